@@ -1,0 +1,37 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod cart;
+pub mod catalog;
+mod currency;
+pub mod fulfillment;
+mod i18n;
+pub mod ids;
+pub mod inventory;
+mod money;
+pub mod order;
+pub mod payment;
+pub mod payout;
+pub mod pricing;
+pub mod promotion;
+mod rate;
+pub mod region;
+pub mod returns;
+pub mod state;
+pub mod tax;
+
+pub use currency::{Currency, UnknownCurrency};
+pub use i18n::{Lang, LocalizedText, UnknownLang};
+pub use ids::{
+    CartId, CategoryId, CustomerId, IdError, MemberId, OrderId, ProductId, PromotionId, ReservationId, ReturnId,
+    SellerId, SellerOrderId, ShipmentId, TaxCategoryId, VariantId,
+};
+pub use money::{Money, MoneyError, ROUNDING};
+pub use rate::{Rate, RateError};
+pub use region::Region;
+
+/// Re-exported so embedders use the same decimal type as the core.
+pub use rust_decimal::Decimal;
+/// Re-exported so embedders use the same time types as the core.
+pub use chrono;

@@ -1,0 +1,525 @@
+//! Exact money: amounts in a currency, one rounding rule, exact allocation.
+//!
+//! # The rounding rule
+//! Every amount Tijara stores or shows is a whole number of minor units (centimes for MAD). When a
+//! computation produces more digits (a percentage discount, the HT part of a TTC price, a
+//! commission, a conversion for display) the result is rounded to the minor unit **half away from
+//! zero** ([`ROUNDING`]), once, at the named step that produced it; every other amount is then
+//! derived by subtraction so that totals add up to the centime (TVA = TTC − HT, net = gross −
+//! discount, seller share = gross − commission).
+//!
+//! We found no Moroccan text (CGI art. 145, DGI notes) that fixes how TVA is rounded on an
+//! invoice, so Tijara uses the usual commercial rounding ("arrondi commercial", half away from
+//! zero), applied per line; `docs/architecture.md` records the sources consulted.
+
+use crate::currency::Currency;
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
+use std::fmt;
+
+/// The one rounding rule of Tijara: to the currency's minor unit, half away from zero
+/// (`0.005 → 0.01`, `-0.005 → -0.01`).
+pub const ROUNDING: RoundingStrategy = RoundingStrategy::MidpointAwayFromZero;
+
+/// Why a money operation failed. Money arithmetic never panics.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MoneyError {
+    /// Two amounts in different currencies were combined.
+    #[error("cannot combine {left} with {right}: currencies differ")]
+    CurrencyMismatch {
+        /// Currency of the left operand.
+        left: Currency,
+        /// Currency of the right operand.
+        right: Currency,
+    },
+    /// The amount has more decimals than the currency's minor unit.
+    #[error("{amount} has more than {digits} decimals, the minor unit of {currency}")]
+    Precision {
+        /// The rejected amount.
+        amount: Decimal,
+        /// Its currency.
+        currency: Currency,
+        /// How many decimals the currency allows.
+        digits: u32,
+    },
+    /// The result does not fit in the decimal type.
+    #[error("amount overflow")]
+    Overflow,
+    /// An allocation was asked with no weights.
+    #[error("cannot allocate over an empty list of weights")]
+    NoWeights,
+    /// An allocation weight is negative.
+    #[error("allocation weight #{index} is negative ({weight})")]
+    NegativeWeight {
+        /// Position of the weight.
+        index: usize,
+        /// The weight.
+        weight: Decimal,
+    },
+    /// All allocation weights are zero, so no share can be computed.
+    #[error("cannot allocate {total}: all weights are zero")]
+    ZeroWeights {
+        /// The amount to allocate.
+        total: Money,
+    },
+    /// The text is not a valid amount.
+    #[error("{0:?} is not a valid amount")]
+    Parse(String),
+}
+
+/// An exact amount of money in one currency, always a whole number of minor units.
+///
+/// ```
+/// use tijara_core::{Money, Currency};
+/// use rust_decimal::Decimal;
+///
+/// let price = Money::mad("249.90").unwrap();
+/// let two = price.times(2).unwrap();
+/// assert_eq!(two, Money::mad("499.80").unwrap());
+/// assert!(price.checked_add(Money::zero(Currency::EUR)).is_err()); // mixed currencies
+/// assert!(Money::mad("1.005").is_err()); // finer than a centime
+/// assert_eq!(Money::rounded(Decimal::new(1005, 3), Currency::MAD).unwrap(), Money::mad("1.01").unwrap());
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "MoneyRepr", into = "MoneyRepr")]
+pub struct Money {
+    amount: Decimal,
+    currency: Currency,
+}
+
+#[derive(Serialize, Deserialize)]
+struct MoneyRepr {
+    amount: Decimal,
+    currency: Currency,
+}
+
+impl TryFrom<MoneyRepr> for Money {
+    type Error = MoneyError;
+    fn try_from(r: MoneyRepr) -> Result<Self, Self::Error> {
+        Money::new(r.amount, r.currency)
+    }
+}
+
+impl From<Money> for MoneyRepr {
+    fn from(m: Money) -> Self {
+        MoneyRepr {
+            amount: m.amount,
+            currency: m.currency,
+        }
+    }
+}
+
+impl Money {
+    /// An exact amount; refuses amounts finer than the currency's minor unit.
+    pub fn new(amount: Decimal, currency: Currency) -> Result<Money, MoneyError> {
+        let digits = currency.minor_units();
+        let normalized = amount.normalize();
+        if normalized.scale() > digits {
+            return Err(MoneyError::Precision {
+                amount,
+                currency,
+                digits,
+            });
+        }
+        let mut amount = normalized;
+        amount.rescale(digits);
+        Ok(Money { amount, currency })
+    }
+
+    /// Rounds `amount` to the currency's minor unit with [`ROUNDING`].
+    pub fn rounded(amount: Decimal, currency: Currency) -> Result<Money, MoneyError> {
+        let digits = currency.minor_units();
+        let rounded = amount.round_dp_with_strategy(digits, ROUNDING);
+        Money::new(rounded, currency)
+    }
+
+    /// Parses a dot-decimal amount in MAD, e.g. `"1234.50"`.
+    pub fn mad(text: &str) -> Result<Money, MoneyError> {
+        Money::parse(text, Currency::MAD)
+    }
+
+    /// Parses a dot-decimal amount in `currency`.
+    pub fn parse(text: &str, currency: Currency) -> Result<Money, MoneyError> {
+        let amount: Decimal = text
+            .trim()
+            .parse()
+            .map_err(|_| MoneyError::Parse(text.to_owned()))?;
+        Money::new(amount, currency)
+    }
+
+    /// Zero in `currency`.
+    pub fn zero(currency: Currency) -> Money {
+        let mut amount = Decimal::ZERO;
+        amount.rescale(currency.minor_units());
+        Money { amount, currency }
+    }
+
+    /// An amount given in minor units (centimes for MAD): `from_minor(12345, MAD)` is 123.45 MAD.
+    pub fn from_minor(minor: i64, currency: Currency) -> Money {
+        Money {
+            amount: Decimal::new(minor, currency.minor_units()),
+            currency,
+        }
+    }
+
+    /// The amount in minor units, if it fits in an `i64`.
+    pub fn to_minor(&self) -> Option<i64> {
+        let mut m = self.amount;
+        m.rescale(self.currency.minor_units());
+        i64::try_from(m.mantissa()).ok()
+    }
+
+    /// The amount, with exactly the currency's number of decimals.
+    pub fn amount(&self) -> Decimal {
+        self.amount
+    }
+
+    /// The currency.
+    pub fn currency(&self) -> Currency {
+        self.currency
+    }
+
+    /// True for an amount of zero.
+    pub fn is_zero(&self) -> bool {
+        self.amount.is_zero()
+    }
+
+    /// True for an amount below zero.
+    pub fn is_negative(&self) -> bool {
+        self.amount.is_sign_negative() && !self.amount.is_zero()
+    }
+
+    /// True for an amount above zero.
+    pub fn is_positive(&self) -> bool {
+        self.amount.is_sign_positive() && !self.amount.is_zero()
+    }
+
+    fn same_currency(&self, other: &Money) -> Result<(), MoneyError> {
+        if self.currency == other.currency {
+            Ok(())
+        } else {
+            Err(MoneyError::CurrencyMismatch {
+                left: self.currency,
+                right: other.currency,
+            })
+        }
+    }
+
+    /// `self + other`; an error for mixed currencies or overflow.
+    pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
+        self.same_currency(&other)?;
+        let amount = self
+            .amount
+            .checked_add(other.amount)
+            .ok_or(MoneyError::Overflow)?;
+        Money::new(amount, self.currency)
+    }
+
+    /// `self - other`; an error for mixed currencies or overflow.
+    pub fn checked_sub(self, other: Money) -> Result<Money, MoneyError> {
+        self.same_currency(&other)?;
+        let amount = self
+            .amount
+            .checked_sub(other.amount)
+            .ok_or(MoneyError::Overflow)?;
+        Money::new(amount, self.currency)
+    }
+
+    /// `self × quantity`, exact.
+    pub fn times(self, quantity: u32) -> Result<Money, MoneyError> {
+        let amount = self
+            .amount
+            .checked_mul(Decimal::from(quantity))
+            .ok_or(MoneyError::Overflow)?;
+        Money::new(amount, self.currency)
+    }
+
+    /// `self × factor`, rounded once with [`ROUNDING`].
+    pub fn mul_rounded(self, factor: Decimal) -> Result<Money, MoneyError> {
+        let amount = self
+            .amount
+            .checked_mul(factor)
+            .ok_or(MoneyError::Overflow)?;
+        Money::rounded(amount, self.currency)
+    }
+
+    /// The amount with its sign flipped.
+    pub fn negated(self) -> Money {
+        Money {
+            amount: -self.amount,
+            currency: self.currency,
+        }
+    }
+
+    /// The smaller of two amounts of the same currency.
+    pub fn min(self, other: Money) -> Result<Money, MoneyError> {
+        self.same_currency(&other)?;
+        Ok(if other.amount < self.amount {
+            other
+        } else {
+            self
+        })
+    }
+
+    /// Compares two amounts of the same currency.
+    pub fn compare(&self, other: &Money) -> Result<Ordering, MoneyError> {
+        self.same_currency(other)?;
+        Ok(self.amount.cmp(&other.amount))
+    }
+
+    /// Adds up amounts that must all be in `currency` (zero for none).
+    pub fn sum<I>(currency: Currency, amounts: I) -> Result<Money, MoneyError>
+    where
+        I: IntoIterator<Item = Money>,
+    {
+        amounts
+            .into_iter()
+            .try_fold(Money::zero(currency), Money::checked_add)
+    }
+
+    /// Converts to another currency at `rate` (units of `to` per unit of `self`), rounded with
+    /// [`ROUNDING`]. Used only for indicative display amounts, never to charge.
+    pub fn convert(self, to: Currency, rate: Decimal) -> Result<Money, MoneyError> {
+        let amount = self
+            .amount
+            .checked_mul(rate)
+            .ok_or(MoneyError::Overflow)?;
+        Money::rounded(amount, to)
+    }
+
+    /// Splits `self` into parts proportional to `weights` that add up exactly to `self`.
+    ///
+    /// Largest-remainder method on minor units: each part first gets the floor of its exact
+    /// share; the centimes left over go one each to the parts with the largest remainders, the
+    /// earlier part first on a tie. Every part is therefore within one minor unit of its exact
+    /// share, and the same input always gives the same parts. A negative total is split like its
+    /// absolute value, then negated.
+    ///
+    /// ```
+    /// use tijara_core::Money;
+    /// use rust_decimal::Decimal;
+    /// let parts = Money::mad("100.00").unwrap()
+    ///     .allocate(&[Decimal::ONE, Decimal::ONE, Decimal::ONE]).unwrap();
+    /// let text: Vec<String> = parts.iter().map(|m| m.amount().to_string()).collect();
+    /// assert_eq!(text, ["33.34", "33.33", "33.33"]);
+    /// ```
+    ///
+    /// # Errors
+    /// [`MoneyError::NoWeights`], [`MoneyError::NegativeWeight`], [`MoneyError::ZeroWeights`],
+    /// or [`MoneyError::Overflow`] for weights whose exact products do not fit in 128 bits.
+    pub fn allocate(self, weights: &[Decimal]) -> Result<Vec<Money>, MoneyError> {
+        if weights.is_empty() {
+            return Err(MoneyError::NoWeights);
+        }
+        if let Some((index, weight)) = weights.iter().enumerate().find(|(_, w)| w.is_sign_negative() && !w.is_zero()) {
+            return Err(MoneyError::NegativeWeight {
+                index,
+                weight: *weight,
+            });
+        }
+        // Scale every weight to a common integer so the arithmetic below is exact.
+        let scale = weights.iter().map(Decimal::scale).max().unwrap_or(0);
+        let mut ints = Vec::with_capacity(weights.len());
+        for w in weights {
+            let factor = 10u128
+                .checked_pow(scale - w.scale())
+                .ok_or(MoneyError::Overflow)?;
+            let mantissa = u128::try_from(w.mantissa()).map_err(|_| MoneyError::Overflow)?;
+            ints.push(mantissa.checked_mul(factor).ok_or(MoneyError::Overflow)?);
+        }
+        let total_weight = ints
+            .iter()
+            .try_fold(0u128, |acc, w| acc.checked_add(*w))
+            .ok_or(MoneyError::Overflow)?;
+        if total_weight == 0 {
+            return Err(MoneyError::ZeroWeights { total: self });
+        }
+        let minor = self.to_minor().ok_or(MoneyError::Overflow)?;
+        let negative = minor < 0;
+        let units = u128::from(minor.unsigned_abs());
+
+        let mut parts = Vec::with_capacity(ints.len());
+        let mut remainders = Vec::with_capacity(ints.len());
+        let mut given = 0u128;
+        for (index, w) in ints.iter().enumerate() {
+            let product = units.checked_mul(*w).ok_or(MoneyError::Overflow)?;
+            let floor = product / total_weight;
+            given += floor;
+            parts.push(floor);
+            remainders.push((product % total_weight, index));
+        }
+        let left_over = units - given;
+        // Largest remainder first; on a tie the earlier part first.
+        remainders.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        for (_, index) in remainders.iter().take(usize::try_from(left_over).unwrap_or(usize::MAX)) {
+            parts[*index] += 1;
+        }
+        parts
+            .into_iter()
+            .map(|p| {
+                let p = i64::try_from(p).map_err(|_| MoneyError::Overflow)?;
+                Ok(Money::from_minor(if negative { -p } else { p }, self.currency))
+            })
+            .collect()
+    }
+}
+
+impl fmt::Debug for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.amount, self.currency)
+    }
+}
+
+/// Plain, locale-neutral form: `1234.50 MAD`. Use [`Money::format`] for people.
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.amount, self.currency)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use rust_decimal_macros::dec;
+
+    fn mad(s: &str) -> Money {
+        Money::mad(s).expect("valid amount")
+    }
+
+    #[test]
+    fn keeps_two_decimals() {
+        assert_eq!(mad("12").amount().to_string(), "12.00");
+        assert_eq!(mad("12.5").amount().to_string(), "12.50");
+        assert_eq!(
+            Money::mad("0.001"),
+            Err(MoneyError::Precision {
+                amount: dec!(0.001),
+                currency: Currency::MAD,
+                digits: 2
+            })
+        );
+        assert!(matches!(Money::mad("abc"), Err(MoneyError::Parse(_))));
+        assert_eq!(Money::mad("1.500").expect("trailing zeros are fine"), mad("1.5"));
+    }
+
+    #[test]
+    fn rounds_half_away_from_zero() {
+        let r = |d: Decimal| Money::rounded(d, Currency::MAD).expect("round");
+        assert_eq!(r(dec!(0.005)), mad("0.01"));
+        assert_eq!(r(dec!(0.0049)), mad("0.00"));
+        assert_eq!(r(dec!(-0.005)), mad("-0.01"));
+        assert_eq!(r(dec!(2.675)), mad("2.68"));
+        assert_eq!(Money::rounded(dec!(10.5), Currency::XOF).expect("round").amount(), dec!(11));
+    }
+
+    #[test]
+    fn refuses_mixed_currencies() {
+        let eur = Money::new(dec!(1), Currency::EUR).expect("eur");
+        let err = mad("1").checked_add(eur).expect_err("mixed");
+        assert_eq!(
+            err,
+            MoneyError::CurrencyMismatch {
+                left: Currency::MAD,
+                right: Currency::EUR
+            }
+        );
+        assert!(mad("1").checked_sub(eur).is_err());
+        assert!(mad("1").min(eur).is_err());
+        assert!(mad("1").compare(&eur).is_err());
+        assert!(Money::sum(Currency::MAD, [mad("1"), eur]).is_err());
+        assert_eq!(err.to_string(), "cannot combine MAD with EUR: currencies differ");
+    }
+
+    #[test]
+    fn arithmetic_and_minor_units() {
+        assert_eq!(mad("10.10").checked_sub(mad("0.20")).expect("sub"), mad("9.90"));
+        assert_eq!(mad("3.33").times(3).expect("mul"), mad("9.99"));
+        assert_eq!(mad("100").mul_rounded(dec!(0.155)).expect("mul"), mad("15.50"));
+        assert_eq!(mad("0.03").mul_rounded(dec!(0.5)).expect("mul"), mad("0.02"));
+        assert_eq!(Money::from_minor(12345, Currency::MAD), mad("123.45"));
+        assert_eq!(mad("-1.23").to_minor(), Some(-123));
+        assert!(mad("-1").is_negative() && !mad("0").is_negative() && mad("1").is_positive());
+        assert_eq!(mad("5").negated(), mad("-5"));
+        let max = Money::new(Decimal::MAX, Currency::XOF).expect("max");
+        assert_eq!(max.checked_add(max), Err(MoneyError::Overflow));
+        assert_eq!(max.times(2), Err(MoneyError::Overflow));
+    }
+
+    #[test]
+    fn converts_for_display() {
+        let eur = mad("1000").convert(Currency::EUR, dec!(0.0921)).expect("convert");
+        assert_eq!(eur, Money::new(dec!(92.10), Currency::EUR).expect("eur"));
+    }
+
+    #[test]
+    fn serde_round_trip_is_exact() {
+        let m = mad("1234.50");
+        let json = serde_json::to_string(&m).expect("json");
+        assert_eq!(json, r#"{"amount":"1234.50","currency":"MAD"}"#);
+        let back: Money = serde_json::from_str(&json).expect("back");
+        assert_eq!(back, m);
+        assert!(serde_json::from_str::<Money>(r#"{"amount":"1.234","currency":"MAD"}"#).is_err());
+    }
+
+    #[test]
+    fn allocation_examples_and_errors() {
+        let parts = mad("0.05").allocate(&[dec!(1), dec!(1), dec!(1)]).expect("alloc");
+        assert_eq!(parts, vec![mad("0.02"), mad("0.02"), mad("0.01")]);
+        let parts = mad("10").allocate(&[dec!(0.3), dec!(0.7)]).expect("alloc");
+        assert_eq!(parts, vec![mad("3"), mad("7")]);
+        let parts = mad("-0.05").allocate(&[dec!(1), dec!(1)]).expect("alloc");
+        assert_eq!(parts, vec![mad("-0.03"), mad("-0.02")]);
+        let parts = mad("1").allocate(&[dec!(0), dec!(2)]).expect("alloc");
+        assert_eq!(parts, vec![mad("0"), mad("1")]);
+        assert_eq!(mad("1").allocate(&[]), Err(MoneyError::NoWeights));
+        assert_eq!(
+            mad("1").allocate(&[dec!(1), dec!(-1)]),
+            Err(MoneyError::NegativeWeight { index: 1, weight: dec!(-1) })
+        );
+        assert!(matches!(mad("1").allocate(&[dec!(0)]), Err(MoneyError::ZeroWeights { .. })));
+    }
+
+    fn amount() -> impl Strategy<Value = Money> {
+        (-10_000_000_000i64..10_000_000_000).prop_map(|m| Money::from_minor(m, Currency::MAD))
+    }
+
+    fn weights() -> impl Strategy<Value = Vec<Decimal>> {
+        prop::collection::vec((0u64..1_000_000_000, 0u32..6), 1..40)
+            .prop_map(|ws| ws.into_iter().map(|(m, s)| Decimal::new(m as i64, s)).collect())
+            .prop_filter("some weight positive", |ws: &Vec<Decimal>| ws.iter().any(|w| !w.is_zero()))
+    }
+
+    proptest! {
+        #[test]
+        fn allocation_sums_exactly_and_stays_within_a_centime(total in amount(), ws in weights()) {
+            let parts = total.allocate(&ws).expect("allocate");
+            prop_assert_eq!(parts.len(), ws.len());
+            prop_assert_eq!(Money::sum(Currency::MAD, parts.iter().copied()).expect("sum"), total);
+            let weight_sum: Decimal = ws.iter().sum();
+            for (part, w) in parts.iter().zip(&ws) {
+                let exact = total.amount() * (*w / weight_sum);
+                let diff = (part.amount() - exact).abs();
+                prop_assert!(diff < dec!(0.0100001), "part {} exact {} diff {}", part, exact, diff);
+                if w.is_zero() { prop_assert!(part.is_zero()); }
+            }
+            // Deterministic.
+            prop_assert_eq!(total.allocate(&ws).expect("again"), parts);
+        }
+
+        #[test]
+        fn add_then_sub_round_trips(a in amount(), b in amount()) {
+            let s = a.checked_add(b).expect("add");
+            prop_assert_eq!(s.checked_sub(b).expect("sub"), a);
+        }
+
+        #[test]
+        fn rounding_is_within_half_a_centime(m in -1_000_000_000i64..1_000_000_000, s in 0u32..8) {
+            let d = Decimal::new(m, s);
+            let r = Money::rounded(d, Currency::MAD).expect("round");
+            prop_assert!((r.amount() - d).abs() <= dec!(0.005));
+        }
+    }
+}

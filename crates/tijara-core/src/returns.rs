@@ -1,0 +1,259 @@
+//! Returns: the shopper's right of withdrawal (droit de rétractation, law 31-08: 7 full days
+//! after delivery in Morocco, set per region).
+//!
+//! ```text
+//! requested ─approve→ approved ─receive→ received ─refund→ refunded
+//!     ╰─reject→ rejected
+//! ```
+
+use crate::ids::{ReturnId, SellerOrderId, VariantId};
+use crate::money::{Money, MoneyError};
+use crate::order::{FulfillmentStatus, SellerOrder};
+use crate::region::Region;
+use crate::state::{refuse, TransitionError};
+use chrono::{DateTime, Days, FixedOffset, Offset, TimeZone, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// Why a return could not be opened or moved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReturnError {
+    /// Only delivered parcels can be withdrawn from.
+    #[error("seller order {0} has not been delivered")]
+    NotDelivered(SellerOrderId),
+    /// The withdrawal period is over.
+    #[error("the withdrawal period ended at {deadline}")]
+    PeriodOver {
+        /// The end of the period.
+        deadline: DateTime<Utc>,
+    },
+    /// No line to return.
+    #[error("a return needs at least one line")]
+    NoLines,
+    /// A returned variant is not in the seller order.
+    #[error("variant {0} is not in this seller order")]
+    UnknownLine(VariantId),
+    /// More units returned than ordered (counting earlier returns).
+    #[error("variant {variant}: {requested} units to return but only {returnable} can be")]
+    TooMany {
+        /// The variant.
+        variant: VariantId,
+        /// Units asked.
+        requested: u32,
+        /// Units still returnable.
+        returnable: u32,
+    },
+    /// The refund exceeds the value of the returned lines.
+    #[error("refund {amount} exceeds the value of the returned lines ({value})")]
+    RefundTooLarge {
+        /// Asked.
+        amount: Money,
+        /// Value of the lines.
+        value: Money,
+    },
+    /// A state machine refused.
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    /// Money arithmetic failed.
+    #[error(transparent)]
+    Money(#[from] MoneyError),
+}
+
+/// Where a return stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ReturnStatus {
+    /// The shopper asked.
+    Requested,
+    /// The seller or admin accepted; the shopper sends the goods back.
+    Approved,
+    /// Refused (outside the law's cases, e.g. a personalised item).
+    Rejected,
+    /// The goods came back.
+    Received,
+    /// The shopper was refunded.
+    Refunded,
+}
+
+impl ReturnStatus {
+    /// The state's name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ReturnStatus::Requested => "requested",
+            ReturnStatus::Approved => "approved",
+            ReturnStatus::Rejected => "rejected",
+            ReturnStatus::Received => "received",
+            ReturnStatus::Refunded => "refunded",
+        }
+    }
+}
+
+/// Units of one variant to return.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnLine {
+    /// The variant.
+    pub variant_id: VariantId,
+    /// Units.
+    pub quantity: u32,
+}
+
+/// The last instant a shopper may withdraw from a parcel delivered at `delivered_at`: the end of
+/// the `withdrawal_days`-th full local day after the day of delivery ("jours francs": the day of
+/// delivery does not count).
+pub fn withdrawal_deadline(delivered_at: DateTime<Utc>, region: &Region) -> DateTime<Utc> {
+    let offset = FixedOffset::east_opt(region.utc_offset_minutes.saturating_mul(60))
+        .unwrap_or_else(|| Utc.fix());
+    let day = region.local_date(delivered_at);
+    let end = day
+        .checked_add_days(Days::new(u64::from(region.withdrawal_days) + 1))
+        .unwrap_or(day);
+    let midnight = end.and_hms_opt(0, 0, 0).unwrap_or_default();
+    offset
+        .from_local_datetime(&midnight)
+        .single()
+        .map_or(delivered_at, |d| d.with_timezone(&Utc))
+}
+
+/// A withdrawal request on one seller order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnRequest {
+    /// Identifier.
+    pub id: ReturnId,
+    /// The seller order.
+    pub seller_order_id: SellerOrderId,
+    /// What comes back.
+    pub lines: Vec<ReturnLine>,
+    /// The shopper's reason (optional: none is needed by law).
+    pub reason: Option<String>,
+    /// When asked.
+    pub requested_at: DateTime<Utc>,
+    /// The value of the returned lines (their share of the net paid).
+    pub value: Money,
+    status: ReturnStatus,
+    refunded: Option<Money>,
+}
+
+impl ReturnRequest {
+    /// Opens a withdrawal within the region's period. `earlier` are the seller order's previous
+    /// returns (rejected ones do not count).
+    pub fn open(
+        id: ReturnId,
+        seller_order: &SellerOrder,
+        lines: Vec<ReturnLine>,
+        reason: Option<String>,
+        now: DateTime<Utc>,
+        region: &Region,
+        earlier: &[ReturnRequest],
+    ) -> Result<ReturnRequest, ReturnError> {
+        let delivered_at = match (seller_order.status(), seller_order.delivered_at()) {
+            (FulfillmentStatus::Delivered, Some(at)) => at,
+            _ => return Err(ReturnError::NotDelivered(seller_order.id.clone())),
+        };
+        let deadline = withdrawal_deadline(delivered_at, region);
+        if now >= deadline {
+            return Err(ReturnError::PeriodOver { deadline });
+        }
+        let lines: Vec<ReturnLine> = lines.into_iter().filter(|l| l.quantity > 0).collect();
+        if lines.is_empty() {
+            return Err(ReturnError::NoLines);
+        }
+        let mut value = Money::zero(seller_order.total.currency());
+        for l in &lines {
+            let ordered = seller_order
+                .lines
+                .iter()
+                .find(|o| o.variant_id == l.variant_id)
+                .ok_or_else(|| ReturnError::UnknownLine(l.variant_id.clone()))?;
+            let already: u32 = earlier
+                .iter()
+                .filter(|r| r.status != ReturnStatus::Rejected)
+                .flat_map(|r| r.lines.iter())
+                .filter(|x| x.variant_id == l.variant_id)
+                .map(|x| x.quantity)
+                .sum();
+            let asked: u32 = lines
+                .iter()
+                .filter(|x| x.variant_id == l.variant_id)
+                .map(|x| x.quantity)
+                .sum();
+            let returnable = ordered.quantity.saturating_sub(already);
+            if asked > returnable {
+                return Err(ReturnError::TooMany {
+                    variant: l.variant_id.clone(),
+                    requested: asked,
+                    returnable,
+                });
+            }
+            let share = if l.quantity == ordered.quantity {
+                ordered.net
+            } else {
+                ordered
+                    .net
+                    .mul_rounded(Decimal::from(l.quantity) / Decimal::from(ordered.quantity))?
+            };
+            value = value.checked_add(share)?;
+        }
+        Ok(ReturnRequest {
+            id,
+            seller_order_id: seller_order.id.clone(),
+            lines,
+            reason,
+            requested_at: now,
+            value,
+            status: ReturnStatus::Requested,
+            refunded: None,
+        })
+    }
+
+    /// The state.
+    pub fn status(&self) -> ReturnStatus {
+        self.status
+    }
+
+    /// What was refunded.
+    pub fn refunded(&self) -> Option<Money> {
+        self.refunded
+    }
+
+    fn step(&mut self, from: ReturnStatus, to: ReturnStatus, action: &'static str) -> Result<(), ReturnError> {
+        if self.status != from {
+            return Ok(refuse("return", self.status.as_str(), action)?);
+        }
+        self.status = to;
+        Ok(())
+    }
+
+    /// Accepts the return.
+    pub fn approve(&mut self) -> Result<(), ReturnError> {
+        self.step(ReturnStatus::Requested, ReturnStatus::Approved, "approve")
+    }
+
+    /// Refuses the return.
+    pub fn reject(&mut self) -> Result<(), ReturnError> {
+        self.step(ReturnStatus::Requested, ReturnStatus::Rejected, "reject")
+    }
+
+    /// The goods came back.
+    pub fn receive(&mut self) -> Result<(), ReturnError> {
+        self.step(ReturnStatus::Approved, ReturnStatus::Received, "receive")
+    }
+
+    /// The shopper was refunded `amount` (at most the value of the lines; the shipping back may
+    /// be deducted, as law 31-08 allows).
+    pub fn refund(&mut self, amount: Money) -> Result<(), ReturnError> {
+        if amount.compare(&self.value)?.is_gt() || amount.is_negative() {
+            return Err(ReturnError::RefundTooLarge {
+                amount,
+                value: self.value,
+            });
+        }
+        self.step(ReturnStatus::Received, ReturnStatus::Refunded, "refund")?;
+        self.refunded = Some(amount);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;
