@@ -119,7 +119,11 @@ pub struct Cart {
     coupons: Vec<String>,
 }
 
-fn check_quantity(variant: &VariantId, quantity: u64, limits: &CartLimits) -> Result<u32, CartError> {
+fn check_quantity(
+    variant: &VariantId,
+    quantity: u64,
+    limits: &CartLimits,
+) -> Result<u32, CartError> {
     if quantity == 0 || quantity > u64::from(limits.max_quantity_per_line) {
         return Err(CartError::QuantityOutOfBounds {
             variant: variant.clone(),
@@ -139,7 +143,9 @@ pub fn normalize_coupon(code: &str) -> Result<String, CartError> {
     let c = code.trim().to_uppercase();
     if c.is_empty()
         || c.len() > 32
-        || !c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+        || !c
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
     {
         return Err(CartError::BadCoupon(code.to_owned()));
     }
@@ -181,7 +187,11 @@ impl Cart {
             .map_or(0, |l| l.quantity)
     }
 
-    fn check_variant(&self, catalog: &CatalogSnapshot, variant: &VariantId) -> Result<(), CartError> {
+    fn check_variant(
+        &self,
+        catalog: &CatalogSnapshot,
+        variant: &VariantId,
+    ) -> Result<(), CartError> {
         let view = catalog
             .variant(variant)
             .ok_or_else(|| CartError::UnknownVariant(variant.clone()))?;
@@ -211,8 +221,11 @@ impl Cart {
         check_quantity(variant, u64::from(quantity), limits)?;
         match self.lines.iter_mut().find(|l| &l.variant_id == variant) {
             Some(line) => {
-                line.quantity =
-                    check_quantity(variant, u64::from(line.quantity) + u64::from(quantity), limits)?;
+                line.quantity = check_quantity(
+                    variant,
+                    u64::from(line.quantity) + u64::from(quantity),
+                    limits,
+                )?;
             }
             None => {
                 if self.lines.len() >= limits.max_lines {
@@ -294,14 +307,22 @@ impl Cart {
     /// variant add up, cut to the per-line maximum; lines no longer for sale, or beyond the line
     /// limit, are dropped; coupons are kept up to the limit. Never fails: what it changed is
     /// reported.
-    pub fn merge_from(&mut self, guest: Cart, catalog: &CatalogSnapshot, limits: &CartLimits) -> MergeReport {
+    pub fn merge_from(
+        &mut self,
+        guest: Cart,
+        catalog: &CatalogSnapshot,
+        limits: &CartLimits,
+    ) -> MergeReport {
         let mut report = MergeReport::default();
         for line in guest.lines {
             if self.check_variant(catalog, &line.variant_id).is_err() {
                 report.dropped.push(line.variant_id);
                 continue;
             }
-            let existing = self.lines.iter().position(|l| l.variant_id == line.variant_id);
+            let existing = self
+                .lines
+                .iter()
+                .position(|l| l.variant_id == line.variant_id);
             match existing {
                 Some(i) => {
                     let existing = &mut self.lines[i];
@@ -313,7 +334,9 @@ impl Cart {
                         .max_quantity_per_line
                         .min(u32::try_from(sum).unwrap_or(u32::MAX));
                 }
-                None if self.lines.len() >= limits.max_lines => report.dropped.push(line.variant_id),
+                None if self.lines.len() >= limits.max_lines => {
+                    report.dropped.push(line.variant_id)
+                }
                 None => {
                     let q = line.quantity.clamp(1, limits.max_quantity_per_line);
                     if q != line.quantity {
@@ -337,8 +360,8 @@ impl Cart {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::tests::{product, seller, variant};
     use crate::catalog::SellerKind;
+    use crate::catalog::tests::{product, seller, variant};
     use crate::money::Money;
 
     fn vid(s: &str) -> VariantId {
@@ -356,7 +379,12 @@ mod tests {
                 "p1",
                 "s1",
                 "leather",
-                vec![variant("a", "100", "standard"), variant("b", "50", "standard"), off, eur],
+                vec![
+                    variant("a", "100", "standard"),
+                    variant("b", "50", "standard"),
+                    off,
+                    eur,
+                ],
             )],
         )
         .expect("catalog")
@@ -377,10 +405,17 @@ mod tests {
         c.set_quantity(&vid("a"), 999, &lim).expect("set");
         assert!(matches!(
             c.add(&cat, &vid("a"), 1, &lim),
-            Err(CartError::QuantityOutOfBounds { requested: 1000, max: 999, .. })
+            Err(CartError::QuantityOutOfBounds {
+                requested: 1000,
+                max: 999,
+                ..
+            })
         ));
         assert!(c.set_quantity(&vid("a"), 0, &lim).is_err());
-        assert_eq!(c.set_quantity(&vid("b"), 1, &lim), Err(CartError::LineNotFound(vid("b"))));
+        assert_eq!(
+            c.set_quantity(&vid("b"), 1, &lim),
+            Err(CartError::LineNotFound(vid("b")))
+        );
         c.remove(&vid("a")).expect("remove");
         assert!(c.is_empty());
         assert_eq!(c.remove(&vid("a")), Err(CartError::LineNotFound(vid("a"))));
@@ -391,25 +426,52 @@ mod tests {
         let cat = catalog();
         let lim = CartLimits::default();
         let mut c = cart();
-        assert_eq!(c.add(&cat, &vid("zz"), 1, &lim), Err(CartError::UnknownVariant(vid("zz"))));
-        assert_eq!(c.add(&cat, &vid("off"), 1, &lim), Err(CartError::Inactive(vid("off"))));
-        assert!(matches!(c.add(&cat, &vid("eur"), 1, &lim), Err(CartError::CurrencyMismatch { .. })));
-        assert!(matches!(c.add(&cat, &vid("a"), 0, &lim), Err(CartError::QuantityOutOfBounds { .. })));
-        let small = CartLimits { max_lines: 1, ..lim };
+        assert_eq!(
+            c.add(&cat, &vid("zz"), 1, &lim),
+            Err(CartError::UnknownVariant(vid("zz")))
+        );
+        assert_eq!(
+            c.add(&cat, &vid("off"), 1, &lim),
+            Err(CartError::Inactive(vid("off")))
+        );
+        assert!(matches!(
+            c.add(&cat, &vid("eur"), 1, &lim),
+            Err(CartError::CurrencyMismatch { .. })
+        ));
+        assert!(matches!(
+            c.add(&cat, &vid("a"), 0, &lim),
+            Err(CartError::QuantityOutOfBounds { .. })
+        ));
+        let small = CartLimits {
+            max_lines: 1,
+            ..lim
+        };
         c.add(&cat, &vid("a"), 1, &small).expect("add");
-        assert_eq!(c.add(&cat, &vid("b"), 1, &small), Err(CartError::TooManyLines { max: 1 }));
+        assert_eq!(
+            c.add(&cat, &vid("b"), 1, &small),
+            Err(CartError::TooManyLines { max: 1 })
+        );
     }
 
     #[test]
     fn coupons() {
-        let lim = CartLimits { max_coupons: 2, ..CartLimits::default() };
+        let lim = CartLimits {
+            max_coupons: 2,
+            ..CartLimits::default()
+        };
         let mut c = cart();
         c.add_coupon(" dakhla10 ", &lim).expect("coupon");
         c.add_coupon("DAKHLA10", &lim).expect("same coupon");
         assert_eq!(c.coupons(), ["DAKHLA10"]);
-        assert!(matches!(c.add_coupon("bad code!", &lim), Err(CartError::BadCoupon(_))));
+        assert!(matches!(
+            c.add_coupon("bad code!", &lim),
+            Err(CartError::BadCoupon(_))
+        ));
         c.add_coupon("X2", &lim).expect("coupon");
-        assert_eq!(c.add_coupon("X3", &lim), Err(CartError::TooManyCoupons { max: 2 }));
+        assert_eq!(
+            c.add_coupon("X3", &lim),
+            Err(CartError::TooManyCoupons { max: 2 })
+        );
         assert!(c.remove_coupon("x2"));
         assert!(!c.remove_coupon("x2"));
     }
@@ -425,14 +487,23 @@ mod tests {
         guest.add(&cat, &vid("b"), 2, &lim).expect("add");
         guest.add_coupon("WELCOME", &lim).expect("coupon");
         // A line that became unavailable after it was added.
-        guest.lines.push(CartLine { variant_id: vid("off"), quantity: 1 });
+        guest.lines.push(CartLine {
+            variant_id: vid("off"),
+            quantity: 1,
+        });
         let report = mine.merge_from(guest, &cat, &lim);
         assert_eq!(report.clamped, vec![vid("a")]);
         assert_eq!(report.dropped, vec![vid("off")]);
         assert_eq!(mine.quantity_of(&vid("a")), 999);
         assert_eq!(mine.quantity_of(&vid("b")), 2);
         assert_eq!(mine.coupons(), ["WELCOME"]);
-        mine.lines.push(CartLine { variant_id: vid("off"), quantity: 1 });
-        assert_eq!(mine.stale_lines(&cat), vec![CartError::Inactive(vid("off"))]);
+        mine.lines.push(CartLine {
+            variant_id: vid("off"),
+            quantity: 1,
+        });
+        assert_eq!(
+            mine.stale_lines(&cat),
+            vec![CartError::Inactive(vid("off"))]
+        );
     }
 }

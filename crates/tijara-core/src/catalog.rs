@@ -115,7 +115,9 @@ impl Seller {
     pub fn validate(&self) -> Result<(), ValidationError> {
         let mut v = Problems::default();
         if self.name.trim().is_empty() {
-            v.push(Problem::Empty { field: "seller.name" });
+            v.push(Problem::Empty {
+                field: "seller.name",
+            });
         }
         if self.home_city.trim().is_empty() {
             v.push(Problem::Empty {
@@ -178,14 +180,16 @@ pub struct Category {
 /// A stock-keeping unit code: 1 to 64 characters among letters, digits and `-_./`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct Sku(String);
+pub struct Sku(std::sync::Arc<str>);
 
 impl Sku {
     /// Validates a SKU.
     pub fn new(value: impl Into<String>) -> Result<Sku, Problem> {
         let value = value.into();
         if value.trim().is_empty() {
-            return Err(Problem::Empty { field: "variant.sku" });
+            return Err(Problem::Empty {
+                field: "variant.sku",
+            });
         }
         if value.len() > 64
             || !value
@@ -194,7 +198,7 @@ impl Sku {
         {
             return Err(Problem::BadSku { value });
         }
-        Ok(Sku(value))
+        Ok(Sku(value.into()))
     }
 
     /// The code.
@@ -218,7 +222,7 @@ impl TryFrom<String> for Sku {
 
 impl From<Sku> for String {
     fn from(s: Sku) -> String {
-        s.0
+        s.0.to_string()
     }
 }
 
@@ -544,9 +548,13 @@ impl VariantView<'_> {
 /// and variants of one cart, for instance), indexed for look-ups.
 #[derive(Debug, Clone, Default)]
 pub struct CatalogSnapshot {
-    sellers: HashMap<SellerId, Seller>,
-    products: HashMap<ProductId, Product>,
-    variants: HashMap<VariantId, (ProductId, usize)>,
+    sellers: Vec<Seller>,
+    seller_index: HashMap<SellerId, usize>,
+    /// Each product with the position of its seller.
+    products: Vec<(Product, usize)>,
+    product_index: HashMap<ProductId, usize>,
+    /// Variant id → (product position, variant position): one hash look-up per variant.
+    variants: HashMap<VariantId, (usize, usize)>,
 }
 
 /// A snapshot could not be built.
@@ -564,58 +572,79 @@ pub enum SnapshotError {
     /// Two products hold a variant with the same id.
     #[error("variant {0} appears in two products")]
     DuplicateVariant(VariantId),
+    /// Two products share an id.
+    #[error("product {0} appears twice")]
+    DuplicateProduct(ProductId),
 }
 
 impl CatalogSnapshot {
-    /// Indexes sellers and products.
+    /// Indexes sellers and products (a seller given twice: the last one wins).
     pub fn new(
         sellers: impl IntoIterator<Item = Seller>,
         products: impl IntoIterator<Item = Product>,
     ) -> Result<Self, SnapshotError> {
-        let sellers: HashMap<_, _> = sellers.into_iter().map(|s| (s.id.clone(), s)).collect();
-        let mut snap = CatalogSnapshot {
-            sellers,
-            products: HashMap::new(),
-            variants: HashMap::new(),
-        };
+        let mut snap = CatalogSnapshot::default();
+        for s in sellers {
+            match snap.seller_index.get(&s.id) {
+                Some(&i) => snap.sellers[i] = s,
+                None => {
+                    snap.seller_index.insert(s.id.clone(), snap.sellers.len());
+                    snap.sellers.push(s);
+                }
+            }
+        }
         for p in products {
-            if !snap.sellers.contains_key(&p.seller_id) {
+            let Some(&seller) = snap.seller_index.get(&p.seller_id) else {
                 return Err(SnapshotError::MissingSeller {
                     product: p.id.clone(),
                     seller: p.seller_id.clone(),
                 });
+            };
+            let at = snap.products.len();
+            if snap.product_index.insert(p.id.clone(), at).is_some() {
+                return Err(SnapshotError::DuplicateProduct(p.id.clone()));
             }
             for (i, v) in p.variants.iter().enumerate() {
-                if snap.variants.insert(v.id.clone(), (p.id.clone(), i)).is_some() {
+                if snap.variants.insert(v.id.clone(), (at, i)).is_some() {
                     return Err(SnapshotError::DuplicateVariant(v.id.clone()));
                 }
             }
-            snap.products.insert(p.id.clone(), p);
+            snap.products.push((p, seller));
         }
         Ok(snap)
     }
 
     /// Looks a variant up with its product and seller.
     pub fn variant(&self, id: &VariantId) -> Option<VariantView<'_>> {
-        let (pid, idx) = self.variants.get(id)?;
-        let product = self.products.get(pid)?;
-        let variant = product.variants.get(*idx)?;
-        let seller = self.sellers.get(&product.seller_id)?;
+        let &(p, v) = self.variants.get(id)?;
+        let (product, seller) = self.products.get(p)?;
         Some(VariantView {
-            seller,
+            seller: self.sellers.get(*seller)?,
             product,
-            variant,
+            variant: product.variants.get(v)?,
         })
     }
 
     /// A seller by id.
     pub fn seller(&self, id: &SellerId) -> Option<&Seller> {
-        self.sellers.get(id)
+        self.sellers.get(*self.seller_index.get(id)?)
     }
 
     /// A product by id.
     pub fn product(&self, id: &ProductId) -> Option<&Product> {
-        self.products.get(id)
+        self.products
+            .get(*self.product_index.get(id)?)
+            .map(|(p, _)| p)
+    }
+
+    /// Every seller.
+    pub fn sellers(&self) -> impl Iterator<Item = &Seller> {
+        self.sellers.iter()
+    }
+
+    /// Every product.
+    pub fn products(&self) -> impl Iterator<Item = &Product> {
+        self.products.iter().map(|(p, _)| p)
     }
 }
 
@@ -655,7 +684,12 @@ pub(crate) mod tests {
         }
     }
 
-    pub(crate) fn product(id: &str, seller: &str, category: &str, variants: Vec<Variant>) -> Product {
+    pub(crate) fn product(
+        id: &str,
+        seller: &str,
+        category: &str,
+        variants: Vec<Variant>,
+    ) -> Product {
         Product {
             id: ProductId::new(id).expect("id"),
             seller_id: SellerId::new(seller).expect("id"),
@@ -674,7 +708,12 @@ pub(crate) mod tests {
     #[test]
     fn valid_product_passes() {
         let s = seller("s1", SellerKind::Artisan);
-        let p = product("p1", "s1", "leather", vec![variant("v1", "150", "standard")]);
+        let p = product(
+            "p1",
+            "s1",
+            "leather",
+            vec![variant("v1", "150", "standard")],
+        );
         assert_eq!(p.validate(&s), Ok(()));
         assert!(s.validate().is_ok());
     }
@@ -720,9 +759,17 @@ pub(crate) mod tests {
 
     #[test]
     fn sku_rules() {
-        assert_eq!(Sku::new(""), Err(Problem::Empty { field: "variant.sku" }));
+        assert_eq!(
+            Sku::new(""),
+            Err(Problem::Empty {
+                field: "variant.sku"
+            })
+        );
         assert!(matches!(Sku::new("a b"), Err(Problem::BadSku { .. })));
-        assert!(matches!(Sku::new("x".repeat(65)), Err(Problem::BadSku { .. })));
+        assert!(matches!(
+            Sku::new("x".repeat(65)),
+            Err(Problem::BadSku { .. })
+        ));
         assert!(Sku::new("DAK-LTH/01_a.b").is_ok());
     }
 
@@ -754,7 +801,12 @@ pub(crate) mod tests {
         coop.members.pop();
         coop.legal.ice = Some("001234567000089".into());
         assert!(coop.validate().is_ok());
-        let mut p = product("p1", "c1", "leather", vec![variant("v1", "150", "standard")]);
+        let mut p = product(
+            "p1",
+            "c1",
+            "leather",
+            vec![variant("v1", "150", "standard")],
+        );
         p.made_by = Some(MemberId::new("m1").expect("id"));
         assert!(p.validate(&coop).is_ok());
     }
@@ -775,9 +827,16 @@ pub(crate) mod tests {
     #[test]
     fn snapshot_lookups_and_errors() {
         let s = seller("s1", SellerKind::Artisan);
-        let p = product("p1", "s1", "leather", vec![variant("v1", "150", "standard")]);
+        let p = product(
+            "p1",
+            "s1",
+            "leather",
+            vec![variant("v1", "150", "standard")],
+        );
         let snap = CatalogSnapshot::new([s.clone()], [p.clone()]).expect("snapshot");
-        let view = snap.variant(&VariantId::new("v1").expect("id")).expect("found");
+        let view = snap
+            .variant(&VariantId::new("v1").expect("id"))
+            .expect("found");
         assert!(view.is_purchasable());
         assert_eq!(view.variant.price.currency(), Currency::MAD);
         assert!(snap.variant(&VariantId::new("nope").expect("id")).is_none());
@@ -788,8 +847,14 @@ pub(crate) mod tests {
         let mut p2 = p.clone();
         p2.id = ProductId::new("p2").expect("id");
         assert!(matches!(
-            CatalogSnapshot::new([s], [p, p2]),
+            CatalogSnapshot::new([s.clone()], [p.clone(), p2]),
             Err(SnapshotError::DuplicateVariant(_))
         ));
+        assert!(matches!(
+            CatalogSnapshot::new([s], [p.clone(), p]),
+            Err(SnapshotError::DuplicateProduct(_))
+        ));
+        assert_eq!(snap.products().count(), 1);
+        assert_eq!(snap.sellers().count(), 1);
     }
 }

@@ -25,7 +25,9 @@ pub struct Currency {
 
 /// The text is not the code of a currency Tijara knows.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown currency code {0:?} (known: MAD, EUR, USD, GBP, CAD, CHF, TND, DZD, MRU, XOF, SAR, AED, JPY)")]
+#[error(
+    "unknown currency code {0:?} (known: MAD, EUR, USD, GBP, CAD, CHF, TND, DZD, MRU, XOF, SAR, AED, JPY)"
+)]
 pub struct UnknownCurrency(pub String);
 
 impl Currency {

@@ -41,7 +41,10 @@ pub enum TrackingStatus {
 impl TrackingStatus {
     /// True for statuses after which the parcel does not move again.
     pub fn is_terminal(&self) -> bool {
-        matches!(self, TrackingStatus::Delivered | TrackingStatus::ReturnedToSender)
+        matches!(
+            self,
+            TrackingStatus::Delivered | TrackingStatus::ReturnedToSender
+        )
     }
 
     /// The status's name.
@@ -78,7 +81,16 @@ pub struct TrackingEvent {
 
 impl TrackingEvent {
     /// A total order over events (time first), so that a set of events has one sorted form.
-    fn sort_key(&self) -> (DateTime<Utc>, TrackingStatus, &str, &str, Option<&str>, Option<rust_decimal::Decimal>) {
+    fn sort_key(
+        &self,
+    ) -> (
+        DateTime<Utc>,
+        TrackingStatus,
+        &str,
+        &str,
+        Option<&str>,
+        Option<rust_decimal::Decimal>,
+    ) {
         (
             self.at,
             self.status,
@@ -179,12 +191,20 @@ impl Shipment {
 
 /// The status a set of events yields (see the module docs).
 pub fn derive_status(events: &[TrackingEvent]) -> TrackingStatus {
-    let known = events.iter().filter(|e| e.status != TrackingStatus::Unknown);
+    let known = events
+        .iter()
+        .filter(|e| e.status != TrackingStatus::Unknown);
     let rank = |e: &&TrackingEvent| (e.at, e.status);
-    if let Some(t) = known.clone().filter(|e| e.status.is_terminal()).max_by_key(rank) {
+    if let Some(t) = known
+        .clone()
+        .filter(|e| e.status.is_terminal())
+        .max_by_key(rank)
+    {
         return t.status;
     }
-    known.max_by_key(rank).map_or(TrackingStatus::LabelCreated, |e| e.status)
+    known
+        .max_by_key(rank)
+        .map_or(TrackingStatus::LabelCreated, |e| e.status)
 }
 
 #[cfg(test)]
@@ -194,7 +214,10 @@ mod tests {
     use proptest::prelude::*;
 
     fn t(h: i64) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 11, 28, 8, 0, 0).single().expect("t") + Duration::hours(h)
+        Utc.with_ymd_and_hms(2026, 11, 28, 8, 0, 0)
+            .single()
+            .expect("t")
+            + Duration::hours(h)
     }
     fn ev(h: i64, status: TrackingStatus, code: &str) -> TrackingEvent {
         TrackingEvent {
@@ -212,7 +235,10 @@ mod tests {
             SellerOrderId::new("so1").expect("id"),
             "amana",
             "standard",
-            vec![Parcel { weight_grams: 800, dimensions: None }],
+            vec![Parcel {
+                weight_grams: 800,
+                dimensions: None,
+            }],
             None,
         )
     }
@@ -221,18 +247,39 @@ mod tests {
     fn follows_the_latest_event() {
         let mut s = shipment();
         assert_eq!(s.status(), TrackingStatus::LabelCreated);
-        assert_eq!(s.apply_events([ev(1, TrackingStatus::PickedUp, "PU"), ev(5, TrackingStatus::InTransit, "IT")]), 2);
+        assert_eq!(
+            s.apply_events([
+                ev(1, TrackingStatus::PickedUp, "PU"),
+                ev(5, TrackingStatus::InTransit, "IT")
+            ]),
+            2
+        );
         assert_eq!(s.status(), TrackingStatus::InTransit);
-        assert_eq!(s.apply_events([ev(5, TrackingStatus::InTransit, "IT")]), 0, "repeat ignored");
+        assert_eq!(
+            s.apply_events([ev(5, TrackingStatus::InTransit, "IT")]),
+            0,
+            "repeat ignored"
+        );
         s.apply_events([ev(9, TrackingStatus::Unknown, "XX")]);
-        assert_eq!(s.status(), TrackingStatus::InTransit, "unknown codes kept but ignored");
+        assert_eq!(
+            s.status(),
+            TrackingStatus::InTransit,
+            "unknown codes kept but ignored"
+        );
         assert_eq!(s.events().len(), 3);
-        s.apply_events([ev(10, TrackingStatus::DeliveryFailed, "DF"), ev(30, TrackingStatus::OutForDelivery, "OD")]);
+        s.apply_events([
+            ev(10, TrackingStatus::DeliveryFailed, "DF"),
+            ev(30, TrackingStatus::OutForDelivery, "OD"),
+        ]);
         assert_eq!(s.status(), TrackingStatus::OutForDelivery);
         let mut d = ev(31, TrackingStatus::Delivered, "DL");
         d.cod_collected = Some(Money::mad("250").expect("m"));
         s.apply_events([d, ev(40, TrackingStatus::InTransit, "IT")]);
-        assert_eq!(s.status(), TrackingStatus::Delivered, "a stray scan after delivery");
+        assert_eq!(
+            s.status(),
+            TrackingStatus::Delivered,
+            "a stray scan after delivery"
+        );
         assert_eq!(s.cod_collected(), Some(Money::mad("250").expect("m")));
     }
 

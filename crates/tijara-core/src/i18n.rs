@@ -192,7 +192,7 @@ fn group_digits(digits: &str, sep: char) -> String {
     let mut out = String::with_capacity(digits.len() + digits.len() / 3 * 2);
     let len = digits.len();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (len - i) % 3 == 0 {
+        if i > 0 && (len - i).is_multiple_of(3) {
             out.push(sep);
         }
         out.push(c);
@@ -252,7 +252,10 @@ mod tests {
 
     #[test]
     fn formats_per_locale() {
-        assert_eq!(mad("1234567.5").format(Lang::Fr), "1\u{a0}234\u{a0}567,50\u{a0}MAD");
+        assert_eq!(
+            mad("1234567.5").format(Lang::Fr),
+            "1\u{a0}234\u{a0}567,50\u{a0}MAD"
+        );
         assert_eq!(mad("0.5").format(Lang::Fr), "0,50\u{a0}MAD");
         assert_eq!(mad("999").format(Lang::Ar), "999,00\u{a0}د.م.");
         assert_eq!(mad("-1234").format(Lang::Ar), "-1.234,00\u{a0}د.م.");
@@ -279,7 +282,9 @@ mod tests {
 
     #[test]
     fn localized_text_fallback() {
-        let t = LocalizedText::new().with(Lang::En, "Tea bag").with(Lang::Fr, "  ");
+        let t = LocalizedText::new()
+            .with(Lang::En, "Tea bag")
+            .with(Lang::Fr, "  ");
         assert_eq!(t.exact(Lang::Fr), None);
         assert_eq!(t.get(Lang::Fr, Lang::Ar), Some("Tea bag"));
         assert_eq!(LocalizedText::new().get(Lang::Fr, Lang::Ar), None);

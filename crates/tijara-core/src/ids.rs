@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::sync::Arc;
 
 /// Why a string is not a valid identifier.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -62,7 +63,7 @@ macro_rules! id_type {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(try_from = "String", into = "String")]
-        pub struct $name(String);
+        pub struct $name(Arc<str>);
 
         impl $name {
             /// Validates and wraps an identifier: not empty, at most [`MAX_ID_LEN`] bytes, no
@@ -70,14 +71,14 @@ macro_rules! id_type {
             pub fn new(value: impl Into<String>) -> Result<Self, IdError> {
                 let value = value.into();
                 check_id($label, &value)?;
-                Ok(Self(value))
+                Ok(Self(value.into()))
             }
 
             /// Wraps a literal known to be valid (checked in debug builds and by unit tests).
             #[allow(dead_code)]
             pub(crate) fn literal(value: &'static str) -> Self {
                 debug_assert!(check_id($label, value).is_ok(), "invalid literal id");
-                Self(value.to_owned())
+                Self(value.into())
             }
 
             /// The identifier as text.
@@ -108,7 +109,7 @@ macro_rules! id_type {
 
         impl From<$name> for String {
             fn from(id: $name) -> String {
-                id.0
+                id.0.to_string()
             }
         }
 

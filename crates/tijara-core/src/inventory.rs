@@ -166,7 +166,11 @@ impl StockLevel {
     }
 
     /// Turns a live reservation into a sale: its units leave the stock. Returns the units sold.
-    pub fn commit(&mut self, id: &ReservationId, now: DateTime<Utc>) -> Result<u32, InventoryError> {
+    pub fn commit(
+        &mut self,
+        id: &ReservationId,
+        now: DateTime<Utc>,
+    ) -> Result<u32, InventoryError> {
         let r = *self
             .reservations
             .get(id)
@@ -284,7 +288,9 @@ mod tests {
     use proptest::prelude::*;
 
     fn t0() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).single().expect("time")
+        Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0)
+            .single()
+            .expect("time")
     }
     fn rid(i: u32) -> ReservationId {
         ReservationId::new(format!("r{i}")).expect("id")
@@ -308,10 +314,16 @@ mod tests {
             })
         );
         assert_eq!(s.release(&rid(1)), Ok(4));
-        assert_eq!(s.release(&rid(1)), Err(InventoryError::UnknownReservation(rid(1))));
+        assert_eq!(
+            s.release(&rid(1)),
+            Err(InventoryError::UnknownReservation(rid(1)))
+        );
         assert_eq!(s.commit(&rid(2), t0()), Ok(6));
         assert_eq!((s.on_hand(), s.reserved(), s.available()), (4, 0, 4));
-        assert_eq!(s.reserve(rid(4), 0, t0(), exp), Err(InventoryError::ZeroQuantity));
+        assert_eq!(
+            s.reserve(rid(4), 0, t0(), exp),
+            Err(InventoryError::ZeroQuantity)
+        );
     }
 
     #[test]
@@ -324,7 +336,8 @@ mod tests {
             Err(InventoryError::DuplicateReservation(rid(1)))
         );
         // A lapsed reservation is swept by the next reserve.
-        s.reserve(rid(2), 5, exp, exp + Duration::minutes(15)).expect("after expiry");
+        s.reserve(rid(2), 5, exp, exp + Duration::minutes(15))
+            .expect("after expiry");
         assert_eq!(s.reserved(), 5);
         assert_eq!(s.expire(exp + Duration::minutes(15)), vec![(rid(2), 5)]);
         assert_eq!(s.available(), 5);
@@ -337,8 +350,12 @@ mod tests {
     #[test]
     fn adjustments_respect_reservations() {
         let mut s = stock(5);
-        s.reserve(rid(1), 3, t0(), t0() + Duration::hours(1)).expect("reserve");
-        assert!(matches!(s.remove(3), Err(InventoryError::WouldUndercutReservations { .. })));
+        s.reserve(rid(1), 3, t0(), t0() + Duration::hours(1))
+            .expect("reserve");
+        assert!(matches!(
+            s.remove(3),
+            Err(InventoryError::WouldUndercutReservations { .. })
+        ));
         s.remove(2).expect("remove");
         assert!(s.set_on_hand(2).is_err());
         s.set_on_hand(7).expect("set");
@@ -349,7 +366,10 @@ mod tests {
 
     #[test]
     fn availability() {
-        assert_eq!(Availability::of(StockPolicy::Tracked, 0), Availability::OutOfStock);
+        assert_eq!(
+            Availability::of(StockPolicy::Tracked, 0),
+            Availability::OutOfStock
+        );
         assert!(Availability::of(StockPolicy::Tracked, 3).can_order(3));
         assert!(!Availability::of(StockPolicy::Tracked, 3).can_order(4));
         assert!(Availability::of(StockPolicy::MadeToOrder { lead_days: 20 }, 0).can_order(50));

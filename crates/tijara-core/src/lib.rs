@@ -20,18 +20,20 @@ pub mod region;
 pub mod returns;
 pub mod state;
 pub mod tax;
+#[cfg(test)]
+mod testing;
 
 pub use currency::{Currency, UnknownCurrency};
 pub use i18n::{Lang, LocalizedText, UnknownLang};
 pub use ids::{
-    CartId, CategoryId, CustomerId, IdError, MemberId, OrderId, ProductId, PromotionId, ReservationId, ReturnId,
-    SellerId, SellerOrderId, ShipmentId, TaxCategoryId, VariantId,
+    CartId, CategoryId, CustomerId, IdError, MemberId, OrderId, ProductId, PromotionId,
+    ReservationId, ReturnId, SellerId, SellerOrderId, ShipmentId, TaxCategoryId, VariantId,
 };
 pub use money::{Money, MoneyError, ROUNDING};
 pub use rate::{Rate, RateError};
 pub use region::Region;
 
-/// Re-exported so embedders use the same decimal type as the core.
-pub use rust_decimal::Decimal;
 /// Re-exported so embedders use the same time types as the core.
 pub use chrono;
+/// Re-exported so embedders use the same decimal type as the core.
+pub use rust_decimal::Decimal;

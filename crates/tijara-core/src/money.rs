@@ -128,11 +128,23 @@ impl Money {
         Ok(Money { amount, currency })
     }
 
+    /// Wraps an amount already known to have at most the currency's decimals (the sum,
+    /// difference or integer multiple of valid amounts), only fixing its scale.
+    fn exact(mut amount: Decimal, currency: Currency) -> Money {
+        let digits = currency.minor_units();
+        if amount.scale() != digits {
+            amount.rescale(digits);
+        }
+        Money { amount, currency }
+    }
+
     /// Rounds `amount` to the currency's minor unit with [`ROUNDING`].
     pub fn rounded(amount: Decimal, currency: Currency) -> Result<Money, MoneyError> {
         let digits = currency.minor_units();
-        let rounded = amount.round_dp_with_strategy(digits, ROUNDING);
-        Money::new(rounded, currency)
+        Ok(Money::exact(
+            amount.round_dp_with_strategy(digits, ROUNDING),
+            currency,
+        ))
     }
 
     /// Parses a dot-decimal amount in MAD, e.g. `"1234.50"`.
@@ -210,21 +222,25 @@ impl Money {
     /// `self + other`; an error for mixed currencies or overflow.
     pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
         self.same_currency(&other)?;
-        let amount = self
-            .amount
-            .checked_add(other.amount)
-            .ok_or(MoneyError::Overflow)?;
-        Money::new(amount, self.currency)
+        let amount = same_scale_op(
+            self.amount,
+            other.amount,
+            i128::checked_add,
+            Decimal::checked_add,
+        )?;
+        Ok(Money::exact(amount, self.currency))
     }
 
     /// `self - other`; an error for mixed currencies or overflow.
     pub fn checked_sub(self, other: Money) -> Result<Money, MoneyError> {
         self.same_currency(&other)?;
-        let amount = self
-            .amount
-            .checked_sub(other.amount)
-            .ok_or(MoneyError::Overflow)?;
-        Money::new(amount, self.currency)
+        let amount = same_scale_op(
+            self.amount,
+            other.amount,
+            i128::checked_sub,
+            Decimal::checked_sub,
+        )?;
+        Ok(Money::exact(amount, self.currency))
     }
 
     /// `self × quantity`, exact.
@@ -233,7 +249,7 @@ impl Money {
             .amount
             .checked_mul(Decimal::from(quantity))
             .ok_or(MoneyError::Overflow)?;
-        Money::new(amount, self.currency)
+        Ok(Money::exact(amount, self.currency))
     }
 
     /// `self × factor`, rounded once with [`ROUNDING`].
@@ -282,10 +298,7 @@ impl Money {
     /// Converts to another currency at `rate` (units of `to` per unit of `self`), rounded with
     /// [`ROUNDING`]. Used only for indicative display amounts, never to charge.
     pub fn convert(self, to: Currency, rate: Decimal) -> Result<Money, MoneyError> {
-        let amount = self
-            .amount
-            .checked_mul(rate)
-            .ok_or(MoneyError::Overflow)?;
+        let amount = self.amount.checked_mul(rate).ok_or(MoneyError::Overflow)?;
         Money::rounded(amount, to)
     }
 
@@ -313,7 +326,11 @@ impl Money {
         if weights.is_empty() {
             return Err(MoneyError::NoWeights);
         }
-        if let Some((index, weight)) = weights.iter().enumerate().find(|(_, w)| w.is_sign_negative() && !w.is_zero()) {
+        if let Some((index, weight)) = weights
+            .iter()
+            .enumerate()
+            .find(|(_, w)| w.is_sign_negative() && !w.is_zero())
+        {
             return Err(MoneyError::NegativeWeight {
                 index,
                 weight: *weight,
@@ -353,17 +370,39 @@ impl Money {
         let left_over = units - given;
         // Largest remainder first; on a tie the earlier part first.
         remainders.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        for (_, index) in remainders.iter().take(usize::try_from(left_over).unwrap_or(usize::MAX)) {
+        for (_, index) in remainders
+            .iter()
+            .take(usize::try_from(left_over).unwrap_or(usize::MAX))
+        {
             parts[*index] += 1;
         }
         parts
             .into_iter()
             .map(|p| {
                 let p = i64::try_from(p).map_err(|_| MoneyError::Overflow)?;
-                Ok(Money::from_minor(if negative { -p } else { p }, self.currency))
+                Ok(Money::from_minor(
+                    if negative { -p } else { p },
+                    self.currency,
+                ))
             })
             .collect()
     }
+}
+
+/// Adds or subtracts two decimals. Amounts of one currency share a scale, so the operation is
+/// done on the integer mantissas (much cheaper than the general decimal path, which is kept
+/// for other cases).
+fn same_scale_op(
+    a: Decimal,
+    b: Decimal,
+    int_op: fn(i128, i128) -> Option<i128>,
+    dec_op: fn(Decimal, Decimal) -> Option<Decimal>,
+) -> Result<Decimal, MoneyError> {
+    if a.scale() == b.scale() {
+        let m = int_op(a.mantissa(), b.mantissa()).ok_or(MoneyError::Overflow)?;
+        return Decimal::try_from_i128_with_scale(m, a.scale()).map_err(|_| MoneyError::Overflow);
+    }
+    dec_op(a, b).ok_or(MoneyError::Overflow)
 }
 
 impl fmt::Debug for Money {
@@ -402,7 +441,10 @@ mod tests {
             })
         );
         assert!(matches!(Money::mad("abc"), Err(MoneyError::Parse(_))));
-        assert_eq!(Money::mad("1.500").expect("trailing zeros are fine"), mad("1.5"));
+        assert_eq!(
+            Money::mad("1.500").expect("trailing zeros are fine"),
+            mad("1.5")
+        );
     }
 
     #[test]
@@ -412,7 +454,12 @@ mod tests {
         assert_eq!(r(dec!(0.0049)), mad("0.00"));
         assert_eq!(r(dec!(-0.005)), mad("-0.01"));
         assert_eq!(r(dec!(2.675)), mad("2.68"));
-        assert_eq!(Money::rounded(dec!(10.5), Currency::XOF).expect("round").amount(), dec!(11));
+        assert_eq!(
+            Money::rounded(dec!(10.5), Currency::XOF)
+                .expect("round")
+                .amount(),
+            dec!(11)
+        );
     }
 
     #[test]
@@ -430,15 +477,27 @@ mod tests {
         assert!(mad("1").min(eur).is_err());
         assert!(mad("1").compare(&eur).is_err());
         assert!(Money::sum(Currency::MAD, [mad("1"), eur]).is_err());
-        assert_eq!(err.to_string(), "cannot combine MAD with EUR: currencies differ");
+        assert_eq!(
+            err.to_string(),
+            "cannot combine MAD with EUR: currencies differ"
+        );
     }
 
     #[test]
     fn arithmetic_and_minor_units() {
-        assert_eq!(mad("10.10").checked_sub(mad("0.20")).expect("sub"), mad("9.90"));
+        assert_eq!(
+            mad("10.10").checked_sub(mad("0.20")).expect("sub"),
+            mad("9.90")
+        );
         assert_eq!(mad("3.33").times(3).expect("mul"), mad("9.99"));
-        assert_eq!(mad("100").mul_rounded(dec!(0.155)).expect("mul"), mad("15.50"));
-        assert_eq!(mad("0.03").mul_rounded(dec!(0.5)).expect("mul"), mad("0.02"));
+        assert_eq!(
+            mad("100").mul_rounded(dec!(0.155)).expect("mul"),
+            mad("15.50")
+        );
+        assert_eq!(
+            mad("0.03").mul_rounded(dec!(0.5)).expect("mul"),
+            mad("0.02")
+        );
         assert_eq!(Money::from_minor(12345, Currency::MAD), mad("123.45"));
         assert_eq!(mad("-1.23").to_minor(), Some(-123));
         assert!(mad("-1").is_negative() && !mad("0").is_negative() && mad("1").is_positive());
@@ -450,7 +509,9 @@ mod tests {
 
     #[test]
     fn converts_for_display() {
-        let eur = mad("1000").convert(Currency::EUR, dec!(0.0921)).expect("convert");
+        let eur = mad("1000")
+            .convert(Currency::EUR, dec!(0.0921))
+            .expect("convert");
         assert_eq!(eur, Money::new(dec!(92.10), Currency::EUR).expect("eur"));
     }
 
@@ -466,7 +527,9 @@ mod tests {
 
     #[test]
     fn allocation_examples_and_errors() {
-        let parts = mad("0.05").allocate(&[dec!(1), dec!(1), dec!(1)]).expect("alloc");
+        let parts = mad("0.05")
+            .allocate(&[dec!(1), dec!(1), dec!(1)])
+            .expect("alloc");
         assert_eq!(parts, vec![mad("0.02"), mad("0.02"), mad("0.01")]);
         let parts = mad("10").allocate(&[dec!(0.3), dec!(0.7)]).expect("alloc");
         assert_eq!(parts, vec![mad("3"), mad("7")]);
@@ -477,9 +540,15 @@ mod tests {
         assert_eq!(mad("1").allocate(&[]), Err(MoneyError::NoWeights));
         assert_eq!(
             mad("1").allocate(&[dec!(1), dec!(-1)]),
-            Err(MoneyError::NegativeWeight { index: 1, weight: dec!(-1) })
+            Err(MoneyError::NegativeWeight {
+                index: 1,
+                weight: dec!(-1)
+            })
         );
-        assert!(matches!(mad("1").allocate(&[dec!(0)]), Err(MoneyError::ZeroWeights { .. })));
+        assert!(matches!(
+            mad("1").allocate(&[dec!(0)]),
+            Err(MoneyError::ZeroWeights { .. })
+        ));
     }
 
     fn amount() -> impl Strategy<Value = Money> {
@@ -488,8 +557,14 @@ mod tests {
 
     fn weights() -> impl Strategy<Value = Vec<Decimal>> {
         prop::collection::vec((0u64..1_000_000_000, 0u32..6), 1..40)
-            .prop_map(|ws| ws.into_iter().map(|(m, s)| Decimal::new(m as i64, s)).collect())
-            .prop_filter("some weight positive", |ws: &Vec<Decimal>| ws.iter().any(|w| !w.is_zero()))
+            .prop_map(|ws| {
+                ws.into_iter()
+                    .map(|(m, s)| Decimal::new(m as i64, s))
+                    .collect()
+            })
+            .prop_filter("some weight positive", |ws: &Vec<Decimal>| {
+                ws.iter().any(|w| !w.is_zero())
+            })
     }
 
     proptest! {

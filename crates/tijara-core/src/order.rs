@@ -17,7 +17,7 @@ use crate::payment::{Payment, PaymentMethod};
 use crate::pricing::{PricedCart, PricedLine, PricedShipping};
 use crate::promotion::AppliedPromotion;
 use crate::region::DisplayAmount;
-use crate::state::{refuse, TransitionError};
+use crate::state::{TransitionError, refuse};
 use crate::tax::TvaBreakdown;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -142,7 +142,9 @@ impl FulfillmentStatus {
     pub fn is_settled(&self) -> bool {
         matches!(
             self,
-            FulfillmentStatus::Delivered | FulfillmentStatus::Cancelled | FulfillmentStatus::Returned
+            FulfillmentStatus::Delivered
+                | FulfillmentStatus::Cancelled
+                | FulfillmentStatus::Returned
         )
     }
 }
@@ -250,7 +252,11 @@ impl Order {
         if priced.lines.is_empty() {
             return Err(OrderError::EmptyCart);
         }
-        if let Some(s) = priced.sellers.iter().find(|s| s.needs_shipping && s.shipping.is_none()) {
+        if let Some(s) = priced
+            .sellers
+            .iter()
+            .find(|s| s.needs_shipping && s.shipping.is_none())
+        {
             return Err(OrderError::ShippingMissing(s.seller_id.clone()));
         }
         if req.seller_order_ids.len() != priced.sellers.len() {
@@ -343,12 +349,15 @@ impl Order {
 
     /// Cancels the order and every seller order; refused once anything shipped.
     pub fn cancel(&mut self) -> Result<(), OrderError> {
-        if !matches!(self.status, OrderStatus::AwaitingPayment | OrderStatus::Confirmed)
-            || self
-                .seller_orders
-                .iter()
-                .any(|s| !matches!(s.status, FulfillmentStatus::Awaiting | FulfillmentStatus::Ready))
-        {
+        if !matches!(
+            self.status,
+            OrderStatus::AwaitingPayment | OrderStatus::Confirmed
+        ) || self.seller_orders.iter().any(|s| {
+            !matches!(
+                s.status,
+                FulfillmentStatus::Awaiting | FulfillmentStatus::Ready
+            )
+        }) {
             return Ok(refuse("order", self.status.as_str(), "cancel")?);
         }
         for s in &mut self.seller_orders {
@@ -381,7 +390,9 @@ impl Order {
     }
 
     fn settle(&mut self) {
-        if self.status == OrderStatus::Confirmed && self.seller_orders.iter().all(|s| s.status.is_settled()) {
+        if self.status == OrderStatus::Confirmed
+            && self.seller_orders.iter().all(|s| s.status.is_settled())
+        {
             self.status = OrderStatus::Completed;
         }
     }
@@ -398,7 +409,11 @@ impl Order {
     }
 
     /// The parcel was handed to the carrier as `shipment`.
-    pub fn mark_shipped(&mut self, so: &SellerOrderId, shipment: ShipmentId) -> Result<(), OrderError> {
+    pub fn mark_shipped(
+        &mut self,
+        so: &SellerOrderId,
+        shipment: ShipmentId,
+    ) -> Result<(), OrderError> {
         self.require_confirmed(so)?;
         let s = self.seller_order_mut(so)?;
         if s.status != FulfillmentStatus::Ready {
@@ -410,7 +425,11 @@ impl Order {
     }
 
     /// The parcel was delivered at `at`.
-    pub fn mark_delivered(&mut self, so: &SellerOrderId, at: DateTime<Utc>) -> Result<(), OrderError> {
+    pub fn mark_delivered(
+        &mut self,
+        so: &SellerOrderId,
+        at: DateTime<Utc>,
+    ) -> Result<(), OrderError> {
         let s = self.seller_order_mut(so)?;
         if s.status != FulfillmentStatus::Shipped {
             return s.err("deliver");
@@ -425,7 +444,10 @@ impl Order {
     /// after a withdrawal (from delivered).
     pub fn mark_returned(&mut self, so: &SellerOrderId) -> Result<(), OrderError> {
         let s = self.seller_order_mut(so)?;
-        if !matches!(s.status, FulfillmentStatus::Shipped | FulfillmentStatus::Delivered) {
+        if !matches!(
+            s.status,
+            FulfillmentStatus::Shipped | FulfillmentStatus::Delivered
+        ) {
             return s.err("return");
         }
         s.status = FulfillmentStatus::Returned;
@@ -436,11 +458,18 @@ impl Order {
     /// Cancels one seller's part before it ships (e.g. the artisan cannot make it).
     pub fn cancel_seller_order(&mut self, so: &SellerOrderId) -> Result<(), OrderError> {
         let s = self.seller_order_mut(so)?;
-        if !matches!(s.status, FulfillmentStatus::Awaiting | FulfillmentStatus::Ready) {
+        if !matches!(
+            s.status,
+            FulfillmentStatus::Awaiting | FulfillmentStatus::Ready
+        ) {
             return s.err("cancel");
         }
         s.status = FulfillmentStatus::Cancelled;
-        if self.seller_orders.iter().all(|s| s.status == FulfillmentStatus::Cancelled) {
+        if self
+            .seller_orders
+            .iter()
+            .all(|s| s.status == FulfillmentStatus::Cancelled)
+        {
             self.status = OrderStatus::Cancelled;
         } else {
             self.settle();

@@ -14,7 +14,7 @@
 //! exceed what was captured or collected.
 
 use crate::money::{Money, MoneyError};
-use crate::state::{refuse, TransitionError};
+use crate::state::{TransitionError, refuse};
 use serde::{Deserialize, Serialize};
 
 /// How an order is paid.
@@ -166,7 +166,9 @@ impl Payment {
 
     /// Money actually received (captured or collected) minus refunds.
     pub fn net_received(&self) -> Result<Money, MoneyError> {
-        self.captured.checked_add(self.collected)?.checked_sub(self.refunded)
+        self.captured
+            .checked_add(self.collected)?
+            .checked_sub(self.refunded)
     }
 
     /// True when the order may ship: a card payment authorized or captured, a transfer
@@ -176,7 +178,9 @@ impl Payment {
             PaymentMethod::CashOnDelivery => !matches!(self.status, PaymentStatus::Voided),
             _ => matches!(
                 self.status,
-                PaymentStatus::Authorized | PaymentStatus::Captured | PaymentStatus::PartiallyRefunded
+                PaymentStatus::Authorized
+                    | PaymentStatus::Captured
+                    | PaymentStatus::PartiallyRefunded
             ),
         }
     }
@@ -211,7 +215,10 @@ impl Payment {
         match (self.method, self.status) {
             (PaymentMethod::Card, PaymentStatus::Authorized) => {
                 if !amount.is_positive() || amount.compare(&self.authorized)?.is_gt() {
-                    return amount_error(amount, "a capture must be positive and at most the authorized amount");
+                    return amount_error(
+                        amount,
+                        "a capture must be positive and at most the authorized amount",
+                    );
                 }
             }
             (PaymentMethod::Card, PaymentStatus::Pending | PaymentStatus::Failed)
@@ -231,7 +238,9 @@ impl Payment {
     /// decline never un-pays an order.
     pub fn fail(&mut self) -> Result<(), PaymentError> {
         match self.status {
-            PaymentStatus::Pending | PaymentStatus::Failed if self.method != PaymentMethod::CashOnDelivery => {
+            PaymentStatus::Pending | PaymentStatus::Failed
+                if self.method != PaymentMethod::CashOnDelivery =>
+            {
                 self.status = PaymentStatus::Failed;
                 Ok(())
             }
@@ -263,14 +272,18 @@ impl Payment {
                 | PaymentStatus::PartiallyRefunded
                 | PaymentStatus::Collected
                 | PaymentStatus::Remitted
-        ) || (self.status == PaymentStatus::AwaitingDelivery && self.collected.is_positive());
+        ) || (self.status == PaymentStatus::AwaitingDelivery
+            && self.collected.is_positive());
         if !refundable_state {
             return self.err("refund");
         }
         let received = self.captured.checked_add(self.collected)?;
         let left = received.checked_sub(self.refunded)?;
         if !amount.is_positive() || amount.compare(&left)?.is_gt() {
-            return amount_error(amount, "a refund must be positive and at most what was received and not yet refunded");
+            return amount_error(
+                amount,
+                "a refund must be positive and at most what was received and not yet refunded",
+            );
         }
         self.refunded = self.refunded.checked_add(amount)?;
         self.status = if self.refunded == received {
@@ -287,11 +300,16 @@ impl Payment {
 
     /// COD: a carrier collected `amount` in cash on delivering a parcel.
     pub fn collect(&mut self, amount: Money) -> Result<(), PaymentError> {
-        if self.method != PaymentMethod::CashOnDelivery || self.status != PaymentStatus::AwaitingDelivery {
+        if self.method != PaymentMethod::CashOnDelivery
+            || self.status != PaymentStatus::AwaitingDelivery
+        {
             return self.err("collect");
         }
         if !amount.is_positive() || amount.compare(&self.still_to_collect()?)?.is_gt() {
-            return amount_error(amount, "a collection must be positive and at most what is left to collect");
+            return amount_error(
+                amount,
+                "a collection must be positive and at most what is left to collect",
+            );
         }
         self.collected = self.collected.checked_add(amount)?;
         if self.collected == self.amount {
@@ -302,11 +320,16 @@ impl Payment {
 
     /// COD: a parcel was refused, so `amount` will never be collected.
     pub fn cancel_collection(&mut self, amount: Money) -> Result<(), PaymentError> {
-        if self.method != PaymentMethod::CashOnDelivery || self.status != PaymentStatus::AwaitingDelivery {
+        if self.method != PaymentMethod::CashOnDelivery
+            || self.status != PaymentStatus::AwaitingDelivery
+        {
             return self.err("cancel collection");
         }
         if !amount.is_positive() || amount.compare(&self.still_to_collect()?)?.is_gt() {
-            return amount_error(amount, "a cancelled collection must be positive and at most what is left to collect");
+            return amount_error(
+                amount,
+                "a cancelled collection must be positive and at most what is left to collect",
+            );
         }
         self.amount = self.amount.checked_sub(amount)?;
         if self.amount.is_zero() {
@@ -321,13 +344,19 @@ impl Payment {
     /// the fee is accounted separately).
     pub fn remit(&mut self, amount: Money) -> Result<(), PaymentError> {
         let allowed = self.method == PaymentMethod::CashOnDelivery
-            && matches!(self.status, PaymentStatus::AwaitingDelivery | PaymentStatus::Collected);
+            && matches!(
+                self.status,
+                PaymentStatus::AwaitingDelivery | PaymentStatus::Collected
+            );
         if !allowed {
             return self.err("remit");
         }
         let left = self.collected.checked_sub(self.remitted)?;
         if !amount.is_positive() || amount.compare(&left)?.is_gt() {
-            return amount_error(amount, "a remittance must be positive and at most what was collected and not yet remitted");
+            return amount_error(
+                amount,
+                "a remittance must be positive and at most what was collected and not yet remitted",
+            );
         }
         self.remitted = self.remitted.checked_add(amount)?;
         if self.status == PaymentStatus::Collected && self.remitted == self.collected {

@@ -125,7 +125,10 @@ fn ratio_part(portion: Money, numer: Money, denom: Money) -> Result<Money, Money
 
 impl Settlement {
     /// A settlement from each seller's (id, due, commission if fully paid).
-    pub fn new(currency: Currency, parts: Vec<(SellerId, Money, Money)>) -> Result<Settlement, PayoutError> {
+    pub fn new(
+        currency: Currency,
+        parts: Vec<(SellerId, Money, Money)>,
+    ) -> Result<Settlement, PayoutError> {
         let zero = Money::zero(currency);
         let parts = parts
             .into_iter()
@@ -152,13 +155,18 @@ impl Settlement {
 
     /// The commission a seller order owes if fully paid: per line, the seller's rate for the
     /// product's category on the line's net, rounded per line.
-    pub fn commission_due(seller_order: &SellerOrder, catalog: &CatalogSnapshot) -> Result<Money, PayoutError> {
+    pub fn commission_due(
+        seller_order: &SellerOrder,
+        catalog: &CatalogSnapshot,
+    ) -> Result<Money, PayoutError> {
         let seller = catalog
             .seller(&seller_order.seller_id)
             .ok_or_else(|| PayoutError::MissingSeller(seller_order.seller_id.clone()))?;
         let mut total = Money::zero(seller_order.total.currency());
         for l in &seller_order.lines {
-            let c = l.net.mul_rounded(seller.commission_for(&l.category_id).fraction())?;
+            let c = l
+                .net
+                .mul_rounded(seller.commission_for(&l.category_id).fraction())?;
             total = total.checked_add(c)?;
         }
         Ok(total)
@@ -169,7 +177,13 @@ impl Settlement {
         let parts = order
             .seller_orders
             .iter()
-            .map(|so| Ok((so.seller_id.clone(), so.total, Self::commission_due(so, catalog)?)))
+            .map(|so| {
+                Ok((
+                    so.seller_id.clone(),
+                    so.total,
+                    Self::commission_due(so, catalog)?,
+                ))
+            })
             .collect::<Result<Vec<_>, PayoutError>>()?;
         Settlement::new(order.currency, parts)
     }
@@ -216,7 +230,13 @@ impl Settlement {
         })
     }
 
-    fn spread(&self, amount: Money, weights: Vec<Decimal>, left: Money, refund: bool) -> Result<Vec<Money>, PayoutError> {
+    fn spread(
+        &self,
+        amount: Money,
+        weights: Vec<Decimal>,
+        left: Money,
+        refund: bool,
+    ) -> Result<Vec<Money>, PayoutError> {
         if !amount.is_positive() {
             return Err(PayoutError::NotPositive);
         }
@@ -239,7 +259,12 @@ impl Settlement {
             .map(|p| p.due.checked_sub(p.received))
             .collect::<Result<Vec<_>, _>>()?;
         let left = Money::sum(self.currency, lefts.iter().copied())?;
-        let portions = self.spread(amount, lefts.iter().map(Money::amount).collect(), left, false)?;
+        let portions = self.spread(
+            amount,
+            lefts.iter().map(Money::amount).collect(),
+            left,
+            false,
+        )?;
         (0..self.parts.len())
             .zip(portions)
             .filter(|(_, m)| !m.is_zero())
@@ -248,7 +273,11 @@ impl Settlement {
     }
 
     /// Money received for one seller's parcel (a COD collection).
-    pub fn receive_for_seller(&mut self, seller: &SellerId, amount: Money) -> Result<ShareMovement, PayoutError> {
+    pub fn receive_for_seller(
+        &mut self,
+        seller: &SellerId,
+        amount: Money,
+    ) -> Result<ShareMovement, PayoutError> {
         let i = self.index(seller)?;
         let left = self.parts[i].due.checked_sub(self.parts[i].received)?;
         self.spread(amount, vec![Decimal::ONE], left, false)?;
@@ -264,7 +293,12 @@ impl Settlement {
             .map(SellerPart::net_gross)
             .collect::<Result<Vec<_>, _>>()?;
         let left = Money::sum(self.currency, lefts.iter().copied())?;
-        let portions = self.spread(amount, lefts.iter().map(Money::amount).collect(), left, true)?;
+        let portions = self.spread(
+            amount,
+            lefts.iter().map(Money::amount).collect(),
+            left,
+            true,
+        )?;
         (0..self.parts.len())
             .zip(portions)
             .filter(|(_, m)| !m.is_zero())
@@ -273,7 +307,11 @@ impl Settlement {
     }
 
     /// A refund of one seller's part (a withdrawal from that seller).
-    pub fn refund_for_seller(&mut self, seller: &SellerId, amount: Money) -> Result<ShareMovement, PayoutError> {
+    pub fn refund_for_seller(
+        &mut self,
+        seller: &SellerId,
+        amount: Money,
+    ) -> Result<ShareMovement, PayoutError> {
         let i = self.index(seller)?;
         let left = self.parts[i].net_gross()?;
         self.spread(amount, vec![Decimal::ONE], left, true)?;
@@ -284,9 +322,27 @@ impl Settlement {
     pub fn totals(&self) -> Result<(Money, Money, Money), MoneyError> {
         let c = self.currency;
         Ok((
-            Money::sum(c, self.parts.iter().map(SellerPart::net_gross).collect::<Result<Vec<_>, _>>()?)?,
-            Money::sum(c, self.parts.iter().map(SellerPart::net_commission).collect::<Result<Vec<_>, _>>()?)?,
-            Money::sum(c, self.parts.iter().map(SellerPart::seller_share).collect::<Result<Vec<_>, _>>()?)?,
+            Money::sum(
+                c,
+                self.parts
+                    .iter()
+                    .map(SellerPart::net_gross)
+                    .collect::<Result<Vec<_>, _>>()?,
+            )?,
+            Money::sum(
+                c,
+                self.parts
+                    .iter()
+                    .map(SellerPart::net_commission)
+                    .collect::<Result<Vec<_>, _>>()?,
+            )?,
+            Money::sum(
+                c,
+                self.parts
+                    .iter()
+                    .map(SellerPart::seller_share)
+                    .collect::<Result<Vec<_>, _>>()?,
+            )?,
         ))
     }
 }

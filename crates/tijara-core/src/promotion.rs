@@ -257,25 +257,43 @@ mod tests {
 
     #[test]
     fn prechecks_in_order() {
-        let now = Utc.with_ymd_and_hms(2026, 11, 28, 0, 0, 0).single().expect("t");
+        let now = Utc
+            .with_ymd_and_hms(2026, 11, 28, 0, 0, 0)
+            .single()
+            .expect("t");
         let u = PromotionUsage::default();
         let mut p = promo(PromotionKind::FreeShipping);
         assert_eq!(p.precheck(now, &[], false, u), Ok(None));
         p.conditions.starts_at = Some(now + chrono::Duration::days(1));
-        assert_eq!(p.precheck(now, &[], false, u), Err(NotAppliedReason::NotStarted));
+        assert_eq!(
+            p.precheck(now, &[], false, u),
+            Err(NotAppliedReason::NotStarted)
+        );
         p.conditions.starts_at = None;
         p.conditions.ends_at = Some(now);
-        assert_eq!(p.precheck(now, &[], false, u), Err(NotAppliedReason::Expired));
+        assert_eq!(
+            p.precheck(now, &[], false, u),
+            Err(NotAppliedReason::Expired)
+        );
         p.conditions.ends_at = None;
         p.conditions.coupon = Some("Dakhla10".into());
-        assert_eq!(p.precheck(now, &[], false, u), Err(NotAppliedReason::CouponMissing));
-        assert_eq!(p.precheck(now, &["DAKHLA10".into()], false, u), Ok(Some("DAKHLA10".into())));
+        assert_eq!(
+            p.precheck(now, &[], false, u),
+            Err(NotAppliedReason::CouponMissing)
+        );
+        assert_eq!(
+            p.precheck(now, &["DAKHLA10".into()], false, u),
+            Ok(Some("DAKHLA10".into()))
+        );
         p.conditions.per_customer_limit = Some(1);
         assert_eq!(
             p.precheck(now, &["DAKHLA10".into()], false, u),
             Err(NotAppliedReason::CustomerRequired)
         );
-        let used = PromotionUsage { global: 5, by_customer: 1 };
+        let used = PromotionUsage {
+            global: 5,
+            by_customer: 1,
+        };
         assert_eq!(
             p.precheck(now, &["DAKHLA10".into()], true, used),
             Err(NotAppliedReason::CustomerLimitReached)
@@ -287,9 +305,19 @@ mod tests {
             Err(NotAppliedReason::GlobalLimitReached)
         );
         p.active = false;
-        assert_eq!(p.precheck(now, &[], true, u), Err(NotAppliedReason::Inactive));
-        let bad = promo(PromotionKind::BuyXGetY { buy: 2, get: 0, rate: Rate::ONE });
-        assert_eq!(bad.precheck(now, &[], true, u), Err(NotAppliedReason::Misconfigured));
+        assert_eq!(
+            p.precheck(now, &[], true, u),
+            Err(NotAppliedReason::Inactive)
+        );
+        let bad = promo(PromotionKind::BuyXGetY {
+            buy: 2,
+            get: 0,
+            rate: Rate::ONE,
+        });
+        assert_eq!(
+            bad.precheck(now, &[], true, u),
+            Err(NotAppliedReason::Misconfigured)
+        );
     }
 
     #[test]

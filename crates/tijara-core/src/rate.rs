@@ -88,7 +88,10 @@ mod tests {
     #[test]
     fn bounds_and_forms() {
         assert_eq!(Rate::percent(14).expect("rate").fraction(), dec!(0.14));
-        assert_eq!(Rate::from_percent(dec!(12.5)).expect("rate").to_string(), "12.5 %");
+        assert_eq!(
+            Rate::from_percent(dec!(12.5)).expect("rate").to_string(),
+            "12.5 %"
+        );
         assert_eq!(Rate::new(dec!(-0.01)), Err(RateError(dec!(-0.01))));
         assert!(Rate::new(dec!(1.01)).is_err());
         assert!(Rate::ZERO.is_zero());

@@ -121,7 +121,13 @@ pub struct Region {
     pub cart_limits: CartLimits,
 }
 
-fn tax_rate(category: &'static str, percent: u32, exemption: Option<&str>, fr: &str, ar: &str) -> DatedTaxRate {
+fn tax_rate(
+    category: &'static str,
+    percent: u32,
+    exemption: Option<&str>,
+    fr: &str,
+    ar: &str,
+) -> DatedTaxRate {
     DatedTaxRate {
         category: TaxCategoryId::literal(category),
         rate: Rate::percent(percent).unwrap_or(Rate::ZERO),
@@ -168,7 +174,12 @@ impl Region {
             withdrawal_days: 7,
             default_commission: Rate::percent(10).unwrap_or(Rate::ZERO),
             invoice: InvoiceRules {
-                seller_ids: vec![LegalIdKind::Ice, LegalIdKind::If, LegalIdKind::Rc, LegalIdKind::Tp],
+                seller_ids: vec![
+                    LegalIdKind::Ice,
+                    LegalIdKind::If,
+                    LegalIdKind::Rc,
+                    LegalIdKind::Tp,
+                ],
                 no_vat_mention: LocalizedText::new()
                     .with(Lang::Fr, "TVA non applicable")
                     .with(Lang::Ar, "غير خاضع للضريبة على القيمة المضافة")
@@ -187,7 +198,11 @@ impl Region {
         if !self.languages.contains(&self.default_lang) {
             return Err(RegionError::DefaultLangMissing(self.default_lang));
         }
-        if let Some(c) = self.display_currencies.iter().find(|c| **c == self.currency) {
+        if let Some(c) = self
+            .display_currencies
+            .iter()
+            .find(|c| **c == self.currency)
+        {
             return Err(RegionError::DisplayCurrencyIsCharged(*c));
         }
         if !self
@@ -244,7 +259,10 @@ mod tests {
             assert!(TaxCategoryId::new(t.category.as_str()).is_ok());
         }
         let d = NaiveDate::from_ymd_opt(2026, 11, 28).expect("date");
-        let std = r.tax_rules.rate_for(&r.shipping_tax_category, d).expect("rate");
+        let std = r
+            .tax_rules
+            .rate_for(&r.shipping_tax_category, d)
+            .expect("rate");
         assert_eq!(std.rate, Rate::percent(20).expect("rate"));
         let carpet = r
             .tax_rules
@@ -262,7 +280,10 @@ mod tests {
         assert_eq!(r.validate(), Err(RegionError::DefaultLangMissing(Lang::Es)));
         r = Region::dakhla();
         r.display_currencies.push(Currency::MAD);
-        assert_eq!(r.validate(), Err(RegionError::DisplayCurrencyIsCharged(Currency::MAD)));
+        assert_eq!(
+            r.validate(),
+            Err(RegionError::DisplayCurrencyIsCharged(Currency::MAD))
+        );
         r = Region::dakhla();
         r.shipping_tax_category = TaxCategoryId::new("nope").expect("id");
         assert!(matches!(r.validate(), Err(RegionError::ShippingTax(_))));
@@ -277,8 +298,14 @@ mod tests {
     #[test]
     fn local_dates_and_languages() {
         let r = Region::dakhla();
-        let late = Utc.with_ymd_and_hms(2026, 12, 31, 23, 30, 0).single().expect("time");
-        assert_eq!(r.local_date(late), NaiveDate::from_ymd_opt(2027, 1, 1).expect("date"));
+        let late = Utc
+            .with_ymd_and_hms(2026, 12, 31, 23, 30, 0)
+            .single()
+            .expect("time");
+        assert_eq!(
+            r.local_date(late),
+            NaiveDate::from_ymd_opt(2027, 1, 1).expect("date")
+        );
         assert_eq!(r.lang_or_default(Some(Lang::Fr)), Lang::Fr);
         assert_eq!(r.lang_or_default(Some(Lang::Es)), Lang::Ar);
         assert_eq!(r.lang_or_default(None), Lang::Ar);
@@ -289,9 +316,17 @@ mod tests {
         let rate = DisplayRate {
             to: Currency::EUR,
             rate: Decimal::new(921, 4),
-            as_of: Utc.with_ymd_and_hms(2026, 11, 28, 0, 0, 0).single().expect("time"),
+            as_of: Utc
+                .with_ymd_and_hms(2026, 11, 28, 0, 0, 0)
+                .single()
+                .expect("time"),
         };
-        let shown = rate.convert(Money::mad("250").expect("m")).expect("convert");
-        assert_eq!(shown.amount, Money::parse("23.03", Currency::EUR).expect("m"));
+        let shown = rate
+            .convert(Money::mad("250").expect("m"))
+            .expect("convert");
+        assert_eq!(
+            shown.amount,
+            Money::parse("23.03", Currency::EUR).expect("m")
+        );
     }
 }

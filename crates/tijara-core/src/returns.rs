@@ -10,7 +10,7 @@ use crate::ids::{ReturnId, SellerOrderId, VariantId};
 use crate::money::{Money, MoneyError};
 use crate::order::{FulfillmentStatus, SellerOrder};
 use crate::region::Region;
-use crate::state::{refuse, TransitionError};
+use crate::state::{TransitionError, refuse};
 use chrono::{DateTime, Days, FixedOffset, Offset, TimeZone, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -217,7 +217,12 @@ impl ReturnRequest {
         self.refunded
     }
 
-    fn step(&mut self, from: ReturnStatus, to: ReturnStatus, action: &'static str) -> Result<(), ReturnError> {
+    fn step(
+        &mut self,
+        from: ReturnStatus,
+        to: ReturnStatus,
+        action: &'static str,
+    ) -> Result<(), ReturnError> {
         if self.status != from {
             return Ok(refuse("return", self.status.as_str(), action)?);
         }

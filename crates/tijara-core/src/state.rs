@@ -12,6 +12,14 @@ pub struct TransitionError {
     pub action: &'static str,
 }
 
-pub(crate) fn refuse<T>(machine: &'static str, from: &'static str, action: &'static str) -> Result<T, TransitionError> {
-    Err(TransitionError { machine, from, action })
+pub(crate) fn refuse<T>(
+    machine: &'static str,
+    from: &'static str,
+    action: &'static str,
+) -> Result<T, TransitionError> {
+    Err(TransitionError {
+        machine,
+        from,
+        action,
+    })
 }

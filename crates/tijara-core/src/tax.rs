@@ -13,7 +13,6 @@ use crate::rate::Rate;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// Why no TVA rate could be found or the rules are inconsistent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -91,7 +90,11 @@ pub struct TaxRules {
 impl TaxRules {
     /// Checks that no category has two rates in force on the same day.
     pub fn new(mut rates: Vec<DatedTaxRate>) -> Result<TaxRules, TaxError> {
-        rates.sort_by(|a, b| a.category.cmp(&b.category).then(a.valid_from.cmp(&b.valid_from)));
+        rates.sort_by(|a, b| {
+            a.category
+                .cmp(&b.category)
+                .then(a.valid_from.cmp(&b.valid_from))
+        });
         for r in &rates {
             if let Some(until) = r.valid_until
                 && until <= r.valid_from
@@ -116,7 +119,11 @@ impl TaxRules {
     }
 
     /// The rate of `category` in force on `date`.
-    pub fn rate_for(&self, category: &TaxCategoryId, date: NaiveDate) -> Result<AppliedTax, TaxError> {
+    pub fn rate_for(
+        &self,
+        category: &TaxCategoryId,
+        date: NaiveDate,
+    ) -> Result<AppliedTax, TaxError> {
         self.rates
             .iter()
             .find(|r| &r.category == category && r.covers(date))
@@ -202,7 +209,8 @@ pub struct TvaBucket {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TvaBreakdown {
     currency: Currency,
-    buckets: BTreeMap<Rate, TvaBucket>,
+    /// By increasing rate; a handful at most, so a sorted vector beats a map.
+    buckets: Vec<TvaBucket>,
 }
 
 impl TvaBreakdown {
@@ -210,19 +218,30 @@ impl TvaBreakdown {
     pub fn new(currency: Currency) -> Self {
         TvaBreakdown {
             currency,
-            buckets: BTreeMap::new(),
+            buckets: Vec::new(),
         }
     }
 
     /// Adds a split at `rate`.
     pub fn add(&mut self, rate: Rate, split: &TaxSplit) -> Result<(), MoneyError> {
-        let zero = Money::zero(self.currency);
-        let b = self.buckets.entry(rate).or_insert(TvaBucket {
-            rate,
-            ht: zero,
-            tva: zero,
-            ttc: zero,
-        });
+        let i = match self.buckets.iter().position(|b| b.rate >= rate) {
+            Some(i) if self.buckets[i].rate == rate => i,
+            found => {
+                let i = found.unwrap_or(self.buckets.len());
+                let zero = Money::zero(self.currency);
+                self.buckets.insert(
+                    i,
+                    TvaBucket {
+                        rate,
+                        ht: zero,
+                        tva: zero,
+                        ttc: zero,
+                    },
+                );
+                i
+            }
+        };
+        let b = &mut self.buckets[i];
         b.ht = b.ht.checked_add(split.ht)?;
         b.tva = b.tva.checked_add(split.tva)?;
         b.ttc = b.ttc.checked_add(split.ttc)?;
@@ -231,7 +250,7 @@ impl TvaBreakdown {
 
     /// Adds every bucket of another breakdown.
     pub fn merge(&mut self, other: &TvaBreakdown) -> Result<(), MoneyError> {
-        for b in other.buckets.values() {
+        for b in &other.buckets {
             self.add(
                 b.rate,
                 &TaxSplit {
@@ -246,16 +265,16 @@ impl TvaBreakdown {
 
     /// The buckets, by increasing rate.
     pub fn buckets(&self) -> impl Iterator<Item = &TvaBucket> {
-        self.buckets.values()
+        self.buckets.iter()
     }
 
     /// Total over all rates.
     pub fn total(&self) -> Result<TaxSplit, MoneyError> {
         let c = self.currency;
         Ok(TaxSplit {
-            ht: Money::sum(c, self.buckets.values().map(|b| b.ht))?,
-            tva: Money::sum(c, self.buckets.values().map(|b| b.tva))?,
-            ttc: Money::sum(c, self.buckets.values().map(|b| b.ttc))?,
+            ht: Money::sum(c, self.buckets.iter().map(|b| b.ht))?,
+            tva: Money::sum(c, self.buckets.iter().map(|b| b.tva))?,
+            ttc: Money::sum(c, self.buckets.iter().map(|b| b.ttc))?,
         })
     }
 }
@@ -291,13 +310,22 @@ mod tests {
             rate("water", 8, date(2024, 1, 1), Some(date(2026, 1, 1))),
         ])
         .expect("rules");
-        let pct = |d| rules.rate_for(&cat("water"), d).expect("rate").rate.as_percent();
+        let pct = |d| {
+            rules
+                .rate_for(&cat("water"), d)
+                .expect("rate")
+                .rate
+                .as_percent()
+        };
         assert_eq!(pct(date(2023, 12, 31)).to_string(), "7");
         assert_eq!(pct(date(2024, 1, 1)).to_string(), "8");
         assert_eq!(pct(date(2026, 11, 28)).to_string(), "10");
         assert_eq!(
             rules.rate_for(&cat("water"), date(1999, 1, 1)),
-            Err(TaxError::NoRate { category: cat("water"), date: date(1999, 1, 1) })
+            Err(TaxError::NoRate {
+                category: cat("water"),
+                date: date(1999, 1, 1)
+            })
         );
         assert!(rules.rate_for(&cat("other"), date(2026, 1, 1)).is_err());
         assert_eq!(rules.categories().count(), 1);
@@ -313,7 +341,12 @@ mod tests {
             Err(TaxError::Overlap { .. })
         ));
         assert!(matches!(
-            TaxRules::new(vec![rate("s", 20, date(2020, 1, 1), Some(date(2020, 1, 1)))]),
+            TaxRules::new(vec![rate(
+                "s",
+                20,
+                date(2020, 1, 1),
+                Some(date(2020, 1, 1))
+            )]),
             Err(TaxError::EmptyPeriod { .. })
         ));
     }

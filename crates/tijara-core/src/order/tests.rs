@@ -1,0 +1,236 @@
+use super::*;
+use crate::testing::{address, mad, place, priced, so, t0};
+
+#[test]
+fn splits_per_seller() {
+    let o = place(PaymentMethod::Card);
+    assert_eq!(o.status(), OrderStatus::AwaitingPayment);
+    assert_eq!(o.seller_orders.len(), 2);
+    let a = o.seller_order(&so("o1-a")).expect("a");
+    assert_eq!(a.lines.len(), 2);
+    assert_eq!(a.total, mad("644.90"));
+    assert_eq!(
+        o.seller_order(&so("o1-b")).expect("b").total,
+        mad("1260.00")
+    );
+    assert_eq!(o.grand_total, mad("1904.90"));
+    let sum = Money::sum(o.currency, o.seller_orders.iter().map(|s| s.total)).expect("sum");
+    assert_eq!(sum, o.grand_total);
+    assert!(o.seller_orders.iter().all(|s| s.cod_amount.is_none()));
+    assert!(matches!(
+        o.seller_order(&so("zz")),
+        Err(OrderError::UnknownSellerOrder(_))
+    ));
+}
+
+#[test]
+fn card_order_cannot_ship_before_authorization() {
+    let mut o = place(PaymentMethod::Card);
+    assert_eq!(
+        o.mark_ready(&so("o1-a")),
+        Err(OrderError::PaymentNotSecured(so("o1-a")))
+    );
+    assert!(!o.confirm_if_paid());
+    o.payment.authorize(o.grand_total).expect("authorized");
+    assert!(o.confirm_if_paid());
+    assert!(!o.confirm_if_paid(), "only once");
+    o.mark_ready(&so("o1-a")).expect("ready");
+    assert!(matches!(
+        o.mark_ready(&so("o1-a")),
+        Err(OrderError::Transition(_))
+    ));
+    let sh = ShipmentId::new("sh1").expect("id");
+    o.mark_shipped(&so("o1-a"), sh.clone()).expect("shipped");
+    assert_eq!(
+        o.seller_order(&so("o1-a")).expect("a").shipment(),
+        Some(&sh)
+    );
+    assert!(o.cancel().is_err(), "cannot cancel once shipped");
+    o.mark_delivered(&so("o1-a"), t0()).expect("delivered");
+    assert_eq!(o.status(), OrderStatus::Confirmed, "b still open");
+    o.cancel_seller_order(&so("o1-b")).expect("b cancelled");
+    assert_eq!(o.status(), OrderStatus::Completed);
+}
+
+#[test]
+fn cod_order_is_confirmed_and_ships_at_once() {
+    let mut o = place(PaymentMethod::CashOnDelivery);
+    assert_eq!(o.status(), OrderStatus::Confirmed);
+    let a = o.seller_order(&so("o1-a")).expect("a");
+    assert_eq!(a.cod_amount, Some(a.total));
+    o.mark_ready(&so("o1-b")).expect("ready");
+    o.mark_shipped(&so("o1-b"), ShipmentId::new("s").expect("id"))
+        .expect("shipped");
+    assert!(matches!(
+        o.mark_delivered(&so("o1-a"), t0()),
+        Err(OrderError::Transition(_))
+    ));
+    o.mark_returned(&so("o1-b")).expect("refused at the door");
+    assert!(matches!(
+        o.mark_returned(&so("o1-b")),
+        Err(OrderError::Transition(_))
+    ));
+}
+
+#[test]
+fn cancel_before_shipping() {
+    let mut o = place(PaymentMethod::BankTransfer);
+    o.cancel().expect("cancel");
+    assert_eq!(o.status(), OrderStatus::Cancelled);
+    assert!(
+        o.seller_orders
+            .iter()
+            .all(|s| s.status() == FulfillmentStatus::Cancelled)
+    );
+    assert!(o.cancel().is_err());
+    let mut o = place(PaymentMethod::Card);
+    o.cancel_seller_order(&so("o1-a")).expect("a");
+    o.cancel_seller_order(&so("o1-b")).expect("b");
+    assert_eq!(o.status(), OrderStatus::Cancelled);
+}
+
+#[test]
+fn placing_checks_its_input() {
+    let p = priced();
+    let req = |ids: Vec<SellerOrderId>| PlaceOrder {
+        id: OrderId::new("o").expect("id"),
+        seller_order_ids: ids,
+        customer: None,
+        email: "x@example.ma".into(),
+        shipping_address: address(),
+        payment_method: PaymentMethod::Card,
+        now: t0(),
+    };
+    assert_eq!(
+        Order::place(&p, req(vec![so("x")])),
+        Err(OrderError::SellerOrderIds {
+            given: 1,
+            needed: 2
+        })
+    );
+    let mut bad = req(vec![so("x"), so("y")]);
+    bad.shipping_address.phone = " ".into();
+    assert_eq!(Order::place(&p, bad), Err(OrderError::Address("phone")));
+    let mut no_ship = p.clone();
+    no_ship.sellers[1].shipping = None;
+    assert!(matches!(
+        Order::place(&no_ship, req(vec![so("x"), so("y")])),
+        Err(OrderError::ShippingMissing(_))
+    ));
+    let mut empty = p.clone();
+    empty.lines.clear();
+    assert_eq!(
+        Order::place(&empty, req(vec![])),
+        Err(OrderError::EmptyCart)
+    );
+}
+
+#[test]
+fn fully_discounted_order_is_confirmed() {
+    let mut p = priced();
+    let zero = Money::zero(p.currency);
+    p.grand_total = zero;
+    let o = Order::place(
+        &p,
+        PlaceOrder {
+            id: OrderId::new("o").expect("id"),
+            seller_order_ids: vec![so("x"), so("y")],
+            customer: None,
+            email: "x@example.ma".into(),
+            shipping_address: address(),
+            payment_method: PaymentMethod::Card,
+            now: t0(),
+        },
+    )
+    .expect("placed");
+    assert_eq!(o.status(), OrderStatus::Confirmed);
+    let mut cod = p.clone();
+    cod.grand_total = zero;
+    let r = Order::place(
+        &cod,
+        PlaceOrder {
+            id: OrderId::new("o").expect("id"),
+            seller_order_ids: vec![so("x"), so("y")],
+            customer: None,
+            email: "x@example.ma".into(),
+            shipping_address: address(),
+            payment_method: PaymentMethod::CashOnDelivery,
+            now: t0(),
+        },
+    );
+    assert_eq!(r, Err(OrderError::NothingToCollect));
+}
+
+mod machine {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Step {
+        Authorize,
+        Fail,
+        Ready(usize),
+        Ship(usize),
+        Deliver(usize),
+        Return(usize),
+        CancelPart(usize),
+        Cancel,
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            Just(Step::Authorize),
+            Just(Step::Fail),
+            (0usize..2).prop_map(Step::Ready),
+            (0usize..2).prop_map(Step::Ship),
+            (0usize..2).prop_map(Step::Deliver),
+            (0usize..2).prop_map(Step::Return),
+            (0usize..2).prop_map(Step::CancelPart),
+            Just(Step::Cancel),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn random_sequences_never_reach_an_illegal_state(
+            method in prop::sample::select(vec![PaymentMethod::Card, PaymentMethod::CashOnDelivery, PaymentMethod::BankTransfer]),
+            steps in prop::collection::vec(step(), 0..30),
+        ) {
+            let mut o = place(method);
+            let ids = [so("o1-a"), so("o1-b")];
+            for s in steps {
+                let before = o.clone();
+                let r: Result<(), OrderError> = match s {
+                    Step::Authorize => {
+                        let amount = o.grand_total;
+                        let r = if method == PaymentMethod::BankTransfer { o.payment.capture(amount) } else { o.payment.authorize(amount) };
+                        o.confirm_if_paid();
+                        r.map_err(|_| OrderError::EmptyCart)
+                    }
+                    Step::Fail => o.payment.fail().map_err(|_| OrderError::EmptyCart),
+                    Step::Ready(i) => o.mark_ready(&ids[i]),
+                    Step::Ship(i) => o.mark_shipped(&ids[i], ShipmentId::new(format!("sh{i}")).expect("id")),
+                    Step::Deliver(i) => o.mark_delivered(&ids[i], t0()),
+                    Step::Return(i) => o.mark_returned(&ids[i]),
+                    Step::CancelPart(i) => o.cancel_seller_order(&ids[i]),
+                    Step::Cancel => o.cancel(),
+                };
+                if r.is_err() { prop_assert_eq!(&o, &before, "a refused step changes nothing"); }
+                for part in &o.seller_orders {
+                    // Nothing is prepared or shipped before the payment allows it.
+                    if part.status() != FulfillmentStatus::Awaiting && part.status() != FulfillmentStatus::Cancelled {
+                        prop_assert!(o.payment.allows_shipping());
+                    }
+                    prop_assert_eq!(part.shipment().is_some(), matches!(part.status(), FulfillmentStatus::Shipped | FulfillmentStatus::Delivered | FulfillmentStatus::Returned));
+                    if part.status() == FulfillmentStatus::Delivered { prop_assert!(part.delivered_at().is_some()); }
+                }
+                match o.status() {
+                    OrderStatus::Cancelled => prop_assert!(o.seller_orders.iter().all(|s| s.status() == FulfillmentStatus::Cancelled)),
+                    OrderStatus::Completed => prop_assert!(o.seller_orders.iter().all(|s| s.status().is_settled())),
+                    OrderStatus::AwaitingPayment => prop_assert!(!o.payment.allows_shipping() || method != PaymentMethod::Card || o.seller_orders.iter().all(|s| s.status() == FulfillmentStatus::Awaiting)),
+                    _ => {}
+                }
+            }
+        }
+    }
+}

@@ -10,7 +10,10 @@ fn mad(s: &str) -> Money {
 fn card_authorize_capture_refund() {
     let mut p = Payment::new(PaymentMethod::Card, mad("500"));
     assert!(!p.allows_shipping());
-    assert!(matches!(p.authorize(mad("499")), Err(PaymentError::Amount { .. })));
+    assert!(matches!(
+        p.authorize(mad("499")),
+        Err(PaymentError::Amount { .. })
+    ));
     p.fail().expect("declined first");
     p.authorize(mad("500")).expect("then approved");
     assert!(p.allows_shipping());
@@ -53,7 +56,10 @@ fn card_direct_sale_and_void() {
 fn bank_transfer_is_confirmed_for_the_exact_amount() {
     let mut p = Payment::new(PaymentMethod::BankTransfer, mad("1200"));
     assert!(p.authorize(mad("1200")).is_err());
-    assert!(matches!(p.capture(mad("1000")), Err(PaymentError::Amount { .. })));
+    assert!(matches!(
+        p.capture(mad("1000")),
+        Err(PaymentError::Amount { .. })
+    ));
     p.capture(mad("1200")).expect("confirmed");
     assert!(p.allows_shipping());
     let mut expired = Payment::new(PaymentMethod::BankTransfer, mad("1200"));
@@ -75,7 +81,10 @@ fn cod_collect_remit_and_refusal() {
     p.remit(mad("200")).expect("early remittance");
     // Second parcel refused.
     p.cancel_collection(mad("100")).expect("refused");
-    assert_eq!((p.status(), p.amount()), (PaymentStatus::Collected, mad("200")));
+    assert_eq!(
+        (p.status(), p.amount()),
+        (PaymentStatus::Collected, mad("200"))
+    );
     assert!(p.remit(mad("0.01")).is_err());
     let mut q = Payment::new(PaymentMethod::CashOnDelivery, mad("300"));
     q.collect(mad("300")).expect("collect");

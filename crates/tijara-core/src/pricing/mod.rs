@@ -13,14 +13,17 @@
 use crate::cart::Cart;
 use crate::catalog::{CatalogSnapshot, SellerTaxStatus, Sku};
 use crate::currency::Currency;
-use crate::ids::{CategoryId, MemberId, ProductId, PromotionId, SellerId, TaxCategoryId, VariantId};
+use crate::ids::{
+    CategoryId, MemberId, ProductId, PromotionId, SellerId, TaxCategoryId, VariantId,
+};
 use crate::money::{Money, MoneyError};
 use crate::promotion::{
-    AppliedPromotion, NotAppliedPromotion, NotAppliedReason, Promotion, PromotionKind, PromotionUsage, Stacking,
+    AppliedPromotion, NotAppliedPromotion, NotAppliedReason, Promotion, PromotionKind,
+    PromotionUsage, Stacking,
 };
 use crate::rate::Rate;
 use crate::region::{DisplayAmount, DisplayRate, Region};
-use crate::tax::{split_ttc, AppliedTax, TaxError, TvaBreakdown};
+use crate::tax::{AppliedTax, TaxError, TvaBreakdown, split_ttc};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -83,6 +86,9 @@ pub enum PricingError {
     /// A shipping choice names a seller with no line in the cart.
     #[error("shipping chosen for seller {0}, who has no line in the cart")]
     ShippingForAbsentSeller(SellerId),
+    /// Two promotions share an id, which would make the stacking order ambiguous.
+    #[error("promotion id {0} appears twice")]
+    DuplicatePromotion(PromotionId),
     /// A line's tax category has no rate on the pricing date.
     #[error(transparent)]
     Tax(#[from] TaxError),
@@ -244,7 +250,11 @@ pub fn price_cart(input: &PricingInput<'_>) -> Result<PricedCart, PricingError> 
 
     // 1. Lines in canonical order.
     let mut order: Vec<usize> = (0..input.cart.lines().len()).collect();
-    order.sort_by(|a, b| input.cart.lines()[*a].variant_id.cmp(&input.cart.lines()[*b].variant_id));
+    order.sort_by(|a, b| {
+        input.cart.lines()[*a]
+            .variant_id
+            .cmp(&input.cart.lines()[*b].variant_id)
+    });
     let mut views = Vec::with_capacity(order.len());
     let mut work = Vec::with_capacity(order.len());
     for &i in &order {
@@ -307,6 +317,11 @@ pub fn price_cart(input: &PricingInput<'_>) -> Result<PricedCart, PricingError> 
     // 3. Promotions.
     let mut promos: Vec<&Promotion> = input.promotions.iter().collect();
     promos.sort_by(|a, b| a.priority.cmp(&b.priority).then_with(|| a.id.cmp(&b.id)));
+    let mut ids: Vec<&PromotionId> = promos.iter().map(|p| &p.id).collect();
+    ids.sort();
+    if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
+        return Err(PricingError::DuplicatePromotion(w[0].clone()));
+    }
     let mut applied: Vec<AppliedPromotion> = Vec::new();
     let mut not_applied: Vec<NotAppliedPromotion> = Vec::new();
     let mut exclusive_applied: Option<PromotionId> = None;
@@ -349,7 +364,9 @@ pub fn price_cart(input: &PricingInput<'_>) -> Result<PricedCart, PricingError> 
                 rate: Rate::ZERO,
                 exemption: Some(reason.clone()),
             },
-            _ => region.tax_rules.rate_for(&view.variant.tax_category, tax_date)?,
+            _ => region
+                .tax_rules
+                .rate_for(&view.variant.tax_category, tax_date)?,
         };
         let split = split_ttc(net, applied_tax.rate)?;
         lines.push(PricedLine {
@@ -375,23 +392,30 @@ pub fn price_cart(input: &PricingInput<'_>) -> Result<PricedCart, PricingError> 
     }
 
     // 5. Per seller.
+    let mut positions: Vec<Vec<usize>> = vec![Vec::new(); seller_ids.len()];
+    for (i, l) in lines.iter().enumerate() {
+        if let Ok(s) = seller_ids.binary_search(&&l.seller_id) {
+            positions[s].push(i);
+        }
+    }
     let mut sellers = Vec::with_capacity(seller_ids.len());
     let mut grand_tva = TvaBreakdown::new(currency);
     let mut shipping_complete = true;
-    for (sid, sw) in seller_ids.iter().zip(ship_work) {
-        let positions: Vec<usize> = lines
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| &l.seller_id == *sid)
-            .map(|(i, _)| i)
-            .collect();
+    for ((sid, sw), positions) in seller_ids.iter().zip(ship_work).zip(positions) {
         let mut tva = TvaBreakdown::new(currency);
         let mut subtotal = zero;
         let mut needs_shipping = false;
         for &i in &positions {
             let l = &lines[i];
             subtotal = subtotal.checked_add(l.net)?;
-            tva.add(l.tva_rate, &crate::tax::TaxSplit { ht: l.ht, tva: l.tva, ttc: l.net })?;
+            tva.add(
+                l.tva_rate,
+                &crate::tax::TaxSplit {
+                    ht: l.ht,
+                    tva: l.tva,
+                    ttc: l.net,
+                },
+            )?;
             needs_shipping |= l.shippable;
         }
         let seller = input.catalog.seller(sid);
@@ -400,7 +424,12 @@ pub fn price_cart(input: &PricingInput<'_>) -> Result<PricedCart, PricingError> 
                 let net = w.left()?;
                 let rate = match seller.map(|s| &s.tax_status) {
                     Some(SellerTaxStatus::Exempt { .. }) => Rate::ZERO,
-                    _ => region.tax_rules.rate_for(&region.shipping_tax_category, tax_date)?.rate,
+                    _ => {
+                        region
+                            .tax_rules
+                            .rate_for(&region.shipping_tax_category, tax_date)?
+                            .rate
+                    }
                 };
                 let split = split_ttc(net, rate)?;
                 tva.add(rate, &split)?;
@@ -439,9 +468,18 @@ pub fn price_cart(input: &PricingInput<'_>) -> Result<PricedCart, PricingError> 
     let items_gross = Money::sum(currency, lines.iter().map(|l| l.gross))?;
     let items_discount = Money::sum(currency, lines.iter().map(|l| l.discount))?;
     let items_net = Money::sum(currency, lines.iter().map(|l| l.net))?;
-    let shipping_total = Money::sum(currency, sellers.iter().filter_map(|s| s.shipping.as_ref().map(|x| x.net)))?;
-    let shipping_discount =
-        Money::sum(currency, sellers.iter().filter_map(|s| s.shipping.as_ref().map(|x| x.discount)))?;
+    let shipping_total = Money::sum(
+        currency,
+        sellers
+            .iter()
+            .filter_map(|s| s.shipping.as_ref().map(|x| x.net)),
+    )?;
+    let shipping_discount = Money::sum(
+        currency,
+        sellers
+            .iter()
+            .filter_map(|s| s.shipping.as_ref().map(|x| x.discount)),
+    )?;
     let grand_total = items_net.checked_add(shipping_total)?;
     let display_totals = region
         .display_currencies
@@ -557,7 +595,13 @@ fn apply_one(
             let mut free = units / group * u64::from(*get);
             // The cheapest units are discounted; ties go to the earlier line.
             let mut cheapest = eligible.clone();
-            cheapest.sort_by(|a, b| work[*a].unit_price.amount().cmp(&work[*b].unit_price.amount()).then(a.cmp(b)));
+            cheapest.sort_by(|a, b| {
+                work[*a]
+                    .unit_price
+                    .amount()
+                    .cmp(&work[*b].unit_price.amount())
+                    .then(a.cmp(b))
+            });
             for i in cheapest {
                 if free == 0 {
                     break;

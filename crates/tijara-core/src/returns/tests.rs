@@ -1,0 +1,167 @@
+use super::*;
+use crate::ids::ShipmentId;
+use crate::payment::PaymentMethod;
+use crate::testing::{mad, place, so, t0};
+use chrono::{Duration, TimeZone};
+
+fn delivered_order(at: DateTime<Utc>) -> crate::order::Order {
+    let mut o = place(PaymentMethod::CashOnDelivery);
+    o.mark_ready(&so("o1-a")).expect("ready");
+    o.mark_shipped(&so("o1-a"), ShipmentId::new("sh").expect("id"))
+        .expect("shipped");
+    o.mark_delivered(&so("o1-a"), at).expect("delivered");
+    o
+}
+
+fn rid(s: &str) -> ReturnId {
+    ReturnId::new(s).expect("id")
+}
+
+fn line(v: &str, q: u32) -> ReturnLine {
+    ReturnLine {
+        variant_id: VariantId::new(v).expect("id"),
+        quantity: q,
+    }
+}
+
+#[test]
+fn deadline_counts_full_local_days() {
+    let region = Region::dakhla();
+    // Delivered 28 Nov 2026 at 22:30 UTC = 23:30 in Dakhla: the 7 full days are 29 Nov – 5 Dec,
+    // so the period ends at midnight local time on 6 Dec (23:00 UTC on 5 Dec).
+    let delivered = Utc
+        .with_ymd_and_hms(2026, 11, 28, 22, 30, 0)
+        .single()
+        .expect("t");
+    let deadline = withdrawal_deadline(delivered, &region);
+    assert_eq!(
+        deadline,
+        Utc.with_ymd_and_hms(2026, 12, 5, 23, 0, 0)
+            .single()
+            .expect("t")
+    );
+    // Delivered at 23:30 UTC = 00:30 local on 29 Nov: one more day.
+    let late = Utc
+        .with_ymd_and_hms(2026, 11, 28, 23, 30, 0)
+        .single()
+        .expect("t");
+    assert_eq!(
+        withdrawal_deadline(late, &region),
+        Utc.with_ymd_and_hms(2026, 12, 6, 23, 0, 0)
+            .single()
+            .expect("t")
+    );
+}
+
+#[test]
+fn open_within_the_period_only() {
+    let region = Region::dakhla();
+    let o = delivered_order(t0());
+    let part = o.seller_order(&so("o1-a")).expect("a");
+    let deadline = withdrawal_deadline(t0(), &region);
+    let r = ReturnRequest::open(
+        rid("r1"),
+        part,
+        vec![line("a1", 1)],
+        None,
+        deadline - Duration::seconds(1),
+        &region,
+        &[],
+    )
+    .expect("in time");
+    assert_eq!(r.value, mad("250.00"));
+    assert_eq!(
+        ReturnRequest::open(
+            rid("r2"),
+            part,
+            vec![line("a1", 1)],
+            None,
+            deadline,
+            &region,
+            &[]
+        ),
+        Err(ReturnError::PeriodOver { deadline })
+    );
+    let not_yet = o.seller_order(&so("o1-b")).expect("b");
+    assert_eq!(
+        ReturnRequest::open(
+            rid("r3"),
+            not_yet,
+            vec![line("b1", 1)],
+            None,
+            t0(),
+            &region,
+            &[]
+        ),
+        Err(ReturnError::NotDelivered(so("o1-b")))
+    );
+}
+
+#[test]
+fn line_checks_and_earlier_returns() {
+    let region = Region::dakhla();
+    let o = delivered_order(t0());
+    let part = o.seller_order(&so("o1-a")).expect("a");
+    let open = |lines, earlier: &[ReturnRequest]| {
+        ReturnRequest::open(rid("r"), part, lines, None, t0(), &region, earlier)
+    };
+    assert_eq!(open(vec![], &[]), Err(ReturnError::NoLines));
+    assert_eq!(open(vec![line("a1", 0)], &[]), Err(ReturnError::NoLines));
+    assert!(matches!(
+        open(vec![line("b1", 1)], &[]),
+        Err(ReturnError::UnknownLine(_))
+    ));
+    assert!(matches!(
+        open(vec![line("a1", 3)], &[]),
+        Err(ReturnError::TooMany { returnable: 2, .. })
+    ));
+    assert!(matches!(
+        open(vec![line("a1", 1), line("a1", 2)], &[]),
+        Err(ReturnError::TooMany { requested: 3, .. })
+    ));
+    let first = open(vec![line("a1", 1), line("a2", 1)], &[]).expect("first");
+    assert_eq!(first.value, mad("349.90"));
+    assert!(matches!(
+        open(vec![line("a1", 2)], std::slice::from_ref(&first)),
+        Err(ReturnError::TooMany { returnable: 1, .. })
+    ));
+    let mut rejected = first.clone();
+    rejected.reject().expect("reject");
+    assert!(
+        open(vec![line("a1", 2)], &[rejected]).is_ok(),
+        "rejected returns do not count"
+    );
+}
+
+#[test]
+fn lifecycle() {
+    let region = Region::dakhla();
+    let o = delivered_order(t0());
+    let part = o.seller_order(&so("o1-a")).expect("a");
+    let mut r = ReturnRequest::open(
+        rid("r"),
+        part,
+        vec![line("a1", 2)],
+        Some("taille".into()),
+        t0(),
+        &region,
+        &[],
+    )
+    .expect("open");
+    assert_eq!(r.value, mad("500.00"));
+    assert!(matches!(r.receive(), Err(ReturnError::Transition(_))));
+    r.approve().expect("approve");
+    assert!(r.reject().is_err());
+    r.receive().expect("receive");
+    assert!(matches!(
+        r.refund(mad("500.01")),
+        Err(ReturnError::RefundTooLarge { .. })
+    ));
+    r.refund(mad("470.00"))
+        .expect("refund less the shipping back");
+    assert_eq!(
+        (r.status(), r.refunded()),
+        (ReturnStatus::Refunded, Some(mad("470.00")))
+    );
+    assert!(r.refund(mad("1")).is_err());
+}
