@@ -526,6 +526,46 @@ impl Problems {
     }
 }
 
+/// Normalizes text for search, so that a shopper finds "Théière" by typing "theiere" and
+/// "أساور" by typing "اساور": canonical decomposition (NFD) with every combining mark dropped
+/// (French accents, Arabic short vowels and the hamza of أ إ آ), tatweel removed, ى read as ي
+/// and ة as ه, lower case, white space collapsed.
+///
+/// ```
+/// use tijara_core::catalog::search_key;
+/// assert_eq!(search_key("  Théière   en CUIVRE "), "theiere en cuivre");
+/// assert_eq!(search_key("أَساوِر فضّية"), search_key("اساور فضيه"));
+/// ```
+pub fn search_key(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::is_combining_mark;
+    let mut out = String::with_capacity(text.len());
+    let mut space = true;
+    for c in text
+        .nfd()
+        .filter(|c| !is_combining_mark(*c) && *c != '\u{640}')
+    {
+        let c = match c {
+            'ى' => 'ي',
+            'ة' => 'ه',
+            c => c,
+        };
+        if c.is_whitespace() {
+            if !space {
+                out.push(' ');
+                space = true;
+            }
+            continue;
+        }
+        space = false;
+        out.extend(c.to_lowercase());
+    }
+    if out.ends_with(' ') {
+        out.pop();
+    }
+    out
+}
+
 /// What the cart and pricing need to know about one variant.
 #[derive(Debug, Clone, Copy)]
 pub struct VariantView<'a> {

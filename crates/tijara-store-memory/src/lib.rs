@@ -1,0 +1,466 @@
+//! In-memory storage for the Tijara engine: tests, demos, and the reference for adapter
+//! authors. Same semantics as the SQL adapters (it passes the same conformance suite); nothing
+//! survives the process.
+//!
+//! ```
+//! use std::sync::Arc;
+//! let storage: Arc<dyn tijara::ports::storage::Storage> = Arc::new(tijara_store_memory::MemoryStore::new());
+//! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, MutexGuard};
+use tijara::ports::storage::*;
+use tijara_core::{OrderId, ReservationId, VariantId};
+
+#[derive(Debug, Clone)]
+struct Doc {
+    version: u64,
+    body: String,
+    keys: Vec<String>,
+    owners: Vec<String>,
+    product: Option<ProductIndex>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    docs: BTreeMap<(DocKind, String), Doc>,
+    keys: HashMap<(DocKind, String), String>,
+    stock: HashMap<VariantId, StockRow>,
+    reservations: BTreeMap<ReservationId, ReservationRow>,
+    idempotency: HashMap<(String, String), IdempotencyRecord>,
+    outbox: BTreeMap<u64, OutboxEvent>,
+    next_seq: u64,
+}
+
+/// Storage in a mutex-guarded map.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    state: Mutex<State>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, State>, StorageError> {
+        self.state.lock().map_err(|_| {
+            StorageError::Unavailable("the store's lock was poisoned by a panic".into())
+        })
+    }
+}
+
+fn stored(kind: DocKind, id: &str, d: &Doc) -> StoredDoc {
+    StoredDoc {
+        kind,
+        id: id.to_owned(),
+        version: d.version,
+        body: d.body.clone(),
+    }
+}
+
+/// Applies a changeset to scratch copies of what it touches, then writes them back: all or
+/// nothing.
+fn apply(state: &mut State, cs: Changeset) -> Result<CommitOutcome, StorageError> {
+    if let Some(rec) = &cs.idempotency
+        && let Some(existing) = state.idempotency.get(&(rec.scope.clone(), rec.key.clone()))
+    {
+        if existing.fingerprint == rec.fingerprint {
+            return Ok(CommitOutcome::Replayed(existing.clone()));
+        }
+        return Err(StorageError::IdempotencyMismatch {
+            scope: rec.scope.clone(),
+            key: rec.key.clone(),
+        });
+    }
+    let now = cs.now.unwrap_or_else(Utc::now);
+    // Documents and keys.
+    let mut docs: BTreeMap<(DocKind, String), Doc> = BTreeMap::new();
+    let mut keys_added: HashMap<(DocKind, String), String> = HashMap::new();
+    let mut keys_removed: Vec<(DocKind, String)> = Vec::new();
+    for w in cs.docs {
+        let at = (w.kind, w.id.clone());
+        let current = docs.get(&at).or_else(|| state.docs.get(&at));
+        let version = match (current, w.expected_version) {
+            (None, None) => 1,
+            (Some(c), Some(v)) if c.version == v => v + 1,
+            _ => {
+                return Err(StorageError::Conflict {
+                    kind: w.kind,
+                    id: w.id,
+                });
+            }
+        };
+        if let Some(c) = current {
+            keys_removed.extend(c.keys.iter().map(|k| (w.kind, k.clone())));
+        }
+        for k in &w.keys {
+            let slot = (w.kind, k.clone());
+            let holder = keys_added.get(&slot).or_else(|| state.keys.get(&slot));
+            if holder.is_some_and(|h| h != &w.id) {
+                return Err(StorageError::KeyTaken {
+                    kind: w.kind,
+                    key: k.clone(),
+                });
+            }
+            keys_added.insert(slot, w.id.clone());
+        }
+        docs.insert(
+            at,
+            Doc {
+                version,
+                body: w.body,
+                keys: w.keys,
+                owners: w.owners,
+                product: w.product,
+            },
+        );
+    }
+    // Stock.
+    let mut stock: HashMap<VariantId, StockRow> = HashMap::new();
+    let mut reservations: BTreeMap<ReservationId, Option<ReservationRow>> = BTreeMap::new();
+    fn row<'a>(
+        stock: &'a mut HashMap<VariantId, StockRow>,
+        state: &State,
+        v: &VariantId,
+    ) -> Result<&'a mut StockRow, StorageError> {
+        if !stock.contains_key(v) {
+            let r = state
+                .stock
+                .get(v)
+                .cloned()
+                .ok_or_else(|| StorageError::UnknownVariant(v.clone()))?;
+            stock.insert(v.clone(), r);
+        }
+        stock
+            .get_mut(v)
+            .ok_or_else(|| StorageError::UnknownVariant(v.clone()))
+    }
+    for op in cs.stock {
+        match op {
+            StockOp::Define {
+                variant,
+                product,
+                tracked,
+                on_hand,
+            } => match row(&mut stock, state, &variant) {
+                Ok(r) => {
+                    r.tracked = tracked;
+                    r.product = product;
+                }
+                Err(_) => {
+                    stock.insert(
+                        variant.clone(),
+                        StockRow {
+                            variant,
+                            product,
+                            tracked,
+                            on_hand,
+                            reserved: 0,
+                        },
+                    );
+                }
+            },
+            StockOp::Adjust { variant, delta } => {
+                let r = row(&mut stock, state, &variant)?;
+                let next = i64::from(r.on_hand) + delta;
+                if next < i64::from(r.reserved) || next > i64::from(u32::MAX) {
+                    return Err(StorageError::OutOfStock {
+                        variant,
+                        requested: u32::try_from(delta.unsigned_abs()).unwrap_or(u32::MAX),
+                        available: r.available(),
+                    });
+                }
+                r.on_hand = u32::try_from(next).unwrap_or(u32::MAX);
+            }
+            StockOp::Set { variant, on_hand } => {
+                let r = row(&mut stock, state, &variant)?;
+                if on_hand < r.reserved {
+                    return Err(StorageError::OutOfStock {
+                        variant,
+                        requested: r.on_hand.saturating_sub(on_hand),
+                        available: r.available(),
+                    });
+                }
+                r.on_hand = on_hand;
+            }
+            StockOp::Reserve {
+                reservation,
+                variant,
+                quantity,
+                order,
+                expires_at,
+            } => {
+                let exists = match reservations.get(&reservation) {
+                    Some(r) => r.is_some(),
+                    None => state.reservations.contains_key(&reservation),
+                };
+                if exists {
+                    return Err(StorageError::Backend(
+                        format!("reservation {reservation} already exists").into(),
+                    ));
+                }
+                let r = row(&mut stock, state, &variant)?;
+                if r.tracked {
+                    if r.available() < quantity {
+                        return Err(StorageError::OutOfStock {
+                            variant,
+                            requested: quantity,
+                            available: r.available(),
+                        });
+                    }
+                    r.reserved += quantity;
+                }
+                reservations.insert(
+                    reservation.clone(),
+                    Some(ReservationRow {
+                        reservation,
+                        variant,
+                        quantity: if r.tracked { quantity } else { 0 },
+                        order,
+                        expires_at,
+                    }),
+                );
+            }
+            StockOp::Sell { variant, quantity } => {
+                let r = row(&mut stock, state, &variant)?;
+                if r.tracked {
+                    if r.available() < quantity {
+                        return Err(StorageError::OutOfStock {
+                            variant,
+                            requested: quantity,
+                            available: r.available(),
+                        });
+                    }
+                    r.on_hand -= quantity;
+                }
+            }
+            StockOp::Commit { reservation } => {
+                let res = take(&mut reservations, state, &reservation)?;
+                let r = row(&mut stock, state, &res.variant)?;
+                r.reserved -= res.quantity;
+                r.on_hand -= res.quantity;
+            }
+            StockOp::Release { reservation } => {
+                let res = take(&mut reservations, state, &reservation)?;
+                let r = row(&mut stock, state, &res.variant)?;
+                r.reserved -= res.quantity;
+            }
+        }
+    }
+    fn take(
+        reservations: &mut BTreeMap<ReservationId, Option<ReservationRow>>,
+        state: &State,
+        id: &ReservationId,
+    ) -> Result<ReservationRow, StorageError> {
+        let current = match reservations.get(id) {
+            Some(r) => r.clone(),
+            None => state.reservations.get(id).cloned(),
+        };
+        let r = current.ok_or_else(|| StorageError::UnknownReservation(id.clone()))?;
+        reservations.insert(id.clone(), None);
+        Ok(r)
+    }
+    // Everything checked: write back.
+    for k in keys_removed {
+        if !keys_added.contains_key(&k) {
+            state.keys.remove(&k);
+        }
+    }
+    state.keys.extend(keys_added);
+    state.docs.extend(docs);
+    state.stock.extend(stock);
+    for (id, r) in reservations {
+        match r {
+            Some(r) => {
+                state.reservations.insert(id, r);
+            }
+            None => {
+                state.reservations.remove(&id);
+            }
+        }
+    }
+    for e in cs.events {
+        state.next_seq += 1;
+        let seq = state.next_seq;
+        state.outbox.insert(
+            seq,
+            OutboxEvent {
+                seq,
+                aggregate: e.aggregate,
+                kind: e.kind,
+                payload: e.payload,
+                created_at: now,
+            },
+        );
+    }
+    if let Some(rec) = cs.idempotency {
+        state
+            .idempotency
+            .insert((rec.scope.clone(), rec.key.clone()), rec);
+    }
+    Ok(CommitOutcome::Committed)
+}
+
+#[async_trait]
+impl Storage for MemoryStore {
+    async fn commit(&self, changes: Changeset) -> Result<CommitOutcome, StorageError> {
+        apply(&mut *self.lock()?, changes)
+    }
+
+    async fn get(&self, kind: DocKind, id: &str) -> Result<Option<StoredDoc>, StorageError> {
+        Ok(self
+            .lock()?
+            .docs
+            .get(&(kind, id.to_owned()))
+            .map(|d| stored(kind, id, d)))
+    }
+
+    async fn get_many(
+        &self,
+        kind: DocKind,
+        ids: &[String],
+    ) -> Result<Vec<StoredDoc>, StorageError> {
+        let s = self.lock()?;
+        Ok(ids
+            .iter()
+            .filter_map(|id| s.docs.get(&(kind, id.clone())).map(|d| stored(kind, id, d)))
+            .collect())
+    }
+
+    async fn find_by_key(
+        &self,
+        kind: DocKind,
+        key: &str,
+    ) -> Result<Option<StoredDoc>, StorageError> {
+        let s = self.lock()?;
+        Ok(s.keys
+            .get(&(kind, key.to_owned()))
+            .and_then(|id| s.docs.get(&(kind, id.clone())).map(|d| stored(kind, id, d))))
+    }
+
+    async fn list(
+        &self,
+        kind: DocKind,
+        owner: Option<&str>,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<StoredDoc>, StorageError> {
+        let s = self.lock()?;
+        let start = (kind, after.unwrap_or_default().to_owned());
+        Ok(s.docs
+            .range(start..)
+            .take_while(|((k, _), _)| *k == kind)
+            .filter(|((_, id), _)| after.is_none_or(|a| id.as_str() > a))
+            .filter(|(_, d)| owner.is_none_or(|o| d.owners.iter().any(|x| x == o)))
+            .take(limit.max(1) as usize)
+            .map(|((_, id), d)| stored(kind, id, d))
+            .collect())
+    }
+
+    async fn search_products(&self, q: &ProductQuery) -> Result<Vec<StoredDoc>, StorageError> {
+        let s = self.lock()?;
+        let start = (DocKind::Product, q.after.clone().unwrap_or_default());
+        let in_stock = |id: &str| {
+            s.stock
+                .values()
+                .any(|r| r.product.as_str() == id && (!r.tracked || r.available() > 0))
+        };
+        Ok(s.docs
+            .range(start..)
+            .take_while(|((k, _), _)| *k == DocKind::Product)
+            .filter(|((_, id), _)| q.after.as_deref().is_none_or(|a| id.as_str() > a))
+            .filter(|((_, id), d)| {
+                let Some(p) = &d.product else { return false };
+                (!q.active_only || p.active)
+                    && q.category.as_ref().is_none_or(|c| &p.category == c)
+                    && q.seller.as_ref().is_none_or(|c| &p.seller == c)
+                    && q.min_price_minor.is_none_or(|m| p.max_price_minor >= m)
+                    && q.max_price_minor.is_none_or(|m| p.min_price_minor <= m)
+                    && q.text
+                        .as_ref()
+                        .is_none_or(|t| p.search_text.contains(t.as_str()))
+                    && (!q.in_stock || in_stock(id))
+            })
+            .take(q.limit.max(1) as usize)
+            .map(|((_, id), d)| stored(DocKind::Product, id, d))
+            .collect())
+    }
+
+    async fn stock_levels(&self, variants: &[VariantId]) -> Result<Vec<StockRow>, StorageError> {
+        let s = self.lock()?;
+        Ok(variants
+            .iter()
+            .filter_map(|v| s.stock.get(v).cloned())
+            .collect())
+    }
+
+    async fn expired_reservations(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<ReservationRow>, StorageError> {
+        let s = self.lock()?;
+        let mut rows: Vec<ReservationRow> = s
+            .reservations
+            .values()
+            .filter(|r| r.expires_at <= now)
+            .cloned()
+            .collect();
+        rows.sort_by(|a, b| {
+            a.expires_at
+                .cmp(&b.expires_at)
+                .then(a.reservation.cmp(&b.reservation))
+        });
+        rows.truncate(limit.max(1) as usize);
+        Ok(rows)
+    }
+
+    async fn order_reservations(
+        &self,
+        order: &OrderId,
+    ) -> Result<Vec<ReservationRow>, StorageError> {
+        let s = self.lock()?;
+        Ok(s.reservations
+            .values()
+            .filter(|r| &r.order == order)
+            .cloned()
+            .collect())
+    }
+
+    async fn idempotency(
+        &self,
+        scope: &str,
+        key: &str,
+    ) -> Result<Option<IdempotencyRecord>, StorageError> {
+        Ok(self
+            .lock()?
+            .idempotency
+            .get(&(scope.to_owned(), key.to_owned()))
+            .cloned())
+    }
+
+    async fn pending_events(&self, limit: u32) -> Result<Vec<OutboxEvent>, StorageError> {
+        Ok(self
+            .lock()?
+            .outbox
+            .values()
+            .take(limit.max(1) as usize)
+            .cloned()
+            .collect())
+    }
+
+    async fn ack_events(&self, seqs: &[u64]) -> Result<(), StorageError> {
+        let mut s = self.lock()?;
+        for seq in seqs {
+            s.outbox.remove(seq);
+        }
+        Ok(())
+    }
+}

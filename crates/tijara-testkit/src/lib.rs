@@ -1,0 +1,71 @@
+//! Conformance suites and test doubles for Tijara.
+//!
+//! - [`storage`]: the storage conformance suite. An adapter is correct when it passes every
+//!   check; run them all with [`storage_conformance!`]:
+//!
+//! ```ignore
+//! // tests/conformance.rs of your adapter crate
+//! tijara_testkit::storage_conformance!(async {
+//!     Some(std::sync::Arc::new(my_adapter::MyStore::connect("...").await.unwrap())
+//!         as std::sync::Arc<dyn tijara::ports::storage::Storage>)
+//! });
+//! ```
+//!
+//!   The factory is called once per check and may return `None` to skip (for a database that
+//!   is not configured on this machine: print why).
+//! - [`stubs`]: a fixed clock, sequential ids, a stub gateway and carrier, a recording event
+//!   sink, for embedders' tests.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod storage;
+pub mod stubs;
+
+#[doc(hidden)]
+pub use tokio as __tokio;
+
+/// Expands into one `#[tokio::test]` per storage check, each calling `$factory` (an async
+/// expression of type `Option<Arc<dyn Storage>>`) for a fresh store.
+#[macro_export]
+macro_rules! storage_conformance {
+    ($factory:expr) => {
+        $crate::storage_conformance!(@ref $factory;
+            documents_are_versioned_and_exact,
+            keys_are_unique_and_replaced,
+            listing_is_stable_and_by_owner,
+            changesets_are_atomic,
+            stock_counters_obey_their_guards,
+            reservations_hold_commit_and_release,
+            untracked_variants_never_run_out,
+            idempotency_replays_and_refuses,
+            outbox_keeps_order_until_acknowledged,
+            product_search_filters
+        );
+        $crate::storage_conformance!(@arc $factory;
+            concurrent_checkouts_never_oversell,
+            concurrent_reservations_never_oversell,
+            concurrent_duplicate_keys_create_one_order,
+            concurrent_writes_conflict,
+            concurrent_restocks_and_sales_lose_nothing
+        );
+    };
+    (@ref $factory:expr; $($check:ident),*) => {$(
+        #[$crate::__tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn $check() {
+            let store: ::std::option::Option<::std::sync::Arc<dyn ::tijara::ports::storage::Storage>> = $factory.await;
+            if let Some(store) = store {
+                $crate::storage::$check(&*store).await;
+            }
+        }
+    )*};
+    (@arc $factory:expr; $($check:ident),*) => {$(
+        #[$crate::__tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn $check() {
+            let store: ::std::option::Option<::std::sync::Arc<dyn ::tijara::ports::storage::Storage>> = $factory.await;
+            if let Some(store) = store {
+                $crate::storage::$check(store).await;
+            }
+        }
+    )*};
+}

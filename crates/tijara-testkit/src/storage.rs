@@ -1,0 +1,966 @@
+//! The storage conformance suite: one public async function per rule of the
+//! [`Storage`](tijara::ports::storage::Storage) contract. Each panics (with a message naming the
+//! rule) when the adapter breaks it. Run them all with [`crate::storage_conformance!`].
+//!
+//! Every check uses fresh, unique ids, so checks may share a database; give each run its own
+//! database or schema anyway when you can.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use futures::future::join_all;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tijara::ports::storage::*;
+use tijara_core::{OrderId, ProductId, ReservationId, VariantId};
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A unique id with a prefix (unique within the process; the time part keeps runs apart).
+pub fn unique(prefix: &str) -> String {
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let t = Utc::now().timestamp_micros();
+    format!("{prefix}-{t:x}-{n:06}")
+}
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 28, 10, 0, 0)
+        .single()
+        .unwrap_or_default()
+}
+
+fn vid(s: &str) -> VariantId {
+    VariantId::new(s).unwrap_or_else(|e| panic!("bad test id {s}: {e}"))
+}
+
+/// A document write with no keys or owners.
+pub fn doc(kind: DocKind, id: &str, expected: Option<u64>, body: &str) -> DocWrite {
+    DocWrite {
+        kind,
+        id: id.to_owned(),
+        expected_version: expected,
+        body: body.to_owned(),
+        keys: vec![],
+        owners: vec![],
+        product: None,
+    }
+}
+
+fn one(w: DocWrite) -> Changeset {
+    Changeset {
+        docs: vec![w],
+        now: Some(t0()),
+        ..Changeset::default()
+    }
+}
+
+fn stock(ops: Vec<StockOp>) -> Changeset {
+    Changeset {
+        stock: ops,
+        now: Some(t0()),
+        ..Changeset::default()
+    }
+}
+
+async fn commit<S: Storage + ?Sized>(s: &S, cs: Changeset) -> Result<CommitOutcome, StorageError> {
+    s.commit(cs).await
+}
+
+async fn ok<S: Storage + ?Sized>(s: &S, cs: Changeset, what: &str) {
+    match commit(s, cs).await {
+        Ok(CommitOutcome::Committed) => {}
+        other => panic!("{what}: expected Committed, got {other:?}"),
+    }
+}
+
+async fn define<S: Storage + ?Sized>(s: &S, variant: &VariantId, tracked: bool, on_hand: u32) {
+    ok(
+        s,
+        stock(vec![StockOp::Define {
+            variant: variant.clone(),
+            product: ProductId::new(format!("p-{variant}")).unwrap_or_else(|e| panic!("{e}")),
+            tracked,
+            on_hand,
+        }]),
+        "define a stock counter",
+    )
+    .await;
+}
+
+async fn level<S: Storage + ?Sized>(s: &S, variant: &VariantId) -> StockRow {
+    s.stock_levels(std::slice::from_ref(variant))
+        .await
+        .unwrap_or_else(|e| panic!("stock_levels: {e}"))
+        .pop()
+        .unwrap_or_else(|| panic!("no stock row for {variant}"))
+}
+
+/// Documents: version 1 on creation and +1 per write; stale or duplicate writes are conflicts;
+/// bodies come back byte for byte (exact decimals, Arabic text).
+pub async fn documents_are_versioned_and_exact<S: Storage + ?Sized>(s: &S) {
+    let id = unique("doc");
+    let body = r#"{"price":{"amount":"1234567890123.45","currency":"MAD"},"title":"وسادة جلدية — Coussin « srama »"}"#;
+    ok(s, one(doc(DocKind::Seller, &id, None, body)), "create").await;
+    let got = s
+        .get(DocKind::Seller, &id)
+        .await
+        .unwrap_or_else(|e| panic!("get: {e}"));
+    let got = got.unwrap_or_else(|| panic!("created document not found"));
+    assert_eq!(
+        (got.version, got.body.as_str()),
+        (1, body),
+        "version 1 and exact body after creation"
+    );
+    assert!(
+        matches!(
+            commit(s, one(doc(DocKind::Seller, &id, None, "{}"))).await,
+            Err(StorageError::Conflict { .. })
+        ),
+        "creating an existing document must be a Conflict"
+    );
+    ok(
+        s,
+        one(doc(DocKind::Seller, &id, Some(1), r#"{"v":2}"#)),
+        "update at version 1",
+    )
+    .await;
+    assert!(
+        matches!(
+            commit(s, one(doc(DocKind::Seller, &id, Some(1), "{}"))).await,
+            Err(StorageError::Conflict { .. })
+        ),
+        "a write with a stale version must be a Conflict"
+    );
+    assert!(
+        matches!(
+            commit(
+                s,
+                one(doc(DocKind::Seller, &unique("missing"), Some(1), "{}"))
+            )
+            .await,
+            Err(StorageError::Conflict { .. })
+        ),
+        "updating a missing document must be a Conflict"
+    );
+    let got = s
+        .get(DocKind::Seller, &id)
+        .await
+        .unwrap_or_else(|e| panic!("get: {e}"));
+    assert_eq!(
+        got.map(|d| (d.version, d.body)),
+        Some((2, r#"{"v":2}"#.to_owned()))
+    );
+    assert_eq!(
+        s.get(DocKind::Product, &id)
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        None,
+        "kinds are separate"
+    );
+    let many = s
+        .get_many(DocKind::Seller, &[id.clone(), unique("absent")])
+        .await
+        .unwrap_or_else(|e| panic!("get_many: {e}"));
+    assert_eq!(many.len(), 1, "get_many skips missing ids");
+}
+
+/// Keys are unique per kind, replaced on each write, and a taken key fails the whole changeset.
+pub async fn keys_are_unique_and_replaced<S: Storage + ?Sized>(s: &S) {
+    let (a, b, c) = (unique("ka"), unique("kb"), unique("kc"));
+    let key = unique("slug");
+    let mut w = doc(DocKind::Product, &a, None, "{}");
+    w.keys = vec![key.clone()];
+    ok(s, one(w), "create with a key").await;
+    let found = s
+        .find_by_key(DocKind::Product, &key)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        found.map(|d| d.id),
+        Some(a.clone()),
+        "find_by_key finds the holder"
+    );
+    assert_eq!(
+        s.find_by_key(DocKind::Seller, &key)
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        None,
+        "keys are per kind"
+    );
+    let mut taken = doc(DocKind::Product, &b, None, "{}");
+    taken.keys = vec![key.clone()];
+    let cs = Changeset {
+        docs: vec![doc(DocKind::Product, &c, None, "{}"), taken],
+        now: Some(t0()),
+        ..Changeset::default()
+    };
+    assert!(
+        matches!(commit(s, cs).await, Err(StorageError::KeyTaken { .. })),
+        "a key held by another document must be KeyTaken"
+    );
+    assert_eq!(
+        s.get(DocKind::Product, &c)
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        None,
+        "a failed changeset writes nothing"
+    );
+    let new_key = unique("slug");
+    let mut w = doc(DocKind::Product, &a, Some(1), "{}");
+    w.keys = vec![new_key.clone()];
+    ok(s, one(w), "replace the key").await;
+    assert_eq!(
+        s.find_by_key(DocKind::Product, &key)
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        None,
+        "old key freed"
+    );
+    let mut w = doc(DocKind::Product, &b, None, "{}");
+    w.keys = vec![key.clone()];
+    ok(s, one(w), "the freed key can be taken").await;
+}
+
+/// Listing is by id, strictly after the cursor, optionally by owner; pages never repeat or skip.
+pub async fn listing_is_stable_and_by_owner<S: Storage + ?Sized>(s: &S) {
+    let owner = unique("owner");
+    let prefix = unique("list");
+    let mut ids = Vec::new();
+    for i in 0..25 {
+        let id = format!("{prefix}-{i:03}");
+        let mut w = doc(DocKind::Order, &id, None, "{}");
+        if i % 2 == 0 {
+            w.owners = vec![owner.clone(), unique("other")];
+        }
+        ok(s, one(w), "create").await;
+        ids.push(id);
+    }
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = s
+            .list(DocKind::Order, Some(&owner), after.as_deref(), 5)
+            .await
+            .unwrap_or_else(|e| panic!("list: {e}"));
+        assert!(page.len() <= 5, "a page holds at most `limit` documents");
+        if page.is_empty() {
+            break;
+        }
+        after = page.last().map(|d| d.id.clone());
+        seen.extend(page.into_iter().map(|d| d.id));
+    }
+    let expected: Vec<String> = ids.iter().step_by(2).cloned().collect();
+    assert_eq!(seen, expected, "owner listing, in id order, each once");
+    let first = s
+        .list(DocKind::Order, None, Some(&format!("{prefix}-009")), 3)
+        .await
+        .unwrap_or_else(|e| panic!("list: {e}"));
+    let first: Vec<String> = first.into_iter().map(|d| d.id).collect();
+    assert_eq!(first, ids[10..13].to_vec(), "strictly after the cursor");
+}
+
+/// A failing stock operation rolls back the documents, events and idempotency record of its
+/// changeset.
+pub async fn changesets_are_atomic<S: Storage + ?Sized>(s: &S) {
+    let v = vid(&unique("atomic"));
+    define(s, &v, true, 1).await;
+    let order = unique("order");
+    let key = unique("key");
+    let before = s
+        .pending_events(10_000)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .len();
+    let cs = Changeset {
+        docs: vec![doc(DocKind::Order, &order, None, "{}")],
+        stock: vec![StockOp::Sell {
+            variant: v.clone(),
+            quantity: 2,
+        }],
+        events: vec![NewEvent {
+            aggregate: order.clone(),
+            kind: "order.placed".into(),
+            payload: "{}".into(),
+        }],
+        idempotency: Some(IdempotencyRecord {
+            scope: "test".into(),
+            key: key.clone(),
+            fingerprint: "f".into(),
+            response: "{}".into(),
+            created_at: t0(),
+        }),
+        now: Some(t0()),
+    };
+    match commit(s, cs).await {
+        Err(StorageError::OutOfStock {
+            requested: 2,
+            available: 1,
+            ..
+        }) => {}
+        other => panic!("selling 2 of 1 must be OutOfStock {{2, 1}}, got {other:?}"),
+    }
+    assert_eq!(
+        s.get(DocKind::Order, &order)
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        None,
+        "no document"
+    );
+    assert_eq!(
+        s.idempotency("test", &key)
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        None,
+        "no idempotency record"
+    );
+    let after = s
+        .pending_events(10_000)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .len();
+    assert_eq!(after, before, "no event");
+    assert_eq!(level(s, &v).await.on_hand, 1, "stock untouched");
+}
+
+/// Stock counters: define, adjust, set; never below what is reserved; an existing counter keeps
+/// its units when defined again.
+pub async fn stock_counters_obey_their_guards<S: Storage + ?Sized>(s: &S) {
+    let v = vid(&unique("ctr"));
+    define(s, &v, true, 10).await;
+    define(s, &v, true, 99).await;
+    assert_eq!(
+        level(s, &v).await.on_hand,
+        10,
+        "defining again keeps the units"
+    );
+    ok(
+        s,
+        stock(vec![StockOp::Adjust {
+            variant: v.clone(),
+            delta: 5,
+        }]),
+        "add 5",
+    )
+    .await;
+    ok(
+        s,
+        stock(vec![StockOp::Adjust {
+            variant: v.clone(),
+            delta: -3,
+        }]),
+        "remove 3",
+    )
+    .await;
+    assert_eq!(level(s, &v).await.on_hand, 12);
+    let r = ReservationId::new(unique("r")).unwrap_or_else(|e| panic!("{e}"));
+    ok(
+        s,
+        stock(vec![StockOp::Reserve {
+            reservation: r,
+            variant: v.clone(),
+            quantity: 8,
+            order: OrderId::new(unique("o")).unwrap_or_else(|e| panic!("{e}")),
+            expires_at: t0() + Duration::minutes(30),
+        }]),
+        "reserve 8",
+    )
+    .await;
+    assert!(
+        matches!(
+            commit(
+                s,
+                stock(vec![StockOp::Adjust {
+                    variant: v.clone(),
+                    delta: -5
+                }])
+            )
+            .await,
+            Err(StorageError::OutOfStock { .. })
+        ),
+        "removing below the reserved units must be OutOfStock"
+    );
+    assert!(
+        matches!(
+            commit(
+                s,
+                stock(vec![StockOp::Set {
+                    variant: v.clone(),
+                    on_hand: 7
+                }])
+            )
+            .await,
+            Err(StorageError::OutOfStock { .. })
+        ),
+        "setting below the reserved units must be OutOfStock"
+    );
+    ok(
+        s,
+        stock(vec![StockOp::Set {
+            variant: v.clone(),
+            on_hand: 8,
+        }]),
+        "set to the reserved units",
+    )
+    .await;
+    let row = level(s, &v).await;
+    assert_eq!((row.on_hand, row.reserved, row.available()), (8, 8, 0));
+    assert!(
+        matches!(
+            commit(
+                s,
+                stock(vec![StockOp::Adjust {
+                    variant: vid(&unique("nope")),
+                    delta: 1
+                }])
+            )
+            .await,
+            Err(StorageError::UnknownVariant(_))
+        ),
+        "a variant without a counter must be UnknownVariant"
+    );
+}
+
+/// Reservations hold units; committing sells them, releasing returns them; each at most once.
+pub async fn reservations_hold_commit_and_release<S: Storage + ?Sized>(s: &S) {
+    let v = vid(&unique("res"));
+    define(s, &v, true, 5).await;
+    let order = OrderId::new(unique("o")).unwrap_or_else(|e| panic!("{e}"));
+    let r1 = ReservationId::new(unique("r")).unwrap_or_else(|e| panic!("{e}"));
+    let r2 = ReservationId::new(unique("r")).unwrap_or_else(|e| panic!("{e}"));
+    let reserve = |r: &ReservationId, q: u32, exp: DateTime<Utc>| StockOp::Reserve {
+        reservation: r.clone(),
+        variant: v.clone(),
+        quantity: q,
+        order: order.clone(),
+        expires_at: exp,
+    };
+    ok(
+        s,
+        stock(vec![
+            reserve(&r1, 2, t0() - Duration::minutes(1)),
+            reserve(&r2, 3, t0() + Duration::hours(1)),
+        ]),
+        "reserve 2+3",
+    )
+    .await;
+    assert!(
+        matches!(
+            commit(
+                s,
+                stock(vec![reserve(
+                    &ReservationId::new(unique("r")).unwrap_or_else(|e| panic!("{e}")),
+                    1,
+                    t0()
+                )])
+            )
+            .await,
+            Err(StorageError::OutOfStock { available: 0, .. })
+        ),
+        "reserving beyond the available units must be OutOfStock"
+    );
+    assert!(
+        commit(s, stock(vec![reserve(&r1, 1, t0())])).await.is_err(),
+        "a reservation id is unique"
+    );
+    let live = s
+        .order_reservations(&order)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(live.len(), 2, "order_reservations lists both");
+    let expired = s
+        .expired_reservations(t0(), 1000)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        expired.iter().any(|x| x.reservation == r1),
+        "the lapsed reservation is listed"
+    );
+    assert!(
+        !expired.iter().any(|x| x.reservation == r2),
+        "the live one is not"
+    );
+    ok(
+        s,
+        stock(vec![StockOp::Release {
+            reservation: r1.clone(),
+        }]),
+        "release",
+    )
+    .await;
+    assert!(
+        matches!(
+            commit(
+                s,
+                stock(vec![StockOp::Release {
+                    reservation: r1.clone()
+                }])
+            )
+            .await,
+            Err(StorageError::UnknownReservation(_))
+        ),
+        "releasing twice must be UnknownReservation"
+    );
+    ok(
+        s,
+        stock(vec![StockOp::Commit {
+            reservation: r2.clone(),
+        }]),
+        "commit",
+    )
+    .await;
+    assert!(
+        matches!(
+            commit(s, stock(vec![StockOp::Commit { reservation: r2 }])).await,
+            Err(StorageError::UnknownReservation(_))
+        ),
+        "committing twice must be UnknownReservation"
+    );
+    let row = level(s, &v).await;
+    assert_eq!(
+        (row.on_hand, row.reserved),
+        (2, 0),
+        "3 sold, 2 back on sale"
+    );
+    assert!(
+        s.order_reservations(&order)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_empty()
+    );
+}
+
+/// Untracked variants (made to order, unlimited) never run out.
+pub async fn untracked_variants_never_run_out<S: Storage + ?Sized>(s: &S) {
+    let v = vid(&unique("mto"));
+    define(s, &v, false, 0).await;
+    ok(
+        s,
+        stock(vec![StockOp::Sell {
+            variant: v.clone(),
+            quantity: 500,
+        }]),
+        "sell 500 made to order",
+    )
+    .await;
+    let r = ReservationId::new(unique("r")).unwrap_or_else(|e| panic!("{e}"));
+    ok(
+        s,
+        stock(vec![StockOp::Reserve {
+            reservation: r.clone(),
+            variant: v.clone(),
+            quantity: 3,
+            order: OrderId::new(unique("o")).unwrap_or_else(|e| panic!("{e}")),
+            expires_at: t0(),
+        }]),
+        "reserve made to order",
+    )
+    .await;
+    ok(
+        s,
+        stock(vec![StockOp::Commit { reservation: r }]),
+        "commit made to order",
+    )
+    .await;
+    let row = level(s, &v).await;
+    assert_eq!((row.tracked, row.on_hand, row.reserved), (false, 0, 0));
+}
+
+/// Idempotency: the same key and input is replayed and applies nothing; another input is
+/// refused.
+pub async fn idempotency_replays_and_refuses<S: Storage + ?Sized>(s: &S) {
+    let key = unique("idem");
+    let rec = |fp: &str, response: &str| IdempotencyRecord {
+        scope: "place_order".into(),
+        key: key.clone(),
+        fingerprint: fp.into(),
+        response: response.into(),
+        created_at: t0(),
+    };
+    let (a, b) = (unique("o"), unique("o"));
+    let mut cs = one(doc(DocKind::Order, &a, None, "{}"));
+    cs.idempotency = Some(rec("fp1", r#"{"order":"a"}"#));
+    ok(s, cs, "first call").await;
+    let mut again = one(doc(DocKind::Order, &b, None, "{}"));
+    again.idempotency = Some(rec("fp1", r#"{"order":"b"}"#));
+    match commit(s, again).await {
+        Ok(CommitOutcome::Replayed(r)) => assert_eq!(
+            r.response, r#"{"order":"a"}"#,
+            "the first answer is replayed"
+        ),
+        other => panic!("same key and input must be Replayed, got {other:?}"),
+    }
+    assert_eq!(
+        s.get(DocKind::Order, &b)
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        None,
+        "a replay writes nothing"
+    );
+    let mut other = one(doc(DocKind::Order, &b, None, "{}"));
+    other.idempotency = Some(rec("fp2", "{}"));
+    assert!(
+        matches!(
+            commit(s, other).await,
+            Err(StorageError::IdempotencyMismatch { .. })
+        ),
+        "same key, other input must be IdempotencyMismatch"
+    );
+    let stored = s
+        .idempotency("place_order", &key)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(stored.map(|r| r.fingerprint), Some("fp1".to_owned()));
+    assert_eq!(
+        s.idempotency("other_scope", &key)
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        None,
+        "keys are per scope"
+    );
+}
+
+/// The outbox returns events in write order until acknowledged.
+pub async fn outbox_keeps_order_until_acknowledged<S: Storage + ?Sized>(s: &S) {
+    let agg = unique("agg");
+    let cs = Changeset {
+        events: (0..3)
+            .map(|i| NewEvent {
+                aggregate: agg.clone(),
+                kind: format!("e{i}"),
+                payload: format!(r#"{{"i":{i}}}"#),
+            })
+            .collect(),
+        now: Some(t0()),
+        ..Changeset::default()
+    };
+    ok(s, cs, "append events").await;
+    let mine = |all: Vec<OutboxEvent>| {
+        all.into_iter()
+            .filter(|e| e.aggregate == agg)
+            .collect::<Vec<_>>()
+    };
+    let events = mine(
+        s.pending_events(100_000)
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["e0", "e1", "e2"], "events in write order");
+    assert!(
+        events.windows(2).all(|w| w[0].seq < w[1].seq),
+        "increasing sequence numbers"
+    );
+    s.ack_events(&[events[0].seq])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let left = mine(
+        s.pending_events(100_000)
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    assert_eq!(left.len(), 2, "acknowledged events are gone");
+    s.ack_events(&left.iter().map(|e| e.seq).collect::<Vec<_>>())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// Product search: every filter, combined, with stable pages.
+pub async fn product_search_filters<S: Storage + ?Sized>(s: &S) {
+    let seller = unique("seller");
+    let prefix = unique("prd");
+    let mk = |i: u32, category: &str, price: i64, text: &str, active: bool| {
+        let id = format!("{prefix}-{i}");
+        let mut w = doc(DocKind::Product, &id, None, "{}");
+        w.product = Some(ProductIndex {
+            seller: seller.clone(),
+            category: category.into(),
+            active,
+            min_price_minor: price,
+            max_price_minor: price + 5_000,
+            search_text: text.into(),
+        });
+        (id, w)
+    };
+    let items = [
+        mk(0, "leather", 15_000, "coussin en cuir وسادة جلدية", true),
+        mk(1, "leather", 80_000, "sac tassoufra", true),
+        mk(2, "jewellery", 250_000, "bracelet en argent", true),
+        mk(3, "leather", 20_000, "coussin brode", false),
+    ];
+    for (i, (id, w)) in items.iter().enumerate() {
+        ok(s, one(w.clone()), "product").await;
+        let v = vid(&format!("{id}-v"));
+        ok(
+            s,
+            stock(vec![StockOp::Define {
+                variant: v,
+                product: ProductId::new(id.clone()).unwrap_or_else(|e| panic!("{e}")),
+                tracked: true,
+                on_hand: if i == 1 { 0 } else { 3 },
+            }]),
+            "stock",
+        )
+        .await;
+    }
+    let q = |f: &dyn Fn(&mut ProductQuery)| {
+        let mut q = ProductQuery {
+            seller: Some(seller.clone()),
+            limit: 100,
+            ..ProductQuery::default()
+        };
+        f(&mut q);
+        q
+    };
+    let ids = |docs: Vec<StoredDoc>| {
+        docs.into_iter()
+            .map(|d| d.id.rsplit('-').next().unwrap_or_default().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let run = |query: ProductQuery| async move {
+        ids(s
+            .search_products(&query)
+            .await
+            .unwrap_or_else(|e| panic!("search: {e}")))
+    };
+    assert_eq!(
+        run(q(&|_| {})).await,
+        ["0", "1", "2", "3"],
+        "seller filter, id order"
+    );
+    assert_eq!(
+        run(q(&|q| q.active_only = true)).await,
+        ["0", "1", "2"],
+        "active only"
+    );
+    assert_eq!(
+        run(q(&|q| q.category = Some("leather".into()))).await,
+        ["0", "1", "3"],
+        "category"
+    );
+    assert_eq!(
+        run(q(&|q| {
+            q.min_price_minor = Some(19_000);
+            q.max_price_minor = Some(100_000);
+        }))
+        .await,
+        ["0", "1", "3"],
+        "price range overlaps the variants' range"
+    );
+    assert_eq!(
+        run(q(&|q| q.text = Some("coussin".into()))).await,
+        ["0", "3"],
+        "text"
+    );
+    assert_eq!(
+        run(q(&|q| q.text = Some("جلدية".into()))).await,
+        ["0"],
+        "Arabic text"
+    );
+    assert_eq!(
+        run(q(&|q| q.text = Some("100%_".into()))).await,
+        Vec::<String>::new(),
+        "LIKE wildcards are literal"
+    );
+    assert_eq!(
+        run(q(&|q| q.in_stock = true)).await,
+        ["0", "2", "3"],
+        "in stock"
+    );
+    assert_eq!(
+        run(q(&|q| {
+            q.after = Some(items[0].0.clone());
+            q.limit = 2;
+        }))
+        .await,
+        ["1", "2"],
+        "pages"
+    );
+}
+
+/// 200 concurrent checkouts for 50 units: exactly 50 orders, stock 0, never negative.
+pub async fn concurrent_checkouts_never_oversell<S: Storage + ?Sized + 'static>(s: Arc<S>) {
+    let v = vid(&unique("hot"));
+    define(&*s, &v, true, 50).await;
+    let prefix = unique("race");
+    let tasks = (0..200).map(|i| {
+        let s = s.clone();
+        let v = v.clone();
+        let order = format!("{prefix}-{i:03}");
+        tokio::spawn(async move {
+            let cs = Changeset {
+                docs: vec![doc(DocKind::Order, &order, None, "{}")],
+                stock: vec![StockOp::Sell {
+                    variant: v,
+                    quantity: 1,
+                }],
+                now: Some(t0()),
+                ..Changeset::default()
+            };
+            s.commit(cs).await
+        })
+    });
+    let results = join_all(tasks).await;
+    let (mut placed, mut out) = (0, 0);
+    for r in results {
+        match r.unwrap_or_else(|e| panic!("task: {e}")) {
+            Ok(CommitOutcome::Committed) => placed += 1,
+            Err(StorageError::OutOfStock { .. }) => out += 1,
+            other => panic!("a checkout must be placed or OutOfStock, got {other:?}"),
+        }
+    }
+    assert_eq!((placed, out), (50, 150), "exactly 50 orders placed");
+    let row = level(&*s, &v).await;
+    assert_eq!((row.on_hand, row.reserved), (0, 0), "stock ends at 0");
+    let mut count = 0;
+    let mut after = Some(format!("{prefix}-"));
+    loop {
+        let page = s
+            .list(DocKind::Order, None, after.as_deref(), 100)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mine: Vec<_> = page.iter().filter(|d| d.id.starts_with(&prefix)).collect();
+        count += mine.len();
+        if mine.len() < page.len() || page.len() < 100 {
+            break;
+        }
+        after = page.last().map(|d| d.id.clone());
+    }
+    assert_eq!(count, 50, "50 order documents");
+}
+
+/// Concurrent reservations are guarded the same way.
+pub async fn concurrent_reservations_never_oversell<S: Storage + ?Sized + 'static>(s: Arc<S>) {
+    let v = vid(&unique("hotres"));
+    define(&*s, &v, true, 25).await;
+    let tasks = (0..100).map(|_| {
+        let s = s.clone();
+        let v = v.clone();
+        tokio::spawn(async move {
+            s.commit(stock(vec![StockOp::Reserve {
+                reservation: ReservationId::new(unique("r")).unwrap_or_else(|e| panic!("{e}")),
+                variant: v,
+                quantity: 1,
+                order: OrderId::new(unique("o")).unwrap_or_else(|e| panic!("{e}")),
+                expires_at: t0() + Duration::hours(1),
+            }]))
+            .await
+        })
+    });
+    let ok_count = join_all(tasks)
+        .await
+        .into_iter()
+        .filter(|r| matches!(r, Ok(Ok(CommitOutcome::Committed))))
+        .count();
+    assert_eq!(ok_count, 25, "exactly the available units are reserved");
+    let row = level(&*s, &v).await;
+    assert_eq!((row.on_hand, row.reserved), (25, 25));
+}
+
+/// 20 concurrent requests with one idempotency key create one order.
+pub async fn concurrent_duplicate_keys_create_one_order<S: Storage + ?Sized + 'static>(s: Arc<S>) {
+    let key = unique("dupkey");
+    let v = vid(&unique("dupv"));
+    define(&*s, &v, true, 100).await;
+    let prefix = unique("dup");
+    let tasks = (0..20).map(|i| {
+        let s = s.clone();
+        let key = key.clone();
+        let v = v.clone();
+        let order = format!("{prefix}-{i:02}");
+        tokio::spawn(async move {
+            let cs = Changeset {
+                docs: vec![doc(DocKind::Order, &order, None, "{}")],
+                stock: vec![StockOp::Sell {
+                    variant: v,
+                    quantity: 1,
+                }],
+                idempotency: Some(IdempotencyRecord {
+                    scope: "place_order".into(),
+                    key,
+                    fingerprint: "same".into(),
+                    response: format!(r#"{{"order":"{order}"}}"#),
+                    created_at: t0(),
+                }),
+                now: Some(t0()),
+                ..Changeset::default()
+            };
+            s.commit(cs).await
+        })
+    });
+    let mut committed = 0;
+    let mut answers = std::collections::BTreeSet::new();
+    for r in join_all(tasks).await {
+        match r.unwrap_or_else(|e| panic!("task: {e}")) {
+            Ok(CommitOutcome::Committed) => committed += 1,
+            Ok(CommitOutcome::Replayed(rec)) => {
+                answers.insert(rec.response);
+            }
+            Err(e) => panic!("a duplicate must be Replayed, got {e}"),
+        }
+    }
+    assert_eq!(committed, 1, "exactly one request is applied");
+    assert!(
+        answers.len() <= 1,
+        "every replay returns the same first answer"
+    );
+    assert_eq!(level(&*s, &v).await.on_hand, 99, "one unit sold");
+}
+
+/// Concurrent writes at the same version: exactly one wins.
+pub async fn concurrent_writes_conflict<S: Storage + ?Sized + 'static>(s: Arc<S>) {
+    let id = unique("hotdoc");
+    ok(&*s, one(doc(DocKind::Cart, &id, None, "{}")), "create").await;
+    let tasks = (0..20).map(|i| {
+        let s = s.clone();
+        let id = id.clone();
+        tokio::spawn(async move {
+            s.commit(one(doc(
+                DocKind::Cart,
+                &id,
+                Some(1),
+                &format!(r#"{{"w":{i}}}"#),
+            )))
+            .await
+        })
+    });
+    let wins = join_all(tasks)
+        .await
+        .into_iter()
+        .filter(|r| matches!(r, Ok(Ok(CommitOutcome::Committed))))
+        .count();
+    assert_eq!(wins, 1, "one write at version 1 wins, the others conflict");
+    let d = s
+        .get(DocKind::Cart, &id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(d.map(|d| d.version), Some(2));
+}
+
+/// 100 restocks (+1) racing 100 sales (−1) on 100 units end at exactly 100: no lost update.
+pub async fn concurrent_restocks_and_sales_lose_nothing<S: Storage + ?Sized + 'static>(s: Arc<S>) {
+    let v = vid(&unique("lost"));
+    define(&*s, &v, true, 100).await;
+    let tasks = (0..200).map(|i| {
+        let s = s.clone();
+        let v = v.clone();
+        tokio::spawn(async move {
+            let op = if i % 2 == 0 {
+                StockOp::Adjust {
+                    variant: v,
+                    delta: 1,
+                }
+            } else {
+                StockOp::Sell {
+                    variant: v,
+                    quantity: 1,
+                }
+            };
+            s.commit(stock(vec![op])).await
+        })
+    });
+    for r in join_all(tasks).await {
+        assert!(
+            matches!(r, Ok(Ok(CommitOutcome::Committed))),
+            "every restock and sale applies: {r:?}"
+        );
+    }
+    assert_eq!(level(&*s, &v).await.on_hand, 100);
+}

@@ -1,0 +1,305 @@
+//! Test doubles shipped in the library, so embedders can test their own code against the
+//! engine without a database, a bank or a carrier.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use tijara::ports::carrier::*;
+use tijara::ports::payment::*;
+use tijara::ports::runtime::{Clock, EventSink, IdGenerator, SinkError};
+use tijara::ports::storage::OutboxEvent;
+use tijara_core::fulfillment::TrackingEvent;
+use tijara_core::payment::PaymentMethod;
+use tijara_core::{Lang, LocalizedText, Money};
+
+/// A clock that shows the time it is told.
+#[derive(Debug)]
+pub struct FixedClock(Mutex<DateTime<Utc>>);
+
+impl FixedClock {
+    /// A clock stopped at `at`.
+    pub fn at(at: DateTime<Utc>) -> Self {
+        FixedClock(Mutex::new(at))
+    }
+    /// Moves the clock forward.
+    pub fn advance(&self, by: Duration) {
+        if let Ok(mut t) = self.0.lock() {
+            *t += by;
+        }
+    }
+    /// Sets the time.
+    pub fn set(&self, at: DateTime<Utc>) {
+        if let Ok(mut t) = self.0.lock() {
+            *t = at;
+        }
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0.lock().map(|t| *t).unwrap_or_default()
+    }
+}
+
+/// Ids `prefix_000001`, `prefix_000002`... (predictable, increasing).
+#[derive(Debug, Default)]
+pub struct SequentialIds(AtomicU64);
+
+impl IdGenerator for SequentialIds {
+    fn next_id(&self, prefix: &str) -> String {
+        format!("{prefix}_{:08}", self.0.fetch_add(1, Ordering::Relaxed) + 1)
+    }
+}
+
+/// What a [`StubGateway`] answers to `start`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StubBehaviour {
+    /// A redirect to a fake page.
+    Redirect,
+    /// Instructions (offline methods).
+    Instructions,
+    /// Settled at once.
+    Completed,
+    /// A temporary failure.
+    Unavailable,
+}
+
+/// A payment gateway that answers as told and records what it was asked.
+#[derive(Debug)]
+pub struct StubGateway {
+    code: String,
+    method: PaymentMethod,
+    behaviour: Mutex<StubBehaviour>,
+    requests: Mutex<Vec<PaymentRequest>>,
+}
+
+impl StubGateway {
+    /// A card gateway with a hosted page.
+    pub fn card() -> Self {
+        Self::new("card", PaymentMethod::Card, StubBehaviour::Redirect)
+    }
+    /// Cash on delivery.
+    pub fn cash_on_delivery() -> Self {
+        Self::new(
+            "cod",
+            PaymentMethod::CashOnDelivery,
+            StubBehaviour::Instructions,
+        )
+    }
+    /// Bank transfer.
+    pub fn bank_transfer() -> Self {
+        Self::new(
+            "transfer",
+            PaymentMethod::BankTransfer,
+            StubBehaviour::Instructions,
+        )
+    }
+    /// Any code, method and behaviour.
+    pub fn new(code: &str, method: PaymentMethod, behaviour: StubBehaviour) -> Self {
+        StubGateway {
+            code: code.into(),
+            method,
+            behaviour: Mutex::new(behaviour),
+            requests: Mutex::new(Vec::new()),
+        }
+    }
+    /// Changes the behaviour.
+    pub fn set_behaviour(&self, b: StubBehaviour) {
+        if let Ok(mut x) = self.behaviour.lock() {
+            *x = b;
+        }
+    }
+    /// The requests received.
+    pub fn requests(&self) -> Vec<PaymentRequest> {
+        self.requests.lock().map(|r| r.clone()).unwrap_or_default()
+    }
+}
+
+#[async_trait]
+impl PaymentGateway for StubGateway {
+    fn code(&self) -> &str {
+        &self.code
+    }
+    fn method(&self) -> PaymentMethod {
+        self.method
+    }
+    fn capabilities(&self) -> PaymentCapabilities {
+        PaymentCapabilities {
+            redirect: self.method == PaymentMethod::Card,
+            partial_capture: true,
+            partial_refund: true,
+            void: true,
+            refund_by_api: false,
+        }
+    }
+    async fn start(&self, request: &PaymentRequest) -> Result<PaymentStart, GatewayError> {
+        if let Ok(mut r) = self.requests.lock() {
+            r.push(request.clone());
+        }
+        let b = self
+            .behaviour
+            .lock()
+            .map(|b| *b)
+            .unwrap_or(StubBehaviour::Unavailable);
+        match b {
+            StubBehaviour::Redirect => Ok(PaymentStart::Redirect {
+                url: "http://127.0.0.1:9/stub-pay".into(),
+                fields: vec![
+                    ("oid".into(), request.attempt_id.clone()),
+                    ("amount".into(), request.amount.amount().to_string()),
+                ],
+            }),
+            StubBehaviour::Instructions => Ok(PaymentStart::Instructions {
+                text: LocalizedText::new()
+                    .with(Lang::Fr, "Payez à la livraison")
+                    .with(Lang::Ar, "الدفع عند الاستلام"),
+                reference: request.attempt_id.clone(),
+            }),
+            StubBehaviour::Completed => Ok(PaymentStart::Completed {
+                reference: format!("stub-{}", request.attempt_id),
+            }),
+            StubBehaviour::Unavailable => Err(GatewayError::Temporary("stub told to fail".into())),
+        }
+    }
+}
+
+/// A carrier with flat prices per kilo that records shipments (once per reference) and
+/// returns the tracking events it is given.
+#[derive(Debug)]
+pub struct StubCarrier {
+    code: String,
+    base: Money,
+    per_kg: Money,
+    shipments: Mutex<HashMap<String, CreatedShipment>>,
+    created: AtomicU64,
+    events: Mutex<HashMap<String, Vec<TrackingEvent>>>,
+    failing: AtomicBool,
+}
+
+impl StubCarrier {
+    /// A carrier named `code` charging `base` + `per_kg` per started kilo (MAD).
+    pub fn new(code: &str, base: &str, per_kg: &str) -> Self {
+        StubCarrier {
+            code: code.into(),
+            base: Money::mad(base).unwrap_or_else(|_| Money::zero(tijara_core::Currency::MAD)),
+            per_kg: Money::mad(per_kg).unwrap_or_else(|_| Money::zero(tijara_core::Currency::MAD)),
+            shipments: Mutex::new(HashMap::new()),
+            created: AtomicU64::new(0),
+            events: Mutex::new(HashMap::new()),
+            failing: AtomicBool::new(false),
+        }
+    }
+    /// Makes every call fail temporarily (or stop failing).
+    pub fn set_failing(&self, failing: bool) {
+        self.failing.store(failing, Ordering::Relaxed);
+    }
+    /// How many parcels were really created.
+    pub fn parcels_created(&self) -> u64 {
+        self.created.load(Ordering::Relaxed)
+    }
+    /// Sets what `track` returns for a tracking number.
+    pub fn set_events(&self, tracking_number: &str, events: Vec<TrackingEvent>) {
+        if let Ok(mut e) = self.events.lock() {
+            e.insert(tracking_number.into(), events);
+        }
+    }
+    fn check(&self) -> Result<(), CarrierError> {
+        if self.failing.load(Ordering::Relaxed) {
+            Err(CarrierError::Temporary("stub told to fail".into()))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[async_trait]
+impl Carrier for StubCarrier {
+    fn code(&self) -> &str {
+        &self.code
+    }
+    fn capabilities(&self) -> CarrierCapabilities {
+        CarrierCapabilities {
+            label: true,
+            cod: true,
+            ..CarrierCapabilities::default()
+        }
+    }
+    async fn quote(&self, request: &QuoteRequest) -> Result<Vec<Quote>, CarrierError> {
+        self.check()?;
+        let grams: u32 = request.parcels.iter().map(|p| p.weight_grams).sum();
+        let kilos = grams.div_ceil(1000).max(1);
+        let price = self
+            .per_kg
+            .times(kilos)
+            .and_then(|p| p.checked_add(self.base))
+            .map_err(|e| CarrierError::Permanent(e.to_string()))?;
+        Ok(vec![Quote {
+            carrier: self.code.clone(),
+            service: "standard".into(),
+            price,
+            estimated_days: (2, 5),
+            cod_fee: None,
+        }])
+    }
+    async fn create_shipment(
+        &self,
+        request: &ShipmentRequest,
+    ) -> Result<CreatedShipment, CarrierError> {
+        self.check()?;
+        let mut s = self
+            .shipments
+            .lock()
+            .map_err(|_| CarrierError::Temporary("poisoned".into()))?;
+        if let Some(existing) = s.get(&request.reference) {
+            return Ok(existing.clone());
+        }
+        let n = self.created.fetch_add(1, Ordering::Relaxed) + 1;
+        let created = CreatedShipment {
+            tracking_number: format!("{}{:09}MA", self.code.to_uppercase(), n),
+            label_url: None,
+        };
+        s.insert(request.reference.clone(), created.clone());
+        Ok(created)
+    }
+    async fn track(&self, tracking_number: &str) -> Result<Vec<TrackingEvent>, CarrierError> {
+        self.check()?;
+        Ok(self
+            .events
+            .lock()
+            .map(|e| e.get(tracking_number).cloned().unwrap_or_default())
+            .unwrap_or_default())
+    }
+}
+
+/// An event sink that records deliveries and can be told to fail.
+#[derive(Debug, Default)]
+pub struct RecordingSink {
+    delivered: Mutex<Vec<OutboxEvent>>,
+    failing: AtomicBool,
+}
+
+impl RecordingSink {
+    /// Makes deliveries fail (or succeed again).
+    pub fn set_failing(&self, failing: bool) {
+        self.failing.store(failing, Ordering::Relaxed);
+    }
+    /// Events delivered so far, in delivery order.
+    pub fn delivered(&self) -> Vec<OutboxEvent> {
+        self.delivered.lock().map(|d| d.clone()).unwrap_or_default()
+    }
+}
+
+#[async_trait]
+impl EventSink for RecordingSink {
+    async fn deliver(&self, event: &OutboxEvent) -> Result<(), SinkError> {
+        if self.failing.load(Ordering::Relaxed) {
+            return Err(SinkError("sink told to fail".into()));
+        }
+        if let Ok(mut d) = self.delivered.lock() {
+            d.push(event.clone());
+        }
+        Ok(())
+    }
+}

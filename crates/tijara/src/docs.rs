@@ -1,0 +1,223 @@
+//! The documents the engine stores: core values plus what the engine tracks around them.
+
+use crate::ports::storage::ProductIndex;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use tijara_core::cart::Cart;
+use tijara_core::catalog::{Product, Seller, search_key};
+use tijara_core::fulfillment::Shipment;
+use tijara_core::order::{Address, Order};
+use tijara_core::payout::{LedgerEntry, Settlement};
+use tijara_core::pricing::ShippingChoice;
+use tijara_core::promotion::Promotion;
+use tijara_core::returns::ReturnRequest;
+use tijara_core::{CustomerId, OrderId, ReservationId, SellerId};
+
+/// Where a cart stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CartStatus {
+    /// Being filled.
+    Open,
+    /// Turned into an order.
+    Ordered {
+        /// The order.
+        order: OrderId,
+    },
+    /// Merged into a customer's cart at login.
+    Merged {
+        /// The cart it went into.
+        into: tijara_core::CartId,
+    },
+}
+
+/// A cart with its checkout details.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CartDoc {
+    /// The cart.
+    pub cart: Cart,
+    /// Shipping chosen per seller (prices quoted by the carriers, never sent by the client).
+    #[serde(default)]
+    pub shipping: BTreeMap<SellerId, ShippingChoice>,
+    /// Delivery address.
+    pub address: Option<Address>,
+    /// Contact e-mail.
+    pub email: Option<String>,
+    /// Status.
+    pub status: CartStatus,
+}
+
+impl CartDoc {
+    /// Unique keys: an open customer cart is found by its customer.
+    pub(crate) fn keys(&self) -> Vec<String> {
+        match (&self.status, &self.cart.customer) {
+            (CartStatus::Open, Some(c)) => vec![format!("customer:{c}")],
+            _ => vec![],
+        }
+    }
+
+    pub(crate) fn owners(&self) -> Vec<String> {
+        self.cart
+            .customer
+            .iter()
+            .map(|c| format!("customer:{c}"))
+            .collect()
+    }
+}
+
+/// Who or what reported a payment event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum PaymentSource {
+    /// A gateway's verified server-to-server notification.
+    Gateway {
+        /// Gateway code.
+        code: String,
+    },
+    /// An administrator.
+    Admin {
+        /// Who.
+        user: String,
+    },
+    /// A carrier (cash on delivery).
+    Carrier {
+        /// Carrier code.
+        code: String,
+    },
+    /// The engine itself (expiry).
+    Engine,
+}
+
+/// What happened to a payment event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum PaymentOutcome {
+    /// Applied: the payment moved.
+    Applied,
+    /// Already applied before (same reference): nothing changed.
+    Duplicate,
+    /// Refused, with the reason; nothing changed.
+    Rejected {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// One entry of an order's payment audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentLogEntry {
+    /// When it was received.
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// Who reported it.
+    pub source: PaymentSource,
+    /// The reporter's reference (deduplication key).
+    pub reference: String,
+    /// What it said (`authorized`, `captured`...).
+    pub event: String,
+    /// The amount it carried.
+    pub amount: Option<tijara_core::Money>,
+    /// What the engine did.
+    pub outcome: PaymentOutcome,
+    /// The raw payload, without secrets.
+    pub raw: serde_json::Value,
+}
+
+/// An order with everything the engine tracks around it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderDoc {
+    /// The order.
+    pub order: Order,
+    /// The gateway code used.
+    pub gateway: String,
+    /// Payment attempts started.
+    pub payment_attempts: u32,
+    /// Every payment event received (audit trail).
+    pub payment_log: Vec<PaymentLogEntry>,
+    /// Stock reservations held until payment.
+    pub reservations: Vec<ReservationId>,
+    /// Shipments, one per shipped seller order.
+    pub shipments: Vec<Shipment>,
+    /// Withdrawal requests.
+    pub returns: Vec<ReturnRequest>,
+    /// The split of money between sellers and the marketplace.
+    pub settlement: Settlement,
+    /// Dated movements of the sellers' accounts.
+    pub ledger: Vec<LedgerEntry>,
+    /// The shopper's language.
+    pub lang: tijara_core::Lang,
+}
+
+impl OrderDoc {
+    pub(crate) fn keys(&self) -> Vec<String> {
+        let mut keys = Vec::new();
+        for s in &self.shipments {
+            keys.push(format!("shipment:{}", s.id));
+            if let Some(n) = &s.tracking_number {
+                keys.push(format!("tracking:{}:{n}", s.carrier));
+            }
+        }
+        keys
+    }
+
+    pub(crate) fn owners(&self) -> Vec<String> {
+        let mut owners: Vec<String> = self
+            .order
+            .seller_orders
+            .iter()
+            .map(|s| format!("seller:{}", s.seller_id))
+            .collect();
+        if let Some(c) = &self.order.customer {
+            owners.push(format!("customer:{c}"));
+        }
+        owners.push(format!("email:{}", self.order.email.to_lowercase()));
+        owners
+    }
+}
+
+/// A promotion with its usage counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromotionDoc {
+    /// The promotion.
+    pub promotion: Promotion,
+    /// Orders that used it.
+    pub uses: u32,
+    /// Orders per customer.
+    #[serde(default)]
+    pub uses_by_customer: BTreeMap<CustomerId, u32>,
+}
+
+impl PromotionDoc {
+    /// True when usage must be counted (it has a limit).
+    pub(crate) fn counts_usage(&self) -> bool {
+        let c = &self.promotion.conditions;
+        c.global_limit.is_some() || c.per_customer_limit.is_some()
+    }
+}
+
+/// The search row of a product (active only if the seller is active too).
+pub(crate) fn product_index(product: &Product, seller: &Seller) -> ProductIndex {
+    let active_variants = product.variants.iter().filter(|v| v.active);
+    let prices: Vec<i64> = active_variants.filter_map(|v| v.price.to_minor()).collect();
+    let mut text = String::new();
+    for (_, t) in product.title.iter() {
+        text.push_str(&search_key(t));
+        text.push(' ');
+    }
+    ProductIndex {
+        seller: product.seller_id.to_string(),
+        category: product.category_id.to_string(),
+        active: product.active && seller.active && !prices.is_empty(),
+        min_price_minor: prices.iter().copied().min().unwrap_or(0),
+        max_price_minor: prices.iter().copied().max().unwrap_or(0),
+        search_text: text.trim_end().to_owned(),
+    }
+}
+
+pub(crate) fn product_keys(product: &Product) -> Vec<String> {
+    let mut keys = vec![format!("slug:{}", product.slug)];
+    keys.extend(product.variants.iter().map(|v| format!("sku:{}", v.sku)));
+    keys
+}

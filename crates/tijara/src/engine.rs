@@ -1,0 +1,454 @@
+//! The engine value, its builder and the helpers every use case shares.
+
+use crate::error::TijaraError;
+use crate::ports::carrier::Carrier;
+use crate::ports::payment::PaymentGateway;
+use crate::ports::runtime::{Clock, EventSink, IdGenerator, SystemClock, UuidV7Ids};
+use crate::ports::storage::{
+    Changeset, CommitOutcome, DocKind, DocWrite, IdempotencyRecord, ProductIndex, Storage,
+    StorageError,
+};
+use chrono::Duration;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+use tijara_core::Region;
+
+/// Tunable behaviour of the engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineConfig {
+    /// How long a card payment may take before the order's stock returns to sale (default 30 min).
+    pub card_reservation_ttl: Duration,
+    /// How long a bank transfer may take (default 5 days).
+    pub transfer_reservation_ttl: Duration,
+    /// How often a step is retried when another process changed the same document (default 8).
+    pub max_conflict_retries: u32,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            card_reservation_ttl: Duration::minutes(30),
+            transfer_reservation_ttl: Duration::days(5),
+            max_conflict_retries: 8,
+        }
+    }
+}
+
+/// An idempotency key sent by a client (1 to 255 visible ASCII characters).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    /// Validates a key.
+    pub fn new(key: impl Into<String>) -> Result<Self, TijaraError> {
+        let key = key.into();
+        if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(TijaraError::Invalid(
+                "an idempotency key is 1 to 255 visible ASCII characters".into(),
+            ));
+        }
+        Ok(IdempotencyKey(key))
+    }
+
+    /// The key.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for IdempotencyKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+pub(crate) struct Inner {
+    pub(crate) region: Region,
+    pub(crate) storage: Arc<dyn Storage>,
+    pub(crate) gateways: BTreeMap<String, Arc<dyn PaymentGateway>>,
+    pub(crate) carriers: BTreeMap<String, Arc<dyn Carrier>>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) ids: Arc<dyn IdGenerator>,
+    pub(crate) sink: Option<Arc<dyn EventSink>>,
+    pub(crate) config: EngineConfig,
+}
+
+/// The Tijara engine: every use case of the marketplace, over the ports it was built with.
+/// Cheap to clone (an `Arc` inside) and safe to share between tasks.
+///
+/// ```no_run
+/// # use std::sync::Arc;
+/// # async fn demo(storage: Arc<dyn tijara::ports::storage::Storage>,
+/// #               cod: Arc<dyn tijara::ports::payment::PaymentGateway>,
+/// #               amana: Arc<dyn tijara::ports::carrier::Carrier>) -> Result<(), tijara::BuildError> {
+/// let engine = tijara::Tijara::builder()
+///     .region(tijara_core::Region::dakhla())
+///     .storage(storage)
+///     .payment(cod)
+///     .carrier(amana)
+///     .build()?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Tijara {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Tijara {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tijara")
+            .field("region", &self.inner.region.code)
+            .field("gateways", &self.inner.gateways.keys().collect::<Vec<_>>())
+            .field("carriers", &self.inner.carriers.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why the engine could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// A required part was not given.
+    #[error("the engine needs {0}: call .{0}(...) on the builder")]
+    Missing(&'static str),
+    /// Two gateways or carriers share a code.
+    #[error("two {what} are named {code:?}")]
+    Duplicate {
+        /// `payment gateways` or `carriers`.
+        what: &'static str,
+        /// The code.
+        code: String,
+    },
+    /// The region is inconsistent.
+    #[error("invalid region: {0}")]
+    Region(String),
+}
+
+/// Builds a [`Tijara`] engine. Storage, at least one payment gateway and at least one carrier
+/// are required; the region defaults to [`Region::dakhla`], the clock to the system clock, ids to
+/// UUID v7.
+#[derive(Default)]
+pub struct TijaraBuilder {
+    region: Option<Region>,
+    storage: Option<Arc<dyn Storage>>,
+    gateways: Vec<Arc<dyn PaymentGateway>>,
+    carriers: Vec<Arc<dyn Carrier>>,
+    clock: Option<Arc<dyn Clock>>,
+    ids: Option<Arc<dyn IdGenerator>>,
+    sink: Option<Arc<dyn EventSink>>,
+    config: EngineConfig,
+}
+
+impl TijaraBuilder {
+    /// The region (default: Dakhla – Oued Ed-Dahab).
+    pub fn region(mut self, region: Region) -> Self {
+        self.region = Some(region);
+        self
+    }
+    /// The storage adapter (required).
+    pub fn storage(mut self, storage: Arc<dyn Storage>) -> Self {
+        self.storage = Some(storage);
+        self
+    }
+    /// Adds a payment gateway (at least one is required).
+    pub fn payment(mut self, gateway: Arc<dyn PaymentGateway>) -> Self {
+        self.gateways.push(gateway);
+        self
+    }
+    /// Adds a carrier (at least one is required).
+    pub fn carrier(mut self, carrier: Arc<dyn Carrier>) -> Self {
+        self.carriers.push(carrier);
+        self
+    }
+    /// The clock (default: system time).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+    /// The id generator (default: UUID v7).
+    pub fn ids(mut self, ids: Arc<dyn IdGenerator>) -> Self {
+        self.ids = Some(ids);
+        self
+    }
+    /// Where outbox events are delivered by [`Tijara::dispatch_events`].
+    pub fn event_sink(mut self, sink: Arc<dyn EventSink>) -> Self {
+        self.sink = Some(sink);
+        self
+    }
+    /// Tunables.
+    pub fn config(mut self, config: EngineConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Checks the parts and builds the engine.
+    pub fn build(self) -> Result<Tijara, BuildError> {
+        let storage = self.storage.ok_or(BuildError::Missing("storage"))?;
+        if self.gateways.is_empty() {
+            return Err(BuildError::Missing("payment"));
+        }
+        if self.carriers.is_empty() {
+            return Err(BuildError::Missing("carrier"));
+        }
+        let region = self.region.unwrap_or_default();
+        region
+            .validate()
+            .map_err(|e| BuildError::Region(e.to_string()))?;
+        let mut gateways = BTreeMap::new();
+        for g in self.gateways {
+            let code = g.code().to_owned();
+            if gateways.insert(code.clone(), g).is_some() {
+                return Err(BuildError::Duplicate {
+                    what: "payment gateways",
+                    code,
+                });
+            }
+        }
+        let mut carriers = BTreeMap::new();
+        for c in self.carriers {
+            let code = c.code().to_owned();
+            if carriers.insert(code.clone(), c).is_some() {
+                return Err(BuildError::Duplicate {
+                    what: "carriers",
+                    code,
+                });
+            }
+        }
+        Ok(Tijara {
+            inner: Arc::new(Inner {
+                region,
+                storage,
+                gateways,
+                carriers,
+                clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+                ids: self.ids.unwrap_or_else(|| Arc::new(UuidV7Ids)),
+                sink: self.sink,
+                config: self.config,
+            }),
+        })
+    }
+}
+
+/// A document loaded with its version.
+#[derive(Debug, Clone)]
+pub(crate) struct Loaded<T> {
+    pub(crate) value: T,
+    pub(crate) version: u64,
+}
+
+pub(crate) fn decode<T: DeserializeOwned>(
+    kind: DocKind,
+    id: &str,
+    body: &str,
+) -> Result<T, TijaraError> {
+    serde_json::from_str(body).map_err(|e| TijaraError::Corrupt {
+        kind,
+        id: id.to_owned(),
+        reason: e.to_string(),
+    })
+}
+
+pub(crate) fn encode<T: Serialize>(value: &T) -> Result<String, TijaraError> {
+    serde_json::to_string(value).map_err(|e| TijaraError::Invalid(format!("cannot encode: {e}")))
+}
+
+pub(crate) struct Write {
+    pub(crate) kind: DocKind,
+    pub(crate) id: String,
+    pub(crate) expected: Option<u64>,
+    pub(crate) keys: Vec<String>,
+    pub(crate) owners: Vec<String>,
+    pub(crate) product: Option<ProductIndex>,
+}
+
+impl Write {
+    pub(crate) fn new(kind: DocKind, id: impl Into<String>, expected: Option<u64>) -> Write {
+        Write {
+            kind,
+            id: id.into(),
+            expected,
+            keys: vec![],
+            owners: vec![],
+            product: None,
+        }
+    }
+    pub(crate) fn keys(mut self, keys: Vec<String>) -> Write {
+        self.keys = keys;
+        self
+    }
+    pub(crate) fn owners(mut self, owners: Vec<String>) -> Write {
+        self.owners = owners;
+        self
+    }
+    pub(crate) fn product(mut self, index: ProductIndex) -> Write {
+        self.product = Some(index);
+        self
+    }
+    pub(crate) fn body<T: Serialize>(self, value: &T) -> Result<DocWrite, TijaraError> {
+        Ok(DocWrite {
+            kind: self.kind,
+            id: self.id,
+            expected_version: self.expected,
+            body: encode(value)?,
+            keys: self.keys,
+            owners: self.owners,
+            product: self.product,
+        })
+    }
+}
+
+fn fingerprint<I: Serialize>(scope: &str, input: &I) -> Result<String, TijaraError> {
+    let json = encode(input)?;
+    let mut h = Sha256::new();
+    h.update(scope.as_bytes());
+    h.update([0]);
+    h.update(json.as_bytes());
+    Ok(hex::encode(h.finalize()))
+}
+
+impl Tijara {
+    /// Starts building an engine.
+    pub fn builder() -> TijaraBuilder {
+        TijaraBuilder::default()
+    }
+
+    /// The region the engine serves.
+    pub fn region(&self) -> &Region {
+        &self.inner.region
+    }
+
+    /// The engine's current time (from its clock).
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.inner.clock.now()
+    }
+
+    /// The storage adapter.
+    pub fn storage(&self) -> &Arc<dyn Storage> {
+        &self.inner.storage
+    }
+
+    pub(crate) fn new_id(&self, prefix: &str) -> String {
+        self.inner.ids.next_id(prefix)
+    }
+
+    pub(crate) async fn load<T: DeserializeOwned>(
+        &self,
+        kind: DocKind,
+        id: &str,
+    ) -> Result<Loaded<T>, TijaraError> {
+        let doc = self
+            .inner
+            .storage
+            .get(kind, id)
+            .await?
+            .ok_or_else(|| TijaraError::NotFound {
+                kind,
+                id: id.to_owned(),
+            })?;
+        Ok(Loaded {
+            value: decode(kind, id, &doc.body)?,
+            version: doc.version,
+        })
+    }
+
+    pub(crate) async fn load_by_key<T: DeserializeOwned>(
+        &self,
+        kind: DocKind,
+        key: &str,
+    ) -> Result<Option<(String, Loaded<T>)>, TijaraError> {
+        match self.inner.storage.find_by_key(kind, key).await? {
+            None => Ok(None),
+            Some(doc) => Ok(Some((
+                doc.id.clone(),
+                Loaded {
+                    value: decode(kind, &doc.id, &doc.body)?,
+                    version: doc.version,
+                },
+            ))),
+        }
+    }
+
+    /// Runs one mutating step with optional idempotency and retries on conflicts.
+    ///
+    /// `step` computes the answer and the changeset from freshly loaded state; it is called
+    /// again when another process changed a document in between. With a key, the first answer
+    /// is stored in the same transaction as the change, and replayed for the same input.
+    pub(crate) async fn mutate<I, T, F>(
+        &self,
+        scope: &str,
+        key: Option<&IdempotencyKey>,
+        input: &I,
+        mut step: F,
+    ) -> Result<T, TijaraError>
+    where
+        I: Serialize,
+        T: Serialize + DeserializeOwned,
+        F: AsyncFnMut() -> Result<(T, Changeset), TijaraError>,
+    {
+        let print = match key {
+            Some(k) => {
+                let fp = fingerprint(scope, input)?;
+                if let Some(rec) = self.inner.storage.idempotency(scope, k.as_str()).await? {
+                    return replay(&rec, &fp, k);
+                }
+                Some(fp)
+            }
+            None => None,
+        };
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let (answer, mut changes) = step().await?;
+            let now = self.now();
+            changes.now = Some(now);
+            if let (Some(k), Some(fp)) = (key, &print) {
+                changes.idempotency = Some(IdempotencyRecord {
+                    scope: scope.to_owned(),
+                    key: k.as_str().to_owned(),
+                    fingerprint: fp.clone(),
+                    response: encode(&answer)?,
+                    created_at: now,
+                });
+            }
+            if changes.is_empty() {
+                return Ok(answer);
+            }
+            match self.inner.storage.commit(changes).await {
+                Ok(CommitOutcome::Committed) => return Ok(answer),
+                Ok(CommitOutcome::Replayed(rec)) => {
+                    return match (key, &print) {
+                        (Some(k), Some(fp)) => replay(&rec, fp, k),
+                        _ => Ok(answer),
+                    };
+                }
+                Err(StorageError::Conflict { kind, id }) => {
+                    if attempt > self.inner.config.max_conflict_retries {
+                        return Err(TijaraError::Conflict { kind, id });
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+}
+
+fn replay<T: DeserializeOwned>(
+    rec: &IdempotencyRecord,
+    fingerprint: &str,
+    key: &IdempotencyKey,
+) -> Result<T, TijaraError> {
+    if rec.fingerprint != fingerprint {
+        return Err(TijaraError::IdempotencyMismatch {
+            key: key.to_string(),
+        });
+    }
+    serde_json::from_str(&rec.response).map_err(|e| TijaraError::Corrupt {
+        kind: DocKind::Order,
+        id: format!("idempotency {}", rec.key),
+        reason: e.to_string(),
+    })
+}

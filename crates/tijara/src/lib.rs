@@ -1,0 +1,13 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod docs;
+mod engine;
+mod error;
+pub mod ports;
+pub mod usecases;
+
+pub use engine::{BuildError, EngineConfig, IdempotencyKey, Tijara, TijaraBuilder};
+pub use error::TijaraError;
+pub use tijara_core as core;

@@ -1,0 +1,51 @@
+//! Time, identifiers and event delivery.
+
+use crate::ports::storage::OutboxEvent;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+/// The source of time. The core never reads a clock; the engine asks this port.
+pub trait Clock: Send + Sync {
+    /// The current instant.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// The source of new identifiers.
+pub trait IdGenerator: Send + Sync {
+    /// A new unique id starting with `prefix` (`ord`, `prd`...). Ids MUST be unique across
+    /// processes sharing a database; increasing ids give listings in creation order.
+    fn next_id(&self, prefix: &str) -> String;
+}
+
+/// Time-ordered random ids (UUID version 7): unique across processes, increasing over time.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UuidV7Ids;
+
+impl IdGenerator for UuidV7Ids {
+    fn next_id(&self, prefix: &str) -> String {
+        format!("{prefix}_{}", uuid::Uuid::now_v7().simple())
+    }
+}
+
+/// Why an event could not be delivered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("event delivery failed: {0}")]
+pub struct SinkError(pub String);
+
+/// Where outbox events go (webhooks, notifications, a message bus). Delivery is at least once:
+/// a sink MUST tolerate receiving an event twice (use [`OutboxEvent::seq`] to deduplicate).
+#[async_trait]
+pub trait EventSink: Send + Sync {
+    /// Delivers one event.
+    async fn deliver(&self, event: &OutboxEvent) -> Result<(), SinkError>;
+}

@@ -1,0 +1,361 @@
+//! Carts: create, add, change, remove, coupons, merge at login, price.
+
+use crate::docs::{CartDoc, CartStatus, PromotionDoc};
+use crate::engine::{IdempotencyKey, Loaded, Tijara, Write, decode};
+use crate::error::TijaraError;
+use crate::ports::storage::{Changeset, DocKind};
+use std::collections::HashMap;
+use tijara_core::cart::{Cart, MergeReport};
+use tijara_core::catalog::CatalogSnapshot;
+use tijara_core::pricing::{PricedCart, PricingInput, price_cart};
+use tijara_core::promotion::{Promotion, PromotionUsage};
+use tijara_core::{CartId, CustomerId, PromotionId, VariantId};
+
+/// A change to a cart's lines or coupons.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CartChange {
+    /// Add units of a variant.
+    Add {
+        /// The variant.
+        variant: VariantId,
+        /// Units.
+        quantity: u32,
+    },
+    /// Set a line's quantity.
+    SetQuantity {
+        /// The variant.
+        variant: VariantId,
+        /// Units.
+        quantity: u32,
+    },
+    /// Remove a line.
+    Remove {
+        /// The variant.
+        variant: VariantId,
+    },
+    /// Enter a coupon code.
+    AddCoupon {
+        /// The code.
+        code: String,
+    },
+    /// Remove a coupon code.
+    RemoveCoupon {
+        /// The code.
+        code: String,
+    },
+}
+
+impl Tijara {
+    /// Creates an empty cart, for a guest (`None`) or a customer.
+    pub async fn create_cart(
+        &self,
+        customer: Option<CustomerId>,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<CartDoc, TijaraError> {
+        let id =
+            CartId::new(self.new_id("cart")).map_err(|e| TijaraError::Invalid(e.to_string()))?;
+        self.mutate("create_cart", key, &customer, async || {
+            let mut cart = Cart::new(id.clone(), self.inner.region.currency);
+            cart.customer = customer.clone();
+            let doc = CartDoc {
+                cart,
+                shipping: Default::default(),
+                address: None,
+                email: None,
+                status: CartStatus::Open,
+            };
+            let w = Write::new(DocKind::Cart, id.as_str(), None)
+                .keys(doc.keys())
+                .owners(doc.owners())
+                .body(&doc)?;
+            Ok((
+                doc,
+                Changeset {
+                    docs: vec![w],
+                    ..Changeset::default()
+                },
+            ))
+        })
+        .await
+    }
+
+    /// A cart.
+    pub async fn cart(&self, id: &CartId) -> Result<CartDoc, TijaraError> {
+        Ok(self
+            .load::<CartDoc>(DocKind::Cart, id.as_str())
+            .await?
+            .value)
+    }
+
+    pub(crate) async fn open_cart(&self, id: &CartId) -> Result<Loaded<CartDoc>, TijaraError> {
+        let doc: Loaded<CartDoc> = self.load(DocKind::Cart, id.as_str()).await?;
+        if doc.value.status != CartStatus::Open {
+            return Err(TijaraError::Invalid(format!("cart {id} is closed")));
+        }
+        Ok(doc)
+    }
+
+    pub(crate) fn cart_write(
+        &self,
+        doc: &CartDoc,
+        expected: Option<u64>,
+    ) -> Result<crate::ports::storage::DocWrite, TijaraError> {
+        Write::new(DocKind::Cart, doc.cart.id.as_str(), expected)
+            .keys(doc.keys())
+            .owners(doc.owners())
+            .body(doc)
+    }
+
+    /// Changes a cart's lines or coupons. Unknown or inactive variants and quantities outside
+    /// the region's bounds are refused. Shipping choices of sellers no longer in the cart are
+    /// dropped.
+    pub async fn change_cart(
+        &self,
+        id: &CartId,
+        change: CartChange,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<CartDoc, TijaraError> {
+        self.mutate("change_cart", key, &(id, &change), async || {
+            let mut doc = self.open_cart(id).await?;
+            let limits = self.inner.region.cart_limits;
+            let cart = &mut doc.value.cart;
+            match &change {
+                CartChange::Add { variant, quantity } => {
+                    let (catalog, _) = self.snapshot_for(std::slice::from_ref(variant)).await?;
+                    cart.add(&catalog, variant, *quantity, &limits)?;
+                }
+                CartChange::SetQuantity { variant, quantity } => {
+                    cart.set_quantity(variant, *quantity, &limits)?
+                }
+                CartChange::Remove { variant } => cart.remove(variant)?,
+                CartChange::AddCoupon { code } => cart.add_coupon(code, &limits)?,
+                CartChange::RemoveCoupon { code } => {
+                    cart.remove_coupon(code);
+                }
+            }
+            self.prune_shipping(&mut doc.value).await?;
+            let w = self.cart_write(&doc.value, Some(doc.version))?;
+            Ok((
+                doc.value,
+                Changeset {
+                    docs: vec![w],
+                    ..Changeset::default()
+                },
+            ))
+        })
+        .await
+    }
+
+    async fn prune_shipping(&self, doc: &mut CartDoc) -> Result<(), TijaraError> {
+        if doc.shipping.is_empty() {
+            return Ok(());
+        }
+        let variants: Vec<VariantId> = doc
+            .cart
+            .lines()
+            .iter()
+            .map(|l| l.variant_id.clone())
+            .collect();
+        let (catalog, _) = self.snapshot_for(&variants).await?;
+        let sellers: Vec<_> = variants
+            .iter()
+            .filter_map(|v| catalog.variant(v).map(|x| x.seller.id.clone()))
+            .collect();
+        doc.shipping.retain(|s, _| sellers.contains(s));
+        Ok(())
+    }
+
+    /// At login: merges a guest cart into the customer's open cart (or makes it the customer's
+    /// cart if they have none). Returns the customer's cart and what the merge changed.
+    pub async fn merge_cart_at_login(
+        &self,
+        guest: &CartId,
+        customer: &CustomerId,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<(CartDoc, MergeReport), TijaraError> {
+        self.mutate("merge_cart_at_login", key, &(guest, customer), async || {
+            let mut g = self.open_cart(guest).await?;
+            if g.value
+                .cart
+                .customer
+                .as_ref()
+                .is_some_and(|c| c != customer)
+            {
+                return Err(TijaraError::Invalid(
+                    "this cart belongs to another customer".into(),
+                ));
+            }
+            let existing = self
+                .load_by_key::<CartDoc>(DocKind::Cart, &format!("customer:{customer}"))
+                .await?;
+            match existing {
+                Some((mine_id, _)) if mine_id == guest.as_str() => {
+                    Ok(((g.value, MergeReport::default()), Changeset::default()))
+                }
+                None => {
+                    g.value.cart.customer = Some(customer.clone());
+                    let w = self.cart_write(&g.value, Some(g.version))?;
+                    Ok((
+                        (g.value, MergeReport::default()),
+                        Changeset {
+                            docs: vec![w],
+                            ..Changeset::default()
+                        },
+                    ))
+                }
+                Some((_, mut mine)) => {
+                    let variants: Vec<VariantId> = g
+                        .value
+                        .cart
+                        .lines()
+                        .iter()
+                        .chain(mine.value.cart.lines())
+                        .map(|l| l.variant_id.clone())
+                        .collect();
+                    let (catalog, _) = self.snapshot_for(&variants).await?;
+                    let report = mine.value.cart.merge_from(
+                        g.value.cart.clone(),
+                        &catalog,
+                        &self.inner.region.cart_limits,
+                    );
+                    g.value.status = CartStatus::Merged {
+                        into: mine.value.cart.id.clone(),
+                    };
+                    let writes = vec![
+                        self.cart_write(&mine.value, Some(mine.version))?,
+                        self.cart_write(&g.value, Some(g.version))?,
+                    ];
+                    Ok((
+                        (mine.value, report),
+                        Changeset {
+                            docs: writes,
+                            ..Changeset::default()
+                        },
+                    ))
+                }
+            }
+        })
+        .await
+    }
+
+    /// Every promotion with its usage for a customer.
+    pub(crate) async fn promotions_for(
+        &self,
+        customer: Option<&CustomerId>,
+    ) -> Result<
+        (
+            Vec<(PromotionDoc, u64)>,
+            HashMap<PromotionId, PromotionUsage>,
+        ),
+        TijaraError,
+    > {
+        let mut docs = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = self
+                .inner
+                .storage
+                .list(DocKind::Promotion, None, after.as_deref(), 100)
+                .await?;
+            let full = page.len() == 100;
+            for d in page {
+                let p: PromotionDoc = decode(DocKind::Promotion, &d.id, &d.body)?;
+                after = Some(d.id);
+                docs.push((p, d.version));
+            }
+            if !full {
+                break;
+            }
+        }
+        let usage = docs
+            .iter()
+            .map(|(p, _)| {
+                (
+                    p.promotion.id.clone(),
+                    PromotionUsage {
+                        global: p.uses,
+                        by_customer: customer
+                            .and_then(|c| p.uses_by_customer.get(c).copied())
+                            .unwrap_or(0),
+                    },
+                )
+            })
+            .collect();
+        Ok((docs, usage))
+    }
+
+    /// Prices a cart now (with its shipping choices, promotions and the region's TVA).
+    pub async fn price(&self, id: &CartId) -> Result<PricedCart, TijaraError> {
+        let doc = self.cart(id).await?;
+        let variants: Vec<VariantId> = doc
+            .cart
+            .lines()
+            .iter()
+            .map(|l| l.variant_id.clone())
+            .collect();
+        let (catalog, _) = self.snapshot_for(&variants).await?;
+        let (promos, usage) = self.promotions_for(doc.cart.customer.as_ref()).await?;
+        self.price_with(&doc, &catalog, &promos, &usage)
+    }
+
+    pub(crate) fn price_with(
+        &self,
+        doc: &CartDoc,
+        catalog: &CatalogSnapshot,
+        promos: &[(PromotionDoc, u64)],
+        usage: &HashMap<PromotionId, PromotionUsage>,
+    ) -> Result<PricedCart, TijaraError> {
+        let promotions: Vec<Promotion> = promos.iter().map(|(p, _)| p.promotion.clone()).collect();
+        Ok(price_cart(&PricingInput {
+            cart: &doc.cart,
+            catalog,
+            promotions: &promotions,
+            usage,
+            region: &self.inner.region,
+            shipping: &doc.shipping,
+            display_rates: &[],
+            now: self.now(),
+        })?)
+    }
+
+    /// Creates or replaces a promotion.
+    pub async fn put_promotion(
+        &self,
+        promotion: Promotion,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Promotion, TijaraError> {
+        self.mutate("put_promotion", key, &promotion, async || {
+            let existing = self
+                .inner
+                .storage
+                .get(DocKind::Promotion, promotion.id.as_str())
+                .await?;
+            let (doc, expected) = match existing {
+                Some(d) => {
+                    let mut old: PromotionDoc = decode(DocKind::Promotion, &d.id, &d.body)?;
+                    old.promotion = promotion.clone();
+                    (old, Some(d.version))
+                }
+                None => (
+                    PromotionDoc {
+                        promotion: promotion.clone(),
+                        uses: 0,
+                        uses_by_customer: Default::default(),
+                    },
+                    None,
+                ),
+            };
+            let w = Write::new(DocKind::Promotion, promotion.id.as_str(), expected).body(&doc)?;
+            Ok((
+                promotion.clone(),
+                Changeset {
+                    docs: vec![w],
+                    ..Changeset::default()
+                },
+            ))
+        })
+        .await
+    }
+}

@@ -1,0 +1,556 @@
+//! Checkout: shipping quotes, shipping choice, placing the order, starting its payment.
+
+use crate::docs::{CartDoc, CartStatus, OrderDoc};
+use crate::engine::{IdempotencyKey, Tijara, Write};
+use crate::error::TijaraError;
+use crate::ports::carrier::{Quote, QuoteRequest};
+use crate::ports::payment::{PaymentGateway, PaymentRequest, PaymentStart};
+use crate::ports::storage::{Changeset, DocKind, NewEvent, StockOp};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use tijara_core::cart::Cart;
+use tijara_core::catalog::CatalogSnapshot;
+use tijara_core::fulfillment::Parcel;
+use tijara_core::order::{Address, Order, OrderStatus, PlaceOrder};
+use tijara_core::payment::PaymentMethod;
+use tijara_core::payout::Settlement;
+use tijara_core::pricing::ShippingChoice;
+use tijara_core::{
+    CartId, CustomerId, Lang, OrderId, ReservationId, SellerId, SellerOrderId, VariantId,
+};
+
+/// The shipping options of one seller's parcel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SellerShippingOptions {
+    /// The seller.
+    pub seller_id: SellerId,
+    /// Where the parcel leaves from.
+    pub origin_city: String,
+    /// Its weight.
+    pub weight_grams: u32,
+    /// Services offered by every configured carrier, cheapest first.
+    pub options: Vec<Quote>,
+}
+
+/// A carrier service chosen for a seller's parcel.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ShippingSelection {
+    /// Carrier code.
+    pub carrier: String,
+    /// Service code.
+    pub service: String,
+}
+
+/// The cart to check out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum CheckoutCart {
+    /// A stored cart, with its shipping choices.
+    Stored {
+        /// The cart.
+        cart: CartId,
+    },
+    /// Lines sent with the order (a mobile app, a one-click buy): priced and quoted on the
+    /// server like a stored cart.
+    Inline {
+        /// Variants and units.
+        lines: Vec<(VariantId, u32)>,
+        /// Coupon codes.
+        #[serde(default)]
+        coupons: Vec<String>,
+        /// The customer, if logged in.
+        customer: Option<CustomerId>,
+        /// The service chosen per seller.
+        shipping: BTreeMap<SellerId, ShippingSelection>,
+    },
+}
+
+/// A request to place an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlaceOrderRequest {
+    /// What to buy.
+    pub cart: CheckoutCart,
+    /// Contact e-mail.
+    pub email: String,
+    /// Delivery address.
+    pub address: Address,
+    /// The payment gateway's code (`cmi`, `cod`, `transfer`).
+    pub gateway: String,
+    /// The shopper's language.
+    pub lang: Lang,
+}
+
+/// A placed order and how the shopper continues to pay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlacedOrder {
+    /// The order.
+    pub order: Order,
+    /// Redirect, instructions or completed.
+    pub payment: PaymentStart,
+}
+
+fn check_email(email: &str) -> Result<(), TijaraError> {
+    let ok = email.len() <= 254
+        && email
+            .split_once('@')
+            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.'))
+        && !email.chars().any(char::is_whitespace);
+    if ok {
+        Ok(())
+    } else {
+        Err(TijaraError::Invalid(format!(
+            "{email:?} is not an e-mail address"
+        )))
+    }
+}
+
+impl Tijara {
+    pub(crate) fn gateway(&self, code: &str) -> Result<&Arc<dyn PaymentGateway>, TijaraError> {
+        self.inner
+            .gateways
+            .get(code)
+            .ok_or_else(|| TijaraError::NotConfigured {
+                what: "payment gateway",
+                code: code.to_owned(),
+            })
+    }
+
+    /// The payment gateways configured, by code.
+    pub fn gateways(&self) -> impl Iterator<Item = &Arc<dyn PaymentGateway>> {
+        self.inner.gateways.values()
+    }
+
+    /// Groups a cart's shippable lines into one parcel per seller.
+    fn parcels(cart: &Cart, catalog: &CatalogSnapshot) -> BTreeMap<SellerId, (String, u32)> {
+        let mut by_seller: BTreeMap<SellerId, (String, u32)> = BTreeMap::new();
+        for l in cart.lines() {
+            if let Some(v) = catalog.variant(&l.variant_id)
+                && v.variant.shippable
+            {
+                let e = by_seller
+                    .entry(v.seller.id.clone())
+                    .or_insert_with(|| (v.seller.home_city.clone(), 0));
+                e.1 =
+                    e.1.saturating_add(v.variant.weight_grams.saturating_mul(l.quantity));
+            }
+        }
+        by_seller
+    }
+
+    async fn quotes_for(
+        &self,
+        cart: &Cart,
+        catalog: &CatalogSnapshot,
+        address: &Address,
+    ) -> Result<Vec<SellerShippingOptions>, TijaraError> {
+        let mut out = Vec::new();
+        for (seller, (city, weight)) in Self::parcels(cart, catalog) {
+            let request = QuoteRequest {
+                origin_city: city.clone(),
+                destination: address.clone(),
+                parcels: vec![Parcel {
+                    weight_grams: weight.max(1),
+                    dimensions: None,
+                }],
+                cod_amount: None,
+            };
+            let mut options = Vec::new();
+            for carrier in self.inner.carriers.values() {
+                options.extend(carrier.quote(&request).await?);
+            }
+            options.retain(|q| {
+                q.price.currency() == self.inner.region.currency && !q.price.is_negative()
+            });
+            options.sort_by(|a, b| {
+                a.price
+                    .amount()
+                    .cmp(&b.price.amount())
+                    .then(a.carrier.cmp(&b.carrier))
+            });
+            out.push(SellerShippingOptions {
+                seller_id: seller,
+                origin_city: city,
+                weight_grams: weight,
+                options,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Shipping options per seller for a cart delivered to `address`.
+    pub async fn shipping_quotes(
+        &self,
+        cart: &CartId,
+        address: &Address,
+    ) -> Result<Vec<SellerShippingOptions>, TijaraError> {
+        let doc = self.cart(cart).await?;
+        let variants: Vec<VariantId> = doc
+            .cart
+            .lines()
+            .iter()
+            .map(|l| l.variant_id.clone())
+            .collect();
+        let (catalog, _) = self.snapshot_for(&variants).await?;
+        self.quotes_for(&doc.cart, &catalog, address).await
+    }
+
+    async fn choice_for(
+        &self,
+        cart: &Cart,
+        catalog: &CatalogSnapshot,
+        address: &Address,
+        seller: &SellerId,
+        selection: &ShippingSelection,
+    ) -> Result<ShippingChoice, TijaraError> {
+        let options = self.quotes_for(cart, catalog, address).await?;
+        let quote = options
+            .into_iter()
+            .find(|o| &o.seller_id == seller)
+            .ok_or_else(|| {
+                TijaraError::Invalid(format!("seller {seller} has nothing to ship in this cart"))
+            })?
+            .options
+            .into_iter()
+            .find(|q| q.carrier == selection.carrier && q.service == selection.service)
+            .ok_or_else(|| {
+                TijaraError::Invalid(format!(
+                    "{} {} does not serve this address for seller {seller}",
+                    selection.carrier, selection.service
+                ))
+            })?;
+        Ok(ShippingChoice {
+            carrier: quote.carrier,
+            service: quote.service,
+            price: quote.price,
+            estimated_days: Some(quote.estimated_days),
+        })
+    }
+
+    /// Sets the cart's address and e-mail and chooses a seller's shipping service (the price is
+    /// quoted again by the carrier, never taken from the client).
+    pub async fn choose_shipping(
+        &self,
+        cart: &CartId,
+        address: Address,
+        seller: &SellerId,
+        selection: ShippingSelection,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<CartDoc, TijaraError> {
+        self.mutate(
+            "choose_shipping",
+            key,
+            &(cart, &address, seller, &selection),
+            async || {
+                let mut doc = self.open_cart(cart).await?;
+                let variants: Vec<VariantId> = doc
+                    .value
+                    .cart
+                    .lines()
+                    .iter()
+                    .map(|l| l.variant_id.clone())
+                    .collect();
+                let (catalog, _) = self.snapshot_for(&variants).await?;
+                if doc.value.address.as_ref() != Some(&address) {
+                    // A new address changes every price: earlier choices no longer hold.
+                    doc.value.shipping.clear();
+                }
+                let choice = self
+                    .choice_for(&doc.value.cart, &catalog, &address, seller, &selection)
+                    .await?;
+                doc.value.shipping.insert(seller.clone(), choice);
+                doc.value.address = Some(address.clone());
+                let w = self.cart_write(&doc.value, Some(doc.version))?;
+                Ok((
+                    doc.value,
+                    Changeset {
+                        docs: vec![w],
+                        ..Changeset::default()
+                    },
+                ))
+            },
+        )
+        .await
+    }
+
+    /// Places an order: prices the cart on the server, reserves its stock atomically (cash on
+    /// delivery sells it at once), splits it per seller and opens the payment. Fails with
+    /// [`TijaraError::OutOfStock`] and changes nothing when any line lacks stock.
+    ///
+    /// With an idempotency key, a retry returns the same order (and starts its payment again,
+    /// which for a hosted page gives a fresh form).
+    pub async fn place_order(
+        &self,
+        request: PlaceOrderRequest,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<PlacedOrder, TijaraError> {
+        check_email(&request.email)?;
+        let gateway = self.gateway(&request.gateway)?.clone();
+        let method = gateway.method();
+        let order_id =
+            OrderId::new(self.new_id("ord")).map_err(|e| TijaraError::Invalid(e.to_string()))?;
+        let order: Order = self
+            .mutate("place_order", key, &request, async || {
+                self.place_step(&request, &order_id, method).await
+            })
+            .await?;
+        let payment = self
+            .start_payment_with(&order, gateway.as_ref(), request.lang, 1)
+            .await?;
+        Ok(PlacedOrder { order, payment })
+    }
+
+    async fn place_step(
+        &self,
+        request: &PlaceOrderRequest,
+        order_id: &OrderId,
+        method: PaymentMethod,
+    ) -> Result<(Order, Changeset), TijaraError> {
+        let now = self.now();
+        let limits = self.inner.region.cart_limits;
+        let mut changes = Changeset::default();
+        // 1. The cart.
+        let (mut cart_doc, cart_version) = match &request.cart {
+            CheckoutCart::Stored { cart } => {
+                let d = self.open_cart(cart).await?;
+                (d.value, Some(d.version))
+            }
+            CheckoutCart::Inline {
+                coupons, customer, ..
+            } => {
+                let mut cart = Cart::new(
+                    CartId::new(format!("inline-{order_id}"))
+                        .map_err(|e| TijaraError::Invalid(e.to_string()))?,
+                    self.inner.region.currency,
+                );
+                cart.customer = customer.clone();
+                for c in coupons {
+                    cart.add_coupon(c, &limits)?;
+                }
+                (
+                    CartDoc {
+                        cart,
+                        shipping: BTreeMap::new(),
+                        address: None,
+                        email: None,
+                        status: CartStatus::Open,
+                    },
+                    None,
+                )
+            }
+        };
+        let mut variants: Vec<VariantId> = cart_doc
+            .cart
+            .lines()
+            .iter()
+            .map(|l| l.variant_id.clone())
+            .collect();
+        if let CheckoutCart::Inline { lines, .. } = &request.cart {
+            variants.extend(lines.iter().map(|(v, _)| v.clone()));
+        }
+        let (catalog, stock) = self.snapshot_for(&variants).await?;
+        if let CheckoutCart::Inline {
+            lines, shipping, ..
+        } = &request.cart
+        {
+            for (v, q) in lines {
+                cart_doc.cart.add(&catalog, v, *q, &limits)?;
+            }
+            for (seller, sel) in shipping {
+                let choice = self
+                    .choice_for(&cart_doc.cart, &catalog, &request.address, seller, sel)
+                    .await?;
+                cart_doc.shipping.insert(seller.clone(), choice);
+            }
+        } else if cart_doc.address.as_ref() != Some(&request.address)
+            && !cart_doc.shipping.is_empty()
+        {
+            return Err(TijaraError::CheckoutIncomplete(
+                "the delivery address changed since shipping was chosen: choose shipping again"
+                    .into(),
+            ));
+        }
+        if cart_doc.cart.is_empty() {
+            return Err(TijaraError::CheckoutIncomplete("the cart is empty".into()));
+        }
+        if let Some(stale) = cart_doc.cart.stale_lines(&catalog).into_iter().next() {
+            return Err(stale.into());
+        }
+        // 2. Price on the server.
+        let (promos, usage) = self.promotions_for(cart_doc.cart.customer.as_ref()).await?;
+        let priced = self.price_with(&cart_doc, &catalog, &promos, &usage)?;
+        if !priced.shipping_complete {
+            return Err(TijaraError::CheckoutIncomplete(
+                "choose a shipping service for every seller".into(),
+            ));
+        }
+        // 3. The order, split per seller.
+        let seller_order_ids = priced
+            .sellers
+            .iter()
+            .enumerate()
+            .map(|(i, _)| SellerOrderId::new(format!("{order_id}-{}", i + 1)))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| TijaraError::Invalid(e.to_string()))?;
+        let order = Order::place(
+            &priced,
+            PlaceOrder {
+                id: order_id.clone(),
+                seller_order_ids,
+                customer: cart_doc.cart.customer.clone(),
+                email: request.email.clone(),
+                shipping_address: request.address.clone(),
+                payment_method: method,
+                now,
+            },
+        )?;
+        // 4. Stock: sold at once for cash on delivery, reserved until paid otherwise.
+        let ttl = match method {
+            PaymentMethod::BankTransfer => self.inner.config.transfer_reservation_ttl,
+            _ => self.inner.config.card_reservation_ttl,
+        };
+        let mut reservations = Vec::new();
+        for l in &priced.lines {
+            let row = stock.get(&l.variant_id).ok_or_else(|| {
+                TijaraError::Invalid(format!("variant {} has no stock counter", l.variant_id))
+            })?;
+            if !row.tracked {
+                continue;
+            }
+            if order.status() == OrderStatus::Confirmed {
+                changes.stock.push(StockOp::Sell {
+                    variant: l.variant_id.clone(),
+                    quantity: l.quantity,
+                });
+            } else {
+                let r = ReservationId::new(format!("{order_id}:{}", l.variant_id))
+                    .map_err(|e| TijaraError::Invalid(e.to_string()))?;
+                changes.stock.push(StockOp::Reserve {
+                    reservation: r.clone(),
+                    variant: l.variant_id.clone(),
+                    quantity: l.quantity,
+                    order: order_id.clone(),
+                    expires_at: now + ttl,
+                });
+                reservations.push(r);
+            }
+        }
+        // 5. Documents.
+        let doc = OrderDoc {
+            settlement: Settlement::for_order(&order, &catalog)?,
+            order: order.clone(),
+            gateway: request.gateway.clone(),
+            payment_attempts: 1,
+            payment_log: vec![],
+            reservations,
+            shipments: vec![],
+            returns: vec![],
+            ledger: vec![],
+            lang: request.lang,
+        };
+        changes.docs.push(
+            Write::new(DocKind::Order, order_id.as_str(), None)
+                .owners(doc.owners())
+                .body(&doc)?,
+        );
+        if let Some(v) = cart_version {
+            cart_doc.status = CartStatus::Ordered {
+                order: order_id.clone(),
+            };
+            cart_doc.email = Some(request.email.clone());
+            changes.docs.push(self.cart_write(&cart_doc, Some(v))?);
+        }
+        for applied in &priced.applied_promotions {
+            if let Some((p, v)) = promos.iter().find(|(p, _)| p.promotion.id == applied.id)
+                && p.counts_usage()
+            {
+                let mut p = p.clone();
+                p.uses += 1;
+                if let Some(c) = &order.customer {
+                    *p.uses_by_customer.entry(c.clone()).or_default() += 1;
+                }
+                changes.docs.push(
+                    Write::new(DocKind::Promotion, p.promotion.id.as_str(), Some(*v)).body(&p)?,
+                );
+            }
+        }
+        changes
+            .events
+            .push(self.order_event(&order, "order.placed")?);
+        if order.status() == OrderStatus::Confirmed {
+            changes
+                .events
+                .push(self.order_event(&order, "order.confirmed")?);
+        }
+        Ok((order, changes))
+    }
+
+    pub(crate) fn order_event(&self, order: &Order, kind: &str) -> Result<NewEvent, TijaraError> {
+        Ok(NewEvent {
+            aggregate: order.id.to_string(),
+            kind: kind.to_owned(),
+            payload: crate::engine::encode(&serde_json::json!({
+                "order_id": order.id,
+                "status": order.status(),
+                "payment": order.payment.status(),
+                "grand_total": order.grand_total,
+                "sellers": order.seller_orders.iter().map(|s| serde_json::json!({
+                    "seller_order_id": s.id, "seller_id": s.seller_id, "status": s.status(), "total": s.total,
+                })).collect::<Vec<_>>(),
+            }))?,
+        })
+    }
+
+    async fn start_payment_with(
+        &self,
+        order: &Order,
+        gateway: &dyn PaymentGateway,
+        lang: Lang,
+        attempt: u32,
+    ) -> Result<PaymentStart, TijaraError> {
+        Ok(gateway
+            .start(&PaymentRequest {
+                order_id: order.id.clone(),
+                attempt_id: format!("{}-{attempt}", order.id),
+                amount: order.payment.amount(),
+                email: order.email.clone(),
+                name: order.shipping_address.name.clone(),
+                phone: order.shipping_address.phone.clone(),
+                lang,
+            })
+            .await?)
+    }
+
+    /// Starts a new payment attempt for an order still awaiting payment (after a decline, or
+    /// when the shopper comes back), with a new attempt id.
+    pub async fn start_payment(&self, order: &OrderId) -> Result<PaymentStart, TijaraError> {
+        let (doc, attempt): (OrderDoc, u32) = self
+            .mutate("start_payment", None, &order, async || {
+                let mut d = self
+                    .load::<OrderDoc>(DocKind::Order, order.as_str())
+                    .await?;
+                if d.value.order.status() != OrderStatus::AwaitingPayment {
+                    return Err(TijaraError::Invalid(format!(
+                        "order {order} is not awaiting payment"
+                    )));
+                }
+                d.value.payment_attempts += 1;
+                let attempt = d.value.payment_attempts;
+                let w = Write::new(DocKind::Order, order.as_str(), Some(d.version))
+                    .keys(d.value.keys())
+                    .owners(d.value.owners())
+                    .body(&d.value)?;
+                Ok((
+                    (d.value, attempt),
+                    Changeset {
+                        docs: vec![w],
+                        ..Changeset::default()
+                    },
+                ))
+            })
+            .await?;
+        let gateway = self.gateway(&doc.gateway)?.clone();
+        self.start_payment_with(&doc.order, gateway.as_ref(), doc.lang, attempt)
+            .await
+    }
+}

@@ -1,0 +1,97 @@
+//! Background work the embedder schedules: expiring reservations, delivering events.
+
+use crate::docs::OrderDoc;
+use crate::engine::{Loaded, Tijara};
+use crate::error::TijaraError;
+use crate::ports::storage::{Changeset, DocKind, StockOp};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use tijara_core::OrderId;
+use tijara_core::order::OrderStatus;
+
+/// What a dispatch round did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DispatchReport {
+    /// Events delivered and acknowledged.
+    pub delivered: usize,
+    /// Events whose delivery failed (they stay pending, with every later event of the same
+    /// aggregate, so order per aggregate is kept).
+    pub failed: usize,
+}
+
+impl Tijara {
+    /// Returns the stock of checkouts abandoned past their reservation time: the order is
+    /// cancelled and its payment voided, in one step per order. Returns how many orders were
+    /// cancelled. Safe to run from several processes at once.
+    pub async fn expire_reservations(&self, limit: u32) -> Result<usize, TijaraError> {
+        let now = self.now();
+        let rows = self
+            .inner
+            .storage
+            .expired_reservations(now, limit.max(1))
+            .await?;
+        let orders: BTreeSet<OrderId> = rows.into_iter().map(|r| r.order).collect();
+        let mut cancelled = 0;
+        for order in orders {
+            let done: bool = self
+                .mutate("expire_reservations", None, &(), async || {
+                    let Loaded {
+                        value: mut doc,
+                        version,
+                    } = self
+                        .load::<OrderDoc>(DocKind::Order, order.as_str())
+                        .await?;
+                    let mut changes = Changeset::default();
+                    if doc.order.status() == OrderStatus::AwaitingPayment {
+                        self.cancel_into(&mut doc, &mut changes)?;
+                    } else {
+                        // Paid or cancelled meanwhile: only drop what is still held.
+                        let live = self.inner.storage.order_reservations(&order).await?;
+                        changes
+                            .stock
+                            .extend(live.into_iter().map(|r| StockOp::Release {
+                                reservation: r.reservation,
+                            }));
+                        doc.reservations.clear();
+                        if changes.stock.is_empty() {
+                            return Ok((false, changes));
+                        }
+                    }
+                    changes.docs.insert(0, self.order_write(&doc, version)?);
+                    Ok((doc.order.status() == OrderStatus::Cancelled, changes))
+                })
+                .await?;
+            cancelled += usize::from(done);
+        }
+        Ok(cancelled)
+    }
+
+    /// Delivers pending outbox events to the event sink, in order; at least once.
+    pub async fn dispatch_events(&self, limit: u32) -> Result<DispatchReport, TijaraError> {
+        let sink = self.inner.sink.clone().ok_or(TijaraError::NoEventSink)?;
+        let events = self.inner.storage.pending_events(limit.max(1)).await?;
+        let mut blocked: BTreeSet<String> = BTreeSet::new();
+        let mut report = DispatchReport::default();
+        let mut acked = Vec::new();
+        for e in events {
+            if blocked.contains(&e.aggregate) {
+                report.failed += 1;
+                continue;
+            }
+            match sink.deliver(&e).await {
+                Ok(()) => {
+                    acked.push(e.seq);
+                    report.delivered += 1;
+                }
+                Err(_) => {
+                    blocked.insert(e.aggregate.clone());
+                    report.failed += 1;
+                }
+            }
+        }
+        if !acked.is_empty() {
+            self.inner.storage.ack_events(&acked).await?;
+        }
+        Ok(report)
+    }
+}

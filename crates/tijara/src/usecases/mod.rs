@@ -1,0 +1,10 @@
+//! The use cases, as methods of [`crate::Tijara`].
+
+pub mod cart;
+pub mod catalog;
+pub mod checkout;
+pub mod fulfillment;
+pub mod maintenance;
+pub mod payments;
+pub mod payouts;
+pub mod returns;
