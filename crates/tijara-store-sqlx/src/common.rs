@@ -1,0 +1,590 @@
+//! The SQL shared by both databases, written once as a macro over the sqlx database type.
+//! Statements use `$n` placeholders, which both SQLite and PostgreSQL accept.
+
+use chrono::{DateTime, TimeZone, Utc};
+use std::time::Duration;
+use tijara::ports::storage::StorageError;
+
+pub(crate) fn micros(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+pub(crate) fn from_micros(m: i64) -> DateTime<Utc> {
+    Utc.timestamp_micros(m).single().unwrap_or_default()
+}
+
+pub(crate) fn to_u32(v: i64) -> u32 {
+    u32::try_from(v.max(0)).unwrap_or(u32::MAX)
+}
+
+/// Escapes `%`, `_` and `\` for `LIKE … ESCAPE '\'`.
+pub(crate) fn like_pattern(text: &str) -> String {
+    let mut p = String::with_capacity(text.len() + 2);
+    p.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// How an sqlx error maps to the port's error, and whether the adapter retries it.
+pub(crate) fn classify(e: sqlx::Error) -> (StorageError, bool) {
+    match &e {
+        sqlx::Error::Database(db) => {
+            let code = db.code().map(|c| c.to_string()).unwrap_or_default();
+            let retry = matches!(
+                code.as_str(),
+                "40001" | "40P01" | "5" | "6" | "517" | "261" | "262"
+            );
+            if retry || code == "55P03" || code == "57P01" {
+                (
+                    StorageError::Unavailable(format!("database busy ({code}): {}", db.message())),
+                    retry,
+                )
+            } else {
+                (StorageError::Backend(Box::new(e)), false)
+            }
+        }
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+            (StorageError::Unavailable(e.to_string()), false)
+        }
+        _ => (StorageError::Backend(Box::new(e)), false),
+    }
+}
+
+pub(crate) fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis(5u64 << attempt.min(6))
+}
+
+pub(crate) const MAX_TRIES: u32 = 6;
+
+/// Why a commit stopped: a port error to report, or a database error to classify.
+pub(crate) enum Stop {
+    Port(StorageError),
+    Db(sqlx::Error),
+}
+
+impl From<sqlx::Error> for Stop {
+    fn from(e: sqlx::Error) -> Self {
+        Stop::Db(e)
+    }
+}
+
+impl From<StorageError> for Stop {
+    fn from(e: StorageError) -> Self {
+        Stop::Port(e)
+    }
+}
+
+/// Implements the storage port for one sqlx database.
+macro_rules! sql_store {
+    ($store:ident, $db:ty, $pool:ident => $begin:expr) => {
+        use crate::common::{backoff, classify, from_micros, like_pattern, micros, to_u32, Stop, MAX_TRIES};
+        use async_trait::async_trait;
+        use chrono::{DateTime, Utc};
+        use sqlx::{QueryBuilder, Row};
+        use tijara::ports::storage::*;
+        use tijara_core::{OrderId, ProductId, ReservationId, VariantId};
+
+        type Tx<'a> = sqlx::Transaction<'a, $db>;
+
+        fn vid(s: String) -> Result<VariantId, StorageError> {
+            VariantId::new(s).map_err(|e| StorageError::Backend(Box::new(e)))
+        }
+
+        async fn stock_error(tx: &mut Tx<'_>, variant: &VariantId, requested: u32) -> Result<StorageError, Stop> {
+            let row = sqlx::query("SELECT on_hand - reserved FROM stock WHERE variant = $1")
+                .bind(variant.as_str())
+                .fetch_optional(&mut **tx)
+                .await?;
+            Ok(match row {
+                None => StorageError::UnknownVariant(variant.clone()),
+                Some(r) => StorageError::OutOfStock {
+                    variant: variant.clone(),
+                    requested,
+                    available: to_u32(r.try_get::<i64, _>(0)?),
+                },
+            })
+        }
+
+        async fn write_doc(tx: &mut Tx<'_>, w: &DocWrite) -> Result<(), Stop> {
+            let kind = w.kind.as_str();
+            let n = match w.expected_version {
+                None => sqlx::query("INSERT INTO docs (kind, id, version, body) VALUES ($1, $2, 1, $3) ON CONFLICT DO NOTHING")
+                    .bind(kind)
+                    .bind(&w.id)
+                    .bind(&w.body)
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected(),
+                Some(v) => sqlx::query("UPDATE docs SET version = version + 1, body = $3 WHERE kind = $1 AND id = $2 AND version = $4")
+                    .bind(kind)
+                    .bind(&w.id)
+                    .bind(&w.body)
+                    .bind(i64::try_from(v).unwrap_or(i64::MAX))
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected(),
+            };
+            if n != 1 {
+                return Err(Stop::Port(StorageError::Conflict { kind: w.kind, id: w.id.clone() }));
+            }
+            if w.expected_version.is_some() {
+                sqlx::query("DELETE FROM doc_keys WHERE kind = $1 AND id = $2").bind(kind).bind(&w.id).execute(&mut **tx).await?;
+                sqlx::query("DELETE FROM doc_owners WHERE kind = $1 AND id = $2").bind(kind).bind(&w.id).execute(&mut **tx).await?;
+            }
+            for key in &w.keys {
+                let n = sqlx::query("INSERT INTO doc_keys (kind, key, id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                    .bind(kind)
+                    .bind(key)
+                    .bind(&w.id)
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected();
+                if n != 1 {
+                    let holder: Option<String> = sqlx::query_scalar("SELECT id FROM doc_keys WHERE kind = $1 AND key = $2")
+                        .bind(kind)
+                        .bind(key)
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                    if holder.as_deref() != Some(w.id.as_str()) {
+                        return Err(Stop::Port(StorageError::KeyTaken { kind: w.kind, key: key.clone() }));
+                    }
+                }
+            }
+            if !w.owners.is_empty() {
+                let mut owners = w.owners.clone();
+                owners.sort();
+                owners.dedup();
+                let mut q = QueryBuilder::<$db>::new("INSERT INTO doc_owners (kind, owner, id) ");
+                q.push_values(&owners, |mut b, o| {
+                    b.push_bind(kind).push_bind(o).push_bind(&w.id);
+                });
+                q.push(" ON CONFLICT DO NOTHING");
+                q.build().execute(&mut **tx).await?;
+            }
+            if let Some(p) = &w.product {
+                sqlx::query(
+                    "INSERT INTO products (id, seller, category, active, min_price, max_price, search_text) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET seller = excluded.seller, \
+                     category = excluded.category, active = excluded.active, min_price = excluded.min_price, \
+                     max_price = excluded.max_price, search_text = excluded.search_text",
+                )
+                .bind(&w.id)
+                .bind(&p.seller)
+                .bind(&p.category)
+                .bind(i64::from(p.active))
+                .bind(p.min_price_minor)
+                .bind(p.max_price_minor)
+                .bind(&p.search_text)
+                .execute(&mut **tx)
+                .await?;
+            }
+            Ok(())
+        }
+
+        async fn take_reservation(tx: &mut Tx<'_>, id: &ReservationId) -> Result<(VariantId, i64), Stop> {
+            let row = sqlx::query("DELETE FROM reservations WHERE id = $1 RETURNING variant, quantity")
+                .bind(id.as_str())
+                .fetch_optional(&mut **tx)
+                .await?
+                .ok_or_else(|| StorageError::UnknownReservation(id.clone()))?;
+            Ok((vid(row.try_get(0)?)?, row.try_get(1)?))
+        }
+
+        async fn stock_op(tx: &mut Tx<'_>, op: &StockOp) -> Result<(), Stop> {
+            match op {
+                StockOp::Define { variant, product, tracked, on_hand } => {
+                    sqlx::query(
+                        "INSERT INTO stock (variant, product, tracked, on_hand, reserved) VALUES ($1, $2, $3, $4, 0) \
+                         ON CONFLICT (variant) DO UPDATE SET product = excluded.product, tracked = excluded.tracked",
+                    )
+                    .bind(variant.as_str())
+                    .bind(product.as_str())
+                    .bind(i64::from(*tracked))
+                    .bind(i64::from(*on_hand))
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                StockOp::Adjust { variant, delta } => {
+                    let n = sqlx::query("UPDATE stock SET on_hand = on_hand + $2 WHERE variant = $1 AND on_hand + $2 >= reserved")
+                        .bind(variant.as_str())
+                        .bind(*delta)
+                        .execute(&mut **tx)
+                        .await?
+                        .rows_affected();
+                    if n != 1 {
+                        let requested = u32::try_from(delta.unsigned_abs()).unwrap_or(u32::MAX);
+                        return Err(Stop::Port(stock_error(tx, variant, requested).await?));
+                    }
+                }
+                StockOp::Set { variant, on_hand } => {
+                    let n = sqlx::query("UPDATE stock SET on_hand = $2 WHERE variant = $1 AND $2 >= reserved")
+                        .bind(variant.as_str())
+                        .bind(i64::from(*on_hand))
+                        .execute(&mut **tx)
+                        .await?
+                        .rows_affected();
+                    if n != 1 {
+                        return Err(Stop::Port(stock_error(tx, variant, *on_hand).await?));
+                    }
+                }
+                StockOp::Reserve { reservation, variant, quantity, order, expires_at } => {
+                    let q = i64::from(*quantity);
+                    let tracked: Option<i64> = sqlx::query_scalar(
+                        "UPDATE stock SET reserved = reserved + CASE WHEN tracked = 1 THEN $2 ELSE 0 END \
+                         WHERE variant = $1 AND (tracked = 0 OR on_hand - reserved >= $2) RETURNING tracked",
+                    )
+                    .bind(variant.as_str())
+                    .bind(q)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                    let Some(tracked) = tracked else {
+                        return Err(Stop::Port(stock_error(tx, variant, *quantity).await?));
+                    };
+                    let n = sqlx::query(
+                        "INSERT INTO reservations (id, variant, quantity, order_id, expires_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(reservation.as_str())
+                    .bind(variant.as_str())
+                    .bind(if tracked == 1 { q } else { 0 })
+                    .bind(order.as_str())
+                    .bind(micros(*expires_at))
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected();
+                    if n != 1 {
+                        return Err(Stop::Port(StorageError::Backend(format!("reservation {reservation} already exists").into())));
+                    }
+                }
+                StockOp::Sell { variant, quantity } => {
+                    let n = sqlx::query(
+                        "UPDATE stock SET on_hand = on_hand - CASE WHEN tracked = 1 THEN $2 ELSE 0 END \
+                         WHERE variant = $1 AND (tracked = 0 OR on_hand - reserved >= $2)",
+                    )
+                    .bind(variant.as_str())
+                    .bind(i64::from(*quantity))
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected();
+                    if n != 1 {
+                        return Err(Stop::Port(stock_error(tx, variant, *quantity).await?));
+                    }
+                }
+                StockOp::Commit { reservation } => {
+                    let (variant, q) = take_reservation(tx, reservation).await?;
+                    sqlx::query("UPDATE stock SET on_hand = on_hand - $2, reserved = reserved - $2 WHERE variant = $1")
+                        .bind(variant.as_str())
+                        .bind(q)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                StockOp::Release { reservation } => {
+                    let (variant, q) = take_reservation(tx, reservation).await?;
+                    sqlx::query("UPDATE stock SET reserved = reserved - $2 WHERE variant = $1")
+                        .bind(variant.as_str())
+                        .bind(q)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+            }
+            Ok(())
+        }
+
+        async fn read_idempotency(
+            ex: impl sqlx::Executor<'_, Database = $db>,
+            scope: &str,
+            key: &str,
+        ) -> Result<Option<IdempotencyRecord>, sqlx::Error> {
+            let row = sqlx::query("SELECT fingerprint, response, created_at FROM idempotency WHERE scope = $1 AND key = $2")
+                .bind(scope)
+                .bind(key)
+                .fetch_optional(ex)
+                .await?;
+            row.map(|r| {
+                Ok(IdempotencyRecord {
+                    scope: scope.to_owned(),
+                    key: key.to_owned(),
+                    fingerprint: r.try_get(0)?,
+                    response: r.try_get(1)?,
+                    created_at: from_micros(r.try_get(2)?),
+                })
+            })
+            .transpose()
+        }
+
+        async fn apply(store: &$store, cs: &Changeset) -> Result<CommitOutcome, Stop> {
+            let now = micros(cs.now.unwrap_or_else(Utc::now));
+            let mut tx: Tx<'_> = {
+                let $pool = &store.pool;
+                $begin.await?
+            };
+            if let Some(rec) = &cs.idempotency {
+                let n = sqlx::query(
+                    "INSERT INTO idempotency (scope, key, fingerprint, response, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                )
+                .bind(&rec.scope)
+                .bind(&rec.key)
+                .bind(&rec.fingerprint)
+                .bind(&rec.response)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if n != 1 {
+                    let existing = read_idempotency(&mut *tx, &rec.scope, &rec.key).await?;
+                    tx.rollback().await?;
+                    return match existing {
+                        Some(e) if e.fingerprint == rec.fingerprint => Ok(CommitOutcome::Replayed(e)),
+                        Some(_) => Err(Stop::Port(StorageError::IdempotencyMismatch { scope: rec.scope.clone(), key: rec.key.clone() })),
+                        None => Err(Stop::Port(StorageError::Unavailable("idempotency record vanished; retry".into()))),
+                    };
+                }
+            }
+            for w in &cs.docs {
+                write_doc(&mut tx, w).await?;
+            }
+            for op in &cs.stock {
+                stock_op(&mut tx, op).await?;
+            }
+            if !cs.events.is_empty() {
+                let mut q = QueryBuilder::<$db>::new("INSERT INTO outbox (aggregate, kind, payload, created_at) ");
+                q.push_values(&cs.events, |mut b, e| {
+                    b.push_bind(&e.aggregate).push_bind(&e.kind).push_bind(&e.payload).push_bind(now);
+                });
+                q.build().execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(CommitOutcome::Committed)
+        }
+
+        fn doc_row(kind: DocKind, r: &<$db as sqlx::Database>::Row) -> Result<StoredDoc, StorageError> {
+            let get = |e: sqlx::Error| classify(e).0;
+            Ok(StoredDoc {
+                kind,
+                id: r.try_get(0).map_err(get)?,
+                version: u64::try_from(r.try_get::<i64, _>(1).map_err(get)?).unwrap_or(0),
+                body: r.try_get(2).map_err(get)?,
+            })
+        }
+
+        fn err(e: sqlx::Error) -> StorageError {
+            classify(e).0
+        }
+
+        fn reservation_row(r: &<$db as sqlx::Database>::Row) -> Result<ReservationRow, StorageError> {
+            Ok(ReservationRow {
+                reservation: ReservationId::new(r.try_get::<String, _>(0).map_err(err)?).map_err(|e| StorageError::Backend(Box::new(e)))?,
+                variant: vid(r.try_get(1).map_err(err)?)?,
+                quantity: to_u32(r.try_get(2).map_err(err)?),
+                order: OrderId::new(r.try_get::<String, _>(3).map_err(err)?).map_err(|e| StorageError::Backend(Box::new(e)))?,
+                expires_at: from_micros(r.try_get(4).map_err(err)?),
+            })
+        }
+
+        #[async_trait]
+        impl Storage for $store {
+            async fn commit(&self, changes: Changeset) -> Result<CommitOutcome, StorageError> {
+                let mut attempt = 0;
+                loop {
+                    match apply(self, &changes).await {
+                        Ok(o) => return Ok(o),
+                        Err(Stop::Port(e)) => return Err(e),
+                        Err(Stop::Db(e)) => {
+                            let (e, retry) = classify(e);
+                            attempt += 1;
+                            if !retry || attempt >= MAX_TRIES {
+                                return Err(e);
+                            }
+                            tokio::time::sleep(backoff(attempt)).await;
+                        }
+                    }
+                }
+            }
+
+            async fn get(&self, kind: DocKind, id: &str) -> Result<Option<StoredDoc>, StorageError> {
+                let row = sqlx::query("SELECT id, version, body FROM docs WHERE kind = $1 AND id = $2")
+                    .bind(kind.as_str())
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(err)?;
+                row.map(|r| doc_row(kind, &r)).transpose()
+            }
+
+            async fn get_many(&self, kind: DocKind, ids: &[String]) -> Result<Vec<StoredDoc>, StorageError> {
+                let mut out = Vec::with_capacity(ids.len());
+                for chunk in ids.chunks(500) {
+                    let mut q = QueryBuilder::<$db>::new("SELECT id, version, body FROM docs WHERE kind = ");
+                    q.push_bind(kind.as_str()).push(" AND id IN (");
+                    let mut sep = q.separated(", ");
+                    for id in chunk {
+                        sep.push_bind(id);
+                    }
+                    q.push(")");
+                    for r in q.build().fetch_all(&self.pool).await.map_err(err)? {
+                        out.push(doc_row(kind, &r)?);
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn find_by_key(&self, kind: DocKind, key: &str) -> Result<Option<StoredDoc>, StorageError> {
+                let row = sqlx::query(
+                    "SELECT d.id, d.version, d.body FROM doc_keys k JOIN docs d ON d.kind = k.kind AND d.id = k.id \
+                     WHERE k.kind = $1 AND k.key = $2",
+                )
+                .bind(kind.as_str())
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(err)?;
+                row.map(|r| doc_row(kind, &r)).transpose()
+            }
+
+            async fn list(&self, kind: DocKind, owner: Option<&str>, after: Option<&str>, limit: u32) -> Result<Vec<StoredDoc>, StorageError> {
+                let limit = i64::from(limit.clamp(1, 1000));
+                let rows = match owner {
+                    Some(o) => sqlx::query(
+                        "SELECT d.id, d.version, d.body FROM doc_owners o JOIN docs d ON d.kind = o.kind AND d.id = o.id \
+                         WHERE o.kind = $1 AND o.owner = $2 AND o.id > $3 ORDER BY o.id LIMIT $4",
+                    )
+                    .bind(kind.as_str())
+                    .bind(o)
+                    .bind(after.unwrap_or(""))
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await,
+                    None => sqlx::query("SELECT id, version, body FROM docs WHERE kind = $1 AND id > $2 ORDER BY id LIMIT $3")
+                        .bind(kind.as_str())
+                        .bind(after.unwrap_or(""))
+                        .bind(limit)
+                        .fetch_all(&self.pool)
+                        .await,
+                }
+                .map_err(err)?;
+                rows.iter().map(|r| doc_row(kind, r)).collect()
+            }
+
+            async fn search_products(&self, query: &ProductQuery) -> Result<Vec<StoredDoc>, StorageError> {
+                let mut q = QueryBuilder::<$db>::new(
+                    "SELECT d.id, d.version, d.body FROM products p JOIN docs d ON d.kind = 'product' AND d.id = p.id WHERE p.id > ",
+                );
+                q.push_bind(query.after.clone().unwrap_or_default());
+                if query.active_only {
+                    q.push(" AND p.active = 1");
+                }
+                if let Some(c) = &query.category {
+                    q.push(" AND p.category = ").push_bind(c.clone());
+                }
+                if let Some(s) = &query.seller {
+                    q.push(" AND p.seller = ").push_bind(s.clone());
+                }
+                if let Some(m) = query.min_price_minor {
+                    q.push(" AND p.max_price >= ").push_bind(m);
+                }
+                if let Some(m) = query.max_price_minor {
+                    q.push(" AND p.min_price <= ").push_bind(m);
+                }
+                if let Some(t) = &query.text {
+                    q.push(" AND p.search_text LIKE ").push_bind(like_pattern(t)).push(" ESCAPE '\\'");
+                }
+                if query.in_stock {
+                    q.push(" AND EXISTS (SELECT 1 FROM stock s WHERE s.product = p.id AND (s.tracked = 0 OR s.on_hand - s.reserved > 0))");
+                }
+                q.push(" ORDER BY p.id LIMIT ").push_bind(i64::from(query.limit.clamp(1, 1000)));
+                let rows = q.build().fetch_all(&self.pool).await.map_err(err)?;
+                rows.iter().map(|r| doc_row(DocKind::Product, r)).collect()
+            }
+
+            async fn stock_levels(&self, variants: &[VariantId]) -> Result<Vec<StockRow>, StorageError> {
+                let mut out = Vec::with_capacity(variants.len());
+                for chunk in variants.chunks(500) {
+                    let mut q = QueryBuilder::<$db>::new("SELECT variant, product, tracked, on_hand, reserved FROM stock WHERE variant IN (");
+                    let mut sep = q.separated(", ");
+                    for v in chunk {
+                        sep.push_bind(v.as_str());
+                    }
+                    q.push(")");
+                    for r in q.build().fetch_all(&self.pool).await.map_err(err)? {
+                        out.push(StockRow {
+                            variant: vid(r.try_get(0).map_err(err)?)?,
+                            product: ProductId::new(r.try_get::<String, _>(1).map_err(err)?).map_err(|e| StorageError::Backend(Box::new(e)))?,
+                            tracked: r.try_get::<i64, _>(2).map_err(err)? == 1,
+                            on_hand: to_u32(r.try_get(3).map_err(err)?),
+                            reserved: to_u32(r.try_get(4).map_err(err)?),
+                        });
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn expired_reservations(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<ReservationRow>, StorageError> {
+                let rows = sqlx::query(
+                    "SELECT id, variant, quantity, order_id, expires_at FROM reservations WHERE expires_at <= $1 ORDER BY expires_at, id LIMIT $2",
+                )
+                .bind(micros(now))
+                .bind(i64::from(limit.clamp(1, 10_000)))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(err)?;
+                rows.iter().map(reservation_row).collect()
+            }
+
+            async fn order_reservations(&self, order: &OrderId) -> Result<Vec<ReservationRow>, StorageError> {
+                let rows = sqlx::query("SELECT id, variant, quantity, order_id, expires_at FROM reservations WHERE order_id = $1 ORDER BY id")
+                    .bind(order.as_str())
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(err)?;
+                rows.iter().map(reservation_row).collect()
+            }
+
+            async fn idempotency(&self, scope: &str, key: &str) -> Result<Option<IdempotencyRecord>, StorageError> {
+                read_idempotency(&self.pool, scope, key).await.map_err(err)
+            }
+
+            async fn pending_events(&self, limit: u32) -> Result<Vec<OutboxEvent>, StorageError> {
+                let rows = sqlx::query(
+                    "SELECT seq, aggregate, kind, payload, created_at FROM outbox WHERE delivered_at IS NULL ORDER BY seq LIMIT $1",
+                )
+                .bind(i64::from(limit.clamp(1, 100_000)))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(err)?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(OutboxEvent {
+                            seq: u64::try_from(r.try_get::<i64, _>(0).map_err(err)?).unwrap_or(0),
+                            aggregate: r.try_get(1).map_err(err)?,
+                            kind: r.try_get(2).map_err(err)?,
+                            payload: r.try_get(3).map_err(err)?,
+                            created_at: from_micros(r.try_get(4).map_err(err)?),
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn ack_events(&self, seqs: &[u64]) -> Result<(), StorageError> {
+                let now = micros(Utc::now());
+                for chunk in seqs.chunks(500) {
+                    let mut q = QueryBuilder::<$db>::new("UPDATE outbox SET delivered_at = ");
+                    q.push_bind(now).push(" WHERE seq IN (");
+                    let mut sep = q.separated(", ");
+                    for s in chunk {
+                        sep.push_bind(i64::try_from(*s).unwrap_or(i64::MAX));
+                    }
+                    q.push(")");
+                    q.build().execute(&self.pool).await.map_err(err)?;
+                }
+                Ok(())
+            }
+        }
+    };
+}
+
+pub(crate) use sql_store;

@@ -1,0 +1,66 @@
+//! The PostgreSQL store: several processes on one database.
+
+use sqlx::ConnectOptions;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Storage in PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pub(crate) pool: PgPool,
+}
+
+impl PostgresStore {
+    /// Connects to `postgres://…` and runs the migrations.
+    pub async fn connect(url: &str) -> Result<Self, tijara::ports::storage::StorageError> {
+        Self::connect_in_schema(url, None).await
+    }
+
+    /// Connects with every table in `schema` (created if needed): isolated test runs, or
+    /// several marketplaces on one server.
+    pub async fn connect_in_schema(
+        url: &str,
+        schema: Option<&str>,
+    ) -> Result<Self, tijara::ports::storage::StorageError> {
+        let mut opts = PgConnectOptions::from_str(url).map_err(err)?;
+        if let Some(schema) = schema {
+            if !schema
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+                || schema.is_empty()
+            {
+                return Err(tijara::ports::storage::StorageError::Unavailable(format!(
+                    "schema name {schema:?} must be letters, digits and _"
+                )));
+            }
+            let mut conn = opts.connect().await.map_err(err)?;
+            // The name was checked above to be letters, digits and underscores only.
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "CREATE SCHEMA IF NOT EXISTS \"{schema}\""
+            )))
+            .execute(&mut conn)
+            .await
+            .map_err(err)?;
+            opts = opts.options([("search_path", schema)]);
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(24)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(opts)
+            .await
+            .map_err(err)?;
+        sqlx::migrate!("migrations/postgres")
+            .run(&pool)
+            .await
+            .map_err(|e| tijara::ports::storage::StorageError::Backend(Box::new(e)))?;
+        Ok(PostgresStore { pool })
+    }
+
+    /// The connection pool.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+crate::common::sql_store!(PostgresStore, sqlx::Postgres, pool => pool.begin());

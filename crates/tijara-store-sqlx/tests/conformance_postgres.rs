@@ -1,0 +1,24 @@
+//! The PostgreSQL store runs the whole storage conformance suite, each check in a schema of its
+//! own. Needs `TIJARA_TEST_POSTGRES_URL` (e.g. `postgres://postgres@127.0.0.1:5432/test`);
+//! without it the checks are skipped with a notice (CI sets it and fails if the server is down).
+
+use std::sync::Arc;
+use tijara::ports::storage::Storage;
+
+async fn fresh() -> Option<Arc<dyn Storage>> {
+    let Ok(url) = std::env::var("TIJARA_TEST_POSTGRES_URL") else {
+        eprintln!("TIJARA_TEST_POSTGRES_URL is not set: skipping this PostgreSQL check");
+        return None;
+    };
+    let schema = format!(
+        "t_{}",
+        tijara_testkit::storage::unique("pg").replace('-', "_")
+    );
+    Some(Arc::new(
+        tijara_store_sqlx::PostgresStore::connect_in_schema(&url, Some(&schema))
+            .await
+            .expect("connect to PostgreSQL"),
+    ))
+}
+
+tijara_testkit::storage_conformance!(fresh());
