@@ -345,21 +345,21 @@ impl Storage for MemoryStore {
             .and_then(|id| s.docs.get(&(kind, id.clone())).map(|d| stored(kind, id, d))))
     }
 
-    async fn list(
-        &self,
-        kind: DocKind,
-        owner: Option<&str>,
-        after: Option<&str>,
-        limit: u32,
-    ) -> Result<Vec<StoredDoc>, StorageError> {
+    async fn list(&self, q: &ListQuery) -> Result<Vec<StoredDoc>, StorageError> {
         let s = self.lock()?;
+        let kind = q.kind;
+        let after = q.after.as_deref();
         let start = (kind, after.unwrap_or_default().to_owned());
         Ok(s.docs
             .range(start..)
             .take_while(|((k, _), _)| *k == kind)
             .filter(|((_, id), _)| after.is_none_or(|a| id.as_str() > a))
-            .filter(|(_, d)| owner.is_none_or(|o| d.owners.iter().any(|x| x == o)))
-            .take(limit.max(1) as usize)
+            .filter(|(_, d)| {
+                q.owner
+                    .as_ref()
+                    .is_none_or(|o| d.owners.iter().any(|x| x == o))
+            })
+            .take(q.limit.max(1) as usize)
             .map(|((_, id), d)| stored(kind, id, d))
             .collect())
     }

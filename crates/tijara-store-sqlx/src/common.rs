@@ -446,22 +446,24 @@ macro_rules! sql_store {
                 row.map(|r| doc_row(kind, &r)).transpose()
             }
 
-            async fn list(&self, kind: DocKind, owner: Option<&str>, after: Option<&str>, limit: u32) -> Result<Vec<StoredDoc>, StorageError> {
-                let limit = i64::from(limit.clamp(1, 1000));
-                let rows = match owner {
+            async fn list(&self, query: &ListQuery) -> Result<Vec<StoredDoc>, StorageError> {
+                let kind = query.kind;
+                let after = query.after.as_deref().unwrap_or("");
+                let limit = i64::from(query.limit.clamp(1, 1000));
+                let rows = match &query.owner {
                     Some(o) => sqlx::query(
                         "SELECT d.id, d.version, d.body FROM doc_owners o JOIN docs d ON d.kind = o.kind AND d.id = o.id \
                          WHERE o.kind = $1 AND o.owner = $2 AND o.id > $3 ORDER BY o.id LIMIT $4",
                     )
                     .bind(kind.as_str())
                     .bind(o)
-                    .bind(after.unwrap_or(""))
+                    .bind(after)
                     .bind(limit)
                     .fetch_all(&self.pool)
                     .await,
                     None => sqlx::query("SELECT id, version, body FROM docs WHERE kind = $1 AND id > $2 ORDER BY id LIMIT $3")
                         .bind(kind.as_str())
-                        .bind(after.unwrap_or(""))
+                        .bind(after)
                         .bind(limit)
                         .fetch_all(&self.pool)
                         .await,

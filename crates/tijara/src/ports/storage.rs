@@ -317,6 +317,41 @@ pub struct ReservationRow {
     pub expires_at: DateTime<Utc>,
 }
 
+/// A listing of documents of one kind, by id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListQuery {
+    /// The kind.
+    pub kind: DocKind,
+    /// Only documents with this owner.
+    pub owner: Option<String>,
+    /// Cursor: ids strictly greater than this.
+    pub after: Option<String>,
+    /// Page size (the adapter may cap it; at least 1).
+    pub limit: u32,
+}
+
+impl ListQuery {
+    /// The first `limit` documents of a kind.
+    pub fn new(kind: DocKind, limit: u32) -> Self {
+        ListQuery {
+            kind,
+            owner: None,
+            after: None,
+            limit,
+        }
+    }
+    /// Only documents of this owner.
+    pub fn owner(mut self, owner: impl Into<String>) -> Self {
+        self.owner = Some(owner.into());
+        self
+    }
+    /// After this id.
+    pub fn after(mut self, after: Option<&str>) -> Self {
+        self.after = after.map(str::to_owned);
+        self
+    }
+}
+
 /// Filters of a product search (all optional; combined with AND).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProductQuery {
@@ -423,13 +458,7 @@ pub trait Storage: Send + Sync {
     ) -> Result<Option<StoredDoc>, StorageError>;
 
     /// Documents of a kind (of one owner if given), by id, after the cursor.
-    async fn list(
-        &self,
-        kind: DocKind,
-        owner: Option<&str>,
-        after: Option<&str>,
-        limit: u32,
-    ) -> Result<Vec<StoredDoc>, StorageError>;
+    async fn list(&self, query: &ListQuery) -> Result<Vec<StoredDoc>, StorageError>;
 
     /// Products matching a query, by id.
     async fn search_products(&self, query: &ProductQuery) -> Result<Vec<StoredDoc>, StorageError>;

@@ -3,7 +3,7 @@
 use crate::docs::{CartDoc, CartStatus, PromotionDoc};
 use crate::engine::{IdempotencyKey, Loaded, Tijara, Write, decode};
 use crate::error::TijaraError;
-use crate::ports::storage::{Changeset, DocKind};
+use crate::ports::storage::{Changeset, DocKind, ListQuery};
 use std::collections::HashMap;
 use tijara_core::cart::{Cart, MergeReport};
 use tijara_core::catalog::CatalogSnapshot;
@@ -257,7 +257,7 @@ impl Tijara {
             let page = self
                 .inner
                 .storage
-                .list(DocKind::Promotion, None, after.as_deref(), 100)
+                .list(&ListQuery::new(DocKind::Promotion, 100).after(after.as_deref()))
                 .await?;
             let full = page.len() == 100;
             for d in page {

@@ -3,7 +3,7 @@
 use crate::docs::{product_index, product_keys};
 use crate::engine::{IdempotencyKey, Loaded, Tijara, Write, decode};
 use crate::error::TijaraError;
-use crate::ports::storage::{Changeset, DocKind, ProductQuery, StockOp, StockRow};
+use crate::ports::storage::{Changeset, DocKind, ListQuery, ProductQuery, StockOp, StockRow};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use tijara_core::catalog::{
@@ -177,6 +177,13 @@ pub struct Page<T> {
     pub next: Option<String>,
 }
 
+/// A variant's stock counter to declare (units are used only when it is created).
+struct StockDef {
+    variant: VariantId,
+    tracked: bool,
+    units: u32,
+}
+
 /// The largest page served.
 pub const MAX_PAGE: u32 = 100;
 
@@ -284,7 +291,11 @@ impl Tijara {
             let docs = self
                 .inner
                 .storage
-                .list(DocKind::Product, Some(&owner), after.as_deref(), MAX_PAGE)
+                .list(
+                    &ListQuery::new(DocKind::Product, MAX_PAGE)
+                        .owner(owner.clone())
+                        .after(after.as_deref()),
+                )
                 .await?;
             let full = docs.len() == MAX_PAGE as usize;
             for d in docs {
@@ -322,7 +333,7 @@ impl Tijara {
         let docs = self
             .inner
             .storage
-            .list(DocKind::Seller, None, after, limit)
+            .list(&ListQuery::new(DocKind::Seller, limit).after(after))
             .await?;
         let next = (docs.len() == limit as usize)
             .then(|| docs.last().map(|d| d.id.clone()))
@@ -381,7 +392,7 @@ impl Tijara {
             let docs = self
                 .inner
                 .storage
-                .list(DocKind::Category, None, after.as_deref(), MAX_PAGE)
+                .list(&ListQuery::new(DocKind::Category, MAX_PAGE).after(after.as_deref()))
                 .await?;
             let full = docs.len() == MAX_PAGE as usize;
             for d in docs {
@@ -400,9 +411,8 @@ impl Tijara {
         &self,
         inputs: &[VariantInput],
         existing: &[Variant],
-    ) -> Result<(Vec<Variant>, Vec<(VariantId, bool, u32, bool)>), TijaraError> {
+    ) -> Result<(Vec<Variant>, Vec<StockDef>), TijaraError> {
         let mut variants = Vec::new();
-        // (variant, tracked, initial units, is new)
         let mut stock = Vec::new();
         for v in inputs {
             let sku = Sku::new(v.sku.clone()).map_err(|p| TijaraError::Invalid(p.to_string()))?;
@@ -434,7 +444,11 @@ impl Tijara {
                     .map_err(|e| TijaraError::Invalid(e.to_string()))?,
             };
             let tracked = matches!(v.stock_policy, StockPolicy::Tracked);
-            stock.push((id.clone(), tracked, v.initial_stock, old.is_none()));
+            stock.push(StockDef {
+                variant: id.clone(),
+                tracked,
+                units: v.initial_stock,
+            });
             variants.push(Variant {
                 id,
                 sku,
@@ -463,7 +477,7 @@ impl Tijara {
         &self,
         product: &Product,
         expected: Option<u64>,
-        stock: &[(VariantId, bool, u32, bool)],
+        stock: &[StockDef],
     ) -> Result<Changeset, TijaraError> {
         let seller = self.seller(&product.seller_id).await?;
         product.validate(&seller)?;
@@ -476,11 +490,11 @@ impl Tijara {
             .body(product)?;
         let ops = stock
             .iter()
-            .map(|(v, tracked, units, _)| StockOp::Define {
-                variant: v.clone(),
+            .map(|d| StockOp::Define {
+                variant: d.variant.clone(),
                 product: product.id.clone(),
-                tracked: *tracked,
-                on_hand: *units,
+                tracked: d.tracked,
+                on_hand: d.units,
             })
             .collect();
         Ok(Changeset {

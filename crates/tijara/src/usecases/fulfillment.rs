@@ -4,7 +4,7 @@ use crate::docs::{OrderDoc, PaymentLogEntry, PaymentOutcome, PaymentSource};
 use crate::engine::{IdempotencyKey, Loaded, Tijara, decode};
 use crate::error::TijaraError;
 use crate::ports::carrier::{Carrier, ShipmentRequest};
-use crate::ports::storage::{Changeset, DocKind, NewEvent, StockOp};
+use crate::ports::storage::{Changeset, DocKind, ListQuery, NewEvent, StockOp};
 use crate::usecases::catalog::{MAX_PAGE, Page};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -397,7 +397,11 @@ impl Tijara {
         let docs = self
             .inner
             .storage
-            .list(DocKind::Order, Some(&owner), after, limit)
+            .list(
+                &ListQuery::new(DocKind::Order, limit)
+                    .owner(owner)
+                    .after(after),
+            )
             .await?;
         let next = (docs.len() == limit as usize)
             .then(|| docs.last().map(|d| d.id.clone()))
@@ -441,7 +445,7 @@ impl Tijara {
         let docs = self
             .inner
             .storage
-            .list(DocKind::Order, None, after, limit)
+            .list(&ListQuery::new(DocKind::Order, limit).after(after))
             .await?;
         let next = (docs.len() == limit as usize)
             .then(|| docs.last().map(|d| d.id.clone()))

@@ -162,20 +162,23 @@ impl Tijara {
             outcome: outcome.clone(),
             raw: notice.raw.clone(),
         });
-        changes.events.push(NewEvent {
-            aggregate: doc.order.id.to_string(),
-            kind: match outcome {
-                PaymentOutcome::Applied => "payment.updated".into(),
-                _ => "payment.rejected".into(),
+        changes.events.insert(
+            0,
+            NewEvent {
+                aggregate: doc.order.id.to_string(),
+                kind: match outcome {
+                    PaymentOutcome::Applied => "payment.updated".into(),
+                    _ => "payment.rejected".into(),
+                },
+                payload: crate::engine::encode(&serde_json::json!({
+                    "order_id": doc.order.id,
+                    "event": notice.event.name(),
+                    "reference": notice.reference,
+                    "outcome": outcome,
+                    "payment": doc.order.payment.status(),
+                }))?,
             },
-            payload: crate::engine::encode(&serde_json::json!({
-                "order_id": doc.order.id,
-                "event": notice.event.name(),
-                "reference": notice.reference,
-                "outcome": outcome,
-                "payment": doc.order.payment.status(),
-            }))?,
-        });
+        );
         changes.docs.insert(0, self.order_write(&doc, version)?);
         Ok((result, changes))
     }

@@ -30,7 +30,7 @@ impl Tijara {
                 None => break,
             }
         }
-        entries.sort_by(|a, b| a.at.cmp(&b.at));
+        entries.sort_by_key(|e| e.at);
         Ok(Statement::build(
             seller,
             self.inner.region.currency,

@@ -1,0 +1,215 @@
+//! A marketplace on the memory store with stub gateways and carrier, and a fixed clock.
+
+#![allow(dead_code, missing_docs)]
+
+use chrono::{DateTime, TimeZone, Utc};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use tijara::usecases::catalog::{CategoryInput, ProductInput, SellerInput, VariantInput};
+use tijara::{IdempotencyKey, Tijara};
+use tijara_core::catalog::{Member, SellerKind, SellerTaxStatus, StockPolicy};
+use tijara_core::order::Address;
+use tijara_core::*;
+use tijara_testkit::stubs::*;
+
+pub struct Market {
+    pub engine: Tijara,
+    pub clock: Arc<FixedClock>,
+    pub carrier: Arc<StubCarrier>,
+    pub sink: Arc<RecordingSink>,
+    pub card: Arc<StubGateway>,
+}
+
+pub fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 28, 10, 0, 0)
+        .single()
+        .expect("time")
+}
+
+pub fn mad(s: &str) -> Money {
+    Money::mad(s).expect("amount")
+}
+
+pub fn key(k: &str) -> IdempotencyKey {
+    IdempotencyKey::new(k).expect("key")
+}
+
+pub fn market_on(storage: Arc<dyn tijara::ports::storage::Storage>) -> Market {
+    let clock = Arc::new(FixedClock::at(t0()));
+    let carrier = Arc::new(StubCarrier::new("amana", "30.00", "10.00"));
+    let sink = Arc::new(RecordingSink::default());
+    let card = Arc::new(StubGateway::card());
+    let engine = Tijara::builder()
+        .region(Region::dakhla())
+        .storage(storage)
+        .payment(card.clone())
+        .payment(Arc::new(StubGateway::cash_on_delivery()))
+        .payment(Arc::new(StubGateway::bank_transfer()))
+        .carrier(carrier.clone())
+        .clock(clock.clone())
+        .ids(Arc::new(SequentialIds::default()))
+        .event_sink(sink.clone())
+        .build()
+        .expect("engine");
+    Market {
+        engine,
+        clock,
+        carrier,
+        sink,
+        card,
+    }
+}
+
+pub fn market() -> Market {
+    market_on(Arc::new(tijara_store_memory::MemoryStore::new()))
+}
+
+pub fn seller_input(name: &str, kind: SellerKind) -> SellerInput {
+    SellerInput {
+        name: name.into(),
+        kind,
+        home_city: "Dakhla".into(),
+        commission_rate: Some(Rate::percent(10).expect("rate")),
+        category_commissions: BTreeMap::new(),
+        tax_status: SellerTaxStatus::VatRegistered,
+        members: if kind == SellerKind::Artisan {
+            vec![]
+        } else {
+            vec![Member {
+                id: MemberId::new("salka").expect("id"),
+                name: "Salka".into(),
+                active: true,
+            }]
+        },
+        legal: Default::default(),
+        story: LocalizedText::default(),
+    }
+}
+
+pub fn variant(sku: &str, price: &str, stock: u32) -> VariantInput {
+    VariantInput {
+        sku: sku.into(),
+        options: BTreeMap::new(),
+        price: mad(price),
+        tax_category: TaxCategoryId::new("standard").expect("id"),
+        weight_grams: 800,
+        dimensions: None,
+        shippable: true,
+        stock_policy: StockPolicy::Tracked,
+        initial_stock: stock,
+    }
+}
+
+pub fn product_input(
+    seller: &SellerId,
+    slug: &str,
+    fr: &str,
+    ar: &str,
+    variants: Vec<VariantInput>,
+) -> ProductInput {
+    ProductInput {
+        seller_id: seller.clone(),
+        category_id: CategoryId::new("leather").expect("id"),
+        slug: slug.into(),
+        title: LocalizedText::new().with(Lang::Fr, fr).with(Lang::Ar, ar),
+        description: LocalizedText::default(),
+        materials: vec!["cuir".into()],
+        photos: vec![],
+        made_by: None,
+        variants,
+    }
+}
+
+pub fn address() -> Address {
+    Address {
+        name: "Youssef El Idrissi".into(),
+        line1: "N° 5, Rue des Artisans".into(),
+        line2: None,
+        city: "Casablanca".into(),
+        postal_code: Some("20000".into()),
+        country: "MA".into(),
+        phone: "0612345678".into(),
+    }
+}
+
+/// Two sellers; A sells a cushion (5 in stock, 250 MAD) and a bag (2 in stock, 890 MAD), B a
+/// bracelet (10 in stock, 780 MAD).
+pub struct Catalog {
+    pub a: SellerId,
+    pub b: SellerId,
+    pub cushion: VariantId,
+    pub bag: VariantId,
+    pub bracelet: VariantId,
+}
+
+pub async fn catalog(m: &Market) -> Catalog {
+    let e = &m.engine;
+    for (id, fr) in [("leather", "Cuir"), ("jewellery", "Bijoux")] {
+        e.create_category(
+            CategoryInput {
+                id: CategoryId::new(id).expect("id"),
+                slug: id.into(),
+                name: LocalizedText::single(Lang::Fr, fr),
+                parent: None,
+            },
+            None,
+        )
+        .await
+        .expect("category");
+    }
+    let a = e
+        .create_seller(
+            seller_input("Coopérative Oudaya", SellerKind::Cooperative),
+            None,
+        )
+        .await
+        .expect("seller a")
+        .id;
+    let b = e
+        .create_seller(seller_input("Brahim bijoutier", SellerKind::Artisan), None)
+        .await
+        .expect("seller b")
+        .id;
+    let cushion = e
+        .create_product(
+            product_input(
+                &a,
+                "srama",
+                "Coussin srama en cuir",
+                "وسادة جلدية",
+                vec![variant("SRAMA-1", "250.00", 5)],
+            ),
+            None,
+        )
+        .await
+        .expect("cushion");
+    let bag = e
+        .create_product(
+            product_input(
+                &a,
+                "tassoufra",
+                "Sac tassoufra",
+                "حقيبة",
+                vec![variant("TASS-1", "890.00", 2)],
+            ),
+            None,
+        )
+        .await
+        .expect("bag");
+    let mut bracelet = product_input(
+        &b,
+        "dmlij",
+        "Bracelet en argent",
+        "دملج فضي",
+        vec![variant("DMLJ-1", "780.00", 10)],
+    );
+    bracelet.category_id = CategoryId::new("jewellery").expect("id");
+    let bracelet = e.create_product(bracelet, None).await.expect("bracelet");
+    Catalog {
+        a,
+        b,
+        cushion: cushion.variants[0].id.clone(),
+        bag: bag.variants[0].id.clone(),
+        bracelet: bracelet.variants[0].id.clone(),
+    }
+}

@@ -1,0 +1,977 @@
+//! The engine's use cases end to end on the memory store.
+
+mod common;
+
+use chrono::Duration;
+use common::*;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use tijara::docs::{PaymentOutcome, PaymentSource};
+use tijara::ports::payment::PaymentStart;
+use tijara::usecases::cart::CartChange;
+use tijara::usecases::catalog::{ProductFilter, StockAdjustment};
+use tijara::usecases::checkout::{CheckoutCart, PlaceOrderRequest, ShippingSelection};
+use tijara::usecases::fulfillment::ShipRequest;
+use tijara::usecases::payments::{PaymentEventKind, PaymentNotice};
+use tijara::usecases::returns::ReturnStep;
+use tijara::{BuildError, Tijara, TijaraError};
+use tijara_core::fulfillment::{TrackingEvent, TrackingStatus};
+use tijara_core::order::{FulfillmentStatus, OrderStatus};
+use tijara_core::payment::PaymentStatus;
+use tijara_core::returns::ReturnLine;
+use tijara_core::*;
+use tijara_testkit::stubs::*;
+
+fn amana() -> ShippingSelection {
+    ShippingSelection {
+        carrier: "amana".into(),
+        service: "standard".into(),
+    }
+}
+
+fn inline(lines: Vec<(VariantId, u32)>, sellers: &[&SellerId], gateway: &str) -> PlaceOrderRequest {
+    PlaceOrderRequest {
+        cart: CheckoutCart::Inline {
+            lines,
+            coupons: vec![],
+            customer: None,
+            shipping: sellers.iter().map(|s| ((*s).clone(), amana())).collect(),
+        },
+        email: "youssef@example.ma".into(),
+        address: address(),
+        gateway: gateway.into(),
+        lang: Lang::Fr,
+    }
+}
+
+fn notice(reference: &str, event: PaymentEventKind) -> PaymentNotice {
+    PaymentNotice {
+        source: PaymentSource::Gateway {
+            code: "card".into(),
+        },
+        reference: reference.into(),
+        event,
+        raw: serde_json::json!({"ProcReturnCode": "00"}),
+    }
+}
+
+#[test]
+fn builder_names_the_missing_part() {
+    let storage: Arc<dyn tijara::ports::storage::Storage> =
+        Arc::new(tijara_store_memory::MemoryStore::new());
+    let err = Tijara::builder().build().expect_err("nothing given");
+    assert_eq!(err, BuildError::Missing("storage"));
+    assert_eq!(
+        err.to_string(),
+        "the engine needs storage: call .storage(...) on the builder"
+    );
+    let err = Tijara::builder()
+        .storage(storage.clone())
+        .build()
+        .expect_err("no payment");
+    assert_eq!(err, BuildError::Missing("payment"));
+    let err = Tijara::builder()
+        .storage(storage.clone())
+        .payment(Arc::new(StubGateway::card()))
+        .build()
+        .expect_err("no carrier");
+    assert_eq!(err, BuildError::Missing("carrier"));
+    let err = Tijara::builder()
+        .storage(storage)
+        .payment(Arc::new(StubGateway::card()))
+        .payment(Arc::new(StubGateway::card()))
+        .carrier(Arc::new(StubCarrier::new("amana", "1", "1")))
+        .build()
+        .expect_err("duplicate");
+    assert!(matches!(err, BuildError::Duplicate { .. }));
+}
+
+#[tokio::test]
+async fn catalog_administration_and_browsing() {
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    // Validation errors are clear.
+    let mut bad = product_input(
+        &c.a,
+        "bad",
+        "Mauvais",
+        "سيء",
+        vec![variant("BAD-1", "10", 1)],
+    );
+    bad.variants[0].weight_grams = 0;
+    let err = e
+        .create_product(bad.clone(), None)
+        .await
+        .expect_err("zero weight");
+    assert!(err.to_string().contains("weighs 0 g"), "{err}");
+    bad.variants[0].weight_grams = 100;
+    bad.variants[0].tax_category = TaxCategoryId::new("luxury").expect("id");
+    assert!(matches!(
+        e.create_product(bad.clone(), None).await,
+        Err(TijaraError::Invalid(_))
+    ));
+    bad.variants[0].tax_category = TaxCategoryId::new("standard").expect("id");
+    bad.slug = "srama".into();
+    assert!(
+        e.create_product(bad, None).await.is_err(),
+        "slug already taken"
+    );
+
+    // Browsing: filters, text in French and Arabic, pages.
+    let all = e
+        .list_products(&ProductFilter::default(), None, 10)
+        .await
+        .expect("list");
+    assert_eq!(all.items.len(), 3);
+    let f = |text: &str| ProductFilter {
+        text: Some(text.into()),
+        ..ProductFilter::default()
+    };
+    let hits = e
+        .list_products(&f("COUSSIN"), None, 10)
+        .await
+        .expect("search");
+    assert_eq!(hits.items.len(), 1);
+    let hits = e.list_products(&f("دملج"), None, 10).await.expect("search");
+    assert_eq!(hits.items[0].product.slug, "dmlij");
+    let jewels = ProductFilter {
+        category: Some(CategoryId::new("jewellery").expect("id")),
+        ..ProductFilter::default()
+    };
+    assert_eq!(
+        e.list_products(&jewels, None, 10)
+            .await
+            .expect("list")
+            .items
+            .len(),
+        1
+    );
+    let cheap = ProductFilter {
+        max_price: Some(mad("300")),
+        ..ProductFilter::default()
+    };
+    assert_eq!(
+        e.list_products(&cheap, None, 10)
+            .await
+            .expect("list")
+            .items
+            .len(),
+        1
+    );
+    let page1 = e
+        .list_products(&ProductFilter::default(), None, 2)
+        .await
+        .expect("page 1");
+    let page2 = e
+        .list_products(&ProductFilter::default(), page1.next.as_deref(), 2)
+        .await
+        .expect("page 2");
+    assert_eq!(
+        (page1.items.len(), page2.items.len(), page2.next),
+        (2, 1, None)
+    );
+
+    // Stock: availability, in-stock filter, adjustments that respect the guards.
+    e.adjust_stock(&c.bag, StockAdjustment::Remove { units: 2 }, None)
+        .await
+        .expect("remove");
+    let in_stock = ProductFilter {
+        in_stock: true,
+        ..ProductFilter::default()
+    };
+    assert_eq!(
+        e.list_products(&in_stock, None, 10)
+            .await
+            .expect("list")
+            .items
+            .len(),
+        2
+    );
+    assert!(matches!(
+        e.adjust_stock(&c.bag, StockAdjustment::Remove { units: 1 }, None)
+            .await,
+        Err(TijaraError::OutOfStock { .. })
+    ));
+    let row = e
+        .adjust_stock(&c.bag, StockAdjustment::Set { units: 4 }, None)
+        .await
+        .expect("set");
+    assert_eq!(row.on_hand, 4);
+    let view = e.product_by_slug("tassoufra").await.expect("by slug");
+    assert_eq!(
+        view.variants[0].availability,
+        tijara_core::inventory::Availability::InStock { available: 4 }
+    );
+
+    // A deactivated seller's products disappear from the shop and cannot be bought.
+    e.set_seller_active(&c.b, false, None)
+        .await
+        .expect("deactivate");
+    assert_eq!(
+        e.list_products(&ProductFilter::default(), None, 10)
+            .await
+            .expect("list")
+            .items
+            .len(),
+        2
+    );
+    let cart = e.create_cart(None, None).await.expect("cart");
+    let r = e
+        .change_cart(
+            &cart.cart.id,
+            CartChange::Add {
+                variant: c.bracelet.clone(),
+                quantity: 1,
+            },
+            None,
+        )
+        .await;
+    assert!(matches!(r, Err(TijaraError::Cart(_))), "{r:?}");
+}
+
+#[tokio::test]
+async fn carts_merge_and_price() {
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let guest = e.create_cart(None, None).await.expect("guest cart");
+    let id = guest.cart.id.clone();
+    e.change_cart(
+        &id,
+        CartChange::Add {
+            variant: c.cushion.clone(),
+            quantity: 2,
+        },
+        None,
+    )
+    .await
+    .expect("add");
+    e.change_cart(
+        &id,
+        CartChange::Add {
+            variant: c.bracelet.clone(),
+            quantity: 1,
+        },
+        None,
+    )
+    .await
+    .expect("add");
+    e.change_cart(
+        &id,
+        CartChange::SetQuantity {
+            variant: c.cushion.clone(),
+            quantity: 3,
+        },
+        None,
+    )
+    .await
+    .expect("set");
+    assert!(matches!(
+        e.change_cart(
+            &id,
+            CartChange::SetQuantity {
+                variant: c.cushion.clone(),
+                quantity: 1000
+            },
+            None
+        )
+        .await,
+        Err(TijaraError::Cart(_))
+    ));
+    let customer = CustomerId::new("cus_1").expect("id");
+    let mine = e
+        .create_cart(Some(customer.clone()), None)
+        .await
+        .expect("customer cart");
+    e.change_cart(
+        &mine.cart.id,
+        CartChange::Add {
+            variant: c.cushion.clone(),
+            quantity: 1,
+        },
+        None,
+    )
+    .await
+    .expect("add");
+    let (merged, report) = e
+        .merge_cart_at_login(&id, &customer, None)
+        .await
+        .expect("merge");
+    assert_eq!(merged.cart.id, mine.cart.id);
+    assert_eq!(merged.cart.quantity_of(&c.cushion), 4);
+    assert!(report.dropped.is_empty());
+    assert!(
+        e.change_cart(
+            &id,
+            CartChange::Remove {
+                variant: c.cushion.clone()
+            },
+            None
+        )
+        .await
+        .is_err(),
+        "guest cart closed"
+    );
+    let priced = e.price(&mine.cart.id).await.expect("price");
+    assert_eq!(priced.items_gross, mad("1780.00"));
+    assert!(!priced.shipping_complete);
+    // Shipping quotes per seller, then choices priced by the carrier on the server.
+    let quotes = e
+        .shipping_quotes(&mine.cart.id, &address())
+        .await
+        .expect("quotes");
+    assert_eq!(quotes.len(), 2);
+    // Seller A ships 4 cushions (3.2 kg: 30 + 4 × 10), seller B one bracelet (30 + 10).
+    assert_eq!(quotes[0].options[0].price, mad("70.00"));
+    assert_eq!(quotes[1].options[0].price, mad("40.00"));
+    for s in [&c.a, &c.b] {
+        e.choose_shipping(&mine.cart.id, address(), s, amana(), None)
+            .await
+            .expect("choose");
+    }
+    let priced = e.price(&mine.cart.id).await.expect("price");
+    assert!(priced.shipping_complete);
+    assert_eq!(priced.shipping_total, mad("110.00"));
+}
+
+#[tokio::test]
+async fn card_checkout_reserves_then_sells_once_paid() {
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let req = inline(
+        vec![(c.cushion.clone(), 2), (c.bracelet.clone(), 1)],
+        &[&c.a, &c.b],
+        "card",
+    );
+    let placed = e
+        .place_order(req.clone(), Some(&key("k-1")))
+        .await
+        .expect("placed");
+    let order = placed.order.clone();
+    assert_eq!(order.status(), OrderStatus::AwaitingPayment);
+    assert!(matches!(placed.payment, PaymentStart::Redirect { .. }));
+    // 500 + 780 + shipping 50 (2 kg) + 40 (1 kg).
+    assert_eq!(order.grand_total, mad("1370.00"));
+    let row = e.stock_row(&c.cushion).await.expect("stock");
+    assert_eq!((row.on_hand, row.reserved), (5, 2), "reserved, not sold");
+
+    // The same request again: the same order; the same key with another request: refused.
+    let again = e
+        .place_order(req.clone(), Some(&key("k-1")))
+        .await
+        .expect("replay");
+    assert_eq!(again.order.id, order.id);
+    assert_eq!(
+        e.stock_row(&c.cushion).await.expect("stock").reserved,
+        2,
+        "nothing reserved twice"
+    );
+    let other = inline(vec![(c.cushion.clone(), 1)], &[&c.a], "card");
+    assert!(matches!(
+        e.place_order(other, Some(&key("k-1"))).await,
+        Err(TijaraError::IdempotencyMismatch { .. })
+    ));
+    // A card order cannot ship before it is paid.
+    let so = order.seller_orders[0].id.clone();
+    assert!(matches!(
+        e.mark_ready(&order.id, &so, None).await,
+        Err(TijaraError::Order(_))
+    ));
+
+    // Payment events: a decline, then an approval for the wrong amount (rejected, recorded),
+    // then the right one, twice (applied once), then a late decline (ignored).
+    let r = e
+        .record_payment(
+            &order.id,
+            notice(
+                "t1",
+                PaymentEventKind::Declined {
+                    reason: "51".into(),
+                },
+            ),
+            None,
+        )
+        .await
+        .expect("decline");
+    assert_eq!(r.outcome, PaymentOutcome::Applied);
+    let r = e
+        .record_payment(
+            &order.id,
+            notice(
+                "t2",
+                PaymentEventKind::Authorized {
+                    amount: mad("1.00"),
+                },
+            ),
+            None,
+        )
+        .await
+        .expect("wrong amount");
+    assert!(matches!(r.outcome, PaymentOutcome::Rejected { .. }));
+    assert_eq!(r.order_status, OrderStatus::AwaitingPayment);
+    let ok = notice(
+        "t3",
+        PaymentEventKind::Authorized {
+            amount: order.grand_total,
+        },
+    );
+    let r = e
+        .record_payment(&order.id, ok.clone(), None)
+        .await
+        .expect("approved");
+    assert_eq!(
+        (r.outcome, r.order_status),
+        (PaymentOutcome::Applied, OrderStatus::Confirmed)
+    );
+    let r = e
+        .record_payment(&order.id, ok, None)
+        .await
+        .expect("duplicate");
+    assert_eq!(r.outcome, PaymentOutcome::Duplicate);
+    let r = e
+        .record_payment(
+            &order.id,
+            notice(
+                "t4",
+                PaymentEventKind::Declined {
+                    reason: "late".into(),
+                },
+            ),
+            None,
+        )
+        .await
+        .expect("late");
+    assert!(matches!(r.outcome, PaymentOutcome::Rejected { .. }));
+    assert_eq!(r.payment_status, PaymentStatus::Authorized);
+    let row = e.stock_row(&c.cushion).await.expect("stock");
+    assert_eq!((row.on_hand, row.reserved), (3, 0), "sold once paid");
+    let doc = e.order(&order.id).await.expect("order");
+    assert_eq!(
+        doc.payment_log.len(),
+        4,
+        "every event is kept, the duplicate is not re-recorded"
+    );
+
+    // Capture; refunds never exceed it.
+    e.record_payment(
+        &order.id,
+        notice(
+            "t5",
+            PaymentEventKind::Captured {
+                amount: order.grand_total,
+            },
+        ),
+        None,
+    )
+    .await
+    .expect("capture");
+    let r = e
+        .record_payment(
+            &order.id,
+            notice(
+                "t6",
+                PaymentEventKind::Refunded {
+                    amount: mad("5000"),
+                },
+            ),
+            None,
+        )
+        .await
+        .expect("too much");
+    assert!(matches!(r.outcome, PaymentOutcome::Rejected { .. }));
+    let doc = e.order(&order.id).await.expect("order");
+    let (gross, commission, shares) = doc.settlement.totals().expect("totals");
+    assert_eq!(gross, order.grand_total);
+    assert_eq!(commission.checked_add(shares).expect("add"), gross);
+}
+
+#[tokio::test]
+async fn out_of_stock_changes_nothing() {
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let r = e
+        .place_order(
+            inline(
+                vec![(c.bag.clone(), 3), (c.cushion.clone(), 1)],
+                &[&c.a],
+                "cod",
+            ),
+            None,
+        )
+        .await;
+    assert!(
+        matches!(&r, Err(TijaraError::OutOfStock { variant, requested: 3, available: 2 }) if variant == &c.bag),
+        "expected OutOfStock, got {r:?}"
+    );
+    assert_eq!(
+        e.stock_row(&c.cushion).await.expect("stock").on_hand,
+        5,
+        "the other line was not sold"
+    );
+    assert!(
+        e.all_orders(None, 10)
+            .await
+            .expect("orders")
+            .items
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn abandoned_card_checkout_returns_its_stock() {
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let placed = e
+        .place_order(inline(vec![(c.bag.clone(), 2)], &[&c.a], "card"), None)
+        .await
+        .expect("placed");
+    assert_eq!(e.stock_row(&c.bag).await.expect("stock").available(), 0);
+    assert_eq!(
+        e.expire_reservations(100).await.expect("sweep"),
+        0,
+        "not yet"
+    );
+    m.clock.advance(Duration::minutes(31));
+    assert_eq!(e.expire_reservations(100).await.expect("sweep"), 1);
+    assert_eq!(e.expire_reservations(100).await.expect("sweep"), 0, "once");
+    let doc = e.order(&placed.order.id).await.expect("order");
+    assert_eq!(doc.order.status(), OrderStatus::Cancelled);
+    assert_eq!(doc.order.payment.status(), PaymentStatus::Voided);
+    assert_eq!(
+        e.stock_row(&c.bag).await.expect("stock").available(),
+        2,
+        "stock back on sale"
+    );
+    // The money arrives after all: it is recorded and flagged for refund, the order stays cancelled.
+    let r = e
+        .record_payment(
+            &placed.order.id,
+            notice(
+                "late",
+                PaymentEventKind::Authorized {
+                    amount: placed.order.grand_total,
+                },
+            ),
+            None,
+        )
+        .await
+        .expect("late payment");
+    assert!(
+        matches!(r.outcome, PaymentOutcome::Rejected { .. }),
+        "a voided payment cannot be authorized"
+    );
+}
+
+#[tokio::test]
+async fn cod_order_ships_is_tracked_collected_and_remitted() {
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let placed = e
+        .place_order(
+            inline(
+                vec![(c.cushion.clone(), 1), (c.bracelet.clone(), 1)],
+                &[&c.a, &c.b],
+                "cod",
+            ),
+            None,
+        )
+        .await
+        .expect("placed");
+    let order = placed.order;
+    assert_eq!(
+        order.status(),
+        OrderStatus::Confirmed,
+        "COD is confirmed at once"
+    );
+    assert!(matches!(placed.payment, PaymentStart::Instructions { .. }));
+    assert_eq!(
+        e.stock_row(&c.cushion).await.expect("stock").on_hand,
+        4,
+        "sold at once"
+    );
+    let (so_a, so_b) = (
+        order.seller_orders[0].id.clone(),
+        order.seller_orders[1].id.clone(),
+    );
+    for so in [&so_a, &so_b] {
+        e.mark_ready(&order.id, so, None).await.expect("ready");
+    }
+    let sh_a = e
+        .ship(
+            &order.id,
+            &so_a,
+            ShipRequest {
+                carrier: None,
+                service: None,
+                parcels: vec![],
+            },
+            None,
+        )
+        .await
+        .expect("ship a");
+    // A retry after a timeout never creates a second parcel.
+    let again = e
+        .ship(
+            &order.id,
+            &so_a,
+            ShipRequest {
+                carrier: None,
+                service: None,
+                parcels: vec![],
+            },
+            None,
+        )
+        .await;
+    assert!(again.is_err() || again.as_ref().is_ok_and(|s| s.id == sh_a.id));
+    let sh_b = e
+        .ship(
+            &order.id,
+            &so_b,
+            ShipRequest {
+                carrier: None,
+                service: None,
+                parcels: vec![],
+            },
+            None,
+        )
+        .await
+        .expect("ship b");
+    assert_eq!(m.carrier.parcels_created(), 2);
+    let ev = |h: i64, status: TrackingStatus, code: &str| TrackingEvent {
+        at: t0() + Duration::hours(h),
+        status,
+        carrier_code: code.into(),
+        carrier_text: code.into(),
+        location: None,
+        cod_collected: None,
+    };
+    let na = sh_a.tracking_number.clone().expect("tracking");
+    // Out of order and repeated.
+    e.record_tracking(
+        "amana",
+        &na,
+        vec![
+            ev(30, TrackingStatus::Delivered, "LIV"),
+            ev(2, TrackingStatus::PickedUp, "PU"),
+        ],
+    )
+    .await
+    .expect("track");
+    let s = e
+        .record_tracking(
+            "amana",
+            &na,
+            vec![
+                ev(2, TrackingStatus::PickedUp, "PU"),
+                ev(10, TrackingStatus::InTransit, "IT"),
+            ],
+        )
+        .await
+        .expect("track");
+    assert_eq!(s.status(), TrackingStatus::Delivered);
+    // Parcel B is refused and comes back: its collection is cancelled and the stock returns.
+    let nb = sh_b.tracking_number.clone().expect("tracking");
+    m.carrier.set_events(
+        &nb,
+        vec![
+            ev(20, TrackingStatus::DeliveryFailed, "REF"),
+            ev(60, TrackingStatus::ReturnedToSender, "RET"),
+        ],
+    );
+    e.poll_tracking(&order.id, &sh_b.id).await.expect("poll");
+    let doc = e.order(&order.id).await.expect("order");
+    assert_eq!(
+        doc.order.seller_order(&so_a).expect("a").status(),
+        FulfillmentStatus::Delivered
+    );
+    assert_eq!(
+        doc.order.seller_order(&so_b).expect("b").status(),
+        FulfillmentStatus::Returned
+    );
+    assert_eq!(doc.order.payment.status(), PaymentStatus::Collected);
+    assert_eq!(doc.order.status(), OrderStatus::Completed);
+    assert_eq!(e.stock_row(&c.bracelet).await.expect("stock").on_hand, 10);
+    let cod_a = doc
+        .order
+        .seller_order(&so_a)
+        .expect("a")
+        .cod_amount
+        .expect("cod");
+    let doc = e
+        .record_cod_remittance(&order.id, cod_a, "REM-1", None)
+        .await
+        .expect("remit");
+    assert_eq!(doc.order.payment.status(), PaymentStatus::Remitted);
+    let st = e
+        .seller_statement(&c.a, t0() - Duration::days(1), t0() + Duration::days(30))
+        .await
+        .expect("statement");
+    assert_eq!(st.sales, cod_a);
+    assert_eq!(st.owed.checked_add(st.commission).expect("add"), cod_a);
+}
+
+#[tokio::test]
+async fn withdrawal_is_received_refunded_and_restocked() {
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let order = e
+        .place_order(
+            inline(vec![(c.cushion.clone(), 2)], &[&c.a], "transfer"),
+            None,
+        )
+        .await
+        .expect("placed")
+        .order;
+    let r = e
+        .record_payment(
+            &order.id,
+            PaymentNotice {
+                source: PaymentSource::Admin {
+                    user: "admin".into(),
+                },
+                reference: "VIR-77".into(),
+                event: PaymentEventKind::Captured {
+                    amount: order.grand_total,
+                },
+                raw: serde_json::Value::Null,
+            },
+            None,
+        )
+        .await
+        .expect("transfer confirmed");
+    assert_eq!(r.order_status, OrderStatus::Confirmed);
+    let so = order.seller_orders[0].id.clone();
+    e.mark_ready(&order.id, &so, None).await.expect("ready");
+    let sh = e
+        .ship(
+            &order.id,
+            &so,
+            ShipRequest {
+                carrier: None,
+                service: None,
+                parcels: vec![],
+            },
+            None,
+        )
+        .await
+        .expect("ship");
+    m.clock.advance(Duration::days(2));
+    e.record_tracking(
+        "amana",
+        sh.tracking_number.as_deref().expect("n"),
+        vec![TrackingEvent {
+            at: m.engine.now(),
+            status: TrackingStatus::Delivered,
+            carrier_code: "LIV".into(),
+            carrier_text: "Livré".into(),
+            location: Some("Casablanca".into()),
+            cod_collected: None,
+        }],
+    )
+    .await
+    .expect("delivered");
+    m.clock.advance(Duration::days(3));
+    let ret = e
+        .request_return(
+            &order.id,
+            &so,
+            vec![ReturnLine {
+                variant_id: c.cushion.clone(),
+                quantity: 1,
+            }],
+            None,
+            None,
+        )
+        .await
+        .expect("withdrawal");
+    assert_eq!(ret.value, mad("250.00"));
+    for step in [
+        ReturnStep::Approve,
+        ReturnStep::Receive,
+        ReturnStep::Refund {
+            amount: mad("250.00"),
+        },
+    ] {
+        e.advance_return(&order.id, &ret.id, step, None)
+            .await
+            .expect("step");
+    }
+    assert_eq!(e.stock_row(&c.cushion).await.expect("stock").on_hand, 4);
+    let doc = e.order(&order.id).await.expect("order");
+    assert_eq!(doc.order.payment.status(), PaymentStatus::PartiallyRefunded);
+    let (gross, commission, shares) = doc.settlement.totals().expect("totals");
+    assert_eq!(gross, doc.order.payment.net_received().expect("net"));
+    assert_eq!(commission.checked_add(shares).expect("add"), gross);
+    // Too late for another withdrawal.
+    m.clock.advance(Duration::days(10));
+    assert!(matches!(
+        e.request_return(
+            &order.id,
+            &so,
+            vec![ReturnLine {
+                variant_id: c.cushion.clone(),
+                quantity: 1
+            }],
+            None,
+            None
+        )
+        .await,
+        Err(TijaraError::Return(_))
+    ));
+}
+
+#[tokio::test]
+async fn events_are_delivered_in_order_at_least_once() {
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let order = e
+        .place_order(inline(vec![(c.cushion.clone(), 1)], &[&c.a], "card"), None)
+        .await
+        .expect("placed")
+        .order;
+    e.record_payment(
+        &order.id,
+        notice(
+            "p1",
+            PaymentEventKind::Authorized {
+                amount: order.grand_total,
+            },
+        ),
+        None,
+    )
+    .await
+    .expect("paid");
+    m.sink.set_failing(true);
+    let r = e.dispatch_events(100).await.expect("dispatch");
+    assert_eq!(r.delivered, 0);
+    assert!(r.failed >= 3);
+    m.sink.set_failing(false);
+    let r = e.dispatch_events(100).await.expect("dispatch");
+    assert_eq!(r.failed, 0);
+    let kinds: Vec<String> = m
+        .sink
+        .delivered()
+        .into_iter()
+        .filter(|ev| ev.aggregate == order.id.as_str())
+        .map(|ev| ev.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        ["order.placed", "payment.updated", "order.confirmed"]
+    );
+    assert_eq!(
+        e.dispatch_events(100).await.expect("dispatch").delivered,
+        0,
+        "acknowledged"
+    );
+}
+
+#[tokio::test]
+async fn stored_cart_checkout_with_coupon_and_usage_limit() {
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let mut promo = tijara_core::promotion::Promotion {
+        id: PromotionId::new("marhaba").expect("id"),
+        name: LocalizedText::single(Lang::Fr, "Marhaba"),
+        kind: tijara_core::promotion::PromotionKind::PercentOff {
+            rate: Rate::percent(10).expect("r"),
+        },
+        conditions: Default::default(),
+        stacking: tijara_core::promotion::Stacking::Combinable,
+        priority: 0,
+        active: true,
+    };
+    promo.conditions.coupon = Some("MARHABA".into());
+    promo.conditions.global_limit = Some(1);
+    e.put_promotion(promo, None).await.expect("promotion");
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let cart = e.create_cart(None, None).await.expect("cart").cart.id;
+        e.change_cart(
+            &cart,
+            CartChange::Add {
+                variant: c.cushion.clone(),
+                quantity: 1,
+            },
+            None,
+        )
+        .await
+        .expect("add");
+        e.change_cart(
+            &cart,
+            CartChange::AddCoupon {
+                code: "marhaba".into(),
+            },
+            None,
+        )
+        .await
+        .expect("coupon");
+        e.choose_shipping(&cart, address(), &c.a, amana(), None)
+            .await
+            .expect("shipping");
+        let placed = e
+            .place_order(
+                PlaceOrderRequest {
+                    cart: CheckoutCart::Stored { cart: cart.clone() },
+                    email: "a@example.ma".into(),
+                    address: address(),
+                    gateway: "cod".into(),
+                    lang: Lang::Ar,
+                },
+                None,
+            )
+            .await
+            .expect("placed");
+        ids.push(placed.order);
+        assert!(
+            e.change_cart(
+                &cart,
+                CartChange::Remove {
+                    variant: c.cushion.clone()
+                },
+                None
+            )
+            .await
+            .is_err(),
+            "cart closed"
+        );
+    }
+    assert_eq!(ids[0].applied_promotions.len(), 1);
+    assert!(
+        ids[1].applied_promotions.is_empty(),
+        "the global limit of 1 was reached"
+    );
+    let bad = PlaceOrderRequest {
+        cart: CheckoutCart::Inline {
+            lines: vec![],
+            coupons: vec![],
+            customer: None,
+            shipping: BTreeMap::new(),
+        },
+        email: "not an email".into(),
+        address: address(),
+        gateway: "cod".into(),
+        lang: Lang::Fr,
+    };
+    assert!(matches!(
+        e.place_order(bad.clone(), None).await,
+        Err(TijaraError::Invalid(_))
+    ));
+    let bad = PlaceOrderRequest {
+        email: "a@example.ma".into(),
+        gateway: "paypal".into(),
+        ..bad
+    };
+    assert!(matches!(
+        e.place_order(bad, None).await,
+        Err(TijaraError::NotConfigured { .. })
+    ));
+}

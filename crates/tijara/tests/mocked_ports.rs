@@ -1,0 +1,227 @@
+//! Interaction tests of the engine against `mockall` mocks of its ports: what it asks the
+//! storage and the event sink, and how it reacts to their answers.
+
+use async_trait::async_trait;
+use chrono::{DateTime, TimeZone, Utc};
+use mockall::predicate::*;
+use std::sync::Arc;
+use tijara::ports::runtime::{EventSink, SinkError};
+use tijara::ports::storage::*;
+use tijara::usecases::catalog::CategoryInput;
+use tijara::{IdempotencyKey, Tijara, TijaraError};
+use tijara_core::{CategoryId, Lang, LocalizedText, OrderId, VariantId};
+use tijara_testkit::stubs::{FixedClock, SequentialIds, StubCarrier, StubGateway};
+
+mockall::mock! {
+    pub Store {}
+    #[async_trait]
+    impl Storage for Store {
+        async fn commit(&self, changes: Changeset) -> Result<CommitOutcome, StorageError>;
+        async fn get(&self, kind: DocKind, id: &str) -> Result<Option<StoredDoc>, StorageError>;
+        async fn get_many(&self, kind: DocKind, ids: &[String]) -> Result<Vec<StoredDoc>, StorageError>;
+        async fn find_by_key(&self, kind: DocKind, key: &str) -> Result<Option<StoredDoc>, StorageError>;
+        async fn list(&self, query: &ListQuery) -> Result<Vec<StoredDoc>, StorageError>;
+        async fn search_products(&self, query: &ProductQuery) -> Result<Vec<StoredDoc>, StorageError>;
+        async fn stock_levels(&self, variants: &[VariantId]) -> Result<Vec<StockRow>, StorageError>;
+        async fn expired_reservations(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<ReservationRow>, StorageError>;
+        async fn order_reservations(&self, order: &OrderId) -> Result<Vec<ReservationRow>, StorageError>;
+        async fn idempotency(&self, scope: &str, key: &str) -> Result<Option<IdempotencyRecord>, StorageError>;
+        async fn pending_events(&self, limit: u32) -> Result<Vec<OutboxEvent>, StorageError>;
+        async fn ack_events(&self, seqs: &[u64]) -> Result<(), StorageError>;
+    }
+}
+
+mockall::mock! {
+    pub Sink {}
+    #[async_trait]
+    impl EventSink for Sink {
+        async fn deliver(&self, event: &OutboxEvent) -> Result<(), SinkError>;
+    }
+}
+
+fn engine(store: MockStore, sink: Option<MockSink>) -> Tijara {
+    let mut b = Tijara::builder()
+        .storage(Arc::new(store))
+        .payment(Arc::new(StubGateway::cash_on_delivery()))
+        .carrier(Arc::new(StubCarrier::new("amana", "30", "10")))
+        .clock(Arc::new(FixedClock::at(
+            Utc.with_ymd_and_hms(2026, 11, 28, 10, 0, 0)
+                .single()
+                .expect("time"),
+        )))
+        .ids(Arc::new(SequentialIds::default()));
+    if let Some(s) = sink {
+        b = b.event_sink(Arc::new(s));
+    }
+    b.build().expect("engine")
+}
+
+fn category() -> CategoryInput {
+    CategoryInput {
+        id: CategoryId::new("leather").expect("id"),
+        slug: "leather".into(),
+        name: LocalizedText::single(Lang::Fr, "Cuir"),
+        parent: None,
+    }
+}
+
+#[tokio::test]
+async fn a_conflicting_commit_is_retried_then_reported() {
+    let mut store = MockStore::new();
+    let mut seq = mockall::Sequence::new();
+    store
+        .expect_commit()
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_| {
+            Err(StorageError::Conflict {
+                kind: DocKind::Category,
+                id: "leather".into(),
+            })
+        });
+    store
+        .expect_commit()
+        .times(1)
+        .in_sequence(&mut seq)
+        .withf(|cs| {
+            cs.docs.len() == 1
+                && cs.docs[0].keys == ["slug:leather"]
+                && cs.docs[0].expected_version.is_none()
+        })
+        .returning(|_| Ok(CommitOutcome::Committed));
+    let e = engine(store, None);
+    let c = e
+        .create_category(category(), None)
+        .await
+        .expect("second try succeeds");
+    assert_eq!(c.slug, "leather");
+
+    let mut store = MockStore::new();
+    store.expect_commit().times(9).returning(|_| {
+        Err(StorageError::Conflict {
+            kind: DocKind::Category,
+            id: "leather".into(),
+        })
+    });
+    let e = engine(store, None);
+    let err = e
+        .create_category(category(), None)
+        .await
+        .expect_err("gives up");
+    assert!(matches!(err, TijaraError::Conflict { .. }));
+    assert!(err.is_temporary());
+}
+
+#[tokio::test]
+async fn an_answered_key_is_replayed_without_touching_storage() {
+    let e0 = engine(MockStore::new(), None);
+    drop(e0);
+    // First, learn the fingerprint the engine stores, through a commit we capture.
+    let captured = Arc::new(std::sync::Mutex::new(None::<IdempotencyRecord>));
+    let mut store = MockStore::new();
+    store
+        .expect_idempotency()
+        .with(eq("create_category"), eq("k1"))
+        .times(1)
+        .returning(|_, _| Ok(None));
+    let c2 = captured.clone();
+    store.expect_commit().times(1).returning(move |cs| {
+        *c2.lock().expect("lock") = cs.idempotency.clone();
+        Ok(CommitOutcome::Committed)
+    });
+    let key = IdempotencyKey::new("k1").expect("key");
+    engine(store, None)
+        .create_category(category(), Some(&key))
+        .await
+        .expect("first");
+    let rec = captured
+        .lock()
+        .expect("lock")
+        .clone()
+        .expect("a record is written with the change");
+    assert_eq!(
+        (rec.scope.as_str(), rec.key.as_str()),
+        ("create_category", "k1")
+    );
+
+    // A retry finds the record: no commit at all, the first answer comes back.
+    let mut store = MockStore::new();
+    let r2 = rec.clone();
+    store
+        .expect_idempotency()
+        .times(1)
+        .returning(move |_, _| Ok(Some(r2.clone())));
+    store.expect_commit().never();
+    let again = engine(store, None)
+        .create_category(category(), Some(&key))
+        .await
+        .expect("replayed");
+    assert_eq!(again.id.as_str(), "leather");
+
+    // The same key with other input is refused.
+    let mut store = MockStore::new();
+    store
+        .expect_idempotency()
+        .times(1)
+        .returning(move |_, _| Ok(Some(rec.clone())));
+    store.expect_commit().never();
+    let mut other = category();
+    other.slug = "cuir".into();
+    let err = engine(store, None)
+        .create_category(other, Some(&key))
+        .await
+        .expect_err("mismatch");
+    assert!(matches!(err, TijaraError::IdempotencyMismatch { .. }));
+}
+
+#[tokio::test]
+async fn a_failed_delivery_holds_back_later_events_of_the_same_order_only() {
+    let ev = |seq: u64, agg: &str| OutboxEvent {
+        seq,
+        aggregate: agg.into(),
+        kind: "k".into(),
+        payload: "{}".into(),
+        created_at: Utc::now(),
+    };
+    let mut store = MockStore::new();
+    store
+        .expect_pending_events()
+        .returning(move |_| Ok(vec![ev(1, "A"), ev(2, "B"), ev(3, "A"), ev(4, "B")]));
+    store
+        .expect_ack_events()
+        .with(eq(vec![2u64, 4]))
+        .times(1)
+        .returning(|_| Ok(()));
+    let mut sink = MockSink::new();
+    sink.expect_deliver()
+        .withf(|e| e.seq == 1)
+        .times(1)
+        .returning(|_| Err(SinkError("down".into())));
+    sink.expect_deliver()
+        .withf(|e| e.aggregate == "B")
+        .times(2)
+        .returning(|_| Ok(()));
+    let report = engine(store, Some(sink))
+        .dispatch_events(10)
+        .await
+        .expect("dispatch");
+    assert_eq!((report.delivered, report.failed), (2, 2));
+}
+
+#[tokio::test]
+async fn storage_failures_surface_as_temporary_errors() {
+    let mut store = MockStore::new();
+    store
+        .expect_commit()
+        .returning(|_| Err(StorageError::Unavailable("disk busy".into())));
+    let err = engine(store, None)
+        .create_category(category(), None)
+        .await
+        .expect_err("fails");
+    assert!(err.is_temporary(), "{err}");
+    let e = engine(MockStore::new(), None);
+    assert!(matches!(
+        e.dispatch_events(1).await,
+        Err(TijaraError::NoEventSink)
+    ));
+}
