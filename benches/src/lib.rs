@@ -1,5 +1,7 @@
 //! Fixtures for Tijara's benchmarks (the benchmarks themselves are in `benches/`).
 
+pub mod engine;
+
 use std::collections::{BTreeMap, HashMap};
 use tijara_core::cart::Cart;
 use tijara_core::catalog::{

@@ -82,8 +82,8 @@ impl From<StorageError> for Stop {
 
 /// Implements the storage port for one sqlx database.
 macro_rules! sql_store {
-    ($store:ident, $db:ty, $pool:ident => $begin:expr) => {
-        use crate::common::{backoff, classify, from_micros, like_pattern, micros, to_u32, Stop, MAX_TRIES};
+    ($store:ident, $db:ty) => {
+        use crate::common::{classify, from_micros, like_pattern, micros, to_u32, Stop};
         use async_trait::async_trait;
         use chrono::{DateTime, Utc};
         use sqlx::{QueryBuilder, Row};
@@ -295,6 +295,48 @@ macro_rules! sql_store {
             Ok(())
         }
 
+        /// Sells several variants in one statement; all or nothing.
+        async fn sell_many(tx: &mut Tx<'_>, ops: &[StockOp]) -> Result<(), Stop> {
+            let mut wanted: Vec<(&VariantId, i64)> = Vec::new();
+            for op in ops {
+                if let StockOp::Sell { variant, quantity } = op {
+                    match wanted.iter_mut().find(|(v, _)| *v == variant) {
+                        Some(w) => w.1 += i64::from(*quantity),
+                        None => wanted.push((variant, i64::from(*quantity))),
+                    }
+                }
+            }
+            let case = |q: &mut QueryBuilder<$db>| {
+                q.push("CASE variant");
+                for (v, n) in &wanted {
+                    q.push(" WHEN ").push_bind(v.as_str().to_owned()).push(" THEN ").push_bind(*n);
+                }
+                q.push(" ELSE 0 END");
+            };
+            let mut q = QueryBuilder::<$db>::new("UPDATE stock SET on_hand = on_hand - CASE WHEN tracked = 1 THEN ");
+            case(&mut q);
+            q.push(" ELSE 0 END WHERE variant IN (");
+            let mut sep = q.separated(", ");
+            for (v, _) in &wanted {
+                sep.push_bind(v.as_str().to_owned());
+            }
+            q.push(") AND (tracked = 0 OR on_hand - reserved >= ");
+            case(&mut q);
+            q.push(")");
+            let n = q.build().execute(&mut **tx).await?.rows_affected();
+            if n != wanted.len() as u64 {
+                for (v, qty) in &wanted {
+                    let e = stock_error(tx, v, u32::try_from(*qty).unwrap_or(u32::MAX)).await?;
+                    match &e {
+                        StorageError::OutOfStock { available, requested, .. } if available >= requested => continue,
+                        _ => return Err(Stop::Port(e)),
+                    }
+                }
+                return Err(Stop::Port(StorageError::Unavailable("stock changed during the sale; retry".into())));
+            }
+            Ok(())
+        }
+
         async fn read_idempotency(
             ex: impl sqlx::Executor<'_, Database = $db>,
             scope: &str,
@@ -317,12 +359,10 @@ macro_rules! sql_store {
             .transpose()
         }
 
-        async fn apply(store: &$store, cs: &Changeset) -> Result<CommitOutcome, Stop> {
+        /// Applies a changeset inside an open transaction (the caller commits or rolls back).
+        /// `Replayed` writes nothing.
+        pub(crate) async fn apply_in(tx: &mut Tx<'_>, cs: &Changeset) -> Result<CommitOutcome, Stop> {
             let now = micros(cs.now.unwrap_or_else(Utc::now));
-            let mut tx: Tx<'_> = {
-                let $pool = &store.pool;
-                $begin.await?
-            };
             if let Some(rec) = &cs.idempotency {
                 let n = sqlx::query(
                     "INSERT INTO idempotency (scope, key, fingerprint, response, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
@@ -332,12 +372,11 @@ macro_rules! sql_store {
                 .bind(&rec.fingerprint)
                 .bind(&rec.response)
                 .bind(now)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?
                 .rows_affected();
                 if n != 1 {
-                    let existing = read_idempotency(&mut *tx, &rec.scope, &rec.key).await?;
-                    tx.rollback().await?;
+                    let existing = read_idempotency(&mut **tx, &rec.scope, &rec.key).await?;
                     return match existing {
                         Some(e) if e.fingerprint == rec.fingerprint => Ok(CommitOutcome::Replayed(e)),
                         Some(_) => Err(Stop::Port(StorageError::IdempotencyMismatch { scope: rec.scope.clone(), key: rec.key.clone() })),
@@ -346,19 +385,28 @@ macro_rules! sql_store {
                 }
             }
             for w in &cs.docs {
-                write_doc(&mut tx, w).await?;
+                write_doc(tx, w).await?;
             }
-            for op in &cs.stock {
-                stock_op(&mut tx, op).await?;
+            // Runs of sales are applied in one conditional statement (most checkouts sell a
+            // few variants at once); everything else one statement per operation.
+            let mut i = 0;
+            while i < cs.stock.len() {
+                let run = cs.stock[i..].iter().take_while(|op| matches!(op, StockOp::Sell { .. })).count();
+                if run > 1 {
+                    sell_many(tx, &cs.stock[i..i + run]).await?;
+                    i += run;
+                } else {
+                    stock_op(tx, &cs.stock[i]).await?;
+                    i += 1;
+                }
             }
             if !cs.events.is_empty() {
                 let mut q = QueryBuilder::<$db>::new("INSERT INTO outbox (aggregate, kind, payload, created_at) ");
                 q.push_values(&cs.events, |mut b, e| {
                     b.push_bind(&e.aggregate).push_bind(&e.kind).push_bind(&e.payload).push_bind(now);
                 });
-                q.build().execute(&mut *tx).await?;
+                q.build().execute(&mut **tx).await?;
             }
-            tx.commit().await?;
             Ok(CommitOutcome::Committed)
         }
 
@@ -389,21 +437,66 @@ macro_rules! sql_store {
         #[async_trait]
         impl Storage for $store {
             async fn commit(&self, changes: Changeset) -> Result<CommitOutcome, StorageError> {
-                let mut attempt = 0;
-                loop {
-                    match apply(self, &changes).await {
-                        Ok(o) => return Ok(o),
-                        Err(Stop::Port(e)) => return Err(e),
-                        Err(Stop::Db(e)) => {
-                            let (e, retry) = classify(e);
-                            attempt += 1;
-                            if !retry || attempt >= MAX_TRIES {
-                                return Err(e);
-                            }
-                            tokio::time::sleep(backoff(attempt)).await;
-                        }
+                self.commit_changes(changes).await
+            }
+
+            async fn checkout_snapshot(&self, variants: &[VariantId]) -> Result<CheckoutRows, StorageError> {
+                let mut out = CheckoutRows::default();
+                if variants.len() > 300 {
+                    // Keep the statement's parameter count small: separate reads.
+                    return compose_checkout_snapshot(self, variants).await;
+                }
+                let list = |q: &mut QueryBuilder<$db>| {
+                    let mut sep = q.separated(", ");
+                    for v in variants {
+                        sep.push_bind(v.as_str().to_owned());
+                    }
+                };
+                let mut q = QueryBuilder::<$db>::new(
+                    "SELECT 's' AS tag, variant AS id, 0 AS version, '' AS body, product, tracked, on_hand, reserved \
+                     FROM stock WHERE variant IN (",
+                );
+                list(&mut q);
+                q.push(
+                    ") UNION ALL SELECT 'p', d.id, d.version, d.body, '', 0, 0, 0 FROM docs d WHERE d.kind = 'product' \
+                     AND d.id IN (SELECT product FROM stock WHERE variant IN (",
+                );
+                list(&mut q);
+                q.push(
+                    ")) UNION ALL SELECT 'v', d.id, d.version, d.body, '', 0, 0, 0 FROM docs d WHERE d.kind = 'seller' \
+                     AND d.id IN (SELECT p.seller FROM products p WHERE p.id IN (SELECT product FROM stock WHERE variant IN (",
+                );
+                list(&mut q);
+                q.push(
+                    "))) UNION ALL SELECT 'r', d.id, d.version, d.body, '', 0, 0, 0 FROM docs d WHERE d.kind = 'promotion'",
+                );
+                let rows = q.build().fetch_all(&self.pool).await.map_err(err)?;
+                for r in rows {
+                    let tag: String = r.try_get(0).map_err(err)?;
+                    let id: String = r.try_get(1).map_err(err)?;
+                    let doc = |kind| -> Result<StoredDoc, StorageError> {
+                        Ok(StoredDoc {
+                            kind,
+                            id: id.clone(),
+                            version: u64::try_from(r.try_get::<i64, _>(2).map_err(err)?).unwrap_or(0),
+                            body: r.try_get(3).map_err(err)?,
+                        })
+                    };
+                    match tag.as_str() {
+                        "s" => out.stock.push(StockRow {
+                            variant: vid(id.clone())?,
+                            product: ProductId::new(r.try_get::<String, _>(4).map_err(err)?).map_err(|e| StorageError::Backend(Box::new(e)))?,
+                            tracked: r.try_get::<i64, _>(5).map_err(err)? == 1,
+                            on_hand: to_u32(r.try_get(6).map_err(err)?),
+                            reserved: to_u32(r.try_get(7).map_err(err)?),
+                        }),
+                        "p" => out.products.push(doc(DocKind::Product)?),
+                        "v" => out.sellers.push(doc(DocKind::Seller)?),
+                        _ => out.promotions.push(doc(DocKind::Promotion)?),
                     }
                 }
+                out.promotions.sort_by(|a, b| a.id.cmp(&b.id));
+                Ok(out)
             }
 
             async fn get(&self, kind: DocKind, id: &str) -> Result<Option<StoredDoc>, StorageError> {

@@ -28,9 +28,12 @@
 use std::sync::Arc;
 use tijara::ports::storage::{Storage, StorageError};
 
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(unused))]
 mod common;
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(feature = "sqlite")]
+mod script;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 

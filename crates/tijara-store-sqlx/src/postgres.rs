@@ -1,5 +1,6 @@
 //! The PostgreSQL store: several processes on one database.
 
+use crate::common::{MAX_TRIES, backoff};
 use sqlx::ConnectOptions;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use std::str::FromStr;
@@ -63,4 +64,31 @@ impl PostgresStore {
     }
 }
 
-crate::common::sql_store!(PostgresStore, sqlx::Postgres, pool => pool.begin());
+crate::common::sql_store!(PostgresStore, sqlx::Postgres);
+
+impl PostgresStore {
+    async fn commit_changes(&self, changes: Changeset) -> Result<CommitOutcome, StorageError> {
+        let mut attempt = 0;
+        loop {
+            let r: Result<CommitOutcome, Stop> = async {
+                let mut tx = self.pool.begin().await?;
+                let outcome = apply_in(&mut tx, &changes).await?;
+                tx.commit().await?;
+                Ok(outcome)
+            }
+            .await;
+            match r {
+                Ok(o) => return Ok(o),
+                Err(Stop::Port(e)) => return Err(e),
+                Err(Stop::Db(e)) => {
+                    let (e, retry) = classify(e);
+                    attempt += 1;
+                    if !retry || attempt >= MAX_TRIES {
+                        return Err(e);
+                    }
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+            }
+        }
+    }
+}

@@ -1,10 +1,21 @@
 //! The SQLite store: the embedded default.
+//!
+//! SQLite allows one writer at a time. Rather than letting every task fight for the write lock
+//! (and sleep in SQLite's busy handler), the store has one writer task with its own connection:
+//! changesets queue to it, and it applies what has queued in one transaction — **group commit**
+//! — so one `fsync` makes a whole batch durable. Every caller is answered only after that
+//! commit. A changeset that fails (out of stock, a version conflict) is rolled back alone:
+//! the batch is replayed with a savepoint around each changeset. Reads use a separate pool of
+//! connections, which WAL lets run beside the writer.
 
+use crate::common::{MAX_TRIES, backoff};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use std::str::FromStr;
 use std::time::Duration;
+use tijara::ports::storage::{Changeset, CommitOutcome, StorageError};
+use tokio::sync::{mpsc, oneshot};
 
 /// How hard SQLite works to keep a commit through a power loss.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -17,16 +28,32 @@ pub enum SqliteDurability {
     Normal,
 }
 
+struct Job {
+    changes: Changeset,
+    reply: oneshot::Sender<Result<CommitOutcome, StorageError>>,
+}
+
+/// The most changesets one transaction holds.
+const MAX_BATCH: usize = 64;
+
 /// Storage in one SQLite file (WAL mode, busy timeout 5 s), or in memory.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
+    writer: mpsc::Sender<Job>,
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Job")
+    }
 }
 
 impl SqliteStore {
     /// Opens (creating if needed) `sqlite://path`, `sqlite:path` or `sqlite::memory:` with
-    /// durable commits, and runs the migrations.
-    pub async fn connect(url: &str) -> Result<Self, tijara::ports::storage::StorageError> {
+    /// durable commits, and runs the migrations. Must be called inside a Tokio runtime (the
+    /// writer is a task).
+    pub async fn connect(url: &str) -> Result<Self, StorageError> {
         Self::connect_with(url, SqliteDurability::Full).await
     }
 
@@ -34,7 +61,7 @@ impl SqliteStore {
     pub async fn connect_with(
         url: &str,
         durability: SqliteDurability,
-    ) -> Result<Self, tijara::ports::storage::StorageError> {
+    ) -> Result<Self, StorageError> {
         let memory = url.contains(":memory:") || url.contains("mode=memory");
         let opts = SqliteConnectOptions::from_str(url)
             .map_err(err)?
@@ -50,31 +77,207 @@ impl SqliteStore {
             })
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true);
-        // An in-memory database lives in its one connection: keep exactly one, forever.
-        let pool = if memory {
-            SqlitePoolOptions::new()
-                .max_connections(1)
-                .min_connections(1)
-                .idle_timeout(None)
-                .max_lifetime(None)
-        } else {
-            SqlitePoolOptions::new().max_connections(8)
-        }
-        .acquire_timeout(Duration::from_secs(30))
-        .connect_with(opts)
-        .await
-        .map_err(err)?;
-        sqlx::migrate!("migrations/sqlite")
-            .run(&pool)
+        // The writer's own connection. An in-memory database lives in one connection, so there
+        // it serves the reads too.
+        let writer_pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .acquire_timeout(Duration::from_secs(60))
+            .connect_with(opts.clone())
             .await
-            .map_err(|e| tijara::ports::storage::StorageError::Backend(Box::new(e)))?;
-        Ok(SqliteStore { pool })
+            .map_err(err)?;
+        sqlx::migrate!("migrations/sqlite")
+            .run(&writer_pool)
+            .await
+            .map_err(|e| StorageError::Backend(Box::new(e)))?;
+        let pool = if memory {
+            writer_pool.clone()
+        } else {
+            SqlitePoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(opts)
+                .await
+                .map_err(err)?
+        };
+        let (tx, rx) = mpsc::channel::<Job>(1024);
+        tokio::spawn(writer(writer_pool, rx));
+        Ok(SqliteStore { pool, writer: tx })
     }
 
-    /// The connection pool (for embedders' own read-only reports).
+    /// The read pool (for embedders' own read-only reports).
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
+
+    async fn commit_changes(&self, changes: Changeset) -> Result<CommitOutcome, StorageError> {
+        let (reply, answer) = oneshot::channel();
+        self.writer
+            .send(Job { changes, reply })
+            .await
+            .map_err(|_| StorageError::Unavailable("the SQLite writer has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| StorageError::Unavailable("the SQLite writer has stopped".into()))?
+    }
 }
 
-crate::common::sql_store!(SqliteStore, sqlx::Sqlite, pool => pool.begin_with("BEGIN IMMEDIATE"));
+/// Answers every job with a copy of one batch-wide error.
+fn fail_all(jobs: Vec<Job>, e: &StorageError) {
+    for j in jobs {
+        let copy = match e {
+            StorageError::Unavailable(m) => StorageError::Unavailable(m.clone()),
+            other => StorageError::Backend(other.to_string().into()),
+        };
+        let _ = j.reply.send(Err(copy));
+    }
+}
+
+async fn writer(pool: SqlitePool, mut rx: mpsc::Receiver<Job>) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(j) => batch.push(j),
+                Err(_) => break,
+            }
+        }
+        run_batch(&pool, batch).await;
+    }
+}
+
+enum Pass {
+    Done(Vec<Result<CommitOutcome, StorageError>>),
+    /// One changeset failed on its own: replay with savepoints.
+    Isolate,
+    Db(sqlx::Error),
+}
+
+async fn run_batch(pool: &SqlitePool, jobs: Vec<Job>) {
+    let mut isolate = false;
+    let mut attempt = 0;
+    loop {
+        match pass(pool, &jobs, isolate).await {
+            Pass::Done(results) => {
+                for (j, r) in jobs.into_iter().zip(results) {
+                    let _ = j.reply.send(r);
+                }
+                return;
+            }
+            Pass::Isolate => isolate = true,
+            Pass::Db(e) => {
+                let (e, retry) = classify(e);
+                attempt += 1;
+                if !retry || attempt >= MAX_TRIES {
+                    fail_all(jobs, &e);
+                    return;
+                }
+                tokio::time::sleep(backoff(attempt)).await;
+            }
+        }
+    }
+}
+
+/// Runs scripts in one round trip and checks every statement's row count.
+async fn run_scripts(
+    tx: &mut Tx<'_>,
+    scripts: &[crate::script::Script],
+) -> Result<bool, sqlx::Error> {
+    use futures::TryStreamExt;
+    let mut sql = String::new();
+    let mut expect = Vec::new();
+    for s in scripts {
+        sql.push_str(&s.sql);
+        expect.extend_from_slice(&s.expect);
+    }
+    // Every value in the script is a quoted literal (see `script.rs`).
+    let results: Vec<_> = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .execute_many(&mut **tx)
+        .try_collect()
+        .await?;
+    Ok(results.len() == expect.len()
+        && results.iter().zip(&expect).all(|(r, e)| match e {
+            crate::script::Expect::Any => true,
+            crate::script::Expect::Rows(n) => r.rows_affected() == *n,
+        }))
+}
+
+/// One transaction over the batch. Without isolation, the changesets run as one script when
+/// they all have one (one round trip), and the first surprise aborts the pass (the common case
+/// has none, and needs no savepoints); with isolation, each changeset runs statement by
+/// statement inside a savepoint, and a failure rolls back only its own writes.
+async fn pass(pool: &SqlitePool, jobs: &[Job], isolate: bool) -> Pass {
+    let single = jobs.len() == 1;
+    let mut tx = match pool.begin_with("BEGIN IMMEDIATE").await {
+        Ok(tx) => tx,
+        Err(e) => return Pass::Db(e),
+    };
+    if !isolate {
+        let scripts: Option<Vec<_>> = jobs
+            .iter()
+            .map(|j| crate::script::script(&j.changes))
+            .collect();
+        if let Some(scripts) = scripts {
+            return match run_scripts(&mut tx, &scripts).await {
+                Ok(true) => match tx.commit().await {
+                    Ok(()) => {
+                        Pass::Done(jobs.iter().map(|_| Ok(CommitOutcome::Committed)).collect())
+                    }
+                    Err(e) => Pass::Db(e),
+                },
+                Ok(false) => Pass::Isolate,
+                Err(e) => match classify_ref(&e) {
+                    // A constraint failure is a changeset's own fault: find it in isolation.
+                    true => Pass::Isolate,
+                    false => Pass::Db(e),
+                },
+            };
+        }
+    }
+    let mut results = Vec::with_capacity(jobs.len());
+    for j in jobs {
+        if isolate && let Err(e) = sqlx::query("SAVEPOINT cs").execute(&mut *tx).await {
+            return Pass::Db(e);
+        }
+        match apply_in(&mut tx, &j.changes).await {
+            Ok(o) => {
+                if isolate && let Err(e) = sqlx::query("RELEASE cs").execute(&mut *tx).await {
+                    return Pass::Db(e);
+                }
+                results.push(Ok(o));
+            }
+            Err(Stop::Port(e)) if isolate || single => {
+                if isolate {
+                    for stmt in ["ROLLBACK TO cs", "RELEASE cs"] {
+                        if let Err(e) = sqlx::query(stmt).execute(&mut *tx).await {
+                            return Pass::Db(e);
+                        }
+                    }
+                }
+                results.push(Err(e));
+            }
+            Err(Stop::Port(_)) => return Pass::Isolate,
+            Err(Stop::Db(e)) => return Pass::Db(e),
+        }
+    }
+    if single && results.first().is_some_and(Result::is_err) {
+        // Nothing of a lone failed changeset may stay.
+        if let Err(e) = tx.rollback().await {
+            return Pass::Db(e);
+        }
+        return Pass::Done(results);
+    }
+    match tx.commit().await {
+        Ok(()) => Pass::Done(results),
+        Err(e) => Pass::Db(e),
+    }
+}
+
+/// True for errors a changeset causes itself (a CHECK or UNIQUE constraint).
+fn classify_ref(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.is_check_violation() || db.is_unique_violation())
+}
+
+crate::common::sql_store!(SqliteStore, sqlx::Sqlite);

@@ -40,7 +40,9 @@ macro_rules! storage_conformance {
             untracked_variants_never_run_out,
             idempotency_replays_and_refuses,
             outbox_keeps_order_until_acknowledged,
-            product_search_filters
+            product_search_filters,
+            checkout_snapshot_matches_its_parts,
+            multi_variant_sales_are_all_or_nothing
         );
         $crate::storage_conformance!(@arc $factory;
             concurrent_checkouts_never_oversell,

@@ -971,3 +971,109 @@ pub async fn concurrent_restocks_and_sales_lose_nothing<S: Storage + ?Sized + 's
     }
     assert_eq!(level(&*s, &v).await.on_hand, 100);
 }
+
+/// `checkout_snapshot` returns what its parts return (adapters that override it).
+pub async fn checkout_snapshot_matches_its_parts<S: Storage + ?Sized>(s: &S) {
+    let seller = unique("slr");
+    let product = unique("prd");
+    ok(
+        s,
+        one(doc(DocKind::Seller, &seller, None, r#"{"name":"x"}"#)),
+        "seller",
+    )
+    .await;
+    let mut w = doc(
+        DocKind::Product,
+        &product,
+        None,
+        &format!(r#"{{"seller_id":"{seller}","slug":"x"}}"#),
+    );
+    w.product = Some(ProductIndex {
+        seller: seller.clone(),
+        category: "c".into(),
+        active: true,
+        min_price_minor: 1,
+        max_price_minor: 1,
+        search_text: "x".into(),
+    });
+    ok(s, one(w), "product").await;
+    let promo = unique("promo");
+    ok(
+        s,
+        one(doc(DocKind::Promotion, &promo, None, "{}")),
+        "promotion",
+    )
+    .await;
+    let v = vid(&format!("{product}-v"));
+    ok(
+        s,
+        stock(vec![StockOp::Define {
+            variant: v.clone(),
+            product: ProductId::new(product.clone()).unwrap_or_else(|e| panic!("{e}")),
+            tracked: true,
+            on_hand: 4,
+        }]),
+        "stock",
+    )
+    .await;
+    let asked = [v.clone(), vid(&unique("absent"))];
+    let got = s
+        .checkout_snapshot(&asked)
+        .await
+        .unwrap_or_else(|e| panic!("checkout_snapshot: {e}"));
+    let parts = compose_checkout_snapshot(s, &asked)
+        .await
+        .unwrap_or_else(|e| panic!("parts: {e}"));
+    assert_eq!(got.stock, parts.stock, "stock rows");
+    assert_eq!(got.products, parts.products, "products");
+    assert_eq!(got.sellers, parts.sellers, "sellers");
+    let ids = |d: &[StoredDoc]| {
+        let mut v: Vec<String> = d.iter().map(|x| x.id.clone()).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(ids(&got.promotions), ids(&parts.promotions), "promotions");
+    assert!(ids(&got.promotions).contains(&promo));
+    assert_eq!(got.products.len(), 1);
+    assert_eq!(got.sellers.len(), 1);
+}
+
+/// Several sales in one changeset are all or nothing, and the error names the variant short.
+pub async fn multi_variant_sales_are_all_or_nothing<S: Storage + ?Sized>(s: &S) {
+    let (a, b, c) = (vid(&unique("ma")), vid(&unique("mb")), vid(&unique("mc")));
+    define(s, &a, true, 5).await;
+    define(s, &b, true, 1).await;
+    define(s, &c, false, 0).await;
+    let sell = |v: &VariantId, q: u32| StockOp::Sell {
+        variant: v.clone(),
+        quantity: q,
+    };
+    match commit(s, stock(vec![sell(&a, 2), sell(&b, 2), sell(&c, 9)])).await {
+        Err(StorageError::OutOfStock {
+            variant,
+            requested: 2,
+            available: 1,
+        }) => {
+            assert_eq!(variant, b, "the error names the variant that is short")
+        }
+        other => panic!("expected OutOfStock for the second variant, got {other:?}"),
+    }
+    assert_eq!(level(s, &a).await.on_hand, 5, "the first sale was undone");
+    ok(
+        s,
+        stock(vec![sell(&a, 2), sell(&a, 1), sell(&b, 1), sell(&c, 9)]),
+        "sell several",
+    )
+    .await;
+    assert_eq!(
+        (level(s, &a).await.on_hand, level(s, &b).await.on_hand),
+        (2, 0)
+    );
+    assert!(
+        matches!(
+            commit(s, stock(vec![sell(&a, 1), sell(&a, 2)])).await,
+            Err(StorageError::OutOfStock { .. })
+        ),
+        "two sales of one variant add up"
+    );
+}

@@ -377,7 +377,7 @@ impl Tijara {
     /// `step` computes the answer and the changeset from freshly loaded state; it is called
     /// again when another process changed a document in between. With a key, the first answer
     /// is stored in the same transaction as the change, and replayed for the same input.
-    pub(crate) async fn mutate<I, T, F>(
+    pub(crate) async fn mutate<I, T, F, Fut>(
         &self,
         scope: &str,
         key: Option<&IdempotencyKey>,
@@ -387,7 +387,10 @@ impl Tijara {
     where
         I: Serialize,
         T: Serialize + DeserializeOwned,
-        F: AsyncFnMut() -> Result<(T, Changeset), TijaraError>,
+        // A plain closure returning a future (not an async closure) keeps the engine's futures
+        // `Send`, so they can run on any executor thread (axum handlers, spawned tasks).
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<(T, Changeset), TijaraError>>,
     {
         let print = match key {
             Some(k) => {

@@ -352,6 +352,20 @@ impl ListQuery {
     }
 }
 
+/// What pricing a cart needs, read together: the variants' stock counters, their products,
+/// the products' sellers, and every promotion.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckoutRows {
+    /// Stock counters of the variants asked (those that exist).
+    pub stock: Vec<StockRow>,
+    /// The products of those variants.
+    pub products: Vec<StoredDoc>,
+    /// The sellers of those products.
+    pub sellers: Vec<StoredDoc>,
+    /// Every promotion.
+    pub promotions: Vec<StoredDoc>,
+}
+
 /// Filters of a product search (all optional; combined with AND).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProductQuery {
@@ -491,4 +505,56 @@ pub trait Storage: Send + Sync {
 
     /// Marks events delivered.
     async fn ack_events(&self, seqs: &[u64]) -> Result<(), StorageError>;
+
+    /// Reads what pricing a cart needs. The default composes the methods above (several round
+    /// trips); an adapter MAY override it to read everything at once (the SQL adapter does, in
+    /// one query), and MUST then return the same rows (the conformance suite compares them).
+    async fn checkout_snapshot(
+        &self,
+        variants: &[VariantId],
+    ) -> Result<CheckoutRows, StorageError> {
+        compose_checkout_snapshot(self, variants).await
+    }
+}
+
+/// [`Storage::checkout_snapshot`] composed from the required methods (its default).
+pub async fn compose_checkout_snapshot<S: Storage + ?Sized>(
+    store: &S,
+    variants: &[VariantId],
+) -> Result<CheckoutRows, StorageError> {
+    let stock = store.stock_levels(variants).await?;
+    let mut product_ids: Vec<String> = stock.iter().map(|r| r.product.to_string()).collect();
+    product_ids.sort();
+    product_ids.dedup();
+    let products = store.get_many(DocKind::Product, &product_ids).await?;
+    let mut seller_ids: Vec<String> = Vec::new();
+    for p in &products {
+        let body: serde_json::Value =
+            serde_json::from_str(&p.body).map_err(|e| StorageError::Backend(Box::new(e)))?;
+        if let Some(seller) = body.get("seller_id").and_then(serde_json::Value::as_str) {
+            seller_ids.push(seller.to_owned());
+        }
+    }
+    seller_ids.sort();
+    seller_ids.dedup();
+    let sellers = store.get_many(DocKind::Seller, &seller_ids).await?;
+    let mut promotions = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = store
+            .list(&ListQuery::new(DocKind::Promotion, 500).after(after.as_deref()))
+            .await?;
+        let full = page.len() == 500;
+        after = page.last().map(|d| d.id.clone());
+        promotions.extend(page);
+        if !full {
+            break;
+        }
+    }
+    Ok(CheckoutRows {
+        stock,
+        products,
+        sellers,
+        promotions,
+    })
 }

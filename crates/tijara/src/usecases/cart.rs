@@ -3,7 +3,7 @@
 use crate::docs::{CartDoc, CartStatus, PromotionDoc};
 use crate::engine::{IdempotencyKey, Loaded, Tijara, Write, decode};
 use crate::error::TijaraError;
-use crate::ports::storage::{Changeset, DocKind, ListQuery};
+use crate::ports::storage::{Changeset, DocKind};
 use std::collections::HashMap;
 use tijara_core::cart::{Cart, MergeReport};
 use tijara_core::catalog::CatalogSnapshot;
@@ -47,6 +47,34 @@ pub enum CartChange {
     },
 }
 
+/// What pricing a cart needs.
+pub(crate) struct PricingContext {
+    pub(crate) catalog: CatalogSnapshot,
+    pub(crate) stock: HashMap<VariantId, crate::ports::storage::StockRow>,
+    pub(crate) promos: Vec<(PromotionDoc, u64)>,
+    pub(crate) usage: HashMap<PromotionId, PromotionUsage>,
+}
+
+fn usage_of(
+    promos: &[(PromotionDoc, u64)],
+    customer: Option<&CustomerId>,
+) -> HashMap<PromotionId, PromotionUsage> {
+    promos
+        .iter()
+        .map(|(p, _)| {
+            (
+                p.promotion.id.clone(),
+                PromotionUsage {
+                    global: p.uses,
+                    by_customer: customer
+                        .and_then(|c| p.uses_by_customer.get(c).copied())
+                        .unwrap_or(0),
+                },
+            )
+        })
+        .collect()
+}
+
 impl Tijara {
     /// Creates an empty cart, for a guest (`None`) or a customer.
     pub async fn create_cart(
@@ -56,7 +84,8 @@ impl Tijara {
     ) -> Result<CartDoc, TijaraError> {
         let id =
             CartId::new(self.new_id("cart")).map_err(|e| TijaraError::Invalid(e.to_string()))?;
-        self.mutate("create_cart", key, &customer, async || {
+        let (id, customer) = (&id, &customer);
+        self.mutate("create_cart", key, &customer, || async move {
             let mut cart = Cart::new(id.clone(), self.inner.region.currency);
             cart.customer = customer.clone();
             let doc = CartDoc {
@@ -117,7 +146,8 @@ impl Tijara {
         change: CartChange,
         key: Option<&IdempotencyKey>,
     ) -> Result<CartDoc, TijaraError> {
-        self.mutate("change_cart", key, &(id, &change), async || {
+        let (change,) = (&change,);
+        self.mutate("change_cart", key, &(id, &change), || async move {
             let mut doc = self.open_cart(id).await?;
             let limits = self.inner.region.cart_limits;
             let cart = &mut doc.value.cart;
@@ -175,115 +205,116 @@ impl Tijara {
         customer: &CustomerId,
         key: Option<&IdempotencyKey>,
     ) -> Result<(CartDoc, MergeReport), TijaraError> {
-        self.mutate("merge_cart_at_login", key, &(guest, customer), async || {
-            let mut g = self.open_cart(guest).await?;
-            if g.value
-                .cart
-                .customer
-                .as_ref()
-                .is_some_and(|c| c != customer)
-            {
-                return Err(TijaraError::Invalid(
-                    "this cart belongs to another customer".into(),
-                ));
-            }
-            let existing = self
-                .load_by_key::<CartDoc>(DocKind::Cart, &format!("customer:{customer}"))
-                .await?;
-            match existing {
-                Some((mine_id, _)) if mine_id == guest.as_str() => {
-                    Ok(((g.value, MergeReport::default()), Changeset::default()))
+        self.mutate(
+            "merge_cart_at_login",
+            key,
+            &(guest, customer),
+            || async move {
+                let mut g = self.open_cart(guest).await?;
+                if g.value
+                    .cart
+                    .customer
+                    .as_ref()
+                    .is_some_and(|c| c != customer)
+                {
+                    return Err(TijaraError::Invalid(
+                        "this cart belongs to another customer".into(),
+                    ));
                 }
-                None => {
-                    g.value.cart.customer = Some(customer.clone());
-                    let w = self.cart_write(&g.value, Some(g.version))?;
-                    Ok((
-                        (g.value, MergeReport::default()),
-                        Changeset {
-                            docs: vec![w],
-                            ..Changeset::default()
-                        },
-                    ))
+                let existing = self
+                    .load_by_key::<CartDoc>(DocKind::Cart, &format!("customer:{customer}"))
+                    .await?;
+                match existing {
+                    Some((mine_id, _)) if mine_id == guest.as_str() => {
+                        Ok(((g.value, MergeReport::default()), Changeset::default()))
+                    }
+                    None => {
+                        g.value.cart.customer = Some(customer.clone());
+                        let w = self.cart_write(&g.value, Some(g.version))?;
+                        Ok((
+                            (g.value, MergeReport::default()),
+                            Changeset {
+                                docs: vec![w],
+                                ..Changeset::default()
+                            },
+                        ))
+                    }
+                    Some((_, mut mine)) => {
+                        let variants: Vec<VariantId> = g
+                            .value
+                            .cart
+                            .lines()
+                            .iter()
+                            .chain(mine.value.cart.lines())
+                            .map(|l| l.variant_id.clone())
+                            .collect();
+                        let (catalog, _) = self.snapshot_for(&variants).await?;
+                        let report = mine.value.cart.merge_from(
+                            g.value.cart.clone(),
+                            &catalog,
+                            &self.inner.region.cart_limits,
+                        );
+                        g.value.status = CartStatus::Merged {
+                            into: mine.value.cart.id.clone(),
+                        };
+                        let writes = vec![
+                            self.cart_write(&mine.value, Some(mine.version))?,
+                            self.cart_write(&g.value, Some(g.version))?,
+                        ];
+                        Ok((
+                            (mine.value, report),
+                            Changeset {
+                                docs: writes,
+                                ..Changeset::default()
+                            },
+                        ))
+                    }
                 }
-                Some((_, mut mine)) => {
-                    let variants: Vec<VariantId> = g
-                        .value
-                        .cart
-                        .lines()
-                        .iter()
-                        .chain(mine.value.cart.lines())
-                        .map(|l| l.variant_id.clone())
-                        .collect();
-                    let (catalog, _) = self.snapshot_for(&variants).await?;
-                    let report = mine.value.cart.merge_from(
-                        g.value.cart.clone(),
-                        &catalog,
-                        &self.inner.region.cart_limits,
-                    );
-                    g.value.status = CartStatus::Merged {
-                        into: mine.value.cart.id.clone(),
-                    };
-                    let writes = vec![
-                        self.cart_write(&mine.value, Some(mine.version))?,
-                        self.cart_write(&g.value, Some(g.version))?,
-                    ];
-                    Ok((
-                        (mine.value, report),
-                        Changeset {
-                            docs: writes,
-                            ..Changeset::default()
-                        },
-                    ))
-                }
-            }
-        })
+            },
+        )
         .await
     }
 
-    /// Every promotion with its usage for a customer.
-    pub(crate) async fn promotions_for(
+    /// The catalog, stock and promotions pricing needs, read in one storage call.
+    pub(crate) async fn pricing_context(
         &self,
+        variants: &[VariantId],
         customer: Option<&CustomerId>,
-    ) -> Result<
-        (
-            Vec<(PromotionDoc, u64)>,
-            HashMap<PromotionId, PromotionUsage>,
-        ),
-        TijaraError,
-    > {
-        let mut docs = Vec::new();
-        let mut after: Option<String> = None;
-        loop {
-            let page = self
-                .inner
-                .storage
-                .list(&ListQuery::new(DocKind::Promotion, 100).after(after.as_deref()))
-                .await?;
-            let full = page.len() == 100;
-            for d in page {
-                let p: PromotionDoc = decode(DocKind::Promotion, &d.id, &d.body)?;
-                after = Some(d.id);
-                docs.push((p, d.version));
-            }
-            if !full {
-                break;
-            }
-        }
-        let usage = docs
+    ) -> Result<PricingContext, TijaraError> {
+        let rows = self.inner.storage.checkout_snapshot(variants).await?;
+        let products = rows
+            .products
             .iter()
-            .map(|(p, _)| {
-                (
-                    p.promotion.id.clone(),
-                    PromotionUsage {
-                        global: p.uses,
-                        by_customer: customer
-                            .and_then(|c| p.uses_by_customer.get(c).copied())
-                            .unwrap_or(0),
-                    },
-                )
+            .map(|d| decode(DocKind::Product, &d.id, &d.body))
+            .collect::<Result<Vec<tijara_core::catalog::Product>, _>>()?;
+        let sellers = rows
+            .sellers
+            .iter()
+            .map(|d| decode(DocKind::Seller, &d.id, &d.body))
+            .collect::<Result<Vec<tijara_core::catalog::Seller>, _>>()?;
+        let catalog = CatalogSnapshot::new(sellers, products)
+            .map_err(|e| TijaraError::Invalid(e.to_string()))?;
+        let promos = rows
+            .promotions
+            .iter()
+            .map(|d| {
+                Ok((
+                    decode::<PromotionDoc>(DocKind::Promotion, &d.id, &d.body)?,
+                    d.version,
+                ))
             })
-            .collect();
-        Ok((docs, usage))
+            .collect::<Result<Vec<_>, TijaraError>>()?;
+        let usage = usage_of(&promos, customer);
+        Ok(PricingContext {
+            catalog,
+            stock: rows
+                .stock
+                .into_iter()
+                .map(|r| (r.variant.clone(), r))
+                .collect(),
+            promos,
+            usage,
+        })
     }
 
     /// Prices a cart now (with its shipping choices, promotions and the region's TVA).
@@ -295,9 +326,10 @@ impl Tijara {
             .iter()
             .map(|l| l.variant_id.clone())
             .collect();
-        let (catalog, _) = self.snapshot_for(&variants).await?;
-        let (promos, usage) = self.promotions_for(doc.cart.customer.as_ref()).await?;
-        self.price_with(&doc, &catalog, &promos, &usage)
+        let ctx = self
+            .pricing_context(&variants, doc.cart.customer.as_ref())
+            .await?;
+        self.price_with(&doc, &ctx.catalog, &ctx.promos, &ctx.usage)
     }
 
     pub(crate) fn price_with(
@@ -326,7 +358,8 @@ impl Tijara {
         promotion: Promotion,
         key: Option<&IdempotencyKey>,
     ) -> Result<Promotion, TijaraError> {
-        self.mutate("put_promotion", key, &promotion, async || {
+        let (promotion,) = (&promotion,);
+        self.mutate("put_promotion", key, &promotion, || async move {
             let existing = self
                 .inner
                 .storage

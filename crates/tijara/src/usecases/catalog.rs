@@ -209,7 +209,8 @@ impl Tijara {
             SellerId::new(self.new_id("slr")).map_err(|e| TijaraError::Invalid(e.to_string()))?;
         let seller = self.seller_from(id, input.clone(), true);
         seller.validate()?;
-        self.mutate("create_seller", key, &input, async || {
+        let (seller,) = (&seller,);
+        self.mutate("create_seller", key, &input, || async move {
             let write = Write::new(DocKind::Seller, seller.id.as_str(), None).body(&seller)?;
             Ok((
                 seller.clone(),
@@ -247,7 +248,8 @@ impl Tijara {
         input: SellerInput,
         key: Option<&IdempotencyKey>,
     ) -> Result<Seller, TijaraError> {
-        self.mutate("update_seller", key, &(id, &input), async || {
+        let (input,) = (&input,);
+        self.mutate("update_seller", key, &(id, &input), || async move {
             let current: Loaded<Seller> = self.load(DocKind::Seller, id.as_str()).await?;
             let seller = self.seller_from(id.clone(), input.clone(), current.value.active);
             seller.validate()?;
@@ -268,7 +270,7 @@ impl Tijara {
         active: bool,
         key: Option<&IdempotencyKey>,
     ) -> Result<Seller, TijaraError> {
-        self.mutate("set_seller_active", key, &(id, active), async || {
+        self.mutate("set_seller_active", key, &(id, active), || async move {
             let mut current: Loaded<Seller> = self.load(DocKind::Seller, id.as_str()).await?;
             current.value.active = active;
             let mut changes = self.reindex_seller_products(&current.value).await?;
@@ -359,7 +361,8 @@ impl Tijara {
                 "category.name must not be empty".into(),
             ));
         }
-        self.mutate("create_category", key, &input, async || {
+        let (input,) = (&input,);
+        self.mutate("create_category", key, &input, || async move {
             if let Some(parent) = &input.parent {
                 self.load::<Category>(DocKind::Category, parent.as_str())
                     .await?;
@@ -526,8 +529,9 @@ impl Tijara {
             variants,
             active: true,
         };
-        self.mutate("create_product", key, &input, async || {
-            let changes = self.product_changes(&product, None, &stock).await?;
+        let (product, stock) = (&product, &stock);
+        self.mutate("create_product", key, &input, || async move {
+            let changes = self.product_changes(product, None, stock).await?;
             Ok((product.clone(), changes))
         })
         .await
@@ -541,7 +545,8 @@ impl Tijara {
         input: ProductInput,
         key: Option<&IdempotencyKey>,
     ) -> Result<Product, TijaraError> {
-        self.mutate("update_product", key, &(id, &input), async || {
+        let (input,) = (&input,);
+        self.mutate("update_product", key, &(id, &input), || async move {
             let current: Loaded<Product> = self.load(DocKind::Product, id.as_str()).await?;
             if current.value.seller_id != input.seller_id {
                 return Err(TijaraError::Invalid(
@@ -578,7 +583,7 @@ impl Tijara {
         active: bool,
         key: Option<&IdempotencyKey>,
     ) -> Result<Product, TijaraError> {
-        self.mutate("set_product_active", key, &(id, active), async || {
+        self.mutate("set_product_active", key, &(id, active), || async move {
             let mut current: Loaded<Product> = self.load(DocKind::Product, id.as_str()).await?;
             current.value.active = active;
             let mut changes = self
@@ -617,7 +622,8 @@ impl Tijara {
                 "variant {variant} does not track stock"
             )));
         }
-        self.mutate("adjust_stock", key, &(variant, adjustment), async || {
+        let (op,) = (&op,);
+        self.mutate("adjust_stock", key, &(variant, adjustment), || async move {
             Ok((
                 (),
                 Changeset {

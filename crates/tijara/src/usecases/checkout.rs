@@ -237,11 +237,12 @@ impl Tijara {
         selection: ShippingSelection,
         key: Option<&IdempotencyKey>,
     ) -> Result<CartDoc, TijaraError> {
+        let (address, selection) = (&address, &selection);
         self.mutate(
             "choose_shipping",
             key,
             &(cart, &address, seller, &selection),
-            async || {
+            || async move {
                 let mut doc = self.open_cart(cart).await?;
                 let variants: Vec<VariantId> = doc
                     .value
@@ -251,12 +252,12 @@ impl Tijara {
                     .map(|l| l.variant_id.clone())
                     .collect();
                 let (catalog, _) = self.snapshot_for(&variants).await?;
-                if doc.value.address.as_ref() != Some(&address) {
+                if doc.value.address.as_ref() != Some(address) {
                     // A new address changes every price: earlier choices no longer hold.
                     doc.value.shipping.clear();
                 }
                 let choice = self
-                    .choice_for(&doc.value.cart, &catalog, &address, seller, &selection)
+                    .choice_for(&doc.value.cart, &catalog, address, seller, selection)
                     .await?;
                 doc.value.shipping.insert(seller.clone(), choice);
                 doc.value.address = Some(address.clone());
@@ -289,9 +290,10 @@ impl Tijara {
         let method = gateway.method();
         let order_id =
             OrderId::new(self.new_id("ord")).map_err(|e| TijaraError::Invalid(e.to_string()))?;
+        let (request, order_id) = (&request, &order_id);
         let order: Order = self
-            .mutate("place_order", key, &request, async || {
-                self.place_step(&request, &order_id, method).await
+            .mutate("place_order", key, &request, || async move {
+                self.place_step(request, order_id, method).await
             })
             .await?;
         let payment = self
@@ -348,17 +350,20 @@ impl Tijara {
         if let CheckoutCart::Inline { lines, .. } = &request.cart {
             variants.extend(lines.iter().map(|(v, _)| v.clone()));
         }
-        let (catalog, stock) = self.snapshot_for(&variants).await?;
+        let ctx = self
+            .pricing_context(&variants, cart_doc.cart.customer.as_ref())
+            .await?;
+        let (catalog, stock) = (&ctx.catalog, &ctx.stock);
         if let CheckoutCart::Inline {
             lines, shipping, ..
         } = &request.cart
         {
             for (v, q) in lines {
-                cart_doc.cart.add(&catalog, v, *q, &limits)?;
+                cart_doc.cart.add(catalog, v, *q, &limits)?;
             }
             for (seller, sel) in shipping {
                 let choice = self
-                    .choice_for(&cart_doc.cart, &catalog, &request.address, seller, sel)
+                    .choice_for(&cart_doc.cart, catalog, &request.address, seller, sel)
                     .await?;
                 cart_doc.shipping.insert(seller.clone(), choice);
             }
@@ -373,12 +378,12 @@ impl Tijara {
         if cart_doc.cart.is_empty() {
             return Err(TijaraError::CheckoutIncomplete("the cart is empty".into()));
         }
-        if let Some(stale) = cart_doc.cart.stale_lines(&catalog).into_iter().next() {
+        if let Some(stale) = cart_doc.cart.stale_lines(catalog).into_iter().next() {
             return Err(stale.into());
         }
         // 2. Price on the server.
-        let (promos, usage) = self.promotions_for(cart_doc.cart.customer.as_ref()).await?;
-        let priced = self.price_with(&cart_doc, &catalog, &promos, &usage)?;
+        let (promos, usage) = (&ctx.promos, &ctx.usage);
+        let priced = self.price_with(&cart_doc, catalog, promos, usage)?;
         if !priced.shipping_complete {
             return Err(TijaraError::CheckoutIncomplete(
                 "choose a shipping service for every seller".into(),
@@ -437,7 +442,7 @@ impl Tijara {
         }
         // 5. Documents.
         let doc = OrderDoc {
-            settlement: Settlement::for_order(&order, &catalog)?,
+            settlement: Settlement::for_order(&order, catalog)?,
             order: order.clone(),
             gateway: request.gateway.clone(),
             payment_attempts: 1,
@@ -525,7 +530,7 @@ impl Tijara {
     /// when the shopper comes back), with a new attempt id.
     pub async fn start_payment(&self, order: &OrderId) -> Result<PaymentStart, TijaraError> {
         let (doc, attempt): (OrderDoc, u32) = self
-            .mutate("start_payment", None, &order, async || {
+            .mutate("start_payment", None, &order, || async move {
                 let mut d = self
                     .load::<OrderDoc>(DocKind::Order, order.as_str())
                     .await?;

@@ -77,7 +77,7 @@ impl Tijara {
         seller_order: &SellerOrderId,
         key: Option<&IdempotencyKey>,
     ) -> Result<OrderDoc, TijaraError> {
-        self.mutate("mark_ready", key, &(order, seller_order), async || {
+        self.mutate("mark_ready", key, &(order, seller_order), || async move {
             let Loaded {
                 value: mut doc,
                 version,
@@ -155,43 +155,56 @@ impl Tijara {
             .await?;
         let shipment_id = ShipmentId::new(format!("{seller_order}-sh"))
             .map_err(|e| TijaraError::Invalid(e.to_string()))?;
-        self.mutate("ship", key, &(order, seller_order, &request), async || {
-            let Loaded {
-                value: mut doc,
-                version,
-            } = self
-                .load::<OrderDoc>(DocKind::Order, order.as_str())
-                .await?;
-            if let Some(existing) = doc
-                .shipments
-                .iter()
-                .find(|s| &s.seller_order_id == seller_order)
-            {
-                return Ok((existing.clone(), Changeset::default()));
-            }
-            let cod = doc.order.seller_order(seller_order)?.cod_amount;
-            doc.order.mark_shipped(seller_order, shipment_id.clone())?;
-            let mut shipment = Shipment::new(
-                shipment_id.clone(),
-                seller_order.clone(),
-                carrier_code.clone(),
-                service.clone(),
-                parcels.clone(),
-                cod,
-            );
-            shipment.tracking_number = Some(created.tracking_number.clone());
-            doc.shipments.push(shipment.clone());
-            let event = Self::shipment_event(&doc, &shipment, "shipment.created")?;
-            let w = self.order_write(&doc, version)?;
-            Ok((
-                shipment,
-                Changeset {
-                    docs: vec![w],
-                    events: vec![event],
-                    ..Changeset::default()
-                },
-            ))
-        })
+        let (shipment_id, carrier_code, service, parcels, created, request) = (
+            &shipment_id,
+            &carrier_code,
+            &service,
+            &parcels,
+            &created,
+            &request,
+        );
+        self.mutate(
+            "ship",
+            key,
+            &(order, seller_order, &request),
+            || async move {
+                let Loaded {
+                    value: mut doc,
+                    version,
+                } = self
+                    .load::<OrderDoc>(DocKind::Order, order.as_str())
+                    .await?;
+                if let Some(existing) = doc
+                    .shipments
+                    .iter()
+                    .find(|s| &s.seller_order_id == seller_order)
+                {
+                    return Ok((existing.clone(), Changeset::default()));
+                }
+                let cod = doc.order.seller_order(seller_order)?.cod_amount;
+                doc.order.mark_shipped(seller_order, shipment_id.clone())?;
+                let mut shipment = Shipment::new(
+                    shipment_id.clone(),
+                    seller_order.clone(),
+                    carrier_code.clone(),
+                    service.clone(),
+                    parcels.clone(),
+                    cod,
+                );
+                shipment.tracking_number = Some(created.tracking_number.clone());
+                doc.shipments.push(shipment.clone());
+                let event = Self::shipment_event(&doc, &shipment, "shipment.created")?;
+                let w = self.order_write(&doc, version)?;
+                Ok((
+                    shipment,
+                    Changeset {
+                        docs: vec![w],
+                        events: vec![event],
+                        ..Changeset::default()
+                    },
+                ))
+            },
+        )
         .await
     }
 
@@ -205,7 +218,8 @@ impl Tijara {
         events: Vec<TrackingEvent>,
     ) -> Result<Shipment, TijaraError> {
         let key = format!("tracking:{carrier}:{tracking_number}");
-        self.mutate("record_tracking", None, &(), async || {
+        let (key, events) = (&key, &events);
+        self.mutate("record_tracking", None, &(), || async move {
             let (
                 id,
                 Loaded {
@@ -213,7 +227,7 @@ impl Tijara {
                     version,
                 },
             ) = self
-                .load_by_key::<OrderDoc>(DocKind::Order, &key)
+                .load_by_key::<OrderDoc>(DocKind::Order, key)
                 .await?
                 .ok_or_else(|| TijaraError::NotFound {
                     kind: DocKind::Order,
@@ -348,7 +362,7 @@ impl Tijara {
             "record_cod_remittance",
             key,
             &(order, amount, reference),
-            async || {
+            || async move {
                 let Loaded {
                     value: mut doc,
                     version,

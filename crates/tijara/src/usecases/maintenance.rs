@@ -33,8 +33,9 @@ impl Tijara {
         let orders: BTreeSet<OrderId> = rows.into_iter().map(|r| r.order).collect();
         let mut cancelled = 0;
         for order in orders {
+            let (order,) = (&order,);
             let done: bool = self
-                .mutate("expire_reservations", None, &(), async || {
+                .mutate("expire_reservations", None, &(), || async move {
                     let Loaded {
                         value: mut doc,
                         version,
@@ -46,7 +47,7 @@ impl Tijara {
                         self.cancel_into(&mut doc, &mut changes)?;
                     } else {
                         // Paid or cancelled meanwhile: only drop what is still held.
-                        let live = self.inner.storage.order_reservations(&order).await?;
+                        let live = self.inner.storage.order_reservations(order).await?;
                         changes
                             .stock
                             .extend(live.into_iter().map(|r| StockOp::Release {

@@ -114,9 +114,10 @@ impl Tijara {
         notice: PaymentNotice,
         key: Option<&IdempotencyKey>,
     ) -> Result<PaymentResult, TijaraError> {
-        self.mutate("record_payment", key, &(order, &notice), async || {
+        let (notice,) = (&notice,);
+        self.mutate("record_payment", key, &(order, &notice), || async move {
             let d: Loaded<OrderDoc> = self.load(DocKind::Order, order.as_str()).await?;
-            self.payment_step(d, &notice)
+            self.payment_step(d, notice)
         })
         .await
     }

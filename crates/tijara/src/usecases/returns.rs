@@ -39,11 +39,12 @@ impl Tijara {
     ) -> Result<ReturnRequest, TijaraError> {
         let id =
             ReturnId::new(self.new_id("ret")).map_err(|e| TijaraError::Invalid(e.to_string()))?;
+        let (id, lines, reason) = (&id, &lines, &reason);
         self.mutate(
             "request_return",
             key,
             &(order, seller_order, &lines, &reason),
-            async || {
+            || async move {
                 let Loaded {
                     value: mut doc,
                     version,
@@ -91,11 +92,12 @@ impl Tijara {
         step: ReturnStep,
         key: Option<&IdempotencyKey>,
     ) -> Result<ReturnRequest, TijaraError> {
+        let step = &step;
         self.mutate(
             "advance_return",
             key,
             &(order, return_id, &step),
-            async || {
+            || async move {
                 let Loaded {
                     value: mut doc,
                     version,
@@ -162,7 +164,7 @@ impl Tijara {
         order: &OrderId,
         key: Option<&IdempotencyKey>,
     ) -> Result<OrderDoc, TijaraError> {
-        self.mutate("cancel_order", key, &order, async || {
+        self.mutate("cancel_order", key, &order, || async move {
             let Loaded {
                 value: mut doc,
                 version,

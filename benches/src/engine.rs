@@ -1,0 +1,141 @@
+//! A marketplace for the engine benchmark: 5 sellers, 200 products with one variant each and
+//! stock large enough never to run out, and the checkout the workload repeats.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use tijara::ports::storage::Storage;
+use tijara::usecases::catalog::{CategoryInput, ProductInput, SellerInput, VariantInput};
+use tijara::usecases::checkout::{CheckoutCart, PlaceOrderRequest, ShippingSelection};
+use tijara::{Tijara, TijaraError};
+use tijara_core::catalog::{SellerKind, SellerTaxStatus, StockPolicy};
+use tijara_core::order::Address;
+use tijara_core::*;
+use tijara_testkit::stubs::{StubCarrier, StubGateway};
+
+/// The engine and what the workload buys.
+pub struct Shop {
+    /// The engine.
+    pub engine: Tijara,
+    /// Every variant with its seller.
+    pub variants: Vec<(VariantId, SellerId)>,
+    /// Units each variant started with.
+    pub initial_stock: u32,
+}
+
+fn id<T: TryFrom<String>>(s: String) -> T
+where
+    T::Error: std::fmt::Debug,
+{
+    T::try_from(s).expect("benchmark ids are valid")
+}
+
+/// Builds the engine on `storage` and loads the catalog.
+pub async fn shop(storage: Arc<dyn Storage>, initial_stock: u32) -> Result<Shop, TijaraError> {
+    let engine = Tijara::builder()
+        .storage(storage)
+        .payment(Arc::new(StubGateway::cash_on_delivery()))
+        .carrier(Arc::new(StubCarrier::new("amana", "30.00", "10.00")))
+        .build()
+        .map_err(|e| TijaraError::Invalid(e.to_string()))?;
+    engine
+        .create_category(
+            CategoryInput {
+                id: id("crafts".into()),
+                slug: "crafts".into(),
+                name: LocalizedText::single(Lang::Fr, "Artisanat"),
+                parent: None,
+            },
+            None,
+        )
+        .await?;
+    let mut variants = Vec::new();
+    for s in 0..5 {
+        let seller = engine
+            .create_seller(
+                SellerInput {
+                    name: format!("Coopérative {s}"),
+                    kind: SellerKind::Cooperative,
+                    home_city: "Dakhla".into(),
+                    commission_rate: None,
+                    category_commissions: BTreeMap::new(),
+                    tax_status: SellerTaxStatus::VatRegistered,
+                    members: vec![],
+                    legal: Default::default(),
+                    story: LocalizedText::default(),
+                },
+                None,
+            )
+            .await?;
+        for p in 0..40 {
+            let n = s * 40 + p;
+            let product = engine
+                .create_product(
+                    ProductInput {
+                        seller_id: seller.id.clone(),
+                        category_id: id("crafts".into()),
+                        slug: format!("product-{n}"),
+                        title: LocalizedText::new()
+                            .with(Lang::Fr, format!("Produit {n}"))
+                            .with(Lang::Ar, format!("منتج {n}")),
+                        description: LocalizedText::default(),
+                        materials: vec![],
+                        photos: vec![],
+                        made_by: None,
+                        variants: vec![VariantInput {
+                            sku: format!("SKU-{n:03}"),
+                            options: BTreeMap::new(),
+                            price: Money::from_minor(10_000 + 1_250 * i64::from(n), Currency::MAD),
+                            tax_category: id("standard".into()),
+                            weight_grams: 600,
+                            dimensions: None,
+                            shippable: true,
+                            stock_policy: StockPolicy::Tracked,
+                            initial_stock,
+                        }],
+                    },
+                    None,
+                )
+                .await?;
+            variants.push((product.variants[0].id.clone(), seller.id.clone()));
+        }
+    }
+    Ok(Shop {
+        engine,
+        variants,
+        initial_stock,
+    })
+}
+
+/// A checkout of variants `a` and `b` (one unit each), cash on delivery, shipping chosen.
+pub fn checkout(shop: &Shop, a: usize, b: usize, customer: u64) -> PlaceOrderRequest {
+    let (va, sa) = &shop.variants[a];
+    let (vb, sb) = &shop.variants[b];
+    let amana = ShippingSelection {
+        carrier: "amana".into(),
+        service: "standard".into(),
+    };
+    let shipping: BTreeMap<SellerId, ShippingSelection> =
+        [(sa.clone(), amana.clone()), (sb.clone(), amana)]
+            .into_iter()
+            .collect();
+    PlaceOrderRequest {
+        cart: CheckoutCart::Inline {
+            lines: vec![(va.clone(), 1), (vb.clone(), 1)],
+            coupons: vec![],
+            customer: None,
+            shipping,
+        },
+        email: format!("guest{customer}@example.ma"),
+        address: Address {
+            name: "Client Test".into(),
+            line1: "N° 1, Rue Test".into(),
+            line2: None,
+            city: "Rabat".into(),
+            postal_code: Some("10000".into()),
+            country: "MA".into(),
+            phone: "0600000000".into(),
+        },
+        gateway: "cod".into(),
+        lang: Lang::Fr,
+    }
+}

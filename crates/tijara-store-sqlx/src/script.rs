@@ -1,0 +1,251 @@
+//! SQLite's fast path: a changeset written as one SQL script, so the writer sends a whole
+//! batch of changesets to SQLite in one round trip instead of one per statement.
+//!
+//! Values are written as SQL literals. Text is quoted by doubling single quotes, which is
+//! SQLite's complete escaping rule for string literals (there are no backslash escapes);
+//! integers are formatted from Rust integers. Text containing a NUL character, and changesets
+//! that need to read before they decide (idempotency records, unique keys), take the ordinary
+//! path with bound parameters instead.
+//!
+//! Each statement's expected row count is checked afterwards; any surprise (a version
+//! conflict, a variant out of stock) sends the batch to the ordinary path, which finds the
+//! precise error.
+
+use crate::common::micros;
+use chrono::Utc;
+use std::fmt::Write;
+use tijara::ports::storage::{Changeset, StockOp};
+
+/// What a statement must report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Expect {
+    /// Exactly this many rows changed.
+    Rows(u64),
+    /// Any count.
+    Any,
+}
+
+/// A changeset as a script and its expectations, one per statement.
+pub(crate) struct Script {
+    pub(crate) sql: String,
+    pub(crate) expect: Vec<Expect>,
+}
+
+fn lit(s: &str) -> Option<String> {
+    if s.contains('\0') {
+        return None;
+    }
+    Some(format!("'{}'", s.replace('\'', "''")))
+}
+
+impl Script {
+    fn push(&mut self, stmt: &str, expect: Expect) {
+        self.sql.push_str(stmt);
+        self.sql.push_str(";\n");
+        self.expect.push(expect);
+    }
+}
+
+/// The script of a changeset, or `None` when it must take the ordinary path.
+pub(crate) fn script(cs: &Changeset) -> Option<Script> {
+    if cs.idempotency.is_some() || cs.docs.iter().any(|d| !d.keys.is_empty()) {
+        return None;
+    }
+    let now = micros(cs.now.unwrap_or_else(Utc::now));
+    let mut s = Script {
+        sql: String::new(),
+        expect: Vec::new(),
+    };
+    for w in &cs.docs {
+        let (k, id, body) = (lit(w.kind.as_str())?, lit(&w.id)?, lit(&w.body)?);
+        match w.expected_version {
+            None => s.push(
+                &format!("INSERT INTO docs (kind, id, version, body) VALUES ({k}, {id}, 1, {body}) ON CONFLICT DO NOTHING"),
+                Expect::Rows(1),
+            ),
+            Some(v) => {
+                s.push(
+                    &format!(
+                        "UPDATE docs SET version = version + 1, body = {body} WHERE kind = {k} AND id = {id} AND version = {}",
+                        i64::try_from(v).ok()?
+                    ),
+                    Expect::Rows(1),
+                );
+                s.push(&format!("DELETE FROM doc_keys WHERE kind = {k} AND id = {id}"), Expect::Any);
+                s.push(&format!("DELETE FROM doc_owners WHERE kind = {k} AND id = {id}"), Expect::Any);
+            }
+        }
+        if !w.owners.is_empty() {
+            let mut owners = w.owners.clone();
+            owners.sort();
+            owners.dedup();
+            let mut stmt = String::from("INSERT INTO doc_owners (kind, owner, id) VALUES ");
+            for (i, o) in owners.iter().enumerate() {
+                let sep = if i > 0 { ", " } else { "" };
+                write!(stmt, "{sep}({k}, {}, {id})", lit(o)?).ok()?;
+            }
+            stmt.push_str(" ON CONFLICT DO NOTHING");
+            s.push(&stmt, Expect::Any);
+        }
+        if let Some(p) = &w.product {
+            s.push(
+                &format!(
+                    "INSERT INTO products (id, seller, category, active, min_price, max_price, search_text) \
+                     VALUES ({id}, {}, {}, {}, {}, {}, {}) ON CONFLICT (id) DO UPDATE SET seller = excluded.seller, \
+                     category = excluded.category, active = excluded.active, min_price = excluded.min_price, \
+                     max_price = excluded.max_price, search_text = excluded.search_text",
+                    lit(&p.seller)?,
+                    lit(&p.category)?,
+                    i64::from(p.active),
+                    p.min_price_minor,
+                    p.max_price_minor,
+                    lit(&p.search_text)?
+                ),
+                Expect::Any,
+            );
+        }
+    }
+    let mut i = 0;
+    while i < cs.stock.len() {
+        let run = cs.stock[i..]
+            .iter()
+            .take_while(|op| matches!(op, StockOp::Sell { .. }))
+            .count();
+        if run > 0 {
+            let mut wanted: Vec<(&str, i64)> = Vec::new();
+            for op in &cs.stock[i..i + run] {
+                if let StockOp::Sell { variant, quantity } = op {
+                    match wanted.iter_mut().find(|(v, _)| *v == variant.as_str()) {
+                        Some(w) => w.1 += i64::from(*quantity),
+                        None => wanted.push((variant.as_str(), i64::from(*quantity))),
+                    }
+                }
+            }
+            let mut case = String::from("CASE variant");
+            let mut list = String::new();
+            for (j, (v, n)) in wanted.iter().enumerate() {
+                let v = lit(v)?;
+                write!(case, " WHEN {v} THEN {n}").ok()?;
+                write!(list, "{}{v}", if j > 0 { ", " } else { "" }).ok()?;
+            }
+            case.push_str(" ELSE 0 END");
+            s.push(
+                &format!(
+                    "UPDATE stock SET on_hand = on_hand - CASE WHEN tracked = 1 THEN {case} ELSE 0 END \
+                     WHERE variant IN ({list}) AND (tracked = 0 OR on_hand - reserved >= {case})"
+                ),
+                Expect::Rows(wanted.len() as u64),
+            );
+            i += run;
+            continue;
+        }
+        match &cs.stock[i] {
+            StockOp::Define {
+                variant,
+                product,
+                tracked,
+                on_hand,
+            } => s.push(
+                &format!(
+                    "INSERT INTO stock (variant, product, tracked, on_hand, reserved) VALUES ({}, {}, {}, {on_hand}, 0) \
+                     ON CONFLICT (variant) DO UPDATE SET product = excluded.product, tracked = excluded.tracked",
+                    lit(variant.as_str())?,
+                    lit(product.as_str())?,
+                    i64::from(*tracked)
+                ),
+                Expect::Any,
+            ),
+            StockOp::Adjust { variant, delta } => s.push(
+                &format!(
+                    "UPDATE stock SET on_hand = on_hand + ({delta}) WHERE variant = {} AND on_hand + ({delta}) >= reserved",
+                    lit(variant.as_str())?
+                ),
+                Expect::Rows(1),
+            ),
+            StockOp::Set { variant, on_hand } => s.push(
+                &format!(
+                    "UPDATE stock SET on_hand = {on_hand} WHERE variant = {} AND {on_hand} >= reserved",
+                    lit(variant.as_str())?
+                ),
+                Expect::Rows(1),
+            ),
+            StockOp::Reserve {
+                reservation,
+                variant,
+                quantity,
+                order,
+                expires_at,
+            } => {
+                let v = lit(variant.as_str())?;
+                s.push(
+                    &format!(
+                        "UPDATE stock SET reserved = reserved + CASE WHEN tracked = 1 THEN {quantity} ELSE 0 END \
+                         WHERE variant = {v} AND (tracked = 0 OR on_hand - reserved >= {quantity})"
+                    ),
+                    Expect::Rows(1),
+                );
+                s.push(
+                    &format!(
+                        "INSERT INTO reservations (id, variant, quantity, order_id, expires_at) \
+                         SELECT {}, variant, CASE WHEN tracked = 1 THEN {quantity} ELSE 0 END, {}, {} FROM stock \
+                         WHERE variant = {v} ON CONFLICT DO NOTHING",
+                        lit(reservation.as_str())?,
+                        lit(order.as_str())?,
+                        micros(*expires_at)
+                    ),
+                    Expect::Rows(1),
+                );
+            }
+            StockOp::Commit { reservation } | StockOp::Release { reservation } => {
+                let r = lit(reservation.as_str())?;
+                let on_hand = if matches!(cs.stock[i], StockOp::Commit { .. }) {
+                    "on_hand = on_hand - r.q, "
+                } else {
+                    ""
+                };
+                s.push(
+                    &format!(
+                        "UPDATE stock SET {on_hand}reserved = reserved - r.q \
+                         FROM (SELECT variant, quantity AS q FROM reservations WHERE id = {r}) AS r WHERE stock.variant = r.variant"
+                    ),
+                    Expect::Rows(1),
+                );
+                s.push(&format!("DELETE FROM reservations WHERE id = {r}"), Expect::Rows(1));
+            }
+            StockOp::Sell { .. } => {}
+        }
+        i += 1;
+    }
+    if !cs.events.is_empty() {
+        let mut stmt =
+            String::from("INSERT INTO outbox (aggregate, kind, payload, created_at) VALUES ");
+        for (j, e) in cs.events.iter().enumerate() {
+            write!(
+                stmt,
+                "{}({}, {}, {}, {now})",
+                if j > 0 { ", " } else { "" },
+                lit(&e.aggregate)?,
+                lit(&e.kind)?,
+                lit(&e.payload)?
+            )
+            .ok()?;
+        }
+        s.push(&stmt, Expect::Rows(cs.events.len() as u64));
+    }
+    Some(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_text_and_refuses_nul() {
+        assert_eq!(lit("l'artisan").as_deref(), Some("'l''artisan'"));
+        assert_eq!(
+            lit("'; DROP TABLE docs; --").as_deref(),
+            Some("'''; DROP TABLE docs; --'")
+        );
+        assert_eq!(lit("a\0b"), None);
+    }
+}
