@@ -76,7 +76,10 @@ impl SqliteStore {
                 SqliteDurability::Normal => SqliteSynchronous::Normal,
             })
             .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // 32 MiB of page cache per connection (SQLite's default is 2 MiB): the indexes of a
+            // growing order table stay in memory, so the checkout rate stays flat.
+            .pragma("cache_size", "-32768");
         // The writer's own connection. An in-memory database lives in one connection, so there
         // it serves the reads too.
         let writer_pool = SqlitePoolOptions::new()
@@ -110,6 +113,15 @@ impl SqliteStore {
     /// The read pool (for embedders' own read-only reports).
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// Runs `PRAGMA integrity_check`: `"ok"` for a sound database, else SQLite's findings.
+    pub async fn integrity_check(&self) -> Result<String, StorageError> {
+        let rows: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(err)?;
+        Ok(rows.join("\n"))
     }
 
     async fn commit_changes(&self, changes: Changeset) -> Result<CommitOutcome, StorageError> {

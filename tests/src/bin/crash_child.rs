@@ -1,0 +1,51 @@
+//! The crash test's child: places one-unit cash-on-delivery orders on a SQLite database in a
+//! loop, printing `PLACED <order id>` after each one the engine acknowledged, until killed.
+//!
+//! Usage: `crash-child <database URL> <variant id> <seller id>`.
+
+use std::io::Write;
+use tijara_core::{SellerId, VariantId};
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let [_, url, variant, seller] = args.as_slice() else {
+        eprintln!("usage: crash-child <database URL> <variant id> <seller id>");
+        std::process::exit(2);
+    };
+    let storage = tijara_store_sqlx::connect(url)
+        .await
+        .expect("open the database");
+    let engine = tijara_tests::engine(storage);
+    let variant = VariantId::new(variant.clone()).expect("variant id");
+    let seller = SellerId::new(seller.clone()).expect("seller id");
+    let mut tasks = Vec::new();
+    // Four customers at once, so kills land in the middle of group commits too.
+    for c in 0..4u64 {
+        let engine = engine.clone();
+        let (variant, seller) = (variant.clone(), seller.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut n = 0u64;
+            loop {
+                n += 1;
+                match engine
+                    .place_order(
+                        tijara_tests::cod_order(&variant, &seller, 1, c * 1_000_000 + n),
+                        None,
+                    )
+                    .await
+                {
+                    Ok(placed) => {
+                        let mut out = std::io::stdout().lock();
+                        let _ = writeln!(out, "PLACED {}", placed.order.id);
+                        let _ = out.flush();
+                    }
+                    Err(e) => eprintln!("order failed: {e}"),
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+}
