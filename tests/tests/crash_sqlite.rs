@@ -47,11 +47,11 @@ async fn orders_acknowledged_before_a_kill_survive_it() {
         let target = 200 + 150 * round;
         let mut seen = 0;
         while seen < target && start.elapsed() < Duration::from_secs(30) {
-            if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
-                if let Some(id) = line.strip_prefix("PLACED ") {
-                    reported.push(id.to_owned());
-                    seen += 1;
-                }
+            if let Ok(line) = rx.recv_timeout(Duration::from_millis(200))
+                && let Some(id) = line.strip_prefix("PLACED ")
+            {
+                reported.push(id.to_owned());
+                seen += 1;
             }
         }
         child.kill().expect("SIGKILL");
