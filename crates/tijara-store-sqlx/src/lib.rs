@@ -42,12 +42,18 @@ pub use postgres::PostgresStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::{SqliteDurability, SqliteStore};
 
-/// Connects by URL scheme: `sqlite://path`, `sqlite::memory:`, or `postgres://…`
-/// (`postgresql://…`). Runs the migrations.
+/// Connects by URL scheme: `sqlite://path`, `sqlite::memory:`, `postgres://…`
+/// (`postgresql://…`), or a plain file path (SQLite). Runs the migrations.
 pub async fn connect(url: &str) -> Result<Arc<dyn Storage>, StorageError> {
     #[cfg(feature = "sqlite")]
     if url.starts_with("sqlite:") {
         return Ok(Arc::new(SqliteStore::connect(url).await?));
+    }
+    #[cfg(feature = "sqlite")]
+    if !url.contains("://") && !url.trim().is_empty() {
+        return Ok(Arc::new(
+            SqliteStore::connect(&format!("sqlite://{url}")).await?,
+        ));
     }
     #[cfg(feature = "postgres")]
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {

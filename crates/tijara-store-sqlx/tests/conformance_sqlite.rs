@@ -32,3 +32,23 @@ mod in_memory {
 
     tijara_testkit::storage_conformance!(memory());
 }
+
+#[tokio::test]
+async fn connect_takes_urls_and_plain_paths() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let path = dir.join(format!("{}.db", tijara_testkit::storage::unique("plain")));
+    let store = tijara_store_sqlx::connect(path.to_str().expect("utf-8 path"))
+        .await
+        .expect("a plain path opens SQLite");
+    tijara_testkit::storage::documents_are_versioned_and_exact(&*store).await;
+    assert!(path.exists(), "the file was created");
+    assert!(tijara_store_sqlx::connect("sqlite::memory:").await.is_ok());
+    let err = tijara_store_sqlx::connect("mysql://u:secret@h/db")
+        .await
+        .err()
+        .expect("unsupported");
+    assert!(
+        err.to_string().contains("mysql://u:***@h/db"),
+        "the password is redacted: {err}"
+    );
+}
