@@ -10,6 +10,7 @@ use tijara::ports::carrier::*;
 use tijara::ports::payment::*;
 use tijara::ports::runtime::{Clock, EventSink, IdGenerator, SinkError};
 use tijara::ports::storage::OutboxEvent;
+use tijara::usecases::payments::PaymentEventKind;
 use tijara_core::fulfillment::TrackingEvent;
 use tijara_core::payment::PaymentMethod;
 use tijara_core::{Lang, LocalizedText, Money};
@@ -66,13 +67,33 @@ pub enum StubBehaviour {
     Unavailable,
 }
 
-/// A payment gateway that answers as told and records what it was asked.
+/// The shared secret a [`StubGateway`] signs its notifications with.
+pub const STUB_SECRET: &str = "stub-gateway-secret";
+
+/// A payment gateway that answers as told, records what it was asked, and signs and verifies
+/// notifications with a shared secret (SHA-256 over the fields and [`STUB_SECRET`]): enough to
+/// test the engine's rules, and a reference for adapter authors.
 #[derive(Debug)]
 pub struct StubGateway {
     code: String,
     method: PaymentMethod,
     behaviour: Mutex<StubBehaviour>,
+    capabilities: Mutex<PaymentCapabilities>,
     requests: Mutex<Vec<PaymentRequest>>,
+    operations: Mutex<Vec<(String, PaymentOperation)>>,
+}
+
+fn stub_signature(fields: &[(String, String)]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for (k, v) in fields.iter().filter(|(k, _)| k != "signature") {
+        h.update(k.as_bytes());
+        h.update([0]);
+        h.update(v.as_bytes());
+        h.update([0]);
+    }
+    h.update(STUB_SECRET.as_bytes());
+    hex::encode(h.finalize())
 }
 
 impl StubGateway {
@@ -102,7 +123,15 @@ impl StubGateway {
             code: code.into(),
             method,
             behaviour: Mutex::new(behaviour),
+            capabilities: Mutex::new(PaymentCapabilities {
+                redirect: method == PaymentMethod::Card,
+                partial_capture: method == PaymentMethod::Card,
+                partial_refund: true,
+                void: method == PaymentMethod::Card,
+                refund_by_api: method == PaymentMethod::Card,
+            }),
             requests: Mutex::new(Vec::new()),
+            operations: Mutex::new(Vec::new()),
         }
     }
     /// Changes the behaviour.
@@ -111,9 +140,60 @@ impl StubGateway {
             *x = b;
         }
     }
+    /// Changes the declared capabilities.
+    pub fn set_capabilities(&self, c: PaymentCapabilities) {
+        if let Ok(mut x) = self.capabilities.lock() {
+            *x = c;
+        }
+    }
     /// The requests received.
     pub fn requests(&self) -> Vec<PaymentRequest> {
         self.requests.lock().map(|r| r.clone()).unwrap_or_default()
+    }
+    /// The operations received (`capture`, `void`, `refund`).
+    pub fn operations(&self) -> Vec<(String, PaymentOperation)> {
+        self.operations
+            .lock()
+            .map(|r| r.clone())
+            .unwrap_or_default()
+    }
+    /// A signed notification: `event` is `authorized`, `captured` or `declined`.
+    pub fn notification(
+        attempt: &str,
+        event: &str,
+        amount: Money,
+        reference: &str,
+    ) -> NotificationRequest {
+        let mut fields = vec![
+            ("attempt".to_owned(), attempt.to_owned()),
+            ("event".to_owned(), event.to_owned()),
+            ("amount".to_owned(), amount.amount().to_string()),
+            ("currency".to_owned(), amount.currency().code().to_owned()),
+            ("reference".to_owned(), reference.to_owned()),
+        ];
+        let sig = stub_signature(&fields);
+        fields.push(("signature".to_owned(), sig));
+        NotificationRequest {
+            fields,
+            ..NotificationRequest::default()
+        }
+    }
+    fn operation(
+        &self,
+        name: &str,
+        op: &PaymentOperation,
+        allowed: bool,
+    ) -> Result<OperationResult, GatewayError> {
+        if !allowed {
+            return Err(GatewayError::Unsupported("this operation"));
+        }
+        if let Ok(mut o) = self.operations.lock() {
+            o.push((name.to_owned(), op.clone()));
+        }
+        Ok(OperationResult {
+            reference: format!("stub-{name}-{}", op.attempt_id),
+            raw: serde_json::json!({"operation": name}),
+        })
     }
 }
 
@@ -126,13 +206,7 @@ impl PaymentGateway for StubGateway {
         self.method
     }
     fn capabilities(&self) -> PaymentCapabilities {
-        PaymentCapabilities {
-            redirect: self.method == PaymentMethod::Card,
-            partial_capture: true,
-            partial_refund: true,
-            void: true,
-            refund_by_api: false,
-        }
+        self.capabilities.lock().map(|c| *c).unwrap_or_default()
     }
     async fn start(&self, request: &PaymentRequest) -> Result<PaymentStart, GatewayError> {
         if let Ok(mut r) = self.requests.lock() {
@@ -162,6 +236,69 @@ impl PaymentGateway for StubGateway {
             }),
             StubBehaviour::Unavailable => Err(GatewayError::Temporary("stub told to fail".into())),
         }
+    }
+    async fn verify_notification(
+        &self,
+        request: &NotificationRequest,
+    ) -> Result<VerifiedNotification, GatewayError> {
+        if self.method != PaymentMethod::Card {
+            return Err(GatewayError::Unsupported("notifications"));
+        }
+        let get = |k: &str| {
+            request
+                .fields
+                .iter()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.clone())
+        };
+        let sig = get("signature").ok_or_else(|| GatewayError::Invalid("no signature".into()))?;
+        let expected = stub_signature(&request.fields);
+        if !bool::from(subtle::ConstantTimeEq::ct_eq(
+            sig.as_bytes(),
+            expected.as_bytes(),
+        )) {
+            return Err(GatewayError::Invalid("bad signature".into()));
+        }
+        let field = |k: &str| get(k).ok_or_else(|| GatewayError::Invalid(format!("missing {k}")));
+        let currency = tijara_core::Currency::from_code(&field("currency")?)
+            .map_err(|e| GatewayError::Invalid(e.to_string()))?;
+        let amount = Money::parse(&field("amount")?, currency)
+            .map_err(|e| GatewayError::Invalid(e.to_string()))?;
+        let event = match field("event")?.as_str() {
+            "authorized" => PaymentEventKind::Authorized { amount },
+            "captured" => PaymentEventKind::Captured { amount },
+            "declined" => PaymentEventKind::Declined {
+                reason: "stub decline".into(),
+            },
+            other => return Err(GatewayError::Invalid(format!("unknown event {other}"))),
+        };
+        Ok(VerifiedNotification {
+            attempt_id: field("attempt")?,
+            event,
+            reference: field("reference")?,
+            raw: serde_json::json!({"event": field("event")?, "amount": amount.amount().to_string()}),
+        })
+    }
+    fn answer(&self, verdict: NotificationVerdict) -> NotificationAnswer {
+        NotificationAnswer::text(match verdict {
+            NotificationVerdict::Approved => "OK",
+            NotificationVerdict::Declined => "DECLINED",
+            NotificationVerdict::Refused => "REFUSED",
+            NotificationVerdict::Invalid => "INVALID",
+            _ => "ERROR",
+        })
+    }
+    async fn capture(&self, op: &PaymentOperation) -> Result<OperationResult, GatewayError> {
+        let allowed = self.method == PaymentMethod::Card;
+        self.operation("capture", op, allowed)
+    }
+    async fn void(&self, op: &PaymentOperation) -> Result<OperationResult, GatewayError> {
+        let allowed = self.capabilities().void;
+        self.operation("void", op, allowed)
+    }
+    async fn refund(&self, op: &PaymentOperation) -> Result<OperationResult, GatewayError> {
+        let allowed = self.capabilities().refund_by_api;
+        self.operation("refund", op, allowed)
     }
 }
 

@@ -123,6 +123,9 @@ pub struct PaymentLogEntry {
     pub outcome: PaymentOutcome,
     /// The raw payload, without secrets.
     pub raw: serde_json::Value,
+    /// The gateway's payment attempt it concerns.
+    #[serde(default)]
+    pub attempt: Option<String>,
 }
 
 /// An order with everything the engine tracks around it.
@@ -148,6 +151,9 @@ pub struct OrderDoc {
     pub ledger: Vec<LedgerEntry>,
     /// The shopper's language.
     pub lang: tijara_core::Lang,
+    /// A reminder to pay (bank transfer) was sent.
+    #[serde(default)]
+    pub payment_reminded: bool,
 }
 
 impl OrderDoc {

@@ -52,6 +52,7 @@ fn notice(reference: &str, event: PaymentEventKind) -> PaymentNotice {
         reference: reference.into(),
         event,
         raw: serde_json::json!({"ProcReturnCode": "00"}),
+        attempt: None,
     }
 }
 
@@ -740,6 +741,7 @@ async fn withdrawal_is_received_refunded_and_restocked() {
                     amount: order.grand_total,
                 },
                 raw: serde_json::Value::Null,
+                attempt: None,
             },
             None,
         )

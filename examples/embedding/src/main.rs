@@ -162,6 +162,7 @@ async fn main() -> Fallible<()> {
                     amount: order.grand_total,
                 },
                 raw: Default::default(),
+                attempt: None,
             },
             None,
         )

@@ -1,5 +1,4 @@
-//! The payment gateway port (started here; the payment issue completes it with callbacks,
-//! capture, void and refund).
+//! The payment gateway port.
 //!
 //! One trait fits the three families: a hosted-page gateway (CMI) answers [`PaymentStart::Redirect`]
 //! and later notifies the merchant server to server; an API gateway may answer
@@ -7,6 +6,7 @@
 //! [`PaymentStart::Instructions`] and is confirmed later by a carrier or an admin. The gateway
 //! never decides a price: it is given the amount.
 
+use crate::usecases::payments::PaymentEventKind;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tijara_core::payment::PaymentMethod;
@@ -88,6 +88,9 @@ pub enum GatewayError {
     /// Bad configuration (missing credentials...).
     #[error("gateway misconfigured: {0}")]
     Config(String),
+    /// A notification whose signature does not verify, or that cannot be read.
+    #[error("invalid notification: {0}")]
+    Invalid(String),
 }
 
 impl GatewayError {
@@ -97,7 +100,102 @@ impl GatewayError {
     }
 }
 
+/// A server-to-server notification as received over HTTP.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationRequest {
+    /// Form fields (`application/x-www-form-urlencoded`), in the order received.
+    pub fields: Vec<(String, String)>,
+    /// The raw body, for gateways that sign or send something else than a form.
+    pub body: String,
+    /// Request headers (lower-case names).
+    pub headers: Vec<(String, String)>,
+}
+
+/// A notification the gateway verified (its signature holds) and read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifiedNotification {
+    /// The payment attempt it is about (`PaymentRequest::attempt_id`).
+    pub attempt_id: String,
+    /// What happened.
+    pub event: PaymentEventKind,
+    /// The gateway's unique reference for this event (a transaction id).
+    pub reference: String,
+    /// The payload without secrets (card numbers masked, keys and hashes removed), kept in
+    /// the order's audit trail.
+    pub raw: serde_json::Value,
+}
+
+/// What the engine did with a notification, for the gateway to put in its answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum NotificationVerdict {
+    /// An approval was applied (or had been applied before): the order is paid.
+    Approved,
+    /// A decline was recorded (the order stays unpaid).
+    Declined,
+    /// Verified, but refused by the engine's rules (amount or order mismatch, a late decline
+    /// after an approval...); recorded.
+    Refused,
+    /// The signature did not verify, or the notification could not be read.
+    Invalid,
+    /// A technical error (storage down...): the gateway should retry.
+    Error,
+}
+
+/// The HTTP answer to a notification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationAnswer {
+    /// Status code.
+    pub status: u16,
+    /// Content type.
+    pub content_type: String,
+    /// Body.
+    pub body: String,
+}
+
+impl NotificationAnswer {
+    /// A `text/plain` answer with status 200.
+    pub fn text(body: impl Into<String>) -> Self {
+        NotificationAnswer {
+            status: 200,
+            content_type: "text/plain; charset=utf-8".into(),
+            body: body.into(),
+        }
+    }
+}
+
+/// An operation on a payment the gateway already knows (capture, void, refund).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentOperation {
+    /// The order.
+    pub order_id: OrderId,
+    /// The attempt that was approved (the gateway's order reference).
+    pub attempt_id: String,
+    /// The amount (capture and refund).
+    pub amount: Option<Money>,
+}
+
+/// The gateway's answer to an operation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperationResult {
+    /// The gateway's transaction reference.
+    pub reference: String,
+    /// The raw answer without secrets.
+    pub raw: serde_json::Value,
+}
+
 /// A payment gateway.
+///
+/// # Contract
+/// - `start` MUST NOT mark anything paid.
+/// - `verify_notification` MUST refuse ([`GatewayError::Invalid`]) anything whose signature
+///   does not verify, compare signatures in constant time, and never return secrets in `raw`.
+/// - `capture`, `void` and `refund` MUST answer [`GatewayError::Unsupported`] when the
+///   corresponding capability is off.
+/// - Amounts are [`Money`]: the gateway never decides a price.
+///
+/// `tijara-testkit`'s payment suite checks these rules and the engine's around them.
 #[async_trait]
 pub trait PaymentGateway: Send + Sync {
     /// A short code that names this gateway in orders and logs (`cmi`, `cod`, `transfer`).
@@ -112,4 +210,23 @@ pub trait PaymentGateway: Send + Sync {
     /// Starts paying an order. MUST NOT mark anything paid: only a verified notification, or an
     /// admin/carrier confirmation for offline methods, does that.
     async fn start(&self, request: &PaymentRequest) -> Result<PaymentStart, GatewayError>;
+
+    /// Verifies a server-to-server notification and reads it. Offline methods have none and
+    /// answer [`GatewayError::Unsupported`].
+    async fn verify_notification(
+        &self,
+        request: &NotificationRequest,
+    ) -> Result<VerifiedNotification, GatewayError>;
+
+    /// The answer the gateway expects for a notification, given what the engine did.
+    fn answer(&self, verdict: NotificationVerdict) -> NotificationAnswer;
+
+    /// Captures an authorized payment (capability `partial_capture` for less than authorized).
+    async fn capture(&self, operation: &PaymentOperation) -> Result<OperationResult, GatewayError>;
+
+    /// Voids an authorization (capability `void`).
+    async fn void(&self, operation: &PaymentOperation) -> Result<OperationResult, GatewayError>;
+
+    /// Refunds a captured payment through the gateway (capability `refund_by_api`).
+    async fn refund(&self, operation: &PaymentOperation) -> Result<OperationResult, GatewayError>;
 }

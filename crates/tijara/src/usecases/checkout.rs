@@ -452,6 +452,7 @@ impl Tijara {
             returns: vec![],
             ledger: vec![],
             lang: request.lang,
+            payment_reminded: false,
         };
         changes.docs.push(
             Write::new(DocKind::Order, order_id.as_str(), None)

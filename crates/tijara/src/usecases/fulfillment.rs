@@ -299,6 +299,7 @@ impl Tijara {
                         amount: Some(amount),
                         outcome: PaymentOutcome::Applied,
                         raw: serde_json::Value::Null,
+                        attempt: None,
                     });
                 }
             }
@@ -385,6 +386,7 @@ impl Tijara {
                     amount: Some(amount),
                     outcome: PaymentOutcome::Applied,
                     raw: serde_json::Value::Null,
+                    attempt: None,
                 });
                 let w = self.order_write(&doc, version)?;
                 let e = self.order_event(&doc.order, "payment.remitted")?;

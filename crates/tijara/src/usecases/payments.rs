@@ -74,6 +74,9 @@ pub struct PaymentNotice {
     pub event: PaymentEventKind,
     /// The raw payload, secrets removed (kept in the audit trail).
     pub raw: serde_json::Value,
+    /// The gateway's payment attempt, when the notice comes from a gateway.
+    #[serde(default)]
+    pub attempt: Option<String>,
 }
 
 /// What the engine did with a payment event.
@@ -162,6 +165,7 @@ impl Tijara {
             amount: notice.event.amount(),
             outcome: outcome.clone(),
             raw: notice.raw.clone(),
+            attempt: notice.attempt.clone(),
         });
         changes.events.insert(
             0,
@@ -247,5 +251,345 @@ impl Tijara {
             }
         }
         Ok(())
+    }
+}
+
+/// Why a gateway operation was refused before reaching the gateway, or what it did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperationOutcome {
+    /// What the engine recorded.
+    pub result: PaymentResult,
+    /// The gateway's reference (`None` when done by hand: the capability is off).
+    pub gateway_reference: Option<String>,
+}
+
+fn order_of_attempt(attempt: &str) -> Option<OrderId> {
+    let (order, n) = attempt.rsplit_once('-')?;
+    if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    OrderId::new(order).ok()
+}
+
+impl Tijara {
+    /// Handles a gateway's server-to-server notification end to end: verifies it with the
+    /// gateway, applies it to its order at most once, and returns the answer the gateway expects.
+    /// Forged and unreadable notifications change nothing and are recorded as events.
+    pub async fn handle_notification(
+        &self,
+        gateway: &str,
+        request: &crate::ports::payment::NotificationRequest,
+    ) -> Result<crate::ports::payment::NotificationAnswer, TijaraError> {
+        use crate::ports::payment::NotificationVerdict as V;
+        let g = self.gateway(gateway)?.clone();
+        let verified = match g.verify_notification(request).await {
+            Ok(v) => v,
+            Err(e) => {
+                self.record_rejected_notification(gateway, "unknown", &e.to_string())
+                    .await;
+                return Ok(g.answer(if e.is_temporary() {
+                    V::Error
+                } else {
+                    V::Invalid
+                }));
+            }
+        };
+        let Some(order) = order_of_attempt(&verified.attempt_id) else {
+            self.record_rejected_notification(
+                gateway,
+                &verified.attempt_id,
+                "unknown payment attempt",
+            )
+            .await;
+            return Ok(g.answer(V::Refused));
+        };
+        let approval = matches!(
+            verified.event,
+            PaymentEventKind::Authorized { .. } | PaymentEventKind::Captured { .. }
+        );
+        let notice = PaymentNotice {
+            source: PaymentSource::Gateway {
+                code: gateway.to_owned(),
+            },
+            reference: verified.reference.clone(),
+            event: verified.event.clone(),
+            raw: verified.raw.clone(),
+            attempt: Some(verified.attempt_id.clone()),
+        };
+        let verdict = match self.record_payment(&order, notice, None).await {
+            Ok(r) => match (&r.outcome, approval) {
+                (PaymentOutcome::Applied | PaymentOutcome::Duplicate, true) => V::Approved,
+                (PaymentOutcome::Applied | PaymentOutcome::Duplicate, false) => V::Declined,
+                (_, _) => V::Refused,
+            },
+            Err(TijaraError::NotFound { .. }) => {
+                self.record_rejected_notification(gateway, &verified.attempt_id, "no such order")
+                    .await;
+                V::Refused
+            }
+            Err(e) if e.is_temporary() => V::Error,
+            Err(e) => return Err(e),
+        };
+        Ok(g.answer(verdict))
+    }
+
+    async fn record_rejected_notification(&self, gateway: &str, attempt: &str, reason: &str) {
+        let payload = serde_json::json!({"gateway": gateway, "attempt": attempt, "reason": reason})
+            .to_string();
+        let changes = Changeset {
+            events: vec![NewEvent {
+                aggregate: format!("gateway:{gateway}"),
+                kind: "payment.notification_rejected".into(),
+                payload,
+            }],
+            now: Some(self.now()),
+            ..Changeset::default()
+        };
+        // Best effort: the notification is refused whether or not this record is written.
+        let _ = self.inner.storage.commit(changes).await;
+    }
+
+    async fn operation_for(
+        &self,
+        order: &OrderId,
+    ) -> Result<(OrderDoc, crate::ports::payment::PaymentOperation), TijaraError> {
+        let doc = self.order(order).await?;
+        let attempt = doc
+            .payment_log
+            .iter()
+            .rev()
+            .filter(|e| {
+                e.outcome == PaymentOutcome::Applied
+                    && (e.event == "authorized" || e.event == "captured")
+            })
+            .find_map(|e| e.attempt.clone())
+            .unwrap_or_else(|| format!("{order}-{}", doc.payment_attempts.max(1)));
+        let op = crate::ports::payment::PaymentOperation {
+            order_id: order.clone(),
+            attempt_id: attempt,
+            amount: None,
+        };
+        Ok((doc, op))
+    }
+
+    /// Captures an authorized card payment: through the gateway's API when it has one
+    /// (`partial_capture` for less than authorized), then records it.
+    pub async fn capture_payment(
+        &self,
+        order: &OrderId,
+        amount: Money,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<OperationOutcome, TijaraError> {
+        let (doc, mut op) = self.operation_for(order).await?;
+        let mut check = doc.order.payment.clone();
+        check.capture(amount)?;
+        let g = self.gateway(&doc.gateway)?.clone();
+        if amount != doc.order.payment.authorized() && !g.capabilities().partial_capture {
+            return Err(TijaraError::Invalid(format!(
+                "gateway {} cannot capture part of an authorization",
+                doc.gateway
+            )));
+        }
+        op.amount = Some(amount);
+        let done = g.capture(&op).await?;
+        let result = self
+            .record_payment(
+                order,
+                PaymentNotice {
+                    source: PaymentSource::Gateway {
+                        code: doc.gateway.clone(),
+                    },
+                    reference: done.reference.clone(),
+                    event: PaymentEventKind::Captured { amount },
+                    raw: done.raw,
+                    attempt: Some(op.attempt_id.clone()),
+                },
+                key,
+            )
+            .await?;
+        Ok(OperationOutcome {
+            result,
+            gateway_reference: Some(done.reference),
+        })
+    }
+
+    /// Voids an authorization that will not be captured.
+    pub async fn void_payment(
+        &self,
+        order: &OrderId,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<OperationOutcome, TijaraError> {
+        let (doc, op) = self.operation_for(order).await?;
+        let mut check = doc.order.payment.clone();
+        check.void()?;
+        let g = self.gateway(&doc.gateway)?.clone();
+        let needs_gateway =
+            doc.order.payment.status() == tijara_core::payment::PaymentStatus::Authorized;
+        let (reference, raw) = if needs_gateway {
+            let done = g.void(&op).await?;
+            (Some(done.reference), done.raw)
+        } else {
+            (None, serde_json::Value::Null)
+        };
+        let result = self
+            .record_payment(
+                order,
+                PaymentNotice {
+                    source: PaymentSource::Gateway {
+                        code: doc.gateway.clone(),
+                    },
+                    reference: reference.clone().unwrap_or_else(|| format!("{order}:void")),
+                    event: PaymentEventKind::Voided,
+                    raw,
+                    attempt: Some(op.attempt_id.clone()),
+                },
+                key,
+            )
+            .await?;
+        Ok(OperationOutcome {
+            result,
+            gateway_reference: reference,
+        })
+    }
+
+    /// Refunds money to the shopper: through the gateway's API when it has `refund_by_api`,
+    /// else recorded as made by hand by `admin`. Never more than received and not yet refunded
+    /// (checked before the gateway is called).
+    pub async fn refund_payment(
+        &self,
+        order: &OrderId,
+        amount: Money,
+        admin: &str,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<OperationOutcome, TijaraError> {
+        let (doc, mut op) = self.operation_for(order).await?;
+        let mut check = doc.order.payment.clone();
+        check.refund(amount)?;
+        let g = self.gateway(&doc.gateway)?.clone();
+        let (source, reference, raw, gateway_reference) = if g.capabilities().refund_by_api {
+            op.amount = Some(amount);
+            let done = g.refund(&op).await?;
+            (
+                PaymentSource::Gateway {
+                    code: doc.gateway.clone(),
+                },
+                done.reference.clone(),
+                done.raw,
+                Some(done.reference),
+            )
+        } else {
+            let n = doc
+                .payment_log
+                .iter()
+                .filter(|e| e.event == "refunded")
+                .count()
+                + 1;
+            (
+                PaymentSource::Admin {
+                    user: admin.to_owned(),
+                },
+                format!("{order}:refund:{n}"),
+                serde_json::Value::Null,
+                None,
+            )
+        };
+        let result = self
+            .record_payment(
+                order,
+                PaymentNotice {
+                    source,
+                    reference,
+                    event: PaymentEventKind::Refunded { amount },
+                    raw,
+                    attempt: Some(op.attempt_id.clone()),
+                },
+                key,
+            )
+            .await?;
+        Ok(OperationOutcome {
+            result,
+            gateway_reference,
+        })
+    }
+
+    /// An admin confirms a bank transfer was received: the amount must be the amount due.
+    pub async fn confirm_bank_transfer(
+        &self,
+        order: &OrderId,
+        amount: Money,
+        bank_reference: &str,
+        admin: &str,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<PaymentResult, TijaraError> {
+        let doc = self.order(order).await?;
+        if doc.order.payment.method() != tijara_core::payment::PaymentMethod::BankTransfer {
+            return Err(TijaraError::Invalid(format!(
+                "order {order} is not paid by bank transfer"
+            )));
+        }
+        self.record_payment(
+            order,
+            PaymentNotice {
+                source: PaymentSource::Admin {
+                    user: admin.to_owned(),
+                },
+                reference: bank_reference.to_owned(),
+                event: PaymentEventKind::Captured { amount },
+                raw: serde_json::json!({"bank_reference": bank_reference}),
+                attempt: None,
+            },
+            key,
+        )
+        .await
+    }
+
+    /// Sends (as outbox events) one reminder for every order still awaiting its bank transfer
+    /// whose reservation lapses within `within`. Returns how many reminders were written.
+    pub async fn remind_pending_transfers(
+        &self,
+        within: chrono::Duration,
+    ) -> Result<usize, TijaraError> {
+        let horizon = self.now() + within;
+        let rows = self
+            .inner
+            .storage
+            .expired_reservations(horizon, 1000)
+            .await?;
+        let orders: std::collections::BTreeSet<OrderId> =
+            rows.into_iter().map(|r| r.order).collect();
+        let mut sent = 0;
+        for order in orders {
+            let order = &order;
+            let reminded: bool = self
+                .mutate("remind_transfer", None, &(), || async move {
+                    let Loaded {
+                        value: mut doc,
+                        version,
+                    } = self
+                        .load::<OrderDoc>(DocKind::Order, order.as_str())
+                        .await?;
+                    let due = doc.order.payment.method()
+                        == tijara_core::payment::PaymentMethod::BankTransfer
+                        && doc.order.status() == OrderStatus::AwaitingPayment
+                        && !doc.payment_reminded;
+                    if !due {
+                        return Ok((false, Changeset::default()));
+                    }
+                    doc.payment_reminded = true;
+                    let e = self.order_event(&doc.order, "payment.transfer_reminder")?;
+                    let w = self.order_write(&doc, version)?;
+                    Ok((
+                        true,
+                        Changeset {
+                            docs: vec![w],
+                            events: vec![e],
+                            ..Changeset::default()
+                        },
+                    ))
+                })
+                .await?;
+            sent += usize::from(reminded);
+        }
+        Ok(sent)
     }
 }

@@ -1,0 +1,269 @@
+//! Offline payment methods for the Tijara engine.
+//!
+//! - [`CashOnDelivery`] (contre-remboursement, الدفع عند الاستلام): the order is confirmed at
+//!   once; each seller's parcel carries its amount to collect; the engine records the payment
+//!   as collected when the carrier reports the delivery with the cash, remitted when the
+//!   carrier's remittance is recorded (`Tijara::record_cod_remittance`), and cancels the
+//!   collection when the parcel is refused.
+//! - [`BankTransfer`] (virement, تحويل بنكي): the shopper is shown the marketplace's RIB and a
+//!   unique reference; an admin confirms the receipt with `Tijara::confirm_bank_transfer`
+//!   (the amount must be the amount due); `Tijara::remind_pending_transfers` writes a reminder
+//!   event before the reservation lapses, and `Tijara::expire_reservations` cancels the order
+//!   after `EngineConfig::transfer_reservation_ttl` (5 days by default).
+//!
+//! Neither has server-to-server notifications nor an API: refunds are made by hand and
+//! recorded by an admin.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use async_trait::async_trait;
+use tijara::ports::payment::*;
+use tijara_core::payment::PaymentMethod;
+use tijara_core::{Lang, LocalizedText};
+
+fn offline_answer(_: NotificationVerdict) -> NotificationAnswer {
+    NotificationAnswer {
+        status: 404,
+        content_type: "text/plain; charset=utf-8".into(),
+        body: "this payment method has no notifications".into(),
+    }
+}
+
+/// Cash on delivery.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CashOnDelivery;
+
+#[async_trait]
+impl PaymentGateway for CashOnDelivery {
+    fn code(&self) -> &str {
+        "cod"
+    }
+    fn method(&self) -> PaymentMethod {
+        PaymentMethod::CashOnDelivery
+    }
+    fn capabilities(&self) -> PaymentCapabilities {
+        PaymentCapabilities {
+            partial_refund: true,
+            ..PaymentCapabilities::default()
+        }
+    }
+    async fn start(&self, request: &PaymentRequest) -> Result<PaymentStart, GatewayError> {
+        let amount = |l| request.amount.format(l);
+        Ok(PaymentStart::Instructions {
+            text: LocalizedText::new()
+                .with(
+                    Lang::Ar,
+                    format!("ادفع {} نقدا عند استلام طلبك.", amount(Lang::Ar)),
+                )
+                .with(
+                    Lang::Fr,
+                    format!("Vous payez {} en espèces à la livraison.", amount(Lang::Fr)),
+                )
+                .with(
+                    Lang::En,
+                    format!("You pay {} in cash on delivery.", amount(Lang::En)),
+                ),
+            reference: request.attempt_id.clone(),
+        })
+    }
+    async fn verify_notification(
+        &self,
+        _: &NotificationRequest,
+    ) -> Result<VerifiedNotification, GatewayError> {
+        Err(GatewayError::Unsupported("notifications"))
+    }
+    fn answer(&self, verdict: NotificationVerdict) -> NotificationAnswer {
+        offline_answer(verdict)
+    }
+    async fn capture(&self, _: &PaymentOperation) -> Result<OperationResult, GatewayError> {
+        Err(GatewayError::Unsupported("capture"))
+    }
+    async fn void(&self, _: &PaymentOperation) -> Result<OperationResult, GatewayError> {
+        Err(GatewayError::Unsupported("void"))
+    }
+    async fn refund(&self, _: &PaymentOperation) -> Result<OperationResult, GatewayError> {
+        Err(GatewayError::Unsupported("refund by API"))
+    }
+}
+
+/// The marketplace's bank account, shown to shoppers who pay by transfer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BankAccount {
+    /// The 24-digit Moroccan RIB (relevé d'identité bancaire).
+    pub rib: String,
+    /// The bank's name.
+    pub bank: String,
+    /// The account holder.
+    pub holder: String,
+    /// Days the shopper has to pay (shown; the engine's reservation time enforces it).
+    pub pay_within_days: u16,
+}
+
+/// Bank transfer.
+#[derive(Debug, Clone)]
+pub struct BankTransfer {
+    account: BankAccount,
+}
+
+impl BankTransfer {
+    /// Checks the account (a RIB is 24 digits; spaces are allowed) and builds the method.
+    pub fn new(mut account: BankAccount) -> Result<Self, GatewayError> {
+        account.rib.retain(|c| !c.is_whitespace());
+        if account.rib.len() != 24 || !account.rib.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(GatewayError::Config(format!(
+                "a RIB is 24 digits, got {:?}",
+                account.rib
+            )));
+        }
+        if account.holder.trim().is_empty() || account.bank.trim().is_empty() {
+            return Err(GatewayError::Config(
+                "the bank and the account holder are required".into(),
+            ));
+        }
+        Ok(BankTransfer { account })
+    }
+
+    /// The reference a shopper quotes for an attempt: short, upper case, unique per attempt.
+    pub fn reference(attempt_id: &str) -> String {
+        format!("TJR-{}", attempt_id.to_uppercase())
+    }
+}
+
+#[async_trait]
+impl PaymentGateway for BankTransfer {
+    fn code(&self) -> &str {
+        "transfer"
+    }
+    fn method(&self) -> PaymentMethod {
+        PaymentMethod::BankTransfer
+    }
+    fn capabilities(&self) -> PaymentCapabilities {
+        PaymentCapabilities {
+            partial_refund: true,
+            ..PaymentCapabilities::default()
+        }
+    }
+    async fn start(&self, request: &PaymentRequest) -> Result<PaymentStart, GatewayError> {
+        let a = &self.account;
+        let reference = Self::reference(&request.attempt_id);
+        let amount = |l| request.amount.format(l);
+        Ok(PaymentStart::Instructions {
+            text: LocalizedText::new()
+                .with(
+                    Lang::Ar,
+                    format!(
+                        "حوّل {} إلى الحساب {} ({}، {}) خلال {} أيام، مع ذكر المرجع {}.",
+                        amount(Lang::Ar), a.rib, a.holder, a.bank, a.pay_within_days, reference
+                    ),
+                )
+                .with(
+                    Lang::Fr,
+                    format!(
+                        "Virez {} sur le RIB {} ({}, {}) sous {} jours, en indiquant la référence {}.",
+                        amount(Lang::Fr), a.rib, a.holder, a.bank, a.pay_within_days, reference
+                    ),
+                )
+                .with(
+                    Lang::En,
+                    format!(
+                        "Transfer {} to RIB {} ({}, {}) within {} days, quoting reference {}.",
+                        amount(Lang::En), a.rib, a.holder, a.bank, a.pay_within_days, reference
+                    ),
+                ),
+            reference,
+        })
+    }
+    async fn verify_notification(
+        &self,
+        _: &NotificationRequest,
+    ) -> Result<VerifiedNotification, GatewayError> {
+        Err(GatewayError::Unsupported("notifications"))
+    }
+    fn answer(&self, verdict: NotificationVerdict) -> NotificationAnswer {
+        offline_answer(verdict)
+    }
+    async fn capture(&self, _: &PaymentOperation) -> Result<OperationResult, GatewayError> {
+        Err(GatewayError::Unsupported("capture"))
+    }
+    async fn void(&self, _: &PaymentOperation) -> Result<OperationResult, GatewayError> {
+        Err(GatewayError::Unsupported("void"))
+    }
+    async fn refund(&self, _: &PaymentOperation) -> Result<OperationResult, GatewayError> {
+        Err(GatewayError::Unsupported("refund by API"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tijara_core::{Money, OrderId};
+
+    fn request() -> PaymentRequest {
+        PaymentRequest {
+            order_id: OrderId::new("ord_1").expect("id"),
+            attempt_id: "ord_1-1".into(),
+            amount: Money::mad("1250.00").expect("m"),
+            email: "a@example.ma".into(),
+            name: "A".into(),
+            phone: "0600000000".into(),
+            lang: Lang::Fr,
+        }
+    }
+
+    #[tokio::test]
+    async fn transfer_instructions_name_the_rib_and_a_unique_reference() {
+        assert!(
+            BankTransfer::new(BankAccount {
+                rib: "123".into(),
+                bank: "B".into(),
+                holder: "H".into(),
+                pay_within_days: 5
+            })
+            .is_err()
+        );
+        let t = BankTransfer::new(BankAccount {
+            rib: "011 780 0000123456789012 34".into(),
+            bank: "Banque Exemple".into(),
+            holder: "Dakhla Market SARL".into(),
+            pay_within_days: 5,
+        })
+        .expect("valid");
+        let PaymentStart::Instructions { text, reference } =
+            t.start(&request()).await.expect("start")
+        else {
+            panic!("instructions expected");
+        };
+        assert_eq!(reference, "TJR-ORD_1-1");
+        let fr = text.exact(Lang::Fr).expect("fr");
+        assert!(
+            fr.contains("011780000012345678901234")
+                && fr.contains("1\u{a0}250,00\u{a0}MAD")
+                && fr.contains(&reference)
+        );
+        assert!(text.exact(Lang::Ar).is_some());
+        assert!(matches!(
+            t.capture(&PaymentOperation {
+                order_id: OrderId::new("o").expect("id"),
+                attempt_id: "o-1".into(),
+                amount: None
+            })
+            .await,
+            Err(GatewayError::Unsupported(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn cod_has_no_notifications() {
+        let c = CashOnDelivery;
+        assert!(matches!(
+            c.start(&request()).await,
+            Ok(PaymentStart::Instructions { .. })
+        ));
+        assert!(matches!(
+            c.verify_notification(&NotificationRequest::default()).await,
+            Err(GatewayError::Unsupported(_))
+        ));
+        assert_eq!(c.answer(NotificationVerdict::Approved).status, 404);
+    }
+}
