@@ -13,17 +13,46 @@
 //!
 //!   The factory is called once per check and may return `None` to skip (for a database that
 //!   is not configured on this machine: print why).
+//! - [`payment`]: the payment conformance suite: a gateway adapter is correct when it passes
+//!   every check; implement [`payment::PaymentHarness`] for it and run
+//!   `tijara_testkit::payment_conformance!(async { Arc::new(MyHarness::new()) as Arc<dyn PaymentHarness> });`.
+//! - [`cmi_sim`]: a CMI simulator (hosted card page, signed callbacks, XML API) on loopback.
 //! - [`stubs`]: a fixed clock, sequential ids, a stub gateway and carrier, a recording event
 //!   sink, for embedders' tests.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod cmi_sim;
+pub mod payment;
 pub mod storage;
 pub mod stubs;
 
 #[doc(hidden)]
 pub use tokio as __tokio;
+
+/// Expands into one `#[tokio::test]` per payment check, each calling `$factory` (an async
+/// expression of type `Arc<dyn PaymentHarness>`) for a fresh harness.
+#[macro_export]
+macro_rules! payment_conformance {
+    ($factory:expr) => {
+        $crate::payment_conformance!(@each $factory;
+            starting_never_pays,
+            valid_notification_is_applied_once,
+            forged_notifications_change_nothing,
+            wrong_amount_or_order_is_refused,
+            late_declines_never_unpay,
+            refunds_are_bounded_and_capabilities_honoured
+        );
+    };
+    (@each $factory:expr; $($check:ident),*) => {$(
+        #[$crate::__tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $check() {
+            let harness: ::std::sync::Arc<dyn $crate::payment::PaymentHarness> = $factory.await;
+            $crate::payment::$check(&*harness).await;
+        }
+    )*};
+}
 
 /// Expands into one `#[tokio::test]` per storage check, each calling `$factory` (an async
 /// expression of type `Option<Arc<dyn Storage>>`) for a fresh store.

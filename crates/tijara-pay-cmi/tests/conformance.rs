@@ -1,0 +1,107 @@
+//! The CMI adapter runs the payment conformance suite twice: a merchant account without the
+//! XML API (capture by `ACTION=POSTAUTH`, refunds by hand), and one with it, against the CMI
+//! simulator.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use tijara::ports::payment::{NotificationRequest, PaymentGateway};
+use tijara_core::Money;
+use tijara_pay_cmi::{CmiApi, CmiConfig, CmiGateway};
+use tijara_testkit::payment::PaymentHarness;
+
+const CLIENT: &str = "600000001";
+const KEY: &str = "TEST1234";
+
+struct CmiHarness {
+    gateway: Arc<CmiGateway>,
+    n: AtomicU32,
+    _sim: Option<tijara_testkit::cmi_sim::CmiSimulator>,
+}
+
+impl CmiHarness {
+    fn callback(&self, attempt: &str, amount: Money, code: &str) -> NotificationRequest {
+        let n = self.n.fetch_add(1, Ordering::Relaxed);
+        let fields: Vec<(String, String)> = [
+            ("clientid", CLIENT.to_owned()),
+            ("oid", attempt.to_owned()),
+            ("amount", format!("{:.2}", amount.amount())),
+            ("currency", "504".to_owned()),
+            ("ProcReturnCode", code.to_owned()),
+            (
+                "Response",
+                if code == "00" { "Approved" } else { "Declined" }.to_owned(),
+            ),
+            (
+                "TransId",
+                if code == "00" {
+                    format!("T{n}")
+                } else {
+                    String::new()
+                },
+            ),
+            ("EXTRA.TRXDATE", format!("28/11/2026 10:00:{n:02}")),
+            ("MaskedPan", "400000***0010".to_owned()),
+            ("hashAlgorithm", "ver3".to_owned()),
+            ("encoding", "UTF-8".to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        NotificationRequest {
+            fields: self.gateway.sign(fields),
+            ..NotificationRequest::default()
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl PaymentHarness for CmiHarness {
+    fn gateway(&self) -> Arc<dyn PaymentGateway> {
+        self.gateway.clone()
+    }
+    fn approval(&self, attempt: &str, amount: Money) -> Option<NotificationRequest> {
+        Some(self.callback(attempt, amount, "00"))
+    }
+    fn decline(&self, attempt: &str, amount: Money) -> Option<NotificationRequest> {
+        Some(self.callback(attempt, amount, "05"))
+    }
+    fn unsigned_fields(&self) -> Vec<String> {
+        vec!["encoding".into()]
+    }
+}
+
+async fn without_api() -> Arc<dyn PaymentHarness> {
+    let gateway =
+        CmiGateway::new(CmiConfig::test(CLIENT, KEY, "https://shop.example.ma")).expect("config");
+    Arc::new(CmiHarness {
+        gateway: Arc::new(gateway),
+        n: AtomicU32::new(0),
+        _sim: None,
+    })
+}
+
+async fn with_api() -> Arc<dyn PaymentHarness> {
+    let sim = tijara_testkit::cmi_sim::CmiSimulator::start(CLIENT, KEY)
+        .await
+        .expect("simulator");
+    let mut config = CmiConfig::test(CLIENT, KEY, "https://shop.example.ma");
+    config.gateway_url = sim.gateway_url();
+    config.auto_capture = false;
+    config.api = Some(CmiApi {
+        url: sim.api_url(),
+        user: "api".into(),
+        password: "api-password".to_owned().into(),
+    });
+    Arc::new(CmiHarness {
+        gateway: Arc::new(CmiGateway::new(config).expect("config")),
+        n: AtomicU32::new(0),
+        _sim: Some(sim),
+    })
+}
+
+tijara_testkit::payment_conformance!(without_api());
+
+mod api_account {
+    use super::*;
+    tijara_testkit::payment_conformance!(with_api());
+}

@@ -1,0 +1,6 @@
+//! The stub gateway passes the payment conformance suite (it is the reference harness).
+
+tijara_testkit::payment_conformance!(async {
+    std::sync::Arc::new(tijara_testkit::payment::StubHarness::card())
+        as std::sync::Arc<dyn tijara_testkit::payment::PaymentHarness>
+});
