@@ -49,13 +49,16 @@ pub struct ApiCall {
     pub total: Option<String>,
 }
 
+/// Form fields, in order.
+type Fields = Vec<(String, String)>;
+
 struct Sim {
     client_id: String,
     store_key: String,
     api_user: String,
     api_password: String,
     sessions: Mutex<HashMap<String, Vec<(String, String)>>>,
-    last_callback: Mutex<Option<(String, Vec<(String, String)>)>>,
+    last_callback: Mutex<Option<(String, Fields)>>,
     callbacks: Mutex<Vec<CallbackRecord>>,
     api_calls: Mutex<Vec<ApiCall>>,
     counter: AtomicU64,
