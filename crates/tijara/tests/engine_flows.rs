@@ -977,3 +977,49 @@ async fn stored_cart_checkout_with_coupon_and_usage_limit() {
         Err(TijaraError::NotConfigured { .. })
     ));
 }
+
+#[tokio::test]
+async fn transfer_reminder_then_expiry() {
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let order = e
+        .place_order(inline(vec![(c.bag.clone(), 1)], &[&c.a], "transfer"), None)
+        .await
+        .expect("placed")
+        .order;
+    assert_eq!(
+        e.remind_pending_transfers(Duration::days(1))
+            .await
+            .expect("remind"),
+        0,
+        "5 days left"
+    );
+    m.clock.advance(Duration::days(4) + Duration::hours(12));
+    assert_eq!(
+        e.remind_pending_transfers(Duration::days(1))
+            .await
+            .expect("remind"),
+        1
+    );
+    assert_eq!(
+        e.remind_pending_transfers(Duration::days(1))
+            .await
+            .expect("remind"),
+        0,
+        "once"
+    );
+    let events = e.storage().pending_events(1000).await.expect("events");
+    assert!(
+        events
+            .iter()
+            .any(|ev| ev.kind == "payment.transfer_reminder" && ev.aggregate == order.id.as_str())
+    );
+    m.clock.advance(Duration::days(1));
+    assert_eq!(e.expire_reservations(100).await.expect("expire"), 1);
+    assert_eq!(
+        e.order(&order.id).await.expect("order").order.status(),
+        OrderStatus::Cancelled
+    );
+    assert_eq!(e.stock_row(&c.bag).await.expect("stock").available(), 2);
+}

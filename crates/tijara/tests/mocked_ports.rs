@@ -225,3 +225,57 @@ async fn storage_failures_surface_as_temporary_errors() {
         Err(TijaraError::NoEventSink)
     ));
 }
+
+mockall::mock! {
+    pub Gateway {}
+    #[async_trait]
+    impl tijara::ports::payment::PaymentGateway for Gateway {
+        fn code(&self) -> &str;
+        fn method(&self) -> tijara_core::payment::PaymentMethod;
+        fn capabilities(&self) -> tijara::ports::payment::PaymentCapabilities;
+        async fn start(&self, request: &tijara::ports::payment::PaymentRequest) -> Result<tijara::ports::payment::PaymentStart, tijara::ports::payment::GatewayError>;
+        async fn verify_notification(&self, request: &tijara::ports::payment::NotificationRequest) -> Result<tijara::ports::payment::VerifiedNotification, tijara::ports::payment::GatewayError>;
+        fn answer(&self, verdict: tijara::ports::payment::NotificationVerdict) -> tijara::ports::payment::NotificationAnswer;
+        async fn capture(&self, operation: &tijara::ports::payment::PaymentOperation) -> Result<tijara::ports::payment::OperationResult, tijara::ports::payment::GatewayError>;
+        async fn void(&self, operation: &tijara::ports::payment::PaymentOperation) -> Result<tijara::ports::payment::OperationResult, tijara::ports::payment::GatewayError>;
+        async fn refund(&self, operation: &tijara::ports::payment::PaymentOperation) -> Result<tijara::ports::payment::OperationResult, tijara::ports::payment::GatewayError>;
+    }
+}
+
+#[tokio::test]
+async fn an_invalid_notification_is_answered_invalid_without_touching_orders() {
+    use tijara::ports::payment::*;
+    let mut g = MockGateway::new();
+    g.expect_code().return_const("mock".to_owned());
+    g.expect_verify_notification()
+        .times(1)
+        .returning(|_| Err(GatewayError::Invalid("bad hash".into())));
+    g.expect_answer()
+        .with(eq(NotificationVerdict::Invalid))
+        .times(1)
+        .returning(|_| NotificationAnswer::text("FAILURE"));
+    g.expect_capture().never();
+    let mut store = MockStore::new();
+    // Only the rejection event is written; no order is read.
+    store.expect_get().never();
+    store
+        .expect_commit()
+        .withf(|cs| {
+            cs.docs.is_empty()
+                && cs.events.len() == 1
+                && cs.events[0].kind == "payment.notification_rejected"
+        })
+        .times(1)
+        .returning(|_| Ok(CommitOutcome::Committed));
+    let e = Tijara::builder()
+        .storage(Arc::new(store))
+        .payment(Arc::new(g))
+        .carrier(Arc::new(StubCarrier::new("amana", "30", "10")))
+        .build()
+        .expect("engine");
+    let answer = e
+        .handle_notification("mock", &NotificationRequest::default())
+        .await
+        .expect("answered");
+    assert_eq!(answer.body, "FAILURE");
+}
