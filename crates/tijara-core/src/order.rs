@@ -424,6 +424,18 @@ impl Order {
         Ok(())
     }
 
+    /// The carrier's shipment was cancelled before pickup: the parcel is ready again, without
+    /// a shipment.
+    pub fn unship(&mut self, so: &SellerOrderId) -> Result<(), OrderError> {
+        let s = self.seller_order_mut(so)?;
+        if s.status != FulfillmentStatus::Shipped {
+            return s.err("unship");
+        }
+        s.status = FulfillmentStatus::Ready;
+        s.shipment = None;
+        Ok(())
+    }
+
     /// The parcel was delivered at `at`.
     pub fn mark_delivered(
         &mut self,

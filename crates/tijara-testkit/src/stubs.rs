@@ -358,8 +358,10 @@ impl Carrier for StubCarrier {
     }
     fn capabilities(&self) -> CarrierCapabilities {
         CarrierCapabilities {
-            label: true,
+            label: false,
+            cancel: true,
             cod: true,
+            webhooks: true,
             ..CarrierCapabilities::default()
         }
     }
@@ -400,6 +402,20 @@ impl Carrier for StubCarrier {
         s.insert(request.reference.clone(), created.clone());
         Ok(created)
     }
+    async fn cancel(&self, tracking_number: &str) -> Result<(), CarrierError> {
+        self.check()?;
+        let picked_up = self
+            .events
+            .lock()
+            .map(|e| e.get(tracking_number).is_some_and(|ev| !ev.is_empty()))
+            .unwrap_or(false);
+        if picked_up {
+            return Err(CarrierError::Permanent(
+                "the parcel is already on its way".into(),
+            ));
+        }
+        Ok(())
+    }
     async fn track(&self, tracking_number: &str) -> Result<Vec<TrackingEvent>, CarrierError> {
         self.check()?;
         Ok(self
@@ -407,6 +423,18 @@ impl Carrier for StubCarrier {
             .lock()
             .map(|e| e.get(tracking_number).cloned().unwrap_or_default())
             .unwrap_or_default())
+    }
+    async fn parse_webhook(&self, request: &WebhookRequest) -> Result<WebhookUpdate, CarrierError> {
+        let authentic = request
+            .headers
+            .iter()
+            .any(|(k, v)| k == "x-stub-token" && v == STUB_SECRET);
+        if !authentic {
+            return Err(CarrierError::Permanent("unauthenticated webhook".into()));
+        }
+        let parsed: Vec<(String, Vec<TrackingEvent>)> = serde_json::from_str(&request.body)
+            .map_err(|e| CarrierError::Permanent(format!("unreadable webhook: {e}")))?;
+        Ok(WebhookUpdate { shipments: parsed })
     }
 }
 

@@ -65,6 +65,12 @@ fn cod_order_is_confirmed_and_ships_at_once() {
         o.mark_delivered(&so("o1-a"), t0()),
         Err(OrderError::Transition(_))
     ));
+    o.unship(&so("o1-b"))
+        .expect("shipment cancelled before pickup");
+    assert!(o.seller_order(&so("o1-b")).expect("b").shipment().is_none());
+    assert!(o.unship(&so("o1-b")).is_err());
+    o.mark_shipped(&so("o1-b"), ShipmentId::new("s2").expect("id"))
+        .expect("shipped again");
     o.mark_returned(&so("o1-b")).expect("refused at the door");
     assert!(matches!(
         o.mark_returned(&so("o1-b")),

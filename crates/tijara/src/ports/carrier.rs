@@ -1,5 +1,17 @@
-//! The carrier port (started here; the carriers issue completes it with labels, cancellation
-//! and webhooks).
+//! The carrier port: quotes, shipments (with their labels), cancellation, tracking by polling
+//! or by webhook.
+//!
+//! # Contract
+//! - `quote` answers positive MAD prices with a service and an estimate, or nothing when the
+//!   carrier does not serve the destination.
+//! - `create_shipment` MUST be idempotent by `ShipmentRequest::reference` (the seller order id):
+//!   a retry after a timeout returns the same parcel, never a second one.
+//! - `track` and `parse_webhook` return events normalized to the core's statuses, keeping the
+//!   carrier's own code and text; a code the adapter does not know maps to
+//!   `TrackingStatus::Unknown`, never to a guess.
+//! - Operations outside the declared capabilities answer `CarrierError::Unsupported`.
+//! - Errors say whether retrying can help: timeouts, 5xx and rate limits are `Temporary`; a
+//!   refused address or parcel is `Permanent`.
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -75,8 +87,25 @@ pub struct ShipmentRequest {
 pub struct CreatedShipment {
     /// The carrier's tracking number.
     pub tracking_number: String,
-    /// Where the label can be fetched, if the carrier makes one.
+    /// Where the carrier's label can be fetched, if it makes one (else the marketplace prints
+    /// its own label page).
     pub label_url: Option<String>,
+}
+
+/// A webhook call as received over HTTP.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookRequest {
+    /// The raw body.
+    pub body: String,
+    /// Request headers (lower-case names).
+    pub headers: Vec<(String, String)>,
+}
+
+/// Events a webhook reported, per tracking number.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookUpdate {
+    /// (tracking number, its new events).
+    pub shipments: Vec<(String, Vec<TrackingEvent>)>,
 }
 
 /// Why a carrier call failed.
@@ -119,6 +148,12 @@ pub trait Carrier: Send + Sync {
         request: &ShipmentRequest,
     ) -> Result<CreatedShipment, CarrierError>;
 
+    /// Cancels a shipment not yet picked up (capability `cancel`).
+    async fn cancel(&self, tracking_number: &str) -> Result<(), CarrierError>;
+
     /// The carrier's events for a tracking number, normalized.
     async fn track(&self, tracking_number: &str) -> Result<Vec<TrackingEvent>, CarrierError>;
+
+    /// Reads (and authenticates) a webhook call (capability `webhooks`).
+    async fn parse_webhook(&self, request: &WebhookRequest) -> Result<WebhookUpdate, CarrierError>;
 }

@@ -473,3 +473,213 @@ impl Tijara {
         Ok(Page { items, next })
     }
 }
+
+/// One shipment in a carrier's cash-on-delivery remittance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemittanceItem {
+    /// The shipment's tracking number.
+    pub tracking_number: String,
+    /// The cash the carrier remits for it (what it collected, before its fee).
+    pub amount: Money,
+}
+
+/// How one shipment of a remittance reconciled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemittanceLine {
+    /// The tracking number.
+    pub tracking_number: String,
+    /// The order, if the shipment is known.
+    pub order_id: Option<OrderId>,
+    /// Cash the shipment was to collect.
+    pub expected: Option<Money>,
+    /// Cash remitted.
+    pub remitted: Money,
+    /// `None` when recorded; otherwise why not (unknown shipment, more than collected...).
+    pub problem: Option<String>,
+}
+
+impl Tijara {
+    /// Applies a carrier's webhook call (authenticated and read by the carrier adapter): each
+    /// shipment's events go through [`Tijara::record_tracking`]. Unknown tracking numbers are
+    /// skipped. Returns the shipments updated.
+    pub async fn handle_carrier_webhook(
+        &self,
+        carrier: &str,
+        request: &crate::ports::carrier::WebhookRequest,
+    ) -> Result<Vec<Shipment>, TijaraError> {
+        let update = self.carrier(carrier)?.parse_webhook(request).await?;
+        let mut out = Vec::new();
+        for (number, events) in update.shipments {
+            match self.record_tracking(carrier, &number, events).await {
+                Ok(s) => out.push(s),
+                Err(TijaraError::NotFound { .. }) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Cancels a shipment before the carrier picked it up: the carrier is told (when it can
+    /// cancel), and the parcel is ready to ship again.
+    pub async fn cancel_shipment(
+        &self,
+        order: &OrderId,
+        shipment: &ShipmentId,
+    ) -> Result<OrderDoc, TijaraError> {
+        let doc = self.order(order).await?;
+        let s = doc
+            .shipments
+            .iter()
+            .find(|s| &s.id == shipment)
+            .ok_or_else(|| TijaraError::NotFound {
+                kind: DocKind::Order,
+                id: shipment.to_string(),
+            })?
+            .clone();
+        if s.status() != TrackingStatus::LabelCreated {
+            return Err(TijaraError::Invalid(format!(
+                "shipment {shipment} is already {}",
+                s.status().as_str()
+            )));
+        }
+        let carrier = self.carrier(&s.carrier)?.clone();
+        if carrier.capabilities().cancel
+            && let Some(n) = &s.tracking_number
+        {
+            carrier.cancel(n).await?;
+        }
+        self.mutate("cancel_shipment", None, &(order, shipment), || async move {
+            let Loaded {
+                value: mut doc,
+                version,
+            } = self
+                .load::<OrderDoc>(DocKind::Order, order.as_str())
+                .await?;
+            let Some(i) = doc.shipments.iter().position(|x| &x.id == shipment) else {
+                return Ok((doc, Changeset::default()));
+            };
+            let removed = doc.shipments.remove(i);
+            doc.order.unship(&removed.seller_order_id)?;
+            let e = Self::shipment_event(&doc, &removed, "shipment.cancelled")?;
+            let w = self.order_write(&doc, version)?;
+            Ok((
+                doc,
+                Changeset {
+                    docs: vec![w],
+                    events: vec![e],
+                    ..Changeset::default()
+                },
+            ))
+        })
+        .await
+    }
+
+    /// Sets the carrier's tracking number of a shipment by hand (carriers without an API:
+    /// the seller or an admin types the number printed by Amana or CTM).
+    pub async fn set_tracking_number(
+        &self,
+        order: &OrderId,
+        shipment: &ShipmentId,
+        tracking_number: &str,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Shipment, TijaraError> {
+        let number = tracking_number.trim();
+        if number.is_empty()
+            || number.len() > 64
+            || !number
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Err(TijaraError::Invalid(
+                "a tracking number is 1 to 64 letters, digits or '-'".into(),
+            ));
+        }
+        self.mutate(
+            "set_tracking_number",
+            key,
+            &(order, shipment, number),
+            || async move {
+                let Loaded {
+                    value: mut doc,
+                    version,
+                } = self
+                    .load::<OrderDoc>(DocKind::Order, order.as_str())
+                    .await?;
+                let s = doc
+                    .shipments
+                    .iter_mut()
+                    .find(|x| &x.id == shipment)
+                    .ok_or_else(|| TijaraError::NotFound {
+                        kind: DocKind::Order,
+                        id: shipment.to_string(),
+                    })?;
+                s.tracking_number = Some(number.to_owned());
+                let s = s.clone();
+                let e = Self::shipment_event(&doc, &s, "shipment.updated")?;
+                let w = self.order_write(&doc, version)?;
+                Ok((
+                    s,
+                    Changeset {
+                        docs: vec![w],
+                        events: vec![e],
+                        ..Changeset::default()
+                    },
+                ))
+            },
+        )
+        .await
+    }
+
+    /// Records a carrier's cash-on-delivery remittance covering several shipments, each once
+    /// (by `reference` and tracking number), and reconciles it: what each shipment was to
+    /// collect against what is remitted.
+    pub async fn record_carrier_remittance(
+        &self,
+        carrier: &str,
+        reference: &str,
+        items: &[RemittanceItem],
+    ) -> Result<Vec<RemittanceLine>, TijaraError> {
+        let mut out = Vec::new();
+        for item in items {
+            let key = format!("tracking:{carrier}:{}", item.tracking_number);
+            let Some((id, doc)) = self.load_by_key::<OrderDoc>(DocKind::Order, &key).await? else {
+                out.push(RemittanceLine {
+                    tracking_number: item.tracking_number.clone(),
+                    order_id: None,
+                    expected: None,
+                    remitted: item.amount,
+                    problem: Some("unknown shipment".into()),
+                });
+                continue;
+            };
+            let shipment = doc
+                .value
+                .shipments
+                .iter()
+                .find(|s| s.tracking_number.as_deref() == Some(item.tracking_number.as_str()));
+            let expected = shipment.and_then(|s| s.cod_collected().or(s.cod_amount));
+            let order_id = OrderId::new(id).map_err(|e| TijaraError::Invalid(e.to_string()))?;
+            let line_ref = format!("{reference}:{}", item.tracking_number);
+            let problem = match self
+                .record_cod_remittance(&order_id, item.amount, &line_ref, None)
+                .await
+            {
+                Ok(_) if expected.is_some_and(|e| e != item.amount) => Some(format!(
+                    "remitted {} but the parcel was to collect {}",
+                    item.amount,
+                    expected.map(|e| e.to_string()).unwrap_or_default()
+                )),
+                Ok(_) => None,
+                Err(e) => Some(e.to_string()),
+            };
+            out.push(RemittanceLine {
+                tracking_number: item.tracking_number.clone(),
+                order_id: Some(order_id),
+                expected,
+                remitted: item.amount,
+                problem,
+            });
+        }
+        Ok(out)
+    }
+}

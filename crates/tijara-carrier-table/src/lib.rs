@@ -1,0 +1,561 @@
+//! Rate-card carriers for the Tijara engine: carriers without a public API (Amana, CTM
+//! Messagerie) priced from a TOML rate card — zones of cities, weight brackets with a price per
+//! zone, a price per extra kilo, size surcharges, a remote-area surcharge, a COD fee (percentage
+//! with a minimum), estimated days per zone, extra days from remote origins (Dakhla).
+//!
+//! Such carriers have no API: the marketplace prints the label, and the seller or an admin
+//! types the carrier's tracking number (`Tijara::set_tracking_number`) and its events
+//! (`Tijara::record_tracking`, with the carrier's codes mapped by the card's `status_codes`,
+//! see [`TableCarrier::event`]).
+//!
+//! Sample cards for Amana and CTM ship in `ratecards/` — samples, not official tariffs.
+//!
+//! ```
+//! let card = tijara_carrier_table::RateCard::from_toml(tijara_carrier_table::AMANA_SAMPLE).unwrap();
+//! assert!(card.sample);
+//! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use async_trait::async_trait;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use tijara::ports::carrier::*;
+use tijara_core::catalog::search_key;
+use tijara_core::fulfillment::{TrackingEvent, TrackingStatus};
+use tijara_core::{Currency, Money};
+
+/// The sample Amana rate card (not an official tariff).
+pub const AMANA_SAMPLE: &str = include_str!("../ratecards/amana.sample.toml");
+/// The sample CTM Messagerie rate card (not an official tariff).
+pub const CTM_SAMPLE: &str = include_str!("../ratecards/ctm.sample.toml");
+
+/// Why a rate card was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RateCardError {
+    /// The TOML does not parse or does not have the expected fields (the message names the
+    /// line, column and field).
+    #[error("rate card: {0}")]
+    Syntax(String),
+    /// A rule of the rate card is broken (the message names the field).
+    #[error("rate card: {field}: {problem}")]
+    Invalid {
+        /// The field, e.g. `brackets[2].up_to_grams`.
+        field: String,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+fn invalid(field: impl Into<String>, problem: impl Into<String>) -> RateCardError {
+    RateCardError::Invalid {
+        field: field.into(),
+        problem: problem.into(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CodRaw {
+    percent: String,
+    minimum: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ZoneRaw {
+    name: String,
+    cities: Vec<String>,
+    days: [u16; 2],
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BracketRaw {
+    up_to_grams: u32,
+    prices: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SizeRaw {
+    longest_side_over_mm: u32,
+    amount: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RemoteRaw {
+    cities: Vec<String>,
+    surcharge: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OriginRaw {
+    city: String,
+    extra_days: u16,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CardRaw {
+    carrier: String,
+    name: String,
+    #[serde(default)]
+    sample: bool,
+    service: String,
+    #[serde(default)]
+    international: bool,
+    cod: Option<CodRaw>,
+    zones: Vec<ZoneRaw>,
+    brackets: Vec<BracketRaw>,
+    #[serde(default)]
+    extra_kilo: BTreeMap<String, String>,
+    #[serde(default)]
+    size_surcharges: Vec<SizeRaw>,
+    remote: Option<RemoteRaw>,
+    #[serde(default)]
+    origins: Vec<OriginRaw>,
+    #[serde(default)]
+    status_codes: BTreeMap<String, String>,
+}
+
+/// A validated zone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Zone {
+    /// Name.
+    pub name: String,
+    /// Cities (as written in the card).
+    pub cities: Vec<String>,
+    /// Estimated days (min, max).
+    pub days: (u16, u16),
+}
+
+/// A validated rate card.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateCard {
+    /// Carrier code.
+    pub carrier: String,
+    /// Display name.
+    pub name: String,
+    /// True for sample cards (not official tariffs).
+    pub sample: bool,
+    /// Service code.
+    pub service: String,
+    /// Ships abroad.
+    pub international: bool,
+    /// COD fee: percentage of the amount collected, and minimum.
+    pub cod: Option<(Decimal, Money)>,
+    /// Zones.
+    pub zones: Vec<Zone>,
+    /// (up to grams, price per zone name).
+    pub brackets: Vec<(u32, BTreeMap<String, Money>)>,
+    /// Price per started kilo beyond the last bracket, per zone.
+    pub extra_kilo: BTreeMap<String, Money>,
+    /// (longest side over, surcharge), by increasing size.
+    pub size_surcharges: Vec<(u32, Money)>,
+    /// Remote cities (normalized) and their surcharge.
+    pub remote: Option<(Vec<String>, Money)>,
+    /// Extra days from an origin city (normalized).
+    pub origins: BTreeMap<String, u16>,
+    /// The carrier's status codes.
+    pub status_codes: BTreeMap<String, TrackingStatus>,
+    city_zone: BTreeMap<String, usize>,
+}
+
+fn money(field: &str, text: &str) -> Result<Money, RateCardError> {
+    let m = Money::mad(text).map_err(|e| invalid(field, e.to_string()))?;
+    if m.is_negative() {
+        return Err(invalid(field, "must not be negative"));
+    }
+    Ok(m)
+}
+
+fn status(field: &str, s: &str) -> Result<TrackingStatus, RateCardError> {
+    Ok(match s {
+        "label_created" => TrackingStatus::LabelCreated,
+        "picked_up" => TrackingStatus::PickedUp,
+        "in_transit" => TrackingStatus::InTransit,
+        "out_for_delivery" => TrackingStatus::OutForDelivery,
+        "delivered" => TrackingStatus::Delivered,
+        "delivery_failed" => TrackingStatus::DeliveryFailed,
+        "returned_to_sender" => TrackingStatus::ReturnedToSender,
+        other => return Err(invalid(field, format!("unknown status {other:?}"))),
+    })
+}
+
+impl RateCard {
+    /// Parses and validates a rate card.
+    pub fn from_toml(text: &str) -> Result<RateCard, RateCardError> {
+        let raw: CardRaw =
+            toml::from_str(text).map_err(|e| RateCardError::Syntax(e.to_string()))?;
+        if raw.carrier.trim().is_empty()
+            || !raw
+                .carrier
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            return Err(invalid(
+                "carrier",
+                "a code of lower-case letters, digits and '-'",
+            ));
+        }
+        if raw.zones.is_empty() {
+            return Err(invalid("zones", "at least one zone"));
+        }
+        let mut city_zone = BTreeMap::new();
+        let mut zones = Vec::new();
+        for (i, z) in raw.zones.iter().enumerate() {
+            if z.days[0] > z.days[1] {
+                return Err(invalid(format!("zones[{i}].days"), "min is after max"));
+            }
+            if zones.iter().any(|x: &Zone| x.name == z.name) {
+                return Err(invalid(
+                    format!("zones[{i}].name"),
+                    format!("zone {:?} appears twice", z.name),
+                ));
+            }
+            for c in &z.cities {
+                if city_zone.insert(search_key(c), i).is_some() {
+                    return Err(invalid(
+                        format!("zones[{i}].cities"),
+                        format!("city {c:?} is in two zones"),
+                    ));
+                }
+            }
+            zones.push(Zone {
+                name: z.name.clone(),
+                cities: z.cities.clone(),
+                days: (z.days[0], z.days[1]),
+            });
+        }
+        if raw.brackets.is_empty() {
+            return Err(invalid("brackets", "at least one weight bracket"));
+        }
+        let mut brackets = Vec::new();
+        let mut previous = 0u32;
+        for (i, b) in raw.brackets.iter().enumerate() {
+            if b.up_to_grams <= previous {
+                return Err(invalid(
+                    format!("brackets[{i}].up_to_grams"),
+                    format!(
+                        "{} g overlaps or precedes the previous bracket (up to {previous} g): brackets must increase",
+                        b.up_to_grams
+                    ),
+                ));
+            }
+            previous = b.up_to_grams;
+            let mut prices = BTreeMap::new();
+            for z in &zones {
+                let p = b.prices.get(&z.name).ok_or_else(|| {
+                    invalid(
+                        format!("brackets[{i}].prices"),
+                        format!("no price for zone {:?}", z.name),
+                    )
+                })?;
+                prices.insert(
+                    z.name.clone(),
+                    money(&format!("brackets[{i}].prices.{}", z.name), p)?,
+                );
+            }
+            if let Some(extra) = b
+                .prices
+                .keys()
+                .find(|k| !zones.iter().any(|z| &z.name == *k))
+            {
+                return Err(invalid(
+                    format!("brackets[{i}].prices.{extra}"),
+                    "no such zone",
+                ));
+            }
+            brackets.push((b.up_to_grams, prices));
+        }
+        let mut extra_kilo = BTreeMap::new();
+        for z in &zones {
+            let p = raw.extra_kilo.get(&z.name).ok_or_else(|| {
+                invalid(
+                    "extra_kilo",
+                    format!("no price per extra kilo for zone {:?}", z.name),
+                )
+            })?;
+            extra_kilo.insert(z.name.clone(), money(&format!("extra_kilo.{}", z.name), p)?);
+        }
+        let mut size_surcharges = Vec::new();
+        for (i, s) in raw.size_surcharges.iter().enumerate() {
+            size_surcharges.push((
+                s.longest_side_over_mm,
+                money(&format!("size_surcharges[{i}].amount"), &s.amount)?,
+            ));
+        }
+        size_surcharges.sort_by_key(|(mm, _)| *mm);
+        let remote = match &raw.remote {
+            None => None,
+            Some(r) => {
+                let mut cities = Vec::new();
+                for c in &r.cities {
+                    let k = search_key(c);
+                    if !city_zone.contains_key(&k) {
+                        return Err(invalid(
+                            "remote.cities",
+                            format!("unknown city {c:?}: add it to a zone"),
+                        ));
+                    }
+                    cities.push(k);
+                }
+                Some((cities, money("remote.surcharge", &r.surcharge)?))
+            }
+        };
+        let mut origins = BTreeMap::new();
+        for (i, o) in raw.origins.iter().enumerate() {
+            let k = search_key(&o.city);
+            if !city_zone.contains_key(&k) {
+                return Err(invalid(
+                    format!("origins[{i}].city"),
+                    format!("unknown city {:?}: add it to a zone", o.city),
+                ));
+            }
+            origins.insert(k, o.extra_days);
+        }
+        let cod = match &raw.cod {
+            None => None,
+            Some(c) => {
+                let pct: Decimal = c
+                    .percent
+                    .parse()
+                    .map_err(|_| invalid("cod.percent", "a decimal number"))?;
+                if pct < Decimal::ZERO || pct > Decimal::ONE_HUNDRED {
+                    return Err(invalid("cod.percent", "between 0 and 100"));
+                }
+                Some((pct, money("cod.minimum", &c.minimum)?))
+            }
+        };
+        let mut status_codes = BTreeMap::new();
+        for (code, s) in &raw.status_codes {
+            status_codes.insert(code.clone(), status(&format!("status_codes.{code}"), s)?);
+        }
+        Ok(RateCard {
+            carrier: raw.carrier,
+            name: raw.name,
+            sample: raw.sample,
+            service: raw.service,
+            international: raw.international,
+            cod,
+            zones,
+            brackets,
+            extra_kilo,
+            size_surcharges,
+            remote,
+            origins,
+            status_codes,
+            city_zone,
+        })
+    }
+
+    /// The zone serving a city (accents, case and Arabic vowels ignored).
+    pub fn zone_of(&self, city: &str) -> Option<&Zone> {
+        self.city_zone
+            .get(&search_key(city))
+            .map(|i| &self.zones[*i])
+    }
+
+    /// The price and estimate for parcels to `city`, or `None` when not served.
+    pub fn price(&self, request: &QuoteRequest) -> Result<Option<Quote>, CarrierError> {
+        let abroad = !request.destination.country.eq_ignore_ascii_case("MA");
+        if abroad && !self.international {
+            return Ok(None);
+        }
+        let Some(zone) = self.zone_of(&request.destination.city) else {
+            return Ok(None);
+        };
+        let grams: u32 = request
+            .parcels
+            .iter()
+            .map(|p| p.weight_grams)
+            .sum::<u32>()
+            .max(1);
+        let err = |e: tijara_core::MoneyError| CarrierError::Permanent(e.to_string());
+        let (last_up_to, last_prices) = self
+            .brackets
+            .last()
+            .ok_or_else(|| CarrierError::Permanent("empty rate card".into()))?;
+        let base = match self.brackets.iter().find(|(up_to, _)| grams <= *up_to) {
+            Some((_, prices)) => prices[&zone.name],
+            None => {
+                let kilos = (grams - last_up_to).div_ceil(1000);
+                let extra = self.extra_kilo[&zone.name].times(kilos).map_err(err)?;
+                last_prices[&zone.name].checked_add(extra).map_err(err)?
+            }
+        };
+        let mut price = base;
+        for p in &request.parcels {
+            if let Some(d) = p.dimensions {
+                let longest = d.length_mm.max(d.width_mm).max(d.height_mm);
+                if let Some((_, s)) = self
+                    .size_surcharges
+                    .iter()
+                    .rev()
+                    .find(|(mm, _)| longest > *mm)
+                {
+                    price = price.checked_add(*s).map_err(err)?;
+                }
+            }
+        }
+        if let Some((cities, s)) = &self.remote
+            && cities.contains(&search_key(&request.destination.city))
+        {
+            price = price.checked_add(*s).map_err(err)?;
+        }
+        let cod_fee = match (request.cod_amount, &self.cod) {
+            (Some(amount), Some((pct, minimum))) => {
+                let fee = amount
+                    .mul_rounded(*pct / Decimal::ONE_HUNDRED)
+                    .map_err(err)?;
+                let fee = if fee.amount() < minimum.amount() {
+                    *minimum
+                } else {
+                    fee
+                };
+                price = price.checked_add(fee).map_err(err)?;
+                Some(fee)
+            }
+            (Some(_), None) => return Ok(None),
+            (None, _) => None,
+        };
+        let extra_days = self
+            .origins
+            .get(&search_key(&request.origin_city))
+            .copied()
+            .unwrap_or(0);
+        Ok(Some(Quote {
+            carrier: self.carrier.clone(),
+            service: self.service.clone(),
+            price,
+            estimated_days: (zone.days.0 + extra_days, zone.days.1 + extra_days),
+            cod_fee,
+        }))
+    }
+}
+
+/// A carrier priced by a [`RateCard`].
+#[derive(Debug, Clone)]
+pub struct TableCarrier {
+    card: RateCard,
+}
+
+impl TableCarrier {
+    /// A carrier from a validated card.
+    pub fn new(card: RateCard) -> Self {
+        TableCarrier { card }
+    }
+
+    /// A carrier from TOML text.
+    pub fn from_toml(text: &str) -> Result<Self, RateCardError> {
+        Ok(Self::new(RateCard::from_toml(text)?))
+    }
+
+    /// A carrier from a TOML file.
+    pub fn from_file(path: &std::path::Path) -> Result<Self, RateCardError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| RateCardError::Syntax(format!("{}: {e}", path.display())))?;
+        Self::from_toml(&text)
+    }
+
+    /// The rate card.
+    pub fn card(&self) -> &RateCard {
+        &self.card
+    }
+
+    /// A tracking event typed by a seller or admin with the carrier's own code, normalized by
+    /// the card's `status_codes` (unknown codes: [`TrackingStatus::Unknown`], kept as typed).
+    pub fn event(
+        &self,
+        code: &str,
+        text: &str,
+        at: tijara_core::chrono::DateTime<tijara_core::chrono::Utc>,
+    ) -> TrackingEvent {
+        TrackingEvent {
+            at,
+            status: self
+                .card
+                .status_codes
+                .get(code.trim())
+                .copied()
+                .unwrap_or(TrackingStatus::Unknown),
+            carrier_code: code.trim().to_owned(),
+            carrier_text: text.to_owned(),
+            location: None,
+            cod_collected: None,
+        }
+    }
+}
+
+#[async_trait]
+impl Carrier for TableCarrier {
+    fn code(&self) -> &str {
+        &self.card.carrier
+    }
+    fn capabilities(&self) -> CarrierCapabilities {
+        CarrierCapabilities {
+            label: false,
+            cancel: true,
+            cod: self.card.cod.is_some(),
+            webhooks: false,
+            international: self.card.international,
+            pickup: false,
+        }
+    }
+    async fn quote(&self, request: &QuoteRequest) -> Result<Vec<Quote>, CarrierError> {
+        Ok(self.card.price(request)?.into_iter().collect())
+    }
+    async fn create_shipment(
+        &self,
+        request: &ShipmentRequest,
+    ) -> Result<CreatedShipment, CarrierError> {
+        if request.cod_amount.is_some() && self.card.cod.is_none() {
+            return Err(CarrierError::Permanent(format!(
+                "{} does not collect cash on delivery",
+                self.card.carrier
+            )));
+        }
+        if self.card.zone_of(&request.destination.city).is_none() {
+            return Err(CarrierError::Permanent(format!(
+                "{} does not serve {}",
+                self.card.carrier, request.destination.city
+            )));
+        }
+        // No API: the marketplace's own reference, derived from the seller order (so a retry
+        // gives the same one), until the seller types the carrier's number.
+        let reference: String = request
+            .reference
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_uppercase()
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        Ok(CreatedShipment {
+            tracking_number: format!("{}-{reference}", self.card.carrier.to_uppercase()),
+            label_url: None,
+        })
+    }
+    async fn cancel(&self, _tracking_number: &str) -> Result<(), CarrierError> {
+        Ok(())
+    }
+    async fn track(&self, _tracking_number: &str) -> Result<Vec<TrackingEvent>, CarrierError> {
+        // Events of a carrier without an API are entered by hand through the engine.
+        Ok(Vec::new())
+    }
+    async fn parse_webhook(&self, _: &WebhookRequest) -> Result<WebhookUpdate, CarrierError> {
+        Err(CarrierError::Unsupported("webhooks"))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,166 @@
+use super::*;
+use tijara_core::catalog::Dimensions;
+use tijara_core::fulfillment::Parcel;
+use tijara_core::order::Address;
+
+fn to(city: &str) -> Address {
+    Address {
+        name: "x".into(),
+        line1: "x".into(),
+        line2: None,
+        city: city.into(),
+        postal_code: None,
+        country: "MA".into(),
+        phone: "0600000000".into(),
+    }
+}
+
+fn req(from: &str, city: &str, grams: u32, cod: Option<&str>) -> QuoteRequest {
+    QuoteRequest {
+        origin_city: from.into(),
+        destination: to(city),
+        parcels: vec![Parcel {
+            weight_grams: grams,
+            dimensions: None,
+        }],
+        cod_amount: cod.map(|c| Money::mad(c).expect("m")),
+    }
+}
+
+fn mad(s: &str) -> Money {
+    Money::mad(s).expect("m")
+}
+
+#[test]
+fn samples_load_and_price() {
+    let amana = RateCard::from_toml(AMANA_SAMPLE).expect("amana");
+    let ctm = RateCard::from_toml(CTM_SAMPLE).expect("ctm");
+    assert!(amana.sample && ctm.sample);
+    let q = amana
+        .price(&req("Dakhla", "casablanca", 1500, None))
+        .expect("ok")
+        .expect("served");
+    assert_eq!(
+        (q.price, q.estimated_days),
+        (mad("52.00"), (6, 9)),
+        "Dakhla adds two days"
+    );
+    let q = amana
+        .price(&req("Agadir", "Laâyoune", 400, None))
+        .expect("ok")
+        .expect("served");
+    assert_eq!((q.price, q.estimated_days), (mad("30.00"), (3, 5)));
+    // 7.2 kg: last bracket (5 kg) + 3 started kilos.
+    let q = amana
+        .price(&req("Dakhla", "Rabat", 7200, None))
+        .expect("ok")
+        .expect("served");
+    assert_eq!(q.price, mad("102.00"));
+    // Remote area and size surcharges.
+    let mut r = req("Dakhla", "Bir Gandouz", 400, None);
+    r.parcels[0].dimensions = Some(Dimensions {
+        length_mm: 1200,
+        width_mm: 300,
+        height_mm: 300,
+    });
+    let q = amana.price(&r).expect("ok").expect("served");
+    assert_eq!(q.price, mad("85.00"), "30 + 35 (over 1 m) + 20 (remote)");
+    // COD: 1.5 % with a 10.00 minimum.
+    let q = amana
+        .price(&req("Dakhla", "Dakhla", 400, Some("300.00")))
+        .expect("ok")
+        .expect("served");
+    assert_eq!((q.cod_fee, q.price), (Some(mad("10.00")), mad("28.00")));
+    let q = amana
+        .price(&req("Dakhla", "Dakhla", 400, Some("2000.00")))
+        .expect("ok")
+        .expect("served");
+    assert_eq!(q.cod_fee, Some(mad("30.00")));
+    // Not served: unknown city, abroad.
+    assert_eq!(
+        amana
+            .price(&req("Dakhla", "Atlantis", 400, None))
+            .expect("ok"),
+        None
+    );
+    let mut abroad = req("Dakhla", "Las Palmas", 400, None);
+    abroad.destination.country = "ES".into();
+    assert_eq!(amana.price(&abroad).expect("ok"), None);
+}
+
+#[test]
+fn invalid_cards_say_what_is_wrong() {
+    let base = AMANA_SAMPLE;
+    let overlap = base.replace("up_to_grams = 2000", "up_to_grams = 400");
+    let e = RateCard::from_toml(&overlap).expect_err("overlap");
+    assert!(
+        e.to_string().contains("brackets[1].up_to_grams") && e.to_string().contains("overlaps"),
+        "{e}"
+    );
+    let missing = base.replace(
+        "prices = { local = \"24.00\", south = \"40.00\", national = \"52.00\" }",
+        "prices = { local = \"24.00\", south = \"40.00\" }",
+    );
+    let e = RateCard::from_toml(&missing).expect_err("missing price");
+    assert!(
+        e.to_string().contains("no price for zone \"national\""),
+        "{e}"
+    );
+    let unknown = base.replace(
+        "cities = [\"Aousserd\", \"Bir Gandouz\"]",
+        "cities = [\"Aousserd\", \"Nowhere\"]",
+    );
+    let e = RateCard::from_toml(&unknown).expect_err("unknown city");
+    assert!(e.to_string().contains("unknown city \"Nowhere\""), "{e}");
+    let twice = base.replace("cities = [\"Dakhla\"]", "cities = [\"Dakhla\", \"Agadir\"]");
+    assert!(
+        RateCard::from_toml(&twice)
+            .expect_err("twice")
+            .to_string()
+            .contains("in two zones")
+    );
+    let typo = base.replace("[cod]", "[cod]\nprecent = \"2\"");
+    let e = RateCard::from_toml(&typo).expect_err("unknown field");
+    assert!(
+        matches!(e, RateCardError::Syntax(ref m) if m.contains("precent")),
+        "{e}"
+    );
+    let bad_status = base.replace("LIV = \"delivered\"", "LIV = \"livre\"");
+    assert!(RateCard::from_toml(&bad_status).is_err());
+}
+
+#[tokio::test]
+async fn shipments_are_idempotent_and_events_normalized() {
+    let c = TableCarrier::from_toml(AMANA_SAMPLE).expect("card");
+    let r = ShipmentRequest {
+        reference: "ord_01-1".into(),
+        service: "standard".into(),
+        origin_city: "Dakhla".into(),
+        destination: to("Rabat"),
+        parcels: vec![],
+        cod_amount: Some(mad("100")),
+    };
+    let a = c.create_shipment(&r).await.expect("created");
+    assert_eq!(a, c.create_shipment(&r).await.expect("again"));
+    assert_eq!(a.tracking_number, "AMANA-ORD-01-1");
+    let mut far = r.clone();
+    far.destination = to("Atlantis");
+    assert!(matches!(
+        c.create_shipment(&far).await,
+        Err(CarrierError::Permanent(_))
+    ));
+    let at = tijara_core::chrono::DateTime::from_timestamp(1_764_000_000, 0).expect("t");
+    assert_eq!(
+        c.event("LIV", "Livré", at).status,
+        TrackingStatus::Delivered
+    );
+    let unknown = c.event("ZZZ", "Code inconnu", at);
+    assert_eq!(
+        (unknown.status, unknown.carrier_code.as_str()),
+        (TrackingStatus::Unknown, "ZZZ")
+    );
+    assert!(matches!(
+        c.parse_webhook(&WebhookRequest::default()).await,
+        Err(CarrierError::Unsupported(_))
+    ));
+}
