@@ -16,6 +16,8 @@
 //! - [`payment`]: the payment conformance suite: a gateway adapter is correct when it passes
 //!   every check; implement [`payment::PaymentHarness`] for it and run
 //!   `tijara_testkit::payment_conformance!(async { Arc::new(MyHarness::new()) as Arc<dyn PaymentHarness> });`.
+//! - [`carrier`]: the carrier conformance suite; implement [`carrier::CarrierHarness`] and run
+//!   `tijara_testkit::carrier_conformance!(async { Arc::new(MyHarness::new()) as Arc<dyn CarrierHarness> });`.
 //! - [`cmi_sim`]: a CMI simulator (hosted card page, signed callbacks, XML API) on loopback.
 //! - [`stubs`]: a fixed clock, sequential ids, a stub gateway and carrier, a recording event
 //!   sink, for embedders' tests.
@@ -23,6 +25,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod carrier;
 pub mod cmi_sim;
 pub mod payment;
 pub mod storage;
@@ -30,6 +33,28 @@ pub mod stubs;
 
 #[doc(hidden)]
 pub use tokio as __tokio;
+
+/// Expands into one `#[tokio::test]` per carrier check, each calling `$factory` (an async
+/// expression of type `Arc<dyn CarrierHarness>`) for a fresh harness.
+#[macro_export]
+macro_rules! carrier_conformance {
+    ($factory:expr) => {
+        $crate::carrier_conformance!(@each $factory;
+            quotes_are_positive_mad_with_estimates,
+            create_is_idempotent,
+            codes_are_normalized_and_unknown_ones_kept,
+            tracking_in_any_order_gives_one_status,
+            capabilities_are_honoured
+        );
+    };
+    (@each $factory:expr; $($check:ident),*) => {$(
+        #[$crate::__tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $check() {
+            let harness: ::std::sync::Arc<dyn $crate::carrier::CarrierHarness> = $factory.await;
+            $crate::carrier::$check(&*harness).await;
+        }
+    )*};
+}
 
 /// Expands into one `#[tokio::test]` per payment check, each calling `$factory` (an async
 /// expression of type `Arc<dyn PaymentHarness>`) for a fresh harness.
