@@ -28,6 +28,7 @@
 pub mod carrier;
 pub mod cmi_sim;
 pub mod payment;
+pub mod sendit_fake;
 pub mod storage;
 pub mod stubs;
 
