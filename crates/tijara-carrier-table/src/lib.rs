@@ -23,9 +23,9 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use tijara::ports::carrier::*;
+use tijara_core::Money;
 use tijara_core::catalog::search_key;
 use tijara_core::fulfillment::{TrackingEvent, TrackingStatus};
-use tijara_core::Money;
 
 /// The sample Amana rate card (not an official tariff).
 pub const AMANA_SAMPLE: &str = include_str!("../ratecards/amana.sample.toml");

@@ -25,6 +25,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod aramex_fake;
 pub mod carrier;
 pub mod cmi_sim;
 pub mod payment;

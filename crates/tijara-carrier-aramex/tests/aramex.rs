@@ -1,0 +1,203 @@
+//! Aramex against the local fake: the conformance suite, plus its error model, retries,
+//! labels and credentials that never show.
+
+use std::sync::Arc;
+use std::time::Duration;
+use tijara::ports::carrier::*;
+use tijara_carrier_aramex::{Aramex, AramexConfig};
+use tijara_core::Money;
+use tijara_core::chrono::{DateTime, Utc};
+use tijara_core::fulfillment::{Parcel, TrackingEvent};
+use tijara_core::order::Address;
+use tijara_testkit::aramex_fake::AramexFake;
+use tijara_testkit::carrier::CarrierHarness;
+
+fn config(fake: &AramexFake, timeout_ms: u64) -> AramexConfig {
+    AramexConfig {
+        base_url: fake.base_url.clone(),
+        user_name: "api@market.ma".into(),
+        password: "s3cret-pass".to_owned().into(),
+        account_number: "20016".into(),
+        account_pin: "331421".to_owned().into(),
+        account_entity: "CMN".into(),
+        account_country_code: "MA".into(),
+        source: 24,
+        shipper_name: "Dakhla Market".into(),
+        shipper_phone: "0528000000".into(),
+        shipper_email: "expedition@example.ma".into(),
+        timeout: Duration::from_millis(timeout_ms),
+    }
+}
+
+async fn fake() -> AramexFake {
+    AramexFake::start("api@market.ma", "s3cret-pass", "20016", "331421")
+        .await
+        .expect("fake")
+}
+
+fn las_palmas() -> Address {
+    Address {
+        name: "Ana García".into(),
+        line1: "Calle Mayor 1".into(),
+        line2: None,
+        city: "Las Palmas".into(),
+        postal_code: Some("35001".into()),
+        country: "ES".into(),
+        phone: "+34928000000".into(),
+    }
+}
+
+struct Harness {
+    fake: AramexFake,
+    carrier: Arc<Aramex>,
+}
+
+#[async_trait::async_trait]
+impl CarrierHarness for Harness {
+    fn carrier(&self) -> Arc<dyn Carrier> {
+        self.carrier.clone()
+    }
+    fn origin_city(&self) -> String {
+        "Dakhla".into()
+    }
+    fn destination(&self) -> Address {
+        Address {
+            name: "Youssef".into(),
+            line1: "N° 5, Rue des Artisans".into(),
+            line2: None,
+            city: "Casablanca".into(),
+            postal_code: None,
+            country: "MA".into(),
+            phone: "0612345678".into(),
+        }
+    }
+    fn codes(&self) -> (String, String) {
+        ("SH005".into(), "SH999".into())
+    }
+    async fn events_for(
+        &self,
+        tracking_number: &str,
+        raw: &[(String, DateTime<Utc>)],
+    ) -> Vec<TrackingEvent> {
+        self.fake.set_events(
+            tracking_number,
+            raw.iter()
+                .map(|(c, at)| (c.clone(), format!("update {c}"), at.timestamp_millis()))
+                .collect(),
+        );
+        self.carrier.track(tracking_number).await.expect("track")
+    }
+}
+
+tijara_testkit::carrier_conformance!(async {
+    let fake = fake().await;
+    let carrier = Arc::new(Aramex::new(config(&fake, 2000)).expect("config"));
+    Arc::new(Harness { fake, carrier }) as Arc<dyn CarrierHarness>
+});
+
+#[tokio::test]
+async fn international_cod_labels_errors_and_secrets() {
+    let fake = fake().await;
+    let aramex = Aramex::new(config(&fake, 300)).expect("config");
+    let request = QuoteRequest {
+        origin_city: "Dakhla".into(),
+        destination: las_palmas(),
+        parcels: vec![Parcel {
+            weight_grams: 2300,
+            dimensions: None,
+        }],
+        cod_amount: None,
+    };
+    let q = aramex.quote(&request).await.expect("quote");
+    assert_eq!(
+        (q[0].price, q[0].service.as_str()),
+        (Money::mad("410.00").expect("m"), "express-international")
+    );
+    let mut cod = request.clone();
+    cod.destination = Harness {
+        fake: fake.clone(),
+        carrier: Arc::new(Aramex::new(config(&fake, 300)).expect("c")),
+    }
+    .destination();
+    cod.cod_amount = Some(Money::mad("2000.00").expect("m"));
+    let q = aramex.quote(&cod).await.expect("quote");
+    assert_eq!(
+        q[0].cod_fee,
+        Some(Money::mad("40.00").expect("m")),
+        "2 % of 2000 with a 15.00 minimum"
+    );
+    let ship = ShipmentRequest {
+        reference: "ord_7-1".into(),
+        service: "express-international".into(),
+        origin_city: "Dakhla".into(),
+        destination: las_palmas(),
+        parcels: vec![Parcel {
+            weight_grams: 2300,
+            dimensions: None,
+        }],
+        cod_amount: None,
+    };
+    fake.fail_next(2);
+    let created = aramex
+        .create_shipment(&ship)
+        .await
+        .expect("created after two 503s");
+    assert!(
+        created
+            .label_url
+            .as_deref()
+            .is_some_and(|u| u.ends_with(".pdf")),
+        "a label"
+    );
+    assert_eq!(
+        aramex
+            .label_url(&created.tracking_number)
+            .await
+            .expect("label"),
+        created.label_url.clone().expect("url")
+    );
+    // A second adapter (another process) retrying the same reference gets the same AWB.
+    let other = Aramex::new(config(&fake, 300)).expect("config");
+    assert_eq!(
+        other
+            .create_shipment(&ship)
+            .await
+            .expect("again")
+            .tracking_number,
+        created.tracking_number
+    );
+    assert_eq!(fake.shipments_created(), 1);
+    // HasErrors with Notifications: permanent, with the message.
+    let mut bad = ship.clone();
+    bad.reference = "ord_7-2".into();
+    bad.destination.phone = "1".into();
+    let err = other.create_shipment(&bad).await.expect_err("refused");
+    assert!(
+        !err.is_temporary() && err.to_string().contains("phone"),
+        "{err}"
+    );
+    let mut wrong = config(&fake, 300);
+    wrong.password = "nope".to_owned().into();
+    let err = Aramex::new(wrong)
+        .expect("config")
+        .quote(&request)
+        .await
+        .expect_err("bad credentials");
+    assert!(
+        err.to_string().contains("Invalid username or password"),
+        "{err}"
+    );
+    fake.set_delay_ms(600);
+    assert!(
+        aramex
+            .track(&created.tracking_number)
+            .await
+            .expect_err("timeout")
+            .is_temporary()
+    );
+    let shown = format!("{:?}", config(&fake, 300));
+    assert!(
+        !shown.contains("s3cret-pass") && !shown.contains("331421"),
+        "credentials never show"
+    );
+}
