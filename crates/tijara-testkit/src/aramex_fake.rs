@@ -16,6 +16,9 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// A scripted tracking update: (code, description, epoch milliseconds).
+type Update = (String, String, i64);
+
 struct Fake {
     user: String,
     password: String,
@@ -23,7 +26,7 @@ struct Fake {
     pin: String,
     counter: AtomicU64,
     by_reference: Mutex<HashMap<String, String>>,
-    events: Mutex<HashMap<String, Vec<(String, String, i64)>>>,
+    events: Mutex<HashMap<String, Vec<Update>>>,
     fail_next: AtomicU32,
     delay_ms: AtomicU64,
     base: Mutex<String>,
