@@ -1023,3 +1023,116 @@ async fn transfer_reminder_then_expiry() {
     );
     assert_eq!(e.stock_row(&c.bag).await.expect("stock").available(), 2);
 }
+
+#[tokio::test]
+async fn tracking_pushed_by_webhook_and_shipment_cancelled_before_pickup() {
+    use tijara::ports::carrier::WebhookRequest;
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let order = e
+        .place_order(
+            inline(
+                vec![(c.cushion.clone(), 1), (c.bracelet.clone(), 1)],
+                &[&c.a, &c.b],
+                "cod",
+            ),
+            None,
+        )
+        .await
+        .expect("placed")
+        .order;
+    let (so_a, so_b) = (
+        order.seller_orders[0].id.clone(),
+        order.seller_orders[1].id.clone(),
+    );
+    for so in [&so_a, &so_b] {
+        e.mark_ready(&order.id, so, None).await.expect("ready");
+    }
+    let sh_a = e
+        .ship(
+            &order.id,
+            &so_a,
+            ShipRequest {
+                carrier: None,
+                service: None,
+                parcels: vec![],
+            },
+            None,
+        )
+        .await
+        .expect("ship");
+    let sh_b = e
+        .ship(
+            &order.id,
+            &so_b,
+            ShipRequest {
+                carrier: None,
+                service: None,
+                parcels: vec![],
+            },
+            None,
+        )
+        .await
+        .expect("ship");
+    // B's parcel is cancelled before pickup: ready to ship again.
+    let doc = e
+        .cancel_shipment(&order.id, &sh_b.id)
+        .await
+        .expect("cancelled");
+    assert_eq!(
+        doc.order.seller_order(&so_b).expect("b").status(),
+        FulfillmentStatus::Ready
+    );
+    let ev = |h: i64, status: TrackingStatus, code: &str| TrackingEvent {
+        at: t0() + Duration::hours(h),
+        status,
+        carrier_code: code.into(),
+        carrier_text: code.into(),
+        location: None,
+        cod_collected: None,
+    };
+    let number = sh_a.tracking_number.clone().expect("number");
+    let body = serde_json::to_string(&vec![
+        (
+            number.clone(),
+            vec![
+                ev(20, TrackingStatus::OutForDelivery, "OD"),
+                ev(2, TrackingStatus::PickedUp, "PU"),
+            ],
+        ),
+        (
+            "UNKNOWN-NUMBER".to_owned(),
+            vec![ev(3, TrackingStatus::InTransit, "IT")],
+        ),
+    ])
+    .expect("json");
+    let forged = WebhookRequest {
+        body: body.clone(),
+        headers: vec![],
+    };
+    assert!(
+        matches!(
+            e.handle_carrier_webhook("amana", &forged).await,
+            Err(TijaraError::Carrier(_))
+        ),
+        "unauthenticated"
+    );
+    let genuine = WebhookRequest {
+        body,
+        headers: vec![(
+            "x-stub-token".into(),
+            tijara_testkit::stubs::STUB_SECRET.into(),
+        )],
+    };
+    let updated = e
+        .handle_carrier_webhook("amana", &genuine)
+        .await
+        .expect("webhook");
+    assert_eq!(updated.len(), 1, "unknown tracking numbers are skipped");
+    assert_eq!(updated[0].status(), TrackingStatus::OutForDelivery);
+    assert!(
+        e.cancel_shipment(&order.id, &sh_a.id).await.is_err(),
+        "already on its way"
+    );
+}

@@ -683,3 +683,69 @@ impl Tijara {
         Ok(out)
     }
 }
+
+/// Everything a shipping label shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LabelData {
+    /// The order.
+    pub order_id: OrderId,
+    /// The seller order.
+    pub seller_order_id: SellerOrderId,
+    /// The sender: the seller's name.
+    pub sender_name: String,
+    /// The sender's city.
+    pub sender_city: String,
+    /// The recipient.
+    pub recipient: tijara_core::order::Address,
+    /// Carrier code.
+    pub carrier: String,
+    /// Service code.
+    pub service: String,
+    /// The tracking number (printed with a barcode).
+    pub tracking_number: Option<String>,
+    /// The carrier's own label, when it makes one.
+    pub parcels: Vec<Parcel>,
+    /// Cash to collect on delivery.
+    pub cod_amount: Option<Money>,
+    /// Lines (SKU × quantity), for the packing slip.
+    pub contents: Vec<(String, u32)>,
+}
+
+impl Tijara {
+    /// What the label of a shipment shows: sender, recipient, tracking number, parcels, cash to
+    /// collect, contents.
+    pub async fn label(
+        &self,
+        order: &OrderId,
+        shipment: &ShipmentId,
+    ) -> Result<LabelData, TijaraError> {
+        let doc = self.order(order).await?;
+        let s = doc
+            .shipments
+            .iter()
+            .find(|s| &s.id == shipment)
+            .ok_or_else(|| TijaraError::NotFound {
+                kind: DocKind::Order,
+                id: shipment.to_string(),
+            })?;
+        let so = doc.order.seller_order(&s.seller_order_id)?;
+        let seller = self.seller(&so.seller_id).await?;
+        Ok(LabelData {
+            order_id: order.clone(),
+            seller_order_id: so.id.clone(),
+            sender_name: seller.name,
+            sender_city: seller.home_city,
+            recipient: doc.order.shipping_address.clone(),
+            carrier: s.carrier.clone(),
+            service: s.service.clone(),
+            tracking_number: s.tracking_number.clone(),
+            parcels: s.parcels.clone(),
+            cod_amount: s.cod_amount,
+            contents: so
+                .lines
+                .iter()
+                .map(|l| (l.sku.to_string(), l.quantity))
+                .collect(),
+        })
+    }
+}
