@@ -255,6 +255,18 @@ async fn a_two_seller_cod_order_with_two_carriers() {
             .and_then(|s| s.cod_amount)
     );
     assert!(label.tracking_number.is_some() && !label.parcels.is_empty());
+    let html = tijara::label::label_html(&label);
+    let cod_text = label.cod_amount.expect("cod").format(Lang::Fr);
+    for shown in [
+        "GIE Sahara",
+        "Youssef El Idrissi",
+        "Casablanca",
+        "<svg",
+        label.tracking_number.as_deref().expect("n"),
+        cod_text.as_str(),
+    ] {
+        assert!(html.contains(shown), "the printable label shows {shown}");
+    }
 
     // Amana: the seller types Amana's number, then its events, out of order and twice.
     let number = "LD123456789MA";

@@ -5,6 +5,7 @@
 pub mod docs;
 mod engine;
 mod error;
+pub mod label;
 pub mod ports;
 pub mod usecases;
 
