@@ -86,15 +86,8 @@ impl Tijara {
                 .await?;
             doc.order.mark_ready(seller_order)?;
             let event = self.order_event(&doc.order, "seller_order.ready")?;
-            let w = self.order_write(&doc, version)?;
-            Ok((
-                doc,
-                Changeset {
-                    docs: vec![w],
-                    events: vec![event],
-                    ..Changeset::default()
-                },
-            ))
+            let changes = self.order_change(&doc, version, vec![event])?;
+            Ok((doc, changes))
         })
         .await
     }
@@ -194,15 +187,7 @@ impl Tijara {
                 shipment.tracking_number = Some(created.tracking_number.clone());
                 doc.shipments.push(shipment.clone());
                 let event = Self::shipment_event(&doc, &shipment, "shipment.created")?;
-                let w = self.order_write(&doc, version)?;
-                Ok((
-                    shipment,
-                    Changeset {
-                        docs: vec![w],
-                        events: vec![event],
-                        ..Changeset::default()
-                    },
-                ))
+                Ok((shipment, self.order_change(&doc, version, vec![event])?))
             },
         )
         .await
@@ -561,15 +546,8 @@ impl Tijara {
             let removed = doc.shipments.remove(i);
             doc.order.unship(&removed.seller_order_id)?;
             let e = Self::shipment_event(&doc, &removed, "shipment.cancelled")?;
-            let w = self.order_write(&doc, version)?;
-            Ok((
-                doc,
-                Changeset {
-                    docs: vec![w],
-                    events: vec![e],
-                    ..Changeset::default()
-                },
-            ))
+            let changes = self.order_change(&doc, version, vec![e])?;
+            Ok((doc, changes))
         })
         .await
     }
@@ -616,15 +594,7 @@ impl Tijara {
                 s.tracking_number = Some(number.to_owned());
                 let s = s.clone();
                 let e = Self::shipment_event(&doc, &s, "shipment.updated")?;
-                let w = self.order_write(&doc, version)?;
-                Ok((
-                    s,
-                    Changeset {
-                        docs: vec![w],
-                        events: vec![e],
-                        ..Changeset::default()
-                    },
-                ))
+                Ok((s, self.order_change(&doc, version, vec![e])?))
             },
         )
         .await

@@ -91,6 +91,20 @@ pub struct PaymentResult {
 }
 
 impl Tijara {
+    /// A changeset that saves an order document (at `version`) with its events.
+    pub(crate) fn order_change(
+        &self,
+        doc: &OrderDoc,
+        version: u64,
+        events: Vec<NewEvent>,
+    ) -> Result<Changeset, TijaraError> {
+        Ok(Changeset {
+            docs: vec![self.order_write(doc, version)?],
+            events,
+            ..Changeset::default()
+        })
+    }
+
     pub(crate) fn order_write(
         &self,
         doc: &OrderDoc,
@@ -577,15 +591,7 @@ impl Tijara {
                     }
                     doc.payment_reminded = true;
                     let e = self.order_event(&doc.order, "payment.transfer_reminder")?;
-                    let w = self.order_write(&doc, version)?;
-                    Ok((
-                        true,
-                        Changeset {
-                            docs: vec![w],
-                            events: vec![e],
-                            ..Changeset::default()
-                        },
-                    ))
+                    Ok((true, self.order_change(&doc, version, vec![e])?))
                 })
                 .await?;
             sent += usize::from(reminded);

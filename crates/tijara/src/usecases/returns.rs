@@ -69,15 +69,7 @@ impl Tijara {
                 )?;
                 doc.returns.push(r.clone());
                 let e = self.order_event(&doc.order, "return.requested")?;
-                let w = self.order_write(&doc, version)?;
-                Ok((
-                    r,
-                    Changeset {
-                        docs: vec![w],
-                        events: vec![e],
-                        ..Changeset::default()
-                    },
-                ))
+                Ok((r, self.order_change(&doc, version, vec![e])?))
             },
         )
         .await
