@@ -280,6 +280,42 @@ async fn carts_merge_and_price() {
         .await,
         Err(TijaraError::Cart(_))
     ));
+    // Within the cart limits but above the 5 in stock: the early, friendly refusal.
+    let over = e
+        .change_cart(
+            &id,
+            CartChange::SetQuantity {
+                variant: c.cushion.clone(),
+                quantity: 6,
+            },
+            None,
+        )
+        .await;
+    assert!(
+        matches!(
+            over,
+            Err(TijaraError::OutOfStock {
+                requested: 6,
+                available: 5,
+                ..
+            })
+        ),
+        "{over:?}"
+    );
+    let over = e
+        .change_cart(
+            &id,
+            CartChange::Add {
+                variant: c.cushion.clone(),
+                quantity: 3,
+            },
+            None,
+        )
+        .await;
+    assert!(
+        matches!(over, Err(TijaraError::OutOfStock { requested: 6, .. })),
+        "{over:?}"
+    );
     let customer = CustomerId::new("cus_1").expect("id");
     let mine = e
         .create_cart(Some(customer.clone()), None)

@@ -153,11 +153,22 @@ impl Tijara {
             let cart = &mut doc.value.cart;
             match &change {
                 CartChange::Add { variant, quantity } => {
-                    let (catalog, _) = self.snapshot_for(std::slice::from_ref(variant)).await?;
+                    let (catalog, stock) = self.snapshot_for(std::slice::from_ref(variant)).await?;
                     cart.add(&catalog, variant, *quantity, &limits)?;
+                    check_available(stock.get(variant), variant, cart.quantity_of(variant))?;
                 }
                 CartChange::SetQuantity { variant, quantity } => {
-                    cart.set_quantity(variant, *quantity, &limits)?
+                    let before = cart.quantity_of(variant);
+                    cart.set_quantity(variant, *quantity, &limits)?;
+                    if *quantity > before {
+                        let stock = self
+                            .inner
+                            .storage
+                            .stock_levels(std::slice::from_ref(variant));
+                        let rows = stock.await?;
+                        let row = rows.iter().find(|r| &r.variant == variant);
+                        check_available(row, variant, *quantity)?;
+                    }
                 }
                 CartChange::Remove { variant } => cart.remove(variant)?,
                 CartChange::AddCoupon { code } => cart.add_coupon(code, &limits)?,
@@ -390,5 +401,23 @@ impl Tijara {
             ))
         })
         .await
+    }
+}
+
+/// A cart may not ask for more units of a counted variant than can be reserved now (checkout
+/// checks again, atomically: this is the early, friendly refusal). Lowering a quantity is always
+/// allowed, even below a stock that fell meanwhile.
+fn check_available(
+    row: Option<&crate::ports::storage::StockRow>,
+    variant: &VariantId,
+    wanted: u32,
+) -> Result<(), TijaraError> {
+    match row {
+        Some(r) if r.tracked && wanted > r.available() => Err(TijaraError::OutOfStock {
+            variant: variant.clone(),
+            requested: wanted,
+            available: r.available(),
+        }),
+        _ => Ok(()),
     }
 }

@@ -1,0 +1,296 @@
+//! The JSON API (`/api/v1`): catalog, carts, shipping quotes, checkout and orders. Errors are
+//! `{"code": "...", "message": "..."}` with a stable code; `Idempotency-Key` is honoured on
+//! mutating calls.
+
+use crate::App;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+use tijara::usecases::cart::CartChange;
+use tijara::usecases::catalog::ProductFilter;
+use tijara::usecases::checkout::{CheckoutCart, PlaceOrderRequest, ShippingSelection};
+use tijara::{IdempotencyKey, TijaraError};
+use tijara_core::order::Address;
+use tijara_core::{CartId, CategoryId, Lang, Money, OrderId, SellerId, VariantId};
+
+/// An API error.
+#[derive(Debug)]
+pub struct ApiError(pub StatusCode, pub &'static str, pub String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(json!({"code": self.1, "message": self.2}))).into_response()
+    }
+}
+
+impl From<TijaraError> for ApiError {
+    fn from(e: TijaraError) -> Self {
+        let (status, code) = match &e {
+            TijaraError::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
+            TijaraError::OutOfStock { .. } => (StatusCode::CONFLICT, "out_of_stock"),
+            TijaraError::IdempotencyMismatch { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused")
+            }
+            TijaraError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
+            TijaraError::CheckoutIncomplete(_) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "checkout_incomplete")
+            }
+            TijaraError::Cart(_) => (StatusCode::UNPROCESSABLE_ENTITY, "cart_rule"),
+            TijaraError::Invalid(_) | TijaraError::Validation(_) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
+            }
+            TijaraError::NotConfigured { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "not_configured")
+            }
+            e if e.is_temporary() => (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"),
+            _ => (StatusCode::UNPROCESSABLE_ENTITY, "refused"),
+        };
+        ApiError(status, code, e.to_string())
+    }
+}
+
+type ApiResult = Result<Response, ApiError>;
+
+fn key(headers: &HeaderMap) -> Result<Option<IdempotencyKey>, ApiError> {
+    match headers.get("idempotency-key").and_then(|v| v.to_str().ok()) {
+        None => Ok(None),
+        Some(k) => IdempotencyKey::new(k).map(Some).map_err(ApiError::from),
+    }
+}
+
+fn bad(message: impl Into<String>) -> ApiError {
+    ApiError(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message.into())
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    category: Option<String>,
+    seller: Option<String>,
+    q: Option<String>,
+    min_price: Option<String>,
+    max_price: Option<String>,
+    #[serde(default)]
+    in_stock: bool,
+    after: Option<String>,
+    limit: Option<u32>,
+}
+
+async fn products(State(app): State<App>, Query(q): Query<ListQuery>) -> ApiResult {
+    let money = |s: &Option<String>| {
+        s.as_deref()
+            .map(Money::mad)
+            .transpose()
+            .map_err(|e| bad(e.to_string()))
+    };
+    let filter = ProductFilter {
+        category: q
+            .category
+            .map(CategoryId::new)
+            .transpose()
+            .map_err(|e| bad(e.to_string()))?,
+        seller: q
+            .seller
+            .map(SellerId::new)
+            .transpose()
+            .map_err(|e| bad(e.to_string()))?,
+        min_price: money(&q.min_price)?,
+        max_price: money(&q.max_price)?,
+        in_stock: q.in_stock,
+        text: q.q,
+        include_inactive: false,
+    };
+    let page = app
+        .engine
+        .list_products(&filter, q.after.as_deref(), q.limit.unwrap_or(20))
+        .await?;
+    Ok(Json(page).into_response())
+}
+
+async fn product(State(app): State<App>, Path(slug): Path<String>) -> ApiResult {
+    Ok(Json(app.engine.product_by_slug(&slug).await?).into_response())
+}
+
+async fn create_cart(State(app): State<App>, headers: HeaderMap) -> ApiResult {
+    let k = key(&headers)?;
+    let cart = app.engine.create_cart(None, k.as_ref()).await?;
+    Ok((StatusCode::CREATED, Json(cart)).into_response())
+}
+
+fn cart_id(id: String) -> Result<CartId, ApiError> {
+    CartId::new(id).map_err(|e| bad(e.to_string()))
+}
+
+async fn cart(State(app): State<App>, Path(id): Path<String>) -> ApiResult {
+    let id = cart_id(id)?;
+    let doc = app.engine.cart(&id).await?;
+    let priced = app.engine.price(&id).await?;
+    Ok(Json(json!({"cart": doc, "priced": priced})).into_response())
+}
+
+#[derive(Deserialize)]
+struct AddItem {
+    variant_id: String,
+    quantity: u32,
+}
+
+async fn add_item(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Json(b): Json<AddItem>,
+) -> ApiResult {
+    let k = key(&headers)?;
+    let variant = VariantId::new(b.variant_id).map_err(|e| bad(e.to_string()))?;
+    let doc = app
+        .engine
+        .change_cart(
+            &cart_id(id)?,
+            CartChange::Add {
+                variant,
+                quantity: b.quantity,
+            },
+            k.as_ref(),
+        )
+        .await?;
+    Ok(Json(doc).into_response())
+}
+
+async fn remove_item(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path((id, variant)): Path<(String, String)>,
+) -> ApiResult {
+    let k = key(&headers)?;
+    let variant = VariantId::new(variant).map_err(|e| bad(e.to_string()))?;
+    let doc = app
+        .engine
+        .change_cart(&cart_id(id)?, CartChange::Remove { variant }, k.as_ref())
+        .await?;
+    Ok(Json(doc).into_response())
+}
+
+async fn quotes(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Json(address): Json<Address>,
+) -> ApiResult {
+    Ok(Json(app.engine.shipping_quotes(&cart_id(id)?, &address).await?).into_response())
+}
+
+#[derive(Deserialize)]
+struct Choose {
+    address: Address,
+    seller_id: String,
+    carrier: String,
+    service: String,
+}
+
+async fn choose(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Json(b): Json<Choose>,
+) -> ApiResult {
+    let k = key(&headers)?;
+    let seller = SellerId::new(b.seller_id).map_err(|e| bad(e.to_string()))?;
+    let doc = app
+        .engine
+        .choose_shipping(
+            &cart_id(id)?,
+            b.address,
+            &seller,
+            ShippingSelection {
+                carrier: b.carrier,
+                service: b.service,
+            },
+            k.as_ref(),
+        )
+        .await?;
+    Ok(Json(doc).into_response())
+}
+
+#[derive(Deserialize)]
+struct Checkout {
+    cart_id: String,
+    email: String,
+    address: Address,
+    payment: String,
+    #[serde(default)]
+    lang: Option<String>,
+}
+
+async fn checkout(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Json(b): Json<Checkout>,
+) -> ApiResult {
+    let k = key(&headers)?;
+    let lang = b
+        .lang
+        .as_deref()
+        .and_then(|l| Lang::from_code(l).ok())
+        .unwrap_or(Lang::Fr);
+    let placed = app
+        .engine
+        .place_order(
+            PlaceOrderRequest {
+                cart: CheckoutCart::Stored {
+                    cart: cart_id(b.cart_id)?,
+                },
+                email: b.email,
+                address: b.address,
+                gateway: b.payment,
+                lang,
+            },
+            k.as_ref(),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(placed)).into_response())
+}
+
+#[derive(Deserialize)]
+struct OrderQuery {
+    email: String,
+}
+
+async fn order(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Query(q): Query<OrderQuery>,
+) -> ApiResult {
+    let id = OrderId::new(id).map_err(|e| bad(e.to_string()))?;
+    let doc = app.engine.order(&id).await?;
+    // A guest proves the order is theirs with its e-mail; a wrong one looks like no order.
+    if !doc.order.email.eq_ignore_ascii_case(q.email.trim()) {
+        return Err(ApiError(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("order {id} not found"),
+        ));
+    }
+    Ok(Json(json!({
+        "order": doc.order,
+        "shipments": doc.shipments,
+        "returns": doc.returns,
+    }))
+    .into_response())
+}
+
+/// The API's routes.
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/api/v1/products", get(products))
+        .route("/api/v1/products/{slug}", get(product))
+        .route("/api/v1/carts", post(create_cart))
+        .route("/api/v1/carts/{id}", get(cart))
+        .route("/api/v1/carts/{id}/items", post(add_item))
+        .route("/api/v1/carts/{id}/items/{variant}", delete(remove_item))
+        .route("/api/v1/carts/{id}/shipping-quotes", post(quotes))
+        .route("/api/v1/carts/{id}/shipping", post(choose))
+        .route("/api/v1/orders", post(checkout))
+        .route("/api/v1/orders/{id}", get(order))
+}

@@ -1,0 +1,113 @@
+//! The example storefront of the Dakhla handicraft marketplace, on the Tijara engine: a web
+//! shop (Arabic, French, English; right to left in Arabic; no JavaScript needed) and the JSON
+//! API of the headless part, on embedded SQLite by default.
+//!
+//! Card payments go to CMI; without CMI credentials the storefront runs in demo mode with the
+//! CMI simulator from `tijara-testkit` on loopback. Cash on delivery, bank transfer and the
+//! sample Amana and CTM rate cards work as in production.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod api;
+pub mod seed;
+pub mod web;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use tijara::Tijara;
+use tijara_carrier_table::{AMANA_SAMPLE, CTM_SAMPLE, TableCarrier};
+use tijara_pay_cmi::{CmiConfig, CmiGateway};
+use tijara_pay_offline::{BankAccount, BankTransfer, CashOnDelivery};
+
+/// CMI credentials for production.
+#[derive(Debug, Clone)]
+pub struct CmiSettings {
+    /// `clientid`.
+    pub client_id: String,
+    /// Store key (secret).
+    pub store_key: String,
+    /// Hosted page URL.
+    pub gateway_url: String,
+}
+
+/// How the storefront starts.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Address to listen on.
+    pub bind: String,
+    /// Folder of the SQLite database.
+    pub data_dir: PathBuf,
+    /// Database URL (default: SQLite in `data_dir`).
+    pub database_url: Option<String>,
+    /// The URL shoppers and CMI reach the storefront at (default: `http://{bind}`).
+    pub public_url: Option<String>,
+    /// CMI credentials; `None` runs the CMI simulator (demo mode).
+    pub cmi: Option<CmiSettings>,
+}
+
+/// The running application's state.
+#[derive(Clone)]
+pub struct App {
+    /// The engine.
+    pub engine: Tijara,
+    /// Where the storefront is reached.
+    pub public_url: String,
+    /// The CMI simulator in demo mode.
+    pub simulator: Option<tijara_testkit::cmi_sim::CmiSimulator>,
+}
+
+/// Builds the engine and its adapters from the settings (and starts the CMI simulator in demo
+/// mode).
+pub async fn build(settings: &Settings) -> Result<App, Box<dyn std::error::Error + Send + Sync>> {
+    let url = match &settings.database_url {
+        Some(u) => u.clone(),
+        None => {
+            std::fs::create_dir_all(&settings.data_dir)?;
+            format!("sqlite://{}", settings.data_dir.join("tijara.db").display())
+        }
+    };
+    let storage = tijara_store_sqlx::connect(&url).await?;
+    let public_url = settings
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", settings.bind));
+    let (cmi, simulator) = match &settings.cmi {
+        Some(c) => {
+            let mut config = CmiConfig::test(&c.client_id, &c.store_key, &public_url);
+            config.gateway_url = c.gateway_url.clone();
+            (config, None)
+        }
+        None => {
+            let sim =
+                tijara_testkit::cmi_sim::CmiSimulator::start("600000001", "DEMO-STORE-KEY").await?;
+            let mut config = CmiConfig::test("600000001", "DEMO-STORE-KEY", &public_url);
+            config.gateway_url = sim.gateway_url();
+            (config, Some(sim))
+        }
+    };
+    let transfer = BankTransfer::new(BankAccount {
+        rib: "011780000012345678901234".into(),
+        bank: "Banque de démonstration".into(),
+        holder: "Dakhla Market (démo)".into(),
+        pay_within_days: 5,
+    })?;
+    let engine = Tijara::builder()
+        .storage(storage)
+        .payment(Arc::new(CmiGateway::new(cmi)?))
+        .payment(Arc::new(CashOnDelivery))
+        .payment(Arc::new(transfer))
+        .carrier(Arc::new(TableCarrier::from_toml(AMANA_SAMPLE)?))
+        .carrier(Arc::new(TableCarrier::from_toml(CTM_SAMPLE)?))
+        .build()?;
+    Ok(App {
+        engine,
+        public_url,
+        simulator,
+    })
+}
+
+/// Every route: the shop, the CMI endpoints, images and the JSON API.
+pub fn router(app: App) -> axum::Router {
+    web::routes().merge(api::routes()).with_state(app)
+}

@@ -1,0 +1,76 @@
+//! `tijara-storefront`: the Dakhla handicraft marketplace on the Tijara engine.
+
+use clap::Parser;
+use std::path::PathBuf;
+use tijara_storefront::{CmiSettings, Settings};
+
+/// The example storefront of the Tijara engine (web shop and JSON API).
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, env = "TIJARA_BIND", default_value = "127.0.0.1:8080")]
+    bind: String,
+    /// Folder of the embedded SQLite database.
+    #[arg(long, env = "TIJARA_DATA_DIR", default_value = "data")]
+    data_dir: PathBuf,
+    /// Database URL: `sqlite://file.db` or `postgres://user@host/db` (default: SQLite in --data-dir).
+    #[arg(long, env = "TIJARA_DATABASE_URL")]
+    database_url: Option<String>,
+    /// The URL shoppers and CMI reach the storefront at (default: http://<bind>).
+    #[arg(long, env = "TIJARA_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// CMI client id (without it, card payments go to the built-in CMI simulator: demo mode).
+    #[arg(long, env = "TIJARA_CMI_CLIENT_ID", requires = "cmi_store_key")]
+    cmi_client_id: Option<String>,
+    /// CMI store key (secret; never logged).
+    #[arg(long, env = "TIJARA_CMI_STORE_KEY", hide_env_values = true)]
+    cmi_store_key: Option<String>,
+    /// CMI hosted page URL.
+    #[arg(long, env = "TIJARA_CMI_GATEWAY_URL", default_value = tijara_pay_cmi::TEST_GATEWAY_URL)]
+    cmi_gateway_url: String,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let args = Args::parse();
+    let settings = Settings {
+        bind: args.bind.clone(),
+        data_dir: args.data_dir,
+        database_url: args.database_url,
+        public_url: args.public_url,
+        cmi: match (args.cmi_client_id, args.cmi_store_key) {
+            (Some(client_id), Some(store_key)) => Some(CmiSettings {
+                client_id,
+                store_key,
+                gateway_url: args.cmi_gateway_url,
+            }),
+            _ => None,
+        },
+    };
+    let app = tijara_storefront::build(&settings).await?;
+    if tijara_storefront::seed::seed_if_empty(&app.engine).await? {
+        println!("Loaded the demo marketplace (8 sellers, 40 products).");
+    }
+    if let Some(sim) = &app.simulator {
+        println!(
+            "Demo mode: card payments go to the CMI simulator at {} (test card 4000000000000010).",
+            sim.base_url
+        );
+    }
+    let engine = app.engine.clone();
+    tokio::spawn(async move {
+        // Abandoned card checkouts return their stock; reminders for pending transfers.
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+            let _ = engine.expire_reservations(500).await;
+            let _ = engine
+                .remind_pending_transfers(tijara_core::chrono::Duration::days(1))
+                .await;
+        }
+    });
+    let listener = tokio::net::TcpListener::bind(&args.bind).await?;
+    println!("Tijara storefront on {}", app.public_url);
+    axum::serve(listener, tijara_storefront::router(app)).await?;
+    Ok(())
+}

@@ -1,0 +1,649 @@
+//! The web shop: server-rendered pages in Arabic (right to left), French and English, that work
+//! without JavaScript; the CMI endpoints; product images.
+
+use crate::App;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use maud::{DOCTYPE, Markup, html};
+use serde::Deserialize;
+use std::collections::HashMap;
+use tijara::ports::payment::{NotificationRequest, PaymentStart};
+use tijara::usecases::cart::CartChange;
+use tijara::usecases::catalog::{ProductFilter, ProductView};
+use tijara::usecases::checkout::{CheckoutCart, PlaceOrderRequest, ShippingSelection};
+use tijara_core::inventory::Availability;
+use tijara_core::order::Address;
+use tijara_core::{CartId, CategoryId, Lang, OrderId, SellerId, VariantId};
+
+/// Words of the interface in each language.
+fn t(lang: Lang, key: &str) -> &'static str {
+    let (fr, ar, en) = match key {
+        "title" => (
+            "Artisanat de Dakhla",
+            "صناعة الداخلة التقليدية",
+            "Crafts of Dakhla",
+        ),
+        "search" => ("Rechercher", "بحث", "Search"),
+        "cart" => ("Panier", "السلة", "Cart"),
+        "add" => ("Ajouter au panier", "أضف إلى السلة", "Add to cart"),
+        "remove" => ("Retirer", "احذف", "Remove"),
+        "checkout" => ("Commander", "إتمام الطلب", "Check out"),
+        "empty" => (
+            "Votre panier est vide.",
+            "سلتك فارغة.",
+            "Your cart is empty.",
+        ),
+        "in_stock" => ("En stock", "متوفر", "In stock"),
+        "out" => ("Épuisé", "نفد", "Sold out"),
+        "made" => ("Fait sur commande", "يصنع حسب الطلب", "Made to order"),
+        "days" => ("jours", "أيام", "days"),
+        "tva" => ("dont TVA", "منها الضريبة على القيمة المضافة", "incl. VAT"),
+        "by" => ("par", "من", "by"),
+        "total" => ("Total TTC", "المجموع", "Total incl. tax"),
+        "address" => ("Adresse de livraison", "عنوان التسليم", "Delivery address"),
+        "name" => ("Nom complet", "الاسم الكامل", "Full name"),
+        "line1" => ("Adresse", "العنوان", "Address"),
+        "city" => ("Ville", "المدينة", "City"),
+        "country" => ("Pays (code)", "البلد (رمز)", "Country (code)"),
+        "phone" => ("Téléphone", "الهاتف", "Phone"),
+        "email" => ("E-mail", "البريد الإلكتروني", "E-mail"),
+        "continue" => ("Continuer", "متابعة", "Continue"),
+        "shipping" => ("Livraison", "التوصيل", "Shipping"),
+        "pay" => ("Paiement", "الأداء", "Payment"),
+        "card" => ("Carte bancaire (CMI)", "بطاقة بنكية", "Card (CMI)"),
+        "cod" => (
+            "Paiement à la livraison",
+            "الدفع عند الاستلام",
+            "Cash on delivery",
+        ),
+        "transfer" => ("Virement bancaire", "تحويل بنكي", "Bank transfer"),
+        "place" => ("Valider la commande", "تأكيد الطلب", "Place the order"),
+        "order" => ("Commande", "الطلب", "Order"),
+        "thanks" => (
+            "Merci ! Votre commande est enregistrée.",
+            "شكرا! تم تسجيل طلبك.",
+            "Thank you! Your order is placed.",
+        ),
+        "tracking" => ("Suivi", "التتبع", "Tracking"),
+        "status" => ("État", "الحالة", "Status"),
+        "abroad" => ("indicatif", "تقريبي", "indicative"),
+        _ => ("", "", ""),
+    };
+    match lang {
+        Lang::Ar => ar,
+        Lang::En => en,
+        _ => fr,
+    }
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(header::COOKIE)?
+        .to_str()
+        .ok()?
+        .split(';')
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+fn lang_of(headers: &HeaderMap, q: &HashMap<String, String>) -> Lang {
+    q.get("lang")
+        .and_then(|l| Lang::from_code(l).ok())
+        .or_else(|| cookie(headers, "lang").and_then(|l| Lang::from_code(&l).ok()))
+        .filter(|l| matches!(l, Lang::Ar | Lang::Fr | Lang::En))
+        .unwrap_or(Lang::Ar)
+}
+
+fn with_lang_cookie(lang: Lang, page: Markup) -> Response {
+    let mut r = page.into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "lang={}; Path=/; SameSite=Lax; HttpOnly; Max-Age=31536000",
+        lang.code()
+    )) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+fn layout(lang: Lang, title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang=(lang.code()) dir=(lang.dir()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " — " (t(lang, "title")) }
+                style { (maud::PreEscaped(CSS)) }
+            }
+            body {
+                header {
+                    a.brand href="/" { (t(lang, "title")) }
+                    form.search action="/" method="get" {
+                        input name="q" type="search" aria-label=(t(lang, "search")) placeholder=(t(lang, "search"));
+                        button type="submit" { (t(lang, "search")) }
+                    }
+                    a.cart href="/cart" { (t(lang, "cart")) }
+                    nav.langs { a href="?lang=ar" lang="ar" { "العربية" } " · " a href="?lang=fr" lang="fr" { "Français" } " · " a href="?lang=en" lang="en" { "English" } }
+                }
+                main { (body) }
+            }
+        }
+    }
+}
+
+const CSS: &str = "body{font-family:system-ui,sans-serif;margin:0;line-height:1.5;color:#222}header{display:flex;flex-wrap:wrap;gap:.8rem;align-items:center;padding:.8rem 1rem;background:#f3e6d3}\
+.brand{font-weight:bold;font-size:1.2rem;text-decoration:none;color:#6b3d12}main{padding:1rem;max-width:60rem;margin:auto}\
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(10rem,1fr));gap:1rem}.card{border:1px solid #ddd;border-radius:.5rem;padding:.5rem}\
+.card img,.product img{width:100%;height:auto}button,.button{font-size:1.1rem;padding:.5rem 1rem;background:#8a4b16;color:#fff;border:0;border-radius:.4rem}\
+.price bdi{font-weight:bold}.muted{color:#666;font-size:.9rem}label{display:block;margin-top:.6rem}input,select{font-size:1rem;padding:.3rem;width:100%;max-width:24rem}\
+table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eee;padding:.3rem;text-align:start}.timeline li{margin:.2rem 0}";
+
+fn availability(lang: Lang, a: &Availability) -> String {
+    match a {
+        Availability::InStock { available } => format!("{} ({available})", t(lang, "in_stock")),
+        Availability::OutOfStock => t(lang, "out").to_owned(),
+        Availability::MadeToOrder { lead_days } => {
+            format!("{} — {lead_days} {}", t(lang, "made"), t(lang, "days"))
+        }
+        _ => t(lang, "in_stock").to_owned(),
+    }
+}
+
+fn card(lang: Lang, v: &ProductView) -> Markup {
+    let p = &v.product;
+    let title = p.title.get(lang, Lang::Ar).unwrap_or("");
+    html! {
+        div.card {
+            a href={ "/products/" (p.slug) } {
+                @if let Some(photo) = p.photos.first() { img src=(photo.url) alt=(title) width="300" height="300" loading="lazy"; }
+                strong { (title) }
+            }
+            @if let Some(var) = v.variants.first() { p.price { bdi { (var.variant.price.format(lang)) } } }
+            p.muted { (t(lang, "by")) " " (v.seller_name) " · " (v.seller_city) }
+        }
+    }
+}
+
+async fn home(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let filter = ProductFilter {
+        category: q
+            .get("category")
+            .and_then(|c| CategoryId::new(c.clone()).ok()),
+        text: q.get("q").cloned().filter(|s| !s.trim().is_empty()),
+        ..ProductFilter::default()
+    };
+    let page = app
+        .engine
+        .list_products(&filter, q.get("after").map(String::as_str), 24)
+        .await;
+    let cats = app.engine.categories().await.unwrap_or_default();
+    let body = html! {
+        nav.cats { @for c in &cats { a href={ "/?category=" (c.id) } { (c.name.get(lang, Lang::Ar).unwrap_or("")) } " " } }
+        @match &page {
+            Ok(page) => {
+                div.grid { @for v in &page.items { (card(lang, v)) } }
+                @if let Some(next) = &page.next { p { a.button href={ "/?after=" (next) } { "→" } } }
+            }
+            Err(e) => p { (e.to_string()) }
+        }
+    };
+    with_lang_cookie(lang, layout(lang, t(lang, "title"), body))
+}
+
+async fn product_page(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let Ok(v) = app.engine.product_by_slug(&slug).await else {
+        return (
+            StatusCode::NOT_FOUND,
+            layout(lang, "404", html! { p { "404" } }),
+        )
+            .into_response();
+    };
+    let p = &v.product;
+    let title = p.title.get(lang, Lang::Ar).unwrap_or("").to_owned();
+    let seller = app.engine.seller(&p.seller_id).await.ok();
+    let rate = app
+        .engine
+        .region()
+        .tax_rules
+        .rate_for(
+            &p.variants[0].tax_category,
+            app.engine.region().local_date(app.engine.now()),
+        )
+        .ok();
+    let body = html! {
+        div.product {
+            @if let Some(photo) = p.photos.first() { img src=(photo.url) alt=(title) width="300" height="300"; }
+            h1 { (title) }
+            p { (p.description.get(lang, Lang::Ar).unwrap_or("")) }
+            @for var in &v.variants {
+                form method="post" action="/cart/add" {
+                    input type="hidden" name="variant" value=(var.variant.id);
+                    p.price { bdi { (var.variant.price.format(lang)) } " "
+                        @if let Some(r) = &rate { span.muted { "(" (t(lang, "tva")) " " (r.rate) ")" } } }
+                    p.muted { (availability(lang, &var.availability)) }
+                    @if var.availability.can_order(1) {
+                        label { "×" input type="number" name="quantity" value="1" min="1" max="999"; }
+                        button type="submit" { (t(lang, "add")) }
+                    }
+                }
+            }
+            @if let Some(s) = &seller {
+                h2 { (s.name) " · " (s.home_city) }
+                p { (s.story.get(lang, Lang::Ar).unwrap_or("")) }
+            }
+        }
+    };
+    with_lang_cookie(lang, layout(lang, &title, body))
+}
+
+async fn cart_of(app: &App, headers: &HeaderMap) -> Option<CartId> {
+    let id = CartId::new(cookie(headers, "cart")?).ok()?;
+    let doc = app.engine.cart(&id).await.ok()?;
+    (doc.status == tijara::docs::CartStatus::Open).then_some(id)
+}
+
+fn set_cart(mut r: Response, id: &CartId) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "cart={id}; Path=/; SameSite=Lax; HttpOnly; Max-Age=2592000"
+    )) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+#[derive(Deserialize)]
+struct AddForm {
+    variant: String,
+    #[serde(default)]
+    quantity: Option<u32>,
+}
+
+async fn cart_add(State(app): State<App>, headers: HeaderMap, Form(f): Form<AddForm>) -> Response {
+    let id = match cart_of(&app, &headers).await {
+        Some(id) => id,
+        None => match app.engine.create_cart(None, None).await {
+            Ok(c) => c.cart.id,
+            Err(e) => return (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
+        },
+    };
+    let Ok(variant) = VariantId::new(f.variant) else {
+        return StatusCode::UNPROCESSABLE_ENTITY.into_response();
+    };
+    if let Err(e) = app
+        .engine
+        .change_cart(
+            &id,
+            CartChange::Add {
+                variant,
+                quantity: f.quantity.unwrap_or(1),
+            },
+            None,
+        )
+        .await
+    {
+        return (StatusCode::UNPROCESSABLE_ENTITY, e.to_string()).into_response();
+    }
+    set_cart(Redirect::to("/cart").into_response(), &id)
+}
+
+async fn cart_remove(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Form(f): Form<AddForm>,
+) -> Response {
+    if let (Some(id), Ok(variant)) = (cart_of(&app, &headers).await, VariantId::new(f.variant)) {
+        let _ = app
+            .engine
+            .change_cart(&id, CartChange::Remove { variant }, None)
+            .await;
+    }
+    Redirect::to("/cart").into_response()
+}
+
+async fn cart_page(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let priced = match cart_of(&app, &headers).await {
+        Some(id) => app.engine.price(&id).await.ok(),
+        None => None,
+    };
+    // Shoppers see the product's title in their language (the SKU is for the artisan).
+    let mut titles = HashMap::new();
+    for l in priced.iter().flat_map(|p| &p.lines) {
+        if let Ok(v) = app.engine.product(&l.product_id).await {
+            let title = v.product.title.get(lang, Lang::Ar).unwrap_or("").to_owned();
+            titles.insert(l.variant_id.clone(), (title, v.product.slug.clone()));
+        }
+    }
+    let body = html! {
+        h1 { (t(lang, "cart")) }
+        @match &priced {
+            Some(p) if !p.lines.is_empty() => {
+                table {
+                    @for l in &p.lines {
+                        tr { td { @match titles.get(&l.variant_id) {
+                                Some((title, slug)) => a href={ "/products/" (slug) } { (title) },
+                                None => (l.sku),
+                             } } td { "× " (l.quantity) } td { bdi { (l.net.format(lang)) } }
+                             td { form method="post" action="/cart/remove" { input type="hidden" name="variant" value=(l.variant_id); button type="submit" { (t(lang, "remove")) } } } }
+                    }
+                }
+                p.price { (t(lang, "total")) " " bdi { (p.items_net.format(lang)) } }
+                p { a.button href="/checkout" { (t(lang, "checkout")) } }
+            }
+            _ => p { (t(lang, "empty")) }
+        }
+    };
+    with_lang_cookie(lang, layout(lang, t(lang, "cart"), body))
+}
+
+fn address_form(lang: Lang) -> Markup {
+    html! {
+        form method="post" action="/checkout" {
+            h2 { (t(lang, "address")) }
+            label { (t(lang, "name")) input name="name" required; }
+            label { (t(lang, "line1")) input name="line1" required; }
+            label { (t(lang, "city")) input name="city" required; }
+            label { (t(lang, "country")) input name="country" value="MA" required maxlength="2"; }
+            label { (t(lang, "phone")) input name="phone" required; }
+            label { (t(lang, "email")) input name="email" type="email" required; }
+            button type="submit" { (t(lang, "continue")) }
+        }
+    }
+}
+
+async fn checkout_page(headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+    let lang = lang_of(&headers, &q);
+    with_lang_cookie(lang, layout(lang, t(lang, "checkout"), address_form(lang)))
+}
+
+#[derive(Deserialize)]
+struct AddressForm {
+    name: String,
+    line1: String,
+    city: String,
+    country: String,
+    phone: String,
+    email: String,
+}
+
+impl AddressForm {
+    fn address(&self) -> Address {
+        Address {
+            name: self.name.trim().into(),
+            line1: self.line1.trim().into(),
+            line2: None,
+            city: self.city.trim().into(),
+            postal_code: None,
+            country: self.country.trim().to_uppercase(),
+            phone: self.phone.trim().into(),
+        }
+    }
+}
+
+async fn checkout_address(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Form(f): Form<AddressForm>,
+) -> Response {
+    let lang = lang_of(&headers, &HashMap::new());
+    let Some(cart) = cart_of(&app, &headers).await else {
+        return Redirect::to("/cart").into_response();
+    };
+    let options = match app.engine.shipping_quotes(&cart, &f.address()).await {
+        Ok(o) => o,
+        Err(e) => {
+            return (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                layout(lang, "!", html! { p { (e.to_string()) } }),
+            )
+                .into_response();
+        }
+    };
+    let body = html! {
+        form method="post" action="/checkout/place" {
+            @for (k, v) in [("name", &f.name), ("line1", &f.line1), ("city", &f.city), ("country", &f.country), ("phone", &f.phone), ("email", &f.email)] {
+                input type="hidden" name=(k) value=(v);
+            }
+            h2 { (t(lang, "shipping")) }
+            @for o in &options {
+                fieldset {
+                    legend { (o.origin_city) " → " (f.city) }
+                    @if o.options.is_empty() { p { "—" } }
+                    @for (i, q) in o.options.iter().enumerate() {
+                        label { input type="radio" name={ "ship_" (o.seller_id) } value={ (q.carrier) "/" (q.service) } checked[i == 0];
+                            " " (q.carrier) " — " bdi { (q.price.format(lang)) } " (" (q.estimated_days.0) "–" (q.estimated_days.1) " " (t(lang, "days")) ")" }
+                    }
+                }
+            }
+            h2 { (t(lang, "pay")) }
+            @for (code, key) in [("cmi", "card"), ("cod", "cod"), ("transfer", "transfer")] {
+                label { input type="radio" name="payment" value=(code) checked[code == "cod"]; " " (t(lang, key)) }
+            }
+            button type="submit" { (t(lang, "place")) }
+        }
+    };
+    layout(lang, t(lang, "checkout"), body).into_response()
+}
+
+async fn checkout_place(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let lang = lang_of(&headers, &HashMap::new());
+    let Some(cart) = cart_of(&app, &headers).await else {
+        return Redirect::to("/cart").into_response();
+    };
+    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let f = AddressForm {
+        name: get("name"),
+        line1: get("line1"),
+        city: get("city"),
+        country: get("country"),
+        phone: get("phone"),
+        email: get("email"),
+    };
+    let address = f.address();
+    for (k, v) in &form {
+        if let (Some(seller), Some((carrier, service))) =
+            (k.strip_prefix("ship_"), v.split_once('/'))
+            && let Ok(seller) = SellerId::new(seller.to_owned())
+        {
+            let sel = ShippingSelection {
+                carrier: carrier.into(),
+                service: service.into(),
+            };
+            if let Err(e) = app
+                .engine
+                .choose_shipping(&cart, address.clone(), &seller, sel, None)
+                .await
+            {
+                return (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    layout(lang, "!", html! { p { (e.to_string()) } }),
+                )
+                    .into_response();
+            }
+        }
+    }
+    let placed = app
+        .engine
+        .place_order(
+            PlaceOrderRequest {
+                cart: CheckoutCart::Stored { cart },
+                email: f.email.clone(),
+                address,
+                gateway: get("payment"),
+                lang,
+            },
+            None,
+        )
+        .await;
+    match placed {
+        Err(e) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            layout(
+                lang,
+                "!",
+                html! { p { (e.to_string()) } p { a href="/cart" { (t(lang, "cart")) } } },
+            ),
+        )
+            .into_response(),
+        Ok(p) => match p.payment {
+            PaymentStart::Redirect { url, fields } => {
+                // The browser posts the signed form to CMI's hosted page.
+                layout(lang, t(lang, "pay"), html! {
+                    form #pay method="post" action=(url) {
+                        @for (k, v) in &fields { input type="hidden" name=(k) value=(v); }
+                        button type="submit" { (t(lang, "pay")) " — " bdi { (p.order.grand_total.format(lang)) } }
+                    }
+                })
+                .into_response()
+            }
+            _ => Redirect::to(&order_url(&p.order.id, &f.email)).into_response(),
+        },
+    }
+}
+
+/// `/orders/{id}?email=…`, the e-mail form-encoded.
+fn order_url(order: &impl std::fmt::Display, email: &str) -> String {
+    let query = serde_urlencoded::to_string([("email", email)]).unwrap_or_default();
+    format!("/orders/{order}?{query}")
+}
+
+async fn order_page(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let lang = lang_of(&headers, &q);
+    let not_found = || {
+        (
+            StatusCode::NOT_FOUND,
+            layout(lang, "404", html! { p { "404" } }),
+        )
+            .into_response()
+    };
+    let Ok(id) = OrderId::new(id) else {
+        return not_found();
+    };
+    let Ok(doc) = app.engine.order(&id).await else {
+        return not_found();
+    };
+    if !q
+        .get("email")
+        .is_some_and(|e| e.trim().eq_ignore_ascii_case(&doc.order.email))
+    {
+        return not_found();
+    }
+    let o = &doc.order;
+    let body = html! {
+        h1 { (t(lang, "order")) " " bdi { (o.id) } }
+        p { (t(lang, "thanks")) }
+        p { (t(lang, "status")) ": " (o.status().as_str()) " · " (o.payment.status().as_str()) }
+        p.price { (t(lang, "total")) " " bdi { (o.grand_total.format(lang)) }
+            @for d in &o.display_totals { " ≈ " bdi { (d.amount.format(lang)) } " (" (t(lang, "abroad")) ")" } }
+        @for so in &o.seller_orders {
+            h2 { bdi { (so.id) } " — " (so.status().as_str()) }
+            @if let Some(s) = doc.shipments.iter().find(|s| s.seller_order_id == so.id) {
+                p { (t(lang, "tracking")) ": " (s.carrier) " " bdi { (s.tracking_number.clone().unwrap_or_default()) } " — " (s.status().as_str()) }
+                ol.timeline { @for e in s.events() { li { (e.at.format("%Y-%m-%d %H:%M")) " — " (e.status.as_str()) " (" (e.carrier_text) ")" } } }
+            }
+        }
+    };
+    layout(lang, t(lang, "order"), body).into_response()
+}
+
+async fn cmi_callback(
+    State(app): State<App>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let request = NotificationRequest {
+        fields,
+        ..NotificationRequest::default()
+    };
+    match app.engine.handle_notification("cmi", &request).await {
+        Ok(a) => (
+            StatusCode::from_u16(a.status).unwrap_or(StatusCode::OK),
+            [(header::CONTENT_TYPE, a.content_type)],
+            a.body,
+        )
+            .into_response(),
+        Err(_) => (StatusCode::OK, "FAILURE").into_response(),
+    }
+}
+
+/// The browser's return from CMI: display only (the callback settles the order).
+async fn cmi_return(State(app): State<App>, Form(fields): Form<Vec<(String, String)>>) -> Response {
+    let oid = fields
+        .iter()
+        .find(|(k, _)| k == "oid")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let order = oid
+        .rsplit_once('-')
+        .map(|(o, _)| o.to_owned())
+        .unwrap_or_default();
+    let email = match OrderId::new(order.clone()) {
+        Ok(id) => app
+            .engine
+            .order(&id)
+            .await
+            .map(|d| d.order.email)
+            .unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    Redirect::to(&order_url(&order, &email)).into_response()
+}
+
+async fn image(Path(file): Path<String>) -> Response {
+    let slug = file.trim_end_matches(".svg");
+    if !slug.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        crate::seed::product_svg(slug),
+    )
+        .into_response()
+}
+
+/// The shop's routes.
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/", get(home))
+        .route("/products/{slug}", get(product_page))
+        .route("/cart", get(cart_page))
+        .route("/cart/add", post(cart_add))
+        .route("/cart/remove", post(cart_remove))
+        .route("/checkout", get(checkout_page).post(checkout_address))
+        .route("/checkout/place", post(checkout_place))
+        .route("/orders/{id}", get(order_page))
+        .route("/cmi/callback", post(cmi_callback))
+        .route("/cmi/ok", post(cmi_return))
+        .route("/cmi/fail", post(cmi_return))
+        .route("/images/{file}", get(image))
+}

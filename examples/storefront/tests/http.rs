@@ -1,0 +1,434 @@
+//! The storefront over HTTP (in process, through the router): the JSON API from catalog to a
+//! placed order, the shop pages in three languages, and bad input answered with clear errors.
+
+#![allow(clippy::unwrap_used)] // test helpers fail the test by unwrapping
+
+use axum::body::{Body, to_bytes};
+use axum::http::{Request, StatusCode, header};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+async fn app() -> axum::Router {
+    let settings = tijara_storefront::Settings {
+        bind: "127.0.0.1:0".into(),
+        data_dir: std::env::temp_dir(),
+        database_url: Some("sqlite::memory:".into()),
+        public_url: Some("http://127.0.0.1:9".into()),
+        cmi: None,
+    };
+    let app = tijara_storefront::build(&settings).await.unwrap();
+    assert!(
+        tijara_storefront::seed::seed_if_empty(&app.engine)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !tijara_storefront::seed::seed_if_empty(&app.engine)
+            .await
+            .unwrap()
+    );
+    tijara_storefront::router(app)
+}
+
+async fn call(app: &axum::Router, req: Request<Body>) -> (StatusCode, String, String) {
+    let res = app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let ctype = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let body = to_bytes(res.into_body(), 4 << 20).await.unwrap();
+    (status, ctype, String::from_utf8(body.to_vec()).unwrap())
+}
+
+async fn get(app: &axum::Router, uri: &str) -> (StatusCode, String, String) {
+    call(app, Request::get(uri).body(Body::empty()).unwrap()).await
+}
+
+async fn post_json(
+    app: &axum::Router,
+    uri: &str,
+    body: &Value,
+    key: Option<&str>,
+) -> (StatusCode, Value) {
+    let mut req = Request::post(uri).header(header::CONTENT_TYPE, "application/json");
+    if let Some(k) = key {
+        req = req.header("idempotency-key", k);
+    }
+    let (status, _, text) = call(app, req.body(Body::from(body.to_string())).unwrap()).await;
+    let v = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, v)
+}
+
+fn address() -> Value {
+    json!({
+        "name": "Fatima Zahra", "line1": "N° 12, Rue Tarfaya, Hay Al Wahda", "line2": null,
+        "city": "Dakhla", "postal_code": "73000", "country": "MA", "phone": "+212661000000"
+    })
+}
+
+#[tokio::test]
+async fn api_takes_a_shopper_from_catalog_to_a_cash_on_delivery_order() {
+    let app = app().await;
+    let (status, _, body) = get(&app, "/api/v1/products?limit=5").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let page: Value = serde_json::from_str(&body).unwrap();
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 5);
+    let next = page["next"].as_str().unwrap().to_owned();
+    let (_, _, body2) = get(&app, &format!("/api/v1/products?limit=50&after={next}")).await;
+    let rest: Value = serde_json::from_str(&body2).unwrap();
+    assert_eq!(
+        rest["items"].as_array().unwrap().len(),
+        35,
+        "40 products in all"
+    );
+
+    let variant = items[0]["variants"][0]["variant"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let seller = items[0]["product"]["seller_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let price = items[0]["variants"][0]["variant"]["price"]["amount"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let (status, cart) = post_json(&app, "/api/v1/carts", &json!({}), Some("cart-1")).await;
+    assert_eq!(status, StatusCode::CREATED, "{cart}");
+    let cart_id = cart["cart"]["id"]
+        .as_str()
+        .or(cart["id"].as_str())
+        .unwrap()
+        .to_owned();
+    let (status, doc) = post_json(
+        &app,
+        &format!("/api/v1/carts/{cart_id}/items"),
+        &json!({"variant_id": variant, "quantity": 2}),
+        Some("add-1"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{doc}");
+    let (status, _, body) = get(&app, &format!("/api/v1/carts/{cart_id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let priced: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        priced["priced"]["items_gross"]["amount"],
+        json!(mul(&price, 2))
+    );
+    assert_eq!(priced["priced"]["shipping_complete"], json!(false));
+    let (status, quotes) = post_json(
+        &app,
+        &format!("/api/v1/carts/{cart_id}/shipping-quotes"),
+        &address(),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{quotes}");
+    let options = quotes[0]["options"].as_array().unwrap();
+    assert!(!options.is_empty());
+    assert_eq!(quotes[0]["seller_id"], json!(seller));
+    let amana = options.iter().find(|o| o["carrier"] == "amana").unwrap();
+    let fee = amana["price"]["amount"].as_str().unwrap().to_owned();
+
+    // Checkout before choosing shipping: a clear, typed refusal.
+    let order_body = json!({"cart_id": cart_id, "email": "fatima@example.ma",
+        "address": address(), "payment": "cod", "lang": "ar"});
+    let (status, err) = post_json(&app, "/api/v1/orders", &order_body, Some("order-0")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(err["code"], json!("checkout_incomplete"));
+
+    let (status, doc) = post_json(
+        &app,
+        &format!("/api/v1/carts/{cart_id}/shipping"),
+        &json!({"address": address(), "seller_id": seller, "carrier": "amana",
+            "service": amana["service"]}),
+        Some("ship-1"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{doc}");
+
+    let (status, placed) = post_json(&app, "/api/v1/orders", &order_body, Some("order-1")).await;
+    assert_eq!(status, StatusCode::CREATED, "{placed}");
+    let order = &placed["order"];
+    let order_id = order["id"].as_str().unwrap().to_owned();
+    // The retry of the same request answers the same order, not a second one.
+    let (status, again) = post_json(&app, "/api/v1/orders", &order_body, Some("order-1")).await;
+    assert_eq!(status, StatusCode::CREATED, "{again}");
+    assert_eq!(again["order"]["id"], json!(order_id));
+
+    let (status, _, body) = get(
+        &app,
+        &format!("/api/v1/orders/{order_id}?email=Fatima@Example.ma"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let seen: Value = serde_json::from_str(&body).unwrap();
+    let total = seen["order"].to_string();
+    assert!(
+        total.contains(&add(&mul(&price, 2), &fee)),
+        "grand total = items + shipping: {total}"
+    );
+    // Someone else's e-mail sees nothing.
+    let (status, ctype, body) = get(
+        &app,
+        &format!("/api/v1/orders/{order_id}?email=other@example.ma"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(ctype.starts_with("application/json"));
+    assert!(!body.contains("Fatima"));
+
+    // The cart was consumed: adding to it again is refused.
+    let (status, err) = post_json(
+        &app,
+        &format!("/api/v1/carts/{cart_id}/items"),
+        &json!({"variant_id": variant, "quantity": 1}),
+        None,
+    )
+    .await;
+    assert!(status.is_client_error(), "{status} {err}");
+}
+
+fn dec(s: &str) -> (i64, i64) {
+    let (a, b) = s.split_once('.').unwrap();
+    (a.parse().unwrap(), b.parse().unwrap())
+}
+
+fn cents(s: &str) -> i64 {
+    let (a, b) = dec(s);
+    a * 100 + b
+}
+
+fn fmt(c: i64) -> String {
+    format!("{}.{:02}", c / 100, c % 100)
+}
+
+fn mul(s: &str, n: i64) -> String {
+    fmt(cents(s) * n)
+}
+
+fn add(a: &str, b: &str) -> String {
+    fmt(cents(a) + cents(b))
+}
+
+#[tokio::test]
+async fn api_answers_bad_input_with_typed_errors() {
+    let app = app().await;
+    let (status, ctype, body) = get(&app, "/api/v1/products/no-such-thing").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(ctype.starts_with("application/json"), "{ctype}");
+    assert!(body.contains("\"not_found\""), "{body}");
+
+    let (status, _, body) = get(&app, "/api/v1/products?min_price=abc").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("\"invalid\""));
+
+    let (status, _, _) = get(&app, "/api/v1/carts/cart_does_not_exist").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (status, cart) = post_json(&app, "/api/v1/carts", &json!({}), None).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let cart_id = cart["cart"]["id"].as_str().unwrap().to_owned();
+    let (status, err) = post_json(
+        &app,
+        &format!("/api/v1/carts/{cart_id}/items"),
+        &json!({"variant_id": "var_unknown", "quantity": 1}),
+        None,
+    )
+    .await;
+    assert!(status.is_client_error(), "{status} {err}");
+    assert!(err["code"].is_string(), "{err}");
+
+    // More than the stock: refused with the variant named, nothing reserved.
+    let (_, _, body) = get(&app, "/api/v1/products?limit=1").await;
+    let page: Value = serde_json::from_str(&body).unwrap();
+    let v = &page["items"][0]["variants"][0];
+    let available = v["availability"]["available"].as_u64().unwrap();
+    let (status, err) = post_json(
+        &app,
+        &format!("/api/v1/carts/{cart_id}/items"),
+        &json!({"variant_id": v["variant"]["id"], "quantity": available + 1}),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{err}");
+    assert_eq!(err["code"], json!("out_of_stock"));
+
+    // Same idempotency key, different request: refused rather than replayed.
+    let (s1, _) = post_json(
+        &app,
+        &format!("/api/v1/carts/{cart_id}/items"),
+        &json!({"variant_id": v["variant"]["id"], "quantity": 1}),
+        Some("k-1"),
+    )
+    .await;
+    assert_eq!(s1, StatusCode::OK);
+    let (s2, err) = post_json(
+        &app,
+        &format!("/api/v1/carts/{cart_id}/items"),
+        &json!({"variant_id": v["variant"]["id"], "quantity": 2}),
+        Some("k-1"),
+    )
+    .await;
+    assert_eq!(s2, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(err["code"], json!("idempotency_key_reused"));
+
+    // An unknown payment method.
+    let (status, err) = post_json(
+        &app,
+        "/api/v1/orders",
+        &json!({"cart_id": cart_id, "email": "a@b.ma", "address": address(), "payment": "bitcoin"}),
+        None,
+    )
+    .await;
+    assert!(status.is_client_error(), "{status} {err}");
+}
+
+#[tokio::test]
+async fn shop_pages_speak_three_languages_and_arabic_is_right_to_left() {
+    let app = app().await;
+    let (status, ctype, html) = get(&app, "/?lang=ar").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(ctype.starts_with("text/html"), "{ctype}");
+    assert!(
+        html.contains("dir=\"rtl\""),
+        "Arabic pages are right to left"
+    );
+    assert!(html.contains("lang=\"ar\""));
+    let (_, _, html) = get(&app, "/?lang=fr").await;
+    assert!(html.contains("lang=\"fr\"") && html.contains("dir=\"ltr\""));
+    let (_, _, html) = get(&app, "/?lang=en").await;
+    assert!(html.contains("lang=\"en\""));
+    assert!(
+        html.contains("Embroidered srama cushion"),
+        "English titles on the English page"
+    );
+    let (status, _, html) = get(&app, "/products/embroidered-srama-cushion?lang=fr").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Coussin srama brodé"));
+    assert!(
+        html.contains("349,00") || html.contains("349.00"),
+        "price shown"
+    );
+    let (status, _, _) = get(&app, "/products/nope").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, ctype, svg) = get(&app, "/images/embroidered-srama-cushion.svg").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(ctype.starts_with("image/svg+xml"), "{ctype}");
+    assert!(svg.starts_with("<svg"));
+    let (status, _, _) = get(&app, "/cart").await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+async fn post_form(
+    app: &axum::Router,
+    uri: &str,
+    cookie: Option<&str>,
+    fields: &[(&str, &str)],
+) -> (StatusCode, Option<String>, Option<String>, String) {
+    let mut req =
+        Request::post(uri).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(c) = cookie {
+        req = req.header(header::COOKIE, c);
+    }
+    let body = serde_urlencoded::to_string(fields).unwrap();
+    let res = app
+        .clone()
+        .oneshot(req.body(Body::from(body)).unwrap())
+        .await
+        .unwrap();
+    let status = res.status();
+    let h = |n: header::HeaderName| res.headers().get(n).map(|v| v.to_str().unwrap().to_owned());
+    let (set_cookie, location) = (h(header::SET_COOKIE), h(header::LOCATION));
+    let body = to_bytes(res.into_body(), 4 << 20).await.unwrap();
+    (
+        status,
+        set_cookie,
+        location,
+        String::from_utf8(body.to_vec()).unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn shop_checkout_with_cash_on_delivery_needs_no_javascript() {
+    let app = app().await;
+    let (_, _, body) = get(&app, "/api/v1/products/embroidered-srama-cushion").await;
+    let product: Value = serde_json::from_str(&body).unwrap();
+    let variant = product["product"]["variants"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let seller = product["product"]["seller_id"].as_str().unwrap().to_owned();
+
+    let (status, set_cookie, location, _) = post_form(
+        &app,
+        "/cart/add",
+        None,
+        &[("variant", &variant), ("quantity", "2")],
+    )
+    .await;
+    assert!(status.is_redirection(), "{status}");
+    assert_eq!(location.as_deref(), Some("/cart"));
+    let cookie = set_cookie.unwrap().split(';').next().unwrap().to_owned();
+    assert!(cookie.starts_with("cart="));
+
+    let req = Request::get("/cart?lang=fr")
+        .header(header::COOKIE, &cookie)
+        .body(Body::empty())
+        .unwrap();
+    let (status, _, html) = call(&app, req).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Coussin srama brodé"),
+        "the line is in the cart: {html}"
+    );
+    assert!(html.contains("698"), "2 × 349,00 shown");
+
+    let address = [
+        ("name", "Fatima Zahra"),
+        ("line1", "N° 12, Rue Tarfaya"),
+        ("city", "Dakhla"),
+        ("country", "ma"),
+        ("phone", "+212661000000"),
+        ("email", "fatima+shop@example.ma"),
+    ];
+    let (status, _, _, html) = post_form(&app, "/checkout", Some(&cookie), &address).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(
+        html.contains(&format!("name=\"ship_{seller}\"")),
+        "a carrier choice per seller"
+    );
+    assert!(html.contains("value=\"cod\""));
+
+    let ship_key = format!("ship_{seller}");
+    let mut fields = address.to_vec();
+    fields.push((&ship_key, "amana/standard"));
+    fields.push(("payment", "cod"));
+    let (status, _, location, body) =
+        post_form(&app, "/checkout/place", Some(&cookie), &fields).await;
+    assert!(status.is_redirection(), "{status} {body}");
+    let location = location.unwrap();
+    assert!(location.starts_with("/orders/ord_"), "{location}");
+    assert!(
+        location.contains("email=fatima%2Bshop%40example.ma"),
+        "{location}"
+    );
+
+    let (status, _, html) = get(&app, &format!("{location}&lang=ar")).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("dir=\"rtl\""));
+    // A wrong e-mail does not show the order.
+    let order_path = location.split('?').next().unwrap();
+    let (status, _, html) = get(&app, &format!("{order_path}?email=x@example.ma")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(!html.contains("Fatima"));
+
+    // The cart was consumed: the shop starts a fresh one.
+    let (status, _, _, html) = post_form(&app, "/checkout/place", Some(&cookie), &fields).await;
+    assert!(status.is_redirection(), "{status} {html}");
+}
