@@ -1,9 +1,11 @@
 //! The JSON API (`/api/v1`): catalog, carts, shipping quotes, checkout and orders. Errors are
-//! `{"code": "...", "message": "..."}` with a stable code; `Idempotency-Key` is honoured on
+//! `{"code": "...", "message": "..."}` with a stable code (a body or query that does not parse is
+//! `bad_request` with the status axum gives it: 400, 415 or 422); `Idempotency-Key` is honoured on
 //! mutating calls.
 
 use crate::App;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
@@ -55,6 +57,35 @@ impl From<TijaraError> for ApiError {
 
 type ApiResult = Result<Response, ApiError>;
 
+/// A JSON body whose rejection (malformed JSON, missing field, wrong content type) is an
+/// [`ApiError`] like every other error of the API.
+pub struct Body<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(Body(v)),
+            Err(e) => Err(ApiError(e.status(), "bad_request", e.body_text())),
+        }
+    }
+}
+
+/// A query string whose rejection is an [`ApiError`].
+pub struct Params<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for Params<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(v)) => Ok(Params(v)),
+            Err(e) => Err(ApiError(e.status(), "bad_request", e.body_text())),
+        }
+    }
+}
+
 fn key(headers: &HeaderMap) -> Result<Option<IdempotencyKey>, ApiError> {
     match headers.get("idempotency-key").and_then(|v| v.to_str().ok()) {
         None => Ok(None),
@@ -79,7 +110,7 @@ struct ListQuery {
     limit: Option<u32>,
 }
 
-async fn products(State(app): State<App>, Query(q): Query<ListQuery>) -> ApiResult {
+async fn products(State(app): State<App>, Params(q): Params<ListQuery>) -> ApiResult {
     let money = |s: &Option<String>| {
         s.as_deref()
             .map(Money::mad)
@@ -141,7 +172,7 @@ async fn add_item(
     State(app): State<App>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Json(b): Json<AddItem>,
+    Body(b): Body<AddItem>,
 ) -> ApiResult {
     let k = key(&headers)?;
     let variant = VariantId::new(b.variant_id).map_err(|e| bad(e.to_string()))?;
@@ -176,7 +207,7 @@ async fn remove_item(
 async fn quotes(
     State(app): State<App>,
     Path(id): Path<String>,
-    Json(address): Json<Address>,
+    Body(address): Body<Address>,
 ) -> ApiResult {
     Ok(Json(app.engine.shipping_quotes(&cart_id(id)?, &address).await?).into_response())
 }
@@ -193,7 +224,7 @@ async fn choose(
     State(app): State<App>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Json(b): Json<Choose>,
+    Body(b): Body<Choose>,
 ) -> ApiResult {
     let k = key(&headers)?;
     let seller = SellerId::new(b.seller_id).map_err(|e| bad(e.to_string()))?;
@@ -226,7 +257,7 @@ struct Checkout {
 async fn checkout(
     State(app): State<App>,
     headers: HeaderMap,
-    Json(b): Json<Checkout>,
+    Body(b): Body<Checkout>,
 ) -> ApiResult {
     let k = key(&headers)?;
     let lang = b
@@ -260,7 +291,7 @@ struct OrderQuery {
 async fn order(
     State(app): State<App>,
     Path(id): Path<String>,
-    Query(q): Query<OrderQuery>,
+    Params(q): Params<OrderQuery>,
 ) -> ApiResult {
     let id = OrderId::new(id).map_err(|e| bad(e.to_string()))?;
     let doc = app.engine.order(&id).await?;

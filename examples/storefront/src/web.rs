@@ -95,7 +95,20 @@ fn lang_of(headers: &HeaderMap, q: &HashMap<String, String>) -> Lang {
         .and_then(|l| Lang::from_code(l).ok())
         .or_else(|| cookie(headers, "lang").and_then(|l| Lang::from_code(&l).ok()))
         .filter(|l| matches!(l, Lang::Ar | Lang::Fr | Lang::En))
+        .or_else(|| browser_lang(headers))
         .unwrap_or(Lang::Ar)
+}
+
+/// The first of ar, fr, en in the browser's `Accept-Language` (listed in preference order).
+fn browser_lang(headers: &HeaderMap) -> Option<Lang> {
+    let accept = headers.get(header::ACCEPT_LANGUAGE)?.to_str().ok()?;
+    accept.split(',').find_map(|item| {
+        let tag = item.split(';').next()?.trim();
+        let primary = tag.split('-').next()?.to_ascii_lowercase();
+        Lang::from_code(&primary)
+            .ok()
+            .filter(|l| matches!(l, Lang::Ar | Lang::Fr | Lang::En))
+    })
 }
 
 fn with_lang_cookie(lang: Lang, page: Markup) -> Response {

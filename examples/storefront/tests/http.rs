@@ -228,6 +228,25 @@ async fn api_answers_bad_input_with_typed_errors() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.contains("\"invalid\""));
 
+    let (status, ctype, body) = get(&app, "/api/v1/products?limit=many").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(ctype.starts_with("application/json") && body.contains("\"bad_request\""));
+    let (status, err) =
+        post_json(&app, "/api/v1/carts/x/items", &json!({"quantity": 1}), None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(
+        err["code"],
+        json!("bad_request"),
+        "a missing field is a JSON error"
+    );
+    let req = Request::post("/api/v1/orders")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from("{not json"))
+        .unwrap();
+    let (status, _, body) = call(&app, req).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("\"bad_request\""));
+
     let (status, _, _) = get(&app, "/api/v1/carts/cart_does_not_exist").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
@@ -302,6 +321,19 @@ async fn shop_pages_speak_three_languages_and_arabic_is_right_to_left() {
     assert!(html.contains("lang=\"ar\""));
     let (_, _, html) = get(&app, "/?lang=fr").await;
     assert!(html.contains("lang=\"fr\"") && html.contains("dir=\"ltr\""));
+    // Without a choice, the browser's language; without one the browser offers, Arabic.
+    let req = Request::get("/")
+        .header(header::ACCEPT_LANGUAGE, "en-GB,en;q=0.9,fr;q=0.8")
+        .body(Body::empty())
+        .unwrap();
+    let (_, _, html) = call(&app, req).await;
+    assert!(html.contains("lang=\"en\""));
+    let req = Request::get("/")
+        .header(header::ACCEPT_LANGUAGE, "de-DE")
+        .body(Body::empty())
+        .unwrap();
+    let (_, _, html) = call(&app, req).await;
+    assert!(html.contains("lang=\"ar\""));
     let (_, _, html) = get(&app, "/?lang=en").await;
     assert!(html.contains("lang=\"en\""));
     assert!(
