@@ -1,9 +1,10 @@
 //! Conformance suites and test doubles for Tijara.
 //!
 //! - [`storage`]: the storage conformance suite. An adapter is correct when it passes every
-//!   check; run them all with [`storage_conformance!`]:
+//!   check; run them all with [`storage_conformance!`] (the SQLite, PostgreSQL and memory
+//!   stores' `tests/conformance*.rs` are complete, compiled examples):
 //!
-//! ```ignore
+//! ```text
 //! // tests/conformance.rs of your adapter crate
 //! tijara_testkit::storage_conformance!(async {
 //!     Some(std::sync::Arc::new(my_adapter::MyStore::connect("...").await.unwrap())
