@@ -107,7 +107,14 @@ pub async fn build(settings: &Settings) -> Result<App, Box<dyn std::error::Error
     })
 }
 
-/// Every route: the shop, the CMI endpoints, images and the JSON API.
+/// The largest request body accepted (forms and JSON; a cart or checkout is far smaller).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Every route: the shop, the CMI endpoints, images and the JSON API; bodies above
+/// [`MAX_BODY_BYTES`] are refused with 413.
 pub fn router(app: App) -> axum::Router {
-    web::routes().merge(api::routes()).with_state(app)
+    web::routes()
+        .merge(api::routes())
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(app)
 }

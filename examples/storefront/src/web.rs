@@ -270,9 +270,15 @@ async fn cart_of(app: &App, headers: &HeaderMap) -> Option<CartId> {
     (doc.status == tijara::docs::CartStatus::Open).then_some(id)
 }
 
-fn set_cart(mut r: Response, id: &CartId) -> Response {
+/// The cart cookie: HttpOnly, SameSite=Lax, and Secure when the shop is served over HTTPS.
+fn set_cart(app: &App, mut r: Response, id: &CartId) -> Response {
+    let secure = if app.public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
     if let Ok(v) = HeaderValue::from_str(&format!(
-        "cart={id}; Path=/; SameSite=Lax; HttpOnly; Max-Age=2592000"
+        "cart={id}; Path=/; SameSite=Lax; HttpOnly; Max-Age=2592000{secure}"
     )) {
         r.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -311,7 +317,7 @@ async fn cart_add(State(app): State<App>, headers: HeaderMap, Form(f): Form<AddF
     {
         return (StatusCode::UNPROCESSABLE_ENTITY, e.to_string()).into_response();
     }
-    set_cart(Redirect::to("/cart").into_response(), &id)
+    set_cart(&app, Redirect::to("/cart").into_response(), &id)
 }
 
 async fn cart_remove(

@@ -247,6 +247,15 @@ async fn api_answers_bad_input_with_typed_errors() {
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(body.contains("\"bad_request\""));
 
+    // Bodies above the limit are refused before they are read to the end.
+    let big = vec![b' '; tijara_storefront::MAX_BODY_BYTES + 1];
+    let req = Request::post("/api/v1/orders")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(big))
+        .unwrap();
+    let (status, _, _) = call(&app, req).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+
     let (status, _, _) = get(&app, "/api/v1/carts/cart_does_not_exist").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
@@ -406,7 +415,13 @@ async fn shop_checkout_with_cash_on_delivery_needs_no_javascript() {
     .await;
     assert!(status.is_redirection(), "{status}");
     assert_eq!(location.as_deref(), Some("/cart"));
-    let cookie = set_cookie.unwrap().split(';').next().unwrap().to_owned();
+    let set_cookie = set_cookie.unwrap();
+    assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"));
+    assert!(
+        !set_cookie.contains("Secure"),
+        "served over plain HTTP in the test"
+    );
+    let cookie = set_cookie.split(';').next().unwrap().to_owned();
     assert!(cookie.starts_with("cart="));
 
     let req = Request::get("/cart?lang=fr")
