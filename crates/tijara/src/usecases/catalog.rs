@@ -177,6 +177,35 @@ pub struct Page<T> {
     pub next: Option<String>,
 }
 
+impl<T: serde::de::DeserializeOwned> Page<T> {
+    /// Decodes a page of `kind` documents read with `limit`: a full page has a next cursor.
+    pub(crate) fn decode(
+        kind: DocKind,
+        docs: &[crate::ports::storage::StoredDoc],
+        limit: u32,
+    ) -> Result<Self, TijaraError> {
+        let next = (docs.len() == limit as usize)
+            .then(|| docs.last().map(|d| d.id.clone()))
+            .flatten();
+        let items = docs
+            .iter()
+            .map(|d| decode(kind, &d.id, &d.body))
+            .collect::<Result<_, _>>()?;
+        Ok(Page { items, next })
+    }
+}
+
+impl Tijara {
+    /// One page of a kind of document, in id order.
+    pub(crate) async fn list_page<T: serde::de::DeserializeOwned>(
+        &self,
+        query: ListQuery,
+    ) -> Result<Page<T>, TijaraError> {
+        let docs = self.inner.storage.list(&query).await?;
+        Page::decode(query.kind, &docs, query.limit)
+    }
+}
+
 /// A variant's stock counter to declare (units are used only when it is created).
 struct StockDef {
     variant: VariantId,
@@ -332,19 +361,8 @@ impl Tijara {
         limit: u32,
     ) -> Result<Page<Seller>, TijaraError> {
         let limit = limit.clamp(1, MAX_PAGE);
-        let docs = self
-            .inner
-            .storage
-            .list(&ListQuery::new(DocKind::Seller, limit).after(after))
-            .await?;
-        let next = (docs.len() == limit as usize)
-            .then(|| docs.last().map(|d| d.id.clone()))
-            .flatten();
-        let items = docs
-            .iter()
-            .map(|d| decode(DocKind::Seller, &d.id, &d.body))
-            .collect::<Result<_, _>>()?;
-        Ok(Page { items, next })
+        self.list_page(ListQuery::new(DocKind::Seller, limit).after(after))
+            .await
     }
 
     // ---- categories ----------------------------------------------------------------------
@@ -767,16 +785,10 @@ impl Tijara {
             limit,
         };
         let docs = self.inner.storage.search_products(&query).await?;
-        let next = (docs.len() == limit as usize)
-            .then(|| docs.last().map(|d| d.id.clone()))
-            .flatten();
-        let products = docs
-            .iter()
-            .map(|d| decode(DocKind::Product, &d.id, &d.body))
-            .collect::<Result<Vec<Product>, _>>()?;
+        let page: Page<Product> = Page::decode(DocKind::Product, &docs, limit)?;
         Ok(Page {
-            items: self.views(products).await?,
-            next,
+            items: self.views(page.items).await?,
+            next: page.next,
         })
     }
 

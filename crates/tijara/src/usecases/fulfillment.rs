@@ -1,7 +1,7 @@
 //! Fulfillment: preparing, shipping and tracking each seller's parcel; cash on delivery.
 
 use crate::docs::{OrderDoc, PaymentLogEntry, PaymentOutcome, PaymentSource};
-use crate::engine::{IdempotencyKey, Loaded, Tijara, decode};
+use crate::engine::{IdempotencyKey, Loaded, Tijara};
 use crate::error::TijaraError;
 use crate::ports::carrier::{Carrier, ShipmentRequest};
 use crate::ports::storage::{Changeset, DocKind, ListQuery, NewEvent, StockOp};
@@ -395,23 +395,12 @@ impl Tijara {
         limit: u32,
     ) -> Result<Page<OrderDoc>, TijaraError> {
         let limit = limit.clamp(1, MAX_PAGE);
-        let docs = self
-            .inner
-            .storage
-            .list(
-                &ListQuery::new(DocKind::Order, limit)
-                    .owner(owner)
-                    .after(after),
-            )
-            .await?;
-        let next = (docs.len() == limit as usize)
-            .then(|| docs.last().map(|d| d.id.clone()))
-            .flatten();
-        let items = docs
-            .iter()
-            .map(|d| decode(DocKind::Order, &d.id, &d.body))
-            .collect::<Result<_, _>>()?;
-        Ok(Page { items, next })
+        self.list_page(
+            ListQuery::new(DocKind::Order, limit)
+                .owner(owner)
+                .after(after),
+        )
+        .await
     }
 
     /// A seller's orders (each holds the seller's part among others; filter by seller id).
@@ -443,19 +432,8 @@ impl Tijara {
         limit: u32,
     ) -> Result<Page<OrderDoc>, TijaraError> {
         let limit = limit.clamp(1, MAX_PAGE);
-        let docs = self
-            .inner
-            .storage
-            .list(&ListQuery::new(DocKind::Order, limit).after(after))
-            .await?;
-        let next = (docs.len() == limit as usize)
-            .then(|| docs.last().map(|d| d.id.clone()))
-            .flatten();
-        let items = docs
-            .iter()
-            .map(|d| decode(DocKind::Order, &d.id, &d.body))
-            .collect::<Result<_, _>>()?;
-        Ok(Page { items, next })
+        self.list_page(ListQuery::new(DocKind::Order, limit).after(after))
+            .await
     }
 }
 
