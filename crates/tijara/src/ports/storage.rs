@@ -54,17 +54,26 @@ pub enum DocKind {
     Order,
     /// A promotion.
     Promotion,
+    /// A login account.
+    Account,
+    /// A logged-in session.
+    Session,
+    /// A payout paid to a seller.
+    Payout,
 }
 
 impl DocKind {
     /// Every kind.
-    pub const ALL: [DocKind; 6] = [
+    pub const ALL: [DocKind; 9] = [
         DocKind::Seller,
         DocKind::Category,
         DocKind::Product,
         DocKind::Cart,
         DocKind::Order,
         DocKind::Promotion,
+        DocKind::Account,
+        DocKind::Session,
+        DocKind::Payout,
     ];
 
     /// The kind's name, as stored.
@@ -76,6 +85,9 @@ impl DocKind {
             DocKind::Cart => "cart",
             DocKind::Order => "order",
             DocKind::Promotion => "promotion",
+            DocKind::Account => "account",
+            DocKind::Session => "session",
+            DocKind::Payout => "payout",
         }
     }
 

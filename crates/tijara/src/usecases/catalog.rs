@@ -252,7 +252,7 @@ impl Tijara {
         .await
     }
 
-    fn seller_from(&self, id: SellerId, input: SellerInput, active: bool) -> Seller {
+    pub(crate) fn seller_from(&self, id: SellerId, input: SellerInput, active: bool) -> Seller {
         Seller {
             id,
             name: input.name,

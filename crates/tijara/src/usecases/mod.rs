@@ -1,5 +1,6 @@
 //! The use cases, as methods of [`crate::Tijara`].
 
+pub mod accounts;
 pub mod cart;
 pub mod catalog;
 pub mod checkout;
