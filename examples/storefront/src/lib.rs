@@ -8,8 +8,15 @@
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// Handlers return early with a ready `Response` as the error of small helpers (`Result<_, Response>`);
+// boxing it would only add noise to every call site.
+#![allow(clippy::result_large_err)]
 
+pub mod account;
+pub mod admin;
 pub mod api;
+pub mod auth;
+pub mod portal;
 pub mod seed;
 pub mod web;
 
@@ -114,6 +121,13 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// [`MAX_BODY_BYTES`] are refused with 413.
 pub fn router(app: App) -> axum::Router {
     web::routes()
+        .merge(account::routes())
+        .merge(portal::routes())
+        .merge(admin::routes())
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            auth::guard,
+        ))
         .merge(api::routes())
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(app)

@@ -52,6 +52,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     if tijara_storefront::seed::seed_if_empty(&app.engine).await? {
         println!("Loaded the demo marketplace (8 sellers, 40 products).");
     }
+    if app
+        .engine
+        .account_by_email("admin@tijara.example")
+        .await?
+        .is_some()
+    {
+        println!("Demo logins (log in at {}/account/login):", app.public_url);
+        for (role, email, password) in tijara_storefront::seed::demo_accounts() {
+            println!("  {role:<9} {email:<26} {password}");
+        }
+    }
     if let Some(sim) = &app.simulator {
         println!(
             "Demo mode: card payments go to the CMI simulator at {} (test card 4000000000000010).",

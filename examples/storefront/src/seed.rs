@@ -3,6 +3,7 @@
 //! are fictional; prices are estimates, not a survey.
 
 use std::collections::BTreeMap;
+use tijara::usecases::accounts::{NewAccount, Role, hash_password};
 use tijara::usecases::catalog::{CategoryInput, ProductInput, SellerInput, VariantInput};
 use tijara::{Tijara, TijaraError};
 use tijara_core::catalog::{LegalIds, Member, Photo, SellerKind, SellerTaxStatus, StockPolicy};
@@ -480,6 +481,7 @@ pub async fn seed_if_empty(engine: &Tijara) -> Result<bool, TijaraError> {
             )
             .await?;
     }
+    let mut sellers = Vec::new();
     for (n, s) in SELLERS.iter().enumerate() {
         let members = if s.kind.has_members() {
             vec![Member {
@@ -506,7 +508,7 @@ pub async fn seed_if_empty(engine: &Tijara) -> Result<bool, TijaraError> {
                     } else {
                         SellerTaxStatus::VatRegistered
                     },
-                    members,
+                    members: members.clone(),
                     legal: LegalIds::default(),
                     story: LocalizedText::new()
                         .with(Lang::Fr, s.story_fr)
@@ -538,7 +540,8 @@ pub async fn seed_if_empty(engine: &Tijara) -> Result<bool, TijaraError> {
                             url: format!("/images/{slug}.svg"),
                             alt: LocalizedText::single(Lang::Fr, *fr),
                         }],
-                        made_by: None,
+                        // The member artisan made the cooperative's first product.
+                        made_by: members.first().filter(|_| i == 0).map(|m| m.id.clone()),
                         variants: vec![VariantInput {
                             sku: format!(
                                 "DAK-{n}{i}-{}",
@@ -569,8 +572,70 @@ pub async fn seed_if_empty(engine: &Tijara) -> Result<bool, TijaraError> {
                 )
                 .await?;
         }
+        sellers.push((seller.id, members.first().map(|m| m.id.clone())));
+    }
+    for (role, email, password) in demo_accounts() {
+        let role = match role.as_str() {
+            "admin" => Role::Admin,
+            "shopper" => Role::Customer,
+            other => {
+                // "seller N" or "member N" (N counts from 1 in SELLERS' order).
+                let (what, n) = other.split_once(' ').unwrap_or((other, "1"));
+                let n: usize = n.parse().unwrap_or(1);
+                let Some((seller_id, member)) = sellers.get(n.saturating_sub(1)).cloned() else {
+                    continue;
+                };
+                Role::Seller {
+                    seller_id,
+                    member: if what == "member" { member } else { None },
+                }
+            }
+        };
+        engine
+            .create_account(
+                NewAccount {
+                    name: email.split('@').next().unwrap_or(&email).into(),
+                    email,
+                    password_hash: hash_password(password)?,
+                    role,
+                    lang: Lang::Ar,
+                },
+                None,
+            )
+            .await?;
     }
     Ok(true)
+}
+
+/// The demo marketplace's logins (role, e-mail, password), printed when the storefront starts:
+/// an admin, a shopper, one login per seller (`seller1@…` is the first of the demo sellers)
+/// and the member artisan of the first cooperative.
+pub fn demo_accounts() -> Vec<(String, String, &'static str)> {
+    let mut out = vec![
+        (
+            "admin".to_owned(),
+            "admin@tijara.example".to_owned(),
+            "admin-demo-2026",
+        ),
+        (
+            "shopper".to_owned(),
+            "shopper@tijara.example".to_owned(),
+            "shopper-demo-2026",
+        ),
+        (
+            "member 1".to_owned(),
+            "member1@tijara.example".to_owned(),
+            "artisan-demo-2026",
+        ),
+    ];
+    for n in 1..=SELLERS.len() {
+        out.push((
+            format!("seller {n}"),
+            format!("seller{n}@tijara.example"),
+            "artisan-demo-2026",
+        ));
+    }
+    out
 }
 
 /// A drawn image for a product: the category's colour, a motif, the initials.

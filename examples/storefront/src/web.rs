@@ -2,6 +2,7 @@
 //! without JavaScript; the CMI endpoints; product images.
 
 use crate::App;
+use crate::auth::{Ctx, cookie};
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -19,7 +20,7 @@ use tijara_core::order::Address;
 use tijara_core::{CartId, CategoryId, Lang, OrderId, SellerId, VariantId};
 
 /// Words of the interface in each language.
-fn t(lang: Lang, key: &str) -> &'static str {
+pub fn t(lang: Lang, key: &str) -> &'static str {
     let (fr, ar, en) = match key {
         "title" => (
             "Artisanat de Dakhla",
@@ -70,6 +71,55 @@ fn t(lang: Lang, key: &str) -> &'static str {
         "tracking" => ("Suivi", "التتبع", "Tracking"),
         "status" => ("État", "الحالة", "Status"),
         "abroad" => ("indicatif", "تقريبي", "indicative"),
+        "csrf" => (
+            "Ce formulaire a expiré. Rechargez la page et recommencez.",
+            "انتهت صلاحية هذه الاستمارة. أعد تحميل الصفحة وحاول مرة أخرى.",
+            "This form has expired. Reload the page and try again.",
+        ),
+        "login" => ("Connexion", "تسجيل الدخول", "Log in"),
+        "logout" => ("Déconnexion", "تسجيل الخروج", "Log out"),
+        "register" => ("Créer un compte", "إنشاء حساب", "Create an account"),
+        "account" => ("Mon compte", "حسابي", "My account"),
+        "password" => ("Mot de passe", "كلمة السر", "Password"),
+        "portal" => ("Espace artisan", "فضاء الحرفي", "Artisan portal"),
+        "admin" => ("Administration", "الإدارة", "Admin"),
+        "sell" => ("Vendre sur le marché", "بع منتجاتك", "Sell with us"),
+        "bad_login" => (
+            "E-mail ou mot de passe incorrect.",
+            "البريد الإلكتروني أو كلمة السر غير صحيحة.",
+            "Wrong e-mail or password.",
+        ),
+        "locked" => (
+            "Trop d'essais. Réessayez après",
+            "محاولات كثيرة. حاول مرة أخرى بعد",
+            "Too many attempts. Try again after",
+        ),
+        "orders" => ("Mes commandes", "طلباتي", "My orders"),
+        "withdraw" => (
+            "Demander un retour (rétractation)",
+            "طلب إرجاع (التراجع)",
+            "Ask for a return (withdrawal)",
+        ),
+        "withdraw_done" => (
+            "Demande de retour enregistrée.",
+            "تم تسجيل طلب الإرجاع.",
+            "Return request recorded.",
+        ),
+        "none" => ("Rien pour l'instant.", "لا شيء حاليا.", "Nothing yet."),
+        "shop_name" => (
+            "Nom de l'atelier ou de la coopérative",
+            "اسم الورشة أو التعاونية",
+            "Workshop or cooperative name",
+        ),
+        "kind" => ("Type", "النوع", "Kind"),
+        "artisan" => ("Artisan", "حرفي", "Artisan"),
+        "cooperative" => ("Coopérative", "تعاونية", "Cooperative"),
+        "taken" => (
+            "ce compte existe déjà",
+            "هذا الحساب موجود",
+            "this account already exists",
+        ),
+        "seller_order" => ("Colis de", "طرد من", "Parcel from"),
         _ => ("", "", ""),
     };
     match lang {
@@ -79,39 +129,8 @@ fn t(lang: Lang, key: &str) -> &'static str {
     }
 }
 
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get(header::COOKIE)?
-        .to_str()
-        .ok()?
-        .split(';')
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_owned())
-}
-
-fn lang_of(headers: &HeaderMap, q: &HashMap<String, String>) -> Lang {
-    q.get("lang")
-        .and_then(|l| Lang::from_code(l).ok())
-        .or_else(|| cookie(headers, "lang").and_then(|l| Lang::from_code(&l).ok()))
-        .filter(|l| matches!(l, Lang::Ar | Lang::Fr | Lang::En))
-        .or_else(|| browser_lang(headers))
-        .unwrap_or(Lang::Ar)
-}
-
-/// The first of ar, fr, en in the browser's `Accept-Language` (listed in preference order).
-fn browser_lang(headers: &HeaderMap) -> Option<Lang> {
-    let accept = headers.get(header::ACCEPT_LANGUAGE)?.to_str().ok()?;
-    accept.split(',').find_map(|item| {
-        let tag = item.split(';').next()?.trim();
-        let primary = tag.split('-').next()?.to_ascii_lowercase();
-        Lang::from_code(&primary)
-            .ok()
-            .filter(|l| matches!(l, Lang::Ar | Lang::Fr | Lang::En))
-    })
-}
-
-fn with_lang_cookie(lang: Lang, page: Markup) -> Response {
+/// The page, remembering its language in a cookie.
+pub fn with_lang_cookie(lang: Lang, page: Markup) -> Response {
     let mut r = page.into_response();
     if let Ok(v) = HeaderValue::from_str(&format!(
         "lang={}; Path=/; SameSite=Lax; HttpOnly; Max-Age=31536000",
@@ -122,7 +141,29 @@ fn with_lang_cookie(lang: Lang, page: Markup) -> Response {
     r
 }
 
-fn layout(lang: Lang, title: &str, body: Markup) -> Markup {
+/// A page without the visitor's links (error pages of the guard).
+pub fn layout_plain(lang: Lang, title: &str, body: Markup) -> Markup {
+    page(lang, title, html! {}, body)
+}
+
+/// A page with the header's links for the visitor (account, portal, admin).
+pub fn layout(ctx: &Ctx, title: &str, body: Markup) -> Markup {
+    let lang = ctx.lang;
+    let links = html! {
+        @match &ctx.account {
+            Some(a) => {
+                @if ctx.seller().is_some() { a href="/seller" { (t(lang, "portal")) } }
+                @if a.is_admin() { a href="/admin" { (t(lang, "admin")) } }
+                a href="/account" { (t(lang, "account")) }
+                form.inline method="post" action="/account/logout" { (ctx.csrf_field()) button.link type="submit" { (t(lang, "logout")) } }
+            }
+            None => { a href="/account/login" { (t(lang, "login")) } }
+        }
+    };
+    page(lang, title, links, body)
+}
+
+fn page(lang: Lang, title: &str, links: Markup, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(lang.code()) dir=(lang.dir()) {
@@ -140,6 +181,7 @@ fn layout(lang: Lang, title: &str, body: Markup) -> Markup {
                         button type="submit" { (t(lang, "search")) }
                     }
                     a.cart href="/cart" { (t(lang, "cart")) }
+                    (links)
                     nav.langs { a href="?lang=ar" lang="ar" { "العربية" } " · " a href="?lang=fr" lang="fr" { "Français" } " · " a href="?lang=en" lang="en" { "English" } }
                 }
                 main { (body) }
@@ -153,9 +195,67 @@ const CSS: &str = "body{font-family:system-ui,sans-serif;margin:0;line-height:1.
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(10rem,1fr));gap:1rem}.card{border:1px solid #ddd;border-radius:.5rem;padding:.5rem}\
 .card img,.product img{width:100%;height:auto}button,.button{font-size:1.1rem;padding:.5rem 1rem;background:#8a4b16;color:#fff;border:0;border-radius:.4rem}\
 .price bdi{font-weight:bold}.muted{color:#666;font-size:.9rem}label{display:block;margin-top:.6rem}input,select{font-size:1rem;padding:.3rem;width:100%;max-width:24rem}input[type=radio]{width:auto;margin-inline-end:.4rem}\
-table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eee;padding:.3rem;text-align:start}.timeline li{margin:.2rem 0}";
+table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eee;padding:.3rem;text-align:start}.timeline li{margin:.2rem 0}\
+form.inline{display:inline}button.link{background:none;color:#6b3d12;padding:0;font-size:1rem;text-decoration:underline}.error{color:#a00;font-weight:bold}.ok{color:#060;font-weight:bold}\
+.big{font-size:1.3rem;padding:.8rem 1.4rem;margin:.3rem 0}.box{border:1px solid #ddd;border-radius:.5rem;padding:.8rem;margin:.8rem 0}";
 
-fn availability(lang: Lang, a: &Availability) -> String {
+/// A status code (`awaiting_payment`, `in_transit`...) in the shopper's words.
+pub fn status_word(lang: Lang, code: &str) -> String {
+    let (fr, ar, en) = match code {
+        "awaiting_payment" => (
+            "en attente de paiement",
+            "في انتظار الأداء",
+            "awaiting payment",
+        ),
+        "confirmed" => ("confirmée", "مؤكد", "confirmed"),
+        "completed" => ("terminée", "مكتمل", "completed"),
+        "cancelled" => ("annulée", "ملغى", "cancelled"),
+        "awaiting" => ("en préparation", "قيد التحضير", "being prepared"),
+        "ready" => ("prêt à expédier", "جاهز للشحن", "ready to ship"),
+        "shipped" => ("expédié", "تم الشحن", "shipped"),
+        "delivered" => ("livré", "تم التسليم", "delivered"),
+        "returned" => ("retourné", "مرتجع", "returned"),
+        "unknown" => ("inconnu", "غير معروف", "unknown"),
+        "label_created" => ("étiquette créée", "تم إنشاء الملصق", "label created"),
+        "picked_up" => ("pris en charge", "تم الاستلام من البائع", "picked up"),
+        "in_transit" => ("en transit", "في الطريق", "in transit"),
+        "out_for_delivery" => ("en cours de livraison", "خرج للتسليم", "out for delivery"),
+        "delivery_failed" => ("échec de livraison", "تعذر التسليم", "delivery failed"),
+        "returned_to_sender" => (
+            "retourné à l'expéditeur",
+            "أعيد إلى المرسل",
+            "returned to sender",
+        ),
+        "pending" => ("en attente", "في الانتظار", "pending"),
+        "authorized" => ("autorisé", "مرخص", "authorized"),
+        "captured" => ("payé", "مدفوع", "paid"),
+        "partially_refunded" => ("remboursé en partie", "مسترجع جزئيا", "partly refunded"),
+        "refunded" => ("remboursé", "مسترجع", "refunded"),
+        "failed" => ("échoué", "فشل", "failed"),
+        "voided" => ("annulé", "ملغى", "voided"),
+        "awaiting_delivery" => (
+            "à payer à la livraison",
+            "الدفع عند الاستلام",
+            "paid on delivery",
+        ),
+        "collected" => (
+            "encaissé par le transporteur",
+            "حصله الناقل",
+            "collected by the carrier",
+        ),
+        "remitted" => ("payé", "مدفوع", "paid"),
+        other => return other.replace('_', " "),
+    };
+    match lang {
+        Lang::Ar => ar,
+        Lang::En => en,
+        _ => fr,
+    }
+    .to_owned()
+}
+
+/// What a shopper is told about a variant's stock.
+pub fn availability_text(lang: Lang, a: &Availability) -> String {
     match a {
         Availability::InStock { available } => format!("{} ({available})", t(lang, "in_stock")),
         Availability::OutOfStock => t(lang, "out").to_owned(),
@@ -183,10 +283,10 @@ fn card(lang: Lang, v: &ProductView) -> Markup {
 
 async fn home(
     State(app): State<App>,
-    headers: HeaderMap,
+    ctx: Ctx,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let lang = lang_of(&headers, &q);
+    let lang = ctx.lang;
     let filter = ProductFilter {
         category: q
             .get("category")
@@ -209,20 +309,15 @@ async fn home(
             Err(e) => p { (e.to_string()) }
         }
     };
-    with_lang_cookie(lang, layout(lang, t(lang, "title"), body))
+    with_lang_cookie(lang, layout(&ctx, t(lang, "title"), body))
 }
 
-async fn product_page(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path(slug): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let lang = lang_of(&headers, &q);
+async fn product_page(State(app): State<App>, ctx: Ctx, Path(slug): Path<String>) -> Response {
+    let lang = ctx.lang;
     let Ok(v) = app.engine.product_by_slug(&slug).await else {
         return (
             StatusCode::NOT_FOUND,
-            layout(lang, "404", html! { p { "404" } }),
+            layout(&ctx, "404", html! { p { "404" } }),
         )
             .into_response();
     };
@@ -245,10 +340,11 @@ async fn product_page(
             p { (p.description.get(lang, Lang::Ar).unwrap_or("")) }
             @for var in &v.variants {
                 form method="post" action="/cart/add" {
+                    (ctx.csrf_field())
                     input type="hidden" name="variant" value=(var.variant.id);
                     p.price { bdi { (var.variant.price.format(lang)) } " "
                         @if let Some(r) = &rate { span.muted { "(" (t(lang, "tva")) " " (r.rate) ")" } } }
-                    p.muted { (availability(lang, &var.availability)) }
+                    p.muted { (availability_text(lang, &var.availability)) }
                     @if var.availability.can_order(1) {
                         label { "×" input type="number" name="quantity" value="1" min="1" max="999"; }
                         button type="submit" { (t(lang, "add")) }
@@ -261,7 +357,7 @@ async fn product_page(
             }
         }
     };
-    with_lang_cookie(lang, layout(lang, &title, body))
+    with_lang_cookie(lang, layout(&ctx, &title, body))
 }
 
 async fn cart_of(app: &App, headers: &HeaderMap) -> Option<CartId> {
@@ -292,16 +388,23 @@ struct AddForm {
     quantity: Option<u32>,
 }
 
-async fn cart_add(State(app): State<App>, headers: HeaderMap, Form(f): Form<AddForm>) -> Response {
+async fn cart_add(
+    State(app): State<App>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Form(f): Form<AddForm>,
+) -> Response {
+    let lang = ctx.lang;
+    let customer = ctx.account.as_ref().and_then(|a| a.customer_id().ok());
     let id = match cart_of(&app, &headers).await {
         Some(id) => id,
-        None => match app.engine.create_cart(None, None).await {
+        None => match app.engine.create_cart(customer, None).await {
             Ok(c) => c.cart.id,
-            Err(e) => return (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
+            Err(e) => return problem(&ctx, StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
         },
     };
     let Ok(variant) = VariantId::new(f.variant) else {
-        return StatusCode::UNPROCESSABLE_ENTITY.into_response();
+        return problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, t(lang, "out"));
     };
     if let Err(e) = app
         .engine
@@ -315,9 +418,22 @@ async fn cart_add(State(app): State<App>, headers: HeaderMap, Form(f): Form<AddF
         )
         .await
     {
-        return (StatusCode::UNPROCESSABLE_ENTITY, e.to_string()).into_response();
+        return problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string());
     }
     set_cart(&app, Redirect::to("/cart").into_response(), &id)
+}
+
+/// An error page with a way back.
+pub fn problem(ctx: &Ctx, status: StatusCode, message: &str) -> Response {
+    (
+        status,
+        layout(
+            ctx,
+            "!",
+            html! { p.error { (message) } p { a href="/" { (t(ctx.lang, "title")) } " · " a href="/cart" { (t(ctx.lang, "cart")) } } },
+        ),
+    )
+        .into_response()
 }
 
 async fn cart_remove(
@@ -334,12 +450,8 @@ async fn cart_remove(
     Redirect::to("/cart").into_response()
 }
 
-async fn cart_page(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let lang = lang_of(&headers, &q);
+async fn cart_page(State(app): State<App>, ctx: Ctx, headers: HeaderMap) -> Response {
+    let lang = ctx.lang;
     let priced = match cart_of(&app, &headers).await {
         Some(id) => app.engine.price(&id).await.ok(),
         None => None,
@@ -362,7 +474,7 @@ async fn cart_page(
                                 Some((title, slug)) => a href={ "/products/" (slug) } { (title) },
                                 None => (l.sku),
                              } } td { "× " (l.quantity) } td { bdi { (l.net.format(lang)) } }
-                             td { form method="post" action="/cart/remove" { input type="hidden" name="variant" value=(l.variant_id); button type="submit" { (t(lang, "remove")) } } } }
+                             td { form method="post" action="/cart/remove" { (ctx.csrf_field()) input type="hidden" name="variant" value=(l.variant_id); button type="submit" { (t(lang, "remove")) } } } }
                     }
                 }
                 p.price { (t(lang, "total")) " " bdi { (p.items_net.format(lang)) } }
@@ -371,27 +483,34 @@ async fn cart_page(
             _ => p { (t(lang, "empty")) }
         }
     };
-    with_lang_cookie(lang, layout(lang, t(lang, "cart"), body))
+    with_lang_cookie(lang, layout(&ctx, t(lang, "cart"), body))
 }
 
-fn address_form(lang: Lang) -> Markup {
+fn address_form(ctx: &Ctx) -> Markup {
+    let lang = ctx.lang;
+    let email = ctx
+        .account
+        .as_ref()
+        .map(|a| a.email.clone())
+        .unwrap_or_default();
     html! {
         form method="post" action="/checkout" {
+            (ctx.csrf_field())
             h2 { (t(lang, "address")) }
             label { (t(lang, "name")) input name="name" required; }
             label { (t(lang, "line1")) input name="line1" required; }
             label { (t(lang, "city")) input name="city" required; }
             label { (t(lang, "country")) input name="country" value="MA" required maxlength="2"; }
             label { (t(lang, "phone")) input name="phone" required; }
-            label { (t(lang, "email")) input name="email" type="email" required; }
+            label { (t(lang, "email")) input name="email" type="email" value=(email) required; }
             button type="submit" { (t(lang, "continue")) }
         }
     }
 }
 
-async fn checkout_page(headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
-    let lang = lang_of(&headers, &q);
-    with_lang_cookie(lang, layout(lang, t(lang, "checkout"), address_form(lang)))
+async fn checkout_page(ctx: Ctx) -> Response {
+    let lang = ctx.lang;
+    with_lang_cookie(lang, layout(&ctx, t(lang, "checkout"), address_form(&ctx)))
 }
 
 #[derive(Deserialize)]
@@ -420,10 +539,11 @@ impl AddressForm {
 
 async fn checkout_address(
     State(app): State<App>,
+    ctx: Ctx,
     headers: HeaderMap,
     Form(f): Form<AddressForm>,
 ) -> Response {
-    let lang = lang_of(&headers, &HashMap::new());
+    let lang = ctx.lang;
     let Some(cart) = cart_of(&app, &headers).await else {
         return Redirect::to("/cart").into_response();
     };
@@ -432,20 +552,27 @@ async fn checkout_address(
         Err(e) => {
             return (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                layout(lang, "!", html! { p { (e.to_string()) } }),
+                layout(&ctx, "!", html! { p { (e.to_string()) } }),
             )
                 .into_response();
         }
     };
+    let mut names = HashMap::new();
+    for o in &options {
+        if let Ok(s) = app.engine.seller(&o.seller_id).await {
+            names.insert(o.seller_id.clone(), s.name);
+        }
+    }
     let body = html! {
         form method="post" action="/checkout/place" {
+            (ctx.csrf_field())
             @for (k, v) in [("name", &f.name), ("line1", &f.line1), ("city", &f.city), ("country", &f.country), ("phone", &f.phone), ("email", &f.email)] {
                 input type="hidden" name=(k) value=(v);
             }
             h2 { (t(lang, "shipping")) }
             @for o in &options {
                 fieldset {
-                    legend { (o.origin_city) " → " (f.city) }
+                    legend { (t(lang, "seller_order")) " " (names.get(&o.seller_id).map(String::as_str).unwrap_or(o.seller_id.as_str())) " (" (o.origin_city) " → " (f.city) ")" }
                     @if o.options.is_empty() { p { "—" } }
                     @for (i, q) in o.options.iter().enumerate() {
                         label { input type="radio" name={ "ship_" (o.seller_id) } value={ (q.carrier) "/" (q.service) } checked[i == 0];
@@ -460,15 +587,16 @@ async fn checkout_address(
             button type="submit" { (t(lang, "place")) }
         }
     };
-    layout(lang, t(lang, "checkout"), body).into_response()
+    layout(&ctx, t(lang, "checkout"), body).into_response()
 }
 
 async fn checkout_place(
     State(app): State<App>,
+    ctx: Ctx,
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let lang = lang_of(&headers, &HashMap::new());
+    let lang = ctx.lang;
     let Some(cart) = cart_of(&app, &headers).await else {
         return Redirect::to("/cart").into_response();
     };
@@ -498,7 +626,7 @@ async fn checkout_place(
             {
                 return (
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    layout(lang, "!", html! { p { (e.to_string()) } }),
+                    layout(&ctx, "!", html! { p { (e.to_string()) } }),
                 )
                     .into_response();
             }
@@ -521,7 +649,7 @@ async fn checkout_place(
         Err(e) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             layout(
-                lang,
+                &ctx,
                 "!",
                 html! { p { (e.to_string()) } p { a href="/cart" { (t(lang, "cart")) } } },
             ),
@@ -530,7 +658,7 @@ async fn checkout_place(
         Ok(p) => match p.payment {
             PaymentStart::Redirect { url, fields } => {
                 // The browser posts the signed form to CMI's hosted page.
-                layout(lang, t(lang, "pay"), html! {
+                layout(&ctx, t(lang, "pay"), html! {
                     form #pay method="post" action=(url) {
                         @for (k, v) in &fields { input type="hidden" name=(k) value=(v); }
                         button type="submit" { (t(lang, "pay")) " — " bdi { (p.order.grand_total.format(lang)) } }
@@ -551,15 +679,15 @@ fn order_url(order: &impl std::fmt::Display, email: &str) -> String {
 
 async fn order_page(
     State(app): State<App>,
-    headers: HeaderMap,
+    ctx: Ctx,
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let lang = lang_of(&headers, &q);
+    let lang = ctx.lang;
     let not_found = || {
         (
             StatusCode::NOT_FOUND,
-            layout(lang, "404", html! { p { "404" } }),
+            layout(&ctx, "404", html! { p { "404" } }),
         )
             .into_response()
     };
@@ -569,28 +697,56 @@ async fn order_page(
     let Ok(doc) = app.engine.order(&id).await else {
         return not_found();
     };
-    if !q
+    // The shopper who placed it (by the e-mail in the link, or logged in), or an admin.
+    let by_link = q
         .get("email")
-        .is_some_and(|e| e.trim().eq_ignore_ascii_case(&doc.order.email))
-    {
+        .is_some_and(|e| e.trim().eq_ignore_ascii_case(&doc.order.email));
+    let by_account = ctx.account.as_ref().is_some_and(|a| {
+        a.is_admin()
+            || doc
+                .order
+                .customer
+                .as_ref()
+                .is_some_and(|c| c.as_str() == a.id)
+    });
+    if !by_link && !by_account {
         return not_found();
     }
     let o = &doc.order;
+    let mut sellers = HashMap::new();
+    for so in &o.seller_orders {
+        if let Ok(s) = app.engine.seller(&so.seller_id).await {
+            sellers.insert(so.seller_id.clone(), s.name);
+        }
+    }
+    let owner = ctx
+        .account
+        .as_ref()
+        .is_some_and(|a| o.customer.as_ref().is_some_and(|c| c.as_str() == a.id));
     let body = html! {
         h1 { (t(lang, "order")) " " bdi { (o.id) } }
-        p { (t(lang, "thanks")) }
-        p { (t(lang, "status")) ": " (o.status().as_str()) " · " (o.payment.status().as_str()) }
+        @if q.get("done").is_some_and(|d| d == "withdraw") { p.ok role="status" { (t(lang, "withdraw_done")) } }
+        @else { p { (t(lang, "thanks")) } }
+        p { (t(lang, "status")) ": " (status_word(lang, o.status().as_str())) " · " (t(lang, "pay")) ": " (status_word(lang, o.payment.status().as_str())) }
         p.price { (t(lang, "total")) " " bdi { (o.grand_total.format(lang)) }
             @for d in &o.display_totals { " ≈ " bdi { (d.amount.format(lang)) } " (" (t(lang, "abroad")) ")" } }
         @for so in &o.seller_orders {
-            h2 { bdi { (so.id) } " — " (so.status().as_str()) }
-            @if let Some(s) = doc.shipments.iter().find(|s| s.seller_order_id == so.id) {
-                p { (t(lang, "tracking")) ": " (s.carrier) " " bdi { (s.tracking_number.clone().unwrap_or_default()) } " — " (s.status().as_str()) }
-                ol.timeline { @for e in s.events() { li { (e.at.format("%Y-%m-%d %H:%M")) " — " (e.status.as_str()) " (" (e.carrier_text) ")" } } }
+            section.box {
+                h2 { (t(lang, "seller_order")) " " (sellers.get(&so.seller_id).map(String::as_str).unwrap_or(so.seller_id.as_str())) " — " (status_word(lang, so.status().as_str())) }
+                @if let Some(s) = doc.shipments.iter().find(|s| s.seller_order_id == so.id) {
+                    p { (t(lang, "tracking")) ": " (s.carrier) " " bdi { (s.tracking_number.clone().unwrap_or_default()) } " — " (status_word(lang, s.status().as_str())) }
+                    ol.timeline { @for e in s.events() { li { bdi { (e.at.format("%Y-%m-%d %H:%M")) } " — " (status_word(lang, e.status.as_str())) @if !e.carrier_text.is_empty() { " (" (e.carrier_text) ")" } } } }
+                }
+                @if owner && so.status() == tijara_core::order::FulfillmentStatus::Delivered {
+                    form method="post" action={ "/account/orders/" (o.id) "/" (so.id) "/withdraw" } {
+                        (ctx.csrf_field())
+                        button type="submit" { (t(lang, "withdraw")) }
+                    }
+                }
             }
         }
     };
-    layout(lang, t(lang, "order"), body).into_response()
+    layout(&ctx, t(lang, "order"), body).into_response()
 }
 
 async fn cmi_callback(

@@ -8,6 +8,8 @@ use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
+mod support;
+
 async fn app() -> axum::Router {
     let settings = tijara_storefront::Settings {
         bind: "127.0.0.1:0".into(),
@@ -366,75 +368,63 @@ async fn shop_pages_speak_three_languages_and_arabic_is_right_to_left() {
     assert_eq!(status, StatusCode::OK);
 }
 
-async fn post_form(
-    app: &axum::Router,
-    uri: &str,
-    cookie: Option<&str>,
-    fields: &[(&str, &str)],
-) -> (StatusCode, Option<String>, Option<String>, String) {
-    let mut req =
-        Request::post(uri).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-    if let Some(c) = cookie {
-        req = req.header(header::COOKIE, c);
-    }
-    let body = serde_urlencoded::to_string(fields).unwrap();
-    let res = app
-        .clone()
-        .oneshot(req.body(Body::from(body)).unwrap())
-        .await
-        .unwrap();
-    let status = res.status();
-    let h = |n: header::HeaderName| res.headers().get(n).map(|v| v.to_str().unwrap().to_owned());
-    let (set_cookie, location) = (h(header::SET_COOKIE), h(header::LOCATION));
-    let body = to_bytes(res.into_body(), 4 << 20).await.unwrap();
-    (
-        status,
-        set_cookie,
-        location,
-        String::from_utf8(body.to_vec()).unwrap(),
-    )
-}
-
 #[tokio::test]
 async fn shop_checkout_with_cash_on_delivery_needs_no_javascript() {
-    let app = app().await;
-    let (_, _, body) = get(&app, "/api/v1/products/embroidered-srama-cushion").await;
-    let product: Value = serde_json::from_str(&body).unwrap();
-    let variant = product["product"]["variants"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let seller = product["product"]["seller_id"].as_str().unwrap().to_owned();
+    let app = support::demo_app().await;
+    let mut c = support::Client::new(&app);
+    let p = app
+        .engine
+        .product_by_slug("embroidered-srama-cushion")
+        .await
+        .unwrap();
+    let variant = p.variants[0].variant.id.to_string();
+    let seller = p.product.seller_id.to_string();
 
-    let (status, set_cookie, location, _) = post_form(
-        &app,
-        "/cart/add",
-        None,
-        &[("variant", &variant), ("quantity", "2")],
+    c.get("/products/embroidered-srama-cushion").await;
+    let r = c
+        .post("/cart/add", &[("variant", &variant), ("quantity", "2")])
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.status);
+    assert_eq!(r.location.as_deref(), Some("/cart"));
+    assert!(c.jar.contains_key("cart"));
+    // The cart cookie: HttpOnly, SameSite=Lax, not Secure over plain HTTP.
+    let res = tower::ServiceExt::oneshot(
+        tijara_storefront::router(app.clone()),
+        Request::post("/cart/add")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(
+                header::COOKIE,
+                format!("csrf={}", c.jar.get("csrf").unwrap()),
+            )
+            .body(Body::from(format!(
+                "variant={variant}&csrf={}",
+                c.jar.get("csrf").unwrap()
+            )))
+            .unwrap(),
     )
-    .await;
-    assert!(status.is_redirection(), "{status}");
-    assert_eq!(location.as_deref(), Some("/cart"));
-    let set_cookie = set_cookie.unwrap();
+    .await
+    .unwrap();
+    let set_cookie = res
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|v| v.starts_with("cart="))
+        .unwrap();
     assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"));
     assert!(
         !set_cookie.contains("Secure"),
         "served over plain HTTP in the test"
     );
-    let cookie = set_cookie.split(';').next().unwrap().to_owned();
-    assert!(cookie.starts_with("cart="));
 
-    let req = Request::get("/cart?lang=fr")
-        .header(header::COOKIE, &cookie)
-        .body(Body::empty())
-        .unwrap();
-    let (status, _, html) = call(&app, req).await;
-    assert_eq!(status, StatusCode::OK);
+    let page = c.get("/cart?lang=fr").await;
+    assert_eq!(page.status, StatusCode::OK);
     assert!(
-        html.contains("Coussin srama brodé"),
-        "the line is in the cart: {html}"
+        page.body.contains("Coussin srama brodé"),
+        "the line is in the cart: {}",
+        page.body
     );
-    assert!(html.contains("698"), "2 × 349,00 shown");
+    assert!(page.body.contains("698"), "2 × 349,00 shown");
 
     let address = [
         ("name", "Fatima Zahra"),
@@ -444,38 +434,46 @@ async fn shop_checkout_with_cash_on_delivery_needs_no_javascript() {
         ("phone", "+212661000000"),
         ("email", "fatima+shop@example.ma"),
     ];
-    let (status, _, _, html) = post_form(&app, "/checkout", Some(&cookie), &address).await;
-    assert_eq!(status, StatusCode::OK, "{html}");
+    c.get("/checkout").await;
+    let r = c.post("/checkout", &address).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(
-        html.contains(&format!("name=\"ship_{seller}\"")),
+        r.body.contains(&format!("name=\"ship_{seller}\"")),
         "a carrier choice per seller"
     );
-    assert!(html.contains("value=\"cod\""));
+    assert!(r.body.contains("value=\"cod\""));
+    assert!(
+        r.body.contains("Coopérative") || r.body.contains("تعاونية") || r.body.contains("Atelier"),
+        "parcels are named by seller"
+    );
 
     let ship_key = format!("ship_{seller}");
     let mut fields = address.to_vec();
     fields.push((&ship_key, "amana/standard"));
     fields.push(("payment", "cod"));
-    let (status, _, location, body) =
-        post_form(&app, "/checkout/place", Some(&cookie), &fields).await;
-    assert!(status.is_redirection(), "{status} {body}");
-    let location = location.unwrap();
+    let r = c.post("/checkout/place", &fields).await;
+    assert!(r.status.is_redirection(), "{} {}", r.status, r.body);
+    let location = r.location.unwrap();
     assert!(location.starts_with("/orders/ord_"), "{location}");
     assert!(
         location.contains("email=fatima%2Bshop%40example.ma"),
         "{location}"
     );
 
-    let (status, _, html) = get(&app, &format!("{location}&lang=ar")).await;
-    assert_eq!(status, StatusCode::OK, "{html}");
-    assert!(html.contains("dir=\"rtl\""));
+    let page = c.get(&format!("{location}&lang=ar")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("dir=\"rtl\""));
+    assert!(
+        page.body.contains("في انتظار الأداء") || page.body.contains("مؤكد"),
+        "statuses in Arabic"
+    );
     // A wrong e-mail does not show the order.
     let order_path = location.split('?').next().unwrap();
-    let (status, _, html) = get(&app, &format!("{order_path}?email=x@example.ma")).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    assert!(!html.contains("Fatima"));
+    let page = c.get(&format!("{order_path}?email=x@example.ma")).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(!page.body.contains("Fatima"));
 
     // The cart was consumed: the shop starts a fresh one.
-    let (status, _, _, html) = post_form(&app, "/checkout/place", Some(&cookie), &fields).await;
-    assert!(status.is_redirection(), "{status} {html}");
+    let r = c.post("/checkout/place", &fields).await;
+    assert!(r.status.is_redirection(), "{} {}", r.status, r.body);
 }

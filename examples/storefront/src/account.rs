@@ -1,0 +1,455 @@
+//! Accounts: register, log in and out, order history, withdrawal requests, and the seller
+//! application form.
+
+use crate::App;
+use crate::auth::{Ctx, SESSION_COOKIE, SESSION_DAYS, random_token, set_cookie};
+use crate::web::{layout, problem, t, with_lang_cookie};
+use axum::Router;
+use axum::extract::{Form, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use maud::{Markup, html};
+use serde::Deserialize;
+use tijara::usecases::accounts::{
+    Account, DUMMY_HASH, LoginCandidate, NewAccount, Role, hash_password, verify_password,
+};
+use tijara::usecases::catalog::SellerInput;
+use tijara_core::catalog::{SellerKind, SellerTaxStatus};
+use tijara_core::returns::ReturnLine;
+use tijara_core::{CartId, LocalizedText, OrderId, SellerOrderId};
+
+/// Where an account lands after logging in.
+pub fn home_of(account: &Account) -> &'static str {
+    match account.role {
+        Role::Admin => "/admin",
+        Role::Seller { .. } => "/seller",
+        _ => "/account",
+    }
+}
+
+fn login_form(ctx: &Ctx, message: Option<&str>) -> Markup {
+    let lang = ctx.lang;
+    html! {
+        h1 { (t(lang, "login")) }
+        @if let Some(m) = message { p.error role="alert" { (m) } }
+        form method="post" action="/account/login" {
+            (ctx.csrf_field())
+            label { (t(lang, "email")) input name="email" type="email" autocomplete="username" required; }
+            label { (t(lang, "password")) input name="password" type="password" autocomplete="current-password" required; }
+            button.big type="submit" { (t(lang, "login")) }
+        }
+        p { a href="/account/register" { (t(lang, "register")) } " · " a href="/sell" { (t(lang, "sell")) } }
+    }
+}
+
+async fn login_page(ctx: Ctx) -> Response {
+    let lang = ctx.lang;
+    with_lang_cookie(lang, layout(&ctx, t(lang, "login"), login_form(&ctx, None)))
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    email: String,
+    password: String,
+}
+
+/// Checks a password off the async threads (Argon2 takes tens of milliseconds of CPU).
+async fn verify(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .unwrap_or(false)
+}
+
+async fn login(
+    State(app): State<App>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let lang = ctx.lang;
+    let refuse = |status: StatusCode, message: String| {
+        (
+            status,
+            layout(&ctx, t(lang, "login"), login_form(&ctx, Some(&message))),
+        )
+            .into_response()
+    };
+    let candidate = match app.engine.login_candidate(&f.email).await {
+        Ok(c) => c,
+        Err(e) => return problem(&ctx, StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+    };
+    let account = match candidate {
+        LoginCandidate::Locked(until) => {
+            let local = until
+                + tijara_core::chrono::Duration::minutes(i64::from(
+                    app.engine.region().utc_offset_minutes,
+                ));
+            return refuse(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!("{} {}", t(lang, "locked"), local.format("%H:%M")),
+            );
+        }
+        LoginCandidate::Unknown => {
+            // As long as a real check, so the answer's timing does not reveal accounts.
+            verify(f.password, DUMMY_HASH.to_owned()).await;
+            return refuse(StatusCode::UNAUTHORIZED, t(lang, "bad_login").to_owned());
+        }
+        LoginCandidate::Account(a) => *a,
+    };
+    let ok = verify(f.password, account.password_hash.clone()).await;
+    if let Err(e) = app.engine.record_login(&account.id, ok).await {
+        return problem(&ctx, StatusCode::SERVICE_UNAVAILABLE, &e.to_string());
+    }
+    if !ok {
+        return refuse(StatusCode::UNAUTHORIZED, t(lang, "bad_login").to_owned());
+    }
+    start_session(&app, &headers, &account, home_of(&account)).await
+}
+
+/// Opens a session (a new token: no fixation), merges the guest cart into the customer's, and
+/// redirects.
+async fn start_session(app: &App, headers: &HeaderMap, account: &Account, to: &str) -> Response {
+    let token = random_token();
+    let csrf = random_token();
+    if token.is_empty() || csrf.is_empty() {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    if let Err(e) = app
+        .engine
+        .open_session(
+            &account.id,
+            &token,
+            &csrf,
+            tijara_core::chrono::Duration::days(SESSION_DAYS),
+        )
+        .await
+    {
+        return (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response();
+    }
+    let mut res = Redirect::to(to).into_response();
+    if let Some(v) = set_cookie(app, SESSION_COOKIE, &token, SESSION_DAYS * 86_400) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    if let Some(v) = set_cookie(app, "lang", account.lang.code(), 31_536_000) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    // The guest's cart becomes (or joins) the customer's.
+    if account.role == Role::Customer
+        && let (Some(guest), Ok(customer)) = (
+            crate::auth::cookie(headers, "cart").and_then(|c| CartId::new(c).ok()),
+            account.customer_id(),
+        )
+        && let Ok((cart, _)) = app
+            .engine
+            .merge_cart_at_login(&guest, &customer, None)
+            .await
+        && let Some(v) = set_cookie(app, "cart", cart.cart.id.as_str(), 2_592_000)
+    {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+async fn logout(State(app): State<App>, ctx: Ctx) -> Response {
+    if let Some(token) = &ctx.session_token {
+        let _ = app.engine.close_session(token).await;
+    }
+    let mut res = Redirect::to("/").into_response();
+    for name in [SESSION_COOKIE, "cart"] {
+        if let Some(v) = set_cookie(&app, name, "", 0) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    res
+}
+
+fn register_form(ctx: &Ctx, message: Option<&str>) -> Markup {
+    let lang = ctx.lang;
+    html! {
+        h1 { (t(lang, "register")) }
+        @if let Some(m) = message { p.error role="alert" { (m) } }
+        form method="post" action="/account/register" {
+            (ctx.csrf_field())
+            label { (t(lang, "name")) input name="name" required maxlength="120"; }
+            label { (t(lang, "email")) input name="email" type="email" autocomplete="username" required; }
+            label { (t(lang, "password")) " (8+)" input name="password" type="password" autocomplete="new-password" minlength="8" required; }
+            button.big type="submit" { (t(lang, "register")) }
+        }
+    }
+}
+
+async fn register_page(ctx: Ctx) -> Response {
+    let lang = ctx.lang;
+    with_lang_cookie(
+        lang,
+        layout(&ctx, t(lang, "register"), register_form(&ctx, None)),
+    )
+}
+
+#[derive(Deserialize)]
+struct RegisterForm {
+    name: String,
+    email: String,
+    password: String,
+}
+
+async fn hash(password: String) -> Result<String, String> {
+    tokio::task::spawn_blocking(move || hash_password(&password).map_err(|e| e.to_string()))
+        .await
+        .map_err(|e| e.to_string())?
+}
+
+async fn register(
+    State(app): State<App>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Form(f): Form<RegisterForm>,
+) -> Response {
+    let lang = ctx.lang;
+    let refuse = |message: String| {
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            layout(
+                &ctx,
+                t(lang, "register"),
+                register_form(&ctx, Some(&message)),
+            ),
+        )
+            .into_response()
+    };
+    let password_hash = match hash(f.password).await {
+        Ok(h) => h,
+        Err(e) => return refuse(e),
+    };
+    let account = app
+        .engine
+        .create_account(
+            NewAccount {
+                email: f.email,
+                name: f.name,
+                password_hash,
+                role: Role::Customer,
+                lang,
+            },
+            None,
+        )
+        .await;
+    match account {
+        Ok(a) => start_session(&app, &headers, &a, "/account").await,
+        Err(e) => refuse(e.to_string()),
+    }
+}
+
+async fn account_page(State(app): State<App>, ctx: Ctx) -> Response {
+    let lang = ctx.lang;
+    let Some(account) = &ctx.account else {
+        return Redirect::to("/account/login").into_response();
+    };
+    let orders = match account.customer_id() {
+        Ok(c) => app
+            .engine
+            .customer_orders(&c, None, 100)
+            .await
+            .map(|p| p.items)
+            .unwrap_or_default(),
+        Err(_) => vec![],
+    };
+    let body = html! {
+        h1 { (t(lang, "account")) }
+        p { (account.name) " · " bdi { (account.email) } }
+        h2 { (t(lang, "orders")) }
+        @if orders.is_empty() { p { (t(lang, "none")) } }
+        table {
+            @for d in orders.iter().rev() {
+                tr {
+                    td { a href={ "/orders/" (d.order.id) } { bdi { (d.order.id) } } }
+                    td { (d.order.placed_at.format("%Y-%m-%d")) }
+                    td { bdi { (d.order.grand_total.format(lang)) } }
+                    td { (crate::web::status_word(lang, d.order.status().as_str())) }
+                }
+            }
+        }
+    };
+    with_lang_cookie(lang, layout(&ctx, t(lang, "account"), body))
+}
+
+#[derive(Deserialize)]
+struct WithdrawForm {
+    reason: Option<String>,
+}
+
+/// The customer's withdrawal request for one seller's part of their order (every line); the
+/// engine refuses it after the legal period.
+async fn withdraw(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path((order, so)): Path<(String, String)>,
+    Form(f): Form<WithdrawForm>,
+) -> Response {
+    let Some(account) = &ctx.account else {
+        return Redirect::to("/account/login").into_response();
+    };
+    let (Ok(order), Ok(so)) = (OrderId::new(order), SellerOrderId::new(so)) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let doc = match app.engine.order(&order).await {
+        Ok(d)
+            if d.order
+                .customer
+                .as_ref()
+                .is_some_and(|c| c.as_str() == account.id) =>
+        {
+            d
+        }
+        _ => return problem(&ctx, StatusCode::NOT_FOUND, "404"),
+    };
+    let Ok(part) = doc.order.seller_order(&so) else {
+        return problem(&ctx, StatusCode::NOT_FOUND, "404");
+    };
+    let lines = part
+        .lines
+        .iter()
+        .map(|l| ReturnLine {
+            variant_id: l.variant_id.clone(),
+            quantity: l.quantity,
+        })
+        .collect();
+    let reason = f.reason.filter(|r| !r.trim().is_empty());
+    match app
+        .engine
+        .request_return(&order, &so, lines, reason, None)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/orders/{order}?done=withdraw")).into_response(),
+        Err(e) => problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+    }
+}
+
+fn sell_form(ctx: &Ctx, message: Option<&str>) -> Markup {
+    let lang = ctx.lang;
+    html! {
+        h1 { (t(lang, "sell")) }
+        @if let Some(m) = message { p.error role="alert" { (m) } }
+        form method="post" action="/sell" {
+            (ctx.csrf_field())
+            label { (t(lang, "shop_name")) input name="shop" required maxlength="120"; }
+            label { (t(lang, "kind")) select name="kind" {
+                option value="artisan" { (t(lang, "artisan")) }
+                option value="cooperative" { (t(lang, "cooperative")) }
+                option value="gie" { "GIE" }
+            } }
+            label { (t(lang, "city")) input name="city" value="Dakhla" required; }
+            label { (t(lang, "name")) input name="name" required maxlength="120"; }
+            label { (t(lang, "email")) input name="email" type="email" required; }
+            label { (t(lang, "password")) " (8+)" input name="password" type="password" minlength="8" required; }
+            button.big type="submit" { (t(lang, "sell")) }
+        }
+    }
+}
+
+async fn sell_page(ctx: Ctx) -> Response {
+    let lang = ctx.lang;
+    with_lang_cookie(lang, layout(&ctx, t(lang, "sell"), sell_form(&ctx, None)))
+}
+
+#[derive(Deserialize)]
+struct SellForm {
+    shop: String,
+    kind: String,
+    city: String,
+    name: String,
+    email: String,
+    password: String,
+}
+
+/// A seller applies: the seller is stored inactive until an admin approves it; its account
+/// can already log in to prepare products.
+async fn sell(
+    State(app): State<App>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Form(f): Form<SellForm>,
+) -> Response {
+    let lang = ctx.lang;
+    let refuse = |message: String| {
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            layout(&ctx, t(lang, "sell"), sell_form(&ctx, Some(&message))),
+        )
+            .into_response()
+    };
+    let kind = match f.kind.as_str() {
+        "cooperative" => SellerKind::Cooperative,
+        "gie" => SellerKind::Gie,
+        _ => SellerKind::Artisan,
+    };
+    if app
+        .engine
+        .account_by_email(&f.email)
+        .await
+        .ok()
+        .flatten()
+        .is_some()
+    {
+        return refuse(format!("{} — {}", f.email.trim(), t(lang, "taken")));
+    }
+    let password_hash = match hash(f.password).await {
+        Ok(h) => h,
+        Err(e) => return refuse(e),
+    };
+    let seller = app
+        .engine
+        .apply_as_seller(
+            SellerInput {
+                name: f.shop.trim().to_owned(),
+                kind,
+                home_city: f.city.trim().to_owned(),
+                commission_rate: None,
+                category_commissions: Default::default(),
+                tax_status: SellerTaxStatus::Exempt {
+                    reason: "auto-entrepreneur".into(),
+                },
+                members: vec![],
+                legal: Default::default(),
+                story: LocalizedText::default(),
+            },
+            None,
+        )
+        .await;
+    let seller = match seller {
+        Ok(s) => s,
+        Err(e) => return refuse(e.to_string()),
+    };
+    let account = app
+        .engine
+        .create_account(
+            NewAccount {
+                email: f.email,
+                name: f.name,
+                password_hash,
+                role: Role::Seller {
+                    seller_id: seller.id,
+                    member: None,
+                },
+                lang,
+            },
+            None,
+        )
+        .await;
+    match account {
+        Ok(a) => start_session(&app, &headers, &a, "/seller").await,
+        Err(e) => refuse(e.to_string()),
+    }
+}
+
+/// The account routes.
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/account", get(account_page))
+        .route("/account/login", get(login_page).post(login))
+        .route("/account/logout", post(logout))
+        .route("/account/register", get(register_page).post(register))
+        .route("/account/orders/{order}/{so}/withdraw", post(withdraw))
+        .route("/sell", get(sell_page).post(sell))
+}

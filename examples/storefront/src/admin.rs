@@ -1,0 +1,495 @@
+//! The marketplace's administration: approve sellers and set commissions, orders (refunds,
+//! bank transfers, tracking entered by hand), payouts marked paid, and the event outbox.
+//! Every route requires an admin account.
+
+use crate::App;
+use crate::auth::Ctx;
+use crate::portal::{apply_tracking, month_bounds};
+use crate::web::{layout, problem, status_word};
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use maud::{Markup, html};
+use serde::Deserialize;
+use std::collections::HashMap;
+use tijara::usecases::catalog::SellerInput;
+use tijara_core::{Money, OrderId, Rate, SellerId, SellerOrderId};
+
+fn admin_only(ctx: &Ctx) -> Option<Response> {
+    match &ctx.account {
+        Some(a) if a.is_admin() => None,
+        Some(_) => Some(problem(ctx, StatusCode::FORBIDDEN, "403")),
+        None => Some(Redirect::to("/account/login").into_response()),
+    }
+}
+
+fn nav() -> Markup {
+    html! {
+        nav.portal {
+            a.button href="/admin" { "Vendeurs · البائعون" } " "
+            a.button href="/admin/orders" { "Commandes · الطلبات" } " "
+            a.button href="/admin/payouts" { "Virements · التحويلات" } " "
+            a.button href="/admin/events" { "Événements · الأحداث" }
+        }
+    }
+}
+
+async fn sellers(State(app): State<App>, ctx: Ctx) -> Response {
+    if let Some(r) = admin_only(&ctx) {
+        return r;
+    }
+    let list = app
+        .engine
+        .list_sellers(None, 200)
+        .await
+        .map(|p| p.items)
+        .unwrap_or_default();
+    let body = html! {
+        h1 { "Administration" }
+        (nav())
+        h2 { "Vendeurs · البائعون" }
+        table {
+            tr { th { "Nom" } th { "Ville" } th { "Type" } th { "État" } th { "Commission %" } }
+            @for s in &list {
+                tr {
+                    td { (s.name) }
+                    td { (s.home_city) }
+                    td { (format!("{:?}", s.kind)) }
+                    td {
+                        form.inline method="post" action={ "/admin/sellers/" (s.id) "/active" } {
+                            (ctx.csrf_field())
+                            input type="hidden" name="active" value=(!s.active);
+                            @if s.active { "✔ actif " button type="submit" { "Suspendre" } }
+                            @else { "⏳ en attente " button type="submit" { "Approuver" } }
+                        }
+                    }
+                    td {
+                        form.inline method="post" action={ "/admin/sellers/" (s.id) "/commission" } {
+                            (ctx.csrf_field())
+                            input name="percent" inputmode="decimal" size="5" value=(s.commission_rate.as_percent().normalize());
+                            button type="submit" { "OK" }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    layout(&ctx, "Administration", body).into_response()
+}
+
+#[derive(Deserialize)]
+struct ActiveForm {
+    active: bool,
+}
+
+fn seller_id(ctx: &Ctx, id: String) -> Result<SellerId, Response> {
+    SellerId::new(id).map_err(|_| problem(ctx, StatusCode::NOT_FOUND, "404"))
+}
+
+async fn set_active(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<ActiveForm>,
+) -> Response {
+    if let Some(r) = admin_only(&ctx) {
+        return r;
+    }
+    let id = match seller_id(&ctx, id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    match app.engine.set_seller_active(&id, f.active, None).await {
+        Ok(_) => Redirect::to("/admin").into_response(),
+        Err(e) => problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+    }
+}
+
+#[derive(Deserialize)]
+struct CommissionForm {
+    percent: String,
+}
+
+async fn set_commission(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<CommissionForm>,
+) -> Response {
+    if let Some(r) = admin_only(&ctx) {
+        return r;
+    }
+    let id = match seller_id(&ctx, id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let rate = f
+        .percent
+        .trim()
+        .replace(',', ".")
+        .parse::<tijara_core::Decimal>()
+        .map_err(|e| e.to_string())
+        .and_then(|p| Rate::from_percent(p).map_err(|e| e.to_string()));
+    let rate = match rate {
+        Ok(r) => r,
+        Err(e) => return problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e),
+    };
+    let seller = match app.engine.seller(&id).await {
+        Ok(s) => s,
+        Err(e) => return problem(&ctx, StatusCode::NOT_FOUND, &e.to_string()),
+    };
+    let input = SellerInput {
+        name: seller.name,
+        kind: seller.kind,
+        home_city: seller.home_city,
+        commission_rate: Some(rate),
+        category_commissions: seller.category_commissions,
+        tax_status: seller.tax_status,
+        members: seller.members,
+        legal: seller.legal,
+        story: seller.story,
+    };
+    match app.engine.update_seller(&id, input, None).await {
+        Ok(_) => Redirect::to("/admin").into_response(),
+        Err(e) => problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+    }
+}
+
+async fn orders(
+    State(app): State<App>,
+    ctx: Ctx,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if let Some(r) = admin_only(&ctx) {
+        return r;
+    }
+    let lang = ctx.lang;
+    let page = app
+        .engine
+        .all_orders(q.get("after").map(String::as_str), 100)
+        .await;
+    let body = html! {
+        h1 { "Commandes · الطلبات" }
+        (nav())
+        @match &page {
+            Ok(page) => {
+                table {
+                    @for d in &page.items {
+                        tr {
+                            td { a href={ "/admin/orders/" (d.order.id) } { bdi { (d.order.id) } } }
+                            td { bdi { (d.order.placed_at.format("%Y-%m-%d %H:%M")) } }
+                            td { bdi { (d.order.email) } }
+                            td { bdi { (d.order.grand_total.format(lang)) } }
+                            td { (status_word(lang, d.order.status().as_str())) " · " (status_word(lang, d.order.payment.status().as_str())) }
+                        }
+                    }
+                }
+                @if let Some(n) = &page.next { p { a.button href={ "/admin/orders?after=" (n) } { "→" } } }
+            }
+            Err(e) => p.error { (e.to_string()) }
+        }
+    };
+    layout(&ctx, "Commandes", body).into_response()
+}
+
+async fn order(State(app): State<App>, ctx: Ctx, Path(id): Path<String>) -> Response {
+    if let Some(r) = admin_only(&ctx) {
+        return r;
+    }
+    let lang = ctx.lang;
+    let Ok(id) = OrderId::new(id) else {
+        return problem(&ctx, StatusCode::NOT_FOUND, "404");
+    };
+    let doc = match app.engine.order(&id).await {
+        Ok(d) => d,
+        Err(e) => return problem(&ctx, StatusCode::NOT_FOUND, &e.to_string()),
+    };
+    let o = &doc.order;
+    let body = html! {
+        h1 { "Commande " bdi { (o.id) } }
+        (nav())
+        p { bdi { (o.email) } " · " (o.shipping_address.name) " · " (o.shipping_address.city) " (" (o.shipping_address.country) ")" }
+        p { (status_word(lang, o.status().as_str())) " · " (status_word(lang, o.payment.status().as_str())) " · " bdi { (o.grand_total.format(lang)) } }
+        @for so in &o.seller_orders {
+            section.box {
+                h2 { bdi { (so.id) } " — " (status_word(lang, so.status().as_str())) }
+                ul { @for l in &so.lines { li { bdi { (l.sku) } " × " (l.quantity) " — " bdi { (l.net.format(lang)) } } } }
+                @if let Some(s) = doc.shipments.iter().find(|s| s.seller_order_id == so.id) {
+                    p { (s.carrier) " " bdi { (s.tracking_number.clone().unwrap_or_default()) } " — " (status_word(lang, s.status().as_str())) }
+                    form method="post" action={ "/admin/orders/" (o.id) "/" (so.id) "/tracking" } {
+                        (ctx.csrf_field())
+                        label { "N° de suivi" input name="number" value=(s.tracking_number.clone().unwrap_or_default()); }
+                        label { "Étape" select name="status" {
+                            option value="" { "—" }
+                            @for st in ["picked_up", "in_transit", "out_for_delivery", "delivered", "delivery_failed", "returned_to_sender"] {
+                                option value=(st) { (status_word(lang, st)) }
+                            }
+                        } }
+                        button type="submit" { "Enregistrer" }
+                    }
+                }
+            }
+        }
+        h2 { "Remboursement · استرجاع" }
+        form method="post" action={ "/admin/orders/" (o.id) "/refund" } {
+            (ctx.csrf_field())
+            label { "Montant (MAD)" input name="amount" inputmode="decimal" required; }
+            button type="submit" { "Rembourser" }
+        }
+        h2 { "Virement reçu · تحويل مستلم" }
+        form method="post" action={ "/admin/orders/" (o.id) "/transfer" } {
+            (ctx.csrf_field())
+            label { "Montant (MAD)" input name="amount" inputmode="decimal" value=(o.grand_total.amount()) required; }
+            label { "Référence bancaire" input name="reference" required; }
+            button type="submit" { "Confirmer" }
+        }
+        h2 { "Journal des paiements" }
+        ol { @for e in &doc.payment_log { li { code { (serde_json::to_string(e).unwrap_or_default()) } } } }
+    };
+    layout(&ctx, "Commande", body).into_response()
+}
+
+#[derive(Deserialize)]
+struct AmountForm {
+    amount: String,
+    #[serde(default)]
+    reference: String,
+}
+
+fn order_id(ctx: &Ctx, id: String) -> Result<OrderId, Response> {
+    OrderId::new(id).map_err(|_| problem(ctx, StatusCode::NOT_FOUND, "404"))
+}
+
+async fn refund(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<AmountForm>,
+) -> Response {
+    if let Some(r) = admin_only(&ctx) {
+        return r;
+    }
+    let id = match order_id(&ctx, id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let admin = ctx
+        .account
+        .as_ref()
+        .map(|a| a.email.clone())
+        .unwrap_or_default();
+    let result = match Money::mad(f.amount.trim().replace(',', ".").as_str()) {
+        Ok(m) => app
+            .engine
+            .refund_payment(&id, m, &admin, None)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    match result {
+        Ok(()) => Redirect::to(&format!("/admin/orders/{id}")).into_response(),
+        Err(e) => problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e),
+    }
+}
+
+async fn transfer(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<AmountForm>,
+) -> Response {
+    if let Some(r) = admin_only(&ctx) {
+        return r;
+    }
+    let id = match order_id(&ctx, id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let admin = ctx
+        .account
+        .as_ref()
+        .map(|a| a.email.clone())
+        .unwrap_or_default();
+    let result = match Money::mad(f.amount.trim().replace(',', ".").as_str()) {
+        Ok(m) => app
+            .engine
+            .confirm_bank_transfer(&id, m, &f.reference, &admin, None)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    match result {
+        Ok(()) => Redirect::to(&format!("/admin/orders/{id}")).into_response(),
+        Err(e) => problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e),
+    }
+}
+
+#[derive(Deserialize)]
+struct TrackingForm {
+    #[serde(default)]
+    number: String,
+    #[serde(default)]
+    status: String,
+}
+
+async fn tracking(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path((id, so)): Path<(String, String)>,
+    Form(f): Form<TrackingForm>,
+) -> Response {
+    if let Some(r) = admin_only(&ctx) {
+        return r;
+    }
+    let (Ok(id), Ok(so)) = (OrderId::new(id), SellerOrderId::new(so)) else {
+        return problem(&ctx, StatusCode::NOT_FOUND, "404");
+    };
+    let doc = match app.engine.order(&id).await {
+        Ok(d) => d,
+        Err(e) => return problem(&ctx, StatusCode::NOT_FOUND, &e.to_string()),
+    };
+    match apply_tracking(&app, &doc, &so, &f.number, &f.status).await {
+        Ok(()) => Redirect::to(&format!("/admin/orders/{id}")).into_response(),
+        Err(e) => problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e),
+    }
+}
+
+async fn payouts(
+    State(app): State<App>,
+    ctx: Ctx,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if let Some(r) = admin_only(&ctx) {
+        return r;
+    }
+    let lang = ctx.lang;
+    let (month, from, until) = month_bounds(&app, q.get("month").map(String::as_str));
+    let sellers = app
+        .engine
+        .list_sellers(None, 200)
+        .await
+        .map(|p| p.items)
+        .unwrap_or_default();
+    let mut rows = Vec::new();
+    for s in &sellers {
+        let Ok(st) = app.engine.seller_statement(&s.id, from, until).await else {
+            continue;
+        };
+        let paid = app
+            .engine
+            .payouts(&s.id, None, 100)
+            .await
+            .map(|p| p.items)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|p| p.period_from >= from && p.period_until <= until)
+            .try_fold(Money::zero(st.owed.currency()), |acc, p| {
+                acc.checked_add(p.amount)
+            })
+            .unwrap_or(Money::zero(st.owed.currency()));
+        let balance = st.owed.checked_sub(paid).unwrap_or(st.owed);
+        rows.push((s, st, paid, balance));
+    }
+    let body = html! {
+        h1 { "Virements aux vendeurs · " (month) }
+        (nav())
+        form method="get" action="/admin/payouts" { input type="month" name="month" value=(month); button type="submit" { "↻" } }
+        table {
+            tr { th { "Vendeur" } th { "Ventes" } th { "Commission" } th { "Dû" } th { "Payé" } th { "Reste" } th {} }
+            @for (s, st, paid, balance) in &rows {
+                tr {
+                    td { (s.name) }
+                    td { bdi { (st.sales.format(lang)) } }
+                    td { bdi { (st.commission.format(lang)) } }
+                    td { bdi { (st.owed.format(lang)) } }
+                    td { bdi { (paid.format(lang)) } }
+                    td { bdi { (balance.format(lang)) } }
+                    td {
+                        @if balance.is_positive() {
+                            form method="post" action={ "/admin/payouts/" (s.id) "?month=" (month) } {
+                                (ctx.csrf_field())
+                                input name="amount" inputmode="decimal" size="8" value=(balance.amount());
+                                input name="reference" placeholder="Réf. virement" required size="12";
+                                button type="submit" { "Marquer payé" }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    layout(&ctx, "Virements", body).into_response()
+}
+
+async fn mark_paid(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    Form(f): Form<AmountForm>,
+) -> Response {
+    if let Some(r) = admin_only(&ctx) {
+        return r;
+    }
+    let id = match seller_id(&ctx, id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let (month, from, until) = month_bounds(&app, q.get("month").map(String::as_str));
+    let result = match Money::mad(f.amount.trim().replace(',', ".").as_str()) {
+        Ok(m) => app
+            .engine
+            .record_payout(&id, m, &f.reference, (from, until))
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    match result {
+        Ok(()) => Redirect::to(&format!("/admin/payouts?month={month}")).into_response(),
+        Err(e) => problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e),
+    }
+}
+
+async fn events(State(app): State<App>, ctx: Ctx) -> Response {
+    if let Some(r) = admin_only(&ctx) {
+        return r;
+    }
+    let list = app
+        .engine
+        .storage()
+        .pending_events(200)
+        .await
+        .unwrap_or_default();
+    let body = html! {
+        h1 { "Événements · الأحداث" }
+        (nav())
+        p.muted { "Les 200 plus anciens événements de la file d'envoi (outbox), non encore acquittés." }
+        table {
+            @for e in &list {
+                tr { td { (e.seq) } td { bdi { (e.created_at.format("%Y-%m-%d %H:%M:%S")) } } td { code { (e.kind) } } td { bdi { (e.aggregate) } } td { code { (e.payload) } } }
+            }
+        }
+    };
+    layout(&ctx, "Événements", body).into_response()
+}
+
+/// The admin routes.
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/admin", get(sellers))
+        .route("/admin/sellers/{id}/active", post(set_active))
+        .route("/admin/sellers/{id}/commission", post(set_commission))
+        .route("/admin/orders", get(orders))
+        .route("/admin/orders/{id}", get(order))
+        .route("/admin/orders/{id}/refund", post(refund))
+        .route("/admin/orders/{id}/transfer", post(transfer))
+        .route("/admin/orders/{id}/{so}/tracking", post(tracking))
+        .route("/admin/payouts", get(payouts))
+        .route("/admin/payouts/{id}", post(mark_paid))
+        .route("/admin/events", get(events))
+}

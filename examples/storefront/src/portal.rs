@@ -1,0 +1,914 @@
+//! The artisan portal: a seller's orders (ready to ship, label, tracking), products (create,
+//! edit, stock, deactivate), statement, and the illustrated guide. Arabic by default, few words,
+//! large buttons.
+//!
+//! Authorization: every route takes the seller from the logged-in account, never from the
+//! request, and checks that the order part or product belongs to it. A cooperative's member
+//! artisan sees only the lines of the products they made, and edits only those products.
+
+use crate::App;
+use crate::auth::Ctx;
+use crate::web::{layout, problem, status_word, t};
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use maud::{Markup, PreEscaped, html};
+use serde::Deserialize;
+use std::collections::HashMap;
+use tijara::docs::OrderDoc;
+use tijara::usecases::catalog::{ProductFilter, ProductInput, StockAdjustment, VariantInput};
+use tijara::usecases::fulfillment::ShipRequest;
+use tijara_core::catalog::{Product, StockPolicy};
+use tijara_core::fulfillment::{TrackingEvent, TrackingStatus};
+use tijara_core::order::{FulfillmentStatus, SellerOrder};
+use tijara_core::{
+    CategoryId, Lang, LocalizedText, MemberId, Money, OrderId, ProductId, SellerId, SellerOrderId,
+    TaxCategoryId,
+};
+
+/// Words of the portal.
+fn w(lang: Lang, key: &str) -> &'static str {
+    let (fr, ar, en) = match key {
+        "orders" => ("Commandes", "الطلبات", "Orders"),
+        "products" => ("Mes produits", "منتجاتي", "My products"),
+        "statement" => ("Mes comptes", "حساباتي", "My statement"),
+        "guide" => ("Guide", "الدليل", "Guide"),
+        "pending" => (
+            "Votre boutique attend la validation de l'administrateur.",
+            "متجرك في انتظار موافقة الإدارة.",
+            "Your shop awaits the administrator's approval.",
+        ),
+        "ready" => ("Prêt : expédier", "جاهز: أرسل", "Ready: ship"),
+        "label" => ("Imprimer l'étiquette", "اطبع الملصق", "Print the label"),
+        "number" => (
+            "N° de suivi du transporteur",
+            "رقم التتبع",
+            "Carrier's tracking number",
+        ),
+        "step" => ("Étape", "المرحلة", "Step"),
+        "save" => ("Enregistrer", "احفظ", "Save"),
+        "new" => ("Nouveau produit", "منتج جديد", "New product"),
+        "edit" => ("Modifier", "عدّل", "Edit"),
+        "stock" => ("Stock", "المخزون", "Stock"),
+        "price" => ("Prix TTC (MAD)", "الثمن (درهم)", "Price incl. tax (MAD)"),
+        "weight" => ("Poids (grammes)", "الوزن (غرام)", "Weight (grams)"),
+        "category" => ("Catégorie", "الصنف", "Category"),
+        "title_ar" => ("Titre en arabe", "الاسم بالعربية", "Title in Arabic"),
+        "title_fr" => ("Titre en français", "الاسم بالفرنسية", "Title in French"),
+        "title_en" => ("Titre en anglais", "الاسم بالإنجليزية", "Title in English"),
+        "desc_ar" => (
+            "Description en arabe",
+            "الوصف بالعربية",
+            "Description in Arabic",
+        ),
+        "desc_fr" => (
+            "Description en français",
+            "الوصف بالفرنسية",
+            "Description in French",
+        ),
+        "lead" => (
+            "Fait sur commande : jours de travail (0 = en stock)",
+            "يصنع حسب الطلب: أيام العمل (0 = متوفر)",
+            "Made to order: days of work (0 = in stock)",
+        ),
+        "off" => ("Retirer de la vente", "أوقف البيع", "Stop selling"),
+        "on" => ("Remettre en vente", "أعد البيع", "Sell again"),
+        "inactive" => ("hors vente", "متوقف", "not for sale"),
+        "sales" => ("Ventes encaissées", "المبيعات المحصلة", "Sales received"),
+        "refunds" => ("Remboursements", "المبالغ المسترجعة", "Refunds"),
+        "commission" => (
+            "Commission du marché",
+            "عمولة السوق",
+            "Marketplace commission",
+        ),
+        "owed" => (
+            "Ce que le marché vous doit",
+            "المبلغ المستحق لك",
+            "What you are owed",
+        ),
+        "paid" => ("Virements reçus", "التحويلات المستلمة", "Transfers received"),
+        "balance" => ("Reste à recevoir", "الباقي", "Still to receive"),
+        "share" => (
+            "Votre part (vos produits)",
+            "حصتك (منتجاتك)",
+            "Your share (your products)",
+        ),
+        "month" => ("Mois", "الشهر", "Month"),
+        "cod_note" => (
+            "Paiement à la livraison : l'argent compte quand le transporteur l'a remis au marché.",
+            "الدفع عند الاستلام: يحتسب المبلغ عندما يسلمه الناقل للسوق.",
+            "Cash on delivery: the money counts once the carrier has handed it to the marketplace.",
+        ),
+        "member_of" => ("Artisan membre de", "حرفي عضو في", "Member artisan of"),
+        _ => ("", "", ""),
+    };
+    match lang {
+        Lang::Ar => ar,
+        Lang::En => en,
+        _ => fr,
+    }
+}
+
+/// The seller (and member) of the logged-in account, or a redirect to the login page.
+fn seller_of(ctx: &Ctx) -> Result<(SellerId, Option<MemberId>), Response> {
+    ctx.seller()
+        .ok_or_else(|| Redirect::to("/account/login").into_response())
+}
+
+fn forbidden(ctx: &Ctx) -> Response {
+    problem(ctx, StatusCode::NOT_FOUND, "404")
+}
+
+fn nav(ctx: &Ctx) -> Markup {
+    let lang = ctx.lang;
+    html! {
+        nav.portal {
+            a.button.big href="/seller" { (w(lang, "orders")) } " "
+            a.button.big href="/seller/products" { (w(lang, "products")) } " "
+            a.button.big href="/seller/statement" { (w(lang, "statement")) } " "
+            a.button.big href="/seller/guide" { (w(lang, "guide")) }
+        }
+    }
+}
+
+/// The lines of a seller order this login may see (a member sees their products' lines).
+fn visible_lines<'a>(
+    so: &'a SellerOrder,
+    member: &Option<MemberId>,
+) -> Vec<&'a tijara_core::pricing::PricedLine> {
+    so.lines
+        .iter()
+        .filter(|l| member.is_none() || l.made_by == *member)
+        .collect()
+}
+
+async fn dashboard(State(app): State<App>, ctx: Ctx) -> Response {
+    let lang = ctx.lang;
+    let (seller_id, member) = match seller_of(&ctx) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Ok(seller) = app.engine.seller(&seller_id).await else {
+        return forbidden(&ctx);
+    };
+    let orders = app
+        .engine
+        .seller_orders(&seller_id, None, 100)
+        .await
+        .map(|p| p.items)
+        .unwrap_or_default();
+    let member_name = member.as_ref().and_then(|m| {
+        seller
+            .members
+            .iter()
+            .find(|x| &x.id == m)
+            .map(|x| x.name.clone())
+    });
+    let body = html! {
+        h1 { (seller.name) }
+        @if let Some(n) = &member_name { p { (n) " · " (w(lang, "member_of")) " " (seller.name) } }
+        @if !seller.active { p.error role="status" { (w(lang, "pending")) } }
+        (nav(&ctx))
+        h2 { (w(lang, "orders")) }
+        @if orders.is_empty() { p { (t(lang, "none")) } }
+        @for d in orders.iter().rev() {
+            @for so in d.order.seller_orders.iter().filter(|s| s.seller_id == seller_id) {
+                @let lines = visible_lines(so, &member);
+                @if !lines.is_empty() {
+                    (order_box(&ctx, d, so, &lines, member.is_none()))
+                }
+            }
+        }
+    };
+    layout(&ctx, w(lang, "orders"), body).into_response()
+}
+
+fn order_box(
+    ctx: &Ctx,
+    d: &OrderDoc,
+    so: &SellerOrder,
+    lines: &[&tijara_core::pricing::PricedLine],
+    can_act: bool,
+) -> Markup {
+    let lang = ctx.lang;
+    let o = &d.order;
+    let shipment = d.shipments.iter().find(|s| s.seller_order_id == so.id);
+    let base = format!("/seller/orders/{}/{}", o.id, so.id);
+    html! {
+        section.box {
+            h3 { bdi { (so.id) } " — " (status_word(lang, so.status().as_str())) }
+            p.muted { bdi { (o.placed_at.format("%Y-%m-%d %H:%M")) } " · " (o.shipping_address.name) " · " (o.shipping_address.city) " · " (status_word(lang, o.payment.status().as_str())) }
+            ul { @for l in lines { li { bdi { (l.sku) } " × " (l.quantity) " — " bdi { (l.net.format(lang)) } } } }
+            @if can_act && matches!(so.status(), FulfillmentStatus::Awaiting | FulfillmentStatus::Ready) {
+                form method="post" action={ (base) "/ship" } {
+                    (ctx.csrf_field())
+                    button.big type="submit" { "📦 " (w(lang, "ready")) }
+                }
+            }
+            @if let Some(s) = shipment {
+                p { a.button.big href={ (base) "/label" } target="_blank" { "🖨 " (w(lang, "label")) } }
+                p { (t(lang, "tracking")) ": " (s.carrier) " " bdi { (s.tracking_number.clone().unwrap_or_default()) } " — " (status_word(lang, s.status().as_str())) }
+                ol.timeline { @for e in s.events() { li { bdi { (e.at.format("%Y-%m-%d %H:%M")) } " — " (status_word(lang, e.status.as_str())) } } }
+                @if can_act {
+                    form method="post" action={ (base) "/tracking" } {
+                        (ctx.csrf_field())
+                        label { (w(lang, "number")) input name="number" value=(s.tracking_number.clone().unwrap_or_default()); }
+                        label { (w(lang, "step")) select name="status" {
+                            option value="" { "—" }
+                            @for st in ["picked_up", "in_transit", "out_for_delivery", "delivered", "delivery_failed"] {
+                                option value=(st) { (status_word(lang, st)) }
+                            }
+                        } }
+                        button type="submit" { (w(lang, "save")) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Loads an order and the part of it that belongs to the logged-in seller.
+async fn my_part(
+    app: &App,
+    ctx: &Ctx,
+    order: String,
+    so: String,
+) -> Result<(OrderDoc, SellerOrderId, SellerId), Response> {
+    let (seller, member) = seller_of(ctx)?;
+    if member.is_some() {
+        // Members see their lines; shipping is the cooperative's job.
+        return Err(forbidden(ctx));
+    }
+    let (Ok(order), Ok(so)) = (OrderId::new(order), SellerOrderId::new(so)) else {
+        return Err(forbidden(ctx));
+    };
+    let doc = app.engine.order(&order).await.map_err(|_| forbidden(ctx))?;
+    match doc.order.seller_order(&so) {
+        Ok(part) if part.seller_id == seller => Ok((doc, so, seller)),
+        _ => Err(forbidden(ctx)),
+    }
+}
+
+/// "Ready to ship": marks the part ready (if not yet) and creates the shipment with the carrier
+/// the shopper chose, then shows the label.
+async fn ship(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path((order, so)): Path<(String, String)>,
+) -> Response {
+    let (doc, so, _) = match my_part(&app, &ctx, order, so).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let id = doc.order.id.clone();
+    let status = doc.order.seller_order(&so).map(|s| s.status()).ok();
+    if status == Some(FulfillmentStatus::Awaiting)
+        && let Err(e) = app.engine.mark_ready(&id, &so, None).await
+    {
+        return problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string());
+    }
+    if let Err(e) = app
+        .engine
+        .ship(
+            &id,
+            &so,
+            ShipRequest {
+                carrier: None,
+                service: None,
+                parcels: vec![],
+            },
+            None,
+        )
+        .await
+    {
+        return problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string());
+    }
+    Redirect::to(&format!("/seller/orders/{id}/{so}/label")).into_response()
+}
+
+async fn label(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path((order, so)): Path<(String, String)>,
+) -> Response {
+    let (doc, so, _) = match my_part(&app, &ctx, order, so).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Some(s) = doc.shipments.iter().find(|s| s.seller_order_id == so) else {
+        return forbidden(&ctx);
+    };
+    match app.engine.label(&doc.order.id, &s.id).await {
+        Ok(l) => Html(tijara::label::label_html(&l)).into_response(),
+        Err(e) => problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+    }
+}
+
+#[derive(Deserialize)]
+struct TrackingForm {
+    #[serde(default)]
+    number: String,
+    #[serde(default)]
+    status: String,
+}
+
+/// Tracking by hand for carriers without an API: the carrier's number, and a step.
+pub(crate) async fn apply_tracking(
+    app: &App,
+    doc: &OrderDoc,
+    so: &SellerOrderId,
+    number: &str,
+    status: &str,
+) -> Result<(), String> {
+    let Some(s) = doc.shipments.iter().find(|s| &s.seller_order_id == so) else {
+        return Err("no shipment yet".into());
+    };
+    let mut current = s.tracking_number.clone().unwrap_or_default();
+    let number = number.trim();
+    if !number.is_empty() && number != current {
+        app.engine
+            .set_tracking_number(&doc.order.id, &s.id, number, None)
+            .await
+            .map_err(|e| e.to_string())?;
+        current = number.to_owned();
+    }
+    if !status.is_empty() {
+        let status: TrackingStatus =
+            serde_json::from_value(serde_json::Value::String(status.to_owned()))
+                .map_err(|_| format!("unknown step {status:?}"))?;
+        let event = TrackingEvent {
+            at: app.engine.now(),
+            status,
+            carrier_code: "manual".into(),
+            carrier_text: String::new(),
+            location: None,
+            cod_collected: None,
+        };
+        app.engine
+            .record_tracking(&s.carrier, &current, vec![event])
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+async fn tracking(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path((order, so)): Path<(String, String)>,
+    Form(f): Form<TrackingForm>,
+) -> Response {
+    let (doc, so, _) = match my_part(&app, &ctx, order, so).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    match apply_tracking(&app, &doc, &so, &f.number, &f.status).await {
+        Ok(()) => Redirect::to("/seller").into_response(),
+        Err(e) => problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e),
+    }
+}
+
+// ---- products ------------------------------------------------------------------------------
+
+async fn products(State(app): State<App>, ctx: Ctx) -> Response {
+    let lang = ctx.lang;
+    let (seller, member) = match seller_of(&ctx) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let filter = ProductFilter {
+        seller: Some(seller),
+        include_inactive: true,
+        ..ProductFilter::default()
+    };
+    let items = app
+        .engine
+        .list_products(&filter, None, 100)
+        .await
+        .map(|p| p.items)
+        .unwrap_or_default();
+    let body = html! {
+        h1 { (w(lang, "products")) }
+        (nav(&ctx))
+        p { a.button.big href="/seller/products/new" { "➕ " (w(lang, "new")) } }
+        table {
+            @for v in items.iter().filter(|v| member.is_none() || v.product.made_by == member) {
+                @let p = &v.product;
+                tr {
+                    td { @if let Some(ph) = p.photos.first() { img src=(ph.url) alt="" width="64" height="64"; } }
+                    td { (p.title.get(lang, Lang::Ar).unwrap_or("")) @if !p.active { " " span.muted { "(" (w(lang, "inactive")) ")" } } }
+                    td { @for var in &v.variants { bdi { (var.variant.price.format(lang)) } " · " (crate::web::availability_text(lang, &var.availability)) br; } }
+                    td { a.button href={ "/seller/products/" (p.id) "/edit" } { (w(lang, "edit")) } }
+                }
+            }
+        }
+    };
+    layout(&ctx, w(lang, "products"), body).into_response()
+}
+
+/// The product form's fields.
+#[derive(Debug, Default, Deserialize)]
+struct ProductForm {
+    category: String,
+    title_ar: String,
+    #[serde(default)]
+    title_fr: String,
+    #[serde(default)]
+    title_en: String,
+    #[serde(default)]
+    desc_ar: String,
+    #[serde(default)]
+    desc_fr: String,
+    price: String,
+    #[serde(default)]
+    stock: Option<u32>,
+    #[serde(default)]
+    lead_days: Option<u16>,
+    weight: u32,
+}
+
+async fn product_form(
+    app: &App,
+    ctx: &Ctx,
+    action: &str,
+    p: Option<&Product>,
+    stock: u32,
+    error: Option<&str>,
+) -> Markup {
+    let lang = ctx.lang;
+    let cats = app.engine.categories().await.unwrap_or_default();
+    let v = p.and_then(|p| p.variants.first());
+    let text =
+        |t: Option<&LocalizedText>, l: Lang| t.and_then(|t| t.exact(l)).unwrap_or("").to_owned();
+    let lead = match v.map(|v| &v.stock_policy) {
+        Some(StockPolicy::MadeToOrder { lead_days }) => *lead_days,
+        _ => 0,
+    };
+    html! {
+        @if let Some(e) = error { p.error role="alert" { (e) } }
+        form method="post" action=(action) {
+            (ctx.csrf_field())
+            label { (w(lang, "category")) select name="category" {
+                @for c in &cats { option value=(c.id) selected[p.is_some_and(|p| p.category_id == c.id)] { (c.name.get(lang, Lang::Ar).unwrap_or("")) } }
+            } }
+            label { (w(lang, "title_ar")) input name="title_ar" dir="rtl" lang="ar" required value=(text(p.map(|p| &p.title), Lang::Ar)); }
+            label { (w(lang, "title_fr")) input name="title_fr" lang="fr" value=(text(p.map(|p| &p.title), Lang::Fr)); }
+            label { (w(lang, "title_en")) input name="title_en" lang="en" value=(text(p.map(|p| &p.title), Lang::En)); }
+            label { (w(lang, "desc_ar")) textarea name="desc_ar" dir="rtl" lang="ar" rows="3" { (text(p.map(|p| &p.description), Lang::Ar)) } }
+            label { (w(lang, "desc_fr")) textarea name="desc_fr" lang="fr" rows="3" { (text(p.map(|p| &p.description), Lang::Fr)) } }
+            label { (w(lang, "price")) input name="price" inputmode="decimal" required value=(v.map(|v| v.price.amount().to_string()).unwrap_or_default()); }
+            label { (w(lang, "stock")) input name="stock" type="number" min="0" max="100000" value=(stock); }
+            label { (w(lang, "lead")) input name="lead_days" type="number" min="0" max="365" value=(lead); }
+            label { (w(lang, "weight")) input name="weight" type="number" min="1" required value=(v.map(|v| v.weight_grams).unwrap_or(500)); }
+            button.big type="submit" { (w(lang, "save")) }
+        }
+    }
+}
+
+async fn new_product_page(State(app): State<App>, ctx: Ctx) -> Response {
+    if let Err(r) = seller_of(&ctx) {
+        return r;
+    }
+    let lang = ctx.lang;
+    let form = product_form(&app, &ctx, "/seller/products", None, 1, None).await;
+    layout(
+        &ctx,
+        w(lang, "new"),
+        html! { h1 { (w(lang, "new")) } (nav(&ctx)) (form) },
+    )
+    .into_response()
+}
+
+fn slugify(text: &str, suffix: &str) -> String {
+    let mut s: String = text
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    while s.contains("--") {
+        s = s.replace("--", "-");
+    }
+    let s = s.trim_matches('-');
+    if s.is_empty() {
+        suffix.to_owned()
+    } else {
+        format!("{s}-{suffix}")
+    }
+}
+
+impl ProductForm {
+    fn input(
+        &self,
+        seller: &SellerId,
+        member: Option<MemberId>,
+        existing: Option<&Product>,
+        suffix: &str,
+    ) -> Result<ProductInput, String> {
+        let price =
+            Money::mad(self.price.trim().replace(',', ".").as_str()).map_err(|e| e.to_string())?;
+        let category = CategoryId::new(self.category.clone()).map_err(|e| e.to_string())?;
+        let mut title = LocalizedText::default();
+        title.set(Lang::Ar, self.title_ar.trim());
+        title.set(Lang::Fr, self.title_fr.trim());
+        title.set(Lang::En, self.title_en.trim());
+        let mut description = existing.map(|p| p.description.clone()).unwrap_or_default();
+        description.set(Lang::Ar, self.desc_ar.trim());
+        description.set(Lang::Fr, self.desc_fr.trim());
+        let lead = self.lead_days.unwrap_or(0);
+        let policy = if lead > 0 {
+            StockPolicy::MadeToOrder { lead_days: lead }
+        } else {
+            StockPolicy::Tracked
+        };
+        let first = existing.and_then(|p| p.variants.first());
+        let slug_base = if self.title_fr.trim().is_empty() {
+            &self.title_en
+        } else {
+            &self.title_fr
+        };
+        let slug = existing
+            .map(|p| p.slug.clone())
+            .unwrap_or_else(|| slugify(slug_base, suffix));
+        let mut variants = vec![VariantInput {
+            sku: first
+                .map(|v| v.sku.to_string())
+                .unwrap_or_else(|| format!("{}-{suffix}", seller.as_str().to_uppercase())),
+            options: first.map(|v| v.options.clone()).unwrap_or_default(),
+            price,
+            tax_category: match first {
+                Some(v) => v.tax_category.clone(),
+                None => TaxCategoryId::new("standard").map_err(|e| e.to_string())?,
+            },
+            weight_grams: self.weight,
+            dimensions: first.and_then(|v| v.dimensions),
+            shippable: true,
+            stock_policy: policy,
+            initial_stock: self.stock.unwrap_or(0),
+        }];
+        // Other variants are kept as they are.
+        for v in existing.iter().flat_map(|p| p.variants.iter().skip(1)) {
+            variants.push(VariantInput {
+                sku: v.sku.to_string(),
+                options: v.options.clone(),
+                price: v.price,
+                tax_category: v.tax_category.clone(),
+                weight_grams: v.weight_grams,
+                dimensions: v.dimensions,
+                shippable: v.shippable,
+                stock_policy: v.stock_policy,
+                initial_stock: 0,
+            });
+        }
+        Ok(ProductInput {
+            seller_id: seller.clone(),
+            category_id: category,
+            slug,
+            title,
+            description,
+            materials: existing.map(|p| p.materials.clone()).unwrap_or_default(),
+            photos: existing.map(|p| p.photos.clone()).unwrap_or_default(),
+            made_by: existing.map(|p| p.made_by.clone()).unwrap_or(member),
+            variants,
+        })
+    }
+}
+
+async fn create_product(State(app): State<App>, ctx: Ctx, Form(f): Form<ProductForm>) -> Response {
+    let lang = ctx.lang;
+    let (seller, member) = match seller_of(&ctx) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let suffix = crate::auth::random_token()
+        .chars()
+        .take(6)
+        .collect::<String>();
+    let result = match f.input(&seller, member, None, &suffix) {
+        Ok(input) => app
+            .engine
+            .create_product(input, None)
+            .await
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => Redirect::to("/seller/products").into_response(),
+        Err(e) => {
+            let form = product_form(
+                &app,
+                &ctx,
+                "/seller/products",
+                None,
+                f.stock.unwrap_or(0),
+                Some(&e),
+            )
+            .await;
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                layout(
+                    &ctx,
+                    w(lang, "new"),
+                    html! { h1 { (w(lang, "new")) } (form) },
+                ),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// Loads a product the logged-in seller (or member) may edit.
+async fn my_product(app: &App, ctx: &Ctx, id: String) -> Result<(Product, u32), Response> {
+    let (seller, member) = seller_of(ctx)?;
+    let id = ProductId::new(id).map_err(|_| forbidden(ctx))?;
+    let v = app.engine.product(&id).await.map_err(|_| forbidden(ctx))?;
+    if v.product.seller_id != seller || (member.is_some() && v.product.made_by != member) {
+        return Err(forbidden(ctx));
+    }
+    let stock = match v.variants.first() {
+        Some(var) => app
+            .engine
+            .stock_row(&var.variant.id)
+            .await
+            .map(|r| r.on_hand)
+            .unwrap_or(0),
+        None => 0,
+    };
+    Ok((v.product, stock))
+}
+
+async fn edit_product_page(State(app): State<App>, ctx: Ctx, Path(id): Path<String>) -> Response {
+    let lang = ctx.lang;
+    let (p, stock) = match my_product(&app, &ctx, id).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let action = format!("/seller/products/{}/edit", p.id);
+    let form = product_form(&app, &ctx, &action, Some(&p), stock, None).await;
+    let body = html! {
+        h1 { (p.title.get(lang, Lang::Ar).unwrap_or("")) }
+        (nav(&ctx))
+        (form)
+        form method="post" action={ "/seller/products/" (p.id) "/active" } {
+            (ctx.csrf_field())
+            input type="hidden" name="active" value=(if p.active { "false" } else { "true" });
+            button.big type="submit" { (if p.active { w(lang, "off") } else { w(lang, "on") }) }
+        }
+    };
+    layout(&ctx, w(lang, "edit"), body).into_response()
+}
+
+async fn update_product(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<ProductForm>,
+) -> Response {
+    let lang = ctx.lang;
+    let (p, stock) = match my_product(&app, &ctx, id).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let (seller, member) = match seller_of(&ctx) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let result = match f.input(&seller, member, Some(&p), "") {
+        Ok(input) => app
+            .engine
+            .update_product(&p.id, input, None)
+            .await
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e),
+    };
+    // The stock field sets the units on the shelf (tracked variants).
+    let result = match (result, f.stock, p.variants.first()) {
+        (Ok(_), Some(units), Some(v))
+            if units != stock
+                && matches!(v.stock_policy, StockPolicy::Tracked)
+                && f.lead_days.unwrap_or(0) == 0 =>
+        {
+            app.engine
+                .adjust_stock(&v.id, StockAdjustment::Set { units }, None)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        }
+        (r, _, _) => r.map(|_| ()),
+    };
+    match result {
+        Ok(()) => Redirect::to("/seller/products").into_response(),
+        Err(e) => {
+            let action = format!("/seller/products/{}/edit", p.id);
+            let form = product_form(&app, &ctx, &action, Some(&p), stock, Some(&e)).await;
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                layout(&ctx, w(lang, "edit"), form),
+            )
+                .into_response()
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ActiveForm {
+    active: bool,
+}
+
+async fn set_active(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<ActiveForm>,
+) -> Response {
+    let (p, _) = match my_product(&app, &ctx, id).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    match app.engine.set_product_active(&p.id, f.active, None).await {
+        Ok(_) => Redirect::to("/seller/products").into_response(),
+        Err(e) => problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+    }
+}
+
+// ---- statement -----------------------------------------------------------------------------
+
+/// `YYYY-MM` → the month's first instant and the next month's, in the region's local time.
+pub(crate) fn month_bounds(
+    app: &App,
+    month: Option<&str>,
+) -> (
+    String,
+    tijara_core::chrono::DateTime<tijara_core::chrono::Utc>,
+    tijara_core::chrono::DateTime<tijara_core::chrono::Utc>,
+) {
+    use tijara_core::chrono::{Datelike, Duration, NaiveDate};
+    let offset = Duration::minutes(i64::from(app.engine.region().utc_offset_minutes));
+    let today = app.engine.region().local_date(app.engine.now());
+    let first = month
+        .and_then(|m| NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").ok())
+        .unwrap_or_else(|| today.with_day(1).unwrap_or(today));
+    let next = if first.month() == 12 {
+        NaiveDate::from_ymd_opt(first.year() + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(first.year(), first.month() + 1, 1)
+    }
+    .unwrap_or(first);
+    let at = |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc() - offset;
+    (first.format("%Y-%m").to_string(), at(first), at(next))
+}
+
+async fn statement(
+    State(app): State<App>,
+    ctx: Ctx,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let lang = ctx.lang;
+    let (seller_id, member) = match seller_of(&ctx) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let (month, from, until) = month_bounds(&app, q.get("month").map(String::as_str));
+    let st = match app.engine.seller_statement(&seller_id, from, until).await {
+        Ok(s) => s,
+        Err(e) => return problem(&ctx, StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+    };
+    let payouts = app
+        .engine
+        .payouts(&seller_id, None, 100)
+        .await
+        .map(|p| p.items)
+        .unwrap_or_default();
+    let period_paid = payouts
+        .iter()
+        .filter(|p| p.period_from >= from && p.period_until <= until)
+        .try_fold(Money::zero(st.owed.currency()), |acc, p| {
+            acc.checked_add(p.amount)
+        });
+    let balance = period_paid
+        .as_ref()
+        .ok()
+        .and_then(|paid| st.owed.checked_sub(*paid).ok());
+    // A member's share: their products' lines in orders paid this month, less the commission.
+    let share = if member.is_some() {
+        let seller = app.engine.seller(&seller_id).await.ok();
+        let orders = app
+            .engine
+            .seller_orders(&seller_id, None, 100)
+            .await
+            .map(|p| p.items)
+            .unwrap_or_default();
+        let paid: std::collections::HashSet<_> =
+            st.entries.iter().map(|e| e.order_id.clone()).collect();
+        let mut total = Money::zero(st.owed.currency());
+        for d in orders.iter().filter(|d| paid.contains(&d.order.id)) {
+            for so in d
+                .order
+                .seller_orders
+                .iter()
+                .filter(|s| s.seller_id == seller_id)
+            {
+                for l in visible_lines(so, &member) {
+                    total = total.checked_add(l.net).unwrap_or(total);
+                }
+            }
+        }
+        seller.and_then(|s| {
+            let commission = total.mul_rounded(s.commission_rate.fraction()).ok()?;
+            total.checked_sub(commission).ok()
+        })
+    } else {
+        None
+    };
+    let row =
+        |label: &str, m: &Money| html! { tr { th { (label) } td { bdi { (m.format(lang)) } } } };
+    let body = html! {
+        h1 { (w(lang, "statement")) }
+        (nav(&ctx))
+        form method="get" action="/seller/statement" {
+            label { (w(lang, "month")) input type="month" name="month" value=(month); }
+            button type="submit" { "↻" }
+        }
+        table {
+            (row(w(lang, "sales"), &st.sales))
+            (row(w(lang, "refunds"), &st.refunds))
+            (row(w(lang, "commission"), &st.commission))
+            (row(w(lang, "owed"), &st.owed))
+            @if let Ok(p) = &period_paid { (row(w(lang, "paid"), p)) }
+            @if let Some(b) = &balance { (row(w(lang, "balance"), b)) }
+            @if let Some(s) = &share { (row(w(lang, "share"), s)) }
+        }
+        p.muted { (w(lang, "cod_note")) }
+        h2 { (w(lang, "paid")) }
+        ul { @for p in &payouts { li { bdi { (p.paid_at.format("%Y-%m-%d")) } " — " bdi { (p.amount.format(lang)) } " — " bdi { (p.reference) } } } }
+    };
+    layout(&ctx, w(lang, "statement"), body).into_response()
+}
+
+// ---- guide ---------------------------------------------------------------------------------
+
+/// One illustrated step of the guide: a drawing and a sentence in Arabic and French.
+fn step(n: u8, drawing: &str, ar: &str, fr: &str) -> Markup {
+    html! {
+        section.box.step {
+            div.drawing { (PreEscaped(drawing)) }
+            p lang="ar" dir="rtl" { strong { (n) ". " } (ar) }
+            p lang="fr" dir="ltr" { strong { (n) ". " } (fr) }
+        }
+    }
+}
+
+const SVG_PRODUCT: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 80" width="180" height="120" role="img" aria-label="produit"><rect x="10" y="10" width="60" height="60" rx="6" fill="#f3e6d3" stroke="#8a4b16" stroke-width="3"/><circle cx="40" cy="35" r="12" fill="#c98a4b"/><path d="M18 64l16-18 12 12 8-8 12 14z" fill="#8a4b16"/><circle cx="95" cy="40" r="16" fill="#8a4b16"/><path d="M95 31v18M86 40h18" stroke="#fff" stroke-width="4"/></svg>"##;
+const SVG_PARCEL: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 80" width="180" height="120" role="img" aria-label="colis"><path d="M15 25l35-12 35 12v40l-35 12-35-12z" fill="#e0b77a" stroke="#6b3d12" stroke-width="3"/><path d="M15 25l35 12 35-12M50 37v40" stroke="#6b3d12" stroke-width="3" fill="none"/><rect x="88" y="30" width="28" height="36" fill="#fff" stroke="#222" stroke-width="2"/><path d="M92 36v24M96 36v24M99 36v24M104 36v24M108 36v24M111 36v24" stroke="#222" stroke-width="2"/></svg>"##;
+const SVG_TRUCK: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 80" width="180" height="120" role="img" aria-label="suivi"><rect x="8" y="25" width="60" height="32" fill="#8a4b16"/><path d="M68 33h22l14 14v10H68z" fill="#c98a4b"/><circle cx="26" cy="60" r="8" fill="#222"/><circle cx="88" cy="60" r="8" fill="#222"/><path d="M10 15h20M40 15h20M70 15h20" stroke="#6b3d12" stroke-width="3" stroke-dasharray="4 4"/></svg>"##;
+const SVG_MONEY: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 80" width="180" height="120" role="img" aria-label="paiements"><rect x="10" y="18" width="56" height="36" rx="5" fill="#3c6e47"/><circle cx="38" cy="36" r="10" fill="#a7d3ae"/><rect x="70" y="26" width="44" height="30" rx="4" fill="#2b4a8a"/><rect x="70" y="32" width="44" height="6" fill="#111"/><rect x="76" y="44" width="18" height="5" fill="#fff"/></svg>"##;
+
+async fn guide(ctx: Ctx) -> Response {
+    let lang = ctx.lang;
+    let body = html! {
+        h1 { "دليل الحرفي · Guide de l'artisan" }
+        (nav(&ctx))
+        (step(1, SVG_PRODUCT,
+            "أضف منتجا: اضغط «منتجاتي» ثم «منتج جديد». اكتب الاسم بالعربية، والثمن بالدرهم، والوزن، وعدد القطع المتوفرة، ثم «احفظ».",
+            "Ajouter un produit : « Mes produits » puis « Nouveau produit ». Écrivez le titre en arabe, le prix en dirhams, le poids et le nombre de pièces, puis « Enregistrer »."))
+        (step(2, SVG_PARCEL,
+            "عندما يصلك طلب: جهز الطرد، ثم اضغط «جاهز: أرسل». اطبع الملصق والصقه على الطرد. إذا كان الدفع عند الاستلام، يظهر المبلغ على الملصق.",
+            "Quand une commande arrive : préparez le colis puis « Prêt : expédier ». Imprimez l'étiquette et collez-la sur le colis. En paiement à la livraison, le montant à encaisser est sur l'étiquette."))
+        (step(3, SVG_TRUCK,
+            "سلم الطرد لأمانة أو CTM واكتب رقم التتبع الذي يعطونك في خانة «رقم التتبع». يرى الزبون كل مرحلة حتى التسليم.",
+            "Déposez le colis chez Amana ou CTM et tapez leur numéro de suivi dans « N° de suivi ». Le client voit chaque étape jusqu'à la livraison."))
+        (step(4, SVG_MONEY,
+            "«حساباتي»: المبيعات بالبطاقة تحتسب عند الأداء، والدفع عند الاستلام عندما يسلم الناقل المبلغ. تخصم عمولة السوق، ويظهر ما تم تحويله لك وما بقي.",
+            "« Mes comptes » : les ventes par carte comptent dès le paiement, celles payées à la livraison quand le transporteur a remis l'argent. La commission est déduite ; vous voyez les virements reçus et ce qui reste."))
+    };
+    let mut r = layout(&ctx, w(lang, "guide"), body).into_response();
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("private, max-age=3600"),
+    );
+    r
+}
+
+/// The portal's routes.
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/seller", get(dashboard))
+        .route("/seller/orders/{order}/{so}/ship", post(ship))
+        .route("/seller/orders/{order}/{so}/label", get(label))
+        .route("/seller/orders/{order}/{so}/tracking", post(tracking))
+        .route("/seller/products", get(products).post(create_product))
+        .route("/seller/products/new", get(new_product_page))
+        .route(
+            "/seller/products/{id}/edit",
+            get(edit_product_page).post(update_product),
+        )
+        .route("/seller/products/{id}/active", post(set_active))
+        .route("/seller/statement", get(statement))
+        .route("/seller/guide", get(guide))
+}

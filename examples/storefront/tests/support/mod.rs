@@ -1,0 +1,136 @@
+//! A cookie-keeping client for the storefront's router, in process: it remembers cookies like a
+//! browser and adds the page's CSRF token to the forms it posts.
+
+#![allow(dead_code, clippy::unwrap_used)] // test helpers fail the test by unwrapping
+
+use axum::body::{Body, to_bytes};
+use axum::http::{Request, StatusCode, header};
+use std::collections::BTreeMap;
+use tijara_storefront::App;
+use tower::ServiceExt;
+
+/// A demo marketplace on in-memory SQLite.
+pub async fn demo_app() -> App {
+    let settings = tijara_storefront::Settings {
+        bind: "127.0.0.1:0".into(),
+        data_dir: std::env::temp_dir(),
+        database_url: Some("sqlite::memory:".into()),
+        public_url: Some("http://127.0.0.1:9".into()),
+        cmi: None,
+    };
+    let app = tijara_storefront::build(&settings).await.unwrap();
+    assert!(
+        tijara_storefront::seed::seed_if_empty(&app.engine)
+            .await
+            .unwrap()
+    );
+    app
+}
+
+/// One visitor.
+#[derive(Clone)]
+pub struct Client {
+    pub router: axum::Router,
+    pub jar: BTreeMap<String, String>,
+    pub csrf: Option<String>,
+}
+
+/// An answer: status, `Location`, body.
+pub struct Answer {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+fn hidden_csrf(html: &str) -> Option<String> {
+    let at = html.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
+    Some(html[at..].split('"').next()?.to_owned())
+}
+
+impl Client {
+    pub fn new(app: &App) -> Client {
+        Client {
+            router: tijara_storefront::router(app.clone()),
+            jar: BTreeMap::new(),
+            csrf: None,
+        }
+    }
+
+    fn cookies(&self) -> String {
+        self.jar
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn send(&mut self, req: axum::http::request::Builder, body: Body) -> Answer {
+        let req = if self.jar.is_empty() {
+            req
+        } else {
+            req.header(header::COOKIE, self.cookies())
+        };
+        let res = self
+            .router
+            .clone()
+            .oneshot(req.body(body).unwrap())
+            .await
+            .unwrap();
+        for v in res.headers().get_all(header::SET_COOKIE) {
+            let v = v.to_str().unwrap();
+            let (name, value) = v.split(';').next().unwrap().split_once('=').unwrap();
+            if v.contains("Max-Age=0") {
+                self.jar.remove(name);
+            } else {
+                self.jar.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        let status = res.status();
+        let location = res
+            .headers()
+            .get(header::LOCATION)
+            .map(|v| v.to_str().unwrap().to_owned());
+        let bytes = to_bytes(res.into_body(), 4 << 20).await.unwrap();
+        let body = String::from_utf8(bytes.to_vec()).unwrap();
+        if let Some(t) = hidden_csrf(&body) {
+            self.csrf = Some(t);
+        }
+        Answer {
+            status,
+            location,
+            body,
+        }
+    }
+
+    pub async fn get(&mut self, uri: &str) -> Answer {
+        self.send(Request::get(uri), Body::empty()).await
+    }
+
+    /// Posts a form as the page would: with the last page's CSRF token.
+    pub async fn post(&mut self, uri: &str, fields: &[(&str, &str)]) -> Answer {
+        let mut fields: Vec<(&str, &str)> = fields.to_vec();
+        let token = self.csrf.clone().unwrap_or_default();
+        fields.push(("csrf", &token));
+        self.post_raw(uri, &fields).await
+    }
+
+    /// Posts exactly these fields.
+    pub async fn post_raw(&mut self, uri: &str, fields: &[(&str, &str)]) -> Answer {
+        let body = serde_urlencoded::to_string(fields).unwrap();
+        self.send(
+            Request::post(uri).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded"),
+            Body::from(body),
+        )
+        .await
+    }
+
+    /// Logs in from the login page; returns where it was sent.
+    pub async fn login(&mut self, email: &str, password: &str) -> Answer {
+        self.get("/account/login").await;
+        self.post(
+            "/account/login",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+}
