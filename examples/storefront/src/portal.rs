@@ -49,6 +49,7 @@ fn w(lang: Lang, key: &str) -> &'static str {
         ),
         "step" => ("Étape", "المرحلة", "Step"),
         "save" => ("Enregistrer", "احفظ", "Save"),
+        "saved" => ("enregistré", "تم الحفظ", "saved"),
         "new" => ("Nouveau produit", "منتج جديد", "New product"),
         "edit" => ("Modifier", "عدّل", "Edit"),
         "stock" => ("Stock", "المخزون", "Stock"),
@@ -144,7 +145,11 @@ fn visible_lines<'a>(
         .collect()
 }
 
-async fn dashboard(State(app): State<App>, ctx: Ctx) -> Response {
+async fn dashboard(
+    State(app): State<App>,
+    ctx: Ctx,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let lang = ctx.lang;
     let (seller_id, member) = match seller_of(&ctx) {
         Ok(s) => s,
@@ -170,6 +175,7 @@ async fn dashboard(State(app): State<App>, ctx: Ctx) -> Response {
         h1 { (seller.name) }
         @if let Some(n) = &member_name { p { (n) " · " (w(lang, "member_of")) " " (seller.name) } }
         @if !seller.active { p.error role="status" { (w(lang, "pending")) } }
+        @if let Some(so) = q.get("saved") { p.ok role="status" { "✔ " bdi { (so) } " — " (w(lang, "saved")) } }
         (nav(&ctx))
         h2 { (w(lang, "orders")) }
         @if orders.is_empty() { p { (t(lang, "none")) } }
@@ -204,11 +210,11 @@ fn order_box(
             @if can_act && matches!(so.status(), FulfillmentStatus::Awaiting | FulfillmentStatus::Ready) {
                 form method="post" action={ (base) "/ship" } {
                     (ctx.csrf_field())
-                    button.big type="submit" { "📦 " (w(lang, "ready")) }
+                    button.big type="submit" { (w(lang, "ready")) }
                 }
             }
             @if let Some(s) = shipment {
-                p { a.button.big href={ (base) "/label" } target="_blank" { "🖨 " (w(lang, "label")) } }
+                p { a.button.big href={ (base) "/label" } target="_blank" { (w(lang, "label")) } }
                 p { (t(lang, "tracking")) ": " (s.carrier) " " bdi { (s.tracking_number.clone().unwrap_or_default()) } " — " (status_word(lang, s.status().as_str())) }
                 ol.timeline { @for e in s.events() { li { bdi { (e.at.format("%Y-%m-%d %H:%M")) } " — " (status_word(lang, e.status.as_str())) } } }
                 @if can_act {
@@ -365,7 +371,7 @@ async fn tracking(
         Err(r) => return r,
     };
     match apply_tracking(&app, &doc, &so, &f.number, &f.status).await {
-        Ok(()) => Redirect::to("/seller").into_response(),
+        Ok(()) => Redirect::to(&format!("/seller?saved={so}")).into_response(),
         Err(e) => problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e),
     }
 }
@@ -392,7 +398,7 @@ async fn products(State(app): State<App>, ctx: Ctx) -> Response {
     let body = html! {
         h1 { (w(lang, "products")) }
         (nav(&ctx))
-        p { a.button.big href="/seller/products/new" { "➕ " (w(lang, "new")) } }
+        p { a.button.big href="/seller/products/new" { (w(lang, "new")) } }
         table {
             @for v in items.iter().filter(|v| member.is_none() || v.product.made_by == member) {
                 @let p = &v.product;

@@ -38,7 +38,7 @@ fn shots_dir() -> std::path::PathBuf {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn shopper_buys_from_two_sellers_in_arabic_with_cash_on_delivery() {
+async fn shoppers_pay_by_card_and_cash_sellers_ship_and_tracking_shows() {
     let installed = Command::new("chromedriver")
         .arg("--version")
         .stdout(Stdio::null())
@@ -75,6 +75,17 @@ async fn shopper_buys_from_two_sellers_in_arabic_with_cash_on_delivery() {
         .list_products(&ProductFilter::default(), None, 50)
         .await
         .unwrap();
+    // Each demo seller's login is seller{n}@tijara.example, n in creation order.
+    let seller_logins: std::collections::HashMap<_, _> = app
+        .engine
+        .list_sellers(None, 50)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| (s.id, format!("seller{}@tijara.example", i + 1)))
+        .collect();
     tokio::spawn(async move {
         axum::serve(listener, tijara_storefront::router(app))
             .await
@@ -163,14 +174,196 @@ async fn shopper_buys_from_two_sellers_in_arabic_with_cash_on_delivery() {
     assert_eq!(rows.len(), 2, "two lines in the cart");
     shot("03-cart-ar.png").await;
 
-    // Checkout: the address, then a carrier per seller and cash on delivery.
+    // Checkout: the address, then a carrier per seller and the card, on CMI's page.
+    let fieldsets = checkout(&c, &base, "fatima.browser@example.ma", "cmi").await;
+    assert_eq!(fieldsets, 2, "one carrier choice per seller");
+    shot("04-checkout-ar.png").await;
+    let order_url = place(&c, "cmi").await;
+    c.wait()
+        .for_element(Locator::Css("form#pay button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // The CMI simulator's hosted page: the test card, then "Payer".
+    let pan = c.wait().for_element(Locator::Id("pan")).await.unwrap();
+    pan.send_keys("4000000000000010").await.unwrap();
+    shot("05-cmi-card-page.png").await;
+    c.find(Locator::Id("pay"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // The simulator has called the shop back (signed) and sends the browser back to it.
+    wait_path(&c, "/orders/ord_").await;
+    let url = c.current_url().await.unwrap();
+    assert_eq!(url.path(), order_url.0, "back on the order page");
+    let text = main_text(&c).await;
+    assert!(
+        text.contains("د.م."),
+        "the total in dirhams, Arabic style: {text}"
+    );
+    let id = url.path().trim_start_matches("/orders/").to_owned();
+    let parcels = c.find_all(Locator::Css("main section.box")).await.unwrap();
+    assert_eq!(parcels.len(), 2, "one parcel per seller: {text}");
+    assert!(text.contains("مدفوع"), "paid by card: {text}");
+    shot("06-order-paid-ar.png").await;
+    let shopper_url = url.to_string();
+
+    // Each seller logs in, marks its parcel ready, prints the label and types the carrier's
+    // tracking number and a step.
+    for (n, p) in [first, second].into_iter().enumerate() {
+        c.delete_all_cookies().await.unwrap();
+        let login = &seller_logins[&p.product.seller_id];
+        c.goto(&format!("{base}/account/login")).await.unwrap();
+        c.find(Locator::Css("input[name='email']"))
+            .await
+            .unwrap()
+            .send_keys(login)
+            .await
+            .unwrap();
+        c.find(Locator::Css("input[name='password']"))
+            .await
+            .unwrap()
+            .send_keys("artisan-demo-2026")
+            .await
+            .unwrap();
+        c.find(Locator::Css("form[action='/account/login'] button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        wait_path(&c, "/seller").await;
+        if n == 0 {
+            shot("07-portal-orders-ar.png").await;
+        }
+        c.find(Locator::Css(&format!(
+            "form[action^='/seller/orders/{id}/'][action$='/ship'] button"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+        wait_path(&c, "/seller/orders/").await;
+        c.wait().for_element(Locator::Css("svg")).await.unwrap();
+        let label = main_or_body_text(&c).await;
+        assert!(
+            label.contains("فاطمة الزهراء"),
+            "the recipient on the label: {label}"
+        );
+        if n == 0 {
+            shot("08-label.png").await;
+        }
+        c.goto(&format!("{base}/seller")).await.unwrap();
+        let number = format!("AMANA-BR{n}77");
+        c.find(Locator::Css(&format!(
+            "form[action^='/seller/orders/{id}/'][action$='/tracking'] input[name='number']"
+        )))
+        .await
+        .unwrap()
+        .clear()
+        .await
+        .unwrap();
+        c.find(Locator::Css(&format!(
+            "form[action^='/seller/orders/{id}/'][action$='/tracking'] input[name='number']"
+        )))
+        .await
+        .unwrap()
+        .send_keys(&number)
+        .await
+        .unwrap();
+        c.find(Locator::Css(&format!(
+            "form[action^='/seller/orders/{id}/'][action$='/tracking'] select[name='status']"
+        )))
+        .await
+        .unwrap()
+        .select_by_value("in_transit")
+        .await
+        .unwrap();
+        c.find(Locator::Css(&format!(
+            "form[action^='/seller/orders/{id}/'][action$='/tracking'] button"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+        wait_path(&c, "/seller").await;
+    }
+
+    // The shopper's order page shows both parcels' tracking.
+    c.delete_all_cookies().await.unwrap();
+    c.goto(&format!("{shopper_url}&lang=ar")).await.unwrap();
+    let text = main_text(&c).await;
+    assert!(
+        text.contains("AMANA-BR077"),
+        "first parcel's number: {text}"
+    );
+    assert!(
+        text.contains("AMANA-BR177"),
+        "second parcel's number: {text}"
+    );
+    assert!(text.contains("في الطريق"), "in transit, in Arabic: {text}");
+    shot("09-order-tracking-ar.png").await;
+
+    // A second shopper pays cash on delivery.
+    c.delete_all_cookies().await.unwrap();
+    c.goto(&format!("{base}/products/{}?lang=ar", first.product.slug))
+        .await
+        .unwrap();
+    c.find(Locator::Css("form[action='/cart/add'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_path(&c, "/cart").await;
+    checkout(&c, &base, "second.shopper@example.ma", "cod").await;
+    place(&c, "cod").await;
+    wait_path(&c, "/orders/ord_").await;
+    let text = main_text(&c).await;
+    assert!(
+        text.contains("الدفع عند الاستلام"),
+        "cash on delivery: {text}"
+    );
+    shot("10-second-order-cod-ar.png").await;
+
+    c.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+async fn main_text(c: &fantoccini::Client) -> String {
+    c.find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn main_or_body_text(c: &fantoccini::Client) -> String {
+    c.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// Fills the checkout's two steps with an Arabic address and chooses the payment `method`;
+/// returns how many carrier choices (one per seller) the page offers.
+async fn checkout(c: &fantoccini::Client, base: &str, email: &str, method: &str) -> usize {
     c.goto(&format!("{base}/checkout")).await.unwrap();
     for (name, value) in [
         ("name", "فاطمة الزهراء"),
         ("line1", "رقم 12، شارع طرفاية، حي الوحدة"),
         ("city", "Dakhla"),
         ("phone", "+212661000000"),
-        ("email", "fatima.browser@example.ma"),
+        ("email", email),
     ] {
         c.find(Locator::Css(&format!("input[name='{name}']")))
             .await
@@ -190,45 +383,45 @@ async fn shopper_buys_from_two_sellers_in_arabic_with_cash_on_delivery() {
         .await
         .unwrap();
     let fieldsets = c.find_all(Locator::Css("fieldset")).await.unwrap();
-    assert_eq!(fieldsets.len(), 2, "one carrier choice per seller");
-    c.find(Locator::Css("input[name='payment'][value='cod']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    shot("04-checkout-ar.png").await;
+    assert!(!fieldsets.is_empty(), "a carrier choice per seller");
+    c.find(Locator::Css(&format!(
+        "input[name='payment'][value='{method}']"
+    )))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    fieldsets.len()
+}
+
+/// Places the order. For a card payment, returns the order's path, read from the form that
+/// sends the browser to CMI.
+async fn place(c: &fantoccini::Client, method: &str) -> (String, ()) {
     c.find(Locator::Css("form[action='/checkout/place'] button"))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
-
-    // The order page.
-    wait_path(&c, "/orders/ord_").await;
-    let url = c.current_url().await.unwrap();
-    assert!(url.path().starts_with("/orders/ord_"), "{url}");
-    let text = c
-        .find(Locator::Css("main"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        text.contains("د.م."),
-        "the total in dirhams, Arabic style: {text}"
-    );
-    let id = url.path().trim_start_matches("/orders/");
-    assert!(
-        text.contains(&format!("{id}-1")) && text.contains(&format!("{id}-2")),
-        "one seller order per seller: {text}"
-    );
-    shot("05-order-ar.png").await;
-
-    c.close().await.unwrap();
-    let _ = std::fs::remove_dir_all(&data);
+    if method == "cmi" {
+        let oid = c
+            .wait()
+            .for_element(Locator::Css("form#pay input[name='oid']"))
+            .await
+            .unwrap()
+            .attr("value")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        let order = oid
+            .rsplit_once('-')
+            .map(|(o, _)| o.to_owned())
+            .unwrap_or(oid);
+        (format!("/orders/{order}"), ())
+    } else {
+        (String::new(), ())
+    }
 }
 
 /// Waits (up to 10 s) until the browser's location path starts with `prefix`.
