@@ -26,6 +26,10 @@ pub struct EngineConfig {
     pub transfer_reservation_ttl: Duration,
     /// How often a step is retried when another process changed the same document (default 8).
     pub max_conflict_retries: u32,
+    /// Indicative exchange rates for shoppers abroad (default none): priced carts and orders
+    /// carry their totals converted at these rates, snapshotted with the rate's date. The
+    /// shopper is always charged in the region's currency.
+    pub display_rates: Vec<tijara_core::region::DisplayRate>,
 }
 
 impl Default for EngineConfig {
@@ -34,6 +38,7 @@ impl Default for EngineConfig {
             card_reservation_ttl: Duration::minutes(30),
             transfer_reservation_ttl: Duration::days(5),
             max_conflict_retries: 8,
+            display_rates: Vec::new(),
         }
     }
 }
@@ -319,6 +324,11 @@ impl Tijara {
     /// The region the engine serves.
     pub fn region(&self) -> &Region {
         &self.inner.region
+    }
+
+    /// The indicative display rates configured ([`EngineConfig::display_rates`]).
+    pub fn display_rates(&self) -> &[tijara_core::region::DisplayRate] {
+        &self.inner.config.display_rates
     }
 
     /// The engine's current time (from its clock).

@@ -1172,3 +1172,62 @@ async fn tracking_pushed_by_webhook_and_shipment_cancelled_before_pickup() {
         "already on its way"
     );
 }
+
+#[tokio::test]
+async fn display_rates_give_shoppers_abroad_an_indicative_total() {
+    use tijara::EngineConfig;
+    use tijara_core::region::DisplayRate;
+    let clock = Arc::new(FixedClock::at(t0()));
+    let carrier = Arc::new(StubCarrier::new("amana", "30.00", "10.00"));
+    let sink = Arc::new(RecordingSink::default());
+    let card = Arc::new(StubGateway::card());
+    let rate = DisplayRate {
+        to: Currency::EUR,
+        rate: Decimal::new(92, 3),
+        as_of: t0(),
+    };
+    let engine = Tijara::builder()
+        .region(Region::dakhla())
+        .storage(Arc::new(tijara_store_memory::MemoryStore::new()))
+        .payment(card.clone())
+        .payment(Arc::new(StubGateway::cash_on_delivery()))
+        .carrier(carrier.clone())
+        .clock(clock.clone())
+        .ids(Arc::new(SequentialIds::default()))
+        .event_sink(sink.clone())
+        .config(EngineConfig {
+            display_rates: vec![rate],
+            ..EngineConfig::default()
+        })
+        .build()
+        .expect("engine");
+    assert_eq!(engine.display_rates(), &[rate]);
+    let m = common::Market {
+        engine,
+        clock,
+        carrier,
+        sink,
+        card,
+    };
+    let c = catalog(&m).await;
+    let placed = m
+        .engine
+        .place_order(inline(vec![(c.cushion.clone(), 1)], &[&c.a], "cod"), None)
+        .await
+        .expect("placed");
+    let o = &placed.order;
+    assert_eq!(o.display_totals.len(), 1);
+    let eur = &o.display_totals[0];
+    assert_eq!(eur.amount.currency(), Currency::EUR);
+    assert_eq!(eur.rate, rate, "the rate is kept with the order");
+    let expected = o
+        .grand_total
+        .convert(Currency::EUR, Decimal::new(92, 3))
+        .expect("convert");
+    assert_eq!(eur.amount, expected);
+    assert_eq!(
+        o.grand_total.currency(),
+        Currency::MAD,
+        "charged in dirhams"
+    );
+}

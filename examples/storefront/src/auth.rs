@@ -136,6 +136,14 @@ pub async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Resp
                 .into_response();
         }
     }
+    // A currency chosen in the header's switcher is remembered.
+    let chosen_currency = req
+        .uri()
+        .query()
+        .and_then(|q| serde_urlencoded::from_str::<HashMap<String, String>>(q).ok())
+        .and_then(|q| q.get("cur").cloned())
+        .map(|c| c.to_ascii_uppercase())
+        .filter(|c| matches!(c.as_str(), "MAD" | "EUR" | "USD"));
     req.extensions_mut().insert(GuestCsrf(guest.clone()));
     req.extensions_mut().insert(LiveSession(live, token));
     let mut res = next.run(req).await;
@@ -147,6 +155,11 @@ pub async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Resp
     if fresh
         && html
         && let Some(v) = set_cookie(&app, CSRF_COOKIE, &guest, 60 * 60 * 24 * 30)
+    {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    if let Some(c) = chosen_currency
+        && let Some(v) = set_cookie(&app, "cur", &c, 31_536_000)
     {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -164,6 +177,8 @@ pub struct Ctx {
     pub account: Option<Account>,
     /// The session token (to log out).
     pub session_token: Option<String>,
+    /// The indicative currency shown beside MAD prices, if any.
+    pub display: Option<tijara_core::region::DisplayRate>,
 }
 
 impl Ctx {
@@ -189,7 +204,7 @@ impl Ctx {
 impl FromRequestParts<App> for Ctx {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _app: &App) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
         let q: HashMap<String, String> = parts
             .uri
             .query()
@@ -212,7 +227,15 @@ impl FromRequestParts<App> for Ctx {
         {
             lang = a.lang;
         }
+        let display = display_currency(&parts.headers, &q, lang).and_then(|c| {
+            app.engine
+                .display_rates()
+                .iter()
+                .find(|r| r.to == c)
+                .copied()
+        });
         Ok(Ctx {
+            display,
             lang,
             csrf: session
                 .as_ref()
@@ -221,6 +244,46 @@ impl FromRequestParts<App> for Ctx {
             account: session.map(|(_, a)| a),
             session_token: token,
         })
+    }
+}
+
+/// The indicative currency: `?cur=` (EUR, USD, or MAD for none), else the `cur` cookie, else
+/// USD for an English browser and EUR for a French one outside Morocco; none in Arabic.
+pub fn display_currency(
+    headers: &HeaderMap,
+    q: &HashMap<String, String>,
+    lang: Lang,
+) -> Option<tijara_core::Currency> {
+    use tijara_core::Currency;
+    let chosen = q
+        .get("cur")
+        .cloned()
+        .or_else(|| cookie(headers, "cur"))
+        .map(|c| c.to_ascii_uppercase());
+    match chosen.as_deref() {
+        Some("EUR") => return Some(Currency::EUR),
+        Some("USD") => return Some(Currency::USD),
+        Some("MAD") => return None,
+        _ => {}
+    }
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let first = accept
+        .split(',')
+        .next()
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_owned();
+    match lang {
+        Lang::En if !first.ends_with("-ma") => Some(Currency::USD),
+        Lang::Fr if first.starts_with("fr-") && !first.ends_with("-ma") => Some(Currency::EUR),
+        _ => None,
     }
 }
 

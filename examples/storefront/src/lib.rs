@@ -51,6 +51,28 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// CMI credentials; `None` runs the CMI simulator (demo mode).
     pub cmi: Option<CmiSettings>,
+    /// Indicative exchange rates shown to shoppers abroad (they are charged in MAD).
+    pub display_rates: Vec<tijara_core::region::DisplayRate>,
+}
+
+/// Indicative rates (units of EUR and USD per dirham) dated now.
+pub fn indicative_rates(
+    eur_per_mad: tijara_core::Decimal,
+    usd_per_mad: tijara_core::Decimal,
+) -> Vec<tijara_core::region::DisplayRate> {
+    let as_of = tijara_core::chrono::Utc::now();
+    vec![
+        tijara_core::region::DisplayRate {
+            to: tijara_core::Currency::EUR,
+            rate: eur_per_mad,
+            as_of,
+        },
+        tijara_core::region::DisplayRate {
+            to: tijara_core::Currency::USD,
+            rate: usd_per_mad,
+            as_of,
+        },
+    ]
 }
 
 /// The running application's state.
@@ -106,6 +128,10 @@ pub async fn build(settings: &Settings) -> Result<App, Box<dyn std::error::Error
         .payment(Arc::new(transfer))
         .carrier(Arc::new(TableCarrier::from_toml(AMANA_SAMPLE)?))
         .carrier(Arc::new(TableCarrier::from_toml(CTM_SAMPLE)?))
+        .config(tijara::EngineConfig {
+            display_rates: settings.display_rates.clone(),
+            ..tijara::EngineConfig::default()
+        })
         .build()?;
     Ok(App {
         engine,

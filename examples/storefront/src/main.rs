@@ -26,6 +26,13 @@ struct Args {
     /// CMI store key (secret; never logged).
     #[arg(long, env = "TIJARA_CMI_STORE_KEY", hide_env_values = true)]
     cmi_store_key: Option<String>,
+    /// Indicative euros per dirham, shown to shoppers abroad beside MAD prices (set it from
+    /// your bank's daily rate; shoppers are always charged in MAD).
+    #[arg(long, env = "TIJARA_EUR_PER_MAD", default_value = "0.092")]
+    eur_per_mad: tijara_core::Decimal,
+    /// Indicative US dollars per dirham, as above.
+    #[arg(long, env = "TIJARA_USD_PER_MAD", default_value = "0.100")]
+    usd_per_mad: tijara_core::Decimal,
     /// CMI hosted page URL.
     #[arg(long, env = "TIJARA_CMI_GATEWAY_URL", default_value = tijara_pay_cmi::TEST_GATEWAY_URL)]
     cmi_gateway_url: String,
@@ -47,6 +54,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             }),
             _ => None,
         },
+        display_rates: tijara_storefront::indicative_rates(args.eur_per_mad, args.usd_per_mad),
     };
     let app = tijara_storefront::build(&settings).await?;
     if tijara_storefront::seed::seed_if_empty(&app.engine).await? {

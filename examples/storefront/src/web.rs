@@ -183,6 +183,7 @@ fn page(lang: Lang, title: &str, links: Markup, body: Markup) -> Markup {
                     a.cart href="/cart" { (t(lang, "cart")) }
                     (links)
                     nav.langs { a href="?lang=ar" lang="ar" { "العربية" } " · " a href="?lang=fr" lang="fr" { "Français" } " · " a href="?lang=en" lang="en" { "English" } }
+                    nav.currencies { a href="?cur=MAD" { "MAD" } " · " a href="?cur=EUR" { "€" } " · " a href="?cur=USD" { "$" } }
                 }
                 main { (body) }
             }
@@ -266,7 +267,18 @@ pub fn availability_text(lang: Lang, a: &Availability) -> String {
     }
 }
 
-fn card(lang: Lang, v: &ProductView) -> Markup {
+/// A price in MAD, with the indicative amount in the visitor's display currency beside it.
+pub fn price(ctx: &Ctx, m: &tijara_core::Money) -> Markup {
+    let lang = ctx.lang;
+    let shown = ctx.display.and_then(|r| r.convert(*m).ok());
+    html! {
+        bdi { (m.format(lang)) }
+        @if let Some(d) = shown { " " span.muted title=(t(lang, "abroad")) { "≈ " bdi { (d.amount.format(lang)) } } }
+    }
+}
+
+fn card(ctx: &Ctx, v: &ProductView) -> Markup {
+    let lang = ctx.lang;
     let p = &v.product;
     let title = p.title.get(lang, Lang::Ar).unwrap_or("");
     html! {
@@ -275,7 +287,7 @@ fn card(lang: Lang, v: &ProductView) -> Markup {
                 @if let Some(photo) = p.photos.first() { img src=(photo.url) alt=(title) width="300" height="300" loading="lazy"; }
                 strong { (title) }
             }
-            @if let Some(var) = v.variants.first() { p.price { bdi { (var.variant.price.format(lang)) } } }
+            @if let Some(var) = v.variants.first() { p.price { (price(ctx, &var.variant.price)) } }
             p.muted { (t(lang, "by")) " " (v.seller_name) " · " (v.seller_city) }
         }
     }
@@ -303,7 +315,7 @@ async fn home(
         nav.cats { @for c in &cats { a href={ "/?category=" (c.id) } { (c.name.get(lang, Lang::Ar).unwrap_or("")) } " " } }
         @match &page {
             Ok(page) => {
-                div.grid { @for v in &page.items { (card(lang, v)) } }
+                div.grid { @for v in &page.items { (card(&ctx, v)) } }
                 @if let Some(next) = &page.next { p { a.button href={ "/?after=" (next) } { "→" } } }
             }
             Err(e) => p { (e.to_string()) }
@@ -342,7 +354,7 @@ async fn product_page(State(app): State<App>, ctx: Ctx, Path(slug): Path<String>
                 form method="post" action="/cart/add" {
                     (ctx.csrf_field())
                     input type="hidden" name="variant" value=(var.variant.id);
-                    p.price { bdi { (var.variant.price.format(lang)) } " "
+                    p.price { (price(&ctx, &var.variant.price)) " "
                         @if let Some(r) = &rate { span.muted { "(" (t(lang, "tva")) " " (r.rate) ")" } } }
                     p.muted { (availability_text(lang, &var.availability)) }
                     @if var.availability.can_order(1) {
@@ -477,7 +489,7 @@ async fn cart_page(State(app): State<App>, ctx: Ctx, headers: HeaderMap) -> Resp
                              td { form method="post" action="/cart/remove" { (ctx.csrf_field()) input type="hidden" name="variant" value=(l.variant_id); button type="submit" { (t(lang, "remove")) } } } }
                     }
                 }
-                p.price { (t(lang, "total")) " " bdi { (p.items_net.format(lang)) } }
+                p.price { (t(lang, "total")) " " (price(&ctx, &p.items_net)) }
                 p { a.button href="/checkout" { (t(lang, "checkout")) } }
             }
             _ => p { (t(lang, "empty")) }

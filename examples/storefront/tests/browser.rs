@@ -65,6 +65,10 @@ async fn shoppers_pay_by_card_and_cash_sellers_ship_and_tracking_shows() {
         database_url: None,
         public_url: None,
         cmi: None,
+        display_rates: tijara_storefront::indicative_rates(
+            tijara_core::Decimal::new(92, 3),
+            tijara_core::Decimal::new(100, 3),
+        ),
     };
     let app = tijara_storefront::build(&settings).await.unwrap();
     tijara_storefront::seed::seed_if_empty(&app.engine)

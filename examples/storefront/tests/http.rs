@@ -17,6 +17,10 @@ async fn app() -> axum::Router {
         database_url: Some("sqlite::memory:".into()),
         public_url: Some("http://127.0.0.1:9".into()),
         cmi: None,
+        display_rates: tijara_storefront::indicative_rates(
+            tijara_core::Decimal::new(92, 3),
+            tijara_core::Decimal::new(100, 3),
+        ),
     };
     let app = tijara_storefront::build(&settings).await.unwrap();
     assert!(
@@ -366,6 +370,38 @@ async fn shop_pages_speak_three_languages_and_arabic_is_right_to_left() {
     assert!(svg.starts_with("<svg"));
     let (status, _, _) = get(&app, "/cart").await;
     assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn shoppers_abroad_see_an_indicative_amount_beside_the_dirham_price() {
+    let app = support::demo_app().await;
+    let mut c = support::Client::new(&app);
+    let page = c.get("/products/embroidered-srama-cushion?lang=fr").await;
+    assert!(page.body.contains("349,00"));
+    assert!(
+        !page.body.contains("≈"),
+        "none by default in French from Morocco"
+    );
+    // 349 MAD × 0.092 = 32.108 → 32,11 € (rounded half away from zero).
+    let page = c
+        .get("/products/embroidered-srama-cushion?lang=fr&cur=EUR")
+        .await;
+    assert!(page.body.contains("≈"), "{}", page.body);
+    assert!(page.body.contains("32,11"), "{}", page.body);
+    assert_eq!(c.jar.get("cur").map(String::as_str), Some("EUR"));
+    // The choice is remembered; USD and back to MAD.
+    assert!(
+        c.get("/products/embroidered-srama-cushion?lang=fr")
+            .await
+            .body
+            .contains("32,11")
+    );
+    let page = c
+        .get("/products/embroidered-srama-cushion?lang=en&cur=USD")
+        .await;
+    assert!(page.body.contains("34.90"), "{}", page.body);
+    let page = c.get("/products/embroidered-srama-cushion?cur=MAD").await;
+    assert!(!page.body.contains("≈"));
 }
 
 #[tokio::test]

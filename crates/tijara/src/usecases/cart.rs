@@ -358,7 +358,7 @@ impl Tijara {
             usage,
             region: &self.inner.region,
             shipping: &doc.shipping,
-            display_rates: &[],
+            display_rates: &self.inner.config.display_rates,
             now: self.now(),
         })?)
     }

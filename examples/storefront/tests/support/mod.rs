@@ -17,6 +17,10 @@ pub async fn demo_app() -> App {
         database_url: Some("sqlite::memory:".into()),
         public_url: Some("http://127.0.0.1:9".into()),
         cmi: None,
+        display_rates: tijara_storefront::indicative_rates(
+            tijara_core::Decimal::new(92, 3),
+            tijara_core::Decimal::new(100, 3),
+        ),
     };
     let app = tijara_storefront::build(&settings).await.unwrap();
     assert!(
