@@ -19,6 +19,34 @@ use tijara::{IdempotencyKey, TijaraError};
 use tijara_core::order::Address;
 use tijara_core::{CartId, CategoryId, Lang, Money, OrderId, SellerId, VariantId};
 
+/// The body of every error answer.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Stable code (`not_found`, `out_of_stock`, `invalid`, ...).
+    pub code: String,
+    /// Human-readable message.
+    pub message: String,
+}
+
+/// A postal address (`country` is an ISO 3166 code: `MA`, `FR`...).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct AddressSchema {
+    /// Recipient.
+    pub name: String,
+    /// Street and number.
+    pub line1: String,
+    /// More.
+    pub line2: Option<String>,
+    /// City.
+    pub city: String,
+    /// Postal code.
+    pub postal_code: Option<String>,
+    /// Country code.
+    pub country: String,
+    /// Phone.
+    pub phone: String,
+}
+
 /// An API error.
 #[derive(Debug)]
 pub struct ApiError(pub StatusCode, pub &'static str, pub String);
@@ -98,7 +126,7 @@ fn bad(message: impl Into<String>) -> ApiError {
 }
 
 #[derive(Deserialize)]
-struct ListQuery {
+pub(crate) struct ListQuery {
     category: Option<String>,
     seller: Option<String>,
     q: Option<String>,
@@ -110,7 +138,13 @@ struct ListQuery {
     limit: Option<u32>,
 }
 
-async fn products(State(app): State<App>, Params(q): Params<ListQuery>) -> ApiResult {
+#[utoipa::path(get, path = "/api/v1/products", tag = "catalog",
+    params(("category" = Option<String>, Query, description = "Category id"), ("seller" = Option<String>, Query, description = "Seller id"),
+        ("q" = Option<String>, Query, description = "Words of the title, any language"), ("min_price" = Option<String>, Query, description = "Lowest price, MAD"),
+        ("max_price" = Option<String>, Query, description = "Highest price, MAD"), ("in_stock" = Option<bool>, Query, description = "Only what can be bought now"),
+        ("after" = Option<String>, Query, description = "Cursor from the previous page's `next`"), ("limit" = Option<u32>, Query, description = "Page size (1-100, default 20)")),
+    responses((status = 200, description = "A page of products: `items` (product, variants with price and availability, seller) and `next`"), (status = 400, description = "Malformed body or query", body = ErrorBody), (status = 422, description = "Refused input", body = ErrorBody)))]
+pub(crate) async fn products(State(app): State<App>, Params(q): Params<ListQuery>) -> ApiResult {
     let money = |s: &Option<String>| {
         s.as_deref()
             .map(Money::mad)
@@ -141,11 +175,15 @@ async fn products(State(app): State<App>, Params(q): Params<ListQuery>) -> ApiRe
     Ok(Json(page).into_response())
 }
 
-async fn product(State(app): State<App>, Path(slug): Path<String>) -> ApiResult {
+#[utoipa::path(get, path = "/api/v1/products/{slug}", tag = "catalog", params(("slug" = String, Path, description = "Product slug")),
+    responses((status = 200, description = "The product with its variants"), (status = 404, description = "No such product", body = ErrorBody)))]
+pub(crate) async fn product(State(app): State<App>, Path(slug): Path<String>) -> ApiResult {
     Ok(Json(app.engine.product_by_slug(&slug).await?).into_response())
 }
 
-async fn create_cart(State(app): State<App>, headers: HeaderMap) -> ApiResult {
+#[utoipa::path(post, path = "/api/v1/carts", tag = "cart", params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer")),
+    responses((status = 201, description = "A new guest cart")))]
+pub(crate) async fn create_cart(State(app): State<App>, headers: HeaderMap) -> ApiResult {
     let k = key(&headers)?;
     let cart = app.engine.create_cart(None, k.as_ref()).await?;
     Ok((StatusCode::CREATED, Json(cart)).into_response())
@@ -155,20 +193,24 @@ fn cart_id(id: String) -> Result<CartId, ApiError> {
     CartId::new(id).map_err(|e| bad(e.to_string()))
 }
 
-async fn cart(State(app): State<App>, Path(id): Path<String>) -> ApiResult {
+#[utoipa::path(get, path = "/api/v1/carts/{id}", tag = "cart", params(("id" = String, Path, description = "Cart id")),
+    responses((status = 200, description = "`cart` and `priced` (lines, TVA buckets, shipping, totals)"), (status = 404, description = "No such cart", body = ErrorBody)))]
+pub(crate) async fn cart(State(app): State<App>, Path(id): Path<String>) -> ApiResult {
     let id = cart_id(id)?;
     let doc = app.engine.cart(&id).await?;
     let priced = app.engine.price(&id).await?;
     Ok(Json(json!({"cart": doc, "priced": priced})).into_response())
 }
 
-#[derive(Deserialize)]
-struct AddItem {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct AddItem {
     variant_id: String,
     quantity: u32,
 }
 
-async fn add_item(
+#[utoipa::path(post, path = "/api/v1/carts/{id}/items", tag = "cart", params(("id" = String, Path, description = "Cart id"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer")),
+    request_body = AddItem, responses((status = 200, description = "The cart"), (status = 409, description = "`out_of_stock`", body = ErrorBody), (status = 400, description = "Malformed body or query", body = ErrorBody), (status = 422, description = "Refused input", body = ErrorBody)))]
+pub(crate) async fn add_item(
     State(app): State<App>,
     headers: HeaderMap,
     Path(id): Path<String>,
@@ -190,7 +232,9 @@ async fn add_item(
     Ok(Json(doc).into_response())
 }
 
-async fn remove_item(
+#[utoipa::path(delete, path = "/api/v1/carts/{id}/items/{variant}", tag = "cart", params(("id" = String, Path, description = "Cart id"), ("variant" = String, Path, description = "Variant id")),
+    responses((status = 200, description = "The cart"), (status = 404, description = "No such cart", body = ErrorBody)))]
+pub(crate) async fn remove_item(
     State(app): State<App>,
     headers: HeaderMap,
     Path((id, variant)): Path<(String, String)>,
@@ -204,7 +248,9 @@ async fn remove_item(
     Ok(Json(doc).into_response())
 }
 
-async fn quotes(
+#[utoipa::path(post, path = "/api/v1/carts/{id}/shipping-quotes", tag = "checkout", params(("id" = String, Path, description = "Cart id")),
+    request_body(content = AddressSchema, description = "Where to deliver"), responses((status = 200, description = "Carrier options per seller (price MAD, days, COD fee)"), (status = 400, description = "Malformed body or query", body = ErrorBody), (status = 422, description = "Refused input", body = ErrorBody)))]
+pub(crate) async fn quotes(
     State(app): State<App>,
     Path(id): Path<String>,
     Body(address): Body<Address>,
@@ -212,15 +258,18 @@ async fn quotes(
     Ok(Json(app.engine.shipping_quotes(&cart_id(id)?, &address).await?).into_response())
 }
 
-#[derive(Deserialize)]
-struct Choose {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct Choose {
+    #[schema(value_type = AddressSchema)]
     address: Address,
     seller_id: String,
     carrier: String,
     service: String,
 }
 
-async fn choose(
+#[utoipa::path(post, path = "/api/v1/carts/{id}/shipping", tag = "checkout", params(("id" = String, Path, description = "Cart id")),
+    request_body = Choose, responses((status = 200, description = "The cart"), (status = 400, description = "Malformed body or query", body = ErrorBody), (status = 422, description = "Refused input", body = ErrorBody)))]
+pub(crate) async fn choose(
     State(app): State<App>,
     headers: HeaderMap,
     Path(id): Path<String>,
@@ -244,17 +293,20 @@ async fn choose(
     Ok(Json(doc).into_response())
 }
 
-#[derive(Deserialize)]
-struct Checkout {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct Checkout {
     cart_id: String,
     email: String,
+    #[schema(value_type = AddressSchema)]
     address: Address,
     payment: String,
     #[serde(default)]
     lang: Option<String>,
 }
 
-async fn checkout(
+#[utoipa::path(post, path = "/api/v1/orders", tag = "checkout", params(("Idempotency-Key" = Option<String>, Header, description = "A retry answers the first order")),
+    request_body = Checkout, responses((status = 201, description = "`order` and `payment` (a redirect form for CMI, instructions for a transfer)"), (status = 409, description = "`out_of_stock`", body = ErrorBody), (status = 400, description = "Malformed body or query", body = ErrorBody), (status = 422, description = "Refused input", body = ErrorBody)))]
+pub(crate) async fn checkout(
     State(app): State<App>,
     headers: HeaderMap,
     Body(b): Body<Checkout>,
@@ -284,11 +336,13 @@ async fn checkout(
 }
 
 #[derive(Deserialize)]
-struct OrderQuery {
+pub(crate) struct OrderQuery {
     email: String,
 }
 
-async fn order(
+#[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", params(("id" = String, Path, description = "Order id"), ("email" = String, Query, description = "The e-mail the order was placed with")),
+    responses((status = 200, description = "`order`, `shipments`, `returns`"), (status = 404, description = "No such order for this e-mail", body = ErrorBody)))]
+pub(crate) async fn order(
     State(app): State<App>,
     Path(id): Path<String>,
     Params(q): Params<OrderQuery>,

@@ -16,8 +16,10 @@ pub mod account;
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod openapi;
 pub mod portal;
 pub mod seed;
+pub mod seller_api;
 pub mod web;
 
 use std::path::PathBuf;
@@ -155,6 +157,8 @@ pub fn router(app: App) -> axum::Router {
             auth::guard,
         ))
         .merge(api::routes())
+        .merge(seller_api::routes())
+        .merge(openapi::routes())
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(app)
 }

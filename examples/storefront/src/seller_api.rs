@@ -1,0 +1,546 @@
+//! The JSON API's logged-in part: sessions (bearer tokens, for a mobile app or a seller's
+//! tools), public tracking, and the seller portal's actions.
+//!
+//! A client logs in with `POST /api/v1/sessions` and sends `Authorization: Bearer <token>`.
+//! Bearer tokens are never sent by a browser on its own, so these routes need no CSRF token.
+//! The seller is always taken from the session, never from the request: another seller's order
+//! part or product answers `not_found`.
+
+use crate::App;
+use crate::api::{ApiError, Body, ErrorBody, Params};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+use tijara::IdempotencyKey;
+use tijara::docs::OrderDoc;
+use tijara::usecases::accounts::{Account, DUMMY_HASH, LoginCandidate, Role, verify_password};
+use tijara::usecases::catalog::{ProductFilter, ProductInput, StockAdjustment};
+use tijara::usecases::fulfillment::ShipRequest;
+use tijara_core::{MemberId, OrderId, ProductId, SellerId, SellerOrderId};
+
+type ApiResult = Result<Response, ApiError>;
+
+/// A product as a seller enters it (see `tijara::usecases::catalog::ProductInput`).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // a schema for the OpenAPI document only
+pub struct ProductInputSchema {
+    /// Replaced by the session's seller.
+    seller_id: Option<String>,
+    /// Category id.
+    category_id: String,
+    /// Unique URL slug.
+    slug: String,
+    /// Title per language: `{"ar": "...", "fr": "...", "en": "..."}`.
+    #[schema(value_type = Object)]
+    title: (),
+    /// Description per language.
+    #[schema(value_type = Object)]
+    description: (),
+    /// Materials.
+    materials: Vec<String>,
+    /// Photos: `[{"url": "...", "alt": {...}}]`.
+    #[schema(value_type = Vec<Object>)]
+    photos: (),
+    /// The member artisan who made it.
+    made_by: Option<String>,
+    /// Variants: sku, options, price `{"amount": "149.50", "currency": "MAD"}`, tax_category,
+    /// weight_grams, dimensions, shippable, stock_policy (`{"policy": "tracked"}`,
+    /// `{"policy": "made_to_order", "lead_days": 21}` or `{"policy": "unlimited"}`),
+    /// initial_stock.
+    #[schema(value_type = Vec<Object>)]
+    variants: (),
+}
+
+fn not_found(what: &str) -> ApiError {
+    ApiError(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("{what} not found"),
+    )
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(|t| t.trim().to_owned())
+}
+
+/// The account of the request's bearer token (401 `unauthorized` without a live one).
+pub struct ApiAccount(pub Account, pub String);
+
+impl FromRequestParts<App> for ApiAccount {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let unauthorized = || {
+            ApiError(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "log in with POST /api/v1/sessions and send Authorization: Bearer <token>".into(),
+            )
+        };
+        let token = bearer(&parts.headers).ok_or_else(unauthorized)?;
+        match app.engine.session(&token).await? {
+            Some((_, account)) => Ok(ApiAccount(account, token)),
+            None => Err(unauthorized()),
+        }
+    }
+}
+
+/// The seller (and member) of the request's bearer token (403 `forbidden` for other roles).
+pub struct ApiSeller(pub SellerId, pub Option<MemberId>);
+
+impl FromRequestParts<App> for ApiSeller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let ApiAccount(account, _) = ApiAccount::from_request_parts(parts, app).await?;
+        match account.role {
+            Role::Seller { seller_id, member } => Ok(ApiSeller(seller_id, member)),
+            _ => Err(ApiError(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "a seller's login is needed".into(),
+            )),
+        }
+    }
+}
+
+fn key(headers: &HeaderMap) -> Result<Option<IdempotencyKey>, ApiError> {
+    match headers.get("idempotency-key").and_then(|v| v.to_str().ok()) {
+        None => Ok(None),
+        Some(k) => IdempotencyKey::new(k).map(Some).map_err(ApiError::from),
+    }
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct Login {
+    email: String,
+    password: String,
+}
+
+fn account_json(a: &Account) -> serde_json::Value {
+    json!({"id": a.id, "email": a.email, "name": a.name, "role": a.role, "lang": a.lang})
+}
+
+/// `POST /api/v1/sessions`: a bearer token for 7 days; the same lockout as the web login.
+#[utoipa::path(post, path = "/api/v1/sessions", tag = "accounts", request_body = Login,
+    responses((status = 201, description = "`token` (send it as `Authorization: Bearer`), `expires_at`, `account`"), (status = 401, description = "`bad_credentials`", body = ErrorBody), (status = 429, description = "`locked` after 5 failures in 15 minutes", body = ErrorBody)))]
+pub(crate) async fn login(State(app): State<App>, Body(b): Body<Login>) -> ApiResult {
+    let refused = || {
+        ApiError(
+            StatusCode::UNAUTHORIZED,
+            "bad_credentials",
+            "wrong e-mail or password".into(),
+        )
+    };
+    let check = |password: String, hash: String| {
+        tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+    };
+    let account = match app.engine.login_candidate(&b.email).await? {
+        LoginCandidate::Locked(until) => {
+            return Err(ApiError(
+                StatusCode::TOO_MANY_REQUESTS,
+                "locked",
+                format!("too many failed logins; try again after {until}"),
+            ));
+        }
+        LoginCandidate::Unknown => {
+            let _ = check(b.password, DUMMY_HASH.to_owned()).await;
+            return Err(refused());
+        }
+        LoginCandidate::Account(a) => *a,
+    };
+    let ok = check(b.password, account.password_hash.clone())
+        .await
+        .unwrap_or(false);
+    app.engine.record_login(&account.id, ok).await?;
+    if !ok {
+        return Err(refused());
+    }
+    let token = crate::auth::random_token();
+    let csrf = crate::auth::random_token();
+    let session = app
+        .engine
+        .open_session(
+            &account.id,
+            &token,
+            &csrf,
+            tijara_core::chrono::Duration::days(crate::auth::SESSION_DAYS),
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "token": token,
+            "expires_at": session.expires_at,
+            "account": account_json(&account),
+        })),
+    )
+        .into_response())
+}
+
+/// `DELETE /api/v1/sessions`: logs the token out.
+#[utoipa::path(delete, path = "/api/v1/sessions", tag = "accounts", security(("bearer" = [])), responses((status = 204, description = "Logged out"), (status = 401, description = "No live token", body = ErrorBody)))]
+pub(crate) async fn logout(State(app): State<App>, ApiAccount(_, token): ApiAccount) -> ApiResult {
+    app.engine.close_session(&token).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `GET /api/v1/me`: the logged-in account.
+#[utoipa::path(get, path = "/api/v1/me", tag = "accounts", security(("bearer" = [])), responses((status = 200, description = "The account: id, email, name, role, lang"), (status = 401, description = "No live token", body = ErrorBody)))]
+pub(crate) async fn me(ApiAccount(a, _): ApiAccount) -> ApiResult {
+    Ok(Json(account_json(&a)).into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct EmailQuery {
+    email: String,
+}
+
+/// `GET /api/v1/orders/{id}/tracking?email=`: each parcel's status and timeline.
+#[utoipa::path(get, path = "/api/v1/orders/{id}/tracking", tag = "orders", params(("id" = String, Path, description = "Order id"), ("email" = String, Query, description = "The order's e-mail")),
+    responses((status = 200, description = "Each parcel: status, carrier, tracking number, timeline"), (status = 404, description = "No such order for this e-mail", body = ErrorBody)))]
+pub(crate) async fn tracking(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Params(q): Params<EmailQuery>,
+) -> ApiResult {
+    let id = OrderId::new(id).map_err(|_| not_found("order"))?;
+    let doc = app.engine.order(&id).await?;
+    if !doc.order.email.eq_ignore_ascii_case(q.email.trim()) {
+        return Err(not_found("order"));
+    }
+    let parcels: Vec<_> = doc
+        .order
+        .seller_orders
+        .iter()
+        .map(|so| {
+            let s = doc.shipments.iter().find(|s| s.seller_order_id == so.id);
+            json!({
+                "seller_order_id": so.id,
+                "seller_id": so.seller_id,
+                "status": so.status(),
+                "carrier": s.map(|s| s.carrier.clone()),
+                "tracking_number": s.and_then(|s| s.tracking_number.clone()),
+                "shipment_status": s.map(|s| s.status()),
+                "events": s.map(|s| s.events().to_vec()).unwrap_or_default(),
+            })
+        })
+        .collect();
+    Ok(Json(json!({"order_id": id, "parcels": parcels})).into_response())
+}
+
+// ---- seller portal ---------------------------------------------------------------------------
+
+/// The order and the part of it that the seller (not a member) may act on.
+async fn my_part(
+    app: &App,
+    seller: &ApiSeller,
+    order: String,
+    part: String,
+) -> Result<(OrderDoc, SellerOrderId), ApiError> {
+    if seller.1.is_some() {
+        return Err(ApiError(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "member artisans see their lines; the seller ships".into(),
+        ));
+    }
+    let (Ok(order), Ok(part)) = (OrderId::new(order), SellerOrderId::new(part)) else {
+        return Err(not_found("order part"));
+    };
+    let doc = app
+        .engine
+        .order(&order)
+        .await
+        .map_err(|_| not_found("order part"))?;
+    match doc.order.seller_order(&part) {
+        Ok(p) if p.seller_id == seller.0 => Ok((doc, part)),
+        _ => Err(not_found("order part")),
+    }
+}
+
+/// `GET /api/v1/seller/orders`: the seller's order parts, newest first (a member's: only the
+/// lines of her products).
+#[utoipa::path(get, path = "/api/v1/seller/orders", tag = "seller", security(("bearer" = [])), responses((status = 200, description = "The seller's order parts, newest first"), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 403, description = "Not a seller's login", body = ErrorBody)))]
+pub(crate) async fn seller_orders(State(app): State<App>, seller: ApiSeller) -> ApiResult {
+    let ApiSeller(id, member) = &seller;
+    let page = app.engine.seller_orders(id, None, 100).await?;
+    let parts: Vec<_> = page
+        .items
+        .iter()
+        .rev()
+        .flat_map(|d| {
+            d.order
+                .seller_orders
+                .iter()
+                .filter(|so| &so.seller_id == id)
+                .filter_map(|so| {
+                    let lines: Vec<_> = so
+                        .lines
+                        .iter()
+                        .filter(|l| member.is_none() || l.made_by == *member)
+                        .collect();
+                    (!lines.is_empty()).then(|| {
+                        json!({
+                            "order_id": d.order.id,
+                            "seller_order_id": so.id,
+                            "placed_at": d.order.placed_at,
+                            "status": so.status(),
+                            "payment_status": d.order.payment.status(),
+                            "ship_to": {"name": d.order.shipping_address.name, "city": d.order.shipping_address.city, "country": d.order.shipping_address.country},
+                            "lines": lines,
+                            "cod_amount": so.cod_amount,
+                            "shipment": d.shipments.iter().find(|s| s.seller_order_id == so.id),
+                        })
+                    })
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    Ok(Json(json!({"items": parts})).into_response())
+}
+
+/// `POST /api/v1/seller/orders/{order}/{part}/ship`: ready and shipped with the shopper's
+/// carrier (or the one in the body); answers the shipment.
+#[utoipa::path(post, path = "/api/v1/seller/orders/{order}/{part}/ship", tag = "seller", security(("bearer" = [])), params(("order" = String, Path, description = "Order id"), ("part" = String, Path, description = "Seller order id"), ("Idempotency-Key" = Option<String>, Header, description = "A retry never makes a second parcel")),
+    responses((status = 201, description = "The shipment with its tracking number"), (status = 404, description = "Not this seller's part", body = ErrorBody), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 403, description = "Not a seller's login", body = ErrorBody)))]
+pub(crate) async fn ship(
+    State(app): State<App>,
+    seller: ApiSeller,
+    headers: HeaderMap,
+    Path((order, part)): Path<(String, String)>,
+    body: Option<axum::Json<ShipRequest>>,
+) -> ApiResult {
+    let k = key(&headers)?;
+    let (doc, part) = my_part(&app, &seller, order, part).await?;
+    let id = doc.order.id.clone();
+    if doc.order.seller_order(&part).map(|s| s.status()).ok()
+        == Some(tijara_core::order::FulfillmentStatus::Awaiting)
+    {
+        app.engine.mark_ready(&id, &part, None).await?;
+    }
+    let request = body.map(|b| b.0).unwrap_or(ShipRequest {
+        carrier: None,
+        service: None,
+        parcels: vec![],
+    });
+    let shipment = app.engine.ship(&id, &part, request, k.as_ref()).await?;
+    Ok((StatusCode::CREATED, Json(shipment)).into_response())
+}
+
+/// `GET /api/v1/seller/orders/{order}/{part}/label`: what the label shows.
+#[utoipa::path(get, path = "/api/v1/seller/orders/{order}/{part}/label", tag = "seller", security(("bearer" = [])), params(("order" = String, Path, description = "Order id"), ("part" = String, Path, description = "Seller order id")),
+    responses((status = 200, description = "What the label shows: sender, recipient, tracking number, parcels, COD amount"), (status = 404, description = "Not this seller's part, or not shipped", body = ErrorBody), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 403, description = "Not a seller's login", body = ErrorBody)))]
+pub(crate) async fn label(
+    State(app): State<App>,
+    seller: ApiSeller,
+    Path((order, part)): Path<(String, String)>,
+) -> ApiResult {
+    let (doc, part) = my_part(&app, &seller, order, part).await?;
+    let s = doc
+        .shipments
+        .iter()
+        .find(|s| s.seller_order_id == part)
+        .ok_or_else(|| not_found("shipment"))?;
+    Ok(Json(app.engine.label(&doc.order.id, &s.id).await?).into_response())
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct TrackingBody {
+    #[serde(default)]
+    tracking_number: String,
+    #[serde(default)]
+    status: String,
+}
+
+/// `POST /api/v1/seller/orders/{order}/{part}/tracking`: the carrier's number and/or a step
+/// (carriers without an API).
+#[utoipa::path(post, path = "/api/v1/seller/orders/{order}/{part}/tracking", tag = "seller", security(("bearer" = [])), params(("order" = String, Path, description = "Order id"), ("part" = String, Path, description = "Seller order id")), request_body = TrackingBody,
+    responses((status = 200, description = "The shipment"), (status = 422, description = "Bad number or step", body = ErrorBody), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 403, description = "Not a seller's login", body = ErrorBody)))]
+pub(crate) async fn set_tracking(
+    State(app): State<App>,
+    seller: ApiSeller,
+    Path((order, part)): Path<(String, String)>,
+    Body(b): Body<TrackingBody>,
+) -> ApiResult {
+    let (doc, part) = my_part(&app, &seller, order, part).await?;
+    crate::portal::apply_tracking(&app, &doc, &part, &b.tracking_number, &b.status)
+        .await
+        .map_err(|e| ApiError(StatusCode::UNPROCESSABLE_ENTITY, "invalid", e))?;
+    let doc = app.engine.order(&doc.order.id).await?;
+    let s = doc.shipments.iter().find(|s| s.seller_order_id == part);
+    Ok(Json(s).into_response())
+}
+
+/// `GET /api/v1/seller/products`: the seller's products, active or not.
+#[utoipa::path(get, path = "/api/v1/seller/products", tag = "seller", security(("bearer" = [])), responses((status = 200, description = "The seller's products, active or not"), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 403, description = "Not a seller's login", body = ErrorBody)))]
+pub(crate) async fn seller_products(
+    State(app): State<App>,
+    ApiSeller(id, member): ApiSeller,
+) -> ApiResult {
+    let filter = ProductFilter {
+        seller: Some(id),
+        include_inactive: true,
+        ..ProductFilter::default()
+    };
+    let mut page = app.engine.list_products(&filter, None, 100).await?;
+    page.items
+        .retain(|v| member.is_none() || v.product.made_by == member);
+    Ok(Json(page).into_response())
+}
+
+/// `POST /api/v1/seller/products`: a new product of the logged-in seller (`seller_id` in the
+/// body is replaced by the session's).
+#[utoipa::path(post, path = "/api/v1/seller/products", tag = "seller", security(("bearer" = [])), request_body(content = ProductInputSchema, description = "The product (`tijara::usecases::catalog::ProductInput`); `seller_id` is the session's"),
+    responses((status = 201, description = "The product"), (status = 422, description = "Invalid product", body = ErrorBody), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 403, description = "Not a seller's login", body = ErrorBody)))]
+pub(crate) async fn create_product(
+    State(app): State<App>,
+    ApiSeller(id, member): ApiSeller,
+    headers: HeaderMap,
+    Body(mut input): Body<ProductInput>,
+) -> ApiResult {
+    let k = key(&headers)?;
+    input.seller_id = id;
+    if member.is_some() {
+        input.made_by = member;
+    }
+    let p = app.engine.create_product(input, k.as_ref()).await?;
+    Ok((StatusCode::CREATED, Json(p)).into_response())
+}
+
+async fn mine(app: &App, seller: &ApiSeller, id: String) -> Result<ProductId, ApiError> {
+    let id = ProductId::new(id).map_err(|_| not_found("product"))?;
+    let v = app
+        .engine
+        .product(&id)
+        .await
+        .map_err(|_| not_found("product"))?;
+    if v.product.seller_id != seller.0 || (seller.1.is_some() && v.product.made_by != seller.1) {
+        return Err(not_found("product"));
+    }
+    Ok(id)
+}
+
+/// `PUT /api/v1/seller/products/{id}`: replaces the product's details.
+#[utoipa::path(put, path = "/api/v1/seller/products/{id}", tag = "seller", security(("bearer" = [])), params(("id" = String, Path, description = "Product id")), request_body(content = ProductInputSchema, description = "The product's new details"),
+    responses((status = 200, description = "The product"), (status = 404, description = "Not this seller's product", body = ErrorBody), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 403, description = "Not a seller's login", body = ErrorBody)))]
+pub(crate) async fn update_product(
+    State(app): State<App>,
+    seller: ApiSeller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Body(mut input): Body<ProductInput>,
+) -> ApiResult {
+    let k = key(&headers)?;
+    let id = mine(&app, &seller, id).await?;
+    input.seller_id = seller.0.clone();
+    Ok(Json(app.engine.update_product(&id, input, k.as_ref()).await?).into_response())
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct StockBody {
+    variant_id: String,
+    /// `{"type": "add"|"remove"|"set", "units": n}`
+    #[schema(value_type = Object)]
+    adjustment: StockAdjustment,
+}
+
+/// `POST /api/v1/seller/products/{id}/stock`: add, remove or set a variant's units.
+#[utoipa::path(post, path = "/api/v1/seller/products/{id}/stock", tag = "seller", security(("bearer" = [])), params(("id" = String, Path, description = "Product id")), request_body = StockBody,
+    responses((status = 200, description = "The stock counter"), (status = 404, description = "Not this seller's product", body = ErrorBody), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 403, description = "Not a seller's login", body = ErrorBody)))]
+pub(crate) async fn stock(
+    State(app): State<App>,
+    seller: ApiSeller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Body(b): Body<StockBody>,
+) -> ApiResult {
+    let k = key(&headers)?;
+    let id = mine(&app, &seller, id).await?;
+    let v = app.engine.product(&id).await?;
+    let variant = v
+        .product
+        .variants
+        .iter()
+        .find(|x| x.id.as_str() == b.variant_id)
+        .ok_or_else(|| not_found("variant"))?;
+    Ok(Json(
+        app.engine
+            .adjust_stock(&variant.id, b.adjustment, k.as_ref())
+            .await?,
+    )
+    .into_response())
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct ActiveBody {
+    active: bool,
+}
+
+/// `POST /api/v1/seller/products/{id}/active`: sell it or stop selling it.
+#[utoipa::path(post, path = "/api/v1/seller/products/{id}/active", tag = "seller", security(("bearer" = [])), params(("id" = String, Path, description = "Product id")), request_body = ActiveBody,
+    responses((status = 200, description = "The product"), (status = 404, description = "Not this seller's product", body = ErrorBody), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 403, description = "Not a seller's login", body = ErrorBody)))]
+pub(crate) async fn active(
+    State(app): State<App>,
+    seller: ApiSeller,
+    Path(id): Path<String>,
+    Body(b): Body<ActiveBody>,
+) -> ApiResult {
+    let id = mine(&app, &seller, id).await?;
+    Ok(Json(app.engine.set_product_active(&id, b.active, None).await?).into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct MonthQuery {
+    month: Option<String>,
+}
+
+/// `GET /api/v1/seller/statement?month=YYYY-MM`: the month's statement and the payouts made.
+#[utoipa::path(get, path = "/api/v1/seller/statement", tag = "seller", security(("bearer" = [])), params(("month" = Option<String>, Query, description = "YYYY-MM (default: this month)")),
+    responses((status = 200, description = "`statement` (sales, refunds, commission, owed, entries) and `payouts`"), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 403, description = "Not a seller's login", body = ErrorBody)))]
+pub(crate) async fn statement(
+    State(app): State<App>,
+    ApiSeller(id, _): ApiSeller,
+    Params(q): Params<MonthQuery>,
+) -> ApiResult {
+    let (month, from, until) = crate::portal::month_bounds(&app, q.month.as_deref());
+    let st = app.engine.seller_statement(&id, from, until).await?;
+    let payouts = app.engine.payouts(&id, None, 100).await?;
+    Ok(Json(json!({"month": month, "statement": st, "payouts": payouts.items})).into_response())
+}
+
+/// The logged-in part of the API.
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/api/v1/sessions", post(login).delete(logout))
+        .route("/api/v1/me", get(me))
+        .route("/api/v1/orders/{id}/tracking", get(tracking))
+        .route("/api/v1/seller/orders", get(seller_orders))
+        .route("/api/v1/seller/orders/{order}/{part}/ship", post(ship))
+        .route("/api/v1/seller/orders/{order}/{part}/label", get(label))
+        .route(
+            "/api/v1/seller/orders/{order}/{part}/tracking",
+            post(set_tracking),
+        )
+        .route(
+            "/api/v1/seller/products",
+            get(seller_products).post(create_product),
+        )
+        .route(
+            "/api/v1/seller/products/{id}",
+            axum::routing::put(update_product),
+        )
+        .route("/api/v1/seller/products/{id}/stock", post(stock))
+        .route("/api/v1/seller/products/{id}/active", post(active))
+        .route("/api/v1/seller/statement", get(statement))
+}
