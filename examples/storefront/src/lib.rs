@@ -16,6 +16,7 @@ pub mod account;
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod media;
 pub mod openapi;
 pub mod portal;
 pub mod seed;
@@ -86,6 +87,8 @@ pub struct App {
     pub public_url: String,
     /// The CMI simulator in demo mode.
     pub simulator: Option<tijara_testkit::cmi_sim::CmiSimulator>,
+    /// The data folder (uploaded photos live in its `media/`).
+    pub data_dir: PathBuf,
 }
 
 /// Builds the engine and its adapters from the settings (and starts the CMI simulator in demo
@@ -139,6 +142,7 @@ pub async fn build(settings: &Settings) -> Result<App, Box<dyn std::error::Error
         engine,
         public_url,
         simulator,
+        data_dir: settings.data_dir.clone(),
     })
 }
 

@@ -50,6 +50,15 @@ fn w(lang: Lang, key: &str) -> &'static str {
         "step" => ("Étape", "المرحلة", "Step"),
         "save" => ("Enregistrer", "احفظ", "Save"),
         "saved" => ("enregistré", "تم الحفظ", "saved"),
+        "photos" => ("Photos", "الصور", "Photos"),
+        "add_photo" => ("Ajouter une photo", "أضف صورة", "Add a photo"),
+        "remove_photo" => ("Retirer", "احذف", "Remove"),
+        "upload" => ("Envoyer la photo", "أرسل الصورة", "Upload the photo"),
+        "photo_rules" => (
+            "JPEG, PNG ou WebP, 5 Mo au plus.",
+            "JPEG أو PNG أو WebP، 5 ميغا على الأكثر.",
+            "JPEG, PNG or WebP, 5 MB at most.",
+        ),
         "new" => ("Nouveau produit", "منتج جديد", "New product"),
         "edit" => ("Modifier", "عدّل", "Edit"),
         "stock" => ("Stock", "المخزون", "Stock"),
@@ -403,7 +412,7 @@ async fn products(State(app): State<App>, ctx: Ctx) -> Response {
             @for v in items.iter().filter(|v| member.is_none() || v.product.made_by == member) {
                 @let p = &v.product;
                 tr {
-                    td { @if let Some(ph) = p.photos.first() { img src=(ph.url) alt="" width="64" height="64"; } }
+                    td { @if let Some(ph) = p.photos.first() { img src=(crate::media::thumb_url(&ph.url)) alt="" width="64" height="64"; } }
                     td { (p.title.get(lang, Lang::Ar).unwrap_or("")) @if !p.active { " " span.muted { "(" (w(lang, "inactive")) ")" } } }
                     td { @for var in &v.variants { bdi { (var.variant.price.format(lang)) } " · " (crate::web::availability_text(lang, &var.availability)) br; } }
                     td { a.button href={ "/seller/products/" (p.id) "/edit" } { (w(lang, "edit")) } }
@@ -559,18 +568,8 @@ impl ProductForm {
             initial_stock: self.stock.unwrap_or(0),
         }];
         // Other variants are kept as they are.
-        for v in existing.iter().flat_map(|p| p.variants.iter().skip(1)) {
-            variants.push(VariantInput {
-                sku: v.sku.to_string(),
-                options: v.options.clone(),
-                price: v.price,
-                tax_category: v.tax_category.clone(),
-                weight_grams: v.weight_grams,
-                dimensions: v.dimensions,
-                shippable: v.shippable,
-                stock_policy: v.stock_policy,
-                initial_stock: 0,
-            });
+        if let Some(p) = existing {
+            variants.extend(input_of(p).variants.into_iter().skip(1));
         }
         Ok(ProductInput {
             seller_id: seller.clone(),
@@ -661,6 +660,24 @@ async fn edit_product_page(State(app): State<App>, ctx: Ctx, Path(id): Path<Stri
         h1 { (p.title.get(lang, Lang::Ar).unwrap_or("")) }
         (nav(&ctx))
         (form)
+        h2 { (w(lang, "photos")) }
+        div.grid {
+            @for (i, ph) in p.photos.iter().enumerate() {
+                div.card {
+                    img src=(crate::media::thumb_url(&ph.url)) alt="" width="150" height="150";
+                    form method="post" action={ "/seller/products/" (p.id) "/photos/" (i) "/delete" } {
+                        (ctx.csrf_field())
+                        button type="submit" { (w(lang, "remove_photo")) }
+                    }
+                }
+            }
+        }
+        // Multipart bodies are not read by the CSRF guard: the token travels in the query.
+        form method="post" enctype="multipart/form-data" action={ "/seller/products/" (p.id) "/photos?csrf=" (ctx.csrf) } {
+            label { (w(lang, "add_photo")) input type="file" name="photo" accept="image/jpeg,image/png,image/webp" required; }
+            p.muted { (w(lang, "photo_rules")) }
+            button.big type="submit" { (w(lang, "upload")) }
+        }
         form method="post" action={ "/seller/products/" (p.id) "/active" } {
             (ctx.csrf_field())
             input type="hidden" name="active" value=(if p.active { "false" } else { "true" });
@@ -901,6 +918,120 @@ async fn guide(ctx: Ctx) -> Response {
     r
 }
 
+/// A product as it stands, as the input that would recreate it.
+fn input_of(p: &Product) -> ProductInput {
+    ProductInput {
+        seller_id: p.seller_id.clone(),
+        category_id: p.category_id.clone(),
+        slug: p.slug.clone(),
+        title: p.title.clone(),
+        description: p.description.clone(),
+        materials: p.materials.clone(),
+        photos: p.photos.clone(),
+        made_by: p.made_by.clone(),
+        variants: p
+            .variants
+            .iter()
+            .map(|v| VariantInput {
+                sku: v.sku.to_string(),
+                options: v.options.clone(),
+                price: v.price,
+                tax_category: v.tax_category.clone(),
+                weight_grams: v.weight_grams,
+                dimensions: v.dimensions,
+                shippable: v.shippable,
+                stock_policy: v.stock_policy,
+                initial_stock: 0,
+            })
+            .collect(),
+    }
+}
+
+/// Replaces a product's photos.
+async fn save_photos(
+    app: &App,
+    p: &Product,
+    photos: Vec<tijara_core::catalog::Photo>,
+) -> Result<(), String> {
+    let mut input = input_of(p);
+    input.photos = photos;
+    app.engine
+        .update_product(&p.id, input, None)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// `POST /seller/products/{id}/photos` (multipart, field `photo`).
+async fn upload_photo(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    mut multipart: axum::extract::Multipart,
+) -> Response {
+    let (p, _) = match my_product(&app, &ctx, id).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if p.photos.len() >= 8 {
+        return problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "8 photos at most");
+    }
+    let mut bytes = None;
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) if field.name() == Some("photo") => match field.bytes().await {
+                Ok(b) => {
+                    bytes = Some(b.to_vec());
+                    break;
+                }
+                Err(e) => return problem(&ctx, e.status(), &e.body_text()),
+            },
+            Ok(Some(_)) => continue,
+            Ok(None) => break,
+            Err(e) => return problem(&ctx, e.status(), &e.body_text()),
+        }
+    }
+    let Some(bytes) = bytes else {
+        return problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "no photo");
+    };
+    let url = match crate::media::store(&app, bytes).await {
+        Ok(u) => u,
+        Err(e) => return problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+    };
+    let mut photos = p.photos.clone();
+    if !photos.iter().any(|x| x.url == url) {
+        photos.push(tijara_core::catalog::Photo {
+            url,
+            alt: p.title.clone(),
+        });
+    }
+    match save_photos(&app, &p, photos).await {
+        Ok(()) => Redirect::to(&format!("/seller/products/{}/edit", p.id)).into_response(),
+        Err(e) => problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e),
+    }
+}
+
+/// `POST /seller/products/{id}/photos/{index}/delete`.
+async fn delete_photo(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path((id, index)): Path<(String, usize)>,
+) -> Response {
+    let (p, _) = match my_product(&app, &ctx, id).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let mut photos = p.photos.clone();
+    if index >= photos.len() {
+        return forbidden(&ctx);
+    }
+    photos.remove(index);
+    match save_photos(&app, &p, photos).await {
+        Ok(()) => Redirect::to(&format!("/seller/products/{}/edit", p.id)).into_response(),
+        Err(e) => problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e),
+    }
+}
+
 /// The portal's routes.
 pub fn routes() -> Router<App> {
     Router::new()
@@ -915,6 +1046,17 @@ pub fn routes() -> Router<App> {
             get(edit_product_page).post(update_product),
         )
         .route("/seller/products/{id}/active", post(set_active))
+        .route(
+            "/seller/products/{id}/photos",
+            post(upload_photo).layer(axum::extract::DefaultBodyLimit::max(
+                crate::media::MAX_UPLOAD_BYTES + 64 * 1024,
+            )),
+        )
+        .route(
+            "/seller/products/{id}/photos/{index}/delete",
+            post(delete_photo),
+        )
+        .route("/media/{file}", get(crate::media::serve))
         .route("/seller/statement", get(statement))
         .route("/seller/guide", get(guide))
 }

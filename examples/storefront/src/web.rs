@@ -284,7 +284,7 @@ fn card(ctx: &Ctx, v: &ProductView) -> Markup {
     html! {
         div.card {
             a href={ "/products/" (p.slug) } {
-                @if let Some(photo) = p.photos.first() { img src=(photo.url) alt=(title) width="300" height="300" loading="lazy"; }
+                @if let Some(photo) = p.photos.first() { img src=(crate::media::thumb_url(&photo.url)) alt=(title) width="300" height="300" loading="lazy"; }
                 strong { (title) }
             }
             @if let Some(var) = v.variants.first() { p.price { (price(ctx, &var.variant.price)) } }

@@ -658,3 +658,117 @@ async fn admins_approve_sellers_refund_track_and_pay_out() {
     let st = seller.get("/seller/statement?month=2026-11").await;
     assert!(st.body.contains("VIR-0001"), "{}", st.body);
 }
+
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let mut img = image::RgbImage::new(w, h);
+    for (x, y, p) in img.enumerate_pixels_mut() {
+        *p = image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]);
+    }
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, image::ImageFormat::Png)
+        .unwrap();
+    out.into_inner()
+}
+
+#[tokio::test]
+async fn sellers_upload_photos_that_get_thumbnails() {
+    let app = demo_app().await;
+    let all = sellers(&app).await;
+    let p = app.engine.product_by_slug(&all[2].1[0]).await.unwrap();
+    let edit = format!("/seller/products/{}/edit", p.product.id);
+    let mut s = Client::new(&app);
+    s.login("seller3@tijara.example", ARTISAN_PW).await;
+    let page = s.get(&edit).await;
+    assert!(page.body.contains("multipart/form-data"));
+    let token = s.csrf.clone().unwrap();
+    let upload = format!("/seller/products/{}/photos?csrf={token}", p.product.id);
+
+    // No token, another seller, not an image, too large: refused.
+    let r = s
+        .post_file(
+            &format!("/seller/products/{}/photos", p.product.id),
+            "photo",
+            &png(10, 10),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = s.post_file(&upload, "photo", b"GIF89a not a photo").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("PNG, JPEG or WebP"), "{}", r.body);
+    let r = s
+        .post_file(&upload, "photo", &vec![7u8; 6 * 1024 * 1024])
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let mut other = Client::new(&app);
+    other.login("seller1@tijara.example", ARTISAN_PW).await;
+    other.get("/seller").await;
+    let other_token = other.csrf.clone().unwrap();
+    let r = other
+        .post_file(
+            &format!(
+                "/seller/products/{}/photos?csrf={other_token}",
+                p.product.id
+            ),
+            "photo",
+            &png(10, 10),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // A 1200×900 photo: stored as an 800 px image and a 300 px thumbnail.
+    let r = s.post_file(&upload, "photo", &png(1200, 900)).await;
+    assert_eq!(r.location.as_deref(), Some(edit.as_str()), "{}", r.body);
+    let v = app.engine.product(&p.product.id).await.unwrap();
+    let url = v.product.photos.last().unwrap().url.clone();
+    assert!(
+        url.starts_with("/media/") && url.ends_with("-800.jpg"),
+        "{url}"
+    );
+    let large = s.get(&url).await;
+    assert_eq!(large.status, StatusCode::OK);
+    let thumb_url = url.replace("-800.jpg", "-300.jpg");
+    let res = tower::ServiceExt::oneshot(
+        tijara_storefront::router(app.clone()),
+        axum::http::Request::get(&thumb_url)
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let thumb = image::load_from_memory(&bytes).unwrap();
+    assert_eq!((thumb.width(), thumb.height()), (300, 225));
+    assert_eq!(
+        s.get("/media/../../etc/passwd").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Removing it.
+    let before = v.product.photos.len();
+    s.get(&edit).await;
+    let r = s
+        .post(
+            &format!(
+                "/seller/products/{}/photos/{}/delete",
+                p.product.id,
+                before - 1
+            ),
+            &[],
+        )
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.body);
+    assert_eq!(
+        app.engine
+            .product(&p.product.id)
+            .await
+            .unwrap()
+            .product
+            .photos
+            .len(),
+        before - 1
+    );
+}

@@ -95,7 +95,7 @@ impl Client {
             .get(header::LOCATION)
             .map(|v| v.to_str().unwrap().to_owned());
         let bytes = to_bytes(res.into_body(), 4 << 20).await.unwrap();
-        let body = String::from_utf8(bytes.to_vec()).unwrap();
+        let body = String::from_utf8_lossy(&bytes).into_owned();
         if let Some(t) = hidden_csrf(&body) {
             self.csrf = Some(t);
         }
@@ -134,6 +134,30 @@ impl Client {
         self.post(
             "/account/login",
             &[("email", email), ("password", password)],
+        )
+        .await
+    }
+}
+
+impl Client {
+    /// Posts one file as `multipart/form-data` (field `name`).
+    pub async fn post_file(&mut self, uri: &str, name: &str, file: &[u8]) -> Answer {
+        let boundary = "tijara-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"photo\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(file);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        self.send(
+            Request::post(uri).header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            ),
+            Body::from(body),
         )
         .await
     }

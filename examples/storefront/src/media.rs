@@ -1,0 +1,219 @@
+//! Product photos uploaded by sellers: checked, re-encoded and resized into a large image and a
+//! thumbnail, stored in `<data-dir>/media/`, served at `/media/{file}`.
+//!
+//! An upload is at most [`MAX_UPLOAD_BYTES`]; only PNG, JPEG and WebP are accepted, recognised
+//! by their content (never by their name); pictures over [`MAX_SIDE`] pixels a side are refused
+//! before being decoded, and decoding is bounded in memory, so a "decompression bomb" fails
+//! cleanly. Re-encoding drops every metadata block (EXIF, GPS position) a phone adds. Files are
+//! named by the SHA-256 of the upload, so the same photo twice is stored once.
+//!
+//! Several processes on several hosts need this folder shared (or a storage of their own):
+//! the database holds only the photos' URLs.
+
+use crate::App;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use image::{DynamicImage, ImageFormat, ImageReader, Limits};
+use sha2::{Digest, Sha256};
+use std::io::Cursor;
+use std::path::PathBuf;
+
+/// The largest photo accepted.
+pub const MAX_UPLOAD_BYTES: usize = 5 * 1024 * 1024;
+/// The largest width or height accepted.
+pub const MAX_SIDE: u32 = 6000;
+/// The large image's longest side.
+pub const LARGE: u32 = 800;
+/// The thumbnail's longest side.
+pub const THUMB: u32 = 300;
+
+/// Why a photo is refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PhotoError {
+    /// Empty or above the size limit.
+    #[error("a photo is 1 byte to 5 MiB")]
+    Size,
+    /// Not PNG, JPEG or WebP.
+    #[error("a photo is a PNG, JPEG or WebP image")]
+    Format,
+    /// Too many pixels.
+    #[error("a photo is at most 6000 pixels a side")]
+    Dimensions,
+    /// Damaged file.
+    #[error("the image cannot be read: {0}")]
+    Unreadable(String),
+    /// The media folder cannot be written.
+    #[error("the photo cannot be stored: {0}")]
+    Storage(String),
+}
+
+/// The folder of the photos.
+pub fn media_dir(app: &App) -> PathBuf {
+    app.data_dir.join("media")
+}
+
+fn encode(img: &DynamicImage, side: u32) -> Result<Vec<u8>, PhotoError> {
+    let small = if img.width() > side || img.height() > side {
+        img.thumbnail(side, side)
+    } else {
+        img.clone()
+    };
+    let mut out = Cursor::new(Vec::new());
+    // JPEG has no alpha: flatten to RGB first.
+    DynamicImage::ImageRgb8(small.to_rgb8())
+        .write_to(&mut out, ImageFormat::Jpeg)
+        .map_err(|e| PhotoError::Unreadable(e.to_string()))?;
+    Ok(out.into_inner())
+}
+
+/// Checks a photo and makes its large image and thumbnail (JPEG): returns the file stem (the
+/// SHA-256 of the upload) and the two encodings. CPU-bound: call it on a blocking thread.
+pub fn process(bytes: &[u8]) -> Result<(String, Vec<u8>, Vec<u8>), PhotoError> {
+    if bytes.is_empty() || bytes.len() > MAX_UPLOAD_BYTES {
+        return Err(PhotoError::Size);
+    }
+    let format = image::guess_format(bytes).map_err(|_| PhotoError::Format)?;
+    if !matches!(
+        format,
+        ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP
+    ) {
+        return Err(PhotoError::Format);
+    }
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let (w, h) = reader
+        .into_dimensions()
+        .map_err(|e| PhotoError::Unreadable(e.to_string()))?;
+    if w == 0 || h == 0 || w > MAX_SIDE || h > MAX_SIDE {
+        return Err(PhotoError::Dimensions);
+    }
+    reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(256 * 1024 * 1024);
+    reader.limits(limits);
+    let img = reader
+        .decode()
+        .map_err(|e| PhotoError::Unreadable(e.to_string()))?;
+    let stem = hex::encode(Sha256::digest(bytes));
+    Ok((stem, encode(&img, LARGE)?, encode(&img, THUMB)?))
+}
+
+/// Stores a processed photo; returns the large image's URL (`/media/{stem}-800.jpg`).
+pub async fn store(app: &App, bytes: Vec<u8>) -> Result<String, PhotoError> {
+    let (stem, large, thumb) = tokio::task::spawn_blocking(move || process(&bytes))
+        .await
+        .map_err(|e| PhotoError::Storage(e.to_string()))??;
+    let dir = media_dir(app);
+    tokio::fs::create_dir_all(&dir)
+        .await
+        .map_err(|e| PhotoError::Storage(e.to_string()))?;
+    for (suffix, data) in [(LARGE, large), (THUMB, thumb)] {
+        let path = dir.join(format!("{stem}-{suffix}.jpg"));
+        // Write then rename, so a reader never sees half a file.
+        let tmp = dir.join(format!("{stem}-{suffix}.jpg.tmp"));
+        tokio::fs::write(&tmp, data)
+            .await
+            .map_err(|e| PhotoError::Storage(e.to_string()))?;
+        tokio::fs::rename(&tmp, &path)
+            .await
+            .map_err(|e| PhotoError::Storage(e.to_string()))?;
+    }
+    Ok(format!("/media/{stem}-{LARGE}.jpg"))
+}
+
+/// The thumbnail of a photo URL (uploaded photos have one; others are served as they are).
+pub fn thumb_url(url: &str) -> String {
+    match url.strip_suffix(&format!("-{LARGE}.jpg")) {
+        Some(stem) if url.starts_with("/media/") => format!("{stem}-{THUMB}.jpg"),
+        _ => url.to_owned(),
+    }
+}
+
+fn valid_name(file: &str) -> bool {
+    let Some((stem, rest)) = file.split_once('-') else {
+        return false;
+    };
+    stem.len() == 64
+        && stem.chars().all(|c| c.is_ascii_hexdigit())
+        && (rest == format!("{LARGE}.jpg") || rest == format!("{THUMB}.jpg"))
+}
+
+/// `GET /media/{file}`.
+pub async fn serve(State(app): State<App>, Path(file): Path<String>) -> Response {
+    if !valid_name(&file) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    match tokio::fs::read(media_dir(&app).join(&file)).await {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "image/jpeg"),
+                // Content-addressed: never changes.
+                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(w: u32, h: u32) -> Vec<u8> {
+        let img = DynamicImage::new_rgba8(w, h);
+        let mut out = Cursor::new(Vec::new());
+        img.write_to(&mut out, ImageFormat::Png).unwrap_or_default();
+        out.into_inner()
+    }
+
+    #[test]
+    fn photos_become_a_large_image_and_a_thumbnail() {
+        let (stem, large, thumb) = process(&png(1600, 1200)).expect("processed");
+        assert_eq!(stem.len(), 64);
+        let l = image::load_from_memory(&large).expect("jpeg");
+        let t = image::load_from_memory(&thumb).expect("jpeg");
+        assert_eq!((l.width(), l.height()), (800, 600));
+        assert_eq!((t.width(), t.height()), (300, 225));
+        // Small pictures are not enlarged.
+        let (_, large, _) = process(&png(120, 80)).expect("processed");
+        let l = image::load_from_memory(&large).expect("jpeg");
+        assert_eq!((l.width(), l.height()), (120, 80));
+    }
+
+    #[test]
+    fn bad_photos_are_refused_with_a_reason() {
+        assert_eq!(process(&[]), Err(PhotoError::Size));
+        assert_eq!(process(b"GIF89a......"), Err(PhotoError::Format));
+        assert_eq!(
+            process(b"<svg xmlns='http://www.w3.org/2000/svg'/>"),
+            Err(PhotoError::Format)
+        );
+        assert_eq!(process(&png(6001, 10)), Err(PhotoError::Dimensions));
+        let mut broken = png(50, 50);
+        broken.truncate(40);
+        assert!(matches!(process(&broken), Err(PhotoError::Unreadable(_))));
+        assert_eq!(
+            process(&vec![0u8; MAX_UPLOAD_BYTES + 1]),
+            Err(PhotoError::Size)
+        );
+    }
+
+    #[test]
+    fn only_stored_names_are_served() {
+        let stem = "a".repeat(64);
+        assert!(valid_name(&format!("{stem}-800.jpg")));
+        assert!(valid_name(&format!("{stem}-300.jpg")));
+        assert!(!valid_name(&format!("{stem}-301.jpg")));
+        assert!(!valid_name("../../etc/passwd"));
+        assert!(!valid_name(&format!("{}-800.jpg", "g".repeat(64))));
+        assert_eq!(
+            thumb_url(&format!("/media/{stem}-800.jpg")),
+            format!("/media/{stem}-300.jpg")
+        );
+        assert_eq!(thumb_url("/images/x.svg"), "/images/x.svg");
+    }
+}
