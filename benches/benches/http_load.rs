@@ -402,6 +402,7 @@ fn serve(backend: &str, location: &str) {
             engine: shop.engine.clone(),
             public_url: "http://127.0.0.1".into(),
             simulator: None,
+            data_dir: std::env::temp_dir(),
         };
         drop(shop);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -76,10 +76,13 @@ impl SqliteStore {
                 SqliteDurability::Normal => SqliteSynchronous::Normal,
             })
             .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true)
-            // 32 MiB of page cache per connection (SQLite's default is 2 MiB): the indexes of a
-            // growing order table stay in memory, so the checkout rate stays flat.
-            .pragma("cache_size", "-32768");
+            .foreign_keys(true);
+        // Page cache: the writer keeps 16 MiB (SQLite's default is 2 MiB), so the indexes of a
+        // growing order table stay in memory and the checkout rate stays flat; readers keep
+        // SQLite's 2 MiB each (the operating system caches the file for them). Together they
+        // bound the process's memory: 16 + 4 × 2 MiB.
+        let writer_opts = opts.clone().pragma("cache_size", "-16384");
+        let reader_opts = opts.pragma("cache_size", "-2048");
         // The writer's own connection. An in-memory database lives in one connection, so there
         // it serves the reads too.
         let writer_pool = SqlitePoolOptions::new()
@@ -88,7 +91,7 @@ impl SqliteStore {
             .idle_timeout(None)
             .max_lifetime(None)
             .acquire_timeout(Duration::from_secs(60))
-            .connect_with(opts.clone())
+            .connect_with(writer_opts)
             .await
             .map_err(err)?;
         sqlx::migrate!("migrations/sqlite")
@@ -99,9 +102,9 @@ impl SqliteStore {
             writer_pool.clone()
         } else {
             SqlitePoolOptions::new()
-                .max_connections(8)
+                .max_connections(4)
                 .acquire_timeout(Duration::from_secs(30))
-                .connect_with(opts)
+                .connect_with(reader_opts)
                 .await
                 .map_err(err)?
         };
