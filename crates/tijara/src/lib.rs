@@ -7,6 +7,7 @@ mod engine;
 mod error;
 pub mod label;
 pub mod ports;
+pub mod region_file;
 pub mod usecases;
 
 pub use engine::{BuildError, EngineConfig, IdempotencyKey, Tijara, TijaraBuilder};

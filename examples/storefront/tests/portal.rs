@@ -772,3 +772,66 @@ async fn sellers_upload_photos_that_get_thumbnails() {
         before - 1
     );
 }
+
+#[tokio::test]
+async fn every_page_answers_for_its_audience_in_each_language() {
+    let app = demo_app().await;
+    let all = sellers(&app).await;
+    let product = app.engine.product_by_slug(&all[2].1[0]).await.unwrap();
+    let pages_for = |who: &str| -> Vec<String> {
+        match who {
+            "guest" => vec![
+                "/".into(),
+                "/?q=cuir".into(),
+                "/?category=leather".into(),
+                format!("/products/{}", product.product.slug),
+                "/cart".into(),
+                "/checkout".into(),
+                "/account/login".into(),
+                "/account/register".into(),
+                "/sell".into(),
+            ],
+            "shopper" => vec!["/account".into()],
+            "seller" => vec![
+                "/seller".into(),
+                "/seller/products".into(),
+                "/seller/products/new".into(),
+                format!("/seller/products/{}/edit", product.product.id),
+                "/seller/statement".into(),
+                "/seller/guide".into(),
+            ],
+            _ => vec![
+                "/admin".into(),
+                "/admin/orders".into(),
+                "/admin/payouts".into(),
+                "/admin/events".into(),
+            ],
+        }
+    };
+    for (who, login) in [
+        ("guest", None),
+        (
+            "shopper",
+            Some(("shopper@tijara.example", "shopper-demo-2026")),
+        ),
+        ("seller", Some(("seller3@tijara.example", ARTISAN_PW))),
+        ("admin", Some(("admin@tijara.example", "admin-demo-2026"))),
+    ] {
+        let mut c = Client::new(&app);
+        if let Some((email, pw)) = login {
+            c.login(email, pw).await;
+        }
+        for page in pages_for(who) {
+            for lang in ["ar", "fr", "en"] {
+                let sep = if page.contains('?') { '&' } else { '?' };
+                let r = c.get(&format!("{page}{sep}lang={lang}")).await;
+                assert_eq!(r.status, StatusCode::OK, "{who} {page} {lang}");
+                let dir = if lang == "ar" { "rtl" } else { "ltr" };
+                assert!(
+                    r.body.contains(&format!("lang=\"{lang}\" dir=\"{dir}\"")),
+                    "{who} {page} {lang}"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,572 @@
+//! Regions as data: a marketplace's region (languages, currency, dated TVA rates, seller tax
+//! statuses, rate cards, withdrawal period, commission, invoice mentions, display currencies,
+//! cart limits) read from a TOML file, checked, with errors that name the line and the field.
+//!
+//! ```
+//! let file = tijara::region_file::parse_region(tijara::region_file::DAKHLA)?;
+//! assert_eq!(file.region, tijara::core::Region::dakhla());
+//! # Ok::<(), tijara::region_file::RegionFileError>(())
+//! ```
+//!
+//! The format is the one of `regions/dakhla-oued-ed-dahab.toml` (commented there); rates are
+//! percentages written as strings (`"20"`, `"7.5"`) so no binary fraction ever enters a rate.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range;
+use tijara_core::cart::CartLimits;
+use tijara_core::catalog::SellerTaxStatus;
+use tijara_core::region::{InvoiceRules, LegalIdKind};
+use tijara_core::tax::{DatedTaxRate, TaxRules};
+use tijara_core::{Currency, Lang, LocalizedText, Rate, Region, TaxCategoryId};
+use toml::Spanned;
+
+/// The Dakhla – Oued Ed-Dahab region file (equal to [`Region::dakhla`]).
+pub const DAKHLA: &str = include_str!("../../../regions/dakhla-oued-ed-dahab.toml");
+/// The Laâyoune – Sakia El Hamra region file.
+pub const LAAYOUNE: &str = include_str!("../../../regions/laayoune-sakia-el-hamra.toml");
+
+/// A region file's mistake: where (1-based line and column), which field, what.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct RegionFileError {
+    /// Line, from 1 (0 when unknown).
+    pub line: usize,
+    /// Column, from 1 (0 when unknown).
+    pub column: usize,
+    /// The field, as a path (`tax_rates[2].percent`).
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for RegionFileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "line {}, column {}, field `{}`: {}",
+            self.line, self.column, self.field, self.message
+        )
+    }
+}
+
+/// A seller tax status offered by the region (what a seller declares when it registers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SellerTaxStatusOption {
+    /// Code (`auto-entrepreneur`).
+    pub code: String,
+    /// The status.
+    pub status: SellerTaxStatus,
+    /// Its name for people.
+    pub label: LocalizedText,
+}
+
+/// A region file, read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegionFile {
+    /// The region.
+    pub region: Region,
+    /// The seller tax statuses sellers choose from.
+    pub seller_tax_statuses: Vec<SellerTaxStatusOption>,
+    /// Rate cards: file paths relative to the region file, or `builtin:amana-sample`,
+    /// `builtin:ctm-sample`.
+    pub rate_cards: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    code: Spanned<String>,
+    name: BTreeMap<String, String>,
+    languages: Spanned<Vec<String>>,
+    default_language: Spanned<String>,
+    currency: Spanned<String>,
+    utc_offset_minutes: Spanned<i32>,
+    withdrawal_days: u16,
+    default_commission_percent: Spanned<Decimal>,
+    #[serde(default)]
+    display_currencies: Option<Spanned<Vec<String>>>,
+    shipping_tax_category: Spanned<String>,
+    tax_rates: Vec<Spanned<TaxRateEntry>>,
+    #[serde(default)]
+    seller_tax_statuses: Vec<Spanned<StatusEntry>>,
+    #[serde(default)]
+    shipping: ShippingEntry,
+    invoice: InvoiceEntry,
+    #[serde(default)]
+    cart_limits: Option<Spanned<LimitsEntry>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TaxRateEntry {
+    category: String,
+    percent: Decimal,
+    valid_from: toml::value::Datetime,
+    #[serde(default)]
+    valid_until: Option<toml::value::Datetime>,
+    #[serde(default)]
+    exemption: Option<String>,
+    #[serde(default)]
+    label: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatusEntry {
+    code: String,
+    vat_registered: bool,
+    #[serde(default)]
+    mention: Option<String>,
+    #[serde(default)]
+    label: BTreeMap<String, String>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ShippingEntry {
+    #[serde(default)]
+    rate_cards: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InvoiceEntry {
+    seller_ids: Spanned<Vec<String>>,
+    no_vat_mention: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LimitsEntry {
+    max_quantity_per_line: u32,
+    max_lines: usize,
+    max_coupons: usize,
+}
+
+/// Line and column (1-based) of a byte offset.
+fn position(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+struct Ctx<'a> {
+    text: &'a str,
+}
+
+impl Ctx<'_> {
+    fn err(
+        &self,
+        span: Range<usize>,
+        field: impl Into<String>,
+        message: impl fmt::Display,
+    ) -> RegionFileError {
+        let (line, column) = position(self.text, span.start);
+        RegionFileError {
+            line,
+            column,
+            field: field.into(),
+            message: message.to_string(),
+        }
+    }
+
+    fn lang(&self, span: Range<usize>, field: &str, code: &str) -> Result<Lang, RegionFileError> {
+        Lang::from_code(code).map_err(|e| self.err(span, field, e))
+    }
+
+    fn text(
+        &self,
+        span: Range<usize>,
+        field: &str,
+        map: &BTreeMap<String, String>,
+    ) -> Result<LocalizedText, RegionFileError> {
+        let mut t = LocalizedText::new();
+        for (code, value) in map {
+            t.set(
+                self.lang(span.clone(), &format!("{field}.{code}"), code)?,
+                value.as_str(),
+            );
+        }
+        Ok(t)
+    }
+}
+
+fn date(d: &toml::value::Datetime) -> Option<NaiveDate> {
+    match (d.date, d.time, d.offset) {
+        (Some(date), None, None) => NaiveDate::from_ymd_opt(
+            i32::from(date.year),
+            u32::from(date.month),
+            u32::from(date.day),
+        ),
+        _ => None,
+    }
+}
+
+/// Reads and checks a region file.
+pub fn parse_region(text: &str) -> Result<RegionFile, RegionFileError> {
+    let ctx = Ctx { text };
+    let de = toml::Deserializer::parse(text).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        ctx.err(span, "", e.message())
+    })?;
+    let file: File = serde_path_to_error::deserialize(de).map_err(|e| {
+        // `Spanned` fields show up in the path as a private key: drop it.
+        let field = e
+            .path()
+            .to_string()
+            .replace(".$__serde_spanned_private_value", "")
+            .replace("$__serde_spanned_private_value", "");
+        let inner = e.into_inner();
+        let span = inner.span().unwrap_or(0..0);
+        ctx.err(span, field, inner.message())
+    })?;
+
+    let code = file.code.get_ref().trim().to_owned();
+    if code.is_empty() {
+        return Err(ctx.err(file.code.span(), "code", "a region has a code"));
+    }
+    let mut languages = Vec::new();
+    for (i, l) in file.languages.get_ref().iter().enumerate() {
+        languages.push(ctx.lang(file.languages.span(), &format!("languages[{i}]"), l)?);
+    }
+    let default_lang = ctx.lang(
+        file.default_language.span(),
+        "default_language",
+        file.default_language.get_ref(),
+    )?;
+    let currency = Currency::from_code(file.currency.get_ref())
+        .map_err(|e| ctx.err(file.currency.span(), "currency", e))?;
+    let display_span = file.display_currencies.as_ref().map_or(0..0, Spanned::span);
+    let mut display_currencies = Vec::new();
+    for (i, c) in file
+        .display_currencies
+        .as_ref()
+        .map(|d| d.get_ref().as_slice())
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        display_currencies.push(
+            Currency::from_code(c).map_err(|e| {
+                ctx.err(display_span.clone(), format!("display_currencies[{i}]"), e)
+            })?,
+        );
+    }
+    let offset = *file.utc_offset_minutes.get_ref();
+    if !(-14 * 60..=14 * 60).contains(&offset) {
+        return Err(ctx.err(
+            file.utc_offset_minutes.span(),
+            "utc_offset_minutes",
+            "an offset from UTC is between -840 and 840 minutes",
+        ));
+    }
+    let commission =
+        Rate::from_percent(*file.default_commission_percent.get_ref()).map_err(|e| {
+            ctx.err(
+                file.default_commission_percent.span(),
+                "default_commission_percent",
+                e,
+            )
+        })?;
+
+    let mut rates = Vec::new();
+    for (i, entry) in file.tax_rates.iter().enumerate() {
+        let span = entry.span();
+        let r = entry.get_ref();
+        let field = |f: &str| format!("tax_rates[{i}].{f}");
+        let category = TaxCategoryId::new(r.category.clone())
+            .map_err(|e| ctx.err(span.clone(), field("category"), e))?;
+        let rate = Rate::from_percent(r.percent)
+            .map_err(|e| ctx.err(span.clone(), field("percent"), e))?;
+        let valid_from = date(&r.valid_from).ok_or_else(|| {
+            ctx.err(
+                span.clone(),
+                field("valid_from"),
+                "a date is written 2024-01-01",
+            )
+        })?;
+        let valid_until = match &r.valid_until {
+            Some(d) => Some(date(d).ok_or_else(|| {
+                ctx.err(
+                    span.clone(),
+                    field("valid_until"),
+                    "a date is written 2024-01-01",
+                )
+            })?),
+            None => None,
+        };
+        if !rate.is_zero() && r.exemption.is_some() {
+            return Err(ctx.err(
+                span.clone(),
+                field("exemption"),
+                "only a 0 % rate can carry an exemption mention",
+            ));
+        }
+        rates.push((
+            span.clone(),
+            DatedTaxRate {
+                category,
+                rate,
+                valid_from,
+                valid_until,
+                exemption: r.exemption.clone(),
+                label: ctx.text(span.clone(), &field("label"), &r.label)?,
+            },
+        ));
+    }
+    let tax_rules = TaxRules::new(rates.iter().map(|(_, r)| r.clone()).collect()).map_err(|e| {
+        // Point at the last rate of the category in question.
+        let category = match &e {
+            tijara_core::tax::TaxError::Overlap { category, .. }
+            | tijara_core::tax::TaxError::EmptyPeriod { category, .. } => Some(category.clone()),
+            _ => None,
+        };
+        let (i, span) = rates
+            .iter()
+            .enumerate()
+            .rev()
+            .find(|(_, (_, r))| Some(&r.category) == category.as_ref())
+            .map(|(i, (s, _))| (i, s.clone()))
+            .unwrap_or((0, 0..0));
+        ctx.err(span, format!("tax_rates[{i}]"), e)
+    })?;
+    let shipping_tax_category = TaxCategoryId::new(file.shipping_tax_category.get_ref().clone())
+        .map_err(|e| {
+            ctx.err(
+                file.shipping_tax_category.span(),
+                "shipping_tax_category",
+                e,
+            )
+        })?;
+
+    let mut seller_ids = Vec::new();
+    for (i, id) in file.invoice.seller_ids.get_ref().iter().enumerate() {
+        let kind = match id.as_str() {
+            "ice" => LegalIdKind::Ice,
+            "if" => LegalIdKind::If,
+            "rc" => LegalIdKind::Rc,
+            "tp" => LegalIdKind::Tp,
+            "cnss" => LegalIdKind::Cnss,
+            other => {
+                return Err(ctx.err(
+                    file.invoice.seller_ids.span(),
+                    format!("invoice.seller_ids[{i}]"),
+                    format!("unknown identifier {other:?} (known: ice, if, rc, tp, cnss)"),
+                ));
+            }
+        };
+        seller_ids.push(kind);
+    }
+    let no_vat_mention = ctx.text(
+        file.invoice.seller_ids.span(),
+        "invoice.no_vat_mention",
+        &file.invoice.no_vat_mention,
+    )?;
+
+    let mut statuses = Vec::new();
+    for (i, s) in file.seller_tax_statuses.iter().enumerate() {
+        let span = s.span();
+        let e = s.get_ref();
+        let status = match (e.vat_registered, &e.mention) {
+            (true, None) => SellerTaxStatus::VatRegistered,
+            (false, Some(m)) if !m.trim().is_empty() => SellerTaxStatus::Exempt {
+                reason: m.trim().to_owned(),
+            },
+            (true, Some(_)) => {
+                return Err(ctx.err(
+                    span,
+                    format!("seller_tax_statuses[{i}].mention"),
+                    "a seller registered for TVA has no exemption mention",
+                ));
+            }
+            (false, _) => {
+                return Err(ctx.err(
+                    span,
+                    format!("seller_tax_statuses[{i}].mention"),
+                    "a seller that charges no TVA needs the invoice's mention",
+                ));
+            }
+        };
+        if statuses
+            .iter()
+            .any(|x: &SellerTaxStatusOption| x.code == e.code)
+        {
+            return Err(ctx.err(
+                span,
+                format!("seller_tax_statuses[{i}].code"),
+                format!("{:?} is listed twice", e.code),
+            ));
+        }
+        statuses.push(SellerTaxStatusOption {
+            code: e.code.clone(),
+            status,
+            label: ctx.text(
+                span.clone(),
+                &format!("seller_tax_statuses[{i}].label"),
+                &e.label,
+            )?,
+        });
+    }
+
+    let cart_limits = match &file.cart_limits {
+        Some(l) => {
+            let v = l.get_ref();
+            CartLimits {
+                max_quantity_per_line: v.max_quantity_per_line,
+                max_lines: v.max_lines,
+                max_coupons: v.max_coupons,
+            }
+        }
+        None => CartLimits::default(),
+    };
+    let name_span = file.code.span();
+    let region = Region {
+        code,
+        name: ctx.text(name_span, "name", &file.name)?,
+        languages,
+        default_lang,
+        currency,
+        utc_offset_minutes: offset,
+        tax_rules,
+        shipping_tax_category,
+        withdrawal_days: file.withdrawal_days,
+        default_commission: commission,
+        invoice: InvoiceRules {
+            seller_ids,
+            no_vat_mention,
+        },
+        display_currencies,
+        cart_limits,
+    };
+    // The region's own consistency rules, each pointed at its field.
+    if let Err(e) = region.validate() {
+        use tijara_core::region::RegionError as E;
+        let (span, field) = match &e {
+            E::NoLanguage => (file.languages.span(), "languages"),
+            E::DefaultLangMissing(_) => (file.default_language.span(), "default_language"),
+            E::DisplayCurrencyIsCharged(_) => (display_span, "display_currencies"),
+            E::ShippingTax(_) => (file.shipping_tax_category.span(), "shipping_tax_category"),
+            E::CartLimits => (
+                file.cart_limits.as_ref().map_or(0..0, Spanned::span),
+                "cart_limits",
+            ),
+            _ => (0..0, ""),
+        };
+        return Err(ctx.err(span, field, e));
+    }
+    Ok(RegionFile {
+        region,
+        seller_tax_statuses: statuses,
+        rate_cards: file.shipping.rate_cards,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> RegionFileError {
+        parse_region(text).expect_err("refused")
+    }
+
+    #[test]
+    fn the_built_in_default_is_the_dakhla_file() {
+        let file = parse_region(DAKHLA).unwrap();
+        assert_eq!(file.region, Region::dakhla());
+        assert_eq!(file.seller_tax_statuses.len(), 3);
+        assert_eq!(
+            file.rate_cards,
+            vec!["builtin:amana-sample", "builtin:ctm-sample"]
+        );
+    }
+
+    #[test]
+    fn laayoune_differs_where_it_should() {
+        let r = parse_region(LAAYOUNE).unwrap().region;
+        assert_eq!(r.code, "MA-LSH");
+        assert_eq!(r.languages, vec![Lang::Ar, Lang::Fr, Lang::Es]);
+        assert_eq!(r.default_commission, Rate::percent(8).unwrap_or(Rate::ZERO));
+        assert_eq!(r.display_currencies, vec![Currency::EUR]);
+        assert_eq!(r.cart_limits.max_quantity_per_line, 200);
+    }
+
+    #[test]
+    fn errors_name_the_line_and_the_field() {
+        let bad = DAKHLA.replace("percent = \"14\"", "percent = \"fourteen\"");
+        let e = err(&bad);
+        assert_eq!(e.field, "tax_rates[1].percent", "{e}");
+        assert_eq!(
+            e.line,
+            DAKHLA
+                .lines()
+                .position(|l| l == "percent = \"14\"")
+                .unwrap()
+                + 1,
+            "{e}"
+        );
+
+        let e = err(&DAKHLA.replace("default_language = \"ar\"", "default_language = \"de\""));
+        assert_eq!(e.field, "default_language", "{e}");
+        assert_eq!(e.line, 11, "{e}");
+
+        let e = err(&DAKHLA.replace("default_language = \"ar\"", "default_language = \"es\""));
+        assert_eq!(e.field, "default_language");
+        assert!(
+            e.message.contains("not one of the region's languages"),
+            "{e}"
+        );
+
+        let e = err(&DAKHLA.replace("withdrawal_days = 7", "withdrawal_days = -7"));
+        assert_eq!(e.field, "withdrawal_days", "{e}");
+        assert_eq!(e.line, 12, "{e}");
+
+        let e = err(&DAKHLA.replace("currency = \"MAD\"", "currency = \"MADX\""));
+        assert_eq!(e.field, "currency", "{e}");
+
+        let e = err(&DAKHLA.replace(
+            "display_currencies = [\"EUR\", \"USD\"]",
+            "display_currencies = [\"EUR\", \"MAD\"]",
+        ));
+        assert_eq!(e.field, "display_currencies", "{e}");
+
+        let e = err(&DAKHLA.replace(
+            "shipping_tax_category = \"standard\"",
+            "shipping_tax_category = \"nope\"",
+        ));
+        assert_eq!(e.field, "shipping_tax_category", "{e}");
+
+        let e = err(&DAKHLA.replace("seller_ids = [\"ice\"", "seller_ids = [\"iban\""));
+        assert_eq!(e.field, "invoice.seller_ids[0]", "{e}");
+
+        let e = err(&DAKHLA.replace("withdrawal_days = 7", "withdrawal_days = 7\nsurprise = 1"));
+        assert!(e.message.contains("surprise"), "{e}");
+        assert_eq!(e.line, 13, "{e}");
+
+        let e = err("code = \"X\"\nname = [");
+        assert_eq!(e.line, 2, "syntax errors too: {e}");
+
+        // Two standard rates in force on the same day.
+        let overlap = format!(
+            "{DAKHLA}\n[[tax_rates]]\ncategory = \"standard\"\npercent = \"19\"\nvalid_from = 2025-01-01\n"
+        );
+        let e = err(&overlap);
+        assert!(e.field.starts_with("tax_rates["), "{e}");
+        assert!(e.message.contains("standard"), "{e}");
+
+        let e = err(&DAKHLA.replace(
+            "code = \"auto-entrepreneur\"\nvat_registered = false\nmention = \"TVA non applicable, auto-entrepreneur (loi 114-13)\"",
+            "code = \"auto-entrepreneur\"\nvat_registered = false",
+        ));
+        assert_eq!(e.field, "seller_tax_statuses[1].mention", "{e}");
+
+        let e = err(&DAKHLA.replace(
+            "percent = \"20\"\nvalid_from = 2024-01-01",
+            "percent = \"20\"\nvalid_from = 2024-01-01T10:00:00",
+        ));
+        assert_eq!(e.field, "tax_rates[0].valid_from", "{e}");
+    }
+}
