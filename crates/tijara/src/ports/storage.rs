@@ -60,11 +60,13 @@ pub enum DocKind {
     Session,
     /// A payout paid to a seller.
     Payout,
+    /// An invoice (and each seller's invoice counter).
+    Invoice,
 }
 
 impl DocKind {
     /// Every kind.
-    pub const ALL: [DocKind; 9] = [
+    pub const ALL: [DocKind; 10] = [
         DocKind::Seller,
         DocKind::Category,
         DocKind::Product,
@@ -74,6 +76,7 @@ impl DocKind {
         DocKind::Account,
         DocKind::Session,
         DocKind::Payout,
+        DocKind::Invoice,
     ];
 
     /// The kind's name, as stored.
@@ -88,6 +91,7 @@ impl DocKind {
             DocKind::Account => "account",
             DocKind::Session => "session",
             DocKind::Payout => "payout",
+            DocKind::Invoice => "invoice",
         }
     }
 

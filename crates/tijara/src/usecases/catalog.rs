@@ -737,6 +737,14 @@ impl Tijara {
             })
     }
 
+    /// The product that has a variant with this SKU, if any.
+    pub async fn product_by_sku(&self, sku: &str) -> Result<Option<Product>, TijaraError> {
+        Ok(self
+            .load_by_key::<Product>(DocKind::Product, &format!("sku:{sku}"))
+            .await?
+            .map(|(_, l)| l.value))
+    }
+
     /// A product by its slug.
     pub async fn product_by_slug(&self, slug: &str) -> Result<ProductView, TijaraError> {
         let (_, p) = self

@@ -5,6 +5,7 @@ pub mod cart;
 pub mod catalog;
 pub mod checkout;
 pub mod fulfillment;
+pub mod invoices;
 pub mod maintenance;
 pub mod payments;
 pub mod payouts;

@@ -1,0 +1,310 @@
+//! `tijara`: the operator's command line of a Tijara marketplace.
+
+use clap::{Parser, Subcommand};
+use std::io::Write;
+use std::path::PathBuf;
+use tijara_cli::{CliError, EXIT_INVALID, EXIT_OK, import, report};
+
+/// The operator's tools of a Tijara marketplace. Exit codes: 0 done, 1 the database or a file
+/// failed, 2 bad command line, 3 the input has errors (nothing was changed), 4 not found.
+#[derive(Debug, Parser)]
+#[command(name = "tijara", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the marketplace's data is.
+#[derive(Debug, clap::Args)]
+struct Db {
+    /// Database URL: `sqlite://data/tijara.db` or `postgres://user@host/db`.
+    #[arg(long, env = "TIJARA_DATABASE_URL")]
+    database_url: String,
+    /// Region file (default: the built-in Dakhla – Oued Ed-Dahab region).
+    #[arg(long, env = "TIJARA_REGION")]
+    region: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Creates or updates the database's tables.
+    Migrate {
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Imports sellers, products, variants and stock from a UTF-8 CSV file (idempotent by SKU).
+    Import {
+        /// The catalog file (see `tijara_cli::import` for its columns).
+        file: PathBuf,
+        #[command(flatten)]
+        db: Db,
+        /// Import the valid rows even if others have errors.
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Check the file against the database and stop.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Exports data.
+    Export {
+        #[command(subcommand)]
+        what: Export,
+    },
+    /// What sellers are owed.
+    Payouts {
+        #[command(subcommand)]
+        what: Payouts,
+    },
+    /// Writes the invoices (one per seller) of an order as printable HTML files.
+    Invoice {
+        /// The order id.
+        order: String,
+        #[command(flatten)]
+        db: Db,
+        /// Language of the invoices: fr or ar.
+        #[arg(long, default_value = "fr")]
+        lang: String,
+        /// Folder to write them into.
+        #[arg(long, default_value = ".")]
+        out_dir: PathBuf,
+    },
+    /// Checks files.
+    Check {
+        #[command(subcommand)]
+        what: Check,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum Export {
+    /// Orders placed in [--from, --to), one row per seller order (CSV) or whole (JSON).
+    Orders {
+        #[command(flatten)]
+        db: Db,
+        /// First day (YYYY-MM-DD, local).
+        #[arg(long)]
+        from: String,
+        /// Day after the last (YYYY-MM-DD, local).
+        #[arg(long)]
+        to: String,
+        /// csv or json.
+        #[arg(long, default_value = "csv")]
+        format: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum Payouts {
+    /// A seller's statement for a month.
+    Statement {
+        #[command(flatten)]
+        db: Db,
+        /// The seller id.
+        #[arg(long)]
+        seller: String,
+        /// The month (YYYY-MM).
+        #[arg(long)]
+        period: String,
+        /// csv or json.
+        #[arg(long, default_value = "csv")]
+        format: String,
+    },
+    /// What each seller is still owed for a month, as CSV for the bank.
+    Batch {
+        #[command(flatten)]
+        db: Db,
+        /// The month (YYYY-MM).
+        #[arg(long)]
+        period: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum Check {
+    /// Checks a region file.
+    Region {
+        /// The file.
+        file: PathBuf,
+    },
+    /// Checks a rate card (tijara-carrier-table format).
+    Ratecard {
+        /// The file.
+        file: PathBuf,
+    },
+}
+
+async fn run(cli: Cli) -> Result<(), CliError> {
+    let mut stdout = std::io::stdout().lock();
+    match cli.command {
+        Command::Migrate { db } => {
+            tijara_cli::engine(&db.database_url, db.region.as_deref()).await?;
+            writeln!(stdout, "migrations applied to {}", db.database_url).map_err(CliError::failure)
+        }
+        Command::Import {
+            file,
+            db,
+            skip_invalid,
+            dry_run,
+        } => {
+            let f = std::fs::File::open(&file)
+                .map_err(|e| CliError::failure(format!("{}: {e}", file.display())))?;
+            let mut checked = import::read_catalog(std::io::BufReader::new(f));
+            let engine = tijara_cli::engine(&db.database_url, db.region.as_deref()).await?;
+            checked
+                .errors
+                .extend(import::check_against(&engine, &checked.rows).await?);
+            checked.errors.sort_by_key(|e| e.line);
+            let bad: std::collections::HashSet<u64> =
+                checked.errors.iter().map(|e| e.line).collect();
+            for e in &checked.errors {
+                eprintln!("{}: {e}", file.display());
+            }
+            if !checked.errors.is_empty() && !skip_invalid {
+                return Err(CliError::invalid(format!(
+                    "{} error(s) in {} line(s); nothing imported (--skip-invalid imports the other rows)",
+                    checked.errors.len(),
+                    bad.len()
+                )));
+            }
+            let rows: Vec<_> = checked
+                .rows
+                .into_iter()
+                .filter(|r| !bad.contains(&r.line))
+                .collect();
+            if dry_run {
+                return writeln!(stdout, "{} row(s) would be imported", rows.len())
+                    .map_err(CliError::failure);
+            }
+            let bar = indicatif::ProgressBar::new(rows.len() as u64);
+            if rows.len() < 200 {
+                bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+            }
+            let report =
+                import::apply(&engine, &rows, |done, _| bar.set_position(done as u64)).await?;
+            bar.finish_and_clear();
+            for e in &report.failed {
+                eprintln!("{}: {e}", file.display());
+            }
+            writeln!(
+                stdout,
+                "{} seller(s) created, {} product(s) created, {} updated, {} refused",
+                report.sellers_created,
+                report.products_created,
+                report.products_updated,
+                report.failed.len()
+            )
+            .map_err(CliError::failure)?;
+            if report.failed.is_empty() {
+                Ok(())
+            } else {
+                Err(CliError::invalid("some rows were refused"))
+            }
+        }
+        Command::Export {
+            what:
+                Export::Orders {
+                    db,
+                    from,
+                    to,
+                    format,
+                },
+        } => {
+            let engine = tijara_cli::engine(&db.database_url, db.region.as_deref()).await?;
+            let (from, to) = (
+                report::day_start(&engine, &from)?,
+                report::day_start(&engine, &to)?,
+            );
+            let orders = report::orders_between(&engine, from, to).await?;
+            report::write_orders(&orders, &format, &mut stdout)
+        }
+        Command::Payouts {
+            what:
+                Payouts::Statement {
+                    db,
+                    seller,
+                    period,
+                    format,
+                },
+        } => {
+            let engine = tijara_cli::engine(&db.database_url, db.region.as_deref()).await?;
+            report::statement(&engine, &seller, &period, &format, &mut stdout).await
+        }
+        Command::Payouts {
+            what: Payouts::Batch { db, period },
+        } => {
+            let engine = tijara_cli::engine(&db.database_url, db.region.as_deref()).await?;
+            let lines = report::batch(&engine, &period).await?;
+            report::write_batch(&lines, &mut stdout)
+        }
+        Command::Invoice {
+            order,
+            db,
+            lang,
+            out_dir,
+        } => {
+            let lang = match lang.as_str() {
+                "fr" => tijara_core::Lang::Fr,
+                "ar" => tijara_core::Lang::Ar,
+                other => {
+                    return Err(CliError::invalid(format!("--lang {other:?}: fr or ar")));
+                }
+            };
+            let engine = tijara_cli::engine(&db.database_url, db.region.as_deref()).await?;
+            std::fs::create_dir_all(&out_dir)
+                .map_err(|e| CliError::failure(format!("{}: {e}", out_dir.display())))?;
+            for (name, html) in report::invoices(&engine, &order, lang).await? {
+                let path = out_dir.join(format!("invoice-{name}-{}.html", lang.code()));
+                std::fs::write(&path, html)
+                    .map_err(|e| CliError::failure(format!("{}: {e}", path.display())))?;
+                writeln!(stdout, "{}", path.display()).map_err(CliError::failure)?;
+            }
+            Ok(())
+        }
+        Command::Check {
+            what: Check::Region { file },
+        } => {
+            let r = tijara_cli::load_region(Some(&file))?;
+            tijara_cli::rate_cards(&r, file.parent())?;
+            writeln!(
+                stdout,
+                "{}: region {} is valid ({} tax rates, {} rate cards)",
+                file.display(),
+                r.region.code,
+                r.region.tax_rules.rates().len(),
+                r.rate_cards.len()
+            )
+            .map_err(CliError::failure)
+        }
+        Command::Check {
+            what: Check::Ratecard { file },
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| CliError::failure(format!("{}: {e}", file.display())))?;
+            let card = tijara_carrier_table::RateCard::from_toml(&text)
+                .map_err(|e| CliError::invalid(format!("{}: {e}", file.display())))?;
+            writeln!(
+                stdout,
+                "{}: rate card of {} is valid",
+                file.display(),
+                card.carrier
+            )
+            .map_err(CliError::failure)
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    let code = match run(cli).await {
+        Ok(()) => EXIT_OK,
+        Err(e) => {
+            eprintln!("tijara: {e}");
+            e.code
+        }
+    };
+    if code == EXIT_INVALID {
+        eprintln!("tijara: the input has errors; see above");
+    }
+    std::process::exit(code);
+}

@@ -1,0 +1,383 @@
+//! Invoices: one per seller order, numbered continuously per seller, with the mentions a
+//! Moroccan invoice needs (CGI art. 145-III): the seller's identity and identifiers (ICE, IF,
+//! RC, taxe professionnelle) where it has them, the date, the buyer, the lines with quantity
+//! and unit price, HT, TVA per rate and TTC, or "TVA non applicable" with its reason for a seller
+//! that charges none. Rendered as printable HTML in French or Arabic by [`invoice_html`].
+//!
+//! Numbering: the seller's counter and the invoice are written in one atomic step, so numbers
+//! have no gaps and no duplicates even with several processes; asking again for a seller
+//! order's invoice answers the one already issued.
+
+use crate::docs::OrderDoc;
+use crate::engine::{Loaded, Tijara, Write};
+use crate::error::TijaraError;
+use crate::ports::storage::{Changeset, DocKind, ListQuery, StorageError};
+use crate::usecases::catalog::{MAX_PAGE, Page};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use tijara_core::catalog::{LegalIds, SellerTaxStatus};
+use tijara_core::order::Address;
+use tijara_core::{Lang, Money, OrderId, Rate, SellerId, SellerOrderId};
+
+/// One line of an invoice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceLine {
+    /// What (SKU and title).
+    pub description: String,
+    /// How many.
+    pub quantity: u32,
+    /// Unit price, tax included.
+    pub unit_price_ttc: Money,
+    /// TVA rate.
+    pub tva_rate: Rate,
+    /// Amount without tax.
+    pub ht: Money,
+    /// TVA.
+    pub tva: Money,
+    /// Amount with tax.
+    pub ttc: Money,
+    /// Why no TVA is charged on this line, if so.
+    pub exemption: Option<String>,
+}
+
+/// TVA of one rate at the foot of the invoice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceTaxRow {
+    /// Rate.
+    pub rate: Rate,
+    /// Base without tax.
+    pub ht: Money,
+    /// TVA.
+    pub tva: Money,
+}
+
+/// An issued invoice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invoice {
+    /// Id.
+    pub id: String,
+    /// Continuous number within the seller (1, 2, 3...).
+    pub sequence: u64,
+    /// Printed number (`F-000042`).
+    pub number: String,
+    /// Issued.
+    pub issued_at: DateTime<Utc>,
+    /// Local date of issue.
+    pub date: NaiveDate,
+    /// The seller.
+    pub seller_id: SellerId,
+    /// Its name.
+    pub seller_name: String,
+    /// Its city.
+    pub seller_city: String,
+    /// Its legal identifiers (as the region asks to print).
+    pub seller_legal: LegalIds,
+    /// The order.
+    pub order_id: OrderId,
+    /// The seller's part.
+    pub seller_order_id: SellerOrderId,
+    /// Buyer's name and address.
+    pub buyer: Address,
+    /// Buyer's e-mail.
+    pub buyer_email: String,
+    /// Lines (items, then shipping).
+    pub lines: Vec<InvoiceLine>,
+    /// TVA per rate.
+    pub taxes: Vec<InvoiceTaxRow>,
+    /// Total without tax.
+    pub total_ht: Money,
+    /// Total TVA.
+    pub total_tva: Money,
+    /// Total with tax.
+    pub total_ttc: Money,
+    /// For a seller that charges no TVA: the mention and its reason.
+    pub no_vat_mention: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Counter {
+    last: u64,
+}
+
+fn counter_id(seller: &SellerId) -> String {
+    format!("counter-{seller}")
+}
+
+impl Tijara {
+    /// The invoice of a seller order, issued now with the seller's next number if it has none
+    /// yet.
+    pub async fn invoice(
+        &self,
+        order: &OrderId,
+        seller_order: &SellerOrderId,
+    ) -> Result<Invoice, TijaraError> {
+        let key = format!("so:{seller_order}");
+        if let Some((_, l)) = self.load_by_key::<Invoice>(DocKind::Invoice, &key).await? {
+            return Ok(l.value);
+        }
+        let doc: OrderDoc = self.order(order).await?;
+        let so = doc.order.seller_order(seller_order)?.clone();
+        let seller = self.seller(&so.seller_id).await?;
+        let currency = doc.order.currency;
+        let mut lines: Vec<InvoiceLine> = so
+            .lines
+            .iter()
+            .map(|l| InvoiceLine {
+                description: l.sku.to_string(),
+                quantity: l.quantity,
+                unit_price_ttc: l.unit_price,
+                tva_rate: l.tva_rate,
+                ht: l.ht,
+                tva: l.tva,
+                ttc: l.net,
+                exemption: l.exemption.clone(),
+            })
+            .collect();
+        // Titles, in French for the invoice's description (the SKU when a product is gone).
+        for (line, priced) in lines.iter_mut().zip(&so.lines) {
+            if let Ok(p) = self.product(&priced.product_id).await
+                && let Some(title) = p.product.title.get(Lang::Fr, Lang::Ar)
+            {
+                line.description = format!("{title} ({})", priced.sku);
+            }
+        }
+        if let Some(s) = &so.shipping {
+            lines.push(InvoiceLine {
+                description: format!("Livraison {} {}", s.choice.carrier, s.choice.service),
+                quantity: 1,
+                unit_price_ttc: s.net,
+                tva_rate: s.tva_rate,
+                ht: s.ht,
+                tva: s.tva,
+                ttc: s.net,
+                exemption: None,
+            });
+        }
+        let mut taxes: Vec<InvoiceTaxRow> = Vec::new();
+        for l in &lines {
+            match taxes.iter_mut().find(|t| t.rate == l.tva_rate) {
+                Some(t) => {
+                    t.ht = t.ht.checked_add(l.ht)?;
+                    t.tva = t.tva.checked_add(l.tva)?;
+                }
+                None => taxes.push(InvoiceTaxRow {
+                    rate: l.tva_rate,
+                    ht: l.ht,
+                    tva: l.tva,
+                }),
+            }
+        }
+        taxes.sort_by_key(|t| t.rate);
+        let total_ht = Money::sum(currency, lines.iter().map(|l| l.ht))?;
+        let total_tva = Money::sum(currency, lines.iter().map(|l| l.tva))?;
+        let total_ttc = Money::sum(currency, lines.iter().map(|l| l.ttc))?;
+        if total_ht.checked_add(total_tva)? != total_ttc {
+            return Err(TijaraError::Invalid(format!(
+                "invoice of {seller_order}: HT + TVA does not equal TTC"
+            )));
+        }
+        let no_vat_mention = match &seller.tax_status {
+            SellerTaxStatus::Exempt { reason } => Some(format!(
+                "{} — {reason}",
+                self.inner
+                    .region
+                    .invoice
+                    .no_vat_mention
+                    .get(Lang::Fr, Lang::Ar)
+                    .unwrap_or("TVA non applicable")
+            )),
+            _ => None,
+        };
+        let now = self.now();
+        let base = Invoice {
+            id: self.new_id("inv"),
+            sequence: 0,
+            number: String::new(),
+            issued_at: now,
+            date: self.inner.region.local_date(now),
+            seller_id: seller.id.clone(),
+            seller_name: seller.name.clone(),
+            seller_city: seller.home_city.clone(),
+            seller_legal: seller.legal.clone(),
+            order_id: order.clone(),
+            seller_order_id: seller_order.clone(),
+            buyer: doc.order.shipping_address.clone(),
+            buyer_email: doc.order.email.clone(),
+            lines,
+            taxes,
+            total_ht,
+            total_tva,
+            total_ttc,
+            no_vat_mention,
+        };
+        let (base, key) = (&base, &key);
+        let result = self
+            .mutate("issue_invoice", None, &(), || async move {
+                let cid = counter_id(&base.seller_id);
+                let (counter, version) =
+                    match self.inner.storage.get(DocKind::Invoice, &cid).await? {
+                        Some(d) => (
+                            crate::engine::decode::<Counter>(DocKind::Invoice, &cid, &d.body)?,
+                            Some(d.version),
+                        ),
+                        None => (Counter::default(), None),
+                    };
+                let mut invoice = base.clone();
+                invoice.sequence = counter.last + 1;
+                invoice.number = format!("F-{:06}", invoice.sequence);
+                let next = Counter {
+                    last: invoice.sequence,
+                };
+                Ok((
+                    invoice.clone(),
+                    Changeset {
+                        docs: vec![
+                            Write::new(DocKind::Invoice, cid.as_str(), version).body(&next)?,
+                            Write::new(DocKind::Invoice, invoice.id.as_str(), None)
+                                .keys(vec![key.clone()])
+                                .owners(vec![format!("seller:{}", invoice.seller_id)])
+                                .body(&invoice)?,
+                        ],
+                        ..Changeset::default()
+                    },
+                ))
+            })
+            .await;
+        match result {
+            // Issued by another process meanwhile: that one stands.
+            Err(TijaraError::Storage(StorageError::KeyTaken { .. })) => self
+                .load_by_key::<Invoice>(DocKind::Invoice, key)
+                .await?
+                .map(|(_, l): (String, Loaded<Invoice>)| l.value)
+                .ok_or_else(|| TijaraError::Invalid("invoice being issued; try again".into())),
+            other => other,
+        }
+    }
+
+    /// A seller's invoices, by id (the counter document is skipped).
+    pub async fn seller_invoices(
+        &self,
+        seller: &SellerId,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<Invoice>, TijaraError> {
+        self.list_page(
+            ListQuery::new(DocKind::Invoice, limit.clamp(1, MAX_PAGE))
+                .owner(format!("seller:{seller}"))
+                .after(after),
+        )
+        .await
+    }
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The invoice as a self-contained printable HTML page, in French (`Lang::Fr`) or Arabic
+/// (`Lang::Ar`, right to left); amounts are formatted for that language.
+pub fn invoice_html(inv: &Invoice, lang: Lang) -> String {
+    let ar = lang == Lang::Ar;
+    let w = |fr: &'static str, ar_text: &'static str| if ar { ar_text } else { fr };
+    let m = |x: &Money| format!("<bdi>{}</bdi>", esc(&x.format(lang)));
+    let pct = |r: &Rate| format!("{} %", r.as_percent().normalize());
+    let mut ids = String::new();
+    for (label_fr, label_ar, v) in [
+        ("ICE", "ICE", &inv.seller_legal.ice),
+        ("IF", "IF", &inv.seller_legal.if_number),
+        ("RC", "RC", &inv.seller_legal.rc),
+        ("TP", "TP", &inv.seller_legal.tp),
+    ] {
+        if let Some(v) = v {
+            ids.push_str(&format!(
+                "<div>{} : <bdi>{}</bdi></div>",
+                if ar { label_ar } else { label_fr },
+                esc(v)
+            ));
+        }
+    }
+    let lines: String = inv
+        .lines
+        .iter()
+        .map(|l| {
+            format!(
+                "<tr><td>{}{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td></tr>",
+                esc(&l.description),
+                l.exemption
+                    .as_ref()
+                    .map(|e| format!("<div class=small>{}</div>", esc(e)))
+                    .unwrap_or_default(),
+                l.quantity,
+                m(&l.unit_price_ttc),
+                m(&l.ht),
+                pct(&l.tva_rate),
+                m(&l.ttc)
+            )
+        })
+        .collect();
+    let taxes: String = inv
+        .taxes
+        .iter()
+        .map(|t| {
+            format!(
+                "<tr><td>{} {}</td><td class=n>{}</td><td class=n>{}</td></tr>",
+                w("TVA", "الضريبة"),
+                pct(&t.rate),
+                m(&t.ht),
+                m(&t.tva)
+            )
+        })
+        .collect();
+    let mention = inv
+        .no_vat_mention
+        .as_ref()
+        .map(|x| format!("<p class=mention>{}</p>", esc(x)))
+        .unwrap_or_default();
+    let b = &inv.buyer;
+    format!(
+        r#"<!doctype html><html lang="{lang}" dir="{dir}"><head><meta charset="utf-8"><title>{title} {number}</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:48rem;margin:1rem auto;color:#111}}table{{width:100%;border-collapse:collapse}}td,th{{border-bottom:1px solid #ccc;padding:.3rem;text-align:start}}.n{{text-align:end;white-space:nowrap}}.small{{font-size:.8rem;color:#555}}.parties{{display:flex;justify-content:space-between;gap:2rem}}.mention{{font-weight:bold}}@media print{{body{{margin:0}}}}</style></head>
+<body><h1>{title} <bdi>{number}</bdi></h1><p>{date_l} : <bdi>{date}</bdi> · {order_l} <bdi>{order}</bdi> / <bdi>{so}</bdi></p>
+<div class=parties><div><h2>{seller_l}</h2><div>{seller}</div><div>{city}</div>{ids}</div>
+<div><h2>{buyer_l}</h2><div>{bname}</div><div>{bline1}</div><div>{bcity} {bcountry}</div><div><bdi>{bemail}</bdi></div></div></div>
+<table><thead><tr><th>{desc_l}</th><th class=n>{qty_l}</th><th class=n>{unit_l}</th><th class=n>{ht_l}</th><th class=n>{rate_l}</th><th class=n>{ttc_l}</th></tr></thead><tbody>{lines}</tbody></table>
+<h2>{taxes_l}</h2><table><thead><tr><th></th><th class=n>{ht_l}</th><th class=n>{tva_l}</th></tr></thead><tbody>{taxes}</tbody></table>
+<table><tr><th>{total_ht_l}</th><td class=n>{total_ht}</td></tr><tr><th>{total_tva_l}</th><td class=n>{total_tva}</td></tr><tr><th>{total_ttc_l}</th><td class=n><strong>{total_ttc}</strong></td></tr></table>
+{mention}</body></html>"#,
+        lang = lang.code(),
+        dir = lang.dir(),
+        title = w("Facture", "فاتورة"),
+        number = esc(&inv.number),
+        date_l = w("Date", "التاريخ"),
+        date = inv.date,
+        order_l = w("Commande", "الطلب"),
+        order = esc(inv.order_id.as_str()),
+        so = esc(inv.seller_order_id.as_str()),
+        seller_l = w("Vendeur", "البائع"),
+        seller = esc(&inv.seller_name),
+        city = esc(&inv.seller_city),
+        buyer_l = w("Client", "الزبون"),
+        bname = esc(&b.name),
+        bline1 = esc(&b.line1),
+        bcity = esc(&b.city),
+        bcountry = esc(&b.country),
+        bemail = esc(&inv.buyer_email),
+        desc_l = w("Désignation", "البيان"),
+        qty_l = w("Qté", "الكمية"),
+        unit_l = w("P.U. TTC", "ثمن الوحدة"),
+        ht_l = w("HT", "دون احتساب الضريبة"),
+        rate_l = w("TVA", "الضريبة"),
+        ttc_l = w("TTC", "مع احتساب الضريبة"),
+        tva_l = w("TVA", "الضريبة"),
+        taxes_l = w("TVA par taux", "الضريبة حسب السعر"),
+        total_ht_l = w("Total HT", "المجموع دون الضريبة"),
+        total_tva_l = w("Total TVA", "مجموع الضريبة"),
+        total_ttc_l = w("Total TTC", "المجموع مع الضريبة"),
+        total_ht = m(&inv.total_ht),
+        total_tva = m(&inv.total_tva),
+        total_ttc = m(&inv.total_ttc),
+    )
+}
