@@ -78,11 +78,11 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true);
         // Page cache: the writer keeps 16 MiB (SQLite's default is 2 MiB), so the indexes of a
-        // growing order table stay in memory and the checkout rate stays flat; readers keep
-        // SQLite's 2 MiB each (the operating system caches the file for them). Together they
-        // bound the process's memory: 16 + 4 × 2 MiB.
+        // growing order table stay in memory and the checkout rate stays flat; each of the 8
+        // readers keeps 1 MiB (the operating system caches the file for them). Together they
+        // bound the process's memory: 16 + 8 × 1 MiB.
         let writer_opts = opts.clone().pragma("cache_size", "-16384");
-        let reader_opts = opts.pragma("cache_size", "-2048");
+        let reader_opts = opts.pragma("cache_size", "-1024");
         // The writer's own connection. An in-memory database lives in one connection, so there
         // it serves the reads too.
         let writer_pool = SqlitePoolOptions::new()
@@ -102,7 +102,7 @@ impl SqliteStore {
             writer_pool.clone()
         } else {
             SqlitePoolOptions::new()
-                .max_connections(4)
+                .max_connections(8)
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(reader_opts)
                 .await
