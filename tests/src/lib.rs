@@ -123,3 +123,7 @@ pub fn cod_order(
         lang: Lang::Ar,
     }
 }
+
+/// The code blocks of `docs/embedding.md`, compiled and run as doc tests.
+#[doc = include_str!("../../docs/embedding.md")]
+pub mod embedding_guide {}

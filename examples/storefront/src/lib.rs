@@ -149,6 +149,16 @@ pub async fn build(settings: &Settings) -> Result<App, Box<dyn std::error::Error
 /// The largest request body accepted (forms and JSON; a cart or checkout is far smaller).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// The headless part alone: the JSON API (`/api/v1/...`) and its OpenAPI document, for a
+/// frontend of your own (see `examples/headless-api`).
+pub fn api_router(app: App) -> axum::Router {
+    api::routes()
+        .merge(seller_api::routes())
+        .merge(openapi::routes())
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(app)
+}
+
 /// Every route: the shop, the CMI endpoints, images and the JSON API; bodies above
 /// [`MAX_BODY_BYTES`] are refused with 413.
 pub fn router(app: App) -> axum::Router {
