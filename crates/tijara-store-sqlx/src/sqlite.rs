@@ -77,11 +77,11 @@ impl SqliteStore {
             })
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true);
-        // Page cache: the writer keeps 16 MiB (SQLite's default is 2 MiB), so the indexes of a
+        // Page cache: the writer keeps 8 MiB (SQLite's default is 2 MiB), so the indexes of a
         // growing order table stay in memory and the checkout rate stays flat; each of the 8
         // readers keeps 1 MiB (the operating system caches the file for them). Together they
-        // bound the process's memory: 16 + 8 × 1 MiB.
-        let writer_opts = opts.clone().pragma("cache_size", "-16384");
+        // bound the process's memory: 8 + 8 × 1 MiB.
+        let writer_opts = opts.clone().pragma("cache_size", "-8192");
         let reader_opts = opts.pragma("cache_size", "-1024");
         // The writer's own connection. An in-memory database lives in one connection, so there
         // it serves the reads too.

@@ -49,3 +49,25 @@ pub trait EventSink: Send + Sync {
     /// Delivers one event.
     async fn deliver(&self, event: &OutboxEvent) -> Result<(), SinkError>;
 }
+
+/// Several sinks as one (webhooks and notifications, say): an event is delivered to each; if
+/// one fails, the engine keeps the event and delivers it again to all of them, so each sink
+/// must tolerate repeats (deduplicate on [`OutboxEvent::seq`]).
+pub struct FanOut(pub Vec<std::sync::Arc<dyn EventSink>>);
+
+#[async_trait]
+impl EventSink for FanOut {
+    async fn deliver(&self, event: &OutboxEvent) -> Result<(), SinkError> {
+        let mut failures = Vec::new();
+        for sink in &self.0 {
+            if let Err(e) = sink.deliver(event).await {
+                failures.push(e.0);
+            }
+        }
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(SinkError(failures.join("; ")))
+        }
+    }
+}

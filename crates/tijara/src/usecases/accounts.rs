@@ -245,6 +245,14 @@ fn email_key(email: &str) -> String {
     format!("email:{email}")
 }
 
+/// A seller's logins are listed under the seller (to notify them).
+fn account_owners(account: &Account) -> Vec<String> {
+    match &account.role {
+        Role::Seller { seller_id, .. } => vec![format!("seller:{seller_id}")],
+        _ => vec![],
+    }
+}
+
 impl Tijara {
     /// Creates an account; [`TijaraError::Invalid`] if the e-mail is malformed or taken.
     pub async fn create_account(
@@ -286,6 +294,7 @@ impl Tijara {
             .mutate("create_account", key, &fingerprint, || async move {
                 let write = Write::new(DocKind::Account, account_ref.id.as_str(), None)
                     .keys(vec![email_key(&account_ref.email)])
+                    .owners(account_owners(account_ref))
                     .body(account_ref)?;
                 Ok((
                     account_ref.clone(),
@@ -330,6 +339,16 @@ impl Tijara {
             .await
     }
 
+    /// The logins of a seller (its own and its member artisans').
+    pub async fn seller_accounts(&self, seller: &SellerId) -> Result<Vec<Account>, TijaraError> {
+        Ok(self
+            .list_page::<Account>(
+                ListQuery::new(DocKind::Account, MAX_PAGE).owner(format!("seller:{seller}")),
+            )
+            .await?
+            .items)
+    }
+
     /// First step of a login: the account to check the password against, unless it is locked.
     pub async fn login_candidate(&self, email: &str) -> Result<LoginCandidate, TijaraError> {
         let Some(account) = self.account_by_email(email).await? else {
@@ -367,6 +386,7 @@ impl Tijara {
             }
             let write = Write::new(DocKind::Account, account_id, Some(version))
                 .keys(vec![email_key(&value.email)])
+                .owners(account_owners(&value))
                 .body(&value)?;
             Ok((
                 value,
@@ -393,6 +413,7 @@ impl Tijara {
             value.locked_until = None;
             let write = Write::new(DocKind::Account, account_id, Some(version))
                 .keys(vec![email_key(&value.email)])
+                .owners(account_owners(&value))
                 .body(&value)?;
             Ok((
                 value,

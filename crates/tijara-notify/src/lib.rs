@@ -1,0 +1,504 @@
+//! Notifications: artisans are not always looking at the portal, shoppers want to know where
+//! their parcel is.
+//!
+//! [`NotificationSink`] is an `EventSink` fed from the engine's outbox (combine it with webhooks
+//! through `tijara::ports::runtime::FanOut`). It turns events into messages in the recipient's
+//! language and hands them to a [`Notifier`]:
+//!
+//! | Event | Recipient | Message |
+//! |---|---|---|
+//! | `order.placed` | each seller of the order (its logins) | a new order, with its number and amount |
+//! | `shipment.created`, `shipment.updated` | the shopper (order e-mail and language) | the parcel's step and tracking number |
+//! | `payout.paid` | the seller's logins | the transfer, its amount and reference |
+//!
+//! Adapters: [`SmtpNotifier`] (e-mail over SMTP, with `lettre`), [`HttpSmsNotifier`] (a generic
+//! HTTP SMS gateway: a URL and a JSON body template), [`LogNotifier`] (prints, for
+//! development). Notifications never block the order flow: they are sent from the outbox after
+//! the order is committed; a failed send keeps the event in the outbox and is retried on the next
+//! dispatch; a message already sent for an event is not sent again when the event is retried.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use async_trait::async_trait;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use tijara::Tijara;
+use tijara::ports::runtime::{EventSink, SinkError};
+use tijara::ports::storage::OutboxEvent;
+use tijara_core::{Lang, OrderId, SellerId};
+
+/// A message for one person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    /// E-mail address, if known.
+    pub email: Option<String>,
+    /// Phone number, if known.
+    pub phone: Option<String>,
+    /// The recipient's language.
+    pub lang: Lang,
+    /// Subject (e-mail) / first words (SMS).
+    pub subject: String,
+    /// The text.
+    pub text: String,
+}
+
+/// Why a notification was not sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("notification not sent: {0}")]
+pub struct NotifyError(pub String);
+
+/// Where notifications go.
+#[async_trait]
+pub trait Notifier: Send + Sync {
+    /// Sends one notification. A notification the adapter cannot address (no e-mail for the
+    /// e-mail adapter) is skipped with `Ok`.
+    async fn send(&self, n: &Notification) -> Result<(), NotifyError>;
+}
+
+/// Prints notifications (development) and keeps them for inspection.
+#[derive(Debug, Default)]
+pub struct LogNotifier {
+    sent: Mutex<Vec<Notification>>,
+}
+
+impl LogNotifier {
+    /// What was "sent".
+    pub fn sent(&self) -> Vec<Notification> {
+        self.sent.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
+#[async_trait]
+impl Notifier for LogNotifier {
+    async fn send(&self, n: &Notification) -> Result<(), NotifyError> {
+        eprintln!(
+            "[notify] to {} ({}): {} — {}",
+            n.email.as_deref().or(n.phone.as_deref()).unwrap_or("?"),
+            n.lang.code(),
+            n.subject,
+            n.text
+        );
+        if let Ok(mut s) = self.sent.lock() {
+            s.push(n.clone());
+        }
+        Ok(())
+    }
+}
+
+/// E-mail over SMTP.
+pub struct SmtpNotifier {
+    transport: lettre::AsyncSmtpTransport<lettre::Tokio1Executor>,
+    from: lettre::message::Mailbox,
+}
+
+impl SmtpNotifier {
+    /// A relay reached without TLS (a local MTA or a test sink) at `host:port`.
+    pub fn unencrypted(host: &str, port: u16, from: &str) -> Result<Self, NotifyError> {
+        Ok(SmtpNotifier {
+            transport: lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::builder_dangerous(
+                host,
+            )
+            .port(port)
+            .build(),
+            from: from
+                .parse()
+                .map_err(|e| NotifyError(format!("sender {from:?}: {e}")))?,
+        })
+    }
+
+    /// A relay with STARTTLS and a login (production).
+    pub fn starttls(
+        host: &str,
+        user: &str,
+        password: &str,
+        from: &str,
+    ) -> Result<Self, NotifyError> {
+        let transport = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::starttls_relay(host)
+            .map_err(|e| NotifyError(e.to_string()))?
+            .credentials(lettre::transport::smtp::authentication::Credentials::new(
+                user.to_owned(),
+                password.to_owned(),
+            ))
+            .build();
+        Ok(SmtpNotifier {
+            transport,
+            from: from
+                .parse()
+                .map_err(|e| NotifyError(format!("sender {from:?}: {e}")))?,
+        })
+    }
+}
+
+#[async_trait]
+impl Notifier for SmtpNotifier {
+    async fn send(&self, n: &Notification) -> Result<(), NotifyError> {
+        use lettre::AsyncTransport;
+        let Some(to) = &n.email else {
+            return Ok(());
+        };
+        let message = lettre::Message::builder()
+            .from(self.from.clone())
+            .to(to
+                .parse()
+                .map_err(|e| NotifyError(format!("{to:?}: {e}")))?)
+            .subject(n.subject.clone())
+            .header(lettre::message::header::ContentType::TEXT_PLAIN)
+            .body(n.text.clone())
+            .map_err(|e| NotifyError(e.to_string()))?;
+        self.transport
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|e| NotifyError(e.to_string()))
+    }
+}
+
+/// A generic HTTP SMS gateway: POSTs JSON made from a template where `{to}` and `{text}` are
+/// replaced (JSON-escaped), e.g. `{"recipient": "{to}", "message": "{text}", "sender": "TIJARA"}`.
+pub struct HttpSmsNotifier {
+    client: reqwest::Client,
+    url: String,
+    template: String,
+    bearer: Option<String>,
+}
+
+impl HttpSmsNotifier {
+    /// A gateway at `url` with a body template and an optional bearer token (never logged).
+    pub fn new(url: &str, template: &str, bearer: Option<String>) -> Result<Self, NotifyError> {
+        let probe = template.replace("{to}", "x").replace("{text}", "y");
+        serde_json::from_str::<serde_json::Value>(&probe)
+            .map_err(|e| NotifyError(format!("the SMS template is not JSON: {e}")))?;
+        Ok(HttpSmsNotifier {
+            client: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(10))
+                .build()
+                .map_err(|e| NotifyError(e.to_string()))?,
+            url: url.to_owned(),
+            template: template.to_owned(),
+            bearer,
+        })
+    }
+}
+
+fn json_inner(s: &str) -> String {
+    let quoted = serde_json::Value::String(s.to_owned()).to_string();
+    quoted[1..quoted.len() - 1].to_owned()
+}
+
+#[async_trait]
+impl Notifier for HttpSmsNotifier {
+    async fn send(&self, n: &Notification) -> Result<(), NotifyError> {
+        let Some(to) = &n.phone else {
+            return Ok(());
+        };
+        let text = format!("{}: {}", n.subject, n.text);
+        let body = self
+            .template
+            .replace("{to}", &json_inner(to))
+            .replace("{text}", &json_inner(&text));
+        let mut req = self
+            .client
+            .post(&self.url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body);
+        if let Some(b) = &self.bearer {
+            req = req.bearer_auth(b);
+        }
+        let res = req.send().await.map_err(|e| NotifyError(e.to_string()))?;
+        if res.status().is_success() {
+            Ok(())
+        } else {
+            Err(NotifyError(format!(
+                "SMS gateway answered {}",
+                res.status()
+            )))
+        }
+    }
+}
+
+fn words(lang: Lang, key: &str) -> &'static str {
+    let (fr, ar, en) = match key {
+        "new_order" => ("Nouvelle commande", "طلب جديد", "New order"),
+        "new_order_text" => (
+            "Une nouvelle commande vous attend dans votre espace. Montant",
+            "طلب جديد ينتظرك في فضائك. المبلغ",
+            "A new order is waiting in your portal. Amount",
+        ),
+        "parcel" => ("Votre colis", "طردك", "Your parcel"),
+        "tracking" => ("suivi", "رقم التتبع", "tracking"),
+        "payout" => ("Virement envoyé", "تم التحويل", "Transfer sent"),
+        "payout_text" => (
+            "Le marché vous a viré",
+            "حول لك السوق",
+            "The marketplace transferred",
+        ),
+        "reference" => ("référence", "المرجع", "reference"),
+        _ => ("", "", ""),
+    };
+    match lang {
+        Lang::Ar => ar,
+        Lang::En => en,
+        _ => fr,
+    }
+}
+
+fn step(lang: Lang, status: &str) -> String {
+    let (fr, ar, en) = match status {
+        "label_created" => ("est prêt à partir", "جاهز للإرسال", "is ready to leave"),
+        "picked_up" => (
+            "a été pris en charge",
+            "تم استلامه من طرف الناقل",
+            "was picked up",
+        ),
+        "in_transit" => ("est en route", "في الطريق", "is on its way"),
+        "out_for_delivery" => (
+            "est en cours de livraison",
+            "خرج للتسليم",
+            "is out for delivery",
+        ),
+        "delivered" => ("a été livré", "تم تسليمه", "was delivered"),
+        "delivery_failed" => (
+            "n'a pas pu être livré",
+            "تعذر تسليمه",
+            "could not be delivered",
+        ),
+        "returned_to_sender" => (
+            "retourne à l'expéditeur",
+            "يعود إلى المرسل",
+            "is going back to the sender",
+        ),
+        other => return other.replace('_', " "),
+    };
+    match lang {
+        Lang::Ar => ar,
+        Lang::En => en,
+        _ => fr,
+    }
+    .to_owned()
+}
+
+/// Turns outbox events into notifications and sends them; see the crate docs.
+pub struct NotificationSink {
+    engine: Tijara,
+    channels: Vec<Arc<dyn Notifier>>,
+    /// (event, channel, recipient) already notified: a retried event does not notify twice.
+    sent: Mutex<HashSet<(u64, usize, String)>>,
+    /// Per shipment, the step and number last told to the shopper: a shipment event that
+    /// changes neither (a label re-created, a repeated carrier event) is not told again.
+    told: Mutex<std::collections::HashMap<String, (String, String)>>,
+}
+
+impl NotificationSink {
+    /// Notifications of `engine`'s events through each channel (e-mail, SMS...). The engine is
+    /// a second handle on the same storage (the sink reads orders, sellers and accounts). Each
+    /// channel's deliveries are tracked apart: when the SMS gateway fails, the retry sends the
+    /// SMS, not the e-mail again.
+    pub fn new(engine: Tijara, channels: Vec<Arc<dyn Notifier>>) -> Self {
+        NotificationSink {
+            engine,
+            channels,
+            sent: Mutex::new(HashSet::new()),
+            told: Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+
+    /// The notifications an event calls for.
+    pub async fn compose(&self, event: &OutboxEvent) -> Result<Vec<Notification>, SinkError> {
+        Ok(self.compose_marked(event).await?.0)
+    }
+
+    /// The notifications, and for a shipment step what to remember once they are sent.
+    async fn compose_marked(
+        &self,
+        event: &OutboxEvent,
+    ) -> Result<(Vec<Notification>, Option<(String, (String, String))>), SinkError> {
+        let mut mark = None;
+        let err = |e: tijara::TijaraError| SinkError(e.to_string());
+        let payload: serde_json::Value =
+            serde_json::from_str(&event.payload).unwrap_or(serde_json::Value::Null);
+        let mut out = Vec::new();
+        match event.kind.as_str() {
+            "order.placed" => {
+                let Some(order) = payload["order_id"]
+                    .as_str()
+                    .and_then(|o| OrderId::new(o.to_owned()).ok())
+                else {
+                    return Ok((out, None));
+                };
+                let doc = self.engine.order(&order).await.map_err(err)?;
+                for so in &doc.order.seller_orders {
+                    for a in self
+                        .engine
+                        .seller_accounts(&so.seller_id)
+                        .await
+                        .map_err(err)?
+                    {
+                        // A member artisan hears of orders that include her products.
+                        if let tijara::usecases::accounts::Role::Seller {
+                            member: Some(m), ..
+                        } = &a.role
+                            && !so.lines.iter().any(|l| l.made_by.as_ref() == Some(m))
+                        {
+                            continue;
+                        }
+                        out.push(Notification {
+                            email: Some(a.email.clone()),
+                            phone: None,
+                            lang: a.lang,
+                            subject: format!("{} {}", words(a.lang, "new_order"), so.id),
+                            text: format!(
+                                "{} {}.",
+                                words(a.lang, "new_order_text"),
+                                so.total.format(a.lang)
+                            ),
+                        });
+                    }
+                }
+            }
+            "shipment.created" | "shipment.updated" => {
+                let lang =
+                    serde_json::from_value::<Lang>(payload["lang"].clone()).unwrap_or(Lang::Fr);
+                let email = payload["email"].as_str().map(str::to_owned);
+                let status = payload["status"].as_str().unwrap_or("unknown");
+                let number = payload["tracking_number"].as_str().unwrap_or("");
+                let shipment = payload["shipment_id"].as_str().unwrap_or("").to_owned();
+                let now = (status.to_owned(), number.to_owned());
+                if self
+                    .told
+                    .lock()
+                    .is_ok_and(|t| t.get(&shipment).is_some_and(|last| *last == now))
+                {
+                    return Ok((out, None));
+                }
+                let order = payload["order_id"]
+                    .as_str()
+                    .and_then(|o| OrderId::new(o.to_owned()).ok());
+                let phone = match &order {
+                    Some(o) => self
+                        .engine
+                        .order(o)
+                        .await
+                        .ok()
+                        .map(|d| d.order.shipping_address.phone),
+                    None => None,
+                };
+                out.push(Notification {
+                    email,
+                    phone,
+                    lang,
+                    subject: format!("{} {}", words(lang, "parcel"), step(lang, status)),
+                    text: format!(
+                        "{} {} — {} {number}",
+                        words(lang, "parcel"),
+                        step(lang, status),
+                        words(lang, "tracking")
+                    ),
+                });
+                mark = Some((shipment, now));
+            }
+            "payout.paid" => {
+                let Some(seller) = payload["seller_id"]
+                    .as_str()
+                    .and_then(|s| SellerId::new(s.to_owned()).ok())
+                else {
+                    return Ok((out, None));
+                };
+                let amount: Option<tijara_core::Money> =
+                    serde_json::from_value(payload["amount"].clone()).ok();
+                let reference = payload["reference"].as_str().unwrap_or("");
+                for a in self.engine.seller_accounts(&seller).await.map_err(err)? {
+                    if matches!(
+                        a.role,
+                        tijara::usecases::accounts::Role::Seller {
+                            member: Some(_),
+                            ..
+                        }
+                    ) {
+                        continue;
+                    }
+                    out.push(Notification {
+                        email: Some(a.email.clone()),
+                        phone: None,
+                        lang: a.lang,
+                        subject: words(a.lang, "payout").to_owned(),
+                        text: format!(
+                            "{} {} ({} {reference}).",
+                            words(a.lang, "payout_text"),
+                            amount.map(|m| m.format(a.lang)).unwrap_or_default(),
+                            words(a.lang, "reference")
+                        ),
+                    });
+                }
+            }
+            _ => {}
+        }
+        Ok((out, mark))
+    }
+}
+
+#[async_trait]
+impl EventSink for NotificationSink {
+    async fn deliver(&self, event: &OutboxEvent) -> Result<(), SinkError> {
+        let mut failures = Vec::new();
+        let (notifications, mark) = self.compose_marked(event).await?;
+        for n in notifications {
+            let who = format!(
+                "{}|{}",
+                n.email.as_deref().unwrap_or(""),
+                n.phone.as_deref().unwrap_or("")
+            );
+            for (i, channel) in self.channels.iter().enumerate() {
+                let key = (event.seq, i, who.clone());
+                if self.sent.lock().is_ok_and(|s| s.contains(&key)) {
+                    continue;
+                }
+                match channel.send(&n).await {
+                    Ok(()) => {
+                        if let Ok(mut s) = self.sent.lock() {
+                            s.insert(key);
+                        }
+                    }
+                    Err(e) => failures.push(e.0),
+                }
+            }
+        }
+        if failures.is_empty() {
+            if let Ok(mut s) = self.sent.lock() {
+                s.retain(|(seq, _, _)| *seq != event.seq);
+            }
+            if let (Some((shipment, state)), Ok(mut t)) = (mark, self.told.lock()) {
+                t.insert(shipment, state);
+            }
+            Ok(())
+        } else {
+            Err(SinkError(failures.join("; ")))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sms_templates_escape_the_text() {
+        assert_eq!(json_inner("a \"b\"\n"), "a \\\"b\\\"\\n");
+        assert!(
+            HttpSmsNotifier::new(
+                "http://127.0.0.1:1",
+                "{\"to\": \"{to}\", \"m\": \"{text}\"}",
+                None
+            )
+            .is_ok()
+        );
+        assert!(HttpSmsNotifier::new("http://127.0.0.1:1", "to={to}&m={text}", None).is_err());
+    }
+
+    #[test]
+    fn steps_are_worded_in_three_languages() {
+        assert_eq!(step(Lang::Fr, "in_transit"), "est en route");
+        assert_eq!(step(Lang::Ar, "delivered"), "تم تسليمه");
+        assert_eq!(step(Lang::En, "weird_code"), "weird code");
+    }
+}

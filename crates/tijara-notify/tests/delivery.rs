@@ -1,0 +1,334 @@
+//! Notifications end to end: a new order reaches its seller by e-mail in the seller's language,
+//! each shipment step reaches the shopper by e-mail and SMS, a payout reaches the seller; a
+//! failing SMS gateway is retried without sending the e-mails twice, and never blocks the order.
+
+#![allow(clippy::unwrap_used, clippy::panic)] // tests fail by unwrapping
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use tijara::Tijara;
+use tijara::ports::storage::Storage;
+use tijara::usecases::accounts::{NewAccount, Role};
+use tijara::usecases::catalog::{CategoryInput, ProductInput, SellerInput, VariantInput};
+use tijara::usecases::checkout::{CheckoutCart, PlaceOrderRequest, ShippingSelection};
+use tijara::usecases::fulfillment::ShipRequest;
+use tijara_core::catalog::{SellerKind, SellerTaxStatus, StockPolicy};
+use tijara_core::*;
+use tijara_notify::{HttpSmsNotifier, NotificationSink, Notifier, SmtpNotifier};
+use tijara_testkit::stubs::{StubCarrier, StubGateway};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+/// A minimal SMTP server that accepts every message and keeps it.
+async fn smtp_sink() -> (u16, Arc<Mutex<Vec<String>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mails = Arc::new(Mutex::new(Vec::new()));
+    let store = mails.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((socket, _)) = listener.accept().await else {
+                return;
+            };
+            let store = store.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 sink ESMTP\r\n").await.unwrap();
+                let mut data: Option<String> = None;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if let Some(buf) = data.as_mut() {
+                        if line == "." {
+                            store.lock().unwrap().push(data.take().unwrap());
+                            write.write_all(b"250 queued\r\n").await.unwrap();
+                        } else {
+                            buf.push_str(&line);
+                            buf.push('\n');
+                        }
+                        continue;
+                    }
+                    let verb = line.split_whitespace().next().unwrap_or("").to_uppercase();
+                    let answer: &[u8] = match verb.as_str() {
+                        "EHLO" | "HELO" => b"250 sink\r\n",
+                        "DATA" => {
+                            data = Some(String::new());
+                            b"354 end with .\r\n"
+                        }
+                        "QUIT" => {
+                            write.write_all(b"221 bye\r\n").await.unwrap();
+                            return;
+                        }
+                        _ => b"250 OK\r\n",
+                    };
+                    write.write_all(answer).await.unwrap();
+                }
+            });
+        }
+    });
+    (port, mails)
+}
+
+#[derive(Default)]
+struct Sms {
+    calls: AtomicU32,
+    ok: Mutex<Vec<serde_json::Value>>,
+}
+
+async fn sms(State(s): State<Arc<Sms>>, body: String) -> StatusCode {
+    if s.calls.fetch_add(1, Ordering::SeqCst) == 0 {
+        return StatusCode::SERVICE_UNAVAILABLE; // the first call fails
+    }
+    s.ok.lock()
+        .unwrap()
+        .push(serde_json::from_str(&body).unwrap());
+    StatusCode::OK
+}
+
+fn decoded(mail: &str) -> String {
+    // lettre encodes non-ASCII bodies as base64 or quoted-printable; the test reads the subject
+    // (RFC 2047 encoded) loosely and the plain-text body.
+    mail.to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sellers_and_shoppers_hear_of_what_concerns_them() {
+    let (smtp_port, mails) = smtp_sink().await;
+    let gateway = Arc::new(Sms::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let sms_addr = listener.local_addr().unwrap();
+    let app = Router::new()
+        .route("/send", post(sms))
+        .with_state(gateway.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let storage: Arc<dyn Storage> = Arc::new(tijara_store_memory::MemoryStore::new());
+    let build = |sink: Option<Arc<dyn tijara::ports::runtime::EventSink>>| {
+        let mut b = Tijara::builder()
+            .storage(storage.clone())
+            .payment(Arc::new(StubGateway::cash_on_delivery()))
+            .carrier(Arc::new(StubCarrier::new("amana", "30.00", "10.00")));
+        if let Some(s) = sink {
+            b = b.event_sink(s);
+        }
+        b.build().unwrap()
+    };
+    let reader = build(None);
+    let channels: Vec<Arc<dyn Notifier>> = vec![
+        Arc::new(
+            SmtpNotifier::unencrypted(
+                "127.0.0.1",
+                smtp_port,
+                "Marché de Dakhla <noreply@tijara.example>",
+            )
+            .unwrap(),
+        ),
+        Arc::new(
+            HttpSmsNotifier::new(
+                &format!("http://{sms_addr}/send"),
+                r#"{"to": "{to}", "message": "{text}", "sender": "TIJARA"}"#,
+                Some("sms-token".into()),
+            )
+            .unwrap(),
+        ),
+    ];
+    let engine = build(Some(Arc::new(NotificationSink::new(reader, channels))));
+
+    engine
+        .create_category(
+            CategoryInput {
+                id: CategoryId::new("leather").unwrap(),
+                slug: "leather".into(),
+                name: LocalizedText::single(Lang::Fr, "Cuir"),
+                parent: None,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let seller = engine
+        .create_seller(
+            SellerInput {
+                name: "Atelier Lahcen".into(),
+                kind: SellerKind::Artisan,
+                home_city: "Dakhla".into(),
+                commission_rate: None,
+                category_commissions: Default::default(),
+                tax_status: SellerTaxStatus::VatRegistered,
+                members: vec![],
+                legal: Default::default(),
+                story: LocalizedText::default(),
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    engine
+        .create_account(
+            NewAccount {
+                email: "lahcen@example.ma".into(),
+                name: "Lahcen".into(),
+                password_hash: tijara::usecases::accounts::hash_password("lahcen-2026").unwrap(),
+                role: Role::Seller {
+                    seller_id: seller.id.clone(),
+                    member: None,
+                },
+                lang: Lang::Ar,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let product = engine
+        .create_product(
+            ProductInput {
+                seller_id: seller.id.clone(),
+                category_id: CategoryId::new("leather").unwrap(),
+                slug: "sac".into(),
+                title: LocalizedText::single(Lang::Fr, "Sac"),
+                description: LocalizedText::default(),
+                materials: vec![],
+                photos: vec![],
+                made_by: None,
+                variants: vec![VariantInput {
+                    sku: "SAC-1".into(),
+                    options: Default::default(),
+                    price: Money::mad("300.00").unwrap(),
+                    tax_category: TaxCategoryId::new("standard").unwrap(),
+                    weight_grams: 500,
+                    dimensions: None,
+                    shippable: true,
+                    stock_policy: StockPolicy::Tracked,
+                    initial_stock: 5,
+                }],
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let placed = engine
+        .place_order(
+            PlaceOrderRequest {
+                cart: CheckoutCart::Inline {
+                    lines: vec![(product.variants[0].id.clone(), 1)],
+                    coupons: vec![],
+                    customer: None,
+                    shipping: [(
+                        seller.id.clone(),
+                        ShippingSelection {
+                            carrier: "amana".into(),
+                            service: "standard".into(),
+                        },
+                    )]
+                    .into_iter()
+                    .collect(),
+                },
+                email: "fatima@example.ma".into(),
+                address: order::Address {
+                    name: "Fatima".into(),
+                    line1: "Rue 1".into(),
+                    line2: None,
+                    city: "Casablanca".into(),
+                    postal_code: None,
+                    country: "MA".into(),
+                    phone: "+212661000009".into(),
+                },
+                gateway: "cod".into(),
+                lang: Lang::Fr,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let o = placed.order;
+    let so = o.seller_orders[0].id.clone();
+    engine.mark_ready(&o.id, &so, None).await.unwrap();
+    engine
+        .ship(
+            &o.id,
+            &so,
+            ShipRequest {
+                carrier: None,
+                service: None,
+                parcels: vec![],
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    engine
+        .record_payout(
+            &seller.id,
+            Money::mad("250.00").unwrap(),
+            "VIR-77",
+            (o.placed_at - chrono_days(30), o.placed_at),
+        )
+        .await
+        .unwrap();
+
+    // First dispatch: the SMS gateway fails once, so the shipment's event stays in the outbox.
+    let first = engine.dispatch_events(100).await.unwrap();
+    assert!(first.failed >= 1, "{first:?}");
+    let mut rounds = 0;
+    while !storage.pending_events(100).await.unwrap().is_empty() {
+        rounds += 1;
+        assert!(rounds < 10, "notifications never went out");
+        engine.dispatch_events(100).await.unwrap();
+    }
+    let mails = mails.lock().unwrap().clone();
+    let to = |addr: &str| mails.iter().filter(|m| m.contains(addr)).count();
+    assert_eq!(
+        to("lahcen@example.ma"),
+        2,
+        "the new order and the payout, once each: {mails:#?}"
+    );
+    assert!(
+        to("fatima@example.ma") >= 1,
+        "the shopper hears of her parcel"
+    );
+    let shopper_mails: Vec<&String> = mails
+        .iter()
+        .filter(|m| m.contains("fatima@example.ma"))
+        .collect();
+    let shipment_events = storage.pending_events(100).await.unwrap();
+    assert!(shipment_events.is_empty());
+    // The e-mail to the shopper was not repeated when the SMS was retried.
+    let distinct: std::collections::HashSet<_> = shopper_mails
+        .iter()
+        .map(|m| {
+            m.lines()
+                .filter(|l| !l.starts_with("Date:") && !l.starts_with("Message-ID:"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .collect();
+    assert_eq!(
+        distinct.len(),
+        shopper_mails.len(),
+        "no duplicate e-mail: {shopper_mails:#?}"
+    );
+    assert!(
+        decoded(
+            mails
+                .iter()
+                .find(|m| m.contains("lahcen@example.ma"))
+                .unwrap()
+        )
+        .contains("Subject:")
+    );
+    let sms = gateway.ok.lock().unwrap().clone();
+    assert!(!sms.is_empty(), "the SMS went out on the retry");
+    assert_eq!(sms[0]["to"], "+212661000009");
+    assert_eq!(sms[0]["sender"], "TIJARA");
+    assert!(
+        sms[0]["message"].as_str().unwrap().contains("AMANA")
+            || sms[0]["message"].as_str().unwrap().contains("colis"),
+        "{sms:?}"
+    );
+}
+
+fn chrono_days(n: i64) -> tijara_core::chrono::Duration {
+    tijara_core::chrono::Duration::days(n)
+}
