@@ -534,7 +534,11 @@ fn main() {
             if w.failed > 0 {
                 println!("warm-up failures: {} ({:?})", w.failed, w.first_error);
             }
-            for c in [1usize, 8, 32] {
+            // TIJARA_BENCH_LEVELS=8 measures one level (default 1,8,32).
+            let levels: Vec<usize> = env("TIJARA_BENCH_LEVELS")
+                .map(|l| l.split(',').filter_map(|x| x.trim().parse().ok()).collect())
+                .unwrap_or_else(|| vec![1, 8, 32]);
+            for c in levels {
                 let o = checkouts(
                     client.clone(),
                     sold.clone(),

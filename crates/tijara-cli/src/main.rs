@@ -68,10 +68,15 @@ enum Command {
         #[arg(long, default_value = ".")]
         out_dir: PathBuf,
     },
-    /// Checks files.
-    Check {
+    /// Region files.
+    Region {
         #[command(subcommand)]
-        what: Check,
+        what: RegionCmd,
+    },
+    /// Rate cards.
+    Ratecard {
+        #[command(subcommand)]
+        what: RatecardCmd,
     },
 }
 
@@ -120,14 +125,18 @@ enum Payouts {
 }
 
 #[derive(Debug, Subcommand)]
-enum Check {
-    /// Checks a region file.
-    Region {
+enum RegionCmd {
+    /// Checks a region file and the rate cards it names.
+    Check {
         /// The file.
         file: PathBuf,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum RatecardCmd {
     /// Checks a rate card (tijara-carrier-table format).
-    Ratecard {
+    Check {
         /// The file.
         file: PathBuf,
     },
@@ -260,8 +269,8 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             }
             Ok(())
         }
-        Command::Check {
-            what: Check::Region { file },
+        Command::Region {
+            what: RegionCmd::Check { file },
         } => {
             let r = tijara_cli::load_region(Some(&file))?;
             tijara_cli::rate_cards(&r, file.parent())?;
@@ -275,8 +284,8 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             )
             .map_err(CliError::failure)
         }
-        Command::Check {
-            what: Check::Ratecard { file },
+        Command::Ratecard {
+            what: RatecardCmd::Check { file },
         } => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| CliError::failure(format!("{}: {e}", file.display())))?;

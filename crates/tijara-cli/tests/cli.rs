@@ -44,7 +44,7 @@ fn checks_of_region_and_rate_card_files() {
         "regions/dakhla-oued-ed-dahab.toml",
         "regions/laayoune-sakia-el-hamra.toml",
     ] {
-        let r = tijara(&["check", "region", root.join(f).to_str().unwrap()]);
+        let r = tijara(&["region", "check", root.join(f).to_str().unwrap()]);
         assert_eq!(r.code, 0, "{f}: {}", r.err);
         assert!(r.out.contains("is valid"), "{}", r.out);
     }
@@ -56,7 +56,7 @@ fn checks_of_region_and_rate_card_files() {
         text.replace("percent = \"14\"", "percent = \"quatorze\""),
     )
     .unwrap();
-    let r = tijara(&["check", "region", bad.to_str().unwrap()]);
+    let r = tijara(&["region", "check", bad.to_str().unwrap()]);
     assert_eq!(r.code, 3, "{}", r.err);
     assert!(
         r.err.contains("line 30") && r.err.contains("tax_rates[1].percent"),
@@ -64,17 +64,17 @@ fn checks_of_region_and_rate_card_files() {
         r.err
     );
     let r = tijara(&[
-        "check",
         "region",
+        "check",
         dir.join("missing.toml").to_str().unwrap(),
     ]);
     assert_eq!(r.code, 1);
     let card = dir.join("card.toml");
     std::fs::write(&card, tijara_carrier_table::AMANA_SAMPLE).unwrap();
-    let r = tijara(&["check", "ratecard", card.to_str().unwrap()]);
+    let r = tijara(&["ratecard", "check", card.to_str().unwrap()]);
     assert_eq!(r.code, 0, "{}", r.err);
     std::fs::write(&card, "carrier = 3").unwrap();
-    let r = tijara(&["check", "ratecard", card.to_str().unwrap()]);
+    let r = tijara(&["ratecard", "check", card.to_str().unwrap()]);
     assert_eq!(r.code, 3);
     assert_eq!(tijara(&["frobnicate"]).code, 2, "clap's usage error");
 }

@@ -56,6 +56,9 @@ pub struct Settings {
     pub cmi: Option<CmiSettings>,
     /// Indicative exchange rates shown to shoppers abroad (they are charged in MAD).
     pub display_rates: Vec<tijara_core::region::DisplayRate>,
+    /// The region (default: the built-in Dakhla – Oued Ed-Dahab region); see
+    /// `tijara::region_file` to load one from a file.
+    pub region: Option<tijara_core::Region>,
 }
 
 /// Indicative rates (units of EUR and USD per dirham) dated now.
@@ -127,6 +130,12 @@ pub async fn build(settings: &Settings) -> Result<App, Box<dyn std::error::Error
         pay_within_days: 5,
     })?;
     let engine = Tijara::builder()
+        .region(
+            settings
+                .region
+                .clone()
+                .unwrap_or_else(tijara_core::Region::dakhla),
+        )
         .storage(storage)
         .payment(Arc::new(CmiGateway::new(cmi)?))
         .payment(Arc::new(CashOnDelivery))

@@ -33,6 +33,10 @@ struct Args {
     /// Indicative US dollars per dirham, as above.
     #[arg(long, env = "TIJARA_USD_PER_MAD", default_value = "0.100")]
     usd_per_mad: tijara_core::Decimal,
+    /// Region file (default: the built-in Dakhla – Oued Ed-Dahab region, equal to
+    /// regions/dakhla-oued-ed-dahab.toml).
+    #[arg(long, env = "TIJARA_REGION")]
+    region: Option<PathBuf>,
     /// CMI hosted page URL.
     #[arg(long, env = "TIJARA_CMI_GATEWAY_URL", default_value = tijara_pay_cmi::TEST_GATEWAY_URL)]
     cmi_gateway_url: String,
@@ -41,7 +45,20 @@ struct Args {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let args = Args::parse();
+    let region = match &args.region {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            Some(
+                tijara::region_file::parse_region(&text)
+                    .map_err(|e| format!("{}: {e}", path.display()))?
+                    .region,
+            )
+        }
+        None => None,
+    };
     let settings = Settings {
+        region,
         bind: args.bind.clone(),
         data_dir: args.data_dir,
         database_url: args.database_url,

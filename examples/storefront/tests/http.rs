@@ -21,6 +21,7 @@ async fn app() -> axum::Router {
             tijara_core::Decimal::new(92, 3),
             tijara_core::Decimal::new(100, 3),
         ),
+        region: None,
     };
     let app = tijara_storefront::build(&settings).await.unwrap();
     assert!(

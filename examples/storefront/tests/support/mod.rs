@@ -21,6 +21,7 @@ pub async fn demo_app() -> App {
             tijara_core::Decimal::new(92, 3),
             tijara_core::Decimal::new(100, 3),
         ),
+        region: None,
     };
     let app = tijara_storefront::build(&settings).await.unwrap();
     assert!(
