@@ -835,3 +835,92 @@ async fn every_page_answers_for_its_audience_in_each_language() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_customer_withdraws_from_a_delivered_parcel_and_no_one_else_can() {
+    let app = demo_app().await;
+    let all = sellers(&app).await;
+    let mut c = Client::new(&app);
+    c.login("shopper@tijara.example", "shopper-demo-2026").await;
+    let path = buy_cod(&app, &mut c, &[&all[2].1[0]], "shopper@tijara.example").await;
+    let id = order_id(&path);
+    let doc = app
+        .engine
+        .order(&tijara_core::OrderId::new(id.clone()).unwrap())
+        .await
+        .unwrap();
+    let so = doc.order.seller_orders[0].id.to_string();
+    // Not delivered yet: no withdrawal button, and a forged request is refused.
+    let page = c.get(&format!("/orders/{id}?lang=fr")).await;
+    assert!(!page.body.contains("/withdraw"));
+    let early = c
+        .post(
+            &format!("/account/orders/{id}/{so}/withdraw"),
+            &[("reason", "x")],
+        )
+        .await;
+    assert_eq!(
+        early.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        early.body
+    );
+    // The seller ships; the admin records the delivery.
+    let mut seller = Client::new(&app);
+    seller.login("seller3@tijara.example", ARTISAN_PW).await;
+    seller.get("/seller").await;
+    seller
+        .post(&format!("/seller/orders/{id}/{so}/ship"), &[])
+        .await;
+    let mut admin = Client::new(&app);
+    admin.login("admin@tijara.example", "admin-demo-2026").await;
+    admin.get(&format!("/admin/orders/{id}")).await;
+    let r = admin
+        .post(
+            &format!("/admin/orders/{id}/{so}/tracking"),
+            &[("number", "AM999MA"), ("status", "delivered")],
+        )
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.body);
+    // Another customer cannot withdraw from it.
+    let mut other = Client::new(&app);
+    other.get("/account/register").await;
+    other
+        .post(
+            "/account/register",
+            &[
+                ("name", "O"),
+                ("email", "o@example.ma"),
+                ("password", "other-2026"),
+            ],
+        )
+        .await;
+    other.get("/account").await;
+    let r = other
+        .post(&format!("/account/orders/{id}/{so}/withdraw"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // The customer sees the button and withdraws within the legal period.
+    let page = c.get(&format!("/orders/{id}?lang=fr")).await;
+    assert!(page.body.contains("/withdraw"), "{}", page.body);
+    let r = c
+        .post(
+            &format!("/account/orders/{id}/{so}/withdraw"),
+            &[("reason", "Taille")],
+        )
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("/orders/{id}?done=withdraw").as_str()),
+        "{}",
+        r.body
+    );
+    let doc = app
+        .engine
+        .order(&tijara_core::OrderId::new(id.clone()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(doc.returns.len(), 1);
+    let page = c.get(&format!("/orders/{id}?done=withdraw&lang=fr")).await;
+    assert!(page.body.contains("Demande de retour enregistrée"));
+}
