@@ -195,6 +195,10 @@ pub struct BatchLine {
     pub to_pay: String,
     /// Reference to give the transfer.
     pub reference: String,
+    /// The seller's bank account (RIB), empty when the seller has not given one.
+    pub rib: String,
+    /// `missing RIB` when the transfer cannot be made yet.
+    pub note: String,
 }
 
 /// What each seller is owed for the month and has not been paid yet.
@@ -225,6 +229,12 @@ pub async fn batch(engine: &Tijara, period: &str) -> Result<Vec<BatchLine>, CliE
                     paid: amount(&paid),
                     to_pay: amount(&to_pay),
                     reference: format!("TIJARA-{period}-{}", s.id),
+                    rib: s.legal.rib.clone().unwrap_or_default(),
+                    note: if s.legal.rib.is_some() {
+                        String::new()
+                    } else {
+                        "missing RIB".into()
+                    },
                 });
             }
         }

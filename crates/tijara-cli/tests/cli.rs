@@ -267,6 +267,12 @@ Coopérative Nisae,cooperative,Dakhla,leather,NIS-1,pouf,بوف,Pouf en cuir,,,\
     ]);
     assert_eq!(r.code, 0, "{}", r.err);
     assert_eq!(r.out.lines().count(), 1, "only the header: {}", r.out);
+    assert!(
+        r.out
+            .starts_with("seller_id,seller_name,owed,paid,to_pay,reference,rib,note"),
+        "{}",
+        r.out
+    );
     let r = tijara(&[
         "payouts",
         "statement",

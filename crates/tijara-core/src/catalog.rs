@@ -68,6 +68,10 @@ pub struct LegalIds {
     pub tp: Option<String>,
     /// CNSS affiliation number.
     pub cnss: Option<String>,
+    /// The bank account payouts are sent to (Moroccan RIB: 24 digits). Not printed on
+    /// invoices (buyers pay the marketplace).
+    #[serde(default)]
+    pub rib: Option<String>,
 }
 
 /// An artisan, cooperative or GIE selling on the marketplace.
@@ -142,6 +146,11 @@ impl Seller {
                     field: "seller.members.name",
                 });
             }
+        }
+        if let Some(rib) = &self.legal.rib
+            && (rib.len() != 24 || !rib.bytes().all(|b| b.is_ascii_digit()))
+        {
+            v.push(Problem::BadRib { value: rib.clone() });
         }
         if let SellerTaxStatus::Exempt { reason } = &self.tax_status
             && reason.trim().is_empty()
@@ -438,6 +447,12 @@ pub enum Problem {
         /// The rejected slug.
         value: String,
     },
+    /// A bank account that is not a 24-digit RIB.
+    #[error("bank account {value:?} is not a 24-digit RIB")]
+    BadRib {
+        /// The rejected value.
+        value: String,
+    },
     /// A negative price.
     #[error("variant {sku} has a negative price ({price})")]
     NegativePrice {
@@ -690,6 +705,22 @@ impl CatalogSnapshot {
 
 #[cfg(test)]
 pub(crate) mod tests {
+
+    #[test]
+    fn a_seller_rib_is_24_digits() {
+        let mut s = seller("slr-rib", SellerKind::Artisan);
+        s.legal.rib = Some("011780000012345678901234".into());
+        assert!(s.validate().is_ok());
+        for bad in [
+            "01178000001234567890123",
+            "0117800000123456789012345",
+            "01178000001234567890123X",
+        ] {
+            s.legal.rib = Some(bad.into());
+            let e = s.validate().expect_err("refused");
+            assert!(e.to_string().contains("24-digit RIB"), "{e}");
+        }
+    }
     use super::*;
     use crate::currency::Currency;
 

@@ -49,6 +49,7 @@ async fn each_seller_numbers_its_invoices_without_gaps() {
         rc: Some("RC 4567 Dakhla".into()),
         tp: Some("TP 99887766".into()),
         cnss: None,
+        rib: Some("011780000012345678901234".into()),
     };
     m.engine.update_seller(&c.a, a, None).await.expect("a");
     let b = SellerInput {
@@ -134,6 +135,10 @@ async fn each_seller_numbers_its_invoices_without_gaps() {
     assert_eq!(a1.taxes[0].rate, Rate::percent(20).expect("rate"));
     assert!(a1.no_vat_mention.is_none());
     let html = invoice_html(&a1, Lang::Fr);
+    assert!(
+        !html_contains_rib(&a1),
+        "the seller's RIB is not on the invoice"
+    );
     for needle in [
         "Facture",
         "F-000001",
@@ -204,4 +209,8 @@ async fn concurrent_invoices_get_distinct_consecutive_numbers() {
         numbers.insert(t.await.expect("task").expect("invoice").sequence);
     }
     assert_eq!(numbers, (1..=12).collect::<BTreeSet<u64>>());
+}
+
+fn html_contains_rib(inv: &tijara::usecases::invoices::Invoice) -> bool {
+    invoice_html(inv, Lang::Fr).contains("011780000012345678901234")
 }

@@ -51,6 +51,16 @@ fn w(lang: Lang, key: &str) -> &'static str {
         "save" => ("Enregistrer", "احفظ", "Save"),
         "saved" => ("enregistré", "تم الحفظ", "saved"),
         "photos" => ("Photos", "الصور", "Photos"),
+        "bank" => (
+            "Compte bancaire pour les virements",
+            "الحساب البنكي للتحويلات",
+            "Bank account for transfers",
+        ),
+        "rib" => (
+            "RIB (24 chiffres)",
+            "رقم الحساب البنكي (24 رقما)",
+            "RIB (24 digits)",
+        ),
         "add_photo" => ("Ajouter une photo", "أضف صورة", "Add a photo"),
         "remove_photo" => ("Retirer", "احذف", "Remove"),
         "upload" => ("Envoyer la photo", "أرسل الصورة", "Upload the photo"),
@@ -849,6 +859,13 @@ async fn statement(
     } else {
         None
     };
+    let rib = app
+        .engine
+        .seller(&seller_id)
+        .await
+        .ok()
+        .and_then(|s| s.legal.rib)
+        .unwrap_or_default();
     let row =
         |label: &str, m: &Money| html! { tr { th { (label) } td { bdi { (m.format(lang)) } } } };
     let body = html! {
@@ -868,6 +885,14 @@ async fn statement(
             @if let Some(s) = &share { (row(w(lang, "share"), s)) }
         }
         p.muted { (w(lang, "cod_note")) }
+        @if member.is_none() {
+            h2 { (w(lang, "bank")) }
+            form method="post" action="/seller/bank" {
+                (ctx.csrf_field())
+                label { (w(lang, "rib")) input name="rib" inputmode="numeric" maxlength="30" value=(rib); }
+                button type="submit" { (w(lang, "save")) }
+            }
+        }
         h2 { (w(lang, "paid")) }
         ul { @for p in &payouts { li { bdi { (p.paid_at.format("%Y-%m-%d")) } " — " bdi { (p.amount.format(lang)) } " — " bdi { (p.reference) } } } }
     };
@@ -1032,6 +1057,44 @@ async fn delete_photo(
     }
 }
 
+#[derive(Deserialize)]
+struct BankForm {
+    rib: String,
+}
+
+/// `POST /seller/bank`: the seller's RIB for payouts (not a member's).
+async fn set_bank(State(app): State<App>, ctx: Ctx, Form(f): Form<BankForm>) -> Response {
+    let (seller_id, member) = match seller_of(&ctx) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if member.is_some() {
+        return forbidden(&ctx);
+    }
+    let seller = match app.engine.seller(&seller_id).await {
+        Ok(s) => s,
+        Err(e) => return problem(&ctx, StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+    };
+    let rib: String = f.rib.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut legal = seller.legal.clone();
+    legal.rib = (!rib.is_empty()).then_some(rib);
+    let input = tijara::usecases::catalog::SellerInput {
+        name: seller.name,
+        kind: seller.kind,
+        home_city: seller.home_city,
+        commission_rate: Some(seller.commission_rate),
+        category_commissions: seller.category_commissions,
+        tax_status: seller.tax_status,
+        members: seller.members,
+        legal,
+        story: seller.story,
+    };
+    match app.engine.update_seller(&seller_id, input, None).await {
+        Ok(_) => Redirect::to("/seller/statement").into_response(),
+        Err(e) => problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+    }
+}
+
 /// The portal's routes.
 pub fn routes() -> Router<App> {
     Router::new()
@@ -1058,5 +1121,6 @@ pub fn routes() -> Router<App> {
         )
         .route("/media/{file}", get(crate::media::serve))
         .route("/seller/statement", get(statement))
+        .route("/seller/bank", post(set_bank))
         .route("/seller/guide", get(guide))
 }

@@ -657,6 +657,30 @@ async fn admins_approve_sellers_refund_track_and_pay_out() {
     assert!(r.status.is_redirection(), "{}", r.body);
     let st = seller.get("/seller/statement?month=2026-11").await;
     assert!(st.body.contains("VIR-0001"), "{}", st.body);
+    // The seller gives its RIB for the next transfers: 24 digits, spaces allowed.
+    let r = seller
+        .post("/seller/bank", &[("rib", "0117 8000 0012 3456 7890")])
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "20 digits are refused"
+    );
+    seller.get("/seller/statement").await;
+    let r = seller
+        .post("/seller/bank", &[("rib", "011 780 0000123456789012 34")])
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.body);
+    assert_eq!(
+        app.engine
+            .seller(&all[2].0)
+            .await
+            .unwrap()
+            .legal
+            .rib
+            .as_deref(),
+        Some("011780000012345678901234")
+    );
 }
 
 fn png(w: u32, h: u32) -> Vec<u8> {
