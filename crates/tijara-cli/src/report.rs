@@ -260,6 +260,8 @@ pub fn write_batch(lines: &[BatchLine], out: &mut dyn Write) -> Result<(), CliEr
             "paid",
             "to_pay",
             "reference",
+            "rib",
+            "note",
         ])
         .map_err(CliError::failure)?;
     }
