@@ -5,32 +5,22 @@ use serde::Serialize;
 use std::io::Write;
 use tijara::Tijara;
 use tijara::docs::OrderDoc;
-use tijara_core::chrono::{self, DateTime, NaiveDate, Utc};
+use tijara_core::chrono::{DateTime, NaiveDate, Utc};
 use tijara_core::{Money, OrderId, SellerId};
 
 /// `YYYY-MM-DD` as the first instant of that local day in the engine's region.
 pub fn day_start(engine: &Tijara, date: &str) -> Result<DateTime<Utc>, CliError> {
     let d = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
         .map_err(|_| CliError::invalid(format!("{date:?} is not a date like 2026-11-01")))?;
-    let offset = chrono::Duration::minutes(i64::from(engine.region().utc_offset_minutes));
-    Ok(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc() - offset)
+    Ok(engine.region().day_start(d))
 }
 
 /// `YYYY-MM` as the month's first instant and the next month's, in the region's local time.
 pub fn month(engine: &Tijara, period: &str) -> Result<(DateTime<Utc>, DateTime<Utc>), CliError> {
-    use chrono::Datelike;
-    let first = NaiveDate::parse_from_str(&format!("{}-01", period.trim()), "%Y-%m-%d")
-        .map_err(|_| CliError::invalid(format!("{period:?} is not a month like 2026-11")))?;
-    let next = if first.month() == 12 {
-        NaiveDate::from_ymd_opt(first.year() + 1, 1, 1)
-    } else {
-        NaiveDate::from_ymd_opt(first.year(), first.month() + 1, 1)
-    }
-    .ok_or_else(|| CliError::invalid(format!("{period:?} is out of range")))?;
-    Ok((
-        day_start(engine, &first.to_string())?,
-        day_start(engine, &next.to_string())?,
-    ))
+    engine
+        .region()
+        .month(period)
+        .ok_or_else(|| CliError::invalid(format!("{period:?} is not a month like 2026-11")))
 }
 
 /// Every order placed in `[from, until)`.

@@ -222,6 +222,25 @@ impl Region {
         Ok(())
     }
 
+    /// The first instant of a local day (`date` at midnight in the region's time).
+    pub fn day_start(&self, date: NaiveDate) -> DateTime<Utc> {
+        date.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
+            - chrono::Duration::minutes(i64::from(self.utc_offset_minutes))
+    }
+
+    /// A local month (`"2026-11"`) as its first instant and the next month's; `None` if the
+    /// text is not a month.
+    pub fn month(&self, month: &str) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        use chrono::Datelike;
+        let first = NaiveDate::parse_from_str(&format!("{}-01", month.trim()), "%Y-%m-%d").ok()?;
+        let next = if first.month() == 12 {
+            NaiveDate::from_ymd_opt(first.year() + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(first.year(), first.month() + 1, 1)
+        }?;
+        Some((self.day_start(first), self.day_start(next)))
+    }
+
     /// The region's local date at instant `at`.
     pub fn local_date(&self, at: DateTime<Utc>) -> NaiveDate {
         match FixedOffset::east_opt(self.utc_offset_minutes.saturating_mul(60)) {
@@ -309,6 +328,16 @@ mod tests {
         assert_eq!(r.lang_or_default(Some(Lang::Fr)), Lang::Fr);
         assert_eq!(r.lang_or_default(Some(Lang::Es)), Lang::Ar);
         assert_eq!(r.lang_or_default(None), Lang::Ar);
+    }
+
+    #[test]
+    fn months_are_local() {
+        let r = Region::dakhla();
+        let (from, until) = r.month("2026-12").expect("month");
+        assert_eq!(from.to_rfc3339(), "2026-11-30T23:00:00+00:00");
+        assert_eq!(until.to_rfc3339(), "2026-12-31T23:00:00+00:00");
+        assert!(r.month("2026-13").is_none());
+        assert!(r.month("soon").is_none());
     }
 
     #[test]

@@ -262,16 +262,24 @@ fn order_id(ctx: &Ctx, id: String) -> Result<OrderId, Response> {
     OrderId::new(id).map_err(|_| problem(ctx, StatusCode::NOT_FOUND, "404"))
 }
 
-async fn refund(
-    State(app): State<App>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    Form(f): Form<AmountForm>,
+/// What an admin does with an amount on an order.
+enum MoneyAction {
+    Refund,
+    ConfirmTransfer,
+}
+
+/// Refunds or confirms a transfer (the admin's e-mail is kept in the payment log).
+async fn money_action(
+    app: &App,
+    ctx: &Ctx,
+    id: String,
+    f: &AmountForm,
+    action: MoneyAction,
 ) -> Response {
-    if let Some(r) = admin_only(&ctx) {
+    if let Some(r) = admin_only(ctx) {
         return r;
     }
-    let id = match order_id(&ctx, id) {
+    let id = match order_id(ctx, id) {
         Ok(id) => id,
         Err(r) => return r,
     };
@@ -280,19 +288,35 @@ async fn refund(
         .as_ref()
         .map(|a| a.email.clone())
         .unwrap_or_default();
-    let result = match Money::mad(f.amount.trim().replace(',', ".").as_str()) {
-        Ok(m) => app
+    let amount = match Money::mad(f.amount.trim().replace(',', ".").as_str()) {
+        Ok(m) => m,
+        Err(e) => return problem(ctx, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+    };
+    let result = match action {
+        MoneyAction::Refund => app
             .engine
-            .refund_payment(&id, m, &admin, None)
+            .refund_payment(&id, amount, &admin, None)
             .await
-            .map(|_| ())
-            .map_err(|e| e.to_string()),
-        Err(e) => Err(e.to_string()),
+            .map(|_| ()),
+        MoneyAction::ConfirmTransfer => app
+            .engine
+            .confirm_bank_transfer(&id, amount, &f.reference, &admin, None)
+            .await
+            .map(|_| ()),
     };
     match result {
         Ok(()) => Redirect::to(&format!("/admin/orders/{id}")).into_response(),
-        Err(e) => problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e),
+        Err(e) => problem(ctx, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
     }
+}
+
+async fn refund(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<AmountForm>,
+) -> Response {
+    money_action(&app, &ctx, id, &f, MoneyAction::Refund).await
 }
 
 async fn transfer(
@@ -301,31 +325,7 @@ async fn transfer(
     Path(id): Path<String>,
     Form(f): Form<AmountForm>,
 ) -> Response {
-    if let Some(r) = admin_only(&ctx) {
-        return r;
-    }
-    let id = match order_id(&ctx, id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    let admin = ctx
-        .account
-        .as_ref()
-        .map(|a| a.email.clone())
-        .unwrap_or_default();
-    let result = match Money::mad(f.amount.trim().replace(',', ".").as_str()) {
-        Ok(m) => app
-            .engine
-            .confirm_bank_transfer(&id, m, &f.reference, &admin, None)
-            .await
-            .map(|_| ())
-            .map_err(|e| e.to_string()),
-        Err(e) => Err(e.to_string()),
-    };
-    match result {
-        Ok(()) => Redirect::to(&format!("/admin/orders/{id}")).into_response(),
-        Err(e) => problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e),
-    }
+    money_action(&app, &ctx, id, &f, MoneyAction::ConfirmTransfer).await
 }
 
 #[derive(Deserialize)]

@@ -772,7 +772,8 @@ async fn set_active(
 
 // ---- statement -----------------------------------------------------------------------------
 
-/// `YYYY-MM` → the month's first instant and the next month's, in the region's local time.
+/// `YYYY-MM` (default: this month) → the month's text, first instant and the next month's,
+/// in the region's local time.
 pub(crate) fn month_bounds(
     app: &App,
     month: Option<&str>,
@@ -781,20 +782,22 @@ pub(crate) fn month_bounds(
     tijara_core::chrono::DateTime<tijara_core::chrono::Utc>,
     tijara_core::chrono::DateTime<tijara_core::chrono::Utc>,
 ) {
-    use tijara_core::chrono::{Datelike, Duration, NaiveDate};
-    let offset = Duration::minutes(i64::from(app.engine.region().utc_offset_minutes));
-    let today = app.engine.region().local_date(app.engine.now());
-    let first = month
-        .and_then(|m| NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").ok())
-        .unwrap_or_else(|| today.with_day(1).unwrap_or(today));
-    let next = if first.month() == 12 {
-        NaiveDate::from_ymd_opt(first.year() + 1, 1, 1)
-    } else {
-        NaiveDate::from_ymd_opt(first.year(), first.month() + 1, 1)
-    }
-    .unwrap_or(first);
-    let at = |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc() - offset;
-    (first.format("%Y-%m").to_string(), at(first), at(next))
+    let region = app.engine.region();
+    let this_month = region
+        .local_date(app.engine.now())
+        .format("%Y-%m")
+        .to_string();
+    let (text, bounds) = match month.and_then(|m| region.month(m).map(|b| (m.to_owned(), b))) {
+        Some(found) => found,
+        None => {
+            let b = region.month(&this_month).unwrap_or_else(|| {
+                let now = app.engine.now();
+                (now, now)
+            });
+            (this_month, b)
+        }
+    };
+    (text, bounds.0, bounds.1)
 }
 
 async fn statement(

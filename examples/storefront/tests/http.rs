@@ -11,28 +11,12 @@ use tower::ServiceExt;
 mod support;
 
 async fn app() -> axum::Router {
-    let settings = tijara_storefront::Settings {
-        bind: "127.0.0.1:0".into(),
-        data_dir: std::env::temp_dir(),
-        database_url: Some("sqlite::memory:".into()),
-        public_url: Some("http://127.0.0.1:9".into()),
-        cmi: None,
-        display_rates: tijara_storefront::indicative_rates(
-            tijara_core::Decimal::new(92, 3),
-            tijara_core::Decimal::new(100, 3),
-        ),
-        region: None,
-    };
-    let app = tijara_storefront::build(&settings).await.unwrap();
-    assert!(
-        tijara_storefront::seed::seed_if_empty(&app.engine)
-            .await
-            .unwrap()
-    );
+    let app = support::demo_app().await;
     assert!(
         !tijara_storefront::seed::seed_if_empty(&app.engine)
             .await
-            .unwrap()
+            .unwrap(),
+        "seeding twice loads nothing"
     );
     tijara_storefront::router(app)
 }
