@@ -82,6 +82,12 @@ fn exempt(path: &str) -> bool {
 /// Looks the session up once per request, makes sure a guest has a CSRF cookie, and refuses
 /// form posts without the right token.
 pub async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Response {
+    // Images need neither the session nor a form token: no database read for them.
+    let path = req.uri().path();
+    if req.method() == Method::GET && (path.starts_with("/images/") || path.starts_with("/media/"))
+    {
+        return next.run(req).await;
+    }
     let token = cookie(req.headers(), SESSION_COOKIE);
     let live = match &token {
         Some(t) => app.engine.session(t).await.ok().flatten(),
