@@ -245,12 +245,23 @@ fn email_key(email: &str) -> String {
     format!("email:{email}")
 }
 
-/// A seller's logins are listed under the seller (to notify them).
-fn account_owners(account: &Account) -> Vec<String> {
-    match &account.role {
+/// The one way an account is written: its e-mail as unique key, and a seller's logins listed
+/// under the seller (to notify them). Keys and owners replace the old ones on every write, so
+/// every write must carry both.
+fn account_change(account: &Account, version: Option<u64>) -> Result<Changeset, TijaraError> {
+    let owners = match &account.role {
         Role::Seller { seller_id, .. } => vec![format!("seller:{seller_id}")],
         _ => vec![],
-    }
+    };
+    Ok(Changeset {
+        docs: vec![
+            Write::new(DocKind::Account, account.id.as_str(), version)
+                .keys(vec![email_key(&account.email)])
+                .owners(owners)
+                .body(account)?,
+        ],
+        ..Changeset::default()
+    })
 }
 
 impl Tijara {
@@ -292,17 +303,7 @@ impl Tijara {
         let account_ref = &account;
         let result = self
             .mutate("create_account", key, &fingerprint, || async move {
-                let write = Write::new(DocKind::Account, account_ref.id.as_str(), None)
-                    .keys(vec![email_key(&account_ref.email)])
-                    .owners(account_owners(account_ref))
-                    .body(account_ref)?;
-                Ok((
-                    account_ref.clone(),
-                    Changeset {
-                        docs: vec![write],
-                        ..Changeset::default()
-                    },
-                ))
+                Ok((account_ref.clone(), account_change(account_ref, None)?))
             })
             .await;
         match result {
@@ -384,17 +385,8 @@ impl Tijara {
                     value.failed_logins.clear();
                 }
             }
-            let write = Write::new(DocKind::Account, account_id, Some(version))
-                .keys(vec![email_key(&value.email)])
-                .owners(account_owners(&value))
-                .body(&value)?;
-            Ok((
-                value,
-                Changeset {
-                    docs: vec![write],
-                    ..Changeset::default()
-                },
-            ))
+            let changes = account_change(&value, Some(version))?;
+            Ok((value, changes))
         })
         .await
     }
@@ -411,17 +403,8 @@ impl Tijara {
             value.password_hash = password_hash.to_owned();
             value.failed_logins.clear();
             value.locked_until = None;
-            let write = Write::new(DocKind::Account, account_id, Some(version))
-                .keys(vec![email_key(&value.email)])
-                .owners(account_owners(&value))
-                .body(&value)?;
-            Ok((
-                value,
-                Changeset {
-                    docs: vec![write],
-                    ..Changeset::default()
-                },
-            ))
+            let changes = account_change(&value, Some(version))?;
+            Ok((value, changes))
         })
         .await
     }
