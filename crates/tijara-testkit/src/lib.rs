@@ -106,7 +106,8 @@ macro_rules! storage_conformance {
             concurrent_reservations_never_oversell,
             concurrent_duplicate_keys_create_one_order,
             concurrent_writes_conflict,
-            concurrent_restocks_and_sales_lose_nothing
+            concurrent_restocks_and_sales_lose_nothing,
+            reads_see_the_latest_commit
         );
     };
     (@ref $factory:expr; $($check:ident),*) => {$(

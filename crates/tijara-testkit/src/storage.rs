@@ -941,6 +941,48 @@ pub async fn concurrent_writes_conflict<S: Storage + ?Sized + 'static>(s: Arc<S>
     assert_eq!(d.map(|d| d.version), Some(2));
 }
 
+/// Every read after a commit sees it, by id and by key, from whichever pooled connection
+/// serves it (a pool must not keep connections on an old snapshot).
+pub async fn reads_see_the_latest_commit<S: Storage + ?Sized + 'static>(s: Arc<S>) {
+    let id = unique("fresh");
+    let key = format!("k:{id}");
+    let write = |version: Option<u64>, body: &str| {
+        let mut w = doc(DocKind::Cart, &id, version, body);
+        w.keys = vec![key.clone()];
+        one(w)
+    };
+    ok(&*s, write(None, r#"{"n":1}"#), "create").await;
+    for round in 1..=3u64 {
+        // Many concurrent reads, so every pooled connection serves some.
+        let reads = (0..48).map(|i| {
+            let (s, id, key) = (s.clone(), id.clone(), key.clone());
+            tokio::spawn(async move {
+                if i % 2 == 0 {
+                    s.get(DocKind::Cart, &id).await
+                } else {
+                    s.find_by_key(DocKind::Cart, &key).await
+                }
+            })
+        });
+        for r in join_all(reads).await {
+            let d = r
+                .unwrap_or_else(|e| panic!("{e}"))
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(
+                d.map(|d| d.version),
+                Some(round),
+                "every read sees version {round}"
+            );
+        }
+        ok(
+            &*s,
+            write(Some(round), &format!(r#"{{"n":{}}}"#, round + 1)),
+            "update",
+        )
+        .await;
+    }
+}
+
 /// 100 restocks (+1) racing 100 sales (−1) on 100 units end at exactly 100: no lost update.
 pub async fn concurrent_restocks_and_sales_lose_nothing<S: Storage + ?Sized + 'static>(s: Arc<S>) {
     let v = vid(&unique("lost"));

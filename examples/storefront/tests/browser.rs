@@ -265,39 +265,47 @@ async fn shoppers_pay_by_card_and_cash_sellers_ship_and_tracking_shows() {
         }
         c.goto(&format!("{base}/seller")).await.unwrap();
         let number = format!("AMANA-BR{n}77");
-        c.find(Locator::Css(&format!(
-            "form[action^='/seller/orders/{id}/'][action$='/tracking'] input[name='number']"
-        )))
-        .await
-        .unwrap()
-        .clear()
-        .await
-        .unwrap();
-        c.find(Locator::Css(&format!(
-            "form[action^='/seller/orders/{id}/'][action$='/tracking'] input[name='number']"
-        )))
-        .await
-        .unwrap()
-        .send_keys(&number)
-        .await
-        .unwrap();
-        c.find(Locator::Css(&format!(
-            "form[action^='/seller/orders/{id}/'][action$='/tracking'] select[name='status']"
-        )))
-        .await
-        .unwrap()
-        .select_by_value("in_transit")
-        .await
-        .unwrap();
-        c.find(Locator::Css(&format!(
-            "form[action^='/seller/orders/{id}/'][action$='/tracking'] button"
-        )))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-        wait_path(&c, "/seller").await;
+        let form = format!("form[action^='/seller/orders/{id}/'][action$='/tracking']");
+        let input = c
+            .wait()
+            .for_element(Locator::Css(&format!("{form} input[name='number']")))
+            .await
+            .unwrap();
+        input.clear().await.unwrap();
+        input.send_keys(&number).await.unwrap();
+        assert_eq!(
+            input.prop("value").await.unwrap().as_deref(),
+            Some(number.as_str()),
+            "the number is typed"
+        );
+        let select = c
+            .find(Locator::Css(&format!("{form} select[name='status']")))
+            .await
+            .unwrap();
+        select.select_by_value("in_transit").await.unwrap();
+        c.find(Locator::Css(&format!("{form} button")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        // Wait for the portal's confirmation (a fresh page) before going on: leaving the page
+        // earlier would cancel the post.
+        for _ in 0..100 {
+            if c.current_url()
+                .await
+                .is_ok_and(|u| u.query().is_some_and(|q| q.contains("saved=")))
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let page = main_text(&c).await;
+        assert!(page.contains("تم الحفظ"), "saved: {page}");
+        assert!(
+            page.contains(&number),
+            "the dashboard shows the new number: {page}"
+        );
     }
 
     // The shopper's order page shows both parcels' tracking.
