@@ -35,6 +35,13 @@ pub fn key(k: &str) -> IdempotencyKey {
 }
 
 pub fn market_on(storage: Arc<dyn tijara::ports::storage::Storage>) -> Market {
+    market_with(storage, tijara::EngineConfig::default())
+}
+
+pub fn market_with(
+    storage: Arc<dyn tijara::ports::storage::Storage>,
+    config: tijara::EngineConfig,
+) -> Market {
     let clock = Arc::new(FixedClock::at(t0()));
     let carrier = Arc::new(StubCarrier::new("amana", "30.00", "10.00"));
     let sink = Arc::new(RecordingSink::default());
@@ -49,6 +56,7 @@ pub fn market_on(storage: Arc<dyn tijara::ports::storage::Storage>) -> Market {
         .clock(clock.clone())
         .ids(Arc::new(SequentialIds::default()))
         .event_sink(sink.clone())
+        .config(config)
         .build()
         .expect("engine");
     Market {

@@ -1177,38 +1177,19 @@ async fn tracking_pushed_by_webhook_and_shipment_cancelled_before_pickup() {
 async fn display_rates_give_shoppers_abroad_an_indicative_total() {
     use tijara::EngineConfig;
     use tijara_core::region::DisplayRate;
-    let clock = Arc::new(FixedClock::at(t0()));
-    let carrier = Arc::new(StubCarrier::new("amana", "30.00", "10.00"));
-    let sink = Arc::new(RecordingSink::default());
-    let card = Arc::new(StubGateway::card());
     let rate = DisplayRate {
         to: Currency::EUR,
         rate: Decimal::new(92, 3),
         as_of: t0(),
     };
-    let engine = Tijara::builder()
-        .region(Region::dakhla())
-        .storage(Arc::new(tijara_store_memory::MemoryStore::new()))
-        .payment(card.clone())
-        .payment(Arc::new(StubGateway::cash_on_delivery()))
-        .carrier(carrier.clone())
-        .clock(clock.clone())
-        .ids(Arc::new(SequentialIds::default()))
-        .event_sink(sink.clone())
-        .config(EngineConfig {
+    let m = common::market_with(
+        Arc::new(tijara_store_memory::MemoryStore::new()),
+        EngineConfig {
             display_rates: vec![rate],
             ..EngineConfig::default()
-        })
-        .build()
-        .expect("engine");
-    assert_eq!(engine.display_rates(), &[rate]);
-    let m = common::Market {
-        engine,
-        clock,
-        carrier,
-        sink,
-        card,
-    };
+        },
+    );
+    assert_eq!(m.engine.display_rates(), &[rate]);
     let c = catalog(&m).await;
     let placed = m
         .engine

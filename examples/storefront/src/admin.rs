@@ -141,15 +141,8 @@ async fn set_commission(
         Err(e) => return problem(&ctx, StatusCode::NOT_FOUND, &e.to_string()),
     };
     let input = SellerInput {
-        name: seller.name,
-        kind: seller.kind,
-        home_city: seller.home_city,
         commission_rate: Some(rate),
-        category_commissions: seller.category_commissions,
-        tax_status: seller.tax_status,
-        members: seller.members,
-        legal: seller.legal,
-        story: seller.story,
+        ..SellerInput::from(seller)
     };
     match app.engine.update_seller(&id, input, None).await {
         Ok(_) => Redirect::to("/admin").into_response(),

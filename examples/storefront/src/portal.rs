@@ -124,11 +124,7 @@ fn w(lang: Lang, key: &str) -> &'static str {
         "member_of" => ("Artisan membre de", "حرفي عضو في", "Member artisan of"),
         _ => ("", "", ""),
     };
-    match lang {
-        Lang::Ar => ar,
-        Lang::En => en,
-        _ => fr,
-    }
+    crate::web::pick(lang, fr, ar, en)
 }
 
 /// The seller (and member) of the logged-in account, or a redirect to the login page.
@@ -1079,19 +1075,8 @@ async fn set_bank(State(app): State<App>, ctx: Ctx, Form(f): Form<BankForm>) -> 
         Err(e) => return problem(&ctx, StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
     };
     let rib: String = f.rib.chars().filter(|c| !c.is_whitespace()).collect();
-    let mut legal = seller.legal.clone();
-    legal.rib = (!rib.is_empty()).then_some(rib);
-    let input = tijara::usecases::catalog::SellerInput {
-        name: seller.name,
-        kind: seller.kind,
-        home_city: seller.home_city,
-        commission_rate: Some(seller.commission_rate),
-        category_commissions: seller.category_commissions,
-        tax_status: seller.tax_status,
-        members: seller.members,
-        legal,
-        story: seller.story,
-    };
+    let mut input = tijara::usecases::catalog::SellerInput::from(seller);
+    input.legal.rib = (!rib.is_empty()).then_some(rib);
     match app.engine.update_seller(&seller_id, input, None).await {
         Ok(_) => Redirect::to("/seller/statement").into_response(),
         Err(e) => problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),

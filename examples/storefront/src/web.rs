@@ -122,6 +122,12 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "seller_order" => ("Colis de", "طرد من", "Parcel from"),
         _ => ("", "", ""),
     };
+    pick(lang, fr, ar, en)
+}
+
+/// The text for `lang` among a French, an Arabic and an English one (French for any other
+/// language the region may add).
+pub fn pick<'a>(lang: Lang, fr: &'a str, ar: &'a str, en: &'a str) -> &'a str {
     match lang {
         Lang::Ar => ar,
         Lang::En => en,
@@ -247,12 +253,7 @@ pub fn status_word(lang: Lang, code: &str) -> String {
         "remitted" => ("payé", "مدفوع", "paid"),
         other => return other.replace('_', " "),
     };
-    match lang {
-        Lang::Ar => ar,
-        Lang::En => en,
-        _ => fr,
-    }
-    .to_owned()
+    pick(lang, fr, ar, en).to_owned()
 }
 
 /// What a shopper is told about a variant's stock.

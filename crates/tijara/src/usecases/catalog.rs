@@ -42,6 +42,24 @@ pub struct SellerInput {
     pub story: LocalizedText,
 }
 
+impl From<Seller> for SellerInput {
+    /// The details of an existing seller, to change a few and pass to
+    /// [`Tijara::update_seller`].
+    fn from(s: Seller) -> Self {
+        SellerInput {
+            name: s.name,
+            kind: s.kind,
+            home_city: s.home_city,
+            commission_rate: Some(s.commission_rate),
+            category_commissions: s.category_commissions,
+            tax_status: s.tax_status,
+            members: s.members,
+            legal: s.legal,
+            story: s.story,
+        }
+    }
+}
+
 /// A category's details.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CategoryInput {
