@@ -286,11 +286,11 @@ async fn a_two_seller_cod_order_with_two_carriers() {
     ];
     let mut reversed = typed.clone();
     reversed.reverse();
-    e.record_tracking("amana", number, typed)
+    e.record_tracking("amana", number, typed, None)
         .await
         .expect("track");
     let s = e
-        .record_tracking("amana", number, reversed)
+        .record_tracking("amana", number, reversed, None)
         .await
         .expect("track again");
     assert_eq!(
@@ -357,14 +357,14 @@ async fn a_two_seller_cod_order_with_two_carriers() {
         },
     ];
     let report = e
-        .record_carrier_remittance("amana", "REM-2026-12", &items)
+        .record_carrier_remittance("amana", "REM-2026-12", &items, None)
         .await
         .expect("remittance");
     assert_eq!(report[0].problem, None, "{report:?}");
     assert_eq!(report[0].expected, Some(cod_a));
     assert_eq!(report[1].problem.as_deref(), Some("unknown shipment"));
     let again = e
-        .record_carrier_remittance("amana", "REM-2026-12", &items[..1])
+        .record_carrier_remittance("amana", "REM-2026-12", &items[..1], None)
         .await
         .expect("again");
     assert_eq!(

@@ -266,7 +266,7 @@ async fn card_paid_through_the_cmi_simulator() {
     // A new attempt with the approved test card: CMI calls back, the order is paid and captured.
     let retry = s
         .engine
-        .start_payment(&order.id)
+        .start_payment(&order.id, None)
         .await
         .expect("new attempt");
     let back = pay_in_browser(&retry, "4000000000000010").await;

@@ -323,7 +323,7 @@ pub async fn tracking_in_any_order_gives_one_status(h: &dyn CarrierHarness) {
         }
         for chunk in [events.clone(), events.clone()] {
             engine
-                .record_tracking(c.code(), &number, chunk)
+                .record_tracking(c.code(), &number, chunk, None)
                 .await
                 .unwrap_or_else(|e| panic!("record: {e}"));
         }

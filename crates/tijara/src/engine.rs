@@ -382,6 +382,27 @@ impl Tijara {
         }
     }
 
+    /// For use cases that call a gateway or carrier before they commit: the answer recorded
+    /// by an earlier call with this key and this input, so a retry returns it without calling
+    /// the outside service again (an error if the key was used with another input). The
+    /// commit that follows goes through [`Tijara::mutate`] with the same scope and input.
+    pub(crate) async fn replayed<I, T>(
+        &self,
+        scope: &str,
+        key: Option<&IdempotencyKey>,
+        input: &I,
+    ) -> Result<Option<T>, TijaraError>
+    where
+        I: Serialize,
+        T: DeserializeOwned,
+    {
+        let Some(k) = key else { return Ok(None) };
+        match self.inner.storage.idempotency(scope, k.as_str()).await? {
+            Some(rec) => replay(&rec, &fingerprint(scope, input)?, k).map(Some),
+            None => Ok(None),
+        }
+    }
+
     /// Runs one mutating step with optional idempotency and retries on conflicts.
     ///
     /// `step` computes the answer and the changeset from freshly loaded state; it is called

@@ -248,6 +248,13 @@ async fn payouts_are_recorded_once_per_reference() {
         .await
         .expect("repeat");
     assert_eq!(p, again);
+    // The bank reference is the payout's idempotency key: another amount under it is refused.
+    assert!(matches!(
+        m.engine
+            .record_payout(&c.a, mad("812.41"), "VIR-2026-11-001", period)
+            .await,
+        Err(TijaraError::IdempotencyMismatch { .. })
+    ));
     let page = m.engine.payouts(&c.a, None, 10).await.expect("list");
     assert_eq!(page.items, vec![p]);
     assert!(

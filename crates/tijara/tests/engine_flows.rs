@@ -696,6 +696,7 @@ async fn cod_order_ships_is_tracked_collected_and_remitted() {
             ev(30, TrackingStatus::Delivered, "LIV"),
             ev(2, TrackingStatus::PickedUp, "PU"),
         ],
+        None,
     )
     .await
     .expect("track");
@@ -707,6 +708,7 @@ async fn cod_order_ships_is_tracked_collected_and_remitted() {
                 ev(2, TrackingStatus::PickedUp, "PU"),
                 ev(10, TrackingStatus::InTransit, "IT"),
             ],
+            None,
         )
         .await
         .expect("track");
@@ -811,6 +813,7 @@ async fn withdrawal_is_received_refunded_and_restocked() {
             location: Some("Casablanca".into()),
             cod_collected: None,
         }],
+        None,
     )
     .await
     .expect("delivered");
@@ -1113,7 +1116,7 @@ async fn tracking_pushed_by_webhook_and_shipment_cancelled_before_pickup() {
         .expect("ship");
     // B's parcel is cancelled before pickup: ready to ship again.
     let doc = e
-        .cancel_shipment(&order.id, &sh_b.id)
+        .cancel_shipment(&order.id, &sh_b.id, None)
         .await
         .expect("cancelled");
     assert_eq!(
@@ -1168,7 +1171,7 @@ async fn tracking_pushed_by_webhook_and_shipment_cancelled_before_pickup() {
     assert_eq!(updated.len(), 1, "unknown tracking numbers are skipped");
     assert_eq!(updated[0].status(), TrackingStatus::OutForDelivery);
     assert!(
-        e.cancel_shipment(&order.id, &sh_a.id).await.is_err(),
+        e.cancel_shipment(&order.id, &sh_a.id, None).await.is_err(),
         "already on its way"
     );
 }
@@ -1210,5 +1213,126 @@ async fn display_rates_give_shoppers_abroad_an_indicative_total() {
         o.grand_total.currency(),
         Currency::MAD,
         "charged in dirhams"
+    );
+}
+
+#[tokio::test]
+async fn retries_with_a_key_never_call_the_gateway_or_carrier_twice() {
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let placed = e
+        .place_order(inline(vec![(c.cushion.clone(), 1)], &[&c.a], "card"), None)
+        .await
+        .expect("placed");
+    let order = placed.order;
+    let total = order.grand_total;
+    let ops = |name: &str| {
+        m.card
+            .operations()
+            .iter()
+            .filter(|(n, _)| n == name)
+            .count()
+    };
+
+    // A double click on "pay": the same attempt, not a new one.
+    let first = e
+        .start_payment(&order.id, Some(&key("pay-1")))
+        .await
+        .expect("attempt");
+    let again = e
+        .start_payment(&order.id, Some(&key("pay-1")))
+        .await
+        .expect("same attempt");
+    let attempts: Vec<String> = m
+        .card
+        .requests()
+        .iter()
+        .map(|r| r.attempt_id.clone())
+        .collect();
+    assert_eq!(attempts.len(), 3, "placing, then two starts");
+    assert_eq!(attempts[1], attempts[2], "{first:?} / {again:?}");
+    assert_ne!(attempts[0], attempts[1]);
+
+    e.record_payment(
+        &order.id,
+        notice("auth", PaymentEventKind::Authorized { amount: total }),
+        None,
+    )
+    .await
+    .expect("authorized");
+    // Capture retried after a lost answer: one capture at the gateway, the same outcome.
+    let cap = e
+        .capture_payment(&order.id, total, Some(&key("cap-1")))
+        .await
+        .expect("capture");
+    let cap2 = e
+        .capture_payment(&order.id, total, Some(&key("cap-1")))
+        .await
+        .expect("replayed capture");
+    assert_eq!(cap, cap2);
+    assert_eq!(ops("capture"), 1);
+    // Refund retried: refunded once at the gateway and in the books.
+    let r1 = e
+        .refund_payment(&order.id, mad("100.00"), "admin", Some(&key("ref-1")))
+        .await
+        .expect("refund");
+    let r2 = e
+        .refund_payment(&order.id, mad("100.00"), "admin", Some(&key("ref-1")))
+        .await
+        .expect("replayed refund");
+    assert_eq!(r1, r2);
+    assert_eq!(ops("refund"), 1);
+    assert_eq!(
+        e.order(&order.id)
+            .await
+            .expect("order")
+            .order
+            .payment
+            .refunded(),
+        mad("100.00")
+    );
+    assert!(matches!(
+        e.refund_payment(&order.id, mad("50.00"), "admin", Some(&key("ref-1")))
+            .await,
+        Err(TijaraError::IdempotencyMismatch { .. })
+    ));
+    assert_eq!(
+        ops("refund"),
+        1,
+        "a mismatched key never reaches the gateway"
+    );
+
+    // Ship retried: the same shipment, one parcel at the carrier; cancel retried: same answer.
+    let so = order.seller_orders[0].id.clone();
+    e.mark_ready(&order.id, &so, None).await.expect("ready");
+    let request = ShipRequest {
+        carrier: None,
+        service: None,
+        parcels: vec![],
+    };
+    let sh = e
+        .ship(&order.id, &so, request.clone(), Some(&key("ship-1")))
+        .await
+        .expect("ship");
+    let sh2 = e
+        .ship(&order.id, &so, request, Some(&key("ship-1")))
+        .await
+        .expect("replayed ship");
+    assert_eq!(sh, sh2);
+    assert_eq!(m.carrier.parcels_created(), 1);
+    let d1 = e
+        .cancel_shipment(&order.id, &sh.id, Some(&key("cancel-1")))
+        .await
+        .expect("cancel");
+    let d2 = e
+        .cancel_shipment(&order.id, &sh.id, Some(&key("cancel-1")))
+        .await
+        .expect("replayed cancel");
+    assert_eq!(d1.shipments, d2.shipments);
+    assert!(d2.shipments.is_empty());
+    assert!(
+        e.cancel_shipment(&order.id, &sh.id, None).await.is_err(),
+        "without a key, a second cancel is an error: the shipment is gone"
     );
 }

@@ -368,7 +368,7 @@ pub(crate) async fn apply_tracking(
             cod_collected: None,
         };
         app.engine
-            .record_tracking(&s.carrier, &current, vec![event])
+            .record_tracking(&s.carrier, &current, vec![event], None)
             .await
             .map_err(|e| e.to_string())?;
     }

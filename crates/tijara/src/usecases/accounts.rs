@@ -518,8 +518,10 @@ impl Tijara {
         .await
     }
 
-    /// Records a payout paid to a seller (once per seller and bank reference; a repeat with
-    /// the same reference answers the first record). The amount must be positive.
+    /// Records a payout paid to a seller. The bank reference is the idempotency key: once per
+    /// seller and reference, a repeat with the same amount and period answers the first
+    /// record, and the same reference with another amount or period is
+    /// [`TijaraError::IdempotencyMismatch`]. The amount must be positive.
     pub async fn record_payout(
         &self,
         seller: &SellerId,
@@ -550,7 +552,7 @@ impl Tijara {
             .load_by_key::<PayoutRecord>(DocKind::Payout, &key)
             .await?
         {
-            return Ok(l.value);
+            return same_payout(l.value, amount, period);
         }
         let record = PayoutRecord {
             id: self.new_id("pay"),
@@ -588,8 +590,8 @@ impl Tijara {
             Err(TijaraError::Storage(crate::ports::storage::StorageError::KeyTaken { .. })) => self
                 .load_by_key::<PayoutRecord>(DocKind::Payout, key)
                 .await?
-                .map(|(_, l)| l.value)
-                .ok_or_else(|| TijaraError::Invalid("payout reference taken".into())),
+                .ok_or_else(|| TijaraError::Invalid("payout reference taken".into()))
+                .and_then(|(_, l)| same_payout(l.value, amount, period)),
             other => other,
         }
     }
@@ -607,6 +609,21 @@ impl Tijara {
                 .after(after),
         )
         .await
+    }
+}
+
+/// The payout already recorded under a reference, if it is the one asked for again.
+fn same_payout(
+    first: PayoutRecord,
+    amount: tijara_core::Money,
+    period: (DateTime<Utc>, DateTime<Utc>),
+) -> Result<PayoutRecord, TijaraError> {
+    if first.amount == amount && (first.period_from, first.period_until) == period {
+        Ok(first)
+    } else {
+        Err(TijaraError::IdempotencyMismatch {
+            key: first.reference,
+        })
     }
 }
 

@@ -528,10 +528,15 @@ impl Tijara {
     }
 
     /// Starts a new payment attempt for an order still awaiting payment (after a decline, or
-    /// when the shopper comes back), with a new attempt id.
-    pub async fn start_payment(&self, order: &OrderId) -> Result<PaymentStart, TijaraError> {
+    /// when the shopper comes back), with a new attempt id. A repeat with the same key (a
+    /// double click) starts the same attempt again rather than a new one.
+    pub async fn start_payment(
+        &self,
+        order: &OrderId,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<PaymentStart, TijaraError> {
         let (doc, attempt): (OrderDoc, u32) = self
-            .mutate("start_payment", None, &order, || async move {
+            .mutate("start_payment", key, &order, || async move {
                 let mut d = self
                     .load::<OrderDoc>(DocKind::Order, order.as_str())
                     .await?;

@@ -102,6 +102,10 @@ impl Tijara {
         request: ShipRequest,
         key: Option<&IdempotencyKey>,
     ) -> Result<Shipment, TijaraError> {
+        let input = (order, seller_order, &request);
+        if let Some(done) = self.replayed("ship", key, &input).await? {
+            return Ok(done);
+        }
         let doc = self.order(order).await?;
         let so = seller_order_of(&doc, seller_order)?;
         if so.status() != FulfillmentStatus::Ready {
@@ -148,48 +152,37 @@ impl Tijara {
             .await?;
         let shipment_id = ShipmentId::new(format!("{seller_order}-sh"))
             .map_err(|e| TijaraError::Invalid(e.to_string()))?;
-        let (shipment_id, carrier_code, service, parcels, created, request) = (
-            &shipment_id,
-            &carrier_code,
-            &service,
-            &parcels,
-            &created,
-            &request,
-        );
-        self.mutate(
-            "ship",
-            key,
-            &(order, seller_order, &request),
-            || async move {
-                let Loaded {
-                    value: mut doc,
-                    version,
-                } = self
-                    .load::<OrderDoc>(DocKind::Order, order.as_str())
-                    .await?;
-                if let Some(existing) = doc
-                    .shipments
-                    .iter()
-                    .find(|s| &s.seller_order_id == seller_order)
-                {
-                    return Ok((existing.clone(), Changeset::default()));
-                }
-                let cod = doc.order.seller_order(seller_order)?.cod_amount;
-                doc.order.mark_shipped(seller_order, shipment_id.clone())?;
-                let mut shipment = Shipment::new(
-                    shipment_id.clone(),
-                    seller_order.clone(),
-                    carrier_code.clone(),
-                    service.clone(),
-                    parcels.clone(),
-                    cod,
-                );
-                shipment.tracking_number = Some(created.tracking_number.clone());
-                doc.shipments.push(shipment.clone());
-                let event = Self::shipment_event(&doc, &shipment, "shipment.created")?;
-                Ok((shipment, self.order_change(&doc, version, vec![event])?))
-            },
-        )
+        let (shipment_id, carrier_code, service, parcels, created) =
+            (&shipment_id, &carrier_code, &service, &parcels, &created);
+        self.mutate("ship", key, &input, || async move {
+            let Loaded {
+                value: mut doc,
+                version,
+            } = self
+                .load::<OrderDoc>(DocKind::Order, order.as_str())
+                .await?;
+            if let Some(existing) = doc
+                .shipments
+                .iter()
+                .find(|s| &s.seller_order_id == seller_order)
+            {
+                return Ok((existing.clone(), Changeset::default()));
+            }
+            let cod = doc.order.seller_order(seller_order)?.cod_amount;
+            doc.order.mark_shipped(seller_order, shipment_id.clone())?;
+            let mut shipment = Shipment::new(
+                shipment_id.clone(),
+                seller_order.clone(),
+                carrier_code.clone(),
+                service.clone(),
+                parcels.clone(),
+                cod,
+            );
+            shipment.tracking_number = Some(created.tracking_number.clone());
+            doc.shipments.push(shipment.clone());
+            let event = Self::shipment_event(&doc, &shipment, "shipment.created")?;
+            Ok((shipment, self.order_change(&doc, version, vec![event])?))
+        })
         .await
     }
 
@@ -201,10 +194,12 @@ impl Tijara {
         carrier: &str,
         tracking_number: &str,
         events: Vec<TrackingEvent>,
+        idem: Option<&IdempotencyKey>,
     ) -> Result<Shipment, TijaraError> {
         let key = format!("tracking:{carrier}:{tracking_number}");
         let (key, events) = (&key, &events);
-        self.mutate("record_tracking", None, &(), || async move {
+        let input = (carrier, tracking_number, events);
+        self.mutate("record_tracking", idem, &input, || async move {
             let (
                 id,
                 Loaded {
@@ -333,7 +328,8 @@ impl Tijara {
             .clone()
             .ok_or_else(|| TijaraError::Invalid("the shipment has no tracking number".into()))?;
         let events = self.carrier(&s.carrier)?.track(&number).await?;
-        self.record_tracking(&s.carrier, &number, events).await
+        self.record_tracking(&s.carrier, &number, events, None)
+            .await
     }
 
     /// Records that a carrier paid the marketplace the cash it collected for an order.
@@ -473,7 +469,7 @@ impl Tijara {
         let update = self.carrier(carrier)?.parse_webhook(request).await?;
         let mut out = Vec::new();
         for (number, events) in update.shipments {
-            match self.record_tracking(carrier, &number, events).await {
+            match self.record_tracking(carrier, &number, events, None).await {
                 Ok(s) => out.push(s),
                 Err(TijaraError::NotFound { .. }) => continue,
                 Err(e) => return Err(e),
@@ -488,7 +484,14 @@ impl Tijara {
         &self,
         order: &OrderId,
         shipment: &ShipmentId,
+        key: Option<&IdempotencyKey>,
     ) -> Result<OrderDoc, TijaraError> {
+        if let Some(done) = self
+            .replayed("cancel_shipment", key, &(order, shipment))
+            .await?
+        {
+            return Ok(done);
+        }
         let doc = self.order(order).await?;
         let s = doc
             .shipments
@@ -511,7 +514,7 @@ impl Tijara {
         {
             carrier.cancel(n).await?;
         }
-        self.mutate("cancel_shipment", None, &(order, shipment), || async move {
+        self.mutate("cancel_shipment", key, &(order, shipment), || async move {
             let Loaded {
                 value: mut doc,
                 version,
@@ -586,7 +589,15 @@ impl Tijara {
         carrier: &str,
         reference: &str,
         items: &[RemittanceItem],
+        key: Option<&IdempotencyKey>,
     ) -> Result<Vec<RemittanceLine>, TijaraError> {
+        let input = (carrier, reference, items);
+        if let Some(done) = self
+            .replayed("record_carrier_remittance", key, &input)
+            .await?
+        {
+            return Ok(done);
+        }
         let mut out = Vec::new();
         for item in items {
             let key = format!("tracking:{carrier}:{}", item.tracking_number);
@@ -628,7 +639,12 @@ impl Tijara {
                 problem,
             });
         }
-        Ok(out)
+        // Each line is applied once by its own reference; the key keeps the whole answer.
+        let out = &out;
+        self.mutate("record_carrier_remittance", key, &input, || async move {
+            Ok((out.clone(), Changeset::default()))
+        })
+        .await
     }
 }
 

@@ -139,6 +139,31 @@ impl Tijara {
         .await
     }
 
+    /// Records what a gateway operation (capture, void, refund) did, under the operation's own
+    /// idempotency scope and input, so a retry with the same key is answered by
+    /// [`Tijara::replayed`] before the gateway is called a second time.
+    async fn record_operation<I: Serialize>(
+        &self,
+        scope: &str,
+        input: &I,
+        order: &OrderId,
+        notice: PaymentNotice,
+        gateway_reference: Option<String>,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<OperationOutcome, TijaraError> {
+        let (notice, gateway_reference) = (&notice, &gateway_reference);
+        self.mutate(scope, key, input, || async move {
+            let d: Loaded<OrderDoc> = self.load(DocKind::Order, order.as_str()).await?;
+            let (result, changes) = self.payment_step(d, notice)?;
+            let outcome = OperationOutcome {
+                result,
+                gateway_reference: gateway_reference.clone(),
+            };
+            Ok((outcome, changes))
+        })
+        .await
+    }
+
     fn payment_step(
         &self,
         d: Loaded<OrderDoc>,
@@ -394,6 +419,10 @@ impl Tijara {
         amount: Money,
         key: Option<&IdempotencyKey>,
     ) -> Result<OperationOutcome, TijaraError> {
+        let input = (order, amount);
+        if let Some(done) = self.replayed("capture_payment", key, &input).await? {
+            return Ok(done);
+        }
         let (doc, mut op) = self.operation_for(order).await?;
         let mut check = doc.order.payment.clone();
         check.capture(amount)?;
@@ -406,25 +435,23 @@ impl Tijara {
         }
         op.amount = Some(amount);
         let done = g.capture(&op).await?;
-        let result = self
-            .record_payment(
-                order,
-                PaymentNotice {
-                    source: PaymentSource::Gateway {
-                        code: doc.gateway.clone(),
-                    },
-                    reference: done.reference.clone(),
-                    event: PaymentEventKind::Captured { amount },
-                    raw: done.raw,
-                    attempt: Some(op.attempt_id.clone()),
+        self.record_operation(
+            "capture_payment",
+            &input,
+            order,
+            PaymentNotice {
+                source: PaymentSource::Gateway {
+                    code: doc.gateway.clone(),
                 },
-                key,
-            )
-            .await?;
-        Ok(OperationOutcome {
-            result,
-            gateway_reference: Some(done.reference),
-        })
+                reference: done.reference.clone(),
+                event: PaymentEventKind::Captured { amount },
+                raw: done.raw,
+                attempt: Some(op.attempt_id.clone()),
+            },
+            Some(done.reference),
+            key,
+        )
+        .await
     }
 
     /// Voids an authorization that will not be captured.
@@ -433,6 +460,9 @@ impl Tijara {
         order: &OrderId,
         key: Option<&IdempotencyKey>,
     ) -> Result<OperationOutcome, TijaraError> {
+        if let Some(done) = self.replayed("void_payment", key, &order).await? {
+            return Ok(done);
+        }
         let (doc, op) = self.operation_for(order).await?;
         let mut check = doc.order.payment.clone();
         check.void()?;
@@ -445,25 +475,23 @@ impl Tijara {
         } else {
             (None, serde_json::Value::Null)
         };
-        let result = self
-            .record_payment(
-                order,
-                PaymentNotice {
-                    source: PaymentSource::Gateway {
-                        code: doc.gateway.clone(),
-                    },
-                    reference: reference.clone().unwrap_or_else(|| format!("{order}:void")),
-                    event: PaymentEventKind::Voided,
-                    raw,
-                    attempt: Some(op.attempt_id.clone()),
+        self.record_operation(
+            "void_payment",
+            &order,
+            order,
+            PaymentNotice {
+                source: PaymentSource::Gateway {
+                    code: doc.gateway.clone(),
                 },
-                key,
-            )
-            .await?;
-        Ok(OperationOutcome {
-            result,
-            gateway_reference: reference,
-        })
+                reference: reference.clone().unwrap_or_else(|| format!("{order}:void")),
+                event: PaymentEventKind::Voided,
+                raw,
+                attempt: Some(op.attempt_id.clone()),
+            },
+            reference,
+            key,
+        )
+        .await
     }
 
     /// Refunds money to the shopper: through the gateway's API when it has `refund_by_api`,
@@ -476,6 +504,10 @@ impl Tijara {
         admin: &str,
         key: Option<&IdempotencyKey>,
     ) -> Result<OperationOutcome, TijaraError> {
+        let input = (order, amount, admin);
+        if let Some(done) = self.replayed("refund_payment", key, &input).await? {
+            return Ok(done);
+        }
         let (doc, mut op) = self.operation_for(order).await?;
         let mut check = doc.order.payment.clone();
         check.refund(amount)?;
@@ -507,23 +539,21 @@ impl Tijara {
                 None,
             )
         };
-        let result = self
-            .record_payment(
-                order,
-                PaymentNotice {
-                    source,
-                    reference,
-                    event: PaymentEventKind::Refunded { amount },
-                    raw,
-                    attempt: Some(op.attempt_id.clone()),
-                },
-                key,
-            )
-            .await?;
-        Ok(OperationOutcome {
-            result,
+        self.record_operation(
+            "refund_payment",
+            &input,
+            order,
+            PaymentNotice {
+                source,
+                reference,
+                event: PaymentEventKind::Refunded { amount },
+                raw,
+                attempt: Some(op.attempt_id.clone()),
+            },
             gateway_reference,
-        })
+            key,
+        )
+        .await
     }
 
     /// An admin confirms a bank transfer was received: the amount must be the amount due.
