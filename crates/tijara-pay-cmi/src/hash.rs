@@ -4,7 +4,8 @@
 //! 2. Sort the names as PHP's `natcasesort` does ([`natcase_cmp`]).
 //! 3. Skip names whose lower case is `hash` or `encoding`.
 //! 4. For each value, strip one trailing newline, then escape `\` as `\\` (first) and `|` as
-//!    `\|` (second).
+//!    `\|` (second). A received callback's values are HTML-entity-decoded first, as CMI's own
+//!    callback sample does ([`verify`]).
 //! 5. Join the values, each followed by `|`; append the store key, escaped the same way.
 //! 6. SHA-512 of the UTF-8 bytes; base64 of the raw 64-byte digest (not of its hex text).
 
@@ -110,12 +111,24 @@ pub fn ver3(fields: &[(String, String)], store_key: &str) -> String {
 }
 
 /// True when the received `HASH` (or `hash`) matches the fields, compared in constant time.
+///
+/// CMI's callback sample decodes HTML entities in each received value before hashing
+/// (`html_entity_decode`, so a `BillToName` of `A &amp; B` is hashed as `A & B`); the hash is
+/// checked over the decoded values, and over the values as received when decoding changed
+/// one of them.
 pub fn verify(fields: &[(String, String)], store_key: &str) -> bool {
     let Some((_, received)) = fields.iter().find(|(k, _)| k.eq_ignore_ascii_case("hash")) else {
         return false;
     };
-    let expected = ver3(fields, store_key);
-    subtle::ConstantTimeEq::ct_eq(received.trim().as_bytes(), expected.as_bytes()).into()
+    let received = received.trim().as_bytes();
+    let matches = |fields: &[(String, String)]| -> bool {
+        subtle::ConstantTimeEq::ct_eq(received, ver3(fields, store_key).as_bytes()).into()
+    };
+    let decoded: Vec<(String, String)> = fields
+        .iter()
+        .map(|(k, v)| (k.clone(), html_escape::decode_html_entities(v).into_owned()))
+        .collect();
+    matches(&decoded) || (decoded.as_slice() != fields && matches(fields))
 }
 
 #[cfg(test)]
@@ -213,6 +226,27 @@ mod tests {
     fn trailing_newline_and_missing_hash() {
         assert_eq!(canonical(&f(&[("a", "x\n")]), "k"), "x|k");
         assert!(!verify(&f(&[("a", "x")]), "k"));
+    }
+
+    #[test]
+    fn callback_values_are_hashed_html_decoded_like_cmis_sample() {
+        // CMI hashed the decoded name and posted it HTML-encoded.
+        let plain = f(&[("BillToName", "Coop A & B \"l'Oasis\""), ("oid", "TJR-1")]);
+        let hash = ver3(&plain, "k");
+        let mut posted = f(&[
+            ("BillToName", "Coop A &amp; B &quot;l&#039;Oasis&quot;"),
+            ("oid", "TJR-1"),
+        ]);
+        posted.push(("HASH".into(), hash));
+        assert!(verify(&posted, "k"));
+        // A value signed as received (no entities decoded by the signer) still verifies.
+        let raw = f(&[("ErrMsg", "a &lt; b")]);
+        let mut signed = raw.clone();
+        signed.push(("HASH".into(), ver3(&raw, "k")));
+        assert!(verify(&signed, "k"));
+        // Decoding never turns a wrong value into a right one.
+        posted[1].1 = "TJR-2".into();
+        assert!(!verify(&posted, "k"));
     }
 
     fn fields() -> impl Strategy<Value = Vec<(String, String)>> {
