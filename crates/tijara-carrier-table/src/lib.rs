@@ -464,6 +464,20 @@ impl TableCarrier {
         Self::from_toml(&text)
     }
 
+    /// A carrier a region file names in its `rate_cards` list: `builtin:amana-sample`,
+    /// `builtin:ctm-sample`, or the path of a TOML file, relative to `base` (the region file's
+    /// folder). Errors name the entry.
+    pub fn from_region_entry(name: &str, base: &std::path::Path) -> Result<Self, RateCardError> {
+        match name {
+            "builtin:amana-sample" => Self::from_toml(AMANA_SAMPLE),
+            "builtin:ctm-sample" => Self::from_toml(CTM_SAMPLE),
+            builtin if builtin.starts_with("builtin:") => Err(RateCardError::Syntax(format!(
+                "{builtin}: unknown built-in rate card (builtin:amana-sample, builtin:ctm-sample)"
+            ))),
+            path => Self::from_file(&base.join(path)),
+        }
+    }
+
     /// The rate card.
     pub fn card(&self) -> &RateCard {
         &self.card

@@ -164,3 +164,19 @@ async fn shipments_are_idempotent_and_events_normalized() {
         Err(CarrierError::Unsupported(_))
     ));
 }
+
+#[test]
+fn region_entries_name_built_in_cards_or_files_beside_the_region() {
+    let dir = std::env::temp_dir().join(format!("tijara-ratecard-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("cards")).expect("dir");
+    std::fs::write(dir.join("cards/local.toml"), crate::CTM_SAMPLE).expect("write");
+    let amana = TableCarrier::from_region_entry("builtin:amana-sample", &dir).expect("amana");
+    assert_eq!(amana.code(), "amana");
+    let local = TableCarrier::from_region_entry("cards/local.toml", &dir).expect("file");
+    assert_eq!(local.code(), "ctm");
+    let unknown = TableCarrier::from_region_entry("builtin:dhl", &dir).expect_err("unknown");
+    assert!(unknown.to_string().contains("builtin:dhl"), "{unknown}");
+    let missing = TableCarrier::from_region_entry("cards/none.toml", &dir).expect_err("missing");
+    assert!(missing.to_string().contains("none.toml"), "{missing}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -16,7 +16,7 @@ use std::path::Path;
 use std::sync::Arc;
 use tijara::Tijara;
 use tijara::region_file::{RegionFile, parse_region};
-use tijara_carrier_table::{AMANA_SAMPLE, CTM_SAMPLE, TableCarrier};
+use tijara_carrier_table::TableCarrier;
 
 /// Success.
 pub const EXIT_OK: i32 = 0;
@@ -88,23 +88,14 @@ pub fn load_region(path: Option<&Path>) -> Result<RegionFile, CliError> {
 /// The rate cards a region names (`builtin:amana-sample`, `builtin:ctm-sample`, or files
 /// relative to the region file's folder).
 pub fn rate_cards(file: &RegionFile, base: Option<&Path>) -> Result<Vec<TableCarrier>, CliError> {
-    let mut out = Vec::new();
-    for name in &file.rate_cards {
-        let text = match name.as_str() {
-            "builtin:amana-sample" => AMANA_SAMPLE.to_owned(),
-            "builtin:ctm-sample" => CTM_SAMPLE.to_owned(),
-            path => {
-                let p = base.unwrap_or(Path::new(".")).join(path);
-                std::fs::read_to_string(&p)
-                    .map_err(|e| CliError::failure(format!("{}: {e}", p.display())))?
-            }
-        };
-        out.push(
-            TableCarrier::from_toml(&text)
-                .map_err(|e| CliError::invalid(format!("{name}: {e}")))?,
-        );
-    }
-    Ok(out)
+    let base = base.unwrap_or(Path::new("."));
+    file.rate_cards
+        .iter()
+        .map(|name| {
+            TableCarrier::from_region_entry(name, base)
+                .map_err(|e| CliError::invalid(format!("{name}: {e}")))
+        })
+        .collect()
 }
 
 /// An engine on the database at `url` (migrations run on connect), for the region in

@@ -59,6 +59,9 @@ pub struct Settings {
     /// The region (default: the built-in Dakhla – Oued Ed-Dahab region); see
     /// `tijara::region_file` to load one from a file.
     pub region: Option<tijara_core::Region>,
+    /// The rate-card carriers shoppers choose from (empty: the sample Amana and CTM
+    /// Messagerie cards); the binary loads those a region file names in `rate_cards`.
+    pub carriers: Vec<TableCarrier>,
 }
 
 /// Indicative rates (units of EUR and USD per dirham) dated now.
@@ -129,7 +132,7 @@ pub async fn build(settings: &Settings) -> Result<App, Box<dyn std::error::Error
         holder: "Dakhla Market (démo)".into(),
         pay_within_days: 5,
     })?;
-    let engine = Tijara::builder()
+    let mut builder = Tijara::builder()
         .region(
             settings
                 .region
@@ -140,13 +143,19 @@ pub async fn build(settings: &Settings) -> Result<App, Box<dyn std::error::Error
         .payment(Arc::new(CmiGateway::new(cmi)?))
         .payment(Arc::new(CashOnDelivery))
         .payment(Arc::new(transfer))
-        .carrier(Arc::new(TableCarrier::from_toml(AMANA_SAMPLE)?))
-        .carrier(Arc::new(TableCarrier::from_toml(CTM_SAMPLE)?))
         .config(tijara::EngineConfig {
             display_rates: settings.display_rates.clone(),
             ..tijara::EngineConfig::default()
-        })
-        .build()?;
+        });
+    if settings.carriers.is_empty() {
+        builder = builder
+            .carrier(Arc::new(TableCarrier::from_toml(AMANA_SAMPLE)?))
+            .carrier(Arc::new(TableCarrier::from_toml(CTM_SAMPLE)?));
+    }
+    for carrier in &settings.carriers {
+        builder = builder.carrier(Arc::new(carrier.clone()));
+    }
+    let engine = builder.build()?;
     Ok(App {
         engine,
         public_url,

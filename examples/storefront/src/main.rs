@@ -45,20 +45,26 @@ struct Args {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let args = Args::parse();
-    let region = match &args.region {
+    let (region, carriers) = match &args.region {
         Some(path) => {
             let text =
                 std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            Some(
-                tijara::region_file::parse_region(&text)
-                    .map_err(|e| format!("{}: {e}", path.display()))?
-                    .region,
-            )
+            let file = tijara::region_file::parse_region(&text)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            let base = path.parent().unwrap_or(std::path::Path::new("."));
+            let carriers = file
+                .rate_cards
+                .iter()
+                .map(|name| tijara_carrier_table::TableCarrier::from_region_entry(name, base))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            (Some(file.region), carriers)
         }
-        None => None,
+        None => (None, Vec::new()),
     };
     let settings = Settings {
         region,
+        carriers,
         bind: args.bind.clone(),
         data_dir: args.data_dir,
         database_url: args.database_url,

@@ -70,6 +70,7 @@ async fn shoppers_pay_by_card_and_cash_sellers_ship_and_tracking_shows() {
             tijara_core::Decimal::new(100, 3),
         ),
         region: None,
+        carriers: Vec::new(),
     };
     let app = tijara_storefront::build(&settings).await.unwrap();
     tijara_storefront::seed::seed_if_empty(&app.engine)

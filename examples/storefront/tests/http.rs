@@ -498,3 +498,54 @@ async fn shop_checkout_with_cash_on_delivery_needs_no_javascript() {
     let r = c.post("/checkout/place", &fields).await;
     assert!(r.status.is_redirection(), "{} {}", r.status, r.body);
 }
+
+#[tokio::test]
+async fn a_region_file_chooses_the_carriers_shoppers_are_offered() {
+    // What `--region regions/laayoune-sakia-el-hamra.toml` loads: its rate cards only.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../regions/laayoune-sakia-el-hamra.toml");
+    let file = tijara::region_file::parse_region(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let carriers: Vec<_> = file
+        .rate_cards
+        .iter()
+        .map(|n| {
+            tijara_carrier_table::TableCarrier::from_region_entry(n, path.parent().unwrap())
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(carriers.len(), 1, "{:?}", file.rate_cards);
+    let app = support::demo_app_with(Some(file.region), carriers).await;
+    let app = tijara_storefront::router(app);
+    let (_, _, body) = get(&app, "/api/v1/products?limit=1").await;
+    let page: Value = serde_json::from_str(&body).unwrap();
+    let variant = page["items"][0]["variants"][0]["variant"]["id"].clone();
+    let (_, cart) = post_json(&app, "/api/v1/carts", &json!({}), None).await;
+    let cart_id = cart["cart"]["id"]
+        .as_str()
+        .or(cart["id"].as_str())
+        .unwrap()
+        .to_owned();
+    let (status, _) = post_json(
+        &app,
+        &format!("/api/v1/carts/{cart_id}/items"),
+        &json!({"variant_id": variant, "quantity": 1}),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, quotes) = post_json(
+        &app,
+        &format!("/api/v1/carts/{cart_id}/shipping-quotes"),
+        &address(),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{quotes}");
+    let carriers: std::collections::BTreeSet<&str> = quotes[0]["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["carrier"].as_str().unwrap())
+        .collect();
+    assert_eq!(carriers, ["amana"].into(), "{quotes}");
+}

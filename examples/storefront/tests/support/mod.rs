@@ -11,6 +11,14 @@ use tower::ServiceExt;
 
 /// A demo marketplace on in-memory SQLite.
 pub async fn demo_app() -> App {
+    demo_app_with(None, Vec::new()).await
+}
+
+/// A demo marketplace on in-memory SQLite for a region and its rate-card carriers.
+pub async fn demo_app_with(
+    region: Option<tijara_core::Region>,
+    carriers: Vec<tijara_carrier_table::TableCarrier>,
+) -> App {
     let settings = tijara_storefront::Settings {
         bind: "127.0.0.1:0".into(),
         data_dir: std::env::temp_dir(),
@@ -21,7 +29,8 @@ pub async fn demo_app() -> App {
             tijara_core::Decimal::new(92, 3),
             tijara_core::Decimal::new(100, 3),
         ),
-        region: None,
+        region,
+        carriers,
     };
     let app = tijara_storefront::build(&settings).await.unwrap();
     assert!(
