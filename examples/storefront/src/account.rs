@@ -3,7 +3,7 @@
 
 use crate::App;
 use crate::auth::{Ctx, SESSION_COOKIE, SESSION_DAYS, random_token, set_cookie};
-use crate::web::{layout, problem, t, with_lang_cookie};
+use crate::web::{layout, problem, refusal, t, with_lang_cookie};
 use axum::Router;
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -77,7 +77,7 @@ async fn login(
     };
     let candidate = match app.engine.login_candidate(&f.email).await {
         Ok(c) => c,
-        Err(e) => return problem(&ctx, StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+        Err(e) => return refusal(&ctx, &e),
     };
     let account = match candidate {
         LoginCandidate::Locked(until) => {
@@ -99,7 +99,7 @@ async fn login(
     };
     let ok = verify(f.password, account.password_hash.clone()).await;
     if let Err(e) = app.engine.record_login(&account.id, ok).await {
-        return problem(&ctx, StatusCode::SERVICE_UNAVAILABLE, &e.to_string());
+        return refusal(&ctx, &e);
     }
     if !ok {
         return refuse(StatusCode::UNAUTHORIZED, t(lang, "bad_login").to_owned());
@@ -322,7 +322,7 @@ async fn withdraw(
         .await
     {
         Ok(_) => Redirect::to(&format!("/orders/{order}?done=withdraw")).into_response(),
-        Err(e) => problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+        Err(e) => refusal(&ctx, &e),
     }
 }
 

@@ -5,7 +5,7 @@
 use crate::App;
 use crate::auth::Ctx;
 use crate::portal::{apply_tracking, month_bounds};
-use crate::web::{layout, problem, status_word};
+use crate::web::{layout, problem, refusal, status_word};
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
@@ -103,7 +103,7 @@ async fn set_active(
     };
     match app.engine.set_seller_active(&id, f.active, None).await {
         Ok(_) => Redirect::to("/admin").into_response(),
-        Err(e) => problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+        Err(e) => refusal(&ctx, &e),
     }
 }
 
@@ -138,7 +138,7 @@ async fn set_commission(
     };
     let seller = match app.engine.seller(&id).await {
         Ok(s) => s,
-        Err(e) => return problem(&ctx, StatusCode::NOT_FOUND, &e.to_string()),
+        Err(e) => return refusal(&ctx, &e),
     };
     let input = SellerInput {
         commission_rate: Some(rate),
@@ -146,7 +146,7 @@ async fn set_commission(
     };
     match app.engine.update_seller(&id, input, None).await {
         Ok(_) => Redirect::to("/admin").into_response(),
-        Err(e) => problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+        Err(e) => refusal(&ctx, &e),
     }
 }
 
@@ -197,7 +197,7 @@ async fn order(State(app): State<App>, ctx: Ctx, Path(id): Path<String>) -> Resp
     };
     let doc = match app.engine.order(&id).await {
         Ok(d) => d,
-        Err(e) => return problem(&ctx, StatusCode::NOT_FOUND, &e.to_string()),
+        Err(e) => return refusal(&ctx, &e),
     };
     let o = &doc.order;
     let body = html! {
@@ -299,7 +299,7 @@ async fn money_action(
     };
     match result {
         Ok(()) => Redirect::to(&format!("/admin/orders/{id}")).into_response(),
-        Err(e) => problem(ctx, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+        Err(e) => refusal(ctx, &e),
     }
 }
 
@@ -343,7 +343,7 @@ async fn tracking(
     };
     let doc = match app.engine.order(&id).await {
         Ok(d) => d,
-        Err(e) => return problem(&ctx, StatusCode::NOT_FOUND, &e.to_string()),
+        Err(e) => return refusal(&ctx, &e),
     };
     match apply_tracking(&app, &doc, &so, &f.number, &f.status).await {
         Ok(()) => Redirect::to(&format!("/admin/orders/{id}")).into_response(),

@@ -8,7 +8,7 @@
 
 use crate::App;
 use crate::auth::Ctx;
-use crate::web::{layout, problem, status_word, t};
+use crate::web::{layout, problem, refusal, status_word, t};
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -288,7 +288,7 @@ async fn ship(
     if status == Some(FulfillmentStatus::Awaiting)
         && let Err(e) = app.engine.mark_ready(&id, &so, None).await
     {
-        return problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string());
+        return refusal(&ctx, &e);
     }
     if let Err(e) = app
         .engine
@@ -304,7 +304,7 @@ async fn ship(
         )
         .await
     {
-        return problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string());
+        return refusal(&ctx, &e);
     }
     Redirect::to(&format!("/seller/orders/{id}/{so}/label")).into_response()
 }
@@ -323,7 +323,7 @@ async fn label(
     };
     match app.engine.label(&doc.order.id, &s.id).await {
         Ok(l) => Html(tijara::label::label_html(&l)).into_response(),
-        Err(e) => problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+        Err(e) => refusal(&ctx, &e),
     }
 }
 
@@ -762,7 +762,7 @@ async fn set_active(
     };
     match app.engine.set_product_active(&p.id, f.active, None).await {
         Ok(_) => Redirect::to("/seller/products").into_response(),
-        Err(e) => problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+        Err(e) => refusal(&ctx, &e),
     }
 }
 
@@ -809,7 +809,7 @@ async fn statement(
     let (month, from, until) = month_bounds(&app, q.get("month").map(String::as_str));
     let st = match app.engine.seller_statement(&seller_id, from, until).await {
         Ok(s) => s,
-        Err(e) => return problem(&ctx, StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+        Err(e) => return refusal(&ctx, &e),
     };
     let payouts = app
         .engine
@@ -1072,14 +1072,14 @@ async fn set_bank(State(app): State<App>, ctx: Ctx, Form(f): Form<BankForm>) -> 
     }
     let seller = match app.engine.seller(&seller_id).await {
         Ok(s) => s,
-        Err(e) => return problem(&ctx, StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+        Err(e) => return refusal(&ctx, &e),
     };
     let rib: String = f.rib.chars().filter(|c| !c.is_whitespace()).collect();
     let mut input = tijara::usecases::catalog::SellerInput::from(seller);
     input.legal.rib = (!rib.is_empty()).then_some(rib);
     match app.engine.update_seller(&seller_id, input, None).await {
         Ok(_) => Redirect::to("/seller/statement").into_response(),
-        Err(e) => problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+        Err(e) => refusal(&ctx, &e),
     }
 }
 

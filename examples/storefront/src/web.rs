@@ -11,6 +11,7 @@ use axum::routing::{get, post};
 use maud::{DOCTYPE, Markup, html};
 use serde::Deserialize;
 use std::collections::HashMap;
+use tijara::TijaraError;
 use tijara::ports::payment::{NotificationRequest, PaymentStart};
 use tijara::usecases::cart::CartChange;
 use tijara::usecases::catalog::{ProductFilter, ProductView};
@@ -203,7 +204,7 @@ const CSS: &str = "body{font-family:system-ui,sans-serif;margin:0;line-height:1.
 .card img,.product img{width:100%;height:auto}button,.button{font-size:1.1rem;padding:.5rem 1rem;background:#8a4b16;color:#fff;border:0;border-radius:.4rem}\
 .price bdi{font-weight:bold}.muted{color:#666;font-size:.9rem}label{display:block;margin-top:.6rem}input,select{font-size:1rem;padding:.3rem;width:100%;max-width:24rem}input[type=radio]{width:auto;margin-inline-end:.4rem}\
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eee;padding:.3rem;text-align:start}.timeline li{margin:.2rem 0}\
-form.inline{display:inline}button.link{background:none;color:#6b3d12;padding:0;font-size:1rem;text-decoration:underline}.error{color:#a00;font-weight:bold}.ok{color:#060;font-weight:bold}\
+form.inline{display:inline}button.link{background:none;color:#6b3d12;padding:0;font-size:1rem;text-decoration:underline}.error{color:#a00;font-weight:bold}.small{font-size:.85rem;color:#555}.ok{color:#060;font-weight:bold}\
 h1,h2,h3,bdi{overflow-wrap:anywhere}.big{font-size:1.3rem;padding:.8rem 1.4rem;margin:.3rem 0}.box{border:1px solid #ddd;border-radius:.5rem;padding:.8rem;margin:.8rem 0}";
 
 /// A status code (`awaiting_payment`, `in_transit`...) in the shopper's words.
@@ -319,7 +320,7 @@ async fn home(
                 div.grid { @for v in &page.items { (card(&ctx, v)) } }
                 @if let Some(next) = &page.next { p { a.button href={ "/?after=" (next) } { "→" } } }
             }
-            Err(e) => p { (e.to_string()) }
+            Err(e) => { p.error { (explain(lang, e)) } p.small dir="ltr" { (e.to_string()) } }
         }
     };
     with_lang_cookie(lang, layout(&ctx, t(lang, "title"), body))
@@ -413,7 +414,7 @@ async fn cart_add(
         Some(id) => id,
         None => match app.engine.create_cart(customer, None).await {
             Ok(c) => c.cart.id,
-            Err(e) => return problem(&ctx, StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+            Err(e) => return refusal(&ctx, &e),
         },
     };
     let Ok(variant) = VariantId::new(f.variant) else {
@@ -431,9 +432,101 @@ async fn cart_add(
         )
         .await
     {
-        return problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string());
+        return refusal(&ctx, &e);
     }
     set_cart(&app, Redirect::to("/cart").into_response(), &id)
+}
+
+/// What a visitor reads when the engine refuses a step: a sentence in their language (the
+/// engine's own message, in English, follows it in small print for support).
+pub fn explain(lang: Lang, e: &TijaraError) -> &'static str {
+    use tijara_core::cart::CartError as C;
+    match e {
+        TijaraError::OutOfStock { available: 0, .. } => pick(
+            lang,
+            "Ce produit est épuisé.",
+            "نفد هذا المنتج.",
+            "This product is sold out.",
+        ),
+        TijaraError::OutOfStock { .. } => pick(
+            lang,
+            "La quantité demandée n'est plus disponible : réduisez-la.",
+            "الكمية المطلوبة لم تعد متوفرة: قلّلها.",
+            "The quantity asked for is no longer available: lower it.",
+        ),
+        TijaraError::Cart(C::QuantityOutOfBounds { .. }) => pick(
+            lang,
+            "Cette quantité n'est pas possible pour un article.",
+            "هذه الكمية غير ممكنة لمنتج واحد.",
+            "That quantity is not possible for one item.",
+        ),
+        TijaraError::Cart(C::UnknownVariant(_) | C::Inactive(_)) => pick(
+            lang,
+            "Ce produit n'est plus en vente.",
+            "هذا المنتج لم يعد معروضا للبيع.",
+            "This product is no longer for sale.",
+        ),
+        TijaraError::Cart(C::BadCoupon(_)) => pick(
+            lang,
+            "Ce code promo n'est pas valable.",
+            "رمز التخفيض هذا غير صالح.",
+            "This coupon code is not valid.",
+        ),
+        TijaraError::Cart(_) => pick(
+            lang,
+            "Le panier ne peut pas être modifié ainsi.",
+            "لا يمكن تعديل السلة بهذه الطريقة.",
+            "The cart cannot be changed that way.",
+        ),
+        TijaraError::CheckoutIncomplete(_) => pick(
+            lang,
+            "Choisissez une livraison pour chaque vendeur avant de commander.",
+            "اختر طريقة التوصيل لكل بائع قبل الطلب.",
+            "Choose a delivery for each seller before ordering.",
+        ),
+        TijaraError::Invalid(_) | TijaraError::Validation(_) => pick(
+            lang,
+            "Certaines informations ne sont pas valables : vérifiez le formulaire.",
+            "بعض المعلومات غير صالحة: تحقق من الاستمارة.",
+            "Some of the information is not valid: check the form.",
+        ),
+        TijaraError::NotFound { .. } => pick(lang, "Introuvable.", "غير موجود.", "Not found."),
+        e if e.is_temporary() => pick(
+            lang,
+            "Le service est momentanément indisponible : réessayez dans un instant.",
+            "الخدمة غير متاحة مؤقتا: أعد المحاولة بعد لحظة.",
+            "The service is briefly unavailable: try again in a moment.",
+        ),
+        _ => pick(
+            lang,
+            "Cette opération n'est pas possible pour le moment.",
+            "هذه العملية غير ممكنة الآن.",
+            "This cannot be done right now.",
+        ),
+    }
+}
+
+/// The page for an engine refusal: the status it calls for, the sentence of [`explain`] and the
+/// engine's detail.
+pub fn refusal(ctx: &Ctx, e: &TijaraError) -> Response {
+    let status = match e {
+        TijaraError::NotFound { .. } => StatusCode::NOT_FOUND,
+        e if e.is_temporary() => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    (
+        status,
+        layout(
+            ctx,
+            "!",
+            html! {
+                p.error { (explain(ctx.lang, e)) }
+                p.small dir="ltr" { (e.to_string()) }
+                p { a href="/" { (t(ctx.lang, "title")) } " · " a href="/cart" { (t(ctx.lang, "cart")) } }
+            },
+        ),
+    )
+        .into_response()
 }
 
 /// An error page with a way back.
@@ -563,11 +656,7 @@ async fn checkout_address(
     let options = match app.engine.shipping_quotes(&cart, &f.address()).await {
         Ok(o) => o,
         Err(e) => {
-            return (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                layout(&ctx, "!", html! { p { (e.to_string()) } }),
-            )
-                .into_response();
+            return refusal(&ctx, &e);
         }
     };
     let mut names = HashMap::new();
@@ -637,11 +726,7 @@ async fn checkout_place(
                 .choose_shipping(&cart, address.clone(), &seller, sel, None)
                 .await
             {
-                return (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    layout(&ctx, "!", html! { p { (e.to_string()) } }),
-                )
-                    .into_response();
+                return refusal(&ctx, &e);
             }
         }
     }
@@ -659,15 +744,7 @@ async fn checkout_place(
         )
         .await;
     match placed {
-        Err(e) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            layout(
-                &ctx,
-                "!",
-                html! { p { (e.to_string()) } p { a href="/cart" { (t(lang, "cart")) } } },
-            ),
-        )
-            .into_response(),
+        Err(e) => refusal(&ctx, &e),
         Ok(p) => match p.payment {
             PaymentStart::Redirect { url, fields } => {
                 // The browser posts the signed form to CMI's hosted page.

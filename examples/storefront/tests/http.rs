@@ -549,3 +549,40 @@ async fn a_region_file_chooses_the_carriers_shoppers_are_offered() {
         .collect();
     assert_eq!(carriers, ["amana"].into(), "{quotes}");
 }
+
+#[tokio::test]
+async fn a_refused_step_is_explained_in_the_shoppers_language() {
+    let app = support::demo_app().await;
+    let p = app
+        .engine
+        .product_by_slug("embroidered-srama-cushion")
+        .await
+        .unwrap();
+    let variant = p.variants[0].variant.id.to_string();
+    for (lang, sentence) in [
+        ("ar", "هذه الكمية غير ممكنة لمنتج واحد."),
+        ("fr", "Cette quantité n'est pas possible pour un article."),
+        ("en", "That quantity is not possible for one item."),
+    ] {
+        let mut c = support::Client::new(&app);
+        c.get(&format!("/products/embroidered-srama-cushion?lang={lang}"))
+            .await;
+        let r = c
+            .post(
+                &format!("/cart/add?lang={lang}"),
+                &[("variant", &variant), ("quantity", "5000")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{lang}");
+        let escaped = sentence.replace('\'', "&#39;");
+        assert!(
+            r.body.contains(sentence) || r.body.contains(&escaped),
+            "{lang}: {}",
+            r.body
+        );
+        assert!(
+            r.body.contains("outside 1..=999"),
+            "the detail stays for support"
+        );
+    }
+}
