@@ -21,7 +21,6 @@
 #![deny(missing_docs)]
 
 use async_trait::async_trait;
-use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use tijara::Tijara;
 use tijara::ports::runtime::{EventSink, SinkError};
@@ -282,8 +281,6 @@ fn step(lang: Lang, status: &str) -> String {
 pub struct NotificationSink {
     engine: Tijara,
     channels: Vec<Arc<dyn Notifier>>,
-    /// (event, channel, recipient) already notified: a retried event does not notify twice.
-    sent: Mutex<HashSet<(u64, usize, String)>>,
     /// Per shipment, the step and number last told to the shopper: a shipment event that
     /// changes neither (a label re-created, a repeated carrier event) is not told again.
     told: Mutex<std::collections::HashMap<String, (String, String)>>,
@@ -292,13 +289,14 @@ pub struct NotificationSink {
 impl NotificationSink {
     /// Notifications of `engine`'s events through each channel (e-mail, SMS...). The engine is
     /// a second handle on the same storage (the sink reads orders, sellers and accounts). Each
-    /// channel's deliveries are tracked apart: when the SMS gateway fails, the retry sends the
-    /// SMS, not the e-mail again.
+    /// channel's deliveries are recorded apart, in the engine's storage
+    /// ([`Tijara::record_done`], keyed by event, channel position and recipient): when the SMS
+    /// gateway fails, the retry sends the SMS, not the e-mail again, even after a restart or
+    /// from another process. Keep the channels in the same order across restarts.
     pub fn new(engine: Tijara, channels: Vec<Arc<dyn Notifier>>) -> Self {
         NotificationSink {
             engine,
             channels,
-            sent: Mutex::new(HashSet::new()),
             told: Mutex::new(std::collections::HashMap::new()),
         }
     }
@@ -437,6 +435,13 @@ impl NotificationSink {
     }
 }
 
+/// The scope of the engine's done marks for notifications sent.
+const DONE_SCOPE: &str = "notification";
+
+fn sink(e: tijara::TijaraError) -> SinkError {
+    SinkError(e.to_string())
+}
+
 #[async_trait]
 impl EventSink for NotificationSink {
     async fn deliver(&self, event: &OutboxEvent) -> Result<(), SinkError> {
@@ -449,24 +454,22 @@ impl EventSink for NotificationSink {
                 n.phone.as_deref().unwrap_or("")
             );
             for (i, channel) in self.channels.iter().enumerate() {
-                let key = (event.seq, i, who.clone());
-                if self.sent.lock().is_ok_and(|s| s.contains(&key)) {
+                let key = format!("{}:{i}:{who}", event.seq);
+                if self.engine.is_done(DONE_SCOPE, &key).await.map_err(sink)? {
                     continue;
                 }
                 match channel.send(&n).await {
                     Ok(()) => {
-                        if let Ok(mut s) = self.sent.lock() {
-                            s.insert(key);
-                        }
+                        self.engine
+                            .record_done(DONE_SCOPE, &key)
+                            .await
+                            .map_err(sink)?;
                     }
                     Err(e) => failures.push(e.0),
                 }
             }
         }
         if failures.is_empty() {
-            if let Ok(mut s) = self.sent.lock() {
-                s.retain(|(seq, _, _)| *seq != event.seq);
-            }
             if let (Some((shipment, state)), Ok(mut t)) = (mark, self.told.lock()) {
                 t.insert(shipment, state);
             }

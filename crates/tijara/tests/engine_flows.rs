@@ -1336,3 +1336,26 @@ async fn retries_with_a_key_never_call_the_gateway_or_carrier_twice() {
         "without a key, a second cancel is an error: the shipment is gone"
     );
 }
+
+#[tokio::test]
+async fn done_marks_are_recorded_once() {
+    let m = market();
+    let e = &m.engine;
+    assert!(!e.is_done("notification", "42:0:a@b").await.expect("read"));
+    assert!(
+        e.record_done("notification", "42:0:a@b")
+            .await
+            .expect("first")
+    );
+    assert!(
+        !e.record_done("notification", "42:0:a@b")
+            .await
+            .expect("again")
+    );
+    assert!(e.is_done("notification", "42:0:a@b").await.expect("read"));
+    assert!(!e.is_done("webhook", "42:0:a@b").await.expect("other scope"));
+    assert!(matches!(
+        e.record_done("", "k").await,
+        Err(TijaraError::Invalid(_))
+    ));
+}

@@ -3,7 +3,7 @@
 use crate::docs::OrderDoc;
 use crate::engine::{Loaded, Tijara};
 use crate::error::TijaraError;
-use crate::ports::storage::{Changeset, DocKind, StockOp};
+use crate::ports::storage::{Changeset, CommitOutcome, DocKind, IdempotencyRecord, StockOp};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use tijara_core::OrderId;
@@ -20,6 +20,46 @@ pub struct DispatchReport {
 }
 
 impl Tijara {
+    /// Whether an outside effect was recorded as done under `scope` and `key` by
+    /// [`Tijara::record_done`].
+    pub async fn is_done(&self, scope: &str, key: &str) -> Result<bool, TijaraError> {
+        Ok(self
+            .inner
+            .storage
+            .idempotency(&format!("done:{scope}"), key)
+            .await?
+            .is_some())
+    }
+
+    /// Records durably, in the engine's storage, that an outside effect was done once (a
+    /// message sent on one channel, for instance); answers `false` when it was recorded
+    /// already. Event sinks fed by the at-least-once outbox check [`Tijara::is_done`] before
+    /// the effect and record it after, so a redelivered event, even after a restart, does not
+    /// repeat what already happened.
+    pub async fn record_done(&self, scope: &str, key: &str) -> Result<bool, TijaraError> {
+        if scope.is_empty() || key.is_empty() {
+            return Err(TijaraError::Invalid(
+                "a done mark needs a scope and a key".into(),
+            ));
+        }
+        let now = self.now();
+        let changes = Changeset {
+            idempotency: Some(IdempotencyRecord {
+                scope: format!("done:{scope}"),
+                key: key.to_owned(),
+                fingerprint: "done".into(),
+                response: "true".into(),
+                created_at: now,
+            }),
+            now: Some(now),
+            ..Changeset::default()
+        };
+        match self.inner.storage.commit(changes).await? {
+            CommitOutcome::Committed => Ok(true),
+            CommitOutcome::Replayed(_) => Ok(false),
+        }
+    }
+
     /// Returns the stock of checkouts abandoned past their reservation time: the order is
     /// cancelled and its payment voided, in one step per order. Returns how many orders were
     /// cancelled. Safe to run from several processes at once.
