@@ -1,5 +1,5 @@
 //! The storage conformance suite: one public async function per rule of the
-//! [`Storage`](tijara::ports::storage::Storage) contract. Each panics (with a message naming the
+//! [`Storage`] contract. Each panics (with a message naming the
 //! rule) when the adapter breaks it. Run them all with [`crate::storage_conformance!`].
 //!
 //! Every check uses fresh, unique ids, so checks may share a database; give each run its own
