@@ -222,25 +222,28 @@ impl Money {
     /// `self + other`; an error for mixed currencies or overflow.
     pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
         self.same_currency(&other)?;
-        let amount = same_scale_op(
-            self.amount,
-            other.amount,
-            i128::checked_add,
-            Decimal::checked_add,
-        )?;
-        Ok(Money::exact(amount, self.currency))
+        Money::of_minor(
+            self.amount.mantissa() + other.amount.mantissa(),
+            self.currency,
+        )
     }
 
     /// `self - other`; an error for mixed currencies or overflow.
     pub fn checked_sub(self, other: Money) -> Result<Money, MoneyError> {
         self.same_currency(&other)?;
-        let amount = same_scale_op(
-            self.amount,
-            other.amount,
-            i128::checked_sub,
-            Decimal::checked_sub,
-        )?;
-        Ok(Money::exact(amount, self.currency))
+        Money::of_minor(
+            self.amount.mantissa() - other.amount.mantissa(),
+            self.currency,
+        )
+    }
+
+    /// An amount from a count of minor units. Every amount is kept at its currency's scale, so
+    /// a mantissa is a count of minor units, and two mantissas (under 2^96 each) add without
+    /// overflowing an `i128`.
+    pub(crate) fn of_minor(minor: i128, currency: Currency) -> Result<Money, MoneyError> {
+        Decimal::try_from_i128_with_scale(minor, currency.minor_units())
+            .map(|amount| Money { amount, currency })
+            .map_err(|_| MoneyError::Overflow)
     }
 
     /// `self × quantity`, exact.
@@ -272,7 +275,8 @@ impl Money {
     /// The smaller of two amounts of the same currency.
     pub fn min(self, other: Money) -> Result<Money, MoneyError> {
         self.same_currency(&other)?;
-        Ok(if other.amount < self.amount {
+        // One currency, one scale: the mantissas order the amounts.
+        Ok(if other.amount.mantissa() < self.amount.mantissa() {
             other
         } else {
             self
@@ -282,7 +286,7 @@ impl Money {
     /// Compares two amounts of the same currency.
     pub fn compare(&self, other: &Money) -> Result<Ordering, MoneyError> {
         self.same_currency(other)?;
-        Ok(self.amount.cmp(&other.amount))
+        Ok(self.amount.mantissa().cmp(&other.amount.mantissa()))
     }
 
     /// Adds up amounts that must all be in `currency` (zero for none).
@@ -387,22 +391,6 @@ impl Money {
             })
             .collect()
     }
-}
-
-/// Adds or subtracts two decimals. Amounts of one currency share a scale, so the operation is
-/// done on the integer mantissas (much cheaper than the general decimal path, which is kept
-/// for other cases).
-fn same_scale_op(
-    a: Decimal,
-    b: Decimal,
-    int_op: fn(i128, i128) -> Option<i128>,
-    dec_op: fn(Decimal, Decimal) -> Option<Decimal>,
-) -> Result<Decimal, MoneyError> {
-    if a.scale() == b.scale() {
-        let m = int_op(a.mantissa(), b.mantissa()).ok_or(MoneyError::Overflow)?;
-        return Decimal::try_from_i128_with_scale(m, a.scale()).map_err(|_| MoneyError::Overflow);
-    }
-    dec_op(a, b).ok_or(MoneyError::Overflow)
 }
 
 impl fmt::Debug for Money {

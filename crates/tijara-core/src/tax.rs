@@ -182,14 +182,39 @@ pub struct TaxSplit {
 /// assert_eq!((s.ht, s.tva), (Money::mad("100.00").unwrap(), Money::mad("20.00").unwrap()));
 /// ```
 pub fn split_ttc(ttc: Money, rate: Rate) -> Result<TaxSplit, MoneyError> {
-    let divisor = Decimal::ONE + rate.fraction();
-    let ht_exact = ttc
-        .amount()
-        .checked_div(divisor)
-        .ok_or(MoneyError::Overflow)?;
-    let ht = Money::rounded(ht_exact, ttc.currency())?;
+    let ht = match ht_minor(ttc, rate) {
+        Some(minor) => Money::rounded(
+            Decimal::from_i128_with_scale(minor, ttc.currency().minor_units()),
+            ttc.currency(),
+        )?,
+        None => {
+            let divisor = Decimal::ONE + rate.fraction();
+            let ht_exact = ttc
+                .amount()
+                .checked_div(divisor)
+                .ok_or(MoneyError::Overflow)?;
+            Money::rounded(ht_exact, ttc.currency())?
+        }
+    };
     let tva = ttc.checked_sub(ht)?;
     Ok(TaxSplit { ht, tva, ttc })
+}
+
+/// HT in minor units, computed exactly on integers: with the rate `f = p / 10^s`,
+/// `HT = TTC / (1 + f) = TTC × 10^s / (10^s + p)`, rounded half away from zero ([`crate::ROUNDING`])
+/// from the exact quotient and remainder. The same result as the decimal division, without
+/// its cost; `None` when the numbers do not fit (the caller then divides decimals).
+fn ht_minor(ttc: Money, rate: Rate) -> Option<i128> {
+    let f = rate.fraction();
+    let unit = 10i128.checked_pow(f.scale())?;
+    let den = unit.checked_add(f.mantissa())?;
+    let num = ttc.amount().mantissa().checked_mul(unit)?;
+    let (q, r) = (num / den, num % den);
+    Some(if r.unsigned_abs() * 2 >= den.unsigned_abs() {
+        q + num.signum()
+    } else {
+        q
+    })
 }
 
 /// HT, TVA and TTC totals of one rate.
@@ -224,22 +249,32 @@ impl TvaBreakdown {
 
     /// Adds a split at `rate`.
     pub fn add(&mut self, rate: Rate, split: &TaxSplit) -> Result<(), MoneyError> {
-        let i = match self.buckets.iter().position(|b| b.rate >= rate) {
-            Some(i) if self.buckets[i].rate == rate => i,
-            found => {
-                let i = found.unwrap_or(self.buckets.len());
-                let zero = Money::zero(self.currency);
-                self.buckets.insert(
-                    i,
-                    TvaBucket {
-                        rate,
-                        ht: zero,
-                        tva: zero,
-                        ttc: zero,
-                    },
-                );
-                i
-            }
+        // Rates are kept normalized, so equal rates have the same digits: a cheap check finds
+        // the bucket in the usual case before the ordered (decimal) comparison.
+        let digits = rate.fraction().serialize();
+        let i = match self
+            .buckets
+            .iter()
+            .position(|b| b.rate.fraction().serialize() == digits)
+        {
+            Some(i) => i,
+            None => match self.buckets.iter().position(|b| b.rate >= rate) {
+                Some(i) if self.buckets[i].rate == rate => i,
+                found => {
+                    let i = found.unwrap_or(self.buckets.len());
+                    let zero = Money::zero(self.currency);
+                    self.buckets.insert(
+                        i,
+                        TvaBucket {
+                            rate,
+                            ht: zero,
+                            tva: zero,
+                            ttc: zero,
+                        },
+                    );
+                    i
+                }
+            },
         };
         let b = &mut self.buckets[i];
         b.ht = b.ht.checked_add(split.ht)?;
@@ -363,6 +398,22 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn integer_split_equals_the_decimal_division(
+            minor in -10_000_000_000i64..10_000_000_000,
+            (rate_scale, rate_mantissa) in (0u32..=4).prop_flat_map(|s| (Just(s), 0i64..=10i64.pow(s))),
+        ) {
+            let fraction = Decimal::new(rate_mantissa, rate_scale);
+            let r = Rate::new(fraction).expect("rate");
+            let ttc = Money::from_minor(minor, Currency::MAD);
+            let by_decimals = Money::rounded(
+                ttc.amount().checked_div(Decimal::ONE + r.fraction()).expect("div"),
+                Currency::MAD,
+            )
+            .expect("round");
+            prop_assert_eq!(split_ttc(ttc, r).expect("split").ht, by_decimals);
+        }
+
         #[test]
         fn split_adds_up_and_breakdown_matches(amounts in prop::collection::vec((0i64..10_000_000, prop::sample::select(vec![0u32, 7, 10, 14, 20])), 1..30)) {
             let mut b = TvaBreakdown::new(Currency::MAD);
