@@ -1359,3 +1359,26 @@ async fn done_marks_are_recorded_once() {
         Err(TijaraError::Invalid(_))
     ));
 }
+
+#[tokio::test]
+async fn several_products_are_read_at_once() {
+    let m = market();
+    catalog(&m).await;
+    let e = &m.engine;
+    let page = e
+        .list_products(&ProductFilter::default(), None, 10)
+        .await
+        .expect("list");
+    assert!(page.items.len() >= 2);
+    let (a, b) = (&page.items[0].product.id, &page.items[1].product.id);
+    let mut ids = vec![b.clone(), a.clone(), a.clone()];
+    ids.push(ProductId::new("no-such-product").expect("id"));
+    let views = e.products(&ids).await.expect("products");
+    let mut got: Vec<&ProductId> = views.iter().map(|v| &v.product.id).collect();
+    got.sort();
+    let mut want = vec![a, b];
+    want.sort();
+    assert_eq!(got, want, "each known product once, the unknown one left out");
+    assert!(!views[0].seller_name.is_empty());
+    assert!(e.products(&[]).await.expect("none").is_empty());
+}

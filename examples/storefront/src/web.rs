@@ -563,9 +563,22 @@ async fn cart_page(State(app): State<App>, ctx: Ctx, headers: HeaderMap) -> Resp
         None => None,
     };
     // Shoppers see the product's title in their language (the SKU is for the artisan).
+    let ids: Vec<_> = priced
+        .iter()
+        .flat_map(|p| &p.lines)
+        .map(|l| l.product_id.clone())
+        .collect();
+    let products: HashMap<_, _> = app
+        .engine
+        .products(&ids)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|v| (v.product.id.clone(), v))
+        .collect();
     let mut titles = HashMap::new();
     for l in priced.iter().flat_map(|p| &p.lines) {
-        if let Ok(v) = app.engine.product(&l.product_id).await {
+        if let Some(v) = products.get(&l.product_id) {
             let title = v.product.title.get(lang, Lang::Ar).unwrap_or("").to_owned();
             titles.insert(l.variant_id.clone(), (title, v.product.slug.clone()));
         }

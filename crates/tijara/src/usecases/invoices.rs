@@ -134,9 +134,13 @@ impl Tijara {
             })
             .collect();
         // Titles, in French for the invoice's description (the SKU when a product is gone).
+        let ids: Vec<_> = so.lines.iter().map(|l| l.product_id.clone()).collect();
+        let products = self.products(&ids).await.unwrap_or_default();
         for (line, priced) in lines.iter_mut().zip(&so.lines) {
-            if let Ok(p) = self.product(&priced.product_id).await
-                && let Some(title) = p.product.title.get(Lang::Fr, Lang::Ar)
+            if let Some(title) = products
+                .iter()
+                .find(|p| p.product.id == priced.product_id)
+                .and_then(|p| p.product.title.get(Lang::Fr, Lang::Ar))
             {
                 line.description = format!("{title} ({})", priced.sku);
             }
