@@ -1378,7 +1378,10 @@ async fn several_products_are_read_at_once() {
     got.sort();
     let mut want = vec![a, b];
     want.sort();
-    assert_eq!(got, want, "each known product once, the unknown one left out");
+    assert_eq!(
+        got, want,
+        "each known product once, the unknown one left out"
+    );
     assert!(!views[0].seller_name.is_empty());
     assert!(e.products(&[]).await.expect("none").is_empty());
 }
