@@ -514,29 +514,29 @@ pub fn refusal(ctx: &Ctx, e: &TijaraError) -> Response {
         e if e.is_temporary() => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
-    (
+    error_page(
+        ctx,
         status,
-        layout(
-            ctx,
-            "!",
-            html! {
-                p.error { (explain(ctx.lang, e)) }
-                p.small dir="ltr" { (e.to_string()) }
-                p { a href="/" { (t(ctx.lang, "title")) } " · " a href="/cart" { (t(ctx.lang, "cart")) } }
-            },
-        ),
+        html! {
+            p.error { (explain(ctx.lang, e)) }
+            p.small dir="ltr" { (e.to_string()) }
+        },
     )
-        .into_response()
 }
 
 /// An error page with a way back.
 pub fn problem(ctx: &Ctx, status: StatusCode, message: &str) -> Response {
+    error_page(ctx, status, html! { p.error { (message) } })
+}
+
+/// The frame of every error page: what went wrong, then links home and to the cart.
+fn error_page(ctx: &Ctx, status: StatusCode, what: Markup) -> Response {
     (
         status,
         layout(
             ctx,
             "!",
-            html! { p.error { (message) } p { a href="/" { (t(ctx.lang, "title")) } " · " a href="/cart" { (t(ctx.lang, "cart")) } } },
+            html! { (what) p { a href="/" { (t(ctx.lang, "title")) } " · " a href="/cart" { (t(ctx.lang, "cart")) } } },
         ),
     )
         .into_response()

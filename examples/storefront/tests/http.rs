@@ -52,6 +52,17 @@ async fn post_json(
     (status, v)
 }
 
+/// Creates a cart through the API and returns its id.
+async fn new_cart(app: &axum::Router, key: Option<&str>) -> String {
+    let (status, cart) = post_json(app, "/api/v1/carts", &json!({}), key).await;
+    assert_eq!(status, StatusCode::CREATED, "{cart}");
+    cart["cart"]["id"]
+        .as_str()
+        .or(cart["id"].as_str())
+        .unwrap()
+        .to_owned()
+}
+
 fn address() -> Value {
     json!({
         "name": "Fatima Zahra", "line1": "N° 12, Rue Tarfaya, Hay Al Wahda", "line2": null,
@@ -89,13 +100,7 @@ async fn api_takes_a_shopper_from_catalog_to_a_cash_on_delivery_order() {
         .unwrap()
         .to_owned();
 
-    let (status, cart) = post_json(&app, "/api/v1/carts", &json!({}), Some("cart-1")).await;
-    assert_eq!(status, StatusCode::CREATED, "{cart}");
-    let cart_id = cart["cart"]["id"]
-        .as_str()
-        .or(cart["id"].as_str())
-        .unwrap()
-        .to_owned();
+    let cart_id = new_cart(&app, Some("cart-1")).await;
     let (status, doc) = post_json(
         &app,
         &format!("/api/v1/carts/{cart_id}/items"),
@@ -519,12 +524,7 @@ async fn a_region_file_chooses_the_carriers_shoppers_are_offered() {
     let (_, _, body) = get(&app, "/api/v1/products?limit=1").await;
     let page: Value = serde_json::from_str(&body).unwrap();
     let variant = page["items"][0]["variants"][0]["variant"]["id"].clone();
-    let (_, cart) = post_json(&app, "/api/v1/carts", &json!({}), None).await;
-    let cart_id = cart["cart"]["id"]
-        .as_str()
-        .or(cart["id"].as_str())
-        .unwrap()
-        .to_owned();
+    let cart_id = new_cart(&app, None).await;
     let (status, _) = post_json(
         &app,
         &format!("/api/v1/carts/{cart_id}/items"),
