@@ -45,6 +45,15 @@ struct Args {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let args = Args::parse();
+    // Logs go to standard error, filtered like RUST_LOG (default: info for Tijara, warn for the
+    // rest); security events use the `security` target, storage faults the `storage` target.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,tijara=info,tijara_storefront=info,tijara_store_sqlx=info,security=info,storage=info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let (region, carriers) = match &args.region {
         Some(path) => {
             let text =
