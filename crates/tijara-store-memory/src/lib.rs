@@ -33,6 +33,8 @@ struct State {
     stock: HashMap<VariantId, StockRow>,
     reservations: BTreeMap<ReservationId, ReservationRow>,
     idempotency: HashMap<(String, String), IdempotencyRecord>,
+    /// Claims on keys by calls in progress: (token, expiry).
+    claims: HashMap<(String, String), (String, DateTime<Utc>)>,
     outbox: BTreeMap<u64, OutboxEvent>,
     next_seq: u64,
 }
@@ -444,6 +446,39 @@ impl Storage for MemoryStore {
             .idempotency
             .get(&(scope.to_owned(), key.to_owned()))
             .cloned())
+    }
+
+    async fn claim_idempotency(
+        &self,
+        scope: &str,
+        key: &str,
+        token: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<IdempotencyClaim, StorageError> {
+        let mut s = self.lock()?;
+        let slot = (scope.to_owned(), key.to_owned());
+        if let Some((_, until)) = s.claims.get(&slot)
+            && *until > now
+        {
+            return Ok(IdempotencyClaim::Held { expires_at: *until });
+        }
+        s.claims.insert(slot, (token.to_owned(), expires_at));
+        Ok(IdempotencyClaim::Claimed)
+    }
+
+    async fn release_idempotency(
+        &self,
+        scope: &str,
+        key: &str,
+        token: &str,
+    ) -> Result<(), StorageError> {
+        let mut s = self.lock()?;
+        let slot = (scope.to_owned(), key.to_owned());
+        if s.claims.get(&slot).is_some_and(|(t, _)| t == token) {
+            s.claims.remove(&slot);
+        }
+        Ok(())
     }
 
     async fn pending_events(&self, limit: u32) -> Result<Vec<OutboxEvent>, StorageError> {

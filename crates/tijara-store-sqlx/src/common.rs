@@ -643,6 +643,54 @@ macro_rules! sql_store {
                 read_idempotency(&self.pool, scope, key).await.map_err(err)
             }
 
+            async fn claim_idempotency(
+                &self,
+                scope: &str,
+                key: &str,
+                token: &str,
+                now: DateTime<Utc>,
+                expires_at: DateTime<Utc>,
+            ) -> Result<IdempotencyClaim, StorageError> {
+                // One statement, so the database decides: insert when the key has no claim,
+                // take it over when the claim has expired, else change nothing.
+                let n = sqlx::query(
+                    "INSERT INTO idempotency_claims (scope, key, token, expires_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (scope, key) DO UPDATE SET token = excluded.token, expires_at = excluded.expires_at \
+                     WHERE idempotency_claims.expires_at <= $5",
+                )
+                .bind(scope)
+                .bind(key)
+                .bind(token)
+                .bind(micros(expires_at))
+                .bind(micros(now))
+                .execute(&self.pool)
+                .await
+                .map_err(err)?
+                .rows_affected();
+                if n == 1 {
+                    return Ok(IdempotencyClaim::Claimed);
+                }
+                let until: Option<i64> = sqlx::query_scalar("SELECT expires_at FROM idempotency_claims WHERE scope = $1 AND key = $2")
+                    .bind(scope)
+                    .bind(key)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(err)?;
+                // Released in between: held a moment ago, free now; the caller asks again.
+                Ok(IdempotencyClaim::Held { expires_at: until.map(from_micros).unwrap_or(now) })
+            }
+
+            async fn release_idempotency(&self, scope: &str, key: &str, token: &str) -> Result<(), StorageError> {
+                sqlx::query("DELETE FROM idempotency_claims WHERE scope = $1 AND key = $2 AND token = $3")
+                    .bind(scope)
+                    .bind(key)
+                    .bind(token)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(err)?;
+                Ok(())
+            }
+
             async fn pending_events(&self, limit: u32) -> Result<Vec<OutboxEvent>, StorageError> {
                 let rows = sqlx::query(
                     "SELECT seq, aggregate, kind, payload, created_at FROM outbox WHERE delivered_at IS NULL ORDER BY seq LIMIT $1",

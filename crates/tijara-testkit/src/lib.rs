@@ -99,7 +99,8 @@ macro_rules! storage_conformance {
             outbox_keeps_order_until_acknowledged,
             product_search_filters,
             checkout_snapshot_matches_its_parts,
-            multi_variant_sales_are_all_or_nothing
+            multi_variant_sales_are_all_or_nothing,
+            idempotency_claims_hold_until_released_or_expired
         );
         $crate::storage_conformance!(@arc $factory;
             concurrent_checkouts_never_oversell,
@@ -107,7 +108,8 @@ macro_rules! storage_conformance {
             concurrent_duplicate_keys_create_one_order,
             concurrent_writes_conflict,
             concurrent_restocks_and_sales_lose_nothing,
-            reads_see_the_latest_commit
+            reads_see_the_latest_commit,
+            concurrent_claims_grant_one
         );
     };
     (@ref $factory:expr; $($check:ident),*) => {$(

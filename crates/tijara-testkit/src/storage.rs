@@ -1119,3 +1119,106 @@ pub async fn multi_variant_sales_are_all_or_nothing<S: Storage + ?Sized>(s: &S) 
         "two sales of one variant add up"
     );
 }
+
+/// Idempotency claims: a key is claimed by one token until released by that token or until
+/// its expiry, after which another token takes it over; claims are per scope and write no
+/// idempotency record.
+pub async fn idempotency_claims_hold_until_released_or_expired<S: Storage + ?Sized>(s: &S) {
+    let key = unique("claim");
+    let at = |minutes: i64| t0() + Duration::minutes(minutes);
+    let claim = |token: &'static str, now: i64, until: i64| {
+        let key = key.clone();
+        async move {
+            s.claim_idempotency("refund_payment", &key, token, at(now), at(until))
+                .await
+                .unwrap_or_else(|e| panic!("claim: {e}"))
+        }
+    };
+    let release = |token: &'static str| {
+        let key = key.clone();
+        async move {
+            s.release_idempotency("refund_payment", &key, token)
+                .await
+                .unwrap_or_else(|e| panic!("release: {e}"));
+        }
+    };
+    assert_eq!(
+        claim("a", 0, 5).await,
+        IdempotencyClaim::Claimed,
+        "a free key is claimed"
+    );
+    assert_eq!(
+        claim("b", 1, 6).await,
+        IdempotencyClaim::Held { expires_at: at(5) },
+        "a held key is Held, with the holder's expiry"
+    );
+    release("b").await;
+    assert!(
+        matches!(claim("c", 1, 6).await, IdempotencyClaim::Held { .. }),
+        "only the holder's token releases a claim"
+    );
+    assert_eq!(
+        claim("b", 5, 10).await,
+        IdempotencyClaim::Claimed,
+        "an expired claim is taken over"
+    );
+    release("a").await;
+    assert!(
+        matches!(claim("c", 6, 11).await, IdempotencyClaim::Held { .. }),
+        "the token that lost its claim cannot release the new holder's"
+    );
+    release("b").await;
+    assert_eq!(
+        claim("c", 6, 11).await,
+        IdempotencyClaim::Claimed,
+        "a released key is free"
+    );
+    assert_eq!(
+        s.claim_idempotency("capture_payment", &key, "d", at(6), at(11))
+            .await
+            .unwrap_or_else(|e| panic!("claim: {e}")),
+        IdempotencyClaim::Claimed,
+        "claims are per scope"
+    );
+    assert_eq!(
+        s.idempotency("refund_payment", &key)
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        None,
+        "a claim is not an answer"
+    );
+    s.release_idempotency("refund_payment", &unique("never-claimed"), "x")
+        .await
+        .unwrap_or_else(|e| panic!("releasing a free key must succeed: {e}"));
+}
+
+/// Of twenty concurrent claims of one key, exactly one is granted.
+pub async fn concurrent_claims_grant_one<S: Storage + ?Sized + 'static>(s: Arc<S>) {
+    let key = unique("claimrace");
+    let tasks = (0..20).map(|i| {
+        let s = s.clone();
+        let key = key.clone();
+        tokio::spawn(async move {
+            s.claim_idempotency(
+                "ship",
+                &key,
+                &format!("token-{i}"),
+                t0(),
+                t0() + Duration::minutes(5),
+            )
+            .await
+        })
+    });
+    let mut granted = 0;
+    for r in join_all(tasks).await {
+        match r.unwrap_or_else(|e| panic!("task: {e}")) {
+            Ok(IdempotencyClaim::Claimed) => granted += 1,
+            Ok(IdempotencyClaim::Held { .. }) => {}
+            Err(e) => panic!("a concurrent claim must be Claimed or Held, got {e}"),
+        }
+    }
+    assert_eq!(
+        granted, 1,
+        "exactly one of the concurrent claims holds the key"
+    );
+}

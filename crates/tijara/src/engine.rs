@@ -5,8 +5,8 @@ use crate::ports::carrier::Carrier;
 use crate::ports::payment::PaymentGateway;
 use crate::ports::runtime::{Clock, EventSink, IdGenerator, SystemClock, UuidV7Ids};
 use crate::ports::storage::{
-    Changeset, CommitOutcome, DocKind, DocWrite, IdempotencyRecord, ProductIndex, Storage,
-    StorageError,
+    Changeset, CommitOutcome, DocKind, DocWrite, IdempotencyClaim, IdempotencyRecord, ProductIndex,
+    Storage, StorageError,
 };
 use chrono::Duration;
 use serde::Serialize;
@@ -30,6 +30,13 @@ pub struct EngineConfig {
     /// carry their totals converted at these rates, snapshotted with the rate's date. The
     /// shopper is always charged in the region's currency.
     pub display_rates: Vec<tijara_core::region::DisplayRate>,
+    /// How long a call with an idempotency key that reaches a gateway or carrier holds its key
+    /// (default 5 min): a duplicate meanwhile waits for the answer instead of calling out
+    /// again. If the process dies mid-call, a retry after this time may take the key over.
+    pub idempotency_claim_ttl: Duration,
+    /// How long such a duplicate waits for the first call's answer before it is refused with
+    /// [`TijaraError::IdempotencyInProgress`] (default 5 s).
+    pub idempotency_wait: std::time::Duration,
 }
 
 impl Default for EngineConfig {
@@ -39,13 +46,20 @@ impl Default for EngineConfig {
             transfer_reservation_ttl: Duration::days(5),
             max_conflict_retries: 8,
             display_rates: Vec::new(),
+            idempotency_claim_ttl: Duration::minutes(5),
+            idempotency_wait: std::time::Duration::from_secs(5),
         }
     }
 }
 
-/// An idempotency key sent by a client (1 to 255 visible ASCII characters).
+/// An idempotency key sent by a client (1 to 255 visible ASCII characters), optionally bound
+/// to the caller that sent it ([`IdempotencyKey::for_caller`]): a key answers only calls of the
+/// same use case, with the same input, from the same caller.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
-pub struct IdempotencyKey(String);
+pub struct IdempotencyKey {
+    key: String,
+    caller: Option<String>,
+}
 
 impl IdempotencyKey {
     /// Validates a key.
@@ -56,18 +70,40 @@ impl IdempotencyKey {
                 "an idempotency key is 1 to 255 visible ASCII characters".into(),
             ));
         }
-        Ok(IdempotencyKey(key))
+        Ok(IdempotencyKey { key, caller: None })
     }
 
-    /// The key.
+    /// The same key bound to a caller (an account id, a cart id...): two callers sending the
+    /// same key never share an answer, as payment APIs scope keys by API account. Frontends
+    /// that serve several clients should always bind keys to who sent them.
+    pub fn for_caller(mut self, caller: impl Into<String>) -> Self {
+        self.caller = Some(caller.into());
+        self
+    }
+
+    /// The key as the client sent it.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.key
+    }
+
+    /// The caller the key is bound to, if any.
+    pub fn caller(&self) -> Option<&str> {
+        self.caller.as_deref()
+    }
+
+    /// The key as stored: the caller, a unit separator (which a key cannot hold) and the key,
+    /// so no two (caller, key) pairs, nor a bound and an unbound key, store alike.
+    pub(crate) fn stored(&self) -> String {
+        match &self.caller {
+            None => self.key.clone(),
+            Some(c) => format!("{c}\u{1f}{}", self.key),
+        }
     }
 }
 
 impl fmt::Display for IdempotencyKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.key)
     }
 }
 
@@ -382,25 +418,80 @@ impl Tijara {
         }
     }
 
-    /// For use cases that call a gateway or carrier before they commit: the answer recorded
-    /// by an earlier call with this key and this input, so a retry returns it without calling
-    /// the outside service again (an error if the key was used with another input). The
-    /// commit that follows goes through [`Tijara::mutate`] with the same scope and input.
-    pub(crate) async fn replayed<I, T>(
+    /// For use cases that call a gateway or carrier before they commit: runs `call` at most
+    /// once at a time per key, so concurrent duplicates never reach the outside service twice.
+    ///
+    /// Without a key, `call` just runs. With one: the answer recorded by an earlier call with
+    /// this key and input is returned without calling (an error if the key was used with
+    /// another input); else the key is claimed in storage, atomically, before `call` runs (its
+    /// commit goes through [`Tijara::mutate`] with the same scope, key and input, which records
+    /// the answer), and released when `call` ends, whether it succeeded or failed (so a failed
+    /// call can be retried). A duplicate that finds the key claimed waits for the first answer
+    /// up to [`EngineConfig::idempotency_wait`], then gets
+    /// [`TijaraError::IdempotencyInProgress`]. A claim whose holder died lapses after
+    /// [`EngineConfig::idempotency_claim_ttl`]; so does one whose call was dropped mid-way (its
+    /// outcome at the outside service is unknown, and waiting is then the safe side).
+    pub(crate) async fn once<I, T, F, Fut>(
         &self,
         scope: &str,
         key: Option<&IdempotencyKey>,
         input: &I,
-    ) -> Result<Option<T>, TijaraError>
+        call: F,
+    ) -> Result<T, TijaraError>
     where
         I: Serialize,
         T: DeserializeOwned,
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<T, TijaraError>>,
     {
-        let Some(k) = key else { return Ok(None) };
-        match self.inner.storage.idempotency(scope, k.as_str()).await? {
-            Some(rec) => replay(&rec, &fingerprint(scope, input)?, k).map(Some),
-            None => Ok(None),
+        let Some(k) = key else { return call().await };
+        let storage = &self.inner.storage;
+        let print = fingerprint(scope, input)?;
+        let stored = k.stored();
+        let token = self.new_id("claim");
+        let started = std::time::Instant::now();
+        let mut pause = std::time::Duration::from_millis(10);
+        loop {
+            if let Some(rec) = storage.idempotency(scope, &stored).await? {
+                return replay(&rec, &print, k);
+            }
+            let now = self.now();
+            let until = now + self.inner.config.idempotency_claim_ttl;
+            match storage
+                .claim_idempotency(scope, &stored, &token, now, until)
+                .await?
+            {
+                IdempotencyClaim::Claimed => break,
+                IdempotencyClaim::Held { .. } => {
+                    if started.elapsed() >= self.inner.config.idempotency_wait {
+                        tracing::info!(
+                            scope,
+                            waited_ms =
+                                u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                            "a duplicate call found its idempotency key still in progress"
+                        );
+                        return Err(TijaraError::IdempotencyInProgress { key: k.to_string() });
+                    }
+                    sleep(pause).await;
+                    pause = (pause * 2).min(std::time::Duration::from_millis(200));
+                }
+            }
         }
+        // The first call may have answered and released between the read and the claim.
+        let result = match storage.idempotency(scope, &stored).await {
+            Ok(Some(rec)) => replay(&rec, &print, k),
+            Ok(None) => call().await,
+            Err(e) => Err(e.into()),
+        };
+        if let Err(e) = storage.release_idempotency(scope, &stored, &token).await {
+            tracing::warn!(
+                target: "storage",
+                scope,
+                error = %e,
+                "an idempotency claim could not be released; it lapses at its expiry"
+            );
+        }
+        result
     }
 
     /// Runs one mutating step with optional idempotency and retries on conflicts.
@@ -426,7 +517,7 @@ impl Tijara {
         let print = match key {
             Some(k) => {
                 let fp = fingerprint(scope, input)?;
-                if let Some(rec) = self.inner.storage.idempotency(scope, k.as_str()).await? {
+                if let Some(rec) = self.inner.storage.idempotency(scope, &k.stored()).await? {
                     return replay(&rec, &fp, k);
                 }
                 Some(fp)
@@ -436,13 +527,27 @@ impl Tijara {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let (answer, mut changes) = step().await?;
+            let (answer, mut changes) = match step().await {
+                Ok(done) => done,
+                Err(e) => {
+                    // A concurrent duplicate may have committed between the read above and
+                    // this step (which then finds, say, the cart already closed): its answer
+                    // is this call's answer.
+                    if let (Some(k), Some(fp)) = (key, &print)
+                        && let Ok(Some(rec)) =
+                            self.inner.storage.idempotency(scope, &k.stored()).await
+                    {
+                        return replay(&rec, fp, k);
+                    }
+                    return Err(e);
+                }
+            };
             let now = self.now();
             changes.now = Some(now);
             if let (Some(k), Some(fp)) = (key, &print) {
                 changes.idempotency = Some(IdempotencyRecord {
                     scope: scope.to_owned(),
-                    key: k.as_str().to_owned(),
+                    key: k.stored(),
                     fingerprint: fp.clone(),
                     response: encode(&answer)?,
                     created_at: now,
@@ -468,6 +573,51 @@ impl Tijara {
             }
         }
     }
+}
+
+/// Waits without a runtime's timer (the engine runs on any executor): a helper thread wakes
+/// the task. Only duplicates waiting for an answer sleep, a few times each.
+fn sleep(for_: std::time::Duration) -> impl std::future::Future<Output = ()> {
+    use std::sync::Mutex;
+    use std::task::{Poll, Waker};
+    struct Shared {
+        done: bool,
+        waker: Option<Waker>,
+    }
+    let shared = Arc::new(Mutex::new(Shared {
+        done: false,
+        waker: None,
+    }));
+    let mut started = false;
+    std::future::poll_fn(move |cx| {
+        let Ok(mut s) = shared.lock() else {
+            return Poll::Ready(());
+        };
+        if s.done {
+            return Poll::Ready(());
+        }
+        s.waker = Some(cx.waker().clone());
+        if !started {
+            started = true;
+            let shared = shared.clone();
+            let spawned = std::thread::Builder::new()
+                .name("tijara-wait".into())
+                .spawn(move || {
+                    std::thread::sleep(for_);
+                    if let Ok(mut s) = shared.lock() {
+                        s.done = true;
+                        if let Some(w) = s.waker.take() {
+                            w.wake();
+                        }
+                    }
+                });
+            if spawned.is_err() {
+                // No thread to wait with: poll again at once rather than hang.
+                return Poll::Ready(());
+            }
+        }
+        Poll::Pending
+    })
 }
 
 fn replay<T: DeserializeOwned>(

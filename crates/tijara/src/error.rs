@@ -105,13 +105,20 @@ pub enum TijaraError {
     /// No event sink is configured.
     #[error("no event sink is configured")]
     NoEventSink,
+    /// Another call with this idempotency key is still in progress (it reaches a gateway or
+    /// carrier); its answer was not ready within the wait. Retrying later gets that answer.
+    #[error("a request with idempotency key {key:?} is still in progress; retry shortly")]
+    IdempotencyInProgress {
+        /// The key.
+        key: String,
+    },
 }
 
 impl TijaraError {
     /// True when retrying the same call may succeed.
     pub fn is_temporary(&self) -> bool {
         match self {
-            TijaraError::Conflict { .. } => true,
+            TijaraError::Conflict { .. } | TijaraError::IdempotencyInProgress { .. } => true,
             TijaraError::Storage(e) => e.is_temporary(),
             TijaraError::Gateway(e) => e.is_temporary(),
             TijaraError::Carrier(e) => e.is_temporary(),

@@ -24,6 +24,10 @@
 //! - store the idempotency record in the same transaction; when a record with the same scope and
 //!   key exists, roll the changeset back and answer [`CommitOutcome::Replayed`] with the stored
 //!   record if the fingerprint matches, [`StorageError::IdempotencyMismatch`] if it does not;
+//! - claim an idempotency key atomically ([`Storage::claim_idempotency`]: insert if absent, or
+//!   take over a claim whose expiry has passed, decided by the database itself), so of several
+//!   concurrent calls with one key exactly one is told [`IdempotencyClaim::Claimed`]; and
+//!   release a claim only for the token that holds it ([`Storage::release_idempotency`]);
 //! - append events to the outbox in changeset order, with increasing sequence numbers, and
 //!   return them from [`Storage::pending_events`] in sequence order until acknowledged;
 //! - list documents ordered by id, strictly after the `after` cursor (stable pagination);
@@ -296,6 +300,18 @@ pub enum CommitOutcome {
     Replayed(IdempotencyRecord),
 }
 
+/// The answer to [`Storage::claim_idempotency`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdempotencyClaim {
+    /// The key is now held by the caller's token, until released or until its expiry.
+    Claimed,
+    /// Another call holds the key (its claim has not expired): that call is in progress.
+    Held {
+        /// When the other call's claim expires and may be taken over.
+        expires_at: DateTime<Utc>,
+    },
+}
+
 /// A stock counter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StockRow {
@@ -515,6 +531,29 @@ pub trait Storage: Send + Sync {
         scope: &str,
         key: &str,
     ) -> Result<Option<IdempotencyRecord>, StorageError>;
+
+    /// Claims an idempotency key for a call that reaches an outside service (a gateway, a
+    /// carrier) before it commits: atomically, inserts a claim held by `token` until
+    /// `expires_at` when the key has none, or takes over a claim that expired at `now` (its
+    /// holder died mid-call); else answers [`IdempotencyClaim::Held`]. Claims live apart from
+    /// the records of [`Storage::idempotency`]: the caller checks for a record itself.
+    async fn claim_idempotency(
+        &self,
+        scope: &str,
+        key: &str,
+        token: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<IdempotencyClaim, StorageError>;
+
+    /// Deletes the claim on a key if `token` still holds it (a claim taken over by another
+    /// token is left alone). Releasing a claim that does not exist is not an error.
+    async fn release_idempotency(
+        &self,
+        scope: &str,
+        key: &str,
+        token: &str,
+    ) -> Result<(), StorageError>;
 
     /// Unacknowledged events, by sequence.
     async fn pending_events(&self, limit: u32) -> Result<Vec<OutboxEvent>, StorageError>;

@@ -103,9 +103,21 @@ impl Tijara {
         key: Option<&IdempotencyKey>,
     ) -> Result<Shipment, TijaraError> {
         let input = (order, seller_order, &request);
-        if let Some(done) = self.replayed("ship", key, &input).await? {
-            return Ok(done);
-        }
+        self.once("ship", key, &input, || {
+            self.ship_once(order, seller_order, &request, key)
+        })
+        .await
+    }
+
+    /// [`Tijara::ship`] inside [`Tijara::once`]: the carrier call and its record.
+    async fn ship_once(
+        &self,
+        order: &OrderId,
+        seller_order: &SellerOrderId,
+        request: &ShipRequest,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Shipment, TijaraError> {
+        let input = (order, seller_order, request);
         let doc = self.order(order).await?;
         let so = seller_order_of(&doc, seller_order)?;
         if so.status() != FulfillmentStatus::Ready {
@@ -486,12 +498,19 @@ impl Tijara {
         shipment: &ShipmentId,
         key: Option<&IdempotencyKey>,
     ) -> Result<OrderDoc, TijaraError> {
-        if let Some(done) = self
-            .replayed("cancel_shipment", key, &(order, shipment))
-            .await?
-        {
-            return Ok(done);
-        }
+        self.once("cancel_shipment", key, &(order, shipment), || {
+            self.cancel_shipment_once(order, shipment, key)
+        })
+        .await
+    }
+
+    /// [`Tijara::cancel_shipment`] inside [`Tijara::once`].
+    async fn cancel_shipment_once(
+        &self,
+        order: &OrderId,
+        shipment: &ShipmentId,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<OrderDoc, TijaraError> {
         let doc = self.order(order).await?;
         let s = doc
             .shipments
@@ -591,13 +610,24 @@ impl Tijara {
         items: &[RemittanceItem],
         key: Option<&IdempotencyKey>,
     ) -> Result<Vec<RemittanceLine>, TijaraError> {
+        self.once(
+            "record_carrier_remittance",
+            key,
+            &(carrier, reference, items),
+            || self.remittance_once(carrier, reference, items, key),
+        )
+        .await
+    }
+
+    /// [`Tijara::record_carrier_remittance`] inside [`Tijara::once`].
+    async fn remittance_once(
+        &self,
+        carrier: &str,
+        reference: &str,
+        items: &[RemittanceItem],
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Vec<RemittanceLine>, TijaraError> {
         let input = (carrier, reference, items);
-        if let Some(done) = self
-            .replayed("record_carrier_remittance", key, &input)
-            .await?
-        {
-            return Ok(done);
-        }
         let mut out = Vec::new();
         for item in items {
             let key = format!("tracking:{carrier}:{}", item.tracking_number);

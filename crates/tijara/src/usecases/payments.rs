@@ -419,10 +419,20 @@ impl Tijara {
         amount: Money,
         key: Option<&IdempotencyKey>,
     ) -> Result<OperationOutcome, TijaraError> {
+        self.once("capture_payment", key, &(order, amount), || {
+            self.capture_once(order, amount, key)
+        })
+        .await
+    }
+
+    /// [`Tijara::capture_payment`] inside [`Tijara::once`]: the gateway call and its record.
+    async fn capture_once(
+        &self,
+        order: &OrderId,
+        amount: Money,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<OperationOutcome, TijaraError> {
         let input = (order, amount);
-        if let Some(done) = self.replayed("capture_payment", key, &input).await? {
-            return Ok(done);
-        }
         let (doc, mut op) = self.operation_for(order).await?;
         let mut check = doc.order.payment.clone();
         check.capture(amount)?;
@@ -460,9 +470,16 @@ impl Tijara {
         order: &OrderId,
         key: Option<&IdempotencyKey>,
     ) -> Result<OperationOutcome, TijaraError> {
-        if let Some(done) = self.replayed("void_payment", key, &order).await? {
-            return Ok(done);
-        }
+        self.once("void_payment", key, &order, || self.void_once(order, key))
+            .await
+    }
+
+    /// [`Tijara::void_payment`] inside [`Tijara::once`].
+    async fn void_once(
+        &self,
+        order: &OrderId,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<OperationOutcome, TijaraError> {
         let (doc, op) = self.operation_for(order).await?;
         let mut check = doc.order.payment.clone();
         check.void()?;
@@ -504,10 +521,21 @@ impl Tijara {
         admin: &str,
         key: Option<&IdempotencyKey>,
     ) -> Result<OperationOutcome, TijaraError> {
+        self.once("refund_payment", key, &(order, amount, admin), || {
+            self.refund_once(order, amount, admin, key)
+        })
+        .await
+    }
+
+    /// [`Tijara::refund_payment`] inside [`Tijara::once`].
+    async fn refund_once(
+        &self,
+        order: &OrderId,
+        amount: Money,
+        admin: &str,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<OperationOutcome, TijaraError> {
         let input = (order, amount, admin);
-        if let Some(done) = self.replayed("refund_payment", key, &input).await? {
-            return Ok(done);
-        }
         let (doc, mut op) = self.operation_for(order).await?;
         let mut check = doc.order.payment.clone();
         check.refund(amount)?;

@@ -1,0 +1,419 @@
+//! Idempotency under concurrency: duplicates of a call with one key reach a gateway once, wait
+//! for the first answer or are told it is in progress, and identical concurrent checkouts all
+//! get the first order (issue 11, items 3 and 14).
+
+mod common;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use common::*;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use tijara::docs::PaymentSource;
+use tijara::ports::payment::*;
+use tijara::ports::storage::*;
+use tijara::usecases::cart::CartChange;
+use tijara::usecases::checkout::{CheckoutCart, PlaceOrderRequest, ShippingSelection};
+use tijara::usecases::payments::{PaymentEventKind, PaymentNotice};
+use tijara::{EngineConfig, Tijara, TijaraError};
+use tijara_core::*;
+use tijara_testkit::stubs::*;
+
+/// The stub card gateway, slowed down (so duplicates overlap) and counting its refunds; it
+/// can be told to fail them.
+struct SlowCard {
+    inner: Arc<StubGateway>,
+    refunds: AtomicU32,
+    failing: AtomicBool,
+}
+
+#[async_trait]
+impl PaymentGateway for SlowCard {
+    fn code(&self) -> &str {
+        self.inner.code()
+    }
+    fn method(&self) -> tijara_core::payment::PaymentMethod {
+        self.inner.method()
+    }
+    fn capabilities(&self) -> PaymentCapabilities {
+        self.inner.capabilities()
+    }
+    async fn start(&self, request: &PaymentRequest) -> Result<PaymentStart, GatewayError> {
+        self.inner.start(request).await
+    }
+    async fn verify_notification(
+        &self,
+        request: &NotificationRequest,
+    ) -> Result<VerifiedNotification, GatewayError> {
+        self.inner.verify_notification(request).await
+    }
+    fn answer(&self, verdict: NotificationVerdict) -> NotificationAnswer {
+        self.inner.answer(verdict)
+    }
+    async fn capture(&self, op: &PaymentOperation) -> Result<OperationResult, GatewayError> {
+        self.inner.capture(op).await
+    }
+    async fn void(&self, op: &PaymentOperation) -> Result<OperationResult, GatewayError> {
+        self.inner.void(op).await
+    }
+    async fn refund(&self, op: &PaymentOperation) -> Result<OperationResult, GatewayError> {
+        self.refunds.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(GatewayError::Temporary("bank timeout".into()));
+        }
+        self.inner.refund(op).await
+    }
+}
+
+fn card_market(config: EngineConfig) -> (Market, Arc<SlowCard>) {
+    let clock = Arc::new(FixedClock::at(t0()));
+    let carrier = Arc::new(StubCarrier::new("amana", "30.00", "10.00"));
+    let sink = Arc::new(RecordingSink::default());
+    let card = Arc::new(StubGateway::card());
+    let slow = Arc::new(SlowCard {
+        inner: card.clone(),
+        refunds: AtomicU32::new(0),
+        failing: AtomicBool::new(false),
+    });
+    let engine = Tijara::builder()
+        .region(Region::dakhla())
+        .storage(Arc::new(tijara_store_memory::MemoryStore::new()))
+        .payment(slow.clone())
+        .payment(Arc::new(StubGateway::cash_on_delivery()))
+        .carrier(carrier.clone())
+        .clock(clock.clone())
+        .ids(Arc::new(SequentialIds::default()))
+        .event_sink(sink.clone())
+        .config(config)
+        .build()
+        .expect("engine");
+    (
+        Market {
+            engine,
+            clock,
+            carrier,
+            sink,
+            card,
+        },
+        slow,
+    )
+}
+
+fn amana() -> ShippingSelection {
+    ShippingSelection {
+        carrier: "amana".into(),
+        service: "standard".into(),
+    }
+}
+
+/// A paid card order (authorized and captured) of one cushion.
+async fn paid_card_order(m: &Market) -> OrderId {
+    let c = catalog(m).await;
+    let e = &m.engine;
+    let placed = e
+        .place_order(
+            PlaceOrderRequest {
+                cart: CheckoutCart::Inline {
+                    lines: vec![(c.cushion.clone(), 1)],
+                    coupons: vec![],
+                    customer: None,
+                    shipping: vec![(c.a.clone(), amana())].into_iter().collect(),
+                },
+                email: "youssef@example.ma".into(),
+                address: address(),
+                gateway: "card".into(),
+                lang: Lang::Fr,
+            },
+            None,
+        )
+        .await
+        .expect("placed");
+    let order = placed.order;
+    e.record_payment(
+        &order.id,
+        PaymentNotice {
+            source: PaymentSource::Gateway {
+                code: "card".into(),
+            },
+            reference: "auth".into(),
+            event: PaymentEventKind::Authorized {
+                amount: order.grand_total,
+            },
+            raw: serde_json::Value::Null,
+            attempt: None,
+        },
+        None,
+    )
+    .await
+    .expect("authorized");
+    e.capture_payment(&order.id, order.grand_total, None)
+        .await
+        .expect("captured");
+    order.id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ten_concurrent_refunds_with_one_key_reach_the_gateway_once() {
+    let (m, slow) = card_market(EngineConfig::default());
+    let order = paid_card_order(&m).await;
+    let mut calls = tokio::task::JoinSet::new();
+    for _ in 0..10 {
+        let (e, order) = (m.engine.clone(), order.clone());
+        calls.spawn(async move {
+            e.refund_payment(&order, mad("100.00"), "admin", Some(&key("refund-1")))
+                .await
+        });
+    }
+    let mut answers = Vec::new();
+    while let Some(done) = calls.join_next().await {
+        answers.push(done.expect("task"));
+    }
+    assert_eq!(
+        slow.refunds.load(Ordering::SeqCst),
+        1,
+        "ten duplicates, one refund at the bank"
+    );
+    let first = answers
+        .iter()
+        .find_map(|a| a.as_ref().ok())
+        .expect("one refund answered")
+        .clone();
+    for a in &answers {
+        match a {
+            Ok(x) => assert_eq!(x, &first, "every duplicate gets the first answer"),
+            Err(TijaraError::IdempotencyInProgress { .. }) => {}
+            Err(e) => panic!("a duplicate got {e}"),
+        }
+    }
+    let doc = m.engine.order(&order).await.expect("order");
+    assert_eq!(doc.order.payment.refunded(), mad("100.00"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_gateway_call_frees_its_key_for_a_retry() {
+    let (m, slow) = card_market(EngineConfig::default());
+    let order = paid_card_order(&m).await;
+    slow.failing.store(true, Ordering::SeqCst);
+    let k = key("refund-2");
+    let err = m
+        .engine
+        .refund_payment(&order, mad("50.00"), "admin", Some(&k))
+        .await
+        .expect_err("the bank timed out");
+    assert!(matches!(err, TijaraError::Gateway(_)), "{err}");
+    slow.failing.store(false, Ordering::SeqCst);
+    m.engine
+        .refund_payment(&order, mad("50.00"), "admin", Some(&k))
+        .await
+        .expect("the retry is not told 'in progress'");
+    assert_eq!(slow.refunds.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_left_by_a_dead_process_waits_then_lapses() {
+    let config = EngineConfig {
+        idempotency_wait: std::time::Duration::from_millis(150),
+        ..EngineConfig::default()
+    };
+    let (m, slow) = card_market(config);
+    let order = paid_card_order(&m).await;
+    // Another process claimed the key, then died before calling the bank.
+    let now: DateTime<Utc> = m.engine.now();
+    let claim = m
+        .engine
+        .storage()
+        .claim_idempotency(
+            "refund_payment",
+            "refund-3",
+            "claim_dead",
+            now,
+            now + Duration::minutes(5),
+        )
+        .await
+        .expect("claim");
+    assert_eq!(claim, IdempotencyClaim::Claimed);
+    let k = key("refund-3");
+    let err = m
+        .engine
+        .refund_payment(&order, mad("20.00"), "admin", Some(&k))
+        .await
+        .expect_err("still claimed");
+    assert!(
+        matches!(err, TijaraError::IdempotencyInProgress { .. }),
+        "{err}"
+    );
+    assert!(err.is_temporary());
+    assert_eq!(
+        slow.refunds.load(Ordering::SeqCst),
+        0,
+        "the bank is not called"
+    );
+    m.clock.advance(Duration::minutes(6));
+    m.engine
+        .refund_payment(&order, mad("20.00"), "admin", Some(&k))
+        .await
+        .expect("the lapsed claim is taken over");
+    assert_eq!(slow.refunds.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn keys_bound_to_callers_never_share_an_answer() {
+    let m = market();
+    let k = key("same-key");
+    let a = m
+        .engine
+        .create_cart(None, Some(&k.clone().for_caller("client-a")))
+        .await
+        .expect("cart a");
+    let b = m
+        .engine
+        .create_cart(None, Some(&k.clone().for_caller("client-b")))
+        .await
+        .expect("cart b");
+    assert_ne!(a.cart.id, b.cart.id, "two callers, two carts");
+    let again = m
+        .engine
+        .create_cart(None, Some(&k.clone().for_caller("client-a")))
+        .await
+        .expect("cart a again");
+    assert_eq!(
+        again.cart.id, a.cart.id,
+        "the same caller is answered the same"
+    );
+}
+
+/// The memory store, with cart reads slowed down: a checkout's read of its key and its read
+/// of the cart are then far enough apart for a concurrent duplicate to commit in between.
+struct SlowCarts(tijara_store_memory::MemoryStore);
+
+#[async_trait]
+impl Storage for SlowCarts {
+    async fn commit(&self, changes: Changeset) -> Result<CommitOutcome, StorageError> {
+        self.0.commit(changes).await
+    }
+    async fn get(&self, kind: DocKind, id: &str) -> Result<Option<StoredDoc>, StorageError> {
+        if kind == DocKind::Cart {
+            tokio::time::sleep(std::time::Duration::from_millis(15)).await;
+        }
+        self.0.get(kind, id).await
+    }
+    async fn get_many(
+        &self,
+        kind: DocKind,
+        ids: &[String],
+    ) -> Result<Vec<StoredDoc>, StorageError> {
+        self.0.get_many(kind, ids).await
+    }
+    async fn find_by_key(
+        &self,
+        kind: DocKind,
+        key: &str,
+    ) -> Result<Option<StoredDoc>, StorageError> {
+        self.0.find_by_key(kind, key).await
+    }
+    async fn list(&self, query: &ListQuery) -> Result<Vec<StoredDoc>, StorageError> {
+        self.0.list(query).await
+    }
+    async fn search_products(&self, query: &ProductQuery) -> Result<Vec<StoredDoc>, StorageError> {
+        self.0.search_products(query).await
+    }
+    async fn stock_levels(&self, variants: &[VariantId]) -> Result<Vec<StockRow>, StorageError> {
+        self.0.stock_levels(variants).await
+    }
+    async fn expired_reservations(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<ReservationRow>, StorageError> {
+        self.0.expired_reservations(now, limit).await
+    }
+    async fn order_reservations(
+        &self,
+        order: &OrderId,
+    ) -> Result<Vec<ReservationRow>, StorageError> {
+        self.0.order_reservations(order).await
+    }
+    async fn idempotency(
+        &self,
+        scope: &str,
+        key: &str,
+    ) -> Result<Option<IdempotencyRecord>, StorageError> {
+        self.0.idempotency(scope, key).await
+    }
+    async fn claim_idempotency(
+        &self,
+        scope: &str,
+        key: &str,
+        token: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<IdempotencyClaim, StorageError> {
+        self.0
+            .claim_idempotency(scope, key, token, now, expires_at)
+            .await
+    }
+    async fn release_idempotency(
+        &self,
+        scope: &str,
+        key: &str,
+        token: &str,
+    ) -> Result<(), StorageError> {
+        self.0.release_idempotency(scope, key, token).await
+    }
+    async fn pending_events(&self, limit: u32) -> Result<Vec<OutboxEvent>, StorageError> {
+        self.0.pending_events(limit).await
+    }
+    async fn ack_events(&self, seqs: &[u64]) -> Result<(), StorageError> {
+        self.0.ack_events(seqs).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ten_concurrent_identical_checkouts_with_one_key_all_get_the_first_order() {
+    let m = market_on(Arc::new(SlowCarts(tijara_store_memory::MemoryStore::new())));
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let cart = e.create_cart(None, None).await.expect("cart").cart.id;
+    e.change_cart(
+        &cart,
+        CartChange::Add {
+            variant: c.cushion.clone(),
+            quantity: 1,
+        },
+        None,
+    )
+    .await
+    .expect("added");
+    e.choose_shipping(&cart, address(), &c.a, amana(), None)
+        .await
+        .expect("shipping");
+    let request = PlaceOrderRequest {
+        cart: CheckoutCart::Stored { cart },
+        email: "youssef@example.ma".into(),
+        address: address(),
+        gateway: "cod".into(),
+        lang: Lang::Fr,
+    };
+    // Ten retries of one click, a few milliseconds apart: some read the key before the first
+    // commits and the cart after it.
+    let mut calls = tokio::task::JoinSet::new();
+    for i in 0..10u64 {
+        let (e, request) = (m.engine.clone(), request.clone());
+        calls.spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(4 * i)).await;
+            e.place_order(request, Some(&key("checkout-1"))).await
+        });
+    }
+    let mut orders = Vec::new();
+    while let Some(done) = calls.join_next().await {
+        match done.expect("task") {
+            Ok(placed) => orders.push(placed.order.id),
+            Err(err) => panic!("a retry got {err} instead of the first order"),
+        }
+    }
+    orders.dedup();
+    assert_eq!(orders.len(), 1, "one order for ten identical retries");
+    let row = e.stock_row(&c.cushion).await.expect("stock");
+    assert_eq!(row.on_hand, 4, "one cushion sold");
+}
