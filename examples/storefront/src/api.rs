@@ -1,7 +1,8 @@
 //! The JSON API (`/api/v1`): catalog, carts, shipping quotes, checkout and orders. Errors are
 //! `{"code": "...", "message": "..."}` with a stable code (a body or query that does not parse is
 //! `bad_request` with the status axum gives it: 400, 415 or 422); `Idempotency-Key` is honoured on
-//! mutating calls.
+//! mutating calls, scoped by caller: a guest's key counts only for the cart it names, so two
+//! clients sending the same key never share an answer.
 
 use crate::App;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
@@ -76,6 +77,9 @@ impl From<TijaraError> for ApiError {
             TijaraError::NotConfigured { .. } => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "not_configured")
             }
+            TijaraError::IdempotencyInProgress { .. } => {
+                (StatusCode::CONFLICT, "idempotency_key_in_progress")
+            }
             e if e.is_temporary() => (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"),
             _ => (StatusCode::UNPROCESSABLE_ENTITY, "refused"),
         };
@@ -114,11 +118,20 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for Par
     }
 }
 
-fn key(headers: &HeaderMap) -> Result<Option<IdempotencyKey>, ApiError> {
+/// The request's `Idempotency-Key`, bound to `caller` (who sent it: the cart a guest's call
+/// names), so one client's key never answers another's call.
+fn key(headers: &HeaderMap, caller: &str) -> Result<Option<IdempotencyKey>, ApiError> {
     match headers.get("idempotency-key").and_then(|v| v.to_str().ok()) {
         None => Ok(None),
-        Some(k) => IdempotencyKey::new(k).map(Some).map_err(ApiError::from),
+        Some(k) => IdempotencyKey::new(k)
+            .map(|k| Some(k.for_caller(caller)))
+            .map_err(ApiError::from),
     }
+}
+
+/// The caller a guest's call on a cart is bound to.
+fn cart_caller(id: &str) -> String {
+    format!("cart:{id}")
 }
 
 fn bad(message: impl Into<String>) -> ApiError {
@@ -181,11 +194,15 @@ pub(crate) async fn product(State(app): State<App>, Path(slug): Path<String>) ->
     Ok(Json(app.engine.product_by_slug(&slug).await?).into_response())
 }
 
-#[utoipa::path(post, path = "/api/v1/carts", tag = "cart", params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer")),
+#[utoipa::path(post, path = "/api/v1/carts", tag = "cart", params(("Idempotency-Key" = Option<String>, Header, description = "Checked but not kept: every call makes a new empty cart")),
     responses((status = 201, description = "A new guest cart")))]
 pub(crate) async fn create_cart(State(app): State<App>, headers: HeaderMap) -> ApiResult {
-    let k = key(&headers)?;
-    let cart = app.engine.create_cart(None, k.as_ref()).await?;
+    // A guest's new cart has no caller to bind a key to (no login, no cart yet), and the
+    // request carries nothing else that tells two clients apart: replaying would hand the cart
+    // (its id is its only credential) to anyone sending the same key. So the key is checked
+    // but not kept; a retried creation makes another empty cart, which holds no stock.
+    key(&headers, "")?;
+    let cart = app.engine.create_cart(None, None).await?;
     Ok((StatusCode::CREATED, Json(cart)).into_response())
 }
 
@@ -216,7 +233,7 @@ pub(crate) async fn add_item(
     Path(id): Path<String>,
     Body(b): Body<AddItem>,
 ) -> ApiResult {
-    let k = key(&headers)?;
+    let k = key(&headers, &cart_caller(&id))?;
     let variant = VariantId::new(b.variant_id).map_err(|e| bad(e.to_string()))?;
     let doc = app
         .engine
@@ -239,7 +256,7 @@ pub(crate) async fn remove_item(
     headers: HeaderMap,
     Path((id, variant)): Path<(String, String)>,
 ) -> ApiResult {
-    let k = key(&headers)?;
+    let k = key(&headers, &cart_caller(&id))?;
     let variant = VariantId::new(variant).map_err(|e| bad(e.to_string()))?;
     let doc = app
         .engine
@@ -275,7 +292,7 @@ pub(crate) async fn choose(
     Path(id): Path<String>,
     Body(b): Body<Choose>,
 ) -> ApiResult {
-    let k = key(&headers)?;
+    let k = key(&headers, &cart_caller(&id))?;
     let seller = SellerId::new(b.seller_id).map_err(|e| bad(e.to_string()))?;
     let doc = app
         .engine
@@ -311,7 +328,7 @@ pub(crate) async fn checkout(
     headers: HeaderMap,
     Body(b): Body<Checkout>,
 ) -> ApiResult {
-    let k = key(&headers)?;
+    let k = key(&headers, &cart_caller(&b.cart_id))?;
     let lang = b
         .lang
         .as_deref()

@@ -114,10 +114,14 @@ impl FromRequestParts<App> for ApiSeller {
     }
 }
 
-fn key(headers: &HeaderMap) -> Result<Option<IdempotencyKey>, ApiError> {
+/// The request's `Idempotency-Key`, bound to the seller of the bearer session (the merchant
+/// account, as payment APIs scope keys), so another seller's key never answers this call.
+fn key(headers: &HeaderMap, seller: &SellerId) -> Result<Option<IdempotencyKey>, ApiError> {
     match headers.get("idempotency-key").and_then(|v| v.to_str().ok()) {
         None => Ok(None),
-        Some(k) => IdempotencyKey::new(k).map(Some).map_err(ApiError::from),
+        Some(k) => IdempotencyKey::new(k)
+            .map(|k| Some(k.for_caller(format!("seller:{seller}"))))
+            .map_err(ApiError::from),
     }
 }
 
@@ -321,7 +325,7 @@ pub(crate) async fn ship(
     Path((order, part)): Path<(String, String)>,
     body: Option<axum::Json<ShipRequest>>,
 ) -> ApiResult {
-    let k = key(&headers)?;
+    let k = key(&headers, &seller.0)?;
     let (doc, part) = my_part(&app, &seller, order, part).await?;
     let id = doc.order.id.clone();
     if doc.order.seller_order(&part).map(|s| s.status()).ok()
@@ -409,7 +413,7 @@ pub(crate) async fn create_product(
     headers: HeaderMap,
     Body(mut input): Body<ProductInput>,
 ) -> ApiResult {
-    let k = key(&headers)?;
+    let k = key(&headers, &id)?;
     input.seller_id = id;
     if member.is_some() {
         input.made_by = member;
@@ -441,7 +445,7 @@ pub(crate) async fn update_product(
     Path(id): Path<String>,
     Body(mut input): Body<ProductInput>,
 ) -> ApiResult {
-    let k = key(&headers)?;
+    let k = key(&headers, &seller.0)?;
     let id = mine(&app, &seller, id).await?;
     input.seller_id = seller.0.clone();
     Ok(Json(app.engine.update_product(&id, input, k.as_ref()).await?).into_response())
@@ -465,7 +469,7 @@ pub(crate) async fn stock(
     Path(id): Path<String>,
     Body(b): Body<StockBody>,
 ) -> ApiResult {
-    let k = key(&headers)?;
+    let k = key(&headers, &seller.0)?;
     let id = mine(&app, &seller, id).await?;
     let v = app.engine.product(&id).await?;
     let variant = v
