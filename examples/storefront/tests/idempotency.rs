@@ -179,6 +179,77 @@ async fn ten_concurrent_retries_of_one_checkout_all_get_the_first_order() {
     }
 }
 
+async fn seller_call(
+    router: &axum::Router,
+    token: &str,
+    body: &Value,
+    key: &str,
+) -> (StatusCode, Value) {
+    let req = Request::post("/api/v1/seller/products")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header("idempotency-key", key);
+    let res = router
+        .clone()
+        .oneshot(req.body(Body::from(body.to_string())).unwrap())
+        .await
+        .unwrap();
+    let status = res.status();
+    let bytes = to_bytes(res.into_body(), 4 << 20).await.unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn two_sellers_sending_one_key_each_get_their_own_product() {
+    let router = tijara_storefront::router(support::demo_app().await);
+    let login = |email: &'static str| {
+        let router = router.clone();
+        async move {
+            let (status, v) = post(
+                &router,
+                "/api/v1/sessions",
+                &json!({"email": email, "password": "artisan-demo-2026"}),
+                None,
+            )
+            .await;
+            assert_eq!(status, StatusCode::CREATED, "{v}");
+            v["token"].as_str().unwrap().to_owned()
+        }
+    };
+    let (t1, t3) = (
+        login("seller1@tijara.example").await,
+        login("seller3@tijara.example").await,
+    );
+    let product = |slug: &str| {
+        json!({
+            "seller_id": "ignored", "category_id": "leather", "slug": slug,
+            "title": {"ar": "محفظة", "fr": "Portefeuille"}, "made_by": null,
+            "variants": [{"sku": format!("{slug}-1"), "price": {"amount": "120.00", "currency": "MAD"},
+                "tax_category": "standard", "weight_grams": 150, "dimensions": null,
+                "shippable": true, "stock_policy": {"policy": "tracked"}, "initial_stock": 3}]
+        })
+    };
+    let (s1, p1) = seller_call(&router, &t1, &product("wallet-one"), "new-product").await;
+    assert_eq!(s1, StatusCode::CREATED, "{p1}");
+    let (s3, p3) = seller_call(&router, &t3, &product("wallet-three"), "new-product").await;
+    assert_eq!(
+        s3,
+        StatusCode::CREATED,
+        "another seller's key is not this one's: {p3}"
+    );
+    assert_ne!(p1["id"], p3["id"]);
+    assert_ne!(p1["seller_id"], p3["seller_id"]);
+    let (again, p1b) = seller_call(&router, &t1, &product("wallet-one"), "new-product").await;
+    assert_eq!(again, StatusCode::CREATED, "{p1b}");
+    assert_eq!(
+        p1b["id"], p1["id"],
+        "the same seller's retry is the first answer"
+    );
+}
+
 #[test]
 fn a_key_still_in_progress_is_a_409_with_its_own_code() {
     let e = tijara_storefront::api::ApiError::from(tijara::TijaraError::IdempotencyInProgress {
