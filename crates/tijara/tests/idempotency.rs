@@ -283,6 +283,134 @@ async fn keys_bound_to_callers_never_share_an_answer() {
     );
 }
 
+/// The stub carrier, slowed down and counting the parcels it is asked to create.
+struct SlowCarrier {
+    inner: Arc<StubCarrier>,
+    creates: AtomicU32,
+}
+
+#[async_trait]
+impl tijara::ports::carrier::Carrier for SlowCarrier {
+    fn code(&self) -> &str {
+        self.inner.code()
+    }
+    fn capabilities(&self) -> tijara::ports::carrier::CarrierCapabilities {
+        self.inner.capabilities()
+    }
+    async fn quote(
+        &self,
+        request: &tijara::ports::carrier::QuoteRequest,
+    ) -> Result<Vec<tijara::ports::carrier::Quote>, tijara::ports::carrier::CarrierError> {
+        self.inner.quote(request).await
+    }
+    async fn create_shipment(
+        &self,
+        request: &tijara::ports::carrier::ShipmentRequest,
+    ) -> Result<tijara::ports::carrier::CreatedShipment, tijara::ports::carrier::CarrierError> {
+        self.creates.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        self.inner.create_shipment(request).await
+    }
+    async fn cancel(
+        &self,
+        tracking_number: &str,
+    ) -> Result<(), tijara::ports::carrier::CarrierError> {
+        self.inner.cancel(tracking_number).await
+    }
+    async fn track(
+        &self,
+        tracking_number: &str,
+    ) -> Result<Vec<tijara_core::fulfillment::TrackingEvent>, tijara::ports::carrier::CarrierError>
+    {
+        self.inner.track(tracking_number).await
+    }
+    async fn parse_webhook(
+        &self,
+        request: &tijara::ports::carrier::WebhookRequest,
+    ) -> Result<tijara::ports::carrier::WebhookUpdate, tijara::ports::carrier::CarrierError> {
+        self.inner.parse_webhook(request).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ten_concurrent_shipments_with_one_key_reach_the_carrier_once() {
+    let clock = Arc::new(FixedClock::at(t0()));
+    let stub = Arc::new(StubCarrier::new("amana", "30.00", "10.00"));
+    let slow = Arc::new(SlowCarrier {
+        inner: stub.clone(),
+        creates: AtomicU32::new(0),
+    });
+    let engine = Tijara::builder()
+        .region(Region::dakhla())
+        .storage(Arc::new(tijara_store_memory::MemoryStore::new()))
+        .payment(Arc::new(StubGateway::cash_on_delivery()))
+        .carrier(slow.clone())
+        .clock(clock.clone())
+        .ids(Arc::new(SequentialIds::default()))
+        .build()
+        .expect("engine");
+    let m = Market {
+        engine,
+        clock,
+        carrier: stub,
+        sink: Arc::new(RecordingSink::default()),
+        card: Arc::new(StubGateway::card()),
+    };
+    let c = catalog(&m).await;
+    let placed = m
+        .engine
+        .place_order(
+            PlaceOrderRequest {
+                cart: CheckoutCart::Inline {
+                    lines: vec![(c.cushion.clone(), 1)],
+                    coupons: vec![],
+                    customer: None,
+                    shipping: vec![(c.a.clone(), amana())].into_iter().collect(),
+                },
+                email: "youssef@example.ma".into(),
+                address: address(),
+                gateway: "cod".into(),
+                lang: Lang::Fr,
+            },
+            None,
+        )
+        .await
+        .expect("placed");
+    let order = placed.order.id.clone();
+    let part = placed.order.seller_orders[0].id.clone();
+    m.engine
+        .mark_ready(&order, &part, None)
+        .await
+        .expect("ready");
+    let mut calls = tokio::task::JoinSet::new();
+    for _ in 0..10 {
+        let (e, order, part) = (m.engine.clone(), order.clone(), part.clone());
+        calls.spawn(async move {
+            let request = tijara::usecases::fulfillment::ShipRequest {
+                carrier: None,
+                service: None,
+                parcels: vec![],
+            };
+            e.ship(&order, &part, request, Some(&key("ship-1"))).await
+        });
+    }
+    let mut shipments = Vec::new();
+    while let Some(done) = calls.join_next().await {
+        match done.expect("task") {
+            Ok(s) => shipments.push(s),
+            Err(TijaraError::IdempotencyInProgress { .. }) => {}
+            Err(e) => panic!("a duplicate got {e}"),
+        }
+    }
+    assert_eq!(
+        slow.creates.load(Ordering::SeqCst),
+        1,
+        "ten duplicates, one parcel asked of the carrier"
+    );
+    assert!(!shipments.is_empty());
+    assert!(shipments.iter().all(|s| s == &shipments[0]));
+}
+
 /// The memory store, with cart reads slowed down: a checkout's read of its key and its read
 /// of the cart are then far enough apart for a concurrent duplicate to commit in between.
 struct SlowCarts(tijara_store_memory::MemoryStore);
