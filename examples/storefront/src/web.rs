@@ -312,7 +312,16 @@ async fn home(
         .engine
         .list_products(&filter, q.get("after").map(String::as_str), 24)
         .await;
-    let cats = app.engine.categories().await.unwrap_or_default();
+    let cats = match app.engine.categories().await {
+        Ok(cats) => cats,
+        Err(e) => return refusal(&ctx, &e),
+    };
+    // A storage outage is a 503 page, not a shop window with an error in it.
+    if let Err(e) = &page
+        && e.is_temporary()
+    {
+        return refusal(&ctx, e);
+    }
     let body = html! {
         nav.cats { @for c in &cats { a href={ "/?category=" (c.id) } { (c.name.get(lang, Lang::Ar).unwrap_or("")) } " " } }
         @match &page {
@@ -328,16 +337,25 @@ async fn home(
 
 async fn product_page(State(app): State<App>, ctx: Ctx, Path(slug): Path<String>) -> Response {
     let lang = ctx.lang;
-    let Ok(v) = app.engine.product_by_slug(&slug).await else {
-        return (
-            StatusCode::NOT_FOUND,
-            layout(&ctx, "404", html! { p { "404" } }),
-        )
-            .into_response();
+    let v = match app.engine.product_by_slug(&slug).await {
+        Ok(v) => v,
+        // Only a product that does not exist is a 404 (caches keep those); an outage is a 503.
+        Err(e) if e.is_temporary() => return refusal(&ctx, &e),
+        Err(_) => {
+            return (
+                StatusCode::NOT_FOUND,
+                layout(&ctx, "404", html! { p { "404" } }),
+            )
+                .into_response();
+        }
     };
     let p = &v.product;
     let title = p.title.get(lang, Lang::Ar).unwrap_or("").to_owned();
-    let seller = app.engine.seller(&p.seller_id).await.ok();
+    let seller = match app.engine.seller(&p.seller_id).await {
+        Ok(s) => Some(s),
+        Err(e) if e.is_temporary() => return refusal(&ctx, &e),
+        Err(_) => None,
+    };
     let rate = app
         .engine
         .region()
@@ -512,6 +530,7 @@ pub fn refusal(ctx: &Ctx, e: &TijaraError) -> Response {
     let status = match e {
         TijaraError::NotFound { .. } => StatusCode::NOT_FOUND,
         e if e.is_temporary() => StatusCode::SERVICE_UNAVAILABLE,
+        TijaraError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
     error_page(
@@ -519,7 +538,8 @@ pub fn refusal(ctx: &Ctx, e: &TijaraError) -> Response {
         status,
         html! {
             p.error { (explain(ctx.lang, e)) }
-            p.small dir="ltr" { (e.to_string()) }
+            // A storage fault's detail is for the operator's log, not for visitors.
+            @if !matches!(e, TijaraError::Storage(_)) { p.small dir="ltr" { (e.to_string()) } }
         },
     )
 }
@@ -529,9 +549,10 @@ pub fn problem(ctx: &Ctx, status: StatusCode, message: &str) -> Response {
     error_page(ctx, status, html! { p.error { (message) } })
 }
 
-/// The frame of every error page: what went wrong, then links home and to the cart.
+/// The frame of every error page: what went wrong, then links home and to the cart. A 503
+/// says when to come back (`Retry-After`) and is never cached.
 fn error_page(ctx: &Ctx, status: StatusCode, what: Markup) -> Response {
-    (
+    let mut response = (
         status,
         layout(
             ctx,
@@ -539,8 +560,20 @@ fn error_page(ctx: &Ctx, status: StatusCode, what: Markup) -> Response {
             html! { (what) p { a href="/" { (t(ctx.lang, "title")) } " · " a href="/cart" { (t(ctx.lang, "cart")) } } },
         ),
     )
-        .into_response()
+        .into_response();
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        let headers = response.headers_mut();
+        headers.insert(
+            header::RETRY_AFTER,
+            HeaderValue::from_static(RETRY_AFTER_SECS),
+        );
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
 }
+
+/// Seconds a client waits before retrying after a 503 (`Retry-After`).
+pub const RETRY_AFTER_SECS: &str = "5";
 
 async fn cart_remove(
     State(app): State<App>,
