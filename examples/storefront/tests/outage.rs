@@ -139,8 +139,35 @@ async fn pages_and_api_answer_503_quickly_during_an_outage() {
 
 /// A full disk under the real SQLite store: the API answers 503 `temporarily_unavailable` (not
 /// 422 `refused`), and writes work again as soon as space is back, without a restart.
+/// Log lines written while the guard lives (this thread; the test's runtime is single-threaded,
+/// so the SQLite writer task logs here too).
+fn capture_logs() -> (
+    Arc<std::sync::Mutex<Vec<u8>>>,
+    tracing::subscriber::DefaultGuard,
+) {
+    #[derive(Clone)]
+    struct Sink(Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Sink {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buf = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = Sink(buf.clone());
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_writer(move || sink.clone())
+        .finish();
+    (buf, tracing::subscriber::set_default(subscriber))
+}
+
 #[tokio::test]
 async fn a_full_disk_is_a_503_and_writes_resume_when_space_is_back() {
+    let (logs, _guard) = capture_logs();
     let dir = std::env::temp_dir().join(format!(
         "tijara-full-{}",
         tijara_testkit::storage::unique("disk")
@@ -203,6 +230,14 @@ async fn a_full_disk_is_a_503_and_writes_resume_when_space_is_back() {
         status,
         StatusCode::SERVICE_UNAVAILABLE,
         "still full: {body}"
+    );
+    let logged = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+    assert!(
+        logged.lines().any(|l| l.contains("ERROR")
+            && l.contains("storage:")
+            && l.contains("op=\"commit\"")
+            && l.contains("disk full")),
+        "the fault is logged on target storage with the operation: {logged}"
     );
 
     store.limit_pages_for_tests(None);
