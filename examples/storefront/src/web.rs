@@ -392,10 +392,17 @@ async fn product_page(State(app): State<App>, ctx: Ctx, Path(slug): Path<String>
     with_lang_cookie(lang, layout(&ctx, &title, body))
 }
 
-async fn cart_of(app: &App, headers: &HeaderMap) -> Option<CartId> {
-    let id = CartId::new(cookie(headers, "cart")?).ok()?;
-    let doc = app.engine.cart(&id).await.ok()?;
-    (doc.status == tijara::docs::CartStatus::Open).then_some(id)
+/// The visitor's open cart. A cart that is gone or closed is none; a storage outage is an
+/// error (a 503), never an empty cart or a fresh cart in place of the shopper's.
+async fn cart_of(app: &App, headers: &HeaderMap) -> Result<Option<CartId>, TijaraError> {
+    let Some(id) = cookie(headers, "cart").and_then(|c| CartId::new(c).ok()) else {
+        return Ok(None);
+    };
+    match app.engine.cart(&id).await {
+        Ok(doc) => Ok((doc.status == tijara::docs::CartStatus::Open).then_some(id)),
+        Err(e) if e.is_temporary() => Err(e),
+        Err(_) => Ok(None),
+    }
 }
 
 /// The cart cookie: HttpOnly, SameSite=Lax, and Secure when the shop is served over HTTPS.
@@ -429,11 +436,12 @@ async fn cart_add(
     let lang = ctx.lang;
     let customer = ctx.account.as_ref().and_then(|a| a.customer_id().ok());
     let id = match cart_of(&app, &headers).await {
-        Some(id) => id,
-        None => match app.engine.create_cart(customer, None).await {
+        Ok(Some(id)) => id,
+        Ok(None) => match app.engine.create_cart(customer, None).await {
             Ok(c) => c.cart.id,
             Err(e) => return refusal(&ctx, &e),
         },
+        Err(e) => return refusal(&ctx, &e),
     };
     let Ok(variant) = VariantId::new(f.variant) else {
         return problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, t(lang, "out"));
@@ -580,7 +588,8 @@ async fn cart_remove(
     headers: HeaderMap,
     Form(f): Form<AddForm>,
 ) -> Response {
-    if let (Some(id), Ok(variant)) = (cart_of(&app, &headers).await, VariantId::new(f.variant)) {
+    if let (Ok(Some(id)), Ok(variant)) = (cart_of(&app, &headers).await, VariantId::new(f.variant))
+    {
         let _ = app
             .engine
             .change_cart(&id, CartChange::Remove { variant }, None)
@@ -592,8 +601,13 @@ async fn cart_remove(
 async fn cart_page(State(app): State<App>, ctx: Ctx, headers: HeaderMap) -> Response {
     let lang = ctx.lang;
     let priced = match cart_of(&app, &headers).await {
-        Some(id) => app.engine.price(&id).await.ok(),
-        None => None,
+        Ok(Some(id)) => match app.engine.price(&id).await {
+            Ok(p) => Some(p),
+            Err(e) if e.is_temporary() => return refusal(&ctx, &e),
+            Err(_) => None,
+        },
+        Ok(None) => None,
+        Err(e) => return refusal(&ctx, &e),
     };
     // Shoppers see the product's title in their language (the SKU is for the artisan).
     let ids: Vec<_> = priced
@@ -696,8 +710,10 @@ async fn checkout_address(
     Form(f): Form<AddressForm>,
 ) -> Response {
     let lang = ctx.lang;
-    let Some(cart) = cart_of(&app, &headers).await else {
-        return Redirect::to("/cart").into_response();
+    let cart = match cart_of(&app, &headers).await {
+        Ok(Some(cart)) => cart,
+        Ok(None) => return Redirect::to("/cart").into_response(),
+        Err(e) => return refusal(&ctx, &e),
     };
     let options = match app.engine.shipping_quotes(&cart, &f.address()).await {
         Ok(o) => o,
@@ -745,8 +761,10 @@ async fn checkout_place(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let lang = ctx.lang;
-    let Some(cart) = cart_of(&app, &headers).await else {
-        return Redirect::to("/cart").into_response();
+    let cart = match cart_of(&app, &headers).await {
+        Ok(Some(cart)) => cart,
+        Ok(None) => return Redirect::to("/cart").into_response(),
+        Err(e) => return refusal(&ctx, &e),
     };
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     let f = AddressForm {
@@ -830,8 +848,10 @@ async fn order_page(
     let Ok(id) = OrderId::new(id) else {
         return not_found();
     };
-    let Ok(doc) = app.engine.order(&id).await else {
-        return not_found();
+    let doc = match app.engine.order(&id).await {
+        Ok(doc) => doc,
+        Err(e) if e.is_temporary() => return refusal(&ctx, &e),
+        Err(_) => return not_found(),
     };
     // The shopper who placed it (by the e-mail in the link, or logged in), or an admin.
     let by_link = q

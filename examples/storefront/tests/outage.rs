@@ -39,9 +39,18 @@ struct Reply {
 }
 
 async fn get(app: &App, uri: &str) -> Reply {
+    get_with_cookie(app, uri, "").await
+}
+
+async fn get_with_cookie(app: &App, uri: &str, cookie: &str) -> Reply {
     let started = Instant::now();
     let res = tijara_storefront::router(app.clone())
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .oneshot(
+            Request::get(uri)
+                .header(header::COOKIE, cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await
         .unwrap();
     let status = res.status();
@@ -76,6 +85,13 @@ async fn pages_and_api_answer_503_quickly_during_an_outage() {
         assert_eq!(get(&app, uri).await.status, StatusCode::OK, "{uri} before");
     }
 
+    let cart = app.engine.create_cart(None, None).await.unwrap().cart.id;
+    let cart_cookie = format!("cart={cart}");
+    assert_eq!(
+        get_with_cookie(&app, "/cart", &cart_cookie).await.status,
+        StatusCode::OK
+    );
+
     outage.set_down(true);
     for uri in [
         "/?lang=fr",
@@ -102,6 +118,16 @@ async fn pages_and_api_answer_503_quickly_during_an_outage() {
             r.body
         );
         assert!(r.took < Duration::from_secs(3), "{uri} took {:?}", r.took);
+    }
+    for uri in ["/cart?lang=fr", "/orders/ord_some_order?lang=fr"] {
+        // Not an empty cart, not a 404 for the shopper's order.
+        let r = get_with_cookie(&app, uri, &cart_cookie).await;
+        assert_eq!(
+            r.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{uri}: {}",
+            r.body
+        );
     }
     let r = get(&app, "/products/embroidered-srama-cushion?lang=ar").await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
