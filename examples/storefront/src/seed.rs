@@ -496,7 +496,10 @@ pub async fn seed_if_empty(engine: &Tijara) -> Result<bool, TijaraError> {
         match created {
             Ok(_) => {}
             // Created by another seeder (or an earlier, interrupted run).
-            Err(TijaraError::Conflict { kind, .. }) if kind == DocKind::Category => {}
+            Err(TijaraError::Conflict {
+                kind: DocKind::Category,
+                ..
+            }) => {}
             Err(e) => return Err(e),
         }
     }
