@@ -92,7 +92,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         Ok(app) => app,
         Err(e) => {
             // Said plainly (a read-only data folder or database, an unreachable server...).
-            tracing::error!(target: "storage", error = %e, "cannot start");
+            tracing::error!(error = %e, "cannot start");
             eprintln!("tijara-storefront cannot start: {e}");
             std::process::exit(1);
         }
