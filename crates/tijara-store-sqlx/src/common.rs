@@ -32,6 +32,12 @@ pub(crate) fn like_pattern(text: &str) -> String {
 }
 
 /// How an sqlx error maps to the port's error, and whether the adapter retries it.
+///
+/// Busy databases, deadlocks and serialization failures are retried. Faults of the server or
+/// of the disk (SQLite: disk full, I/O error, read-only database, cannot open; PostgreSQL: a lost
+/// or refused connection, disk full, a read-only standby, a shutdown; a pool that timed out)
+/// are [`StorageError::Unavailable`]: the request can succeed later, once the operator has
+/// made room or brought the database back, so the frontends answer 503, not a refusal.
 pub(crate) fn classify(e: sqlx::Error) -> (StorageError, bool) {
     match &e {
         sqlx::Error::Database(db) => {
@@ -40,19 +46,87 @@ pub(crate) fn classify(e: sqlx::Error) -> (StorageError, bool) {
                 code.as_str(),
                 "40001" | "40P01" | "5" | "6" | "517" | "261" | "262"
             );
-            if retry || code == "55P03" || code == "57P01" {
+            if retry || code == "55P03" {
                 (
                     StorageError::Unavailable(format!("database busy ({code}): {}", db.message())),
                     retry,
+                )
+            } else if let Some(what) = fault_of_code(&code) {
+                (
+                    StorageError::Unavailable(format!("{what} ({code}): {}", db.message())),
+                    false,
                 )
             } else {
                 (StorageError::Backend(Box::new(e)), false)
             }
         }
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-            (StorageError::Unavailable(e.to_string()), false)
-        }
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::InvalidSavePointStatement
+        | sqlx::Error::BeginFailed => (
+            StorageError::Unavailable(format!("database unavailable: {e}")),
+            false,
+        ),
         _ => (StorageError::Backend(Box::new(e)), false),
+    }
+}
+
+/// What a database error code says about the server or its disk, if it is such a fault.
+fn fault_of_code(code: &str) -> Option<&'static str> {
+    if let Ok(n) = code.parse::<i32>() {
+        // SQLite's extended result codes: the primary code is the low byte.
+        return match n & 0xff {
+            13 => Some("disk full"),
+            10 => Some("disk I/O error"),
+            8 => Some("database is read-only"),
+            14 => Some("cannot open the database file"),
+            7 => Some("out of memory"),
+            _ => None,
+        };
+    }
+    match code {
+        "53100" => Some("disk full"),
+        "25006" => Some("database is read-only"),
+        "57P01" | "57P02" | "57P03" => Some("database server shutting down or starting"),
+        c if c.starts_with("08") => Some("connection to the database lost"),
+        c if c.starts_with("53") => Some("database server out of resources"),
+        c if c.starts_with("58") => Some("database server I/O error"),
+        _ => None,
+    }
+}
+
+/// True when the connection that gave this error cannot be trusted for the next transaction:
+/// the database gave up the transaction by itself (SQLite rolls back on a full disk or an I/O
+/// error) or the driver lost track of it. The SQLite writer replaces such a connection.
+pub(crate) fn spoils_connection(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => db
+            .code()
+            .and_then(|c| c.parse::<i32>().ok())
+            .is_some_and(|n| matches!(n & 0xff, 13 | 10 | 8 | 14 | 7 | 11 | 26)),
+        sqlx::Error::Io(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::InvalidSavePointStatement
+        | sqlx::Error::BeginFailed => true,
+        _ => false,
+    }
+}
+
+/// Logs a storage fault (target `storage`): the operation, the backend and the error. The
+/// messages are the database's own; they hold no URL or password. Version conflicts, taken
+/// keys and stock refusals are answers, not faults, and are not logged.
+pub(crate) fn log_fault(op: &'static str, backend: &'static str, e: &StorageError) {
+    match e {
+        StorageError::Unavailable(_) => {
+            tracing::error!(target: "storage", op, backend, error = %e, "storage unavailable")
+        }
+        StorageError::Backend(_) => {
+            tracing::error!(target: "storage", op, backend, error = %e, "storage error")
+        }
+        _ => {}
     }
 }
 
@@ -61,6 +135,11 @@ pub(crate) fn backoff(attempt: u32) -> Duration {
 }
 
 pub(crate) const MAX_TRIES: u32 = 6;
+
+/// How long a query waits for a connection (or for the server to accept a new one) before
+/// failing with [`StorageError::Unavailable`]: a database outage shows as a quick 503, not as
+/// requests stalled for half a minute.
+pub(crate) const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Why a commit stopped: a port error to report, or a database error to classify.
 pub(crate) enum Stop {
@@ -83,7 +162,7 @@ impl From<StorageError> for Stop {
 /// Implements the storage port for one sqlx database.
 macro_rules! sql_store {
     ($store:ident, $db:ty) => {
-        use crate::common::{classify, from_micros, like_pattern, micros, to_u32, Stop};
+        use crate::common::{classify, from_micros, like_pattern, log_fault, micros, to_u32, Stop};
         use async_trait::async_trait;
         use chrono::{DateTime, Utc};
         use sqlx::{QueryBuilder, Row};
@@ -424,6 +503,15 @@ macro_rules! sql_store {
             classify(e).0
         }
 
+        /// Maps a failed query of operation `op` to the port's error, logging it if it is a fault.
+        fn at(op: &'static str) -> impl Fn(sqlx::Error) -> StorageError {
+            move |e| {
+                let e = classify(e).0;
+                log_fault(op, <$db as sqlx::Database>::NAME, &e);
+                e
+            }
+        }
+
         fn reservation_row(r: &<$db as sqlx::Database>::Row) -> Result<ReservationRow, StorageError> {
             Ok(ReservationRow {
                 reservation: ReservationId::new(r.try_get::<String, _>(0).map_err(err)?).map_err(|e| StorageError::Backend(Box::new(e)))?,
@@ -470,7 +558,7 @@ macro_rules! sql_store {
                 q.push(
                     "))) UNION ALL SELECT 'r', d.id, d.version, d.body, '', 0, 0, 0 FROM docs d WHERE d.kind = 'promotion'",
                 );
-                let rows = q.build().fetch_all(&self.pool).await.map_err(err)?;
+                let rows = q.build().fetch_all(&self.pool).await.map_err(at("checkout_snapshot"))?;
                 for r in rows {
                     let tag: String = r.try_get(0).map_err(err)?;
                     let id: String = r.try_get(1).map_err(err)?;
@@ -505,7 +593,7 @@ macro_rules! sql_store {
                     .bind(id)
                     .fetch_optional(&self.pool)
                     .await
-                    .map_err(err)?;
+                    .map_err(at("get"))?;
                 row.map(|r| doc_row(kind, &r)).transpose()
             }
 
@@ -519,7 +607,7 @@ macro_rules! sql_store {
                         sep.push_bind(id);
                     }
                     q.push(")");
-                    for r in q.build().fetch_all(&self.pool).await.map_err(err)? {
+                    for r in q.build().fetch_all(&self.pool).await.map_err(at("get_many"))? {
                         out.push(doc_row(kind, &r)?);
                     }
                 }
@@ -535,7 +623,7 @@ macro_rules! sql_store {
                 .bind(key)
                 .fetch_optional(&self.pool)
                 .await
-                .map_err(err)?;
+                .map_err(at("find_by_key"))?;
                 row.map(|r| doc_row(kind, &r)).transpose()
             }
 
@@ -561,7 +649,7 @@ macro_rules! sql_store {
                         .fetch_all(&self.pool)
                         .await,
                 }
-                .map_err(err)?;
+                .map_err(at("list"))?;
                 rows.iter().map(|r| doc_row(kind, r)).collect()
             }
 
@@ -592,7 +680,7 @@ macro_rules! sql_store {
                     q.push(" AND EXISTS (SELECT 1 FROM stock s WHERE s.product = p.id AND (s.tracked = 0 OR s.on_hand - s.reserved > 0))");
                 }
                 q.push(" ORDER BY p.id LIMIT ").push_bind(i64::from(query.limit.clamp(1, 1000)));
-                let rows = q.build().fetch_all(&self.pool).await.map_err(err)?;
+                let rows = q.build().fetch_all(&self.pool).await.map_err(at("search_products"))?;
                 rows.iter().map(|r| doc_row(DocKind::Product, r)).collect()
             }
 
@@ -605,7 +693,7 @@ macro_rules! sql_store {
                         sep.push_bind(v.as_str());
                     }
                     q.push(")");
-                    for r in q.build().fetch_all(&self.pool).await.map_err(err)? {
+                    for r in q.build().fetch_all(&self.pool).await.map_err(at("stock_levels"))? {
                         out.push(StockRow {
                             variant: vid(r.try_get(0).map_err(err)?)?,
                             product: ProductId::new(r.try_get::<String, _>(1).map_err(err)?).map_err(|e| StorageError::Backend(Box::new(e)))?,
@@ -626,7 +714,7 @@ macro_rules! sql_store {
                 .bind(i64::from(limit.clamp(1, 10_000)))
                 .fetch_all(&self.pool)
                 .await
-                .map_err(err)?;
+                .map_err(at("expired_reservations"))?;
                 rows.iter().map(reservation_row).collect()
             }
 
@@ -635,12 +723,12 @@ macro_rules! sql_store {
                     .bind(order.as_str())
                     .fetch_all(&self.pool)
                     .await
-                    .map_err(err)?;
+                    .map_err(at("order_reservations"))?;
                 rows.iter().map(reservation_row).collect()
             }
 
             async fn idempotency(&self, scope: &str, key: &str) -> Result<Option<IdempotencyRecord>, StorageError> {
-                read_idempotency(&self.pool, scope, key).await.map_err(err)
+                read_idempotency(&self.pool, scope, key).await.map_err(at("idempotency"))
             }
 
             async fn claim_idempotency(
@@ -698,7 +786,7 @@ macro_rules! sql_store {
                 .bind(i64::from(limit.clamp(1, 100_000)))
                 .fetch_all(&self.pool)
                 .await
-                .map_err(err)?;
+                .map_err(at("pending_events"))?;
                 rows.iter()
                     .map(|r| {
                         Ok(OutboxEvent {
@@ -722,7 +810,7 @@ macro_rules! sql_store {
                         sep.push_bind(i64::try_from(*s).unwrap_or(i64::MAX));
                     }
                     q.push(")");
-                    q.build().execute(&self.pool).await.map_err(err)?;
+                    q.build().execute(&self.pool).await.map_err(at("ack_events"))?;
                 }
                 Ok(())
             }

@@ -14,6 +14,10 @@
 //!   never corrupts), PostgreSQL's default `synchronous_commit=on`;
 //! - deadlocks and serialization failures (SQLSTATE 40P01, 40001) and SQLite's busy errors are
 //!   retried a few times with backoff before being reported as temporary;
+//! - faults of the disk or the server (full disk, read-only database, I/O error, lost
+//!   connection, no connection within 3 s) are [`StorageError::Unavailable`], logged on the
+//!   `storage` tracing target with the operation; after such a fault the SQLite writer replaces
+//!   its connection, so writes resume by themselves once the cause is gone;
 //! - migrations are embedded per database and run at connection.
 //!
 //! ```no_run

@@ -1,10 +1,9 @@
 //! The PostgreSQL store: several processes on one database.
 
-use crate::common::{MAX_TRIES, backoff};
+use crate::common::{ACQUIRE_TIMEOUT, MAX_TRIES, backoff};
 use sqlx::ConnectOptions;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use std::str::FromStr;
-use std::time::Duration;
 
 /// Storage in PostgreSQL.
 #[derive(Debug, Clone)]
@@ -47,7 +46,8 @@ impl PostgresStore {
         }
         let pool = PgPoolOptions::new()
             .max_connections(24)
-            .acquire_timeout(Duration::from_secs(30))
+            // A database outage shows as a quick 503, not a stalled request.
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(opts)
             .await
             .map_err(err)?;
@@ -84,6 +84,7 @@ impl PostgresStore {
                     let (e, retry) = classify(e);
                     attempt += 1;
                     if !retry || attempt >= MAX_TRIES {
+                        log_fault("commit", "PostgreSQL", &e);
                         return Err(e);
                     }
                     tokio::time::sleep(backoff(attempt)).await;

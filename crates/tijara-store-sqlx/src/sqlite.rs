@@ -8,11 +8,14 @@
 //! the batch is replayed with a savepoint around each changeset. Reads use a separate pool of
 //! connections, which WAL lets run beside the writer.
 
-use crate::common::{MAX_TRIES, backoff};
+use crate::common::{ACQUIRE_TIMEOUT, MAX_TRIES, backoff, spoils_connection};
+use sqlx::Connection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 use tijara::ports::storage::{Changeset, CommitOutcome, StorageError};
 use tokio::sync::{mpsc, oneshot};
@@ -41,6 +44,9 @@ const MAX_BATCH: usize = 64;
 pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
     writer: mpsc::Sender<Job>,
+    /// Test hook: the writer's `max_page_count` (0: never set). See
+    /// [`SqliteStore::limit_pages_for_tests`].
+    page_limit: Arc<AtomicU32>,
 }
 
 impl std::fmt::Debug for Job {
@@ -90,7 +96,11 @@ impl SqliteStore {
             .min_connections(1)
             .idle_timeout(None)
             .max_lifetime(None)
-            .acquire_timeout(Duration::from_secs(60))
+            .acquire_timeout(if memory {
+                Duration::from_secs(60)
+            } else {
+                ACQUIRE_TIMEOUT
+            })
             .connect_with(writer_opts)
             .await
             .map_err(err)?;
@@ -103,14 +113,39 @@ impl SqliteStore {
         } else {
             SqlitePoolOptions::new()
                 .max_connections(8)
-                .acquire_timeout(Duration::from_secs(30))
+                // An unreadable database shows as a quick 503, not a stall.
+                .acquire_timeout(ACQUIRE_TIMEOUT)
                 .connect_with(reader_opts)
                 .await
                 .map_err(err)?
         };
         let (tx, rx) = mpsc::channel::<Job>(1024);
-        tokio::spawn(writer(writer_pool, rx));
-        Ok(SqliteStore { pool, writer: tx })
+        let page_limit = Arc::new(AtomicU32::new(0));
+        tokio::spawn(writer(
+            Writer {
+                pool: writer_pool,
+                memory,
+                page_limit: page_limit.clone(),
+            },
+            rx,
+        ));
+        Ok(SqliteStore {
+            pool,
+            writer: tx,
+            page_limit,
+        })
+    }
+
+    /// **Fault injection for tests only**: caps the database at its current size (`Some(_)`:
+    /// SQLite's `PRAGMA max_page_count` on the writer connection, so a write that needs a new
+    /// page fails with SQLITE_FULL, "database or disk is full", as on a full disk), or lifts the
+    /// cap (`None`: space is back). The cap applies to every writer connection, including one
+    /// that replaces a connection spoiled by the fault. Not for production use.
+    #[doc(hidden)]
+    pub fn limit_pages_for_tests(&self, pages: Option<u32>) {
+        // SQLite's largest page count; 0 means the hook was never used.
+        self.page_limit
+            .store(pages.unwrap_or(4_294_967_294).max(1), Ordering::SeqCst);
     }
 
     /// The read pool (for embedders' own read-only reports).
@@ -150,7 +185,15 @@ fn fail_all(jobs: Vec<Job>, e: &StorageError) {
     }
 }
 
-async fn writer(pool: SqlitePool, mut rx: mpsc::Receiver<Job>) {
+/// The writer task's connection pool (one connection) and what it needs to replace it.
+struct Writer {
+    pool: SqlitePool,
+    /// An in-memory database lives in its connection: it cannot be replaced.
+    memory: bool,
+    page_limit: Arc<AtomicU32>,
+}
+
+async fn writer(w: Writer, mut rx: mpsc::Receiver<Job>) {
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -159,7 +202,7 @@ async fn writer(pool: SqlitePool, mut rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        run_batch(&pool, batch).await;
+        run_batch(&w, batch).await;
     }
 }
 
@@ -170,11 +213,56 @@ enum Pass {
     Db(sqlx::Error),
 }
 
-async fn run_batch(pool: &SqlitePool, jobs: Vec<Job>) {
+/// Runs one batch. After a fault that spoils the writer connection (a full disk, an I/O error,
+/// a read-only database: SQLite rolls the transaction back by itself, and sqlx's count of open
+/// transactions no longer matches), the connection is closed; the pool opens a new one on the
+/// next write, so writes resume by themselves once the cause is gone, without a restart.
+async fn run_batch(w: &Writer, jobs: Vec<Job>) {
     let mut isolate = false;
     let mut attempt = 0;
     loop {
-        match pass(pool, &jobs, isolate).await {
+        let mut conn = match w.pool.acquire().await {
+            Ok(c) => c,
+            Err(e) => {
+                let e = classify(e).0;
+                log_fault("commit", "SQLite", &e);
+                fail_all(jobs, &e);
+                return;
+            }
+        };
+        let limit = w.page_limit.load(Ordering::SeqCst);
+        let outcome = if limit != 0
+            && let Err(e) = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "PRAGMA max_page_count = {limit}"
+            )))
+            .execute(&mut *conn)
+            .await
+        {
+            Pass::Db(e)
+        } else {
+            pass(&mut conn, &jobs, isolate).await
+        };
+        let outcome = match outcome {
+            Pass::Db(e) if spoils_connection(&e) && !w.memory => {
+                tracing::warn!(target: "storage", op = "commit", backend = "SQLite", error = %e,
+                    "replacing the SQLite writer connection after a fault");
+                conn.close_on_drop();
+                // The driver lost count of its transaction: a new connection can run the batch.
+                let lost = matches!(
+                    e,
+                    sqlx::Error::InvalidSavePointStatement | sqlx::Error::BeginFailed
+                );
+                if lost && attempt + 1 < MAX_TRIES {
+                    drop(conn);
+                    attempt += 1;
+                    continue;
+                }
+                Pass::Db(e)
+            }
+            other => other,
+        };
+        drop(conn);
+        match outcome {
             Pass::Done(results) => {
                 for (j, r) in jobs.into_iter().zip(results) {
                     let _ = j.reply.send(r);
@@ -186,6 +274,7 @@ async fn run_batch(pool: &SqlitePool, jobs: Vec<Job>) {
                 let (e, retry) = classify(e);
                 attempt += 1;
                 if !retry || attempt >= MAX_TRIES {
+                    log_fault("commit", "SQLite", &e);
                     fail_all(jobs, &e);
                     return;
                 }
@@ -223,9 +312,9 @@ async fn run_scripts(
 /// they all have one (one round trip), and the first surprise aborts the pass (the common case
 /// has none, and needs no savepoints); with isolation, each changeset runs statement by
 /// statement inside a savepoint, and a failure rolls back only its own writes.
-async fn pass(pool: &SqlitePool, jobs: &[Job], isolate: bool) -> Pass {
+async fn pass(conn: &mut sqlx::SqliteConnection, jobs: &[Job], isolate: bool) -> Pass {
     let single = jobs.len() == 1;
-    let mut tx = match pool.begin_with("BEGIN IMMEDIATE").await {
+    let mut tx = match conn.begin_with("BEGIN IMMEDIATE").await {
         Ok(tx) => tx,
         Err(e) => return Pass::Db(e),
     };

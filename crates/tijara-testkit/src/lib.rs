@@ -29,6 +29,7 @@
 pub mod aramex_fake;
 pub mod carrier;
 pub mod cmi_sim;
+pub mod outage;
 pub mod payment;
 pub mod sendit_fake;
 pub mod storage;

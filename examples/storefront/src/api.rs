@@ -54,7 +54,21 @@ pub struct ApiError(pub StatusCode, pub &'static str, pub String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.0, Json(json!({"code": self.1, "message": self.2}))).into_response()
+        let unavailable = self.0 == StatusCode::SERVICE_UNAVAILABLE;
+        let mut response =
+            (self.0, Json(json!({"code": self.1, "message": self.2}))).into_response();
+        if unavailable {
+            let headers = response.headers_mut();
+            headers.insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static(crate::web::RETRY_AFTER_SECS),
+            );
+            headers.insert(
+                axum::http::header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_static("no-store"),
+            );
+        }
+        response
     }
 }
 
@@ -81,9 +95,19 @@ impl From<TijaraError> for ApiError {
                 (StatusCode::CONFLICT, "idempotency_key_in_progress")
             }
             e if e.is_temporary() => (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"),
+            // Any other storage failure is the server's, not the request's.
+            TijaraError::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
             _ => (StatusCode::UNPROCESSABLE_ENTITY, "refused"),
         };
-        ApiError(status, code, e.to_string())
+        // A storage fault's detail (paths, database messages) goes to the log, not to clients.
+        let message = match &e {
+            TijaraError::Storage(_) if status == StatusCode::SERVICE_UNAVAILABLE => {
+                "the service is briefly unavailable; retry later".to_owned()
+            }
+            TijaraError::Storage(_) => "the server failed; the fault is logged".to_owned(),
+            _ => e.to_string(),
+        };
+        ApiError(status, code, message)
     }
 }
 

@@ -21,6 +21,7 @@ pub mod openapi;
 pub mod portal;
 pub mod seed;
 pub mod seller_api;
+pub mod startup;
 pub mod web;
 
 use std::path::PathBuf;
@@ -104,10 +105,13 @@ pub async fn build(settings: &Settings) -> Result<App, Box<dyn std::error::Error
         Some(u) => u.clone(),
         None => {
             std::fs::create_dir_all(&settings.data_dir)?;
+            startup::check_folder(&settings.data_dir)?;
             format!("sqlite://{}", settings.data_dir.join("tijara.db").display())
         }
     };
     let storage = tijara_store_sqlx::connect(&url).await?;
+    // A read-only database would fail every cart and order: refuse to start, and say why.
+    startup::check_database(&storage, &url).await?;
     let public_url = settings
         .public_url
         .clone()

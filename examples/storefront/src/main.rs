@@ -88,7 +88,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         },
         display_rates: tijara_storefront::indicative_rates(args.eur_per_mad, args.usd_per_mad),
     };
-    let app = tijara_storefront::build(&settings).await?;
+    let app = match tijara_storefront::build(&settings).await {
+        Ok(app) => app,
+        Err(e) => {
+            // Said plainly (a read-only data folder or database, an unreachable server...).
+            tracing::error!(error = %e, "cannot start");
+            eprintln!("tijara-storefront cannot start: {e}");
+            std::process::exit(1);
+        }
+    };
     if tijara_storefront::seed::seed_if_empty(&app.engine).await? {
         println!("Loaded the demo marketplace (8 sellers, 40 products).");
     }

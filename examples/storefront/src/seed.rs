@@ -3,9 +3,10 @@
 //! are fictional; prices are estimates, not a survey.
 
 use std::collections::BTreeMap;
+use tijara::ports::storage::DocKind;
 use tijara::usecases::accounts::{NewAccount, Role, hash_password};
 use tijara::usecases::catalog::{CategoryInput, ProductInput, SellerInput, VariantInput};
-use tijara::{Tijara, TijaraError};
+use tijara::{IdempotencyKey, Tijara, TijaraError};
 use tijara_core::catalog::{LegalIds, Member, Photo, SellerKind, SellerTaxStatus, StockPolicy};
 use tijara_core::*;
 
@@ -460,13 +461,25 @@ fn slug(text: &str) -> String {
     s.trim_matches('-').to_owned()
 }
 
+/// The idempotency key of one seeding step: a second seeder running at the same time (two
+/// storefronts starting on one empty database) gets the first one's answer instead of
+/// creating the thing twice or failing on it.
+fn seed_key(step: String) -> Result<IdempotencyKey, TijaraError> {
+    IdempotencyKey::new(format!("demo-seed:{step}"))
+}
+
 /// Loads the demo marketplace when the database has no seller yet. Returns true if it did.
+///
+/// Safe when several storefronts start at once on one empty database: every step carries an
+/// idempotency key (the same seller, product or category is created once, and the others get
+/// its answer), and an account or category that another seeder already created counts as
+/// done.
 pub async fn seed_if_empty(engine: &Tijara) -> Result<bool, TijaraError> {
     if !engine.list_sellers(None, 1).await?.items.is_empty() {
         return Ok(false);
     }
     for (id, fr, ar, en) in CATEGORIES {
-        engine
+        let created = engine
             .create_category(
                 CategoryInput {
                     id: CategoryId::new(id).map_err(|e| TijaraError::Invalid(e.to_string()))?,
@@ -477,9 +490,18 @@ pub async fn seed_if_empty(engine: &Tijara) -> Result<bool, TijaraError> {
                         .with(Lang::En, en),
                     parent: None,
                 },
-                None,
+                Some(&seed_key(format!("category:{id}"))?),
             )
-            .await?;
+            .await;
+        match created {
+            Ok(_) => {}
+            // Created by another seeder (or an earlier, interrupted run).
+            Err(TijaraError::Conflict {
+                kind: DocKind::Category,
+                ..
+            }) => {}
+            Err(e) => return Err(e),
+        }
     }
     let mut sellers = Vec::new();
     for (n, s) in SELLERS.iter().enumerate() {
@@ -514,7 +536,7 @@ pub async fn seed_if_empty(engine: &Tijara) -> Result<bool, TijaraError> {
                         .with(Lang::Fr, s.story_fr)
                         .with(Lang::Ar, s.story_ar),
                 },
-                None,
+                Some(&seed_key(format!("seller:{n}"))?),
             )
             .await?;
         for (i, (cat, fr, ar, en, price, stock)) in s.products.iter().enumerate() {
@@ -568,7 +590,7 @@ pub async fn seed_if_empty(engine: &Tijara) -> Result<bool, TijaraError> {
                             initial_stock: *stock,
                         }],
                     },
-                    None,
+                    Some(&seed_key(format!("product:{n}:{i}"))?),
                 )
                 .await?;
         }
@@ -591,18 +613,27 @@ pub async fn seed_if_empty(engine: &Tijara) -> Result<bool, TijaraError> {
                 }
             }
         };
-        engine
+        if engine.account_by_email(&email).await?.is_some() {
+            continue;
+        }
+        let created = engine
             .create_account(
                 NewAccount {
                     name: email.split('@').next().unwrap_or(&email).into(),
-                    email,
+                    email: email.clone(),
                     password_hash: hash_password(password)?,
                     role,
                     lang: Lang::Ar,
                 },
                 None,
             )
-            .await?;
+            .await;
+        if let Err(e) = created {
+            // Another seeder created it meanwhile (its e-mail address is taken): done.
+            if engine.account_by_email(&email).await?.is_none() {
+                return Err(e);
+            }
+        }
     }
     Ok(true)
 }

@@ -312,7 +312,16 @@ async fn home(
         .engine
         .list_products(&filter, q.get("after").map(String::as_str), 24)
         .await;
-    let cats = app.engine.categories().await.unwrap_or_default();
+    let cats = match app.engine.categories().await {
+        Ok(cats) => cats,
+        Err(e) => return refusal(&ctx, &e),
+    };
+    // A storage outage is a 503 page, not a shop window with an error in it.
+    if let Err(e) = &page
+        && e.is_temporary()
+    {
+        return refusal(&ctx, e);
+    }
     let body = html! {
         nav.cats { @for c in &cats { a href={ "/?category=" (c.id) } { (c.name.get(lang, Lang::Ar).unwrap_or("")) } " " } }
         @match &page {
@@ -328,16 +337,25 @@ async fn home(
 
 async fn product_page(State(app): State<App>, ctx: Ctx, Path(slug): Path<String>) -> Response {
     let lang = ctx.lang;
-    let Ok(v) = app.engine.product_by_slug(&slug).await else {
-        return (
-            StatusCode::NOT_FOUND,
-            layout(&ctx, "404", html! { p { "404" } }),
-        )
-            .into_response();
+    let v = match app.engine.product_by_slug(&slug).await {
+        Ok(v) => v,
+        // Only a product that does not exist is a 404 (caches keep those); an outage is a 503.
+        Err(e) if e.is_temporary() => return refusal(&ctx, &e),
+        Err(_) => {
+            return (
+                StatusCode::NOT_FOUND,
+                layout(&ctx, "404", html! { p { "404" } }),
+            )
+                .into_response();
+        }
     };
     let p = &v.product;
     let title = p.title.get(lang, Lang::Ar).unwrap_or("").to_owned();
-    let seller = app.engine.seller(&p.seller_id).await.ok();
+    let seller = match app.engine.seller(&p.seller_id).await {
+        Ok(s) => Some(s),
+        Err(e) if e.is_temporary() => return refusal(&ctx, &e),
+        Err(_) => None,
+    };
     let rate = app
         .engine
         .region()
@@ -374,10 +392,17 @@ async fn product_page(State(app): State<App>, ctx: Ctx, Path(slug): Path<String>
     with_lang_cookie(lang, layout(&ctx, &title, body))
 }
 
-async fn cart_of(app: &App, headers: &HeaderMap) -> Option<CartId> {
-    let id = CartId::new(cookie(headers, "cart")?).ok()?;
-    let doc = app.engine.cart(&id).await.ok()?;
-    (doc.status == tijara::docs::CartStatus::Open).then_some(id)
+/// The visitor's open cart. A cart that is gone or closed is none; a storage outage is an
+/// error (a 503), never an empty cart or a fresh cart in place of the shopper's.
+async fn cart_of(app: &App, headers: &HeaderMap) -> Result<Option<CartId>, TijaraError> {
+    let Some(id) = cookie(headers, "cart").and_then(|c| CartId::new(c).ok()) else {
+        return Ok(None);
+    };
+    match app.engine.cart(&id).await {
+        Ok(doc) => Ok((doc.status == tijara::docs::CartStatus::Open).then_some(id)),
+        Err(e) if e.is_temporary() => Err(e),
+        Err(_) => Ok(None),
+    }
 }
 
 /// The cart cookie: HttpOnly, SameSite=Lax, and Secure when the shop is served over HTTPS.
@@ -411,11 +436,12 @@ async fn cart_add(
     let lang = ctx.lang;
     let customer = ctx.account.as_ref().and_then(|a| a.customer_id().ok());
     let id = match cart_of(&app, &headers).await {
-        Some(id) => id,
-        None => match app.engine.create_cart(customer, None).await {
+        Ok(Some(id)) => id,
+        Ok(None) => match app.engine.create_cart(customer, None).await {
             Ok(c) => c.cart.id,
             Err(e) => return refusal(&ctx, &e),
         },
+        Err(e) => return refusal(&ctx, &e),
     };
     let Ok(variant) = VariantId::new(f.variant) else {
         return problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, t(lang, "out"));
@@ -512,6 +538,7 @@ pub fn refusal(ctx: &Ctx, e: &TijaraError) -> Response {
     let status = match e {
         TijaraError::NotFound { .. } => StatusCode::NOT_FOUND,
         e if e.is_temporary() => StatusCode::SERVICE_UNAVAILABLE,
+        TijaraError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
     error_page(
@@ -519,7 +546,8 @@ pub fn refusal(ctx: &Ctx, e: &TijaraError) -> Response {
         status,
         html! {
             p.error { (explain(ctx.lang, e)) }
-            p.small dir="ltr" { (e.to_string()) }
+            // A storage fault's detail is for the operator's log, not for visitors.
+            @if !matches!(e, TijaraError::Storage(_)) { p.small dir="ltr" { (e.to_string()) } }
         },
     )
 }
@@ -529,9 +557,10 @@ pub fn problem(ctx: &Ctx, status: StatusCode, message: &str) -> Response {
     error_page(ctx, status, html! { p.error { (message) } })
 }
 
-/// The frame of every error page: what went wrong, then links home and to the cart.
+/// The frame of every error page: what went wrong, then links home and to the cart. A 503
+/// says when to come back (`Retry-After`) and is never cached.
 fn error_page(ctx: &Ctx, status: StatusCode, what: Markup) -> Response {
-    (
+    let mut response = (
         status,
         layout(
             ctx,
@@ -539,15 +568,28 @@ fn error_page(ctx: &Ctx, status: StatusCode, what: Markup) -> Response {
             html! { (what) p { a href="/" { (t(ctx.lang, "title")) } " · " a href="/cart" { (t(ctx.lang, "cart")) } } },
         ),
     )
-        .into_response()
+        .into_response();
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        let headers = response.headers_mut();
+        headers.insert(
+            header::RETRY_AFTER,
+            HeaderValue::from_static(RETRY_AFTER_SECS),
+        );
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
 }
+
+/// Seconds a client waits before retrying after a 503 (`Retry-After`).
+pub const RETRY_AFTER_SECS: &str = "5";
 
 async fn cart_remove(
     State(app): State<App>,
     headers: HeaderMap,
     Form(f): Form<AddForm>,
 ) -> Response {
-    if let (Some(id), Ok(variant)) = (cart_of(&app, &headers).await, VariantId::new(f.variant)) {
+    if let (Ok(Some(id)), Ok(variant)) = (cart_of(&app, &headers).await, VariantId::new(f.variant))
+    {
         let _ = app
             .engine
             .change_cart(&id, CartChange::Remove { variant }, None)
@@ -559,8 +601,13 @@ async fn cart_remove(
 async fn cart_page(State(app): State<App>, ctx: Ctx, headers: HeaderMap) -> Response {
     let lang = ctx.lang;
     let priced = match cart_of(&app, &headers).await {
-        Some(id) => app.engine.price(&id).await.ok(),
-        None => None,
+        Ok(Some(id)) => match app.engine.price(&id).await {
+            Ok(p) => Some(p),
+            Err(e) if e.is_temporary() => return refusal(&ctx, &e),
+            Err(_) => None,
+        },
+        Ok(None) => None,
+        Err(e) => return refusal(&ctx, &e),
     };
     // Shoppers see the product's title in their language (the SKU is for the artisan).
     let ids: Vec<_> = priced
@@ -663,8 +710,10 @@ async fn checkout_address(
     Form(f): Form<AddressForm>,
 ) -> Response {
     let lang = ctx.lang;
-    let Some(cart) = cart_of(&app, &headers).await else {
-        return Redirect::to("/cart").into_response();
+    let cart = match cart_of(&app, &headers).await {
+        Ok(Some(cart)) => cart,
+        Ok(None) => return Redirect::to("/cart").into_response(),
+        Err(e) => return refusal(&ctx, &e),
     };
     let options = match app.engine.shipping_quotes(&cart, &f.address()).await {
         Ok(o) => o,
@@ -712,8 +761,10 @@ async fn checkout_place(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let lang = ctx.lang;
-    let Some(cart) = cart_of(&app, &headers).await else {
-        return Redirect::to("/cart").into_response();
+    let cart = match cart_of(&app, &headers).await {
+        Ok(Some(cart)) => cart,
+        Ok(None) => return Redirect::to("/cart").into_response(),
+        Err(e) => return refusal(&ctx, &e),
     };
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     let f = AddressForm {
@@ -797,8 +848,10 @@ async fn order_page(
     let Ok(id) = OrderId::new(id) else {
         return not_found();
     };
-    let Ok(doc) = app.engine.order(&id).await else {
-        return not_found();
+    let doc = match app.engine.order(&id).await {
+        Ok(doc) => doc,
+        Err(e) if e.is_temporary() => return refusal(&ctx, &e),
+        Err(_) => return not_found(),
     };
     // The shopper who placed it (by the e-mail in the link, or logged in), or an admin.
     let by_link = q

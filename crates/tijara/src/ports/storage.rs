@@ -465,7 +465,9 @@ pub enum StorageError {
         /// The key.
         key: String,
     },
-    /// The database is busy or unreachable; retrying later may succeed.
+    /// The database is busy or unreachable, or cannot write for now (disk full, read-only
+    /// database, I/O error, no connection within the acquisition timeout); retrying later may
+    /// succeed. Frontends answer 503 with `Retry-After`, not a refusal.
     #[error("storage temporarily unavailable: {0}")]
     Unavailable(String),
     /// Any other failure of the backend.

@@ -1,0 +1,119 @@
+//! A storage adapter with an off switch, to test how frontends behave during a database outage.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use tijara::ports::storage::*;
+use tijara_core::{OrderId, VariantId};
+
+/// Wraps a storage; while [`Outage::set_down`] is on, every call fails at once with
+/// [`StorageError::Unavailable`], as a store whose database is gone does after its acquisition
+/// timeout.
+pub struct Outage {
+    inner: Arc<dyn Storage>,
+    down: AtomicBool,
+}
+
+impl Outage {
+    /// Wraps `inner`, up.
+    pub fn new(inner: Arc<dyn Storage>) -> Self {
+        Outage {
+            inner,
+            down: AtomicBool::new(false),
+        }
+    }
+
+    /// Takes the database down (`true`) or brings it back.
+    pub fn set_down(&self, down: bool) {
+        self.down.store(down, Ordering::SeqCst);
+    }
+
+    fn check(&self) -> Result<(), StorageError> {
+        if self.down.load(Ordering::SeqCst) {
+            Err(StorageError::Unavailable(
+                "database unavailable: pool timed out while waiting for an open connection".into(),
+            ))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[async_trait]
+impl Storage for Outage {
+    async fn commit(&self, changes: Changeset) -> Result<CommitOutcome, StorageError> {
+        self.check()?;
+        self.inner.commit(changes).await
+    }
+    async fn get(&self, kind: DocKind, id: &str) -> Result<Option<StoredDoc>, StorageError> {
+        self.check()?;
+        self.inner.get(kind, id).await
+    }
+    async fn get_many(
+        &self,
+        kind: DocKind,
+        ids: &[String],
+    ) -> Result<Vec<StoredDoc>, StorageError> {
+        self.check()?;
+        self.inner.get_many(kind, ids).await
+    }
+    async fn find_by_key(
+        &self,
+        kind: DocKind,
+        key: &str,
+    ) -> Result<Option<StoredDoc>, StorageError> {
+        self.check()?;
+        self.inner.find_by_key(kind, key).await
+    }
+    async fn list(&self, query: &ListQuery) -> Result<Vec<StoredDoc>, StorageError> {
+        self.check()?;
+        self.inner.list(query).await
+    }
+    async fn search_products(&self, query: &ProductQuery) -> Result<Vec<StoredDoc>, StorageError> {
+        self.check()?;
+        self.inner.search_products(query).await
+    }
+    async fn stock_levels(&self, variants: &[VariantId]) -> Result<Vec<StockRow>, StorageError> {
+        self.check()?;
+        self.inner.stock_levels(variants).await
+    }
+    async fn expired_reservations(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<ReservationRow>, StorageError> {
+        self.check()?;
+        self.inner.expired_reservations(now, limit).await
+    }
+    async fn order_reservations(
+        &self,
+        order: &OrderId,
+    ) -> Result<Vec<ReservationRow>, StorageError> {
+        self.check()?;
+        self.inner.order_reservations(order).await
+    }
+    async fn idempotency(
+        &self,
+        scope: &str,
+        key: &str,
+    ) -> Result<Option<IdempotencyRecord>, StorageError> {
+        self.check()?;
+        self.inner.idempotency(scope, key).await
+    }
+    async fn pending_events(&self, limit: u32) -> Result<Vec<OutboxEvent>, StorageError> {
+        self.check()?;
+        self.inner.pending_events(limit).await
+    }
+    async fn ack_events(&self, seqs: &[u64]) -> Result<(), StorageError> {
+        self.check()?;
+        self.inner.ack_events(seqs).await
+    }
+    async fn checkout_snapshot(
+        &self,
+        variants: &[VariantId],
+    ) -> Result<CheckoutRows, StorageError> {
+        self.check()?;
+        self.inner.checkout_snapshot(variants).await
+    }
+}

@@ -1,0 +1,58 @@
+//! Checks made once at start: the storefront refuses to start on storage it cannot write (a
+//! read-only data folder, file system or database), with a message that says so, instead of
+//! serving a shop whose every cart and order would fail.
+
+use std::path::Path;
+use std::sync::Arc;
+use tijara::ports::storage::{Changeset, IdempotencyRecord, Storage};
+use tijara_core::chrono;
+
+/// The storefront cannot write its storage.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{what} is read-only or cannot be written ({reason}). The storefront needs to write its \
+     database: fix the permissions or the mount (a read-only file system?), free some disk \
+     space, or choose another --data-dir / --database-url"
+)]
+pub struct NotWritable {
+    /// The folder or database (a URL without its password).
+    pub what: String,
+    /// What the system or the database said.
+    pub reason: String,
+}
+
+/// Checks that the SQLite data folder can hold new files (the database and its `-wal` and
+/// `-shm` files are created there).
+pub fn check_folder(dir: &Path) -> Result<(), NotWritable> {
+    let probe = dir.join(".tijara-write-check");
+    let result = std::fs::write(&probe, b"ok").and_then(|()| std::fs::remove_file(&probe));
+    result.map_err(|e| NotWritable {
+        what: format!("the data folder {}", dir.display()),
+        reason: e.to_string(),
+    })
+}
+
+/// Checks that the database takes a write. The probe is one idempotency record
+/// (`startup`/`write-check`), written on the first start and found again on the next ones; its
+/// `INSERT … ON CONFLICT DO NOTHING` needs write access either way (SQLite refuses it on a
+/// read-only database, PostgreSQL on a read-only standby), and changes nothing else.
+pub async fn check_database(storage: &Arc<dyn Storage>, url: &str) -> Result<(), NotWritable> {
+    let probe = Changeset {
+        idempotency: Some(IdempotencyRecord {
+            scope: "startup".into(),
+            key: "write-check".into(),
+            fingerprint: "write-check".into(),
+            response: "null".into(),
+            created_at: chrono::Utc::now(),
+        }),
+        ..Changeset::default()
+    };
+    storage
+        .commit(probe)
+        .await
+        .map(|_| ())
+        .map_err(|e| NotWritable {
+            what: format!("the database {}", tijara_store_sqlx::redact(url)),
+            reason: e.to_string(),
+        })
+}
