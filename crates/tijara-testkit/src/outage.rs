@@ -101,6 +101,28 @@ impl Storage for Outage {
         self.check()?;
         self.inner.idempotency(scope, key).await
     }
+    async fn claim_idempotency(
+        &self,
+        scope: &str,
+        key: &str,
+        token: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<IdempotencyClaim, StorageError> {
+        self.check()?;
+        self.inner
+            .claim_idempotency(scope, key, token, now, expires_at)
+            .await
+    }
+    async fn release_idempotency(
+        &self,
+        scope: &str,
+        key: &str,
+        token: &str,
+    ) -> Result<(), StorageError> {
+        self.check()?;
+        self.inner.release_idempotency(scope, key, token).await
+    }
     async fn pending_events(&self, limit: u32) -> Result<Vec<OutboxEvent>, StorageError> {
         self.check()?;
         self.inner.pending_events(limit).await
