@@ -76,6 +76,10 @@ impl From<TijaraError> for ApiError {
             TijaraError::NotConfigured { .. } => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "not_configured")
             }
+            TijaraError::TrackingNumberTaken { .. } => {
+                (StatusCode::CONFLICT, "tracking_number_taken")
+            }
+            TijaraError::NotAllowed { .. } => (StatusCode::FORBIDDEN, "not_allowed"),
             e if e.is_temporary() => (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"),
             _ => (StatusCode::UNPROCESSABLE_ENTITY, "refused"),
         };

@@ -265,7 +265,10 @@ async fn my_part(
         .map_err(|_| not_found("order part"))?;
     match doc.order.seller_order(&part) {
         Ok(p) if p.seller_id == seller.0 => Ok((doc, part)),
-        _ => Err(not_found("order part")),
+        _ => {
+            tracing::warn!(target: "security", seller = %seller.0, order = %doc.order.id, part = %part, "seller API: not this seller's part");
+            Err(not_found("order part"))
+        }
     }
 }
 
@@ -334,7 +337,11 @@ pub(crate) async fn ship(
         service: None,
         parcels: vec![],
     });
-    let shipment = app.engine.ship(&id, &part, request, k.as_ref()).await?;
+    let by = tijara::usecases::fulfillment::Operator::Seller(seller.0.clone());
+    let shipment = app
+        .engine
+        .ship_as(&by, &id, &part, request, k.as_ref())
+        .await?;
     Ok((StatusCode::CREATED, Json(shipment)).into_response())
 }
 
@@ -374,9 +381,8 @@ pub(crate) async fn set_tracking(
     Body(b): Body<TrackingBody>,
 ) -> ApiResult {
     let (doc, part) = my_part(&app, &seller, order, part).await?;
-    crate::portal::apply_tracking(&app, &doc, &part, &b.tracking_number, &b.status)
-        .await
-        .map_err(|e| ApiError(StatusCode::UNPROCESSABLE_ENTITY, "invalid", e))?;
+    let by = tijara::usecases::fulfillment::Operator::Seller(seller.0.clone());
+    crate::portal::apply_tracking(&app, &by, &doc, &part, &b.tracking_number, &b.status).await?;
     let doc = app.engine.order(&doc.order.id).await?;
     let s = doc.shipments.iter().find(|s| s.seller_order_id == part);
     Ok(Json(s).into_response())
