@@ -97,28 +97,33 @@ pub fn demo_store_key(data_dir: &std::path::Path) -> std::io::Result<String> {
     if let Ok(key) = std::fs::read_to_string(&path) {
         let key = key.trim();
         if key.len() >= 32 {
+            #[cfg(unix)]
+            {
+                // A copy restored with wider permissions is narrowed again.
+                use std::os::unix::fs::PermissionsExt;
+                let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
+            }
             return Ok(key.to_owned());
         }
     }
-    let mut bytes = [0u8; 32];
+    let mut bytes = [0u8; 48];
     getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
-    let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let key: String = bytes[..32].iter().map(|b| format!("{b:02x}")).collect();
+    let tmp_name: String = bytes[32..].iter().map(|b| format!("{b:02x}")).collect();
+    // Written beside, then renamed: a reader sees no key or a whole one.
+    let tmp = data_dir.join(format!(".{DEMO_KEY_FILE}.{tmp_name}"));
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(&path)?;
-    #[cfg(unix)]
-    {
-        // An older file with wider permissions is narrowed too.
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
+    let mut file = options.open(&tmp)?;
     file.write_all(key.as_bytes())?;
     file.sync_all()?;
+    drop(file);
+    std::fs::rename(&tmp, &path)?;
     Ok(key)
 }
 
