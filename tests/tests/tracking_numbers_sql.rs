@@ -9,7 +9,12 @@ use tijara::{Tijara, TijaraError};
 use tijara_core::fulfillment::Shipment;
 use tijara_core::{OrderId, SellerId, VariantId};
 
-async fn shipped(e: &Tijara, variant: &VariantId, seller: &SellerId, n: u64) -> (OrderId, Shipment) {
+async fn shipped(
+    e: &Tijara,
+    variant: &VariantId,
+    seller: &SellerId,
+    n: u64,
+) -> (OrderId, Shipment) {
     let order = e
         .place_order(tijara_tests::cod_order(variant, seller, 1, n), None)
         .await
@@ -23,7 +28,13 @@ async fn shipped(e: &Tijara, variant: &VariantId, seller: &SellerId, n: u64) -> 
         parcels: vec![],
     };
     let s = e
-        .ship_as(&Operator::Seller(seller.clone()), &order.id, &so, request, None)
+        .ship_as(
+            &Operator::Seller(seller.clone()),
+            &order.id,
+            &so,
+            request,
+            None,
+        )
         .await
         .expect("shipped");
     (order.id, s)

@@ -143,7 +143,11 @@ async fn shipments_are_idempotent_and_events_normalized() {
     let a = c.create_shipment(&r).await.expect("created");
     assert_eq!(a, c.create_shipment(&r).await.expect("again"));
     // Random, not derived from the reference: another part's number cannot be guessed.
-    assert!(a.tracking_number.starts_with("AMANA-"), "{}", a.tracking_number);
+    assert!(
+        a.tracking_number.starts_with("AMANA-"),
+        "{}",
+        a.tracking_number
+    );
     assert!(!a.tracking_number.contains("ORD"), "{}", a.tracking_number);
     assert_eq!(a.tracking_number.len(), "AMANA-".len() + 16);
     let mut next = r.clone();

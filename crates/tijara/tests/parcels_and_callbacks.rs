@@ -170,7 +170,10 @@ async fn a_seller_cannot_move_another_sellers_parcel_by_its_number() {
         .find(|s| s.id == sh_b.id)
         .expect("b's shipment");
     assert_eq!(b_shipment.status(), TrackingStatus::LabelCreated);
-    assert_eq!(b_shipment.tracking_number.as_deref(), Some(number_b.as_str()));
+    assert_eq!(
+        b_shipment.tracking_number.as_deref(),
+        Some(number_b.as_str())
+    );
     let collected = doc
         .payment_log
         .iter()
@@ -314,7 +317,11 @@ async fn carrier_events_reach_only_the_shipment_with_that_number() {
 }
 
 async fn outbox_len(e: &Tijara) -> usize {
-    e.storage().pending_events(10_000).await.expect("outbox").len()
+    e.storage()
+        .pending_events(10_000)
+        .await
+        .expect("outbox")
+        .len()
 }
 
 #[tokio::test]
@@ -411,7 +418,10 @@ async fn a_forged_callback_writes_no_outbox_row() {
     if let Some(sig) = forged.fields.iter_mut().find(|(k, _)| k == "signature") {
         sig.1 = "0".repeat(sig.1.len());
     }
-    let answer = e.handle_notification("card", &forged).await.expect("answered");
+    let answer = e
+        .handle_notification("card", &forged)
+        .await
+        .expect("answered");
     assert_eq!(answer, m.card.answer(NotificationVerdict::Invalid));
     let unreadable = e
         .handle_notification("card", &NotificationRequest::default())

@@ -309,7 +309,10 @@ async fn each_data_folder_has_its_own_random_demo_key() {
     // Kept in the data folder, owner-only, and reused by the next start.
     let path = dir_a.join(tijara_storefront::DEMO_KEY_FILE);
     let key = std::fs::read_to_string(&path).unwrap();
-    assert_eq!(sim_a.sign(&fields), tijara_pay_cmi::hash::ver3(&fields, &key));
+    assert_eq!(
+        sim_a.sign(&fields),
+        tijara_pay_cmi::hash::ver3(&fields, &key)
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -385,7 +388,10 @@ fn demo_mode_starts_on_a_public_address_only_when_told() {
         "http://[::1]:8080",
         "https://127.9.9.9",
     ] {
-        assert!(check(Some(url), "127.0.0.1:8080", false, false).is_ok(), "{url}");
+        assert!(
+            check(Some(url), "127.0.0.1:8080", false, false).is_ok(),
+            "{url}"
+        );
     }
     assert!(check(None, "127.0.0.1:8080", false, false).is_ok());
     // A public address: refused with a message naming the way out.
@@ -397,7 +403,10 @@ fn demo_mode_starts_on_a_public_address_only_when_told() {
         "http://127.0.0.1@shop.example.ma",
     ] {
         let why = check(Some(url), "127.0.0.1:8080", false, false).unwrap_err();
-        assert!(why.contains("--demo") && why.contains("--cmi-client-id"), "{why}");
+        assert!(
+            why.contains("--demo") && why.contains("--cmi-client-id"),
+            "{why}"
+        );
     }
     let why = check(None, "0.0.0.0:8080", false, false).unwrap_err();
     assert!(why.contains("http://0.0.0.0:8080"), "{why}");
