@@ -121,6 +121,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             "Demo mode: card payments go to the CMI simulator at {} (test card 4000000000000010).",
             sim.base_url
         );
+        if !tijara_storefront::is_loopback_url(&app.public_url) {
+            tracing::warn!(target: "security", public_url = %app.public_url, "demo mode on a public address (--demo): anyone can pay without a card");
+        }
     }
     let engine = app.engine.clone();
     tokio::spawn(async move {

@@ -710,8 +710,8 @@ pub struct RemittanceLine {
 
 impl Tijara {
     /// Applies a carrier's webhook call (authenticated and read by the carrier adapter): each
-    /// shipment's events go through [`Tijara::record_tracking`]. Unknown tracking numbers are
-    /// skipped. Returns the shipments updated.
+    /// shipment's events go through [`Tijara::record_tracking`]. Unknown tracking numbers (and
+    /// numbers two shipments share) are skipped. Returns the shipments updated.
     pub async fn handle_carrier_webhook(
         &self,
         carrier: &str,
@@ -722,7 +722,11 @@ impl Tijara {
         for (number, events) in update.shipments {
             match self.record_tracking(carrier, &number, events, None).await {
                 Ok(s) => out.push(s),
-                Err(TijaraError::NotFound { .. }) => continue,
+                // Unknown numbers, and numbers two stored shipments share (refused and logged by
+                // record_tracking), do not hold back the other parcels of the call.
+                Err(TijaraError::NotFound { .. } | TijaraError::TrackingNumberTaken { .. }) => {
+                    continue;
+                }
                 Err(e) => return Err(e),
             }
         }

@@ -409,7 +409,7 @@ impl Tijara {
         tracing::warn!(
             target: "security",
             gateway,
-            attempt = %attempt,
+            attempt = ?attempt,
             reason,
             "payment notification refused"
         );
