@@ -437,3 +437,126 @@ async fn a_forged_callback_writes_no_outbox_row() {
             .is_empty()
     );
 }
+
+/// Collects the `security` log lines of the current thread.
+#[derive(Clone, Default)]
+struct SecurityLog(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+struct Fields(String);
+
+impl tracing::field::Visit for Fields {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0.push_str(&format!(" {}={value:?}", field.name()));
+    }
+}
+
+impl tracing::Subscriber for SecurityLog {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        if event.metadata().target() == "security" {
+            let mut f = Fields(String::new());
+            event.record(&mut f);
+            self.0.lock().expect("log").push(f.0);
+        }
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+#[tokio::test]
+async fn refused_callbacks_and_seller_refusals_are_logged_without_secrets() {
+    let log = SecurityLog::default();
+    let _guard = tracing::subscriber::set_default(log.clone());
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let order = e
+        .place_order(inline(vec![(c.cushion.clone(), 1)], &[&c.a], "card"), None)
+        .await
+        .expect("placed")
+        .order;
+    let mut forged = StubGateway::notification(
+        &format!("{}-1", order.id),
+        "captured",
+        order.grand_total,
+        "TX-1",
+    );
+    let signature = forged
+        .fields
+        .iter_mut()
+        .find(|(k, _)| k == "signature")
+        .map(|(_, v)| {
+            *v = format!("{v}0");
+            v.clone()
+        })
+        .expect("signed");
+    e.handle_notification("card", &forged)
+        .await
+        .expect("answered");
+    let unissued = StubGateway::notification(
+        &format!("{}-9", order.id),
+        "captured",
+        order.grand_total,
+        "TX-9",
+    );
+    e.handle_notification("card", &unissued)
+        .await
+        .expect("answered");
+    let lines = log.0.lock().expect("log").clone();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("gateway=\"card\"") && l.contains("bad signature")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(&format!("{}-9", order.id)) && l.contains("never issued")),
+        "{lines:?}"
+    );
+    assert!(
+        lines.iter().all(|l| !l.contains(&signature)),
+        "no signature in the log: {lines:?}"
+    );
+    // A seller's refused step is logged with who and where.
+    let order = e
+        .place_order(inline(vec![(c.bag.clone(), 1)], &[&c.a], "cod"), None)
+        .await
+        .expect("placed")
+        .order;
+    let so = order.seller_orders[0].id.clone();
+    e.mark_ready(&order.id, &so, None).await.expect("ready");
+    e.ship(&order.id, &so, default_ship(), None)
+        .await
+        .expect("shipped");
+    let _ = e
+        .track_by_hand(
+            &Operator::Seller(c.b.clone()),
+            &order.id,
+            &so,
+            HandTracking {
+                tracking_number: None,
+                status: Some(TrackingStatus::Delivered),
+            },
+            None,
+        )
+        .await
+        .expect_err("not B's part");
+    let lines = log.0.lock().expect("log").clone();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(&format!("seller=\"{}\"", c.b))
+                && l.contains(so.as_str())
+                && l.contains("not this seller's part")),
+        "{lines:?}"
+    );
+}
