@@ -444,12 +444,33 @@ impl RateCard {
 #[derive(Debug, Clone)]
 pub struct TableCarrier {
     card: RateCard,
+    /// The number given to each reference, so a retry gets the same one (shared by clones).
+    numbers: std::sync::Arc<std::sync::Mutex<BTreeMap<String, String>>>,
+}
+
+/// Letters and digits of a generated number (no 0/O or 1/I, easy to read out on the phone).
+const NUMBER_ALPHABET: &[u8; 32] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+
+/// A marketplace reference for a parcel: the carrier's code and 16 random characters (80
+/// bits), so nobody can derive another parcel's number from an order or part id.
+fn random_number(carrier: &str) -> Result<String, CarrierError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| CarrierError::Temporary(format!("no randomness for a number: {e}")))?;
+    let tail: String = bytes
+        .iter()
+        .map(|b| char::from(NUMBER_ALPHABET[usize::from(b % 32)]))
+        .collect();
+    Ok(format!("{}-{tail}", carrier.to_uppercase()))
 }
 
 impl TableCarrier {
     /// A carrier from a validated card.
     pub fn new(card: RateCard) -> Self {
-        TableCarrier { card }
+        TableCarrier {
+            card,
+            numbers: Default::default(),
+        }
     }
 
     /// A carrier from TOML text.
@@ -541,21 +562,23 @@ impl Carrier for TableCarrier {
                 self.card.carrier, request.destination.city
             )));
         }
-        // No API: the marketplace's own reference, derived from the seller order (so a retry
-        // gives the same one), until the seller types the carrier's number.
-        let reference: String = request
-            .reference
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_uppercase()
-                } else {
-                    '-'
-                }
-            })
-            .collect();
+        // No API: the marketplace's own reference, random (never derived from an id, which
+        // would let anyone guess another parcel's number) and remembered per seller order (so
+        // a retry gives the same one), until the seller types the carrier's number.
+        let mut numbers = self
+            .numbers
+            .lock()
+            .map_err(|_| CarrierError::Temporary("tracking number table poisoned".into()))?;
+        let number = match numbers.get(&request.reference) {
+            Some(n) => n.clone(),
+            None => {
+                let n = random_number(&self.card.carrier)?;
+                numbers.insert(request.reference.clone(), n.clone());
+                n
+            }
+        };
         Ok(CreatedShipment {
-            tracking_number: format!("{}-{reference}", self.card.carrier.to_uppercase()),
+            tracking_number: number,
             label_url: None,
         })
     }

@@ -142,7 +142,23 @@ async fn shipments_are_idempotent_and_events_normalized() {
     };
     let a = c.create_shipment(&r).await.expect("created");
     assert_eq!(a, c.create_shipment(&r).await.expect("again"));
-    assert_eq!(a.tracking_number, "AMANA-ORD-01-1");
+    // Random, not derived from the reference: another part's number cannot be guessed.
+    assert!(
+        a.tracking_number.starts_with("AMANA-"),
+        "{}",
+        a.tracking_number
+    );
+    assert!(!a.tracking_number.contains("ORD"), "{}", a.tracking_number);
+    assert_eq!(a.tracking_number.len(), "AMANA-".len() + 16);
+    let mut next = r.clone();
+    next.reference = "ord_01-2".into();
+    let b = c.create_shipment(&next).await.expect("created");
+    assert_ne!(a.tracking_number, b.tracking_number);
+    assert_eq!(
+        c.clone().create_shipment(&r).await.expect("a clone"),
+        a,
+        "a clone shares the numbers"
+    );
     let mut far = r.clone();
     far.destination = to("Atlantis");
     assert!(matches!(

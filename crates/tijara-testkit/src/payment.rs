@@ -287,6 +287,17 @@ pub async fn forged_notifications_change_nothing(h: &dyn PaymentHarness) {
     let Some(n) = h.approval(&attempt(&order), order.grand_total) else {
         return;
     };
+    let outbox = |w: &PaymentWorld| {
+        let storage = w.engine.storage().clone();
+        async move {
+            storage
+                .pending_events(10_000)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .len()
+        }
+    };
+    let events_before = outbox(&w).await;
     let unsigned = h.unsigned_fields();
     for i in 0..n.fields.len() {
         if unsigned
@@ -320,6 +331,11 @@ pub async fn forged_notifications_change_nothing(h: &dyn PaymentHarness) {
         doc.payment_log.is_empty(),
         "forged notifications never reach the order"
     );
+    assert_eq!(
+        outbox(&w).await,
+        events_before,
+        "forged notifications write no outbox row"
+    );
 }
 
 /// An approval for another amount is refused and recorded; one for an unknown order is
@@ -346,6 +362,18 @@ pub async fn wrong_amount_or_order_is_refused(h: &dyn PaymentHarness) {
             .any(|e| matches!(e.outcome, PaymentOutcome::Rejected { .. })),
         "the refused notification is kept in the audit trail"
     );
+    // A well-signed approval for an attempt the engine never started moves nothing.
+    if let Some(unissued) = h.approval(&format!("{}-7", order.id), order.grand_total) {
+        assert_eq!(
+            w.notify(&unissued).await,
+            h.gateway().answer(NotificationVerdict::Refused),
+            "attempt never issued"
+        );
+        assert_eq!(
+            w.doc(&order).await.order.status(),
+            OrderStatus::AwaitingPayment
+        );
+    }
     let Some(other) = h.approval("ord_doesnotexist-1", order.grand_total) else {
         return;
     };
@@ -360,10 +388,10 @@ pub async fn wrong_amount_or_order_is_refused(h: &dyn PaymentHarness) {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(
-        events
+        !events
             .iter()
             .any(|e| e.kind == "payment.notification_rejected"),
-        "recorded as an event"
+        "a refused notification is logged, never written to the outbox"
     );
 }
 

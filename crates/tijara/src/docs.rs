@@ -163,8 +163,12 @@ impl OrderDoc {
             keys.push(format!("shipment:{}", s.id));
             if let Some(n) = &s.tracking_number {
                 keys.push(format!("tracking:{}:{n}", s.carrier));
+                // One number, one shipment in the whole store, whatever the carrier.
+                keys.push(format!("tracking-number:{}", n.to_ascii_uppercase()));
             }
         }
+        keys.sort();
+        keys.dedup();
         keys
     }
 

@@ -112,6 +112,20 @@ pub enum TijaraError {
         /// The key.
         key: String,
     },
+    /// The tracking number is already used by another shipment (of this order or another):
+    /// type the number printed on this parcel's label.
+    #[error("tracking number {number:?} is already used by another shipment")]
+    TrackingNumberTaken {
+        /// The number refused.
+        number: String,
+    },
+    /// The caller may not make this change: a seller acting on another seller's part, or
+    /// beyond what a seller may do (a return to sender, another carrier than the shopper's).
+    #[error("not allowed: {reason}")]
+    NotAllowed {
+        /// What was refused.
+        reason: String,
+    },
 }
 
 impl TijaraError {

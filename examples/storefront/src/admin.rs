@@ -345,9 +345,10 @@ async fn tracking(
         Ok(d) => d,
         Err(e) => return refusal(&ctx, &e),
     };
-    match apply_tracking(&app, &doc, &so, &f.number, &f.status).await {
+    let by = tijara::usecases::fulfillment::Operator::Marketplace;
+    match apply_tracking(&app, &by, &doc, &so, &f.number, &f.status).await {
         Ok(()) => Redirect::to(&format!("/admin/orders/{id}")).into_response(),
-        Err(e) => problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e),
+        Err(e) => refusal(&ctx, &e),
     }
 }
 

@@ -94,6 +94,10 @@ impl From<TijaraError> for ApiError {
             TijaraError::IdempotencyInProgress { .. } => {
                 (StatusCode::CONFLICT, "idempotency_key_in_progress")
             }
+            TijaraError::TrackingNumberTaken { .. } => {
+                (StatusCode::CONFLICT, "tracking_number_taken")
+            }
+            TijaraError::NotAllowed { .. } => (StatusCode::FORBIDDEN, "not_allowed"),
             e if e.is_temporary() => (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"),
             // Any other storage failure is the server's, not the request's.
             TijaraError::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),

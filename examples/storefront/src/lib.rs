@@ -85,6 +85,94 @@ pub fn indicative_rates(
     ]
 }
 
+/// The file of the data folder holding the demo mode's CMI store key.
+pub const DEMO_KEY_FILE: &str = "demo-cmi-store-key";
+
+/// The demo mode's CMI store key of a data folder: generated at random on first use (32 random
+/// bytes, hex) into [`DEMO_KEY_FILE`] with owner-only permissions (0600), read back afterwards.
+/// Never logged.
+pub fn demo_store_key(data_dir: &std::path::Path) -> std::io::Result<String> {
+    use std::io::Write;
+    std::fs::create_dir_all(data_dir)?;
+    let path = data_dir.join(DEMO_KEY_FILE);
+    if let Ok(key) = std::fs::read_to_string(&path) {
+        let key = key.trim();
+        if key.len() >= 32 {
+            #[cfg(unix)]
+            {
+                // A copy restored with wider permissions is narrowed again.
+                use std::os::unix::fs::PermissionsExt;
+                let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
+            }
+            return Ok(key.to_owned());
+        }
+    }
+    let mut bytes = [0u8; 48];
+    getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
+    let key: String = bytes[..32].iter().map(|b| format!("{b:02x}")).collect();
+    let tmp_name: String = bytes[32..].iter().map(|b| format!("{b:02x}")).collect();
+    // Written beside, then renamed: a reader sees no key or a whole one.
+    let tmp = data_dir.join(format!(".{DEMO_KEY_FILE}.{tmp_name}"));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&tmp)?;
+    file.write_all(key.as_bytes())?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&tmp, &path)?;
+    Ok(key)
+}
+
+/// True when `url` (`http://host:port/...`) names this machine only: `localhost`, an address
+/// in 127.0.0.0/8 or `::1`.
+pub fn is_loopback_url(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if let Some(v6) = host_port.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        host_port.split(':').next().unwrap_or("")
+    };
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The start rule of demo mode (no CMI credentials: card payments go to the built-in
+/// simulator, anyone can pay without a card). Demo mode starts on its own only when the
+/// storefront is reached on loopback (`public_url`, else `http://{bind}`); anywhere else it
+/// needs `demo` (`--demo`) said explicitly. With CMI credentials there is no demo mode.
+pub fn check_demo_start(
+    public_url: Option<&str>,
+    bind: &str,
+    cmi_configured: bool,
+    demo: bool,
+) -> Result<(), String> {
+    if cmi_configured || demo {
+        return Ok(());
+    }
+    let url = public_url.map_or_else(|| format!("http://{bind}"), str::to_owned);
+    if is_loopback_url(&url) {
+        return Ok(());
+    }
+    Err(format!(
+        "refusing to start in demo mode at {url}: without CMI credentials card payments go to \
+         the built-in simulator, where anyone can pay without a card. Give \
+         --cmi-client-id and --cmi-store-key (TIJARA_CMI_CLIENT_ID, TIJARA_CMI_STORE_KEY) \
+         for real payments, or --demo (TIJARA_DEMO=true) to run the demo on a public address \
+         anyway."
+    ))
+}
+
 /// The running application's state.
 #[derive(Clone)]
 pub struct App {
@@ -123,9 +211,11 @@ pub async fn build(settings: &Settings) -> Result<App, Box<dyn std::error::Error
             (config, None)
         }
         None => {
-            let sim =
-                tijara_testkit::cmi_sim::CmiSimulator::start("600000001", "DEMO-STORE-KEY").await?;
-            let mut config = CmiConfig::test("600000001", "DEMO-STORE-KEY", &public_url);
+            // The simulator and the gateway share a key of this data folder only: a key in
+            // the source would let anyone sign "paid" callbacks.
+            let key = demo_store_key(&settings.data_dir)?;
+            let sim = tijara_testkit::cmi_sim::CmiSimulator::start("600000001", &key).await?;
+            let mut config = CmiConfig::test("600000001", &key, &public_url);
             config.gateway_url = sim.gateway_url();
             (config, Some(sim))
         }

@@ -37,6 +37,10 @@ struct Args {
     /// regions/dakhla-oued-ed-dahab.toml).
     #[arg(long, env = "TIJARA_REGION")]
     region: Option<PathBuf>,
+    /// Demo mode on a public address: without CMI credentials the storefront starts only on
+    /// a loopback --public-url unless this is given (anyone can "pay" in demo mode).
+    #[arg(long, env = "TIJARA_DEMO")]
+    demo: bool,
     /// CMI hosted page URL.
     #[arg(long, env = "TIJARA_CMI_GATEWAY_URL", default_value = tijara_pay_cmi::TEST_GATEWAY_URL)]
     cmi_gateway_url: String,
@@ -54,6 +58,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         )
         .with_writer(std::io::stderr)
         .init();
+    if let Err(why) = tijara_storefront::check_demo_start(
+        args.public_url.as_deref(),
+        &args.bind,
+        args.cmi_client_id.is_some() && args.cmi_store_key.is_some(),
+        args.demo,
+    ) {
+        eprintln!("{why}");
+        std::process::exit(2);
+    }
     let (region, carriers) = match &args.region {
         Some(path) => {
             let text =
@@ -116,6 +129,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             "Demo mode: card payments go to the CMI simulator at {} (test card 4000000000000010).",
             sim.base_url
         );
+        if !tijara_storefront::is_loopback_url(&app.public_url) {
+            tracing::warn!(target: "security", public_url = %app.public_url, "demo mode on a public address (--demo): anyone can pay without a card");
+        }
     }
     let engine = app.engine.clone();
     tokio::spawn(async move {

@@ -17,11 +17,12 @@ use axum::routing::{get, post};
 use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
 use std::collections::HashMap;
+use tijara::TijaraError;
 use tijara::docs::OrderDoc;
 use tijara::usecases::catalog::{ProductFilter, ProductInput, StockAdjustment, VariantInput};
-use tijara::usecases::fulfillment::ShipRequest;
+use tijara::usecases::fulfillment::{HandTracking, Operator, ShipRequest};
 use tijara_core::catalog::{Product, StockPolicy};
-use tijara_core::fulfillment::{TrackingEvent, TrackingStatus};
+use tijara_core::fulfillment::TrackingStatus;
 use tijara_core::order::{FulfillmentStatus, SellerOrder};
 use tijara_core::{
     CategoryId, Lang, LocalizedText, MemberId, Money, OrderId, ProductId, SellerId, SellerOrderId,
@@ -268,7 +269,10 @@ async fn my_part(
     let doc = app.engine.order(&order).await.map_err(|_| forbidden(ctx))?;
     match doc.order.seller_order(&so) {
         Ok(part) if part.seller_id == seller => Ok((doc, so, seller)),
-        _ => Err(forbidden(ctx)),
+        _ => {
+            tracing::warn!(target: "security", seller = %seller, order = %doc.order.id, part = %so, "portal: not this seller's part");
+            Err(forbidden(ctx))
+        }
     }
 }
 
@@ -279,7 +283,7 @@ async fn ship(
     ctx: Ctx,
     Path((order, so)): Path<(String, String)>,
 ) -> Response {
-    let (doc, so, _) = match my_part(&app, &ctx, order, so).await {
+    let (doc, so, seller) = match my_part(&app, &ctx, order, so).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -292,7 +296,8 @@ async fn ship(
     }
     if let Err(e) = app
         .engine
-        .ship(
+        .ship_as(
+            &Operator::Seller(seller),
             &id,
             &so,
             ShipRequest {
@@ -335,43 +340,30 @@ struct TrackingForm {
     status: String,
 }
 
-/// Tracking by hand for carriers without an API: the carrier's number, and a step.
+/// Tracking by hand for carriers without an API: the carrier's number, and a step, applied by
+/// the engine to this part's shipment with `by`'s rights.
 pub(crate) async fn apply_tracking(
     app: &App,
+    by: &Operator,
     doc: &OrderDoc,
     so: &SellerOrderId,
     number: &str,
     status: &str,
-) -> Result<(), String> {
-    let Some(s) = doc.shipments.iter().find(|s| &s.seller_order_id == so) else {
-        return Err("no shipment yet".into());
+) -> Result<(), TijaraError> {
+    let status: Option<TrackingStatus> = match status.trim() {
+        "" => None,
+        s => Some(
+            serde_json::from_value(serde_json::Value::String(s.to_owned()))
+                .map_err(|_| TijaraError::Invalid(format!("unknown step {s:?}")))?,
+        ),
     };
-    let mut current = s.tracking_number.clone().unwrap_or_default();
-    let number = number.trim();
-    if !number.is_empty() && number != current {
-        app.engine
-            .set_tracking_number(&doc.order.id, &s.id, number, None)
-            .await
-            .map_err(|e| e.to_string())?;
-        current = number.to_owned();
-    }
-    if !status.is_empty() {
-        let status: TrackingStatus =
-            serde_json::from_value(serde_json::Value::String(status.to_owned()))
-                .map_err(|_| format!("unknown step {status:?}"))?;
-        let event = TrackingEvent {
-            at: app.engine.now(),
-            status,
-            carrier_code: "manual".into(),
-            carrier_text: String::new(),
-            location: None,
-            cod_collected: None,
-        };
-        app.engine
-            .record_tracking(&s.carrier, &current, vec![event], None)
-            .await
-            .map_err(|e| e.to_string())?;
-    }
+    let update = HandTracking {
+        tracking_number: Some(number.to_owned()),
+        status,
+    };
+    app.engine
+        .track_by_hand(by, &doc.order.id, so, update, None)
+        .await?;
     Ok(())
 }
 
@@ -381,13 +373,14 @@ async fn tracking(
     Path((order, so)): Path<(String, String)>,
     Form(f): Form<TrackingForm>,
 ) -> Response {
-    let (doc, so, _) = match my_part(&app, &ctx, order, so).await {
+    let (doc, so, seller) = match my_part(&app, &ctx, order, so).await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    match apply_tracking(&app, &doc, &so, &f.number, &f.status).await {
+    let by = Operator::Seller(seller);
+    match apply_tracking(&app, &by, &doc, &so, &f.number, &f.status).await {
         Ok(()) => Redirect::to(&format!("/seller?saved={so}")).into_response(),
-        Err(e) => problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e),
+        Err(e) => refusal(&ctx, &e),
     }
 }
 

@@ -269,7 +269,10 @@ async fn my_part(
         .map_err(|_| not_found("order part"))?;
     match doc.order.seller_order(&part) {
         Ok(p) if p.seller_id == seller.0 => Ok((doc, part)),
-        _ => Err(not_found("order part")),
+        _ => {
+            tracing::warn!(target: "security", seller = %seller.0, order = %doc.order.id, part = %part, "seller API: not this seller's part");
+            Err(not_found("order part"))
+        }
     }
 }
 
@@ -317,7 +320,7 @@ pub(crate) async fn seller_orders(State(app): State<App>, seller: ApiSeller) -> 
 /// `POST /api/v1/seller/orders/{order}/{part}/ship`: ready and shipped with the shopper's
 /// carrier (or the one in the body); answers the shipment.
 #[utoipa::path(post, path = "/api/v1/seller/orders/{order}/{part}/ship", tag = "seller", security(("bearer" = [])), params(("order" = String, Path, description = "Order id"), ("part" = String, Path, description = "Seller order id"), ("Idempotency-Key" = Option<String>, Header, description = "A retry never makes a second parcel")),
-    responses((status = 201, description = "The shipment with its tracking number"), (status = 404, description = "Not this seller's part", body = ErrorBody), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 403, description = "Not a seller's login", body = ErrorBody)))]
+    responses((status = 201, description = "The shipment with its tracking number"), (status = 404, description = "Not this seller's part", body = ErrorBody), (status = 403, description = "`not_allowed`: another carrier or service than the shopper chose", body = ErrorBody), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 403, description = "Not a seller's login", body = ErrorBody)))]
 pub(crate) async fn ship(
     State(app): State<App>,
     seller: ApiSeller,
@@ -338,7 +341,11 @@ pub(crate) async fn ship(
         service: None,
         parcels: vec![],
     });
-    let shipment = app.engine.ship(&id, &part, request, k.as_ref()).await?;
+    let by = tijara::usecases::fulfillment::Operator::Seller(seller.0.clone());
+    let shipment = app
+        .engine
+        .ship_as(&by, &id, &part, request, k.as_ref())
+        .await?;
     Ok((StatusCode::CREATED, Json(shipment)).into_response())
 }
 
@@ -368,9 +375,9 @@ pub(crate) struct TrackingBody {
 }
 
 /// `POST /api/v1/seller/orders/{order}/{part}/tracking`: the carrier's number and/or a step
-/// (carriers without an API).
+/// (carriers without an API), applied to this part's shipment only (`Tijara::track_by_hand`).
 #[utoipa::path(post, path = "/api/v1/seller/orders/{order}/{part}/tracking", tag = "seller", security(("bearer" = [])), params(("order" = String, Path, description = "Order id"), ("part" = String, Path, description = "Seller order id")), request_body = TrackingBody,
-    responses((status = 200, description = "The shipment"), (status = 422, description = "Bad number or step", body = ErrorBody), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 403, description = "Not a seller's login", body = ErrorBody)))]
+    responses((status = 200, description = "The shipment"), (status = 422, description = "Bad number or step", body = ErrorBody), (status = 409, description = "`tracking_number_taken`: another shipment has this number", body = ErrorBody), (status = 403, description = "`not_allowed`: a step a seller may not record (`returned_to_sender`)", body = ErrorBody), (status = 404, description = "Not this seller's part", body = ErrorBody), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 403, description = "Not a seller's login", body = ErrorBody)))]
 pub(crate) async fn set_tracking(
     State(app): State<App>,
     seller: ApiSeller,
@@ -378,9 +385,8 @@ pub(crate) async fn set_tracking(
     Body(b): Body<TrackingBody>,
 ) -> ApiResult {
     let (doc, part) = my_part(&app, &seller, order, part).await?;
-    crate::portal::apply_tracking(&app, &doc, &part, &b.tracking_number, &b.status)
-        .await
-        .map_err(|e| ApiError(StatusCode::UNPROCESSABLE_ENTITY, "invalid", e))?;
+    let by = tijara::usecases::fulfillment::Operator::Seller(seller.0.clone());
+    crate::portal::apply_tracking(&app, &by, &doc, &part, &b.tracking_number, &b.status).await?;
     let doc = app.engine.order(&doc.order.id).await?;
     let s = doc.shipments.iter().find(|s| s.seller_order_id == part);
     Ok(Json(s).into_response())

@@ -537,6 +537,8 @@ pub fn explain(lang: Lang, e: &TijaraError) -> &'static str {
 pub fn refusal(ctx: &Ctx, e: &TijaraError) -> Response {
     let status = match e {
         TijaraError::NotFound { .. } => StatusCode::NOT_FOUND,
+        TijaraError::TrackingNumberTaken { .. } => StatusCode::CONFLICT,
+        TijaraError::NotAllowed { .. } => StatusCode::FORBIDDEN,
         e if e.is_temporary() => StatusCode::SERVICE_UNAVAILABLE,
         TijaraError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::UNPROCESSABLE_ENTITY,

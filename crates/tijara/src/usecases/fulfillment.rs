@@ -4,7 +4,7 @@ use crate::docs::{OrderDoc, PaymentLogEntry, PaymentOutcome, PaymentSource};
 use crate::engine::{IdempotencyKey, Loaded, Tijara};
 use crate::error::TijaraError;
 use crate::ports::carrier::{Carrier, ShipmentRequest};
-use crate::ports::storage::{Changeset, DocKind, ListQuery, NewEvent, StockOp};
+use crate::ports::storage::{Changeset, DocKind, ListQuery, NewEvent, StockOp, StorageError};
 use crate::usecases::catalog::{MAX_PAGE, Page};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -24,6 +24,108 @@ pub struct ShipRequest {
     /// Parcels (default: one parcel of the lines' weight).
     #[serde(default)]
     pub parcels: Vec<Parcel>,
+}
+
+/// Who makes a change to a parcel by hand; the engine's rules depend on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operator {
+    /// A seller: only its own parts, only with the carrier and service the shopper chose, and
+    /// only the steps of [`SELLER_STEPS`].
+    Seller(SellerId),
+    /// The marketplace (an admin, a back-office job): any part, carrier and step.
+    Marketplace,
+}
+
+/// The steps a seller may record by hand on its own parcel. A return to sender is recorded by
+/// the carrier's feed or by the marketplace: it puts stock back and cancels a collection.
+pub const SELLER_STEPS: [TrackingStatus; 5] = [
+    TrackingStatus::PickedUp,
+    TrackingStatus::InTransit,
+    TrackingStatus::OutForDelivery,
+    TrackingStatus::Delivered,
+    TrackingStatus::DeliveryFailed,
+];
+
+/// A change of a parcel typed by hand (carriers without an API): the carrier's tracking number,
+/// a step, or both.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandTracking {
+    /// The number printed by the carrier (unchanged when `None` or blank).
+    pub tracking_number: Option<String>,
+    /// A step reached now (none when `None`).
+    pub status: Option<TrackingStatus>,
+}
+
+/// A tracking number typed by hand: 1 to 64 letters, digits or '-'.
+fn valid_number(number: &str) -> Result<&str, TijaraError> {
+    let number = number.trim();
+    if number.is_empty()
+        || number.len() > 64
+        || !number
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        return Err(TijaraError::Invalid(
+            "a tracking number is 1 to 64 letters, digits or '-'".into(),
+        ));
+    }
+    Ok(number)
+}
+
+/// Refuses a number another shipment of the order already has (whatever its carrier, letter
+/// case aside); across orders the storage's unique key refuses it (see [`number_taken`]).
+fn ensure_number_free(
+    doc: &OrderDoc,
+    except: Option<usize>,
+    number: &str,
+) -> Result<(), TijaraError> {
+    let taken = doc.shipments.iter().enumerate().any(|(j, s)| {
+        Some(j) != except
+            && s.tracking_number
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(number))
+    });
+    if taken {
+        return Err(TijaraError::TrackingNumberTaken {
+            number: number.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// Turns the storage's refusal of a tracking-number key held by another order into
+/// [`TijaraError::TrackingNumberTaken`].
+fn number_taken(e: TijaraError, number: Option<&str>) -> TijaraError {
+    match (e, number) {
+        (TijaraError::Storage(StorageError::KeyTaken { key, .. }), Some(n))
+            if key.starts_with("tracking") =>
+        {
+            TijaraError::TrackingNumberTaken {
+                number: n.to_owned(),
+            }
+        }
+        (e, _) => e,
+    }
+}
+
+/// Logs and builds the refusal of a change the operator may not make.
+fn refuse(by: &Operator, order: &OrderId, part: &SellerOrderId, reason: &str) -> TijaraError {
+    let seller = match by {
+        Operator::Seller(s) => s.as_str(),
+        Operator::Marketplace => "",
+    };
+    tracing::warn!(
+        target: "security",
+        seller,
+        order = %order,
+        part = %part,
+        reason,
+        "fulfillment change refused"
+    );
+    TijaraError::NotAllowed {
+        reason: reason.to_owned(),
+    }
 }
 
 fn seller_order_of<'a>(
@@ -190,12 +292,140 @@ impl Tijara {
                 parcels.clone(),
                 cod,
             );
+            ensure_number_free(&doc, None, &created.tracking_number)?;
             shipment.tracking_number = Some(created.tracking_number.clone());
             doc.shipments.push(shipment.clone());
             let event = Self::shipment_event(&doc, &shipment, "shipment.created")?;
             Ok((shipment, self.order_change(&doc, version, vec![event])?))
         })
         .await
+        .map_err(|e| number_taken(e, Some(&created.tracking_number)))
+    }
+
+    /// [`Tijara::ship`] on behalf of `by`: a seller ships only its own part, with the carrier
+    /// and service the shopper chose (the marketplace may choose others).
+    pub async fn ship_as(
+        &self,
+        by: &Operator,
+        order: &OrderId,
+        seller_order: &SellerOrderId,
+        request: ShipRequest,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Shipment, TijaraError> {
+        if let Operator::Seller(seller) = by {
+            let doc = self.order(order).await?;
+            let so = seller_order_of(&doc, seller_order)?;
+            if &so.seller_id != seller {
+                return Err(refuse(by, order, seller_order, "not this seller's part"));
+            }
+            let chosen = so.shipping.as_ref().map(|s| &s.choice);
+            if let Some(c) = &request.carrier
+                && chosen.is_none_or(|chosen| &chosen.carrier != c)
+            {
+                return Err(refuse(
+                    by,
+                    order,
+                    seller_order,
+                    "a seller ships with the carrier the shopper chose",
+                ));
+            }
+            if let Some(service) = &request.service
+                && chosen.is_none_or(|chosen| &chosen.service != service)
+            {
+                return Err(refuse(
+                    by,
+                    order,
+                    seller_order,
+                    "a seller ships with the service the shopper chose",
+                ));
+            }
+        }
+        self.ship(order, seller_order, request, key).await
+    }
+
+    /// Records by hand what `by` knows of the parcel of `seller_order` (carriers without an
+    /// API): its carrier's tracking number and/or a step reached now. The change applies to
+    /// that part's shipment only. A seller acts on its own part only and records only the
+    /// [`SELLER_STEPS`]; a tracking number already used by another shipment, in this order or
+    /// another, is refused ([`TijaraError::TrackingNumberTaken`]).
+    pub async fn track_by_hand(
+        &self,
+        by: &Operator,
+        order: &OrderId,
+        seller_order: &SellerOrderId,
+        update: HandTracking,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Shipment, TijaraError> {
+        let number = match update.tracking_number.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(n) => Some(valid_number(n)?),
+        };
+        let status = update.status;
+        if let (Operator::Seller(_), Some(st)) = (by, status)
+            && !SELLER_STEPS.contains(&st)
+        {
+            return Err(refuse(
+                by,
+                order,
+                seller_order,
+                "a seller may not record this step",
+            ));
+        }
+        let input = (by, order, seller_order, number, status);
+        self.mutate("track_by_hand", key, &input, || async move {
+            let Loaded {
+                value: mut doc,
+                version,
+            } = self
+                .load::<OrderDoc>(DocKind::Order, order.as_str())
+                .await?;
+            let so = seller_order_of(&doc, seller_order)?;
+            if let Operator::Seller(seller) = by
+                && &so.seller_id != seller
+            {
+                return Err(refuse(by, order, seller_order, "not this seller's part"));
+            }
+            let i = doc
+                .shipments
+                .iter()
+                .position(|s| &s.seller_order_id == seller_order)
+                .ok_or_else(|| {
+                    TijaraError::Invalid(format!("seller order {seller_order} is not shipped yet"))
+                })?;
+            let mut changed = false;
+            if let Some(n) = number
+                && doc.shipments[i].tracking_number.as_deref() != Some(n)
+            {
+                ensure_number_free(&doc, Some(i), n)?;
+                doc.shipments[i].tracking_number = Some(n.to_owned());
+                changed = true;
+            }
+            if let Some(status) = status {
+                let event = TrackingEvent {
+                    at: self.now(),
+                    status,
+                    carrier_code: "manual".into(),
+                    carrier_text: String::new(),
+                    location: None,
+                    cod_collected: None,
+                };
+                changed |= doc.shipments[i].apply_events(vec![event]) > 0;
+            }
+            let shipment = doc.shipments[i].clone();
+            if !changed {
+                return Ok((shipment, Changeset::default()));
+            }
+            let mut changes = Changeset::default();
+            self.follow_shipment(&mut doc, &shipment, &mut changes)?;
+            changes.events.insert(
+                0,
+                Self::shipment_event(&doc, &shipment, "shipment.updated")?,
+            );
+            changes.docs.insert(0, self.order_write(&doc, version)?);
+            Ok((shipment, changes))
+        })
+        .await
+        .map_err(|e| number_taken(e, number))
     }
 
     /// Applies tracking events reported for a parcel (polled or pushed by webhook; any order,
@@ -225,16 +455,37 @@ impl Tijara {
                     kind: DocKind::Order,
                     id: key.clone(),
                 })?;
-            let i = doc
+            let matching: Vec<usize> = doc
                 .shipments
                 .iter()
-                .position(|s| {
+                .enumerate()
+                .filter(|(_, s)| {
                     s.carrier == carrier && s.tracking_number.as_deref() == Some(tracking_number)
                 })
-                .ok_or_else(|| TijaraError::NotFound {
-                    kind: DocKind::Order,
-                    id: id.clone(),
-                })?;
+                .map(|(i, _)| i)
+                .collect();
+            let i = match matching[..] {
+                [] => {
+                    return Err(TijaraError::NotFound {
+                        kind: DocKind::Order,
+                        id: id.clone(),
+                    });
+                }
+                [i] => i,
+                // Two parcels with one number (stored before numbers were unique): which one
+                // the carrier means is unknown, so neither moves.
+                _ => {
+                    tracing::warn!(
+                        target: "security",
+                        order = %id,
+                        carrier,
+                        "tracking events for a number two shipments share were refused"
+                    );
+                    return Err(TijaraError::TrackingNumberTaken {
+                        number: tracking_number.to_owned(),
+                    });
+                }
+            };
             let added = doc.shipments[i].apply_events(events.clone());
             let shipment = doc.shipments[i].clone();
             if added == 0 {
@@ -471,8 +722,8 @@ pub struct RemittanceLine {
 
 impl Tijara {
     /// Applies a carrier's webhook call (authenticated and read by the carrier adapter): each
-    /// shipment's events go through [`Tijara::record_tracking`]. Unknown tracking numbers are
-    /// skipped. Returns the shipments updated.
+    /// shipment's events go through [`Tijara::record_tracking`]. Unknown tracking numbers (and
+    /// numbers two shipments share) are skipped. Returns the shipments updated.
     pub async fn handle_carrier_webhook(
         &self,
         carrier: &str,
@@ -483,7 +734,11 @@ impl Tijara {
         for (number, events) in update.shipments {
             match self.record_tracking(carrier, &number, events, None).await {
                 Ok(s) => out.push(s),
-                Err(TijaraError::NotFound { .. }) => continue,
+                // Unknown numbers, and numbers two stored shipments share (refused and logged by
+                // record_tracking), do not hold back the other parcels of the call.
+                Err(TijaraError::NotFound { .. } | TijaraError::TrackingNumberTaken { .. }) => {
+                    continue;
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -552,8 +807,9 @@ impl Tijara {
         .await
     }
 
-    /// Sets the carrier's tracking number of a shipment by hand (carriers without an API:
-    /// the seller or an admin types the number printed by Amana or CTM).
+    /// Sets the carrier's tracking number of a shipment by hand, as the marketplace (carriers
+    /// without an API: an admin types the number printed by Amana or CTM; a seller goes
+    /// through [`Tijara::track_by_hand`]). A number another shipment uses is refused.
     pub async fn set_tracking_number(
         &self,
         order: &OrderId,
@@ -561,17 +817,7 @@ impl Tijara {
         tracking_number: &str,
         key: Option<&IdempotencyKey>,
     ) -> Result<Shipment, TijaraError> {
-        let number = tracking_number.trim();
-        if number.is_empty()
-            || number.len() > 64
-            || !number
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-')
-        {
-            return Err(TijaraError::Invalid(
-                "a tracking number is 1 to 64 letters, digits or '-'".into(),
-            ));
-        }
+        let number = valid_number(tracking_number)?;
         self.mutate(
             "set_tracking_number",
             key,
@@ -583,21 +829,23 @@ impl Tijara {
                 } = self
                     .load::<OrderDoc>(DocKind::Order, order.as_str())
                     .await?;
-                let s = doc
+                let i = doc
                     .shipments
-                    .iter_mut()
-                    .find(|x| &x.id == shipment)
+                    .iter()
+                    .position(|x| &x.id == shipment)
                     .ok_or_else(|| TijaraError::NotFound {
                         kind: DocKind::Order,
                         id: shipment.to_string(),
                     })?;
-                s.tracking_number = Some(number.to_owned());
-                let s = s.clone();
+                ensure_number_free(&doc, Some(i), number)?;
+                doc.shipments[i].tracking_number = Some(number.to_owned());
+                let s = doc.shipments[i].clone();
                 let e = Self::shipment_event(&doc, &s, "shipment.updated")?;
                 Ok((s, self.order_change(&doc, version, vec![e])?))
             },
         )
         .await
+        .map_err(|e| number_taken(e, Some(number)))
     }
 
     /// Records a carrier's cash-on-delivery remittance covering several shipments, each once

@@ -302,18 +302,21 @@ pub struct OperationOutcome {
     pub gateway_reference: Option<String>,
 }
 
-fn order_of_attempt(attempt: &str) -> Option<OrderId> {
+/// The order and the attempt number of an attempt id (`{order}-{n}`).
+fn order_of_attempt(attempt: &str) -> Option<(OrderId, u32)> {
     let (order, n) = attempt.rsplit_once('-')?;
     if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    OrderId::new(order).ok()
+    Some((OrderId::new(order).ok()?, n.parse().ok()?))
 }
 
 impl Tijara {
     /// Handles a gateway's server-to-server notification end to end: verifies it with the
     /// gateway, applies it to its order at most once, and returns the answer the gateway expects.
-    /// Forged and unreadable notifications change nothing and are recorded as events.
+    /// Forged and unreadable notifications, notifications from another gateway than the
+    /// order's, and notifications for attempts never started change nothing and are only
+    /// logged (target `security`).
     pub async fn handle_notification(
         &self,
         gateway: &str,
@@ -324,8 +327,7 @@ impl Tijara {
         let verified = match g.verify_notification(request).await {
             Ok(v) => v,
             Err(e) => {
-                self.record_rejected_notification(gateway, "unknown", &e.to_string())
-                    .await;
+                self.record_rejected_notification(gateway, "unknown", &e.to_string());
                 return Ok(g.answer(if e.is_temporary() {
                     V::Error
                 } else {
@@ -333,15 +335,42 @@ impl Tijara {
                 }));
             }
         };
-        let Some(order) = order_of_attempt(&verified.attempt_id) else {
+        let Some((order, n)) = order_of_attempt(&verified.attempt_id) else {
             self.record_rejected_notification(
                 gateway,
                 &verified.attempt_id,
                 "unknown payment attempt",
-            )
-            .await;
+            );
             return Ok(g.answer(V::Refused));
         };
+        // Only the gateway the order is paid through, and only for an attempt it was given:
+        // a notification signed by another gateway (or for an attempt never started) moves
+        // nothing, whatever its signature.
+        let doc = match self.order(&order).await {
+            Ok(doc) => doc,
+            Err(TijaraError::NotFound { .. }) => {
+                self.record_rejected_notification(gateway, &verified.attempt_id, "no such order");
+                return Ok(g.answer(V::Refused));
+            }
+            Err(e) if e.is_temporary() => return Ok(g.answer(V::Error)),
+            Err(e) => return Err(e),
+        };
+        if doc.gateway != gateway {
+            self.record_rejected_notification(
+                gateway,
+                &verified.attempt_id,
+                "the order is not paid through this gateway",
+            );
+            return Ok(g.answer(V::Refused));
+        }
+        if n == 0 || n > doc.payment_attempts {
+            self.record_rejected_notification(
+                gateway,
+                &verified.attempt_id,
+                "payment attempt never issued",
+            );
+            return Ok(g.answer(V::Refused));
+        }
         let approval = matches!(
             verified.event,
             PaymentEventKind::Authorized { .. } | PaymentEventKind::Captured { .. }
@@ -362,8 +391,7 @@ impl Tijara {
                 (_, _) => V::Refused,
             },
             Err(TijaraError::NotFound { .. }) => {
-                self.record_rejected_notification(gateway, &verified.attempt_id, "no such order")
-                    .await;
+                self.record_rejected_notification(gateway, &verified.attempt_id, "no such order");
                 V::Refused
             }
             Err(e) if e.is_temporary() => V::Error,
@@ -372,20 +400,19 @@ impl Tijara {
         Ok(g.answer(verdict))
     }
 
-    async fn record_rejected_notification(&self, gateway: &str, attempt: &str, reason: &str) {
-        let payload = serde_json::json!({"gateway": gateway, "attempt": attempt, "reason": reason})
-            .to_string();
-        let changes = Changeset {
-            events: vec![NewEvent {
-                aggregate: format!("gateway:{gateway}"),
-                kind: "payment.notification_rejected".into(),
-                payload,
-            }],
-            now: Some(self.now()),
-            ..Changeset::default()
-        };
-        // Best effort: the notification is refused whether or not this record is written.
-        let _ = self.inner.storage.commit(changes).await;
+    /// Logs a refused notification (target `security`: gateway, attempt id and reason; never
+    /// the fields, which carry the signature). Nothing is written: anyone can post forgeries,
+    /// and each must not grow the outbox or wake the event sinks.
+    fn record_rejected_notification(&self, gateway: &str, attempt: &str, reason: &str) {
+        // The attempt id comes from the request: keep it short in the log.
+        let attempt: String = attempt.chars().take(80).collect();
+        tracing::warn!(
+            target: "security",
+            gateway,
+            attempt = ?attempt,
+            reason,
+            "payment notification refused"
+        );
     }
 
     async fn operation_for(

@@ -1,0 +1,562 @@
+//! Issue 11: one seller cannot move another seller's parcel; tracking numbers are unique in the
+//! store; payment notifications apply only through the order's gateway, for attempts it was
+//! given, and forgeries write nothing.
+
+mod common;
+
+use chrono::Duration;
+use common::*;
+use tijara::Tijara;
+use tijara::TijaraError;
+use tijara::docs::OrderDoc;
+use tijara::ports::payment::{NotificationRequest, NotificationVerdict, PaymentGateway};
+use tijara::usecases::checkout::{CheckoutCart, PlaceOrderRequest, ShippingSelection};
+use tijara::usecases::fulfillment::{HandTracking, Operator, ShipRequest};
+use tijara_core::fulfillment::{Shipment, TrackingEvent, TrackingStatus};
+use tijara_core::order::{FulfillmentStatus, OrderStatus};
+use tijara_core::payment::PaymentStatus;
+use tijara_core::*;
+use tijara_testkit::stubs::StubGateway;
+
+fn inline(lines: Vec<(VariantId, u32)>, sellers: &[&SellerId], gateway: &str) -> PlaceOrderRequest {
+    PlaceOrderRequest {
+        cart: CheckoutCart::Inline {
+            lines,
+            coupons: vec![],
+            customer: None,
+            shipping: sellers
+                .iter()
+                .map(|s| {
+                    (
+                        (*s).clone(),
+                        ShippingSelection {
+                            carrier: "amana".into(),
+                            service: "standard".into(),
+                        },
+                    )
+                })
+                .collect(),
+        },
+        email: "youssef@example.ma".into(),
+        address: address(),
+        gateway: gateway.into(),
+        lang: Lang::Fr,
+    }
+}
+
+fn default_ship() -> ShipRequest {
+    ShipRequest {
+        carrier: None,
+        service: None,
+        parcels: vec![],
+    }
+}
+
+/// A cash-on-delivery order with one part per seller, both shipped: (order, A's shipment, B's).
+async fn shipped_shared_order(m: &Market, c: &Catalog) -> (OrderDoc, Shipment, Shipment) {
+    let e = &m.engine;
+    let order = e
+        .place_order(
+            inline(
+                vec![(c.cushion.clone(), 1), (c.bracelet.clone(), 1)],
+                &[&c.a, &c.b],
+                "cod",
+            ),
+            None,
+        )
+        .await
+        .expect("placed")
+        .order;
+    let mut shipments = Vec::new();
+    for so in &order.seller_orders {
+        e.mark_ready(&order.id, &so.id, None).await.expect("ready");
+        let by = Operator::Seller(so.seller_id.clone());
+        shipments.push(
+            e.ship_as(&by, &order.id, &so.id, default_ship(), None)
+                .await
+                .expect("shipped by its seller"),
+        );
+    }
+    let doc = e.order(&order.id).await.expect("order");
+    let b = shipments.pop().expect("b");
+    let a = shipments.pop().expect("a");
+    (doc, a, b)
+}
+
+fn part_status(doc: &OrderDoc, so: &SellerOrderId) -> FulfillmentStatus {
+    doc.order.seller_order(so).expect("part").status()
+}
+
+#[tokio::test]
+async fn a_seller_cannot_move_another_sellers_parcel_by_its_number() {
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let (doc, sh_a, sh_b) = shipped_shared_order(&m, &c).await;
+    let id = &doc.order.id;
+    let number_b = sh_b.tracking_number.clone().expect("number b");
+    let seller_a = Operator::Seller(c.a.clone());
+    // The attack: A types B's number on its own parcel, then "delivered".
+    let err = e
+        .track_by_hand(
+            &seller_a,
+            id,
+            &sh_a.seller_order_id,
+            HandTracking {
+                tracking_number: Some(number_b.clone()),
+                status: Some(TrackingStatus::Delivered),
+            },
+            None,
+        )
+        .await
+        .expect_err("B's number on A's parcel");
+    assert!(
+        matches!(&err, TijaraError::TrackingNumberTaken { number } if number == &number_b),
+        "{err}"
+    );
+    // Letter case does not make it another number; the marketplace-level call refuses it too.
+    let err = e
+        .set_tracking_number(id, &sh_a.id, &number_b.to_ascii_lowercase(), None)
+        .await
+        .expect_err("same number, other case");
+    assert!(
+        matches!(err, TijaraError::TrackingNumberTaken { .. }),
+        "{err}"
+    );
+    // A acting on B's part is refused, whatever it asks.
+    let err = e
+        .track_by_hand(
+            &seller_a,
+            id,
+            &sh_b.seller_order_id,
+            HandTracking {
+                tracking_number: None,
+                status: Some(TrackingStatus::Delivered),
+            },
+            None,
+        )
+        .await
+        .expect_err("not A's part");
+    assert!(matches!(err, TijaraError::NotAllowed { .. }), "{err}");
+    // A's own "delivered" moves A's part only; B's parcel and its cash are untouched.
+    let s = e
+        .track_by_hand(
+            &seller_a,
+            id,
+            &sh_a.seller_order_id,
+            HandTracking {
+                tracking_number: Some("RR123456785MA".into()),
+                status: Some(TrackingStatus::Delivered),
+            },
+            None,
+        )
+        .await
+        .expect("A's own parcel");
+    assert_eq!(s.id, sh_a.id);
+    assert_eq!(s.tracking_number.as_deref(), Some("RR123456785MA"));
+    let doc = e.order(id).await.expect("order");
+    assert_eq!(
+        part_status(&doc, &sh_a.seller_order_id),
+        FulfillmentStatus::Delivered
+    );
+    assert_eq!(
+        part_status(&doc, &sh_b.seller_order_id),
+        FulfillmentStatus::Shipped,
+        "B's part did not move"
+    );
+    let b_shipment = doc
+        .shipments
+        .iter()
+        .find(|s| s.id == sh_b.id)
+        .expect("b's shipment");
+    assert_eq!(b_shipment.status(), TrackingStatus::LabelCreated);
+    assert_eq!(
+        b_shipment.tracking_number.as_deref(),
+        Some(number_b.as_str())
+    );
+    let collected = doc
+        .payment_log
+        .iter()
+        .filter(|l| l.event == "collected")
+        .map(|l| l.reference.clone())
+        .collect::<Vec<_>>();
+    assert_eq!(collected, vec![format!("{}:collected", sh_a.id)]);
+}
+
+#[tokio::test]
+async fn a_tracking_number_is_unique_in_the_whole_store() {
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let (first, sh_1, _) = shipped_shared_order(&m, &c).await;
+    let (second, sh_2, _) = shipped_shared_order(&m, &c).await;
+    e.set_tracking_number(&first.order.id, &sh_1.id, "CTM-778899", None)
+        .await
+        .expect("a number");
+    for typed in ["CTM-778899", "ctm-778899"] {
+        let err = e
+            .track_by_hand(
+                &Operator::Seller(c.a.clone()),
+                &second.order.id,
+                &sh_2.seller_order_id,
+                HandTracking {
+                    tracking_number: Some(typed.into()),
+                    status: None,
+                },
+                None,
+            )
+            .await
+            .expect_err("another order's number");
+        assert!(
+            matches!(err, TijaraError::TrackingNumberTaken { .. }),
+            "{typed}: {err}"
+        );
+    }
+    let err = e
+        .set_tracking_number(&second.order.id, &sh_2.id, "CTM-778899", None)
+        .await
+        .expect_err("another order's number");
+    assert!(
+        matches!(err, TijaraError::TrackingNumberTaken { .. }),
+        "{err}"
+    );
+    // Setting a part's own number again is no conflict.
+    e.set_tracking_number(&first.order.id, &sh_1.id, "CTM-778899", None)
+        .await
+        .expect("same shipment, same number");
+}
+
+#[tokio::test]
+async fn a_seller_records_only_its_steps_with_the_shoppers_carrier() {
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let order = e
+        .place_order(inline(vec![(c.cushion.clone(), 1)], &[&c.a], "cod"), None)
+        .await
+        .expect("placed")
+        .order;
+    let so = order.seller_orders[0].id.clone();
+    e.mark_ready(&order.id, &so, None).await.expect("ready");
+    let seller_a = Operator::Seller(c.a.clone());
+    let other_carrier = ShipRequest {
+        carrier: Some("ctm".into()),
+        ..default_ship()
+    };
+    let err = e
+        .ship_as(&seller_a, &order.id, &so, other_carrier, None)
+        .await
+        .expect_err("not the shopper's carrier");
+    assert!(matches!(err, TijaraError::NotAllowed { .. }), "{err}");
+    let err = e
+        .ship_as(
+            &Operator::Seller(c.b.clone()),
+            &order.id,
+            &so,
+            default_ship(),
+            None,
+        )
+        .await
+        .expect_err("B ships A's part");
+    assert!(matches!(err, TijaraError::NotAllowed { .. }), "{err}");
+    let same_carrier = ShipRequest {
+        carrier: Some("amana".into()),
+        ..default_ship()
+    };
+    e.ship_as(&seller_a, &order.id, &so, same_carrier, None)
+        .await
+        .expect("the shopper's carrier");
+    let back = HandTracking {
+        tracking_number: None,
+        status: Some(TrackingStatus::ReturnedToSender),
+    };
+    let err = e
+        .track_by_hand(&seller_a, &order.id, &so, back.clone(), None)
+        .await
+        .expect_err("a seller declares no return");
+    assert!(matches!(err, TijaraError::NotAllowed { .. }), "{err}");
+    let doc = e.order(&order.id).await.expect("order");
+    assert_eq!(part_status(&doc, &so), FulfillmentStatus::Shipped);
+    // The marketplace may.
+    e.track_by_hand(&Operator::Marketplace, &order.id, &so, back, None)
+        .await
+        .expect("the admin records the return");
+    let doc = e.order(&order.id).await.expect("order");
+    assert_eq!(part_status(&doc, &so), FulfillmentStatus::Returned);
+}
+
+#[tokio::test]
+async fn carrier_events_reach_only_the_shipment_with_that_number() {
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let (doc, sh_a, sh_b) = shipped_shared_order(&m, &c).await;
+    let number_b = sh_b.tracking_number.clone().expect("number b");
+    let delivered = TrackingEvent {
+        at: t0() + Duration::hours(30),
+        status: TrackingStatus::Delivered,
+        carrier_code: "LIV".into(),
+        carrier_text: "Livré".into(),
+        location: None,
+        cod_collected: None,
+    };
+    let s = e
+        .record_tracking("amana", &number_b, vec![delivered], None)
+        .await
+        .expect("tracked");
+    assert_eq!(s.id, sh_b.id);
+    let doc = e.order(&doc.order.id).await.expect("order");
+    assert_eq!(
+        part_status(&doc, &sh_a.seller_order_id),
+        FulfillmentStatus::Shipped
+    );
+    assert_eq!(
+        part_status(&doc, &sh_b.seller_order_id),
+        FulfillmentStatus::Delivered
+    );
+}
+
+async fn outbox_len(e: &Tijara) -> usize {
+    e.storage()
+        .pending_events(10_000)
+        .await
+        .expect("outbox")
+        .len()
+}
+
+#[tokio::test]
+async fn a_card_callback_cannot_pay_a_bank_transfer_order() {
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let order = e
+        .place_order(
+            inline(vec![(c.cushion.clone(), 1)], &[&c.a], "transfer"),
+            None,
+        )
+        .await
+        .expect("placed")
+        .order;
+    let before = outbox_len(e).await;
+    // Signed as the card gateway signs, for the transfer order's first attempt.
+    let n = StubGateway::notification(
+        &format!("{}-1", order.id),
+        "captured",
+        order.grand_total,
+        "TX-FORGED-1",
+    );
+    let answer = e.handle_notification("card", &n).await.expect("answered");
+    assert_eq!(answer, m.card.answer(NotificationVerdict::Refused));
+    let doc = e.order(&order.id).await.expect("order");
+    assert_eq!(doc.order.status(), OrderStatus::AwaitingPayment);
+    assert_eq!(doc.order.payment.status(), PaymentStatus::Pending);
+    assert!(doc.payment_log.is_empty(), "nothing reaches the order");
+    assert_eq!(outbox_len(e).await, before, "no outbox row");
+}
+
+#[tokio::test]
+async fn a_callback_for_an_attempt_never_issued_is_refused() {
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let order = e
+        .place_order(inline(vec![(c.cushion.clone(), 1)], &[&c.a], "card"), None)
+        .await
+        .expect("placed")
+        .order;
+    let before = outbox_len(e).await;
+    for attempt in ["2", "0", "99"] {
+        let n = StubGateway::notification(
+            &format!("{}-{attempt}", order.id),
+            "captured",
+            order.grand_total,
+            &format!("TX-{attempt}"),
+        );
+        let answer = e.handle_notification("card", &n).await.expect("answered");
+        assert_eq!(
+            answer,
+            m.card.answer(NotificationVerdict::Refused),
+            "attempt {attempt}"
+        );
+    }
+    let doc = e.order(&order.id).await.expect("order");
+    assert_eq!(doc.order.status(), OrderStatus::AwaitingPayment);
+    assert!(doc.payment_log.is_empty());
+    assert_eq!(outbox_len(e).await, before, "no outbox row");
+    // The attempt the engine issued is applied.
+    let n = StubGateway::notification(
+        &format!("{}-1", order.id),
+        "captured",
+        order.grand_total,
+        "TX-1",
+    );
+    let answer = e.handle_notification("card", &n).await.expect("answered");
+    assert_eq!(answer, m.card.answer(NotificationVerdict::Approved));
+    assert_eq!(
+        e.order(&order.id).await.expect("order").order.status(),
+        OrderStatus::Confirmed
+    );
+}
+
+#[tokio::test]
+async fn a_forged_callback_writes_no_outbox_row() {
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let order = e
+        .place_order(inline(vec![(c.cushion.clone(), 1)], &[&c.a], "card"), None)
+        .await
+        .expect("placed")
+        .order;
+    let before = outbox_len(e).await;
+    let mut forged = StubGateway::notification(
+        &format!("{}-1", order.id),
+        "captured",
+        order.grand_total,
+        "TX-1",
+    );
+    if let Some(sig) = forged.fields.iter_mut().find(|(k, _)| k == "signature") {
+        sig.1 = "0".repeat(sig.1.len());
+    }
+    let answer = e
+        .handle_notification("card", &forged)
+        .await
+        .expect("answered");
+    assert_eq!(answer, m.card.answer(NotificationVerdict::Invalid));
+    let unreadable = e
+        .handle_notification("card", &NotificationRequest::default())
+        .await
+        .expect("answered");
+    assert_eq!(unreadable, m.card.answer(NotificationVerdict::Invalid));
+    assert_eq!(outbox_len(e).await, before, "no outbox row");
+    assert!(
+        e.order(&order.id)
+            .await
+            .expect("order")
+            .payment_log
+            .is_empty()
+    );
+}
+
+/// Collects the `security` log lines of the current thread.
+#[derive(Clone, Default)]
+struct SecurityLog(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+struct Fields(String);
+
+impl tracing::field::Visit for Fields {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0.push_str(&format!(" {}={value:?}", field.name()));
+    }
+}
+
+impl tracing::Subscriber for SecurityLog {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        if event.metadata().target() == "security" {
+            let mut f = Fields(String::new());
+            event.record(&mut f);
+            self.0.lock().expect("log").push(f.0);
+        }
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+#[tokio::test]
+async fn refused_callbacks_and_seller_refusals_are_logged_without_secrets() {
+    let log = SecurityLog::default();
+    let _guard = tracing::subscriber::set_default(log.clone());
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let order = e
+        .place_order(inline(vec![(c.cushion.clone(), 1)], &[&c.a], "card"), None)
+        .await
+        .expect("placed")
+        .order;
+    let mut forged = StubGateway::notification(
+        &format!("{}-1", order.id),
+        "captured",
+        order.grand_total,
+        "TX-1",
+    );
+    let signature = forged
+        .fields
+        .iter_mut()
+        .find(|(k, _)| k == "signature")
+        .map(|(_, v)| {
+            *v = format!("{v}0");
+            v.clone()
+        })
+        .expect("signed");
+    e.handle_notification("card", &forged)
+        .await
+        .expect("answered");
+    let unissued = StubGateway::notification(
+        &format!("{}-9", order.id),
+        "captured",
+        order.grand_total,
+        "TX-9",
+    );
+    e.handle_notification("card", &unissued)
+        .await
+        .expect("answered");
+    let lines = log.0.lock().expect("log").clone();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("gateway=\"card\"") && l.contains("bad signature")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(&format!("{}-9", order.id)) && l.contains("never issued")),
+        "{lines:?}"
+    );
+    assert!(
+        lines.iter().all(|l| !l.contains(&signature)),
+        "no signature in the log: {lines:?}"
+    );
+    // A seller's refused step is logged with who and where.
+    let order = e
+        .place_order(inline(vec![(c.bag.clone(), 1)], &[&c.a], "cod"), None)
+        .await
+        .expect("placed")
+        .order;
+    let so = order.seller_orders[0].id.clone();
+    e.mark_ready(&order.id, &so, None).await.expect("ready");
+    e.ship(&order.id, &so, default_ship(), None)
+        .await
+        .expect("shipped");
+    let _ = e
+        .track_by_hand(
+            &Operator::Seller(c.b.clone()),
+            &order.id,
+            &so,
+            HandTracking {
+                tracking_number: None,
+                status: Some(TrackingStatus::Delivered),
+            },
+            None,
+        )
+        .await
+        .expect_err("not B's part");
+    let lines = log.0.lock().expect("log").clone();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(&format!("seller=\"{}\"", c.b))
+                && l.contains(so.as_str())
+                && l.contains("not this seller's part")),
+        "{lines:?}"
+    );
+}
