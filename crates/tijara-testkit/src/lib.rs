@@ -107,7 +107,8 @@ macro_rules! storage_conformance {
             concurrent_duplicate_keys_create_one_order,
             concurrent_writes_conflict,
             concurrent_restocks_and_sales_lose_nothing,
-            reads_see_the_latest_commit
+            reads_see_the_latest_commit,
+            every_kind_is_stored_and_compared
         );
     };
     (@ref $factory:expr; $($check:ident),*) => {$(

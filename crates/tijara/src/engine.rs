@@ -30,6 +30,11 @@ pub struct EngineConfig {
     /// carry their totals converted at these rates, snapshotted with the rate's date. The
     /// shopper is always charged in the region's currency.
     pub display_rates: Vec<tijara_core::region::DisplayRate>,
+    /// How many passwords may be hashed or checked at once in this process (default 4): each
+    /// Argon2 check holds 19 MiB, so this bounds the memory logins can take; an attempt over
+    /// the bound is refused with [`TijaraError::Busy`] (see
+    /// [`crate::usecases::accounts::HashGate`]).
+    pub max_concurrent_hashes: usize,
 }
 
 impl Default for EngineConfig {
@@ -39,6 +44,7 @@ impl Default for EngineConfig {
             transfer_reservation_ttl: Duration::days(5),
             max_conflict_retries: 8,
             display_rates: Vec::new(),
+            max_concurrent_hashes: 4,
         }
     }
 }
@@ -80,6 +86,7 @@ pub(crate) struct Inner {
     pub(crate) ids: Arc<dyn IdGenerator>,
     pub(crate) sink: Option<Arc<dyn EventSink>>,
     pub(crate) config: EngineConfig,
+    pub(crate) hash_gate: Arc<crate::usecases::accounts::HashGate>,
 }
 
 /// The Tijara engine: every use case of the marketplace, over the ports it was built with.
@@ -232,6 +239,9 @@ impl TijaraBuilder {
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
                 ids: self.ids.unwrap_or_else(|| Arc::new(UuidV7Ids)),
                 sink: self.sink,
+                hash_gate: Arc::new(crate::usecases::accounts::HashGate::new(
+                    self.config.max_concurrent_hashes,
+                )),
                 config: self.config,
             }),
         })
