@@ -76,6 +76,10 @@ impl From<TijaraError> for ApiError {
             TijaraError::NotConfigured { .. } => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "not_configured")
             }
+            TijaraError::LoginThrottled { .. } => (StatusCode::TOO_MANY_REQUESTS, "throttled"),
+            TijaraError::Busy { .. } => (StatusCode::TOO_MANY_REQUESTS, "busy"),
+            TijaraError::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials"),
+            TijaraError::SellerNotApproved(_) => (StatusCode::FORBIDDEN, "seller_not_approved"),
             e if e.is_temporary() => (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"),
             _ => (StatusCode::UNPROCESSABLE_ENTITY, "refused"),
         };

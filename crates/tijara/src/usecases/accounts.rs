@@ -30,9 +30,11 @@
 //! The trade-off: an attacker guessing from one address only delays that address, so the
 //! owner still logs in from theirs; an attacker with many addresses can delay the account for
 //! everyone, at most [`MAX_LOGIN_DELAY_SECS`] at a time, and only after
-//! [`FREE_FAILURES_ACCOUNT`] failures. A right password is refused while a delay started by
-//! attempts reserved after it is pending, so a right guess hidden among many wrong ones sent
-//! together does not win. IPv6 addresses count by their /64 network.
+//! [`FREE_FAILURES_ACCOUNT`] failures. A right password is refused when other attempts for
+//! the account came from the same address while it was being checked (or a delay for the
+//! account started after it is pending), so a right guess hidden among many wrong ones sent
+//! together does not win; a double-clicked login still succeeds by its last attempt. IPv6
+//! addresses count by their /64 network.
 //!
 //! # Sessions
 //! Session tokens are chosen by the caller (32 random bytes, say) and only their SHA-256 is
@@ -275,7 +277,8 @@ enum Scope {
 struct Throttle {
     /// Failed (or not yet checked) attempts since the count was last forgotten or cleared.
     failures: u32,
-    /// Attempts ever reserved (numbers each attempt, to tell which came after which).
+    /// Attempts ever reserved (numbers each attempt, to tell which came after which); the
+    /// account-and-address throttle also counts the attempts it refused.
     reserved: u64,
     /// The last attempt.
     last_at: Option<DateTime<Utc>>,
@@ -603,11 +606,10 @@ impl Tijara {
         let keys = &keys;
         let reserved = self
             .mutate("begin_login", None, &(), || async move {
-                let mut docs = Vec::new();
-                let mut numbers = Vec::new();
+                let mut loaded = Vec::new();
                 let mut wait: Option<DateTime<Utc>> = None;
-                for (id, _, free) in keys {
-                    let (mut t, version) = match self.inner.storage.get(DocKind::Throttle, id).await? {
+                for (id, _, _) in keys {
+                    let (t, version) = match self.inner.storage.get(DocKind::Throttle, id).await? {
                         Some(doc) => (
                             crate::engine::decode::<Throttle>(DocKind::Throttle, id, &doc.body)?,
                             Some(doc.version),
@@ -616,6 +618,19 @@ impl Tijara {
                     };
                     if let Some(until) = t.blocked_at(now) {
                         wait = wait.max(Some(until));
+                    }
+                    loaded.push((t, version));
+                }
+                let mut docs = Vec::new();
+                let mut numbers = Vec::new();
+                for ((id, scope, free), (mut t, version)) in keys.iter().zip(loaded) {
+                    if wait.is_some() {
+                        // A refused attempt is still seen by the account-and-address throttle,
+                        // so a right password checked meanwhile knows it was not alone.
+                        if *scope == Scope::AccountAddress {
+                            t.reserved += 1;
+                            docs.push(Write::new(DocKind::Throttle, id.as_str(), version).body(&t)?);
+                        }
                         continue;
                     }
                     if t.last_at.is_some_and(|l| now - l >= forget) {
@@ -630,7 +645,13 @@ impl Tijara {
                     docs.push(Write::new(DocKind::Throttle, id.as_str(), version).body(&t)?);
                 }
                 if let Some(until) = wait {
-                    return Ok((Err(until), Changeset::default()));
+                    return Ok((
+                        Err(until),
+                        Changeset {
+                            docs,
+                            ..Changeset::default()
+                        },
+                    ));
                 }
                 Ok((
                     Ok(numbers),
@@ -675,8 +696,9 @@ impl Tijara {
         })
     }
 
-    /// Last step of a login: the account if the password was right and no delay started by
-    /// attempts reserved after this one is pending ([`TijaraError::LoginThrottled`]); else
+    /// Last step of a login: the account if the password was right, unless other attempts for
+    /// the account came from the same address while it was checked, or a delay for the account
+    /// started after it is pending ([`TijaraError::LoginThrottled`]); else
     /// [`TijaraError::BadCredentials`] (the attempt stays counted as a failure). A success
     /// clears the account's count from this address and takes this attempt off the others.
     pub async fn finish_login(
@@ -709,10 +731,18 @@ impl Tijara {
                     };
                     let mut t: Throttle =
                         crate::engine::decode(DocKind::Throttle, &ticket.id, &doc.body)?;
-                    if ticket.scope != Scope::Address
-                        && t.reserved > ticket.number
-                        && let Some(until) = t.blocked_at(now)
-                    {
+                    // Attempts for this account arrived from the same address while this one
+                    // was checked (a right guess among many sent together), or a delay started
+                    // after it for this account: the right password does not win the race.
+                    let later = t.reserved > ticket.number;
+                    let refused = match ticket.scope {
+                        Scope::AccountAddress if later => {
+                            Some(t.blocked_at(now).unwrap_or(now + Duration::seconds(1)))
+                        }
+                        Scope::Account if later => t.blocked_at(now),
+                        _ => None,
+                    };
+                    if let Some(until) = refused {
                         return Ok((Err(until), Changeset::default()));
                     }
                     if ticket.scope == Scope::AccountAddress {
