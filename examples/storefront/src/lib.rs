@@ -19,8 +19,8 @@ pub mod auth;
 pub mod media;
 pub mod openapi;
 pub mod portal;
-pub mod seed;
 pub mod security;
+pub mod seed;
 pub mod seller_api;
 pub mod web;
 

@@ -271,7 +271,10 @@ mod tests {
         with_text.extend_from_slice(b"tEXtabc");
         with_text.extend_from_slice(&[0, 0, 0, 0]);
         with_text.extend_from_slice(&plain[33..]);
-        assert_eq!(png_without_ancillary_chunks(&with_text), Some(plain.clone()));
+        assert_eq!(
+            png_without_ancillary_chunks(&with_text),
+            Some(plain.clone())
+        );
         assert!(process(&with_text).is_ok());
         // A chunk longer than the file: refused, not read past the end.
         let mut broken = plain[..33].to_vec();

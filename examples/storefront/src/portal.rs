@@ -986,10 +986,7 @@ async fn upload_photo(
     match app.engine.seller(&p.seller_id).await {
         Ok(seller) if seller.active => {}
         Ok(seller) => {
-            return refusal(
-                &ctx,
-                &tijara::TijaraError::SellerNotApproved(seller.id),
-            );
+            return refusal(&ctx, &tijara::TijaraError::SellerNotApproved(seller.id));
         }
         Err(e) => return refusal(&ctx, &e),
     }

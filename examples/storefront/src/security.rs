@@ -95,7 +95,10 @@ pub async fn login(
     password: String,
     client: ClientIp,
 ) -> Result<Account, TijaraError> {
-    let attempt = app.engine.begin_login(email, client.text().as_deref()).await?;
+    let attempt = app
+        .engine
+        .begin_login(email, client.text().as_deref())
+        .await?;
     // Reserved first, then queued for a hashing slot: attempts sent together are counted
     // before any of them is checked.
     let slot = hash_slot(app).await?;
@@ -129,9 +132,8 @@ pub async fn hash_new_password(app: &App, password: String) -> Result<String, Ti
 /// The seconds a throttled or busy refusal asks the client to wait.
 pub fn retry_after(e: &TijaraError) -> Option<u64> {
     match e {
-        TijaraError::LoginThrottled { retry_after_secs } | TijaraError::Busy { retry_after_secs } => {
-            Some(*retry_after_secs)
-        }
+        TijaraError::LoginThrottled { retry_after_secs }
+        | TijaraError::Busy { retry_after_secs } => Some(*retry_after_secs),
         _ => None,
     }
 }
@@ -195,7 +197,10 @@ pub fn content_security_policy(app: &App) -> String {
 /// The layer that marks answers not to be stored by any cache (unless they say otherwise,
 /// as the content-addressed photos do).
 pub fn no_store() -> SetResponseHeaderLayer<HeaderValue> {
-    SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))
+    SetResponseHeaderLayer::if_not_present(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    )
 }
 
 /// Adds the security headers to every answer of `router`, rewrites cookies for HTTPS and logs
@@ -311,7 +316,8 @@ mod tests {
 
     #[test]
     fn cookies_become_secure_and_host_prefixed() {
-        let v = HeaderValue::from_static("lang=fr; Path=/; SameSite=Lax; HttpOnly; Max-Age=31536000");
+        let v =
+            HeaderValue::from_static("lang=fr; Path=/; SameSite=Lax; HttpOnly; Max-Age=31536000");
         let s = secure_cookie(&v).unwrap_or(v);
         assert_eq!(
             s.to_str().unwrap_or(""),

@@ -101,7 +101,11 @@ async fn wrong_passwords_from_one_address_do_not_lock_the_owner_out() {
     )
     .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{v}");
-    let wait: u64 = headers[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    let wait: u64 = headers[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=900).contains(&wait), "{wait}");
     // The admin, from their own address, still logs in.
     let (status, _, v) = api_login(
@@ -176,28 +180,14 @@ async fn logging_in_again_ends_the_other_sessions() {
     let first = api_login(&router, None, "seller1@tijara.example", ARTISAN_PW).await;
     assert_eq!(first.0, StatusCode::CREATED);
     let first = first.2["token"].as_str().unwrap().to_owned();
-    let (status, _, _) = call_from(
-        &router,
-        None,
-        Method::GET,
-        "/api/v1/me",
-        Some(&first),
-        None,
-    )
-    .await;
+    let (status, _, _) =
+        call_from(&router, None, Method::GET, "/api/v1/me", Some(&first), None).await;
     assert_eq!(status, StatusCode::OK);
     let second = api_login(&router, None, "seller1@tijara.example", ARTISAN_PW).await;
     assert_eq!(second.0, StatusCode::CREATED);
     let second = second.2["token"].as_str().unwrap().to_owned();
-    let (status, _, _) = call_from(
-        &router,
-        None,
-        Method::GET,
-        "/api/v1/me",
-        Some(&first),
-        None,
-    )
-    .await;
+    let (status, _, _) =
+        call_from(&router, None, Method::GET, "/api/v1/me", Some(&first), None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, headers, _) = call_from(
         &router,
@@ -235,7 +225,10 @@ async fn pages_carry_the_security_headers() {
     // The checkout form posts to the card payment page.
     let gateway = app.simulator.as_ref().unwrap().gateway_url();
     let origin = gateway.split('/').take(3).collect::<Vec<_>>().join("/");
-    assert!(csp.contains(&format!("form-action 'self' {origin}")), "{csp}");
+    assert!(
+        csp.contains(&format!("form-action 'self' {origin}")),
+        "{csp}"
+    );
     assert_eq!(h[header::X_FRAME_OPTIONS], "DENY");
     assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
     assert!(h.contains_key(header::REFERRER_POLICY));
@@ -427,7 +420,10 @@ async fn photos_uploaded_together_are_all_kept_or_refused() {
             accepted += 1;
         } else {
             // Refused ones are told so.
-            assert!(status.is_client_error() || status.is_server_error(), "{status}");
+            assert!(
+                status.is_client_error() || status.is_server_error(),
+                "{status}"
+            );
         }
     }
     assert!(accepted >= 1);

@@ -292,7 +292,9 @@ impl Throttle {
             return None;
         }
         let exponent = (failures - free + 1).min(20);
-        Some(Duration::seconds((1i64 << exponent).min(MAX_LOGIN_DELAY_SECS)))
+        Some(Duration::seconds(
+            (1i64 << exponent).min(MAX_LOGIN_DELAY_SECS),
+        ))
     }
 
     fn blocked_at(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
@@ -629,7 +631,9 @@ impl Tijara {
                         // so a right password checked meanwhile knows it was not alone.
                         if *scope == Scope::AccountAddress {
                             t.reserved += 1;
-                            docs.push(Write::new(DocKind::Throttle, id.as_str(), version).body(&t)?);
+                            docs.push(
+                                Write::new(DocKind::Throttle, id.as_str(), version).body(&t)?,
+                            );
                         }
                         continue;
                     }
@@ -725,7 +729,11 @@ impl Tijara {
             .mutate("finish_login", None, &(), || async move {
                 let mut docs = Vec::new();
                 for ticket in tickets {
-                    let Some(doc) = self.inner.storage.get(DocKind::Throttle, &ticket.id).await?
+                    let Some(doc) = self
+                        .inner
+                        .storage
+                        .get(DocKind::Throttle, &ticket.id)
+                        .await?
                     else {
                         continue;
                     };
@@ -787,16 +795,17 @@ impl Tijara {
         account_id: &str,
         password_hash: &str,
     ) -> Result<Account, TijaraError> {
-        let account = self.mutate("set_password", None, &(), || async move {
-            let Loaded { mut value, version } =
-                self.load::<Account>(DocKind::Account, account_id).await?;
-            value.password_hash = password_hash.to_owned();
-            value.failed_logins.clear();
-            value.locked_until = None;
-            let changes = account_change(&value, Some(version))?;
-            Ok((value, changes))
-        })
-        .await?;
+        let account = self
+            .mutate("set_password", None, &(), || async move {
+                let Loaded { mut value, version } =
+                    self.load::<Account>(DocKind::Account, account_id).await?;
+                value.password_hash = password_hash.to_owned();
+                value.failed_logins.clear();
+                value.locked_until = None;
+                let changes = account_change(&value, Some(version))?;
+                Ok((value, changes))
+            })
+            .await?;
         self.close_account_sessions(account_id, None).await?;
         Ok(account)
     }
@@ -815,7 +824,11 @@ impl Tijara {
             let page = self
                 .inner
                 .storage
-                .list(&ListQuery::new(DocKind::Session, MAX_PAGE).owner(owner.clone()).after(after.as_deref()))
+                .list(
+                    &ListQuery::new(DocKind::Session, MAX_PAGE)
+                        .owner(owner.clone())
+                        .after(after.as_deref()),
+                )
                 .await?;
             let Some(last) = page.last() else { break };
             after = Some(last.id.clone());
@@ -890,19 +903,20 @@ impl Tijara {
             last_seen_at: Some(now),
         };
         let s = &session;
-        let session = self.mutate("open_session", None, &(), || async move {
-            let write = Write::new(DocKind::Session, s.id.as_str(), None)
-                .owners(vec![format!("account:{}", s.account_id)])
-                .body(s)?;
-            Ok((
-                s.clone(),
-                Changeset {
-                    docs: vec![write],
-                    ..Changeset::default()
-                },
-            ))
-        })
-        .await?;
+        let session = self
+            .mutate("open_session", None, &(), || async move {
+                let write = Write::new(DocKind::Session, s.id.as_str(), None)
+                    .owners(vec![format!("account:{}", s.account_id)])
+                    .body(s)?;
+                Ok((
+                    s.clone(),
+                    Changeset {
+                        docs: vec![write],
+                        ..Changeset::default()
+                    },
+                ))
+            })
+            .await?;
         self.close_account_sessions(account_id, Some(&session.id))
             .await?;
         Ok(session)
