@@ -73,7 +73,7 @@ pub fn cookie_name(app: &App, name: &str) -> String {
     }
 }
 
-/// A password-hashing slot, waiting up to [`HASH_WAIT`] for one.
+/// A password-hashing slot, waiting up to [`HASH_WAIT`] for one (refusals are logged).
 async fn hash_slot(app: &App) -> Result<HashPermit, TijaraError> {
     let deadline = tokio::time::Instant::now() + HASH_WAIT;
     loop {
@@ -81,14 +81,81 @@ async fn hash_slot(app: &App) -> Result<HashPermit, TijaraError> {
             Err(TijaraError::Busy { .. }) if tokio::time::Instant::now() < deadline => {
                 tokio::time::sleep(Duration::from_millis(25)).await;
             }
-            other => return other,
+            Err(e) => {
+                tracing::warn!(
+                    target: "security",
+                    event = "hashing_busy",
+                    slots = app.engine.hash_gate().max(),
+                    "password hashing at capacity: attempt refused"
+                );
+                return Err(e);
+            }
+            ok => return ok,
         }
     }
 }
 
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The threads that hash passwords: always the same few, so the memory Argon2 takes (19 MiB a
+/// hash) is reused by the allocator instead of being kept by every blocking thread that ever
+/// ran a hash (tokio's blocking pool grows to hundreds of threads, each with its own arena).
+struct HashThreads(std::sync::Mutex<std::sync::mpsc::Sender<Job>>);
+
+static HASH_THREADS: std::sync::OnceLock<HashThreads> = std::sync::OnceLock::new();
+
+/// Runs a CPU-heavy password job on the hashing threads (as many as the engine's slots).
+async fn on_hash_thread<T: Send + 'static>(
+    app: &App,
+    job: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, TijaraError> {
+    let threads = HASH_THREADS.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
+        for i in 0..app.engine.hash_gate().max() {
+            let rx = rx.clone();
+            let _ = std::thread::Builder::new()
+                .name(format!("password-hash-{i}"))
+                .spawn(move || {
+                    loop {
+                        let job = match rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return,
+                        }
+                    }
+                });
+        }
+        HashThreads(std::sync::Mutex::new(tx))
+    });
+    let (done, answer) = tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move || {
+        let _ = done.send(job());
+    });
+    let sent = threads
+        .0
+        .lock()
+        .map_err(|_| TijaraError::Busy {
+            retry_after_secs: 1,
+        })?
+        .send(job);
+    if sent.is_err() {
+        return Err(TijaraError::Busy {
+            retry_after_secs: 1,
+        });
+    }
+    answer.await.map_err(|_| TijaraError::Busy {
+        retry_after_secs: 1,
+    })
+}
+
 /// A login: reserves the attempt in the engine's throttles, waits up to [`HASH_WAIT`] for a
-/// password-hashing slot, checks the password on a blocking thread, and records the outcome. Errors:
-/// [`TijaraError::BadCredentials`], [`TijaraError::LoginThrottled`], [`TijaraError::Busy`].
+/// password-hashing slot, checks the password on a hashing thread, and records the outcome.
+/// Errors: [`TijaraError::BadCredentials`], [`TijaraError::LoginThrottled`],
+/// [`TijaraError::Busy`].
 pub async fn login(
     app: &App,
     email: &str,
@@ -102,31 +169,25 @@ pub async fn login(
     // Reserved first, then queued for a hashing slot: attempts sent together are counted
     // before any of them is checked.
     let slot = hash_slot(app).await?;
-    let (attempt, ok) = tokio::task::spawn_blocking(move || {
+    let (attempt, ok) = on_hash_thread(app, move || {
         let ok = attempt.check_password(&slot, &password);
         drop(slot);
         (attempt, ok)
     })
-    .await
-    .map_err(|_| TijaraError::Busy {
-        retry_after_secs: 1,
-    })?;
+    .await?;
     app.engine.finish_login(attempt, ok).await
 }
 
-/// Hashes a new password in one of the engine's bounded slots (waiting briefly for one), off
-/// the async threads.
+/// Hashes a new password in one of the engine's bounded slots (waiting briefly for one), on a
+/// hashing thread.
 pub async fn hash_new_password(app: &App, password: String) -> Result<String, TijaraError> {
     let permit = hash_slot(app).await?;
-    tokio::task::spawn_blocking(move || {
+    on_hash_thread(app, move || {
         let hashed = hash_password(&password);
         drop(permit);
         hashed
     })
-    .await
-    .map_err(|_| TijaraError::Busy {
-        retry_after_secs: 1,
-    })?
+    .await?
 }
 
 /// The seconds a throttled or busy refusal asks the client to wait.
