@@ -4,8 +4,9 @@
 //! - **Headers** (tower-http): `Content-Security-Policy` (no scripts, the page's own `<style>`
 //!   block by its hash, images from the shop and `data:`, forms to the shop and the card
 //!   payment page, no framing), `X-Frame-Options: DENY`, `X-Content-Type-Options: nosniff`,
-//!   `Referrer-Policy: same-origin`; `Cache-Control: no-store` on the account, portal, admin
-//!   and logged-in API answers ([`no_store`]).
+//!   `Referrer-Policy: same-origin`, and over HTTPS `Strict-Transport-Security` (one year);
+//!   `Cache-Control: no-store` on the account, portal, admin and logged-in API answers
+//!   ([`no_store`]).
 //! - **Cookies** over HTTPS are rewritten `Secure` and `__Host-`-prefixed, whoever set them;
 //!   the session and CSRF cookies are then read under the prefixed name only.
 //! - **Logging**: every 401 and 403 is logged on the `security` target with its route and the
@@ -269,6 +270,14 @@ pub fn no_store() -> SetResponseHeaderLayer<HeaderValue> {
 pub fn harden(router: axum::Router<App>, app: &App) -> axum::Router<App> {
     let csp = HeaderValue::from_str(&content_security_policy(app))
         .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'"));
+    let router = if https(app) {
+        router.layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        ))
+    } else {
+        router
+    };
     router
         .layer(axum::middleware::from_fn_with_state(app.clone(), watch))
         .layer(SetResponseHeaderLayer::if_not_present(

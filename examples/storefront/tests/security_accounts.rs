@@ -316,6 +316,10 @@ async fn cookies_are_host_prefixed_and_secure_over_https() {
         .map(|v| v.to_str().unwrap().to_owned())
         .collect();
     assert!(cookies.iter().any(|c| c.contains("lang=en")), "{cookies:?}");
+    assert_eq!(
+        res.headers()[header::STRICT_TRANSPORT_SECURITY],
+        "max-age=31536000"
+    );
     for c in &cookies {
         assert!(c.contains("Secure") && c.starts_with("__Host-"), "{c}");
     }
