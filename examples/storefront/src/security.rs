@@ -124,7 +124,11 @@ async fn on_hash_thread<T: Send + 'static>(
                             Err(_) => return,
                         };
                         match job {
-                            Ok(job) => job(),
+                            // A job that panics drops its answer (the caller gets `Busy`);
+                            // the thread stays for the next one.
+                            Ok(job) => {
+                                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                            }
                             Err(_) => return,
                         }
                     }
