@@ -168,9 +168,25 @@ async fn thirty_wrong_and_one_right_password_together_yield_no_token() {
             .0
         }));
     }
-    for t in tries {
-        assert_ne!(t.await.unwrap(), StatusCode::CREATED);
+    let statuses: Vec<StatusCode> = futures_join(tries).await;
+    assert!(!statuses.contains(&StatusCode::CREATED), "{statuses:?}");
+    // The right password is refused because of the wrong ones sent with it (429, with a
+    // wait), not by accident (a conflict, a server error).
+    assert_eq!(statuses[0], StatusCode::TOO_MANY_REQUESTS, "{statuses:?}");
+    for s in &statuses[1..] {
+        assert!(
+            *s == StatusCode::UNAUTHORIZED || *s == StatusCode::TOO_MANY_REQUESTS,
+            "{statuses:?}"
+        );
     }
+}
+
+async fn futures_join(tasks: Vec<tokio::task::JoinHandle<StatusCode>>) -> Vec<StatusCode> {
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
 }
 
 #[tokio::test]
