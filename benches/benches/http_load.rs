@@ -403,6 +403,7 @@ fn serve(backend: &str, location: &str) {
             public_url: "http://127.0.0.1".into(),
             simulator: None,
             data_dir: std::env::temp_dir(),
+            payment_page: None,
         };
         drop(shop);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -110,7 +110,8 @@ macro_rules! storage_conformance {
             concurrent_writes_conflict,
             concurrent_restocks_and_sales_lose_nothing,
             reads_see_the_latest_commit,
-            concurrent_claims_grant_one
+            concurrent_claims_grant_one,
+            every_kind_is_stored_and_compared
         );
     };
     (@ref $factory:expr; $($check:ident),*) => {$(

@@ -37,6 +37,11 @@ pub struct EngineConfig {
     /// How long such a duplicate waits for the first call's answer before it is refused with
     /// [`TijaraError::IdempotencyInProgress`] (default 5 s).
     pub idempotency_wait: std::time::Duration,
+    /// How many passwords may be hashed or checked at once in this process (default 4): each
+    /// Argon2 check holds 19 MiB, so this bounds the memory logins can take; an attempt over
+    /// the bound is refused with [`TijaraError::Busy`] (see
+    /// [`crate::usecases::accounts::HashGate`]).
+    pub max_concurrent_hashes: usize,
 }
 
 impl Default for EngineConfig {
@@ -48,6 +53,7 @@ impl Default for EngineConfig {
             display_rates: Vec::new(),
             idempotency_claim_ttl: Duration::minutes(5),
             idempotency_wait: std::time::Duration::from_secs(5),
+            max_concurrent_hashes: 4,
         }
     }
 }
@@ -116,6 +122,7 @@ pub(crate) struct Inner {
     pub(crate) ids: Arc<dyn IdGenerator>,
     pub(crate) sink: Option<Arc<dyn EventSink>>,
     pub(crate) config: EngineConfig,
+    pub(crate) hash_gate: Arc<crate::usecases::accounts::HashGate>,
 }
 
 /// The Tijara engine: every use case of the marketplace, over the ports it was built with.
@@ -268,6 +275,9 @@ impl TijaraBuilder {
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
                 ids: self.ids.unwrap_or_else(|| Arc::new(UuidV7Ids)),
                 sink: self.sink,
+                hash_gate: Arc::new(crate::usecases::accounts::HashGate::new(
+                    self.config.max_concurrent_hashes,
+                )),
                 config: self.config,
             }),
         })

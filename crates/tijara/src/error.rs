@@ -126,13 +126,34 @@ pub enum TijaraError {
         /// What was refused.
         reason: String,
     },
+    /// Too many failed logins for this account from this address (or from this address, or
+    /// for this account from everywhere): the next try is allowed after the delay.
+    #[error("too many failed logins; try again in {retry_after_secs} s")]
+    LoginThrottled {
+        /// Seconds until the next attempt is allowed.
+        retry_after_secs: u64,
+    },
+    /// Wrong e-mail or password (the same answer for an unknown e-mail).
+    #[error("wrong e-mail or password")]
+    BadCredentials,
+    /// Every password-hashing slot of this process is taken; try again shortly.
+    #[error("too busy; try again in {retry_after_secs} s")]
+    Busy {
+        /// Seconds to wait before trying again.
+        retry_after_secs: u64,
+    },
+    /// The seller is not approved (yet) by the marketplace for this.
+    #[error("seller {0} is not approved yet")]
+    SellerNotApproved(tijara_core::SellerId),
 }
 
 impl TijaraError {
     /// True when retrying the same call may succeed.
     pub fn is_temporary(&self) -> bool {
         match self {
-            TijaraError::Conflict { .. } | TijaraError::IdempotencyInProgress { .. } => true,
+            TijaraError::Conflict { .. }
+            | TijaraError::IdempotencyInProgress { .. }
+            | TijaraError::Busy { .. } => true,
             TijaraError::Storage(e) => e.is_temporary(),
             TijaraError::Gateway(e) => e.is_temporary(),
             TijaraError::Carrier(e) => e.is_temporary(),

@@ -50,6 +50,7 @@ pub fn router(engine: Tijara, public_url: String) -> axum::Router {
         public_url,
         simulator: None,
         data_dir: std::env::temp_dir(),
+        payment_page: None,
     })
 }
 

@@ -31,6 +31,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         args.bind
     );
     let router = tijara_example_headless_api::router(engine, format!("http://{}", args.bind));
-    axum::serve(listener, router).await?;
+    // The peer address reaches the login, which is throttled per client address.
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .await?;
     Ok(())
 }

@@ -11,9 +11,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maud::{Markup, html};
 use serde::Deserialize;
-use tijara::usecases::accounts::{
-    Account, DUMMY_HASH, LoginCandidate, NewAccount, Role, hash_password, verify_password,
-};
+use tijara::TijaraError;
+use tijara::usecases::accounts::{Account, NewAccount, Role};
 use tijara::usecases::catalog::SellerInput;
 use tijara_core::catalog::{SellerKind, SellerTaxStatus};
 use tijara_core::returns::ReturnLine;
@@ -54,16 +53,10 @@ struct LoginForm {
     password: String,
 }
 
-/// Checks a password off the async threads (Argon2 takes tens of milliseconds of CPU).
-async fn verify(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .unwrap_or(false)
-}
-
 async fn login(
     State(app): State<App>,
     ctx: Ctx,
+    client: crate::security::ClientIp,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
@@ -75,36 +68,32 @@ async fn login(
         )
             .into_response()
     };
-    let candidate = match app.engine.login_candidate(&f.email).await {
-        Ok(c) => c,
-        Err(e) => return refusal(&ctx, &e),
-    };
-    let account = match candidate {
-        LoginCandidate::Locked(until) => {
-            let local = until
+    match crate::security::login(&app, &f.email, f.password, client).await {
+        Ok(account) => start_session(&app, &headers, &account, home_of(&account)).await,
+        Err(TijaraError::BadCredentials) => {
+            refuse(StatusCode::UNAUTHORIZED, t(lang, "bad_login").to_owned())
+        }
+        Err(
+            e @ (TijaraError::LoginThrottled { retry_after_secs }
+            | TijaraError::Busy { retry_after_secs }),
+        ) => {
+            let until = app.engine.now()
+                + tijara_core::chrono::Duration::seconds(
+                    i64::try_from(retry_after_secs).unwrap_or(900),
+                )
                 + tijara_core::chrono::Duration::minutes(i64::from(
                     app.engine.region().utc_offset_minutes,
                 ));
-            return refuse(
-                StatusCode::TOO_MANY_REQUESTS,
-                format!("{} {}", t(lang, "locked"), local.format("%H:%M")),
-            );
+            crate::security::with_retry_after(
+                refuse(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    format!("{} {}", t(lang, "locked"), until.format("%H:%M:%S")),
+                ),
+                &e,
+            )
         }
-        LoginCandidate::Unknown => {
-            // As long as a real check, so the answer's timing does not reveal accounts.
-            verify(f.password, DUMMY_HASH.to_owned()).await;
-            return refuse(StatusCode::UNAUTHORIZED, t(lang, "bad_login").to_owned());
-        }
-        LoginCandidate::Account(a) => *a,
-    };
-    let ok = verify(f.password, account.password_hash.clone()).await;
-    if let Err(e) = app.engine.record_login(&account.id, ok).await {
-        return refusal(&ctx, &e);
+        Err(e) => refusal(&ctx, &e),
     }
-    if !ok {
-        return refuse(StatusCode::UNAUTHORIZED, t(lang, "bad_login").to_owned());
-    }
-    start_session(&app, &headers, &account, home_of(&account)).await
 }
 
 /// Opens a session (a new token: no fixation), merges the guest cart into the customer's, and
@@ -194,10 +183,10 @@ struct RegisterForm {
     password: String,
 }
 
-async fn hash(password: String) -> Result<String, String> {
-    tokio::task::spawn_blocking(move || hash_password(&password).map_err(|e| e.to_string()))
+async fn hash(app: &App, password: String) -> Result<String, String> {
+    crate::security::hash_new_password(app, password)
         .await
-        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())
 }
 
 async fn register(
@@ -218,7 +207,7 @@ async fn register(
         )
             .into_response()
     };
-    let password_hash = match hash(f.password).await {
+    let password_hash = match hash(&app, f.password).await {
         Ok(h) => h,
         Err(e) => return refuse(e),
     };
@@ -394,7 +383,7 @@ async fn sell(
     {
         return refuse(format!("{} — {}", f.email.trim(), t(lang, "taken")));
     }
-    let password_hash = match hash(f.password).await {
+    let password_hash = match hash(&app, f.password).await {
         Ok(h) => h,
         Err(e) => return refuse(e),
     };

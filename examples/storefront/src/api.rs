@@ -98,6 +98,10 @@ impl From<TijaraError> for ApiError {
                 (StatusCode::CONFLICT, "tracking_number_taken")
             }
             TijaraError::NotAllowed { .. } => (StatusCode::FORBIDDEN, "not_allowed"),
+            TijaraError::LoginThrottled { .. } => (StatusCode::TOO_MANY_REQUESTS, "throttled"),
+            TijaraError::Busy { .. } => (StatusCode::TOO_MANY_REQUESTS, "busy"),
+            TijaraError::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials"),
+            TijaraError::SellerNotApproved(_) => (StatusCode::FORBIDDEN, "seller_not_approved"),
             e if e.is_temporary() => (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"),
             // Any other storage failure is the server's, not the request's.
             TijaraError::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),

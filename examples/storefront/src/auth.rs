@@ -8,7 +8,12 @@
 //!   post whose token does not match, before the handler runs. The CMI endpoints are exempt: CMI
 //!   posts them cross-site, the callback is authenticated by its hash, and the browser returns
 //!   only display a page.
-//! - **Cookies** are `HttpOnly`, `SameSite=Lax`, and `Secure` when the shop is served over HTTPS.
+//! - **Cookies** are `HttpOnly`, `SameSite=Lax`, and over HTTPS `Secure` and `__Host-`-prefixed
+//!   (see [`crate::security`]); the session and CSRF cookies are then read under the prefixed
+//!   name only, so a cookie planted from another host is ignored.
+//! - **Sessions** end after [`SESSION_DAYS`], or sooner when unused (30 minutes for staff, two
+//!   hours for shoppers: `tijara::usecases::accounts::idle_limit`); a login ends the account's
+//!   other sessions, a logout all of them.
 
 use crate::App;
 use axum::body::{Body, to_bytes};
@@ -42,8 +47,16 @@ pub fn random_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A cookie's value from the request.
+/// A cookie's value from the request: the `__Host-` one if there is one, else the plain one
+/// (for the session and CSRF cookies, [`guard`] reads only the name [`crate::security::cookie_name`]
+/// gives).
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    exact_cookie(headers, &format!("{}{name}", crate::security::HOST_PREFIX))
+        .or_else(|| exact_cookie(headers, name))
+}
+
+/// The cookie of exactly this name.
+fn exact_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -88,12 +101,18 @@ pub async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Resp
     {
         return next.run(req).await;
     }
-    let token = cookie(req.headers(), SESSION_COOKIE);
+    let token = exact_cookie(
+        req.headers(),
+        &crate::security::cookie_name(&app, SESSION_COOKIE),
+    );
     let live = match &token {
         Some(t) => app.engine.session(t).await.ok().flatten(),
         None => None,
     };
-    let (guest, fresh) = match cookie(req.headers(), CSRF_COOKIE) {
+    let (guest, fresh) = match exact_cookie(
+        req.headers(),
+        &crate::security::cookie_name(&app, CSRF_COOKIE),
+    ) {
         Some(t) if t.len() >= 32 => (t, false),
         _ => (random_token(), true),
     };
@@ -131,7 +150,16 @@ pub async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Resp
             && given.is_some_and(|g| bool::from(g.as_bytes().ct_eq(expected.as_bytes())));
         if !ok {
             let lang = lang_of(req.headers(), &HashMap::new());
-            return (
+            let client = crate::security::ClientIp::of(req.extensions());
+            tracing::warn!(
+                target: "security",
+                event = "csrf_refused",
+                route = %req.uri().path(),
+                client = %client.text().unwrap_or_else(|| "unknown".into()),
+                session = live.is_some(),
+                "form post refused: missing or wrong CSRF token"
+            );
+            let mut res = (
                 StatusCode::FORBIDDEN,
                 crate::web::layout_plain(
                     lang,
@@ -140,6 +168,8 @@ pub async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Resp
                 ),
             )
                 .into_response();
+            res.extensions_mut().insert(crate::security::Logged);
+            return res;
         }
     }
     // A currency chosen in the header's switcher is remembered.

@@ -19,6 +19,7 @@ pub mod auth;
 pub mod media;
 pub mod openapi;
 pub mod portal;
+pub mod security;
 pub mod seed;
 pub mod seller_api;
 pub mod startup;
@@ -184,6 +185,9 @@ pub struct App {
     pub simulator: Option<tijara_testkit::cmi_sim::CmiSimulator>,
     /// The data folder (uploaded photos live in its `media/`).
     pub data_dir: PathBuf,
+    /// The card payment page the checkout form posts to (CMI's hosted page, or the
+    /// simulator's): the Content-Security-Policy allows forms to go there.
+    pub payment_page: Option<String>,
 }
 
 /// Builds the engine and its adapters from the settings (and starts the CMI simulator in demo
@@ -204,7 +208,7 @@ pub async fn build(settings: &Settings) -> Result<App, Box<dyn std::error::Error
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{}", settings.bind));
-    let (cmi, simulator) = match &settings.cmi {
+    let (cmi, simulator): (CmiConfig, _) = match &settings.cmi {
         Some(c) => {
             let mut config = CmiConfig::test(&c.client_id, &c.store_key, &public_url);
             config.gateway_url = c.gateway_url.clone();
@@ -220,6 +224,7 @@ pub async fn build(settings: &Settings) -> Result<App, Box<dyn std::error::Error
             (config, Some(sim))
         }
     };
+    let cmi_gateway = cmi.gateway_url.clone();
     let transfer = BankTransfer::new(BankAccount {
         rib: "011780000012345678901234".into(),
         bank: "Banque de démonstration".into(),
@@ -255,6 +260,7 @@ pub async fn build(settings: &Settings) -> Result<App, Box<dyn std::error::Error
         public_url,
         simulator,
         data_dir: settings.data_dir.clone(),
+        payment_page: Some(cmi_gateway),
     })
 }
 
@@ -264,27 +270,30 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// The headless part alone: the JSON API (`/api/v1/...`) and its OpenAPI document, for a
 /// frontend of your own (see `examples/headless-api`).
 pub fn api_router(app: App) -> axum::Router {
-    api::routes()
-        .merge(seller_api::routes())
+    let routes = api::routes()
+        .merge(seller_api::routes().layer(security::no_store()))
         .merge(openapi::routes())
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(app)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES));
+    security::harden(routes, &app).with_state(app)
 }
 
 /// Every route: the shop, the CMI endpoints, images and the JSON API; bodies above
-/// [`MAX_BODY_BYTES`] are refused with 413.
+/// [`MAX_BODY_BYTES`] are refused with 413. Every answer carries the security headers of
+/// [`security::harden`]; account, portal, admin and logged-in API answers are not cached.
+/// Serve it with `into_make_service_with_connect_info::<SocketAddr>()` so logins are
+/// throttled by client address (without it, all clients share one address's throttle).
 pub fn router(app: App) -> axum::Router {
-    web::routes()
-        .merge(account::routes())
-        .merge(portal::routes())
-        .merge(admin::routes())
+    let routes = web::routes()
+        .merge(account::routes().layer(security::no_store()))
+        .merge(portal::routes().layer(security::no_store()))
+        .merge(admin::routes().layer(security::no_store()))
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
             auth::guard,
         ))
         .merge(api::routes())
-        .merge(seller_api::routes())
+        .merge(seller_api::routes().layer(security::no_store()))
         .merge(openapi::routes())
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(app)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES));
+    security::harden(routes, &app).with_state(app)
 }

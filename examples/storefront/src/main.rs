@@ -110,15 +110,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             std::process::exit(1);
         }
     };
+    // The demo passwords are printed once, by the start that created the demo accounts; later
+    // starts do not repeat them (logs and terminals are often kept or shared).
     if tijara_storefront::seed::seed_if_empty(&app.engine).await? {
         println!("Loaded the demo marketplace (8 sellers, 40 products).");
-    }
-    if app
-        .engine
-        .account_by_email("admin@tijara.example")
-        .await?
-        .is_some()
-    {
         println!("Demo logins (log in at {}/account/login):", app.public_url);
         for (role, email, password) in tijara_storefront::seed::demo_accounts() {
             println!("  {role:<9} {email:<26} {password}");
@@ -146,6 +141,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     });
     let listener = tokio::net::TcpListener::bind(&args.bind).await?;
     println!("Tijara storefront on {}", app.public_url);
-    axum::serve(listener, tijara_storefront::router(app)).await?;
+    // The peer address reaches the handlers, so logins are throttled per client address.
+    axum::serve(
+        listener,
+        tijara_storefront::router(app)
+            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .await?;
     Ok(())
 }

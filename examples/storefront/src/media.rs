@@ -3,9 +3,13 @@
 //!
 //! An upload is at most [`MAX_UPLOAD_BYTES`]; only PNG, JPEG and WebP are accepted, recognised
 //! by their content (never by their name); pictures over [`MAX_SIDE`] pixels a side are refused
-//! before being decoded, and decoding is bounded in memory, so a "decompression bomb" fails
-//! cleanly. Re-encoding drops every metadata block (EXIF, GPS position) a phone adds. Files are
-//! named by the SHA-256 of the upload, so the same photo twice is stored once.
+//! before being decoded, and decoding is held to an explicit memory budget
+//! ([`DECODE_BUDGET_BYTES`], checked on the header's size before any pixel is decoded), so a
+//! "decompression bomb" fails cleanly. A PNG's ancillary chunks (ICC profile, text, EXIF...)
+//! are dropped before decoding: a compressed one (`iCCP`, `zTXt`, `iTXt`) could otherwise
+//! inflate to gigabytes. At most [`MAX_CONCURRENT_DECODES`] photos are decoded at once.
+//! Re-encoding drops every metadata block (EXIF, GPS position) a phone adds. Files are named by
+//! the SHA-256 of the upload, so the same photo twice is stored once.
 //!
 //! Several processes on several hosts need this folder shared (or a storage of their own):
 //! the database holds only the photos' URLs.
@@ -27,6 +31,40 @@ pub const MAX_SIDE: u32 = 6000;
 pub const LARGE: u32 = 800;
 /// The thumbnail's longest side.
 pub const THUMB: u32 = 300;
+/// The most memory one decoded photo may take (its pixels, as the header declares them):
+/// 160 MiB, a 6000×6000 RGBA picture at 8 bits a channel fits, a 16-bit one does not.
+pub const DECODE_BUDGET_BYTES: u64 = 160 * 1024 * 1024;
+/// Photos decoded at once by this process (others wait their turn).
+pub const MAX_CONCURRENT_DECODES: usize = 2;
+
+static DECODES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(MAX_CONCURRENT_DECODES);
+
+/// The PNG chunks kept for decoding: the critical ones and the transparency; every other
+/// (ancillary) chunk is dropped unread.
+const PNG_KEPT: [&[u8; 4]; 5] = [b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS"];
+
+/// A PNG without its ancillary chunks (chunks copied as they are, CRCs included); `None` if
+/// the chunk structure is broken.
+fn png_without_ancillary_chunks(bytes: &[u8]) -> Option<Vec<u8>> {
+    const SIGNATURE: usize = 8;
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(bytes.get(..SIGNATURE)?);
+    let mut at = SIGNATURE;
+    while at < bytes.len() {
+        let len = u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?) as usize;
+        let end = at.checked_add(12)?.checked_add(len)?;
+        let chunk = bytes.get(at..end)?;
+        let kind = &chunk[4..8];
+        if PNG_KEPT.iter().any(|k| k.as_slice() == kind) {
+            out.extend_from_slice(chunk);
+        }
+        at = end;
+        if kind == b"IEND" {
+            break;
+        }
+    }
+    Some(out)
+}
 
 /// Why a photo is refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -80,19 +118,37 @@ pub fn process(bytes: &[u8]) -> Result<(String, Vec<u8>, Vec<u8>), PhotoError> {
     ) {
         return Err(PhotoError::Format);
     }
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
-    let (w, h) = reader
-        .into_dimensions()
+    let stripped;
+    let pixels: &[u8] = if format == ImageFormat::Png {
+        stripped = png_without_ancillary_chunks(bytes)
+            .ok_or_else(|| PhotoError::Unreadable("broken PNG chunks".into()))?;
+        &stripped
+    } else {
+        bytes
+    };
+    let limits = |sides: Option<u32>| {
+        let mut limits = Limits::default();
+        limits.max_image_width = sides;
+        limits.max_image_height = sides;
+        limits.max_alloc = Some(DECODE_BUDGET_BYTES);
+        limits
+    };
+    // The header first (within the budget, sides unchecked so they can be refused by name).
+    let mut reader = ImageReader::with_format(Cursor::new(pixels), format);
+    reader.limits(limits(None));
+    let decoder = reader
+        .into_decoder()
         .map_err(|e| PhotoError::Unreadable(e.to_string()))?;
+    let (w, h) = image::ImageDecoder::dimensions(&decoder);
     if w == 0 || h == 0 || w > MAX_SIDE || h > MAX_SIDE {
         return Err(PhotoError::Dimensions);
     }
-    reader = ImageReader::with_format(Cursor::new(bytes), format);
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(256 * 1024 * 1024);
-    reader.limits(limits);
+    if image::ImageDecoder::total_bytes(&decoder) > DECODE_BUDGET_BYTES {
+        return Err(PhotoError::Dimensions);
+    }
+    drop(decoder);
+    let mut reader = ImageReader::with_format(Cursor::new(pixels), format);
+    reader.limits(limits(Some(MAX_SIDE)));
     let img = reader
         .decode()
         .map_err(|e| PhotoError::Unreadable(e.to_string()))?;
@@ -102,9 +158,13 @@ pub fn process(bytes: &[u8]) -> Result<(String, Vec<u8>, Vec<u8>), PhotoError> {
 
 /// Stores a processed photo; returns the large image's URL (`/media/{stem}-800.jpg`).
 pub async fn store(app: &App, bytes: Vec<u8>) -> Result<String, PhotoError> {
-    let (stem, large, thumb) = tokio::task::spawn_blocking(move || process(&bytes))
+    let turn = DECODES
+        .acquire()
         .await
-        .map_err(|e| PhotoError::Storage(e.to_string()))??;
+        .map_err(|e| PhotoError::Storage(e.to_string()))?;
+    let processed = tokio::task::spawn_blocking(move || process(&bytes)).await;
+    drop(turn);
+    let (stem, large, thumb) = processed.map_err(|e| PhotoError::Storage(e.to_string()))??;
     let dir = media_dir(app);
     tokio::fs::create_dir_all(&dir)
         .await
@@ -200,6 +260,27 @@ mod tests {
             process(&vec![0u8; MAX_UPLOAD_BYTES + 1]),
             Err(PhotoError::Size)
         );
+    }
+
+    #[test]
+    fn ancillary_png_chunks_are_dropped_before_decoding() {
+        let plain = png(4, 3);
+        // A text chunk after the header (CRC left wrong on purpose: it is never read).
+        let mut with_text = plain[..33].to_vec();
+        with_text.extend_from_slice(&[0, 0, 0, 3]);
+        with_text.extend_from_slice(b"tEXtabc");
+        with_text.extend_from_slice(&[0, 0, 0, 0]);
+        with_text.extend_from_slice(&plain[33..]);
+        assert_eq!(
+            png_without_ancillary_chunks(&with_text),
+            Some(plain.clone())
+        );
+        assert!(process(&with_text).is_ok());
+        // A chunk longer than the file: refused, not read past the end.
+        let mut broken = plain[..33].to_vec();
+        broken.extend_from_slice(&[0x7f, 0xff, 0xff, 0xff]);
+        broken.extend_from_slice(b"iCCP");
+        assert_eq!(png_without_ancillary_chunks(&broken), None);
     }
 
     #[test]

@@ -964,21 +964,6 @@ fn input_of(p: &Product) -> ProductInput {
     }
 }
 
-/// Replaces a product's photos.
-async fn save_photos(
-    app: &App,
-    p: &Product,
-    photos: Vec<tijara_core::catalog::Photo>,
-) -> Result<(), String> {
-    let mut input = input_of(p);
-    input.photos = photos;
-    app.engine
-        .update_product(&p.id, input, None)
-        .await
-        .map(|_| ())
-        .map_err(|e| e.to_string())
-}
-
 /// `POST /seller/products/{id}/photos` (multipart, field `photo`).
 async fn upload_photo(
     State(app): State<App>,
@@ -990,7 +975,15 @@ async fn upload_photo(
         Ok(x) => x,
         Err(r) => return r,
     };
-    if p.photos.len() >= 8 {
+    // Only an approved seller's photos are decoded and stored.
+    match app.engine.seller(&p.seller_id).await {
+        Ok(seller) if seller.active => {}
+        Ok(seller) => {
+            return refusal(&ctx, &tijara::TijaraError::SellerNotApproved(seller.id));
+        }
+        Err(e) => return refusal(&ctx, &e),
+    }
+    if p.photos.len() >= tijara::usecases::catalog::MAX_PHOTOS {
         return problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "8 photos at most");
     }
     let mut bytes = None;
@@ -1015,16 +1008,15 @@ async fn upload_photo(
         Ok(u) => u,
         Err(e) => return problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
     };
-    let mut photos = p.photos.clone();
-    if !photos.iter().any(|x| x.url == url) {
-        photos.push(tijara_core::catalog::Photo {
-            url,
-            alt: p.title.clone(),
-        });
-    }
-    match save_photos(&app, &p, photos).await {
-        Ok(()) => Redirect::to(&format!("/seller/products/{}/edit", p.id)).into_response(),
-        Err(e) => problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e),
+    // Added to the product as stored, so photos sent at the same time are all kept (or the
+    // refused ones are told why).
+    let photo = tijara_core::catalog::Photo {
+        url,
+        alt: p.title.clone(),
+    };
+    match app.engine.add_product_photo(&p.id, photo).await {
+        Ok(_) => Redirect::to(&format!("/seller/products/{}/edit", p.id)).into_response(),
+        Err(e) => refusal(&ctx, &e),
     }
 }
 
@@ -1038,14 +1030,12 @@ async fn delete_photo(
         Ok(x) => x,
         Err(r) => return r,
     };
-    let mut photos = p.photos.clone();
-    if index >= photos.len() {
+    let Some(photo) = p.photos.get(index) else {
         return forbidden(&ctx);
-    }
-    photos.remove(index);
-    match save_photos(&app, &p, photos).await {
-        Ok(()) => Redirect::to(&format!("/seller/products/{}/edit", p.id)).into_response(),
-        Err(e) => problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e),
+    };
+    match app.engine.remove_product_photo(&p.id, &photo.url).await {
+        Ok(_) => Redirect::to(&format!("/seller/products/{}/edit", p.id)).into_response(),
+        Err(e) => refusal(&ctx, &e),
     }
 }
 

@@ -198,7 +198,8 @@ fn page(lang: Lang, title: &str, links: Markup, body: Markup) -> Markup {
     }
 }
 
-const CSS: &str = "body{font-family:system-ui,sans-serif;margin:0;line-height:1.5;color:#222}header{display:flex;flex-wrap:wrap;gap:.8rem;align-items:center;padding:.8rem 1rem;background:#f3e6d3}\
+/// The style sheet of every page (inline; the CSP allows it by its hash).
+pub(crate) const CSS: &str = "body{font-family:system-ui,sans-serif;margin:0;line-height:1.5;color:#222}header{display:flex;flex-wrap:wrap;gap:.8rem;align-items:center;padding:.8rem 1rem;background:#f3e6d3}\
 .brand{font-weight:bold;font-size:1.2rem;text-decoration:none;color:#6b3d12}main{padding:1rem;max-width:60rem;margin:auto}\
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(10rem,1fr));gap:1rem}.card{border:1px solid #ddd;border-radius:.5rem;padding:.5rem}\
 .card img,.product img{width:100%;height:auto}button,.button{font-size:1.1rem;padding:.5rem 1rem;background:#8a4b16;color:#fff;border:0;border-radius:.4rem}\
@@ -517,6 +518,12 @@ pub fn explain(lang: Lang, e: &TijaraError) -> &'static str {
             "Some of the information is not valid: check the form.",
         ),
         TijaraError::NotFound { .. } => pick(lang, "Introuvable.", "غير موجود.", "Not found."),
+        TijaraError::SellerNotApproved(_) => pick(
+            lang,
+            "Votre boutique attend l'accord du marché : vous pourrez ajouter des photos ensuite.",
+            "متجرك في انتظار موافقة السوق: يمكنك إضافة الصور بعد ذلك.",
+            "Your shop awaits the marketplace's approval: you can add photos then.",
+        ),
         e if e.is_temporary() => pick(
             lang,
             "Le service est momentanément indisponible : réessayez dans un instant.",
@@ -539,6 +546,11 @@ pub fn refusal(ctx: &Ctx, e: &TijaraError) -> Response {
         TijaraError::NotFound { .. } => StatusCode::NOT_FOUND,
         TijaraError::TrackingNumberTaken { .. } => StatusCode::CONFLICT,
         TijaraError::NotAllowed { .. } => StatusCode::FORBIDDEN,
+        TijaraError::LoginThrottled { .. } | TijaraError::Busy { .. } => {
+            StatusCode::TOO_MANY_REQUESTS
+        }
+        TijaraError::BadCredentials => StatusCode::UNAUTHORIZED,
+        TijaraError::SellerNotApproved(_) => StatusCode::FORBIDDEN,
         e if e.is_temporary() => StatusCode::SERVICE_UNAVAILABLE,
         TijaraError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::UNPROCESSABLE_ENTITY,

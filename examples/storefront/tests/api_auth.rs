@@ -357,7 +357,7 @@ async fn sellers_act_through_the_api_on_their_own_orders_only() {
 }
 
 #[tokio::test]
-async fn api_logins_share_the_lockout() {
+async fn api_logins_share_the_throttle() {
     let app = demo_app().await;
     let router = tijara_storefront::router(app);
     for _ in 0..5 {
@@ -381,7 +381,7 @@ async fn api_logins_share_the_lockout() {
     )
     .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(v["code"], "locked");
+    assert_eq!(v["code"], "throttled");
     let (status, v) = call(
         &router,
         Method::POST,

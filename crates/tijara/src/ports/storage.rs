@@ -66,11 +66,13 @@ pub enum DocKind {
     Payout,
     /// An invoice (and each seller's invoice counter).
     Invoice,
+    /// A login throttle: recent failed logins of an account, an address, or both.
+    Throttle,
 }
 
 impl DocKind {
     /// Every kind.
-    pub const ALL: [DocKind; 10] = [
+    pub const ALL: [DocKind; 11] = [
         DocKind::Seller,
         DocKind::Category,
         DocKind::Product,
@@ -81,6 +83,7 @@ impl DocKind {
         DocKind::Session,
         DocKind::Payout,
         DocKind::Invoice,
+        DocKind::Throttle,
     ];
 
     /// The kind's name, as stored.
@@ -96,6 +99,7 @@ impl DocKind {
             DocKind::Session => "session",
             DocKind::Payout => "payout",
             DocKind::Invoice => "invoice",
+            DocKind::Throttle => "throttle",
         }
     }
 

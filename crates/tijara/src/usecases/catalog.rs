@@ -233,6 +233,8 @@ struct StockDef {
 
 /// The largest page served.
 pub const MAX_PAGE: u32 = 100;
+/// The most photos a product has.
+pub const MAX_PHOTOS: usize = 8;
 
 fn check_text(field: &str, value: &str, max: usize) -> Result<(), TijaraError> {
     if value.trim().is_empty() || value.chars().count() > max {
@@ -622,6 +624,61 @@ impl Tijara {
         self.mutate("set_product_active", key, &(id, active), || async move {
             let mut current: Loaded<Product> = self.load(DocKind::Product, id.as_str()).await?;
             current.value.active = active;
+            let mut changes = self
+                .product_changes(&current.value, Some(current.version), &[])
+                .await?;
+            changes.stock.clear();
+            Ok((current.value, changes))
+        })
+        .await
+    }
+
+    /// Adds a photo to a product, on the product as stored (so photos added at the same time
+    /// are all kept): only for an approved seller ([`TijaraError::SellerNotApproved`]), at most
+    /// [`MAX_PHOTOS`] ([`TijaraError::Invalid`]); a photo already there is not added twice.
+    pub async fn add_product_photo(
+        &self,
+        id: &ProductId,
+        photo: tijara_core::catalog::Photo,
+    ) -> Result<Product, TijaraError> {
+        let photo = &photo;
+        self.mutate("add_product_photo", None, &(), || async move {
+            let mut current: Loaded<Product> = self.load(DocKind::Product, id.as_str()).await?;
+            let seller = self.seller(&current.value.seller_id).await?;
+            if !seller.active {
+                return Err(TijaraError::SellerNotApproved(seller.id));
+            }
+            if current.value.photos.iter().any(|p| p.url == photo.url) {
+                return Ok((current.value, Changeset::default()));
+            }
+            if current.value.photos.len() >= MAX_PHOTOS {
+                return Err(TijaraError::Invalid(format!(
+                    "a product has at most {MAX_PHOTOS} photos"
+                )));
+            }
+            current.value.photos.push(photo.clone());
+            let mut changes = self
+                .product_changes(&current.value, Some(current.version), &[])
+                .await?;
+            changes.stock.clear();
+            Ok((current.value, changes))
+        })
+        .await
+    }
+
+    /// Removes a product's photo by URL, on the product as stored (unknown URLs change nothing).
+    pub async fn remove_product_photo(
+        &self,
+        id: &ProductId,
+        url: &str,
+    ) -> Result<Product, TijaraError> {
+        self.mutate("remove_product_photo", None, &(), || async move {
+            let mut current: Loaded<Product> = self.load(DocKind::Product, id.as_str()).await?;
+            let before = current.value.photos.len();
+            current.value.photos.retain(|p| p.url != url);
+            if current.value.photos.len() == before {
+                return Ok((current.value, Changeset::default()));
+            }
             let mut changes = self
                 .product_changes(&current.value, Some(current.version), &[])
                 .await?;

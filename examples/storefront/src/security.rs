@@ -1,0 +1,403 @@
+//! Response hardening shared by every route, the client's address, and the login and
+//! password-hashing steps both frontends (pages and JSON API) use.
+//!
+//! - **Headers** (tower-http): `Content-Security-Policy` (no scripts, the page's own `<style>`
+//!   block by its hash, images from the shop and `data:`, forms to the shop and the card
+//!   payment page, no framing), `X-Frame-Options: DENY`, `X-Content-Type-Options: nosniff`,
+//!   `Referrer-Policy: same-origin`, and over HTTPS `Strict-Transport-Security` (one year);
+//!   `Cache-Control: no-store` on the account, portal, admin and logged-in API answers
+//!   ([`no_store`]).
+//! - **Cookies** over HTTPS are rewritten `Secure` and `__Host-`-prefixed, whoever set them;
+//!   the session and CSRF cookies are then read under the prefixed name only.
+//! - **Logging**: every 401 and 403 is logged on the `security` target with its route and the
+//!   client's address (failed logins and throttling are logged by the engine).
+
+use crate::App;
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use sha2::{Digest, Sha256};
+use std::net::SocketAddr;
+use std::time::Duration;
+use tijara::TijaraError;
+use tijara::usecases::accounts::{Account, HashPermit, hash_password};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// The cookie-name prefix browsers keep to the exact host, over HTTPS, with `Path=/`.
+pub const HOST_PREFIX: &str = "__Host-";
+
+/// How long a login waits for a free password-hashing slot before answering 429.
+pub const HASH_WAIT: Duration = Duration::from_secs(2);
+
+/// The client's IP address, from the connection (`None` when the router is not served with
+/// `into_make_service_with_connect_info`, as in tests driving it directly).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub Option<std::net::IpAddr>);
+
+impl ClientIp {
+    /// The address as text, if known.
+    pub fn text(&self) -> Option<String> {
+        self.0.map(|ip| ip.to_string())
+    }
+
+    /// The address of a request, from its extensions.
+    pub fn of(extensions: &axum::http::Extensions) -> ClientIp {
+        ClientIp(
+            extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(a)| a.ip()),
+        )
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp::of(&parts.extensions))
+    }
+}
+
+/// True when the shop is served over HTTPS (cookies are then `Secure` and `__Host-`).
+pub fn https(app: &App) -> bool {
+    app.public_url.starts_with("https://")
+}
+
+/// The name a cookie is stored under: `__Host-{name}` over HTTPS.
+pub fn cookie_name(app: &App, name: &str) -> String {
+    if https(app) {
+        format!("{HOST_PREFIX}{name}")
+    } else {
+        name.to_owned()
+    }
+}
+
+/// A password-hashing slot, waiting up to [`HASH_WAIT`] for one (refusals are logged).
+async fn hash_slot(app: &App) -> Result<HashPermit, TijaraError> {
+    let deadline = tokio::time::Instant::now() + HASH_WAIT;
+    loop {
+        match app.engine.hash_permit() {
+            Err(TijaraError::Busy { .. }) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+            Err(e) => {
+                tracing::warn!(
+                    target: "security",
+                    event = "hashing_busy",
+                    slots = app.engine.hash_gate().max(),
+                    "password hashing at capacity: attempt refused"
+                );
+                return Err(e);
+            }
+            ok => return ok,
+        }
+    }
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The threads that hash passwords: always the same few, so the memory Argon2 takes (19 MiB a
+/// hash) is reused by the allocator instead of being kept by every blocking thread that ever
+/// ran a hash (tokio's blocking pool grows to hundreds of threads, each with its own arena).
+struct HashThreads(std::sync::Mutex<std::sync::mpsc::Sender<Job>>);
+
+static HASH_THREADS: std::sync::OnceLock<HashThreads> = std::sync::OnceLock::new();
+
+/// Runs a CPU-heavy password job on the hashing threads (as many as the engine's slots).
+async fn on_hash_thread<T: Send + 'static>(
+    app: &App,
+    job: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, TijaraError> {
+    let threads = HASH_THREADS.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
+        for i in 0..app.engine.hash_gate().max() {
+            let rx = rx.clone();
+            let _ = std::thread::Builder::new()
+                .name(format!("password-hash-{i}"))
+                .spawn(move || {
+                    loop {
+                        let job = match rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            // A job that panics drops its answer (the caller gets `Busy`);
+                            // the thread stays for the next one.
+                            Ok(job) => {
+                                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                            }
+                            Err(_) => return,
+                        }
+                    }
+                });
+        }
+        HashThreads(std::sync::Mutex::new(tx))
+    });
+    let (done, answer) = tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move || {
+        let _ = done.send(job());
+    });
+    let sent = threads
+        .0
+        .lock()
+        .map_err(|_| TijaraError::Busy {
+            retry_after_secs: 1,
+        })?
+        .send(job);
+    if sent.is_err() {
+        return Err(TijaraError::Busy {
+            retry_after_secs: 1,
+        });
+    }
+    answer.await.map_err(|_| TijaraError::Busy {
+        retry_after_secs: 1,
+    })
+}
+
+/// A login: reserves the attempt in the engine's throttles, waits up to [`HASH_WAIT`] for a
+/// password-hashing slot, checks the password on a hashing thread, and records the outcome.
+/// Errors: [`TijaraError::BadCredentials`], [`TijaraError::LoginThrottled`],
+/// [`TijaraError::Busy`].
+pub async fn login(
+    app: &App,
+    email: &str,
+    password: String,
+    client: ClientIp,
+) -> Result<Account, TijaraError> {
+    let attempt = app
+        .engine
+        .begin_login(email, client.text().as_deref())
+        .await?;
+    // Reserved first, then queued for a hashing slot: attempts sent together are counted
+    // before any of them is checked.
+    let slot = hash_slot(app).await?;
+    let (attempt, ok) = on_hash_thread(app, move || {
+        let ok = attempt.check_password(&slot, &password);
+        drop(slot);
+        (attempt, ok)
+    })
+    .await?;
+    app.engine.finish_login(attempt, ok).await
+}
+
+/// Hashes a new password in one of the engine's bounded slots (waiting briefly for one), on a
+/// hashing thread.
+pub async fn hash_new_password(app: &App, password: String) -> Result<String, TijaraError> {
+    let permit = hash_slot(app).await?;
+    on_hash_thread(app, move || {
+        let hashed = hash_password(&password);
+        drop(permit);
+        hashed
+    })
+    .await?
+}
+
+/// The seconds a throttled or busy refusal asks the client to wait.
+pub fn retry_after(e: &TijaraError) -> Option<u64> {
+    match e {
+        TijaraError::LoginThrottled { retry_after_secs }
+        | TijaraError::Busy { retry_after_secs } => Some(*retry_after_secs),
+        _ => None,
+    }
+}
+
+/// Adds `Retry-After` to a response when the error calls for one.
+pub fn with_retry_after(mut res: Response, e: &TijaraError) -> Response {
+    if let Some(secs) = retry_after(e) {
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    res
+}
+
+/// Standard base64 (for the CSP's style hash).
+fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ABC[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// The origin (`scheme://host[:port]`) of a URL.
+fn origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let host = rest.split(['/', '?', '#']).next()?;
+    (!host.is_empty()).then(|| format!("{scheme}://{host}"))
+}
+
+/// The Content-Security-Policy of every answer: no script at all, the page's `<style>` block
+/// by its hash, images from the shop (and `data:`), forms posted to the shop and to the card
+/// payment page only, never framed.
+pub fn content_security_policy(app: &App) -> String {
+    let style = base64(&Sha256::digest(crate::web::CSS.as_bytes()));
+    let payment = app
+        .payment_page
+        .as_deref()
+        .and_then(origin)
+        .map(|o| format!(" {o}"))
+        .unwrap_or_default();
+    format!(
+        "default-src 'self'; script-src 'none'; style-src 'self' 'sha256-{style}'; \
+         img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; \
+         base-uri 'none'; form-action 'self'{payment}; frame-ancestors 'none'"
+    )
+}
+
+/// The layer that marks answers not to be stored by any cache (unless they say otherwise,
+/// as the content-addressed photos do).
+pub fn no_store() -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    )
+}
+
+/// Adds the security headers to every answer of `router`, rewrites cookies for HTTPS and logs
+/// authorization refusals.
+pub fn harden(router: axum::Router<App>, app: &App) -> axum::Router<App> {
+    let csp = HeaderValue::from_str(&content_security_policy(app))
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'"));
+    let router = if https(app) {
+        router.layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        ))
+    } else {
+        router
+    };
+    router
+        .layer(axum::middleware::from_fn_with_state(app.clone(), watch))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            csp,
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+}
+
+/// Marks a refusal already logged (the CSRF guard logs its own).
+#[derive(Debug, Clone, Copy)]
+pub struct Logged;
+
+/// Logs 401 and 403 answers (but logins, which the engine logs) and, over HTTPS, makes every
+/// cookie `Secure` and `__Host-`-prefixed.
+async fn watch(State(app): State<App>, req: Request, next: Next) -> Response {
+    let client = ClientIp::of(req.extensions());
+    let route = req.uri().path().to_owned();
+    let method = req.method().clone();
+    let mut res = next.run(req).await;
+    let status = res.status();
+    if (status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN)
+        && res.extensions().get::<Logged>().is_none()
+        && route != "/account/login"
+        && route != "/api/v1/sessions"
+    {
+        tracing::warn!(
+            target: "security",
+            event = "authorization_refused",
+            status = status.as_u16(),
+            method = %method,
+            route = %route,
+            client = %client.text().unwrap_or_else(|| "unknown".into()),
+            "request refused"
+        );
+    }
+    if https(&app) {
+        let all: Vec<HeaderValue> = res
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .cloned()
+            .collect();
+        res.headers_mut().remove(header::SET_COOKIE);
+        for v in all {
+            let v = secure_cookie(&v).unwrap_or(v);
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    res
+}
+
+/// A `Set-Cookie` value made `Secure` and `__Host-`-prefixed (when it has `Path=/` and no
+/// `Domain`, as the storefront's cookies do).
+fn secure_cookie(v: &HeaderValue) -> Option<HeaderValue> {
+    let text = v.to_str().ok()?;
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::new();
+    let host_ok = lower.contains("path=/;") || lower.ends_with("path=/");
+    if host_ok && !lower.contains("domain=") && !text.starts_with(HOST_PREFIX) {
+        out.push_str(HOST_PREFIX);
+    }
+    out.push_str(text);
+    if !lower.split(';').any(|p| p.trim() == "secure") {
+        out.push_str("; Secure");
+    }
+    HeaderValue::from_str(&out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_the_standard() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+
+    #[test]
+    fn origins_are_scheme_and_host() {
+        assert_eq!(
+            origin("https://testpayment.cmi.co.ma/fim/est3Dgate").as_deref(),
+            Some("https://testpayment.cmi.co.ma")
+        );
+        assert_eq!(
+            origin("http://127.0.0.1:4321/gate?x=1").as_deref(),
+            Some("http://127.0.0.1:4321")
+        );
+        assert_eq!(origin("nonsense"), None);
+    }
+
+    #[test]
+    fn cookies_become_secure_and_host_prefixed() {
+        let v =
+            HeaderValue::from_static("lang=fr; Path=/; SameSite=Lax; HttpOnly; Max-Age=31536000");
+        let s = secure_cookie(&v).unwrap_or(v);
+        assert_eq!(
+            s.to_str().unwrap_or(""),
+            "__Host-lang=fr; Path=/; SameSite=Lax; HttpOnly; Max-Age=31536000; Secure"
+        );
+        let v = HeaderValue::from_static("__Host-sid=x; HttpOnly; Path=/; Secure");
+        assert_eq!(secure_cookie(&v).as_ref(), Some(&v));
+    }
+}

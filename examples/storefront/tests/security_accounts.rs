@@ -1,0 +1,484 @@
+//! Issue 11 (items 5, 6 and 9): login throttling that an attacker cannot turn into a lock-out
+//! or race past, sessions that end, security headers and cookies, and photo uploads (approved
+//! sellers only, none lost when sent together).
+
+#![allow(clippy::unwrap_used)] // tests fail by unwrapping
+
+mod support;
+
+use axum::body::{Body, to_bytes};
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use support::{Client, demo_app};
+use tijara::usecases::catalog::ProductFilter;
+use tower::ServiceExt;
+
+const ARTISAN_PW: &str = "artisan-demo-2026";
+
+/// One API call from a client address (`None`: no peer address known, as behind some proxies).
+async fn call_from(
+    router: &axum::Router,
+    from: Option<&str>,
+    method: Method,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, HeaderMap, Value) {
+    let mut req = Request::builder().method(method).uri(uri);
+    if let Some(addr) = from {
+        let addr: SocketAddr = format!("{addr}:40000").parse().unwrap();
+        req = req.extension(ConnectInfo(addr));
+    }
+    if let Some(t) = token {
+        req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    let body = match body {
+        Some(b) => {
+            req = req.header(header::CONTENT_TYPE, "application/json");
+            Body::from(b.to_string())
+        }
+        None => Body::empty(),
+    };
+    let res = router
+        .clone()
+        .oneshot(req.body(body).unwrap())
+        .await
+        .unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = to_bytes(res.into_body(), 4 << 20).await.unwrap();
+    (
+        status,
+        headers,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+async fn api_login(
+    router: &axum::Router,
+    from: Option<&str>,
+    email: &str,
+    password: &str,
+) -> (StatusCode, HeaderMap, Value) {
+    call_from(
+        router,
+        from,
+        Method::POST,
+        "/api/v1/sessions",
+        None,
+        Some(json!({"email": email, "password": password})),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn wrong_passwords_from_one_address_do_not_lock_the_owner_out() {
+    let app = demo_app().await;
+    let router = tijara_storefront::router(app);
+    // An anonymous attacker tries the admin's e-mail from their own address, more than enough
+    // times to have locked the account before.
+    for _ in 0..6 {
+        let (status, _, _) = api_login(
+            &router,
+            Some("203.0.113.9"),
+            "admin@tijara.example",
+            "guess-guess",
+        )
+        .await;
+        assert!(
+            status == StatusCode::UNAUTHORIZED || status == StatusCode::TOO_MANY_REQUESTS,
+            "{status}"
+        );
+    }
+    // The attacker is slowed down: the next try waits, with Retry-After.
+    let (status, headers, v) = api_login(
+        &router,
+        Some("203.0.113.9"),
+        "admin@tijara.example",
+        "admin-demo-2026",
+    )
+    .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{v}");
+    let wait: u64 = headers[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=900).contains(&wait), "{wait}");
+    // The admin, from their own address, still logs in.
+    let (status, _, v) = api_login(
+        &router,
+        Some("198.51.100.7"),
+        "admin@tijara.example",
+        "admin-demo-2026",
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn wrong_passwords_sent_together_are_not_all_checked() {
+    let app = demo_app().await;
+    let router = tijara_storefront::router(app);
+    let tries = (0..40).map(|_| {
+        let router = router.clone();
+        tokio::spawn(async move {
+            api_login(
+                &router,
+                Some("203.0.113.10"),
+                "seller2@tijara.example",
+                "nope-nope",
+            )
+            .await
+            .0
+        })
+    });
+    let mut checked = 0;
+    for t in tries.collect::<Vec<_>>() {
+        let status = t.await.unwrap();
+        match status {
+            StatusCode::UNAUTHORIZED => checked += 1,
+            StatusCode::TOO_MANY_REQUESTS => {}
+            other => panic!("{other}"),
+        }
+    }
+    // Only the free attempts were checked; the others were refused before their password was.
+    assert!((1..=5).contains(&checked), "{checked} passwords checked");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn thirty_wrong_and_one_right_password_together_yield_no_token() {
+    let app = demo_app().await;
+    let router = tijara_storefront::router(app);
+    let mut tries = Vec::new();
+    for i in 0..31 {
+        let router = router.clone();
+        // The right one first: it is reserved before the wrong ones, and checked with them.
+        let password = if i == 0 { ARTISAN_PW } else { "nope-nope" };
+        tries.push(tokio::spawn(async move {
+            api_login(
+                &router,
+                Some("203.0.113.11"),
+                "seller3@tijara.example",
+                password,
+            )
+            .await
+            .0
+        }));
+    }
+    let statuses: Vec<StatusCode> = futures_join(tries).await;
+    assert!(!statuses.contains(&StatusCode::CREATED), "{statuses:?}");
+    // The right password is refused because of the wrong ones sent with it (429, with a
+    // wait), not by accident (a conflict, a server error).
+    assert_eq!(statuses[0], StatusCode::TOO_MANY_REQUESTS, "{statuses:?}");
+    for s in &statuses[1..] {
+        assert!(
+            *s == StatusCode::UNAUTHORIZED || *s == StatusCode::TOO_MANY_REQUESTS,
+            "{statuses:?}"
+        );
+    }
+}
+
+async fn futures_join(tasks: Vec<tokio::task::JoinHandle<StatusCode>>) -> Vec<StatusCode> {
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
+}
+
+#[tokio::test]
+async fn logging_in_again_ends_the_other_sessions() {
+    let app = demo_app().await;
+    let router = tijara_storefront::router(app);
+    let first = api_login(&router, None, "seller1@tijara.example", ARTISAN_PW).await;
+    assert_eq!(first.0, StatusCode::CREATED);
+    let first = first.2["token"].as_str().unwrap().to_owned();
+    let (status, _, _) =
+        call_from(&router, None, Method::GET, "/api/v1/me", Some(&first), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let second = api_login(&router, None, "seller1@tijara.example", ARTISAN_PW).await;
+    assert_eq!(second.0, StatusCode::CREATED);
+    let second = second.2["token"].as_str().unwrap().to_owned();
+    let (status, _, _) =
+        call_from(&router, None, Method::GET, "/api/v1/me", Some(&first), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, headers, _) = call_from(
+        &router,
+        None,
+        Method::GET,
+        "/api/v1/me",
+        Some(&second),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+}
+
+#[tokio::test]
+async fn pages_carry_the_security_headers() {
+    let app = demo_app().await;
+    let mut c = Client::new(&app);
+    let router = tijara_storefront::router(app.clone());
+    let res = router
+        .clone()
+        .oneshot(Request::get("/").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let h = res.headers();
+    let csp = h[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    for part in [
+        "default-src 'self'",
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+        "base-uri 'none'",
+    ] {
+        assert!(csp.contains(part), "{csp}");
+    }
+    // The checkout form posts to the card payment page.
+    let gateway = app.simulator.as_ref().unwrap().gateway_url();
+    let origin = gateway.split('/').take(3).collect::<Vec<_>>().join("/");
+    assert!(
+        csp.contains(&format!("form-action 'self' {origin}")),
+        "{csp}"
+    );
+    assert_eq!(h[header::X_FRAME_OPTIONS], "DENY");
+    assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert!(h.contains_key(header::REFERRER_POLICY));
+    // Product images stay cacheable.
+    assert_ne!(
+        h.get(header::CACHE_CONTROL).map(|v| v.to_str().unwrap()),
+        Some("no-store")
+    );
+    // Account, portal and admin pages are never stored by a cache.
+    c.login("admin@tijara.example", "admin-demo-2026").await;
+    for path in ["/account", "/admin", "/account/login"] {
+        let res = tower::ServiceExt::oneshot(
+            router.clone(),
+            Request::get(path)
+                .header(
+                    header::COOKIE,
+                    c.jar
+                        .iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                )
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.headers()[header::CACHE_CONTROL], "no-store", "{path}");
+    }
+    let mut s = Client::new(&app);
+    s.login("seller1@tijara.example", ARTISAN_PW).await;
+    let res = tower::ServiceExt::oneshot(
+        router,
+        Request::get("/seller")
+            .header(
+                header::COOKIE,
+                s.jar
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[header::CACHE_CONTROL], "no-store");
+}
+
+#[tokio::test]
+async fn cookies_are_host_prefixed_and_secure_over_https() {
+    let settings = tijara_storefront::Settings {
+        bind: "127.0.0.1:0".into(),
+        data_dir: std::env::temp_dir(),
+        database_url: Some("sqlite::memory:".into()),
+        public_url: Some("https://shop.example".into()),
+        cmi: None,
+        display_rates: vec![],
+        region: None,
+        carriers: vec![],
+    };
+    let app = tijara_storefront::build(&settings).await.unwrap();
+    tijara_storefront::seed::seed_if_empty(&app.engine)
+        .await
+        .unwrap();
+    let mut c = Client::new(&app);
+    let page = c.get("/?lang=fr").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let r = c.login("shopper@tijara.example", "shopper-demo-2026").await;
+    assert_eq!(r.location.as_deref(), Some("/account"), "{}", r.body);
+    assert!(c.jar.contains_key("__Host-sid"), "{:?}", c.jar.keys());
+    assert!(c.jar.contains_key("__Host-csrf"), "{:?}", c.jar.keys());
+    assert!(!c.jar.contains_key("sid"));
+    // Every cookie set over HTTPS is Secure, the language's too.
+    let res = tijara_storefront::router(app.clone())
+        .oneshot(Request::get("/?lang=en").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let cookies: Vec<_> = res
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    assert!(cookies.iter().any(|c| c.contains("lang=en")), "{cookies:?}");
+    assert_eq!(
+        res.headers()[header::STRICT_TRANSPORT_SECURITY],
+        "max-age=31536000"
+    );
+    for c in &cookies {
+        assert!(c.contains("Secure") && c.starts_with("__Host-"), "{c}");
+    }
+    // A session cookie without the prefix is not accepted over HTTPS.
+    let sid = c.jar.get("__Host-sid").cloned().unwrap();
+    let res = tijara_storefront::router(app)
+        .oneshot(
+            Request::get("/account")
+                .header(header::COOKIE, format!("sid={sid}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert!(res.status().is_redirection());
+}
+
+fn png(w: u32, h: u32, shade: u8) -> Vec<u8> {
+    let mut img = image::RgbImage::new(w, h);
+    for (x, y, p) in img.enumerate_pixels_mut() {
+        *p = image::Rgb([(x % 256) as u8, (y % 256) as u8, shade]);
+    }
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, image::ImageFormat::Png)
+        .unwrap();
+    out.into_inner()
+}
+
+/// Seller 3's first product.
+async fn product_of_seller3(app: &tijara_storefront::App) -> tijara_core::catalog::Product {
+    let account = app
+        .engine
+        .account_by_email("seller3@tijara.example")
+        .await
+        .unwrap()
+        .unwrap();
+    let seller = account.seller_id().unwrap().clone();
+    let filter = ProductFilter {
+        seller: Some(seller),
+        ..ProductFilter::default()
+    };
+    let mut items = app
+        .engine
+        .list_products(&filter, None, 50)
+        .await
+        .unwrap()
+        .items;
+    items.sort_by(|a, b| a.product.id.cmp(&b.product.id));
+    items.remove(0).product
+}
+
+#[tokio::test]
+async fn sellers_not_approved_cannot_upload_photos() {
+    let app = demo_app().await;
+    let p = product_of_seller3(&app).await;
+    app.engine
+        .set_seller_active(&p.seller_id, false, None)
+        .await
+        .unwrap();
+    let mut s = Client::new(&app);
+    s.login("seller3@tijara.example", ARTISAN_PW).await;
+    s.get(&format!("/seller/products/{}/edit", p.id)).await;
+    let token = s.csrf.clone().unwrap();
+    let r = s
+        .post_file(
+            &format!("/seller/products/{}/photos?csrf={token}", p.id),
+            "photo",
+            &png(40, 30, 1),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let after = app.engine.product(&p.id).await.unwrap().product;
+    assert_eq!(after.photos, p.photos);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn photos_uploaded_together_are_all_kept_or_refused() {
+    let app = demo_app().await;
+    let p = product_of_seller3(&app).await;
+    let before = p.photos.len();
+    let mut s = Client::new(&app);
+    s.login("seller3@tijara.example", ARTISAN_PW).await;
+    s.get(&format!("/seller/products/{}/edit", p.id)).await;
+    let token = s.csrf.clone().unwrap();
+    let upload = format!("/seller/products/{}/photos?csrf={token}", p.id);
+    let n = (8 - before).min(6);
+    let mut tasks = Vec::new();
+    for i in 0..n {
+        let mut s = s.clone();
+        let upload = upload.clone();
+        tasks.push(tokio::spawn(async move {
+            s.post_file(&upload, "photo", &png(60 + i as u32, 40, i as u8))
+                .await
+                .status
+        }));
+    }
+    let mut accepted = 0;
+    for t in tasks {
+        let status = t.await.unwrap();
+        if status.is_redirection() {
+            accepted += 1;
+        } else {
+            // Refused ones are told so.
+            assert!(
+                status.is_client_error() || status.is_server_error(),
+                "{status}"
+            );
+        }
+    }
+    assert!(accepted >= 1);
+    let after = app.engine.product(&p.id).await.unwrap().product;
+    assert_eq!(after.photos.len(), before + accepted, "{accepted} accepted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_flood_of_logins_hashes_a_bounded_number_of_passwords_at_once() {
+    let app = demo_app().await;
+    let router = tijara_storefront::router(app.clone());
+    let tries = (0..50).map(|i| {
+        let router = router.clone();
+        tokio::spawn(async move {
+            let (status, headers, _) = api_login(
+                &router,
+                Some(&format!("198.18.{}.{}", i / 200, i % 200 + 1)),
+                &format!("nobody{i}@example.ma"),
+                "whatever-whatever",
+            )
+            .await;
+            (status, headers.contains_key(header::RETRY_AFTER))
+        })
+    });
+    for t in tries.collect::<Vec<_>>() {
+        let (status, retry_after) = t.await.unwrap();
+        match status {
+            StatusCode::UNAUTHORIZED => {}
+            StatusCode::TOO_MANY_REQUESTS => assert!(retry_after),
+            other => panic!("{other}"),
+        }
+    }
+    let gate = app.engine.hash_gate();
+    assert!(gate.peak() >= 1);
+    assert!(gate.peak() <= gate.max(), "{} at once", gate.peak());
+    assert_eq!(gate.max(), 4);
+    assert_eq!(gate.in_flight(), 0);
+}
