@@ -22,7 +22,8 @@ use tijara_core::Region;
 pub struct EngineConfig {
     /// How long a card payment may take before the order's stock returns to sale (default 30 min).
     pub card_reservation_ttl: Duration,
-    /// How long a bank transfer may take (default 5 days).
+    /// The longest a bank transfer may take (default 5 days): the region's
+    /// [`transfer_hold_hours`](tijara_core::Region::transfer_hold_hours) applies when shorter.
     pub transfer_reservation_ttl: Duration,
     /// How often a step is retried when another process changed the same document (default 8).
     pub max_conflict_retries: u32,
@@ -30,6 +31,13 @@ pub struct EngineConfig {
     /// carry their totals converted at these rates, snapshotted with the rate's date. The
     /// shopper is always charged in the region's currency.
     pub display_rates: Vec<tijara_core::region::DisplayRate>,
+    /// At most this many unpaid orders (card or transfer not paid, cash on delivery not
+    /// collected) placed within [`EngineConfig::unpaid_window`] per e-mail (default 3).
+    pub max_unpaid_per_email: u32,
+    /// The same per client address, when the frontend gives one (default 5).
+    pub max_unpaid_per_client: u32,
+    /// How far back unpaid orders count against those limits (default 24 h).
+    pub unpaid_window: Duration,
 }
 
 impl Default for EngineConfig {
@@ -39,6 +47,9 @@ impl Default for EngineConfig {
             transfer_reservation_ttl: Duration::days(5),
             max_conflict_retries: 8,
             display_rates: Vec::new(),
+            max_unpaid_per_email: 3,
+            max_unpaid_per_client: 5,
+            unpaid_window: Duration::hours(24),
         }
     }
 }
