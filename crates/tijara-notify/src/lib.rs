@@ -239,6 +239,7 @@ fn words(lang: Lang, key: &str) -> &'static str {
             "لم يصل الأداء في الوقت المحدد: أُلغي الطلب وعادت المنتجات إلى البيع. يمكنك الطلب من جديد في المتجر. الطلب",
             "The payment did not arrive in time: the order is cancelled and its items are on sale again. You can order again in the shop. Order",
         ),
+        _ => ("", "", ""),
     };
     match lang {
         Lang::Ar => ar,
