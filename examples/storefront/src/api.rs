@@ -342,7 +342,7 @@ pub(crate) async fn checkout(
                 gateway: b.payment,
                 lang,
             },
-            peer.map(|Extension(ConnectInfo(a))| a.ip()),
+            crate::web::client_ip(peer),
             k.as_ref(),
         )
         .await?;

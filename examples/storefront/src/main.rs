@@ -122,6 +122,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     });
     let listener = tokio::net::TcpListener::bind(&args.bind).await?;
     println!("Tijara storefront on {}", app.public_url);
-    axum::serve(listener, tijara_storefront::router(app)).await?;
+    axum::serve(
+        listener,
+        tijara_storefront::router(app)
+            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .await?;
     Ok(())
 }

@@ -786,8 +786,7 @@ async fn checkout_place(
             }
         }
     }
-    // The peer address when the server is run with connect info (counts unpaid orders).
-    let client = peer.map(|Extension(ConnectInfo(a))| a.ip());
+    let client = client_ip(peer);
     let placed = app
         .engine
         .place_order_from(
@@ -820,6 +819,16 @@ async fn checkout_place(
             _ => Redirect::to(&order_url(&p.order.id, &p.access_token)).into_response(),
         },
     }
+}
+
+/// The client address that unpaid orders are counted under: the peer's, when the server runs
+/// with connect info, except a loopback peer (a reverse proxy on the same host would make every
+/// shopper one client).
+pub(crate) fn client_ip(
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+) -> Option<std::net::IpAddr> {
+    peer.map(|Extension(ConnectInfo(a))| a.ip())
+        .filter(|ip| !ip.is_loopback())
 }
 
 /// `/orders/{id}?t=…`: the order's link for a guest, with its access token (never the e-mail).
