@@ -976,20 +976,30 @@ pub(crate) mod tests {
         let s = seller("s1", SellerKind::Artisan);
         let p = product("p1", "s1", "leather", vec![variant("v1", "0", "standard")]);
         let e = p.validate(&s).expect_err("a free product is refused");
-        assert!(
-            matches!(e.problems(), [Problem::ZeroPrice { .. }]),
-            "{e}"
+        assert!(matches!(e.problems(), [Problem::ZeroPrice { .. }]), "{e}");
+        let p = product(
+            "p1",
+            "s1",
+            "leather",
+            vec![variant("v1", "0.01", "standard")],
         );
-        let p = product("p1", "s1", "leather", vec![variant("v1", "0.01", "standard")]);
         assert_eq!(p.validate(&s), Ok(()));
     }
 
     #[test]
     fn photos_are_paths_on_the_shop_only() {
         let s = seller("s1", SellerKind::Artisan);
-        let mut p = product("p1", "s1", "leather", vec![variant("v1", "150", "standard")]);
+        let mut p = product(
+            "p1",
+            "s1",
+            "leather",
+            vec![variant("v1", "150", "standard")],
+        );
         for good in ["/media/0a1b-1200.jpg", "/images/tassoufra.svg"] {
-            p.photos = vec![Photo { url: good.into(), alt: LocalizedText::default() }];
+            p.photos = vec![Photo {
+                url: good.into(),
+                alt: LocalizedText::default(),
+            }];
             assert_eq!(p.validate(&s), Ok(()), "{good}");
         }
         for bad in [
@@ -1005,7 +1015,10 @@ pub(crate) mod tests {
             "/",
             "",
         ] {
-            p.photos = vec![Photo { url: bad.into(), alt: LocalizedText::default() }];
+            p.photos = vec![Photo {
+                url: bad.into(),
+                alt: LocalizedText::default(),
+            }];
             let e = p.validate(&s).expect_err(bad);
             assert!(
                 matches!(e.problems(), [Problem::BadPhotoUrl { .. }]),

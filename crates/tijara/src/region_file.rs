@@ -504,7 +504,10 @@ mod tests {
         assert_eq!(r.default_commission, Rate::percent(8).unwrap_or(Rate::ZERO));
         assert_eq!(r.display_currencies, vec![Currency::EUR]);
         assert_eq!(r.cart_limits.max_quantity_per_line, 200);
-        assert_eq!(r.transfer_hold_hours, 72, "farther from the banks: a longer hold");
+        assert_eq!(
+            r.transfer_hold_hours, 72,
+            "farther from the banks: a longer hold"
+        );
     }
 
     #[test]

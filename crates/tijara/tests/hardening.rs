@@ -13,7 +13,11 @@ use tijara_core::catalog::{Photo, Problem};
 use tijara_core::order::{OrderError, OrderStatus};
 use tijara_core::*;
 
-fn request(lines: Vec<(VariantId, u32)>, sellers: &[&SellerId], gateway: &str) -> PlaceOrderRequest {
+fn request(
+    lines: Vec<(VariantId, u32)>,
+    sellers: &[&SellerId],
+    gateway: &str,
+) -> PlaceOrderRequest {
     PlaceOrderRequest {
         cart: CheckoutCart::Inline {
             lines,
@@ -119,11 +123,7 @@ async fn unpaid_orders_are_limited_per_email_and_per_client_address() {
     };
     // Per e-mail (3 by default), whatever the case of the address.
     let mut first = None;
-    for email in [
-        "amina@example.ma",
-        "Amina@Example.ma",
-        "AMINA@example.ma",
-    ] {
+    for email in ["amina@example.ma", "Amina@Example.ma", "AMINA@example.ma"] {
         let p = e
             .place_order_from(order(email), ip("196.200.1.1"), None)
             .await
@@ -154,9 +154,13 @@ async fn unpaid_orders_are_limited_per_email_and_per_client_address() {
     // Per client address (5 by default): one address with many e-mails (two of Amina's
     // unpaid orders came from it already).
     for i in 0..3 {
-        e.place_order_from(order(&format!("bot{i}@example.ma")), ip("196.200.1.1"), None)
-            .await
-            .expect("within the limit");
+        e.place_order_from(
+            order(&format!("bot{i}@example.ma")),
+            ip("196.200.1.1"),
+            None,
+        )
+        .await
+        .expect("within the limit");
     }
     let refused = e
         .place_order_from(order("bot9@example.ma"), ip("196.200.1.1"), None)
@@ -190,7 +194,10 @@ async fn unpaid_orders_are_limited_per_email_and_per_client_address() {
         .await
         .expect("another network");
     // The stored order keeps only a hash of the address.
-    let doc = e.order(first.as_ref().expect("first")).await.expect("order");
+    let doc = e
+        .order(first.as_ref().expect("first"))
+        .await
+        .expect("order");
     let json = serde_json::to_string(&doc).expect("json");
     assert!(!json.contains("196.200"), "{json}");
 
@@ -226,19 +233,14 @@ async fn an_unconfirmed_transfer_returns_its_stock_after_the_region_hold_and_tel
     let e = &m.engine;
     assert_eq!(e.region().transfer_hold_hours, 48);
     let placed = e
-        .place_order(
-            request(vec![(c.bag.clone(), 2)], &[&c.a], "transfer"),
-            None,
-        )
+        .place_order(request(vec![(c.bag.clone(), 2)], &[&c.a], "transfer"), None)
         .await
         .expect("placed");
     let id = placed.order.id.clone();
     let available = |m: &Market| {
         let e = m.engine.clone();
         let bag = c.bag.clone();
-        async move {
-            e.storage().stock_levels(&[bag]).await.expect("stock")[0].available()
-        }
+        async move { e.storage().stock_levels(&[bag]).await.expect("stock")[0].available() }
     };
     assert_eq!(available(&m).await, 0, "both bags held");
     // Still held after 47 hours (not the 5 days of the engine's upper bound).
@@ -265,7 +267,13 @@ async fn prices_and_photos_follow_the_input_rules() {
     let m = market();
     let c = catalog(&m).await;
     let e = &m.engine;
-    let free = product_input(&c.a, "free", "Gratuit", "مجاني", vec![variant("FREE-1", "0", 1)]);
+    let free = product_input(
+        &c.a,
+        "free",
+        "Gratuit",
+        "مجاني",
+        vec![variant("FREE-1", "0", 1)],
+    );
     match e.create_product(free, None).await {
         Err(TijaraError::Validation(v)) => {
             assert!(matches!(v.problems(), [Problem::ZeroPrice { .. }]), "{v}")
@@ -277,7 +285,13 @@ async fn prices_and_photos_follow_the_input_rules() {
         "https://tracker.example/p.gif",
         "data:image/png;base64,AAAA",
     ] {
-        let mut p = product_input(&c.a, "pic", "Photo", "صورة", vec![variant("PIC-1", "50", 1)]);
+        let mut p = product_input(
+            &c.a,
+            "pic",
+            "Photo",
+            "صورة",
+            vec![variant("PIC-1", "50", 1)],
+        );
         p.photos = vec![Photo {
             url: url.into(),
             alt: LocalizedText::default(),
@@ -289,7 +303,13 @@ async fn prices_and_photos_follow_the_input_rules() {
             other => panic!("{url} is refused: {other:?}"),
         }
     }
-    let mut p = product_input(&c.a, "pic", "Photo", "صورة", vec![variant("PIC-1", "50", 1)]);
+    let mut p = product_input(
+        &c.a,
+        "pic",
+        "Photo",
+        "صورة",
+        vec![variant("PIC-1", "50", 1)],
+    );
     p.photos = vec![Photo {
         url: "/media/0123-1200.jpg".into(),
         alt: LocalizedText::default(),
@@ -306,7 +326,10 @@ async fn addresses_and_phones_are_checked_at_checkout() {
     r.address.name = "A".repeat(30 * 1024);
     assert!(matches!(
         e.place_order(r, None).await,
-        Err(TijaraError::Order(OrderError::AddressTooLong { field: "name", .. }))
+        Err(TijaraError::Order(OrderError::AddressTooLong {
+            field: "name",
+            ..
+        }))
     ));
     let mut r = request(vec![(c.bracelet.clone(), 1)], &[&c.b], "cod");
     r.address.phone = "abc".into();
@@ -317,7 +340,8 @@ async fn addresses_and_phones_are_checked_at_checkout() {
     let mut a = address();
     a.line1 = "Rue\r\nTarfaya".into();
     assert!(matches!(
-        e.shipping_quotes(&CartId::new("none").expect("id"), &a).await,
+        e.shipping_quotes(&CartId::new("none").expect("id"), &a)
+            .await,
         Err(TijaraError::Order(OrderError::AddressControl("line1")))
     ));
     let placed = e
@@ -345,7 +369,9 @@ async fn the_shop_serves_by_slug_only_what_is_on_sale() {
         Err(TijaraError::NotFound { .. })
     ));
     assert!(e.product_by_slug_any("srama").await.is_ok(), "back office");
-    e.set_product_active(&product, true, None).await.expect("on");
+    e.set_product_active(&product, true, None)
+        .await
+        .expect("on");
     e.set_seller_active(&c.a, false, None)
         .await
         .expect("suspended");

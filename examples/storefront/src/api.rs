@@ -365,10 +365,14 @@ pub(crate) async fn order_by_token(
 ) -> Result<tijara::docs::OrderDoc, ApiError> {
     let id = OrderId::new(id).map_err(|e| bad(e.to_string()))?;
     match token {
-        Some(t) => Ok(app.engine.order_with_token(&id, t).await.map_err(|e| match e {
-            TijaraError::NotFound { .. } => no_order(&id),
-            e => ApiError::from(e),
-        })?),
+        Some(t) => Ok(app
+            .engine
+            .order_with_token(&id, t)
+            .await
+            .map_err(|e| match e {
+                TijaraError::NotFound { .. } => no_order(&id),
+                e => ApiError::from(e),
+            })?),
         None => Err(no_order(&id)),
     }
 }

@@ -3,8 +3,8 @@
 
 use crate::App;
 use crate::auth::{Ctx, cookie};
-use axum::Router;
 use axum::Extension;
+use axum::Router;
 use axum::extract::{ConnectInfo, Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -938,7 +938,10 @@ async fn order_page(
     let mut r = with_lang_cookie(lang, layout(&ctx, t(lang, "order"), body));
     // The token is in the URL: no Referer to other sites, no shared cache.
     let h = r.headers_mut();
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
 }
@@ -1020,7 +1023,11 @@ async fn payment_return(app: &App, ctx: &Ctx, headers: &HeaderMap, order: &Order
     // The order's owner, logged in.
     if let Some(a) = &ctx.account
         && let Ok(doc) = app.engine.order(order).await
-        && doc.order.customer.as_ref().is_some_and(|c| c.as_str() == a.id)
+        && doc
+            .order
+            .customer
+            .as_ref()
+            .is_some_and(|c| c.as_str() == a.id)
     {
         return Redirect::to(&format!("/orders/{order}")).into_response();
     }

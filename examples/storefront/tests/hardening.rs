@@ -69,7 +69,10 @@ async fn cmi_returns_open_the_order_only_in_the_browser_that_paid() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let oid = oid_of(&r.body);
     let order = oid.rsplit_once('-').unwrap().0.to_owned();
-    assert!(shopper.jar.contains_key("cmi_order"), "the paying browser is marked");
+    assert!(
+        shopper.jar.contains_key("cmi_order"),
+        "the paying browser is marked"
+    );
 
     // Someone else posts the attempt id (no payment cookie): a neutral page, no e-mail, no key.
     let mut other = support::Client::new(&app);
@@ -80,7 +83,11 @@ async fn cmi_returns_open_the_order_only_in_the_browser_that_paid() {
     assert_eq!(next, format!("/cmi/return?order={order}"));
     let page = other.get(&format!("{next}&lang=en")).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert!(page.body.contains("payment result was received"), "{}", page.body);
+    assert!(
+        page.body.contains("payment result was received"),
+        "{}",
+        page.body
+    );
     assert!(!page.body.contains("fatima"), "{}", page.body);
     assert!(!page.body.contains("?t="), "{}", page.body);
     let r = other.post_raw("/cmi/fail", &[("oid", &oid)]).await;
@@ -112,7 +119,10 @@ async fn cmi_returns_open_the_order_only_in_the_browser_that_paid() {
         "no-referrer",
         "the token does not leak to other sites"
     );
-    assert_eq!(res.headers().get(header::CACHE_CONTROL).unwrap(), "no-store");
+    assert_eq!(
+        res.headers().get(header::CACHE_CONTROL).unwrap(),
+        "no-store"
+    );
 }
 
 #[tokio::test]
@@ -130,7 +140,12 @@ async fn malformed_cmi_returns_are_400_not_500() {
     ] {
         for path in ["/cmi/ok", "/cmi/fail"] {
             let r = c.post_raw(path, &[("oid", oid), ("lang", "en")]).await;
-            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{path} {oid:?}: {}", r.body);
+            assert_eq!(
+                r.status,
+                StatusCode::BAD_REQUEST,
+                "{path} {oid:?}: {}",
+                r.body
+            );
             assert!(r.location.is_none());
         }
     }
@@ -250,7 +265,10 @@ async fn unpaid_orders_are_limited_per_email_and_per_client_address() {
     }
     let (s, v) = api_order(&app, "bot9@example.ma", "196.200.1.1:40002").await;
     assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{v}");
-    assert!(v["message"].as_str().unwrap().contains("client address"), "{v}");
+    assert!(
+        v["message"].as_str().unwrap().contains("client address"),
+        "{v}"
+    );
     let (s, v) = api_order(&app, "bot9@example.ma", "196.200.9.9:40002").await;
     assert_eq!(s, StatusCode::CREATED, "another address: {v}");
     // A loopback peer (a reverse proxy on the host) is no client: it does not block everyone.
@@ -296,7 +314,10 @@ async fn products_not_on_sale_are_not_served_by_slug() {
         .set_product_active(&p.product.id, false, None)
         .await
         .unwrap();
-    assert_eq!(status(format!("/products/{SLUG}")).await, StatusCode::NOT_FOUND);
+    assert_eq!(
+        status(format!("/products/{SLUG}")).await,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(
         status(format!("/api/v1/products/{SLUG}")).await,
         StatusCode::NOT_FOUND
@@ -309,7 +330,10 @@ async fn products_not_on_sale_are_not_served_by_slug() {
         .set_seller_active(&p.product.seller_id, false, None)
         .await
         .unwrap();
-    assert_eq!(status(format!("/products/{SLUG}")).await, StatusCode::NOT_FOUND);
+    assert_eq!(
+        status(format!("/products/{SLUG}")).await,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(
         status(format!("/api/v1/products/{SLUG}")).await,
         StatusCode::NOT_FOUND

@@ -159,7 +159,11 @@ async fn api_takes_a_shopper_from_catalog_to_a_cash_on_delivery_order() {
 
     let token = placed["access_token"].as_str().unwrap().to_owned();
     assert_eq!(token.len(), 64, "{placed}");
-    assert_eq!(again["access_token"], json!(token), "the retry gives the same key");
+    assert_eq!(
+        again["access_token"],
+        json!(token),
+        "the retry gives the same key"
+    );
     let (status, _, body) = get(&app, &format!("/api/v1/orders/{order_id}?t={token}")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let seen: Value = serde_json::from_str(&body).unwrap();
@@ -483,7 +487,10 @@ async fn shop_checkout_with_cash_on_delivery_needs_no_javascript() {
     assert!(r.status.is_redirection(), "{} {}", r.status, r.body);
     let location = r.location.unwrap();
     assert!(location.starts_with("/orders/ord_"), "{location}");
-    assert!(!location.contains("email") && !location.contains("fatima"), "{location}");
+    assert!(
+        !location.contains("email") && !location.contains("fatima"),
+        "{location}"
+    );
     let token = location.split_once("?t=").unwrap().1.to_owned();
     assert_eq!(token.len(), 64, "{location}");
 
@@ -498,11 +505,17 @@ async fn shop_checkout_with_cash_on_delivery_needs_no_javascript() {
     // what to do instead.
     let order_path = location.split('?').next().unwrap();
     let page = c
-        .get(&format!("{order_path}?email=fatima%2Bshop%40example.ma&lang=en"))
+        .get(&format!(
+            "{order_path}?email=fatima%2Bshop%40example.ma&lang=en"
+        ))
         .await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(!page.body.contains("Fatima"));
-    assert!(page.body.contains("confirmation page or e-mail"), "{}", page.body);
+    assert!(
+        page.body.contains("confirmation page or e-mail"),
+        "{}",
+        page.body
+    );
     let page = c.get(&format!("{order_path}?t={}", "f".repeat(64))).await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(!page.body.contains("Fatima"));
