@@ -32,9 +32,11 @@ pub struct EngineConfig {
     /// shopper is always charged in the region's currency.
     pub display_rates: Vec<tijara_core::region::DisplayRate>,
     /// At most this many unpaid orders (card or transfer not paid, cash on delivery not
-    /// collected) placed within [`EngineConfig::unpaid_window`] per e-mail (default 3).
+    /// collected) placed within [`EngineConfig::unpaid_window`] per e-mail (default 3; 0: no
+    /// limit). A new order beyond it is refused with `TijaraError::TooManyUnpaidOrders`.
     pub max_unpaid_per_email: u32,
-    /// The same per client address, when the frontend gives one (default 5).
+    /// The same per client address, when the frontend gives one to
+    /// [`Tijara::place_order_from`] (default 5; 0: no limit).
     pub max_unpaid_per_client: u32,
     /// How far back unpaid orders count against those limits (default 24 h).
     pub unpaid_window: Duration,

@@ -72,6 +72,11 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
             "هذا الرابط لا يفتح الطلب. استعمل رابط صفحة أو رسالة التأكيد، أو سجّل الدخول إلى حسابك.",
             "This link does not open the order. Use the link from the confirmation page or e-mail, or log in to your account.",
         ),
+        "keep_link" => (
+            "Gardez l'adresse de cette page : elle seule ouvre votre commande sans compte. Ne la partagez pas.",
+            "احتفظ بعنوان هذه الصفحة: هو وحده يفتح طلبك دون حساب. لا تشاركه.",
+            "Keep this page's address: it alone opens your order without an account. Do not share it.",
+        ),
         "payment_received" => (
             "Le résultat de votre paiement est bien reçu. Votre commande s'ouvre avec le lien de la page ou de l'e-mail de confirmation, ou depuis votre compte si vous êtes connecté.",
             "تم استلام نتيجة الأداء. يُفتح طلبك برابط صفحة أو رسالة التأكيد، أو من حسابك إذا كنت مسجلا.",
@@ -877,6 +882,7 @@ async fn order_page(
         Some(token) => app.engine.order_with_token(&id, token).await.ok(),
         None => None,
     };
+    let via_token = by_link.is_some();
     let doc = match by_link {
         Some(doc) => doc,
         None => {
@@ -892,8 +898,8 @@ async fn order_page(
                         .is_some_and(|c| c.as_str() == a.id)
             });
             if !by_account {
-                if q.contains_key("email") {
-                    // An old link: the e-mail opens nothing any more.
+                if q.contains_key("email") || q.contains_key("t") {
+                    // An old link (the e-mail opens nothing any more) or a wrong token.
                     return problem(&ctx, StatusCode::NOT_FOUND, t(lang, "order_link"));
                 }
                 return not_found();
@@ -916,6 +922,7 @@ async fn order_page(
         h1 { (t(lang, "order")) " " bdi { (o.id) } }
         @if q.get("done").is_some_and(|d| d == "withdraw") { p.ok role="status" { (t(lang, "withdraw_done")) } }
         @else { p { (t(lang, "thanks")) } }
+        @if via_token && ctx.account.is_none() { p.small { (t(lang, "keep_link")) } }
         p { (t(lang, "status")) ": " (status_word(lang, o.status().as_str())) " · " (t(lang, "pay")) ": " (status_word(lang, o.payment.status().as_str())) }
         p.price { (t(lang, "total")) " " bdi { (o.grand_total.format(lang)) }
             @for d in &o.display_totals { " ≈ " bdi { (d.amount.format(lang)) } " (" (t(lang, "abroad")) ")" } }

@@ -114,6 +114,17 @@ async fn cmi_returns_open_the_order_only_in_the_browser_that_paid() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
+    // A wrong token says where the right link is, and shows nothing of the order.
+    let page = other
+        .get(&format!("/orders/{order}?t={}&lang=en", "0".repeat(64)))
+        .await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(
+        page.body.contains("confirmation page or e-mail"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("Fatima"));
     assert_eq!(
         res.headers().get(header::REFERRER_POLICY).unwrap(),
         "no-referrer",
