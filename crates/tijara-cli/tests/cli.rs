@@ -59,7 +59,7 @@ fn checks_of_region_and_rate_card_files() {
     let r = tijara(&["region", "check", bad.to_str().unwrap()]);
     assert_eq!(r.code, 3, "{}", r.err);
     assert!(
-        r.err.contains("line 30") && r.err.contains("tax_rates[1].percent"),
+        r.err.contains("line 32") && r.err.contains("tax_rates[1].percent"),
         "{}",
         r.err
     );

@@ -369,6 +369,13 @@ impl Product {
                 member: member.clone(),
             });
         }
+        for photo in &self.photos {
+            if !is_local_media_path(&photo.url) {
+                v.push(Problem::BadPhotoUrl {
+                    value: photo.url.chars().take(80).collect(),
+                });
+            }
+        }
         if self.variants.is_empty() {
             v.push(Problem::NoVariants {
                 product: self.id.clone(),
@@ -393,6 +400,11 @@ impl Product {
                 v.push(Problem::NegativePrice {
                     sku: variant.sku.clone(),
                     price: variant.price,
+                });
+            }
+            if variant.price.is_zero() {
+                v.push(Problem::ZeroPrice {
+                    sku: variant.sku.clone(),
                 });
             }
             if variant.shippable && variant.weight_grams == 0 {
@@ -503,6 +515,36 @@ pub enum Problem {
         /// The rejected value.
         value: String,
     },
+    /// A price of zero: every variant on sale costs something.
+    #[error("variant {sku} has a price of zero")]
+    ZeroPrice {
+        /// The variant.
+        sku: Sku,
+    },
+    /// A photo that is not a path on the shop itself (see [`is_local_media_path`]).
+    #[error("photo {value:?} must be a path on this shop, like /media/…")]
+    BadPhotoUrl {
+        /// The rejected URL (its first 80 characters).
+        value: String,
+    },
+}
+
+/// The longest photo path accepted.
+pub const MAX_PHOTO_PATH: usize = 300;
+
+/// True for a photo URL that is a path on the shop itself (`/media/…`, `/images/…`): it starts
+/// with one `/`, has at most [`MAX_PHOTO_PATH`] characters, only ASCII letters, digits and
+/// `/._-`, and no `..`. A scheme (`javascript:`, `data:`, `https:`), a remote host (`//host/…`),
+/// a query or a backslash are refused, so a product page never loads a remote pixel or a script.
+pub fn is_local_media_path(url: &str) -> bool {
+    url.len() <= MAX_PHOTO_PATH
+        && url.starts_with('/')
+        && !url.starts_with("//")
+        && !url.contains("..")
+        && url.len() > 1
+        && url
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'.' | b'_' | b'-'))
 }
 
 /// Every problem validation found, in the order found.
@@ -927,5 +969,61 @@ pub(crate) mod tests {
         ));
         assert_eq!(snap.products().count(), 1);
         assert_eq!(snap.sellers().count(), 1);
+    }
+
+    #[test]
+    fn a_price_of_zero_is_refused() {
+        let s = seller("s1", SellerKind::Artisan);
+        let p = product("p1", "s1", "leather", vec![variant("v1", "0", "standard")]);
+        let e = p.validate(&s).expect_err("a free product is refused");
+        assert!(matches!(e.problems(), [Problem::ZeroPrice { .. }]), "{e}");
+        let p = product(
+            "p1",
+            "s1",
+            "leather",
+            vec![variant("v1", "0.01", "standard")],
+        );
+        assert_eq!(p.validate(&s), Ok(()));
+    }
+
+    #[test]
+    fn photos_are_paths_on_the_shop_only() {
+        let s = seller("s1", SellerKind::Artisan);
+        let mut p = product(
+            "p1",
+            "s1",
+            "leather",
+            vec![variant("v1", "150", "standard")],
+        );
+        for good in ["/media/0a1b-1200.jpg", "/images/tassoufra.svg"] {
+            p.photos = vec![Photo {
+                url: good.into(),
+                alt: LocalizedText::default(),
+            }];
+            assert_eq!(p.validate(&s), Ok(()), "{good}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "JaVaScRiPt:alert(1)",
+            "data:image/svg+xml;base64,PHN2Zz4=",
+            "https://tracker.example/pixel.gif",
+            "//tracker.example/pixel.gif",
+            "/media/../../etc/passwd",
+            "/media/a.jpg?x=1",
+            "/media/a\\b.jpg",
+            "media/a.jpg",
+            "/",
+            "",
+        ] {
+            p.photos = vec![Photo {
+                url: bad.into(),
+                alt: LocalizedText::default(),
+            }];
+            let e = p.validate(&s).expect_err(bad);
+            assert!(
+                matches!(e.problems(), [Problem::BadPhotoUrl { .. }]),
+                "{bad}: {e}"
+            );
+        }
     }
 }

@@ -77,6 +77,124 @@ pub enum OrderError {
     /// Money arithmetic failed.
     #[error(transparent)]
     Money(#[from] MoneyError),
+    /// An address field is longer than its bound ([`Address::normalized`]).
+    #[error("address field {field} is longer than {max} characters")]
+    AddressTooLong {
+        /// The field.
+        field: &'static str,
+        /// Its bound, in characters.
+        max: usize,
+    },
+    /// An address field holds a control character (a line break, a NUL...).
+    #[error("address field {0} holds a control character")]
+    AddressControl(&'static str),
+    /// A phone number that is not one (see [`normalize_phone`]).
+    #[error("the phone number is not valid: 8 to 15 digits, with spaces, +, - or parentheses")]
+    BadPhone,
+    /// A country that is not a two-letter ISO 3166 code.
+    #[error("the country must be a two-letter code such as MA")]
+    BadCountry,
+}
+
+/// Normalizes a phone number: digits with spaces, `-`, `.`, parentheses and one leading `+`
+/// (or `00`), 8 to 15 digits. A Moroccan national number (`05…`, `06…`, `07…`, ten digits)
+/// becomes `+212…`; the result is `+` and digits, or digits alone for another national form.
+pub fn normalize_phone(phone: &str) -> Result<String, OrderError> {
+    let phone = phone.trim();
+    let (plus, rest) = match phone.strip_prefix('+') {
+        Some(r) => (true, r),
+        None => (false, phone),
+    };
+    if !rest
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | '(' | ')'))
+    {
+        return Err(OrderError::BadPhone);
+    }
+    let mut digits: String = rest.chars().filter(char::is_ascii_digit).collect();
+    let mut international = plus;
+    if !plus && let Some(d) = digits.strip_prefix("00") {
+        digits = d.to_owned();
+        international = true;
+    }
+    if !(8..=15).contains(&digits.len()) {
+        return Err(OrderError::BadPhone);
+    }
+    let b = digits.as_bytes();
+    if !international && b.len() == 10 && b[0] == b'0' && matches!(b[1], b'5'..=b'7') {
+        return Ok(format!("+212{}", &digits[1..]));
+    }
+    Ok(if international {
+        format!("+{digits}")
+    } else {
+        digits
+    })
+}
+
+impl Address {
+    /// Bounds of the fields, in characters: name and city 100, each street line 200, postal code
+    /// 16, phone 32 (labels print them; longer text is refused, not cut).
+    pub const LIMITS: [(&'static str, usize); 6] = [
+        ("name", 100),
+        ("line1", 200),
+        ("line2", 200),
+        ("city", 100),
+        ("postal_code", 16),
+        ("phone", 32),
+    ];
+
+    /// The address checked and tidied: fields trimmed, none empty that is required, none longer
+    /// than [`Address::LIMITS`], no control character, a two-letter country in upper case and
+    /// the phone normalized by [`normalize_phone`].
+    pub fn normalized(&self) -> Result<Address, OrderError> {
+        let trim = |s: &str| s.trim().to_owned();
+        let out = Address {
+            name: trim(&self.name),
+            line1: trim(&self.line1),
+            line2: self.line2.as_deref().map(trim).filter(|s| !s.is_empty()),
+            city: trim(&self.city),
+            postal_code: self
+                .postal_code
+                .as_deref()
+                .map(trim)
+                .filter(|s| !s.is_empty()),
+            country: self.country.trim().to_ascii_uppercase(),
+            phone: trim(&self.phone),
+        };
+        let empty = String::new();
+        let fields = [
+            ("name", &out.name),
+            ("line1", &out.line1),
+            ("line2", out.line2.as_ref().unwrap_or(&empty)),
+            ("city", &out.city),
+            ("postal_code", out.postal_code.as_ref().unwrap_or(&empty)),
+            ("phone", &out.phone),
+        ];
+        for ((field, value), (_, max)) in fields.into_iter().zip(Address::LIMITS) {
+            if value.chars().any(char::is_control) {
+                return Err(OrderError::AddressControl(field));
+            }
+            if value.chars().count() > max {
+                return Err(OrderError::AddressTooLong { field, max });
+            }
+        }
+        for (field, value) in [
+            ("name", &out.name),
+            ("line1", &out.line1),
+            ("city", &out.city),
+            ("country", &out.country),
+            ("phone", &out.phone),
+        ] {
+            if value.is_empty() {
+                return Err(OrderError::Address(field));
+            }
+        }
+        if out.country.len() != 2 || !out.country.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err(OrderError::BadCountry);
+        }
+        let phone = normalize_phone(&out.phone)?;
+        Ok(Address { phone, ..out })
+    }
 }
 
 /// Where an order stands as a whole.
@@ -265,18 +383,8 @@ impl Order {
                 needed: priced.sellers.len(),
             });
         }
-        let a = &req.shipping_address;
-        for (field, value) in [
-            ("name", &a.name),
-            ("line1", &a.line1),
-            ("city", &a.city),
-            ("country", &a.country),
-            ("phone", &a.phone),
-        ] {
-            if value.trim().is_empty() {
-                return Err(OrderError::Address(field));
-            }
-        }
+        let mut req = req;
+        req.shipping_address = req.shipping_address.normalized()?;
         let cod = req.payment_method == PaymentMethod::CashOnDelivery;
         if cod && !priced.grand_total.is_positive() {
             return Err(OrderError::NothingToCollect);

@@ -87,6 +87,9 @@ pub enum RegionError {
     /// Cart limits of zero.
     #[error("cart limits must allow at least one line of one unit")]
     CartLimits,
+    /// A transfer hold outside 1 to 720 hours.
+    #[error("the bank transfer hold must be 1 to 720 hours")]
+    TransferHold,
 }
 
 /// A region's configuration.
@@ -119,6 +122,21 @@ pub struct Region {
     pub display_currencies: Vec<Currency>,
     /// Cart bounds.
     pub cart_limits: CartLimits,
+    /// How long an order paid by bank transfer holds its stock before it is cancelled and the
+    /// stock returns to sale, in hours (default 48).
+    #[serde(default = "default_transfer_hold_hours")]
+    pub transfer_hold_hours: u32,
+}
+
+fn default_transfer_hold_hours() -> u32 {
+    48
+}
+
+impl Region {
+    /// [`Region::transfer_hold_hours`] as a duration.
+    pub fn transfer_hold(&self) -> chrono::Duration {
+        chrono::Duration::hours(i64::from(self.transfer_hold_hours))
+    }
 }
 
 fn tax_rate(
@@ -187,6 +205,7 @@ impl Region {
             },
             display_currencies: vec![Currency::EUR, Currency::USD],
             cart_limits: CartLimits::default(),
+            transfer_hold_hours: default_transfer_hold_hours(),
         }
     }
 
@@ -218,6 +237,9 @@ impl Region {
         }
         if self.cart_limits.max_lines == 0 || self.cart_limits.max_quantity_per_line == 0 {
             return Err(RegionError::CartLimits);
+        }
+        if !(1..=720).contains(&self.transfer_hold_hours) {
+            return Err(RegionError::TransferHold);
         }
         Ok(())
     }

@@ -233,6 +233,12 @@ fn words(lang: Lang, key: &str) -> &'static str {
             "The marketplace transferred",
         ),
         "reference" => ("référence", "المرجع", "reference"),
+        "expired" => ("Commande annulée", "تم إلغاء الطلب", "Order cancelled"),
+        "expired_text" => (
+            "Le paiement n'est pas arrivé à temps : la commande est annulée et les articles sont de nouveau en vente. Vous pouvez commander à nouveau sur la boutique. Commande",
+            "لم يصل الأداء في الوقت المحدد: أُلغي الطلب وعادت المنتجات إلى البيع. يمكنك الطلب من جديد في المتجر. الطلب",
+            "The payment did not arrive in time: the order is cancelled and its items are on sale again. You can order again in the shop. Order",
+        ),
         _ => ("", "", ""),
     };
     match lang {
@@ -394,6 +400,28 @@ impl NotificationSink {
                     ),
                 });
                 mark = Some((shipment, now));
+            }
+            "order.payment_expired" => {
+                // The shopper: the order is off, the stock back on sale.
+                let lang =
+                    serde_json::from_value::<Lang>(payload["lang"].clone()).unwrap_or(Lang::Fr);
+                let order = payload["order_id"].as_str().unwrap_or("").to_owned();
+                let phone = match OrderId::new(order.clone()) {
+                    Ok(o) => self
+                        .engine
+                        .order(&o)
+                        .await
+                        .ok()
+                        .map(|d| d.order.shipping_address.phone),
+                    Err(_) => None,
+                };
+                out.push(Notification {
+                    email: payload["email"].as_str().map(str::to_owned),
+                    phone,
+                    lang,
+                    subject: format!("{} {order}", words(lang, "expired")),
+                    text: format!("{} {order}.", words(lang, "expired_text")),
+                });
             }
             "payout.paid" => {
                 let Some(seller) = payload["seller_id"]

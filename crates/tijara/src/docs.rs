@@ -154,6 +154,23 @@ pub struct OrderDoc {
     /// A reminder to pay (bank transfer) was sent.
     #[serde(default)]
     pub payment_reminded: bool,
+    /// The guest's key to the order (32 random bytes, hex), given once at placing: links to the
+    /// order carry it (`?t=`) instead of the e-mail. Empty for orders placed before it existed
+    /// (only their customer or an admin reach them).
+    #[serde(default)]
+    pub access_token: String,
+    /// Who placed it, for the unpaid-order limits: a hash of the client address (never the
+    /// address itself), if the frontend gave one.
+    #[serde(default)]
+    pub client_key: Option<String>,
+}
+
+/// A short, non-reversible key for a value counted by the unpaid-order limits (an e-mail, a
+/// client address): the first 128 bits of its SHA-256, hex.
+pub(crate) fn limit_key(kind: &str, value: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{kind}\0{value}").as_bytes());
+    hex::encode(&digest[..16])
 }
 
 impl OrderDoc {
@@ -179,12 +196,38 @@ impl OrderDoc {
             .iter()
             .map(|s| format!("seller:{}", s.seller_id))
             .collect();
-        // No e-mail owner: a guest reaches an order by its id (and the e-mail it was placed
-        // with), and a random-key index row per order would slow every commit as the table grows.
+        // No e-mail owner: a guest reaches an order by its id and access token, and a
+        // random-key index row per order would slow every commit as the table grows.
         if let Some(c) = &self.order.customer {
             owners.push(format!("customer:{c}"));
         }
+        // While its payment is pending, the order is counted against its e-mail and client
+        // address (unpaid-order limits); the rows go once it is paid, delivered or cancelled, so
+        // the index holds only open orders.
+        if self.is_unpaid() {
+            owners.push(format!(
+                "unpaid-email:{}",
+                limit_key("email", &self.order.email.trim().to_lowercase())
+            ));
+            if let Some(k) = &self.client_key {
+                owners.push(format!("unpaid-client:{k}"));
+            }
+        }
         owners
+    }
+
+    /// True while the shopper has not paid: a card or transfer order awaiting its payment, or
+    /// a cash-on-delivery order not yet collected.
+    pub fn is_unpaid(&self) -> bool {
+        use tijara_core::order::OrderStatus;
+        use tijara_core::payment::PaymentStatus;
+        matches!(
+            self.order.status(),
+            OrderStatus::AwaitingPayment | OrderStatus::Confirmed
+        ) && matches!(
+            self.order.payment.status(),
+            PaymentStatus::Pending | PaymentStatus::Failed | PaymentStatus::AwaitingDelivery
+        )
     }
 }
 

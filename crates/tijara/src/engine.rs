@@ -22,7 +22,8 @@ use tijara_core::Region;
 pub struct EngineConfig {
     /// How long a card payment may take before the order's stock returns to sale (default 30 min).
     pub card_reservation_ttl: Duration,
-    /// How long a bank transfer may take (default 5 days).
+    /// The longest a bank transfer may take (default 5 days): the region's
+    /// [`transfer_hold_hours`](tijara_core::Region::transfer_hold_hours) applies when shorter.
     pub transfer_reservation_ttl: Duration,
     /// How often a step is retried when another process changed the same document (default 8).
     pub max_conflict_retries: u32,
@@ -42,6 +43,15 @@ pub struct EngineConfig {
     /// the bound is refused with [`TijaraError::Busy`] (see
     /// [`crate::usecases::accounts::HashGate`]).
     pub max_concurrent_hashes: usize,
+    /// At most this many unpaid orders (card or transfer not paid, cash on delivery not
+    /// collected) placed within [`EngineConfig::unpaid_window`] per e-mail (default 3; 0: no
+    /// limit). A new order beyond it is refused with `TijaraError::TooManyUnpaidOrders`.
+    pub max_unpaid_per_email: u32,
+    /// The same per client address, when the frontend gives one to
+    /// [`Tijara::place_order_from`] (default 5; 0: no limit).
+    pub max_unpaid_per_client: u32,
+    /// How far back unpaid orders count against those limits (default 24 h).
+    pub unpaid_window: Duration,
 }
 
 impl Default for EngineConfig {
@@ -54,6 +64,9 @@ impl Default for EngineConfig {
             idempotency_claim_ttl: Duration::minutes(5),
             idempotency_wait: std::time::Duration::from_secs(5),
             max_concurrent_hashes: 4,
+            max_unpaid_per_email: 3,
+            max_unpaid_per_client: 5,
+            unpaid_window: Duration::hours(24),
         }
     }
 }

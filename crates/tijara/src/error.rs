@@ -145,6 +145,15 @@ pub enum TijaraError {
     /// The seller is not approved (yet) by the marketplace for this.
     #[error("seller {0} is not approved yet")]
     SellerNotApproved(tijara_core::SellerId),
+    /// Too many orders awaiting payment for this e-mail or client address: pay or cancel one,
+    /// or wait (see `EngineConfig::max_unpaid_per_email`).
+    #[error("too many unpaid orders for this {per} (at most {limit}): pay one or try again later")]
+    TooManyUnpaidOrders {
+        /// `e-mail` or `client address`.
+        per: &'static str,
+        /// The limit.
+        limit: u32,
+    },
 }
 
 impl TijaraError {

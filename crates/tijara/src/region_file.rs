@@ -97,6 +97,8 @@ struct File {
     invoice: InvoiceEntry,
     #[serde(default)]
     cart_limits: Option<Spanned<LimitsEntry>>,
+    #[serde(default)]
+    transfer_hold_hours: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize)]
@@ -441,6 +443,10 @@ pub fn parse_region(text: &str) -> Result<RegionFile, RegionFileError> {
         },
         display_currencies,
         cart_limits,
+        transfer_hold_hours: file
+            .transfer_hold_hours
+            .as_ref()
+            .map_or(Region::dakhla().transfer_hold_hours, |h| *h.get_ref()),
     };
     // The region's own consistency rules, each pointed at its field.
     if let Err(e) = region.validate() {
@@ -453,6 +459,12 @@ pub fn parse_region(text: &str) -> Result<RegionFile, RegionFileError> {
             E::CartLimits => (
                 file.cart_limits.as_ref().map_or(0..0, Spanned::span),
                 "cart_limits",
+            ),
+            E::TransferHold => (
+                file.transfer_hold_hours
+                    .as_ref()
+                    .map_or(0..0, Spanned::span),
+                "transfer_hold_hours",
             ),
             _ => (0..0, ""),
         };
@@ -492,6 +504,18 @@ mod tests {
         assert_eq!(r.default_commission, Rate::percent(8).unwrap_or(Rate::ZERO));
         assert_eq!(r.display_currencies, vec![Currency::EUR]);
         assert_eq!(r.cart_limits.max_quantity_per_line, 200);
+        assert_eq!(
+            r.transfer_hold_hours, 72,
+            "farther from the banks: a longer hold"
+        );
+    }
+
+    #[test]
+    fn the_transfer_hold_is_read_and_bounded() {
+        let r = parse_region(DAKHLA).unwrap().region;
+        assert_eq!(r.transfer_hold(), chrono::Duration::hours(48));
+        let e = err(&DAKHLA.replace("transfer_hold_hours = 48", "transfer_hold_hours = 0"));
+        assert_eq!(e.field, "transfer_hold_hours", "{e}");
     }
 
     #[test]

@@ -184,13 +184,11 @@ async fn concurrent_invoices_get_distinct_consecutive_numbers() {
         .await
         .expect("stock");
     let mut parts = Vec::new();
-    for _ in 0..12 {
-        let o = m
-            .engine
-            .place_order(request(vec![(c.cushion.clone(), 1)], &[&c.a]), None)
-            .await
-            .expect("order")
-            .order;
+    for i in 0..12 {
+        // Twelve shoppers (one e-mail may hold only a few unpaid orders).
+        let mut r = request(vec![(c.cushion.clone(), 1)], &[&c.a]);
+        r.email = format!("buyer{i}@example.ma");
+        let o = m.engine.place_order(r, None).await.expect("order").order;
         parts.push((o.id.clone(), o.seller_orders[0].id.clone()));
     }
     let mut tasks = Vec::new();

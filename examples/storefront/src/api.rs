@@ -5,7 +5,8 @@
 //! clients sending the same key never share an answer.
 
 use crate::App;
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::Extension;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -13,6 +14,7 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
+use std::net::SocketAddr;
 use tijara::usecases::cart::CartChange;
 use tijara::usecases::catalog::ProductFilter;
 use tijara::usecases::checkout::{CheckoutCart, PlaceOrderRequest, ShippingSelection};
@@ -102,6 +104,16 @@ impl From<TijaraError> for ApiError {
             TijaraError::Busy { .. } => (StatusCode::TOO_MANY_REQUESTS, "busy"),
             TijaraError::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials"),
             TijaraError::SellerNotApproved(_) => (StatusCode::FORBIDDEN, "seller_not_approved"),
+            TijaraError::TooManyUnpaidOrders { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, "too_many_unpaid_orders")
+            }
+            TijaraError::Order(
+                tijara_core::order::OrderError::AddressTooLong { .. }
+                | tijara_core::order::OrderError::AddressControl(_)
+                | tijara_core::order::OrderError::BadCountry
+                | tijara_core::order::OrderError::BadPhone
+                | tijara_core::order::OrderError::Address(_),
+            ) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_address"),
             e if e.is_temporary() => (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"),
             // Any other storage failure is the server's, not the request's.
             TijaraError::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
@@ -358,6 +370,7 @@ pub(crate) struct Checkout {
 pub(crate) async fn checkout(
     State(app): State<App>,
     headers: HeaderMap,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     Body(b): Body<Checkout>,
 ) -> ApiResult {
     let k = key(&headers, &cart_caller(&b.cart_id))?;
@@ -368,7 +381,7 @@ pub(crate) async fn checkout(
         .unwrap_or(Lang::Fr);
     let placed = app
         .engine
-        .place_order(
+        .place_order_from(
             PlaceOrderRequest {
                 cart: CheckoutCart::Stored {
                     cart: cart_id(b.cart_id)?,
@@ -378,34 +391,57 @@ pub(crate) async fn checkout(
                 gateway: b.payment,
                 lang,
             },
+            crate::web::client_ip(peer),
             k.as_ref(),
         )
         .await?;
     Ok((StatusCode::CREATED, Json(placed)).into_response())
 }
 
+/// The query of a guest's order: its access token (`access_token` of the placed order).
 #[derive(Deserialize)]
 pub(crate) struct OrderQuery {
-    email: String,
+    #[serde(default)]
+    pub(crate) t: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", params(("id" = String, Path, description = "Order id"), ("email" = String, Query, description = "The e-mail the order was placed with")),
-    responses((status = 200, description = "`order`, `shipments`, `returns`"), (status = 404, description = "No such order for this e-mail", body = ErrorBody)))]
+/// A guest's order by its access token: a wrong or missing token looks like no order, and says
+/// what to send instead (the e-mail opens nothing).
+pub(crate) async fn order_by_token(
+    app: &App,
+    id: String,
+    token: Option<&str>,
+) -> Result<tijara::docs::OrderDoc, ApiError> {
+    let id = OrderId::new(id).map_err(|e| bad(e.to_string()))?;
+    match token {
+        Some(t) => Ok(app
+            .engine
+            .order_with_token(&id, t)
+            .await
+            .map_err(|e| match e {
+                TijaraError::NotFound { .. } => no_order(&id),
+                e => ApiError::from(e),
+            })?),
+        None => Err(no_order(&id)),
+    }
+}
+
+fn no_order(id: &OrderId) -> ApiError {
+    ApiError(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("order {id} not found: send ?t= with the access_token given when it was placed"),
+    )
+}
+
+#[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", params(("id" = String, Path, description = "Order id"), ("t" = String, Query, description = "The order's `access_token`, given when it was placed")),
+    responses((status = 200, description = "`order`, `shipments`, `returns`"), (status = 404, description = "No such order for this token", body = ErrorBody)))]
 pub(crate) async fn order(
     State(app): State<App>,
     Path(id): Path<String>,
     Params(q): Params<OrderQuery>,
 ) -> ApiResult {
-    let id = OrderId::new(id).map_err(|e| bad(e.to_string()))?;
-    let doc = app.engine.order(&id).await?;
-    // A guest proves the order is theirs with its e-mail; a wrong one looks like no order.
-    if !doc.order.email.eq_ignore_ascii_case(q.email.trim()) {
-        return Err(ApiError(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("order {id} not found"),
-        ));
-    }
+    let doc = order_by_token(&app, id, q.t.as_deref()).await?;
     Ok(Json(json!({
         "order": doc.order,
         "shipments": doc.shipments,

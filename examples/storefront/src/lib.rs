@@ -225,19 +225,21 @@ pub async fn build(settings: &Settings) -> Result<App, Box<dyn std::error::Error
         }
     };
     let cmi_gateway = cmi.gateway_url.clone();
+    let region = settings
+        .region
+        .clone()
+        .unwrap_or_else(tijara_core::Region::dakhla);
     let transfer = BankTransfer::new(BankAccount {
         rib: "011780000012345678901234".into(),
         bank: "Banque de démonstration".into(),
         holder: "Dakhla Market (démo)".into(),
-        pay_within_days: 5,
+        // The shopper is told the region's hold: unpaid by then, the order is cancelled.
+        pay_within_days: u16::try_from(region.transfer_hold_hours / 24)
+            .unwrap_or(u16::MAX)
+            .max(1),
     })?;
     let mut builder = Tijara::builder()
-        .region(
-            settings
-                .region
-                .clone()
-                .unwrap_or_else(tijara_core::Region::dakhla),
-        )
+        .region(region)
         .storage(storage)
         .payment(Arc::new(CmiGateway::new(cmi)?))
         .payment(Arc::new(CashOnDelivery))

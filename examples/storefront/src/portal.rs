@@ -411,7 +411,7 @@ async fn products(State(app): State<App>, ctx: Ctx) -> Response {
             @for v in items.iter().filter(|v| member.is_none() || v.product.made_by == member) {
                 @let p = &v.product;
                 tr {
-                    td { @if let Some(ph) = p.photos.first() { img src=(crate::media::thumb_url(&ph.url)) alt="" width="64" height="64"; } }
+                    td { @if let Some(ph) = p.photos.iter().find(|ph| tijara_core::catalog::is_local_media_path(&ph.url)) { img src=(crate::media::thumb_url(&ph.url)) alt="" width="64" height="64"; } }
                     td { (p.title.get(lang, Lang::Ar).unwrap_or("")) @if !p.active { " " span.muted { "(" (w(lang, "inactive")) ")" } } }
                     td { @for var in &v.variants { bdi { (var.variant.price.format(lang)) } " · " (crate::web::availability_text(lang, &var.availability)) br; } }
                     td { a.button href={ "/seller/products/" (p.id) "/edit" } { (w(lang, "edit")) } }
@@ -663,7 +663,7 @@ async fn edit_product_page(State(app): State<App>, ctx: Ctx, Path(id): Path<Stri
         div.grid {
             @for (i, ph) in p.photos.iter().enumerate() {
                 div.card {
-                    img src=(crate::media::thumb_url(&ph.url)) alt="" width="150" height="150";
+                    @if tijara_core::catalog::is_local_media_path(&ph.url) { img src=(crate::media::thumb_url(&ph.url)) alt="" width="150" height="150"; }
                     form method="post" action={ "/seller/products/" (p.id) "/photos/" (i) "/delete" } {
                         (ctx.csrf_field())
                         button type="submit" { (w(lang, "remove_photo")) }

@@ -191,24 +191,16 @@ pub(crate) async fn me(ApiAccount(a, _): ApiAccount) -> ApiResult {
     Ok(Json(account_json(&a)).into_response())
 }
 
-#[derive(Deserialize)]
-pub(crate) struct EmailQuery {
-    email: String,
-}
-
-/// `GET /api/v1/orders/{id}/tracking?email=`: each parcel's status and timeline.
-#[utoipa::path(get, path = "/api/v1/orders/{id}/tracking", tag = "orders", params(("id" = String, Path, description = "Order id"), ("email" = String, Query, description = "The order's e-mail")),
-    responses((status = 200, description = "Each parcel: status, carrier, tracking number, timeline"), (status = 404, description = "No such order for this e-mail", body = ErrorBody)))]
+/// `GET /api/v1/orders/{id}/tracking?t=`: each parcel's status and timeline.
+#[utoipa::path(get, path = "/api/v1/orders/{id}/tracking", tag = "orders", params(("id" = String, Path, description = "Order id"), ("t" = String, Query, description = "The order's `access_token`, given when it was placed")),
+    responses((status = 200, description = "Each parcel: status, carrier, tracking number, timeline"), (status = 404, description = "No such order for this token", body = ErrorBody)))]
 pub(crate) async fn tracking(
     State(app): State<App>,
     Path(id): Path<String>,
-    Params(q): Params<EmailQuery>,
+    Params(q): Params<crate::api::OrderQuery>,
 ) -> ApiResult {
-    let id = OrderId::new(id).map_err(|_| not_found("order"))?;
-    let doc = app.engine.order(&id).await?;
-    if !doc.order.email.eq_ignore_ascii_case(q.email.trim()) {
-        return Err(not_found("order"));
-    }
+    let doc = crate::api::order_by_token(&app, id, q.t.as_deref()).await?;
+    let id = doc.order.id.clone();
     let parcels: Vec<_> = doc
         .order
         .seller_orders

@@ -3,19 +3,22 @@
 
 use crate::App;
 use crate::auth::{Ctx, cookie};
+use axum::Extension;
 use axum::Router;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{ConnectInfo, Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maud::{DOCTYPE, Markup, html};
 use serde::Deserialize;
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use tijara::TijaraError;
 use tijara::ports::payment::{NotificationRequest, PaymentStart};
 use tijara::usecases::cart::CartChange;
 use tijara::usecases::catalog::{ProductFilter, ProductView};
 use tijara::usecases::checkout::{CheckoutCart, PlaceOrderRequest, ShippingSelection};
+use tijara_core::catalog::is_local_media_path;
 use tijara_core::inventory::Availability;
 use tijara_core::order::Address;
 use tijara_core::{CartId, CategoryId, Lang, OrderId, SellerId, VariantId};
@@ -64,6 +67,26 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "transfer" => ("Virement bancaire", "تحويل بنكي", "Bank transfer"),
         "place" => ("Valider la commande", "تأكيد الطلب", "Place the order"),
         "order" => ("Commande", "الطلب", "Order"),
+        "order_link" => (
+            "Ce lien ne permet pas d'ouvrir la commande. Utilisez le lien de la page ou de l'e-mail de confirmation, ou connectez-vous à votre compte.",
+            "هذا الرابط لا يفتح الطلب. استعمل رابط صفحة أو رسالة التأكيد، أو سجّل الدخول إلى حسابك.",
+            "This link does not open the order. Use the link from the confirmation page or e-mail, or log in to your account.",
+        ),
+        "keep_link" => (
+            "Gardez l'adresse de cette page : elle seule ouvre votre commande sans compte. Ne la partagez pas.",
+            "احتفظ بعنوان هذه الصفحة: هو وحده يفتح طلبك دون حساب. لا تشاركه.",
+            "Keep this page's address: it alone opens your order without an account. Do not share it.",
+        ),
+        "payment_received" => (
+            "Le résultat de votre paiement est bien reçu. Votre commande s'ouvre avec le lien de la page ou de l'e-mail de confirmation, ou depuis votre compte si vous êtes connecté.",
+            "تم استلام نتيجة الأداء. يُفتح طلبك برابط صفحة أو رسالة التأكيد، أو من حسابك إذا كنت مسجلا.",
+            "Your payment result was received. Open your order with the link from the confirmation page or e-mail, or from your account if you are logged in.",
+        ),
+        "bad_return" => (
+            "Cette réponse de paiement est mal formée.",
+            "رد الأداء هذا غير سليم.",
+            "This payment response is malformed.",
+        ),
         "thanks" => (
             "Merci ! Votre commande est enregistrée.",
             "شكرا! تم تسجيل طلبك.",
@@ -287,7 +310,7 @@ fn card(ctx: &Ctx, v: &ProductView) -> Markup {
     html! {
         div.card {
             a href={ "/products/" (p.slug) } {
-                @if let Some(photo) = p.photos.first() { img src=(crate::media::thumb_url(&photo.url)) alt=(title) width="300" height="300" loading="lazy"; }
+                @if let Some(photo) = p.photos.iter().find(|ph| is_local_media_path(&ph.url)) { img src=(crate::media::thumb_url(&photo.url)) alt=(title) width="300" height="300" loading="lazy"; }
                 strong { (title) }
             }
             @if let Some(var) = v.variants.first() { p.price { (price(ctx, &var.variant.price)) } }
@@ -368,7 +391,7 @@ async fn product_page(State(app): State<App>, ctx: Ctx, Path(slug): Path<String>
         .ok();
     let body = html! {
         div.product {
-            @if let Some(photo) = p.photos.first() { img src=(photo.url) alt=(title) width="300" height="300"; }
+            @if let Some(photo) = p.photos.iter().find(|ph| is_local_media_path(&ph.url)) { img src=(photo.url) alt=(title) width="300" height="300"; }
             h1 { (title) }
             p { (p.description.get(lang, Lang::Ar).unwrap_or("")) }
             @for var in &v.variants {
@@ -524,6 +547,29 @@ pub fn explain(lang: Lang, e: &TijaraError) -> &'static str {
             "متجرك في انتظار موافقة السوق: يمكنك إضافة الصور بعد ذلك.",
             "Your shop awaits the marketplace's approval: you can add photos then.",
         ),
+        TijaraError::TooManyUnpaidOrders { .. } => pick(
+            lang,
+            "Vous avez déjà plusieurs commandes en attente de paiement : payez-en une (ou attendez qu'elle soit livrée ou annulée) avant d'en passer une autre, ou réessayez demain.",
+            "لديك عدة طلبات في انتظار الأداء: ادفع أحدها (أو انتظر تسليمه أو إلغاءه) قبل طلب جديد، أو أعد المحاولة غدا.",
+            "You already have several orders awaiting payment: pay one (or wait until it is delivered or cancelled) before placing another, or try again tomorrow.",
+        ),
+        TijaraError::Order(tijara_core::order::OrderError::BadPhone) => pick(
+            lang,
+            "Ce numéro de téléphone n'est pas valable : 8 à 15 chiffres, par exemple 06 12 34 56 78 ou +212 612 345 678.",
+            "رقم الهاتف هذا غير صالح: من 8 إلى 15 رقما، مثلا 06 12 34 56 78 أو ‎+212 612 345 678.",
+            "This phone number is not valid: 8 to 15 digits, for example 06 12 34 56 78 or +212 612 345 678.",
+        ),
+        TijaraError::Order(
+            tijara_core::order::OrderError::AddressTooLong { .. }
+            | tijara_core::order::OrderError::AddressControl(_)
+            | tijara_core::order::OrderError::BadCountry
+            | tijara_core::order::OrderError::Address(_),
+        ) => pick(
+            lang,
+            "L'adresse n'est pas valable : remplissez chaque champ, sans dépasser 100 caractères pour le nom et la ville et 200 pour la rue, avec un pays en deux lettres (MA).",
+            "العنوان غير صالح: املأ كل خانة، دون تجاوز 100 حرف للاسم والمدينة و200 للشارع، مع رمز البلد بحرفين (MA).",
+            "The address is not valid: fill in each field, at most 100 characters for the name and city and 200 for the street, with a two-letter country (MA).",
+        ),
         e if e.is_temporary() => pick(
             lang,
             "Le service est momentanément indisponible : réessayez dans un instant.",
@@ -551,6 +597,7 @@ pub fn refusal(ctx: &Ctx, e: &TijaraError) -> Response {
         }
         TijaraError::BadCredentials => StatusCode::UNAUTHORIZED,
         TijaraError::SellerNotApproved(_) => StatusCode::FORBIDDEN,
+        TijaraError::TooManyUnpaidOrders { .. } => StatusCode::TOO_MANY_REQUESTS,
         e if e.is_temporary() => StatusCode::SERVICE_UNAVAILABLE,
         TijaraError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
@@ -772,6 +819,7 @@ async fn checkout_place(
     State(app): State<App>,
     ctx: Ctx,
     headers: HeaderMap,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let lang = ctx.lang;
@@ -808,9 +856,10 @@ async fn checkout_place(
             }
         }
     }
+    let client = client_ip(peer);
     let placed = app
         .engine
-        .place_order(
+        .place_order_from(
             PlaceOrderRequest {
                 cart: CheckoutCart::Stored { cart },
                 email: f.email.clone(),
@@ -818,6 +867,7 @@ async fn checkout_place(
                 gateway: get("payment"),
                 lang,
             },
+            client,
             None,
         )
         .await;
@@ -825,24 +875,54 @@ async fn checkout_place(
         Err(e) => refusal(&ctx, &e),
         Ok(p) => match p.payment {
             PaymentStart::Redirect { url, fields } => {
-                // The browser posts the signed form to CMI's hosted page.
-                layout(&ctx, t(lang, "pay"), html! {
+                // The browser posts the signed form to CMI's hosted page; the payment cookie
+                // binds CMI's return to this browser.
+                let page = layout(&ctx, t(lang, "pay"), html! {
                     form #pay method="post" action=(url) {
                         @for (k, v) in &fields { input type="hidden" name=(k) value=(v); }
                         button type="submit" { (t(lang, "pay")) " — " bdi { (p.order.grand_total.format(lang)) } }
                     }
                 })
-                .into_response()
+                .into_response();
+                set_payment_cookie(&app, page, &p.order.id, &p.access_token)
             }
-            _ => Redirect::to(&order_url(&p.order.id, &f.email)).into_response(),
+            _ => Redirect::to(&order_url(&p.order.id, &p.access_token)).into_response(),
         },
     }
 }
 
-/// `/orders/{id}?email=…`, the e-mail form-encoded.
-fn order_url(order: &impl std::fmt::Display, email: &str) -> String {
-    let query = serde_urlencoded::to_string([("email", email)]).unwrap_or_default();
-    format!("/orders/{order}?{query}")
+/// The client address that unpaid orders are counted under: the peer's, when the server runs
+/// with connect info, except a loopback peer (a reverse proxy on the same host would make every
+/// shopper one client).
+pub(crate) fn client_ip(
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+) -> Option<std::net::IpAddr> {
+    peer.map(|Extension(ConnectInfo(a))| a.ip())
+        .filter(|ip| !ip.is_loopback())
+}
+
+/// `/orders/{id}?t=…`: the order's link for a guest, with its access token (never the e-mail).
+pub fn order_url(order: &OrderId, token: &str) -> String {
+    format!("/orders/{order}?t={token}")
+}
+
+/// The cookie naming the order whose card payment this browser started, with its token:
+/// HttpOnly, SameSite=Lax, path `/cmi`, one hour (Secure over HTTPS). CMI's return opens the
+/// order only in the browser that holds it.
+const PAYMENT_COOKIE: &str = "cmi_order";
+
+fn set_payment_cookie(app: &App, mut r: Response, order: &OrderId, token: &str) -> Response {
+    let secure = if app.public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{PAYMENT_COOKIE}={order}.{token}; Path=/cmi; SameSite=Lax; HttpOnly; Max-Age=3600{secure}"
+    )) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
 }
 
 async fn order_page(
@@ -862,26 +942,38 @@ async fn order_page(
     let Ok(id) = OrderId::new(id) else {
         return not_found();
     };
-    let doc = match app.engine.order(&id).await {
-        Ok(doc) => doc,
-        Err(e) if e.is_temporary() => return refusal(&ctx, &e),
-        Err(_) => return not_found(),
+    // The shopper who placed it (by the token in the link, or logged in), or an admin.
+    let by_link = match q.get("t") {
+        Some(token) => app.engine.order_with_token(&id, token).await.ok(),
+        None => None,
     };
-    // The shopper who placed it (by the e-mail in the link, or logged in), or an admin.
-    let by_link = q
-        .get("email")
-        .is_some_and(|e| e.trim().eq_ignore_ascii_case(&doc.order.email));
-    let by_account = ctx.account.as_ref().is_some_and(|a| {
-        a.is_admin()
-            || doc
-                .order
-                .customer
-                .as_ref()
-                .is_some_and(|c| c.as_str() == a.id)
-    });
-    if !by_link && !by_account {
-        return not_found();
-    }
+    let via_token = by_link.is_some();
+    let doc = match by_link {
+        Some(doc) => doc,
+        None => {
+            let doc = match app.engine.order(&id).await {
+                Ok(doc) => doc,
+                Err(e) if e.is_temporary() => return refusal(&ctx, &e),
+                Err(_) => return not_found(),
+            };
+            let by_account = ctx.account.as_ref().is_some_and(|a| {
+                a.is_admin()
+                    || doc
+                        .order
+                        .customer
+                        .as_ref()
+                        .is_some_and(|c| c.as_str() == a.id)
+            });
+            if !by_account {
+                if q.contains_key("email") || q.contains_key("t") {
+                    // An old link (the e-mail opens nothing any more) or a wrong token.
+                    return problem(&ctx, StatusCode::NOT_FOUND, t(lang, "order_link"));
+                }
+                return not_found();
+            }
+            doc
+        }
+    };
     let o = &doc.order;
     let mut sellers = HashMap::new();
     for so in &o.seller_orders {
@@ -897,6 +989,7 @@ async fn order_page(
         h1 { (t(lang, "order")) " " bdi { (o.id) } }
         @if q.get("done").is_some_and(|d| d == "withdraw") { p.ok role="status" { (t(lang, "withdraw_done")) } }
         @else { p { (t(lang, "thanks")) } }
+        @if via_token && ctx.account.is_none() { p.small { (t(lang, "keep_link")) } }
         p { (t(lang, "status")) ": " (status_word(lang, o.status().as_str())) " · " (t(lang, "pay")) ": " (status_word(lang, o.payment.status().as_str())) }
         p.price { (t(lang, "total")) " " bdi { (o.grand_total.format(lang)) }
             @for d in &o.display_totals { " ≈ " bdi { (d.amount.format(lang)) } " (" (t(lang, "abroad")) ")" } }
@@ -916,7 +1009,15 @@ async fn order_page(
             }
         }
     };
-    with_lang_cookie(lang, layout(&ctx, t(lang, "order"), body))
+    let mut r = with_lang_cookie(lang, layout(&ctx, t(lang, "order"), body));
+    // The token is in the URL: no Referer to other sites, no shared cache.
+    let h = r.headers_mut();
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
 }
 
 async fn cmi_callback(
@@ -938,27 +1039,77 @@ async fn cmi_callback(
     }
 }
 
-/// The browser's return from CMI: display only (the callback settles the order).
-async fn cmi_return(State(app): State<App>, Form(fields): Form<Vec<(String, String)>>) -> Response {
+/// The browser's return from CMI (`POST /cmi/ok`, `/cmi/fail`): display only, the callback
+/// settles the order. The attempt id `oid` must be a plain id (else 400); the browser goes on
+/// to `GET /cmi/return?order=`.
+async fn cmi_return(ctx: Ctx, Form(fields): Form<Vec<(String, String)>>) -> Response {
     let oid = fields
         .iter()
         .find(|(k, _)| k == "oid")
-        .map(|(_, v)| v.clone())
+        .map(|(_, v)| v.as_str())
         .unwrap_or_default();
     let order = oid
         .rsplit_once('-')
-        .map(|(o, _)| o.to_owned())
-        .unwrap_or_default();
-    let email = match OrderId::new(order.clone()) {
-        Ok(id) => app
-            .engine
-            .order(&id)
-            .await
-            .map(|d| d.order.email)
-            .unwrap_or_default(),
-        Err(_) => String::new(),
+        .map(|(o, _)| o)
+        .filter(|_| oid.len() <= 128 && !oid.chars().any(char::is_control))
+        .and_then(|o| OrderId::new(o.to_owned()).ok());
+    let Some(order) = order else {
+        tracing::warn!(target: "security", "CMI return with a malformed oid refused");
+        return problem(&ctx, StatusCode::BAD_REQUEST, t(ctx.lang, "bad_return"));
     };
-    Redirect::to(&order_url(&order, &email)).into_response()
+    // Browsers do not send the SameSite=Lax payment cookie with the bank's cross-site POST, but
+    // do with the GET that follows this redirect.
+    Redirect::to(&format!("/cmi/return?order={order}")).into_response()
+}
+
+#[derive(Deserialize)]
+struct ReturnQuery {
+    order: String,
+}
+
+/// `GET /cmi/return?order=`: only the browser that started the payment (its payment cookie
+/// names this order with its token) or the order's logged-in owner is sent to the order; anyone
+/// else gets a neutral page, so an attempt id reveals nothing.
+async fn cmi_return_get(
+    State(app): State<App>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Query(q): Query<ReturnQuery>,
+) -> Response {
+    match OrderId::new(q.order) {
+        Ok(order) => payment_return(&app, &ctx, &headers, &order).await,
+        Err(_) => problem(&ctx, StatusCode::BAD_REQUEST, t(ctx.lang, "bad_return")),
+    }
+}
+
+async fn payment_return(app: &App, ctx: &Ctx, headers: &HeaderMap, order: &OrderId) -> Response {
+    let lang = ctx.lang;
+    // The browser that started the payment.
+    if let Some((id, token)) = cookie(headers, PAYMENT_COOKIE)
+        .as_deref()
+        .and_then(|c| c.split_once('.'))
+        .map(|(i, t)| (i.to_owned(), t.to_owned()))
+        && id == order.as_str()
+        && app.engine.order_with_token(order, &token).await.is_ok()
+    {
+        return Redirect::to(&order_url(order, &token)).into_response();
+    }
+    // The order's owner, logged in.
+    if let Some(a) = &ctx.account
+        && let Ok(doc) = app.engine.order(order).await
+        && doc
+            .order
+            .customer
+            .as_ref()
+            .is_some_and(|c| c.as_str() == a.id)
+    {
+        return Redirect::to(&format!("/orders/{order}")).into_response();
+    }
+    let body = html! {
+        p role="status" { (t(lang, "payment_received")) }
+        p { a href="/account/login" { (t(lang, "login")) } " · " a href="/" { (t(lang, "title")) } }
+    };
+    with_lang_cookie(lang, layout(ctx, t(lang, "pay"), body))
 }
 
 async fn image(Path(file): Path<String>) -> Response {
@@ -990,5 +1141,6 @@ pub fn routes() -> Router<App> {
         .route("/cmi/callback", post(cmi_callback))
         .route("/cmi/ok", post(cmi_return))
         .route("/cmi/fail", post(cmi_return))
+        .route("/cmi/return", get(cmi_return_get))
         .route("/images/{file}", get(image))
 }

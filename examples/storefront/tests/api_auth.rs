@@ -130,14 +130,13 @@ async fn sellers_act_through_the_api_on_their_own_orders_only() {
     fields.push((&ship_key, "amana/standard"));
     fields.push(("payment", "cod"));
     let r = shopper.post("/checkout/place", &fields).await;
-    let order = r
-        .location
-        .unwrap()
+    let location = r.location.unwrap();
+    let (order, query) = location
         .trim_start_matches("/orders/")
-        .split('?')
-        .next()
-        .unwrap()
-        .to_owned();
+        .split_once('?')
+        .unwrap();
+    let order_token = query.strip_prefix("t=").unwrap().to_owned();
+    let order = order.to_owned();
 
     // Without a token, with a shopper's token, with another seller's token.
     let (status, v) = call(&router, Method::GET, "/api/v1/seller/orders", None, None).await;
@@ -256,11 +255,11 @@ async fn sellers_act_through_the_api_on_their_own_orders_only() {
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
 
-    // Public tracking with the order's e-mail.
+    // Public tracking with the order's access token (the e-mail opens nothing).
     let (status, t) = call(
         &router,
         Method::GET,
-        &format!("/api/v1/orders/{order}/tracking?email=AICHA@example.ma"),
+        &format!("/api/v1/orders/{order}/tracking?t={order_token}"),
         None,
         None,
     )
@@ -271,7 +270,16 @@ async fn sellers_act_through_the_api_on_their_own_orders_only() {
     let (status, _) = call(
         &router,
         Method::GET,
-        &format!("/api/v1/orders/{order}/tracking?email=x@example.ma"),
+        &format!("/api/v1/orders/{order}/tracking?email=AICHA@example.ma"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = call(
+        &router,
+        Method::GET,
+        &format!("/api/v1/orders/{order}/tracking?t={}", "0".repeat(64)),
         None,
         None,
     )

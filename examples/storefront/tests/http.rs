@@ -157,11 +157,14 @@ async fn api_takes_a_shopper_from_catalog_to_a_cash_on_delivery_order() {
     assert_eq!(status, StatusCode::CREATED, "{again}");
     assert_eq!(again["order"]["id"], json!(order_id));
 
-    let (status, _, body) = get(
-        &app,
-        &format!("/api/v1/orders/{order_id}?email=Fatima@Example.ma"),
-    )
-    .await;
+    let token = placed["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(token.len(), 64, "{placed}");
+    assert_eq!(
+        again["access_token"],
+        json!(token),
+        "the retry gives the same key"
+    );
+    let (status, _, body) = get(&app, &format!("/api/v1/orders/{order_id}?t={token}")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let seen: Value = serde_json::from_str(&body).unwrap();
     let total = seen["order"].to_string();
@@ -169,15 +172,18 @@ async fn api_takes_a_shopper_from_catalog_to_a_cash_on_delivery_order() {
         total.contains(&add(&mul(&price, 2), &fee)),
         "grand total = items + shipping: {total}"
     );
-    // Someone else's e-mail sees nothing.
-    let (status, ctype, body) = get(
-        &app,
-        &format!("/api/v1/orders/{order_id}?email=other@example.ma"),
-    )
-    .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    assert!(ctype.starts_with("application/json"));
-    assert!(!body.contains("Fatima"));
+    // The e-mail, even the right one, opens nothing; nor does a wrong token.
+    for query in [
+        "email=Fatima@Example.ma".to_owned(),
+        "email=other@example.ma".to_owned(),
+        format!("t={}", "0".repeat(64)),
+        String::new(),
+    ] {
+        let (status, ctype, body) = get(&app, &format!("/api/v1/orders/{order_id}?{query}")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{query}");
+        assert!(ctype.starts_with("application/json"));
+        assert!(!body.contains("Fatima"), "{body}");
+    }
 
     // The cart was consumed: adding to it again is refused.
     let (status, err) = post_json(
@@ -482,9 +488,11 @@ async fn shop_checkout_with_cash_on_delivery_needs_no_javascript() {
     let location = r.location.unwrap();
     assert!(location.starts_with("/orders/ord_"), "{location}");
     assert!(
-        location.contains("email=fatima%2Bshop%40example.ma"),
+        !location.contains("email") && !location.contains("fatima"),
         "{location}"
     );
+    let token = location.split_once("?t=").unwrap().1.to_owned();
+    assert_eq!(token.len(), 64, "{location}");
 
     let page = c.get(&format!("{location}&lang=ar")).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
@@ -493,9 +501,22 @@ async fn shop_checkout_with_cash_on_delivery_needs_no_javascript() {
         page.body.contains("في انتظار الأداء") || page.body.contains("مؤكد"),
         "statuses in Arabic"
     );
-    // A wrong e-mail does not show the order.
+    // An e-mail (the old links) or a wrong token does not show the order; the old link says
+    // what to do instead.
     let order_path = location.split('?').next().unwrap();
-    let page = c.get(&format!("{order_path}?email=x@example.ma")).await;
+    let page = c
+        .get(&format!(
+            "{order_path}?email=fatima%2Bshop%40example.ma&lang=en"
+        ))
+        .await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(!page.body.contains("Fatima"));
+    assert!(
+        page.body.contains("confirmation page or e-mail"),
+        "{}",
+        page.body
+    );
+    let page = c.get(&format!("{order_path}?t={}", "f".repeat(64))).await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(!page.body.contains("Fatima"));
 

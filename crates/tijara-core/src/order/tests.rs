@@ -240,3 +240,76 @@ mod machine {
         }
     }
 }
+
+#[test]
+fn phone_numbers_are_checked_and_moroccan_ones_normalized() {
+    for (given, want) in [
+        ("0612345678", "+212612345678"),
+        ("06 12 34 56 78", "+212612345678"),
+        ("05-28-00-00-00", "+212528000000"),
+        ("+212 612 345 678", "+212612345678"),
+        ("00212612345678", "+212612345678"),
+        ("+34 (928) 000 000", "+34928000000"),
+        ("12345678", "12345678"),
+    ] {
+        assert_eq!(normalize_phone(given).as_deref(), Ok(want), "{given}");
+    }
+    for bad in [
+        "abc",
+        "",
+        "0612",
+        "+212 612 345 678 901 234",
+        "06123x5678",
+        "06+12345678",
+        "++212612345678",
+    ] {
+        assert_eq!(normalize_phone(bad), Err(OrderError::BadPhone), "{bad:?}");
+    }
+}
+
+#[test]
+fn address_fields_are_bounded_and_free_of_control_characters() {
+    let p = priced();
+    let req = |a: Address| PlaceOrder {
+        id: OrderId::new("o").expect("id"),
+        seller_order_ids: vec![so("x"), so("y")],
+        customer: None,
+        email: "x@example.ma".into(),
+        shipping_address: a,
+        payment_method: PaymentMethod::Card,
+        now: t0(),
+    };
+    let placed = Order::place(&p, req(address())).expect("placed");
+    assert_eq!(placed.shipping_address.phone, "+212612345678");
+
+    let mut long = address();
+    long.name = "م".repeat(30_000);
+    assert_eq!(
+        Order::place(&p, req(long)),
+        Err(OrderError::AddressTooLong {
+            field: "name",
+            max: 100
+        })
+    );
+    let mut fits = address();
+    fits.name = "م".repeat(100);
+    assert!(fits.normalized().is_ok(), "100 Arabic letters fit");
+    let mut nul = address();
+    nul.line1 = "Rue\0Tarfaya".into();
+    assert_eq!(
+        Order::place(&p, req(nul)),
+        Err(OrderError::AddressControl("line1"))
+    );
+    let mut crlf = address();
+    crlf.city = "Dakhla\r\nX-Injected: 1".into();
+    assert_eq!(crlf.normalized(), Err(OrderError::AddressControl("city")));
+    let mut phone = address();
+    phone.phone = "abc".into();
+    assert_eq!(Order::place(&p, req(phone)), Err(OrderError::BadPhone));
+    let mut country = address();
+    country.country = "Morocco".into();
+    assert_eq!(country.normalized(), Err(OrderError::BadCountry));
+    let mut lower = address();
+    lower.country = " ma ".into();
+    assert_eq!(lower.normalized().map(|a| a.country), Ok("MA".into()));
+}

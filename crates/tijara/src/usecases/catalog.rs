@@ -837,8 +837,26 @@ impl Tijara {
             .map(|(_, l)| l.value))
     }
 
-    /// A product by its slug.
+    /// A product on sale, by its slug: [`TijaraError::NotFound`] for an inactive product, one
+    /// without an active variant, or one whose seller is not active (not approved yet, or
+    /// suspended), as if it did not exist. Back offices use [`Tijara::product_by_slug_any`].
     pub async fn product_by_slug(&self, slug: &str) -> Result<ProductView, TijaraError> {
+        let view = self.product_by_slug_any(slug).await?;
+        let seller_active = self
+            .seller(&view.product.seller_id)
+            .await
+            .is_ok_and(|s| s.active);
+        if !view.product.active || view.variants.is_empty() || !seller_active {
+            return Err(TijaraError::NotFound {
+                kind: DocKind::Product,
+                id: slug.to_owned(),
+            });
+        }
+        Ok(view)
+    }
+
+    /// A product by its slug, on sale or not (seller portals, administration).
+    pub async fn product_by_slug_any(&self, slug: &str) -> Result<ProductView, TijaraError> {
         let (_, p) = self
             .load_by_key::<Product>(DocKind::Product, &format!("slug:{slug}"))
             .await?

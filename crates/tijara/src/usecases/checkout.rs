@@ -1,13 +1,14 @@
 //! Checkout: shipping quotes, shipping choice, placing the order, starting its payment.
 
-use crate::docs::{CartDoc, CartStatus, OrderDoc};
+use crate::docs::{CartDoc, CartStatus, OrderDoc, limit_key};
 use crate::engine::{IdempotencyKey, Tijara, Write};
 use crate::error::TijaraError;
 use crate::ports::carrier::{Quote, QuoteRequest};
 use crate::ports::payment::{PaymentGateway, PaymentRequest, PaymentStart};
-use crate::ports::storage::{Changeset, DocKind, NewEvent, StockOp};
+use crate::ports::storage::{Changeset, DocKind, ListQuery, NewEvent, StockOp};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 use std::sync::Arc;
 use tijara_core::cart::Cart;
 use tijara_core::catalog::CatalogSnapshot;
@@ -88,6 +89,43 @@ pub struct PlacedOrder {
     pub order: Order,
     /// Redirect, instructions or completed.
     pub payment: PaymentStart,
+    /// The order's access token: the guest's key to the order (links carry it as `?t=`; see
+    /// [`Tijara::order_with_token`]). Given only here; keep it out of logs.
+    #[serde(default)]
+    pub access_token: String,
+}
+
+/// What placing stores as its idempotent answer: the order and its access token.
+#[derive(Serialize, Deserialize)]
+struct Placed {
+    #[serde(flatten)]
+    order: Order,
+    #[serde(default)]
+    access_token: String,
+}
+
+/// 32 random bytes from the operating system, hex: an order's access token.
+fn new_access_token() -> String {
+    use argon2::password_hash::rand_core::{OsRng, RngCore};
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// The key a client address counts under: the whole IPv4 address, or the /64 network of an
+/// IPv6 one (one subscriber line), hashed.
+pub(crate) fn client_key(ip: IpAddr) -> String {
+    let text = match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    };
+    limit_key("client", &text)
 }
 
 fn check_email(email: &str) -> Result<(), TijaraError> {
@@ -184,6 +222,7 @@ impl Tijara {
         cart: &CartId,
         address: &Address,
     ) -> Result<Vec<SellerShippingOptions>, TijaraError> {
+        let address = &address.normalized()?;
         let doc = self.cart(cart).await?;
         let variants: Vec<VariantId> = doc
             .cart
@@ -237,6 +276,7 @@ impl Tijara {
         selection: ShippingSelection,
         key: Option<&IdempotencyKey>,
     ) -> Result<CartDoc, TijaraError> {
+        let address = address.normalized()?;
         let (address, selection) = (&address, &selection);
         self.mutate(
             "choose_shipping",
@@ -285,21 +325,116 @@ impl Tijara {
         request: PlaceOrderRequest,
         key: Option<&IdempotencyKey>,
     ) -> Result<PlacedOrder, TijaraError> {
+        self.place_order_from(request, None, key).await
+    }
+
+    /// [`Tijara::place_order`] for a shopper at a known client address (the frontend's peer
+    /// address): besides the e-mail's, the address's unpaid orders are limited
+    /// ([`EngineConfig::max_unpaid_per_client`](crate::EngineConfig::max_unpaid_per_client)).
+    /// Only a hash of the address is stored with the order.
+    pub async fn place_order_from(
+        &self,
+        mut request: PlaceOrderRequest,
+        client: Option<IpAddr>,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<PlacedOrder, TijaraError> {
         check_email(&request.email)?;
+        request.address = request.address.normalized()?;
         let gateway = self.gateway(&request.gateway)?.clone();
         let method = gateway.method();
         let order_id =
             OrderId::new(self.new_id("ord")).map_err(|e| TijaraError::Invalid(e.to_string()))?;
-        let (request, order_id) = (&request, &order_id);
-        let order: Order = self
+        let token = new_access_token();
+        let client = client.map(client_key);
+        let (request, order_id, token, client) = (&request, &order_id, &token, &client);
+        let placed: Placed = self
             .mutate("place_order", key, &request, || async move {
-                self.place_step(request, order_id, method).await
+                self.place_step(request, order_id, method, token, client.as_deref())
+                    .await
             })
             .await?;
+        let order = placed.order;
         let payment = self
             .start_payment_with(&order, gateway.as_ref(), request.lang, 1)
             .await?;
-        Ok(PlacedOrder { order, payment })
+        Ok(PlacedOrder {
+            order,
+            payment,
+            access_token: placed.access_token,
+        })
+    }
+
+    /// An order for a guest holding its access token ([`PlacedOrder::access_token`]), compared
+    /// in constant time. A wrong or missing token answers [`TijaraError::NotFound`], like an
+    /// unknown order, so a guess learns nothing.
+    pub async fn order_with_token(
+        &self,
+        id: &OrderId,
+        token: &str,
+    ) -> Result<OrderDoc, TijaraError> {
+        use subtle::ConstantTimeEq;
+        let not_found = || TijaraError::NotFound {
+            kind: DocKind::Order,
+            id: id.to_string(),
+        };
+        let doc = self.order(id).await?;
+        let ok = !doc.access_token.is_empty()
+            && bool::from(doc.access_token.as_bytes().ct_eq(token.as_bytes()));
+        if !ok {
+            tracing::warn!(target: "security", order = %id, "order asked with a wrong access token");
+            return Err(not_found());
+        }
+        Ok(doc)
+    }
+
+    /// Refuses a new order when the e-mail, or the client address, already has as many unpaid
+    /// orders placed within the window as the configuration allows (0: no limit).
+    async fn check_unpaid_limits(
+        &self,
+        email: &str,
+        client: Option<&str>,
+    ) -> Result<(), TijaraError> {
+        let config = &self.inner.config;
+        let since = self.now() - config.unpaid_window;
+        let email_owner = format!(
+            "unpaid-email:{}",
+            limit_key("email", &email.trim().to_lowercase())
+        );
+        let mut checks = vec![("e-mail", email_owner, config.max_unpaid_per_email)];
+        if let Some(c) = client {
+            checks.push((
+                "client address",
+                format!("unpaid-client:{c}"),
+                config.max_unpaid_per_client,
+            ));
+        }
+        for (per, owner, limit) in checks {
+            if limit == 0 {
+                continue;
+            }
+            let mut count = 0u32;
+            let mut after: Option<String> = None;
+            loop {
+                let query = ListQuery::new(DocKind::Order, 100)
+                    .owner(owner.clone())
+                    .after(after.as_deref());
+                let page = self.list_page::<OrderDoc>(query).await?;
+                count += page
+                    .items
+                    .iter()
+                    .filter(|d| d.is_unpaid() && d.order.placed_at >= since)
+                    .count() as u32;
+                if count >= limit {
+                    tracing::warn!(target: "security", per, limit, "order refused: too many unpaid orders");
+                    return Err(TijaraError::TooManyUnpaidOrders { per, limit });
+                }
+                match page.next {
+                    Some(n) => after = Some(n),
+                    None => break,
+                }
+            }
+        }
+        Ok(())
     }
 
     async fn place_step(
@@ -307,7 +442,10 @@ impl Tijara {
         request: &PlaceOrderRequest,
         order_id: &OrderId,
         method: PaymentMethod,
-    ) -> Result<(Order, Changeset), TijaraError> {
+        token: &str,
+        client: Option<&str>,
+    ) -> Result<(Placed, Changeset), TijaraError> {
+        self.check_unpaid_limits(&request.email, client).await?;
         let now = self.now();
         let limits = self.inner.region.cart_limits;
         let mut changes = Changeset::default();
@@ -411,7 +549,11 @@ impl Tijara {
         )?;
         // 4. Stock: sold at once for cash on delivery, reserved until paid otherwise.
         let ttl = match method {
-            PaymentMethod::BankTransfer => self.inner.config.transfer_reservation_ttl,
+            PaymentMethod::BankTransfer => self
+                .inner
+                .config
+                .transfer_reservation_ttl
+                .min(self.inner.region.transfer_hold()),
             _ => self.inner.config.card_reservation_ttl,
         };
         let mut reservations = Vec::new();
@@ -453,6 +595,8 @@ impl Tijara {
             ledger: vec![],
             lang: request.lang,
             payment_reminded: false,
+            access_token: token.to_owned(),
+            client_key: client.map(str::to_owned),
         };
         changes.docs.push(
             Write::new(DocKind::Order, order_id.as_str(), None)
@@ -488,7 +632,13 @@ impl Tijara {
                 .events
                 .push(self.order_event(&order, "order.confirmed")?);
         }
-        Ok((order, changes))
+        Ok((
+            Placed {
+                order,
+                access_token: token.to_owned(),
+            },
+            changes,
+        ))
     }
 
     pub(crate) fn order_event(&self, order: &Order, kind: &str) -> Result<NewEvent, TijaraError> {

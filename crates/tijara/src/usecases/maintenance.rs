@@ -3,7 +3,9 @@
 use crate::docs::OrderDoc;
 use crate::engine::{Loaded, Tijara};
 use crate::error::TijaraError;
-use crate::ports::storage::{Changeset, CommitOutcome, DocKind, IdempotencyRecord, StockOp};
+use crate::ports::storage::{
+    Changeset, CommitOutcome, DocKind, IdempotencyRecord, NewEvent, StockOp,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use tijara_core::OrderId;
@@ -60,8 +62,11 @@ impl Tijara {
         }
     }
 
-    /// Returns the stock of checkouts abandoned past their reservation time: the order is
-    /// cancelled and its payment voided, in one step per order. Returns how many orders were
+    /// Returns the stock of checkouts abandoned past their reservation time (a card payment not
+    /// made within [`EngineConfig::card_reservation_ttl`](crate::EngineConfig), a bank transfer
+    /// not confirmed within the region's transfer hold): the order is cancelled and its payment
+    /// voided, in one step per order, with an `order.payment_expired` event (order id, e-mail,
+    /// language, payment method) so the shopper is told. Returns how many orders were
     /// cancelled. Safe to run from several processes at once.
     pub async fn expire_reservations(&self, limit: u32) -> Result<usize, TijaraError> {
         let now = self.now();
@@ -85,6 +90,18 @@ impl Tijara {
                     let mut changes = Changeset::default();
                     if doc.order.status() == OrderStatus::AwaitingPayment {
                         self.cancel_into(&mut doc, &mut changes)?;
+                        // The shopper is told (a transfer not received in time, a card
+                        // checkout abandoned): the order is off and its items back on sale.
+                        changes.events.push(NewEvent {
+                            aggregate: order.to_string(),
+                            kind: "order.payment_expired".into(),
+                            payload: crate::engine::encode(&serde_json::json!({
+                                "order_id": order,
+                                "email": doc.order.email,
+                                "lang": doc.lang,
+                                "payment_method": doc.order.payment.method(),
+                            }))?,
+                        });
                     } else {
                         // Paid or cancelled meanwhile: only drop what is still held.
                         let live = self.inner.storage.order_reservations(order).await?;
