@@ -110,7 +110,8 @@ macro_rules! storage_conformance {
             concurrent_writes_conflict,
             concurrent_restocks_and_sales_lose_nothing,
             reads_see_the_latest_commit,
-            concurrent_claims_grant_one
+            concurrent_claims_grant_one,
+            concurrent_takeovers_of_an_expired_claim_grant_one
         );
     };
     (@ref $factory:expr; $($check:ident),*) => {$(
