@@ -331,21 +331,24 @@ pub(crate) async fn ship(
     let k = key(&headers, &seller.0)?;
     let (doc, part) = my_part(&app, &seller, order, part).await?;
     let id = doc.order.id.clone();
-    if doc.order.seller_order(&part).map(|s| s.status()).ok()
-        == Some(tijara_core::order::FulfillmentStatus::Awaiting)
-    {
-        app.engine.mark_ready(&id, &part, None).await?;
-    }
+    let awaiting = doc.order.seller_order(&part).map(|s| s.status()).ok()
+        == Some(tijara_core::order::FulfillmentStatus::Awaiting);
     let request = body.map(|b| b.0).unwrap_or(ShipRequest {
         carrier: None,
         service: None,
         parcels: vec![],
     });
     let by = tijara::usecases::fulfillment::Operator::Seller(seller.0.clone());
-    let shipment = app
-        .engine
-        .ship_as(&by, &id, &part, request, k.as_ref())
-        .await?;
+    let engine = app.engine.clone();
+    let shipment = crate::detached(async move {
+        if awaiting {
+            // With the ship's key: a duplicate that saw the part awaiting after the first one
+            // shipped it gets the first "ready" again instead of a refusal.
+            engine.mark_ready(&id, &part, k.as_ref()).await?;
+        }
+        engine.ship_as(&by, &id, &part, request, k.as_ref()).await
+    })
+    .await?;
     Ok((StatusCode::CREATED, Json(shipment)).into_response())
 }
 
