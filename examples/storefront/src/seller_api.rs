@@ -320,7 +320,7 @@ pub(crate) async fn seller_orders(State(app): State<App>, seller: ApiSeller) -> 
 /// `POST /api/v1/seller/orders/{order}/{part}/ship`: ready and shipped with the shopper's
 /// carrier (or the one in the body); answers the shipment.
 #[utoipa::path(post, path = "/api/v1/seller/orders/{order}/{part}/ship", tag = "seller", security(("bearer" = [])), params(("order" = String, Path, description = "Order id"), ("part" = String, Path, description = "Seller order id"), ("Idempotency-Key" = Option<String>, Header, description = "A retry never makes a second parcel")),
-    responses((status = 201, description = "The shipment with its tracking number"), (status = 404, description = "Not this seller's part", body = ErrorBody), (status = 403, description = "`not_allowed`: another carrier or service than the shopper chose", body = ErrorBody), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 403, description = "Not a seller's login", body = ErrorBody)))]
+    responses((status = 201, description = "The shipment with its tracking number"), (status = 404, description = "Not this seller's part", body = ErrorBody), (status = 403, description = "`not_allowed`: another carrier or service than the shopper chose", body = ErrorBody), (status = 409, description = "`idempotency_key_in_progress`: a request with this key is still running or just failed; retry after `Retry-After` seconds", body = ErrorBody), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 403, description = "Not a seller's login", body = ErrorBody)))]
 pub(crate) async fn ship(
     State(app): State<App>,
     seller: ApiSeller,
