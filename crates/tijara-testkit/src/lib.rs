@@ -111,7 +111,8 @@ macro_rules! storage_conformance {
             concurrent_restocks_and_sales_lose_nothing,
             reads_see_the_latest_commit,
             concurrent_claims_grant_one,
-            every_kind_is_stored_and_compared
+            every_kind_is_stored_and_compared,
+            concurrent_takeovers_of_an_expired_claim_grant_one
         );
     };
     (@ref $factory:expr; $($check:ident),*) => {$(

@@ -1252,3 +1252,57 @@ pub async fn concurrent_claims_grant_one<S: Storage + ?Sized + 'static>(s: Arc<S
         "exactly one of the concurrent claims holds the key"
     );
 }
+
+/// A claim expired; twenty concurrent claims at a later time race to take it over: exactly one
+/// is granted (a takeover is as atomic as a first claim), and the others see its expiry.
+pub async fn concurrent_takeovers_of_an_expired_claim_grant_one<S: Storage + ?Sized + 'static>(
+    s: Arc<S>,
+) {
+    let key = unique("claimtakeover");
+    let first = s
+        .claim_idempotency(
+            "refund_payment",
+            &key,
+            "dead",
+            t0(),
+            t0() + Duration::minutes(1),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("claim: {e}"));
+    assert_eq!(first, IdempotencyClaim::Claimed);
+    let later = t0() + Duration::minutes(2);
+    let until = later + Duration::minutes(1);
+    let tasks = (0..20).map(|i| {
+        let s = s.clone();
+        let key = key.clone();
+        tokio::spawn(async move {
+            s.claim_idempotency("refund_payment", &key, &format!("token-{i}"), later, until)
+                .await
+        })
+    });
+    let mut granted = 0;
+    for r in join_all(tasks).await {
+        match r.unwrap_or_else(|e| panic!("task: {e}")) {
+            Ok(IdempotencyClaim::Claimed) => granted += 1,
+            Ok(IdempotencyClaim::Held { expires_at }) => assert_eq!(
+                expires_at, until,
+                "the losers see the new holder's claim, not the expired one"
+            ),
+            Err(e) => panic!("a concurrent takeover must be Claimed or Held, got {e}"),
+        }
+    }
+    assert_eq!(
+        granted, 1,
+        "exactly one of the concurrent takeovers holds the key"
+    );
+    // The dead holder's token no longer releases the key.
+    s.release_idempotency("refund_payment", &key, "dead")
+        .await
+        .unwrap_or_else(|e| panic!("release: {e}"));
+    assert!(matches!(
+        s.claim_idempotency("refund_payment", &key, "late", later, until)
+            .await
+            .unwrap_or_else(|e| panic!("claim: {e}")),
+        IdempotencyClaim::Held { .. }
+    ));
+}

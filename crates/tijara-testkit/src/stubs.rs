@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use tijara::ports::carrier::*;
 use tijara::ports::payment::*;
-use tijara::ports::runtime::{Clock, EventSink, IdGenerator, SinkError};
+use tijara::ports::runtime::{Clock, EventSink, IdGenerator, SinkError, Sleeper};
 use tijara::ports::storage::OutboxEvent;
 use tijara::usecases::payments::PaymentEventKind;
 use tijara_core::fulfillment::TrackingEvent;
@@ -51,6 +51,20 @@ pub struct SequentialIds(AtomicU64);
 impl IdGenerator for SequentialIds {
     fn next_id(&self, prefix: &str) -> String {
         format!("{prefix}_{:08}", self.0.fetch_add(1, Ordering::Relaxed) + 1)
+    }
+}
+
+/// Waits with tokio's timer (the test runtimes enable it): engines built with it let duplicates
+/// of a gateway or carrier call wait for the first answer.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct TokioSleeper;
+
+impl Sleeper for TokioSleeper {
+    fn sleep(
+        &self,
+        duration: std::time::Duration,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+        Box::pin(tokio::time::sleep(duration))
     }
 }
 

@@ -3,7 +3,7 @@
 use crate::error::TijaraError;
 use crate::ports::carrier::Carrier;
 use crate::ports::payment::PaymentGateway;
-use crate::ports::runtime::{Clock, EventSink, IdGenerator, SystemClock, UuidV7Ids};
+use crate::ports::runtime::{Clock, EventSink, IdGenerator, Sleeper, SystemClock, UuidV7Ids};
 use crate::ports::storage::{
     Changeset, CommitOutcome, DocKind, DocWrite, IdempotencyClaim, IdempotencyRecord, ProductIndex,
     Storage, StorageError,
@@ -32,11 +32,16 @@ pub struct EngineConfig {
     /// shopper is always charged in the region's currency.
     pub display_rates: Vec<tijara_core::region::DisplayRate>,
     /// How long a call with an idempotency key that reaches a gateway or carrier holds its key
-    /// (default 5 min): a duplicate meanwhile waits for the answer instead of calling out
-    /// again. If the process dies mid-call, a retry after this time may take the key over.
+    /// (default 60 s): a duplicate meanwhile waits for the answer instead of calling out
+    /// again. If the process dies mid-call (or the call is dropped), a retry after this time
+    /// may take the key over. Keep it above the slowest gateway or carrier call, retries
+    /// included: the CMI adapter times out after 20 s, the Aramex and Sendit adapters try
+    /// three times with their configured timeout (10 s in the examples). A shorter claim could
+    /// lapse while its call is still running and let a duplicate call out again.
     pub idempotency_claim_ttl: Duration,
     /// How long such a duplicate waits for the first call's answer before it is refused with
-    /// [`TijaraError::IdempotencyInProgress`] (default 5 s).
+    /// [`TijaraError::IdempotencyInProgress`] (default 5 s). Waiting needs a
+    /// [`Sleeper`] ([`TijaraBuilder::sleeper`]); without one a duplicate is refused at once.
     pub idempotency_wait: std::time::Duration,
     /// How many passwords may be hashed or checked at once in this process (default 4): each
     /// Argon2 check holds 19 MiB, so this bounds the memory logins can take; an attempt over
@@ -61,7 +66,7 @@ impl Default for EngineConfig {
             transfer_reservation_ttl: Duration::days(5),
             max_conflict_retries: 8,
             display_rates: Vec::new(),
-            idempotency_claim_ttl: Duration::minutes(5),
+            idempotency_claim_ttl: Duration::seconds(60),
             idempotency_wait: std::time::Duration::from_secs(5),
             max_concurrent_hashes: 4,
             max_unpaid_per_email: 3,
@@ -74,10 +79,41 @@ impl Default for EngineConfig {
 /// An idempotency key sent by a client (1 to 255 visible ASCII characters), optionally bound
 /// to the caller that sent it ([`IdempotencyKey::for_caller`]): a key answers only calls of the
 /// same use case, with the same input, from the same caller.
+///
+/// Serialised as the plain key string when unbound, as `{"key": ..., "caller": ...}` when
+/// bound; deserialising validates the key like [`IdempotencyKey::new`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(try_from = "KeyForm", into = "KeyForm")]
 pub struct IdempotencyKey {
     key: String,
     caller: Option<String>,
+}
+
+/// The serialised form of an [`IdempotencyKey`].
+#[derive(Serialize, serde::Deserialize)]
+#[serde(untagged)]
+enum KeyForm {
+    Plain(String),
+    Bound { key: String, caller: String },
+}
+
+impl TryFrom<KeyForm> for IdempotencyKey {
+    type Error = TijaraError;
+    fn try_from(form: KeyForm) -> Result<Self, TijaraError> {
+        match form {
+            KeyForm::Plain(key) => IdempotencyKey::new(key),
+            KeyForm::Bound { key, caller } => Ok(IdempotencyKey::new(key)?.for_caller(caller)),
+        }
+    }
+}
+
+impl From<IdempotencyKey> for KeyForm {
+    fn from(k: IdempotencyKey) -> KeyForm {
+        match k.caller {
+            None => KeyForm::Plain(k.key),
+            Some(caller) => KeyForm::Bound { key: k.key, caller },
+        }
+    }
 }
 
 impl IdempotencyKey {
@@ -94,7 +130,8 @@ impl IdempotencyKey {
 
     /// The same key bound to a caller (an account id, a cart id...): two callers sending the
     /// same key never share an answer, as payment APIs scope keys by API account. Frontends
-    /// that serve several clients should always bind keys to who sent them.
+    /// that serve several clients should always bind keys to who sent them. The caller may be
+    /// any string (it can come from a URL): only its SHA-256 is stored.
     pub fn for_caller(mut self, caller: impl Into<String>) -> Self {
         self.caller = Some(caller.into());
         self
@@ -110,12 +147,18 @@ impl IdempotencyKey {
         self.caller.as_deref()
     }
 
-    /// The key as stored: the caller, a unit separator (which a key cannot hold) and the key,
-    /// so no two (caller, key) pairs, nor a bound and an unbound key, store alike.
+    /// The key as stored: the hex SHA-256 of the caller, a unit separator (which a key cannot
+    /// hold) and the key, so no two (caller, key) pairs, nor a bound and an unbound key, store
+    /// alike; at most 321 visible ASCII characters and the separator, whatever the caller holds
+    /// (a NUL, megabytes of path).
     pub(crate) fn stored(&self) -> String {
         match &self.caller {
             None => self.key.clone(),
-            Some(c) => format!("{c}\u{1f}{}", self.key),
+            Some(c) => format!(
+                "{}\u{1f}{}",
+                hex::encode(Sha256::digest(c.as_bytes())),
+                self.key
+            ),
         }
     }
 }
@@ -134,6 +177,7 @@ pub(crate) struct Inner {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) ids: Arc<dyn IdGenerator>,
     pub(crate) sink: Option<Arc<dyn EventSink>>,
+    pub(crate) sleeper: Option<Arc<dyn Sleeper>>,
     pub(crate) config: EngineConfig,
     pub(crate) hash_gate: Arc<crate::usecases::accounts::HashGate>,
 }
@@ -201,6 +245,7 @@ pub struct TijaraBuilder {
     clock: Option<Arc<dyn Clock>>,
     ids: Option<Arc<dyn IdGenerator>>,
     sink: Option<Arc<dyn EventSink>>,
+    sleeper: Option<Arc<dyn Sleeper>>,
     config: EngineConfig,
 }
 
@@ -238,6 +283,15 @@ impl TijaraBuilder {
     /// Where outbox events are delivered by [`Tijara::dispatch_events`].
     pub fn event_sink(mut self, sink: Arc<dyn EventSink>) -> Self {
         self.sink = Some(sink);
+        self
+    }
+    /// How the engine waits (default: it does not). The engine runs on any executor and starts
+    /// no threads, so it has no timer of its own: with a [`Sleeper`], a duplicate of a gateway
+    /// or carrier call waits up to [`EngineConfig::idempotency_wait`] for the first call's
+    /// answer; without one, it is refused at once with
+    /// [`TijaraError::IdempotencyInProgress`] (the client retries).
+    pub fn sleeper(mut self, sleeper: Arc<dyn Sleeper>) -> Self {
+        self.sleeper = Some(sleeper);
         self
     }
     /// Tunables.
@@ -291,6 +345,7 @@ impl TijaraBuilder {
                 hash_gate: Arc::new(crate::usecases::accounts::HashGate::new(
                     self.config.max_concurrent_hashes,
                 )),
+                sleeper: self.sleeper,
                 config: self.config,
             }),
         })
@@ -449,11 +504,16 @@ impl Tijara {
     /// another input); else the key is claimed in storage, atomically, before `call` runs (its
     /// commit goes through [`Tijara::mutate`] with the same scope, key and input, which records
     /// the answer), and released when `call` ends, whether it succeeded or failed (so a failed
-    /// call can be retried). A duplicate that finds the key claimed waits for the first answer
-    /// up to [`EngineConfig::idempotency_wait`], then gets
-    /// [`TijaraError::IdempotencyInProgress`]. A claim whose holder died lapses after
-    /// [`EngineConfig::idempotency_claim_ttl`]; so does one whose call was dropped mid-way (its
-    /// outcome at the outside service is unknown, and waiting is then the safe side).
+    /// call can be retried by a new request). A duplicate that finds the key claimed waits
+    /// for the first answer up to [`EngineConfig::idempotency_wait`] (if the engine has a
+    /// [`Sleeper`]; else it does not wait), then gets [`TijaraError::IdempotencyInProgress`].
+    /// A duplicate that waited and sees the key released without an answer (the first call
+    /// failed, its outcome at the outside service possibly unknown) does not call again: it
+    /// gets [`TijaraError::IdempotencyInProgress`] too, so ten waiting duplicates of a refund
+    /// that timed out never make ten bank calls; only a new request calls again. A claim whose
+    /// holder died lapses after [`EngineConfig::idempotency_claim_ttl`]; so does one whose call
+    /// was dropped mid-way (its outcome at the outside service is unknown, and waiting is then
+    /// the safe side).
     pub(crate) async fn once<I, T, F, Fut>(
         &self,
         scope: &str,
@@ -471,9 +531,13 @@ impl Tijara {
         let storage = &self.inner.storage;
         let print = fingerprint(scope, input)?;
         let stored = k.stored();
-        let token = self.new_id("claim");
+        // Random, not from the id generator: two engines on one store with sequential ids would
+        // otherwise hold claims with the same token and release each other's.
+        let token = format!("claim_{}", uuid::Uuid::new_v4().simple());
         let started = std::time::Instant::now();
+        let wait = self.inner.config.idempotency_wait;
         let mut pause = std::time::Duration::from_millis(10);
+        let mut waited = false;
         loop {
             if let Some(rec) = storage.idempotency(scope, &stored).await? {
                 return replay(&rec, &print, k);
@@ -484,18 +548,36 @@ impl Tijara {
                 .claim_idempotency(scope, &stored, &token, now, until)
                 .await?
             {
+                IdempotencyClaim::Claimed if waited => {
+                    // The call this one waited for ended without an answer (it failed, or its
+                    // claim lapsed): calling again here would repeat it once per waiter.
+                    let rec = storage.idempotency(scope, &stored).await;
+                    self.release(scope, &stored, &token).await;
+                    if let Some(rec) = rec? {
+                        return replay(&rec, &print, k);
+                    }
+                    tracing::info!(
+                        scope,
+                        "a duplicate call saw the first call end without an answer; not calling again"
+                    );
+                    return Err(TijaraError::IdempotencyInProgress { key: k.to_string() });
+                }
                 IdempotencyClaim::Claimed => break,
                 IdempotencyClaim::Held { .. } => {
-                    if started.elapsed() >= self.inner.config.idempotency_wait {
-                        tracing::info!(
-                            scope,
-                            waited_ms =
-                                u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-                            "a duplicate call found its idempotency key still in progress"
-                        );
-                        return Err(TijaraError::IdempotencyInProgress { key: k.to_string() });
-                    }
-                    sleep(pause).await;
+                    waited = true;
+                    let elapsed = started.elapsed();
+                    let sleeper = match &self.inner.sleeper {
+                        Some(s) if elapsed < wait => s,
+                        _ => {
+                            tracing::info!(
+                                scope,
+                                waited_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+                                "a duplicate call found its idempotency key still in progress"
+                            );
+                            return Err(TijaraError::IdempotencyInProgress { key: k.to_string() });
+                        }
+                    };
+                    sleeper.sleep(pause.min(wait - elapsed)).await;
                     pause = (pause * 2).min(std::time::Duration::from_millis(200));
                 }
             }
@@ -506,7 +588,18 @@ impl Tijara {
             Ok(None) => call().await,
             Err(e) => Err(e.into()),
         };
-        if let Err(e) = storage.release_idempotency(scope, &stored, &token).await {
+        self.release(scope, &stored, &token).await;
+        result
+    }
+
+    /// Releases a claim of [`Tijara::once`]; a failure is logged (the claim lapses).
+    async fn release(&self, scope: &str, stored: &str, token: &str) {
+        if let Err(e) = self
+            .inner
+            .storage
+            .release_idempotency(scope, stored, token)
+            .await
+        {
             tracing::warn!(
                 target: "storage",
                 scope,
@@ -514,7 +607,6 @@ impl Tijara {
                 "an idempotency claim could not be released; it lapses at its expiry"
             );
         }
-        result
     }
 
     /// Runs one mutating step with optional idempotency and retries on conflicts.
@@ -598,51 +690,6 @@ impl Tijara {
     }
 }
 
-/// Waits without a runtime's timer (the engine runs on any executor): a helper thread wakes
-/// the task. Only duplicates waiting for an answer sleep, a few times each.
-fn sleep(for_: std::time::Duration) -> impl std::future::Future<Output = ()> {
-    use std::sync::Mutex;
-    use std::task::{Poll, Waker};
-    struct Shared {
-        done: bool,
-        waker: Option<Waker>,
-    }
-    let shared = Arc::new(Mutex::new(Shared {
-        done: false,
-        waker: None,
-    }));
-    let mut started = false;
-    std::future::poll_fn(move |cx| {
-        let Ok(mut s) = shared.lock() else {
-            return Poll::Ready(());
-        };
-        if s.done {
-            return Poll::Ready(());
-        }
-        s.waker = Some(cx.waker().clone());
-        if !started {
-            started = true;
-            let shared = shared.clone();
-            let spawned = std::thread::Builder::new()
-                .name("tijara-wait".into())
-                .spawn(move || {
-                    std::thread::sleep(for_);
-                    if let Ok(mut s) = shared.lock() {
-                        s.done = true;
-                        if let Some(w) = s.waker.take() {
-                            w.wake();
-                        }
-                    }
-                });
-            if spawned.is_err() {
-                // No thread to wait with: poll again at once rather than hang.
-                return Poll::Ready(());
-            }
-        }
-        Poll::Pending
-    })
-}
-
 fn replay<T: DeserializeOwned>(
     rec: &IdempotencyRecord,
     fingerprint: &str,
@@ -658,4 +705,31 @@ fn replay<T: DeserializeOwned>(
         id: format!("idempotency {}", rec.key),
         reason: e.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IdempotencyKey;
+
+    #[test]
+    fn a_stored_key_has_a_fixed_size_caller_part_whatever_the_caller_holds() {
+        let key = IdempotencyKey::new("k-1").expect("key");
+        let huge = format!("cart:\0{}", "x".repeat(1 << 20));
+        for caller in ["cart:abc", "cart:\0", huge.as_str(), ""] {
+            let stored = key.clone().for_caller(caller).stored();
+            assert_eq!(stored.len(), 64 + 1 + 3, "{caller:.20}");
+            assert!(
+                !stored.contains('\0'),
+                "no NUL reaches storage (PostgreSQL TEXT refuses it)"
+            );
+            let (hash, rest) = stored.split_once('\u{1f}').expect("separator");
+            assert!(hash.bytes().all(|b| b.is_ascii_hexdigit()));
+            assert_eq!(rest, "k-1");
+        }
+        assert_ne!(
+            key.clone().for_caller("a").stored(),
+            key.clone().for_caller("b").stored()
+        );
+        assert_eq!(key.stored(), "k-1", "an unbound key is stored as sent");
+    }
 }

@@ -55,6 +55,7 @@ pub fn market_with(
         .carrier(carrier.clone())
         .clock(clock.clone())
         .ids(Arc::new(SequentialIds::default()))
+        .sleeper(Arc::new(TokioSleeper))
         .event_sink(sink.clone())
         .config(config)
         .build()

@@ -67,6 +67,20 @@ impl PaymentGateway for SlowCard {
 }
 
 fn card_market(config: EngineConfig) -> (Market, Arc<SlowCard>) {
+    card_market_on(
+        Arc::new(tijara_store_memory::MemoryStore::new()),
+        config,
+        true,
+    )
+}
+
+/// A market whose card gateway is slowed down, on `storage`; its duplicates wait for the
+/// first answer only when `waits` (the engine then has a sleeper).
+fn card_market_on(
+    storage: Arc<dyn Storage>,
+    config: EngineConfig,
+    waits: bool,
+) -> (Market, Arc<SlowCard>) {
     let clock = Arc::new(FixedClock::at(t0()));
     let carrier = Arc::new(StubCarrier::new("amana", "30.00", "10.00"));
     let sink = Arc::new(RecordingSink::default());
@@ -76,18 +90,20 @@ fn card_market(config: EngineConfig) -> (Market, Arc<SlowCard>) {
         refunds: AtomicU32::new(0),
         failing: AtomicBool::new(false),
     });
-    let engine = Tijara::builder()
+    let mut builder = Tijara::builder()
         .region(Region::dakhla())
-        .storage(Arc::new(tijara_store_memory::MemoryStore::new()))
+        .storage(storage)
         .payment(slow.clone())
         .payment(Arc::new(StubGateway::cash_on_delivery()))
         .carrier(carrier.clone())
         .clock(clock.clone())
         .ids(Arc::new(SequentialIds::default()))
         .event_sink(sink.clone())
-        .config(config)
-        .build()
-        .expect("engine");
+        .config(config);
+    if waits {
+        builder = builder.sleeper(Arc::new(TokioSleeper));
+    }
+    let engine = builder.build().expect("engine");
     (
         Market {
             engine,
@@ -167,27 +183,157 @@ async fn ten_concurrent_refunds_with_one_key_reach_the_gateway_once() {
     }
     let mut answers = Vec::new();
     while let Some(done) = calls.join_next().await {
-        answers.push(done.expect("task"));
+        answers.push(
+            done.expect("task")
+                .expect("every duplicate gets the refund"),
+        );
     }
     assert_eq!(
         slow.refunds.load(Ordering::SeqCst),
         1,
         "ten duplicates, one refund at the bank"
     );
-    let first = answers
-        .iter()
-        .find_map(|a| a.as_ref().ok())
-        .expect("one refund answered")
-        .clone();
-    for a in &answers {
-        match a {
-            Ok(x) => assert_eq!(x, &first, "every duplicate gets the first answer"),
-            Err(TijaraError::IdempotencyInProgress { .. }) => {}
-            Err(e) => panic!("a duplicate got {e}"),
-        }
-    }
+    assert_eq!(answers.len(), 10);
+    assert!(
+        answers.iter().all(|a| a == &answers[0]),
+        "every duplicate gets the first answer"
+    );
     let doc = m.engine.order(&order).await.expect("order");
     assert_eq!(doc.order.payment.refunded(), mad("100.00"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn duplicates_waiting_on_a_failed_refund_do_not_call_the_bank_again() {
+    let (m, slow) = card_market(EngineConfig::default());
+    let order = paid_card_order(&m).await;
+    slow.failing.store(true, Ordering::SeqCst);
+    let mut calls = tokio::task::JoinSet::new();
+    for _ in 0..10 {
+        let (e, order) = (m.engine.clone(), order.clone());
+        calls.spawn(async move {
+            e.refund_payment(&order, mad("100.00"), "admin", Some(&key("refund-4")))
+                .await
+        });
+    }
+    let (mut failed, mut in_progress) = (0, 0);
+    while let Some(done) = calls.join_next().await {
+        match done.expect("task") {
+            Err(TijaraError::Gateway(_)) => failed += 1,
+            Err(TijaraError::IdempotencyInProgress { .. }) => in_progress += 1,
+            other => panic!("a duplicate got {other:?}"),
+        }
+    }
+    assert_eq!(
+        slow.refunds.load(Ordering::SeqCst),
+        1,
+        "the bank timed out once; the waiters do not each try again"
+    );
+    assert_eq!((failed, in_progress), (1, 9));
+    // A new request (the client's retry) calls again.
+    slow.failing.store(false, Ordering::SeqCst);
+    m.engine
+        .refund_payment(&order, mad("100.00"), "admin", Some(&key("refund-4")))
+        .await
+        .expect("the retry refunds");
+    assert_eq!(slow.refunds.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_sleeper_a_duplicate_is_refused_at_once() {
+    let config = EngineConfig {
+        idempotency_wait: std::time::Duration::from_secs(5),
+        ..EngineConfig::default()
+    };
+    let (m, slow) = card_market_on(
+        Arc::new(tijara_store_memory::MemoryStore::new()),
+        config,
+        false,
+    );
+    let order = paid_card_order(&m).await;
+    let now = m.engine.now();
+    let claim = m
+        .engine
+        .storage()
+        .claim_idempotency(
+            "refund_payment",
+            "refund-5",
+            "claim_other",
+            now,
+            now + Duration::minutes(1),
+        )
+        .await
+        .expect("claim");
+    assert_eq!(claim, IdempotencyClaim::Claimed);
+    let started = std::time::Instant::now();
+    let err = m
+        .engine
+        .refund_payment(&order, mad("20.00"), "admin", Some(&key("refund-5")))
+        .await
+        .expect_err("held by another call");
+    assert!(
+        matches!(err, TijaraError::IdempotencyInProgress { .. }),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(1),
+        "no timer, no wait: refused in {:?}",
+        started.elapsed()
+    );
+    assert_eq!(slow.refunds.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_engines_with_sequential_ids_on_one_store_hold_different_claim_tokens() {
+    let store = Arc::new(SlowCarts(
+        tijara_store_memory::MemoryStore::new(),
+        std::sync::Mutex::default(),
+    ));
+    let (m, _) = card_market_on(store.clone(), EngineConfig::default(), true);
+    let order = paid_card_order(&m).await;
+    // Two more processes, just started: their id generators are where each other's are.
+    let (b, _) = card_market_on(store.clone(), EngineConfig::default(), true);
+    let (c, _) = card_market_on(store.clone(), EngineConfig::default(), true);
+    b.engine
+        .refund_payment(&order, mad("10.00"), "admin", Some(&key("refund-b")))
+        .await
+        .expect("refund b");
+    c.engine
+        .refund_payment(&order, mad("10.00"), "admin", Some(&key("refund-c")))
+        .await
+        .expect("refund c");
+    let tokens = store.1.lock().expect("tokens").clone();
+    assert_eq!(tokens.len(), 2, "{tokens:?}");
+    assert_ne!(
+        tokens[0], tokens[1],
+        "one process could release the other's claim"
+    );
+}
+
+#[test]
+fn a_deserialised_key_is_validated_and_an_unbound_key_stays_a_plain_string() {
+    let k: tijara::IdempotencyKey = serde_json::from_str("\"refund-1\"").expect("plain key");
+    assert_eq!(k, key("refund-1"));
+    assert_eq!(
+        serde_json::to_string(&k).expect("encoded"),
+        "\"refund-1\"",
+        "the public form of an unbound key is the key"
+    );
+    let bound = key("refund-1").for_caller("seller:7");
+    let json = serde_json::to_string(&bound).expect("encoded");
+    let back: tijara::IdempotencyKey = serde_json::from_str(&json).expect("decoded");
+    assert_eq!(back, bound);
+    for bad in [
+        "\"a\\u001fb\"".to_owned(),
+        "\"\"".to_owned(),
+        "\"with space\"".to_owned(),
+        format!("\"{}\"", "k".repeat(256)),
+        r#"{"key": "a\u001fb", "caller": "x"}"#.to_owned(),
+    ] {
+        assert!(
+            serde_json::from_str::<tijara::IdempotencyKey>(&bad).is_err(),
+            "{bad} is not a key"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -334,6 +480,16 @@ impl tijara::ports::carrier::Carrier for SlowCarrier {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn ten_concurrent_shipments_with_one_key_reach_the_carrier_once() {
+    ten_concurrent_shipments(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ten_concurrent_ready_and_ship_of_an_awaiting_part_all_get_the_shipment() {
+    ten_concurrent_shipments(true).await;
+}
+
+/// Ten duplicates ship one part with one key (each marking it ready first when `awaiting`).
+async fn ten_concurrent_shipments(awaiting: bool) {
     let clock = Arc::new(FixedClock::at(t0()));
     let stub = Arc::new(StubCarrier::new("amana", "30.00", "10.00"));
     let slow = Arc::new(SlowCarrier {
@@ -347,6 +503,7 @@ async fn ten_concurrent_shipments_with_one_key_reach_the_carrier_once() {
         .carrier(slow.clone())
         .clock(clock.clone())
         .ids(Arc::new(SequentialIds::default()))
+        .sleeper(Arc::new(TokioSleeper))
         .build()
         .expect("engine");
     let m = Market {
@@ -378,14 +535,20 @@ async fn ten_concurrent_shipments_with_one_key_reach_the_carrier_once() {
         .expect("placed");
     let order = placed.order.id.clone();
     let part = placed.order.seller_orders[0].id.clone();
-    m.engine
-        .mark_ready(&order, &part, None)
-        .await
-        .expect("ready");
+    if !awaiting {
+        m.engine
+            .mark_ready(&order, &part, None)
+            .await
+            .expect("ready");
+    }
     let mut calls = tokio::task::JoinSet::new();
     for _ in 0..10 {
         let (e, order, part) = (m.engine.clone(), order.clone(), part.clone());
         calls.spawn(async move {
+            if awaiting {
+                // "Ready and ship", as the storefront does for a part still awaiting.
+                e.mark_ready(&order, &part, None).await?;
+            }
             let request = tijara::usecases::fulfillment::ShipRequest {
                 carrier: None,
                 service: None,
@@ -396,24 +559,27 @@ async fn ten_concurrent_shipments_with_one_key_reach_the_carrier_once() {
     }
     let mut shipments = Vec::new();
     while let Some(done) = calls.join_next().await {
-        match done.expect("task") {
-            Ok(s) => shipments.push(s),
-            Err(TijaraError::IdempotencyInProgress { .. }) => {}
-            Err(e) => panic!("a duplicate got {e}"),
-        }
+        shipments.push(
+            done.expect("task")
+                .expect("every duplicate gets the shipment"),
+        );
     }
     assert_eq!(
         slow.creates.load(Ordering::SeqCst),
         1,
         "ten duplicates, one parcel asked of the carrier"
     );
-    assert!(!shipments.is_empty());
+    assert_eq!(shipments.len(), 10);
     assert!(shipments.iter().all(|s| s == &shipments[0]));
 }
 
 /// The memory store, with cart reads slowed down: a checkout's read of its key and its read
 /// of the cart are then far enough apart for a concurrent duplicate to commit in between.
-struct SlowCarts(tijara_store_memory::MemoryStore);
+/// It also records the tokens of the idempotency claims it is asked for.
+struct SlowCarts(
+    tijara_store_memory::MemoryStore,
+    std::sync::Mutex<Vec<String>>,
+);
 
 #[async_trait]
 impl Storage for SlowCarts {
@@ -477,6 +643,9 @@ impl Storage for SlowCarts {
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> Result<IdempotencyClaim, StorageError> {
+        if let Ok(mut tokens) = self.1.lock() {
+            tokens.push(token.to_owned());
+        }
         self.0
             .claim_idempotency(scope, key, token, now, expires_at)
             .await
@@ -499,7 +668,10 @@ impl Storage for SlowCarts {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn ten_concurrent_identical_checkouts_with_one_key_all_get_the_first_order() {
-    let m = market_on(Arc::new(SlowCarts(tijara_store_memory::MemoryStore::new())));
+    let m = market_on(Arc::new(SlowCarts(
+        tijara_store_memory::MemoryStore::new(),
+        std::sync::Mutex::default(),
+    )));
     let c = catalog(&m).await;
     let e = &m.engine;
     let cart = e.create_cart(None, None).await.expect("cart").cart.id;
@@ -540,8 +712,9 @@ async fn ten_concurrent_identical_checkouts_with_one_key_all_get_the_first_order
             Err(err) => panic!("a retry got {err} instead of the first order"),
         }
     }
-    orders.dedup();
-    assert_eq!(orders.len(), 1, "one order for ten identical retries");
+    assert_eq!(orders.len(), 10);
+    let distinct: std::collections::BTreeSet<_> = orders.iter().collect();
+    assert_eq!(distinct.len(), 1, "one order for ten identical retries");
     let row = e.stock_row(&c.cushion).await.expect("stock");
     assert_eq!(row.on_hand, 4, "one cushion sold");
 }

@@ -286,11 +286,17 @@ async fn money_action(
         Err(e) => return problem(ctx, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
     };
     let result = match action {
-        MoneyAction::Refund => app
-            .engine
-            .refund_payment(&id, amount, &admin, None)
+        MoneyAction::Refund => {
+            // On its own task: a closed tab does not drop the bank call half-way.
+            let (engine, order) = (app.engine.clone(), id.clone());
+            crate::detached(async move {
+                engine
+                    .refund_payment(&order, amount, &admin, None)
+                    .await
+                    .map(|_| ())
+            })
             .await
-            .map(|_| ()),
+        }
         MoneyAction::ConfirmTransfer => app
             .engine
             .confirm_bank_transfer(&id, amount, &f.reference, &admin, None)

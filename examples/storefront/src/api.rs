@@ -50,6 +50,9 @@ pub struct AddressSchema {
     pub phone: String,
 }
 
+/// The code of a 409 for an `Idempotency-Key` whose first call is still in progress.
+const IN_PROGRESS: &str = "idempotency_key_in_progress";
+
 /// An API error.
 #[derive(Debug)]
 pub struct ApiError(pub StatusCode, pub &'static str, pub String);
@@ -59,6 +62,14 @@ impl IntoResponse for ApiError {
         let unavailable = self.0 == StatusCode::SERVICE_UNAVAILABLE;
         let mut response =
             (self.0, Json(json!({"code": self.1, "message": self.2}))).into_response();
+        if self.1 == IN_PROGRESS {
+            // The first call with this key is still running (or just failed): a retry in a few
+            // seconds gets its answer, or starts a new call.
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static(crate::web::RETRY_AFTER_SECS),
+            );
+        }
         if unavailable {
             let headers = response.headers_mut();
             headers.insert(
@@ -93,9 +104,7 @@ impl From<TijaraError> for ApiError {
             TijaraError::NotConfigured { .. } => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "not_configured")
             }
-            TijaraError::IdempotencyInProgress { .. } => {
-                (StatusCode::CONFLICT, "idempotency_key_in_progress")
-            }
+            TijaraError::IdempotencyInProgress { .. } => (StatusCode::CONFLICT, IN_PROGRESS),
             TijaraError::TrackingNumberTaken { .. } => {
                 (StatusCode::CONFLICT, "tracking_number_taken")
             }

@@ -190,6 +190,41 @@ pub struct App {
     pub payment_page: Option<String>,
 }
 
+/// The engine's timer on tokio: duplicates of a gateway or carrier call wait for the first
+/// answer (up to `EngineConfig::idempotency_wait`) instead of being refused at once.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TokioSleeper;
+
+impl tijara::ports::runtime::Sleeper for TokioSleeper {
+    fn sleep(
+        &self,
+        duration: std::time::Duration,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+        Box::pin(tokio::time::sleep(duration))
+    }
+}
+
+/// Runs an engine call that reaches a payment gateway or a carrier (capture, void, refund,
+/// ship, cancel a shipment, COD remittance) on a task of its own. Axum drops a handler's future
+/// when the client disconnects: dropped mid-way, the call would leave its idempotency claim
+/// held until it lapses (every retry meanwhile a 409) and its outcome at the outside service
+/// unrecorded. A spawned task runs to the end, records the answer and releases the claim, so
+/// the client's retry gets that answer.
+pub async fn detached<T, F>(call: F) -> Result<T, tijara::TijaraError>
+where
+    T: Send + 'static,
+    F: std::future::Future<Output = Result<T, tijara::TijaraError>> + Send + 'static,
+{
+    match tokio::spawn(call).await {
+        Ok(answer) => answer,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        // Only when the runtime shuts down: the call's outcome is unknown, a retry finds out.
+        Err(_) => Err(tijara::TijaraError::IdempotencyInProgress {
+            key: "(shutting down)".into(),
+        }),
+    }
+}
+
 /// Builds the engine and its adapters from the settings (and starts the CMI simulator in demo
 /// mode).
 pub async fn build(settings: &Settings) -> Result<App, Box<dyn std::error::Error + Send + Sync>> {
@@ -244,6 +279,7 @@ pub async fn build(settings: &Settings) -> Result<App, Box<dyn std::error::Error
         .payment(Arc::new(CmiGateway::new(cmi)?))
         .payment(Arc::new(CashOnDelivery))
         .payment(Arc::new(transfer))
+        .sleeper(Arc::new(TokioSleeper))
         .config(tijara::EngineConfig {
             display_rates: settings.display_rates.clone(),
             ..tijara::EngineConfig::default()

@@ -289,26 +289,29 @@ async fn ship(
     };
     let id = doc.order.id.clone();
     let status = doc.order.seller_order(&so).map(|s| s.status()).ok();
-    if status == Some(FulfillmentStatus::Awaiting)
-        && let Err(e) = app.engine.mark_ready(&id, &so, None).await
-    {
-        return refusal(&ctx, &e);
-    }
-    if let Err(e) = app
-        .engine
-        .ship_as(
-            &Operator::Seller(seller),
-            &id,
-            &so,
-            ShipRequest {
-                carrier: None,
-                service: None,
-                parcels: vec![],
-            },
-            None,
-        )
-        .await
-    {
+    let engine = app.engine.clone();
+    let (order, part) = (id.clone(), so.clone());
+    // On its own task: a closed tab does not drop the carrier call half-way.
+    let shipped = crate::detached(async move {
+        if status == Some(FulfillmentStatus::Awaiting) {
+            engine.mark_ready(&order, &part, None).await?;
+        }
+        engine
+            .ship_as(
+                &Operator::Seller(seller),
+                &order,
+                &part,
+                ShipRequest {
+                    carrier: None,
+                    service: None,
+                    parcels: vec![],
+                },
+                None,
+            )
+            .await
+    })
+    .await;
+    if let Err(e) = shipped {
         return refusal(&ctx, &e);
     }
     Redirect::to(&format!("/seller/orders/{id}/{so}/label")).into_response()

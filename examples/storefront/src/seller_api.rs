@@ -298,7 +298,7 @@ pub(crate) async fn seller_orders(State(app): State<App>, seller: ApiSeller) -> 
 /// `POST /api/v1/seller/orders/{order}/{part}/ship`: ready and shipped with the shopper's
 /// carrier (or the one in the body); answers the shipment.
 #[utoipa::path(post, path = "/api/v1/seller/orders/{order}/{part}/ship", tag = "seller", security(("bearer" = [])), params(("order" = String, Path, description = "Order id"), ("part" = String, Path, description = "Seller order id"), ("Idempotency-Key" = Option<String>, Header, description = "A retry never makes a second parcel")),
-    responses((status = 201, description = "The shipment with its tracking number"), (status = 404, description = "Not this seller's part", body = ErrorBody), (status = 403, description = "`not_allowed`: another carrier or service than the shopper chose", body = ErrorBody), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 403, description = "Not a seller's login", body = ErrorBody)))]
+    responses((status = 201, description = "The shipment with its tracking number"), (status = 404, description = "Not this seller's part", body = ErrorBody), (status = 403, description = "`not_allowed`: another carrier or service than the shopper chose", body = ErrorBody), (status = 409, description = "`idempotency_key_in_progress`: a request with this key is still running or just failed; retry after `Retry-After` seconds", body = ErrorBody), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 403, description = "Not a seller's login", body = ErrorBody)))]
 pub(crate) async fn ship(
     State(app): State<App>,
     seller: ApiSeller,
@@ -309,21 +309,24 @@ pub(crate) async fn ship(
     let k = key(&headers, &seller.0)?;
     let (doc, part) = my_part(&app, &seller, order, part).await?;
     let id = doc.order.id.clone();
-    if doc.order.seller_order(&part).map(|s| s.status()).ok()
-        == Some(tijara_core::order::FulfillmentStatus::Awaiting)
-    {
-        app.engine.mark_ready(&id, &part, None).await?;
-    }
+    let awaiting = doc.order.seller_order(&part).map(|s| s.status()).ok()
+        == Some(tijara_core::order::FulfillmentStatus::Awaiting);
     let request = body.map(|b| b.0).unwrap_or(ShipRequest {
         carrier: None,
         service: None,
         parcels: vec![],
     });
     let by = tijara::usecases::fulfillment::Operator::Seller(seller.0.clone());
-    let shipment = app
-        .engine
-        .ship_as(&by, &id, &part, request, k.as_ref())
-        .await?;
+    let engine = app.engine.clone();
+    let shipment = crate::detached(async move {
+        if awaiting {
+            // With the ship's key: a duplicate that saw the part awaiting after the first one
+            // shipped it gets the first "ready" again instead of a refusal.
+            engine.mark_ready(&id, &part, k.as_ref()).await?;
+        }
+        engine.ship_as(&by, &id, &part, request, k.as_ref()).await
+    })
+    .await?;
     Ok((StatusCode::CREATED, Json(shipment)).into_response())
 }
 

@@ -1,6 +1,7 @@
 //! `Idempotency-Key` over the JSON API: keys are scoped by caller, so two clients sending the
-//! same key never share an answer, and concurrent retries of one checkout all get the first
-//! order (issue 11, items 8 and 14).
+//! same key never share an answer, concurrent retries of one checkout all get the first order
+//! (issue 11, items 8 and 14), concurrent duplicates of "ship" ask the carrier for one parcel
+//! and a client that hangs up does not leave its key held.
 
 #![allow(clippy::unwrap_used)] // tests fail by unwrapping
 
@@ -9,6 +10,9 @@ mod support;
 use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use tijara::ports::carrier::*;
 use tower::ServiceExt;
 
 async fn post(
@@ -252,11 +256,258 @@ async fn two_sellers_sending_one_key_each_get_their_own_product() {
 }
 
 #[test]
-fn a_key_still_in_progress_is_a_409_with_its_own_code() {
+fn a_key_still_in_progress_is_a_409_with_its_own_code_and_a_retry_after() {
+    use axum::response::IntoResponse;
     let e = tijara_storefront::api::ApiError::from(tijara::TijaraError::IdempotencyInProgress {
         key: "refund-1".into(),
     });
     assert_eq!(e.0, StatusCode::CONFLICT);
     assert_eq!(e.1, "idempotency_key_in_progress");
     assert!(e.2.contains("in progress"), "{}", e.2);
+    let res = e.into_response();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let after = res.headers().get(header::RETRY_AFTER).expect("Retry-After");
+    assert!(after.to_str().unwrap().parse::<u32>().unwrap() > 0);
+}
+
+/// The demo's Amana rate card, slowed down (so duplicates overlap) and counting the parcels it
+/// is asked to create.
+struct CountingCarrier {
+    inner: tijara_carrier_table::TableCarrier,
+    creates: AtomicU32,
+    delay: std::time::Duration,
+}
+
+#[async_trait::async_trait]
+impl Carrier for CountingCarrier {
+    fn code(&self) -> &str {
+        self.inner.code()
+    }
+    fn capabilities(&self) -> CarrierCapabilities {
+        self.inner.capabilities()
+    }
+    async fn quote(&self, request: &QuoteRequest) -> Result<Vec<Quote>, CarrierError> {
+        self.inner.quote(request).await
+    }
+    async fn create_shipment(
+        &self,
+        request: &ShipmentRequest,
+    ) -> Result<CreatedShipment, CarrierError> {
+        self.creates.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(self.delay).await;
+        self.inner.create_shipment(request).await
+    }
+    async fn cancel(&self, tracking_number: &str) -> Result<(), CarrierError> {
+        self.inner.cancel(tracking_number).await
+    }
+    async fn track(
+        &self,
+        tracking_number: &str,
+    ) -> Result<Vec<tijara_core::fulfillment::TrackingEvent>, CarrierError> {
+        self.inner.track(tracking_number).await
+    }
+    async fn parse_webhook(&self, request: &WebhookRequest) -> Result<WebhookUpdate, CarrierError> {
+        self.inner.parse_webhook(request).await
+    }
+}
+
+/// The demo marketplace with its Amana carrier counting parcels, and a cash-on-delivery order
+/// of the first seller's (its part still awaiting): the router, the carrier, the order and
+/// part ids, and the seller's bearer token.
+async fn awaiting_part(
+    delay: std::time::Duration,
+) -> (axum::Router, Arc<CountingCarrier>, String, String, String) {
+    let demo = support::demo_app().await;
+    let amana = Arc::new(CountingCarrier {
+        inner: tijara_carrier_table::TableCarrier::from_toml(tijara_carrier_table::AMANA_SAMPLE)
+            .unwrap(),
+        creates: AtomicU32::new(0),
+        delay,
+    });
+    let engine = tijara::Tijara::builder()
+        .region(demo.engine.region().clone())
+        .storage(demo.engine.storage().clone())
+        .payment(Arc::new(tijara_pay_offline::CashOnDelivery))
+        .carrier(amana.clone())
+        .sleeper(Arc::new(tijara_storefront::TokioSleeper))
+        .build()
+        .unwrap();
+    let app = tijara_storefront::App { engine, ..demo };
+    let seller = app.engine.list_sellers(None, 50).await.unwrap().items[0]
+        .id
+        .clone();
+    let products = app
+        .engine
+        .list_products(
+            &tijara::usecases::catalog::ProductFilter {
+                seller: Some(seller.clone()),
+                ..Default::default()
+            },
+            None,
+            50,
+        )
+        .await
+        .unwrap();
+    let variant = products
+        .items
+        .iter()
+        .flat_map(|p| p.variants.iter())
+        .find(|v| {
+            !matches!(
+                v.availability,
+                tijara_core::inventory::Availability::OutOfStock
+            )
+        })
+        .unwrap()
+        .variant
+        .id
+        .clone();
+    let shipping = tijara::usecases::checkout::ShippingSelection {
+        carrier: "amana".into(),
+        service: "standard".into(),
+    };
+    let order = app
+        .engine
+        .place_order(
+            tijara::usecases::checkout::PlaceOrderRequest {
+                cart: tijara::usecases::checkout::CheckoutCart::Inline {
+                    lines: vec![(variant, 1)],
+                    coupons: vec![],
+                    customer: None,
+                    shipping: [(seller, shipping)].into_iter().collect(),
+                },
+                email: "aicha@example.ma".into(),
+                address: serde_json::from_value(address("Aicha", "+212661000002")).unwrap(),
+                gateway: "cod".into(),
+                lang: tijara_core::Lang::Fr,
+            },
+            None,
+        )
+        .await
+        .unwrap()
+        .order;
+    assert_eq!(
+        order.seller_orders[0].status(),
+        tijara_core::order::FulfillmentStatus::Awaiting
+    );
+    let router = tijara_storefront::router(app);
+    let (status, v) = post(
+        &router,
+        "/api/v1/sessions",
+        &json!({"email": "seller1@tijara.example", "password": "artisan-demo-2026"}),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    (
+        router,
+        amana,
+        order.id.to_string(),
+        order.seller_orders[0].id.to_string(),
+        v["token"].as_str().unwrap().to_owned(),
+    )
+}
+
+fn ship_request(uri: &str, token: &str, key: &str) -> Request<Body> {
+    Request::post(uri)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header("idempotency-key", key)
+        .body(Body::empty())
+        .unwrap()
+}
+
+async fn send(router: &axum::Router, req: Request<Body>) -> (StatusCode, Value) {
+    let res = router.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let bytes = to_bytes(res.into_body(), 4 << 20).await.unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ten_concurrent_duplicate_ship_requests_on_an_awaiting_part_make_one_parcel() {
+    let (router, amana, order, part, token) =
+        awaiting_part(std::time::Duration::from_millis(200)).await;
+    let uri = format!("/api/v1/seller/orders/{order}/{part}/ship");
+    let mut calls = tokio::task::JoinSet::new();
+    for _ in 0..10 {
+        let req = ship_request(&uri, &token, "ship-once");
+        let router = router.clone();
+        calls.spawn(async move { send(&router, req).await });
+    }
+    let mut shipments = Vec::new();
+    while let Some(done) = calls.join_next().await {
+        let (status, v) = done.unwrap();
+        match status {
+            StatusCode::CREATED => shipments.push(v),
+            StatusCode::CONFLICT => assert_eq!(v["code"], "idempotency_key_in_progress", "{v}"),
+            _ => panic!("a duplicate got {status}: {v}"),
+        }
+    }
+    assert_eq!(
+        amana.creates.load(Ordering::SeqCst),
+        1,
+        "ten duplicates, one parcel asked of the carrier"
+    );
+    assert!(
+        shipments.len() >= 9,
+        "duplicates wait for the first answer: {shipments:?}"
+    );
+    assert!(
+        shipments.iter().all(|s| s == &shipments[0]),
+        "{shipments:?}"
+    );
+    assert!(shipments[0]["tracking_number"].is_string());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_client_that_hangs_up_mid_shipment_does_not_leave_its_key_held() {
+    let (router, amana, order, part, token) =
+        awaiting_part(std::time::Duration::from_millis(300)).await;
+    let uri = format!("/api/v1/seller/orders/{order}/{part}/ship");
+    // The client gives up while the carrier is still answering: axum drops the handler.
+    let hung_up = tokio::time::timeout(
+        std::time::Duration::from_millis(100),
+        send(&router, ship_request(&uri, &token, "ship-hangup")),
+    )
+    .await;
+    assert!(hung_up.is_err(), "the client hung up before the answer");
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    // Its retry gets the shipment the first call made (not a 409 for the claim's whole life).
+    let (status, shipment) = send(&router, ship_request(&uri, &token, "ship-hangup")).await;
+    assert_eq!(status, StatusCode::CREATED, "{shipment}");
+    assert!(shipment["tracking_number"].is_string(), "{shipment}");
+    assert_eq!(amana.creates.load(Ordering::SeqCst), 1, "one parcel");
+}
+
+#[tokio::test]
+async fn a_cart_id_with_a_nul_or_of_60_kb_is_a_client_error_not_a_server_one() {
+    let router = tijara_storefront::router(support::demo_app().await);
+    let (variant, _) = some_variant(&router).await;
+    // A URI holds at most 64 KiB (the JSON body limit is not far above).
+    let long = "c".repeat(60_000);
+    for id in ["cart%00x", long.as_str(), "%00"] {
+        let (status, v) = post(
+            &router,
+            &format!("/api/v1/carts/{id}/items"),
+            &json!({"variant_id": variant, "quantity": 1}),
+            Some("add-key"),
+        )
+        .await;
+        assert!(
+            status == StatusCode::NOT_FOUND || status == StatusCode::UNPROCESSABLE_ENTITY,
+            "{status}: {v}"
+        );
+    }
+    for id in ["cart\u{0}x", long.as_str()] {
+        let order = json!({"cart_id": id, "email": "a@example.ma",
+            "address": address("Aicha", "+212661000002"), "payment": "cod"});
+        let (status, v) = post(&router, "/api/v1/orders", &order, Some("order-key")).await;
+        assert!(
+            status == StatusCode::NOT_FOUND || status == StatusCode::UNPROCESSABLE_ENTITY,
+            "{status}: {v}"
+        );
+    }
 }

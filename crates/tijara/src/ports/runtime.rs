@@ -20,6 +20,19 @@ impl Clock for SystemClock {
     }
 }
 
+/// How the engine waits. The engine runs on any executor and starts no threads, so it has no
+/// timer of its own; the embedder gives one with [`crate::TijaraBuilder::sleeper`] (on tokio,
+/// `Box::pin(tokio::time::sleep(duration))`). Only duplicates of a gateway or carrier call
+/// that wait for the first call's answer sleep; without a sleeper they are refused at once
+/// with [`crate::TijaraError::IdempotencyInProgress`].
+pub trait Sleeper: Send + Sync {
+    /// A future that completes after `duration` (it must not block the thread).
+    fn sleep(
+        &self,
+        duration: std::time::Duration,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+}
+
 /// The source of new identifiers.
 pub trait IdGenerator: Send + Sync {
     /// A new unique id starting with `prefix` (`ord`, `prd`...). Ids MUST be unique across

@@ -173,6 +173,8 @@ impl Tijara {
     }
 
     /// The seller has packed the parcel. Refused for a card or transfer order not yet paid.
+    /// A part already ready is answered as it is (nothing changes, no event), so duplicates of
+    /// "ready and ship" that all saw the part awaiting do not fail on each other.
     pub async fn mark_ready(
         &self,
         order: &OrderId,
@@ -186,6 +188,9 @@ impl Tijara {
             } = self
                 .load::<OrderDoc>(DocKind::Order, order.as_str())
                 .await?;
+            if doc.order.seller_order(seller_order)?.status() == FulfillmentStatus::Ready {
+                return Ok((doc, Changeset::default()));
+            }
             doc.order.mark_ready(seller_order)?;
             let event = self.order_event(&doc.order, "seller_order.ready")?;
             let changes = self.order_change(&doc, version, vec![event])?;
