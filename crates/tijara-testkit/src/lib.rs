@@ -29,6 +29,7 @@
 pub mod aramex_fake;
 pub mod carrier;
 pub mod cmi_sim;
+pub mod engine;
 pub mod outage;
 pub mod payment;
 pub mod sendit_fake;
@@ -47,6 +48,7 @@ macro_rules! carrier_conformance {
             quotes_are_positive_mad_with_estimates,
             create_is_idempotent,
             codes_are_normalized_and_unknown_ones_kept,
+            polling_keeps_the_carriers_times,
             tracking_in_any_order_gives_one_status,
             capabilities_are_honoured
         );
@@ -68,6 +70,7 @@ macro_rules! payment_conformance {
         $crate::payment_conformance!(@each $factory;
             starting_never_pays,
             valid_notification_is_applied_once,
+            verification_has_no_side_effects,
             forged_notifications_change_nothing,
             wrong_amount_or_order_is_refused,
             late_declines_never_unpay,
