@@ -19,6 +19,9 @@
 //!   `tijara_testkit::payment_conformance!(async { Arc::new(MyHarness::new()) as Arc<dyn PaymentHarness> });`.
 //! - [`carrier`]: the carrier conformance suite; implement [`carrier::CarrierHarness`] and run
 //!   `tijara_testkit::carrier_conformance!(async { Arc::new(MyHarness::new()) as Arc<dyn CarrierHarness> });`.
+//! - [`engine`]: an engine ready around the adapter under test (memory store, fixed clock,
+//!   sequential ids, a seller and a product in the region's currency), so an author's own
+//!   end-to-end test is a few lines: `tijara_testkit::engine::with_gateway(gateway).await`.
 //! - [`cmi_sim`]: a CMI simulator (hosted card page, signed callbacks, XML API) on loopback.
 //! - [`stubs`]: a fixed clock, sequential ids, a stub gateway and carrier, a recording event
 //!   sink, for embedders' tests.
