@@ -102,7 +102,8 @@ pub fn rabat() -> Address {
 }
 
 /// A setup with the defaults: [`Region::dakhla`], a stub card gateway (`card`), a stub carrier
-/// (`amana`), a seller in Dakhla, delivery to Rabat, a product at 240.00.
+/// (`amana`, charging in the region's currency), a seller in Dakhla, delivery to Rabat, a
+/// product at 240.00.
 pub fn setup() -> Setup {
     Setup {
         region: Region::dakhla(),
@@ -181,7 +182,9 @@ impl Setup {
         });
         let carrier: Arc<dyn Carrier> = match self.carrier {
             Some(c) => c,
-            None => Arc::new(StubCarrier::new("amana", "30.00", "10.00")),
+            None => Arc::new(StubCarrier::in_currency(
+                "amana", "30.00", "10.00", currency,
+            )),
         };
         let clock = Arc::new(FixedClock::at(
             Utc.with_ymd_and_hms(2026, 11, 28, 8, 0, 0)

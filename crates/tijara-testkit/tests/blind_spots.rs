@@ -25,7 +25,7 @@ use tijara_core::chrono::{DateTime, Utc};
 use tijara_core::fulfillment::{TrackingEvent, TrackingStatus};
 use tijara_core::order::Address;
 use tijara_core::payment::PaymentMethod;
-use tijara_core::{Currency, Money};
+use tijara_core::{Currency, Money, Region};
 use tijara_testkit::carrier::CarrierHarness;
 use tijara_testkit::payment::{PaymentHarness, SignatureLocation};
 use tijara_testkit::stubs::{STUB_SECRET, StubCarrier, StubGateway};
@@ -171,6 +171,38 @@ async fn a_gateway_capturing_in_verify_notification_fails() {
     let before = h.stub.operations().len();
     tijara_testkit::payment::starting_never_pays(&h).await;
     assert_eq!(h.stub.operations().len(), before);
+}
+
+/// A harness whose call counter never counts (always `Some(0)`) cannot vouch for a gateway
+/// with an API: the suite sees the engine capture through it and the count stay still.
+struct NeverCounting(tijara_testkit::payment::StubHarness);
+
+impl PaymentHarness for NeverCounting {
+    fn gateway(&self) -> Arc<dyn PaymentGateway> {
+        self.0.gateway()
+    }
+    fn approval(&self, attempt: &str, amount: Money) -> Option<NotificationRequest> {
+        self.0.approval(attempt, amount)
+    }
+    fn decline(&self, attempt: &str, amount: Money) -> Option<NotificationRequest> {
+        self.0.decline(attempt, amount)
+    }
+    fn gateway_calls(&self) -> Option<u64> {
+        Some(0)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_counter_that_never_counts_fails() {
+    let h = NeverCounting(tijara_testkit::payment::StubHarness::card());
+    let message = failure_of(tijara_testkit::payment::verification_has_no_side_effects(
+        &h,
+    ))
+    .await;
+    assert!(
+        message.contains("yet PaymentHarness::gateway_calls did not move"),
+        "{message}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -386,8 +418,11 @@ struct Polled {
 
 impl Polled {
     fn new(stamps_poll_time: bool, adds_cod_fee: bool) -> Self {
+        Self::in_currency(stamps_poll_time, adds_cod_fee, Currency::MAD)
+    }
+    fn in_currency(stamps_poll_time: bool, adds_cod_fee: bool, currency: Currency) -> Self {
         Polled {
-            stub: StubCarrier::new("polled", "30.00", "10.00"),
+            stub: StubCarrier::in_currency("polled", "30.00", "10.00", currency),
             reports: Mutex::new(Vec::new()),
             stamps_poll_time,
             adds_cod_fee,
@@ -420,8 +455,9 @@ impl Carrier for Polled {
         }
         let mut quotes = self.stub.quote(request).await?;
         if request.cod_amount.is_some() {
-            let fee = Money::mad("15.00").map_err(|e| CarrierError::Permanent(e.to_string()))?;
             for q in &mut quotes {
+                let fee = Money::parse("15.00", q.price.currency())
+                    .map_err(|e| CarrierError::Permanent(e.to_string()))?;
                 q.cod_fee = Some(fee);
                 if self.adds_cod_fee {
                     q.price = q
@@ -470,7 +506,7 @@ impl Carrier for Polled {
     }
 }
 
-struct PolledHarness(Arc<Polled>);
+struct PolledHarness(Arc<Polled>, Option<Region>);
 
 #[async_trait]
 impl CarrierHarness for PolledHarness {
@@ -485,6 +521,9 @@ impl CarrierHarness for PolledHarness {
     }
     fn codes(&self) -> (String, String) {
         ("DELIVERED".into(), "LOST_IN_THE_DUNES".into())
+    }
+    fn region(&self) -> Region {
+        self.1.clone().unwrap_or_else(Region::dakhla)
     }
     async fn events_for(
         &self,
@@ -505,13 +544,13 @@ impl CarrierHarness for PolledHarness {
 mod polled {
     use super::*;
     tijara_testkit::carrier_conformance!(async {
-        Arc::new(PolledHarness(Arc::new(Polled::new(false, true)))) as Arc<dyn CarrierHarness>
+        Arc::new(PolledHarness(Arc::new(Polled::new(false, true)), None)) as Arc<dyn CarrierHarness>
     });
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_carrier_stamping_poll_times_fails() {
-    let h = PolledHarness(Arc::new(Polled::new(true, true)));
+    let h = PolledHarness(Arc::new(Polled::new(true, true)), None);
     let message = failure_of(tijara_testkit::carrier::polling_keeps_the_carriers_times(
         &h,
     ))
@@ -526,7 +565,7 @@ async fn a_carrier_stamping_poll_times_fails() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_carrier_leaving_the_cod_fee_out_of_the_price_fails() {
-    let h = PolledHarness(Arc::new(Polled::new(false, false)));
+    let h = PolledHarness(Arc::new(Polled::new(false, false)), None);
     let message =
         failure_of(tijara_testkit::carrier::quotes_are_positive_mad_with_estimates(&h)).await;
     assert!(
@@ -535,6 +574,68 @@ async fn a_carrier_leaving_the_cod_fee_out_of_the_price_fails() {
              50.00 MAD, and the COD fee 15.00 MAD: the price with COD must be the plain price \
              plus the fee, exactly (65.00 MAD)"
         ),
+        "{message}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Another region: nothing in the suites is MAD by assumption.
+
+/// A Tunis region charging dinars (three decimals).
+fn tunis() -> Region {
+    let mut r = Region::dakhla();
+    r.code = "TN-TUN".into();
+    r.currency = Currency::TND;
+    r.display_currencies.retain(|c| *c != Currency::TND);
+    r
+}
+
+struct InRegion(tijara_testkit::payment::StubHarness);
+
+impl PaymentHarness for InRegion {
+    fn gateway(&self) -> Arc<dyn PaymentGateway> {
+        self.0.gateway()
+    }
+    fn approval(&self, attempt: &str, amount: Money) -> Option<NotificationRequest> {
+        self.0.approval(attempt, amount)
+    }
+    fn decline(&self, attempt: &str, amount: Money) -> Option<NotificationRequest> {
+        self.0.decline(attempt, amount)
+    }
+    fn gateway_calls(&self) -> Option<u64> {
+        self.0.gateway_calls()
+    }
+    fn region(&self) -> Region {
+        tunis()
+    }
+}
+
+/// The payment suite in a region charging dinars.
+mod payment_in_dinars {
+    use super::*;
+    tijara_testkit::payment_conformance!(async {
+        Arc::new(InRegion(tijara_testkit::payment::StubHarness::card())) as Arc<dyn PaymentHarness>
+    });
+}
+
+/// The carrier suite in a region charging dinars.
+mod carrier_in_dinars {
+    use super::*;
+    tijara_testkit::carrier_conformance!(async {
+        Arc::new(PolledHarness(
+            Arc::new(Polled::in_currency(false, true, Currency::TND)),
+            Some(tunis()),
+        )) as Arc<dyn CarrierHarness>
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_carrier_quoting_mad_in_a_dinar_region_fails() {
+    let h = PolledHarness(Arc::new(Polled::new(false, true)), Some(tunis()));
+    let message =
+        failure_of(tijara_testkit::carrier::quotes_are_positive_mad_with_estimates(&h)).await;
+    assert!(
+        message.contains("prices in the region's currency"),
         "{message}"
     );
 }
