@@ -432,7 +432,8 @@ pub async fn verification_has_no_side_effects(h: &dyn PaymentHarness) {
     }
 }
 
-/// Changing any field of a genuine notification makes it invalid: nothing changes.
+/// Forging a genuine notification — changing any signed part wherever the signature lives, or
+/// removing the signature (see [`forgeries`]) — makes it invalid: nothing changes.
 pub async fn forged_notifications_change_nothing(h: &dyn PaymentHarness) {
     let w = world(h).await;
     let (order, _) = w.order().await;
