@@ -287,14 +287,13 @@ impl Carrier for Aramex {
                 let fee = with
                     .checked_sub(price)
                     .map_err(|e| CarrierError::Permanent(e.to_string()))?;
-                (
-                    with,
-                    Some(if fee.is_negative() {
-                        Money::zero(tijara_core::Currency::MAD)
-                    } else {
-                        fee
-                    }),
-                )
+                // The price with COD is the plain price plus the fee, exactly: a rate with COD
+                // below the plain one is read as no fee (never a price below the fee's sum).
+                if fee.is_negative() {
+                    (price, Some(Money::zero(price.currency())))
+                } else {
+                    (with, Some(fee))
+                }
             }
             None => (price, None),
         };

@@ -201,3 +201,14 @@ async fn international_cod_labels_errors_and_secrets() {
         "credentials never show"
     );
 }
+
+/// A COD rate below the plain one (a promotion) still quotes plain price + fee exactly: the
+/// fee reads as zero and the price stays the plain one, never below it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cod_rate_below_the_plain_rate_keeps_price_equal_to_plain_plus_fee() {
+    let fake = fake().await;
+    fake.set_cod_rebate(40);
+    let carrier = Arc::new(Aramex::new(config(&fake, 2000)).expect("config"));
+    let harness = Harness { fake, carrier };
+    tijara_testkit::carrier::quotes_are_positive_mad_with_estimates(&harness).await;
+}

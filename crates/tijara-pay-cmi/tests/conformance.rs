@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use tijara::ports::payment::{NotificationRequest, PaymentGateway};
 use tijara_core::Money;
 use tijara_pay_cmi::{CmiApi, CmiConfig, CmiGateway};
-use tijara_testkit::payment::PaymentHarness;
+use tijara_testkit::payment::{PaymentHarness, SignatureLocation};
 
 const CLIENT: &str = "600000001";
 const KEY: &str = "TEST1234";
@@ -15,7 +15,7 @@ const KEY: &str = "TEST1234";
 struct CmiHarness {
     gateway: Arc<CmiGateway>,
     n: AtomicU32,
-    _sim: Option<tijara_testkit::cmi_sim::CmiSimulator>,
+    sim: Option<tijara_testkit::cmi_sim::CmiSimulator>,
 }
 
 impl CmiHarness {
@@ -68,6 +68,14 @@ impl PaymentHarness for CmiHarness {
     fn unsigned_fields(&self) -> Vec<String> {
         vec!["encoding".into()]
     }
+    fn signature_location(&self) -> SignatureLocation {
+        SignatureLocation::Field("HASH".into())
+    }
+    fn gateway_calls(&self) -> Option<u64> {
+        // With the XML API, every call reaches the simulator; without it the adapter has no
+        // client to call with, and nothing to count.
+        self.sim.as_ref().map(|s| s.api_calls().len() as u64)
+    }
 }
 
 async fn without_api() -> Arc<dyn PaymentHarness> {
@@ -76,7 +84,7 @@ async fn without_api() -> Arc<dyn PaymentHarness> {
     Arc::new(CmiHarness {
         gateway: Arc::new(gateway),
         n: AtomicU32::new(0),
-        _sim: None,
+        sim: None,
     })
 }
 
@@ -95,7 +103,7 @@ async fn with_api() -> Arc<dyn PaymentHarness> {
     Arc::new(CmiHarness {
         gateway: Arc::new(CmiGateway::new(config).expect("config")),
         n: AtomicU32::new(0),
-        _sim: Some(sim),
+        sim: Some(sim),
     })
 }
 

@@ -30,6 +30,8 @@ struct Fake {
     fail_next: AtomicU32,
     delay_ms: AtomicU64,
     base: Mutex<String>,
+    /// Taken off rates with cash on delivery (whole MAD).
+    cod_rebate: AtomicU64,
 }
 
 /// A running fake Aramex.
@@ -126,6 +128,7 @@ impl AramexFake {
             fail_next: AtomicU32::new(0),
             delay_ms: AtomicU64::new(0),
             base: Mutex::new(String::new()),
+            cod_rebate: AtomicU64::new(0),
         });
         let app = Router::new()
             .route(
@@ -170,6 +173,11 @@ impl AramexFake {
     pub fn set_delay_ms(&self, ms: u64) {
         self.fake.delay_ms.store(ms, Ordering::Relaxed);
     }
+    /// Takes `mad` off every rate with cash on delivery, as a promotion can (so that a rate
+    /// with COD may come out below the plain one).
+    pub fn set_cod_rebate(&self, mad: u64) {
+        self.fake.cod_rebate.store(mad, Ordering::Relaxed);
+    }
     /// Shipments created.
     pub fn shipments_created(&self) -> usize {
         self.fake.by_reference.lock().map(|m| m.len()).unwrap_or(0)
@@ -188,7 +196,10 @@ async fn rate(State(f): State<Arc<Fake>>, headers: HeaderMap, Json(b): Json<Valu
     {
         return refused("ERR02", "Destination city is required");
     }
-    let total = amount(&b["ShipmentDetails"]);
+    let mut total = amount(&b["ShipmentDetails"]);
+    if b["ShipmentDetails"]["Services"] == "CODS" {
+        total -= Decimal::from(f.cod_rebate.load(Ordering::Relaxed));
+    }
     Json(json!({"HasErrors": false, "Notifications": [], "TotalAmount": {"Value": total, "CurrencyCode": "MAD"}})).into_response()
 }
 

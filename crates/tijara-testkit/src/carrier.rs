@@ -1,23 +1,20 @@
 //! The carrier conformance suite: the rules every carrier adapter must keep. Each check is a
 //! public async function over a [`CarrierHarness`]; [`crate::carrier_conformance!`] runs them.
 //!
-//! Checked: quotes are positive MAD amounts with a service and an estimate (and a COD fee when
-//! the carrier collects cash); creating a shipment is idempotent by reference; the carrier's
-//! codes are normalized, unknown ones kept as `Unknown`; through the engine, tracking applied in
-//! any order and repeated gives the same status; capabilities are honoured.
+//! Checked: quotes are positive amounts in the region's currency with a service and an
+//! estimate, and with cash on delivery a fee such that the price is the plain price plus the
+//! fee, exactly; creating a shipment is idempotent by reference; the carrier's codes are
+//! normalized, unknown ones kept as `Unknown`; events keep the carrier's times, and polling
+//! twice through the engine adds nothing; through the engine, tracking applied in any order and
+//! repeated gives the same status; capabilities are honoured.
 
 // A conformance check reports a broken rule by panicking, like an assertion in a test.
 #![allow(clippy::panic)]
 
-use crate::stubs::{SequentialIds, StubGateway};
+use crate::engine::TestEngine;
 use async_trait::async_trait;
 use std::sync::Arc;
-use tijara::Tijara;
 use tijara::ports::carrier::*;
-use tijara::usecases::catalog::{CategoryInput, ProductInput, SellerInput, VariantInput};
-use tijara::usecases::checkout::{CheckoutCart, PlaceOrderRequest, ShippingSelection};
-use tijara::usecases::fulfillment::ShipRequest;
-use tijara_core::catalog::{SellerKind, SellerTaxStatus, StockPolicy};
 use tijara_core::chrono::{DateTime, Duration, TimeZone, Utc};
 use tijara_core::fulfillment::{Parcel, TrackingEvent, TrackingStatus};
 use tijara_core::order::Address;
@@ -41,6 +38,11 @@ pub trait CarrierHarness: Send + Sync {
         tracking_number: &str,
         raw: &[(String, DateTime<Utc>)],
     ) -> Vec<TrackingEvent>;
+    /// The region the engine runs in: quotes must be in its currency (default:
+    /// [`Region::dakhla`], MAD).
+    fn region(&self) -> Region {
+        Region::dakhla()
+    }
 }
 
 fn t0() -> DateTime<Utc> {
@@ -61,16 +63,22 @@ fn quote_request(h: &dyn CarrierHarness, cod: Option<Money>) -> QuoteRequest {
     }
 }
 
-/// Quotes are positive MAD amounts with a service and an estimate; COD adds its fee.
+/// Quotes are positive amounts in the region's currency with a service and an estimate; with
+/// cash on delivery the price is the plain price plus the fee, exactly.
 pub async fn quotes_are_positive_mad_with_estimates(h: &dyn CarrierHarness) {
     let c = h.carrier();
+    let currency = h.region().currency;
     let quotes = c
         .quote(&quote_request(h, None))
         .await
         .unwrap_or_else(|e| panic!("quote: {e}"));
     assert!(!quotes.is_empty(), "the harness's route is served");
     for q in &quotes {
-        assert_eq!(q.price.currency(), Currency::MAD, "prices in MAD");
+        assert_eq!(
+            q.price.currency(),
+            currency,
+            "prices in the region's currency"
+        );
         assert!(q.price.is_positive(), "a positive price");
         assert!(
             !q.service.is_empty() && q.carrier == c.code(),
@@ -85,7 +93,7 @@ pub async fn quotes_are_positive_mad_with_estimates(h: &dyn CarrierHarness) {
         let cod = c
             .quote(&quote_request(
                 h,
-                Some(Money::mad("450.00").unwrap_or_else(|e| panic!("{e}"))),
+                Some(Money::parse("450.00", currency).unwrap_or_else(|e| panic!("{e}"))),
             ))
             .await
             .unwrap_or_else(|e| panic!("quote with COD: {e}"));
@@ -93,14 +101,25 @@ pub async fn quotes_are_positive_mad_with_estimates(h: &dyn CarrierHarness) {
         let fee = q
             .cod_fee
             .unwrap_or_else(|| panic!("a COD quote names its fee"));
-        assert!(!fee.is_negative());
         let plain = quotes
             .iter()
             .find(|p| p.service == q.service)
-            .unwrap_or_else(|| panic!("same service"));
+            .unwrap_or_else(|| panic!("the plain quotes offer the COD quote's service too"));
         assert!(
-            q.price.amount() >= plain.price.amount(),
-            "the COD fee is included in the price"
+            !fee.is_negative(),
+            "the COD fee of {:?} is negative ({fee})",
+            q.service
+        );
+        let expected = plain
+            .price
+            .checked_add(fee)
+            .unwrap_or_else(|e| panic!("the COD fee is in another currency: {e}"));
+        assert_eq!(
+            q.price, expected,
+            "service {:?}: with cash on delivery the price is {}, without it {}, and the COD fee \
+             {fee}: the price with COD must be the plain price plus the fee, exactly ({expected}) \
+             — the shopper pays the price, the fee is only its breakdown",
+            q.service, q.price, plain.price
         );
     }
 }
@@ -178,133 +197,28 @@ pub async fn codes_are_normalized_and_unknown_ones_kept(h: &dyn CarrierHarness) 
     );
 }
 
-async fn engine_with(h: &dyn CarrierHarness) -> (Tijara, VariantId, SellerId) {
-    let c = h.carrier();
-    let engine = Tijara::builder()
-        .storage(Arc::new(tijara_store_memory::MemoryStore::new()))
-        .payment(Arc::new(StubGateway::cash_on_delivery()))
-        .carrier(c)
-        .ids(Arc::new(SequentialIds::default()))
+async fn engine_with(h: &dyn CarrierHarness) -> TestEngine {
+    crate::engine::setup()
+        .region(h.region())
+        .carrier(h.carrier())
+        .seller_city(&h.origin_city())
+        .destination(h.destination())
+        .price("260.00")
         .build()
-        .unwrap_or_else(|e| panic!("engine: {e}"));
-    engine
-        .create_category(
-            CategoryInput {
-                id: CategoryId::new("crafts").unwrap_or_else(|e| panic!("{e}")),
-                slug: "crafts".into(),
-                name: LocalizedText::single(Lang::Fr, "Artisanat"),
-                parent: None,
-            },
-            None,
-        )
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let seller = engine
-        .create_seller(
-            SellerInput {
-                name: "Coopérative".into(),
-                kind: SellerKind::Cooperative,
-                home_city: h.origin_city(),
-                commission_rate: None,
-                category_commissions: Default::default(),
-                tax_status: SellerTaxStatus::VatRegistered,
-                members: vec![],
-                legal: Default::default(),
-                story: LocalizedText::default(),
-            },
-            None,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let p = engine
-        .create_product(
-            ProductInput {
-                seller_id: seller.id.clone(),
-                category_id: CategoryId::new("crafts").unwrap_or_else(|e| panic!("{e}")),
-                slug: "kountiya".into(),
-                title: LocalizedText::single(Lang::Fr, "Kountiya"),
-                description: LocalizedText::default(),
-                materials: vec![],
-                photos: vec![],
-                made_by: None,
-                variants: vec![VariantInput {
-                    sku: "KNT".into(),
-                    options: Default::default(),
-                    price: Money::mad("260.00").unwrap_or_else(|e| panic!("{e}")),
-                    tax_category: TaxCategoryId::new("standard").unwrap_or_else(|e| panic!("{e}")),
-                    weight_grams: 1200,
-                    dimensions: None,
-                    shippable: true,
-                    stock_policy: StockPolicy::Tracked,
-                    initial_stock: 10,
-                }],
-            },
-            None,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    (engine, p.variants[0].id.clone(), seller.id)
 }
 
 /// Through the engine: the same events in any order, repeated, give the same status; a COD
 /// delivery collects the cash.
 pub async fn tracking_in_any_order_gives_one_status(h: &dyn CarrierHarness) {
-    let (engine, variant, seller) = engine_with(h).await;
+    let world = engine_with(h).await;
+    let engine = &world.engine;
     let c = h.carrier();
-    let service = c
-        .quote(&quote_request(h, None))
-        .await
-        .unwrap_or_else(|e| panic!("quote: {e}"))[0]
-        .service
-        .clone();
     let (delivered, unknown) = h.codes();
     let mut statuses = Vec::new();
     for reversed in [false, true] {
-        let order = engine
-            .place_order(
-                PlaceOrderRequest {
-                    cart: CheckoutCart::Inline {
-                        lines: vec![(variant.clone(), 1)],
-                        coupons: vec![],
-                        customer: None,
-                        shipping: [(
-                            seller.clone(),
-                            ShippingSelection {
-                                carrier: c.code().to_owned(),
-                                service: service.clone(),
-                            },
-                        )]
-                        .into_iter()
-                        .collect(),
-                    },
-                    email: "client@example.ma".into(),
-                    address: h.destination(),
-                    gateway: "cod".into(),
-                    lang: Lang::Fr,
-                },
-                None,
-            )
-            .await
-            .unwrap_or_else(|e| panic!("place: {e}"))
-            .order;
-        let so = order.seller_orders[0].id.clone();
-        engine
-            .mark_ready(&order.id, &so, None)
-            .await
-            .unwrap_or_else(|e| panic!("ready: {e}"));
-        let shipment = engine
-            .ship(
-                &order.id,
-                &so,
-                ShipRequest {
-                    carrier: None,
-                    service: None,
-                    parcels: vec![],
-                },
-                None,
-            )
-            .await
-            .unwrap_or_else(|e| panic!("ship: {e}"));
+        let (order, _) = world.order().await;
+        let shipment = world.ship(&order).await;
         let number = shipment
             .tracking_number
             .clone()
@@ -327,10 +241,7 @@ pub async fn tracking_in_any_order_gives_one_status(h: &dyn CarrierHarness) {
                 .await
                 .unwrap_or_else(|e| panic!("record: {e}"));
         }
-        let doc = engine
-            .order(&order.id)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+        let doc = world.doc(&order.id).await;
         let s = doc.shipments.first().unwrap_or_else(|| panic!("shipment"));
         assert_eq!(
             s.events().len(),
@@ -347,6 +258,99 @@ pub async fn tracking_in_any_order_gives_one_status(h: &dyn CarrierHarness) {
     assert_eq!(
         statuses,
         [TrackingStatus::Delivered, TrackingStatus::Delivered]
+    );
+}
+
+fn check_times(events: &[TrackingEvent], raw: &[(String, DateTime<Utc>)], when: &str) {
+    for e in events {
+        let reported: Vec<DateTime<Utc>> = raw
+            .iter()
+            .filter(|(code, _)| code == &e.carrier_code)
+            .map(|(_, at)| *at)
+            .collect();
+        assert!(
+            !reported.is_empty(),
+            "{when}: an event with the code {:?} that the carrier never reported",
+            e.carrier_code
+        );
+        assert!(
+            reported.contains(&e.at),
+            "{when}: the event {:?} is stamped {}, but the carrier reported it at {}: stamp each \
+             event with the carrier's own time, never the time of the poll (or every poll adds \
+             the same event again, and the history is reordered)",
+            e.carrier_code,
+            e.at.to_rfc3339(),
+            reported
+                .iter()
+                .map(|t| t.to_rfc3339())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+}
+
+/// Events keep the carrier's times, and polling again changes nothing: the carrier reports
+/// two events; what the adapter gives keeps their times exactly; then the engine polls the
+/// carrier twice (an hour apart on its clock, a second apart in real time): each poll's events
+/// keep the carrier's times, both polls answer the same, and the shipment's history is
+/// unchanged — no duplicate, no new order.
+pub async fn polling_keeps_the_carriers_times(h: &dyn CarrierHarness) {
+    let world = engine_with(h).await;
+    let c = h.carrier();
+    let (order, _) = world.order().await;
+    let shipment = world.ship(&order).await;
+    let number = shipment
+        .tracking_number
+        .clone()
+        .unwrap_or_else(|| panic!("a tracking number"));
+    let (delivered, unknown) = h.codes();
+    let raw = [
+        (unknown, t0() + Duration::hours(5) + Duration::seconds(17)),
+        (
+            delivered,
+            t0() + Duration::hours(30) + Duration::seconds(41),
+        ),
+    ];
+    let events = h.events_for(&number, &raw).await;
+    assert!(!events.is_empty(), "the reported events are given");
+    check_times(&events, &raw, "tracking");
+    world
+        .engine
+        .record_tracking(c.code(), &number, events, None)
+        .await
+        .unwrap_or_else(|e| panic!("record: {e}"));
+    let history = |s: &tijara_core::fulfillment::Shipment| {
+        s.events()
+            .iter()
+            .map(|e| (e.carrier_code.clone(), e.at))
+            .collect::<Vec<_>>()
+    };
+    let before = history(&world.doc(&order.id).await.shipments[0]);
+    let mut polls = Vec::new();
+    for poll in 1..=2 {
+        world.clock.advance(Duration::hours(1));
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        let polled = c
+            .track(&number)
+            .await
+            .unwrap_or_else(|e| panic!("poll {poll}: track: {e}"));
+        check_times(&polled, &raw, &format!("poll {poll}"));
+        polls.push(polled);
+        let after = world
+            .engine
+            .poll_tracking(&order.id, &shipment.id)
+            .await
+            .unwrap_or_else(|e| panic!("poll {poll} through the engine: {e}"));
+        assert_eq!(
+            history(&after),
+            before,
+            "poll {poll} changed the shipment's history: polling again must add nothing (same \
+             events, same times)"
+        );
+    }
+    assert_eq!(
+        polls[0], polls[1],
+        "two polls of an unchanged parcel must answer the same events"
     );
 }
 

@@ -19,6 +19,9 @@
 //!   `tijara_testkit::payment_conformance!(async { Arc::new(MyHarness::new()) as Arc<dyn PaymentHarness> });`.
 //! - [`carrier`]: the carrier conformance suite; implement [`carrier::CarrierHarness`] and run
 //!   `tijara_testkit::carrier_conformance!(async { Arc::new(MyHarness::new()) as Arc<dyn CarrierHarness> });`.
+//! - [`engine`]: an engine ready around the adapter under test (memory store, fixed clock,
+//!   sequential ids, a seller and a product in the region's currency), so an author's own
+//!   end-to-end test is a few lines: `tijara_testkit::engine::with_gateway(gateway).await`.
 //! - [`cmi_sim`]: a CMI simulator (hosted card page, signed callbacks, XML API) on loopback.
 //! - [`stubs`]: a fixed clock, sequential ids, a stub gateway and carrier, a recording event
 //!   sink, for embedders' tests.
@@ -29,6 +32,7 @@
 pub mod aramex_fake;
 pub mod carrier;
 pub mod cmi_sim;
+pub mod engine;
 pub mod outage;
 pub mod payment;
 pub mod sendit_fake;
@@ -47,6 +51,7 @@ macro_rules! carrier_conformance {
             quotes_are_positive_mad_with_estimates,
             create_is_idempotent,
             codes_are_normalized_and_unknown_ones_kept,
+            polling_keeps_the_carriers_times,
             tracking_in_any_order_gives_one_status,
             capabilities_are_honoured
         );
@@ -68,6 +73,7 @@ macro_rules! payment_conformance {
         $crate::payment_conformance!(@each $factory;
             starting_never_pays,
             valid_notification_is_applied_once,
+            verification_has_no_side_effects,
             forged_notifications_change_nothing,
             wrong_amount_or_order_is_refused,
             late_declines_never_unpay,

@@ -332,10 +332,19 @@ pub struct StubCarrier {
 impl StubCarrier {
     /// A carrier named `code` charging `base` + `per_kg` per started kilo (MAD).
     pub fn new(code: &str, base: &str, per_kg: &str) -> Self {
+        Self::in_currency(code, base, per_kg, tijara_core::Currency::MAD)
+    }
+    /// The same, charging in `currency` (the region's).
+    pub fn in_currency(
+        code: &str,
+        base: &str,
+        per_kg: &str,
+        currency: tijara_core::Currency,
+    ) -> Self {
         StubCarrier {
             code: code.into(),
-            base: Money::mad(base).unwrap_or_else(|_| Money::zero(tijara_core::Currency::MAD)),
-            per_kg: Money::mad(per_kg).unwrap_or_else(|_| Money::zero(tijara_core::Currency::MAD)),
+            base: Money::parse(base, currency).unwrap_or_else(|_| Money::zero(currency)),
+            per_kg: Money::parse(per_kg, currency).unwrap_or_else(|_| Money::zero(currency)),
             shipments: Mutex::new(HashMap::new()),
             created: AtomicU64::new(0),
             events: Mutex::new(HashMap::new()),

@@ -49,3 +49,54 @@ tijara_testkit::carrier_conformance!(async {
         .expect("courier");
     Arc::new(Harness(Arc::new(c))) as Arc<dyn tijara_testkit::carrier::CarrierHarness>
 });
+
+/// An end-to-end test of your own, on the testkit's ready engine: the courier reports, the
+/// marketplace polls (twice: nothing changes the second time), the order is delivered and its
+/// cash collected.
+#[tokio::test]
+async fn polling_delivers_the_order_end_to_end() {
+    use tijara_core::chrono::TimeZone;
+    let courier = Arc::new(
+        CoursierDuSud::new(&[("Laâyoune", "30.00"), ("Dakhla", "20.00")], "token")
+            .expect("courier"),
+    );
+    let harness = Harness(courier.clone());
+    let world =
+        tijara_testkit::engine::with_carrier(courier.clone(), "Dakhla", harness.destination())
+            .await;
+    let (order, _) = world.order().await;
+    let shipment = world.ship(&order).await;
+    let number = shipment.tracking_number.clone().expect("a parcel number");
+    let at = Utc.with_ymd_and_hms(2026, 11, 29, 15, 30, 0).unwrap();
+    courier.report(&number, "RAMASSE", at);
+    courier.report(
+        &number,
+        "LIVRE",
+        at + tijara_core::chrono::Duration::hours(26),
+    );
+    let first = world
+        .engine
+        .poll_tracking(&order.id, &shipment.id)
+        .await
+        .expect("poll");
+    let second = world
+        .engine
+        .poll_tracking(&order.id, &shipment.id)
+        .await
+        .expect("poll again");
+    assert_eq!(
+        first.events(),
+        second.events(),
+        "a second poll adds nothing"
+    );
+    assert_eq!(
+        second.events()[0].at,
+        at,
+        "the courier's time, not the poll's"
+    );
+    let doc = world.doc(&order.id).await;
+    assert_eq!(
+        doc.order.payment.status(),
+        tijara_core::payment::PaymentStatus::Collected
+    );
+}

@@ -5,6 +5,9 @@
 //! order's reference and amount; it then posts a form notification to the merchant, signed with
 //! HMAC-SHA256 over the fields (sorted by name) under a shared secret, in the `signature`
 //! field. It has no API: captures happen on approval, refunds are made by hand.
+//!
+//! [`webhooks::PayDemoWebhooks`] is the same gateway notifying with JSON bodies signed in a
+//! header: the model for a header-signed adapter.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -16,6 +19,8 @@ use tijara::ports::payment::*;
 use tijara::usecases::payments::PaymentEventKind;
 use tijara_core::payment::PaymentMethod;
 use tijara_core::{Currency, Money};
+
+pub mod webhooks;
 
 /// The PayDemo gateway.
 #[derive(Clone)]
