@@ -728,7 +728,7 @@ fn address_form(ctx: &Ctx) -> Markup {
             label { (t(lang, "line1")) input name="line1" required; }
             label { (t(lang, "city")) input name="city" required; }
             label { (t(lang, "country")) input name="country" value="MA" required maxlength="2"; }
-            label { (t(lang, "phone")) input name="phone" required; }
+            label { (t(lang, "phone")) input name="phone" type="tel" autocomplete="tel" required; }
             label { (t(lang, "email")) input name="email" type="email" value=(email) required; }
             button type="submit" { (t(lang, "continue")) }
         }

@@ -242,17 +242,47 @@ mod machine {
 }
 
 #[test]
-fn phone_numbers_are_checked_and_moroccan_ones_normalized() {
-    for (given, want) in [
-        ("0612345678", "+212612345678"),
-        ("06 12 34 56 78", "+212612345678"),
-        ("05-28-00-00-00", "+212528000000"),
-        ("+212 612 345 678", "+212612345678"),
-        ("00212612345678", "+212612345678"),
-        ("+34 (928) 000 000", "+34928000000"),
-        ("12345678", "12345678"),
+fn phone_numbers_are_checked_and_normalized_for_their_country() {
+    for (given, country, want) in [
+        ("0612345678", "MA", "+212612345678"),
+        ("06 12 34 56 78", "MA", "+212612345678"),
+        ("05-28-00-00-00", "MA", "+212528000000"),
+        ("+212 612 345 678", "MA", "+212612345678"),
+        ("00212612345678", "MA", "+212612345678"),
+        ("0800000000", "MA", "0800000000"),
+        ("+34 (928) 000 000", "MA", "+34928000000"),
+        ("12345678", "MA", "12345678"),
+        // A French mobile in France is French, not Moroccan.
+        ("06 12 34 56 78", "FR", "+33612345678"),
+        ("6 12 34 56 78", "FR", "+33612345678"),
+        ("+212 612 345 678", "FR", "+212612345678"),
+        ("0033 6 12 34 56 78", "FR", "+33612345678"),
+        ("612 345 678", "ES", "+34612345678"),
+        ("0470 12 34 56", "BE", "+32470123456"),
+        ("06 12345678", "NL", "+31612345678"),
+        ("0151 23456789", "DE", "+4915123456789"),
+        ("06 1234 5678", "IT", "+390612345678"),
+        ("07700 900123", "GB", "+447700900123"),
+        ("(212) 555-0123", "US", "+12125550123"),
+        ("1 212 555 0123", "US", "+12125550123"),
+        ("416 555 0123", "CA", "+14165550123"),
+        ("050 123 4567", "AE", "+971501234567"),
+        ("05 1234 5678", "SA", "+966512345678"),
+        ("77 123 45 67", "SN", "+221771234567"),
+        ("22 12 34 56", "MR", "+22222123456"),
+        // A national form in a country without a known code stays as typed, digits only.
+        ("0612345678", "ZZ", "0612345678"),
+        ("0612345678", "JP", "0612345678"),
+        // Arabic-Indic and Extended Arabic-Indic digits.
+        ("٠٦١٢٣٤٥٦٧٨", "MA", "+212612345678"),
+        ("۰۶ ۱۲ ۳۴ ۵۶ ۷۸", "MA", "+212612345678"),
+        ("+٢١٢ ٦١٢ ٣٤٥ ٦٧٨", "FR", "+212612345678"),
     ] {
-        assert_eq!(normalize_phone(given).as_deref(), Ok(want), "{given}");
+        assert_eq!(
+            normalize_phone(given, country).as_deref(),
+            Ok(want),
+            "{given} in {country}"
+        );
     }
     for bad in [
         "abc",
@@ -262,8 +292,55 @@ fn phone_numbers_are_checked_and_moroccan_ones_normalized() {
         "06123x5678",
         "06+12345678",
         "++212612345678",
+        "٠٦١٢",
+        "06١٢٣٤٥٦٧٨x",
     ] {
-        assert_eq!(normalize_phone(bad), Err(OrderError::BadPhone), "{bad:?}");
+        for country in ["MA", "FR", "ZZ"] {
+            assert_eq!(
+                normalize_phone(bad, country),
+                Err(OrderError::BadPhone),
+                "{bad:?} in {country}"
+            );
+        }
+    }
+    // A national number that would pass 15 digits once the calling code is added is refused.
+    assert_eq!(
+        normalize_phone("971 234 567 890 12", "AE"),
+        Err(OrderError::BadPhone)
+    );
+}
+
+#[test]
+fn every_calling_code_is_a_distinct_two_letter_country_with_digits() {
+    let mut seen = std::collections::BTreeSet::new();
+    for (country, code, trunk) in CALLING_CODES {
+        assert!(country.len() == 2 && country.bytes().all(|b| b.is_ascii_uppercase()));
+        assert!(country != "MA", "Morocco has its own rule");
+        assert!(!code.is_empty() && code.bytes().all(|b| b.is_ascii_digit()));
+        assert!(trunk.is_none_or(|t| t.is_ascii_digit()));
+        assert!(seen.insert(country), "{country} twice");
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn phone_normalization_is_idempotent_and_reads_arabic_digits(
+        digits in "[0-9]{8,13}",
+        country in proptest::sample::select(vec!["MA", "FR", "ES", "BE", "DE", "IT", "GB", "US", "SN", "MR", "AE", "ZZ"]),
+        extended in proptest::bool::ANY,
+    ) {
+        let once = normalize_phone(&digits, country);
+        if let Ok(once) = &once {
+            proptest::prop_assert_eq!(normalize_phone(once, country), Ok(once.clone()));
+            let digits_only: String = once.chars().filter(char::is_ascii_digit).collect();
+            proptest::prop_assert!((8..=15).contains(&digits_only.len()));
+        }
+        let base = if extended { 0x06F0 } else { 0x0660 };
+        let arabic: String = digits
+            .chars()
+            .map(|c| char::from_u32(base + c.to_digit(10).unwrap_or(0)).unwrap_or(c))
+            .collect();
+        proptest::prop_assert_eq!(normalize_phone(&arabic, country), once);
     }
 }
 
