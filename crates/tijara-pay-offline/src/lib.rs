@@ -9,7 +9,8 @@
 //!   unique reference; an admin confirms the receipt with `Tijara::confirm_bank_transfer`
 //!   (the amount must be the amount due); `Tijara::remind_pending_transfers` writes a reminder
 //!   event before the reservation lapses, and `Tijara::expire_reservations` cancels the order
-//!   after `EngineConfig::transfer_reservation_ttl` (5 days by default).
+//!   after the region's `transfer_hold_hours`. The instructions give that deadline as a date and
+//!   time ([`PaymentRequest::pay_by`]), the one the engine enforces.
 //!
 //! Neither has server-to-server notifications nor an API: refunds are made by hand and
 //! recorded by an admin.
@@ -96,7 +97,9 @@ pub struct BankAccount {
     pub bank: String,
     /// The account holder.
     pub holder: String,
-    /// Days the shopper has to pay (shown; the engine's reservation time enforces it).
+    /// Days the shopper has to pay, shown only when the engine gives no deadline
+    /// ([`PaymentRequest::pay_by`]); the engine always gives one for a transfer, from the
+    /// region's `transfer_hold_hours`, which is what it enforces.
     pub pay_within_days: u16,
 }
 
@@ -148,27 +151,55 @@ impl PaymentGateway for BankTransfer {
         let a = &self.account;
         let reference = Self::reference(&request.attempt_id);
         let amount = |l| request.amount.format(l);
+        // The deadline the engine enforces, as a local date and time; days only without one.
+        let (by_ar, by_fr, by_en) = match request.pay_by {
+            Some(d) => (
+                format!("قبل {}", d.format("%d/%m/%Y %H:%M")),
+                format!("avant le {}", d.format("%d/%m/%Y à %H:%M")),
+                format!("by {}", d.format("%d/%m/%Y %H:%M")),
+            ),
+            None => (
+                format!("خلال {} أيام", a.pay_within_days),
+                format!("sous {} jours", a.pay_within_days),
+                format!("within {} days", a.pay_within_days),
+            ),
+        };
         Ok(PaymentStart::Instructions {
             text: LocalizedText::new()
                 .with(
                     Lang::Ar,
                     format!(
-                        "حوّل {} إلى الحساب {} ({}، {}) خلال {} أيام، مع ذكر المرجع {}.",
-                        amount(Lang::Ar), a.rib, a.holder, a.bank, a.pay_within_days, reference
+                        "حوّل {} إلى الحساب {} ({}، {}) {}، مع ذكر المرجع {}.",
+                        amount(Lang::Ar),
+                        a.rib,
+                        a.holder,
+                        a.bank,
+                        by_ar,
+                        reference
                     ),
                 )
                 .with(
                     Lang::Fr,
                     format!(
-                        "Virez {} sur le RIB {} ({}, {}) sous {} jours, en indiquant la référence {}.",
-                        amount(Lang::Fr), a.rib, a.holder, a.bank, a.pay_within_days, reference
+                        "Virez {} sur le RIB {} ({}, {}) {}, en indiquant la référence {}.",
+                        amount(Lang::Fr),
+                        a.rib,
+                        a.holder,
+                        a.bank,
+                        by_fr,
+                        reference
                     ),
                 )
                 .with(
                     Lang::En,
                     format!(
-                        "Transfer {} to RIB {} ({}, {}) within {} days, quoting reference {}.",
-                        amount(Lang::En), a.rib, a.holder, a.bank, a.pay_within_days, reference
+                        "Transfer {} to RIB {} ({}, {}) {}, quoting reference {}.",
+                        amount(Lang::En),
+                        a.rib,
+                        a.holder,
+                        a.bank,
+                        by_en,
+                        reference
                     ),
                 ),
             reference,
@@ -208,6 +239,7 @@ mod tests {
             name: "A".into(),
             phone: "0600000000".into(),
             lang: Lang::Fr,
+            pay_by: None,
         }
     }
 
@@ -241,7 +273,25 @@ mod tests {
                 && fr.contains("1\u{a0}250,00\u{a0}MAD")
                 && fr.contains(&reference)
         );
+        assert!(fr.contains("sous 5 jours"), "{fr}");
         assert!(text.exact(Lang::Ar).is_some());
+        // With the engine's deadline, that deadline (local time), not a count of days.
+        let mut r = request();
+        r.pay_by =
+            tijara_core::chrono::DateTime::parse_from_rfc3339("2026-12-03T17:15:00+01:00").ok();
+        let PaymentStart::Instructions { text, .. } = t.start(&r).await.expect("start") else {
+            panic!("instructions expected");
+        };
+        let fr = text.exact(Lang::Fr).expect("fr");
+        assert!(fr.contains("avant le 03/12/2026 à 17:15"), "{fr}");
+        assert!(!fr.contains("jours"), "{fr}");
+        let en = text.exact(Lang::En).expect("en");
+        assert!(en.contains("by 03/12/2026 17:15"), "{en}");
+        assert!(
+            text.exact(Lang::Ar)
+                .expect("ar")
+                .contains("03/12/2026 17:15")
+        );
         assert!(matches!(
             t.capture(&PaymentOperation {
                 order_id: OrderId::new("o").expect("id"),

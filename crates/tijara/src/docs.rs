@@ -201,15 +201,18 @@ impl OrderDoc {
         if let Some(c) = &self.order.customer {
             owners.push(format!("customer:{c}"));
         }
-        // While its payment is pending, the order is counted against its e-mail and client
-        // address (unpaid-order limits); the rows go once it is paid, delivered or cancelled, so
-        // the index holds only open orders.
+        // While its payment is pending, the order is counted against its e-mail and, for a card
+        // or transfer order, its client address (unpaid-order limits; cash on delivery is not
+        // counted per address, which carrier-grade NAT shares among many shoppers); the rows go
+        // once it is paid, delivered or cancelled, so the index holds only open orders.
         if self.is_unpaid() {
             owners.push(format!(
                 "unpaid-email:{}",
                 limit_key("email", &self.order.email.trim().to_lowercase())
             ));
-            if let Some(k) = &self.client_key {
+            let cod =
+                self.order.payment.method() == tijara_core::payment::PaymentMethod::CashOnDelivery;
+            if let Some(k) = self.client_key.as_ref().filter(|_| !cod) {
                 owners.push(format!("unpaid-client:{k}"));
             }
         }

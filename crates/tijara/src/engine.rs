@@ -22,8 +22,11 @@ use tijara_core::Region;
 pub struct EngineConfig {
     /// How long a card payment may take before the order's stock returns to sale (default 30 min).
     pub card_reservation_ttl: Duration,
-    /// The longest a bank transfer may take (default 5 days): the region's
-    /// [`transfer_hold_hours`](tijara_core::Region::transfer_hold_hours) applies when shorter.
+    /// The longest bank transfer hold this deployment accepts (default 5 days). It is only a
+    /// cap: a transfer holds its stock for exactly the region's
+    /// [`transfer_hold_hours`](tijara_core::Region::transfer_hold_hours), the deadline the
+    /// shopper is shown, and [`TijaraBuilder::build`] refuses a region whose hold is longer
+    /// ([`BuildError::TransferHoldOverCap`]).
     pub transfer_reservation_ttl: Duration,
     /// How often a step is retried when another process changed the same document (default 8).
     pub max_conflict_retries: u32,
@@ -231,6 +234,16 @@ pub enum BuildError {
     /// The region is inconsistent.
     #[error("invalid region: {0}")]
     Region(String),
+    /// The region holds transfers longer than [`EngineConfig::transfer_reservation_ttl`] allows.
+    #[error(
+        "the region holds bank transfers {hold_hours} h, over the configured cap of {cap_hours} h"
+    )]
+    TransferHoldOverCap {
+        /// The region's `transfer_hold_hours`.
+        hold_hours: u32,
+        /// The cap, in whole hours.
+        cap_hours: i64,
+    },
 }
 
 /// Builds a [`Tijara`] engine. Storage, at least one payment gateway and at least one carrier
@@ -313,6 +326,12 @@ impl TijaraBuilder {
         region
             .validate()
             .map_err(|e| BuildError::Region(e.to_string()))?;
+        if region.transfer_hold() > self.config.transfer_reservation_ttl {
+            return Err(BuildError::TransferHoldOverCap {
+                hold_hours: region.transfer_hold_hours,
+                cap_hours: self.config.transfer_reservation_ttl.num_hours(),
+            });
+        }
         let mut gateways = BTreeMap::new();
         for g in self.gateways {
             let code = g.code().to_owned();

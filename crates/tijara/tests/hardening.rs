@@ -151,34 +151,49 @@ async fn unpaid_orders_are_limited_per_email_and_per_client_address() {
         .await
         .expect("a place freed");
 
-    // Per client address (5 by default): one address with many e-mails (two of Amina's
-    // unpaid orders came from it already).
-    for i in 0..3 {
+    // Per client address (5 by default), card and transfer orders only: one address with many
+    // e-mails. Amina's cash-on-delivery orders from it do not count (carrier-grade NAT puts
+    // many shoppers behind one address; cash on delivery is bounded per e-mail).
+    let transfer = |email: &str| {
+        let mut r = request(vec![(c.bracelet.clone(), 1)], &[&c.b], "transfer");
+        r.email = email.to_owned();
+        r
+    };
+    for i in 0..4 {
         e.place_order_from(
-            order(&format!("bot{i}@example.ma")),
+            transfer(&format!("bot{i}@example.ma")),
             ip("196.200.1.1"),
             None,
         )
         .await
         .expect("within the limit");
     }
-    let refused = e
-        .place_order_from(order("bot9@example.ma"), ip("196.200.1.1"), None)
-        .await;
-    assert!(
-        matches!(
-            refused,
-            Err(TijaraError::TooManyUnpaidOrders {
-                per: "client address",
-                limit: 5
-            })
-        ),
-        "{refused:?}"
-    );
+    // The same address written as an IPv4-mapped IPv6 one is the same client.
+    e.place_order_from(transfer("bot4@example.ma"), ip("::ffff:196.200.1.1"), None)
+        .await
+        .expect("within the limit");
+    for peer in ["196.200.1.1", "::ffff:196.200.1.1"] {
+        let refused = e
+            .place_order_from(transfer("bot9@example.ma"), ip(peer), None)
+            .await;
+        assert!(
+            matches!(
+                refused,
+                Err(TijaraError::TooManyUnpaidOrders {
+                    per: "client address",
+                    limit: 5
+                })
+            ),
+            "{peer}: {refused:?}"
+        );
+    }
+    e.place_order_from(order("cod-shopper@example.ma"), ip("196.200.1.1"), None)
+        .await
+        .expect("cash on delivery is not limited per address");
     // IPv6: one /64 is one client.
     for i in 0..5 {
         e.place_order_from(
-            order(&format!("v6-{i}@example.ma")),
+            transfer(&format!("v6-{i}@example.ma")),
             ip(&format!("2a01:cb00:1:2::{i}")),
             None,
         )
@@ -186,11 +201,11 @@ async fn unpaid_orders_are_limited_per_email_and_per_client_address() {
         .expect("within the limit");
     }
     assert!(matches!(
-        e.place_order_from(order("v6-9@example.ma"), ip("2a01:cb00:1:2::99"), None)
+        e.place_order_from(transfer("v6-9@example.ma"), ip("2a01:cb00:1:2::99"), None)
             .await,
         Err(TijaraError::TooManyUnpaidOrders { .. })
     ));
-    e.place_order_from(order("v6-9@example.ma"), ip("2a01:cb00:1:3::1"), None)
+    e.place_order_from(transfer("v6-9@example.ma"), ip("2a01:cb00:1:3::1"), None)
         .await
         .expect("another network");
     // The stored order keeps only a hash of the address.
@@ -203,9 +218,62 @@ async fn unpaid_orders_are_limited_per_email_and_per_client_address() {
 
     // A day later the window has moved on.
     m.clock.advance(Duration::hours(25));
-    e.place_order_from(order("bot9@example.ma"), ip("196.200.1.1"), None)
+    e.place_order_from(transfer("bot9@example.ma"), ip("196.200.1.1"), None)
         .await
         .expect("the window moved on");
+}
+
+#[tokio::test]
+async fn loopback_private_and_mapped_loopback_peers_are_no_client() {
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    e.adjust_stock(
+        &c.bracelet,
+        tijara::usecases::catalog::StockAdjustment::Set { units: 100 },
+        None,
+    )
+    .await
+    .expect("stock");
+    // A dual-stack bind reports IPv4 peers as ::ffff:a.b.c.d: a proxy on the host is
+    // ::ffff:127.0.0.1, and must not make the whole shop one client.
+    for peer in [
+        "::ffff:127.0.0.1",
+        "127.0.0.1",
+        "::1",
+        "10.0.0.7",
+        "::ffff:192.168.1.20",
+        "172.16.0.1",
+        "100.64.0.1",
+        "169.254.1.1",
+        "fe80::1",
+        "fd00::1",
+        "0.0.0.0",
+    ] {
+        for i in 0..6 {
+            let mut r = request(vec![(c.bracelet.clone(), 1)], &[&c.b], "transfer");
+            r.email = format!("s{i}-{}@example.ma", peer.replace([':', '.'], "-"));
+            let p = e
+                .place_order_from(r, ip(peer), None)
+                .await
+                .unwrap_or_else(|err| panic!("{peer} is no client: {err:?}"));
+            let doc = e.order(&p.order.id).await.expect("order");
+            assert_eq!(doc.client_key, None, "{peer}");
+        }
+    }
+    use tijara::usecases::checkout::countable_client;
+    let v4: IpAddr = "196.200.1.1".parse().expect("ip");
+    assert_eq!(
+        countable_client("::ffff:196.200.1.1".parse().expect("ip")),
+        Some(v4)
+    );
+    assert_eq!(countable_client(v4), Some(v4));
+    assert_eq!(
+        countable_client("::ffff:127.0.0.1".parse().expect("ip")),
+        None
+    );
+    let v6: IpAddr = "2a01:cb00:1:2::1".parse().expect("ip");
+    assert_eq!(countable_client(v6), Some(v6));
 }
 
 #[tokio::test]
@@ -260,6 +328,90 @@ async fn an_unconfirmed_transfer_returns_its_stock_after_the_region_hold_and_tel
     let payload: serde_json::Value = serde_json::from_str(&told.payload).expect("json");
     assert_eq!(payload["order_id"], serde_json::json!(id));
     assert_eq!(payload["email"], serde_json::json!("youssef@example.ma"));
+}
+
+/// An engine over the memory store for `region`, with a transfer gateway that records what it
+/// was asked.
+fn market_in(
+    region: Region,
+    config: EngineConfig,
+) -> Result<(Market, std::sync::Arc<tijara_testkit::stubs::StubGateway>), tijara::BuildError> {
+    use std::sync::Arc;
+    use tijara_testkit::stubs::*;
+    let clock = Arc::new(FixedClock::at(t0()));
+    let carrier = Arc::new(StubCarrier::new("amana", "30.00", "10.00"));
+    let sink = Arc::new(RecordingSink::default());
+    let card = Arc::new(StubGateway::card());
+    let transfer = Arc::new(StubGateway::bank_transfer());
+    let engine = tijara::Tijara::builder()
+        .region(region)
+        .storage(Arc::new(tijara_store_memory::MemoryStore::new()))
+        .payment(card.clone())
+        .payment(Arc::new(StubGateway::cash_on_delivery()))
+        .payment(transfer.clone())
+        .carrier(carrier.clone())
+        .clock(clock.clone())
+        .ids(Arc::new(SequentialIds::default()))
+        .event_sink(sink.clone())
+        .config(config)
+        .build()?;
+    Ok((
+        Market {
+            engine,
+            clock,
+            carrier,
+            sink,
+            card,
+        },
+        transfer,
+    ))
+}
+
+#[tokio::test]
+async fn a_transfer_is_held_exactly_the_deadline_the_shopper_is_given() {
+    // A week's hold: over the engine's default cap of 5 days, the engine is not built (it used
+    // to hold 5 days while the shopper was told 7).
+    let mut week = Region::dakhla();
+    week.transfer_hold_hours = 168;
+    assert!(matches!(
+        market_in(week.clone(), EngineConfig::default()).map(|_| ()),
+        Err(tijara::BuildError::TransferHoldOverCap {
+            hold_hours: 168,
+            cap_hours: 120
+        })
+    ));
+    let (m, transfer) = market_in(
+        week,
+        EngineConfig {
+            transfer_reservation_ttl: Duration::days(10),
+            ..EngineConfig::default()
+        },
+    )
+    .expect("a cap above the hold");
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let placed = e
+        .place_order(request(vec![(c.bag.clone(), 1)], &[&c.a], "transfer"), None)
+        .await
+        .expect("placed");
+    // The gateway is given the deadline, in the region's local time: placed + 168 h.
+    let asked = transfer.requests();
+    let pay_by = asked.last().and_then(|r| r.pay_by).expect("a deadline");
+    assert_eq!(pay_by, placed.order.placed_at + Duration::hours(168));
+    assert_eq!(
+        pay_by.offset().local_minus_utc(),
+        e.region().utc_offset_minutes * 60
+    );
+    // Held until then (not 120 h), released right after.
+    m.clock.advance(Duration::hours(167));
+    assert_eq!(e.expire_reservations(100).await.expect("sweep"), 0);
+    m.clock.advance(Duration::hours(2));
+    assert_eq!(e.expire_reservations(100).await.expect("sweep"), 1);
+    // Card orders get no deadline from the engine.
+    e.place_order(request(vec![(c.bag.clone(), 1)], &[&c.a], "card"), None)
+        .await
+        .expect("card");
+    assert_eq!(m.card.requests().last().map(|r| r.pay_by), Some(None));
 }
 
 #[tokio::test]

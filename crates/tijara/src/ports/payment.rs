@@ -44,6 +44,11 @@ pub struct PaymentRequest {
     pub phone: String,
     /// The shopper's language.
     pub lang: Lang,
+    /// When the payment must be in, in the region's local time, for a method that holds the
+    /// stock until then (a bank transfer: placed at, plus the region's `transfer_hold_hours`;
+    /// unpaid by then, the order is cancelled); `None` for other methods.
+    #[serde(default)]
+    pub pay_by: Option<chrono::DateTime<chrono::FixedOffset>>,
 }
 
 /// How the shopper continues.

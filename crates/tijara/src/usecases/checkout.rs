@@ -112,18 +112,43 @@ fn new_access_token() -> String {
     hex::encode(bytes)
 }
 
-/// The key a client address counts under: the whole IPv4 address, or the /64 network of an
-/// IPv6 one (one subscriber line), hashed.
+/// The client address the per-address unpaid-order limit counts, if any: the address in
+/// canonical form (`::ffff:196.200.1.1` is `196.200.1.1`), and none for an address that is no
+/// shopper's own: loopback, unspecified, private (10/8, 172.16/12, 192.168/16), shared
+/// (100.64/10), link-local (169.254/16, fe80::/10) or unique local (fc00::/7). Such a peer is a
+/// proxy or a machine of the operator's network: counting it would make every shopper behind
+/// it one client, so the frontend must pass the client address its trusted proxy reports.
+pub fn countable_client(ip: IpAddr) -> Option<IpAddr> {
+    let ip = ip.to_canonical();
+    let internal = match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            v4.is_loopback()
+                || v4.is_unspecified()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_broadcast()
+                || (a == 100 && (b & 0xC0) == 64)
+        }
+        IpAddr::V6(v6) => {
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_unique_local()
+                || v6.is_unicast_link_local()
+        }
+    };
+    (!internal).then_some(ip)
+}
+
+/// The key a client address counts under: the whole IPv4 address (an IPv4-mapped IPv6 address
+/// is its IPv4 address), or the /64 network of an IPv6 one (one subscriber line), hashed.
 pub(crate) fn client_key(ip: IpAddr) -> String {
-    let text = match ip {
+    let text = match ip.to_canonical() {
         IpAddr::V4(v4) => v4.to_string(),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => v4.to_string(),
-            None => {
-                let s = v6.segments();
-                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-            }
-        },
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
     };
     limit_key("client", &text)
 }
@@ -329,9 +354,13 @@ impl Tijara {
     }
 
     /// [`Tijara::place_order`] for a shopper at a known client address (the frontend's peer
-    /// address): besides the e-mail's, the address's unpaid orders are limited
-    /// ([`EngineConfig::max_unpaid_per_client`](crate::EngineConfig::max_unpaid_per_client)).
-    /// Only a hash of the address is stored with the order.
+    /// address, or the one its trusted proxy reports): besides the e-mail's, the address's
+    /// unpaid card and transfer orders are limited
+    /// ([`EngineConfig::max_unpaid_per_client`](crate::EngineConfig::max_unpaid_per_client));
+    /// cash-on-delivery orders are not counted per address (many shoppers share one behind a
+    /// mobile carrier's NAT), only per e-mail. An address that [`countable_client`] does not
+    /// count (loopback, private...) is as if none were given. Only a hash of the address is
+    /// stored with the order.
     pub async fn place_order_from(
         &self,
         mut request: PlaceOrderRequest,
@@ -345,7 +374,7 @@ impl Tijara {
         let order_id =
             OrderId::new(self.new_id("ord")).map_err(|e| TijaraError::Invalid(e.to_string()))?;
         let token = new_access_token();
-        let client = client.map(client_key);
+        let client = client.and_then(countable_client).map(client_key);
         let (request, order_id, token, client) = (&request, &order_id, &token, &client);
         let placed: Placed = self
             .mutate("place_order", key, &request, || async move {
@@ -388,11 +417,13 @@ impl Tijara {
     }
 
     /// Refuses a new order when the e-mail, or the client address, already has as many unpaid
-    /// orders placed within the window as the configuration allows (0: no limit).
+    /// orders placed within the window as the configuration allows (0: no limit). The client
+    /// address counts only card and transfer orders, and only for a new one of those.
     async fn check_unpaid_limits(
         &self,
         email: &str,
         client: Option<&str>,
+        method: PaymentMethod,
     ) -> Result<(), TijaraError> {
         let config = &self.inner.config;
         let since = self.now() - config.unpaid_window;
@@ -401,7 +432,7 @@ impl Tijara {
             limit_key("email", &email.trim().to_lowercase())
         );
         let mut checks = vec![("e-mail", email_owner, config.max_unpaid_per_email)];
-        if let Some(c) = client {
+        if let Some(c) = client.filter(|_| method != PaymentMethod::CashOnDelivery) {
             checks.push((
                 "client address",
                 format!("unpaid-client:{c}"),
@@ -445,7 +476,8 @@ impl Tijara {
         token: &str,
         client: Option<&str>,
     ) -> Result<(Placed, Changeset), TijaraError> {
-        self.check_unpaid_limits(&request.email, client).await?;
+        self.check_unpaid_limits(&request.email, client, method)
+            .await?;
         let now = self.now();
         let limits = self.inner.region.cart_limits;
         let mut changes = Changeset::default();
@@ -549,11 +581,9 @@ impl Tijara {
         )?;
         // 4. Stock: sold at once for cash on delivery, reserved until paid otherwise.
         let ttl = match method {
-            PaymentMethod::BankTransfer => self
-                .inner
-                .config
-                .transfer_reservation_ttl
-                .min(self.inner.region.transfer_hold()),
+            // Exactly the region's hold, the deadline the shopper is given (the engine's
+            // `transfer_reservation_ttl` is only a cap, checked when the engine is built).
+            PaymentMethod::BankTransfer => self.inner.region.transfer_hold(),
             _ => self.inner.config.card_reservation_ttl,
         };
         let mut reservations = Vec::new();
@@ -657,6 +687,17 @@ impl Tijara {
         })
     }
 
+    /// When a bank transfer order's payment must be in, in the region's local time: its
+    /// placing time plus the region's hold, the moment its stock returns to sale.
+    fn pay_by(&self, order: &Order) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+        if order.payment.method() != PaymentMethod::BankTransfer {
+            return None;
+        }
+        let region = &self.inner.region;
+        let offset = chrono::FixedOffset::east_opt(region.utc_offset_minutes * 60)?;
+        Some((order.placed_at + region.transfer_hold()).with_timezone(&offset))
+    }
+
     async fn start_payment_with(
         &self,
         order: &Order,
@@ -673,6 +714,7 @@ impl Tijara {
                 name: order.shipping_address.name.clone(),
                 phone: order.shipping_address.phone.clone(),
                 lang,
+                pay_by: self.pay_by(order),
             })
             .await?)
     }
