@@ -173,11 +173,17 @@ pub fn with_lang_cookie(lang: Lang, page: Markup) -> Response {
 
 /// A page without the visitor's links (error pages of the guard).
 pub fn layout_plain(lang: Lang, title: &str, body: Markup) -> Markup {
-    page(lang, title, html! {}, body)
+    page(lang, title, html! {}, body, "")
 }
 
 /// A page with the header's links for the visitor (account, portal, admin).
 pub fn layout(ctx: &Ctx, title: &str, body: Markup) -> Markup {
+    layout_keeping(ctx, title, body, "")
+}
+
+/// [`layout`] whose language and currency links keep `keep` (`&t=…`, the access token of the
+/// order page a guest opened by its link; no other page keeps anything).
+fn layout_keeping(ctx: &Ctx, title: &str, body: Markup, keep: &str) -> Markup {
     let lang = ctx.lang;
     let links = html! {
         @match &ctx.account {
@@ -190,10 +196,10 @@ pub fn layout(ctx: &Ctx, title: &str, body: Markup) -> Markup {
             None => { a href="/account/login" { (t(lang, "login")) } }
         }
     };
-    page(lang, title, links, body)
+    page(lang, title, links, body, keep)
 }
 
-fn page(lang: Lang, title: &str, links: Markup, body: Markup) -> Markup {
+fn page(lang: Lang, title: &str, links: Markup, body: Markup, keep: &str) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(lang.code()) dir=(lang.dir()) {
@@ -212,8 +218,8 @@ fn page(lang: Lang, title: &str, links: Markup, body: Markup) -> Markup {
                     }
                     a.cart href="/cart" { (t(lang, "cart")) }
                     (links)
-                    nav.langs { a href="?lang=ar" lang="ar" { "العربية" } " · " a href="?lang=fr" lang="fr" { "Français" } " · " a href="?lang=en" lang="en" { "English" } }
-                    nav.currencies { a href="?cur=MAD" { "MAD" } " · " a href="?cur=EUR" { "€" } " · " a href="?cur=USD" { "$" } }
+                    nav.langs { a href={ "?lang=ar" (keep) } lang="ar" { "العربية" } " · " a href={ "?lang=fr" (keep) } lang="fr" { "Français" } " · " a href={ "?lang=en" (keep) } lang="en" { "English" } }
+                    nav.currencies { a href={ "?cur=MAD" (keep) } { "MAD" } " · " a href={ "?cur=EUR" (keep) } { "€" } " · " a href={ "?cur=USD" (keep) } { "$" } }
                 }
                 main { (body) }
             }
@@ -1009,7 +1015,14 @@ async fn order_page(
             }
         }
     };
-    let mut r = with_lang_cookie(lang, layout(&ctx, t(lang, "order"), body));
+    // A guest who opened the order by its link keeps the token when switching language or
+    // currency (the token is the verified one: hex, nothing to escape).
+    let keep = if via_token {
+        format!("&t={}", doc.access_token)
+    } else {
+        String::new()
+    };
+    let mut r = with_lang_cookie(lang, layout_keeping(&ctx, t(lang, "order"), body, &keep));
     // The token is in the URL: no Referer to other sites, no shared cache.
     let h = r.headers_mut();
     h.insert(

@@ -173,6 +173,14 @@ async fn a_bad_phone_or_an_oversized_address_is_refused_at_checkout() {
     let fields = to_payment(&app, &mut c, "amina@example.ma", "abc", "cod").await;
     let r = c.get("/?lang=en").await;
     assert_eq!(r.status, StatusCode::OK);
+    // Phones get the phone keypad and the browser's autofill.
+    let form = c.get("/checkout").await;
+    assert!(
+        form.body
+            .contains(r#"name="phone" type="tel" autocomplete="tel""#),
+        "{}",
+        form.body
+    );
     let r = place(&mut c, &fields).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("phone number is not valid"), "{}", r.body);
@@ -224,6 +232,16 @@ async fn api(
 
 /// Places a cash-on-delivery order of one cushion through the API.
 async fn api_order(app: &tijara_storefront::App, email: &str, peer: &str) -> (StatusCode, Value) {
+    api_order_paid(app, email, peer, "cod").await
+}
+
+/// Places an order of one cushion through the API, paid with `payment`.
+async fn api_order_paid(
+    app: &tijara_storefront::App,
+    email: &str,
+    peer: &str,
+    payment: &str,
+) -> (StatusCode, Value) {
     let p = app.engine.product_by_slug(SLUG).await.unwrap();
     let (_, cart) = api(app, "/api/v1/carts", &json!({}), Some(peer)).await;
     let cart = cart["cart"]["id"]
@@ -253,7 +271,7 @@ async fn api_order(app: &tijara_storefront::App, email: &str, peer: &str) -> (St
     api(
         app,
         "/api/v1/orders",
-        &json!({"cart_id": cart, "email": email, "address": address, "payment": "cod"}),
+        &json!({"cart_id": cart, "email": email, "address": address, "payment": payment}),
         Some(peer),
     )
     .await
@@ -262,6 +280,15 @@ async fn api_order(app: &tijara_storefront::App, email: &str, peer: &str) -> (St
 #[tokio::test]
 async fn unpaid_orders_are_limited_per_email_and_per_client_address() {
     let app = support::demo_app().await;
+    let p = app.engine.product_by_slug(SLUG).await.unwrap();
+    app.engine
+        .adjust_stock(
+            &p.variants[0].variant.id,
+            tijara::usecases::catalog::StockAdjustment::Set { units: 100 },
+            None,
+        )
+        .await
+        .unwrap();
     for _ in 0..3 {
         let (s, v) = api_order(&app, "bot@example.ma", "196.200.1.1:40000").await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
@@ -269,23 +296,99 @@ async fn unpaid_orders_are_limited_per_email_and_per_client_address() {
     let (s, v) = api_order(&app, "BOT@example.ma", "41.250.1.1:40000").await;
     assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{v}");
     assert_eq!(v["code"], "too_many_unpaid_orders");
-    // The peer address counts across e-mails (5 by default).
-    for i in 0..2 {
-        let (s, v) = api_order(&app, &format!("bot{i}@example.ma"), "196.200.1.1:40001").await;
+    // The peer address counts card and transfer orders across e-mails (5 by default); the
+    // three cash-on-delivery orders above do not count (carrier-grade NAT).
+    for i in 0..5 {
+        let (s, v) = api_order_paid(
+            &app,
+            &format!("bot{i}@example.ma"),
+            "196.200.1.1:40001",
+            "transfer",
+        )
+        .await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
     }
-    let (s, v) = api_order(&app, "bot9@example.ma", "196.200.1.1:40002").await;
-    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{v}");
-    assert!(
-        v["message"].as_str().unwrap().contains("client address"),
-        "{v}"
+    // The same client on a dual-stack bind, as an IPv4-mapped peer.
+    for peer in ["196.200.1.1:40002", "[::ffff:196.200.1.1]:40002"] {
+        let (s, v) = api_order_paid(&app, "bot9@example.ma", peer, "transfer").await;
+        assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{peer}: {v}");
+        assert!(
+            v["message"].as_str().unwrap().contains("client address"),
+            "{v}"
+        );
+    }
+    let (s, v) = api_order(&app, "cod9@example.ma", "196.200.1.1:40002").await;
+    assert_eq!(
+        s,
+        StatusCode::CREATED,
+        "cash on delivery is not limited per address: {v}"
     );
-    let (s, v) = api_order(&app, "bot9@example.ma", "196.200.9.9:40002").await;
+    let (s, v) = api_order_paid(&app, "bot9@example.ma", "196.200.9.9:40002", "transfer").await;
     assert_eq!(s, StatusCode::CREATED, "another address: {v}");
-    // A loopback peer (a reverse proxy on the host) is no client: it does not block everyone.
-    for i in 0..6 {
-        let (s, v) = api_order(&app, &format!("proxied{i}@example.ma"), "127.0.0.1:50000").await;
-        assert_eq!(s, StatusCode::CREATED, "{v}");
+    // A loopback peer (a reverse proxy on the host), also as an IPv4-mapped address on a
+    // dual-stack bind, or a private one, is no client: it does not block everyone.
+    for peer in [
+        "127.0.0.1:50000",
+        "[::ffff:127.0.0.1]:50000",
+        "10.0.0.2:50000",
+    ] {
+        for i in 0..6 {
+            let email = format!("proxied{i}-{}@example.ma", peer.len());
+            let (s, v) = api_order_paid(&app, &email, peer, "transfer").await;
+            assert_eq!(s, StatusCode::CREATED, "{peer}: {v}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn transfer_instructions_give_the_deadline_the_engine_enforces() {
+    let app = support::demo_app().await;
+    let (s, v) = api_order_paid(&app, "virement@example.ma", "196.200.3.3:1", "transfer").await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let placed: tijara_core::chrono::DateTime<tijara_core::chrono::Utc> =
+        serde_json::from_value(v["order"]["placed_at"].clone()).unwrap();
+    let region = app.engine.region();
+    let offset =
+        tijara_core::chrono::FixedOffset::east_opt(region.utc_offset_minutes * 60).unwrap();
+    let deadline = (placed + region.transfer_hold()).with_timezone(&offset);
+    let text = v["payment"].to_string();
+    assert!(
+        text.contains(&deadline.format("avant le %d/%m/%Y à %H:%M").to_string()),
+        "{text}"
+    );
+    assert!(
+        !text.contains("jours"),
+        "no count of days beside the deadline: {text}"
+    );
+}
+
+#[tokio::test]
+async fn switching_language_or_currency_keeps_a_guest_on_her_order() {
+    let app = support::demo_app().await;
+    let mut c = support::Client::new(&app);
+    let fields = to_payment(&app, &mut c, "amina@example.ma", "0661000000", "cod").await;
+    let r = place(&mut c, &fields).await;
+    let link = r.location.unwrap();
+    let (path, token) = link.split_once("?t=").unwrap();
+    let page = c.get(&link).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    for q in [
+        "lang=ar", "lang=fr", "lang=en", "cur=MAD", "cur=EUR", "cur=USD",
+    ] {
+        let href = format!("href=\"?{q}&amp;t={token}\"");
+        assert!(page.body.contains(&href), "{href} in {}", page.body);
+    }
+    // Following one in another browser (no session) still opens the order.
+    let mut other = support::Client::new(&app);
+    for q in ["lang=en", "cur=EUR"] {
+        let r = other.get(&format!("{path}?{q}&t={token}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{q}: {}", r.body);
+    }
+    // No other page carries the token.
+    for uri in ["/", "/cart", &format!("/products/{SLUG}")] {
+        let r = c.get(uri).await;
+        assert!(!r.body.contains(token), "{uri}");
+        assert!(r.body.contains("href=\"?lang=ar\""), "{uri}");
     }
 }
 
