@@ -402,22 +402,23 @@ impl NotificationSink {
                 mark = Some((shipment, now));
             }
             "order.payment_expired" => {
-                // The shopper: the order is off, the stock back on sale.
+                // The shopper: the order is off, the stock back on sale. The event carries no
+                // contact (webhooks must not spread it): both come from the order. A storage
+                // failure fails the delivery, so the event is tried again.
                 let lang =
                     serde_json::from_value::<Lang>(payload["lang"].clone()).unwrap_or(Lang::Fr);
                 let order = payload["order_id"].as_str().unwrap_or("").to_owned();
-                let phone = match OrderId::new(order.clone()) {
-                    Ok(o) => self
-                        .engine
-                        .order(&o)
-                        .await
-                        .ok()
-                        .map(|d| d.order.shipping_address.phone),
-                    Err(_) => None,
+                let Ok(id) = OrderId::new(order.clone()) else {
+                    return Ok((out, None));
+                };
+                let doc = match self.engine.order(&id).await {
+                    Ok(d) => d,
+                    Err(tijara::TijaraError::NotFound { .. }) => return Ok((out, None)),
+                    Err(e) => return Err(err(e)),
                 };
                 out.push(Notification {
-                    email: payload["email"].as_str().map(str::to_owned),
-                    phone,
+                    email: Some(doc.order.email),
+                    phone: Some(doc.order.shipping_address.phone),
                     lang,
                     subject: format!("{} {order}", words(lang, "expired")),
                     text: format!("{} {order}.", words(lang, "expired_text")),

@@ -1,35 +1,60 @@
-//! The shopper hears that an unpaid order was cancelled and its stock returned (issue 11).
+//! The shopper hears that an unpaid order was cancelled and its stock returned (issue 11), though
+//! the event (which webhooks forward) carries no e-mail or phone: both come from the order.
 
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
-use tijara::Tijara;
 use tijara::ports::storage::OutboxEvent;
 use tijara_notify::NotificationSink;
-use tijara_testkit::stubs::{StubCarrier, StubGateway};
+use tijara_testkit::stubs::StubGateway;
 
 #[tokio::test]
-async fn an_expired_payment_is_told_to_the_shopper_in_her_language() {
-    let engine = Tijara::builder()
-        .storage(Arc::new(tijara_store_memory::MemoryStore::new()))
-        .payment(Arc::new(StubGateway::bank_transfer()))
-        .carrier(Arc::new(StubCarrier::new("amana", "30.00", "10.00")))
-        .build()
+async fn an_expired_payment_is_told_to_the_shopper_from_the_order_not_the_event() {
+    let t = tijara_testkit::engine::with_gateway(Arc::new(StubGateway::bank_transfer())).await;
+    let (order, _) = t.order().await;
+    t.clock
+        .advance(t.engine.region().transfer_hold() + tijara_core::chrono::Duration::minutes(1));
+    assert_eq!(t.engine.expire_reservations(10).await.unwrap(), 1);
+    let events = t.engine.storage().pending_events(100).await.unwrap();
+    let event = events
+        .iter()
+        .find(|e| e.kind == "order.payment_expired")
         .unwrap();
-    let sink = NotificationSink::new(engine, vec![]);
-    let event = OutboxEvent {
-        seq: 1,
-        aggregate: "ord_1".into(),
-        kind: "order.payment_expired".into(),
-        payload: serde_json::json!({"order_id": "ord_1", "email": "amina@example.ma",
-            "lang": "ar", "payment_method": "bank_transfer"})
-        .to_string(),
-        created_at: tijara_core::chrono::Utc::now(),
-    };
-    let told = sink.compose(&event).await.unwrap();
+    assert!(!event.payload.contains('@'), "{}", event.payload);
+    assert!(
+        !event.payload.contains(&order.shipping_address.phone),
+        "{}",
+        event.payload
+    );
+
+    let sink = NotificationSink::new(t.engine.clone(), vec![]);
+    let told = sink.compose(event).await.unwrap();
     assert_eq!(told.len(), 1, "{told:?}");
-    assert_eq!(told[0].email.as_deref(), Some("amina@example.ma"));
-    assert_eq!(told[0].lang, tijara_core::Lang::Ar);
-    assert!(told[0].subject.contains("ord_1") && told[0].subject.contains("إلغاء"));
+    assert_eq!(told[0].email.as_deref(), Some("client@example.ma"));
+    assert_eq!(
+        told[0].phone.as_deref(),
+        Some(order.shipping_address.phone.as_str())
+    );
+    assert_eq!(told[0].lang, tijara_core::Lang::Fr);
+    assert!(
+        told[0].subject.contains(order.id.as_str()),
+        "{}",
+        told[0].subject
+    );
+
+    // In the shopper's language, from the event; an unknown order tells no one.
+    let other = OutboxEvent {
+        payload: serde_json::json!({"order_id": order.id, "lang": "ar",
+            "payment_method": "bank_transfer"})
+        .to_string(),
+        ..event.clone()
+    };
+    let told = sink.compose(&other).await.unwrap();
+    assert!(told[0].subject.contains("إلغاء"), "{}", told[0].subject);
     assert!(told[0].text.contains("البيع"), "{}", told[0].text);
+    let unknown = OutboxEvent {
+        payload: serde_json::json!({"order_id": "ord_none", "lang": "ar"}).to_string(),
+        ..event.clone()
+    };
+    assert!(sink.compose(&unknown).await.unwrap().is_empty());
 }

@@ -65,8 +65,9 @@ impl Tijara {
     /// Returns the stock of checkouts abandoned past their reservation time (a card payment not
     /// made within [`EngineConfig::card_reservation_ttl`](crate::EngineConfig), a bank transfer
     /// not confirmed within the region's transfer hold): the order is cancelled and its payment
-    /// voided, in one step per order, with an `order.payment_expired` event (order id, e-mail,
-    /// language, payment method) so the shopper is told. Returns how many orders were
+    /// voided, in one step per order, with an `order.payment_expired` event (order id,
+    /// language, payment method; no contact, which a notifier reads from the order) so the
+    /// shopper is told. Returns how many orders were
     /// cancelled. Safe to run from several processes at once.
     pub async fn expire_reservations(&self, limit: u32) -> Result<usize, TijaraError> {
         let now = self.now();
@@ -97,7 +98,6 @@ impl Tijara {
                             kind: "order.payment_expired".into(),
                             payload: crate::engine::encode(&serde_json::json!({
                                 "order_id": order,
-                                "email": doc.order.email,
                                 "lang": doc.lang,
                                 "payment_method": doc.order.payment.method(),
                             }))?,
