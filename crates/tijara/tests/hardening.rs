@@ -473,6 +473,130 @@ async fn prices_and_photos_follow_the_input_rules() {
 }
 
 #[tokio::test]
+async fn a_product_with_legacy_remote_photos_can_still_be_saved_and_never_shows_them() {
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let mut input = product_input(
+        &c.a,
+        "old-pic",
+        "Ancien",
+        "قديم",
+        vec![variant("OLD-1", "50", 1)],
+    );
+    let local = Photo {
+        url: "/media/0123-1200.jpg".into(),
+        alt: LocalizedText::default(),
+    };
+    input.photos = vec![local.clone()];
+    let product = e
+        .create_product(input.clone(), None)
+        .await
+        .expect("created");
+    // A product saved before the photo rule: a remote photo in the stored document.
+    let remote = "https://cdn.example/old.jpg";
+    let storage = e.storage();
+    let doc = storage
+        .get(
+            tijara::ports::storage::DocKind::Product,
+            product.id.as_str(),
+        )
+        .await
+        .expect("get")
+        .expect("stored");
+    let mut body: serde_json::Value = serde_json::from_str(&doc.body).expect("json");
+    body["photos"]
+        .as_array_mut()
+        .expect("photos")
+        .push(serde_json::json!({"url": remote, "alt": {}}));
+    storage
+        .commit(tijara::ports::storage::Changeset {
+            docs: vec![tijara::ports::storage::DocWrite {
+                kind: tijara::ports::storage::DocKind::Product,
+                id: product.id.to_string(),
+                expected_version: Some(doc.version),
+                body: body.to_string(),
+                keys: vec!["slug:old-pic".into(), "sku:OLD-1".into()],
+                owners: vec![format!("seller:{}", c.a)],
+                product: None,
+            }],
+            ..Default::default()
+        })
+        .await
+        .expect("legacy document");
+    // The shop and the API never show it.
+    let view = e.product_by_slug_any("old-pic").await.expect("view");
+    assert_eq!(view.product.photos, vec![local.clone()]);
+    // Every save works, and drops it (the seller's form sends back what it was shown, or
+    // what is stored).
+    e.set_product_active(&product.id, false, None)
+        .await
+        .expect("a legacy photo does not block a save");
+    let stored = |e: tijara::Tijara, id: ProductId| async move {
+        let d = e
+            .storage()
+            .get(tijara::ports::storage::DocKind::Product, id.as_str())
+            .await
+            .expect("get")
+            .expect("stored");
+        d.body
+    };
+    assert!(!stored(e.clone(), product.id.clone()).await.contains(remote));
+
+    // The same through update_product, with the stored photos sent back as they were.
+    storage
+        .commit(tijara::ports::storage::Changeset {
+            docs: vec![tijara::ports::storage::DocWrite {
+                kind: tijara::ports::storage::DocKind::Product,
+                id: product.id.to_string(),
+                expected_version: Some(
+                    storage
+                        .get(
+                            tijara::ports::storage::DocKind::Product,
+                            product.id.as_str(),
+                        )
+                        .await
+                        .expect("get")
+                        .expect("stored")
+                        .version,
+                ),
+                body: body.to_string(),
+                keys: vec!["slug:old-pic".into(), "sku:OLD-1".into()],
+                owners: vec![format!("seller:{}", c.a)],
+                product: None,
+            }],
+            ..Default::default()
+        })
+        .await
+        .expect("legacy document again");
+    let mut edit = input.clone();
+    edit.photos = vec![
+        local.clone(),
+        Photo {
+            url: remote.into(),
+            alt: LocalizedText::default(),
+        },
+    ];
+    let saved = e
+        .update_product(&product.id, edit.clone(), None)
+        .await
+        .expect("saved without the legacy photo");
+    assert_eq!(saved.photos, vec![local.clone()]);
+    // A new remote photo is still refused.
+    edit.photos.truncate(1);
+    edit.photos.push(Photo {
+        url: "https://tracker.example/p.gif".into(),
+        alt: LocalizedText::default(),
+    });
+    match e.update_product(&product.id, edit, None).await {
+        Err(TijaraError::Validation(v)) => {
+            assert!(matches!(v.problems(), [Problem::BadPhotoUrl { .. }]), "{v}")
+        }
+        other => panic!("a new remote photo is refused: {other:?}"),
+    }
+}
+
+#[tokio::test]
 async fn addresses_and_phones_are_checked_at_checkout() {
     let m = market();
     let c = catalog(&m).await;

@@ -233,6 +233,31 @@ struct StockDef {
 
 /// The largest page served.
 pub const MAX_PAGE: u32 = 100;
+/// Drops from `product` the photos that are not paths on the shop
+/// ([`is_local_media_path`](tijara_core::catalog::is_local_media_path)) but were `stored` with it:
+/// remote URLs saved before that input rule existed. They are never shown (the shop's views
+/// leave them out), and keeping them would make the product impossible to save. Each one is
+/// logged. A new remote photo is not dropped: validation refuses it.
+fn drop_legacy_photos(product: &mut Product, stored: &[tijara_core::catalog::Photo]) {
+    use tijara_core::catalog::is_local_media_path;
+    let legacy: Vec<&str> = stored
+        .iter()
+        .map(|p| p.url.as_str())
+        .filter(|u| !is_local_media_path(u))
+        .collect();
+    if legacy.is_empty() {
+        return;
+    }
+    product.photos.retain(|p| !legacy.contains(&p.url.as_str()));
+    for url in legacy {
+        tracing::warn!(
+            product = %product.id,
+            url = %url.chars().take(80).collect::<String>(),
+            "a remote photo saved before the input rule is dropped from the product"
+        );
+    }
+}
+
 /// The most photos a product has.
 pub const MAX_PHOTOS: usize = 8;
 
@@ -576,7 +601,9 @@ impl Tijara {
     }
 
     /// Replaces a product's details and variants (variants are matched by SKU; a variant left
-    /// out is deactivated, never deleted). The seller cannot change.
+    /// out is deactivated, never deleted). The seller cannot change. Remote photos stored before
+    /// photos had to be paths on the shop are dropped (and logged) rather than refused, on this
+    /// and every other save of the product; a new remote photo is refused.
     pub async fn update_product(
         &self,
         id: &ProductId,
@@ -593,7 +620,7 @@ impl Tijara {
             }
             let (variants, stock) =
                 self.build_variants(&input.variants, &current.value.variants)?;
-            let product = Product {
+            let mut product = Product {
                 id: id.clone(),
                 seller_id: input.seller_id.clone(),
                 category_id: input.category_id.clone(),
@@ -606,6 +633,7 @@ impl Tijara {
                 variants,
                 active: current.value.active,
             };
+            drop_legacy_photos(&mut product, &current.value.photos);
             let changes = self
                 .product_changes(&product, Some(current.version), &stock)
                 .await?;
@@ -623,6 +651,8 @@ impl Tijara {
     ) -> Result<Product, TijaraError> {
         self.mutate("set_product_active", key, &(id, active), || async move {
             let mut current: Loaded<Product> = self.load(DocKind::Product, id.as_str()).await?;
+            let stored = current.value.photos.clone();
+            drop_legacy_photos(&mut current.value, &stored);
             current.value.active = active;
             let mut changes = self
                 .product_changes(&current.value, Some(current.version), &[])
@@ -644,6 +674,8 @@ impl Tijara {
         let photo = &photo;
         self.mutate("add_product_photo", None, &(), || async move {
             let mut current: Loaded<Product> = self.load(DocKind::Product, id.as_str()).await?;
+            let stored = current.value.photos.clone();
+            drop_legacy_photos(&mut current.value, &stored);
             let seller = self.seller(&current.value.seller_id).await?;
             if !seller.active {
                 return Err(TijaraError::SellerNotApproved(seller.id));
@@ -675,6 +707,8 @@ impl Tijara {
         self.mutate("remove_product_photo", None, &(), || async move {
             let mut current: Loaded<Product> = self.load(DocKind::Product, id.as_str()).await?;
             let before = current.value.photos.len();
+            let stored = current.value.photos.clone();
+            drop_legacy_photos(&mut current.value, &stored);
             current.value.photos.retain(|p| p.url != url);
             if current.value.photos.len() == before {
                 return Ok((current.value, Changeset::default()));
@@ -790,6 +824,10 @@ impl Tijara {
                     })
                     .collect();
                 let seller = sellers.get(p.seller_id.as_str());
+                // Only photos on the shop are shown (remote ones saved before the rule are not).
+                let mut p = p;
+                p.photos
+                    .retain(|ph| tijara_core::catalog::is_local_media_path(&ph.url));
                 ProductView {
                     seller_name: seller.map(|s| s.name.clone()).unwrap_or_default(),
                     seller_city: seller.map(|s| s.home_city.clone()).unwrap_or_default(),
