@@ -158,11 +158,45 @@ pub struct OrderDoc {
     /// order carry it (`?t=`) instead of the e-mail. Empty for orders placed before it existed
     /// (only their customer or an admin reach them).
     #[serde(default)]
-    pub access_token: String,
+    pub access_token: AccessToken,
     /// Who placed it, for the unpaid-order limits: a hash of the client address (never the
     /// address itself), if the frontend gave one.
     #[serde(default)]
     pub client_key: Option<String>,
+}
+
+/// An order's access token (32 random bytes, hex): the guest's key to the order. Serialized as
+/// the plain string; its `Debug` never shows it (`AccessToken(<redacted>)`), so an order logged
+/// with `{:?}` does not leak the key. Read it with [`AccessToken::as_str`] to build a link.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AccessToken(String);
+
+impl AccessToken {
+    /// Wraps a token.
+    pub fn new(token: impl Into<String>) -> Self {
+        AccessToken(token.into())
+    }
+
+    /// The token, for a link (`?t=`) or a comparison.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// True for orders placed before tokens existed (no token: no guest link opens them).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.is_empty() {
+            f.write_str("AccessToken(<none>)")
+        } else {
+            f.write_str("AccessToken(<redacted>)")
+        }
+    }
 }
 
 /// A short, non-reversible key for a value counted by the unpaid-order limits (an e-mail, a

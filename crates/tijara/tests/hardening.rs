@@ -59,7 +59,7 @@ async fn a_guest_reaches_an_order_only_with_its_random_token() {
         )
         .await
         .expect("placed");
-    let token = placed.access_token.clone();
+    let token = placed.access_token.as_str().to_owned();
     assert_eq!(token.len(), 64, "256 random bits, hex");
     assert!(token.bytes().all(|b| b.is_ascii_hexdigit()));
     let id = placed.order.id.clone();
@@ -91,17 +91,50 @@ async fn a_guest_reaches_an_order_only_with_its_random_token() {
         .await
         .expect("replayed");
     assert_eq!(again.order.id, id);
-    assert_eq!(again.access_token, token);
+    assert_eq!(again.access_token.as_str(), token);
     // Another order has another token.
     let other = e
         .place_order(request(vec![(c.cushion.clone(), 1)], &[&c.a], "cod"), None)
         .await
         .expect("placed");
-    assert_ne!(other.access_token, token);
+    assert_ne!(other.access_token.as_str(), token);
     assert!(
         e.order_with_token(&other.order.id, &token).await.is_err(),
         "one order's token opens no other order"
     );
+}
+
+#[tokio::test]
+async fn the_access_token_never_shows_in_debug_output() {
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let placed = e
+        .place_order(request(vec![(c.bracelet.clone(), 1)], &[&c.b], "cod"), None)
+        .await
+        .expect("placed");
+    let token = placed.access_token.as_str().to_owned();
+    assert_eq!(token.len(), 64);
+    let doc = e.order(&placed.order.id).await.expect("order");
+    for debug in [
+        format!("{placed:?}"),
+        format!("{placed:#?}"),
+        format!("{doc:?}"),
+        format!("{:?}", doc.access_token),
+    ] {
+        assert!(!debug.contains(&token), "{debug}");
+        assert!(debug.contains("AccessToken(<redacted>)"), "{debug}");
+    }
+    // Serialized (the API's answer, the stored document), it is the plain string.
+    let json = serde_json::to_value(&placed).expect("json");
+    assert_eq!(json["access_token"], serde_json::json!(token));
+    let json = serde_json::to_value(&doc).expect("json");
+    assert_eq!(json["access_token"], serde_json::json!(token));
+    let back: tijara::docs::OrderDoc = serde_json::from_value(json).expect("back");
+    assert_eq!(back.access_token.as_str(), token);
+    e.order_with_token(&placed.order.id, &token)
+        .await
+        .expect("the token still opens the order");
 }
 
 #[tokio::test]

@@ -890,9 +890,9 @@ async fn checkout_place(
                     }
                 })
                 .into_response();
-                set_payment_cookie(&app, page, &p.order.id, &p.access_token)
+                set_payment_cookie(&app, page, &p.order.id, p.access_token.as_str())
             }
-            _ => Redirect::to(&order_url(&p.order.id, &p.access_token)).into_response(),
+            _ => Redirect::to(&order_url(&p.order.id, p.access_token.as_str())).into_response(),
         },
     }
 }
@@ -1018,7 +1018,7 @@ async fn order_page(
     // A guest who opened the order by its link keeps the token when switching language or
     // currency (the token is the verified one: hex, nothing to escape).
     let keep = if via_token {
-        format!("&t={}", doc.access_token)
+        format!("&t={}", doc.access_token.as_str())
     } else {
         String::new()
     };

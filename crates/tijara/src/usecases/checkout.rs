@@ -1,6 +1,6 @@
 //! Checkout: shipping quotes, shipping choice, placing the order, starting its payment.
 
-use crate::docs::{CartDoc, CartStatus, OrderDoc, limit_key};
+use crate::docs::{AccessToken, CartDoc, CartStatus, OrderDoc, limit_key};
 use crate::engine::{IdempotencyKey, Tijara, Write};
 use crate::error::TijaraError;
 use crate::ports::carrier::{Quote, QuoteRequest};
@@ -90,9 +90,10 @@ pub struct PlacedOrder {
     /// Redirect, instructions or completed.
     pub payment: PaymentStart,
     /// The order's access token: the guest's key to the order (links carry it as `?t=`; see
-    /// [`Tijara::order_with_token`]). Given only here; keep it out of logs.
+    /// [`Tijara::order_with_token`]). Given only here; keep it out of logs (its `Debug` is
+    /// redacted).
     #[serde(default)]
-    pub access_token: String,
+    pub access_token: AccessToken,
 }
 
 /// What placing stores as its idempotent answer: the order and its access token.
@@ -101,7 +102,7 @@ struct Placed {
     #[serde(flatten)]
     order: Order,
     #[serde(default)]
-    access_token: String,
+    access_token: AccessToken,
 }
 
 /// 32 random bytes from the operating system, hex: an order's access token.
@@ -408,7 +409,7 @@ impl Tijara {
         };
         let doc = self.order(id).await?;
         let ok = !doc.access_token.is_empty()
-            && bool::from(doc.access_token.as_bytes().ct_eq(token.as_bytes()));
+            && bool::from(doc.access_token.as_str().as_bytes().ct_eq(token.as_bytes()));
         if !ok {
             tracing::warn!(target: "security", order = %id, "order asked with a wrong access token");
             return Err(not_found());
@@ -625,7 +626,7 @@ impl Tijara {
             ledger: vec![],
             lang: request.lang,
             payment_reminded: false,
-            access_token: token.to_owned(),
+            access_token: AccessToken::new(token),
             client_key: client.map(str::to_owned),
         };
         changes.docs.push(
@@ -665,7 +666,7 @@ impl Tijara {
         Ok((
             Placed {
                 order,
-                access_token: token.to_owned(),
+                access_token: AccessToken::new(token),
             },
             changes,
         ))
