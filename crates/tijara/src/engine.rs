@@ -55,8 +55,11 @@ pub struct EngineConfig {
     /// collected) placed within [`EngineConfig::unpaid_window`] per e-mail (default 3; 0: no
     /// limit). A new order beyond it is refused with `TijaraError::TooManyUnpaidOrders`.
     pub max_unpaid_per_email: u32,
-    /// The same per client address, when the frontend gives one to
-    /// [`Tijara::place_order_from`] (default 5; 0: no limit).
+    /// At most this many unpaid card and transfer orders per client address, when the frontend
+    /// gives one to [`Tijara::place_order_from`] (default 5; 0: no limit). Cash-on-delivery
+    /// orders are not counted per address (mobile carriers' NAT puts many shoppers behind one),
+    /// only per e-mail; loopback, private and link-local addresses are not counted at all
+    /// ([`countable_client`](crate::usecases::checkout::countable_client)).
     pub max_unpaid_per_client: u32,
     /// How far back unpaid orders count against those limits (default 24 h).
     pub unpaid_window: Duration,
