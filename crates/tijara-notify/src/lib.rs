@@ -363,7 +363,6 @@ impl NotificationSink {
             "shipment.created" | "shipment.updated" => {
                 let lang =
                     serde_json::from_value::<Lang>(payload["lang"].clone()).unwrap_or(Lang::Fr);
-                let email = payload["email"].as_str().map(str::to_owned);
                 let status = payload["status"].as_str().unwrap_or("unknown");
                 let number = payload["tracking_number"].as_str().unwrap_or("");
                 let shipment = payload["shipment_id"].as_str().unwrap_or("").to_owned();
@@ -378,18 +377,19 @@ impl NotificationSink {
                 let order = payload["order_id"]
                     .as_str()
                     .and_then(|o| OrderId::new(o.to_owned()).ok());
-                let phone = match &order {
-                    Some(o) => self
-                        .engine
-                        .order(o)
-                        .await
-                        .ok()
-                        .map(|d| d.order.shipping_address.phone),
-                    None => None,
+                // The event carries no contact (webhooks forward it): e-mail and phone come from
+                // the order; a storage failure fails the delivery, so it is tried again.
+                let Some(order) = order else {
+                    return Ok((out, None));
+                };
+                let doc = match self.engine.order(&order).await {
+                    Ok(d) => d,
+                    Err(tijara::TijaraError::NotFound { .. }) => return Ok((out, None)),
+                    Err(e) => return Err(err(e)),
                 };
                 out.push(Notification {
-                    email,
-                    phone,
+                    email: Some(doc.order.email),
+                    phone: Some(doc.order.shipping_address.phone),
                     lang,
                     subject: format!("{} {}", words(lang, "parcel"), step(lang, status)),
                     text: format!(

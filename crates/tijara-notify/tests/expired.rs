@@ -1,5 +1,6 @@
-//! The shopper hears that an unpaid order was cancelled and its stock returned (issue 11), though
-//! the event (which webhooks forward) carries no e-mail or phone: both come from the order.
+//! The shopper hears that an unpaid order was cancelled and its stock returned, or that her
+//! parcel moved (issue 11), though the events (which webhooks forward) carry no e-mail or phone:
+//! both come from the order.
 
 #![allow(clippy::unwrap_used)]
 
@@ -57,4 +58,25 @@ async fn an_expired_payment_is_told_to_the_shopper_from_the_order_not_the_event(
         ..event.clone()
     };
     assert!(sink.compose(&unknown).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn shipment_events_carry_no_contact_and_the_shopper_is_still_told() {
+    let t = tijara_testkit::engine::with_gateway(Arc::new(StubGateway::cash_on_delivery())).await;
+    let (order, _) = t.order().await;
+    t.ship(&order).await;
+    let events = t.engine.storage().pending_events(100).await.unwrap();
+    let event = events
+        .iter()
+        .find(|e| e.kind == "shipment.created")
+        .unwrap();
+    assert!(!event.payload.contains('@'), "{}", event.payload);
+    let sink = NotificationSink::new(t.engine.clone(), vec![]);
+    let told = sink.compose(event).await.unwrap();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0].email.as_deref(), Some("client@example.ma"));
+    assert_eq!(
+        told[0].phone.as_deref(),
+        Some(order.shipping_address.phone.as_str())
+    );
 }

@@ -166,7 +166,6 @@ impl Tijara {
                 "carrier": shipment.carrier,
                 "tracking_number": shipment.tracking_number,
                 "status": shipment.status(),
-                "email": doc.order.email,
                 "lang": doc.lang,
             }))?,
         })
