@@ -535,6 +535,7 @@ impl Carrier for TableCarrier {
     }
     fn capabilities(&self) -> CarrierCapabilities {
         CarrierCapabilities {
+            tracking: false,
             label: false,
             cancel: true,
             cod: self.card.cod.is_some(),

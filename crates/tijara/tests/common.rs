@@ -16,6 +16,8 @@ pub struct Market {
     pub engine: Tijara,
     pub clock: Arc<FixedClock>,
     pub carrier: Arc<StubCarrier>,
+    /// `ctm`: a carrier without tracking of its own (numbers and steps typed by hand).
+    pub hand: Arc<StubCarrier>,
     pub sink: Arc<RecordingSink>,
     pub card: Arc<StubGateway>,
 }
@@ -44,6 +46,7 @@ pub fn market_with(
 ) -> Market {
     let clock = Arc::new(FixedClock::at(t0()));
     let carrier = Arc::new(StubCarrier::new("amana", "30.00", "10.00"));
+    let hand = Arc::new(StubCarrier::new("ctm", "35.00", "10.00").by_hand());
     let sink = Arc::new(RecordingSink::default());
     let card = Arc::new(StubGateway::card());
     let engine = Tijara::builder()
@@ -53,6 +56,7 @@ pub fn market_with(
         .payment(Arc::new(StubGateway::cash_on_delivery()))
         .payment(Arc::new(StubGateway::bank_transfer()))
         .carrier(carrier.clone())
+        .carrier(hand.clone())
         .clock(clock.clone())
         .ids(Arc::new(SequentialIds::default()))
         .event_sink(sink.clone())
@@ -63,6 +67,7 @@ pub fn market_with(
         engine,
         clock,
         carrier,
+        hand,
         sink,
         card,
     }

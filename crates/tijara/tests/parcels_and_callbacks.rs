@@ -19,6 +19,15 @@ use tijara_core::*;
 use tijara_testkit::stubs::StubGateway;
 
 fn inline(lines: Vec<(VariantId, u32)>, sellers: &[&SellerId], gateway: &str) -> PlaceOrderRequest {
+    inline_with(lines, sellers, gateway, "amana")
+}
+
+fn inline_with(
+    lines: Vec<(VariantId, u32)>,
+    sellers: &[&SellerId],
+    gateway: &str,
+    carrier: &str,
+) -> PlaceOrderRequest {
     PlaceOrderRequest {
         cart: CheckoutCart::Inline {
             lines,
@@ -30,7 +39,7 @@ fn inline(lines: Vec<(VariantId, u32)>, sellers: &[&SellerId], gateway: &str) ->
                     (
                         (*s).clone(),
                         ShippingSelection {
-                            carrier: "amana".into(),
+                            carrier: carrier.into(),
                             service: "standard".into(),
                         },
                     )
@@ -52,15 +61,21 @@ fn default_ship() -> ShipRequest {
     }
 }
 
-/// A cash-on-delivery order with one part per seller, both shipped: (order, A's shipment, B's).
-async fn shipped_shared_order(m: &Market, c: &Catalog) -> (OrderDoc, Shipment, Shipment) {
+/// A cash-on-delivery order with one part per seller, both shipped with `carrier`: (order, A's
+/// shipment, B's).
+async fn shipped_shared_order_with(
+    m: &Market,
+    c: &Catalog,
+    carrier: &str,
+) -> (OrderDoc, Shipment, Shipment) {
     let e = &m.engine;
     let order = e
         .place_order(
-            inline(
+            inline_with(
                 vec![(c.cushion.clone(), 1), (c.bracelet.clone(), 1)],
                 &[&c.a, &c.b],
                 "cod",
+                carrier,
             ),
             None,
         )
@@ -83,6 +98,11 @@ async fn shipped_shared_order(m: &Market, c: &Catalog) -> (OrderDoc, Shipment, S
     (doc, a, b)
 }
 
+/// [`shipped_shared_order_with`] the carrier with tracking of its own (`amana`).
+async fn shipped_shared_order(m: &Market, c: &Catalog) -> (OrderDoc, Shipment, Shipment) {
+    shipped_shared_order_with(m, c, "amana").await
+}
+
 fn part_status(doc: &OrderDoc, so: &SellerOrderId) -> FulfillmentStatus {
     doc.order.seller_order(so).expect("part").status()
 }
@@ -92,7 +112,7 @@ async fn a_seller_cannot_move_another_sellers_parcel_by_its_number() {
     let m = market();
     let c = catalog(&m).await;
     let e = &m.engine;
-    let (doc, sh_a, sh_b) = shipped_shared_order(&m, &c).await;
+    let (doc, sh_a, sh_b) = shipped_shared_order_with(&m, &c, "ctm").await;
     let id = &doc.order.id;
     let number_b = sh_b.tracking_number.clone().expect("number b");
     let seller_a = Operator::Seller(c.a.clone());
@@ -188,8 +208,8 @@ async fn a_tracking_number_is_unique_in_the_whole_store() {
     let m = market();
     let c = catalog(&m).await;
     let e = &m.engine;
-    let (first, sh_1, _) = shipped_shared_order(&m, &c).await;
-    let (second, sh_2, _) = shipped_shared_order(&m, &c).await;
+    let (first, sh_1, _) = shipped_shared_order_with(&m, &c, "ctm").await;
+    let (second, sh_2, _) = shipped_shared_order_with(&m, &c, "ctm").await;
     e.set_tracking_number(&first.order.id, &sh_1.id, "CTM-778899", None)
         .await
         .expect("a number");
@@ -558,5 +578,123 @@ async fn refused_callbacks_and_seller_refusals_are_logged_without_secrets() {
                 && l.contains(so.as_str())
                 && l.contains("not this seller's part")),
         "{lines:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_seller_types_nothing_on_a_carrier_with_tracking_of_its_own() {
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let (doc, sh_a, _) = shipped_shared_order(&m, &c).await;
+    let id = &doc.order.id;
+    let seller_a = Operator::Seller(c.a.clone());
+    for update in [
+        HandTracking {
+            tracking_number: Some("AMANA000000099MA".into()),
+            status: None,
+        },
+        HandTracking {
+            tracking_number: None,
+            status: Some(TrackingStatus::Delivered),
+        },
+    ] {
+        let err = e
+            .track_by_hand(&seller_a, id, &sh_a.seller_order_id, update, None)
+            .await
+            .expect_err("the carrier reports this parcel itself");
+        assert!(matches!(err, TijaraError::NotAllowed { .. }), "{err}");
+    }
+    let doc = e.order(id).await.expect("order");
+    assert_eq!(
+        part_status(&doc, &sh_a.seller_order_id),
+        FulfillmentStatus::Shipped
+    );
+    assert_eq!(
+        doc.shipments[0].tracking_number, sh_a.tracking_number,
+        "the carrier's number stays"
+    );
+    // The marketplace still may (an admin correcting a record).
+    e.track_by_hand(
+        &Operator::Marketplace,
+        id,
+        &sh_a.seller_order_id,
+        HandTracking {
+            tracking_number: None,
+            status: Some(TrackingStatus::Delivered),
+        },
+        None,
+    )
+    .await
+    .expect("the admin records it");
+}
+
+#[tokio::test]
+async fn a_hand_typed_number_never_blocks_a_carriers_label() {
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    // Seller A, shipping by hand with ctm, types the number amana will give next.
+    let (squat, sh_a, _) = shipped_shared_order_with(&m, &c, "ctm").await;
+    let next = format!("AMANA{:09}MA", m.carrier.parcels_created() + 1);
+    e.track_by_hand(
+        &Operator::Seller(c.a.clone()),
+        &squat.order.id,
+        &sh_a.seller_order_id,
+        HandTracking {
+            tracking_number: Some(next.to_ascii_lowercase()),
+            status: None,
+        },
+        None,
+    )
+    .await
+    .expect("a number typed by hand on a rate card");
+    // Seller B's parcel with amana gets that number: the carrier's number wins.
+    let order = e
+        .place_order(inline(vec![(c.bracelet.clone(), 1)], &[&c.b], "cod"), None)
+        .await
+        .expect("placed")
+        .order;
+    let so = order.seller_orders[0].id.clone();
+    e.mark_ready(&order.id, &so, None).await.expect("ready");
+    let shipped = e
+        .ship_as(
+            &Operator::Seller(c.b.clone()),
+            &order.id,
+            &so,
+            default_ship(),
+            None,
+        )
+        .await
+        .expect("the carrier's label is recorded");
+    assert_eq!(shipped.tracking_number.as_deref(), Some(next.as_str()));
+    let squat = e.order(&squat.order.id).await.expect("order");
+    let cleared = squat
+        .shipments
+        .iter()
+        .find(|s| s.id == sh_a.id)
+        .expect("A's shipment");
+    assert_eq!(
+        cleared.tracking_number, None,
+        "the hand-typed copy is cleared"
+    );
+    // The carrier's events reach B's parcel.
+    let delivered = TrackingEvent {
+        at: t0() + Duration::hours(30),
+        status: TrackingStatus::Delivered,
+        carrier_code: "LIV".into(),
+        carrier_text: "Livré".into(),
+        location: None,
+        cod_collected: None,
+    };
+    let s = e
+        .record_tracking("amana", &next, vec![delivered], None)
+        .await
+        .expect("events");
+    assert_eq!(s.seller_order_id, so);
+    let squat = e.order(&squat.order.id).await.expect("order");
+    assert_eq!(
+        part_status(&squat, &sh_a.seller_order_id),
+        FulfillmentStatus::Shipped
     );
 }
