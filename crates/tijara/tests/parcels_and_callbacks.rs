@@ -698,3 +698,143 @@ async fn a_hand_typed_number_never_blocks_a_carriers_label() {
         FulfillmentStatus::Shipped
     );
 }
+
+/// Saves `doc` as an engine older than store-wide numbers did: the `shipment:` and
+/// `tracking:{carrier}:{number}` keys only.
+async fn save_as_before(storage: &dyn tijara::ports::storage::Storage, doc: &OrderDoc) {
+    use tijara::ports::storage::{Changeset, DocKind, DocWrite};
+    let stored = storage
+        .get(DocKind::Order, doc.order.id.as_str())
+        .await
+        .expect("read")
+        .expect("order");
+    let mut keys = Vec::new();
+    for s in &doc.shipments {
+        keys.push(format!("shipment:{}", s.id));
+        if let Some(n) = &s.tracking_number {
+            keys.push(format!("tracking:{}:{n}", s.carrier));
+        }
+    }
+    let owners = doc
+        .order
+        .seller_orders
+        .iter()
+        .map(|s| format!("seller:{}", s.seller_id))
+        .collect();
+    storage
+        .commit(Changeset {
+            docs: vec![DocWrite {
+                kind: DocKind::Order,
+                id: doc.order.id.to_string(),
+                expected_version: Some(stored.version),
+                body: serde_json::to_string(doc).expect("json"),
+                keys,
+                owners,
+                product: None,
+            }],
+            ..Changeset::default()
+        })
+        .await
+        .expect("old-style save");
+}
+
+async fn shipped_alone(m: &Market, c: &Catalog, carrier: &str) -> (OrderDoc, Shipment) {
+    let e = &m.engine;
+    let order = e
+        .place_order(
+            inline_with(vec![(c.cushion.clone(), 1)], &[&c.a], "cod", carrier),
+            None,
+        )
+        .await
+        .expect("placed")
+        .order;
+    let so = order.seller_orders[0].id.clone();
+    e.mark_ready(&order.id, &so, None).await.expect("ready");
+    let s = e
+        .ship(&order.id, &so, default_ship(), None)
+        .await
+        .expect("shipped");
+    (e.order(&order.id).await.expect("order"), s)
+}
+
+#[tokio::test]
+async fn old_orders_get_their_number_keys_and_old_duplicates_do_not_break_webhooks() {
+    let store = std::sync::Arc::new(tijara_store_memory::MemoryStore::new());
+    let m = market_on(store.clone());
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let (first, sh_1) = shipped_alone(&m, &c, "amana").await;
+    let (mut second, _) = shipped_alone(&m, &c, "amana").await;
+    let number = sh_1.tracking_number.clone().expect("number");
+    let lower = number.to_ascii_lowercase();
+    // Saved before numbers were unique: the second parcel got the first's number in lower case.
+    second.shipments[0].tracking_number = Some(lower.clone());
+    save_as_before(store.as_ref(), &first).await;
+    save_as_before(store.as_ref(), &second).await;
+    // Old orders had no store-wide key: a third order, with another carrier, could take the
+    // number.
+    let (third, sh_3) = shipped_alone(&m, &c, "ctm").await;
+    e.set_tracking_number(&third.order.id, &sh_3.id, &number, None)
+        .await
+        .expect("no store-wide key yet");
+    e.set_tracking_number(&third.order.id, &sh_3.id, "RR000000001MA", None)
+        .await
+        .expect("back to another number");
+
+    let report = e.reindex_orders(1000).await.expect("reindex");
+    assert!(report.complete);
+    assert_eq!(report.saved, 2, "{report:?}");
+    assert_eq!(report.problems.len(), 1, "{report:?}");
+    assert_eq!(report.problems[0].order, second.order.id.as_str());
+    assert!(report.problems[0].reason.contains("tracking-number:"));
+    // Now the store-wide key is held by the first order.
+    let err = e
+        .set_tracking_number(&third.order.id, &sh_3.id, &number, None)
+        .await
+        .expect_err("held now");
+    assert!(
+        matches!(err, TijaraError::TrackingNumberTaken { .. }),
+        "{err}"
+    );
+    // Idempotent: the same answer again.
+    assert_eq!(e.reindex_orders(1000).await.expect("again"), report);
+
+    // A webhook naming both numbers updates the first and skips the second, whose order cannot
+    // be saved until an admin fixes it.
+    let delivered = TrackingEvent {
+        at: t0() + Duration::hours(30),
+        status: TrackingStatus::InTransit,
+        carrier_code: "TRN".into(),
+        carrier_text: "En transit".into(),
+        location: None,
+        cod_collected: None,
+    };
+    let body = serde_json::to_string(&vec![
+        (lower.clone(), vec![delivered.clone()]),
+        (number.clone(), vec![delivered.clone()]),
+    ])
+    .expect("json");
+    let updated = e
+        .handle_carrier_webhook(
+            "amana",
+            &tijara::ports::carrier::WebhookRequest {
+                body,
+                headers: vec![(
+                    "x-stub-token".into(),
+                    tijara_testkit::stubs::STUB_SECRET.into(),
+                )],
+            },
+        )
+        .await
+        .expect("the other parcels are not held back");
+    assert_eq!(updated.len(), 1);
+    assert_eq!(updated[0].id, sh_1.id);
+    let err = e
+        .record_tracking("amana", &lower, vec![delivered], None)
+        .await
+        .expect_err("cannot be saved");
+    assert!(
+        matches!(err, TijaraError::TrackingNumberTaken { .. }),
+        "{err}"
+    );
+}

@@ -257,6 +257,8 @@ pub async fn build(settings: &Settings) -> Result<App, Box<dyn std::error::Error
         builder = builder.carrier(Arc::new(carrier.clone()));
     }
     let engine = builder.build()?;
+    // Orders saved by an older version get their current keys (bounded, once per database).
+    startup::reindex_orders(&engine).await?;
     Ok(App {
         engine,
         public_url,

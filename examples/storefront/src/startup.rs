@@ -56,3 +56,25 @@ pub async fn check_database(storage: &Arc<dyn Storage>, url: &str) -> Result<(),
             reason: e.to_string(),
         })
 }
+
+/// The most orders [`reindex_orders`] saves again at one start: a larger store goes on at the
+/// next start (or with `tijara migrate`), so a start is never held up for long.
+pub const REINDEX_MAX: usize = 20_000;
+
+/// Saves orders written by an older version again with the keys the engine gives them now (the
+/// store-wide `tracking-number:` key): once per database (a `done` mark, `startup` /
+/// `order-keys-v1`, set when every order was visited), at most [`REINDEX_MAX`] orders per start.
+/// Orders that cannot be saved (two sharing one number) are logged on the `storage` target for
+/// an admin; they do not stop the start. Returns the report, or `None` when it ran before.
+pub async fn reindex_orders(
+    engine: &tijara::Tijara,
+) -> Result<Option<tijara::usecases::maintenance::ReindexReport>, tijara::TijaraError> {
+    if engine.is_done("startup", "order-keys-v1").await? {
+        return Ok(None);
+    }
+    let report = engine.reindex_orders(REINDEX_MAX).await?;
+    if report.complete {
+        engine.record_done("startup", "order-keys-v1").await?;
+    }
+    Ok(Some(report))
+}

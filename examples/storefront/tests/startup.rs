@@ -67,3 +67,27 @@ async fn the_binary_exits_with_a_clear_message_on_a_read_only_database() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn build_saves_old_orders_with_their_keys_once() {
+    let dir = std::env::temp_dir().join(tijara_testkit::storage::unique("reindex-start"));
+    let app = tijara_storefront::build(&settings(dir.clone(), None))
+        .await
+        .unwrap();
+    assert!(
+        app.engine
+            .is_done("startup", "order-keys-v1")
+            .await
+            .unwrap(),
+        "the first start visited every order"
+    );
+    // Later starts skip it.
+    assert_eq!(
+        tijara_storefront::startup::reindex_orders(&app.engine)
+            .await
+            .unwrap(),
+        None
+    );
+    drop(app);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -535,6 +535,9 @@ impl Tijara {
     /// Applies tracking events reported for a parcel (polled or pushed by webhook; any order,
     /// repeats allowed). Delivery and return move the seller order; for cash on delivery, a
     /// delivery collects the cash and a return cancels the collection and puts the stock back.
+    /// An order that cannot be saved because another order holds one of its tracking numbers
+    /// (stored before numbers were unique; see [`Tijara::reindex_orders`]) is refused with
+    /// [`TijaraError::TrackingNumberTaken`] and logged.
     pub async fn record_tracking(
         &self,
         carrier: &str,
@@ -605,6 +608,22 @@ impl Tijara {
             Ok((shipment, changes))
         })
         .await
+        .map_err(|e| match e {
+            // The order holds a number another order holds too (both saved before numbers were
+            // unique store-wide): it cannot be saved until an admin fixes one of them.
+            TijaraError::Storage(StorageError::KeyTaken { key, .. }) => {
+                tracing::warn!(
+                    target: "security",
+                    carrier,
+                    key = %key,
+                    "tracking events refused: the order shares a tracking number with another"
+                );
+                TijaraError::TrackingNumberTaken {
+                    number: tracking_number.to_owned(),
+                }
+            }
+            e => e,
+        })
     }
 
     fn follow_shipment(
