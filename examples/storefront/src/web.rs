@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use tijara::TijaraError;
 use tijara::ports::payment::{NotificationRequest, PaymentStart};
+use tijara::ports::storage::StorageError;
 use tijara::usecases::cart::CartChange;
 use tijara::usecases::catalog::{ProductFilter, ProductView};
 use tijara::usecases::checkout::{CheckoutCart, PlaceOrderRequest, ShippingSelection};
@@ -570,6 +571,12 @@ pub fn explain(lang: Lang, e: &TijaraError) -> &'static str {
             "العنوان غير صالح: املأ كل خانة، دون تجاوز 100 حرف للاسم والمدينة و200 للشارع، مع رمز البلد بحرفين (MA).",
             "The address is not valid: fill in each field, at most 100 characters for the name and city and 200 for the street, with a two-letter country (MA).",
         ),
+        TijaraError::Storage(StorageError::KeyTaken { .. }) => pick(
+            lang,
+            "Cela existe déjà (même adresse, même SKU ou même numéro) : choisissez-en un autre.",
+            "هذا موجود من قبل (نفس العنوان أو الرمز أو الرقم): اختر غيره.",
+            "That already exists (same address, SKU or number): choose another.",
+        ),
         e if e.is_temporary() => pick(
             lang,
             "Le service est momentanément indisponible : réessayez dans un instant.",
@@ -599,18 +606,52 @@ pub fn refusal(ctx: &Ctx, e: &TijaraError) -> Response {
         TijaraError::SellerNotApproved(_) => StatusCode::FORBIDDEN,
         TijaraError::TooManyUnpaidOrders { .. } => StatusCode::TOO_MANY_REQUESTS,
         e if e.is_temporary() => StatusCode::SERVICE_UNAVAILABLE,
-        TijaraError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        TijaraError::Storage(StorageError::KeyTaken { .. }) => StatusCode::CONFLICT,
+        e if is_server_fault(e) => {
+            log_server_fault(e);
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
+    // A storage fault's detail is for the operator's log, not for visitors.
+    let detail = !is_server_fault(e) && !e.is_temporary();
     error_page(
         ctx,
         status,
         html! {
             p.error { (explain(ctx.lang, e)) }
-            // A storage fault's detail is for the operator's log, not for visitors.
-            @if !matches!(e, TijaraError::Storage(_)) { p.small dir="ltr" { (e.to_string()) } }
+            @if detail { p.small dir="ltr" { (e.to_string()) } }
         },
     )
+}
+
+/// Whether `e` is the server's fault (500): the storage backend failed, or a stored document
+/// cannot be read. A taken key (409), an unknown variant or reservation (422) and temporary
+/// faults (503) are not.
+pub fn is_server_fault(e: &TijaraError) -> bool {
+    match e {
+        TijaraError::Corrupt { .. } => true,
+        TijaraError::Storage(s) => {
+            !s.is_temporary()
+                && !matches!(
+                    s,
+                    StorageError::KeyTaken { .. }
+                        | StorageError::UnknownVariant(_)
+                        | StorageError::UnknownReservation(_)
+                        | StorageError::OutOfStock { .. }
+                        | StorageError::IdempotencyMismatch { .. }
+                )
+        }
+        _ => false,
+    }
+}
+
+/// Logs a server fault the storage adapter does not log itself (an unreadable document); the
+/// backend's failures are logged where they happen (target `storage`).
+pub fn log_server_fault(e: &TijaraError) {
+    if let TijaraError::Corrupt { .. } = e {
+        tracing::error!(target: "storage", error = %e, "a stored document is unreadable");
+    }
 }
 
 /// An error page with a way back.
