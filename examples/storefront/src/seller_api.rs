@@ -240,11 +240,10 @@ async fn my_part(
     let (Ok(order), Ok(part)) = (OrderId::new(order), SellerOrderId::new(part)) else {
         return Err(not_found("order part"));
     };
-    let doc = app
-        .engine
-        .order(&order)
-        .await
-        .map_err(|_| not_found("order part"))?;
+    let doc = app.engine.order(&order).await.map_err(|e| match e {
+        tijara::TijaraError::NotFound { .. } => not_found("order part"),
+        e => ApiError::from(e),
+    })?;
     match doc.order.seller_order(&part) {
         Ok(p) if p.seller_id == seller.0 => Ok((doc, part)),
         _ => {

@@ -341,21 +341,15 @@ async fn home(
         Ok(cats) => cats,
         Err(e) => return refusal(&ctx, &e),
     };
-    // A storage outage is a 503 page, not a shop window with an error in it.
-    if let Err(e) = &page
-        && e.is_temporary()
-    {
-        return refusal(&ctx, e);
-    }
+    // A failure is its own page (503 for an outage), never a shop window with an error in it.
+    let page = match page {
+        Ok(page) => page,
+        Err(e) => return refusal(&ctx, &e),
+    };
     let body = html! {
         nav.cats { @for c in &cats { a href={ "/?category=" (c.id) } { (c.name.get(lang, Lang::Ar).unwrap_or("")) } " " } }
-        @match &page {
-            Ok(page) => {
-                div.grid { @for v in &page.items { (card(&ctx, v)) } }
-                @if let Some(next) = &page.next { p { a.button href={ "/?after=" (next) } { "→" } } }
-            }
-            Err(e) => { p.error { (explain(lang, e)) } p.small dir="ltr" { (e.to_string()) } }
-        }
+        div.grid { @for v in &page.items { (card(&ctx, v)) } }
+        @if let Some(next) = &page.next { p { a.button href={ "/?after=" (next) } { "→" } } }
     };
     with_lang_cookie(lang, layout(&ctx, t(lang, "title"), body))
 }
@@ -365,21 +359,20 @@ async fn product_page(State(app): State<App>, ctx: Ctx, Path(slug): Path<String>
     let v = match app.engine.product_by_slug(&slug).await {
         Ok(v) => v,
         // Only a product that does not exist is a 404 (caches keep those); an outage is a 503.
-        Err(e) if e.is_temporary() => return refusal(&ctx, &e),
-        Err(_) => {
+        Err(TijaraError::NotFound { .. }) => {
             return (
                 StatusCode::NOT_FOUND,
                 layout(&ctx, "404", html! { p { "404" } }),
             )
                 .into_response();
         }
+        Err(e) => return refusal(&ctx, &e),
     };
     let p = &v.product;
     let title = p.title.get(lang, Lang::Ar).unwrap_or("").to_owned();
-    let seller = match app.engine.seller(&p.seller_id).await {
-        Ok(s) => Some(s),
-        Err(e) if e.is_temporary() => return refusal(&ctx, &e),
-        Err(_) => None,
+    let seller = match found(app.engine.seller(&p.seller_id).await) {
+        Ok(s) => s,
+        Err(e) => return refusal(&ctx, &e),
     };
     let rate = app
         .engine
@@ -417,17 +410,25 @@ async fn product_page(State(app): State<App>, ctx: Ctx, Path(slug): Path<String>
     with_lang_cookie(lang, layout(&ctx, &title, body))
 }
 
-/// The visitor's open cart. A cart that is gone or closed is none; a storage outage is an
-/// error (a 503), never an empty cart or a fresh cart in place of the shopper's.
+/// `Ok(Some(v))`, `Ok(None)` when the engine says [`TijaraError::NotFound`], and the error for
+/// every other failure (an outage, an unreadable record): only "not found" means absent.
+pub fn found<T>(r: Result<T, TijaraError>) -> Result<Option<T>, TijaraError> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(TijaraError::NotFound { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The visitor's open cart. A cart that is gone or closed is none; any other failure (an
+/// outage, an unreadable cart) is an error, never an empty cart or a fresh cart in place of the
+/// shopper's.
 async fn cart_of(app: &App, headers: &HeaderMap) -> Result<Option<CartId>, TijaraError> {
     let Some(id) = cookie(headers, "cart").and_then(|c| CartId::new(c).ok()) else {
         return Ok(None);
     };
-    match app.engine.cart(&id).await {
-        Ok(doc) => Ok((doc.status == tijara::docs::CartStatus::Open).then_some(id)),
-        Err(e) if e.is_temporary() => Err(e),
-        Err(_) => Ok(None),
-    }
+    Ok(found(app.engine.cart(&id).await)?
+        .and_then(|doc| (doc.status == tijara::docs::CartStatus::Open).then_some(id)))
 }
 
 /// The cart cookie: HttpOnly, SameSite=Lax, and Secure when the shop is served over HTTPS.
@@ -703,10 +704,9 @@ async fn cart_remove(
 async fn cart_page(State(app): State<App>, ctx: Ctx, headers: HeaderMap) -> Response {
     let lang = ctx.lang;
     let priced = match cart_of(&app, &headers).await {
-        Ok(Some(id)) => match app.engine.price(&id).await {
-            Ok(p) => Some(p),
-            Err(e) if e.is_temporary() => return refusal(&ctx, &e),
-            Err(_) => None,
+        Ok(Some(id)) => match found(app.engine.price(&id).await) {
+            Ok(p) => p,
+            Err(e) => return refusal(&ctx, &e),
         },
         Ok(None) => None,
         Err(e) => return refusal(&ctx, &e),
@@ -717,11 +717,11 @@ async fn cart_page(State(app): State<App>, ctx: Ctx, headers: HeaderMap) -> Resp
         .flat_map(|p| &p.lines)
         .map(|l| l.product_id.clone())
         .collect();
-    let products: HashMap<_, _> = app
-        .engine
-        .products(&ids)
-        .await
-        .unwrap_or_default()
+    let products = match app.engine.products(&ids).await {
+        Ok(p) => p,
+        Err(e) => return refusal(&ctx, &e),
+    };
+    let products: HashMap<_, _> = products
         .into_iter()
         .map(|v| (v.product.id.clone(), v))
         .collect();
@@ -985,7 +985,10 @@ async fn order_page(
     };
     // The shopper who placed it (by the token in the link, or logged in), or an admin.
     let by_link = match q.get("t") {
-        Some(token) => app.engine.order_with_token(&id, token).await.ok(),
+        Some(token) => match found(app.engine.order_with_token(&id, token).await) {
+            Ok(doc) => doc,
+            Err(e) => return refusal(&ctx, &e),
+        },
         None => None,
     };
     let via_token = by_link.is_some();
@@ -994,8 +997,8 @@ async fn order_page(
         None => {
             let doc = match app.engine.order(&id).await {
                 Ok(doc) => doc,
-                Err(e) if e.is_temporary() => return refusal(&ctx, &e),
-                Err(_) => return not_found(),
+                Err(TijaraError::NotFound { .. }) => return not_found(),
+                Err(e) => return refusal(&ctx, &e),
             };
             let by_account = ctx.account.as_ref().is_some_and(|a| {
                 a.is_admin()
