@@ -22,14 +22,32 @@ pub struct NotWritable {
 }
 
 /// Checks that the SQLite data folder can hold new files (the database and its `-wal` and
-/// `-shm` files are created there).
+/// `-shm` files are created there). The probe file's name is this process's own (its pid and
+/// 64 random bits, created with `create_new`), so storefronts starting together on one folder
+/// never remove each other's probe; a probe already gone at removal is no failure.
 pub fn check_folder(dir: &Path) -> Result<(), NotWritable> {
-    let probe = dir.join(".tijara-write-check");
-    let result = std::fs::write(&probe, b"ok").and_then(|()| std::fs::remove_file(&probe));
-    result.map_err(|e| NotWritable {
+    use std::io::Write;
+    let fail = |reason: String| NotWritable {
         what: format!("the data folder {}", dir.display()),
-        reason: e.to_string(),
-    })
+        reason,
+    };
+    let mut nonce = [0u8; 8];
+    getrandom::fill(&mut nonce).map_err(|e| fail(e.to_string()))?;
+    let probe = dir.join(format!(
+        ".tijara-write-check.{}.{}",
+        std::process::id(),
+        hex::encode(nonce)
+    ));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .and_then(|mut f| f.write_all(b"ok"));
+    let removed = match std::fs::remove_file(&probe) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        r => r,
+    };
+    written.and(removed).map_err(|e| fail(e.to_string()))
 }
 
 /// Checks that the database takes a write. The probe is one idempotency record

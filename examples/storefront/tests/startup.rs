@@ -91,3 +91,28 @@ async fn build_saves_old_orders_with_their_keys_once() {
     drop(app);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn storefronts_checking_one_folder_together_all_pass() {
+    let dir = std::env::temp_dir().join(tijara_testkit::storage::unique("probe-race"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let barrier = std::sync::Barrier::new(16);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..16)
+            .map(|_| {
+                s.spawn(|| {
+                    barrier.wait();
+                    (0..50)
+                        .map(|_| tijara_storefront::startup::check_folder(&dir))
+                        .collect::<Result<Vec<()>, _>>()
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap().expect("a writable folder is writable");
+        }
+    });
+    // No probe is left behind.
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
