@@ -187,8 +187,10 @@ pub fn is_loopback_url(url: &str) -> bool {
 
 /// The start rule of demo mode (no CMI credentials: card payments go to the built-in
 /// simulator, anyone can pay without a card). Demo mode starts on its own only when the
-/// storefront is reached on loopback (`public_url`, else `http://{bind}`); anywhere else it
-/// needs `demo` (`--demo`) said explicitly. With CMI credentials there is no demo mode.
+/// storefront listens on loopback only (`bind`) and is reached on loopback (`public_url`, else
+/// `http://{bind}`): a loopback `--public-url` does not make `--bind 0.0.0.0:8080` private.
+/// Anywhere else it needs `demo` (`--demo`) said explicitly. With CMI credentials there is no
+/// demo mode.
 pub fn check_demo_start(
     public_url: Option<&str>,
     bind: &str,
@@ -198,10 +200,17 @@ pub fn check_demo_start(
     if cmi_configured || demo {
         return Ok(());
     }
-    let url = public_url.map_or_else(|| format!("http://{bind}"), str::to_owned);
-    if is_loopback_url(&url) {
+    let listen = format!("http://{bind}");
+    let url = public_url.map_or_else(|| listen.clone(), str::to_owned);
+    if is_loopback_url(&listen) && is_loopback_url(&url) {
         return Ok(());
     }
+    // Name what is public: the listening address when it is, else the public URL.
+    let url = if is_loopback_url(&listen) {
+        url
+    } else {
+        listen
+    };
     Err(format!(
         "refusing to start in demo mode at {url}: without CMI credentials card payments go to \
          the built-in simulator, where anyone can pay without a card. Give \

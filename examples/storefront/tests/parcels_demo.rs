@@ -410,6 +410,20 @@ fn demo_mode_starts_on_a_public_address_only_when_told() {
     }
     let why = check(None, "0.0.0.0:8080", false, false).unwrap_err();
     assert!(why.contains("http://0.0.0.0:8080"), "{why}");
+    // A loopback public URL does not make a server listening on every interface private.
+    for bind in ["0.0.0.0:8080", "[::]:8080", "192.168.1.10:8080"] {
+        let why = check(Some("http://localhost:8080"), bind, false, false).unwrap_err();
+        assert!(
+            why.contains(bind) && why.contains("--demo"),
+            "{bind}: {why}"
+        );
+    }
+    for bind in ["127.0.0.1:8080", "[::1]:8080", "localhost:8080"] {
+        assert!(
+            check(Some("http://localhost:8080"), bind, false, false).is_ok(),
+            "{bind}"
+        );
+    }
     // Said explicitly, or with real CMI credentials: starts.
     assert!(check(Some("https://shop.example.ma"), "0.0.0.0:8080", false, true).is_ok());
     assert!(check(Some("https://shop.example.ma"), "0.0.0.0:8080", true, false).is_ok());
