@@ -385,7 +385,8 @@ async fn a_callback_for_an_attempt_never_issued_is_refused() {
         .expect("placed")
         .order;
     let before = outbox_len(e).await;
-    for attempt in ["2", "0", "99"] {
+    // Attempt 1 is issued; "01" and "001" are other spellings of it, not the attempt.
+    for attempt in ["2", "0", "99", "01", "001", "0001"] {
         let n = StubGateway::notification(
             &format!("{}-{attempt}", order.id),
             "captured",
