@@ -16,8 +16,6 @@ pub struct Market {
     pub engine: Tijara,
     pub clock: Arc<FixedClock>,
     pub carrier: Arc<StubCarrier>,
-    /// `ctm`: a carrier without tracking of its own (numbers and steps typed by hand).
-    pub hand: Arc<StubCarrier>,
     pub sink: Arc<RecordingSink>,
     pub card: Arc<StubGateway>,
 }
@@ -46,6 +44,7 @@ pub fn market_with(
 ) -> Market {
     let clock = Arc::new(FixedClock::at(t0()));
     let carrier = Arc::new(StubCarrier::new("amana", "30.00", "10.00"));
+    // `ctm`: a carrier without tracking of its own (numbers and steps typed by hand).
     let hand = Arc::new(StubCarrier::new("ctm", "35.00", "10.00").by_hand());
     let sink = Arc::new(RecordingSink::default());
     let card = Arc::new(StubGateway::card());
@@ -67,7 +66,6 @@ pub fn market_with(
         engine,
         clock,
         carrier,
-        hand,
         sink,
         card,
     }
