@@ -1134,13 +1134,24 @@ async fn payment_return(app: &App, ctx: &Ctx, headers: &HeaderMap, order: &Order
         .and_then(|c| c.split_once('.'))
         .map(|(i, t)| (i.to_owned(), t.to_owned()))
         && id == order.as_str()
-        && app.engine.order_with_token(order, &token).await.is_ok()
     {
-        return Redirect::to(&order_url(order, &token)).into_response();
+        match found(app.engine.order_with_token(order, &token).await) {
+            Ok(Some(_)) => return Redirect::to(&order_url(order, &token)).into_response(),
+            Ok(None) => {}
+            // An outage is a 503, not the neutral page of a stranger.
+            Err(e) => return refusal(ctx, &e),
+        }
     }
     // The order's owner, logged in.
+    let doc = match &ctx.account {
+        Some(_) => match found(app.engine.order(order).await) {
+            Ok(doc) => doc,
+            Err(e) => return refusal(ctx, &e),
+        },
+        None => None,
+    };
     if let Some(a) = &ctx.account
-        && let Ok(doc) = app.engine.order(order).await
+        && let Some(doc) = doc
         && doc
             .order
             .customer

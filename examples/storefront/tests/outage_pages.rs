@@ -128,6 +128,13 @@ async fn an_outage_does_not_log_the_visitor_out() {
     );
     let r = shopper.get("/?lang=fr").await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    // The browser back from the bank: a 503, not the neutral page shown to strangers.
+    let mut payer = Client::new(&app);
+    payer
+        .jar
+        .insert("cmi_order".into(), "ord_some.0123456789abcdef".into());
+    let r = payer.get("/cmi/return?order=ord_some&lang=fr").await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
     outage.set_down(false);
     let r = shopper.get("/account").await;
     assert_eq!(
