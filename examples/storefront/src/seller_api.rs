@@ -389,7 +389,7 @@ pub(crate) async fn seller_products(
 /// `POST /api/v1/seller/products`: a new product of the logged-in seller (`seller_id` in the
 /// body is replaced by the session's).
 #[utoipa::path(post, path = "/api/v1/seller/products", tag = "seller", security(("bearer" = [])), request_body(content = ProductInputSchema, description = "The product (`tijara::usecases::catalog::ProductInput`); `seller_id` is the session's"),
-    responses((status = 201, description = "The product"), (status = 422, description = "Invalid product", body = ErrorBody), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 403, description = "Not a seller's login", body = ErrorBody)))]
+    responses((status = 201, description = "The product"), (status = 409, description = "`already_exists`: another product has this slug or SKU", body = ErrorBody), (status = 422, description = "Invalid product", body = ErrorBody), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 403, description = "Not a seller's login", body = ErrorBody)))]
 pub(crate) async fn create_product(
     State(app): State<App>,
     ApiSeller(id, member): ApiSeller,
