@@ -839,3 +839,74 @@ async fn old_orders_get_their_number_keys_and_old_duplicates_do_not_break_webhoo
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn a_hand_typed_number_in_the_same_order_yields_to_the_carriers_label() {
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    // A ships by hand with ctm, B with amana, in one order.
+    let mut request = inline(
+        vec![(c.cushion.clone(), 1), (c.bracelet.clone(), 1)],
+        &[&c.a, &c.b],
+        "cod",
+    );
+    if let CheckoutCart::Inline { shipping, .. } = &mut request.cart {
+        shipping.insert(
+            c.a.clone(),
+            ShippingSelection {
+                carrier: "ctm".into(),
+                service: "standard".into(),
+            },
+        );
+    }
+    let order = e.place_order(request, None).await.expect("placed").order;
+    let part = |s: &SellerId| {
+        order
+            .seller_orders
+            .iter()
+            .find(|p| &p.seller_id == s)
+            .expect("part")
+            .id
+            .clone()
+    };
+    let (part_a, part_b) = (part(&c.a), part(&c.b));
+    for p in [&part_a, &part_b] {
+        e.mark_ready(&order.id, p, None).await.expect("ready");
+    }
+    let seller_a = Operator::Seller(c.a.clone());
+    e.ship_as(&seller_a, &order.id, &part_a, default_ship(), None)
+        .await
+        .expect("A shipped by hand");
+    let next = format!("AMANA{:09}MA", m.carrier.parcels_created() + 1);
+    e.track_by_hand(
+        &seller_a,
+        &order.id,
+        &part_a,
+        HandTracking {
+            tracking_number: Some(next.clone()),
+            status: None,
+        },
+        None,
+    )
+    .await
+    .expect("typed by hand");
+    let b = e
+        .ship_as(
+            &Operator::Seller(c.b.clone()),
+            &order.id,
+            &part_b,
+            default_ship(),
+            None,
+        )
+        .await
+        .expect("B's label is recorded");
+    assert_eq!(b.tracking_number.as_deref(), Some(next.as_str()));
+    let doc = e.order(&order.id).await.expect("order");
+    let a = doc
+        .shipments
+        .iter()
+        .find(|s| s.seller_order_id == part_a)
+        .expect("A's shipment");
+    assert_eq!(a.tracking_number, None, "A's typed copy is cleared");
+}
