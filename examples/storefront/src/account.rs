@@ -236,12 +236,10 @@ async fn account_page(State(app): State<App>, ctx: Ctx) -> Response {
         return Redirect::to("/account/login").into_response();
     };
     let orders = match account.customer_id() {
-        Ok(c) => app
-            .engine
-            .customer_orders(&c, None, 100)
-            .await
-            .map(|p| p.items)
-            .unwrap_or_default(),
+        Ok(c) => match app.engine.customer_orders(&c, None, 100).await {
+            Ok(p) => p.items,
+            Err(e) => return crate::web::refusal(&ctx, &e),
+        },
         Err(_) => vec![],
     };
     let body = html! {
@@ -373,15 +371,11 @@ async fn sell(
         "gie" => SellerKind::Gie,
         _ => SellerKind::Artisan,
     };
-    if app
-        .engine
-        .account_by_email(&f.email)
-        .await
-        .ok()
-        .flatten()
-        .is_some()
-    {
-        return refuse(format!("{} — {}", f.email.trim(), t(lang, "taken")));
+    match app.engine.account_by_email(&f.email).await {
+        Ok(Some(_)) => return refuse(format!("{} — {}", f.email.trim(), t(lang, "taken"))),
+        Ok(None) => {}
+        // A failed look-up is no "free e-mail": an outage is a 503 page.
+        Err(e) => return crate::web::refusal(&ctx, &e),
     }
     let password_hash = match hash(&app, f.password).await {
         Ok(h) => h,

@@ -15,6 +15,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 use std::net::SocketAddr;
+use tijara::ports::storage::StorageError;
 use tijara::usecases::cart::CartChange;
 use tijara::usecases::catalog::ProductFilter;
 use tijara::usecases::checkout::{CheckoutCart, PlaceOrderRequest, ShippingSelection};
@@ -25,7 +26,7 @@ use tijara_core::{CartId, CategoryId, Lang, Money, OrderId, SellerId, VariantId}
 /// The body of every error answer.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
-    /// Stable code (`not_found`, `out_of_stock`, `invalid`, ...).
+    /// Stable code (`not_found`, `out_of_stock`, `invalid`, `already_exists`, ...).
     pub code: String,
     /// Human-readable message.
     pub message: String,
@@ -124,8 +125,14 @@ impl From<TijaraError> for ApiError {
                 | tijara_core::order::OrderError::Address(_),
             ) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_address"),
             e if e.is_temporary() => (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"),
-            // Any other storage failure is the server's, not the request's.
-            TijaraError::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
+            // A slug, SKU, e-mail or number another document holds: the request's doing.
+            TijaraError::Storage(StorageError::KeyTaken { .. }) => {
+                (StatusCode::CONFLICT, "already_exists")
+            }
+            // Only the backend's own failures (and unreadable documents) are the server's.
+            e if crate::web::is_server_fault(e) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal_error")
+            }
             _ => (StatusCode::UNPROCESSABLE_ENTITY, "refused"),
         };
         // A storage fault's detail (paths, database messages) goes to the log, not to clients.
@@ -133,7 +140,10 @@ impl From<TijaraError> for ApiError {
             TijaraError::Storage(_) if status == StatusCode::SERVICE_UNAVAILABLE => {
                 "the service is briefly unavailable; retry later".to_owned()
             }
-            TijaraError::Storage(_) => "the server failed; the fault is logged".to_owned(),
+            e if status == StatusCode::INTERNAL_SERVER_ERROR => {
+                crate::web::log_server_fault(e);
+                "the server failed; the fault is logged".to_owned()
+            }
             _ => e.to_string(),
         };
         ApiError(status, code, message)

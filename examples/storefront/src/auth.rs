@@ -106,7 +106,20 @@ pub async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Resp
         &crate::security::cookie_name(&app, SESSION_COOKIE),
     );
     let live = match &token {
-        Some(t) => app.engine.session(t).await.ok().flatten(),
+        // A failed look-up (an outage) is a 503 page, not a logged-out visitor.
+        Some(t) => match app.engine.session(t).await {
+            Ok(live) => live,
+            Err(e) => {
+                let ctx = Ctx {
+                    lang: lang_of(req.headers(), &HashMap::new()),
+                    csrf: String::new(),
+                    account: None,
+                    session_token: None,
+                    display: None,
+                };
+                return crate::web::refusal(&ctx, &e);
+            }
+        },
         None => None,
     };
     let (guest, fresh) = match exact_cookie(

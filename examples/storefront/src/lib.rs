@@ -92,27 +92,23 @@ pub const DEMO_KEY_FILE: &str = "demo-cmi-store-key";
 /// The demo mode's CMI store key of a data folder: generated at random on first use (32 random
 /// bytes, hex) into [`DEMO_KEY_FILE`] with owner-only permissions (0600), read back afterwards.
 /// Never logged.
+///
+/// A key is made only when the file does not exist. It is written whole to a file of its own,
+/// then published with a hard link, which fails when the key file exists: of processes starting
+/// together on a new folder one wins, and every one reads the winner's key back, so all run with
+/// the key on disk. Any other read failure (permissions, a file that is not UTF-8 or holds fewer
+/// than 32 characters) is an error naming the file, never a reason to write over it.
 pub fn demo_store_key(data_dir: &std::path::Path) -> std::io::Result<String> {
     use std::io::Write;
     std::fs::create_dir_all(data_dir)?;
     let path = data_dir.join(DEMO_KEY_FILE);
-    if let Ok(key) = std::fs::read_to_string(&path) {
-        let key = key.trim();
-        if key.len() >= 32 {
-            #[cfg(unix)]
-            {
-                // A copy restored with wider permissions is narrowed again.
-                use std::os::unix::fs::PermissionsExt;
-                let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
-            }
-            return Ok(key.to_owned());
-        }
+    if let Some(key) = read_demo_key(&path)? {
+        return Ok(key);
     }
     let mut bytes = [0u8; 48];
     getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
     let key: String = bytes[..32].iter().map(|b| format!("{b:02x}")).collect();
     let tmp_name: String = bytes[32..].iter().map(|b| format!("{b:02x}")).collect();
-    // Written beside, then renamed: a reader sees no key or a whole one.
     let tmp = data_dir.join(format!(".{DEMO_KEY_FILE}.{tmp_name}"));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -121,12 +117,53 @@ pub fn demo_store_key(data_dir: &std::path::Path) -> std::io::Result<String> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(&tmp)?;
-    file.write_all(key.as_bytes())?;
-    file.sync_all()?;
-    drop(file);
-    std::fs::rename(&tmp, &path)?;
-    Ok(key)
+    let written = options.open(&tmp).and_then(|mut file| {
+        file.write_all(key.as_bytes())?;
+        file.sync_all()
+    });
+    // Published whole, and only if no key is there yet (a concurrent first start's may be).
+    let linked = written.and_then(|()| match std::fs::hard_link(&tmp, &path) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        r => r,
+    });
+    let _ = std::fs::remove_file(&tmp);
+    linked.map_err(|e| with_path(&path, e))?;
+    read_demo_key(&path)?.ok_or_else(|| {
+        with_path(
+            &path,
+            std::io::Error::new(std::io::ErrorKind::NotFound, "the key vanished"),
+        )
+    })
+}
+
+/// The key in `path`: `None` when there is no such file; an error for any other failure.
+fn read_demo_key(path: &std::path::Path) -> std::io::Result<Option<String>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(with_path(path, e)),
+    };
+    let key = text.trim();
+    if key.len() < 32 {
+        return Err(with_path(
+            path,
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "holds no demo key (fewer than 32 characters); remove it to make a new key",
+            ),
+        ));
+    }
+    #[cfg(unix)]
+    {
+        // A copy restored with wider permissions is narrowed again.
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    }
+    Ok(Some(key.to_owned()))
+}
+
+fn with_path(path: &std::path::Path, e: std::io::Error) -> std::io::Error {
+    std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))
 }
 
 /// True when `url` (`http://host:port/...`) names this machine only: `localhost`, an address
@@ -150,8 +187,10 @@ pub fn is_loopback_url(url: &str) -> bool {
 
 /// The start rule of demo mode (no CMI credentials: card payments go to the built-in
 /// simulator, anyone can pay without a card). Demo mode starts on its own only when the
-/// storefront is reached on loopback (`public_url`, else `http://{bind}`); anywhere else it
-/// needs `demo` (`--demo`) said explicitly. With CMI credentials there is no demo mode.
+/// storefront listens on loopback only (`bind`) and is reached on loopback (`public_url`, else
+/// `http://{bind}`): a loopback `--public-url` does not make `--bind 0.0.0.0:8080` private.
+/// Anywhere else it needs `demo` (`--demo`) said explicitly. With CMI credentials there is no
+/// demo mode.
 pub fn check_demo_start(
     public_url: Option<&str>,
     bind: &str,
@@ -161,10 +200,17 @@ pub fn check_demo_start(
     if cmi_configured || demo {
         return Ok(());
     }
-    let url = public_url.map_or_else(|| format!("http://{bind}"), str::to_owned);
-    if is_loopback_url(&url) {
+    let listen = format!("http://{bind}");
+    let url = public_url.map_or_else(|| listen.clone(), str::to_owned);
+    if is_loopback_url(&listen) && is_loopback_url(&url) {
         return Ok(());
     }
+    // Name what is public: the listening address when it is, else the public URL.
+    let url = if is_loopback_url(&listen) {
+        url
+    } else {
+        listen
+    };
     Err(format!(
         "refusing to start in demo mode at {url}: without CMI credentials card payments go to \
          the built-in simulator, where anyone can pay without a card. Give \
@@ -293,6 +339,8 @@ pub async fn build(settings: &Settings) -> Result<App, Box<dyn std::error::Error
         builder = builder.carrier(Arc::new(carrier.clone()));
     }
     let engine = builder.build()?;
+    // Orders saved by an older version get their current keys (bounded, once per database).
+    startup::reindex_orders(&engine).await?;
     Ok(App {
         engine,
         public_url,
