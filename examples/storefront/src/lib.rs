@@ -188,6 +188,10 @@ pub struct App {
     /// The card payment page the checkout form posts to (CMI's hosted page, or the
     /// simulator's): the Content-Security-Policy allows forms to go there.
     pub payment_page: Option<String>,
+    /// The reverse proxies whose `X-Forwarded-For` / `Forwarded` headers name the client
+    /// (`--trusted-proxy`; default [`security::default_trusted_proxies`], this machine only).
+    /// From any other peer those headers are ignored.
+    pub trusted_proxies: Arc<[security::ProxyNet]>,
 }
 
 /// Builds the engine and its adapters from the settings (and starts the CMI simulator in demo
@@ -263,6 +267,7 @@ pub async fn build(settings: &Settings) -> Result<App, Box<dyn std::error::Error
         simulator,
         data_dir: settings.data_dir.clone(),
         payment_page: Some(cmi_gateway),
+        trusted_proxies: security::default_trusted_proxies(),
     })
 }
 

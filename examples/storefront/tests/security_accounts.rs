@@ -482,3 +482,59 @@ async fn a_flood_of_logins_hashes_a_bounded_number_of_passwords_at_once() {
     assert_eq!(gate.max(), 4);
     assert_eq!(gate.in_flight(), 0);
 }
+
+/// A wrong login through `peer` with `X-Forwarded-For: xff`; answers the status.
+async fn login_via(router: &axum::Router, peer: &str, xff: &str, email: &str) -> StatusCode {
+    let peer: SocketAddr = format!("{peer}:40000").parse().unwrap();
+    let req = Request::post("/api/v1/sessions")
+        .extension(ConnectInfo(peer))
+        .header("x-forwarded-for", xff)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            json!({"email": email, "password": "wrong-password-1"}).to_string(),
+        ))
+        .unwrap();
+    router.clone().oneshot(req).await.unwrap().status()
+}
+
+#[tokio::test]
+async fn forwarded_addresses_count_only_from_trusted_proxies() {
+    let app = demo_app().await;
+    let router = tijara_storefront::router(app);
+    // An untrusted peer cannot escape its throttle by naming another address each time.
+    for i in 0..20 {
+        let status = login_via(
+            &router,
+            "203.0.113.9",
+            &format!("198.51.100.{i}"),
+            &format!("nobody{i}@example.ma"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let status = login_via(&router, "203.0.113.9", "198.51.100.77", "x@example.ma").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    // Behind the proxy on this machine (trusted by default), each client is its own address.
+    for i in 0..20 {
+        let status = login_via(
+            &router,
+            "127.0.0.1",
+            "198.51.100.1",
+            &format!("someone{i}@example.ma"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    // The client prepending an address of its own does not change which one the proxy saw.
+    let status = login_via(
+        &router,
+        "127.0.0.1",
+        "6.6.6.6, 198.51.100.1",
+        "y@example.ma",
+    )
+    .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    // Another shopper behind the same proxy is not throttled.
+    let status = login_via(&router, "127.0.0.1", "198.51.100.2", "z@example.ma").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
