@@ -93,9 +93,30 @@ pub const DEMO_KEY_FILE: &str = "demo-cmi-store-key";
 /// bytes, hex) into [`DEMO_KEY_FILE`] with owner-only permissions (0600), read back afterwards.
 /// Never logged.
 pub fn demo_store_key(data_dir: &std::path::Path) -> std::io::Result<String> {
+    secret_file(data_dir, DEMO_KEY_FILE)
+}
+
+/// The file of the data folder holding the key of the e-mail tags in security log lines.
+pub const LOG_KEY_FILE: &str = "log-tag-key";
+
+/// The installation's key for the e-mail tags of security log lines (HMAC-SHA256, see
+/// `tijara::EngineConfig::log_key`): kept in [`LOG_KEY_FILE`] like the demo key, so one
+/// e-mail has one tag across restarts, and a log cannot be matched against a list of e-mails
+/// without the data folder.
+pub fn log_key(data_dir: &std::path::Path) -> std::io::Result<tijara::usecases::accounts::LogKey> {
+    use sha2::Digest;
+    let text = secret_file(data_dir, LOG_KEY_FILE)?;
+    Ok(tijara::usecases::accounts::LogKey::from_bytes(
+        sha2::Sha256::digest(text.as_bytes()).into(),
+    ))
+}
+
+/// A secret of the data folder: 32 random bytes, hex, generated on first use into `file`
+/// with owner-only permissions (0600), read back afterwards.
+fn secret_file(data_dir: &std::path::Path, file: &str) -> std::io::Result<String> {
     use std::io::Write;
     std::fs::create_dir_all(data_dir)?;
-    let path = data_dir.join(DEMO_KEY_FILE);
+    let path = data_dir.join(file);
     if let Ok(key) = std::fs::read_to_string(&path) {
         let key = key.trim();
         if key.len() >= 32 {
@@ -113,7 +134,7 @@ pub fn demo_store_key(data_dir: &std::path::Path) -> std::io::Result<String> {
     let key: String = bytes[..32].iter().map(|b| format!("{b:02x}")).collect();
     let tmp_name: String = bytes[32..].iter().map(|b| format!("{b:02x}")).collect();
     // Written beside, then renamed: a reader sees no key or a whole one.
-    let tmp = data_dir.join(format!(".{DEMO_KEY_FILE}.{tmp_name}"));
+    let tmp = data_dir.join(format!(".{file}.{tmp_name}"));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -250,6 +271,7 @@ pub async fn build(settings: &Settings) -> Result<App, Box<dyn std::error::Error
         .payment(Arc::new(transfer))
         .config(tijara::EngineConfig {
             display_rates: settings.display_rates.clone(),
+            log_key: log_key(&settings.data_dir)?,
             ..tijara::EngineConfig::default()
         });
     if settings.carriers.is_empty() {

@@ -150,9 +150,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     }
     let engine = app.engine.clone();
     tokio::spawn(async move {
-        // Abandoned card checkouts return their stock; reminders for pending transfers.
+        // Abandoned card checkouts return their stock; reminders for pending transfers; login
+        // throttles that no longer matter are deleted, 500 read per run.
+        let mut throttles_after: Option<String> = None;
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+            match engine
+                .purge_login_throttles(throttles_after.as_deref(), 500)
+                .await
+            {
+                Ok((_, next)) => throttles_after = next,
+                Err(e) => tracing::warn!(error = %e, "login throttle purge failed"),
+            }
             let _ = engine.expire_reservations(500).await;
             let _ = engine
                 .remind_pending_transfers(tijara_core::chrono::Duration::days(1))

@@ -346,8 +346,17 @@ pub async fn login(
         .begin_login(email, client.text().as_deref())
         .await?;
     // Reserved first, then queued for a hashing slot: attempts sent together are counted
-    // before any of them is checked.
-    let slot = hash_slot(app).await?;
+    // before any of them is checked. An attempt that gets no slot is given back: a busy
+    // server does not count as a wrong password.
+    let slot = match hash_slot(app).await {
+        Ok(slot) => slot,
+        Err(e) => {
+            if let Err(release) = app.engine.release_login(attempt).await {
+                tracing::warn!(target: "security", error = %release, "a busy login attempt could not be given back");
+            }
+            return Err(e);
+        }
+    };
     let (attempt, ok) = on_hash_thread(app, move || {
         let ok = attempt.check_password(&slot, &password);
         drop(slot);

@@ -538,3 +538,111 @@ async fn forwarded_addresses_count_only_from_trusted_proxies() {
     let status = login_via(&router, "127.0.0.1", "198.51.100.2", "z@example.ma").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn logins_refused_for_lack_of_a_hashing_slot_are_not_counted_as_failures() {
+    let app = demo_app().await;
+    let router = tijara_storefront::router(app.clone());
+    // Every hashing slot is taken (a flood elsewhere) while the admin tries, again and again.
+    let held: Vec<_> = (0..app.engine.hash_gate().max())
+        .map(|_| app.engine.hash_permit().unwrap())
+        .collect();
+    let tries = (0..8).map(|_| {
+        let router = router.clone();
+        tokio::spawn(async move {
+            api_login(
+                &router,
+                Some("198.51.100.7"),
+                "admin@tijara.example",
+                "admin-demo-2026",
+            )
+            .await
+            .0
+        })
+    });
+    for t in tries.collect::<Vec<_>>() {
+        assert_eq!(t.await.unwrap(), StatusCode::TOO_MANY_REQUESTS);
+    }
+    drop(held);
+    // Once the flood is over, the admin is not throttled for attempts never checked.
+    let (status, _, v) = api_login(
+        &router,
+        Some("198.51.100.7"),
+        "admin@tijara.example",
+        "admin-demo-2026",
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+}
+
+#[tokio::test]
+async fn sign_ups_are_checked_before_hashing_and_throttled_per_address() {
+    let app = demo_app().await;
+    let mut c = Client::new(&app);
+    c.get("/account/register").await;
+    // A taken or malformed e-mail is refused without hashing the password.
+    for email in ["admin@tijara.example", "not-an-email"] {
+        let a = c
+            .post(
+                "/account/register",
+                &[
+                    ("name", "X"),
+                    ("email", email),
+                    ("password", "long-enough-1"),
+                ],
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{email}");
+    }
+    let a = c
+        .post(
+            "/sell",
+            &[
+                ("name", "X"),
+                ("email", "ADMIN@tijara.example"),
+                ("password", "long-enough-1"),
+                ("shop", "Shop"),
+                ("city", "Dakhla"),
+                ("kind", "artisan"),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.engine.hash_gate().peak(), 0, "no password was hashed");
+    // One address signs up ten times, then waits.
+    let router = tijara_storefront::router(app.clone());
+    let mut statuses = Vec::new();
+    for i in 0..11 {
+        let mut guest = Client::new(&app);
+        guest.router = router.clone();
+        guest.get("/account/register").await;
+        let token = guest.csrf.clone().unwrap();
+        let cookies: String = guest
+            .jar
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let body = serde_urlencoded::to_string([
+            ("name", "Sign Up"),
+            ("email", &format!("new{i}@example.ma")),
+            ("password", "long-enough-1"),
+            ("csrf", &token),
+        ])
+        .unwrap();
+        let req = Request::post("/account/register")
+            .extension(ConnectInfo(
+                "203.0.113.40:1234".parse::<SocketAddr>().unwrap(),
+            ))
+            .header(header::COOKIE, cookies)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        statuses.push(router.clone().oneshot(req).await.unwrap().status());
+    }
+    assert!(
+        statuses[..10].iter().all(|s| *s == StatusCode::SEE_OTHER),
+        "{statuses:?}"
+    );
+    assert_eq!(statuses[10], StatusCode::TOO_MANY_REQUESTS);
+}
