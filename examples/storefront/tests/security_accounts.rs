@@ -646,3 +646,62 @@ async fn sign_ups_are_checked_before_hashing_and_throttled_per_address() {
     );
     assert_eq!(statuses[10], StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[tokio::test]
+async fn the_seller_api_cannot_set_photos_by_url() {
+    let app = demo_app().await;
+    let router = tijara_storefront::router(app.clone());
+    let p = product_of_seller3(&app).await;
+    app.engine
+        .set_seller_active(&p.seller_id, false, None)
+        .await
+        .unwrap();
+    let (status, _, v) = api_login(
+        &router,
+        Some("198.51.100.3"),
+        "seller3@tijara.example",
+        ARTISAN_PW,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let token = v["token"].as_str().unwrap().to_owned();
+    // Another seller's uploaded file, named by URL in a full update.
+    let mut body = serde_json::to_value(&p).unwrap();
+    body["photos"] = json!([{"url": "/media/0000000000000000000000000000000000000000000000000000000000000000-800.jpg"}]);
+    body["title"]["fr"] = json!("Titre changé");
+    let (status, _, v) = call_from(
+        &router,
+        Some("198.51.100.3"),
+        Method::PUT,
+        &format!("/api/v1/seller/products/{}", p.id),
+        Some(&token),
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let after = app.engine.product(&p.id).await.unwrap().product;
+    assert_eq!(after.photos, p.photos, "photos unchanged");
+    assert_eq!(
+        after
+            .title
+            .get(tijara_core::Lang::Fr, tijara_core::Lang::Fr),
+        Some("Titre changé")
+    );
+    // Nor on a new product.
+    body["slug"] = json!("another-slug-for-photos");
+    for v in body["variants"].as_array_mut().unwrap() {
+        v["sku"] = json!(format!("{}-NEW", v["sku"].as_str().unwrap()));
+        v["initial_stock"] = json!(1);
+    }
+    let (status, _, v) = call_from(
+        &router,
+        Some("198.51.100.3"),
+        Method::POST,
+        "/api/v1/seller/products",
+        Some(&token),
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    assert_eq!(v["photos"], json!([]));
+}
