@@ -126,7 +126,7 @@ async fn start_session(app: &App, headers: &HeaderMap, account: &Account, to: &s
     // The guest's cart becomes (or joins) the customer's.
     if account.role == Role::Customer
         && let (Some(guest), Ok(customer)) = (
-            crate::auth::cookie(headers, "cart").and_then(|c| CartId::new(c).ok()),
+            crate::auth::shop_cookie(app, headers, "cart").and_then(|c| CartId::new(c).ok()),
             account.customer_id(),
         )
         && let Ok((cart, _)) = app

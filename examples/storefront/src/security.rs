@@ -499,6 +499,7 @@ async fn watch(State(app): State<App>, mut req: Request, next: Next) -> Response
     let client = ClientIp::resolve(peer, req.headers(), &app.trusted_proxies);
     req.extensions_mut().insert(client);
     let route = req.uri().path().to_owned();
+    let private = private_answer(&app, &route, req.headers());
     let method = req.method().clone();
     let mut res = next.run(req).await;
     let status = res.status();
@@ -517,6 +518,10 @@ async fn watch(State(app): State<App>, mut req: Request, next: Next) -> Response
             "request refused"
         );
     }
+    if private {
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     if https(&app) {
         let all: Vec<HeaderValue> = res
             .headers()
@@ -531,6 +536,30 @@ async fn watch(State(app): State<App>, mut req: Request, next: Next) -> Response
         }
     }
     res
+}
+
+/// The routes whose answers belong to one shopper (a cart, a checkout, an order, a card
+/// payment's return), whoever asks.
+const PRIVATE_ROUTES: [&str; 6] = [
+    "/cart",
+    "/checkout",
+    "/orders/",
+    "/cmi/",
+    "/api/v1/orders",
+    "/api/v1/carts",
+];
+
+/// True when an answer must not be stored by any cache: one of [`PRIVATE_ROUTES`], or any
+/// answer but the shop's images to a request with a session (cookie or bearer token): a
+/// logged-in visitor's pages carry their session's CSRF token.
+fn private_answer(app: &App, route: &str, headers: &axum::http::HeaderMap) -> bool {
+    if route.starts_with("/images/") || route.starts_with("/media/") {
+        return false;
+    }
+    PRIVATE_ROUTES.iter().any(|p| route.starts_with(p))
+        || headers.contains_key(header::AUTHORIZATION)
+        || crate::auth::cookie_named(headers, &cookie_name(app, crate::auth::SESSION_COOKIE))
+            .is_some()
 }
 
 /// A `Set-Cookie` value made `Secure` and `__Host-`-prefixed (when it has `Path=/` and no

@@ -417,7 +417,8 @@ async fn product_page(State(app): State<App>, ctx: Ctx, Path(slug): Path<String>
 /// The visitor's open cart. A cart that is gone or closed is none; a storage outage is an
 /// error (a 503), never an empty cart or a fresh cart in place of the shopper's.
 async fn cart_of(app: &App, headers: &HeaderMap) -> Result<Option<CartId>, TijaraError> {
-    let Some(id) = cookie(headers, "cart").and_then(|c| CartId::new(c).ok()) else {
+    let Some(id) = crate::auth::shop_cookie(app, headers, "cart").and_then(|c| CartId::new(c).ok())
+    else {
         return Ok(None);
     };
     match app.engine.cart(&id).await {

@@ -705,3 +705,111 @@ async fn the_seller_api_cannot_set_photos_by_url() {
     assert_eq!(status, StatusCode::CREATED, "{v}");
     assert_eq!(v["photos"], json!([]));
 }
+
+async fn https_demo_app() -> tijara_storefront::App {
+    let settings = tijara_storefront::Settings {
+        bind: "127.0.0.1:0".into(),
+        data_dir: std::env::temp_dir(),
+        database_url: Some("sqlite::memory:".into()),
+        public_url: Some("https://shop.example".into()),
+        cmi: None,
+        display_rates: vec![],
+        region: None,
+        carriers: vec![],
+    };
+    let app = tijara_storefront::build(&settings).await.unwrap();
+    tijara_storefront::seed::seed_if_empty(&app.engine)
+        .await
+        .unwrap();
+    app
+}
+
+#[tokio::test]
+async fn over_https_a_cart_cookie_without_the_host_prefix_is_not_merged_at_login() {
+    let app = https_demo_app().await;
+    // A cart filled by someone else, planted as a plain `cart` cookie (a sibling subdomain can
+    // set that name for the whole domain; it cannot set a `__Host-` one).
+    let product = app
+        .engine
+        .list_products(&ProductFilter::default(), None, 1)
+        .await
+        .unwrap()
+        .items
+        .remove(0)
+        .product;
+    let planted = app.engine.create_cart(None, None).await.unwrap().cart.id;
+    app.engine
+        .change_cart(
+            &planted,
+            tijara::usecases::cart::CartChange::Add {
+                variant: product.variants[0].id.clone(),
+                quantity: 1,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let mut c = Client::new(&app);
+    c.jar.insert("cart".into(), planted.to_string());
+    let cart = c.get("/cart").await;
+    assert_eq!(cart.status, StatusCode::OK);
+    assert!(
+        !cart.body.contains(product.variants[0].sku.as_str()),
+        "the planted cart is not shown as the visitor's"
+    );
+    let r = c.login("shopper@tijara.example", "shopper-demo-2026").await;
+    assert_eq!(r.location.as_deref(), Some("/account"), "{}", r.body);
+    assert!(
+        !c.jar.contains_key("__Host-cart"),
+        "the planted cart was merged: {:?}",
+        c.jar.keys()
+    );
+}
+
+/// The `Cache-Control` of an answer.
+async fn cache_control(router: &axum::Router, uri: &str, cookie: Option<&str>) -> String {
+    let mut req = Request::get(uri);
+    if let Some(c) = cookie {
+        req = req.header(header::COOKIE, c);
+    }
+    let res = router
+        .clone()
+        .oneshot(req.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    res.headers()
+        .get(header::CACHE_CONTROL)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn carts_orders_payment_returns_and_logged_in_pages_are_not_stored() {
+    let app = demo_app().await;
+    let router = tijara_storefront::router(app.clone());
+    for uri in [
+        "/cart",
+        "/checkout",
+        "/orders/ord-unknown?t=x",
+        "/cmi/return",
+        "/api/v1/orders/ord-unknown?t=x",
+        "/api/v1/carts/cart-unknown",
+    ] {
+        assert_eq!(cache_control(&router, uri, None).await, "no-store", "{uri}");
+    }
+    // A shop page is cacheable for a guest, not for a logged-in visitor (it carries the
+    // session's CSRF token).
+    assert_ne!(cache_control(&router, "/", None).await, "no-store");
+    let mut c = Client::new(&app);
+    c.login("shopper@tijara.example", "shopper-demo-2026").await;
+    let sid = c.jar.get("sid").cloned().unwrap();
+    assert_eq!(
+        cache_control(&router, "/", Some(&format!("sid={sid}"))).await,
+        "no-store"
+    );
+    // The shop's images stay cacheable.
+    assert_ne!(
+        cache_control(&router, "/images/x.svg", Some(&format!("sid={sid}"))).await,
+        "no-store"
+    );
+}
