@@ -13,8 +13,9 @@
 //! [`LoginAttempt::check_password`] runs Argon2 (on a blocking thread) in one of the
 //! process's password-hashing slots ([`Tijara::hash_permit`], [`HashGate`]:
 //! [`TijaraError::Busy`] when all are taken); then [`Tijara::finish_login`] answers the account
-//! or [`TijaraError::BadCredentials`]. An attempt reserved but never finished (the caller gave
-//! up waiting for a slot) stays counted as a failure.
+//! or [`TijaraError::BadCredentials`]. An attempt that gets no hashing slot is given back with
+//! [`Tijara::release_login`] (a busy server is no wrong password); one reserved and never
+//! finished otherwise stays counted as a failure.
 //!
 //! # Throttling, not locking
 //! Every attempt counts as a failure until its password proves right. Three throttles, stored
@@ -23,24 +24,36 @@
 //! [`MAX_LOGIN_DELAY_SECS`]); attempts during a delay are refused with
 //! [`TijaraError::LoginThrottled`] without being checked or counted. Failures are forgotten
 //! [`LOGIN_FORGET_MINUTES`] after the last one.
-//! - one account from one client address: [`FREE_FAILURES_ACCOUNT_ADDRESS`];
-//! - one client address, whatever the e-mails (known or not): [`FREE_FAILURES_ADDRESS`];
-//! - one account from every address: [`FREE_FAILURES_ACCOUNT`].
+//! - one account from one client address (IPv6: its /64): [`FREE_FAILURES_ACCOUNT_ADDRESS`];
+//! - one client address, whatever the e-mails (known or not; IPv6: its /48, a site's
+//!   allocation, so an attacker with a /48 gets 20 free failures, not 65,536 × 20):
+//!   [`FREE_FAILURES_ADDRESS`];
+//! - one account from every address: [`FREE_FAILURES_ACCOUNT`], except for an address (its
+//!   /64) that logged in to the account within [`KNOWN_ADDRESS_DAYS`], which this throttle
+//!   does not refuse (it still faces the first two).
+//!
+//! A refused attempt creates no throttle document; [`Tijara::purge_login_throttles`] deletes
+//! those that no longer matter. Sign-ups are counted per address in the same documents
+//! ([`Tijara::begin_signup`], [`FREE_SIGNUPS_ADDRESS`]) before their password is hashed.
 //!
 //! The trade-off: an attacker guessing from one address only delays that address, so the
 //! owner still logs in from theirs; an attacker with many addresses can delay the account for
-//! everyone, at most [`MAX_LOGIN_DELAY_SECS`] at a time, and only after
-//! [`FREE_FAILURES_ACCOUNT`] failures. A right password is refused when other attempts for
+//! every address it was never logged in from, at most [`MAX_LOGIN_DELAY_SECS`] at a time, and
+//! only after [`FREE_FAILURES_ACCOUNT`] failures; the owner's usual addresses keep trying. A right password is refused when other attempts for
 //! the account came from the same address while it was being checked (or a delay for the
 //! account started after it is pending), so a right guess hidden among many wrong ones sent
-//! together does not win; a double-clicked login still succeeds by its last attempt. IPv6
-//! addresses count by their /64 network.
+//! together does not win; a double-clicked login still succeeds by its last attempt.
+//!
+//! Security log lines name the e-mail by a 12-hex-digit HMAC-SHA256 tag under the
+//! installation's [`LogKey`] ([`crate::EngineConfig::log_key`]), never by the e-mail or a plain
+//! hash of it.
 //!
 //! # Sessions
 //! Session tokens are chosen by the caller (32 random bytes, say) and only their SHA-256 is
 //! stored, so a copy of the database does not hold live tokens. A session ends after its
 //! absolute lifetime, or after [`STAFF_IDLE_MINUTES`] (admins, sellers) or
-//! [`CUSTOMER_IDLE_MINUTES`] (shoppers) without use. Opening a session ends the account's
+//! [`CUSTOMER_IDLE_MINUTES`] (shoppers) without use. When recording a use loses to another
+//! write, the session is read again: a logout that won is obeyed. Opening a session ends the account's
 //! other sessions; logging out and changing the password end them all.
 
 use crate::engine::{IdempotencyKey, Loaded, Tijara, Write};
