@@ -227,6 +227,16 @@ pub fn process(bytes: &[u8]) -> Result<(String, Vec<u8>, Vec<u8>), PhotoError> {
 
 /// Stores a processed photo; returns the large image's URL (`/media/{stem}-800.jpg`).
 pub async fn store(app: &App, bytes: Vec<u8>) -> Result<String, PhotoError> {
+    store_in(media_dir(app), bytes).await
+}
+
+/// Decoding turns free now (a gauge: [`MAX_CONCURRENT_DECODES`] when no photo is decoding).
+pub fn free_decode_turns() -> usize {
+    DECODES.available_permits()
+}
+
+/// [`store`] into a folder.
+async fn store_in(dir: PathBuf, bytes: Vec<u8>) -> Result<String, PhotoError> {
     let turn = DECODES
         .clone()
         .acquire_owned()
@@ -239,7 +249,6 @@ pub async fn store(app: &App, bytes: Vec<u8>) -> Result<String, PhotoError> {
     })
     .await;
     let (stem, large, thumb) = processed.map_err(|e| PhotoError::Storage(e.to_string()))??;
-    let dir = media_dir(app);
     tokio::fs::create_dir_all(&dir)
         .await
         .map_err(|e| PhotoError::Storage(e.to_string()))?;
@@ -355,6 +364,41 @@ mod tests {
         broken.extend_from_slice(&[0x7f, 0xff, 0xff, 0xff]);
         broken.extend_from_slice(b"iCCP");
         assert_eq!(png_without_ancillary_chunks(&broken), None);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_abandoned_upload_keeps_its_decode_turn_until_the_decode_ends() {
+        // A picture that takes a while to decode and resize (4 megapixels).
+        let img = image::RgbImage::from_fn(2400, 1800, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x + y) % 256) as u8])
+        });
+        let mut bytes = Cursor::new(Vec::new());
+        DynamicImage::ImageRgb8(img)
+            .write_to(&mut bytes, ImageFormat::Jpeg)
+            .unwrap_or_default();
+        let bytes = bytes.into_inner();
+        assert!(bytes.len() <= MAX_UPLOAD_BYTES, "{} bytes", bytes.len());
+        assert_eq!(free_decode_turns(), MAX_CONCURRENT_DECODES);
+        let dir = std::env::temp_dir().join("tijara-media-abandoned");
+        let upload = tokio::spawn(store_in(dir, bytes));
+        let started = std::time::Instant::now();
+        while free_decode_turns() == MAX_CONCURRENT_DECODES {
+            assert!(started.elapsed() < std::time::Duration::from_secs(10));
+            tokio::task::yield_now().await;
+        }
+        // The client hangs up: the request's future is dropped mid-decode.
+        upload.abort();
+        let _ = upload.await;
+        assert_eq!(
+            free_decode_turns(),
+            MAX_CONCURRENT_DECODES - 1,
+            "the decode still runs, and still holds its turn"
+        );
+        let started = std::time::Instant::now();
+        while free_decode_turns() < MAX_CONCURRENT_DECODES {
+            assert!(started.elapsed() < std::time::Duration::from_secs(60));
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
     }
 
     #[test]
