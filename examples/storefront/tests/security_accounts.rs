@@ -813,3 +813,138 @@ async fn carts_orders_payment_returns_and_logged_in_pages_are_not_stored() {
         "no-store"
     );
 }
+
+/// A JSON post through `peer`, with `X-Forwarded-For: xff` when given.
+async fn post_via(
+    router: &axum::Router,
+    peer: &str,
+    xff: Option<&str>,
+    uri: &str,
+    body: Value,
+) -> (StatusCode, Value) {
+    let peer: SocketAddr = format!("{peer}:40000").parse().unwrap();
+    let mut req = Request::post(uri)
+        .extension(ConnectInfo(peer))
+        .header(header::CONTENT_TYPE, "application/json");
+    if let Some(x) = xff {
+        req = req.header("x-forwarded-for", x);
+    }
+    let res = router
+        .clone()
+        .oneshot(req.body(Body::from(body.to_string())).unwrap())
+        .await
+        .unwrap();
+    let status = res.status();
+    let bytes = to_bytes(res.into_body(), 4 << 20).await.unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+/// A cash-on-delivery order of one unit of `variant`, placed through `peer` for `xff`.
+async fn order_via(
+    router: &axum::Router,
+    peer: &str,
+    xff: &str,
+    (variant, seller): (&str, &str),
+    email: &str,
+) -> StatusCode {
+    let addr = json!({"name": "Fatima Zahra", "line1": "N° 12, Rue Tarfaya", "line2": null,
+        "city": "Dakhla", "postal_code": "73000", "country": "MA", "phone": "+212661000001"});
+    let (_, cart) = post_via(router, peer, Some(xff), "/api/v1/carts", json!({})).await;
+    let id = cart["cart"]["id"].as_str().unwrap().to_owned();
+    let (status, doc) = post_via(
+        router,
+        peer,
+        Some(xff),
+        &format!("/api/v1/carts/{id}/items"),
+        json!({"variant_id": variant, "quantity": 1}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{doc}");
+    let (_, quotes) = post_via(
+        router,
+        peer,
+        Some(xff),
+        &format!("/api/v1/carts/{id}/shipping-quotes"),
+        addr.clone(),
+    )
+    .await;
+    let option = &quotes[0]["options"][0];
+    let (status, doc) = post_via(
+        router,
+        peer,
+        Some(xff),
+        &format!("/api/v1/carts/{id}/shipping"),
+        json!({"address": addr, "seller_id": seller, "carrier": option["carrier"],
+            "service": option["service"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{doc}");
+    post_via(
+        router,
+        peer,
+        Some(xff),
+        "/api/v1/orders",
+        json!({"cart_id": id, "email": email, "address": addr, "payment": "cod"}),
+    )
+    .await
+    .0
+}
+
+#[tokio::test]
+async fn the_unpaid_order_limit_counts_the_client_behind_a_trusted_proxy() {
+    let app = demo_app().await;
+    let router = tijara_storefront::router(app.clone());
+    let item = app
+        .engine
+        .list_products(&ProductFilter::default(), None, 100)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|v| {
+            v.variants.first().is_some_and(|a| match a.availability {
+                tijara_core::inventory::Availability::InStock { available } => available >= 10,
+                tijara_core::inventory::Availability::OutOfStock => false,
+                _ => true,
+            })
+        })
+        .unwrap();
+    let variant = item.variants[0].variant.id.to_string();
+    let seller = item.product.seller_id.to_string();
+    let product = (variant.as_str(), seller.as_str());
+    // Five unpaid orders from one shopper behind the proxy on this machine (other e-mails each
+    // time): the sixth is refused...
+    for i in 0..5 {
+        let status = order_via(
+            &router,
+            "127.0.0.1",
+            "198.51.100.20",
+            product,
+            &format!("a{i}@example.ma"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "order {i}");
+    }
+    let status = order_via(
+        &router,
+        "127.0.0.1",
+        "198.51.100.20",
+        product,
+        "a9@example.ma",
+    )
+    .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    // ...another shopper behind the same proxy is not.
+    let status = order_via(
+        &router,
+        "127.0.0.1",
+        "198.51.100.21",
+        product,
+        "b@example.ma",
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+}
