@@ -9,8 +9,8 @@
 //!   posts them cross-site, the callback is authenticated by its hash, and the browser returns
 //!   only display a page.
 //! - **Cookies** are `HttpOnly`, `SameSite=Lax`, and over HTTPS `Secure` and `__Host-`-prefixed
-//!   (see [`crate::security`]); the session and CSRF cookies are then read under the prefixed
-//!   name only, so a cookie planted from another host is ignored.
+//!   (see [`crate::security`]); the session, CSRF and cart cookies are then read under the
+//!   prefixed name only, so a cookie planted from another host is ignored.
 //! - **Sessions** end after [`SESSION_DAYS`], or sooner when unused (30 minutes for staff, two
 //!   hours for shoppers: `tijara::usecases::accounts::idle_limit`); a login ends the account's
 //!   other sessions, a logout all of them.

@@ -310,7 +310,9 @@ pub fn api_router(app: App) -> axum::Router {
 /// [`MAX_BODY_BYTES`] are refused with 413. Every answer carries the security headers of
 /// [`security::harden`]; account, portal, admin and logged-in API answers are not cached.
 /// Serve it with `into_make_service_with_connect_info::<SocketAddr>()` so logins are
-/// throttled by client address (without it, all clients share one address's throttle).
+/// throttled by client address (without it, all clients share one address's throttle); behind
+/// a reverse proxy, set [`App::trusted_proxies`] so the client is read from its
+/// `X-Forwarded-For`.
 pub fn router(app: App) -> axum::Router {
     let routes = web::routes()
         .merge(account::routes().layer(security::no_store()))

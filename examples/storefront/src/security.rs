@@ -6,9 +6,14 @@
 //!   payment page, no framing), `X-Frame-Options: DENY`, `X-Content-Type-Options: nosniff`,
 //!   `Referrer-Policy: same-origin`, and over HTTPS `Strict-Transport-Security` (one year);
 //!   `Cache-Control: no-store` on the account, portal, admin and logged-in API answers
-//!   ([`no_store`]).
+//!   ([`no_store`]), on carts, checkout, orders and CMI returns (pages and API), and on every
+//!   answer but images to a request carrying a session cookie or a bearer token.
 //! - **Cookies** over HTTPS are rewritten `Secure` and `__Host-`-prefixed, whoever set them;
-//!   the session and CSRF cookies are then read under the prefixed name only.
+//!   the session, CSRF and cart cookies are then read under the prefixed name only.
+//! - **The client's address** ([`ClientIp`]) is worked out once per request: the TCP peer's,
+//!   or, from a trusted proxy ([`ProxyNet`], `--trusted-proxy`), the rightmost untrusted
+//!   `X-Forwarded-For` (else `Forwarded: for=`) entry. The login and sign-up throttles, the
+//!   unpaid-order limit and the security log all use it.
 //! - **Logging**: every 401 and 403 is logged on the `security` target with its route and the
 //!   client's address (failed logins and throttling are logged by the engine).
 
