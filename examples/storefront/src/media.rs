@@ -401,6 +401,48 @@ mod tests {
         }
     }
 
+    /// A JPEG's start up to its frame header: SOI, an APP0 segment, then SOF `marker` of
+    /// `w`×`h` with these components' sampling factors.
+    fn jpeg_header(marker: u8, w: u16, h: u16, sampling: &[u8]) -> Vec<u8> {
+        let mut out = vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 4, 0, 0, 0xFF, marker];
+        let len = 8 + 3 * sampling.len() as u16;
+        out.extend_from_slice(&len.to_be_bytes());
+        out.push(8);
+        out.extend_from_slice(&h.to_be_bytes());
+        out.extend_from_slice(&w.to_be_bytes());
+        out.push(sampling.len() as u8);
+        for (i, s) in sampling.iter().enumerate() {
+            out.extend_from_slice(&[i as u8 + 1, *s, 0]);
+        }
+        out
+    }
+
+    #[test]
+    fn jpeg_decoding_costs_are_read_from_the_frame_header() {
+        // Baseline RGB: nothing beyond the pixels.
+        assert_eq!(
+            jpeg_extra_bytes(&jpeg_header(0xC0, 100, 100, &[0x11, 0x11, 0x11])),
+            Some(0)
+        );
+        // CMYK: a fourth byte a pixel.
+        assert_eq!(
+            jpeg_extra_bytes(&jpeg_header(0xC0, 100, 100, &[0x11; 4])),
+            Some(40_000)
+        );
+        // Progressive 4:2:0, 64×64: luma 64×64 and two 32×32 chroma planes, 2 bytes a sample.
+        assert_eq!(
+            jpeg_extra_bytes(&jpeg_header(0xC2, 64, 64, &[0x22, 0x11, 0x11])),
+            Some((64 * 64 + 2 * 32 * 32) * 2)
+        );
+        // Progressive 4:4:4, 6000×6000: 216 MB of coefficients.
+        assert_eq!(
+            jpeg_extra_bytes(&jpeg_header(0xC2, 6000, 6000, &[0x11, 0x11, 0x11])),
+            Some(6000 * 6000 * 3 * 2)
+        );
+        assert_eq!(jpeg_extra_bytes(&[0xFF, 0xD8, 0xFF, 0xD9]), None);
+        assert_eq!(jpeg_extra_bytes(&[0xFF, 0xD8]), None);
+    }
+
     #[test]
     fn only_stored_names_are_served() {
         let stem = "a".repeat(64);
