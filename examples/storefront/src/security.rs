@@ -158,7 +158,8 @@ impl ClientIp {
         headers: &axum::http::HeaderMap,
         trusted: &[ProxyNet],
     ) -> ClientIp {
-        let Some(peer) = peer else {
+        // An IPv4 client of a dual-stack socket arrives as `::ffff:a.b.c.d`: counted as IPv4.
+        let Some(peer) = peer.map(|ip| ip.to_canonical()) else {
             return ClientIp(None);
         };
         let is_trusted = |ip: std::net::IpAddr| trusted.iter().any(|n| n.contains(ip));
@@ -184,7 +185,7 @@ impl ClientIp {
                 None => break,
             }
         }
-        ClientIp(Some(client))
+        ClientIp(Some(client.to_canonical()))
     }
 }
 
@@ -665,6 +666,14 @@ mod tests {
         assert_eq!(
             resolve("10.0.0.2", Some("1.2.3.4:99"), None, &["10.0.0.0/8"]),
             "1.2.3.4"
+        );
+        assert_eq!(
+            resolve("::ffff:127.0.0.1", Some("1.2.3.4"), None, &["127.0.0.0/8"]),
+            "1.2.3.4"
+        );
+        assert_eq!(
+            resolve("::ffff:203.0.113.9", None, None, &[]),
+            "203.0.113.9"
         );
         assert!("10.0.0.0/33".parse::<ProxyNet>().is_err());
         assert!("nonsense".parse::<ProxyNet>().is_err());
