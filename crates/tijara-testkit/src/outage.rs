@@ -134,6 +134,15 @@ impl Storage for Outage {
             .claim_idempotency(scope, key, token, now, expires_at)
             .await
     }
+    async fn delete_doc(
+        &self,
+        kind: DocKind,
+        id: &str,
+        version: u64,
+    ) -> Result<bool, StorageError> {
+        self.check()?;
+        self.inner.delete_doc(kind, id, version).await
+    }
     async fn release_idempotency(
         &self,
         scope: &str,

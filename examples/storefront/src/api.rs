@@ -5,8 +5,7 @@
 //! clients sending the same key never share an answer.
 
 use crate::App;
-use axum::Extension;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -14,7 +13,6 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
-use std::net::SocketAddr;
 use tijara::ports::storage::StorageError;
 use tijara::usecases::cart::CartChange;
 use tijara::usecases::catalog::ProductFilter;
@@ -389,7 +387,7 @@ pub(crate) struct Checkout {
 pub(crate) async fn checkout(
     State(app): State<App>,
     headers: HeaderMap,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    client: crate::security::ClientIp,
     Body(b): Body<Checkout>,
 ) -> ApiResult {
     let k = key(&headers, &cart_caller(&b.cart_id))?;
@@ -410,7 +408,7 @@ pub(crate) async fn checkout(
                 gateway: b.payment,
                 lang,
             },
-            crate::web::client_ip(peer),
+            client.for_limits(),
             k.as_ref(),
         )
         .await?;

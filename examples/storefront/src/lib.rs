@@ -99,9 +99,30 @@ pub const DEMO_KEY_FILE: &str = "demo-cmi-store-key";
 /// the key on disk. Any other read failure (permissions, a file that is not UTF-8 or holds fewer
 /// than 32 characters) is an error naming the file, never a reason to write over it.
 pub fn demo_store_key(data_dir: &std::path::Path) -> std::io::Result<String> {
+    secret_file(data_dir, DEMO_KEY_FILE)
+}
+
+/// The file of the data folder holding the key of the e-mail tags in security log lines.
+pub const LOG_KEY_FILE: &str = "log-tag-key";
+
+/// The installation's key for the e-mail tags of security log lines (HMAC-SHA256, see
+/// `tijara::EngineConfig::log_key`): kept in [`LOG_KEY_FILE`] like the demo key, so one
+/// e-mail has one tag across restarts, and a log cannot be matched against a list of e-mails
+/// without the data folder.
+pub fn log_key(data_dir: &std::path::Path) -> std::io::Result<tijara::usecases::accounts::LogKey> {
+    use sha2::Digest;
+    let text = secret_file(data_dir, LOG_KEY_FILE)?;
+    Ok(tijara::usecases::accounts::LogKey::from_bytes(
+        sha2::Sha256::digest(text.as_bytes()).into(),
+    ))
+}
+
+/// A secret of the data folder: 32 random bytes, hex, generated on first use into `file`
+/// with owner-only permissions (0600), read back afterwards.
+fn secret_file(data_dir: &std::path::Path, file: &str) -> std::io::Result<String> {
     use std::io::Write;
     std::fs::create_dir_all(data_dir)?;
-    let path = data_dir.join(DEMO_KEY_FILE);
+    let path = data_dir.join(file);
     if let Some(key) = read_demo_key(&path)? {
         return Ok(key);
     }
@@ -109,7 +130,8 @@ pub fn demo_store_key(data_dir: &std::path::Path) -> std::io::Result<String> {
     getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
     let key: String = bytes[..32].iter().map(|b| format!("{b:02x}")).collect();
     let tmp_name: String = bytes[32..].iter().map(|b| format!("{b:02x}")).collect();
-    let tmp = data_dir.join(format!(".{DEMO_KEY_FILE}.{tmp_name}"));
+    // Written whole to a file of its own, then published with a hard link (below).
+    let tmp = data_dir.join(format!(".{file}.{tmp_name}"));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -136,7 +158,7 @@ pub fn demo_store_key(data_dir: &std::path::Path) -> std::io::Result<String> {
     })
 }
 
-/// The key in `path`: `None` when there is no such file; an error for any other failure.
+/// The secret key in `path`: `None` when there is no such file; an error for any other failure.
 fn read_demo_key(path: &std::path::Path) -> std::io::Result<Option<String>> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
@@ -149,7 +171,7 @@ fn read_demo_key(path: &std::path::Path) -> std::io::Result<Option<String>> {
             path,
             std::io::Error::new(
                 std::io::ErrorKind::InvalidData,
-                "holds no demo key (fewer than 32 characters); remove it to make a new key",
+                "holds no key (fewer than 32 characters); remove it to make a new key",
             ),
         ));
     }
@@ -234,6 +256,10 @@ pub struct App {
     /// The card payment page the checkout form posts to (CMI's hosted page, or the
     /// simulator's): the Content-Security-Policy allows forms to go there.
     pub payment_page: Option<String>,
+    /// The reverse proxies whose `X-Forwarded-For` / `Forwarded` headers name the client
+    /// (`--trusted-proxy`; default [`security::default_trusted_proxies`], this machine only).
+    /// From any other peer those headers are ignored.
+    pub trusted_proxies: Arc<[security::ProxyNet]>,
 }
 
 /// The engine's timer on tokio: duplicates of a gateway or carrier call wait for the first
@@ -328,6 +354,7 @@ pub async fn build(settings: &Settings) -> Result<App, Box<dyn std::error::Error
         .sleeper(Arc::new(TokioSleeper))
         .config(tijara::EngineConfig {
             display_rates: settings.display_rates.clone(),
+            log_key: log_key(&settings.data_dir)?,
             ..tijara::EngineConfig::default()
         });
     if settings.carriers.is_empty() {
@@ -347,6 +374,7 @@ pub async fn build(settings: &Settings) -> Result<App, Box<dyn std::error::Error
         simulator,
         data_dir: settings.data_dir.clone(),
         payment_page: Some(cmi_gateway),
+        trusted_proxies: security::default_trusted_proxies(),
     })
 }
 
@@ -367,7 +395,9 @@ pub fn api_router(app: App) -> axum::Router {
 /// [`MAX_BODY_BYTES`] are refused with 413. Every answer carries the security headers of
 /// [`security::harden`]; account, portal, admin and logged-in API answers are not cached.
 /// Serve it with `into_make_service_with_connect_info::<SocketAddr>()` so logins are
-/// throttled by client address (without it, all clients share one address's throttle).
+/// throttled by client address (without it, all clients share one address's throttle); behind
+/// a reverse proxy, set [`App::trusted_proxies`] so the client is read from its
+/// `X-Forwarded-For`.
 pub fn router(app: App) -> axum::Router {
     let routes = web::routes()
         .merge(account::routes().layer(security::no_store()))

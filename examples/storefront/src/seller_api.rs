@@ -43,7 +43,8 @@ pub struct ProductInputSchema {
     description: (),
     /// Materials.
     materials: Vec<String>,
-    /// Photos: `[{"url": "...", "alt": {...}}]`.
+    /// Ignored: photos are uploaded in the seller portal (by an approved seller), never set
+    /// by URL.
     #[schema(value_type = Vec<Object>)]
     photos: (),
     /// The member artisan who made it.
@@ -401,6 +402,8 @@ pub(crate) async fn create_product(
 ) -> ApiResult {
     let k = key(&headers, &id)?;
     input.seller_id = id;
+    // Photos come from uploads only (approved sellers, their own files), never from URLs.
+    input.photos.clear();
     if member.is_some() {
         input.made_by = member;
     }

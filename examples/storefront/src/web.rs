@@ -3,16 +3,14 @@
 
 use crate::App;
 use crate::auth::{Ctx, cookie};
-use axum::Extension;
 use axum::Router;
-use axum::extract::{ConnectInfo, Form, Path, Query, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maud::{DOCTYPE, Markup, html};
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use tijara::TijaraError;
 use tijara::ports::payment::{NotificationRequest, PaymentStart};
 use tijara::ports::storage::StorageError;
@@ -424,7 +422,8 @@ pub fn found<T>(r: Result<T, TijaraError>) -> Result<Option<T>, TijaraError> {
 /// outage, an unreadable cart) is an error, never an empty cart or a fresh cart in place of the
 /// shopper's.
 async fn cart_of(app: &App, headers: &HeaderMap) -> Result<Option<CartId>, TijaraError> {
-    let Some(id) = cookie(headers, "cart").and_then(|c| CartId::new(c).ok()) else {
+    let Some(id) = crate::auth::shop_cookie(app, headers, "cart").and_then(|c| CartId::new(c).ok())
+    else {
         return Ok(None);
     };
     Ok(found(app.engine.cart(&id).await)?
@@ -860,7 +859,7 @@ async fn checkout_place(
     State(app): State<App>,
     ctx: Ctx,
     headers: HeaderMap,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    client: crate::security::ClientIp,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let lang = ctx.lang;
@@ -897,7 +896,6 @@ async fn checkout_place(
             }
         }
     }
-    let client = client_ip(peer);
     let placed = app
         .engine
         .place_order_from(
@@ -908,7 +906,7 @@ async fn checkout_place(
                 gateway: get("payment"),
                 lang,
             },
-            client,
+            client.for_limits(),
             None,
         )
         .await;
@@ -930,16 +928,6 @@ async fn checkout_place(
             _ => Redirect::to(&order_url(&p.order.id, &p.access_token)).into_response(),
         },
     }
-}
-
-/// The client address that unpaid orders are counted under: the peer's, when the server runs
-/// with connect info, except a loopback peer (a reverse proxy on the same host would make every
-/// shopper one client).
-pub(crate) fn client_ip(
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
-) -> Option<std::net::IpAddr> {
-    peer.map(|Extension(ConnectInfo(a))| a.ip())
-        .filter(|ip| !ip.is_loopback())
 }
 
 /// `/orders/{id}?t=…`: the order's link for a guest, with its access token (never the e-mail).
