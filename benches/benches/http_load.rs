@@ -404,6 +404,7 @@ fn serve(backend: &str, location: &str) {
             simulator: None,
             data_dir: std::env::temp_dir(),
             payment_page: None,
+            trusted_proxies: tijara_storefront::security::default_trusted_proxies(),
         };
         drop(shop);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

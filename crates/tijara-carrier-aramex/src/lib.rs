@@ -270,6 +270,7 @@ impl Carrier for Aramex {
     }
     fn capabilities(&self) -> CarrierCapabilities {
         CarrierCapabilities {
+            tracking: true,
             label: true,
             cancel: false,
             cod: true,

@@ -298,6 +298,7 @@ impl Carrier for Sendit {
     }
     fn capabilities(&self) -> CarrierCapabilities {
         CarrierCapabilities {
+            tracking: true,
             label: false,
             cancel: false,
             cod: true,

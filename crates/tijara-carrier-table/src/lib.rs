@@ -444,8 +444,44 @@ impl RateCard {
 #[derive(Debug, Clone)]
 pub struct TableCarrier {
     card: RateCard,
-    /// The number given to each reference, so a retry gets the same one (shared by clones).
-    numbers: std::sync::Arc<std::sync::Mutex<BTreeMap<String, String>>>,
+    /// The number given to each recent reference, so a retry gets the same one (shared by
+    /// clones; at most [`REMEMBERED_NUMBERS`]).
+    numbers: std::sync::Arc<std::sync::Mutex<Numbers>>,
+}
+
+/// How many references' numbers a [`TableCarrier`] remembers; beyond it the oldest is
+/// forgotten. That is safe: a number is needed only between this call and the engine recording
+/// the shipment (`Tijara::ship` refuses a part already shipped before calling the carrier, and
+/// replays an idempotent retry from its record), and a rate card creates no parcel anywhere, so
+/// a fresh number for a long-forgotten reference makes no second parcel.
+pub const REMEMBERED_NUMBERS: usize = 4096;
+
+/// Numbers by reference, oldest first out.
+#[derive(Debug, Default)]
+struct Numbers {
+    by_reference: BTreeMap<String, String>,
+    order: std::collections::VecDeque<String>,
+}
+
+impl Numbers {
+    fn get_or_make(
+        &mut self,
+        reference: &str,
+        make: impl FnOnce() -> Result<String, CarrierError>,
+    ) -> Result<String, CarrierError> {
+        if let Some(n) = self.by_reference.get(reference) {
+            return Ok(n.clone());
+        }
+        let n = make()?;
+        self.by_reference.insert(reference.to_owned(), n.clone());
+        self.order.push_back(reference.to_owned());
+        while self.order.len() > REMEMBERED_NUMBERS {
+            if let Some(old) = self.order.pop_front() {
+                self.by_reference.remove(&old);
+            }
+        }
+        Ok(n)
+    }
 }
 
 /// Letters and digits of a generated number (no 0/O or 1/I, easy to read out on the phone).
@@ -535,6 +571,7 @@ impl Carrier for TableCarrier {
     }
     fn capabilities(&self) -> CarrierCapabilities {
         CarrierCapabilities {
+            tracking: false,
             label: false,
             cancel: true,
             cod: self.card.cod.is_some(),
@@ -565,18 +602,11 @@ impl Carrier for TableCarrier {
         // No API: the marketplace's own reference, random (never derived from an id, which
         // would let anyone guess another parcel's number) and remembered per seller order (so
         // a retry gives the same one), until the seller types the carrier's number.
-        let mut numbers = self
+        let number = self
             .numbers
             .lock()
-            .map_err(|_| CarrierError::Temporary("tracking number table poisoned".into()))?;
-        let number = match numbers.get(&request.reference) {
-            Some(n) => n.clone(),
-            None => {
-                let n = random_number(&self.card.carrier)?;
-                numbers.insert(request.reference.clone(), n.clone());
-                n
-            }
-        };
+            .map_err(|_| CarrierError::Temporary("tracking number table poisoned".into()))?
+            .get_or_make(&request.reference, || random_number(&self.card.carrier))?;
         Ok(CreatedShipment {
             tracking_number: number,
             label_url: None,

@@ -196,3 +196,33 @@ fn region_entries_name_built_in_cards_or_files_beside_the_region() {
     assert!(missing.to_string().contains("none.toml"), "{missing}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[tokio::test]
+async fn remembered_numbers_are_bounded() {
+    let c = TableCarrier::from_toml(AMANA_SAMPLE).expect("card");
+    let request = |n: usize| ShipmentRequest {
+        reference: format!("so_{n}"),
+        service: "standard".into(),
+        origin_city: "Dakhla".into(),
+        destination: to("Rabat"),
+        parcels: vec![],
+        cod_amount: None,
+    };
+    let first = c.create_shipment(&request(0)).await.expect("created");
+    for n in 1..REMEMBERED_NUMBERS + 100 {
+        c.create_shipment(&request(n)).await.expect("created");
+    }
+    let len = c.numbers.lock().expect("lock").by_reference.len();
+    assert_eq!(len, REMEMBERED_NUMBERS, "one entry per shipment no more");
+    // Recent references keep their number.
+    let last = request(REMEMBERED_NUMBERS + 99);
+    let a = c.create_shipment(&last).await.expect("again");
+    assert_eq!(a, c.create_shipment(&last).await.expect("again"));
+    // The oldest was forgotten: a fresh random number (no parcel exists anywhere to repeat).
+    let again = c.create_shipment(&request(0)).await.expect("made again");
+    assert_ne!(again.tracking_number, first.tracking_number);
+    assert_eq!(
+        c.numbers.lock().expect("lock").by_reference.len(),
+        REMEMBERED_NUMBERS
+    );
+}

@@ -146,8 +146,23 @@ async fn run(cli: Cli) -> Result<(), CliError> {
     let mut stdout = std::io::stdout().lock();
     match cli.command {
         Command::Migrate { db } => {
-            tijara_cli::engine(&db.database_url, db.region.as_deref()).await?;
-            writeln!(stdout, "migrations applied to {}", db.database_url).map_err(CliError::failure)
+            let engine = tijara_cli::engine(&db.database_url, db.region.as_deref()).await?;
+            // Orders saved by older versions get the keys the engine gives them now; a key two
+            // orders share is reported for an admin to resolve, not a failure.
+            let report = engine.reindex_orders(usize::MAX).await?;
+            for p in &report.problems {
+                eprintln!("order {}: {}", p.order, p.reason);
+            }
+            writeln!(stdout, "migrations applied to {}", db.database_url)
+                .and_then(|()| {
+                    writeln!(
+                        stdout,
+                        "{} order(s) re-saved with their keys, {} not (see above)",
+                        report.saved,
+                        report.problems.len()
+                    )
+                })
+                .map_err(CliError::failure)
         }
         Command::Import {
             file,

@@ -207,6 +207,14 @@ Coopérative Nisae,cooperative,Dakhla,leather,NIS-1,pouf,بوف,Pouf en cuir,,,\
         .await
         .unwrap();
     let order = placed.order.id.to_string();
+    // `migrate` saves orders again with the keys the engine gives them now.
+    let r = tijara(&["migrate", "--database-url", &url]);
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert!(
+        r.out.contains("1 order(s) re-saved with their keys, 0 not"),
+        "{}",
+        r.out
+    );
     let today = engine.region().local_date(engine.now());
     let tomorrow = today.succ_opt().unwrap();
     let r = tijara(&[

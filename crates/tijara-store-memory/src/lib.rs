@@ -467,6 +467,30 @@ impl Storage for MemoryStore {
         Ok(IdempotencyClaim::Claimed)
     }
 
+    async fn delete_doc(
+        &self,
+        kind: DocKind,
+        id: &str,
+        version: u64,
+    ) -> Result<bool, StorageError> {
+        let mut s = self.lock()?;
+        let slot = (kind, id.to_owned());
+        if s.docs.get(&slot).is_none_or(|d| d.version != version) {
+            return Ok(false);
+        }
+        if let Some(doc) = s.docs.remove(&slot) {
+            for k in doc.keys {
+                if s.keys
+                    .get(&(kind, k.clone()))
+                    .is_some_and(|holder| holder == id)
+                {
+                    s.keys.remove(&(kind, k));
+                }
+            }
+        }
+        Ok(true)
+    }
+
     async fn release_idempotency(
         &self,
         scope: &str,

@@ -768,6 +768,41 @@ macro_rules! sql_store {
                 Ok(IdempotencyClaim::Held { expires_at: until.map(from_micros).unwrap_or(now) })
             }
 
+            async fn delete_doc(&self, kind: DocKind, id: &str, version: u64) -> Result<bool, StorageError> {
+                let mut tx = self.pool.begin().await.map_err(at("delete_doc"))?;
+                let gone = sqlx::query("DELETE FROM docs WHERE kind = $1 AND id = $2 AND version = $3")
+                    .bind(kind.as_str())
+                    .bind(id)
+                    .bind(i64::try_from(version).unwrap_or(i64::MAX))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(at("delete_doc"))?
+                    .rows_affected();
+                if gone == 0 {
+                    return Ok(false);
+                }
+                for statement in [
+                    "DELETE FROM doc_keys WHERE kind = $1 AND id = $2",
+                    "DELETE FROM doc_owners WHERE kind = $1 AND id = $2",
+                ] {
+                    sqlx::query(statement)
+                        .bind(kind.as_str())
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(at("delete_doc"))?;
+                }
+                if kind == DocKind::Product {
+                    sqlx::query("DELETE FROM products WHERE id = $1")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(at("delete_doc"))?;
+                }
+                tx.commit().await.map_err(at("delete_doc"))?;
+                Ok(true)
+            }
+
             async fn release_idempotency(&self, scope: &str, key: &str, token: &str) -> Result<(), StorageError> {
                 sqlx::query("DELETE FROM idempotency_claims WHERE scope = $1 AND key = $2 AND token = $3")
                     .bind(scope)

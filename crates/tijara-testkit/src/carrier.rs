@@ -355,10 +355,15 @@ pub async fn polling_keeps_the_carriers_times(h: &dyn CarrierHarness) {
 }
 
 /// Operations outside the capabilities answer `Unsupported`; a carrier that does not ship abroad
-/// quotes nothing abroad.
+/// quotes nothing abroad; a carrier with webhooks declares `tracking`.
 pub async fn capabilities_are_honoured(h: &dyn CarrierHarness) {
     let c = h.carrier();
     let caps = c.capabilities();
+    // A carrier that pushes events tracks its parcels itself: sellers must not type them.
+    assert!(
+        !caps.webhooks || caps.tracking,
+        "webhooks without `tracking`: sellers could type numbers and steps the carrier pushes"
+    );
     if !caps.webhooks {
         assert!(
             matches!(

@@ -97,6 +97,7 @@ macro_rules! storage_conformance {
         $crate::storage_conformance!(@ref $factory;
             documents_are_versioned_and_exact,
             keys_are_unique_and_replaced,
+            documents_are_deleted_at_their_version,
             listing_is_stable_and_by_owner,
             changesets_are_atomic,
             stock_counters_obey_their_guards,

@@ -222,6 +222,75 @@ pub async fn keys_are_unique_and_replaced<S: Storage + ?Sized>(s: &S) {
     ok(s, one(w), "the freed key can be taken").await;
 }
 
+/// A document is deleted only at the version given, with its keys and owners: a changed or
+/// missing one is left alone (`false`).
+pub async fn documents_are_deleted_at_their_version<S: Storage + ?Sized>(s: &S) {
+    let id = unique("del");
+    let key = unique("del-key");
+    let owner = unique("del-owner");
+    let mut w = doc(DocKind::Throttle, &id, None, "{}");
+    w.keys = vec![key.clone()];
+    w.owners = vec![owner.clone()];
+    ok(s, one(w), "create").await;
+    ok(
+        s,
+        one(doc(DocKind::Throttle, &id, Some(1), "{\"n\":1}")),
+        "update",
+    )
+    .await;
+    let stale = s
+        .delete_doc(DocKind::Throttle, &id, 1)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!stale, "a changed document is not deleted");
+    assert!(
+        s.get(DocKind::Throttle, &id)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_some(),
+        "still there"
+    );
+    let deleted = s
+        .delete_doc(DocKind::Throttle, &id, 2)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(deleted, "deleted at its version");
+    assert_eq!(
+        s.get(DocKind::Throttle, &id)
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        None,
+        "gone"
+    );
+    assert_eq!(
+        s.find_by_key(DocKind::Throttle, &key)
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        None,
+        "its key is free"
+    );
+    assert!(
+        s.list(&ListQuery::new(DocKind::Throttle, 10).owner(owner.clone()))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_empty(),
+        "its owner lists nothing"
+    );
+    assert!(
+        !s.delete_doc(DocKind::Throttle, &id, 2)
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        "deleting a missing document is no error"
+    );
+    // Created again from scratch.
+    ok(
+        s,
+        one(doc(DocKind::Throttle, &id, None, "{}")),
+        "created again",
+    )
+    .await;
+}
+
 /// Listing is by id, strictly after the cursor, optionally by owner; pages never repeat or skip.
 pub async fn listing_is_stable_and_by_owner<S: Storage + ?Sized>(s: &S) {
     let owner = unique("owner");

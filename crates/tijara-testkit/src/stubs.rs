@@ -327,6 +327,7 @@ pub struct StubCarrier {
     created: AtomicU64,
     events: Mutex<HashMap<String, Vec<TrackingEvent>>>,
     failing: AtomicBool,
+    by_hand: bool,
 }
 
 impl StubCarrier {
@@ -349,7 +350,14 @@ impl StubCarrier {
             created: AtomicU64::new(0),
             events: Mutex::new(HashMap::new()),
             failing: AtomicBool::new(false),
+            by_hand: false,
         }
+    }
+    /// The same carrier declared without tracking of its own (like a rate card: its steps are
+    /// typed by hand, capability `tracking` and `webhooks` off).
+    pub fn by_hand(mut self) -> Self {
+        self.by_hand = true;
+        self
     }
     /// Makes every call fail temporarily (or stop failing).
     pub fn set_failing(&self, failing: bool) {
@@ -384,7 +392,8 @@ impl Carrier for StubCarrier {
             label: false,
             cancel: true,
             cod: true,
-            webhooks: true,
+            webhooks: !self.by_hand,
+            tracking: !self.by_hand,
             ..CarrierCapabilities::default()
         }
     }

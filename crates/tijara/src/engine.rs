@@ -63,6 +63,10 @@ pub struct EngineConfig {
     pub max_unpaid_per_client: u32,
     /// How far back unpaid orders count against those limits (default 24 h).
     pub unpaid_window: Duration,
+    /// The secret of the e-mail tags in security log lines (HMAC-SHA256; default random at
+    /// each start): give a key kept by the installation so tags stay comparable across
+    /// restarts, and a leaked log cannot be matched against a list of e-mails.
+    pub log_key: crate::usecases::accounts::LogKey,
 }
 
 impl Default for EngineConfig {
@@ -78,6 +82,7 @@ impl Default for EngineConfig {
             max_unpaid_per_email: 3,
             max_unpaid_per_client: 5,
             unpaid_window: Duration::hours(24),
+            log_key: crate::usecases::accounts::LogKey::random(),
         }
     }
 }

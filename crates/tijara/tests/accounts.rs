@@ -484,3 +484,355 @@ async fn payouts_are_recorded_once_per_reference() {
         "one event for the one payout"
     );
 }
+
+#[tokio::test]
+async fn the_owner_logs_in_from_a_known_address_while_the_account_is_throttled() {
+    let m = market();
+    m.engine
+        .create_account(new_account("owner@example.ma", Role::Admin), None)
+        .await
+        .expect("account");
+    login(&m, "owner@example.ma", "tajine-2026", "192.0.2.10")
+        .await
+        .expect("the owner's usual address");
+    // Eleven addresses, five wrong passwords each: past the account-wide free failures.
+    for a in 0..11 {
+        for _ in 0..FREE_FAILURES_ACCOUNT_ADDRESS {
+            let _ = login(&m, "owner@example.ma", "guess", &format!("203.0.113.{a}")).await;
+        }
+    }
+    // A new address is refused by the account-wide throttle, even with the right password...
+    assert!(
+        throttled(login(&m, "owner@example.ma", "tajine-2026", "198.51.100.99").await).is_some()
+    );
+    // ...but the address the owner logged in from before is let through.
+    login(&m, "owner@example.ma", "tajine-2026", "192.0.2.10")
+        .await
+        .expect("the owner is not locked out");
+    // It still faces its own throttle.
+    for _ in 0..FREE_FAILURES_ACCOUNT_ADDRESS {
+        let _ = login(&m, "owner@example.ma", "guess", "192.0.2.10").await;
+    }
+    assert!(throttled(login(&m, "owner@example.ma", "tajine-2026", "192.0.2.10").await).is_some());
+}
+
+#[tokio::test]
+async fn an_attempt_given_back_for_lack_of_a_hashing_slot_is_no_failure() {
+    let m = market();
+    m.engine
+        .create_account(new_account("busy@example.ma", Role::Customer), None)
+        .await
+        .expect("account");
+    for _ in 0..3 * FREE_FAILURES_ACCOUNT_ADDRESS {
+        let attempt = m
+            .engine
+            .begin_login("busy@example.ma", Some("192.0.2.5"))
+            .await
+            .expect("reserved");
+        m.engine.release_login(attempt).await.expect("given back");
+    }
+    login(&m, "busy@example.ma", "tajine-2026", "192.0.2.5")
+        .await
+        .expect("not throttled by attempts never checked");
+}
+
+#[tokio::test]
+async fn sign_ups_are_checked_before_hashing_and_throttled_per_address() {
+    let m = market();
+    m.engine
+        .create_account(new_account("taken@example.ma", Role::Customer), None)
+        .await
+        .expect("account");
+    assert!(matches!(
+        m.engine
+            .begin_signup("not-an-email", Some("192.0.2.7"))
+            .await,
+        Err(TijaraError::Invalid(_))
+    ));
+    assert!(matches!(
+        m.engine
+            .begin_signup("Taken@example.ma", Some("192.0.2.7"))
+            .await,
+        Err(TijaraError::Invalid(_))
+    ));
+    for i in 0..tijara::usecases::accounts::FREE_SIGNUPS_ADDRESS {
+        assert_eq!(
+            m.engine
+                .begin_signup(&format!("New{i}@example.ma"), Some("192.0.2.7"))
+                .await
+                .expect("counted"),
+            format!("new{i}@example.ma")
+        );
+    }
+    assert!(
+        throttled(
+            m.engine
+                .begin_signup("more@example.ma", Some("192.0.2.7"))
+                .await
+        )
+        .is_some()
+    );
+    // IPv6 sign-ups count by /48: another /64 of the same network waits too.
+    for i in 0..tijara::usecases::accounts::FREE_SIGNUPS_ADDRESS {
+        let _ = m
+            .engine
+            .begin_signup(
+                &format!("v6-{i}@example.ma"),
+                Some(&format!("2001:db8:5:{i}::1")),
+            )
+            .await;
+    }
+    assert!(
+        throttled(
+            m.engine
+                .begin_signup("v6@example.ma", Some("2001:db8:5:ff::1"))
+                .await
+        )
+        .is_some()
+    );
+    m.engine
+        .begin_signup("else@example.ma", Some("192.0.2.8"))
+        .await
+        .expect("another address");
+}
+
+async fn throttle_docs(store: &tijara_store_memory::MemoryStore) -> usize {
+    use tijara::ports::storage::{DocKind, ListQuery, Storage};
+    store
+        .list(&ListQuery::new(DocKind::Throttle, 1000))
+        .await
+        .expect("list")
+        .len()
+}
+
+#[tokio::test]
+async fn refused_attempts_create_no_throttles_and_old_ones_are_purged() {
+    let store = Arc::new(tijara_store_memory::MemoryStore::new());
+    let m = market_on(store.clone());
+    m.engine
+        .create_account(new_account("kept@example.ma", Role::Customer), None)
+        .await
+        .expect("account");
+    login(&m, "kept@example.ma", "tajine-2026", "192.0.2.1")
+        .await
+        .expect("login");
+    // One address tries random e-mails until it is throttled...
+    for i in 0..20 {
+        let _ = login(&m, &format!("r{i}@example.ma"), "x", "203.0.113.5").await;
+    }
+    let before = throttle_docs(&store).await;
+    // ...then keeps trying new ones: refused, and nothing new is stored.
+    for i in 20..60 {
+        assert!(
+            throttled(login(&m, &format!("r{i}@example.ma"), "x", "203.0.113.5").await).is_some()
+        );
+    }
+    assert_eq!(throttle_docs(&store).await, before);
+    // Nothing is purged while it matters.
+    let (deleted, _) = m
+        .engine
+        .purge_login_throttles(None, 1000)
+        .await
+        .expect("purge");
+    assert_eq!(deleted, 0);
+    // An hour later, all but the known address of the account are purged, a page at a time.
+    m.clock.advance(Duration::minutes(61));
+    let mut after: Option<String> = None;
+    let mut total = 0;
+    loop {
+        let (deleted, next) = m
+            .engine
+            .purge_login_throttles(after.as_deref(), 10)
+            .await
+            .expect("purge");
+        total += deleted;
+        match next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    assert_eq!(total, before - 1);
+    assert_eq!(throttle_docs(&store).await, 1);
+}
+
+/// Storage on which, once armed, a session's "last used" write loses to a logout committed
+/// just before it.
+struct RevokeFirst {
+    inner: tijara_store_memory::MemoryStore,
+    armed: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl tijara::ports::storage::Storage for RevokeFirst {
+    async fn commit(
+        &self,
+        changes: tijara::ports::storage::Changeset,
+    ) -> Result<tijara::ports::storage::CommitOutcome, tijara::ports::storage::StorageError> {
+        use tijara::ports::storage::{Changeset, DocKind, DocWrite};
+        if let Some(w) = changes.docs.iter().find(|w| w.kind == DocKind::Session)
+            && self.armed.swap(false, std::sync::atomic::Ordering::SeqCst)
+            && let Some(doc) = self.inner.get(DocKind::Session, &w.id).await?
+        {
+            let mut body: serde_json::Value =
+                serde_json::from_str(&doc.body).expect("session body");
+            body["revoked"] = serde_json::Value::Bool(true);
+            self.inner
+                .commit(Changeset {
+                    docs: vec![DocWrite {
+                        body: body.to_string(),
+                        expected_version: Some(doc.version),
+                        ..w.clone()
+                    }],
+                    ..Changeset::default()
+                })
+                .await?;
+        }
+        self.inner.commit(changes).await
+    }
+    async fn delete_doc(
+        &self,
+        kind: tijara::ports::storage::DocKind,
+        id: &str,
+        version: u64,
+    ) -> Result<bool, tijara::ports::storage::StorageError> {
+        self.inner.delete_doc(kind, id, version).await
+    }
+    async fn get(
+        &self,
+        kind: tijara::ports::storage::DocKind,
+        id: &str,
+    ) -> Result<Option<tijara::ports::storage::StoredDoc>, tijara::ports::storage::StorageError>
+    {
+        self.inner.get(kind, id).await
+    }
+    async fn get_many(
+        &self,
+        kind: tijara::ports::storage::DocKind,
+        ids: &[String],
+    ) -> Result<Vec<tijara::ports::storage::StoredDoc>, tijara::ports::storage::StorageError> {
+        self.inner.get_many(kind, ids).await
+    }
+    async fn find_by_key(
+        &self,
+        kind: tijara::ports::storage::DocKind,
+        key: &str,
+    ) -> Result<Option<tijara::ports::storage::StoredDoc>, tijara::ports::storage::StorageError>
+    {
+        self.inner.find_by_key(kind, key).await
+    }
+    async fn list(
+        &self,
+        query: &tijara::ports::storage::ListQuery,
+    ) -> Result<Vec<tijara::ports::storage::StoredDoc>, tijara::ports::storage::StorageError> {
+        self.inner.list(query).await
+    }
+    async fn search_products(
+        &self,
+        query: &tijara::ports::storage::ProductQuery,
+    ) -> Result<Vec<tijara::ports::storage::StoredDoc>, tijara::ports::storage::StorageError> {
+        self.inner.search_products(query).await
+    }
+    async fn stock_levels(
+        &self,
+        variants: &[tijara_core::VariantId],
+    ) -> Result<Vec<tijara::ports::storage::StockRow>, tijara::ports::storage::StorageError> {
+        self.inner.stock_levels(variants).await
+    }
+    async fn expired_reservations(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        limit: u32,
+    ) -> Result<Vec<tijara::ports::storage::ReservationRow>, tijara::ports::storage::StorageError>
+    {
+        self.inner.expired_reservations(now, limit).await
+    }
+    async fn order_reservations(
+        &self,
+        order: &tijara_core::OrderId,
+    ) -> Result<Vec<tijara::ports::storage::ReservationRow>, tijara::ports::storage::StorageError>
+    {
+        self.inner.order_reservations(order).await
+    }
+    async fn idempotency(
+        &self,
+        scope: &str,
+        key: &str,
+    ) -> Result<
+        Option<tijara::ports::storage::IdempotencyRecord>,
+        tijara::ports::storage::StorageError,
+    > {
+        self.inner.idempotency(scope, key).await
+    }
+    async fn claim_idempotency(
+        &self,
+        scope: &str,
+        key: &str,
+        token: &str,
+        now: chrono::DateTime<chrono::Utc>,
+        expires_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<tijara::ports::storage::IdempotencyClaim, tijara::ports::storage::StorageError>
+    {
+        self.inner
+            .claim_idempotency(scope, key, token, now, expires_at)
+            .await
+    }
+    async fn release_idempotency(
+        &self,
+        scope: &str,
+        key: &str,
+        token: &str,
+    ) -> Result<(), tijara::ports::storage::StorageError> {
+        self.inner.release_idempotency(scope, key, token).await
+    }
+    async fn pending_events(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<tijara::ports::storage::OutboxEvent>, tijara::ports::storage::StorageError>
+    {
+        self.inner.pending_events(limit).await
+    }
+    async fn ack_events(&self, seqs: &[u64]) -> Result<(), tijara::ports::storage::StorageError> {
+        self.inner.ack_events(seqs).await
+    }
+}
+
+#[tokio::test]
+async fn a_session_logged_out_while_its_use_is_recorded_is_not_let_through() {
+    let store = Arc::new(RevokeFirst {
+        inner: tijara_store_memory::MemoryStore::new(),
+        armed: std::sync::atomic::AtomicBool::new(false),
+    });
+    let m = market_on(store.clone());
+    let a = m
+        .engine
+        .create_account(new_account("race@example.ma", Role::Customer), None)
+        .await
+        .expect("account");
+    let token = "0123456789abcdef0123456789abcdef";
+    m.engine
+        .open_session(&a.id, token, "csrf-csrf-csrf-csrf", Duration::hours(1))
+        .await
+        .expect("session");
+    // A minute later the request records the session's use; a logout commits just before.
+    m.clock.advance(Duration::minutes(2));
+    store.armed.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        m.engine.session(token).await.expect("read").is_none(),
+        "the logout won: the session is over"
+    );
+    assert!(
+        !store.armed.load(std::sync::atomic::Ordering::SeqCst),
+        "the race happened"
+    );
+}
+
+#[test]
+fn log_tags_depend_on_the_installation_key() {
+    use tijara::usecases::accounts::LogKey;
+    let a = LogKey::from_bytes([1; 32]);
+    let b = LogKey::from_bytes([2; 32]);
+    assert_eq!(a.tag("f@example.ma"), a.tag("f@example.ma"));
+    assert_ne!(a.tag("f@example.ma"), b.tag("f@example.ma"));
+    assert_eq!(a.tag("f@example.ma").len(), 12);
+    assert!(!format!("{a:?}").contains('1'));
+}

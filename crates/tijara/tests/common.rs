@@ -44,6 +44,8 @@ pub fn market_with(
 ) -> Market {
     let clock = Arc::new(FixedClock::at(t0()));
     let carrier = Arc::new(StubCarrier::new("amana", "30.00", "10.00"));
+    // `ctm`: a carrier without tracking of its own (numbers and steps typed by hand).
+    let hand = Arc::new(StubCarrier::new("ctm", "35.00", "10.00").by_hand());
     let sink = Arc::new(RecordingSink::default());
     let card = Arc::new(StubGateway::card());
     let engine = Tijara::builder()
@@ -53,6 +55,7 @@ pub fn market_with(
         .payment(Arc::new(StubGateway::cash_on_delivery()))
         .payment(Arc::new(StubGateway::bank_transfer()))
         .carrier(carrier.clone())
+        .carrier(hand.clone())
         .clock(clock.clone())
         .ids(Arc::new(SequentialIds::default()))
         .sleeper(Arc::new(TokioSleeper))

@@ -698,3 +698,63 @@ async fn the_shop_serves_by_slug_only_what_is_on_sale() {
     e.set_seller_active(&c.a, true, None).await.expect("back");
     e.product_by_slug("srama").await.expect("on sale again");
 }
+
+#[tokio::test]
+async fn a_product_update_keeps_the_photos_as_stored() {
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let product = e
+        .create_product(
+            product_input(
+                &c.a,
+                "photo-race",
+                "Sac",
+                "حقيبة",
+                vec![variant("PR-1", "90.00", 1)],
+            ),
+            None,
+        )
+        .await
+        .expect("product");
+    // The form is read, then a photo is uploaded, then the form is saved.
+    let form = product.clone();
+    let photo = Photo {
+        url: "/media/new-800.jpg".into(),
+        alt: LocalizedText::default(),
+    };
+    e.add_product_photo(&product.id, photo.clone())
+        .await
+        .expect("photo");
+    let mut input = product_input(
+        &c.a,
+        "photo-race",
+        "Sac de cuir",
+        "حقيبة",
+        vec![variant("PR-1", "90.00", 1)],
+    );
+    input.photos = form.photos.clone();
+    let saved = e
+        .update_product(&product.id, input, None)
+        .await
+        .expect("saved");
+    assert_eq!(saved.photos, vec![photo.clone()], "the upload is kept");
+    assert_eq!(saved.title.get(Lang::Fr, Lang::Fr), Some("Sac de cuir"));
+    // Photos named in an update (another seller's files, say) are not taken.
+    let mut input = product_input(
+        &c.a,
+        "photo-race",
+        "Sac",
+        "حقيبة",
+        vec![variant("PR-1", "90.00", 1)],
+    );
+    input.photos = vec![Photo {
+        url: "/media/someone-elses-800.jpg".into(),
+        alt: LocalizedText::default(),
+    }];
+    let saved = e
+        .update_product(&product.id, input, None)
+        .await
+        .expect("saved");
+    assert_eq!(saved.photos, vec![photo]);
+}

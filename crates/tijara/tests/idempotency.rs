@@ -650,6 +650,14 @@ impl Storage for SlowCarts {
             .claim_idempotency(scope, key, token, now, expires_at)
             .await
     }
+    async fn delete_doc(
+        &self,
+        kind: DocKind,
+        id: &str,
+        version: u64,
+    ) -> Result<bool, StorageError> {
+        self.0.delete_doc(kind, id, version).await
+    }
     async fn release_idempotency(
         &self,
         scope: &str,

@@ -27,6 +27,7 @@ mockall::mock! {
         async fn order_reservations(&self, order: &OrderId) -> Result<Vec<ReservationRow>, StorageError>;
         async fn idempotency(&self, scope: &str, key: &str) -> Result<Option<IdempotencyRecord>, StorageError>;
         async fn claim_idempotency(&self, scope: &str, key: &str, token: &str, now: DateTime<Utc>, expires_at: DateTime<Utc>) -> Result<IdempotencyClaim, StorageError>;
+        async fn delete_doc(&self, kind: DocKind, id: &str, version: u64) -> Result<bool, StorageError>;
         async fn release_idempotency(&self, scope: &str, key: &str, token: &str) -> Result<(), StorageError>;
         async fn pending_events(&self, limit: u32) -> Result<Vec<OutboxEvent>, StorageError>;
         async fn ack_events(&self, seqs: &[u64]) -> Result<(), StorageError>;

@@ -19,6 +19,15 @@ use tijara_core::*;
 use tijara_testkit::stubs::StubGateway;
 
 fn inline(lines: Vec<(VariantId, u32)>, sellers: &[&SellerId], gateway: &str) -> PlaceOrderRequest {
+    inline_with(lines, sellers, gateway, "amana")
+}
+
+fn inline_with(
+    lines: Vec<(VariantId, u32)>,
+    sellers: &[&SellerId],
+    gateway: &str,
+    carrier: &str,
+) -> PlaceOrderRequest {
     PlaceOrderRequest {
         cart: CheckoutCart::Inline {
             lines,
@@ -30,7 +39,7 @@ fn inline(lines: Vec<(VariantId, u32)>, sellers: &[&SellerId], gateway: &str) ->
                     (
                         (*s).clone(),
                         ShippingSelection {
-                            carrier: "amana".into(),
+                            carrier: carrier.into(),
                             service: "standard".into(),
                         },
                     )
@@ -52,15 +61,21 @@ fn default_ship() -> ShipRequest {
     }
 }
 
-/// A cash-on-delivery order with one part per seller, both shipped: (order, A's shipment, B's).
-async fn shipped_shared_order(m: &Market, c: &Catalog) -> (OrderDoc, Shipment, Shipment) {
+/// A cash-on-delivery order with one part per seller, both shipped with `carrier`: (order, A's
+/// shipment, B's).
+async fn shipped_shared_order_with(
+    m: &Market,
+    c: &Catalog,
+    carrier: &str,
+) -> (OrderDoc, Shipment, Shipment) {
     let e = &m.engine;
     let order = e
         .place_order(
-            inline(
+            inline_with(
                 vec![(c.cushion.clone(), 1), (c.bracelet.clone(), 1)],
                 &[&c.a, &c.b],
                 "cod",
+                carrier,
             ),
             None,
         )
@@ -83,6 +98,11 @@ async fn shipped_shared_order(m: &Market, c: &Catalog) -> (OrderDoc, Shipment, S
     (doc, a, b)
 }
 
+/// [`shipped_shared_order_with`] the carrier with tracking of its own (`amana`).
+async fn shipped_shared_order(m: &Market, c: &Catalog) -> (OrderDoc, Shipment, Shipment) {
+    shipped_shared_order_with(m, c, "amana").await
+}
+
 fn part_status(doc: &OrderDoc, so: &SellerOrderId) -> FulfillmentStatus {
     doc.order.seller_order(so).expect("part").status()
 }
@@ -92,7 +112,7 @@ async fn a_seller_cannot_move_another_sellers_parcel_by_its_number() {
     let m = market();
     let c = catalog(&m).await;
     let e = &m.engine;
-    let (doc, sh_a, sh_b) = shipped_shared_order(&m, &c).await;
+    let (doc, sh_a, sh_b) = shipped_shared_order_with(&m, &c, "ctm").await;
     let id = &doc.order.id;
     let number_b = sh_b.tracking_number.clone().expect("number b");
     let seller_a = Operator::Seller(c.a.clone());
@@ -188,8 +208,8 @@ async fn a_tracking_number_is_unique_in_the_whole_store() {
     let m = market();
     let c = catalog(&m).await;
     let e = &m.engine;
-    let (first, sh_1, _) = shipped_shared_order(&m, &c).await;
-    let (second, sh_2, _) = shipped_shared_order(&m, &c).await;
+    let (first, sh_1, _) = shipped_shared_order_with(&m, &c, "ctm").await;
+    let (second, sh_2, _) = shipped_shared_order_with(&m, &c, "ctm").await;
     e.set_tracking_number(&first.order.id, &sh_1.id, "CTM-778899", None)
         .await
         .expect("a number");
@@ -365,7 +385,8 @@ async fn a_callback_for_an_attempt_never_issued_is_refused() {
         .expect("placed")
         .order;
     let before = outbox_len(e).await;
-    for attempt in ["2", "0", "99"] {
+    // Attempt 1 is issued; "01" and "001" are other spellings of it, not the attempt.
+    for attempt in ["2", "0", "99", "01", "001", "0001"] {
         let n = StubGateway::notification(
             &format!("{}-{attempt}", order.id),
             "captured",
@@ -559,4 +580,333 @@ async fn refused_callbacks_and_seller_refusals_are_logged_without_secrets() {
                 && l.contains("not this seller's part")),
         "{lines:?}"
     );
+}
+
+#[tokio::test]
+async fn a_seller_types_nothing_on_a_carrier_with_tracking_of_its_own() {
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let (doc, sh_a, _) = shipped_shared_order(&m, &c).await;
+    let id = &doc.order.id;
+    let seller_a = Operator::Seller(c.a.clone());
+    for update in [
+        HandTracking {
+            tracking_number: Some("AMANA000000099MA".into()),
+            status: None,
+        },
+        HandTracking {
+            tracking_number: None,
+            status: Some(TrackingStatus::Delivered),
+        },
+    ] {
+        let err = e
+            .track_by_hand(&seller_a, id, &sh_a.seller_order_id, update, None)
+            .await
+            .expect_err("the carrier reports this parcel itself");
+        assert!(matches!(err, TijaraError::NotAllowed { .. }), "{err}");
+    }
+    let doc = e.order(id).await.expect("order");
+    assert_eq!(
+        part_status(&doc, &sh_a.seller_order_id),
+        FulfillmentStatus::Shipped
+    );
+    assert_eq!(
+        doc.shipments[0].tracking_number, sh_a.tracking_number,
+        "the carrier's number stays"
+    );
+    // The marketplace still may (an admin correcting a record).
+    e.track_by_hand(
+        &Operator::Marketplace,
+        id,
+        &sh_a.seller_order_id,
+        HandTracking {
+            tracking_number: None,
+            status: Some(TrackingStatus::Delivered),
+        },
+        None,
+    )
+    .await
+    .expect("the admin records it");
+}
+
+#[tokio::test]
+async fn a_hand_typed_number_never_blocks_a_carriers_label() {
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    // Seller A, shipping by hand with ctm, types the number amana will give next.
+    let (squat, sh_a, _) = shipped_shared_order_with(&m, &c, "ctm").await;
+    let next = format!("AMANA{:09}MA", m.carrier.parcels_created() + 1);
+    e.track_by_hand(
+        &Operator::Seller(c.a.clone()),
+        &squat.order.id,
+        &sh_a.seller_order_id,
+        HandTracking {
+            tracking_number: Some(next.to_ascii_lowercase()),
+            status: None,
+        },
+        None,
+    )
+    .await
+    .expect("a number typed by hand on a rate card");
+    // Seller B's parcel with amana gets that number: the carrier's number wins.
+    let order = e
+        .place_order(inline(vec![(c.bracelet.clone(), 1)], &[&c.b], "cod"), None)
+        .await
+        .expect("placed")
+        .order;
+    let so = order.seller_orders[0].id.clone();
+    e.mark_ready(&order.id, &so, None).await.expect("ready");
+    let shipped = e
+        .ship_as(
+            &Operator::Seller(c.b.clone()),
+            &order.id,
+            &so,
+            default_ship(),
+            None,
+        )
+        .await
+        .expect("the carrier's label is recorded");
+    assert_eq!(shipped.tracking_number.as_deref(), Some(next.as_str()));
+    let squat = e.order(&squat.order.id).await.expect("order");
+    let cleared = squat
+        .shipments
+        .iter()
+        .find(|s| s.id == sh_a.id)
+        .expect("A's shipment");
+    assert_eq!(
+        cleared.tracking_number, None,
+        "the hand-typed copy is cleared"
+    );
+    // The carrier's events reach B's parcel.
+    let delivered = TrackingEvent {
+        at: t0() + Duration::hours(30),
+        status: TrackingStatus::Delivered,
+        carrier_code: "LIV".into(),
+        carrier_text: "Livré".into(),
+        location: None,
+        cod_collected: None,
+    };
+    let s = e
+        .record_tracking("amana", &next, vec![delivered], None)
+        .await
+        .expect("events");
+    assert_eq!(s.seller_order_id, so);
+    let squat = e.order(&squat.order.id).await.expect("order");
+    assert_eq!(
+        part_status(&squat, &sh_a.seller_order_id),
+        FulfillmentStatus::Shipped
+    );
+}
+
+/// Saves `doc` as an engine older than store-wide numbers did: the `shipment:` and
+/// `tracking:{carrier}:{number}` keys only.
+async fn save_as_before(storage: &dyn tijara::ports::storage::Storage, doc: &OrderDoc) {
+    use tijara::ports::storage::{Changeset, DocKind, DocWrite};
+    let stored = storage
+        .get(DocKind::Order, doc.order.id.as_str())
+        .await
+        .expect("read")
+        .expect("order");
+    let mut keys = Vec::new();
+    for s in &doc.shipments {
+        keys.push(format!("shipment:{}", s.id));
+        if let Some(n) = &s.tracking_number {
+            keys.push(format!("tracking:{}:{n}", s.carrier));
+        }
+    }
+    let owners = doc
+        .order
+        .seller_orders
+        .iter()
+        .map(|s| format!("seller:{}", s.seller_id))
+        .collect();
+    storage
+        .commit(Changeset {
+            docs: vec![DocWrite {
+                kind: DocKind::Order,
+                id: doc.order.id.to_string(),
+                expected_version: Some(stored.version),
+                body: serde_json::to_string(doc).expect("json"),
+                keys,
+                owners,
+                product: None,
+            }],
+            ..Changeset::default()
+        })
+        .await
+        .expect("old-style save");
+}
+
+async fn shipped_alone(m: &Market, c: &Catalog, carrier: &str) -> (OrderDoc, Shipment) {
+    let e = &m.engine;
+    let order = e
+        .place_order(
+            inline_with(vec![(c.cushion.clone(), 1)], &[&c.a], "cod", carrier),
+            None,
+        )
+        .await
+        .expect("placed")
+        .order;
+    let so = order.seller_orders[0].id.clone();
+    e.mark_ready(&order.id, &so, None).await.expect("ready");
+    let s = e
+        .ship(&order.id, &so, default_ship(), None)
+        .await
+        .expect("shipped");
+    (e.order(&order.id).await.expect("order"), s)
+}
+
+#[tokio::test]
+async fn old_orders_get_their_number_keys_and_old_duplicates_do_not_break_webhooks() {
+    let store = std::sync::Arc::new(tijara_store_memory::MemoryStore::new());
+    let m = market_on(store.clone());
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let (first, sh_1) = shipped_alone(&m, &c, "amana").await;
+    let (mut second, _) = shipped_alone(&m, &c, "amana").await;
+    let number = sh_1.tracking_number.clone().expect("number");
+    let lower = number.to_ascii_lowercase();
+    // Saved before numbers were unique: the second parcel got the first's number in lower case.
+    second.shipments[0].tracking_number = Some(lower.clone());
+    save_as_before(store.as_ref(), &first).await;
+    save_as_before(store.as_ref(), &second).await;
+    // Old orders had no store-wide key: a third order, with another carrier, could take the
+    // number.
+    let (third, sh_3) = shipped_alone(&m, &c, "ctm").await;
+    e.set_tracking_number(&third.order.id, &sh_3.id, &number, None)
+        .await
+        .expect("no store-wide key yet");
+    e.set_tracking_number(&third.order.id, &sh_3.id, "RR000000001MA", None)
+        .await
+        .expect("back to another number");
+
+    let report = e.reindex_orders(1000).await.expect("reindex");
+    assert!(report.complete);
+    assert_eq!(report.saved, 2, "{report:?}");
+    assert_eq!(report.problems.len(), 1, "{report:?}");
+    assert_eq!(report.problems[0].order, second.order.id.as_str());
+    assert!(report.problems[0].reason.contains("tracking-number:"));
+    // Now the store-wide key is held by the first order.
+    let err = e
+        .set_tracking_number(&third.order.id, &sh_3.id, &number, None)
+        .await
+        .expect_err("held now");
+    assert!(
+        matches!(err, TijaraError::TrackingNumberTaken { .. }),
+        "{err}"
+    );
+    // Idempotent: the same answer again.
+    assert_eq!(e.reindex_orders(1000).await.expect("again"), report);
+
+    // A webhook naming both numbers updates the first and skips the second, whose order cannot
+    // be saved until an admin fixes it.
+    let delivered = TrackingEvent {
+        at: t0() + Duration::hours(30),
+        status: TrackingStatus::InTransit,
+        carrier_code: "TRN".into(),
+        carrier_text: "En transit".into(),
+        location: None,
+        cod_collected: None,
+    };
+    let body = serde_json::to_string(&vec![
+        (lower.clone(), vec![delivered.clone()]),
+        (number.clone(), vec![delivered.clone()]),
+    ])
+    .expect("json");
+    let updated = e
+        .handle_carrier_webhook(
+            "amana",
+            &tijara::ports::carrier::WebhookRequest {
+                body,
+                headers: vec![(
+                    "x-stub-token".into(),
+                    tijara_testkit::stubs::STUB_SECRET.into(),
+                )],
+            },
+        )
+        .await
+        .expect("the other parcels are not held back");
+    assert_eq!(updated.len(), 1);
+    assert_eq!(updated[0].id, sh_1.id);
+    let err = e
+        .record_tracking("amana", &lower, vec![delivered], None)
+        .await
+        .expect_err("cannot be saved");
+    assert!(
+        matches!(err, TijaraError::TrackingNumberTaken { .. }),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_hand_typed_number_in_the_same_order_yields_to_the_carriers_label() {
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    // A ships by hand with ctm, B with amana, in one order.
+    let mut request = inline(
+        vec![(c.cushion.clone(), 1), (c.bracelet.clone(), 1)],
+        &[&c.a, &c.b],
+        "cod",
+    );
+    if let CheckoutCart::Inline { shipping, .. } = &mut request.cart {
+        shipping.insert(
+            c.a.clone(),
+            ShippingSelection {
+                carrier: "ctm".into(),
+                service: "standard".into(),
+            },
+        );
+    }
+    let order = e.place_order(request, None).await.expect("placed").order;
+    let part = |s: &SellerId| {
+        order
+            .seller_orders
+            .iter()
+            .find(|p| &p.seller_id == s)
+            .expect("part")
+            .id
+            .clone()
+    };
+    let (part_a, part_b) = (part(&c.a), part(&c.b));
+    for p in [&part_a, &part_b] {
+        e.mark_ready(&order.id, p, None).await.expect("ready");
+    }
+    let seller_a = Operator::Seller(c.a.clone());
+    e.ship_as(&seller_a, &order.id, &part_a, default_ship(), None)
+        .await
+        .expect("A shipped by hand");
+    let next = format!("AMANA{:09}MA", m.carrier.parcels_created() + 1);
+    e.track_by_hand(
+        &seller_a,
+        &order.id,
+        &part_a,
+        HandTracking {
+            tracking_number: Some(next.clone()),
+            status: None,
+        },
+        None,
+    )
+    .await
+    .expect("typed by hand");
+    let b = e
+        .ship_as(
+            &Operator::Seller(c.b.clone()),
+            &order.id,
+            &part_b,
+            default_ship(),
+            None,
+        )
+        .await
+        .expect("B's label is recorded");
+    assert_eq!(b.tracking_number.as_deref(), Some(next.as_str()));
+    let doc = e.order(&order.id).await.expect("order");
+    let a = doc
+        .shipments
+        .iter()
+        .find(|s| s.seller_order_id == part_a)
+        .expect("A's shipment");
+    assert_eq!(a.tracking_number, None, "A's typed copy is cleared");
 }

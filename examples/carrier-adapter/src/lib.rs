@@ -101,6 +101,7 @@ impl Carrier for CoursierDuSud {
     }
     fn capabilities(&self) -> CarrierCapabilities {
         CarrierCapabilities {
+            tracking: true,
             label: false,
             cancel: false,
             cod: true,

@@ -51,6 +51,7 @@ pub fn router(engine: Tijara, public_url: String) -> axum::Router {
         simulator: None,
         data_dir: std::env::temp_dir(),
         payment_page: None,
+        trusted_proxies: tijara_storefront::security::default_trusted_proxies(),
     })
 }
 

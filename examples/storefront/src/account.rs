@@ -126,7 +126,7 @@ async fn start_session(app: &App, headers: &HeaderMap, account: &Account, to: &s
     // The guest's cart becomes (or joins) the customer's.
     if account.role == Role::Customer
         && let (Some(guest), Ok(customer)) = (
-            crate::auth::cookie(headers, "cart").and_then(|c| CartId::new(c).ok()),
+            crate::auth::shop_cookie(app, headers, "cart").and_then(|c| CartId::new(c).ok()),
             account.customer_id(),
         )
         && let Ok((cart, _)) = app
@@ -183,22 +183,44 @@ struct RegisterForm {
     password: String,
 }
 
-async fn hash(app: &App, password: String) -> Result<String, String> {
-    crate::security::hash_new_password(app, password)
+/// A sign-up's password hash: the e-mail is checked (well formed, not taken) and the sign-up
+/// counted against the client's address before any hashing; a throttled or busy refusal is a
+/// 429 with `Retry-After`, anything else the form again with the reason.
+async fn hash(
+    app: &App,
+    email: &str,
+    client: crate::security::ClientIp,
+    password: String,
+    refuse: impl Fn(StatusCode, String) -> Response,
+) -> Result<String, Response> {
+    let result = match app
+        .engine
+        .begin_signup(email, client.text().as_deref())
         .await
-        .map_err(|e| e.to_string())
+    {
+        Ok(_) => crate::security::hash_new_password(app, password).await,
+        Err(e) => Err(e),
+    };
+    result.map_err(|e| match crate::security::retry_after(&e) {
+        Some(_) => crate::security::with_retry_after(
+            refuse(StatusCode::TOO_MANY_REQUESTS, e.to_string()),
+            &e,
+        ),
+        None => refuse(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
+    })
 }
 
 async fn register(
     State(app): State<App>,
     ctx: Ctx,
+    client: crate::security::ClientIp,
     headers: HeaderMap,
     Form(f): Form<RegisterForm>,
 ) -> Response {
     let lang = ctx.lang;
-    let refuse = |message: String| {
+    let refuse_with = |status: StatusCode, message: String| {
         (
-            StatusCode::UNPROCESSABLE_ENTITY,
+            status,
             layout(
                 &ctx,
                 t(lang, "register"),
@@ -207,9 +229,10 @@ async fn register(
         )
             .into_response()
     };
-    let password_hash = match hash(&app, f.password).await {
+    let refuse = |message: String| refuse_with(StatusCode::UNPROCESSABLE_ENTITY, message);
+    let password_hash = match hash(&app, &f.email, client, f.password, refuse_with).await {
         Ok(h) => h,
-        Err(e) => return refuse(e),
+        Err(res) => return res,
     };
     let account = app
         .engine
@@ -236,12 +259,10 @@ async fn account_page(State(app): State<App>, ctx: Ctx) -> Response {
         return Redirect::to("/account/login").into_response();
     };
     let orders = match account.customer_id() {
-        Ok(c) => app
-            .engine
-            .customer_orders(&c, None, 100)
-            .await
-            .map(|p| p.items)
-            .unwrap_or_default(),
+        Ok(c) => match app.engine.customer_orders(&c, None, 100).await {
+            Ok(p) => p.items,
+            Err(e) => return crate::web::refusal(&ctx, &e),
+        },
         Err(_) => vec![],
     };
     let body = html! {
@@ -357,35 +378,33 @@ struct SellForm {
 async fn sell(
     State(app): State<App>,
     ctx: Ctx,
+    client: crate::security::ClientIp,
     headers: HeaderMap,
     Form(f): Form<SellForm>,
 ) -> Response {
     let lang = ctx.lang;
-    let refuse = |message: String| {
+    let refuse_with = |status: StatusCode, message: String| {
         (
-            StatusCode::UNPROCESSABLE_ENTITY,
+            status,
             layout(&ctx, t(lang, "sell"), sell_form(&ctx, Some(&message))),
         )
             .into_response()
     };
+    let refuse = |message: String| refuse_with(StatusCode::UNPROCESSABLE_ENTITY, message);
     let kind = match f.kind.as_str() {
         "cooperative" => SellerKind::Cooperative,
         "gie" => SellerKind::Gie,
         _ => SellerKind::Artisan,
     };
-    if app
-        .engine
-        .account_by_email(&f.email)
-        .await
-        .ok()
-        .flatten()
-        .is_some()
-    {
-        return refuse(format!("{} — {}", f.email.trim(), t(lang, "taken")));
+    match app.engine.account_by_email(&f.email).await {
+        Ok(Some(_)) => return refuse(format!("{} — {}", f.email.trim(), t(lang, "taken"))),
+        Ok(None) => {}
+        // A failed look-up is no "free e-mail": an outage is a 503 page.
+        Err(e) => return crate::web::refusal(&ctx, &e),
     }
-    let password_hash = match hash(&app, f.password).await {
+    let password_hash = match hash(&app, &f.email, client, f.password, refuse_with).await {
         Ok(h) => h,
-        Err(e) => return refuse(e),
+        Err(res) => return res,
     };
     let seller = app
         .engine

@@ -5,7 +5,7 @@
 use crate::App;
 use crate::auth::Ctx;
 use crate::portal::{apply_tracking, month_bounds};
-use crate::web::{layout, problem, refusal, status_word};
+use crate::web::{found, layout, problem, refusal, status_word};
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
@@ -40,12 +40,10 @@ async fn sellers(State(app): State<App>, ctx: Ctx) -> Response {
     if let Some(r) = admin_only(&ctx) {
         return r;
     }
-    let list = app
-        .engine
-        .list_sellers(None, 200)
-        .await
-        .map(|p| p.items)
-        .unwrap_or_default();
+    let list = match app.engine.list_sellers(None, 200).await {
+        Ok(p) => p.items,
+        Err(e) => return refusal(&ctx, &e),
+    };
     let body = html! {
         h1 { "Administration" }
         (nav())
@@ -159,30 +157,29 @@ async fn orders(
         return r;
     }
     let lang = ctx.lang;
-    let page = app
+    let page = match app
         .engine
         .all_orders(q.get("after").map(String::as_str), 100)
-        .await;
+        .await
+    {
+        Ok(page) => page,
+        Err(e) => return refusal(&ctx, &e),
+    };
     let body = html! {
         h1 { "Commandes · الطلبات" }
         (nav())
-        @match &page {
-            Ok(page) => {
-                table {
-                    @for d in &page.items {
-                        tr {
-                            td { a href={ "/admin/orders/" (d.order.id) } { bdi { (d.order.id) } } }
-                            td { bdi { (d.order.placed_at.format("%Y-%m-%d %H:%M")) } }
-                            td { bdi { (d.order.email) } }
-                            td { bdi { (d.order.grand_total.format(lang)) } }
-                            td { (status_word(lang, d.order.status().as_str())) " · " (status_word(lang, d.order.payment.status().as_str())) }
-                        }
-                    }
+        table {
+            @for d in &page.items {
+                tr {
+                    td { a href={ "/admin/orders/" (d.order.id) } { bdi { (d.order.id) } } }
+                    td { bdi { (d.order.placed_at.format("%Y-%m-%d %H:%M")) } }
+                    td { bdi { (d.order.email) } }
+                    td { bdi { (d.order.grand_total.format(lang)) } }
+                    td { (status_word(lang, d.order.status().as_str())) " · " (status_word(lang, d.order.payment.status().as_str())) }
                 }
-                @if let Some(n) = &page.next { p { a.button href={ "/admin/orders?after=" (n) } { "→" } } }
             }
-            Err(e) => p.error { (e.to_string()) }
         }
+        @if let Some(n) = &page.next { p { a.button href={ "/admin/orders?after=" (n) } { "→" } } }
     };
     layout(&ctx, "Commandes", body).into_response()
 }
@@ -368,23 +365,22 @@ async fn payouts(
     }
     let lang = ctx.lang;
     let (month, from, until) = month_bounds(&app, q.get("month").map(String::as_str));
-    let sellers = app
-        .engine
-        .list_sellers(None, 200)
-        .await
-        .map(|p| p.items)
-        .unwrap_or_default();
+    let sellers = match app.engine.list_sellers(None, 200).await {
+        Ok(p) => p.items,
+        Err(e) => return refusal(&ctx, &e),
+    };
     let mut rows = Vec::new();
     for s in &sellers {
-        let Ok(st) = app.engine.seller_statement(&s.id, from, until).await else {
-            continue;
+        let st = match found(app.engine.seller_statement(&s.id, from, until).await) {
+            Ok(Some(st)) => st,
+            Ok(None) => continue,
+            Err(e) => return refusal(&ctx, &e),
         };
-        let paid = app
-            .engine
-            .payouts(&s.id, None, 100)
-            .await
-            .map(|p| p.items)
-            .unwrap_or_default()
+        let payouts = match app.engine.payouts(&s.id, None, 100).await {
+            Ok(p) => p.items,
+            Err(e) => return refusal(&ctx, &e),
+        };
+        let paid = payouts
             .into_iter()
             .filter(|p| p.period_from >= from && p.period_until <= until)
             .try_fold(Money::zero(st.owed.currency()), |acc, p| {
@@ -459,12 +455,10 @@ async fn events(State(app): State<App>, ctx: Ctx) -> Response {
     if let Some(r) = admin_only(&ctx) {
         return r;
     }
-    let list = app
-        .engine
-        .storage()
-        .pending_events(200)
-        .await
-        .unwrap_or_default();
+    let list = match app.engine.storage().pending_events(200).await {
+        Ok(list) => list,
+        Err(e) => return refusal(&ctx, &e.into()),
+    };
     let body = html! {
         h1 { "Événements · الأحداث" }
         (nav())

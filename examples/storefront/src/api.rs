@@ -5,8 +5,7 @@
 //! clients sending the same key never share an answer.
 
 use crate::App;
-use axum::Extension;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -14,7 +13,7 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
-use std::net::SocketAddr;
+use tijara::ports::storage::StorageError;
 use tijara::usecases::cart::CartChange;
 use tijara::usecases::catalog::ProductFilter;
 use tijara::usecases::checkout::{CheckoutCart, PlaceOrderRequest, ShippingSelection};
@@ -25,7 +24,7 @@ use tijara_core::{CartId, CategoryId, Lang, Money, OrderId, SellerId, VariantId}
 /// The body of every error answer.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
-    /// Stable code (`not_found`, `out_of_stock`, `invalid`, ...).
+    /// Stable code (`not_found`, `out_of_stock`, `invalid`, `already_exists`, ...).
     pub code: String,
     /// Human-readable message.
     pub message: String,
@@ -124,8 +123,14 @@ impl From<TijaraError> for ApiError {
                 | tijara_core::order::OrderError::Address(_),
             ) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_address"),
             e if e.is_temporary() => (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"),
-            // Any other storage failure is the server's, not the request's.
-            TijaraError::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
+            // A slug, SKU, e-mail or number another document holds: the request's doing.
+            TijaraError::Storage(StorageError::KeyTaken { .. }) => {
+                (StatusCode::CONFLICT, "already_exists")
+            }
+            // Only the backend's own failures (and unreadable documents) are the server's.
+            e if crate::web::is_server_fault(e) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal_error")
+            }
             _ => (StatusCode::UNPROCESSABLE_ENTITY, "refused"),
         };
         // A storage fault's detail (paths, database messages) goes to the log, not to clients.
@@ -133,7 +138,10 @@ impl From<TijaraError> for ApiError {
             TijaraError::Storage(_) if status == StatusCode::SERVICE_UNAVAILABLE => {
                 "the service is briefly unavailable; retry later".to_owned()
             }
-            TijaraError::Storage(_) => "the server failed; the fault is logged".to_owned(),
+            e if status == StatusCode::INTERNAL_SERVER_ERROR => {
+                crate::web::log_server_fault(e);
+                "the server failed; the fault is logged".to_owned()
+            }
             _ => e.to_string(),
         };
         ApiError(status, code, message)
@@ -379,7 +387,7 @@ pub(crate) struct Checkout {
 pub(crate) async fn checkout(
     State(app): State<App>,
     headers: HeaderMap,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    client: crate::security::ClientIp,
     Body(b): Body<Checkout>,
 ) -> ApiResult {
     let k = key(&headers, &cart_caller(&b.cart_id))?;
@@ -400,7 +408,7 @@ pub(crate) async fn checkout(
                 gateway: b.payment,
                 lang,
             },
-            crate::web::client_ip(peer),
+            client.for_limits(),
             k.as_ref(),
         )
         .await?;

@@ -9,8 +9,8 @@
 //!   posts them cross-site, the callback is authenticated by its hash, and the browser returns
 //!   only display a page.
 //! - **Cookies** are `HttpOnly`, `SameSite=Lax`, and over HTTPS `Secure` and `__Host-`-prefixed
-//!   (see [`crate::security`]); the session and CSRF cookies are then read under the prefixed
-//!   name only, so a cookie planted from another host is ignored.
+//!   (see [`crate::security`]); the session, CSRF and cart cookies are then read under the
+//!   prefixed name only, so a cookie planted from another host is ignored.
 //! - **Sessions** end after [`SESSION_DAYS`], or sooner when unused (30 minutes for staff, two
 //!   hours for shoppers: `tijara::usecases::accounts::idle_limit`); a login ends the account's
 //!   other sessions, a logout all of them.
@@ -47,12 +47,23 @@ pub fn random_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A cookie's value from the request: the `__Host-` one if there is one, else the plain one
-/// (for the session and CSRF cookies, [`guard`] reads only the name [`crate::security::cookie_name`]
-/// gives).
+/// A cookie's value from the request: the `__Host-` one if there is one, else the plain one.
+/// For preferences only (language, currency); the session, CSRF and cart cookies are read
+/// under the one name [`crate::security::cookie_name`] gives ([`shop_cookie`]).
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     exact_cookie(headers, &format!("{}{name}", crate::security::HOST_PREFIX))
         .or_else(|| exact_cookie(headers, name))
+}
+
+/// The cookie of exactly this name (no `__Host-` fallback either way).
+pub fn cookie_named(headers: &HeaderMap, name: &str) -> Option<String> {
+    exact_cookie(headers, name)
+}
+
+/// A cookie the shop set, under the name it has: over HTTPS only the `__Host-` one, which no
+/// other host (a sibling subdomain) can set; over HTTP the plain one.
+pub fn shop_cookie(app: &App, headers: &HeaderMap, name: &str) -> Option<String> {
+    exact_cookie(headers, &crate::security::cookie_name(app, name))
 }
 
 /// The cookie of exactly this name.
@@ -106,7 +117,20 @@ pub async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Resp
         &crate::security::cookie_name(&app, SESSION_COOKIE),
     );
     let live = match &token {
-        Some(t) => app.engine.session(t).await.ok().flatten(),
+        // A failed look-up (an outage) is a 503 page, not a logged-out visitor.
+        Some(t) => match app.engine.session(t).await {
+            Ok(live) => live,
+            Err(e) => {
+                let ctx = Ctx {
+                    lang: lang_of(req.headers(), &HashMap::new()),
+                    csrf: String::new(),
+                    account: None,
+                    session_token: None,
+                    display: None,
+                };
+                return crate::web::refusal(&ctx, &e);
+            }
+        },
         None => None,
     };
     let (guest, fresh) = match exact_cookie(

@@ -92,28 +92,46 @@ pub const DEMO_KEY_FILE: &str = "demo-cmi-store-key";
 /// The demo mode's CMI store key of a data folder: generated at random on first use (32 random
 /// bytes, hex) into [`DEMO_KEY_FILE`] with owner-only permissions (0600), read back afterwards.
 /// Never logged.
+///
+/// A key is made only when the file does not exist. It is written whole to a file of its own,
+/// then published with a hard link, which fails when the key file exists: of processes starting
+/// together on a new folder one wins, and every one reads the winner's key back, so all run with
+/// the key on disk. Any other read failure (permissions, a file that is not UTF-8 or holds fewer
+/// than 32 characters) is an error naming the file, never a reason to write over it.
 pub fn demo_store_key(data_dir: &std::path::Path) -> std::io::Result<String> {
+    secret_file(data_dir, DEMO_KEY_FILE)
+}
+
+/// The file of the data folder holding the key of the e-mail tags in security log lines.
+pub const LOG_KEY_FILE: &str = "log-tag-key";
+
+/// The installation's key for the e-mail tags of security log lines (HMAC-SHA256, see
+/// `tijara::EngineConfig::log_key`): kept in [`LOG_KEY_FILE`] like the demo key, so one
+/// e-mail has one tag across restarts, and a log cannot be matched against a list of e-mails
+/// without the data folder.
+pub fn log_key(data_dir: &std::path::Path) -> std::io::Result<tijara::usecases::accounts::LogKey> {
+    use sha2::Digest;
+    let text = secret_file(data_dir, LOG_KEY_FILE)?;
+    Ok(tijara::usecases::accounts::LogKey::from_bytes(
+        sha2::Sha256::digest(text.as_bytes()).into(),
+    ))
+}
+
+/// A secret of the data folder: 32 random bytes, hex, generated on first use into `file`
+/// with owner-only permissions (0600), read back afterwards.
+fn secret_file(data_dir: &std::path::Path, file: &str) -> std::io::Result<String> {
     use std::io::Write;
     std::fs::create_dir_all(data_dir)?;
-    let path = data_dir.join(DEMO_KEY_FILE);
-    if let Ok(key) = std::fs::read_to_string(&path) {
-        let key = key.trim();
-        if key.len() >= 32 {
-            #[cfg(unix)]
-            {
-                // A copy restored with wider permissions is narrowed again.
-                use std::os::unix::fs::PermissionsExt;
-                let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
-            }
-            return Ok(key.to_owned());
-        }
+    let path = data_dir.join(file);
+    if let Some(key) = read_demo_key(&path)? {
+        return Ok(key);
     }
     let mut bytes = [0u8; 48];
     getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
     let key: String = bytes[..32].iter().map(|b| format!("{b:02x}")).collect();
     let tmp_name: String = bytes[32..].iter().map(|b| format!("{b:02x}")).collect();
-    // Written beside, then renamed: a reader sees no key or a whole one.
-    let tmp = data_dir.join(format!(".{DEMO_KEY_FILE}.{tmp_name}"));
+    // Written whole to a file of its own, then published with a hard link (below).
+    let tmp = data_dir.join(format!(".{file}.{tmp_name}"));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -121,12 +139,53 @@ pub fn demo_store_key(data_dir: &std::path::Path) -> std::io::Result<String> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(&tmp)?;
-    file.write_all(key.as_bytes())?;
-    file.sync_all()?;
-    drop(file);
-    std::fs::rename(&tmp, &path)?;
-    Ok(key)
+    let written = options.open(&tmp).and_then(|mut file| {
+        file.write_all(key.as_bytes())?;
+        file.sync_all()
+    });
+    // Published whole, and only if no key is there yet (a concurrent first start's may be).
+    let linked = written.and_then(|()| match std::fs::hard_link(&tmp, &path) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        r => r,
+    });
+    let _ = std::fs::remove_file(&tmp);
+    linked.map_err(|e| with_path(&path, e))?;
+    read_demo_key(&path)?.ok_or_else(|| {
+        with_path(
+            &path,
+            std::io::Error::new(std::io::ErrorKind::NotFound, "the key vanished"),
+        )
+    })
+}
+
+/// The secret key in `path`: `None` when there is no such file; an error for any other failure.
+fn read_demo_key(path: &std::path::Path) -> std::io::Result<Option<String>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(with_path(path, e)),
+    };
+    let key = text.trim();
+    if key.len() < 32 {
+        return Err(with_path(
+            path,
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "holds no key (fewer than 32 characters); remove it to make a new key",
+            ),
+        ));
+    }
+    #[cfg(unix)]
+    {
+        // A copy restored with wider permissions is narrowed again.
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    }
+    Ok(Some(key.to_owned()))
+}
+
+fn with_path(path: &std::path::Path, e: std::io::Error) -> std::io::Error {
+    std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))
 }
 
 /// True when `url` (`http://host:port/...`) names this machine only: `localhost`, an address
@@ -150,8 +209,10 @@ pub fn is_loopback_url(url: &str) -> bool {
 
 /// The start rule of demo mode (no CMI credentials: card payments go to the built-in
 /// simulator, anyone can pay without a card). Demo mode starts on its own only when the
-/// storefront is reached on loopback (`public_url`, else `http://{bind}`); anywhere else it
-/// needs `demo` (`--demo`) said explicitly. With CMI credentials there is no demo mode.
+/// storefront listens on loopback only (`bind`) and is reached on loopback (`public_url`, else
+/// `http://{bind}`): a loopback `--public-url` does not make `--bind 0.0.0.0:8080` private.
+/// Anywhere else it needs `demo` (`--demo`) said explicitly. With CMI credentials there is no
+/// demo mode.
 pub fn check_demo_start(
     public_url: Option<&str>,
     bind: &str,
@@ -161,10 +222,17 @@ pub fn check_demo_start(
     if cmi_configured || demo {
         return Ok(());
     }
-    let url = public_url.map_or_else(|| format!("http://{bind}"), str::to_owned);
-    if is_loopback_url(&url) {
+    let listen = format!("http://{bind}");
+    let url = public_url.map_or_else(|| listen.clone(), str::to_owned);
+    if is_loopback_url(&listen) && is_loopback_url(&url) {
         return Ok(());
     }
+    // Name what is public: the listening address when it is, else the public URL.
+    let url = if is_loopback_url(&listen) {
+        url
+    } else {
+        listen
+    };
     Err(format!(
         "refusing to start in demo mode at {url}: without CMI credentials card payments go to \
          the built-in simulator, where anyone can pay without a card. Give \
@@ -188,6 +256,10 @@ pub struct App {
     /// The card payment page the checkout form posts to (CMI's hosted page, or the
     /// simulator's): the Content-Security-Policy allows forms to go there.
     pub payment_page: Option<String>,
+    /// The reverse proxies whose `X-Forwarded-For` / `Forwarded` headers name the client
+    /// (`--trusted-proxy`; default [`security::default_trusted_proxies`], this machine only).
+    /// From any other peer those headers are ignored.
+    pub trusted_proxies: Arc<[security::ProxyNet]>,
 }
 
 /// The engine's timer on tokio: duplicates of a gateway or carrier call wait for the first
@@ -282,6 +354,7 @@ pub async fn build(settings: &Settings) -> Result<App, Box<dyn std::error::Error
         .sleeper(Arc::new(TokioSleeper))
         .config(tijara::EngineConfig {
             display_rates: settings.display_rates.clone(),
+            log_key: log_key(&settings.data_dir)?,
             ..tijara::EngineConfig::default()
         });
     if settings.carriers.is_empty() {
@@ -293,12 +366,15 @@ pub async fn build(settings: &Settings) -> Result<App, Box<dyn std::error::Error
         builder = builder.carrier(Arc::new(carrier.clone()));
     }
     let engine = builder.build()?;
+    // Orders saved by an older version get their current keys (bounded, once per database).
+    startup::reindex_orders(&engine).await?;
     Ok(App {
         engine,
         public_url,
         simulator,
         data_dir: settings.data_dir.clone(),
         payment_page: Some(cmi_gateway),
+        trusted_proxies: security::default_trusted_proxies(),
     })
 }
 
@@ -319,7 +395,9 @@ pub fn api_router(app: App) -> axum::Router {
 /// [`MAX_BODY_BYTES`] are refused with 413. Every answer carries the security headers of
 /// [`security::harden`]; account, portal, admin and logged-in API answers are not cached.
 /// Serve it with `into_make_service_with_connect_info::<SocketAddr>()` so logins are
-/// throttled by client address (without it, all clients share one address's throttle).
+/// throttled by client address (without it, all clients share one address's throttle); behind
+/// a reverse proxy, set [`App::trusted_proxies`] so the client is read from its
+/// `X-Forwarded-For`.
 pub fn router(app: App) -> axum::Router {
     let routes = web::routes()
         .merge(account::routes().layer(security::no_store()))

@@ -41,6 +41,17 @@ struct Args {
     /// a loopback --public-url unless this is given (anyone can "pay" in demo mode).
     #[arg(long, env = "TIJARA_DEMO")]
     demo: bool,
+    /// A reverse proxy (TLS terminator, load balancer) in front of the storefront: an address
+    /// or network (`10.0.0.5`, `10.0.0.0/8`, `fd00::/8`); repeat for several, or give them
+    /// comma-separated in TIJARA_TRUSTED_PROXIES. From these peers only, the client's address is
+    /// read from `X-Forwarded-For` (else `Forwarded: for=`): the rightmost entry that is not a
+    /// trusted proxy. Default: this machine only (127.0.0.0/8 and ::1).
+    #[arg(
+        long = "trusted-proxy",
+        env = "TIJARA_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<tijara_storefront::security::ProxyNet>,
     /// CMI hosted page URL.
     #[arg(long, env = "TIJARA_CMI_GATEWAY_URL", default_value = tijara_pay_cmi::TEST_GATEWAY_URL)]
     cmi_gateway_url: String,
@@ -101,7 +112,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         },
         display_rates: tijara_storefront::indicative_rates(args.eur_per_mad, args.usd_per_mad),
     };
-    let app = match tijara_storefront::build(&settings).await {
+    let mut app = match tijara_storefront::build(&settings).await {
         Ok(app) => app,
         Err(e) => {
             // Said plainly (a read-only data folder or database, an unreachable server...).
@@ -110,6 +121,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             std::process::exit(1);
         }
     };
+    if args.trusted_proxies.is_empty() {
+        if app.public_url.starts_with("https://") {
+            // HTTPS means a TLS proxy in front: if it is not on this machine, every shopper
+            // would be that proxy's address to the login throttles and the unpaid-order limit.
+            tracing::warn!(target: "security", public_url = %app.public_url, "the public URL is https but no --trusted-proxy is set: only a proxy on this machine (127.0.0.0/8, ::1) is trusted to name the client; set --trusted-proxy (TIJARA_TRUSTED_PROXIES) to your TLS proxy's address, or every client behind it shares one address's login throttle and unpaid-order limit");
+        }
+    } else {
+        app.trusted_proxies = std::sync::Arc::from(args.trusted_proxies.as_slice());
+    }
     // The demo passwords are printed once, by the start that created the demo accounts; later
     // starts do not repeat them (logs and terminals are often kept or shared).
     if tijara_storefront::seed::seed_if_empty(&app.engine).await? {
@@ -130,9 +150,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     }
     let engine = app.engine.clone();
     tokio::spawn(async move {
-        // Abandoned card checkouts return their stock; reminders for pending transfers.
+        // Abandoned card checkouts return their stock; reminders for pending transfers; login
+        // throttles that no longer matter are deleted, 500 read per run.
+        let mut throttles_after: Option<String> = None;
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+            match engine
+                .purge_login_throttles(throttles_after.as_deref(), 500)
+                .await
+            {
+                Ok((_, next)) => throttles_after = next,
+                Err(e) => tracing::warn!(error = %e, "login throttle purge failed"),
+            }
             let _ = engine.expire_reservations(500).await;
             let _ = engine
                 .remind_pending_transfers(tijara_core::chrono::Duration::days(1))

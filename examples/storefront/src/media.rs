@@ -32,12 +32,73 @@ pub const LARGE: u32 = 800;
 /// The thumbnail's longest side.
 pub const THUMB: u32 = 300;
 /// The most memory one decoded photo may take (its pixels, as the header declares them):
-/// 160 MiB, a 6000×6000 RGBA picture at 8 bits a channel fits, a 16-bit one does not.
+/// 160 MiB, a 6000×6000 RGBA picture at 8 bits a channel fits, a 16-bit one does not. A
+/// progressive JPEG counts its DCT coefficients too (2 bytes per sample: a 6000×6000
+/// progressive 4:4:4 JPEG does not fit, a 4000×3000 one does), a CMYK JPEG its four planes,
+/// a WebP a working frame of 4 bytes a pixel.
 pub const DECODE_BUDGET_BYTES: u64 = 160 * 1024 * 1024;
-/// Photos decoded at once by this process (others wait their turn).
+/// The decoding turns of this process: photos decoded at once (others wait their turn); a
+/// decode keeps its turn until it ends, even when its request was abandoned.
 pub const MAX_CONCURRENT_DECODES: usize = 2;
 
-static DECODES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(MAX_CONCURRENT_DECODES);
+/// The decode turns: a turn is moved into the blocking decode itself, so it is held until
+/// the decode ends even if the request that started it was dropped (a client hanging up).
+static DECODES: std::sync::LazyLock<std::sync::Arc<tokio::sync::Semaphore>> =
+    std::sync::LazyLock::new(|| {
+        std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_DECODES))
+    });
+
+/// What decoding a JPEG takes beyond what `image` reports (`width × height × 3`), from its
+/// frame header: a 4-component (CMYK) picture is decoded at 4 bytes a pixel before its
+/// conversion to 3, and a progressive one keeps every component's DCT coefficients (2 bytes
+/// each, at the component's sampling) until its last scan. `None` without a frame header.
+fn jpeg_extra_bytes(bytes: &[u8]) -> Option<u64> {
+    let mut at = 2;
+    loop {
+        // Markers may be padded with 0xFF bytes.
+        while *bytes.get(at)? == 0xFF && *bytes.get(at + 1)? == 0xFF {
+            at += 1;
+        }
+        if *bytes.get(at)? != 0xFF {
+            return None;
+        }
+        let marker = *bytes.get(at + 1)?;
+        let len = usize::from(u16::from_be_bytes([
+            *bytes.get(at + 2)?,
+            *bytes.get(at + 3)?,
+        ]));
+        let is_sof = (0xC0..=0xCF).contains(&marker) && ![0xC4, 0xC8, 0xCC].contains(&marker);
+        if is_sof {
+            let sof = bytes.get(at + 4..at + 2 + len)?;
+            let height = u64::from(u16::from_be_bytes([*sof.get(1)?, *sof.get(2)?]));
+            let width = u64::from(u16::from_be_bytes([*sof.get(3)?, *sof.get(4)?]));
+            let count = usize::from(*sof.get(5)?);
+            let comps = sof.get(6..6 + 3 * count)?;
+            let sampling: Vec<(u64, u64)> = comps
+                .chunks_exact(3)
+                .map(|c| (u64::from(c[1] >> 4).max(1), u64::from(c[1] & 15).max(1)))
+                .collect();
+            let h_max = sampling.iter().map(|s| s.0).max()?;
+            let v_max = sampling.iter().map(|s| s.1).max()?;
+            let pixels = width * height;
+            let mut extra = if count >= 4 { pixels * 4 } else { 0 };
+            if matches!(marker, 0xC2 | 0xC6 | 0xCA | 0xCE) {
+                for (h, v) in sampling {
+                    // Padded to whole 8×8 blocks of whole MCUs.
+                    let cw = (width * h).div_ceil(h_max).div_ceil(8 * h) * 8 * h;
+                    let ch = (height * v).div_ceil(v_max).div_ceil(8 * v) * 8 * v;
+                    extra += cw * ch * 2;
+                }
+            }
+            return Some(extra);
+        }
+        // Start of scan or end of image before any frame header: none.
+        if marker == 0xDA || marker == 0xD9 {
+            return None;
+        }
+        at += 2 + len;
+    }
+}
 
 /// The PNG chunks kept for decoding: the critical ones and the transparency; every other
 /// (ancillary) chunk is dropped unread.
@@ -143,7 +204,15 @@ pub fn process(bytes: &[u8]) -> Result<(String, Vec<u8>, Vec<u8>), PhotoError> {
     if w == 0 || h == 0 || w > MAX_SIDE || h > MAX_SIDE {
         return Err(PhotoError::Dimensions);
     }
-    if image::ImageDecoder::total_bytes(&decoder) > DECODE_BUDGET_BYTES {
+    // What the decoder itself holds besides the pixels it answers: a JPEG's coefficients
+    // (progressive) and CMYK planes, a WebP's 4-byte-a-pixel working frame.
+    let extra = match format {
+        ImageFormat::Jpeg => jpeg_extra_bytes(pixels)
+            .ok_or_else(|| PhotoError::Unreadable("no JPEG frame header".into()))?,
+        ImageFormat::WebP => u64::from(w) * u64::from(h) * 4,
+        _ => 0,
+    };
+    if image::ImageDecoder::total_bytes(&decoder).saturating_add(extra) > DECODE_BUDGET_BYTES {
         return Err(PhotoError::Dimensions);
     }
     drop(decoder);
@@ -158,14 +227,28 @@ pub fn process(bytes: &[u8]) -> Result<(String, Vec<u8>, Vec<u8>), PhotoError> {
 
 /// Stores a processed photo; returns the large image's URL (`/media/{stem}-800.jpg`).
 pub async fn store(app: &App, bytes: Vec<u8>) -> Result<String, PhotoError> {
+    store_in(media_dir(app), bytes).await
+}
+
+/// Decoding turns free now (a gauge: [`MAX_CONCURRENT_DECODES`] when no photo is decoding).
+pub fn free_decode_turns() -> usize {
+    DECODES.available_permits()
+}
+
+/// [`store`] into a folder.
+async fn store_in(dir: PathBuf, bytes: Vec<u8>) -> Result<String, PhotoError> {
     let turn = DECODES
-        .acquire()
+        .clone()
+        .acquire_owned()
         .await
         .map_err(|e| PhotoError::Storage(e.to_string()))?;
-    let processed = tokio::task::spawn_blocking(move || process(&bytes)).await;
-    drop(turn);
+    let processed = tokio::task::spawn_blocking(move || {
+        let processed = process(&bytes);
+        drop(turn);
+        processed
+    })
+    .await;
     let (stem, large, thumb) = processed.map_err(|e| PhotoError::Storage(e.to_string()))??;
-    let dir = media_dir(app);
     tokio::fs::create_dir_all(&dir)
         .await
         .map_err(|e| PhotoError::Storage(e.to_string()))?;
@@ -281,6 +364,83 @@ mod tests {
         broken.extend_from_slice(&[0x7f, 0xff, 0xff, 0xff]);
         broken.extend_from_slice(b"iCCP");
         assert_eq!(png_without_ancillary_chunks(&broken), None);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_abandoned_upload_keeps_its_decode_turn_until_the_decode_ends() {
+        // A picture that takes a while to decode and resize (4 megapixels).
+        let img = image::RgbImage::from_fn(2400, 1800, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x + y) % 256) as u8])
+        });
+        let mut bytes = Cursor::new(Vec::new());
+        DynamicImage::ImageRgb8(img)
+            .write_to(&mut bytes, ImageFormat::Jpeg)
+            .unwrap_or_default();
+        let bytes = bytes.into_inner();
+        assert!(bytes.len() <= MAX_UPLOAD_BYTES, "{} bytes", bytes.len());
+        assert_eq!(free_decode_turns(), MAX_CONCURRENT_DECODES);
+        let dir = std::env::temp_dir().join("tijara-media-abandoned");
+        let upload = tokio::spawn(store_in(dir, bytes));
+        let started = std::time::Instant::now();
+        while free_decode_turns() == MAX_CONCURRENT_DECODES {
+            assert!(started.elapsed() < std::time::Duration::from_secs(10));
+            tokio::task::yield_now().await;
+        }
+        // The client hangs up: the request's future is dropped mid-decode.
+        upload.abort();
+        let _ = upload.await;
+        assert_eq!(
+            free_decode_turns(),
+            MAX_CONCURRENT_DECODES - 1,
+            "the decode still runs, and still holds its turn"
+        );
+        let started = std::time::Instant::now();
+        while free_decode_turns() < MAX_CONCURRENT_DECODES {
+            assert!(started.elapsed() < std::time::Duration::from_secs(60));
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
+    /// A JPEG's start up to its frame header: SOI, an APP0 segment, then SOF `marker` of
+    /// `w`×`h` with these components' sampling factors.
+    fn jpeg_header(marker: u8, w: u16, h: u16, sampling: &[u8]) -> Vec<u8> {
+        let mut out = vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 4, 0, 0, 0xFF, marker];
+        let len = 8 + 3 * sampling.len() as u16;
+        out.extend_from_slice(&len.to_be_bytes());
+        out.push(8);
+        out.extend_from_slice(&h.to_be_bytes());
+        out.extend_from_slice(&w.to_be_bytes());
+        out.push(sampling.len() as u8);
+        for (i, s) in sampling.iter().enumerate() {
+            out.extend_from_slice(&[i as u8 + 1, *s, 0]);
+        }
+        out
+    }
+
+    #[test]
+    fn jpeg_decoding_costs_are_read_from_the_frame_header() {
+        // Baseline RGB: nothing beyond the pixels.
+        assert_eq!(
+            jpeg_extra_bytes(&jpeg_header(0xC0, 100, 100, &[0x11, 0x11, 0x11])),
+            Some(0)
+        );
+        // CMYK: a fourth byte a pixel.
+        assert_eq!(
+            jpeg_extra_bytes(&jpeg_header(0xC0, 100, 100, &[0x11; 4])),
+            Some(40_000)
+        );
+        // Progressive 4:2:0, 64×64: luma 64×64 and two 32×32 chroma planes, 2 bytes a sample.
+        assert_eq!(
+            jpeg_extra_bytes(&jpeg_header(0xC2, 64, 64, &[0x22, 0x11, 0x11])),
+            Some((64 * 64 + 2 * 32 * 32) * 2)
+        );
+        // Progressive 4:4:4, 6000×6000: 216 MB of coefficients.
+        assert_eq!(
+            jpeg_extra_bytes(&jpeg_header(0xC2, 6000, 6000, &[0x11, 0x11, 0x11])),
+            Some(6000 * 6000 * 3 * 2)
+        );
+        assert_eq!(jpeg_extra_bytes(&[0xFF, 0xD8, 0xFF, 0xD9]), None);
+        assert_eq!(jpeg_extra_bytes(&[0xFF, 0xD8]), None);
     }
 
     #[test]

@@ -171,15 +171,15 @@ async fn dashboard(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let Ok(seller) = app.engine.seller(&seller_id).await else {
-        return forbidden(&ctx);
+    let seller = match app.engine.seller(&seller_id).await {
+        Ok(s) => s,
+        Err(TijaraError::NotFound { .. }) => return forbidden(&ctx),
+        Err(e) => return refusal(&ctx, &e),
     };
-    let orders = app
-        .engine
-        .seller_orders(&seller_id, None, 100)
-        .await
-        .map(|p| p.items)
-        .unwrap_or_default();
+    let orders = match app.engine.seller_orders(&seller_id, None, 100).await {
+        Ok(p) => p.items,
+        Err(e) => return refusal(&ctx, &e),
+    };
     let member_name = member.as_ref().and_then(|m| {
         seller
             .members
@@ -266,7 +266,10 @@ async fn my_part(
     let (Ok(order), Ok(so)) = (OrderId::new(order), SellerOrderId::new(so)) else {
         return Err(forbidden(ctx));
     };
-    let doc = app.engine.order(&order).await.map_err(|_| forbidden(ctx))?;
+    let doc = app.engine.order(&order).await.map_err(|e| match e {
+        TijaraError::NotFound { .. } => forbidden(ctx),
+        e => refusal(ctx, &e),
+    })?;
     match doc.order.seller_order(&so) {
         Ok(part) if part.seller_id == seller => Ok((doc, so, seller)),
         _ => {
@@ -400,12 +403,10 @@ async fn products(State(app): State<App>, ctx: Ctx) -> Response {
         include_inactive: true,
         ..ProductFilter::default()
     };
-    let items = app
-        .engine
-        .list_products(&filter, None, 100)
-        .await
-        .map(|p| p.items)
-        .unwrap_or_default();
+    let items = match app.engine.list_products(&filter, None, 100).await {
+        Ok(p) => p.items,
+        Err(e) => return refusal(&ctx, &e),
+    };
     let body = html! {
         h1 { (w(lang, "products")) }
         (nav(&ctx))
@@ -453,9 +454,13 @@ async fn product_form(
     p: Option<&Product>,
     stock: u32,
     error: Option<&str>,
-) -> Markup {
+) -> Result<Markup, Response> {
     let lang = ctx.lang;
-    let cats = app.engine.categories().await.unwrap_or_default();
+    let cats = app
+        .engine
+        .categories()
+        .await
+        .map_err(|e| refusal(ctx, &e))?;
     let v = p.and_then(|p| p.variants.first());
     let text =
         |t: Option<&LocalizedText>, l: Lang| t.and_then(|t| t.exact(l)).unwrap_or("").to_owned();
@@ -463,7 +468,7 @@ async fn product_form(
         Some(StockPolicy::MadeToOrder { lead_days }) => *lead_days,
         _ => 0,
     };
-    html! {
+    Ok(html! {
         @if let Some(e) = error { p.error role="alert" { (e) } }
         form method="post" action=(action) {
             (ctx.csrf_field())
@@ -481,7 +486,7 @@ async fn product_form(
             label { (w(lang, "weight")) input name="weight" type="number" min="1" required value=(v.map(|v| v.weight_grams).unwrap_or(500)); }
             button.big type="submit" { (w(lang, "save")) }
         }
-    }
+    })
 }
 
 async fn new_product_page(State(app): State<App>, ctx: Ctx) -> Response {
@@ -489,7 +494,10 @@ async fn new_product_page(State(app): State<App>, ctx: Ctx) -> Response {
         return r;
     }
     let lang = ctx.lang;
-    let form = product_form(&app, &ctx, "/seller/products", None, 1, None).await;
+    let form = match product_form(&app, &ctx, "/seller/products", None, 1, None).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
     layout(
         &ctx,
         w(lang, "new"),
@@ -617,6 +625,10 @@ async fn create_product(State(app): State<App>, ctx: Ctx, Form(f): Form<ProductF
                 Some(&e),
             )
             .await;
+            let form = match form {
+                Ok(f) => f,
+                Err(r) => return r,
+            };
             (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 layout(
@@ -634,17 +646,19 @@ async fn create_product(State(app): State<App>, ctx: Ctx, Form(f): Form<ProductF
 async fn my_product(app: &App, ctx: &Ctx, id: String) -> Result<(Product, u32), Response> {
     let (seller, member) = seller_of(ctx)?;
     let id = ProductId::new(id).map_err(|_| forbidden(ctx))?;
-    let v = app.engine.product(&id).await.map_err(|_| forbidden(ctx))?;
+    let v = app.engine.product(&id).await.map_err(|e| match e {
+        TijaraError::NotFound { .. } => forbidden(ctx),
+        e => refusal(ctx, &e),
+    })?;
     if v.product.seller_id != seller || (member.is_some() && v.product.made_by != member) {
         return Err(forbidden(ctx));
     }
     let stock = match v.variants.first() {
-        Some(var) => app
-            .engine
-            .stock_row(&var.variant.id)
-            .await
-            .map(|r| r.on_hand)
-            .unwrap_or(0),
+        // A failed read is not "0 in stock": saving the form would set it.
+        Some(var) => match crate::web::found(app.engine.stock_row(&var.variant.id).await) {
+            Ok(r) => r.map_or(0, |r| r.on_hand),
+            Err(e) => return Err(refusal(ctx, &e)),
+        },
         None => 0,
     };
     Ok((v.product, stock))
@@ -657,7 +671,10 @@ async fn edit_product_page(State(app): State<App>, ctx: Ctx, Path(id): Path<Stri
         Err(r) => return r,
     };
     let action = format!("/seller/products/{}/edit", p.id);
-    let form = product_form(&app, &ctx, &action, Some(&p), stock, None).await;
+    let form = match product_form(&app, &ctx, &action, Some(&p), stock, None).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
     let body = html! {
         h1 { (p.title.get(lang, Lang::Ar).unwrap_or("")) }
         (nav(&ctx))
@@ -731,7 +748,10 @@ async fn update_product(
         Ok(()) => Redirect::to("/seller/products").into_response(),
         Err(e) => {
             let action = format!("/seller/products/{}/edit", p.id);
-            let form = product_form(&app, &ctx, &action, Some(&p), stock, Some(&e)).await;
+            let form = match product_form(&app, &ctx, &action, Some(&p), stock, Some(&e)).await {
+                Ok(f) => f,
+                Err(r) => return r,
+            };
             (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 layout(&ctx, w(lang, "edit"), form),
@@ -807,12 +827,10 @@ async fn statement(
         Ok(s) => s,
         Err(e) => return refusal(&ctx, &e),
     };
-    let payouts = app
-        .engine
-        .payouts(&seller_id, None, 100)
-        .await
-        .map(|p| p.items)
-        .unwrap_or_default();
+    let payouts = match app.engine.payouts(&seller_id, None, 100).await {
+        Ok(p) => p.items,
+        Err(e) => return refusal(&ctx, &e),
+    };
     let period_paid = payouts
         .iter()
         .filter(|p| p.period_from >= from && p.period_until <= until)
@@ -825,13 +843,14 @@ async fn statement(
         .and_then(|paid| st.owed.checked_sub(*paid).ok());
     // A member's share: their products' lines in orders paid this month, less the commission.
     let share = if member.is_some() {
-        let seller = app.engine.seller(&seller_id).await.ok();
-        let orders = app
-            .engine
-            .seller_orders(&seller_id, None, 100)
-            .await
-            .map(|p| p.items)
-            .unwrap_or_default();
+        let seller = match crate::web::found(app.engine.seller(&seller_id).await) {
+            Ok(s) => s,
+            Err(e) => return refusal(&ctx, &e),
+        };
+        let orders = match app.engine.seller_orders(&seller_id, None, 100).await {
+            Ok(p) => p.items,
+            Err(e) => return refusal(&ctx, &e),
+        };
         let paid: std::collections::HashSet<_> =
             st.entries.iter().map(|e| e.order_id.clone()).collect();
         let mut total = Money::zero(st.owed.currency());
@@ -854,13 +873,10 @@ async fn statement(
     } else {
         None
     };
-    let rib = app
-        .engine
-        .seller(&seller_id)
-        .await
-        .ok()
-        .and_then(|s| s.legal.rib)
-        .unwrap_or_default();
+    let rib = match crate::web::found(app.engine.seller(&seller_id).await) {
+        Ok(s) => s.and_then(|s| s.legal.rib).unwrap_or_default(),
+        Err(e) => return refusal(&ctx, &e),
+    };
     let row =
         |label: &str, m: &Money| html! { tr { th { (label) } td { bdi { (m.format(lang)) } } } };
     let body = html! {

@@ -6,9 +6,14 @@
 //!   payment page, no framing), `X-Frame-Options: DENY`, `X-Content-Type-Options: nosniff`,
 //!   `Referrer-Policy: same-origin`, and over HTTPS `Strict-Transport-Security` (one year);
 //!   `Cache-Control: no-store` on the account, portal, admin and logged-in API answers
-//!   ([`no_store`]).
+//!   ([`no_store`]), on carts, checkout, orders and CMI returns (pages and API), and on every
+//!   answer but images to a request carrying a session cookie or a bearer token.
 //! - **Cookies** over HTTPS are rewritten `Secure` and `__Host-`-prefixed, whoever set them;
-//!   the session and CSRF cookies are then read under the prefixed name only.
+//!   the session, CSRF and cart cookies are then read under the prefixed name only.
+//! - **The client's address** ([`ClientIp`]) is worked out once per request: the TCP peer's,
+//!   or, from a trusted proxy ([`ProxyNet`], `--trusted-proxy`), the rightmost untrusted
+//!   `X-Forwarded-For` (else `Forwarded: for=`) entry. The login and sign-up throttles, the
+//!   unpaid-order limit and the security log all use it.
 //! - **Logging**: every 401 and 403 is logged on the `security` target with its route and the
 //!   client's address (failed logins and throttling are logged by the engine).
 
@@ -31,8 +36,95 @@ pub const HOST_PREFIX: &str = "__Host-";
 /// How long a login waits for a free password-hashing slot before answering 429.
 pub const HASH_WAIT: Duration = Duration::from_secs(2);
 
-/// The client's IP address, from the connection (`None` when the router is not served with
-/// `into_make_service_with_connect_info`, as in tests driving it directly).
+/// A network whose peers are trusted reverse proxies (`--trusted-proxy`): an address with a
+/// prefix length (`10.0.0.0/8`, `fd00::/8`) or a single address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProxyNet {
+    addr: std::net::IpAddr,
+    prefix: u8,
+}
+
+/// A `--trusted-proxy` value that is not an address or `address/prefix`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not an IP address or network (like 10.0.0.0/8 or fd00::/8)")]
+pub struct BadProxyNet(pub String);
+
+impl std::str::FromStr for ProxyNet {
+    type Err = BadProxyNet;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let bad = || BadProxyNet(text.to_owned());
+        let (addr, prefix) = match text.trim().split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (text.trim(), None),
+        };
+        let addr: std::net::IpAddr = addr.parse().map_err(|_| bad())?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            Some(p) => p.parse::<u8>().ok().filter(|p| *p <= max).ok_or_else(bad)?,
+            None => max,
+        };
+        Ok(ProxyNet { addr, prefix })
+    }
+}
+
+impl std::fmt::Display for ProxyNet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.addr, self.prefix)
+    }
+}
+
+impl ProxyNet {
+    /// True when `ip` is in this network (an IPv4-mapped IPv6 address counts as IPv4).
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        use std::net::IpAddr;
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        match (self.addr, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The proxies trusted when none are configured: this machine only (`127.0.0.0/8`, `::1`),
+/// for a TLS proxy on the same host.
+pub fn default_trusted_proxies() -> std::sync::Arc<[ProxyNet]> {
+    std::sync::Arc::from(
+        [
+            ProxyNet {
+                addr: std::net::IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, 0)),
+                prefix: 8,
+            },
+            ProxyNet {
+                addr: std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+                prefix: 128,
+            },
+        ]
+        .as_slice(),
+    )
+}
+
+/// The client's IP address: the TCP peer's, or, when the peer is a trusted proxy
+/// ([`App::trusted_proxies`]), the rightmost address of `X-Forwarded-For` (else of
+/// `Forwarded: for=`) that is not itself a trusted proxy. A forwarding header from any other
+/// peer is ignored. `None` when the router is not served with
+/// `into_make_service_with_connect_info` (as in tests driving it directly). Worked out once per
+/// request by [`harden`]'s middleware; the login throttles, the unpaid-order limit and the
+/// security log all read that one value.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub Option<std::net::IpAddr>);
 
@@ -42,14 +134,102 @@ impl ClientIp {
         self.0.map(|ip| ip.to_string())
     }
 
-    /// The address of a request, from its extensions.
-    pub fn of(extensions: &axum::http::Extensions) -> ClientIp {
-        ClientIp(
-            extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(a)| a.ip()),
-        )
+    /// The address the unpaid-order limit counts: none for a loopback address (a proxy on
+    /// this host that forwarded no client address would make every shopper one client).
+    pub fn for_limits(&self) -> Option<std::net::IpAddr> {
+        self.0.filter(|ip| !ip.is_loopback())
     }
+
+    /// The address of a request, as [`harden`]'s middleware worked it out (else the peer's).
+    pub fn of(extensions: &axum::http::Extensions) -> ClientIp {
+        extensions.get::<ClientIp>().copied().unwrap_or_else(|| {
+            ClientIp(
+                extensions
+                    .get::<ConnectInfo<SocketAddr>>()
+                    .map(|ConnectInfo(a)| a.ip()),
+            )
+        })
+    }
+
+    /// The client of a request from `peer` with these headers, trusting forwarding headers
+    /// only from a peer in `trusted`.
+    pub fn resolve(
+        peer: Option<std::net::IpAddr>,
+        headers: &axum::http::HeaderMap,
+        trusted: &[ProxyNet],
+    ) -> ClientIp {
+        // An IPv4 client of a dual-stack socket arrives as `::ffff:a.b.c.d`: counted as IPv4.
+        let Some(peer) = peer.map(|ip| ip.to_canonical()) else {
+            return ClientIp(None);
+        };
+        let is_trusted = |ip: std::net::IpAddr| trusted.iter().any(|n| n.contains(ip));
+        if !is_trusted(peer) {
+            return ClientIp(Some(peer));
+        }
+        let mut hops = forwarded_for(headers, &header::HeaderName::from_static("x-forwarded-for"));
+        if hops.is_empty() {
+            hops = forwarded_for(headers, &header::FORWARDED);
+        }
+        // From the right: each trusted proxy names the one before it; the first hop it did not
+        // trust is the client. An entry that is not an address ends the walk (the proxy before
+        // it wrote nonsense or a hidden name): the last trusted hop is then the client.
+        let mut client = peer;
+        for hop in hops.iter().rev() {
+            match hop {
+                Some(ip) => {
+                    client = *ip;
+                    if !is_trusted(*ip) {
+                        break;
+                    }
+                }
+                None => break,
+            }
+        }
+        ClientIp(Some(client.to_canonical()))
+    }
+}
+
+/// The addresses of `X-Forwarded-For` (comma-separated addresses) or `Forwarded` (`for=`
+/// parameters), left to right over every header line; `None` for an entry that is no address.
+fn forwarded_for(
+    headers: &axum::http::HeaderMap,
+    name: &header::HeaderName,
+) -> Vec<Option<std::net::IpAddr>> {
+    let forwarded = name == header::FORWARDED;
+    headers
+        .get_all(name)
+        .iter()
+        .flat_map(|v| {
+            v.to_str()
+                .unwrap_or("_")
+                .split(',')
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .filter_map(|item| {
+            let value = if forwarded {
+                item.split(';')
+                    .filter_map(|p| p.split_once('='))
+                    .find(|(k, _)| k.trim().eq_ignore_ascii_case("for"))
+                    .map(|(_, v)| v.trim().trim_matches('"').to_owned())?
+            } else {
+                item.trim().to_owned()
+            };
+            Some(parse_hop(&value))
+        })
+        .collect()
+}
+
+/// An address from a forwarding entry: `1.2.3.4`, `1.2.3.4:5678`, `2001:db8::1`,
+/// `[2001:db8::1]:5678`.
+fn parse_hop(text: &str) -> Option<std::net::IpAddr> {
+    if let Ok(ip) = text.parse() {
+        return Some(ip);
+    }
+    if let Some(rest) = text.strip_prefix('[') {
+        return rest.split(']').next()?.parse().ok();
+    }
+    text.parse::<SocketAddr>().ok().map(|s| s.ip())
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
@@ -172,8 +352,17 @@ pub async fn login(
         .begin_login(email, client.text().as_deref())
         .await?;
     // Reserved first, then queued for a hashing slot: attempts sent together are counted
-    // before any of them is checked.
-    let slot = hash_slot(app).await?;
+    // before any of them is checked. An attempt that gets no slot is given back: a busy
+    // server does not count as a wrong password.
+    let slot = match hash_slot(app).await {
+        Ok(slot) => slot,
+        Err(e) => {
+            if let Err(release) = app.engine.release_login(attempt).await {
+                tracing::warn!(target: "security", error = %release, "a busy login attempt could not be given back");
+            }
+            return Err(e);
+        }
+    };
     let (attempt, ok) = on_hash_thread(app, move || {
         let ok = attempt.check_password(&slot, &password);
         drop(slot);
@@ -308,9 +497,15 @@ pub struct Logged;
 
 /// Logs 401 and 403 answers (but logins, which the engine logs) and, over HTTPS, makes every
 /// cookie `Secure` and `__Host-`-prefixed.
-async fn watch(State(app): State<App>, req: Request, next: Next) -> Response {
-    let client = ClientIp::of(req.extensions());
+async fn watch(State(app): State<App>, mut req: Request, next: Next) -> Response {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(a)| a.ip());
+    let client = ClientIp::resolve(peer, req.headers(), &app.trusted_proxies);
+    req.extensions_mut().insert(client);
     let route = req.uri().path().to_owned();
+    let private = private_answer(&app, &route, req.headers());
     let method = req.method().clone();
     let mut res = next.run(req).await;
     let status = res.status();
@@ -329,6 +524,10 @@ async fn watch(State(app): State<App>, req: Request, next: Next) -> Response {
             "request refused"
         );
     }
+    if private {
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     if https(&app) {
         let all: Vec<HeaderValue> = res
             .headers()
@@ -343,6 +542,30 @@ async fn watch(State(app): State<App>, req: Request, next: Next) -> Response {
         }
     }
     res
+}
+
+/// The routes whose answers belong to one shopper (a cart, a checkout, an order, a card
+/// payment's return), whoever asks.
+const PRIVATE_ROUTES: [&str; 6] = [
+    "/cart",
+    "/checkout",
+    "/orders/",
+    "/cmi/",
+    "/api/v1/orders",
+    "/api/v1/carts",
+];
+
+/// True when an answer must not be stored by any cache: one of [`PRIVATE_ROUTES`], or any
+/// answer but the shop's images to a request with a session (cookie or bearer token): a
+/// logged-in visitor's pages carry their session's CSRF token.
+fn private_answer(app: &App, route: &str, headers: &axum::http::HeaderMap) -> bool {
+    if route.starts_with("/images/") || route.starts_with("/media/") {
+        return false;
+    }
+    PRIVATE_ROUTES.iter().any(|p| route.starts_with(p))
+        || headers.contains_key(header::AUTHORIZATION)
+        || crate::auth::cookie_named(headers, &cookie_name(app, crate::auth::SESSION_COOKIE))
+            .is_some()
 }
 
 /// A `Set-Cookie` value made `Secure` and `__Host-`-prefixed (when it has `Path=/` and no
@@ -386,6 +609,81 @@ mod tests {
             Some("http://127.0.0.1:4321")
         );
         assert_eq!(origin("nonsense"), None);
+    }
+
+    fn resolve(peer: &str, xff: Option<&str>, fwd: Option<&str>, trusted: &[&str]) -> String {
+        let mut h = axum::http::HeaderMap::new();
+        if let Some(v) = xff {
+            h.insert(
+                "x-forwarded-for",
+                HeaderValue::from_str(v).unwrap_or(HeaderValue::from_static("")),
+            );
+        }
+        if let Some(v) = fwd {
+            h.insert(
+                header::FORWARDED,
+                HeaderValue::from_str(v).unwrap_or(HeaderValue::from_static("")),
+            );
+        }
+        let trusted: Vec<ProxyNet> = trusted.iter().filter_map(|t| t.parse().ok()).collect();
+        ClientIp::resolve(peer.parse().ok(), &h, &trusted)
+            .text()
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn forwarding_headers_are_trusted_only_from_trusted_proxies() {
+        // Not a trusted peer: the header is ignored.
+        assert_eq!(
+            resolve("203.0.113.9", Some("1.2.3.4"), None, &["10.0.0.0/8"]),
+            "203.0.113.9"
+        );
+        // A trusted peer: the rightmost untrusted entry, skipping trusted proxies.
+        assert_eq!(
+            resolve(
+                "10.0.0.2",
+                Some("6.6.6.6, 1.2.3.4, 10.0.0.7"),
+                None,
+                &["10.0.0.0/8"]
+            ),
+            "1.2.3.4"
+        );
+        assert_eq!(
+            resolve(
+                "::1",
+                None,
+                Some("for=\"[2001:db8::5]:4711\";proto=https"),
+                &["::1"]
+            ),
+            "2001:db8::5"
+        );
+        // A trusted peer without a header, or every hop trusted: the last trusted hop.
+        assert_eq!(resolve("10.0.0.2", None, None, &["10.0.0.0/8"]), "10.0.0.2");
+        assert_eq!(
+            resolve("10.0.0.2", Some("10.0.0.3"), None, &["10.0.0.0/8"]),
+            "10.0.0.3"
+        );
+        assert_eq!(
+            resolve("10.0.0.2", Some("1.2.3.4:99"), None, &["10.0.0.0/8"]),
+            "1.2.3.4"
+        );
+        assert_eq!(
+            resolve("::ffff:127.0.0.1", Some("1.2.3.4"), None, &["127.0.0.0/8"]),
+            "1.2.3.4"
+        );
+        assert_eq!(
+            resolve("::ffff:203.0.113.9", None, None, &[]),
+            "203.0.113.9"
+        );
+        assert!("10.0.0.0/33".parse::<ProxyNet>().is_err());
+        assert!("nonsense".parse::<ProxyNet>().is_err());
+        assert!("fd00::/8".parse::<ProxyNet>().is_ok_and(|n| {
+            n.contains(
+                "fd12::1"
+                    .parse()
+                    .unwrap_or(std::net::IpAddr::from([0u8; 4])),
+            )
+        }));
     }
 
     #[test]

@@ -43,7 +43,8 @@ pub struct ProductInputSchema {
     description: (),
     /// Materials.
     materials: Vec<String>,
-    /// Photos: `[{"url": "...", "alt": {...}}]`.
+    /// Ignored: photos are uploaded in the seller portal (by an approved seller), never set
+    /// by URL.
     #[schema(value_type = Vec<Object>)]
     photos: (),
     /// The member artisan who made it.
@@ -240,11 +241,10 @@ async fn my_part(
     let (Ok(order), Ok(part)) = (OrderId::new(order), SellerOrderId::new(part)) else {
         return Err(not_found("order part"));
     };
-    let doc = app
-        .engine
-        .order(&order)
-        .await
-        .map_err(|_| not_found("order part"))?;
+    let doc = app.engine.order(&order).await.map_err(|e| match e {
+        tijara::TijaraError::NotFound { .. } => not_found("order part"),
+        e => ApiError::from(e),
+    })?;
     match doc.order.seller_order(&part) {
         Ok(p) if p.seller_id == seller.0 => Ok((doc, part)),
         _ => {
@@ -393,7 +393,7 @@ pub(crate) async fn seller_products(
 /// `POST /api/v1/seller/products`: a new product of the logged-in seller (`seller_id` in the
 /// body is replaced by the session's).
 #[utoipa::path(post, path = "/api/v1/seller/products", tag = "seller", security(("bearer" = [])), request_body(content = ProductInputSchema, description = "The product (`tijara::usecases::catalog::ProductInput`); `seller_id` is the session's"),
-    responses((status = 201, description = "The product"), (status = 422, description = "Invalid product", body = ErrorBody), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 403, description = "Not a seller's login", body = ErrorBody)))]
+    responses((status = 201, description = "The product"), (status = 409, description = "`already_exists`: another product has this slug or SKU", body = ErrorBody), (status = 422, description = "Invalid product", body = ErrorBody), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 403, description = "Not a seller's login", body = ErrorBody)))]
 pub(crate) async fn create_product(
     State(app): State<App>,
     ApiSeller(id, member): ApiSeller,
@@ -402,6 +402,8 @@ pub(crate) async fn create_product(
 ) -> ApiResult {
     let k = key(&headers, &id)?;
     input.seller_id = id;
+    // Photos come from uploads only (approved sellers, their own files), never from URLs.
+    input.photos.clear();
     if member.is_some() {
         input.made_by = member;
     }

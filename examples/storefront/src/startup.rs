@@ -22,14 +22,32 @@ pub struct NotWritable {
 }
 
 /// Checks that the SQLite data folder can hold new files (the database and its `-wal` and
-/// `-shm` files are created there).
+/// `-shm` files are created there). The probe file's name is this process's own (its pid and
+/// 64 random bits, created with `create_new`), so storefronts starting together on one folder
+/// never remove each other's probe; a probe already gone at removal is no failure.
 pub fn check_folder(dir: &Path) -> Result<(), NotWritable> {
-    let probe = dir.join(".tijara-write-check");
-    let result = std::fs::write(&probe, b"ok").and_then(|()| std::fs::remove_file(&probe));
-    result.map_err(|e| NotWritable {
+    use std::io::Write;
+    let fail = |reason: String| NotWritable {
         what: format!("the data folder {}", dir.display()),
-        reason: e.to_string(),
-    })
+        reason,
+    };
+    let mut nonce = [0u8; 8];
+    getrandom::fill(&mut nonce).map_err(|e| fail(e.to_string()))?;
+    let probe = dir.join(format!(
+        ".tijara-write-check.{}.{}",
+        std::process::id(),
+        hex::encode(nonce)
+    ));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .and_then(|mut f| f.write_all(b"ok"));
+    let removed = match std::fs::remove_file(&probe) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        r => r,
+    };
+    written.and(removed).map_err(|e| fail(e.to_string()))
 }
 
 /// Checks that the database takes a write. The probe is one idempotency record
@@ -55,4 +73,26 @@ pub async fn check_database(storage: &Arc<dyn Storage>, url: &str) -> Result<(),
             what: format!("the database {}", tijara_store_sqlx::redact(url)),
             reason: e.to_string(),
         })
+}
+
+/// The most orders [`reindex_orders`] saves again at one start: a larger store goes on at the
+/// next start (or with `tijara migrate`), so a start is never held up for long.
+pub const REINDEX_MAX: usize = 20_000;
+
+/// Saves orders written by an older version again with the keys the engine gives them now (the
+/// store-wide `tracking-number:` key): once per database (a `done` mark, `startup` /
+/// `order-keys-v1`, set when every order was visited), at most [`REINDEX_MAX`] orders per start.
+/// Orders that cannot be saved (two sharing one number) are logged on the `storage` target for
+/// an admin; they do not stop the start. Returns the report, or `None` when it ran before.
+pub async fn reindex_orders(
+    engine: &tijara::Tijara,
+) -> Result<Option<tijara::usecases::maintenance::ReindexReport>, tijara::TijaraError> {
+    if engine.is_done("startup", "order-keys-v1").await? {
+        return Ok(None);
+    }
+    let report = engine.reindex_orders(REINDEX_MAX).await?;
+    if report.complete {
+        engine.record_done("startup", "order-keys-v1").await?;
+    }
+    Ok(Some(report))
 }

@@ -3,18 +3,17 @@
 
 use crate::App;
 use crate::auth::{Ctx, cookie};
-use axum::Extension;
 use axum::Router;
-use axum::extract::{ConnectInfo, Form, Path, Query, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maud::{DOCTYPE, Markup, html};
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use tijara::TijaraError;
 use tijara::ports::payment::{NotificationRequest, PaymentStart};
+use tijara::ports::storage::StorageError;
 use tijara::usecases::cart::CartChange;
 use tijara::usecases::catalog::{ProductFilter, ProductView};
 use tijara::usecases::checkout::{CheckoutCart, PlaceOrderRequest, ShippingSelection};
@@ -346,21 +345,15 @@ async fn home(
         Ok(cats) => cats,
         Err(e) => return refusal(&ctx, &e),
     };
-    // A storage outage is a 503 page, not a shop window with an error in it.
-    if let Err(e) = &page
-        && e.is_temporary()
-    {
-        return refusal(&ctx, e);
-    }
+    // A failure is its own page (503 for an outage), never a shop window with an error in it.
+    let page = match page {
+        Ok(page) => page,
+        Err(e) => return refusal(&ctx, &e),
+    };
     let body = html! {
         nav.cats { @for c in &cats { a href={ "/?category=" (c.id) } { (c.name.get(lang, Lang::Ar).unwrap_or("")) } " " } }
-        @match &page {
-            Ok(page) => {
-                div.grid { @for v in &page.items { (card(&ctx, v)) } }
-                @if let Some(next) = &page.next { p { a.button href={ "/?after=" (next) } { "→" } } }
-            }
-            Err(e) => { p.error { (explain(lang, e)) } p.small dir="ltr" { (e.to_string()) } }
-        }
+        div.grid { @for v in &page.items { (card(&ctx, v)) } }
+        @if let Some(next) = &page.next { p { a.button href={ "/?after=" (next) } { "→" } } }
     };
     with_lang_cookie(lang, layout(&ctx, t(lang, "title"), body))
 }
@@ -370,21 +363,20 @@ async fn product_page(State(app): State<App>, ctx: Ctx, Path(slug): Path<String>
     let v = match app.engine.product_by_slug(&slug).await {
         Ok(v) => v,
         // Only a product that does not exist is a 404 (caches keep those); an outage is a 503.
-        Err(e) if e.is_temporary() => return refusal(&ctx, &e),
-        Err(_) => {
+        Err(TijaraError::NotFound { .. }) => {
             return (
                 StatusCode::NOT_FOUND,
                 layout(&ctx, "404", html! { p { "404" } }),
             )
                 .into_response();
         }
+        Err(e) => return refusal(&ctx, &e),
     };
     let p = &v.product;
     let title = p.title.get(lang, Lang::Ar).unwrap_or("").to_owned();
-    let seller = match app.engine.seller(&p.seller_id).await {
-        Ok(s) => Some(s),
-        Err(e) if e.is_temporary() => return refusal(&ctx, &e),
-        Err(_) => None,
+    let seller = match found(app.engine.seller(&p.seller_id).await) {
+        Ok(s) => s,
+        Err(e) => return refusal(&ctx, &e),
     };
     let rate = app
         .engine
@@ -422,17 +414,26 @@ async fn product_page(State(app): State<App>, ctx: Ctx, Path(slug): Path<String>
     with_lang_cookie(lang, layout(&ctx, &title, body))
 }
 
-/// The visitor's open cart. A cart that is gone or closed is none; a storage outage is an
-/// error (a 503), never an empty cart or a fresh cart in place of the shopper's.
+/// `Ok(Some(v))`, `Ok(None)` when the engine says [`TijaraError::NotFound`], and the error for
+/// every other failure (an outage, an unreadable record): only "not found" means absent.
+pub fn found<T>(r: Result<T, TijaraError>) -> Result<Option<T>, TijaraError> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(TijaraError::NotFound { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The visitor's open cart. A cart that is gone or closed is none; any other failure (an
+/// outage, an unreadable cart) is an error, never an empty cart or a fresh cart in place of the
+/// shopper's.
 async fn cart_of(app: &App, headers: &HeaderMap) -> Result<Option<CartId>, TijaraError> {
-    let Some(id) = cookie(headers, "cart").and_then(|c| CartId::new(c).ok()) else {
+    let Some(id) = crate::auth::shop_cookie(app, headers, "cart").and_then(|c| CartId::new(c).ok())
+    else {
         return Ok(None);
     };
-    match app.engine.cart(&id).await {
-        Ok(doc) => Ok((doc.status == tijara::docs::CartStatus::Open).then_some(id)),
-        Err(e) if e.is_temporary() => Err(e),
-        Err(_) => Ok(None),
-    }
+    Ok(found(app.engine.cart(&id).await)?
+        .and_then(|doc| (doc.status == tijara::docs::CartStatus::Open).then_some(id)))
 }
 
 /// The cart cookie: HttpOnly, SameSite=Lax, and Secure when the shop is served over HTTPS.
@@ -576,6 +577,12 @@ pub fn explain(lang: Lang, e: &TijaraError) -> &'static str {
             "العنوان غير صالح: املأ كل خانة، دون تجاوز 100 حرف للاسم والمدينة و200 للشارع، مع رمز البلد بحرفين (MA).",
             "The address is not valid: fill in each field, at most 100 characters for the name and city and 200 for the street, with a two-letter country (MA).",
         ),
+        TijaraError::Storage(StorageError::KeyTaken { .. }) => pick(
+            lang,
+            "Cela existe déjà (même adresse, même SKU ou même numéro) : choisissez-en un autre.",
+            "هذا موجود من قبل (نفس العنوان أو الرمز أو الرقم): اختر غيره.",
+            "That already exists (same address, SKU or number): choose another.",
+        ),
         e if e.is_temporary() => pick(
             lang,
             "Le service est momentanément indisponible : réessayez dans un instant.",
@@ -605,18 +612,52 @@ pub fn refusal(ctx: &Ctx, e: &TijaraError) -> Response {
         TijaraError::SellerNotApproved(_) => StatusCode::FORBIDDEN,
         TijaraError::TooManyUnpaidOrders { .. } => StatusCode::TOO_MANY_REQUESTS,
         e if e.is_temporary() => StatusCode::SERVICE_UNAVAILABLE,
-        TijaraError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        TijaraError::Storage(StorageError::KeyTaken { .. }) => StatusCode::CONFLICT,
+        e if is_server_fault(e) => {
+            log_server_fault(e);
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
+    // A storage fault's detail is for the operator's log, not for visitors.
+    let detail = !is_server_fault(e) && !e.is_temporary();
     error_page(
         ctx,
         status,
         html! {
             p.error { (explain(ctx.lang, e)) }
-            // A storage fault's detail is for the operator's log, not for visitors.
-            @if !matches!(e, TijaraError::Storage(_)) { p.small dir="ltr" { (e.to_string()) } }
+            @if detail { p.small dir="ltr" { (e.to_string()) } }
         },
     )
+}
+
+/// Whether `e` is the server's fault (500): the storage backend failed, or a stored document
+/// cannot be read. A taken key (409), an unknown variant or reservation (422) and temporary
+/// faults (503) are not.
+pub fn is_server_fault(e: &TijaraError) -> bool {
+    match e {
+        TijaraError::Corrupt { .. } => true,
+        TijaraError::Storage(s) => {
+            !s.is_temporary()
+                && !matches!(
+                    s,
+                    StorageError::KeyTaken { .. }
+                        | StorageError::UnknownVariant(_)
+                        | StorageError::UnknownReservation(_)
+                        | StorageError::OutOfStock { .. }
+                        | StorageError::IdempotencyMismatch { .. }
+                )
+        }
+        _ => false,
+    }
+}
+
+/// Logs a server fault the storage adapter does not log itself (an unreadable document); the
+/// backend's failures are logged where they happen (target `storage`).
+pub fn log_server_fault(e: &TijaraError) {
+    if let TijaraError::Corrupt { .. } = e {
+        tracing::error!(target: "storage", error = %e, "a stored document is unreadable");
+    }
 }
 
 /// An error page with a way back.
@@ -668,10 +709,9 @@ async fn cart_remove(
 async fn cart_page(State(app): State<App>, ctx: Ctx, headers: HeaderMap) -> Response {
     let lang = ctx.lang;
     let priced = match cart_of(&app, &headers).await {
-        Ok(Some(id)) => match app.engine.price(&id).await {
-            Ok(p) => Some(p),
-            Err(e) if e.is_temporary() => return refusal(&ctx, &e),
-            Err(_) => None,
+        Ok(Some(id)) => match found(app.engine.price(&id).await) {
+            Ok(p) => p,
+            Err(e) => return refusal(&ctx, &e),
         },
         Ok(None) => None,
         Err(e) => return refusal(&ctx, &e),
@@ -682,11 +722,11 @@ async fn cart_page(State(app): State<App>, ctx: Ctx, headers: HeaderMap) -> Resp
         .flat_map(|p| &p.lines)
         .map(|l| l.product_id.clone())
         .collect();
-    let products: HashMap<_, _> = app
-        .engine
-        .products(&ids)
-        .await
-        .unwrap_or_default()
+    let products = match app.engine.products(&ids).await {
+        Ok(p) => p,
+        Err(e) => return refusal(&ctx, &e),
+    };
+    let products: HashMap<_, _> = products
         .into_iter()
         .map(|v| (v.product.id.clone(), v))
         .collect();
@@ -825,7 +865,7 @@ async fn checkout_place(
     State(app): State<App>,
     ctx: Ctx,
     headers: HeaderMap,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    client: crate::security::ClientIp,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let lang = ctx.lang;
@@ -862,7 +902,6 @@ async fn checkout_place(
             }
         }
     }
-    let client = client_ip(peer);
     let placed = app
         .engine
         .place_order_from(
@@ -873,7 +912,7 @@ async fn checkout_place(
                 gateway: get("payment"),
                 lang,
             },
-            client,
+            client.for_limits(),
             None,
         )
         .await;
@@ -895,16 +934,6 @@ async fn checkout_place(
             _ => Redirect::to(&order_url(&p.order.id, p.access_token.as_str())).into_response(),
         },
     }
-}
-
-/// The client address that unpaid orders are counted under: the peer's, when the server runs
-/// with connect info, except a loopback peer (a reverse proxy on the same host would make every
-/// shopper one client).
-pub(crate) fn client_ip(
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
-) -> Option<std::net::IpAddr> {
-    peer.map(|Extension(ConnectInfo(a))| a.ip())
-        .filter(|ip| !ip.is_loopback())
 }
 
 /// `/orders/{id}?t=…`: the order's link for a guest, with its access token (never the e-mail).
@@ -950,7 +979,10 @@ async fn order_page(
     };
     // The shopper who placed it (by the token in the link, or logged in), or an admin.
     let by_link = match q.get("t") {
-        Some(token) => app.engine.order_with_token(&id, token).await.ok(),
+        Some(token) => match found(app.engine.order_with_token(&id, token).await) {
+            Ok(doc) => doc,
+            Err(e) => return refusal(&ctx, &e),
+        },
         None => None,
     };
     let via_token = by_link.is_some();
@@ -959,8 +991,8 @@ async fn order_page(
         None => {
             let doc = match app.engine.order(&id).await {
                 Ok(doc) => doc,
-                Err(e) if e.is_temporary() => return refusal(&ctx, &e),
-                Err(_) => return not_found(),
+                Err(TijaraError::NotFound { .. }) => return not_found(),
+                Err(e) => return refusal(&ctx, &e),
             };
             let by_account = ctx.account.as_ref().is_some_and(|a| {
                 a.is_admin()
@@ -1103,13 +1135,24 @@ async fn payment_return(app: &App, ctx: &Ctx, headers: &HeaderMap, order: &Order
         .and_then(|c| c.split_once('.'))
         .map(|(i, t)| (i.to_owned(), t.to_owned()))
         && id == order.as_str()
-        && app.engine.order_with_token(order, &token).await.is_ok()
     {
-        return Redirect::to(&order_url(order, &token)).into_response();
+        match found(app.engine.order_with_token(order, &token).await) {
+            Ok(Some(_)) => return Redirect::to(&order_url(order, &token)).into_response(),
+            Ok(None) => {}
+            // An outage is a 503, not the neutral page of a stranger.
+            Err(e) => return refusal(ctx, &e),
+        }
     }
     // The order's owner, logged in.
+    let doc = match &ctx.account {
+        Some(_) => match found(app.engine.order(order).await) {
+            Ok(doc) => doc,
+            Err(e) => return refusal(ctx, &e),
+        },
+        None => None,
+    };
     if let Some(a) = &ctx.account
-        && let Ok(doc) = app.engine.order(order).await
+        && let Some(doc) = doc
         && doc
             .order
             .customer

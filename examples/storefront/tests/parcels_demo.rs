@@ -410,7 +410,84 @@ fn demo_mode_starts_on_a_public_address_only_when_told() {
     }
     let why = check(None, "0.0.0.0:8080", false, false).unwrap_err();
     assert!(why.contains("http://0.0.0.0:8080"), "{why}");
+    // A loopback public URL does not make a server listening on every interface private.
+    for bind in ["0.0.0.0:8080", "[::]:8080", "192.168.1.10:8080"] {
+        let why = check(Some("http://localhost:8080"), bind, false, false).unwrap_err();
+        assert!(
+            why.contains(bind) && why.contains("--demo"),
+            "{bind}: {why}"
+        );
+    }
+    for bind in ["127.0.0.1:8080", "[::1]:8080", "localhost:8080"] {
+        assert!(
+            check(Some("http://localhost:8080"), bind, false, false).is_ok(),
+            "{bind}"
+        );
+    }
     // Said explicitly, or with real CMI credentials: starts.
     assert!(check(Some("https://shop.example.ma"), "0.0.0.0:8080", false, true).is_ok());
     assert!(check(Some("https://shop.example.ma"), "0.0.0.0:8080", true, false).is_ok());
+}
+
+#[test]
+fn concurrent_first_starts_share_the_key_on_disk() {
+    for _ in 0..20 {
+        let dir = fresh_dir();
+        let barrier = std::sync::Barrier::new(8);
+        let keys: Vec<String> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| {
+                    s.spawn(|| {
+                        barrier.wait();
+                        tijara_storefront::demo_store_key(&dir).unwrap()
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let on_disk = std::fs::read_to_string(dir.join(tijara_storefront::DEMO_KEY_FILE)).unwrap();
+        for k in &keys {
+            assert_eq!(k, &on_disk, "every process runs with the key on disk");
+        }
+        // No temporary file is left behind.
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+#[test]
+fn an_unreadable_key_file_is_an_error_not_replaced() {
+    let dir = fresh_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(tijara_storefront::DEMO_KEY_FILE);
+    // Not UTF-8.
+    std::fs::write(&path, [0xff_u8; 64]).unwrap();
+    let err = tijara_storefront::demo_store_key(&dir).unwrap_err();
+    assert!(
+        err.to_string().contains(tijara_storefront::DEMO_KEY_FILE),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        vec![0xff_u8; 64],
+        "left as it was"
+    );
+    // Too short to be a key.
+    std::fs::write(&path, "short").unwrap();
+    assert!(tijara_storefront::demo_store_key(&dir).is_err());
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "short");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // Unreadable (when not running as root, which reads anything).
+        let key = "a".repeat(64);
+        std::fs::write(&path, &key).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).unwrap();
+        if std::fs::read(&path).is_err() {
+            assert!(tijara_storefront::demo_store_key(&dir).is_err());
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+            assert_eq!(std::fs::read_to_string(&path).unwrap(), key);
+        }
+    }
+    let _ = std::fs::remove_dir_all(dir);
 }

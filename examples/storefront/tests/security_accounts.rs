@@ -482,3 +482,469 @@ async fn a_flood_of_logins_hashes_a_bounded_number_of_passwords_at_once() {
     assert_eq!(gate.max(), 4);
     assert_eq!(gate.in_flight(), 0);
 }
+
+/// A wrong login through `peer` with `X-Forwarded-For: xff`; answers the status.
+async fn login_via(router: &axum::Router, peer: &str, xff: &str, email: &str) -> StatusCode {
+    let peer: SocketAddr = format!("{peer}:40000").parse().unwrap();
+    let req = Request::post("/api/v1/sessions")
+        .extension(ConnectInfo(peer))
+        .header("x-forwarded-for", xff)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            json!({"email": email, "password": "wrong-password-1"}).to_string(),
+        ))
+        .unwrap();
+    router.clone().oneshot(req).await.unwrap().status()
+}
+
+#[tokio::test]
+async fn forwarded_addresses_count_only_from_trusted_proxies() {
+    let app = demo_app().await;
+    let router = tijara_storefront::router(app);
+    // An untrusted peer cannot escape its throttle by naming another address each time.
+    for i in 0..20 {
+        let status = login_via(
+            &router,
+            "203.0.113.9",
+            &format!("198.51.100.{i}"),
+            &format!("nobody{i}@example.ma"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let status = login_via(&router, "203.0.113.9", "198.51.100.77", "x@example.ma").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    // Behind the proxy on this machine (trusted by default), each client is its own address.
+    for i in 0..20 {
+        let status = login_via(
+            &router,
+            "127.0.0.1",
+            "198.51.100.1",
+            &format!("someone{i}@example.ma"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    // The client prepending an address of its own does not change which one the proxy saw.
+    let status = login_via(
+        &router,
+        "127.0.0.1",
+        "6.6.6.6, 198.51.100.1",
+        "y@example.ma",
+    )
+    .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    // Another shopper behind the same proxy is not throttled.
+    let status = login_via(&router, "127.0.0.1", "198.51.100.2", "z@example.ma").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn logins_refused_for_lack_of_a_hashing_slot_are_not_counted_as_failures() {
+    let app = demo_app().await;
+    let router = tijara_storefront::router(app.clone());
+    // Every hashing slot is taken (a flood elsewhere) while the admin tries, again and again.
+    let held: Vec<_> = (0..app.engine.hash_gate().max())
+        .map(|_| app.engine.hash_permit().unwrap())
+        .collect();
+    let tries = (0..8).map(|_| {
+        let router = router.clone();
+        tokio::spawn(async move {
+            api_login(
+                &router,
+                Some("198.51.100.7"),
+                "admin@tijara.example",
+                "admin-demo-2026",
+            )
+            .await
+            .0
+        })
+    });
+    for t in tries.collect::<Vec<_>>() {
+        assert_eq!(t.await.unwrap(), StatusCode::TOO_MANY_REQUESTS);
+    }
+    drop(held);
+    // Once the flood is over, the admin is not throttled for attempts never checked.
+    let (status, _, v) = api_login(
+        &router,
+        Some("198.51.100.7"),
+        "admin@tijara.example",
+        "admin-demo-2026",
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+}
+
+#[tokio::test]
+async fn sign_ups_are_checked_before_hashing_and_throttled_per_address() {
+    let app = demo_app().await;
+    let mut c = Client::new(&app);
+    c.get("/account/register").await;
+    // A taken or malformed e-mail is refused without hashing the password.
+    for email in ["admin@tijara.example", "not-an-email"] {
+        let a = c
+            .post(
+                "/account/register",
+                &[
+                    ("name", "X"),
+                    ("email", email),
+                    ("password", "long-enough-1"),
+                ],
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{email}");
+    }
+    let a = c
+        .post(
+            "/sell",
+            &[
+                ("name", "X"),
+                ("email", "ADMIN@tijara.example"),
+                ("password", "long-enough-1"),
+                ("shop", "Shop"),
+                ("city", "Dakhla"),
+                ("kind", "artisan"),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.engine.hash_gate().peak(), 0, "no password was hashed");
+    // One address signs up ten times, then waits.
+    let router = tijara_storefront::router(app.clone());
+    let mut statuses = Vec::new();
+    for i in 0..11 {
+        let mut guest = Client::new(&app);
+        guest.router = router.clone();
+        guest.get("/account/register").await;
+        let token = guest.csrf.clone().unwrap();
+        let cookies: String = guest
+            .jar
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let body = serde_urlencoded::to_string([
+            ("name", "Sign Up"),
+            ("email", &format!("new{i}@example.ma")),
+            ("password", "long-enough-1"),
+            ("csrf", &token),
+        ])
+        .unwrap();
+        let req = Request::post("/account/register")
+            .extension(ConnectInfo(
+                "203.0.113.40:1234".parse::<SocketAddr>().unwrap(),
+            ))
+            .header(header::COOKIE, cookies)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        statuses.push(router.clone().oneshot(req).await.unwrap().status());
+    }
+    assert!(
+        statuses[..10].iter().all(|s| *s == StatusCode::SEE_OTHER),
+        "{statuses:?}"
+    );
+    assert_eq!(statuses[10], StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn the_seller_api_cannot_set_photos_by_url() {
+    let app = demo_app().await;
+    let router = tijara_storefront::router(app.clone());
+    let p = product_of_seller3(&app).await;
+    app.engine
+        .set_seller_active(&p.seller_id, false, None)
+        .await
+        .unwrap();
+    let (status, _, v) = api_login(
+        &router,
+        Some("198.51.100.3"),
+        "seller3@tijara.example",
+        ARTISAN_PW,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let token = v["token"].as_str().unwrap().to_owned();
+    // Another seller's uploaded file, named by URL in a full update.
+    let mut body = serde_json::to_value(&p).unwrap();
+    body["photos"] = json!([{"url": "/media/0000000000000000000000000000000000000000000000000000000000000000-800.jpg"}]);
+    body["title"]["fr"] = json!("Titre changé");
+    let (status, _, v) = call_from(
+        &router,
+        Some("198.51.100.3"),
+        Method::PUT,
+        &format!("/api/v1/seller/products/{}", p.id),
+        Some(&token),
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let after = app.engine.product(&p.id).await.unwrap().product;
+    assert_eq!(after.photos, p.photos, "photos unchanged");
+    assert_eq!(
+        after
+            .title
+            .get(tijara_core::Lang::Fr, tijara_core::Lang::Fr),
+        Some("Titre changé")
+    );
+    // Nor on a new product.
+    body["slug"] = json!("another-slug-for-photos");
+    for v in body["variants"].as_array_mut().unwrap() {
+        v["sku"] = json!(format!("{}-NEW", v["sku"].as_str().unwrap()));
+        v["initial_stock"] = json!(1);
+    }
+    let (status, _, v) = call_from(
+        &router,
+        Some("198.51.100.3"),
+        Method::POST,
+        "/api/v1/seller/products",
+        Some(&token),
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    assert_eq!(v["photos"], json!([]));
+}
+
+async fn https_demo_app() -> tijara_storefront::App {
+    let settings = tijara_storefront::Settings {
+        bind: "127.0.0.1:0".into(),
+        data_dir: std::env::temp_dir(),
+        database_url: Some("sqlite::memory:".into()),
+        public_url: Some("https://shop.example".into()),
+        cmi: None,
+        display_rates: vec![],
+        region: None,
+        carriers: vec![],
+    };
+    let app = tijara_storefront::build(&settings).await.unwrap();
+    tijara_storefront::seed::seed_if_empty(&app.engine)
+        .await
+        .unwrap();
+    app
+}
+
+#[tokio::test]
+async fn over_https_a_cart_cookie_without_the_host_prefix_is_not_merged_at_login() {
+    let app = https_demo_app().await;
+    // A cart filled by someone else, planted as a plain `cart` cookie (a sibling subdomain can
+    // set that name for the whole domain; it cannot set a `__Host-` one).
+    let product = app
+        .engine
+        .list_products(&ProductFilter::default(), None, 1)
+        .await
+        .unwrap()
+        .items
+        .remove(0)
+        .product;
+    let planted = app.engine.create_cart(None, None).await.unwrap().cart.id;
+    app.engine
+        .change_cart(
+            &planted,
+            tijara::usecases::cart::CartChange::Add {
+                variant: product.variants[0].id.clone(),
+                quantity: 1,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let mut c = Client::new(&app);
+    c.jar.insert("cart".into(), planted.to_string());
+    let cart = c.get("/cart").await;
+    assert_eq!(cart.status, StatusCode::OK);
+    assert!(
+        !cart.body.contains(product.variants[0].sku.as_str()),
+        "the planted cart is not shown as the visitor's"
+    );
+    let r = c.login("shopper@tijara.example", "shopper-demo-2026").await;
+    assert_eq!(r.location.as_deref(), Some("/account"), "{}", r.body);
+    assert!(
+        !c.jar.contains_key("__Host-cart"),
+        "the planted cart was merged: {:?}",
+        c.jar.keys()
+    );
+}
+
+/// The `Cache-Control` of an answer.
+async fn cache_control(router: &axum::Router, uri: &str, cookie: Option<&str>) -> String {
+    let mut req = Request::get(uri);
+    if let Some(c) = cookie {
+        req = req.header(header::COOKIE, c);
+    }
+    let res = router
+        .clone()
+        .oneshot(req.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    res.headers()
+        .get(header::CACHE_CONTROL)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn carts_orders_payment_returns_and_logged_in_pages_are_not_stored() {
+    let app = demo_app().await;
+    let router = tijara_storefront::router(app.clone());
+    for uri in [
+        "/cart",
+        "/checkout",
+        "/orders/ord-unknown?t=x",
+        "/cmi/return",
+        "/api/v1/orders/ord-unknown?t=x",
+        "/api/v1/carts/cart-unknown",
+    ] {
+        assert_eq!(cache_control(&router, uri, None).await, "no-store", "{uri}");
+    }
+    // A shop page is cacheable for a guest, not for a logged-in visitor (it carries the
+    // session's CSRF token).
+    assert_ne!(cache_control(&router, "/", None).await, "no-store");
+    let mut c = Client::new(&app);
+    c.login("shopper@tijara.example", "shopper-demo-2026").await;
+    let sid = c.jar.get("sid").cloned().unwrap();
+    assert_eq!(
+        cache_control(&router, "/", Some(&format!("sid={sid}"))).await,
+        "no-store"
+    );
+    // The shop's images stay cacheable.
+    assert_ne!(
+        cache_control(&router, "/images/x.svg", Some(&format!("sid={sid}"))).await,
+        "no-store"
+    );
+}
+
+/// A JSON post through `peer`, with `X-Forwarded-For: xff` when given.
+async fn post_via(
+    router: &axum::Router,
+    peer: &str,
+    xff: Option<&str>,
+    uri: &str,
+    body: Value,
+) -> (StatusCode, Value) {
+    let peer: SocketAddr = format!("{peer}:40000").parse().unwrap();
+    let mut req = Request::post(uri)
+        .extension(ConnectInfo(peer))
+        .header(header::CONTENT_TYPE, "application/json");
+    if let Some(x) = xff {
+        req = req.header("x-forwarded-for", x);
+    }
+    let res = router
+        .clone()
+        .oneshot(req.body(Body::from(body.to_string())).unwrap())
+        .await
+        .unwrap();
+    let status = res.status();
+    let bytes = to_bytes(res.into_body(), 4 << 20).await.unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+/// A cash-on-delivery order of one unit of `variant`, placed through `peer` for `xff`.
+async fn order_via(
+    router: &axum::Router,
+    peer: &str,
+    xff: &str,
+    (variant, seller): (&str, &str),
+    email: &str,
+) -> StatusCode {
+    let addr = json!({"name": "Fatima Zahra", "line1": "N° 12, Rue Tarfaya", "line2": null,
+        "city": "Dakhla", "postal_code": "73000", "country": "MA", "phone": "+212661000001"});
+    let (_, cart) = post_via(router, peer, Some(xff), "/api/v1/carts", json!({})).await;
+    let id = cart["cart"]["id"].as_str().unwrap().to_owned();
+    let (status, doc) = post_via(
+        router,
+        peer,
+        Some(xff),
+        &format!("/api/v1/carts/{id}/items"),
+        json!({"variant_id": variant, "quantity": 1}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{doc}");
+    let (_, quotes) = post_via(
+        router,
+        peer,
+        Some(xff),
+        &format!("/api/v1/carts/{id}/shipping-quotes"),
+        addr.clone(),
+    )
+    .await;
+    let option = &quotes[0]["options"][0];
+    let (status, doc) = post_via(
+        router,
+        peer,
+        Some(xff),
+        &format!("/api/v1/carts/{id}/shipping"),
+        json!({"address": addr, "seller_id": seller, "carrier": option["carrier"],
+            "service": option["service"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{doc}");
+    post_via(
+        router,
+        peer,
+        Some(xff),
+        "/api/v1/orders",
+        json!({"cart_id": id, "email": email, "address": addr, "payment": "cod"}),
+    )
+    .await
+    .0
+}
+
+#[tokio::test]
+async fn the_unpaid_order_limit_counts_the_client_behind_a_trusted_proxy() {
+    let app = demo_app().await;
+    let router = tijara_storefront::router(app.clone());
+    let item = app
+        .engine
+        .list_products(&ProductFilter::default(), None, 100)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|v| {
+            v.variants.first().is_some_and(|a| match a.availability {
+                tijara_core::inventory::Availability::InStock { available } => available >= 10,
+                tijara_core::inventory::Availability::OutOfStock => false,
+                _ => true,
+            })
+        })
+        .unwrap();
+    let variant = item.variants[0].variant.id.to_string();
+    let seller = item.product.seller_id.to_string();
+    let product = (variant.as_str(), seller.as_str());
+    // Five unpaid orders from one shopper behind the proxy on this machine (other e-mails each
+    // time): the sixth is refused...
+    for i in 0..5 {
+        let status = order_via(
+            &router,
+            "127.0.0.1",
+            "198.51.100.20",
+            product,
+            &format!("a{i}@example.ma"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "order {i}");
+    }
+    let status = order_via(
+        &router,
+        "127.0.0.1",
+        "198.51.100.20",
+        product,
+        "a9@example.ma",
+    )
+    .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    // ...another shopper behind the same proxy is not.
+    let status = order_via(
+        &router,
+        "127.0.0.1",
+        "198.51.100.21",
+        product,
+        "b@example.ma",
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+}

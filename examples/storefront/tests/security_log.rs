@@ -106,4 +106,13 @@ async fn refusals_are_logged_without_secrets() {
     ] {
         assert!(!log.contains(secret), "{secret} logged");
     }
+    // The e-mail's tag is keyed (HMAC under the data folder's key), not a plain hash anyone
+    // could compute from a list of e-mails.
+    use sha2::Digest;
+    let plain = hex::encode(sha2::Sha256::digest(b"admin@tijara.example"));
+    assert!(
+        !log.contains(&plain[..12]),
+        "a plain SHA-256 of the e-mail is logged"
+    );
+    assert!(security.iter().any(|l| l.contains("email=")), "{log}");
 }

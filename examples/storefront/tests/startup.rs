@@ -67,3 +67,52 @@ async fn the_binary_exits_with_a_clear_message_on_a_read_only_database() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn build_saves_old_orders_with_their_keys_once() {
+    let dir = std::env::temp_dir().join(tijara_testkit::storage::unique("reindex-start"));
+    let app = tijara_storefront::build(&settings(dir.clone(), None))
+        .await
+        .unwrap();
+    assert!(
+        app.engine
+            .is_done("startup", "order-keys-v1")
+            .await
+            .unwrap(),
+        "the first start visited every order"
+    );
+    // Later starts skip it.
+    assert_eq!(
+        tijara_storefront::startup::reindex_orders(&app.engine)
+            .await
+            .unwrap(),
+        None
+    );
+    drop(app);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn storefronts_checking_one_folder_together_all_pass() {
+    let dir = std::env::temp_dir().join(tijara_testkit::storage::unique("probe-race"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let barrier = std::sync::Barrier::new(16);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..16)
+            .map(|_| {
+                s.spawn(|| {
+                    barrier.wait();
+                    (0..50)
+                        .map(|_| tijara_storefront::startup::check_folder(&dir))
+                        .collect::<Result<Vec<()>, _>>()
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap().expect("a writable folder is writable");
+        }
+    });
+    // No probe is left behind.
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}

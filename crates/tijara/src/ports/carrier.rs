@@ -30,6 +30,11 @@ pub struct CarrierCapabilities {
     pub cod: bool,
     /// Pushes tracking by webhook.
     pub webhooks: bool,
+    /// Reports the parcel's steps itself (its API answers `track`, or it pushes webhooks) and
+    /// chooses the tracking number at `create_shipment`. Sellers may then type neither a number
+    /// nor a step by hand, and its number wins over one typed by hand on a carrier without it.
+    /// False for carriers whose steps are typed by hand (rate cards).
+    pub tracking: bool,
     /// Ships abroad.
     pub international: bool,
     /// Collects parcels at the seller's.

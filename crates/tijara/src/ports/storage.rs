@@ -495,6 +495,12 @@ pub trait Storage: Send + Sync {
     /// Applies a changeset atomically.
     async fn commit(&self, changes: Changeset) -> Result<CommitOutcome, StorageError>;
 
+    /// Deletes a document if it is still at `version`, with its keys and owners (and a
+    /// product's search row): `true` if it was deleted, `false` if it was gone or changed
+    /// meanwhile. For housekeeping of documents nothing refers to (expired login throttles).
+    async fn delete_doc(&self, kind: DocKind, id: &str, version: u64)
+    -> Result<bool, StorageError>;
+
     /// A document by id.
     async fn get(&self, kind: DocKind, id: &str) -> Result<Option<StoredDoc>, StorageError>;
 

@@ -13,8 +13,9 @@
 //! [`LoginAttempt::check_password`] runs Argon2 (on a blocking thread) in one of the
 //! process's password-hashing slots ([`Tijara::hash_permit`], [`HashGate`]:
 //! [`TijaraError::Busy`] when all are taken); then [`Tijara::finish_login`] answers the account
-//! or [`TijaraError::BadCredentials`]. An attempt reserved but never finished (the caller gave
-//! up waiting for a slot) stays counted as a failure.
+//! or [`TijaraError::BadCredentials`]. An attempt that gets no hashing slot is given back with
+//! [`Tijara::release_login`] (a busy server is no wrong password); one reserved and never
+//! finished otherwise stays counted as a failure.
 //!
 //! # Throttling, not locking
 //! Every attempt counts as a failure until its password proves right. Three throttles, stored
@@ -23,24 +24,36 @@
 //! [`MAX_LOGIN_DELAY_SECS`]); attempts during a delay are refused with
 //! [`TijaraError::LoginThrottled`] without being checked or counted. Failures are forgotten
 //! [`LOGIN_FORGET_MINUTES`] after the last one.
-//! - one account from one client address: [`FREE_FAILURES_ACCOUNT_ADDRESS`];
-//! - one client address, whatever the e-mails (known or not): [`FREE_FAILURES_ADDRESS`];
-//! - one account from every address: [`FREE_FAILURES_ACCOUNT`].
+//! - one account from one client address (IPv6: its /64): [`FREE_FAILURES_ACCOUNT_ADDRESS`];
+//! - one client address, whatever the e-mails (known or not; IPv6: its /48, a site's
+//!   allocation, so an attacker with a /48 gets 20 free failures, not 65,536 × 20):
+//!   [`FREE_FAILURES_ADDRESS`];
+//! - one account from every address: [`FREE_FAILURES_ACCOUNT`], except for an address (its
+//!   /64) that logged in to the account within [`KNOWN_ADDRESS_DAYS`], which this throttle
+//!   does not refuse (it still faces the first two).
+//!
+//! A refused attempt creates no throttle document; [`Tijara::purge_login_throttles`] deletes
+//! those that no longer matter. Sign-ups are counted per address in the same documents
+//! ([`Tijara::begin_signup`], [`FREE_SIGNUPS_ADDRESS`]) before their password is hashed.
 //!
 //! The trade-off: an attacker guessing from one address only delays that address, so the
 //! owner still logs in from theirs; an attacker with many addresses can delay the account for
-//! everyone, at most [`MAX_LOGIN_DELAY_SECS`] at a time, and only after
-//! [`FREE_FAILURES_ACCOUNT`] failures. A right password is refused when other attempts for
+//! every address it was never logged in from, at most [`MAX_LOGIN_DELAY_SECS`] at a time, and
+//! only after [`FREE_FAILURES_ACCOUNT`] failures; the owner's usual addresses keep trying. A right password is refused when other attempts for
 //! the account came from the same address while it was being checked (or a delay for the
 //! account started after it is pending), so a right guess hidden among many wrong ones sent
-//! together does not win; a double-clicked login still succeeds by its last attempt. IPv6
-//! addresses count by their /64 network.
+//! together does not win; a double-clicked login still succeeds by its last attempt.
+//!
+//! Security log lines name the e-mail by a 12-hex-digit HMAC-SHA256 tag under the
+//! installation's [`LogKey`] ([`crate::EngineConfig::log_key`]), never by the e-mail or a plain
+//! hash of it.
 //!
 //! # Sessions
 //! Session tokens are chosen by the caller (32 random bytes, say) and only their SHA-256 is
 //! stored, so a copy of the database does not hold live tokens. A session ends after its
 //! absolute lifetime, or after [`STAFF_IDLE_MINUTES`] (admins, sellers) or
-//! [`CUSTOMER_IDLE_MINUTES`] (shoppers) without use. Opening a session ends the account's
+//! [`CUSTOMER_IDLE_MINUTES`] (shoppers) without use. When recording a use loses to another
+//! write, the session is read again: a logout that won is obeyed. Opening a session ends the account's
 //! other sessions; logging out and changing the password end them all.
 
 use crate::engine::{IdempotencyKey, Loaded, Tijara, Write};
@@ -72,6 +85,11 @@ pub const STAFF_IDLE_MINUTES: i64 = 30;
 pub const CUSTOMER_IDLE_MINUTES: i64 = 120;
 /// A live session's last use is written at most this often (not on every request).
 const SESSION_TOUCH_SECS: i64 = 60;
+/// An address that logged in to an account is let past that account's throttle (not past
+/// its own) for this long after its last successful login.
+pub const KNOWN_ADDRESS_DAYS: i64 = 90;
+/// Sign-ups from one client address before further ones wait (as failed logins do).
+pub const FREE_SIGNUPS_ADDRESS: u32 = 10;
 /// The shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 8;
 
@@ -284,6 +302,10 @@ struct Throttle {
     last_at: Option<DateTime<Utc>>,
     /// No attempt before then.
     blocked_until: Option<DateTime<Utc>>,
+    /// Account-and-address throttles: this address logged in to the account, so the
+    /// account-wide throttle lets it try until then.
+    #[serde(default)]
+    known_until: Option<DateTime<Utc>>,
 }
 
 impl Throttle {
@@ -299,6 +321,19 @@ impl Throttle {
 
     fn blocked_at(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         self.blocked_until.filter(|u| *u > now)
+    }
+
+    fn known_at(&self, now: DateTime<Utc>) -> bool {
+        self.known_until.is_some_and(|u| u > now)
+    }
+
+    /// True when nothing in it matters any more: failures forgotten, no delay pending, not a
+    /// known address.
+    fn stale(&self, now: DateTime<Utc>) -> bool {
+        self.last_at
+            .is_none_or(|l| now - l >= Duration::minutes(LOGIN_FORGET_MINUTES))
+            && self.blocked_at(now).is_none()
+            && !self.known_at(now)
     }
 }
 
@@ -320,6 +355,9 @@ pub struct LoginAttempt {
     tickets: Vec<Ticket>,
     email_tag: String,
     client: String,
+    /// The address logged in to the account before: the account-wide throttle does not
+    /// refuse it.
+    known: bool,
 }
 
 impl fmt::Debug for LoginAttempt {
@@ -348,12 +386,21 @@ impl LoginAttempt {
 /// The address a throttle counts: an IPv6 address by its /64 network (one subscriber's), the
 /// text itself if it is not an IP address, `unknown` without one.
 fn client_key(client: Option<&str>) -> String {
+    network_key(client, 64)
+}
+
+/// The same by a shorter IPv6 network (`prefix` of 48 or 64).
+fn network_key(client: Option<&str>, prefix: u8) -> String {
     let Some(c) = client.map(str::trim).filter(|c| !c.is_empty()) else {
         return "unknown".into();
     };
     match c.parse::<std::net::IpAddr>() {
         Ok(std::net::IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
             Some(v4) => v4.to_string(),
+            None if prefix <= 48 => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
+            }
             None => {
                 let s = v6.segments();
                 format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
@@ -366,6 +413,64 @@ fn client_key(client: Option<&str>) -> String {
 
 fn short_hash(text: &str) -> String {
     hex::encode(&Sha256::digest(text.as_bytes())[..16])
+}
+
+/// The installation's secret for the e-mail tags of security log lines
+/// ([`crate::EngineConfig::log_key`]): 32 bytes, never shown by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct LogKey([u8; 32]);
+
+impl LogKey {
+    /// A key of these bytes (keep them: the same e-mail then has the same tag across
+    /// restarts).
+    pub fn from_bytes(bytes: [u8; 32]) -> LogKey {
+        LogKey(bytes)
+    }
+
+    /// A random key (tags then change at every start).
+    pub fn random() -> LogKey {
+        use argon2::password_hash::rand_core::{OsRng, RngCore};
+        let mut bytes = [0u8; 32];
+        OsRng.fill_bytes(&mut bytes);
+        LogKey(bytes)
+    }
+
+    /// The log tag of a text: the first 6 bytes of HMAC-SHA256 under this key, hex. Without
+    /// the key, a list of e-mails cannot be matched to the tags.
+    pub fn tag(&self, text: &str) -> String {
+        hex::encode(&hmac_sha256(&self.0, text.as_bytes())[..6])
+    }
+}
+
+impl Default for LogKey {
+    fn default() -> Self {
+        LogKey::random()
+    }
+}
+
+impl fmt::Debug for LogKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("LogKey(<redacted>)")
+    }
+}
+
+/// HMAC-SHA256 (RFC 2104) of `message` under a 32-byte key.
+fn hmac_sha256(key: &[u8; 32], message: &[u8]) -> [u8; 32] {
+    let mut inner_pad = [0x36u8; 64];
+    let mut outer_pad = [0x5cu8; 64];
+    for (i, k) in key.iter().enumerate() {
+        inner_pad[i] ^= k;
+        outer_pad[i] ^= k;
+    }
+    let inner = Sha256::new()
+        .chain_update(inner_pad)
+        .chain_update(message)
+        .finalize();
+    Sha256::new()
+        .chain_update(outer_pad)
+        .chain_update(inner)
+        .finalize()
+        .into()
 }
 
 /// A payout made to a seller (a bank transfer of what its statement says it is owed).
@@ -657,31 +762,35 @@ impl Tijara {
         &self.inner.hash_gate
     }
 
-    /// First step of a login from `client` (the peer's IP address, if known): reserves the
+    /// First step of a login from `client` (the client's IP address, if known): reserves the
     /// attempt in the login throttles with one conditional write
-    /// ([`TijaraError::LoginThrottled`] while a delay is pending). See the module docs.
+    /// ([`TijaraError::LoginThrottled`] while a delay is pending; a refused attempt writes
+    /// nothing new). An address that logged in to the account within [`KNOWN_ADDRESS_DAYS`]
+    /// is not refused by the account-wide throttle. See the module docs.
     pub async fn begin_login(
         &self,
         email: &str,
         client: Option<&str>,
     ) -> Result<LoginAttempt, TijaraError> {
         let email = normalize_email(email).unwrap_or_else(|_| email.trim().to_lowercase());
-        let email_tag = short_hash(&email);
+        let email_key = short_hash(&email);
+        let log_tag = self.inner.config.log_key.tag(&email);
+        let network_tag = short_hash(&network_key(client, 48));
         let client = client_key(client);
         let address_tag = short_hash(&client);
         let keys = [
             (
-                format!("login:{email_tag}:{address_tag}"),
+                format!("login:{email_key}:{address_tag}"),
                 Scope::AccountAddress,
                 FREE_FAILURES_ACCOUNT_ADDRESS,
             ),
             (
-                format!("login-address:{address_tag}"),
+                format!("login-address:{network_tag}"),
                 Scope::Address,
                 FREE_FAILURES_ADDRESS,
             ),
             (
-                format!("login-account:{email_tag}"),
+                format!("login-account:{email_key}"),
                 Scope::Account,
                 FREE_FAILURES_ACCOUNT,
             ),
@@ -692,7 +801,6 @@ impl Tijara {
         let reserved = self
             .mutate("begin_login", None, &(), || async move {
                 let mut loaded = Vec::new();
-                let mut wait: Option<DateTime<Utc>> = None;
                 for (id, _, _) in keys {
                     let (t, version) = match self.inner.storage.get(DocKind::Throttle, id).await? {
                         Some(doc) => (
@@ -701,23 +809,39 @@ impl Tijara {
                         ),
                         None => (Throttle::default(), None),
                     };
+                    loaded.push((t, version));
+                }
+                // An address the account logged in from before passes the account-wide
+                // throttle (not its own): attackers elsewhere cannot lock the owner out.
+                let known = loaded.first().is_some_and(|(t, _)| t.known_at(now));
+                let mut wait: Option<DateTime<Utc>> = None;
+                for ((_, scope, _), (t, _)) in keys.iter().zip(&loaded) {
+                    if *scope == Scope::Account && known {
+                        continue;
+                    }
                     if let Some(until) = t.blocked_at(now) {
                         wait = wait.max(Some(until));
                     }
-                    loaded.push((t, version));
                 }
                 let mut docs = Vec::new();
-                let mut numbers = Vec::new();
-                for ((id, scope, free), (mut t, version)) in keys.iter().zip(loaded) {
+                let mut counted = Vec::new();
+                for (i, ((id, scope, free), (mut t, version))) in
+                    keys.iter().zip(loaded).enumerate()
+                {
                     if wait.is_some() {
                         // A refused attempt is still seen by the account-and-address throttle,
-                        // so a right password checked meanwhile knows it was not alone.
-                        if *scope == Scope::AccountAddress {
+                        // so a right password checked meanwhile knows it was not alone; it
+                        // creates no document (random e-mails would each leave one).
+                        if *scope == Scope::AccountAddress && version.is_some() {
                             t.reserved += 1;
                             docs.push(
                                 Write::new(DocKind::Throttle, id.as_str(), version).body(&t)?,
                             );
                         }
+                        continue;
+                    }
+                    if *scope == Scope::Account && known && t.blocked_at(now).is_some() {
+                        // Not counted where it was let past.
                         continue;
                     }
                     if t.last_at.is_some_and(|l| now - l >= forget) {
@@ -728,37 +852,29 @@ impl Tijara {
                     t.reserved += 1;
                     t.last_at = Some(now);
                     t.blocked_until = Throttle::delay_after(t.failures, *free).map(|d| now + d);
-                    numbers.push(t.reserved);
+                    counted.push((i, t.reserved));
                     docs.push(Write::new(DocKind::Throttle, id.as_str(), version).body(&t)?);
                 }
-                if let Some(until) = wait {
-                    return Ok((
-                        Err(until),
-                        Changeset {
-                            docs,
-                            ..Changeset::default()
-                        },
-                    ));
+                let changes = Changeset {
+                    docs,
+                    ..Changeset::default()
+                };
+                match wait {
+                    Some(until) => Ok((Err(until), changes)),
+                    None => Ok((Ok((counted, known)), changes)),
                 }
-                Ok((
-                    Ok(numbers),
-                    Changeset {
-                        docs,
-                        ..Changeset::default()
-                    },
-                ))
             })
             .await;
-        let numbers = match reserved {
-            Ok(Ok(numbers)) => numbers,
+        let (counted, known) = match reserved {
+            Ok(Ok(counted)) => counted,
             Ok(Err(until)) => {
                 let retry_after_secs = retry_after(until, now);
-                tracing::warn!(target: "security", event = "login_throttled", email = %&email_tag[..12], client = %client, retry_after_secs, "login refused: throttled");
+                tracing::warn!(target: "security", event = "login_throttled", email = %log_tag, client = %client, retry_after_secs, "login refused: throttled");
                 return Err(TijaraError::LoginThrottled { retry_after_secs });
             }
             // Many attempts at once kept colliding: this one waits like a throttled one.
             Err(TijaraError::Conflict { .. }) => {
-                tracing::warn!(target: "security", event = "login_throttled", email = %&email_tag[..12], client = %client, retry_after_secs = 1, "login refused: concurrent attempts");
+                tracing::warn!(target: "security", event = "login_throttled", email = %log_tag, client = %client, retry_after_secs = 1, "login refused: concurrent attempts");
                 return Err(TijaraError::LoginThrottled {
                     retry_after_secs: 1,
                 });
@@ -768,19 +884,164 @@ impl Tijara {
         let account = self.account_by_email(&email).await?;
         Ok(LoginAttempt {
             account,
-            tickets: keys
-                .iter()
-                .zip(numbers)
-                .map(|((id, scope, free), number)| Ticket {
-                    id: id.clone(),
-                    scope: *scope,
-                    free: *free,
-                    number,
+            tickets: counted
+                .into_iter()
+                .filter_map(|(i, number)| {
+                    let (id, scope, free) = keys.get(i)?;
+                    Some(Ticket {
+                        id: id.clone(),
+                        scope: *scope,
+                        free: *free,
+                        number,
+                    })
                 })
                 .collect(),
-            email_tag,
+            email_tag: log_tag,
             client,
+            known,
         })
+    }
+
+    /// Gives back a reserved attempt that was never checked (no password-hashing slot was
+    /// free: the caller answers [`TijaraError::Busy`]), so it does not count as a failure.
+    pub async fn release_login(&self, attempt: LoginAttempt) -> Result<(), TijaraError> {
+        let tickets = &attempt.tickets;
+        self.mutate("release_login", None, &(), || async move {
+            let mut docs = Vec::new();
+            for ticket in tickets {
+                let Some(doc) = self
+                    .inner
+                    .storage
+                    .get(DocKind::Throttle, &ticket.id)
+                    .await?
+                else {
+                    continue;
+                };
+                let mut t: Throttle =
+                    crate::engine::decode(DocKind::Throttle, &ticket.id, &doc.body)?;
+                if t.failures == 0 {
+                    continue;
+                }
+                t.failures -= 1;
+                t.blocked_until = Throttle::delay_after(t.failures, ticket.free)
+                    .and_then(|d| t.last_at.map(|l| l + d));
+                docs.push(
+                    Write::new(DocKind::Throttle, ticket.id.as_str(), Some(doc.version))
+                        .body(&t)?,
+                );
+            }
+            Ok((
+                (),
+                Changeset {
+                    docs,
+                    ..Changeset::default()
+                },
+            ))
+        })
+        .await
+    }
+
+    /// Before a sign-up's password is hashed: the e-mail, normalized, if it is well formed
+    /// and not taken ([`TijaraError::Invalid`] otherwise), and the sign-up counted against
+    /// `client`'s address ([`FREE_SIGNUPS_ADDRESS`], then delays as for failed logins:
+    /// [`TijaraError::LoginThrottled`]). A refused sign-up writes nothing.
+    pub async fn begin_signup(
+        &self,
+        email: &str,
+        client: Option<&str>,
+    ) -> Result<String, TijaraError> {
+        let email = normalize_email(email)?;
+        if self.account_by_email(&email).await?.is_some() {
+            return Err(TijaraError::Invalid(format!(
+                "{email} already has an account"
+            )));
+        }
+        let id = format!("signup-address:{}", short_hash(&network_key(client, 48)));
+        let client = network_key(client, 48);
+        let now = self.now();
+        let id = &id;
+        let counted = self
+            .mutate("begin_signup", None, &(), || async move {
+                let (mut t, version) = match self.inner.storage.get(DocKind::Throttle, id).await? {
+                    Some(doc) => (
+                        crate::engine::decode::<Throttle>(DocKind::Throttle, id, &doc.body)?,
+                        Some(doc.version),
+                    ),
+                    None => (Throttle::default(), None),
+                };
+                if let Some(until) = t.blocked_at(now) {
+                    return Ok((Err(until), Changeset::default()));
+                }
+                if t.last_at
+                    .is_some_and(|l| now - l >= Duration::minutes(LOGIN_FORGET_MINUTES))
+                {
+                    t.failures = 0;
+                }
+                t.failures = t.failures.saturating_add(1);
+                t.reserved += 1;
+                t.last_at = Some(now);
+                t.blocked_until =
+                    Throttle::delay_after(t.failures, FREE_SIGNUPS_ADDRESS).map(|d| now + d);
+                let write = Write::new(DocKind::Throttle, id.as_str(), version).body(&t)?;
+                Ok((
+                    Ok(()),
+                    Changeset {
+                        docs: vec![write],
+                        ..Changeset::default()
+                    },
+                ))
+            })
+            .await;
+        let refused = match counted {
+            Ok(Ok(())) => return Ok(email),
+            Ok(Err(until)) => retry_after(until, now),
+            Err(TijaraError::Conflict { .. }) => 1,
+            Err(e) => return Err(e),
+        };
+        tracing::warn!(target: "security", event = "signup_throttled", client = %client, retry_after_secs = refused, "sign-up refused: throttled");
+        Err(TijaraError::LoginThrottled {
+            retry_after_secs: refused,
+        })
+    }
+
+    /// Deletes up to `limit` login and sign-up throttles that no longer matter (failures
+    /// forgotten [`LOGIN_FORGET_MINUTES`] ago, no delay pending, no known address), reading
+    /// at most `limit` of them from `after` on (ids in order). Answers how many it deleted and
+    /// where the next call starts (`None`: the end was reached, start over). Run it now and
+    /// then (the storefront does every 30 s).
+    pub async fn purge_login_throttles(
+        &self,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<(usize, Option<String>), TijaraError> {
+        let now = self.now();
+        let limit = limit.clamp(1, MAX_PAGE);
+        let page = self
+            .inner
+            .storage
+            .list(&ListQuery::new(DocKind::Throttle, limit).after(after))
+            .await?;
+        let next = (page.len() >= limit as usize)
+            .then(|| page.last().map(|d| d.id.clone()))
+            .flatten();
+        let mut deleted = 0;
+        for doc in page {
+            let Ok(t) = crate::engine::decode::<Throttle>(DocKind::Throttle, &doc.id, &doc.body)
+            else {
+                continue;
+            };
+            // Deleted only at the version read: an attempt meanwhile keeps it.
+            if t.stale(now)
+                && self
+                    .inner
+                    .storage
+                    .delete_doc(DocKind::Throttle, &doc.id, doc.version)
+                    .await?
+            {
+                deleted += 1;
+            }
+        }
+        Ok((deleted, next))
     }
 
     /// Last step of a login: the account if the password was right, unless other attempts for
@@ -798,11 +1059,12 @@ impl Tijara {
             tickets,
             email_tag,
             client,
+            known,
         } = attempt;
         let account = match account {
             Some(a) if password_ok => a,
             _ => {
-                tracing::warn!(target: "security", event = "login_failed", email = %&email_tag[..12], client = %client, "login refused: wrong e-mail or password");
+                tracing::warn!(target: "security", event = "login_failed", email = %email_tag, client = %client, "login refused: wrong e-mail or password");
                 return Err(TijaraError::BadCredentials);
             }
         };
@@ -830,7 +1092,7 @@ impl Tijara {
                         Scope::AccountAddress if later => {
                             Some(t.blocked_at(now).unwrap_or(now + Duration::seconds(1)))
                         }
-                        Scope::Account if later => t.blocked_at(now),
+                        Scope::Account if later && !known => t.blocked_at(now),
                         _ => None,
                     };
                     if let Some(until) = refused {
@@ -838,6 +1100,7 @@ impl Tijara {
                     }
                     if ticket.scope == Scope::AccountAddress {
                         t.failures = 0;
+                        t.known_until = Some(now + Duration::days(KNOWN_ADDRESS_DAYS));
                     } else {
                         t.failures = t.failures.saturating_sub(1);
                     }
@@ -862,7 +1125,7 @@ impl Tijara {
             Ok(Ok(())) => Ok(account),
             Ok(Err(until)) => {
                 let retry_after_secs = retry_after(until, now);
-                tracing::warn!(target: "security", event = "login_throttled", email = %&email_tag[..12], client = %client, retry_after_secs, "right password refused: attempts sent with it are throttled");
+                tracing::warn!(target: "security", event = "login_throttled", email = %email_tag, client = %client, retry_after_secs, "right password refused: attempts sent with it are throttled");
                 Err(TijaraError::LoginThrottled { retry_after_secs })
             }
             Err(TijaraError::Conflict { .. }) => Err(TijaraError::LoginThrottled {
@@ -1032,7 +1295,6 @@ impl Tijara {
             let write = Write::new(DocKind::Session, id.as_str(), Some(doc.version))
                 .owners(vec![format!("account:{}", session.account_id)])
                 .body(&touched)?;
-            // Another request of the same session may have written it first: either is fine.
             match self
                 .inner
                 .storage
@@ -1043,7 +1305,20 @@ impl Tijara {
                 })
                 .await
             {
-                Ok(_) | Err(crate::ports::storage::StorageError::Conflict { .. }) => {}
+                Ok(_) => {}
+                // Another write came first: another request's touch, or a logout. Read what
+                // it wrote, so a revoked session is not let through once more.
+                Err(crate::ports::storage::StorageError::Conflict { .. }) => {
+                    let Some(doc) = self.inner.storage.get(DocKind::Session, &id).await? else {
+                        return Ok(None);
+                    };
+                    let now_stored: Session =
+                        crate::engine::decode(DocKind::Session, &id, &doc.body)?;
+                    if now_stored.revoked || now_stored.expires_at <= now {
+                        return Ok(None);
+                    }
+                    return Ok(Some((now_stored, account)));
+                }
                 Err(e) => return Err(e.into()),
             }
             return Ok(Some((touched, account)));

@@ -115,7 +115,9 @@ pub struct ProductInput {
     /// Materials.
     #[serde(default)]
     pub materials: Vec<String>,
-    /// Photos.
+    /// Photos of a new product ([`Tijara::create_product`]); [`Tijara::update_product`]
+    /// ignores them and keeps the stored ones (photos change through
+    /// [`Tijara::add_product_photo`] and [`Tijara::remove_product_photo`] only).
     #[serde(default)]
     pub photos: Vec<Photo>,
     /// The member who made it.
@@ -601,9 +603,9 @@ impl Tijara {
     }
 
     /// Replaces a product's details and variants (variants are matched by SKU; a variant left
-    /// out is deactivated, never deleted). The seller cannot change. Remote photos stored before
-    /// photos had to be paths on the shop are dropped (and logged) rather than refused, on this
-    /// and every other save of the product; a new remote photo is refused.
+    /// out is deactivated, never deleted). The seller cannot change, and the photos are kept
+    /// as stored (`input.photos` is ignored): a form read before an upload does not drop the
+    /// new photo, and photos pass the approval rule of [`Tijara::add_product_photo`].
     pub async fn update_product(
         &self,
         id: &ProductId,
@@ -628,7 +630,7 @@ impl Tijara {
                 title: input.title.clone(),
                 description: input.description.clone(),
                 materials: input.materials.clone(),
-                photos: input.photos.clone(),
+                photos: current.value.photos.clone(),
                 made_by: input.made_by.clone(),
                 variants,
                 active: current.value.active,

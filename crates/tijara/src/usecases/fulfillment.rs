@@ -146,6 +146,87 @@ impl Tijara {
             })
     }
 
+    /// Whether the carrier `code` reports its parcels' steps and chooses their numbers itself
+    /// (capability `tracking`). A carrier no longer configured reports nothing: false.
+    fn tracks_itself(&self, code: &str) -> bool {
+        self.carrier(code).is_ok_and(|c| c.capabilities().tracking)
+    }
+
+    /// The carrier's number wins over a hand-typed one: when another order's shipment holds
+    /// `number` and its carrier has no tracking of its own (the number was typed by hand, on a
+    /// rate card), that number is cleared there (logged, with a `shipment.updated` event) so
+    /// the label `carrier` just made can be recorded. A number held by a carrier with tracking
+    /// is left alone (and the ship is refused with [`TijaraError::TrackingNumberTaken`]).
+    async fn release_hand_typed(
+        &self,
+        order: &OrderId,
+        carrier: &str,
+        number: &str,
+    ) -> Result<(), TijaraError> {
+        if !self.tracks_itself(carrier) {
+            return Ok(());
+        }
+        let key = format!("tracking-number:{}", number.to_ascii_uppercase());
+        let Some((holder, _)) = self.load_by_key::<OrderDoc>(DocKind::Order, &key).await? else {
+            return Ok(());
+        };
+        if holder == order.as_str() {
+            return Ok(());
+        }
+        let holder = OrderId::new(holder).map_err(|e| TijaraError::Invalid(e.to_string()))?;
+        let holder = &holder;
+        self.mutate(
+            "release_hand_typed",
+            None,
+            &(holder, carrier, number),
+            || async move {
+                let Loaded {
+                    value: mut doc,
+                    version,
+                } = self
+                    .load::<OrderDoc>(DocKind::Order, holder.as_str())
+                    .await?;
+                let Some(i) = self.hand_typed_holder(&doc, None, number) else {
+                    return Ok(((), Changeset::default()));
+                };
+                self.clear_hand_typed(&mut doc, i, carrier);
+                let e = Self::shipment_event(&doc, &doc.shipments[i], "shipment.updated")?;
+                Ok(((), self.order_change(&doc, version, vec![e])?))
+            },
+        )
+        .await
+    }
+
+    /// The shipment of `doc` (other than `except`) holding `number` (letter case aside) when its
+    /// carrier has no tracking of its own.
+    fn hand_typed_holder(
+        &self,
+        doc: &OrderDoc,
+        except: Option<usize>,
+        number: &str,
+    ) -> Option<usize> {
+        doc.shipments.iter().enumerate().position(|(j, s)| {
+            Some(j) != except
+                && s.tracking_number
+                    .as_deref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(number))
+                && !self.tracks_itself(&s.carrier)
+        })
+    }
+
+    /// Clears a hand-typed number that a carrier's label now uses, with a log line.
+    fn clear_hand_typed(&self, doc: &mut OrderDoc, i: usize, carrier: &str) {
+        let s = &mut doc.shipments[i];
+        tracing::warn!(
+            target: "security",
+            order = %doc.order.id,
+            shipment = %s.id,
+            carrier,
+            "a hand-typed tracking number was cleared: the carrier gave it to another parcel"
+        );
+        s.tracking_number = None;
+    }
+
     /// The carriers configured.
     pub fn carriers(&self) -> impl Iterator<Item = &Arc<dyn Carrier>> {
         self.inner.carriers.values()
@@ -200,7 +281,9 @@ impl Tijara {
 
     /// Hands a ready parcel to its carrier: creates the shipment with the carrier (idempotent
     /// by seller order id, so a retry after a timeout never makes a second parcel) and records
-    /// it with its tracking number.
+    /// it with its tracking number. When a carrier with tracking of its own gives a number that
+    /// a shipment of a carrier without it holds (typed by hand), the carrier's number wins: the
+    /// hand-typed one is cleared (logged on the `security` target).
     pub async fn ship(
         &self,
         order: &OrderId,
@@ -268,6 +351,8 @@ impl Tijara {
                 cod_amount: so.cod_amount,
             })
             .await?;
+        self.release_hand_typed(order, &carrier_code, &created.tracking_number)
+            .await?;
         let shipment_id = ShipmentId::new(format!("{seller_order}-sh"))
             .map_err(|e| TijaraError::Invalid(e.to_string()))?;
         let (shipment_id, carrier_code, service, parcels, created) =
@@ -296,6 +381,11 @@ impl Tijara {
                 parcels.clone(),
                 cod,
             );
+            if self.tracks_itself(carrier_code)
+                && let Some(j) = self.hand_typed_holder(&doc, None, &created.tracking_number)
+            {
+                self.clear_hand_typed(&mut doc, j, carrier_code);
+            }
             ensure_number_free(&doc, None, &created.tracking_number)?;
             shipment.tracking_number = Some(created.tracking_number.clone());
             doc.shipments.push(shipment.clone());
@@ -349,8 +439,11 @@ impl Tijara {
 
     /// Records by hand what `by` knows of the parcel of `seller_order` (carriers without an
     /// API): its carrier's tracking number and/or a step reached now. The change applies to
-    /// that part's shipment only. A seller acts on its own part only and records only the
-    /// [`SELLER_STEPS`]; a tracking number already used by another shipment, in this order or
+    /// that part's shipment only. A seller acts on its own part only, records only the
+    /// [`SELLER_STEPS`], and only on a carrier without tracking of its own (capability
+    /// `tracking` off: its number and steps come from the carrier, [`TijaraError::NotAllowed`]);
+    /// a number a seller types never blocks a real carrier's label (see [`Tijara::ship`]); a
+    /// tracking number already used by another shipment, in this order or
     /// another, is refused ([`TijaraError::TrackingNumberTaken`]).
     pub async fn track_by_hand(
         &self,
@@ -396,6 +489,17 @@ impl Tijara {
                 .ok_or_else(|| {
                     TijaraError::Invalid(format!("seller order {seller_order} is not shipped yet"))
                 })?;
+            if matches!(by, Operator::Seller(_))
+                && (number.is_some() || status.is_some())
+                && self.tracks_itself(&doc.shipments[i].carrier)
+            {
+                return Err(refuse(
+                    by,
+                    order,
+                    seller_order,
+                    "this carrier reports the parcel's number and steps itself",
+                ));
+            }
             let mut changed = false;
             if let Some(n) = number
                 && doc.shipments[i].tracking_number.as_deref() != Some(n)
@@ -435,6 +539,9 @@ impl Tijara {
     /// Applies tracking events reported for a parcel (polled or pushed by webhook; any order,
     /// repeats allowed). Delivery and return move the seller order; for cash on delivery, a
     /// delivery collects the cash and a return cancels the collection and puts the stock back.
+    /// An order that cannot be saved because another order holds one of its tracking numbers
+    /// (stored before numbers were unique; see [`Tijara::reindex_orders`]) is refused with
+    /// [`TijaraError::TrackingNumberTaken`] and logged.
     pub async fn record_tracking(
         &self,
         carrier: &str,
@@ -505,6 +612,22 @@ impl Tijara {
             Ok((shipment, changes))
         })
         .await
+        .map_err(|e| match e {
+            // The order holds a number another order holds too (both saved before numbers were
+            // unique store-wide): it cannot be saved until an admin fixes one of them.
+            TijaraError::Storage(StorageError::KeyTaken { key, .. }) => {
+                tracing::warn!(
+                    target: "security",
+                    carrier,
+                    key = %key,
+                    "tracking events refused: the order shares a tracking number with another"
+                );
+                TijaraError::TrackingNumberTaken {
+                    number: tracking_number.to_owned(),
+                }
+            }
+            e => e,
+        })
     }
 
     fn follow_shipment(

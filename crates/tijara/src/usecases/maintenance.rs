@@ -4,7 +4,8 @@ use crate::docs::OrderDoc;
 use crate::engine::{Loaded, Tijara};
 use crate::error::TijaraError;
 use crate::ports::storage::{
-    Changeset, CommitOutcome, DocKind, IdempotencyRecord, NewEvent, StockOp,
+    Changeset, CommitOutcome, DocKind, IdempotencyRecord, ListQuery, NewEvent, StockOp,
+    StorageError,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -21,7 +22,90 @@ pub struct DispatchReport {
     pub failed: usize,
 }
 
+/// What [`Tijara::reindex_orders`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReindexReport {
+    /// Orders saved again with their current keys.
+    pub saved: usize,
+    /// Orders that could not be saved, with why (a key another order holds, such as the same
+    /// tracking number in another letter case; an unreadable document). Each is left as it
+    /// was: an admin resolves it (for a tracking number: `set_tracking_number` with the
+    /// parcel's real number), then runs the call again.
+    pub problems: Vec<ReindexProblem>,
+    /// False when `max` orders were visited before the last one: call again to go on.
+    pub complete: bool,
+}
+
+impl ReindexReport {
+    fn problem(&mut self, order: &str, reason: String) {
+        tracing::warn!(target: "storage", order, reason = %reason, "order not re-saved with its keys");
+        self.problems.push(ReindexProblem {
+            order: order.to_owned(),
+            reason,
+        });
+    }
+}
+
+/// An order [`Tijara::reindex_orders`] could not save.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReindexProblem {
+    /// The order id.
+    pub order: String,
+    /// Why.
+    pub reason: String,
+}
+
 impl Tijara {
+    /// Saves every order again with the look-up keys the current engine gives it (orders saved
+    /// by an older version lack some, such as the store-wide `tracking-number:` key), at most
+    /// `max` orders per call, in id order. A key another order already holds is reported (and
+    /// logged on the `storage` target), never a failure of the call; only storage faults fail
+    /// it. Idempotent: a second run saves the same keys again. Run by `tijara migrate` and at
+    /// the storefront's start.
+    pub async fn reindex_orders(&self, max: usize) -> Result<ReindexReport, TijaraError> {
+        let mut report = ReindexReport::default();
+        let mut after: Option<String> = None;
+        let mut visited = 0usize;
+        loop {
+            let query = ListQuery::new(DocKind::Order, 100).after(after.as_deref());
+            let page = self.inner.storage.list(&query).await?;
+            let Some(last) = page.last() else {
+                report.complete = true;
+                return Ok(report);
+            };
+            after = Some(last.id.clone());
+            for stored in &page {
+                if visited == max {
+                    return Ok(report);
+                }
+                visited += 1;
+                let doc: OrderDoc = match serde_json::from_str(&stored.body) {
+                    Ok(doc) => doc,
+                    Err(e) => {
+                        report.problem(&stored.id, format!("unreadable: {e}"));
+                        continue;
+                    }
+                };
+                let changes = Changeset {
+                    docs: vec![self.order_write(&doc, stored.version)?],
+                    ..Changeset::default()
+                };
+                match self.inner.storage.commit(changes).await {
+                    // A concurrent write saved it meanwhile, with the current keys too.
+                    Ok(_) | Err(StorageError::Conflict { .. }) => report.saved += 1,
+                    Err(StorageError::KeyTaken { key, .. }) => {
+                        report.problem(&stored.id, format!("key {key} is held by another order"));
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            if page.len() < 100 {
+                report.complete = true;
+                return Ok(report);
+            }
+        }
+    }
+
     /// Whether an outside effect was recorded as done under `scope` and `key` by
     /// [`Tijara::record_done`].
     pub async fn is_done(&self, scope: &str, key: &str) -> Result<bool, TijaraError> {

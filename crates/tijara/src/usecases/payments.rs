@@ -302,10 +302,13 @@ pub struct OperationOutcome {
     pub gateway_reference: Option<String>,
 }
 
-/// The order and the attempt number of an attempt id (`{order}-{n}`).
+/// The order and the attempt number of an attempt id (`{order}-{n}`), `n` in canonical digits
+/// only: `ord-01` is not attempt 1 (the raw id is stored and reused for capture, so one attempt
+/// must have one spelling).
 fn order_of_attempt(attempt: &str) -> Option<(OrderId, u32)> {
     let (order, n) = attempt.rsplit_once('-')?;
-    if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+    if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) || (n.len() > 1 && n.starts_with('0'))
+    {
         return None;
     }
     Some((OrderId::new(order).ok()?, n.parse().ok()?))
