@@ -7,8 +7,9 @@
 //!   [`Sleeper`];
 //! - the core's money, region and id types ([`Money`], [`Currency`], [`Decimal`], [`Rate`],
 //!   [`Region`], [`Lang`], [`LocalizedText`], [`OrderId`], [`SellerId`]...);
-//! - [`async_trait`](macro@async_trait), the attribute the port traits are written with, so an adapter needs no
-//!   dependency of its own on `async-trait` (of a version matching the engine's).
+//! - [`async_trait`](macro@async_trait), the attribute the port traits are written with, so an
+//!   adapter needs no dependency of its own on `async-trait` (of a version matching the
+//!   engine's).
 //!
 //! Every item keeps its full path as well (`tijara::ports::payment::PaymentGateway`...). The
 //! prelude only grows within a major version (see "Versioning" in the README); a name of
@@ -62,7 +63,10 @@
 //! let key = IdempotencyKey::new("checkout-42")?.for_caller("cart_1");
 //! assert_eq!(key.as_str(), "checkout-42");
 //! let order = OrderId::new("ord_1")?;
-//! let refused: TijaraError = TijaraError::NotFound { kind: DocKind::Order, id: order.to_string() };
+//! let refused = TijaraError::NotFound {
+//!     kind: DocKind::Order,
+//!     id: order.to_string(),
+//! };
 //! assert!(!refused.is_temporary());
 //! # Ok(())
 //! # }
