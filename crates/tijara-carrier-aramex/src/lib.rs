@@ -27,6 +27,11 @@ use tijara_core::chrono::{DateTime, Utc};
 use tijara_core::fulfillment::{TrackingEvent, TrackingStatus};
 use tokio::sync::Mutex;
 
+/// Re-exported: `AramexConfig::password` and `account_pin` are [`secrecy::SecretString`]s, so
+/// a configuration can be built without a dependency of its own on `secrecy` (of a version
+/// matching this crate's).
+pub use secrecy;
+
 /// Aramex's production API.
 pub const API_URL: &str = "https://ws.aramex.net/ShippingAPI.V2";
 

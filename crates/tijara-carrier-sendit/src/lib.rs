@@ -29,6 +29,11 @@ use tijara_core::chrono::{DateTime, NaiveDateTime, Utc};
 use tijara_core::fulfillment::{TrackingEvent, TrackingStatus};
 use tokio::sync::Mutex;
 
+/// Re-exported: `SenditConfig::secret_key` is a [`secrecy::SecretString`], so a configuration
+/// can be built without a dependency of its own on `secrecy` (of a version matching this
+/// crate's).
+pub use secrecy;
+
 /// Sendit's production API.
 pub const API_URL: &str = "https://app.sendit.ma/api/v1";
 

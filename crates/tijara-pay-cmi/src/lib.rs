@@ -32,6 +32,11 @@ use tijara::usecases::payments::PaymentEventKind;
 use tijara_core::payment::PaymentMethod;
 use tijara_core::{Currency, Lang, Money};
 
+/// Re-exported: `CmiConfig::store_key` and `CmiApi::password` are [`secrecy::SecretString`]s,
+/// so a configuration can be built without a dependency of its own on `secrecy` (of a version
+/// matching this crate's).
+pub use secrecy;
+
 /// CMI's test platform (hosted page).
 pub const TEST_GATEWAY_URL: &str = "https://testpayment.cmi.co.ma/fim/est3Dgate";
 /// CMI's production platform (hosted page).

@@ -3,6 +3,8 @@
 //! `Notifications` for refusals, rates for domestic (`DOM`) and express international (`EXP`)
 //! parcels with the `CODS` service, shipments (one per `Reference1`), labels, scripted tracking;
 //! it can fail with server errors or answer slowly.
+//!
+//! Needs the `fakes` feature.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};

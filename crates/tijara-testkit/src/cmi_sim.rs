@@ -11,6 +11,8 @@
 //! - it can repeat callbacks, send them late, or send a forged one first;
 //! - `POST /fim/api` answers `CC5Request`s (`PostAuth`, `Void`, `Credit`) for accounts with
 //!   the API.
+//!
+//! Needs the `cmi-sim` feature.
 
 use axum::Router;
 use axum::extract::{Form, State};

@@ -22,19 +22,36 @@
 //! - [`engine`]: an engine ready around the adapter under test (memory store, fixed clock,
 //!   sequential ids, a seller and a product in the region's currency), so an author's own
 //!   end-to-end test is a few lines: `tijara_testkit::engine::with_gateway(gateway).await`.
-//! - [`cmi_sim`]: a CMI simulator (hosted card page, signed callbacks, XML API) on loopback.
 //! - [`stubs`]: a fixed clock, sequential ids, a stub gateway and carrier, a recording event
 //!   sink, for embedders' tests.
+//! - [`outage`]: a storage wrapper with an off switch, to test how a frontend behaves while
+//!   the database is down.
+//!
+//! Behind features (off by default, so a test build that needs neither pulls in no HTTP
+//! server or client):
+//!
+//! - `cmi-sim`: `cmi_sim`, a CMI simulator (hosted card page, signed callbacks, XML API) on
+//!   loopback (axum, reqwest, `tijara-pay-cmi`);
+//! - `fakes`: `sendit_fake` and `aramex_fake`, local fakes of the Sendit and Aramex HTTP
+//!   APIs (axum).
+//!
+//! ```toml
+//! [dev-dependencies]
+//! tijara-testkit = { version = "0.1", features = ["cmi-sim"] }
+//! ```
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[cfg(feature = "fakes")]
 pub mod aramex_fake;
 pub mod carrier;
+#[cfg(feature = "cmi-sim")]
 pub mod cmi_sim;
 pub mod engine;
 pub mod outage;
 pub mod payment;
+#[cfg(feature = "fakes")]
 pub mod sendit_fake;
 pub mod storage;
 pub mod stubs;

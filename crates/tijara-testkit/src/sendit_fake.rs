@@ -2,6 +2,8 @@
 //! with keys for a bearer token that can be made to expire, paginated districts, deliveries
 //! created with validation errors like the real service's, looked up by code or reference; it
 //! can answer slowly or with server errors.
+//!
+//! Needs the `fakes` feature.
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};

@@ -7,9 +7,14 @@ mod engine;
 mod error;
 pub mod label;
 pub mod ports;
+pub mod prelude;
 pub mod region_file;
 pub mod usecases;
 
 pub use engine::{BuildError, EngineConfig, IdempotencyKey, Tijara, TijaraBuilder};
 pub use error::TijaraError;
 pub use tijara_core as core;
+
+/// The attribute the port traits are written with (`#[tijara::async_trait]` on an adapter's
+/// `impl`), re-exported so adapters use the engine's version; also in [`prelude`].
+pub use async_trait::async_trait;

@@ -3,8 +3,9 @@
 //! API of the headless part, on embedded SQLite by default.
 //!
 //! Card payments go to CMI; without CMI credentials the storefront runs in demo mode with the
-//! CMI simulator from `tijara-testkit` on loopback. Cash on delivery, bank transfer and the
-//! sample Amana and CTM rate cards work as in production.
+//! CMI simulator from `tijara-testkit` on loopback (the `demo` feature, on by default; built
+//! with `--no-default-features` it needs CMI credentials). Cash on delivery, bank transfer and
+//! the sample Amana and CTM rate cards work as in production.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -250,7 +251,7 @@ pub struct App {
     /// Where the storefront is reached.
     pub public_url: String,
     /// The CMI simulator in demo mode.
-    pub simulator: Option<tijara_testkit::cmi_sim::CmiSimulator>,
+    pub simulator: Option<DemoSimulator>,
     /// The data folder (uploaded photos live in its `media/`).
     pub data_dir: PathBuf,
     /// The card payment page the checkout form posts to (CMI's hosted page, or the
@@ -260,6 +261,48 @@ pub struct App {
     /// (`--trusted-proxy`; default [`security::default_trusted_proxies`], this machine only).
     /// From any other peer those headers are ignored.
     pub trusted_proxies: Arc<[security::ProxyNet]>,
+}
+
+/// Demo mode's CMI simulator: `tijara_testkit::cmi_sim::CmiSimulator` with the `demo` feature
+/// (the default).
+#[cfg(feature = "demo")]
+pub type DemoSimulator = tijara_testkit::cmi_sim::CmiSimulator;
+
+/// Demo mode's CMI simulator: built without the `demo` feature there is none, so this type has
+/// no values and [`App::simulator`] is always `None`.
+#[cfg(not(feature = "demo"))]
+#[derive(Debug, Clone)]
+pub enum DemoSimulator {}
+
+/// Why a storefront built without the `demo` feature (`--no-default-features`) refuses to start
+/// without CMI credentials: it has no simulator to send card payments to.
+pub const NO_DEMO_MESSAGE: &str = "built without the demo feature: pass --cmi-client-id and \
+     --cmi-store-key (TIJARA_CMI_CLIENT_ID, TIJARA_CMI_STORE_KEY) for real card payments, or \
+     build with the default features for demo mode";
+
+/// Demo mode's card payments (no CMI credentials): the CMI simulator started on loopback, and
+/// a gateway configuration pointing at it, sharing the data folder's demo key.
+#[cfg(feature = "demo")]
+async fn demo_cmi(
+    data_dir: &std::path::Path,
+    public_url: &str,
+) -> Result<(CmiConfig, Option<DemoSimulator>), Box<dyn std::error::Error + Send + Sync>> {
+    // The simulator and the gateway share a key of this data folder only: a key in the
+    // source would let anyone sign "paid" callbacks.
+    let key = demo_store_key(data_dir)?;
+    let sim = tijara_testkit::cmi_sim::CmiSimulator::start("600000001", &key).await?;
+    let mut config = CmiConfig::test("600000001", &key, public_url);
+    config.gateway_url = sim.gateway_url();
+    Ok((config, Some(sim)))
+}
+
+/// Built without the `demo` feature: no demo mode, [`NO_DEMO_MESSAGE`].
+#[cfg(not(feature = "demo"))]
+async fn demo_cmi(
+    _data_dir: &std::path::Path,
+    _public_url: &str,
+) -> Result<(CmiConfig, Option<DemoSimulator>), Box<dyn std::error::Error + Send + Sync>> {
+    Err(NO_DEMO_MESSAGE.into())
 }
 
 /// The engine's timer on tokio: duplicates of a gateway or carrier call wait for the first
@@ -298,7 +341,8 @@ where
 }
 
 /// Builds the engine and its adapters from the settings (and starts the CMI simulator in demo
-/// mode).
+/// mode; built without the `demo` feature, settings without CMI credentials are refused with
+/// [`NO_DEMO_MESSAGE`]).
 pub async fn build(settings: &Settings) -> Result<App, Box<dyn std::error::Error + Send + Sync>> {
     let url = match &settings.database_url {
         Some(u) => u.clone(),
@@ -321,15 +365,7 @@ pub async fn build(settings: &Settings) -> Result<App, Box<dyn std::error::Error
             config.gateway_url = c.gateway_url.clone();
             (config, None)
         }
-        None => {
-            // The simulator and the gateway share a key of this data folder only: a key in
-            // the source would let anyone sign "paid" callbacks.
-            let key = demo_store_key(&settings.data_dir)?;
-            let sim = tijara_testkit::cmi_sim::CmiSimulator::start("600000001", &key).await?;
-            let mut config = CmiConfig::test("600000001", &key, &public_url);
-            config.gateway_url = sim.gateway_url();
-            (config, Some(sim))
-        }
+        None => demo_cmi(&settings.data_dir, &public_url).await?,
     };
     let cmi_gateway = cmi.gateway_url.clone();
     let region = settings

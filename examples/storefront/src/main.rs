@@ -69,6 +69,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         )
         .with_writer(std::io::stderr)
         .init();
+    // A production build (`--no-default-features`) has no demo mode to fall back on.
+    #[cfg(not(feature = "demo"))]
+    if args.cmi_client_id.is_none() || args.cmi_store_key.is_none() {
+        eprintln!("{}", tijara_storefront::NO_DEMO_MESSAGE);
+        std::process::exit(2);
+    }
     if let Err(why) = tijara_storefront::check_demo_start(
         args.public_url.as_deref(),
         &args.bind,
@@ -139,6 +145,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             println!("  {role:<9} {email:<26} {password}");
         }
     }
+    #[cfg(feature = "demo")]
     if let Some(sim) = &app.simulator {
         println!(
             "Demo mode: card payments go to the CMI simulator at {} (test card 4000000000000010).",
