@@ -17,6 +17,7 @@ pub mod account;
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod bootstrap;
 pub mod media;
 pub mod openapi;
 pub mod portal;
@@ -25,6 +26,8 @@ pub mod seed;
 pub mod seller_api;
 pub mod startup;
 pub mod web;
+
+pub use bootstrap::{AdminBootstrap, AdminOutcome, BootstrapError, Prepared, prepare};
 
 use std::path::PathBuf;
 use std::sync::Arc;

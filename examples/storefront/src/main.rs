@@ -52,6 +52,11 @@ struct Args {
         value_delimiter = ','
     )]
     trusted_proxies: Vec<tijara_storefront::security::ProxyNet>,
+    /// E-mail of the first admin, created at start when no account has it (an existing
+    /// account is left as it is; a start never resets a password). The password is read from
+    /// the environment variable TIJARA_ADMIN_PASSWORD only (at least 12 characters).
+    #[arg(long, env = "TIJARA_ADMIN_EMAIL")]
+    admin_email: Option<String>,
     /// CMI hosted page URL.
     #[arg(long, env = "TIJARA_CMI_GATEWAY_URL", default_value = tijara_pay_cmi::TEST_GATEWAY_URL)]
     cmi_gateway_url: String,
@@ -84,6 +89,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         eprintln!("{why}");
         std::process::exit(2);
     }
+    // The password comes from the environment only: a command-line argument is visible to
+    // every user of the machine in the process list.
+    let admin_password = std::env::var(tijara_storefront::bootstrap::ADMIN_PASSWORD_ENV).ok();
+    let admin = match tijara_storefront::AdminBootstrap::from_settings(
+        args.admin_email.as_deref(),
+        admin_password.as_deref(),
+    ) {
+        Ok(admin) => admin,
+        Err(why) => {
+            eprintln!("tijara-storefront cannot start: {why}");
+            std::process::exit(2);
+        }
+    };
+    drop(admin_password);
     let (region, carriers) = match &args.region {
         Some(path) => {
             let text =
@@ -136,14 +155,43 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     } else {
         app.trusted_proxies = std::sync::Arc::from(args.trusted_proxies.as_slice());
     }
+    let prepared = match tijara_storefront::prepare(&app, admin.as_ref()).await {
+        Ok(prepared) => prepared,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start");
+            eprintln!("tijara-storefront cannot start: {e}");
+            std::process::exit(1);
+        }
+    };
+    let admin_email = admin.map(|a| a.email().to_owned()).unwrap_or_default();
     // The demo passwords are printed once, by the start that created the demo accounts; later
     // starts do not repeat them (logs and terminals are often kept or shared).
-    if tijara_storefront::seed::seed_if_empty(&app.engine).await? {
+    if prepared.demo_seeded {
         println!("Loaded the demo marketplace (8 sellers, 40 products).");
         println!("Demo logins (log in at {}/account/login):", app.public_url);
         for (role, email, password) in tijara_storefront::seed::demo_accounts() {
             println!("  {role:<9} {email:<26} {password}");
         }
+    }
+    match prepared.admin {
+        tijara_storefront::AdminOutcome::NotAsked => {}
+        tijara_storefront::AdminOutcome::Created => println!(
+            "Created the admin account {admin_email} (password from TIJARA_ADMIN_PASSWORD); \
+             log in at {}/account/login.",
+            app.public_url
+        ),
+        tijara_storefront::AdminOutcome::Existing { is_admin: true } => {
+            tracing::info!("the --admin-email account exists: left as it is");
+        }
+        tijara_storefront::AdminOutcome::Existing { is_admin: false } => {
+            tracing::warn!(target: "security", "the --admin-email account exists but is not an admin: left as it is (no admin created)");
+        }
+    }
+    if prepared.no_accounts {
+        println!("{}", tijara_storefront::bootstrap::FIRST_ADMIN_HINT);
+    }
+    for email in &prepared.public_demo_logins {
+        tracing::warn!(target: "security", %email, "a demo login with its published password is in this production database: anyone can log in with it; change its password or delete the account");
     }
     #[cfg(feature = "demo")]
     if let Some(sim) = &app.simulator {
