@@ -35,7 +35,8 @@ pub enum BootstrapError {
     /// An e-mail without a password.
     #[error(
         "--admin-email (TIJARA_ADMIN_EMAIL) is set but TIJARA_ADMIN_PASSWORD is not: the first \
-         admin's password is read from that environment variable only"
+         admin's password is read from that environment variable only (once the admin exists, \
+         unset both)"
     )]
     NoPassword,
     /// A password without an e-mail.

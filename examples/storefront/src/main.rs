@@ -191,7 +191,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         println!("{}", tijara_storefront::bootstrap::FIRST_ADMIN_HINT);
     }
     for email in &prepared.public_demo_logins {
-        tracing::warn!(target: "security", %email, "a demo login with its published password is in this production database: anyone can log in with it; change its password or delete the account");
+        tracing::warn!(target: "security", %email, "a demo login with its published password is in this production database: anyone can log in with it; start production on a new, empty database (this one holds the demo marketplace too)");
     }
     #[cfg(feature = "demo")]
     if let Some(sim) = &app.simulator {

@@ -1,4 +1,5 @@
-//! The demo marketplace loaded on an empty database: sellers of Dakhla – Oued Ed-Dahab and the
+//! The demo marketplace, loaded on an empty database in demo mode only (its logins' passwords
+//! are published; see [`crate::bootstrap::prepare`]): sellers of Dakhla – Oued Ed-Dahab and the
 //! region, about forty products of the region's crafts, in Arabic, French and English. Names
 //! are fictional; prices are estimates, not a survey.
 

@@ -320,3 +320,30 @@ async fn demo_mode_still_seeds_once_and_production_reports_its_leftover_logins()
     assert_eq!(product_count(&app).await, 40);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn two_production_starts_at_once_create_the_admin_once() {
+    let dir = temp_dir("prod-race");
+    // Two storefronts on one database (built one after the other: this is about the admin).
+    let a = production(&dir).await;
+    let b = production(&dir).await;
+    let first =
+        tijara_storefront::AdminBootstrap::new("owner@shop.example", "first secret 2026").unwrap();
+    let second =
+        tijara_storefront::AdminBootstrap::new("owner@shop.example", "second secret 2026").unwrap();
+    let (x, y) = tokio::join!(
+        tijara_storefront::prepare(&a, Some(&first)),
+        tijara_storefront::prepare(&b, Some(&second))
+    );
+    let mut outcomes = vec![x.unwrap().admin, y.unwrap().admin];
+    outcomes.sort_by_key(|o| format!("{o:?}"));
+    assert_eq!(
+        outcomes,
+        vec![
+            tijara_storefront::AdminOutcome::Created,
+            tijara_storefront::AdminOutcome::Existing { is_admin: true }
+        ]
+    );
+    assert_eq!(accounts(&a).await.len(), 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
