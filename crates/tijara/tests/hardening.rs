@@ -615,18 +615,18 @@ async fn a_product_with_legacy_remote_photos_can_still_be_saved_and_never_shows_
         .await
         .expect("saved without the legacy photo");
     assert_eq!(saved.photos, vec![local.clone()]);
-    // A new remote photo is still refused.
+    // A new remote photo sent with an update is never stored either: photos change only by
+    // upload (`add_product_photo`), so an update keeps the stored ones.
     edit.photos.truncate(1);
     edit.photos.push(Photo {
         url: "https://tracker.example/p.gif".into(),
         alt: LocalizedText::default(),
     });
-    match e.update_product(&product.id, edit, None).await {
-        Err(TijaraError::Validation(v)) => {
-            assert!(matches!(v.problems(), [Problem::BadPhotoUrl { .. }]), "{v}")
-        }
-        other => panic!("a new remote photo is refused: {other:?}"),
-    }
+    let saved = e
+        .update_product(&product.id, edit, None)
+        .await
+        .expect("saved, photos as stored");
+    assert_eq!(saved.photos, vec![local]);
 }
 
 #[tokio::test]
