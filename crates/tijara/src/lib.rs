@@ -11,5 +11,5 @@ pub mod region_file;
 pub mod usecases;
 
 pub use engine::{BuildError, EngineConfig, IdempotencyKey, Tijara, TijaraBuilder};
-pub use error::TijaraError;
+pub use error::{Part, TijaraError};
 pub use tijara_core as core;
