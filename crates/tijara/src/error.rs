@@ -101,7 +101,7 @@ pub enum TijaraError {
     #[error("tax category {category} is not defined in region {region}; pick one of its own")]
     UnknownTaxCategory {
         /// The category given.
-        category: String,
+        category: tijara_core::TaxCategoryId,
         /// The region's code.
         region: String,
     },
@@ -207,12 +207,15 @@ pub enum TijaraError {
         shipment: ShipmentId,
     },
     /// The shipment's label is in use (the parcel moved): it can no longer be cancelled.
-    #[error("shipment {shipment} is already {status}; its label can no longer be cancelled")]
+    #[error(
+        "shipment {shipment} is already {}; its label can no longer be cancelled",
+        status.as_str()
+    )]
     LabelInUse {
         /// The shipment.
         shipment: ShipmentId,
-        /// Its tracking status (`in_transit`, `delivered`...).
-        status: &'static str,
+        /// Where the parcel is.
+        status: tijara_core::fulfillment::TrackingStatus,
     },
     /// The account's member is not a member of this seller: add the member to the seller first.
     #[error("{member} is not a member of seller {seller}")]

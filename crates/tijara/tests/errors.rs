@@ -228,7 +228,8 @@ async fn order_state_refusals_name_the_order_and_its_part() {
     .expect("picked up");
     assert!(matches!(
         e.cancel_shipment(&order.id, &shipment.id, None).await,
-        Err(TijaraError::LabelInUse { shipment: s, .. }) if s == shipment.id
+        Err(TijaraError::LabelInUse { shipment: s, status: TrackingStatus::PickedUp })
+            if s == shipment.id
     ));
 }
 

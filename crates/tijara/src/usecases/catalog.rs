@@ -470,7 +470,7 @@ impl Tijara {
                 .any(|r| r.category == v.tax_category)
             {
                 return Err(TijaraError::UnknownTaxCategory {
-                    category: v.tax_category.to_string(),
+                    category: v.tax_category.clone(),
                     region: self.inner.region.code.to_string(),
                 });
             }

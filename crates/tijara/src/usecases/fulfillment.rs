@@ -916,7 +916,7 @@ impl Tijara {
         if s.status() != TrackingStatus::LabelCreated {
             return Err(TijaraError::LabelInUse {
                 shipment: shipment.clone(),
-                status: s.status().as_str(),
+                status: s.status(),
             });
         }
         let carrier = self.carrier(&s.carrier)?.clone();
