@@ -66,8 +66,14 @@ impl CliError {
 impl From<tijara::TijaraError> for CliError {
     fn from(e: tijara::TijaraError) -> Self {
         match e {
-            tijara::TijaraError::NotFound { .. } => CliError::not_found(e),
+            tijara::TijaraError::NotFound { .. } | tijara::TijaraError::PartNotFound { .. } => {
+                CliError::not_found(e)
+            }
             e if e.is_temporary() => CliError::failure(e),
+            // Faults the caller's input did not cause: the environment's (exit 1).
+            tijara::TijaraError::Invalid(_)
+            | tijara::TijaraError::Corrupt { .. }
+            | tijara::TijaraError::Catalog(_) => CliError::failure(e),
             e => CliError::invalid(e),
         }
     }

@@ -83,6 +83,40 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// `e`, naming the database it concerns (`place`: a SQLite path, or a PostgreSQL URL without
+/// its password), so an operator reading "cannot open" knows which file or server.
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
+pub(crate) fn at(place: &str, e: StorageError) -> StorageError {
+    match e {
+        StorageError::Unavailable(m) => StorageError::Unavailable(format!("{place}: {m}")),
+        StorageError::Backend(source) => StorageError::Backend(Box::new(AtPlace {
+            place: place.to_owned(),
+            source,
+        })),
+        other => other,
+    }
+}
+
+/// A backend error with the database it happened on.
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
+#[derive(Debug)]
+struct AtPlace {
+    place: String,
+    source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl std::fmt::Display for AtPlace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.place, self.source)
+    }
+}
+
+impl std::error::Error for AtPlace {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.source)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -93,5 +127,15 @@ mod tests {
         );
         assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(super::redact("sqlite://x.db"), "sqlite://x.db");
+    }
+
+    #[cfg(feature = "sqlite")]
+    #[tokio::test]
+    async fn a_database_that_cannot_be_opened_is_named() {
+        let path = "/nonexistent-tijara-dir/shop.db";
+        let Err(err) = super::connect(path).await else {
+            panic!("no such directory")
+        };
+        assert!(err.to_string().contains(path), "{err}");
     }
 }

@@ -23,6 +23,15 @@ impl PostgresStore {
         url: &str,
         schema: Option<&str>,
     ) -> Result<Self, tijara::ports::storage::StorageError> {
+        Self::open(url, schema)
+            .await
+            .map_err(|e| crate::at(&crate::redact(url), e))
+    }
+
+    async fn open(
+        url: &str,
+        schema: Option<&str>,
+    ) -> Result<Self, tijara::ports::storage::StorageError> {
         let mut opts = PgConnectOptions::from_str(url).map_err(err)?;
         if let Some(schema) = schema {
             if !schema

@@ -63,11 +63,17 @@ impl SqliteStore {
         Self::connect_with(url, SqliteDurability::Full).await
     }
 
-    /// Like [`SqliteStore::connect`], choosing the durability.
+    /// Like [`SqliteStore::connect`], choosing the durability. A failure names the database.
     pub async fn connect_with(
         url: &str,
         durability: SqliteDurability,
     ) -> Result<Self, StorageError> {
+        Self::open(url, durability)
+            .await
+            .map_err(|e| crate::at(&crate::redact(url), e))
+    }
+
+    async fn open(url: &str, durability: SqliteDurability) -> Result<Self, StorageError> {
         let memory = url.contains(":memory:") || url.contains("mode=memory");
         let opts = SqliteConnectOptions::from_str(url)
             .map_err(err)?

@@ -132,9 +132,7 @@ impl IdempotencyKey {
     pub fn new(key: impl Into<String>) -> Result<Self, TijaraError> {
         let key = key.into();
         if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(TijaraError::Invalid(
-                "an idempotency key is 1 to 255 visible ASCII characters".into(),
-            ));
+            return Err(TijaraError::BadIdempotencyKey);
         }
         Ok(IdempotencyKey { key, caller: None })
     }

@@ -3,30 +3,244 @@
 use crate::ports::carrier::CarrierError;
 use crate::ports::payment::GatewayError;
 use crate::ports::storage::{DocKind, StorageError};
-use tijara_core::VariantId;
 use tijara_core::cart::CartError;
+use tijara_core::catalog::SnapshotError;
 use tijara_core::catalog::ValidationError;
 use tijara_core::order::OrderError;
 use tijara_core::payment::PaymentError;
 use tijara_core::payout::PayoutError;
 use tijara_core::pricing::PricingError;
 use tijara_core::returns::ReturnError;
+use tijara_core::{
+    CartId, Currency, IdError, MemberId, MoneyError, OrderId, SellerId, SellerOrderId, ShipmentId,
+    VariantId,
+};
 
 /// Why a use case failed. Every variant says whether retrying can help ([`TijaraError::is_temporary`]).
+///
+/// Each cause a caller can act on has its own variant, named after the cause and carrying the
+/// ids the caller needs to act (`EmptyCart`, `ShippingNotChosen { seller }`,
+/// `NotAwaitingPayment { order }`...): match on them, never on the message. The variants fall
+/// in a few families:
+///
+/// - what the caller named does not exist: [`NotFound`](Self::NotFound),
+///   [`PartNotFound`](Self::PartNotFound);
+/// - input the caller can correct: [`InvalidField`](Self::InvalidField),
+///   [`BadEmail`](Self::BadEmail), [`BadIdempotencyKey`](Self::BadIdempotencyKey),
+///   [`Id`](Self::Id), [`Money`](Self::Money), [`WrongCurrency`](Self::WrongCurrency),
+///   [`UnknownTaxCategory`](Self::UnknownTaxCategory), [`Validation`](Self::Validation);
+/// - cart and checkout: [`EmptyCart`](Self::EmptyCart), [`CartClosed`](Self::CartClosed),
+///   [`CartNotYours`](Self::CartNotYours),
+///   [`ShippingNotChosen`](Self::ShippingNotChosen),
+///   [`ShippingOutdated`](Self::ShippingOutdated), [`NothingToShip`](Self::NothingToShip),
+///   [`ServiceUnavailable`](Self::ServiceUnavailable), [`Cart`](Self::Cart),
+///   [`OutOfStock`](Self::OutOfStock);
+/// - an order in the wrong state for the step: [`NotAwaitingPayment`](Self::NotAwaitingPayment),
+///   [`NotBankTransfer`](Self::NotBankTransfer),
+///   [`PartialCaptureUnsupported`](Self::PartialCaptureUnsupported),
+///   [`NotReadyToShip`](Self::NotReadyToShip), [`NoCarrierChosen`](Self::NoCarrierChosen),
+///   [`NotShipped`](Self::NotShipped), [`NoTrackingNumber`](Self::NoTrackingNumber),
+///   [`LabelInUse`](Self::LabelInUse), [`Order`](Self::Order), [`Payment`](Self::Payment),
+///   [`Return`](Self::Return), [`Payout`](Self::Payout);
+/// - accounts and catalog: [`EmailTaken`](Self::EmailTaken), [`NotAMember`](Self::NotAMember),
+///   [`TooManyPhotos`](Self::TooManyPhotos), [`StockNotTracked`](Self::StockNotTracked),
+///   [`SellerNotApproved`](Self::SellerNotApproved), [`NotAllowed`](Self::NotAllowed);
+/// - try again: see [`TijaraError::is_temporary`].
+///
+/// [`Invalid`](Self::Invalid) is left only for faults with no cause a caller could act on.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TijaraError {
-    /// No such thing.
+    /// No such thing: the document the caller named (by its id, or by the slug or e-mail the
+    /// caller gave) does not exist.
     #[error("{kind} {id} not found")]
     NotFound {
         /// What was looked for.
         kind: DocKind,
-        /// Its id.
+        /// The id (or slug, e-mail...) the caller gave.
         id: String,
     },
-    /// Bad input, with the reason.
-    #[error("invalid input: {0}")]
+    /// A part of a document the caller named (a shipment or return of an order, a variant, a
+    /// tracking number) does not exist.
+    #[error("{part} {id} not found")]
+    PartNotFound {
+        /// What was looked for.
+        part: Part,
+        /// The id the caller gave.
+        id: String,
+    },
+    /// A fault with no cause the caller could act on (a value that cannot be encoded, a
+    /// password hasher failing, an invoice whose sums disagree): free-form, for the log.
+    /// Every cause a caller can act on has its own variant.
+    #[error("internal error: {0}")]
     Invalid(String),
+    /// A field of the input breaks its rule (length, characters, range): correct the field.
+    #[error("{field}: {rule}")]
+    InvalidField {
+        /// The field, as the input names it (`category.slug`, `password`, `tracking_number`).
+        field: &'static str,
+        /// The rule it breaks, in English (`must be 1 to 80 characters`).
+        rule: String,
+    },
+    /// An identifier (given by the caller, or read back) is not a valid id.
+    #[error(transparent)]
+    Id(#[from] IdError),
+    /// An amount is not valid in its currency (too many decimals, an overflow, two currencies
+    /// mixed).
+    #[error(transparent)]
+    Money(#[from] MoneyError),
+    /// An amount is in another currency than the region's: give it in `expected`.
+    #[error("the amount is in {got}; give it in {expected}, the region's currency")]
+    WrongCurrency {
+        /// The region's currency.
+        expected: Currency,
+        /// The currency given.
+        got: Currency,
+    },
+    /// A variant names a tax category the region does not define: pick one of the region's.
+    #[error("tax category {category} is not defined in region {region}; pick one of its own")]
+    UnknownTaxCategory {
+        /// The category given.
+        category: tijara_core::TaxCategoryId,
+        /// The region's code.
+        region: String,
+    },
+    /// The e-mail address is not well formed: type it again.
+    #[error("{email:?} is not an e-mail address; check it")]
+    BadEmail {
+        /// The address given.
+        email: String,
+    },
+    /// An account already uses this e-mail: log in, or sign up with another address.
+    #[error("{email} already has an account; log in or use another address")]
+    EmailTaken {
+        /// The e-mail, normalized.
+        email: String,
+    },
+    /// The idempotency key is not 1 to 255 visible ASCII characters: send another key.
+    #[error("an idempotency key is 1 to 255 visible ASCII characters")]
+    BadIdempotencyKey,
+    /// The cart is empty: add something before checking out.
+    #[error("the cart is empty; add a product before checking out")]
+    EmptyCart,
+    /// The cart was checked out (or abandoned) and can no longer change: start a new cart.
+    #[error("cart {cart} is closed; start a new cart")]
+    CartClosed {
+        /// The cart.
+        cart: CartId,
+    },
+    /// The cart belongs to another customer's account.
+    #[error("cart {cart} belongs to another customer")]
+    CartNotYours {
+        /// The cart.
+        cart: CartId,
+    },
+    /// No shipping service is chosen for this seller's part of the cart: choose one.
+    #[error("choose a shipping service for seller {seller}")]
+    ShippingNotChosen {
+        /// The seller whose part has no shipping.
+        seller: SellerId,
+    },
+    /// The delivery address changed since shipping was chosen: choose shipping again.
+    #[error("the delivery address changed since shipping was chosen; choose shipping again")]
+    ShippingOutdated,
+    /// Shipping was chosen for a seller with nothing in the cart.
+    #[error("seller {seller} has nothing to ship in this cart")]
+    NothingToShip {
+        /// The seller.
+        seller: SellerId,
+    },
+    /// The carrier's service does not serve this address for this seller: choose another
+    /// among the quotes.
+    #[error("{carrier} {service} does not serve this address for seller {seller}; choose another")]
+    ServiceUnavailable {
+        /// The seller.
+        seller: SellerId,
+        /// The carrier's code.
+        carrier: String,
+        /// The service's code.
+        service: String,
+    },
+    /// The order is not awaiting payment (paid, cancelled or on delivery): nothing to pay.
+    #[error("order {order} is not awaiting payment")]
+    NotAwaitingPayment {
+        /// The order.
+        order: OrderId,
+    },
+    /// The order is not paid by bank transfer, so no transfer can be recorded for it.
+    #[error("order {order} is not paid by bank transfer")]
+    NotBankTransfer {
+        /// The order.
+        order: OrderId,
+    },
+    /// The gateway cannot capture part of an authorization: capture all of it.
+    #[error("gateway {gateway} cannot capture part of an authorization; capture all of it")]
+    PartialCaptureUnsupported {
+        /// The gateway's code.
+        gateway: String,
+    },
+    /// This seller's part of the order is not ready to ship (not paid or confirmed yet, or
+    /// shipped already).
+    #[error("part {part} of order {order} is not ready to ship")]
+    NotReadyToShip {
+        /// The order.
+        order: OrderId,
+        /// The seller's part.
+        part: SellerOrderId,
+    },
+    /// Neither the shopper nor the request chose a carrier for this part: name one.
+    #[error("no carrier is chosen for part {part}; name one")]
+    NoCarrierChosen {
+        /// The seller's part.
+        part: SellerOrderId,
+    },
+    /// This seller's part of the order is not shipped yet: ship it first.
+    #[error("part {part} is not shipped yet; ship it first")]
+    NotShipped {
+        /// The seller's part.
+        part: SellerOrderId,
+    },
+    /// The shipment has no tracking number yet: type the number of its label first.
+    #[error("shipment {shipment} has no tracking number yet")]
+    NoTrackingNumber {
+        /// The shipment.
+        shipment: ShipmentId,
+    },
+    /// The shipment's label is in use (the parcel moved): it can no longer be cancelled.
+    #[error(
+        "shipment {shipment} is already {}; its label can no longer be cancelled",
+        status.as_str()
+    )]
+    LabelInUse {
+        /// The shipment.
+        shipment: ShipmentId,
+        /// Where the parcel is.
+        status: tijara_core::fulfillment::TrackingStatus,
+    },
+    /// The account's member is not a member of this seller: add the member to the seller first.
+    #[error("{member} is not a member of seller {seller}")]
+    NotAMember {
+        /// The member.
+        member: MemberId,
+        /// The seller.
+        seller: SellerId,
+    },
+    /// The product has its most photos: remove one first.
+    #[error("a product has at most {max} photos; remove one first")]
+    TooManyPhotos {
+        /// The limit.
+        max: usize,
+    },
+    /// The variant does not track stock, so its stock cannot be adjusted.
+    #[error("variant {variant} does not track stock")]
+    StockNotTracked {
+        /// The variant.
+        variant: VariantId,
+    },
+    /// The catalog read back is inconsistent (a product of a seller that is gone, a variant in
+    /// two products): the operator's to repair.
+    #[error(transparent)]
+    Catalog(#[from] SnapshotError),
     /// The catalog data is invalid.
     #[error(transparent)]
     Validation(#[from] ValidationError),
@@ -48,9 +262,6 @@ pub enum TijaraError {
     /// A payout rule refused.
     #[error(transparent)]
     Payout(#[from] PayoutError),
-    /// The checkout lacks something (shipping, address...).
-    #[error("checkout incomplete: {0}")]
-    CheckoutIncomplete(String),
     /// Not enough stock.
     #[error("only {available} of variant {variant} available, {requested} requested")]
     OutOfStock {
@@ -192,8 +403,27 @@ impl From<StorageError> for TijaraError {
     }
 }
 
-impl From<tijara_core::MoneyError> for TijaraError {
-    fn from(e: tijara_core::MoneyError) -> Self {
-        TijaraError::Invalid(e.to_string())
+/// A part of a stored document, for [`TijaraError::PartNotFound`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Part {
+    /// A shipment of an order.
+    Shipment,
+    /// A return of an order.
+    Return,
+    /// A variant of a product (its stock counter).
+    Variant,
+    /// A carrier's tracking number, on no shipment.
+    TrackingNumber,
+}
+
+impl std::fmt::Display for Part {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Part::Shipment => "shipment",
+            Part::Return => "return",
+            Part::Variant => "variant",
+            Part::TrackingNumber => "tracking number",
+        })
     }
 }

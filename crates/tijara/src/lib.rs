@@ -12,7 +12,7 @@ pub mod region_file;
 pub mod usecases;
 
 pub use engine::{BuildError, EngineConfig, IdempotencyKey, Tijara, TijaraBuilder};
-pub use error::TijaraError;
+pub use error::{Part, TijaraError};
 pub use tijara_core as core;
 
 /// The attribute the port traits are written with (`#[tijara::async_trait]` on an adapter's

@@ -60,11 +60,10 @@ pub async fn seed(engine: &Tijara) -> Result<bool, TijaraError> {
     if !engine.list_sellers(None, 1).await?.items.is_empty() {
         return Ok(false);
     }
-    let invalid = |e: &dyn std::fmt::Display| TijaraError::Invalid(e.to_string());
     engine
         .create_category(
             CategoryInput {
-                id: CategoryId::new("crafts").map_err(|e| invalid(&e))?,
+                id: CategoryId::new("crafts")?,
                 slug: "crafts".into(),
                 name: LocalizedText::new()
                     .with(Lang::Ar, "صناعة تقليدية")
@@ -141,7 +140,7 @@ pub async fn seed(engine: &Tijara) -> Result<bool, TijaraError> {
                 .create_product(
                     ProductInput {
                         seller_id: seller.id.clone(),
-                        category_id: CategoryId::new("crafts").map_err(|e| invalid(&e))?,
+                        category_id: CategoryId::new("crafts")?,
                         slug: slug.into(),
                         title: LocalizedText::new()
                             .with(Lang::Ar, ar)
@@ -154,8 +153,8 @@ pub async fn seed(engine: &Tijara) -> Result<bool, TijaraError> {
                         variants: vec![VariantInput {
                             sku: slug.to_uppercase(),
                             options: BTreeMap::new(),
-                            price: Money::mad(price).map_err(|e| invalid(&e))?,
-                            tax_category: TaxCategoryId::new(tax).map_err(|e| invalid(&e))?,
+                            price: Money::mad(price)?,
+                            tax_category: TaxCategoryId::new(tax)?,
                             weight_grams: 900,
                             dimensions: None,
                             shippable: true,

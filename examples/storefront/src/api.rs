@@ -87,19 +87,63 @@ impl IntoResponse for ApiError {
 impl From<TijaraError> for ApiError {
     fn from(e: TijaraError) -> Self {
         let (status, code) = match &e {
-            TijaraError::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
+            TijaraError::NotFound { .. } | TijaraError::PartNotFound { .. } => {
+                (StatusCode::NOT_FOUND, "not_found")
+            }
             TijaraError::OutOfStock { .. } => (StatusCode::CONFLICT, "out_of_stock"),
             TijaraError::IdempotencyMismatch { .. } => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused")
             }
             TijaraError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
-            TijaraError::CheckoutIncomplete(_) => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "checkout_incomplete")
+            TijaraError::EmptyCart => (StatusCode::UNPROCESSABLE_ENTITY, "empty_cart"),
+            TijaraError::ShippingNotChosen { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "shipping_not_chosen")
             }
+            TijaraError::ShippingOutdated => (StatusCode::CONFLICT, "shipping_outdated"),
+            TijaraError::NothingToShip { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "nothing_to_ship")
+            }
+            TijaraError::ServiceUnavailable { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "service_unavailable")
+            }
+            TijaraError::CartClosed { .. } => (StatusCode::CONFLICT, "cart_closed"),
+            TijaraError::CartNotYours { .. } => (StatusCode::FORBIDDEN, "cart_not_yours"),
             TijaraError::Cart(_) => (StatusCode::UNPROCESSABLE_ENTITY, "cart_rule"),
-            TijaraError::Invalid(_) | TijaraError::Validation(_) => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
+            TijaraError::NotAwaitingPayment { .. } => {
+                (StatusCode::CONFLICT, "not_awaiting_payment")
             }
+            TijaraError::NotBankTransfer { .. } => (StatusCode::CONFLICT, "not_bank_transfer"),
+            TijaraError::PartialCaptureUnsupported { .. } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "partial_capture_unsupported",
+            ),
+            TijaraError::NotReadyToShip { .. } => (StatusCode::CONFLICT, "not_ready_to_ship"),
+            TijaraError::NoCarrierChosen { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "no_carrier_chosen")
+            }
+            TijaraError::NotShipped { .. } => (StatusCode::CONFLICT, "not_shipped"),
+            TijaraError::NoTrackingNumber { .. } => (StatusCode::CONFLICT, "no_tracking_number"),
+            TijaraError::LabelInUse { .. } => (StatusCode::CONFLICT, "label_in_use"),
+            TijaraError::BadEmail { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "bad_email"),
+            TijaraError::EmailTaken { .. } => (StatusCode::CONFLICT, "email_taken"),
+            TijaraError::BadIdempotencyKey => (StatusCode::BAD_REQUEST, "bad_idempotency_key"),
+            TijaraError::InvalidField { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
+            TijaraError::Id(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_id"),
+            TijaraError::Money(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_amount"),
+            TijaraError::WrongCurrency { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "wrong_currency")
+            }
+            TijaraError::UnknownTaxCategory { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "unknown_tax_category")
+            }
+            TijaraError::NotAMember { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "not_a_member"),
+            TijaraError::TooManyPhotos { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "too_many_photos")
+            }
+            TijaraError::StockNotTracked { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "stock_not_tracked")
+            }
+            TijaraError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             TijaraError::NotConfigured { .. } => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "not_configured")
             }

@@ -359,8 +359,12 @@ pub(crate) async fn apply_tracking(
     let status: Option<TrackingStatus> = match status.trim() {
         "" => None,
         s => Some(
-            serde_json::from_value(serde_json::Value::String(s.to_owned()))
-                .map_err(|_| TijaraError::Invalid(format!("unknown step {s:?}")))?,
+            serde_json::from_value(serde_json::Value::String(s.to_owned())).map_err(|_| {
+                TijaraError::InvalidField {
+                    field: "status",
+                    rule: format!("{s:?} is not a tracking step"),
+                }
+            })?,
         ),
     };
     let update = HandTracking {

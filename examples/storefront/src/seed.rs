@@ -483,7 +483,7 @@ pub async fn seed_if_empty(engine: &Tijara) -> Result<bool, TijaraError> {
         let created = engine
             .create_category(
                 CategoryInput {
-                    id: CategoryId::new(id).map_err(|e| TijaraError::Invalid(e.to_string()))?,
+                    id: CategoryId::new(id)?,
                     slug: id.into(),
                     name: LocalizedText::new()
                         .with(Lang::Fr, fr)
@@ -508,8 +508,7 @@ pub async fn seed_if_empty(engine: &Tijara) -> Result<bool, TijaraError> {
     for (n, s) in SELLERS.iter().enumerate() {
         let members = if s.kind.has_members() {
             vec![Member {
-                id: MemberId::new(format!("m{n}-1"))
-                    .map_err(|e| TijaraError::Invalid(e.to_string()))?,
+                id: MemberId::new(format!("m{n}-1"))?,
                 name: "Salka Mint Brahim".into(),
                 active: true,
             }]
@@ -547,8 +546,7 @@ pub async fn seed_if_empty(engine: &Tijara) -> Result<bool, TijaraError> {
                 .create_product(
                     ProductInput {
                         seller_id: seller.id.clone(),
-                        category_id: CategoryId::new(*cat)
-                            .map_err(|e| TijaraError::Invalid(e.to_string()))?,
+                        category_id: CategoryId::new(*cat)?,
                         slug: slug.clone(),
                         title: LocalizedText::new()
                             .with(Lang::Fr, *fr)
@@ -578,8 +576,7 @@ pub async fn seed_if_empty(engine: &Tijara) -> Result<bool, TijaraError> {
                                 } else {
                                     "standard"
                                 },
-                            )
-                            .map_err(|e| TijaraError::Invalid(e.to_string()))?,
+                            )?,
                             weight_grams: 300 + 250 * (i as u32 + 1),
                             dimensions: None,
                             shippable: true,

@@ -535,19 +535,100 @@ pub fn explain(lang: Lang, e: &TijaraError) -> &'static str {
             "لا يمكن تعديل السلة بهذه الطريقة.",
             "The cart cannot be changed that way.",
         ),
-        TijaraError::CheckoutIncomplete(_) => pick(
+        TijaraError::EmptyCart => pick(
+            lang,
+            "Votre panier est vide : ajoutez un produit avant de commander.",
+            "سلتك فارغة: أضف منتجا قبل الطلب.",
+            "Your cart is empty: add a product before ordering.",
+        ),
+        TijaraError::ShippingNotChosen { .. } => pick(
             lang,
             "Choisissez une livraison pour chaque vendeur avant de commander.",
             "اختر طريقة التوصيل لكل بائع قبل الطلب.",
             "Choose a delivery for each seller before ordering.",
         ),
-        TijaraError::Invalid(_) | TijaraError::Validation(_) => pick(
+        TijaraError::ShippingOutdated => pick(
+            lang,
+            "L'adresse de livraison a changé : choisissez à nouveau la livraison.",
+            "تغير عنوان التوصيل: اختر طريقة التوصيل من جديد.",
+            "The delivery address changed: choose the delivery again.",
+        ),
+        TijaraError::NothingToShip { .. } | TijaraError::ServiceUnavailable { .. } => pick(
+            lang,
+            "Cette livraison n'est pas proposée pour cette adresse : choisissez-en une autre.",
+            "طريقة التوصيل هذه غير متاحة لهذا العنوان: اختر غيرها.",
+            "This delivery is not offered for this address: choose another.",
+        ),
+        TijaraError::CartClosed { .. } => pick(
+            lang,
+            "Ce panier est déjà commandé : ajoutez vos produits à un nouveau panier.",
+            "تم طلب هذه السلة من قبل: أضف منتجاتك إلى سلة جديدة.",
+            "This cart was already ordered: add your products to a new cart.",
+        ),
+        TijaraError::CartNotYours { .. } => pick(
+            lang,
+            "Ce panier appartient à un autre compte.",
+            "هذه السلة تخص حسابا آخر.",
+            "This cart belongs to another account.",
+        ),
+        TijaraError::NotAwaitingPayment { .. } => pick(
+            lang,
+            "Cette commande n'attend plus de paiement : elle est déjà payée ou annulée.",
+            "هذا الطلب لم يعد في انتظار الأداء: تم دفعه أو إلغاؤه.",
+            "This order no longer awaits payment: it is already paid or cancelled.",
+        ),
+        TijaraError::NotReadyToShip { .. } => pick(
+            lang,
+            "Cette commande n'est pas prête à expédier : attendez son paiement ou sa confirmation.",
+            "هذا الطلب غير جاهز للشحن: انتظر أداءه أو تأكيده.",
+            "This order is not ready to ship: wait for its payment or confirmation.",
+        ),
+        TijaraError::NotShipped { .. } | TijaraError::NoTrackingNumber { .. } => pick(
+            lang,
+            "Ce colis n'est pas encore expédié : expédiez-le d'abord.",
+            "هذا الطرد لم يشحن بعد: اشحنه أولا.",
+            "This parcel is not shipped yet: ship it first.",
+        ),
+        TijaraError::LabelInUse { .. } => pick(
+            lang,
+            "Ce colis est déjà en route : son étiquette ne peut plus être annulée.",
+            "هذا الطرد في الطريق: لم يعد بالإمكان إلغاء ملصقه.",
+            "This parcel is already on its way: its label can no longer be cancelled.",
+        ),
+        TijaraError::BadEmail { .. } => pick(
+            lang,
+            "Cette adresse e-mail n'est pas valable : vérifiez-la.",
+            "عنوان البريد الإلكتروني هذا غير صالح: تحقق منه.",
+            "This e-mail address is not valid: check it.",
+        ),
+        TijaraError::EmailTaken { .. } => pick(
+            lang,
+            "Un compte existe déjà avec cette adresse e-mail : connectez-vous.",
+            "يوجد حساب بهذا البريد الإلكتروني: سجّل الدخول.",
+            "An account already uses this e-mail address: log in.",
+        ),
+        TijaraError::TooManyPhotos { .. } => pick(
+            lang,
+            "Ce produit a déjà le maximum de photos : retirez-en une d'abord.",
+            "لهذا المنتج الحد الأقصى من الصور: احذف واحدة أولا.",
+            "This product already has the most photos: remove one first.",
+        ),
+        TijaraError::InvalidField { .. }
+        | TijaraError::Id(_)
+        | TijaraError::Money(_)
+        | TijaraError::WrongCurrency { .. }
+        | TijaraError::UnknownTaxCategory { .. }
+        | TijaraError::NotAMember { .. }
+        | TijaraError::BadIdempotencyKey
+        | TijaraError::Validation(_) => pick(
             lang,
             "Certaines informations ne sont pas valables : vérifiez le formulaire.",
             "بعض المعلومات غير صالحة: تحقق من الاستمارة.",
             "Some of the information is not valid: check the form.",
         ),
-        TijaraError::NotFound { .. } => pick(lang, "Introuvable.", "غير موجود.", "Not found."),
+        TijaraError::NotFound { .. } | TijaraError::PartNotFound { .. } => {
+            pick(lang, "Introuvable.", "غير موجود.", "Not found.")
+        }
         TijaraError::SellerNotApproved(_) => pick(
             lang,
             "Votre boutique attend l'accord du marché : vous pourrez ajouter des photos ensuite.",
@@ -602,7 +683,17 @@ pub fn explain(lang: Lang, e: &TijaraError) -> &'static str {
 /// engine's detail.
 pub fn refusal(ctx: &Ctx, e: &TijaraError) -> Response {
     let status = match e {
-        TijaraError::NotFound { .. } => StatusCode::NOT_FOUND,
+        TijaraError::NotFound { .. } | TijaraError::PartNotFound { .. } => StatusCode::NOT_FOUND,
+        TijaraError::CartClosed { .. }
+        | TijaraError::ShippingOutdated
+        | TijaraError::NotAwaitingPayment { .. }
+        | TijaraError::NotBankTransfer { .. }
+        | TijaraError::NotReadyToShip { .. }
+        | TijaraError::NotShipped { .. }
+        | TijaraError::NoTrackingNumber { .. }
+        | TijaraError::LabelInUse { .. }
+        | TijaraError::EmailTaken { .. } => StatusCode::CONFLICT,
+        TijaraError::CartNotYours { .. } => StatusCode::FORBIDDEN,
         TijaraError::TrackingNumberTaken { .. } => StatusCode::CONFLICT,
         TijaraError::NotAllowed { .. } => StatusCode::FORBIDDEN,
         TijaraError::LoginThrottled { .. } | TijaraError::Busy { .. } => {
@@ -631,12 +722,13 @@ pub fn refusal(ctx: &Ctx, e: &TijaraError) -> Response {
     )
 }
 
-/// Whether `e` is the server's fault (500): the storage backend failed, or a stored document
-/// cannot be read. A taken key (409), an unknown variant or reservation (422) and temporary
-/// faults (503) are not.
+/// Whether `e` is the server's fault (500): the storage backend failed, a stored document or
+/// the catalog cannot be read, or the engine met a fault with no cause the caller could act
+/// on ([`TijaraError::Invalid`]). A taken key (409), an unknown variant or reservation (422)
+/// and temporary faults (503) are not.
 pub fn is_server_fault(e: &TijaraError) -> bool {
     match e {
-        TijaraError::Corrupt { .. } => true,
+        TijaraError::Corrupt { .. } | TijaraError::Catalog(_) | TijaraError::Invalid(_) => true,
         TijaraError::Storage(s) => {
             !s.is_temporary()
                 && !matches!(
@@ -655,8 +747,12 @@ pub fn is_server_fault(e: &TijaraError) -> bool {
 /// Logs a server fault the storage adapter does not log itself (an unreadable document); the
 /// backend's failures are logged where they happen (target `storage`).
 pub fn log_server_fault(e: &TijaraError) {
-    if let TijaraError::Corrupt { .. } = e {
-        tracing::error!(target: "storage", error = %e, "a stored document is unreadable");
+    match e {
+        TijaraError::Corrupt { .. } | TijaraError::Catalog(_) => {
+            tracing::error!(target: "storage", error = %e, "a stored document is unreadable");
+        }
+        TijaraError::Invalid(_) => tracing::error!(error = %e, "the engine failed"),
+        _ => {}
     }
 }
 

@@ -136,7 +136,8 @@ async fn api_takes_a_shopper_from_catalog_to_a_cash_on_delivery_order() {
         "address": address(), "payment": "cod", "lang": "ar"});
     let (status, err) = post_json(&app, "/api/v1/orders", &order_body, Some("order-0")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
-    assert_eq!(err["code"], json!("checkout_incomplete"));
+    assert_eq!(err["code"], json!("shipping_not_chosen"));
+    assert!(err["message"].as_str().unwrap().contains(&seller), "{err}");
 
     let (status, doc) = post_json(
         &app,

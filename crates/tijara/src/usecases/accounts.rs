@@ -152,7 +152,7 @@ impl fmt::Debug for Account {
 impl Account {
     /// The customer id of this account's carts and orders.
     pub fn customer_id(&self) -> Result<CustomerId, TijaraError> {
-        CustomerId::new(self.id.clone()).map_err(|e| TijaraError::Invalid(e.to_string()))
+        Ok(CustomerId::new(self.id.clone())?)
     }
 
     /// The seller this account acts for, if any.
@@ -502,9 +502,9 @@ pub fn normalize_email(email: &str) -> Result<String, TijaraError> {
     if ok {
         Ok(e)
     } else {
-        Err(TijaraError::Invalid(format!(
-            "{email:?} is not an e-mail address"
-        )))
+        Err(TijaraError::BadEmail {
+            email: email.to_owned(),
+        })
     }
 }
 
@@ -545,14 +545,16 @@ fn argon2_into(
 pub fn hash_password(password: &str) -> Result<String, TijaraError> {
     use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString, rand_core::OsRng};
     if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(TijaraError::Invalid(format!(
-            "a password has at least {MIN_PASSWORD_CHARS} characters"
-        )));
+        return Err(TijaraError::InvalidField {
+            field: "password",
+            rule: format!("must have at least {MIN_PASSWORD_CHARS} characters"),
+        });
     }
     if password.len() > 1024 {
-        return Err(TijaraError::Invalid(
-            "a password has at most 1024 bytes".into(),
-        ));
+        return Err(TijaraError::InvalidField {
+            field: "password",
+            rule: "must have at most 1024 bytes".into(),
+        });
     }
     let fail =
         |e: &dyn fmt::Display| TijaraError::Invalid(format!("cannot hash the password: {e}"));
@@ -663,7 +665,8 @@ fn account_change(account: &Account, version: Option<u64>) -> Result<Changeset, 
 }
 
 impl Tijara {
-    /// Creates an account; [`TijaraError::Invalid`] if the e-mail is malformed or taken.
+    /// Creates an account; [`TijaraError::BadEmail`] if the e-mail is malformed,
+    /// [`TijaraError::EmailTaken`] if an account has it.
     pub async fn create_account(
         &self,
         new: NewAccount,
@@ -672,18 +675,20 @@ impl Tijara {
         let email = normalize_email(&new.email)?;
         let name = new.name.trim().to_owned();
         if name.is_empty() || name.chars().count() > 120 {
-            return Err(TijaraError::Invalid(
-                "a name has 1 to 120 characters".into(),
-            ));
+            return Err(TijaraError::InvalidField {
+                field: "name",
+                rule: "must have 1 to 120 characters".into(),
+            });
         }
         if let Role::Seller { seller_id, member } = &new.role {
             let seller = self.seller(seller_id).await?;
             if let Some(m) = member
                 && !seller.members.iter().any(|x| &x.id == m)
             {
-                return Err(TijaraError::Invalid(format!(
-                    "{m} is not a member of seller {seller_id}"
-                )));
+                return Err(TijaraError::NotAMember {
+                    member: m.clone(),
+                    seller: seller_id.clone(),
+                });
             }
         }
         let account = Account {
@@ -705,9 +710,11 @@ impl Tijara {
             })
             .await;
         match result {
-            Err(TijaraError::Storage(crate::ports::storage::StorageError::KeyTaken { .. })) => Err(
-                TijaraError::Invalid(format!("{} already has an account", account.email)),
-            ),
+            Err(TijaraError::Storage(crate::ports::storage::StorageError::KeyTaken { .. })) => {
+                Err(TijaraError::EmailTaken {
+                    email: account.email.clone(),
+                })
+            }
             other => other,
         }
     }
@@ -942,7 +949,7 @@ impl Tijara {
     }
 
     /// Before a sign-up's password is hashed: the e-mail, normalized, if it is well formed
-    /// and not taken ([`TijaraError::Invalid`] otherwise), and the sign-up counted against
+    /// and not taken ([`TijaraError::BadEmail`], [`TijaraError::EmailTaken`] otherwise), and the sign-up counted against
     /// `client`'s address ([`FREE_SIGNUPS_ADDRESS`], then delays as for failed logins:
     /// [`TijaraError::LoginThrottled`]). A refused sign-up writes nothing.
     pub async fn begin_signup(
@@ -952,9 +959,7 @@ impl Tijara {
     ) -> Result<String, TijaraError> {
         let email = normalize_email(email)?;
         if self.account_by_email(&email).await?.is_some() {
-            return Err(TijaraError::Invalid(format!(
-                "{email} already has an account"
-            )));
+            return Err(TijaraError::EmailTaken { email });
         }
         let id = format!("signup-address:{}", short_hash(&network_key(client, 48)));
         let client = network_key(client, 48);
@@ -1233,9 +1238,10 @@ impl Tijara {
         ttl: Duration,
     ) -> Result<Session, TijaraError> {
         if token.len() < 16 || csrf.len() < 16 {
-            return Err(TijaraError::Invalid(
-                "session and CSRF tokens have at least 16 characters".into(),
-            ));
+            return Err(TijaraError::InvalidField {
+                field: if token.len() < 16 { "token" } else { "csrf" },
+                rule: "must have at least 16 characters".into(),
+            });
         }
         self.account(account_id).await?;
         let now = self.now();
@@ -1346,8 +1352,7 @@ impl Tijara {
         input: SellerInput,
         key: Option<&IdempotencyKey>,
     ) -> Result<Seller, TijaraError> {
-        let id =
-            SellerId::new(self.new_id("slr")).map_err(|e| TijaraError::Invalid(e.to_string()))?;
+        let id = SellerId::new(self.new_id("slr"))?;
         let seller = self.seller_from(id, input.clone(), false);
         seller.validate()?;
         let seller = &seller;
@@ -1378,20 +1383,28 @@ impl Tijara {
         self.seller(seller).await?;
         let reference = reference.trim();
         if reference.is_empty() || reference.len() > 64 {
-            return Err(TijaraError::Invalid(
-                "a payout reference has 1 to 64 characters".into(),
-            ));
+            return Err(TijaraError::InvalidField {
+                field: "reference",
+                rule: "must have 1 to 64 characters".into(),
+            });
         }
-        if amount.currency() != self.inner.region.currency || !amount.is_positive() {
-            return Err(TijaraError::Invalid(format!(
-                "a payout is a positive amount in {}",
-                self.inner.region.currency
-            )));
+        if amount.currency() != self.inner.region.currency {
+            return Err(TijaraError::WrongCurrency {
+                expected: self.inner.region.currency,
+                got: amount.currency(),
+            });
+        }
+        if !amount.is_positive() {
+            return Err(TijaraError::InvalidField {
+                field: "amount",
+                rule: "must be positive".into(),
+            });
         }
         if period.0 >= period.1 {
-            return Err(TijaraError::Invalid(
-                "the period ends after it starts".into(),
-            ));
+            return Err(TijaraError::InvalidField {
+                field: "period",
+                rule: "must end after it starts".into(),
+            });
         }
         let key = format!("ref:{seller}:{reference}");
         if let Some((_, l)) = self
@@ -1436,7 +1449,10 @@ impl Tijara {
             Err(TijaraError::Storage(crate::ports::storage::StorageError::KeyTaken { .. })) => self
                 .load_by_key::<PayoutRecord>(DocKind::Payout, key)
                 .await?
-                .ok_or_else(|| TijaraError::Invalid("payout reference taken".into()))
+                .ok_or_else(|| TijaraError::Conflict {
+                    kind: DocKind::Payout,
+                    id: key.clone(),
+                })
                 .and_then(|(_, l)| same_payout(l.value, amount, period)),
             other => other,
         }

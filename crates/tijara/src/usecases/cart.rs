@@ -82,8 +82,7 @@ impl Tijara {
         customer: Option<CustomerId>,
         key: Option<&IdempotencyKey>,
     ) -> Result<CartDoc, TijaraError> {
-        let id =
-            CartId::new(self.new_id("cart")).map_err(|e| TijaraError::Invalid(e.to_string()))?;
+        let id = CartId::new(self.new_id("cart"))?;
         let (id, customer) = (&id, &customer);
         self.mutate("create_cart", key, &customer, || async move {
             let mut cart = Cart::new(id.clone(), self.inner.region.currency);
@@ -121,7 +120,7 @@ impl Tijara {
     pub(crate) async fn open_cart(&self, id: &CartId) -> Result<Loaded<CartDoc>, TijaraError> {
         let doc: Loaded<CartDoc> = self.load(DocKind::Cart, id.as_str()).await?;
         if doc.value.status != CartStatus::Open {
-            return Err(TijaraError::Invalid(format!("cart {id} is closed")));
+            return Err(TijaraError::CartClosed { cart: id.clone() });
         }
         Ok(doc)
     }
@@ -228,9 +227,9 @@ impl Tijara {
                     .as_ref()
                     .is_some_and(|c| c != customer)
                 {
-                    return Err(TijaraError::Invalid(
-                        "this cart belongs to another customer".into(),
-                    ));
+                    return Err(TijaraError::CartNotYours {
+                        cart: guest.clone(),
+                    });
                 }
                 let existing = self
                     .load_by_key::<CartDoc>(DocKind::Cart, &format!("customer:{customer}"))
@@ -303,8 +302,7 @@ impl Tijara {
             .iter()
             .map(|d| decode(DocKind::Seller, &d.id, &d.body))
             .collect::<Result<Vec<tijara_core::catalog::Seller>, _>>()?;
-        let catalog = CatalogSnapshot::new(sellers, products)
-            .map_err(|e| TijaraError::Invalid(e.to_string()))?;
+        let catalog = CatalogSnapshot::new(sellers, products)?;
         let promos = rows
             .promotions
             .iter()

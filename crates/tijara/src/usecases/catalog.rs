@@ -2,7 +2,7 @@
 
 use crate::docs::{product_index, product_keys};
 use crate::engine::{IdempotencyKey, Loaded, Tijara, Write, decode};
-use crate::error::TijaraError;
+use crate::error::{Part, TijaraError};
 use crate::ports::storage::{Changeset, DocKind, ListQuery, ProductQuery, StockOp, StockRow};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -263,11 +263,12 @@ fn drop_legacy_photos(product: &mut Product, stored: &[tijara_core::catalog::Pho
 /// The most photos a product has.
 pub const MAX_PHOTOS: usize = 8;
 
-fn check_text(field: &str, value: &str, max: usize) -> Result<(), TijaraError> {
+fn check_text(field: &'static str, value: &str, max: usize) -> Result<(), TijaraError> {
     if value.trim().is_empty() || value.chars().count() > max {
-        return Err(TijaraError::Invalid(format!(
-            "{field} must be 1 to {max} characters"
-        )));
+        return Err(TijaraError::InvalidField {
+            field,
+            rule: format!("must be 1 to {max} characters"),
+        });
     }
     Ok(())
 }
@@ -281,8 +282,7 @@ impl Tijara {
         input: SellerInput,
         key: Option<&IdempotencyKey>,
     ) -> Result<Seller, TijaraError> {
-        let id =
-            SellerId::new(self.new_id("slr")).map_err(|e| TijaraError::Invalid(e.to_string()))?;
+        let id = SellerId::new(self.new_id("slr"))?;
         let seller = self.seller_from(id, input.clone(), true);
         seller.validate()?;
         let (seller,) = (&seller,);
@@ -422,9 +422,10 @@ impl Tijara {
     ) -> Result<Category, TijaraError> {
         check_text("category.slug", &input.slug, 80)?;
         if input.name.is_empty() {
-            return Err(TijaraError::Invalid(
-                "category.name must not be empty".into(),
-            ));
+            return Err(TijaraError::InvalidField {
+                field: "category.name",
+                rule: "must not be empty".into(),
+            });
         }
         let (input,) = (&input,);
         self.mutate("create_category", key, &input, || async move {
@@ -483,7 +484,8 @@ impl Tijara {
         let mut variants = Vec::new();
         let mut stock = Vec::new();
         for v in inputs {
-            let sku = Sku::new(v.sku.clone()).map_err(|p| TijaraError::Invalid(p.to_string()))?;
+            let sku =
+                Sku::new(v.sku.clone()).map_err(tijara_core::catalog::ValidationError::from)?;
             if !self
                 .inner
                 .region
@@ -492,24 +494,21 @@ impl Tijara {
                 .iter()
                 .any(|r| r.category == v.tax_category)
             {
-                return Err(TijaraError::Invalid(format!(
-                    "tax category {} is not defined in region {}",
-                    v.tax_category, self.inner.region.code
-                )));
+                return Err(TijaraError::UnknownTaxCategory {
+                    category: v.tax_category.clone(),
+                    region: self.inner.region.code.to_string(),
+                });
             }
             if v.price.currency() != self.inner.region.currency {
-                return Err(TijaraError::Invalid(format!(
-                    "variant {} is priced in {}, the region charges {}",
-                    v.sku,
-                    v.price.currency(),
-                    self.inner.region.currency
-                )));
+                return Err(TijaraError::WrongCurrency {
+                    expected: self.inner.region.currency,
+                    got: v.price.currency(),
+                });
             }
             let old = existing.iter().find(|e| e.sku == sku);
             let id = match old {
                 Some(o) => o.id.clone(),
-                None => VariantId::new(self.new_id("var"))
-                    .map_err(|e| TijaraError::Invalid(e.to_string()))?,
+                None => VariantId::new(self.new_id("var"))?,
             };
             let tracked = matches!(v.stock_policy, StockPolicy::Tracked);
             stock.push(StockDef {
@@ -578,8 +577,7 @@ impl Tijara {
         input: ProductInput,
         key: Option<&IdempotencyKey>,
     ) -> Result<Product, TijaraError> {
-        let id =
-            ProductId::new(self.new_id("prd")).map_err(|e| TijaraError::Invalid(e.to_string()))?;
+        let id = ProductId::new(self.new_id("prd"))?;
         let (variants, stock) = self.build_variants(&input.variants, &[])?;
         let product = Product {
             id,
@@ -616,9 +614,9 @@ impl Tijara {
         self.mutate("update_product", key, &(id, &input), || async move {
             let current: Loaded<Product> = self.load(DocKind::Product, id.as_str()).await?;
             if current.value.seller_id != input.seller_id {
-                return Err(TijaraError::Invalid(
-                    "a product cannot change seller".into(),
-                ));
+                return Err(TijaraError::NotAllowed {
+                    reason: "a product cannot change seller".into(),
+                });
             }
             let (variants, stock) =
                 self.build_variants(&input.variants, &current.value.variants)?;
@@ -667,7 +665,7 @@ impl Tijara {
 
     /// Adds a photo to a product, on the product as stored (so photos added at the same time
     /// are all kept): only for an approved seller ([`TijaraError::SellerNotApproved`]), at most
-    /// [`MAX_PHOTOS`] ([`TijaraError::Invalid`]); a photo already there is not added twice.
+    /// [`MAX_PHOTOS`] ([`TijaraError::TooManyPhotos`]); a photo already there is not added twice.
     pub async fn add_product_photo(
         &self,
         id: &ProductId,
@@ -686,9 +684,7 @@ impl Tijara {
                 return Ok((current.value, Changeset::default()));
             }
             if current.value.photos.len() >= MAX_PHOTOS {
-                return Err(TijaraError::Invalid(format!(
-                    "a product has at most {MAX_PHOTOS} photos"
-                )));
+                return Err(TijaraError::TooManyPhotos { max: MAX_PHOTOS });
             }
             current.value.photos.push(photo.clone());
             let mut changes = self
@@ -747,9 +743,9 @@ impl Tijara {
         };
         let before = self.stock_row(variant).await?;
         if !before.tracked {
-            return Err(TijaraError::Invalid(format!(
-                "variant {variant} does not track stock"
-            )));
+            return Err(TijaraError::StockNotTracked {
+                variant: variant.clone(),
+            });
         }
         let (op,) = (&op,);
         self.mutate("adjust_stock", key, &(variant, adjustment), || async move {
@@ -772,9 +768,9 @@ impl Tijara {
             .stock_levels(std::slice::from_ref(variant))
             .await?
             .pop()
-            .ok_or_else(|| TijaraError::NotFound {
-                kind: DocKind::Product,
-                id: format!("variant {variant}"),
+            .ok_or_else(|| TijaraError::PartNotFound {
+                part: Part::Variant,
+                id: variant.to_string(),
             })
     }
 
@@ -924,9 +920,10 @@ impl Tijara {
         let minor = |m: &Option<Money>| m.map(|m| m.to_minor().unwrap_or(i64::MAX));
         let text = match &filter.text {
             Some(t) if t.chars().count() > 200 => {
-                return Err(TijaraError::Invalid(
-                    "search text is limited to 200 characters".into(),
-                ));
+                return Err(TijaraError::InvalidField {
+                    field: "text",
+                    rule: "must be at most 200 characters".into(),
+                });
             }
             Some(t) => Some(search_key(t)).filter(|t| !t.is_empty()),
             None => None,
@@ -979,8 +976,7 @@ impl Tijara {
             .iter()
             .map(|d| decode(DocKind::Seller, &d.id, &d.body))
             .collect::<Result<_, _>>()?;
-        let snapshot = CatalogSnapshot::new(sellers, products)
-            .map_err(|e| TijaraError::Invalid(e.to_string()))?;
+        let snapshot = CatalogSnapshot::new(sellers, products)?;
         Ok((
             snapshot,
             rows.into_iter().map(|r| (r.variant.clone(), r)).collect(),

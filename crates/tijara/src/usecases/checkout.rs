@@ -2,7 +2,7 @@
 
 use crate::docs::{AccessToken, CartDoc, CartStatus, OrderDoc, limit_key};
 use crate::engine::{IdempotencyKey, Tijara, Write};
-use crate::error::TijaraError;
+use crate::error::{Part, TijaraError};
 use crate::ports::carrier::{Quote, QuoteRequest};
 use crate::ports::payment::{PaymentGateway, PaymentRequest, PaymentStart};
 use crate::ports::storage::{Changeset, DocKind, ListQuery, NewEvent, StockOp};
@@ -163,9 +163,9 @@ fn check_email(email: &str) -> Result<(), TijaraError> {
     if ok {
         Ok(())
     } else {
-        Err(TijaraError::Invalid(format!(
-            "{email:?} is not an e-mail address"
-        )))
+        Err(TijaraError::BadEmail {
+            email: email.to_owned(),
+        })
     }
 }
 
@@ -272,17 +272,16 @@ impl Tijara {
         let quote = options
             .into_iter()
             .find(|o| &o.seller_id == seller)
-            .ok_or_else(|| {
-                TijaraError::Invalid(format!("seller {seller} has nothing to ship in this cart"))
+            .ok_or_else(|| TijaraError::NothingToShip {
+                seller: seller.clone(),
             })?
             .options
             .into_iter()
             .find(|q| q.carrier == selection.carrier && q.service == selection.service)
-            .ok_or_else(|| {
-                TijaraError::Invalid(format!(
-                    "{} {} does not serve this address for seller {seller}",
-                    selection.carrier, selection.service
-                ))
+            .ok_or_else(|| TijaraError::ServiceUnavailable {
+                seller: seller.clone(),
+                carrier: selection.carrier.clone(),
+                service: selection.service.clone(),
             })?;
         Ok(ShippingChoice {
             carrier: quote.carrier,
@@ -372,8 +371,7 @@ impl Tijara {
         request.address = request.address.normalized()?;
         let gateway = self.gateway(&request.gateway)?.clone();
         let method = gateway.method();
-        let order_id =
-            OrderId::new(self.new_id("ord")).map_err(|e| TijaraError::Invalid(e.to_string()))?;
+        let order_id = OrderId::new(self.new_id("ord"))?;
         let token = new_access_token();
         let client = client.and_then(countable_client).map(client_key);
         let (request, order_id, token, client) = (&request, &order_id, &token, &client);
@@ -492,8 +490,7 @@ impl Tijara {
                 coupons, customer, ..
             } => {
                 let mut cart = Cart::new(
-                    CartId::new(format!("inline-{order_id}"))
-                        .map_err(|e| TijaraError::Invalid(e.to_string()))?,
+                    CartId::new(format!("inline-{order_id}"))?,
                     self.inner.region.currency,
                 );
                 cart.customer = customer.clone();
@@ -541,13 +538,10 @@ impl Tijara {
         } else if cart_doc.address.as_ref() != Some(&request.address)
             && !cart_doc.shipping.is_empty()
         {
-            return Err(TijaraError::CheckoutIncomplete(
-                "the delivery address changed since shipping was chosen: choose shipping again"
-                    .into(),
-            ));
+            return Err(TijaraError::ShippingOutdated);
         }
         if cart_doc.cart.is_empty() {
-            return Err(TijaraError::CheckoutIncomplete("the cart is empty".into()));
+            return Err(TijaraError::EmptyCart);
         }
         if let Some(stale) = cart_doc.cart.stale_lines(catalog).into_iter().next() {
             return Err(stale.into());
@@ -555,10 +549,14 @@ impl Tijara {
         // 2. Price on the server.
         let (promos, usage) = (&ctx.promos, &ctx.usage);
         let priced = self.price_with(&cart_doc, catalog, promos, usage)?;
-        if !priced.shipping_complete {
-            return Err(TijaraError::CheckoutIncomplete(
-                "choose a shipping service for every seller".into(),
-            ));
+        if let Some(s) = priced
+            .sellers
+            .iter()
+            .find(|s| s.needs_shipping && s.shipping.is_none())
+        {
+            return Err(TijaraError::ShippingNotChosen {
+                seller: s.seller_id.clone(),
+            });
         }
         // 3. The order, split per seller.
         let seller_order_ids = priced
@@ -566,8 +564,7 @@ impl Tijara {
             .iter()
             .enumerate()
             .map(|(i, _)| SellerOrderId::new(format!("{order_id}-{}", i + 1)))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| TijaraError::Invalid(e.to_string()))?;
+            .collect::<Result<Vec<_>, _>>()?;
         let order = Order::place(
             &priced,
             PlaceOrder {
@@ -589,9 +586,12 @@ impl Tijara {
         };
         let mut reservations = Vec::new();
         for l in &priced.lines {
-            let row = stock.get(&l.variant_id).ok_or_else(|| {
-                TijaraError::Invalid(format!("variant {} has no stock counter", l.variant_id))
-            })?;
+            let row = stock
+                .get(&l.variant_id)
+                .ok_or_else(|| TijaraError::PartNotFound {
+                    part: Part::Variant,
+                    id: l.variant_id.to_string(),
+                })?;
             if !row.tracked {
                 continue;
             }
@@ -601,8 +601,7 @@ impl Tijara {
                     quantity: l.quantity,
                 });
             } else {
-                let r = ReservationId::new(format!("{order_id}:{}", l.variant_id))
-                    .map_err(|e| TijaraError::Invalid(e.to_string()))?;
+                let r = ReservationId::new(format!("{order_id}:{}", l.variant_id))?;
                 changes.stock.push(StockOp::Reserve {
                     reservation: r.clone(),
                     variant: l.variant_id.clone(),
@@ -734,9 +733,9 @@ impl Tijara {
                     .load::<OrderDoc>(DocKind::Order, order.as_str())
                     .await?;
                 if d.value.order.status() != OrderStatus::AwaitingPayment {
-                    return Err(TijaraError::Invalid(format!(
-                        "order {order} is not awaiting payment"
-                    )));
+                    return Err(TijaraError::NotAwaitingPayment {
+                        order: order.clone(),
+                    });
                 }
                 d.value.payment_attempts += 1;
                 let attempt = d.value.payment_attempts;

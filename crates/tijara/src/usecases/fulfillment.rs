@@ -2,7 +2,7 @@
 
 use crate::docs::{OrderDoc, PaymentLogEntry, PaymentOutcome, PaymentSource};
 use crate::engine::{IdempotencyKey, Loaded, Tijara};
-use crate::error::TijaraError;
+use crate::error::{Part, TijaraError};
 use crate::ports::carrier::{Carrier, ShipmentRequest};
 use crate::ports::storage::{Changeset, DocKind, ListQuery, NewEvent, StockOp, StorageError};
 use crate::usecases::catalog::{MAX_PAGE, Page};
@@ -66,9 +66,10 @@ fn valid_number(number: &str) -> Result<&str, TijaraError> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-')
     {
-        return Err(TijaraError::Invalid(
-            "a tracking number is 1 to 64 letters, digits or '-'".into(),
-        ));
+        return Err(TijaraError::InvalidField {
+            field: "tracking_number",
+            rule: "must be 1 to 64 letters, digits or '-'".into(),
+        });
     }
     Ok(number)
 }
@@ -173,7 +174,7 @@ impl Tijara {
         if holder == order.as_str() {
             return Ok(());
         }
-        let holder = OrderId::new(holder).map_err(|e| TijaraError::Invalid(e.to_string()))?;
+        let holder = OrderId::new(holder)?;
         let holder = &holder;
         self.mutate(
             "release_hand_typed",
@@ -310,16 +311,19 @@ impl Tijara {
         let doc = self.order(order).await?;
         let so = seller_order_of(&doc, seller_order)?;
         if so.status() != FulfillmentStatus::Ready {
-            return Err(TijaraError::Invalid(format!(
-                "seller order {seller_order} is not ready to ship"
-            )));
+            return Err(TijaraError::NotReadyToShip {
+                order: order.clone(),
+                part: seller_order.clone(),
+            });
         }
         let chosen = so.shipping.as_ref().map(|s| s.choice.clone());
         let carrier_code = request
             .carrier
             .clone()
             .or_else(|| chosen.as_ref().map(|c| c.carrier.clone()))
-            .ok_or_else(|| TijaraError::Invalid("no carrier chosen".into()))?;
+            .ok_or_else(|| TijaraError::NoCarrierChosen {
+                part: seller_order.clone(),
+            })?;
         let service = request
             .service
             .clone()
@@ -353,8 +357,7 @@ impl Tijara {
             .await?;
         self.release_hand_typed(order, &carrier_code, &created.tracking_number)
             .await?;
-        let shipment_id = ShipmentId::new(format!("{seller_order}-sh"))
-            .map_err(|e| TijaraError::Invalid(e.to_string()))?;
+        let shipment_id = ShipmentId::new(format!("{seller_order}-sh"))?;
         let (shipment_id, carrier_code, service, parcels, created) =
             (&shipment_id, &carrier_code, &service, &parcels, &created);
         self.mutate("ship", key, &input, || async move {
@@ -486,8 +489,8 @@ impl Tijara {
                 .shipments
                 .iter()
                 .position(|s| &s.seller_order_id == seller_order)
-                .ok_or_else(|| {
-                    TijaraError::Invalid(format!("seller order {seller_order} is not shipped yet"))
+                .ok_or_else(|| TijaraError::NotShipped {
+                    part: seller_order.clone(),
                 })?;
             if matches!(by, Operator::Seller(_))
                 && (number.is_some() || status.is_some())
@@ -562,9 +565,9 @@ impl Tijara {
             ) = self
                 .load_by_key::<OrderDoc>(DocKind::Order, key)
                 .await?
-                .ok_or_else(|| TijaraError::NotFound {
-                    kind: DocKind::Order,
-                    id: key.clone(),
+                .ok_or_else(|| TijaraError::PartNotFound {
+                    part: Part::TrackingNumber,
+                    id: tracking_number.to_owned(),
                 })?;
             let matching: Vec<usize> = doc
                 .shipments
@@ -577,9 +580,9 @@ impl Tijara {
                 .collect();
             let i = match matching[..] {
                 [] => {
-                    return Err(TijaraError::NotFound {
-                        kind: DocKind::Order,
-                        id: id.clone(),
+                    return Err(TijaraError::PartNotFound {
+                        part: Part::TrackingNumber,
+                        id: tracking_number.to_owned(),
                     });
                 }
                 [i] => i,
@@ -709,14 +712,16 @@ impl Tijara {
             .shipments
             .iter()
             .find(|s| &s.id == shipment)
-            .ok_or_else(|| TijaraError::NotFound {
-                kind: DocKind::Order,
+            .ok_or_else(|| TijaraError::PartNotFound {
+                part: Part::Shipment,
                 id: shipment.to_string(),
             })?;
         let number = s
             .tracking_number
             .clone()
-            .ok_or_else(|| TijaraError::Invalid("the shipment has no tracking number".into()))?;
+            .ok_or_else(|| TijaraError::NoTrackingNumber {
+                shipment: shipment.clone(),
+            })?;
         let events = self.carrier(&s.carrier)?.track(&number).await?;
         self.record_tracking(&s.carrier, &number, events, None)
             .await
@@ -863,7 +868,11 @@ impl Tijara {
                 Ok(s) => out.push(s),
                 // Unknown numbers, and numbers two stored shipments share (refused and logged by
                 // record_tracking), do not hold back the other parcels of the call.
-                Err(TijaraError::NotFound { .. } | TijaraError::TrackingNumberTaken { .. }) => {
+                Err(
+                    TijaraError::NotFound { .. }
+                    | TijaraError::PartNotFound { .. }
+                    | TijaraError::TrackingNumberTaken { .. },
+                ) => {
                     continue;
                 }
                 Err(e) => return Err(e),
@@ -898,16 +907,16 @@ impl Tijara {
             .shipments
             .iter()
             .find(|s| &s.id == shipment)
-            .ok_or_else(|| TijaraError::NotFound {
-                kind: DocKind::Order,
+            .ok_or_else(|| TijaraError::PartNotFound {
+                part: Part::Shipment,
                 id: shipment.to_string(),
             })?
             .clone();
         if s.status() != TrackingStatus::LabelCreated {
-            return Err(TijaraError::Invalid(format!(
-                "shipment {shipment} is already {}",
-                s.status().as_str()
-            )));
+            return Err(TijaraError::LabelInUse {
+                shipment: shipment.clone(),
+                status: s.status(),
+            });
         }
         let carrier = self.carrier(&s.carrier)?.clone();
         if carrier.capabilities().cancel
@@ -960,8 +969,8 @@ impl Tijara {
                     .shipments
                     .iter()
                     .position(|x| &x.id == shipment)
-                    .ok_or_else(|| TijaraError::NotFound {
-                        kind: DocKind::Order,
+                    .ok_or_else(|| TijaraError::PartNotFound {
+                        part: Part::Shipment,
                         id: shipment.to_string(),
                     })?;
                 ensure_number_free(&doc, Some(i), number)?;
@@ -1022,7 +1031,7 @@ impl Tijara {
                 .iter()
                 .find(|s| s.tracking_number.as_deref() == Some(item.tracking_number.as_str()));
             let expected = shipment.and_then(|s| s.cod_collected().or(s.cod_amount));
-            let order_id = OrderId::new(id).map_err(|e| TijaraError::Invalid(e.to_string()))?;
+            let order_id = OrderId::new(id)?;
             let line_ref = format!("{reference}:{}", item.tracking_number);
             let problem = match self
                 .record_cod_remittance(&order_id, item.amount, &line_ref, None)
@@ -1093,8 +1102,8 @@ impl Tijara {
             .shipments
             .iter()
             .find(|s| &s.id == shipment)
-            .ok_or_else(|| TijaraError::NotFound {
-                kind: DocKind::Order,
+            .ok_or_else(|| TijaraError::PartNotFound {
+                part: Part::Shipment,
                 id: shipment.to_string(),
             })?;
         let so = doc.order.seller_order(&s.seller_order_id)?;

@@ -253,7 +253,10 @@ impl Tijara {
                 .load_by_key::<Invoice>(DocKind::Invoice, key)
                 .await?
                 .map(|(_, l): (String, Loaded<Invoice>)| l.value)
-                .ok_or_else(|| TijaraError::Invalid("invoice being issued; try again".into())),
+                .ok_or_else(|| TijaraError::Conflict {
+                    kind: DocKind::Invoice,
+                    id: key.to_owned(),
+                }),
             other => other,
         }
     }

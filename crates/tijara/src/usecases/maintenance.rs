@@ -124,9 +124,10 @@ impl Tijara {
     /// repeat what already happened.
     pub async fn record_done(&self, scope: &str, key: &str) -> Result<bool, TijaraError> {
         if scope.is_empty() || key.is_empty() {
-            return Err(TijaraError::Invalid(
-                "a done mark needs a scope and a key".into(),
-            ));
+            return Err(TijaraError::InvalidField {
+                field: if scope.is_empty() { "scope" } else { "key" },
+                rule: "must not be empty".into(),
+            });
         }
         let now = self.now();
         let changes = Changeset {

@@ -468,10 +468,9 @@ impl Tijara {
         check.capture(amount)?;
         let g = self.gateway(&doc.gateway)?.clone();
         if amount != doc.order.payment.authorized() && !g.capabilities().partial_capture {
-            return Err(TijaraError::Invalid(format!(
-                "gateway {} cannot capture part of an authorization",
-                doc.gateway
-            )));
+            return Err(TijaraError::PartialCaptureUnsupported {
+                gateway: doc.gateway.clone(),
+            });
         }
         op.amount = Some(amount);
         let done = g.capture(&op).await?;
@@ -625,9 +624,9 @@ impl Tijara {
     ) -> Result<PaymentResult, TijaraError> {
         let doc = self.order(order).await?;
         if doc.order.payment.method() != tijara_core::payment::PaymentMethod::BankTransfer {
-            return Err(TijaraError::Invalid(format!(
-                "order {order} is not paid by bank transfer"
-            )));
+            return Err(TijaraError::NotBankTransfer {
+                order: order.clone(),
+            });
         }
         self.record_payment(
             order,

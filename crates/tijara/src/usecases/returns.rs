@@ -2,7 +2,7 @@
 
 use crate::docs::OrderDoc;
 use crate::engine::{IdempotencyKey, Loaded, Tijara};
-use crate::error::TijaraError;
+use crate::error::{Part, TijaraError};
 use crate::ports::storage::{Changeset, DocKind, StockOp};
 use serde::{Deserialize, Serialize};
 use tijara_core::payout::LedgerEntry;
@@ -37,8 +37,7 @@ impl Tijara {
         reason: Option<String>,
         key: Option<&IdempotencyKey>,
     ) -> Result<ReturnRequest, TijaraError> {
-        let id =
-            ReturnId::new(self.new_id("ret")).map_err(|e| TijaraError::Invalid(e.to_string()))?;
+        let id = ReturnId::new(self.new_id("ret"))?;
         let (id, lines, reason) = (&id, &lines, &reason);
         self.mutate(
             "request_return",
@@ -100,8 +99,8 @@ impl Tijara {
                     .returns
                     .iter()
                     .position(|r| &r.id == return_id)
-                    .ok_or_else(|| TijaraError::NotFound {
-                        kind: DocKind::Order,
+                    .ok_or_else(|| TijaraError::PartNotFound {
+                        part: Part::Return,
                         id: return_id.to_string(),
                     })?;
                 let mut changes = Changeset::default();
