@@ -75,7 +75,7 @@
 pub use async_trait::async_trait;
 
 pub use crate::engine::{BuildError, EngineConfig, IdempotencyKey, Tijara, TijaraBuilder};
-pub use crate::error::TijaraError;
+pub use crate::error::{Part, TijaraError};
 
 pub use crate::ports::carrier::{
     Carrier, CarrierCapabilities, CarrierError, CreatedShipment, Quote, QuoteRequest,
