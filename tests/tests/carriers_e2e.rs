@@ -255,7 +255,7 @@ async fn a_two_seller_cod_order_with_two_carriers() {
             .and_then(|s| s.cod_amount)
     );
     assert!(label.tracking_number.is_some() && !label.parcels.is_empty());
-    let html = tijara::label::label_html(&label);
+    let html = tijara_render::label_html(&label);
     let cod_text = label.cod_amount.expect("cod").format(Lang::Fr);
     for shown in [
         "GIE Sahara",

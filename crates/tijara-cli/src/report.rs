@@ -271,7 +271,7 @@ pub async fn invoices(
         let inv = engine.invoice(&id, &so.id).await?;
         out.push((
             format!("{}-{}", so.seller_id, inv.number),
-            tijara::usecases::invoices::invoice_html(&inv, lang),
+            tijara_render::invoice_html(&inv, lang),
         ));
     }
     Ok(out)

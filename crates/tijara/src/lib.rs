@@ -5,7 +5,6 @@
 pub mod docs;
 mod engine;
 mod error;
-pub mod label;
 pub mod ports;
 pub mod prelude;
 pub mod region_file;

@@ -333,7 +333,7 @@ async fn label(
         return forbidden(&ctx);
     };
     match app.engine.label(&doc.order.id, &s.id).await {
-        Ok(l) => Html(tijara::label::label_html(&l)).into_response(),
+        Ok(l) => Html(tijara_render::label_html(&l)).into_response(),
         Err(e) => refusal(&ctx, &e),
     }
 }

@@ -1,17 +1,11 @@
 //! A printable shipping label: HTML with the tracking number as a Code 128 barcode (SVG), for
 //! carriers that make no label of their own (Amana, CTM) and for the packing slip.
 
-use crate::usecases::fulfillment::LabelData;
+use crate::esc;
 use barcoders::generators::svg::SVG;
 use barcoders::sym::code128::Code128;
-use tijara_core::Lang;
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use tijara::core::Lang;
+use tijara::usecases::fulfillment::LabelData;
 
 /// The tracking number as an SVG Code 128 barcode (character set B), or `None` when it cannot
 /// be encoded.
@@ -21,7 +15,9 @@ pub fn barcode_svg(tracking_number: &str) -> Option<String> {
     SVG::new(60).xdim(2).generate(code.encode()).ok()
 }
 
-/// A self-contained, printable HTML label (A6-sized) in French with Arabic headings.
+/// A self-contained, printable HTML label (A6-sized) in French with Arabic headings, from what
+/// [`Tijara::label`](tijara::Tijara::label) returns; without a tracking number it shows a dash
+/// and no barcode.
 pub fn label_html(label: &LabelData) -> String {
     let number = label.tracking_number.clone().unwrap_or_else(|| "—".into());
     let barcode = label

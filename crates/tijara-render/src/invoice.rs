@@ -1,0 +1,110 @@
+//! The invoice as a printable HTML page.
+
+use crate::esc;
+use tijara::core::{Lang, Money, Rate};
+use tijara::usecases::invoices::Invoice;
+
+/// The invoice as a self-contained printable HTML page, in French (`Lang::Fr`) or Arabic
+/// (`Lang::Ar`, right to left); amounts are formatted for that language.
+pub fn invoice_html(inv: &Invoice, lang: Lang) -> String {
+    let ar = lang == Lang::Ar;
+    let w = |fr: &'static str, ar_text: &'static str| if ar { ar_text } else { fr };
+    let m = |x: &Money| format!("<bdi>{}</bdi>", esc(&x.format(lang)));
+    let pct = |r: &Rate| format!("{} %", r.as_percent().normalize());
+    let mut ids = String::new();
+    for (label_fr, label_ar, v) in [
+        ("ICE", "ICE", &inv.seller_legal.ice),
+        ("IF", "IF", &inv.seller_legal.if_number),
+        ("RC", "RC", &inv.seller_legal.rc),
+        ("TP", "TP", &inv.seller_legal.tp),
+    ] {
+        if let Some(v) = v {
+            ids.push_str(&format!(
+                "<div>{} : <bdi>{}</bdi></div>",
+                if ar { label_ar } else { label_fr },
+                esc(v)
+            ));
+        }
+    }
+    let lines: String = inv
+        .lines
+        .iter()
+        .map(|l| {
+            format!(
+                "<tr><td>{}{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td></tr>",
+                esc(&l.description),
+                l.exemption
+                    .as_ref()
+                    .map(|e| format!("<div class=small>{}</div>", esc(e)))
+                    .unwrap_or_default(),
+                l.quantity,
+                m(&l.unit_price_ttc),
+                m(&l.ht),
+                pct(&l.tva_rate),
+                m(&l.ttc)
+            )
+        })
+        .collect();
+    let taxes: String = inv
+        .taxes
+        .iter()
+        .map(|t| {
+            format!(
+                "<tr><td>{} {}</td><td class=n>{}</td><td class=n>{}</td></tr>",
+                w("TVA", "الضريبة"),
+                pct(&t.rate),
+                m(&t.ht),
+                m(&t.tva)
+            )
+        })
+        .collect();
+    let mention = inv
+        .no_vat_mention
+        .as_ref()
+        .map(|x| format!("<p class=mention>{}</p>", esc(x)))
+        .unwrap_or_default();
+    let b = &inv.buyer;
+    format!(
+        r#"<!doctype html><html lang="{lang}" dir="{dir}"><head><meta charset="utf-8"><title>{title} {number}</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:48rem;margin:1rem auto;color:#111}}table{{width:100%;border-collapse:collapse}}td,th{{border-bottom:1px solid #ccc;padding:.3rem;text-align:start}}.n{{text-align:end;white-space:nowrap}}.small{{font-size:.8rem;color:#555}}.parties{{display:flex;justify-content:space-between;gap:2rem}}.mention{{font-weight:bold}}@media print{{body{{margin:0}}}}</style></head>
+<body><h1>{title} <bdi>{number}</bdi></h1><p>{date_l} : <bdi>{date}</bdi> · {order_l} <bdi>{order}</bdi> / <bdi>{so}</bdi></p>
+<div class=parties><div><h2>{seller_l}</h2><div>{seller}</div><div>{city}</div>{ids}</div>
+<div><h2>{buyer_l}</h2><div>{bname}</div><div>{bline1}</div><div>{bcity} {bcountry}</div><div><bdi>{bemail}</bdi></div></div></div>
+<table><thead><tr><th>{desc_l}</th><th class=n>{qty_l}</th><th class=n>{unit_l}</th><th class=n>{ht_l}</th><th class=n>{rate_l}</th><th class=n>{ttc_l}</th></tr></thead><tbody>{lines}</tbody></table>
+<h2>{taxes_l}</h2><table><thead><tr><th></th><th class=n>{ht_l}</th><th class=n>{tva_l}</th></tr></thead><tbody>{taxes}</tbody></table>
+<table><tr><th>{total_ht_l}</th><td class=n>{total_ht}</td></tr><tr><th>{total_tva_l}</th><td class=n>{total_tva}</td></tr><tr><th>{total_ttc_l}</th><td class=n><strong>{total_ttc}</strong></td></tr></table>
+{mention}</body></html>"#,
+        lang = lang.code(),
+        dir = lang.dir(),
+        title = w("Facture", "فاتورة"),
+        number = esc(&inv.number),
+        date_l = w("Date", "التاريخ"),
+        date = inv.date,
+        order_l = w("Commande", "الطلب"),
+        order = esc(inv.order_id.as_str()),
+        so = esc(inv.seller_order_id.as_str()),
+        seller_l = w("Vendeur", "البائع"),
+        seller = esc(&inv.seller_name),
+        city = esc(&inv.seller_city),
+        buyer_l = w("Client", "الزبون"),
+        bname = esc(&b.name),
+        bline1 = esc(&b.line1),
+        bcity = esc(&b.city),
+        bcountry = esc(&b.country),
+        bemail = esc(&inv.buyer_email),
+        desc_l = w("Désignation", "البيان"),
+        qty_l = w("Qté", "الكمية"),
+        unit_l = w("P.U. TTC", "ثمن الوحدة"),
+        ht_l = w("HT", "دون احتساب الضريبة"),
+        rate_l = w("TVA", "الضريبة"),
+        ttc_l = w("TTC", "مع احتساب الضريبة"),
+        tva_l = w("TVA", "الضريبة"),
+        taxes_l = w("TVA par taux", "الضريبة حسب السعر"),
+        total_ht_l = w("Total HT", "المجموع دون الضريبة"),
+        total_tva_l = w("Total TVA", "مجموع الضريبة"),
+        total_ttc_l = w("Total TTC", "المجموع مع الضريبة"),
+        total_ht = m(&inv.total_ht),
+        total_tva = m(&inv.total_tva),
+        total_ttc = m(&inv.total_ttc),
+    )
+}

@@ -1,0 +1,17 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod invoice;
+mod label;
+
+pub use invoice::invoice_html;
+pub use label::{barcode_svg, label_html};
+
+/// Escapes text for HTML content and double-quoted attribute values.
+pub(crate) fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}

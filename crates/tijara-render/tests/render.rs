@@ -1,0 +1,161 @@
+//! The printed documents: what an invoice and a label show, in which language, and what they
+//! leave out.
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use tijara::core::catalog::LegalIds;
+use tijara::core::fulfillment::Parcel;
+use tijara::core::order::Address;
+use tijara::core::{Lang, Money, OrderId, Rate, SellerId, SellerOrderId};
+use tijara::usecases::fulfillment::LabelData;
+use tijara::usecases::invoices::{Invoice, InvoiceLine, InvoiceTaxRow};
+use tijara_render::{barcode_svg, invoice_html, label_html};
+
+fn mad(s: &str) -> Money {
+    Money::mad(s).expect("amount")
+}
+
+fn address() -> Address {
+    Address {
+        name: "Youssef El Idrissi".into(),
+        line1: "12 avenue Hassan II".into(),
+        line2: Some("Appartement <3>".into()),
+        city: "Dakhla".into(),
+        postal_code: Some("73000".into()),
+        country: "MA".into(),
+        phone: "+212600000000".into(),
+    }
+}
+
+fn invoice(no_vat_mention: Option<String>) -> Invoice {
+    let rate = Rate::percent(20).expect("rate");
+    Invoice {
+        id: "inv-1".into(),
+        sequence: 1,
+        number: "F-000001".into(),
+        issued_at: Utc
+            .with_ymd_and_hms(2026, 12, 1, 10, 0, 0)
+            .single()
+            .expect("time"),
+        date: NaiveDate::from_ymd_opt(2026, 12, 1).expect("date"),
+        seller_id: SellerId::new("s-oudaya").expect("id"),
+        seller_name: "Coopérative Oudaya".into(),
+        seller_city: "Dakhla".into(),
+        seller_legal: LegalIds {
+            ice: Some("001234567000089".into()),
+            if_number: Some("12345678".into()),
+            rc: Some("RC 4567 Dakhla".into()),
+            tp: Some("TP 99887766".into()),
+            cnss: None,
+            rib: Some("011780000012345678901234".into()),
+        },
+        order_id: OrderId::new("o-1").expect("id"),
+        seller_order_id: SellerOrderId::new("so-1").expect("id"),
+        buyer: address(),
+        buyer_email: "youssef@example.ma".into(),
+        lines: vec![InvoiceLine {
+            description: "Coussin srama (CUSH-1)".into(),
+            quantity: 2,
+            unit_price_ttc: mad("120.00"),
+            tva_rate: rate,
+            ht: mad("200.00"),
+            tva: mad("40.00"),
+            ttc: mad("240.00"),
+            exemption: None,
+        }],
+        taxes: vec![InvoiceTaxRow {
+            rate,
+            ht: mad("200.00"),
+            tva: mad("40.00"),
+        }],
+        total_ht: mad("200.00"),
+        total_tva: mad("40.00"),
+        total_ttc: mad("240.00"),
+        no_vat_mention,
+    }
+}
+
+#[test]
+fn invoices_carry_the_mentions_in_french_and_arabic() {
+    let inv = invoice(None);
+    let html = invoice_html(&inv, Lang::Fr);
+    for needle in [
+        "Facture",
+        "F-000001",
+        "001234567000089",
+        "12345678",
+        "RC 4567 Dakhla",
+        "TP 99887766",
+        "Youssef El Idrissi",
+        "Coussin srama (CUSH-1)",
+        "Total TTC",
+        "TVA 20 %",
+    ] {
+        assert!(html.contains(needle), "{needle} on the invoice");
+    }
+    assert!(
+        !html.contains("011780000012345678901234"),
+        "the seller's RIB is not on the invoice"
+    );
+    let ar = invoice_html(&inv, Lang::Ar);
+    assert!(ar.contains("dir=\"rtl\"") && ar.contains("فاتورة"));
+}
+
+#[test]
+fn an_exempt_sellers_invoice_says_why_there_is_no_tva() {
+    let inv = invoice(Some(
+        "TVA non applicable — auto-entrepreneur (loi 114-13)".into(),
+    ));
+    let html = invoice_html(&inv, Lang::Fr);
+    assert!(html.contains("TVA non applicable") && html.contains("114-13"));
+}
+
+fn label(tracking_number: Option<&str>) -> LabelData {
+    LabelData {
+        order_id: OrderId::new("o-1").expect("id"),
+        seller_order_id: SellerOrderId::new("so-1").expect("id"),
+        sender_name: "Coopérative Oudaya".into(),
+        sender_city: "Dakhla".into(),
+        recipient: address(),
+        carrier: "amana".into(),
+        service: "standard".into(),
+        tracking_number: tracking_number.map(str::to_owned),
+        parcels: vec![
+            Parcel {
+                weight_grams: 800,
+                dimensions: None,
+            },
+            Parcel {
+                weight_grams: 450,
+                dimensions: None,
+            },
+        ],
+        cod_amount: Some(mad("240.00")),
+        contents: vec![("CUSH-1".into(), 2)],
+    }
+}
+
+#[test]
+fn labels_show_the_barcode_the_cash_to_collect_and_escape_text() {
+    let html = label_html(&label(Some("LD123456789MA")));
+    assert!(html.contains("<svg"), "the tracking number as a barcode");
+    assert!(html.contains("LD123456789MA"));
+    assert!(html.contains("1250 g") && html.contains("Colis : 2"));
+    assert!(html.contains("Contre-remboursement"));
+    assert!(html.contains("CUSH-1 × 2"));
+    assert!(
+        html.contains("Appartement &lt;3&gt;") && !html.contains("<3>"),
+        "text is escaped"
+    );
+}
+
+#[test]
+fn a_label_without_a_tracking_number_has_no_barcode() {
+    let html = label_html(&label(None));
+    assert!(!html.contains("<svg") && html.contains("—"));
+}
+
+#[test]
+fn barcodes_encode_printable_ascii_only() {
+    assert!(barcode_svg("LD123456789MA").is_some());
+    assert!(barcode_svg("é").is_none());
+}
