@@ -49,7 +49,8 @@ pub struct EngineConfig {
     /// How many passwords may be hashed or checked at once in this process (default 4): each
     /// Argon2 check holds 19 MiB, so this bounds the memory logins can take; an attempt over
     /// the bound is refused with [`TijaraError::Busy`] (see
-    /// [`crate::usecases::accounts::HashGate`]).
+    /// [`crate::usecases::accounts::HashGate`]). With the `accounts` feature only.
+    #[cfg(feature = "accounts")]
     pub max_concurrent_hashes: usize,
     /// At most this many unpaid orders (card or transfer not paid, cash on delivery not
     /// collected) placed within [`EngineConfig::unpaid_window`] per e-mail (default 3; 0: no
@@ -78,6 +79,7 @@ impl Default for EngineConfig {
             display_rates: Vec::new(),
             idempotency_claim_ttl: Duration::seconds(60),
             idempotency_wait: std::time::Duration::from_secs(5),
+            #[cfg(feature = "accounts")]
             max_concurrent_hashes: 4,
             max_unpaid_per_email: 3,
             max_unpaid_per_client: 5,
@@ -188,6 +190,7 @@ pub(crate) struct Inner {
     pub(crate) sink: Option<Arc<dyn EventSink>>,
     pub(crate) sleeper: Option<Arc<dyn Sleeper>>,
     pub(crate) config: EngineConfig,
+    #[cfg(feature = "accounts")]
     pub(crate) hash_gate: Arc<crate::usecases::accounts::HashGate>,
 }
 
@@ -367,6 +370,7 @@ impl TijaraBuilder {
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
                 ids: self.ids.unwrap_or_else(|| Arc::new(UuidV7Ids)),
                 sink: self.sink,
+                #[cfg(feature = "accounts")]
                 hash_gate: Arc::new(crate::usecases::accounts::HashGate::new(
                     self.config.max_concurrent_hashes,
                 )),
@@ -757,4 +761,16 @@ mod tests {
         );
         assert_eq!(key.stored(), "k-1", "an unbound key is stored as sent");
     }
+}
+
+/// 32 random bytes from the operating system (access tokens, log keys).
+///
+/// # Panics
+/// If the operating system has no random numbers to give, as the RNG it replaces did: no
+/// token may be made up without them.
+pub(crate) fn os_random() -> [u8; 32] {
+    let mut bytes = [0u8; 32];
+    #[allow(clippy::expect_used)]
+    getrandom::fill(&mut bytes).expect("the operating system's random number generator failed");
+    bytes
 }

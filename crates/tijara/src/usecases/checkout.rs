@@ -107,10 +107,7 @@ struct Placed {
 
 /// 32 random bytes from the operating system, hex: an order's access token.
 fn new_access_token() -> String {
-    use argon2::password_hash::rand_core::{OsRng, RngCore};
-    let mut bytes = [0u8; 32];
-    OsRng.fill_bytes(&mut bytes);
-    hex::encode(bytes)
+    hex::encode(crate::engine::os_random())
 }
 
 /// The client address the per-address unpaid-order limit counts, if any: the address in
