@@ -4,7 +4,7 @@
 //!
 //! # The `accounts` feature
 //! Logins, sessions, login throttling and password hashing (everything that needs `argon2`,
-//! in the `auth` submodule, re-exported here) compile only with the engine's `accounts`
+//! in the `auth`, `password` and `sessions` submodules, re-exported here) compile only with the engine's `accounts`
 //! cargo feature, on by default. Without it the engine still stores and reads account
 //! documents ([`Account`], [`Role`], [`Tijara::create_account`] with a hash made elsewhere,
 //! [`Tijara::seller_accounts`] for notifications), registers seller applications and keeps
@@ -79,7 +79,15 @@ use tijara_core::{CustomerId, Lang, MemberId, SellerId};
 #[cfg(feature = "accounts")]
 mod auth;
 #[cfg(feature = "accounts")]
+mod password;
+#[cfg(feature = "accounts")]
+mod sessions;
+#[cfg(feature = "accounts")]
 pub use auth::*;
+#[cfg(feature = "accounts")]
+pub use password::*;
+#[cfg(feature = "accounts")]
+pub use sessions::*;
 
 /// What an account may do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
