@@ -736,6 +736,18 @@ fn replay<T: DeserializeOwned>(
     })
 }
 
+/// 32 random bytes from the operating system (access tokens, log keys).
+///
+/// # Panics
+/// If the operating system has no random numbers to give, as the RNG it replaces did: no
+/// token may be made up without them.
+pub(crate) fn os_random() -> [u8; 32] {
+    let mut bytes = [0u8; 32];
+    #[allow(clippy::expect_used)]
+    getrandom::fill(&mut bytes).expect("the operating system's random number generator failed");
+    bytes
+}
+
 #[cfg(test)]
 mod tests {
     use super::IdempotencyKey;
@@ -761,16 +773,4 @@ mod tests {
         );
         assert_eq!(key.stored(), "k-1", "an unbound key is stored as sent");
     }
-}
-
-/// 32 random bytes from the operating system (access tokens, log keys).
-///
-/// # Panics
-/// If the operating system has no random numbers to give, as the RNG it replaces did: no
-/// token may be made up without them.
-pub(crate) fn os_random() -> [u8; 32] {
-    let mut bytes = [0u8; 32];
-    #[allow(clippy::expect_used)]
-    getrandom::fill(&mut bytes).expect("the operating system's random number generator failed");
-    bytes
 }
