@@ -1,0 +1,353 @@
+//! The storage checks of stock: counters and their guards, reservations, untracked variants,
+//! the checkout snapshot, and sales of several variants at once.
+
+use super::*;
+
+/// Stock counters: define, adjust, set; never below what is reserved; an existing counter keeps
+/// its units when defined again.
+pub async fn stock_counters_obey_their_guards<S: Storage + ?Sized>(s: &S) {
+    let v = vid(&unique("ctr"));
+    define(s, &v, true, 10).await;
+    define(s, &v, true, 99).await;
+    assert_eq!(
+        level(s, &v).await.on_hand,
+        10,
+        "defining again keeps the units"
+    );
+    ok(
+        s,
+        stock(vec![StockOp::Adjust {
+            variant: v.clone(),
+            delta: 5,
+        }]),
+        "add 5",
+    )
+    .await;
+    ok(
+        s,
+        stock(vec![StockOp::Adjust {
+            variant: v.clone(),
+            delta: -3,
+        }]),
+        "remove 3",
+    )
+    .await;
+    assert_eq!(level(s, &v).await.on_hand, 12);
+    let r = ReservationId::new(unique("r")).unwrap_or_else(|e| panic!("{e}"));
+    ok(
+        s,
+        stock(vec![StockOp::Reserve {
+            reservation: r,
+            variant: v.clone(),
+            quantity: 8,
+            order: OrderId::new(unique("o")).unwrap_or_else(|e| panic!("{e}")),
+            expires_at: t0() + Duration::minutes(30),
+        }]),
+        "reserve 8",
+    )
+    .await;
+    assert!(
+        matches!(
+            commit(
+                s,
+                stock(vec![StockOp::Adjust {
+                    variant: v.clone(),
+                    delta: -5
+                }])
+            )
+            .await,
+            Err(StorageError::OutOfStock { .. })
+        ),
+        "removing below the reserved units must be OutOfStock"
+    );
+    assert!(
+        matches!(
+            commit(
+                s,
+                stock(vec![StockOp::Set {
+                    variant: v.clone(),
+                    on_hand: 7
+                }])
+            )
+            .await,
+            Err(StorageError::OutOfStock { .. })
+        ),
+        "setting below the reserved units must be OutOfStock"
+    );
+    ok(
+        s,
+        stock(vec![StockOp::Set {
+            variant: v.clone(),
+            on_hand: 8,
+        }]),
+        "set to the reserved units",
+    )
+    .await;
+    let row = level(s, &v).await;
+    assert_eq!((row.on_hand, row.reserved, row.available()), (8, 8, 0));
+    assert!(
+        matches!(
+            commit(
+                s,
+                stock(vec![StockOp::Adjust {
+                    variant: vid(&unique("nope")),
+                    delta: 1
+                }])
+            )
+            .await,
+            Err(StorageError::UnknownVariant(_))
+        ),
+        "a variant without a counter must be UnknownVariant"
+    );
+}
+
+/// Reservations hold units; committing sells them, releasing returns them; each at most once.
+pub async fn reservations_hold_commit_and_release<S: Storage + ?Sized>(s: &S) {
+    let v = vid(&unique("res"));
+    define(s, &v, true, 5).await;
+    let order = OrderId::new(unique("o")).unwrap_or_else(|e| panic!("{e}"));
+    let r1 = ReservationId::new(unique("r")).unwrap_or_else(|e| panic!("{e}"));
+    let r2 = ReservationId::new(unique("r")).unwrap_or_else(|e| panic!("{e}"));
+    let reserve = |r: &ReservationId, q: u32, exp: DateTime<Utc>| StockOp::Reserve {
+        reservation: r.clone(),
+        variant: v.clone(),
+        quantity: q,
+        order: order.clone(),
+        expires_at: exp,
+    };
+    ok(
+        s,
+        stock(vec![
+            reserve(&r1, 2, t0() - Duration::minutes(1)),
+            reserve(&r2, 3, t0() + Duration::hours(1)),
+        ]),
+        "reserve 2+3",
+    )
+    .await;
+    assert!(
+        matches!(
+            commit(
+                s,
+                stock(vec![reserve(
+                    &ReservationId::new(unique("r")).unwrap_or_else(|e| panic!("{e}")),
+                    1,
+                    t0()
+                )])
+            )
+            .await,
+            Err(StorageError::OutOfStock { available: 0, .. })
+        ),
+        "reserving beyond the available units must be OutOfStock"
+    );
+    assert!(
+        commit(s, stock(vec![reserve(&r1, 1, t0())])).await.is_err(),
+        "a reservation id is unique"
+    );
+    let live = s
+        .order_reservations(&order)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(live.len(), 2, "order_reservations lists both");
+    let expired = s
+        .expired_reservations(t0(), 1000)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        expired.iter().any(|x| x.reservation == r1),
+        "the lapsed reservation is listed"
+    );
+    assert!(
+        !expired.iter().any(|x| x.reservation == r2),
+        "the live one is not"
+    );
+    ok(
+        s,
+        stock(vec![StockOp::Release {
+            reservation: r1.clone(),
+        }]),
+        "release",
+    )
+    .await;
+    assert!(
+        matches!(
+            commit(
+                s,
+                stock(vec![StockOp::Release {
+                    reservation: r1.clone()
+                }])
+            )
+            .await,
+            Err(StorageError::UnknownReservation(_))
+        ),
+        "releasing twice must be UnknownReservation"
+    );
+    ok(
+        s,
+        stock(vec![StockOp::Commit {
+            reservation: r2.clone(),
+        }]),
+        "commit",
+    )
+    .await;
+    assert!(
+        matches!(
+            commit(s, stock(vec![StockOp::Commit { reservation: r2 }])).await,
+            Err(StorageError::UnknownReservation(_))
+        ),
+        "committing twice must be UnknownReservation"
+    );
+    let row = level(s, &v).await;
+    assert_eq!(
+        (row.on_hand, row.reserved),
+        (2, 0),
+        "3 sold, 2 back on sale"
+    );
+    assert!(
+        s.order_reservations(&order)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_empty()
+    );
+}
+
+/// Untracked variants (made to order, unlimited) never run out.
+pub async fn untracked_variants_never_run_out<S: Storage + ?Sized>(s: &S) {
+    let v = vid(&unique("mto"));
+    define(s, &v, false, 0).await;
+    ok(
+        s,
+        stock(vec![StockOp::Sell {
+            variant: v.clone(),
+            quantity: 500,
+        }]),
+        "sell 500 made to order",
+    )
+    .await;
+    let r = ReservationId::new(unique("r")).unwrap_or_else(|e| panic!("{e}"));
+    ok(
+        s,
+        stock(vec![StockOp::Reserve {
+            reservation: r.clone(),
+            variant: v.clone(),
+            quantity: 3,
+            order: OrderId::new(unique("o")).unwrap_or_else(|e| panic!("{e}")),
+            expires_at: t0(),
+        }]),
+        "reserve made to order",
+    )
+    .await;
+    ok(
+        s,
+        stock(vec![StockOp::Commit { reservation: r }]),
+        "commit made to order",
+    )
+    .await;
+    let row = level(s, &v).await;
+    assert_eq!((row.tracked, row.on_hand, row.reserved), (false, 0, 0));
+}
+
+/// `checkout_snapshot` returns what its parts return (adapters that override it).
+pub async fn checkout_snapshot_matches_its_parts<S: Storage + ?Sized>(s: &S) {
+    let seller = unique("slr");
+    let product = unique("prd");
+    ok(
+        s,
+        one(doc(DocKind::Seller, &seller, None, r#"{"name":"x"}"#)),
+        "seller",
+    )
+    .await;
+    let mut w = doc(
+        DocKind::Product,
+        &product,
+        None,
+        &format!(r#"{{"seller_id":"{seller}","slug":"x"}}"#),
+    );
+    w.product = Some(ProductIndex {
+        seller: seller.clone(),
+        category: "c".into(),
+        active: true,
+        min_price_minor: 1,
+        max_price_minor: 1,
+        search_text: "x".into(),
+    });
+    ok(s, one(w), "product").await;
+    let promo = unique("promo");
+    ok(
+        s,
+        one(doc(DocKind::Promotion, &promo, None, "{}")),
+        "promotion",
+    )
+    .await;
+    let v = vid(&format!("{product}-v"));
+    ok(
+        s,
+        stock(vec![StockOp::Define {
+            variant: v.clone(),
+            product: ProductId::new(product.clone()).unwrap_or_else(|e| panic!("{e}")),
+            tracked: true,
+            on_hand: 4,
+        }]),
+        "stock",
+    )
+    .await;
+    let asked = [v.clone(), vid(&unique("absent"))];
+    let got = s
+        .checkout_snapshot(&asked)
+        .await
+        .unwrap_or_else(|e| panic!("checkout_snapshot: {e}"));
+    let parts = compose_checkout_snapshot(s, &asked)
+        .await
+        .unwrap_or_else(|e| panic!("parts: {e}"));
+    assert_eq!(got.stock, parts.stock, "stock rows");
+    assert_eq!(got.products, parts.products, "products");
+    assert_eq!(got.sellers, parts.sellers, "sellers");
+    let ids = |d: &[StoredDoc]| {
+        let mut v: Vec<String> = d.iter().map(|x| x.id.clone()).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(ids(&got.promotions), ids(&parts.promotions), "promotions");
+    assert!(ids(&got.promotions).contains(&promo));
+    assert_eq!(got.products.len(), 1);
+    assert_eq!(got.sellers.len(), 1);
+}
+
+/// Several sales in one changeset are all or nothing, and the error names the variant short.
+pub async fn multi_variant_sales_are_all_or_nothing<S: Storage + ?Sized>(s: &S) {
+    let (a, b, c) = (vid(&unique("ma")), vid(&unique("mb")), vid(&unique("mc")));
+    define(s, &a, true, 5).await;
+    define(s, &b, true, 1).await;
+    define(s, &c, false, 0).await;
+    let sell = |v: &VariantId, q: u32| StockOp::Sell {
+        variant: v.clone(),
+        quantity: q,
+    };
+    match commit(s, stock(vec![sell(&a, 2), sell(&b, 2), sell(&c, 9)])).await {
+        Err(StorageError::OutOfStock {
+            variant,
+            requested: 2,
+            available: 1,
+        }) => {
+            assert_eq!(variant, b, "the error names the variant that is short")
+        }
+        other => panic!("expected OutOfStock for the second variant, got {other:?}"),
+    }
+    assert_eq!(level(s, &a).await.on_hand, 5, "the first sale was undone");
+    ok(
+        s,
+        stock(vec![sell(&a, 2), sell(&a, 1), sell(&b, 1), sell(&c, 9)]),
+        "sell several",
+    )
+    .await;
+    assert_eq!(
+        (level(s, &a).await.on_hand, level(s, &b).await.on_hand),
+        (2, 0)
+    );
+    assert!(
+        matches!(
+            commit(s, stock(vec![sell(&a, 1), sell(&a, 2)])).await,
+            Err(StorageError::OutOfStock { .. })
+        ),
+        "two sales of one variant add up"
+    );
+}
