@@ -255,7 +255,11 @@ fn applied_approvals(doc: &OrderDoc) -> usize {
         .iter()
         .filter(|e| {
             e.outcome == PaymentOutcome::Applied
-                && (e.event == "authorized" || e.event == "captured")
+                && matches!(
+                    e.event,
+                    tijara_core::payment::PaymentLogEvent::Authorized
+                        | tijara_core::payment::PaymentLogEvent::Captured
+                )
         })
         .count()
 }

@@ -668,7 +668,7 @@ impl Tijara {
                             code: shipment.carrier.clone(),
                         },
                         reference: format!("{}:collected", shipment.id),
-                        event: "collected".into(),
+                        event: tijara_core::payment::PaymentLogEvent::Collected,
                         amount: Some(amount),
                         outcome: PaymentOutcome::Applied,
                         raw: serde_json::Value::Null,
@@ -746,11 +746,10 @@ impl Tijara {
                 } = self
                     .load::<OrderDoc>(DocKind::Order, order.as_str())
                     .await?;
-                if doc
-                    .payment_log
-                    .iter()
-                    .any(|e| e.reference == reference && e.event == "remitted")
-                {
+                if doc.payment_log.iter().any(|e| {
+                    e.reference == reference
+                        && e.event == tijara_core::payment::PaymentLogEvent::Remitted
+                }) {
                     return Ok((doc, Changeset::default()));
                 }
                 doc.order.payment.remit(amount)?;
@@ -758,7 +757,7 @@ impl Tijara {
                     at: self.now(),
                     source: PaymentSource::Engine,
                     reference: reference.to_owned(),
-                    event: "remitted".into(),
+                    event: tijara_core::payment::PaymentLogEvent::Remitted,
                     amount: Some(amount),
                     outcome: PaymentOutcome::Applied,
                     raw: serde_json::Value::Null,

@@ -11,57 +11,12 @@ use crate::error::TijaraError;
 use crate::ports::storage::{Changeset, DocKind, DocWrite, NewEvent, StockOp};
 use serde::{Deserialize, Serialize};
 use tijara_core::order::OrderStatus;
+use tijara_core::payment::PaymentLogEvent;
 use tijara_core::payout::LedgerEntry;
 use tijara_core::{Money, OrderId};
 
-/// What a payment event says.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum PaymentEventKind {
-    /// Funds held.
-    Authorized {
-        /// Amount authorized.
-        amount: Money,
-    },
-    /// Money taken (a capture, a direct sale, a confirmed transfer).
-    Captured {
-        /// Amount.
-        amount: Money,
-    },
-    /// The attempt was declined.
-    Declined {
-        /// The gateway's reason.
-        reason: String,
-    },
-    /// The authorization was cancelled.
-    Voided,
-    /// Money returned to the shopper.
-    Refunded {
-        /// Amount.
-        amount: Money,
-    },
-}
-
-impl PaymentEventKind {
-    fn name(&self) -> &'static str {
-        match self {
-            PaymentEventKind::Authorized { .. } => "authorized",
-            PaymentEventKind::Captured { .. } => "captured",
-            PaymentEventKind::Declined { .. } => "declined",
-            PaymentEventKind::Voided => "voided",
-            PaymentEventKind::Refunded { .. } => "refunded",
-        }
-    }
-    fn amount(&self) -> Option<Money> {
-        match self {
-            PaymentEventKind::Authorized { amount }
-            | PaymentEventKind::Captured { amount }
-            | PaymentEventKind::Refunded { amount } => Some(*amount),
-            _ => None,
-        }
-    }
-}
+/// What a payment event says (moved to the core; still reachable here).
+pub use tijara_core::payment::PaymentEventKind;
 
 /// A verified payment event for an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -176,7 +131,7 @@ impl Tijara {
         } = d;
         let duplicate = doc.payment_log.iter().any(|e| {
             e.reference == notice.reference
-                && e.event == notice.event.name()
+                && e.event == notice.event.log_event()
                 && e.outcome == PaymentOutcome::Applied
         });
         let mut changes = Changeset::default();
@@ -200,7 +155,7 @@ impl Tijara {
             at: now,
             source: notice.source.clone(),
             reference: notice.reference.clone(),
-            event: notice.event.name().to_owned(),
+            event: notice.event.log_event(),
             amount: notice.event.amount(),
             outcome: outcome.clone(),
             raw: notice.raw.clone(),
@@ -216,7 +171,7 @@ impl Tijara {
                 },
                 payload: crate::engine::encode(&serde_json::json!({
                     "order_id": doc.order.id,
-                    "event": notice.event.name(),
+                    "event": notice.event.log_event(),
                     "reference": notice.reference,
                     "outcome": outcome,
                     "payment": doc.order.payment.status(),
@@ -243,6 +198,8 @@ impl Tijara {
             PaymentEventKind::Declined { .. } => doc.order.payment.fail(),
             PaymentEventKind::Voided => doc.order.payment.void(),
             PaymentEventKind::Refunded { amount } => doc.order.payment.refund(*amount),
+            // A kind a newer core adds is refused until the engine knows how to apply it.
+            _ => return Err(format!("unsupported payment event {event:?}")),
         };
         if let Err(e) = r {
             *doc = before;
@@ -429,7 +386,10 @@ impl Tijara {
             .rev()
             .filter(|e| {
                 e.outcome == PaymentOutcome::Applied
-                    && (e.event == "authorized" || e.event == "captured")
+                    && matches!(
+                        e.event,
+                        PaymentLogEvent::Authorized | PaymentLogEvent::Captured
+                    )
             })
             .find_map(|e| e.attempt.clone())
             .unwrap_or_else(|| format!("{order}-{}", doc.payment_attempts.max(1)));
@@ -584,7 +544,7 @@ impl Tijara {
             let n = doc
                 .payment_log
                 .iter()
-                .filter(|e| e.event == "refunded")
+                .filter(|e| e.event == PaymentLogEvent::Refunded)
                 .count()
                 + 1;
             (
