@@ -8,6 +8,7 @@ use crate::ports::storage::{Changeset, DocKind, ListQuery, NewEvent, StockOp, St
 use crate::usecases::catalog::{MAX_PAGE, Page};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use tijara_core::events::ShipmentSnapshot;
 use tijara_core::fulfillment::{Parcel, Shipment, TrackingEvent, TrackingStatus};
 use tijara_core::order::FulfillmentStatus;
 use tijara_core::payment::PaymentMethod;
@@ -191,7 +192,11 @@ impl Tijara {
                     return Ok(((), Changeset::default()));
                 };
                 self.clear_hand_typed(&mut doc, i, carrier);
-                let e = Self::shipment_event(&doc, &doc.shipments[i], "shipment.updated")?;
+                let e = Self::shipment_event(
+                    &doc,
+                    &doc.shipments[i],
+                    tijara_core::DomainEvent::ShipmentUpdated,
+                )?;
                 Ok(((), self.order_change(&doc, version, vec![e])?))
             },
         )
@@ -233,24 +238,17 @@ impl Tijara {
         self.inner.carriers.values()
     }
 
+    /// The outbox row of an event that describes `shipment` of `doc`'s order as it is now.
     fn shipment_event(
         doc: &OrderDoc,
         shipment: &Shipment,
-        kind: &str,
+        event: fn(ShipmentSnapshot) -> tijara_core::DomainEvent,
     ) -> Result<NewEvent, TijaraError> {
-        Ok(NewEvent {
-            aggregate: doc.order.id.to_string(),
-            kind: kind.to_owned(),
-            payload: crate::engine::encode(&serde_json::json!({
-                "order_id": doc.order.id,
-                "seller_order_id": shipment.seller_order_id,
-                "shipment_id": shipment.id,
-                "carrier": shipment.carrier,
-                "tracking_number": shipment.tracking_number,
-                "status": shipment.status(),
-                "lang": doc.lang,
-            }))?,
-        })
+        crate::engine::outbox(&event(ShipmentSnapshot::of(
+            &doc.order.id,
+            shipment,
+            doc.lang,
+        )))
     }
 
     /// The seller has packed the parcel. Refused for a card or transfer order not yet paid.
@@ -273,7 +271,7 @@ impl Tijara {
                 return Ok((doc, Changeset::default()));
             }
             doc.order.mark_ready(seller_order)?;
-            let event = self.order_event(&doc.order, "seller_order.ready")?;
+            let event = self.order_event(&doc.order, tijara_core::DomainEvent::SellerOrderReady)?;
             let changes = self.order_change(&doc, version, vec![event])?;
             Ok((doc, changes))
         })
@@ -392,7 +390,8 @@ impl Tijara {
             ensure_number_free(&doc, None, &created.tracking_number)?;
             shipment.tracking_number = Some(created.tracking_number.clone());
             doc.shipments.push(shipment.clone());
-            let event = Self::shipment_event(&doc, &shipment, "shipment.created")?;
+            let event =
+                Self::shipment_event(&doc, &shipment, tijara_core::DomainEvent::ShipmentCreated)?;
             Ok((shipment, self.order_change(&doc, version, vec![event])?))
         })
         .await
@@ -530,7 +529,7 @@ impl Tijara {
             self.follow_shipment(&mut doc, &shipment, &mut changes)?;
             changes.events.insert(
                 0,
-                Self::shipment_event(&doc, &shipment, "shipment.updated")?,
+                Self::shipment_event(&doc, &shipment, tijara_core::DomainEvent::ShipmentUpdated)?,
             );
             changes.docs.insert(0, self.order_write(&doc, version)?);
             Ok((shipment, changes))
@@ -609,7 +608,7 @@ impl Tijara {
             self.follow_shipment(&mut doc, &shipment, &mut changes)?;
             changes.events.insert(
                 0,
-                Self::shipment_event(&doc, &shipment, "shipment.updated")?,
+                Self::shipment_event(&doc, &shipment, tijara_core::DomainEvent::ShipmentUpdated)?,
             );
             changes.docs.insert(0, self.order_write(&doc, version)?);
             Ok((shipment, changes))
@@ -696,7 +695,7 @@ impl Tijara {
         if doc.order.status() == tijara_core::order::OrderStatus::Completed {
             changes
                 .events
-                .push(self.order_event(&doc.order, "order.completed")?);
+                .push(self.order_event(&doc.order, tijara_core::DomainEvent::OrderCompleted)?);
         }
         Ok(())
     }
@@ -764,7 +763,7 @@ impl Tijara {
                     attempt: None,
                 });
                 let w = self.order_write(&doc, version)?;
-                let e = self.order_event(&doc.order, "payment.remitted")?;
+                let e = self.order_event(&doc.order, tijara_core::DomainEvent::PaymentRemitted)?;
                 Ok((
                     doc,
                     Changeset {
@@ -935,7 +934,8 @@ impl Tijara {
             };
             let removed = doc.shipments.remove(i);
             doc.order.unship(&removed.seller_order_id)?;
-            let e = Self::shipment_event(&doc, &removed, "shipment.cancelled")?;
+            let e =
+                Self::shipment_event(&doc, &removed, tijara_core::DomainEvent::ShipmentCancelled)?;
             let changes = self.order_change(&doc, version, vec![e])?;
             Ok((doc, changes))
         })
@@ -975,7 +975,7 @@ impl Tijara {
                 ensure_number_free(&doc, Some(i), number)?;
                 doc.shipments[i].tracking_number = Some(number.to_owned());
                 let s = doc.shipments[i].clone();
-                let e = Self::shipment_event(&doc, &s, "shipment.updated")?;
+                let e = Self::shipment_event(&doc, &s, tijara_core::DomainEvent::ShipmentUpdated)?;
                 Ok((s, self.order_change(&doc, version, vec![e])?))
             },
         )

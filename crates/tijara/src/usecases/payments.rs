@@ -10,6 +10,8 @@ use crate::engine::{IdempotencyKey, Loaded, Tijara, Write};
 use crate::error::TijaraError;
 use crate::ports::storage::{Changeset, DocKind, DocWrite, NewEvent, StockOp};
 use serde::{Deserialize, Serialize};
+use tijara_core::DomainEvent;
+use tijara_core::events::PaymentReport;
 use tijara_core::order::OrderStatus;
 use tijara_core::payment::PaymentLogEvent;
 use tijara_core::payout::LedgerEntry;
@@ -163,20 +165,19 @@ impl Tijara {
         });
         changes.events.insert(
             0,
-            NewEvent {
-                aggregate: doc.order.id.to_string(),
-                kind: match outcome {
-                    PaymentOutcome::Applied => "payment.updated".into(),
-                    _ => "payment.rejected".into(),
-                },
-                payload: crate::engine::encode(&serde_json::json!({
-                    "order_id": doc.order.id,
-                    "event": notice.event.log_event(),
-                    "reference": notice.reference,
-                    "outcome": outcome,
-                    "payment": doc.order.payment.status(),
-                }))?,
-            },
+            crate::engine::outbox(&{
+                let report = PaymentReport::new(
+                    doc.order.id.clone(),
+                    notice.event.log_event(),
+                    notice.reference.clone(),
+                    outcome.clone(),
+                    doc.order.payment.status(),
+                );
+                match outcome {
+                    PaymentOutcome::Applied => DomainEvent::PaymentUpdated(report),
+                    _ => DomainEvent::PaymentRejected(report),
+                }
+            })?,
         );
         changes.docs.insert(0, self.order_write(&doc, version)?);
         Ok((result, changes))
@@ -236,13 +237,14 @@ impl Tijara {
                     .drain(..)
                     .map(|reservation| StockOp::Commit { reservation }),
             );
-            if let Ok(e) = self.order_event(&doc.order, "order.confirmed") {
+            if let Ok(e) = self.order_event(&doc.order, tijara_core::DomainEvent::OrderConfirmed) {
                 changes.events.push(e);
             }
         } else if was_cancelled && doc.order.payment.is_secured() {
             // Paid after the order expired: the stock went back to sale, the money must go back.
-            if let Ok(mut e) = self.order_event(&doc.order, "payment.needs_refund") {
-                e.kind = "payment.needs_refund".into();
+            if let Ok(e) =
+                self.order_event(&doc.order, tijara_core::DomainEvent::PaymentNeedsRefund)
+            {
                 changes.events.push(e);
             }
         }
@@ -637,7 +639,10 @@ impl Tijara {
                         return Ok((false, Changeset::default()));
                     }
                     doc.payment_reminded = true;
-                    let e = self.order_event(&doc.order, "payment.transfer_reminder")?;
+                    let e = self.order_event(
+                        &doc.order,
+                        tijara_core::DomainEvent::PaymentTransferReminder,
+                    )?;
                     Ok((true, self.order_change(&doc, version, vec![e])?))
                 })
                 .await?;

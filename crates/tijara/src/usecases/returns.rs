@@ -67,7 +67,7 @@ impl Tijara {
                     &earlier,
                 )?;
                 doc.returns.push(r.clone());
-                let e = self.order_event(&doc.order, "return.requested")?;
+                let e = self.order_event(&doc.order, tijara_core::DomainEvent::ReturnRequested)?;
                 Ok((r, self.order_change(&doc, version, vec![e])?))
             },
         )
@@ -139,7 +139,7 @@ impl Tijara {
                 }
                 changes
                     .events
-                    .push(self.order_event(&doc.order, "return.updated")?);
+                    .push(self.order_event(&doc.order, tijara_core::DomainEvent::ReturnUpdated)?);
                 let r = doc.returns[i].clone();
                 changes.docs.push(self.order_write(&doc, version)?);
                 Ok((r, changes))
@@ -204,7 +204,7 @@ impl Tijara {
         }
         changes
             .events
-            .push(self.order_event(&doc.order, "order.cancelled")?);
+            .push(self.order_event(&doc.order, tijara_core::DomainEvent::OrderCancelled)?);
         Ok(())
     }
 }
