@@ -8,9 +8,11 @@ use crate::ports::storage::{Changeset, DocKind, ListQuery, NewEvent, StockOp, St
 use crate::usecases::catalog::{MAX_PAGE, Page};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use tijara_core::DomainEvent;
 use tijara_core::events::ShipmentSnapshot;
 use tijara_core::fulfillment::{Parcel, Shipment, TrackingEvent, TrackingStatus};
 use tijara_core::order::FulfillmentStatus;
+use tijara_core::payment::PaymentLogEvent;
 use tijara_core::payment::PaymentMethod;
 use tijara_core::payout::LedgerEntry;
 use tijara_core::{CustomerId, Money, OrderId, SellerId, SellerOrderId, ShipmentId};
@@ -192,11 +194,8 @@ impl Tijara {
                     return Ok(((), Changeset::default()));
                 };
                 self.clear_hand_typed(&mut doc, i, carrier);
-                let e = Self::shipment_event(
-                    &doc,
-                    &doc.shipments[i],
-                    tijara_core::DomainEvent::ShipmentUpdated,
-                )?;
+                let e =
+                    Self::shipment_event(&doc, &doc.shipments[i], DomainEvent::ShipmentUpdated)?;
                 Ok(((), self.order_change(&doc, version, vec![e])?))
             },
         )
@@ -242,7 +241,7 @@ impl Tijara {
     fn shipment_event(
         doc: &OrderDoc,
         shipment: &Shipment,
-        event: fn(ShipmentSnapshot) -> tijara_core::DomainEvent,
+        event: fn(ShipmentSnapshot) -> DomainEvent,
     ) -> Result<NewEvent, TijaraError> {
         crate::engine::outbox(&event(ShipmentSnapshot::of(
             &doc.order.id,
@@ -271,7 +270,7 @@ impl Tijara {
                 return Ok((doc, Changeset::default()));
             }
             doc.order.mark_ready(seller_order)?;
-            let event = self.order_event(&doc.order, tijara_core::DomainEvent::SellerOrderReady)?;
+            let event = self.order_event(&doc.order, DomainEvent::SellerOrderReady)?;
             let changes = self.order_change(&doc, version, vec![event])?;
             Ok((doc, changes))
         })
@@ -390,8 +389,7 @@ impl Tijara {
             ensure_number_free(&doc, None, &created.tracking_number)?;
             shipment.tracking_number = Some(created.tracking_number.clone());
             doc.shipments.push(shipment.clone());
-            let event =
-                Self::shipment_event(&doc, &shipment, tijara_core::DomainEvent::ShipmentCreated)?;
+            let event = Self::shipment_event(&doc, &shipment, DomainEvent::ShipmentCreated)?;
             Ok((shipment, self.order_change(&doc, version, vec![event])?))
         })
         .await
@@ -529,7 +527,7 @@ impl Tijara {
             self.follow_shipment(&mut doc, &shipment, &mut changes)?;
             changes.events.insert(
                 0,
-                Self::shipment_event(&doc, &shipment, tijara_core::DomainEvent::ShipmentUpdated)?,
+                Self::shipment_event(&doc, &shipment, DomainEvent::ShipmentUpdated)?,
             );
             changes.docs.insert(0, self.order_write(&doc, version)?);
             Ok((shipment, changes))
@@ -608,7 +606,7 @@ impl Tijara {
             self.follow_shipment(&mut doc, &shipment, &mut changes)?;
             changes.events.insert(
                 0,
-                Self::shipment_event(&doc, &shipment, tijara_core::DomainEvent::ShipmentUpdated)?,
+                Self::shipment_event(&doc, &shipment, DomainEvent::ShipmentUpdated)?,
             );
             changes.docs.insert(0, self.order_write(&doc, version)?);
             Ok((shipment, changes))
@@ -667,7 +665,7 @@ impl Tijara {
                             code: shipment.carrier.clone(),
                         },
                         reference: format!("{}:collected", shipment.id),
-                        event: tijara_core::payment::PaymentLogEvent::Collected,
+                        event: PaymentLogEvent::Collected,
                         amount: Some(amount),
                         outcome: PaymentOutcome::Applied,
                         raw: serde_json::Value::Null,
@@ -695,7 +693,7 @@ impl Tijara {
         if doc.order.status() == tijara_core::order::OrderStatus::Completed {
             changes
                 .events
-                .push(self.order_event(&doc.order, tijara_core::DomainEvent::OrderCompleted)?);
+                .push(self.order_event(&doc.order, DomainEvent::OrderCompleted)?);
         }
         Ok(())
     }
@@ -745,10 +743,11 @@ impl Tijara {
                 } = self
                     .load::<OrderDoc>(DocKind::Order, order.as_str())
                     .await?;
-                if doc.payment_log.iter().any(|e| {
-                    e.reference == reference
-                        && e.event == tijara_core::payment::PaymentLogEvent::Remitted
-                }) {
+                if doc
+                    .payment_log
+                    .iter()
+                    .any(|e| e.reference == reference && e.event == PaymentLogEvent::Remitted)
+                {
                     return Ok((doc, Changeset::default()));
                 }
                 doc.order.payment.remit(amount)?;
@@ -756,14 +755,14 @@ impl Tijara {
                     at: self.now(),
                     source: PaymentSource::Engine,
                     reference: reference.to_owned(),
-                    event: tijara_core::payment::PaymentLogEvent::Remitted,
+                    event: PaymentLogEvent::Remitted,
                     amount: Some(amount),
                     outcome: PaymentOutcome::Applied,
                     raw: serde_json::Value::Null,
                     attempt: None,
                 });
                 let w = self.order_write(&doc, version)?;
-                let e = self.order_event(&doc.order, tijara_core::DomainEvent::PaymentRemitted)?;
+                let e = self.order_event(&doc.order, DomainEvent::PaymentRemitted)?;
                 Ok((
                     doc,
                     Changeset {
@@ -934,8 +933,7 @@ impl Tijara {
             };
             let removed = doc.shipments.remove(i);
             doc.order.unship(&removed.seller_order_id)?;
-            let e =
-                Self::shipment_event(&doc, &removed, tijara_core::DomainEvent::ShipmentCancelled)?;
+            let e = Self::shipment_event(&doc, &removed, DomainEvent::ShipmentCancelled)?;
             let changes = self.order_change(&doc, version, vec![e])?;
             Ok((doc, changes))
         })
@@ -975,7 +973,7 @@ impl Tijara {
                 ensure_number_free(&doc, Some(i), number)?;
                 doc.shipments[i].tracking_number = Some(number.to_owned());
                 let s = doc.shipments[i].clone();
-                let e = Self::shipment_event(&doc, &s, tijara_core::DomainEvent::ShipmentUpdated)?;
+                let e = Self::shipment_event(&doc, &s, DomainEvent::ShipmentUpdated)?;
                 Ok((s, self.order_change(&doc, version, vec![e])?))
             },
         )

@@ -237,14 +237,12 @@ impl Tijara {
                     .drain(..)
                     .map(|reservation| StockOp::Commit { reservation }),
             );
-            if let Ok(e) = self.order_event(&doc.order, tijara_core::DomainEvent::OrderConfirmed) {
+            if let Ok(e) = self.order_event(&doc.order, DomainEvent::OrderConfirmed) {
                 changes.events.push(e);
             }
         } else if was_cancelled && doc.order.payment.is_secured() {
             // Paid after the order expired: the stock went back to sale, the money must go back.
-            if let Ok(e) =
-                self.order_event(&doc.order, tijara_core::DomainEvent::PaymentNeedsRefund)
-            {
+            if let Ok(e) = self.order_event(&doc.order, DomainEvent::PaymentNeedsRefund) {
                 changes.events.push(e);
             }
         }
@@ -639,10 +637,7 @@ impl Tijara {
                         return Ok((false, Changeset::default()));
                     }
                     doc.payment_reminded = true;
-                    let e = self.order_event(
-                        &doc.order,
-                        tijara_core::DomainEvent::PaymentTransferReminder,
-                    )?;
+                    let e = self.order_event(&doc.order, DomainEvent::PaymentTransferReminder)?;
                     Ok((true, self.order_change(&doc, version, vec![e])?))
                 })
                 .await?;
