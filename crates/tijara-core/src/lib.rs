@@ -5,6 +5,7 @@
 pub mod cart;
 pub mod catalog;
 mod currency;
+pub mod events;
 pub mod fulfillment;
 mod i18n;
 pub mod ids;
@@ -24,6 +25,7 @@ pub mod tax;
 mod testing;
 
 pub use currency::{Currency, UnknownCurrency};
+pub use events::DomainEvent;
 pub use i18n::{Lang, LocalizedText, UnknownLang};
 pub use ids::{
     CartId, CategoryId, CustomerId, IdError, MemberId, OrderId, ProductId, PromotionId,

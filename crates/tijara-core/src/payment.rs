@@ -368,3 +368,117 @@ impl Payment {
 
 #[cfg(test)]
 mod tests;
+
+/// What a payment event says (a gateway notification, an admin confirmation...). It lives in
+/// the core so the engine's payment port and its payment use cases share it without one
+/// depending on the other.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum PaymentEventKind {
+    /// Funds held.
+    Authorized {
+        /// Amount authorized.
+        amount: Money,
+    },
+    /// Money taken (a capture, a direct sale, a confirmed transfer).
+    Captured {
+        /// Amount.
+        amount: Money,
+    },
+    /// The attempt was declined.
+    Declined {
+        /// The gateway's reason.
+        reason: String,
+    },
+    /// The authorization was cancelled.
+    Voided,
+    /// Money returned to the shopper.
+    Refunded {
+        /// Amount.
+        amount: Money,
+    },
+}
+
+impl PaymentEventKind {
+    /// What is recorded in the payment log for it.
+    pub fn log_event(&self) -> PaymentLogEvent {
+        match self {
+            PaymentEventKind::Authorized { .. } => PaymentLogEvent::Authorized,
+            PaymentEventKind::Captured { .. } => PaymentLogEvent::Captured,
+            PaymentEventKind::Declined { .. } => PaymentLogEvent::Declined,
+            PaymentEventKind::Voided => PaymentLogEvent::Voided,
+            PaymentEventKind::Refunded { .. } => PaymentLogEvent::Refunded,
+        }
+    }
+
+    /// The amount it carries, if any.
+    pub fn amount(&self) -> Option<Money> {
+        match self {
+            PaymentEventKind::Authorized { amount }
+            | PaymentEventKind::Captured { amount }
+            | PaymentEventKind::Refunded { amount } => Some(*amount),
+            PaymentEventKind::Declined { .. } | PaymentEventKind::Voided => None,
+        }
+    }
+}
+
+/// What an entry of an order's payment log records: the kind of a [`PaymentEventKind`], or a
+/// carrier's cash on delivery step. Stored (and sent in `payment.updated` events) as its
+/// snake case name: `"authorized"`, `"collected"`...
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum PaymentLogEvent {
+    /// Funds held.
+    Authorized,
+    /// Money taken.
+    Captured,
+    /// The attempt was declined.
+    Declined,
+    /// The authorization was cancelled.
+    Voided,
+    /// Money returned to the shopper.
+    Refunded,
+    /// A carrier collected the cash on delivery.
+    Collected,
+    /// A carrier remitted the cash it collected.
+    Remitted,
+}
+
+impl PaymentLogEvent {
+    /// The stored name (`authorized`...).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            PaymentLogEvent::Authorized => "authorized",
+            PaymentLogEvent::Captured => "captured",
+            PaymentLogEvent::Declined => "declined",
+            PaymentLogEvent::Voided => "voided",
+            PaymentLogEvent::Refunded => "refunded",
+            PaymentLogEvent::Collected => "collected",
+            PaymentLogEvent::Remitted => "remitted",
+        }
+    }
+}
+
+impl std::fmt::Display for PaymentLogEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the engine did with a payment event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum PaymentOutcome {
+    /// Applied: the payment moved.
+    Applied,
+    /// Already applied before (same reference): nothing changed.
+    Duplicate,
+    /// Refused, with the reason; nothing changed.
+    Rejected {
+        /// Why.
+        reason: String,
+    },
+}

@@ -54,7 +54,9 @@ async fn an_expired_payment_is_told_to_the_shopper_from_the_order_not_the_event(
     assert!(told[0].subject.contains("إلغاء"), "{}", told[0].subject);
     assert!(told[0].text.contains("البيع"), "{}", told[0].text);
     let unknown = OutboxEvent {
-        payload: serde_json::json!({"order_id": "ord_none", "lang": "ar"}).to_string(),
+        payload: serde_json::json!({"order_id": "ord_none", "lang": "ar",
+            "payment_method": "bank_transfer"})
+        .to_string(),
         ..event.clone()
     };
     assert!(sink.compose(&unknown).await.unwrap().is_empty());

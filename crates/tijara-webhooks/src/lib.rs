@@ -262,9 +262,15 @@ impl WebhookSink {
         }
     }
 
+    /// The JSON body sent for `event`. Its `data` is the event's [`DomainEvent`](tijara::core::DomainEvent) payload, the
+    /// contract documented in `docs/embedding.md` ("Events"); an event this version cannot
+    /// read (a kind it does not know) is forwarded as stored.
     fn body(event: &OutboxEvent) -> Result<Vec<u8>, SinkError> {
-        let data: serde_json::Value = serde_json::from_str(&event.payload)
-            .unwrap_or_else(|_| serde_json::Value::String(event.payload.clone()));
+        let data: serde_json::Value = match event.event() {
+            Ok(typed) => serde_json::to_value(&typed).map_err(|e| SinkError(e.to_string()))?,
+            Err(_) => serde_json::from_str(&event.payload)
+                .unwrap_or_else(|_| serde_json::Value::String(event.payload.clone())),
+        };
         serde_json::to_vec(&serde_json::json!({
             "id": event.seq,
             "type": event.kind,
@@ -380,6 +386,45 @@ impl EventSink for WebhookSink {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_body_carries_the_documented_payload_and_forwards_unknown_kinds() {
+        // A payout as the engine stores it (and as docs/embedding.md shows it).
+        let payload = r#"{"id":"pay_00000009","seller_id":"slr_00000001","amount":{"amount":"812.40","currency":"MAD"},"reference":"VIR-2026-11-001","period_from":"2026-10-29T10:00:00Z","period_until":"2026-11-28T10:00:00Z","paid_at":"2026-11-28T10:00:00Z"}"#;
+        let stored = OutboxEvent {
+            seq: 42,
+            aggregate: "seller:slr_00000001".into(),
+            kind: "payout.paid".into(),
+            payload: payload.into(),
+            created_at: chrono::DateTime::parse_from_rfc3339("2026-11-28T10:00:00Z")
+                .expect("instant")
+                .with_timezone(&Utc),
+        };
+        assert!(matches!(
+            stored.event(),
+            Ok(tijara::core::DomainEvent::PayoutPaid(_))
+        ));
+        let body: serde_json::Value =
+            serde_json::from_slice(&WebhookSink::body(&stored).expect("body")).expect("json");
+        assert_eq!(
+            body,
+            serde_json::json!({
+                "id": 42,
+                "type": "payout.paid",
+                "aggregate": "seller:slr_00000001",
+                "created_at": "2026-11-28T10:00:00Z",
+                "data": serde_json::from_str::<serde_json::Value>(payload).expect("json"),
+            })
+        );
+        let custom = OutboxEvent {
+            kind: "loyalty.points_earned".into(),
+            payload: r#"{"points":12}"#.into(),
+            ..stored
+        };
+        let body: serde_json::Value =
+            serde_json::from_slice(&WebhookSink::body(&custom).expect("body")).expect("json");
+        assert_eq!(body["data"], serde_json::json!({"points": 12}));
+    }
 
     #[test]
     fn signatures_verify_and_refuse_tampering_and_replays() {

@@ -90,21 +90,8 @@ pub enum PaymentSource {
     Engine,
 }
 
-/// What happened to a payment event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum PaymentOutcome {
-    /// Applied: the payment moved.
-    Applied,
-    /// Already applied before (same reference): nothing changed.
-    Duplicate,
-    /// Refused, with the reason; nothing changed.
-    Rejected {
-        /// Why.
-        reason: String,
-    },
-}
+/// What happened to a payment event (moved to the core; still reachable here).
+pub use tijara_core::payment::PaymentOutcome;
 
 /// One entry of an order's payment audit trail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,8 +102,8 @@ pub struct PaymentLogEntry {
     pub source: PaymentSource,
     /// The reporter's reference (deduplication key).
     pub reference: String,
-    /// What it said (`authorized`, `captured`...).
-    pub event: String,
+    /// What it said; stored as its name (`authorized`, `captured`...).
+    pub event: tijara_core::payment::PaymentLogEvent,
     /// The amount it carried.
     pub amount: Option<tijara_core::Money>,
     /// What the engine did.

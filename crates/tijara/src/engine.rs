@@ -400,6 +400,14 @@ pub(crate) fn decode<T: DeserializeOwned>(
     })
 }
 
+/// The outbox row of a domain event.
+pub(crate) fn outbox(
+    event: &tijara_core::DomainEvent,
+) -> Result<crate::ports::storage::NewEvent, TijaraError> {
+    crate::ports::storage::NewEvent::from_domain(event)
+        .map_err(|e| TijaraError::Invalid(format!("cannot encode: {e}")))
+}
+
 pub(crate) fn encode<T: Serialize>(value: &T) -> Result<String, TijaraError> {
     serde_json::to_string(value).map_err(|e| TijaraError::Invalid(format!("cannot encode: {e}")))
 }

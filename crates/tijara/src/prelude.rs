@@ -20,18 +20,21 @@
 //! ```
 //! use std::sync::{Arc, Mutex};
 //! use tijara::prelude::*;
-//! use tijara::ports::storage::{DocKind, OutboxEvent};
+//! use tijara::ports::storage::DocKind;
 //! use tijara::core::chrono::{DateTime, TimeZone, Utc};
 //!
-//! /// Keeps the kinds of the events it is given.
+//! /// Keeps the orders placed among the events it is given.
 //! #[derive(Default)]
-//! struct Journal(Mutex<Vec<String>>);
+//! struct Journal(Mutex<Vec<OrderId>>);
 //!
 //! #[async_trait]
 //! impl EventSink for Journal {
 //!     async fn deliver(&self, event: &OutboxEvent) -> Result<(), SinkError> {
-//!         let mut kinds = self.0.lock().map_err(|e| SinkError(e.to_string()))?;
-//!         kinds.push(event.kind.clone());
+//!         // A kind this version does not know is not for this sink: skip it.
+//!         if let Ok(DomainEvent::OrderPlaced(placed)) = event.event() {
+//!             let mut orders = self.0.lock().map_err(|e| SinkError(e.to_string()))?;
+//!             orders.push(placed.order_id);
+//!         }
 //!         Ok(())
 //!     }
 //! }
@@ -89,9 +92,9 @@ pub use crate::ports::payment::{
 pub use crate::ports::runtime::{
     Clock, EventSink, IdGenerator, SinkError, Sleeper, SystemClock, UuidV7Ids,
 };
-pub use crate::ports::storage::{Storage, StorageError};
+pub use crate::ports::storage::{OutboxEvent, Storage, StorageError};
 
 pub use tijara_core::{
-    CartId, CategoryId, Currency, CustomerId, Decimal, Lang, LocalizedText, Money, MoneyError,
-    OrderId, ProductId, Rate, Region, SellerId, SellerOrderId, ShipmentId, VariantId,
+    CartId, CategoryId, Currency, CustomerId, Decimal, DomainEvent, Lang, LocalizedText, Money,
+    MoneyError, OrderId, ProductId, Rate, Region, SellerId, SellerOrderId, ShipmentId, VariantId,
 };

@@ -17,7 +17,7 @@ use tijara::usecases::returns::ReturnStep;
 use tijara::{BuildError, Tijara, TijaraError};
 use tijara_core::fulfillment::{TrackingEvent, TrackingStatus};
 use tijara_core::order::{FulfillmentStatus, OrderStatus};
-use tijara_core::payment::PaymentStatus;
+use tijara_core::payment::{PaymentLogEvent, PaymentStatus};
 use tijara_core::returns::ReturnLine;
 use tijara_core::*;
 use tijara_testkit::stubs::*;
@@ -907,6 +907,30 @@ async fn events_are_delivered_in_order_at_least_once() {
         kinds,
         ["order.placed", "payment.updated", "order.confirmed"]
     );
+    // Each delivered event reads back typed, with the values the engine had.
+    let typed: Vec<DomainEvent> = m
+        .sink
+        .delivered()
+        .into_iter()
+        .filter(|ev| ev.aggregate == order.id.as_str())
+        .map(|ev| ev.event().expect("a known kind with its payload"))
+        .collect();
+    let [
+        DomainEvent::OrderPlaced(placed),
+        DomainEvent::PaymentUpdated(paid),
+        DomainEvent::OrderConfirmed(confirmed),
+    ] = typed.as_slice()
+    else {
+        panic!("{typed:?}");
+    };
+    assert_eq!(placed.order_id, order.id);
+    assert_eq!(placed.grand_total, order.grand_total);
+    assert_eq!(placed.status, OrderStatus::AwaitingPayment);
+    assert_eq!(paid.event, PaymentLogEvent::Authorized);
+    assert_eq!(paid.outcome, PaymentOutcome::Applied);
+    assert_eq!(paid.reference, "p1");
+    assert_eq!(confirmed.status, OrderStatus::Confirmed);
+    assert_eq!(confirmed.payment, PaymentStatus::Authorized);
     assert_eq!(
         e.dispatch_events(100).await.expect("dispatch").delivered,
         0,

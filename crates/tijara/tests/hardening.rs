@@ -364,6 +364,15 @@ async fn an_unconfirmed_transfer_returns_its_stock_after_the_region_hold_and_tel
     assert!(!told.payload.contains('@'), "{}", told.payload);
     assert!(!told.payload.contains("612345678"), "{}", told.payload);
     assert_eq!(payload["lang"], serde_json::json!("fr"));
+    let Ok(tijara_core::DomainEvent::OrderPaymentExpired(expiry)) = told.event() else {
+        panic!("typed: {:?}", told.event());
+    };
+    assert_eq!(expiry.order_id, id);
+    assert_eq!(expiry.lang, tijara_core::Lang::Fr);
+    assert_eq!(
+        expiry.payment_method,
+        tijara_core::payment::PaymentMethod::BankTransfer
+    );
 }
 
 /// An engine over the memory store for `region`, with a transfer gateway that records what it

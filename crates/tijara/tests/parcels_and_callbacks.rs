@@ -197,7 +197,7 @@ async fn a_seller_cannot_move_another_sellers_parcel_by_its_number() {
     let collected = doc
         .payment_log
         .iter()
-        .filter(|l| l.event == "collected")
+        .filter(|l| l.event == tijara_core::payment::PaymentLogEvent::Collected)
         .map(|l| l.reference.clone())
         .collect::<Vec<_>>();
     assert_eq!(collected, vec![format!("{}:collected", sh_a.id)]);

@@ -231,7 +231,9 @@ async fn a_seller_cannot_deliver_another_sellers_parcel_through_the_api() {
     assert_eq!(status_of(&part3), FulfillmentStatus::Shipped, "untouched");
     assert_eq!(status_of(&part1), FulfillmentStatus::Shipped);
     assert!(
-        doc.payment_log.iter().all(|l| l.event != "collected"),
+        doc.payment_log
+            .iter()
+            .all(|l| l.event.as_str() != "collected"),
         "no cash recorded as collected"
     );
     let sh3 = doc

@@ -181,3 +181,52 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn payment_log_events_keep_their_stored_names() {
+    let all = [
+        (PaymentLogEvent::Authorized, "authorized"),
+        (PaymentLogEvent::Captured, "captured"),
+        (PaymentLogEvent::Declined, "declined"),
+        (PaymentLogEvent::Voided, "voided"),
+        (PaymentLogEvent::Refunded, "refunded"),
+        (PaymentLogEvent::Collected, "collected"),
+        (PaymentLogEvent::Remitted, "remitted"),
+    ];
+    for (event, name) in all {
+        assert_eq!(event.as_str(), name);
+        assert_eq!(event.to_string(), name);
+        let stored = serde_json::to_string(&event).expect("json");
+        assert_eq!(stored, format!("\"{name}\""));
+        let read: PaymentLogEvent = serde_json::from_str(&stored).expect("read back");
+        assert_eq!(read, event);
+    }
+    let kinds = [
+        PaymentEventKind::Authorized { amount: mad("10") },
+        PaymentEventKind::Captured { amount: mad("10") },
+        PaymentEventKind::Declined {
+            reason: "insufficient funds".into(),
+        },
+        PaymentEventKind::Voided,
+        PaymentEventKind::Refunded { amount: mad("4") },
+    ];
+    let logged: Vec<&str> = kinds.iter().map(|k| k.log_event().as_str()).collect();
+    assert_eq!(
+        logged,
+        ["authorized", "captured", "declined", "voided", "refunded"]
+    );
+    assert_eq!(kinds[3].amount(), None);
+    assert_eq!(kinds[4].amount(), Some(mad("4")));
+    // The notice's wire form (adapters and stored idempotent answers) is unchanged.
+    assert_eq!(
+        serde_json::to_string(&kinds[2]).expect("json"),
+        r#"{"type":"declined","reason":"insufficient funds"}"#
+    );
+    assert_eq!(
+        serde_json::to_string(&PaymentOutcome::Rejected {
+            reason: "late".into()
+        })
+        .expect("json"),
+        r#"{"outcome":"rejected","reason":"late"}"#
+    );
+}

@@ -6,9 +6,9 @@
 //! [`PaymentStart::Instructions`] and is confirmed later by a carrier or an admin. The gateway
 //! never decides a price: it is given the amount.
 
-use crate::usecases::payments::PaymentEventKind;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
+use tijara_core::payment::PaymentEventKind;
 use tijara_core::payment::PaymentMethod;
 use tijara_core::{Lang, LocalizedText, Money, OrderId};
 

@@ -39,7 +39,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use tijara_core::{OrderId, ProductId, ReservationId, VariantId};
+use tijara_core::{DomainEvent, OrderId, ProductId, ReservationId, VariantId};
 
 /// The kinds of document the engine stores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -239,6 +239,18 @@ pub struct NewEvent {
     pub payload: String,
 }
 
+impl NewEvent {
+    /// The outbox row of a domain event: its aggregate, its kind and its JSON payload (the
+    /// format documented in `docs/embedding.md`, the webhook contract).
+    pub fn from_domain(event: &DomainEvent) -> Result<Self, serde_json::Error> {
+        Ok(NewEvent {
+            aggregate: event.aggregate(),
+            kind: event.kind().to_owned(),
+            payload: serde_json::to_string(event)?,
+        })
+    }
+}
+
 /// An event in the outbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutboxEvent {
@@ -252,6 +264,18 @@ pub struct OutboxEvent {
     pub payload: String,
     /// When it was written.
     pub created_at: DateTime<Utc>,
+}
+
+impl OutboxEvent {
+    /// The typed event, read back from its kind and payload. An error for a kind this version
+    /// does not know (written by a newer version, or by the embedder) or a payload that does
+    /// not fit its kind.
+    pub fn event(&self) -> Result<DomainEvent, serde_json::Error> {
+        let mut de = serde_json::Deserializer::from_str(&self.payload);
+        let event = DomainEvent::from_payload(&self.kind, &mut de)?;
+        de.end()?;
+        Ok(event)
+    }
 }
 
 /// What a mutating call with an idempotency key answered the first time.

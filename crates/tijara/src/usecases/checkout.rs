@@ -10,8 +10,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::sync::Arc;
+use tijara_core::DomainEvent;
 use tijara_core::cart::Cart;
 use tijara_core::catalog::CatalogSnapshot;
+use tijara_core::events::OrderSnapshot;
 use tijara_core::fulfillment::Parcel;
 use tijara_core::order::{Address, Order, OrderStatus, PlaceOrder};
 use tijara_core::payment::PaymentMethod;
@@ -653,11 +655,11 @@ impl Tijara {
         }
         changes
             .events
-            .push(self.order_event(&order, "order.placed")?);
+            .push(self.order_event(&order, DomainEvent::OrderPlaced)?);
         if order.status() == OrderStatus::Confirmed {
             changes
                 .events
-                .push(self.order_event(&order, "order.confirmed")?);
+                .push(self.order_event(&order, DomainEvent::OrderConfirmed)?);
         }
         Ok((
             Placed {
@@ -668,20 +670,13 @@ impl Tijara {
         ))
     }
 
-    pub(crate) fn order_event(&self, order: &Order, kind: &str) -> Result<NewEvent, TijaraError> {
-        Ok(NewEvent {
-            aggregate: order.id.to_string(),
-            kind: kind.to_owned(),
-            payload: crate::engine::encode(&serde_json::json!({
-                "order_id": order.id,
-                "status": order.status(),
-                "payment": order.payment.status(),
-                "grand_total": order.grand_total,
-                "sellers": order.seller_orders.iter().map(|s| serde_json::json!({
-                    "seller_order_id": s.id, "seller_id": s.seller_id, "status": s.status(), "total": s.total,
-                })).collect::<Vec<_>>(),
-            }))?,
-        })
+    /// The outbox row of an event that describes `order` as it is now (`DomainEvent::OrderPlaced`...).
+    pub(crate) fn order_event(
+        &self,
+        order: &Order,
+        event: fn(OrderSnapshot) -> DomainEvent,
+    ) -> Result<NewEvent, TijaraError> {
+        crate::engine::outbox(&event(OrderSnapshot::of(order)))
     }
 
     /// When a bank transfer order's payment must be in, in the region's local time: its

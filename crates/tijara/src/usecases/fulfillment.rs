@@ -8,8 +8,11 @@ use crate::ports::storage::{Changeset, DocKind, ListQuery, NewEvent, StockOp, St
 use crate::usecases::catalog::{MAX_PAGE, Page};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use tijara_core::DomainEvent;
+use tijara_core::events::ShipmentSnapshot;
 use tijara_core::fulfillment::{Parcel, Shipment, TrackingEvent, TrackingStatus};
 use tijara_core::order::FulfillmentStatus;
+use tijara_core::payment::PaymentLogEvent;
 use tijara_core::payment::PaymentMethod;
 use tijara_core::payout::LedgerEntry;
 use tijara_core::{CustomerId, Money, OrderId, SellerId, SellerOrderId, ShipmentId};
@@ -191,7 +194,8 @@ impl Tijara {
                     return Ok(((), Changeset::default()));
                 };
                 self.clear_hand_typed(&mut doc, i, carrier);
-                let e = Self::shipment_event(&doc, &doc.shipments[i], "shipment.updated")?;
+                let e =
+                    Self::shipment_event(&doc, &doc.shipments[i], DomainEvent::ShipmentUpdated)?;
                 Ok(((), self.order_change(&doc, version, vec![e])?))
             },
         )
@@ -233,24 +237,17 @@ impl Tijara {
         self.inner.carriers.values()
     }
 
+    /// The outbox row of an event that describes `shipment` of `doc`'s order as it is now.
     fn shipment_event(
         doc: &OrderDoc,
         shipment: &Shipment,
-        kind: &str,
+        event: fn(ShipmentSnapshot) -> DomainEvent,
     ) -> Result<NewEvent, TijaraError> {
-        Ok(NewEvent {
-            aggregate: doc.order.id.to_string(),
-            kind: kind.to_owned(),
-            payload: crate::engine::encode(&serde_json::json!({
-                "order_id": doc.order.id,
-                "seller_order_id": shipment.seller_order_id,
-                "shipment_id": shipment.id,
-                "carrier": shipment.carrier,
-                "tracking_number": shipment.tracking_number,
-                "status": shipment.status(),
-                "lang": doc.lang,
-            }))?,
-        })
+        crate::engine::outbox(&event(ShipmentSnapshot::of(
+            &doc.order.id,
+            shipment,
+            doc.lang,
+        )))
     }
 
     /// The seller has packed the parcel. Refused for a card or transfer order not yet paid.
@@ -273,7 +270,7 @@ impl Tijara {
                 return Ok((doc, Changeset::default()));
             }
             doc.order.mark_ready(seller_order)?;
-            let event = self.order_event(&doc.order, "seller_order.ready")?;
+            let event = self.order_event(&doc.order, DomainEvent::SellerOrderReady)?;
             let changes = self.order_change(&doc, version, vec![event])?;
             Ok((doc, changes))
         })
@@ -392,7 +389,7 @@ impl Tijara {
             ensure_number_free(&doc, None, &created.tracking_number)?;
             shipment.tracking_number = Some(created.tracking_number.clone());
             doc.shipments.push(shipment.clone());
-            let event = Self::shipment_event(&doc, &shipment, "shipment.created")?;
+            let event = Self::shipment_event(&doc, &shipment, DomainEvent::ShipmentCreated)?;
             Ok((shipment, self.order_change(&doc, version, vec![event])?))
         })
         .await
@@ -530,7 +527,7 @@ impl Tijara {
             self.follow_shipment(&mut doc, &shipment, &mut changes)?;
             changes.events.insert(
                 0,
-                Self::shipment_event(&doc, &shipment, "shipment.updated")?,
+                Self::shipment_event(&doc, &shipment, DomainEvent::ShipmentUpdated)?,
             );
             changes.docs.insert(0, self.order_write(&doc, version)?);
             Ok((shipment, changes))
@@ -609,7 +606,7 @@ impl Tijara {
             self.follow_shipment(&mut doc, &shipment, &mut changes)?;
             changes.events.insert(
                 0,
-                Self::shipment_event(&doc, &shipment, "shipment.updated")?,
+                Self::shipment_event(&doc, &shipment, DomainEvent::ShipmentUpdated)?,
             );
             changes.docs.insert(0, self.order_write(&doc, version)?);
             Ok((shipment, changes))
@@ -668,7 +665,7 @@ impl Tijara {
                             code: shipment.carrier.clone(),
                         },
                         reference: format!("{}:collected", shipment.id),
-                        event: "collected".into(),
+                        event: PaymentLogEvent::Collected,
                         amount: Some(amount),
                         outcome: PaymentOutcome::Applied,
                         raw: serde_json::Value::Null,
@@ -696,7 +693,7 @@ impl Tijara {
         if doc.order.status() == tijara_core::order::OrderStatus::Completed {
             changes
                 .events
-                .push(self.order_event(&doc.order, "order.completed")?);
+                .push(self.order_event(&doc.order, DomainEvent::OrderCompleted)?);
         }
         Ok(())
     }
@@ -749,7 +746,7 @@ impl Tijara {
                 if doc
                     .payment_log
                     .iter()
-                    .any(|e| e.reference == reference && e.event == "remitted")
+                    .any(|e| e.reference == reference && e.event == PaymentLogEvent::Remitted)
                 {
                     return Ok((doc, Changeset::default()));
                 }
@@ -758,14 +755,14 @@ impl Tijara {
                     at: self.now(),
                     source: PaymentSource::Engine,
                     reference: reference.to_owned(),
-                    event: "remitted".into(),
+                    event: PaymentLogEvent::Remitted,
                     amount: Some(amount),
                     outcome: PaymentOutcome::Applied,
                     raw: serde_json::Value::Null,
                     attempt: None,
                 });
                 let w = self.order_write(&doc, version)?;
-                let e = self.order_event(&doc.order, "payment.remitted")?;
+                let e = self.order_event(&doc.order, DomainEvent::PaymentRemitted)?;
                 Ok((
                     doc,
                     Changeset {
@@ -936,7 +933,7 @@ impl Tijara {
             };
             let removed = doc.shipments.remove(i);
             doc.order.unship(&removed.seller_order_id)?;
-            let e = Self::shipment_event(&doc, &removed, "shipment.cancelled")?;
+            let e = Self::shipment_event(&doc, &removed, DomainEvent::ShipmentCancelled)?;
             let changes = self.order_change(&doc, version, vec![e])?;
             Ok((doc, changes))
         })
@@ -976,7 +973,7 @@ impl Tijara {
                 ensure_number_free(&doc, Some(i), number)?;
                 doc.shipments[i].tracking_number = Some(number.to_owned());
                 let s = doc.shipments[i].clone();
-                let e = Self::shipment_event(&doc, &s, "shipment.updated")?;
+                let e = Self::shipment_event(&doc, &s, DomainEvent::ShipmentUpdated)?;
                 Ok((s, self.order_change(&doc, version, vec![e])?))
             },
         )

@@ -4,8 +4,7 @@ use crate::docs::OrderDoc;
 use crate::engine::{Loaded, Tijara};
 use crate::error::TijaraError;
 use crate::ports::storage::{
-    Changeset, CommitOutcome, DocKind, IdempotencyRecord, ListQuery, NewEvent, StockOp,
-    StorageError,
+    Changeset, CommitOutcome, DocKind, IdempotencyRecord, ListQuery, StockOp, StorageError,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -178,15 +177,15 @@ impl Tijara {
                         self.cancel_into(&mut doc, &mut changes)?;
                         // The shopper is told (a transfer not received in time, a card
                         // checkout abandoned): the order is off and its items back on sale.
-                        changes.events.push(NewEvent {
-                            aggregate: order.to_string(),
-                            kind: "order.payment_expired".into(),
-                            payload: crate::engine::encode(&serde_json::json!({
-                                "order_id": order,
-                                "lang": doc.lang,
-                                "payment_method": doc.order.payment.method(),
-                            }))?,
-                        });
+                        changes.events.push(crate::engine::outbox(
+                            &tijara_core::DomainEvent::OrderPaymentExpired(
+                                tijara_core::events::PaymentExpiry::new(
+                                    order.clone(),
+                                    doc.lang,
+                                    doc.order.payment.method(),
+                                ),
+                            ),
+                        )?);
                     } else {
                         // Paid or cancelled meanwhile: only drop what is still held.
                         let live = self.inner.storage.order_reservations(order).await?;

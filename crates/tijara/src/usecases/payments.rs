@@ -10,58 +10,15 @@ use crate::engine::{IdempotencyKey, Loaded, Tijara, Write};
 use crate::error::TijaraError;
 use crate::ports::storage::{Changeset, DocKind, DocWrite, NewEvent, StockOp};
 use serde::{Deserialize, Serialize};
+use tijara_core::DomainEvent;
+use tijara_core::events::PaymentReport;
 use tijara_core::order::OrderStatus;
+use tijara_core::payment::PaymentLogEvent;
 use tijara_core::payout::LedgerEntry;
 use tijara_core::{Money, OrderId};
 
-/// What a payment event says.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum PaymentEventKind {
-    /// Funds held.
-    Authorized {
-        /// Amount authorized.
-        amount: Money,
-    },
-    /// Money taken (a capture, a direct sale, a confirmed transfer).
-    Captured {
-        /// Amount.
-        amount: Money,
-    },
-    /// The attempt was declined.
-    Declined {
-        /// The gateway's reason.
-        reason: String,
-    },
-    /// The authorization was cancelled.
-    Voided,
-    /// Money returned to the shopper.
-    Refunded {
-        /// Amount.
-        amount: Money,
-    },
-}
-
-impl PaymentEventKind {
-    fn name(&self) -> &'static str {
-        match self {
-            PaymentEventKind::Authorized { .. } => "authorized",
-            PaymentEventKind::Captured { .. } => "captured",
-            PaymentEventKind::Declined { .. } => "declined",
-            PaymentEventKind::Voided => "voided",
-            PaymentEventKind::Refunded { .. } => "refunded",
-        }
-    }
-    fn amount(&self) -> Option<Money> {
-        match self {
-            PaymentEventKind::Authorized { amount }
-            | PaymentEventKind::Captured { amount }
-            | PaymentEventKind::Refunded { amount } => Some(*amount),
-            _ => None,
-        }
-    }
-}
+/// What a payment event says (moved to the core; still reachable here).
+pub use tijara_core::payment::PaymentEventKind;
 
 /// A verified payment event for an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -176,7 +133,7 @@ impl Tijara {
         } = d;
         let duplicate = doc.payment_log.iter().any(|e| {
             e.reference == notice.reference
-                && e.event == notice.event.name()
+                && e.event == notice.event.log_event()
                 && e.outcome == PaymentOutcome::Applied
         });
         let mut changes = Changeset::default();
@@ -200,7 +157,7 @@ impl Tijara {
             at: now,
             source: notice.source.clone(),
             reference: notice.reference.clone(),
-            event: notice.event.name().to_owned(),
+            event: notice.event.log_event(),
             amount: notice.event.amount(),
             outcome: outcome.clone(),
             raw: notice.raw.clone(),
@@ -208,20 +165,19 @@ impl Tijara {
         });
         changes.events.insert(
             0,
-            NewEvent {
-                aggregate: doc.order.id.to_string(),
-                kind: match outcome {
-                    PaymentOutcome::Applied => "payment.updated".into(),
-                    _ => "payment.rejected".into(),
-                },
-                payload: crate::engine::encode(&serde_json::json!({
-                    "order_id": doc.order.id,
-                    "event": notice.event.name(),
-                    "reference": notice.reference,
-                    "outcome": outcome,
-                    "payment": doc.order.payment.status(),
-                }))?,
-            },
+            crate::engine::outbox(&{
+                let report = PaymentReport::new(
+                    doc.order.id.clone(),
+                    notice.event.log_event(),
+                    notice.reference.clone(),
+                    outcome.clone(),
+                    doc.order.payment.status(),
+                );
+                match outcome {
+                    PaymentOutcome::Applied => DomainEvent::PaymentUpdated(report),
+                    _ => DomainEvent::PaymentRejected(report),
+                }
+            })?,
         );
         changes.docs.insert(0, self.order_write(&doc, version)?);
         Ok((result, changes))
@@ -243,6 +199,8 @@ impl Tijara {
             PaymentEventKind::Declined { .. } => doc.order.payment.fail(),
             PaymentEventKind::Voided => doc.order.payment.void(),
             PaymentEventKind::Refunded { amount } => doc.order.payment.refund(*amount),
+            // A kind a newer core adds is refused until the engine knows how to apply it.
+            _ => return Err(format!("unsupported payment event {event:?}")),
         };
         if let Err(e) = r {
             *doc = before;
@@ -279,13 +237,12 @@ impl Tijara {
                     .drain(..)
                     .map(|reservation| StockOp::Commit { reservation }),
             );
-            if let Ok(e) = self.order_event(&doc.order, "order.confirmed") {
+            if let Ok(e) = self.order_event(&doc.order, DomainEvent::OrderConfirmed) {
                 changes.events.push(e);
             }
         } else if was_cancelled && doc.order.payment.is_secured() {
             // Paid after the order expired: the stock went back to sale, the money must go back.
-            if let Ok(mut e) = self.order_event(&doc.order, "payment.needs_refund") {
-                e.kind = "payment.needs_refund".into();
+            if let Ok(e) = self.order_event(&doc.order, DomainEvent::PaymentNeedsRefund) {
                 changes.events.push(e);
             }
         }
@@ -429,7 +386,10 @@ impl Tijara {
             .rev()
             .filter(|e| {
                 e.outcome == PaymentOutcome::Applied
-                    && (e.event == "authorized" || e.event == "captured")
+                    && matches!(
+                        e.event,
+                        PaymentLogEvent::Authorized | PaymentLogEvent::Captured
+                    )
             })
             .find_map(|e| e.attempt.clone())
             .unwrap_or_else(|| format!("{order}-{}", doc.payment_attempts.max(1)));
@@ -584,7 +544,7 @@ impl Tijara {
             let n = doc
                 .payment_log
                 .iter()
-                .filter(|e| e.event == "refunded")
+                .filter(|e| e.event == PaymentLogEvent::Refunded)
                 .count()
                 + 1;
             (
@@ -677,7 +637,7 @@ impl Tijara {
                         return Ok((false, Changeset::default()));
                     }
                     doc.payment_reminded = true;
-                    let e = self.order_event(&doc.order, "payment.transfer_reminder")?;
+                    let e = self.order_event(&doc.order, DomainEvent::PaymentTransferReminder)?;
                     Ok((true, self.order_change(&doc, version, vec![e])?))
                 })
                 .await?;

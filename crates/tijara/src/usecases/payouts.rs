@@ -124,11 +124,16 @@ impl Tijara {
                     .keys(vec![key.clone()])
                     .owners(vec![format!("seller:{}", r.seller_id)])
                     .body(r)?;
-                let event = crate::ports::storage::NewEvent {
-                    aggregate: format!("seller:{}", r.seller_id),
-                    kind: "payout.paid".into(),
-                    payload: crate::engine::encode(r)?,
-                };
+                let event = crate::engine::outbox(&tijara_core::DomainEvent::PayoutPaid(
+                    tijara_core::events::PayoutSnapshot::new(
+                        r.id.clone(),
+                        r.seller_id.clone(),
+                        r.amount,
+                        r.reference.clone(),
+                        (r.period_from, r.period_until),
+                        r.paid_at,
+                    ),
+                ))?;
                 Ok((
                     r.clone(),
                     Changeset {

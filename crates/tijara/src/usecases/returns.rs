@@ -5,6 +5,7 @@ use crate::engine::{IdempotencyKey, Loaded, Tijara};
 use crate::error::{Part, TijaraError};
 use crate::ports::storage::{Changeset, DocKind, StockOp};
 use serde::{Deserialize, Serialize};
+use tijara_core::DomainEvent;
 use tijara_core::payout::LedgerEntry;
 use tijara_core::returns::{ReturnLine, ReturnRequest};
 use tijara_core::{Money, OrderId, ReturnId, SellerOrderId};
@@ -67,7 +68,7 @@ impl Tijara {
                     &earlier,
                 )?;
                 doc.returns.push(r.clone());
-                let e = self.order_event(&doc.order, "return.requested")?;
+                let e = self.order_event(&doc.order, DomainEvent::ReturnRequested)?;
                 Ok((r, self.order_change(&doc, version, vec![e])?))
             },
         )
@@ -139,7 +140,7 @@ impl Tijara {
                 }
                 changes
                     .events
-                    .push(self.order_event(&doc.order, "return.updated")?);
+                    .push(self.order_event(&doc.order, DomainEvent::ReturnUpdated)?);
                 let r = doc.returns[i].clone();
                 changes.docs.push(self.order_write(&doc, version)?);
                 Ok((r, changes))
@@ -204,7 +205,7 @@ impl Tijara {
         }
         changes
             .events
-            .push(self.order_event(&doc.order, "order.cancelled")?);
+            .push(self.order_event(&doc.order, DomainEvent::OrderCancelled)?);
         Ok(())
     }
 }
