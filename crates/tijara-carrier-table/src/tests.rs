@@ -249,6 +249,12 @@ fn a_card_maps_only_its_own_codes() {
         }
     }
     // CTM's "delivered" given to Amana is not a delivery.
-    assert_eq!(amana.event("REM", "Remis", at).status, TrackingStatus::Unknown);
-    assert_eq!(ctm.event("LIV", "Livré", at).status, TrackingStatus::Unknown);
+    assert_eq!(
+        amana.event("REM", "Remis", at).status,
+        TrackingStatus::Unknown
+    );
+    assert_eq!(
+        ctm.event("LIV", "Livré", at).status,
+        TrackingStatus::Unknown
+    );
 }
