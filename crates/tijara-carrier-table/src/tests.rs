@@ -248,6 +248,15 @@ fn a_card_maps_only_its_own_codes() {
             );
         }
     }
+    // Through the port too: the engine re-normalizes recorded events by it.
+    assert_eq!(
+        Carrier::status_of(&amana, "REM"),
+        Some(TrackingStatus::Unknown)
+    );
+    assert_eq!(
+        Carrier::status_of(&amana, " LIV "),
+        Some(TrackingStatus::Delivered)
+    );
     // CTM's "delivered" given to Amana is not a delivery.
     assert_eq!(
         amana.event("REM", "Remis", at).status,
