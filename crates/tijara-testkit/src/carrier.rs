@@ -192,6 +192,21 @@ pub async fn codes_are_normalized_and_unknown_ones_kept(h: &dyn CarrierHarness) 
         .find(|e| e.carrier_code == delivered)
         .unwrap_or_else(|| panic!("the delivered event is reported"));
     assert_eq!(d.status, TrackingStatus::Delivered);
+    // A carrier answering `status_of` (the engine re-normalizes by it) must agree with its events.
+    let c = h.carrier();
+    for (code, want) in [
+        (&delivered, TrackingStatus::Delivered),
+        (&unknown, TrackingStatus::Unknown),
+    ] {
+        if let Some(s) = c.status_of(code) {
+            assert_eq!(
+                s,
+                want,
+                "{}: status_of({code:?}) agrees with its events",
+                c.code()
+            );
+        }
+    }
     let u = events
         .iter()
         .find(|e| e.carrier_code == unknown)
@@ -229,6 +244,15 @@ pub async fn other_carriers_codes_stay_unknown(h: &dyn CarrierHarness) {
             carrier.code(),
             e.status
         );
+        // The engine re-normalizes recorded events by `status_of` when the carrier answers it.
+        if let Some(s) = carrier.status_of(code) {
+            assert_eq!(
+                s,
+                TrackingStatus::Unknown,
+                "{}: status_of({code:?}), another carrier's code, must be Unknown",
+                carrier.code()
+            );
+        }
     }
 }
 
