@@ -279,6 +279,31 @@ async fn a_two_seller_cod_order_with_two_carriers() {
             .expect("t")
             + Span::hours(h)
     };
+    // CTM's "delivered" (REM), made by the CTM card, given for the Amana parcel: Amana's card
+    // does not define REM, so the event is kept as Unknown and delivers nothing (issue 12).
+    let ctm = TableCarrier::from_toml(tijara_carrier_table::CTM_SAMPLE).expect("ctm");
+    let foreign = ctm.event("REM", "Remis", t(49));
+    assert_eq!(
+        foreign.status,
+        TrackingStatus::Delivered,
+        "REM is CTM's delivered"
+    );
+    let s = e
+        .record_tracking("amana", number, vec![foreign], None)
+        .await
+        .expect("kept");
+    assert_ne!(
+        s.status(),
+        TrackingStatus::Delivered,
+        "CTM's code delivers no Amana parcel"
+    );
+    assert_eq!(
+        s.events()
+            .iter()
+            .map(|ev| (ev.carrier_code.as_str(), ev.status))
+            .collect::<Vec<_>>(),
+        vec![("REM", TrackingStatus::Unknown)]
+    );
     let typed = vec![
         amana.event("LIV", "Livré", t(50)),
         amana.event("DEP", "Déposé", t(2)),
@@ -295,7 +320,7 @@ async fn a_two_seller_cod_order_with_two_carriers() {
         .expect("track again");
     assert_eq!(
         (s.status(), s.events().len()),
-        (TrackingStatus::Delivered, 3)
+        (TrackingStatus::Delivered, 4)
     );
 
     // Sendit: refused at the door, then returned to the seller.

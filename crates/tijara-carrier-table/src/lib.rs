@@ -540,8 +540,21 @@ impl TableCarrier {
         &self.card
     }
 
+    /// The status the card gives `code` (trimmed): its `status_codes` entry, or
+    /// [`TrackingStatus::Unknown`] for a code the card does not define (another carrier's
+    /// included).
+    pub fn status(&self, code: &str) -> TrackingStatus {
+        self.card
+            .status_codes
+            .get(code.trim())
+            .copied()
+            .unwrap_or(TrackingStatus::Unknown)
+    }
+
     /// A tracking event typed by a seller or admin with the carrier's own code, normalized by
     /// the card's `status_codes` (unknown codes: [`TrackingStatus::Unknown`], kept as typed).
+    /// The engine's `record_tracking` normalizes again by this card ([`Carrier::status_of`]),
+    /// so an event made by another card is not taken at that card's status.
     pub fn event(
         &self,
         code: &str,
@@ -550,12 +563,7 @@ impl TableCarrier {
     ) -> TrackingEvent {
         TrackingEvent {
             at,
-            status: self
-                .card
-                .status_codes
-                .get(code.trim())
-                .copied()
-                .unwrap_or(TrackingStatus::Unknown),
+            status: self.status(code),
             carrier_code: code.trim().to_owned(),
             carrier_text: text.to_owned(),
             location: None,
@@ -621,6 +629,9 @@ impl Carrier for TableCarrier {
     }
     async fn parse_webhook(&self, _: &WebhookRequest) -> Result<WebhookUpdate, CarrierError> {
         Err(CarrierError::Unsupported("webhooks"))
+    }
+    fn status_of(&self, code: &str) -> Option<TrackingStatus> {
+        Some(self.status(code))
     }
 }
 

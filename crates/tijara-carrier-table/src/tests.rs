@@ -226,3 +226,44 @@ async fn remembered_numbers_are_bounded() {
         REMEMBERED_NUMBERS
     );
 }
+
+#[test]
+fn a_card_maps_only_its_own_codes() {
+    let amana = TableCarrier::from_toml(AMANA_SAMPLE).expect("amana");
+    let ctm = TableCarrier::from_toml(CTM_SAMPLE).expect("ctm");
+    let at = tijara_core::chrono::DateTime::from_timestamp(1_764_000_000, 0).expect("t");
+    for (card, other) in [(&amana, &ctm), (&ctm, &amana)] {
+        for code in other.card().status_codes.keys() {
+            if card.card().status_codes.contains_key(code) {
+                // A code both cards define (RET) is this card's own code too.
+                continue;
+            }
+            let e = card.event(code, "saisi", at);
+            assert_eq!(
+                (e.status, e.carrier_code.as_str()),
+                (TrackingStatus::Unknown, code.as_str()),
+                "{}'s code {code} given to {}",
+                other.code(),
+                card.code()
+            );
+        }
+    }
+    // Through the port too: the engine re-normalizes recorded events by it.
+    assert_eq!(
+        Carrier::status_of(&amana, "REM"),
+        Some(TrackingStatus::Unknown)
+    );
+    assert_eq!(
+        Carrier::status_of(&amana, " LIV "),
+        Some(TrackingStatus::Delivered)
+    );
+    // CTM's "delivered" given to Amana is not a delivery.
+    assert_eq!(
+        amana.event("REM", "Remis", at).status,
+        TrackingStatus::Unknown
+    );
+    assert_eq!(
+        ctm.event("LIV", "Livré", at).status,
+        TrackingStatus::Unknown
+    );
+}

@@ -8,7 +8,8 @@ use tijara_core::fulfillment::TrackingEvent;
 use tijara_core::order::Address;
 use tijara_testkit::carrier::CarrierHarness;
 
-struct Table(Arc<TableCarrier>, &'static str);
+/// A card, its "delivered" code, and its sibling card (whose own codes it must not map).
+struct Table(Arc<TableCarrier>, &'static str, &'static str);
 
 #[async_trait::async_trait]
 impl CarrierHarness for Table {
@@ -32,6 +33,18 @@ impl CarrierHarness for Table {
     fn codes(&self) -> (String, String) {
         (self.1.into(), "ZZZ".into())
     }
+    fn foreign_codes(&self) -> Vec<String> {
+        let own = &self.0.card().status_codes;
+        let sibling = TableCarrier::from_toml(self.2).expect("sibling card");
+        // Codes both cards define (RET) are this card's own too.
+        sibling
+            .card()
+            .status_codes
+            .keys()
+            .filter(|c| !own.contains_key(*c))
+            .cloned()
+            .collect()
+    }
     async fn events_for(&self, _: &str, raw: &[(String, DateTime<Utc>)]) -> Vec<TrackingEvent> {
         // No API: events are typed by the seller or admin with the carrier's codes.
         raw.iter()
@@ -46,6 +59,7 @@ mod amana {
         Arc::new(Table(
             Arc::new(TableCarrier::from_toml(AMANA_SAMPLE).expect("card")),
             "LIV",
+            CTM_SAMPLE,
         )) as Arc<dyn CarrierHarness>
     });
 }
@@ -56,6 +70,7 @@ mod ctm {
         Arc::new(Table(
             Arc::new(TableCarrier::from_toml(CTM_SAMPLE).expect("card")),
             "REM",
+            AMANA_SAMPLE,
         )) as Arc<dyn CarrierHarness>
     });
 }

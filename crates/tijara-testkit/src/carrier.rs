@@ -4,7 +4,7 @@
 //! Checked: quotes are positive amounts in the region's currency with a service and an
 //! estimate, and with cash on delivery a fee such that the price is the plain price plus the
 //! fee, exactly; creating a shipment is idempotent by reference; the carrier's codes are
-//! normalized, unknown ones kept as `Unknown`; events keep the carrier's times, and polling
+//! normalized, unknown ones (and other carriers' codes) kept as `Unknown`; events keep the carrier's times, and polling
 //! twice through the engine adds nothing; through the engine, tracking applied in any order and
 //! repeated gives the same status; capabilities are honoured.
 
@@ -31,6 +31,12 @@ pub trait CarrierHarness: Send + Sync {
     fn destination(&self) -> Address;
     /// A carrier code meaning "delivered", and one the adapter cannot know.
     fn codes(&self) -> (String, String);
+    /// Codes other carriers use that this adapter does not define (say a sibling rate card's
+    /// codes): each must come back as `Unknown` with its code kept, never mapped. Default: none
+    /// (an adapter with no sibling has nothing to give).
+    fn foreign_codes(&self) -> Vec<String> {
+        Vec::new()
+    }
     /// The carrier's normalized events for `tracking_number`, after making the carrier (or its
     /// fake) report these raw `(code, time)` events — through `track` for carriers with an API.
     async fn events_for(
@@ -186,6 +192,21 @@ pub async fn codes_are_normalized_and_unknown_ones_kept(h: &dyn CarrierHarness) 
         .find(|e| e.carrier_code == delivered)
         .unwrap_or_else(|| panic!("the delivered event is reported"));
     assert_eq!(d.status, TrackingStatus::Delivered);
+    // A carrier answering `status_of` (the engine re-normalizes by it) must agree with its events.
+    let c = h.carrier();
+    for (code, want) in [
+        (&delivered, TrackingStatus::Delivered),
+        (&unknown, TrackingStatus::Unknown),
+    ] {
+        if let Some(s) = c.status_of(code) {
+            assert_eq!(
+                s,
+                want,
+                "{}: status_of({code:?}) agrees with its events",
+                c.code()
+            );
+        }
+    }
     let u = events
         .iter()
         .find(|e| e.carrier_code == unknown)
@@ -195,6 +216,44 @@ pub async fn codes_are_normalized_and_unknown_ones_kept(h: &dyn CarrierHarness) 
         TrackingStatus::Unknown,
         "an unknown code maps to Unknown, never to a guess"
     );
+}
+
+/// Another carrier's codes ([`CarrierHarness::foreign_codes`]) are not this carrier's: each is
+/// kept as `Unknown` with its code, never normalized by a shared or global mapping.
+pub async fn other_carriers_codes_stay_unknown(h: &dyn CarrierHarness) {
+    let foreign = h.foreign_codes();
+    if foreign.is_empty() {
+        return;
+    }
+    let raw: Vec<(String, DateTime<Utc>)> = foreign
+        .iter()
+        .enumerate()
+        .map(|(i, code)| (code.clone(), t0() + Duration::hours(40 + i as i64)))
+        .collect();
+    let events = h.events_for("TRACK-FOREIGN-1", &raw).await;
+    let carrier = h.carrier();
+    for code in &foreign {
+        let e = events
+            .iter()
+            .find(|e| &e.carrier_code == code)
+            .unwrap_or_else(|| panic!("another carrier's code {code:?} is kept"));
+        assert_eq!(
+            e.status,
+            TrackingStatus::Unknown,
+            "{}: another carrier's code {code:?} maps to Unknown, not to {:?}",
+            carrier.code(),
+            e.status
+        );
+        // The engine re-normalizes recorded events by `status_of` when the carrier answers it.
+        if let Some(s) = carrier.status_of(code) {
+            assert_eq!(
+                s,
+                TrackingStatus::Unknown,
+                "{}: status_of({code:?}), another carrier's code, must be Unknown",
+                carrier.code()
+            );
+        }
+    }
 }
 
 async fn engine_with(h: &dyn CarrierHarness) -> TestEngine {

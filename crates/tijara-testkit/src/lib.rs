@@ -68,6 +68,7 @@ macro_rules! carrier_conformance {
             quotes_are_positive_mad_with_estimates,
             create_is_idempotent,
             codes_are_normalized_and_unknown_ones_kept,
+            other_carriers_codes_stay_unknown,
             polling_keeps_the_carriers_times,
             tracking_in_any_order_gives_one_status,
             capabilities_are_honoured

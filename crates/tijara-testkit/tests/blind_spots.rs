@@ -563,6 +563,49 @@ async fn a_carrier_stamping_poll_times_fails() {
     );
 }
 
+/// The polled carrier, told that "PICKED" is a sibling carrier's code: its mapping is shared
+/// with that sibling (as a global code table would be), so it normalizes a code not its own.
+struct SharedTableHarness(PolledHarness);
+
+#[async_trait]
+impl CarrierHarness for SharedTableHarness {
+    fn carrier(&self) -> Arc<dyn Carrier> {
+        self.0.carrier()
+    }
+    fn origin_city(&self) -> String {
+        self.0.origin_city()
+    }
+    fn destination(&self) -> Address {
+        self.0.destination()
+    }
+    fn codes(&self) -> (String, String) {
+        self.0.codes()
+    }
+    fn foreign_codes(&self) -> Vec<String> {
+        vec!["PICKED".into()]
+    }
+    async fn events_for(
+        &self,
+        tracking_number: &str,
+        raw: &[(String, DateTime<Utc>)],
+    ) -> Vec<TrackingEvent> {
+        self.0.events_for(tracking_number, raw).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_carrier_mapping_another_carriers_codes_fails() {
+    let h = SharedTableHarness(PolledHarness(Arc::new(Polled::new(false, true)), None));
+    let message = failure_of(tijara_testkit::carrier::other_carriers_codes_stay_unknown(
+        &h,
+    ))
+    .await;
+    assert!(
+        message.contains("another carrier's code \"PICKED\" maps to Unknown, not to PickedUp"),
+        "{message}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_carrier_leaving_the_cod_fee_out_of_the_price_fails() {
     let h = PolledHarness(Arc::new(Polled::new(false, false)), None);

@@ -9,6 +9,10 @@
 //! - `track` and `parse_webhook` return events normalized to the core's statuses, keeping the
 //!   carrier's own code and text; a code the adapter does not know maps to
 //!   `TrackingStatus::Unknown`, never to a guess.
+//! - A carrier whose codes come from a table (rate cards: events typed by hand) answers
+//!   `status_of` for every code — its own mapping, `Unknown` for any other — and the engine's
+//!   `record_tracking` re-normalizes events by it, so another carrier's event (say CTM's `REM`,
+//!   "delivered", given for an Amana parcel) is kept as `Unknown`, never taken at its status.
 //! - Operations outside the declared capabilities answer `CarrierError::Unsupported`.
 //! - Errors say whether retrying can help: timeouts, 5xx and rate limits are `Temporary`; a
 //!   refused address or parcel is `Permanent`.
@@ -16,7 +20,7 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tijara_core::Money;
-use tijara_core::fulfillment::{Parcel, TrackingEvent};
+use tijara_core::fulfillment::{Parcel, TrackingEvent, TrackingStatus};
 use tijara_core::order::Address;
 
 /// What a carrier can do.
@@ -161,4 +165,13 @@ pub trait Carrier: Send + Sync {
 
     /// Reads (and authenticates) a webhook call (capability `webhooks`).
     async fn parse_webhook(&self, request: &WebhookRequest) -> Result<WebhookUpdate, CarrierError>;
+
+    /// The status this carrier gives its own `code` (`Unknown` for a code it does not define,
+    /// another carrier's included), or `None` when it does not say (the default: events from
+    /// `track` and `parse_webhook` are already normalized by the adapter). When it says, the
+    /// engine's `record_tracking` re-normalizes each event by it, whatever status it came with.
+    fn status_of(&self, code: &str) -> Option<TrackingStatus> {
+        let _ = code;
+        None
+    }
 }

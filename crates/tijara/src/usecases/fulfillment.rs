@@ -541,7 +541,9 @@ impl Tijara {
     /// delivery collects the cash and a return cancels the collection and puts the stock back.
     /// An order that cannot be saved because another order holds one of its tracking numbers
     /// (stored before numbers were unique; see [`Tijara::reindex_orders`]) is refused with
-    /// [`TijaraError::TrackingNumberTaken`] and logged.
+    /// [`TijaraError::TrackingNumberTaken`] and logged. When the carrier maps codes itself
+    /// ([`Carrier::status_of`], rate cards), each event's status is its mapping of the event's
+    /// code: another carrier's code is kept as `Unknown`.
     pub async fn record_tracking(
         &self,
         carrier: &str,
@@ -549,6 +551,16 @@ impl Tijara {
         events: Vec<TrackingEvent>,
         idem: Option<&IdempotencyKey>,
     ) -> Result<Shipment, TijaraError> {
+        // A carrier with a code table (a rate card) decides its own codes' statuses: an event
+        // made elsewhere (another card's `event`) is not taken at the status it came with.
+        let mut events = events;
+        if let Ok(c) = self.carrier(carrier) {
+            for e in &mut events {
+                if let Some(status) = c.status_of(&e.carrier_code) {
+                    e.status = status;
+                }
+            }
+        }
         let key = format!("tracking:{carrier}:{tracking_number}");
         let (key, events) = (&key, &events);
         let input = (carrier, tracking_number, events);
