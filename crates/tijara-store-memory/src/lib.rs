@@ -12,7 +12,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard};
 use tijara::ports::storage::*;
 use tijara_core::{OrderId, ReservationId, VariantId};
@@ -29,6 +29,9 @@ struct Doc {
 #[derive(Debug, Default)]
 struct State {
     docs: BTreeMap<(DocKind, String), Doc>,
+    /// Ids of the documents of a kind that list an owner, by id: a listing by owner reads these,
+    /// never every document of the kind (the SQL stores' owners table, in memory).
+    owned: HashMap<(DocKind, String), BTreeSet<String>>,
     keys: HashMap<(DocKind, String), String>,
     stock: HashMap<VariantId, StockRow>,
     reservations: BTreeMap<ReservationId, ReservationRow>,
@@ -64,6 +67,24 @@ fn stored(kind: DocKind, id: &str, d: &Doc) -> StoredDoc {
         id: id.to_owned(),
         version: d.version,
         body: d.body.clone(),
+    }
+}
+
+/// Takes `id` out of the owner index for each of `owners`.
+fn unown(
+    owned: &mut HashMap<(DocKind, String), BTreeSet<String>>,
+    kind: DocKind,
+    id: &str,
+    owners: &[String],
+) {
+    for o in owners {
+        let slot = (kind, o.clone());
+        if let Some(ids) = owned.get_mut(&slot) {
+            ids.remove(id);
+            if ids.is_empty() {
+                owned.remove(&slot);
+            }
+        }
     }
 }
 
@@ -276,6 +297,19 @@ fn apply(state: &mut State, cs: Changeset) -> Result<CommitOutcome, StorageError
         }
     }
     state.keys.extend(keys_added);
+    for ((kind, id), doc) in &docs {
+        if let Some(old) = state.docs.get(&(*kind, id.clone())) {
+            let old_owners = old.owners.clone();
+            unown(&mut state.owned, *kind, id, &old_owners);
+        }
+        for o in &doc.owners {
+            state
+                .owned
+                .entry((*kind, o.clone()))
+                .or_default()
+                .insert(id.clone());
+        }
+    }
     state.docs.extend(docs);
     state.stock.extend(stock);
     for (id, r) in reservations {
@@ -351,6 +385,21 @@ impl Storage for MemoryStore {
         let s = self.lock()?;
         let kind = q.kind;
         let after = q.after.as_deref();
+        if let Some(owner) = &q.owner {
+            // Through the owner index: as fast with a million documents of the kind as with ten.
+            let Some(ids) = s.owned.get(&(kind, owner.clone())) else {
+                return Ok(Vec::new());
+            };
+            let from = match after {
+                Some(a) => std::ops::Bound::Excluded(a.to_owned()),
+                None => std::ops::Bound::Unbounded,
+            };
+            return Ok(ids
+                .range((from, std::ops::Bound::Unbounded))
+                .filter_map(|id| s.docs.get(&(kind, id.clone())).map(|d| stored(kind, id, d)))
+                .take(q.limit.max(1) as usize)
+                .collect());
+        }
         let start = (kind, after.unwrap_or_default().to_owned());
         Ok(s.docs
             .range(start..)
@@ -479,6 +528,7 @@ impl Storage for MemoryStore {
             return Ok(false);
         }
         if let Some(doc) = s.docs.remove(&slot) {
+            unown(&mut s.owned, kind, id, &doc.owners);
             for k in doc.keys {
                 if s.keys
                     .get(&(kind, k.clone()))
