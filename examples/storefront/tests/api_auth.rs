@@ -5,55 +5,9 @@
 
 mod support;
 
-use axum::body::{Body, to_bytes};
-use axum::http::{Method, Request, StatusCode, header};
-use serde_json::{Value, json};
-use support::{Client, demo_app};
-use tower::ServiceExt;
-
-async fn call(
-    router: &axum::Router,
-    method: Method,
-    uri: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut req = Request::builder().method(method).uri(uri);
-    if let Some(t) = token {
-        req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
-    }
-    let body = match body {
-        Some(b) => {
-            req = req.header(header::CONTENT_TYPE, "application/json");
-            Body::from(b.to_string())
-        }
-        None => Body::empty(),
-    };
-    let res = router
-        .clone()
-        .oneshot(req.body(body).unwrap())
-        .await
-        .unwrap();
-    let status = res.status();
-    let bytes = to_bytes(res.into_body(), 4 << 20).await.unwrap();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
-
-async fn token(router: &axum::Router, email: &str, password: &str) -> String {
-    let (status, v) = call(
-        router,
-        Method::POST,
-        "/api/v1/sessions",
-        None,
-        Some(json!({"email": email, "password": password})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{v}");
-    v["token"].as_str().unwrap().to_owned()
-}
+use axum::http::{Method, StatusCode};
+use serde_json::json;
+use support::{Client, call, demo_app, token};
 
 #[tokio::test]
 async fn the_openapi_document_describes_every_route() {

@@ -6,45 +6,12 @@
 
 mod support;
 
-use axum::body::{Body, to_bytes};
-use axum::http::{Method, Request, StatusCode, header};
+use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
-use support::demo_app;
+use support::{call, demo_app};
 use tijara::TijaraError;
 use tijara::ports::storage::{DocKind, StorageError};
 use tijara_storefront::api::ApiError;
-use tower::ServiceExt;
-
-async fn call(
-    router: &axum::Router,
-    method: Method,
-    uri: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut req = Request::builder().method(method).uri(uri);
-    if let Some(t) = token {
-        req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
-    }
-    let body = match body {
-        Some(b) => {
-            req = req.header(header::CONTENT_TYPE, "application/json");
-            Body::from(b.to_string())
-        }
-        None => Body::empty(),
-    };
-    let res = router
-        .clone()
-        .oneshot(req.body(body).unwrap())
-        .await
-        .unwrap();
-    let status = res.status();
-    let bytes = to_bytes(res.into_body(), 4 << 20).await.unwrap();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
 
 fn product(slug: &str, sku: &str) -> Value {
     json!({

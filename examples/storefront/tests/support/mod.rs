@@ -172,3 +172,50 @@ impl Client {
         .await
     }
 }
+
+/// A JSON API call: `token` as a bearer, `body` as JSON; answers the status and the JSON body
+/// (`Null` when the body is not JSON).
+pub async fn call(
+    router: &axum::Router,
+    method: axum::http::Method,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> (StatusCode, serde_json::Value) {
+    let mut req = Request::builder().method(method).uri(uri);
+    if let Some(t) = token {
+        req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    let body = match body {
+        Some(b) => {
+            req = req.header(header::CONTENT_TYPE, "application/json");
+            Body::from(b.to_string())
+        }
+        None => Body::empty(),
+    };
+    let res = router
+        .clone()
+        .oneshot(req.body(body).unwrap())
+        .await
+        .unwrap();
+    let status = res.status();
+    let bytes = to_bytes(res.into_body(), 4 << 20).await.unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// A bearer token for an account (the login must succeed).
+pub async fn token(router: &axum::Router, email: &str, password: &str) -> String {
+    let (status, v) = call(
+        router,
+        axum::http::Method::POST,
+        "/api/v1/sessions",
+        None,
+        Some(serde_json::json!({"email": email, "password": password})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    v["token"].as_str().unwrap().to_owned()
+}
