@@ -523,13 +523,7 @@ impl Tijara {
             if !changed {
                 return Ok((shipment, Changeset::default()));
             }
-            let mut changes = Changeset::default();
-            self.follow_shipment(&mut doc, &shipment, &mut changes)?;
-            changes.events.insert(
-                0,
-                Self::shipment_event(&doc, &shipment, DomainEvent::ShipmentUpdated)?,
-            );
-            changes.docs.insert(0, self.order_write(&doc, version)?);
+            let changes = self.shipment_updated(&mut doc, version, &shipment)?;
             Ok((shipment, changes))
         })
         .await
@@ -614,13 +608,7 @@ impl Tijara {
             if added == 0 {
                 return Ok((shipment, Changeset::default()));
             }
-            let mut changes = Changeset::default();
-            self.follow_shipment(&mut doc, &shipment, &mut changes)?;
-            changes.events.insert(
-                0,
-                Self::shipment_event(&doc, &shipment, DomainEvent::ShipmentUpdated)?,
-            );
-            changes.docs.insert(0, self.order_write(&doc, version)?);
+            let changes = self.shipment_updated(&mut doc, version, &shipment)?;
             Ok((shipment, changes))
         })
         .await
@@ -640,6 +628,25 @@ impl Tijara {
             }
             e => e,
         })
+    }
+
+    /// The changes of a shipment that moved: the order written at `version`, a
+    /// `shipment.updated` event first, then what the move does to its seller order and payment
+    /// ([`Tijara::follow_shipment`]).
+    fn shipment_updated(
+        &self,
+        doc: &mut OrderDoc,
+        version: u64,
+        shipment: &Shipment,
+    ) -> Result<Changeset, TijaraError> {
+        let mut changes = Changeset::default();
+        self.follow_shipment(doc, shipment, &mut changes)?;
+        changes.events.insert(
+            0,
+            Self::shipment_event(doc, shipment, DomainEvent::ShipmentUpdated)?,
+        );
+        changes.docs.insert(0, self.order_write(doc, version)?);
+        Ok(changes)
     }
 
     fn follow_shipment(
