@@ -132,8 +132,8 @@ fn secret_file(data_dir: &std::path::Path, file: &str) -> std::io::Result<String
     }
     let mut bytes = [0u8; 48];
     getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
-    let key: String = bytes[..32].iter().map(|b| format!("{b:02x}")).collect();
-    let tmp_name: String = bytes[32..].iter().map(|b| format!("{b:02x}")).collect();
+    let key = hex::encode(&bytes[..32]);
+    let tmp_name = hex::encode(&bytes[32..]);
     // Written whole to a file of its own, then published with a hard link (below).
     let tmp = data_dir.join(format!(".{file}.{tmp_name}"));
     let mut options = std::fs::OpenOptions::new();
