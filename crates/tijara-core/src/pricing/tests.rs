@@ -1,13 +1,21 @@
 use super::*;
 use crate::LocalizedText;
+use crate::cart::Cart;
 use crate::cart::CartLimits;
+use crate::catalog::CatalogSnapshot;
 use crate::catalog::tests::{product, seller, variant};
 use crate::catalog::{SellerKind, SellerTaxStatus};
+use crate::currency::Currency;
 use crate::ids::CartId;
+use crate::ids::{CategoryId, VariantId};
 use crate::promotion::{Conditions, PromotionKind, Stacking};
+use crate::promotion::{NotAppliedReason, PromotionUsage};
+use crate::region::{DisplayRate, Region};
 use chrono::TimeZone;
+use chrono::{DateTime, Utc};
 use proptest::prelude::*;
 use rust_decimal_macros::dec;
+use std::collections::{BTreeMap, HashMap};
 
 fn mad(s: &str) -> Money {
     Money::mad(s).expect("amount")

@@ -1,0 +1,205 @@
+//! What pricing reads and what it answers.
+
+use crate::cart::Cart;
+use crate::catalog::{CatalogSnapshot, Sku};
+use crate::currency::Currency;
+use crate::ids::{
+    CategoryId, MemberId, ProductId, PromotionId, SellerId, TaxCategoryId, VariantId,
+};
+use crate::money::{Money, MoneyError};
+use crate::promotion::{AppliedPromotion, NotAppliedPromotion, Promotion, PromotionUsage};
+use crate::rate::Rate;
+use crate::region::{DisplayAmount, DisplayRate, Region};
+use crate::tax::{TaxError, TvaBreakdown};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+/// The shipping service a shopper chose for one seller's parcel, with its price (TTC).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShippingChoice {
+    /// Carrier code (e.g. `amana`).
+    pub carrier: String,
+    /// Service code (e.g. `standard`).
+    pub service: String,
+    /// Price charged to the shopper, TTC.
+    pub price: Money,
+    /// Estimated delivery time in days (min, max).
+    pub estimated_days: Option<(u16, u16)>,
+}
+
+/// Everything pricing depends on. Nothing else is read: no clock, no database.
+#[derive(Debug, Clone, Copy)]
+pub struct PricingInput<'a> {
+    /// The cart.
+    pub cart: &'a Cart,
+    /// The sellers, products and variants of the cart.
+    pub catalog: &'a CatalogSnapshot,
+    /// Promotions that may apply.
+    pub promotions: &'a [Promotion],
+    /// How often each promotion was used (absent: never).
+    pub usage: &'a HashMap<PromotionId, PromotionUsage>,
+    /// The region (currency, TVA rules...).
+    pub region: &'a Region,
+    /// The shipping chosen per seller (sellers absent have not chosen yet).
+    pub shipping: &'a BTreeMap<SellerId, ShippingChoice>,
+    /// Exchange rates for the region's display currencies.
+    pub display_rates: &'a [DisplayRate],
+    /// The instant of pricing (promotion windows, dated TVA rates).
+    pub now: DateTime<Utc>,
+}
+
+/// Why a cart could not be priced.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PricingError {
+    /// A line's variant is not in the snapshot.
+    #[error("variant {0} is not in the catalog")]
+    UnknownVariant(VariantId),
+    /// A line's variant is no longer for sale.
+    #[error("variant {0} is not for sale")]
+    Inactive(VariantId),
+    /// The cart, a price or a shipping charge is not in the region's currency.
+    #[error("{what} is in {found}, the region charges {expected}")]
+    Currency {
+        /// Which amount.
+        what: String,
+        /// Its currency.
+        found: Currency,
+        /// The region's.
+        expected: Currency,
+    },
+    /// A shipping choice names a seller with no line in the cart.
+    #[error("shipping chosen for seller {0}, who has no line in the cart")]
+    ShippingForAbsentSeller(SellerId),
+    /// Two promotions share an id, which would make the stacking order ambiguous.
+    #[error("promotion id {0} appears twice")]
+    DuplicatePromotion(PromotionId),
+    /// A line's tax category has no rate on the pricing date.
+    #[error(transparent)]
+    Tax(#[from] TaxError),
+    /// Money arithmetic failed (overflow).
+    #[error(transparent)]
+    Money(#[from] MoneyError),
+}
+
+/// A priced line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PricedLine {
+    /// The variant.
+    pub variant_id: VariantId,
+    /// Its product.
+    pub product_id: ProductId,
+    /// Its seller.
+    pub seller_id: SellerId,
+    /// The product's category.
+    pub category_id: CategoryId,
+    /// The member artisan who made it, if named.
+    pub made_by: Option<MemberId>,
+    /// The SKU.
+    pub sku: Sku,
+    /// Weight of one unit, grams.
+    pub unit_weight_grams: u32,
+    /// Whether it ships.
+    pub shippable: bool,
+    /// Unit price TTC.
+    pub unit_price: Money,
+    /// Units.
+    pub quantity: u32,
+    /// Unit price × quantity.
+    pub gross: Money,
+    /// Discounts from promotions.
+    pub discount: Money,
+    /// Gross − discount (TTC).
+    pub net: Money,
+    /// Tax category.
+    pub tax_category: TaxCategoryId,
+    /// TVA rate applied.
+    pub tva_rate: Rate,
+    /// Why no TVA is charged, when that is the case.
+    pub exemption: Option<String>,
+    /// HT part of `net`.
+    pub ht: Money,
+    /// TVA part of `net`.
+    pub tva: Money,
+}
+
+/// A seller's shipping charge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PricedShipping {
+    /// What was chosen.
+    pub choice: ShippingChoice,
+    /// Price before discount.
+    pub gross: Money,
+    /// Discount (free shipping).
+    pub discount: Money,
+    /// Charged TTC.
+    pub net: Money,
+    /// TVA rate.
+    pub tva_rate: Rate,
+    /// HT part.
+    pub ht: Money,
+    /// TVA part.
+    pub tva: Money,
+}
+
+/// One seller's part of the cart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SellerTotals {
+    /// The seller.
+    pub seller_id: SellerId,
+    /// Positions of its lines in [`PricedCart::lines`].
+    pub lines: Vec<usize>,
+    /// Sum of its lines' net.
+    pub subtotal: Money,
+    /// Its shipping, once chosen.
+    pub shipping: Option<PricedShipping>,
+    /// Subtotal + shipping net.
+    pub total: Money,
+    /// TVA per rate over its lines and shipping.
+    pub tva: TvaBreakdown,
+    /// True when it has lines that must ship.
+    pub needs_shipping: bool,
+}
+
+/// The result of pricing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PricedCart {
+    /// The currency charged.
+    pub currency: Currency,
+    /// When it was priced.
+    pub priced_at: DateTime<Utc>,
+    /// Lines, by variant id.
+    pub lines: Vec<PricedLine>,
+    /// Per seller, by seller id.
+    pub sellers: Vec<SellerTotals>,
+    /// Sum of gross line amounts.
+    pub items_gross: Money,
+    /// Sum of line discounts.
+    pub items_discount: Money,
+    /// Sum of line nets.
+    pub items_net: Money,
+    /// Sum of shipping nets.
+    pub shipping_total: Money,
+    /// Sum of shipping discounts.
+    pub shipping_discount: Money,
+    /// What the shopper pays: items net + shipping.
+    pub grand_total: Money,
+    /// TVA per rate over everything.
+    pub tva: TvaBreakdown,
+    /// Promotions applied, in application order.
+    pub applied_promotions: Vec<AppliedPromotion>,
+    /// Promotions that did not apply, with the reason.
+    pub not_applied_promotions: Vec<NotAppliedPromotion>,
+    /// The grand total in the region's display currencies (indicative).
+    pub display_totals: Vec<DisplayAmount>,
+    /// True when every seller that must ship has a shipping choice.
+    pub shipping_complete: bool,
+}
+
+impl PricedCart {
+    /// The totals of one seller.
+    pub fn seller(&self, id: &SellerId) -> Option<&SellerTotals> {
+        self.sellers.iter().find(|s| &s.seller_id == id)
+    }
+}
