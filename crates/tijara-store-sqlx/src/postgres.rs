@@ -73,6 +73,7 @@ impl PostgresStore {
     }
 }
 
+crate::common::sql_tx!(sqlx::Postgres);
 crate::common::sql_store!(PostgresStore, sqlx::Postgres);
 
 impl PostgresStore {

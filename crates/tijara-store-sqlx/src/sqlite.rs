@@ -390,4 +390,5 @@ fn classify_ref(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_check_violation() || db.is_unique_violation())
 }
 
+crate::common::sql_tx!(sqlx::Sqlite);
 crate::common::sql_store!(SqliteStore, sqlx::Sqlite);

@@ -1,0 +1,166 @@
+//! The SQL shared by both databases, written once as a macro over the sqlx database type.
+//! Statements use `$n` placeholders, which both SQLite and PostgreSQL accept.
+
+use chrono::{DateTime, TimeZone, Utc};
+use std::time::Duration;
+use tijara::ports::storage::StorageError;
+
+pub(crate) fn micros(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+pub(crate) fn from_micros(m: i64) -> DateTime<Utc> {
+    Utc.timestamp_micros(m).single().unwrap_or_default()
+}
+
+pub(crate) fn to_u32(v: i64) -> u32 {
+    u32::try_from(v.max(0)).unwrap_or(u32::MAX)
+}
+
+/// Escapes `%`, `_` and `\` for `LIKE … ESCAPE '\'`.
+pub(crate) fn like_pattern(text: &str) -> String {
+    let mut p = String::with_capacity(text.len() + 2);
+    p.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// How an sqlx error maps to the port's error, and whether the adapter retries it.
+///
+/// Busy databases, deadlocks and serialization failures are retried. Faults of the server or
+/// of the disk (SQLite: disk full, I/O error, read-only database, cannot open; PostgreSQL: a lost
+/// or refused connection, disk full, a read-only standby, a shutdown; a pool that timed out)
+/// are [`StorageError::Unavailable`]: the request can succeed later, once the operator has
+/// made room or brought the database back, so the frontends answer 503, not a refusal.
+pub(crate) fn classify(e: sqlx::Error) -> (StorageError, bool) {
+    match &e {
+        sqlx::Error::Database(db) => {
+            let code = db.code().map(|c| c.to_string()).unwrap_or_default();
+            let retry = matches!(
+                code.as_str(),
+                "40001" | "40P01" | "5" | "6" | "517" | "261" | "262"
+            );
+            if retry || code == "55P03" {
+                (
+                    StorageError::Unavailable(format!("database busy ({code}): {}", db.message())),
+                    retry,
+                )
+            } else if let Some(what) = fault_of_code(&code) {
+                (
+                    StorageError::Unavailable(format!("{what} ({code}): {}", db.message())),
+                    false,
+                )
+            } else {
+                (StorageError::Backend(Box::new(e)), false)
+            }
+        }
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::InvalidSavePointStatement
+        | sqlx::Error::BeginFailed => (
+            StorageError::Unavailable(format!("database unavailable: {e}")),
+            false,
+        ),
+        _ => (StorageError::Backend(Box::new(e)), false),
+    }
+}
+
+/// What a database error code says about the server or its disk, if it is such a fault.
+fn fault_of_code(code: &str) -> Option<&'static str> {
+    if let Ok(n) = code.parse::<i32>() {
+        // SQLite's extended result codes: the primary code is the low byte.
+        return match n & 0xff {
+            13 => Some("disk full"),
+            10 => Some("disk I/O error"),
+            8 => Some("database is read-only"),
+            14 => Some("cannot open the database file"),
+            7 => Some("out of memory"),
+            _ => None,
+        };
+    }
+    match code {
+        "53100" => Some("disk full"),
+        "25006" => Some("database is read-only"),
+        "57P01" | "57P02" | "57P03" => Some("database server shutting down or starting"),
+        c if c.starts_with("08") => Some("connection to the database lost"),
+        c if c.starts_with("53") => Some("database server out of resources"),
+        c if c.starts_with("58") => Some("database server I/O error"),
+        _ => None,
+    }
+}
+
+/// True when the connection that gave this error cannot be trusted for the next transaction:
+/// the database gave up the transaction by itself (SQLite rolls back on a full disk or an I/O
+/// error) or the driver lost track of it. The SQLite writer replaces such a connection.
+pub(crate) fn spoils_connection(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => db
+            .code()
+            .and_then(|c| c.parse::<i32>().ok())
+            .is_some_and(|n| matches!(n & 0xff, 13 | 10 | 8 | 14 | 7 | 11 | 26)),
+        sqlx::Error::Io(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::InvalidSavePointStatement
+        | sqlx::Error::BeginFailed => true,
+        _ => false,
+    }
+}
+
+/// Logs a storage fault (target `storage`): the operation, the backend and the error. The
+/// messages are the database's own; they hold no URL or password. Version conflicts, taken
+/// keys and stock refusals are answers, not faults, and are not logged.
+pub(crate) fn log_fault(op: &'static str, backend: &'static str, e: &StorageError) {
+    match e {
+        StorageError::Unavailable(_) => {
+            tracing::error!(target: "storage", op, backend, error = %e, "storage unavailable")
+        }
+        StorageError::Backend(_) => {
+            tracing::error!(target: "storage", op, backend, error = %e, "storage error")
+        }
+        _ => {}
+    }
+}
+
+pub(crate) fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis(5u64 << attempt.min(6))
+}
+
+pub(crate) const MAX_TRIES: u32 = 6;
+
+/// How long a query waits for a connection (or for the server to accept a new one) before
+/// failing with [`StorageError::Unavailable`]: a database outage shows as a quick 503, not as
+/// requests stalled for half a minute.
+pub(crate) const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Why a commit stopped: a port error to report, or a database error to classify.
+pub(crate) enum Stop {
+    Port(StorageError),
+    Db(sqlx::Error),
+}
+
+impl From<sqlx::Error> for Stop {
+    fn from(e: sqlx::Error) -> Self {
+        Stop::Db(e)
+    }
+}
+
+impl From<StorageError> for Stop {
+    fn from(e: StorageError) -> Self {
+        Stop::Port(e)
+    }
+}
+
+mod port;
+mod tx;
+
+pub(crate) use port::sql_store;
+pub(crate) use tx::sql_tx;

@@ -1,0 +1,337 @@
+//! The storage port implemented once for both databases.
+
+/// Implements the storage port for one sqlx database.
+macro_rules! sql_store {
+    ($store:ident, $db:ty) => {
+        #[async_trait]
+        impl Storage for $store {
+            async fn commit(&self, changes: Changeset) -> Result<CommitOutcome, StorageError> {
+                self.commit_changes(changes).await
+            }
+
+            async fn checkout_snapshot(&self, variants: &[VariantId]) -> Result<CheckoutRows, StorageError> {
+                let mut out = CheckoutRows::default();
+                if variants.len() > 300 {
+                    // Keep the statement's parameter count small: separate reads.
+                    return compose_checkout_snapshot(self, variants).await;
+                }
+                let list = |q: &mut QueryBuilder<$db>| {
+                    let mut sep = q.separated(", ");
+                    for v in variants {
+                        sep.push_bind(v.as_str().to_owned());
+                    }
+                };
+                let mut q = QueryBuilder::<$db>::new(
+                    "SELECT 's' AS tag, variant AS id, 0 AS version, '' AS body, product, tracked, on_hand, reserved \
+                     FROM stock WHERE variant IN (",
+                );
+                list(&mut q);
+                q.push(
+                    ") UNION ALL SELECT 'p', d.id, d.version, d.body, '', 0, 0, 0 FROM docs d WHERE d.kind = 'product' \
+                     AND d.id IN (SELECT product FROM stock WHERE variant IN (",
+                );
+                list(&mut q);
+                q.push(
+                    ")) UNION ALL SELECT 'v', d.id, d.version, d.body, '', 0, 0, 0 FROM docs d WHERE d.kind = 'seller' \
+                     AND d.id IN (SELECT p.seller FROM products p WHERE p.id IN (SELECT product FROM stock WHERE variant IN (",
+                );
+                list(&mut q);
+                q.push(
+                    "))) UNION ALL SELECT 'r', d.id, d.version, d.body, '', 0, 0, 0 FROM docs d WHERE d.kind = 'promotion'",
+                );
+                let rows = q.build().fetch_all(&self.pool).await.map_err(at("checkout_snapshot"))?;
+                for r in rows {
+                    let tag: String = r.try_get(0).map_err(err)?;
+                    let id: String = r.try_get(1).map_err(err)?;
+                    let doc = |kind| -> Result<StoredDoc, StorageError> {
+                        Ok(StoredDoc {
+                            kind,
+                            id: id.clone(),
+                            version: u64::try_from(r.try_get::<i64, _>(2).map_err(err)?).unwrap_or(0),
+                            body: r.try_get(3).map_err(err)?,
+                        })
+                    };
+                    match tag.as_str() {
+                        "s" => out.stock.push(StockRow {
+                            variant: vid(id.clone())?,
+                            product: ProductId::new(r.try_get::<String, _>(4).map_err(err)?).map_err(|e| StorageError::Backend(Box::new(e)))?,
+                            tracked: r.try_get::<i64, _>(5).map_err(err)? == 1,
+                            on_hand: to_u32(r.try_get(6).map_err(err)?),
+                            reserved: to_u32(r.try_get(7).map_err(err)?),
+                        }),
+                        "p" => out.products.push(doc(DocKind::Product)?),
+                        "v" => out.sellers.push(doc(DocKind::Seller)?),
+                        _ => out.promotions.push(doc(DocKind::Promotion)?),
+                    }
+                }
+                out.promotions.sort_by(|a, b| a.id.cmp(&b.id));
+                Ok(out)
+            }
+
+            async fn get(&self, kind: DocKind, id: &str) -> Result<Option<StoredDoc>, StorageError> {
+                let row = sqlx::query("SELECT id, version, body FROM docs WHERE kind = $1 AND id = $2")
+                    .bind(kind.as_str())
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(at("get"))?;
+                row.map(|r| doc_row(kind, &r)).transpose()
+            }
+
+            async fn get_many(&self, kind: DocKind, ids: &[String]) -> Result<Vec<StoredDoc>, StorageError> {
+                let mut out = Vec::with_capacity(ids.len());
+                for chunk in ids.chunks(500) {
+                    let mut q = QueryBuilder::<$db>::new("SELECT id, version, body FROM docs WHERE kind = ");
+                    q.push_bind(kind.as_str()).push(" AND id IN (");
+                    let mut sep = q.separated(", ");
+                    for id in chunk {
+                        sep.push_bind(id);
+                    }
+                    q.push(")");
+                    for r in q.build().fetch_all(&self.pool).await.map_err(at("get_many"))? {
+                        out.push(doc_row(kind, &r)?);
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn find_by_key(&self, kind: DocKind, key: &str) -> Result<Option<StoredDoc>, StorageError> {
+                let row = sqlx::query(
+                    "SELECT d.id, d.version, d.body FROM doc_keys k JOIN docs d ON d.kind = k.kind AND d.id = k.id \
+                     WHERE k.kind = $1 AND k.key = $2",
+                )
+                .bind(kind.as_str())
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(at("find_by_key"))?;
+                row.map(|r| doc_row(kind, &r)).transpose()
+            }
+
+            async fn list(&self, query: &ListQuery) -> Result<Vec<StoredDoc>, StorageError> {
+                let kind = query.kind;
+                let after = query.after.as_deref().unwrap_or("");
+                let limit = i64::from(query.limit.clamp(1, 1000));
+                let rows = match &query.owner {
+                    Some(o) => sqlx::query(
+                        "SELECT d.id, d.version, d.body FROM doc_owners o JOIN docs d ON d.kind = o.kind AND d.id = o.id \
+                         WHERE o.kind = $1 AND o.owner = $2 AND o.id > $3 ORDER BY o.id LIMIT $4",
+                    )
+                    .bind(kind.as_str())
+                    .bind(o)
+                    .bind(after)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await,
+                    None => sqlx::query("SELECT id, version, body FROM docs WHERE kind = $1 AND id > $2 ORDER BY id LIMIT $3")
+                        .bind(kind.as_str())
+                        .bind(after)
+                        .bind(limit)
+                        .fetch_all(&self.pool)
+                        .await,
+                }
+                .map_err(at("list"))?;
+                rows.iter().map(|r| doc_row(kind, r)).collect()
+            }
+
+            async fn search_products(&self, query: &ProductQuery) -> Result<Vec<StoredDoc>, StorageError> {
+                let mut q = QueryBuilder::<$db>::new(
+                    "SELECT d.id, d.version, d.body FROM products p JOIN docs d ON d.kind = 'product' AND d.id = p.id WHERE p.id > ",
+                );
+                q.push_bind(query.after.clone().unwrap_or_default());
+                if query.active_only {
+                    q.push(" AND p.active = 1");
+                }
+                if let Some(c) = &query.category {
+                    q.push(" AND p.category = ").push_bind(c.clone());
+                }
+                if let Some(s) = &query.seller {
+                    q.push(" AND p.seller = ").push_bind(s.clone());
+                }
+                if let Some(m) = query.min_price_minor {
+                    q.push(" AND p.max_price >= ").push_bind(m);
+                }
+                if let Some(m) = query.max_price_minor {
+                    q.push(" AND p.min_price <= ").push_bind(m);
+                }
+                if let Some(t) = &query.text {
+                    q.push(" AND p.search_text LIKE ").push_bind(like_pattern(t)).push(" ESCAPE '\\'");
+                }
+                if query.in_stock {
+                    q.push(" AND EXISTS (SELECT 1 FROM stock s WHERE s.product = p.id AND (s.tracked = 0 OR s.on_hand - s.reserved > 0))");
+                }
+                q.push(" ORDER BY p.id LIMIT ").push_bind(i64::from(query.limit.clamp(1, 1000)));
+                let rows = q.build().fetch_all(&self.pool).await.map_err(at("search_products"))?;
+                rows.iter().map(|r| doc_row(DocKind::Product, r)).collect()
+            }
+
+            async fn stock_levels(&self, variants: &[VariantId]) -> Result<Vec<StockRow>, StorageError> {
+                let mut out = Vec::with_capacity(variants.len());
+                for chunk in variants.chunks(500) {
+                    let mut q = QueryBuilder::<$db>::new("SELECT variant, product, tracked, on_hand, reserved FROM stock WHERE variant IN (");
+                    let mut sep = q.separated(", ");
+                    for v in chunk {
+                        sep.push_bind(v.as_str());
+                    }
+                    q.push(")");
+                    for r in q.build().fetch_all(&self.pool).await.map_err(at("stock_levels"))? {
+                        out.push(StockRow {
+                            variant: vid(r.try_get(0).map_err(err)?)?,
+                            product: ProductId::new(r.try_get::<String, _>(1).map_err(err)?).map_err(|e| StorageError::Backend(Box::new(e)))?,
+                            tracked: r.try_get::<i64, _>(2).map_err(err)? == 1,
+                            on_hand: to_u32(r.try_get(3).map_err(err)?),
+                            reserved: to_u32(r.try_get(4).map_err(err)?),
+                        });
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn expired_reservations(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<ReservationRow>, StorageError> {
+                let rows = sqlx::query(
+                    "SELECT id, variant, quantity, order_id, expires_at FROM reservations WHERE expires_at <= $1 ORDER BY expires_at, id LIMIT $2",
+                )
+                .bind(micros(now))
+                .bind(i64::from(limit.clamp(1, 10_000)))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(at("expired_reservations"))?;
+                rows.iter().map(reservation_row).collect()
+            }
+
+            async fn order_reservations(&self, order: &OrderId) -> Result<Vec<ReservationRow>, StorageError> {
+                let rows = sqlx::query("SELECT id, variant, quantity, order_id, expires_at FROM reservations WHERE order_id = $1 ORDER BY id")
+                    .bind(order.as_str())
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(at("order_reservations"))?;
+                rows.iter().map(reservation_row).collect()
+            }
+
+            async fn idempotency(&self, scope: &str, key: &str) -> Result<Option<IdempotencyRecord>, StorageError> {
+                read_idempotency(&self.pool, scope, key).await.map_err(at("idempotency"))
+            }
+
+            async fn claim_idempotency(
+                &self,
+                scope: &str,
+                key: &str,
+                token: &str,
+                now: DateTime<Utc>,
+                expires_at: DateTime<Utc>,
+            ) -> Result<IdempotencyClaim, StorageError> {
+                // One statement, so the database decides: insert when the key has no claim,
+                // take it over when the claim has expired, else change nothing.
+                let n = sqlx::query(
+                    "INSERT INTO idempotency_claims (scope, key, token, expires_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (scope, key) DO UPDATE SET token = excluded.token, expires_at = excluded.expires_at \
+                     WHERE idempotency_claims.expires_at <= $5",
+                )
+                .bind(scope)
+                .bind(key)
+                .bind(token)
+                .bind(micros(expires_at))
+                .bind(micros(now))
+                .execute(&self.pool)
+                .await
+                .map_err(err)?
+                .rows_affected();
+                if n == 1 {
+                    return Ok(IdempotencyClaim::Claimed);
+                }
+                let until: Option<i64> = sqlx::query_scalar("SELECT expires_at FROM idempotency_claims WHERE scope = $1 AND key = $2")
+                    .bind(scope)
+                    .bind(key)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(err)?;
+                // Released in between: held a moment ago, free now; the caller asks again.
+                Ok(IdempotencyClaim::Held { expires_at: until.map(from_micros).unwrap_or(now) })
+            }
+
+            async fn delete_doc(&self, kind: DocKind, id: &str, version: u64) -> Result<bool, StorageError> {
+                let mut tx = self.pool.begin().await.map_err(at("delete_doc"))?;
+                let gone = sqlx::query("DELETE FROM docs WHERE kind = $1 AND id = $2 AND version = $3")
+                    .bind(kind.as_str())
+                    .bind(id)
+                    .bind(i64::try_from(version).unwrap_or(i64::MAX))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(at("delete_doc"))?
+                    .rows_affected();
+                if gone == 0 {
+                    return Ok(false);
+                }
+                for statement in [
+                    "DELETE FROM doc_keys WHERE kind = $1 AND id = $2",
+                    "DELETE FROM doc_owners WHERE kind = $1 AND id = $2",
+                ] {
+                    sqlx::query(statement)
+                        .bind(kind.as_str())
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(at("delete_doc"))?;
+                }
+                if kind == DocKind::Product {
+                    sqlx::query("DELETE FROM products WHERE id = $1")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(at("delete_doc"))?;
+                }
+                tx.commit().await.map_err(at("delete_doc"))?;
+                Ok(true)
+            }
+
+            async fn release_idempotency(&self, scope: &str, key: &str, token: &str) -> Result<(), StorageError> {
+                sqlx::query("DELETE FROM idempotency_claims WHERE scope = $1 AND key = $2 AND token = $3")
+                    .bind(scope)
+                    .bind(key)
+                    .bind(token)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(err)?;
+                Ok(())
+            }
+
+            async fn pending_events(&self, limit: u32) -> Result<Vec<OutboxEvent>, StorageError> {
+                let rows = sqlx::query(
+                    "SELECT seq, aggregate, kind, payload, created_at FROM outbox WHERE delivered_at IS NULL ORDER BY seq LIMIT $1",
+                )
+                .bind(i64::from(limit.clamp(1, 100_000)))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(at("pending_events"))?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(OutboxEvent {
+                            seq: u64::try_from(r.try_get::<i64, _>(0).map_err(err)?).unwrap_or(0),
+                            aggregate: r.try_get(1).map_err(err)?,
+                            kind: r.try_get(2).map_err(err)?,
+                            payload: r.try_get(3).map_err(err)?,
+                            created_at: from_micros(r.try_get(4).map_err(err)?),
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn ack_events(&self, seqs: &[u64]) -> Result<(), StorageError> {
+                let now = micros(Utc::now());
+                for chunk in seqs.chunks(500) {
+                    let mut q = QueryBuilder::<$db>::new("UPDATE outbox SET delivered_at = ");
+                    q.push_bind(now).push(" WHERE seq IN (");
+                    let mut sep = q.separated(", ");
+                    for s in chunk {
+                        sep.push_bind(i64::try_from(*s).unwrap_or(i64::MAX));
+                    }
+                    q.push(")");
+                    q.build().execute(&self.pool).await.map_err(at("ack_events"))?;
+                }
+                Ok(())
+            }
+        }
+    };
+}
+
+pub(crate) use sql_store;

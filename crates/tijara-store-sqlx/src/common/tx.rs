@@ -1,0 +1,369 @@
+//! The statements every storage operation is made of, inside one transaction: writing a
+//! document, moving stock, the idempotency record, applying a changeset.
+
+/// Defines the transaction helpers for one sqlx database type (expanded by `sql_store!`).
+macro_rules! sql_tx {
+    ($db:ty) => {
+        use crate::common::{classify, from_micros, like_pattern, log_fault, micros, to_u32, Stop};
+        use async_trait::async_trait;
+        use chrono::{DateTime, Utc};
+        use sqlx::{QueryBuilder, Row};
+        use tijara::ports::storage::*;
+        use tijara_core::{OrderId, ProductId, ReservationId, VariantId};
+
+        type Tx<'a> = sqlx::Transaction<'a, $db>;
+
+        fn vid(s: String) -> Result<VariantId, StorageError> {
+            VariantId::new(s).map_err(|e| StorageError::Backend(Box::new(e)))
+        }
+
+        async fn stock_error(tx: &mut Tx<'_>, variant: &VariantId, requested: u32) -> Result<StorageError, Stop> {
+            let row = sqlx::query("SELECT on_hand - reserved FROM stock WHERE variant = $1")
+                .bind(variant.as_str())
+                .fetch_optional(&mut **tx)
+                .await?;
+            Ok(match row {
+                None => StorageError::UnknownVariant(variant.clone()),
+                Some(r) => StorageError::OutOfStock {
+                    variant: variant.clone(),
+                    requested,
+                    available: to_u32(r.try_get::<i64, _>(0)?),
+                },
+            })
+        }
+
+        async fn write_doc(tx: &mut Tx<'_>, w: &DocWrite) -> Result<(), Stop> {
+            let kind = w.kind.as_str();
+            let n = match w.expected_version {
+                None => sqlx::query("INSERT INTO docs (kind, id, version, body) VALUES ($1, $2, 1, $3) ON CONFLICT DO NOTHING")
+                    .bind(kind)
+                    .bind(&w.id)
+                    .bind(&w.body)
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected(),
+                Some(v) => sqlx::query("UPDATE docs SET version = version + 1, body = $3 WHERE kind = $1 AND id = $2 AND version = $4")
+                    .bind(kind)
+                    .bind(&w.id)
+                    .bind(&w.body)
+                    .bind(i64::try_from(v).unwrap_or(i64::MAX))
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected(),
+            };
+            if n != 1 {
+                return Err(Stop::Port(StorageError::Conflict { kind: w.kind, id: w.id.clone() }));
+            }
+            if w.expected_version.is_some() {
+                sqlx::query("DELETE FROM doc_keys WHERE kind = $1 AND id = $2").bind(kind).bind(&w.id).execute(&mut **tx).await?;
+                sqlx::query("DELETE FROM doc_owners WHERE kind = $1 AND id = $2").bind(kind).bind(&w.id).execute(&mut **tx).await?;
+            }
+            for key in &w.keys {
+                let n = sqlx::query("INSERT INTO doc_keys (kind, key, id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                    .bind(kind)
+                    .bind(key)
+                    .bind(&w.id)
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected();
+                if n != 1 {
+                    let holder: Option<String> = sqlx::query_scalar("SELECT id FROM doc_keys WHERE kind = $1 AND key = $2")
+                        .bind(kind)
+                        .bind(key)
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                    if holder.as_deref() != Some(w.id.as_str()) {
+                        return Err(Stop::Port(StorageError::KeyTaken { kind: w.kind, key: key.clone() }));
+                    }
+                }
+            }
+            if !w.owners.is_empty() {
+                let mut owners = w.owners.clone();
+                owners.sort();
+                owners.dedup();
+                let mut q = QueryBuilder::<$db>::new("INSERT INTO doc_owners (kind, owner, id) ");
+                q.push_values(&owners, |mut b, o| {
+                    b.push_bind(kind).push_bind(o).push_bind(&w.id);
+                });
+                q.push(" ON CONFLICT DO NOTHING");
+                q.build().execute(&mut **tx).await?;
+            }
+            if let Some(p) = &w.product {
+                sqlx::query(
+                    "INSERT INTO products (id, seller, category, active, min_price, max_price, search_text) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET seller = excluded.seller, \
+                     category = excluded.category, active = excluded.active, min_price = excluded.min_price, \
+                     max_price = excluded.max_price, search_text = excluded.search_text",
+                )
+                .bind(&w.id)
+                .bind(&p.seller)
+                .bind(&p.category)
+                .bind(i64::from(p.active))
+                .bind(p.min_price_minor)
+                .bind(p.max_price_minor)
+                .bind(&p.search_text)
+                .execute(&mut **tx)
+                .await?;
+            }
+            Ok(())
+        }
+
+        async fn take_reservation(tx: &mut Tx<'_>, id: &ReservationId) -> Result<(VariantId, i64), Stop> {
+            let row = sqlx::query("DELETE FROM reservations WHERE id = $1 RETURNING variant, quantity")
+                .bind(id.as_str())
+                .fetch_optional(&mut **tx)
+                .await?
+                .ok_or_else(|| StorageError::UnknownReservation(id.clone()))?;
+            Ok((vid(row.try_get(0)?)?, row.try_get(1)?))
+        }
+
+        async fn stock_op(tx: &mut Tx<'_>, op: &StockOp) -> Result<(), Stop> {
+            match op {
+                StockOp::Define { variant, product, tracked, on_hand } => {
+                    sqlx::query(
+                        "INSERT INTO stock (variant, product, tracked, on_hand, reserved) VALUES ($1, $2, $3, $4, 0) \
+                         ON CONFLICT (variant) DO UPDATE SET product = excluded.product, tracked = excluded.tracked",
+                    )
+                    .bind(variant.as_str())
+                    .bind(product.as_str())
+                    .bind(i64::from(*tracked))
+                    .bind(i64::from(*on_hand))
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                StockOp::Adjust { variant, delta } => {
+                    let n = sqlx::query("UPDATE stock SET on_hand = on_hand + $2 WHERE variant = $1 AND on_hand + $2 >= reserved")
+                        .bind(variant.as_str())
+                        .bind(*delta)
+                        .execute(&mut **tx)
+                        .await?
+                        .rows_affected();
+                    if n != 1 {
+                        let requested = u32::try_from(delta.unsigned_abs()).unwrap_or(u32::MAX);
+                        return Err(Stop::Port(stock_error(tx, variant, requested).await?));
+                    }
+                }
+                StockOp::Set { variant, on_hand } => {
+                    let n = sqlx::query("UPDATE stock SET on_hand = $2 WHERE variant = $1 AND $2 >= reserved")
+                        .bind(variant.as_str())
+                        .bind(i64::from(*on_hand))
+                        .execute(&mut **tx)
+                        .await?
+                        .rows_affected();
+                    if n != 1 {
+                        return Err(Stop::Port(stock_error(tx, variant, *on_hand).await?));
+                    }
+                }
+                StockOp::Reserve { reservation, variant, quantity, order, expires_at } => {
+                    let q = i64::from(*quantity);
+                    let tracked: Option<i64> = sqlx::query_scalar(
+                        "UPDATE stock SET reserved = reserved + CASE WHEN tracked = 1 THEN $2 ELSE 0 END \
+                         WHERE variant = $1 AND (tracked = 0 OR on_hand - reserved >= $2) RETURNING tracked",
+                    )
+                    .bind(variant.as_str())
+                    .bind(q)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                    let Some(tracked) = tracked else {
+                        return Err(Stop::Port(stock_error(tx, variant, *quantity).await?));
+                    };
+                    let n = sqlx::query(
+                        "INSERT INTO reservations (id, variant, quantity, order_id, expires_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(reservation.as_str())
+                    .bind(variant.as_str())
+                    .bind(if tracked == 1 { q } else { 0 })
+                    .bind(order.as_str())
+                    .bind(micros(*expires_at))
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected();
+                    if n != 1 {
+                        return Err(Stop::Port(StorageError::Backend(format!("reservation {reservation} already exists").into())));
+                    }
+                }
+                StockOp::Sell { variant, quantity } => {
+                    let n = sqlx::query(
+                        "UPDATE stock SET on_hand = on_hand - CASE WHEN tracked = 1 THEN $2 ELSE 0 END \
+                         WHERE variant = $1 AND (tracked = 0 OR on_hand - reserved >= $2)",
+                    )
+                    .bind(variant.as_str())
+                    .bind(i64::from(*quantity))
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected();
+                    if n != 1 {
+                        return Err(Stop::Port(stock_error(tx, variant, *quantity).await?));
+                    }
+                }
+                StockOp::Commit { reservation } => {
+                    let (variant, q) = take_reservation(tx, reservation).await?;
+                    sqlx::query("UPDATE stock SET on_hand = on_hand - $2, reserved = reserved - $2 WHERE variant = $1")
+                        .bind(variant.as_str())
+                        .bind(q)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                StockOp::Release { reservation } => {
+                    let (variant, q) = take_reservation(tx, reservation).await?;
+                    sqlx::query("UPDATE stock SET reserved = reserved - $2 WHERE variant = $1")
+                        .bind(variant.as_str())
+                        .bind(q)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+            }
+            Ok(())
+        }
+
+        /// Sells several variants in one statement; all or nothing.
+        async fn sell_many(tx: &mut Tx<'_>, ops: &[StockOp]) -> Result<(), Stop> {
+            let mut wanted: Vec<(&VariantId, i64)> = Vec::new();
+            for op in ops {
+                if let StockOp::Sell { variant, quantity } = op {
+                    match wanted.iter_mut().find(|(v, _)| *v == variant) {
+                        Some(w) => w.1 += i64::from(*quantity),
+                        None => wanted.push((variant, i64::from(*quantity))),
+                    }
+                }
+            }
+            let case = |q: &mut QueryBuilder<$db>| {
+                q.push("CASE variant");
+                for (v, n) in &wanted {
+                    q.push(" WHEN ").push_bind(v.as_str().to_owned()).push(" THEN ").push_bind(*n);
+                }
+                q.push(" ELSE 0 END");
+            };
+            let mut q = QueryBuilder::<$db>::new("UPDATE stock SET on_hand = on_hand - CASE WHEN tracked = 1 THEN ");
+            case(&mut q);
+            q.push(" ELSE 0 END WHERE variant IN (");
+            let mut sep = q.separated(", ");
+            for (v, _) in &wanted {
+                sep.push_bind(v.as_str().to_owned());
+            }
+            q.push(") AND (tracked = 0 OR on_hand - reserved >= ");
+            case(&mut q);
+            q.push(")");
+            let n = q.build().execute(&mut **tx).await?.rows_affected();
+            if n != wanted.len() as u64 {
+                for (v, qty) in &wanted {
+                    let e = stock_error(tx, v, u32::try_from(*qty).unwrap_or(u32::MAX)).await?;
+                    match &e {
+                        StorageError::OutOfStock { available, requested, .. } if available >= requested => continue,
+                        _ => return Err(Stop::Port(e)),
+                    }
+                }
+                return Err(Stop::Port(StorageError::Unavailable("stock changed during the sale; retry".into())));
+            }
+            Ok(())
+        }
+
+        async fn read_idempotency(
+            ex: impl sqlx::Executor<'_, Database = $db>,
+            scope: &str,
+            key: &str,
+        ) -> Result<Option<IdempotencyRecord>, sqlx::Error> {
+            let row = sqlx::query("SELECT fingerprint, response, created_at FROM idempotency WHERE scope = $1 AND key = $2")
+                .bind(scope)
+                .bind(key)
+                .fetch_optional(ex)
+                .await?;
+            row.map(|r| {
+                Ok(IdempotencyRecord {
+                    scope: scope.to_owned(),
+                    key: key.to_owned(),
+                    fingerprint: r.try_get(0)?,
+                    response: r.try_get(1)?,
+                    created_at: from_micros(r.try_get(2)?),
+                })
+            })
+            .transpose()
+        }
+
+        /// Applies a changeset inside an open transaction (the caller commits or rolls back).
+        /// `Replayed` writes nothing.
+        pub(crate) async fn apply_in(tx: &mut Tx<'_>, cs: &Changeset) -> Result<CommitOutcome, Stop> {
+            let now = micros(cs.now.unwrap_or_else(Utc::now));
+            if let Some(rec) = &cs.idempotency {
+                let n = sqlx::query(
+                    "INSERT INTO idempotency (scope, key, fingerprint, response, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                )
+                .bind(&rec.scope)
+                .bind(&rec.key)
+                .bind(&rec.fingerprint)
+                .bind(&rec.response)
+                .bind(now)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected();
+                if n != 1 {
+                    let existing = read_idempotency(&mut **tx, &rec.scope, &rec.key).await?;
+                    return match existing {
+                        Some(e) if e.fingerprint == rec.fingerprint => Ok(CommitOutcome::Replayed(e)),
+                        Some(_) => Err(Stop::Port(StorageError::IdempotencyMismatch { scope: rec.scope.clone(), key: rec.key.clone() })),
+                        None => Err(Stop::Port(StorageError::Unavailable("idempotency record vanished; retry".into()))),
+                    };
+                }
+            }
+            for w in &cs.docs {
+                write_doc(tx, w).await?;
+            }
+            // Runs of sales are applied in one conditional statement (most checkouts sell a
+            // few variants at once); everything else one statement per operation.
+            let mut i = 0;
+            while i < cs.stock.len() {
+                let run = cs.stock[i..].iter().take_while(|op| matches!(op, StockOp::Sell { .. })).count();
+                if run > 1 {
+                    sell_many(tx, &cs.stock[i..i + run]).await?;
+                    i += run;
+                } else {
+                    stock_op(tx, &cs.stock[i]).await?;
+                    i += 1;
+                }
+            }
+            if !cs.events.is_empty() {
+                let mut q = QueryBuilder::<$db>::new("INSERT INTO outbox (aggregate, kind, payload, created_at) ");
+                q.push_values(&cs.events, |mut b, e| {
+                    b.push_bind(&e.aggregate).push_bind(&e.kind).push_bind(&e.payload).push_bind(now);
+                });
+                q.build().execute(&mut **tx).await?;
+            }
+            Ok(CommitOutcome::Committed)
+        }
+
+        fn doc_row(kind: DocKind, r: &<$db as sqlx::Database>::Row) -> Result<StoredDoc, StorageError> {
+            let get = |e: sqlx::Error| classify(e).0;
+            Ok(StoredDoc {
+                kind,
+                id: r.try_get(0).map_err(get)?,
+                version: u64::try_from(r.try_get::<i64, _>(1).map_err(get)?).unwrap_or(0),
+                body: r.try_get(2).map_err(get)?,
+            })
+        }
+
+        fn err(e: sqlx::Error) -> StorageError {
+            classify(e).0
+        }
+
+        /// Maps a failed query of operation `op` to the port's error, logging it if it is a fault.
+        fn at(op: &'static str) -> impl Fn(sqlx::Error) -> StorageError {
+            move |e| {
+                let e = classify(e).0;
+                log_fault(op, <$db as sqlx::Database>::NAME, &e);
+                e
+            }
+        }
+
+        fn reservation_row(r: &<$db as sqlx::Database>::Row) -> Result<ReservationRow, StorageError> {
+            Ok(ReservationRow {
+                reservation: ReservationId::new(r.try_get::<String, _>(0).map_err(err)?).map_err(|e| StorageError::Backend(Box::new(e)))?,
+                variant: vid(r.try_get(1).map_err(err)?)?,
+                quantity: to_u32(r.try_get(2).map_err(err)?),
+                order: OrderId::new(r.try_get::<String, _>(3).map_err(err)?).map_err(|e| StorageError::Backend(Box::new(e)))?,
+                expires_at: from_micros(r.try_get(4).map_err(err)?),
+            })
+        }
+    };
+}
+
+pub(crate) use sql_tx;
