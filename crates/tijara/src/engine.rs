@@ -121,7 +121,10 @@ impl EngineConfig {
     }
 
     /// Sets the indicative exchange rates for shoppers abroad (see [`EngineConfig::display_rates`]).
-    pub fn with_display_rates(mut self, display_rates: Vec<tijara_core::region::DisplayRate>) -> Self {
+    pub fn with_display_rates(
+        mut self,
+        display_rates: Vec<tijara_core::region::DisplayRate>,
+    ) -> Self {
         self.display_rates = display_rates;
         self
     }
