@@ -190,7 +190,8 @@ impl NewAccount {
     /// use tijara_core::Lang;
     ///
     /// # fn demo(password_hash: String) {
-    /// let account = NewAccount::new("amina@example.ma", "Amina", password_hash, Role::Customer, Lang::Ar);
+    /// let account =
+    ///     NewAccount::new("amina@example.ma", "Amina", password_hash, Role::Customer, Lang::Ar);
     /// assert_eq!(account.role, Role::Customer);
     /// # }
     /// ```

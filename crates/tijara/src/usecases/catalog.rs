@@ -52,9 +52,14 @@ impl SellerInput {
     /// use tijara_core::catalog::{SellerKind, SellerTaxStatus};
     /// use tijara_core::{LocalizedText, Lang, Rate};
     ///
-    /// let input = SellerInput::new("Atelier Salka", SellerKind::Artisan, "Dakhla", SellerTaxStatus::VatRegistered)
-    ///     .with_commission_rate(Rate::percent(10).unwrap())
-    ///     .with_story(LocalizedText::new().with(Lang::Fr, "Cuir tanné à la main."));
+    /// let input = SellerInput::new(
+    ///     "Atelier Salka",
+    ///     SellerKind::Artisan,
+    ///     "Dakhla",
+    ///     SellerTaxStatus::VatRegistered,
+    /// )
+    /// .with_commission_rate(Rate::percent(10).unwrap())
+    /// .with_story(LocalizedText::new().with(Lang::Fr, "Cuir tanné à la main."));
     /// assert_eq!(input.home_city, "Dakhla");
     /// ```
     pub fn new(
@@ -206,7 +211,8 @@ impl VariantInput {
     /// use tijara_core::{Money, TaxCategoryId};
     ///
     /// let standard = TaxCategoryId::new("standard").unwrap();
-    /// let bag = VariantInput::new("BAG-BRN", Money::mad("890.00").unwrap(), standard.clone(), 800)
+    /// let price = Money::mad("890.00").unwrap();
+    /// let bag = VariantInput::new("BAG-BRN", price, standard.clone(), 800)
     ///     .with_option("couleur", "brun")
     ///     .with_initial_stock(2);
     /// let tent = VariantInput::new("KHAIMA", Money::mad("9500.00").unwrap(), standard, 40_000)
