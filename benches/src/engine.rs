@@ -7,7 +7,7 @@ use tijara::ports::storage::Storage;
 use tijara::usecases::catalog::{CategoryInput, ProductInput, SellerInput, VariantInput};
 use tijara::usecases::checkout::{CheckoutCart, PlaceOrderRequest, ShippingSelection};
 use tijara::{Tijara, TijaraError};
-use tijara_core::catalog::{SellerKind, SellerTaxStatus, StockPolicy};
+use tijara_core::catalog::{SellerKind, SellerTaxStatus};
 use tijara_core::order::Address;
 use tijara_core::*;
 use tijara_testkit::stubs::{StubCarrier, StubGateway};
@@ -39,12 +39,11 @@ pub async fn shop(storage: Arc<dyn Storage>, initial_stock: u32) -> Result<Shop,
         .map_err(|e| TijaraError::Invalid(e.to_string()))?;
     engine
         .create_category(
-            CategoryInput {
-                id: id("crafts".into()),
-                slug: "crafts".into(),
-                name: LocalizedText::single(Lang::Fr, "Artisanat"),
-                parent: None,
-            },
+            CategoryInput::new(
+                id("crafts".into()),
+                "crafts",
+                LocalizedText::single(Lang::Fr, "Artisanat"),
+            ),
             None,
         )
         .await?;
@@ -52,17 +51,12 @@ pub async fn shop(storage: Arc<dyn Storage>, initial_stock: u32) -> Result<Shop,
     for s in 0..5 {
         let seller = engine
             .create_seller(
-                SellerInput {
-                    name: format!("Coopérative {s}"),
-                    kind: SellerKind::Cooperative,
-                    home_city: "Dakhla".into(),
-                    commission_rate: None,
-                    category_commissions: BTreeMap::new(),
-                    tax_status: SellerTaxStatus::VatRegistered,
-                    members: vec![],
-                    legal: Default::default(),
-                    story: LocalizedText::default(),
-                },
+                SellerInput::new(
+                    format!("Coopérative {s}"),
+                    SellerKind::Cooperative,
+                    "Dakhla",
+                    SellerTaxStatus::VatRegistered,
+                ),
                 None,
             )
             .await?;
@@ -70,29 +64,23 @@ pub async fn shop(storage: Arc<dyn Storage>, initial_stock: u32) -> Result<Shop,
             let n = s * 40 + p;
             let product = engine
                 .create_product(
-                    ProductInput {
-                        seller_id: seller.id.clone(),
-                        category_id: id("crafts".into()),
-                        slug: format!("product-{n}"),
-                        title: LocalizedText::new()
+                    ProductInput::new(
+                        seller.id.clone(),
+                        id("crafts".into()),
+                        format!("product-{n}"),
+                        LocalizedText::new()
                             .with(Lang::Fr, format!("Produit {n}"))
                             .with(Lang::Ar, format!("منتج {n}")),
-                        description: LocalizedText::default(),
-                        materials: vec![],
-                        photos: vec![],
-                        made_by: None,
-                        variants: vec![VariantInput {
-                            sku: format!("SKU-{n:03}"),
-                            options: BTreeMap::new(),
-                            price: Money::from_minor(10_000 + 1_250 * i64::from(n), Currency::MAD),
-                            tax_category: id("standard".into()),
-                            weight_grams: 600,
-                            dimensions: None,
-                            shippable: true,
-                            stock_policy: StockPolicy::Tracked,
-                            initial_stock,
-                        }],
-                    },
+                        vec![
+                            VariantInput::new(
+                                format!("SKU-{n:03}"),
+                                Money::from_minor(10_000 + 1_250 * i64::from(n), Currency::MAD),
+                                id("standard".into()),
+                                600,
+                            )
+                            .with_initial_stock(initial_stock),
+                        ],
+                    ),
                     None,
                 )
                 .await?;
@@ -110,23 +98,20 @@ pub async fn shop(storage: Arc<dyn Storage>, initial_stock: u32) -> Result<Shop,
 pub fn checkout(shop: &Shop, a: usize, b: usize, customer: u64) -> PlaceOrderRequest {
     let (va, sa) = &shop.variants[a];
     let (vb, sb) = &shop.variants[b];
-    let amana = ShippingSelection {
-        carrier: "amana".into(),
-        service: "standard".into(),
-    };
+    let amana = ShippingSelection::new("amana", "standard");
     let shipping: BTreeMap<SellerId, ShippingSelection> =
         [(sa.clone(), amana.clone()), (sb.clone(), amana)]
             .into_iter()
             .collect();
-    PlaceOrderRequest {
-        cart: CheckoutCart::Inline {
+    PlaceOrderRequest::new(
+        CheckoutCart::Inline {
             lines: vec![(va.clone(), 1), (vb.clone(), 1)],
             coupons: vec![],
             customer: None,
             shipping,
         },
-        email: format!("guest{customer}@example.ma"),
-        address: Address {
+        format!("guest{customer}@example.ma"),
+        Address {
             name: "Client Test".into(),
             line1: "N° 1, Rue Test".into(),
             line2: None,
@@ -135,7 +120,7 @@ pub fn checkout(shop: &Shop, a: usize, b: usize, customer: u64) -> PlaceOrderReq
             country: "MA".into(),
             phone: "0600000000".into(),
         },
-        gateway: "cod".into(),
-        lang: Lang::Fr,
-    }
+        "cod",
+        Lang::Fr,
+    )
 }

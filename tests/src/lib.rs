@@ -1,13 +1,12 @@
 //! Helpers shared by the workspace's end-to-end tests (in `tests/`) and the crash test's child
 //! process (`src/bin/crash_child.rs`).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use tijara::ports::storage::Storage;
 use tijara::usecases::catalog::{CategoryInput, ProductInput, SellerInput, VariantInput};
 use tijara::usecases::checkout::{CheckoutCart, PlaceOrderRequest, ShippingSelection};
 use tijara::{Tijara, TijaraError};
-use tijara_core::catalog::{SellerKind, SellerTaxStatus, StockPolicy};
+use tijara_core::catalog::{SellerKind, SellerTaxStatus};
 use tijara_core::order::Address;
 use tijara_core::*;
 use tijara_testkit::stubs::{StubCarrier, StubGateway};
@@ -31,56 +30,44 @@ pub async fn one_product(
 ) -> Result<(VariantId, SellerId), TijaraError> {
     engine
         .create_category(
-            CategoryInput {
-                id: CategoryId::new("crafts").expect("id"),
-                slug: "crafts".into(),
-                name: LocalizedText::single(Lang::Fr, "Artisanat"),
-                parent: None,
-            },
+            CategoryInput::new(
+                CategoryId::new("crafts").expect("id"),
+                "crafts",
+                LocalizedText::single(Lang::Fr, "Artisanat"),
+            ),
             None,
         )
         .await?;
     let seller = engine
         .create_seller(
-            SellerInput {
-                name: "Coopérative Tiznit".into(),
-                kind: SellerKind::Cooperative,
-                home_city: "Dakhla".into(),
-                commission_rate: None,
-                category_commissions: BTreeMap::new(),
-                tax_status: SellerTaxStatus::VatRegistered,
-                members: vec![],
-                legal: Default::default(),
-                story: LocalizedText::default(),
-            },
+            SellerInput::new(
+                "Coopérative Tiznit",
+                SellerKind::Cooperative,
+                "Dakhla",
+                SellerTaxStatus::VatRegistered,
+            ),
             None,
         )
         .await?;
     let product = engine
         .create_product(
-            ProductInput {
-                seller_id: seller.id.clone(),
-                category_id: CategoryId::new("crafts").expect("id"),
-                slug: "mezoued".into(),
-                title: LocalizedText::new()
+            ProductInput::new(
+                seller.id.clone(),
+                CategoryId::new("crafts").expect("id"),
+                "mezoued",
+                LocalizedText::new()
                     .with(Lang::Fr, "Mezoued")
                     .with(Lang::Ar, "مزود"),
-                description: LocalizedText::default(),
-                materials: vec![],
-                photos: vec![],
-                made_by: None,
-                variants: vec![VariantInput {
-                    sku: "MEZ-1".into(),
-                    options: BTreeMap::new(),
-                    price: Money::mad("180.00").expect("price"),
-                    tax_category: TaxCategoryId::new("standard").expect("id"),
-                    weight_grams: 700,
-                    dimensions: None,
-                    shippable: true,
-                    stock_policy: StockPolicy::Tracked,
-                    initial_stock: stock,
-                }],
-            },
+                vec![
+                    VariantInput::new(
+                        "MEZ-1",
+                        Money::mad("180.00").expect("price"),
+                        TaxCategoryId::new("standard").expect("id"),
+                        700,
+                    )
+                    .with_initial_stock(stock),
+                ],
+            ),
             None,
         )
         .await?;
@@ -94,23 +81,17 @@ pub fn cod_order(
     quantity: u32,
     n: u64,
 ) -> PlaceOrderRequest {
-    PlaceOrderRequest {
-        cart: CheckoutCart::Inline {
+    PlaceOrderRequest::new(
+        CheckoutCart::Inline {
             lines: vec![(variant.clone(), quantity)],
             coupons: vec![],
             customer: None,
-            shipping: [(
-                seller.clone(),
-                ShippingSelection {
-                    carrier: "amana".into(),
-                    service: "standard".into(),
-                },
-            )]
-            .into_iter()
-            .collect(),
+            shipping: [(seller.clone(), ShippingSelection::new("amana", "standard"))]
+                .into_iter()
+                .collect(),
         },
-        email: format!("client{n}@example.ma"),
-        address: Address {
+        format!("client{n}@example.ma"),
+        Address {
             name: "Aminatou Mint Salem".into(),
             line1: "N° 3, Avenue Al Walae".into(),
             line2: None,
@@ -119,9 +100,9 @@ pub fn cod_order(
             country: "MA".into(),
             phone: "0661000000".into(),
         },
-        gateway: "cod".into(),
-        lang: Lang::Ar,
-    }
+        "cod",
+        Lang::Ar,
+    )
 }
 
 /// The code blocks of `docs/embedding.md`, compiled and run as doc tests.

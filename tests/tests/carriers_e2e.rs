@@ -14,7 +14,7 @@ use tijara::usecases::checkout::{CheckoutCart, PlaceOrderRequest, ShippingSelect
 use tijara::usecases::fulfillment::{RemittanceItem, ShipRequest};
 use tijara_carrier_sendit::{Sendit, SenditConfig};
 use tijara_carrier_table::{AMANA_SAMPLE, TableCarrier};
-use tijara_core::catalog::{SellerKind, SellerTaxStatus, StockPolicy};
+use tijara_core::catalog::{SellerKind, SellerTaxStatus};
 use tijara_core::chrono::{Duration as Span, TimeZone, Utc};
 use tijara_core::fulfillment::TrackingStatus;
 use tijara_core::order::{Address, FulfillmentStatus, OrderStatus};
@@ -25,17 +25,12 @@ use tijara_testkit::sendit_fake::SenditFake;
 
 async fn seller(e: &Tijara, name: &str) -> SellerId {
     e.create_seller(
-        SellerInput {
-            name: name.into(),
-            kind: SellerKind::Cooperative,
-            home_city: "Dakhla".into(),
-            commission_rate: None,
-            category_commissions: Default::default(),
-            tax_status: SellerTaxStatus::VatRegistered,
-            members: vec![],
-            legal: Default::default(),
-            story: LocalizedText::default(),
-        },
+        SellerInput::new(
+            name,
+            SellerKind::Cooperative,
+            "Dakhla",
+            SellerTaxStatus::VatRegistered,
+        ),
         None,
     )
     .await
@@ -45,27 +40,21 @@ async fn seller(e: &Tijara, name: &str) -> SellerId {
 
 async fn product(e: &Tijara, seller: &SellerId, slug: &str, price: &str) -> VariantId {
     e.create_product(
-        ProductInput {
-            seller_id: seller.clone(),
-            category_id: CategoryId::new("crafts").expect("id"),
-            slug: slug.into(),
-            title: LocalizedText::single(Lang::Fr, slug),
-            description: LocalizedText::default(),
-            materials: vec![],
-            photos: vec![],
-            made_by: None,
-            variants: vec![VariantInput {
-                sku: slug.to_uppercase(),
-                options: Default::default(),
-                price: Money::mad(price).expect("m"),
-                tax_category: TaxCategoryId::new("standard").expect("id"),
-                weight_grams: 800,
-                dimensions: None,
-                shippable: true,
-                stock_policy: StockPolicy::Tracked,
-                initial_stock: 5,
-            }],
-        },
+        ProductInput::new(
+            seller.clone(),
+            CategoryId::new("crafts").expect("id"),
+            slug,
+            LocalizedText::single(Lang::Fr, slug),
+            vec![
+                VariantInput::new(
+                    slug.to_uppercase(),
+                    Money::mad(price).expect("m"),
+                    TaxCategoryId::new("standard").expect("id"),
+                    800,
+                )
+                .with_initial_stock(5),
+            ],
+        ),
         None,
     )
     .await
@@ -105,12 +94,11 @@ async fn a_two_seller_cod_order_with_two_carriers() {
         .build()
         .expect("engine");
     e.create_category(
-        CategoryInput {
-            id: CategoryId::new("crafts").expect("id"),
-            slug: "crafts".into(),
-            name: LocalizedText::single(Lang::Fr, "Artisanat"),
-            parent: None,
-        },
+        CategoryInput::new(
+            CategoryId::new("crafts").expect("id"),
+            "crafts",
+            LocalizedText::single(Lang::Fr, "Artisanat"),
+        ),
         None,
     )
     .await
@@ -156,10 +144,7 @@ async fn a_two_seller_cod_order_with_two_carriers() {
         );
         assert_eq!(o.origin_city, "Dakhla");
     }
-    let choose = |carrier: &str, service: &str| ShippingSelection {
-        carrier: carrier.into(),
-        service: service.into(),
-    };
+    let choose = |carrier: &str, service: &str| ShippingSelection::new(carrier, service);
     e.choose_shipping(
         &cart,
         address.clone(),
@@ -180,13 +165,13 @@ async fn a_two_seller_cod_order_with_two_carriers() {
     .expect("sendit");
     let order = e
         .place_order(
-            PlaceOrderRequest {
-                cart: CheckoutCart::Stored { cart },
-                email: "youssef@example.ma".into(),
+            PlaceOrderRequest::new(
+                CheckoutCart::Stored { cart },
+                "youssef@example.ma",
                 address,
-                gateway: "cod".into(),
-                lang: Lang::Fr,
-            },
+                "cod",
+                Lang::Fr,
+            ),
             None,
         )
         .await
@@ -210,29 +195,11 @@ async fn a_two_seller_cod_order_with_two_carriers() {
         e.mark_ready(&order.id, so, None).await.expect("ready");
     }
     let sh_a = e
-        .ship(
-            &order.id,
-            &so_a,
-            ShipRequest {
-                carrier: None,
-                service: None,
-                parcels: vec![],
-            },
-            None,
-        )
+        .ship(&order.id, &so_a, ShipRequest::new(), None)
         .await
         .expect("ship a");
     let sh_b = e
-        .ship(
-            &order.id,
-            &so_b,
-            ShipRequest {
-                carrier: None,
-                service: None,
-                parcels: vec![],
-            },
-            None,
-        )
+        .ship(&order.id, &so_b, ShipRequest::new(), None)
         .await
         .expect("ship b");
     assert_eq!(
@@ -372,14 +339,8 @@ async fn a_two_seller_cod_order_with_two_carriers() {
         .cod_amount
         .expect("cod");
     let items = [
-        RemittanceItem {
-            tracking_number: number.into(),
-            amount: cod_a,
-        },
-        RemittanceItem {
-            tracking_number: "LD000000000MA".into(),
-            amount: cod_a,
-        },
+        RemittanceItem::new(number, cod_a),
+        RemittanceItem::new("LD000000000MA", cod_a),
     ];
     let report = e
         .record_carrier_remittance("amana", "REM-2026-12", &items, None)

@@ -13,7 +13,7 @@ use tijara::ports::payment::{NotificationRequest, PaymentStart};
 use tijara::usecases::catalog::{CategoryInput, ProductInput, SellerInput, VariantInput};
 use tijara::usecases::checkout::{CheckoutCart, PlaceOrderRequest, ShippingSelection};
 use tijara::usecases::fulfillment::ShipRequest;
-use tijara_core::catalog::{SellerKind, SellerTaxStatus, StockPolicy};
+use tijara_core::catalog::{SellerKind, SellerTaxStatus};
 use tijara_core::fulfillment::{TrackingEvent, TrackingStatus};
 use tijara_core::order::{Address, OrderStatus};
 use tijara_core::payment::PaymentStatus;
@@ -105,58 +105,46 @@ async fn shop() -> Shop {
 async fn catalog(engine: &Tijara) -> (VariantId, SellerId) {
     engine
         .create_category(
-            CategoryInput {
-                id: CategoryId::new("leather").expect("id"),
-                slug: "leather".into(),
-                name: LocalizedText::single(Lang::Fr, "Cuir"),
-                parent: None,
-            },
+            CategoryInput::new(
+                CategoryId::new("leather").expect("id"),
+                "leather",
+                LocalizedText::single(Lang::Fr, "Cuir"),
+            ),
             None,
         )
         .await
         .expect("category");
     let seller = engine
         .create_seller(
-            SellerInput {
-                name: "Coopérative Oudaya".into(),
-                kind: SellerKind::Cooperative,
-                home_city: "Dakhla".into(),
-                commission_rate: None,
-                category_commissions: Default::default(),
-                tax_status: SellerTaxStatus::VatRegistered,
-                members: vec![],
-                legal: Default::default(),
-                story: LocalizedText::default(),
-            },
+            SellerInput::new(
+                "Coopérative Oudaya",
+                SellerKind::Cooperative,
+                "Dakhla",
+                SellerTaxStatus::VatRegistered,
+            ),
             None,
         )
         .await
         .expect("seller");
     let p = engine
         .create_product(
-            ProductInput {
-                seller_id: seller.id.clone(),
-                category_id: CategoryId::new("leather").expect("id"),
-                slug: "tassoufra".into(),
-                title: LocalizedText::new()
+            ProductInput::new(
+                seller.id.clone(),
+                CategoryId::new("leather").expect("id"),
+                "tassoufra",
+                LocalizedText::new()
                     .with(Lang::Fr, "Sac tassoufra")
                     .with(Lang::Ar, "حقيبة"),
-                description: LocalizedText::default(),
-                materials: vec![],
-                photos: vec![],
-                made_by: None,
-                variants: vec![VariantInput {
-                    sku: "TASS".into(),
-                    options: Default::default(),
-                    price: Money::mad("890.00").expect("m"),
-                    tax_category: TaxCategoryId::new("standard").expect("id"),
-                    weight_grams: 900,
-                    dimensions: None,
-                    shippable: true,
-                    stock_policy: StockPolicy::Tracked,
-                    initial_stock: 20,
-                }],
-            },
+                vec![
+                    VariantInput::new(
+                        "TASS",
+                        Money::mad("890.00").expect("m"),
+                        TaxCategoryId::new("standard").expect("id"),
+                        900,
+                    )
+                    .with_initial_stock(20),
+                ],
+            ),
             None,
         )
         .await
@@ -165,23 +153,20 @@ async fn catalog(engine: &Tijara) -> (VariantId, SellerId) {
 }
 
 fn request(shop: &Shop, gateway: &str) -> PlaceOrderRequest {
-    PlaceOrderRequest {
-        cart: CheckoutCart::Inline {
+    PlaceOrderRequest::new(
+        CheckoutCart::Inline {
             lines: vec![(shop.variant.clone(), 1)],
             coupons: vec![],
             customer: None,
             shipping: [(
                 shop.seller.clone(),
-                ShippingSelection {
-                    carrier: "amana".into(),
-                    service: "standard".into(),
-                },
+                ShippingSelection::new("amana", "standard"),
             )]
             .into_iter()
             .collect(),
         },
-        email: "fatimatou@example.ma".into(),
-        address: Address {
+        "fatimatou@example.ma",
+        Address {
             name: "Fatimatou Mint Ahmed".into(),
             line1: "N° 12, Rue Al Massira".into(),
             line2: None,
@@ -190,9 +175,9 @@ fn request(shop: &Shop, gateway: &str) -> PlaceOrderRequest {
             country: "MA".into(),
             phone: "0612345678".into(),
         },
-        gateway: gateway.into(),
-        lang: Lang::Fr,
-    }
+        gateway,
+        Lang::Fr,
+    )
 }
 
 /// Plays the shopper's browser: posts the form to CMI, then the card page with `pan`.
@@ -382,16 +367,7 @@ async fn bank_transfer_confirmed_and_cod_collected_and_remitted() {
         .expect("ready");
     let shipment = s
         .engine
-        .ship(
-            &cod.id,
-            &so,
-            ShipRequest {
-                carrier: None,
-                service: None,
-                parcels: vec![],
-            },
-            None,
-        )
+        .ship(&cod.id, &so, ShipRequest::new(), None)
         .await
         .expect("shipped");
     let number = shipment.tracking_number.clone().expect("tracking number");

@@ -22,11 +22,7 @@ async fn shipped(
         .order;
     let so = order.seller_orders[0].id.clone();
     e.mark_ready(&order.id, &so, None).await.expect("ready");
-    let request = ShipRequest {
-        carrier: None,
-        service: None,
-        parcels: vec![],
-    };
+    let request = ShipRequest::new();
     let s = e
         .ship_as(
             &Operator::Seller(seller.clone()),
@@ -55,10 +51,7 @@ async fn numbers_are_unique(e: Tijara) {
                 &Operator::Marketplace,
                 &second,
                 &sh_2.seller_order_id,
-                HandTracking {
-                    tracking_number: Some(typed.into()),
-                    status: None,
-                },
+                HandTracking::new().with_tracking_number(typed),
                 None,
             )
             .await

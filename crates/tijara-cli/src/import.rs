@@ -16,7 +16,7 @@
 //! when one row is wrong, unless the operator asks to skip the wrong rows.
 
 use serde::Deserialize;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use tijara::Tijara;
 use tijara::usecases::catalog::{ProductInput, SellerInput, StockAdjustment, VariantInput};
@@ -323,33 +323,33 @@ fn input_for(
     seller: &SellerId,
     existing: Option<&tijara_core::catalog::Product>,
 ) -> ProductInput {
-    ProductInput {
-        seller_id: seller.clone(),
-        category_id: row.category.clone(),
-        slug: existing.map_or_else(|| row.slug.clone(), |p| p.slug.clone()),
-        title: row.title.clone(),
-        description: row.description.clone(),
-        materials: existing.map(|p| p.materials.clone()).unwrap_or_default(),
-        photos: existing.map(|p| p.photos.clone()).unwrap_or_default(),
-        made_by: existing.and_then(|p| p.made_by.clone()),
-        variants: vec![VariantInput {
-            sku: row.sku.clone(),
-            options: BTreeMap::new(),
-            price: row.price,
-            tax_category: row.tax_category.clone(),
-            weight_grams: row.weight_grams,
-            dimensions: None,
-            shippable: true,
-            stock_policy: if row.lead_days > 0 {
+    let mut input = ProductInput::new(
+        seller.clone(),
+        row.category.clone(),
+        existing.map_or_else(|| row.slug.clone(), |p| p.slug.clone()),
+        row.title.clone(),
+        vec![
+            VariantInput::new(
+                row.sku.clone(),
+                row.price,
+                row.tax_category.clone(),
+                row.weight_grams,
+            )
+            .with_stock_policy(if row.lead_days > 0 {
                 StockPolicy::MadeToOrder {
                     lead_days: row.lead_days,
                 }
             } else {
                 StockPolicy::Tracked
-            },
-            initial_stock: row.stock,
-        }],
-    }
+            })
+            .with_initial_stock(row.stock),
+        ],
+    )
+    .with_description(row.description.clone())
+    .with_materials(existing.map(|p| p.materials.clone()).unwrap_or_default())
+    .with_photos(existing.map(|p| p.photos.clone()).unwrap_or_default());
+    input.made_by = existing.and_then(|p| p.made_by.clone());
+    input
 }
 
 /// Imports checked rows; `progress` is called after each row with (done, total).
@@ -379,19 +379,15 @@ pub async fn apply(
             None => {
                 let s = engine
                     .create_seller(
-                        SellerInput {
-                            name: row.seller.clone(),
-                            kind: row.seller_kind,
-                            home_city: row.seller_city.clone(),
-                            commission_rate: None,
-                            category_commissions: BTreeMap::new(),
-                            tax_status: SellerTaxStatus::Exempt {
+                        SellerInput::new(
+                            row.seller.clone(),
+                            row.seller_kind,
+                            row.seller_city.clone(),
+                            SellerTaxStatus::Exempt {
                                 reason: "auto-entrepreneur".into(),
                             },
-                            members: vec![],
-                            legal: Default::default(),
-                            story: LocalizedText::new(),
-                        },
+                        )
+                        .with_story(LocalizedText::new()),
                         None,
                     )
                     .await?;

@@ -88,12 +88,11 @@ async fn import_export_payouts_and_invoices() {
     let engine = tijara_cli::engine(&url, None).await.unwrap();
     engine
         .create_category(
-            CategoryInput {
-                id: CategoryId::new("leather").unwrap(),
-                slug: "leather".into(),
-                name: LocalizedText::single(Lang::Fr, "Cuir"),
-                parent: None,
-            },
+            CategoryInput::new(
+                CategoryId::new("leather").unwrap(),
+                "leather",
+                LocalizedText::single(Lang::Fr, "Cuir"),
+            ),
             None,
         )
         .await
@@ -174,23 +173,20 @@ Coopérative Nisae,cooperative,Dakhla,leather,NIS-1,pouf,بوف,Pouf en cuir,,,\
     // An order, then the exports.
     let placed = engine
         .place_order(
-            tijara::usecases::checkout::PlaceOrderRequest {
-                cart: tijara::usecases::checkout::CheckoutCart::Inline {
+            tijara::usecases::checkout::PlaceOrderRequest::new(
+                tijara::usecases::checkout::CheckoutCart::Inline {
                     lines: vec![(bag.variants[0].id.clone(), 2)],
                     coupons: vec![],
                     customer: None,
                     shipping: [(
                         bag.seller_id.clone(),
-                        tijara::usecases::checkout::ShippingSelection {
-                            carrier: "amana".into(),
-                            service: "standard".into(),
-                        },
+                        tijara::usecases::checkout::ShippingSelection::new("amana", "standard"),
                     )]
                     .into_iter()
                     .collect(),
                 },
-                email: "client@example.ma".into(),
-                address: tijara_core::order::Address {
+                "client@example.ma",
+                tijara_core::order::Address {
                     name: "Client".into(),
                     line1: "Rue 1".into(),
                     line2: None,
@@ -199,9 +195,9 @@ Coopérative Nisae,cooperative,Dakhla,leather,NIS-1,pouf,بوف,Pouf en cuir,,,\
                     country: "MA".into(),
                     phone: "0600000000".into(),
                 },
-                gateway: "cod".into(),
-                lang: Lang::Fr,
-            },
+                "cod",
+                Lang::Fr,
+            ),
             None,
         )
         .await

@@ -16,7 +16,7 @@ use tijara::usecases::accounts::{NewAccount, Role};
 use tijara::usecases::catalog::{CategoryInput, ProductInput, SellerInput, VariantInput};
 use tijara::usecases::checkout::{CheckoutCart, PlaceOrderRequest, ShippingSelection};
 use tijara::usecases::fulfillment::ShipRequest;
-use tijara_core::catalog::{SellerKind, SellerTaxStatus, StockPolicy};
+use tijara_core::catalog::{SellerKind, SellerTaxStatus};
 use tijara_core::*;
 use tijara_notify::{HttpSmsNotifier, NotificationSink, Notifier, SmtpNotifier};
 use tijara_testkit::stubs::{StubCarrier, StubGateway};
@@ -141,95 +141,80 @@ async fn sellers_and_shoppers_hear_of_what_concerns_them() {
 
     engine
         .create_category(
-            CategoryInput {
-                id: CategoryId::new("leather").unwrap(),
-                slug: "leather".into(),
-                name: LocalizedText::single(Lang::Fr, "Cuir"),
-                parent: None,
-            },
+            CategoryInput::new(
+                CategoryId::new("leather").unwrap(),
+                "leather",
+                LocalizedText::single(Lang::Fr, "Cuir"),
+            ),
             None,
         )
         .await
         .unwrap();
     let seller = engine
         .create_seller(
-            SellerInput {
-                name: "Atelier Lahcen".into(),
-                kind: SellerKind::Artisan,
-                home_city: "Dakhla".into(),
-                commission_rate: None,
-                category_commissions: Default::default(),
-                tax_status: SellerTaxStatus::VatRegistered,
-                members: vec![],
-                legal: Default::default(),
-                story: LocalizedText::default(),
-            },
+            SellerInput::new(
+                "Atelier Lahcen",
+                SellerKind::Artisan,
+                "Dakhla",
+                SellerTaxStatus::VatRegistered,
+            ),
             None,
         )
         .await
         .unwrap();
     engine
         .create_account(
-            NewAccount {
-                email: "lahcen@example.ma".into(),
-                name: "Lahcen".into(),
-                password_hash: tijara::usecases::accounts::hash_password("lahcen-2026").unwrap(),
-                role: Role::Seller {
+            NewAccount::new(
+                "lahcen@example.ma",
+                "Lahcen",
+                tijara::usecases::accounts::hash_password("lahcen-2026").unwrap(),
+                Role::Seller {
                     seller_id: seller.id.clone(),
                     member: None,
                 },
-                lang: Lang::Ar,
-            },
+                Lang::Ar,
+            ),
             None,
         )
         .await
         .unwrap();
     let product = engine
         .create_product(
-            ProductInput {
-                seller_id: seller.id.clone(),
-                category_id: CategoryId::new("leather").unwrap(),
-                slug: "sac".into(),
-                title: LocalizedText::single(Lang::Fr, "Sac"),
-                description: LocalizedText::default(),
-                materials: vec![],
-                photos: vec![],
-                made_by: None,
-                variants: vec![VariantInput {
-                    sku: "SAC-1".into(),
-                    options: Default::default(),
-                    price: Money::mad("300.00").unwrap(),
-                    tax_category: TaxCategoryId::new("standard").unwrap(),
-                    weight_grams: 500,
-                    dimensions: None,
-                    shippable: true,
-                    stock_policy: StockPolicy::Tracked,
-                    initial_stock: 5,
-                }],
-            },
+            ProductInput::new(
+                seller.id.clone(),
+                CategoryId::new("leather").unwrap(),
+                "sac",
+                LocalizedText::single(Lang::Fr, "Sac"),
+                vec![
+                    VariantInput::new(
+                        "SAC-1",
+                        Money::mad("300.00").unwrap(),
+                        TaxCategoryId::new("standard").unwrap(),
+                        500,
+                    )
+                    .with_initial_stock(5),
+                ],
+            ),
             None,
         )
         .await
         .unwrap();
     let placed = engine
         .place_order(
-            PlaceOrderRequest {
-                cart: CheckoutCart::Inline {
+            PlaceOrderRequest::new(
+                CheckoutCart::Inline {
                     lines: vec![(product.variants[0].id.clone(), 1)],
                     coupons: vec![],
                     customer: None,
                     shipping: [(
                         seller.id.clone(),
-                        ShippingSelection {
-                            carrier: "amana".into(),
-                            service: "standard".into(),
-                        },
+                        ShippingSelection::new("amana", "standard"),
                     )]
                     .into_iter()
                     .collect(),
                 },
-                email: "fatima@example.ma".into(),
-                address: order::Address {
+                "fatima@example.ma",
+                order::Address {
                     name: "Fatima".into(),
                     line1: "Rue 1".into(),
                     line2: None,
@@ -238,9 +223,9 @@ async fn sellers_and_shoppers_hear_of_what_concerns_them() {
                     country: "MA".into(),
                     phone: "+212661000009".into(),
                 },
-                gateway: "cod".into(),
-                lang: Lang::Fr,
-            },
+                "cod",
+                Lang::Fr,
+            ),
             None,
         )
         .await
@@ -249,16 +234,7 @@ async fn sellers_and_shoppers_hear_of_what_concerns_them() {
     let so = o.seller_orders[0].id.clone();
     engine.mark_ready(&o.id, &so, None).await.unwrap();
     engine
-        .ship(
-            &o.id,
-            &so,
-            ShipRequest {
-                carrier: None,
-                service: None,
-                parcels: vec![],
-            },
-            None,
-        )
+        .ship(&o.id, &so, ShipRequest::new(), None)
         .await
         .unwrap();
     engine

@@ -23,7 +23,6 @@
 #![allow(clippy::panic)]
 
 use crate::stubs::{FixedClock, SequentialIds, StubCarrier, StubGateway};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use tijara::Tijara;
 use tijara::docs::OrderDoc;
@@ -32,7 +31,7 @@ use tijara::ports::payment::{PaymentGateway, PaymentStart};
 use tijara::usecases::catalog::{CategoryInput, ProductInput, SellerInput, VariantInput};
 use tijara::usecases::checkout::{CheckoutCart, PlaceOrderRequest, ShippingSelection};
 use tijara::usecases::fulfillment::ShipRequest;
-use tijara_core::catalog::{SellerKind, SellerTaxStatus, StockPolicy};
+use tijara_core::catalog::{SellerKind, SellerTaxStatus};
 use tijara_core::chrono::{TimeZone, Utc};
 use tijara_core::fulfillment::{Parcel, Shipment};
 use tijara_core::order::{Address, Order};
@@ -233,29 +232,23 @@ impl Setup {
         let category = CategoryId::new("crafts").unwrap_or_else(|e| panic!("{e}"));
         engine
             .create_category(
-                CategoryInput {
-                    id: category.clone(),
-                    slug: "crafts".into(),
-                    name: LocalizedText::single(Lang::Fr, "Artisanat"),
-                    parent: None,
-                },
+                CategoryInput::new(
+                    category.clone(),
+                    "crafts",
+                    LocalizedText::single(Lang::Fr, "Artisanat"),
+                ),
                 None,
             )
             .await
             .unwrap_or_else(|e| panic!("category: {e}"));
         let seller = engine
             .create_seller(
-                SellerInput {
-                    name: "Coopérative".into(),
-                    kind: SellerKind::Cooperative,
-                    home_city: self.seller_city.clone(),
-                    commission_rate: None,
-                    category_commissions: BTreeMap::new(),
-                    tax_status: SellerTaxStatus::VatRegistered,
-                    members: vec![],
-                    legal: Default::default(),
-                    story: LocalizedText::default(),
-                },
+                SellerInput::new(
+                    "Coopérative",
+                    SellerKind::Cooperative,
+                    self.seller_city.clone(),
+                    SellerTaxStatus::VatRegistered,
+                ),
                 None,
             )
             .await
@@ -263,28 +256,21 @@ impl Setup {
         let price = Money::parse(&self.price, currency).unwrap_or_else(|e| panic!("price: {e}"));
         let product = engine
             .create_product(
-                ProductInput {
-                    seller_id: seller.id.clone(),
-                    category_id: category,
-                    slug: "srama".into(),
-                    title: LocalizedText::single(Lang::Fr, "Coussin"),
-                    description: LocalizedText::default(),
-                    materials: vec![],
-                    photos: vec![],
-                    made_by: None,
-                    variants: vec![VariantInput {
-                        sku: "SRAMA".into(),
-                        options: BTreeMap::new(),
-                        price,
-                        tax_category: TaxCategoryId::new("standard")
-                            .unwrap_or_else(|e| panic!("{e}")),
-                        weight_grams: 500,
-                        dimensions: None,
-                        shippable: true,
-                        stock_policy: StockPolicy::Tracked,
-                        initial_stock: 50,
-                    }],
-                },
+                ProductInput::new(
+                    seller.id.clone(),
+                    category,
+                    "srama",
+                    LocalizedText::single(Lang::Fr, "Coussin"),
+                    vec![
+                        VariantInput::new(
+                            "SRAMA",
+                            price,
+                            TaxCategoryId::new("standard").unwrap_or_else(|e| panic!("{e}")),
+                            500,
+                        )
+                        .with_initial_stock(50),
+                    ],
+                ),
                 None,
             )
             .await
@@ -309,26 +295,26 @@ impl TestEngine {
         let placed = self
             .engine
             .place_order(
-                PlaceOrderRequest {
-                    cart: CheckoutCart::Inline {
+                PlaceOrderRequest::new(
+                    CheckoutCart::Inline {
                         lines: vec![(self.variant.clone(), 1)],
                         coupons: vec![],
                         customer: None,
                         shipping: [(
                             self.seller.clone(),
-                            ShippingSelection {
-                                carrier: self.shipping.0.clone(),
-                                service: self.shipping.1.clone(),
-                            },
+                            ShippingSelection::new(
+                                self.shipping.0.clone(),
+                                self.shipping.1.clone(),
+                            ),
                         )]
                         .into_iter()
                         .collect(),
                     },
-                    email: "client@example.ma".into(),
-                    address: self.destination.clone(),
-                    gateway: self.gateway.clone(),
-                    lang: Lang::Fr,
-                },
+                    "client@example.ma",
+                    self.destination.clone(),
+                    self.gateway.clone(),
+                    Lang::Fr,
+                ),
                 None,
             )
             .await
@@ -358,16 +344,7 @@ impl TestEngine {
             .await
             .unwrap_or_else(|e| panic!("ready: {e}"));
         self.engine
-            .ship(
-                &order.id,
-                &so,
-                ShipRequest {
-                    carrier: None,
-                    service: None,
-                    parcels: vec![],
-                },
-                None,
-            )
+            .ship(&order.id, &so, ShipRequest::new(), None)
             .await
             .unwrap_or_else(|e| panic!("ship: {e}"))
     }

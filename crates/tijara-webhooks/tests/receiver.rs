@@ -96,17 +96,12 @@ async fn deliveries_survive_failures_timeouts_and_arrive_in_order() {
     // Events of two sellers' worth of catalog and a few orders.
     let payout_seller = engine
         .create_seller(
-            tijara::usecases::catalog::SellerInput {
-                name: "Atelier".into(),
-                kind: tijara_core::catalog::SellerKind::Artisan,
-                home_city: "Dakhla".into(),
-                commission_rate: None,
-                category_commissions: Default::default(),
-                tax_status: tijara_core::catalog::SellerTaxStatus::VatRegistered,
-                members: vec![],
-                legal: Default::default(),
-                story: Default::default(),
-            },
+            tijara::usecases::catalog::SellerInput::new(
+                "Atelier",
+                tijara_core::catalog::SellerKind::Artisan,
+                "Dakhla",
+                tijara_core::catalog::SellerTaxStatus::VatRegistered,
+            ),
             None,
         )
         .await
@@ -201,17 +196,12 @@ async fn an_unreachable_endpoint_holds_events_without_losing_them() {
         .unwrap();
     let s = engine
         .create_seller(
-            tijara::usecases::catalog::SellerInput {
-                name: "Atelier".into(),
-                kind: tijara_core::catalog::SellerKind::Artisan,
-                home_city: "Dakhla".into(),
-                commission_rate: None,
-                category_commissions: Default::default(),
-                tax_status: tijara_core::catalog::SellerTaxStatus::VatRegistered,
-                members: vec![],
-                legal: Default::default(),
-                story: Default::default(),
-            },
+            tijara::usecases::catalog::SellerInput::new(
+                "Atelier",
+                tijara_core::catalog::SellerKind::Artisan,
+                "Dakhla",
+                tijara_core::catalog::SellerTaxStatus::VatRegistered,
+            ),
             None,
         )
         .await

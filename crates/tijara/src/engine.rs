@@ -18,7 +18,19 @@ use std::sync::Arc;
 use tijara_core::Region;
 
 /// Tunable behaviour of the engine.
+///
+/// Start from [`EngineConfig::default`] and change what you need with the `with_` methods:
+///
+/// ```
+/// use tijara::EngineConfig;
+///
+/// let config = EngineConfig::default()
+///     .with_card_reservation_ttl(chrono::Duration::minutes(20))
+///     .with_max_unpaid_per_email(5);
+/// assert_eq!(config.max_conflict_retries, 8);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct EngineConfig {
     /// How long a card payment may take before the order's stock returns to sale (default 30 min).
     pub card_reservation_ttl: Duration,
@@ -86,6 +98,88 @@ impl Default for EngineConfig {
             unpaid_window: Duration::hours(24),
             log_key: crate::usecases::accounts::LogKey::random(),
         }
+    }
+}
+
+impl EngineConfig {
+    /// Sets how long a card payment may take before the stock returns to sale (see
+    /// [`EngineConfig::card_reservation_ttl`]).
+    pub fn with_card_reservation_ttl(mut self, card_reservation_ttl: Duration) -> Self {
+        self.card_reservation_ttl = card_reservation_ttl;
+        self
+    }
+
+    /// Sets the longest bank transfer hold accepted (see
+    /// [`EngineConfig::transfer_reservation_ttl`]).
+    pub fn with_transfer_reservation_ttl(mut self, transfer_reservation_ttl: Duration) -> Self {
+        self.transfer_reservation_ttl = transfer_reservation_ttl;
+        self
+    }
+
+    /// Sets how often a step is retried on a conflicting change (see
+    /// [`EngineConfig::max_conflict_retries`]).
+    pub fn with_max_conflict_retries(mut self, max_conflict_retries: u32) -> Self {
+        self.max_conflict_retries = max_conflict_retries;
+        self
+    }
+
+    /// Sets the indicative exchange rates for shoppers abroad (see
+    /// [`EngineConfig::display_rates`]).
+    pub fn with_display_rates(
+        mut self,
+        display_rates: Vec<tijara_core::region::DisplayRate>,
+    ) -> Self {
+        self.display_rates = display_rates;
+        self
+    }
+
+    /// Sets how long a call that reaches a gateway or carrier holds its idempotency key (see
+    /// [`EngineConfig::idempotency_claim_ttl`]).
+    pub fn with_idempotency_claim_ttl(mut self, idempotency_claim_ttl: Duration) -> Self {
+        self.idempotency_claim_ttl = idempotency_claim_ttl;
+        self
+    }
+
+    /// Sets how long a duplicate waits for the first answer (see
+    /// [`EngineConfig::idempotency_wait`]).
+    pub fn with_idempotency_wait(mut self, idempotency_wait: std::time::Duration) -> Self {
+        self.idempotency_wait = idempotency_wait;
+        self
+    }
+
+    /// Sets how many passwords may be hashed or checked at once (see
+    /// [`EngineConfig::max_concurrent_hashes`]).
+    #[cfg(feature = "accounts")]
+    pub fn with_max_concurrent_hashes(mut self, max_concurrent_hashes: usize) -> Self {
+        self.max_concurrent_hashes = max_concurrent_hashes;
+        self
+    }
+
+    /// Sets the unpaid orders allowed per e-mail (0: no limit) (see
+    /// [`EngineConfig::max_unpaid_per_email`]).
+    pub fn with_max_unpaid_per_email(mut self, max_unpaid_per_email: u32) -> Self {
+        self.max_unpaid_per_email = max_unpaid_per_email;
+        self
+    }
+
+    /// Sets the unpaid card and transfer orders allowed per client address (0: no limit) (see
+    /// [`EngineConfig::max_unpaid_per_client`]).
+    pub fn with_max_unpaid_per_client(mut self, max_unpaid_per_client: u32) -> Self {
+        self.max_unpaid_per_client = max_unpaid_per_client;
+        self
+    }
+
+    /// Sets how far back unpaid orders count against the limits (see
+    /// [`EngineConfig::unpaid_window`]).
+    pub fn with_unpaid_window(mut self, unpaid_window: Duration) -> Self {
+        self.unpaid_window = unpaid_window;
+        self
+    }
+
+    /// Sets the secret of the e-mail tags in security log lines (see [`EngineConfig::log_key`]).
+    pub fn with_log_key(mut self, log_key: crate::usecases::accounts::LogKey) -> Self {
+        self.log_key = log_key;
+        self
     }
 }
 

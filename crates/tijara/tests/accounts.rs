@@ -15,13 +15,13 @@ use tijara_core::catalog::SellerKind;
 use tijara_core::{Lang, MemberId};
 
 fn new_account(email: &str, role: Role) -> NewAccount {
-    NewAccount {
-        email: email.into(),
-        name: "Fatima Zahra".into(),
-        password_hash: hash_password("tajine-2026").expect("hash"),
+    NewAccount::new(
+        email,
+        "Fatima Zahra",
+        hash_password("tajine-2026").expect("hash"),
         role,
-        lang: Lang::Ar,
-    }
+        Lang::Ar,
+    )
 }
 
 #[tokio::test]
@@ -322,10 +322,7 @@ async fn a_right_password_sent_with_wrong_ones_does_not_win() {
 async fn password_hashing_takes_a_bounded_number_of_slots() {
     let m = market_with(
         Arc::new(tijara_store_memory::MemoryStore::new()),
-        EngineConfig {
-            max_concurrent_hashes: 2,
-            ..EngineConfig::default()
-        },
+        EngineConfig::default().with_max_concurrent_hashes(2),
     );
     let attempt = m
         .engine

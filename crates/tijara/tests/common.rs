@@ -3,11 +3,10 @@
 #![allow(dead_code, missing_docs)]
 
 use chrono::{DateTime, TimeZone, Utc};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use tijara::usecases::catalog::{CategoryInput, ProductInput, SellerInput, VariantInput};
 use tijara::{IdempotencyKey, Tijara};
-use tijara_core::catalog::{Member, SellerKind, SellerTaxStatus, StockPolicy};
+use tijara_core::catalog::{Member, SellerKind, SellerTaxStatus};
 use tijara_core::order::Address;
 use tijara_core::*;
 use tijara_testkit::stubs::*;
@@ -77,14 +76,9 @@ pub fn market() -> Market {
 }
 
 pub fn seller_input(name: &str, kind: SellerKind) -> SellerInput {
-    SellerInput {
-        name: name.into(),
-        kind,
-        home_city: "Dakhla".into(),
-        commission_rate: Some(Rate::percent(10).expect("rate")),
-        category_commissions: BTreeMap::new(),
-        tax_status: SellerTaxStatus::VatRegistered,
-        members: if kind == SellerKind::Artisan {
+    SellerInput::new(name, kind, "Dakhla", SellerTaxStatus::VatRegistered)
+        .with_commission_rate(Rate::percent(10).expect("rate"))
+        .with_members(if kind == SellerKind::Artisan {
             vec![]
         } else {
             vec![Member {
@@ -92,24 +86,17 @@ pub fn seller_input(name: &str, kind: SellerKind) -> SellerInput {
                 name: "Salka".into(),
                 active: true,
             }]
-        },
-        legal: Default::default(),
-        story: LocalizedText::default(),
-    }
+        })
 }
 
 pub fn variant(sku: &str, price: &str, stock: u32) -> VariantInput {
-    VariantInput {
-        sku: sku.into(),
-        options: BTreeMap::new(),
-        price: mad(price),
-        tax_category: TaxCategoryId::new("standard").expect("id"),
-        weight_grams: 800,
-        dimensions: None,
-        shippable: true,
-        stock_policy: StockPolicy::Tracked,
-        initial_stock: stock,
-    }
+    VariantInput::new(
+        sku,
+        mad(price),
+        TaxCategoryId::new("standard").expect("id"),
+        800,
+    )
+    .with_initial_stock(stock)
 }
 
 pub fn product_input(
@@ -119,17 +106,14 @@ pub fn product_input(
     ar: &str,
     variants: Vec<VariantInput>,
 ) -> ProductInput {
-    ProductInput {
-        seller_id: seller.clone(),
-        category_id: CategoryId::new("leather").expect("id"),
-        slug: slug.into(),
-        title: LocalizedText::new().with(Lang::Fr, fr).with(Lang::Ar, ar),
-        description: LocalizedText::default(),
-        materials: vec!["cuir".into()],
-        photos: vec![],
-        made_by: None,
+    ProductInput::new(
+        seller.clone(),
+        CategoryId::new("leather").expect("id"),
+        slug,
+        LocalizedText::new().with(Lang::Fr, fr).with(Lang::Ar, ar),
         variants,
-    }
+    )
+    .with_materials(vec!["cuir".into()])
 }
 
 pub fn address() -> Address {
@@ -158,12 +142,11 @@ pub async fn catalog(m: &Market) -> Catalog {
     let e = &m.engine;
     for (id, fr) in [("leather", "Cuir"), ("jewellery", "Bijoux")] {
         e.create_category(
-            CategoryInput {
-                id: CategoryId::new(id).expect("id"),
-                slug: id.into(),
-                name: LocalizedText::single(Lang::Fr, fr),
-                parent: None,
-            },
+            CategoryInput::new(
+                CategoryId::new(id).expect("id"),
+                id,
+                LocalizedText::single(Lang::Fr, fr),
+            ),
             None,
         )
         .await

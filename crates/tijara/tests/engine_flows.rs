@@ -23,37 +23,33 @@ use tijara_core::*;
 use tijara_testkit::stubs::*;
 
 fn amana() -> ShippingSelection {
-    ShippingSelection {
-        carrier: "amana".into(),
-        service: "standard".into(),
-    }
+    ShippingSelection::new("amana", "standard")
 }
 
 fn inline(lines: Vec<(VariantId, u32)>, sellers: &[&SellerId], gateway: &str) -> PlaceOrderRequest {
-    PlaceOrderRequest {
-        cart: CheckoutCart::Inline {
+    PlaceOrderRequest::new(
+        CheckoutCart::Inline {
             lines,
             coupons: vec![],
             customer: None,
             shipping: sellers.iter().map(|s| ((*s).clone(), amana())).collect(),
         },
-        email: "youssef@example.ma".into(),
-        address: address(),
-        gateway: gateway.into(),
-        lang: Lang::Fr,
-    }
+        "youssef@example.ma",
+        address(),
+        gateway,
+        Lang::Fr,
+    )
 }
 
 fn notice(reference: &str, event: PaymentEventKind) -> PaymentNotice {
-    PaymentNotice {
-        source: PaymentSource::Gateway {
+    PaymentNotice::new(
+        PaymentSource::Gateway {
             code: "card".into(),
         },
-        reference: reference.into(),
+        reference,
         event,
-        raw: serde_json::json!({"ProcReturnCode": "00"}),
-        attempt: None,
-    }
+        serde_json::json!({"ProcReturnCode": "00"}),
+    )
 }
 
 #[test]
@@ -125,10 +121,7 @@ async fn catalog_administration_and_browsing() {
         .await
         .expect("list");
     assert_eq!(all.items.len(), 3);
-    let f = |text: &str| ProductFilter {
-        text: Some(text.into()),
-        ..ProductFilter::default()
-    };
+    let f = |text: &str| ProductFilter::default().with_text(text);
     let hits = e
         .list_products(&f("COUSSIN"), None, 10)
         .await
@@ -136,10 +129,7 @@ async fn catalog_administration_and_browsing() {
     assert_eq!(hits.items.len(), 1);
     let hits = e.list_products(&f("دملج"), None, 10).await.expect("search");
     assert_eq!(hits.items[0].product.slug, "dmlij");
-    let jewels = ProductFilter {
-        category: Some(CategoryId::new("jewellery").expect("id")),
-        ..ProductFilter::default()
-    };
+    let jewels = ProductFilter::default().with_category(CategoryId::new("jewellery").expect("id"));
     assert_eq!(
         e.list_products(&jewels, None, 10)
             .await
@@ -148,10 +138,7 @@ async fn catalog_administration_and_browsing() {
             .len(),
         1
     );
-    let cheap = ProductFilter {
-        max_price: Some(mad("300")),
-        ..ProductFilter::default()
-    };
+    let cheap = ProductFilter::default().with_max_price(mad("300"));
     assert_eq!(
         e.list_products(&cheap, None, 10)
             .await
@@ -177,10 +164,7 @@ async fn catalog_administration_and_browsing() {
     e.adjust_stock(&c.bag, StockAdjustment::Remove { units: 2 }, None)
         .await
         .expect("remove");
-    let in_stock = ProductFilter {
-        in_stock: true,
-        ..ProductFilter::default()
-    };
+    let in_stock = ProductFilter::default().with_in_stock(true);
     assert_eq!(
         e.list_products(&in_stock, None, 10)
             .await
@@ -639,43 +623,14 @@ async fn cod_order_ships_is_tracked_collected_and_remitted() {
         e.mark_ready(&order.id, so, None).await.expect("ready");
     }
     let sh_a = e
-        .ship(
-            &order.id,
-            &so_a,
-            ShipRequest {
-                carrier: None,
-                service: None,
-                parcels: vec![],
-            },
-            None,
-        )
+        .ship(&order.id, &so_a, ShipRequest::new(), None)
         .await
         .expect("ship a");
     // A retry after a timeout never creates a second parcel.
-    let again = e
-        .ship(
-            &order.id,
-            &so_a,
-            ShipRequest {
-                carrier: None,
-                service: None,
-                parcels: vec![],
-            },
-            None,
-        )
-        .await;
+    let again = e.ship(&order.id, &so_a, ShipRequest::new(), None).await;
     assert!(again.is_err() || again.as_ref().is_ok_and(|s| s.id == sh_a.id));
     let sh_b = e
-        .ship(
-            &order.id,
-            &so_b,
-            ShipRequest {
-                carrier: None,
-                service: None,
-                parcels: vec![],
-            },
-            None,
-        )
+        .ship(&order.id, &so_b, ShipRequest::new(), None)
         .await
         .expect("ship b");
     assert_eq!(m.carrier.parcels_created(), 2);
@@ -770,17 +725,16 @@ async fn withdrawal_is_received_refunded_and_restocked() {
     let r = e
         .record_payment(
             &order.id,
-            PaymentNotice {
-                source: PaymentSource::Admin {
+            PaymentNotice::new(
+                PaymentSource::Admin {
                     user: "admin".into(),
                 },
-                reference: "VIR-77".into(),
-                event: PaymentEventKind::Captured {
+                "VIR-77",
+                PaymentEventKind::Captured {
                     amount: order.grand_total,
                 },
-                raw: serde_json::Value::Null,
-                attempt: None,
-            },
+                serde_json::Value::Null,
+            ),
             None,
         )
         .await
@@ -789,16 +743,7 @@ async fn withdrawal_is_received_refunded_and_restocked() {
     let so = order.seller_orders[0].id.clone();
     e.mark_ready(&order.id, &so, None).await.expect("ready");
     let sh = e
-        .ship(
-            &order.id,
-            &so,
-            ShipRequest {
-                carrier: None,
-                service: None,
-                parcels: vec![],
-            },
-            None,
-        )
+        .ship(&order.id, &so, ShipRequest::new(), None)
         .await
         .expect("ship");
     m.clock.advance(Duration::days(2));
@@ -984,13 +929,13 @@ async fn stored_cart_checkout_with_coupon_and_usage_limit() {
             .expect("shipping");
         let placed = e
             .place_order(
-                PlaceOrderRequest {
-                    cart: CheckoutCart::Stored { cart: cart.clone() },
-                    email: "a@example.ma".into(),
-                    address: address(),
-                    gateway: "cod".into(),
-                    lang: Lang::Ar,
-                },
+                PlaceOrderRequest::new(
+                    CheckoutCart::Stored { cart: cart.clone() },
+                    "a@example.ma",
+                    address(),
+                    "cod",
+                    Lang::Ar,
+                ),
                 None,
             )
             .await
@@ -1014,27 +959,25 @@ async fn stored_cart_checkout_with_coupon_and_usage_limit() {
         ids[1].applied_promotions.is_empty(),
         "the global limit of 1 was reached"
     );
-    let bad = PlaceOrderRequest {
-        cart: CheckoutCart::Inline {
+    let bad = PlaceOrderRequest::new(
+        CheckoutCart::Inline {
             lines: vec![],
             coupons: vec![],
             customer: None,
             shipping: BTreeMap::new(),
         },
-        email: "not an email".into(),
-        address: address(),
-        gateway: "cod".into(),
-        lang: Lang::Fr,
-    };
+        "not an email",
+        address(),
+        "cod",
+        Lang::Fr,
+    );
     assert!(matches!(
         e.place_order(bad.clone(), None).await,
         Err(TijaraError::BadEmail { email }) if email == "not an email"
     ));
-    let bad = PlaceOrderRequest {
-        email: "a@example.ma".into(),
-        gateway: "paypal".into(),
-        ..bad
-    };
+    let mut bad = bad;
+    bad.email = "a@example.ma".into();
+    bad.gateway = "paypal".into();
     assert!(matches!(
         e.place_order(bad, None).await,
         Err(TijaraError::NotConfigured { .. })
@@ -1113,29 +1056,11 @@ async fn tracking_pushed_by_webhook_and_shipment_cancelled_before_pickup() {
         e.mark_ready(&order.id, so, None).await.expect("ready");
     }
     let sh_a = e
-        .ship(
-            &order.id,
-            &so_a,
-            ShipRequest {
-                carrier: None,
-                service: None,
-                parcels: vec![],
-            },
-            None,
-        )
+        .ship(&order.id, &so_a, ShipRequest::new(), None)
         .await
         .expect("ship");
     let sh_b = e
-        .ship(
-            &order.id,
-            &so_b,
-            ShipRequest {
-                carrier: None,
-                service: None,
-                parcels: vec![],
-            },
-            None,
-        )
+        .ship(&order.id, &so_b, ShipRequest::new(), None)
         .await
         .expect("ship");
     // B's parcel is cancelled before pickup: ready to ship again.
@@ -1211,10 +1136,7 @@ async fn display_rates_give_shoppers_abroad_an_indicative_total() {
     };
     let m = common::market_with(
         Arc::new(tijara_store_memory::MemoryStore::new()),
-        EngineConfig {
-            display_rates: vec![rate],
-            ..EngineConfig::default()
-        },
+        EngineConfig::default().with_display_rates(vec![rate]),
     );
     assert_eq!(m.engine.display_rates(), &[rate]);
     let c = catalog(&m).await;
@@ -1330,11 +1252,7 @@ async fn retries_with_a_key_never_call_the_gateway_or_carrier_twice() {
     // Ship retried: the same shipment, one parcel at the carrier; cancel retried: same answer.
     let so = order.seller_orders[0].id.clone();
     e.mark_ready(&order.id, &so, None).await.expect("ready");
-    let request = ShipRequest {
-        carrier: None,
-        service: None,
-        parcels: vec![],
-    };
+    let request = ShipRequest::new();
     let sh = e
         .ship(&order.id, &so, request.clone(), Some(&key("ship-1")))
         .await

@@ -13,20 +13,17 @@ use tijara_core::fulfillment::{TrackingEvent, TrackingStatus};
 use tijara_core::*;
 
 fn amana() -> ShippingSelection {
-    ShippingSelection {
-        carrier: "amana".into(),
-        service: "standard".into(),
-    }
+    ShippingSelection::new("amana", "standard")
 }
 
 fn stored(cart: &CartId, gateway: &str) -> PlaceOrderRequest {
-    PlaceOrderRequest {
-        cart: CheckoutCart::Stored { cart: cart.clone() },
-        email: "salma@example.ma".into(),
-        address: address(),
-        gateway: gateway.into(),
-        lang: Lang::Fr,
-    }
+    PlaceOrderRequest::new(
+        CheckoutCart::Stored { cart: cart.clone() },
+        "salma@example.ma",
+        address(),
+        gateway,
+        Lang::Fr,
+    )
 }
 
 async fn cart_with(m: &Market, lines: &[&VariantId]) -> CartId {
@@ -66,14 +63,12 @@ async fn an_empty_cart_is_told_it_is_empty_not_to_choose_a_delivery() {
     assert!(matches!(err, TijaraError::EmptyCart), "{err}");
     assert!(!err.to_string().contains("shipping"), "{err}");
     // An inline cart without lines too.
-    let inline = PlaceOrderRequest {
-        cart: CheckoutCart::Inline {
-            lines: vec![],
-            coupons: vec![],
-            customer: None,
-            shipping: BTreeMap::new(),
-        },
-        ..stored(&cart, "cod")
+    let mut inline = stored(&cart, "cod");
+    inline.cart = CheckoutCart::Inline {
+        lines: vec![],
+        coupons: vec![],
+        customer: None,
+        shipping: BTreeMap::new(),
     };
     assert!(matches!(
         m.engine.place_order(inline, None).await,
@@ -114,10 +109,7 @@ async fn cart_and_shipping_refusals_have_their_own_variants() {
         Err(TijaraError::NothingToShip { seller }) if seller == c.b
     ));
     // A service no quote offers.
-    let nowhere = ShippingSelection {
-        carrier: "amana".into(),
-        service: "teleport".into(),
-    };
+    let nowhere = ShippingSelection::new("amana", "teleport");
     assert!(matches!(
         e.choose_shipping(&cart, address(), &c.a, nowhere, None).await,
         Err(TijaraError::ServiceUnavailable { seller, service, .. })
@@ -176,19 +168,12 @@ async fn order_state_refusals_name_the_order_and_its_part() {
             .await,
         Err(TijaraError::NotBankTransfer { order: o }) if o == order.id
     ));
-    let parcel = || ShipRequest {
-        carrier: None,
-        service: None,
-        parcels: vec![],
-    };
+    let parcel = || ShipRequest::new();
     assert!(matches!(
         e.ship(&order.id, &part, parcel(), None).await,
         Err(TijaraError::NotReadyToShip { order: o, part: p }) if o == order.id && p == part
     ));
-    let hand = HandTracking {
-        tracking_number: Some("RR123".into()),
-        status: None,
-    };
+    let hand = HandTracking::new().with_tracking_number("RR123");
     assert!(matches!(
         e.track_by_hand(&Operator::Marketplace, &order.id, &part, hand, None)
             .await,
@@ -250,10 +235,7 @@ async fn input_refusals_name_the_field() {
         Err(TijaraError::InvalidField { field: "key", .. })
     ));
     let e = &m.engine;
-    let hand = HandTracking {
-        tracking_number: Some("has space".into()),
-        status: None,
-    };
+    let hand = HandTracking::new().with_tracking_number("has space");
     let order = OrderId::new("ord-x").expect("id");
     let part = SellerOrderId::new("ord-x-1").expect("id");
     assert!(matches!(

@@ -18,29 +18,21 @@ fn request(
     sellers: &[&SellerId],
     gateway: &str,
 ) -> PlaceOrderRequest {
-    PlaceOrderRequest {
-        cart: CheckoutCart::Inline {
+    PlaceOrderRequest::new(
+        CheckoutCart::Inline {
             lines,
             coupons: vec![],
             customer: None,
             shipping: sellers
                 .iter()
-                .map(|s| {
-                    (
-                        (*s).clone(),
-                        ShippingSelection {
-                            carrier: "amana".into(),
-                            service: "standard".into(),
-                        },
-                    )
-                })
+                .map(|s| ((*s).clone(), ShippingSelection::new("amana", "standard")))
                 .collect(),
         },
-        email: "youssef@example.ma".into(),
-        address: address(),
-        gateway: gateway.into(),
-        lang: Lang::Fr,
-    }
+        "youssef@example.ma",
+        address(),
+        gateway,
+        Lang::Fr,
+    )
 }
 
 fn ip(s: &str) -> Option<IpAddr> {
@@ -313,10 +305,7 @@ async fn loopback_private_and_mapped_loopback_peers_are_no_client() {
 async fn the_limits_are_configurable() {
     let m = market_with(
         std::sync::Arc::new(tijara_store_memory::MemoryStore::new()),
-        EngineConfig {
-            max_unpaid_per_email: 1,
-            ..EngineConfig::default()
-        },
+        EngineConfig::default().with_max_unpaid_per_email(1),
     );
     let c = catalog(&m).await;
     let r = || request(vec![(c.bracelet.clone(), 1)], &[&c.b], "cod");
@@ -427,10 +416,7 @@ async fn a_transfer_is_held_exactly_the_deadline_the_shopper_is_given() {
     ));
     let (m, transfer) = market_in(
         week,
-        EngineConfig {
-            transfer_reservation_ttl: Duration::days(10),
-            ..EngineConfig::default()
-        },
+        EngineConfig::default().with_transfer_reservation_ttl(Duration::days(10)),
     )
     .expect("a cap above the hold");
     let c = catalog(&m).await;

@@ -117,10 +117,7 @@ fn card_market_on(
 }
 
 fn amana() -> ShippingSelection {
-    ShippingSelection {
-        carrier: "amana".into(),
-        service: "standard".into(),
-    }
+    ShippingSelection::new("amana", "standard")
 }
 
 /// A paid card order (authorized and captured) of one cushion.
@@ -129,18 +126,18 @@ async fn paid_card_order(m: &Market) -> OrderId {
     let e = &m.engine;
     let placed = e
         .place_order(
-            PlaceOrderRequest {
-                cart: CheckoutCart::Inline {
+            PlaceOrderRequest::new(
+                CheckoutCart::Inline {
                     lines: vec![(c.cushion.clone(), 1)],
                     coupons: vec![],
                     customer: None,
                     shipping: vec![(c.a.clone(), amana())].into_iter().collect(),
                 },
-                email: "youssef@example.ma".into(),
-                address: address(),
-                gateway: "card".into(),
-                lang: Lang::Fr,
-            },
+                "youssef@example.ma",
+                address(),
+                "card",
+                Lang::Fr,
+            ),
             None,
         )
         .await
@@ -148,17 +145,16 @@ async fn paid_card_order(m: &Market) -> OrderId {
     let order = placed.order;
     e.record_payment(
         &order.id,
-        PaymentNotice {
-            source: PaymentSource::Gateway {
+        PaymentNotice::new(
+            PaymentSource::Gateway {
                 code: "card".into(),
             },
-            reference: "auth".into(),
-            event: PaymentEventKind::Authorized {
+            "auth",
+            PaymentEventKind::Authorized {
                 amount: order.grand_total,
             },
-            raw: serde_json::Value::Null,
-            attempt: None,
-        },
+            serde_json::Value::Null,
+        ),
         None,
     )
     .await
@@ -240,10 +236,7 @@ async fn duplicates_waiting_on_a_failed_refund_do_not_call_the_bank_again() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_sleeper_a_duplicate_is_refused_at_once() {
-    let config = EngineConfig {
-        idempotency_wait: std::time::Duration::from_secs(5),
-        ..EngineConfig::default()
-    };
+    let config = EngineConfig::default().with_idempotency_wait(std::time::Duration::from_secs(5));
     let (m, slow) = card_market_on(
         Arc::new(tijara_store_memory::MemoryStore::new()),
         config,
@@ -358,10 +351,8 @@ async fn a_failed_gateway_call_frees_its_key_for_a_retry() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_claim_left_by_a_dead_process_waits_then_lapses() {
-    let config = EngineConfig {
-        idempotency_wait: std::time::Duration::from_millis(150),
-        ..EngineConfig::default()
-    };
+    let config =
+        EngineConfig::default().with_idempotency_wait(std::time::Duration::from_millis(150));
     let (m, slow) = card_market(config);
     let order = paid_card_order(&m).await;
     // Another process claimed the key, then died before calling the bank.
@@ -517,18 +508,18 @@ async fn ten_concurrent_shipments(awaiting: bool) {
     let placed = m
         .engine
         .place_order(
-            PlaceOrderRequest {
-                cart: CheckoutCart::Inline {
+            PlaceOrderRequest::new(
+                CheckoutCart::Inline {
                     lines: vec![(c.cushion.clone(), 1)],
                     coupons: vec![],
                     customer: None,
                     shipping: vec![(c.a.clone(), amana())].into_iter().collect(),
                 },
-                email: "youssef@example.ma".into(),
-                address: address(),
-                gateway: "cod".into(),
-                lang: Lang::Fr,
-            },
+                "youssef@example.ma",
+                address(),
+                "cod",
+                Lang::Fr,
+            ),
             None,
         )
         .await
@@ -549,11 +540,7 @@ async fn ten_concurrent_shipments(awaiting: bool) {
                 // "Ready and ship", as the storefront does for a part still awaiting.
                 e.mark_ready(&order, &part, None).await?;
             }
-            let request = tijara::usecases::fulfillment::ShipRequest {
-                carrier: None,
-                service: None,
-                parcels: vec![],
-            };
+            let request = tijara::usecases::fulfillment::ShipRequest::new();
             e.ship(&order, &part, request, Some(&key("ship-1"))).await
         });
     }
@@ -696,13 +683,13 @@ async fn ten_concurrent_identical_checkouts_with_one_key_all_get_the_first_order
     e.choose_shipping(&cart, address(), &c.a, amana(), None)
         .await
         .expect("shipping");
-    let request = PlaceOrderRequest {
-        cart: CheckoutCart::Stored { cart },
-        email: "youssef@example.ma".into(),
-        address: address(),
-        gateway: "cod".into(),
-        lang: Lang::Fr,
-    };
+    let request = PlaceOrderRequest::new(
+        CheckoutCart::Stored { cart },
+        "youssef@example.ma",
+        address(),
+        "cod",
+        Lang::Fr,
+    );
     // Ten retries of one click, a few milliseconds apart: some read the key before the first
     // commits and the cart after it.
     let mut calls = tokio::task::JoinSet::new();

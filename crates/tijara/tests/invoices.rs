@@ -5,35 +5,26 @@ mod common;
 
 use common::*;
 use std::collections::BTreeSet;
-use tijara::usecases::catalog::SellerInput;
 use tijara::usecases::checkout::{CheckoutCart, PlaceOrderRequest, ShippingSelection};
 use tijara_core::catalog::{LegalIds, SellerKind, SellerTaxStatus};
 use tijara_core::*;
 
 fn request(lines: Vec<(VariantId, u32)>, sellers: &[&SellerId]) -> PlaceOrderRequest {
-    PlaceOrderRequest {
-        cart: CheckoutCart::Inline {
+    PlaceOrderRequest::new(
+        CheckoutCart::Inline {
             lines,
             coupons: vec![],
             customer: None,
             shipping: sellers
                 .iter()
-                .map(|s| {
-                    (
-                        (*s).clone(),
-                        ShippingSelection {
-                            carrier: "amana".into(),
-                            service: "standard".into(),
-                        },
-                    )
-                })
+                .map(|s| ((*s).clone(), ShippingSelection::new("amana", "standard")))
                 .collect(),
         },
-        email: "youssef@example.ma".into(),
-        address: address(),
-        gateway: "cod".into(),
-        lang: Lang::Fr,
-    }
+        "youssef@example.ma",
+        address(),
+        "cod",
+        Lang::Fr,
+    )
 }
 
 #[tokio::test]
@@ -51,11 +42,9 @@ async fn each_seller_numbers_its_invoices_without_gaps() {
         rib: Some("011780000012345678901234".into()),
     };
     m.engine.update_seller(&c.a, a, None).await.expect("a");
-    let b = SellerInput {
-        tax_status: SellerTaxStatus::Exempt {
-            reason: "auto-entrepreneur (loi 114-13)".into(),
-        },
-        ..seller_input("Brahim bijoutier", SellerKind::Artisan)
+    let mut b = seller_input("Brahim bijoutier", SellerKind::Artisan);
+    b.tax_status = SellerTaxStatus::Exempt {
+        reason: "auto-entrepreneur (loi 114-13)".into(),
     };
     m.engine.update_seller(&c.b, b, None).await.expect("b");
 

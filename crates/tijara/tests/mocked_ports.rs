@@ -60,12 +60,11 @@ fn engine(store: MockStore, sink: Option<MockSink>) -> Tijara {
 }
 
 fn category() -> CategoryInput {
-    CategoryInput {
-        id: CategoryId::new("leather").expect("id"),
-        slug: "leather".into(),
-        name: LocalizedText::single(Lang::Fr, "Cuir"),
-        parent: None,
-    }
+    CategoryInput::new(
+        CategoryId::new("leather").expect("id"),
+        "leather",
+        LocalizedText::single(Lang::Fr, "Cuir"),
+    )
 }
 
 #[tokio::test]

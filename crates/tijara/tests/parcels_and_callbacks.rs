@@ -28,37 +28,25 @@ fn inline_with(
     gateway: &str,
     carrier: &str,
 ) -> PlaceOrderRequest {
-    PlaceOrderRequest {
-        cart: CheckoutCart::Inline {
+    PlaceOrderRequest::new(
+        CheckoutCart::Inline {
             lines,
             coupons: vec![],
             customer: None,
             shipping: sellers
                 .iter()
-                .map(|s| {
-                    (
-                        (*s).clone(),
-                        ShippingSelection {
-                            carrier: carrier.into(),
-                            service: "standard".into(),
-                        },
-                    )
-                })
+                .map(|s| ((*s).clone(), ShippingSelection::new(carrier, "standard")))
                 .collect(),
         },
-        email: "youssef@example.ma".into(),
-        address: address(),
-        gateway: gateway.into(),
-        lang: Lang::Fr,
-    }
+        "youssef@example.ma",
+        address(),
+        gateway,
+        Lang::Fr,
+    )
 }
 
 fn default_ship() -> ShipRequest {
-    ShipRequest {
-        carrier: None,
-        service: None,
-        parcels: vec![],
-    }
+    ShipRequest::new()
 }
 
 /// A cash-on-delivery order with one part per seller, both shipped with `carrier`: (order, A's
@@ -122,10 +110,9 @@ async fn a_seller_cannot_move_another_sellers_parcel_by_its_number() {
             &seller_a,
             id,
             &sh_a.seller_order_id,
-            HandTracking {
-                tracking_number: Some(number_b.clone()),
-                status: Some(TrackingStatus::Delivered),
-            },
+            HandTracking::new()
+                .with_tracking_number(number_b.clone())
+                .with_status(TrackingStatus::Delivered),
             None,
         )
         .await
@@ -149,10 +136,7 @@ async fn a_seller_cannot_move_another_sellers_parcel_by_its_number() {
             &seller_a,
             id,
             &sh_b.seller_order_id,
-            HandTracking {
-                tracking_number: None,
-                status: Some(TrackingStatus::Delivered),
-            },
+            HandTracking::new().with_status(TrackingStatus::Delivered),
             None,
         )
         .await
@@ -164,10 +148,9 @@ async fn a_seller_cannot_move_another_sellers_parcel_by_its_number() {
             &seller_a,
             id,
             &sh_a.seller_order_id,
-            HandTracking {
-                tracking_number: Some("RR123456785MA".into()),
-                status: Some(TrackingStatus::Delivered),
-            },
+            HandTracking::new()
+                .with_tracking_number("RR123456785MA")
+                .with_status(TrackingStatus::Delivered),
             None,
         )
         .await
@@ -219,10 +202,7 @@ async fn a_tracking_number_is_unique_in_the_whole_store() {
                 &Operator::Seller(c.a.clone()),
                 &second.order.id,
                 &sh_2.seller_order_id,
-                HandTracking {
-                    tracking_number: Some(typed.into()),
-                    status: None,
-                },
+                HandTracking::new().with_tracking_number(typed),
                 None,
             )
             .await
@@ -259,10 +239,7 @@ async fn a_seller_records_only_its_steps_with_the_shoppers_carrier() {
     let so = order.seller_orders[0].id.clone();
     e.mark_ready(&order.id, &so, None).await.expect("ready");
     let seller_a = Operator::Seller(c.a.clone());
-    let other_carrier = ShipRequest {
-        carrier: Some("ctm".into()),
-        ..default_ship()
-    };
+    let other_carrier = default_ship().with_carrier("ctm");
     let err = e
         .ship_as(&seller_a, &order.id, &so, other_carrier, None)
         .await
@@ -279,17 +256,11 @@ async fn a_seller_records_only_its_steps_with_the_shoppers_carrier() {
         .await
         .expect_err("B ships A's part");
     assert!(matches!(err, TijaraError::NotAllowed { .. }), "{err}");
-    let same_carrier = ShipRequest {
-        carrier: Some("amana".into()),
-        ..default_ship()
-    };
+    let same_carrier = default_ship().with_carrier("amana");
     e.ship_as(&seller_a, &order.id, &so, same_carrier, None)
         .await
         .expect("the shopper's carrier");
-    let back = HandTracking {
-        tracking_number: None,
-        status: Some(TrackingStatus::ReturnedToSender),
-    };
+    let back = HandTracking::new().with_status(TrackingStatus::ReturnedToSender);
     let err = e
         .track_by_hand(&seller_a, &order.id, &so, back.clone(), None)
         .await
@@ -563,10 +534,7 @@ async fn refused_callbacks_and_seller_refusals_are_logged_without_secrets() {
             &Operator::Seller(c.b.clone()),
             &order.id,
             &so,
-            HandTracking {
-                tracking_number: None,
-                status: Some(TrackingStatus::Delivered),
-            },
+            HandTracking::new().with_status(TrackingStatus::Delivered),
             None,
         )
         .await
@@ -591,14 +559,8 @@ async fn a_seller_types_nothing_on_a_carrier_with_tracking_of_its_own() {
     let id = &doc.order.id;
     let seller_a = Operator::Seller(c.a.clone());
     for update in [
-        HandTracking {
-            tracking_number: Some("AMANA000000099MA".into()),
-            status: None,
-        },
-        HandTracking {
-            tracking_number: None,
-            status: Some(TrackingStatus::Delivered),
-        },
+        HandTracking::new().with_tracking_number("AMANA000000099MA"),
+        HandTracking::new().with_status(TrackingStatus::Delivered),
     ] {
         let err = e
             .track_by_hand(&seller_a, id, &sh_a.seller_order_id, update, None)
@@ -620,10 +582,7 @@ async fn a_seller_types_nothing_on_a_carrier_with_tracking_of_its_own() {
         &Operator::Marketplace,
         id,
         &sh_a.seller_order_id,
-        HandTracking {
-            tracking_number: None,
-            status: Some(TrackingStatus::Delivered),
-        },
+        HandTracking::new().with_status(TrackingStatus::Delivered),
         None,
     )
     .await
@@ -642,10 +601,7 @@ async fn a_hand_typed_number_never_blocks_a_carriers_label() {
         &Operator::Seller(c.a.clone()),
         &squat.order.id,
         &sh_a.seller_order_id,
-        HandTracking {
-            tracking_number: Some(next.to_ascii_lowercase()),
-            status: None,
-        },
+        HandTracking::new().with_tracking_number(next.to_ascii_lowercase()),
         None,
     )
     .await
@@ -852,13 +808,7 @@ async fn a_hand_typed_number_in_the_same_order_yields_to_the_carriers_label() {
         "cod",
     );
     if let CheckoutCart::Inline { shipping, .. } = &mut request.cart {
-        shipping.insert(
-            c.a.clone(),
-            ShippingSelection {
-                carrier: "ctm".into(),
-                service: "standard".into(),
-            },
-        );
+        shipping.insert(c.a.clone(), ShippingSelection::new("ctm", "standard"));
     }
     let order = e.place_order(request, None).await.expect("placed").order;
     let part = |s: &SellerId| {
@@ -883,10 +833,7 @@ async fn a_hand_typed_number_in_the_same_order_yields_to_the_carriers_label() {
         &seller_a,
         &order.id,
         &part_a,
-        HandTracking {
-            tracking_number: Some(next.clone()),
-            status: None,
-        },
+        HandTracking::new().with_tracking_number(next.clone()),
         None,
     )
     .await

@@ -5,14 +5,13 @@
 //! Run: `cargo run -p tijara-example-embedding` (or pass a database URL:
 //! `cargo run -p tijara-example-embedding -- postgres://postgres@127.0.0.1/test`).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use tijara::docs::PaymentSource;
 use tijara::usecases::catalog::{CategoryInput, ProductInput, SellerInput, VariantInput};
 use tijara::usecases::checkout::{CheckoutCart, PlaceOrderRequest, ShippingSelection};
 use tijara::usecases::payments::{PaymentEventKind, PaymentNotice};
 use tijara::{IdempotencyKey, Tijara};
-use tijara_core::catalog::{SellerKind, SellerTaxStatus, StockPolicy};
+use tijara_core::catalog::{SellerKind, SellerTaxStatus};
 use tijara_core::order::Address;
 use tijara_core::*;
 use tijara_testkit::stubs::{StubCarrier, StubGateway};
@@ -54,56 +53,46 @@ async fn main() -> Fallible<()> {
     let crafts = CategoryId::new("crafts")?;
     engine
         .create_category(
-            CategoryInput {
-                id: crafts.clone(),
-                slug: "artisanat".into(),
-                name: LocalizedText::single(Lang::Fr, "Artisanat"),
-                parent: None,
-            },
+            CategoryInput::new(
+                crafts.clone(),
+                "artisanat",
+                LocalizedText::single(Lang::Fr, "Artisanat"),
+            ),
             None,
         )
         .await?;
     let seller = engine
         .create_seller(
-            SellerInput {
-                name: "Coopérative Foum El Oued".into(),
-                kind: SellerKind::Cooperative,
-                home_city: "Laâyoune".into(),
-                commission_rate: None, // the region's 12 %
-                category_commissions: BTreeMap::new(),
-                tax_status: SellerTaxStatus::VatRegistered,
-                members: vec![],
-                legal: Default::default(),
-                story: LocalizedText::default(),
-            },
+            // No commission of its own: the region's 12 %.
+            SellerInput::new(
+                "Coopérative Foum El Oued",
+                SellerKind::Cooperative,
+                "Laâyoune",
+                SellerTaxStatus::VatRegistered,
+            ),
             None,
         )
         .await?;
     let product = engine
         .create_product(
-            ProductInput {
-                seller_id: seller.id.clone(),
-                category_id: crafts,
-                slug: "khaima-miniature".into(),
-                title: LocalizedText::new()
+            ProductInput::new(
+                seller.id.clone(),
+                crafts,
+                "khaima-miniature",
+                LocalizedText::new()
                     .with(Lang::Fr, "Khaïma miniature en laine")
                     .with(Lang::Ar, "خيمة صغيرة من الصوف"),
-                description: LocalizedText::default(),
-                materials: vec!["laine de chameau".into()],
-                photos: vec![],
-                made_by: None,
-                variants: vec![VariantInput {
-                    sku: "KHM-MINI".into(),
-                    options: BTreeMap::new(),
-                    price: Money::mad("450.00")?,
-                    tax_category: TaxCategoryId::new("standard")?,
-                    weight_grams: 1500,
-                    dimensions: None,
-                    shippable: true,
-                    stock_policy: StockPolicy::Tracked,
-                    initial_stock: 12,
-                }],
-            },
+                vec![
+                    VariantInput::new(
+                        "KHM-MINI",
+                        Money::mad("450.00")?,
+                        TaxCategoryId::new("standard")?,
+                        1500,
+                    )
+                    .with_initial_stock(12),
+                ],
+            )
+            .with_materials(vec!["laine de chameau".into()]),
             None,
         )
         .await?;
@@ -113,23 +102,17 @@ async fn main() -> Fallible<()> {
     let key = IdempotencyKey::new("checkout-0001")?;
     let placed = engine
         .place_order(
-            PlaceOrderRequest {
-                cart: CheckoutCart::Inline {
+            PlaceOrderRequest::new(
+                CheckoutCart::Inline {
                     lines: vec![(product.variants[0].id.clone(), 2)],
                     coupons: vec![],
                     customer: None,
-                    shipping: [(
-                        seller.id.clone(),
-                        ShippingSelection {
-                            carrier: "ctm".into(),
-                            service: "standard".into(),
-                        },
-                    )]
-                    .into_iter()
-                    .collect(),
+                    shipping: [(seller.id.clone(), ShippingSelection::new("ctm", "standard"))]
+                        .into_iter()
+                        .collect(),
                 },
-                email: "mbarka@example.ma".into(),
-                address: Address {
+                "mbarka@example.ma",
+                Address {
                     name: "Mbarka Mint Ali".into(),
                     line1: "N° 8, Boulevard Mekka".into(),
                     line2: None,
@@ -138,9 +121,9 @@ async fn main() -> Fallible<()> {
                     country: "MA".into(),
                     phone: "0661234567".into(),
                 },
-                gateway: "card".into(),
-                lang: Lang::Fr,
-            },
+                "card",
+                Lang::Fr,
+            ),
             Some(&key),
         )
         .await?;
@@ -153,17 +136,16 @@ async fn main() -> Fallible<()> {
     let result = engine
         .record_payment(
             &order.id,
-            PaymentNotice {
-                source: PaymentSource::Gateway {
+            PaymentNotice::new(
+                PaymentSource::Gateway {
                     code: "card".into(),
                 },
-                reference: "TX-1".into(),
-                event: PaymentEventKind::Captured {
+                "TX-1",
+                PaymentEventKind::Captured {
                     amount: order.grand_total,
                 },
-                raw: Default::default(),
-                attempt: None,
-            },
+                Default::default(),
+            ),
             None,
         )
         .await?;

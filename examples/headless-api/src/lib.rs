@@ -6,11 +6,10 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use tijara::usecases::catalog::{CategoryInput, ProductInput, SellerInput, VariantInput};
 use tijara::{Tijara, TijaraError};
-use tijara_core::catalog::{SellerKind, SellerTaxStatus, StockPolicy};
+use tijara_core::catalog::{SellerKind, SellerTaxStatus};
 use tijara_core::{CategoryId, Lang, LocalizedText, Money, TaxCategoryId};
 
 /// The region this server sells in.
@@ -62,15 +61,14 @@ pub async fn seed(engine: &Tijara) -> Result<bool, TijaraError> {
     }
     engine
         .create_category(
-            CategoryInput {
-                id: CategoryId::new("crafts")?,
-                slug: "crafts".into(),
-                name: LocalizedText::new()
+            CategoryInput::new(
+                CategoryId::new("crafts")?,
+                "crafts",
+                LocalizedText::new()
                     .with(Lang::Ar, "صناعة تقليدية")
                     .with(Lang::Fr, "Artisanat")
                     .with(Lang::Es, "Artesanía"),
-                parent: None,
-            },
+            ),
             None,
         )
         .await?;
@@ -121,47 +119,33 @@ pub async fn seed(engine: &Tijara) -> Result<bool, TijaraError> {
     for (name, kind, city, products) in sellers {
         let seller = engine
             .create_seller(
-                SellerInput {
-                    name: name.into(),
-                    kind,
-                    home_city: city.into(),
-                    commission_rate: None,
-                    category_commissions: BTreeMap::new(),
-                    tax_status: SellerTaxStatus::VatRegistered,
-                    members: vec![],
-                    legal: Default::default(),
-                    story: LocalizedText::new(),
-                },
+                SellerInput::new(name, kind, city, SellerTaxStatus::VatRegistered)
+                    .with_story(LocalizedText::new()),
                 None,
             )
             .await?;
         for (slug, ar, fr, es, price, tax, stock) in products {
             engine
                 .create_product(
-                    ProductInput {
-                        seller_id: seller.id.clone(),
-                        category_id: CategoryId::new("crafts")?,
-                        slug: slug.into(),
-                        title: LocalizedText::new()
+                    ProductInput::new(
+                        seller.id.clone(),
+                        CategoryId::new("crafts")?,
+                        slug,
+                        LocalizedText::new()
                             .with(Lang::Ar, ar)
                             .with(Lang::Fr, fr)
                             .with(Lang::Es, es),
-                        description: LocalizedText::new(),
-                        materials: vec![],
-                        photos: vec![],
-                        made_by: None,
-                        variants: vec![VariantInput {
-                            sku: slug.to_uppercase(),
-                            options: BTreeMap::new(),
-                            price: Money::mad(price)?,
-                            tax_category: TaxCategoryId::new(tax)?,
-                            weight_grams: 900,
-                            dimensions: None,
-                            shippable: true,
-                            stock_policy: StockPolicy::Tracked,
-                            initial_stock: stock,
-                        }],
-                    },
+                        vec![
+                            VariantInput::new(
+                                slug.to_uppercase(),
+                                Money::mad(price)?,
+                                TaxCategoryId::new(tax)?,
+                                900,
+                            )
+                            .with_initial_stock(stock),
+                        ],
+                    )
+                    .with_description(LocalizedText::new()),
                     None,
                 )
                 .await?;

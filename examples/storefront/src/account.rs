@@ -16,7 +16,7 @@ use tijara::usecases::accounts::{Account, NewAccount, Role};
 use tijara::usecases::catalog::SellerInput;
 use tijara_core::catalog::{SellerKind, SellerTaxStatus};
 use tijara_core::returns::ReturnLine;
-use tijara_core::{CartId, LocalizedText, OrderId, SellerOrderId};
+use tijara_core::{CartId, OrderId, SellerOrderId};
 
 /// Where an account lands after logging in.
 pub fn home_of(account: &Account) -> &'static str {
@@ -237,13 +237,7 @@ async fn register(
     let account = app
         .engine
         .create_account(
-            NewAccount {
-                email: f.email,
-                name: f.name,
-                password_hash,
-                role: Role::Customer,
-                lang,
-            },
+            NewAccount::new(f.email, f.name, password_hash, Role::Customer, lang),
             None,
         )
         .await;
@@ -409,19 +403,14 @@ async fn sell(
     let seller = app
         .engine
         .apply_as_seller(
-            SellerInput {
-                name: f.shop.trim().to_owned(),
+            SellerInput::new(
+                f.shop.trim().to_owned(),
                 kind,
-                home_city: f.city.trim().to_owned(),
-                commission_rate: None,
-                category_commissions: Default::default(),
-                tax_status: SellerTaxStatus::Exempt {
+                f.city.trim().to_owned(),
+                SellerTaxStatus::Exempt {
                     reason: "auto-entrepreneur".into(),
                 },
-                members: vec![],
-                legal: Default::default(),
-                story: LocalizedText::default(),
-            },
+            ),
             None,
         )
         .await;
@@ -432,16 +421,16 @@ async fn sell(
     let account = app
         .engine
         .create_account(
-            NewAccount {
-                email: f.email,
-                name: f.name,
+            NewAccount::new(
+                f.email,
+                f.name,
                 password_hash,
-                role: Role::Seller {
+                Role::Seller {
                     seller_id: seller.id,
                     member: None,
                 },
                 lang,
-            },
+            ),
             None,
         )
         .await;

@@ -138,10 +138,7 @@ async fn set_commission(
         Ok(s) => s,
         Err(e) => return refusal(&ctx, &e),
     };
-    let input = SellerInput {
-        commission_rate: Some(rate),
-        ..SellerInput::from(seller)
-    };
+    let input = SellerInput::from(seller).with_commission_rate(rate);
     match app.engine.update_seller(&id, input, None).await {
         Ok(_) => Redirect::to("/admin").into_response(),
         Err(e) => refusal(&ctx, &e),

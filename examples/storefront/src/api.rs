@@ -269,23 +269,20 @@ pub(crate) async fn products(State(app): State<App>, Params(q): Params<ListQuery
             .transpose()
             .map_err(|e| bad(e.to_string()))
     };
-    let filter = ProductFilter {
-        category: q
-            .category
-            .map(CategoryId::new)
-            .transpose()
-            .map_err(|e| bad(e.to_string()))?,
-        seller: q
-            .seller
-            .map(SellerId::new)
-            .transpose()
-            .map_err(|e| bad(e.to_string()))?,
-        min_price: money(&q.min_price)?,
-        max_price: money(&q.max_price)?,
-        in_stock: q.in_stock,
-        text: q.q,
-        include_inactive: false,
-    };
+    let mut filter = ProductFilter::default().with_in_stock(q.in_stock);
+    filter.category = q
+        .category
+        .map(CategoryId::new)
+        .transpose()
+        .map_err(|e| bad(e.to_string()))?;
+    filter.seller = q
+        .seller
+        .map(SellerId::new)
+        .transpose()
+        .map_err(|e| bad(e.to_string()))?;
+    filter.min_price = money(&q.min_price)?;
+    filter.max_price = money(&q.max_price)?;
+    filter.text = q.q;
     let page = app
         .engine
         .list_products(&filter, q.after.as_deref(), q.limit.unwrap_or(20))
@@ -405,10 +402,7 @@ pub(crate) async fn choose(
             &cart_id(id)?,
             b.address,
             &seller,
-            ShippingSelection {
-                carrier: b.carrier,
-                service: b.service,
-            },
+            ShippingSelection::new(b.carrier, b.service),
             k.as_ref(),
         )
         .await?;
@@ -443,15 +437,15 @@ pub(crate) async fn checkout(
     let placed = app
         .engine
         .place_order_from(
-            PlaceOrderRequest {
-                cart: CheckoutCart::Stored {
+            PlaceOrderRequest::new(
+                CheckoutCart::Stored {
                     cart: cart_id(b.cart_id)?,
                 },
-                email: b.email,
-                address: b.address,
-                gateway: b.payment,
+                b.email,
+                b.address,
+                b.payment,
                 lang,
-            },
+            ),
             client.for_limits(),
             k.as_ref(),
         )

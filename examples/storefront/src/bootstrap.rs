@@ -192,13 +192,13 @@ async fn create_admin(
     }
     let created = engine
         .create_account(
-            NewAccount {
-                name: admin.email.split('@').next().unwrap_or(&admin.email).into(),
-                email: admin.email.clone(),
-                password_hash: hash_password(&admin.password)?,
-                role: Role::Admin,
-                lang: engine.region().default_lang,
-            },
+            NewAccount::new(
+                admin.email.clone(),
+                admin.email.split('@').next().unwrap_or(&admin.email),
+                hash_password(&admin.password)?,
+                Role::Admin,
+                engine.region().default_lang,
+            ),
             None,
         )
         .await;

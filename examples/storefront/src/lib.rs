@@ -391,11 +391,11 @@ pub async fn build(settings: &Settings) -> Result<App, Box<dyn std::error::Error
         .payment(Arc::new(CashOnDelivery))
         .payment(Arc::new(transfer))
         .sleeper(Arc::new(TokioSleeper))
-        .config(tijara::EngineConfig {
-            display_rates: settings.display_rates.clone(),
-            log_key: log_key(&settings.data_dir)?,
-            ..tijara::EngineConfig::default()
-        });
+        .config(
+            tijara::EngineConfig::default()
+                .with_display_rates(settings.display_rates.clone())
+                .with_log_key(log_key(&settings.data_dir)?),
+        );
     if settings.carriers.is_empty() {
         builder = builder
             .carrier(Arc::new(TableCarrier::from_toml(AMANA_SAMPLE)?))

@@ -307,11 +307,7 @@ async fn ship(
                 &Operator::Seller(seller),
                 &order,
                 &part,
-                ShipRequest {
-                    carrier: None,
-                    service: None,
-                    parcels: vec![],
-                },
+                ShipRequest::new(),
                 None,
             )
             .await
@@ -370,10 +366,8 @@ pub(crate) async fn apply_tracking(
             })?,
         ),
     };
-    let update = HandTracking {
-        tracking_number: Some(number.to_owned()),
-        status,
-    };
+    let mut update = HandTracking::new().with_tracking_number(number);
+    update.status = status;
     app.engine
         .track_by_hand(by, &doc.order.id, so, update, None)
         .await?;

@@ -3,12 +3,11 @@
 //! region, about forty products of the region's crafts, in Arabic, French and English. Names
 //! are fictional; prices are estimates, not a survey.
 
-use std::collections::BTreeMap;
 use tijara::ports::storage::DocKind;
 use tijara::usecases::accounts::{NewAccount, Role, hash_password};
 use tijara::usecases::catalog::{CategoryInput, ProductInput, SellerInput, VariantInput};
 use tijara::{IdempotencyKey, Tijara, TijaraError};
-use tijara_core::catalog::{LegalIds, Member, Photo, SellerKind, SellerTaxStatus, StockPolicy};
+use tijara_core::catalog::{Member, Photo, SellerKind, SellerTaxStatus, StockPolicy};
 use tijara_core::*;
 
 /// (id, fr, ar, en).
@@ -482,15 +481,14 @@ pub async fn seed_if_empty(engine: &Tijara) -> Result<bool, TijaraError> {
     for (id, fr, ar, en) in CATEGORIES {
         let created = engine
             .create_category(
-                CategoryInput {
-                    id: CategoryId::new(id)?,
-                    slug: id.into(),
-                    name: LocalizedText::new()
+                CategoryInput::new(
+                    CategoryId::new(id)?,
+                    id,
+                    LocalizedText::new()
                         .with(Lang::Fr, fr)
                         .with(Lang::Ar, ar)
                         .with(Lang::En, en),
-                    parent: None,
-                },
+                ),
                 Some(&seed_key(format!("category:{id}"))?),
             )
             .await;
@@ -517,25 +515,24 @@ pub async fn seed_if_empty(engine: &Tijara) -> Result<bool, TijaraError> {
         };
         let seller = engine
             .create_seller(
-                SellerInput {
-                    name: s.name.into(),
-                    kind: s.kind,
-                    home_city: s.city.into(),
-                    commission_rate: None,
-                    category_commissions: BTreeMap::new(),
-                    tax_status: if s.exempt {
+                SellerInput::new(
+                    s.name,
+                    s.kind,
+                    s.city,
+                    if s.exempt {
                         SellerTaxStatus::Exempt {
                             reason: "TVA non applicable — auto-entrepreneur (loi 114-13)".into(),
                         }
                     } else {
                         SellerTaxStatus::VatRegistered
                     },
-                    members: members.clone(),
-                    legal: LegalIds::default(),
-                    story: LocalizedText::new()
+                )
+                .with_members(members.clone())
+                .with_story(
+                    LocalizedText::new()
                         .with(Lang::Fr, s.story_fr)
                         .with(Lang::Ar, s.story_ar),
-                },
+                ),
                 Some(&seed_key(format!("seller:{n}"))?),
             )
             .await?;
@@ -544,49 +541,50 @@ pub async fn seed_if_empty(engine: &Tijara) -> Result<bool, TijaraError> {
             let made_to_order = *stock == 0;
             engine
                 .create_product(
-                    ProductInput {
-                        seller_id: seller.id.clone(),
-                        category_id: CategoryId::new(*cat)?,
-                        slug: slug.clone(),
-                        title: LocalizedText::new()
-                            .with(Lang::Fr, *fr)
-                            .with(Lang::Ar, *ar)
-                            .with(Lang::En, *en),
-                        description: LocalizedText::new()
-                            .with(Lang::Fr, format!("{fr}, fait main à {}.", s.city))
-                            .with(Lang::Ar, format!("{ar}، مصنوع يدويا."))
-                            .with(Lang::En, format!("{en}, handmade in {}.", s.city)),
-                        materials: vec![],
-                        photos: vec![Photo {
+                    {
+                        let mut input = ProductInput::new(
+                            seller.id.clone(),
+                            CategoryId::new(*cat)?,
+                            slug.clone(),
+                            LocalizedText::new()
+                                .with(Lang::Fr, *fr)
+                                .with(Lang::Ar, *ar)
+                                .with(Lang::En, *en),
+                            vec![
+                                VariantInput::new(
+                                    format!(
+                                        "DAK-{n}{i}-{}",
+                                        slug.to_uppercase().chars().take(6).collect::<String>()
+                                    ),
+                                    Money::mad(price)?,
+                                    TaxCategoryId::new(if *cat == "tents" && en.contains("rug") {
+                                        "artisanal-carpet"
+                                    } else {
+                                        "standard"
+                                    })?,
+                                    300 + 250 * (i as u32 + 1),
+                                )
+                                .with_stock_policy(if made_to_order {
+                                    StockPolicy::MadeToOrder { lead_days: 21 }
+                                } else {
+                                    StockPolicy::Tracked
+                                })
+                                .with_initial_stock(*stock),
+                            ],
+                        )
+                        .with_description(
+                            LocalizedText::new()
+                                .with(Lang::Fr, format!("{fr}, fait main à {}.", s.city))
+                                .with(Lang::Ar, format!("{ar}، مصنوع يدويا."))
+                                .with(Lang::En, format!("{en}, handmade in {}.", s.city)),
+                        )
+                        .with_photos(vec![Photo {
                             url: format!("/images/{slug}.svg"),
                             alt: LocalizedText::single(Lang::Fr, *fr),
-                        }],
+                        }]);
                         // The member artisan made the cooperative's first product.
-                        made_by: members.first().filter(|_| i == 0).map(|m| m.id.clone()),
-                        variants: vec![VariantInput {
-                            sku: format!(
-                                "DAK-{n}{i}-{}",
-                                slug.to_uppercase().chars().take(6).collect::<String>()
-                            ),
-                            options: BTreeMap::new(),
-                            price: Money::mad(price)?,
-                            tax_category: TaxCategoryId::new(
-                                if *cat == "tents" && en.contains("rug") {
-                                    "artisanal-carpet"
-                                } else {
-                                    "standard"
-                                },
-                            )?,
-                            weight_grams: 300 + 250 * (i as u32 + 1),
-                            dimensions: None,
-                            shippable: true,
-                            stock_policy: if made_to_order {
-                                StockPolicy::MadeToOrder { lead_days: 21 }
-                            } else {
-                                StockPolicy::Tracked
-                            },
-                            initial_stock: *stock,
-                        }],
+                        input.made_by = members.first().filter(|_| i == 0).map(|m| m.id.clone());
+                        input
                     },
                     Some(&seed_key(format!("product:{n}:{i}"))?),
                 )
@@ -616,13 +614,13 @@ pub async fn seed_if_empty(engine: &Tijara) -> Result<bool, TijaraError> {
         }
         let created = engine
             .create_account(
-                NewAccount {
-                    name: email.split('@').next().unwrap_or(&email).into(),
-                    email: email.clone(),
-                    password_hash: hash_password(password)?,
+                NewAccount::new(
+                    email.clone(),
+                    email.split('@').next().unwrap_or(&email),
+                    hash_password(password)?,
                     role,
-                    lang: Lang::Ar,
-                },
+                    Lang::Ar,
+                ),
                 None,
             )
             .await;

@@ -311,11 +311,7 @@ pub(crate) async fn ship(
     let id = doc.order.id.clone();
     let awaiting = doc.order.seller_order(&part).map(|s| s.status()).ok()
         == Some(tijara_core::order::FulfillmentStatus::Awaiting);
-    let request = body.map(|b| b.0).unwrap_or(ShipRequest {
-        carrier: None,
-        service: None,
-        parcels: vec![],
-    });
+    let request = body.map(|b| b.0).unwrap_or(ShipRequest::new());
     let by = tijara::usecases::fulfillment::Operator::Seller(seller.0.clone());
     let engine = app.engine.clone();
     let shipment = crate::detached(async move {
@@ -379,11 +375,9 @@ pub(crate) async fn seller_products(
     State(app): State<App>,
     ApiSeller(id, member): ApiSeller,
 ) -> ApiResult {
-    let filter = ProductFilter {
-        seller: Some(id),
-        include_inactive: true,
-        ..ProductFilter::default()
-    };
+    let filter = ProductFilter::default()
+        .with_seller(id)
+        .with_include_inactive(true);
     let mut page = app.engine.list_products(&filter, None, 100).await?;
     page.items
         .retain(|v| member.is_none() || v.product.made_by == member);

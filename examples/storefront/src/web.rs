@@ -336,13 +336,11 @@ async fn home(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let lang = ctx.lang;
-    let filter = ProductFilter {
-        category: q
-            .get("category")
-            .and_then(|c| CategoryId::new(c.clone()).ok()),
-        text: q.get("q").cloned().filter(|s| !s.trim().is_empty()),
-        ..ProductFilter::default()
-    };
+    let mut filter = ProductFilter::default();
+    filter.category = q
+        .get("category")
+        .and_then(|c| CategoryId::new(c.clone()).ok());
+    filter.text = q.get("q").cloned().filter(|s| !s.trim().is_empty());
     let page = app
         .engine
         .list_products(&filter, q.get("after").map(String::as_str), 24)

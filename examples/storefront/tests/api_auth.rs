@@ -52,10 +52,7 @@ async fn sellers_act_through_the_api_on_their_own_orders_only() {
     let product = app
         .engine
         .list_products(
-            &tijara::usecases::catalog::ProductFilter {
-                seller: Some(seller3.clone()),
-                ..Default::default()
-            },
+            &tijara::usecases::catalog::ProductFilter::default().with_seller(seller3.clone()),
             None,
             1,
         )

@@ -339,10 +339,7 @@ async fn awaiting_part(
     let products = app
         .engine
         .list_products(
-            &tijara::usecases::catalog::ProductFilter {
-                seller: Some(seller.clone()),
-                ..Default::default()
-            },
+            &tijara::usecases::catalog::ProductFilter::default().with_seller(seller.clone()),
             None,
             50,
         )
@@ -362,25 +359,22 @@ async fn awaiting_part(
         .variant
         .id
         .clone();
-    let shipping = tijara::usecases::checkout::ShippingSelection {
-        carrier: "amana".into(),
-        service: "standard".into(),
-    };
+    let shipping = tijara::usecases::checkout::ShippingSelection::new("amana", "standard");
     let order = app
         .engine
         .place_order(
-            tijara::usecases::checkout::PlaceOrderRequest {
-                cart: tijara::usecases::checkout::CheckoutCart::Inline {
+            tijara::usecases::checkout::PlaceOrderRequest::new(
+                tijara::usecases::checkout::CheckoutCart::Inline {
                     lines: vec![(variant, 1)],
                     coupons: vec![],
                     customer: None,
                     shipping: [(seller, shipping)].into_iter().collect(),
                 },
-                email: "aicha@example.ma".into(),
-                address: serde_json::from_value(address("Aicha", "+212661000002")).unwrap(),
-                gateway: "cod".into(),
-                lang: tijara_core::Lang::Fr,
-            },
+                "aicha@example.ma",
+                serde_json::from_value(address("Aicha", "+212661000002")).unwrap(),
+                "cod",
+                tijara_core::Lang::Fr,
+            ),
             None,
         )
         .await

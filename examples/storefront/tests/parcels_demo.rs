@@ -41,10 +41,7 @@ async fn variant_of(app: &tijara_storefront::App, n: usize) -> (SellerId, Varian
     let products = app
         .engine
         .list_products(
-            &tijara::usecases::catalog::ProductFilter {
-                seller: Some(seller.clone()),
-                ..Default::default()
-            },
+            &tijara::usecases::catalog::ProductFilter::default().with_seller(seller.clone()),
             None,
             50,
         )
@@ -68,29 +65,21 @@ async fn variant_of(app: &tijara_storefront::App, n: usize) -> (SellerId, Varian
 }
 
 fn order_request(parts: &[(SellerId, VariantId)], gateway: &str) -> PlaceOrderRequest {
-    PlaceOrderRequest {
-        cart: CheckoutCart::Inline {
+    PlaceOrderRequest::new(
+        CheckoutCart::Inline {
             lines: parts.iter().map(|(_, v)| (v.clone(), 1)).collect(),
             coupons: vec![],
             customer: None,
             shipping: parts
                 .iter()
-                .map(|(s, _)| {
-                    (
-                        s.clone(),
-                        ShippingSelection {
-                            carrier: "amana".into(),
-                            service: "standard".into(),
-                        },
-                    )
-                })
+                .map(|(s, _)| (s.clone(), ShippingSelection::new("amana", "standard")))
                 .collect(),
         },
-        email: "aicha@example.ma".into(),
-        address: address(),
-        gateway: gateway.into(),
-        lang: Lang::Fr,
-    }
+        "aicha@example.ma",
+        address(),
+        gateway,
+        Lang::Fr,
+    )
 }
 
 #[tokio::test]

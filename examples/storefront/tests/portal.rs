@@ -20,10 +20,7 @@ async fn sellers(app: &App) -> Vec<(SellerId, Vec<String>)> {
     let list = app.engine.list_sellers(None, 50).await.unwrap().items;
     let mut out = Vec::new();
     for s in list {
-        let filter = ProductFilter {
-            seller: Some(s.id.clone()),
-            ..ProductFilter::default()
-        };
+        let filter = ProductFilter::default().with_seller(s.id.clone());
         let mut items = app
             .engine
             .list_products(&filter, None, 50)
@@ -383,10 +380,7 @@ async fn sellers_manage_only_their_own_products() {
     let found = app
         .engine
         .list_products(
-            &ProductFilter {
-                text: Some("Portefeuille".into()),
-                ..ProductFilter::default()
-            },
+            &ProductFilter::default().with_text("Portefeuille"),
             None,
             10,
         )

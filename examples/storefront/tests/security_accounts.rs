@@ -374,10 +374,7 @@ async fn product_of_seller3(app: &tijara_storefront::App) -> tijara_core::catalo
         .unwrap()
         .unwrap();
     let seller = account.seller_id().unwrap().clone();
-    let filter = ProductFilter {
-        seller: Some(seller),
-        ..ProductFilter::default()
-    };
+    let filter = ProductFilter::default().with_seller(seller);
     let mut items = app
         .engine
         .list_products(&filter, None, 50)

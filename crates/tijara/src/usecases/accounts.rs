@@ -111,6 +111,7 @@ pub enum Role {
 
 /// A login.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Account {
     /// Id (also the customer id of a shopper's carts and orders).
     pub id: String,
@@ -167,6 +168,7 @@ impl Account {
 
 /// A new account.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct NewAccount {
     /// E-mail.
     pub email: String,
@@ -178,6 +180,36 @@ pub struct NewAccount {
     pub role: Role,
     /// Preferred language.
     pub lang: Lang,
+}
+
+impl NewAccount {
+    /// A new account (every field is required; hash the password with [`hash_password`]).
+    ///
+    /// ```
+    /// use tijara::usecases::accounts::{NewAccount, Role};
+    /// use tijara_core::Lang;
+    ///
+    /// # fn demo(password_hash: String) {
+    /// let account =
+    ///     NewAccount::new("amina@example.ma", "Amina", password_hash, Role::Customer, Lang::Ar);
+    /// assert_eq!(account.role, Role::Customer);
+    /// # }
+    /// ```
+    pub fn new(
+        email: impl Into<String>,
+        name: impl Into<String>,
+        password_hash: impl Into<String>,
+        role: Role,
+        lang: Lang,
+    ) -> Self {
+        NewAccount {
+            email: email.into(),
+            name: name.into(),
+            password_hash: password_hash.into(),
+            role,
+            lang,
+        }
+    }
 }
 
 impl fmt::Debug for NewAccount {

@@ -25,6 +25,7 @@ use tijara_core::{
 
 /// The shipping options of one seller's parcel.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SellerShippingOptions {
     /// The seller.
     pub seller_id: SellerId,
@@ -38,11 +39,29 @@ pub struct SellerShippingOptions {
 
 /// A carrier service chosen for a seller's parcel.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ShippingSelection {
     /// Carrier code.
     pub carrier: String,
     /// Service code.
     pub service: String,
+}
+
+impl ShippingSelection {
+    /// A carrier's service.
+    ///
+    /// ```
+    /// use tijara::usecases::checkout::ShippingSelection;
+    ///
+    /// let choice = ShippingSelection::new("amana", "standard");
+    /// assert_eq!(choice.carrier, "amana");
+    /// ```
+    pub fn new(carrier: impl Into<String>, service: impl Into<String>) -> Self {
+        ShippingSelection {
+            carrier: carrier.into(),
+            service: service.into(),
+        }
+    }
 }
 
 /// The cart to check out.
@@ -71,6 +90,7 @@ pub enum CheckoutCart {
 
 /// A request to place an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PlaceOrderRequest {
     /// What to buy.
     pub cart: CheckoutCart,
@@ -84,8 +104,45 @@ pub struct PlaceOrderRequest {
     pub lang: Lang,
 }
 
+impl PlaceOrderRequest {
+    /// A request to place an order (every field is required).
+    ///
+    /// ```
+    /// use tijara::usecases::checkout::{CheckoutCart, PlaceOrderRequest};
+    /// use tijara_core::order::Address;
+    /// use tijara_core::{CartId, Lang};
+    ///
+    /// # fn demo(address: Address) {
+    /// let request = PlaceOrderRequest::new(
+    ///     CheckoutCart::Stored { cart: CartId::new("cart-1").unwrap() },
+    ///     "youssef@example.ma",
+    ///     address,
+    ///     "cod",
+    ///     Lang::Fr,
+    /// );
+    /// assert_eq!(request.gateway, "cod");
+    /// # }
+    /// ```
+    pub fn new(
+        cart: CheckoutCart,
+        email: impl Into<String>,
+        address: Address,
+        gateway: impl Into<String>,
+        lang: Lang,
+    ) -> Self {
+        PlaceOrderRequest {
+            cart,
+            email: email.into(),
+            address,
+            gateway: gateway.into(),
+            lang,
+        }
+    }
+}
+
 /// A placed order and how the shopper continues to pay.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PlacedOrder {
     /// The order.
     pub order: Order,

@@ -18,7 +18,8 @@ use tijara_core::payout::LedgerEntry;
 use tijara_core::{CustomerId, Money, OrderId, SellerId, SellerOrderId, ShipmentId};
 
 /// What a seller asks to ship.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ShipRequest {
     /// Carrier code (default: the one the shopper chose).
     pub carrier: Option<String>,
@@ -27,6 +28,41 @@ pub struct ShipRequest {
     /// Parcels (default: one parcel of the lines' weight).
     #[serde(default)]
     pub parcels: Vec<Parcel>,
+}
+
+impl ShipRequest {
+    /// The shopper's carrier and service, one parcel (the same as [`ShipRequest::default`]);
+    /// change them with the `with_` methods.
+    ///
+    /// ```
+    /// use tijara::usecases::fulfillment::ShipRequest;
+    ///
+    /// let as_chosen = ShipRequest::new();
+    /// let by_ctm = ShipRequest::new().with_carrier("ctm").with_service("standard");
+    /// assert_eq!(as_chosen.carrier, None);
+    /// assert_eq!(by_ctm.carrier.as_deref(), Some("ctm"));
+    /// ```
+    pub fn new() -> Self {
+        ShipRequest::default()
+    }
+
+    /// Ships with this carrier.
+    pub fn with_carrier(mut self, carrier: impl Into<String>) -> Self {
+        self.carrier = Some(carrier.into());
+        self
+    }
+
+    /// Ships with this service.
+    pub fn with_service(mut self, service: impl Into<String>) -> Self {
+        self.service = Some(service.into());
+        self
+    }
+
+    /// Ships these parcels.
+    pub fn with_parcels(mut self, parcels: Vec<Parcel>) -> Self {
+        self.parcels = parcels;
+        self
+    }
 }
 
 /// Who makes a change to a parcel by hand; the engine's rules depend on it.
@@ -53,11 +89,42 @@ pub const SELLER_STEPS: [TrackingStatus; 5] = [
 /// A change of a parcel typed by hand (carriers without an API): the carrier's tracking number,
 /// a step, or both.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct HandTracking {
     /// The number printed by the carrier (unchanged when `None` or blank).
     pub tracking_number: Option<String>,
     /// A step reached now (none when `None`).
     pub status: Option<TrackingStatus>,
+}
+
+impl HandTracking {
+    /// No change (the same as [`HandTracking::default`]); say what changes with the `with_`
+    /// methods.
+    ///
+    /// ```
+    /// use tijara::usecases::fulfillment::HandTracking;
+    /// use tijara_core::fulfillment::TrackingStatus;
+    ///
+    /// let change = HandTracking::new()
+    ///     .with_tracking_number("CTM-123456")
+    ///     .with_status(TrackingStatus::PickedUp);
+    /// assert_eq!(change.status, Some(TrackingStatus::PickedUp));
+    /// ```
+    pub fn new() -> Self {
+        HandTracking::default()
+    }
+
+    /// Sets the carrier's tracking number.
+    pub fn with_tracking_number(mut self, number: impl Into<String>) -> Self {
+        self.tracking_number = Some(number.into());
+        self
+    }
+
+    /// Records a step reached now.
+    pub fn with_status(mut self, status: TrackingStatus) -> Self {
+        self.status = Some(status);
+        self
+    }
 }
 
 /// A tracking number typed by hand: 1 to 64 letters, digits or '-'.
@@ -846,6 +913,7 @@ impl Tijara {
 
 /// One shipment in a carrier's cash-on-delivery remittance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RemittanceItem {
     /// The shipment's tracking number.
     pub tracking_number: String,
@@ -853,8 +921,27 @@ pub struct RemittanceItem {
     pub amount: Money,
 }
 
+impl RemittanceItem {
+    /// One shipment's cash in a remittance.
+    ///
+    /// ```
+    /// use tijara::usecases::fulfillment::RemittanceItem;
+    /// use tijara_core::Money;
+    ///
+    /// let item = RemittanceItem::new("AM123456789MA", Money::mad("250.00").unwrap());
+    /// assert_eq!(item.tracking_number, "AM123456789MA");
+    /// ```
+    pub fn new(tracking_number: impl Into<String>, amount: Money) -> Self {
+        RemittanceItem {
+            tracking_number: tracking_number.into(),
+            amount,
+        }
+    }
+}
+
 /// How one shipment of a remittance reconciled.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RemittanceLine {
     /// The tracking number.
     pub tracking_number: String,

@@ -13,6 +13,7 @@ use tijara_core::order::OrderStatus;
 
 /// What a dispatch round did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DispatchReport {
     /// Events delivered and acknowledged.
     pub delivered: usize,
@@ -23,6 +24,7 @@ pub struct DispatchReport {
 
 /// What [`Tijara::reindex_orders`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ReindexReport {
     /// Orders saved again with their current keys.
     pub saved: usize,
@@ -47,6 +49,7 @@ impl ReindexReport {
 
 /// An order [`Tijara::reindex_orders`] could not save.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ReindexProblem {
     /// The order id.
     pub order: String,

@@ -22,6 +22,7 @@ pub use tijara_core::payment::PaymentEventKind;
 
 /// A verified payment event for an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PaymentNotice {
     /// Who reports it.
     pub source: PaymentSource,
@@ -36,8 +37,48 @@ pub struct PaymentNotice {
     pub attempt: Option<String>,
 }
 
+impl PaymentNotice {
+    /// A verified payment event, not tied to a gateway's attempt (see
+    /// [`PaymentNotice::with_attempt`]).
+    ///
+    /// ```
+    /// use tijara::docs::PaymentSource;
+    /// use tijara::usecases::payments::{PaymentEventKind, PaymentNotice};
+    /// use tijara_core::Money;
+    ///
+    /// let notice = PaymentNotice::new(
+    ///     PaymentSource::Admin { user: "admin-1".into() },
+    ///     "VIR-2026-0042",
+    ///     PaymentEventKind::Captured { amount: Money::mad("890.00").unwrap() },
+    ///     serde_json::json!({ "note": "transfer received" }),
+    /// );
+    /// assert_eq!(notice.attempt, None);
+    /// ```
+    pub fn new(
+        source: PaymentSource,
+        reference: impl Into<String>,
+        event: PaymentEventKind,
+        raw: serde_json::Value,
+    ) -> Self {
+        PaymentNotice {
+            source,
+            reference: reference.into(),
+            event,
+            raw,
+            attempt: None,
+        }
+    }
+
+    /// Sets the gateway's payment attempt the notice is about.
+    pub fn with_attempt(mut self, attempt: impl Into<String>) -> Self {
+        self.attempt = Some(attempt.into());
+        self
+    }
+}
+
 /// What the engine did with a payment event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PaymentResult {
     /// Applied, duplicate or rejected.
     pub outcome: PaymentOutcome,
@@ -252,6 +293,7 @@ impl Tijara {
 
 /// Why a gateway operation was refused before reaching the gateway, or what it did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct OperationOutcome {
     /// What the engine recorded.
     pub result: PaymentResult,

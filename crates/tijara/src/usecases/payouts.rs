@@ -46,6 +46,7 @@ impl Tijara {
 
 /// A payout made to a seller (a bank transfer of what its statement says it is owed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PayoutRecord {
     /// Id.
     pub id: String,

@@ -9,11 +9,9 @@ pub(super) async fn products(State(app): State<App>, ctx: Ctx) -> Response {
         Ok(s) => s,
         Err(r) => return r,
     };
-    let filter = ProductFilter {
-        seller: Some(seller),
-        include_inactive: true,
-        ..ProductFilter::default()
-    };
+    let filter = ProductFilter::default()
+        .with_seller(seller)
+        .with_include_inactive(true);
     let items = match app.engine.list_products(&filter, None, 100).await {
         Ok(p) => p.items,
         Err(e) => return refusal(&ctx, &e),
@@ -172,37 +170,32 @@ impl ProductForm {
         let slug = existing
             .map(|p| p.slug.clone())
             .unwrap_or_else(|| slugify(slug_base, suffix));
-        let mut variants = vec![VariantInput {
-            sku: first
+        let mut variant = VariantInput::new(
+            first
                 .map(|v| v.sku.to_string())
                 .unwrap_or_else(|| format!("{}-{suffix}", seller.as_str().to_uppercase())),
-            options: first.map(|v| v.options.clone()).unwrap_or_default(),
             price,
-            tax_category: match first {
+            match first {
                 Some(v) => v.tax_category.clone(),
                 None => TaxCategoryId::new("standard").map_err(|e| e.to_string())?,
             },
-            weight_grams: self.weight,
-            dimensions: first.and_then(|v| v.dimensions),
-            shippable: true,
-            stock_policy: policy,
-            initial_stock: self.stock.unwrap_or(0),
-        }];
+            self.weight,
+        )
+        .with_options(first.map(|v| v.options.clone()).unwrap_or_default())
+        .with_stock_policy(policy)
+        .with_initial_stock(self.stock.unwrap_or(0));
+        variant.dimensions = first.and_then(|v| v.dimensions);
+        let mut variants = vec![variant];
         // Other variants are kept as they are.
         if let Some(p) = existing {
             variants.extend(input_of(p).variants.into_iter().skip(1));
         }
-        Ok(ProductInput {
-            seller_id: seller.clone(),
-            category_id: category,
-            slug,
-            title,
-            description,
-            materials: existing.map(|p| p.materials.clone()).unwrap_or_default(),
-            photos: existing.map(|p| p.photos.clone()).unwrap_or_default(),
-            made_by: existing.map(|p| p.made_by.clone()).unwrap_or(member),
-            variants,
-        })
+        let mut input = ProductInput::new(seller.clone(), category, slug, title, variants)
+            .with_description(description)
+            .with_materials(existing.map(|p| p.materials.clone()).unwrap_or_default())
+            .with_photos(existing.map(|p| p.photos.clone()).unwrap_or_default());
+        input.made_by = existing.map(|p| p.made_by.clone()).unwrap_or(member);
+        Ok(input)
     }
 }
 
@@ -407,31 +400,35 @@ pub(super) async fn set_active(
 
 /// A product as it stands, as the input that would recreate it.
 pub(super) fn input_of(p: &Product) -> ProductInput {
-    ProductInput {
-        seller_id: p.seller_id.clone(),
-        category_id: p.category_id.clone(),
-        slug: p.slug.clone(),
-        title: p.title.clone(),
-        description: p.description.clone(),
-        materials: p.materials.clone(),
-        photos: p.photos.clone(),
-        made_by: p.made_by.clone(),
-        variants: p
-            .variants
-            .iter()
-            .map(|v| VariantInput {
-                sku: v.sku.to_string(),
-                options: v.options.clone(),
-                price: v.price,
-                tax_category: v.tax_category.clone(),
-                weight_grams: v.weight_grams,
-                dimensions: v.dimensions,
-                shippable: v.shippable,
-                stock_policy: v.stock_policy,
-                initial_stock: 0,
-            })
-            .collect(),
-    }
+    let variants = p
+        .variants
+        .iter()
+        .map(|v| {
+            let mut variant = VariantInput::new(
+                v.sku.to_string(),
+                v.price,
+                v.tax_category.clone(),
+                v.weight_grams,
+            )
+            .with_options(v.options.clone())
+            .with_shippable(v.shippable)
+            .with_stock_policy(v.stock_policy);
+            variant.dimensions = v.dimensions;
+            variant
+        })
+        .collect();
+    let mut input = ProductInput::new(
+        p.seller_id.clone(),
+        p.category_id.clone(),
+        p.slug.clone(),
+        p.title.clone(),
+        variants,
+    )
+    .with_description(p.description.clone())
+    .with_materials(p.materials.clone())
+    .with_photos(p.photos.clone());
+    input.made_by = p.made_by.clone();
+    input
 }
 
 /// `POST /seller/products/{id}/photos` (multipart, field `photo`).

@@ -133,10 +133,7 @@ pub(super) async fn checkout_place(
             (k.strip_prefix("ship_"), v.split_once('/'))
             && let Ok(seller) = SellerId::new(seller.to_owned())
         {
-            let sel = ShippingSelection {
-                carrier: carrier.into(),
-                service: service.into(),
-            };
+            let sel = ShippingSelection::new(carrier, service);
             if let Err(e) = app
                 .engine
                 .choose_shipping(&cart, address.clone(), &seller, sel, None)
@@ -149,13 +146,13 @@ pub(super) async fn checkout_place(
     let placed = app
         .engine
         .place_order_from(
-            PlaceOrderRequest {
-                cart: CheckoutCart::Stored { cart },
-                email: f.email.clone(),
+            PlaceOrderRequest::new(
+                CheckoutCart::Stored { cart },
+                f.email.clone(),
                 address,
-                gateway: get("payment"),
+                get("payment"),
                 lang,
-            },
+            ),
             client.for_limits(),
             None,
         )

@@ -13,6 +13,7 @@ const SESSION_TOUCH_SECS: i64 = 60;
 
 /// A logged-in session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Session {
     /// SHA-256 of the token, hex (the token itself is never stored).
     pub id: String,
