@@ -380,8 +380,7 @@ pub trait Carrier: Send + Sync {
     /// - MUST authenticate the call (signature or shared secret, compared in constant time)
     ///   and answer [`CarrierError::Permanent`] for one that does not authenticate or cannot
     ///   be read (no kit check yet: no bundled carrier has webhooks); events are normalized as
-    ///   for [`Carrier::track`]. The engine applies each event at most once, so a repeated
-    ///   call is harmless.
+    ///   for [`Carrier::track`].
     async fn parse_webhook(&self, request: &WebhookRequest) -> Result<WebhookUpdate, CarrierError>;
 
     /// The status this carrier gives its own `code` (`Unknown` for a code it does not define,
