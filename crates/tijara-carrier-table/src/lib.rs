@@ -430,13 +430,15 @@ impl RateCard {
             .get(&search_key(&request.origin_city))
             .copied()
             .unwrap_or(0);
-        Ok(Some(Quote {
-            carrier: self.carrier.clone(),
-            service: self.service.clone(),
-            price,
-            estimated_days: (zone.days.0 + extra_days, zone.days.1 + extra_days),
-            cod_fee,
-        }))
+        Ok(Some(
+            Quote::new(
+                self.carrier.clone(),
+                self.service.clone(),
+                price,
+                (zone.days.0 + extra_days, zone.days.1 + extra_days),
+            )
+            .with_cod_fee(cod_fee),
+        ))
     }
 }
 
@@ -578,15 +580,10 @@ impl Carrier for TableCarrier {
         &self.card.carrier
     }
     fn capabilities(&self) -> CarrierCapabilities {
-        CarrierCapabilities {
-            tracking: false,
-            label: false,
-            cancel: true,
-            cod: self.card.cod.is_some(),
-            webhooks: false,
-            international: self.card.international,
-            pickup: false,
-        }
+        CarrierCapabilities::default()
+            .with_cancel(true)
+            .with_cod(self.card.cod.is_some())
+            .with_international(self.card.international)
     }
     async fn quote(&self, request: &QuoteRequest) -> Result<Vec<Quote>, CarrierError> {
         Ok(self.card.price(request)?.into_iter().collect())
@@ -615,10 +612,7 @@ impl Carrier for TableCarrier {
             .lock()
             .map_err(|_| CarrierError::Temporary("tracking number table poisoned".into()))?
             .get_or_make(&request.reference, || random_number(&self.card.carrier))?;
-        Ok(CreatedShipment {
-            tracking_number: number,
-            label_url: None,
-        })
+        Ok(CreatedShipment::new(number))
     }
     async fn cancel(&self, _tracking_number: &str) -> Result<(), CarrierError> {
         Ok(())

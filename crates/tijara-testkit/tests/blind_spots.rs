@@ -84,12 +84,14 @@ impl PaymentGateway for CapturingGateway {
                 .map_or(verified.attempt_id.as_str(), |(o, _)| o);
             // The defect: money moves while "verifying".
             self.0
-                .capture(&PaymentOperation {
-                    order_id: tijara_core::OrderId::new(order)
-                        .map_err(|e| GatewayError::Invalid(e.to_string()))?,
-                    attempt_id: verified.attempt_id.clone(),
-                    amount: Some(*amount),
-                })
+                .capture(
+                    &PaymentOperation::new(
+                        tijara_core::OrderId::new(order)
+                            .map_err(|e| GatewayError::Invalid(e.to_string()))?,
+                        verified.attempt_id.clone(),
+                    )
+                    .with_amount(*amount),
+                )
                 .await?;
         }
         Ok(verified)
@@ -244,10 +246,7 @@ impl PaymentGateway for HeaderPay {
         PaymentMethod::Card
     }
     fn capabilities(&self) -> PaymentCapabilities {
-        PaymentCapabilities {
-            redirect: true,
-            ..PaymentCapabilities::default()
-        }
+        PaymentCapabilities::default().with_redirect(true)
     }
     async fn start(&self, request: &PaymentRequest) -> Result<PaymentStart, GatewayError> {
         Ok(PaymentStart::Redirect {
@@ -292,25 +291,16 @@ impl PaymentGateway for HeaderPay {
             },
             other => return Err(GatewayError::Invalid(format!("unknown status {other}"))),
         };
-        Ok(VerifiedNotification {
-            attempt_id: text("reference")?,
-            event,
-            reference: text("transaction")?,
-            raw: serde_json::json!({"status": text("status")?, "amount": text("amount")?}),
-        })
+        let raw = serde_json::json!({"status": text("status")?, "amount": text("amount")?});
+        Ok(
+            VerifiedNotification::new(text("reference")?, event, text("transaction")?)
+                .with_raw(raw),
+        )
     }
     fn answer(&self, verdict: NotificationVerdict) -> NotificationAnswer {
         match verdict {
-            NotificationVerdict::Invalid => NotificationAnswer {
-                status: 401,
-                content_type: "text/plain".into(),
-                body: "invalid".into(),
-            },
-            NotificationVerdict::Error => NotificationAnswer {
-                status: 503,
-                content_type: "text/plain".into(),
-                body: "retry".into(),
-            },
+            NotificationVerdict::Invalid => NotificationAnswer::new(401, "text/plain", "invalid"),
+            NotificationVerdict::Error => NotificationAnswer::new(503, "text/plain", "retry"),
             _ => NotificationAnswer::text("ok"),
         }
     }
@@ -349,15 +339,10 @@ impl HeaderHarness {
         .to_string();
         let timestamp = format!("17648{n:05}");
         let signature = header_signature(&timestamp, &body);
-        NotificationRequest {
-            fields: vec![],
-            body,
-            headers: vec![
-                ("content-type".into(), "application/json".into()),
-                ("x-headerpay-timestamp".into(), timestamp),
-                ("x-headerpay-signature".into(), signature),
-            ],
-        }
+        NotificationRequest::raw(body)
+            .with_header("content-type", "application/json")
+            .with_header("x-headerpay-timestamp", timestamp)
+            .with_header("x-headerpay-signature", signature)
     }
 }
 
@@ -444,10 +429,7 @@ impl Carrier for Polled {
         self.stub.code()
     }
     fn capabilities(&self) -> CarrierCapabilities {
-        CarrierCapabilities {
-            cod: true,
-            ..CarrierCapabilities::default()
-        }
+        CarrierCapabilities::default().with_cod(true)
     }
     async fn quote(&self, request: &QuoteRequest) -> Result<Vec<Quote>, CarrierError> {
         if !request.destination.country.eq_ignore_ascii_case("MA") {

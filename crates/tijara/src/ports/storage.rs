@@ -42,8 +42,8 @@ use tijara_core::{OrderId, ReservationId, VariantId};
 mod records;
 pub use records::{
     Changeset, CheckoutRows, CommitOutcome, DocKind, DocWrite, IdempotencyClaim, IdempotencyRecord,
-    ListQuery, NewEvent, OutboxEvent, ProductIndex, ProductQuery, ReservationRow, StockOp, StockRow,
-    StoredDoc,
+    ListQuery, NewEvent, OutboxEvent, ProductIndex, ProductQuery, ReservationRow, StockOp,
+    StockRow, StoredDoc,
 };
 
 /// Why a storage call failed.

@@ -393,12 +393,12 @@ impl Tijara {
             })
             .find_map(|e| {
                 // The gateway's own transaction reference, when the gateway reported it.
-                let reference = matches!(e.source, PaymentSource::Gateway { .. })
-                    .then(|| e.reference.clone());
+                let reference =
+                    matches!(e.source, PaymentSource::Gateway { .. }).then(|| e.reference.clone());
                 Some((e.attempt.clone()?, reference))
             });
-        let (attempt, transaction_reference) = attempt
-            .unwrap_or_else(|| (format!("{order}-{}", doc.payment_attempts.max(1)), None));
+        let (attempt, transaction_reference) =
+            attempt.unwrap_or_else(|| (format!("{order}-{}", doc.payment_attempts.max(1)), None));
         let op = crate::ports::payment::PaymentOperation {
             order_id: order.clone(),
             attempt_id: attempt,

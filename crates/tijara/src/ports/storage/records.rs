@@ -96,7 +96,12 @@ pub struct StoredDoc {
 
 impl StoredDoc {
     /// A document of `kind` with this id, version and JSON text (as an adapter reads it back).
-    pub fn new(kind: DocKind, id: impl Into<String>, version: u64, body: impl Into<String>) -> Self {
+    pub fn new(
+        kind: DocKind,
+        id: impl Into<String>,
+        version: u64,
+        body: impl Into<String>,
+    ) -> Self {
         StoredDoc {
             kind,
             id: id.into(),
