@@ -307,8 +307,7 @@ impl Carrier for Aramex {
                     "express-international"
                 } else {
                     "express"
-                }
-                .into(),
+                },
                 price,
                 if international { (3, 7) } else { (1, 3) },
             )

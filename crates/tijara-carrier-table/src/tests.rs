@@ -17,7 +17,7 @@ fn to(city: &str) -> Address {
 
 fn req(from: &str, city: &str, grams: u32, cod: Option<&str>) -> QuoteRequest {
     QuoteRequest::new(
-        from.into(),
+        from,
         to(city),
         vec![Parcel {
             weight_grams: grams,

@@ -130,7 +130,7 @@ impl Carrier for CoursierDuSud {
             None => price,
         };
         Ok(vec![
-            Quote::new(self.code().into(), "standard", total, (2, 4)).with_cod_fee(cod_fee),
+            Quote::new(self.code(), "standard", total, (2, 4)).with_cod_fee(cod_fee),
         ])
     }
     async fn create_shipment(&self, r: &ShipmentRequest) -> Result<CreatedShipment, CarrierError> {
