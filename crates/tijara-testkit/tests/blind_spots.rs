@@ -6,6 +6,8 @@
 //! - a gateway signing a JSON body in a header (not a field named `hash`/`signature`): the
 //!   payment suite, which never changed headers or bodies, failed it; it now passes the whole
 //!   suite, and a twin that lets unsigned notifications through is failed;
+//! - a gateway declaring itself sale-only that still captures, or that reports its approvals
+//!   as authorizations: the payment suite fails it;
 //! - a carrier stamping events with the poll time: the carrier suite fails it;
 //! - a carrier reporting a COD fee without adding it to the price: the carrier suite fails it.
 //!
@@ -384,6 +386,117 @@ async fn a_header_signed_gateway_accepting_unsigned_notifications_fails() {
     assert!(
         message
             .contains("the signature removed: the gateway must refuse the notification as invalid"),
+        "{message}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// A gateway that declares itself sale-only yet captures, or reports authorizations.
+
+/// Declares `sale_only` over the card stub, which authorizes and captures: its capture calls
+/// the provider (`reports_sales: true`), or its approvals are authorizations, not sales
+/// (`reports_sales: false`).
+struct FalseSale {
+    stub: Arc<StubGateway>,
+    reports_sales: bool,
+}
+
+impl PaymentHarness for FalseSale {
+    fn gateway(&self) -> Arc<dyn PaymentGateway> {
+        Arc::new(SaleOnlyClaim(self.stub.clone()))
+    }
+    fn approval(&self, attempt: &str, amount: Money) -> Option<NotificationRequest> {
+        let event = if self.reports_sales {
+            "captured"
+        } else {
+            "authorized"
+        };
+        Some(StubGateway::notification(
+            attempt,
+            event,
+            amount,
+            &format!("{attempt}:ok"),
+        ))
+    }
+    fn decline(&self, attempt: &str, amount: Money) -> Option<NotificationRequest> {
+        Some(StubGateway::notification(
+            attempt,
+            "declined",
+            amount,
+            &format!("{attempt}:ko"),
+        ))
+    }
+    fn gateway_calls(&self) -> Option<u64> {
+        Some(self.stub.operations().len() as u64)
+    }
+}
+
+/// The card stub, claiming to be sale-only.
+struct SaleOnlyClaim(Arc<StubGateway>);
+
+#[async_trait]
+impl PaymentGateway for SaleOnlyClaim {
+    fn code(&self) -> &str {
+        self.0.code()
+    }
+    fn method(&self) -> PaymentMethod {
+        self.0.method()
+    }
+    fn capabilities(&self) -> PaymentCapabilities {
+        self.0.capabilities().with_sale_only(true)
+    }
+    async fn start(&self, request: &PaymentRequest) -> Result<PaymentStart, GatewayError> {
+        self.0.start(request).await
+    }
+    async fn verify_notification(
+        &self,
+        request: &NotificationRequest,
+    ) -> Result<VerifiedNotification, GatewayError> {
+        self.0.verify_notification(request).await
+    }
+    fn answer(&self, verdict: NotificationVerdict) -> NotificationAnswer {
+        self.0.answer(verdict)
+    }
+    async fn capture(&self, op: &PaymentOperation) -> Result<OperationResult, GatewayError> {
+        // The defect: a sale-only gateway that still captures.
+        self.0.capture(op).await
+    }
+    async fn void(&self, op: &PaymentOperation) -> Result<OperationResult, GatewayError> {
+        self.0.void(op).await
+    }
+    async fn refund(&self, op: &PaymentOperation) -> Result<OperationResult, GatewayError> {
+        self.0.refund(op).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sale_only_gateway_that_captures_fails() {
+    let h = FalseSale {
+        stub: Arc::new(StubGateway::card()),
+        reports_sales: true,
+    };
+    let message =
+        failure_of(tijara_testkit::payment::sale_only_gateways_never_capture(&h)).await;
+    assert!(
+        message.contains("a sale-only gateway must answer Unsupported to capture"),
+        "{message}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sale_only_gateway_reporting_authorizations_fails() {
+    // Its capture is refused like a sale-only gateway's should be, but its approvals are
+    // authorizations: the order would wait for a capture the engine refuses.
+    let stub = Arc::new(StubGateway::card());
+    stub.set_capabilities(stub.capabilities().with_sale_only(true));
+    let h = FalseSale {
+        stub,
+        reports_sales: false,
+    };
+    let message =
+        failure_of(tijara_testkit::payment::sale_only_gateways_never_capture(&h)).await;
+    assert!(
+        message.contains("a sale-only gateway reports an approval as Captured"),
         "{message}"
     );
 }
