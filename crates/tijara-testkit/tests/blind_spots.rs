@@ -475,8 +475,10 @@ async fn a_sale_only_gateway_that_captures_fails() {
         stub: Arc::new(StubGateway::card()),
         reports_sales: true,
     };
-    let message =
-        failure_of(tijara_testkit::payment::sale_only_gateways_never_capture(&h)).await;
+    let message = failure_of(tijara_testkit::payment::sale_only_gateways_never_capture(
+        &h,
+    ))
+    .await;
     assert!(
         message.contains("a sale-only gateway must answer Unsupported to capture"),
         "{message}"
@@ -493,8 +495,10 @@ async fn a_sale_only_gateway_reporting_authorizations_fails() {
         stub,
         reports_sales: false,
     };
-    let message =
-        failure_of(tijara_testkit::payment::sale_only_gateways_never_capture(&h)).await;
+    let message = failure_of(tijara_testkit::payment::sale_only_gateways_never_capture(
+        &h,
+    ))
+    .await;
     assert!(
         message.contains("a sale-only gateway reports an approval as Captured"),
         "{message}"
