@@ -39,10 +39,7 @@ async fn callback(
     State(engine): State<Tijara>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> (axum::http::StatusCode, String) {
-    let request = NotificationRequest {
-        fields,
-        ..NotificationRequest::default()
-    };
+    let request = NotificationRequest::form(fields);
     match engine.handle_notification("cmi", &request).await {
         Ok(a) => (
             axum::http::StatusCode::from_u16(a.status).unwrap_or(axum::http::StatusCode::OK),

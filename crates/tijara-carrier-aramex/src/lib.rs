@@ -274,15 +274,12 @@ impl Carrier for Aramex {
         "aramex"
     }
     fn capabilities(&self) -> CarrierCapabilities {
-        CarrierCapabilities {
-            tracking: true,
-            label: true,
-            cancel: false,
-            cod: true,
-            webhooks: false,
-            international: true,
-            pickup: true,
-        }
+        CarrierCapabilities::default()
+            .with_tracking(true)
+            .with_label(true)
+            .with_cod(true)
+            .with_international(true)
+            .with_pickup(true)
     }
     async fn quote(&self, request: &QuoteRequest) -> Result<Vec<Quote>, CarrierError> {
         let international = !request.destination.country.eq_ignore_ascii_case("MA");
@@ -303,18 +300,19 @@ impl Carrier for Aramex {
             }
             None => (price, None),
         };
-        Ok(vec![Quote {
-            carrier: "aramex".into(),
-            service: if international {
-                "express-international"
-            } else {
-                "express"
-            }
-            .into(),
-            price,
-            estimated_days: if international { (3, 7) } else { (1, 3) },
-            cod_fee,
-        }])
+        Ok(vec![
+            Quote::new(
+                "aramex",
+                if international {
+                    "express-international"
+                } else {
+                    "express"
+                },
+                price,
+                if international { (3, 7) } else { (1, 3) },
+            )
+            .with_cod_fee(cod_fee),
+        ])
     }
     async fn create_shipment(
         &self,
@@ -361,10 +359,8 @@ impl Carrier for Aramex {
             .as_str()
             .filter(|x| !x.is_empty())
             .ok_or_else(|| CarrierError::Permanent("Aramex sent no AWB".into()))?;
-        let created = CreatedShipment {
-            tracking_number: id.to_owned(),
-            label_url: s["ShipmentLabel"]["LabelURL"].as_str().map(str::to_owned),
-        };
+        let created = CreatedShipment::new(id.to_owned())
+            .with_label_url(s["ShipmentLabel"]["LabelURL"].as_str().map(str::to_owned));
         self.created
             .lock()
             .await

@@ -99,15 +99,14 @@ tijara_testkit::carrier_conformance!(async {
 async fn international_cod_labels_errors_and_secrets() {
     let fake = fake().await;
     let aramex = Aramex::new(config(&fake, 300)).expect("config");
-    let request = QuoteRequest {
-        origin_city: "Dakhla".into(),
-        destination: las_palmas(),
-        parcels: vec![Parcel {
+    let request = QuoteRequest::new(
+        "Dakhla",
+        las_palmas(),
+        vec![Parcel {
             weight_grams: 2300,
             dimensions: None,
         }],
-        cod_amount: None,
-    };
+    );
     let q = aramex.quote(&request).await.expect("quote");
     assert_eq!(
         (q[0].price, q[0].service.as_str()),
@@ -126,17 +125,16 @@ async fn international_cod_labels_errors_and_secrets() {
         Some(Money::mad("40.00").expect("m")),
         "2 % of 2000 with a 15.00 minimum"
     );
-    let ship = ShipmentRequest {
-        reference: "ord_7-1".into(),
-        service: "express-international".into(),
-        origin_city: "Dakhla".into(),
-        destination: las_palmas(),
-        parcels: vec![Parcel {
+    let ship = ShipmentRequest::new(
+        "ord_7-1",
+        "express-international",
+        "Dakhla",
+        las_palmas(),
+        vec![Parcel {
             weight_grams: 2300,
             dimensions: None,
         }],
-        cod_amount: None,
-    };
+    );
     fake.fail_next(2);
     let created = aramex
         .create_shipment(&ship)

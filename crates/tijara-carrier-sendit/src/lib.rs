@@ -302,15 +302,10 @@ impl Carrier for Sendit {
         "sendit"
     }
     fn capabilities(&self) -> CarrierCapabilities {
-        CarrierCapabilities {
-            tracking: true,
-            label: false,
-            cancel: false,
-            cod: true,
-            webhooks: false,
-            international: false,
-            pickup: true,
-        }
+        CarrierCapabilities::default()
+            .with_tracking(true)
+            .with_cod(true)
+            .with_pickup(true)
     }
     async fn quote(&self, request: &QuoteRequest) -> Result<Vec<Quote>, CarrierError> {
         if !request.destination.country.eq_ignore_ascii_case("MA") {
@@ -336,23 +331,22 @@ impl Carrier for Sendit {
             None => price,
         };
         let extra: u16 = number(&d.delais).and_then(|x| x.parse().ok()).unwrap_or(0);
-        Ok(vec![Quote {
-            carrier: "sendit".into(),
-            service: "standard".into(),
-            price: total,
-            estimated_days: (self.config.days.0 + extra, self.config.days.1 + extra),
-            cod_fee,
-        }])
+        Ok(vec![
+            Quote::new(
+                "sendit",
+                "standard",
+                total,
+                (self.config.days.0 + extra, self.config.days.1 + extra),
+            )
+            .with_cod_fee(cod_fee),
+        ])
     }
     async fn create_shipment(
         &self,
         request: &ShipmentRequest,
     ) -> Result<CreatedShipment, CarrierError> {
         if let Some(existing) = self.find_by_reference(&request.reference).await? {
-            return Ok(CreatedShipment {
-                tracking_number: existing.code,
-                label_url: None,
-            });
+            return Ok(CreatedShipment::new(existing.code));
         }
         let d = self
             .district_of(&request.destination.city)
@@ -382,10 +376,7 @@ impl Carrier for Sendit {
         let created: Delivery = self
             .call(reqwest::Method::POST, "deliveries", Some(&body))
             .await?;
-        Ok(CreatedShipment {
-            tracking_number: created.code,
-            label_url: None,
-        })
+        Ok(CreatedShipment::new(created.code))
     }
     async fn cancel(&self, _: &str) -> Result<(), CarrierError> {
         Err(CarrierError::Unsupported("cancel"))

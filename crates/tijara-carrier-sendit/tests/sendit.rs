@@ -65,14 +65,13 @@ impl CarrierHarness for Harness {
         let number = if tracking_number.starts_with("SD") {
             tracking_number.to_owned()
         } else {
-            let r = ShipmentRequest {
-                reference: format!("norm-{tracking_number}"),
-                service: "standard".into(),
-                origin_city: "Dakhla".into(),
-                destination: casa(),
-                parcels: vec![],
-                cod_amount: None,
-            };
+            let r = ShipmentRequest::new(
+                format!("norm-{tracking_number}"),
+                "standard",
+                "Dakhla",
+                casa(),
+                vec![],
+            );
             self.carrier
                 .create_shipment(&r)
                 .await
@@ -100,15 +99,15 @@ tijara_testkit::carrier_conformance!(harness());
 async fn expired_tokens_server_errors_and_slow_answers() {
     let fake = SenditFake::start("pk_test", "sk_test").await.expect("fake");
     let sendit = Sendit::new(config(&fake, 300)).expect("config");
-    let request = QuoteRequest {
-        origin_city: "Dakhla".into(),
-        destination: casa(),
-        parcels: vec![Parcel {
+    let request = QuoteRequest::new(
+        "Dakhla",
+        casa(),
+        vec![Parcel {
             weight_grams: 900,
             dimensions: None,
         }],
-        cod_amount: Some(Money::mad("500.00").expect("m")),
-    };
+    )
+    .with_cod_amount(Some(Money::mad("500.00").expect("m")));
     let q = sendit.quote(&request).await.expect("quote");
     assert_eq!(
         q[0].price,
@@ -122,14 +121,8 @@ async fn expired_tokens_server_errors_and_slow_answers() {
     r.destination.city = "العيون".into();
     let q = sendit.quote(&r).await.expect("quote after expiry");
     assert_eq!(q[0].estimated_days, (3, 5), "found by its Arabic name");
-    let ship = ShipmentRequest {
-        reference: "ord_9-1".into(),
-        service: "standard".into(),
-        origin_city: "Dakhla".into(),
-        destination: casa(),
-        parcels: vec![],
-        cod_amount: Some(Money::mad("500.00").expect("m")),
-    };
+    let ship = ShipmentRequest::new("ord_9-1", "standard", "Dakhla", casa(), vec![])
+        .with_cod_amount(Some(Money::mad("500.00").expect("m")));
     fake.expire_tokens();
     let created = sendit.create_shipment(&ship).await.expect("created");
     assert_eq!(fake.logins(), 2, "one new login after expiry");

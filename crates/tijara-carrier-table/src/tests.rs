@@ -16,15 +16,15 @@ fn to(city: &str) -> Address {
 }
 
 fn req(from: &str, city: &str, grams: u32, cod: Option<&str>) -> QuoteRequest {
-    QuoteRequest {
-        origin_city: from.into(),
-        destination: to(city),
-        parcels: vec![Parcel {
+    QuoteRequest::new(
+        from,
+        to(city),
+        vec![Parcel {
             weight_grams: grams,
             dimensions: None,
         }],
-        cod_amount: cod.map(|c| Money::mad(c).expect("m")),
-    }
+    )
+    .with_cod_amount(cod.map(|c| Money::mad(c).expect("m")))
 }
 
 fn mad(s: &str) -> Money {
@@ -132,14 +132,8 @@ fn invalid_cards_say_what_is_wrong() {
 #[tokio::test]
 async fn shipments_are_idempotent_and_events_normalized() {
     let c = TableCarrier::from_toml(AMANA_SAMPLE).expect("card");
-    let r = ShipmentRequest {
-        reference: "ord_01-1".into(),
-        service: "standard".into(),
-        origin_city: "Dakhla".into(),
-        destination: to("Rabat"),
-        parcels: vec![],
-        cod_amount: Some(mad("100")),
-    };
+    let r = ShipmentRequest::new("ord_01-1", "standard", "Dakhla", to("Rabat"), vec![])
+        .with_cod_amount(Some(mad("100")));
     let a = c.create_shipment(&r).await.expect("created");
     assert_eq!(a, c.create_shipment(&r).await.expect("again"));
     // Random, not derived from the reference: another part's number cannot be guessed.
@@ -200,13 +194,8 @@ fn region_entries_name_built_in_cards_or_files_beside_the_region() {
 #[tokio::test]
 async fn remembered_numbers_are_bounded() {
     let c = TableCarrier::from_toml(AMANA_SAMPLE).expect("card");
-    let request = |n: usize| ShipmentRequest {
-        reference: format!("so_{n}"),
-        service: "standard".into(),
-        origin_city: "Dakhla".into(),
-        destination: to("Rabat"),
-        parcels: vec![],
-        cod_amount: None,
+    let request = |n: usize| {
+        ShipmentRequest::new(format!("so_{n}"), "standard", "Dakhla", to("Rabat"), vec![])
     };
     let first = c.create_shipment(&request(0)).await.expect("created");
     for n in 1..REMEMBERED_NUMBERS + 100 {

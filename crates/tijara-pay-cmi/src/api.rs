@@ -32,6 +32,11 @@ pub struct Cc5Request<'a> {
     /// `504` with an amount.
     #[serde(rename = "Currency", skip_serializing_if = "Option::is_none")]
     pub currency: Option<&'a str>,
+    /// The approved transaction's `TransId` (the engine's
+    /// [`PaymentOperation::transaction_reference`]): sent with `Void`, which cancels one
+    /// transaction of the order.
+    #[serde(rename = "TransId", skip_serializing_if = "Option::is_none")]
+    pub trans_id: Option<&'a str>,
 }
 
 /// The response body.
@@ -72,6 +77,10 @@ pub(crate) async fn call(
         order_id: &op.attempt_id,
         total: op.amount.map(|a| format!("{:.2}", a.amount())),
         currency: op.amount.map(|_| "504"),
+        trans_id: match kind {
+            "Void" => op.transaction_reference.as_deref(),
+            _ => None,
+        },
     })
     .map_err(|e| GatewayError::Config(e.to_string()))?;
     let res = gw
@@ -106,14 +115,14 @@ pub(crate) async fn call(
             .to_owned(),
         ));
     }
-    Ok(OperationResult {
-        reference: if r.trans_id.is_empty() {
-            format!("{}:{kind}", op.attempt_id)
-        } else {
-            r.trans_id.clone()
-        },
-        raw: serde_json::json!({"Type": kind, "ProcReturnCode": r.proc_return_code, "Response": r.response, "TransId": r.trans_id}),
-    })
+    let reference = if r.trans_id.is_empty() {
+        format!("{}:{kind}", op.attempt_id)
+    } else {
+        r.trans_id.clone()
+    };
+    Ok(OperationResult::new(reference).with_raw(
+        serde_json::json!({"Type": kind, "ProcReturnCode": r.proc_return_code, "Response": r.response, "TransId": r.trans_id}),
+    ))
 }
 
 #[cfg(test)]
@@ -130,6 +139,7 @@ mod tests {
             order_id: "ord_1-1",
             total: Some("10.50".into()),
             currency: Some("504"),
+            trans_id: None,
         })
         .expect("xml");
         assert_eq!(

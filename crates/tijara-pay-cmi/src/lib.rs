@@ -180,6 +180,13 @@ impl CmiGateway {
         fields.push(("HASH".to_owned(), h));
         fields
     }
+
+    /// True when an approval already moves the money: `TranType` `Auth` (a sale), or
+    /// `PreAuth` answered with `ACTION=POSTAUTH` (automatic capture). Such a gateway declares
+    /// `sale_only` and refuses `capture`.
+    pub fn sale_only(&self) -> bool {
+        self.config.tran_type == TranType::Auth || self.config.auto_capture
+    }
 }
 
 fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -201,13 +208,14 @@ impl PaymentGateway for CmiGateway {
 
     fn capabilities(&self) -> PaymentCapabilities {
         let api = self.config.api.is_some();
-        PaymentCapabilities {
-            redirect: true,
-            partial_capture: api,
-            partial_refund: api,
-            void: api,
-            refund_by_api: api,
-        }
+        let sale_only = self.sale_only();
+        PaymentCapabilities::default()
+            .with_redirect(true)
+            .with_sale_only(sale_only)
+            .with_partial_capture(api && !sale_only)
+            .with_partial_refund(api)
+            .with_void(api)
+            .with_refund_by_api(api)
     }
 
     async fn start(&self, request: &PaymentRequest) -> Result<PaymentStart, GatewayError> {
@@ -308,12 +316,8 @@ impl PaymentGateway for CmiGateway {
             })
             .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
             .collect();
-        Ok(VerifiedNotification {
-            attempt_id: oid.to_owned(),
-            event,
-            reference,
-            raw: serde_json::Value::Object(raw),
-        })
+        Ok(VerifiedNotification::new(oid, event, reference)
+            .with_raw(serde_json::Value::Object(raw)))
     }
 
     fn answer(&self, verdict: NotificationVerdict) -> NotificationAnswer {
@@ -329,6 +333,10 @@ impl PaymentGateway for CmiGateway {
     }
 
     async fn capture(&self, op: &PaymentOperation) -> Result<OperationResult, GatewayError> {
+        if self.sale_only() {
+            // The approval was a sale (or CMI captured it on our ACTION=POSTAUTH answer).
+            return Err(GatewayError::Unsupported("capture of a sale"));
+        }
         api::call(self, "PostAuth", op).await
     }
 

@@ -47,10 +47,7 @@ impl CmiHarness {
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
-        NotificationRequest {
-            fields: self.gateway.sign(fields),
-            ..NotificationRequest::default()
-        }
+        NotificationRequest::form(self.gateway.sign(fields))
     }
 }
 
@@ -89,6 +86,10 @@ async fn without_api() -> Arc<dyn PaymentHarness> {
 }
 
 async fn with_api() -> Arc<dyn PaymentHarness> {
+    Arc::new(api_harness().await)
+}
+
+async fn api_harness() -> CmiHarness {
     let sim = tijara_testkit::cmi_sim::CmiSimulator::start(CLIENT, KEY)
         .await
         .expect("simulator");
@@ -100,11 +101,11 @@ async fn with_api() -> Arc<dyn PaymentHarness> {
         user: "api".into(),
         password: "api-password".to_owned().into(),
     });
-    Arc::new(CmiHarness {
+    CmiHarness {
         gateway: Arc::new(CmiGateway::new(config).expect("config")),
         n: AtomicU32::new(0),
         sim: Some(sim),
-    })
+    }
 }
 
 tijara_testkit::payment_conformance!(without_api());
@@ -112,4 +113,54 @@ tijara_testkit::payment_conformance!(without_api());
 mod api_account {
     use super::*;
     tijara_testkit::payment_conformance!(with_api());
+}
+
+/// A void names the approved transaction (`TransId`, the engine's transaction reference) as
+/// well as the order; a refund names the order only.
+#[tokio::test]
+async fn void_sends_the_transaction_reference() {
+    use tijara::ports::payment::PaymentOperation;
+    let harness = api_harness().await;
+    let order = tijara_core::OrderId::new("ord_1").expect("id");
+    let op = PaymentOperation::new(order, "ord_1-1").with_transaction_reference("T7");
+    harness.gateway.void(&op).await.expect("void");
+    let refund = op.with_amount(Money::mad("10.00").expect("amount"));
+    harness.gateway.refund(&refund).await.expect("refund");
+    let calls = harness.sim.as_ref().expect("simulator").api_calls();
+    let seen: Vec<_> = calls
+        .iter()
+        .map(|c| (c.kind.as_str(), c.order_id.as_str(), c.trans_id.as_deref()))
+        .collect();
+    assert_eq!(
+        seen,
+        [("Void", "ord_1-1", Some("T7")), ("Credit", "ord_1-1", None)]
+    );
+}
+
+/// A PreAuth account answered with `ACTION=POSTAUTH`, or an Auth (sale) account, is sale-only:
+/// it declares it and refuses a capture without calling CMI.
+#[tokio::test]
+async fn sale_accounts_are_sale_only() {
+    use tijara::ports::payment::{GatewayError, PaymentOperation};
+    let harness = api_harness().await;
+    assert!(
+        !harness.gateway.capabilities().sale_only,
+        "PreAuth, captured later"
+    );
+    let auto =
+        CmiGateway::new(CmiConfig::test(CLIENT, KEY, "https://shop.example.ma")).expect("config");
+    assert!(
+        auto.capabilities().sale_only,
+        "PreAuth with ACTION=POSTAUTH"
+    );
+    let mut sale = CmiConfig::test(CLIENT, KEY, "https://shop.example.ma");
+    sale.auto_capture = false;
+    sale.tran_type = tijara_pay_cmi::TranType::Auth;
+    let sale = CmiGateway::new(sale).expect("config");
+    assert!(sale.capabilities().sale_only, "Auth is a sale");
+    let op = PaymentOperation::new(tijara_core::OrderId::new("ord_1").expect("id"), "ord_1-1");
+    assert!(matches!(
+        sale.capture(&op).await,
+        Err(GatewayError::Unsupported(_))
+    ));
 }

@@ -24,11 +24,7 @@ use tijara_core::payment::PaymentMethod;
 use tijara_core::{Lang, LocalizedText};
 
 fn offline_answer(_: NotificationVerdict) -> NotificationAnswer {
-    NotificationAnswer {
-        status: 404,
-        content_type: "text/plain; charset=utf-8".into(),
-        body: "this payment method has no notifications".into(),
-    }
+    NotificationAnswer::text("this payment method has no notifications").with_status(404)
 }
 
 /// Cash on delivery.
@@ -44,10 +40,7 @@ impl PaymentGateway for CashOnDelivery {
         PaymentMethod::CashOnDelivery
     }
     fn capabilities(&self) -> PaymentCapabilities {
-        PaymentCapabilities {
-            partial_refund: true,
-            ..PaymentCapabilities::default()
-        }
+        PaymentCapabilities::default().with_partial_refund(true)
     }
     async fn start(&self, request: &PaymentRequest) -> Result<PaymentStart, GatewayError> {
         let amount = |l| request.amount.format(l);
@@ -142,10 +135,7 @@ impl PaymentGateway for BankTransfer {
         PaymentMethod::BankTransfer
     }
     fn capabilities(&self) -> PaymentCapabilities {
-        PaymentCapabilities {
-            partial_refund: true,
-            ..PaymentCapabilities::default()
-        }
+        PaymentCapabilities::default().with_partial_refund(true)
     }
     async fn start(&self, request: &PaymentRequest) -> Result<PaymentStart, GatewayError> {
         let a = &self.account;
@@ -231,16 +221,13 @@ mod tests {
     use tijara_core::{Money, OrderId};
 
     fn request() -> PaymentRequest {
-        PaymentRequest {
-            order_id: OrderId::new("ord_1").expect("id"),
-            attempt_id: "ord_1-1".into(),
-            amount: Money::mad("1250.00").expect("m"),
-            email: "a@example.ma".into(),
-            name: "A".into(),
-            phone: "0600000000".into(),
-            lang: Lang::Fr,
-            pay_by: None,
-        }
+        PaymentRequest::new(
+            OrderId::new("ord_1").expect("id"),
+            "ord_1-1",
+            Money::mad("1250.00").expect("m"),
+            Lang::Fr,
+        )
+        .with_shopper("a@example.ma", "A", "0600000000")
     }
 
     #[tokio::test]
@@ -293,11 +280,10 @@ mod tests {
                 .contains("03/12/2026 17:15")
         );
         assert!(matches!(
-            t.capture(&PaymentOperation {
-                order_id: OrderId::new("o").expect("id"),
-                attempt_id: "o-1".into(),
-                amount: None
-            })
+            t.capture(&PaymentOperation::new(
+                OrderId::new("o").expect("id"),
+                "o-1"
+            ))
             .await,
             Err(GatewayError::Unsupported(_))
         ));

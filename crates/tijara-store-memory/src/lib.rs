@@ -62,12 +62,7 @@ impl MemoryStore {
 }
 
 fn stored(kind: DocKind, id: &str, d: &Doc) -> StoredDoc {
-    StoredDoc {
-        kind,
-        id: id.to_owned(),
-        version: d.version,
-        body: d.body.clone(),
-    }
+    StoredDoc::new(kind, id, d.version, d.body.clone())
 }
 
 /// Takes `id` out of the owner index for each of `owners`.
@@ -180,13 +175,9 @@ fn apply(state: &mut State, cs: Changeset) -> Result<CommitOutcome, StorageError
                 Err(_) => {
                     stock.insert(
                         variant.clone(),
-                        StockRow {
-                            variant,
-                            product,
-                            tracked,
-                            on_hand,
-                            reserved: 0,
-                        },
+                        StockRow::new(variant, product)
+                            .with_tracked(tracked)
+                            .with_on_hand(on_hand),
                     );
                 }
             },
@@ -242,13 +233,13 @@ fn apply(state: &mut State, cs: Changeset) -> Result<CommitOutcome, StorageError
                 }
                 reservations.insert(
                     reservation.clone(),
-                    Some(ReservationRow {
+                    Some(ReservationRow::new(
                         reservation,
                         variant,
-                        quantity: if r.tracked { quantity } else { 0 },
+                        if r.tracked { quantity } else { 0 },
                         order,
                         expires_at,
-                    }),
+                    )),
                 );
             }
             StockOp::Sell { variant, quantity } => {
@@ -327,13 +318,7 @@ fn apply(state: &mut State, cs: Changeset) -> Result<CommitOutcome, StorageError
         let seq = state.next_seq;
         state.outbox.insert(
             seq,
-            OutboxEvent {
-                seq,
-                aggregate: e.aggregate,
-                kind: e.kind,
-                payload: e.payload,
-                created_at: now,
-            },
+            OutboxEvent::new(seq, e.aggregate, e.kind, e.payload, now),
         );
     }
     if let Some(rec) = cs.idempotency {

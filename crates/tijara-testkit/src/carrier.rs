@@ -58,15 +58,15 @@ fn t0() -> DateTime<Utc> {
 }
 
 fn quote_request(h: &dyn CarrierHarness, cod: Option<Money>) -> QuoteRequest {
-    QuoteRequest {
-        origin_city: h.origin_city(),
-        destination: h.destination(),
-        parcels: vec![Parcel {
+    QuoteRequest::new(
+        h.origin_city(),
+        h.destination(),
+        vec![Parcel {
             weight_grams: 1200,
             dimensions: None,
         }],
-        cod_amount: cod,
-    }
+    )
+    .with_cod_amount(cod)
 }
 
 /// Quotes are positive amounts in the region's currency with a service and an estimate; with
@@ -139,17 +139,16 @@ pub async fn create_is_idempotent(h: &dyn CarrierHarness) {
         .unwrap_or_else(|e| panic!("quote: {e}"))[0]
         .service
         .clone();
-    let request = ShipmentRequest {
-        reference: format!("so-{}", crate::storage::unique("ref")),
+    let request = ShipmentRequest::new(
+        format!("so-{}", crate::storage::unique("ref")),
         service,
-        origin_city: h.origin_city(),
-        destination: h.destination(),
-        parcels: vec![Parcel {
+        h.origin_city(),
+        h.destination(),
+        vec![Parcel {
             weight_grams: 1200,
             dimensions: None,
         }],
-        cod_amount: None,
-    };
+    );
     let a = c
         .create_shipment(&request)
         .await

@@ -49,6 +49,8 @@ pub struct ApiCall {
     pub order_id: String,
     /// The `Total`, if any.
     pub total: Option<String>,
+    /// The `TransId` (the approved transaction), if any.
+    pub trans_id: Option<String>,
 }
 
 /// Form fields, in order.
@@ -443,6 +445,8 @@ struct Cc5In {
     order_id: String,
     #[serde(rename = "Total", default)]
     total: Option<String>,
+    #[serde(rename = "TransId", default)]
+    trans_id: Option<String>,
 }
 
 async fn api(State(sim): State<Arc<Sim>>, body: String) -> Response {
@@ -474,6 +478,7 @@ async fn api(State(sim): State<Arc<Sim>>, body: String) -> Response {
             kind: req.kind.clone(),
             order_id: req.order_id.clone(),
             total: req.total.clone(),
+            trans_id: req.trans_id.clone(),
         });
     }
     answer("00", "Approved", "", &format!("API{n:010}"))

@@ -192,15 +192,14 @@ impl Setup {
         ));
         let service = if carrier_under_test {
             let quotes = carrier
-                .quote(&QuoteRequest {
-                    origin_city: self.seller_city.clone(),
-                    destination: self.destination.clone(),
-                    parcels: vec![Parcel {
+                .quote(&QuoteRequest::new(
+                    self.seller_city.clone(),
+                    self.destination.clone(),
+                    vec![Parcel {
                         weight_grams: 500,
                         dimensions: None,
                     }],
-                    cod_amount: None,
-                })
+                ))
                 .await
                 .unwrap_or_else(|e| panic!("carrier {:?} quote: {e}", carrier.code()));
             quotes

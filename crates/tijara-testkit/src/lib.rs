@@ -95,7 +95,9 @@ macro_rules! payment_conformance {
             forged_notifications_change_nothing,
             wrong_amount_or_order_is_refused,
             late_declines_never_unpay,
-            refunds_are_bounded_and_capabilities_honoured
+            refunds_are_bounded_and_capabilities_honoured,
+            operations_carry_the_transaction_reference,
+            sale_only_gateways_never_capture
         );
     };
     (@each $factory:expr; $($check:ident),*) => {$(

@@ -9,7 +9,9 @@
 //! signature lives ([`SignatureLocation`]: a field, a header, the body), each signed part is
 //! changed and the signature removed; a notification for another amount or for an unknown
 //! order is refused and recorded; a late decline never un-pays; refunds never exceed what was
-//! received; capabilities are honoured. Amounts are in the harness's region's currency.
+//! received; capabilities are honoured; capture and refund receive the gateway's transaction
+//! reference; a sale-only gateway never captures. Amounts are in the harness's region's
+//! currency.
 
 // A conformance check reports a broken rule by panicking, like an assertion in a test.
 #![allow(clippy::panic)]
@@ -23,6 +25,14 @@ use tijara::ports::payment::*;
 use tijara_core::order::{Order, OrderStatus};
 use tijara_core::payment::{PaymentMethod, PaymentStatus};
 use tijara_core::*;
+
+mod operations;
+mod stub;
+pub use operations::{
+    operations_carry_the_transaction_reference, refunds_are_bounded_and_capabilities_honoured,
+    sale_only_gateways_never_capture,
+};
+pub use stub::StubHarness;
 
 /// Where a gateway carries its signature, so the suite can forge and remove it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -569,144 +579,4 @@ pub async fn late_declines_never_unpay(h: &dyn PaymentHarness) {
         doc.order.payment.status(),
         PaymentStatus::Authorized | PaymentStatus::Captured
     ));
-}
-
-/// Refunds never exceed what was received; the gateway's API is used only when it has one.
-pub async fn refunds_are_bounded_and_capabilities_honoured(h: &dyn PaymentHarness) {
-    let w = world(h).await;
-    let g = h.gateway();
-    let (order, _) = w.order().await;
-    let Some(approval) = h.approval(&attempt(&order), order.grand_total) else {
-        // Offline: no API operation is supported.
-        let op = PaymentOperation {
-            order_id: order.id.clone(),
-            attempt_id: attempt(&order),
-            amount: None,
-        };
-        assert!(matches!(
-            g.capture(&op).await,
-            Err(GatewayError::Unsupported(_))
-        ));
-        assert!(matches!(
-            g.void(&op).await,
-            Err(GatewayError::Unsupported(_))
-        ));
-        assert!(matches!(
-            g.refund(&op).await,
-            Err(GatewayError::Unsupported(_))
-        ));
-        return;
-    };
-    w.notify(&approval).await;
-    let doc = w.doc(&order).await;
-    if doc.order.payment.status() == PaymentStatus::Authorized {
-        let r = w
-            .engine
-            .capture_payment(&order.id, order.grand_total, None)
-            .await;
-        if !g.capabilities().partial_capture && !g.capabilities().refund_by_api {
-            // Capture by API may be unsupported: then an admin records it by hand.
-            if r.is_err() {
-                return;
-            }
-        }
-        r.unwrap_or_else(|e| panic!("capture: {e}"));
-    }
-    let too_much = order
-        .grand_total
-        .checked_add(money("0.01", order.grand_total))
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        w.engine
-            .refund_payment(&order.id, too_much, "admin", None)
-            .await
-            .is_err(),
-        "no refund beyond what was received"
-    );
-    let part = money("10.00", order.grand_total);
-    let r = w
-        .engine
-        .refund_payment(&order.id, part, "admin", None)
-        .await
-        .unwrap_or_else(|e| panic!("refund: {e}"));
-    assert_eq!(r.result.outcome, PaymentOutcome::Applied);
-    assert_eq!(
-        r.gateway_reference.is_some(),
-        g.capabilities().refund_by_api,
-        "the API is used exactly when the gateway has it"
-    );
-    let doc = w.doc(&order).await;
-    assert_eq!(doc.order.payment.refunded(), part);
-    let (gross, commission, shares) = doc.settlement.totals().unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(
-        commission
-            .checked_add(shares)
-            .unwrap_or_else(|e| panic!("{e}")),
-        gross,
-        "shares + commission = money kept"
-    );
-    let op = PaymentOperation {
-        order_id: order.id.clone(),
-        attempt_id: attempt(&order),
-        amount: Some(part),
-    };
-    if !g.capabilities().void {
-        assert!(
-            matches!(g.void(&op).await, Err(GatewayError::Unsupported(_))),
-            "void is unsupported without the capability"
-        );
-    }
-    if !g.capabilities().refund_by_api {
-        assert!(
-            matches!(g.refund(&op).await, Err(GatewayError::Unsupported(_))),
-            "refund is unsupported without the capability"
-        );
-    }
-}
-
-/// The stub gateway's harness (a reference for adapter authors).
-#[derive(Debug)]
-pub struct StubHarness {
-    gateway: Arc<crate::stubs::StubGateway>,
-    declines: std::sync::atomic::AtomicU32,
-}
-
-impl StubHarness {
-    /// A card stub.
-    pub fn card() -> Self {
-        StubHarness {
-            gateway: Arc::new(crate::stubs::StubGateway::card()),
-            declines: Default::default(),
-        }
-    }
-}
-
-#[async_trait]
-impl PaymentHarness for StubHarness {
-    fn gateway(&self) -> Arc<dyn PaymentGateway> {
-        self.gateway.clone()
-    }
-    fn approval(&self, attempt: &str, amount: Money) -> Option<NotificationRequest> {
-        Some(crate::stubs::StubGateway::notification(
-            attempt,
-            "authorized",
-            amount,
-            &format!("{attempt}:ok"),
-        ))
-    }
-    fn decline(&self, attempt: &str, amount: Money) -> Option<NotificationRequest> {
-        let n = self
-            .declines
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Some(crate::stubs::StubGateway::notification(
-            attempt,
-            "declined",
-            amount,
-            &format!("{attempt}:ko:{n}"),
-        ))
-    }
-    fn gateway_calls(&self) -> Option<u64> {
-        // The stub's "provider" is its operation log: every capture, void or refund it made.
-        Some(self.gateway.operations().len() as u64)
-    }
 }

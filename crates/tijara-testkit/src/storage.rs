@@ -356,18 +356,8 @@ pub async fn changesets_are_atomic<S: Storage + ?Sized>(s: &S) {
             variant: v.clone(),
             quantity: 2,
         }],
-        events: vec![NewEvent {
-            aggregate: order.clone(),
-            kind: "order.placed".into(),
-            payload: "{}".into(),
-        }],
-        idempotency: Some(IdempotencyRecord {
-            scope: "test".into(),
-            key: key.clone(),
-            fingerprint: "f".into(),
-            response: "{}".into(),
-            created_at: t0(),
-        }),
+        events: vec![NewEvent::new(order.clone(), "order.placed", "{}")],
+        idempotency: Some(IdempotencyRecord::new("test", key.clone(), "f", "{}", t0())),
         now: Some(t0()),
     };
     match commit(s, cs).await {
@@ -405,12 +395,8 @@ pub async fn changesets_are_atomic<S: Storage + ?Sized>(s: &S) {
 /// refused.
 pub async fn idempotency_replays_and_refuses<S: Storage + ?Sized>(s: &S) {
     let key = unique("idem");
-    let rec = |fp: &str, response: &str| IdempotencyRecord {
-        scope: "place_order".into(),
-        key: key.clone(),
-        fingerprint: fp.into(),
-        response: response.into(),
-        created_at: t0(),
+    let rec = |fp: &str, response: &str| {
+        IdempotencyRecord::new("place_order", key.clone(), fp, response, t0())
     };
     let (a, b) = (unique("o"), unique("o"));
     let mut cs = one(doc(DocKind::Order, &a, None, "{}"));
@@ -460,11 +446,7 @@ pub async fn outbox_keeps_order_until_acknowledged<S: Storage + ?Sized>(s: &S) {
     let agg = unique("agg");
     let cs = Changeset {
         events: (0..3)
-            .map(|i| NewEvent {
-                aggregate: agg.clone(),
-                kind: format!("e{i}"),
-                payload: format!(r#"{{"i":{i}}}"#),
-            })
+            .map(|i| NewEvent::new(agg.clone(), format!("e{i}"), format!(r#"{{"i":{i}}}"#)))
             .collect(),
         now: Some(t0()),
         ..Changeset::default()
@@ -507,14 +489,12 @@ pub async fn product_search_filters<S: Storage + ?Sized>(s: &S) {
     let mk = |i: u32, category: &str, price: i64, text: &str, active: bool| {
         let id = format!("{prefix}-{i}");
         let mut w = doc(DocKind::Product, &id, None, "{}");
-        w.product = Some(ProductIndex {
-            seller: seller.clone(),
-            category: category.into(),
-            active,
-            min_price_minor: price,
-            max_price_minor: price + 5_000,
-            search_text: text.into(),
-        });
+        w.product = Some(
+            ProductIndex::new(seller.clone(), category)
+                .with_active(active)
+                .with_prices(price, price + 5_000)
+                .with_search_text(text),
+        );
         (id, w)
     };
     let items = [

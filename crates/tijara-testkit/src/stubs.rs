@@ -115,6 +115,19 @@ impl StubGateway {
     pub fn card() -> Self {
         Self::new("card", PaymentMethod::Card, StubBehaviour::Redirect)
     }
+    /// A sale-only card gateway with a hosted page (its approvals are sales: `captured`
+    /// notifications; no capture, no void; refunds by API).
+    pub fn sale() -> Self {
+        let g = Self::new("sale", PaymentMethod::Card, StubBehaviour::Redirect);
+        g.set_capabilities(
+            PaymentCapabilities::default()
+                .with_redirect(true)
+                .with_sale_only(true)
+                .with_partial_refund(true)
+                .with_refund_by_api(true),
+        );
+        g
+    }
     /// Cash on delivery.
     pub fn cash_on_delivery() -> Self {
         Self::new(
@@ -137,13 +150,14 @@ impl StubGateway {
             code: code.into(),
             method,
             behaviour: Mutex::new(behaviour),
-            capabilities: Mutex::new(PaymentCapabilities {
-                redirect: method == PaymentMethod::Card,
-                partial_capture: method == PaymentMethod::Card,
-                partial_refund: true,
-                void: method == PaymentMethod::Card,
-                refund_by_api: method == PaymentMethod::Card,
-            }),
+            capabilities: Mutex::new(
+                PaymentCapabilities::default()
+                    .with_redirect(method == PaymentMethod::Card)
+                    .with_partial_capture(method == PaymentMethod::Card)
+                    .with_partial_refund(true)
+                    .with_void(method == PaymentMethod::Card)
+                    .with_refund_by_api(method == PaymentMethod::Card),
+            ),
             requests: Mutex::new(Vec::new()),
             operations: Mutex::new(Vec::new()),
         }
@@ -187,10 +201,7 @@ impl StubGateway {
         ];
         let sig = stub_signature(&fields);
         fields.push(("signature".to_owned(), sig));
-        NotificationRequest {
-            fields,
-            ..NotificationRequest::default()
-        }
+        NotificationRequest::form(fields)
     }
     fn operation(
         &self,
@@ -204,10 +215,10 @@ impl StubGateway {
         if let Ok(mut o) = self.operations.lock() {
             o.push((name.to_owned(), op.clone()));
         }
-        Ok(OperationResult {
-            reference: format!("stub-{name}-{}", op.attempt_id),
-            raw: serde_json::json!({"operation": name}),
-        })
+        Ok(
+            OperationResult::new(format!("stub-{name}-{}", op.attempt_id))
+                .with_raw(serde_json::json!({"operation": name})),
+        )
     }
 }
 
@@ -286,12 +297,9 @@ impl PaymentGateway for StubGateway {
             },
             other => return Err(GatewayError::Invalid(format!("unknown event {other}"))),
         };
-        Ok(VerifiedNotification {
-            attempt_id: field("attempt")?,
-            event,
-            reference: field("reference")?,
-            raw: serde_json::json!({"event": field("event")?, "amount": amount.amount().to_string()}),
-        })
+        let raw =
+            serde_json::json!({"event": field("event")?, "amount": amount.amount().to_string()});
+        Ok(VerifiedNotification::new(field("attempt")?, event, field("reference")?).with_raw(raw))
     }
     fn answer(&self, verdict: NotificationVerdict) -> NotificationAnswer {
         NotificationAnswer::text(match verdict {
@@ -303,7 +311,7 @@ impl PaymentGateway for StubGateway {
         })
     }
     async fn capture(&self, op: &PaymentOperation) -> Result<OperationResult, GatewayError> {
-        let allowed = self.method == PaymentMethod::Card;
+        let allowed = self.method == PaymentMethod::Card && !self.capabilities().sale_only;
         self.operation("capture", op, allowed)
     }
     async fn void(&self, op: &PaymentOperation) -> Result<OperationResult, GatewayError> {
@@ -388,14 +396,11 @@ impl Carrier for StubCarrier {
         &self.code
     }
     fn capabilities(&self) -> CarrierCapabilities {
-        CarrierCapabilities {
-            label: false,
-            cancel: true,
-            cod: true,
-            webhooks: !self.by_hand,
-            tracking: !self.by_hand,
-            ..CarrierCapabilities::default()
-        }
+        CarrierCapabilities::default()
+            .with_cancel(true)
+            .with_cod(true)
+            .with_webhooks(!self.by_hand)
+            .with_tracking(!self.by_hand)
     }
     async fn quote(&self, request: &QuoteRequest) -> Result<Vec<Quote>, CarrierError> {
         self.check()?;
@@ -406,13 +411,12 @@ impl Carrier for StubCarrier {
             .times(kilos)
             .and_then(|p| p.checked_add(self.base))
             .map_err(|e| CarrierError::Permanent(e.to_string()))?;
-        Ok(vec![Quote {
-            carrier: self.code.clone(),
-            service: "standard".into(),
+        Ok(vec![Quote::new(
+            self.code.clone(),
+            "standard",
             price,
-            estimated_days: (2, 5),
-            cod_fee: None,
-        }])
+            (2, 5),
+        )])
     }
     async fn create_shipment(
         &self,
@@ -427,10 +431,7 @@ impl Carrier for StubCarrier {
             return Ok(existing.clone());
         }
         let n = self.created.fetch_add(1, Ordering::Relaxed) + 1;
-        let created = CreatedShipment {
-            tracking_number: format!("{}{:09}MA", self.code.to_uppercase(), n),
-            label_url: None,
-        };
+        let created = CreatedShipment::new(format!("{}{:09}MA", self.code.to_uppercase(), n));
         s.insert(request.reference.clone(), created.clone());
         Ok(created)
     }
@@ -466,7 +467,7 @@ impl Carrier for StubCarrier {
         }
         let parsed: Vec<(String, Vec<TrackingEvent>)> = serde_json::from_str(&request.body)
             .map_err(|e| CarrierError::Permanent(format!("unreadable webhook: {e}")))?;
-        Ok(WebhookUpdate { shipments: parsed })
+        Ok(WebhookUpdate::new(parsed))
     }
 }
 

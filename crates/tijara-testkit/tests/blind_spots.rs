@@ -6,6 +6,8 @@
 //! - a gateway signing a JSON body in a header (not a field named `hash`/`signature`): the
 //!   payment suite, which never changed headers or bodies, failed it; it now passes the whole
 //!   suite, and a twin that lets unsigned notifications through is failed;
+//! - a gateway declaring itself sale-only that still captures, or that reports its approvals
+//!   as authorizations: the payment suite fails it;
 //! - a carrier stamping events with the poll time: the carrier suite fails it;
 //! - a carrier reporting a COD fee without adding it to the price: the carrier suite fails it.
 //!
@@ -84,12 +86,14 @@ impl PaymentGateway for CapturingGateway {
                 .map_or(verified.attempt_id.as_str(), |(o, _)| o);
             // The defect: money moves while "verifying".
             self.0
-                .capture(&PaymentOperation {
-                    order_id: tijara_core::OrderId::new(order)
-                        .map_err(|e| GatewayError::Invalid(e.to_string()))?,
-                    attempt_id: verified.attempt_id.clone(),
-                    amount: Some(*amount),
-                })
+                .capture(
+                    &PaymentOperation::new(
+                        tijara_core::OrderId::new(order)
+                            .map_err(|e| GatewayError::Invalid(e.to_string()))?,
+                        verified.attempt_id.clone(),
+                    )
+                    .with_amount(*amount),
+                )
                 .await?;
         }
         Ok(verified)
@@ -244,10 +248,7 @@ impl PaymentGateway for HeaderPay {
         PaymentMethod::Card
     }
     fn capabilities(&self) -> PaymentCapabilities {
-        PaymentCapabilities {
-            redirect: true,
-            ..PaymentCapabilities::default()
-        }
+        PaymentCapabilities::default().with_redirect(true)
     }
     async fn start(&self, request: &PaymentRequest) -> Result<PaymentStart, GatewayError> {
         Ok(PaymentStart::Redirect {
@@ -292,25 +293,16 @@ impl PaymentGateway for HeaderPay {
             },
             other => return Err(GatewayError::Invalid(format!("unknown status {other}"))),
         };
-        Ok(VerifiedNotification {
-            attempt_id: text("reference")?,
-            event,
-            reference: text("transaction")?,
-            raw: serde_json::json!({"status": text("status")?, "amount": text("amount")?}),
-        })
+        let raw = serde_json::json!({"status": text("status")?, "amount": text("amount")?});
+        Ok(
+            VerifiedNotification::new(text("reference")?, event, text("transaction")?)
+                .with_raw(raw),
+        )
     }
     fn answer(&self, verdict: NotificationVerdict) -> NotificationAnswer {
         match verdict {
-            NotificationVerdict::Invalid => NotificationAnswer {
-                status: 401,
-                content_type: "text/plain".into(),
-                body: "invalid".into(),
-            },
-            NotificationVerdict::Error => NotificationAnswer {
-                status: 503,
-                content_type: "text/plain".into(),
-                body: "retry".into(),
-            },
+            NotificationVerdict::Invalid => NotificationAnswer::new(401, "text/plain", "invalid"),
+            NotificationVerdict::Error => NotificationAnswer::new(503, "text/plain", "retry"),
             _ => NotificationAnswer::text("ok"),
         }
     }
@@ -349,15 +341,10 @@ impl HeaderHarness {
         .to_string();
         let timestamp = format!("17648{n:05}");
         let signature = header_signature(&timestamp, &body);
-        NotificationRequest {
-            fields: vec![],
-            body,
-            headers: vec![
-                ("content-type".into(), "application/json".into()),
-                ("x-headerpay-timestamp".into(), timestamp),
-                ("x-headerpay-signature".into(), signature),
-            ],
-        }
+        NotificationRequest::raw(body)
+            .with_header("content-type", "application/json")
+            .with_header("x-headerpay-timestamp", timestamp)
+            .with_header("x-headerpay-signature", signature)
     }
 }
 
@@ -404,6 +391,121 @@ async fn a_header_signed_gateway_accepting_unsigned_notifications_fails() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// A gateway that declares itself sale-only yet captures, or reports authorizations.
+
+/// Declares `sale_only` over the card stub, which authorizes and captures: its capture calls
+/// the provider (`reports_sales: true`), or its approvals are authorizations, not sales
+/// (`reports_sales: false`).
+struct FalseSale {
+    stub: Arc<StubGateway>,
+    reports_sales: bool,
+}
+
+impl PaymentHarness for FalseSale {
+    fn gateway(&self) -> Arc<dyn PaymentGateway> {
+        Arc::new(SaleOnlyClaim(self.stub.clone()))
+    }
+    fn approval(&self, attempt: &str, amount: Money) -> Option<NotificationRequest> {
+        let event = if self.reports_sales {
+            "captured"
+        } else {
+            "authorized"
+        };
+        Some(StubGateway::notification(
+            attempt,
+            event,
+            amount,
+            &format!("{attempt}:ok"),
+        ))
+    }
+    fn decline(&self, attempt: &str, amount: Money) -> Option<NotificationRequest> {
+        Some(StubGateway::notification(
+            attempt,
+            "declined",
+            amount,
+            &format!("{attempt}:ko"),
+        ))
+    }
+    fn gateway_calls(&self) -> Option<u64> {
+        Some(self.stub.operations().len() as u64)
+    }
+}
+
+/// The card stub, claiming to be sale-only.
+struct SaleOnlyClaim(Arc<StubGateway>);
+
+#[async_trait]
+impl PaymentGateway for SaleOnlyClaim {
+    fn code(&self) -> &str {
+        self.0.code()
+    }
+    fn method(&self) -> PaymentMethod {
+        self.0.method()
+    }
+    fn capabilities(&self) -> PaymentCapabilities {
+        self.0.capabilities().with_sale_only(true)
+    }
+    async fn start(&self, request: &PaymentRequest) -> Result<PaymentStart, GatewayError> {
+        self.0.start(request).await
+    }
+    async fn verify_notification(
+        &self,
+        request: &NotificationRequest,
+    ) -> Result<VerifiedNotification, GatewayError> {
+        self.0.verify_notification(request).await
+    }
+    fn answer(&self, verdict: NotificationVerdict) -> NotificationAnswer {
+        self.0.answer(verdict)
+    }
+    async fn capture(&self, op: &PaymentOperation) -> Result<OperationResult, GatewayError> {
+        // The defect: a sale-only gateway that still captures.
+        self.0.capture(op).await
+    }
+    async fn void(&self, op: &PaymentOperation) -> Result<OperationResult, GatewayError> {
+        self.0.void(op).await
+    }
+    async fn refund(&self, op: &PaymentOperation) -> Result<OperationResult, GatewayError> {
+        self.0.refund(op).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sale_only_gateway_that_captures_fails() {
+    let h = FalseSale {
+        stub: Arc::new(StubGateway::card()),
+        reports_sales: true,
+    };
+    let message = failure_of(tijara_testkit::payment::sale_only_gateways_never_capture(
+        &h,
+    ))
+    .await;
+    assert!(
+        message.contains("a sale-only gateway must answer Unsupported to capture"),
+        "{message}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sale_only_gateway_reporting_authorizations_fails() {
+    // Its capture is refused like a sale-only gateway's should be, but its approvals are
+    // authorizations: the order would wait for a capture the engine refuses.
+    let stub = Arc::new(StubGateway::card());
+    stub.set_capabilities(stub.capabilities().with_sale_only(true));
+    let h = FalseSale {
+        stub,
+        reports_sales: false,
+    };
+    let message = failure_of(tijara_testkit::payment::sale_only_gateways_never_capture(
+        &h,
+    ))
+    .await;
+    assert!(
+        message.contains("a sale-only gateway reports an approval as Captured"),
+        "{message}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
 // Carriers.
 
 /// A polled carrier over an in-process "API": it keeps what the carrier reported (code, time)
@@ -444,10 +546,7 @@ impl Carrier for Polled {
         self.stub.code()
     }
     fn capabilities(&self) -> CarrierCapabilities {
-        CarrierCapabilities {
-            cod: true,
-            ..CarrierCapabilities::default()
-        }
+        CarrierCapabilities::default().with_cod(true)
     }
     async fn quote(&self, request: &QuoteRequest) -> Result<Vec<Quote>, CarrierError> {
         if !request.destination.country.eq_ignore_ascii_case("MA") {

@@ -179,10 +179,7 @@ impl PaymentGateway for TailSig {
         PaymentMethod::Card
     }
     fn capabilities(&self) -> PaymentCapabilities {
-        PaymentCapabilities {
-            redirect: true,
-            ..PaymentCapabilities::default()
-        }
+        PaymentCapabilities::default().with_redirect(true)
     }
     async fn start(&self, request: &PaymentRequest) -> Result<PaymentStart, GatewayError> {
         Ok(PaymentStart::Redirect {
@@ -224,12 +221,11 @@ impl PaymentGateway for TailSig {
             },
             other => return Err(GatewayError::Invalid(format!("unknown status {other}"))),
         };
-        Ok(VerifiedNotification {
-            attempt_id: text("reference")?,
-            event,
-            reference: text("transaction")?,
-            raw: serde_json::json!({"status": text("status")?}),
-        })
+        let raw = serde_json::json!({"status": text("status")?});
+        Ok(
+            VerifiedNotification::new(text("reference")?, event, text("transaction")?)
+                .with_raw(raw),
+        )
     }
     fn answer(&self, verdict: NotificationVerdict) -> NotificationAnswer {
         NotificationAnswer::text(format!("{verdict:?}"))
@@ -259,10 +255,7 @@ impl TailHarness {
             "transaction": format!("TS-{n}"),
         })
         .to_string();
-        NotificationRequest {
-            body: format!("{json}\nsignature={}", tail_signature(&json)),
-            ..NotificationRequest::default()
-        }
+        NotificationRequest::raw(format!("{json}\nsignature={}", tail_signature(&json)))
     }
 }
 

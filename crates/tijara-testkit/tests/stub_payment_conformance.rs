@@ -4,3 +4,11 @@ tijara_testkit::payment_conformance!(async {
     std::sync::Arc::new(tijara_testkit::payment::StubHarness::card())
         as std::sync::Arc<dyn tijara_testkit::payment::PaymentHarness>
 });
+
+/// A sale-only gateway (approvals are sales, no capture) passes the whole suite too.
+mod sale_only {
+    tijara_testkit::payment_conformance!(async {
+        std::sync::Arc::new(tijara_testkit::payment::StubHarness::sale())
+            as std::sync::Arc<dyn tijara_testkit::payment::PaymentHarness>
+    });
+}

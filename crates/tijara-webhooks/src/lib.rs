@@ -391,15 +391,15 @@ mod tests {
     fn the_body_carries_the_documented_payload_and_forwards_unknown_kinds() {
         // A payout as the engine stores it (and as docs/embedding.md shows it).
         let payload = r#"{"id":"pay_00000009","seller_id":"slr_00000001","amount":{"amount":"812.40","currency":"MAD"},"reference":"VIR-2026-11-001","period_from":"2026-10-29T10:00:00Z","period_until":"2026-11-28T10:00:00Z","paid_at":"2026-11-28T10:00:00Z"}"#;
-        let stored = OutboxEvent {
-            seq: 42,
-            aggregate: "seller:slr_00000001".into(),
-            kind: "payout.paid".into(),
-            payload: payload.into(),
-            created_at: chrono::DateTime::parse_from_rfc3339("2026-11-28T10:00:00Z")
+        let stored = OutboxEvent::new(
+            42,
+            "seller:slr_00000001",
+            "payout.paid",
+            payload,
+            chrono::DateTime::parse_from_rfc3339("2026-11-28T10:00:00Z")
                 .expect("instant")
                 .with_timezone(&Utc),
-        };
+        );
         assert!(matches!(
             stored.event(),
             Ok(tijara::core::DomainEvent::PayoutPaid(_))
@@ -416,11 +416,9 @@ mod tests {
                 "data": serde_json::from_str::<serde_json::Value>(payload).expect("json"),
             })
         );
-        let custom = OutboxEvent {
-            kind: "loyalty.points_earned".into(),
-            payload: r#"{"points":12}"#.into(),
-            ..stored
-        };
+        let mut custom = stored;
+        custom.kind = "loyalty.points_earned".into();
+        custom.payload = r#"{"points":12}"#.into();
         let body: serde_json::Value =
             serde_json::from_slice(&WebhookSink::body(&custom).expect("body")).expect("json");
         assert_eq!(body["data"], serde_json::json!({"points": 12}));

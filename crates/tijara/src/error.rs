@@ -38,6 +38,7 @@ use tijara_core::{
 /// - an order in the wrong state for the step: [`NotAwaitingPayment`](Self::NotAwaitingPayment),
 ///   [`NotBankTransfer`](Self::NotBankTransfer),
 ///   [`PartialCaptureUnsupported`](Self::PartialCaptureUnsupported),
+///   [`CaptureUnsupported`](Self::CaptureUnsupported),
 ///   [`NotReadyToShip`](Self::NotReadyToShip), [`NoCarrierChosen`](Self::NoCarrierChosen),
 ///   [`NotShipped`](Self::NotShipped), [`NoTrackingNumber`](Self::NoTrackingNumber),
 ///   [`LabelInUse`](Self::LabelInUse), [`Order`](Self::Order), [`Payment`](Self::Payment),
@@ -364,6 +365,15 @@ pub enum TijaraError {
         per: &'static str,
         /// The limit.
         limit: u32,
+    },
+    /// The order's gateway is sale-only ([`PaymentCapabilities::sale_only`]): its approval
+    /// already moved the money, there is no authorization to capture.
+    ///
+    /// [`PaymentCapabilities::sale_only`]: crate::ports::payment::PaymentCapabilities::sale_only
+    #[error("gateway {gateway} is sale-only: an approved payment is already captured")]
+    CaptureUnsupported {
+        /// The gateway's code.
+        gateway: String,
     },
 }
 

@@ -1095,10 +1095,7 @@ async fn tracking_pushed_by_webhook_and_shipment_cancelled_before_pickup() {
         ),
     ])
     .expect("json");
-    let forged = WebhookRequest {
-        body: body.clone(),
-        headers: vec![],
-    };
+    let forged = WebhookRequest::new(body.clone());
     assert!(
         matches!(
             e.handle_carrier_webhook("amana", &forged).await,
@@ -1106,13 +1103,10 @@ async fn tracking_pushed_by_webhook_and_shipment_cancelled_before_pickup() {
         ),
         "unauthenticated"
     );
-    let genuine = WebhookRequest {
-        body,
-        headers: vec![(
-            "x-stub-token".into(),
-            tijara_testkit::stubs::STUB_SECRET.into(),
-        )],
-    };
+    let genuine = WebhookRequest::new(body).with_headers(vec![(
+        "x-stub-token".into(),
+        tijara_testkit::stubs::STUB_SECRET.into(),
+    )]);
     let updated = e
         .handle_carrier_webhook("amana", &genuine)
         .await

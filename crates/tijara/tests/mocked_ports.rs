@@ -178,13 +178,7 @@ async fn an_answered_key_is_replayed_without_touching_storage() {
 
 #[tokio::test]
 async fn a_failed_delivery_holds_back_later_events_of_the_same_order_only() {
-    let ev = |seq: u64, agg: &str| OutboxEvent {
-        seq,
-        aggregate: agg.into(),
-        kind: "k".into(),
-        payload: "{}".into(),
-        created_at: Utc::now(),
-    };
+    let ev = |seq: u64, agg: &str| OutboxEvent::new(seq, agg, "k", "{}", Utc::now());
     let mut store = MockStore::new();
     store
         .expect_pending_events()

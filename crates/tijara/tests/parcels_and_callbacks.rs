@@ -774,13 +774,10 @@ async fn old_orders_get_their_number_keys_and_old_duplicates_do_not_break_webhoo
     let updated = e
         .handle_carrier_webhook(
             "amana",
-            &tijara::ports::carrier::WebhookRequest {
-                body,
-                headers: vec![(
-                    "x-stub-token".into(),
-                    tijara_testkit::stubs::STUB_SECRET.into(),
-                )],
-            },
+            &tijara::ports::carrier::WebhookRequest::new(body).with_headers(vec![(
+                "x-stub-token".into(),
+                tijara_testkit::stubs::STUB_SECRET.into(),
+            )]),
         )
         .await
         .expect("the other parcels are not held back");

@@ -100,15 +100,11 @@ impl Carrier for CoursierDuSud {
         "coursier-sud"
     }
     fn capabilities(&self) -> CarrierCapabilities {
-        CarrierCapabilities {
-            tracking: true,
-            label: false,
-            cancel: false,
-            cod: true,
-            webhooks: true,
-            international: false,
-            pickup: true,
-        }
+        CarrierCapabilities::default()
+            .with_tracking(true)
+            .with_cod(true)
+            .with_webhooks(true)
+            .with_pickup(true)
     }
     async fn quote(&self, r: &QuoteRequest) -> Result<Vec<Quote>, CarrierError> {
         if !r.destination.country.eq_ignore_ascii_case("MA") {
@@ -133,13 +129,9 @@ impl Carrier for CoursierDuSud {
             Some(f) => price.checked_add(f).map_err(err)?,
             None => price,
         };
-        Ok(vec![Quote {
-            carrier: self.code().into(),
-            service: "standard".into(),
-            price: total,
-            estimated_days: (2, 4),
-            cod_fee,
-        }])
+        Ok(vec![
+            Quote::new(self.code(), "standard", total, (2, 4)).with_cod_fee(cod_fee),
+        ])
     }
     async fn create_shipment(&self, r: &ShipmentRequest) -> Result<CreatedShipment, CarrierError> {
         if !self.prices.contains_key(&search_key(&r.destination.city)) {
@@ -158,10 +150,7 @@ impl Carrier for CoursierDuSud {
             .entry(r.reference.clone())
             .or_insert_with(|| format!("CDS{n:06}"))
             .clone();
-        Ok(CreatedShipment {
-            tracking_number: number,
-            label_url: None,
-        })
+        Ok(CreatedShipment::new(number))
     }
     async fn cancel(&self, _: &str) -> Result<(), CarrierError> {
         Err(CarrierError::Unsupported("cancel"))
@@ -192,8 +181,6 @@ impl Carrier for CoursierDuSud {
         for h in hooks {
             by.entry(h.parcel).or_default().push(event(&h.code, h.at));
         }
-        Ok(WebhookUpdate {
-            shipments: by.into_iter().collect(),
-        })
+        Ok(WebhookUpdate::new(by.into_iter().collect()))
     }
 }

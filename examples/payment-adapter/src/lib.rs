@@ -96,10 +96,10 @@ impl PaymentGateway for PayDemo {
         PaymentMethod::Card
     }
     fn capabilities(&self) -> PaymentCapabilities {
-        PaymentCapabilities {
-            redirect: true,
-            ..PaymentCapabilities::default()
-        }
+        // A PayDemo payment is a sale: "paid" means the money moved, there is no capture.
+        PaymentCapabilities::default()
+            .with_redirect(true)
+            .with_sale_only(true)
     }
     async fn start(&self, request: &PaymentRequest) -> Result<PaymentStart, GatewayError> {
         let fields = vec![
@@ -137,25 +137,19 @@ impl PaymentGateway for PayDemo {
             },
             other => return Err(GatewayError::Invalid(format!("unknown status {other}"))),
         };
-        Ok(VerifiedNotification {
-            attempt_id: field(fields, "reference")?.to_owned(),
+        // `reference` is our attempt id, echoed verbatim; `transaction` is PayDemo's own id,
+        // which the engine hands back in `PaymentOperation::transaction_reference`.
+        Ok(VerifiedNotification::new(
+            field(fields, "reference")?,
             event,
-            reference: field(fields, "transaction")?.to_owned(),
-            raw: serde_json::json!({"status": field(fields, "status")?, "amount": amount.amount().to_string()}),
-        })
+            field(fields, "transaction")?,
+        )
+        .with_raw(serde_json::json!({"status": field(fields, "status")?, "amount": amount.amount().to_string()})))
     }
     fn answer(&self, verdict: NotificationVerdict) -> NotificationAnswer {
         match verdict {
-            NotificationVerdict::Invalid => NotificationAnswer {
-                status: 400,
-                content_type: "text/plain".into(),
-                body: "invalid".into(),
-            },
-            NotificationVerdict::Error => NotificationAnswer {
-                status: 503,
-                content_type: "text/plain".into(),
-                body: "retry".into(),
-            },
+            NotificationVerdict::Invalid => NotificationAnswer::new(400, "text/plain", "invalid"),
+            NotificationVerdict::Error => NotificationAnswer::new(503, "text/plain", "retry"),
             _ => NotificationAnswer::text("ok"),
         }
     }

@@ -112,12 +112,8 @@ impl PaymentGateway for PayDemoWebhooks {
             },
             other => return Err(GatewayError::Invalid(format!("unknown status {other}"))),
         };
-        Ok(VerifiedNotification {
-            attempt_id: hook.reference,
-            event,
-            reference: hook.transaction,
-            raw: serde_json::json!({"status": hook.status, "amount": hook.amount}),
-        })
+        let raw = serde_json::json!({"status": hook.status, "amount": hook.amount});
+        Ok(VerifiedNotification::new(hook.reference, event, hook.transaction).with_raw(raw))
     }
     fn answer(&self, verdict: NotificationVerdict) -> NotificationAnswer {
         self.demo.answer(verdict)

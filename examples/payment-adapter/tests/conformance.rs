@@ -30,10 +30,7 @@ impl Harness {
             ("status".to_owned(), status.to_owned()),
             ("transaction".to_owned(), format!("PD-{n}")),
         ];
-        Some(NotificationRequest {
-            fields: self.gateway.sign(fields).ok()?,
-            ..NotificationRequest::default()
-        })
+        Some(NotificationRequest::form(self.gateway.sign(fields).ok()?))
     }
 }
 
@@ -89,11 +86,7 @@ impl WebhookHarness {
             .gateway
             .sign(&format!("1764{n:06}"), &body)
             .expect("sign");
-        NotificationRequest {
-            fields: vec![],
-            body,
-            headers,
-        }
+        NotificationRequest::raw(body).with_headers(headers)
     }
 }
 

@@ -117,6 +117,9 @@ impl From<TijaraError> for ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "partial_capture_unsupported",
             ),
+            TijaraError::CaptureUnsupported { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "capture_unsupported")
+            }
             TijaraError::NotReadyToShip { .. } => (StatusCode::CONFLICT, "not_ready_to_ship"),
             TijaraError::NoCarrierChosen { .. } => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "no_carrier_chosen")

@@ -56,13 +56,13 @@ pub fn check_folder(dir: &Path) -> Result<(), NotWritable> {
 /// read-only database, PostgreSQL on a read-only standby), and changes nothing else.
 pub async fn check_database(storage: &Arc<dyn Storage>, url: &str) -> Result<(), NotWritable> {
     let probe = Changeset {
-        idempotency: Some(IdempotencyRecord {
-            scope: "startup".into(),
-            key: "write-check".into(),
-            fingerprint: "write-check".into(),
-            response: "null".into(),
-            created_at: chrono::Utc::now(),
-        }),
+        idempotency: Some(IdempotencyRecord::new(
+            "startup",
+            "write-check",
+            "write-check",
+            "null",
+            chrono::Utc::now(),
+        )),
         ..Changeset::default()
     };
     storage

@@ -44,21 +44,23 @@ macro_rules! sql_store {
                     let tag: String = r.try_get(0).map_err(err)?;
                     let id: String = r.try_get(1).map_err(err)?;
                     let doc = |kind| -> Result<StoredDoc, StorageError> {
-                        Ok(StoredDoc {
+                        Ok(StoredDoc::new(
                             kind,
-                            id: id.clone(),
-                            version: u64::try_from(r.try_get::<i64, _>(2).map_err(err)?).unwrap_or(0),
-                            body: r.try_get(3).map_err(err)?,
-                        })
+                            id.clone(),
+                            u64::try_from(r.try_get::<i64, _>(2).map_err(err)?).unwrap_or(0),
+                            r.try_get::<String, _>(3).map_err(err)?,
+                        ))
                     };
                     match tag.as_str() {
-                        "s" => out.stock.push(StockRow {
-                            variant: vid(id.clone())?,
-                            product: ProductId::new(r.try_get::<String, _>(4).map_err(err)?).map_err(|e| StorageError::Backend(Box::new(e)))?,
-                            tracked: r.try_get::<i64, _>(5).map_err(err)? == 1,
-                            on_hand: to_u32(r.try_get(6).map_err(err)?),
-                            reserved: to_u32(r.try_get(7).map_err(err)?),
-                        }),
+                        "s" => out.stock.push(
+                            StockRow::new(
+                                vid(id.clone())?,
+                                ProductId::new(r.try_get::<String, _>(4).map_err(err)?).map_err(|e| StorageError::Backend(Box::new(e)))?,
+                            )
+                            .with_tracked(r.try_get::<i64, _>(5).map_err(err)? == 1)
+                            .with_on_hand(to_u32(r.try_get(6).map_err(err)?))
+                            .with_reserved(to_u32(r.try_get(7).map_err(err)?)),
+                        ),
                         "p" => out.products.push(doc(DocKind::Product)?),
                         "v" => out.sellers.push(doc(DocKind::Seller)?),
                         _ => out.promotions.push(doc(DocKind::Promotion)?),
@@ -175,13 +177,15 @@ macro_rules! sql_store {
                     }
                     q.push(")");
                     for r in q.build().fetch_all(&self.pool).await.map_err(at("stock_levels"))? {
-                        out.push(StockRow {
-                            variant: vid(r.try_get(0).map_err(err)?)?,
-                            product: ProductId::new(r.try_get::<String, _>(1).map_err(err)?).map_err(|e| StorageError::Backend(Box::new(e)))?,
-                            tracked: r.try_get::<i64, _>(2).map_err(err)? == 1,
-                            on_hand: to_u32(r.try_get(3).map_err(err)?),
-                            reserved: to_u32(r.try_get(4).map_err(err)?),
-                        });
+                        out.push(
+                            StockRow::new(
+                                vid(r.try_get(0).map_err(err)?)?,
+                                ProductId::new(r.try_get::<String, _>(1).map_err(err)?).map_err(|e| StorageError::Backend(Box::new(e)))?,
+                            )
+                            .with_tracked(r.try_get::<i64, _>(2).map_err(err)? == 1)
+                            .with_on_hand(to_u32(r.try_get(3).map_err(err)?))
+                            .with_reserved(to_u32(r.try_get(4).map_err(err)?)),
+                        );
                     }
                 }
                 Ok(out)
@@ -305,13 +309,13 @@ macro_rules! sql_store {
                 .map_err(at("pending_events"))?;
                 rows.iter()
                     .map(|r| {
-                        Ok(OutboxEvent {
-                            seq: u64::try_from(r.try_get::<i64, _>(0).map_err(err)?).unwrap_or(0),
-                            aggregate: r.try_get(1).map_err(err)?,
-                            kind: r.try_get(2).map_err(err)?,
-                            payload: r.try_get(3).map_err(err)?,
-                            created_at: from_micros(r.try_get(4).map_err(err)?),
-                        })
+                        Ok(OutboxEvent::new(
+                            u64::try_from(r.try_get::<i64, _>(0).map_err(err)?).unwrap_or(0),
+                            r.try_get::<String, _>(1).map_err(err)?,
+                            r.try_get::<String, _>(2).map_err(err)?,
+                            r.try_get::<String, _>(3).map_err(err)?,
+                            from_micros(r.try_get(4).map_err(err)?),
+                        ))
                     })
                     .collect()
             }

@@ -269,13 +269,13 @@ macro_rules! sql_tx {
                 .fetch_optional(ex)
                 .await?;
             row.map(|r| {
-                Ok(IdempotencyRecord {
-                    scope: scope.to_owned(),
-                    key: key.to_owned(),
-                    fingerprint: r.try_get(0)?,
-                    response: r.try_get(1)?,
-                    created_at: from_micros(r.try_get(2)?),
-                })
+                Ok(IdempotencyRecord::new(
+                    scope,
+                    key,
+                    r.try_get::<String, _>(0)?,
+                    r.try_get::<String, _>(1)?,
+                    from_micros(r.try_get(2)?),
+                ))
             })
             .transpose()
         }
@@ -333,12 +333,12 @@ macro_rules! sql_tx {
 
         fn doc_row(kind: DocKind, r: &<$db as sqlx::Database>::Row) -> Result<StoredDoc, StorageError> {
             let get = |e: sqlx::Error| classify(e).0;
-            Ok(StoredDoc {
+            Ok(StoredDoc::new(
                 kind,
-                id: r.try_get(0).map_err(get)?,
-                version: u64::try_from(r.try_get::<i64, _>(1).map_err(get)?).unwrap_or(0),
-                body: r.try_get(2).map_err(get)?,
-            })
+                r.try_get::<String, _>(0).map_err(get)?,
+                u64::try_from(r.try_get::<i64, _>(1).map_err(get)?).unwrap_or(0),
+                r.try_get::<String, _>(2).map_err(get)?,
+            ))
         }
 
         fn err(e: sqlx::Error) -> StorageError {
@@ -355,13 +355,13 @@ macro_rules! sql_tx {
         }
 
         fn reservation_row(r: &<$db as sqlx::Database>::Row) -> Result<ReservationRow, StorageError> {
-            Ok(ReservationRow {
-                reservation: ReservationId::new(r.try_get::<String, _>(0).map_err(err)?).map_err(|e| StorageError::Backend(Box::new(e)))?,
-                variant: vid(r.try_get(1).map_err(err)?)?,
-                quantity: to_u32(r.try_get(2).map_err(err)?),
-                order: OrderId::new(r.try_get::<String, _>(3).map_err(err)?).map_err(|e| StorageError::Backend(Box::new(e)))?,
-                expires_at: from_micros(r.try_get(4).map_err(err)?),
-            })
+            Ok(ReservationRow::new(
+                ReservationId::new(r.try_get::<String, _>(0).map_err(err)?).map_err(|e| StorageError::Backend(Box::new(e)))?,
+                vid(r.try_get(1).map_err(err)?)?,
+                to_u32(r.try_get(2).map_err(err)?),
+                OrderId::new(r.try_get::<String, _>(3).map_err(err)?).map_err(|e| StorageError::Backend(Box::new(e)))?,
+                from_micros(r.try_get(4).map_err(err)?),
+            ))
         }
     };
 }

@@ -100,13 +100,13 @@ pub async fn concurrent_duplicate_keys_create_one_order<S: Storage + ?Sized + 's
                     variant: v,
                     quantity: 1,
                 }],
-                idempotency: Some(IdempotencyRecord {
-                    scope: "place_order".into(),
+                idempotency: Some(IdempotencyRecord::new(
+                    "place_order",
                     key,
-                    fingerprint: "same".into(),
-                    response: format!(r#"{{"order":"{order}"}}"#),
-                    created_at: t0(),
-                }),
+                    "same",
+                    format!(r#"{{"order":"{order}"}}"#),
+                    t0(),
+                )),
                 now: Some(t0()),
                 ..Changeset::default()
             };

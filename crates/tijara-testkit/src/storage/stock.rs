@@ -262,14 +262,12 @@ pub async fn checkout_snapshot_matches_its_parts<S: Storage + ?Sized>(s: &S) {
         None,
         &format!(r#"{{"seller_id":"{seller}","slug":"x"}}"#),
     );
-    w.product = Some(ProductIndex {
-        seller: seller.clone(),
-        category: "c".into(),
-        active: true,
-        min_price_minor: 1,
-        max_price_minor: 1,
-        search_text: "x".into(),
-    });
+    w.product = Some(
+        ProductIndex::new(seller.clone(), "c")
+            .with_active(true)
+            .with_prices(1, 1)
+            .with_search_text("x"),
+    );
     ok(s, one(w), "product").await;
     let promo = unique("promo");
     ok(

@@ -7,6 +7,12 @@ use chrono::{DateTime, Utc};
 /// The source of time. The core never reads a clock; the engine asks this port.
 pub trait Clock: Send + Sync {
     /// The current instant.
+    ///
+    /// # Contract
+    /// Cheap and infallible; called several times per step, each step taking one instant for
+    /// all it writes. It need not be monotonic, but a clock that jumps back makes holds and
+    /// claims last longer. Tests give a fixed or stepped clock
+    /// (`tijara_testkit::engine::setup` does).
     fn now(&self) -> DateTime<Utc>;
 }
 
@@ -27,6 +33,12 @@ impl Clock for SystemClock {
 /// with [`crate::TijaraError::IdempotencyInProgress`].
 pub trait Sleeper: Send + Sync {
     /// A future that completes after `duration` (it must not block the thread).
+    ///
+    /// # Contract
+    /// MUST NOT block the executor's thread (no `std::thread::sleep`); it may complete late,
+    /// never early by more than the timer's resolution. The engine only sleeps while a
+    /// duplicate waits for the first call's answer (checked by the engine's own tests,
+    /// `crates/tijara/tests/engine_flows.rs`; no adapter check).
     fn sleep(
         &self,
         duration: std::time::Duration,
@@ -37,6 +49,17 @@ pub trait Sleeper: Send + Sync {
 pub trait IdGenerator: Send + Sync {
     /// A new unique id starting with `prefix` (`ord`, `prd`...). Ids MUST be unique across
     /// processes sharing a database; increasing ids give listings in creation order.
+    ///
+    /// # Contract
+    /// - MUST be unique across every process sharing the database, forever: a repeated id
+    ///   makes the step that creates it fail with a conflict.
+    /// - MUST be a valid core id (no whitespace or control character, within the length
+    ///   limit, else the step fails with `IdError`), and SHOULD be `prefix`, `_`, then ASCII
+    ///   letters and digits: ids appear in URLs, keys and attempt ids
+    ///   ([`PaymentRequest::attempt_id`] is `{order_id}-{n}`).
+    /// - SHOULD increase over time ([`UuidV7Ids`] does): listings are by id.
+    ///
+    /// [`PaymentRequest::attempt_id`]: crate::ports::payment::PaymentRequest::attempt_id
     fn next_id(&self, prefix: &str) -> String;
 }
 
@@ -60,6 +83,16 @@ pub struct SinkError(pub String);
 #[async_trait]
 pub trait EventSink: Send + Sync {
     /// Delivers one event.
+    ///
+    /// # Contract
+    /// - The engine calls it for outbox events in `seq` order per aggregate, and calls it
+    ///   again with the same event after an `Err` or a crash: delivery is at least once, so a
+    ///   sink MUST tolerate repeats (deduplicate on [`OutboxEvent::seq`]).
+    /// - `Ok` means delivered for good: the event is acknowledged and never given again.
+    ///   `Err` keeps it, and holds back the later events of its aggregate until the next
+    ///   dispatch. An event the sink does not handle (another kind, or one
+    ///   [`OutboxEvent::event`] cannot read) is `Ok`, not an error, or it would hold its
+    ///   aggregate back forever.
     async fn deliver(&self, event: &OutboxEvent) -> Result<(), SinkError>;
 }
 

@@ -433,12 +433,19 @@ impl Tijara {
                         PaymentLogEvent::Authorized | PaymentLogEvent::Captured
                     )
             })
-            .find_map(|e| e.attempt.clone())
-            .unwrap_or_else(|| format!("{order}-{}", doc.payment_attempts.max(1)));
+            .find_map(|e| {
+                // The gateway's own transaction reference, when the gateway reported it.
+                let reference =
+                    matches!(e.source, PaymentSource::Gateway { .. }).then(|| e.reference.clone());
+                Some((e.attempt.clone()?, reference))
+            });
+        let (attempt, transaction_reference) =
+            attempt.unwrap_or_else(|| (format!("{order}-{}", doc.payment_attempts.max(1)), None));
         let op = crate::ports::payment::PaymentOperation {
             order_id: order.clone(),
             attempt_id: attempt,
             amount: None,
+            transaction_reference,
         };
         Ok((doc, op))
     }
@@ -451,6 +458,10 @@ impl Tijara {
         amount: Money,
         key: Option<&IdempotencyKey>,
     ) -> Result<OperationOutcome, TijaraError> {
+        let gateway = self.order(order).await?.gateway;
+        if self.gateway(&gateway)?.capabilities().sale_only {
+            return Err(TijaraError::CaptureUnsupported { gateway });
+        }
         self.once("capture_payment", key, &(order, amount), || {
             self.capture_once(order, amount, key)
         })

@@ -315,10 +315,7 @@ pub(super) async fn cmi_callback(
     State(app): State<App>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let request = NotificationRequest {
-        fields,
-        ..NotificationRequest::default()
-    };
+    let request = NotificationRequest::form(fields);
     match app.engine.handle_notification("cmi", &request).await {
         Ok(a) => (
             StatusCode::from_u16(a.status).unwrap_or(StatusCode::OK),

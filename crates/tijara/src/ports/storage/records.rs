@@ -1,0 +1,580 @@
+//! The records that cross the storage port: documents, stock operations and rows, outbox
+//! events, idempotency records and queries. Re-exported by [`crate::ports::storage`].
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use tijara_core::{DomainEvent, OrderId, ProductId, ReservationId, VariantId};
+
+/// The kinds of document the engine stores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum DocKind {
+    /// A seller.
+    Seller,
+    /// A category.
+    Category,
+    /// A product with its variants.
+    Product,
+    /// A cart with its checkout details.
+    Cart,
+    /// An order with its payment log, shipments, returns and settlement.
+    Order,
+    /// A promotion.
+    Promotion,
+    /// A login account.
+    Account,
+    /// A logged-in session.
+    Session,
+    /// A payout paid to a seller.
+    Payout,
+    /// An invoice (and each seller's invoice counter).
+    Invoice,
+    /// A login throttle: recent failed logins of an account, an address, or both.
+    Throttle,
+}
+
+impl DocKind {
+    /// Every kind.
+    pub const ALL: [DocKind; 11] = [
+        DocKind::Seller,
+        DocKind::Category,
+        DocKind::Product,
+        DocKind::Cart,
+        DocKind::Order,
+        DocKind::Promotion,
+        DocKind::Account,
+        DocKind::Session,
+        DocKind::Payout,
+        DocKind::Invoice,
+        DocKind::Throttle,
+    ];
+
+    /// The kind's name, as stored.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            DocKind::Seller => "seller",
+            DocKind::Category => "category",
+            DocKind::Product => "product",
+            DocKind::Cart => "cart",
+            DocKind::Order => "order",
+            DocKind::Promotion => "promotion",
+            DocKind::Account => "account",
+            DocKind::Session => "session",
+            DocKind::Payout => "payout",
+            DocKind::Invoice => "invoice",
+            DocKind::Throttle => "throttle",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<DocKind> {
+        DocKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+impl fmt::Display for DocKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A stored document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct StoredDoc {
+    /// Its kind.
+    pub kind: DocKind,
+    /// Its id.
+    pub id: String,
+    /// Its version: 1 after creation, +1 per write.
+    pub version: u64,
+    /// The JSON text, exactly as written.
+    pub body: String,
+}
+
+impl StoredDoc {
+    /// A document of `kind` with this id, version and JSON text (as an adapter reads it back).
+    pub fn new(
+        kind: DocKind,
+        id: impl Into<String>,
+        version: u64,
+        body: impl Into<String>,
+    ) -> Self {
+        StoredDoc {
+            kind,
+            id: id.into(),
+            version,
+            body: body.into(),
+        }
+    }
+}
+
+/// The search row of a product.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ProductIndex {
+    /// Seller id.
+    pub seller: String,
+    /// Category id.
+    pub category: String,
+    /// Product, variants and seller all active.
+    pub active: bool,
+    /// Lowest variant price in minor units.
+    pub min_price_minor: i64,
+    /// Highest variant price in minor units.
+    pub max_price_minor: i64,
+    /// Normalized text of every title (see `tijara_core::catalog::search_key`).
+    pub search_text: String,
+}
+
+impl ProductIndex {
+    /// The row of an inactive product of `seller` in `category`, priced 0, with no search text
+    /// (see the `with_*` methods).
+    pub fn new(seller: impl Into<String>, category: impl Into<String>) -> Self {
+        ProductIndex {
+            seller: seller.into(),
+            category: category.into(),
+            active: false,
+            min_price_minor: 0,
+            max_price_minor: 0,
+            search_text: String::new(),
+        }
+    }
+
+    /// Sets [`ProductIndex::active`].
+    #[must_use]
+    pub fn with_active(mut self, active: bool) -> Self {
+        self.active = active;
+        self
+    }
+
+    /// With the lowest and the highest variant price, in minor units.
+    #[must_use]
+    pub fn with_prices(mut self, min_price_minor: i64, max_price_minor: i64) -> Self {
+        self.min_price_minor = min_price_minor;
+        self.max_price_minor = max_price_minor;
+        self
+    }
+
+    /// With the normalized text of every title.
+    #[must_use]
+    pub fn with_search_text(mut self, search_text: impl Into<String>) -> Self {
+        self.search_text = search_text.into();
+        self
+    }
+}
+
+/// Writes one document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocWrite {
+    /// Kind.
+    pub kind: DocKind,
+    /// Id.
+    pub id: String,
+    /// `None`: the document must not exist yet; `Some(v)`: it must be at version `v`.
+    pub expected_version: Option<u64>,
+    /// The JSON text.
+    pub body: String,
+    /// Unique look-up keys within the kind (a slug, a tracking number); replace the old ones.
+    pub keys: Vec<String>,
+    /// Owners for listing (`seller:…`, `customer:…`); replace the old ones.
+    pub owners: Vec<String>,
+    /// Search row (products only).
+    pub product: Option<ProductIndex>,
+}
+
+/// A change of stock, applied by the storage with database-side guards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StockOp {
+    /// Declares a variant's stock counter: creates it with `on_hand` units, or, if it exists,
+    /// only updates `tracked` and `product`.
+    Define {
+        /// The variant.
+        variant: VariantId,
+        /// Its product.
+        product: ProductId,
+        /// False for made-to-order and unlimited variants (never out of stock).
+        tracked: bool,
+        /// Initial units (ignored if the counter exists).
+        on_hand: u32,
+    },
+    /// Adds (positive) or removes (negative) units; a removal may not leave fewer units on
+    /// hand than reserved ([`StorageError::OutOfStock`](super::StorageError::OutOfStock)).
+    Adjust {
+        /// The variant.
+        variant: VariantId,
+        /// Units added or removed.
+        delta: i64,
+    },
+    /// Sets the units on hand after a count; not below what is reserved.
+    Set {
+        /// The variant.
+        variant: VariantId,
+        /// Units on hand.
+        on_hand: u32,
+    },
+    /// Holds units for an order until `expires_at`, if available.
+    Reserve {
+        /// Reservation id (unique).
+        reservation: ReservationId,
+        /// The variant.
+        variant: VariantId,
+        /// Units.
+        quantity: u32,
+        /// The order holding them.
+        order: OrderId,
+        /// When the hold lapses (the engine's sweeper releases it).
+        expires_at: DateTime<Utc>,
+    },
+    /// Sells units at once, if available (no reservation).
+    Sell {
+        /// The variant.
+        variant: VariantId,
+        /// Units.
+        quantity: u32,
+    },
+    /// Turns a reservation into a sale. Fails with [`StorageError::UnknownReservation`](super::StorageError::UnknownReservation) if it
+    /// is gone.
+    Commit {
+        /// The reservation.
+        reservation: ReservationId,
+    },
+    /// Cancels a reservation (its units are available again). Fails with
+    /// [`StorageError::UnknownReservation`](super::StorageError::UnknownReservation) if it is gone.
+    Release {
+        /// The reservation.
+        reservation: ReservationId,
+    },
+}
+
+/// An event to append to the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct NewEvent {
+    /// The aggregate it concerns (e.g. an order id); delivery is in order per aggregate.
+    pub aggregate: String,
+    /// Event type (`order.placed`...).
+    pub kind: String,
+    /// JSON payload.
+    pub payload: String,
+}
+
+impl NewEvent {
+    /// An event of type `kind` about `aggregate`, with its JSON payload.
+    pub fn new(
+        aggregate: impl Into<String>,
+        kind: impl Into<String>,
+        payload: impl Into<String>,
+    ) -> Self {
+        NewEvent {
+            aggregate: aggregate.into(),
+            kind: kind.into(),
+            payload: payload.into(),
+        }
+    }
+
+    /// The outbox row of a domain event: its aggregate, its kind and its JSON payload (the
+    /// format documented in `docs/embedding.md`, the webhook contract).
+    pub fn from_domain(event: &DomainEvent) -> Result<Self, serde_json::Error> {
+        Ok(NewEvent {
+            aggregate: event.aggregate(),
+            kind: event.kind().to_owned(),
+            payload: serde_json::to_string(event)?,
+        })
+    }
+}
+
+/// An event in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct OutboxEvent {
+    /// Position in the outbox (increasing).
+    pub seq: u64,
+    /// Aggregate.
+    pub aggregate: String,
+    /// Event type.
+    pub kind: String,
+    /// JSON payload.
+    pub payload: String,
+    /// When it was written.
+    pub created_at: DateTime<Utc>,
+}
+
+impl OutboxEvent {
+    /// The event at position `seq` of the outbox (as an adapter reads it back).
+    pub fn new(
+        seq: u64,
+        aggregate: impl Into<String>,
+        kind: impl Into<String>,
+        payload: impl Into<String>,
+        created_at: DateTime<Utc>,
+    ) -> Self {
+        OutboxEvent {
+            seq,
+            aggregate: aggregate.into(),
+            kind: kind.into(),
+            payload: payload.into(),
+            created_at,
+        }
+    }
+
+    /// The typed event, read back from its kind and payload. An error for a kind this version
+    /// does not know (written by a newer version, or by the embedder) or a payload that does
+    /// not fit its kind.
+    pub fn event(&self) -> Result<DomainEvent, serde_json::Error> {
+        let mut de = serde_json::Deserializer::from_str(&self.payload);
+        let event = DomainEvent::from_payload(&self.kind, &mut de)?;
+        de.end()?;
+        Ok(event)
+    }
+}
+
+/// What a mutating call with an idempotency key answered the first time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct IdempotencyRecord {
+    /// The use case (`place_order`...).
+    pub scope: String,
+    /// The caller's key.
+    pub key: String,
+    /// A hash of the input; the same key with another input is refused.
+    pub fingerprint: String,
+    /// The JSON answer to replay.
+    pub response: String,
+    /// When it was first answered.
+    pub created_at: DateTime<Utc>,
+}
+
+impl IdempotencyRecord {
+    /// The answer `response` (JSON) of the use case `scope` to the caller's `key`, for the
+    /// input hashed as `fingerprint`, first given at `created_at`.
+    pub fn new(
+        scope: impl Into<String>,
+        key: impl Into<String>,
+        fingerprint: impl Into<String>,
+        response: impl Into<String>,
+        created_at: DateTime<Utc>,
+    ) -> Self {
+        IdempotencyRecord {
+            scope: scope.into(),
+            key: key.into(),
+            fingerprint: fingerprint.into(),
+            response: response.into(),
+            created_at,
+        }
+    }
+}
+
+/// One atomic business step.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changeset {
+    /// Documents written, in order.
+    pub docs: Vec<DocWrite>,
+    /// Stock changes, in order.
+    pub stock: Vec<StockOp>,
+    /// Events appended to the outbox, in order.
+    pub events: Vec<NewEvent>,
+    /// The idempotency record to store with the change.
+    pub idempotency: Option<IdempotencyRecord>,
+    /// The instant of the step (event and record timestamps).
+    pub now: Option<DateTime<Utc>>,
+}
+
+impl Changeset {
+    /// True when the changeset writes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+            && self.stock.is_empty()
+            && self.events.is_empty()
+            && self.idempotency.is_none()
+    }
+}
+
+/// The result of a commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommitOutcome {
+    /// Applied.
+    Committed,
+    /// Not applied: the idempotency key was already used with the same input; here is the
+    /// first answer.
+    Replayed(IdempotencyRecord),
+}
+
+/// The answer to [`Storage::claim_idempotency`](super::Storage::claim_idempotency).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdempotencyClaim {
+    /// The key is now held by the caller's token, until released or until its expiry.
+    Claimed,
+    /// Another call holds the key (its claim has not expired): that call is in progress.
+    Held {
+        /// When the other call's claim expires and may be taken over.
+        expires_at: DateTime<Utc>,
+    },
+}
+
+/// A stock counter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct StockRow {
+    /// The variant.
+    pub variant: VariantId,
+    /// Its product.
+    pub product: ProductId,
+    /// Counted (false: never runs out).
+    pub tracked: bool,
+    /// Units on hand (reserved included).
+    pub on_hand: u32,
+    /// Units held by reservations.
+    pub reserved: u32,
+}
+
+impl StockRow {
+    /// The counter of a tracked variant of `product`, with no unit on hand or reserved (see
+    /// the `with_*` methods).
+    pub fn new(variant: VariantId, product: ProductId) -> Self {
+        StockRow {
+            variant,
+            product,
+            tracked: true,
+            on_hand: 0,
+            reserved: 0,
+        }
+    }
+
+    /// Sets [`StockRow::tracked`] (false: never runs out).
+    #[must_use]
+    pub fn with_tracked(mut self, tracked: bool) -> Self {
+        self.tracked = tracked;
+        self
+    }
+
+    /// With these units on hand (reserved ones included).
+    #[must_use]
+    pub fn with_on_hand(mut self, on_hand: u32) -> Self {
+        self.on_hand = on_hand;
+        self
+    }
+
+    /// With these units held by reservations.
+    #[must_use]
+    pub fn with_reserved(mut self, reserved: u32) -> Self {
+        self.reserved = reserved;
+        self
+    }
+
+    /// Units that can be reserved now.
+    pub fn available(&self) -> u32 {
+        self.on_hand.saturating_sub(self.reserved)
+    }
+}
+
+/// A live reservation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ReservationRow {
+    /// Id.
+    pub reservation: ReservationId,
+    /// The variant.
+    pub variant: VariantId,
+    /// Units.
+    pub quantity: u32,
+    /// The order holding them.
+    pub order: OrderId,
+    /// When it lapses.
+    pub expires_at: DateTime<Utc>,
+}
+
+impl ReservationRow {
+    /// Reservation `reservation` of `quantity` units of `variant` for `order`, until
+    /// `expires_at`.
+    pub fn new(
+        reservation: ReservationId,
+        variant: VariantId,
+        quantity: u32,
+        order: OrderId,
+        expires_at: DateTime<Utc>,
+    ) -> Self {
+        ReservationRow {
+            reservation,
+            variant,
+            quantity,
+            order,
+            expires_at,
+        }
+    }
+}
+
+/// A listing of documents of one kind, by id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListQuery {
+    /// The kind.
+    pub kind: DocKind,
+    /// Only documents with this owner.
+    pub owner: Option<String>,
+    /// Cursor: ids strictly greater than this.
+    pub after: Option<String>,
+    /// Page size (the adapter may cap it; at least 1).
+    pub limit: u32,
+}
+
+impl ListQuery {
+    /// The first `limit` documents of a kind.
+    pub fn new(kind: DocKind, limit: u32) -> Self {
+        ListQuery {
+            kind,
+            owner: None,
+            after: None,
+            limit,
+        }
+    }
+    /// Only documents of this owner.
+    pub fn owner(mut self, owner: impl Into<String>) -> Self {
+        self.owner = Some(owner.into());
+        self
+    }
+    /// After this id.
+    pub fn after(mut self, after: Option<&str>) -> Self {
+        self.after = after.map(str::to_owned);
+        self
+    }
+}
+
+/// What pricing a cart needs, read together: the variants' stock counters, their products,
+/// the products' sellers, and every promotion.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CheckoutRows {
+    /// Stock counters of the variants asked (those that exist).
+    pub stock: Vec<StockRow>,
+    /// The products of those variants.
+    pub products: Vec<StoredDoc>,
+    /// The sellers of those products.
+    pub sellers: Vec<StoredDoc>,
+    /// Every promotion.
+    pub promotions: Vec<StoredDoc>,
+}
+
+/// Filters of a product search (all optional; combined with AND).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductQuery {
+    /// Only active products (product, seller and at least one variant active).
+    pub active_only: bool,
+    /// Category id.
+    pub category: Option<String>,
+    /// Seller id.
+    pub seller: Option<String>,
+    /// Some variant costs at least this (minor units).
+    pub min_price_minor: Option<i64>,
+    /// Some variant costs at most this (minor units).
+    pub max_price_minor: Option<i64>,
+    /// Only products with a variant available (untracked, or tracked with units available).
+    pub in_stock: bool,
+    /// Normalized search text that the product's titles must contain.
+    pub text: Option<String>,
+    /// Cursor: product ids strictly greater than this.
+    pub after: Option<String>,
+    /// Page size (the adapter may cap it; at least 1).
+    pub limit: u32,
+}
