@@ -1,6 +1,6 @@
 //! Checkout: shipping quotes, shipping choice, placing the order, starting its payment.
 
-use crate::docs::{AccessToken, CartDoc, CartStatus, OrderDoc, limit_key};
+use crate::docs::{AccessToken, CartDoc, CartStatus, OrderDoc, OrderStorage as _, limit_key};
 use crate::engine::{IdempotencyKey, Tijara, Write};
 use crate::error::{Part, TijaraError};
 use crate::ports::carrier::{Quote, QuoteRequest};
