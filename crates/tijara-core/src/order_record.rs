@@ -8,12 +8,14 @@
 //! a rule, and commits the document with what the rule returned, in one changeset.
 //!
 //! - payments: [`OrderDoc::record_payment`], [`OrderDoc::apply_payment`],
-//!   [`OrderDoc::record_remittance`];
+//!   [`OrderDoc::record_remittance`], [`OrderDoc::remind_transfer`];
 //! - shipments and tracking: [`OrderDoc::mark_ready`], [`OrderDoc::record_shipment`],
 //!   [`OrderDoc::cancel_shipment`], [`OrderDoc::apply_tracking`],
-//!   [`OrderDoc::set_tracking_number`], [`OrderDoc::follow_shipment`];
-//! - returns and cancellation: [`OrderDoc::open_return`], [`OrderDoc::advance_return`],
-//!   [`OrderDoc::cancel`].
+//!   [`OrderDoc::track_by_hand`], [`OrderDoc::set_tracking_number`],
+//!   [`OrderDoc::follow_shipment`];
+//! - returns and cancellation: [`OrderDoc::open_return`], [`OrderDoc::approve_return`],
+//!   [`OrderDoc::reject_return`], [`OrderDoc::receive_return`], [`OrderDoc::refund_return`],
+//!   [`OrderDoc::cancel`], [`OrderDoc::expire`].
 //!
 //! Its JSON is what the engine stores: fields are only ever added (with a default).
 
