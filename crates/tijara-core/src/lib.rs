@@ -12,6 +12,7 @@ pub mod ids;
 pub mod inventory;
 mod money;
 pub mod order;
+pub mod order_record;
 pub mod payment;
 pub mod payout;
 pub mod pricing;

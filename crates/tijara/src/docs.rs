@@ -5,13 +5,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use tijara_core::cart::Cart;
 use tijara_core::catalog::{Product, Seller, search_key};
-use tijara_core::fulfillment::Shipment;
-use tijara_core::order::{Address, Order};
-use tijara_core::payout::{LedgerEntry, Settlement};
+use tijara_core::order::Address;
 use tijara_core::pricing::ShippingChoice;
 use tijara_core::promotion::Promotion;
-use tijara_core::returns::ReturnRequest;
-use tijara_core::{CustomerId, OrderId, ReservationId, SellerId};
+use tijara_core::{CustomerId, OrderId, SellerId};
 
 /// Where a cart stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,125 +63,11 @@ impl CartDoc {
     }
 }
 
-/// Who or what reported a payment event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum PaymentSource {
-    /// A gateway's verified server-to-server notification.
-    Gateway {
-        /// Gateway code.
-        code: String,
-    },
-    /// An administrator.
-    Admin {
-        /// Who.
-        user: String,
-    },
-    /// A carrier (cash on delivery).
-    Carrier {
-        /// Carrier code.
-        code: String,
-    },
-    /// The engine itself (expiry).
-    Engine,
-}
+/// The order aggregate and the types it owns (moved to the core; still reachable here).
+pub use tijara_core::order_record::{AccessToken, OrderDoc, PaymentLogEntry, PaymentSource};
 
 /// What happened to a payment event (moved to the core; still reachable here).
 pub use tijara_core::payment::PaymentOutcome;
-
-/// One entry of an order's payment audit trail.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PaymentLogEntry {
-    /// When it was received.
-    pub at: chrono::DateTime<chrono::Utc>,
-    /// Who reported it.
-    pub source: PaymentSource,
-    /// The reporter's reference (deduplication key).
-    pub reference: String,
-    /// What it said; stored as its name (`authorized`, `captured`...).
-    pub event: tijara_core::payment::PaymentLogEvent,
-    /// The amount it carried.
-    pub amount: Option<tijara_core::Money>,
-    /// What the engine did.
-    pub outcome: PaymentOutcome,
-    /// The raw payload, without secrets.
-    pub raw: serde_json::Value,
-    /// The gateway's payment attempt it concerns.
-    #[serde(default)]
-    pub attempt: Option<String>,
-}
-
-/// An order with everything the engine tracks around it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrderDoc {
-    /// The order.
-    pub order: Order,
-    /// The gateway code used.
-    pub gateway: String,
-    /// Payment attempts started.
-    pub payment_attempts: u32,
-    /// Every payment event received (audit trail).
-    pub payment_log: Vec<PaymentLogEntry>,
-    /// Stock reservations held until payment.
-    pub reservations: Vec<ReservationId>,
-    /// Shipments, one per shipped seller order.
-    pub shipments: Vec<Shipment>,
-    /// Withdrawal requests.
-    pub returns: Vec<ReturnRequest>,
-    /// The split of money between sellers and the marketplace.
-    pub settlement: Settlement,
-    /// Dated movements of the sellers' accounts.
-    pub ledger: Vec<LedgerEntry>,
-    /// The shopper's language.
-    pub lang: tijara_core::Lang,
-    /// A reminder to pay (bank transfer) was sent.
-    #[serde(default)]
-    pub payment_reminded: bool,
-    /// The guest's key to the order (32 random bytes, hex), given once at placing: links to the
-    /// order carry it (`?t=`) instead of the e-mail. Empty for orders placed before it existed
-    /// (only their customer or an admin reach them).
-    #[serde(default)]
-    pub access_token: AccessToken,
-    /// Who placed it, for the unpaid-order limits: a hash of the client address (never the
-    /// address itself), if the frontend gave one.
-    #[serde(default)]
-    pub client_key: Option<String>,
-}
-
-/// An order's access token (32 random bytes, hex): the guest's key to the order. Serialized as
-/// the plain string; its `Debug` never shows it (`AccessToken(<redacted>)`), so an order logged
-/// with `{:?}` does not leak the key. Read it with [`AccessToken::as_str`] to build a link.
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct AccessToken(String);
-
-impl AccessToken {
-    /// Wraps a token.
-    pub fn new(token: impl Into<String>) -> Self {
-        AccessToken(token.into())
-    }
-
-    /// The token, for a link (`?t=`) or a comparison.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// True for orders placed before tokens existed (no token: no guest link opens them).
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl std::fmt::Debug for AccessToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.0.is_empty() {
-            f.write_str("AccessToken(<none>)")
-        } else {
-            f.write_str("AccessToken(<redacted>)")
-        }
-    }
-}
 
 /// A short, non-reversible key for a value counted by the unpaid-order limits (an e-mail, a
 /// client address): the first 128 bits of its SHA-256, hex.
@@ -194,8 +77,17 @@ pub(crate) fn limit_key(kind: &str, value: &str) -> String {
     hex::encode(&digest[..16])
 }
 
-impl OrderDoc {
-    pub(crate) fn keys(&self) -> Vec<String> {
+/// How an order is stored: its unique look-up keys and its owner rows (the aggregate itself,
+/// in the core, knows nothing of storage).
+pub(crate) trait OrderStorage {
+    /// Unique keys: each shipment's id and tracking number.
+    fn keys(&self) -> Vec<String>;
+    /// Owner rows: its sellers, its customer, and while unpaid its limit keys.
+    fn owners(&self) -> Vec<String>;
+}
+
+impl OrderStorage for OrderDoc {
+    fn keys(&self) -> Vec<String> {
         let mut keys = Vec::new();
         for s in &self.shipments {
             keys.push(format!("shipment:{}", s.id));
@@ -210,7 +102,7 @@ impl OrderDoc {
         keys
     }
 
-    pub(crate) fn owners(&self) -> Vec<String> {
+    fn owners(&self) -> Vec<String> {
         let mut owners: Vec<String> = self
             .order
             .seller_orders
@@ -238,20 +130,6 @@ impl OrderDoc {
             }
         }
         owners
-    }
-
-    /// True while the shopper has not paid: a card or transfer order awaiting its payment, or
-    /// a cash-on-delivery order not yet collected.
-    pub fn is_unpaid(&self) -> bool {
-        use tijara_core::order::OrderStatus;
-        use tijara_core::payment::PaymentStatus;
-        matches!(
-            self.order.status(),
-            OrderStatus::AwaitingPayment | OrderStatus::Confirmed
-        ) && matches!(
-            self.order.payment.status(),
-            PaymentStatus::Pending | PaymentStatus::Failed | PaymentStatus::AwaitingDelivery
-        )
     }
 }
 

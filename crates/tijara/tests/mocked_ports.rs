@@ -267,3 +267,57 @@ async fn an_invalid_notification_is_answered_invalid_without_touching_orders() {
         .expect("answered");
     assert_eq!(answer.body, "FAILURE");
 }
+
+/// `update_order`: a conflicting commit makes the engine load the order again and apply the
+/// rule to the fresh version, never write the stale one again.
+#[tokio::test]
+async fn an_order_rule_is_applied_again_to_the_reloaded_order_after_a_conflict() {
+    let body = include_str!("fixtures/order_doc_transfer.json").to_owned();
+    let order = OrderId::new("ord_00000009").expect("id");
+    let mut store = MockStore::new();
+    let version = Arc::new(std::sync::atomic::AtomicU64::new(1));
+    let v = version.clone();
+    store.expect_get().times(2).returning(move |kind, id| {
+        Ok(Some(StoredDoc {
+            kind,
+            id: id.to_owned(),
+            version: v.fetch_add(1, std::sync::atomic::Ordering::SeqCst),
+            body: body.clone(),
+        }))
+    });
+    let mut seq = mockall::Sequence::new();
+    store
+        .expect_commit()
+        .times(1)
+        .in_sequence(&mut seq)
+        .withf(|cs| cs.docs[0].expected_version == Some(1))
+        .returning(|_| {
+            Err(StorageError::Conflict {
+                kind: DocKind::Order,
+                id: "ord_00000009".into(),
+            })
+        });
+    store
+        .expect_commit()
+        .times(1)
+        .in_sequence(&mut seq)
+        .withf(|cs| {
+            cs.docs.len() == 1
+                && cs.docs[0].expected_version == Some(2)
+                && cs.docs[0].body.contains("\"tracking_number\":\"AM-42\"")
+                && cs.docs[0]
+                    .keys
+                    .contains(&"tracking-number:AM-42".to_owned())
+                && cs.events.len() == 1
+                && cs.events[0].kind == "shipment.updated"
+        })
+        .returning(|_| Ok(CommitOutcome::Committed));
+    let e = engine(store, None);
+    let shipment = tijara_core::ShipmentId::new("ord_00000009-1-sh").expect("id");
+    let s = e
+        .set_tracking_number(&order, &shipment, "AM-42", None)
+        .await
+        .expect("second try succeeds");
+    assert_eq!(s.tracking_number.as_deref(), Some("AM-42"));
+    assert_eq!(version.load(std::sync::atomic::Ordering::SeqCst), 3);
+}

@@ -4,12 +4,14 @@ use crate::docs::OrderDoc;
 use crate::engine::{Loaded, Tijara};
 use crate::error::TijaraError;
 use crate::ports::storage::{
-    Changeset, CommitOutcome, DocKind, IdempotencyRecord, ListQuery, StockOp, StorageError,
+    Changeset, CommitOutcome, DocKind, IdempotencyRecord, ListQuery, StorageError,
 };
+use crate::usecases::order_update::Applied;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use tijara_core::OrderId;
 use tijara_core::order::OrderStatus;
+use tijara_core::order_record::StockMove;
 
 /// What a dispatch round did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -166,7 +168,7 @@ impl Tijara {
         let orders: BTreeSet<OrderId> = rows.into_iter().map(|r| r.order).collect();
         let mut cancelled = 0;
         for order in orders {
-            let (order,) = (&order,);
+            let order = &order;
             let done: bool = self
                 .mutate("expire_reservations", None, &(), || async move {
                     let Loaded {
@@ -175,35 +177,25 @@ impl Tijara {
                     } = self
                         .load::<OrderDoc>(DocKind::Order, order.as_str())
                         .await?;
-                    let mut changes = Changeset::default();
-                    if doc.order.status() == OrderStatus::AwaitingPayment {
-                        self.cancel_into(&mut doc, &mut changes)?;
-                        // The shopper is told (a transfer not received in time, a card
-                        // checkout abandoned): the order is off and its items back on sale.
-                        changes.events.push(crate::engine::outbox(
-                            &tijara_core::DomainEvent::OrderPaymentExpired(
-                                tijara_core::events::PaymentExpiry::new(
-                                    order.clone(),
-                                    doc.lang,
-                                    doc.order.payment.method(),
-                                ),
-                            ),
-                        )?);
-                    } else {
-                        // Paid or cancelled meanwhile: only drop what is still held.
-                        let live = self.inner.storage.order_reservations(order).await?;
-                        changes
-                            .stock
-                            .extend(live.into_iter().map(|r| StockOp::Release {
-                                reservation: r.reservation,
-                            }));
-                        doc.reservations.clear();
-                        if changes.stock.is_empty() {
-                            return Ok((false, changes));
-                        }
+                    // The shopper is told (a transfer not received in time, a card checkout
+                    // abandoned): the order is off and its items back on sale.
+                    if let Some(done) = doc.expire()? {
+                        let applied = Applied::new(true, done.events).stock(done.stock);
+                        return self.order_applied(&doc, version, applied);
                     }
-                    changes.docs.insert(0, self.order_write(&doc, version)?);
-                    Ok((doc.order.status() == OrderStatus::Cancelled, changes))
+                    // Paid or cancelled meanwhile: only drop what is still held.
+                    let live = self.inner.storage.order_reservations(order).await?;
+                    if live.is_empty() {
+                        return Ok((false, Changeset::default()));
+                    }
+                    doc.reservations.clear();
+                    let stock = live
+                        .into_iter()
+                        .map(|r| StockMove::Release(r.reservation))
+                        .collect();
+                    // Counted as cancelled when it was cancelled meanwhile with stock still held.
+                    let cancelled = doc.order.status() == OrderStatus::Cancelled;
+                    self.order_applied(&doc, version, Applied::new(cancelled, vec![]).stock(stock))
                 })
                 .await?;
             cancelled += usize::from(done);

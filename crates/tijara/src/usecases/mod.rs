@@ -7,6 +7,7 @@ pub mod checkout;
 pub mod fulfillment;
 pub mod invoices;
 pub mod maintenance;
+mod order_update;
 pub mod payments;
 pub mod payouts;
 pub mod returns;

@@ -5,16 +5,15 @@
 //! nothing; a late decline after an approval never un-pays; refunds never exceed what was
 //! received; every event is kept in the order's audit trail.
 
-use crate::docs::{OrderDoc, PaymentLogEntry, PaymentOutcome, PaymentSource};
-use crate::engine::{IdempotencyKey, Loaded, Tijara, Write};
+use crate::docs::{OrderDoc, OrderStorage as _, PaymentOutcome, PaymentSource};
+use crate::engine::{IdempotencyKey, Tijara, Write};
 use crate::error::TijaraError;
-use crate::ports::storage::{Changeset, DocKind, DocWrite, NewEvent, StockOp};
+use crate::ports::storage::{Changeset, DocKind, DocWrite, NewEvent};
+use crate::usecases::order_update::Applied;
 use serde::{Deserialize, Serialize};
-use tijara_core::DomainEvent;
-use tijara_core::events::PaymentReport;
 use tijara_core::order::OrderStatus;
+use tijara_core::order_record::ReceivedPayment;
 use tijara_core::payment::PaymentLogEvent;
-use tijara_core::payout::LedgerEntry;
 use tijara_core::{Money, OrderId};
 
 /// What a payment event says (moved to the core; still reachable here).
@@ -129,10 +128,9 @@ impl Tijara {
         notice: PaymentNotice,
         key: Option<&IdempotencyKey>,
     ) -> Result<PaymentResult, TijaraError> {
-        let (notice,) = (&notice,);
-        self.mutate("record_payment", key, &(order, &notice), || async move {
-            let d: Loaded<OrderDoc> = self.load(DocKind::Order, order.as_str()).await?;
-            self.payment_step(d, notice)
+        let notice = &notice;
+        self.update_order("record_payment", key, &(order, notice), order, |doc| {
+            Ok(self.payment_rule(doc, notice))
         })
         .await
     }
@@ -150,144 +148,43 @@ impl Tijara {
         key: Option<&IdempotencyKey>,
     ) -> Result<OperationOutcome, TijaraError> {
         let (notice, gateway_reference) = (&notice, &gateway_reference);
-        self.mutate(scope, key, input, || async move {
-            let d: Loaded<OrderDoc> = self.load(DocKind::Order, order.as_str()).await?;
-            let (result, changes) = self.payment_step(d, notice)?;
-            let outcome = OperationOutcome {
-                result,
-                gateway_reference: gateway_reference.clone(),
-            };
-            Ok((outcome, changes))
+        self.update_order(scope, key, input, order, |doc| {
+            let applied = self.payment_rule(doc, notice);
+            Ok(Applied {
+                answer: OperationOutcome {
+                    result: applied.answer,
+                    gateway_reference: gateway_reference.clone(),
+                },
+                changed: applied.changed,
+                events: applied.events,
+                stock: applied.stock,
+            })
         })
         .await
     }
 
-    fn payment_step(
-        &self,
-        d: Loaded<OrderDoc>,
-        notice: &PaymentNotice,
-    ) -> Result<(PaymentResult, Changeset), TijaraError> {
-        let now = self.now();
-        let Loaded {
-            value: mut doc,
-            version,
-        } = d;
-        let duplicate = doc.payment_log.iter().any(|e| {
-            e.reference == notice.reference
-                && e.event == notice.event.log_event()
-                && e.outcome == PaymentOutcome::Applied
-        });
-        let mut changes = Changeset::default();
-        let outcome = if duplicate {
-            PaymentOutcome::Duplicate
-        } else {
-            match self.apply_payment(&mut doc, &notice.event, now, &mut changes) {
-                Ok(()) => PaymentOutcome::Applied,
-                Err(reason) => PaymentOutcome::Rejected { reason },
-            }
-        };
+    /// The order's payment rule ([`OrderDoc::record_payment`]) applied to a notice: applied or
+    /// rejected, it is written with its events; a duplicate writes nothing.
+    fn payment_rule(&self, doc: &mut OrderDoc, notice: &PaymentNotice) -> Applied<PaymentResult> {
+        let recorded = doc.record_payment(
+            ReceivedPayment {
+                source: notice.source.clone(),
+                reference: notice.reference.clone(),
+                event: notice.event.clone(),
+                raw: notice.raw.clone(),
+                attempt: notice.attempt.clone(),
+            },
+            self.now(),
+        );
         let result = PaymentResult {
-            outcome: outcome.clone(),
+            outcome: recorded.outcome.clone(),
             order_status: doc.order.status(),
             payment_status: doc.order.payment.status(),
         };
-        if outcome == PaymentOutcome::Duplicate {
-            return Ok((result, Changeset::default()));
+        if recorded.is_duplicate() {
+            return Applied::unchanged(result);
         }
-        doc.payment_log.push(PaymentLogEntry {
-            at: now,
-            source: notice.source.clone(),
-            reference: notice.reference.clone(),
-            event: notice.event.log_event(),
-            amount: notice.event.amount(),
-            outcome: outcome.clone(),
-            raw: notice.raw.clone(),
-            attempt: notice.attempt.clone(),
-        });
-        changes.events.insert(
-            0,
-            crate::engine::outbox(&{
-                let report = PaymentReport::new(
-                    doc.order.id.clone(),
-                    notice.event.log_event(),
-                    notice.reference.clone(),
-                    outcome.clone(),
-                    doc.order.payment.status(),
-                );
-                match outcome {
-                    PaymentOutcome::Applied => DomainEvent::PaymentUpdated(report),
-                    _ => DomainEvent::PaymentRejected(report),
-                }
-            })?,
-        );
-        changes.docs.insert(0, self.order_write(&doc, version)?);
-        Ok((result, changes))
-    }
-
-    /// Moves the payment; on success adds stock commits, ledger entries and events to `changes`.
-    fn apply_payment(
-        &self,
-        doc: &mut OrderDoc,
-        event: &PaymentEventKind,
-        now: chrono::DateTime<chrono::Utc>,
-        changes: &mut Changeset,
-    ) -> Result<(), String> {
-        let before = doc.clone();
-        let was_cancelled = doc.order.status() == OrderStatus::Cancelled;
-        let r = match event {
-            PaymentEventKind::Authorized { amount } => doc.order.payment.authorize(*amount),
-            PaymentEventKind::Captured { amount } => doc.order.payment.capture(*amount),
-            PaymentEventKind::Declined { .. } => doc.order.payment.fail(),
-            PaymentEventKind::Voided => doc.order.payment.void(),
-            PaymentEventKind::Refunded { amount } => doc.order.payment.refund(*amount),
-            // A kind a newer core adds is refused until the engine knows how to apply it.
-            _ => return Err(format!("unsupported payment event {event:?}")),
-        };
-        if let Err(e) = r {
-            *doc = before;
-            return Err(e.to_string());
-        }
-        let mut ledger = |moves: Vec<tijara_core::payout::ShareMovement>| {
-            doc.ledger.extend(moves.into_iter().map(|m| LedgerEntry {
-                at: now,
-                order_id: doc.order.id.clone(),
-                movement: m,
-            }));
-        };
-        match event {
-            PaymentEventKind::Captured { amount } => match doc.settlement.receive(*amount) {
-                Ok(m) => ledger(m),
-                Err(e) => {
-                    *doc = before;
-                    return Err(e.to_string());
-                }
-            },
-            PaymentEventKind::Refunded { amount } => match doc.settlement.refund(*amount) {
-                Ok(m) => ledger(m),
-                Err(e) => {
-                    *doc = before;
-                    return Err(e.to_string());
-                }
-            },
-            _ => {}
-        }
-        if doc.order.confirm_if_paid() {
-            // Paid in time: the held stock is sold.
-            changes.stock.extend(
-                doc.reservations
-                    .drain(..)
-                    .map(|reservation| StockOp::Commit { reservation }),
-            );
-            if let Ok(e) = self.order_event(&doc.order, DomainEvent::OrderConfirmed) {
-                changes.events.push(e);
-            }
-        } else if was_cancelled && doc.order.payment.is_secured() {
-            // Paid after the order expired: the stock went back to sale, the money must go back.
-            if let Ok(e) = self.order_event(&doc.order, DomainEvent::PaymentNeedsRefund) {
-                changes.events.push(e);
-            }
-        }
-        Ok(())
+        Applied::new(result, recorded.events).stock(recorded.stock)
     }
 }
 
@@ -675,23 +572,11 @@ impl Tijara {
         for order in orders {
             let order = &order;
             let reminded: bool = self
-                .mutate("remind_transfer", None, &(), || async move {
-                    let Loaded {
-                        value: mut doc,
-                        version,
-                    } = self
-                        .load::<OrderDoc>(DocKind::Order, order.as_str())
-                        .await?;
-                    let due = doc.order.payment.method()
-                        == tijara_core::payment::PaymentMethod::BankTransfer
-                        && doc.order.status() == OrderStatus::AwaitingPayment
-                        && !doc.payment_reminded;
-                    if !due {
-                        return Ok((false, Changeset::default()));
-                    }
-                    doc.payment_reminded = true;
-                    let e = self.order_event(&doc.order, DomainEvent::PaymentTransferReminder)?;
-                    Ok((true, self.order_change(&doc, version, vec![e])?))
+                .update_order("remind_transfer", None, &(), order, |doc| {
+                    Ok(match doc.remind_transfer() {
+                        Some(e) => Applied::new(true, vec![e]),
+                        None => Applied::unchanged(false),
+                    })
                 })
                 .await?;
             sent += usize::from(reminded);

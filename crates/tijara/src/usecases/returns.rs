@@ -1,12 +1,11 @@
 //! Returns (withdrawal within the legal period), and order cancellation.
 
 use crate::docs::OrderDoc;
-use crate::engine::{IdempotencyKey, Loaded, Tijara};
-use crate::error::{Part, TijaraError};
-use crate::ports::storage::{Changeset, DocKind, StockOp};
+use crate::engine::{IdempotencyKey, Tijara};
+use crate::error::TijaraError;
+use crate::usecases::order_update::Applied;
 use serde::{Deserialize, Serialize};
-use tijara_core::DomainEvent;
-use tijara_core::payout::LedgerEntry;
+use tijara_core::order_record::ReturnMove;
 use tijara_core::returns::{ReturnLine, ReturnRequest};
 use tijara_core::{Money, OrderId, ReturnId, SellerOrderId};
 
@@ -40,36 +39,22 @@ impl Tijara {
     ) -> Result<ReturnRequest, TijaraError> {
         let id = ReturnId::new(self.new_id("ret"))?;
         let (id, lines, reason) = (&id, &lines, &reason);
-        self.mutate(
+        let region = &self.inner.region;
+        self.update_order(
             "request_return",
             key,
             &(order, seller_order, &lines, &reason),
-            || async move {
-                let Loaded {
-                    value: mut doc,
-                    version,
-                } = self
-                    .load::<OrderDoc>(DocKind::Order, order.as_str())
-                    .await?;
-                let so = doc.order.seller_order(seller_order)?;
-                let earlier: Vec<ReturnRequest> = doc
-                    .returns
-                    .iter()
-                    .filter(|r| &r.seller_order_id == seller_order)
-                    .cloned()
-                    .collect();
-                let r = ReturnRequest::open(
+            order,
+            |doc| {
+                let m = doc.open_return(
                     id.clone(),
-                    so,
+                    seller_order,
                     lines.clone(),
                     reason.clone(),
                     self.now(),
-                    &self.inner.region,
-                    &earlier,
+                    region,
                 )?;
-                doc.returns.push(r.clone());
-                let e = self.order_event(&doc.order, DomainEvent::ReturnRequested)?;
-                Ok((r, self.order_change(&doc, version, vec![e])?))
+                Ok(returned(m))
             },
         )
         .await
@@ -85,65 +70,21 @@ impl Tijara {
         key: Option<&IdempotencyKey>,
     ) -> Result<ReturnRequest, TijaraError> {
         let step = &step;
-        self.mutate(
+        self.update_order(
             "advance_return",
             key,
             &(order, return_id, &step),
-            || async move {
-                let Loaded {
-                    value: mut doc,
-                    version,
-                } = self
-                    .load::<OrderDoc>(DocKind::Order, order.as_str())
-                    .await?;
-                let i = doc
-                    .returns
-                    .iter()
-                    .position(|r| &r.id == return_id)
-                    .ok_or_else(|| TijaraError::PartNotFound {
-                        part: Part::Return,
-                        id: return_id.to_string(),
-                    })?;
-                let mut changes = Changeset::default();
-                match &step {
-                    ReturnStep::Approve => doc.returns[i].approve()?,
-                    ReturnStep::Reject => doc.returns[i].reject()?,
-                    ReturnStep::Receive => {
-                        doc.returns[i].receive()?;
-                        for l in &doc.returns[i].lines {
-                            changes.stock.push(StockOp::Adjust {
-                                variant: l.variant_id.clone(),
-                                delta: i64::from(l.quantity),
-                            });
-                        }
-                        let so = doc.returns[i].seller_order_id.clone();
-                        if doc.order.seller_order(&so)?.status()
-                            == tijara_core::order::FulfillmentStatus::Delivered
-                        {
-                            doc.order.mark_returned(&so)?;
-                        }
-                    }
+            order,
+            |doc| {
+                let m = match step {
+                    ReturnStep::Approve => doc.approve_return(return_id)?,
+                    ReturnStep::Reject => doc.reject_return(return_id)?,
+                    ReturnStep::Receive => doc.receive_return(return_id)?,
                     ReturnStep::Refund { amount } => {
-                        doc.returns[i].refund(*amount)?;
-                        if amount.is_positive() {
-                            doc.order.payment.refund(*amount)?;
-                            let so = doc.returns[i].seller_order_id.clone();
-                            let seller = doc.order.seller_order(&so)?.seller_id.clone();
-                            let m = doc.settlement.refund_for_seller(&seller, *amount)?;
-                            doc.ledger.push(LedgerEntry {
-                                at: self.now(),
-                                order_id: doc.order.id.clone(),
-                                movement: m,
-                            });
-                        }
+                        doc.refund_return(return_id, *amount, self.now())?
                     }
-                }
-                changes
-                    .events
-                    .push(self.order_event(&doc.order, DomainEvent::ReturnUpdated)?);
-                let r = doc.returns[i].clone();
-                changes.docs.push(self.order_write(&doc, version)?);
-                Ok((r, changes))
+                };
+                Ok(returned(m))
             },
         )
         .await
@@ -156,56 +97,15 @@ impl Tijara {
         order: &OrderId,
         key: Option<&IdempotencyKey>,
     ) -> Result<OrderDoc, TijaraError> {
-        self.mutate("cancel_order", key, &order, || async move {
-            let Loaded {
-                value: mut doc,
-                version,
-            } = self
-                .load::<OrderDoc>(DocKind::Order, order.as_str())
-                .await?;
-            let mut changes = Changeset::default();
-            self.cancel_into(&mut doc, &mut changes)?;
-            changes.docs.insert(0, self.order_write(&doc, version)?);
-            Ok((doc, changes))
+        self.update_order("cancel_order", key, &order, order, |doc| {
+            let done = doc.cancel()?;
+            Ok(Applied::new(doc.clone(), done.events).stock(done.stock))
         })
         .await
     }
+}
 
-    pub(crate) fn cancel_into(
-        &self,
-        doc: &mut OrderDoc,
-        changes: &mut Changeset,
-    ) -> Result<(), TijaraError> {
-        let had_reservations = !doc.reservations.is_empty();
-        doc.order.cancel()?;
-        if matches!(
-            doc.order.payment.status(),
-            tijara_core::payment::PaymentStatus::Pending
-                | tijara_core::payment::PaymentStatus::Failed
-                | tijara_core::payment::PaymentStatus::Authorized
-                | tijara_core::payment::PaymentStatus::AwaitingDelivery
-        ) {
-            doc.order.payment.void()?;
-        }
-        changes.stock.extend(
-            doc.reservations
-                .drain(..)
-                .map(|reservation| StockOp::Release { reservation }),
-        );
-        if !had_reservations {
-            // Units sold at placing (cash on delivery, or paid orders) return to the shelf.
-            for so in &doc.order.seller_orders {
-                for l in &so.lines {
-                    changes.stock.push(StockOp::Adjust {
-                        variant: l.variant_id.clone(),
-                        delta: i64::from(l.quantity),
-                    });
-                }
-            }
-        }
-        changes
-            .events
-            .push(self.order_event(&doc.order, DomainEvent::OrderCancelled)?);
-        Ok(())
-    }
+/// What a return rule commits.
+fn returned(m: ReturnMove) -> Applied<ReturnRequest> {
+    Applied::new(m.request, m.events).stock(m.stock)
 }

@@ -1,0 +1,188 @@
+//! Postal addresses of orders, and the phone numbers they carry.
+
+use super::OrderError;
+use serde::{Deserialize, Serialize};
+
+/// A postal address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    /// Recipient's full name.
+    pub name: String,
+    /// Street, number, district (`N° 12, Rue …, Hay …`).
+    pub line1: String,
+    /// More details.
+    pub line2: Option<String>,
+    /// City.
+    pub city: String,
+    /// Postal code.
+    pub postal_code: Option<String>,
+    /// ISO 3166-1 alpha-2 country code (`MA`).
+    pub country: String,
+    /// Phone (carriers call before delivering).
+    pub phone: String,
+}
+
+/// Calling codes of the main destinations, with the national trunk prefix each drops before
+/// its code (`0` in France: `06 12 34 56 78` is `+33 6 12 34 56 78`; none in Spain or Italy,
+/// whose leading digits are part of the number; `1` in the North American plan).
+/// Morocco is handled apart (see [`normalize_phone`]).
+pub const CALLING_CODES: [(&str, &str, Option<char>); 25] = [
+    ("AE", "971", Some('0')),
+    ("BE", "32", Some('0')),
+    ("CA", "1", Some('1')),
+    ("CH", "41", Some('0')),
+    ("CI", "225", None),
+    ("DE", "49", Some('0')),
+    ("DZ", "213", Some('0')),
+    ("EG", "20", Some('0')),
+    ("ES", "34", None),
+    ("FR", "33", Some('0')),
+    ("GB", "44", Some('0')),
+    ("IT", "39", None),
+    ("KW", "965", None),
+    ("LU", "352", None),
+    ("ML", "223", None),
+    ("MR", "222", None),
+    ("NL", "31", Some('0')),
+    ("PT", "351", None),
+    ("QA", "974", None),
+    ("SA", "966", Some('0')),
+    ("SE", "46", Some('0')),
+    ("SN", "221", None),
+    ("TN", "216", None),
+    ("TR", "90", Some('0')),
+    ("US", "1", Some('1')),
+];
+
+/// Maps Arabic-Indic (U+0660–U+0669) and Extended Arabic-Indic (U+06F0–U+06F9) digits, which
+/// Arabic and Persian keyboards type, to ASCII digits; other characters are kept.
+fn ascii_digit(c: char) -> char {
+    match c {
+        '\u{0660}'..='\u{0669}' => char::from_digit(u32::from(c) - 0x0660, 10).unwrap_or(c),
+        '\u{06F0}'..='\u{06F9}' => char::from_digit(u32::from(c) - 0x06F0, 10).unwrap_or(c),
+        c => c,
+    }
+}
+
+/// Normalizes a phone number of an address in `country` (ISO 3166-1 alpha-2, upper case).
+///
+/// Accepted: digits (ASCII or Arabic-Indic) with spaces, `-`, `.`, parentheses and one leading
+/// `+` (or `00`), 8 to 15 digits. An international form (`+…`, `00…`) becomes `+` and its digits
+/// whatever the country. A national form becomes international only when the country says how:
+/// in Morocco (`MA`) a ten-digit `05…`, `06…` or `07…` becomes `+212…`; in a country of
+/// [`CALLING_CODES`] the trunk prefix is dropped and the calling code put in front (`06 12 34 56
+/// 78` in `FR` is `+33612345678`). Any other national form — another country, or a Moroccan
+/// number of another shape — is kept as its digits, unchanged.
+pub fn normalize_phone(phone: &str, country: &str) -> Result<String, OrderError> {
+    let phone: String = phone.trim().chars().map(ascii_digit).collect();
+    let (plus, rest) = match phone.strip_prefix('+') {
+        Some(r) => (true, r),
+        None => (false, phone.as_str()),
+    };
+    if !rest
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | '(' | ')'))
+    {
+        return Err(OrderError::BadPhone);
+    }
+    let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
+    let international = if plus {
+        Some(digits.as_str())
+    } else {
+        digits.strip_prefix("00")
+    };
+    if let Some(d) = international {
+        if !(8..=15).contains(&d.len()) {
+            return Err(OrderError::BadPhone);
+        }
+        return Ok(format!("+{d}"));
+    }
+    if !(8..=15).contains(&digits.len()) {
+        return Err(OrderError::BadPhone);
+    }
+    let b = digits.as_bytes();
+    if country == "MA" {
+        if b.len() == 10 && b[0] == b'0' && matches!(b[1], b'5'..=b'7') {
+            return Ok(format!("+212{}", &digits[1..]));
+        }
+        return Ok(digits);
+    }
+    let Some((_, code, trunk)) = CALLING_CODES.iter().find(|(c, _, _)| *c == country) else {
+        return Ok(digits);
+    };
+    let national = match trunk {
+        Some(t) => digits.strip_prefix(*t).unwrap_or(&digits),
+        None => &digits,
+    };
+    let e164 = format!("{code}{national}");
+    if !(8..=15).contains(&e164.len()) {
+        return Err(OrderError::BadPhone);
+    }
+    Ok(format!("+{e164}"))
+}
+
+impl Address {
+    /// Bounds of the fields, in characters: name and city 100, each street line 200, postal code
+    /// 16, phone 32 (labels print them; longer text is refused, not cut).
+    pub const LIMITS: [(&'static str, usize); 6] = [
+        ("name", 100),
+        ("line1", 200),
+        ("line2", 200),
+        ("city", 100),
+        ("postal_code", 16),
+        ("phone", 32),
+    ];
+
+    /// The address checked and tidied: fields trimmed, none empty that is required, none longer
+    /// than [`Address::LIMITS`], no control character, a two-letter country in upper case and
+    /// the phone normalized by [`normalize_phone`] for that country.
+    pub fn normalized(&self) -> Result<Address, OrderError> {
+        let trim = |s: &str| s.trim().to_owned();
+        let out = Address {
+            name: trim(&self.name),
+            line1: trim(&self.line1),
+            line2: self.line2.as_deref().map(trim).filter(|s| !s.is_empty()),
+            city: trim(&self.city),
+            postal_code: self
+                .postal_code
+                .as_deref()
+                .map(trim)
+                .filter(|s| !s.is_empty()),
+            country: self.country.trim().to_ascii_uppercase(),
+            phone: trim(&self.phone),
+        };
+        let empty = String::new();
+        let fields = [
+            ("name", &out.name),
+            ("line1", &out.line1),
+            ("line2", out.line2.as_ref().unwrap_or(&empty)),
+            ("city", &out.city),
+            ("postal_code", out.postal_code.as_ref().unwrap_or(&empty)),
+            ("phone", &out.phone),
+        ];
+        for ((field, value), (_, max)) in fields.into_iter().zip(Address::LIMITS) {
+            if value.chars().any(char::is_control) {
+                return Err(OrderError::AddressControl(field));
+            }
+            if value.chars().count() > max {
+                return Err(OrderError::AddressTooLong { field, max });
+            }
+        }
+        for (field, value) in [
+            ("name", &out.name),
+            ("line1", &out.line1),
+            ("city", &out.city),
+            ("country", &out.country),
+            ("phone", &out.phone),
+        ] {
+            if value.is_empty() {
+                return Err(OrderError::Address(field));
+            }
+        }
+        if out.country.len() != 2 || !out.country.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err(OrderError::BadCountry);
+        }
+        let phone = normalize_phone(&out.phone, &out.country)?;
+        Ok(Address { phone, ..out })
+    }
+}

@@ -1,0 +1,214 @@
+//! Return and cancellation rules of the order aggregate: a withdrawal requested, approved,
+//! received (stock back) and refunded (payment, settlement and ledger); an order cancelled
+//! before anything shipped, or expired unpaid.
+
+use super::{OrderDoc, StockMove};
+use crate::order::{FulfillmentStatus, OrderError, OrderStatus};
+use crate::payment::{PaymentError, PaymentStatus};
+use crate::payout::PayoutError;
+use crate::region::Region;
+use crate::returns::{ReturnError, ReturnLine, ReturnRequest};
+use crate::{DomainEvent, Money, ReturnId, SellerOrderId};
+use chrono::{DateTime, Utc};
+
+/// Why a return rule refused (the document is left as it was).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReturnRefusal {
+    /// An order rule refused (an unknown part...).
+    #[error(transparent)]
+    Order(#[from] OrderError),
+    /// The return's own rules refused (out of the period, a step out of order...).
+    #[error(transparent)]
+    Return(#[from] ReturnError),
+    /// The payment refused the refund.
+    #[error(transparent)]
+    Payment(#[from] PaymentError),
+    /// The settlement refused the refund.
+    #[error(transparent)]
+    Settlement(#[from] PayoutError),
+    /// The order has no return with this id.
+    #[error("no return {0}")]
+    NoReturn(ReturnId),
+}
+
+/// Why an order could not be cancelled (the document is left as it was).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CancelError {
+    /// The order may not be cancelled any more (a part shipped...).
+    #[error(transparent)]
+    Order(#[from] OrderError),
+    /// Its payment could not be voided.
+    #[error(transparent)]
+    Payment(#[from] PaymentError),
+}
+
+/// What a return rule did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReturnMove {
+    /// The return as it is now.
+    pub request: ReturnRequest,
+    /// Events to emit.
+    pub events: Vec<DomainEvent>,
+    /// Stock moves (units received back).
+    pub stock: Vec<StockMove>,
+}
+
+/// What a cancellation did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Cancelled {
+    /// Events to emit (`order.cancelled`, and `order.payment_expired` for an expiry).
+    pub events: Vec<DomainEvent>,
+    /// Stock moves: reservations released, or units sold at placing back on the shelf.
+    pub stock: Vec<StockMove>,
+}
+
+impl OrderDoc {
+    /// Opens a withdrawal request on a delivered part, within the region's period
+    /// (`return.requested`).
+    pub fn open_return(
+        &mut self,
+        id: ReturnId,
+        seller_order: &SellerOrderId,
+        lines: Vec<ReturnLine>,
+        reason: Option<String>,
+        now: DateTime<Utc>,
+        region: &Region,
+    ) -> Result<ReturnMove, ReturnRefusal> {
+        let so = self.order.seller_order(seller_order)?;
+        let earlier: Vec<ReturnRequest> = self
+            .returns
+            .iter()
+            .filter(|r| &r.seller_order_id == seller_order)
+            .cloned()
+            .collect();
+        let r = ReturnRequest::open(id, so, lines, reason, now, region, &earlier)?;
+        self.returns.push(r.clone());
+        Ok(ReturnMove {
+            request: r,
+            events: vec![self.order_event(DomainEvent::ReturnRequested)],
+            stock: Vec::new(),
+        })
+    }
+
+    fn return_index(&self, id: &ReturnId) -> Result<usize, ReturnRefusal> {
+        self.returns
+            .iter()
+            .position(|r| &r.id == id)
+            .ok_or_else(|| ReturnRefusal::NoReturn(id.clone()))
+    }
+
+    fn return_moved(&self, i: usize, stock: Vec<StockMove>) -> ReturnMove {
+        ReturnMove {
+            request: self.returns[i].clone(),
+            events: vec![self.order_event(DomainEvent::ReturnUpdated)],
+            stock,
+        }
+    }
+
+    /// The seller or the marketplace accepts a return (`return.updated`).
+    pub fn approve_return(&mut self, id: &ReturnId) -> Result<ReturnMove, ReturnRefusal> {
+        let i = self.return_index(id)?;
+        self.returns[i].approve()?;
+        Ok(self.return_moved(i, Vec::new()))
+    }
+
+    /// The seller or the marketplace refuses a return (`return.updated`).
+    pub fn reject_return(&mut self, id: &ReturnId) -> Result<ReturnMove, ReturnRefusal> {
+        let i = self.return_index(id)?;
+        self.returns[i].reject()?;
+        Ok(self.return_moved(i, Vec::new()))
+    }
+
+    /// The goods came back: their units go back on sale, and a delivered part is returned.
+    pub fn receive_return(&mut self, id: &ReturnId) -> Result<ReturnMove, ReturnRefusal> {
+        let i = self.return_index(id)?;
+        self.atomically(|doc| {
+            doc.returns[i].receive()?;
+            let stock = doc.returns[i]
+                .lines
+                .iter()
+                .map(|l| StockMove::Restock {
+                    variant: l.variant_id.clone(),
+                    quantity: l.quantity,
+                })
+                .collect();
+            let so = doc.returns[i].seller_order_id.clone();
+            if doc.order.seller_order(&so)?.status() == FulfillmentStatus::Delivered {
+                doc.order.mark_returned(&so)?;
+            }
+            Ok(doc.return_moved(i, stock))
+        })
+    }
+
+    /// The shopper is refunded `amount` for a return (at most its lines' value): recorded on
+    /// the payment and reversed from the seller's share and the commission (ledger).
+    pub fn refund_return(
+        &mut self,
+        id: &ReturnId,
+        amount: Money,
+        now: DateTime<Utc>,
+    ) -> Result<ReturnMove, ReturnRefusal> {
+        let i = self.return_index(id)?;
+        self.atomically(|doc| {
+            doc.returns[i].refund(amount)?;
+            if amount.is_positive() {
+                doc.order.payment.refund(amount)?;
+                let so = doc.returns[i].seller_order_id.clone();
+                let seller = doc.order.seller_order(&so)?.seller_id.clone();
+                let m = doc.settlement.refund_for_seller(&seller, amount)?;
+                doc.ledger(now, [m]);
+            }
+            Ok(doc.return_moved(i, Vec::new()))
+        })
+    }
+
+    /// Cancels the order before anything shipped: an unpaid payment is voided, its
+    /// reservations are released or, without any (cash on delivery, paid orders), the units
+    /// sold at placing go back on the shelf (`order.cancelled`).
+    pub fn cancel(&mut self) -> Result<Cancelled, CancelError> {
+        self.atomically(|doc| {
+            let had_reservations = !doc.reservations.is_empty();
+            doc.order.cancel()?;
+            if matches!(
+                doc.order.payment.status(),
+                PaymentStatus::Pending
+                    | PaymentStatus::Failed
+                    | PaymentStatus::Authorized
+                    | PaymentStatus::AwaitingDelivery
+            ) {
+                doc.order.payment.void()?;
+            }
+            let mut stock: Vec<StockMove> =
+                doc.reservations.drain(..).map(StockMove::Release).collect();
+            if !had_reservations {
+                stock.extend(doc.restock_all());
+            }
+            Ok(Cancelled {
+                events: vec![doc.order_event(DomainEvent::OrderCancelled)],
+                stock,
+            })
+        })
+    }
+
+    /// Cancels an order whose payment did not come in time (`order.cancelled`, then
+    /// `order.payment_expired` so the shopper is told). `None` when it is not awaiting its
+    /// payment any more (paid or cancelled meanwhile): nothing changed.
+    pub fn expire(&mut self) -> Result<Option<Cancelled>, CancelError> {
+        if self.order.status() != OrderStatus::AwaitingPayment {
+            return Ok(None);
+        }
+        let mut done = self.cancel()?;
+        done.events.push(DomainEvent::OrderPaymentExpired(
+            crate::events::PaymentExpiry::new(
+                self.order.id.clone(),
+                self.lang,
+                self.order.payment.method(),
+            ),
+        ));
+        Ok(Some(done))
+    }
+}
