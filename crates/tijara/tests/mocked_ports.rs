@@ -278,12 +278,12 @@ async fn an_order_rule_is_applied_again_to_the_reloaded_order_after_a_conflict()
     let version = Arc::new(std::sync::atomic::AtomicU64::new(1));
     let v = version.clone();
     store.expect_get().times(2).returning(move |kind, id| {
-        Ok(Some(StoredDoc {
+        Ok(Some(StoredDoc::new(
             kind,
-            id: id.to_owned(),
-            version: v.fetch_add(1, std::sync::atomic::Ordering::SeqCst),
-            body: body.clone(),
-        }))
+            id,
+            v.fetch_add(1, std::sync::atomic::Ordering::SeqCst),
+            body.clone(),
+        )))
     });
     let mut seq = mockall::Sequence::new();
     store

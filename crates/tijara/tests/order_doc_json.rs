@@ -22,8 +22,8 @@ fn request(
     sellers: &[&SellerId],
     gateway: &str,
 ) -> PlaceOrderRequest {
-    PlaceOrderRequest {
-        cart: CheckoutCart::Inline {
+    PlaceOrderRequest::new(
+        CheckoutCart::Inline {
             lines,
             coupons: vec![],
             customer: None,
@@ -32,19 +32,16 @@ fn request(
                 .map(|s| {
                     (
                         (*s).clone(),
-                        ShippingSelection {
-                            carrier: "amana".into(),
-                            service: "standard".into(),
-                        },
+                        ShippingSelection::new("amana", "standard"),
                     )
                 })
                 .collect(),
         },
-        email: "youssef@example.ma".into(),
-        address: address(),
-        gateway: gateway.into(),
-        lang: Lang::Fr,
-    }
+        "youssef@example.ma",
+        address(),
+        gateway,
+        Lang::Fr,
+    )
 }
 
 fn pretty(doc: &OrderDoc) -> String {
@@ -93,17 +90,16 @@ async fn a_paid_delivered_and_returned_transfer_order_is_stored_as_pinned() {
         .order;
     e.record_payment(
         &order.id,
-        PaymentNotice {
-            source: PaymentSource::Admin {
+        PaymentNotice::new(
+            PaymentSource::Admin {
                 user: "admin".into(),
             },
-            reference: "VIR-77".into(),
-            event: PaymentEventKind::Captured {
+            "VIR-77",
+            PaymentEventKind::Captured {
                 amount: order.grand_total,
             },
-            raw: serde_json::json!({"bank_reference": "VIR-77"}),
-            attempt: None,
-        },
+            serde_json::json!({"bank_reference": "VIR-77"}),
+        ),
         None,
     )
     .await
@@ -111,17 +107,17 @@ async fn a_paid_delivered_and_returned_transfer_order_is_stored_as_pinned() {
     // A mismatching amount is rejected and kept in the audit trail.
     e.record_payment(
         &order.id,
-        PaymentNotice {
-            source: PaymentSource::Gateway {
+        PaymentNotice::new(
+            PaymentSource::Gateway {
                 code: "transfer".into(),
             },
-            reference: "VIR-78".into(),
-            event: PaymentEventKind::Captured {
+            "VIR-78",
+            PaymentEventKind::Captured {
                 amount: mad("1.00"),
             },
-            raw: serde_json::Value::Null,
-            attempt: Some("x-1".into()),
-        },
+            serde_json::Value::Null,
+        )
+        .with_attempt("x-1"),
         None,
     )
     .await
@@ -132,11 +128,7 @@ async fn a_paid_delivered_and_returned_transfer_order_is_stored_as_pinned() {
         .ship(
             &order.id,
             &so,
-            ShipRequest {
-                carrier: None,
-                service: None,
-                parcels: vec![],
-            },
+            ShipRequest::new(),
             None,
         )
         .await
@@ -212,11 +204,7 @@ async fn a_cash_on_delivery_order_collected_and_remitted_is_stored_as_pinned() {
         e.ship(
             &order.id,
             so,
-            ShipRequest {
-                carrier: None,
-                service: None,
-                parcels: vec![],
-            },
+            ShipRequest::new(),
             None,
         )
         .await
@@ -248,10 +236,7 @@ async fn a_cash_on_delivery_order_collected_and_remitted_is_stored_as_pinned() {
         &Operator::Marketplace,
         &order.id,
         &so_b,
-        HandTracking {
-            tracking_number: None,
-            status: Some(TrackingStatus::ReturnedToSender),
-        },
+        HandTracking::new().with_status(TrackingStatus::ReturnedToSender),
         None,
     )
     .await
