@@ -431,13 +431,18 @@ static BUILTIN: LazyLock<[LanguageInfo; 4]> = LazyLock::new(|| {
             &[("EUR", "€"), ("USD", "$"), ("GBP", "£")],
             "%d %b %Y",
         ),
-        info(Lang::ES, Ltr, (',', '.'), After, &common, "%d/%m/%Y"),
+        // Spanish readers were always shown French where a text lacked Spanish.
+        LanguageInfo {
+            fallbacks: vec![Lang::FR],
+            ..info(Lang::ES, Ltr, (',', '.'), After, &common, "%d/%m/%Y")
+        },
     ]
 });
 
 impl LanguageInfo {
-    /// Tijara's defaults for a language: the formats of the module docs for ar, fr, en and es;
-    /// for any other tag, the direction of its script ([`Direction::of`]), the French number
+    /// Tijara's defaults for a language: the formats of the module docs for ar, fr, en and es
+    /// (Spanish falls back to French; the others have no fallbacks of their own); for any other
+    /// tag, the direction of its script ([`Direction::of`]), the French number
     /// pattern with ISO codes (but `€`, `£`), day/month/year dates and no fallbacks.
     pub fn builtin(tag: Lang) -> Cow<'static, LanguageInfo> {
         match BUILTIN.iter().find(|i| i.tag == tag) {
