@@ -27,7 +27,7 @@ use maud::{Markup, html};
 use std::collections::HashMap;
 use subtle::ConstantTimeEq;
 use tijara::usecases::accounts::{Account, Role, Session};
-use tijara_core::Lang;
+use tijara_core::{Lang, Region};
 
 /// The session cookie.
 pub const SESSION_COOKIE: &str = "sid";
@@ -122,7 +122,7 @@ pub async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Resp
             Ok(live) => live,
             Err(e) => {
                 let ctx = Ctx {
-                    lang: lang_of(req.headers(), &HashMap::new()),
+                    lang: lang_of(app.engine.region(), req.headers(), &HashMap::new()),
                     csrf: String::new(),
                     account: None,
                     session_token: None,
@@ -173,7 +173,7 @@ pub async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Resp
         let ok = !expected.is_empty()
             && given.is_some_and(|g| bool::from(g.as_bytes().ct_eq(expected.as_bytes())));
         if !ok {
-            let lang = lang_of(req.headers(), &HashMap::new());
+            let lang = lang_of(app.engine.region(), req.headers(), &HashMap::new());
             let client = crate::security::ClientIp::of(req.extensions());
             tracing::warn!(
                 target: "security",
@@ -280,7 +280,7 @@ impl FromRequestParts<App> for Ctx {
             .get::<GuestCsrf>()
             .map(|g| g.0.clone())
             .unwrap_or_default();
-        let mut lang = lang_of(&parts.headers, &q);
+        let mut lang = lang_of(app.engine.region(), &parts.headers, &q);
         if let Some((_, a)) = &session
             && !q.contains_key("lang")
             && cookie(&parts.headers, "lang").is_none()
@@ -347,31 +347,34 @@ pub fn display_currency(
     }
 }
 
-/// The page language: `?lang=`, else the `lang` cookie, else the browser's first of ar, fr, en,
-/// else Arabic.
-pub fn lang_of(headers: &HeaderMap, q: &HashMap<String, String>) -> Lang {
-    let supported = |l: &Lang| matches!(l, Lang::Ar | Lang::Fr | Lang::En);
+/// The page language: `?lang=`, else the `lang` cookie, else the browser's first of ar, fr, en
+/// and the region's languages, else Arabic.
+pub fn lang_of(region: &Region, headers: &HeaderMap, q: &HashMap<String, String>) -> Lang {
+    let supported = |code: &str| supported_lang(region, code);
     q.get("lang")
-        .and_then(|l| Lang::from_code(l).ok())
-        .filter(supported)
-        .or_else(|| {
-            cookie(headers, "lang")
-                .and_then(|l| Lang::from_code(&l).ok())
-                .filter(supported)
-        })
-        .or_else(|| browser_lang(headers))
+        .and_then(|l| supported(l))
+        .or_else(|| cookie(headers, "lang").and_then(|l| supported(&l)))
+        .or_else(|| browser_lang(region, headers))
         .unwrap_or(Lang::Ar)
 }
 
-/// The first of ar, fr, en in the browser's `Accept-Language` (listed in preference order).
-fn browser_lang(headers: &HeaderMap) -> Option<Lang> {
+/// The language of a code if the shop speaks it: Arabic, French, English (the interface's
+/// words), or one of the region's languages (`zgh` asked, `zgh-Tfng` spoken).
+fn supported_lang(region: &Region, code: &str) -> Option<Lang> {
+    let lang = Lang::from_code(code).ok()?;
+    if matches!(lang, Lang::Ar | Lang::Fr | Lang::En) {
+        return Some(lang);
+    }
+    region.speaks(Some(lang))
+}
+
+/// The first of ar, fr, en and the region's languages in the browser's `Accept-Language`
+/// (listed in preference order).
+fn browser_lang(region: &Region, headers: &HeaderMap) -> Option<Lang> {
     let accept = headers.get(header::ACCEPT_LANGUAGE)?.to_str().ok()?;
     accept.split(',').find_map(|item| {
         let tag = item.split(';').next()?.trim();
-        let primary = tag.split('-').next()?.to_ascii_lowercase();
-        Lang::from_code(&primary)
-            .ok()
-            .filter(|l| matches!(l, Lang::Ar | Lang::Fr | Lang::En))
+        supported_lang(region, tag)
     })
 }
 
