@@ -143,11 +143,7 @@ impl Lang {
 
     /// The tag (`"ar"`, `"zgh-Tfng"`).
     pub fn code(&self) -> &str {
-        let len = self
-            .tag
-            .iter()
-            .position(|b| *b == 0)
-            .unwrap_or(MAX_TAG_LEN);
+        let len = self.tag.iter().position(|b| *b == 0).unwrap_or(MAX_TAG_LEN);
         // Only ASCII is ever stored.
         std::str::from_utf8(&self.tag[..len]).unwrap_or_default()
     }
@@ -680,7 +676,10 @@ mod tests {
 
     #[test]
     fn other_languages_and_digits() {
-        assert_eq!(mad("1234.5").format(lang("zgh-Tfng")), "1\u{a0}234,50\u{a0}MAD");
+        assert_eq!(
+            mad("1234.5").format(lang("zgh-Tfng")),
+            "1\u{a0}234,50\u{a0}MAD"
+        );
         let usd = Money::parse("1500", Currency::USD).expect("usd");
         assert_eq!(usd.format(lang("mey")), "1\u{a0}500,00\u{a0}USD");
         let mut fa = LanguageInfo::builtin(lang("fa")).into_owned();
@@ -690,7 +689,10 @@ mod tests {
         ar.number.digits = Digits::ArabicIndic;
         let d = chrono::NaiveDate::from_ymd_opt(2026, 3, 9).expect("date");
         assert_eq!(ar.format_date(d), "٠٩/٠٣/٢٠٢٦");
-        assert_eq!(LanguageInfo::builtin(Lang::EN).format_date(d), "09 Mar 2026");
+        assert_eq!(
+            LanguageInfo::builtin(Lang::EN).format_date(d),
+            "09 Mar 2026"
+        );
         assert!(LanguageInfo::is_date_pattern("%d/%m/%Y"));
         assert!(!LanguageInfo::is_date_pattern("%Q"));
     }
@@ -699,11 +701,17 @@ mod tests {
     fn languages() {
         assert_eq!(Lang::from_code("fr-MA"), Ok(Lang::Fr));
         assert_eq!(Lang::from_code("AR"), Ok(Lang::Ar));
-        assert_eq!(Lang::from_code("de").map(|l| l.to_string()), Ok("de".into()));
+        assert_eq!(
+            Lang::from_code("de").map(|l| l.to_string()),
+            Ok("de".into())
+        );
         assert_eq!(Lang::from_code("zgh_tfng"), Ok(lang("zgh-Tfng")));
         assert!(matches!(Lang::from_code("d"), Err(LangError::IllFormed(_))));
         assert!(matches!(Lang::from_code(""), Err(LangError::IllFormed(_))));
-        assert!(matches!(Lang::from_code("fr--MA"), Err(LangError::IllFormed(_))));
+        assert!(matches!(
+            Lang::from_code("fr--MA"),
+            Err(LangError::IllFormed(_))
+        ));
         assert!(matches!(
             Lang::parse("en-Latn-US-valencia-u-ca-gregory"),
             Err(LangError::TooLong(_))
@@ -725,8 +733,14 @@ mod tests {
             Lang::FR => "fr",
             _ => "other",
         };
-        assert_eq!((name(Lang::AR), name(Lang::Fr), name(lang("mey"))), ("ar", "fr", "other"));
-        assert_eq!(format!("{:?} {:?}", Lang::Ar, lang("mey")), "Ar Lang(\"mey\")");
+        assert_eq!(
+            (name(Lang::AR), name(Lang::Fr), name(lang("mey"))),
+            ("ar", "fr", "other")
+        );
+        assert_eq!(
+            format!("{:?} {:?}", Lang::Ar, lang("mey")),
+            "Ar Lang(\"mey\")"
+        );
     }
 
     #[test]
@@ -765,8 +779,16 @@ mod tests {
         let zgh = LocalizedText::new()
             .with(lang("zgh"), "ⴰⵣⵔⴱⵉ")
             .with(lang("mey"), "زربية");
-        assert_eq!(zgh.get(lang("zgh-Tfng"), Lang::Ar), Some("ⴰⵣⵔⴱⵉ"), "shorter tag");
-        assert_eq!(zgh.get(Lang::Fr, Lang::Ar), Some("زربية"), "any text at last");
+        assert_eq!(
+            zgh.get(lang("zgh-Tfng"), Lang::Ar),
+            Some("ⴰⵣⵔⴱⵉ"),
+            "shorter tag"
+        );
+        assert_eq!(
+            zgh.get(Lang::Fr, Lang::Ar),
+            Some("زربية"),
+            "any text at last"
+        );
         assert_eq!(zgh.get_in([Lang::En, lang("mey")]), Some("زربية"));
     }
 

@@ -26,7 +26,7 @@ mod testing;
 
 pub use currency::{Currency, UnknownCurrency};
 pub use events::DomainEvent;
-pub use i18n::{Direction, LangError, LanguageInfo, Lang, LocalizedText, UnknownLang};
+pub use i18n::{Direction, Lang, LangError, LanguageInfo, LocalizedText, UnknownLang};
 pub use ids::{
     CartId, CategoryId, CustomerId, IdError, MemberId, OrderId, ProductId, PromotionId,
     ReservationId, ReturnId, SellerId, SellerOrderId, ShipmentId, TaxCategoryId, VariantId,

@@ -3,7 +3,6 @@
 use crate::cart::CartLimits;
 use crate::currency::Currency;
 use crate::i18n::{Direction, Lang, LanguageInfo, LocalizedText};
-use std::borrow::Cow;
 use crate::ids::TaxCategoryId;
 use crate::money::{Money, MoneyError};
 use crate::rate::Rate;
@@ -11,6 +10,7 @@ use crate::tax::{DatedTaxRate, TaxError, TaxRules};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// A legal identifier that may be printed on invoices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -512,8 +512,14 @@ mod tests {
         assert_eq!(r.dir(zgh), "ltr");
         assert_eq!(r.dir(mey), "rtl");
         assert_eq!(r.dir(Lang::Ar), "rtl");
-        assert_eq!(r.fallback_order(zgh), vec![zgh, Lang::Fr, Lang::Ar, Lang::En, mey]);
-        assert_eq!(r.fallback_order(mey), vec![mey, Lang::Ar, Lang::Fr, Lang::En, zgh]);
+        assert_eq!(
+            r.fallback_order(zgh),
+            vec![zgh, Lang::Fr, Lang::Ar, Lang::En, mey]
+        );
+        assert_eq!(
+            r.fallback_order(mey),
+            vec![mey, Lang::Ar, Lang::Fr, Lang::En, zgh]
+        );
         let title = LocalizedText::new()
             .with(Lang::Ar, "زربية")
             .with(Lang::Fr, "Tapis")
@@ -525,7 +531,11 @@ mod tests {
         assert_eq!(r.best_of(zgh, &[Lang::Ar, Lang::Fr]), Some(Lang::Fr));
         assert_eq!(r.best_of(mey, &[Lang::Fr, Lang::Ar]), Some(Lang::Ar));
         let m = Money::mad("1234.5").expect("amount");
-        assert_eq!(r.format_money(&m, Lang::Ar), m.format(Lang::Ar), "built-in kept");
+        assert_eq!(
+            r.format_money(&m, Lang::Ar),
+            m.format(Lang::Ar),
+            "built-in kept"
+        );
         assert_eq!(r.format_money(&m, mey), "1\u{a0}234,50\u{a0}أوقية");
         assert_eq!(r.format_money(&m, zgh), "1\u{a0}234,50\u{a0}MAD");
         let d = NaiveDate::from_ymd_opt(2026, 3, 9).expect("date");
@@ -538,7 +548,10 @@ mod tests {
         let mut plain = Region::dakhla();
         plain.languages.push(mey);
         assert_eq!(plain.dir(mey), "rtl");
-        assert_eq!(plain.fallback_order(mey), vec![mey, Lang::Ar, Lang::Fr, Lang::En]);
+        assert_eq!(
+            plain.fallback_order(mey),
+            vec![mey, Lang::Ar, Lang::Fr, Lang::En]
+        );
     }
 
     #[test]
@@ -547,7 +560,10 @@ mod tests {
         r.language_info[1].fallbacks = vec![Lang::Es];
         assert_eq!(
             r.validate(),
-            Err(RegionError::UnknownFallback { lang: mey, fallback: Lang::Es })
+            Err(RegionError::UnknownFallback {
+                lang: mey,
+                fallback: Lang::Es
+            })
         );
         let (mut r, zgh2, _) = with_zgh_and_mey();
         r.languages.retain(|l| *l != zgh2);
@@ -563,8 +579,8 @@ mod tests {
         let json = serde_json::to_string(&Region::dakhla()).expect("json");
         assert!(!json.contains("language_info"));
         let (r, _, _) = with_zgh_and_mey();
-        let back: Region = serde_json::from_str(&serde_json::to_string(&r).expect("json"))
-            .expect("read");
+        let back: Region =
+            serde_json::from_str(&serde_json::to_string(&r).expect("json")).expect("read");
         assert_eq!(back, r);
     }
 

@@ -23,7 +23,10 @@ fn the_region_file_with_tamazight_and_hassaniya_is_read() {
     let r = &file.region;
     let (zgh, mey) = (lang("zgh-Tfng"), lang("mey"));
     assert_eq!(r.languages, vec![Lang::AR, Lang::FR, zgh, mey]);
-    assert!(!zgh.is_builtin() && !mey.is_builtin(), "neither was a Lang before");
+    assert!(
+        !zgh.is_builtin() && !mey.is_builtin(),
+        "neither was a Lang before"
+    );
     assert_eq!(r.direction(zgh), Direction::Ltr, "Tifinagh");
     assert_eq!(r.direction(mey), Direction::Rtl, "Hassaniya: Arabic script");
     assert_eq!(r.fallback_order(zgh), vec![zgh, Lang::AR, Lang::FR, mey]);
@@ -65,8 +68,7 @@ fn mistakes_in_the_language_table_name_their_field() {
     let e = parse_region(&GUELMIM.replace("date = \"%d-%m-%Y\"", "date = \"%Q\""))
         .expect_err("bad pattern");
     assert_eq!(e.field, "languages[2].date", "{e}");
-    let e = parse_region(&GUELMIM.replace("tag = \"mey\"", "tag = \"m\""))
-        .expect_err("ill-formed");
+    let e = parse_region(&GUELMIM.replace("tag = \"mey\"", "tag = \"m\"")).expect_err("ill-formed");
     assert_eq!(e.field, "languages[3].tag", "{e}");
     assert!(e.message.contains("well-formed"), "{e}");
     let e = parse_region(&GUELMIM.replace("digits = \"latn\"", "digitz = \"latn\""))
@@ -76,8 +78,7 @@ fn mistakes_in_the_language_table_name_their_field() {
     let e = parse_region(&GUELMIM.replace("symbols = { MAD", "symbols = { MADX"))
         .expect_err("unknown currency");
     assert_eq!(e.field, "languages[3].number.symbols.MADX", "{e}");
-    let e = parse_region(&GUELMIM.replace("\"fr\",\n", "\"fr\",\n  \"ar\",\n"))
-        .expect_err("twice");
+    let e = parse_region(&GUELMIM.replace("\"fr\",\n", "\"fr\",\n  \"ar\",\n")).expect_err("twice");
     assert_eq!(e.field, "languages[2]", "{e}");
     // A text in a language the region does not list.
     let e = parse_region(&GUELMIM.replace("mey = \"جهة", "kab = \"جهة"))
@@ -112,7 +113,10 @@ async fn an_engine_serves_the_region_in_tifinagh_and_hassaniya() {
     .expect("category");
     let seller = e
         .create_seller(
-            seller_input("Coopérative Tighmert", tijara_core::catalog::SellerKind::Cooperative),
+            seller_input(
+                "Coopérative Tighmert",
+                tijara_core::catalog::SellerKind::Cooperative,
+            ),
             None,
         )
         .await

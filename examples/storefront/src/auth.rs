@@ -400,6 +400,56 @@ mod tests {
         assert_eq!(cookie(&h, "lang"), None);
     }
 
+    /// Dakhla plus Tamazight in Tifinagh (falling back to Arabic) and Hassaniya.
+    fn region_with_zgh_and_mey() -> (Region, Lang, Lang) {
+        let zgh = Lang::parse("zgh-Tfng").expect("tag");
+        let mey = Lang::parse("mey").expect("tag");
+        let mut region = Region::dakhla();
+        region.languages.extend([zgh, mey]);
+        let mut info = tijara_core::LanguageInfo::builtin(zgh).into_owned();
+        info.fallbacks = vec![Lang::Ar, Lang::Fr];
+        region.language_info.push(info);
+        (region, zgh, mey)
+    }
+
+    #[test]
+    fn the_regions_languages_are_served() {
+        let (region, zgh, mey) = region_with_zgh_and_mey();
+        let q = |l: &str| HashMap::from([("lang".to_owned(), l.to_owned())]);
+        let none = HeaderMap::new();
+        assert_eq!(
+            lang_of(&region, &none, &q("zgh")),
+            zgh,
+            "zgh asked, zgh-Tfng spoken"
+        );
+        assert_eq!(lang_of(&region, &none, &q("zgh-Tfng")), zgh);
+        assert_eq!(lang_of(&region, &none, &q("mey")), mey);
+        assert_eq!(lang_of(&region, &none, &q("fr-MA")), Lang::Fr);
+        assert_eq!(lang_of(&region, &none, &q("de")), Lang::Ar, "not spoken");
+        assert_eq!(lang_of(&Region::dakhla(), &none, &q("zgh")), Lang::Ar);
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::ACCEPT_LANGUAGE,
+            HeaderValue::from_static("de-DE, zgh-Tfng-MA;q=0.9, fr;q=0.8"),
+        );
+        assert_eq!(lang_of(&region, &h, &HashMap::new()), zgh);
+        assert_eq!(lang_of(&Region::dakhla(), &h, &HashMap::new()), Lang::Fr);
+        // The interface's words in the fallback, the page's direction its own.
+        crate::web::learn_languages(&region);
+        assert_eq!(crate::web::t(zgh, "cart"), crate::web::t(Lang::Ar, "cart"));
+        assert_eq!(crate::web::t(mey, "cart"), crate::web::t(Lang::Ar, "cart"));
+        assert_eq!(crate::web::t(Lang::Fr, "cart"), "Panier");
+        assert_eq!(crate::web::page_dir(zgh), "ltr");
+        assert_eq!(crate::web::page_dir(mey), "rtl");
+        assert_eq!(crate::web::page_dir(Lang::Ar), "rtl");
+        let page = crate::web::layout_plain(zgh, "x", maud::html! {}).into_string();
+        assert!(
+            page.contains(r#"<html lang="zgh-Tfng" dir="ltr">"#),
+            "{page}"
+        );
+        assert!(page.contains(r#"href="?lang=mey""#), "{page}");
+    }
+
     #[test]
     fn exempt_paths_are_only_cmis() {
         assert!(exempt("/cmi/callback"));
