@@ -167,7 +167,7 @@ impl Lang {
         let code = self.code();
         let mut cut = code.rfind('-')?;
         // A single-letter subtag (an extension's singleton) goes with what follows it.
-        while code[..cut].len() >= 2 && code[..cut].as_bytes()[cut - 2] == b'-' {
+        while cut >= 2 && code.as_bytes()[cut - 2] == b'-' {
             cut -= 2;
         }
         Lang::parse(&code[..cut]).ok()
