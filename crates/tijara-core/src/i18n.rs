@@ -1,5 +1,11 @@
 //! Languages, multilingual text and money formatting for people.
 //!
+//! A [`Lang`] is any well-formed BCP 47 language tag (`ar`, `fr`, `zgh-Tfng`, `mey`); what Tijara
+//! needs to know of a language (its direction, how it writes numbers, amounts and dates, which
+//! languages stand in for it when a text is missing) is data: a [`LanguageInfo`], with built-in
+//! defaults for Arabic, French, English and Spanish that a region may override, and defaults
+//! derived from the script for any other tag (see [`crate::Region::language`]).
+//!
 //! # Number format choices
 //! - **French** (`fr`): `1 234,50 MAD` — comma decimal, no-break spaces (U+00A0) between groups of
 //!   three and before the currency, as French typography and Moroccan invoices write it.
@@ -10,69 +16,177 @@
 //!   amount (`<bdi>`), so the symbol stays after the number.
 //! - **English** (`en`): `MAD 1,234.50`.
 //! - **Spanish** (`es`, for Canary Islands visitors): `1.234,50 MAD`.
+//! - **Any other tag**: `1 234,50 MAD` (the French pattern, with ISO codes for every currency but
+//!   `€` and `£`) unless its region says otherwise.
 
-use crate::currency::Currency;
 use crate::money::Money;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::LazyLock;
 
-/// A language Tijara's texts and formats know.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-#[non_exhaustive]
-pub enum Lang {
-    /// Arabic (written right to left).
-    Ar,
-    /// French.
-    Fr,
-    /// English.
-    En,
-    /// Spanish.
-    Es,
+/// The longest tag a [`Lang`] holds, in ASCII characters.
+pub const MAX_TAG_LEN: usize = 23;
+
+/// A language: a well-formed BCP 47 language tag (`ar`, `fr`, `zgh-Tfng`, `mey`), in its
+/// canonical case (`zgh-Tfng-MA`), held inline so a `Lang` stays `Copy`.
+///
+/// The four languages Tijara has built-in texts and formats for are constants ([`Lang::AR`],
+/// [`Lang::FR`], [`Lang::EN`], [`Lang::ES`]); they sort first, in that order, then every other
+/// tag alphabetically. Serialized as the tag string (`"ar"`).
+///
+/// ```
+/// use tijara_core::Lang;
+/// let zgh = Lang::parse("zgh-tfng")?;
+/// assert_eq!(zgh.to_string(), "zgh-Tfng");
+/// assert_eq!(zgh.language(), "zgh");
+/// assert_eq!(zgh.script(), Some("Tfng"));
+/// assert_eq!(Lang::from_code("fr-MA")?, Lang::FR);
+/// assert!(Lang::parse("not a tag").is_err());
+/// # Ok::<(), tijara_core::LangError>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Lang {
+    /// 0..=3 for ar, fr, en, es (the order of the former enum, kept so maps keyed by language
+    /// list and serialize them as before), 4 for any other tag. A function of `tag`.
+    rank: u8,
+    /// The canonical tag, ASCII, padded with zeros.
+    tag: [u8; MAX_TAG_LEN],
 }
 
-/// The text is not a language code Tijara knows.
+/// Why a text is not a language tag.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown language {0:?} (known: ar, fr, en, es)")]
-pub struct UnknownLang(pub String);
+#[non_exhaustive]
+pub enum LangError {
+    /// Not a well-formed BCP 47 (Unicode locale identifier) tag.
+    #[error("{0:?} is not a well-formed BCP 47 language tag (e.g. ar, fr-MA, zgh-Tfng)")]
+    IllFormed(String),
+    /// Well-formed but longer than [`MAX_TAG_LEN`].
+    #[error("language tag {0:?} is longer than 23 characters")]
+    TooLong(String),
+}
 
+/// The former name of [`LangError`].
+pub type UnknownLang = LangError;
+
+const fn builtin_lang(rank: u8, code: &str) -> Lang {
+    let bytes = code.as_bytes();
+    let mut tag = [0u8; MAX_TAG_LEN];
+    let mut i = 0;
+    while i < bytes.len() {
+        tag[i] = bytes[i];
+        i += 1;
+    }
+    Lang { rank, tag }
+}
+
+#[allow(non_upper_case_globals)]
 impl Lang {
-    /// Every language, in the order used as a last-resort fallback.
-    pub const ALL: [Lang; 4] = [Lang::Ar, Lang::Fr, Lang::En, Lang::Es];
+    /// Arabic (written right to left).
+    pub const AR: Lang = builtin_lang(0, "ar");
+    /// French.
+    pub const FR: Lang = builtin_lang(1, "fr");
+    /// English.
+    pub const EN: Lang = builtin_lang(2, "en");
+    /// Spanish.
+    pub const ES: Lang = builtin_lang(3, "es");
+    /// Arabic (the spelling of the former enum; use [`Lang::AR`]).
+    #[doc(hidden)]
+    pub const Ar: Lang = Lang::AR;
+    /// French (the spelling of the former enum; use [`Lang::FR`]).
+    #[doc(hidden)]
+    pub const Fr: Lang = Lang::FR;
+    /// English (the spelling of the former enum; use [`Lang::EN`]).
+    #[doc(hidden)]
+    pub const En: Lang = Lang::EN;
+    /// Spanish (the spelling of the former enum; use [`Lang::ES`]).
+    #[doc(hidden)]
+    pub const Es: Lang = Lang::ES;
 
-    /// The BCP 47 code (`"ar"`).
-    pub fn code(&self) -> &'static str {
-        match self {
-            Lang::Ar => "ar",
-            Lang::Fr => "fr",
-            Lang::En => "en",
-            Lang::Es => "es",
+    /// The languages with built-in texts and formats, in the order used as a last-resort
+    /// fallback.
+    pub const ALL: [Lang; 4] = [Lang::AR, Lang::FR, Lang::EN, Lang::ES];
+
+    /// Reads a tag exactly (its case made canonical: `ZGH-tfng` is `zgh-Tfng`; `_` read as `-`).
+    pub fn parse(tag: &str) -> Result<Lang, LangError> {
+        let trimmed = tag.trim().replace('_', "-");
+        let canonical = icu_locale_core::Locale::normalize(&trimmed)
+            .map_err(|_| LangError::IllFormed(tag.to_owned()))?;
+        // `und` (undetermined) and the empty tag name no language.
+        if canonical.is_empty() || canonical == "und" || canonical.starts_with("und-") {
+            return Err(LangError::IllFormed(tag.to_owned()));
         }
+        let bytes = canonical.as_bytes();
+        if bytes.len() > MAX_TAG_LEN {
+            return Err(LangError::TooLong(tag.to_owned()));
+        }
+        let rank = Lang::ALL
+            .iter()
+            .position(|l| l.code() == canonical)
+            .map_or(4, |p| p as u8);
+        let mut buf = [0u8; MAX_TAG_LEN];
+        buf[..bytes.len()].copy_from_slice(bytes);
+        Ok(Lang { rank, tag: buf })
     }
 
-    /// Parses a code such as `"fr"`, `"FR"` or `"fr-MA"`.
-    pub fn from_code(code: &str) -> Result<Lang, UnknownLang> {
-        let primary = code
-            .trim()
-            .split(['-', '_'])
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        Lang::ALL
+    /// Reads a code such as `"fr"`, `"FR"`, `"fr-MA"` or `"zgh-Tfng"`: a tag whose language is
+    /// one of the built-in four is that language (`fr-MA` is [`Lang::FR`]), any other
+    /// well-formed tag is kept whole; an ill-formed one is refused.
+    pub fn from_code(code: &str) -> Result<Lang, LangError> {
+        let lang = Lang::parse(code)?;
+        Ok(Lang::ALL
             .into_iter()
-            .find(|l| l.code() == primary)
-            .ok_or_else(|| UnknownLang(code.to_owned()))
+            .find(|l| l.code() == lang.language())
+            .unwrap_or(lang))
     }
 
-    /// True for languages written right to left.
+    /// The tag (`"ar"`, `"zgh-Tfng"`).
+    pub fn code(&self) -> &str {
+        let len = self.tag.iter().position(|b| *b == 0).unwrap_or(MAX_TAG_LEN);
+        // Only ASCII is ever stored.
+        std::str::from_utf8(&self.tag[..len]).unwrap_or_default()
+    }
+
+    /// The language subtag (`"zgh"` of `zgh-Tfng`).
+    pub fn language(&self) -> &str {
+        self.code().split('-').next().unwrap_or_default()
+    }
+
+    /// The script subtag, if the tag has one (`"Tfng"` of `zgh-Tfng`).
+    pub fn script(&self) -> Option<&str> {
+        self.code()
+            .split('-')
+            .nth(1)
+            .filter(|s| s.len() == 4 && s.bytes().all(|b| b.is_ascii_alphabetic()))
+    }
+
+    /// The tag less its last subtag (`zgh-Tfng` → `zgh`), as BCP 47 lookup truncates;
+    /// `None` for a bare language.
+    pub fn parent(&self) -> Option<Lang> {
+        let code = self.code();
+        let mut cut = code.rfind('-')?;
+        // A single-letter subtag (an extension's singleton) goes with what follows it.
+        while cut >= 2 && code.as_bytes()[cut - 2] == b'-' {
+            cut -= 2;
+        }
+        Lang::parse(&code[..cut]).ok()
+    }
+
+    /// True for one of the four languages with built-in texts ([`Lang::ALL`]).
+    pub fn is_builtin(&self) -> bool {
+        self.rank < 4
+    }
+
+    /// True for languages written right to left (by default: from the script, see
+    /// [`Direction::of`]; a region may say otherwise, see [`crate::Region::dir`]).
     pub fn is_rtl(&self) -> bool {
-        matches!(self, Lang::Ar)
+        Direction::of(*self) == Direction::Rtl
     }
 
     /// `"rtl"` or `"ltr"`, for the HTML `dir` attribute.
     pub fn dir(&self) -> &'static str {
-        if self.is_rtl() { "rtl" } else { "ltr" }
+        Direction::of(*self).as_str()
     }
 }
 
@@ -82,16 +196,297 @@ impl fmt::Display for Lang {
     }
 }
 
+impl fmt::Debug for Lang {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The built-in four as the former enum printed them.
+        match *self {
+            Lang::AR => f.write_str("Ar"),
+            Lang::FR => f.write_str("Fr"),
+            Lang::EN => f.write_str("En"),
+            Lang::ES => f.write_str("Es"),
+            _ => write!(f, "Lang({:?})", self.code()),
+        }
+    }
+}
+
+impl std::str::FromStr for Lang {
+    type Err = LangError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Lang::parse(s)
+    }
+}
+
+impl Serialize for Lang {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+impl<'de> Deserialize<'de> for Lang {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Lang;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a BCP 47 language tag such as \"ar\" or \"zgh-Tfng\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Lang, E> {
+                Lang::parse(v).map_err(E::custom)
+            }
+        }
+        d.deserialize_str(Visitor)
+    }
+}
+
+/// The direction a language is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// Left to right.
+    Ltr,
+    /// Right to left.
+    Rtl,
+}
+
+/// Scripts written right to left (ISO 15924).
+const RTL_SCRIPTS: &[&str] = &[
+    "Arab", "Aran", "Hebr", "Thaa", "Syrc", "Syre", "Syrj", "Syrn", "Nkoo", "Adlm", "Rohg", "Mand",
+    "Samr", "Mend", "Yezi",
+];
+
+/// Languages whose usual script is right to left: Arabic and its varieties (incl. Hassaniya,
+/// `mey`, and Moroccan Darija, `ary`), Persian, Urdu, Pashto, Sorani, Sindhi, Uyghur, Hebrew,
+/// Yiddish, Dhivehi (Thaana), Syriac, N'Ko.
+const RTL_LANGUAGES: &[&str] = &[
+    "ar", "arb", "ary", "arq", "aeb", "arz", "apc", "acm", "afb", "ayl", "mey", "shu", "fa", "prs",
+    "ur", "ps", "ckb", "sd", "ug", "ks", "bal", "glk", "mzn", "lrc", "he", "iw", "yi", "dv", "syr",
+    "nqo",
+];
+
+impl Direction {
+    /// The direction of a tag's script: its script subtag if it has one (`zgh-Tfng`, `ber-Latn`:
+    /// left to right; `ber-Arab`: right to left), else its language's usual script (`ar`, `mey`,
+    /// `he`, `dv`: right to left; `zgh`, Tifinagh: left to right).
+    pub fn of(lang: Lang) -> Direction {
+        let rtl = match lang.script() {
+            Some(script) => RTL_SCRIPTS.contains(&script),
+            None => RTL_LANGUAGES.contains(&lang.language()),
+        };
+        if rtl { Direction::Rtl } else { Direction::Ltr }
+    }
+
+    /// `"rtl"` or `"ltr"`, for the HTML `dir` attribute.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Direction::Ltr => "ltr",
+            Direction::Rtl => "rtl",
+        }
+    }
+}
+
+/// Where the currency goes beside an amount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CurrencyPlacement {
+    /// Before: `€92.10`, `MAD 1,234.50` (a symbol sticks to the number, a code is followed by a
+    /// no-break space).
+    Before,
+    /// After, with a no-break space: `1 234,50 MAD`.
+    After,
+}
+
+/// The digits numbers are written with (CLDR numbering system names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Digits {
+    /// 0123456789.
+    #[serde(rename = "latn")]
+    Latin,
+    /// ٠١٢٣٤٥٦٧٨٩ (Arabic-Indic).
+    #[serde(rename = "arab")]
+    ArabicIndic,
+    /// ۰۱۲۳۴۵۶۷۸۹ (Extended Arabic-Indic: Persian, Urdu).
+    #[serde(rename = "arabext")]
+    ExtendedArabicIndic,
+}
+
+impl Digits {
+    /// `text` with its ASCII digits written in these digits.
+    pub fn apply(&self, text: &str) -> String {
+        let zero = match self {
+            Digits::Latin => return text.to_owned(),
+            Digits::ArabicIndic => 0x0660,
+            Digits::ExtendedArabicIndic => 0x06F0,
+        };
+        text.chars()
+            .map(|c| match c.to_digit(10) {
+                Some(d) if c.is_ascii_digit() => char::from_u32(zero + d).unwrap_or(c),
+                _ => c,
+            })
+            .collect()
+    }
+}
+
+/// How a language writes numbers and amounts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NumberFormat {
+    /// The decimal separator.
+    pub decimal: char,
+    /// The separator between groups of three digits.
+    pub group: char,
+    /// Where the currency goes.
+    pub currency: CurrencyPlacement,
+    /// The digits.
+    pub digits: Digits,
+    /// Currency symbols by ISO code (`EUR` → `€`); a currency not listed is written by its code.
+    #[serde(default)]
+    pub symbols: BTreeMap<String, String>,
+}
+
+/// What Tijara knows of a language: its direction, number and date formats, and which languages
+/// stand in for it when a text is missing.
+///
+/// ```
+/// use tijara_core::i18n::{Direction, LanguageInfo};
+/// use tijara_core::{Lang, Money};
+/// let mey = LanguageInfo::builtin(Lang::parse("mey")?);
+/// assert_eq!(mey.direction, Direction::Rtl, "Hassaniya is written in Arabic script");
+/// let zgh = LanguageInfo::builtin(Lang::parse("zgh-Tfng")?);
+/// assert_eq!(zgh.direction, Direction::Ltr, "Tifinagh is written left to right");
+/// assert_eq!(zgh.format_money(&Money::mad("1234.5")?), "1\u{a0}234,50\u{a0}MAD");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LanguageInfo {
+    /// The language.
+    pub tag: Lang,
+    /// Its direction.
+    pub direction: Direction,
+    /// How it writes numbers and amounts.
+    pub number: NumberFormat,
+    /// How it writes a date, as a `chrono` strftime pattern (`%d/%m/%Y`).
+    pub date: String,
+    /// The languages whose text stands in for a missing one, in order (`zgh` → `ar`, `fr`);
+    /// the region's default language and then any text come after them.
+    #[serde(default)]
+    pub fallbacks: Vec<Lang>,
+}
+
+const NBSP: char = '\u{a0}';
+
+fn symbols(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(c, s)| ((*c).to_owned(), (*s).to_owned()))
+        .collect()
+}
+
+fn info(
+    tag: Lang,
+    direction: Direction,
+    (decimal, group): (char, char),
+    currency: CurrencyPlacement,
+    syms: &[(&str, &str)],
+    date: &str,
+) -> LanguageInfo {
+    LanguageInfo {
+        tag,
+        direction,
+        number: NumberFormat {
+            decimal,
+            group,
+            currency,
+            digits: Digits::Latin,
+            symbols: symbols(syms),
+        },
+        date: date.to_owned(),
+        fallbacks: Vec::new(),
+    }
+}
+
+static BUILTIN: LazyLock<[LanguageInfo; 4]> = LazyLock::new(|| {
+    use CurrencyPlacement::{After, Before};
+    use Direction::{Ltr, Rtl};
+    let common = [("EUR", "€"), ("USD", "$US"), ("GBP", "£")];
+    [
+        info(
+            Lang::AR,
+            Rtl,
+            (',', '.'),
+            After,
+            &[("MAD", "د.م."), ("EUR", "€"), ("USD", "$US"), ("GBP", "£")],
+            "%d/%m/%Y",
+        ),
+        info(Lang::FR, Ltr, (',', NBSP), After, &common, "%d/%m/%Y"),
+        info(
+            Lang::EN,
+            Ltr,
+            ('.', ','),
+            Before,
+            &[("EUR", "€"), ("USD", "$"), ("GBP", "£")],
+            "%d %b %Y",
+        ),
+        // Spanish readers were always shown French where a text lacked Spanish.
+        LanguageInfo {
+            fallbacks: vec![Lang::FR],
+            ..info(Lang::ES, Ltr, (',', '.'), After, &common, "%d/%m/%Y")
+        },
+    ]
+});
+
+impl LanguageInfo {
+    /// Tijara's defaults for a language: the formats of the module docs for ar, fr, en and es
+    /// (Spanish falls back to French; the others have no fallbacks of their own); for any other
+    /// tag, the direction of its script ([`Direction::of`]), the French number
+    /// pattern with ISO codes (but `€`, `£`), day/month/year dates and no fallbacks.
+    pub fn builtin(tag: Lang) -> Cow<'static, LanguageInfo> {
+        match BUILTIN.iter().find(|i| i.tag == tag) {
+            Some(i) => Cow::Borrowed(i),
+            None => Cow::Owned(info(
+                tag,
+                Direction::of(tag),
+                (',', NBSP),
+                CurrencyPlacement::After,
+                &[("EUR", "€"), ("GBP", "£")],
+                "%d/%m/%Y",
+            )),
+        }
+    }
+
+    /// Formats an amount in this language's number format.
+    pub fn format_money(&self, money: &Money) -> String {
+        self.number.format_money(money)
+    }
+
+    /// Formats a date with this language's pattern and digits.
+    pub fn format_date(&self, date: chrono::NaiveDate) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        // A bad pattern (refused when a region is read) writes the ISO date rather than panic.
+        if write!(out, "{}", date.format(&self.date)).is_err() {
+            out = date.to_string();
+        }
+        self.number.digits.apply(&out)
+    }
+
+    /// True when `pattern` is a date pattern `chrono` understands.
+    pub fn is_date_pattern(pattern: &str) -> bool {
+        !chrono::format::StrftimeItems::new(pattern)
+            .any(|i| matches!(i, chrono::format::Item::Error))
+    }
+}
+
 /// A text in several languages, e.g. a product title in Arabic, French and English.
 ///
 /// ```
 /// use tijara_core::{LocalizedText, Lang};
 /// let title = LocalizedText::new()
-///     .with(Lang::Ar, "وسادة جلدية")
-///     .with(Lang::Fr, "Coussin en cuir");
-/// assert_eq!(title.get(Lang::Fr, Lang::Ar), Some("Coussin en cuir"));
+///     .with(Lang::AR, "وسادة جلدية")
+///     .with(Lang::FR, "Coussin en cuir");
+/// assert_eq!(title.get(Lang::FR, Lang::AR), Some("Coussin en cuir"));
 /// // No English text: falls back to the region's default language.
-/// assert_eq!(title.get(Lang::En, Lang::Ar), Some("وسادة جلدية"));
+/// assert_eq!(title.get(Lang::EN, Lang::AR), Some("وسادة جلدية"));
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -129,12 +524,39 @@ impl LocalizedText {
         self.0.get(&lang).map(String::as_str)
     }
 
-    /// The text in `lang`, else in `fallback` (the region's default language), else in the first
-    /// language of [`Lang::ALL`] that has one. `None` only when the text is empty.
+    /// The text in `lang` (or a shorter form of its tag: `zgh` for `zgh-Tfng`), else in
+    /// `fallback` (the region's default language), else in the first language of [`Lang::ALL`]
+    /// that has one, else in any. `None` only when the text is empty. With a region at hand,
+    /// [`crate::Region::text`] also follows the language's fallbacks.
     pub fn get(&self, lang: Lang, fallback: Lang) -> Option<&str> {
-        self.exact(lang)
-            .or_else(|| self.exact(fallback))
+        self.get_in([lang, fallback])
+    }
+
+    /// The text in the first language of `order` that has one (each tried with the shorter
+    /// forms of its tag: `zgh-Tfng`, then `zgh`), else in the first language of [`Lang::ALL`]
+    /// that has one, else in any. `None` only when the text is empty.
+    ///
+    /// ```
+    /// use tijara_core::{LocalizedText, Lang};
+    /// let zgh = Lang::parse("zgh-Tfng")?;
+    /// let t = LocalizedText::new().with(Lang::FR, "Tapis").with(Lang::AR, "زربية");
+    /// assert_eq!(t.get_in([zgh, Lang::AR, Lang::FR]), Some("زربية"));
+    /// # Ok::<(), tijara_core::LangError>(())
+    /// ```
+    pub fn get_in(&self, order: impl IntoIterator<Item = Lang>) -> Option<&str> {
+        order
+            .into_iter()
+            .find_map(|l| {
+                let mut next = Some(l);
+                std::iter::from_fn(|| {
+                    let cur = next?;
+                    next = cur.parent();
+                    Some(cur)
+                })
+                .find_map(|l| self.exact(l))
+            })
             .or_else(|| Lang::ALL.into_iter().find_map(|l| self.exact(l)))
+            .or_else(|| self.0.values().next().map(String::as_str))
     }
 
     /// True when no language has a text.
@@ -153,41 +575,6 @@ impl LocalizedText {
     }
 }
 
-const NBSP: char = '\u{a0}';
-
-struct NumberStyle {
-    decimal: char,
-    group: char,
-}
-
-fn style(lang: Lang) -> NumberStyle {
-    match lang {
-        Lang::Fr => NumberStyle {
-            decimal: ',',
-            group: NBSP,
-        },
-        Lang::Ar | Lang::Es => NumberStyle {
-            decimal: ',',
-            group: '.',
-        },
-        Lang::En => NumberStyle {
-            decimal: '.',
-            group: ',',
-        },
-    }
-}
-
-fn symbol(currency: Currency, lang: Lang) -> &'static str {
-    match (currency.code(), lang) {
-        ("MAD", Lang::Ar) => "د.م.",
-        ("EUR", _) => "€",
-        ("USD", Lang::En) => "$",
-        ("USD", _) => "$US",
-        ("GBP", _) => "£",
-        _ => "",
-    }
-}
-
 fn group_digits(digits: &str, sep: char) -> String {
     let mut out = String::with_capacity(digits.len() + digits.len() / 3 * 2);
     let len = digits.len();
@@ -200,54 +587,70 @@ fn group_digits(digits: &str, sep: char) -> String {
     out
 }
 
-impl Money {
-    /// Formats the amount for a reader of `lang` (see the module docs for the choices).
-    ///
-    /// ```
-    /// use tijara_core::{Money, Lang};
-    /// let m = Money::mad("1234.5").unwrap();
-    /// assert_eq!(m.format(Lang::Fr), "1\u{a0}234,50\u{a0}MAD");
-    /// assert_eq!(m.format(Lang::Ar), "1.234,50\u{a0}د.م.");
-    /// assert_eq!(m.format(Lang::En), "MAD\u{a0}1,234.50");
-    /// ```
-    pub fn format(&self, lang: Lang) -> String {
-        let st = style(lang);
-        let text = self.amount().abs().to_string();
+impl NumberFormat {
+    /// Formats an amount: grouped digits, the decimal separator, the currency's symbol (or
+    /// code) where this format puts it.
+    pub fn format_money(&self, money: &Money) -> String {
+        let text = money.amount().abs().to_string();
         let (int, frac) = match text.split_once('.') {
             Some((i, f)) => (i, Some(f)),
             None => (text.as_str(), None),
         };
         let mut number = String::new();
-        if self.is_negative() {
+        if money.is_negative() {
             number.push('-');
         }
-        number.push_str(&group_digits(int, st.group));
+        number.push_str(&group_digits(int, self.group));
         if let Some(frac) = frac {
-            number.push(st.decimal);
+            number.push(self.decimal);
             number.push_str(frac);
         }
-        let sym = symbol(self.currency(), lang);
-        match (lang, sym) {
-            (Lang::En, "") => format!("{}{NBSP}{number}", self.currency().code()),
-            (Lang::En, s) => {
+        let number = self.digits.apply(&number);
+        let currency = money.currency();
+        let code = currency.code();
+        let symbol = self.symbols.get(code).map(String::as_str);
+        match (self.currency, symbol) {
+            (CurrencyPlacement::Before, None) => format!("{code}{NBSP}{number}"),
+            (CurrencyPlacement::Before, Some(s)) => {
                 // "$1,234.50", "-€5.00"
                 match number.strip_prefix('-') {
                     Some(rest) => format!("-{s}{rest}"),
                     None => format!("{s}{number}"),
                 }
             }
-            (_, "") => format!("{number}{NBSP}{}", self.currency().code()),
-            (_, s) => format!("{number}{NBSP}{s}"),
+            (CurrencyPlacement::After, s) => format!("{number}{NBSP}{}", s.unwrap_or(code)),
         }
+    }
+}
+
+impl Money {
+    /// Formats the amount for a reader of `lang`, with Tijara's built-in format for it (see the
+    /// module docs for the choices; [`crate::Region::format_money`] uses the region's).
+    ///
+    /// ```
+    /// use tijara_core::{Money, Lang};
+    /// let m = Money::mad("1234.5").unwrap();
+    /// assert_eq!(m.format(Lang::FR), "1\u{a0}234,50\u{a0}MAD");
+    /// assert_eq!(m.format(Lang::AR), "1.234,50\u{a0}د.م.");
+    /// assert_eq!(m.format(Lang::EN), "MAD\u{a0}1,234.50");
+    /// ```
+    pub fn format(&self, lang: Lang) -> String {
+        LanguageInfo::builtin(lang).format_money(self)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::currency::Currency;
+    use proptest::prelude::*;
 
     fn mad(s: &str) -> Money {
         Money::mad(s).expect("amount")
+    }
+
+    fn lang(s: &str) -> Lang {
+        Lang::parse(s).expect("tag")
     }
 
     #[test]
@@ -272,12 +675,95 @@ mod tests {
     }
 
     #[test]
+    fn other_languages_and_digits() {
+        assert_eq!(
+            mad("1234.5").format(lang("zgh-Tfng")),
+            "1\u{a0}234,50\u{a0}MAD"
+        );
+        let usd = Money::parse("1500", Currency::USD).expect("usd");
+        assert_eq!(usd.format(lang("mey")), "1\u{a0}500,00\u{a0}USD");
+        let mut fa = LanguageInfo::builtin(lang("fa")).into_owned();
+        fa.number.digits = Digits::ExtendedArabicIndic;
+        assert_eq!(fa.format_money(&mad("12.5")), "۱۲,۵۰\u{a0}MAD");
+        let mut ar = LanguageInfo::builtin(Lang::AR).into_owned();
+        ar.number.digits = Digits::ArabicIndic;
+        let d = chrono::NaiveDate::from_ymd_opt(2026, 3, 9).expect("date");
+        assert_eq!(ar.format_date(d), "٠٩/٠٣/٢٠٢٦");
+        assert_eq!(
+            LanguageInfo::builtin(Lang::EN).format_date(d),
+            "09 Mar 2026"
+        );
+        assert!(LanguageInfo::is_date_pattern("%d/%m/%Y"));
+        assert!(!LanguageInfo::is_date_pattern("%Q"));
+    }
+
+    #[test]
     fn languages() {
         assert_eq!(Lang::from_code("fr-MA"), Ok(Lang::Fr));
         assert_eq!(Lang::from_code("AR"), Ok(Lang::Ar));
-        assert!(Lang::from_code("de").is_err());
+        assert_eq!(
+            Lang::from_code("de").map(|l| l.to_string()),
+            Ok("de".into())
+        );
+        assert_eq!(Lang::from_code("zgh_tfng"), Ok(lang("zgh-Tfng")));
+        assert!(matches!(Lang::from_code("d"), Err(LangError::IllFormed(_))));
+        assert!(matches!(Lang::from_code(""), Err(LangError::IllFormed(_))));
+        assert!(matches!(
+            Lang::from_code("fr--MA"),
+            Err(LangError::IllFormed(_))
+        ));
+        assert!(matches!(
+            Lang::parse("en-Latn-US-valencia-u-ca-gregory"),
+            Err(LangError::TooLong(_))
+        ));
         assert_eq!(Lang::Ar.dir(), "rtl");
         assert_eq!(Lang::En.dir(), "ltr");
+        assert_eq!(lang("mey").dir(), "rtl", "Hassaniya: Arabic script");
+        assert_eq!(lang("zgh").dir(), "ltr", "Tamazight: Tifinagh");
+        assert_eq!(lang("zgh-Tfng").dir(), "ltr");
+        assert_eq!(lang("ber-Latn").dir(), "ltr");
+        assert_eq!(lang("ber-Arab").dir(), "rtl");
+        assert_eq!(lang("dv").dir(), "rtl");
+        assert_eq!(lang("zgh-Tfng-MA").parent(), Some(lang("zgh-Tfng")));
+        assert_eq!(lang("zgh-Tfng").parent(), Some(lang("zgh")));
+        assert_eq!(lang("zgh").parent(), None);
+        // Matches on the constants, old and new spellings.
+        let name = |l: Lang| match l {
+            Lang::Ar => "ar",
+            Lang::FR => "fr",
+            _ => "other",
+        };
+        assert_eq!(
+            (name(Lang::AR), name(Lang::Fr), name(lang("mey"))),
+            ("ar", "fr", "other")
+        );
+        assert_eq!(
+            format!("{:?} {:?}", Lang::Ar, lang("mey")),
+            "Ar Lang(\"mey\")"
+        );
+    }
+
+    #[test]
+    fn the_serialized_form_is_unchanged() {
+        // Keys as the enum wrote them, in the enum's order: stored texts read back identically.
+        let t = LocalizedText::new()
+            .with(Lang::Es, "es")
+            .with(Lang::En, "en")
+            .with(Lang::Fr, "fr")
+            .with(Lang::Ar, "ar")
+            .with(lang("zgh-Tfng"), "ⵣ")
+            .with(lang("mey"), "م");
+        let json = serde_json::to_string(&t).expect("json");
+        assert_eq!(
+            json,
+            r#"{"ar":"ar","fr":"fr","en":"en","es":"es","mey":"م","zgh-Tfng":"ⵣ"}"#
+        );
+        let back: LocalizedText = serde_json::from_str(&json).expect("read");
+        assert_eq!(back, t);
+        assert_eq!(serde_json::to_string(&Lang::Ar).expect("json"), r#""ar""#);
+        let read: Lang = serde_json::from_str(r#""es""#).expect("lang");
+        assert_eq!(read, Lang::Es);
+        assert!(serde_json::from_str::<Lang>(r#""not a tag""#).is_err());
     }
 
     #[test]
@@ -290,5 +776,53 @@ mod tests {
         assert_eq!(LocalizedText::new().get(Lang::Fr, Lang::Ar), None);
         let json = serde_json::to_string(&t).expect("json");
         assert_eq!(json, r#"{"en":"Tea bag"}"#);
+        let zgh = LocalizedText::new()
+            .with(lang("zgh"), "ⴰⵣⵔⴱⵉ")
+            .with(lang("mey"), "زربية");
+        assert_eq!(
+            zgh.get(lang("zgh-Tfng"), Lang::Ar),
+            Some("ⴰⵣⵔⴱⵉ"),
+            "shorter tag"
+        );
+        assert_eq!(
+            zgh.get(Lang::Fr, Lang::Ar),
+            Some("زربية"),
+            "any text at last"
+        );
+        assert_eq!(zgh.get_in([Lang::En, lang("mey")]), Some("زربية"));
+    }
+
+    /// Well-formed `language[-script][-region]` tags, in any case.
+    fn tag() -> impl Strategy<Value = String> {
+        (
+            "[a-zA-Z]{2,3}",
+            proptest::option::of("[a-zA-Z]{4}"),
+            proptest::option::of(prop_oneof!["[a-zA-Z]{2}", "[0-9]{3}"]),
+        )
+            .prop_map(|(l, s, r)| {
+                let mut t = l;
+                for part in [s, r].into_iter().flatten() {
+                    t.push('-');
+                    t.push_str(&part);
+                }
+                t
+            })
+            .prop_filter("und names no language", |t| {
+                !t.to_ascii_lowercase().starts_with("und")
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn any_well_formed_tag_round_trips(t in tag()) {
+            let l = Lang::parse(&t).expect("well-formed");
+            prop_assert!(l.to_string().eq_ignore_ascii_case(&t));
+            prop_assert_eq!(Lang::parse(&l.to_string()), Ok(l));
+            let json = serde_json::to_string(&l).expect("json");
+            prop_assert_eq!(json.clone(), format!("\"{l}\""));
+            let back: Lang = serde_json::from_str(&json).expect("read");
+            prop_assert_eq!(back, l);
+            prop_assert_eq!(l.is_builtin(), Lang::ALL.contains(&l));
+        }
     }
 }

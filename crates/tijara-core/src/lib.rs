@@ -7,7 +7,7 @@ pub mod catalog;
 mod currency;
 pub mod events;
 pub mod fulfillment;
-mod i18n;
+pub mod i18n;
 pub mod ids;
 pub mod inventory;
 mod money;
@@ -27,7 +27,7 @@ mod testing;
 
 pub use currency::{Currency, UnknownCurrency};
 pub use events::DomainEvent;
-pub use i18n::{Lang, LocalizedText, UnknownLang};
+pub use i18n::{Direction, Lang, LangError, LanguageInfo, LocalizedText, UnknownLang};
 pub use ids::{
     CartId, CategoryId, CustomerId, IdError, MemberId, OrderId, ProductId, PromotionId,
     ReservationId, ReturnId, SellerId, SellerOrderId, ShipmentId, TaxCategoryId, VariantId,

@@ -2,7 +2,7 @@
 
 use crate::cart::CartLimits;
 use crate::currency::Currency;
-use crate::i18n::{Lang, LocalizedText};
+use crate::i18n::{Direction, Lang, LanguageInfo, LocalizedText};
 use crate::ids::TaxCategoryId;
 use crate::money::{Money, MoneyError};
 use crate::rate::Rate;
@@ -10,6 +10,7 @@ use crate::tax::{DatedTaxRate, TaxError, TaxRules};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// A legal identifier that may be printed on invoices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -90,6 +91,28 @@ pub enum RegionError {
     /// A transfer hold outside 1 to 720 hours.
     #[error("the bank transfer hold must be 1 to 720 hours")]
     TransferHold,
+    /// Facts given for a language the region does not list.
+    #[error("language facts for {0}, which is not one of the region's languages")]
+    LanguageInfoUnlisted(Lang),
+    /// Facts given twice for one language.
+    #[error("language facts for {0} are given twice")]
+    LanguageInfoTwice(Lang),
+    /// A language falls back to one the region does not speak, or to itself.
+    #[error("{lang} falls back to {fallback}, which is not another of the region's languages")]
+    UnknownFallback {
+        /// The language.
+        lang: Lang,
+        /// Its fallback.
+        fallback: Lang,
+    },
+    /// A date pattern `chrono` does not understand.
+    #[error("the date pattern {pattern:?} of {lang} is not a strftime pattern")]
+    DatePattern {
+        /// The language.
+        lang: Lang,
+        /// The pattern.
+        pattern: String,
+    },
 }
 
 /// A region's configuration.
@@ -99,8 +122,13 @@ pub struct Region {
     pub code: String,
     /// Name.
     pub name: LocalizedText,
-    /// Languages the pages speak.
+    /// Languages the pages speak (BCP 47 tags).
     pub languages: Vec<Lang>,
+    /// What the region says of its languages where it differs from Tijara's built-in
+    /// [`LanguageInfo::builtin`] (directions, number and date formats, fallbacks), and of any
+    /// tag Tijara has no defaults for; see [`Region::language`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub language_info: Vec<LanguageInfo>,
     /// Language used when a text is missing in the reader's.
     pub default_lang: Lang,
     /// The currency charged.
@@ -184,6 +212,7 @@ impl Region {
                 .with(Lang::Fr, "Dakhla – Oued Ed-Dahab")
                 .with(Lang::En, "Dakhla – Oued Ed-Dahab"),
             languages: vec![Lang::Ar, Lang::Fr, Lang::En],
+            language_info: Vec::new(),
             default_lang: Lang::Ar,
             currency: Currency::MAD,
             utc_offset_minutes: 60,
@@ -216,6 +245,30 @@ impl Region {
         }
         if !self.languages.contains(&self.default_lang) {
             return Err(RegionError::DefaultLangMissing(self.default_lang));
+        }
+        for (i, info) in self.language_info.iter().enumerate() {
+            if !self.languages.contains(&info.tag) {
+                return Err(RegionError::LanguageInfoUnlisted(info.tag));
+            }
+            if self.language_info[..i].iter().any(|o| o.tag == info.tag) {
+                return Err(RegionError::LanguageInfoTwice(info.tag));
+            }
+            if let Some(f) = info
+                .fallbacks
+                .iter()
+                .find(|f| **f == info.tag || !self.languages.contains(f))
+            {
+                return Err(RegionError::UnknownFallback {
+                    lang: info.tag,
+                    fallback: *f,
+                });
+            }
+            if !LanguageInfo::is_date_pattern(&info.date) {
+                return Err(RegionError::DatePattern {
+                    lang: info.tag,
+                    pattern: info.date.clone(),
+                });
+            }
         }
         if let Some(c) = self
             .display_currencies
@@ -271,12 +324,96 @@ impl Region {
         }
     }
 
-    /// The language to use for a reader asking for `wanted` (the default when the region does
-    /// not speak it).
+    /// The language to use for a reader asking for `wanted`: that language if the region speaks
+    /// it, else the region's language with the same language subtag (`zgh` asked, `zgh-Tfng`
+    /// spoken), else the default.
     pub fn lang_or_default(&self, wanted: Option<Lang>) -> Lang {
-        wanted
-            .filter(|l| self.languages.contains(l))
-            .unwrap_or(self.default_lang)
+        self.speaks(wanted).unwrap_or(self.default_lang)
+    }
+
+    /// The region's language for a reader asking for `wanted` (the same tag, else the region's
+    /// language with the same language subtag), `None` when the region does not speak it.
+    pub fn speaks(&self, wanted: Option<Lang>) -> Option<Lang> {
+        let wanted = wanted?;
+        if self.languages.contains(&wanted) {
+            return Some(wanted);
+        }
+        self.languages
+            .iter()
+            .copied()
+            .find(|l| l.language() == wanted.language())
+    }
+
+    /// What the region knows of `lang`: its own facts ([`Region::language_info`]) if it gives
+    /// them, else Tijara's defaults ([`LanguageInfo::builtin`]).
+    pub fn language(&self, lang: Lang) -> Cow<'_, LanguageInfo> {
+        match self.language_info.iter().find(|i| i.tag == lang) {
+            Some(i) => Cow::Borrowed(i),
+            None => LanguageInfo::builtin(lang),
+        }
+    }
+
+    /// The languages whose text is read for a reader of `lang`, in order: `lang`, its
+    /// fallbacks, the region's default language, then the region's other languages.
+    ///
+    /// ```
+    /// use tijara_core::{Lang, LanguageInfo, Region};
+    /// let mut r = Region::dakhla();
+    /// let zgh = Lang::parse("zgh")?;
+    /// r.languages.push(zgh);
+    /// let mut info = LanguageInfo::builtin(zgh).into_owned();
+    /// info.fallbacks = vec![Lang::AR, Lang::FR];
+    /// r.language_info.push(info);
+    /// assert_eq!(r.fallback_order(zgh), vec![zgh, Lang::AR, Lang::FR, Lang::EN]);
+    /// # Ok::<(), tijara_core::LangError>(())
+    /// ```
+    pub fn fallback_order(&self, lang: Lang) -> Vec<Lang> {
+        let mut order = vec![lang];
+        let info = self.language(lang);
+        for l in info
+            .fallbacks
+            .iter()
+            .chain([&self.default_lang])
+            .chain(&self.languages)
+        {
+            if !order.contains(l) {
+                order.push(*l);
+            }
+        }
+        order
+    }
+
+    /// `text` for a reader of `lang`, following [`Region::fallback_order`] (then any language).
+    pub fn text<'a>(&self, text: &'a LocalizedText, lang: Lang) -> Option<&'a str> {
+        text.get_in(self.fallback_order(lang))
+    }
+
+    /// The first language of `lang`'s [`Region::fallback_order`] among `available` (the
+    /// languages a set of UI strings or templates exists in); `None` when none is.
+    pub fn best_of(&self, lang: Lang, available: &[Lang]) -> Option<Lang> {
+        self.fallback_order(lang)
+            .into_iter()
+            .find(|l| available.contains(l))
+    }
+
+    /// The direction of `lang` in this region.
+    pub fn direction(&self, lang: Lang) -> Direction {
+        self.language(lang).direction
+    }
+
+    /// `"rtl"` or `"ltr"` for `lang` in this region, for the HTML `dir` attribute.
+    pub fn dir(&self, lang: Lang) -> &'static str {
+        self.direction(lang).as_str()
+    }
+
+    /// An amount written for a reader of `lang` with the region's number format for it.
+    pub fn format_money(&self, money: &Money, lang: Lang) -> String {
+        self.language(lang).format_money(money)
+    }
+
+    /// A date written for a reader of `lang` with the region's date pattern for it.
+    pub fn format_date(&self, date: NaiveDate, lang: Lang) -> String {
+        self.language(lang).format_date(date)
     }
 }
 
@@ -350,6 +487,101 @@ mod tests {
         assert_eq!(r.lang_or_default(Some(Lang::Fr)), Lang::Fr);
         assert_eq!(r.lang_or_default(Some(Lang::Es)), Lang::Ar);
         assert_eq!(r.lang_or_default(None), Lang::Ar);
+    }
+
+    /// Dakhla plus Tamazight in Tifinagh (falls back to Arabic, then French) and Hassaniya.
+    fn with_zgh_and_mey() -> (Region, Lang, Lang) {
+        let zgh = Lang::parse("zgh-Tfng").expect("tag");
+        let mey = Lang::parse("mey").expect("tag");
+        let mut r = Region::dakhla();
+        r.languages.extend([zgh, mey]);
+        let mut info = LanguageInfo::builtin(zgh).into_owned();
+        info.fallbacks = vec![Lang::FR];
+        r.language_info.push(info);
+        let mut info = LanguageInfo::builtin(mey).into_owned();
+        info.fallbacks = vec![Lang::AR];
+        info.number.symbols.insert("MAD".into(), "أوقية".into());
+        r.language_info.push(info);
+        (r, zgh, mey)
+    }
+
+    #[test]
+    fn languages_as_data() {
+        let (r, zgh, mey) = with_zgh_and_mey();
+        assert_eq!(r.validate(), Ok(()));
+        assert_eq!(r.dir(zgh), "ltr");
+        assert_eq!(r.dir(mey), "rtl");
+        assert_eq!(r.dir(Lang::Ar), "rtl");
+        assert_eq!(
+            r.fallback_order(zgh),
+            vec![zgh, Lang::Fr, Lang::Ar, Lang::En, mey]
+        );
+        assert_eq!(
+            r.fallback_order(mey),
+            vec![mey, Lang::Ar, Lang::Fr, Lang::En, zgh]
+        );
+        let title = LocalizedText::new()
+            .with(Lang::Ar, "زربية")
+            .with(Lang::Fr, "Tapis")
+            .with(zgh, "ⴰⵣⵔⴱⵉ");
+        assert_eq!(r.text(&title, zgh), Some("ⴰⵣⵔⴱⵉ"));
+        assert_eq!(r.text(&title, mey), Some("زربية"));
+        let fr_only = LocalizedText::single(Lang::Fr, "Tapis");
+        assert_eq!(r.text(&fr_only, mey), Some("Tapis"));
+        assert_eq!(r.best_of(zgh, &[Lang::Ar, Lang::Fr]), Some(Lang::Fr));
+        assert_eq!(r.best_of(mey, &[Lang::Fr, Lang::Ar]), Some(Lang::Ar));
+        let m = Money::mad("1234.5").expect("amount");
+        assert_eq!(
+            r.format_money(&m, Lang::Ar),
+            m.format(Lang::Ar),
+            "built-in kept"
+        );
+        assert_eq!(r.format_money(&m, mey), "1\u{a0}234,50\u{a0}أوقية");
+        assert_eq!(r.format_money(&m, zgh), "1\u{a0}234,50\u{a0}MAD");
+        let d = NaiveDate::from_ymd_opt(2026, 3, 9).expect("date");
+        assert_eq!(r.format_date(d, zgh), "09/03/2026");
+        // A reader asking for `zgh` gets the region's `zgh-Tfng`.
+        let bare = Lang::parse("zgh").expect("tag");
+        assert_eq!(r.lang_or_default(Some(bare)), zgh);
+        assert_eq!(r.lang_or_default(Some(Lang::Es)), Lang::Ar);
+        // Without facts, a tag is still read with its script's direction.
+        let mut plain = Region::dakhla();
+        plain.languages.push(mey);
+        assert_eq!(plain.dir(mey), "rtl");
+        assert_eq!(
+            plain.fallback_order(mey),
+            vec![mey, Lang::Ar, Lang::Fr, Lang::En]
+        );
+    }
+
+    #[test]
+    fn language_facts_are_checked() {
+        let (mut r, zgh, mey) = with_zgh_and_mey();
+        r.language_info[1].fallbacks = vec![Lang::Es];
+        assert_eq!(
+            r.validate(),
+            Err(RegionError::UnknownFallback {
+                lang: mey,
+                fallback: Lang::Es
+            })
+        );
+        let (mut r, zgh2, _) = with_zgh_and_mey();
+        r.languages.retain(|l| *l != zgh2);
+        assert_eq!(r.validate(), Err(RegionError::LanguageInfoUnlisted(zgh)));
+        let (mut r, _, _) = with_zgh_and_mey();
+        let again = r.language_info[0].clone();
+        r.language_info.push(again);
+        assert_eq!(r.validate(), Err(RegionError::LanguageInfoTwice(zgh)));
+        let (mut r, _, _) = with_zgh_and_mey();
+        r.language_info[0].date = "%Q".into();
+        assert!(matches!(r.validate(), Err(RegionError::DatePattern { .. })));
+        // A region without facts serializes as before.
+        let json = serde_json::to_string(&Region::dakhla()).expect("json");
+        assert!(!json.contains("language_info"));
+        let (r, _, _) = with_zgh_and_mey();
+        let back: Region =
+            serde_json::from_str(&serde_json::to_string(&r).expect("json")).expect("read");
+        assert_eq!(back, r);
     }
 
     #[test]

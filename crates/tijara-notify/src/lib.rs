@@ -26,7 +26,7 @@ use tijara::Tijara;
 use tijara::ports::runtime::{EventSink, SinkError};
 use tijara::ports::storage::OutboxEvent;
 use tijara_core::fulfillment::TrackingStatus;
-use tijara_core::{DomainEvent, Lang};
+use tijara_core::{DomainEvent, Lang, Money, Region};
 
 /// A message for one person.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -217,6 +217,46 @@ impl Notifier for HttpSmsNotifier {
     }
 }
 
+/// The languages the messages' words exist in.
+const WORDS: [Lang; 3] = [Lang::FR, Lang::AR, Lang::EN];
+
+/// The language of the words told to a reader of `lang`: `lang` if the messages exist in it,
+/// else the first of its fallbacks in `region` that they exist in (Tamazight falling back to
+/// Arabic reads Arabic), else French.
+fn words_lang(region: &Region, lang: Lang) -> Lang {
+    region.best_of(lang, &WORDS).unwrap_or(Lang::FR)
+}
+
+/// Words and amounts for one reader: the words in [`words_lang`], amounts in the region's
+/// format for the reader's own language.
+struct Reader<'a> {
+    region: &'a Region,
+    lang: Lang,
+    words: Lang,
+}
+
+impl<'a> Reader<'a> {
+    fn new(region: &'a Region, lang: Lang) -> Self {
+        Reader {
+            region,
+            lang,
+            words: words_lang(region, lang),
+        }
+    }
+
+    fn w(&self, key: &str) -> &'static str {
+        words(self.words, key)
+    }
+
+    fn step(&self, status: TrackingStatus) -> String {
+        step(self.words, status)
+    }
+
+    fn money(&self, m: &Money) -> String {
+        self.region.format_money(m, self.lang)
+    }
+}
+
 fn words(lang: Lang, key: &str) -> &'static str {
     let (fr, ar, en) = match key {
         "new_order" => ("Nouvelle commande", "طلب جديد", "New order"),
@@ -345,16 +385,13 @@ impl NotificationSink {
                         {
                             continue;
                         }
+                        let r = Reader::new(self.engine.region(), a.lang);
                         out.push(Notification {
                             email: Some(a.email.clone()),
                             phone: None,
                             lang: a.lang,
-                            subject: format!("{} {}", words(a.lang, "new_order"), so.id),
-                            text: format!(
-                                "{} {}.",
-                                words(a.lang, "new_order_text"),
-                                so.total.format(a.lang)
-                            ),
+                            subject: format!("{} {}", r.w("new_order"), so.id),
+                            text: format!("{} {}.", r.w("new_order_text"), r.money(&so.total)),
                         });
                     }
                 }
@@ -379,16 +416,17 @@ impl NotificationSink {
                     Err(tijara::TijaraError::NotFound { .. }) => return Ok((out, None)),
                     Err(e) => return Err(err(e)),
                 };
+                let r = Reader::new(self.engine.region(), lang);
                 out.push(Notification {
                     email: Some(doc.order.email),
                     phone: Some(doc.order.shipping_address.phone),
                     lang,
-                    subject: format!("{} {}", words(lang, "parcel"), step(lang, status)),
+                    subject: format!("{} {}", r.w("parcel"), r.step(status)),
                     text: format!(
                         "{} {} — {} {number}",
-                        words(lang, "parcel"),
-                        step(lang, status),
-                        words(lang, "tracking")
+                        r.w("parcel"),
+                        r.step(status),
+                        r.w("tracking")
                     ),
                 });
                 mark = Some((shipment, now));
@@ -403,12 +441,13 @@ impl NotificationSink {
                     Err(tijara::TijaraError::NotFound { .. }) => return Ok((out, None)),
                     Err(e) => return Err(err(e)),
                 };
+                let r = Reader::new(self.engine.region(), lang);
                 out.push(Notification {
                     email: Some(doc.order.email),
                     phone: Some(doc.order.shipping_address.phone),
                     lang,
-                    subject: format!("{} {order}", words(lang, "expired")),
-                    text: format!("{} {order}.", words(lang, "expired_text")),
+                    subject: format!("{} {order}", r.w("expired")),
+                    text: format!("{} {order}.", r.w("expired_text")),
                 });
             }
             DomainEvent::PayoutPaid(payout) => {
@@ -428,16 +467,17 @@ impl NotificationSink {
                     ) {
                         continue;
                     }
+                    let r = Reader::new(self.engine.region(), a.lang);
                     out.push(Notification {
                         email: Some(a.email.clone()),
                         phone: None,
                         lang: a.lang,
-                        subject: words(a.lang, "payout").to_owned(),
+                        subject: r.w("payout").to_owned(),
                         text: format!(
                             "{} {} ({} {reference}).",
-                            words(a.lang, "payout_text"),
-                            payout.amount.format(a.lang),
-                            words(a.lang, "reference")
+                            r.w("payout_text"),
+                            r.money(&payout.amount),
+                            r.w("reference")
                         ),
                     });
                 }
@@ -516,5 +556,29 @@ mod tests {
         assert_eq!(step(Lang::Fr, TrackingStatus::InTransit), "est en route");
         assert_eq!(step(Lang::Ar, TrackingStatus::Delivered), "تم تسليمه");
         assert_eq!(step(Lang::En, TrackingStatus::Unknown), "unknown");
+    }
+
+    #[test]
+    fn other_languages_read_their_fallbacks_words_and_their_own_amounts() {
+        let zgh = Lang::parse("zgh-Tfng").expect("tag");
+        let mey = Lang::parse("mey").expect("tag");
+        let mut region = Region::dakhla();
+        region.languages.extend([zgh, mey]);
+        let mut info = tijara_core::LanguageInfo::builtin(zgh).into_owned();
+        info.fallbacks = vec![Lang::AR, Lang::FR];
+        info.number.group = '.';
+        region.language_info.push(info);
+        // Tamazight: Arabic words (its first fallback), its own number format.
+        let r = Reader::new(&region, zgh);
+        assert_eq!(r.w("parcel"), "طردك");
+        assert_eq!(r.step(TrackingStatus::Delivered), "تم تسليمه");
+        let amount = Money::mad("1234.5").expect("amount");
+        assert_eq!(r.money(&amount), "1.234,50\u{a0}MAD");
+        // Hassaniya without facts: the region's default language, Arabic.
+        assert_eq!(Reader::new(&region, mey).w("payout"), "تم التحويل");
+        // The built-in languages are unchanged.
+        assert_eq!(Reader::new(&region, Lang::En).w("parcel"), "Your parcel");
+        assert_eq!(Reader::new(&region, Lang::Fr).w("parcel"), "Votre colis");
+        assert_eq!(words_lang(&Region::dakhla(), Lang::Es), Lang::Fr);
     }
 }

@@ -1,15 +1,35 @@
 //! The invoice as a printable HTML page.
 
 use crate::esc;
-use tijara::core::{Lang, Money, Rate};
+use tijara::core::{Lang, LanguageInfo, Money, Rate, Region};
 use tijara::usecases::invoices::Invoice;
 
+/// The languages the invoice's own words exist in.
+const WORDS: [Lang; 2] = [Lang::FR, Lang::AR];
+
 /// The invoice as a self-contained printable HTML page, in French (`Lang::Fr`) or Arabic
-/// (`Lang::Ar`, right to left); amounts are formatted for that language.
+/// (`Lang::Ar`, right to left); amounts are formatted for that language. Any other language
+/// gets the French words; [`invoice_html_in`] follows a region's fallbacks instead.
 pub fn invoice_html(inv: &Invoice, lang: Lang) -> String {
-    let ar = lang == Lang::Ar;
+    let words = if lang == Lang::AR { Lang::AR } else { Lang::FR };
+    render(inv, &LanguageInfo::builtin(lang), words)
+}
+
+/// The invoice for a reader of `lang` in `region`: the page is marked with `lang` and the
+/// region's direction for it, amounts use the region's number format for it, and the
+/// invoice's words (which exist in French and Arabic) are those of the first of `lang`'s
+/// fallbacks that has them ([`Region::best_of`]: Tamazight falling back to Arabic gets Arabic
+/// words), else French.
+pub fn invoice_html_in(inv: &Invoice, lang: Lang, region: &Region) -> String {
+    let words = region.best_of(lang, &WORDS).unwrap_or(Lang::FR);
+    render(inv, &region.language(lang), words)
+}
+
+fn render(inv: &Invoice, info: &LanguageInfo, words: Lang) -> String {
+    let lang = info.tag;
+    let ar = words == Lang::AR;
     let w = |fr: &'static str, ar_text: &'static str| if ar { ar_text } else { fr };
-    let m = |x: &Money| format!("<bdi>{}</bdi>", esc(&x.format(lang)));
+    let m = |x: &Money| format!("<bdi>{}</bdi>", esc(&info.format_money(x)));
     let pct = |r: &Rate| format!("{} %", r.as_percent().normalize());
     let mut ids = String::new();
     for (label_fr, label_ar, v) in [
@@ -75,7 +95,7 @@ pub fn invoice_html(inv: &Invoice, lang: Lang) -> String {
 <table><tr><th>{total_ht_l}</th><td class=n>{total_ht}</td></tr><tr><th>{total_tva_l}</th><td class=n>{total_tva}</td></tr><tr><th>{total_ttc_l}</th><td class=n><strong>{total_ttc}</strong></td></tr></table>
 {mention}</body></html>"#,
         lang = lang.code(),
-        dir = lang.dir(),
+        dir = info.direction.as_str(),
         title = w("Facture", "فاتورة"),
         number = esc(&inv.number),
         date_l = w("Date", "التاريخ"),

@@ -8,7 +8,7 @@ use tijara::core::order::Address;
 use tijara::core::{Lang, Money, OrderId, Rate, SellerId, SellerOrderId};
 use tijara::usecases::fulfillment::LabelData;
 use tijara::usecases::invoices::{Invoice, InvoiceLine, InvoiceTaxRow};
-use tijara_render::{barcode_svg, invoice_html, label_html};
+use tijara_render::{barcode_svg, invoice_html, invoice_html_in, label_html};
 
 fn mad(s: &str) -> Money {
     Money::mad(s).expect("amount")
@@ -98,6 +98,39 @@ fn invoices_carry_the_mentions_in_french_and_arabic() {
     );
     let ar = invoice_html(&inv, Lang::Ar);
     assert!(ar.contains("dir=\"rtl\"") && ar.contains("فاتورة"));
+}
+
+#[test]
+fn an_invoice_in_tamazight_reads_its_fallbacks_words_and_the_regions_formats() {
+    let region = tijara::region_file::parse_region(include_str!(
+        "../../tijara/tests/fixtures/guelmim-oued-noun.toml"
+    ))
+    .expect("region")
+    .region;
+    let inv = invoice(None);
+    let zgh = Lang::parse("zgh-Tfng").expect("tag");
+    let html = invoice_html_in(&inv, zgh, &region);
+    // The page is in Tamazight, left to right; the invoice's words in Arabic (its first
+    // fallback that has them); amounts in Tamazight's format.
+    assert!(
+        html.contains(r#"<html lang="zgh-Tfng" dir="ltr">"#),
+        "{html}"
+    );
+    assert!(html.contains("فاتورة") && !html.contains("Facture"));
+    assert!(html.contains("240,00\u{a0}MAD"), "{html}");
+    // Hassaniya: right to left, Arabic words, its own dirham symbol.
+    let mey = invoice_html_in(&inv, Lang::parse("mey").expect("tag"), &region);
+    assert!(mey.contains(r#"dir="rtl""#) && mey.contains("فاتورة"));
+    assert!(mey.contains("240,00\u{a0}د.م."), "{mey}");
+    // The built-in languages read as before.
+    assert_eq!(
+        invoice_html_in(&inv, Lang::Fr, &region),
+        invoice_html(&inv, Lang::Fr)
+    );
+    assert_eq!(
+        invoice_html_in(&inv, Lang::Ar, &region),
+        invoice_html(&inv, Lang::Ar)
+    );
 }
 
 #[test]

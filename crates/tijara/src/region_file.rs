@@ -19,6 +19,7 @@ use std::fmt;
 use std::ops::Range;
 use tijara_core::cart::CartLimits;
 use tijara_core::catalog::SellerTaxStatus;
+use tijara_core::i18n::{CurrencyPlacement, Digits, Direction, LanguageInfo};
 use tijara_core::region::{InvoiceRules, LegalIdKind};
 use tijara_core::tax::{DatedTaxRate, TaxRules};
 use tijara_core::{Currency, Lang, LocalizedText, Rate, Region, TaxCategoryId};
@@ -80,7 +81,7 @@ pub struct RegionFile {
 struct File {
     code: Spanned<String>,
     name: BTreeMap<String, String>,
-    languages: Spanned<Vec<String>>,
+    languages: Spanned<Vec<Spanned<toml::Value>>>,
     default_language: Spanned<String>,
     currency: Spanned<String>,
     utc_offset_minutes: Spanned<i32>,
@@ -99,6 +100,36 @@ struct File {
     cart_limits: Option<Spanned<LimitsEntry>>,
     #[serde(default)]
     transfer_hold_hours: Option<Spanned<u32>>,
+}
+
+/// A language written as a table: its tag and what differs from Tijara's defaults for it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LangEntry {
+    tag: String,
+    #[serde(default)]
+    direction: Option<Direction>,
+    #[serde(default)]
+    fallbacks: Vec<String>,
+    #[serde(default)]
+    date: Option<String>,
+    #[serde(default)]
+    number: Option<NumberEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NumberEntry {
+    #[serde(default)]
+    decimal: Option<char>,
+    #[serde(default)]
+    group: Option<char>,
+    #[serde(default)]
+    currency: Option<CurrencyPlacement>,
+    #[serde(default)]
+    digits: Option<Digits>,
+    #[serde(default)]
+    symbols: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -158,6 +189,8 @@ fn position(text: &str, offset: usize) -> (usize, usize) {
 
 struct Ctx<'a> {
     text: &'a str,
+    /// The region's languages, once read: texts may be written in these and the built-in four.
+    languages: Vec<Lang>,
 }
 
 impl Ctx<'_> {
@@ -188,10 +221,16 @@ impl Ctx<'_> {
     ) -> Result<LocalizedText, RegionFileError> {
         let mut t = LocalizedText::new();
         for (code, value) in map {
-            t.set(
-                self.lang(span.clone(), &format!("{field}.{code}"), code)?,
-                value.as_str(),
-            );
+            let key = format!("{field}.{code}");
+            let lang = self.lang(span.clone(), &key, code)?;
+            if !lang.is_builtin() && !self.languages.contains(&lang) {
+                return Err(self.err(
+                    span,
+                    key,
+                    format!("{lang} is not one of the region's languages"),
+                ));
+            }
+            t.set(lang, value.as_str());
         }
         Ok(t)
     }
@@ -208,9 +247,106 @@ fn date(d: &toml::value::Datetime) -> Option<NaiveDate> {
     }
 }
 
+/// The `languages` list: each a tag (`"ar"`) or a table (`{ tag = "zgh-Tfng", fallbacks = ["ar",
+/// "fr"], direction = "ltr", date = "%d/%m/%Y", number = { decimal = ",", group = " ",
+/// currency = "after", digits = "latn", symbols = { MAD = "DH" } } }`) whose missing keys keep
+/// Tijara's defaults for the tag ([`LanguageInfo::builtin`]).
+fn read_languages(
+    ctx: &Ctx<'_>,
+    list: &Spanned<Vec<Spanned<toml::Value>>>,
+) -> Result<(Vec<Lang>, Vec<LanguageInfo>), RegionFileError> {
+    let mut languages = Vec::new();
+    let mut entries = Vec::new();
+    for (i, item) in list.get_ref().iter().enumerate() {
+        let span = item.span();
+        let field = format!("languages[{i}]");
+        let entry = match item.get_ref() {
+            toml::Value::String(tag) => (ctx.lang(span.clone(), &field, tag)?, None),
+            toml::Value::Table(_) => {
+                let entry: LangEntry = item
+                    .get_ref()
+                    .clone()
+                    .try_into()
+                    .map_err(|e: toml::de::Error| ctx.err(span.clone(), &field, e.message()))?;
+                let lang = ctx.lang(span.clone(), &format!("{field}.tag"), &entry.tag)?;
+                (lang, Some(entry))
+            }
+            _ => {
+                return Err(ctx.err(
+                    span,
+                    field,
+                    "a language is a tag (\"ar\") or a table ({ tag = \"zgh-Tfng\", ... })",
+                ));
+            }
+        };
+        if languages.contains(&entry.0) {
+            return Err(ctx.err(span, field, format!("{} is listed twice", entry.0)));
+        }
+        languages.push(entry.0);
+        entries.push((i, span, entry));
+    }
+    let mut infos = Vec::new();
+    for (i, span, (lang, entry)) in entries {
+        let Some(e) = entry else { continue };
+        let field = |f: &str| format!("languages[{i}].{f}");
+        let mut info = LanguageInfo::builtin(lang).into_owned();
+        if let Some(d) = e.direction {
+            info.direction = d;
+        }
+        for (j, f) in e.fallbacks.iter().enumerate() {
+            let fallback = ctx.lang(span.clone(), &field(&format!("fallbacks[{j}]")), f)?;
+            if fallback == lang || !languages.contains(&fallback) {
+                return Err(ctx.err(
+                    span.clone(),
+                    field(&format!("fallbacks[{j}]")),
+                    format!("{fallback} is not another of the region's languages"),
+                ));
+            }
+            info.fallbacks.push(fallback);
+        }
+        if let Some(date) = e.date {
+            if !LanguageInfo::is_date_pattern(&date) {
+                return Err(ctx.err(
+                    span.clone(),
+                    field("date"),
+                    format!("{date:?} is not a strftime pattern (e.g. \"%d/%m/%Y\")"),
+                ));
+            }
+            info.date = date;
+        }
+        if let Some(n) = e.number {
+            let number = &mut info.number;
+            number.decimal = n.decimal.unwrap_or(number.decimal);
+            number.group = n.group.unwrap_or(number.group);
+            number.currency = n.currency.unwrap_or(number.currency);
+            number.digits = n.digits.unwrap_or(number.digits);
+            for (code, symbol) in n.symbols {
+                let currency = Currency::from_code(&code).map_err(|err| {
+                    ctx.err(span.clone(), field(&format!("number.symbols.{code}")), err)
+                })?;
+                number
+                    .symbols
+                    .insert(currency.code().to_owned(), symbol.trim().to_owned());
+            }
+            if number.decimal == number.group {
+                return Err(ctx.err(
+                    span.clone(),
+                    field("number"),
+                    "the decimal and group separators differ",
+                ));
+            }
+        }
+        infos.push(info);
+    }
+    Ok((languages, infos))
+}
+
 /// Reads and checks a region file.
 pub fn parse_region(text: &str) -> Result<RegionFile, RegionFileError> {
-    let ctx = Ctx { text };
+    let mut ctx = Ctx {
+        text,
+        languages: Vec::new(),
+    };
     let de = toml::Deserializer::parse(text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
         ctx.err(span, "", e.message())
@@ -231,10 +367,8 @@ pub fn parse_region(text: &str) -> Result<RegionFile, RegionFileError> {
     if code.is_empty() {
         return Err(ctx.err(file.code.span(), "code", "a region has a code"));
     }
-    let mut languages = Vec::new();
-    for (i, l) in file.languages.get_ref().iter().enumerate() {
-        languages.push(ctx.lang(file.languages.span(), &format!("languages[{i}]"), l)?);
-    }
+    let (languages, language_info) = read_languages(&ctx, &file.languages)?;
+    ctx.languages = languages.clone();
     let default_lang = ctx.lang(
         file.default_language.span(),
         "default_language",
@@ -430,6 +564,7 @@ pub fn parse_region(text: &str) -> Result<RegionFile, RegionFileError> {
         code,
         name: ctx.text(name_span, "name", &file.name)?,
         languages,
+        language_info,
         default_lang,
         currency,
         utc_offset_minutes: offset,
@@ -452,7 +587,9 @@ pub fn parse_region(text: &str) -> Result<RegionFile, RegionFileError> {
     if let Err(e) = region.validate() {
         use tijara_core::region::RegionError as E;
         let (span, field) = match &e {
-            E::NoLanguage => (file.languages.span(), "languages"),
+            E::NoLanguage | E::LanguageInfoUnlisted(_) | E::LanguageInfoTwice(_) => {
+                (file.languages.span(), "languages")
+            }
             E::DefaultLangMissing(_) => (file.default_language.span(), "default_language"),
             E::DisplayCurrencyIsCharged(_) => (display_span, "display_currencies"),
             E::ShippingTax(_) => (file.shipping_tax_category.span(), "shipping_tax_category"),

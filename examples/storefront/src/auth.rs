@@ -27,7 +27,7 @@ use maud::{Markup, html};
 use std::collections::HashMap;
 use subtle::ConstantTimeEq;
 use tijara::usecases::accounts::{Account, Role, Session};
-use tijara_core::Lang;
+use tijara_core::{Lang, Region};
 
 /// The session cookie.
 pub const SESSION_COOKIE: &str = "sid";
@@ -122,7 +122,7 @@ pub async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Resp
             Ok(live) => live,
             Err(e) => {
                 let ctx = Ctx {
-                    lang: lang_of(req.headers(), &HashMap::new()),
+                    lang: lang_of(app.engine.region(), req.headers(), &HashMap::new()),
                     csrf: String::new(),
                     account: None,
                     session_token: None,
@@ -173,7 +173,7 @@ pub async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Resp
         let ok = !expected.is_empty()
             && given.is_some_and(|g| bool::from(g.as_bytes().ct_eq(expected.as_bytes())));
         if !ok {
-            let lang = lang_of(req.headers(), &HashMap::new());
+            let lang = lang_of(app.engine.region(), req.headers(), &HashMap::new());
             let client = crate::security::ClientIp::of(req.extensions());
             tracing::warn!(
                 target: "security",
@@ -280,7 +280,7 @@ impl FromRequestParts<App> for Ctx {
             .get::<GuestCsrf>()
             .map(|g| g.0.clone())
             .unwrap_or_default();
-        let mut lang = lang_of(&parts.headers, &q);
+        let mut lang = lang_of(app.engine.region(), &parts.headers, &q);
         if let Some((_, a)) = &session
             && !q.contains_key("lang")
             && cookie(&parts.headers, "lang").is_none()
@@ -347,31 +347,34 @@ pub fn display_currency(
     }
 }
 
-/// The page language: `?lang=`, else the `lang` cookie, else the browser's first of ar, fr, en,
-/// else Arabic.
-pub fn lang_of(headers: &HeaderMap, q: &HashMap<String, String>) -> Lang {
-    let supported = |l: &Lang| matches!(l, Lang::Ar | Lang::Fr | Lang::En);
+/// The page language: `?lang=`, else the `lang` cookie, else the browser's first of ar, fr, en
+/// and the region's languages, else Arabic.
+pub fn lang_of(region: &Region, headers: &HeaderMap, q: &HashMap<String, String>) -> Lang {
+    let supported = |code: &str| supported_lang(region, code);
     q.get("lang")
-        .and_then(|l| Lang::from_code(l).ok())
-        .filter(supported)
-        .or_else(|| {
-            cookie(headers, "lang")
-                .and_then(|l| Lang::from_code(&l).ok())
-                .filter(supported)
-        })
-        .or_else(|| browser_lang(headers))
+        .and_then(|l| supported(l))
+        .or_else(|| cookie(headers, "lang").and_then(|l| supported(&l)))
+        .or_else(|| browser_lang(region, headers))
         .unwrap_or(Lang::Ar)
 }
 
-/// The first of ar, fr, en in the browser's `Accept-Language` (listed in preference order).
-fn browser_lang(headers: &HeaderMap) -> Option<Lang> {
+/// The language of a code if the shop speaks it: Arabic, French, English (the interface's
+/// words), or one of the region's languages (`zgh` asked, `zgh-Tfng` spoken).
+fn supported_lang(region: &Region, code: &str) -> Option<Lang> {
+    let lang = Lang::from_code(code).ok()?;
+    if matches!(lang, Lang::Ar | Lang::Fr | Lang::En) {
+        return Some(lang);
+    }
+    region.speaks(Some(lang))
+}
+
+/// The first of ar, fr, en and the region's languages in the browser's `Accept-Language`
+/// (listed in preference order).
+fn browser_lang(region: &Region, headers: &HeaderMap) -> Option<Lang> {
     let accept = headers.get(header::ACCEPT_LANGUAGE)?.to_str().ok()?;
     accept.split(',').find_map(|item| {
         let tag = item.split(';').next()?.trim();
-        let primary = tag.split('-').next()?.to_ascii_lowercase();
-        Lang::from_code(&primary)
-            .ok()
-            .filter(|l| matches!(l, Lang::Ar | Lang::Fr | Lang::En))
+        supported_lang(region, tag)
     })
 }
 
@@ -395,6 +398,56 @@ mod tests {
         assert_eq!(cookie(&h, "sid").as_deref(), Some("xyz"));
         assert_eq!(cookie(&h, "csrf").as_deref(), Some("abc"));
         assert_eq!(cookie(&h, "lang"), None);
+    }
+
+    /// Dakhla plus Tamazight in Tifinagh (falling back to Arabic) and Hassaniya.
+    fn region_with_zgh_and_mey() -> (Region, Lang, Lang) {
+        let zgh = Lang::parse("zgh-Tfng").expect("tag");
+        let mey = Lang::parse("mey").expect("tag");
+        let mut region = Region::dakhla();
+        region.languages.extend([zgh, mey]);
+        let mut info = tijara_core::LanguageInfo::builtin(zgh).into_owned();
+        info.fallbacks = vec![Lang::Ar, Lang::Fr];
+        region.language_info.push(info);
+        (region, zgh, mey)
+    }
+
+    #[test]
+    fn the_regions_languages_are_served() {
+        let (region, zgh, mey) = region_with_zgh_and_mey();
+        let q = |l: &str| HashMap::from([("lang".to_owned(), l.to_owned())]);
+        let none = HeaderMap::new();
+        assert_eq!(
+            lang_of(&region, &none, &q("zgh")),
+            zgh,
+            "zgh asked, zgh-Tfng spoken"
+        );
+        assert_eq!(lang_of(&region, &none, &q("zgh-Tfng")), zgh);
+        assert_eq!(lang_of(&region, &none, &q("mey")), mey);
+        assert_eq!(lang_of(&region, &none, &q("fr-MA")), Lang::Fr);
+        assert_eq!(lang_of(&region, &none, &q("de")), Lang::Ar, "not spoken");
+        assert_eq!(lang_of(&Region::dakhla(), &none, &q("zgh")), Lang::Ar);
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::ACCEPT_LANGUAGE,
+            HeaderValue::from_static("de-DE, zgh-Tfng-MA;q=0.9, fr;q=0.8"),
+        );
+        assert_eq!(lang_of(&region, &h, &HashMap::new()), zgh);
+        assert_eq!(lang_of(&Region::dakhla(), &h, &HashMap::new()), Lang::Fr);
+        // The interface's words in the fallback, the page's direction its own.
+        crate::web::learn_languages(&region);
+        assert_eq!(crate::web::t(zgh, "cart"), crate::web::t(Lang::Ar, "cart"));
+        assert_eq!(crate::web::t(mey, "cart"), crate::web::t(Lang::Ar, "cart"));
+        assert_eq!(crate::web::t(Lang::Fr, "cart"), "Panier");
+        assert_eq!(crate::web::page_dir(zgh), "ltr");
+        assert_eq!(crate::web::page_dir(mey), "rtl");
+        assert_eq!(crate::web::page_dir(Lang::Ar), "rtl");
+        let page = crate::web::layout_plain(zgh, "x", maud::html! {}).into_string();
+        assert!(
+            page.contains(r#"<html lang="zgh-Tfng" dir="ltr">"#),
+            "{page}"
+        );
+        assert!(page.contains(r#"href="?lang=mey""#), "{page}");
     }
 
     #[test]

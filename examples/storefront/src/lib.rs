@@ -375,6 +375,7 @@ pub async fn build(settings: &Settings) -> Result<App, Box<dyn std::error::Error
         .region
         .clone()
         .unwrap_or_else(tijara_core::Region::dakhla);
+    crate::web::learn_languages(&region);
     let transfer = BankTransfer::new(BankAccount {
         rib: "011780000012345678901234".into(),
         bank: "Banque de démonstration".into(),
