@@ -101,12 +101,11 @@ async fn an_engine_serves_the_region_in_tifinagh_and_hassaniya() {
         .expect("engine");
     let e = &engine;
     e.create_category(
-        tijara::usecases::catalog::CategoryInput {
-            id: CategoryId::new("leather").expect("id"),
-            slug: "leather".into(),
-            name: LocalizedText::single(Lang::FR, "Cuir").with(zgh, "ⴰⵍⵎ"),
-            parent: None,
-        },
+        tijara::usecases::catalog::CategoryInput::new(
+            CategoryId::new("leather").expect("id"),
+            "leather",
+            LocalizedText::single(Lang::FR, "Cuir").with(zgh, "ⴰⵍⵎ"),
+        ),
         None,
     )
     .await
