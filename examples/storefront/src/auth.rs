@@ -17,22 +17,21 @@
 
 use crate::App;
 use axum::body::{Body, to_bytes};
-use axum::extract::{FromRequestParts, Request, State};
-use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use cookie::{Cookie, SameSite};
-use maud::{Markup, html};
+use maud::html;
 use std::collections::HashMap;
 use subtle::ConstantTimeEq;
-use tijara::usecases::accounts::{Account, Role, Session};
-use tijara_core::{Lang, Region};
 
-/// The session cookie.
-pub const SESSION_COOKIE: &str = "sid";
-/// The guest's anti-CSRF cookie.
-pub const CSRF_COOKIE: &str = "csrf";
+use crate::cookies::exact_cookie;
+pub use crate::cookies::{
+    CSRF_COOKIE, SESSION_COOKIE, cookie, cookie_named, set_cookie, shop_cookie,
+};
+pub use crate::ctx::{Ctx, display_currency, lang_of};
+use crate::ctx::{GuestCsrf, LiveSession};
+
 /// How long a login lasts.
 pub const SESSION_DAYS: i64 = 7;
 
@@ -46,58 +45,6 @@ pub fn random_token() -> String {
     }
     hex::encode(bytes)
 }
-
-/// A cookie's value from the request: the `__Host-` one if there is one, else the plain one.
-/// For preferences only (language, currency); the session, CSRF and cart cookies are read
-/// under the one name [`crate::security::cookie_name`] gives ([`shop_cookie`]).
-pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    exact_cookie(headers, &format!("{}{name}", crate::security::HOST_PREFIX))
-        .or_else(|| exact_cookie(headers, name))
-}
-
-/// The cookie of exactly this name (no `__Host-` fallback either way).
-pub fn cookie_named(headers: &HeaderMap, name: &str) -> Option<String> {
-    exact_cookie(headers, name)
-}
-
-/// A cookie the shop set, under the name it has: over HTTPS only the `__Host-` one, which no
-/// other host (a sibling subdomain) can set; over HTTP the plain one.
-pub fn shop_cookie(app: &App, headers: &HeaderMap, name: &str) -> Option<String> {
-    exact_cookie(headers, &crate::security::cookie_name(app, name))
-}
-
-/// The cookie of exactly this name.
-fn exact_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| Cookie::split_parse(v.to_owned()))
-        .filter_map(Result::ok)
-        .find(|c| c.name() == name)
-        .map(|c| c.value().to_owned())
-}
-
-/// A `Set-Cookie` header: HttpOnly, SameSite=Lax, Path=/, Secure over HTTPS; `max_age` in
-/// seconds (0 deletes it).
-pub fn set_cookie(app: &App, name: &str, value: &str, max_age: i64) -> Option<HeaderValue> {
-    let c = Cookie::build((name.to_owned(), value.to_owned()))
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(app.public_url.starts_with("https://"))
-        .max_age(cookie::time::Duration::seconds(max_age))
-        .build();
-    HeaderValue::from_str(&c.to_string()).ok()
-}
-
-/// The guest's CSRF token, as the guard found or made it.
-#[derive(Debug, Clone)]
-struct GuestCsrf(String);
-
-/// The live session, as the guard found it.
-#[derive(Debug, Clone)]
-struct LiveSession(Option<(Session, Account)>, Option<String>);
 
 fn exempt(path: &str) -> bool {
     path.starts_with("/cmi/")
@@ -114,7 +61,7 @@ pub async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Resp
     }
     let token = exact_cookie(
         req.headers(),
-        &crate::security::cookie_name(&app, SESSION_COOKIE),
+        &crate::cookies::cookie_name(&app, SESSION_COOKIE),
     );
     let live = match &token {
         // A failed look-up (an outage) is a 503 page, not a logged-out visitor.
@@ -135,7 +82,7 @@ pub async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Resp
     };
     let (guest, fresh) = match exact_cookie(
         req.headers(),
-        &crate::security::cookie_name(&app, CSRF_COOKIE),
+        &crate::cookies::cookie_name(&app, CSRF_COOKIE),
     ) {
         Some(t) if t.len() >= 32 => (t, false),
         _ => (random_token(), true),
@@ -226,161 +173,11 @@ pub async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Resp
     res
 }
 
-/// The visitor: language, form token and account.
-#[derive(Debug, Clone)]
-pub struct Ctx {
-    /// Language of the page.
-    pub lang: Lang,
-    /// The token every form of the page carries.
-    pub csrf: String,
-    /// The logged-in account.
-    pub account: Option<Account>,
-    /// The session token (to log out).
-    pub session_token: Option<String>,
-    /// The indicative currency shown beside MAD prices, if any.
-    pub display: Option<tijara_core::region::DisplayRate>,
-}
-
-impl Ctx {
-    /// The hidden CSRF field of a form.
-    pub fn csrf_field(&self) -> Markup {
-        html! { input type="hidden" name="csrf" value=(self.csrf); }
-    }
-
-    /// The seller the visitor acts for, and the member artisan if it is a member's login.
-    pub fn seller(&self) -> Option<(tijara_core::SellerId, Option<tijara_core::MemberId>)> {
-        match self.account.as_ref().map(|a| &a.role) {
-            Some(Role::Seller { seller_id, member }) => Some((seller_id.clone(), member.clone())),
-            _ => None,
-        }
-    }
-
-    /// True for an admin.
-    pub fn is_admin(&self) -> bool {
-        self.account.as_ref().is_some_and(Account::is_admin)
-    }
-}
-
-impl FromRequestParts<App> for Ctx {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
-        let q: HashMap<String, String> = parts
-            .uri
-            .query()
-            .and_then(|q| serde_urlencoded::from_str(q).ok())
-            .unwrap_or_default();
-        let live = parts.extensions.get::<LiveSession>().cloned();
-        let (session, token) = match live {
-            Some(LiveSession(s, t)) => (s, t),
-            None => (None, None),
-        };
-        let guest = parts
-            .extensions
-            .get::<GuestCsrf>()
-            .map(|g| g.0.clone())
-            .unwrap_or_default();
-        let mut lang = lang_of(app.engine.region(), &parts.headers, &q);
-        if let Some((_, a)) = &session
-            && !q.contains_key("lang")
-            && cookie(&parts.headers, "lang").is_none()
-        {
-            lang = a.lang;
-        }
-        let display = display_currency(&parts.headers, &q, lang).and_then(|c| {
-            app.engine
-                .display_rates()
-                .iter()
-                .find(|r| r.to == c)
-                .copied()
-        });
-        Ok(Ctx {
-            display,
-            lang,
-            csrf: session
-                .as_ref()
-                .map(|(s, _)| s.csrf.clone())
-                .unwrap_or(guest),
-            account: session.map(|(_, a)| a),
-            session_token: token,
-        })
-    }
-}
-
-/// The indicative currency: `?cur=` (EUR, USD, or MAD for none), else the `cur` cookie, else
-/// USD for an English browser and EUR for a French one outside Morocco; none in Arabic.
-pub fn display_currency(
-    headers: &HeaderMap,
-    q: &HashMap<String, String>,
-    lang: Lang,
-) -> Option<tijara_core::Currency> {
-    use tijara_core::Currency;
-    let chosen = q
-        .get("cur")
-        .cloned()
-        .or_else(|| cookie(headers, "cur"))
-        .map(|c| c.to_ascii_uppercase());
-    match chosen.as_deref() {
-        Some("EUR") => return Some(Currency::EUR),
-        Some("USD") => return Some(Currency::USD),
-        Some("MAD") => return None,
-        _ => {}
-    }
-    let accept = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let first = accept
-        .split(',')
-        .next()
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_owned();
-    match lang {
-        Lang::En if !first.ends_with("-ma") => Some(Currency::USD),
-        Lang::Fr if first.starts_with("fr-") && !first.ends_with("-ma") => Some(Currency::EUR),
-        _ => None,
-    }
-}
-
-/// The page language: `?lang=`, else the `lang` cookie, else the browser's first of ar, fr, en
-/// and the region's languages, else Arabic.
-pub fn lang_of(region: &Region, headers: &HeaderMap, q: &HashMap<String, String>) -> Lang {
-    let supported = |code: &str| supported_lang(region, code);
-    q.get("lang")
-        .and_then(|l| supported(l))
-        .or_else(|| cookie(headers, "lang").and_then(|l| supported(&l)))
-        .or_else(|| browser_lang(region, headers))
-        .unwrap_or(Lang::Ar)
-}
-
-/// The language of a code if the shop speaks it: Arabic, French, English (the interface's
-/// words), or one of the region's languages (`zgh` asked, `zgh-Tfng` spoken).
-fn supported_lang(region: &Region, code: &str) -> Option<Lang> {
-    let lang = Lang::from_code(code).ok()?;
-    if matches!(lang, Lang::Ar | Lang::Fr | Lang::En) {
-        return Some(lang);
-    }
-    region.speaks(Some(lang))
-}
-
-/// The first of ar, fr, en and the region's languages in the browser's `Accept-Language`
-/// (listed in preference order).
-fn browser_lang(region: &Region, headers: &HeaderMap) -> Option<Lang> {
-    let accept = headers.get(header::ACCEPT_LANGUAGE)?.to_str().ok()?;
-    accept.split(',').find_map(|item| {
-        let tag = item.split(';').next()?.trim();
-        supported_lang(region, tag)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::{HeaderMap, HeaderValue};
+    use tijara_core::{Lang, Region};
 
     #[test]
     fn tokens_are_random_hex() {

@@ -18,6 +18,8 @@ pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod bootstrap;
+pub mod cookies;
+pub mod ctx;
 pub mod media;
 pub mod openapi;
 pub mod portal;

@@ -31,27 +31,11 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 mod client_ip;
 
+pub use crate::cookies::{HOST_PREFIX, cookie_name, https};
 pub use client_ip::{BadProxyNet, ClientIp, ProxyNet, default_trusted_proxies};
-
-/// The cookie-name prefix browsers keep to the exact host, over HTTPS, with `Path=/`.
-pub const HOST_PREFIX: &str = "__Host-";
 
 /// How long a login waits for a free password-hashing slot before answering 429.
 pub const HASH_WAIT: Duration = Duration::from_secs(2);
-
-/// True when the shop is served over HTTPS (cookies are then `Secure` and `__Host-`).
-pub fn https(app: &App) -> bool {
-    app.public_url.starts_with("https://")
-}
-
-/// The name a cookie is stored under: `__Host-{name}` over HTTPS.
-pub fn cookie_name(app: &App, name: &str) -> String {
-    if https(app) {
-        format!("{HOST_PREFIX}{name}")
-    } else {
-        name.to_owned()
-    }
-}
 
 /// A password-hashing slot, waiting up to [`HASH_WAIT`] for one (refusals are logged).
 async fn hash_slot(app: &App) -> Result<HashPermit, TijaraError> {
@@ -347,7 +331,7 @@ fn private_answer(app: &App, route: &str, headers: &axum::http::HeaderMap) -> bo
     }
     PRIVATE_ROUTES.iter().any(|p| route.starts_with(p))
         || headers.contains_key(header::AUTHORIZATION)
-        || crate::auth::cookie_named(headers, &cookie_name(app, crate::auth::SESSION_COOKIE))
+        || crate::cookies::cookie_named(headers, &cookie_name(app, crate::cookies::SESSION_COOKIE))
             .is_some()
 }
 

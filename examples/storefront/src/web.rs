@@ -2,7 +2,8 @@
 //! without JavaScript; the CMI endpoints; product images.
 
 use crate::App;
-use crate::auth::{Ctx, cookie};
+use crate::cookies::cookie;
+use crate::ctx::Ctx;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -500,7 +501,8 @@ pub fn found<T>(r: Result<T, TijaraError>) -> Result<Option<T>, TijaraError> {
 /// outage, an unreadable cart) is an error, never an empty cart or a fresh cart in place of the
 /// shopper's.
 async fn cart_of(app: &App, headers: &HeaderMap) -> Result<Option<CartId>, TijaraError> {
-    let Some(id) = crate::auth::shop_cookie(app, headers, "cart").and_then(|c| CartId::new(c).ok())
+    let Some(id) =
+        crate::cookies::shop_cookie(app, headers, "cart").and_then(|c| CartId::new(c).ok())
     else {
         return Ok(None);
     };
