@@ -8,6 +8,7 @@ mod error;
 pub mod ports;
 pub mod prelude;
 pub mod region_file;
+mod support;
 pub mod usecases;
 
 pub use engine::{BuildError, EngineConfig, IdempotencyKey, Tijara, TijaraBuilder};

@@ -71,6 +71,7 @@ use crate::ports::storage::{Changeset, DocKind, ListQuery};
 use crate::usecases::catalog::{MAX_PAGE, Page, SellerInput};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "accounts")]
 use sha2::{Digest, Sha256};
 use std::fmt;
 use tijara_core::catalog::Seller;
@@ -189,60 +190,7 @@ impl fmt::Debug for NewAccount {
     }
 }
 
-/// The installation's secret for the e-mail tags of security log lines
-/// ([`crate::EngineConfig::log_key`]): 32 bytes, never shown by `Debug`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct LogKey([u8; 32]);
-
-impl LogKey {
-    /// A key of these bytes (keep them: the same e-mail then has the same tag across
-    /// restarts).
-    pub fn from_bytes(bytes: [u8; 32]) -> LogKey {
-        LogKey(bytes)
-    }
-
-    /// A random key (tags then change at every start).
-    pub fn random() -> LogKey {
-        LogKey(crate::engine::os_random())
-    }
-
-    /// The log tag of a text: the first 6 bytes of HMAC-SHA256 under this key, hex. Without
-    /// the key, a list of e-mails cannot be matched to the tags.
-    pub fn tag(&self, text: &str) -> String {
-        hex::encode(&hmac_sha256(&self.0, text.as_bytes())[..6])
-    }
-}
-
-impl Default for LogKey {
-    fn default() -> Self {
-        LogKey::random()
-    }
-}
-
-impl fmt::Debug for LogKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("LogKey(<redacted>)")
-    }
-}
-
-/// HMAC-SHA256 (RFC 2104) of `message` under a 32-byte key.
-fn hmac_sha256(key: &[u8; 32], message: &[u8]) -> [u8; 32] {
-    let mut inner_pad = [0x36u8; 64];
-    let mut outer_pad = [0x5cu8; 64];
-    for (i, k) in key.iter().enumerate() {
-        inner_pad[i] ^= k;
-        outer_pad[i] ^= k;
-    }
-    let inner = Sha256::new()
-        .chain_update(inner_pad)
-        .chain_update(message)
-        .finalize();
-    Sha256::new()
-        .chain_update(outer_pad)
-        .chain_update(inner)
-        .finalize()
-        .into()
-}
+pub use crate::support::LogKey;
 
 /// Normalizes an e-mail address (trimmed, lower case) and checks its shape.
 pub fn normalize_email(email: &str) -> Result<String, TijaraError> {
