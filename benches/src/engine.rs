@@ -38,6 +38,7 @@ pub async fn shop(storage: Arc<dyn Storage>, initial_stock: u32) -> Result<Shop,
         .build()
         .map_err(|e| TijaraError::Invalid(e.to_string()))?;
     engine
+        .catalog()
         .create_category(
             CategoryInput {
                 id: id("crafts".into()),
@@ -51,6 +52,7 @@ pub async fn shop(storage: Arc<dyn Storage>, initial_stock: u32) -> Result<Shop,
     let mut variants = Vec::new();
     for s in 0..5 {
         let seller = engine
+            .catalog()
             .create_seller(
                 SellerInput {
                     name: format!("Coopérative {s}"),
@@ -69,6 +71,7 @@ pub async fn shop(storage: Arc<dyn Storage>, initial_stock: u32) -> Result<Shop,
         for p in 0..40 {
             let n = s * 40 + p;
             let product = engine
+                .catalog()
                 .create_product(
                     ProductInput {
                         seller_id: seller.id.clone(),

@@ -30,6 +30,7 @@ pub async fn one_product(
     stock: u32,
 ) -> Result<(VariantId, SellerId), TijaraError> {
     engine
+        .catalog()
         .create_category(
             CategoryInput {
                 id: CategoryId::new("crafts").expect("id"),
@@ -41,6 +42,7 @@ pub async fn one_product(
         )
         .await?;
     let seller = engine
+        .catalog()
         .create_seller(
             SellerInput {
                 name: "Coopérative Tiznit".into(),
@@ -57,6 +59,7 @@ pub async fn one_product(
         )
         .await?;
     let product = engine
+        .catalog()
         .create_product(
             ProductInput {
                 seller_id: seller.id.clone(),

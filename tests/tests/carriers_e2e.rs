@@ -24,53 +24,55 @@ use tijara_pay_offline::CashOnDelivery;
 use tijara_testkit::sendit_fake::SenditFake;
 
 async fn seller(e: &Tijara, name: &str) -> SellerId {
-    e.create_seller(
-        SellerInput {
-            name: name.into(),
-            kind: SellerKind::Cooperative,
-            home_city: "Dakhla".into(),
-            commission_rate: None,
-            category_commissions: Default::default(),
-            tax_status: SellerTaxStatus::VatRegistered,
-            members: vec![],
-            legal: Default::default(),
-            story: LocalizedText::default(),
-        },
-        None,
-    )
-    .await
-    .expect("seller")
-    .id
+    e.catalog()
+        .create_seller(
+            SellerInput {
+                name: name.into(),
+                kind: SellerKind::Cooperative,
+                home_city: "Dakhla".into(),
+                commission_rate: None,
+                category_commissions: Default::default(),
+                tax_status: SellerTaxStatus::VatRegistered,
+                members: vec![],
+                legal: Default::default(),
+                story: LocalizedText::default(),
+            },
+            None,
+        )
+        .await
+        .expect("seller")
+        .id
 }
 
 async fn product(e: &Tijara, seller: &SellerId, slug: &str, price: &str) -> VariantId {
-    e.create_product(
-        ProductInput {
-            seller_id: seller.clone(),
-            category_id: CategoryId::new("crafts").expect("id"),
-            slug: slug.into(),
-            title: LocalizedText::single(Lang::Fr, slug),
-            description: LocalizedText::default(),
-            materials: vec![],
-            photos: vec![],
-            made_by: None,
-            variants: vec![VariantInput {
-                sku: slug.to_uppercase(),
-                options: Default::default(),
-                price: Money::mad(price).expect("m"),
-                tax_category: TaxCategoryId::new("standard").expect("id"),
-                weight_grams: 800,
-                dimensions: None,
-                shippable: true,
-                stock_policy: StockPolicy::Tracked,
-                initial_stock: 5,
-            }],
-        },
-        None,
-    )
-    .await
-    .expect("product")
-    .variants[0]
+    e.catalog()
+        .create_product(
+            ProductInput {
+                seller_id: seller.clone(),
+                category_id: CategoryId::new("crafts").expect("id"),
+                slug: slug.into(),
+                title: LocalizedText::single(Lang::Fr, slug),
+                description: LocalizedText::default(),
+                materials: vec![],
+                photos: vec![],
+                made_by: None,
+                variants: vec![VariantInput {
+                    sku: slug.to_uppercase(),
+                    options: Default::default(),
+                    price: Money::mad(price).expect("m"),
+                    tax_category: TaxCategoryId::new("standard").expect("id"),
+                    weight_grams: 800,
+                    dimensions: None,
+                    shippable: true,
+                    stock_policy: StockPolicy::Tracked,
+                    initial_stock: 5,
+                }],
+            },
+            None,
+        )
+        .await
+        .expect("product")
+        .variants[0]
         .id
         .clone()
 }
@@ -104,17 +106,18 @@ async fn a_two_seller_cod_order_with_two_carriers() {
         .carrier(Arc::new(sendit))
         .build()
         .expect("engine");
-    e.create_category(
-        CategoryInput {
-            id: CategoryId::new("crafts").expect("id"),
-            slug: "crafts".into(),
-            name: LocalizedText::single(Lang::Fr, "Artisanat"),
-            parent: None,
-        },
-        None,
-    )
-    .await
-    .expect("category");
+    e.catalog()
+        .create_category(
+            CategoryInput {
+                id: CategoryId::new("crafts").expect("id"),
+                slug: "crafts".into(),
+                name: LocalizedText::single(Lang::Fr, "Artisanat"),
+                parent: None,
+            },
+            None,
+        )
+        .await
+        .expect("category");
     let (a, b) = (
         seller(&e, "Coopérative Oudaya").await,
         seller(&e, "GIE Sahara").await,
@@ -133,18 +136,25 @@ async fn a_two_seller_cod_order_with_two_carriers() {
         phone: "0612345678".into(),
     };
     // Each seller's options, from its city, by every carrier.
-    let cart = e.create_cart(None, None).await.expect("cart").cart.id;
-    for v in [&srama, &dmlij] {
-        e.change_cart(
-            &cart,
-            tijara::usecases::cart::CartChange::Add {
-                variant: v.clone(),
-                quantity: 1,
-            },
-            None,
-        )
+    let cart = e
+        .carts()
+        .create_cart(None, None)
         .await
-        .expect("add");
+        .expect("cart")
+        .cart
+        .id;
+    for v in [&srama, &dmlij] {
+        e.carts()
+            .change_cart(
+                &cart,
+                tijara::usecases::cart::CartChange::Add {
+                    variant: v.clone(),
+                    quantity: 1,
+                },
+                None,
+            )
+            .await
+            .expect("add");
     }
     let options = e.shipping_quotes(&cart, &address).await.expect("quotes");
     assert_eq!(options.len(), 2);
@@ -358,11 +368,14 @@ async fn a_two_seller_cod_order_with_two_carriers() {
         "A's cash collected, B's collection cancelled"
     );
     assert_eq!(
-        e.stock_row(&dmlij).await.expect("stock").on_hand,
+        e.catalog().stock_row(&dmlij).await.expect("stock").on_hand,
         5,
         "the refused parcel's stock came back"
     );
-    assert_eq!(e.stock_row(&srama).await.expect("stock").on_hand, 4);
+    assert_eq!(
+        e.catalog().stock_row(&srama).await.expect("stock").on_hand,
+        4
+    );
 
     // Amana remits A's cash: reconciled per shipment, recorded once.
     let cod_a = doc

@@ -104,6 +104,7 @@ async fn shop() -> Shop {
 
 async fn catalog(engine: &Tijara) -> (VariantId, SellerId) {
     engine
+        .catalog()
         .create_category(
             CategoryInput {
                 id: CategoryId::new("leather").expect("id"),
@@ -116,6 +117,7 @@ async fn catalog(engine: &Tijara) -> (VariantId, SellerId) {
         .await
         .expect("category");
     let seller = engine
+        .catalog()
         .create_seller(
             SellerInput {
                 name: "Coopérative Oudaya".into(),
@@ -133,6 +135,7 @@ async fn catalog(engine: &Tijara) -> (VariantId, SellerId) {
         .await
         .expect("seller");
     let p = engine
+        .catalog()
         .create_product(
             ProductInput {
                 seller_id: seller.id.clone(),
@@ -321,7 +324,12 @@ async fn card_paid_through_the_cmi_simulator() {
     );
     assert_eq!(after.order.payment.captured(), order.grand_total);
     assert_eq!(
-        s.engine.stock_row(&s.variant).await.expect("stock").on_hand,
+        s.engine
+            .catalog()
+            .stock_row(&s.variant)
+            .await
+            .expect("stock")
+            .on_hand,
         19,
         "sold once"
     );

@@ -140,6 +140,7 @@ async fn sellers_and_shoppers_hear_of_what_concerns_them() {
     ))));
 
     engine
+        .catalog()
         .create_category(
             CategoryInput {
                 id: CategoryId::new("leather").unwrap(),
@@ -152,6 +153,7 @@ async fn sellers_and_shoppers_hear_of_what_concerns_them() {
         .await
         .unwrap();
     let seller = engine
+        .catalog()
         .create_seller(
             SellerInput {
                 name: "Atelier Lahcen".into(),
@@ -169,6 +171,7 @@ async fn sellers_and_shoppers_hear_of_what_concerns_them() {
         .await
         .unwrap();
     engine
+        .accounts()
         .create_account(
             NewAccount {
                 email: "lahcen@example.ma".into(),
@@ -185,6 +188,7 @@ async fn sellers_and_shoppers_hear_of_what_concerns_them() {
         .await
         .unwrap();
     let product = engine
+        .catalog()
         .create_product(
             ProductInput {
                 seller_id: seller.id.clone(),
@@ -262,6 +266,7 @@ async fn sellers_and_shoppers_hear_of_what_concerns_them() {
         .await
         .unwrap();
     engine
+        .payouts()
         .record_payout(
             &seller.id,
             Money::mad("250.00").unwrap(),

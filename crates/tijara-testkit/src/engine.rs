@@ -232,6 +232,7 @@ impl Setup {
             .unwrap_or_else(|e| panic!("engine: {e}"));
         let category = CategoryId::new("crafts").unwrap_or_else(|e| panic!("{e}"));
         engine
+            .catalog()
             .create_category(
                 CategoryInput {
                     id: category.clone(),
@@ -244,6 +245,7 @@ impl Setup {
             .await
             .unwrap_or_else(|e| panic!("category: {e}"));
         let seller = engine
+            .catalog()
             .create_seller(
                 SellerInput {
                     name: "Coopérative".into(),
@@ -262,6 +264,7 @@ impl Setup {
             .unwrap_or_else(|e| panic!("seller: {e}"));
         let price = Money::parse(&self.price, currency).unwrap_or_else(|e| panic!("price: {e}"));
         let product = engine
+            .catalog()
             .create_product(
                 ProductInput {
                     seller_id: seller.id.clone(),

@@ -157,19 +157,21 @@ pub struct Catalog {
 pub async fn catalog(m: &Market) -> Catalog {
     let e = &m.engine;
     for (id, fr) in [("leather", "Cuir"), ("jewellery", "Bijoux")] {
-        e.create_category(
-            CategoryInput {
-                id: CategoryId::new(id).expect("id"),
-                slug: id.into(),
-                name: LocalizedText::single(Lang::Fr, fr),
-                parent: None,
-            },
-            None,
-        )
-        .await
-        .expect("category");
+        e.catalog()
+            .create_category(
+                CategoryInput {
+                    id: CategoryId::new(id).expect("id"),
+                    slug: id.into(),
+                    name: LocalizedText::single(Lang::Fr, fr),
+                    parent: None,
+                },
+                None,
+            )
+            .await
+            .expect("category");
     }
     let a = e
+        .catalog()
         .create_seller(
             seller_input("Coopérative Oudaya", SellerKind::Cooperative),
             None,
@@ -178,11 +180,13 @@ pub async fn catalog(m: &Market) -> Catalog {
         .expect("seller a")
         .id;
     let b = e
+        .catalog()
         .create_seller(seller_input("Brahim bijoutier", SellerKind::Artisan), None)
         .await
         .expect("seller b")
         .id;
     let cushion = e
+        .catalog()
         .create_product(
             product_input(
                 &a,
@@ -196,6 +200,7 @@ pub async fn catalog(m: &Market) -> Catalog {
         .await
         .expect("cushion");
     let bag = e
+        .catalog()
         .create_product(
             product_input(
                 &a,
@@ -216,7 +221,11 @@ pub async fn catalog(m: &Market) -> Catalog {
         vec![variant("DMLJ-1", "780.00", 10)],
     );
     bracelet.category_id = CategoryId::new("jewellery").expect("id");
-    let bracelet = e.create_product(bracelet, None).await.expect("bracelet");
+    let bracelet = e
+        .catalog()
+        .create_product(bracelet, None)
+        .await
+        .expect("bracelet");
     Catalog {
         a,
         b,

@@ -32,6 +32,7 @@ fn stored(cart: &CartId, gateway: &str) -> PlaceOrderRequest {
 async fn cart_with(m: &Market, lines: &[&VariantId]) -> CartId {
     let cart = m
         .engine
+        .carts()
         .create_cart(None, None)
         .await
         .expect("cart")
@@ -39,6 +40,7 @@ async fn cart_with(m: &Market, lines: &[&VariantId]) -> CartId {
         .id;
     for v in lines {
         m.engine
+            .carts()
             .change_cart(
                 &cart,
                 CartChange::Add {
@@ -145,7 +147,7 @@ async fn cart_and_shipping_refusals_have_their_own_variants() {
         .await
         .expect("placed");
     assert!(matches!(
-        e.change_cart(&cart, CartChange::Remove { variant: c.cushion.clone() }, None)
+        e.carts().change_cart(&cart, CartChange::Remove { variant: c.cushion.clone() }, None)
             .await,
         Err(TijaraError::CartClosed { cart: closed }) if closed == cart
     ));
@@ -274,7 +276,7 @@ async fn input_refusals_name_the_field() {
     );
     euros.variants[0].price = Money::parse("10.00", Currency::EUR).expect("eur");
     assert!(matches!(
-        e.create_product(euros, None).await,
+        e.catalog().create_product(euros, None).await,
         Err(TijaraError::WrongCurrency {
             expected: Currency::MAD,
             got: Currency::EUR

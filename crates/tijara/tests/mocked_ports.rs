@@ -94,6 +94,7 @@ async fn a_conflicting_commit_is_retried_then_reported() {
         .returning(|_| Ok(CommitOutcome::Committed));
     let e = engine(store, None);
     let c = e
+        .catalog()
         .create_category(category(), None)
         .await
         .expect("second try succeeds");
@@ -108,6 +109,7 @@ async fn a_conflicting_commit_is_retried_then_reported() {
     });
     let e = engine(store, None);
     let err = e
+        .catalog()
         .create_category(category(), None)
         .await
         .expect_err("gives up");
@@ -134,6 +136,7 @@ async fn an_answered_key_is_replayed_without_touching_storage() {
     });
     let key = IdempotencyKey::new("k1").expect("key");
     engine(store, None)
+        .catalog()
         .create_category(category(), Some(&key))
         .await
         .expect("first");
@@ -156,6 +159,7 @@ async fn an_answered_key_is_replayed_without_touching_storage() {
         .returning(move |_, _| Ok(Some(r2.clone())));
     store.expect_commit().never();
     let again = engine(store, None)
+        .catalog()
         .create_category(category(), Some(&key))
         .await
         .expect("replayed");
@@ -171,6 +175,7 @@ async fn an_answered_key_is_replayed_without_touching_storage() {
     let mut other = category();
     other.slug = "cuir".into();
     let err = engine(store, None)
+        .catalog()
         .create_category(other, Some(&key))
         .await
         .expect_err("mismatch");
@@ -218,6 +223,7 @@ async fn storage_failures_surface_as_temporary_errors() {
         .expect_commit()
         .returning(|_| Err(StorageError::Unavailable("disk busy".into())));
     let err = engine(store, None)
+        .catalog()
         .create_category(category(), None)
         .await
         .expect_err("fails");

@@ -53,6 +53,7 @@ async fn main() -> Fallible<()> {
 
     let crafts = CategoryId::new("crafts")?;
     engine
+        .catalog()
         .create_category(
             CategoryInput {
                 id: crafts.clone(),
@@ -64,6 +65,7 @@ async fn main() -> Fallible<()> {
         )
         .await?;
     let seller = engine
+        .catalog()
         .create_seller(
             SellerInput {
                 name: "Coopérative Foum El Oued".into(),
@@ -80,6 +82,7 @@ async fn main() -> Fallible<()> {
         )
         .await?;
     let product = engine
+        .catalog()
         .create_product(
             ProductInput {
                 seller_id: seller.id.clone(),

@@ -476,11 +476,18 @@ fn seed_key(step: String) -> Result<IdempotencyKey, TijaraError> {
 /// its answer), and an account or category that another seeder already created counts as
 /// done.
 pub async fn seed_if_empty(engine: &Tijara) -> Result<bool, TijaraError> {
-    if !engine.list_sellers(None, 1).await?.items.is_empty() {
+    if !engine
+        .catalog()
+        .list_sellers(None, 1)
+        .await?
+        .items
+        .is_empty()
+    {
         return Ok(false);
     }
     for (id, fr, ar, en) in CATEGORIES {
         let created = engine
+            .catalog()
             .create_category(
                 CategoryInput {
                     id: CategoryId::new(id)?,
@@ -516,6 +523,7 @@ pub async fn seed_if_empty(engine: &Tijara) -> Result<bool, TijaraError> {
             vec![]
         };
         let seller = engine
+            .catalog()
             .create_seller(
                 SellerInput {
                     name: s.name.into(),
@@ -543,6 +551,7 @@ pub async fn seed_if_empty(engine: &Tijara) -> Result<bool, TijaraError> {
             let slug = slug(en);
             let made_to_order = *stock == 0;
             engine
+                .catalog()
                 .create_product(
                     ProductInput {
                         seller_id: seller.id.clone(),
@@ -611,10 +620,11 @@ pub async fn seed_if_empty(engine: &Tijara) -> Result<bool, TijaraError> {
                 }
             }
         };
-        if engine.account_by_email(&email).await?.is_some() {
+        if engine.accounts().account_by_email(&email).await?.is_some() {
             continue;
         }
         let created = engine
+            .accounts()
             .create_account(
                 NewAccount {
                     name: email.split('@').next().unwrap_or(&email).into(),
@@ -628,7 +638,7 @@ pub async fn seed_if_empty(engine: &Tijara) -> Result<bool, TijaraError> {
             .await;
         if let Err(e) = created {
             // Another seeder created it meanwhile (its e-mail address is taken): done.
-            if engine.account_by_email(&email).await?.is_none() {
+            if engine.accounts().account_by_email(&email).await?.is_none() {
                 return Err(e);
             }
         }

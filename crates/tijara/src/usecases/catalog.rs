@@ -44,7 +44,7 @@ pub struct SellerInput {
 
 impl From<Seller> for SellerInput {
     /// The details of an existing seller, to change a few and pass to
-    /// [`Tijara::update_seller`].
+    /// [`Catalog::update_seller`].
     fn from(s: Seller) -> Self {
         SellerInput {
             name: s.name,
@@ -115,9 +115,9 @@ pub struct ProductInput {
     /// Materials.
     #[serde(default)]
     pub materials: Vec<String>,
-    /// Photos of a new product ([`Tijara::create_product`]); [`Tijara::update_product`]
+    /// Photos of a new product ([`Catalog::create_product`]); [`Catalog::update_product`]
     /// ignores them and keeps the stored ones (photos change through
-    /// [`Tijara::add_product_photo`] and [`Tijara::remove_product_photo`] only).
+    /// [`Catalog::add_product_photo`] and [`Catalog::remove_product_photo`] only).
     #[serde(default)]
     pub photos: Vec<Photo>,
     /// The member who made it.
@@ -273,20 +273,52 @@ fn check_text(field: &'static str, value: &str, max: usize) -> Result<(), Tijara
     Ok(())
 }
 
+/// Sellers, categories, products and stock: the catalog's use cases (`engine.catalog()`).
+///
+/// ```
+/// # async fn demo(engine: &tijara::Tijara) -> Result<(), tijara::TijaraError> {
+/// use tijara::usecases::catalog::ProductFilter;
+///
+/// let page = engine.catalog().list_products(&ProductFilter::default(), None, 20).await?;
+/// for view in &page.items {
+///     let in_stock = engine.catalog().stock_row(&view.variants[0].variant.id).await?;
+///     println!("{}: {} available", view.product.slug, in_stock.available());
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Copy)]
+pub struct Catalog<'a> {
+    engine: &'a Tijara,
+}
+
+impl std::fmt::Debug for Catalog<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Catalog").finish_non_exhaustive()
+    }
+}
+
 impl Tijara {
+    /// The catalog's use cases: sellers, categories, products, stock.
+    pub fn catalog(&self) -> Catalog<'_> {
+        Catalog { engine: self }
+    }
+}
+
+impl Catalog<'_> {
     // ---- sellers -------------------------------------------------------------------------
 
     /// Registers a seller (active at once; the storefront may add an approval step).
     pub async fn create_seller(
-        &self,
+        self,
         input: SellerInput,
         key: Option<&IdempotencyKey>,
     ) -> Result<Seller, TijaraError> {
-        let id = SellerId::new(self.new_id("slr"))?;
-        let seller = self.seller_from(id, input.clone(), true);
+        let e = self.engine;
+        let id = SellerId::new(e.new_id("slr"))?;
+        let seller = e.seller_from(id, input.clone(), true);
         seller.validate()?;
         let (seller,) = (&seller,);
-        self.mutate("create_seller", key, &input, || async move {
+        e.mutate("create_seller", key, &input, || async move {
             let write = Write::new(DocKind::Seller, seller.id.as_str(), None).body(&seller)?;
             Ok((
                 seller.clone(),
@@ -298,7 +330,9 @@ impl Tijara {
         })
         .await
     }
+}
 
+impl Tijara {
     pub(crate) fn seller_from(&self, id: SellerId, input: SellerInput, active: bool) -> Seller {
         Seller {
             id,
@@ -316,20 +350,23 @@ impl Tijara {
             active,
         }
     }
+}
 
+impl Catalog<'_> {
     /// Replaces a seller's details (its active flag is kept).
     pub async fn update_seller(
-        &self,
+        self,
         id: &SellerId,
         input: SellerInput,
         key: Option<&IdempotencyKey>,
     ) -> Result<Seller, TijaraError> {
+        let e = self.engine;
         let (input,) = (&input,);
-        self.mutate("update_seller", key, &(id, &input), || async move {
-            let current: Loaded<Seller> = self.load(DocKind::Seller, id.as_str()).await?;
-            let seller = self.seller_from(id.clone(), input.clone(), current.value.active);
+        e.mutate("update_seller", key, &(id, &input), || async move {
+            let current: Loaded<Seller> = e.load(DocKind::Seller, id.as_str()).await?;
+            let seller = e.seller_from(id.clone(), input.clone(), current.value.active);
             seller.validate()?;
-            let mut changes = self.reindex_seller_products(&seller).await?;
+            let mut changes = e.reindex_seller_products(&seller).await?;
             changes.docs.insert(
                 0,
                 Write::new(DocKind::Seller, id.as_str(), Some(current.version)).body(&seller)?,
@@ -341,15 +378,16 @@ impl Tijara {
 
     /// Activates or deactivates a seller; a deactivated seller's products cannot be bought.
     pub async fn set_seller_active(
-        &self,
+        self,
         id: &SellerId,
         active: bool,
         key: Option<&IdempotencyKey>,
     ) -> Result<Seller, TijaraError> {
-        self.mutate("set_seller_active", key, &(id, active), || async move {
-            let mut current: Loaded<Seller> = self.load(DocKind::Seller, id.as_str()).await?;
+        let e = self.engine;
+        e.mutate("set_seller_active", key, &(id, active), || async move {
+            let mut current: Loaded<Seller> = e.load(DocKind::Seller, id.as_str()).await?;
             current.value.active = active;
-            let mut changes = self.reindex_seller_products(&current.value).await?;
+            let mut changes = e.reindex_seller_products(&current.value).await?;
             changes.docs.insert(
                 0,
                 Write::new(DocKind::Seller, id.as_str(), Some(current.version))
@@ -359,7 +397,9 @@ impl Tijara {
         })
         .await
     }
+}
 
+impl Tijara {
     /// Rewrites the search rows of a seller's products (their `active` depends on the seller's).
     async fn reindex_seller_products(&self, seller: &Seller) -> Result<Changeset, TijaraError> {
         let mut changes = Changeset::default();
@@ -392,23 +432,24 @@ impl Tijara {
             }
         }
     }
+}
 
+impl Catalog<'_> {
     /// A seller.
-    pub async fn seller(&self, id: &SellerId) -> Result<Seller, TijaraError> {
-        Ok(self
-            .load::<Seller>(DocKind::Seller, id.as_str())
-            .await?
-            .value)
+    pub async fn seller(self, id: &SellerId) -> Result<Seller, TijaraError> {
+        let e = self.engine;
+        Ok(e.load::<Seller>(DocKind::Seller, id.as_str()).await?.value)
     }
 
     /// Sellers, by id.
     pub async fn list_sellers(
-        &self,
+        self,
         after: Option<&str>,
         limit: u32,
     ) -> Result<Page<Seller>, TijaraError> {
+        let e = self.engine;
         let limit = limit.clamp(1, MAX_PAGE);
-        self.list_page(ListQuery::new(DocKind::Seller, limit).after(after))
+        e.list_page(ListQuery::new(DocKind::Seller, limit).after(after))
             .await
     }
 
@@ -416,10 +457,11 @@ impl Tijara {
 
     /// Creates a category.
     pub async fn create_category(
-        &self,
+        self,
         input: CategoryInput,
         key: Option<&IdempotencyKey>,
     ) -> Result<Category, TijaraError> {
+        let e = self.engine;
         check_text("category.slug", &input.slug, 80)?;
         if input.name.is_empty() {
             return Err(TijaraError::InvalidField {
@@ -428,9 +470,9 @@ impl Tijara {
             });
         }
         let (input,) = (&input,);
-        self.mutate("create_category", key, &input, || async move {
+        e.mutate("create_category", key, &input, || async move {
             if let Some(parent) = &input.parent {
-                self.load::<Category>(DocKind::Category, parent.as_str())
+                e.load::<Category>(DocKind::Category, parent.as_str())
                     .await?;
             }
             let c = Category {
@@ -454,11 +496,12 @@ impl Tijara {
     }
 
     /// Every category.
-    pub async fn categories(&self) -> Result<Vec<Category>, TijaraError> {
+    pub async fn categories(self) -> Result<Vec<Category>, TijaraError> {
+        let e = self.engine;
         let mut out = Vec::new();
         let mut after: Option<String> = None;
         loop {
-            let docs = self
+            let docs = e
                 .inner
                 .storage
                 .list(&ListQuery::new(DocKind::Category, MAX_PAGE).after(after.as_deref()))
@@ -473,7 +516,9 @@ impl Tijara {
             }
         }
     }
+}
 
+impl Tijara {
     // ---- products ------------------------------------------------------------------------
 
     fn build_variants(
@@ -546,7 +591,7 @@ impl Tijara {
         expected: Option<u64>,
         stock: &[StockDef],
     ) -> Result<Changeset, TijaraError> {
-        let seller = self.seller(&product.seller_id).await?;
+        let seller = self.catalog().seller(&product.seller_id).await?;
         product.validate(&seller)?;
         self.load::<Category>(DocKind::Category, product.category_id.as_str())
             .await?;
@@ -570,15 +615,18 @@ impl Tijara {
             ..Changeset::default()
         })
     }
+}
 
+impl Catalog<'_> {
     /// Creates a product with its variants and their initial stock.
     pub async fn create_product(
-        &self,
+        self,
         input: ProductInput,
         key: Option<&IdempotencyKey>,
     ) -> Result<Product, TijaraError> {
-        let id = ProductId::new(self.new_id("prd"))?;
-        let (variants, stock) = self.build_variants(&input.variants, &[])?;
+        let e = self.engine;
+        let id = ProductId::new(e.new_id("prd"))?;
+        let (variants, stock) = e.build_variants(&input.variants, &[])?;
         let product = Product {
             id,
             seller_id: input.seller_id.clone(),
@@ -593,8 +641,8 @@ impl Tijara {
             active: true,
         };
         let (product, stock) = (&product, &stock);
-        self.mutate("create_product", key, &input, || async move {
-            let changes = self.product_changes(product, None, stock).await?;
+        e.mutate("create_product", key, &input, || async move {
+            let changes = e.product_changes(product, None, stock).await?;
             Ok((product.clone(), changes))
         })
         .await
@@ -603,23 +651,23 @@ impl Tijara {
     /// Replaces a product's details and variants (variants are matched by SKU; a variant left
     /// out is deactivated, never deleted). The seller cannot change, and the photos are kept
     /// as stored (`input.photos` is ignored): a form read before an upload does not drop the
-    /// new photo, and photos pass the approval rule of [`Tijara::add_product_photo`].
+    /// new photo, and photos pass the approval rule of [`Catalog::add_product_photo`].
     pub async fn update_product(
-        &self,
+        self,
         id: &ProductId,
         input: ProductInput,
         key: Option<&IdempotencyKey>,
     ) -> Result<Product, TijaraError> {
+        let e = self.engine;
         let (input,) = (&input,);
-        self.mutate("update_product", key, &(id, &input), || async move {
-            let current: Loaded<Product> = self.load(DocKind::Product, id.as_str()).await?;
+        e.mutate("update_product", key, &(id, &input), || async move {
+            let current: Loaded<Product> = e.load(DocKind::Product, id.as_str()).await?;
             if current.value.seller_id != input.seller_id {
                 return Err(TijaraError::NotAllowed {
                     reason: "a product cannot change seller".into(),
                 });
             }
-            let (variants, stock) =
-                self.build_variants(&input.variants, &current.value.variants)?;
+            let (variants, stock) = e.build_variants(&input.variants, &current.value.variants)?;
             let mut product = Product {
                 id: id.clone(),
                 seller_id: input.seller_id.clone(),
@@ -634,7 +682,7 @@ impl Tijara {
                 active: current.value.active,
             };
             drop_legacy_photos(&mut product, &current.value.photos);
-            let changes = self
+            let changes = e
                 .product_changes(&product, Some(current.version), &stock)
                 .await?;
             Ok((product, changes))
@@ -644,17 +692,18 @@ impl Tijara {
 
     /// Activates or deactivates a product.
     pub async fn set_product_active(
-        &self,
+        self,
         id: &ProductId,
         active: bool,
         key: Option<&IdempotencyKey>,
     ) -> Result<Product, TijaraError> {
-        self.mutate("set_product_active", key, &(id, active), || async move {
-            let mut current: Loaded<Product> = self.load(DocKind::Product, id.as_str()).await?;
+        let e = self.engine;
+        e.mutate("set_product_active", key, &(id, active), || async move {
+            let mut current: Loaded<Product> = e.load(DocKind::Product, id.as_str()).await?;
             let stored = current.value.photos.clone();
             drop_legacy_photos(&mut current.value, &stored);
             current.value.active = active;
-            let mut changes = self
+            let mut changes = e
                 .product_changes(&current.value, Some(current.version), &[])
                 .await?;
             changes.stock.clear();
@@ -667,13 +716,14 @@ impl Tijara {
     /// are all kept): only for an approved seller ([`TijaraError::SellerNotApproved`]), at most
     /// [`MAX_PHOTOS`] ([`TijaraError::TooManyPhotos`]); a photo already there is not added twice.
     pub async fn add_product_photo(
-        &self,
+        self,
         id: &ProductId,
         photo: tijara_core::catalog::Photo,
     ) -> Result<Product, TijaraError> {
+        let e = self.engine;
         let photo = &photo;
-        self.mutate("add_product_photo", None, &(), || async move {
-            let mut current: Loaded<Product> = self.load(DocKind::Product, id.as_str()).await?;
+        e.mutate("add_product_photo", None, &(), || async move {
+            let mut current: Loaded<Product> = e.load(DocKind::Product, id.as_str()).await?;
             let stored = current.value.photos.clone();
             drop_legacy_photos(&mut current.value, &stored);
             let seller = self.seller(&current.value.seller_id).await?;
@@ -687,7 +737,7 @@ impl Tijara {
                 return Err(TijaraError::TooManyPhotos { max: MAX_PHOTOS });
             }
             current.value.photos.push(photo.clone());
-            let mut changes = self
+            let mut changes = e
                 .product_changes(&current.value, Some(current.version), &[])
                 .await?;
             changes.stock.clear();
@@ -698,12 +748,13 @@ impl Tijara {
 
     /// Removes a product's photo by URL, on the product as stored (unknown URLs change nothing).
     pub async fn remove_product_photo(
-        &self,
+        self,
         id: &ProductId,
         url: &str,
     ) -> Result<Product, TijaraError> {
-        self.mutate("remove_product_photo", None, &(), || async move {
-            let mut current: Loaded<Product> = self.load(DocKind::Product, id.as_str()).await?;
+        let e = self.engine;
+        e.mutate("remove_product_photo", None, &(), || async move {
+            let mut current: Loaded<Product> = e.load(DocKind::Product, id.as_str()).await?;
             let before = current.value.photos.len();
             let stored = current.value.photos.clone();
             drop_legacy_photos(&mut current.value, &stored);
@@ -711,7 +762,7 @@ impl Tijara {
             if current.value.photos.len() == before {
                 return Ok((current.value, Changeset::default()));
             }
-            let mut changes = self
+            let mut changes = e
                 .product_changes(&current.value, Some(current.version), &[])
                 .await?;
             changes.stock.clear();
@@ -722,11 +773,12 @@ impl Tijara {
 
     /// Changes a tracked variant's stock. Removing never goes below the units reserved.
     pub async fn adjust_stock(
-        &self,
+        self,
         variant: &VariantId,
         adjustment: StockAdjustment,
         key: Option<&IdempotencyKey>,
     ) -> Result<StockRow, TijaraError> {
+        let e = self.engine;
         let op = match adjustment {
             StockAdjustment::Add { units } => StockOp::Adjust {
                 variant: variant.clone(),
@@ -748,7 +800,7 @@ impl Tijara {
             });
         }
         let (op,) = (&op,);
-        self.mutate("adjust_stock", key, &(variant, adjustment), || async move {
+        e.mutate("adjust_stock", key, &(variant, adjustment), || async move {
             Ok((
                 (),
                 Changeset {
@@ -762,8 +814,9 @@ impl Tijara {
     }
 
     /// A variant's stock counter.
-    pub async fn stock_row(&self, variant: &VariantId) -> Result<StockRow, TijaraError> {
-        self.inner
+    pub async fn stock_row(self, variant: &VariantId) -> Result<StockRow, TijaraError> {
+        let e = self.engine;
+        e.inner
             .storage
             .stock_levels(std::slice::from_ref(variant))
             .await?
@@ -773,7 +826,9 @@ impl Tijara {
                 id: variant.to_string(),
             })
     }
+}
 
+impl Tijara {
     // ---- browsing ------------------------------------------------------------------------
 
     async fn views(&self, products: Vec<Product>) -> Result<Vec<ProductView>, TijaraError> {
@@ -835,11 +890,14 @@ impl Tijara {
             })
             .collect())
     }
+}
 
+impl Catalog<'_> {
     /// A product with its availability.
-    pub async fn product(&self, id: &ProductId) -> Result<ProductView, TijaraError> {
-        let p: Loaded<Product> = self.load(DocKind::Product, id.as_str()).await?;
-        self.views(vec![p.value])
+    pub async fn product(self, id: &ProductId) -> Result<ProductView, TijaraError> {
+        let e = self.engine;
+        let p: Loaded<Product> = e.load(DocKind::Product, id.as_str()).await?;
+        e.views(vec![p.value])
             .await?
             .pop()
             .ok_or_else(|| TijaraError::NotFound {
@@ -850,11 +908,12 @@ impl Tijara {
 
     /// Several products with their availability, in three storage reads whatever their number
     /// (a cart page, an invoice); unknown ids are left out.
-    pub async fn products(&self, ids: &[ProductId]) -> Result<Vec<ProductView>, TijaraError> {
+    pub async fn products(self, ids: &[ProductId]) -> Result<Vec<ProductView>, TijaraError> {
+        let e = self.engine;
         let mut keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
         keys.sort();
         keys.dedup();
-        let products: Vec<Product> = self
+        let products: Vec<Product> = e
             .inner
             .storage
             .get_many(DocKind::Product, &keys)
@@ -862,21 +921,23 @@ impl Tijara {
             .iter()
             .map(|d| decode(DocKind::Product, &d.id, &d.body))
             .collect::<Result<_, _>>()?;
-        self.views(products).await
+        e.views(products).await
     }
 
     /// The product that has a variant with this SKU, if any.
-    pub async fn product_by_sku(&self, sku: &str) -> Result<Option<Product>, TijaraError> {
-        Ok(self
-            .load_by_key::<Product>(DocKind::Product, &format!("sku:{sku}"))
-            .await?
-            .map(|(_, l)| l.value))
+    pub async fn product_by_sku(self, sku: &str) -> Result<Option<Product>, TijaraError> {
+        let e = self.engine;
+        Ok(
+            e.load_by_key::<Product>(DocKind::Product, &format!("sku:{sku}"))
+                .await?
+                .map(|(_, l)| l.value),
+        )
     }
 
     /// A product on sale, by its slug: [`TijaraError::NotFound`] for an inactive product, one
     /// without an active variant, or one whose seller is not active (not approved yet, or
-    /// suspended), as if it did not exist. Back offices use [`Tijara::product_by_slug_any`].
-    pub async fn product_by_slug(&self, slug: &str) -> Result<ProductView, TijaraError> {
+    /// suspended), as if it did not exist. Back offices use [`Catalog::product_by_slug_any`].
+    pub async fn product_by_slug(self, slug: &str) -> Result<ProductView, TijaraError> {
         let view = self.product_by_slug_any(slug).await?;
         let seller_active = self
             .seller(&view.product.seller_id)
@@ -892,15 +953,16 @@ impl Tijara {
     }
 
     /// A product by its slug, on sale or not (seller portals, administration).
-    pub async fn product_by_slug_any(&self, slug: &str) -> Result<ProductView, TijaraError> {
-        let (_, p) = self
+    pub async fn product_by_slug_any(self, slug: &str) -> Result<ProductView, TijaraError> {
+        let e = self.engine;
+        let (_, p) = e
             .load_by_key::<Product>(DocKind::Product, &format!("slug:{slug}"))
             .await?
             .ok_or_else(|| TijaraError::NotFound {
                 kind: DocKind::Product,
                 id: slug.to_owned(),
             })?;
-        self.views(vec![p.value])
+        e.views(vec![p.value])
             .await?
             .pop()
             .ok_or_else(|| TijaraError::NotFound {
@@ -911,11 +973,12 @@ impl Tijara {
 
     /// Products matching a filter, by id (stable pages: pass `next` back as `after`).
     pub async fn list_products(
-        &self,
+        self,
         filter: &ProductFilter,
         after: Option<&str>,
         limit: u32,
     ) -> Result<Page<ProductView>, TijaraError> {
+        let e = self.engine;
         let limit = limit.clamp(1, MAX_PAGE);
         let minor = |m: &Option<Money>| m.map(|m| m.to_minor().unwrap_or(i64::MAX));
         let text = match &filter.text {
@@ -939,12 +1002,29 @@ impl Tijara {
             after: after.map(str::to_owned),
             limit,
         };
-        let docs = self.inner.storage.search_products(&query).await?;
+        let docs = e.inner.storage.search_products(&query).await?;
         let page: Page<Product> = Page::decode(DocKind::Product, &docs, limit)?;
         Ok(Page {
-            items: self.views(page.items).await?,
+            items: e.views(page.items).await?,
             next: page.next,
         })
+    }
+}
+
+impl Tijara {
+    /// [`Catalog::seller`] for the use cases still written on `Tijara` (fulfillment, invoices):
+    /// delete once they call `self.catalog().seller(..)`.
+    pub(crate) async fn seller(&self, id: &SellerId) -> Result<Seller, TijaraError> {
+        self.catalog().seller(id).await
+    }
+
+    /// [`Catalog::products`] for the use cases still written on `Tijara` (invoices): delete
+    /// once they call `self.catalog().products(..)`.
+    pub(crate) async fn products(
+        &self,
+        ids: &[ProductId],
+    ) -> Result<Vec<ProductView>, TijaraError> {
+        self.catalog().products(ids).await
     }
 
     /// The sellers, products and stock of some variants (what pricing a cart needs).

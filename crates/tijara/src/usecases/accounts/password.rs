@@ -136,19 +136,21 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 /// (so a login takes as long whether or not the account exists).
 pub const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Ww7yb1A0jIC+7B3wI3Sm1Uy8v0rf3RJ7Kdm2kP5n5rU";
 
-impl Tijara {
+impl<'a> Accounts<'a> {
     /// A password-hashing slot of this process, or [`TijaraError::Busy`] if all
     /// [`crate::EngineConfig::max_concurrent_hashes`] are taken: hold it while hashing a new
     /// password ([`hash_password`]) or checking one ([`LoginAttempt::check_password`]).
-    pub fn hash_permit(&self) -> Result<HashPermit, TijaraError> {
-        self.inner.hash_gate.try_acquire().ok_or(TijaraError::Busy {
+    pub fn hash_permit(self) -> Result<HashPermit, TijaraError> {
+        let e = self.engine;
+        e.inner.hash_gate.try_acquire().ok_or(TijaraError::Busy {
             retry_after_secs: 1,
         })
     }
 
     /// The process's password-hashing slots (a gauge: taken now, most taken at once).
-    pub fn hash_gate(&self) -> &HashGate {
-        &self.inner.hash_gate
+    pub fn hash_gate(self) -> &'a HashGate {
+        let e = self.engine;
+        &e.inner.hash_gate
     }
 }
 
