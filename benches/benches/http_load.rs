@@ -376,7 +376,11 @@ async fn verify(engine: &Tijara, variants: &[VariantId], sold: &Sold) -> Result<
         ));
     }
     for (i, variant) in variants.iter().enumerate() {
-        let row = engine.stock_row(variant).await.map_err(|e| e.to_string())?;
+        let row = engine
+            .catalog()
+            .stock_row(variant)
+            .await
+            .map_err(|e| e.to_string())?;
         let moved = u64::from(STOCK - row.available());
         let expected = sold.per_variant[i].load(Ordering::Relaxed);
         if moved != expected {

@@ -38,6 +38,7 @@ pub async fn shop(storage: Arc<dyn Storage>, initial_stock: u32) -> Result<Shop,
         .build()
         .map_err(|e| TijaraError::Invalid(e.to_string()))?;
     engine
+        .catalog()
         .create_category(
             CategoryInput::new(
                 id("crafts".into()),
@@ -50,6 +51,7 @@ pub async fn shop(storage: Arc<dyn Storage>, initial_stock: u32) -> Result<Shop,
     let mut variants = Vec::new();
     for s in 0..5 {
         let seller = engine
+            .catalog()
             .create_seller(
                 SellerInput::new(
                     format!("Coopérative {s}"),
@@ -63,6 +65,7 @@ pub async fn shop(storage: Arc<dyn Storage>, initial_stock: u32) -> Result<Shop,
         for p in 0..40 {
             let n = s * 40 + p;
             let product = engine
+                .catalog()
                 .create_product(
                     ProductInput::new(
                         seller.id.clone(),

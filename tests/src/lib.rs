@@ -29,6 +29,7 @@ pub async fn one_product(
     stock: u32,
 ) -> Result<(VariantId, SellerId), TijaraError> {
     engine
+        .catalog()
         .create_category(
             CategoryInput::new(
                 CategoryId::new("crafts").expect("id"),
@@ -39,6 +40,7 @@ pub async fn one_product(
         )
         .await?;
     let seller = engine
+        .catalog()
         .create_seller(
             SellerInput::new(
                 "Coopérative Tiznit",
@@ -50,6 +52,7 @@ pub async fn one_product(
         )
         .await?;
     let product = engine
+        .catalog()
         .create_product(
             ProductInput::new(
                 seller.id.clone(),

@@ -24,7 +24,7 @@ use tijara_pay_offline::CashOnDelivery;
 use tijara_testkit::sendit_fake::SenditFake;
 
 async fn seller(e: &Tijara, name: &str) -> SellerId {
-    e.create_seller(
+    e.catalog().create_seller(
         SellerInput::new(
             name,
             SellerKind::Cooperative,
@@ -39,7 +39,7 @@ async fn seller(e: &Tijara, name: &str) -> SellerId {
 }
 
 async fn product(e: &Tijara, seller: &SellerId, slug: &str, price: &str) -> VariantId {
-    e.create_product(
+    e.catalog().create_product(
         ProductInput::new(
             seller.clone(),
             CategoryId::new("crafts").expect("id"),
@@ -93,7 +93,7 @@ async fn a_two_seller_cod_order_with_two_carriers() {
         .carrier(Arc::new(sendit))
         .build()
         .expect("engine");
-    e.create_category(
+    e.catalog().create_category(
         CategoryInput::new(
             CategoryId::new("crafts").expect("id"),
             "crafts",
@@ -121,9 +121,9 @@ async fn a_two_seller_cod_order_with_two_carriers() {
         phone: "0612345678".into(),
     };
     // Each seller's options, from its city, by every carrier.
-    let cart = e.create_cart(None, None).await.expect("cart").cart.id;
+    let cart = e.carts().create_cart(None, None).await.expect("cart").cart.id;
     for v in [&srama, &dmlij] {
-        e.change_cart(
+        e.carts().change_cart(
             &cart,
             tijara::usecases::cart::CartChange::Add {
                 variant: v.clone(),
@@ -325,11 +325,11 @@ async fn a_two_seller_cod_order_with_two_carriers() {
         "A's cash collected, B's collection cancelled"
     );
     assert_eq!(
-        e.stock_row(&dmlij).await.expect("stock").on_hand,
+        e.catalog().stock_row(&dmlij).await.expect("stock").on_hand,
         5,
         "the refused parcel's stock came back"
     );
-    assert_eq!(e.stock_row(&srama).await.expect("stock").on_hand, 4);
+    assert_eq!(e.catalog().stock_row(&srama).await.expect("stock").on_hand, 4);
 
     // Amana remits A's cash: reconciled per shipment, recorded once.
     let cod_a = doc

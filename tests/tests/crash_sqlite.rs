@@ -92,7 +92,7 @@ async fn orders_acknowledged_before_a_kill_survive_it() {
                 None => break,
             }
         }
-        let row = engine.stock_row(&variant).await.expect("stock");
+        let row = engine.catalog().stock_row(&variant).await.expect("stock");
         assert_eq!(
             u64::from(row.on_hand) + orders,
             u64::from(INITIAL),

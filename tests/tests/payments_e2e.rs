@@ -101,6 +101,7 @@ async fn shop() -> Shop {
 
 async fn catalog(engine: &Tijara) -> (VariantId, SellerId) {
     engine
+        .catalog()
         .create_category(
             CategoryInput::new(
                 CategoryId::new("leather").expect("id"),
@@ -112,6 +113,7 @@ async fn catalog(engine: &Tijara) -> (VariantId, SellerId) {
         .await
         .expect("category");
     let seller = engine
+        .catalog()
         .create_seller(
             SellerInput::new(
                 "Coopérative Oudaya",
@@ -124,6 +126,7 @@ async fn catalog(engine: &Tijara) -> (VariantId, SellerId) {
         .await
         .expect("seller");
     let p = engine
+        .catalog()
         .create_product(
             ProductInput::new(
                 seller.id.clone(),
@@ -303,7 +306,12 @@ async fn card_paid_through_the_cmi_simulator() {
     );
     assert_eq!(after.order.payment.captured(), order.grand_total);
     assert_eq!(
-        s.engine.stock_row(&s.variant).await.expect("stock").on_hand,
+        s.engine
+            .catalog()
+            .stock_row(&s.variant)
+            .await
+            .expect("stock")
+            .on_hand,
         19,
         "sold once"
     );

@@ -48,7 +48,7 @@ async fn two_engines_never_oversell() {
     }
     assert_eq!((placed, out), (50, 150));
     for engine in [&engine_a, &engine_b] {
-        let row = engine.stock_row(&variant).await.expect("stock");
+        let row = engine.catalog().stock_row(&variant).await.expect("stock");
         assert_eq!((row.on_hand, row.reserved), (0, 0));
         let mut orders = 0;
         let mut after: Option<String> = None;

@@ -276,6 +276,7 @@ pub async fn check_against(
     rows: &[Row],
 ) -> Result<Vec<RowError>, tijara::TijaraError> {
     let categories: HashSet<CategoryId> = engine
+        .catalog()
         .categories()
         .await?
         .into_iter()
@@ -362,7 +363,7 @@ pub async fn apply(
     let mut sellers: HashMap<String, SellerId> = HashMap::new();
     let mut after: Option<String> = None;
     loop {
-        let page = engine.list_sellers(after.as_deref(), 100).await?;
+        let page = engine.catalog().list_sellers(after.as_deref(), 100).await?;
         for s in &page.items {
             sellers
                 .entry(s.name.clone())
@@ -378,6 +379,7 @@ pub async fn apply(
             Some(id) => id.clone(),
             None => {
                 let s = engine
+                    .catalog()
                     .create_seller(
                         SellerInput::new(
                             row.seller.clone(),
@@ -396,8 +398,9 @@ pub async fn apply(
                 s.id
             }
         };
-        let outcome = match engine.product_by_sku(&row.sku).await? {
+        let outcome = match engine.catalog().product_by_sku(&row.sku).await? {
             None => engine
+                .catalog()
                 .create_product(input_for(row, &seller, None), None)
                 .await
                 .map(|_| {
@@ -405,6 +408,7 @@ pub async fn apply(
                 }),
             Some(existing) => {
                 let updated = engine
+                    .catalog()
                     .update_product(&existing.id, input_for(row, &seller, Some(&existing)), None)
                     .await;
                 match (
@@ -412,6 +416,7 @@ pub async fn apply(
                     existing.variants.iter().find(|v| v.sku.as_str() == row.sku),
                 ) {
                     (Ok(_), Some(v)) if row.lead_days == 0 => engine
+                        .catalog()
                         .adjust_stock(&v.id, StockAdjustment::Set { units: row.stock }, None)
                         .await
                         .map(|_| {

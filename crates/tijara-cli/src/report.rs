@@ -133,9 +133,12 @@ pub async fn statement(
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     let seller = SellerId::new(seller.to_owned()).map_err(CliError::invalid)?;
-    engine.seller(&seller).await?;
+    engine.catalog().seller(&seller).await?;
     let (from, until) = month(engine, period)?;
-    let st = engine.seller_statement(&seller, from, until).await?;
+    let st = engine
+        .payouts()
+        .seller_statement(&seller, from, until)
+        .await?;
     match format {
         "json" => {
             serde_json::to_writer_pretty(&mut *out, &st).map_err(CliError::failure)?;
@@ -197,10 +200,14 @@ pub async fn batch(engine: &Tijara, period: &str) -> Result<Vec<BatchLine>, CliE
     let mut lines = Vec::new();
     let mut after: Option<String> = None;
     loop {
-        let page = engine.list_sellers(after.as_deref(), 100).await?;
+        let page = engine.catalog().list_sellers(after.as_deref(), 100).await?;
         for s in &page.items {
-            let st = engine.seller_statement(&s.id, from, until).await?;
+            let st = engine
+                .payouts()
+                .seller_statement(&s.id, from, until)
+                .await?;
             let paid = engine
+                .payouts()
                 .payouts(&s.id, None, 100)
                 .await?
                 .items

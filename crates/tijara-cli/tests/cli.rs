@@ -87,6 +87,7 @@ async fn import_export_payouts_and_invoices() {
     assert_eq!(r.code, 0, "{}", r.err);
     let engine = tijara_cli::engine(&url, None).await.unwrap();
     engine
+        .catalog()
         .create_category(
             CategoryInput::new(
                 CategoryId::new("leather").unwrap(),
@@ -123,7 +124,14 @@ Coopérative Nisae,cooperative,Dakhla,leather,NIS-1,pouf,بوف,Pouf,,,-1,standa
         r.err
     );
     assert!(r.err.contains("nothing imported"), "{}", r.err);
-    assert!(engine.product_by_sku("LAH-1").await.unwrap().is_none());
+    assert!(
+        engine
+            .catalog()
+            .product_by_sku("LAH-1")
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     // --skip-invalid imports the good row; a fixed file then imports the rest, and a second
     // run of the same file changes nothing but the stock it sets.
@@ -164,11 +172,29 @@ Coopérative Nisae,cooperative,Dakhla,leather,NIS-1,pouf,بوف,Pouf en cuir,,,\
             );
         }
     }
-    let bag = engine.product_by_sku("LAH-1").await.unwrap().unwrap();
+    let bag = engine
+        .catalog()
+        .product_by_sku("LAH-1")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(bag.title.get(Lang::Ar, Lang::Fr), Some("حقيبة جلدية"));
-    let row = engine.stock_row(&bag.variants[0].id).await.unwrap();
+    let row = engine
+        .catalog()
+        .stock_row(&bag.variants[0].id)
+        .await
+        .unwrap();
     assert_eq!(row.on_hand, 7, "stock set from the file");
-    assert_eq!(engine.list_sellers(None, 10).await.unwrap().items.len(), 2);
+    assert_eq!(
+        engine
+            .catalog()
+            .list_sellers(None, 10)
+            .await
+            .unwrap()
+            .items
+            .len(),
+        2
+    );
 
     // An order, then the exports.
     let placed = engine

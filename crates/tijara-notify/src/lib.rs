@@ -373,6 +373,7 @@ impl NotificationSink {
                 for so in &doc.order.seller_orders {
                     for a in self
                         .engine
+                        .accounts()
                         .seller_accounts(&so.seller_id)
                         .await
                         .map_err(err)?
@@ -454,6 +455,7 @@ impl NotificationSink {
                 let reference = &payout.reference;
                 for a in self
                     .engine
+                    .accounts()
                     .seller_accounts(&payout.seller_id)
                     .await
                     .map_err(err)?

@@ -140,6 +140,7 @@ async fn sellers_and_shoppers_hear_of_what_concerns_them() {
     ))));
 
     engine
+        .catalog()
         .create_category(
             CategoryInput::new(
                 CategoryId::new("leather").unwrap(),
@@ -151,6 +152,7 @@ async fn sellers_and_shoppers_hear_of_what_concerns_them() {
         .await
         .unwrap();
     let seller = engine
+        .catalog()
         .create_seller(
             SellerInput::new(
                 "Atelier Lahcen",
@@ -163,6 +165,7 @@ async fn sellers_and_shoppers_hear_of_what_concerns_them() {
         .await
         .unwrap();
     engine
+        .accounts()
         .create_account(
             NewAccount::new(
                 "lahcen@example.ma",
@@ -179,6 +182,7 @@ async fn sellers_and_shoppers_hear_of_what_concerns_them() {
         .await
         .unwrap();
     let product = engine
+        .catalog()
         .create_product(
             ProductInput::new(
                 seller.id.clone(),
@@ -238,6 +242,7 @@ async fn sellers_and_shoppers_hear_of_what_concerns_them() {
         .await
         .unwrap();
     engine
+        .payouts()
         .record_payout(
             &seller.id,
             Money::mad("250.00").unwrap(),

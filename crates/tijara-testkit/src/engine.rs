@@ -230,6 +230,7 @@ impl Setup {
             .unwrap_or_else(|e| panic!("engine: {e}"));
         let category = CategoryId::new("crafts").unwrap_or_else(|e| panic!("{e}"));
         engine
+            .catalog()
             .create_category(
                 CategoryInput::new(
                     category.clone(),
@@ -241,6 +242,7 @@ impl Setup {
             .await
             .unwrap_or_else(|e| panic!("category: {e}"));
         let seller = engine
+            .catalog()
             .create_seller(
                 SellerInput::new(
                     "Coopérative",
@@ -254,6 +256,7 @@ impl Setup {
             .unwrap_or_else(|e| panic!("seller: {e}"));
         let price = Money::parse(&self.price, currency).unwrap_or_else(|e| panic!("price: {e}"));
         let product = engine
+            .catalog()
             .create_product(
                 ProductInput::new(
                     seller.id.clone(),

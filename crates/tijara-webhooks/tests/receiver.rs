@@ -95,6 +95,7 @@ async fn deliveries_survive_failures_timeouts_and_arrive_in_order() {
         .unwrap();
     // Events of two sellers' worth of catalog and a few orders.
     let payout_seller = engine
+        .catalog()
         .create_seller(
             tijara::usecases::catalog::SellerInput::new(
                 "Atelier",
@@ -108,6 +109,7 @@ async fn deliveries_survive_failures_timeouts_and_arrive_in_order() {
         .unwrap();
     for i in 0..3 {
         engine
+            .payouts()
             .record_payout(
                 &payout_seller.id,
                 tijara_core::Money::mad("100.00").unwrap(),
@@ -195,6 +197,7 @@ async fn an_unreachable_endpoint_holds_events_without_losing_them() {
         .build()
         .unwrap();
     let s = engine
+        .catalog()
         .create_seller(
             tijara::usecases::catalog::SellerInput::new(
                 "Atelier",
@@ -207,6 +210,7 @@ async fn an_unreachable_endpoint_holds_events_without_losing_them() {
         .await
         .unwrap();
     engine
+        .payouts()
         .record_payout(
             &s.id,
             tijara_core::Money::mad("50.00").unwrap(),

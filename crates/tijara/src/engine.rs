@@ -17,6 +17,8 @@ use std::fmt;
 use std::sync::Arc;
 use tijara_core::Region;
 
+pub(crate) use crate::support::os_random;
+
 /// Tunable behaviour of the engine.
 ///
 /// Start from [`EngineConfig::default`] and change what you need with the `with_` methods:
@@ -79,7 +81,7 @@ pub struct EngineConfig {
     /// The secret of the e-mail tags in security log lines (HMAC-SHA256; default random at
     /// each start): give a key kept by the installation so tags stay comparable across
     /// restarts, and a leaked log cannot be matched against a list of e-mails.
-    pub log_key: crate::usecases::accounts::LogKey,
+    pub log_key: crate::support::LogKey,
 }
 
 impl Default for EngineConfig {
@@ -96,7 +98,7 @@ impl Default for EngineConfig {
             max_unpaid_per_email: 3,
             max_unpaid_per_client: 5,
             unpaid_window: Duration::hours(24),
-            log_key: crate::usecases::accounts::LogKey::random(),
+            log_key: crate::support::LogKey::random(),
         }
     }
 }
@@ -285,7 +287,7 @@ pub(crate) struct Inner {
     pub(crate) sleeper: Option<Arc<dyn Sleeper>>,
     pub(crate) config: EngineConfig,
     #[cfg(feature = "accounts")]
-    pub(crate) hash_gate: Arc<crate::usecases::accounts::HashGate>,
+    pub(crate) hash_gate: Arc<crate::support::HashGate>,
 }
 
 /// The Tijara engine: every use case of the marketplace, over the ports it was built with.
@@ -465,7 +467,7 @@ impl TijaraBuilder {
                 ids: self.ids.unwrap_or_else(|| Arc::new(UuidV7Ids)),
                 sink: self.sink,
                 #[cfg(feature = "accounts")]
-                hash_gate: Arc::new(crate::usecases::accounts::HashGate::new(
+                hash_gate: Arc::new(crate::support::HashGate::new(
                     self.config.max_concurrent_hashes,
                 )),
                 sleeper: self.sleeper,
@@ -836,18 +838,6 @@ fn replay<T: DeserializeOwned>(
         id: format!("idempotency {}", rec.key),
         reason: e.to_string(),
     })
-}
-
-/// 32 random bytes from the operating system (access tokens, log keys).
-///
-/// # Panics
-/// If the operating system has no random numbers to give, as the RNG it replaces did: no
-/// token may be made up without them.
-pub(crate) fn os_random() -> [u8; 32] {
-    let mut bytes = [0u8; 32];
-    #[allow(clippy::expect_used)]
-    getrandom::fill(&mut bytes).expect("the operating system's random number generator failed");
-    bytes
 }
 
 #[cfg(test)]

@@ -8,11 +8,15 @@ mod error;
 pub mod ports;
 pub mod prelude;
 pub mod region_file;
+mod support;
 pub mod usecases;
 
 pub use engine::{BuildError, EngineConfig, IdempotencyKey, Tijara, TijaraBuilder};
 pub use error::{Part, TijaraError};
 pub use tijara_core as core;
+#[cfg(feature = "accounts")]
+pub use usecases::accounts::Sessions;
+pub use usecases::{accounts::Accounts, cart::Carts, catalog::Catalog, payouts::Payouts};
 
 /// The attribute the port traits are written with (`#[tijara::async_trait]` on an adapter's
 /// `impl`), re-exported so adapters use the engine's version; also in [`prelude`].

@@ -2,6 +2,8 @@
 //!
 //! - the engine: [`Tijara`], [`TijaraBuilder`], [`EngineConfig`], [`IdempotencyKey`] and the
 //!   errors [`TijaraError`] and [`BuildError`];
+//! - the engine's facets, which group its use cases ([`Catalog`], [`Carts`], [`Accounts`],
+//!   `Sessions` with the `accounts` feature, [`Payouts`]: `engine.catalog().create_product(..)`);
 //! - the ports an adapter implements, with their errors and the types of their signatures:
 //!   [`Storage`], [`PaymentGateway`], [`Carrier`], [`Clock`], [`IdGenerator`], [`EventSink`],
 //!   [`Sleeper`];
@@ -79,6 +81,9 @@ pub use async_trait::async_trait;
 
 pub use crate::engine::{BuildError, EngineConfig, IdempotencyKey, Tijara, TijaraBuilder};
 pub use crate::error::{Part, TijaraError};
+#[cfg(feature = "accounts")]
+pub use crate::usecases::accounts::Sessions;
+pub use crate::usecases::{accounts::Accounts, cart::Carts, catalog::Catalog, payouts::Payouts};
 
 pub use crate::ports::carrier::{
     Carrier, CarrierCapabilities, CarrierError, CreatedShipment, Quote, QuoteRequest,

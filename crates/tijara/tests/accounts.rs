@@ -29,12 +29,14 @@ async fn an_email_has_one_account_whatever_its_case() {
     let m = market();
     let a = m
         .engine
+        .accounts()
         .create_account(new_account(" Fatima@Example.MA", Role::Customer), None)
         .await
         .expect("account");
     assert_eq!(a.email, "fatima@example.ma");
     let err = m
         .engine
+        .accounts()
         .create_account(new_account("FATIMA@example.ma", Role::Customer), None)
         .await
         .expect_err("taken");
@@ -44,6 +46,7 @@ async fn an_email_has_one_account_whatever_its_case() {
     );
     let found = m
         .engine
+        .accounts()
         .account_by_email("fatima@EXAMPLE.ma")
         .await
         .expect("lookup")
@@ -55,6 +58,7 @@ async fn an_email_has_one_account_whatever_its_case() {
     );
     assert!(
         m.engine
+            .accounts()
             .create_account(new_account("not-an-email", Role::Customer), None)
             .await
             .is_err()
@@ -65,9 +69,10 @@ async fn an_email_has_one_account_whatever_its_case() {
 async fn a_member_login_must_name_a_member_of_its_seller() {
     let m = market();
     let c = catalog(&m).await;
-    let seller = m.engine.seller(&c.a).await.expect("seller");
+    let seller = m.engine.catalog().seller(&c.a).await.expect("seller");
     let err = m
         .engine
+        .accounts()
         .create_account(
             new_account(
                 "x@example.ma",
@@ -88,6 +93,7 @@ async fn a_member_login_must_name_a_member_of_its_seller() {
     if let Some(member) = seller.members.first() {
         let a = m
             .engine
+            .accounts()
             .create_account(
                 new_account(
                     "member@example.ma",
@@ -109,21 +115,30 @@ async fn sessions_expire_and_log_out() {
     let m = market();
     let a = m
         .engine
+        .accounts()
         .create_account(new_account("s@example.ma", Role::Customer), None)
         .await
         .expect("account");
     let token = "0123456789abcdef0123456789abcdef";
     let s = m
         .engine
+        .sessions()
         .open_session(&a.id, token, "csrf-csrf-csrf-csrf", Duration::hours(1))
         .await
         .expect("session");
     assert_ne!(s.id, token, "only the token's hash is stored");
-    let (live, acc) = m.engine.session(token).await.expect("read").expect("live");
+    let (live, acc) = m
+        .engine
+        .sessions()
+        .session(token)
+        .await
+        .expect("read")
+        .expect("live");
     assert_eq!(acc.id, a.id);
     assert_eq!(live.csrf, "csrf-csrf-csrf-csrf");
     assert!(
         m.engine
+            .sessions()
             .session("another-token-xxxxxxxx")
             .await
             .expect("read")
@@ -132,23 +147,43 @@ async fn sessions_expire_and_log_out() {
 
     m.clock.advance(Duration::minutes(61));
     assert!(
-        m.engine.session(token).await.expect("read").is_none(),
+        m.engine
+            .sessions()
+            .session(token)
+            .await
+            .expect("read")
+            .is_none(),
         "expired"
     );
 
     let token2 = "fedcba9876543210fedcba9876543210";
     m.engine
+        .sessions()
         .open_session(&a.id, token2, "csrf-csrf-csrf-csrf", Duration::hours(1))
         .await
         .expect("session");
-    m.engine.close_session(token2).await.expect("logout");
-    assert!(
-        m.engine.session(token2).await.expect("read").is_none(),
-        "logged out"
-    );
-    m.engine.close_session(token2).await.expect("twice is fine");
+    m.engine
+        .sessions()
+        .close_session(token2)
+        .await
+        .expect("logout");
     assert!(
         m.engine
+            .sessions()
+            .session(token2)
+            .await
+            .expect("read")
+            .is_none(),
+        "logged out"
+    );
+    m.engine
+        .sessions()
+        .close_session(token2)
+        .await
+        .expect("twice is fine");
+    assert!(
+        m.engine
+            .sessions()
             .open_session(&a.id, "short", "csrf-csrf-csrf-csrf", Duration::hours(1))
             .await
             .is_err()
@@ -162,9 +197,9 @@ async fn login(
     password: &str,
     client: &str,
 ) -> Result<tijara::usecases::accounts::Account, TijaraError> {
-    let attempt = m.engine.begin_login(email, Some(client)).await?;
-    let ok = attempt.check_password(&m.engine.hash_permit()?, password);
-    m.engine.finish_login(attempt, ok).await
+    let attempt = m.engine.sessions().begin_login(email, Some(client)).await?;
+    let ok = attempt.check_password(&m.engine.accounts().hash_permit()?, password);
+    m.engine.sessions().finish_login(attempt, ok).await
 }
 
 /// The wait of a throttled refusal (`None` for any other answer).
@@ -179,6 +214,7 @@ fn throttled<T>(r: Result<T, TijaraError>) -> Option<u64> {
 async fn failures_from_one_address_slow_that_address_down_not_the_owner() {
     let m = market();
     m.engine
+        .accounts()
         .create_account(new_account("l@example.ma", Role::Admin), None)
         .await
         .expect("account");
@@ -233,6 +269,7 @@ async fn failures_from_one_address_slow_that_address_down_not_the_owner() {
 async fn a_success_clears_the_count_of_its_address() {
     let m = market();
     m.engine
+        .accounts()
         .create_account(new_account("w@example.ma", Role::Customer), None)
         .await
         .expect("account");
@@ -254,12 +291,18 @@ async fn a_success_clears_the_count_of_its_address() {
 async fn attempts_sent_together_are_reserved_before_any_password_is_checked() {
     let m = market();
     m.engine
+        .accounts()
         .create_account(new_account("r@example.ma", Role::Customer), None)
         .await
         .expect("account");
     let tries = (0..40).map(|_| {
         let engine = m.engine.clone();
-        tokio::spawn(async move { engine.begin_login("r@example.ma", Some("192.0.2.7")).await })
+        tokio::spawn(async move {
+            engine
+                .sessions()
+                .begin_login("r@example.ma", Some("192.0.2.7"))
+                .await
+        })
     });
     let mut reserved: Vec<LoginAttempt> = Vec::new();
     for t in tries.collect::<Vec<_>>() {
@@ -276,6 +319,7 @@ async fn attempts_sent_together_are_reserved_before_any_password_is_checked() {
 async fn a_right_password_sent_with_wrong_ones_does_not_win() {
     let m = market();
     m.engine
+        .accounts()
         .create_account(
             new_account(
                 "t@example.ma",
@@ -283,6 +327,7 @@ async fn a_right_password_sent_with_wrong_ones_does_not_win() {
                     seller_id: {
                         let s = m
                             .engine
+                            .catalog()
                             .create_seller(seller_input("Atelier", SellerKind::Artisan), None)
                             .await
                             .expect("seller");
@@ -299,6 +344,7 @@ async fn a_right_password_sent_with_wrong_ones_does_not_win() {
     // is being checked.
     let right = m
         .engine
+        .sessions()
         .begin_login("t@example.ma", Some("192.0.2.8"))
         .await
         .expect("reserved");
@@ -306,16 +352,20 @@ async fn a_right_password_sent_with_wrong_ones_does_not_win() {
     for _ in 0..30 {
         if let Ok(a) = m
             .engine
+            .sessions()
             .begin_login("t@example.ma", Some("192.0.2.8"))
             .await
         {
-            let ok = a.check_password(&m.engine.hash_permit().expect("slot"), "nope");
-            wrong.push(m.engine.finish_login(a, ok).await);
+            let ok = a.check_password(&m.engine.accounts().hash_permit().expect("slot"), "nope");
+            wrong.push(m.engine.sessions().finish_login(a, ok).await);
         }
     }
     assert_eq!(wrong.len(), FREE_FAILURES_ACCOUNT_ADDRESS as usize - 1);
-    assert!(right.check_password(&m.engine.hash_permit().expect("slot"), "tajine-2026"));
-    assert!(throttled(m.engine.finish_login(right, true).await).is_some());
+    assert!(right.check_password(
+        &m.engine.accounts().hash_permit().expect("slot"),
+        "tajine-2026"
+    ));
+    assert!(throttled(m.engine.sessions().finish_login(right, true).await).is_some());
 }
 
 #[tokio::test]
@@ -326,24 +376,25 @@ async fn password_hashing_takes_a_bounded_number_of_slots() {
     );
     let attempt = m
         .engine
+        .sessions()
         .begin_login("x@example.ma", Some("192.0.2.9"))
         .await
         .expect("reserved");
-    let a = m.engine.hash_permit().expect("1");
-    let b = m.engine.hash_permit().expect("2");
+    let a = m.engine.accounts().hash_permit().expect("1");
+    let b = m.engine.accounts().hash_permit().expect("2");
     assert!(matches!(
-        m.engine.hash_permit(),
+        m.engine.accounts().hash_permit(),
         Err(TijaraError::Busy {
             retry_after_secs: 1
         })
     ));
-    assert_eq!(m.engine.hash_gate().in_flight(), 2);
+    assert_eq!(m.engine.accounts().hash_gate().in_flight(), 2);
     drop(b);
-    let c = m.engine.hash_permit().expect("freed");
+    let c = m.engine.accounts().hash_permit().expect("freed");
     assert!(!attempt.check_password(&c, "anything"));
     drop((a, c));
-    assert_eq!(m.engine.hash_gate().in_flight(), 0);
-    assert_eq!(m.engine.hash_gate().peak(), 2);
+    assert_eq!(m.engine.accounts().hash_gate().in_flight(), 0);
+    assert_eq!(m.engine.accounts().hash_gate().peak(), 2);
 }
 
 #[tokio::test]
@@ -351,11 +402,13 @@ async fn sessions_end_when_unused_on_a_new_login_and_on_a_password_change() {
     let m = market();
     let shopper = m
         .engine
+        .accounts()
         .create_account(new_account("c@example.ma", Role::Customer), None)
         .await
         .expect("account");
     let admin = m
         .engine
+        .accounts()
         .create_account(new_account("a@example.ma", Role::Admin), None)
         .await
         .expect("account");
@@ -366,52 +419,121 @@ async fn sessions_end_when_unused_on_a_new_login_and_on_a_password_change() {
     );
     let csrf = "csrf-csrf-csrf-csrf";
     m.engine
+        .sessions()
         .open_session(&shopper.id, t1, csrf, Duration::days(7))
         .await
         .expect("open");
     m.engine
+        .sessions()
         .open_session(&admin.id, t2, csrf, Duration::days(7))
         .await
         .expect("open");
     // Used within its idle limit, a shopper's session lives on, past the first two hours.
     m.clock.advance(Duration::minutes(100));
-    assert!(m.engine.session(t1).await.expect("read").is_some());
+    assert!(
+        m.engine
+            .sessions()
+            .session(t1)
+            .await
+            .expect("read")
+            .is_some()
+    );
     m.clock.advance(Duration::minutes(100));
-    assert!(m.engine.session(t1).await.expect("read").is_some());
+    assert!(
+        m.engine
+            .sessions()
+            .session(t1)
+            .await
+            .expect("read")
+            .is_some()
+    );
     // An admin's, unused for 30 minutes, is over; a shopper's after two hours.
-    assert!(m.engine.session(t2).await.expect("read").is_none());
+    assert!(
+        m.engine
+            .sessions()
+            .session(t2)
+            .await
+            .expect("read")
+            .is_none()
+    );
     m.clock.advance(Duration::minutes(121));
-    assert!(m.engine.session(t1).await.expect("read").is_none());
+    assert!(
+        m.engine
+            .sessions()
+            .session(t1)
+            .await
+            .expect("read")
+            .is_none()
+    );
     // Logging in again ends the other sessions.
     let t4 = "4444444444444444444444444444444d";
     m.engine
+        .sessions()
         .open_session(&shopper.id, t4, csrf, Duration::days(7))
         .await
         .expect("open");
     m.engine
+        .sessions()
         .open_session(&shopper.id, t3, csrf, Duration::days(7))
         .await
         .expect("open");
-    assert!(m.engine.session(t4).await.expect("read").is_none());
-    assert!(m.engine.session(t3).await.expect("read").is_some());
+    assert!(
+        m.engine
+            .sessions()
+            .session(t4)
+            .await
+            .expect("read")
+            .is_none()
+    );
+    assert!(
+        m.engine
+            .sessions()
+            .session(t3)
+            .await
+            .expect("read")
+            .is_some()
+    );
     // A new password ends them all.
     m.engine
+        .accounts()
         .set_password(&shopper.id, &hash_password("couscous-2027").expect("hash"))
         .await
         .expect("set");
-    assert!(m.engine.session(t3).await.expect("read").is_none());
+    assert!(
+        m.engine
+            .sessions()
+            .session(t3)
+            .await
+            .expect("read")
+            .is_none()
+    );
     // The absolute lifetime holds whatever the use.
     let t5 = "5555555555555555555555555555555e";
     m.engine
+        .sessions()
         .open_session(&shopper.id, t5, csrf, Duration::hours(3))
         .await
         .expect("open");
     for _ in 0..3 {
         m.clock.advance(Duration::minutes(50));
-        assert!(m.engine.session(t5).await.expect("read").is_some());
+        assert!(
+            m.engine
+                .sessions()
+                .session(t5)
+                .await
+                .expect("read")
+                .is_some()
+        );
     }
     m.clock.advance(Duration::minutes(50));
-    assert!(m.engine.session(t5).await.expect("read").is_none());
+    assert!(
+        m.engine
+            .sessions()
+            .session(t5)
+            .await
+            .expect("read")
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -419,6 +541,7 @@ async fn an_applying_seller_waits_for_approval() {
     let m = market();
     let s = m
         .engine
+        .accounts()
         .apply_as_seller(
             seller_input("Coopérative Tiznit", SellerKind::Cooperative),
             None,
@@ -428,6 +551,7 @@ async fn an_applying_seller_waits_for_approval() {
     assert!(!s.active);
     let s = m
         .engine
+        .catalog()
         .set_seller_active(&s.id, true, None)
         .await
         .expect("approval");
@@ -441,11 +565,13 @@ async fn payouts_are_recorded_once_per_reference() {
     let period = (t0() - Duration::days(30), t0());
     let p = m
         .engine
+        .payouts()
         .record_payout(&c.a, mad("812.40"), "VIR-2026-11-001", period)
         .await
         .expect("payout");
     let again = m
         .engine
+        .payouts()
         .record_payout(&c.a, mad("812.40"), "VIR-2026-11-001", period)
         .await
         .expect("repeat");
@@ -453,14 +579,21 @@ async fn payouts_are_recorded_once_per_reference() {
     // The bank reference is the payout's idempotency key: another amount under it is refused.
     assert!(matches!(
         m.engine
+            .payouts()
             .record_payout(&c.a, mad("812.41"), "VIR-2026-11-001", period)
             .await,
         Err(TijaraError::IdempotencyMismatch { .. })
     ));
-    let page = m.engine.payouts(&c.a, None, 10).await.expect("list");
+    let page = m
+        .engine
+        .payouts()
+        .payouts(&c.a, None, 10)
+        .await
+        .expect("list");
     assert_eq!(page.items, vec![p]);
     assert!(
         m.engine
+            .payouts()
             .payouts(&c.b, None, 10)
             .await
             .expect("list")
@@ -470,6 +603,7 @@ async fn payouts_are_recorded_once_per_reference() {
     for (amount, reference) in [("0", "X"), ("-1", "Y"), ("10", " ")] {
         assert!(
             m.engine
+                .payouts()
                 .record_payout(&c.a, mad(amount), reference, period)
                 .await
                 .is_err(),
@@ -493,6 +627,7 @@ async fn payouts_are_recorded_once_per_reference() {
 async fn the_owner_logs_in_from_a_known_address_while_the_account_is_throttled() {
     let m = market();
     m.engine
+        .accounts()
         .create_account(new_account("owner@example.ma", Role::Admin), None)
         .await
         .expect("account");
@@ -524,16 +659,22 @@ async fn the_owner_logs_in_from_a_known_address_while_the_account_is_throttled()
 async fn an_attempt_given_back_for_lack_of_a_hashing_slot_is_no_failure() {
     let m = market();
     m.engine
+        .accounts()
         .create_account(new_account("busy@example.ma", Role::Customer), None)
         .await
         .expect("account");
     for _ in 0..3 * FREE_FAILURES_ACCOUNT_ADDRESS {
         let attempt = m
             .engine
+            .sessions()
             .begin_login("busy@example.ma", Some("192.0.2.5"))
             .await
             .expect("reserved");
-        m.engine.release_login(attempt).await.expect("given back");
+        m.engine
+            .sessions()
+            .release_login(attempt)
+            .await
+            .expect("given back");
     }
     login(&m, "busy@example.ma", "tajine-2026", "192.0.2.5")
         .await
@@ -544,24 +685,27 @@ async fn an_attempt_given_back_for_lack_of_a_hashing_slot_is_no_failure() {
 async fn sign_ups_are_checked_before_hashing_and_throttled_per_address() {
     let m = market();
     m.engine
+        .accounts()
         .create_account(new_account("taken@example.ma", Role::Customer), None)
         .await
         .expect("account");
     assert!(matches!(
         m.engine
+            .accounts()
             .begin_signup("not-an-email", Some("192.0.2.7"))
             .await,
         Err(TijaraError::BadEmail { .. })
     ));
     assert!(matches!(
         m.engine
-            .begin_signup("Taken@example.ma", Some("192.0.2.7"))
+            .accounts().begin_signup("Taken@example.ma", Some("192.0.2.7"))
             .await,
         Err(TijaraError::EmailTaken { email }) if email == "taken@example.ma"
     ));
     for i in 0..tijara::usecases::accounts::FREE_SIGNUPS_ADDRESS {
         assert_eq!(
             m.engine
+                .accounts()
                 .begin_signup(&format!("New{i}@example.ma"), Some("192.0.2.7"))
                 .await
                 .expect("counted"),
@@ -571,6 +715,7 @@ async fn sign_ups_are_checked_before_hashing_and_throttled_per_address() {
     assert!(
         throttled(
             m.engine
+                .accounts()
                 .begin_signup("more@example.ma", Some("192.0.2.7"))
                 .await
         )
@@ -580,6 +725,7 @@ async fn sign_ups_are_checked_before_hashing_and_throttled_per_address() {
     for i in 0..tijara::usecases::accounts::FREE_SIGNUPS_ADDRESS {
         let _ = m
             .engine
+            .accounts()
             .begin_signup(
                 &format!("v6-{i}@example.ma"),
                 Some(&format!("2001:db8:5:{i}::1")),
@@ -589,12 +735,14 @@ async fn sign_ups_are_checked_before_hashing_and_throttled_per_address() {
     assert!(
         throttled(
             m.engine
+                .accounts()
                 .begin_signup("v6@example.ma", Some("2001:db8:5:ff::1"))
                 .await
         )
         .is_some()
     );
     m.engine
+        .accounts()
         .begin_signup("else@example.ma", Some("192.0.2.8"))
         .await
         .expect("another address");
@@ -614,6 +762,7 @@ async fn refused_attempts_create_no_throttles_and_old_ones_are_purged() {
     let store = Arc::new(tijara_store_memory::MemoryStore::new());
     let m = market_on(store.clone());
     m.engine
+        .accounts()
         .create_account(new_account("kept@example.ma", Role::Customer), None)
         .await
         .expect("account");
@@ -635,6 +784,7 @@ async fn refused_attempts_create_no_throttles_and_old_ones_are_purged() {
     // Nothing is purged while it matters.
     let (deleted, _) = m
         .engine
+        .sessions()
         .purge_login_throttles(None, 1000)
         .await
         .expect("purge");
@@ -646,6 +796,7 @@ async fn refused_attempts_create_no_throttles_and_old_ones_are_purged() {
     loop {
         let (deleted, next) = m
             .engine
+            .sessions()
             .purge_login_throttles(after.as_deref(), 10)
             .await
             .expect("purge");
@@ -809,11 +960,13 @@ async fn a_session_logged_out_while_its_use_is_recorded_is_not_let_through() {
     let m = market_on(store.clone());
     let a = m
         .engine
+        .accounts()
         .create_account(new_account("race@example.ma", Role::Customer), None)
         .await
         .expect("account");
     let token = "0123456789abcdef0123456789abcdef";
     m.engine
+        .sessions()
         .open_session(&a.id, token, "csrf-csrf-csrf-csrf", Duration::hours(1))
         .await
         .expect("session");
@@ -821,7 +974,12 @@ async fn a_session_logged_out_while_its_use_is_recorded_is_not_let_through() {
     m.clock.advance(Duration::minutes(2));
     store.armed.store(true, std::sync::atomic::Ordering::SeqCst);
     assert!(
-        m.engine.session(token).await.expect("read").is_none(),
+        m.engine
+            .sessions()
+            .session(token)
+            .await
+            .expect("read")
+            .is_none(),
         "the logout won: the session is over"
     );
     assert!(

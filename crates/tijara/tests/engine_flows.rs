@@ -98,6 +98,7 @@ async fn catalog_administration_and_browsing() {
     );
     bad.variants[0].weight_grams = 0;
     let err = e
+        .catalog()
         .create_product(bad.clone(), None)
         .await
         .expect_err("zero weight");
@@ -105,33 +106,40 @@ async fn catalog_administration_and_browsing() {
     bad.variants[0].weight_grams = 100;
     bad.variants[0].tax_category = TaxCategoryId::new("luxury").expect("id");
     assert!(matches!(
-        e.create_product(bad.clone(), None).await,
+        e.catalog().create_product(bad.clone(), None).await,
         Err(TijaraError::UnknownTaxCategory { category, .. }) if category.as_str() == "luxury"
     ));
     bad.variants[0].tax_category = TaxCategoryId::new("standard").expect("id");
     bad.slug = "srama".into();
     assert!(
-        e.create_product(bad, None).await.is_err(),
+        e.catalog().create_product(bad, None).await.is_err(),
         "slug already taken"
     );
 
     // Browsing: filters, text in French and Arabic, pages.
     let all = e
+        .catalog()
         .list_products(&ProductFilter::default(), None, 10)
         .await
         .expect("list");
     assert_eq!(all.items.len(), 3);
     let f = |text: &str| ProductFilter::default().with_text(text);
     let hits = e
+        .catalog()
         .list_products(&f("COUSSIN"), None, 10)
         .await
         .expect("search");
     assert_eq!(hits.items.len(), 1);
-    let hits = e.list_products(&f("دملج"), None, 10).await.expect("search");
+    let hits = e
+        .catalog()
+        .list_products(&f("دملج"), None, 10)
+        .await
+        .expect("search");
     assert_eq!(hits.items[0].product.slug, "dmlij");
     let jewels = ProductFilter::default().with_category(CategoryId::new("jewellery").expect("id"));
     assert_eq!(
-        e.list_products(&jewels, None, 10)
+        e.catalog()
+            .list_products(&jewels, None, 10)
             .await
             .expect("list")
             .items
@@ -140,7 +148,8 @@ async fn catalog_administration_and_browsing() {
     );
     let cheap = ProductFilter::default().with_max_price(mad("300"));
     assert_eq!(
-        e.list_products(&cheap, None, 10)
+        e.catalog()
+            .list_products(&cheap, None, 10)
             .await
             .expect("list")
             .items
@@ -148,10 +157,12 @@ async fn catalog_administration_and_browsing() {
         1
     );
     let page1 = e
+        .catalog()
         .list_products(&ProductFilter::default(), None, 2)
         .await
         .expect("page 1");
     let page2 = e
+        .catalog()
         .list_products(&ProductFilter::default(), page1.next.as_deref(), 2)
         .await
         .expect("page 2");
@@ -161,12 +172,14 @@ async fn catalog_administration_and_browsing() {
     );
 
     // Stock: availability, in-stock filter, adjustments that respect the guards.
-    e.adjust_stock(&c.bag, StockAdjustment::Remove { units: 2 }, None)
+    e.catalog()
+        .adjust_stock(&c.bag, StockAdjustment::Remove { units: 2 }, None)
         .await
         .expect("remove");
     let in_stock = ProductFilter::default().with_in_stock(true);
     assert_eq!(
-        e.list_products(&in_stock, None, 10)
+        e.catalog()
+            .list_products(&in_stock, None, 10)
             .await
             .expect("list")
             .items
@@ -174,35 +187,44 @@ async fn catalog_administration_and_browsing() {
         2
     );
     assert!(matches!(
-        e.adjust_stock(&c.bag, StockAdjustment::Remove { units: 1 }, None)
+        e.catalog()
+            .adjust_stock(&c.bag, StockAdjustment::Remove { units: 1 }, None)
             .await,
         Err(TijaraError::OutOfStock { .. })
     ));
     let row = e
+        .catalog()
         .adjust_stock(&c.bag, StockAdjustment::Set { units: 4 }, None)
         .await
         .expect("set");
     assert_eq!(row.on_hand, 4);
-    let view = e.product_by_slug("tassoufra").await.expect("by slug");
+    let view = e
+        .catalog()
+        .product_by_slug("tassoufra")
+        .await
+        .expect("by slug");
     assert_eq!(
         view.variants[0].availability,
         tijara_core::inventory::Availability::InStock { available: 4 }
     );
 
     // A deactivated seller's products disappear from the shop and cannot be bought.
-    e.set_seller_active(&c.b, false, None)
+    e.catalog()
+        .set_seller_active(&c.b, false, None)
         .await
         .expect("deactivate");
     assert_eq!(
-        e.list_products(&ProductFilter::default(), None, 10)
+        e.catalog()
+            .list_products(&ProductFilter::default(), None, 10)
             .await
             .expect("list")
             .items
             .len(),
         2
     );
-    let cart = e.create_cart(None, None).await.expect("cart");
+    let cart = e.carts().create_cart(None, None).await.expect("cart");
     let r = e
+        .carts()
         .change_cart(
             &cart.cart.id,
             CartChange::Add {
@@ -220,52 +242,57 @@ async fn carts_merge_and_price() {
     let m = market();
     let c = catalog(&m).await;
     let e = &m.engine;
-    let guest = e.create_cart(None, None).await.expect("guest cart");
+    let guest = e.carts().create_cart(None, None).await.expect("guest cart");
     let id = guest.cart.id.clone();
-    e.change_cart(
-        &id,
-        CartChange::Add {
-            variant: c.cushion.clone(),
-            quantity: 2,
-        },
-        None,
-    )
-    .await
-    .expect("add");
-    e.change_cart(
-        &id,
-        CartChange::Add {
-            variant: c.bracelet.clone(),
-            quantity: 1,
-        },
-        None,
-    )
-    .await
-    .expect("add");
-    e.change_cart(
-        &id,
-        CartChange::SetQuantity {
-            variant: c.cushion.clone(),
-            quantity: 3,
-        },
-        None,
-    )
-    .await
-    .expect("set");
-    assert!(matches!(
-        e.change_cart(
+    e.carts()
+        .change_cart(
+            &id,
+            CartChange::Add {
+                variant: c.cushion.clone(),
+                quantity: 2,
+            },
+            None,
+        )
+        .await
+        .expect("add");
+    e.carts()
+        .change_cart(
+            &id,
+            CartChange::Add {
+                variant: c.bracelet.clone(),
+                quantity: 1,
+            },
+            None,
+        )
+        .await
+        .expect("add");
+    e.carts()
+        .change_cart(
             &id,
             CartChange::SetQuantity {
                 variant: c.cushion.clone(),
-                quantity: 1000
+                quantity: 3,
             },
-            None
+            None,
         )
-        .await,
+        .await
+        .expect("set");
+    assert!(matches!(
+        e.carts()
+            .change_cart(
+                &id,
+                CartChange::SetQuantity {
+                    variant: c.cushion.clone(),
+                    quantity: 1000
+                },
+                None
+            )
+            .await,
         Err(TijaraError::Cart(_))
     ));
     // Within the cart limits but above the 5 in stock: the early, friendly refusal.
     let over = e
+        .carts()
         .change_cart(
             &id,
             CartChange::SetQuantity {
@@ -287,6 +314,7 @@ async fn carts_merge_and_price() {
         "{over:?}"
     );
     let over = e
+        .carts()
         .change_cart(
             &id,
             CartChange::Add {
@@ -302,20 +330,23 @@ async fn carts_merge_and_price() {
     );
     let customer = CustomerId::new("cus_1").expect("id");
     let mine = e
+        .carts()
         .create_cart(Some(customer.clone()), None)
         .await
         .expect("customer cart");
-    e.change_cart(
-        &mine.cart.id,
-        CartChange::Add {
-            variant: c.cushion.clone(),
-            quantity: 1,
-        },
-        None,
-    )
-    .await
-    .expect("add");
+    e.carts()
+        .change_cart(
+            &mine.cart.id,
+            CartChange::Add {
+                variant: c.cushion.clone(),
+                quantity: 1,
+            },
+            None,
+        )
+        .await
+        .expect("add");
     let (merged, report) = e
+        .carts()
         .merge_cart_at_login(&id, &customer, None)
         .await
         .expect("merge");
@@ -323,18 +354,19 @@ async fn carts_merge_and_price() {
     assert_eq!(merged.cart.quantity_of(&c.cushion), 4);
     assert!(report.dropped.is_empty());
     assert!(
-        e.change_cart(
-            &id,
-            CartChange::Remove {
-                variant: c.cushion.clone()
-            },
-            None
-        )
-        .await
-        .is_err(),
+        e.carts()
+            .change_cart(
+                &id,
+                CartChange::Remove {
+                    variant: c.cushion.clone()
+                },
+                None
+            )
+            .await
+            .is_err(),
         "guest cart closed"
     );
-    let priced = e.price(&mine.cart.id).await.expect("price");
+    let priced = e.carts().price(&mine.cart.id).await.expect("price");
     assert_eq!(priced.items_gross, mad("1780.00"));
     assert!(!priced.shipping_complete);
     // Shipping quotes per seller, then choices priced by the carrier on the server.
@@ -351,7 +383,7 @@ async fn carts_merge_and_price() {
             .await
             .expect("choose");
     }
-    let priced = e.price(&mine.cart.id).await.expect("price");
+    let priced = e.carts().price(&mine.cart.id).await.expect("price");
     assert!(priced.shipping_complete);
     assert_eq!(priced.shipping_total, mad("110.00"));
 }
@@ -375,7 +407,7 @@ async fn card_checkout_reserves_then_sells_once_paid() {
     assert!(matches!(placed.payment, PaymentStart::Redirect { .. }));
     // 500 + 780 + shipping 50 (2 kg) + 40 (1 kg).
     assert_eq!(order.grand_total, mad("1370.00"));
-    let row = e.stock_row(&c.cushion).await.expect("stock");
+    let row = e.catalog().stock_row(&c.cushion).await.expect("stock");
     assert_eq!((row.on_hand, row.reserved), (5, 2), "reserved, not sold");
 
     // The same request again: the same order; the same key with another request: refused.
@@ -385,7 +417,11 @@ async fn card_checkout_reserves_then_sells_once_paid() {
         .expect("replay");
     assert_eq!(again.order.id, order.id);
     assert_eq!(
-        e.stock_row(&c.cushion).await.expect("stock").reserved,
+        e.catalog()
+            .stock_row(&c.cushion)
+            .await
+            .expect("stock")
+            .reserved,
         2,
         "nothing reserved twice"
     );
@@ -466,7 +502,7 @@ async fn card_checkout_reserves_then_sells_once_paid() {
         .expect("late");
     assert!(matches!(r.outcome, PaymentOutcome::Rejected { .. }));
     assert_eq!(r.payment_status, PaymentStatus::Authorized);
-    let row = e.stock_row(&c.cushion).await.expect("stock");
+    let row = e.catalog().stock_row(&c.cushion).await.expect("stock");
     assert_eq!((row.on_hand, row.reserved), (3, 0), "sold once paid");
     let doc = e.order(&order.id).await.expect("order");
     assert_eq!(
@@ -528,7 +564,11 @@ async fn out_of_stock_changes_nothing() {
         "expected OutOfStock, got {r:?}"
     );
     assert_eq!(
-        e.stock_row(&c.cushion).await.expect("stock").on_hand,
+        e.catalog()
+            .stock_row(&c.cushion)
+            .await
+            .expect("stock")
+            .on_hand,
         5,
         "the other line was not sold"
     );
@@ -550,7 +590,14 @@ async fn abandoned_card_checkout_returns_its_stock() {
         .place_order(inline(vec![(c.bag.clone(), 2)], &[&c.a], "card"), None)
         .await
         .expect("placed");
-    assert_eq!(e.stock_row(&c.bag).await.expect("stock").available(), 0);
+    assert_eq!(
+        e.catalog()
+            .stock_row(&c.bag)
+            .await
+            .expect("stock")
+            .available(),
+        0
+    );
     assert_eq!(
         e.expire_reservations(100).await.expect("sweep"),
         0,
@@ -563,7 +610,11 @@ async fn abandoned_card_checkout_returns_its_stock() {
     assert_eq!(doc.order.status(), OrderStatus::Cancelled);
     assert_eq!(doc.order.payment.status(), PaymentStatus::Voided);
     assert_eq!(
-        e.stock_row(&c.bag).await.expect("stock").available(),
+        e.catalog()
+            .stock_row(&c.bag)
+            .await
+            .expect("stock")
+            .available(),
         2,
         "stock back on sale"
     );
@@ -611,7 +662,11 @@ async fn cod_order_ships_is_tracked_collected_and_remitted() {
     );
     assert!(matches!(placed.payment, PaymentStart::Instructions { .. }));
     assert_eq!(
-        e.stock_row(&c.cushion).await.expect("stock").on_hand,
+        e.catalog()
+            .stock_row(&c.cushion)
+            .await
+            .expect("stock")
+            .on_hand,
         4,
         "sold at once"
     );
@@ -689,7 +744,14 @@ async fn cod_order_ships_is_tracked_collected_and_remitted() {
     );
     assert_eq!(doc.order.payment.status(), PaymentStatus::Collected);
     assert_eq!(doc.order.status(), OrderStatus::Completed);
-    assert_eq!(e.stock_row(&c.bracelet).await.expect("stock").on_hand, 10);
+    assert_eq!(
+        e.catalog()
+            .stock_row(&c.bracelet)
+            .await
+            .expect("stock")
+            .on_hand,
+        10
+    );
     let cod_a = doc
         .order
         .seller_order(&so_a)
@@ -702,6 +764,7 @@ async fn cod_order_ships_is_tracked_collected_and_remitted() {
         .expect("remit");
     assert_eq!(doc.order.payment.status(), PaymentStatus::Remitted);
     let st = e
+        .payouts()
         .seller_statement(&c.a, t0() - Duration::days(1), t0() + Duration::days(30))
         .await
         .expect("statement");
@@ -788,7 +851,14 @@ async fn withdrawal_is_received_refunded_and_restocked() {
             .await
             .expect("step");
     }
-    assert_eq!(e.stock_row(&c.cushion).await.expect("stock").on_hand, 4);
+    assert_eq!(
+        e.catalog()
+            .stock_row(&c.cushion)
+            .await
+            .expect("stock")
+            .on_hand,
+        4
+    );
     let doc = e.order(&order.id).await.expect("order");
     assert_eq!(doc.order.payment.status(), PaymentStatus::PartiallyRefunded);
     let (gross, commission, shares) = doc.settlement.totals().expect("totals");
@@ -901,29 +971,40 @@ async fn stored_cart_checkout_with_coupon_and_usage_limit() {
     };
     promo.conditions.coupon = Some("MARHABA".into());
     promo.conditions.global_limit = Some(1);
-    e.put_promotion(promo, None).await.expect("promotion");
+    e.carts()
+        .put_promotion(promo, None)
+        .await
+        .expect("promotion");
     let mut ids = Vec::new();
     for _ in 0..2 {
-        let cart = e.create_cart(None, None).await.expect("cart").cart.id;
-        e.change_cart(
-            &cart,
-            CartChange::Add {
-                variant: c.cushion.clone(),
-                quantity: 1,
-            },
-            None,
-        )
-        .await
-        .expect("add");
-        e.change_cart(
-            &cart,
-            CartChange::AddCoupon {
-                code: "marhaba".into(),
-            },
-            None,
-        )
-        .await
-        .expect("coupon");
+        let cart = e
+            .carts()
+            .create_cart(None, None)
+            .await
+            .expect("cart")
+            .cart
+            .id;
+        e.carts()
+            .change_cart(
+                &cart,
+                CartChange::Add {
+                    variant: c.cushion.clone(),
+                    quantity: 1,
+                },
+                None,
+            )
+            .await
+            .expect("add");
+        e.carts()
+            .change_cart(
+                &cart,
+                CartChange::AddCoupon {
+                    code: "marhaba".into(),
+                },
+                None,
+            )
+            .await
+            .expect("coupon");
         e.choose_shipping(&cart, address(), &c.a, amana(), None)
             .await
             .expect("shipping");
@@ -942,15 +1023,16 @@ async fn stored_cart_checkout_with_coupon_and_usage_limit() {
             .expect("placed");
         ids.push(placed.order);
         assert!(
-            e.change_cart(
-                &cart,
-                CartChange::Remove {
-                    variant: c.cushion.clone()
-                },
-                None
-            )
-            .await
-            .is_err(),
+            e.carts()
+                .change_cart(
+                    &cart,
+                    CartChange::Remove {
+                        variant: c.cushion.clone()
+                    },
+                    None
+                )
+                .await
+                .is_err(),
             "cart closed"
         );
     }
@@ -1027,7 +1109,14 @@ async fn transfer_reminder_then_expiry() {
         e.order(&order.id).await.expect("order").order.status(),
         OrderStatus::Cancelled
     );
-    assert_eq!(e.stock_row(&c.bag).await.expect("stock").available(), 2);
+    assert_eq!(
+        e.catalog()
+            .stock_row(&c.bag)
+            .await
+            .expect("stock")
+            .available(),
+        2
+    );
 }
 
 #[tokio::test]
@@ -1302,6 +1391,7 @@ async fn several_products_are_read_at_once() {
     catalog(&m).await;
     let e = &m.engine;
     let page = e
+        .catalog()
         .list_products(&ProductFilter::default(), None, 10)
         .await
         .expect("list");
@@ -1309,7 +1399,7 @@ async fn several_products_are_read_at_once() {
     let (a, b) = (&page.items[0].product.id, &page.items[1].product.id);
     let mut ids = vec![b.clone(), a.clone(), a.clone()];
     ids.push(ProductId::new("no-such-product").expect("id"));
-    let views = e.products(&ids).await.expect("products");
+    let views = e.catalog().products(&ids).await.expect("products");
     let mut got: Vec<&ProductId> = views.iter().map(|v| &v.product.id).collect();
     got.sort();
     let mut want = vec![a, b];
@@ -1319,5 +1409,5 @@ async fn several_products_are_read_at_once() {
         "each known product once, the unknown one left out"
     );
     assert!(!views[0].seller_name.is_empty());
-    assert!(e.products(&[]).await.expect("none").is_empty());
+    assert!(e.catalog().products(&[]).await.expect("none").is_empty());
 }

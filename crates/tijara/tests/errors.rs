@@ -29,6 +29,7 @@ fn stored(cart: &CartId, gateway: &str) -> PlaceOrderRequest {
 async fn cart_with(m: &Market, lines: &[&VariantId]) -> CartId {
     let cart = m
         .engine
+        .carts()
         .create_cart(None, None)
         .await
         .expect("cart")
@@ -36,6 +37,7 @@ async fn cart_with(m: &Market, lines: &[&VariantId]) -> CartId {
         .id;
     for v in lines {
         m.engine
+            .carts()
             .change_cart(
                 &cart,
                 CartChange::Add {
@@ -137,7 +139,7 @@ async fn cart_and_shipping_refusals_have_their_own_variants() {
         .await
         .expect("placed");
     assert!(matches!(
-        e.change_cart(&cart, CartChange::Remove { variant: c.cushion.clone() }, None)
+        e.carts().change_cart(&cart, CartChange::Remove { variant: c.cushion.clone() }, None)
             .await,
         Err(TijaraError::CartClosed { cart: closed }) if closed == cart
     ));
@@ -256,7 +258,7 @@ async fn input_refusals_name_the_field() {
     );
     euros.variants[0].price = Money::parse("10.00", Currency::EUR).expect("eur");
     assert!(matches!(
-        e.create_product(euros, None).await,
+        e.catalog().create_product(euros, None).await,
         Err(TijaraError::WrongCurrency {
             expected: Currency::MAD,
             got: Currency::EUR

@@ -134,13 +134,14 @@ async fn unpaid_orders_are_limited_per_email_and_per_client_address() {
     let m = market();
     let c = catalog(&m).await;
     let e = &m.engine;
-    e.adjust_stock(
-        &c.bracelet,
-        tijara::usecases::catalog::StockAdjustment::Set { units: 100 },
-        None,
-    )
-    .await
-    .expect("stock");
+    e.catalog()
+        .adjust_stock(
+            &c.bracelet,
+            tijara::usecases::catalog::StockAdjustment::Set { units: 100 },
+            None,
+        )
+        .await
+        .expect("stock");
     let order = |email: &str| {
         let mut r = request(vec![(c.bracelet.clone(), 1)], &[&c.b], "cod");
         r.email = email.to_owned();
@@ -253,13 +254,14 @@ async fn loopback_private_and_mapped_loopback_peers_are_no_client() {
     let m = market();
     let c = catalog(&m).await;
     let e = &m.engine;
-    e.adjust_stock(
-        &c.bracelet,
-        tijara::usecases::catalog::StockAdjustment::Set { units: 100 },
-        None,
-    )
-    .await
-    .expect("stock");
+    e.catalog()
+        .adjust_stock(
+            &c.bracelet,
+            tijara::usecases::catalog::StockAdjustment::Set { units: 100 },
+            None,
+        )
+        .await
+        .expect("stock");
     // A dual-stack bind reports IPv4 peers as ::ffff:a.b.c.d: a proxy on the host is
     // ::ffff:127.0.0.1, and must not make the whole shop one client.
     for peer in [
@@ -457,7 +459,7 @@ async fn prices_and_photos_follow_the_input_rules() {
         "مجاني",
         vec![variant("FREE-1", "0", 1)],
     );
-    match e.create_product(free, None).await {
+    match e.catalog().create_product(free, None).await {
         Err(TijaraError::Validation(v)) => {
             assert!(matches!(v.problems(), [Problem::ZeroPrice { .. }]), "{v}")
         }
@@ -479,7 +481,7 @@ async fn prices_and_photos_follow_the_input_rules() {
             url: url.into(),
             alt: LocalizedText::default(),
         }];
-        match e.create_product(p, None).await {
+        match e.catalog().create_product(p, None).await {
             Err(TijaraError::Validation(v)) => {
                 assert!(matches!(v.problems(), [Problem::BadPhotoUrl { .. }]), "{v}")
             }
@@ -497,7 +499,10 @@ async fn prices_and_photos_follow_the_input_rules() {
         url: "/media/0123-1200.jpg".into(),
         alt: LocalizedText::default(),
     }];
-    e.create_product(p, None).await.expect("a local photo");
+    e.catalog()
+        .create_product(p, None)
+        .await
+        .expect("a local photo");
 }
 
 #[tokio::test]
@@ -518,6 +523,7 @@ async fn a_product_with_legacy_remote_photos_can_still_be_saved_and_never_shows_
     };
     input.photos = vec![local.clone()];
     let product = e
+        .catalog()
         .create_product(input.clone(), None)
         .await
         .expect("created");
@@ -553,11 +559,16 @@ async fn a_product_with_legacy_remote_photos_can_still_be_saved_and_never_shows_
         .await
         .expect("legacy document");
     // The shop and the API never show it.
-    let view = e.product_by_slug_any("old-pic").await.expect("view");
+    let view = e
+        .catalog()
+        .product_by_slug_any("old-pic")
+        .await
+        .expect("view");
     assert_eq!(view.product.photos, vec![local.clone()]);
     // Every save works, and drops it (the seller's form sends back what it was shown, or
     // what is stored).
-    e.set_product_active(&product.id, false, None)
+    e.catalog()
+        .set_product_active(&product.id, false, None)
         .await
         .expect("a legacy photo does not block a save");
     let stored = |e: tijara::Tijara, id: ProductId| async move {
@@ -606,6 +617,7 @@ async fn a_product_with_legacy_remote_photos_can_still_be_saved_and_never_shows_
         },
     ];
     let saved = e
+        .catalog()
         .update_product(&product.id, edit.clone(), None)
         .await
         .expect("saved without the legacy photo");
@@ -618,6 +630,7 @@ async fn a_product_with_legacy_remote_photos_can_still_be_saved_and_never_shows_
         alt: LocalizedText::default(),
     });
     let saved = e
+        .catalog()
         .update_product(&product.id, edit, None)
         .await
         .expect("saved, photos as stored");
@@ -666,32 +679,44 @@ async fn the_shop_serves_by_slug_only_what_is_on_sale() {
     let m = market();
     let c = catalog(&m).await;
     let e = &m.engine;
-    let view = e.product_by_slug("srama").await.expect("on sale");
+    let view = e.catalog().product_by_slug("srama").await.expect("on sale");
     let product = view.product.id.clone();
-    e.set_product_active(&product, false, None)
+    e.catalog()
+        .set_product_active(&product, false, None)
         .await
         .expect("off");
     assert!(matches!(
-        e.product_by_slug("srama").await,
+        e.catalog().product_by_slug("srama").await,
         Err(TijaraError::NotFound { .. })
     ));
-    assert!(e.product_by_slug_any("srama").await.is_ok(), "back office");
-    e.set_product_active(&product, true, None)
+    assert!(
+        e.catalog().product_by_slug_any("srama").await.is_ok(),
+        "back office"
+    );
+    e.catalog()
+        .set_product_active(&product, true, None)
         .await
         .expect("on");
-    e.set_seller_active(&c.a, false, None)
+    e.catalog()
+        .set_seller_active(&c.a, false, None)
         .await
         .expect("suspended");
     assert!(matches!(
-        e.product_by_slug("srama").await,
+        e.catalog().product_by_slug("srama").await,
         Err(TijaraError::NotFound { .. })
     ));
     assert!(matches!(
-        e.product_by_slug("tassoufra").await,
+        e.catalog().product_by_slug("tassoufra").await,
         Err(TijaraError::NotFound { .. })
     ));
-    e.set_seller_active(&c.a, true, None).await.expect("back");
-    e.product_by_slug("srama").await.expect("on sale again");
+    e.catalog()
+        .set_seller_active(&c.a, true, None)
+        .await
+        .expect("back");
+    e.catalog()
+        .product_by_slug("srama")
+        .await
+        .expect("on sale again");
 }
 
 #[tokio::test]
@@ -700,6 +725,7 @@ async fn a_product_update_keeps_the_photos_as_stored() {
     let c = catalog(&m).await;
     let e = &m.engine;
     let product = e
+        .catalog()
         .create_product(
             product_input(
                 &c.a,
@@ -718,7 +744,8 @@ async fn a_product_update_keeps_the_photos_as_stored() {
         url: "/media/new-800.jpg".into(),
         alt: LocalizedText::default(),
     };
-    e.add_product_photo(&product.id, photo.clone())
+    e.catalog()
+        .add_product_photo(&product.id, photo.clone())
         .await
         .expect("photo");
     let mut input = product_input(
@@ -730,6 +757,7 @@ async fn a_product_update_keeps_the_photos_as_stored() {
     );
     input.photos = form.photos.clone();
     let saved = e
+        .catalog()
         .update_product(&product.id, input, None)
         .await
         .expect("saved");
@@ -748,6 +776,7 @@ async fn a_product_update_keeps_the_photos_as_stored() {
         alt: LocalizedText::default(),
     }];
     let saved = e
+        .catalog()
         .update_product(&product.id, input, None)
         .await
         .expect("saved");

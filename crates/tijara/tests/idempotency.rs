@@ -400,17 +400,20 @@ async fn keys_bound_to_callers_never_share_an_answer() {
     let k = key("same-key");
     let a = m
         .engine
+        .carts()
         .create_cart(None, Some(&k.clone().for_caller("client-a")))
         .await
         .expect("cart a");
     let b = m
         .engine
+        .carts()
         .create_cart(None, Some(&k.clone().for_caller("client-b")))
         .await
         .expect("cart b");
     assert_ne!(a.cart.id, b.cart.id, "two callers, two carts");
     let again = m
         .engine
+        .carts()
         .create_cart(None, Some(&k.clone().for_caller("client-a")))
         .await
         .expect("cart a again");
@@ -669,17 +672,24 @@ async fn ten_concurrent_identical_checkouts_with_one_key_all_get_the_first_order
     )));
     let c = catalog(&m).await;
     let e = &m.engine;
-    let cart = e.create_cart(None, None).await.expect("cart").cart.id;
-    e.change_cart(
-        &cart,
-        CartChange::Add {
-            variant: c.cushion.clone(),
-            quantity: 1,
-        },
-        None,
-    )
-    .await
-    .expect("added");
+    let cart = e
+        .carts()
+        .create_cart(None, None)
+        .await
+        .expect("cart")
+        .cart
+        .id;
+    e.carts()
+        .change_cart(
+            &cart,
+            CartChange::Add {
+                variant: c.cushion.clone(),
+                quantity: 1,
+            },
+            None,
+        )
+        .await
+        .expect("added");
     e.choose_shipping(&cart, address(), &c.a, amana(), None)
         .await
         .expect("shipping");
@@ -710,6 +720,6 @@ async fn ten_concurrent_identical_checkouts_with_one_key_all_get_the_first_order
     assert_eq!(orders.len(), 10);
     let distinct: std::collections::BTreeSet<_> = orders.iter().collect();
     assert_eq!(distinct.len(), 1, "one order for ten identical retries");
-    let row = e.stock_row(&c.cushion).await.expect("stock");
+    let row = e.catalog().stock_row(&c.cushion).await.expect("stock");
     assert_eq!(row.on_hand, 4, "one cushion sold");
 }

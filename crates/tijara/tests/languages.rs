@@ -100,7 +100,7 @@ async fn an_engine_serves_the_region_in_tifinagh_and_hassaniya() {
         .build()
         .expect("engine");
     let e = &engine;
-    e.create_category(
+    e.catalog().create_category(
         tijara::usecases::catalog::CategoryInput::new(
             CategoryId::new("leather").expect("id"),
             "leather",
@@ -111,7 +111,7 @@ async fn an_engine_serves_the_region_in_tifinagh_and_hassaniya() {
     .await
     .expect("category");
     let seller = e
-        .create_seller(
+        .catalog().create_seller(
             seller_input(
                 "Coopérative Tighmert",
                 tijara_core::catalog::SellerKind::Cooperative,
@@ -130,10 +130,10 @@ async fn an_engine_serves_the_region_in_tifinagh_and_hassaniya() {
     );
     input.title.set(zgh, "ⴰⵣⵔⴱⵉ ⵏ ⴳⵍⵎⵉⵎ");
     input.description = LocalizedText::single(Lang::AR, "زربية منسوجة باليد");
-    let product = e.create_product(input, None).await.expect("product");
+    let product = e.catalog().create_product(input, None).await.expect("product");
 
     // Read back from storage: the Tifinagh title kept under its tag.
-    let view = e.product(&product.id).await.expect("read");
+    let view = e.catalog().product(&product.id).await.expect("read");
     let r = e.region();
     assert_eq!(view.product.title.exact(zgh), Some("ⴰⵣⵔⴱⵉ ⵏ ⴳⵍⵎⵉⵎ"));
     assert_eq!(r.text(&view.product.title, zgh), Some("ⴰⵣⵔⴱⵉ ⵏ ⴳⵍⵎⵉⵎ"));

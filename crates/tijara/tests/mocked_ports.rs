@@ -93,6 +93,7 @@ async fn a_conflicting_commit_is_retried_then_reported() {
         .returning(|_| Ok(CommitOutcome::Committed));
     let e = engine(store, None);
     let c = e
+        .catalog()
         .create_category(category(), None)
         .await
         .expect("second try succeeds");
@@ -107,6 +108,7 @@ async fn a_conflicting_commit_is_retried_then_reported() {
     });
     let e = engine(store, None);
     let err = e
+        .catalog()
         .create_category(category(), None)
         .await
         .expect_err("gives up");
@@ -133,6 +135,7 @@ async fn an_answered_key_is_replayed_without_touching_storage() {
     });
     let key = IdempotencyKey::new("k1").expect("key");
     engine(store, None)
+        .catalog()
         .create_category(category(), Some(&key))
         .await
         .expect("first");
@@ -155,6 +158,7 @@ async fn an_answered_key_is_replayed_without_touching_storage() {
         .returning(move |_, _| Ok(Some(r2.clone())));
     store.expect_commit().never();
     let again = engine(store, None)
+        .catalog()
         .create_category(category(), Some(&key))
         .await
         .expect("replayed");
@@ -170,6 +174,7 @@ async fn an_answered_key_is_replayed_without_touching_storage() {
     let mut other = category();
     other.slug = "cuir".into();
     let err = engine(store, None)
+        .catalog()
         .create_category(other, Some(&key))
         .await
         .expect_err("mismatch");
@@ -211,6 +216,7 @@ async fn storage_failures_surface_as_temporary_errors() {
         .expect_commit()
         .returning(|_| Err(StorageError::Unavailable("disk busy".into())));
     let err = engine(store, None)
+        .catalog()
         .create_category(category(), None)
         .await
         .expect_err("fails");

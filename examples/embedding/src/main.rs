@@ -52,6 +52,7 @@ async fn main() -> Fallible<()> {
 
     let crafts = CategoryId::new("crafts")?;
     engine
+        .catalog()
         .create_category(
             CategoryInput::new(
                 crafts.clone(),
@@ -62,6 +63,7 @@ async fn main() -> Fallible<()> {
         )
         .await?;
     let seller = engine
+        .catalog()
         .create_seller(
             // No commission of its own: the region's 12 %.
             SellerInput::new(
@@ -74,6 +76,7 @@ async fn main() -> Fallible<()> {
         )
         .await?;
     let product = engine
+        .catalog()
         .create_product(
             ProductInput::new(
                 seller.id.clone(),

@@ -56,10 +56,17 @@ pub fn router(engine: Tijara, public_url: String) -> axum::Router {
 
 /// Three Laâyoune sellers and their products, on an empty database; `true` if loaded.
 pub async fn seed(engine: &Tijara) -> Result<bool, TijaraError> {
-    if !engine.list_sellers(None, 1).await?.items.is_empty() {
+    if !engine
+        .catalog()
+        .list_sellers(None, 1)
+        .await?
+        .items
+        .is_empty()
+    {
         return Ok(false);
     }
     engine
+        .catalog()
         .create_category(
             CategoryInput::new(
                 CategoryId::new("crafts")?,
@@ -118,6 +125,7 @@ pub async fn seed(engine: &Tijara) -> Result<bool, TijaraError> {
     ];
     for (name, kind, city, products) in sellers {
         let seller = engine
+            .catalog()
             .create_seller(
                 SellerInput::new(name, kind, city, SellerTaxStatus::VatRegistered)
                     .with_story(LocalizedText::new()),
@@ -126,6 +134,7 @@ pub async fn seed(engine: &Tijara) -> Result<bool, TijaraError> {
             .await?;
         for (slug, ar, fr, es, price, tax, stock) in products {
             engine
+                .catalog()
                 .create_product(
                     ProductInput::new(
                         seller.id.clone(),

@@ -106,6 +106,7 @@ async fn start_session(app: &App, headers: &HeaderMap, account: &Account, to: &s
     }
     if let Err(e) = app
         .engine
+        .sessions()
         .open_session(
             &account.id,
             &token,
@@ -131,6 +132,7 @@ async fn start_session(app: &App, headers: &HeaderMap, account: &Account, to: &s
         )
         && let Ok((cart, _)) = app
             .engine
+            .carts()
             .merge_cart_at_login(&guest, &customer, None)
             .await
         && let Some(v) = set_cookie(app, "cart", cart.cart.id.as_str(), 2_592_000)
@@ -142,7 +144,7 @@ async fn start_session(app: &App, headers: &HeaderMap, account: &Account, to: &s
 
 async fn logout(State(app): State<App>, ctx: Ctx) -> Response {
     if let Some(token) = &ctx.session_token {
-        let _ = app.engine.close_session(token).await;
+        let _ = app.engine.sessions().close_session(token).await;
     }
     let mut res = Redirect::to("/").into_response();
     for name in [SESSION_COOKIE, "cart"] {
@@ -195,6 +197,7 @@ async fn hash(
 ) -> Result<String, Response> {
     let result = match app
         .engine
+        .accounts()
         .begin_signup(email, client.text().as_deref())
         .await
     {
@@ -236,6 +239,7 @@ async fn register(
     };
     let account = app
         .engine
+        .accounts()
         .create_account(
             NewAccount::new(f.email, f.name, password_hash, Role::Customer, lang),
             None,
@@ -390,7 +394,7 @@ async fn sell(
         "gie" => SellerKind::Gie,
         _ => SellerKind::Artisan,
     };
-    match app.engine.account_by_email(&f.email).await {
+    match app.engine.accounts().account_by_email(&f.email).await {
         Ok(Some(_)) => return refuse(format!("{} — {}", f.email.trim(), t(lang, "taken"))),
         Ok(None) => {}
         // A failed look-up is no "free e-mail": an outage is a 503 page.
@@ -402,6 +406,7 @@ async fn sell(
     };
     let seller = app
         .engine
+        .accounts()
         .apply_as_seller(
             SellerInput::new(
                 f.shop.trim().to_owned(),
@@ -420,6 +425,7 @@ async fn sell(
     };
     let account = app
         .engine
+        .accounts()
         .create_account(
             NewAccount::new(
                 f.email,

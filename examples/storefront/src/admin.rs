@@ -40,7 +40,7 @@ async fn sellers(State(app): State<App>, ctx: Ctx) -> Response {
     if let Some(r) = admin_only(&ctx) {
         return r;
     }
-    let list = match app.engine.list_sellers(None, 200).await {
+    let list = match app.engine.catalog().list_sellers(None, 200).await {
         Ok(p) => p.items,
         Err(e) => return refusal(&ctx, &e),
     };
@@ -99,7 +99,7 @@ async fn set_active(
         Ok(id) => id,
         Err(r) => return r,
     };
-    match app.engine.set_seller_active(&id, f.active, None).await {
+    match app.engine.catalog().set_seller_active(&id, f.active, None).await {
         Ok(_) => Redirect::to("/admin").into_response(),
         Err(e) => refusal(&ctx, &e),
     }
@@ -134,12 +134,12 @@ async fn set_commission(
         Ok(r) => r,
         Err(e) => return problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e),
     };
-    let seller = match app.engine.seller(&id).await {
+    let seller = match app.engine.catalog().seller(&id).await {
         Ok(s) => s,
         Err(e) => return refusal(&ctx, &e),
     };
     let input = SellerInput::from(seller).with_commission_rate(rate);
-    match app.engine.update_seller(&id, input, None).await {
+    match app.engine.catalog().update_seller(&id, input, None).await {
         Ok(_) => Redirect::to("/admin").into_response(),
         Err(e) => refusal(&ctx, &e),
     }
@@ -362,18 +362,18 @@ async fn payouts(
     }
     let lang = ctx.lang;
     let (month, from, until) = month_bounds(&app, q.get("month").map(String::as_str));
-    let sellers = match app.engine.list_sellers(None, 200).await {
+    let sellers = match app.engine.catalog().list_sellers(None, 200).await {
         Ok(p) => p.items,
         Err(e) => return refusal(&ctx, &e),
     };
     let mut rows = Vec::new();
     for s in &sellers {
-        let st = match found(app.engine.seller_statement(&s.id, from, until).await) {
+        let st = match found(app.engine.payouts().seller_statement(&s.id, from, until).await) {
             Ok(Some(st)) => st,
             Ok(None) => continue,
             Err(e) => return refusal(&ctx, &e),
         };
-        let payouts = match app.engine.payouts(&s.id, None, 100).await {
+        let payouts = match app.engine.payouts().payouts(&s.id, None, 100).await {
             Ok(p) => p.items,
             Err(e) => return refusal(&ctx, &e),
         };
@@ -436,7 +436,7 @@ async fn mark_paid(
     let result = match Money::mad(f.amount.trim().replace(',', ".").as_str()) {
         Ok(m) => app
             .engine
-            .record_payout(&id, m, &f.reference, (from, until))
+            .payouts().record_payout(&id, m, &f.reference, (from, until))
             .await
             .map(|_| ())
             .map_err(|e| e.to_string()),

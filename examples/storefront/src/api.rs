@@ -288,6 +288,7 @@ pub(crate) async fn products(State(app): State<App>, Params(q): Params<ListQuery
     filter.text = q.q;
     let page = app
         .engine
+        .catalog()
         .list_products(&filter, q.after.as_deref(), q.limit.unwrap_or(20))
         .await?;
     Ok(Json(page).into_response())
@@ -296,7 +297,7 @@ pub(crate) async fn products(State(app): State<App>, Params(q): Params<ListQuery
 #[utoipa::path(get, path = "/api/v1/products/{slug}", tag = "catalog", params(("slug" = String, Path, description = "Product slug")),
     responses((status = 200, description = "The product with its variants"), (status = 404, description = "No such product", body = ErrorBody)))]
 pub(crate) async fn product(State(app): State<App>, Path(slug): Path<String>) -> ApiResult {
-    Ok(Json(app.engine.product_by_slug(&slug).await?).into_response())
+    Ok(Json(app.engine.catalog().product_by_slug(&slug).await?).into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/carts", tag = "cart", params(("Idempotency-Key" = Option<String>, Header, description = "Checked but not kept: every call makes a new empty cart")),
@@ -307,7 +308,7 @@ pub(crate) async fn create_cart(State(app): State<App>, headers: HeaderMap) -> A
     // (its id is its only credential) to anyone sending the same key. So the key is checked
     // but not kept; a retried creation makes another empty cart, which holds no stock.
     key(&headers, "")?;
-    let cart = app.engine.create_cart(None, None).await?;
+    let cart = app.engine.carts().create_cart(None, None).await?;
     Ok((StatusCode::CREATED, Json(cart)).into_response())
 }
 
@@ -319,8 +320,8 @@ fn cart_id(id: String) -> Result<CartId, ApiError> {
     responses((status = 200, description = "`cart` and `priced` (lines, TVA buckets, shipping, totals)"), (status = 404, description = "No such cart", body = ErrorBody)))]
 pub(crate) async fn cart(State(app): State<App>, Path(id): Path<String>) -> ApiResult {
     let id = cart_id(id)?;
-    let doc = app.engine.cart(&id).await?;
-    let priced = app.engine.price(&id).await?;
+    let doc = app.engine.carts().cart(&id).await?;
+    let priced = app.engine.carts().price(&id).await?;
     Ok(Json(json!({"cart": doc, "priced": priced})).into_response())
 }
 
@@ -342,6 +343,7 @@ pub(crate) async fn add_item(
     let variant = VariantId::new(b.variant_id).map_err(|e| bad(e.to_string()))?;
     let doc = app
         .engine
+        .carts()
         .change_cart(
             &cart_id(id)?,
             CartChange::Add {
@@ -365,6 +367,7 @@ pub(crate) async fn remove_item(
     let variant = VariantId::new(variant).map_err(|e| bad(e.to_string()))?;
     let doc = app
         .engine
+        .carts()
         .change_cart(&cart_id(id)?, CartChange::Remove { variant }, k.as_ref())
         .await?;
     Ok(Json(doc).into_response())

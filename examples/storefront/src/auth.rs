@@ -65,7 +65,7 @@ pub async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Resp
     );
     let live = match &token {
         // A failed look-up (an outage) is a 503 page, not a logged-out visitor.
-        Some(t) => match app.engine.session(t).await {
+        Some(t) => match app.engine.sessions().session(t).await {
             Ok(live) => live,
             Err(e) => {
                 let ctx = Ctx {

@@ -160,7 +160,7 @@ pub async fn prepare(app: &App, admin: Option<&AdminBootstrap>) -> Result<Prepar
     let mut public_demo_logins = Vec::new();
     if !demo {
         for (_, email, password) in crate::seed::demo_accounts() {
-            if let Some(account) = engine.account_by_email(&email).await?
+            if let Some(account) = engine.accounts().account_by_email(&email).await?
                 && tijara::usecases::accounts::verify_password(password, &account.password_hash)
             {
                 public_demo_logins.push(email);
@@ -171,7 +171,13 @@ pub async fn prepare(app: &App, admin: Option<&AdminBootstrap>) -> Result<Prepar
         None => AdminOutcome::NotAsked,
         Some(admin) => create_admin(engine, admin).await?,
     };
-    let no_accounts = !demo && engine.list_accounts(None, 1).await?.items.is_empty();
+    let no_accounts = !demo
+        && engine
+            .accounts()
+            .list_accounts(None, 1)
+            .await?
+            .items
+            .is_empty();
     Ok(Prepared {
         demo_seeded,
         admin,
@@ -187,10 +193,11 @@ async fn create_admin(
     let existing = |account: tijara::usecases::accounts::Account| AdminOutcome::Existing {
         is_admin: account.is_admin(),
     };
-    if let Some(account) = engine.account_by_email(&admin.email).await? {
+    if let Some(account) = engine.accounts().account_by_email(&admin.email).await? {
         return Ok(existing(account));
     }
     let created = engine
+        .accounts()
         .create_account(
             NewAccount::new(
                 admin.email.clone(),
@@ -205,7 +212,7 @@ async fn create_admin(
     match created {
         Ok(_) => Ok(AdminOutcome::Created),
         // Another start created an account with this e-mail meanwhile: it is left as it is.
-        Err(e) => match engine.account_by_email(&admin.email).await? {
+        Err(e) => match engine.accounts().account_by_email(&admin.email).await? {
             Some(account) => Ok(existing(account)),
             None => Err(e),
         },

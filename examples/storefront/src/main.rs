@@ -211,6 +211,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(30)).await;
             match engine
+                .sessions()
                 .purge_login_throttles(throttles_after.as_deref(), 500)
                 .await
             {

@@ -174,7 +174,7 @@ async fn dashboard(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let seller = match app.engine.seller(&seller_id).await {
+    let seller = match app.engine.catalog().seller(&seller_id).await {
         Ok(s) => s,
         Err(TijaraError::NotFound { .. }) => return forbidden(&ctx),
         Err(e) => return refusal(&ctx, &e),
@@ -432,11 +432,16 @@ async fn statement(
         Err(r) => return r,
     };
     let (month, from, until) = month_bounds(&app, q.get("month").map(String::as_str));
-    let st = match app.engine.seller_statement(&seller_id, from, until).await {
+    let st = match app
+        .engine
+        .payouts()
+        .seller_statement(&seller_id, from, until)
+        .await
+    {
         Ok(s) => s,
         Err(e) => return refusal(&ctx, &e),
     };
-    let payouts = match app.engine.payouts(&seller_id, None, 100).await {
+    let payouts = match app.engine.payouts().payouts(&seller_id, None, 100).await {
         Ok(p) => p.items,
         Err(e) => return refusal(&ctx, &e),
     };
@@ -452,7 +457,7 @@ async fn statement(
         .and_then(|paid| st.owed.checked_sub(*paid).ok());
     // A member's share: their products' lines in orders paid this month, less the commission.
     let share = if member.is_some() {
-        let seller = match crate::web::found(app.engine.seller(&seller_id).await) {
+        let seller = match crate::web::found(app.engine.catalog().seller(&seller_id).await) {
             Ok(s) => s,
             Err(e) => return refusal(&ctx, &e),
         };
@@ -482,7 +487,7 @@ async fn statement(
     } else {
         None
     };
-    let rib = match crate::web::found(app.engine.seller(&seller_id).await) {
+    let rib = match crate::web::found(app.engine.catalog().seller(&seller_id).await) {
         Ok(s) => s.and_then(|s| s.legal.rib).unwrap_or_default(),
         Err(e) => return refusal(&ctx, &e),
     };
@@ -577,14 +582,19 @@ async fn set_bank(State(app): State<App>, ctx: Ctx, Form(f): Form<BankForm>) -> 
     if member.is_some() {
         return forbidden(&ctx);
     }
-    let seller = match app.engine.seller(&seller_id).await {
+    let seller = match app.engine.catalog().seller(&seller_id).await {
         Ok(s) => s,
         Err(e) => return refusal(&ctx, &e),
     };
     let rib: String = f.rib.chars().filter(|c| !c.is_whitespace()).collect();
     let mut input = tijara::usecases::catalog::SellerInput::from(seller);
     input.legal.rib = (!rib.is_empty()).then_some(rib);
-    match app.engine.update_seller(&seller_id, input, None).await {
+    match app
+        .engine
+        .catalog()
+        .update_seller(&seller_id, input, None)
+        .await
+    {
         Ok(_) => Redirect::to("/seller/statement").into_response(),
         Err(e) => refusal(&ctx, &e),
     }

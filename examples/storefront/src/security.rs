@@ -41,7 +41,7 @@ pub const HASH_WAIT: Duration = Duration::from_secs(2);
 async fn hash_slot(app: &App) -> Result<HashPermit, TijaraError> {
     let deadline = tokio::time::Instant::now() + HASH_WAIT;
     loop {
-        match app.engine.hash_permit() {
+        match app.engine.accounts().hash_permit() {
             Err(TijaraError::Busy { .. }) if tokio::time::Instant::now() < deadline => {
                 tokio::time::sleep(Duration::from_millis(25)).await;
             }
@@ -49,7 +49,7 @@ async fn hash_slot(app: &App) -> Result<HashPermit, TijaraError> {
                 tracing::warn!(
                     target: "security",
                     event = "hashing_busy",
-                    slots = app.engine.hash_gate().max(),
+                    slots = app.engine.accounts().hash_gate().max(),
                     "password hashing at capacity: attempt refused"
                 );
                 return Err(e);
@@ -76,7 +76,7 @@ async fn on_hash_thread<T: Send + 'static>(
     let threads = HASH_THREADS.get_or_init(|| {
         let (tx, rx) = std::sync::mpsc::channel::<Job>();
         let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
-        for i in 0..app.engine.hash_gate().max() {
+        for i in 0..app.engine.accounts().hash_gate().max() {
             let rx = rx.clone();
             let _ = std::thread::Builder::new()
                 .name(format!("password-hash-{i}"))
@@ -132,6 +132,7 @@ pub async fn login(
 ) -> Result<Account, TijaraError> {
     let attempt = app
         .engine
+        .sessions()
         .begin_login(email, client.text().as_deref())
         .await?;
     // Reserved first, then queued for a hashing slot: attempts sent together are counted
@@ -140,7 +141,7 @@ pub async fn login(
     let slot = match hash_slot(app).await {
         Ok(slot) => slot,
         Err(e) => {
-            if let Err(release) = app.engine.release_login(attempt).await {
+            if let Err(release) = app.engine.sessions().release_login(attempt).await {
                 tracing::warn!(target: "security", error = %release, "a busy login attempt could not be given back");
             }
             return Err(e);
@@ -152,7 +153,7 @@ pub async fn login(
         (attempt, ok)
     })
     .await?;
-    app.engine.finish_login(attempt, ok).await
+    app.engine.sessions().finish_login(attempt, ok).await
 }
 
 /// Hashes a new password in one of the engine's bounded slots (waiting briefly for one), on a

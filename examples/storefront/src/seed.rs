@@ -475,11 +475,18 @@ fn seed_key(step: String) -> Result<IdempotencyKey, TijaraError> {
 /// its answer), and an account or category that another seeder already created counts as
 /// done.
 pub async fn seed_if_empty(engine: &Tijara) -> Result<bool, TijaraError> {
-    if !engine.list_sellers(None, 1).await?.items.is_empty() {
+    if !engine
+        .catalog()
+        .list_sellers(None, 1)
+        .await?
+        .items
+        .is_empty()
+    {
         return Ok(false);
     }
     for (id, fr, ar, en) in CATEGORIES {
         let created = engine
+            .catalog()
             .create_category(
                 CategoryInput::new(
                     CategoryId::new(id)?,
@@ -514,6 +521,7 @@ pub async fn seed_if_empty(engine: &Tijara) -> Result<bool, TijaraError> {
             vec![]
         };
         let seller = engine
+            .catalog()
             .create_seller(
                 SellerInput::new(
                     s.name,
@@ -540,6 +548,7 @@ pub async fn seed_if_empty(engine: &Tijara) -> Result<bool, TijaraError> {
             let slug = slug(en);
             let made_to_order = *stock == 0;
             engine
+                .catalog()
                 .create_product(
                     {
                         let mut input = ProductInput::new(
@@ -609,10 +618,11 @@ pub async fn seed_if_empty(engine: &Tijara) -> Result<bool, TijaraError> {
                 }
             }
         };
-        if engine.account_by_email(&email).await?.is_some() {
+        if engine.accounts().account_by_email(&email).await?.is_some() {
             continue;
         }
         let created = engine
+            .accounts()
             .create_account(
                 NewAccount::new(
                     email.clone(),
@@ -626,7 +636,7 @@ pub async fn seed_if_empty(engine: &Tijara) -> Result<bool, TijaraError> {
             .await;
         if let Err(e) = created {
             // Another seeder created it meanwhile (its e-mail address is taken): done.
-            if engine.account_by_email(&email).await?.is_none() {
+            if engine.accounts().account_by_email(&email).await?.is_none() {
                 return Err(e);
             }
         }

@@ -412,9 +412,10 @@ async fn home(
     filter.text = q.get("q").cloned().filter(|s| !s.trim().is_empty());
     let page = app
         .engine
+        .catalog()
         .list_products(&filter, q.get("after").map(String::as_str), 24)
         .await;
-    let cats = match app.engine.categories().await {
+    let cats = match app.engine.catalog().categories().await {
         Ok(cats) => cats,
         Err(e) => return refusal(&ctx, &e),
     };
@@ -433,7 +434,7 @@ async fn home(
 
 async fn product_page(State(app): State<App>, ctx: Ctx, Path(slug): Path<String>) -> Response {
     let lang = ctx.lang;
-    let v = match app.engine.product_by_slug(&slug).await {
+    let v = match app.engine.catalog().product_by_slug(&slug).await {
         Ok(v) => v,
         // Only a product that does not exist is a 404 (caches keep those); an outage is a 503.
         Err(TijaraError::NotFound { .. }) => {
@@ -447,7 +448,7 @@ async fn product_page(State(app): State<App>, ctx: Ctx, Path(slug): Path<String>
     };
     let p = &v.product;
     let title = p.title.get(lang, Lang::Ar).unwrap_or("").to_owned();
-    let seller = match found(app.engine.seller(&p.seller_id).await) {
+    let seller = match found(app.engine.catalog().seller(&p.seller_id).await) {
         Ok(s) => s,
         Err(e) => return refusal(&ctx, &e),
     };
@@ -506,7 +507,7 @@ async fn cart_of(app: &App, headers: &HeaderMap) -> Result<Option<CartId>, Tijar
     else {
         return Ok(None);
     };
-    Ok(found(app.engine.cart(&id).await)?
+    Ok(found(app.engine.carts().cart(&id).await)?
         .and_then(|doc| (doc.status == tijara::docs::CartStatus::Open).then_some(id)))
 }
 
@@ -542,7 +543,7 @@ async fn cart_add(
     let customer = ctx.account.as_ref().and_then(|a| a.customer_id().ok());
     let id = match cart_of(&app, &headers).await {
         Ok(Some(id)) => id,
-        Ok(None) => match app.engine.create_cart(customer, None).await {
+        Ok(None) => match app.engine.carts().create_cart(customer, None).await {
             Ok(c) => c.cart.id,
             Err(e) => return refusal(&ctx, &e),
         },
@@ -553,6 +554,7 @@ async fn cart_add(
     };
     if let Err(e) = app
         .engine
+        .carts()
         .change_cart(
             &id,
             CartChange::Add {
@@ -577,6 +579,7 @@ async fn cart_remove(
     {
         let _ = app
             .engine
+            .carts()
             .change_cart(&id, CartChange::Remove { variant }, None)
             .await;
     }
@@ -586,7 +589,7 @@ async fn cart_remove(
 async fn cart_page(State(app): State<App>, ctx: Ctx, headers: HeaderMap) -> Response {
     let lang = ctx.lang;
     let priced = match cart_of(&app, &headers).await {
-        Ok(Some(id)) => match found(app.engine.price(&id).await) {
+        Ok(Some(id)) => match found(app.engine.carts().price(&id).await) {
             Ok(p) => p,
             Err(e) => return refusal(&ctx, &e),
         },
@@ -599,7 +602,7 @@ async fn cart_page(State(app): State<App>, ctx: Ctx, headers: HeaderMap) -> Resp
         .flat_map(|p| &p.lines)
         .map(|l| l.product_id.clone())
         .collect();
-    let products = match app.engine.products(&ids).await {
+    let products = match app.engine.catalog().products(&ids).await {
         Ok(p) => p,
         Err(e) => return refusal(&ctx, &e),
     };

@@ -46,11 +46,18 @@ async fn sellers_act_through_the_api_on_their_own_orders_only() {
     let app = demo_app().await;
     let router = tijara_storefront::router(app.clone());
     // A shopper's COD order through the web shop, with a product of seller 3.
-    let seller3 = app.engine.list_sellers(None, 50).await.unwrap().items[2]
+    let seller3 = app
+        .engine
+        .catalog()
+        .list_sellers(None, 50)
+        .await
+        .unwrap()
+        .items[2]
         .id
         .clone();
     let product = app
         .engine
+        .catalog()
         .list_products(
             &tijara::usecases::catalog::ProductFilter::default().with_seller(seller3.clone()),
             None,

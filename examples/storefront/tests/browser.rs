@@ -78,12 +78,14 @@ async fn shoppers_pay_by_card_and_cash_sellers_ship_and_tracking_shows() {
         .unwrap();
     let catalog = app
         .engine
+        .catalog()
         .list_products(&ProductFilter::default(), None, 50)
         .await
         .unwrap();
     // Each demo seller's login is seller{n}@tijara.example, n in creation order.
     let seller_logins: std::collections::HashMap<_, _> = app
         .engine
+        .catalog()
         .list_sellers(None, 50)
         .await
         .unwrap()

@@ -144,11 +144,17 @@ async fn production(dir: &std::path::Path) -> tijara_storefront::App {
 }
 
 async fn accounts(app: &tijara_storefront::App) -> Vec<tijara::usecases::accounts::Account> {
-    app.engine.list_accounts(None, 100).await.unwrap().items
+    app.engine
+        .accounts()
+        .list_accounts(None, 100)
+        .await
+        .unwrap()
+        .items
 }
 
 async fn product_count(app: &tijara_storefront::App) -> usize {
     app.engine
+        .catalog()
         .list_products(&Default::default(), None, 100)
         .await
         .unwrap()
@@ -172,6 +178,7 @@ async fn production_on_an_empty_database_seeds_nothing() {
     );
     assert!(
         app.engine
+            .accounts()
             .account_by_email("admin@tijara.example")
             .await
             .unwrap()
@@ -181,6 +188,7 @@ async fn production_on_an_empty_database_seeds_nothing() {
     assert_eq!(product_count(&app).await, 0);
     assert!(
         app.engine
+            .catalog()
             .list_sellers(None, 10)
             .await
             .unwrap()
@@ -291,6 +299,7 @@ async fn demo_mode_still_seeds_once_and_production_reports_its_leftover_logins()
     assert!(prepared.public_demo_logins.is_empty());
     let admin = app
         .engine
+        .accounts()
         .account_by_email("admin@tijara.example")
         .await
         .unwrap()

@@ -24,7 +24,7 @@ async fn to_payment(
     phone: &str,
     payment: &str,
 ) -> Vec<(String, String)> {
-    let p = app.engine.product_by_slug(SLUG).await.unwrap();
+    let p = app.engine.catalog().product_by_slug(SLUG).await.unwrap();
     let variant = p.variants[0].variant.id.to_string();
     let seller = p.product.seller_id.to_string();
     c.get(&format!("/products/{SLUG}")).await;
@@ -242,7 +242,7 @@ async fn api_order_paid(
     peer: &str,
     payment: &str,
 ) -> (StatusCode, Value) {
-    let p = app.engine.product_by_slug(SLUG).await.unwrap();
+    let p = app.engine.catalog().product_by_slug(SLUG).await.unwrap();
     let (_, cart) = api(app, "/api/v1/carts", &json!({}), Some(peer)).await;
     let cart = cart["cart"]["id"]
         .as_str()
@@ -280,8 +280,9 @@ async fn api_order_paid(
 #[tokio::test]
 async fn unpaid_orders_are_limited_per_email_and_per_client_address() {
     let app = support::demo_app().await;
-    let p = app.engine.product_by_slug(SLUG).await.unwrap();
+    let p = app.engine.catalog().product_by_slug(SLUG).await.unwrap();
     app.engine
+        .catalog()
         .adjust_stock(
             &p.variants[0].variant.id,
             tijara::usecases::catalog::StockAdjustment::Set { units: 100 },
@@ -411,7 +412,7 @@ async fn the_shop_refuses_the_fourth_unpaid_order_with_429_and_says_what_to_do()
 #[tokio::test]
 async fn products_not_on_sale_are_not_served_by_slug() {
     let app = support::demo_app().await;
-    let p = app.engine.product_by_slug(SLUG).await.unwrap();
+    let p = app.engine.catalog().product_by_slug(SLUG).await.unwrap();
     let router = tijara_storefront::router(app.clone());
     let status = |uri: String| {
         let router = router.clone();
@@ -425,6 +426,7 @@ async fn products_not_on_sale_are_not_served_by_slug() {
     };
     assert_eq!(status(format!("/products/{SLUG}")).await, StatusCode::OK);
     app.engine
+        .catalog()
         .set_product_active(&p.product.id, false, None)
         .await
         .unwrap();
@@ -437,10 +439,12 @@ async fn products_not_on_sale_are_not_served_by_slug() {
         StatusCode::NOT_FOUND
     );
     app.engine
+        .catalog()
         .set_product_active(&p.product.id, true, None)
         .await
         .unwrap();
     app.engine
+        .catalog()
         .set_seller_active(&p.product.seller_id, false, None)
         .await
         .unwrap();

@@ -407,6 +407,7 @@ async fn shop_checkout_with_cash_on_delivery_needs_no_javascript() {
     let mut c = support::Client::new(&app);
     let p = app
         .engine
+        .catalog()
         .product_by_slug("embroidered-srama-cushion")
         .await
         .unwrap();
@@ -577,6 +578,7 @@ async fn a_refused_step_is_explained_in_the_shoppers_language() {
     let app = support::demo_app().await;
     let p = app
         .engine
+        .catalog()
         .product_by_slug("embroidered-srama-cushion")
         .await
         .unwrap();

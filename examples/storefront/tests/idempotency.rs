@@ -333,11 +333,18 @@ async fn awaiting_part(
         .build()
         .unwrap();
     let app = tijara_storefront::App { engine, ..demo };
-    let seller = app.engine.list_sellers(None, 50).await.unwrap().items[0]
+    let seller = app
+        .engine
+        .catalog()
+        .list_sellers(None, 50)
+        .await
+        .unwrap()
+        .items[0]
         .id
         .clone();
     let products = app
         .engine
+        .catalog()
         .list_products(
             &tijara::usecases::catalog::ProductFilter::default().with_seller(seller.clone()),
             None,

@@ -85,7 +85,14 @@ async fn pages_and_api_answer_503_quickly_during_an_outage() {
         assert_eq!(get(&app, uri).await.status, StatusCode::OK, "{uri} before");
     }
 
-    let cart = app.engine.create_cart(None, None).await.unwrap().cart.id;
+    let cart = app
+        .engine
+        .carts()
+        .create_cart(None, None)
+        .await
+        .unwrap()
+        .cart
+        .id;
     let cart_cookie = format!("cart={cart}");
     assert_eq!(
         get_with_cookie(&app, "/cart", &cart_cookie).await.status,

@@ -35,11 +35,18 @@ fn address() -> Address {
 
 /// A product variant of the demo's seller `n` (0-based), with stock.
 async fn variant_of(app: &tijara_storefront::App, n: usize) -> (SellerId, VariantId) {
-    let seller = app.engine.list_sellers(None, 50).await.unwrap().items[n]
+    let seller = app
+        .engine
+        .catalog()
+        .list_sellers(None, 50)
+        .await
+        .unwrap()
+        .items[n]
         .id
         .clone();
     let products = app
         .engine
+        .catalog()
         .list_products(
             &tijara::usecases::catalog::ProductFilter::default().with_seller(seller.clone()),
             None,

@@ -17,12 +17,19 @@ const ARTISAN_PW: &str = "artisan-demo-2026";
 
 /// The demo sellers in seed order, and each one's product slugs in seed order.
 async fn sellers(app: &App) -> Vec<(SellerId, Vec<String>)> {
-    let list = app.engine.list_sellers(None, 50).await.unwrap().items;
+    let list = app
+        .engine
+        .catalog()
+        .list_sellers(None, 50)
+        .await
+        .unwrap()
+        .items;
     let mut out = Vec::new();
     for s in list {
         let filter = ProductFilter::default().with_seller(s.id.clone());
         let mut items = app
             .engine
+            .catalog()
             .list_products(&filter, None, 50)
             .await
             .unwrap()
@@ -38,7 +45,7 @@ async fn sellers(app: &App) -> Vec<(SellerId, Vec<String>)> {
 async fn buy_cod(app: &App, c: &mut Client, slugs: &[&str], email: &str) -> String {
     let mut sellers = Vec::new();
     for slug in slugs {
-        let p = app.engine.product_by_slug(slug).await.unwrap();
+        let p = app.engine.catalog().product_by_slug(slug).await.unwrap();
         sellers.push(p.product.seller_id.to_string());
         let page = c.get(&format!("/products/{slug}")).await;
         assert_eq!(page.status, StatusCode::OK);
@@ -84,6 +91,7 @@ async fn every_form_post_needs_the_pages_csrf_token() {
     let mut c = Client::new(&app);
     let p = app
         .engine
+        .catalog()
         .product_by_slug("embroidered-srama-cushion")
         .await
         .unwrap();
@@ -289,8 +297,18 @@ async fn sellers_ship_their_own_parts_and_tracking_reaches_the_shopper() {
     let r = member.login("member1@tijara.example", ARTISAN_PW).await;
     assert_eq!(r.location.as_deref(), Some("/seller"));
     let page = member.get("/seller").await;
-    let made = app.engine.product_by_slug(&coop_products[0]).await.unwrap();
-    let other = app.engine.product_by_slug(&coop_products[1]).await.unwrap();
+    let made = app
+        .engine
+        .catalog()
+        .product_by_slug(&coop_products[0])
+        .await
+        .unwrap();
+    let other = app
+        .engine
+        .catalog()
+        .product_by_slug(&coop_products[1])
+        .await
+        .unwrap();
     assert!(page.body.contains(made.product.variants[0].sku.as_str()));
     assert!(!page.body.contains(other.product.variants[0].sku.as_str()));
     let r = member
@@ -379,6 +397,7 @@ async fn sellers_manage_only_their_own_products() {
     assert!(list.body.contains("محفظة جلدية"));
     let found = app
         .engine
+        .catalog()
         .list_products(
             &ProductFilter::default().with_text("Portefeuille"),
             None,
@@ -436,7 +455,12 @@ async fn sellers_manage_only_their_own_products() {
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     // A cooperative's own product is not the artisan's either.
-    let coop_product = app.engine.product_by_slug(&all[0].1[0]).await.unwrap();
+    let coop_product = app
+        .engine
+        .catalog()
+        .product_by_slug(&all[0].1[0])
+        .await
+        .unwrap();
     assert_eq!(
         s.get(&format!(
             "/seller/products/{}/edit",
@@ -468,10 +492,11 @@ async fn sellers_manage_only_their_own_products() {
         "{}",
         r.body
     );
-    let v = app.engine.product(&p.product.id).await.unwrap();
+    let v = app.engine.catalog().product(&p.product.id).await.unwrap();
     assert_eq!(v.variants[0].variant.price.amount().to_string(), "155.00");
     let row = app
         .engine
+        .catalog()
         .stock_row(&v.variants[0].variant.id)
         .await
         .unwrap();
@@ -486,6 +511,7 @@ async fn sellers_manage_only_their_own_products() {
     assert!(r.status.is_redirection());
     assert!(
         !app.engine
+            .catalog()
             .product(&p.product.id)
             .await
             .unwrap()
@@ -556,6 +582,7 @@ async fn admins_approve_sellers_refund_track_and_pay_out() {
     assert!(page.body.contains("Atelier Bir Gandouz"));
     let applied = app
         .engine
+        .catalog()
         .list_sellers(None, 50)
         .await
         .unwrap()
@@ -571,7 +598,14 @@ async fn admins_approve_sellers_refund_track_and_pay_out() {
         )
         .await;
     assert!(r.status.is_redirection());
-    assert!(app.engine.seller(&applied.id).await.unwrap().active);
+    assert!(
+        app.engine
+            .catalog()
+            .seller(&applied.id)
+            .await
+            .unwrap()
+            .active
+    );
     admin.get("/admin").await;
     let r = admin
         .post(
@@ -582,6 +616,7 @@ async fn admins_approve_sellers_refund_track_and_pay_out() {
     assert!(r.status.is_redirection(), "{}", r.body);
     assert_eq!(
         app.engine
+            .catalog()
             .seller(&all[2].0)
             .await
             .unwrap()
@@ -667,6 +702,7 @@ async fn admins_approve_sellers_refund_track_and_pay_out() {
     assert!(r.status.is_redirection(), "{}", r.body);
     assert_eq!(
         app.engine
+            .catalog()
             .seller(&all[2].0)
             .await
             .unwrap()
@@ -693,7 +729,12 @@ fn png(w: u32, h: u32) -> Vec<u8> {
 async fn sellers_upload_photos_that_get_thumbnails() {
     let app = demo_app().await;
     let all = sellers(&app).await;
-    let p = app.engine.product_by_slug(&all[2].1[0]).await.unwrap();
+    let p = app
+        .engine
+        .catalog()
+        .product_by_slug(&all[2].1[0])
+        .await
+        .unwrap();
     let edit = format!("/seller/products/{}/edit", p.product.id);
     let mut s = Client::new(&app);
     s.login("seller3@tijara.example", ARTISAN_PW).await;
@@ -737,7 +778,7 @@ async fn sellers_upload_photos_that_get_thumbnails() {
     // A 1200×900 photo: stored as an 800 px image and a 300 px thumbnail.
     let r = s.post_file(&upload, "photo", &png(1200, 900)).await;
     assert_eq!(r.location.as_deref(), Some(edit.as_str()), "{}", r.body);
-    let v = app.engine.product(&p.product.id).await.unwrap();
+    let v = app.engine.catalog().product(&p.product.id).await.unwrap();
     let url = v.product.photos.last().unwrap().url.clone();
     assert!(
         url.starts_with("/media/") && url.ends_with("-800.jpg"),
@@ -781,6 +822,7 @@ async fn sellers_upload_photos_that_get_thumbnails() {
     assert!(r.status.is_redirection(), "{}", r.body);
     assert_eq!(
         app.engine
+            .catalog()
             .product(&p.product.id)
             .await
             .unwrap()
@@ -795,7 +837,12 @@ async fn sellers_upload_photos_that_get_thumbnails() {
 async fn every_page_answers_for_its_audience_in_each_language() {
     let app = demo_app().await;
     let all = sellers(&app).await;
-    let product = app.engine.product_by_slug(&all[2].1[0]).await.unwrap();
+    let product = app
+        .engine
+        .catalog()
+        .product_by_slug(&all[2].1[0])
+        .await
+        .unwrap();
     let pages_for = |who: &str| -> Vec<String> {
         match who {
             "guest" => vec![

@@ -369,6 +369,7 @@ fn png(w: u32, h: u32, shade: u8) -> Vec<u8> {
 async fn product_of_seller3(app: &tijara_storefront::App) -> tijara_core::catalog::Product {
     let account = app
         .engine
+        .accounts()
         .account_by_email("seller3@tijara.example")
         .await
         .unwrap()
@@ -377,6 +378,7 @@ async fn product_of_seller3(app: &tijara_storefront::App) -> tijara_core::catalo
     let filter = ProductFilter::default().with_seller(seller);
     let mut items = app
         .engine
+        .catalog()
         .list_products(&filter, None, 50)
         .await
         .unwrap()
@@ -390,6 +392,7 @@ async fn sellers_not_approved_cannot_upload_photos() {
     let app = demo_app().await;
     let p = product_of_seller3(&app).await;
     app.engine
+        .catalog()
         .set_seller_active(&p.seller_id, false, None)
         .await
         .unwrap();
@@ -405,7 +408,7 @@ async fn sellers_not_approved_cannot_upload_photos() {
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
-    let after = app.engine.product(&p.id).await.unwrap().product;
+    let after = app.engine.catalog().product(&p.id).await.unwrap().product;
     assert_eq!(after.photos, p.photos);
 }
 
@@ -444,7 +447,7 @@ async fn photos_uploaded_together_are_all_kept_or_refused() {
         }
     }
     assert!(accepted >= 1);
-    let after = app.engine.product(&p.id).await.unwrap().product;
+    let after = app.engine.catalog().product(&p.id).await.unwrap().product;
     assert_eq!(after.photos.len(), before + accepted, "{accepted} accepted");
 }
 
@@ -473,7 +476,7 @@ async fn a_flood_of_logins_hashes_a_bounded_number_of_passwords_at_once() {
             other => panic!("{other}"),
         }
     }
-    let gate = app.engine.hash_gate();
+    let gate = app.engine.accounts().hash_gate();
     assert!(gate.peak() >= 1);
     assert!(gate.peak() <= gate.max(), "{} at once", gate.peak());
     assert_eq!(gate.max(), 4);
@@ -541,8 +544,8 @@ async fn logins_refused_for_lack_of_a_hashing_slot_are_not_counted_as_failures()
     let app = demo_app().await;
     let router = tijara_storefront::router(app.clone());
     // Every hashing slot is taken (a flood elsewhere) while the admin tries, again and again.
-    let held: Vec<_> = (0..app.engine.hash_gate().max())
-        .map(|_| app.engine.hash_permit().unwrap())
+    let held: Vec<_> = (0..app.engine.accounts().hash_gate().max())
+        .map(|_| app.engine.accounts().hash_permit().unwrap())
         .collect();
     let tries = (0..8).map(|_| {
         let router = router.clone();
@@ -605,7 +608,11 @@ async fn sign_ups_are_checked_before_hashing_and_throttled_per_address() {
         )
         .await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(app.engine.hash_gate().peak(), 0, "no password was hashed");
+    assert_eq!(
+        app.engine.accounts().hash_gate().peak(),
+        0,
+        "no password was hashed"
+    );
     // One address signs up ten times, then waits.
     let router = tijara_storefront::router(app.clone());
     let mut statuses = Vec::new();
@@ -650,6 +657,7 @@ async fn the_seller_api_cannot_set_photos_by_url() {
     let router = tijara_storefront::router(app.clone());
     let p = product_of_seller3(&app).await;
     app.engine
+        .catalog()
         .set_seller_active(&p.seller_id, false, None)
         .await
         .unwrap();
@@ -676,7 +684,7 @@ async fn the_seller_api_cannot_set_photos_by_url() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{v}");
-    let after = app.engine.product(&p.id).await.unwrap().product;
+    let after = app.engine.catalog().product(&p.id).await.unwrap().product;
     assert_eq!(after.photos, p.photos, "photos unchanged");
     assert_eq!(
         after
@@ -728,14 +736,23 @@ async fn over_https_a_cart_cookie_without_the_host_prefix_is_not_merged_at_login
     // set that name for the whole domain; it cannot set a `__Host-` one).
     let product = app
         .engine
+        .catalog()
         .list_products(&ProductFilter::default(), None, 1)
         .await
         .unwrap()
         .items
         .remove(0)
         .product;
-    let planted = app.engine.create_cart(None, None).await.unwrap().cart.id;
+    let planted = app
+        .engine
+        .carts()
+        .create_cart(None, None)
+        .await
+        .unwrap()
+        .cart
+        .id;
     app.engine
+        .carts()
         .change_cart(
             &planted,
             tijara::usecases::cart::CartChange::Add {
@@ -898,6 +915,7 @@ async fn the_unpaid_order_limit_counts_the_client_behind_a_trusted_proxy() {
     let router = tijara_storefront::router(app.clone());
     let item = app
         .engine
+        .catalog()
         .list_products(&ProductFilter::default(), None, 100)
         .await
         .unwrap()

@@ -32,11 +32,20 @@ async fn race(a: Arc<dyn Storage>, b: Arc<dyn Storage>) {
     let (ra, rb) = (ra.unwrap(), rb.unwrap());
     assert!(ra || rb, "one of them seeded");
     for e in [&a, &b] {
-        assert_eq!(e.list_sellers(None, 100).await.unwrap().items.len(), 8);
+        assert_eq!(
+            e.catalog()
+                .list_sellers(None, 100)
+                .await
+                .unwrap()
+                .items
+                .len(),
+            8
+        );
         let mut products = 0;
         let mut after = None;
         loop {
             let page = e
+                .catalog()
                 .list_products(&ProductFilter::default(), after.as_deref(), 100)
                 .await
                 .unwrap();
@@ -49,7 +58,11 @@ async fn race(a: Arc<dyn Storage>, b: Arc<dyn Storage>) {
         assert_eq!(products, 40);
         for (_, email, _) in tijara_storefront::seed::demo_accounts() {
             assert!(
-                e.account_by_email(&email).await.unwrap().is_some(),
+                e.accounts()
+                    .account_by_email(&email)
+                    .await
+                    .unwrap()
+                    .is_some(),
                 "{email}"
             );
         }

@@ -6,8 +6,8 @@
 //! Logins, sessions, login throttling and password hashing (everything that needs `argon2`,
 //! in the `auth`, `password` and `sessions` submodules, re-exported here) compile only with the engine's `accounts`
 //! cargo feature, on by default. Without it the engine still stores and reads account
-//! documents ([`Account`], [`Role`], [`Tijara::create_account`] with a hash made elsewhere,
-//! [`Tijara::seller_accounts`] for notifications), registers seller applications and keeps
+//! documents ([`Account`], [`Role`], [`Accounts::create_account`] with a hash made elsewhere,
+//! [`Accounts::seller_accounts`] for notifications), registers seller applications and keeps
 //! the [`LogKey`]; an embedder with its own identity provider turns it off
 //! (`default-features = false`) and does not compile `argon2`.
 //!
@@ -17,13 +17,13 @@
 //! `tokio::task::spawn_blocking`).
 //!
 //! A login is three steps so that the hashing stays out of the async engine:
-//! [`Tijara::begin_login`] reserves the attempt in the login throttles (a conditional write,
+//! [`Sessions::begin_login`] reserves the attempt in the login throttles (a conditional write,
 //! so concurrent attempts are counted one by one before any password is checked);
 //! [`LoginAttempt::check_password`] runs Argon2 (on a blocking thread) in one of the
-//! process's password-hashing slots ([`Tijara::hash_permit`], [`HashGate`]:
-//! [`TijaraError::Busy`] when all are taken); then [`Tijara::finish_login`] answers the account
+//! process's password-hashing slots ([`Accounts::hash_permit`], [`HashGate`]:
+//! [`TijaraError::Busy`] when all are taken); then [`Sessions::finish_login`] answers the account
 //! or [`TijaraError::BadCredentials`]. An attempt that gets no hashing slot is given back with
-//! [`Tijara::release_login`] (a busy server is no wrong password); one reserved and never
+//! [`Sessions::release_login`] (a busy server is no wrong password); one reserved and never
 //! finished otherwise stays counted as a failure.
 //!
 //! # Throttling, not locking
@@ -41,9 +41,9 @@
 //!   /64) that logged in to the account within [`KNOWN_ADDRESS_DAYS`], which this throttle
 //!   does not refuse (it still faces the first two).
 //!
-//! A refused attempt creates no throttle document; [`Tijara::purge_login_throttles`] deletes
+//! A refused attempt creates no throttle document; [`Sessions::purge_login_throttles`] deletes
 //! those that no longer matter. Sign-ups are counted per address in the same documents
-//! ([`Tijara::begin_signup`], [`FREE_SIGNUPS_ADDRESS`]) before their password is hashed.
+//! ([`Accounts::begin_signup`], [`FREE_SIGNUPS_ADDRESS`]) before their password is hashed.
 //!
 //! The trade-off: an attacker guessing from one address only delays that address, so the
 //! owner still logs in from theirs; an attacker with many addresses can delay the account for
@@ -71,6 +71,7 @@ use crate::ports::storage::{Changeset, DocKind, ListQuery};
 use crate::usecases::catalog::{MAX_PAGE, Page, SellerInput};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "accounts")]
 use sha2::{Digest, Sha256};
 use std::fmt;
 use tijara_core::catalog::Seller;
@@ -221,60 +222,7 @@ impl fmt::Debug for NewAccount {
     }
 }
 
-/// The installation's secret for the e-mail tags of security log lines
-/// ([`crate::EngineConfig::log_key`]): 32 bytes, never shown by `Debug`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct LogKey([u8; 32]);
-
-impl LogKey {
-    /// A key of these bytes (keep them: the same e-mail then has the same tag across
-    /// restarts).
-    pub fn from_bytes(bytes: [u8; 32]) -> LogKey {
-        LogKey(bytes)
-    }
-
-    /// A random key (tags then change at every start).
-    pub fn random() -> LogKey {
-        LogKey(crate::engine::os_random())
-    }
-
-    /// The log tag of a text: the first 6 bytes of HMAC-SHA256 under this key, hex. Without
-    /// the key, a list of e-mails cannot be matched to the tags.
-    pub fn tag(&self, text: &str) -> String {
-        hex::encode(&hmac_sha256(&self.0, text.as_bytes())[..6])
-    }
-}
-
-impl Default for LogKey {
-    fn default() -> Self {
-        LogKey::random()
-    }
-}
-
-impl fmt::Debug for LogKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("LogKey(<redacted>)")
-    }
-}
-
-/// HMAC-SHA256 (RFC 2104) of `message` under a 32-byte key.
-fn hmac_sha256(key: &[u8; 32], message: &[u8]) -> [u8; 32] {
-    let mut inner_pad = [0x36u8; 64];
-    let mut outer_pad = [0x5cu8; 64];
-    for (i, k) in key.iter().enumerate() {
-        inner_pad[i] ^= k;
-        outer_pad[i] ^= k;
-    }
-    let inner = Sha256::new()
-        .chain_update(inner_pad)
-        .chain_update(message)
-        .finalize();
-    Sha256::new()
-        .chain_update(outer_pad)
-        .chain_update(inner)
-        .finalize()
-        .into()
-}
+pub use crate::support::LogKey;
 
 /// Normalizes an e-mail address (trimmed, lower case) and checks its shape.
 pub fn normalize_email(email: &str) -> Result<String, TijaraError> {
@@ -315,14 +263,79 @@ fn account_change(account: &Account, version: Option<u64>) -> Result<Changeset, 
     })
 }
 
+/// Account records, roles, sign-up and passwords: the accounts' use cases
+/// (`engine.accounts()`). Logins and sessions are `engine.sessions()` (`Sessions`, with the
+/// `accounts` feature).
+///
+/// ```
+/// # async fn demo(engine: &tijara::Tijara) -> Result<(), tijara::TijaraError> {
+/// if let Some(account) = engine.accounts().account_by_email("Fatima@Example.MA").await? {
+///     println!("{} is an admin: {}", account.email, account.is_admin());
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Copy)]
+pub struct Accounts<'a> {
+    engine: &'a Tijara,
+}
+
+impl fmt::Debug for Accounts<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Accounts").finish_non_exhaustive()
+    }
+}
+
 impl Tijara {
+    /// Account records, roles, sign-up and passwords.
+    pub fn accounts(&self) -> Accounts<'_> {
+        Accounts { engine: self }
+    }
+}
+
+/// Logins, logouts and sessions, with the login throttles: the sessions' use cases
+/// (`engine.sessions()`, with the `accounts` feature). A login is three steps (see the
+/// [module docs](crate::usecases::accounts)): [`Sessions::begin_login`],
+/// [`LoginAttempt::check_password`] in a password-hashing slot ([`Accounts::hash_permit`]),
+/// [`Sessions::finish_login`].
+///
+/// ```
+/// # async fn demo(engine: &tijara::Tijara, token: &str) -> Result<(), tijara::TijaraError> {
+/// match engine.sessions().session(token).await? {
+///     Some((session, account)) => println!("{} until {}", account.email, session.expires_at),
+///     None => println!("not logged in"),
+/// }
+/// # Ok(()) }
+/// ```
+#[cfg(feature = "accounts")]
+#[derive(Clone, Copy)]
+pub struct Sessions<'a> {
+    engine: &'a Tijara,
+}
+
+#[cfg(feature = "accounts")]
+impl fmt::Debug for Sessions<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sessions").finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "accounts")]
+impl Tijara {
+    /// Logins, logouts, sessions and the login throttles.
+    pub fn sessions(&self) -> Sessions<'_> {
+        Sessions { engine: self }
+    }
+}
+
+impl Accounts<'_> {
     /// Creates an account; [`TijaraError::BadEmail`] if the e-mail is malformed,
     /// [`TijaraError::EmailTaken`] if an account has it.
     pub async fn create_account(
-        &self,
+        self,
         new: NewAccount,
         key: Option<&IdempotencyKey>,
     ) -> Result<Account, TijaraError> {
+        let e = self.engine;
         let email = normalize_email(&new.email)?;
         let name = new.name.trim().to_owned();
         if name.is_empty() || name.chars().count() > 120 {
@@ -332,7 +345,7 @@ impl Tijara {
             });
         }
         if let Role::Seller { seller_id, member } = &new.role {
-            let seller = self.seller(seller_id).await?;
+            let seller = e.catalog().seller(seller_id).await?;
             if let Some(m) = member
                 && !seller.members.iter().any(|x| &x.id == m)
             {
@@ -343,19 +356,19 @@ impl Tijara {
             }
         }
         let account = Account {
-            id: self.new_id("acc"),
+            id: e.new_id("acc"),
             email,
             name,
             password_hash: new.password_hash.clone(),
             role: new.role.clone(),
             lang: new.lang,
-            created_at: self.now(),
+            created_at: e.now(),
             failed_logins: vec![],
             locked_until: None,
         };
         let fingerprint = (&account.email, &account.role, &new.password_hash);
         let account_ref = &account;
-        let result = self
+        let result = e
             .mutate("create_account", key, &fingerprint, || async move {
                 Ok((account_ref.clone(), account_change(account_ref, None)?))
             })
@@ -371,53 +384,58 @@ impl Tijara {
     }
 
     /// An account by id.
-    pub async fn account(&self, id: &str) -> Result<Account, TijaraError> {
-        Ok(self.load::<Account>(DocKind::Account, id).await?.value)
+    pub async fn account(self, id: &str) -> Result<Account, TijaraError> {
+        let e = self.engine;
+        Ok(e.load::<Account>(DocKind::Account, id).await?.value)
     }
 
     /// An account by e-mail (any case).
-    pub async fn account_by_email(&self, email: &str) -> Result<Option<Account>, TijaraError> {
+    pub async fn account_by_email(self, email: &str) -> Result<Option<Account>, TijaraError> {
+        let e = self.engine;
         let Ok(email) = normalize_email(email) else {
             return Ok(None);
         };
-        Ok(self
-            .load_by_key::<Account>(DocKind::Account, &email_key(&email))
-            .await?
-            .map(|(_, l)| l.value))
+        Ok(
+            e.load_by_key::<Account>(DocKind::Account, &email_key(&email))
+                .await?
+                .map(|(_, l)| l.value),
+        )
     }
 
     /// Accounts, by id (admin).
     pub async fn list_accounts(
-        &self,
+        self,
         after: Option<&str>,
         limit: u32,
     ) -> Result<Page<Account>, TijaraError> {
-        self.list_page(ListQuery::new(DocKind::Account, limit.clamp(1, MAX_PAGE)).after(after))
+        let e = self.engine;
+        e.list_page(ListQuery::new(DocKind::Account, limit.clamp(1, MAX_PAGE)).after(after))
             .await
     }
 
     /// The logins of a seller (its own and its member artisans').
-    pub async fn seller_accounts(&self, seller: &SellerId) -> Result<Vec<Account>, TijaraError> {
-        Ok(self
-            .list_page::<Account>(
-                ListQuery::new(DocKind::Account, MAX_PAGE).owner(format!("seller:{seller}")),
-            )
-            .await?
-            .items)
+    pub async fn seller_accounts(self, seller: &SellerId) -> Result<Vec<Account>, TijaraError> {
+        let e = self.engine;
+        Ok(e.list_page::<Account>(
+            ListQuery::new(DocKind::Account, MAX_PAGE).owner(format!("seller:{seller}")),
+        )
+        .await?
+        .items)
     }
 
     /// Registers a seller who applied on the storefront: stored inactive (its products cannot
-    /// be bought) until an admin approves it with [`Tijara::set_seller_active`].
+    /// be bought) until an admin approves it with [`Catalog::set_seller_active`](crate::Catalog::set_seller_active).
     pub async fn apply_as_seller(
-        &self,
+        self,
         input: SellerInput,
         key: Option<&IdempotencyKey>,
     ) -> Result<Seller, TijaraError> {
-        let id = SellerId::new(self.new_id("slr"))?;
-        let seller = self.seller_from(id, input.clone(), false);
+        let e = self.engine;
+        let id = SellerId::new(e.new_id("slr"))?;
+        let seller = e.seller_from(id, input.clone(), false);
         seller.validate()?;
         let seller = &seller;
-        self.mutate("apply_as_seller", key, &input, || async move {
+        e.mutate("apply_as_seller", key, &input, || async move {
             let write = Write::new(DocKind::Seller, seller.id.as_str(), None).body(seller)?;
             Ok((
                 seller.clone(),

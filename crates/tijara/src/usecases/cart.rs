@@ -75,17 +75,52 @@ fn usage_of(
         .collect()
 }
 
+/// Carts: create, change lines and coupons, merge at login, price; promotions
+/// (`engine.carts()`).
+///
+/// ```
+/// # async fn demo(engine: &tijara::Tijara, variant: tijara::core::VariantId)
+/// #     -> Result<(), tijara::TijaraError> {
+/// use tijara::usecases::cart::CartChange;
+///
+/// let carts = engine.carts();
+/// let cart = carts.create_cart(None, None).await?;
+/// let id = cart.cart.id.clone();
+/// carts.change_cart(&id, CartChange::Add { variant, quantity: 2 }, None).await?;
+/// let priced = carts.price(&id).await?;
+/// println!("total: {}", priced.grand_total);
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Copy)]
+pub struct Carts<'a> {
+    engine: &'a Tijara,
+}
+
+impl std::fmt::Debug for Carts<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Carts").finish_non_exhaustive()
+    }
+}
+
 impl Tijara {
+    /// The carts' use cases: create, change, merge at login, price; promotions.
+    pub fn carts(&self) -> Carts<'_> {
+        Carts { engine: self }
+    }
+}
+
+impl Carts<'_> {
     /// Creates an empty cart, for a guest (`None`) or a customer.
     pub async fn create_cart(
-        &self,
+        self,
         customer: Option<CustomerId>,
         key: Option<&IdempotencyKey>,
     ) -> Result<CartDoc, TijaraError> {
-        let id = CartId::new(self.new_id("cart"))?;
+        let e = self.engine;
+        let id = CartId::new(e.new_id("cart"))?;
         let (id, customer) = (&id, &customer);
-        self.mutate("create_cart", key, &customer, || async move {
-            let mut cart = Cart::new(id.clone(), self.inner.region.currency);
+        e.mutate("create_cart", key, &customer, || async move {
+            let mut cart = Cart::new(id.clone(), e.inner.region.currency);
             cart.customer = customer.clone();
             let doc = CartDoc {
                 cart,
@@ -110,13 +145,13 @@ impl Tijara {
     }
 
     /// A cart.
-    pub async fn cart(&self, id: &CartId) -> Result<CartDoc, TijaraError> {
-        Ok(self
-            .load::<CartDoc>(DocKind::Cart, id.as_str())
-            .await?
-            .value)
+    pub async fn cart(self, id: &CartId) -> Result<CartDoc, TijaraError> {
+        let e = self.engine;
+        Ok(e.load::<CartDoc>(DocKind::Cart, id.as_str()).await?.value)
     }
+}
 
+impl Tijara {
     pub(crate) async fn open_cart(&self, id: &CartId) -> Result<Loaded<CartDoc>, TijaraError> {
         let doc: Loaded<CartDoc> = self.load(DocKind::Cart, id.as_str()).await?;
         if doc.value.status != CartStatus::Open {
@@ -135,24 +170,27 @@ impl Tijara {
             .owners(doc.owners())
             .body(doc)
     }
+}
 
+impl Carts<'_> {
     /// Changes a cart's lines or coupons. Unknown or inactive variants and quantities outside
     /// the region's bounds are refused. Shipping choices of sellers no longer in the cart are
     /// dropped.
     pub async fn change_cart(
-        &self,
+        self,
         id: &CartId,
         change: CartChange,
         key: Option<&IdempotencyKey>,
     ) -> Result<CartDoc, TijaraError> {
+        let e = self.engine;
         let (change,) = (&change,);
-        self.mutate("change_cart", key, &(id, &change), || async move {
-            let mut doc = self.open_cart(id).await?;
-            let limits = self.inner.region.cart_limits;
+        e.mutate("change_cart", key, &(id, &change), || async move {
+            let mut doc = e.open_cart(id).await?;
+            let limits = e.inner.region.cart_limits;
             let cart = &mut doc.value.cart;
             match &change {
                 CartChange::Add { variant, quantity } => {
-                    let (catalog, stock) = self.snapshot_for(std::slice::from_ref(variant)).await?;
+                    let (catalog, stock) = e.snapshot_for(std::slice::from_ref(variant)).await?;
                     cart.add(&catalog, variant, *quantity, &limits)?;
                     check_available(stock.get(variant), variant, cart.quantity_of(variant))?;
                 }
@@ -160,10 +198,7 @@ impl Tijara {
                     let before = cart.quantity_of(variant);
                     cart.set_quantity(variant, *quantity, &limits)?;
                     if *quantity > before {
-                        let stock = self
-                            .inner
-                            .storage
-                            .stock_levels(std::slice::from_ref(variant));
+                        let stock = e.inner.storage.stock_levels(std::slice::from_ref(variant));
                         let rows = stock.await?;
                         let row = rows.iter().find(|r| &r.variant == variant);
                         check_available(row, variant, *quantity)?;
@@ -175,8 +210,8 @@ impl Tijara {
                     cart.remove_coupon(code);
                 }
             }
-            self.prune_shipping(&mut doc.value).await?;
-            let w = self.cart_write(&doc.value, Some(doc.version))?;
+            e.prune_shipping(&mut doc.value).await?;
+            let w = e.cart_write(&doc.value, Some(doc.version))?;
             Ok((
                 doc.value,
                 Changeset {
@@ -187,7 +222,9 @@ impl Tijara {
         })
         .await
     }
+}
 
+impl Tijara {
     async fn prune_shipping(&self, doc: &mut CartDoc) -> Result<(), TijaraError> {
         if doc.shipping.is_empty() {
             return Ok(());
@@ -206,21 +243,24 @@ impl Tijara {
         doc.shipping.retain(|s, _| sellers.contains(s));
         Ok(())
     }
+}
 
+impl Carts<'_> {
     /// At login: merges a guest cart into the customer's open cart (or makes it the customer's
     /// cart if they have none). Returns the customer's cart and what the merge changed.
     pub async fn merge_cart_at_login(
-        &self,
+        self,
         guest: &CartId,
         customer: &CustomerId,
         key: Option<&IdempotencyKey>,
     ) -> Result<(CartDoc, MergeReport), TijaraError> {
-        self.mutate(
+        let e = self.engine;
+        e.mutate(
             "merge_cart_at_login",
             key,
             &(guest, customer),
             || async move {
-                let mut g = self.open_cart(guest).await?;
+                let mut g = e.open_cart(guest).await?;
                 if g.value
                     .cart
                     .customer
@@ -231,7 +271,7 @@ impl Tijara {
                         cart: guest.clone(),
                     });
                 }
-                let existing = self
+                let existing = e
                     .load_by_key::<CartDoc>(DocKind::Cart, &format!("customer:{customer}"))
                     .await?;
                 match existing {
@@ -240,7 +280,7 @@ impl Tijara {
                     }
                     None => {
                         g.value.cart.customer = Some(customer.clone());
-                        let w = self.cart_write(&g.value, Some(g.version))?;
+                        let w = e.cart_write(&g.value, Some(g.version))?;
                         Ok((
                             (g.value, MergeReport::default()),
                             Changeset {
@@ -258,18 +298,18 @@ impl Tijara {
                             .chain(mine.value.cart.lines())
                             .map(|l| l.variant_id.clone())
                             .collect();
-                        let (catalog, _) = self.snapshot_for(&variants).await?;
+                        let (catalog, _) = e.snapshot_for(&variants).await?;
                         let report = mine.value.cart.merge_from(
                             g.value.cart.clone(),
                             &catalog,
-                            &self.inner.region.cart_limits,
+                            &e.inner.region.cart_limits,
                         );
                         g.value.status = CartStatus::Merged {
                             into: mine.value.cart.id.clone(),
                         };
                         let writes = vec![
-                            self.cart_write(&mine.value, Some(mine.version))?,
-                            self.cart_write(&g.value, Some(g.version))?,
+                            e.cart_write(&mine.value, Some(mine.version))?,
+                            e.cart_write(&g.value, Some(g.version))?,
                         ];
                         Ok((
                             (mine.value, report),
@@ -284,7 +324,9 @@ impl Tijara {
         )
         .await
     }
+}
 
+impl Tijara {
     /// The catalog, stock and promotions pricing needs, read in one storage call.
     pub(crate) async fn pricing_context(
         &self,
@@ -325,9 +367,12 @@ impl Tijara {
             usage,
         })
     }
+}
 
+impl Carts<'_> {
     /// Prices a cart now (with its shipping choices, promotions and the region's TVA).
-    pub async fn price(&self, id: &CartId) -> Result<PricedCart, TijaraError> {
+    pub async fn price(self, id: &CartId) -> Result<PricedCart, TijaraError> {
+        let e = self.engine;
         let doc = self.cart(id).await?;
         let variants: Vec<VariantId> = doc
             .cart
@@ -335,12 +380,14 @@ impl Tijara {
             .iter()
             .map(|l| l.variant_id.clone())
             .collect();
-        let ctx = self
+        let ctx = e
             .pricing_context(&variants, doc.cart.customer.as_ref())
             .await?;
-        self.price_with(&doc, &ctx.catalog, &ctx.promos, &ctx.usage)
+        e.price_with(&doc, &ctx.catalog, &ctx.promos, &ctx.usage)
     }
+}
 
+impl Tijara {
     pub(crate) fn price_with(
         &self,
         doc: &CartDoc,
@@ -360,16 +407,19 @@ impl Tijara {
             now: self.now(),
         })?)
     }
+}
 
+impl Carts<'_> {
     /// Creates or replaces a promotion.
     pub async fn put_promotion(
-        &self,
+        self,
         promotion: Promotion,
         key: Option<&IdempotencyKey>,
     ) -> Result<Promotion, TijaraError> {
+        let e = self.engine;
         let (promotion,) = (&promotion,);
-        self.mutate("put_promotion", key, &promotion, || async move {
-            let existing = self
+        e.mutate("put_promotion", key, &promotion, || async move {
+            let existing = e
                 .inner
                 .storage
                 .get(DocKind::Promotion, promotion.id.as_str())

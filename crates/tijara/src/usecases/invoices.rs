@@ -118,7 +118,7 @@ impl Tijara {
         }
         let doc: OrderDoc = self.order(order).await?;
         let so = doc.order.seller_order(seller_order)?.clone();
-        let seller = self.seller(&so.seller_id).await?;
+        let seller = self.catalog().seller(&so.seller_id).await?;
         let currency = doc.order.currency;
         let mut lines: Vec<InvoiceLine> = so
             .lines
@@ -136,7 +136,7 @@ impl Tijara {
             .collect();
         // Titles, in French for the invoice's description (the SKU when a product is gone).
         let ids: Vec<_> = so.lines.iter().map(|l| l.product_id.clone()).collect();
-        let products = self.products(&ids).await.unwrap_or_default();
+        let products = self.catalog().products(&ids).await.unwrap_or_default();
         for (line, priced) in lines.iter_mut().zip(&so.lines) {
             if let Some(title) = products
                 .iter()

@@ -10,19 +10,51 @@ use serde::{Deserialize, Serialize};
 use tijara_core::SellerId;
 use tijara_core::payout::{LedgerEntry, Statement};
 
+/// Sellers' statements and the payouts made to them (`engine.payouts()`).
+///
+/// ```
+/// # async fn demo(engine: &tijara::Tijara, seller: tijara::core::SellerId)
+/// #     -> Result<(), tijara::TijaraError> {
+/// use tijara::core::chrono::{Duration, Utc};
+///
+/// let until = Utc::now();
+/// let statement = engine.payouts().seller_statement(&seller, until - Duration::days(30), until).await?;
+/// let paid = engine.payouts().payouts(&seller, None, 20).await?;
+/// println!("{} payouts so far; {statement:?}", paid.items.len());
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Copy)]
+pub struct Payouts<'a> {
+    engine: &'a Tijara,
+}
+
+impl std::fmt::Debug for Payouts<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Payouts").finish_non_exhaustive()
+    }
+}
+
 impl Tijara {
+    /// Sellers' statements and payouts.
+    pub fn payouts(&self) -> Payouts<'_> {
+        Payouts { engine: self }
+    }
+}
+
+impl Payouts<'_> {
     /// A seller's statement over `[from, until)`: money received for its orders, refunds,
     /// commission, and what it is owed.
     pub async fn seller_statement(
-        &self,
+        self,
         seller: &SellerId,
         from: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<Statement, TijaraError> {
+        let e = self.engine;
         let mut entries: Vec<LedgerEntry> = Vec::new();
         let mut after: Option<String> = None;
         loop {
-            let page = self.seller_orders(seller, after.as_deref(), 100).await?;
+            let page = e.seller_orders(seller, after.as_deref(), 100).await?;
             entries.extend(
                 page.items
                     .iter()
@@ -36,7 +68,7 @@ impl Tijara {
         entries.sort_by_key(|e| e.at);
         Ok(Statement::build(
             seller,
-            self.inner.region.currency,
+            e.inner.region.currency,
             from,
             until,
             &entries,
@@ -64,19 +96,20 @@ pub struct PayoutRecord {
     pub paid_at: DateTime<Utc>,
 }
 
-impl Tijara {
+impl Payouts<'_> {
     /// Records a payout paid to a seller. The bank reference is the idempotency key: once per
     /// seller and reference, a repeat with the same amount and period answers the first
     /// record, and the same reference with another amount or period is
     /// [`TijaraError::IdempotencyMismatch`]. The amount must be positive.
     pub async fn record_payout(
-        &self,
+        self,
         seller: &SellerId,
         amount: tijara_core::Money,
         reference: &str,
         period: (DateTime<Utc>, DateTime<Utc>),
     ) -> Result<PayoutRecord, TijaraError> {
-        self.seller(seller).await?;
+        let e = self.engine;
+        e.catalog().seller(seller).await?;
         let reference = reference.trim();
         if reference.is_empty() || reference.len() > 64 {
             return Err(TijaraError::InvalidField {
@@ -84,9 +117,9 @@ impl Tijara {
                 rule: "must have 1 to 64 characters".into(),
             });
         }
-        if amount.currency() != self.inner.region.currency {
+        if amount.currency() != e.inner.region.currency {
             return Err(TijaraError::WrongCurrency {
-                expected: self.inner.region.currency,
+                expected: e.inner.region.currency,
                 got: amount.currency(),
             });
         }
@@ -103,23 +136,20 @@ impl Tijara {
             });
         }
         let key = format!("ref:{seller}:{reference}");
-        if let Some((_, l)) = self
-            .load_by_key::<PayoutRecord>(DocKind::Payout, &key)
-            .await?
-        {
+        if let Some((_, l)) = e.load_by_key::<PayoutRecord>(DocKind::Payout, &key).await? {
             return same_payout(l.value, amount, period);
         }
         let record = PayoutRecord {
-            id: self.new_id("pay"),
+            id: e.new_id("pay"),
             seller_id: seller.clone(),
             amount,
             reference: reference.to_owned(),
             period_from: period.0,
             period_until: period.1,
-            paid_at: self.now(),
+            paid_at: e.now(),
         };
         let (r, key) = (&record, &key);
-        let result = self
+        let result = e
             .mutate("record_payout", None, &(), || async move {
                 let write = Write::new(DocKind::Payout, r.id.as_str(), None)
                     .keys(vec![key.clone()])
@@ -147,7 +177,7 @@ impl Tijara {
             .await;
         match result {
             // Another process recorded the same reference first: answer its record.
-            Err(TijaraError::Storage(crate::ports::storage::StorageError::KeyTaken { .. })) => self
+            Err(TijaraError::Storage(crate::ports::storage::StorageError::KeyTaken { .. })) => e
                 .load_by_key::<PayoutRecord>(DocKind::Payout, key)
                 .await?
                 .ok_or_else(|| TijaraError::Conflict {
@@ -161,12 +191,13 @@ impl Tijara {
 
     /// A seller's payouts, by id.
     pub async fn payouts(
-        &self,
+        self,
         seller: &SellerId,
         after: Option<&str>,
         limit: u32,
     ) -> Result<Page<PayoutRecord>, TijaraError> {
-        self.list_page(
+        let e = self.engine;
+        e.list_page(
             ListQuery::new(DocKind::Payout, limit.clamp(1, MAX_PAGE))
                 .owner(format!("seller:{seller}"))
                 .after(after),

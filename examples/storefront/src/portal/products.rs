@@ -12,7 +12,7 @@ pub(super) async fn products(State(app): State<App>, ctx: Ctx) -> Response {
     let filter = ProductFilter::default()
         .with_seller(seller)
         .with_include_inactive(true);
-    let items = match app.engine.list_products(&filter, None, 100).await {
+    let items = match app.engine.catalog().list_products(&filter, None, 100).await {
         Ok(p) => p.items,
         Err(e) => return refusal(&ctx, &e),
     };
@@ -67,7 +67,7 @@ pub(super) async fn product_form(
     let lang = ctx.lang;
     let cats = app
         .engine
-        .categories()
+        .catalog().categories()
         .await
         .map_err(|e| refusal(ctx, &e))?;
     let v = p.and_then(|p| p.variants.first());
@@ -216,7 +216,7 @@ pub(super) async fn create_product(
     let result = match f.input(&seller, member, None, &suffix) {
         Ok(input) => app
             .engine
-            .create_product(input, None)
+            .catalog().create_product(input, None)
             .await
             .map_err(|e| e.to_string()),
         Err(e) => Err(e),
@@ -258,7 +258,7 @@ pub(super) async fn my_product(
 ) -> Result<(Product, u32), Response> {
     let (seller, member) = seller_of(ctx)?;
     let id = ProductId::new(id).map_err(|_| forbidden(ctx))?;
-    let v = app.engine.product(&id).await.map_err(|e| match e {
+    let v = app.engine.catalog().product(&id).await.map_err(|e| match e {
         TijaraError::NotFound { .. } => forbidden(ctx),
         e => refusal(ctx, &e),
     })?;
@@ -267,7 +267,7 @@ pub(super) async fn my_product(
     }
     let stock = match v.variants.first() {
         // A failed read is not "0 in stock": saving the form would set it.
-        Some(var) => match crate::web::found(app.engine.stock_row(&var.variant.id).await) {
+        Some(var) => match crate::web::found(app.engine.catalog().stock_row(&var.variant.id).await) {
             Ok(r) => r.map_or(0, |r| r.on_hand),
             Err(e) => return Err(refusal(ctx, &e)),
         },
@@ -340,7 +340,7 @@ pub(super) async fn update_product(
     let result = match f.input(&seller, member, Some(&p), "") {
         Ok(input) => app
             .engine
-            .update_product(&p.id, input, None)
+            .catalog().update_product(&p.id, input, None)
             .await
             .map_err(|e| e.to_string()),
         Err(e) => Err(e),
@@ -353,7 +353,7 @@ pub(super) async fn update_product(
                 && f.lead_days.unwrap_or(0) == 0 =>
         {
             app.engine
-                .adjust_stock(&v.id, StockAdjustment::Set { units }, None)
+                .catalog().adjust_stock(&v.id, StockAdjustment::Set { units }, None)
                 .await
                 .map(|_| ())
                 .map_err(|e| e.to_string())
@@ -392,7 +392,7 @@ pub(super) async fn set_active(
         Ok(x) => x,
         Err(r) => return r,
     };
-    match app.engine.set_product_active(&p.id, f.active, None).await {
+    match app.engine.catalog().set_product_active(&p.id, f.active, None).await {
         Ok(_) => Redirect::to("/seller/products").into_response(),
         Err(e) => refusal(&ctx, &e),
     }
@@ -443,7 +443,7 @@ pub(super) async fn upload_photo(
         Err(r) => return r,
     };
     // Only an approved seller's photos are decoded and stored.
-    match app.engine.seller(&p.seller_id).await {
+    match app.engine.catalog().seller(&p.seller_id).await {
         Ok(seller) if seller.active => {}
         Ok(seller) => {
             return refusal(&ctx, &tijara::TijaraError::SellerNotApproved(seller.id));
@@ -481,7 +481,7 @@ pub(super) async fn upload_photo(
         url,
         alt: p.title.clone(),
     };
-    match app.engine.add_product_photo(&p.id, photo).await {
+    match app.engine.catalog().add_product_photo(&p.id, photo).await {
         Ok(_) => Redirect::to(&format!("/seller/products/{}/edit", p.id)).into_response(),
         Err(e) => refusal(&ctx, &e),
     }
@@ -500,7 +500,7 @@ pub(super) async fn delete_photo(
     let Some(photo) = p.photos.get(index) else {
         return forbidden(&ctx);
     };
-    match app.engine.remove_product_photo(&p.id, &photo.url).await {
+    match app.engine.catalog().remove_product_photo(&p.id, &photo.url).await {
         Ok(_) => Redirect::to(&format!("/seller/products/{}/edit", p.id)).into_response(),
         Err(e) => refusal(&ctx, &e),
     }

@@ -74,7 +74,7 @@ pub(super) async fn checkout_address(
     };
     let mut names = HashMap::new();
     for o in &options {
-        if let Ok(s) = app.engine.seller(&o.seller_id).await {
+        if let Ok(s) = app.engine.catalog().seller(&o.seller_id).await {
             names.insert(o.seller_id.clone(), s.name);
         }
     }
@@ -261,7 +261,7 @@ pub(super) async fn order_page(
     let o = &doc.order;
     let mut sellers = HashMap::new();
     for so in &o.seller_orders {
-        if let Ok(s) = app.engine.seller(&so.seller_id).await {
+        if let Ok(s) = app.engine.catalog().seller(&so.seller_id).await {
             sellers.insert(so.seller_id.clone(), s.name);
         }
     }

@@ -90,9 +90,9 @@ struct Ticket {
     number: u64,
 }
 
-/// A login attempt reserved by [`Tijara::begin_login`]: check its password with
+/// A login attempt reserved by [`Sessions::begin_login`]: check its password with
 /// [`LoginAttempt::check_password`] (off the async threads), then give the outcome to
-/// [`Tijara::finish_login`].
+/// [`Sessions::finish_login`].
 pub struct LoginAttempt {
     account: Option<Account>,
     tickets: Vec<Ticket>,
@@ -158,20 +158,21 @@ fn short_hash(text: &str) -> String {
     hex::encode(&Sha256::digest(text.as_bytes())[..16])
 }
 
-impl Tijara {
+impl Sessions<'_> {
     /// First step of a login from `client` (the client's IP address, if known): reserves the
     /// attempt in the login throttles with one conditional write
     /// ([`TijaraError::LoginThrottled`] while a delay is pending; a refused attempt writes
     /// nothing new). An address that logged in to the account within [`KNOWN_ADDRESS_DAYS`]
     /// is not refused by the account-wide throttle. See the module docs.
     pub async fn begin_login(
-        &self,
+        self,
         email: &str,
         client: Option<&str>,
     ) -> Result<LoginAttempt, TijaraError> {
+        let e = self.engine;
         let email = normalize_email(email).unwrap_or_else(|_| email.trim().to_lowercase());
         let email_key = short_hash(&email);
-        let log_tag = self.inner.config.log_key.tag(&email);
+        let log_tag = e.inner.config.log_key.tag(&email);
         let network_tag = short_hash(&network_key(client, 48));
         let client = client_key(client);
         let address_tag = short_hash(&client);
@@ -192,14 +193,14 @@ impl Tijara {
                 FREE_FAILURES_ACCOUNT,
             ),
         ];
-        let now = self.now();
+        let now = e.now();
         let forget = Duration::minutes(LOGIN_FORGET_MINUTES);
         let keys = &keys;
-        let reserved = self
+        let reserved = e
             .mutate("begin_login", None, &(), || async move {
                 let mut loaded = Vec::new();
                 for (id, _, _) in keys {
-                    let (t, version) = match self.inner.storage.get(DocKind::Throttle, id).await? {
+                    let (t, version) = match e.inner.storage.get(DocKind::Throttle, id).await? {
                         Some(doc) => (
                             crate::engine::decode::<Throttle>(DocKind::Throttle, id, &doc.body)?,
                             Some(doc.version),
@@ -278,7 +279,7 @@ impl Tijara {
             }
             Err(e) => return Err(e),
         };
-        let account = self.account_by_email(&email).await?;
+        let account = e.accounts().account_by_email(&email).await?;
         Ok(LoginAttempt {
             account,
             tickets: counted
@@ -301,17 +302,13 @@ impl Tijara {
 
     /// Gives back a reserved attempt that was never checked (no password-hashing slot was
     /// free: the caller answers [`TijaraError::Busy`]), so it does not count as a failure.
-    pub async fn release_login(&self, attempt: LoginAttempt) -> Result<(), TijaraError> {
+    pub async fn release_login(self, attempt: LoginAttempt) -> Result<(), TijaraError> {
+        let e = self.engine;
         let tickets = &attempt.tickets;
-        self.mutate("release_login", None, &(), || async move {
+        e.mutate("release_login", None, &(), || async move {
             let mut docs = Vec::new();
             for ticket in tickets {
-                let Some(doc) = self
-                    .inner
-                    .storage
-                    .get(DocKind::Throttle, &ticket.id)
-                    .await?
-                else {
+                let Some(doc) = e.inner.storage.get(DocKind::Throttle, &ticket.id).await? else {
                     continue;
                 };
                 let mut t: Throttle =
@@ -337,27 +334,30 @@ impl Tijara {
         })
         .await
     }
+}
 
+impl Accounts<'_> {
     /// Before a sign-up's password is hashed: the e-mail, normalized, if it is well formed
     /// and not taken ([`TijaraError::BadEmail`], [`TijaraError::EmailTaken`] otherwise), and the sign-up counted against
     /// `client`'s address ([`FREE_SIGNUPS_ADDRESS`], then delays as for failed logins:
     /// [`TijaraError::LoginThrottled`]). A refused sign-up writes nothing.
     pub async fn begin_signup(
-        &self,
+        self,
         email: &str,
         client: Option<&str>,
     ) -> Result<String, TijaraError> {
+        let e = self.engine;
         let email = normalize_email(email)?;
         if self.account_by_email(&email).await?.is_some() {
             return Err(TijaraError::EmailTaken { email });
         }
         let id = format!("signup-address:{}", short_hash(&network_key(client, 48)));
         let client = network_key(client, 48);
-        let now = self.now();
+        let now = e.now();
         let id = &id;
-        let counted = self
+        let counted = e
             .mutate("begin_signup", None, &(), || async move {
-                let (mut t, version) = match self.inner.storage.get(DocKind::Throttle, id).await? {
+                let (mut t, version) = match e.inner.storage.get(DocKind::Throttle, id).await? {
                     Some(doc) => (
                         crate::engine::decode::<Throttle>(DocKind::Throttle, id, &doc.body)?,
                         Some(doc.version),
@@ -398,20 +398,23 @@ impl Tijara {
             retry_after_secs: refused,
         })
     }
+}
 
+impl Sessions<'_> {
     /// Deletes up to `limit` login and sign-up throttles that no longer matter (failures
     /// forgotten [`LOGIN_FORGET_MINUTES`] ago, no delay pending, no known address), reading
     /// at most `limit` of them from `after` on (ids in order). Answers how many it deleted and
     /// where the next call starts (`None`: the end was reached, start over). Run it now and
     /// then (the storefront does every 30 s).
     pub async fn purge_login_throttles(
-        &self,
+        self,
         after: Option<&str>,
         limit: u32,
     ) -> Result<(usize, Option<String>), TijaraError> {
-        let now = self.now();
+        let e = self.engine;
+        let now = e.now();
         let limit = limit.clamp(1, MAX_PAGE);
-        let page = self
+        let page = e
             .inner
             .storage
             .list(&ListQuery::new(DocKind::Throttle, limit).after(after))
@@ -427,8 +430,7 @@ impl Tijara {
             };
             // Deleted only at the version read: an attempt meanwhile keeps it.
             if t.stale(now)
-                && self
-                    .inner
+                && e.inner
                     .storage
                     .delete_doc(DocKind::Throttle, &doc.id, doc.version)
                     .await?
@@ -445,10 +447,11 @@ impl Tijara {
     /// [`TijaraError::BadCredentials`] (the attempt stays counted as a failure). A success
     /// clears the account's count from this address and takes this attempt off the others.
     pub async fn finish_login(
-        &self,
+        self,
         attempt: LoginAttempt,
         password_ok: bool,
     ) -> Result<Account, TijaraError> {
+        let e = self.engine;
         let LoginAttempt {
             account,
             tickets,
@@ -463,17 +466,13 @@ impl Tijara {
                 return Err(TijaraError::BadCredentials);
             }
         };
-        let now = self.now();
+        let now = e.now();
         let tickets = &tickets;
-        let outcome = self
+        let outcome = e
             .mutate("finish_login", None, &(), || async move {
                 let mut docs = Vec::new();
                 for ticket in tickets {
-                    let Some(doc) = self
-                        .inner
-                        .storage
-                        .get(DocKind::Throttle, &ticket.id)
-                        .await?
+                    let Some(doc) = e.inner.storage.get(DocKind::Throttle, &ticket.id).await?
                     else {
                         continue;
                     };
@@ -529,17 +528,20 @@ impl Tijara {
             Err(e) => Err(e),
         }
     }
+}
 
+impl Accounts<'_> {
     /// Changes an account's password hash, and ends all its sessions.
     pub async fn set_password(
-        &self,
+        self,
         account_id: &str,
         password_hash: &str,
     ) -> Result<Account, TijaraError> {
-        let account = self
+        let e = self.engine;
+        let account = e
             .mutate("set_password", None, &(), || async move {
                 let Loaded { mut value, version } =
-                    self.load::<Account>(DocKind::Account, account_id).await?;
+                    e.load::<Account>(DocKind::Account, account_id).await?;
                 value.password_hash = password_hash.to_owned();
                 value.failed_logins.clear();
                 value.locked_until = None;
@@ -547,7 +549,9 @@ impl Tijara {
                 Ok((value, changes))
             })
             .await?;
-        self.close_account_sessions(account_id, None).await?;
+        e.sessions()
+            .close_account_sessions(account_id, None)
+            .await?;
         Ok(account)
     }
 }

@@ -2,69 +2,11 @@
 //! defaults, bounded per process by a [`HashGate`].
 
 use super::*;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 8;
 
-/// The password-hashing slots of a process: at most `max` Argon2 hashes or checks at once, so
-/// a flood of logins cannot take memory without bound (each holds 19 MiB). Lock-free; the
-/// permit frees its slot when dropped.
-#[derive(Debug)]
-pub struct HashGate {
-    max: usize,
-    in_flight: AtomicUsize,
-    peak: AtomicUsize,
-}
-
-impl HashGate {
-    /// A gate of `max` slots (at least 1).
-    pub fn new(max: usize) -> HashGate {
-        HashGate {
-            max: max.max(1),
-            in_flight: AtomicUsize::new(0),
-            peak: AtomicUsize::new(0),
-        }
-    }
-
-    /// A slot, if one is free.
-    pub fn try_acquire(self: &Arc<Self>) -> Option<HashPermit> {
-        let taken = self
-            .in_flight
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < self.max).then_some(n + 1)
-            })
-            .ok()?;
-        self.peak.fetch_max(taken + 1, Ordering::AcqRel);
-        Some(HashPermit(Arc::clone(self)))
-    }
-
-    /// The number of slots.
-    pub fn max(&self) -> usize {
-        self.max
-    }
-
-    /// Slots taken now.
-    pub fn in_flight(&self) -> usize {
-        self.in_flight.load(Ordering::Acquire)
-    }
-
-    /// The most slots ever taken at once (a gauge for tests and metrics).
-    pub fn peak(&self) -> usize {
-        self.peak.load(Ordering::Acquire)
-    }
-}
-
-/// A password-hashing slot of a [`HashGate`], freed on drop.
-#[derive(Debug)]
-pub struct HashPermit(Arc<HashGate>);
-
-impl Drop for HashPermit {
-    fn drop(&mut self) {
-        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
-    }
-}
+pub use crate::support::{HashGate, HashPermit};
 
 /// The largest Argon2 memory cost a stored hash may ask for (64 MiB): a hash asking more is
 /// treated as unreadable rather than allocated.
@@ -194,19 +136,21 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 /// (so a login takes as long whether or not the account exists).
 pub const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Ww7yb1A0jIC+7B3wI3Sm1Uy8v0rf3RJ7Kdm2kP5n5rU";
 
-impl Tijara {
+impl<'a> Accounts<'a> {
     /// A password-hashing slot of this process, or [`TijaraError::Busy`] if all
     /// [`crate::EngineConfig::max_concurrent_hashes`] are taken: hold it while hashing a new
     /// password ([`hash_password`]) or checking one ([`LoginAttempt::check_password`]).
-    pub fn hash_permit(&self) -> Result<HashPermit, TijaraError> {
-        self.inner.hash_gate.try_acquire().ok_or(TijaraError::Busy {
+    pub fn hash_permit(self) -> Result<HashPermit, TijaraError> {
+        let e = self.engine;
+        e.inner.hash_gate.try_acquire().ok_or(TijaraError::Busy {
             retry_after_secs: 1,
         })
     }
 
     /// The process's password-hashing slots (a gauge: taken now, most taken at once).
-    pub fn hash_gate(&self) -> &HashGate {
-        &self.inner.hash_gate
+    pub fn hash_gate(self) -> &'a HashGate {
+        let e = self.engine;
+        &e.inner.hash_gate
     }
 }
 

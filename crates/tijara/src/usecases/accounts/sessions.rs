@@ -45,19 +45,20 @@ pub fn session_id(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-impl Tijara {
+impl Sessions<'_> {
     /// Ends every live session of an account but `keep` (a session id); returns how many.
     pub async fn close_account_sessions(
-        &self,
+        self,
         account_id: &str,
         keep: Option<&str>,
     ) -> Result<usize, TijaraError> {
-        let now = self.now();
+        let e = self.engine;
+        let now = e.now();
         let owner = format!("account:{account_id}");
         let mut closed = 0;
         let mut after: Option<String> = None;
         loop {
-            let page = self
+            let page = e
                 .inner
                 .storage
                 .list(
@@ -77,7 +78,7 @@ impl Tijara {
                 if s.revoked || s.expires_at <= now {
                     continue;
                 }
-                self.revoke_session(&doc.id).await?;
+                e.revoke_session(&doc.id).await?;
                 closed += 1;
             }
             if !full {
@@ -86,7 +87,9 @@ impl Tijara {
         }
         Ok(closed)
     }
+}
 
+impl Tijara {
     /// Marks one session revoked (retrying on concurrent writes).
     async fn revoke_session(&self, id: &str) -> Result<(), TijaraError> {
         self.mutate("close_session", None, &(), || async move {
@@ -111,25 +114,28 @@ impl Tijara {
         })
         .await
     }
+}
 
+impl Sessions<'_> {
     /// Opens a session for `token` (kept by the client; only its hash is stored), valid for
     /// `ttl` at most (and ended sooner by [`idle_limit`] without use), with its anti-CSRF
     /// token. The account's other sessions end.
     pub async fn open_session(
-        &self,
+        self,
         account_id: &str,
         token: &str,
         csrf: &str,
         ttl: Duration,
     ) -> Result<Session, TijaraError> {
+        let e = self.engine;
         if token.len() < 16 || csrf.len() < 16 {
             return Err(TijaraError::InvalidField {
                 field: if token.len() < 16 { "token" } else { "csrf" },
                 rule: "must have at least 16 characters".into(),
             });
         }
-        self.account(account_id).await?;
-        let now = self.now();
+        e.accounts().account(account_id).await?;
+        let now = e.now();
         let session = Session {
             id: session_id(token),
             account_id: account_id.to_owned(),
@@ -140,7 +146,7 @@ impl Tijara {
             last_seen_at: Some(now),
         };
         let s = &session;
-        let session = self
+        let session = e
             .mutate("open_session", None, &(), || async move {
                 let write = Write::new(DocKind::Session, s.id.as_str(), None)
                     .owners(vec![format!("account:{}", s.account_id)])
@@ -161,17 +167,18 @@ impl Tijara {
 
     /// The live session of a token and its account; `None` if unknown, expired, unused for
     /// longer than its [`idle_limit`], or logged out. Records the use (at most once a minute).
-    pub async fn session(&self, token: &str) -> Result<Option<(Session, Account)>, TijaraError> {
+    pub async fn session(self, token: &str) -> Result<Option<(Session, Account)>, TijaraError> {
+        let e = self.engine;
         let id = session_id(token);
-        let Some(doc) = self.inner.storage.get(DocKind::Session, &id).await? else {
+        let Some(doc) = e.inner.storage.get(DocKind::Session, &id).await? else {
             return Ok(None);
         };
         let session: Session = crate::engine::decode(DocKind::Session, &id, &doc.body)?;
-        let now = self.now();
+        let now = e.now();
         if session.revoked || session.expires_at <= now {
             return Ok(None);
         }
-        let account = match self.account(&session.account_id).await {
+        let account = match e.accounts().account(&session.account_id).await {
             Ok(account) => account,
             Err(TijaraError::NotFound { .. }) => return Ok(None),
             Err(e) => return Err(e),
@@ -186,7 +193,7 @@ impl Tijara {
             let write = Write::new(DocKind::Session, id.as_str(), Some(doc.version))
                 .owners(vec![format!("account:{}", session.account_id)])
                 .body(&touched)?;
-            match self
+            match e
                 .inner
                 .storage
                 .commit(Changeset {
@@ -200,7 +207,7 @@ impl Tijara {
                 // Another write came first: another request's touch, or a logout. Read what
                 // it wrote, so a revoked session is not let through once more.
                 Err(crate::ports::storage::StorageError::Conflict { .. }) => {
-                    let Some(doc) = self.inner.storage.get(DocKind::Session, &id).await? else {
+                    let Some(doc) = e.inner.storage.get(DocKind::Session, &id).await? else {
                         return Ok(None);
                     };
                     let now_stored: Session =
@@ -219,13 +226,14 @@ impl Tijara {
 
     /// Logs a session out, and every other session of its account (unknown tokens are
     /// ignored).
-    pub async fn close_session(&self, token: &str) -> Result<(), TijaraError> {
+    pub async fn close_session(self, token: &str) -> Result<(), TijaraError> {
+        let e = self.engine;
         let id = session_id(token);
-        let Some(doc) = self.inner.storage.get(DocKind::Session, &id).await? else {
+        let Some(doc) = e.inner.storage.get(DocKind::Session, &id).await? else {
             return Ok(());
         };
         let s: Session = crate::engine::decode(DocKind::Session, &id, &doc.body)?;
-        self.revoke_session(&id).await?;
+        e.revoke_session(&id).await?;
         self.close_account_sessions(&s.account_id, None).await?;
         Ok(())
     }

@@ -67,7 +67,7 @@ impl Tijara {
         address: &Address,
     ) -> Result<Vec<SellerShippingOptions>, TijaraError> {
         let address = &address.normalized()?;
-        let doc = self.cart(cart).await?;
+        let doc = self.carts().cart(cart).await?;
         let variants: Vec<VariantId> = doc
             .cart
             .lines()

@@ -26,7 +26,7 @@ impl Tijara {
                 id: shipment.to_string(),
             })?;
         let so = doc.order.seller_order(&s.seller_order_id)?;
-        let seller = self.seller(&so.seller_id).await?;
+        let seller = self.catalog().seller(&so.seller_id).await?;
         Ok(LabelData {
             order_id: order.clone(),
             seller_order_id: so.id.clone(),

@@ -133,7 +133,7 @@ impl Tijara {
         } else {
             request.parcels.clone()
         };
-        let seller = self.seller(&so.seller_id).await?;
+        let seller = self.catalog().seller(&so.seller_id).await?;
         let carrier = self.carrier(&carrier_code)?.clone();
         let created = carrier
             .create_shipment(&ShipmentRequest {

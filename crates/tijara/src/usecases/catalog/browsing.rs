@@ -1,0 +1,225 @@
+//! Reading the catalog: products with their availability, listings and filters, what pricing
+//! a cart needs.
+
+use super::*;
+
+impl Tijara {
+    // ---- browsing ------------------------------------------------------------------------
+
+    async fn views(&self, products: Vec<Product>) -> Result<Vec<ProductView>, TijaraError> {
+        let variant_ids: Vec<VariantId> = products
+            .iter()
+            .flat_map(|p| p.variants.iter().map(|v| v.id.clone()))
+            .collect();
+        let stock: HashMap<VariantId, StockRow> = self
+            .inner
+            .storage
+            .stock_levels(&variant_ids)
+            .await?
+            .into_iter()
+            .map(|r| (r.variant.clone(), r))
+            .collect();
+        let mut seller_ids: Vec<String> =
+            products.iter().map(|p| p.seller_id.to_string()).collect();
+        seller_ids.sort();
+        seller_ids.dedup();
+        let sellers: HashMap<String, Seller> = self
+            .inner
+            .storage
+            .get_many(DocKind::Seller, &seller_ids)
+            .await?
+            .into_iter()
+            .map(|d| {
+                Ok((
+                    d.id.clone(),
+                    decode::<Seller>(DocKind::Seller, &d.id, &d.body)?,
+                ))
+            })
+            .collect::<Result<_, TijaraError>>()?;
+        Ok(products
+            .into_iter()
+            .map(|p| {
+                let variants = p
+                    .variants
+                    .iter()
+                    .filter(|v| v.active)
+                    .map(|v| VariantView {
+                        variant: v.clone(),
+                        availability: Availability::of(
+                            v.stock_policy,
+                            stock.get(&v.id).map_or(0, StockRow::available),
+                        ),
+                    })
+                    .collect();
+                let seller = sellers.get(p.seller_id.as_str());
+                // Only photos on the shop are shown (remote ones saved before the rule are not).
+                let mut p = p;
+                p.photos
+                    .retain(|ph| tijara_core::catalog::is_local_media_path(&ph.url));
+                ProductView {
+                    seller_name: seller.map(|s| s.name.clone()).unwrap_or_default(),
+                    seller_city: seller.map(|s| s.home_city.clone()).unwrap_or_default(),
+                    variants,
+                    product: p,
+                }
+            })
+            .collect())
+    }
+}
+
+impl Catalog<'_> {
+    /// A product with its availability.
+    pub async fn product(self, id: &ProductId) -> Result<ProductView, TijaraError> {
+        let e = self.engine;
+        let p: Loaded<Product> = e.load(DocKind::Product, id.as_str()).await?;
+        e.views(vec![p.value])
+            .await?
+            .pop()
+            .ok_or_else(|| TijaraError::NotFound {
+                kind: DocKind::Product,
+                id: id.to_string(),
+            })
+    }
+
+    /// Several products with their availability, in three storage reads whatever their number
+    /// (a cart page, an invoice); unknown ids are left out.
+    pub async fn products(self, ids: &[ProductId]) -> Result<Vec<ProductView>, TijaraError> {
+        let e = self.engine;
+        let mut keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        keys.sort();
+        keys.dedup();
+        let products: Vec<Product> = e
+            .inner
+            .storage
+            .get_many(DocKind::Product, &keys)
+            .await?
+            .iter()
+            .map(|d| decode(DocKind::Product, &d.id, &d.body))
+            .collect::<Result<_, _>>()?;
+        e.views(products).await
+    }
+
+    /// The product that has a variant with this SKU, if any.
+    pub async fn product_by_sku(self, sku: &str) -> Result<Option<Product>, TijaraError> {
+        let e = self.engine;
+        Ok(
+            e.load_by_key::<Product>(DocKind::Product, &format!("sku:{sku}"))
+                .await?
+                .map(|(_, l)| l.value),
+        )
+    }
+
+    /// A product on sale, by its slug: [`TijaraError::NotFound`] for an inactive product, one
+    /// without an active variant, or one whose seller is not active (not approved yet, or
+    /// suspended), as if it did not exist. Back offices use [`Catalog::product_by_slug_any`].
+    pub async fn product_by_slug(self, slug: &str) -> Result<ProductView, TijaraError> {
+        let view = self.product_by_slug_any(slug).await?;
+        let seller_active = self
+            .seller(&view.product.seller_id)
+            .await
+            .is_ok_and(|s| s.active);
+        if !view.product.active || view.variants.is_empty() || !seller_active {
+            return Err(TijaraError::NotFound {
+                kind: DocKind::Product,
+                id: slug.to_owned(),
+            });
+        }
+        Ok(view)
+    }
+
+    /// A product by its slug, on sale or not (seller portals, administration).
+    pub async fn product_by_slug_any(self, slug: &str) -> Result<ProductView, TijaraError> {
+        let e = self.engine;
+        let (_, p) = e
+            .load_by_key::<Product>(DocKind::Product, &format!("slug:{slug}"))
+            .await?
+            .ok_or_else(|| TijaraError::NotFound {
+                kind: DocKind::Product,
+                id: slug.to_owned(),
+            })?;
+        e.views(vec![p.value])
+            .await?
+            .pop()
+            .ok_or_else(|| TijaraError::NotFound {
+                kind: DocKind::Product,
+                id: slug.to_owned(),
+            })
+    }
+
+    /// Products matching a filter, by id (stable pages: pass `next` back as `after`).
+    pub async fn list_products(
+        self,
+        filter: &ProductFilter,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<ProductView>, TijaraError> {
+        let e = self.engine;
+        let limit = limit.clamp(1, MAX_PAGE);
+        let minor = |m: &Option<Money>| m.map(|m| m.to_minor().unwrap_or(i64::MAX));
+        let text = match &filter.text {
+            Some(t) if t.chars().count() > 200 => {
+                return Err(TijaraError::InvalidField {
+                    field: "text",
+                    rule: "must be at most 200 characters".into(),
+                });
+            }
+            Some(t) => Some(search_key(t)).filter(|t| !t.is_empty()),
+            None => None,
+        };
+        let query = ProductQuery {
+            active_only: !filter.include_inactive,
+            category: filter.category.as_ref().map(ToString::to_string),
+            seller: filter.seller.as_ref().map(ToString::to_string),
+            min_price_minor: minor(&filter.min_price),
+            max_price_minor: minor(&filter.max_price),
+            in_stock: filter.in_stock,
+            text,
+            after: after.map(str::to_owned),
+            limit,
+        };
+        let docs = e.inner.storage.search_products(&query).await?;
+        let page: Page<Product> = Page::decode(DocKind::Product, &docs, limit)?;
+        Ok(Page {
+            items: e.views(page.items).await?,
+            next: page.next,
+        })
+    }
+}
+
+impl Tijara {
+    /// The sellers, products and stock of some variants (what pricing a cart needs).
+    pub(crate) async fn snapshot_for(
+        &self,
+        variants: &[VariantId],
+    ) -> Result<(CatalogSnapshot, HashMap<VariantId, StockRow>), TijaraError> {
+        let rows = self.inner.storage.stock_levels(variants).await?;
+        let mut product_ids: Vec<String> = rows.iter().map(|r| r.product.to_string()).collect();
+        product_ids.sort();
+        product_ids.dedup();
+        let products: Vec<Product> = self
+            .inner
+            .storage
+            .get_many(DocKind::Product, &product_ids)
+            .await?
+            .iter()
+            .map(|d| decode(DocKind::Product, &d.id, &d.body))
+            .collect::<Result<_, _>>()?;
+        let mut seller_ids: Vec<String> =
+            products.iter().map(|p| p.seller_id.to_string()).collect();
+        seller_ids.sort();
+        seller_ids.dedup();
+        let sellers: Vec<Seller> = self
+            .inner
+            .storage
+            .get_many(DocKind::Seller, &seller_ids)
+            .await?
+            .iter()
+            .map(|d| decode(DocKind::Seller, &d.id, &d.body))
+            .collect::<Result<_, _>>()?;
+        let snapshot = CatalogSnapshot::new(sellers, products)?;
+        Ok((
+            snapshot,
+            rows.into_iter().map(|r| (r.variant.clone(), r)).collect(),
+        ))
+    }
+}
