@@ -179,7 +179,7 @@ impl EngineConfig {
     }
 
     /// Sets the secret of the e-mail tags in security log lines (see [`EngineConfig::log_key`]).
-    pub fn with_log_key(mut self, log_key: crate::usecases::accounts::LogKey) -> Self {
+    pub fn with_log_key(mut self, log_key: crate::support::LogKey) -> Self {
         self.log_key = log_key;
         self
     }
