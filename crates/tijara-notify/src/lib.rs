@@ -338,7 +338,7 @@ impl NotificationSink {
     /// Notifications of `engine`'s events through each channel (e-mail, SMS...). The engine is
     /// a second handle on the same storage (the sink reads orders, sellers and accounts). Each
     /// channel's deliveries are recorded apart, in the engine's storage
-    /// ([`Tijara::record_done`], keyed by event, channel position and recipient): when the SMS
+    /// ([`Operations::record_done`](tijara::Operations::record_done), keyed by event, channel position and recipient): when the SMS
     /// gateway fails, the retry sends the SMS, not the e-mail again, even after a restart or
     /// from another process. Keep the channels in the same order across restarts.
     pub fn new(engine: Tijara, channels: Vec<Arc<dyn Notifier>>) -> Self {

@@ -364,7 +364,7 @@ pub(crate) struct TrackingBody {
 }
 
 /// `POST /api/v1/seller/orders/{order}/{part}/tracking`: the carrier's number and/or a step
-/// (carriers without an API), applied to this part's shipment only (`Tijara::track_by_hand`).
+/// (carriers without an API), applied to this part's shipment only (`Fulfillment::track_by_hand`).
 #[utoipa::path(post, path = "/api/v1/seller/orders/{order}/{part}/tracking", tag = "seller", security(("bearer" = [])), params(("order" = String, Path, description = "Order id"), ("part" = String, Path, description = "Seller order id")), request_body = TrackingBody,
     responses((status = 200, description = "The shipment"), (status = 422, description = "Bad number or step", body = ErrorBody), (status = 409, description = "`tracking_number_taken`: another shipment has this number", body = ErrorBody), (status = 403, description = "`not_allowed`: a step a seller may not record (`returned_to_sender`)", body = ErrorBody), (status = 404, description = "Not this seller's part", body = ErrorBody), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 403, description = "Not a seller's login", body = ErrorBody)))]
 pub(crate) async fn set_tracking(

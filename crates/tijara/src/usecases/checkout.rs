@@ -154,7 +154,7 @@ pub struct PlacedOrder {
     /// Redirect, instructions or completed.
     pub payment: PaymentStart,
     /// The order's access token: the guest's key to the order (links carry it as `?t=`; see
-    /// [`Tijara::order_with_token`]). Given only here; keep it out of logs (its `Debug` is
+    /// [`Orders::order_with_token`](crate::Orders::order_with_token)). Given only here; keep it out of logs (its `Debug` is
     /// redacted).
     #[serde(default)]
     pub access_token: AccessToken,
@@ -296,7 +296,7 @@ impl Checkout<'_> {
         self.place_order_from(request, None, key).await
     }
 
-    /// [`Tijara::place_order`] for a shopper at a known client address (the frontend's peer
+    /// [`Checkout::place_order`](crate::Checkout::place_order) for a shopper at a known client address (the frontend's peer
     /// address, or the one its trusted proxy reports): besides the e-mail's, the address's
     /// unpaid card and transfer orders are limited
     /// ([`EngineConfig::max_unpaid_per_client`](crate::EngineConfig::max_unpaid_per_client));

@@ -24,7 +24,7 @@ pub struct DispatchReport {
     pub failed: usize,
 }
 
-/// What [`Tijara::reindex_orders`] did.
+/// What [`Operations::reindex_orders`](crate::Operations::reindex_orders) did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ReindexReport {
@@ -49,7 +49,7 @@ impl ReindexReport {
     }
 }
 
-/// An order [`Tijara::reindex_orders`] could not save.
+/// An order [`Operations::reindex_orders`](crate::Operations::reindex_orders) could not save.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ReindexProblem {
@@ -140,7 +140,7 @@ impl Operations<'_> {
     }
 
     /// Whether an outside effect was recorded as done under `scope` and `key` by
-    /// [`Tijara::record_done`].
+    /// [`Operations::record_done`](crate::Operations::record_done).
     pub async fn is_done(self, scope: &str, key: &str) -> Result<bool, TijaraError> {
         let e = self.engine;
         Ok(e.inner
@@ -152,7 +152,7 @@ impl Operations<'_> {
 
     /// Records durably, in the engine's storage, that an outside effect was done once (a
     /// message sent on one channel, for instance); answers `false` when it was recorded
-    /// already. Event sinks fed by the at-least-once outbox check [`Tijara::is_done`] before
+    /// already. Event sinks fed by the at-least-once outbox check [`Operations::is_done`](crate::Operations::is_done) before
     /// the effect and record it after, so a redelivered event, even after a restart, does not
     /// repeat what already happened.
     pub async fn record_done(self, scope: &str, key: &str) -> Result<bool, TijaraError> {

@@ -409,7 +409,7 @@ impl Payments<'_> {
 }
 
 impl Tijara {
-    /// [`Tijara::capture_payment`] inside [`Tijara::once`]: the gateway call and its record.
+    /// [`Payments::capture_payment`](crate::Payments::capture_payment) inside [`Tijara::once`]: the gateway call and its record.
     async fn capture_once(
         &self,
         order: &OrderId,
@@ -462,7 +462,7 @@ impl Payments<'_> {
 }
 
 impl Tijara {
-    /// [`Tijara::void_payment`] inside [`Tijara::once`].
+    /// [`Payments::void_payment`](crate::Payments::void_payment) inside [`Tijara::once`].
     async fn void_once(
         &self,
         order: &OrderId,
@@ -520,7 +520,7 @@ impl Payments<'_> {
 }
 
 impl Tijara {
-    /// [`Tijara::refund_payment`] inside [`Tijara::once`].
+    /// [`Payments::refund_payment`](crate::Payments::refund_payment) inside [`Tijara::once`].
     async fn refund_once(
         &self,
         order: &OrderId,

@@ -56,7 +56,7 @@ impl Fulfillment<'_> {
 }
 
 impl Tijara {
-    /// [`Tijara::record_carrier_remittance`] inside [`Tijara::once`].
+    /// [`Fulfillment::record_carrier_remittance`](crate::Fulfillment::record_carrier_remittance) inside [`Tijara::once`].
     async fn remittance_once(
         &self,
         carrier: &str,

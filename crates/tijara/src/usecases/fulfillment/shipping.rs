@@ -96,7 +96,7 @@ impl Fulfillment<'_> {
 }
 
 impl Tijara {
-    /// [`Tijara::ship`] inside [`Tijara::once`]: the carrier call and its record.
+    /// [`Fulfillment::ship`](crate::Fulfillment::ship) inside [`Tijara::once`]: the carrier call and its record.
     async fn ship_once(
         &self,
         order: &OrderId,
@@ -180,7 +180,7 @@ impl Tijara {
 }
 
 impl Fulfillment<'_> {
-    /// [`Tijara::ship`] on behalf of `by`: a seller ships only its own part, with the carrier
+    /// [`Fulfillment::ship`](crate::Fulfillment::ship) on behalf of `by`: a seller ships only its own part, with the carrier
     /// and service the shopper chose (the marketplace may choose others).
     pub async fn ship_as(
         self,
@@ -239,7 +239,7 @@ impl Fulfillment<'_> {
 }
 
 impl Tijara {
-    /// [`Tijara::cancel_shipment`] inside [`Tijara::once`].
+    /// [`Fulfillment::cancel_shipment`](crate::Fulfillment::cancel_shipment) inside [`Tijara::once`].
     async fn cancel_shipment_once(
         &self,
         order: &OrderId,

@@ -29,7 +29,7 @@ impl Fulfillment<'_> {
     /// that part's shipment only. A seller acts on its own part only, records only the
     /// [`SELLER_STEPS`], and only on a carrier without tracking of its own (capability
     /// `tracking` off: its number and steps come from the carrier, [`TijaraError::NotAllowed`]);
-    /// a number a seller types never blocks a real carrier's label (see [`Tijara::ship`]); a
+    /// a number a seller types never blocks a real carrier's label (see [`Fulfillment::ship`](crate::Fulfillment::ship)); a
     /// tracking number already used by another shipment, in this order or
     /// another, is refused ([`TijaraError::TrackingNumberTaken`]).
     pub async fn track_by_hand(
@@ -86,7 +86,7 @@ impl Fulfillment<'_> {
     /// repeats allowed). Delivery and return move the seller order; for cash on delivery, a
     /// delivery collects the cash and a return cancels the collection and puts the stock back.
     /// An order that cannot be saved because another order holds one of its tracking numbers
-    /// (stored before numbers were unique; see [`Tijara::reindex_orders`]) is refused with
+    /// (stored before numbers were unique; see [`Operations::reindex_orders`](crate::Operations::reindex_orders)) is refused with
     /// [`TijaraError::TrackingNumberTaken`] and logged. When the carrier maps codes itself
     /// ([`Carrier::status_of`](crate::ports::carrier::Carrier::status_of), rate cards), each
     /// event's status is its mapping of the event's code: another carrier's code is kept as
@@ -190,7 +190,7 @@ impl Fulfillment<'_> {
     }
 
     /// Applies a carrier's webhook call (authenticated and read by the carrier adapter): each
-    /// shipment's events go through [`Tijara::record_tracking`]. Unknown tracking numbers (and
+    /// shipment's events go through [`Fulfillment::record_tracking`](crate::Fulfillment::record_tracking). Unknown tracking numbers (and
     /// numbers two shipments share) are skipped. Returns the shipments updated.
     pub async fn handle_carrier_webhook(
         self,
@@ -220,7 +220,7 @@ impl Fulfillment<'_> {
 
     /// Sets the carrier's tracking number of a shipment by hand, as the marketplace (carriers
     /// without an API: an admin types the number printed by Amana or CTM; a seller goes
-    /// through [`Tijara::track_by_hand`]). A number another shipment uses is refused.
+    /// through [`Fulfillment::track_by_hand`](crate::Fulfillment::track_by_hand)). A number another shipment uses is refused.
     pub async fn set_tracking_number(
         self,
         order: &OrderId,
