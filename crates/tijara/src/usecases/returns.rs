@@ -38,7 +38,7 @@ pub enum ReturnStep {
 /// let page = engine.orders().seller_orders(seller, None, 20).await?;
 /// for doc in &page.items {
 ///     let order = engine.orders().order(&doc.order.id).await?;
-///     println!("{}: {:?}", order.order.id, order.order.status);
+///     println!("{}: {:?}", order.order.id, order.order.status());
 /// }
 /// # Ok(()) }
 /// ```
