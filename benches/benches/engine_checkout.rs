@@ -101,6 +101,7 @@ async fn run(shop: Arc<Shop>, customers: usize, budget: Budget) -> Level {
                     let t = Instant::now();
                     match shop
                         .engine
+                        .checkout()
                         .place_order(checkout(&shop, a, b, x), None)
                         .await
                     {

@@ -360,6 +360,7 @@ async fn verify(engine: &Tijara, variants: &[VariantId], sold: &Sold) -> Result<
     let mut after: Option<String> = None;
     loop {
         let page = engine
+            .orders()
             .all_orders(after.as_deref(), 500)
             .await
             .map_err(|e| e.to_string())?;

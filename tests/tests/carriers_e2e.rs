@@ -24,42 +24,44 @@ use tijara_pay_offline::CashOnDelivery;
 use tijara_testkit::sendit_fake::SenditFake;
 
 async fn seller(e: &Tijara, name: &str) -> SellerId {
-    e.catalog().create_seller(
-        SellerInput::new(
-            name,
-            SellerKind::Cooperative,
-            "Dakhla",
-            SellerTaxStatus::VatRegistered,
-        ),
-        None,
-    )
-    .await
-    .expect("seller")
-    .id
+    e.catalog()
+        .create_seller(
+            SellerInput::new(
+                name,
+                SellerKind::Cooperative,
+                "Dakhla",
+                SellerTaxStatus::VatRegistered,
+            ),
+            None,
+        )
+        .await
+        .expect("seller")
+        .id
 }
 
 async fn product(e: &Tijara, seller: &SellerId, slug: &str, price: &str) -> VariantId {
-    e.catalog().create_product(
-        ProductInput::new(
-            seller.clone(),
-            CategoryId::new("crafts").expect("id"),
-            slug,
-            LocalizedText::single(Lang::Fr, slug),
-            vec![
-                VariantInput::new(
-                    slug.to_uppercase(),
-                    Money::mad(price).expect("m"),
-                    TaxCategoryId::new("standard").expect("id"),
-                    800,
-                )
-                .with_initial_stock(5),
-            ],
-        ),
-        None,
-    )
-    .await
-    .expect("product")
-    .variants[0]
+    e.catalog()
+        .create_product(
+            ProductInput::new(
+                seller.clone(),
+                CategoryId::new("crafts").expect("id"),
+                slug,
+                LocalizedText::single(Lang::Fr, slug),
+                vec![
+                    VariantInput::new(
+                        slug.to_uppercase(),
+                        Money::mad(price).expect("m"),
+                        TaxCategoryId::new("standard").expect("id"),
+                        800,
+                    )
+                    .with_initial_stock(5),
+                ],
+            ),
+            None,
+        )
+        .await
+        .expect("product")
+        .variants[0]
         .id
         .clone()
 }
@@ -93,16 +95,17 @@ async fn a_two_seller_cod_order_with_two_carriers() {
         .carrier(Arc::new(sendit))
         .build()
         .expect("engine");
-    e.catalog().create_category(
-        CategoryInput::new(
-            CategoryId::new("crafts").expect("id"),
-            "crafts",
-            LocalizedText::single(Lang::Fr, "Artisanat"),
-        ),
-        None,
-    )
-    .await
-    .expect("category");
+    e.catalog()
+        .create_category(
+            CategoryInput::new(
+                CategoryId::new("crafts").expect("id"),
+                "crafts",
+                LocalizedText::single(Lang::Fr, "Artisanat"),
+            ),
+            None,
+        )
+        .await
+        .expect("category");
     let (a, b) = (
         seller(&e, "Coopérative Oudaya").await,
         seller(&e, "GIE Sahara").await,
@@ -121,20 +124,31 @@ async fn a_two_seller_cod_order_with_two_carriers() {
         phone: "0612345678".into(),
     };
     // Each seller's options, from its city, by every carrier.
-    let cart = e.carts().create_cart(None, None).await.expect("cart").cart.id;
-    for v in [&srama, &dmlij] {
-        e.carts().change_cart(
-            &cart,
-            tijara::usecases::cart::CartChange::Add {
-                variant: v.clone(),
-                quantity: 1,
-            },
-            None,
-        )
+    let cart = e
+        .carts()
+        .create_cart(None, None)
         .await
-        .expect("add");
+        .expect("cart")
+        .cart
+        .id;
+    for v in [&srama, &dmlij] {
+        e.carts()
+            .change_cart(
+                &cart,
+                tijara::usecases::cart::CartChange::Add {
+                    variant: v.clone(),
+                    quantity: 1,
+                },
+                None,
+            )
+            .await
+            .expect("add");
     }
-    let options = e.shipping_quotes(&cart, &address).await.expect("quotes");
+    let options = e
+        .checkout()
+        .shipping_quotes(&cart, &address)
+        .await
+        .expect("quotes");
     assert_eq!(options.len(), 2);
     for o in &options {
         let carriers: Vec<&str> = o.options.iter().map(|q| q.carrier.as_str()).collect();
@@ -145,25 +159,28 @@ async fn a_two_seller_cod_order_with_two_carriers() {
         assert_eq!(o.origin_city, "Dakhla");
     }
     let choose = |carrier: &str, service: &str| ShippingSelection::new(carrier, service);
-    e.choose_shipping(
-        &cart,
-        address.clone(),
-        &a,
-        choose("amana", "standard"),
-        None,
-    )
-    .await
-    .expect("amana");
-    e.choose_shipping(
-        &cart,
-        address.clone(),
-        &b,
-        choose("sendit", "standard"),
-        None,
-    )
-    .await
-    .expect("sendit");
+    e.checkout()
+        .choose_shipping(
+            &cart,
+            address.clone(),
+            &a,
+            choose("amana", "standard"),
+            None,
+        )
+        .await
+        .expect("amana");
+    e.checkout()
+        .choose_shipping(
+            &cart,
+            address.clone(),
+            &b,
+            choose("sendit", "standard"),
+            None,
+        )
+        .await
+        .expect("sendit");
     let order = e
+        .checkout()
         .place_order(
             PlaceOrderRequest::new(
                 CheckoutCart::Stored { cart },
@@ -192,13 +209,18 @@ async fn a_two_seller_cod_order_with_two_carriers() {
         .id
         .clone();
     for so in [&so_a, &so_b] {
-        e.mark_ready(&order.id, so, None).await.expect("ready");
+        e.fulfillment()
+            .mark_ready(&order.id, so, None)
+            .await
+            .expect("ready");
     }
     let sh_a = e
+        .fulfillment()
         .ship(&order.id, &so_a, ShipRequest::new(), None)
         .await
         .expect("ship a");
     let sh_b = e
+        .fulfillment()
         .ship(&order.id, &so_b, ShipRequest::new(), None)
         .await
         .expect("ship b");
@@ -208,7 +230,11 @@ async fn a_two_seller_cod_order_with_two_carriers() {
     );
     assert_eq!(fake.deliveries_created(), 1);
     // The label shows sender, recipient, tracking number, parcels and cash to collect.
-    let label = e.label(&order.id, &sh_b.id).await.expect("label");
+    let label = e
+        .fulfillment()
+        .label(&order.id, &sh_b.id)
+        .await
+        .expect("label");
     assert_eq!(
         (label.sender_name.as_str(), label.recipient.city.as_str()),
         ("GIE Sahara", "Casablanca")
@@ -237,7 +263,8 @@ async fn a_two_seller_cod_order_with_two_carriers() {
 
     // Amana: the seller types Amana's number, then its events, out of order and twice.
     let number = "LD123456789MA";
-    e.set_tracking_number(&order.id, &sh_a.id, number, None)
+    e.fulfillment()
+        .set_tracking_number(&order.id, &sh_a.id, number, None)
         .await
         .expect("number");
     let t = |h: i64| {
@@ -256,6 +283,7 @@ async fn a_two_seller_cod_order_with_two_carriers() {
         "REM is CTM's delivered"
     );
     let s = e
+        .fulfillment()
         .record_tracking("amana", number, vec![foreign], None)
         .await
         .expect("kept");
@@ -278,10 +306,12 @@ async fn a_two_seller_cod_order_with_two_carriers() {
     ];
     let mut reversed = typed.clone();
     reversed.reverse();
-    e.record_tracking("amana", number, typed, None)
+    e.fulfillment()
+        .record_tracking("amana", number, typed, None)
         .await
         .expect("track");
     let s = e
+        .fulfillment()
         .record_tracking("amana", number, reversed, None)
         .await
         .expect("track again");
@@ -294,7 +324,8 @@ async fn a_two_seller_cod_order_with_two_carriers() {
     let code = sh_b.tracking_number.clone().expect("code");
     fake.set_status(&code, "REJECTED", "2026-11-30 10:00:00");
     assert_eq!(
-        e.poll_tracking(&order.id, &sh_b.id)
+        e.fulfillment()
+            .poll_tracking(&order.id, &sh_b.id)
             .await
             .expect("poll")
             .status(),
@@ -302,14 +333,15 @@ async fn a_two_seller_cod_order_with_two_carriers() {
     );
     fake.set_status(&code, "RETURNED", "2026-12-03 16:00:00");
     assert_eq!(
-        e.poll_tracking(&order.id, &sh_b.id)
+        e.fulfillment()
+            .poll_tracking(&order.id, &sh_b.id)
             .await
             .expect("poll")
             .status(),
         TrackingStatus::ReturnedToSender
     );
 
-    let doc = e.order(&order.id).await.expect("order");
+    let doc = e.orders().order(&order.id).await.expect("order");
     assert_eq!(
         doc.order.seller_order(&so_a).expect("a").status(),
         FulfillmentStatus::Delivered
@@ -329,7 +361,10 @@ async fn a_two_seller_cod_order_with_two_carriers() {
         5,
         "the refused parcel's stock came back"
     );
-    assert_eq!(e.catalog().stock_row(&srama).await.expect("stock").on_hand, 4);
+    assert_eq!(
+        e.catalog().stock_row(&srama).await.expect("stock").on_hand,
+        4
+    );
 
     // Amana remits A's cash: reconciled per shipment, recorded once.
     let cod_a = doc
@@ -343,6 +378,7 @@ async fn a_two_seller_cod_order_with_two_carriers() {
         RemittanceItem::new("LD000000000MA", cod_a),
     ];
     let report = e
+        .fulfillment()
         .record_carrier_remittance("amana", "REM-2026-12", &items, None)
         .await
         .expect("remittance");
@@ -350,6 +386,7 @@ async fn a_two_seller_cod_order_with_two_carriers() {
     assert_eq!(report[0].expected, Some(cod_a));
     assert_eq!(report[1].problem.as_deref(), Some("unknown shipment"));
     let again = e
+        .fulfillment()
         .record_carrier_remittance("amana", "REM-2026-12", &items[..1], None)
         .await
         .expect("again");
@@ -357,7 +394,7 @@ async fn a_two_seller_cod_order_with_two_carriers() {
         again[0].problem, None,
         "the same remittance line twice is recorded once"
     );
-    let doc = e.order(&order.id).await.expect("order");
+    let doc = e.orders().order(&order.id).await.expect("order");
     assert_eq!(
         (doc.order.payment.status(), doc.order.payment.remitted()),
         (PaymentStatus::Remitted, cod_a)

@@ -75,6 +75,7 @@ async fn orders_acknowledged_before_a_kill_survive_it() {
         for id in &reported {
             let id = OrderId::new(id.clone()).expect("id");
             engine
+                .orders()
                 .order(&id)
                 .await
                 .unwrap_or_else(|e| panic!("order {id} was reported placed but is missing: {e}"));
@@ -83,6 +84,7 @@ async fn orders_acknowledged_before_a_kill_survive_it() {
         let mut after: Option<String> = None;
         loop {
             let page = engine
+                .orders()
                 .all_orders(after.as_deref(), 100)
                 .await
                 .expect("orders");

@@ -144,8 +144,7 @@ impl Crate {
 
     /// The longest known module a path goes through, seen from module `from`.
     fn target(&self, from: &[String], path: &[String]) -> Option<Vec<String>> {
-        let (mut base, rest): (Vec<String>, &[String]) = match path.first().map(String::as_str)
-        {
+        let (mut base, rest): (Vec<String>, &[String]) = match path.first().map(String::as_str) {
             Some("crate") => (Vec::new(), &path[1..]),
             Some("self") => (from.to_vec(), &path[1..]),
             Some("super") => {
@@ -330,5 +329,8 @@ fn a_circle_is_found() {
         krate.modules.insert(vec![name.to_owned()], names.paths);
     }
     let found = circles(&krate.graph());
-    assert_eq!(found, vec![vec![vec!["a".to_owned()], vec!["b".to_owned()]]]);
+    assert_eq!(
+        found,
+        vec![vec![vec!["a".to_owned()], vec!["b".to_owned()]]]
+    );
 }

@@ -40,7 +40,7 @@ async fn callback(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> (axum::http::StatusCode, String) {
     let request = NotificationRequest::form(fields);
-    match engine.handle_notification("cmi", &request).await {
+    match engine.payments().handle_notification("cmi", &request).await {
         Ok(a) => (
             axum::http::StatusCode::from_u16(a.status).unwrap_or(axum::http::StatusCode::OK),
             a.body,
@@ -223,6 +223,7 @@ async fn card_paid_through_the_cmi_simulator() {
     let s = shop().await;
     let placed = s
         .engine
+        .checkout()
         .place_order(request(&s, "cmi"), None)
         .await
         .expect("placed");
@@ -241,6 +242,7 @@ async fn card_paid_through_the_cmi_simulator() {
     );
     assert_eq!(
         s.engine
+            .orders()
             .order(&order.id)
             .await
             .expect("order")
@@ -251,6 +253,7 @@ async fn card_paid_through_the_cmi_simulator() {
     // A new attempt with the approved test card: CMI calls back, the order is paid and captured.
     let retry = s
         .engine
+        .checkout()
         .start_payment(&order.id, None)
         .await
         .expect("new attempt");
@@ -260,7 +263,7 @@ async fn card_paid_through_the_cmi_simulator() {
         s.sim.callbacks().last().map(|c| c.answer.clone()),
         Some("ACTION=POSTAUTH".into())
     );
-    let doc = s.engine.order(&order.id).await.expect("order");
+    let doc = s.engine.orders().order(&order.id).await.expect("order");
     assert_eq!(doc.order.status(), OrderStatus::Confirmed);
     assert_eq!(doc.order.payment.status(), PaymentStatus::Captured);
     assert_eq!(doc.order.payment.captured(), order.grand_total);
@@ -298,7 +301,7 @@ async fn card_paid_through_the_cmi_simulator() {
             "a forged callback is refused"
         );
     }
-    let after = s.engine.order(&order.id).await.expect("order");
+    let after = s.engine.orders().order(&order.id).await.expect("order");
     assert_eq!(
         after.payment_log.len(),
         doc.payment_log.len(),
@@ -323,6 +326,7 @@ async fn bank_transfer_confirmed_and_cod_collected_and_remitted() {
     // Transfer: instructions with the RIB; a wrong amount is refused; the right one confirms.
     let placed = s
         .engine
+        .checkout()
         .place_order(request(&s, "transfer"), None)
         .await
         .expect("placed");
@@ -340,6 +344,7 @@ async fn bank_transfer_confirmed_and_cod_collected_and_remitted() {
         .expect("m");
     let r = s
         .engine
+        .payments()
         .confirm_bank_transfer(&order.id, short, reference, "admin", None)
         .await
         .expect("recorded");
@@ -349,6 +354,7 @@ async fn bank_transfer_confirmed_and_cod_collected_and_remitted() {
     ));
     let r = s
         .engine
+        .payments()
         .confirm_bank_transfer(&order.id, order.grand_total, reference, "admin", None)
         .await
         .expect("confirmed");
@@ -360,6 +366,7 @@ async fn bank_transfer_confirmed_and_cod_collected_and_remitted() {
     // Cash on delivery: shipped, delivered with the cash, remitted by the carrier.
     let cod = s
         .engine
+        .checkout()
         .place_order(request(&s, "cod"), None)
         .await
         .expect("placed")
@@ -367,11 +374,13 @@ async fn bank_transfer_confirmed_and_cod_collected_and_remitted() {
     assert_eq!(cod.status(), OrderStatus::Confirmed);
     let so = cod.seller_orders[0].id.clone();
     s.engine
+        .fulfillment()
         .mark_ready(&cod.id, &so, None)
         .await
         .expect("ready");
     let shipment = s
         .engine
+        .fulfillment()
         .ship(&cod.id, &so, ShipRequest::new(), None)
         .await
         .expect("shipped");
@@ -388,19 +397,22 @@ async fn bank_transfer_confirmed_and_cod_collected_and_remitted() {
         }],
     );
     s.engine
+        .fulfillment()
         .poll_tracking(&cod.id, &shipment.id)
         .await
         .expect("tracking");
-    let doc = s.engine.order(&cod.id).await.expect("order");
+    let doc = s.engine.orders().order(&cod.id).await.expect("order");
     assert_eq!(doc.order.payment.status(), PaymentStatus::Collected);
     let doc = s
         .engine
+        .fulfillment()
         .record_cod_remittance(&cod.id, cod.grand_total, "REM-2026-11-28", None)
         .await
         .expect("remitted");
     assert_eq!(doc.order.payment.status(), PaymentStatus::Remitted);
     let again = s
         .engine
+        .fulfillment()
         .record_cod_remittance(&cod.id, cod.grand_total, "REM-2026-11-28", None)
         .await
         .expect("same remittance");

@@ -16,14 +16,19 @@ async fn shipped(
     n: u64,
 ) -> (OrderId, Shipment) {
     let order = e
+        .checkout()
         .place_order(tijara_tests::cod_order(variant, seller, 1, n), None)
         .await
         .expect("placed")
         .order;
     let so = order.seller_orders[0].id.clone();
-    e.mark_ready(&order.id, &so, None).await.expect("ready");
+    e.fulfillment()
+        .mark_ready(&order.id, &so, None)
+        .await
+        .expect("ready");
     let request = ShipRequest::new();
     let s = e
+        .fulfillment()
         .ship_as(
             &Operator::Seller(seller.clone()),
             &order.id,
@@ -40,13 +45,15 @@ async fn numbers_are_unique(e: Tijara) {
     let (variant, seller) = tijara_tests::one_product(&e, 10).await.expect("catalog");
     let (first, sh_1) = shipped(&e, &variant, &seller, 1).await;
     let (second, sh_2) = shipped(&e, &variant, &seller, 2).await;
-    e.set_tracking_number(&first, &sh_1.id, "LD123456789MA", None)
+    e.fulfillment()
+        .set_tracking_number(&first, &sh_1.id, "LD123456789MA", None)
         .await
         .expect("a number");
     for typed in ["LD123456789MA", "ld123456789ma"] {
         let err = e
             // The marketplace: a seller may not type numbers for this (stub) carrier, which
             // tracks its parcels itself; uniqueness holds for the admin too.
+            .fulfillment()
             .track_by_hand(
                 &Operator::Marketplace,
                 &second,
@@ -62,10 +69,12 @@ async fn numbers_are_unique(e: Tijara) {
         );
     }
     // Freed when the first shipment takes another number.
-    e.set_tracking_number(&first, &sh_1.id, "LD000000001MA", None)
+    e.fulfillment()
+        .set_tracking_number(&first, &sh_1.id, "LD000000001MA", None)
         .await
         .expect("another number");
-    e.set_tracking_number(&second, &sh_2.id, "LD123456789MA", None)
+    e.fulfillment()
+        .set_tracking_number(&second, &sh_2.id, "LD123456789MA", None)
         .await
         .expect("free again");
 }

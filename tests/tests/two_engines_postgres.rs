@@ -33,6 +33,7 @@ async fn two_engines_never_oversell() {
             let (variant, seller) = (variant.clone(), seller.clone());
             tokio::spawn(async move {
                 engine
+                    .checkout()
                     .place_order(tijara_tests::cod_order(&variant, &seller, 1, i), None)
                     .await
             })
@@ -54,6 +55,7 @@ async fn two_engines_never_oversell() {
         let mut after: Option<String> = None;
         loop {
             let page = engine
+                .orders()
                 .all_orders(after.as_deref(), 100)
                 .await
                 .expect("orders");

@@ -18,7 +18,7 @@ pub struct TableCarrier {
 
 /// How many references' numbers a [`TableCarrier`] remembers; beyond it the oldest is
 /// forgotten. That is safe: a number is needed only between this call and the engine recording
-/// the shipment (`Tijara::ship` refuses a part already shipped before calling the carrier, and
+/// the shipment (`Fulfillment::ship` refuses a part already shipped before calling the carrier, and
 /// replays an idempotent retry from its record), and a rate card creates no parcel anywhere, so
 /// a fresh number for a long-forgotten reference makes no second parcel.
 pub const REMEMBERED_NUMBERS: usize = 4096;

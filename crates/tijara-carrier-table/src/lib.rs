@@ -4,8 +4,8 @@
 //! with a minimum), estimated days per zone, extra days from remote origins (Dakhla).
 //!
 //! Such carriers have no API: the marketplace prints the label, and the seller or an admin
-//! types the carrier's tracking number (`Tijara::set_tracking_number`) and its events
-//! (`Tijara::record_tracking`, with the carrier's codes mapped by the card's `status_codes`,
+//! types the carrier's tracking number (`Fulfillment::set_tracking_number`) and its events
+//! (`Fulfillment::record_tracking`, with the carrier's codes mapped by the card's `status_codes`,
 //! see [`TableCarrier::event`]).
 //!
 //! Sample cards for Amana and CTM ship in `ratecards/` — samples, not official tariffs.

@@ -149,7 +149,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             let engine = tijara_cli::engine(&db.database_url, db.region.as_deref()).await?;
             // Orders saved by older versions get the keys the engine gives them now; a key two
             // orders share is reported for an admin to resolve, not a failure.
-            let report = engine.reindex_orders(usize::MAX).await?;
+            let report = engine.operations().reindex_orders(usize::MAX).await?;
             for p in &report.problems {
                 eprintln!("order {}: {}", p.order, p.reason);
             }

@@ -32,7 +32,7 @@ pub async fn orders_between(
     let mut out = Vec::new();
     let mut after: Option<String> = None;
     loop {
-        let page = engine.all_orders(after.as_deref(), 100).await?;
+        let page = engine.orders().all_orders(after.as_deref(), 100).await?;
         out.extend(
             page.items
                 .into_iter()
@@ -272,10 +272,10 @@ pub async fn invoices(
     lang: tijara_core::Lang,
 ) -> Result<Vec<(String, String)>, CliError> {
     let id = OrderId::new(order.to_owned()).map_err(CliError::invalid)?;
-    let doc = engine.order(&id).await?;
+    let doc = engine.orders().order(&id).await?;
     let mut out = Vec::new();
     for so in &doc.order.seller_orders {
-        let inv = engine.invoice(&id, &so.id).await?;
+        let inv = engine.orders().invoice(&id, &so.id).await?;
         out.push((
             format!("{}-{}", so.seller_id, inv.number),
             tijara_render::invoice_html(&inv, lang),

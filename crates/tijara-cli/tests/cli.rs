@@ -203,6 +203,7 @@ Coopérative Nisae,cooperative,Dakhla,leather,NIS-1,pouf,بوف,Pouf en cuir,,,\
 
     // An order, then the exports.
     let placed = engine
+        .checkout()
         .place_order(
             tijara::usecases::checkout::PlaceOrderRequest::new(
                 tijara::usecases::checkout::CheckoutCart::Inline {

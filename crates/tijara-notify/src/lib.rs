@@ -338,7 +338,7 @@ impl NotificationSink {
     /// Notifications of `engine`'s events through each channel (e-mail, SMS...). The engine is
     /// a second handle on the same storage (the sink reads orders, sellers and accounts). Each
     /// channel's deliveries are recorded apart, in the engine's storage
-    /// ([`Tijara::record_done`], keyed by event, channel position and recipient): when the SMS
+    /// ([`Operations::record_done`](tijara::Operations::record_done), keyed by event, channel position and recipient): when the SMS
     /// gateway fails, the retry sends the SMS, not the e-mail again, even after a restart or
     /// from another process. Keep the channels in the same order across restarts.
     pub fn new(engine: Tijara, channels: Vec<Arc<dyn Notifier>>) -> Self {
@@ -369,7 +369,12 @@ impl NotificationSink {
         };
         match typed {
             DomainEvent::OrderPlaced(placed) => {
-                let doc = self.engine.order(&placed.order_id).await.map_err(err)?;
+                let doc = self
+                    .engine
+                    .orders()
+                    .order(&placed.order_id)
+                    .await
+                    .map_err(err)?;
                 for so in &doc.order.seller_orders {
                     for a in self
                         .engine
@@ -412,7 +417,7 @@ impl NotificationSink {
                 }
                 // The event carries no contact (webhooks forward it): e-mail and phone come from
                 // the order; a storage failure fails the delivery, so it is tried again.
-                let doc = match self.engine.order(&order).await {
+                let doc = match self.engine.orders().order(&order).await {
                     Ok(d) => d,
                     Err(tijara::TijaraError::NotFound { .. }) => return Ok((out, None)),
                     Err(e) => return Err(err(e)),
@@ -437,7 +442,7 @@ impl NotificationSink {
                 // contact (webhooks must not spread it): both come from the order. A storage
                 // failure fails the delivery, so the event is tried again.
                 let (lang, order) = (expiry.lang, expiry.order_id);
-                let doc = match self.engine.order(&order).await {
+                let doc = match self.engine.orders().order(&order).await {
                     Ok(d) => d,
                     Err(tijara::TijaraError::NotFound { .. }) => return Ok((out, None)),
                     Err(e) => return Err(err(e)),
@@ -510,12 +515,19 @@ impl EventSink for NotificationSink {
             );
             for (i, channel) in self.channels.iter().enumerate() {
                 let key = format!("{}:{i}:{who}", event.seq);
-                if self.engine.is_done(DONE_SCOPE, &key).await.map_err(sink)? {
+                if self
+                    .engine
+                    .operations()
+                    .is_done(DONE_SCOPE, &key)
+                    .await
+                    .map_err(sink)?
+                {
                     continue;
                 }
                 match channel.send(&n).await {
                     Ok(()) => {
                         self.engine
+                            .operations()
                             .record_done(DONE_SCOPE, &key)
                             .await
                             .map_err(sink)?;

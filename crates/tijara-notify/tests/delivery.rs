@@ -204,6 +204,7 @@ async fn sellers_and_shoppers_hear_of_what_concerns_them() {
         .await
         .unwrap();
     let placed = engine
+        .checkout()
         .place_order(
             PlaceOrderRequest::new(
                 CheckoutCart::Inline {
@@ -236,8 +237,13 @@ async fn sellers_and_shoppers_hear_of_what_concerns_them() {
         .unwrap();
     let o = placed.order;
     let so = o.seller_orders[0].id.clone();
-    engine.mark_ready(&o.id, &so, None).await.unwrap();
     engine
+        .fulfillment()
+        .mark_ready(&o.id, &so, None)
+        .await
+        .unwrap();
+    engine
+        .fulfillment()
         .ship(&o.id, &so, ShipRequest::new(), None)
         .await
         .unwrap();
@@ -253,7 +259,7 @@ async fn sellers_and_shoppers_hear_of_what_concerns_them() {
         .unwrap();
 
     // First dispatch: the SMS gateway fails once, so the shipment's event stays in the outbox.
-    let first = engine.dispatch_events(100).await.unwrap();
+    let first = engine.operations().dispatch_events(100).await.unwrap();
     assert!(first.failed >= 1, "{first:?}");
     // The process restarts: a new sink, with nothing in memory, retries on the same storage.
     let restarted = build(Some(Arc::new(NotificationSink::new(build(None), channels))));
@@ -261,7 +267,7 @@ async fn sellers_and_shoppers_hear_of_what_concerns_them() {
     while !storage.pending_events(100).await.unwrap().is_empty() {
         rounds += 1;
         assert!(rounds < 10, "notifications never went out");
-        restarted.dispatch_events(100).await.unwrap();
+        restarted.operations().dispatch_events(100).await.unwrap();
     }
     let mails = mails.lock().unwrap().clone();
     let to = |addr: &str| mails.iter().filter(|m| m.contains(addr)).count();

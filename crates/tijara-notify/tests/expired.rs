@@ -14,7 +14,10 @@ async fn an_expired_payment_is_told_to_the_shopper_from_the_order_not_the_event(
     let (order, _) = t.order().await;
     t.clock
         .advance(t.engine.region().transfer_hold() + tijara_core::chrono::Duration::minutes(1));
-    assert_eq!(t.engine.expire_reservations(10).await.unwrap(), 1);
+    assert_eq!(
+        t.engine.operations().expire_reservations(10).await.unwrap(),
+        1
+    );
     let events = t.engine.storage().pending_events(100).await.unwrap();
     let event = events
         .iter()

@@ -3,12 +3,12 @@
 //! - [`CashOnDelivery`] (contre-remboursement, الدفع عند الاستلام): the order is confirmed at
 //!   once; each seller's parcel carries its amount to collect; the engine records the payment
 //!   as collected when the carrier reports the delivery with the cash, remitted when the
-//!   carrier's remittance is recorded (`Tijara::record_cod_remittance`), and cancels the
+//!   carrier's remittance is recorded (`Fulfillment::record_cod_remittance`), and cancels the
 //!   collection when the parcel is refused.
 //! - [`BankTransfer`] (virement, تحويل بنكي): the shopper is shown the marketplace's RIB and a
-//!   unique reference; an admin confirms the receipt with `Tijara::confirm_bank_transfer`
-//!   (the amount must be the amount due); `Tijara::remind_pending_transfers` writes a reminder
-//!   event before the reservation lapses, and `Tijara::expire_reservations` cancels the order
+//!   unique reference; an admin confirms the receipt with `Payments::confirm_bank_transfer`
+//!   (the amount must be the amount due); `Payments::remind_pending_transfers` writes a reminder
+//!   event before the reservation lapses, and `Operations::expire_reservations` cancels the order
 //!   after the region's `transfer_hold_hours`. The instructions give that deadline as a date and
 //!   time ([`PaymentRequest::pay_by`]), the one the engine enforces.
 //!

@@ -16,7 +16,7 @@ pub fn barcode_svg(tracking_number: &str) -> Option<String> {
 }
 
 /// A self-contained, printable HTML label (A6-sized) in French with Arabic headings, from what
-/// [`Tijara::label`](tijara::Tijara::label) returns; without a tracking number it shows a dash
+/// [`Fulfillment::label`](tijara::Fulfillment::label) returns; without a tracking number it shows a dash
 /// and no barcode.
 pub fn label_html(label: &LabelData) -> String {
     let number = label.tracking_number.clone().unwrap_or_else(|| "—".into());

@@ -295,6 +295,7 @@ pub async fn tracking_in_any_order_gives_one_status(h: &dyn CarrierHarness) {
         }
         for chunk in [events.clone(), events.clone()] {
             engine
+                .fulfillment()
                 .record_tracking(c.code(), &number, chunk, None)
                 .await
                 .unwrap_or_else(|e| panic!("record: {e}"));
@@ -374,6 +375,7 @@ pub async fn polling_keeps_the_carriers_times(h: &dyn CarrierHarness) {
     check_times(&events, &raw, "tracking");
     world
         .engine
+        .fulfillment()
         .record_tracking(c.code(), &number, events, None)
         .await
         .unwrap_or_else(|e| panic!("record: {e}"));
@@ -396,6 +398,7 @@ pub async fn polling_keeps_the_carriers_times(h: &dyn CarrierHarness) {
         polls.push(polled);
         let after = world
             .engine
+            .fulfillment()
             .poll_tracking(&order.id, &shipment.id)
             .await
             .unwrap_or_else(|e| panic!("poll {poll} through the engine: {e}"));

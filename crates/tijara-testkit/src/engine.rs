@@ -296,6 +296,7 @@ impl TestEngine {
     pub async fn order(&self) -> (Order, PaymentStart) {
         let placed = self
             .engine
+            .checkout()
             .place_order(
                 PlaceOrderRequest::new(
                     CheckoutCart::Inline {
@@ -327,6 +328,7 @@ impl TestEngine {
     /// The order as stored now (with its payment log and shipments).
     pub async fn doc(&self, order: &OrderId) -> OrderDoc {
         self.engine
+            .orders()
             .order(order)
             .await
             .unwrap_or_else(|e| panic!("order {order}: {e}"))
@@ -342,10 +344,12 @@ impl TestEngine {
             .id
             .clone();
         self.engine
+            .fulfillment()
             .mark_ready(&order.id, &so, None)
             .await
             .unwrap_or_else(|e| panic!("ready: {e}"));
         self.engine
+            .fulfillment()
             .ship(&order.id, &so, ShipRequest::new(), None)
             .await
             .unwrap_or_else(|e| panic!("ship: {e}"))

@@ -131,6 +131,7 @@ impl PaymentWorld {
 
     async fn notify(&self, n: &NotificationRequest) -> NotificationAnswer {
         self.engine
+            .payments()
             .handle_notification(&self.code, n)
             .await
             .unwrap_or_else(|e| panic!("handle_notification: {e}"))
@@ -312,7 +313,7 @@ pub async fn valid_notification_is_applied_once(h: &dyn PaymentHarness) {
     let (order, _) = w.order().await;
     let Some(n) = h.approval(&attempt(&order), order.grand_total) else {
         let any = NotificationRequest::default();
-        let _ = w.engine.handle_notification(&w.code, &any).await;
+        let _ = w.engine.payments().handle_notification(&w.code, &any).await;
         assert!(
             !w.doc(&order)
                 .await
@@ -338,7 +339,7 @@ pub async fn valid_notification_is_applied_once(h: &dyn PaymentHarness) {
         .map(|_| {
             let engine = w.engine.clone();
             let (code, n) = (w.code.clone(), n.clone());
-            tokio::spawn(async move { engine.handle_notification(&code, &n).await })
+            tokio::spawn(async move { engine.payments().handle_notification(&code, &n).await })
         })
         .collect();
     for t in tasks {
@@ -433,6 +434,7 @@ pub async fn verification_has_no_side_effects(h: &dyn PaymentHarness) {
     );
     if doc.order.payment.status() == PaymentStatus::Authorized
         && w.engine
+            .payments()
             .capture_payment(&order.id, order.grand_total, None)
             .await
             .is_ok()

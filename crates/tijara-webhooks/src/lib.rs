@@ -1,7 +1,7 @@
 //! Signed outbound webhooks for Tijara.
 //!
 //! [`WebhookSink`] is an [`EventSink`]: give it to the engine's builder
-//! (`.event_sink(Arc::new(sink))`) and call `engine.dispatch_events(100)` on a timer. Each outbox
+//! (`.event_sink(Arc::new(sink))`) and call `engine.operations().dispatch_events(100)` on a timer. Each outbox
 //! event whose type an endpoint subscribed to is POSTed to it as JSON:
 //!
 //! ```json

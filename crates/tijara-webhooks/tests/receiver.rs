@@ -138,7 +138,7 @@ async fn deliveries_survive_failures_timeouts_and_arrive_in_order() {
             "never delivered: {:?}",
             sink.log()
         );
-        let _ = engine.dispatch_events(100).await.unwrap();
+        let _ = engine.operations().dispatch_events(100).await.unwrap();
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let got = receiver.received.lock().unwrap().clone();
@@ -223,7 +223,7 @@ async fn an_unreachable_endpoint_holds_events_without_losing_them() {
         .await
         .unwrap();
     for _ in 0..3 {
-        let r = engine.dispatch_events(10).await.unwrap();
+        let r = engine.operations().dispatch_events(10).await.unwrap();
         assert_eq!(r.delivered, 0);
     }
     assert_eq!(storage.pending_events(10).await.unwrap().len(), 1, "kept");

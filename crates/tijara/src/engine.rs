@@ -71,7 +71,7 @@ pub struct EngineConfig {
     /// limit). A new order beyond it is refused with `TijaraError::TooManyUnpaidOrders`.
     pub max_unpaid_per_email: u32,
     /// At most this many unpaid card and transfer orders per client address, when the frontend
-    /// gives one to [`Tijara::place_order_from`] (default 5; 0: no limit). Cash-on-delivery
+    /// gives one to [`Checkout::place_order_from`](crate::Checkout::place_order_from) (default 5; 0: no limit). Cash-on-delivery
     /// orders are not counted per address (mobile carriers' NAT puts many shoppers behind one),
     /// only per e-mail; loopback, private and link-local addresses are not counted at all
     /// ([`countable_client`](crate::usecases::checkout::countable_client)).
@@ -398,7 +398,7 @@ impl TijaraBuilder {
         self.ids = Some(ids);
         self
     }
-    /// Where outbox events are delivered by [`Tijara::dispatch_events`].
+    /// Where outbox events are delivered by [`Operations::dispatch_events`](crate::Operations::dispatch_events).
     pub fn event_sink(mut self, sink: Arc<dyn EventSink>) -> Self {
         self.sink = Some(sink);
         self

@@ -16,7 +16,11 @@ pub use error::{Part, TijaraError};
 pub use tijara_core as core;
 #[cfg(feature = "accounts")]
 pub use usecases::accounts::Sessions;
-pub use usecases::{accounts::Accounts, cart::Carts, catalog::Catalog, payouts::Payouts};
+pub use usecases::{
+    accounts::Accounts, cart::Carts, catalog::Catalog, checkout::Checkout,
+    fulfillment::Fulfillment, maintenance::Operations, payments::Payments, payouts::Payouts,
+    returns::Orders,
+};
 
 /// The attribute the port traits are written with (`#[tijara::async_trait]` on an adapter's
 /// `impl`), re-exported so adapters use the engine's version; also in [`prelude`].

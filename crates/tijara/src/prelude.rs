@@ -2,8 +2,9 @@
 //!
 //! - the engine: [`Tijara`], [`TijaraBuilder`], [`EngineConfig`], [`IdempotencyKey`] and the
 //!   errors [`TijaraError`] and [`BuildError`];
-//! - the engine's facets, which group its use cases ([`Catalog`], [`Carts`], [`Accounts`],
-//!   `Sessions` with the `accounts` feature, [`Payouts`]: `engine.catalog().create_product(..)`);
+//! - the engine's facets, which group its use cases ([`Catalog`], [`Carts`], [`Checkout`],
+//!   [`Payments`], [`Fulfillment`], [`Orders`], [`Accounts`], `Sessions` with the `accounts`
+//!   feature, [`Payouts`], [`Operations`]: `engine.catalog().create_product(..)`);
 //! - the ports an adapter implements, with their errors and the types of their signatures:
 //!   [`Storage`], [`PaymentGateway`], [`Carrier`], [`Clock`], [`IdGenerator`], [`EventSink`],
 //!   [`Sleeper`];
@@ -83,7 +84,11 @@ pub use crate::engine::{BuildError, EngineConfig, IdempotencyKey, Tijara, Tijara
 pub use crate::error::{Part, TijaraError};
 #[cfg(feature = "accounts")]
 pub use crate::usecases::accounts::Sessions;
-pub use crate::usecases::{accounts::Accounts, cart::Carts, catalog::Catalog, payouts::Payouts};
+pub use crate::usecases::{
+    accounts::Accounts, cart::Carts, catalog::Catalog, checkout::Checkout,
+    fulfillment::Fulfillment, maintenance::Operations, payments::Payments, payouts::Payouts,
+    returns::Orders,
+};
 
 pub use crate::ports::carrier::{
     Carrier, CarrierCapabilities, CarrierError, CreatedShipment, Quote, QuoteRequest,

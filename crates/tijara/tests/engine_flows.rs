@@ -371,6 +371,7 @@ async fn carts_merge_and_price() {
     assert!(!priced.shipping_complete);
     // Shipping quotes per seller, then choices priced by the carrier on the server.
     let quotes = e
+        .checkout()
         .shipping_quotes(&mine.cart.id, &address())
         .await
         .expect("quotes");
@@ -379,7 +380,8 @@ async fn carts_merge_and_price() {
     assert_eq!(quotes[0].options[0].price, mad("70.00"));
     assert_eq!(quotes[1].options[0].price, mad("40.00"));
     for s in [&c.a, &c.b] {
-        e.choose_shipping(&mine.cart.id, address(), s, amana(), None)
+        e.checkout()
+            .choose_shipping(&mine.cart.id, address(), s, amana(), None)
             .await
             .expect("choose");
     }
@@ -399,6 +401,7 @@ async fn card_checkout_reserves_then_sells_once_paid() {
         "card",
     );
     let placed = e
+        .checkout()
         .place_order(req.clone(), Some(&key("k-1")))
         .await
         .expect("placed");
@@ -412,6 +415,7 @@ async fn card_checkout_reserves_then_sells_once_paid() {
 
     // The same request again: the same order; the same key with another request: refused.
     let again = e
+        .checkout()
         .place_order(req.clone(), Some(&key("k-1")))
         .await
         .expect("replay");
@@ -427,19 +431,20 @@ async fn card_checkout_reserves_then_sells_once_paid() {
     );
     let other = inline(vec![(c.cushion.clone(), 1)], &[&c.a], "card");
     assert!(matches!(
-        e.place_order(other, Some(&key("k-1"))).await,
+        e.checkout().place_order(other, Some(&key("k-1"))).await,
         Err(TijaraError::IdempotencyMismatch { .. })
     ));
     // A card order cannot ship before it is paid.
     let so = order.seller_orders[0].id.clone();
     assert!(matches!(
-        e.mark_ready(&order.id, &so, None).await,
+        e.fulfillment().mark_ready(&order.id, &so, None).await,
         Err(TijaraError::Order(_))
     ));
 
     // Payment events: a decline, then an approval for the wrong amount (rejected, recorded),
     // then the right one, twice (applied once), then a late decline (ignored).
     let r = e
+        .payments()
         .record_payment(
             &order.id,
             notice(
@@ -454,6 +459,7 @@ async fn card_checkout_reserves_then_sells_once_paid() {
         .expect("decline");
     assert_eq!(r.outcome, PaymentOutcome::Applied);
     let r = e
+        .payments()
         .record_payment(
             &order.id,
             notice(
@@ -475,6 +481,7 @@ async fn card_checkout_reserves_then_sells_once_paid() {
         },
     );
     let r = e
+        .payments()
         .record_payment(&order.id, ok.clone(), None)
         .await
         .expect("approved");
@@ -483,11 +490,13 @@ async fn card_checkout_reserves_then_sells_once_paid() {
         (PaymentOutcome::Applied, OrderStatus::Confirmed)
     );
     let r = e
+        .payments()
         .record_payment(&order.id, ok, None)
         .await
         .expect("duplicate");
     assert_eq!(r.outcome, PaymentOutcome::Duplicate);
     let r = e
+        .payments()
         .record_payment(
             &order.id,
             notice(
@@ -504,7 +513,7 @@ async fn card_checkout_reserves_then_sells_once_paid() {
     assert_eq!(r.payment_status, PaymentStatus::Authorized);
     let row = e.catalog().stock_row(&c.cushion).await.expect("stock");
     assert_eq!((row.on_hand, row.reserved), (3, 0), "sold once paid");
-    let doc = e.order(&order.id).await.expect("order");
+    let doc = e.orders().order(&order.id).await.expect("order");
     assert_eq!(
         doc.payment_log.len(),
         4,
@@ -512,19 +521,21 @@ async fn card_checkout_reserves_then_sells_once_paid() {
     );
 
     // Capture; refunds never exceed it.
-    e.record_payment(
-        &order.id,
-        notice(
-            "t5",
-            PaymentEventKind::Captured {
-                amount: order.grand_total,
-            },
-        ),
-        None,
-    )
-    .await
-    .expect("capture");
+    e.payments()
+        .record_payment(
+            &order.id,
+            notice(
+                "t5",
+                PaymentEventKind::Captured {
+                    amount: order.grand_total,
+                },
+            ),
+            None,
+        )
+        .await
+        .expect("capture");
     let r = e
+        .payments()
         .record_payment(
             &order.id,
             notice(
@@ -538,7 +549,7 @@ async fn card_checkout_reserves_then_sells_once_paid() {
         .await
         .expect("too much");
     assert!(matches!(r.outcome, PaymentOutcome::Rejected { .. }));
-    let doc = e.order(&order.id).await.expect("order");
+    let doc = e.orders().order(&order.id).await.expect("order");
     let (gross, commission, shares) = doc.settlement.totals().expect("totals");
     assert_eq!(gross, order.grand_total);
     assert_eq!(commission.checked_add(shares).expect("add"), gross);
@@ -550,6 +561,7 @@ async fn out_of_stock_changes_nothing() {
     let c = catalog(&m).await;
     let e = &m.engine;
     let r = e
+        .checkout()
         .place_order(
             inline(
                 vec![(c.bag.clone(), 3), (c.cushion.clone(), 1)],
@@ -573,7 +585,8 @@ async fn out_of_stock_changes_nothing() {
         "the other line was not sold"
     );
     assert!(
-        e.all_orders(None, 10)
+        e.orders()
+            .all_orders(None, 10)
             .await
             .expect("orders")
             .items
@@ -587,6 +600,7 @@ async fn abandoned_card_checkout_returns_its_stock() {
     let c = catalog(&m).await;
     let e = &m.engine;
     let placed = e
+        .checkout()
         .place_order(inline(vec![(c.bag.clone(), 2)], &[&c.a], "card"), None)
         .await
         .expect("placed");
@@ -599,14 +613,30 @@ async fn abandoned_card_checkout_returns_its_stock() {
         0
     );
     assert_eq!(
-        e.expire_reservations(100).await.expect("sweep"),
+        e.operations()
+            .expire_reservations(100)
+            .await
+            .expect("sweep"),
         0,
         "not yet"
     );
     m.clock.advance(Duration::minutes(31));
-    assert_eq!(e.expire_reservations(100).await.expect("sweep"), 1);
-    assert_eq!(e.expire_reservations(100).await.expect("sweep"), 0, "once");
-    let doc = e.order(&placed.order.id).await.expect("order");
+    assert_eq!(
+        e.operations()
+            .expire_reservations(100)
+            .await
+            .expect("sweep"),
+        1
+    );
+    assert_eq!(
+        e.operations()
+            .expire_reservations(100)
+            .await
+            .expect("sweep"),
+        0,
+        "once"
+    );
+    let doc = e.orders().order(&placed.order.id).await.expect("order");
     assert_eq!(doc.order.status(), OrderStatus::Cancelled);
     assert_eq!(doc.order.payment.status(), PaymentStatus::Voided);
     assert_eq!(
@@ -620,6 +650,7 @@ async fn abandoned_card_checkout_returns_its_stock() {
     );
     // The money arrives after all: it is recorded and flagged for refund, the order stays cancelled.
     let r = e
+        .payments()
         .record_payment(
             &placed.order.id,
             notice(
@@ -644,6 +675,7 @@ async fn cod_order_ships_is_tracked_collected_and_remitted() {
     let c = catalog(&m).await;
     let e = &m.engine;
     let placed = e
+        .checkout()
         .place_order(
             inline(
                 vec![(c.cushion.clone(), 1), (c.bracelet.clone(), 1)],
@@ -675,16 +707,24 @@ async fn cod_order_ships_is_tracked_collected_and_remitted() {
         order.seller_orders[1].id.clone(),
     );
     for so in [&so_a, &so_b] {
-        e.mark_ready(&order.id, so, None).await.expect("ready");
+        e.fulfillment()
+            .mark_ready(&order.id, so, None)
+            .await
+            .expect("ready");
     }
     let sh_a = e
+        .fulfillment()
         .ship(&order.id, &so_a, ShipRequest::new(), None)
         .await
         .expect("ship a");
     // A retry after a timeout never creates a second parcel.
-    let again = e.ship(&order.id, &so_a, ShipRequest::new(), None).await;
+    let again = e
+        .fulfillment()
+        .ship(&order.id, &so_a, ShipRequest::new(), None)
+        .await;
     assert!(again.is_err() || again.as_ref().is_ok_and(|s| s.id == sh_a.id));
     let sh_b = e
+        .fulfillment()
         .ship(&order.id, &so_b, ShipRequest::new(), None)
         .await
         .expect("ship b");
@@ -699,18 +739,20 @@ async fn cod_order_ships_is_tracked_collected_and_remitted() {
     };
     let na = sh_a.tracking_number.clone().expect("tracking");
     // Out of order and repeated.
-    e.record_tracking(
-        "amana",
-        &na,
-        vec![
-            ev(30, TrackingStatus::Delivered, "LIV"),
-            ev(2, TrackingStatus::PickedUp, "PU"),
-        ],
-        None,
-    )
-    .await
-    .expect("track");
+    e.fulfillment()
+        .record_tracking(
+            "amana",
+            &na,
+            vec![
+                ev(30, TrackingStatus::Delivered, "LIV"),
+                ev(2, TrackingStatus::PickedUp, "PU"),
+            ],
+            None,
+        )
+        .await
+        .expect("track");
     let s = e
+        .fulfillment()
         .record_tracking(
             "amana",
             &na,
@@ -732,8 +774,11 @@ async fn cod_order_ships_is_tracked_collected_and_remitted() {
             ev(60, TrackingStatus::ReturnedToSender, "RET"),
         ],
     );
-    e.poll_tracking(&order.id, &sh_b.id).await.expect("poll");
-    let doc = e.order(&order.id).await.expect("order");
+    e.fulfillment()
+        .poll_tracking(&order.id, &sh_b.id)
+        .await
+        .expect("poll");
+    let doc = e.orders().order(&order.id).await.expect("order");
     assert_eq!(
         doc.order.seller_order(&so_a).expect("a").status(),
         FulfillmentStatus::Delivered
@@ -759,6 +804,7 @@ async fn cod_order_ships_is_tracked_collected_and_remitted() {
         .cod_amount
         .expect("cod");
     let doc = e
+        .fulfillment()
         .record_cod_remittance(&order.id, cod_a, "REM-1", None)
         .await
         .expect("remit");
@@ -778,6 +824,7 @@ async fn withdrawal_is_received_refunded_and_restocked() {
     let c = catalog(&m).await;
     let e = &m.engine;
     let order = e
+        .checkout()
         .place_order(
             inline(vec![(c.cushion.clone(), 2)], &[&c.a], "transfer"),
             None,
@@ -786,6 +833,7 @@ async fn withdrawal_is_received_refunded_and_restocked() {
         .expect("placed")
         .order;
     let r = e
+        .payments()
         .record_payment(
             &order.id,
             PaymentNotice::new(
@@ -804,29 +852,35 @@ async fn withdrawal_is_received_refunded_and_restocked() {
         .expect("transfer confirmed");
     assert_eq!(r.order_status, OrderStatus::Confirmed);
     let so = order.seller_orders[0].id.clone();
-    e.mark_ready(&order.id, &so, None).await.expect("ready");
+    e.fulfillment()
+        .mark_ready(&order.id, &so, None)
+        .await
+        .expect("ready");
     let sh = e
+        .fulfillment()
         .ship(&order.id, &so, ShipRequest::new(), None)
         .await
         .expect("ship");
     m.clock.advance(Duration::days(2));
-    e.record_tracking(
-        "amana",
-        sh.tracking_number.as_deref().expect("n"),
-        vec![TrackingEvent {
-            at: m.engine.now(),
-            status: TrackingStatus::Delivered,
-            carrier_code: "LIV".into(),
-            carrier_text: "Livré".into(),
-            location: Some("Casablanca".into()),
-            cod_collected: None,
-        }],
-        None,
-    )
-    .await
-    .expect("delivered");
+    e.fulfillment()
+        .record_tracking(
+            "amana",
+            sh.tracking_number.as_deref().expect("n"),
+            vec![TrackingEvent {
+                at: m.engine.now(),
+                status: TrackingStatus::Delivered,
+                carrier_code: "LIV".into(),
+                carrier_text: "Livré".into(),
+                location: Some("Casablanca".into()),
+                cod_collected: None,
+            }],
+            None,
+        )
+        .await
+        .expect("delivered");
     m.clock.advance(Duration::days(3));
     let ret = e
+        .orders()
         .request_return(
             &order.id,
             &so,
@@ -847,7 +901,8 @@ async fn withdrawal_is_received_refunded_and_restocked() {
             amount: mad("250.00"),
         },
     ] {
-        e.advance_return(&order.id, &ret.id, step, None)
+        e.orders()
+            .advance_return(&order.id, &ret.id, step, None)
             .await
             .expect("step");
     }
@@ -859,7 +914,7 @@ async fn withdrawal_is_received_refunded_and_restocked() {
             .on_hand,
         4
     );
-    let doc = e.order(&order.id).await.expect("order");
+    let doc = e.orders().order(&order.id).await.expect("order");
     assert_eq!(doc.order.payment.status(), PaymentStatus::PartiallyRefunded);
     let (gross, commission, shares) = doc.settlement.totals().expect("totals");
     assert_eq!(gross, doc.order.payment.net_received().expect("net"));
@@ -867,17 +922,18 @@ async fn withdrawal_is_received_refunded_and_restocked() {
     // Too late for another withdrawal.
     m.clock.advance(Duration::days(10));
     assert!(matches!(
-        e.request_return(
-            &order.id,
-            &so,
-            vec![ReturnLine {
-                variant_id: c.cushion.clone(),
-                quantity: 1
-            }],
-            None,
-            None
-        )
-        .await,
+        e.orders()
+            .request_return(
+                &order.id,
+                &so,
+                vec![ReturnLine {
+                    variant_id: c.cushion.clone(),
+                    quantity: 1
+                }],
+                None,
+                None
+            )
+            .await,
         Err(TijaraError::Return(_))
     ));
 }
@@ -888,28 +944,30 @@ async fn events_are_delivered_in_order_at_least_once() {
     let c = catalog(&m).await;
     let e = &m.engine;
     let order = e
+        .checkout()
         .place_order(inline(vec![(c.cushion.clone(), 1)], &[&c.a], "card"), None)
         .await
         .expect("placed")
         .order;
-    e.record_payment(
-        &order.id,
-        notice(
-            "p1",
-            PaymentEventKind::Authorized {
-                amount: order.grand_total,
-            },
-        ),
-        None,
-    )
-    .await
-    .expect("paid");
+    e.payments()
+        .record_payment(
+            &order.id,
+            notice(
+                "p1",
+                PaymentEventKind::Authorized {
+                    amount: order.grand_total,
+                },
+            ),
+            None,
+        )
+        .await
+        .expect("paid");
     m.sink.set_failing(true);
-    let r = e.dispatch_events(100).await.expect("dispatch");
+    let r = e.operations().dispatch_events(100).await.expect("dispatch");
     assert_eq!(r.delivered, 0);
     assert!(r.failed >= 3);
     m.sink.set_failing(false);
-    let r = e.dispatch_events(100).await.expect("dispatch");
+    let r = e.operations().dispatch_events(100).await.expect("dispatch");
     assert_eq!(r.failed, 0);
     let kinds: Vec<String> = m
         .sink
@@ -947,7 +1005,11 @@ async fn events_are_delivered_in_order_at_least_once() {
     assert_eq!(confirmed.status, OrderStatus::Confirmed);
     assert_eq!(confirmed.payment, PaymentStatus::Authorized);
     assert_eq!(
-        e.dispatch_events(100).await.expect("dispatch").delivered,
+        e.operations()
+            .dispatch_events(100)
+            .await
+            .expect("dispatch")
+            .delivered,
         0,
         "acknowledged"
     );
@@ -1005,10 +1067,12 @@ async fn stored_cart_checkout_with_coupon_and_usage_limit() {
             )
             .await
             .expect("coupon");
-        e.choose_shipping(&cart, address(), &c.a, amana(), None)
+        e.checkout()
+            .choose_shipping(&cart, address(), &c.a, amana(), None)
             .await
             .expect("shipping");
         let placed = e
+            .checkout()
             .place_order(
                 PlaceOrderRequest::new(
                     CheckoutCart::Stored { cart: cart.clone() },
@@ -1054,14 +1118,14 @@ async fn stored_cart_checkout_with_coupon_and_usage_limit() {
         Lang::Fr,
     );
     assert!(matches!(
-        e.place_order(bad.clone(), None).await,
+        e.checkout().place_order(bad.clone(), None).await,
         Err(TijaraError::BadEmail { email }) if email == "not an email"
     ));
     let mut bad = bad;
     bad.email = "a@example.ma".into();
     bad.gateway = "paypal".into();
     assert!(matches!(
-        e.place_order(bad, None).await,
+        e.checkout().place_order(bad, None).await,
         Err(TijaraError::NotConfigured { .. })
     ));
 }
@@ -1072,12 +1136,14 @@ async fn transfer_reminder_then_expiry() {
     let c = catalog(&m).await;
     let e = &m.engine;
     let order = e
+        .checkout()
         .place_order(inline(vec![(c.bag.clone(), 1)], &[&c.a], "transfer"), None)
         .await
         .expect("placed")
         .order;
     assert_eq!(
-        e.remind_pending_transfers(Duration::days(1))
+        e.payments()
+            .remind_pending_transfers(Duration::days(1))
             .await
             .expect("remind"),
         0,
@@ -1085,13 +1151,15 @@ async fn transfer_reminder_then_expiry() {
     );
     m.clock.advance(Duration::days(4) + Duration::hours(12));
     assert_eq!(
-        e.remind_pending_transfers(Duration::days(1))
+        e.payments()
+            .remind_pending_transfers(Duration::days(1))
             .await
             .expect("remind"),
         1
     );
     assert_eq!(
-        e.remind_pending_transfers(Duration::days(1))
+        e.payments()
+            .remind_pending_transfers(Duration::days(1))
             .await
             .expect("remind"),
         0,
@@ -1104,9 +1172,20 @@ async fn transfer_reminder_then_expiry() {
             .any(|ev| ev.kind == "payment.transfer_reminder" && ev.aggregate == order.id.as_str())
     );
     m.clock.advance(Duration::days(1));
-    assert_eq!(e.expire_reservations(100).await.expect("expire"), 1);
     assert_eq!(
-        e.order(&order.id).await.expect("order").order.status(),
+        e.operations()
+            .expire_reservations(100)
+            .await
+            .expect("expire"),
+        1
+    );
+    assert_eq!(
+        e.orders()
+            .order(&order.id)
+            .await
+            .expect("order")
+            .order
+            .status(),
         OrderStatus::Cancelled
     );
     assert_eq!(
@@ -1126,6 +1205,7 @@ async fn tracking_pushed_by_webhook_and_shipment_cancelled_before_pickup() {
     let c = catalog(&m).await;
     let e = &m.engine;
     let order = e
+        .checkout()
         .place_order(
             inline(
                 vec![(c.cushion.clone(), 1), (c.bracelet.clone(), 1)],
@@ -1142,18 +1222,24 @@ async fn tracking_pushed_by_webhook_and_shipment_cancelled_before_pickup() {
         order.seller_orders[1].id.clone(),
     );
     for so in [&so_a, &so_b] {
-        e.mark_ready(&order.id, so, None).await.expect("ready");
+        e.fulfillment()
+            .mark_ready(&order.id, so, None)
+            .await
+            .expect("ready");
     }
     let sh_a = e
+        .fulfillment()
         .ship(&order.id, &so_a, ShipRequest::new(), None)
         .await
         .expect("ship");
     let sh_b = e
+        .fulfillment()
         .ship(&order.id, &so_b, ShipRequest::new(), None)
         .await
         .expect("ship");
     // B's parcel is cancelled before pickup: ready to ship again.
     let doc = e
+        .fulfillment()
         .cancel_shipment(&order.id, &sh_b.id, None)
         .await
         .expect("cancelled");
@@ -1187,7 +1273,9 @@ async fn tracking_pushed_by_webhook_and_shipment_cancelled_before_pickup() {
     let forged = WebhookRequest::new(body.clone());
     assert!(
         matches!(
-            e.handle_carrier_webhook("amana", &forged).await,
+            e.fulfillment()
+                .handle_carrier_webhook("amana", &forged)
+                .await,
             Err(TijaraError::Carrier(_))
         ),
         "unauthenticated"
@@ -1197,13 +1285,17 @@ async fn tracking_pushed_by_webhook_and_shipment_cancelled_before_pickup() {
         tijara_testkit::stubs::STUB_SECRET.into(),
     )]);
     let updated = e
+        .fulfillment()
         .handle_carrier_webhook("amana", &genuine)
         .await
         .expect("webhook");
     assert_eq!(updated.len(), 1, "unknown tracking numbers are skipped");
     assert_eq!(updated[0].status(), TrackingStatus::OutForDelivery);
     assert!(
-        e.cancel_shipment(&order.id, &sh_a.id, None).await.is_err(),
+        e.fulfillment()
+            .cancel_shipment(&order.id, &sh_a.id, None)
+            .await
+            .is_err(),
         "already on its way"
     );
 }
@@ -1225,6 +1317,7 @@ async fn display_rates_give_shoppers_abroad_an_indicative_total() {
     let c = catalog(&m).await;
     let placed = m
         .engine
+        .checkout()
         .place_order(inline(vec![(c.cushion.clone(), 1)], &[&c.a], "cod"), None)
         .await
         .expect("placed");
@@ -1251,6 +1344,7 @@ async fn retries_with_a_key_never_call_the_gateway_or_carrier_twice() {
     let c = catalog(&m).await;
     let e = &m.engine;
     let placed = e
+        .checkout()
         .place_order(inline(vec![(c.cushion.clone(), 1)], &[&c.a], "card"), None)
         .await
         .expect("placed");
@@ -1266,10 +1360,12 @@ async fn retries_with_a_key_never_call_the_gateway_or_carrier_twice() {
 
     // A double click on "pay": the same attempt, not a new one.
     let first = e
+        .checkout()
         .start_payment(&order.id, Some(&key("pay-1")))
         .await
         .expect("attempt");
     let again = e
+        .checkout()
         .start_payment(&order.id, Some(&key("pay-1")))
         .await
         .expect("same attempt");
@@ -1283,19 +1379,22 @@ async fn retries_with_a_key_never_call_the_gateway_or_carrier_twice() {
     assert_eq!(attempts[1], attempts[2], "{first:?} / {again:?}");
     assert_ne!(attempts[0], attempts[1]);
 
-    e.record_payment(
-        &order.id,
-        notice("auth", PaymentEventKind::Authorized { amount: total }),
-        None,
-    )
-    .await
-    .expect("authorized");
+    e.payments()
+        .record_payment(
+            &order.id,
+            notice("auth", PaymentEventKind::Authorized { amount: total }),
+            None,
+        )
+        .await
+        .expect("authorized");
     // Capture retried after a lost answer: one capture at the gateway, the same outcome.
     let cap = e
+        .payments()
         .capture_payment(&order.id, total, Some(&key("cap-1")))
         .await
         .expect("capture");
     let cap2 = e
+        .payments()
         .capture_payment(&order.id, total, Some(&key("cap-1")))
         .await
         .expect("replayed capture");
@@ -1303,17 +1402,20 @@ async fn retries_with_a_key_never_call_the_gateway_or_carrier_twice() {
     assert_eq!(ops("capture"), 1);
     // Refund retried: refunded once at the gateway and in the books.
     let r1 = e
+        .payments()
         .refund_payment(&order.id, mad("100.00"), "admin", Some(&key("ref-1")))
         .await
         .expect("refund");
     let r2 = e
+        .payments()
         .refund_payment(&order.id, mad("100.00"), "admin", Some(&key("ref-1")))
         .await
         .expect("replayed refund");
     assert_eq!(r1, r2);
     assert_eq!(ops("refund"), 1);
     assert_eq!(
-        e.order(&order.id)
+        e.orders()
+            .order(&order.id)
             .await
             .expect("order")
             .order
@@ -1322,7 +1424,8 @@ async fn retries_with_a_key_never_call_the_gateway_or_carrier_twice() {
         mad("100.00")
     );
     assert!(matches!(
-        e.refund_payment(&order.id, mad("50.00"), "admin", Some(&key("ref-1")))
+        e.payments()
+            .refund_payment(&order.id, mad("50.00"), "admin", Some(&key("ref-1")))
             .await,
         Err(TijaraError::IdempotencyMismatch { .. })
     ));
@@ -1334,30 +1437,40 @@ async fn retries_with_a_key_never_call_the_gateway_or_carrier_twice() {
 
     // Ship retried: the same shipment, one parcel at the carrier; cancel retried: same answer.
     let so = order.seller_orders[0].id.clone();
-    e.mark_ready(&order.id, &so, None).await.expect("ready");
+    e.fulfillment()
+        .mark_ready(&order.id, &so, None)
+        .await
+        .expect("ready");
     let request = ShipRequest::new();
     let sh = e
+        .fulfillment()
         .ship(&order.id, &so, request.clone(), Some(&key("ship-1")))
         .await
         .expect("ship");
     let sh2 = e
+        .fulfillment()
         .ship(&order.id, &so, request, Some(&key("ship-1")))
         .await
         .expect("replayed ship");
     assert_eq!(sh, sh2);
     assert_eq!(m.carrier.parcels_created(), 1);
     let d1 = e
+        .fulfillment()
         .cancel_shipment(&order.id, &sh.id, Some(&key("cancel-1")))
         .await
         .expect("cancel");
     let d2 = e
+        .fulfillment()
         .cancel_shipment(&order.id, &sh.id, Some(&key("cancel-1")))
         .await
         .expect("replayed cancel");
     assert_eq!(d1.shipments, d2.shipments);
     assert!(d2.shipments.is_empty());
     assert!(
-        e.cancel_shipment(&order.id, &sh.id, None).await.is_err(),
+        e.fulfillment()
+            .cancel_shipment(&order.id, &sh.id, None)
+            .await
+            .is_err(),
         "without a key, a second cancel is an error: the shipment is gone"
     );
 }
@@ -1366,21 +1479,38 @@ async fn retries_with_a_key_never_call_the_gateway_or_carrier_twice() {
 async fn done_marks_are_recorded_once() {
     let m = market();
     let e = &m.engine;
-    assert!(!e.is_done("notification", "42:0:a@b").await.expect("read"));
     assert!(
-        e.record_done("notification", "42:0:a@b")
+        !e.operations()
+            .is_done("notification", "42:0:a@b")
+            .await
+            .expect("read")
+    );
+    assert!(
+        e.operations()
+            .record_done("notification", "42:0:a@b")
             .await
             .expect("first")
     );
     assert!(
-        !e.record_done("notification", "42:0:a@b")
+        !e.operations()
+            .record_done("notification", "42:0:a@b")
             .await
             .expect("again")
     );
-    assert!(e.is_done("notification", "42:0:a@b").await.expect("read"));
-    assert!(!e.is_done("webhook", "42:0:a@b").await.expect("other scope"));
+    assert!(
+        e.operations()
+            .is_done("notification", "42:0:a@b")
+            .await
+            .expect("read")
+    );
+    assert!(
+        !e.operations()
+            .is_done("webhook", "42:0:a@b")
+            .await
+            .expect("other scope")
+    );
     assert!(matches!(
-        e.record_done("", "k").await,
+        e.operations().record_done("", "k").await,
         Err(TijaraError::InvalidField { field: "scope", .. })
     ));
 }

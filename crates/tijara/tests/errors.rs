@@ -59,6 +59,7 @@ async fn an_empty_cart_is_told_it_is_empty_not_to_choose_a_delivery() {
     let cart = cart_with(&m, &[]).await;
     let err = m
         .engine
+        .checkout()
         .place_order(stored(&cart, "cod"), None)
         .await
         .expect_err("empty");
@@ -73,7 +74,7 @@ async fn an_empty_cart_is_told_it_is_empty_not_to_choose_a_delivery() {
         shipping: BTreeMap::new(),
     };
     assert!(matches!(
-        m.engine.place_order(inline, None).await,
+        m.engine.checkout().place_order(inline, None).await,
         Err(TijaraError::EmptyCart)
     ));
 }
@@ -84,11 +85,13 @@ async fn checkout_without_a_sellers_shipping_names_that_seller() {
     let c = catalog(&m).await;
     let cart = cart_with(&m, &[&c.cushion, &c.bracelet]).await;
     m.engine
+        .checkout()
         .choose_shipping(&cart, address(), &c.a, amana(), None)
         .await
         .expect("shipping for a");
     let err = m
         .engine
+        .checkout()
         .place_order(stored(&cart, "cod"), None)
         .await
         .expect_err("b has no shipping");
@@ -107,35 +110,37 @@ async fn cart_and_shipping_refusals_have_their_own_variants() {
     let cart = cart_with(&m, &[&c.cushion]).await;
     // Shipping for a seller with nothing in the cart.
     assert!(matches!(
-        e.choose_shipping(&cart, address(), &c.b, amana(), None).await,
+        e.checkout().choose_shipping(&cart, address(), &c.b, amana(), None).await,
         Err(TijaraError::NothingToShip { seller }) if seller == c.b
     ));
     // A service no quote offers.
     let nowhere = ShippingSelection::new("amana", "teleport");
     assert!(matches!(
-        e.choose_shipping(&cart, address(), &c.a, nowhere, None).await,
+        e.checkout().choose_shipping(&cart, address(), &c.a, nowhere, None).await,
         Err(TijaraError::ServiceUnavailable { seller, service, .. })
             if seller == c.a && service == "teleport"
     ));
     // The address changed since shipping was chosen.
-    e.choose_shipping(&cart, address(), &c.a, amana(), None)
+    e.checkout()
+        .choose_shipping(&cart, address(), &c.a, amana(), None)
         .await
         .expect("shipping");
     let mut moved = stored(&cart, "cod");
     moved.address.city = "Rabat".into();
     assert!(matches!(
-        e.place_order(moved, None).await,
+        e.checkout().place_order(moved, None).await,
         Err(TijaraError::ShippingOutdated)
     ));
     // A malformed e-mail names the address given.
     let mut bad = stored(&cart, "cod");
     bad.email = "salma.example.ma".into();
     assert!(matches!(
-        e.place_order(bad, None).await,
+        e.checkout().place_order(bad, None).await,
         Err(TijaraError::BadEmail { email }) if email == "salma.example.ma"
     ));
     // Once ordered, the cart is closed.
-    e.place_order(stored(&cart, "cod"), None)
+    e.checkout()
+        .place_order(stored(&cart, "cod"), None)
         .await
         .expect("placed");
     assert!(matches!(
@@ -151,10 +156,12 @@ async fn order_state_refusals_name_the_order_and_its_part() {
     let c = catalog(&m).await;
     let e = &m.engine;
     let cart = cart_with(&m, &[&c.cushion]).await;
-    e.choose_shipping(&cart, address(), &c.a, amana(), None)
+    e.checkout()
+        .choose_shipping(&cart, address(), &c.a, amana(), None)
         .await
         .expect("shipping");
     let order = e
+        .checkout()
         .place_order(stored(&cart, "cod"), None)
         .await
         .expect("placed")
@@ -162,59 +169,64 @@ async fn order_state_refusals_name_the_order_and_its_part() {
     let part = order.seller_orders[0].id.clone();
     // Cash on delivery is confirmed at once: nothing to pay now, no transfer to record.
     assert!(matches!(
-        e.start_payment(&order.id, None).await,
+        e.checkout().start_payment(&order.id, None).await,
         Err(TijaraError::NotAwaitingPayment { order: o }) if o == order.id
     ));
     assert!(matches!(
-        e.confirm_bank_transfer(&order.id, mad("250.00"), "VIR-1", "admin", None)
+        e.payments().confirm_bank_transfer(&order.id, mad("250.00"), "VIR-1", "admin", None)
             .await,
         Err(TijaraError::NotBankTransfer { order: o }) if o == order.id
     ));
     let parcel = || ShipRequest::new();
     assert!(matches!(
-        e.ship(&order.id, &part, parcel(), None).await,
+        e.fulfillment().ship(&order.id, &part, parcel(), None).await,
         Err(TijaraError::NotReadyToShip { order: o, part: p }) if o == order.id && p == part
     ));
     let hand = HandTracking::new().with_tracking_number("RR123");
     assert!(matches!(
-        e.track_by_hand(&Operator::Marketplace, &order.id, &part, hand, None)
+        e.fulfillment().track_by_hand(&Operator::Marketplace, &order.id, &part, hand, None)
             .await,
         Err(TijaraError::NotShipped { part: p }) if p == part
     ));
-    e.mark_ready(&order.id, &part, None).await.expect("ready");
+    e.fulfillment()
+        .mark_ready(&order.id, &part, None)
+        .await
+        .expect("ready");
     let shipment = e
+        .fulfillment()
         .ship(&order.id, &part, parcel(), None)
         .await
         .expect("ship");
     // Parts of the order are not found by the id the caller gave, not the order's.
     let ghost = ShipmentId::new("no-such-shipment").expect("id");
     assert!(matches!(
-        e.poll_tracking(&order.id, &ghost).await,
+        e.fulfillment().poll_tracking(&order.id, &ghost).await,
         Err(TijaraError::PartNotFound { part: Part::Shipment, id }) if id == "no-such-shipment"
     ));
     assert!(matches!(
-        e.record_tracking("amana", "NOPE-1", vec![], None).await,
+        e.fulfillment().record_tracking("amana", "NOPE-1", vec![], None).await,
         Err(TijaraError::PartNotFound { part: Part::TrackingNumber, id }) if id == "NOPE-1"
     ));
     // Once the parcel moves, its label can no longer be cancelled.
     let number = shipment.tracking_number.clone().expect("number");
-    e.record_tracking(
-        "amana",
-        &number,
-        vec![TrackingEvent {
-            at: t0(),
-            status: TrackingStatus::PickedUp,
-            carrier_code: "PU".into(),
-            carrier_text: "PU".into(),
-            location: None,
-            cod_collected: None,
-        }],
-        None,
-    )
-    .await
-    .expect("picked up");
+    e.fulfillment()
+        .record_tracking(
+            "amana",
+            &number,
+            vec![TrackingEvent {
+                at: t0(),
+                status: TrackingStatus::PickedUp,
+                carrier_code: "PU".into(),
+                carrier_text: "PU".into(),
+                location: None,
+                cod_collected: None,
+            }],
+            None,
+        )
+        .await
+        .expect("picked up");
     assert!(matches!(
-        e.cancel_shipment(&order.id, &shipment.id, None).await,
+        e.fulfillment().cancel_shipment(&order.id, &shipment.id, None).await,
         Err(TijaraError::LabelInUse { shipment: s, status: TrackingStatus::PickedUp })
             if s == shipment.id
     ));
@@ -233,7 +245,7 @@ async fn input_refusals_name_the_field() {
     let money: TijaraError = Money::mad("1.234").expect_err("precision").into();
     assert!(matches!(money, TijaraError::Money(_)), "{money}");
     assert!(matches!(
-        m.engine.record_done("notification", "").await,
+        m.engine.operations().record_done("notification", "").await,
         Err(TijaraError::InvalidField { field: "key", .. })
     ));
     let e = &m.engine;
@@ -241,7 +253,8 @@ async fn input_refusals_name_the_field() {
     let order = OrderId::new("ord-x").expect("id");
     let part = SellerOrderId::new("ord-x-1").expect("id");
     assert!(matches!(
-        e.track_by_hand(&Operator::Marketplace, &order, &part, hand, None)
+        e.fulfillment()
+            .track_by_hand(&Operator::Marketplace, &order, &part, hand, None)
             .await,
         Err(TijaraError::InvalidField {
             field: "tracking_number",

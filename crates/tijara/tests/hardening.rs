@@ -45,6 +45,7 @@ async fn a_guest_reaches_an_order_only_with_its_random_token() {
     let c = catalog(&m).await;
     let e = &m.engine;
     let placed = e
+        .checkout()
         .place_order(
             request(vec![(c.cushion.clone(), 1)], &[&c.a], "cod"),
             Some(&key("tok-1")),
@@ -55,7 +56,11 @@ async fn a_guest_reaches_an_order_only_with_its_random_token() {
     assert_eq!(token.len(), 64, "256 random bits, hex");
     assert!(token.bytes().all(|b| b.is_ascii_hexdigit()));
     let id = placed.order.id.clone();
-    let doc = e.order_with_token(&id, &token).await.expect("with token");
+    let doc = e
+        .orders()
+        .order_with_token(&id, &token)
+        .await
+        .expect("with token");
     assert_eq!(doc.order.id, id);
     // The e-mail is no key; neither is an empty, shortened or altered token.
     let mut altered = token.clone().into_bytes();
@@ -68,7 +73,7 @@ async fn a_guest_reaches_an_order_only_with_its_random_token() {
     ] {
         assert!(
             matches!(
-                e.order_with_token(&id, &wrong).await,
+                e.orders().order_with_token(&id, &wrong).await,
                 Err(TijaraError::NotFound { .. })
             ),
             "{wrong:?}"
@@ -76,6 +81,7 @@ async fn a_guest_reaches_an_order_only_with_its_random_token() {
     }
     // The retry with the same key answers the same order and the same token.
     let again = e
+        .checkout()
         .place_order(
             request(vec![(c.cushion.clone(), 1)], &[&c.a], "cod"),
             Some(&key("tok-1")),
@@ -86,12 +92,16 @@ async fn a_guest_reaches_an_order_only_with_its_random_token() {
     assert_eq!(again.access_token.as_str(), token);
     // Another order has another token.
     let other = e
+        .checkout()
         .place_order(request(vec![(c.cushion.clone(), 1)], &[&c.a], "cod"), None)
         .await
         .expect("placed");
     assert_ne!(other.access_token.as_str(), token);
     assert!(
-        e.order_with_token(&other.order.id, &token).await.is_err(),
+        e.orders()
+            .order_with_token(&other.order.id, &token)
+            .await
+            .is_err(),
         "one order's token opens no other order"
     );
 }
@@ -102,12 +112,13 @@ async fn the_access_token_never_shows_in_debug_output() {
     let c = catalog(&m).await;
     let e = &m.engine;
     let placed = e
+        .checkout()
         .place_order(request(vec![(c.bracelet.clone(), 1)], &[&c.b], "cod"), None)
         .await
         .expect("placed");
     let token = placed.access_token.as_str().to_owned();
     assert_eq!(token.len(), 64);
-    let doc = e.order(&placed.order.id).await.expect("order");
+    let doc = e.orders().order(&placed.order.id).await.expect("order");
     for debug in [
         format!("{placed:?}"),
         format!("{placed:#?}"),
@@ -124,7 +135,8 @@ async fn the_access_token_never_shows_in_debug_output() {
     assert_eq!(json["access_token"], serde_json::json!(token));
     let back: tijara::docs::OrderDoc = serde_json::from_value(json).expect("back");
     assert_eq!(back.access_token.as_str(), token);
-    e.order_with_token(&placed.order.id, &token)
+    e.orders()
+        .order_with_token(&placed.order.id, &token)
         .await
         .expect("the token still opens the order");
 }
@@ -151,12 +163,14 @@ async fn unpaid_orders_are_limited_per_email_and_per_client_address() {
     let mut first = None;
     for email in ["amina@example.ma", "Amina@Example.ma", "AMINA@example.ma"] {
         let p = e
+            .checkout()
             .place_order_from(order(email), ip("196.200.1.1"), None)
             .await
             .expect("within the limit");
         first.get_or_insert(p.order.id);
     }
     let refused = e
+        .checkout()
         .place_order_from(order("amina@example.ma"), ip("196.200.1.2"), None)
         .await;
     assert!(
@@ -170,10 +184,12 @@ async fn unpaid_orders_are_limited_per_email_and_per_client_address() {
         "{refused:?}"
     );
     // A cancelled order no longer counts.
-    e.cancel_order(first.as_ref().expect("first"), None)
+    e.orders()
+        .cancel_order(first.as_ref().expect("first"), None)
         .await
         .expect("cancelled");
-    e.place_order_from(order("amina@example.ma"), ip("196.200.1.3"), None)
+    e.checkout()
+        .place_order_from(order("amina@example.ma"), ip("196.200.1.3"), None)
         .await
         .expect("a place freed");
 
@@ -186,20 +202,23 @@ async fn unpaid_orders_are_limited_per_email_and_per_client_address() {
         r
     };
     for i in 0..4 {
-        e.place_order_from(
-            transfer(&format!("bot{i}@example.ma")),
-            ip("196.200.1.1"),
-            None,
-        )
-        .await
-        .expect("within the limit");
+        e.checkout()
+            .place_order_from(
+                transfer(&format!("bot{i}@example.ma")),
+                ip("196.200.1.1"),
+                None,
+            )
+            .await
+            .expect("within the limit");
     }
     // The same address written as an IPv4-mapped IPv6 one is the same client.
-    e.place_order_from(transfer("bot4@example.ma"), ip("::ffff:196.200.1.1"), None)
+    e.checkout()
+        .place_order_from(transfer("bot4@example.ma"), ip("::ffff:196.200.1.1"), None)
         .await
         .expect("within the limit");
     for peer in ["196.200.1.1", "::ffff:196.200.1.1"] {
         let refused = e
+            .checkout()
             .place_order_from(transfer("bot9@example.ma"), ip(peer), None)
             .await;
         assert!(
@@ -213,29 +232,34 @@ async fn unpaid_orders_are_limited_per_email_and_per_client_address() {
             "{peer}: {refused:?}"
         );
     }
-    e.place_order_from(order("cod-shopper@example.ma"), ip("196.200.1.1"), None)
+    e.checkout()
+        .place_order_from(order("cod-shopper@example.ma"), ip("196.200.1.1"), None)
         .await
         .expect("cash on delivery is not limited per address");
     // IPv6: one /64 is one client.
     for i in 0..5 {
-        e.place_order_from(
-            transfer(&format!("v6-{i}@example.ma")),
-            ip(&format!("2a01:cb00:1:2::{i}")),
-            None,
-        )
-        .await
-        .expect("within the limit");
+        e.checkout()
+            .place_order_from(
+                transfer(&format!("v6-{i}@example.ma")),
+                ip(&format!("2a01:cb00:1:2::{i}")),
+                None,
+            )
+            .await
+            .expect("within the limit");
     }
     assert!(matches!(
-        e.place_order_from(transfer("v6-9@example.ma"), ip("2a01:cb00:1:2::99"), None)
+        e.checkout()
+            .place_order_from(transfer("v6-9@example.ma"), ip("2a01:cb00:1:2::99"), None)
             .await,
         Err(TijaraError::TooManyUnpaidOrders { .. })
     ));
-    e.place_order_from(transfer("v6-9@example.ma"), ip("2a01:cb00:1:3::1"), None)
+    e.checkout()
+        .place_order_from(transfer("v6-9@example.ma"), ip("2a01:cb00:1:3::1"), None)
         .await
         .expect("another network");
     // The stored order keeps only a hash of the address.
     let doc = e
+        .orders()
         .order(first.as_ref().expect("first"))
         .await
         .expect("order");
@@ -244,7 +268,8 @@ async fn unpaid_orders_are_limited_per_email_and_per_client_address() {
 
     // A day later the window has moved on.
     m.clock.advance(Duration::hours(25));
-    e.place_order_from(transfer("bot9@example.ma"), ip("196.200.1.1"), None)
+    e.checkout()
+        .place_order_from(transfer("bot9@example.ma"), ip("196.200.1.1"), None)
         .await
         .expect("the window moved on");
 }
@@ -281,10 +306,11 @@ async fn loopback_private_and_mapped_loopback_peers_are_no_client() {
             let mut r = request(vec![(c.bracelet.clone(), 1)], &[&c.b], "transfer");
             r.email = format!("s{i}-{}@example.ma", peer.replace([':', '.'], "-"));
             let p = e
+                .checkout()
                 .place_order_from(r, ip(peer), None)
                 .await
                 .unwrap_or_else(|err| panic!("{peer} is no client: {err:?}"));
-            let doc = e.order(&p.order.id).await.expect("order");
+            let doc = e.orders().order(&p.order.id).await.expect("order");
             assert_eq!(doc.client_key, None, "{peer}");
         }
     }
@@ -311,9 +337,13 @@ async fn the_limits_are_configurable() {
     );
     let c = catalog(&m).await;
     let r = || request(vec![(c.bracelet.clone(), 1)], &[&c.b], "cod");
-    m.engine.place_order(r(), None).await.expect("first");
+    m.engine
+        .checkout()
+        .place_order(r(), None)
+        .await
+        .expect("first");
     assert!(matches!(
-        m.engine.place_order(r(), None).await,
+        m.engine.checkout().place_order(r(), None).await,
         Err(TijaraError::TooManyUnpaidOrders { limit: 1, .. })
     ));
 }
@@ -325,6 +355,7 @@ async fn an_unconfirmed_transfer_returns_its_stock_after_the_region_hold_and_tel
     let e = &m.engine;
     assert_eq!(e.region().transfer_hold_hours, 48);
     let placed = e
+        .checkout()
         .place_order(request(vec![(c.bag.clone(), 2)], &[&c.a], "transfer"), None)
         .await
         .expect("placed");
@@ -337,12 +368,24 @@ async fn an_unconfirmed_transfer_returns_its_stock_after_the_region_hold_and_tel
     assert_eq!(available(&m).await, 0, "both bags held");
     // Still held after 47 hours (not the 5 days of the engine's upper bound).
     m.clock.advance(Duration::hours(47));
-    assert_eq!(e.expire_reservations(100).await.expect("sweep"), 0);
+    assert_eq!(
+        e.operations()
+            .expire_reservations(100)
+            .await
+            .expect("sweep"),
+        0
+    );
     assert_eq!(available(&m).await, 0);
     m.clock.advance(Duration::hours(2));
-    assert_eq!(e.expire_reservations(100).await.expect("sweep"), 1);
+    assert_eq!(
+        e.operations()
+            .expire_reservations(100)
+            .await
+            .expect("sweep"),
+        1
+    );
     assert_eq!(available(&m).await, 2, "the bags are on sale again");
-    let doc = e.order(&id).await.expect("order");
+    let doc = e.orders().order(&id).await.expect("order");
     assert_eq!(doc.order.status(), OrderStatus::Cancelled);
     let events = e.storage().pending_events(100).await.expect("outbox");
     let told = events
@@ -424,6 +467,7 @@ async fn a_transfer_is_held_exactly_the_deadline_the_shopper_is_given() {
     let c = catalog(&m).await;
     let e = &m.engine;
     let placed = e
+        .checkout()
         .place_order(request(vec![(c.bag.clone(), 1)], &[&c.a], "transfer"), None)
         .await
         .expect("placed");
@@ -437,11 +481,24 @@ async fn a_transfer_is_held_exactly_the_deadline_the_shopper_is_given() {
     );
     // Held until then (not 120 h), released right after.
     m.clock.advance(Duration::hours(167));
-    assert_eq!(e.expire_reservations(100).await.expect("sweep"), 0);
+    assert_eq!(
+        e.operations()
+            .expire_reservations(100)
+            .await
+            .expect("sweep"),
+        0
+    );
     m.clock.advance(Duration::hours(2));
-    assert_eq!(e.expire_reservations(100).await.expect("sweep"), 1);
+    assert_eq!(
+        e.operations()
+            .expire_reservations(100)
+            .await
+            .expect("sweep"),
+        1
+    );
     // Card orders get no deadline from the engine.
-    e.place_order(request(vec![(c.bag.clone(), 1)], &[&c.a], "card"), None)
+    e.checkout()
+        .place_order(request(vec![(c.bag.clone(), 1)], &[&c.a], "card"), None)
         .await
         .expect("card");
     assert_eq!(m.card.requests().last().map(|r| r.pay_by), Some(None));
@@ -645,7 +702,7 @@ async fn addresses_and_phones_are_checked_at_checkout() {
     let mut r = request(vec![(c.bracelet.clone(), 1)], &[&c.b], "cod");
     r.address.name = "A".repeat(30 * 1024);
     assert!(matches!(
-        e.place_order(r, None).await,
+        e.checkout().place_order(r, None).await,
         Err(TijaraError::Order(OrderError::AddressTooLong {
             field: "name",
             ..
@@ -654,17 +711,19 @@ async fn addresses_and_phones_are_checked_at_checkout() {
     let mut r = request(vec![(c.bracelet.clone(), 1)], &[&c.b], "cod");
     r.address.phone = "abc".into();
     assert!(matches!(
-        e.place_order(r, None).await,
+        e.checkout().place_order(r, None).await,
         Err(TijaraError::Order(OrderError::BadPhone))
     ));
     let mut a = address();
     a.line1 = "Rue\r\nTarfaya".into();
     assert!(matches!(
-        e.shipping_quotes(&CartId::new("none").expect("id"), &a)
+        e.checkout()
+            .shipping_quotes(&CartId::new("none").expect("id"), &a)
             .await,
         Err(TijaraError::Order(OrderError::AddressControl("line1")))
     ));
     let placed = e
+        .checkout()
         .place_order(request(vec![(c.bracelet.clone(), 1)], &[&c.b], "cod"), None)
         .await
         .expect("placed");

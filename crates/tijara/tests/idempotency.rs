@@ -125,6 +125,7 @@ async fn paid_card_order(m: &Market) -> OrderId {
     let c = catalog(m).await;
     let e = &m.engine;
     let placed = e
+        .checkout()
         .place_order(
             PlaceOrderRequest::new(
                 CheckoutCart::Inline {
@@ -143,23 +144,25 @@ async fn paid_card_order(m: &Market) -> OrderId {
         .await
         .expect("placed");
     let order = placed.order;
-    e.record_payment(
-        &order.id,
-        PaymentNotice::new(
-            PaymentSource::Gateway {
-                code: "card".into(),
-            },
-            "auth",
-            PaymentEventKind::Authorized {
-                amount: order.grand_total,
-            },
-            serde_json::Value::Null,
-        ),
-        None,
-    )
-    .await
-    .expect("authorized");
-    e.capture_payment(&order.id, order.grand_total, None)
+    e.payments()
+        .record_payment(
+            &order.id,
+            PaymentNotice::new(
+                PaymentSource::Gateway {
+                    code: "card".into(),
+                },
+                "auth",
+                PaymentEventKind::Authorized {
+                    amount: order.grand_total,
+                },
+                serde_json::Value::Null,
+            ),
+            None,
+        )
+        .await
+        .expect("authorized");
+    e.payments()
+        .capture_payment(&order.id, order.grand_total, None)
         .await
         .expect("captured");
     order.id
@@ -173,7 +176,8 @@ async fn ten_concurrent_refunds_with_one_key_reach_the_gateway_once() {
     for _ in 0..10 {
         let (e, order) = (m.engine.clone(), order.clone());
         calls.spawn(async move {
-            e.refund_payment(&order, mad("100.00"), "admin", Some(&key("refund-1")))
+            e.payments()
+                .refund_payment(&order, mad("100.00"), "admin", Some(&key("refund-1")))
                 .await
         });
     }
@@ -194,7 +198,7 @@ async fn ten_concurrent_refunds_with_one_key_reach_the_gateway_once() {
         answers.iter().all(|a| a == &answers[0]),
         "every duplicate gets the first answer"
     );
-    let doc = m.engine.order(&order).await.expect("order");
+    let doc = m.engine.orders().order(&order).await.expect("order");
     assert_eq!(doc.order.payment.refunded(), mad("100.00"));
 }
 
@@ -207,7 +211,8 @@ async fn duplicates_waiting_on_a_failed_refund_do_not_call_the_bank_again() {
     for _ in 0..10 {
         let (e, order) = (m.engine.clone(), order.clone());
         calls.spawn(async move {
-            e.refund_payment(&order, mad("100.00"), "admin", Some(&key("refund-4")))
+            e.payments()
+                .refund_payment(&order, mad("100.00"), "admin", Some(&key("refund-4")))
                 .await
         });
     }
@@ -228,6 +233,7 @@ async fn duplicates_waiting_on_a_failed_refund_do_not_call_the_bank_again() {
     // A new request (the client's retry) calls again.
     slow.failing.store(false, Ordering::SeqCst);
     m.engine
+        .payments()
         .refund_payment(&order, mad("100.00"), "admin", Some(&key("refund-4")))
         .await
         .expect("the retry refunds");
@@ -260,6 +266,7 @@ async fn without_a_sleeper_a_duplicate_is_refused_at_once() {
     let started = std::time::Instant::now();
     let err = m
         .engine
+        .payments()
         .refund_payment(&order, mad("20.00"), "admin", Some(&key("refund-5")))
         .await
         .expect_err("held by another call");
@@ -287,10 +294,12 @@ async fn two_engines_with_sequential_ids_on_one_store_hold_different_claim_token
     let (b, _) = card_market_on(store.clone(), EngineConfig::default(), true);
     let (c, _) = card_market_on(store.clone(), EngineConfig::default(), true);
     b.engine
+        .payments()
         .refund_payment(&order, mad("10.00"), "admin", Some(&key("refund-b")))
         .await
         .expect("refund b");
     c.engine
+        .payments()
         .refund_payment(&order, mad("10.00"), "admin", Some(&key("refund-c")))
         .await
         .expect("refund c");
@@ -337,12 +346,14 @@ async fn a_failed_gateway_call_frees_its_key_for_a_retry() {
     let k = key("refund-2");
     let err = m
         .engine
+        .payments()
         .refund_payment(&order, mad("50.00"), "admin", Some(&k))
         .await
         .expect_err("the bank timed out");
     assert!(matches!(err, TijaraError::Gateway(_)), "{err}");
     slow.failing.store(false, Ordering::SeqCst);
     m.engine
+        .payments()
         .refund_payment(&order, mad("50.00"), "admin", Some(&k))
         .await
         .expect("the retry is not told 'in progress'");
@@ -373,6 +384,7 @@ async fn a_claim_left_by_a_dead_process_waits_then_lapses() {
     let k = key("refund-3");
     let err = m
         .engine
+        .payments()
         .refund_payment(&order, mad("20.00"), "admin", Some(&k))
         .await
         .expect_err("still claimed");
@@ -388,6 +400,7 @@ async fn a_claim_left_by_a_dead_process_waits_then_lapses() {
     );
     m.clock.advance(Duration::minutes(6));
     m.engine
+        .payments()
         .refund_payment(&order, mad("20.00"), "admin", Some(&k))
         .await
         .expect("the lapsed claim is taken over");
@@ -510,6 +523,7 @@ async fn ten_concurrent_shipments(awaiting: bool) {
     let c = catalog(&m).await;
     let placed = m
         .engine
+        .checkout()
         .place_order(
             PlaceOrderRequest::new(
                 CheckoutCart::Inline {
@@ -531,6 +545,7 @@ async fn ten_concurrent_shipments(awaiting: bool) {
     let part = placed.order.seller_orders[0].id.clone();
     if !awaiting {
         m.engine
+            .fulfillment()
             .mark_ready(&order, &part, None)
             .await
             .expect("ready");
@@ -541,10 +556,12 @@ async fn ten_concurrent_shipments(awaiting: bool) {
         calls.spawn(async move {
             if awaiting {
                 // "Ready and ship", as the storefront does for a part still awaiting.
-                e.mark_ready(&order, &part, None).await?;
+                e.fulfillment().mark_ready(&order, &part, None).await?;
             }
             let request = tijara::usecases::fulfillment::ShipRequest::new();
-            e.ship(&order, &part, request, Some(&key("ship-1"))).await
+            e.fulfillment()
+                .ship(&order, &part, request, Some(&key("ship-1")))
+                .await
         });
     }
     let mut shipments = Vec::new();
@@ -690,7 +707,8 @@ async fn ten_concurrent_identical_checkouts_with_one_key_all_get_the_first_order
         )
         .await
         .expect("added");
-    e.choose_shipping(&cart, address(), &c.a, amana(), None)
+    e.checkout()
+        .choose_shipping(&cart, address(), &c.a, amana(), None)
         .await
         .expect("shipping");
     let request = PlaceOrderRequest::new(
@@ -707,7 +725,9 @@ async fn ten_concurrent_identical_checkouts_with_one_key_all_get_the_first_order
         let (e, request) = (m.engine.clone(), request.clone());
         calls.spawn(async move {
             tokio::time::sleep(std::time::Duration::from_millis(4 * i)).await;
-            e.place_order(request, Some(&key("checkout-1"))).await
+            e.checkout()
+                .place_order(request, Some(&key("checkout-1")))
+                .await
         });
     }
     let mut orders = Vec::new();

@@ -41,15 +41,24 @@ async fn each_seller_numbers_its_invoices_without_gaps() {
         cnss: None,
         rib: Some("011780000012345678901234".into()),
     };
-    m.engine.catalog().update_seller(&c.a, a, None).await.expect("a");
+    m.engine
+        .catalog()
+        .update_seller(&c.a, a, None)
+        .await
+        .expect("a");
     let mut b = seller_input("Brahim bijoutier", SellerKind::Artisan);
     b.tax_status = SellerTaxStatus::Exempt {
         reason: "auto-entrepreneur (loi 114-13)".into(),
     };
-    m.engine.catalog().update_seller(&c.b, b, None).await.expect("b");
+    m.engine
+        .catalog()
+        .update_seller(&c.b, b, None)
+        .await
+        .expect("b");
 
     let first = m
         .engine
+        .checkout()
         .place_order(
             request(
                 vec![(c.cushion.clone(), 2), (c.bracelet.clone(), 1)],
@@ -62,6 +71,7 @@ async fn each_seller_numbers_its_invoices_without_gaps() {
         .order;
     let second = m
         .engine
+        .checkout()
         .place_order(request(vec![(c.bag.clone(), 1)], &[&c.a]), None)
         .await
         .expect("order 2")
@@ -76,16 +86,19 @@ async fn each_seller_numbers_its_invoices_without_gaps() {
     };
     let a1 = m
         .engine
+        .orders()
         .invoice(&first.id, &part(&first, &c.a))
         .await
         .expect("a1");
     let b1 = m
         .engine
+        .orders()
         .invoice(&first.id, &part(&first, &c.b))
         .await
         .expect("b1");
     let a2 = m
         .engine
+        .orders()
         .invoice(&second.id, &part(&second, &c.a))
         .await
         .expect("a2");
@@ -97,6 +110,7 @@ async fn each_seller_numbers_its_invoices_without_gaps() {
     // Asking again answers the same invoice, without using a number.
     let again = m
         .engine
+        .orders()
         .invoice(&first.id, &part(&first, &c.a))
         .await
         .expect("again");
@@ -138,6 +152,7 @@ async fn each_seller_numbers_its_invoices_without_gaps() {
 
     let listed = m
         .engine
+        .orders()
         .seller_invoices(&c.a, None, 10)
         .await
         .expect("list");
@@ -149,7 +164,8 @@ async fn concurrent_invoices_get_distinct_consecutive_numbers() {
     let m = market();
     let c = catalog(&m).await;
     m.engine
-        .catalog().adjust_stock(
+        .catalog()
+        .adjust_stock(
             &c.cushion,
             tijara::usecases::catalog::StockAdjustment::Set { units: 100 },
             None,
@@ -161,18 +177,28 @@ async fn concurrent_invoices_get_distinct_consecutive_numbers() {
         // Twelve shoppers (one e-mail may hold only a few unpaid orders).
         let mut r = request(vec![(c.cushion.clone(), 1)], &[&c.a]);
         r.email = format!("buyer{i}@example.ma");
-        let o = m.engine.place_order(r, None).await.expect("order").order;
+        let o = m
+            .engine
+            .checkout()
+            .place_order(r, None)
+            .await
+            .expect("order")
+            .order;
         parts.push((o.id.clone(), o.seller_orders[0].id.clone()));
     }
     let mut tasks = Vec::new();
     for (o, so) in parts.clone() {
         let e = m.engine.clone();
-        tasks.push(tokio::spawn(async move { e.invoice(&o, &so).await }));
+        tasks.push(tokio::spawn(
+            async move { e.orders().invoice(&o, &so).await },
+        ));
         // Twice for some: the repeat must not take a number.
         if tasks.len() % 3 == 0 {
             let e = m.engine.clone();
             let (o, so) = parts[0].clone();
-            tasks.push(tokio::spawn(async move { e.invoice(&o, &so).await }));
+            tasks.push(tokio::spawn(
+                async move { e.orders().invoice(&o, &so).await },
+            ));
         }
     }
     let mut numbers = BTreeSet::new();

@@ -203,6 +203,7 @@ async fn a_failed_delivery_holds_back_later_events_of_the_same_order_only() {
         .times(2)
         .returning(|_| Ok(()));
     let report = engine(store, Some(sink))
+        .operations()
         .dispatch_events(10)
         .await
         .expect("dispatch");
@@ -223,7 +224,7 @@ async fn storage_failures_surface_as_temporary_errors() {
     assert!(err.is_temporary(), "{err}");
     let e = engine(MockStore::new(), None);
     assert!(matches!(
-        e.dispatch_events(1).await,
+        e.operations().dispatch_events(1).await,
         Err(TijaraError::NoEventSink)
     ));
 }
@@ -268,6 +269,7 @@ async fn an_invalid_notification_is_answered_invalid_without_touching_orders() {
         .build()
         .expect("engine");
     let answer = e
+        .payments()
         .handle_notification("mock", &NotificationRequest::default())
         .await
         .expect("answered");
@@ -321,6 +323,7 @@ async fn an_order_rule_is_applied_again_to_the_reloaded_order_after_a_conflict()
     let e = engine(store, None);
     let shipment = tijara_core::ShipmentId::new("ord_00000009-1-sh").expect("id");
     let s = e
+        .fulfillment()
         .set_tracking_number(&order, &shipment, "AM-42", None)
         .await
         .expect("second try succeeds");

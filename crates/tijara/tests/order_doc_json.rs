@@ -29,12 +29,7 @@ fn request(
             customer: None,
             shipping: sellers
                 .iter()
-                .map(|s| {
-                    (
-                        (*s).clone(),
-                        ShippingSelection::new("amana", "standard"),
-                    )
-                })
+                .map(|s| ((*s).clone(), ShippingSelection::new("amana", "standard")))
                 .collect(),
         },
         "youssef@example.ma",
@@ -81,6 +76,7 @@ async fn a_paid_delivered_and_returned_transfer_order_is_stored_as_pinned() {
     let c = catalog(&m).await;
     let e = &m.engine;
     let order = e
+        .checkout()
         .place_order(
             request(vec![(c.cushion.clone(), 2)], &[&c.a], "transfer"),
             None,
@@ -88,69 +84,72 @@ async fn a_paid_delivered_and_returned_transfer_order_is_stored_as_pinned() {
         .await
         .expect("placed")
         .order;
-    e.record_payment(
-        &order.id,
-        PaymentNotice::new(
-            PaymentSource::Admin {
-                user: "admin".into(),
-            },
-            "VIR-77",
-            PaymentEventKind::Captured {
-                amount: order.grand_total,
-            },
-            serde_json::json!({"bank_reference": "VIR-77"}),
-        ),
-        None,
-    )
-    .await
-    .expect("paid");
-    // A mismatching amount is rejected and kept in the audit trail.
-    e.record_payment(
-        &order.id,
-        PaymentNotice::new(
-            PaymentSource::Gateway {
-                code: "transfer".into(),
-            },
-            "VIR-78",
-            PaymentEventKind::Captured {
-                amount: mad("1.00"),
-            },
-            serde_json::Value::Null,
-        )
-        .with_attempt("x-1"),
-        None,
-    )
-    .await
-    .expect("recorded");
-    let so = order.seller_orders[0].id.clone();
-    e.mark_ready(&order.id, &so, None).await.expect("ready");
-    let sh = e
-        .ship(
+    e.payments()
+        .record_payment(
             &order.id,
-            &so,
-            ShipRequest::new(),
+            PaymentNotice::new(
+                PaymentSource::Admin {
+                    user: "admin".into(),
+                },
+                "VIR-77",
+                PaymentEventKind::Captured {
+                    amount: order.grand_total,
+                },
+                serde_json::json!({"bank_reference": "VIR-77"}),
+            ),
             None,
         )
         .await
+        .expect("paid");
+    // A mismatching amount is rejected and kept in the audit trail.
+    e.payments()
+        .record_payment(
+            &order.id,
+            PaymentNotice::new(
+                PaymentSource::Gateway {
+                    code: "transfer".into(),
+                },
+                "VIR-78",
+                PaymentEventKind::Captured {
+                    amount: mad("1.00"),
+                },
+                serde_json::Value::Null,
+            )
+            .with_attempt("x-1"),
+            None,
+        )
+        .await
+        .expect("recorded");
+    let so = order.seller_orders[0].id.clone();
+    e.fulfillment()
+        .mark_ready(&order.id, &so, None)
+        .await
+        .expect("ready");
+    let sh = e
+        .fulfillment()
+        .ship(&order.id, &so, ShipRequest::new(), None)
+        .await
         .expect("ship");
     m.clock.advance(Duration::days(2));
-    e.record_tracking(
-        "amana",
-        sh.tracking_number.as_deref().expect("n"),
-        vec![TrackingEvent {
-            at: m.engine.now(),
-            status: TrackingStatus::Delivered,
-            carrier_code: "LIV".into(),
-            carrier_text: "Livré".into(),
-            location: Some("Casablanca".into()),
-            cod_collected: None,
-        }],
-        None,
-    )
-    .await
-    .expect("delivered");
+    e.fulfillment()
+        .record_tracking(
+            "amana",
+            sh.tracking_number.as_deref().expect("n"),
+            vec![TrackingEvent {
+                at: m.engine.now(),
+                status: TrackingStatus::Delivered,
+                carrier_code: "LIV".into(),
+                carrier_text: "Livré".into(),
+                location: Some("Casablanca".into()),
+                cod_collected: None,
+            }],
+            None,
+        )
+        .await
+        .expect("delivered");
     m.clock.advance(Duration::days(3));
     let ret = e
+        .orders()
         .request_return(
             &order.id,
             &so,
@@ -170,11 +169,12 @@ async fn a_paid_delivered_and_returned_transfer_order_is_stored_as_pinned() {
             amount: mad("250.00"),
         },
     ] {
-        e.advance_return(&order.id, &ret.id, step, None)
+        e.orders()
+            .advance_return(&order.id, &ret.id, step, None)
             .await
             .expect("step");
     }
-    let doc = e.order(&order.id).await.expect("order");
+    let doc = e.orders().order(&order.id).await.expect("order");
     check("order_doc_transfer.json", TRANSFER, &doc);
 }
 
@@ -184,6 +184,7 @@ async fn a_cash_on_delivery_order_collected_and_remitted_is_stored_as_pinned() {
     let c = catalog(&m).await;
     let e = &m.engine;
     let order = e
+        .checkout()
         .place_order(
             request(
                 vec![(c.cushion.clone(), 1), (c.bracelet.clone(), 1)],
@@ -200,17 +201,16 @@ async fn a_cash_on_delivery_order_collected_and_remitted_is_stored_as_pinned() {
         order.seller_orders[1].id.clone(),
     );
     for so in [&so_a, &so_b] {
-        e.mark_ready(&order.id, so, None).await.expect("ready");
-        e.ship(
-            &order.id,
-            so,
-            ShipRequest::new(),
-            None,
-        )
-        .await
-        .expect("ship");
+        e.fulfillment()
+            .mark_ready(&order.id, so, None)
+            .await
+            .expect("ready");
+        e.fulfillment()
+            .ship(&order.id, so, ShipRequest::new(), None)
+            .await
+            .expect("ship");
     }
-    let doc = e.order(&order.id).await.expect("order");
+    let doc = e.orders().order(&order.id).await.expect("order");
     let na = doc.shipments[0].tracking_number.clone().expect("n");
     let nb = doc.shipments[1].tracking_number.clone().expect("n");
     let ev = |h: i64, status: TrackingStatus, code: &str| TrackingEvent {
@@ -221,38 +221,41 @@ async fn a_cash_on_delivery_order_collected_and_remitted_is_stored_as_pinned() {
         location: None,
         cod_collected: None,
     };
-    e.record_tracking(
-        "amana",
-        &na,
-        vec![
-            ev(30, TrackingStatus::Delivered, "LIV"),
-            ev(2, TrackingStatus::PickedUp, "PU"),
-        ],
-        None,
-    )
-    .await
-    .expect("track");
-    e.track_by_hand(
-        &Operator::Marketplace,
-        &order.id,
-        &so_b,
-        HandTracking::new().with_status(TrackingStatus::ReturnedToSender),
-        None,
-    )
-    .await
-    .expect("returned");
+    e.fulfillment()
+        .record_tracking(
+            "amana",
+            &na,
+            vec![
+                ev(30, TrackingStatus::Delivered, "LIV"),
+                ev(2, TrackingStatus::PickedUp, "PU"),
+            ],
+            None,
+        )
+        .await
+        .expect("track");
+    e.fulfillment()
+        .track_by_hand(
+            &Operator::Marketplace,
+            &order.id,
+            &so_b,
+            HandTracking::new().with_status(TrackingStatus::ReturnedToSender),
+            None,
+        )
+        .await
+        .expect("returned");
     let _ = nb;
-    let doc = e.order(&order.id).await.expect("order");
+    let doc = e.orders().order(&order.id).await.expect("order");
     let cod_a = doc
         .order
         .seller_order(&so_a)
         .expect("a")
         .cod_amount
         .expect("cod");
-    e.record_cod_remittance(&order.id, cod_a, "REM-1", None)
+    e.fulfillment()
+        .record_cod_remittance(&order.id, cod_a, "REM-1", None)
         .await
         .expect("remit");
-    let doc = e.order(&order.id).await.expect("order");
+    let doc = e.orders().order(&order.id).await.expect("order");
     check("order_doc_cod.json", COD, &doc);
 }
 

@@ -58,6 +58,7 @@ async fn shipped_shared_order_with(
 ) -> (OrderDoc, Shipment, Shipment) {
     let e = &m.engine;
     let order = e
+        .checkout()
         .place_order(
             inline_with(
                 vec![(c.cushion.clone(), 1), (c.bracelet.clone(), 1)],
@@ -72,15 +73,19 @@ async fn shipped_shared_order_with(
         .order;
     let mut shipments = Vec::new();
     for so in &order.seller_orders {
-        e.mark_ready(&order.id, &so.id, None).await.expect("ready");
+        e.fulfillment()
+            .mark_ready(&order.id, &so.id, None)
+            .await
+            .expect("ready");
         let by = Operator::Seller(so.seller_id.clone());
         shipments.push(
-            e.ship_as(&by, &order.id, &so.id, default_ship(), None)
+            e.fulfillment()
+                .ship_as(&by, &order.id, &so.id, default_ship(), None)
                 .await
                 .expect("shipped by its seller"),
         );
     }
-    let doc = e.order(&order.id).await.expect("order");
+    let doc = e.orders().order(&order.id).await.expect("order");
     let b = shipments.pop().expect("b");
     let a = shipments.pop().expect("a");
     (doc, a, b)
@@ -106,6 +111,7 @@ async fn a_seller_cannot_move_another_sellers_parcel_by_its_number() {
     let seller_a = Operator::Seller(c.a.clone());
     // The attack: A types B's number on its own parcel, then "delivered".
     let err = e
+        .fulfillment()
         .track_by_hand(
             &seller_a,
             id,
@@ -123,6 +129,7 @@ async fn a_seller_cannot_move_another_sellers_parcel_by_its_number() {
     );
     // Letter case does not make it another number; the marketplace-level call refuses it too.
     let err = e
+        .fulfillment()
         .set_tracking_number(id, &sh_a.id, &number_b.to_ascii_lowercase(), None)
         .await
         .expect_err("same number, other case");
@@ -132,6 +139,7 @@ async fn a_seller_cannot_move_another_sellers_parcel_by_its_number() {
     );
     // A acting on B's part is refused, whatever it asks.
     let err = e
+        .fulfillment()
         .track_by_hand(
             &seller_a,
             id,
@@ -144,6 +152,7 @@ async fn a_seller_cannot_move_another_sellers_parcel_by_its_number() {
     assert!(matches!(err, TijaraError::NotAllowed { .. }), "{err}");
     // A's own "delivered" moves A's part only; B's parcel and its cash are untouched.
     let s = e
+        .fulfillment()
         .track_by_hand(
             &seller_a,
             id,
@@ -157,7 +166,7 @@ async fn a_seller_cannot_move_another_sellers_parcel_by_its_number() {
         .expect("A's own parcel");
     assert_eq!(s.id, sh_a.id);
     assert_eq!(s.tracking_number.as_deref(), Some("RR123456785MA"));
-    let doc = e.order(id).await.expect("order");
+    let doc = e.orders().order(id).await.expect("order");
     assert_eq!(
         part_status(&doc, &sh_a.seller_order_id),
         FulfillmentStatus::Delivered
@@ -193,11 +202,13 @@ async fn a_tracking_number_is_unique_in_the_whole_store() {
     let e = &m.engine;
     let (first, sh_1, _) = shipped_shared_order_with(&m, &c, "ctm").await;
     let (second, sh_2, _) = shipped_shared_order_with(&m, &c, "ctm").await;
-    e.set_tracking_number(&first.order.id, &sh_1.id, "CTM-778899", None)
+    e.fulfillment()
+        .set_tracking_number(&first.order.id, &sh_1.id, "CTM-778899", None)
         .await
         .expect("a number");
     for typed in ["CTM-778899", "ctm-778899"] {
         let err = e
+            .fulfillment()
             .track_by_hand(
                 &Operator::Seller(c.a.clone()),
                 &second.order.id,
@@ -213,6 +224,7 @@ async fn a_tracking_number_is_unique_in_the_whole_store() {
         );
     }
     let err = e
+        .fulfillment()
         .set_tracking_number(&second.order.id, &sh_2.id, "CTM-778899", None)
         .await
         .expect_err("another order's number");
@@ -221,7 +233,8 @@ async fn a_tracking_number_is_unique_in_the_whole_store() {
         "{err}"
     );
     // Setting a part's own number again is no conflict.
-    e.set_tracking_number(&first.order.id, &sh_1.id, "CTM-778899", None)
+    e.fulfillment()
+        .set_tracking_number(&first.order.id, &sh_1.id, "CTM-778899", None)
         .await
         .expect("same shipment, same number");
 }
@@ -232,20 +245,26 @@ async fn a_seller_records_only_its_steps_with_the_shoppers_carrier() {
     let c = catalog(&m).await;
     let e = &m.engine;
     let order = e
+        .checkout()
         .place_order(inline(vec![(c.cushion.clone(), 1)], &[&c.a], "cod"), None)
         .await
         .expect("placed")
         .order;
     let so = order.seller_orders[0].id.clone();
-    e.mark_ready(&order.id, &so, None).await.expect("ready");
+    e.fulfillment()
+        .mark_ready(&order.id, &so, None)
+        .await
+        .expect("ready");
     let seller_a = Operator::Seller(c.a.clone());
     let other_carrier = default_ship().with_carrier("ctm");
     let err = e
+        .fulfillment()
         .ship_as(&seller_a, &order.id, &so, other_carrier, None)
         .await
         .expect_err("not the shopper's carrier");
     assert!(matches!(err, TijaraError::NotAllowed { .. }), "{err}");
     let err = e
+        .fulfillment()
         .ship_as(
             &Operator::Seller(c.b.clone()),
             &order.id,
@@ -257,22 +276,25 @@ async fn a_seller_records_only_its_steps_with_the_shoppers_carrier() {
         .expect_err("B ships A's part");
     assert!(matches!(err, TijaraError::NotAllowed { .. }), "{err}");
     let same_carrier = default_ship().with_carrier("amana");
-    e.ship_as(&seller_a, &order.id, &so, same_carrier, None)
+    e.fulfillment()
+        .ship_as(&seller_a, &order.id, &so, same_carrier, None)
         .await
         .expect("the shopper's carrier");
     let back = HandTracking::new().with_status(TrackingStatus::ReturnedToSender);
     let err = e
+        .fulfillment()
         .track_by_hand(&seller_a, &order.id, &so, back.clone(), None)
         .await
         .expect_err("a seller declares no return");
     assert!(matches!(err, TijaraError::NotAllowed { .. }), "{err}");
-    let doc = e.order(&order.id).await.expect("order");
+    let doc = e.orders().order(&order.id).await.expect("order");
     assert_eq!(part_status(&doc, &so), FulfillmentStatus::Shipped);
     // The marketplace may.
-    e.track_by_hand(&Operator::Marketplace, &order.id, &so, back, None)
+    e.fulfillment()
+        .track_by_hand(&Operator::Marketplace, &order.id, &so, back, None)
         .await
         .expect("the admin records the return");
-    let doc = e.order(&order.id).await.expect("order");
+    let doc = e.orders().order(&order.id).await.expect("order");
     assert_eq!(part_status(&doc, &so), FulfillmentStatus::Returned);
 }
 
@@ -292,11 +314,12 @@ async fn carrier_events_reach_only_the_shipment_with_that_number() {
         cod_collected: None,
     };
     let s = e
+        .fulfillment()
         .record_tracking("amana", &number_b, vec![delivered], None)
         .await
         .expect("tracked");
     assert_eq!(s.id, sh_b.id);
-    let doc = e.order(&doc.order.id).await.expect("order");
+    let doc = e.orders().order(&doc.order.id).await.expect("order");
     assert_eq!(
         part_status(&doc, &sh_a.seller_order_id),
         FulfillmentStatus::Shipped
@@ -321,6 +344,7 @@ async fn a_card_callback_cannot_pay_a_bank_transfer_order() {
     let c = catalog(&m).await;
     let e = &m.engine;
     let order = e
+        .checkout()
         .place_order(
             inline(vec![(c.cushion.clone(), 1)], &[&c.a], "transfer"),
             None,
@@ -336,9 +360,13 @@ async fn a_card_callback_cannot_pay_a_bank_transfer_order() {
         order.grand_total,
         "TX-FORGED-1",
     );
-    let answer = e.handle_notification("card", &n).await.expect("answered");
+    let answer = e
+        .payments()
+        .handle_notification("card", &n)
+        .await
+        .expect("answered");
     assert_eq!(answer, m.card.answer(NotificationVerdict::Refused));
-    let doc = e.order(&order.id).await.expect("order");
+    let doc = e.orders().order(&order.id).await.expect("order");
     assert_eq!(doc.order.status(), OrderStatus::AwaitingPayment);
     assert_eq!(doc.order.payment.status(), PaymentStatus::Pending);
     assert!(doc.payment_log.is_empty(), "nothing reaches the order");
@@ -351,6 +379,7 @@ async fn a_callback_for_an_attempt_never_issued_is_refused() {
     let c = catalog(&m).await;
     let e = &m.engine;
     let order = e
+        .checkout()
         .place_order(inline(vec![(c.cushion.clone(), 1)], &[&c.a], "card"), None)
         .await
         .expect("placed")
@@ -364,14 +393,18 @@ async fn a_callback_for_an_attempt_never_issued_is_refused() {
             order.grand_total,
             &format!("TX-{attempt}"),
         );
-        let answer = e.handle_notification("card", &n).await.expect("answered");
+        let answer = e
+            .payments()
+            .handle_notification("card", &n)
+            .await
+            .expect("answered");
         assert_eq!(
             answer,
             m.card.answer(NotificationVerdict::Refused),
             "attempt {attempt}"
         );
     }
-    let doc = e.order(&order.id).await.expect("order");
+    let doc = e.orders().order(&order.id).await.expect("order");
     assert_eq!(doc.order.status(), OrderStatus::AwaitingPayment);
     assert!(doc.payment_log.is_empty());
     assert_eq!(outbox_len(e).await, before, "no outbox row");
@@ -382,10 +415,19 @@ async fn a_callback_for_an_attempt_never_issued_is_refused() {
         order.grand_total,
         "TX-1",
     );
-    let answer = e.handle_notification("card", &n).await.expect("answered");
+    let answer = e
+        .payments()
+        .handle_notification("card", &n)
+        .await
+        .expect("answered");
     assert_eq!(answer, m.card.answer(NotificationVerdict::Approved));
     assert_eq!(
-        e.order(&order.id).await.expect("order").order.status(),
+        e.orders()
+            .order(&order.id)
+            .await
+            .expect("order")
+            .order
+            .status(),
         OrderStatus::Confirmed
     );
 }
@@ -396,6 +438,7 @@ async fn a_forged_callback_writes_no_outbox_row() {
     let c = catalog(&m).await;
     let e = &m.engine;
     let order = e
+        .checkout()
         .place_order(inline(vec![(c.cushion.clone(), 1)], &[&c.a], "card"), None)
         .await
         .expect("placed")
@@ -411,18 +454,21 @@ async fn a_forged_callback_writes_no_outbox_row() {
         sig.1 = "0".repeat(sig.1.len());
     }
     let answer = e
+        .payments()
         .handle_notification("card", &forged)
         .await
         .expect("answered");
     assert_eq!(answer, m.card.answer(NotificationVerdict::Invalid));
     let unreadable = e
+        .payments()
         .handle_notification("card", &NotificationRequest::default())
         .await
         .expect("answered");
     assert_eq!(unreadable, m.card.answer(NotificationVerdict::Invalid));
     assert_eq!(outbox_len(e).await, before, "no outbox row");
     assert!(
-        e.order(&order.id)
+        e.orders()
+            .order(&order.id)
             .await
             .expect("order")
             .payment_log
@@ -470,6 +516,7 @@ async fn refused_callbacks_and_seller_refusals_are_logged_without_secrets() {
     let c = catalog(&m).await;
     let e = &m.engine;
     let order = e
+        .checkout()
         .place_order(inline(vec![(c.cushion.clone(), 1)], &[&c.a], "card"), None)
         .await
         .expect("placed")
@@ -489,7 +536,8 @@ async fn refused_callbacks_and_seller_refusals_are_logged_without_secrets() {
             v.clone()
         })
         .expect("signed");
-    e.handle_notification("card", &forged)
+    e.payments()
+        .handle_notification("card", &forged)
         .await
         .expect("answered");
     let unissued = StubGateway::notification(
@@ -498,7 +546,8 @@ async fn refused_callbacks_and_seller_refusals_are_logged_without_secrets() {
         order.grand_total,
         "TX-9",
     );
-    e.handle_notification("card", &unissued)
+    e.payments()
+        .handle_notification("card", &unissued)
         .await
         .expect("answered");
     let lines = log.0.lock().expect("log").clone();
@@ -520,16 +569,22 @@ async fn refused_callbacks_and_seller_refusals_are_logged_without_secrets() {
     );
     // A seller's refused step is logged with who and where.
     let order = e
+        .checkout()
         .place_order(inline(vec![(c.bag.clone(), 1)], &[&c.a], "cod"), None)
         .await
         .expect("placed")
         .order;
     let so = order.seller_orders[0].id.clone();
-    e.mark_ready(&order.id, &so, None).await.expect("ready");
-    e.ship(&order.id, &so, default_ship(), None)
+    e.fulfillment()
+        .mark_ready(&order.id, &so, None)
+        .await
+        .expect("ready");
+    e.fulfillment()
+        .ship(&order.id, &so, default_ship(), None)
         .await
         .expect("shipped");
     let _ = e
+        .fulfillment()
         .track_by_hand(
             &Operator::Seller(c.b.clone()),
             &order.id,
@@ -563,12 +618,13 @@ async fn a_seller_types_nothing_on_a_carrier_with_tracking_of_its_own() {
         HandTracking::new().with_status(TrackingStatus::Delivered),
     ] {
         let err = e
+            .fulfillment()
             .track_by_hand(&seller_a, id, &sh_a.seller_order_id, update, None)
             .await
             .expect_err("the carrier reports this parcel itself");
         assert!(matches!(err, TijaraError::NotAllowed { .. }), "{err}");
     }
-    let doc = e.order(id).await.expect("order");
+    let doc = e.orders().order(id).await.expect("order");
     assert_eq!(
         part_status(&doc, &sh_a.seller_order_id),
         FulfillmentStatus::Shipped
@@ -578,15 +634,16 @@ async fn a_seller_types_nothing_on_a_carrier_with_tracking_of_its_own() {
         "the carrier's number stays"
     );
     // The marketplace still may (an admin correcting a record).
-    e.track_by_hand(
-        &Operator::Marketplace,
-        id,
-        &sh_a.seller_order_id,
-        HandTracking::new().with_status(TrackingStatus::Delivered),
-        None,
-    )
-    .await
-    .expect("the admin records it");
+    e.fulfillment()
+        .track_by_hand(
+            &Operator::Marketplace,
+            id,
+            &sh_a.seller_order_id,
+            HandTracking::new().with_status(TrackingStatus::Delivered),
+            None,
+        )
+        .await
+        .expect("the admin records it");
 }
 
 #[tokio::test]
@@ -597,24 +654,30 @@ async fn a_hand_typed_number_never_blocks_a_carriers_label() {
     // Seller A, shipping by hand with ctm, types the number amana will give next.
     let (squat, sh_a, _) = shipped_shared_order_with(&m, &c, "ctm").await;
     let next = format!("AMANA{:09}MA", m.carrier.parcels_created() + 1);
-    e.track_by_hand(
-        &Operator::Seller(c.a.clone()),
-        &squat.order.id,
-        &sh_a.seller_order_id,
-        HandTracking::new().with_tracking_number(next.to_ascii_lowercase()),
-        None,
-    )
-    .await
-    .expect("a number typed by hand on a rate card");
+    e.fulfillment()
+        .track_by_hand(
+            &Operator::Seller(c.a.clone()),
+            &squat.order.id,
+            &sh_a.seller_order_id,
+            HandTracking::new().with_tracking_number(next.to_ascii_lowercase()),
+            None,
+        )
+        .await
+        .expect("a number typed by hand on a rate card");
     // Seller B's parcel with amana gets that number: the carrier's number wins.
     let order = e
+        .checkout()
         .place_order(inline(vec![(c.bracelet.clone(), 1)], &[&c.b], "cod"), None)
         .await
         .expect("placed")
         .order;
     let so = order.seller_orders[0].id.clone();
-    e.mark_ready(&order.id, &so, None).await.expect("ready");
+    e.fulfillment()
+        .mark_ready(&order.id, &so, None)
+        .await
+        .expect("ready");
     let shipped = e
+        .fulfillment()
         .ship_as(
             &Operator::Seller(c.b.clone()),
             &order.id,
@@ -625,7 +688,7 @@ async fn a_hand_typed_number_never_blocks_a_carriers_label() {
         .await
         .expect("the carrier's label is recorded");
     assert_eq!(shipped.tracking_number.as_deref(), Some(next.as_str()));
-    let squat = e.order(&squat.order.id).await.expect("order");
+    let squat = e.orders().order(&squat.order.id).await.expect("order");
     let cleared = squat
         .shipments
         .iter()
@@ -645,11 +708,12 @@ async fn a_hand_typed_number_never_blocks_a_carriers_label() {
         cod_collected: None,
     };
     let s = e
+        .fulfillment()
         .record_tracking("amana", &next, vec![delivered], None)
         .await
         .expect("events");
     assert_eq!(s.seller_order_id, so);
-    let squat = e.order(&squat.order.id).await.expect("order");
+    let squat = e.orders().order(&squat.order.id).await.expect("order");
     assert_eq!(
         part_status(&squat, &sh_a.seller_order_id),
         FulfillmentStatus::Shipped
@@ -698,6 +762,7 @@ async fn save_as_before(storage: &dyn tijara::ports::storage::Storage, doc: &Ord
 async fn shipped_alone(m: &Market, c: &Catalog, carrier: &str) -> (OrderDoc, Shipment) {
     let e = &m.engine;
     let order = e
+        .checkout()
         .place_order(
             inline_with(vec![(c.cushion.clone(), 1)], &[&c.a], "cod", carrier),
             None,
@@ -706,12 +771,16 @@ async fn shipped_alone(m: &Market, c: &Catalog, carrier: &str) -> (OrderDoc, Shi
         .expect("placed")
         .order;
     let so = order.seller_orders[0].id.clone();
-    e.mark_ready(&order.id, &so, None).await.expect("ready");
+    e.fulfillment()
+        .mark_ready(&order.id, &so, None)
+        .await
+        .expect("ready");
     let s = e
+        .fulfillment()
         .ship(&order.id, &so, default_ship(), None)
         .await
         .expect("shipped");
-    (e.order(&order.id).await.expect("order"), s)
+    (e.orders().order(&order.id).await.expect("order"), s)
 }
 
 #[tokio::test]
@@ -731,14 +800,16 @@ async fn old_orders_get_their_number_keys_and_old_duplicates_do_not_break_webhoo
     // Old orders had no store-wide key: a third order, with another carrier, could take the
     // number.
     let (third, sh_3) = shipped_alone(&m, &c, "ctm").await;
-    e.set_tracking_number(&third.order.id, &sh_3.id, &number, None)
+    e.fulfillment()
+        .set_tracking_number(&third.order.id, &sh_3.id, &number, None)
         .await
         .expect("no store-wide key yet");
-    e.set_tracking_number(&third.order.id, &sh_3.id, "RR000000001MA", None)
+    e.fulfillment()
+        .set_tracking_number(&third.order.id, &sh_3.id, "RR000000001MA", None)
         .await
         .expect("back to another number");
 
-    let report = e.reindex_orders(1000).await.expect("reindex");
+    let report = e.operations().reindex_orders(1000).await.expect("reindex");
     assert!(report.complete);
     assert_eq!(report.saved, 2, "{report:?}");
     assert_eq!(report.problems.len(), 1, "{report:?}");
@@ -746,6 +817,7 @@ async fn old_orders_get_their_number_keys_and_old_duplicates_do_not_break_webhoo
     assert!(report.problems[0].reason.contains("tracking-number:"));
     // Now the store-wide key is held by the first order.
     let err = e
+        .fulfillment()
         .set_tracking_number(&third.order.id, &sh_3.id, &number, None)
         .await
         .expect_err("held now");
@@ -754,7 +826,10 @@ async fn old_orders_get_their_number_keys_and_old_duplicates_do_not_break_webhoo
         "{err}"
     );
     // Idempotent: the same answer again.
-    assert_eq!(e.reindex_orders(1000).await.expect("again"), report);
+    assert_eq!(
+        e.operations().reindex_orders(1000).await.expect("again"),
+        report
+    );
 
     // A webhook naming both numbers updates the first and skips the second, whose order cannot
     // be saved until an admin fixes it.
@@ -772,6 +847,7 @@ async fn old_orders_get_their_number_keys_and_old_duplicates_do_not_break_webhoo
     ])
     .expect("json");
     let updated = e
+        .fulfillment()
         .handle_carrier_webhook(
             "amana",
             &tijara::ports::carrier::WebhookRequest::new(body).with_headers(vec![(
@@ -784,6 +860,7 @@ async fn old_orders_get_their_number_keys_and_old_duplicates_do_not_break_webhoo
     assert_eq!(updated.len(), 1);
     assert_eq!(updated[0].id, sh_1.id);
     let err = e
+        .fulfillment()
         .record_tracking("amana", &lower, vec![delivered], None)
         .await
         .expect_err("cannot be saved");
@@ -807,7 +884,12 @@ async fn a_hand_typed_number_in_the_same_order_yields_to_the_carriers_label() {
     if let CheckoutCart::Inline { shipping, .. } = &mut request.cart {
         shipping.insert(c.a.clone(), ShippingSelection::new("ctm", "standard"));
     }
-    let order = e.place_order(request, None).await.expect("placed").order;
+    let order = e
+        .checkout()
+        .place_order(request, None)
+        .await
+        .expect("placed")
+        .order;
     let part = |s: &SellerId| {
         order
             .seller_orders
@@ -819,23 +901,29 @@ async fn a_hand_typed_number_in_the_same_order_yields_to_the_carriers_label() {
     };
     let (part_a, part_b) = (part(&c.a), part(&c.b));
     for p in [&part_a, &part_b] {
-        e.mark_ready(&order.id, p, None).await.expect("ready");
+        e.fulfillment()
+            .mark_ready(&order.id, p, None)
+            .await
+            .expect("ready");
     }
     let seller_a = Operator::Seller(c.a.clone());
-    e.ship_as(&seller_a, &order.id, &part_a, default_ship(), None)
+    e.fulfillment()
+        .ship_as(&seller_a, &order.id, &part_a, default_ship(), None)
         .await
         .expect("A shipped by hand");
     let next = format!("AMANA{:09}MA", m.carrier.parcels_created() + 1);
-    e.track_by_hand(
-        &seller_a,
-        &order.id,
-        &part_a,
-        HandTracking::new().with_tracking_number(next.clone()),
-        None,
-    )
-    .await
-    .expect("typed by hand");
+    e.fulfillment()
+        .track_by_hand(
+            &seller_a,
+            &order.id,
+            &part_a,
+            HandTracking::new().with_tracking_number(next.clone()),
+            None,
+        )
+        .await
+        .expect("typed by hand");
     let b = e
+        .fulfillment()
         .ship_as(
             &Operator::Seller(c.b.clone()),
             &order.id,
@@ -846,7 +934,7 @@ async fn a_hand_typed_number_in_the_same_order_yields_to_the_carriers_label() {
         .await
         .expect("B's label is recorded");
     assert_eq!(b.tracking_number.as_deref(), Some(next.as_str()));
-    let doc = e.order(&order.id).await.expect("order");
+    let doc = e.orders().order(&order.id).await.expect("order");
     let a = doc
         .shipments
         .iter()

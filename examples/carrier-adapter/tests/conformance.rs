@@ -76,11 +76,13 @@ async fn polling_delivers_the_order_end_to_end() {
     );
     let first = world
         .engine
+        .fulfillment()
         .poll_tracking(&order.id, &shipment.id)
         .await
         .expect("poll");
     let second = world
         .engine
+        .fulfillment()
         .poll_tracking(&order.id, &shipment.id)
         .await
         .expect("poll again");

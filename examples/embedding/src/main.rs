@@ -104,6 +104,7 @@ async fn main() -> Fallible<()> {
     // notification arrives.
     let key = IdempotencyKey::new("checkout-0001")?;
     let placed = engine
+        .checkout()
         .place_order(
             PlaceOrderRequest::new(
                 CheckoutCart::Inline {
@@ -137,6 +138,7 @@ async fn main() -> Fallible<()> {
         order.grand_total.format(Lang::Fr)
     );
     let result = engine
+        .payments()
         .record_payment(
             &order.id,
             PaymentNotice::new(
@@ -156,7 +158,7 @@ async fn main() -> Fallible<()> {
         "payment {:?}, order {:?}",
         result.payment_status, result.order_status
     );
-    let doc = engine.order(&order.id).await?;
+    let doc = engine.orders().order(&order.id).await?;
     let (gross, commission, shares) = doc.settlement.totals()?;
     println!(
         "received {}, commission {}, owed to sellers {}",

@@ -133,6 +133,7 @@ async fn a_webhook_pays_the_order_end_to_end() {
     let approval = harness.notification(&format!("{}-1", order.id), order.grand_total, "paid");
     let answer = world
         .engine
+        .payments()
         .handle_notification("paydemo-webhooks", &approval)
         .await
         .expect("handled");

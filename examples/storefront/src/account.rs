@@ -257,7 +257,7 @@ async fn account_page(State(app): State<App>, ctx: Ctx) -> Response {
         return Redirect::to("/account/login").into_response();
     };
     let orders = match account.customer_id() {
-        Ok(c) => match app.engine.customer_orders(&c, None, 100).await {
+        Ok(c) => match app.engine.orders().customer_orders(&c, None, 100).await {
             Ok(p) => p.items,
             Err(e) => return crate::web::refusal(&ctx, &e),
         },
@@ -301,7 +301,7 @@ async fn withdraw(
     let (Ok(order), Ok(so)) = (OrderId::new(order), SellerOrderId::new(so)) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let doc = match app.engine.order(&order).await {
+    let doc = match app.engine.orders().order(&order).await {
         Ok(d)
             if d.order
                 .customer
@@ -326,6 +326,7 @@ async fn withdraw(
     let reason = f.reason.filter(|r| !r.trim().is_empty());
     match app
         .engine
+        .orders()
         .request_return(&order, &so, lines, reason, None)
         .await
     {

@@ -99,7 +99,12 @@ async fn set_active(
         Ok(id) => id,
         Err(r) => return r,
     };
-    match app.engine.catalog().set_seller_active(&id, f.active, None).await {
+    match app
+        .engine
+        .catalog()
+        .set_seller_active(&id, f.active, None)
+        .await
+    {
         Ok(_) => Redirect::to("/admin").into_response(),
         Err(e) => refusal(&ctx, &e),
     }
@@ -156,6 +161,7 @@ async fn orders(
     let lang = ctx.lang;
     let page = match app
         .engine
+        .orders()
         .all_orders(q.get("after").map(String::as_str), 100)
         .await
     {
@@ -189,7 +195,7 @@ async fn order(State(app): State<App>, ctx: Ctx, Path(id): Path<String>) -> Resp
     let Ok(id) = OrderId::new(id) else {
         return problem(&ctx, StatusCode::NOT_FOUND, "404");
     };
-    let doc = match app.engine.order(&id).await {
+    let doc = match app.engine.orders().order(&id).await {
         Ok(d) => d,
         Err(e) => return refusal(&ctx, &e),
     };
@@ -285,6 +291,7 @@ async fn money_action(
             let (engine, order) = (app.engine.clone(), id.clone());
             crate::detached(async move {
                 engine
+                    .payments()
                     .refund_payment(&order, amount, &admin, None)
                     .await
                     .map(|_| ())
@@ -293,6 +300,7 @@ async fn money_action(
         }
         MoneyAction::ConfirmTransfer => app
             .engine
+            .payments()
             .confirm_bank_transfer(&id, amount, &f.reference, &admin, None)
             .await
             .map(|_| ()),
@@ -341,7 +349,7 @@ async fn tracking(
     let (Ok(id), Ok(so)) = (OrderId::new(id), SellerOrderId::new(so)) else {
         return problem(&ctx, StatusCode::NOT_FOUND, "404");
     };
-    let doc = match app.engine.order(&id).await {
+    let doc = match app.engine.orders().order(&id).await {
         Ok(d) => d,
         Err(e) => return refusal(&ctx, &e),
     };
@@ -368,7 +376,12 @@ async fn payouts(
     };
     let mut rows = Vec::new();
     for s in &sellers {
-        let st = match found(app.engine.payouts().seller_statement(&s.id, from, until).await) {
+        let st = match found(
+            app.engine
+                .payouts()
+                .seller_statement(&s.id, from, until)
+                .await,
+        ) {
             Ok(Some(st)) => st,
             Ok(None) => continue,
             Err(e) => return refusal(&ctx, &e),
@@ -436,7 +449,8 @@ async fn mark_paid(
     let result = match Money::mad(f.amount.trim().replace(',', ".").as_str()) {
         Ok(m) => app
             .engine
-            .payouts().record_payout(&id, m, &f.reference, (from, until))
+            .payouts()
+            .record_payout(&id, m, &f.reference, (from, until))
             .await
             .map(|_| ())
             .map_err(|e| e.to_string()),

@@ -380,7 +380,13 @@ pub(crate) async fn quotes(
     Path(id): Path<String>,
     Body(address): Body<Address>,
 ) -> ApiResult {
-    Ok(Json(app.engine.shipping_quotes(&cart_id(id)?, &address).await?).into_response())
+    Ok(Json(
+        app.engine
+            .checkout()
+            .shipping_quotes(&cart_id(id)?, &address)
+            .await?,
+    )
+    .into_response())
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -404,6 +410,7 @@ pub(crate) async fn choose(
     let seller = SellerId::new(b.seller_id).map_err(|e| bad(e.to_string()))?;
     let doc = app
         .engine
+        .checkout()
         .choose_shipping(
             &cart_id(id)?,
             b.address,
@@ -442,6 +449,7 @@ pub(crate) async fn checkout(
         .unwrap_or(Lang::Fr);
     let placed = app
         .engine
+        .checkout()
         .place_order_from(
             PlaceOrderRequest::new(
                 CheckoutCart::Stored {
@@ -477,6 +485,7 @@ pub(crate) async fn order_by_token(
     match token {
         Some(t) => Ok(app
             .engine
+            .orders()
             .order_with_token(&id, t)
             .await
             .map_err(|e| match e {

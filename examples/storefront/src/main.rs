@@ -218,8 +218,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
                 Ok((_, next)) => throttles_after = next,
                 Err(e) => tracing::warn!(error = %e, "login throttle purge failed"),
             }
-            let _ = engine.expire_reservations(500).await;
+            let _ = engine.operations().expire_reservations(500).await;
             let _ = engine
+                .payments()
                 .remind_pending_transfers(tijara_core::chrono::Duration::days(1))
                 .await;
         }

@@ -179,7 +179,12 @@ async fn dashboard(
         Err(TijaraError::NotFound { .. }) => return forbidden(&ctx),
         Err(e) => return refusal(&ctx, &e),
     };
-    let orders = match app.engine.seller_orders(&seller_id, None, 100).await {
+    let orders = match app
+        .engine
+        .orders()
+        .seller_orders(&seller_id, None, 100)
+        .await
+    {
         Ok(p) => p.items,
         Err(e) => return refusal(&ctx, &e),
     };
@@ -269,10 +274,15 @@ async fn my_part(
     let (Ok(order), Ok(so)) = (OrderId::new(order), SellerOrderId::new(so)) else {
         return Err(forbidden(ctx));
     };
-    let doc = app.engine.order(&order).await.map_err(|e| match e {
-        TijaraError::NotFound { .. } => forbidden(ctx),
-        e => refusal(ctx, &e),
-    })?;
+    let doc = app
+        .engine
+        .orders()
+        .order(&order)
+        .await
+        .map_err(|e| match e {
+            TijaraError::NotFound { .. } => forbidden(ctx),
+            e => refusal(ctx, &e),
+        })?;
     match doc.order.seller_order(&so) {
         Ok(part) if part.seller_id == seller => Ok((doc, so, seller)),
         _ => {
@@ -300,9 +310,10 @@ async fn ship(
     // On its own task: a closed tab does not drop the carrier call half-way.
     let shipped = crate::detached(async move {
         if status == Some(FulfillmentStatus::Awaiting) {
-            engine.mark_ready(&order, &part, None).await?;
+            engine.fulfillment().mark_ready(&order, &part, None).await?;
         }
         engine
+            .fulfillment()
             .ship_as(
                 &Operator::Seller(seller),
                 &order,
@@ -331,7 +342,7 @@ async fn label(
     let Some(s) = doc.shipments.iter().find(|s| s.seller_order_id == so) else {
         return forbidden(&ctx);
     };
-    match app.engine.label(&doc.order.id, &s.id).await {
+    match app.engine.fulfillment().label(&doc.order.id, &s.id).await {
         Ok(l) => Html(tijara_render::label_html(&l)).into_response(),
         Err(e) => refusal(&ctx, &e),
     }
@@ -369,6 +380,7 @@ pub(crate) async fn apply_tracking(
     let mut update = HandTracking::new().with_tracking_number(number);
     update.status = status;
     app.engine
+        .fulfillment()
         .track_by_hand(by, &doc.order.id, so, update, None)
         .await?;
     Ok(())
@@ -461,7 +473,12 @@ async fn statement(
             Ok(s) => s,
             Err(e) => return refusal(&ctx, &e),
         };
-        let orders = match app.engine.seller_orders(&seller_id, None, 100).await {
+        let orders = match app
+            .engine
+            .orders()
+            .seller_orders(&seller_id, None, 100)
+            .await
+        {
             Ok(p) => p.items,
             Err(e) => return refusal(&ctx, &e),
         };

@@ -161,7 +161,8 @@ pub(crate) async fn login(
     let csrf = crate::auth::random_token();
     let session = app
         .engine
-        .sessions().open_session(
+        .sessions()
+        .open_session(
             &account.id,
             &token,
             &csrf,
@@ -241,10 +242,15 @@ async fn my_part(
     let (Ok(order), Ok(part)) = (OrderId::new(order), SellerOrderId::new(part)) else {
         return Err(not_found("order part"));
     };
-    let doc = app.engine.order(&order).await.map_err(|e| match e {
-        tijara::TijaraError::NotFound { .. } => not_found("order part"),
-        e => ApiError::from(e),
-    })?;
+    let doc = app
+        .engine
+        .orders()
+        .order(&order)
+        .await
+        .map_err(|e| match e {
+            tijara::TijaraError::NotFound { .. } => not_found("order part"),
+            e => ApiError::from(e),
+        })?;
     match doc.order.seller_order(&part) {
         Ok(p) if p.seller_id == seller.0 => Ok((doc, part)),
         _ => {
@@ -259,7 +265,7 @@ async fn my_part(
 #[utoipa::path(get, path = "/api/v1/seller/orders", tag = "seller", security(("bearer" = [])), responses((status = 200, description = "The seller's order parts, newest first"), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 403, description = "Not a seller's login", body = ErrorBody)))]
 pub(crate) async fn seller_orders(State(app): State<App>, seller: ApiSeller) -> ApiResult {
     let ApiSeller(id, member) = &seller;
-    let page = app.engine.seller_orders(id, None, 100).await?;
+    let page = app.engine.orders().seller_orders(id, None, 100).await?;
     let parts: Vec<_> = page
         .items
         .iter()
@@ -318,9 +324,15 @@ pub(crate) async fn ship(
         if awaiting {
             // With the ship's key: a duplicate that saw the part awaiting after the first one
             // shipped it gets the first "ready" again instead of a refusal.
-            engine.mark_ready(&id, &part, k.as_ref()).await?;
+            engine
+                .fulfillment()
+                .mark_ready(&id, &part, k.as_ref())
+                .await?;
         }
-        engine.ship_as(&by, &id, &part, request, k.as_ref()).await
+        engine
+            .fulfillment()
+            .ship_as(&by, &id, &part, request, k.as_ref())
+            .await
     })
     .await?;
     Ok((StatusCode::CREATED, Json(shipment)).into_response())
@@ -340,7 +352,7 @@ pub(crate) async fn label(
         .iter()
         .find(|s| s.seller_order_id == part)
         .ok_or_else(|| not_found("shipment"))?;
-    Ok(Json(app.engine.label(&doc.order.id, &s.id).await?).into_response())
+    Ok(Json(app.engine.fulfillment().label(&doc.order.id, &s.id).await?).into_response())
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -352,7 +364,7 @@ pub(crate) struct TrackingBody {
 }
 
 /// `POST /api/v1/seller/orders/{order}/{part}/tracking`: the carrier's number and/or a step
-/// (carriers without an API), applied to this part's shipment only (`Tijara::track_by_hand`).
+/// (carriers without an API), applied to this part's shipment only (`Fulfillment::track_by_hand`).
 #[utoipa::path(post, path = "/api/v1/seller/orders/{order}/{part}/tracking", tag = "seller", security(("bearer" = [])), params(("order" = String, Path, description = "Order id"), ("part" = String, Path, description = "Seller order id")), request_body = TrackingBody,
     responses((status = 200, description = "The shipment"), (status = 422, description = "Bad number or step", body = ErrorBody), (status = 409, description = "`tracking_number_taken`: another shipment has this number", body = ErrorBody), (status = 403, description = "`not_allowed`: a step a seller may not record (`returned_to_sender`)", body = ErrorBody), (status = 404, description = "Not this seller's part", body = ErrorBody), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 403, description = "Not a seller's login", body = ErrorBody)))]
 pub(crate) async fn set_tracking(
@@ -364,7 +376,7 @@ pub(crate) async fn set_tracking(
     let (doc, part) = my_part(&app, &seller, order, part).await?;
     let by = tijara::usecases::fulfillment::Operator::Seller(seller.0.clone());
     crate::portal::apply_tracking(&app, &by, &doc, &part, &b.tracking_number, &b.status).await?;
-    let doc = app.engine.order(&doc.order.id).await?;
+    let doc = app.engine.orders().order(&doc.order.id).await?;
     let s = doc.shipments.iter().find(|s| s.seller_order_id == part);
     Ok(Json(s).into_response())
 }
@@ -378,7 +390,11 @@ pub(crate) async fn seller_products(
     let filter = ProductFilter::default()
         .with_seller(id)
         .with_include_inactive(true);
-    let mut page = app.engine.catalog().list_products(&filter, None, 100).await?;
+    let mut page = app
+        .engine
+        .catalog()
+        .list_products(&filter, None, 100)
+        .await?;
     page.items
         .retain(|v| member.is_none() || v.product.made_by == member);
     Ok(Json(page).into_response())
@@ -401,7 +417,11 @@ pub(crate) async fn create_product(
     if member.is_some() {
         input.made_by = member;
     }
-    let p = app.engine.catalog().create_product(input, k.as_ref()).await?;
+    let p = app
+        .engine
+        .catalog()
+        .create_product(input, k.as_ref())
+        .await?;
     Ok((StatusCode::CREATED, Json(p)).into_response())
 }
 
@@ -409,7 +429,8 @@ async fn mine(app: &App, seller: &ApiSeller, id: String) -> Result<ProductId, Ap
     let id = ProductId::new(id).map_err(|_| not_found("product"))?;
     let v = app
         .engine
-        .catalog().product(&id)
+        .catalog()
+        .product(&id)
         .await
         .map_err(|_| not_found("product"))?;
     if v.product.seller_id != seller.0 || (seller.1.is_some() && v.product.made_by != seller.1) {
@@ -431,7 +452,13 @@ pub(crate) async fn update_product(
     let k = key(&headers, &seller.0)?;
     let id = mine(&app, &seller, id).await?;
     input.seller_id = seller.0.clone();
-    Ok(Json(app.engine.catalog().update_product(&id, input, k.as_ref()).await?).into_response())
+    Ok(Json(
+        app.engine
+            .catalog()
+            .update_product(&id, input, k.as_ref())
+            .await?,
+    )
+    .into_response())
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -463,7 +490,8 @@ pub(crate) async fn stock(
         .ok_or_else(|| not_found("variant"))?;
     Ok(Json(
         app.engine
-            .catalog().adjust_stock(&variant.id, b.adjustment, k.as_ref())
+            .catalog()
+            .adjust_stock(&variant.id, b.adjustment, k.as_ref())
             .await?,
     )
     .into_response())
@@ -484,7 +512,13 @@ pub(crate) async fn active(
     Body(b): Body<ActiveBody>,
 ) -> ApiResult {
     let id = mine(&app, &seller, id).await?;
-    Ok(Json(app.engine.catalog().set_product_active(&id, b.active, None).await?).into_response())
+    Ok(Json(
+        app.engine
+            .catalog()
+            .set_product_active(&id, b.active, None)
+            .await?,
+    )
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -501,7 +535,11 @@ pub(crate) async fn statement(
     Params(q): Params<MonthQuery>,
 ) -> ApiResult {
     let (month, from, until) = crate::portal::month_bounds(&app, q.month.as_deref());
-    let st = app.engine.payouts().seller_statement(&id, from, until).await?;
+    let st = app
+        .engine
+        .payouts()
+        .seller_statement(&id, from, until)
+        .await?;
     let payouts = app.engine.payouts().payouts(&id, None, 100).await?;
     Ok(Json(json!({"month": month, "statement": st, "payouts": payouts.items})).into_response())
 }

@@ -87,12 +87,19 @@ pub const REINDEX_MAX: usize = 20_000;
 pub async fn reindex_orders(
     engine: &tijara::Tijara,
 ) -> Result<Option<tijara::usecases::maintenance::ReindexReport>, tijara::TijaraError> {
-    if engine.is_done("startup", "order-keys-v1").await? {
+    if engine
+        .operations()
+        .is_done("startup", "order-keys-v1")
+        .await?
+    {
         return Ok(None);
     }
-    let report = engine.reindex_orders(REINDEX_MAX).await?;
+    let report = engine.operations().reindex_orders(REINDEX_MAX).await?;
     if report.complete {
-        engine.record_done("startup", "order-keys-v1").await?;
+        engine
+            .operations()
+            .record_done("startup", "order-keys-v1")
+            .await?;
     }
     Ok(Some(report))
 }

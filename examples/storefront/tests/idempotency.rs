@@ -369,6 +369,7 @@ async fn awaiting_part(
     let shipping = tijara::usecases::checkout::ShippingSelection::new("amana", "standard");
     let order = app
         .engine
+        .checkout()
         .place_order(
             tijara::usecases::checkout::PlaceOrderRequest::new(
                 tijara::usecases::checkout::CheckoutCart::Inline {

@@ -97,6 +97,7 @@ async fn a_seller_cannot_deliver_another_sellers_parcel_through_the_api() {
     let three = variant_of(&app, 2).await;
     let order = app
         .engine
+        .checkout()
         .place_order(order_request(&[one.clone(), three.clone()], "cod"), None)
         .await
         .unwrap()
@@ -182,7 +183,7 @@ async fn a_seller_cannot_deliver_another_sellers_parcel_through_the_api() {
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{v}");
 
-    let doc = app.engine.order(id).await.unwrap();
+    let doc = app.engine.orders().order(id).await.unwrap();
     let status_of = |p| doc.order.seller_order(p).unwrap().status();
     assert_eq!(status_of(&part3), FulfillmentStatus::Shipped, "untouched");
     assert_eq!(status_of(&part1), FulfillmentStatus::Shipped);
@@ -211,7 +212,7 @@ async fn a_seller_cannot_deliver_another_sellers_parcel_through_the_api() {
     .await;
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!(v["id"], s1["id"]);
-    let doc = app.engine.order(id).await.unwrap();
+    let doc = app.engine.orders().order(id).await.unwrap();
     assert_eq!(
         doc.order.seller_order(&part1).unwrap().status(),
         FulfillmentStatus::Delivered
@@ -296,6 +297,7 @@ async fn a_callback_signed_with_the_old_literal_key_pays_nothing() {
     let one = variant_of(&app, 0).await;
     let placed = app
         .engine
+        .checkout()
         .place_order(order_request(&[one], "cmi"), None)
         .await
         .unwrap();
@@ -329,7 +331,7 @@ async fn a_callback_signed_with_the_old_literal_key_pays_nothing() {
         !String::from_utf8_lossy(&text).contains("APPROVED"),
         "{text:?}"
     );
-    let doc = app.engine.order(&placed.order.id).await.unwrap();
+    let doc = app.engine.orders().order(&placed.order.id).await.unwrap();
     assert_eq!(doc.order.status(), OrderStatus::AwaitingPayment);
     assert!(doc.payment_log.is_empty());
     let after = app.engine.storage().pending_events(10_000).await.unwrap();

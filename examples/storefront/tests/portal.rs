@@ -256,6 +256,7 @@ async fn sellers_ship_their_own_parts_and_tracking_reaches_the_shopper() {
     let id = order_id(&path);
     let doc = app
         .engine
+        .orders()
         .order(&tijara_core::OrderId::new(id.clone()).unwrap())
         .await
         .unwrap();
@@ -642,6 +643,7 @@ async fn admins_approve_sellers_refund_track_and_pay_out() {
     seller.login("seller3@tijara.example", ARTISAN_PW).await;
     let doc = app
         .engine
+        .orders()
         .order(&tijara_core::OrderId::new(id.clone()).unwrap())
         .await
         .unwrap();
@@ -911,6 +913,7 @@ async fn a_customer_withdraws_from_a_delivered_parcel_and_no_one_else_can() {
     let id = order_id(&path);
     let doc = app
         .engine
+        .orders()
         .order(&tijara_core::OrderId::new(id.clone()).unwrap())
         .await
         .unwrap();
@@ -982,6 +985,7 @@ async fn a_customer_withdraws_from_a_delivered_parcel_and_no_one_else_can() {
     );
     let doc = app
         .engine
+        .orders()
         .order(&tijara_core::OrderId::new(id.clone()).unwrap())
         .await
         .unwrap();

@@ -76,6 +76,7 @@ async fn build_saves_old_orders_with_their_keys_once() {
         .unwrap();
     assert!(
         app.engine
+            .operations()
             .is_done("startup", "order-keys-v1")
             .await
             .unwrap(),

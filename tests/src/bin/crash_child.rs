@@ -29,6 +29,7 @@ async fn main() {
             loop {
                 n += 1;
                 match engine
+                    .checkout()
                     .place_order(
                         tijara_tests::cod_order(&variant, &seller, 1, c * 1_000_000 + n),
                         None,

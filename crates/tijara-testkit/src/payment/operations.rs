@@ -38,6 +38,7 @@ pub async fn refunds_are_bounded_and_capabilities_honoured(h: &dyn PaymentHarnes
     if doc.order.payment.status() == PaymentStatus::Authorized {
         let r = w
             .engine
+            .payments()
             .capture_payment(&order.id, order.grand_total, None)
             .await;
         if !g.capabilities().partial_capture && !g.capabilities().refund_by_api {
@@ -54,6 +55,7 @@ pub async fn refunds_are_bounded_and_capabilities_honoured(h: &dyn PaymentHarnes
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(
         w.engine
+            .payments()
             .refund_payment(&order.id, too_much, "admin", None)
             .await
             .is_err(),
@@ -62,6 +64,7 @@ pub async fn refunds_are_bounded_and_capabilities_honoured(h: &dyn PaymentHarnes
     let part = money("10.00", order.grand_total);
     let r = w
         .engine
+        .payments()
         .refund_payment(&order.id, part, "admin", None)
         .await
         .unwrap_or_else(|e| panic!("refund: {e}"));
@@ -184,6 +187,7 @@ pub async fn operations_carry_the_transaction_reference(h: &dyn PaymentHarness) 
         .await
         .unwrap_or_else(|e| panic!("a genuine approval must verify: {e}"));
     w.engine
+        .payments()
         .handle_notification(&code, &approval)
         .await
         .unwrap_or_else(|e| panic!("handle_notification: {e}"));
@@ -193,6 +197,7 @@ pub async fn operations_carry_the_transaction_reference(h: &dyn PaymentHarness) 
     {
         let captured = w
             .engine
+            .payments()
             .capture_payment(&order.id, order.grand_total, None)
             .await;
         let op = spy
@@ -221,6 +226,7 @@ pub async fn operations_carry_the_transaction_reference(h: &dyn PaymentHarness) 
     if caps.refund_by_api {
         let part = money("10.00", order.grand_total);
         w.engine
+            .payments()
             .refund_payment(&order.id, part, "admin", None)
             .await
             .unwrap_or_else(|e| panic!("refund: {e}"));
@@ -281,6 +287,7 @@ pub async fn sale_only_gateways_never_capture(h: &dyn PaymentHarness) {
     );
     let answer = w
         .engine
+        .payments()
         .handle_notification(&code, &approval)
         .await
         .unwrap_or_else(|e| panic!("handle_notification: {e}"));
@@ -300,6 +307,7 @@ pub async fn sale_only_gateways_never_capture(h: &dyn PaymentHarness) {
     );
     let refused = w
         .engine
+        .payments()
         .capture_payment(&order.id, order.grand_total, None)
         .await;
     assert!(

@@ -41,7 +41,7 @@ pub struct PaymentCapabilities {
     /// The gateway only makes sales: its approval already moves the money (a
     /// [`PaymentEventKind::Captured`] notification, never `Authorized`), so there is nothing to
     /// capture. Its [`PaymentGateway::capture`] answers [`GatewayError::Unsupported`], and the
-    /// engine refuses [`capture_payment`](crate::Tijara::capture_payment) with
+    /// engine refuses [`capture_payment`](crate::Payments::capture_payment) with
     /// [`TijaraError::CaptureUnsupported`](crate::TijaraError::CaptureUnsupported) before
     /// calling it. False (the default) for gateways that authorize first and capture later.
     /// Refunds and voids keep their own capabilities.

@@ -6,6 +6,8 @@ use crate::error::{Part, TijaraError};
 use crate::ports::carrier::{Quote, QuoteRequest};
 use crate::ports::payment::{PaymentGateway, PaymentRequest, PaymentStart};
 use crate::ports::storage::{Changeset, DocKind, ListQuery, NewEvent, StockOp};
+use crate::usecases::payments::Payments;
+use crate::usecases::returns::Orders;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -152,7 +154,7 @@ pub struct PlacedOrder {
     /// Redirect, instructions or completed.
     pub payment: PaymentStart,
     /// The order's access token: the guest's key to the order (links carry it as `?t=`; see
-    /// [`Tijara::order_with_token`]). Given only here; keep it out of logs (its `Debug` is
+    /// [`Orders::order_with_token`](crate::Orders::order_with_token)). Given only here; keep it out of logs (its `Debug` is
     /// redacted).
     #[serde(default)]
     pub access_token: AccessToken,
@@ -238,12 +240,48 @@ impl Tijara {
                 code: code.to_owned(),
             })
     }
+}
 
+impl<'a> Payments<'a> {
     /// The payment gateways configured, by code.
-    pub fn gateways(&self) -> impl Iterator<Item = &Arc<dyn PaymentGateway>> {
-        self.inner.gateways.values()
+    pub fn gateways(self) -> impl Iterator<Item = &'a Arc<dyn PaymentGateway>> {
+        self.engine.inner.gateways.values()
     }
+}
 
+/// From cart to order: shipping quotes and choices, placing orders, starting their payments
+/// (`engine.checkout()`).
+///
+/// ```
+/// # async fn demo(
+/// #     engine: &tijara::Tijara,
+/// #     cart: &tijara_core::CartId,
+/// #     address: &tijara_core::order::Address,
+/// # ) -> Result<(), tijara::TijaraError> {
+/// for seller in engine.checkout().shipping_quotes(cart, address).await? {
+///     println!("{seller:?}");
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Copy)]
+pub struct Checkout<'a> {
+    engine: &'a Tijara,
+}
+
+impl std::fmt::Debug for Checkout<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Checkout").finish_non_exhaustive()
+    }
+}
+
+impl Tijara {
+    /// Checkout's use cases: shipping quotes and choices, placing orders, starting payments.
+    pub fn checkout(&self) -> Checkout<'_> {
+        Checkout { engine: self }
+    }
+}
+
+impl Checkout<'_> {
     /// Places an order: prices the cart on the server, reserves its stock atomically (cash on
     /// delivery sells it at once), splits it per seller and opens the payment. Fails with
     /// [`TijaraError::OutOfStock`] and changes nothing when any line lacks stock.
@@ -251,14 +289,14 @@ impl Tijara {
     /// With an idempotency key, a retry returns the same order (and starts its payment again,
     /// which for a hosted page gives a fresh form).
     pub async fn place_order(
-        &self,
+        self,
         request: PlaceOrderRequest,
         key: Option<&IdempotencyKey>,
     ) -> Result<PlacedOrder, TijaraError> {
         self.place_order_from(request, None, key).await
     }
 
-    /// [`Tijara::place_order`] for a shopper at a known client address (the frontend's peer
+    /// [`Checkout::place_order`](crate::Checkout::place_order) for a shopper at a known client address (the frontend's peer
     /// address, or the one its trusted proxy reports): besides the e-mail's, the address's
     /// unpaid card and transfer orders are limited
     /// ([`EngineConfig::max_unpaid_per_client`](crate::EngineConfig::max_unpaid_per_client));
@@ -267,27 +305,28 @@ impl Tijara {
     /// count (loopback, private...) is as if none were given. Only a hash of the address is
     /// stored with the order.
     pub async fn place_order_from(
-        &self,
+        self,
         mut request: PlaceOrderRequest,
         client: Option<IpAddr>,
         key: Option<&IdempotencyKey>,
     ) -> Result<PlacedOrder, TijaraError> {
+        let e = self.engine;
         check_email(&request.email)?;
         request.address = request.address.normalized()?;
-        let gateway = self.gateway(&request.gateway)?.clone();
+        let gateway = e.gateway(&request.gateway)?.clone();
         let method = gateway.method();
-        let order_id = OrderId::new(self.new_id("ord"))?;
+        let order_id = OrderId::new(e.new_id("ord"))?;
         let token = new_access_token();
         let client = client.and_then(countable_client).map(client_key);
         let (request, order_id, token, client) = (&request, &order_id, &token, &client);
-        let placed: Placed = self
+        let placed: Placed = e
             .mutate("place_order", key, &request, || async move {
-                self.place_step(request, order_id, method, token, client.as_deref())
+                e.place_step(request, order_id, method, token, client.as_deref())
                     .await
             })
             .await?;
         let order = placed.order;
-        let payment = self
+        let payment = e
             .start_payment_with(&order, gateway.as_ref(), request.lang, 1)
             .await?;
         Ok(PlacedOrder {
@@ -296,12 +335,14 @@ impl Tijara {
             access_token: placed.access_token,
         })
     }
+}
 
+impl Orders<'_> {
     /// An order for a guest holding its access token ([`PlacedOrder::access_token`]), compared
     /// in constant time. A wrong or missing token answers [`TijaraError::NotFound`], like an
     /// unknown order, so a guess learns nothing.
     pub async fn order_with_token(
-        &self,
+        self,
         id: &OrderId,
         token: &str,
     ) -> Result<OrderDoc, TijaraError> {
@@ -319,7 +360,9 @@ impl Tijara {
         }
         Ok(doc)
     }
+}
 
+impl Tijara {
     /// Refuses a new order when the e-mail, or the client address, already has as many unpaid
     /// orders placed within the window as the configuration allows (0: no limit). The client
     /// address counts only card and transfer orders, and only for a new one of those.

@@ -202,10 +202,46 @@ impl Tijara {
     fn tracks_itself(&self, code: &str) -> bool {
         self.carrier(code).is_ok_and(|c| c.capabilities().tracking)
     }
+}
 
+/// Getting orders to the shopper: marking ready, shipping, tracking, labels, carriers'
+/// cash-on-delivery remittances (`engine.fulfillment()`).
+///
+/// ```
+/// # async fn demo(
+/// #     engine: &tijara::Tijara,
+/// #     order: &tijara_core::OrderId,
+/// #     shipment: &tijara_core::ShipmentId,
+/// # ) -> Result<(), tijara::TijaraError> {
+/// for carrier in engine.fulfillment().carriers() {
+///     println!("{}", carrier.code());
+/// }
+/// let shipment = engine.fulfillment().poll_tracking(order, shipment).await?;
+/// println!("{shipment:?}");
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Copy)]
+pub struct Fulfillment<'a> {
+    engine: &'a Tijara,
+}
+
+impl std::fmt::Debug for Fulfillment<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fulfillment").finish_non_exhaustive()
+    }
+}
+
+impl Tijara {
+    /// Fulfillment's use cases: shipping, tracking, labels, cash-on-delivery remittances.
+    pub fn fulfillment(&self) -> Fulfillment<'_> {
+        Fulfillment { engine: self }
+    }
+}
+
+impl<'a> Fulfillment<'a> {
     /// The carriers configured.
-    pub fn carriers(&self) -> impl Iterator<Item = &Arc<dyn Carrier>> {
-        self.inner.carriers.values()
+    pub fn carriers(self) -> impl Iterator<Item = &'a Arc<dyn Carrier>> {
+        self.engine.inner.carriers.values()
     }
 }
 

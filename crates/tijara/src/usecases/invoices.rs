@@ -10,10 +10,11 @@
 //! order's invoice answers the one already issued.
 
 use crate::docs::OrderDoc;
-use crate::engine::{Loaded, Tijara, Write};
+use crate::engine::{Loaded, Write};
 use crate::error::TijaraError;
 use crate::ports::storage::{Changeset, DocKind, ListQuery, StorageError};
 use crate::usecases::catalog::{MAX_PAGE, Page};
+use crate::usecases::returns::Orders;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use tijara_core::catalog::{LegalIds, SellerTaxStatus};
@@ -104,21 +105,22 @@ fn counter_id(seller: &SellerId) -> String {
     format!("counter-{seller}")
 }
 
-impl Tijara {
+impl Orders<'_> {
     /// The invoice of a seller order, issued now with the seller's next number if it has none
     /// yet.
     pub async fn invoice(
-        &self,
+        self,
         order: &OrderId,
         seller_order: &SellerOrderId,
     ) -> Result<Invoice, TijaraError> {
+        let e = self.engine;
         let key = format!("so:{seller_order}");
-        if let Some((_, l)) = self.load_by_key::<Invoice>(DocKind::Invoice, &key).await? {
+        if let Some((_, l)) = e.load_by_key::<Invoice>(DocKind::Invoice, &key).await? {
             return Ok(l.value);
         }
         let doc: OrderDoc = self.order(order).await?;
         let so = doc.order.seller_order(seller_order)?.clone();
-        let seller = self.catalog().seller(&so.seller_id).await?;
+        let seller = e.catalog().seller(&so.seller_id).await?;
         let currency = doc.order.currency;
         let mut lines: Vec<InvoiceLine> = so
             .lines
@@ -136,7 +138,7 @@ impl Tijara {
             .collect();
         // Titles, in French for the invoice's description (the SKU when a product is gone).
         let ids: Vec<_> = so.lines.iter().map(|l| l.product_id.clone()).collect();
-        let products = self.catalog().products(&ids).await.unwrap_or_default();
+        let products = e.catalog().products(&ids).await.unwrap_or_default();
         for (line, priced) in lines.iter_mut().zip(&so.lines) {
             if let Some(title) = products
                 .iter()
@@ -184,7 +186,7 @@ impl Tijara {
         let no_vat_mention = match &seller.tax_status {
             SellerTaxStatus::Exempt { reason } => Some(format!(
                 "{} — {reason}",
-                self.inner
+                e.inner
                     .region
                     .invoice
                     .no_vat_mention
@@ -193,13 +195,13 @@ impl Tijara {
             )),
             _ => None,
         };
-        let now = self.now();
+        let now = e.now();
         let base = Invoice {
-            id: self.new_id("inv"),
+            id: e.new_id("inv"),
             sequence: 0,
             number: String::new(),
             issued_at: now,
-            date: self.inner.region.local_date(now),
+            date: e.inner.region.local_date(now),
             seller_id: seller.id.clone(),
             seller_name: seller.name.clone(),
             seller_city: seller.home_city.clone(),
@@ -216,17 +218,16 @@ impl Tijara {
             no_vat_mention,
         };
         let (base, key) = (&base, &key);
-        let result = self
+        let result = e
             .mutate("issue_invoice", None, &(), || async move {
                 let cid = counter_id(&base.seller_id);
-                let (counter, version) =
-                    match self.inner.storage.get(DocKind::Invoice, &cid).await? {
-                        Some(d) => (
-                            crate::engine::decode::<Counter>(DocKind::Invoice, &cid, &d.body)?,
-                            Some(d.version),
-                        ),
-                        None => (Counter::default(), None),
-                    };
+                let (counter, version) = match e.inner.storage.get(DocKind::Invoice, &cid).await? {
+                    Some(d) => (
+                        crate::engine::decode::<Counter>(DocKind::Invoice, &cid, &d.body)?,
+                        Some(d.version),
+                    ),
+                    None => (Counter::default(), None),
+                };
                 let mut invoice = base.clone();
                 invoice.sequence = counter.last + 1;
                 invoice.number = format!("F-{:06}", invoice.sequence);
@@ -250,7 +251,7 @@ impl Tijara {
             .await;
         match result {
             // Issued by another process meanwhile: that one stands.
-            Err(TijaraError::Storage(StorageError::KeyTaken { .. })) => self
+            Err(TijaraError::Storage(StorageError::KeyTaken { .. })) => e
                 .load_by_key::<Invoice>(DocKind::Invoice, key)
                 .await?
                 .map(|(_, l): (String, Loaded<Invoice>)| l.value)
@@ -264,12 +265,13 @@ impl Tijara {
 
     /// A seller's invoices, by id (the counter document is skipped).
     pub async fn seller_invoices(
-        &self,
+        self,
         seller: &SellerId,
         after: Option<&str>,
         limit: u32,
     ) -> Result<Page<Invoice>, TijaraError> {
-        self.list_page(
+        let e = self.engine;
+        e.list_page(
             ListQuery::new(DocKind::Invoice, limit.clamp(1, MAX_PAGE))
                 .owner(format!("seller:{seller}"))
                 .after(after),

@@ -24,7 +24,7 @@ pub struct DispatchReport {
     pub failed: usize,
 }
 
-/// What [`Tijara::reindex_orders`] did.
+/// What [`Operations::reindex_orders`](crate::Operations::reindex_orders) did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ReindexReport {
@@ -49,7 +49,7 @@ impl ReindexReport {
     }
 }
 
-/// An order [`Tijara::reindex_orders`] could not save.
+/// An order [`Operations::reindex_orders`](crate::Operations::reindex_orders) could not save.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ReindexProblem {
@@ -59,20 +59,49 @@ pub struct ReindexProblem {
     pub reason: String,
 }
 
+/// Housekeeping the embedder schedules: expiring reservations, delivering events, reindexing
+/// orders, once-only markers (`engine.operations()`).
+///
+/// ```
+/// # async fn demo(engine: &tijara::Tijara) -> Result<(), tijara::TijaraError> {
+/// let expired = engine.operations().expire_reservations(100).await?;
+/// let report = engine.operations().dispatch_events(100).await?;
+/// println!("{expired} orders expired, {} events delivered", report.delivered);
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Copy)]
+pub struct Operations<'a> {
+    engine: &'a Tijara,
+}
+
+impl std::fmt::Debug for Operations<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Operations").finish_non_exhaustive()
+    }
+}
+
 impl Tijara {
+    /// Housekeeping the embedder schedules: reservations, events, reindexing, run markers.
+    pub fn operations(&self) -> Operations<'_> {
+        Operations { engine: self }
+    }
+}
+
+impl Operations<'_> {
     /// Saves every order again with the look-up keys the current engine gives it (orders saved
     /// by an older version lack some, such as the store-wide `tracking-number:` key), at most
     /// `max` orders per call, in id order. A key another order already holds is reported (and
     /// logged on the `storage` target), never a failure of the call; only storage faults fail
     /// it. Idempotent: a second run saves the same keys again. Run by `tijara migrate` and at
     /// the storefront's start.
-    pub async fn reindex_orders(&self, max: usize) -> Result<ReindexReport, TijaraError> {
+    pub async fn reindex_orders(self, max: usize) -> Result<ReindexReport, TijaraError> {
+        let e = self.engine;
         let mut report = ReindexReport::default();
         let mut after: Option<String> = None;
         let mut visited = 0usize;
         loop {
             let query = ListQuery::new(DocKind::Order, 100).after(after.as_deref());
-            let page = self.inner.storage.list(&query).await?;
+            let page = e.inner.storage.list(&query).await?;
             let Some(last) = page.last() else {
                 report.complete = true;
                 return Ok(report);
@@ -91,10 +120,10 @@ impl Tijara {
                     }
                 };
                 let changes = Changeset {
-                    docs: vec![self.order_write(&doc, stored.version)?],
+                    docs: vec![e.order_write(&doc, stored.version)?],
                     ..Changeset::default()
                 };
-                match self.inner.storage.commit(changes).await {
+                match e.inner.storage.commit(changes).await {
                     // A concurrent write saved it meanwhile, with the current keys too.
                     Ok(_) | Err(StorageError::Conflict { .. }) => report.saved += 1,
                     Err(StorageError::KeyTaken { key, .. }) => {
@@ -111,10 +140,10 @@ impl Tijara {
     }
 
     /// Whether an outside effect was recorded as done under `scope` and `key` by
-    /// [`Tijara::record_done`].
-    pub async fn is_done(&self, scope: &str, key: &str) -> Result<bool, TijaraError> {
-        Ok(self
-            .inner
+    /// [`Operations::record_done`](crate::Operations::record_done).
+    pub async fn is_done(self, scope: &str, key: &str) -> Result<bool, TijaraError> {
+        let e = self.engine;
+        Ok(e.inner
             .storage
             .idempotency(&format!("done:{scope}"), key)
             .await?
@@ -123,17 +152,18 @@ impl Tijara {
 
     /// Records durably, in the engine's storage, that an outside effect was done once (a
     /// message sent on one channel, for instance); answers `false` when it was recorded
-    /// already. Event sinks fed by the at-least-once outbox check [`Tijara::is_done`] before
+    /// already. Event sinks fed by the at-least-once outbox check [`Operations::is_done`](crate::Operations::is_done) before
     /// the effect and record it after, so a redelivered event, even after a restart, does not
     /// repeat what already happened.
-    pub async fn record_done(&self, scope: &str, key: &str) -> Result<bool, TijaraError> {
+    pub async fn record_done(self, scope: &str, key: &str) -> Result<bool, TijaraError> {
+        let e = self.engine;
         if scope.is_empty() || key.is_empty() {
             return Err(TijaraError::InvalidField {
                 field: if scope.is_empty() { "scope" } else { "key" },
                 rule: "must not be empty".into(),
             });
         }
-        let now = self.now();
+        let now = e.now();
         let changes = Changeset {
             idempotency: Some(IdempotencyRecord {
                 scope: format!("done:{scope}"),
@@ -145,7 +175,7 @@ impl Tijara {
             now: Some(now),
             ..Changeset::default()
         };
-        match self.inner.storage.commit(changes).await? {
+        match e.inner.storage.commit(changes).await? {
             CommitOutcome::Committed => Ok(true),
             CommitOutcome::Replayed(_) => Ok(false),
         }
@@ -158,9 +188,10 @@ impl Tijara {
     /// language, payment method; no contact, which a notifier reads from the order) so the
     /// shopper is told. Returns how many orders were
     /// cancelled. Safe to run from several processes at once.
-    pub async fn expire_reservations(&self, limit: u32) -> Result<usize, TijaraError> {
-        let now = self.now();
-        let rows = self
+    pub async fn expire_reservations(self, limit: u32) -> Result<usize, TijaraError> {
+        let e = self.engine;
+        let now = e.now();
+        let rows = e
             .inner
             .storage
             .expired_reservations(now, limit.max(1))
@@ -169,22 +200,20 @@ impl Tijara {
         let mut cancelled = 0;
         for order in orders {
             let order = &order;
-            let done: bool = self
+            let done: bool = e
                 .mutate("expire_reservations", None, &(), || async move {
                     let Loaded {
                         value: mut doc,
                         version,
-                    } = self
-                        .load::<OrderDoc>(DocKind::Order, order.as_str())
-                        .await?;
+                    } = e.load::<OrderDoc>(DocKind::Order, order.as_str()).await?;
                     // The shopper is told (a transfer not received in time, a card checkout
                     // abandoned): the order is off and its items back on sale.
                     if let Some(done) = doc.expire()? {
                         let applied = Applied::new(true, done.events).stock(done.stock);
-                        return self.order_applied(&doc, version, applied);
+                        return e.order_applied(&doc, version, applied);
                     }
                     // Paid or cancelled meanwhile: only drop what is still held.
-                    let live = self.inner.storage.order_reservations(order).await?;
+                    let live = e.inner.storage.order_reservations(order).await?;
                     if live.is_empty() {
                         return Ok((false, Changeset::default()));
                     }
@@ -195,7 +224,7 @@ impl Tijara {
                         .collect();
                     // Counted as cancelled when it was cancelled meanwhile with stock still held.
                     let cancelled = doc.order.status() == OrderStatus::Cancelled;
-                    self.order_applied(&doc, version, Applied::new(cancelled, vec![]).stock(stock))
+                    e.order_applied(&doc, version, Applied::new(cancelled, vec![]).stock(stock))
                 })
                 .await?;
             cancelled += usize::from(done);
@@ -204,9 +233,10 @@ impl Tijara {
     }
 
     /// Delivers pending outbox events to the event sink, in order; at least once.
-    pub async fn dispatch_events(&self, limit: u32) -> Result<DispatchReport, TijaraError> {
-        let sink = self.inner.sink.clone().ok_or(TijaraError::NoEventSink)?;
-        let events = self.inner.storage.pending_events(limit.max(1)).await?;
+    pub async fn dispatch_events(self, limit: u32) -> Result<DispatchReport, TijaraError> {
+        let e = self.engine;
+        let sink = e.inner.sink.clone().ok_or(TijaraError::NoEventSink)?;
+        let events = e.inner.storage.pending_events(limit.max(1)).await?;
         let mut blocked: BTreeSet<String> = BTreeSet::new();
         let mut report = DispatchReport::default();
         let mut acked = Vec::new();
@@ -227,7 +257,7 @@ impl Tijara {
             }
         }
         if !acked.is_empty() {
-            self.inner.storage.ack_events(&acked).await?;
+            e.inner.storage.ack_events(&acked).await?;
         }
         Ok(report)
     }

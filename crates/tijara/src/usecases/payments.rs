@@ -10,6 +10,7 @@ use crate::engine::{IdempotencyKey, Tijara, Write};
 use crate::error::TijaraError;
 use crate::ports::storage::{Changeset, DocKind, DocWrite, NewEvent};
 use crate::usecases::order_update::Applied;
+use crate::usecases::returns::Orders;
 use serde::{Deserialize, Serialize};
 use tijara_core::order::OrderStatus;
 use tijara_core::order_record::ReceivedPayment;
@@ -112,29 +113,64 @@ impl Tijara {
             .owners(doc.owners())
             .body(doc)
     }
+}
 
+impl Orders<'_> {
     /// An order with its audit trail, shipments, returns and settlement.
-    pub async fn order(&self, id: &OrderId) -> Result<OrderDoc, TijaraError> {
-        Ok(self
-            .load::<OrderDoc>(DocKind::Order, id.as_str())
-            .await?
-            .value)
+    pub async fn order(self, id: &OrderId) -> Result<OrderDoc, TijaraError> {
+        let e = self.engine;
+        Ok(e.load::<OrderDoc>(DocKind::Order, id.as_str()).await?.value)
     }
+}
 
+/// An order's money: verified payments and gateway notifications, capture, void, refund,
+/// bank transfers (`engine.payments()`).
+///
+/// ```
+/// # async fn demo(engine: &tijara::Tijara) -> Result<(), tijara::TijaraError> {
+/// for gateway in engine.payments().gateways() {
+///     println!("{}", gateway.code());
+/// }
+/// let reminded = engine.payments().remind_pending_transfers(chrono::Duration::hours(24)).await?;
+/// println!("{reminded} shoppers reminded of their bank transfer");
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Copy)]
+pub struct Payments<'a> {
+    pub(crate) engine: &'a Tijara,
+}
+
+impl std::fmt::Debug for Payments<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Payments").finish_non_exhaustive()
+    }
+}
+
+impl Tijara {
+    /// Payments' use cases: recording, capturing, voiding, refunding, bank transfers.
+    pub fn payments(&self) -> Payments<'_> {
+        Payments { engine: self }
+    }
+}
+
+impl Payments<'_> {
     /// Applies a verified payment event to an order, at most once per reference.
     pub async fn record_payment(
-        &self,
+        self,
         order: &OrderId,
         notice: PaymentNotice,
         key: Option<&IdempotencyKey>,
     ) -> Result<PaymentResult, TijaraError> {
+        let e = self.engine;
         let notice = &notice;
-        self.update_order("record_payment", key, &(order, notice), order, |doc| {
-            Ok(self.payment_rule(doc, notice))
+        e.update_order("record_payment", key, &(order, notice), order, |doc| {
+            Ok(e.payment_rule(doc, notice))
         })
         .await
     }
+}
 
+impl Tijara {
     /// Records what a gateway operation (capture, void, refund) did, under the operation's own
     /// idempotency scope and input, so a retry with the same key is answered by
     /// [`Tijara::replayed`] before the gateway is called a second time.
@@ -210,24 +246,25 @@ fn order_of_attempt(attempt: &str) -> Option<(OrderId, u32)> {
     Some((OrderId::new(order).ok()?, n.parse().ok()?))
 }
 
-impl Tijara {
+impl Payments<'_> {
     /// Handles a gateway's server-to-server notification end to end: verifies it with the
     /// gateway, applies it to its order at most once, and returns the answer the gateway expects.
     /// Forged and unreadable notifications, notifications from another gateway than the
     /// order's, and notifications for attempts never started change nothing and are only
     /// logged (target `security`).
     pub async fn handle_notification(
-        &self,
+        self,
         gateway: &str,
         request: &crate::ports::payment::NotificationRequest,
     ) -> Result<crate::ports::payment::NotificationAnswer, TijaraError> {
+        let e = self.engine;
         use crate::ports::payment::NotificationVerdict as V;
-        let g = self.gateway(gateway)?.clone();
+        let g = e.gateway(gateway)?.clone();
         let verified = match g.verify_notification(request).await {
             Ok(v) => v,
-            Err(e) => {
-                self.record_rejected_notification(gateway, "unknown", &e.to_string());
-                return Ok(g.answer(if e.is_temporary() {
+            Err(err) => {
+                e.record_rejected_notification(gateway, "unknown", &err.to_string());
+                return Ok(g.answer(if err.is_temporary() {
                     V::Error
                 } else {
                     V::Invalid
@@ -235,7 +272,7 @@ impl Tijara {
             }
         };
         let Some((order, n)) = order_of_attempt(&verified.attempt_id) else {
-            self.record_rejected_notification(
+            e.record_rejected_notification(
                 gateway,
                 &verified.attempt_id,
                 "unknown payment attempt",
@@ -245,17 +282,17 @@ impl Tijara {
         // Only the gateway the order is paid through, and only for an attempt it was given:
         // a notification signed by another gateway (or for an attempt never started) moves
         // nothing, whatever its signature.
-        let doc = match self.order(&order).await {
+        let doc = match e.orders().order(&order).await {
             Ok(doc) => doc,
             Err(TijaraError::NotFound { .. }) => {
-                self.record_rejected_notification(gateway, &verified.attempt_id, "no such order");
+                e.record_rejected_notification(gateway, &verified.attempt_id, "no such order");
                 return Ok(g.answer(V::Refused));
             }
             Err(e) if e.is_temporary() => return Ok(g.answer(V::Error)),
             Err(e) => return Err(e),
         };
         if doc.gateway != gateway {
-            self.record_rejected_notification(
+            e.record_rejected_notification(
                 gateway,
                 &verified.attempt_id,
                 "the order is not paid through this gateway",
@@ -263,7 +300,7 @@ impl Tijara {
             return Ok(g.answer(V::Refused));
         }
         if n == 0 || n > doc.payment_attempts {
-            self.record_rejected_notification(
+            e.record_rejected_notification(
                 gateway,
                 &verified.attempt_id,
                 "payment attempt never issued",
@@ -290,7 +327,7 @@ impl Tijara {
                 (_, _) => V::Refused,
             },
             Err(TijaraError::NotFound { .. }) => {
-                self.record_rejected_notification(gateway, &verified.attempt_id, "no such order");
+                e.record_rejected_notification(gateway, &verified.attempt_id, "no such order");
                 V::Refused
             }
             Err(e) if e.is_temporary() => V::Error,
@@ -298,7 +335,9 @@ impl Tijara {
         };
         Ok(g.answer(verdict))
     }
+}
 
+impl Tijara {
     /// Logs a refused notification (target `security`: gateway, attempt id and reason; never
     /// the fields, which carry the signature). Nothing is written: anyone can post forgeries,
     /// and each must not grow the outbox or wake the event sinks.
@@ -318,7 +357,7 @@ impl Tijara {
         &self,
         order: &OrderId,
     ) -> Result<(OrderDoc, crate::ports::payment::PaymentOperation), TijaraError> {
-        let doc = self.order(order).await?;
+        let doc = self.orders().order(order).await?;
         let attempt = doc
             .payment_log
             .iter()
@@ -346,26 +385,31 @@ impl Tijara {
         };
         Ok((doc, op))
     }
+}
 
+impl Payments<'_> {
     /// Captures an authorized card payment: through the gateway's API when it has one
     /// (`partial_capture` for less than authorized), then records it.
     pub async fn capture_payment(
-        &self,
+        self,
         order: &OrderId,
         amount: Money,
         key: Option<&IdempotencyKey>,
     ) -> Result<OperationOutcome, TijaraError> {
-        let gateway = self.order(order).await?.gateway;
-        if self.gateway(&gateway)?.capabilities().sale_only {
+        let e = self.engine;
+        let gateway = e.orders().order(order).await?.gateway;
+        if e.gateway(&gateway)?.capabilities().sale_only {
             return Err(TijaraError::CaptureUnsupported { gateway });
         }
-        self.once("capture_payment", key, &(order, amount), || {
-            self.capture_once(order, amount, key)
+        e.once("capture_payment", key, &(order, amount), || {
+            e.capture_once(order, amount, key)
         })
         .await
     }
+}
 
-    /// [`Tijara::capture_payment`] inside [`Tijara::once`]: the gateway call and its record.
+impl Tijara {
+    /// [`Payments::capture_payment`](crate::Payments::capture_payment) inside [`Tijara::once`]: the gateway call and its record.
     async fn capture_once(
         &self,
         order: &OrderId,
@@ -402,18 +446,23 @@ impl Tijara {
         )
         .await
     }
+}
 
+impl Payments<'_> {
     /// Voids an authorization that will not be captured.
     pub async fn void_payment(
-        &self,
+        self,
         order: &OrderId,
         key: Option<&IdempotencyKey>,
     ) -> Result<OperationOutcome, TijaraError> {
-        self.once("void_payment", key, &order, || self.void_once(order, key))
+        let e = self.engine;
+        e.once("void_payment", key, &order, || e.void_once(order, key))
             .await
     }
+}
 
-    /// [`Tijara::void_payment`] inside [`Tijara::once`].
+impl Tijara {
+    /// [`Payments::void_payment`](crate::Payments::void_payment) inside [`Tijara::once`].
     async fn void_once(
         &self,
         order: &OrderId,
@@ -449,24 +498,29 @@ impl Tijara {
         )
         .await
     }
+}
 
+impl Payments<'_> {
     /// Refunds money to the shopper: through the gateway's API when it has `refund_by_api`,
     /// else recorded as made by hand by `admin`. Never more than received and not yet refunded
     /// (checked before the gateway is called).
     pub async fn refund_payment(
-        &self,
+        self,
         order: &OrderId,
         amount: Money,
         admin: &str,
         key: Option<&IdempotencyKey>,
     ) -> Result<OperationOutcome, TijaraError> {
-        self.once("refund_payment", key, &(order, amount, admin), || {
-            self.refund_once(order, amount, admin, key)
+        let e = self.engine;
+        e.once("refund_payment", key, &(order, amount, admin), || {
+            e.refund_once(order, amount, admin, key)
         })
         .await
     }
+}
 
-    /// [`Tijara::refund_payment`] inside [`Tijara::once`].
+impl Tijara {
+    /// [`Payments::refund_payment`](crate::Payments::refund_payment) inside [`Tijara::once`].
     async fn refund_once(
         &self,
         order: &OrderId,
@@ -522,17 +576,20 @@ impl Tijara {
         )
         .await
     }
+}
 
+impl Payments<'_> {
     /// An admin confirms a bank transfer was received: the amount must be the amount due.
     pub async fn confirm_bank_transfer(
-        &self,
+        self,
         order: &OrderId,
         amount: Money,
         bank_reference: &str,
         admin: &str,
         key: Option<&IdempotencyKey>,
     ) -> Result<PaymentResult, TijaraError> {
-        let doc = self.order(order).await?;
+        let e = self.engine;
+        let doc = e.orders().order(order).await?;
         if doc.order.payment.method() != tijara_core::payment::PaymentMethod::BankTransfer {
             return Err(TijaraError::NotBankTransfer {
                 order: order.clone(),
@@ -557,21 +614,18 @@ impl Tijara {
     /// Sends (as outbox events) one reminder for every order still awaiting its bank transfer
     /// whose reservation lapses within `within`. Returns how many reminders were written.
     pub async fn remind_pending_transfers(
-        &self,
+        self,
         within: chrono::Duration,
     ) -> Result<usize, TijaraError> {
-        let horizon = self.now() + within;
-        let rows = self
-            .inner
-            .storage
-            .expired_reservations(horizon, 1000)
-            .await?;
+        let e = self.engine;
+        let horizon = e.now() + within;
+        let rows = e.inner.storage.expired_reservations(horizon, 1000).await?;
         let orders: std::collections::BTreeSet<OrderId> =
             rows.into_iter().map(|r| r.order).collect();
         let mut sent = 0;
         for order in orders {
             let order = &order;
-            let reminded: bool = self
+            let reminded: bool = e
                 .update_order("remind_transfer", None, &(), order, |doc| {
                     Ok(match doc.remind_transfer() {
                         Some(e) => Applied::new(true, vec![e]),

@@ -54,7 +54,10 @@ impl Payouts<'_> {
         let mut entries: Vec<LedgerEntry> = Vec::new();
         let mut after: Option<String> = None;
         loop {
-            let page = e.seller_orders(seller, after.as_deref(), 100).await?;
+            let page = e
+                .orders()
+                .seller_orders(seller, after.as_deref(), 100)
+                .await?;
             entries.extend(
                 page.items
                     .iter()

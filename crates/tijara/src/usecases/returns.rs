@@ -27,20 +27,54 @@ pub enum ReturnStep {
     },
 }
 
+/// Orders once placed: reading and listing them, returns, cancellation, invoices
+/// (`engine.orders()`).
+///
+/// ```
+/// # async fn demo(
+/// #     engine: &tijara::Tijara,
+/// #     seller: &tijara_core::SellerId,
+/// # ) -> Result<(), tijara::TijaraError> {
+/// let page = engine.orders().seller_orders(seller, None, 20).await?;
+/// for doc in &page.items {
+///     let order = engine.orders().order(&doc.order.id).await?;
+///     println!("{}: {:?}", order.order.id, order.order.status());
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Copy)]
+pub struct Orders<'a> {
+    pub(crate) engine: &'a Tijara,
+}
+
+impl std::fmt::Debug for Orders<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Orders").finish_non_exhaustive()
+    }
+}
+
 impl Tijara {
+    /// Orders' use cases: reading and listing orders, returns, cancellation, invoices.
+    pub fn orders(&self) -> Orders<'_> {
+        Orders { engine: self }
+    }
+}
+
+impl Orders<'_> {
     /// Opens a withdrawal request on a delivered seller order, within the region's period.
     pub async fn request_return(
-        &self,
+        self,
         order: &OrderId,
         seller_order: &SellerOrderId,
         lines: Vec<ReturnLine>,
         reason: Option<String>,
         key: Option<&IdempotencyKey>,
     ) -> Result<ReturnRequest, TijaraError> {
-        let id = ReturnId::new(self.new_id("ret"))?;
+        let e = self.engine;
+        let id = ReturnId::new(e.new_id("ret"))?;
         let (id, lines, reason) = (&id, &lines, &reason);
-        let region = &self.inner.region;
-        self.update_order(
+        let region = &e.inner.region;
+        e.update_order(
             "request_return",
             key,
             &(order, seller_order, &lines, &reason),
@@ -51,7 +85,7 @@ impl Tijara {
                     seller_order,
                     lines.clone(),
                     reason.clone(),
-                    self.now(),
+                    e.now(),
                     region,
                 )?;
                 Ok(returned(m))
@@ -63,14 +97,15 @@ impl Tijara {
     /// Moves a return. Receiving puts the units back in stock; refunding returns the money
     /// (recorded on the payment and reversed from the seller's share and the commission).
     pub async fn advance_return(
-        &self,
+        self,
         order: &OrderId,
         return_id: &ReturnId,
         step: ReturnStep,
         key: Option<&IdempotencyKey>,
     ) -> Result<ReturnRequest, TijaraError> {
+        let e = self.engine;
         let step = &step;
-        self.update_order(
+        e.update_order(
             "advance_return",
             key,
             &(order, return_id, &step),
@@ -81,7 +116,7 @@ impl Tijara {
                     ReturnStep::Reject => doc.reject_return(return_id)?,
                     ReturnStep::Receive => doc.receive_return(return_id)?,
                     ReturnStep::Refund { amount } => {
-                        doc.refund_return(return_id, *amount, self.now())?
+                        doc.refund_return(return_id, *amount, e.now())?
                     }
                 };
                 Ok(returned(m))
@@ -93,11 +128,12 @@ impl Tijara {
     /// Cancels an order before anything shipped: its reservations are released (or the units
     /// sold to a cash-on-delivery order put back) and an unpaid payment is voided.
     pub async fn cancel_order(
-        &self,
+        self,
         order: &OrderId,
         key: Option<&IdempotencyKey>,
     ) -> Result<OrderDoc, TijaraError> {
-        self.update_order("cancel_order", key, &order, order, |doc| {
+        let e = self.engine;
+        e.update_order("cancel_order", key, &order, order, |doc| {
             let done = doc.cancel()?;
             Ok(Applied::new(doc.clone(), done.events).stock(done.stock))
         })

@@ -66,7 +66,12 @@ pub(super) async fn checkout_address(
         Ok(None) => return Redirect::to("/cart").into_response(),
         Err(e) => return refusal(&ctx, &e),
     };
-    let options = match app.engine.shipping_quotes(&cart, &f.address()).await {
+    let options = match app
+        .engine
+        .checkout()
+        .shipping_quotes(&cart, &f.address())
+        .await
+    {
         Ok(o) => o,
         Err(e) => {
             return refusal(&ctx, &e);
@@ -136,6 +141,7 @@ pub(super) async fn checkout_place(
             let sel = ShippingSelection::new(carrier, service);
             if let Err(e) = app
                 .engine
+                .checkout()
                 .choose_shipping(&cart, address.clone(), &seller, sel, None)
                 .await
             {
@@ -145,6 +151,7 @@ pub(super) async fn checkout_place(
     }
     let placed = app
         .engine
+        .checkout()
         .place_order_from(
             PlaceOrderRequest::new(
                 CheckoutCart::Stored { cart },
@@ -225,7 +232,7 @@ pub(super) async fn order_page(
     };
     // The shopper who placed it (by the token in the link, or logged in), or an admin.
     let by_link = match q.get("t") {
-        Some(token) => match found(app.engine.order_with_token(&id, token).await) {
+        Some(token) => match found(app.engine.orders().order_with_token(&id, token).await) {
             Ok(doc) => doc,
             Err(e) => return refusal(&ctx, &e),
         },
@@ -235,7 +242,7 @@ pub(super) async fn order_page(
     let doc = match by_link {
         Some(doc) => doc,
         None => {
-            let doc = match app.engine.order(&id).await {
+            let doc = match app.engine.orders().order(&id).await {
                 Ok(doc) => doc,
                 Err(TijaraError::NotFound { .. }) => return not_found(),
                 Err(e) => return refusal(&ctx, &e),
@@ -316,7 +323,12 @@ pub(super) async fn cmi_callback(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let request = NotificationRequest::form(fields);
-    match app.engine.handle_notification("cmi", &request).await {
+    match app
+        .engine
+        .payments()
+        .handle_notification("cmi", &request)
+        .await
+    {
         Ok(a) => (
             StatusCode::from_u16(a.status).unwrap_or(StatusCode::OK),
             [(header::CONTENT_TYPE, a.content_type)],
@@ -384,7 +396,7 @@ pub(super) async fn payment_return(
         .map(|(i, t)| (i.to_owned(), t.to_owned()))
         && id == order.as_str()
     {
-        match found(app.engine.order_with_token(order, &token).await) {
+        match found(app.engine.orders().order_with_token(order, &token).await) {
             Ok(Some(_)) => return Redirect::to(&order_url(order, &token)).into_response(),
             Ok(None) => {}
             // An outage is a 503, not the neutral page of a stranger.
@@ -393,7 +405,7 @@ pub(super) async fn payment_return(
     }
     // The order's owner, logged in.
     let doc = match &ctx.account {
-        Some(_) => match found(app.engine.order(order).await) {
+        Some(_) => match found(app.engine.orders().order(order).await) {
             Ok(doc) => doc,
             Err(e) => return refusal(ctx, &e),
         },

@@ -34,20 +34,21 @@ impl Tijara {
             })
             .await?)
     }
+}
 
+impl Checkout<'_> {
     /// Starts a new payment attempt for an order still awaiting payment (after a decline, or
     /// when the shopper comes back), with a new attempt id. A repeat with the same key (a
     /// double click) starts the same attempt again rather than a new one.
     pub async fn start_payment(
-        &self,
+        self,
         order: &OrderId,
         key: Option<&IdempotencyKey>,
     ) -> Result<PaymentStart, TijaraError> {
-        let (doc, attempt): (OrderDoc, u32) = self
+        let e = self.engine;
+        let (doc, attempt): (OrderDoc, u32) = e
             .mutate("start_payment", key, &order, || async move {
-                let mut d = self
-                    .load::<OrderDoc>(DocKind::Order, order.as_str())
-                    .await?;
+                let mut d = e.load::<OrderDoc>(DocKind::Order, order.as_str()).await?;
                 if d.value.order.status() != OrderStatus::AwaitingPayment {
                     return Err(TijaraError::NotAwaitingPayment {
                         order: order.clone(),
@@ -68,8 +69,8 @@ impl Tijara {
                 ))
             })
             .await?;
-        let gateway = self.gateway(&doc.gateway)?.clone();
-        self.start_payment_with(&doc.order, gateway.as_ref(), doc.lang, attempt)
+        let gateway = e.gateway(&doc.gateway)?.clone();
+        e.start_payment_with(&doc.order, gateway.as_ref(), doc.lang, attempt)
             .await
     }
 }

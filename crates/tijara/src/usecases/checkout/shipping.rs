@@ -59,25 +59,30 @@ impl Tijara {
         }
         Ok(out)
     }
+}
 
+impl Checkout<'_> {
     /// Shipping options per seller for a cart delivered to `address`.
     pub async fn shipping_quotes(
-        &self,
+        self,
         cart: &CartId,
         address: &Address,
     ) -> Result<Vec<SellerShippingOptions>, TijaraError> {
+        let e = self.engine;
         let address = &address.normalized()?;
-        let doc = self.carts().cart(cart).await?;
+        let doc = e.carts().cart(cart).await?;
         let variants: Vec<VariantId> = doc
             .cart
             .lines()
             .iter()
             .map(|l| l.variant_id.clone())
             .collect();
-        let (catalog, _) = self.snapshot_for(&variants).await?;
-        self.quotes_for(&doc.cart, &catalog, address).await
+        let (catalog, _) = e.snapshot_for(&variants).await?;
+        e.quotes_for(&doc.cart, &catalog, address).await
     }
+}
 
+impl Tijara {
     pub(super) async fn choice_for(
         &self,
         cart: &Cart,
@@ -108,25 +113,28 @@ impl Tijara {
             estimated_days: Some(quote.estimated_days),
         })
     }
+}
 
+impl Checkout<'_> {
     /// Sets the cart's address and e-mail and chooses a seller's shipping service (the price is
     /// quoted again by the carrier, never taken from the client).
     pub async fn choose_shipping(
-        &self,
+        self,
         cart: &CartId,
         address: Address,
         seller: &SellerId,
         selection: ShippingSelection,
         key: Option<&IdempotencyKey>,
     ) -> Result<CartDoc, TijaraError> {
+        let e = self.engine;
         let address = address.normalized()?;
         let (address, selection) = (&address, &selection);
-        self.mutate(
+        e.mutate(
             "choose_shipping",
             key,
             &(cart, &address, seller, &selection),
             || async move {
-                let mut doc = self.open_cart(cart).await?;
+                let mut doc = e.open_cart(cart).await?;
                 let variants: Vec<VariantId> = doc
                     .value
                     .cart
@@ -134,17 +142,17 @@ impl Tijara {
                     .iter()
                     .map(|l| l.variant_id.clone())
                     .collect();
-                let (catalog, _) = self.snapshot_for(&variants).await?;
+                let (catalog, _) = e.snapshot_for(&variants).await?;
                 if doc.value.address.as_ref() != Some(address) {
                     // A new address changes every price: earlier choices no longer hold.
                     doc.value.shipping.clear();
                 }
-                let choice = self
+                let choice = e
                     .choice_for(&doc.value.cart, &catalog, address, seller, selection)
                     .await?;
                 doc.value.shipping.insert(seller.clone(), choice);
                 doc.value.address = Some(address.clone());
-                let w = self.cart_write(&doc.value, Some(doc.version))?;
+                let w = e.cart_write(&doc.value, Some(doc.version))?;
                 Ok((
                     doc.value,
                     Changeset {

@@ -1,22 +1,25 @@
 //! Shipping labels, and the order listings of sellers, customers and the marketplace.
 
+use super::Fulfillment;
 use super::LabelData;
 use crate::docs::OrderDoc;
 use crate::engine::Tijara;
 use crate::error::{Part, TijaraError};
 use crate::ports::storage::{DocKind, ListQuery};
 use crate::usecases::catalog::{MAX_PAGE, Page};
+use crate::usecases::returns::Orders;
 use tijara_core::{CustomerId, OrderId, SellerId, ShipmentId};
 
-impl Tijara {
+impl Fulfillment<'_> {
     /// What the label of a shipment shows: sender, recipient, tracking number, parcels, cash to
     /// collect, contents.
     pub async fn label(
-        &self,
+        self,
         order: &OrderId,
         shipment: &ShipmentId,
     ) -> Result<LabelData, TijaraError> {
-        let doc = self.order(order).await?;
+        let e = self.engine;
+        let doc = e.orders().order(order).await?;
         let s = doc
             .shipments
             .iter()
@@ -26,7 +29,7 @@ impl Tijara {
                 id: shipment.to_string(),
             })?;
         let so = doc.order.seller_order(&s.seller_order_id)?;
-        let seller = self.catalog().seller(&so.seller_id).await?;
+        let seller = e.catalog().seller(&so.seller_id).await?;
         Ok(LabelData {
             order_id: order.clone(),
             seller_order_id: so.id.clone(),
@@ -45,7 +48,9 @@ impl Tijara {
                 .collect(),
         })
     }
+}
 
+impl Tijara {
     async fn orders_of(
         &self,
         owner: String,
@@ -60,37 +65,41 @@ impl Tijara {
         )
         .await
     }
+}
 
+impl Orders<'_> {
     /// A seller's orders (each holds the seller's part among others; filter by seller id).
     pub async fn seller_orders(
-        &self,
+        self,
         seller: &SellerId,
         after: Option<&str>,
         limit: u32,
     ) -> Result<Page<OrderDoc>, TijaraError> {
-        self.orders_of(format!("seller:{seller}"), after, limit)
-            .await
+        let e = self.engine;
+        e.orders_of(format!("seller:{seller}"), after, limit).await
     }
 
     /// A customer's orders.
     pub async fn customer_orders(
-        &self,
+        self,
         customer: &CustomerId,
         after: Option<&str>,
         limit: u32,
     ) -> Result<Page<OrderDoc>, TijaraError> {
-        self.orders_of(format!("customer:{customer}"), after, limit)
+        let e = self.engine;
+        e.orders_of(format!("customer:{customer}"), after, limit)
             .await
     }
 
     /// Every order, by id (admin).
     pub async fn all_orders(
-        &self,
+        self,
         after: Option<&str>,
         limit: u32,
     ) -> Result<Page<OrderDoc>, TijaraError> {
+        let e = self.engine;
         let limit = limit.clamp(1, MAX_PAGE);
-        self.list_page(ListQuery::new(DocKind::Order, limit).after(after))
+        e.list_page(ListQuery::new(DocKind::Order, limit).after(after))
             .await
     }
 }

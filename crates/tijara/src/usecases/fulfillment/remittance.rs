@@ -1,5 +1,6 @@
 //! Cash on delivery: what carriers remit to the marketplace, and its reconciliation.
 
+use super::Fulfillment;
 use super::{RemittanceItem, RemittanceLine};
 use crate::docs::OrderDoc;
 use crate::engine::{IdempotencyKey, Tijara};
@@ -8,27 +9,26 @@ use crate::ports::storage::{Changeset, DocKind};
 use crate::usecases::order_update::Applied;
 use tijara_core::{Money, OrderId};
 
-impl Tijara {
+impl Fulfillment<'_> {
     /// Records that a carrier paid the marketplace the cash it collected for an order.
     pub async fn record_cod_remittance(
-        &self,
+        self,
         order: &OrderId,
         amount: Money,
         reference: &str,
         key: Option<&IdempotencyKey>,
     ) -> Result<OrderDoc, TijaraError> {
-        self.update_order(
+        let e = self.engine;
+        e.update_order(
             "record_cod_remittance",
             key,
             &(order, amount, reference),
             order,
             |doc| {
-                Ok(
-                    match doc.record_remittance(amount, reference, self.now())? {
-                        Some(e) => Applied::new(doc.clone(), vec![e]),
-                        None => Applied::unchanged(doc.clone()),
-                    },
-                )
+                Ok(match doc.record_remittance(amount, reference, e.now())? {
+                    Some(e) => Applied::new(doc.clone(), vec![e]),
+                    None => Applied::unchanged(doc.clone()),
+                })
             },
         )
         .await
@@ -38,22 +38,25 @@ impl Tijara {
     /// (by `reference` and tracking number), and reconciles it: what each shipment was to
     /// collect against what is remitted.
     pub async fn record_carrier_remittance(
-        &self,
+        self,
         carrier: &str,
         reference: &str,
         items: &[RemittanceItem],
         key: Option<&IdempotencyKey>,
     ) -> Result<Vec<RemittanceLine>, TijaraError> {
-        self.once(
+        let e = self.engine;
+        e.once(
             "record_carrier_remittance",
             key,
             &(carrier, reference, items),
-            || self.remittance_once(carrier, reference, items, key),
+            || e.remittance_once(carrier, reference, items, key),
         )
         .await
     }
+}
 
-    /// [`Tijara::record_carrier_remittance`] inside [`Tijara::once`].
+impl Tijara {
+    /// [`Fulfillment::record_carrier_remittance`](crate::Fulfillment::record_carrier_remittance) inside [`Tijara::once`].
     async fn remittance_once(
         &self,
         carrier: &str,
@@ -84,6 +87,7 @@ impl Tijara {
             let order_id = OrderId::new(id)?;
             let line_ref = format!("{reference}:{}", item.tracking_number);
             let problem = match self
+                .fulfillment()
                 .record_cod_remittance(&order_id, item.amount, &line_ref, None)
                 .await
             {

@@ -1,5 +1,6 @@
 //! Packing and handing parcels to carriers: ready, ship, cancel before pickup.
 
+use super::Fulfillment;
 use super::{Operator, ShipRequest, number_taken, refuse, seller_order_of};
 use crate::docs::OrderDoc;
 use crate::engine::{IdempotencyKey, Tijara};
@@ -51,17 +52,20 @@ impl Tijara {
         )
         .await
     }
+}
 
+impl Fulfillment<'_> {
     /// The seller has packed the parcel. Refused for a card or transfer order not yet paid.
     /// A part already ready is answered as it is (nothing changes, no event), so duplicates of
     /// "ready and ship" that all saw the part awaiting do not fail on each other.
     pub async fn mark_ready(
-        &self,
+        self,
         order: &OrderId,
         seller_order: &SellerOrderId,
         key: Option<&IdempotencyKey>,
     ) -> Result<OrderDoc, TijaraError> {
-        self.update_order("mark_ready", key, &(order, seller_order), order, |doc| {
+        let e = self.engine;
+        e.update_order("mark_ready", key, &(order, seller_order), order, |doc| {
             Ok(match doc.mark_ready(seller_order)? {
                 Some(e) => Applied::new(doc.clone(), vec![e]),
                 None => Applied::unchanged(doc.clone()),
@@ -76,20 +80,23 @@ impl Tijara {
     /// a shipment of a carrier without it holds (typed by hand), the carrier's number wins: the
     /// hand-typed one is cleared (logged on the `security` target).
     pub async fn ship(
-        &self,
+        self,
         order: &OrderId,
         seller_order: &SellerOrderId,
         request: ShipRequest,
         key: Option<&IdempotencyKey>,
     ) -> Result<Shipment, TijaraError> {
+        let e = self.engine;
         let input = (order, seller_order, &request);
-        self.once("ship", key, &input, || {
-            self.ship_once(order, seller_order, &request, key)
+        e.once("ship", key, &input, || {
+            e.ship_once(order, seller_order, &request, key)
         })
         .await
     }
+}
 
-    /// [`Tijara::ship`] inside [`Tijara::once`]: the carrier call and its record.
+impl Tijara {
+    /// [`Fulfillment::ship`](crate::Fulfillment::ship) inside [`Tijara::once`]: the carrier call and its record.
     async fn ship_once(
         &self,
         order: &OrderId,
@@ -98,7 +105,7 @@ impl Tijara {
         key: Option<&IdempotencyKey>,
     ) -> Result<Shipment, TijaraError> {
         let input = (order, seller_order, request);
-        let doc = self.order(order).await?;
+        let doc = self.orders().order(order).await?;
         let so = seller_order_of(&doc, seller_order)?;
         if so.status() != FulfillmentStatus::Ready {
             return Err(TijaraError::NotReadyToShip {
@@ -170,19 +177,22 @@ impl Tijara {
         .await
         .map_err(|e| number_taken(e, Some(&created.tracking_number)))
     }
+}
 
-    /// [`Tijara::ship`] on behalf of `by`: a seller ships only its own part, with the carrier
+impl Fulfillment<'_> {
+    /// [`Fulfillment::ship`](crate::Fulfillment::ship) on behalf of `by`: a seller ships only its own part, with the carrier
     /// and service the shopper chose (the marketplace may choose others).
     pub async fn ship_as(
-        &self,
+        self,
         by: &Operator,
         order: &OrderId,
         seller_order: &SellerOrderId,
         request: ShipRequest,
         key: Option<&IdempotencyKey>,
     ) -> Result<Shipment, TijaraError> {
+        let e = self.engine;
         if let Operator::Seller(seller) = by {
-            let doc = self.order(order).await?;
+            let doc = e.orders().order(order).await?;
             let so = seller_order_of(&doc, seller_order)?;
             if &so.seller_id != seller {
                 return Err(refuse(by, order, seller_order, "not this seller's part"));
@@ -215,25 +225,28 @@ impl Tijara {
     /// Cancels a shipment before the carrier picked it up: the carrier is told (when it can
     /// cancel), and the parcel is ready to ship again.
     pub async fn cancel_shipment(
-        &self,
+        self,
         order: &OrderId,
         shipment: &ShipmentId,
         key: Option<&IdempotencyKey>,
     ) -> Result<OrderDoc, TijaraError> {
-        self.once("cancel_shipment", key, &(order, shipment), || {
-            self.cancel_shipment_once(order, shipment, key)
+        let e = self.engine;
+        e.once("cancel_shipment", key, &(order, shipment), || {
+            e.cancel_shipment_once(order, shipment, key)
         })
         .await
     }
+}
 
-    /// [`Tijara::cancel_shipment`] inside [`Tijara::once`].
+impl Tijara {
+    /// [`Fulfillment::cancel_shipment`](crate::Fulfillment::cancel_shipment) inside [`Tijara::once`].
     async fn cancel_shipment_once(
         &self,
         order: &OrderId,
         shipment: &ShipmentId,
         key: Option<&IdempotencyKey>,
     ) -> Result<OrderDoc, TijaraError> {
-        let doc = self.order(order).await?;
+        let doc = self.orders().order(order).await?;
         let s = doc
             .shipments
             .iter()

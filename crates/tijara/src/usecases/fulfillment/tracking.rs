@@ -1,11 +1,12 @@
 //! Tracking parcels: steps typed by hand, carrier events polled or pushed, numbers set by the
 //! marketplace.
 
+use super::Fulfillment;
 use super::{
     HandTracking, Operator, SELLER_STEPS, number_taken, refuse, seller_order_of, valid_number,
 };
 use crate::docs::OrderDoc;
-use crate::engine::{IdempotencyKey, Loaded, Tijara};
+use crate::engine::{IdempotencyKey, Loaded};
 use crate::error::{Part, TijaraError};
 use crate::ports::storage::{DocKind, StorageError};
 use crate::usecases::order_update::Applied;
@@ -22,23 +23,24 @@ fn moved(m: ShipmentMove) -> Applied<Shipment> {
     }
 }
 
-impl Tijara {
+impl Fulfillment<'_> {
     /// Records by hand what `by` knows of the parcel of `seller_order` (carriers without an
     /// API): its carrier's tracking number and/or a step reached now. The change applies to
     /// that part's shipment only. A seller acts on its own part only, records only the
     /// [`SELLER_STEPS`], and only on a carrier without tracking of its own (capability
     /// `tracking` off: its number and steps come from the carrier, [`TijaraError::NotAllowed`]);
-    /// a number a seller types never blocks a real carrier's label (see [`Tijara::ship`]); a
+    /// a number a seller types never blocks a real carrier's label (see [`Fulfillment::ship`](crate::Fulfillment::ship)); a
     /// tracking number already used by another shipment, in this order or
     /// another, is refused ([`TijaraError::TrackingNumberTaken`]).
     pub async fn track_by_hand(
-        &self,
+        self,
         by: &Operator,
         order: &OrderId,
         seller_order: &SellerOrderId,
         update: HandTracking,
         key: Option<&IdempotencyKey>,
     ) -> Result<Shipment, TijaraError> {
+        let e = self.engine;
         let number = match update.tracking_number.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(n) => Some(valid_number(n)?),
@@ -55,7 +57,7 @@ impl Tijara {
             ));
         }
         let input = (by, order, seller_order, number, status);
-        self.update_order("track_by_hand", key, &input, order, |doc| {
+        e.update_order("track_by_hand", key, &input, order, |doc| {
             let so = seller_order_of(doc, seller_order)?;
             if let Operator::Seller(seller) = by
                 && &so.seller_id != seller
@@ -65,7 +67,7 @@ impl Tijara {
             let i = doc.shipment_of_part(seller_order)?;
             if matches!(by, Operator::Seller(_))
                 && (number.is_some() || status.is_some())
-                && self.tracks_itself(&doc.shipments[i].carrier)
+                && e.tracks_itself(&doc.shipments[i].carrier)
             {
                 return Err(refuse(
                     by,
@@ -74,7 +76,7 @@ impl Tijara {
                     "this carrier reports the parcel's number and steps itself",
                 ));
             }
-            Ok(moved(doc.track_by_hand(i, number, status, self.now())?))
+            Ok(moved(doc.track_by_hand(i, number, status, e.now())?))
         })
         .await
         .map_err(|e| number_taken(e, number))
@@ -84,22 +86,23 @@ impl Tijara {
     /// repeats allowed). Delivery and return move the seller order; for cash on delivery, a
     /// delivery collects the cash and a return cancels the collection and puts the stock back.
     /// An order that cannot be saved because another order holds one of its tracking numbers
-    /// (stored before numbers were unique; see [`Tijara::reindex_orders`]) is refused with
+    /// (stored before numbers were unique; see [`Operations::reindex_orders`](crate::Operations::reindex_orders)) is refused with
     /// [`TijaraError::TrackingNumberTaken`] and logged. When the carrier maps codes itself
     /// ([`Carrier::status_of`](crate::ports::carrier::Carrier::status_of), rate cards), each
     /// event's status is its mapping of the event's code: another carrier's code is kept as
     /// `Unknown`.
     pub async fn record_tracking(
-        &self,
+        self,
         carrier: &str,
         tracking_number: &str,
         events: Vec<TrackingEvent>,
         idem: Option<&IdempotencyKey>,
     ) -> Result<Shipment, TijaraError> {
+        let e = self.engine;
         // A carrier with a code table (a rate card) decides its own codes' statuses: an event
         // made elsewhere (another card's `event`) is not taken at the status it came with.
         let mut events = events;
-        if let Ok(c) = self.carrier(carrier) {
+        if let Ok(c) = e.carrier(carrier) {
             for e in &mut events {
                 if let Some(status) = c.status_of(&e.carrier_code) {
                     e.status = status;
@@ -109,21 +112,21 @@ impl Tijara {
         let key = format!("tracking:{carrier}:{tracking_number}");
         let (key, events) = (&key, &events);
         let input = (carrier, tracking_number, events);
-        self.mutate("record_tracking", idem, &input, || async move {
+        e.mutate("record_tracking", idem, &input, || async move {
             let (
                 id,
                 Loaded {
                     value: mut doc,
                     version,
                 },
-            ) = self
+            ) = e
                 .load_by_key::<OrderDoc>(DocKind::Order, key)
                 .await?
                 .ok_or_else(|| TijaraError::PartNotFound {
                     part: Part::TrackingNumber,
                     id: tracking_number.to_owned(),
                 })?;
-            let m = match doc.apply_tracking(carrier, tracking_number, events.clone(), self.now()) {
+            let m = match doc.apply_tracking(carrier, tracking_number, events.clone(), e.now()) {
                 Ok(m) => m,
                 // Two parcels with one number (stored before numbers were unique): which one
                 // the carrier means is unknown, so neither moves.
@@ -138,7 +141,7 @@ impl Tijara {
                 }
                 Err(e) => return Err(e.into()),
             };
-            self.order_applied(&doc, version, moved(m))
+            e.order_applied(&doc, version, moved(m))
         })
         .await
         .map_err(|e| match e {
@@ -161,11 +164,12 @@ impl Tijara {
 
     /// Asks the carrier for a shipment's events and applies them.
     pub async fn poll_tracking(
-        &self,
+        self,
         order: &OrderId,
         shipment: &ShipmentId,
     ) -> Result<Shipment, TijaraError> {
-        let doc = self.order(order).await?;
+        let e = self.engine;
+        let doc = e.orders().order(order).await?;
         let s = doc
             .shipments
             .iter()
@@ -180,20 +184,21 @@ impl Tijara {
             .ok_or_else(|| TijaraError::NoTrackingNumber {
                 shipment: shipment.clone(),
             })?;
-        let events = self.carrier(&s.carrier)?.track(&number).await?;
+        let events = e.carrier(&s.carrier)?.track(&number).await?;
         self.record_tracking(&s.carrier, &number, events, None)
             .await
     }
 
     /// Applies a carrier's webhook call (authenticated and read by the carrier adapter): each
-    /// shipment's events go through [`Tijara::record_tracking`]. Unknown tracking numbers (and
+    /// shipment's events go through [`Fulfillment::record_tracking`](crate::Fulfillment::record_tracking). Unknown tracking numbers (and
     /// numbers two shipments share) are skipped. Returns the shipments updated.
     pub async fn handle_carrier_webhook(
-        &self,
+        self,
         carrier: &str,
         request: &crate::ports::carrier::WebhookRequest,
     ) -> Result<Vec<Shipment>, TijaraError> {
-        let update = self.carrier(carrier)?.parse_webhook(request).await?;
+        let e = self.engine;
+        let update = e.carrier(carrier)?.parse_webhook(request).await?;
         let mut out = Vec::new();
         for (number, events) in update.shipments {
             match self.record_tracking(carrier, &number, events, None).await {
@@ -215,16 +220,17 @@ impl Tijara {
 
     /// Sets the carrier's tracking number of a shipment by hand, as the marketplace (carriers
     /// without an API: an admin types the number printed by Amana or CTM; a seller goes
-    /// through [`Tijara::track_by_hand`]). A number another shipment uses is refused.
+    /// through [`Fulfillment::track_by_hand`](crate::Fulfillment::track_by_hand)). A number another shipment uses is refused.
     pub async fn set_tracking_number(
-        &self,
+        self,
         order: &OrderId,
         shipment: &ShipmentId,
         tracking_number: &str,
         key: Option<&IdempotencyKey>,
     ) -> Result<Shipment, TijaraError> {
+        let e = self.engine;
         let number = valid_number(tracking_number)?;
-        self.update_order(
+        e.update_order(
             "set_tracking_number",
             key,
             &(order, shipment, number),
