@@ -141,21 +141,19 @@ pub struct Catalog {
 pub async fn catalog(m: &Market) -> Catalog {
     let e = &m.engine;
     for (id, fr) in [("leather", "Cuir"), ("jewellery", "Bijoux")] {
-        e.catalog()
-            .create_category(
-                CategoryInput::new(
-                    CategoryId::new(id).expect("id"),
-                    id,
-                    LocalizedText::single(Lang::Fr, fr),
-                ),
-                None,
-            )
-            .await
-            .expect("category");
+        e.catalog().create_category(
+            CategoryInput::new(
+                CategoryId::new(id).expect("id"),
+                id,
+                LocalizedText::single(Lang::Fr, fr),
+            ),
+            None,
+        )
+        .await
+        .expect("category");
     }
     let a = e
-        .catalog()
-        .create_seller(
+        .catalog().create_seller(
             seller_input("Coopérative Oudaya", SellerKind::Cooperative),
             None,
         )
@@ -163,14 +161,12 @@ pub async fn catalog(m: &Market) -> Catalog {
         .expect("seller a")
         .id;
     let b = e
-        .catalog()
-        .create_seller(seller_input("Brahim bijoutier", SellerKind::Artisan), None)
+        .catalog().create_seller(seller_input("Brahim bijoutier", SellerKind::Artisan), None)
         .await
         .expect("seller b")
         .id;
     let cushion = e
-        .catalog()
-        .create_product(
+        .catalog().create_product(
             product_input(
                 &a,
                 "srama",
@@ -183,8 +179,7 @@ pub async fn catalog(m: &Market) -> Catalog {
         .await
         .expect("cushion");
     let bag = e
-        .catalog()
-        .create_product(
+        .catalog().create_product(
             product_input(
                 &a,
                 "tassoufra",
@@ -204,11 +199,7 @@ pub async fn catalog(m: &Market) -> Catalog {
         vec![variant("DMLJ-1", "780.00", 10)],
     );
     bracelet.category_id = CategoryId::new("jewellery").expect("id");
-    let bracelet = e
-        .catalog()
-        .create_product(bracelet, None)
-        .await
-        .expect("bracelet");
+    let bracelet = e.catalog().create_product(bracelet, None).await.expect("bracelet");
     Catalog {
         a,
         b,

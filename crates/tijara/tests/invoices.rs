@@ -41,20 +41,12 @@ async fn each_seller_numbers_its_invoices_without_gaps() {
         cnss: None,
         rib: Some("011780000012345678901234".into()),
     };
-    m.engine
-        .catalog()
-        .update_seller(&c.a, a, None)
-        .await
-        .expect("a");
+    m.engine.catalog().update_seller(&c.a, a, None).await.expect("a");
     let mut b = seller_input("Brahim bijoutier", SellerKind::Artisan);
     b.tax_status = SellerTaxStatus::Exempt {
         reason: "auto-entrepreneur (loi 114-13)".into(),
     };
-    m.engine
-        .catalog()
-        .update_seller(&c.b, b, None)
-        .await
-        .expect("b");
+    m.engine.catalog().update_seller(&c.b, b, None).await.expect("b");
 
     let first = m
         .engine
@@ -157,8 +149,7 @@ async fn concurrent_invoices_get_distinct_consecutive_numbers() {
     let m = market();
     let c = catalog(&m).await;
     m.engine
-        .catalog()
-        .adjust_stock(
+        .catalog().adjust_stock(
             &c.cushion,
             tijara::usecases::catalog::StockAdjustment::Set { units: 100 },
             None,

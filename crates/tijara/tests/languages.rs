@@ -100,20 +100,18 @@ async fn an_engine_serves_the_region_in_tifinagh_and_hassaniya() {
         .build()
         .expect("engine");
     let e = &engine;
-    e.catalog()
-        .create_category(
-            tijara::usecases::catalog::CategoryInput::new(
-                CategoryId::new("leather").expect("id"),
-                "leather",
-                LocalizedText::single(Lang::FR, "Cuir").with(zgh, "ⴰⵍⵎ"),
-            ),
-            None,
-        )
-        .await
-        .expect("category");
+    e.catalog().create_category(
+        tijara::usecases::catalog::CategoryInput::new(
+            CategoryId::new("leather").expect("id"),
+            "leather",
+            LocalizedText::single(Lang::FR, "Cuir").with(zgh, "ⴰⵍⵎ"),
+        ),
+        None,
+    )
+    .await
+    .expect("category");
     let seller = e
-        .catalog()
-        .create_seller(
+        .catalog().create_seller(
             seller_input(
                 "Coopérative Tighmert",
                 tijara_core::catalog::SellerKind::Cooperative,
@@ -132,11 +130,7 @@ async fn an_engine_serves_the_region_in_tifinagh_and_hassaniya() {
     );
     input.title.set(zgh, "ⴰⵣⵔⴱⵉ ⵏ ⴳⵍⵎⵉⵎ");
     input.description = LocalizedText::single(Lang::AR, "زربية منسوجة باليد");
-    let product = e
-        .catalog()
-        .create_product(input, None)
-        .await
-        .expect("product");
+    let product = e.catalog().create_product(input, None).await.expect("product");
 
     // Read back from storage: the Tifinagh title kept under its tag.
     let view = e.catalog().product(&product.id).await.expect("read");

@@ -29,7 +29,12 @@ fn request(
             customer: None,
             shipping: sellers
                 .iter()
-                .map(|s| ((*s).clone(), ShippingSelection::new("amana", "standard")))
+                .map(|s| {
+                    (
+                        (*s).clone(),
+                        ShippingSelection::new("amana", "standard"),
+                    )
+                })
                 .collect(),
         },
         "youssef@example.ma",
@@ -120,7 +125,12 @@ async fn a_paid_delivered_and_returned_transfer_order_is_stored_as_pinned() {
     let so = order.seller_orders[0].id.clone();
     e.mark_ready(&order.id, &so, None).await.expect("ready");
     let sh = e
-        .ship(&order.id, &so, ShipRequest::new(), None)
+        .ship(
+            &order.id,
+            &so,
+            ShipRequest::new(),
+            None,
+        )
         .await
         .expect("ship");
     m.clock.advance(Duration::days(2));
@@ -191,9 +201,14 @@ async fn a_cash_on_delivery_order_collected_and_remitted_is_stored_as_pinned() {
     );
     for so in [&so_a, &so_b] {
         e.mark_ready(&order.id, so, None).await.expect("ready");
-        e.ship(&order.id, so, ShipRequest::new(), None)
-            .await
-            .expect("ship");
+        e.ship(
+            &order.id,
+            so,
+            ShipRequest::new(),
+            None,
+        )
+        .await
+        .expect("ship");
     }
     let doc = e.order(&order.id).await.expect("order");
     let na = doc.shipments[0].tracking_number.clone().expect("n");

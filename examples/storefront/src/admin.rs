@@ -99,12 +99,7 @@ async fn set_active(
         Ok(id) => id,
         Err(r) => return r,
     };
-    match app
-        .engine
-        .catalog()
-        .set_seller_active(&id, f.active, None)
-        .await
-    {
+    match app.engine.catalog().set_seller_active(&id, f.active, None).await {
         Ok(_) => Redirect::to("/admin").into_response(),
         Err(e) => refusal(&ctx, &e),
     }
@@ -373,12 +368,7 @@ async fn payouts(
     };
     let mut rows = Vec::new();
     for s in &sellers {
-        let st = match found(
-            app.engine
-                .payouts()
-                .seller_statement(&s.id, from, until)
-                .await,
-        ) {
+        let st = match found(app.engine.payouts().seller_statement(&s.id, from, until).await) {
             Ok(Some(st)) => st,
             Ok(None) => continue,
             Err(e) => return refusal(&ctx, &e),
@@ -446,8 +436,7 @@ async fn mark_paid(
     let result = match Money::mad(f.amount.trim().replace(',', ".").as_str()) {
         Ok(m) => app
             .engine
-            .payouts()
-            .record_payout(&id, m, &f.reference, (from, until))
+            .payouts().record_payout(&id, m, &f.reference, (from, until))
             .await
             .map(|_| ())
             .map_err(|e| e.to_string()),

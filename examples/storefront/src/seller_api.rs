@@ -161,8 +161,7 @@ pub(crate) async fn login(
     let csrf = crate::auth::random_token();
     let session = app
         .engine
-        .sessions()
-        .open_session(
+        .sessions().open_session(
             &account.id,
             &token,
             &csrf,
@@ -379,11 +378,7 @@ pub(crate) async fn seller_products(
     let filter = ProductFilter::default()
         .with_seller(id)
         .with_include_inactive(true);
-    let mut page = app
-        .engine
-        .catalog()
-        .list_products(&filter, None, 100)
-        .await?;
+    let mut page = app.engine.catalog().list_products(&filter, None, 100).await?;
     page.items
         .retain(|v| member.is_none() || v.product.made_by == member);
     Ok(Json(page).into_response())
@@ -406,11 +401,7 @@ pub(crate) async fn create_product(
     if member.is_some() {
         input.made_by = member;
     }
-    let p = app
-        .engine
-        .catalog()
-        .create_product(input, k.as_ref())
-        .await?;
+    let p = app.engine.catalog().create_product(input, k.as_ref()).await?;
     Ok((StatusCode::CREATED, Json(p)).into_response())
 }
 
@@ -418,8 +409,7 @@ async fn mine(app: &App, seller: &ApiSeller, id: String) -> Result<ProductId, Ap
     let id = ProductId::new(id).map_err(|_| not_found("product"))?;
     let v = app
         .engine
-        .catalog()
-        .product(&id)
+        .catalog().product(&id)
         .await
         .map_err(|_| not_found("product"))?;
     if v.product.seller_id != seller.0 || (seller.1.is_some() && v.product.made_by != seller.1) {
@@ -441,13 +431,7 @@ pub(crate) async fn update_product(
     let k = key(&headers, &seller.0)?;
     let id = mine(&app, &seller, id).await?;
     input.seller_id = seller.0.clone();
-    Ok(Json(
-        app.engine
-            .catalog()
-            .update_product(&id, input, k.as_ref())
-            .await?,
-    )
-    .into_response())
+    Ok(Json(app.engine.catalog().update_product(&id, input, k.as_ref()).await?).into_response())
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -479,8 +463,7 @@ pub(crate) async fn stock(
         .ok_or_else(|| not_found("variant"))?;
     Ok(Json(
         app.engine
-            .catalog()
-            .adjust_stock(&variant.id, b.adjustment, k.as_ref())
+            .catalog().adjust_stock(&variant.id, b.adjustment, k.as_ref())
             .await?,
     )
     .into_response())
@@ -501,13 +484,7 @@ pub(crate) async fn active(
     Body(b): Body<ActiveBody>,
 ) -> ApiResult {
     let id = mine(&app, &seller, id).await?;
-    Ok(Json(
-        app.engine
-            .catalog()
-            .set_product_active(&id, b.active, None)
-            .await?,
-    )
-    .into_response())
+    Ok(Json(app.engine.catalog().set_product_active(&id, b.active, None).await?).into_response())
 }
 
 #[derive(Deserialize)]
@@ -524,11 +501,7 @@ pub(crate) async fn statement(
     Params(q): Params<MonthQuery>,
 ) -> ApiResult {
     let (month, from, until) = crate::portal::month_bounds(&app, q.month.as_deref());
-    let st = app
-        .engine
-        .payouts()
-        .seller_statement(&id, from, until)
-        .await?;
+    let st = app.engine.payouts().seller_statement(&id, from, until).await?;
     let payouts = app.engine.payouts().payouts(&id, None, 100).await?;
     Ok(Json(json!({"month": month, "statement": st, "payouts": payouts.items})).into_response())
 }

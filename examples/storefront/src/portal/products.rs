@@ -67,8 +67,7 @@ pub(super) async fn product_form(
     let lang = ctx.lang;
     let cats = app
         .engine
-        .catalog()
-        .categories()
+        .catalog().categories()
         .await
         .map_err(|e| refusal(ctx, &e))?;
     let v = p.and_then(|p| p.variants.first());
@@ -217,8 +216,7 @@ pub(super) async fn create_product(
     let result = match f.input(&seller, member, None, &suffix) {
         Ok(input) => app
             .engine
-            .catalog()
-            .create_product(input, None)
+            .catalog().create_product(input, None)
             .await
             .map_err(|e| e.to_string()),
         Err(e) => Err(e),
@@ -260,22 +258,16 @@ pub(super) async fn my_product(
 ) -> Result<(Product, u32), Response> {
     let (seller, member) = seller_of(ctx)?;
     let id = ProductId::new(id).map_err(|_| forbidden(ctx))?;
-    let v = app
-        .engine
-        .catalog()
-        .product(&id)
-        .await
-        .map_err(|e| match e {
-            TijaraError::NotFound { .. } => forbidden(ctx),
-            e => refusal(ctx, &e),
-        })?;
+    let v = app.engine.catalog().product(&id).await.map_err(|e| match e {
+        TijaraError::NotFound { .. } => forbidden(ctx),
+        e => refusal(ctx, &e),
+    })?;
     if v.product.seller_id != seller || (member.is_some() && v.product.made_by != member) {
         return Err(forbidden(ctx));
     }
     let stock = match v.variants.first() {
         // A failed read is not "0 in stock": saving the form would set it.
-        Some(var) => match crate::web::found(app.engine.catalog().stock_row(&var.variant.id).await)
-        {
+        Some(var) => match crate::web::found(app.engine.catalog().stock_row(&var.variant.id).await) {
             Ok(r) => r.map_or(0, |r| r.on_hand),
             Err(e) => return Err(refusal(ctx, &e)),
         },
@@ -348,8 +340,7 @@ pub(super) async fn update_product(
     let result = match f.input(&seller, member, Some(&p), "") {
         Ok(input) => app
             .engine
-            .catalog()
-            .update_product(&p.id, input, None)
+            .catalog().update_product(&p.id, input, None)
             .await
             .map_err(|e| e.to_string()),
         Err(e) => Err(e),
@@ -362,8 +353,7 @@ pub(super) async fn update_product(
                 && f.lead_days.unwrap_or(0) == 0 =>
         {
             app.engine
-                .catalog()
-                .adjust_stock(&v.id, StockAdjustment::Set { units }, None)
+                .catalog().adjust_stock(&v.id, StockAdjustment::Set { units }, None)
                 .await
                 .map(|_| ())
                 .map_err(|e| e.to_string())
@@ -402,12 +392,7 @@ pub(super) async fn set_active(
         Ok(x) => x,
         Err(r) => return r,
     };
-    match app
-        .engine
-        .catalog()
-        .set_product_active(&p.id, f.active, None)
-        .await
-    {
+    match app.engine.catalog().set_product_active(&p.id, f.active, None).await {
         Ok(_) => Redirect::to("/seller/products").into_response(),
         Err(e) => refusal(&ctx, &e),
     }
@@ -515,12 +500,7 @@ pub(super) async fn delete_photo(
     let Some(photo) = p.photos.get(index) else {
         return forbidden(&ctx);
     };
-    match app
-        .engine
-        .catalog()
-        .remove_product_photo(&p.id, &photo.url)
-        .await
-    {
+    match app.engine.catalog().remove_product_photo(&p.id, &photo.url).await {
         Ok(_) => Redirect::to(&format!("/seller/products/{}/edit", p.id)).into_response(),
         Err(e) => refusal(&ctx, &e),
     }
