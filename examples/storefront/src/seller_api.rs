@@ -317,7 +317,7 @@ pub(crate) async fn ship(
     let id = doc.order.id.clone();
     let awaiting = doc.order.seller_order(&part).map(|s| s.status()).ok()
         == Some(tijara_core::order::FulfillmentStatus::Awaiting);
-    let request = body.map(|b| b.0).unwrap_or(ShipRequest::new());
+    let request = body.map(|b| b.0).unwrap_or_default();
     let by = tijara::usecases::fulfillment::Operator::Seller(seller.0.clone());
     let engine = app.engine.clone();
     let shipment = crate::detached(async move {
