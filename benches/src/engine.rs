@@ -43,7 +43,7 @@ pub async fn shop(storage: Arc<dyn Storage>, initial_stock: u32) -> Result<Shop,
             CategoryInput::new(
                 id("crafts".into()),
                 "crafts",
-                LocalizedText::single(Lang::Fr, "Artisanat"),
+                LocalizedText::single(Lang::FR, "Artisanat"),
             ),
             None,
         )
@@ -72,8 +72,8 @@ pub async fn shop(storage: Arc<dyn Storage>, initial_stock: u32) -> Result<Shop,
                         id("crafts".into()),
                         format!("product-{n}"),
                         LocalizedText::new()
-                            .with(Lang::Fr, format!("Produit {n}"))
-                            .with(Lang::Ar, format!("منتج {n}")),
+                            .with(Lang::FR, format!("Produit {n}"))
+                            .with(Lang::AR, format!("منتج {n}")),
                         vec![
                             VariantInput::new(
                                 format!("SKU-{n:03}"),
@@ -124,6 +124,6 @@ pub fn checkout(shop: &Shop, a: usize, b: usize, customer: u64) -> PlaceOrderReq
             phone: "0600000000".into(),
         },
         "cod",
-        Lang::Fr,
+        Lang::FR,
     )
 }

@@ -77,7 +77,7 @@ pub fn pricing_fixture() -> PricingFixture {
                     "jewellery".into()
                 }),
                 slug: format!("product-{n}"),
-                title: LocalizedText::new().with(Lang::Fr, format!("Produit {n}")),
+                title: LocalizedText::new().with(Lang::FR, format!("Produit {n}")),
                 description: LocalizedText::default(),
                 materials: vec![],
                 photos: vec![],
@@ -108,7 +108,7 @@ pub fn pricing_fixture() -> PricingFixture {
         .expect("coupon");
     let promo = |name: &str, kind, priority| Promotion {
         id: id(name.into()),
-        name: LocalizedText::new().with(Lang::Fr, name),
+        name: LocalizedText::new().with(Lang::FR, name),
         kind,
         conditions: Conditions::default(),
         stacking: Stacking::Combinable,

@@ -34,7 +34,7 @@ pub async fn one_product(
             CategoryInput::new(
                 CategoryId::new("crafts").expect("id"),
                 "crafts",
-                LocalizedText::single(Lang::Fr, "Artisanat"),
+                LocalizedText::single(Lang::FR, "Artisanat"),
             ),
             None,
         )
@@ -59,8 +59,8 @@ pub async fn one_product(
                 CategoryId::new("crafts").expect("id"),
                 "mezoued",
                 LocalizedText::new()
-                    .with(Lang::Fr, "Mezoued")
-                    .with(Lang::Ar, "مزود"),
+                    .with(Lang::FR, "Mezoued")
+                    .with(Lang::AR, "مزود"),
                 vec![
                     VariantInput::new(
                         "MEZ-1",
@@ -104,7 +104,7 @@ pub fn cod_order(
             phone: "0661000000".into(),
         },
         "cod",
-        Lang::Ar,
+        Lang::AR,
     )
 }
 

@@ -46,7 +46,7 @@ async fn product(e: &Tijara, seller: &SellerId, slug: &str, price: &str) -> Vari
                 seller.clone(),
                 CategoryId::new("crafts").expect("id"),
                 slug,
-                LocalizedText::single(Lang::Fr, slug),
+                LocalizedText::single(Lang::FR, slug),
                 vec![
                     VariantInput::new(
                         slug.to_uppercase(),
@@ -100,7 +100,7 @@ async fn a_two_seller_cod_order_with_two_carriers() {
             CategoryInput::new(
                 CategoryId::new("crafts").expect("id"),
                 "crafts",
-                LocalizedText::single(Lang::Fr, "Artisanat"),
+                LocalizedText::single(Lang::FR, "Artisanat"),
             ),
             None,
         )
@@ -187,7 +187,7 @@ async fn a_two_seller_cod_order_with_two_carriers() {
                 "youssef@example.ma",
                 address,
                 "cod",
-                Lang::Fr,
+                Lang::FR,
             ),
             None,
         )
@@ -249,7 +249,7 @@ async fn a_two_seller_cod_order_with_two_carriers() {
     );
     assert!(label.tracking_number.is_some() && !label.parcels.is_empty());
     let html = tijara_render::label_html(&label);
-    let cod_text = label.cod_amount.expect("cod").format(Lang::Fr);
+    let cod_text = label.cod_amount.expect("cod").format(Lang::FR);
     for shown in [
         "GIE Sahara",
         "Youssef El Idrissi",

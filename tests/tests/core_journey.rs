@@ -61,8 +61,8 @@ fn product(
         category_id: id("crafts"),
         slug: pid.into(),
         title: LocalizedText::new()
-            .with(Lang::Ar, "منتج")
-            .with(Lang::Fr, pid),
+            .with(Lang::AR, "منتج")
+            .with(Lang::FR, pid),
         description: LocalizedText::default(),
         materials: vec![],
         photos: vec![],
@@ -136,7 +136,7 @@ fn shop() -> Shop {
         .collect();
     let mut welcome = Promotion {
         id: id("welcome"),
-        name: LocalizedText::new().with(Lang::Fr, "Bienvenue"),
+        name: LocalizedText::new().with(Lang::FR, "Bienvenue"),
         kind: PromotionKind::FixedOff {
             amount: mad("100.00"),
         },

@@ -106,7 +106,7 @@ async fn catalog(engine: &Tijara) -> (VariantId, SellerId) {
             CategoryInput::new(
                 CategoryId::new("leather").expect("id"),
                 "leather",
-                LocalizedText::single(Lang::Fr, "Cuir"),
+                LocalizedText::single(Lang::FR, "Cuir"),
             ),
             None,
         )
@@ -133,8 +133,8 @@ async fn catalog(engine: &Tijara) -> (VariantId, SellerId) {
                 CategoryId::new("leather").expect("id"),
                 "tassoufra",
                 LocalizedText::new()
-                    .with(Lang::Fr, "Sac tassoufra")
-                    .with(Lang::Ar, "حقيبة"),
+                    .with(Lang::FR, "Sac tassoufra")
+                    .with(Lang::AR, "حقيبة"),
                 vec![
                     VariantInput::new(
                         "TASS",
@@ -176,7 +176,7 @@ fn request(shop: &Shop, gateway: &str) -> PlaceOrderRequest {
             phone: "0612345678".into(),
         },
         gateway,
-        Lang::Fr,
+        Lang::FR,
     )
 }
 
@@ -334,7 +334,7 @@ async fn bank_transfer_confirmed_and_cod_collected_and_remitted() {
         panic!("instructions")
     };
     assert!(
-        text.exact(Lang::Fr)
+        text.exact(Lang::FR)
             .is_some_and(|t| t.contains("011780000012345678901234"))
     );
     let order = placed.order;

@@ -193,11 +193,11 @@ fn check_row(line: u64, r: RawRow) -> Result<Row, Vec<String>> {
             if problems.is_empty() =>
         {
             let mut title = LocalizedText::new();
-            title.set(Lang::Ar, r.title_ar.trim());
-            title.set(Lang::Fr, r.title_fr.trim());
-            title.set(Lang::En, r.title_en.trim());
+            title.set(Lang::AR, r.title_ar.trim());
+            title.set(Lang::FR, r.title_fr.trim());
+            title.set(Lang::EN, r.title_en.trim());
             let mut description = LocalizedText::new();
-            description.set(Lang::Fr, r.description_fr.trim());
+            description.set(Lang::FR, r.description_fr.trim());
             Ok(Row {
                 line,
                 seller,

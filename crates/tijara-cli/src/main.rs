@@ -267,8 +267,8 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             out_dir,
         } => {
             let lang = match lang.as_str() {
-                "fr" => tijara_core::Lang::Fr,
-                "ar" => tijara_core::Lang::Ar,
+                "fr" => tijara_core::Lang::FR,
+                "ar" => tijara_core::Lang::AR,
                 other => {
                     return Err(CliError::invalid(format!("--lang {other:?}: fr or ar")));
                 }

@@ -97,7 +97,7 @@ async fn import_export_payouts_and_invoices() {
             CategoryInput::new(
                 CategoryId::new("leather").unwrap(),
                 "leather",
-                LocalizedText::single(Lang::Fr, "Cuir"),
+                LocalizedText::single(Lang::FR, "Cuir"),
             ),
             None,
         )
@@ -183,7 +183,7 @@ Coopérative Nisae,cooperative,Dakhla,leather,NIS-1,pouf,بوف,Pouf en cuir,,,\
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(bag.title.get(Lang::Ar, Lang::Fr), Some("حقيبة جلدية"));
+    assert_eq!(bag.title.get(Lang::AR, Lang::FR), Some("حقيبة جلدية"));
     let row = engine
         .catalog()
         .stock_row(&bag.variants[0].id)
@@ -228,7 +228,7 @@ Coopérative Nisae,cooperative,Dakhla,leather,NIS-1,pouf,بوف,Pouf en cuir,,,\
                     phone: "0600000000".into(),
                 },
                 "cod",
-                Lang::Fr,
+                Lang::FR,
             ),
             None,
         )

@@ -360,6 +360,24 @@ impl Money {
 mod tests {
     use super::*;
     use crate::currency::Currency;
+
+    /// Code written against the former enum (`Lang::Ar`, `match lang { Lang::Fr => .. }`) keeps
+    /// compiling and meaning the same language.
+    #[test]
+    fn the_former_enum_spellings_are_the_same_languages() {
+        assert_eq!(Lang::Ar, Lang::AR);
+        assert_eq!(Lang::Fr, Lang::FR);
+        assert_eq!(Lang::En, Lang::EN);
+        assert_eq!(Lang::Es, Lang::ES);
+        let word = |l: Lang| match l {
+            Lang::Ar => "ar",
+            Lang::Fr => "fr",
+            _ => "other",
+        };
+        assert_eq!(word(Lang::AR), "ar");
+        assert_eq!(word(Lang::FR), "fr");
+        assert_eq!(word(Lang::EN), "other");
+    }
     use proptest::prelude::*;
 
     fn mad(s: &str) -> Money {
@@ -373,22 +391,22 @@ mod tests {
     #[test]
     fn formats_per_locale() {
         assert_eq!(
-            mad("1234567.5").format(Lang::Fr),
+            mad("1234567.5").format(Lang::FR),
             "1\u{a0}234\u{a0}567,50\u{a0}MAD"
         );
-        assert_eq!(mad("0.5").format(Lang::Fr), "0,50\u{a0}MAD");
-        assert_eq!(mad("999").format(Lang::Ar), "999,00\u{a0}د.م.");
-        assert_eq!(mad("-1234").format(Lang::Ar), "-1.234,00\u{a0}د.م.");
-        assert_eq!(mad("-1234").format(Lang::En), "MAD\u{a0}-1,234.00");
-        assert_eq!(mad("1000").format(Lang::Es), "1.000,00\u{a0}MAD");
+        assert_eq!(mad("0.5").format(Lang::FR), "0,50\u{a0}MAD");
+        assert_eq!(mad("999").format(Lang::AR), "999,00\u{a0}د.م.");
+        assert_eq!(mad("-1234").format(Lang::AR), "-1.234,00\u{a0}د.م.");
+        assert_eq!(mad("-1234").format(Lang::EN), "MAD\u{a0}-1,234.00");
+        assert_eq!(mad("1000").format(Lang::ES), "1.000,00\u{a0}MAD");
         let eur = Money::parse("92.1", Currency::EUR).expect("eur");
-        assert_eq!(eur.format(Lang::Fr), "92,10\u{a0}€");
-        assert_eq!(eur.format(Lang::En), "€92.10");
-        assert_eq!(eur.negated().format(Lang::En), "-€92.10");
+        assert_eq!(eur.format(Lang::FR), "92,10\u{a0}€");
+        assert_eq!(eur.format(Lang::EN), "€92.10");
+        assert_eq!(eur.negated().format(Lang::EN), "-€92.10");
         let usd = Money::parse("1500", Currency::USD).expect("usd");
-        assert_eq!(usd.format(Lang::Fr), "1\u{a0}500,00\u{a0}$US");
+        assert_eq!(usd.format(Lang::FR), "1\u{a0}500,00\u{a0}$US");
         let yen = Money::parse("1500", Currency::JPY).expect("jpy");
-        assert_eq!(yen.format(Lang::En), "JPY\u{a0}1,500");
+        assert_eq!(yen.format(Lang::EN), "JPY\u{a0}1,500");
     }
 
     #[test]
@@ -416,8 +434,8 @@ mod tests {
 
     #[test]
     fn languages() {
-        assert_eq!(Lang::from_code("fr-MA"), Ok(Lang::Fr));
-        assert_eq!(Lang::from_code("AR"), Ok(Lang::Ar));
+        assert_eq!(Lang::from_code("fr-MA"), Ok(Lang::FR));
+        assert_eq!(Lang::from_code("AR"), Ok(Lang::AR));
         assert_eq!(
             Lang::from_code("de").map(|l| l.to_string()),
             Ok("de".into())
@@ -433,8 +451,8 @@ mod tests {
             Lang::parse("en-Latn-US-valencia-u-ca-gregory"),
             Err(LangError::TooLong(_))
         ));
-        assert_eq!(Lang::Ar.dir(), "rtl");
-        assert_eq!(Lang::En.dir(), "ltr");
+        assert_eq!(Lang::AR.dir(), "rtl");
+        assert_eq!(Lang::EN.dir(), "ltr");
         assert_eq!(lang("mey").dir(), "rtl", "Hassaniya: Arabic script");
         assert_eq!(lang("zgh").dir(), "ltr", "Tamazight: Tifinagh");
         assert_eq!(lang("zgh-Tfng").dir(), "ltr");
@@ -446,16 +464,16 @@ mod tests {
         assert_eq!(lang("zgh").parent(), None);
         // Matches on the constants, old and new spellings.
         let name = |l: Lang| match l {
-            Lang::Ar => "ar",
+            Lang::AR => "ar",
             Lang::FR => "fr",
             _ => "other",
         };
         assert_eq!(
-            (name(Lang::AR), name(Lang::Fr), name(lang("mey"))),
+            (name(Lang::AR), name(Lang::FR), name(lang("mey"))),
             ("ar", "fr", "other")
         );
         assert_eq!(
-            format!("{:?} {:?}", Lang::Ar, lang("mey")),
+            format!("{:?} {:?}", Lang::AR, lang("mey")),
             "Ar Lang(\"mey\")"
         );
     }
@@ -464,10 +482,10 @@ mod tests {
     fn the_serialized_form_is_unchanged() {
         // Keys as the enum wrote them, in the enum's order: stored texts read back identically.
         let t = LocalizedText::new()
-            .with(Lang::Es, "es")
-            .with(Lang::En, "en")
-            .with(Lang::Fr, "fr")
-            .with(Lang::Ar, "ar")
+            .with(Lang::ES, "es")
+            .with(Lang::EN, "en")
+            .with(Lang::FR, "fr")
+            .with(Lang::AR, "ar")
             .with(lang("zgh-Tfng"), "ⵣ")
             .with(lang("mey"), "م");
         let json = serde_json::to_string(&t).expect("json");
@@ -477,36 +495,36 @@ mod tests {
         );
         let back: LocalizedText = serde_json::from_str(&json).expect("read");
         assert_eq!(back, t);
-        assert_eq!(serde_json::to_string(&Lang::Ar).expect("json"), r#""ar""#);
+        assert_eq!(serde_json::to_string(&Lang::AR).expect("json"), r#""ar""#);
         let read: Lang = serde_json::from_str(r#""es""#).expect("lang");
-        assert_eq!(read, Lang::Es);
+        assert_eq!(read, Lang::ES);
         assert!(serde_json::from_str::<Lang>(r#""not a tag""#).is_err());
     }
 
     #[test]
     fn localized_text_fallback() {
         let t = LocalizedText::new()
-            .with(Lang::En, "Tea bag")
-            .with(Lang::Fr, "  ");
-        assert_eq!(t.exact(Lang::Fr), None);
-        assert_eq!(t.get(Lang::Fr, Lang::Ar), Some("Tea bag"));
-        assert_eq!(LocalizedText::new().get(Lang::Fr, Lang::Ar), None);
+            .with(Lang::EN, "Tea bag")
+            .with(Lang::FR, "  ");
+        assert_eq!(t.exact(Lang::FR), None);
+        assert_eq!(t.get(Lang::FR, Lang::AR), Some("Tea bag"));
+        assert_eq!(LocalizedText::new().get(Lang::FR, Lang::AR), None);
         let json = serde_json::to_string(&t).expect("json");
         assert_eq!(json, r#"{"en":"Tea bag"}"#);
         let zgh = LocalizedText::new()
             .with(lang("zgh"), "ⴰⵣⵔⴱⵉ")
             .with(lang("mey"), "زربية");
         assert_eq!(
-            zgh.get(lang("zgh-Tfng"), Lang::Ar),
+            zgh.get(lang("zgh-Tfng"), Lang::AR),
             Some("ⴰⵣⵔⴱⵉ"),
             "shorter tag"
         );
         assert_eq!(
-            zgh.get(Lang::Fr, Lang::Ar),
+            zgh.get(Lang::FR, Lang::AR),
             Some("زربية"),
             "any text at last"
         );
-        assert_eq!(zgh.get_in([Lang::En, lang("mey")]), Some("زربية"));
+        assert_eq!(zgh.get_in([Lang::EN, lang("mey")]), Some("زربية"));
     }
 
     /// Well-formed `language[-script][-region]` tags, in any case.

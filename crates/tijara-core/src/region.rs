@@ -180,7 +180,7 @@ fn tax_rate(
         valid_from: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or_default(),
         valid_until: None,
         exemption: exemption.map(str::to_owned),
-        label: LocalizedText::new().with(Lang::Fr, fr).with(Lang::Ar, ar),
+        label: LocalizedText::new().with(Lang::FR, fr).with(Lang::AR, ar),
     }
 }
 
@@ -208,12 +208,12 @@ impl Region {
         Region {
             code: "MA-DAK".into(),
             name: LocalizedText::new()
-                .with(Lang::Ar, "جهة الداخلة - وادي الذهب")
-                .with(Lang::Fr, "Dakhla – Oued Ed-Dahab")
-                .with(Lang::En, "Dakhla – Oued Ed-Dahab"),
-            languages: vec![Lang::Ar, Lang::Fr, Lang::En],
+                .with(Lang::AR, "جهة الداخلة - وادي الذهب")
+                .with(Lang::FR, "Dakhla – Oued Ed-Dahab")
+                .with(Lang::EN, "Dakhla – Oued Ed-Dahab"),
+            languages: vec![Lang::AR, Lang::FR, Lang::EN],
             language_info: Vec::new(),
-            default_lang: Lang::Ar,
+            default_lang: Lang::AR,
             currency: Currency::MAD,
             utc_offset_minutes: 60,
             tax_rules: rules,
@@ -228,9 +228,9 @@ impl Region {
                     LegalIdKind::Tp,
                 ],
                 no_vat_mention: LocalizedText::new()
-                    .with(Lang::Fr, "TVA non applicable")
-                    .with(Lang::Ar, "غير خاضع للضريبة على القيمة المضافة")
-                    .with(Lang::En, "VAT not applicable"),
+                    .with(Lang::FR, "TVA non applicable")
+                    .with(Lang::AR, "غير خاضع للضريبة على القيمة المضافة")
+                    .with(Lang::EN, "VAT not applicable"),
             },
             display_currencies: vec![Currency::EUR, Currency::USD],
             cart_limits: CartLimits::default(),
@@ -447,15 +447,15 @@ mod tests {
             .rate_for(&TaxCategoryId::new("artisanal-carpet").expect("id"), d)
             .expect("rate");
         assert!(carpet.rate.is_zero() && carpet.exemption.is_some());
-        assert_eq!(r.default_lang, Lang::Ar);
+        assert_eq!(r.default_lang, Lang::AR);
         assert_eq!(Region::default(), r);
     }
 
     #[test]
     fn validation_errors() {
         let mut r = Region::dakhla();
-        r.default_lang = Lang::Es;
-        assert_eq!(r.validate(), Err(RegionError::DefaultLangMissing(Lang::Es)));
+        r.default_lang = Lang::ES;
+        assert_eq!(r.validate(), Err(RegionError::DefaultLangMissing(Lang::ES)));
         r = Region::dakhla();
         r.display_currencies.push(Currency::MAD);
         assert_eq!(
@@ -484,9 +484,9 @@ mod tests {
             r.local_date(late),
             NaiveDate::from_ymd_opt(2027, 1, 1).expect("date")
         );
-        assert_eq!(r.lang_or_default(Some(Lang::Fr)), Lang::Fr);
-        assert_eq!(r.lang_or_default(Some(Lang::Es)), Lang::Ar);
-        assert_eq!(r.lang_or_default(None), Lang::Ar);
+        assert_eq!(r.lang_or_default(Some(Lang::FR)), Lang::FR);
+        assert_eq!(r.lang_or_default(Some(Lang::ES)), Lang::AR);
+        assert_eq!(r.lang_or_default(None), Lang::AR);
     }
 
     /// Dakhla plus Tamazight in Tifinagh (falls back to Arabic, then French) and Hassaniya.
@@ -511,29 +511,29 @@ mod tests {
         assert_eq!(r.validate(), Ok(()));
         assert_eq!(r.dir(zgh), "ltr");
         assert_eq!(r.dir(mey), "rtl");
-        assert_eq!(r.dir(Lang::Ar), "rtl");
+        assert_eq!(r.dir(Lang::AR), "rtl");
         assert_eq!(
             r.fallback_order(zgh),
-            vec![zgh, Lang::Fr, Lang::Ar, Lang::En, mey]
+            vec![zgh, Lang::FR, Lang::AR, Lang::EN, mey]
         );
         assert_eq!(
             r.fallback_order(mey),
-            vec![mey, Lang::Ar, Lang::Fr, Lang::En, zgh]
+            vec![mey, Lang::AR, Lang::FR, Lang::EN, zgh]
         );
         let title = LocalizedText::new()
-            .with(Lang::Ar, "زربية")
-            .with(Lang::Fr, "Tapis")
+            .with(Lang::AR, "زربية")
+            .with(Lang::FR, "Tapis")
             .with(zgh, "ⴰⵣⵔⴱⵉ");
         assert_eq!(r.text(&title, zgh), Some("ⴰⵣⵔⴱⵉ"));
         assert_eq!(r.text(&title, mey), Some("زربية"));
-        let fr_only = LocalizedText::single(Lang::Fr, "Tapis");
+        let fr_only = LocalizedText::single(Lang::FR, "Tapis");
         assert_eq!(r.text(&fr_only, mey), Some("Tapis"));
-        assert_eq!(r.best_of(zgh, &[Lang::Ar, Lang::Fr]), Some(Lang::Fr));
-        assert_eq!(r.best_of(mey, &[Lang::Fr, Lang::Ar]), Some(Lang::Ar));
+        assert_eq!(r.best_of(zgh, &[Lang::AR, Lang::FR]), Some(Lang::FR));
+        assert_eq!(r.best_of(mey, &[Lang::FR, Lang::AR]), Some(Lang::AR));
         let m = Money::mad("1234.5").expect("amount");
         assert_eq!(
-            r.format_money(&m, Lang::Ar),
-            m.format(Lang::Ar),
+            r.format_money(&m, Lang::AR),
+            m.format(Lang::AR),
             "built-in kept"
         );
         assert_eq!(r.format_money(&m, mey), "1\u{a0}234,50\u{a0}أوقية");
@@ -543,26 +543,26 @@ mod tests {
         // A reader asking for `zgh` gets the region's `zgh-Tfng`.
         let bare = Lang::parse("zgh").expect("tag");
         assert_eq!(r.lang_or_default(Some(bare)), zgh);
-        assert_eq!(r.lang_or_default(Some(Lang::Es)), Lang::Ar);
+        assert_eq!(r.lang_or_default(Some(Lang::ES)), Lang::AR);
         // Without facts, a tag is still read with its script's direction.
         let mut plain = Region::dakhla();
         plain.languages.push(mey);
         assert_eq!(plain.dir(mey), "rtl");
         assert_eq!(
             plain.fallback_order(mey),
-            vec![mey, Lang::Ar, Lang::Fr, Lang::En]
+            vec![mey, Lang::AR, Lang::FR, Lang::EN]
         );
     }
 
     #[test]
     fn language_facts_are_checked() {
         let (mut r, zgh, mey) = with_zgh_and_mey();
-        r.language_info[1].fallbacks = vec![Lang::Es];
+        r.language_info[1].fallbacks = vec![Lang::ES];
         assert_eq!(
             r.validate(),
             Err(RegionError::UnknownFallback {
                 lang: mey,
-                fallback: Lang::Es
+                fallback: Lang::ES
             })
         );
         let (mut r, zgh2, _) = with_zgh_and_mey();

@@ -283,8 +283,8 @@ fn words(lang: Lang, key: &str) -> &'static str {
         _ => ("", "", ""),
     };
     match lang {
-        Lang::Ar => ar,
-        Lang::En => en,
+        Lang::AR => ar,
+        Lang::EN => en,
         _ => fr,
     }
 }
@@ -318,8 +318,8 @@ fn step(lang: Lang, status: TrackingStatus) -> String {
         other => return other.as_str().replace('_', " "),
     };
     match lang {
-        Lang::Ar => ar,
-        Lang::En => en,
+        Lang::AR => ar,
+        Lang::EN => en,
         _ => fr,
     }
     .to_owned()
@@ -567,9 +567,9 @@ mod tests {
 
     #[test]
     fn steps_are_worded_in_three_languages() {
-        assert_eq!(step(Lang::Fr, TrackingStatus::InTransit), "est en route");
-        assert_eq!(step(Lang::Ar, TrackingStatus::Delivered), "تم تسليمه");
-        assert_eq!(step(Lang::En, TrackingStatus::Unknown), "unknown");
+        assert_eq!(step(Lang::FR, TrackingStatus::InTransit), "est en route");
+        assert_eq!(step(Lang::AR, TrackingStatus::Delivered), "تم تسليمه");
+        assert_eq!(step(Lang::EN, TrackingStatus::Unknown), "unknown");
     }
 
     #[test]
@@ -591,8 +591,8 @@ mod tests {
         // Hassaniya without facts: the region's default language, Arabic.
         assert_eq!(Reader::new(&region, mey).w("payout"), "تم التحويل");
         // The built-in languages are unchanged.
-        assert_eq!(Reader::new(&region, Lang::En).w("parcel"), "Your parcel");
-        assert_eq!(Reader::new(&region, Lang::Fr).w("parcel"), "Votre colis");
-        assert_eq!(words_lang(&Region::dakhla(), Lang::Es), Lang::Fr);
+        assert_eq!(Reader::new(&region, Lang::EN).w("parcel"), "Your parcel");
+        assert_eq!(Reader::new(&region, Lang::FR).w("parcel"), "Votre colis");
+        assert_eq!(words_lang(&Region::dakhla(), Lang::ES), Lang::FR);
     }
 }

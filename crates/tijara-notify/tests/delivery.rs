@@ -145,7 +145,7 @@ async fn sellers_and_shoppers_hear_of_what_concerns_them() {
             CategoryInput::new(
                 CategoryId::new("leather").unwrap(),
                 "leather",
-                LocalizedText::single(Lang::Fr, "Cuir"),
+                LocalizedText::single(Lang::FR, "Cuir"),
             ),
             None,
         )
@@ -175,7 +175,7 @@ async fn sellers_and_shoppers_hear_of_what_concerns_them() {
                     seller_id: seller.id.clone(),
                     member: None,
                 },
-                Lang::Ar,
+                Lang::AR,
             ),
             None,
         )
@@ -188,7 +188,7 @@ async fn sellers_and_shoppers_hear_of_what_concerns_them() {
                 seller.id.clone(),
                 CategoryId::new("leather").unwrap(),
                 "sac",
-                LocalizedText::single(Lang::Fr, "Sac"),
+                LocalizedText::single(Lang::FR, "Sac"),
                 vec![
                     VariantInput::new(
                         "SAC-1",
@@ -229,7 +229,7 @@ async fn sellers_and_shoppers_hear_of_what_concerns_them() {
                     phone: "+212661000009".into(),
                 },
                 "cod",
-                Lang::Fr,
+                Lang::FR,
             ),
             None,
         )

@@ -38,7 +38,7 @@ async fn an_expired_payment_is_told_to_the_shopper_from_the_order_not_the_event(
         told[0].phone.as_deref(),
         Some(order.shipping_address.phone.as_str())
     );
-    assert_eq!(told[0].lang, tijara_core::Lang::Fr);
+    assert_eq!(told[0].lang, tijara_core::Lang::FR);
     assert!(
         told[0].subject.contains(order.id.as_str()),
         "{}",

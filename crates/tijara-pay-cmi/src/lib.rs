@@ -227,8 +227,8 @@ impl PaymentGateway for CmiGateway {
         }
         let c = &self.config;
         let lang = match request.lang {
-            Lang::Ar => "ar",
-            Lang::En => "en",
+            Lang::AR => "ar",
+            Lang::EN => "en",
             _ => "fr",
         };
         let rnd = chrono::Utc::now().timestamp_micros().to_string();

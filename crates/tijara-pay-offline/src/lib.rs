@@ -47,16 +47,16 @@ impl PaymentGateway for CashOnDelivery {
         Ok(PaymentStart::Instructions {
             text: LocalizedText::new()
                 .with(
-                    Lang::Ar,
-                    format!("ادفع {} نقدا عند استلام طلبك.", amount(Lang::Ar)),
+                    Lang::AR,
+                    format!("ادفع {} نقدا عند استلام طلبك.", amount(Lang::AR)),
                 )
                 .with(
-                    Lang::Fr,
-                    format!("Vous payez {} en espèces à la livraison.", amount(Lang::Fr)),
+                    Lang::FR,
+                    format!("Vous payez {} en espèces à la livraison.", amount(Lang::FR)),
                 )
                 .with(
-                    Lang::En,
-                    format!("You pay {} in cash on delivery.", amount(Lang::En)),
+                    Lang::EN,
+                    format!("You pay {} in cash on delivery.", amount(Lang::EN)),
                 ),
             reference: request.attempt_id.clone(),
         })
@@ -157,10 +157,10 @@ impl PaymentGateway for BankTransfer {
         Ok(PaymentStart::Instructions {
             text: LocalizedText::new()
                 .with(
-                    Lang::Ar,
+                    Lang::AR,
                     format!(
                         "حوّل {} إلى الحساب {} ({}، {}) {}، مع ذكر المرجع {}.",
-                        amount(Lang::Ar),
+                        amount(Lang::AR),
                         a.rib,
                         a.holder,
                         a.bank,
@@ -169,10 +169,10 @@ impl PaymentGateway for BankTransfer {
                     ),
                 )
                 .with(
-                    Lang::Fr,
+                    Lang::FR,
                     format!(
                         "Virez {} sur le RIB {} ({}, {}) {}, en indiquant la référence {}.",
-                        amount(Lang::Fr),
+                        amount(Lang::FR),
                         a.rib,
                         a.holder,
                         a.bank,
@@ -181,10 +181,10 @@ impl PaymentGateway for BankTransfer {
                     ),
                 )
                 .with(
-                    Lang::En,
+                    Lang::EN,
                     format!(
                         "Transfer {} to RIB {} ({}, {}) {}, quoting reference {}.",
-                        amount(Lang::En),
+                        amount(Lang::EN),
                         a.rib,
                         a.holder,
                         a.bank,
@@ -225,7 +225,7 @@ mod tests {
             OrderId::new("ord_1").expect("id"),
             "ord_1-1",
             Money::mad("1250.00").expect("m"),
-            Lang::Fr,
+            Lang::FR,
         )
         .with_shopper("a@example.ma", "A", "0600000000")
     }
@@ -254,14 +254,14 @@ mod tests {
             panic!("instructions expected");
         };
         assert_eq!(reference, "TJR-ORD_1-1");
-        let fr = text.exact(Lang::Fr).expect("fr");
+        let fr = text.exact(Lang::FR).expect("fr");
         assert!(
             fr.contains("011780000012345678901234")
                 && fr.contains("1\u{a0}250,00\u{a0}MAD")
                 && fr.contains(&reference)
         );
         assert!(fr.contains("sous 5 jours"), "{fr}");
-        assert!(text.exact(Lang::Ar).is_some());
+        assert!(text.exact(Lang::AR).is_some());
         // With the engine's deadline, that deadline (local time), not a count of days.
         let mut r = request();
         r.pay_by =
@@ -269,13 +269,13 @@ mod tests {
         let PaymentStart::Instructions { text, .. } = t.start(&r).await.expect("start") else {
             panic!("instructions expected");
         };
-        let fr = text.exact(Lang::Fr).expect("fr");
+        let fr = text.exact(Lang::FR).expect("fr");
         assert!(fr.contains("avant le 03/12/2026 à 17:15"), "{fr}");
         assert!(!fr.contains("jours"), "{fr}");
-        let en = text.exact(Lang::En).expect("en");
+        let en = text.exact(Lang::EN).expect("en");
         assert!(en.contains("by 03/12/2026 17:15"), "{en}");
         assert!(
-            text.exact(Lang::Ar)
+            text.exact(Lang::AR)
                 .expect("ar")
                 .contains("03/12/2026 17:15")
         );

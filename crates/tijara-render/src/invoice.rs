@@ -7,8 +7,8 @@ use tijara::usecases::invoices::Invoice;
 /// The languages the invoice's own words exist in.
 const WORDS: [Lang; 2] = [Lang::FR, Lang::AR];
 
-/// The invoice as a self-contained printable HTML page, in French (`Lang::Fr`) or Arabic
-/// (`Lang::Ar`, right to left); amounts are formatted for that language. Any other language
+/// The invoice as a self-contained printable HTML page, in French (`Lang::FR`) or Arabic
+/// (`Lang::AR`, right to left); amounts are formatted for that language. Any other language
 /// gets the French words; [`invoice_html_in`] follows a region's fallbacks instead.
 pub fn invoice_html(inv: &Invoice, lang: Lang) -> String {
     let words = if lang == Lang::AR { Lang::AR } else { Lang::FR };

@@ -29,7 +29,7 @@ pub fn label_html(label: &LabelData) -> String {
     let weight: u32 = label.parcels.iter().map(|p| p.weight_grams).sum();
     let cod = label
         .cod_amount
-        .map(|m| format!(r#"<p class="cod">Contre-remboursement · الدفع عند الاستلام : <strong>{}</strong></p>"#, esc(&m.format(Lang::Fr))))
+        .map(|m| format!(r#"<p class="cod">Contre-remboursement · الدفع عند الاستلام : <strong>{}</strong></p>"#, esc(&m.format(Lang::FR))))
         .unwrap_or_default();
     let contents: String = label
         .contents

@@ -235,7 +235,7 @@ impl Setup {
                 CategoryInput::new(
                     category.clone(),
                     "crafts",
-                    LocalizedText::single(Lang::Fr, "Artisanat"),
+                    LocalizedText::single(Lang::FR, "Artisanat"),
                 ),
                 None,
             )
@@ -262,7 +262,7 @@ impl Setup {
                     seller.id.clone(),
                     category,
                     "srama",
-                    LocalizedText::single(Lang::Fr, "Coussin"),
+                    LocalizedText::single(Lang::FR, "Coussin"),
                     vec![
                         VariantInput::new(
                             "SRAMA",
@@ -316,7 +316,7 @@ impl TestEngine {
                     "client@example.ma",
                     self.destination.clone(),
                     self.gateway.clone(),
-                    Lang::Fr,
+                    Lang::FR,
                 ),
                 None,
             )

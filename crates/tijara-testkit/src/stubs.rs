@@ -252,8 +252,8 @@ impl PaymentGateway for StubGateway {
             }),
             StubBehaviour::Instructions => Ok(PaymentStart::Instructions {
                 text: LocalizedText::new()
-                    .with(Lang::Fr, "Payez à la livraison")
-                    .with(Lang::Ar, "الدفع عند الاستلام"),
+                    .with(Lang::FR, "Payez à la livraison")
+                    .with(Lang::AR, "الدفع عند الاستلام"),
                 reference: request.attempt_id.clone(),
             }),
             StubBehaviour::Completed => Ok(PaymentStart::Completed {

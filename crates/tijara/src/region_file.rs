@@ -516,7 +516,7 @@ mod tests {
     fn laayoune_differs_where_it_should() {
         let r = parse_region(LAAYOUNE).unwrap().region;
         assert_eq!(r.code, "MA-LSH");
-        assert_eq!(r.languages, vec![Lang::Ar, Lang::Fr, Lang::Es]);
+        assert_eq!(r.languages, vec![Lang::AR, Lang::FR, Lang::ES]);
         assert_eq!(r.default_commission, Rate::percent(8).unwrap_or(Rate::ZERO));
         assert_eq!(r.display_currencies, vec![Currency::EUR]);
         assert_eq!(r.cart_limits.max_quantity_per_line, 200);

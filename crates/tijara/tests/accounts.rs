@@ -20,7 +20,7 @@ fn new_account(email: &str, role: Role) -> NewAccount {
         "Fatima Zahra",
         hash_password("tajine-2026").expect("hash"),
         role,
-        Lang::Ar,
+        Lang::AR,
     )
 }
 

@@ -110,7 +110,7 @@ pub fn product_input(
         seller.clone(),
         CategoryId::new("leather").expect("id"),
         slug,
-        LocalizedText::new().with(Lang::Fr, fr).with(Lang::Ar, ar),
+        LocalizedText::new().with(Lang::FR, fr).with(Lang::AR, ar),
         variants,
     )
     .with_materials(vec!["cuir".into()])
@@ -146,7 +146,7 @@ pub async fn catalog(m: &Market) -> Catalog {
                 CategoryInput::new(
                     CategoryId::new(id).expect("id"),
                     id,
-                    LocalizedText::single(Lang::Fr, fr),
+                    LocalizedText::single(Lang::FR, fr),
                 ),
                 None,
             )

@@ -37,7 +37,7 @@ fn inline(lines: Vec<(VariantId, u32)>, sellers: &[&SellerId], gateway: &str) ->
         "youssef@example.ma",
         address(),
         gateway,
-        Lang::Fr,
+        Lang::FR,
     )
 }
 
@@ -1022,7 +1022,7 @@ async fn stored_cart_checkout_with_coupon_and_usage_limit() {
     let e = &m.engine;
     let mut promo = tijara_core::promotion::Promotion {
         id: PromotionId::new("marhaba").expect("id"),
-        name: LocalizedText::single(Lang::Fr, "Marhaba"),
+        name: LocalizedText::single(Lang::FR, "Marhaba"),
         kind: tijara_core::promotion::PromotionKind::PercentOff {
             rate: Rate::percent(10).expect("r"),
         },
@@ -1079,7 +1079,7 @@ async fn stored_cart_checkout_with_coupon_and_usage_limit() {
                     "a@example.ma",
                     address(),
                     "cod",
-                    Lang::Ar,
+                    Lang::AR,
                 ),
                 None,
             )
@@ -1115,7 +1115,7 @@ async fn stored_cart_checkout_with_coupon_and_usage_limit() {
         "not an email",
         address(),
         "cod",
-        Lang::Fr,
+        Lang::FR,
     );
     assert!(matches!(
         e.checkout().place_order(bad.clone(), None).await,

@@ -22,7 +22,7 @@ fn stored(cart: &CartId, gateway: &str) -> PlaceOrderRequest {
         "salma@example.ma",
         address(),
         gateway,
-        Lang::Fr,
+        Lang::FR,
     )
 }
 

@@ -31,7 +31,7 @@ fn request(
         "youssef@example.ma",
         address(),
         gateway,
-        Lang::Fr,
+        Lang::FR,
     )
 }
 
@@ -402,7 +402,7 @@ async fn an_unconfirmed_transfer_returns_its_stock_after_the_region_hold_and_tel
         panic!("typed: {:?}", told.event());
     };
     assert_eq!(expiry.order_id, id);
-    assert_eq!(expiry.lang, tijara_core::Lang::Fr);
+    assert_eq!(expiry.lang, tijara_core::Lang::FR);
     assert_eq!(
         expiry.payment_method,
         tijara_core::payment::PaymentMethod::BankTransfer
@@ -821,7 +821,7 @@ async fn a_product_update_keeps_the_photos_as_stored() {
         .await
         .expect("saved");
     assert_eq!(saved.photos, vec![photo.clone()], "the upload is kept");
-    assert_eq!(saved.title.get(Lang::Fr, Lang::Fr), Some("Sac de cuir"));
+    assert_eq!(saved.title.get(Lang::FR, Lang::FR), Some("Sac de cuir"));
     // Photos named in an update (another seller's files, say) are not taken.
     let mut input = product_input(
         &c.a,

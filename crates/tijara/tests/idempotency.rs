@@ -137,7 +137,7 @@ async fn paid_card_order(m: &Market) -> OrderId {
                 "youssef@example.ma",
                 address(),
                 "card",
-                Lang::Fr,
+                Lang::FR,
             ),
             None,
         )
@@ -535,7 +535,7 @@ async fn ten_concurrent_shipments(awaiting: bool) {
                 "youssef@example.ma",
                 address(),
                 "cod",
-                Lang::Fr,
+                Lang::FR,
             ),
             None,
         )
@@ -716,7 +716,7 @@ async fn ten_concurrent_identical_checkouts_with_one_key_all_get_the_first_order
         "youssef@example.ma",
         address(),
         "cod",
-        Lang::Fr,
+        Lang::FR,
     );
     // Ten retries of one click, a few milliseconds apart: some read the key before the first
     // commits and the cart after it.

@@ -23,7 +23,7 @@ fn request(lines: Vec<(VariantId, u32)>, sellers: &[&SellerId]) -> PlaceOrderReq
         "youssef@example.ma",
         address(),
         "cod",
-        Lang::Fr,
+        Lang::FR,
     )
 }
 

@@ -63,7 +63,7 @@ fn category() -> CategoryInput {
     CategoryInput::new(
         CategoryId::new("leather").expect("id"),
         "leather",
-        LocalizedText::single(Lang::Fr, "Cuir"),
+        LocalizedText::single(Lang::FR, "Cuir"),
     )
 }
 

@@ -35,7 +35,7 @@ fn request(
         "youssef@example.ma",
         address(),
         gateway,
-        Lang::Fr,
+        Lang::FR,
     )
 }
 

@@ -41,7 +41,7 @@ fn inline_with(
         "youssef@example.ma",
         address(),
         gateway,
-        Lang::Fr,
+        Lang::FR,
     )
 }
 

@@ -23,10 +23,10 @@ fn laayoune() -> Fallible<Region> {
     let mut r = Region::dakhla();
     r.code = "MA-LSH".into();
     r.name = LocalizedText::new()
-        .with(Lang::Ar, "جهة العيون - الساقية الحمراء")
-        .with(Lang::Fr, "Laâyoune – Sakia El Hamra");
-    r.languages = vec![Lang::Fr, Lang::Ar, Lang::Es];
-    r.default_lang = Lang::Fr;
+        .with(Lang::AR, "جهة العيون - الساقية الحمراء")
+        .with(Lang::FR, "Laâyoune – Sakia El Hamra");
+    r.languages = vec![Lang::FR, Lang::AR, Lang::ES];
+    r.default_lang = Lang::FR;
     r.default_commission = Rate::percent(12)?;
     r.withdrawal_days = 14;
     r.validate()?;
@@ -57,7 +57,7 @@ async fn main() -> Fallible<()> {
             CategoryInput::new(
                 crafts.clone(),
                 "artisanat",
-                LocalizedText::single(Lang::Fr, "Artisanat"),
+                LocalizedText::single(Lang::FR, "Artisanat"),
             ),
             None,
         )
@@ -83,8 +83,8 @@ async fn main() -> Fallible<()> {
                 crafts,
                 "khaima-miniature",
                 LocalizedText::new()
-                    .with(Lang::Fr, "Khaïma miniature en laine")
-                    .with(Lang::Ar, "خيمة صغيرة من الصوف"),
+                    .with(Lang::FR, "Khaïma miniature en laine")
+                    .with(Lang::AR, "خيمة صغيرة من الصوف"),
                 vec![
                     VariantInput::new(
                         "KHM-MINI",
@@ -126,7 +126,7 @@ async fn main() -> Fallible<()> {
                     phone: "0661234567".into(),
                 },
                 "card",
-                Lang::Fr,
+                Lang::FR,
             ),
             Some(&key),
         )
@@ -135,7 +135,7 @@ async fn main() -> Fallible<()> {
     println!(
         "order {} placed: {}",
         order.id,
-        order.grand_total.format(Lang::Fr)
+        order.grand_total.format(Lang::FR)
     );
     let result = engine
         .payments()
@@ -162,9 +162,9 @@ async fn main() -> Fallible<()> {
     let (gross, commission, shares) = doc.settlement.totals()?;
     println!(
         "received {}, commission {}, owed to sellers {}",
-        gross.format(Lang::Fr),
-        commission.format(Lang::Fr),
-        shares.format(Lang::Fr)
+        gross.format(Lang::FR),
+        commission.format(Lang::FR),
+        shares.format(Lang::FR)
     );
     Ok(())
 }

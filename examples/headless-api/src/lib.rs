@@ -72,9 +72,9 @@ pub async fn seed(engine: &Tijara) -> Result<bool, TijaraError> {
                 CategoryId::new("crafts")?,
                 "crafts",
                 LocalizedText::new()
-                    .with(Lang::Ar, "صناعة تقليدية")
-                    .with(Lang::Fr, "Artisanat")
-                    .with(Lang::Es, "Artesanía"),
+                    .with(Lang::AR, "صناعة تقليدية")
+                    .with(Lang::FR, "Artisanat")
+                    .with(Lang::ES, "Artesanía"),
             ),
             None,
         )
@@ -141,9 +141,9 @@ pub async fn seed(engine: &Tijara) -> Result<bool, TijaraError> {
                         CategoryId::new("crafts")?,
                         slug,
                         LocalizedText::new()
-                            .with(Lang::Ar, ar)
-                            .with(Lang::Fr, fr)
-                            .with(Lang::Es, es),
+                            .with(Lang::AR, ar)
+                            .with(Lang::FR, fr)
+                            .with(Lang::ES, es),
                         vec![
                             VariantInput::new(
                                 slug.to_uppercase(),

@@ -46,7 +46,7 @@ fn product(
         seller_id: SellerId::new(seller)?,
         category_id: CategoryId::new(category)?,
         slug: id.into(),
-        title: LocalizedText::new().with(Lang::Ar, ar).with(Lang::Fr, fr),
+        title: LocalizedText::new().with(Lang::AR, ar).with(Lang::FR, fr),
         description: LocalizedText::default(),
         materials: vec![],
         photos: vec![],
@@ -71,7 +71,7 @@ fn print_receipt(priced: &PricedCart, catalog: &CatalogSnapshot, lang: Lang) {
     let fmt = |m: Money| m.format(lang);
     println!(
         "--- {} ---",
-        if lang == Lang::Ar {
+        if lang == Lang::AR {
             "الفاتورة"
         } else {
             "Récapitulatif"
@@ -86,7 +86,7 @@ fn print_receipt(priced: &PricedCart, catalog: &CatalogSnapshot, lang: Lang) {
             let l = &priced.lines[i];
             let title = catalog
                 .product(&l.product_id)
-                .and_then(|p| p.title.get(lang, Lang::Ar))
+                .and_then(|p| p.title.get(lang, Lang::AR))
                 .unwrap_or("?");
             println!(
                 "  {} × {title}: {} (-{}) = {}  [TVA {}]",
@@ -122,7 +122,7 @@ fn print_receipt(priced: &PricedCart, catalog: &CatalogSnapshot, lang: Lang) {
     for a in &priced.applied_promotions {
         println!(
             "* {}: -{}",
-            a.name.get(lang, Lang::Fr).unwrap_or(""),
+            a.name.get(lang, Lang::FR).unwrap_or(""),
             fmt(a.lines_discount)
         );
     }
@@ -195,8 +195,8 @@ fn main() -> Fallible<()> {
     let mut welcome = Promotion {
         id: PromotionId::new("welcome")?,
         name: LocalizedText::new()
-            .with(Lang::Fr, "Bienvenue à Dakhla -10 %")
-            .with(Lang::Ar, "مرحبا بكم -10٪"),
+            .with(Lang::FR, "Bienvenue à Dakhla -10 %")
+            .with(Lang::AR, "مرحبا بكم -10٪"),
         kind: PromotionKind::PercentOff {
             rate: Rate::percent(10)?,
         },
@@ -234,7 +234,7 @@ fn main() -> Fallible<()> {
         display_rates: &rates,
         now,
     })?;
-    print_receipt(&priced, &catalog, Lang::Fr);
-    print_receipt(&priced, &catalog, Lang::Ar);
+    print_receipt(&priced, &catalog, Lang::FR);
+    print_receipt(&priced, &catalog, Lang::AR);
     Ok(())
 }

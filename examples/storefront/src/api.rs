@@ -446,7 +446,7 @@ pub(crate) async fn checkout(
         .lang
         .as_deref()
         .and_then(|l| Lang::from_code(l).ok())
-        .unwrap_or(Lang::Fr);
+        .unwrap_or(Lang::FR);
     let placed = app
         .engine
         .checkout()

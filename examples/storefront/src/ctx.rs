@@ -137,8 +137,8 @@ pub fn display_currency(
         .trim()
         .to_owned();
     match lang {
-        Lang::En if !first.ends_with("-ma") => Some(Currency::USD),
-        Lang::Fr if first.starts_with("fr-") && !first.ends_with("-ma") => Some(Currency::EUR),
+        Lang::EN if !first.ends_with("-ma") => Some(Currency::USD),
+        Lang::FR if first.starts_with("fr-") && !first.ends_with("-ma") => Some(Currency::EUR),
         _ => None,
     }
 }
@@ -151,14 +151,14 @@ pub fn lang_of(region: &Region, headers: &HeaderMap, q: &HashMap<String, String>
         .and_then(|l| supported(l))
         .or_else(|| cookie(headers, "lang").and_then(|l| supported(&l)))
         .or_else(|| browser_lang(region, headers))
-        .unwrap_or(Lang::Ar)
+        .unwrap_or(Lang::AR)
 }
 
 /// The language of a code if the shop speaks it: Arabic, French, English (the interface's
 /// words), or one of the region's languages (`zgh` asked, `zgh-Tfng` spoken).
 fn supported_lang(region: &Region, code: &str) -> Option<Lang> {
     let lang = Lang::from_code(code).ok()?;
-    if matches!(lang, Lang::Ar | Lang::Fr | Lang::En) {
+    if matches!(lang, Lang::AR | Lang::FR | Lang::EN) {
         return Some(lang);
     }
     region.speaks(Some(lang))

@@ -57,9 +57,9 @@ pub async fn seed_if_empty(engine: &Tijara) -> Result<bool, TijaraError> {
                     CategoryId::new(id)?,
                     id,
                     LocalizedText::new()
-                        .with(Lang::Fr, fr)
-                        .with(Lang::Ar, ar)
-                        .with(Lang::En, en),
+                        .with(Lang::FR, fr)
+                        .with(Lang::AR, ar)
+                        .with(Lang::EN, en),
                 ),
                 Some(&seed_key(format!("category:{id}"))?),
             )
@@ -103,8 +103,8 @@ pub async fn seed_if_empty(engine: &Tijara) -> Result<bool, TijaraError> {
                 .with_members(members.clone())
                 .with_story(
                     LocalizedText::new()
-                        .with(Lang::Fr, s.story_fr)
-                        .with(Lang::Ar, s.story_ar),
+                        .with(Lang::FR, s.story_fr)
+                        .with(Lang::AR, s.story_ar),
                 ),
                 Some(&seed_key(format!("seller:{n}"))?),
             )
@@ -121,9 +121,9 @@ pub async fn seed_if_empty(engine: &Tijara) -> Result<bool, TijaraError> {
                             CategoryId::new(*cat)?,
                             slug.clone(),
                             LocalizedText::new()
-                                .with(Lang::Fr, *fr)
-                                .with(Lang::Ar, *ar)
-                                .with(Lang::En, *en),
+                                .with(Lang::FR, *fr)
+                                .with(Lang::AR, *ar)
+                                .with(Lang::EN, *en),
                             vec![
                                 VariantInput::new(
                                     format!(
@@ -148,13 +148,13 @@ pub async fn seed_if_empty(engine: &Tijara) -> Result<bool, TijaraError> {
                         )
                         .with_description(
                             LocalizedText::new()
-                                .with(Lang::Fr, format!("{fr}, fait main à {}.", s.city))
-                                .with(Lang::Ar, format!("{ar}، مصنوع يدويا."))
-                                .with(Lang::En, format!("{en}, handmade in {}.", s.city)),
+                                .with(Lang::FR, format!("{fr}, fait main à {}.", s.city))
+                                .with(Lang::AR, format!("{ar}، مصنوع يدويا."))
+                                .with(Lang::EN, format!("{en}, handmade in {}.", s.city)),
                         )
                         .with_photos(vec![Photo {
                             url: format!("/images/{slug}.svg"),
-                            alt: LocalizedText::single(Lang::Fr, *fr),
+                            alt: LocalizedText::single(Lang::FR, *fr),
                         }]);
                         // The member artisan made the cooperative's first product.
                         input.made_by = members.first().filter(|_| i == 0).map(|m| m.id.clone());
@@ -194,7 +194,7 @@ pub async fn seed_if_empty(engine: &Tijara) -> Result<bool, TijaraError> {
                     email.split('@').next().unwrap_or(&email),
                     hash_password(password)?,
                     role,
-                    Lang::Ar,
+                    Lang::AR,
                 ),
                 None,
             )

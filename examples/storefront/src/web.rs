@@ -185,7 +185,7 @@ pub fn price(ctx: &Ctx, m: &tijara_core::Money) -> Markup {
 fn card(ctx: &Ctx, v: &ProductView) -> Markup {
     let lang = ctx.lang;
     let p = &v.product;
-    let title = p.title.get(lang, Lang::Ar).unwrap_or("");
+    let title = p.title.get(lang, Lang::AR).unwrap_or("");
     html! {
         div.card {
             a href={ "/products/" (p.slug) } {
@@ -224,7 +224,7 @@ async fn home(
         Err(e) => return refusal(&ctx, &e),
     };
     let body = html! {
-        nav.cats { @for c in &cats { a href={ "/?category=" (c.id) } { (c.name.get(lang, Lang::Ar).unwrap_or("")) } " " } }
+        nav.cats { @for c in &cats { a href={ "/?category=" (c.id) } { (c.name.get(lang, Lang::AR).unwrap_or("")) } " " } }
         div.grid { @for v in &page.items { (card(&ctx, v)) } }
         @if let Some(next) = &page.next { p { a.button href={ "/?after=" (next) } { "→" } } }
     };
@@ -246,7 +246,7 @@ async fn product_page(State(app): State<App>, ctx: Ctx, Path(slug): Path<String>
         Err(e) => return refusal(&ctx, &e),
     };
     let p = &v.product;
-    let title = p.title.get(lang, Lang::Ar).unwrap_or("").to_owned();
+    let title = p.title.get(lang, Lang::AR).unwrap_or("").to_owned();
     let seller = match found(app.engine.catalog().seller(&p.seller_id).await) {
         Ok(s) => s,
         Err(e) => return refusal(&ctx, &e),
@@ -264,7 +264,7 @@ async fn product_page(State(app): State<App>, ctx: Ctx, Path(slug): Path<String>
         div.product {
             @if let Some(photo) = p.photos.iter().find(|ph| is_local_media_path(&ph.url)) { img src=(photo.url) alt=(title) width="300" height="300"; }
             h1 { (title) }
-            p { (p.description.get(lang, Lang::Ar).unwrap_or("")) }
+            p { (p.description.get(lang, Lang::AR).unwrap_or("")) }
             @for var in &v.variants {
                 form method="post" action="/cart/add" {
                     (ctx.csrf_field())
@@ -280,7 +280,7 @@ async fn product_page(State(app): State<App>, ctx: Ctx, Path(slug): Path<String>
             }
             @if let Some(s) = &seller {
                 h2 { (s.name) " · " (s.home_city) }
-                p { (s.story.get(lang, Lang::Ar).unwrap_or("")) }
+                p { (s.story.get(lang, Lang::AR).unwrap_or("")) }
             }
         }
     };
@@ -412,7 +412,7 @@ async fn cart_page(State(app): State<App>, ctx: Ctx, headers: HeaderMap) -> Resp
     let mut titles = HashMap::new();
     for l in priced.iter().flat_map(|p| &p.lines) {
         if let Some(v) = products.get(&l.product_id) {
-            let title = v.product.title.get(lang, Lang::Ar).unwrap_or("").to_owned();
+            let title = v.product.title.get(lang, Lang::AR).unwrap_or("").to_owned();
             titles.insert(l.variant_id.clone(), (title, v.product.slug.clone()));
         }
     }

@@ -64,7 +64,7 @@ fn refusals() -> Vec<(TijaraError, StatusCode, &'static str)> {
 
 #[test]
 fn each_refusal_has_its_own_sentence_code_and_status() {
-    for lang in [Lang::Ar, Lang::Fr, Lang::En] {
+    for lang in [Lang::AR, Lang::FR, Lang::EN] {
         let mut seen = std::collections::HashSet::new();
         for (e, _, _) in refusals() {
             assert!(
@@ -74,7 +74,7 @@ fn each_refusal_has_its_own_sentence_code_and_status() {
         }
     }
     assert_ne!(
-        explain(Lang::En, &TijaraError::EmptyCart),
+        explain(Lang::EN, &TijaraError::EmptyCart),
         "Choose a delivery for each seller before ordering."
     );
     for (e, status, code) in refusals() {

@@ -381,7 +381,7 @@ async fn awaiting_part(
                 "aicha@example.ma",
                 serde_json::from_value(address("Aicha", "+212661000002")).unwrap(),
                 "cod",
-                tijara_core::Lang::Fr,
+                tijara_core::Lang::FR,
             ),
             None,
         )

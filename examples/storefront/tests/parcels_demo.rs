@@ -85,7 +85,7 @@ fn order_request(parts: &[(SellerId, VariantId)], gateway: &str) -> PlaceOrderRe
         "aicha@example.ma",
         address(),
         gateway,
-        Lang::Fr,
+        Lang::FR,
     )
 }
 

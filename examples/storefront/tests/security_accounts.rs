@@ -689,7 +689,7 @@ async fn the_seller_api_cannot_set_photos_by_url() {
     assert_eq!(
         after
             .title
-            .get(tijara_core::Lang::Fr, tijara_core::Lang::Fr),
+            .get(tijara_core::Lang::FR, tijara_core::Lang::FR),
         Some("Titre changé")
     );
     // Nor on a new product.

@@ -56,7 +56,7 @@ pub(crate) fn product(id: &str, seller: &str, category: &str, variants: Vec<Vari
         seller_id: SellerId::new(seller).expect("id"),
         category_id: CategoryId::new(category).expect("id"),
         slug: id.to_ascii_lowercase(),
-        title: LocalizedText::single(crate::Lang::Fr, format!("Produit {id}")),
+        title: LocalizedText::single(crate::Lang::FR, format!("Produit {id}")),
         description: LocalizedText::default(),
         materials: vec!["cuir de chèvre".into()],
         photos: vec![],

@@ -141,7 +141,7 @@ fn payloads_read_into_typed_fields() {
     };
     assert_eq!(s.status, TrackingStatus::LabelCreated);
     assert_eq!(s.tracking_number.as_deref(), Some("AMANA000000001MA"));
-    assert_eq!(s.lang, Lang::Fr);
+    assert_eq!(s.lang, Lang::FR);
     let DomainEvent::PayoutPaid(p) = read("payout.paid", PINNED[16].1) else {
         panic!("payout.paid");
     };

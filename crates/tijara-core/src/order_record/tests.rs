@@ -28,7 +28,7 @@ fn doc(method: PaymentMethod) -> OrderDoc {
         returns: vec![],
         settlement,
         ledger: vec![],
-        lang: Lang::Fr,
+        lang: Lang::FR,
         payment_reminded: false,
         access_token: AccessToken::new("ab"),
         client_key: None,

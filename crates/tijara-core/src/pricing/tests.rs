@@ -82,7 +82,7 @@ fn ship(price: &str) -> ShippingChoice {
 fn promo(id: &str, kind: PromotionKind) -> Promotion {
     Promotion {
         id: PromotionId::new(id).expect("id"),
-        name: LocalizedText::single(crate::Lang::Fr, id),
+        name: LocalizedText::single(crate::Lang::FR, id),
         kind,
         conditions: Conditions::default(),
         stacking: Stacking::Combinable,

@@ -192,7 +192,7 @@ impl NewAccount {
     ///
     /// # fn demo(password_hash: String) {
     /// let account =
-    ///     NewAccount::new("amina@example.ma", "Amina", password_hash, Role::Customer, Lang::Ar);
+    ///     NewAccount::new("amina@example.ma", "Amina", password_hash, Role::Customer, Lang::AR);
     /// assert_eq!(account.role, Role::Customer);
     /// # }
     /// ```

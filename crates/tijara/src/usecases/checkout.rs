@@ -123,7 +123,7 @@ impl PlaceOrderRequest {
     ///     "youssef@example.ma",
     ///     address,
     ///     "cod",
-    ///     Lang::Fr,
+    ///     Lang::FR,
     /// );
     /// assert_eq!(request.gateway, "cod");
     /// # }

@@ -143,7 +143,7 @@ impl Orders<'_> {
             if let Some(title) = products
                 .iter()
                 .find(|p| p.product.id == priced.product_id)
-                .and_then(|p| p.product.title.get(Lang::Fr, Lang::Ar))
+                .and_then(|p| p.product.title.get(Lang::FR, Lang::AR))
             {
                 line.description = format!("{title} ({})", priced.sku);
             }
@@ -190,7 +190,7 @@ impl Orders<'_> {
                     .region
                     .invoice
                     .no_vat_mention
-                    .get(Lang::Fr, Lang::Ar)
+                    .get(Lang::FR, Lang::AR)
                     .unwrap_or("TVA non applicable")
             )),
             _ => None,

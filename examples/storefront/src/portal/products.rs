@@ -25,7 +25,7 @@ pub(super) async fn products(State(app): State<App>, ctx: Ctx) -> Response {
                 @let p = &v.product;
                 tr {
                     td { @if let Some(ph) = p.photos.iter().find(|ph| tijara_core::catalog::is_local_media_path(&ph.url)) { img src=(crate::media::thumb_url(&ph.url)) alt="" width="64" height="64"; } }
-                    td { (p.title.get(lang, Lang::Ar).unwrap_or("")) @if !p.active { " " span.muted { "(" (w(lang, "inactive")) ")" } } }
+                    td { (p.title.get(lang, Lang::AR).unwrap_or("")) @if !p.active { " " span.muted { "(" (w(lang, "inactive")) ")" } } }
                     td { @for var in &v.variants { bdi { (var.variant.price.format(lang)) } " · " (crate::web::availability_text(lang, &var.availability)) br; } }
                     td { a.button href={ "/seller/products/" (p.id) "/edit" } { (w(lang, "edit")) } }
                 }
@@ -83,13 +83,13 @@ pub(super) async fn product_form(
         form method="post" action=(action) {
             (ctx.csrf_field())
             label { (w(lang, "category")) select name="category" {
-                @for c in &cats { option value=(c.id) selected[p.is_some_and(|p| p.category_id == c.id)] { (c.name.get(lang, Lang::Ar).unwrap_or("")) } }
+                @for c in &cats { option value=(c.id) selected[p.is_some_and(|p| p.category_id == c.id)] { (c.name.get(lang, Lang::AR).unwrap_or("")) } }
             } }
-            label { (w(lang, "title_ar")) input name="title_ar" dir="rtl" lang="ar" required value=(text(p.map(|p| &p.title), Lang::Ar)); }
-            label { (w(lang, "title_fr")) input name="title_fr" lang="fr" value=(text(p.map(|p| &p.title), Lang::Fr)); }
-            label { (w(lang, "title_en")) input name="title_en" lang="en" value=(text(p.map(|p| &p.title), Lang::En)); }
-            label { (w(lang, "desc_ar")) textarea name="desc_ar" dir="rtl" lang="ar" rows="3" { (text(p.map(|p| &p.description), Lang::Ar)) } }
-            label { (w(lang, "desc_fr")) textarea name="desc_fr" lang="fr" rows="3" { (text(p.map(|p| &p.description), Lang::Fr)) } }
+            label { (w(lang, "title_ar")) input name="title_ar" dir="rtl" lang="ar" required value=(text(p.map(|p| &p.title), Lang::AR)); }
+            label { (w(lang, "title_fr")) input name="title_fr" lang="fr" value=(text(p.map(|p| &p.title), Lang::FR)); }
+            label { (w(lang, "title_en")) input name="title_en" lang="en" value=(text(p.map(|p| &p.title), Lang::EN)); }
+            label { (w(lang, "desc_ar")) textarea name="desc_ar" dir="rtl" lang="ar" rows="3" { (text(p.map(|p| &p.description), Lang::AR)) } }
+            label { (w(lang, "desc_fr")) textarea name="desc_fr" lang="fr" rows="3" { (text(p.map(|p| &p.description), Lang::FR)) } }
             label { (w(lang, "price")) input name="price" inputmode="decimal" required value=(v.map(|v| v.price.amount().to_string()).unwrap_or_default()); }
             label { (w(lang, "stock")) input name="stock" type="number" min="0" max="100000" value=(stock); }
             label { (w(lang, "lead")) input name="lead_days" type="number" min="0" max="365" value=(lead); }
@@ -150,12 +150,12 @@ impl ProductForm {
             Money::mad(self.price.trim().replace(',', ".").as_str()).map_err(|e| e.to_string())?;
         let category = CategoryId::new(self.category.clone()).map_err(|e| e.to_string())?;
         let mut title = LocalizedText::default();
-        title.set(Lang::Ar, self.title_ar.trim());
-        title.set(Lang::Fr, self.title_fr.trim());
-        title.set(Lang::En, self.title_en.trim());
+        title.set(Lang::AR, self.title_ar.trim());
+        title.set(Lang::FR, self.title_fr.trim());
+        title.set(Lang::EN, self.title_en.trim());
         let mut description = existing.map(|p| p.description.clone()).unwrap_or_default();
-        description.set(Lang::Ar, self.desc_ar.trim());
-        description.set(Lang::Fr, self.desc_fr.trim());
+        description.set(Lang::AR, self.desc_ar.trim());
+        description.set(Lang::FR, self.desc_fr.trim());
         let lead = self.lead_days.unwrap_or(0);
         let policy = if lead > 0 {
             StockPolicy::MadeToOrder { lead_days: lead }
@@ -300,7 +300,7 @@ pub(super) async fn edit_product_page(
         Err(r) => return r,
     };
     let body = html! {
-        h1 { (p.title.get(lang, Lang::Ar).unwrap_or("")) }
+        h1 { (p.title.get(lang, Lang::AR).unwrap_or("")) }
         (nav(&ctx))
         (form)
         h2 { (w(lang, "photos")) }

@@ -73,7 +73,12 @@ pub(super) async fn statement(
             Ok(s) => s,
             Err(e) => return refusal(&ctx, &e),
         };
-        let orders = match app.engine.orders().seller_orders(&seller_id, None, 100).await {
+        let orders = match app
+            .engine
+            .orders()
+            .seller_orders(&seller_id, None, 100)
+            .await
+        {
             Ok(p) => p.items,
             Err(e) => return refusal(&ctx, &e),
         };

@@ -133,8 +133,8 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
 /// the region, that of its first fallback the interface has words in ([`ui_lang`]).
 pub fn pick<'a>(lang: Lang, fr: &'a str, ar: &'a str, en: &'a str) -> &'a str {
     match ui_lang(lang) {
-        Lang::Ar => ar,
-        Lang::En => en,
+        Lang::AR => ar,
+        Lang::EN => en,
         _ => fr,
     }
 }

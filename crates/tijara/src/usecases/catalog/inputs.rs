@@ -47,7 +47,7 @@ impl SellerInput {
     ///     SellerTaxStatus::VatRegistered,
     /// )
     /// .with_commission_rate(Rate::percent(10).unwrap())
-    /// .with_story(LocalizedText::new().with(Lang::Fr, "Cuir tanné à la main."));
+    /// .with_story(LocalizedText::new().with(Lang::FR, "Cuir tanné à la main."));
     /// assert_eq!(input.home_city, "Dakhla");
     /// ```
     pub fn new(
@@ -142,7 +142,7 @@ impl CategoryInput {
     /// let bags = CategoryInput::new(
     ///     CategoryId::new("bags").unwrap(),
     ///     "sacs",
-    ///     LocalizedText::new().with(Lang::Fr, "Sacs"),
+    ///     LocalizedText::new().with(Lang::FR, "Sacs"),
     /// )
     /// .with_parent(CategoryId::new("leather").unwrap());
     /// assert!(bags.parent.is_some());
@@ -311,7 +311,7 @@ impl ProductInput {
     ///     SellerId::new("salka").unwrap(),
     ///     CategoryId::new("leather").unwrap(),
     ///     "sac-cuir",
-    ///     LocalizedText::new().with(Lang::Fr, "Sac en cuir"),
+    ///     LocalizedText::new().with(Lang::FR, "Sac en cuir"),
     ///     vec![variant],
     /// )
     /// .with_materials(vec!["cuir".into()]);
