@@ -1,0 +1,271 @@
+//! Placing an order: the unpaid-order limits, then one step that reserves the stock, writes the
+//! order and marks the cart.
+
+use super::*;
+
+impl Tijara {
+    /// Refuses a new order when the e-mail, or the client address, already has as many unpaid
+    /// orders placed within the window as the configuration allows (0: no limit). The client
+    /// address counts only card and transfer orders, and only for a new one of those.
+    pub(super) async fn check_unpaid_limits(
+        &self,
+        email: &str,
+        client: Option<&str>,
+        method: PaymentMethod,
+    ) -> Result<(), TijaraError> {
+        let config = &self.inner.config;
+        let since = self.now() - config.unpaid_window;
+        let email_owner = format!(
+            "unpaid-email:{}",
+            limit_key("email", &email.trim().to_lowercase())
+        );
+        let mut checks = vec![("e-mail", email_owner, config.max_unpaid_per_email)];
+        if let Some(c) = client.filter(|_| method != PaymentMethod::CashOnDelivery) {
+            checks.push((
+                "client address",
+                format!("unpaid-client:{c}"),
+                config.max_unpaid_per_client,
+            ));
+        }
+        for (per, owner, limit) in checks {
+            if limit == 0 {
+                continue;
+            }
+            let mut count = 0u32;
+            let mut after: Option<String> = None;
+            loop {
+                let query = ListQuery::new(DocKind::Order, 100)
+                    .owner(owner.clone())
+                    .after(after.as_deref());
+                let page = self.list_page::<OrderDoc>(query).await?;
+                count += page
+                    .items
+                    .iter()
+                    .filter(|d| d.is_unpaid() && d.order.placed_at >= since)
+                    .count() as u32;
+                if count >= limit {
+                    tracing::warn!(target: "security", per, limit, "order refused: too many unpaid orders");
+                    return Err(TijaraError::TooManyUnpaidOrders { per, limit });
+                }
+                match page.next {
+                    Some(n) => after = Some(n),
+                    None => break,
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) async fn place_step(
+        &self,
+        request: &PlaceOrderRequest,
+        order_id: &OrderId,
+        method: PaymentMethod,
+        token: &str,
+        client: Option<&str>,
+    ) -> Result<(Placed, Changeset), TijaraError> {
+        self.check_unpaid_limits(&request.email, client, method)
+            .await?;
+        let now = self.now();
+        let limits = self.inner.region.cart_limits;
+        let mut changes = Changeset::default();
+        // 1. The cart.
+        let (mut cart_doc, cart_version) = match &request.cart {
+            CheckoutCart::Stored { cart } => {
+                let d = self.open_cart(cart).await?;
+                (d.value, Some(d.version))
+            }
+            CheckoutCart::Inline {
+                coupons, customer, ..
+            } => {
+                let mut cart = Cart::new(
+                    CartId::new(format!("inline-{order_id}"))?,
+                    self.inner.region.currency,
+                );
+                cart.customer = customer.clone();
+                for c in coupons {
+                    cart.add_coupon(c, &limits)?;
+                }
+                (
+                    CartDoc {
+                        cart,
+                        shipping: BTreeMap::new(),
+                        address: None,
+                        email: None,
+                        status: CartStatus::Open,
+                    },
+                    None,
+                )
+            }
+        };
+        let mut variants: Vec<VariantId> = cart_doc
+            .cart
+            .lines()
+            .iter()
+            .map(|l| l.variant_id.clone())
+            .collect();
+        if let CheckoutCart::Inline { lines, .. } = &request.cart {
+            variants.extend(lines.iter().map(|(v, _)| v.clone()));
+        }
+        let ctx = self
+            .pricing_context(&variants, cart_doc.cart.customer.as_ref())
+            .await?;
+        let (catalog, stock) = (&ctx.catalog, &ctx.stock);
+        if let CheckoutCart::Inline {
+            lines, shipping, ..
+        } = &request.cart
+        {
+            for (v, q) in lines {
+                cart_doc.cart.add(catalog, v, *q, &limits)?;
+            }
+            for (seller, sel) in shipping {
+                let choice = self
+                    .choice_for(&cart_doc.cart, catalog, &request.address, seller, sel)
+                    .await?;
+                cart_doc.shipping.insert(seller.clone(), choice);
+            }
+        } else if cart_doc.address.as_ref() != Some(&request.address)
+            && !cart_doc.shipping.is_empty()
+        {
+            return Err(TijaraError::ShippingOutdated);
+        }
+        if cart_doc.cart.is_empty() {
+            return Err(TijaraError::EmptyCart);
+        }
+        if let Some(stale) = cart_doc.cart.stale_lines(catalog).into_iter().next() {
+            return Err(stale.into());
+        }
+        // 2. Price on the server.
+        let (promos, usage) = (&ctx.promos, &ctx.usage);
+        let priced = self.price_with(&cart_doc, catalog, promos, usage)?;
+        if let Some(s) = priced
+            .sellers
+            .iter()
+            .find(|s| s.needs_shipping && s.shipping.is_none())
+        {
+            return Err(TijaraError::ShippingNotChosen {
+                seller: s.seller_id.clone(),
+            });
+        }
+        // 3. The order, split per seller.
+        let seller_order_ids = priced
+            .sellers
+            .iter()
+            .enumerate()
+            .map(|(i, _)| SellerOrderId::new(format!("{order_id}-{}", i + 1)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let order = Order::place(
+            &priced,
+            PlaceOrder {
+                id: order_id.clone(),
+                seller_order_ids,
+                customer: cart_doc.cart.customer.clone(),
+                email: request.email.clone(),
+                shipping_address: request.address.clone(),
+                payment_method: method,
+                now,
+            },
+        )?;
+        // 4. Stock: sold at once for cash on delivery, reserved until paid otherwise.
+        let ttl = match method {
+            // Exactly the region's hold, the deadline the shopper is given (the engine's
+            // `transfer_reservation_ttl` is only a cap, checked when the engine is built).
+            PaymentMethod::BankTransfer => self.inner.region.transfer_hold(),
+            _ => self.inner.config.card_reservation_ttl,
+        };
+        let mut reservations = Vec::new();
+        for l in &priced.lines {
+            let row = stock
+                .get(&l.variant_id)
+                .ok_or_else(|| TijaraError::PartNotFound {
+                    part: Part::Variant,
+                    id: l.variant_id.to_string(),
+                })?;
+            if !row.tracked {
+                continue;
+            }
+            if order.status() == OrderStatus::Confirmed {
+                changes.stock.push(StockOp::Sell {
+                    variant: l.variant_id.clone(),
+                    quantity: l.quantity,
+                });
+            } else {
+                let r = ReservationId::new(format!("{order_id}:{}", l.variant_id))?;
+                changes.stock.push(StockOp::Reserve {
+                    reservation: r.clone(),
+                    variant: l.variant_id.clone(),
+                    quantity: l.quantity,
+                    order: order_id.clone(),
+                    expires_at: now + ttl,
+                });
+                reservations.push(r);
+            }
+        }
+        // 5. Documents.
+        let doc = OrderDoc {
+            settlement: Settlement::for_order(&order, catalog)?,
+            order: order.clone(),
+            gateway: request.gateway.clone(),
+            payment_attempts: 1,
+            payment_log: vec![],
+            reservations,
+            shipments: vec![],
+            returns: vec![],
+            ledger: vec![],
+            lang: request.lang,
+            payment_reminded: false,
+            access_token: AccessToken::new(token),
+            client_key: client.map(str::to_owned),
+        };
+        changes.docs.push(
+            Write::new(DocKind::Order, order_id.as_str(), None)
+                .owners(doc.owners())
+                .body(&doc)?,
+        );
+        if let Some(v) = cart_version {
+            cart_doc.status = CartStatus::Ordered {
+                order: order_id.clone(),
+            };
+            cart_doc.email = Some(request.email.clone());
+            changes.docs.push(self.cart_write(&cart_doc, Some(v))?);
+        }
+        for applied in &priced.applied_promotions {
+            if let Some((p, v)) = promos.iter().find(|(p, _)| p.promotion.id == applied.id)
+                && p.counts_usage()
+            {
+                let mut p = p.clone();
+                p.uses += 1;
+                if let Some(c) = &order.customer {
+                    *p.uses_by_customer.entry(c.clone()).or_default() += 1;
+                }
+                changes.docs.push(
+                    Write::new(DocKind::Promotion, p.promotion.id.as_str(), Some(*v)).body(&p)?,
+                );
+            }
+        }
+        changes
+            .events
+            .push(self.order_event(&order, DomainEvent::OrderPlaced)?);
+        if order.status() == OrderStatus::Confirmed {
+            changes
+                .events
+                .push(self.order_event(&order, DomainEvent::OrderConfirmed)?);
+        }
+        Ok((
+            Placed {
+                order,
+                access_token: AccessToken::new(token),
+            },
+            changes,
+        ))
+    }
+
+    /// The outbox row of an event that describes `order` as it is now (`DomainEvent::OrderPlaced`...).
+    pub(crate) fn order_event(
+        &self,
+        order: &Order,
+        event: fn(OrderSnapshot) -> DomainEvent,
+    ) -> Result<NewEvent, TijaraError> {
+        crate::engine::outbox(&event(OrderSnapshot::of(order)))
+    }
+}

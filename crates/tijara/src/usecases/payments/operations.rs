@@ -1,0 +1,256 @@
+//! Operations on a payment the gateway already knows (capture, void, refund) and bank
+//! transfers confirmed or reminded.
+
+use super::*;
+
+impl Payments<'_> {
+    /// Captures an authorized card payment: through the gateway's API when it has one
+    /// (`partial_capture` for less than authorized), then records it.
+    pub async fn capture_payment(
+        self,
+        order: &OrderId,
+        amount: Money,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<OperationOutcome, TijaraError> {
+        let e = self.engine;
+        let gateway = e.orders().order(order).await?.gateway;
+        if e.gateway(&gateway)?.capabilities().sale_only {
+            return Err(TijaraError::CaptureUnsupported { gateway });
+        }
+        e.once("capture_payment", key, &(order, amount), || {
+            e.capture_once(order, amount, key)
+        })
+        .await
+    }
+}
+
+impl Tijara {
+    /// [`Payments::capture_payment`](crate::Payments::capture_payment) inside [`Tijara::once`]: the gateway call and its record.
+    async fn capture_once(
+        &self,
+        order: &OrderId,
+        amount: Money,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<OperationOutcome, TijaraError> {
+        let input = (order, amount);
+        let (doc, mut op) = self.operation_for(order).await?;
+        let mut check = doc.order.payment.clone();
+        check.capture(amount)?;
+        let g = self.gateway(&doc.gateway)?.clone();
+        if amount != doc.order.payment.authorized() && !g.capabilities().partial_capture {
+            return Err(TijaraError::PartialCaptureUnsupported {
+                gateway: doc.gateway.clone(),
+            });
+        }
+        op.amount = Some(amount);
+        let done = g.capture(&op).await?;
+        self.record_operation(
+            "capture_payment",
+            &input,
+            order,
+            PaymentNotice {
+                source: PaymentSource::Gateway {
+                    code: doc.gateway.clone(),
+                },
+                reference: done.reference.clone(),
+                event: PaymentEventKind::Captured { amount },
+                raw: done.raw,
+                attempt: Some(op.attempt_id.clone()),
+            },
+            Some(done.reference),
+            key,
+        )
+        .await
+    }
+}
+
+impl Payments<'_> {
+    /// Voids an authorization that will not be captured.
+    pub async fn void_payment(
+        self,
+        order: &OrderId,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<OperationOutcome, TijaraError> {
+        let e = self.engine;
+        e.once("void_payment", key, &order, || e.void_once(order, key))
+            .await
+    }
+}
+
+impl Tijara {
+    /// [`Payments::void_payment`](crate::Payments::void_payment) inside [`Tijara::once`].
+    async fn void_once(
+        &self,
+        order: &OrderId,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<OperationOutcome, TijaraError> {
+        let (doc, op) = self.operation_for(order).await?;
+        let mut check = doc.order.payment.clone();
+        check.void()?;
+        let g = self.gateway(&doc.gateway)?.clone();
+        let needs_gateway =
+            doc.order.payment.status() == tijara_core::payment::PaymentStatus::Authorized;
+        let (reference, raw) = if needs_gateway {
+            let done = g.void(&op).await?;
+            (Some(done.reference), done.raw)
+        } else {
+            (None, serde_json::Value::Null)
+        };
+        self.record_operation(
+            "void_payment",
+            &order,
+            order,
+            PaymentNotice {
+                source: PaymentSource::Gateway {
+                    code: doc.gateway.clone(),
+                },
+                reference: reference.clone().unwrap_or_else(|| format!("{order}:void")),
+                event: PaymentEventKind::Voided,
+                raw,
+                attempt: Some(op.attempt_id.clone()),
+            },
+            reference,
+            key,
+        )
+        .await
+    }
+}
+
+impl Payments<'_> {
+    /// Refunds money to the shopper: through the gateway's API when it has `refund_by_api`,
+    /// else recorded as made by hand by `admin`. Never more than received and not yet refunded
+    /// (checked before the gateway is called).
+    pub async fn refund_payment(
+        self,
+        order: &OrderId,
+        amount: Money,
+        admin: &str,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<OperationOutcome, TijaraError> {
+        let e = self.engine;
+        e.once("refund_payment", key, &(order, amount, admin), || {
+            e.refund_once(order, amount, admin, key)
+        })
+        .await
+    }
+}
+
+impl Tijara {
+    /// [`Payments::refund_payment`](crate::Payments::refund_payment) inside [`Tijara::once`].
+    async fn refund_once(
+        &self,
+        order: &OrderId,
+        amount: Money,
+        admin: &str,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<OperationOutcome, TijaraError> {
+        let input = (order, amount, admin);
+        let (doc, mut op) = self.operation_for(order).await?;
+        let mut check = doc.order.payment.clone();
+        check.refund(amount)?;
+        let g = self.gateway(&doc.gateway)?.clone();
+        let (source, reference, raw, gateway_reference) = if g.capabilities().refund_by_api {
+            op.amount = Some(amount);
+            let done = g.refund(&op).await?;
+            (
+                PaymentSource::Gateway {
+                    code: doc.gateway.clone(),
+                },
+                done.reference.clone(),
+                done.raw,
+                Some(done.reference),
+            )
+        } else {
+            let n = doc
+                .payment_log
+                .iter()
+                .filter(|e| e.event == PaymentLogEvent::Refunded)
+                .count()
+                + 1;
+            (
+                PaymentSource::Admin {
+                    user: admin.to_owned(),
+                },
+                format!("{order}:refund:{n}"),
+                serde_json::Value::Null,
+                None,
+            )
+        };
+        self.record_operation(
+            "refund_payment",
+            &input,
+            order,
+            PaymentNotice {
+                source,
+                reference,
+                event: PaymentEventKind::Refunded { amount },
+                raw,
+                attempt: Some(op.attempt_id.clone()),
+            },
+            gateway_reference,
+            key,
+        )
+        .await
+    }
+}
+
+impl Payments<'_> {
+    /// An admin confirms a bank transfer was received: the amount must be the amount due.
+    pub async fn confirm_bank_transfer(
+        self,
+        order: &OrderId,
+        amount: Money,
+        bank_reference: &str,
+        admin: &str,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<PaymentResult, TijaraError> {
+        let e = self.engine;
+        let doc = e.orders().order(order).await?;
+        if doc.order.payment.method() != tijara_core::payment::PaymentMethod::BankTransfer {
+            return Err(TijaraError::NotBankTransfer {
+                order: order.clone(),
+            });
+        }
+        self.record_payment(
+            order,
+            PaymentNotice {
+                source: PaymentSource::Admin {
+                    user: admin.to_owned(),
+                },
+                reference: bank_reference.to_owned(),
+                event: PaymentEventKind::Captured { amount },
+                raw: serde_json::json!({"bank_reference": bank_reference}),
+                attempt: None,
+            },
+            key,
+        )
+        .await
+    }
+
+    /// Sends (as outbox events) one reminder for every order still awaiting its bank transfer
+    /// whose reservation lapses within `within`. Returns how many reminders were written.
+    pub async fn remind_pending_transfers(
+        self,
+        within: chrono::Duration,
+    ) -> Result<usize, TijaraError> {
+        let e = self.engine;
+        let horizon = e.now() + within;
+        let rows = e.inner.storage.expired_reservations(horizon, 1000).await?;
+        let orders: std::collections::BTreeSet<OrderId> =
+            rows.into_iter().map(|r| r.order).collect();
+        let mut sent = 0;
+        for order in orders {
+            let order = &order;
+            let reminded: bool = e
+                .update_order("remind_transfer", None, &(), order, |doc| {
+                    Ok(match doc.remind_transfer() {
+                        Some(e) => Applied::new(true, vec![e]),
+                        None => Applied::unchanged(false),
+                    })
+                })
+                .await?;
+            sent += usize::from(reminded);
+        }
+        Ok(sent)
+    }
+}
