@@ -88,11 +88,11 @@ pub fn default_trusted_proxies() -> std::sync::Arc<[ProxyNet]> {
 }
 
 /// The client's IP address: the TCP peer's, or, when the peer is a trusted proxy
-/// ([`App::trusted_proxies`]), the rightmost address of `X-Forwarded-For` (else of
+/// ([`App::trusted_proxies`](crate::App::trusted_proxies)), the rightmost address of `X-Forwarded-For` (else of
 /// `Forwarded: for=`) that is not itself a trusted proxy. A forwarding header from any other
 /// peer is ignored. `None` when the router is not served with
 /// `into_make_service_with_connect_info` (as in tests driving it directly). Worked out once per
-/// request by [`harden`]'s middleware; the login throttles, the unpaid-order limit and the
+/// request by [`harden`](crate::security::harden)'s middleware; the login throttles, the unpaid-order limit and the
 /// security log all read that one value.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub Option<std::net::IpAddr>);
@@ -109,7 +109,7 @@ impl ClientIp {
         self.0.filter(|ip| !ip.is_loopback())
     }
 
-    /// The address of a request, as [`harden`]'s middleware worked it out (else the peer's).
+    /// The address of a request, as [`harden`](crate::security::harden)'s middleware worked it out (else the peer's).
     pub fn of(extensions: &axum::http::Extensions) -> ClientIp {
         extensions.get::<ClientIp>().copied().unwrap_or_else(|| {
             ClientIp(
