@@ -217,3 +217,32 @@ pub async fn catalog(m: &Market) -> Catalog {
         bracelet: bracelet.variants[0].id.clone(),
     }
 }
+
+/// An order for `lines` bought by Youssef, shipped by Amana from each of `sellers`, paid with
+/// `gateway`, in French.
+pub fn request(
+    lines: Vec<(VariantId, u32)>,
+    sellers: &[&SellerId],
+    gateway: &str,
+) -> tijara::usecases::checkout::PlaceOrderRequest {
+    tijara::usecases::checkout::PlaceOrderRequest::new(
+        tijara::usecases::checkout::CheckoutCart::Inline {
+            lines,
+            coupons: vec![],
+            customer: None,
+            shipping: sellers
+                .iter()
+                .map(|s| {
+                    (
+                        (*s).clone(),
+                        tijara::usecases::checkout::ShippingSelection::new("amana", "standard"),
+                    )
+                })
+                .collect(),
+        },
+        "youssef@example.ma",
+        address(),
+        gateway,
+        Lang::FR,
+    )
+}

@@ -7,33 +7,10 @@ mod common;
 use chrono::Duration;
 use common::*;
 use std::net::IpAddr;
-use tijara::usecases::checkout::{CheckoutCart, PlaceOrderRequest, ShippingSelection};
 use tijara::{EngineConfig, TijaraError};
 use tijara_core::catalog::{Photo, Problem};
 use tijara_core::order::{OrderError, OrderStatus};
 use tijara_core::*;
-
-fn request(
-    lines: Vec<(VariantId, u32)>,
-    sellers: &[&SellerId],
-    gateway: &str,
-) -> PlaceOrderRequest {
-    PlaceOrderRequest::new(
-        CheckoutCart::Inline {
-            lines,
-            coupons: vec![],
-            customer: None,
-            shipping: sellers
-                .iter()
-                .map(|s| ((*s).clone(), ShippingSelection::new("amana", "standard")))
-                .collect(),
-        },
-        "youssef@example.ma",
-        address(),
-        gateway,
-        Lang::FR,
-    )
-}
 
 fn ip(s: &str) -> Option<IpAddr> {
     Some(s.parse().expect("ip"))

@@ -6,7 +6,6 @@ mod common;
 use chrono::Duration;
 use common::*;
 use tijara::docs::{AccessToken, OrderDoc, PaymentSource};
-use tijara::usecases::checkout::{CheckoutCart, PlaceOrderRequest, ShippingSelection};
 use tijara::usecases::fulfillment::{HandTracking, Operator, ShipRequest};
 use tijara::usecases::payments::{PaymentEventKind, PaymentNotice};
 use tijara::usecases::returns::ReturnStep;
@@ -16,28 +15,6 @@ use tijara_core::*;
 
 const TRANSFER: &str = include_str!("fixtures/order_doc_transfer.json");
 const COD: &str = include_str!("fixtures/order_doc_cod.json");
-
-fn request(
-    lines: Vec<(VariantId, u32)>,
-    sellers: &[&SellerId],
-    gateway: &str,
-) -> PlaceOrderRequest {
-    PlaceOrderRequest::new(
-        CheckoutCart::Inline {
-            lines,
-            coupons: vec![],
-            customer: None,
-            shipping: sellers
-                .iter()
-                .map(|s| ((*s).clone(), ShippingSelection::new("amana", "standard")))
-                .collect(),
-        },
-        "youssef@example.ma",
-        address(),
-        gateway,
-        Lang::FR,
-    )
-}
 
 fn pretty(doc: &OrderDoc) -> String {
     let mut doc = doc.clone();
