@@ -23,17 +23,20 @@ use tijara_core::inventory::Availability;
 use tijara_core::order::Address;
 use tijara_core::{CartId, CategoryId, Lang, OrderId, SellerId, VariantId};
 
+mod aftercare;
 mod cart;
 mod checkout;
 mod errors;
 mod layout;
 mod order;
 mod payment;
+mod seo;
 mod shop;
 mod words;
 pub use errors::*;
 pub use layout::*;
 pub use order::order_url;
+pub use seo::Meta;
 use words::other_langs;
 pub use words::{learn_languages, page_dir, pick, t, ui_lang};
 
@@ -83,4 +86,6 @@ pub fn routes() -> Router<App> {
         .merge(checkout::routes())
         .merge(order::routes())
         .merge(payment::routes())
+        .merge(aftercare::routes())
+        .merge(seo::routes())
 }

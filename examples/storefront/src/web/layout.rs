@@ -44,6 +44,18 @@ pub(crate) fn layout_keeping(ctx: &Ctx, title: &str, body: Markup, keep: &str) -
 }
 
 pub(crate) fn page(lang: Lang, title: &str, links: Markup, body: Markup, keep: &str) -> Markup {
+    page_with(lang, title, &super::seo::Meta::default(), links, body, keep)
+}
+
+/// [`page`] with what search engines read of it (`meta`).
+pub(crate) fn page_with(
+    lang: Lang,
+    title: &str,
+    meta: &super::seo::Meta,
+    links: Markup,
+    body: Markup,
+    keep: &str,
+) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(lang.code()) dir=(page_dir(lang)) {
@@ -51,6 +63,7 @@ pub(crate) fn page(lang: Lang, title: &str, links: Markup, body: Markup, keep: &
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " — " (t(lang, "title")) }
+                (super::seo::head(lang, meta))
                 style { (maud::PreEscaped(CSS)) }
             }
             body {

@@ -90,10 +90,7 @@ pub(super) async fn order_page(
             sellers.insert(so.seller_id.clone(), s.name);
         }
     }
-    let owner = ctx
-        .account
-        .as_ref()
-        .is_some_and(|a| o.customer.as_ref().is_some_and(|c| c.as_str() == a.id));
+    let token = via_token.then(|| doc.access_token.as_str());
     let body = html! {
         h1 { (t(lang, "order")) " " bdi { (o.id) } }
         @if q.get("done").is_some_and(|d| d == "withdraw") { p.ok role="status" { (t(lang, "withdraw_done")) } }
@@ -109,14 +106,9 @@ pub(super) async fn order_page(
                     p { (t(lang, "tracking")) ": " (s.carrier) " " bdi { (s.tracking_number.clone().unwrap_or_default()) } " — " (status_word(lang, s.status().as_str())) }
                     ol.timeline { @for e in s.events() { li { bdi { (e.at.format("%Y-%m-%d %H:%M")) } " — " (status_word(lang, e.status.as_str())) @if !e.carrier_text.is_empty() { " (" (e.carrier_text) ")" } } } }
                 }
-                @if owner && so.status() == tijara_core::order::FulfillmentStatus::Delivered {
-                    form method="post" action={ "/account/orders/" (o.id) "/" (so.id) "/withdraw" } {
-                        (ctx.csrf_field())
-                        button type="submit" { (t(lang, "withdraw")) }
-                    }
-                }
             }
         }
+        (super::aftercare::order_actions(&ctx, &doc, token))
     };
     // A guest who opened the order by its link keeps the token when switching language or
     // currency (the token is the verified one: hex, nothing to escape).
