@@ -1,0 +1,210 @@
+//! A real headless Chromium on the demo shop, for journey tests: `Shop::start` serves a fresh
+//! demo marketplace (SQLite in a temporary folder) on a loopback port and opens Debian's
+//! Chromium through chromedriver at phone width (390 px).
+//!
+//! Use it from a test file with `#[path = "support/browser.rs"] mod browser;`. Without
+//! `chromedriver` on the PATH, [`Shop::start`] prints a notice and returns `None`, so the test
+//! passes on a machine without a browser; `.ci/run` sets `TIJARA_REQUIRE_BROWSER=1`, which turns
+//! a missing browser into a failure.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// The chromedriver process, stopped when dropped.
+pub struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A running demo shop and a browser on it.
+pub struct Shop {
+    /// `http://127.0.0.1:port`.
+    pub base: String,
+    /// The shop's engine and settings (the same the server uses).
+    pub app: tijara_storefront::App,
+    /// The browser.
+    pub c: Client,
+    /// Where this journey's screenshots go: `target/screenshots/<journey>/`.
+    pub shots: std::path::PathBuf,
+    _driver: Driver,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Whether chromedriver is installed; panics when it is not but `TIJARA_REQUIRE_BROWSER=1`.
+pub fn browser_installed() -> bool {
+    let installed = Command::new("chromedriver")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !installed {
+        assert!(
+            std::env::var("TIJARA_REQUIRE_BROWSER").as_deref() != Ok("1"),
+            "TIJARA_REQUIRE_BROWSER=1 but chromedriver is not installed"
+        );
+        println!("skipped: chromedriver not found (apt-get install chromium chromium-driver)");
+    }
+    installed
+}
+
+impl Shop {
+    /// The demo shop (seeded) and a phone-width Chromium whose preferred language is `lang`;
+    /// `None` when no browser is installed (see the module's notes). `journey` names the
+    /// screenshot folder.
+    pub async fn start(journey: &str, lang: &str) -> Option<Shop> {
+        Self::start_with(journey, lang, |s| s).await
+    }
+
+    /// [`Shop::start`] with the settings changed by `tune` first.
+    pub async fn start_with(
+        journey: &str,
+        lang: &str,
+        tune: impl FnOnce(tijara_storefront::Settings) -> tijara_storefront::Settings,
+    ) -> Option<Shop> {
+        if !browser_installed() {
+            return None;
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let data = std::env::temp_dir().join(format!(
+            "tijara-journey-{journey}-{}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&data);
+        let settings = tune(tijara_storefront::Settings {
+            bind: addr.to_string(),
+            data_dir: data,
+            database_url: None,
+            public_url: None,
+            cmi: None,
+            display_rates: tijara_storefront::indicative_rates(
+                tijara_core::Decimal::new(92, 3),
+                tijara_core::Decimal::new(100, 3),
+            ),
+            region: None,
+            carriers: Vec::new(),
+        });
+        let app = tijara_storefront::build(&settings).await.unwrap();
+        tijara_storefront::seed::seed_if_empty(&app.engine)
+            .await
+            .unwrap();
+        let served = app.clone();
+        tokio::spawn(async move {
+            axum::serve(listener, tijara_storefront::router(served))
+                .await
+                .unwrap();
+        });
+        let port = free_port();
+        let driver = Driver(
+            Command::new("chromedriver")
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
+                         "--disable-dev-shm-usage", "--window-size=390,844",
+                         format!("--lang={lang}")]
+            }),
+        );
+        let mut client = None;
+        for _ in 0..50 {
+            match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(c) => {
+                    client = Some(c);
+                    break;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        }
+        let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../target/screenshots")
+            .join(journey);
+        std::fs::create_dir_all(&shots).unwrap();
+        Some(Shop {
+            base: format!("http://{addr}"),
+            app,
+            c: client.expect("chromedriver answers"),
+            shots,
+            _driver: driver,
+        })
+    }
+
+    /// Opens `path` (e.g. `/cart?lang=fr`) on the shop.
+    pub async fn go(&self, path: &str) {
+        self.c.goto(&format!("{}{path}", self.base)).await.unwrap();
+    }
+
+    /// Saves a full-page screenshot as `<name>.png` in this journey's folder.
+    pub async fn shot(&self, name: &str) {
+        // The whole page, not just the first screen: grow the window to the page's height.
+        let height: u64 = self
+            .c
+            .execute("return document.documentElement.scrollHeight", vec![])
+            .await
+            .ok()
+            .and_then(|v| v.as_u64())
+            .unwrap_or(844)
+            .clamp(844, 6000);
+        let _ = self.c.set_window_size(390, height as u32).await;
+        let png = self.c.screenshot().await.unwrap();
+        std::fs::write(self.shots.join(format!("{name}.png")), png).unwrap();
+        let _ = self.c.set_window_size(390, 844).await;
+    }
+
+    /// The element matching `css`, waiting for it.
+    pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        self.c.wait().for_element(Locator::Css(css)).await.unwrap()
+    }
+
+    /// Types `text` into the field matching `css` (after clearing it).
+    pub async fn fill(&self, css: &str, text: &str) {
+        let e = self.find(css).await;
+        e.clear().await.unwrap();
+        e.send_keys(text).await.unwrap();
+    }
+
+    /// Clicks the element matching `css`.
+    pub async fn click(&self, css: &str) {
+        self.find(css).await.click().await.unwrap();
+    }
+
+    /// The visible text of `main`.
+    pub async fn main_text(&self) -> String {
+        self.find("main").await.text().await.unwrap()
+    }
+
+    /// The current path and query.
+    pub async fn path(&self) -> String {
+        let u = self.c.current_url().await.unwrap();
+        match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_owned(),
+        }
+    }
+}
