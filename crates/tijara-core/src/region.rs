@@ -12,6 +12,9 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
+mod cities;
+pub use cities::{City, city_key, find_city, moroccan_cities, resolve_city};
+
 /// A legal identifier that may be printed on invoices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -105,6 +108,19 @@ pub enum RegionError {
         /// Its fallback.
         fallback: Lang,
     },
+    /// A city without a name (or whose name is only spaces and marks).
+    #[error("a city has no name")]
+    CityUnnamed,
+    /// One spelling names two cities, so a shopper typing it could not be told which.
+    #[error("{spelling:?} names both {first} and {second}")]
+    CitySpellingTwice {
+        /// The spelling.
+        spelling: String,
+        /// The first city it names.
+        first: String,
+        /// The second.
+        second: String,
+    },
     /// A date pattern `chrono` does not understand.
     #[error("the date pattern {pattern:?} of {lang} is not a strftime pattern")]
     DatePattern {
@@ -154,6 +170,10 @@ pub struct Region {
     /// stock returns to sale, in hours (default 48).
     #[serde(default = "default_transfer_hold_hours")]
     pub transfer_hold_hours: u32,
+    /// The cities the region's carriers serve, for pickers and for matching what shoppers
+    /// type ([`find_city`]); empty in regions written before cities were data.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cities: Vec<City>,
 }
 
 fn default_transfer_hold_hours() -> u32 {
@@ -235,6 +255,7 @@ impl Region {
             display_currencies: vec![Currency::EUR, Currency::USD],
             cart_limits: CartLimits::default(),
             transfer_hold_hours: default_transfer_hold_hours(),
+            cities: moroccan_cities(),
         }
     }
 
@@ -294,7 +315,38 @@ impl Region {
         if !(1..=720).contains(&self.transfer_hold_hours) {
             return Err(RegionError::TransferHold);
         }
+        let mut seen: std::collections::BTreeMap<String, &str> = Default::default();
+        for city in &self.cities {
+            if city_key(&city.name).is_empty() {
+                return Err(RegionError::CityUnnamed);
+            }
+            let mut own = std::collections::BTreeSet::new();
+            for spelling in city.spellings() {
+                let key = city_key(spelling);
+                if key.is_empty() || !own.insert(key.clone()) {
+                    continue;
+                }
+                if let Some(first) = seen.insert(key, &city.name) {
+                    return Err(RegionError::CitySpellingTwice {
+                        spelling: spelling.to_owned(),
+                        first: first.to_owned(),
+                        second: city.name.clone(),
+                    });
+                }
+            }
+        }
         Ok(())
+    }
+
+    /// The region's city that free text names, if any (see [`find_city`]).
+    pub fn city(&self, text: &str) -> Option<&City> {
+        find_city(&self.cities, text)
+    }
+
+    /// `address` with its city as the region's carriers know it and, when missing, the city's
+    /// main postal code (see [`resolve_city`]).
+    pub fn resolve_city(&self, address: &crate::order::Address) -> crate::order::Address {
+        resolve_city(&self.cities, address)
     }
 
     /// The first instant of a local day (`date` at midnight in the region's time).
@@ -471,6 +523,25 @@ mod tests {
         r = Region::dakhla();
         r.cart_limits.max_lines = 0;
         assert_eq!(r.validate(), Err(RegionError::CartLimits));
+        r = Region::dakhla();
+        r.cities
+            .push(City::new("Casa Nova", "MA").with_aliases(&["Casa"]));
+        assert_eq!(
+            r.validate(),
+            Err(RegionError::CitySpellingTwice {
+                spelling: "Casa".into(),
+                first: "Casablanca".into(),
+                second: "Casa Nova".into()
+            })
+        );
+        r = Region::dakhla();
+        r.cities.push(City::new(" - ", "MA"));
+        assert_eq!(r.validate(), Err(RegionError::CityUnnamed));
+        // A region written before cities were data still reads.
+        let mut json = serde_json::to_value(Region::dakhla()).expect("json");
+        json.as_object_mut().expect("object").remove("cities");
+        let old: Region = serde_json::from_value(json).expect("read");
+        assert!(old.cities.is_empty());
     }
 
     #[test]

@@ -22,10 +22,11 @@ pub struct Address {
     pub phone: String,
 }
 
-/// Calling codes of the main destinations, with the national trunk prefix each drops before
-/// its code (`0` in France: `06 12 34 56 78` is `+33 6 12 34 56 78`; none in Spain or Italy,
-/// whose leading digits are part of the number; `1` in the North American plan).
-/// Morocco is handled apart (see [`normalize_phone`]).
+/// Calling codes of some destinations, with the national trunk prefix each drops before its
+/// code (`0` in France, none in Spain or Italy, `1` in the North American plan).
+///
+/// Kept for callers that show a calling code beside a phone field; [`normalize_phone`] reads
+/// libphonenumber's metadata instead, which knows every country.
 pub const CALLING_CODES: [(&str, &str, Option<char>); 25] = [
     ("AE", "971", Some('0')),
     ("BE", "32", Some('0')),
@@ -64,16 +65,18 @@ fn ascii_digit(c: char) -> char {
     }
 }
 
-/// Normalizes a phone number of an address in `country` (ISO 3166-1 alpha-2, upper case).
+/// Checks a phone number of an address in `country` (ISO 3166-1 alpha-2, upper case) and
+/// writes it in E.164 (`+212612345678`), by the numbering plans of libphonenumber (the
+/// `phonenumber` crate).
 ///
 /// Accepted: digits (ASCII or Arabic-Indic) with spaces, `-`, `.`, parentheses and one leading
-/// `+` (or `00`), 8 to 15 digits. An international form (`+…`, `00…`) becomes `+` and its digits
-/// whatever the country. A national form becomes international only when the country says how:
-/// in Morocco (`MA`) a ten-digit `05…`, `06…` or `07…` becomes `+212…`; in a country of
-/// [`CALLING_CODES`] the trunk prefix is dropped and the calling code put in front (`06 12 34 56
-/// 78` in `FR` is `+33612345678`). Any other national form — another country, or a Moroccan
-/// number of another shape — is kept as its digits, unchanged.
+/// `+` (or `00`). An international form (`+…`, `00…`) is read whatever the country; a national
+/// form is read in `country`'s plan (`06 12 34 56 78`, `07…` mobiles and `05…` landlines in
+/// Morocco; `06 12 34 56 78` in `FR` is `+33612345678`). Refused ([`OrderError::BadPhone`]):
+/// letters, a number that is no valid number of its country's plan (too short, too long, a
+/// range not in use), and a national form for a country code that names no numbering plan.
 pub fn normalize_phone(phone: &str, country: &str) -> Result<String, OrderError> {
+    use std::str::FromStr;
     let phone: String = phone.trim().chars().map(ascii_digit).collect();
     let (plus, rest) = match phone.strip_prefix('+') {
         Some(r) => (true, r),
@@ -86,39 +89,28 @@ pub fn normalize_phone(phone: &str, country: &str) -> Result<String, OrderError>
         return Err(OrderError::BadPhone);
     }
     let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
-    let international = if plus {
-        Some(digits.as_str())
-    } else {
-        digits.strip_prefix("00")
-    };
-    if let Some(d) = international {
-        if !(8..=15).contains(&d.len()) {
-            return Err(OrderError::BadPhone);
-        }
-        return Ok(format!("+{d}"));
-    }
-    if !(8..=15).contains(&digits.len()) {
+    if !(4..=17).contains(&digits.len()) {
         return Err(OrderError::BadPhone);
     }
-    let b = digits.as_bytes();
-    if country == "MA" {
-        if b.len() == 10 && b[0] == b'0' && matches!(b[1], b'5'..=b'7') {
-            return Ok(format!("+212{}", &digits[1..]));
-        }
-        return Ok(digits);
-    }
-    let Some((_, code, trunk)) = CALLING_CODES.iter().find(|(c, _, _)| *c == country) else {
-        return Ok(digits);
+    let text = match (plus, digits.strip_prefix("00")) {
+        (true, _) => format!("+{digits}"),
+        (false, Some(international)) => format!("+{international}"),
+        (false, None) => digits,
     };
-    let national = match trunk {
-        Some(t) => digits.strip_prefix(*t).unwrap_or(&digits),
-        None => &digits,
-    };
-    let e164 = format!("{code}{national}");
-    if !(8..=15).contains(&e164.len()) {
+    let plan = phonenumber::country::Id::from_str(country.trim()).ok();
+    if plan.is_none() && !text.starts_with('+') {
         return Err(OrderError::BadPhone);
     }
-    Ok(format!("+{e164}"))
+    let number = phonenumber::parse(plan, &text).map_err(|_| OrderError::BadPhone)?;
+    if !phonenumber::is_valid(&number) {
+        return Err(OrderError::BadPhone);
+    }
+    let e164 = number.format().mode(phonenumber::Mode::E164).to_string();
+    let digits = e164.strip_prefix('+').unwrap_or(&e164);
+    if !(8..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(OrderError::BadPhone);
+    }
+    Ok(e164)
 }
 
 impl Address {

@@ -249,9 +249,8 @@ fn phone_numbers_are_checked_and_normalized_for_their_country() {
         ("05-28-00-00-00", "MA", "+212528000000"),
         ("+212 612 345 678", "MA", "+212612345678"),
         ("00212612345678", "MA", "+212612345678"),
-        ("0800000000", "MA", "0800000000"),
+        ("07 61 23 45 67", "MA", "+212761234567"),
         ("+34 (928) 000 000", "MA", "+34928000000"),
-        ("12345678", "MA", "12345678"),
         // A French mobile in France is French, not Moroccan.
         ("06 12 34 56 78", "FR", "+33612345678"),
         ("6 12 34 56 78", "FR", "+33612345678"),
@@ -262,7 +261,7 @@ fn phone_numbers_are_checked_and_normalized_for_their_country() {
         ("06 12345678", "NL", "+31612345678"),
         ("0151 23456789", "DE", "+4915123456789"),
         ("06 1234 5678", "IT", "+390612345678"),
-        ("07700 900123", "GB", "+447700900123"),
+        ("07911 123456", "GB", "+447911123456"),
         ("(212) 555-0123", "US", "+12125550123"),
         ("1 212 555 0123", "US", "+12125550123"),
         ("416 555 0123", "CA", "+14165550123"),
@@ -270,9 +269,9 @@ fn phone_numbers_are_checked_and_normalized_for_their_country() {
         ("05 1234 5678", "SA", "+966512345678"),
         ("77 123 45 67", "SN", "+221771234567"),
         ("22 12 34 56", "MR", "+22222123456"),
-        // A national form in a country without a known code stays as typed, digits only.
-        ("0612345678", "ZZ", "0612345678"),
-        ("0612345678", "JP", "0612345678"),
+        // Every country's plan is known, not only a list of them.
+        ("03-1234-5678", "JP", "+81312345678"),
+        ("+212612345678", "ZZ", "+212612345678"),
         // Arabic-Indic and Extended Arabic-Indic digits.
         ("٠٦١٢٣٤٥٦٧٨", "MA", "+212612345678"),
         ("۰۶ ۱۲ ۳۴ ۵۶ ۷۸", "MA", "+212612345678"),
@@ -294,6 +293,9 @@ fn phone_numbers_are_checked_and_normalized_for_their_country() {
         "++212612345678",
         "٠٦١٢",
         "06١٢٣٤٥٦٧٨x",
+        // Not a number of the plan: too short for a Moroccan mobile, an unused range.
+        "061234567",
+        "+212 112 345 678",
     ] {
         for country in ["MA", "FR", "ZZ"] {
             assert_eq!(
@@ -308,6 +310,12 @@ fn phone_numbers_are_checked_and_normalized_for_their_country() {
         normalize_phone("971 234 567 890 12", "AE"),
         Err(OrderError::BadPhone)
     );
+    // A national form is refused where the country names no numbering plan.
+    assert_eq!(
+        normalize_phone("0612345678", "ZZ"),
+        Err(OrderError::BadPhone)
+    );
+    assert_eq!(normalize_phone("12345678", "MA"), Err(OrderError::BadPhone));
 }
 
 #[test]
