@@ -163,7 +163,7 @@ impl Carrier for TableCarrier {
                 self.card.carrier
             )));
         }
-        if self.card.zone_of(&request.destination.city).is_none() {
+        if self.card.zone_for(&request.destination).is_none() {
             return Err(CarrierError::Permanent(format!(
                 "{} does not serve {}",
                 self.card.carrier, request.destination.city

@@ -50,6 +50,12 @@ pub enum RateCardError {
         /// What is wrong.
         problem: String,
     },
+    /// `other_cities` names a zone the card does not have.
+    #[error("rate card: other_cities: no zone named {zone:?}")]
+    OtherCitiesZone {
+        /// The zone named.
+        zone: String,
+    },
 }
 
 fn invalid(field: impl Into<String>, problem: impl Into<String>) -> RateCardError {
@@ -113,6 +119,8 @@ struct CardRaw {
     #[serde(default)]
     international: bool,
     cod: Option<CodRaw>,
+    #[serde(default)]
+    other_cities: Option<String>,
     zones: Vec<ZoneRaw>,
     brackets: Vec<BracketRaw>,
     #[serde(default)]
@@ -154,6 +162,9 @@ pub struct RateCard {
     pub cod: Option<(Decimal, Money)>,
     /// Zones.
     pub zones: Vec<Zone>,
+    /// The zone of the Moroccan cities no zone lists ("other cities"), if the carrier serves
+    /// them: its index in [`RateCard::zones`].
+    pub other_cities: Option<usize>,
     /// (up to grams, price per zone name).
     pub brackets: Vec<(u32, BTreeMap<String, Money>)>,
     /// Price per started kilo beyond the last bracket, per zone.
@@ -339,7 +350,17 @@ impl RateCard {
         for (code, s) in &raw.status_codes {
             status_codes.insert(code.clone(), status(&format!("status_codes.{code}"), s)?);
         }
+        let other_cities = match &raw.other_cities {
+            None => None,
+            Some(zone) => Some(
+                zones
+                    .iter()
+                    .position(|z| &z.name == zone)
+                    .ok_or_else(|| RateCardError::OtherCitiesZone { zone: zone.clone() })?,
+            ),
+        };
         Ok(RateCard {
+            other_cities,
             carrier: raw.carrier,
             name: raw.name,
             sample: raw.sample,
@@ -357,11 +378,22 @@ impl RateCard {
         })
     }
 
-    /// The zone serving a city (accents, case and Arabic vowels ignored).
+    /// The zone that lists a city (accents, case and Arabic vowels ignored).
     pub fn zone_of(&self, city: &str) -> Option<&Zone> {
         self.city_zone
             .get(&search_key(city))
             .map(|i| &self.zones[*i])
+    }
+
+    /// The zone serving an address: the zone listing its city, else, for a Moroccan address,
+    /// the card's `other_cities` zone if it has one; `None` when the carrier does not serve it.
+    pub fn zone_for(&self, destination: &tijara_core::order::Address) -> Option<&Zone> {
+        self.zone_of(&destination.city).or_else(|| {
+            let home = destination.country.trim().eq_ignore_ascii_case("MA");
+            self.other_cities
+                .filter(|_| home)
+                .and_then(|i| self.zones.get(i))
+        })
     }
 
     /// The price and estimate for parcels to `city`, or `None` when not served.
@@ -370,7 +402,7 @@ impl RateCard {
         if abroad && !self.international {
             return Ok(None);
         }
-        let Some(zone) = self.zone_of(&request.destination.city) else {
+        let Some(zone) = self.zone_for(&request.destination) else {
             return Ok(None);
         };
         let grams: u32 = request
@@ -439,7 +471,8 @@ impl RateCard {
                 price,
                 (zone.days.0 + extra_days, zone.days.1 + extra_days),
             )
-            .with_cod_fee(cod_fee),
+            .with_cod_fee(cod_fee)
+            .with_carrier_name(self.name.clone()),
         ))
     }
 }

@@ -76,13 +76,24 @@ fn samples_load_and_price() {
         .expect("ok")
         .expect("served");
     assert_eq!(q.cod_fee, Some(mad("30.00")));
-    // Not served: unknown city, abroad.
+    // A Moroccan town no zone lists: the card's "other cities" zone.
+    let q = amana
+        .price(&req("Dakhla", "Tafraout", 400, None))
+        .expect("ok")
+        .expect("served");
+    assert_eq!((q.price, q.estimated_days), (mad("45.00"), (7, 11)));
+    assert_eq!(q.carrier_name.as_deref(), Some("Amana"));
+    // Without an "other cities" zone such a town is not served.
+    let strict =
+        RateCard::from_toml(&AMANA_SAMPLE.replace("other_cities = \"other\"", "")).expect("card");
+    assert_eq!(strict.other_cities, None);
     assert_eq!(
-        amana
-            .price(&req("Dakhla", "Atlantis", 400, None))
+        strict
+            .price(&req("Dakhla", "Tafraout", 400, None))
             .expect("ok"),
         None
     );
+    // Not served: abroad.
     let mut abroad = req("Dakhla", "Las Palmas", 400, None);
     abroad.destination.country = "ES".into();
     assert_eq!(amana.price(&abroad).expect("ok"), None);
@@ -98,8 +109,8 @@ fn invalid_cards_say_what_is_wrong() {
         "{e}"
     );
     let missing = base.replace(
-        "prices = { local = \"24.00\", south = \"40.00\", national = \"52.00\" }",
-        "prices = { local = \"24.00\", south = \"40.00\" }",
+        "prices = { local = \"24.00\", south = \"40.00\", national = \"52.00\", other = \"62.00\" }",
+        "prices = { local = \"24.00\", south = \"40.00\", other = \"62.00\" }",
     );
     let e = RateCard::from_toml(&missing).expect_err("missing price");
     assert!(
@@ -124,6 +135,13 @@ fn invalid_cards_say_what_is_wrong() {
     assert!(
         matches!(e, RateCardError::Syntax(ref m) if m.contains("precent")),
         "{e}"
+    );
+    let other = base.replace("other_cities = \"other\"", "other_cities = \"elsewhere\"");
+    assert_eq!(
+        RateCard::from_toml(&other),
+        Err(RateCardError::OtherCitiesZone {
+            zone: "elsewhere".into()
+        })
     );
     let bad_status = base.replace("LIV = \"delivered\"", "LIV = \"livre\"");
     assert!(RateCard::from_toml(&bad_status).is_err());
@@ -154,7 +172,8 @@ async fn shipments_are_idempotent_and_events_normalized() {
         "a clone shares the numbers"
     );
     let mut far = r.clone();
-    far.destination = to("Atlantis");
+    far.destination = to("Las Palmas");
+    far.destination.country = "ES".into();
     assert!(matches!(
         c.create_shipment(&far).await,
         Err(CarrierError::Permanent(_))

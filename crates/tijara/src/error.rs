@@ -33,7 +33,8 @@ use tijara_core::{
 ///   [`CartNotYours`](Self::CartNotYours),
 ///   [`ShippingNotChosen`](Self::ShippingNotChosen),
 ///   [`ShippingOutdated`](Self::ShippingOutdated), [`NothingToShip`](Self::NothingToShip),
-///   [`ServiceUnavailable`](Self::ServiceUnavailable), [`Cart`](Self::Cart),
+///   [`ServiceUnavailable`](Self::ServiceUnavailable), [`NoCarrier`](Self::NoCarrier),
+///   [`Cart`](Self::Cart),
 ///   [`OutOfStock`](Self::OutOfStock);
 /// - an order in the wrong state for the step: [`NotAwaitingPayment`](Self::NotAwaitingPayment),
 ///   [`NotBankTransfer`](Self::NotBankTransfer),
@@ -161,6 +162,19 @@ pub enum TijaraError {
         carrier: String,
         /// The service's code.
         service: String,
+    },
+    /// No configured carrier delivers this seller's parcel to the address (a city or country
+    /// none of them serves): check the city's spelling, choose another address, or contact
+    /// the marketplace. [`Checkout::shipping_quotes`](crate::Checkout::shipping_quotes)
+    /// answers such a seller with an empty options list instead.
+    #[error("no carrier delivers seller {seller}'s parcel to {city} ({country})")]
+    NoCarrier {
+        /// The seller.
+        seller: SellerId,
+        /// The city, as the engine read it.
+        city: String,
+        /// The country's code.
+        country: String,
     },
     /// The order is not awaiting payment (paid, cancelled or on delivery): nothing to pay.
     #[error("order {order} is not awaiting payment")]

@@ -103,6 +103,22 @@ struct File {
     cart_limits: Option<Spanned<LimitsEntry>>,
     #[serde(default)]
     transfer_hold_hours: Option<Spanned<u32>>,
+    #[serde(default)]
+    cities: Vec<Spanned<CityEntry>>,
+}
+
+/// A `[[cities]]` entry.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CityEntry {
+    name: String,
+    country: String,
+    #[serde(default)]
+    names: BTreeMap<String, String>,
+    #[serde(default)]
+    aliases: Vec<String>,
+    #[serde(default)]
+    main_postal_code: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -438,6 +454,34 @@ pub fn parse_region(text: &str) -> Result<RegionFile, RegionFileError> {
         }
         None => CartLimits::default(),
     };
+    let mut cities = Vec::new();
+    for (i, c) in file.cities.iter().enumerate() {
+        let span = c.span();
+        let e = c.get_ref();
+        let country = e.country.trim();
+        if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err(ctx.err(
+                span,
+                format!("cities[{i}].country"),
+                "a two-letter country code in capitals (MA)",
+            ));
+        }
+        let postal = e.main_postal_code.as_deref().map(str::trim);
+        if postal.is_some_and(|p| p.is_empty() || p.chars().count() > 16) {
+            return Err(ctx.err(
+                span,
+                format!("cities[{i}].main_postal_code"),
+                "a postal code of 1 to 16 characters",
+            ));
+        }
+        cities.push(tijara_core::region::City {
+            name: e.name.trim().to_owned(),
+            country: country.to_owned(),
+            names: ctx.text(span.clone(), &format!("cities[{i}].names"), &e.names)?,
+            aliases: e.aliases.iter().map(|a| a.trim().to_owned()).collect(),
+            main_postal_code: postal.map(str::to_owned),
+        });
+    }
     let name_span = file.code.span();
     let region = Region {
         code,
@@ -461,6 +505,7 @@ pub fn parse_region(text: &str) -> Result<RegionFile, RegionFileError> {
             .transfer_hold_hours
             .as_ref()
             .map_or(Region::dakhla().transfer_hold_hours, |h| *h.get_ref()),
+        cities,
     };
     // The region's own consistency rules, each pointed at its field.
     if let Err(e) = region.validate() {
@@ -482,6 +527,13 @@ pub fn parse_region(text: &str) -> Result<RegionFile, RegionFileError> {
                     .map_or(0..0, Spanned::span),
                 "transfer_hold_hours",
             ),
+            E::CityUnnamed => (file.cities.first().map_or(0..0, Spanned::span), "cities"),
+            E::CitySpellingTwice { second, .. } => file
+                .cities
+                .iter()
+                .enumerate()
+                .find(|(_, c)| c.get_ref().name.trim() == second)
+                .map_or((0..0, "cities"), |(_, c)| (c.span(), "cities.aliases")),
             _ => (0..0, ""),
         };
         return Err(ctx.err(span, field, e));
@@ -510,6 +562,29 @@ mod tests {
             file.rate_cards,
             vec!["builtin:amana-sample", "builtin:ctm-sample"]
         );
+    }
+
+    #[test]
+    fn cities_are_read_and_checked() {
+        let r = parse_region(DAKHLA).unwrap().region;
+        assert_eq!(r.city("الداخلة").map(|c| c.name.as_str()), Some("Dakhla"));
+        // A region file without cities still reads.
+        let start = DAKHLA.find("\n[[cities]]").unwrap_or(DAKHLA.len());
+        let old = parse_region(&DAKHLA[..start]).unwrap().region;
+        assert!(old.cities.is_empty());
+        let e = err(&DAKHLA.replace("aliases = [\"Rbat\", \"رباط\"]", "aliases = [\"Casa\"]"));
+        assert_eq!(e.field, "cities.aliases", "{e}");
+        assert!(e.message.contains("Casa"), "{e}");
+        let e = err(&DAKHLA.replacen("country = \"MA\"", "country = \"Maroc\"", 1));
+        assert_eq!(e.field, "cities[0].country", "{e}");
+        let e = err(&DAKHLA.replacen(
+            "main_postal_code = \"73000\"",
+            "main_postal_code = \" \"",
+            1,
+        ));
+        assert_eq!(e.field, "cities[0].main_postal_code", "{e}");
+        let e = err(&DAKHLA.replacen("names = { ar", "names = { xx-bad = \"x\", ar", 1));
+        assert!(e.field.starts_with("cities[0].names"), "{e}");
     }
 
     #[test]

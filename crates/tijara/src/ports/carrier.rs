@@ -119,6 +119,10 @@ pub struct Quote {
     pub estimated_days: (u16, u16),
     /// Fee for collecting cash, included in `price`.
     pub cod_fee: Option<Money>,
+    /// The carrier's name as shoppers know it (`Amana`, `CTM Messagerie`), if the adapter
+    /// gives one; pages show it rather than the code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carrier_name: Option<String>,
 }
 
 impl Quote {
@@ -136,7 +140,20 @@ impl Quote {
             price,
             estimated_days,
             cod_fee: None,
+            carrier_name: None,
         }
+    }
+
+    /// With the carrier's display name (`None`: none).
+    #[must_use]
+    pub fn with_carrier_name(mut self, name: impl Into<Option<String>>) -> Self {
+        self.carrier_name = name.into();
+        self
+    }
+
+    /// The carrier's display name, else its code.
+    pub fn carrier_label(&self) -> &str {
+        self.carrier_name.as_deref().unwrap_or(&self.carrier)
     }
 
     /// With the fee for collecting cash, included in the price (`None`: none).

@@ -22,12 +22,14 @@ use tijara_core::payment::PaymentMethod;
 use tijara_core::payout::Settlement;
 use tijara_core::pricing::ShippingChoice;
 use tijara_core::{
-    CartId, CustomerId, Lang, OrderId, ReservationId, SellerId, SellerOrderId, VariantId,
+    CartId, CustomerId, Lang, Money, OrderId, ReservationId, SellerId, SellerOrderId, VariantId,
 };
 
 mod payment;
 mod placing;
+mod review;
 mod shipping;
+pub use review::{CheckoutReview, SellerReview};
 
 /// The shipping options of one seller's parcel.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -313,7 +315,7 @@ impl Checkout<'_> {
     ) -> Result<PlacedOrder, TijaraError> {
         let e = self.engine;
         check_email(&request.email)?;
-        request.address = request.address.normalized()?;
+        request.address = e.checkout_address(&request.address)?;
         let gateway = e.gateway(&request.gateway)?.clone();
         let method = gateway.method();
         let order_id = OrderId::new(e.new_id("ord"))?;

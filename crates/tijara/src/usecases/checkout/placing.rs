@@ -129,6 +129,11 @@ impl Tijara {
         {
             return Err(TijaraError::ShippingOutdated);
         }
+        if method == PaymentMethod::CashOnDelivery {
+            // The carriers' cash-collection fees, quoted again on the server.
+            self.apply_cod(&mut cart_doc, &ctx, &request.address)
+                .await?;
+        }
         if cart_doc.cart.is_empty() {
             return Err(TijaraError::EmptyCart);
         }

@@ -20,11 +20,32 @@ impl Tijara {
         by_seller
     }
 
-    async fn quotes_for(
+    pub(super) async fn quotes_for(
         &self,
         cart: &Cart,
         catalog: &CatalogSnapshot,
         address: &Address,
+    ) -> Result<Vec<SellerShippingOptions>, TijaraError> {
+        self.quotes_cod(cart, catalog, address, &BTreeMap::new())
+            .await
+    }
+
+    /// The address as checkout uses it: checked and tidied ([`Address::normalized`]), its
+    /// city written as the region's carriers know it and its postal code filled from the
+    /// region's cities ([`tijara_core::Region::resolve_city`]).
+    pub(crate) fn checkout_address(&self, address: &Address) -> Result<Address, TijaraError> {
+        Ok(self.inner.region.resolve_city(&address.normalized()?))
+    }
+
+    /// Quotes per seller; a seller in `cod` has that amount collected on delivery, so its
+    /// quotes carry the carrier's cash-collection fee (carriers that do not collect cash
+    /// offer nothing for it).
+    pub(super) async fn quotes_cod(
+        &self,
+        cart: &Cart,
+        catalog: &CatalogSnapshot,
+        address: &Address,
+        cod: &BTreeMap<SellerId, Money>,
     ) -> Result<Vec<SellerShippingOptions>, TijaraError> {
         let mut out = Vec::new();
         for (seller, (city, weight)) in Self::parcels(cart, catalog) {
@@ -35,7 +56,7 @@ impl Tijara {
                     weight_grams: weight.max(1),
                     dimensions: None,
                 }],
-                cod_amount: None,
+                cod_amount: cod.get(&seller).copied(),
             };
             let mut options = Vec::new();
             for carrier in self.inner.carriers.values() {
@@ -62,14 +83,31 @@ impl Tijara {
 }
 
 impl Checkout<'_> {
-    /// Shipping options per seller for a cart delivered to `address`.
+    /// Shipping options per seller for a cart delivered to `address`. The city is matched
+    /// against the region's cities (`الداخلة`, `Casa` and `Marrakesh` are read as `Dakhla`,
+    /// `Casablanca` and `Marrakech`) before carriers are asked. A seller whose options list is
+    /// empty is one no carrier delivers to this address: say so, and let the shopper check the
+    /// city or contact the marketplace.
     pub async fn shipping_quotes(
         self,
         cart: &CartId,
         address: &Address,
     ) -> Result<Vec<SellerShippingOptions>, TijaraError> {
+        self.shipping_quotes_for(cart, address, None).await
+    }
+
+    /// [`Checkout::shipping_quotes`] for a payment method: with
+    /// [`PaymentMethod::CashOnDelivery`] each seller's goods total (its lines after
+    /// discounts) is the cash collected, and each quote includes the carrier's
+    /// cash-collection fee ([`Quote::cod_fee`]) — the prices the order will charge.
+    pub async fn shipping_quotes_for(
+        self,
+        cart: &CartId,
+        address: &Address,
+        payment: Option<PaymentMethod>,
+    ) -> Result<Vec<SellerShippingOptions>, TijaraError> {
         let e = self.engine;
-        let address = &address.normalized()?;
+        let address = &e.checkout_address(address)?;
         let doc = e.carts().cart(cart).await?;
         let variants: Vec<VariantId> = doc
             .cart
@@ -77,6 +115,13 @@ impl Checkout<'_> {
             .iter()
             .map(|l| l.variant_id.clone())
             .collect();
+        if payment == Some(PaymentMethod::CashOnDelivery) {
+            let ctx = e
+                .pricing_context(&variants, doc.cart.customer.as_ref())
+                .await?;
+            let cod = e.cod_amounts(&doc, &ctx)?;
+            return e.quotes_cod(&doc.cart, &ctx.catalog, address, &cod).await;
+        }
         let (catalog, _) = e.snapshot_for(&variants).await?;
         e.quotes_for(&doc.cart, &catalog, address).await
     }
@@ -92,13 +137,21 @@ impl Tijara {
         selection: &ShippingSelection,
     ) -> Result<ShippingChoice, TijaraError> {
         let options = self.quotes_for(cart, catalog, address).await?;
-        let quote = options
+        let options = options
             .into_iter()
             .find(|o| &o.seller_id == seller)
             .ok_or_else(|| TijaraError::NothingToShip {
                 seller: seller.clone(),
             })?
-            .options
+            .options;
+        if options.is_empty() {
+            return Err(TijaraError::NoCarrier {
+                seller: seller.clone(),
+                city: address.city.clone(),
+                country: address.country.clone(),
+            });
+        }
+        let quote = options
             .into_iter()
             .find(|q| q.carrier == selection.carrier && q.service == selection.service)
             .ok_or_else(|| TijaraError::ServiceUnavailable {
@@ -116,8 +169,11 @@ impl Tijara {
 }
 
 impl Checkout<'_> {
-    /// Sets the cart's address and e-mail and chooses a seller's shipping service (the price is
-    /// quoted again by the carrier, never taken from the client).
+    /// Sets the cart's address and chooses a seller's shipping service (the price is quoted
+    /// again by the carrier, never taken from the client). The address is stored as checkout
+    /// reads it (city matched to the region's cities, postal code filled), so a page can
+    /// prefill its form from [`CartDoc::address`]. [`TijaraError::NoCarrier`] when no carrier
+    /// delivers this seller's parcel there.
     pub async fn choose_shipping(
         self,
         cart: &CartId,
@@ -127,7 +183,7 @@ impl Checkout<'_> {
         key: Option<&IdempotencyKey>,
     ) -> Result<CartDoc, TijaraError> {
         let e = self.engine;
-        let address = address.normalized()?;
+        let address = e.checkout_address(&address)?;
         let (address, selection) = (&address, &selection);
         e.mutate(
             "choose_shipping",
@@ -163,5 +219,62 @@ impl Checkout<'_> {
             },
         )
         .await
+    }
+}
+
+impl Tijara {
+    /// The cash a carrier collects for each seller's parcel when the shopper pays on
+    /// delivery: the seller's goods total (its lines after discounts), the base of the
+    /// carrier's cash-collection fee.
+    pub(super) fn cod_amounts(
+        &self,
+        doc: &CartDoc,
+        ctx: &crate::usecases::cart::PricingContext,
+    ) -> Result<BTreeMap<SellerId, Money>, TijaraError> {
+        let mut plain = doc.clone();
+        plain.shipping.clear();
+        let priced = self.price_with(&plain, &ctx.catalog, &ctx.promos, &ctx.usage)?;
+        Ok(priced
+            .sellers
+            .into_iter()
+            .filter(|s| s.needs_shipping)
+            .map(|s| (s.seller_id, s.subtotal))
+            .collect())
+    }
+
+    /// Prices the cart's chosen services again with cash to collect (cash on delivery): each
+    /// choice's price becomes the carrier's price with its cash-collection fee. Answers the
+    /// quote of each chosen service. [`TijaraError::ServiceUnavailable`] when a chosen carrier
+    /// does not collect cash.
+    pub(crate) async fn apply_cod(
+        &self,
+        doc: &mut CartDoc,
+        ctx: &crate::usecases::cart::PricingContext,
+        address: &Address,
+    ) -> Result<BTreeMap<SellerId, Quote>, TijaraError> {
+        let cod = self.cod_amounts(doc, ctx)?;
+        let quotes = self
+            .quotes_cod(&doc.cart, &ctx.catalog, address, &cod)
+            .await?;
+        let mut chosen = BTreeMap::new();
+        for (seller, choice) in doc.shipping.iter_mut() {
+            let quote = quotes
+                .iter()
+                .find(|o| &o.seller_id == seller)
+                .and_then(|o| {
+                    o.options
+                        .iter()
+                        .find(|q| q.carrier == choice.carrier && q.service == choice.service)
+                })
+                .ok_or_else(|| TijaraError::ServiceUnavailable {
+                    seller: seller.clone(),
+                    carrier: choice.carrier.clone(),
+                    service: choice.service.clone(),
+                })?;
+            choice.price = quote.price;
+            choice.estimated_days = Some(quote.estimated_days);
+            chosen.insert(seller.clone(), quote.clone());
+        }
+        Ok(chosen)
     }
 }
