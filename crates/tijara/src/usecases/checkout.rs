@@ -27,6 +27,7 @@ use tijara_core::{
 
 mod payment;
 mod placing;
+pub(crate) use placing::number_key;
 mod shipping;
 
 /// The shipping options of one seller's parcel.
@@ -321,10 +322,7 @@ impl Checkout<'_> {
         let client = client.and_then(countable_client).map(client_key);
         let (request, order_id, token, client) = (&request, &order_id, &token, &client);
         let placed: Placed = e
-            .mutate("place_order", key, &request, || async move {
-                e.place_step(request, order_id, method, token, client.as_deref())
-                    .await
-            })
+            .place_numbered(key, request, order_id, method, token, client.as_deref())
             .await?;
         let order = placed.order;
         let payment = e
