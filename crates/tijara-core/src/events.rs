@@ -283,6 +283,9 @@ domain_events! {
     ShipmentCancelled(ShipmentSnapshot) = "shipment.cancelled",
     /// A seller was paid.
     PayoutPaid(PayoutSnapshot) = "payout.paid",
+    /// An unpaid order is to be paid another way (cash on delivery or a transfer after a
+    /// declined card, for instance).
+    PaymentMethodChanged(OrderSnapshot) = "payment.method_changed",
 }
 
 impl DomainEvent {
@@ -299,7 +302,8 @@ impl DomainEvent {
             | DomainEvent::ReturnUpdated(o)
             | DomainEvent::PaymentNeedsRefund(o)
             | DomainEvent::PaymentTransferReminder(o)
-            | DomainEvent::PaymentRemitted(o) => o.order_id.to_string(),
+            | DomainEvent::PaymentRemitted(o)
+            | DomainEvent::PaymentMethodChanged(o) => o.order_id.to_string(),
             DomainEvent::OrderPaymentExpired(e) => e.order_id.to_string(),
             DomainEvent::PaymentUpdated(p) | DomainEvent::PaymentRejected(p) => {
                 p.order_id.to_string()
@@ -323,7 +327,8 @@ impl DomainEvent {
             | DomainEvent::ReturnUpdated(o)
             | DomainEvent::PaymentNeedsRefund(o)
             | DomainEvent::PaymentTransferReminder(o)
-            | DomainEvent::PaymentRemitted(o) => Some(&o.order_id),
+            | DomainEvent::PaymentRemitted(o)
+            | DomainEvent::PaymentMethodChanged(o) => Some(&o.order_id),
             DomainEvent::OrderPaymentExpired(e) => Some(&e.order_id),
             DomainEvent::PaymentUpdated(p) | DomainEvent::PaymentRejected(p) => Some(&p.order_id),
             DomainEvent::ShipmentCreated(s)

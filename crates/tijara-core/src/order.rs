@@ -23,7 +23,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 mod address;
+mod number;
 pub use address::{Address, CALLING_CODES, normalize_phone};
+pub use number::{OrderNumber, OrderNumberError};
 
 /// Why an order could not be placed or changed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -225,6 +227,10 @@ pub struct Order {
     /// The payment.
     pub payment: Payment,
     status: OrderStatus,
+    /// The number people read and quote (`DAK-2026-483920`), given by the engine at placing;
+    /// `None` for orders placed before numbers existed (see [`Order::reference`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<OrderNumber>,
 }
 
 /// What placing an order needs besides the priced cart.
@@ -319,7 +325,27 @@ impl Order {
             display_totals: priced.display_totals.clone(),
             payment,
             status,
+            number: None,
         })
+    }
+
+    /// What a person reads for this order: its number, or for an order placed before numbers
+    /// existed a short form of its id (its last 8 characters, upper case).
+    ///
+    /// ```
+    /// # fn demo(order: &tijara_core::order::Order) {
+    /// println!("Order {}", order.reference());
+    /// # }
+    /// ```
+    pub fn reference(&self) -> String {
+        match &self.number {
+            Some(n) => n.to_string(),
+            None => {
+                let id = self.id.as_str();
+                let start = id.char_indices().rev().nth(7).map(|(i, _)| i).unwrap_or(0);
+                id[start..].to_uppercase()
+            }
+        }
     }
 
     /// The order's state.
@@ -335,6 +361,22 @@ impl Order {
             true
         } else {
             false
+        }
+    }
+
+    /// Replaces the payment of an order still awaiting it, with nothing received, by a new one
+    /// of `method` for the same amount: cash on delivery confirms the order at once and gives
+    /// each seller order its amount to collect; another method keeps it awaiting payment.
+    /// Only [`OrderDoc::switch_payment`](crate::order_record::OrderDoc::switch_payment)
+    /// calls it, after its checks.
+    pub(crate) fn replace_payment(&mut self, method: PaymentMethod) {
+        self.payment = Payment::new(method, self.grand_total);
+        let cod = method == PaymentMethod::CashOnDelivery;
+        for so in &mut self.seller_orders {
+            so.cod_amount = cod.then_some(so.total);
+        }
+        if cod {
+            self.status = OrderStatus::Confirmed;
         }
     }
 

@@ -15,7 +15,8 @@
 //!   [`OrderDoc::follow_shipment`];
 //! - returns and cancellation: [`OrderDoc::open_return`], [`OrderDoc::approve_return`],
 //!   [`OrderDoc::reject_return`], [`OrderDoc::receive_return`], [`OrderDoc::refund_return`],
-//!   [`OrderDoc::cancel`], [`OrderDoc::expire`].
+//!   [`OrderDoc::cancel`], [`OrderDoc::expire`];
+//! - changing how an unpaid order is paid: [`OrderDoc::switch_payment`].
 //!
 //! Its JSON is what the engine stores: fields are only ever added (with a default).
 
@@ -30,12 +31,14 @@ use serde::{Deserialize, Serialize};
 mod payments;
 mod returns;
 mod shipping;
+mod switch;
 #[cfg(test)]
 mod tests;
 
 pub use payments::{PaymentApplied, PaymentRecorded, PaymentRefusal, ReceivedPayment};
 pub use returns::{CancelError, Cancelled, ReturnMove, ReturnRefusal};
 pub use shipping::{NewShipment, ShipmentMove, ShippingError};
+pub use switch::{PaymentSwitched, SwitchRefusal};
 
 /// Who or what reported a payment event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

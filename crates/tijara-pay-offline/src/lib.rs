@@ -18,6 +18,13 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod bank;
+
+pub use bank::{
+    BankDetails, BankDetailsError, TransferInstructions, check_iban, check_rib, check_swift,
+    grouped, transfer_instructions, transfer_instructions_for,
+};
+
 use async_trait::async_trait;
 use tijara::ports::payment::*;
 use tijara_core::payment::PaymentMethod;
@@ -100,6 +107,7 @@ pub struct BankAccount {
 #[derive(Debug, Clone)]
 pub struct BankTransfer {
     account: BankAccount,
+    details: Option<BankDetails>,
 }
 
 impl BankTransfer {
@@ -117,7 +125,31 @@ impl BankTransfer {
                 "the bank and the account holder are required".into(),
             ));
         }
-        Ok(BankTransfer { account })
+        Ok(BankTransfer {
+            account,
+            details: None,
+        })
+    }
+
+    /// The method for a checked account ([`BankDetails`]): its instructions name the
+    /// beneficiary, the bank, the RIB and, for payers abroad, the IBAN and SWIFT code, and ask
+    /// for the order's number as the transfer's reference. `pay_within_days` is shown only
+    /// when the engine gives no deadline.
+    pub fn with_details(details: BankDetails, pay_within_days: u16) -> Self {
+        BankTransfer {
+            account: BankAccount {
+                rib: details.rib().to_owned(),
+                bank: details.bank().to_owned(),
+                holder: details.beneficiary().to_owned(),
+                pay_within_days,
+            },
+            details: Some(details),
+        }
+    }
+
+    /// The checked account, when built with [`BankTransfer::with_details`].
+    pub fn details(&self) -> Option<&BankDetails> {
+        self.details.as_ref()
     }
 
     /// The reference a shopper quotes for an attempt: short, upper case, unique per attempt.
@@ -138,6 +170,17 @@ impl PaymentGateway for BankTransfer {
         PaymentCapabilities::default().with_partial_refund(true)
     }
     async fn start(&self, request: &PaymentRequest) -> Result<PaymentStart, GatewayError> {
+        if let (Some(details), Some(number)) = (&self.details, &request.order_number) {
+            // The order's number is the reference the shopper writes.
+            let i = transfer_instructions_for(details, request.amount, number, request.pay_by);
+            return Ok(PaymentStart::Instructions {
+                text: LocalizedText::new()
+                    .with(Lang::AR, i.text(Lang::AR))
+                    .with(Lang::FR, i.text(Lang::FR))
+                    .with(Lang::EN, i.text(Lang::EN)),
+                reference: number.to_string(),
+            });
+        }
         let a = &self.account;
         let reference = Self::reference(&request.attempt_id);
         let amount = |l| request.amount.format(l);

@@ -80,7 +80,7 @@ pub(crate) fn limit_key(kind: &str, value: &str) -> String {
 /// How an order is stored: its unique look-up keys and its owner rows (the aggregate itself,
 /// in the core, knows nothing of storage).
 pub(crate) trait OrderStorage {
-    /// Unique keys: each shipment's id and tracking number.
+    /// Unique keys: its number, each shipment's id and tracking number.
     fn keys(&self) -> Vec<String>;
     /// Owner rows: its sellers, its customer, and while unpaid its limit keys.
     fn owners(&self) -> Vec<String>;
@@ -89,6 +89,10 @@ pub(crate) trait OrderStorage {
 impl OrderStorage for OrderDoc {
     fn keys(&self) -> Vec<String> {
         let mut keys = Vec::new();
+        // Its human number, unique among orders (claimed at placing, kept by every save).
+        if let Some(n) = &self.order.number {
+            keys.push(crate::usecases::checkout::number_key(n));
+        }
         for s in &self.shipments {
             keys.push(format!("shipment:{}", s.id));
             if let Some(n) = &s.tracking_number {

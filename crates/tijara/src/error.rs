@@ -182,6 +182,24 @@ pub enum TijaraError {
         /// The order.
         order: OrderId,
     },
+    /// The order's payment method cannot be changed (see
+    /// [`OrderDoc::can_switch_payment`](tijara_core::order_record::OrderDoc::can_switch_payment)).
+    #[error(transparent)]
+    PaymentSwitch(#[from] tijara_core::order_record::SwitchRefusal),
+    /// Cash on delivery would change what a parcel's delivery costs (the carrier charges for
+    /// collecting cash), or the carrier does not collect cash (`quoted` is `None`): the order
+    /// keeps its payment; the shopper pays another way or places a new cash-on-delivery order.
+    #[error(
+        "cash on delivery would change the delivery of seller {seller}: charged {charged}, now {quoted:?}"
+    )]
+    CodChangesShipping {
+        /// The seller whose parcel it is.
+        seller: tijara_core::SellerId,
+        /// What the shopper was charged for its delivery.
+        charged: tijara_core::Money,
+        /// What the carrier asks with cash to collect (`None`: it does not collect cash).
+        quoted: Option<tijara_core::Money>,
+    },
     /// The order is not paid by bank transfer, so no transfer can be recorded for it.
     #[error("order {order} is not paid by bank transfer")]
     NotBankTransfer {

@@ -18,8 +18,12 @@ const COD: &str = include_str!("fixtures/order_doc_cod.json");
 
 fn pretty(doc: &OrderDoc) -> String {
     let mut doc = doc.clone();
-    // The only random part: fixed so the bytes are comparable.
+    // The only random parts: fixed so the bytes are comparable.
     doc.access_token = AccessToken::new("00".repeat(32));
+    // The order number (random digits) is left out, so these pins keep the form orders placed
+    // before numbers have (the field is skipped when absent); tests/order_numbers.rs pins a
+    // numbered order's round trip.
+    doc.order.number = None;
     let mut s = serde_json::to_string_pretty(&doc).expect("encode");
     s.push('\n');
     s

@@ -458,3 +458,137 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_declined_card_order_may_be_paid_cash_on_delivery_instead() {
+    let mut d = doc(PaymentMethod::Card);
+    d.record_payment(
+        notice(
+            "tx1",
+            PaymentEventKind::Declined {
+                reason: "51".into(),
+            },
+        ),
+        t0(),
+    );
+    assert_eq!(d.order.payment.status(), PaymentStatus::Failed);
+    let done = d
+        .switch_payment(PaymentMethod::CashOnDelivery, "cod")
+        .expect("switched");
+    assert_eq!(done.from, PaymentMethod::Card);
+    assert_eq!(
+        kinds(&done.events),
+        ["payment.method_changed", "order.confirmed"]
+    );
+    assert_eq!(
+        done.stock,
+        vec![StockMove::Commit(rid("r1")), StockMove::Commit(rid("r2"))]
+    );
+    assert_eq!(d.gateway, "cod");
+    assert_eq!(d.order.status(), OrderStatus::Confirmed);
+    assert_eq!(d.order.payment.status(), PaymentStatus::AwaitingDelivery);
+    assert_eq!(d.order.payment.amount(), d.order.grand_total);
+    for so in &d.order.seller_orders {
+        assert_eq!(so.cod_amount, Some(so.total));
+    }
+    // A second switch is refused: the order is confirmed now.
+    assert_eq!(
+        d.switch_payment(PaymentMethod::BankTransfer, "transfer"),
+        Err(SwitchRefusal::NotAwaitingPayment {
+            status: OrderStatus::Confirmed
+        })
+    );
+}
+
+#[test]
+fn a_transfer_instead_keeps_the_order_awaiting_and_its_stock_reserved() {
+    let mut d = doc(PaymentMethod::Card);
+    let done = d
+        .switch_payment(PaymentMethod::BankTransfer, "transfer")
+        .expect("switched");
+    assert_eq!(kinds(&done.events), ["payment.method_changed"]);
+    assert!(done.stock.is_empty());
+    assert_eq!(d.reservations, vec![rid("r1"), rid("r2")]);
+    assert_eq!(d.order.status(), OrderStatus::AwaitingPayment);
+    assert_eq!(d.order.payment.method(), PaymentMethod::BankTransfer);
+    assert!(
+        d.order
+            .seller_orders
+            .iter()
+            .all(|so| so.cod_amount.is_none())
+    );
+    assert_eq!(
+        d.switch_payment(PaymentMethod::BankTransfer, "transfer"),
+        Err(SwitchRefusal::SameMethod {
+            method: PaymentMethod::BankTransfer
+        })
+    );
+}
+
+#[test]
+fn no_switch_once_money_is_held_or_the_order_is_off() {
+    let mut d = doc(PaymentMethod::Card);
+    let total = d.order.grand_total;
+    d.record_payment(
+        notice("tx1", PaymentEventKind::Authorized { amount: total }),
+        t0(),
+    );
+    let before = d.clone();
+    assert!(matches!(
+        d.switch_payment(PaymentMethod::CashOnDelivery, "cod"),
+        Err(SwitchRefusal::NotAwaitingPayment { .. } | SwitchRefusal::PaymentUnderway { .. })
+    ));
+    assert_eq!(d, before);
+    let mut c = doc(PaymentMethod::Card);
+    c.cancel().expect("cancelled");
+    assert_eq!(
+        c.switch_payment(PaymentMethod::CashOnDelivery, "cod"),
+        Err(SwitchRefusal::NotAwaitingPayment {
+            status: OrderStatus::Cancelled
+        })
+    );
+}
+
+proptest! {
+    /// Whatever payment events came before, a switch succeeds only while the order awaits its
+    /// payment with nothing received; a refusal changes nothing; the amount owed never changes.
+    #[test]
+    fn a_switch_only_happens_with_nothing_received(
+        events in proptest::collection::vec(payment_event(), 0..6),
+        to in prop_oneof![Just(PaymentMethod::CashOnDelivery), Just(PaymentMethod::BankTransfer), Just(PaymentMethod::Card)],
+    ) {
+        let mut d = doc(PaymentMethod::Card);
+        let total = d.order.grand_total.to_minor().expect("minor");
+        for (n, (kind, minor)) in events.into_iter().enumerate() {
+            let amount = Money::from_minor(if minor % 2 == 0 { total } else { minor % (total + 1) }, Currency::MAD);
+            let event = match kind {
+                0 => PaymentEventKind::Authorized { amount },
+                1 => PaymentEventKind::Captured { amount },
+                2 => PaymentEventKind::Refunded { amount },
+                3 => PaymentEventKind::Voided,
+                _ => PaymentEventKind::Declined { reason: "51".into() },
+            };
+            d.record_payment(notice(&format!("tx{n}"), event), t0());
+        }
+        let before = d.clone();
+        let p = &before.order.payment;
+        let allowed = before.order.status() == OrderStatus::AwaitingPayment
+            && p.authorized().is_zero()
+            && p.captured().is_zero()
+            && matches!(p.status(), PaymentStatus::Pending | PaymentStatus::Failed)
+            && p.method() != to;
+        match d.switch_payment(to, "x") {
+            Ok(_) => {
+                prop_assert!(allowed);
+                prop_assert_eq!(d.order.payment.method(), to);
+                prop_assert_eq!(d.order.payment.amount(), before.order.grand_total);
+                prop_assert_eq!(d.order.grand_total, before.order.grand_total);
+                prop_assert_eq!(d.settlement, before.settlement);
+            }
+            Err(_) => {
+                prop_assert!(!allowed);
+                prop_assert_eq!(d, before);
+            }
+        }
+    }
+}

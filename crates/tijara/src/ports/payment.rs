@@ -97,6 +97,10 @@ pub struct PaymentRequest {
     /// unpaid by then, the order is cancelled); `None` for other methods.
     #[serde(default)]
     pub pay_by: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// The order's human number (`DAK-2026-483920`), the reference a shopper writes on a bank
+    /// transfer; `None` for orders placed before numbers existed.
+    #[serde(default)]
+    pub order_number: Option<tijara_core::order::OrderNumber>,
 }
 
 impl PaymentRequest {
@@ -118,6 +122,7 @@ impl PaymentRequest {
             phone: String::new(),
             lang,
             pay_by: None,
+            order_number: None,
         }
     }
 
@@ -139,6 +144,13 @@ impl PaymentRequest {
     #[must_use]
     pub fn with_pay_by(mut self, pay_by: chrono::DateTime<chrono::FixedOffset>) -> Self {
         self.pay_by = Some(pay_by);
+        self
+    }
+
+    /// With the order's human number ([`PaymentRequest::order_number`]).
+    #[must_use]
+    pub fn with_order_number(mut self, number: tijara_core::order::OrderNumber) -> Self {
+        self.order_number = Some(number);
         self
     }
 }

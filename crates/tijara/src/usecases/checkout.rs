@@ -28,6 +28,7 @@ use tijara_core::{
 mod payment;
 mod placing;
 mod review;
+pub(crate) use placing::number_key;
 mod shipping;
 pub use review::{CheckoutReview, SellerReview};
 
@@ -323,10 +324,7 @@ impl Checkout<'_> {
         let client = client.and_then(countable_client).map(client_key);
         let (request, order_id, token, client) = (&request, &order_id, &token, &client);
         let placed: Placed = e
-            .mutate("place_order", key, &request, || async move {
-                e.place_step(request, order_id, method, token, client.as_deref())
-                    .await
-            })
+            .place_numbered(key, request, order_id, method, token, client.as_deref())
             .await?;
         let order = placed.order;
         let payment = e

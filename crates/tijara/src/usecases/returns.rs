@@ -145,3 +145,39 @@ impl Orders<'_> {
 fn returned(m: ReturnMove) -> Applied<ReturnRequest> {
     Applied::new(m.request, m.events).stock(m.stock)
 }
+
+impl Orders<'_> {
+    /// The order with this human number (`DAK-2026-483920`, see
+    /// [`Order::number`](tijara_core::order::Order::number)), for an admin or a support desk
+    /// that a shopper reads it to. It opens the order without its access token: show it only
+    /// to someone allowed to see every order (a guest's page goes by id and token). Unknown:
+    /// [`TijaraError::NotFound`].
+    ///
+    /// ```
+    /// # async fn demo(engine: &tijara::Tijara) -> Result<(), tijara::TijaraError> {
+    /// use tijara_core::order::OrderNumber;
+    ///
+    /// if let Ok(number) = OrderNumber::parse("dak-2026-483920") {
+    ///     let doc = engine.orders().order_by_number(&number).await?;
+    ///     println!("{}", doc.order.id);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn order_by_number(
+        self,
+        number: &tijara_core::order::OrderNumber,
+    ) -> Result<OrderDoc, TijaraError> {
+        let key = crate::usecases::checkout::number_key(number);
+        match self
+            .engine
+            .load_by_key::<OrderDoc>(crate::ports::storage::DocKind::Order, &key)
+            .await?
+        {
+            Some((_, loaded)) => Ok(loaded.value),
+            None => Err(TijaraError::NotFound {
+                kind: crate::ports::storage::DocKind::Order,
+                id: number.to_string(),
+            }),
+        }
+    }
+}

@@ -1,11 +1,13 @@
 //! Checkout's payment: opening it with the order's gateway.
 
 use super::*;
+use crate::engine::Loaded;
+use crate::usecases::order_update::Applied;
 
 impl Tijara {
     /// When a bank transfer order's payment must be in, in the region's local time: its
     /// placing time plus the region's hold, the moment its stock returns to sale.
-    fn pay_by(&self, order: &Order) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    pub(crate) fn pay_by(&self, order: &Order) -> Option<chrono::DateTime<chrono::FixedOffset>> {
         if order.payment.method() != PaymentMethod::BankTransfer {
             return None;
         }
@@ -31,6 +33,7 @@ impl Tijara {
                 phone: order.shipping_address.phone.clone(),
                 lang,
                 pay_by: self.pay_by(order),
+                order_number: order.number.clone(),
             })
             .await?)
     }
@@ -71,6 +74,135 @@ impl Checkout<'_> {
             .await?;
         let gateway = e.gateway(&doc.gateway)?.clone();
         e.start_payment_with(&doc.order, gateway.as_ref(), doc.lang, attempt)
+            .await
+    }
+}
+
+impl Tijara {
+    /// Refuses cash on delivery for `order` when it would change what a parcel's delivery
+    /// costs: each parcel is quoted again by its carrier, with its cash to collect; a carrier
+    /// that no longer offers the service, does not collect cash, or asks another price refuses.
+    /// (Re-pricing a placed order is not done: its totals, TVA and settlement stand as placed.)
+    async fn check_cod_shipping(&self, order: &Order) -> Result<(), TijaraError> {
+        let variants: Vec<VariantId> = order
+            .seller_orders
+            .iter()
+            .flat_map(|so| so.lines.iter().map(|l| l.variant_id.clone()))
+            .collect();
+        let (catalog, _) = self.snapshot_for(&variants).await?;
+        for so in &order.seller_orders {
+            let Some(shipping) = &so.shipping else {
+                continue;
+            };
+            let choice = &shipping.choice;
+            let refuse = |quoted| TijaraError::CodChangesShipping {
+                seller: so.seller_id.clone(),
+                charged: choice.price,
+                quoted,
+            };
+            let Some(carrier) = self.inner.carriers.get(&choice.carrier) else {
+                return Err(refuse(None));
+            };
+            if !carrier.capabilities().cod {
+                return Err(refuse(None));
+            }
+            let origin = catalog
+                .seller(&so.seller_id)
+                .map(|s| s.home_city.clone())
+                .ok_or_else(|| TijaraError::NotFound {
+                    kind: DocKind::Seller,
+                    id: so.seller_id.to_string(),
+                })?;
+            let weight = so.lines.iter().filter(|l| l.shippable).fold(0u32, |w, l| {
+                w.saturating_add(l.unit_weight_grams.saturating_mul(l.quantity))
+            });
+            let request = QuoteRequest::new(
+                origin,
+                order.shipping_address.clone(),
+                vec![Parcel {
+                    weight_grams: weight.max(1),
+                    dimensions: None,
+                }],
+            )
+            .with_cod_amount(so.total);
+            let quoted = carrier
+                .quote(&request)
+                .await?
+                .into_iter()
+                .find(|q| q.carrier == choice.carrier && q.service == choice.service)
+                .map(|q| q.price);
+            if quoted != Some(choice.price) {
+                return Err(refuse(quoted));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Checkout<'_> {
+    /// Pays an unpaid order another way, through the gateway `gateway` (`cod`, `transfer`,
+    /// `cmi`...): after a declined or abandoned card payment, cash on delivery or a bank
+    /// transfer instead. Allowed only while the order awaits its payment with nothing
+    /// authorized or captured ([`TijaraError::PaymentSwitch`] otherwise, nothing changed).
+    /// The order keeps its items, prices and stock: cash on delivery confirms it and sells its
+    /// reserved units at once; a transfer keeps them reserved until the transfer's deadline
+    /// (placing time plus the region's hold, [`PaymentRequest::pay_by`]). Cash on delivery is
+    /// refused with [`TijaraError::CodChangesShipping`] when a parcel's carrier would charge
+    /// another delivery price with cash to collect (the order is not re-priced). Emits
+    /// `payment.method_changed` (and `order.confirmed` for cash on delivery). Returns how the
+    /// shopper continues: the new method's instructions, or a card's payment page.
+    pub async fn switch_payment(
+        self,
+        order: &OrderId,
+        gateway: &str,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<PaymentStart, TijaraError> {
+        let e = self.engine;
+        let gateway_arc = e.gateway(gateway)?.clone();
+        let method = gateway_arc.method();
+        let current = e.orders().order(order).await?;
+        // Checked before quoting, so a refusal says why without asking carriers.
+        current.can_switch_payment(method)?;
+        if method == PaymentMethod::CashOnDelivery {
+            e.check_cod_shipping(&current.order).await?;
+        }
+        let hold_until = current.order.placed_at + e.inner.region.transfer_hold();
+        let (doc, attempt): (OrderDoc, u32) = e
+            .mutate("switch_payment", key, &(order, gateway), || async move {
+                let Loaded {
+                    value: mut doc,
+                    version,
+                } = e.load::<OrderDoc>(DocKind::Order, order.as_str()).await?;
+                let done = doc.switch_payment(method, gateway)?;
+                doc.payment_attempts += 1;
+                let mut extra = Vec::new();
+                if method == PaymentMethod::BankTransfer {
+                    // The units stay reserved, now until the transfer's deadline.
+                    let live = e.inner.storage.order_reservations(order).await?;
+                    doc.reservations.clear();
+                    for r in live {
+                        let renewed = ReservationId::new(format!("{}~t", r.reservation))?;
+                        extra.push(StockOp::Release {
+                            reservation: r.reservation,
+                        });
+                        extra.push(StockOp::Reserve {
+                            reservation: renewed.clone(),
+                            variant: r.variant,
+                            quantity: r.quantity,
+                            order: order.clone(),
+                            expires_at: hold_until.max(e.now()),
+                        });
+                        doc.reservations.push(renewed);
+                    }
+                }
+                let attempt = doc.payment_attempts;
+                let applied = Applied::new((doc.clone(), attempt), done.events).stock(done.stock);
+                let (answer, mut changes) = e.order_applied(&doc, version, applied)?;
+                changes.stock.extend(extra);
+                Ok((answer, changes))
+            })
+            .await?;
+        e.start_payment_with(&doc.order, gateway_arc.as_ref(), doc.lang, attempt)
             .await
     }
 }

@@ -2,8 +2,86 @@
 //! order and marks the cart.
 
 use super::*;
+use tijara_core::order::OrderNumber;
+
+/// How many numbers placing draws before it gives up (each draw that is taken is retried; a
+/// collision is rare: see [`Tijara::draw_order_number`]).
+const NUMBER_DRAWS: u32 = 24;
+
+/// The storage key an order's number is claimed under (unique among orders).
+pub(crate) fn number_key(number: &OrderNumber) -> String {
+    format!("order-number:{number}")
+}
 
 impl Tijara {
+    /// A new order number for an order placed at `now`: the region's prefix, the year in the
+    /// region's local time, and random digits (6, or 9 after `draw` 8 when the year's
+    /// six-digit numbers are crowded). Random rather than sequential: a per-year counter would
+    /// be a document every checkout contends on, and consecutive numbers tell anyone how many
+    /// orders the marketplace takes. Uniqueness comes from the storage key claimed with the
+    /// order ([`number_key`]); a taken number is drawn again.
+    pub(crate) fn draw_order_number(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        draw: u32,
+    ) -> Result<OrderNumber, TijaraError> {
+        use chrono::Datelike;
+        let region = &self.inner.region;
+        let local = chrono::FixedOffset::east_opt(region.utc_offset_minutes * 60)
+            .map(|o| now.with_timezone(&o).year())
+            .unwrap_or_else(|| now.year());
+        let width: u32 = if draw < 8 { 6 } else { 9 };
+        let bytes = crate::engine::os_random();
+        let mut eight = [0u8; 8];
+        eight.copy_from_slice(&bytes[..8]);
+        let serial = u64::from_le_bytes(eight) % 10u64.pow(width);
+        OrderNumber::new(
+            &OrderNumber::prefix_for_region(&region.code),
+            local.clamp(1000, 9999),
+            serial,
+            width as usize,
+        )
+        .map_err(|e| TijaraError::InvalidField {
+            field: "order number",
+            rule: e.to_string(),
+        })
+    }
+
+    /// Places the order with a new number, drawn again while the number drawn is another
+    /// order's (the storage refuses the key in the same commit as the order, so two processes
+    /// never give one number twice).
+    pub(super) async fn place_numbered(
+        &self,
+        key: Option<&IdempotencyKey>,
+        request: &PlaceOrderRequest,
+        order_id: &OrderId,
+        method: PaymentMethod,
+        token: &str,
+        client: Option<&str>,
+    ) -> Result<Placed, TijaraError> {
+        let mut draw = 0;
+        loop {
+            let number = self.draw_order_number(self.now(), draw)?;
+            let number = &number;
+            let r = self
+                .mutate("place_order", key, &request, || async move {
+                    self.place_step(request, order_id, method, token, client, number)
+                        .await
+                })
+                .await;
+            match r {
+                Err(TijaraError::Storage(crate::ports::storage::StorageError::KeyTaken {
+                    key: taken,
+                    ..
+                })) if taken == number_key(number) && draw + 1 < NUMBER_DRAWS => {
+                    tracing::debug!(target: "storage", "order number taken, drawing again");
+                    draw += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
     /// Refuses a new order when the e-mail, or the client address, already has as many unpaid
     /// orders placed within the window as the configuration allows (0: no limit). The client
     /// address counts only card and transfer orders, and only for a new one of those.
@@ -63,6 +141,7 @@ impl Tijara {
         method: PaymentMethod,
         token: &str,
         client: Option<&str>,
+        number: &OrderNumber,
     ) -> Result<(Placed, Changeset), TijaraError> {
         self.check_unpaid_limits(&request.email, client, method)
             .await?;
@@ -159,7 +238,7 @@ impl Tijara {
             .enumerate()
             .map(|(i, _)| SellerOrderId::new(format!("{order_id}-{}", i + 1)))
             .collect::<Result<Vec<_>, _>>()?;
-        let order = Order::place(
+        let mut order = Order::place(
             &priced,
             PlaceOrder {
                 id: order_id.clone(),
@@ -171,6 +250,7 @@ impl Tijara {
                 now,
             },
         )?;
+        order.number = Some(number.clone());
         // 4. Stock: sold at once for cash on delivery, reserved until paid otherwise.
         let ttl = match method {
             // Exactly the region's hold, the deadline the shopper is given (the engine's
@@ -224,6 +304,7 @@ impl Tijara {
         };
         changes.docs.push(
             Write::new(DocKind::Order, order_id.as_str(), None)
+                .keys(doc.keys())
                 .owners(doc.owners())
                 .body(&doc)?,
         );
