@@ -34,6 +34,7 @@ mod shipping;
 mod tests;
 
 pub use payments::{PaymentApplied, PaymentRecorded, PaymentRefusal, ReceivedPayment};
+pub use returns::CannotCancel;
 pub use returns::{CancelError, Cancelled, ReturnMove, ReturnRefusal};
 pub use shipping::{NewShipment, ShipmentMove, ShippingError};
 
