@@ -36,6 +36,7 @@ mod switch;
 mod tests;
 
 pub use payments::{PaymentApplied, PaymentRecorded, PaymentRefusal, ReceivedPayment};
+pub use returns::CannotCancel;
 pub use returns::{CancelError, Cancelled, ReturnMove, ReturnRefusal};
 pub use shipping::{NewShipment, ShipmentMove, ShippingError};
 pub use switch::{PaymentSwitched, SwitchRefusal};

@@ -52,6 +52,26 @@ pub enum ReturnError {
         /// Value of the lines.
         value: Money,
     },
+    /// Every unit of this variant is already in an earlier return that was not rejected: the
+    /// shopper asked before (when, and where that request stands, say what to tell them).
+    #[error("variant {variant} was already asked back on {requested_at} ({status:?})")]
+    AlreadyRequested {
+        /// The variant.
+        variant: VariantId,
+        /// When the earlier request was made.
+        requested_at: DateTime<Utc>,
+        /// Where the earlier request stands.
+        status: ReturnStatus,
+    },
+    /// The reason's free text is longer than [`MAX_REASON_CHARS`].
+    #[error("the reason is longer than {max} characters")]
+    ReasonTooLong {
+        /// The limit.
+        max: usize,
+    },
+    /// The reason's free text holds a control character (other than a line break).
+    #[error("the reason holds a control character")]
+    ReasonControl,
     /// A state machine refused.
     #[error(transparent)]
     Transition(#[from] TransitionError),
@@ -88,6 +108,97 @@ impl ReturnStatus {
             ReturnStatus::Refunded => "refunded",
         }
     }
+}
+
+/// The longest free-text reason, in characters.
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// Why the shopper sends items back, from a short list (no reason is needed by law; the list
+/// helps the seller, and the free text says more).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ReturnReason {
+    /// The shopper changed their mind (the plain right of withdrawal).
+    ChangedMind,
+    /// The item arrived damaged.
+    Damaged,
+    /// The item is not as described.
+    NotAsDescribed,
+    /// A different item was sent.
+    WrongItem,
+    /// Something else (the free text says what).
+    Other,
+}
+
+impl ReturnReason {
+    /// Every reason, in the order a form lists them.
+    pub const ALL: [ReturnReason; 5] = [
+        ReturnReason::ChangedMind,
+        ReturnReason::Damaged,
+        ReturnReason::NotAsDescribed,
+        ReturnReason::WrongItem,
+        ReturnReason::Other,
+    ];
+
+    /// The reason's name, as stored.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ReturnReason::ChangedMind => "changed_mind",
+            ReturnReason::Damaged => "damaged",
+            ReturnReason::NotAsDescribed => "not_as_described",
+            ReturnReason::WrongItem => "wrong_item",
+            ReturnReason::Other => "other",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<ReturnReason> {
+        ReturnReason::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// The free-text reason tidied: trimmed, `None` when empty, refused when longer than
+/// [`MAX_REASON_CHARS`] or holding a control character other than a line break.
+pub fn tidy_reason(reason: Option<String>) -> Result<Option<String>, ReturnError> {
+    let Some(text) = reason.map(|r| r.trim().replace("\r\n", "\n")) else {
+        return Ok(None);
+    };
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if text.chars().count() > MAX_REASON_CHARS {
+        return Err(ReturnError::ReasonTooLong {
+            max: MAX_REASON_CHARS,
+        });
+    }
+    if text.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(ReturnError::ReasonControl);
+    }
+    Ok(Some(text))
+}
+
+/// The units of each line of `seller_order` that may still be asked back, given its earlier
+/// returns (rejected ones do not count); lines with nothing left are left out.
+pub fn returnable_units(seller_order: &SellerOrder, earlier: &[ReturnRequest]) -> Vec<ReturnLine> {
+    seller_order
+        .lines
+        .iter()
+        .filter_map(|o| {
+            let already: u32 = earlier
+                .iter()
+                .filter(|r| r.status != ReturnStatus::Rejected)
+                .flat_map(|r| r.lines.iter())
+                .filter(|x| x.variant_id == o.variant_id)
+                .map(|x| x.quantity)
+                .sum();
+            let left = o.quantity.saturating_sub(already);
+            (left > 0).then(|| ReturnLine {
+                variant_id: o.variant_id.clone(),
+                quantity: left,
+            })
+        })
+        .collect()
 }
 
 /// Units of one variant to return.
@@ -127,6 +238,9 @@ pub struct ReturnRequest {
     pub lines: Vec<ReturnLine>,
     /// The shopper's reason (optional: none is needed by law).
     pub reason: Option<String>,
+    /// The reason chosen from the list, if the shopper chose one.
+    #[serde(default)]
+    pub reason_code: Option<ReturnReason>,
     /// When asked.
     pub requested_at: DateTime<Utc>,
     /// The value of the returned lines (their share of the net paid).
@@ -155,6 +269,7 @@ impl ReturnRequest {
         if now >= deadline {
             return Err(ReturnError::PeriodOver { deadline });
         }
+        let reason = tidy_reason(reason)?;
         let lines: Vec<ReturnLine> = lines.into_iter().filter(|l| l.quantity > 0).collect();
         if lines.is_empty() {
             return Err(ReturnError::NoLines);
@@ -179,6 +294,19 @@ impl ReturnRequest {
                 .map(|x| x.quantity)
                 .sum();
             let returnable = ordered.quantity.saturating_sub(already);
+            if returnable == 0
+                && let Some(before) = earlier
+                    .iter()
+                    .filter(|r| r.status != ReturnStatus::Rejected)
+                    .filter(|r| r.lines.iter().any(|x| x.variant_id == l.variant_id))
+                    .max_by_key(|r| r.requested_at)
+            {
+                return Err(ReturnError::AlreadyRequested {
+                    variant: l.variant_id.clone(),
+                    requested_at: before.requested_at,
+                    status: before.status,
+                });
+            }
             if asked > returnable {
                 return Err(ReturnError::TooMany {
                     variant: l.variant_id.clone(),
@@ -200,6 +328,7 @@ impl ReturnRequest {
             seller_order_id: seller_order.id.clone(),
             lines,
             reason,
+            reason_code: None,
             requested_at: now,
             value,
             status: ReturnStatus::Requested,

@@ -407,6 +407,12 @@ pub enum TijaraError {
         /// The gateway's code.
         gateway: String,
     },
+    /// The account already keeps as many saved addresses as allowed: delete one first.
+    #[error("at most {max} saved addresses: delete one first")]
+    TooManyAddresses {
+        /// The limit.
+        max: usize,
+    },
 }
 
 impl TijaraError {

@@ -7,7 +7,7 @@ use crate::order::{FulfillmentStatus, OrderError, OrderStatus};
 use crate::payment::{PaymentError, PaymentStatus};
 use crate::payout::PayoutError;
 use crate::region::Region;
-use crate::returns::{ReturnError, ReturnLine, ReturnRequest};
+use crate::returns::{ReturnError, ReturnLine, ReturnReason, ReturnRequest};
 use crate::{DomainEvent, Money, ReturnId, SellerOrderId};
 use chrono::{DateTime, Utc};
 
@@ -42,6 +42,23 @@ pub enum CancelError {
     /// Its payment could not be voided.
     #[error(transparent)]
     Payment(#[from] PaymentError),
+}
+
+/// Why an order cannot be cancelled now (see [`OrderDoc::cancel_refusal`]): what a shop tells
+/// the shopper instead of offering the button.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CannotCancel {
+    /// A parcel already left (shipped, delivered or returned): the shopper may refuse it at
+    /// the door or ask for a return once it is delivered.
+    Shipped {
+        /// The part that left.
+        seller_order: SellerOrderId,
+    },
+    /// The order is already cancelled.
+    AlreadyCancelled,
+    /// The order is closed otherwise (every part delivered or returned).
+    Closed,
 }
 
 /// What a return rule did.
@@ -92,6 +109,58 @@ impl OrderDoc {
             events: vec![self.order_event(DomainEvent::ReturnRequested)],
             stock: Vec::new(),
         })
+    }
+
+    /// Opens a withdrawal request as [`OrderDoc::open_return`] does, with the reason chosen
+    /// from the list and the shopper's own words (`details`, optional, at most
+    /// [`crate::returns::MAX_REASON_CHARS`]).
+    #[allow(clippy::too_many_arguments)]
+    pub fn open_return_for_reason(
+        &mut self,
+        id: ReturnId,
+        seller_order: &SellerOrderId,
+        lines: Vec<ReturnLine>,
+        reason: ReturnReason,
+        details: Option<String>,
+        now: DateTime<Utc>,
+        region: &Region,
+    ) -> Result<ReturnMove, ReturnRefusal> {
+        let mut m = self.open_return(id, seller_order, lines, details, now, region)?;
+        m.request.reason_code = Some(reason);
+        if let Some(last) = self.returns.last_mut() {
+            last.reason_code = Some(reason);
+        }
+        Ok(m)
+    }
+
+    /// The returns asked on one part, oldest first.
+    pub fn returns_of(&self, seller_order: &SellerOrderId) -> Vec<&ReturnRequest> {
+        self.returns
+            .iter()
+            .filter(|r| &r.seller_order_id == seller_order)
+            .collect()
+    }
+
+    /// Why [`OrderDoc::cancel`] would refuse now, or `None` when the order can be cancelled
+    /// (awaiting its payment or confirmed, and no parcel has left).
+    pub fn cancel_refusal(&self) -> Option<CannotCancel> {
+        if let Some(so) = self.order.seller_orders.iter().find(|s| {
+            matches!(
+                s.status(),
+                FulfillmentStatus::Shipped
+                    | FulfillmentStatus::Delivered
+                    | FulfillmentStatus::Returned
+            )
+        }) {
+            return Some(CannotCancel::Shipped {
+                seller_order: so.id.clone(),
+            });
+        }
+        match self.order.status() {
+            OrderStatus::AwaitingPayment | OrderStatus::Confirmed => None,
+            OrderStatus::Cancelled => Some(CannotCancel::AlreadyCancelled),
+            _ => Some(CannotCancel::Closed),
+        }
     }
 
     fn return_index(&self, id: &ReturnId) -> Result<usize, ReturnRefusal> {

@@ -165,3 +165,87 @@ fn lifecycle() {
     );
     assert!(r.refund(mad("1")).is_err());
 }
+
+#[test]
+fn a_second_request_for_the_same_units_says_when_and_where_it_stands() {
+    let region = Region::dakhla();
+    let o = delivered_order(t0());
+    let part = o.seller_order(&so("o1-a")).expect("a");
+    let all = returnable_units(part, &[]);
+    assert!(!all.is_empty());
+    let first_line = all[0].clone();
+    let first = ReturnRequest::open(
+        rid("r1"),
+        part,
+        vec![first_line.clone()],
+        Some("  trop petit  ".into()),
+        t0() + Duration::hours(1),
+        &region,
+        &[],
+    )
+    .expect("first");
+    assert_eq!(first.reason.as_deref(), Some("trop petit"));
+    assert!(
+        returnable_units(part, std::slice::from_ref(&first))
+            .iter()
+            .all(|l| l.variant_id != first_line.variant_id)
+    );
+    let again = ReturnRequest::open(
+        rid("r2"),
+        part,
+        vec![ReturnLine {
+            quantity: 1,
+            ..first_line.clone()
+        }],
+        None,
+        t0() + Duration::hours(2),
+        &region,
+        std::slice::from_ref(&first),
+    );
+    assert_eq!(
+        again,
+        Err(ReturnError::AlreadyRequested {
+            variant: first_line.variant_id.clone(),
+            requested_at: t0() + Duration::hours(1),
+            status: ReturnStatus::Requested,
+        })
+    );
+    // A rejected request gives the units back.
+    let mut rejected = first.clone();
+    rejected.reject().expect("reject");
+    assert!(
+        ReturnRequest::open(
+            rid("r3"),
+            part,
+            vec![first_line],
+            None,
+            t0() + Duration::hours(3),
+            &region,
+            &[rejected],
+        )
+        .is_ok()
+    );
+}
+
+#[test]
+fn reasons_are_bounded_and_listed() {
+    assert_eq!(tidy_reason(Some("   ".into())), Ok(None));
+    assert_eq!(
+        tidy_reason(Some("x".repeat(MAX_REASON_CHARS + 1))),
+        Err(ReturnError::ReasonTooLong {
+            max: MAX_REASON_CHARS
+        })
+    );
+    assert_eq!(
+        tidy_reason(Some("a\u{7}b".into())),
+        Err(ReturnError::ReasonControl)
+    );
+    assert_eq!(
+        tidy_reason(Some("ligne 1\r\nligne 2".into())),
+        Ok(Some("ligne 1\nligne 2".into()))
+    );
+    for r in ReturnReason::ALL {
+        assert_eq!(ReturnReason::parse(r.as_str()), Some(r));
+    }
+    assert_eq!(ReturnReason::parse("nope"), None);
+}

@@ -77,6 +77,8 @@ use std::fmt;
 use tijara_core::catalog::Seller;
 use tijara_core::{CustomerId, Lang, MemberId, SellerId};
 
+mod addresses;
+pub use addresses::*;
 #[cfg(feature = "accounts")]
 mod auth;
 #[cfg(feature = "accounts")]
@@ -134,6 +136,9 @@ pub struct Account {
     /// Unused since logins are throttled (see the module docs); kept for stored accounts.
     #[serde(default)]
     pub locked_until: Option<DateTime<Utc>>,
+    /// Saved delivery addresses, the default first (see [`Accounts::save_address`]).
+    #[serde(default)]
+    pub addresses: Vec<SavedAddress>,
 }
 
 impl fmt::Debug for Account {
@@ -365,6 +370,7 @@ impl Accounts<'_> {
             created_at: e.now(),
             failed_logins: vec![],
             locked_until: None,
+            addresses: vec![],
         };
         let fingerprint = (&account.email, &account.role, &new.password_hash);
         let account_ref = &account;

@@ -11,3 +11,4 @@ mod order_update;
 pub mod payments;
 pub mod payouts;
 pub mod returns;
+pub mod tracking;

@@ -6,7 +6,7 @@ use crate::error::TijaraError;
 use crate::usecases::order_update::Applied;
 use serde::{Deserialize, Serialize};
 use tijara_core::order_record::ReturnMove;
-use tijara_core::returns::{ReturnLine, ReturnRequest};
+use tijara_core::returns::{ReturnLine, ReturnReason, ReturnRequest};
 use tijara_core::{Money, OrderId, ReturnId, SellerOrderId};
 
 /// A step of a return's life.
@@ -85,6 +85,45 @@ impl Orders<'_> {
                     seller_order,
                     lines.clone(),
                     reason.clone(),
+                    e.now(),
+                    region,
+                )?;
+                Ok(returned(m))
+            },
+        )
+        .await
+    }
+
+    /// Opens a withdrawal request as [`Orders::request_return`] does, with a reason chosen from
+    /// the list and the shopper's own words (`details`, at most
+    /// [`tijara_core::returns::MAX_REASON_CHARS`] characters). Units already asked back in an
+    /// earlier request that was not rejected answer
+    /// [`tijara_core::returns::ReturnError::AlreadyRequested`] (when, and where it stands).
+    pub async fn request_return_for_reason(
+        self,
+        order: &OrderId,
+        seller_order: &SellerOrderId,
+        lines: Vec<ReturnLine>,
+        reason: ReturnReason,
+        details: Option<String>,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<ReturnRequest, TijaraError> {
+        let e = self.engine;
+        let id = ReturnId::new(e.new_id("ret"))?;
+        let (id, lines, details) = (&id, &lines, &details);
+        let region = &e.inner.region;
+        e.update_order(
+            "request_return_for_reason",
+            key,
+            &(order, seller_order, &lines, reason, &details),
+            order,
+            |doc| {
+                let m = doc.open_return_for_reason(
+                    id.clone(),
+                    seller_order,
+                    lines.clone(),
+                    reason,
+                    details.clone(),
                     e.now(),
                     region,
                 )?;
