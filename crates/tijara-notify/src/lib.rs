@@ -10,6 +10,16 @@
 //! | `order.placed` | each seller of the order (its logins) | a new order, with its number and amount |
 //! | `shipment.created`, `shipment.updated` | the shopper (order e-mail and language) | the parcel's step and tracking number |
 //! | `payout.paid` | the seller's logins | the transfer, its amount and reference |
+//! | `order.placed` (bank transfer) | the shopper | the order received: items, total, the amount to transfer and the deadline, the order's link |
+//! | `order.confirmed` | the shopper | the order confirmed (cash on delivery, or paid): items, total, the order's link |
+//! | `payment.updated` (declined) | the shopper | the card payment did not go through: the link to try again |
+//! | `return.requested`, `return.updated` | the shopper | the latest return's step |
+//! | `order.payment_expired` | the shopper | the order cancelled, its items back on sale |
+//!
+//! Shoppers' messages are in the order's language, with the order's private link when the
+//! shop gives one ([`NotificationSink::with_order_link`]). Password-reset and e-mail
+//! verification messages are not events (their token must not be stored):
+//! [`password_reset_message`] and [`verification_message`] compose them for the caller to send.
 //!
 //! Adapters: [`SmtpNotifier`] (e-mail over SMTP, with `lettre`), [`HttpSmsNotifier`] (a generic
 //! HTTP SMS gateway: a URL and a JSON body template), [`LogNotifier`] (prints, for
@@ -26,7 +36,11 @@ use tijara::Tijara;
 use tijara::ports::runtime::{EventSink, SinkError};
 use tijara::ports::storage::OutboxEvent;
 use tijara_core::fulfillment::TrackingStatus;
+use tijara_core::order_record::OrderDoc;
 use tijara_core::{DomainEvent, Lang, Money, Region};
+
+mod shopper;
+pub use shopper::*;
 
 /// A message for one person.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,6 +115,21 @@ impl SmtpNotifier {
             )
             .port(port)
             .build(),
+            from: from
+                .parse()
+                .map_err(|e| NotifyError(format!("sender {from:?}: {e}")))?,
+        })
+    }
+
+    /// A relay given as a URL, lettre's form: `smtps://user:password@host:465` (TLS),
+    /// `smtp://user:password@host:587?tls=required` (STARTTLS), `smtp://host:25` (no TLS: a
+    /// local relay or a test sink only). The password is never logged.
+    pub fn from_url(url: &str, from: &str) -> Result<Self, NotifyError> {
+        let transport = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url)
+            .map_err(|e| NotifyError(format!("the SMTP URL is not usable: {e}")))?
+            .build();
+        Ok(SmtpNotifier {
+            transport,
             from: from
                 .parse()
                 .map_err(|e| NotifyError(format!("sender {from:?}: {e}")))?,
@@ -332,6 +361,8 @@ pub struct NotificationSink {
     /// Per shipment, the step and number last told to the shopper: a shipment event that
     /// changes neither (a label re-created, a repeated carrier event) is not told again.
     told: Mutex<std::collections::HashMap<String, (String, String)>>,
+    order_link: Option<OrderLink>,
+    transfer_note: Option<TransferNote>,
 }
 
 impl NotificationSink {
@@ -346,7 +377,71 @@ impl NotificationSink {
             engine,
             channels,
             told: Mutex::new(std::collections::HashMap::new()),
+            order_link: None,
+            transfer_note: None,
         }
+    }
+
+    /// Shoppers' messages carry the order's private link, made by `link` (an absolute URL
+    /// with the order's access token).
+    pub fn with_order_link(mut self, link: OrderLink) -> Self {
+        self.order_link = Some(link);
+        self
+    }
+
+    /// A bank-transfer order's first message adds `note`'s lines (the bank details, say).
+    pub fn with_transfer_note(mut self, note: TransferNote) -> Self {
+        self.transfer_note = Some(note);
+        self
+    }
+
+    fn link(&self, doc: &OrderDoc) -> Option<String> {
+        self.order_link.as_ref().map(|f| f(doc))
+    }
+
+    /// An order, or `None` when it is gone (nothing to tell); a storage failure fails the
+    /// delivery, so it is tried again.
+    async fn order_doc(&self, id: &tijara_core::OrderId) -> Result<Option<OrderDoc>, SinkError> {
+        match self.engine.orders().order(id).await {
+            Ok(d) => Ok(Some(d)),
+            Err(tijara::TijaraError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(SinkError(e.to_string())),
+        }
+    }
+
+    /// The order's items, named in the order's language.
+    async fn items(&self, doc: &OrderDoc) -> Vec<ItemLine> {
+        let mut out = Vec::new();
+        for line in doc.order.seller_orders.iter().flat_map(|s| &s.lines) {
+            // A product deleted since is named by its reference.
+            let name = match self.engine.catalog().product(&line.product_id).await {
+                Ok(view) => self
+                    .engine
+                    .region()
+                    .text(&view.product.title, doc.lang)
+                    .map_or_else(|| line.sku.to_string(), str::to_owned),
+                Err(_) => line.sku.to_string(),
+            };
+            out.push(ItemLine {
+                name,
+                quantity: line.quantity,
+                net: line.net,
+            });
+        }
+        out
+    }
+
+    /// The shopper's message for an order placed or confirmed.
+    async fn order_notice(&self, doc: &OrderDoc) -> Notification {
+        let items = self.items(doc).await;
+        let note = self.transfer_note.as_ref().and_then(|f| f(doc, doc.lang));
+        order_message(
+            self.engine.region(),
+            doc,
+            &items,
+            self.link(doc).as_deref(),
+            note,
+        )
     }
 
     /// The notifications an event calls for.
@@ -375,6 +470,11 @@ impl NotificationSink {
                     .order(&placed.order_id)
                     .await
                     .map_err(err)?;
+                if doc.order.payment.method() == tijara_core::payment::PaymentMethod::BankTransfer
+                    && doc.order.status() == tijara_core::order::OrderStatus::AwaitingPayment
+                {
+                    out.push(self.order_notice(&doc).await);
+                }
                 for so in &doc.order.seller_orders {
                     for a in self
                         .engine
@@ -402,6 +502,33 @@ impl NotificationSink {
                     }
                 }
             }
+            DomainEvent::OrderConfirmed(snapshot) => {
+                if let Some(doc) = self.order_doc(&snapshot.order_id).await? {
+                    out.push(self.order_notice(&doc).await);
+                }
+            }
+            DomainEvent::PaymentUpdated(report)
+                if report.event == tijara_core::payment::PaymentLogEvent::Declined
+                    && matches!(
+                        report.outcome,
+                        tijara_core::payment::PaymentOutcome::Applied
+                    ) =>
+            {
+                if let Some(doc) = self.order_doc(&report.order_id).await? {
+                    let link = self.link(&doc);
+                    out.push(payment_failed_message(
+                        self.engine.region(),
+                        &doc,
+                        link.as_deref(),
+                    ));
+                }
+            }
+            DomainEvent::ReturnRequested(snapshot) | DomainEvent::ReturnUpdated(snapshot) => {
+                if let Some(doc) = self.order_doc(&snapshot.order_id).await? {
+                    let link = self.link(&doc);
+                    out.extend(return_message(self.engine.region(), &doc, link.as_deref()));
+                }
+            }
             DomainEvent::ShipmentCreated(shipment) | DomainEvent::ShipmentUpdated(shipment) => {
                 let lang = shipment.lang;
                 let status = shipment.status;
@@ -422,19 +549,16 @@ impl NotificationSink {
                     Err(tijara::TijaraError::NotFound { .. }) => return Ok((out, None)),
                     Err(e) => return Err(err(e)),
                 };
-                let r = Reader::new(self.engine.region(), lang);
-                out.push(Notification {
-                    email: Some(doc.order.email),
-                    phone: Some(doc.order.shipping_address.phone),
+                let link = self.link(&doc);
+                let n = shipment_message(
+                    self.engine.region(),
+                    &doc,
                     lang,
-                    subject: format!("{} {}", r.w("parcel"), r.step(status)),
-                    text: format!(
-                        "{} {} — {} {number}",
-                        r.w("parcel"),
-                        r.step(status),
-                        r.w("tracking")
-                    ),
-                });
+                    status,
+                    &number,
+                    link.as_deref(),
+                );
+                out.push(n);
                 mark = Some((shipment, now));
             }
             DomainEvent::OrderPaymentExpired(expiry) => {

@@ -77,6 +77,14 @@ pub(crate) fn limit_key(kind: &str, value: &str) -> String {
     hex::encode(&digest[..16])
 }
 
+/// The owner row of a guest order placed with `email` (a hash of the normalized e-mail).
+pub(crate) fn guest_email_owner(email: &str) -> String {
+    format!(
+        "guest-email:{}",
+        limit_key("guest-email", &email.trim().to_lowercase())
+    )
+}
+
 /// How an order is stored: its unique look-up keys and its owner rows (the aggregate itself,
 /// in the core, knows nothing of storage).
 pub(crate) trait OrderStorage {
@@ -117,6 +125,10 @@ impl OrderStorage for OrderDoc {
         // random-key index row per order would slow every commit as the table grows.
         if let Some(c) = &self.order.customer {
             owners.push(format!("customer:{c}"));
+        } else {
+            // A guest order is found by its e-mail's hash when an account proves that e-mail
+            // (`Accounts::verify_email` attaches it); the row goes once it is attached.
+            owners.push(guest_email_owner(&self.order.email));
         }
         // While its payment is pending, the order is counted against its e-mail and, for a card
         // or transfer order, its client address (unpaid-order limits; cash on delivery is not

@@ -413,6 +413,56 @@ pub enum TijaraError {
         /// The limit.
         max: usize,
     },
+    /// A one-time link (password reset, e-mail verification) cannot be used: unknown (never
+    /// made, or replaced by a newer one), expired or already used. Ask for a new link.
+    #[error("this {purpose} link cannot be used: {problem}")]
+    LinkRefused {
+        /// What the link was for.
+        purpose: LinkPurpose,
+        /// Why it is refused.
+        problem: LinkProblem,
+    },
+}
+
+/// What a one-time link is for, in [`TijaraError::LinkRefused`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LinkPurpose {
+    /// Choosing a new password.
+    PasswordReset,
+    /// Proving the account's e-mail address.
+    EmailVerification,
+}
+
+impl std::fmt::Display for LinkPurpose {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            LinkPurpose::PasswordReset => "password reset",
+            LinkPurpose::EmailVerification => "e-mail verification",
+        })
+    }
+}
+
+/// Why a one-time link is refused, in [`TijaraError::LinkRefused`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LinkProblem {
+    /// No such link: mistyped, never made, or replaced by a newer one.
+    Unknown,
+    /// Its time is over.
+    Expired,
+    /// It was used already.
+    Used,
+}
+
+impl std::fmt::Display for LinkProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            LinkProblem::Unknown => "unknown or replaced by a newer link",
+            LinkProblem::Expired => "expired",
+            LinkProblem::Used => "already used",
+        })
+    }
 }
 
 impl TijaraError {

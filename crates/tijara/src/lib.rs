@@ -12,7 +12,7 @@ mod support;
 pub mod usecases;
 
 pub use engine::{BuildError, EngineConfig, IdempotencyKey, Tijara, TijaraBuilder};
-pub use error::{Part, TijaraError};
+pub use error::{LinkProblem, LinkPurpose, Part, TijaraError};
 pub use tijara_core as core;
 #[cfg(feature = "accounts")]
 pub use usecases::accounts::Sessions;

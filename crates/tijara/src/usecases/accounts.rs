@@ -84,13 +84,21 @@ mod auth;
 #[cfg(feature = "accounts")]
 mod password;
 #[cfg(feature = "accounts")]
+mod reset;
+#[cfg(feature = "accounts")]
 mod sessions;
+#[cfg(feature = "accounts")]
+mod verify;
 #[cfg(feature = "accounts")]
 pub use auth::*;
 #[cfg(feature = "accounts")]
 pub use password::*;
 #[cfg(feature = "accounts")]
+pub use reset::*;
+#[cfg(feature = "accounts")]
 pub use sessions::*;
+#[cfg(feature = "accounts")]
+pub use verify::*;
 
 /// What an account may do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,6 +147,33 @@ pub struct Account {
     /// Saved delivery addresses, the default first (see [`Accounts::save_address`]).
     #[serde(default)]
     pub addresses: Vec<SavedAddress>,
+    /// When the owner proved the e-mail address (a verification link opened); `None` until
+    /// then. Guest orders with this e-mail are attached to the account only once it is set.
+    #[serde(default)]
+    pub email_verified_at: Option<DateTime<Utc>>,
+    /// The live password-reset link, if one was asked for (only its hash).
+    #[serde(default)]
+    pub reset_link: Option<OneTimeLink>,
+    /// When password-reset links were last asked for (the last hour's, for the throttle).
+    #[serde(default)]
+    pub reset_requests: Vec<DateTime<Utc>>,
+    /// The live e-mail verification link, if any (only its hash).
+    #[serde(default)]
+    pub verify_link: Option<OneTimeLink>,
+}
+
+/// A one-time link's stored part: the SHA-256 of its secret (never the secret), its end,
+/// and when it was used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct OneTimeLink {
+    /// SHA-256 of the token, hex.
+    pub hash: String,
+    /// No use after this instant.
+    pub expires_at: DateTime<Utc>,
+    /// When it was used (a used link is refused as [`crate::LinkProblem::Used`]).
+    #[serde(default)]
+    pub used_at: Option<DateTime<Utc>>,
 }
 
 impl fmt::Debug for Account {
@@ -371,6 +406,10 @@ impl Accounts<'_> {
             failed_logins: vec![],
             locked_until: None,
             addresses: vec![],
+            email_verified_at: None,
+            reset_link: None,
+            reset_requests: vec![],
+            verify_link: None,
         };
         let fingerprint = (&account.email, &account.role, &new.password_hash);
         let account_ref = &account;

@@ -1,0 +1,381 @@
+//! The shopper's messages, in the order's language: the order received or confirmed (its
+//! items, total and private link; for a bank transfer, the amount and the deadline, the
+//! transfer details being on the order page), a failed card payment (the link to try again),
+//! the parcel's steps (with the link to follow it), return updates; and the account's
+//! one-time links (password reset, e-mail verification), which are not outbox events (their
+//! token must never be stored) and are composed here for the caller to send.
+
+use crate::{Notification, Reader};
+use std::sync::Arc;
+use tijara_core::Lang;
+use tijara_core::chrono::{DateTime, Duration, Utc};
+use tijara_core::order_record::OrderDoc;
+use tijara_core::returns::ReturnStatus;
+use tijara_core::{Money, Region};
+
+/// The absolute private link of an order (with its access token), made by the shop.
+pub type OrderLink = Arc<dyn Fn(&OrderDoc) -> String + Send + Sync>;
+
+/// Extra lines for a bank-transfer order's first message (the bank details, when the shop
+/// wants them in the e-mail too); `None` adds nothing.
+pub type TransferNote = Arc<dyn Fn(&OrderDoc, Lang) -> Option<String> + Send + Sync>;
+
+/// How the shopper names an order in messages. The one place to switch to the human order
+/// number once orders carry one.
+pub fn order_label(doc: &OrderDoc) -> String {
+    doc.order.id.to_string()
+}
+
+/// The shopper's words.
+pub(crate) fn words(lang: Lang, key: &str) -> &'static str {
+    let (fr, ar, en) = match key {
+        "hello" => ("Bonjour", "مرحبا", "Hello"),
+        "order" => ("Commande", "الطلب", "Order"),
+        "confirmed" => ("confirmée", "مؤكد", "confirmed"),
+        "received" => ("reçue", "تم استلامه", "received"),
+        "thanks" => (
+            "Merci pour votre commande. La voici :",
+            "شكرا على طلبك. إليك تفاصيله:",
+            "Thank you for your order. Here it is:",
+        ),
+        "shipping" => ("Livraison", "التوصيل", "Delivery"),
+        "total" => ("Total", "المجموع", "Total"),
+        "pay_cod" => (
+            "Vous payez en espèces au livreur, à la réception du colis.",
+            "تدفع نقدا لعامل التوصيل عند استلام الطرد.",
+            "You pay the courier in cash when the parcel arrives.",
+        ),
+        "pay_card" => (
+            "Votre paiement par carte est bien reçu.",
+            "تم استلام أدائك بالبطاقة.",
+            "Your card payment is received.",
+        ),
+        "pay_transfer_done" => (
+            "Votre virement est bien reçu.",
+            "تم استلام تحويلك البنكي.",
+            "Your bank transfer is received.",
+        ),
+        "transfer_wait" => (
+            "Votre commande sera confirmée dès réception de votre virement bancaire.",
+            "سيتم تأكيد طلبك فور وصول تحويلك البنكي.",
+            "Your order will be confirmed as soon as your bank transfer arrives.",
+        ),
+        "transfer_amount" => (
+            "Montant à virer",
+            "المبلغ المطلوب تحويله",
+            "Amount to transfer",
+        ),
+        "transfer_by" => ("À virer avant le", "يجب التحويل قبل", "Transfer before"),
+        "transfer_where" => (
+            "Le RIB et la référence à indiquer sont sur la page de votre commande",
+            "رقم الحساب البنكي والمرجع الواجب ذكره موجودان في صفحة طلبك",
+            "The bank details and the reference to give are on your order's page",
+        ),
+        "open" => ("Voir votre commande", "اطلع على طلبك", "See your order"),
+        "keep_link" => (
+            "Gardez ce lien : il ouvre votre commande sans mot de passe. Ne le partagez pas.",
+            "احتفظ بهذا الرابط: يفتح طلبك دون كلمة سر. لا تشاركه مع أحد.",
+            "Keep this link: it opens your order without a password. Do not share it.",
+        ),
+        "pay_failed" => (
+            "Paiement non abouti",
+            "لم يتم الأداء",
+            "Payment not completed",
+        ),
+        "pay_failed_text" => (
+            "Le paiement par carte de votre commande n'a pas abouti : rien n'a été débité. Vous pouvez réessayer, ou choisir un autre moyen de paiement, depuis la page de votre commande",
+            "لم يتم أداء طلبك بالبطاقة ولم يُخصم أي مبلغ. يمكنك إعادة المحاولة أو اختيار وسيلة أداء أخرى من صفحة طلبك",
+            "The card payment for your order did not go through: nothing was charged. You can try again, or choose another way to pay, from your order's page",
+        ),
+        "follow" => ("Suivre le colis", "تتبع الطرد", "Follow the parcel"),
+        "return" => ("Votre retour", "طلب الإرجاع", "Your return"),
+        "return_value" => ("Montant", "المبلغ", "Amount"),
+        "reset" => (
+            "Choisir un nouveau mot de passe",
+            "اختيار كلمة سر جديدة",
+            "Choose a new password",
+        ),
+        "reset_text" => (
+            "Quelqu'un (vous, sans doute) a demandé à changer le mot de passe de votre compte. Pour en choisir un nouveau, ouvrez ce lien",
+            "طلب أحدهم (أنت على الأرجح) تغيير كلمة سر حسابك. لاختيار كلمة سر جديدة، افتح هذا الرابط",
+            "Someone (probably you) asked to change your account's password. To choose a new one, open this link",
+        ),
+        "reset_once" => (
+            "Le lien marche une seule fois, pendant {m} minutes. Si vous n'avez rien demandé, ignorez ce message : votre mot de passe ne change pas.",
+            "الرابط صالح لمرة واحدة لمدة {m} دقيقة. إذا لم تطلب شيئا، تجاهل هذه الرسالة: كلمة سرك لن تتغير.",
+            "The link works once, for {m} minutes. If you asked for nothing, ignore this message: your password stays as it is.",
+        ),
+        "verify" => (
+            "Confirmez votre adresse e-mail",
+            "أكد عنوان بريدك الإلكتروني",
+            "Confirm your e-mail address",
+        ),
+        "verify_text" => (
+            "Bienvenue ! Pour confirmer que cette adresse est la vôtre, ouvrez ce lien. Vos commandes passées sans compte avec cette adresse rejoindront alors votre compte",
+            "مرحبا بك! لتأكيد أن هذا العنوان لك، افتح هذا الرابط. ستنضم حينها إلى حسابك الطلبات التي قمت بها بهذا العنوان دون حساب",
+            "Welcome! To confirm this address is yours, open this link. Orders you placed without an account with this address will then join your account",
+        ),
+        "verify_once" => (
+            "Le lien marche une seule fois, pendant {h} heures.",
+            "الرابط صالح لمرة واحدة لمدة {h} ساعة.",
+            "The link works once, for {h} hours.",
+        ),
+        _ => ("", "", ""),
+    };
+    match lang {
+        Lang::AR => ar,
+        Lang::EN => en,
+        _ => fr,
+    }
+}
+
+fn return_word(lang: Lang, status: ReturnStatus) -> &'static str {
+    let (fr, ar, en) = match status {
+        ReturnStatus::Requested => (
+            "demande reçue ; le vendeur vous répond bientôt",
+            "تم استلام طلبك؛ سيرد عليك البائع قريبا",
+            "request received; the seller answers soon",
+        ),
+        ReturnStatus::Approved => (
+            "acceptée : renvoyez les articles comme indiqué sur la page de votre commande",
+            "تم القبول: أعد المنتجات كما هو مبين في صفحة طلبك",
+            "approved: send the items back as shown on your order's page",
+        ),
+        ReturnStatus::Rejected => (
+            "refusée ; le motif est sur la page de votre commande",
+            "مرفوض؛ السبب مذكور في صفحة طلبك",
+            "refused; the reason is on your order's page",
+        ),
+        ReturnStatus::Received => (
+            "articles reçus par le vendeur ; le remboursement suit",
+            "استلم البائع المنتجات؛ سيتم الاسترداد قريبا",
+            "items received by the seller; the refund follows",
+        ),
+        ReturnStatus::Refunded => ("remboursée", "تم استرداد المبلغ", "refunded"),
+        _ => ("mise à jour", "تم التحديث", "updated"),
+    };
+    match lang {
+        Lang::AR => ar,
+        Lang::EN => en,
+        _ => fr,
+    }
+}
+
+impl Reader<'_> {
+    fn s(&self, key: &str) -> &'static str {
+        words(self.words, key)
+    }
+
+    /// A colon as the words' language writes it (French puts a space before it).
+    fn colon(&self) -> &'static str {
+        if self.words == Lang::FR { " :" } else { ":" }
+    }
+}
+
+/// An item line: the product's name in the reader's language (else its id), quantity, amount.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemLine {
+    /// The product's name.
+    pub name: String,
+    /// How many.
+    pub quantity: u32,
+    /// What the line costs, discounts taken off.
+    pub net: Money,
+}
+
+fn recipient(doc: &OrderDoc, subject: String, text: String) -> Notification {
+    Notification {
+        email: Some(doc.order.email.clone()),
+        phone: Some(doc.order.shipping_address.phone.clone()),
+        lang: doc.lang,
+        subject,
+        text,
+    }
+}
+
+fn with_link(r: &Reader<'_>, text: &mut String, label: &str, link: Option<&str>) {
+    if let Some(link) = link {
+        text.push_str(&format!(
+            "\n\n{label}{}\n{link}\n\n{}",
+            r.colon(),
+            r.s("keep_link")
+        ));
+    }
+}
+
+/// The message of an order received (bank transfer: what to transfer, by when) or confirmed
+/// (paid by card or transfer, or cash on delivery).
+pub fn order_message(
+    region: &Region,
+    doc: &OrderDoc,
+    items: &[ItemLine],
+    link: Option<&str>,
+    transfer_note: Option<String>,
+) -> Notification {
+    use tijara_core::payment::PaymentMethod;
+    let r = Reader::new(region, doc.lang);
+    let label = order_label(doc);
+    let method = doc.order.payment.method();
+    let awaiting = matches!(
+        doc.order.status(),
+        tijara_core::order::OrderStatus::AwaitingPayment
+    );
+    let state = if awaiting { "received" } else { "confirmed" };
+    let subject = format!("{} {label} — {}", r.s("order"), r.s(state));
+    let mut text = format!("{},\n\n{}\n", r.s("hello"), r.s("thanks"));
+    for item in items {
+        text.push_str(&format!(
+            "\n- {} × {} — {}",
+            item.name,
+            item.quantity,
+            r.money(&item.net)
+        ));
+    }
+    let c = r.colon();
+    text.push_str(&format!(
+        "\n\n{}{c} {}\n{}{c} {}\n\n",
+        r.s("shipping"),
+        r.money(&doc.order.shipping_total),
+        r.s("total"),
+        r.money(&doc.order.grand_total)
+    ));
+    match (method, awaiting) {
+        (PaymentMethod::BankTransfer, true) => {
+            let deadline = transfer_deadline(region, doc);
+            text.push_str(&format!(
+                "{}\n{}{c} {}\n{}{c} {}\n{}.",
+                r.s("transfer_wait"),
+                r.s("transfer_amount"),
+                r.money(&doc.order.grand_total),
+                r.s("transfer_by"),
+                region.format_date(region.local_date(deadline), doc.lang),
+                r.s("transfer_where"),
+            ));
+            if let Some(note) = transfer_note {
+                text.push_str(&format!("\n\n{note}"));
+            }
+        }
+        (PaymentMethod::BankTransfer, false) => text.push_str(r.s("pay_transfer_done")),
+        (PaymentMethod::CashOnDelivery, _) => text.push_str(r.s("pay_cod")),
+        _ => text.push_str(r.s("pay_card")),
+    }
+    with_link(&r, &mut text, r.s("open"), link);
+    recipient(doc, subject, text)
+}
+
+/// The message of a card payment that did not go through, with the link to try again.
+pub fn payment_failed_message(region: &Region, doc: &OrderDoc, link: Option<&str>) -> Notification {
+    let r = Reader::new(region, doc.lang);
+    let label = order_label(doc);
+    let mut text = format!("{},\n\n{} {label}.", r.s("hello"), r.s("pay_failed_text"));
+    with_link(&r, &mut text, r.s("open"), link);
+    recipient(
+        doc,
+        format!("{} — {} {label}", r.s("pay_failed"), r.s("order")),
+        text,
+    )
+}
+
+/// The message of a parcel's step (ready, on its way, delivered...) in `lang` (the
+/// shipment's), with its tracking number and the link to follow it.
+pub fn shipment_message(
+    region: &Region,
+    doc: &OrderDoc,
+    lang: Lang,
+    status: tijara_core::fulfillment::TrackingStatus,
+    number: &str,
+    link: Option<&str>,
+) -> Notification {
+    let r = Reader::new(region, lang);
+    let mut text = format!(
+        "{} {} — {} {number}\n{} {}",
+        r.w("parcel"),
+        r.step(status),
+        r.w("tracking"),
+        r.s("order"),
+        order_label(doc)
+    );
+    with_link(&r, &mut text, r.s("follow"), link);
+    let mut n = recipient(doc, format!("{} {}", r.w("parcel"), r.step(status)), text);
+    n.lang = lang;
+    n
+}
+
+/// The message of the order's latest return (requested, approved, refunded...); `None` when
+/// the order has no return.
+pub fn return_message(region: &Region, doc: &OrderDoc, link: Option<&str>) -> Option<Notification> {
+    let ret = doc.returns.iter().max_by_key(|r| r.requested_at)?;
+    let r = Reader::new(region, doc.lang);
+    let status = ret.status();
+    let c = r.colon();
+    let mut text = format!(
+        "{} {} — {}{c} {}\n{}{c} {}",
+        r.s("order"),
+        order_label(doc),
+        r.s("return"),
+        return_word(r.words, status),
+        r.s("return_value"),
+        r.money(&ret.value)
+    );
+    with_link(&r, &mut text, r.s("open"), link);
+    Some(recipient(
+        doc,
+        format!("{} — {}", r.s("return"), return_word(r.words, status)),
+        text,
+    ))
+}
+
+/// The password-reset message for `email` in `lang`, with its link (works once, for
+/// `minutes`).
+pub fn password_reset_message(
+    region: &Region,
+    email: &str,
+    lang: Lang,
+    link: &str,
+    minutes: i64,
+) -> Notification {
+    let r = Reader::new(region, lang);
+    Notification {
+        email: Some(email.to_owned()),
+        phone: None,
+        lang,
+        subject: r.s("reset").to_owned(),
+        text: format!(
+            "{},\n\n{}{}\n{link}\n\n{}",
+            r.s("hello"),
+            r.s("reset_text"),
+            r.colon(),
+            r.s("reset_once").replace("{m}", &minutes.to_string())
+        ),
+    }
+}
+
+/// The e-mail verification message for `email` in `lang`, with its link (works once, for
+/// `hours`).
+pub fn verification_message(
+    region: &Region,
+    email: &str,
+    lang: Lang,
+    link: &str,
+    hours: i64,
+) -> Notification {
+    let r = Reader::new(region, lang);
+    Notification {
+        email: Some(email.to_owned()),
+        phone: None,
+        lang,
+        subject: r.s("verify").to_owned(),
+        text: format!(
+            "{},\n\n{}{}\n{link}\n\n{}",
+            r.s("hello"),
+            r.s("verify_text"),
+            r.colon(),
+            r.s("verify_once").replace("{h}", &hours.to_string())
+        ),
+    }
+}
+
+/// When a deadline falls, for tests and callers: the order's transfer deadline.
+pub fn transfer_deadline(region: &Region, doc: &OrderDoc) -> DateTime<Utc> {
+    doc.order.placed_at + Duration::hours(i64::from(region.transfer_hold_hours))
+}

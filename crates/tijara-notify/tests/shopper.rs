@@ -1,0 +1,174 @@
+//! The shopper's messages (issue 13): the order confirmed or received (bank transfer: amount
+//! and deadline), a declined card payment, the parcel's steps and returns, in the order's
+//! language, with the order's private link; password reset and e-mail verification.
+
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+use tijara::ports::storage::OutboxEvent;
+use tijara_core::events::PaymentReport;
+use tijara_core::payment::{PaymentLogEvent, PaymentOutcome, PaymentStatus};
+use tijara_core::{DomainEvent, Lang, Region};
+use tijara_notify::{NotificationSink, order_label, password_reset_message, verification_message};
+use tijara_testkit::stubs::StubGateway;
+
+fn sink(engine: &tijara::Tijara) -> NotificationSink {
+    NotificationSink::new(engine.clone(), vec![]).with_order_link(Arc::new(|doc| {
+        format!(
+            "https://shop.example/orders/{}?t={}",
+            doc.order.id,
+            doc.access_token.as_str()
+        )
+    }))
+}
+
+async fn events(engine: &tijara::Tijara, kind: &str) -> Vec<OutboxEvent> {
+    engine
+        .storage()
+        .pending_events(100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == kind)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_cash_on_delivery_order_is_confirmed_to_the_shopper_with_its_link_items_and_total() {
+    let t = tijara_testkit::engine::with_gateway(Arc::new(StubGateway::cash_on_delivery())).await;
+    let (order, _) = t.order().await;
+    let doc = t.doc(&order.id).await;
+    let sink = sink(&t.engine);
+    // Placed: the sellers hear of it; the shopper's message comes with the confirmation.
+    let placed = &events(&t.engine, "order.placed").await[0];
+    let told = sink.compose(placed).await.unwrap();
+    assert!(
+        told.iter()
+            .all(|n| n.email.as_deref() != Some("client@example.ma")),
+        "{told:?}"
+    );
+    let confirmed = &events(&t.engine, "order.confirmed").await[0];
+    let told = sink.compose(confirmed).await.unwrap();
+    assert_eq!(told.len(), 1, "{told:?}");
+    let n = &told[0];
+    assert_eq!(n.email.as_deref(), Some("client@example.ma"));
+    assert_eq!(n.lang, Lang::FR);
+    assert!(n.subject.contains(&order_label(&doc)), "{}", n.subject);
+    assert!(n.subject.contains("confirmée"), "{}", n.subject);
+    let link = format!(
+        "https://shop.example/orders/{}?t={}",
+        order.id,
+        doc.access_token.as_str()
+    );
+    assert!(n.text.contains(&link), "{}", n.text);
+    let total = t.engine.region().format_money(&order.grand_total, Lang::FR);
+    assert!(n.text.contains(&total), "{total} in {}", n.text);
+    assert!(n.text.contains("× 1"), "{}", n.text);
+    assert!(n.text.contains("espèces"), "{}", n.text);
+}
+
+#[tokio::test]
+async fn a_bank_transfer_order_tells_the_amount_and_the_deadline() {
+    let t = tijara_testkit::engine::with_gateway(Arc::new(StubGateway::bank_transfer())).await;
+    let (order, _) = t.order().await;
+    let doc = t.doc(&order.id).await;
+    let sink = sink(&t.engine).with_transfer_note(Arc::new(|_, lang| {
+        (lang == Lang::FR).then(|| "RIB 0117 8000".to_owned())
+    }));
+    let placed = &events(&t.engine, "order.placed").await[0];
+    let told = sink.compose(placed).await.unwrap();
+    let n = told
+        .iter()
+        .find(|n| n.email.as_deref() == Some("client@example.ma"))
+        .expect("the shopper is told");
+    assert!(n.subject.contains("reçue"), "{}", n.subject);
+    let region = t.engine.region();
+    let deadline = region.format_date(
+        region.local_date(tijara_notify::transfer_deadline(region, &doc)),
+        Lang::FR,
+    );
+    assert!(n.text.contains(&deadline), "{deadline} in {}", n.text);
+    assert!(n.text.contains("Montant à virer"), "{}", n.text);
+    assert!(
+        n.text.contains("RIB 0117 8000"),
+        "the hook's lines: {}",
+        n.text
+    );
+    assert!(
+        n.text
+            .contains(&format!("?t={}", doc.access_token.as_str()))
+    );
+}
+
+#[tokio::test]
+async fn a_declined_card_payment_sends_the_link_to_try_again_in_the_orders_language() {
+    let t = tijara_testkit::engine::with_gateway(Arc::new(StubGateway::card())).await;
+    let (order, _) = t.order().await;
+    let sink = sink(&t.engine);
+    let placed = events(&t.engine, "order.placed").await[0].clone();
+    let report = |outcome| {
+        let e = DomainEvent::PaymentUpdated(PaymentReport::new(
+            order.id.clone(),
+            PaymentLogEvent::Declined,
+            "tx-1".into(),
+            outcome,
+            PaymentStatus::Pending,
+        ));
+        let mut ev = placed.clone();
+        ev.kind = e.kind().into();
+        ev.payload = serde_json::to_string(&e).unwrap();
+        ev
+    };
+    let told = sink
+        .compose(&report(PaymentOutcome::Applied))
+        .await
+        .unwrap();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(
+        told[0].text.contains("rien n'a été débité"),
+        "{}",
+        told[0].text
+    );
+    assert!(told[0].text.contains("https://shop.example/orders/"));
+    // A duplicate report says nothing again.
+    assert!(
+        sink.compose(&report(PaymentOutcome::Duplicate))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn a_parcel_step_carries_the_link_to_follow_it() {
+    let t = tijara_testkit::engine::with_gateway(Arc::new(StubGateway::cash_on_delivery())).await;
+    let (order, _) = t.order().await;
+    t.ship(&order).await;
+    let created = &events(&t.engine, "shipment.created").await[0];
+    let told = sink(&t.engine).compose(created).await.unwrap();
+    assert_eq!(told.len(), 1);
+    assert!(told[0].text.contains("Suivre le colis"), "{}", told[0].text);
+    assert!(told[0].text.contains(order.id.as_str()), "{}", told[0].text);
+}
+
+#[test]
+fn reset_and_verification_messages_read_in_the_accounts_language() {
+    let region = Region::dakhla();
+    let link = "https://shop.example/account/reset?token=acc_1.abc";
+    let fr = password_reset_message(&region, "a@example.ma", Lang::FR, link, 30);
+    assert_eq!(fr.email.as_deref(), Some("a@example.ma"));
+    assert!(
+        fr.text.contains(link) && fr.text.contains("30 minutes"),
+        "{}",
+        fr.text
+    );
+    let ar = password_reset_message(&region, "a@example.ma", Lang::AR, link, 30);
+    assert!(ar.subject.contains("كلمة سر"), "{}", ar.subject);
+    assert!(ar.text.contains(link));
+    let en = verification_message(&region, "a@example.ma", Lang::EN, link, 48);
+    assert!(
+        en.text.contains("48 hours") && en.text.contains(link),
+        "{}",
+        en.text
+    );
+}
