@@ -94,8 +94,26 @@ async fn the_withdrawal_page_counts_the_regions_days_and_the_notice_shows_the_de
     );
     let a = c.get("/legal/withdrawal?lang=ar").await;
     assert!(a.body.contains(&format!("خلال {days} أيام")));
+    // One artisan publishes its ICE and trade register number.
+    let first = app
+        .engine
+        .catalog()
+        .list_sellers(None, 1)
+        .await
+        .unwrap()
+        .items
+        .remove(0);
+    let mut input = tijara::usecases::catalog::SellerInput::from(first.clone());
+    input.legal.ice = Some("001525479000087".into());
+    input.legal.rc = Some("Dakhla 4321".into());
+    app.engine
+        .catalog()
+        .update_seller(&first.id, input, None)
+        .await
+        .unwrap();
     // No operator configured in tests: the demonstration values are marked as such.
     let a = c.get("/legal/notice?lang=fr").await;
+    assert!(a.body.contains("001525479000087") && a.body.contains("Dakhla 4321"));
     assert!(a.body.contains("Valeurs de démonstration"), "{}", a.body);
     assert!(a.body.contains("(démo / demo)"));
     // Each artisan of the demo shop is named, with its legal identifiers where it has them.

@@ -115,9 +115,9 @@ fn legal_page(app: &App, ctx: &Ctx, path: &str, title_key: &str, body: Markup) -
     with_lang_cookie(lang, layout_meta(ctx, title, &meta, body))
 }
 
-/// One row of an identity list, shown only when the value exists.
+/// One line of an identity (label, then value), shown only when the value exists.
 fn row(lang: Lang, key: &str, value: Option<&str>) -> Markup {
-    html! { @if let Some(v) = value.filter(|v| !v.trim().is_empty()) { dt { (t(lang, key)) } dd { bdi { (v) } } } }
+    html! { @if let Some(v) = value.filter(|v| !v.trim().is_empty()) { p { strong { (t(lang, key)) } br; bdi { (v) } } } }
 }
 
 /// Every seller, page by page (the legal notice names them all).
@@ -150,27 +150,26 @@ async fn notice(State(app): State<App>, ctx: Ctx) -> Response {
         (demo_notice(lang, &op))
         p { (t(lang, "legal_marketplace")) }
         h2 { (t(lang, "legal_operator")) }
-        dl {
+        div.box {
             (row(lang, "legal_name", Some(&op.name)))
             (row(lang, "legal_address", Some(&op.address)))
             (row(lang, "legal_ice", Some(&op.ice)))
             (row(lang, "legal_rc", Some(&op.rc)))
-            dt { (t(lang, "legal_email")) } dd { a href={ "mailto:" (op.email) } { bdi { (op.email) } } }
-            dt { (t(lang, "legal_phone")) } dd { bdi dir="ltr" { (op.phone) } }
+            p { strong { (t(lang, "legal_email")) } br; a href={ "mailto:" (op.email) } { bdi { (op.email) } } }
+            p { strong { (t(lang, "legal_phone")) } br; bdi dir="ltr" { (op.phone) } }
             (row(lang, "legal_cndp", Some(&op.cndp)))
         }
         h2 { (t(lang, "legal_sellers")) }
-        @for s in &sellers {
-            section.box {
-                h3 { (s.name) }
-                p.muted { (kind_word(lang, &s.kind)) " · " (s.home_city) }
-                @if s.legal.ice.is_none() && s.legal.rc.is_none() && s.legal.if_number.is_none() {
-                    p.small { (t(lang, "legal_no_ids")) }
-                } @else {
-                    dl {
-                        (row(lang, "legal_ice", s.legal.ice.as_deref()))
-                        (row(lang, "legal_rc", s.legal.rc.as_deref()))
-                        (row(lang, "legal_if", s.legal.if_number.as_deref()))
+        ul {
+            @for s in &sellers {
+                li {
+                    strong { (s.name) } " — " (kind_word(lang, &s.kind)) ", " (s.home_city)
+                    @if s.legal.ice.is_none() && s.legal.rc.is_none() && s.legal.if_number.is_none() {
+                        br; span.small { (t(lang, "legal_no_ids")) }
+                    } @else {
+                        @for (key, v) in [("legal_ice", &s.legal.ice), ("legal_rc", &s.legal.rc), ("legal_if", &s.legal.if_number)] {
+                            @if let Some(v) = v { br; span.small { (t(lang, key)) (pick(lang, " : ", ": ", ": ")) bdi { (v) } } }
+                        }
                     }
                 }
             }
@@ -239,7 +238,7 @@ async fn privacy(State(app): State<App>, ctx: Ctx) -> Response {
         (demo_notice(lang, &op))
         p { (t(lang, "legal_privacy_law")) }
         h2 { (t(lang, "legal_controller")) }
-        dl {
+        div.box {
             (row(lang, "legal_name", Some(&op.name)))
             (row(lang, "legal_address", Some(&op.address)))
             (row(lang, "legal_cndp", Some(&op.cndp)))

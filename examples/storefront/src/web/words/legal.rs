@@ -47,9 +47,9 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
         ),
         // ---- legal notice ----
         "legal_marketplace" => (
-            "Cette boutique est une place de marché : l'exploitant ci-dessous encaisse les paiements et vend pour le compte des artisans, coopératives et GIE de la région, qui fabriquent et expédient les articles.",
-            "هذا المتجر سوق إلكترونية: المسير المذكور أسفله يتسلم المدفوعات ويبيع لحساب الحرفيين والتعاونيات والمجموعات ذات النفع الاقتصادي بالجهة، وهم من يصنعون المنتجات ويرسلونها.",
-            "This shop is a marketplace: the operator below takes the payments and sells on behalf of the region's artisans, cooperatives and economic interest groups, who make and ship the goods.",
+            "Cette boutique est une place de marché : l'exploitant de la boutique encaisse les paiements et vend pour le compte des artisans, coopératives et GIE de la région, qui fabriquent et expédient les articles.",
+            "هذا المتجر سوق إلكترونية: مسير المتجر يتسلم المدفوعات ويبيع لحساب الحرفيين والتعاونيات والمجموعات ذات النفع الاقتصادي بالجهة، وهم من يصنعون المنتجات ويرسلونها.",
+            "This shop is a marketplace: the shop's operator takes the payments and sells on behalf of the region's artisans, cooperatives and economic interest groups, who make and ship the goods.",
         ),
         "legal_operator" => ("L'exploitant", "المسير", "The operator"),
         "legal_name" => ("Raison sociale", "الاسم التجاري", "Company name"),
