@@ -28,6 +28,7 @@ mod cart;
 mod checkout;
 mod errors;
 mod layout;
+mod legal;
 mod order;
 mod payment;
 mod seo;

@@ -165,3 +165,15 @@ pub fn price(ctx: &Ctx, m: &tijara_core::Money) -> Markup {
         @if let Some(d) = shown { " " span.muted title=(t(lang, "abroad")) { "≈ " bdi { (d.amount.format(lang)) } } }
     }
 }
+
+/// [`layout`] with what search engines and link previews read of the page (`meta`: description,
+/// canonical address, language alternates, Open Graph, JSON-LD), written into its `<head>`.
+pub(crate) fn layout_meta(ctx: &Ctx, title: &str, meta: &super::seo::Meta, body: Markup) -> Markup {
+    let page = layout(ctx, title, body).into_string();
+    let tags = super::seo::head(ctx.lang, meta).into_string();
+    // The first `</head>` ends the head: the title and body text before it are escaped.
+    match page.find("</head>") {
+        Some(at) => maud::PreEscaped(format!("{}{tags}{}", &page[..at], &page[at..])),
+        None => maud::PreEscaped(page),
+    }
+}

@@ -49,7 +49,8 @@ async fn home(
         div.grid { @for v in &page.items { (card(&ctx, v)) } }
         @if let Some(next) = &page.next { p { a.button href={ "/?after=" (next) } { "→" } } }
     };
-    with_lang_cookie(lang, layout(&ctx, t(lang, "title"), body))
+    let meta = super::seo::home_meta(&app, lang, &q);
+    with_lang_cookie(lang, layout_meta(&ctx, t(lang, "title"), &meta, body))
 }
 
 async fn product_page(State(app): State<App>, ctx: Ctx, Path(slug): Path<String>) -> Response {
@@ -105,7 +106,8 @@ async fn product_page(State(app): State<App>, ctx: Ctx, Path(slug): Path<String>
             }
         }
     };
-    with_lang_cookie(lang, layout(&ctx, &title, body))
+    let meta = super::seo::product_meta(&app, lang, &v, seller.as_ref());
+    with_lang_cookie(lang, layout_meta(&ctx, &title, &meta, body))
 }
 
 async fn image(Path(file): Path<String>) -> Response {

@@ -5,6 +5,7 @@ use super::*;
 
 mod account;
 mod checkout;
+mod legal;
 mod messages;
 mod order;
 mod pages;
@@ -30,6 +31,7 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
             account::get,
             pages::get,
             messages::get,
+            legal::get,
         ]
         .iter()
         .find_map(|get| get(key))

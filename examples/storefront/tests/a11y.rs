@@ -1,0 +1,217 @@
+//! Accessibility: axe-core (the npm package `.ci/js` installs; `npm ci --prefix .ci/js`) run
+//! in Debian's Chromium on every page of a shopper's journey (home, a category, a product, the
+//! cart, the checkout, the order page of a cash-on-delivery order, the account, the legal
+//! pages), in Arabic and in French. Every violation is printed (rule, impact, elements); the
+//! test fails on any serious or critical one.
+//!
+//! Without axe-core installed the axe test prints a notice and passes, unless
+//! `TIJARA_REQUIRE_BROWSER=1` (as in `.ci/run`), which makes it a failure.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code fails by panicking
+
+#[path = "support/browser.rs"]
+mod browser;
+
+use tijara::usecases::catalog::ProductFilter;
+use tijara_core::inventory::Availability;
+
+/// axe-core's script, if installed.
+fn axe_source() -> Option<String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../.ci/js/node_modules/axe-core/axe.min.js");
+    match std::fs::read_to_string(&path) {
+        Ok(s) => Some(s),
+        Err(_) => {
+            assert!(
+                std::env::var("TIJARA_REQUIRE_BROWSER").as_deref() != Ok("1"),
+                "TIJARA_REQUIRE_BROWSER=1 but axe-core is not installed at {} (npm ci --prefix .ci/js)",
+                path.display()
+            );
+            println!("skipped: axe-core not installed (npm ci --prefix .ci/js)");
+            None
+        }
+    }
+}
+
+/// One rule broken on a page.
+#[derive(Debug, serde::Deserialize)]
+struct Violation {
+    id: String,
+    impact: Option<String>,
+    help: String,
+    nodes: Vec<String>,
+}
+
+/// Runs axe on the page open in the browser and prints what it finds; answers the serious and
+/// critical violations as `page: rule (impact) on elements`.
+async fn audit(shop: &browser::Shop, axe: &str, page: &str) -> Vec<String> {
+    shop.c.execute(axe, vec![]).await.expect("axe loads");
+    let found = shop
+        .c
+        .execute(
+            "return axe.run(document, {resultTypes: ['violations']}).then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))})));",
+            vec![],
+        )
+        .await
+        .expect("axe runs");
+    let violations: Vec<Violation> = serde_json::from_value(found).expect("axe's answer");
+    let mut serious = Vec::new();
+    for v in &violations {
+        let impact = v.impact.as_deref().unwrap_or("unknown");
+        println!(
+            "axe {page}: {} ({impact}) — {} — on {}",
+            v.id,
+            v.help,
+            v.nodes.join(" | ")
+        );
+        if matches!(impact, "serious" | "critical") {
+            serious.push(format!(
+                "{page}: {} ({impact}) on {}",
+                v.id,
+                v.nodes.join(" | ")
+            ));
+        }
+    }
+    if violations.is_empty() {
+        println!("axe {page}: no violation");
+    }
+    serious
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_of_the_journey_passes_axe_in_arabic_and_french() {
+    let Some(axe) = axe_source() else { return };
+    let Some(shop) = browser::Shop::start("a11y", "ar").await else {
+        return;
+    };
+    // A product that can be bought now, and its category.
+    let products = shop
+        .app
+        .engine
+        .catalog()
+        .list_products(&ProductFilter::default(), None, 100)
+        .await
+        .unwrap()
+        .items;
+    let product = products
+        .iter()
+        .find(|v| matches!(v.variants[0].availability, Availability::InStock { .. }))
+        .expect("a product in stock");
+    let slug = product.product.slug.clone();
+    let category = product.product.category_id.to_string();
+
+    // The order: one cash-on-delivery order placed through the pages, as a guest.
+    shop.go(&format!("/products/{slug}?lang=fr")).await;
+    shop.click("form[action='/cart/add'] button[type=submit]")
+        .await;
+    shop.go("/checkout").await;
+    shop.fill("input[name=name]", "Fatima Zahra").await;
+    shop.fill("input[name=line1]", "12 rue Tarfaya").await;
+    shop.fill("input[name=city]", "Dakhla").await;
+    shop.fill("input[name=phone]", "+212612345678").await;
+    shop.fill("input[name=email]", "fatima@example.com").await;
+    shop.click("form[action='/checkout'] button[type=submit]")
+        .await;
+    shop.click("input[name=payment][value=cod]").await;
+    shop.click("form[action='/checkout/place'] button[type=submit]")
+        .await;
+    let order = shop.path().await;
+    assert!(
+        order.starts_with("/orders/"),
+        "the order page opens: {order}"
+    );
+
+    let mut serious = Vec::new();
+    for lang in ["ar", "fr"] {
+        let with_lang = |p: &str| {
+            let sep = if p.contains('?') { '&' } else { '?' };
+            format!("{p}{sep}lang={lang}")
+        };
+        // A cart with something in it (the order emptied the first one).
+        shop.go(&with_lang(&format!("/products/{slug}"))).await;
+        shop.click("form[action='/cart/add'] button[type=submit]")
+            .await;
+        let pages = [
+            "/".to_owned(),
+            format!("/?category={category}"),
+            format!("/products/{slug}"),
+            "/cart".to_owned(),
+            "/checkout".to_owned(),
+            order.clone(),
+            "/legal/notice".to_owned(),
+            "/legal/terms".to_owned(),
+            "/legal/withdrawal".to_owned(),
+            "/legal/privacy".to_owned(),
+            "/account/login".to_owned(),
+        ];
+        for p in &pages {
+            let url = with_lang(p);
+            shop.go(&url).await;
+            serious.extend(audit(&shop, &axe, &url).await);
+        }
+    }
+    // The account, logged in as the demo shopper.
+    shop.go("/account/login?lang=ar").await;
+    shop.fill("input[name=email]", "shopper@tijara.example")
+        .await;
+    shop.fill("input[name=password]", "shopper-demo-2026").await;
+    shop.click("form[action='/account/login'] button[type=submit]")
+        .await;
+    for lang in ["ar", "fr"] {
+        let url = format!("/account?lang={lang}");
+        shop.go(&url).await;
+        assert_eq!(shop.path().await, url, "logged in");
+        serious.extend(audit(&shop, &axe, &url).await);
+    }
+    // The audit does find what it looks for: an image without a text alternative (critical).
+    shop.go("/legal/terms?lang=fr").await;
+    shop.c
+        .execute(
+            "document.querySelector('main').insertAdjacentHTML('beforeend', '<img src=\"/images/x.svg\">')",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let planted = audit(&shop, &axe, "/legal/terms (with a planted image)").await;
+    assert!(
+        planted.iter().any(|v| v.contains("image-alt (critical)")),
+        "{planted:?}"
+    );
+    assert!(
+        serious.is_empty(),
+        "serious or critical accessibility violations:\n{}",
+        serious.join("\n")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_legal_pages_read_well_at_phone_width_in_arabic_and_french() {
+    let Some(shop) = browser::Shop::start("legal", "ar").await else {
+        return;
+    };
+    for lang in ["ar", "fr"] {
+        for page in ["notice", "terms", "withdrawal", "privacy"] {
+            shop.go(&format!("/legal/{page}?lang={lang}")).await;
+            let text = shop.main_text().await;
+            assert!(!text.trim().is_empty());
+            if page == "withdrawal" {
+                assert!(text.contains("31-08"), "{text}");
+            }
+            // Nothing wider than the phone: no sideways scrolling.
+            let wide = shop
+                .c
+                .execute(
+                    "return document.documentElement.scrollWidth > window.innerWidth",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            assert_eq!(
+                wide,
+                serde_json::json!(false),
+                "{page} {lang} scrolls sideways"
+            );
+            shop.shot(&format!("{page}-{lang}")).await;
+        }
+    }
+}
