@@ -46,7 +46,21 @@ async fn an_arabic_shopper_types_her_city_in_arabic_and_pays_on_delivery() {
         return;
     };
     to_address(&shop, "ar").await;
-    fill_address(&shop, "فاطمة الزهراء", "الداخلة").await;
+    // First an address abroad, where no carrier goes: the page says so and what to do.
+    fill_address(&shop, "فاطمة الزهراء", "Paris").await;
+    shop.click("select[name='country'] option[value='FR']")
+        .await;
+    shop.click("form[action='/checkout'] button").await;
+    shop.find("div.error").await;
+    let text = shop.main_text().await;
+    assert!(text.contains("لا يمكننا التوصيل إلى هذا العنوان"), "{text}");
+    assert!(text.contains("تحقق من اسم المدينة"), "{text}");
+    assert!(!text.contains("لكل بائع"), "{text}");
+    shop.shot("00-no-carrier-ar").await;
+    // She corrects it: her city typed in Arabic, Morocco.
+    shop.fill("input[name='city']", "الداخلة").await;
+    shop.click("select[name='country'] option[value='MA']")
+        .await;
     shop.shot("01-address-ar").await;
     shop.click("form[action='/checkout'] button").await;
     shop.find("form[action='/checkout/review']").await;

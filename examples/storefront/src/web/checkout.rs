@@ -217,7 +217,7 @@ async fn no_carrier_page(
         h1 { (t(lang, "no_carrier_title")) }
         div.error role="alert" {
             @for s in sellers {
-                p { (t(lang, "no_carrier_for")) " " strong { bdi { (city) } } " (" (t(lang, "seller_order")) " " (names.get(s).map(String::as_str).unwrap_or(s.as_str())) ")." }
+                p { strong { bdi { (names.get(s).map(String::as_str).unwrap_or(s.as_str())) } } " : " (t(lang, "no_carrier_for")) " " strong { bdi { (city) } } "." }
             }
             p { (t(lang, "no_carrier_next")) }
         }

@@ -82,9 +82,9 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
             "We cannot deliver to this address",
         ),
         "no_carrier_for" => (
-            "Aucun transporteur ne livre les articles de ce vendeur à",
-            "لا توجد شركة توصيل تنقل منتجات هذا البائع إلى",
-            "No carrier delivers this seller's items to",
+            "aucun transporteur ne livre ses articles à",
+            "لا توجد شركة توصيل تنقل منتجاته إلى",
+            "no carrier delivers its items to",
         ),
         "no_carrier_next" => (
             "Vérifiez le nom de la ville (choisissez-la dans la liste) et le pays, puis réessayez. Si l'adresse est juste, contactez-nous : nous chercherons une solution avec vous.",
