@@ -1,6 +1,7 @@
 //! Regions as data: a marketplace's region (languages, currency, dated TVA rates, seller tax
 //! statuses, rate cards, withdrawal period, commission, invoice mentions, display currencies,
-//! cart limits) read from a TOML file, checked, with errors that name the line and the field.
+//! cart limits, the cities carriers serve — `[[cities]]` with `name`, `country`, `names`,
+//! `aliases`, `main_postal_code`) read from a TOML file, checked, with errors that name the line and the field.
 //!
 //! ```
 //! let file = tijara::region_file::parse_region(tijara::region_file::DAKHLA)?;

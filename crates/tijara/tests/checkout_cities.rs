@@ -186,6 +186,13 @@ async fn an_address_nobody_serves_gets_a_typed_answer() {
         .review(&cart, &paris, PaymentMethod::Card)
         .await;
     assert!(matches!(r, Err(TijaraError::NoCarrier { .. })), "{r:?}");
+    // A bad e-mail is refused and not kept; a good one is.
+    let r = m
+        .engine
+        .checkout()
+        .set_email(&cart, "not-an-email", None)
+        .await;
+    assert!(matches!(r, Err(TijaraError::BadEmail { .. })), "{r:?}");
     // Nothing was written to the cart.
     let doc = m.engine.carts().cart(&cart).await.expect("cart");
     assert!(doc.address.is_none() && doc.shipping.is_empty());
@@ -198,6 +205,12 @@ async fn cash_on_delivery_fee_is_reviewed_and_charged() {
     let cart = cart(&m, &c).await;
     let e = &m.engine;
     let typed = to("الداخلة", "MA");
+    let doc = e
+        .checkout()
+        .set_email(&cart, " fatima@example.ma ", None)
+        .await
+        .expect("email");
+    assert_eq!(doc.email.as_deref(), Some("fatima@example.ma"));
     for seller in [&c.a, &c.b] {
         e.checkout()
             .choose_shipping(

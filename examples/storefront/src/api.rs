@@ -106,6 +106,7 @@ impl From<TijaraError> for ApiError {
             TijaraError::ServiceUnavailable { .. } => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "service_unavailable")
             }
+            TijaraError::NoCarrier { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "no_carrier"),
             TijaraError::CartClosed { .. } => (StatusCode::CONFLICT, "cart_closed"),
             TijaraError::CartNotYours { .. } => (StatusCode::FORBIDDEN, "cart_not_yours"),
             TijaraError::Cart(_) => (StatusCode::UNPROCESSABLE_ENTITY, "cart_rule"),
@@ -373,20 +374,48 @@ pub(crate) async fn remove_item(
     Ok(Json(doc).into_response())
 }
 
-#[utoipa::path(post, path = "/api/v1/carts/{id}/shipping-quotes", tag = "checkout", params(("id" = String, Path, description = "Cart id")),
-    request_body(content = AddressSchema, description = "Where to deliver"), responses((status = 200, description = "Carrier options per seller (price MAD, days, COD fee)"), (status = 400, description = "Malformed body or query", body = ErrorBody), (status = 422, description = "Refused input", body = ErrorBody)))]
+/// The payment a quote or review is for: a gateway's code (`cod` adds the carriers'
+/// cash-collection fees).
+#[derive(Deserialize)]
+pub(crate) struct PaymentQuery {
+    payment: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/carts/{id}/shipping-quotes", tag = "checkout", params(("id" = String, Path, description = "Cart id"), ("payment" = Option<String>, Query, description = "The payment gateway's code: with `cod` each price includes the carrier's cash-collection fee (`cod_fee`)")),
+    request_body(content = AddressSchema, description = "Where to deliver"), responses((status = 200, description = "Carrier options per seller (price MAD, days, COD fee, carrier's name); a seller with no option is one no carrier delivers to this address"), (status = 400, description = "Malformed body or query", body = ErrorBody), (status = 422, description = "Refused input", body = ErrorBody)))]
 pub(crate) async fn quotes(
     State(app): State<App>,
     Path(id): Path<String>,
+    Params(q): Params<PaymentQuery>,
     Body(address): Body<Address>,
 ) -> ApiResult {
+    let checkout = app.engine.checkout();
+    let payment = match q.payment.as_deref() {
+        Some(code) => Some(checkout.payment_method(code)?),
+        None => None,
+    };
     Ok(Json(
-        app.engine
-            .checkout()
-            .shipping_quotes(&cart_id(id)?, &address)
+        checkout
+            .shipping_quotes_for(&cart_id(id)?, &address, payment)
             .await?,
     )
     .into_response())
+}
+
+#[utoipa::path(post, path = "/api/v1/carts/{id}/review", tag = "checkout", params(("id" = String, Path, description = "Cart id"), ("payment" = String, Query, description = "The payment gateway's code (`cod`, `cmi`, `transfer`)")),
+    request_body(content = AddressSchema, description = "The address shipping was chosen for"), responses((status = 200, description = "What placing the order will charge: `priced` (lines, sellers, TVA, `grand_total`), each seller's chosen `quote` (carrier's name, days, COD fee)"), (status = 409, description = "`shipping_outdated`", body = ErrorBody), (status = 400, description = "Malformed body or query", body = ErrorBody), (status = 422, description = "`shipping_not_chosen`, `no_carrier`, refused input", body = ErrorBody)))]
+pub(crate) async fn review(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Params(q): Params<PaymentQuery>,
+    Body(address): Body<Address>,
+) -> ApiResult {
+    let checkout = app.engine.checkout();
+    let code = q
+        .payment
+        .ok_or_else(|| bad("payment: a payment gateway's code is required"))?;
+    let payment = checkout.payment_method(&code)?;
+    Ok(Json(checkout.review(&cart_id(id)?, &address, payment).await?).into_response())
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -531,6 +560,7 @@ pub fn routes() -> Router<App> {
         .route("/api/v1/carts/{id}/items/{variant}", delete(remove_item))
         .route("/api/v1/carts/{id}/shipping-quotes", post(quotes))
         .route("/api/v1/carts/{id}/shipping", post(choose))
+        .route("/api/v1/carts/{id}/review", post(review))
         .route("/api/v1/orders", post(checkout))
         .route("/api/v1/orders/{id}", get(order))
 }

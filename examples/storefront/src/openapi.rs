@@ -34,6 +34,7 @@ impl Modify for Bearer {
         crate::api::add_item,
         crate::api::remove_item,
         crate::api::quotes,
+        crate::api::review,
         crate::api::choose,
         crate::api::checkout,
         crate::api::order,

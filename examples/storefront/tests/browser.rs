@@ -395,7 +395,7 @@ async fn checkout(c: &fantoccini::Client, base: &str, email: &str, method: &str)
         .await
         .unwrap();
     c.wait()
-        .for_element(Locator::Css("form[action='/checkout/place']"))
+        .for_element(Locator::Css("form[action='/checkout/review']"))
         .await
         .unwrap();
     let fieldsets = c.find_all(Locator::Css("fieldset")).await.unwrap();
@@ -414,6 +414,17 @@ async fn checkout(c: &fantoccini::Client, base: &str, email: &str, method: &str)
 /// Places the order. For a card payment, returns the order's path, read from the form that
 /// sends the browser to CMI.
 async fn place(c: &fantoccini::Client, method: &str) -> (String, ()) {
+    // The delivery step leads to the review, whose button places the order.
+    c.find(Locator::Css("form[action='/checkout/review'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("form[action='/checkout/place']"))
+        .await
+        .unwrap();
     c.find(Locator::Css("form[action='/checkout/place'] button"))
         .await
         .unwrap()

@@ -117,9 +117,10 @@ async fn api_takes_a_shopper_from_catalog_to_a_cash_on_delivery_order() {
         json!(mul(&price, 2))
     );
     assert_eq!(priced["priced"]["shipping_complete"], json!(false));
+    // Paid on delivery: the prices include the carriers' cash-collection fees.
     let (status, quotes) = post_json(
         &app,
-        &format!("/api/v1/carts/{cart_id}/shipping-quotes"),
+        &format!("/api/v1/carts/{cart_id}/shipping-quotes?payment=cod"),
         &address(),
         None,
     )

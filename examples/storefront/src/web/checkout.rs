@@ -1,58 +1,234 @@
-//! Checkout and payment pages: the address form, placing the order, the order page (with its
-//! access token), and the CMI callback and return.
+//! Checkout: the address form (a city picker that works without JavaScript, the country as a
+//! named list), the delivery and payment choice, the review of what the order will charge, and
+//! placing the order. The address, e-mail and choices are kept in the cart, so a change of
+//! language (or a return to a step) keeps them.
 
 use super::order::set_payment_cookie;
 use super::*;
+use tijara::docs::CartDoc;
+use tijara::usecases::checkout::{CheckoutReview, SellerShippingOptions};
+use tijara_core::Money;
+use tijara_core::payment::PaymentMethod;
 
-pub(super) fn address_form(ctx: &Ctx) -> Markup {
-    let lang = ctx.lang;
-    let email = ctx
-        .account
-        .as_ref()
-        .map(|a| a.email.clone())
-        .unwrap_or_default();
-    html! {
-        form method="post" action="/checkout" {
-            (ctx.csrf_field())
-            h2 { (t(lang, "address")) }
-            label { (t(lang, "name")) input name="name" required; }
-            label { (t(lang, "line1")) input name="line1" required; }
-            label { (t(lang, "city")) input name="city" required; }
-            label { (t(lang, "country")) input name="country" value="MA" required maxlength="2"; }
-            label { (t(lang, "phone")) input name="phone" type="tel" autocomplete="tel" required; }
-            label { (t(lang, "email")) input name="email" type="email" value=(email) required; }
-            button type="submit" { (t(lang, "continue")) }
-        }
+/// The countries of the form's list, Morocco first, then its neighbours and the countries
+/// shoppers of the region most often send to (names in `words/checkout.rs`, `country_XX`).
+const COUNTRIES: [&str; 18] = [
+    "MA", "MR", "SN", "DZ", "TN", "FR", "ES", "BE", "NL", "DE", "IT", "GB", "CH", "CA", "US", "AE",
+    "SA", "QA",
+];
+
+/// The payment choices offered, by gateway code, with their words.
+const PAYMENTS: [(&str, &str); 3] = [("cmi", "card"), ("cod", "cod"), ("transfer", "transfer")];
+
+/// A country's name in the page's language (its code when the list does not have it).
+fn country_name(lang: Lang, code: &str) -> String {
+    match t(lang, &format!("country_{code}")) {
+        "" => code.to_owned(),
+        name => name.to_owned(),
     }
 }
 
-pub(super) async fn checkout_page(ctx: Ctx) -> Response {
-    let lang = ctx.lang;
-    with_lang_cookie(lang, layout(&ctx, t(lang, "checkout"), address_form(&ctx)))
-}
-
-#[derive(Deserialize)]
+/// The address form's fields, as typed (or as kept in the cart).
+#[derive(Deserialize, Default, Clone)]
 pub(super) struct AddressForm {
+    #[serde(default)]
     name: String,
+    #[serde(default)]
     line1: String,
+    #[serde(default)]
+    line2: String,
+    #[serde(default)]
     city: String,
+    #[serde(default)]
+    postal_code: String,
+    #[serde(default)]
     country: String,
+    #[serde(default)]
     phone: String,
+    #[serde(default)]
     email: String,
 }
 
 impl AddressForm {
     fn address(&self) -> Address {
+        let optional = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
         Address {
             name: self.name.trim().into(),
             line1: self.line1.trim().into(),
-            line2: None,
+            line2: optional(&self.line2),
             city: self.city.trim().into(),
-            postal_code: None,
+            postal_code: optional(&self.postal_code),
             country: self.country.trim().to_uppercase(),
             phone: self.phone.trim().into(),
         }
     }
+
+    /// The form filled from the cart's kept address and e-mail (the city in the page's
+    /// language), else the account's e-mail.
+    fn from_cart(app: &App, ctx: &Ctx, doc: Option<&CartDoc>) -> AddressForm {
+        let account_email = ctx.account.as_ref().map(|a| a.email.clone());
+        let email = doc
+            .and_then(|d| d.email.clone())
+            .or(account_email)
+            .unwrap_or_default();
+        let Some(a) = doc.and_then(|d| d.address.as_ref()) else {
+            return AddressForm {
+                country: "MA".into(),
+                email,
+                ..AddressForm::default()
+            };
+        };
+        let city = match app.engine.region().city(&a.city) {
+            Some(c) if c.country == a.country => c.name_in(ctx.lang).to_owned(),
+            _ => a.city.clone(),
+        };
+        AddressForm {
+            name: a.name.clone(),
+            line1: a.line1.clone(),
+            line2: a.line2.clone().unwrap_or_default(),
+            city,
+            postal_code: a.postal_code.clone().unwrap_or_default(),
+            country: a.country.clone(),
+            phone: a.phone.clone(),
+            email,
+        }
+    }
+}
+
+/// The address form, filled with `f`, with `error` above it when the last try was refused.
+fn address_form(app: &App, ctx: &Ctx, f: &AddressForm, error: Option<&str>) -> Markup {
+    let lang = ctx.lang;
+    let country = if f.country.trim().is_empty() {
+        "MA".to_owned()
+    } else {
+        f.country.trim().to_uppercase()
+    };
+    let mut cities: Vec<&str> = app
+        .engine
+        .region()
+        .cities
+        .iter()
+        .map(|c| c.name_in(lang))
+        .collect();
+    cities.sort_unstable();
+    html! {
+        form method="post" action="/checkout" {
+            (ctx.csrf_field())
+            h2 { (t(lang, "address")) }
+            @if let Some(e) = error { p.error role="alert" { (e) " " (t(lang, "fix_below")) } }
+            label { (t(lang, "name")) input name="name" value=(f.name) autocomplete="name" required maxlength="100"; }
+            label { (t(lang, "line1")) input name="line1" value=(f.line1) autocomplete="address-line1" required maxlength="200"; }
+            label { (t(lang, "line2")) input name="line2" value=(f.line2) autocomplete="address-line2" maxlength="200"; }
+            label { (t(lang, "city"))
+                input name="city" list="cities" value=(f.city) autocomplete="address-level2" required maxlength="100";
+                small.muted { (t(lang, "city_hint")) }
+            }
+            datalist #cities { @for c in &cities { option value=(c) {} } }
+            label { (t(lang, "postal_code")) input name="postal_code" value=(f.postal_code) autocomplete="postal-code" inputmode="numeric" maxlength="16"; }
+            label { (t(lang, "country"))
+                select name="country" autocomplete="country" required {
+                    @for code in COUNTRIES { option value=(code) selected[code == country] { (country_name(lang, code)) } }
+                }
+            }
+            label { (t(lang, "phone")) input name="phone" type="tel" autocomplete="tel" value=(f.phone) required maxlength="32" dir="ltr";
+                small.muted { (t(lang, "phone_hint")) }
+            }
+            label { (t(lang, "email")) input name="email" type="email" value=(f.email) autocomplete="email" required; }
+            button type="submit" { (t(lang, "continue")) }
+        }
+    }
+}
+
+/// The cart's document, `None` when the visitor has no open cart.
+async fn cart_doc(
+    app: &App,
+    headers: &HeaderMap,
+) -> Result<Option<(CartId, CartDoc)>, TijaraError> {
+    let Some(id) = cart_of(app, headers).await? else {
+        return Ok(None);
+    };
+    Ok(found(app.engine.carts().cart(&id).await)?.map(|d| (id, d)))
+}
+
+pub(super) async fn checkout_page(
+    State(app): State<App>,
+    ctx: Ctx,
+    headers: HeaderMap,
+) -> Response {
+    let lang = ctx.lang;
+    let doc = match cart_doc(&app, &headers).await {
+        Ok(d) => d,
+        Err(e) => return refusal(&ctx, &e),
+    };
+    let form = AddressForm::from_cart(&app, &ctx, doc.as_ref().map(|(_, d)| d));
+    with_lang_cookie(
+        lang,
+        layout(
+            &ctx,
+            t(lang, "checkout"),
+            address_form(&app, &ctx, &form, None),
+        ),
+    )
+}
+
+/// The form again, with what was refused: 422, nothing kept.
+fn form_refused(app: &App, ctx: &Ctx, f: &AddressForm, message: &str) -> Response {
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        layout(
+            ctx,
+            t(ctx.lang, "checkout"),
+            address_form(app, ctx, f, Some(message)),
+        ),
+    )
+        .into_response()
+}
+
+/// Whether the shopper can fix `e` in the address form (an address, phone or e-mail refused).
+fn is_form_error(e: &TijaraError) -> bool {
+    matches!(e, TijaraError::Order(_) | TijaraError::BadEmail { .. })
+}
+
+async fn seller_names(
+    app: &App,
+    sellers: impl Iterator<Item = &SellerId>,
+) -> HashMap<SellerId, String> {
+    let mut names = HashMap::new();
+    for s in sellers {
+        if let Ok(seller) = app.engine.catalog().seller(s).await {
+            names.insert(s.clone(), seller.name);
+        }
+    }
+    names
+}
+
+/// The page saying no carrier delivers some seller's parcel to the address, with the form to
+/// correct it (422).
+async fn no_carrier_page(
+    app: &App,
+    ctx: &Ctx,
+    f: &AddressForm,
+    city: &str,
+    sellers: &[SellerId],
+) -> Response {
+    let lang = ctx.lang;
+    let names = seller_names(app, sellers.iter()).await;
+    let body = html! {
+        h1 { (t(lang, "no_carrier_title")) }
+        div.error role="alert" {
+            @for s in sellers {
+                p { strong { bdi { (names.get(s).map(String::as_str).unwrap_or(s.as_str())) } } " : " (t(lang, "no_carrier_for")) " " strong { bdi { (city) } } "." }
+            }
+            p { (t(lang, "no_carrier_next")) }
+        }
+        (address_form(app, ctx, f, None))
+        p { a.button href="/cart" { (t(lang, "cart")) } }
+    };
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        layout(ctx, t(lang, "no_carrier_title"), body),
+    )
+        .into_response()
 }
 
 pub(super) async fn checkout_address(
@@ -62,78 +238,171 @@ pub(super) async fn checkout_address(
     Form(f): Form<AddressForm>,
 ) -> Response {
     let lang = ctx.lang;
-    let cart = match cart_of(&app, &headers).await {
-        Ok(Some(cart)) => cart,
+    let (cart, doc) = match cart_doc(&app, &headers).await {
+        Ok(Some(c)) => c,
         Ok(None) => return Redirect::to("/cart").into_response(),
         Err(e) => return refusal(&ctx, &e),
     };
-    let options = match app
-        .engine
-        .checkout()
-        .shipping_quotes(&cart, &f.address())
-        .await
-    {
+    let address = f.address();
+    if !COUNTRIES.contains(&address.country.as_str()) {
+        return form_refused(&app, &ctx, &f, t(lang, "bad_country"));
+    }
+    let checkout = app.engine.checkout();
+    let options = match checkout.shipping_quotes(&cart, &address).await {
         Ok(o) => o,
-        Err(e) => {
+        Err(e) if is_form_error(&e) => return form_refused(&app, &ctx, &f, explain(lang, &e)),
+        Err(e) => return refusal(&ctx, &e),
+    };
+    let unserved: Vec<SellerId> = options
+        .iter()
+        .filter(|o| o.options.is_empty())
+        .map(|o| o.seller_id.clone())
+        .collect();
+    if !unserved.is_empty() {
+        return no_carrier_page(&app, &ctx, &f, &address.city, &unserved).await;
+    }
+    if let Err(e) = checkout.set_email(&cart, &f.email, None).await {
+        return if is_form_error(&e) {
+            form_refused(&app, &ctx, &f, explain(lang, &e))
+        } else {
+            refusal(&ctx, &e)
+        };
+    }
+    // Keep the address with a service per seller: the one chosen before if still offered,
+    // else the cheapest; the next page lets the shopper change it.
+    for o in &options {
+        let kept = doc.shipping.get(&o.seller_id).and_then(|c| {
+            o.options
+                .iter()
+                .find(|q| q.carrier == c.carrier && q.service == c.service)
+        });
+        let Some(q) = kept.or(o.options.first()) else {
+            continue;
+        };
+        let sel = ShippingSelection::new(q.carrier.clone(), q.service.clone());
+        if let Err(e) = checkout
+            .choose_shipping(&cart, address.clone(), &o.seller_id, sel, None)
+            .await
+        {
             return refusal(&ctx, &e);
         }
-    };
-    let mut names = HashMap::new();
-    for o in &options {
-        if let Ok(s) = app.engine.catalog().seller(&o.seller_id).await {
-            names.insert(o.seller_id.clone(), s.name);
-        }
     }
-    let body = html! {
-        form method="post" action="/checkout/place" {
+    delivery_response(&app, &ctx, &cart, "cod").await
+}
+
+#[derive(Deserialize)]
+pub(super) struct PayQuery {
+    #[serde(default)]
+    pay: Option<String>,
+}
+
+/// The delivery and payment step, from the cart's kept address (GET, e.g. "Change" on the
+/// review page).
+async fn delivery_page(
+    State(app): State<App>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Query(q): Query<PayQuery>,
+) -> Response {
+    let cart = match cart_of(&app, &headers).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return Redirect::to("/cart").into_response(),
+        Err(e) => return refusal(&ctx, &e),
+    };
+    let pay = q.pay.unwrap_or_else(|| "cod".into());
+    delivery_response(&app, &ctx, &cart, &pay).await
+}
+
+async fn delivery_response(app: &App, ctx: &Ctx, cart: &CartId, pay: &str) -> Response {
+    let lang = ctx.lang;
+    let doc = match app.engine.carts().cart(cart).await {
+        Ok(d) => d,
+        Err(e) => return refusal(ctx, &e),
+    };
+    let Some(address) = doc.address.clone() else {
+        return Redirect::to("/checkout").into_response();
+    };
+    let options = match app.engine.checkout().shipping_quotes(cart, &address).await {
+        Ok(o) => o,
+        Err(e) => return refusal(ctx, &e),
+    };
+    let names = seller_names(app, options.iter().map(|o| &o.seller_id)).await;
+    let city = match app.engine.region().city(&address.city) {
+        Some(c) => c.name_in(lang).to_owned(),
+        None => address.city.clone(),
+    };
+    let body = delivery_form(ctx, &doc, &options, &names, &city, pay);
+    with_lang_cookie(
+        lang,
+        layout_keeping(ctx, t(lang, "checkout"), body, &format!("&pay={pay}")),
+    )
+}
+
+fn delivery_form(
+    ctx: &Ctx,
+    doc: &CartDoc,
+    options: &[SellerShippingOptions],
+    names: &HashMap<SellerId, String>,
+    city: &str,
+    pay: &str,
+) -> Markup {
+    let lang = ctx.lang;
+    html! {
+        form method="post" action="/checkout/review" {
             (ctx.csrf_field())
-            @for (k, v) in [("name", &f.name), ("line1", &f.line1), ("city", &f.city), ("country", &f.country), ("phone", &f.phone), ("email", &f.email)] {
-                input type="hidden" name=(k) value=(v);
-            }
             h2 { (t(lang, "shipping")) }
-            @for o in &options {
-                fieldset {
-                    legend { (t(lang, "seller_order")) " " (names.get(&o.seller_id).map(String::as_str).unwrap_or(o.seller_id.as_str())) " (" (o.origin_city) " → " (f.city) ")" }
-                    @if o.options.is_empty() { p { "—" } }
+            p { (t(lang, "delivery_to")) " " strong { bdi { (city) } } " · " a href="/checkout" { (t(lang, "change")) } }
+            @for o in options {
+                fieldset.seller-box {
+                    legend { (t(lang, "seller_order")) " " (names.get(&o.seller_id).map(String::as_str).unwrap_or(o.seller_id.as_str())) }
+                    @let chosen = doc.shipping.get(&o.seller_id);
                     @for (i, q) in o.options.iter().enumerate() {
-                        label { input type="radio" name={ "ship_" (o.seller_id) } value={ (q.carrier) "/" (q.service) } checked[i == 0];
-                            " " (q.carrier) " — " bdi { (q.price.format(lang)) } " (" (q.estimated_days.0) "–" (q.estimated_days.1) " " (t(lang, "days")) ")" }
+                        @let checked = match chosen {
+                            Some(c) => c.carrier == q.carrier && c.service == q.service,
+                            None => i == 0,
+                        };
+                        label { input type="radio" name={ "ship_" (o.seller_id) } value={ (q.carrier) "/" (q.service) } checked[checked];
+                            " " strong { (q.carrier_label()) } " — " bdi { (q.price.format(lang)) }
+                            " · " (t(lang, "in_days")) " " bdi { (q.estimated_days.0) "–" (q.estimated_days.1) } " " (t(lang, "days")) }
                     }
                 }
             }
             h2 { (t(lang, "pay")) }
-            @for (code, key) in [("cmi", "card"), ("cod", "cod"), ("transfer", "transfer")] {
-                label { input type="radio" name="payment" value=(code) checked[code == "cod"]; " " (t(lang, key)) }
+            @for (code, key) in PAYMENTS {
+                label { input type="radio" name="payment" value=(code) checked[code == pay]; " " (t(lang, key)) }
             }
-            button type="submit" { (t(lang, "place")) }
+            p.muted { (t(lang, "cod_fee_note")) }
+            button type="submit" { (t(lang, "review_step")) }
         }
-    };
-    layout(&ctx, t(lang, "checkout"), body).into_response()
+    }
 }
 
-pub(super) async fn checkout_place(
+/// The delivery form posted: keeps each seller's service in the cart, then shows the review.
+async fn delivery_chosen(
     State(app): State<App>,
     ctx: Ctx,
     headers: HeaderMap,
-    client: crate::security::ClientIp,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let lang = ctx.lang;
-    let cart = match cart_of(&app, &headers).await {
-        Ok(Some(cart)) => cart,
+    let (cart, doc) = match cart_doc(&app, &headers).await {
+        Ok(Some(c)) => c,
         Ok(None) => return Redirect::to("/cart").into_response(),
         Err(e) => return refusal(&ctx, &e),
     };
-    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
-    let f = AddressForm {
-        name: get("name"),
-        line1: get("line1"),
-        city: get("city"),
-        country: get("country"),
-        phone: get("phone"),
-        email: get("email"),
+    let Some(address) = doc.address else {
+        return Redirect::to("/checkout").into_response();
     };
-    let address = f.address();
+    let pay = form.get("payment").map(String::as_str).unwrap_or("");
+    if !PAYMENTS.iter().any(|(c, _)| *c == pay)
+        || app.engine.checkout().payment_method(pay).is_err()
+    {
+        return problem(
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            t(lang, "bad_payment"),
+        );
+    }
     for (k, v) in &form {
         if let (Some(seller), Some((carrier, service))) =
             (k.strip_prefix("ship_"), v.split_once('/'))
@@ -150,13 +419,201 @@ pub(super) async fn checkout_place(
             }
         }
     }
+    Redirect::to(&format!("/checkout/review?pay={pay}")).into_response()
+}
+
+/// The review: what the order will charge, then "Place the order".
+async fn review_page(
+    State(app): State<App>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Query(q): Query<PayQuery>,
+) -> Response {
+    let lang = ctx.lang;
+    let (cart, doc) = match cart_doc(&app, &headers).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return Redirect::to("/cart").into_response(),
+        Err(e) => return refusal(&ctx, &e),
+    };
+    let Some(address) = doc.address.clone() else {
+        return Redirect::to("/checkout").into_response();
+    };
+    let pay = q.pay.unwrap_or_else(|| "cod".into());
+    let method = match PAYMENTS.iter().any(|(c, _)| *c == pay) {
+        true => app.engine.checkout().payment_method(&pay).ok(),
+        false => None,
+    };
+    let Some(method) = method else {
+        return Redirect::to("/checkout/delivery").into_response();
+    };
+    let review = match app.engine.checkout().review(&cart, &address, method).await {
+        Ok(r) => r,
+        Err(TijaraError::ShippingNotChosen { .. } | TijaraError::ShippingOutdated) => {
+            return Redirect::to(&format!("/checkout/delivery?pay={pay}")).into_response();
+        }
+        Err(TijaraError::NoCarrier { seller, city, .. }) => {
+            let f = AddressForm::from_cart(&app, &ctx, Some(&doc));
+            return no_carrier_page(&app, &ctx, &f, &city, &[seller]).await;
+        }
+        Err(e) => return refusal(&ctx, &e),
+    };
+    let body = review_body(&app, &ctx, &review, &pay).await;
+    with_lang_cookie(
+        lang,
+        layout_keeping(&ctx, t(lang, "review_title"), body, &format!("&pay={pay}")),
+    )
+}
+
+async fn review_body(app: &App, ctx: &Ctx, review: &CheckoutReview, pay: &str) -> Markup {
+    let lang = ctx.lang;
+    let p = &review.priced;
+    let ids: Vec<_> = p.lines.iter().map(|l| l.product_id.clone()).collect();
+    let products: HashMap<_, _> = app
+        .engine
+        .catalog()
+        .products(&ids)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|v| (v.product.id.clone(), v))
+        .collect();
+    let names = seller_names(app, p.sellers.iter().map(|s| &s.seller_id)).await;
+    let fees = review.cod_fees().unwrap_or(Money::zero(p.currency));
+    let shipping = p
+        .grand_total
+        .checked_sub(p.items_net)
+        .unwrap_or(Money::zero(p.currency));
+    let shipping_without_fee = shipping.checked_sub(fees).ok().filter(|m| !m.is_negative());
+    let tva = p.tva.total().map(|s| s.tva).ok();
+    let a = &review.address;
+    let city = match app.engine.region().city(&a.city) {
+        Some(c) => c.name_in(lang).to_owned(),
+        None => a.city.clone(),
+    };
+    let cod = review.payment == PaymentMethod::CashOnDelivery;
+    let pay_word = PAYMENTS
+        .iter()
+        .find(|(c, _)| *c == pay)
+        .map_or("", |(_, k)| t(lang, k));
+    html! {
+        h1 { (t(lang, "review_title")) }
+        p.muted { (t(lang, "review_hint")) }
+        section.review {
+            section.seller-box {
+                h2 { (t(lang, "delivery_to")) }
+                p { (a.name) br; (a.line1) @if let Some(l2) = &a.line2 { br; (l2) } br;
+                    bdi { (city) } @if let Some(pc) = &a.postal_code { " " bdi { (pc) } } br;
+                    (country_name(lang, &a.country)) br; bdi dir="ltr" { (a.phone) } }
+                p { a href="/checkout" { (t(lang, "change")) } }
+            }
+            @for (s, sr) in p.sellers.iter().zip(&review.sellers) {
+                section.seller-box {
+                    h2 { (t(lang, "seller_order")) " " (names.get(&s.seller_id).map(String::as_str).unwrap_or(s.seller_id.as_str())) }
+                    ul {
+                        @for i in &s.lines {
+                            @if let Some(l) = p.lines.get(*i) {
+                                @let product = products.get(&l.product_id);
+                                @let title = product.and_then(|v| v.product.title.get(lang, Lang::AR)).unwrap_or("");
+                                li {
+                                    @if let Some(photo) = product.and_then(|v| v.product.photos.iter().find(|ph| is_local_media_path(&ph.url))) {
+                                        img.thumb src=(crate::media::thumb_url(&photo.url)) alt=(title) width="64" height="64" loading="lazy";
+                                    }
+                                    " " (title) " × " bdi { (l.quantity) } " — " bdi { (l.net.format(lang)) }
+                                }
+                            }
+                        }
+                    }
+                    @if let (Some(q), Some(ship)) = (&sr.quote, &s.shipping) {
+                        @let fee = q.cod_fee.filter(|f| ship.net.checked_sub(*f).is_ok_and(|m| !m.is_negative()));
+                        @let plain = fee.and_then(|f| ship.net.checked_sub(f).ok()).unwrap_or(ship.net);
+                        p { (t(lang, "delivery_by")) " " strong { (q.carrier_label()) } " · " (t(lang, "in_days")) " " bdi { (q.estimated_days.0) "–" (q.estimated_days.1) } " " (t(lang, "days"))
+                            " — " bdi { (plain.format(lang)) } }
+                        @if let Some(fee) = fee { p { (t(lang, "cod_fee")) " — " bdi { (fee.format(lang)) } } }
+                    }
+                    p { strong { (t(lang, "total")) " " bdi { (s.total.format(lang)) } } }
+                }
+            }
+            dl.totals {
+                dt { (t(lang, "items")) } dd { bdi { (p.items_net.format(lang)) } }
+                @match shipping_without_fee {
+                    Some(plain) if cod => {
+                        dt { (t(lang, "shipping")) } dd { bdi { (plain.format(lang)) } }
+                        dt { (t(lang, "cod_fee")) } dd { bdi { (fees.format(lang)) } }
+                    }
+                    _ => { dt { (t(lang, "shipping")) } dd { bdi { (shipping.format(lang)) } } }
+                }
+                @if let Some(tva) = tva { dt { (t(lang, "tva_included")) } dd { bdi { (tva.format(lang)) } } }
+                dt { strong { (t(lang, "grand_total")) } } dd { strong { (price(ctx, &p.grand_total)) } }
+            }
+            p { (t(lang, "payment_method")) ": " strong { (pay_word) } " · " a href={ "/checkout/delivery?pay=" (pay) } { (t(lang, "change")) } }
+            @if cod { p { (t(lang, "cod_note")) } }
+            form method="post" action="/checkout/place" {
+                (ctx.csrf_field())
+                input type="hidden" name="payment" value=(pay);
+                button type="submit" { (t(lang, "place")) " — " bdi { (p.grand_total.format(lang)) } }
+            }
+        }
+    }
+}
+
+pub(super) async fn checkout_place(
+    State(app): State<App>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    client: crate::security::ClientIp,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let lang = ctx.lang;
+    let (cart, doc) = match cart_doc(&app, &headers).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return Redirect::to("/cart").into_response(),
+        Err(e) => return refusal(&ctx, &e),
+    };
+    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+    // From the review page: the address and e-mail kept in the cart. A form with the whole
+    // address (older pages, scripts) chooses its services here.
+    let (address, email) = if form.contains_key("name") {
+        let f = AddressForm {
+            name: get("name"),
+            line1: get("line1"),
+            line2: get("line2"),
+            city: get("city"),
+            postal_code: get("postal_code"),
+            country: get("country"),
+            phone: get("phone"),
+            email: get("email"),
+        };
+        let address = f.address();
+        for (k, v) in &form {
+            if let (Some(seller), Some((carrier, service))) =
+                (k.strip_prefix("ship_"), v.split_once('/'))
+                && let Ok(seller) = SellerId::new(seller.to_owned())
+            {
+                let sel = ShippingSelection::new(carrier, service);
+                if let Err(e) = app
+                    .engine
+                    .checkout()
+                    .choose_shipping(&cart, address.clone(), &seller, sel, None)
+                    .await
+                {
+                    return refusal(&ctx, &e);
+                }
+            }
+        }
+        (address, f.email)
+    } else {
+        match (doc.address, doc.email) {
+            (Some(a), Some(e)) => (a, e),
+            _ => return Redirect::to("/checkout").into_response(),
+        }
+    };
     let placed = app
         .engine
         .checkout()
         .place_order_from(
             PlaceOrderRequest::new(
                 CheckoutCart::Stored { cart },
-                f.email.clone(),
+                email,
                 address,
                 get("payment"),
                 lang,
@@ -189,5 +646,7 @@ pub(super) async fn checkout_place(
 pub(super) fn routes() -> Router<App> {
     Router::new()
         .route("/checkout", get(checkout_page).post(checkout_address))
+        .route("/checkout/delivery", get(delivery_page))
+        .route("/checkout/review", get(review_page).post(delivery_chosen))
         .route("/checkout/place", post(checkout_place))
 }

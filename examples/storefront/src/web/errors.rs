@@ -68,6 +68,12 @@ pub fn explain(lang: Lang, e: &TijaraError) -> &'static str {
             "طريقة التوصيل هذه غير متاحة لهذا العنوان: اختر غيرها.",
             "This delivery is not offered for this address: choose another.",
         ),
+        TijaraError::NoCarrier { .. } => pick(
+            lang,
+            "Aucun transporteur ne livre cette adresse : vérifiez la ville (choisissez-la dans la liste) et le pays, ou contactez-nous pour trouver une solution.",
+            "لا توجد شركة توصيل تخدم هذا العنوان: تحقق من المدينة (اخترها من القائمة) ومن البلد، أو اتصل بنا لإيجاد حل.",
+            "No carrier delivers to this address: check the city (pick it from the list) and the country, or contact us to find a way.",
+        ),
         TijaraError::CartClosed { .. } => pick(
             lang,
             "Ce panier est déjà commandé : ajoutez vos produits à un nouveau panier.",

@@ -145,3 +145,32 @@ impl Checkout<'_> {
         Ok(self.engine.gateway(gateway)?.method())
     }
 }
+
+impl Checkout<'_> {
+    /// Keeps the shopper's contact e-mail with the cart ([`CartDoc::email`]), so a page can
+    /// prefill it (after a change of language, a return to the form) until the order is
+    /// placed. [`TijaraError::BadEmail`] for an address that is not one; nothing is written.
+    pub async fn set_email(
+        self,
+        cart: &CartId,
+        email: &str,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<CartDoc, TijaraError> {
+        let e = self.engine;
+        let email = email.trim();
+        check_email(email)?;
+        e.mutate("set_cart_email", key, &(cart, email), || async move {
+            let mut doc = e.open_cart(cart).await?;
+            doc.value.email = Some(email.to_owned());
+            let w = e.cart_write(&doc.value, Some(doc.version))?;
+            Ok((
+                doc.value,
+                Changeset {
+                    docs: vec![w],
+                    ..Changeset::default()
+                },
+            ))
+        })
+        .await
+    }
+}
