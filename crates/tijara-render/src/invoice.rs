@@ -12,7 +12,7 @@ const WORDS: [Lang; 2] = [Lang::FR, Lang::AR];
 /// gets the French words; [`invoice_html_in`] follows a region's fallbacks instead.
 pub fn invoice_html(inv: &Invoice, lang: Lang) -> String {
     let words = if lang == Lang::AR { Lang::AR } else { Lang::FR };
-    render(inv, &LanguageInfo::builtin(lang), words)
+    render(inv, &LanguageInfo::builtin(lang), words, None)
 }
 
 /// The invoice for a reader of `lang` in `region`: the page is marked with `lang` and the
@@ -22,10 +22,22 @@ pub fn invoice_html(inv: &Invoice, lang: Lang) -> String {
 /// words), else French.
 pub fn invoice_html_in(inv: &Invoice, lang: Lang, region: &Region) -> String {
     let words = region.best_of(lang, &WORDS).unwrap_or(Lang::FR);
-    render(inv, &region.language(lang), words)
+    render(inv, &region.language(lang), words, None)
 }
 
-fn render(inv: &Invoice, info: &LanguageInfo, words: Lang) -> String {
+/// [`invoice_html_in`] naming the order by the reference its buyer knows (its number,
+/// `DAK-2026-483920`, from `Order::reference()`) instead of its internal id.
+pub fn invoice_html_for(
+    inv: &Invoice,
+    lang: Lang,
+    region: &Region,
+    order_reference: &str,
+) -> String {
+    let words = region.best_of(lang, &WORDS).unwrap_or(Lang::FR);
+    render(inv, &region.language(lang), words, Some(order_reference))
+}
+
+fn render(inv: &Invoice, info: &LanguageInfo, words: Lang, reference: Option<&str>) -> String {
     let lang = info.tag;
     let ar = words == Lang::AR;
     let w = |fr: &'static str, ar_text: &'static str| if ar { ar_text } else { fr };
@@ -87,7 +99,7 @@ fn render(inv: &Invoice, info: &LanguageInfo, words: Lang) -> String {
     format!(
         r#"<!doctype html><html lang="{lang}" dir="{dir}"><head><meta charset="utf-8"><title>{title} {number}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:48rem;margin:1rem auto;color:#111}}table{{width:100%;border-collapse:collapse}}td,th{{border-bottom:1px solid #ccc;padding:.3rem;text-align:start}}.n{{text-align:end;white-space:nowrap}}.small{{font-size:.8rem;color:#555}}.parties{{display:flex;justify-content:space-between;gap:2rem}}.mention{{font-weight:bold}}@media print{{body{{margin:0}}}}</style></head>
-<body><h1>{title} <bdi>{number}</bdi></h1><p>{date_l} : <bdi>{date}</bdi> · {order_l} <bdi>{order}</bdi> / <bdi>{so}</bdi></p>
+<body><h1>{title} <bdi>{number}</bdi></h1><p>{date_l} : <bdi>{date}</bdi> · {order_l} <bdi>{order}</bdi>{so}</p>
 <div class=parties><div><h2>{seller_l}</h2><div>{seller}</div><div>{city}</div>{ids}</div>
 <div><h2>{buyer_l}</h2><div>{bname}</div><div>{bline1}</div><div>{bcity} {bcountry}</div><div><bdi>{bemail}</bdi></div></div></div>
 <table><thead><tr><th>{desc_l}</th><th class=n>{qty_l}</th><th class=n>{unit_l}</th><th class=n>{ht_l}</th><th class=n>{rate_l}</th><th class=n>{ttc_l}</th></tr></thead><tbody>{lines}</tbody></table>
@@ -101,8 +113,12 @@ fn render(inv: &Invoice, info: &LanguageInfo, words: Lang) -> String {
         date_l = w("Date", "التاريخ"),
         date = inv.date,
         order_l = w("Commande", "الطلب"),
-        order = esc(inv.order_id.as_str()),
-        so = esc(inv.seller_order_id.as_str()),
+        order = esc(reference.unwrap_or(inv.order_id.as_str())),
+        // The internal seller-order id only where the order is named by its id too.
+        so = match reference {
+            Some(_) => String::new(),
+            None => format!(" / <bdi>{}</bdi>", esc(inv.seller_order_id.as_str())),
+        },
         seller_l = w("Vendeur", "البائع"),
         seller = esc(&inv.seller_name),
         city = esc(&inv.seller_city),

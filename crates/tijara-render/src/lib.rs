@@ -5,7 +5,7 @@
 mod invoice;
 mod label;
 
-pub use invoice::{invoice_html, invoice_html_in};
+pub use invoice::{invoice_html, invoice_html_for, invoice_html_in};
 pub use label::{barcode_svg, label_html};
 
 /// Escapes text for HTML content and double-quoted attribute values.

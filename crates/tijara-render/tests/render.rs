@@ -8,7 +8,7 @@ use tijara::core::order::Address;
 use tijara::core::{Lang, Money, OrderId, Rate, SellerId, SellerOrderId};
 use tijara::usecases::fulfillment::LabelData;
 use tijara::usecases::invoices::{Invoice, InvoiceLine, InvoiceTaxRow};
-use tijara_render::{barcode_svg, invoice_html, invoice_html_in, label_html};
+use tijara_render::{barcode_svg, invoice_html, invoice_html_for, invoice_html_in, label_html};
 
 fn mad(s: &str) -> Money {
     Money::mad(s).expect("amount")
@@ -191,4 +191,18 @@ fn a_label_without_a_tracking_number_has_no_barcode() {
 fn barcodes_encode_printable_ascii_only() {
     assert!(barcode_svg("LD123456789MA").is_some());
     assert!(barcode_svg("é").is_none());
+}
+
+#[test]
+fn an_invoice_names_the_order_by_its_number_when_given() {
+    let inv = invoice(None);
+    let region = tijara::core::Region::dakhla();
+    let html = invoice_html_for(&inv, Lang::FR, &region, "DAK-2026-483920");
+    assert!(
+        html.contains("Commande <bdi>DAK-2026-483920</bdi>"),
+        "{html}"
+    );
+    assert!(!html.contains(inv.order_id.as_str()), "no internal id");
+    let plain = invoice_html_in(&inv, Lang::FR, &region);
+    assert!(plain.contains(inv.order_id.as_str()));
 }

@@ -271,7 +271,7 @@ async fn account_page(State(app): State<App>, ctx: Ctx) -> Response {
         table {
             @for d in orders.iter().rev() {
                 tr {
-                    td { a href={ "/orders/" (d.order.id) } { bdi { (d.order.id) } } }
+                    td { a href={ "/orders/" (d.order.id) } { bdi { (d.order.reference()) } } }
                     td { (d.order.placed_at.format("%Y-%m-%d")) }
                     td { bdi { (d.order.grand_total.format(lang)) } }
                     td { (crate::web::status_word(lang, d.order.status().as_str())) }

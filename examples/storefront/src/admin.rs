@@ -174,7 +174,7 @@ async fn orders(
         table {
             @for d in &page.items {
                 tr {
-                    td { a href={ "/admin/orders/" (d.order.id) } { bdi { (d.order.id) } } }
+                    td { a href={ "/admin/orders/" (d.order.id) } { bdi { (d.order.reference()) } } }
                     td { bdi { (d.order.placed_at.format("%Y-%m-%d %H:%M")) } }
                     td { bdi { (d.order.email) } }
                     td { bdi { (d.order.grand_total.format(lang)) } }
@@ -201,7 +201,7 @@ async fn order(State(app): State<App>, ctx: Ctx, Path(id): Path<String>) -> Resp
     };
     let o = &doc.order;
     let body = html! {
-        h1 { "Commande " bdi { (o.id) } }
+        h1 { "Commande " bdi { (o.reference()) } }
         (nav())
         p { bdi { (o.email) } " · " (o.shipping_address.name) " · " (o.shipping_address.city) " (" (o.shipping_address.country) ")" }
         p { (status_word(lang, o.status().as_str())) " · " (status_word(lang, o.payment.status().as_str())) " · " bdi { (o.grand_total.format(lang)) } }

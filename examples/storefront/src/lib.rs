@@ -36,7 +36,8 @@ use std::sync::Arc;
 use tijara::Tijara;
 use tijara_carrier_table::{AMANA_SAMPLE, CTM_SAMPLE, TableCarrier};
 use tijara_pay_cmi::{CmiConfig, CmiGateway};
-use tijara_pay_offline::{BankAccount, BankTransfer, CashOnDelivery};
+pub use tijara_pay_offline::BankDetails;
+use tijara_pay_offline::{BankTransfer, CashOnDelivery};
 
 /// CMI credentials for production.
 #[derive(Debug, Clone)]
@@ -266,6 +267,9 @@ pub struct App {
     /// (`--trusted-proxy`; default [`security::default_trusted_proxies`], this machine only).
     /// From any other peer those headers are ignored.
     pub trusted_proxies: Arc<[security::ProxyNet]>,
+    /// The marketplace's bank account, shown on bank-transfer orders (the demo account unless
+    /// one is configured: [`build_with_bank`]).
+    pub bank: Arc<BankDetails>,
 }
 
 /// Demo mode's CMI simulator: `tijara_testkit::cmi_sim::CmiSimulator` with the `demo` feature
@@ -347,8 +351,45 @@ where
 
 /// Builds the engine and its adapters from the settings (and starts the CMI simulator in demo
 /// mode; built without the `demo` feature, settings without CMI credentials are refused with
-/// [`NO_DEMO_MESSAGE`]).
+/// [`NO_DEMO_MESSAGE`]). Bank transfers go to the demo account ([`BankDetails::demo`]); see
+/// [`build_with_bank`] for the marketplace's own.
 pub async fn build(settings: &Settings) -> Result<App, Box<dyn std::error::Error + Send + Sync>> {
+    build_with_bank(settings, None).await
+}
+
+/// The marketplace's bank account from its settings (`--bank-beneficiary`, `--bank-name`,
+/// `--bank-rib`, `--bank-iban`, `--bank-swift`; TIJARA_BANK_*), checked: the RIB with its
+/// key, the IBAN with its checksum. `Ok(None)` when none is given (the demo account is then
+/// used); a partial account (a name without a RIB...) is refused.
+pub fn bank_from_settings(
+    beneficiary: Option<&str>,
+    bank: Option<&str>,
+    rib: Option<&str>,
+    iban: Option<&str>,
+    swift: Option<&str>,
+) -> Result<Option<BankDetails>, tijara_pay_offline::BankDetailsError> {
+    if [beneficiary, bank, rib, iban, swift]
+        .iter()
+        .all(|v| v.is_none_or(|v| v.trim().is_empty()))
+    {
+        return Ok(None);
+    }
+    BankDetails::new(
+        beneficiary.unwrap_or_default(),
+        bank.unwrap_or_default(),
+        rib.unwrap_or_default(),
+        iban,
+        swift,
+    )
+    .map(Some)
+}
+
+/// [`build`] with the marketplace's bank account for transfers (`None`: the clearly labelled
+/// demo account).
+pub async fn build_with_bank(
+    settings: &Settings,
+    bank: Option<BankDetails>,
+) -> Result<App, Box<dyn std::error::Error + Send + Sync>> {
     let url = match &settings.database_url {
         Some(u) => u.clone(),
         None => {
@@ -378,15 +419,14 @@ pub async fn build(settings: &Settings) -> Result<App, Box<dyn std::error::Error
         .clone()
         .unwrap_or_else(tijara_core::Region::dakhla);
     crate::web::learn_languages(&region);
-    let transfer = BankTransfer::new(BankAccount {
-        rib: "011780000012345678901234".into(),
-        bank: "Banque de démonstration".into(),
-        holder: "Dakhla Market (démo)".into(),
+    let bank = Arc::new(bank.unwrap_or_else(BankDetails::demo));
+    let transfer = BankTransfer::with_details(
+        (*bank).clone(),
         // The shopper is told the region's hold: unpaid by then, the order is cancelled.
-        pay_within_days: u16::try_from(region.transfer_hold_hours / 24)
+        u16::try_from(region.transfer_hold_hours / 24)
             .unwrap_or(u16::MAX)
             .max(1),
-    })?;
+    );
     let mut builder = Tijara::builder()
         .region(region)
         .storage(storage)
@@ -417,6 +457,7 @@ pub async fn build(settings: &Settings) -> Result<App, Box<dyn std::error::Error
         data_dir: settings.data_dir.clone(),
         payment_page: Some(cmi_gateway),
         trusted_proxies: security::default_trusted_proxies(),
+        bank,
     })
 }
 

@@ -57,6 +57,23 @@ struct Args {
     /// the environment variable TIJARA_ADMIN_PASSWORD only (at least 12 characters).
     #[arg(long, env = "TIJARA_ADMIN_EMAIL")]
     admin_email: Option<String>,
+    /// The marketplace's bank account for transfers: the beneficiary (account holder). With
+    /// --bank-name and --bank-rib (and, for payers abroad, --bank-iban and --bank-swift);
+    /// required with CMI credentials. Without them (demo mode) a demo account is shown.
+    #[arg(long, env = "TIJARA_BANK_BENEFICIARY")]
+    bank_beneficiary: Option<String>,
+    /// The bank's name.
+    #[arg(long, env = "TIJARA_BANK_NAME")]
+    bank_name: Option<String>,
+    /// The 24-digit RIB (its key is checked).
+    #[arg(long, env = "TIJARA_BANK_RIB")]
+    bank_rib: Option<String>,
+    /// The IBAN (MA + 2 check digits + the RIB), for payers abroad (its checksum is checked).
+    #[arg(long, env = "TIJARA_BANK_IBAN")]
+    bank_iban: Option<String>,
+    /// The bank's SWIFT (BIC) code, for payers abroad.
+    #[arg(long, env = "TIJARA_BANK_SWIFT")]
+    bank_swift: Option<String>,
     /// CMI hosted page URL.
     #[arg(long, env = "TIJARA_CMI_GATEWAY_URL", default_value = tijara_pay_cmi::TEST_GATEWAY_URL)]
     cmi_gateway_url: String,
@@ -137,7 +154,29 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         },
         display_rates: tijara_storefront::indicative_rates(args.eur_per_mad, args.usd_per_mad),
     };
-    let mut app = match tijara_storefront::build(&settings).await {
+    let bank = match tijara_storefront::bank_from_settings(
+        args.bank_beneficiary.as_deref(),
+        args.bank_name.as_deref(),
+        args.bank_rib.as_deref(),
+        args.bank_iban.as_deref(),
+        args.bank_swift.as_deref(),
+    ) {
+        Ok(bank) => bank,
+        Err(why) => {
+            eprintln!("tijara-storefront cannot start: the bank account: {why}");
+            std::process::exit(2);
+        }
+    };
+    // Real card payments mean a real shop: its transfers must go to its own account.
+    if bank.is_none() && settings.cmi.is_some() {
+        eprintln!(
+            "tijara-storefront cannot start: give the marketplace's bank account for transfers: \
+             --bank-beneficiary, --bank-name and --bank-rib (TIJARA_BANK_BENEFICIARY, \
+             TIJARA_BANK_NAME, TIJARA_BANK_RIB), and for payers abroad --bank-iban and --bank-swift"
+        );
+        std::process::exit(2);
+    }
+    let mut app = match tijara_storefront::build_with_bank(&settings, bank).await {
         Ok(app) => app,
         Err(e) => {
             // Said plainly (a read-only data folder or database, an unreachable server...).

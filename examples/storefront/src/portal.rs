@@ -231,7 +231,7 @@ fn order_box(
     let base = format!("/seller/orders/{}/{}", o.id, so.id);
     html! {
         section.box {
-            h3 { bdi { (so.id) } " — " (status_word(lang, so.status().as_str())) }
+            h3 { bdi { (o.reference()) } " — " (status_word(lang, so.status().as_str())) }
             p.muted { bdi { (o.placed_at.format("%Y-%m-%d %H:%M")) } " · " (o.shipping_address.name) " · " (o.shipping_address.city) " · " (status_word(lang, o.payment.status().as_str())) }
             ul { @for l in lines { li { bdi { (l.sku) } " × " (l.quantity) " — " bdi { (l.net.format(lang)) } } } }
             @if can_act && matches!(so.status(), FulfillmentStatus::Awaiting | FulfillmentStatus::Ready) {

@@ -31,6 +31,207 @@ pub(super) fn set_payment_cookie(
     r
 }
 
+/// How a visitor reached an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// By the order's private link (its access token).
+    Token,
+    /// As its logged-in customer.
+    Owner,
+    /// As an admin (reading only: the payment actions are the shopper's).
+    Admin,
+}
+
+/// The order `id` for `ctx`'s visitor: by `token` (the link's `t`), or logged in as its
+/// customer (or an admin, when `admin` reads are allowed). Anyone else gets the 404 page of an
+/// unknown order, so a guess learns nothing; a wrong or old link says how to open the order.
+async fn open_order(
+    app: &App,
+    ctx: &Ctx,
+    id: &str,
+    token: Option<&str>,
+    admin: bool,
+) -> Result<(tijara::docs::OrderDoc, Access), Response> {
+    let lang = ctx.lang;
+    let not_found = || {
+        (
+            StatusCode::NOT_FOUND,
+            layout(ctx, "404", html! { p { "404" } }),
+        )
+            .into_response()
+    };
+    let Ok(id) = OrderId::new(id.to_owned()) else {
+        return Err(not_found());
+    };
+    if let Some(token) = token.filter(|t| !t.is_empty()) {
+        match found(app.engine.orders().order_with_token(&id, token).await) {
+            Ok(Some(doc)) => return Ok((doc, Access::Token)),
+            Ok(None) => {}
+            Err(e) => return Err(refusal(ctx, &e)),
+        }
+    }
+    let doc = match app.engine.orders().order(&id).await {
+        Ok(doc) => doc,
+        Err(TijaraError::NotFound { .. }) => return Err(not_found()),
+        Err(e) => return Err(refusal(ctx, &e)),
+    };
+    let access = ctx.account.as_ref().and_then(|a| {
+        if doc
+            .order
+            .customer
+            .as_ref()
+            .is_some_and(|c| c.as_str() == a.id)
+        {
+            Some(Access::Owner)
+        } else if admin && a.is_admin() {
+            Some(Access::Admin)
+        } else {
+            None
+        }
+    });
+    match access {
+        Some(access) => Ok((doc, access)),
+        // An old link (the e-mail opens nothing any more) or a wrong token.
+        None if token.is_some() => Err(problem(ctx, StatusCode::NOT_FOUND, t(lang, "order_link"))),
+        None => Err(not_found()),
+    }
+}
+
+/// The order page's address for whoever reached it: with the token for a guest's link.
+fn page_url(doc: &tijara::docs::OrderDoc, access: Access) -> String {
+    match access {
+        Access::Token => order_url(&doc.order.id, doc.access_token.as_str()),
+        _ => format!("/orders/{}", doc.order.id),
+    }
+}
+
+/// What the order's big status line says, as a word key.
+fn status_key(doc: &tijara::docs::OrderDoc) -> &'static str {
+    use tijara_core::order::{FulfillmentStatus as F, OrderStatus as O};
+    use tijara_core::payment::{PaymentMethod as M, PaymentStatus as P};
+    let o = &doc.order;
+    let p = &o.payment;
+    let parts = || o.seller_orders.iter().map(|s| s.status());
+    match o.status() {
+        O::Cancelled => "o_st_cancelled",
+        O::AwaitingPayment => match (p.method(), p.status()) {
+            (M::BankTransfer, _) => "o_st_transfer",
+            (_, P::Failed) => "o_st_declined",
+            _ => "o_st_card_pending",
+        },
+        _ if parts().all(|s| matches!(s, F::Delivered | F::Returned | F::Cancelled))
+            && parts().any(|s| s == F::Delivered) =>
+        {
+            "o_st_delivered"
+        }
+        _ if parts().any(|s| s == F::Shipped) => "o_st_on_way",
+        _ if p.method() == M::CashOnDelivery => "o_st_cod",
+        _ => "o_st_paid",
+    }
+}
+
+/// The payment's state in words, as a word key.
+fn payment_key(doc: &tijara::docs::OrderDoc) -> &'static str {
+    use tijara_core::payment::{PaymentMethod as M, PaymentStatus as P};
+    let p = &doc.order.payment;
+    match (p.method(), p.status()) {
+        (_, P::Refunded | P::PartiallyRefunded) => "o_pay_refunded",
+        (_, P::Voided) => "o_pay_voided",
+        (M::CashOnDelivery, P::AwaitingDelivery) => "o_pay_cod",
+        (M::CashOnDelivery, _) => "o_pay_cod_done",
+        (M::BankTransfer, P::Pending | P::Failed) => "o_pay_transfer_wait",
+        (M::BankTransfer, _) => "o_pay_transfer_ok",
+        (_, P::Failed) => "o_pay_card_declined",
+        (_, P::Pending) => "o_pay_card_pending",
+        _ => "o_pay_card_ok",
+    }
+}
+
+/// Whether the shopper has paid or committed to paying: a card authorized or captured, cash on
+/// delivery or a bank transfer placed. Only then is the shopper thanked.
+fn committed(doc: &tijara::docs::OrderDoc) -> bool {
+    use tijara_core::order::OrderStatus as O;
+    use tijara_core::payment::PaymentMethod as M;
+    match doc.order.status() {
+        O::Cancelled => false,
+        O::AwaitingPayment => doc.order.payment.method() == M::BankTransfer,
+        _ => true,
+    }
+}
+
+/// Whether money came in for the order (a card authorized or captured, a transfer received).
+fn money_in(doc: &tijara::docs::OrderDoc) -> bool {
+    let p = &doc.order.payment;
+    !p.authorized().is_zero() || !p.captured().is_zero() || !p.collected().is_zero()
+}
+
+/// A carrier's name for shoppers (the rate cards' names), never its code.
+fn carrier_name(code: &str) -> String {
+    match code {
+        "amana" => "Amana".to_owned(),
+        "ctm" => "CTM Messagerie".to_owned(),
+        "aramex" => "Aramex".to_owned(),
+        "sendit" => "Sendit".to_owned(),
+        other => {
+            let mut c = other.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect())
+                .unwrap_or_default()
+        }
+    }
+}
+
+/// The hidden fields a payment form carries: the CSRF token, and the link's token for a guest.
+fn action_fields(ctx: &Ctx, doc: &tijara::docs::OrderDoc, access: Access) -> Markup {
+    html! {
+        (ctx.csrf_field())
+        @if access == Access::Token { input type="hidden" name="t" value=(doc.access_token.as_str()); }
+    }
+}
+
+/// The bank transfer instructions of an order, in a printable box.
+fn transfer_box(app: &App, ctx: &Ctx, doc: &tijara::docs::OrderDoc) -> Markup {
+    let lang = ctx.lang;
+    let o = &doc.order;
+    let pay_by = pay_by(app, o);
+    let i = tijara_pay_offline::transfer_instructions(
+        &app.bank,
+        o.payment.amount(),
+        &o.reference(),
+        pay_by,
+    );
+    let a = &i.account;
+    html! {
+        section.box.transfer-box aria-labelledby="transfer-title" {
+            h2 #transfer-title { (t(lang, "o_transfer_title")) }
+            @if a.is_demo() { p.error { (t(lang, "o_demo_account")) } }
+            dl {
+                dt { (t(lang, "o_amount")) } dd.price { bdi { (i.amount.format(lang)) } }
+                dt { (t(lang, "o_reference")) } dd { strong { bdi { (i.reference) } } }
+                @if let Some(d) = i.pay_by { dt { (t(lang, "o_pay_by")) } dd { bdi { (d.format("%d/%m/%Y %H:%M")) } } }
+                dt { (t(lang, "o_beneficiary")) } dd { (a.beneficiary()) }
+                dt { (t(lang, "o_bank")) } dd { (a.bank()) }
+                dt { (t(lang, "o_rib")) } dd { bdi dir="ltr" { (tijara_pay_offline::grouped(a.rib())) } }
+                @if let Some(iban) = a.iban() { dt { (t(lang, "o_iban")) } dd { bdi dir="ltr" { (tijara_pay_offline::grouped(iban)) } } }
+                @if let Some(swift) = a.swift() { dt { (t(lang, "o_swift")) } dd { bdi dir="ltr" { (swift) } } }
+            }
+            p { (t(lang, "o_transfer_note")) }
+            p.small { (t(lang, "o_print")) }
+        }
+    }
+}
+
+/// The bank transfer's deadline: placing time plus the region's hold, in its local time (the
+/// engine's `pay_by`, which it enforces).
+fn pay_by(
+    app: &App,
+    o: &tijara_core::order::Order,
+) -> Option<tijara_core::chrono::DateTime<tijara_core::chrono::FixedOffset>> {
+    let region = app.engine.region();
+    let offset = tijara_core::chrono::FixedOffset::east_opt(region.utc_offset_minutes * 60)?;
+    Some((o.placed_at + region.transfer_hold()).with_timezone(&offset))
+}
+
 pub(super) async fn order_page(
     State(app): State<App>,
     ctx: Ctx,
@@ -38,51 +239,16 @@ pub(super) async fn order_page(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let lang = ctx.lang;
-    let not_found = || {
-        (
-            StatusCode::NOT_FOUND,
-            layout(&ctx, "404", html! { p { "404" } }),
-        )
-            .into_response()
-    };
-    let Ok(id) = OrderId::new(id) else {
-        return not_found();
-    };
-    // The shopper who placed it (by the token in the link, or logged in), or an admin.
-    let by_link = match q.get("t") {
-        Some(token) => match found(app.engine.orders().order_with_token(&id, token).await) {
-            Ok(doc) => doc,
-            Err(e) => return refusal(&ctx, &e),
-        },
-        None => None,
-    };
-    let via_token = by_link.is_some();
-    let doc = match by_link {
-        Some(doc) => doc,
-        None => {
-            let doc = match app.engine.orders().order(&id).await {
-                Ok(doc) => doc,
-                Err(TijaraError::NotFound { .. }) => return not_found(),
-                Err(e) => return refusal(&ctx, &e),
-            };
-            let by_account = ctx.account.as_ref().is_some_and(|a| {
-                a.is_admin()
-                    || doc
-                        .order
-                        .customer
-                        .as_ref()
-                        .is_some_and(|c| c.as_str() == a.id)
-            });
-            if !by_account {
-                if q.contains_key("email") || q.contains_key("t") {
-                    // An old link (the e-mail opens nothing any more) or a wrong token.
-                    return problem(&ctx, StatusCode::NOT_FOUND, t(lang, "order_link"));
-                }
-                return not_found();
-            }
-            doc
-        }
-    };
+    if q.contains_key("email") && !q.contains_key("t") && ctx.account.is_none() {
+        // An old link (the e-mail opens nothing any more).
+        return problem(&ctx, StatusCode::NOT_FOUND, t(lang, "order_link"));
+    }
+    let (doc, access) =
+        match open_order(&app, &ctx, &id, q.get("t").map(String::as_str), true).await {
+            Ok(x) => x,
+            Err(r) => return r,
+        };
+    let via_token = access == Access::Token;
     let o = &doc.order;
     let mut sellers = HashMap::new();
     for so in &o.seller_orders {
@@ -90,23 +256,132 @@ pub(super) async fn order_page(
             sellers.insert(so.seller_id.clone(), s.name);
         }
     }
+    // Product names and pictures (a product since removed shows its line without them).
+    let mut products = HashMap::new();
+    for l in o.seller_orders.iter().flat_map(|so| so.lines.iter()) {
+        if products.contains_key(&l.product_id) {
+            continue;
+        }
+        if let Ok(p) = app.engine.catalog().product(&l.product_id).await {
+            let title = p
+                .product
+                .title
+                .get(lang, Lang::FR)
+                .unwrap_or(l.sku.as_str())
+                .to_owned();
+            let photo = p
+                .product
+                .photos
+                .iter()
+                .find(|ph| is_local_media_path(&ph.url))
+                .map(|ph| crate::media::thumb_url(&ph.url));
+            products.insert(l.product_id.clone(), (title, photo));
+        }
+    }
     let token = via_token.then(|| doc.access_token.as_str());
+    let here = page_url(&doc, access);
+    let keep_t = if via_token {
+        format!("?t={}", doc.access_token.as_str())
+    } else {
+        String::new()
+    };
+    let awaiting = o.status() == tijara_core::order::OrderStatus::AwaitingPayment;
+    let card = o.payment.method() == tijara_core::payment::PaymentMethod::Card;
+    let shopper = access != Access::Admin;
+    let st = status_key(&doc);
+    let confirmed = matches!(
+        o.status(),
+        tijara_core::order::OrderStatus::Confirmed | tijara_core::order::OrderStatus::Completed
+    );
+    let _ = &here;
+    // Only the ways to pay that work now are offered (cash on delivery is not when a carrier
+    // would charge another delivery price to collect cash).
+    let mut can_switch = HashMap::new();
+    if awaiting && card && shopper {
+        for g in ["cod", "transfer"] {
+            let ok = app
+                .engine
+                .checkout()
+                .check_switch_payment(&o.id, g)
+                .await
+                .is_ok();
+            can_switch.insert(g, ok);
+        }
+    }
+    let offers = |g: &str| can_switch.get(g).copied().unwrap_or(false);
     let body = html! {
-        h1 { (t(lang, "order")) " " bdi { (o.id) } }
+        h1 { (t(lang, "o_number")) " " bdi { (o.reference()) } }
+        p.status-line.big.(if st == "o_st_declined" || st == "o_st_cancelled" { "error" } else if committed(&doc) { "ok" } else { "" }) role="status" { (t(lang, st)) }
         @if q.get("done").is_some_and(|d| d == "withdraw") { p.ok role="status" { (t(lang, "withdraw_done")) } }
-        @else { p { (t(lang, "thanks")) } }
+        @else if committed(&doc) {
+            p { (t(lang, if money_in(&doc) { "o_thanks_paid" } else { "thanks" })) }
+        }
         @if via_token && ctx.account.is_none() { p.small { (t(lang, "keep_link")) } }
-        p { (t(lang, "status")) ": " (status_word(lang, o.status().as_str())) " · " (t(lang, "pay")) ": " (status_word(lang, o.payment.status().as_str())) }
-        p.price { (t(lang, "total")) " " bdi { (o.grand_total.format(lang)) }
-            @for d in &o.display_totals { " ≈ " bdi { (d.amount.format(lang)) } " (" (t(lang, "abroad")) ")" } }
-        @for so in &o.seller_orders {
-            section.box {
-                h2 { (t(lang, "seller_order")) " " (sellers.get(&so.seller_id).map(String::as_str).unwrap_or(so.seller_id.as_str())) " — " (status_word(lang, so.status().as_str())) }
-                @if let Some(s) = doc.shipments.iter().find(|s| s.seller_order_id == so.id) {
-                    p { (t(lang, "tracking")) ": " (s.carrier) " " bdi { (s.tracking_number.clone().unwrap_or_default()) } " — " (status_word(lang, s.status().as_str())) }
-                    ol.timeline { @for e in s.events() { li { bdi { (e.at.format("%Y-%m-%d %H:%M")) } " — " (status_word(lang, e.status.as_str())) @if !e.carrier_text.is_empty() { " (" (e.carrier_text) ")" } } } }
+        @if awaiting && card && shopper {
+            section.box.payment-outcome {
+                p { (t(lang, if st == "o_st_declined" { "o_declined_text" } else { "o_pending_text" })) }
+                form method="post" action={ "/orders/" (o.id) "/pay" } {
+                    (action_fields(&ctx, &doc, access))
+                    button.big type="submit" { (t(lang, if st == "o_st_declined" { "o_retry_card" } else { "o_pay_card" })) " — " bdi { (o.grand_total.format(lang)) } }
+                }
+                @for (g, key) in [("cod", "o_switch_cod"), ("transfer", "o_switch_transfer")] {
+                    @if offers(g) {
+                        form method="post" action={ "/orders/" (o.id) "/switch" } {
+                            (action_fields(&ctx, &doc, access))
+                            input type="hidden" name="gateway" value=(g);
+                            button type="submit" { (t(lang, key)) }
+                        }
+                    }
                 }
             }
+        }
+        @if awaiting && o.payment.method() == tijara_core::payment::PaymentMethod::BankTransfer {
+            (transfer_box(&app, &ctx, &doc))
+        }
+        p { (t(lang, "o_payment")) ": " (t(lang, payment_key(&doc))) }
+        section.items {
+            h2 { (t(lang, "o_items")) }
+            ul {
+                @for l in o.seller_orders.iter().flat_map(|so| so.lines.iter()) {
+                    @let (name, photo) = products.get(&l.product_id).cloned().unwrap_or_else(|| (l.sku.to_string(), None));
+                    li {
+                        @if let Some(src) = &photo { img src=(src) alt=(name) width="64" height="64" loading="lazy"; " " }
+                        span { (name) } " — " bdi { (l.quantity) " × " (l.unit_price.format(lang)) } " = " bdi { (l.net.format(lang)) }
+                    }
+                }
+            }
+        }
+        section.address {
+            h2 { (t(lang, "o_deliver_to")) }
+            p { (o.shipping_address.name) br; (o.shipping_address.line1) br; (o.shipping_address.city) " " (o.shipping_address.country) br; bdi dir="ltr" { (o.shipping_address.phone) } }
+        }
+        @for so in &o.seller_orders {
+            section.box.parcel {
+                h2 { (t(lang, "seller_order")) " " (sellers.get(&so.seller_id).map(String::as_str).unwrap_or(so.seller_id.as_str())) " — " (status_word(lang, so.status().as_str())) }
+                @if let Some(ship) = &so.shipping {
+                    p { (t(lang, "o_carrier")) ": " (carrier_name(&ship.choice.carrier))
+                        @if let Some((a, b)) = ship.choice.estimated_days { " · " (t(lang, "o_estimate")) ": " bdi { (a) "–" (b) } " " (t(lang, "days")) } }
+                }
+                @if let Some(s) = doc.shipments.iter().find(|s| s.seller_order_id == so.id) {
+                    p { (t(lang, "o_tracking_no")) " (" (carrier_name(&s.carrier)) "): " bdi dir="ltr" { (s.tracking_number.clone().unwrap_or_default()) } " — " (status_word(lang, s.status().as_str())) }
+                    ol.timeline { @for e in s.events() { li { bdi { (e.at.format("%Y-%m-%d %H:%M")) } " — " (status_word(lang, e.status.as_str())) @if !e.carrier_text.is_empty() { " (" (e.carrier_text) ")" } } } }
+                }
+                @if confirmed && shopper {
+                    p { a href={ "/orders/" (o.id) "/invoice/" (so.id) (keep_t) } { (t(lang, "o_invoice")) } }
+                }
+            }
+        }
+        section.totals {
+            table {
+                tr { th { (t(lang, "o_items_total")) } td { bdi { (o.items_net.format(lang)) } } }
+                tr { th { (t(lang, "o_shipping")) } td { bdi { (o.shipping_total.format(lang)) } } }
+                @for b in o.tva.buckets() {
+                    tr.small { th { (t(lang, "o_tva_incl")) " " bdi { (b.rate.as_percent().normalize()) " %" } } td { bdi { (b.tva.format(lang)) } } }
+                }
+                tr.price { th { (t(lang, "total")) } td { bdi { (o.grand_total.format(lang)) }
+                    @for d in &o.display_totals { " ≈ " bdi { (d.amount.format(lang)) } " (" (t(lang, "abroad")) ")" } } }
+            }
+            @if !confirmed { p.small { (t(lang, "o_invoice_later")) } }
         }
         (super::aftercare::order_actions(&ctx, &doc, token))
     };
@@ -117,8 +392,13 @@ pub(super) async fn order_page(
     } else {
         String::new()
     };
-    let mut r = with_lang_cookie(lang, layout_keeping(&ctx, t(lang, "order"), body, &keep));
-    // The token is in the URL: no Referer to other sites, no shared cache.
+    let title = format!("{} {}", t(lang, "order"), o.reference());
+    let r = with_lang_cookie(lang, layout_keeping(&ctx, &title, body, &keep));
+    private(r)
+}
+
+/// The token is in the URL: no Referer to other sites, no shared cache.
+fn private(mut r: Response) -> Response {
     let h = r.headers_mut();
     h.insert(
         header::REFERRER_POLICY,
@@ -128,7 +408,207 @@ pub(super) async fn order_page(
     r
 }
 
+/// A refusal of a payment action, with the button back to the order.
+fn action_refused(ctx: &Ctx, status: StatusCode, key: &str, back: &str) -> Response {
+    error_page(
+        ctx,
+        status,
+        html! {
+            p.error role="alert" { (t(ctx.lang, key)) }
+            p { a.button href=(back) { (t(ctx.lang, "o_back")) } }
+        },
+    )
+}
+
+/// The card payment form (to CMI's hosted page), binding CMI's return to this browser.
+fn card_form(
+    app: &App,
+    ctx: &Ctx,
+    doc: &tijara::docs::OrderDoc,
+    url: &str,
+    fields: &[(String, String)],
+) -> Response {
+    let lang = ctx.lang;
+    let page = layout(ctx, t(lang, "pay"), html! {
+        h1 { (t(lang, "o_number")) " " bdi { (doc.order.reference()) } }
+        form #pay method="post" action=(url) {
+            @for (k, v) in fields { input type="hidden" name=(k) value=(v); }
+            button.big type="submit" { (t(lang, "o_go_pay")) " — " bdi { (doc.order.grand_total.format(lang)) } }
+        }
+    })
+    .into_response();
+    private(set_payment_cookie(
+        app,
+        page,
+        &doc.order.id,
+        doc.access_token.as_str(),
+    ))
+}
+
+/// `POST /orders/{id}/pay` (`t`: the link's token, or logged in as the order's customer): a
+/// new card attempt for an order still awaiting its card payment, then the form to CMI. A paid
+/// order answers 409 "already paid" and charges nothing.
+pub(super) async fn order_pay(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let (doc, access) =
+        match open_order(&app, &ctx, &id, form.get("t").map(String::as_str), false).await {
+            Ok(x) => x,
+            Err(r) => return r,
+        };
+    let back = page_url(&doc, access);
+    if doc.order.status() != tijara_core::order::OrderStatus::AwaitingPayment {
+        let key = if money_in(&doc) {
+            "o_already_paid"
+        } else {
+            "o_not_payable"
+        };
+        return action_refused(&ctx, StatusCode::CONFLICT, key, &back);
+    }
+    if doc.order.payment.method() != tijara_core::payment::PaymentMethod::Card {
+        // A transfer order pays by card only after choosing the card again (a switch).
+        return switch_to(&app, &ctx, &doc, access, "cmi").await;
+    }
+    match app
+        .engine
+        .checkout()
+        .start_payment(&doc.order.id, None)
+        .await
+    {
+        Ok(PaymentStart::Redirect { url, fields }) => card_form(&app, &ctx, &doc, &url, &fields),
+        Ok(_) => Redirect::to(&back).into_response(),
+        Err(TijaraError::NotAwaitingPayment { .. }) => {
+            action_refused(&ctx, StatusCode::CONFLICT, "o_already_paid", &back)
+        }
+        Err(e) => refusal(&ctx, &e),
+    }
+}
+
+/// `POST /orders/{id}/switch` (`gateway`: `cod`, `transfer` or `cmi`; `t` or the owner's
+/// login): pays the unpaid order another way, then back to the order (or on to CMI).
+pub(super) async fn order_switch(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let (doc, access) =
+        match open_order(&app, &ctx, &id, form.get("t").map(String::as_str), false).await {
+            Ok(x) => x,
+            Err(r) => return r,
+        };
+    let gateway = form.get("gateway").map(String::as_str).unwrap_or_default();
+    if !matches!(gateway, "cod" | "transfer" | "cmi") {
+        return action_refused(
+            &ctx,
+            StatusCode::BAD_REQUEST,
+            "o_bad_gateway",
+            &page_url(&doc, access),
+        );
+    }
+    switch_to(&app, &ctx, &doc, access, gateway).await
+}
+
+async fn switch_to(
+    app: &App,
+    ctx: &Ctx,
+    doc: &tijara::docs::OrderDoc,
+    access: Access,
+    gateway: &str,
+) -> Response {
+    let back = page_url(doc, access);
+    match app
+        .engine
+        .checkout()
+        .switch_payment(&doc.order.id, gateway, None)
+        .await
+    {
+        Ok(PaymentStart::Redirect { url, fields }) => {
+            match app.engine.orders().order(&doc.order.id).await {
+                Ok(doc) => card_form(app, ctx, &doc, &url, &fields),
+                Err(e) => refusal(ctx, &e),
+            }
+        }
+        Ok(_) => Redirect::to(&back).into_response(),
+        Err(TijaraError::CodChangesShipping { .. }) => {
+            action_refused(ctx, StatusCode::CONFLICT, "o_cod_refused", &back)
+        }
+        Err(TijaraError::PaymentSwitch(r)) => {
+            use tijara_core::order_record::SwitchRefusal as R;
+            let key = match r {
+                R::SameMethod { .. } => return Redirect::to(&back).into_response(),
+                R::PaymentUnderway { .. } | R::NotAwaitingPayment { .. } if money_in(doc) => {
+                    "o_already_paid"
+                }
+                _ => "o_switch_refused",
+            };
+            action_refused(ctx, StatusCode::CONFLICT, key, &back)
+        }
+        Err(TijaraError::NotConfigured { .. }) => {
+            action_refused(ctx, StatusCode::BAD_REQUEST, "o_bad_gateway", &back)
+        }
+        Err(e) => refusal(ctx, &e),
+    }
+}
+
+/// `GET /orders/{id}/invoice/{seller_order}?t=…`: the printable invoice of one seller's part,
+/// for whoever may open the order, once it is paid or confirmed (an invoice gets its legal
+/// number when first shown).
+pub(super) async fn order_invoice(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path((id, seller_order)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let lang = ctx.lang;
+    let (doc, access) =
+        match open_order(&app, &ctx, &id, q.get("t").map(String::as_str), true).await {
+            Ok(x) => x,
+            Err(r) => return r,
+        };
+    let back = page_url(&doc, access);
+    let Some(so) = tijara_core::SellerOrderId::new(seller_order)
+        .ok()
+        .filter(|so| doc.order.seller_orders.iter().any(|s| &s.id == so))
+    else {
+        return (
+            StatusCode::NOT_FOUND,
+            layout(
+                &ctx,
+                "404",
+                html! { p { "404" } p { a.button href=(back) { (t(lang, "o_back")) } } },
+            ),
+        )
+            .into_response();
+    };
+    if !matches!(
+        doc.order.status(),
+        tijara_core::order::OrderStatus::Confirmed | tijara_core::order::OrderStatus::Completed
+    ) {
+        return action_refused(&ctx, StatusCode::CONFLICT, "o_invoice_later", &back);
+    }
+    match app.engine.orders().invoice(&doc.order.id, &so).await {
+        Ok(inv) => private(
+            axum::response::Html(tijara_render::invoice_html_for(
+                &inv,
+                lang,
+                app.engine.region(),
+                &doc.order.reference(),
+            ))
+            .into_response(),
+        ),
+        Err(e) => refusal(&ctx, &e),
+    }
+}
+
 /// This part's routes.
 pub(super) fn routes() -> Router<App> {
-    Router::new().route("/orders/{id}", get(order_page))
+    Router::new()
+        .route("/orders/{id}", get(order_page))
+        .route("/orders/{id}/pay", post(order_pay))
+        .route("/orders/{id}/switch", post(order_switch))
+        .route("/orders/{id}/invoice/{seller_order}", get(order_invoice))
 }

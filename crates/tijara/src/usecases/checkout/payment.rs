@@ -140,6 +140,25 @@ impl Tijara {
 }
 
 impl Checkout<'_> {
+    /// Whether [`Checkout::switch_payment`] would accept paying `order` through `gateway` now,
+    /// without changing anything (for a page that offers only what works): the same typed
+    /// refusals ([`TijaraError::PaymentSwitch`], [`TijaraError::CodChangesShipping`],
+    /// [`TijaraError::NotConfigured`]). Cash on delivery asks the carriers for quotes.
+    pub async fn check_switch_payment(
+        self,
+        order: &OrderId,
+        gateway: &str,
+    ) -> Result<(), TijaraError> {
+        let e = self.engine;
+        let method = e.gateway(gateway)?.method();
+        let current = e.orders().order(order).await?;
+        current.can_switch_payment(method)?;
+        if method == PaymentMethod::CashOnDelivery {
+            e.check_cod_shipping(&current.order).await?;
+        }
+        Ok(())
+    }
+
     /// Pays an unpaid order another way, through the gateway `gateway` (`cod`, `transfer`,
     /// `cmi`...): after a declined or abandoned card payment, cash on delivery or a bank
     /// transfer instead. Allowed only while the order awaits its payment with nothing

@@ -16,7 +16,7 @@ pub(crate) fn number_key(number: &OrderNumber) -> String {
 impl Tijara {
     /// A new order number for an order placed at `now`: the region's prefix, the year in the
     /// region's local time, and random digits (6, or 9 after `draw` 8 when the year's
-    /// six-digit numbers are crowded). Random rather than sequential: a per-year counter would
+    /// six-digit numbers are crowded), hashed from a new id of the engine's id generator. Random rather than sequential: a per-year counter would
     /// be a document every checkout contends on, and consecutive numbers tell anyone how many
     /// orders the marketplace takes. Uniqueness comes from the storage key claimed with the
     /// order ([`number_key`]); a taken number is drawn again.
@@ -31,9 +31,14 @@ impl Tijara {
             .map(|o| now.with_timezone(&o).year())
             .unwrap_or_else(|| now.year());
         let width: u32 = if draw < 8 { 6 } else { 9 };
-        let bytes = crate::engine::os_random();
+        // From the id generator (random in production: UUIDv7 ids carry 74 random bits), hashed
+        // so the digits show nothing of it; tests with sequential ids get repeatable numbers.
+        let seed = {
+            use sha2::{Digest, Sha256};
+            Sha256::digest(self.new_id("num").as_bytes())
+        };
         let mut eight = [0u8; 8];
-        eight.copy_from_slice(&bytes[..8]);
+        eight.copy_from_slice(&seed[..8]);
         let serial = u64::from_le_bytes(eight) % 10u64.pow(width);
         OrderNumber::new(
             &OrderNumber::prefix_for_region(&region.code),
