@@ -479,7 +479,7 @@ async fn returns_choose_items_and_a_reason_and_a_second_request_is_explained() {
     );
     let page = guest.get(&back).await;
     assert!(
-        page.body.contains("waiting for the seller's answer"),
+        page.body.contains("Waiting for the seller's answer"),
         "{}",
         page.body
     );
@@ -523,7 +523,8 @@ async fn returns_choose_items_and_a_reason_and_a_second_request_is_explained() {
         r.body
     );
     assert!(
-        r.body.contains("approved — send the items back"),
+        r.body
+            .contains("Where it stands: Approved: send the items back"),
         "{}",
         r.body
     );

@@ -21,9 +21,15 @@ use tijara_core::returns::{
     withdrawal_deadline,
 };
 
-/// `?t=…` for a guest who came by the order's link, nothing for the logged-in owner.
-fn guest_query(token: Option<&str>) -> String {
-    token.map(|t| format!("?t={t}")).unwrap_or_default()
+/// A button that opens `path` (with the guest's token as a hidden field): a real button with
+/// no script, where a link styled as one would keep its underline.
+fn go_button(path: &str, token: Option<&str>, label: &str) -> Markup {
+    html! {
+        form method="get" action=(path) {
+            @if let Some(tk) = token { input type="hidden" name="t" value=(tk); }
+            button type="submit" { (label) }
+        }
+    }
 }
 
 /// The order page for this visitor: the private link for a guest, the plain page for the owner.
@@ -87,10 +93,12 @@ fn returns_list(lang: Lang, returns: &[&ReturnRequest]) -> Markup {
         ul {
             @for r in returns {
                 li {
-                    (t(lang, "ac_asked_on")) " " bdi { (r.requested_at.format("%Y-%m-%d")) }
-                    " · " bdi { (r.lines.iter().map(|l| l.quantity).sum::<u32>()) } " " (t(lang, "ac_items"))
-                    @if let Some(code) = r.reason_code { " · " (t(lang, reason_key(code))) }
-                    " — " strong { (t(lang, return_status_key(r.status()))) }
+                    strong { (t(lang, return_status_key(r.status()))) } br;
+                    span.small {
+                        (t(lang, "ac_asked_on")) " " bdi { (r.requested_at.format("%Y-%m-%d")) }
+                        " · " bdi { (r.lines.iter().map(|l| l.quantity).sum::<u32>()) } " " (t(lang, "ac_items"))
+                        @if let Some(code) = r.reason_code { " · " (t(lang, reason_key(code))) }
+                    }
                 }
             }
         }
@@ -110,7 +118,6 @@ pub(super) fn order_actions(
     if !(is_owner(ctx, doc) || token.is_some()) {
         return html! {};
     }
-    let q = guest_query(token);
     let returns: Vec<&ReturnRequest> = doc.returns.iter().collect();
     let in_transit = o
         .seller_orders
@@ -126,11 +133,11 @@ pub(super) fn order_actions(
         @for so in &o.seller_orders {
             @if so.status() == FulfillmentStatus::Delivered
                 && !returnable_units(so, &doc.returns.iter().filter(|r| r.seller_order_id == so.id).cloned().collect::<Vec<_>>()).is_empty() {
-                p { a.button href={ "/orders/" (o.id) "/return/" (so.id) (q) } { (t(lang, "ac_return")) } }
+                (go_button(&format!("/orders/{}/return/{}", o.id, so.id), token, t(lang, "ac_return")))
             }
         }
         @match cancel_block(doc) {
-            None => { p { a.button href={ "/orders/" (o.id) "/cancel" (q) } { (t(lang, "ac_cancel")) } } }
+            None => { (go_button(&format!("/orders/{}/cancel", o.id), token, t(lang, "ac_cancel"))) }
             Some("ac_cancelled") => { p.ok role="status" { (t(lang, "ac_cancelled")) } }
             Some("ac_cannot_cancel_shipped") if in_transit => { p.small { (t(lang, "ac_cannot_cancel_shipped")) } }
             Some("ac_cannot_cancel_paid") => { p.small { (t(lang, "ac_cannot_cancel_paid")) } }
@@ -148,7 +155,7 @@ fn not_yours(ctx: &Ctx) -> Response {
         StatusCode::NOT_FOUND,
         html! {
             p.error { (t(lang, "ac_not_yours")) }
-            p { a.button href="/track" { (t(lang, "ac_track")) } }
+            (go_button("/track", None, t(lang, "ac_track")))
         },
     )
 }
@@ -218,7 +225,7 @@ fn track_form(ctx: &Ctx, f: &TrackForm, message: Option<&str>) -> Markup {
             (ctx.csrf_field())
             label { (t(lang, "ac_reference"))
                 input name="reference" required maxlength="64" autocomplete="off" dir="ltr" value=(f.reference); }
-            p.small { (t(lang, "ac_reference_hint")) }
+            p.small { (t(lang, "ac_reference_hint")) " " bdi dir="ltr" { "ord_…" } }
             label { (t(lang, "ac_contact"))
                 input name="contact" required maxlength="254" autocomplete="email" dir="ltr" value=(f.contact); }
             button.big type="submit" { (t(lang, "ac_find")) }
@@ -310,7 +317,7 @@ fn cannot_cancel(ctx: &Ctx, doc: &OrderDoc, token: Option<&str>, key: &str) -> R
                 html! {
                     h1 { (t(lang, "order")) " " bdi { (doc.order.id) } }
                     p.error role="alert" { (t(lang, key)) }
-                    p { a.button href=(order_link(&doc.order.id, token)) { (t(lang, "ac_back_order")) } }
+                    (go_button(&format!("/orders/{}", doc.order.id), token, t(lang, "ac_back_order")))
                 },
             ),
         )
@@ -421,7 +428,7 @@ async fn return_page(
                         h1 { (t(lang, "ac_return_title")) }
                         p.error role="alert" { (text) }
                         (more)
-                        p { a.button href=(back) { (t(lang, "ac_back_order")) } }
+                        (go_button(&format!("/orders/{}", v.doc.order.id), v.token, t(lang, "ac_back_order")))
                     },
                 ),
             )
@@ -513,8 +520,8 @@ async fn return_page(
                 @for (i, r) in ReturnReason::ALL.iter().enumerate() {
                     label { input type="radio" name="reason" value=(r.as_str()) required[i == 0] checked[chosen_reason == Some(r.as_str())]; (t(lang, reason_key(*r))) }
                 }
-                label { (t(lang, "ac_details"))
-                    textarea name="details" maxlength="500" rows="3" style="width:100%;max-width:24rem" { (chosen.get("details").map(String::as_str).unwrap_or("")) } }
+                label for="details" { (t(lang, "ac_details")) }
+                textarea id="details" name="details" maxlength="500" rows="4" cols="34" { (chosen.get("details").map(String::as_str).unwrap_or("")) }
             }
             section.box {
                 h2 { (t(lang, "ac_how_return")) }
@@ -667,7 +674,7 @@ async fn request_return(
                 } => (
                     StatusCode::CONFLICT,
                     format!(
-                        "{} {} ; {} {}",
+                        "{} {}. {} {}",
                         t(lang, "ac_already_asked"),
                         local_day(&app, requested_at),
                         t(lang, "ac_status_is"),

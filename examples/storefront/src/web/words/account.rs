@@ -45,9 +45,9 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
         ),
         "ac_reference" => ("Numéro de commande", "رقم الطلب", "Order number"),
         "ac_reference_hint" => (
-            "Il figure dans le message de confirmation (par ex. ord-…).",
-            "تجده في رسالة التأكيد (مثلا ord-…).",
-            "It is in the confirmation message (e.g. ord-…).",
+            "Il figure dans le message de confirmation et commence par",
+            "تجده في رسالة التأكيد، ويبدأ بـ",
+            "It is in the confirmation message and starts with",
         ),
         "ac_contact" => (
             "E-mail ou téléphone",
@@ -136,7 +136,7 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
         "ac_return_title" => ("Demande de retour", "طلب إرجاع", "Return request"),
         "ac_return_intro" => (
             "Vous avez 7 jours pleins après la livraison pour changer d'avis (loi 31-08), sans justification. Dernier jour :",
-            "لديك 7 أيام كاملة بعد التسليم للتراجع (القانون 31-08) دون تبرير. آخر يوم:",
+            "لديك 7 أيام كاملة بعد التسليم للتراجع دون تبرير (القانون رقم 31.08). آخر يوم:",
             "You have 7 full days after delivery to change your mind (law 31-08), no reason needed. Last day:",
         ),
         "ac_return_which" => (
@@ -172,9 +172,9 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
             "The seller answers your request (approved or refused); you see the answer on the order page.",
         ),
         "ac_how_2" => (
-            "Une fois acceptée, renvoyez les articles, dans leur état d'origine, à :",
-            "بعد القبول، أعد السلع بحالتها الأصلية إلى:",
-            "Once approved, send the items back, as you received them, to:",
+            "Une fois la demande acceptée, renvoyez les articles, dans l'état où vous les avez reçus, à l'artisan qui les a envoyés :",
+            "بعد قبول الطلب، أعد السلع بالحالة التي استلمتها بها إلى الحرفي الذي أرسلها:",
+            "Once approved, send the items back, as you received them, to the artisan who sent them:",
         ),
         "ac_how_3" => (
             "Les frais de renvoi sont à votre charge, sauf si l'article est abîmé, pas comme décrit ou n'est pas le bon.",
@@ -206,7 +206,7 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
             "سبق أن طلبت إرجاع هذه السلع بتاريخ",
             "You already asked to return these items on",
         ),
-        "ac_status_is" => ("statut :", "الحالة:", "status:"),
+        "ac_status_is" => ("Où en est-elle :", "حالته:", "Where it stands:"),
         "ac_too_many" => (
             "Vous demandez plus d'articles qu'il n'en reste à retourner. Nombre encore possible :",
             "طلبت عددا أكبر مما يمكن إرجاعه. العدد الممكن:",
@@ -243,17 +243,17 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
             "Your text holds characters that cannot be used.",
         ),
         "ac_returns" => ("Vos retours", "طلبات الإرجاع", "Your returns"),
-        "ac_asked_on" => ("demandé le", "بتاريخ", "asked on"),
+        "ac_asked_on" => ("demandé le", "طُلب بتاريخ", "asked on"),
         "ac_items" => ("article(s)", "سلعة", "item(s)"),
         "ac_ret_requested" => (
-            "demandé — en attente de la réponse du vendeur",
-            "مطلوب — في انتظار رد البائع",
-            "asked — waiting for the seller's answer",
+            "En attente de la réponse du vendeur",
+            "في انتظار رد البائع",
+            "Waiting for the seller's answer",
         ),
         "ac_ret_approved" => (
-            "accepté — renvoyez les articles",
-            "مقبول — أعد السلع",
-            "approved — send the items back",
+            "Accepté : renvoyez les articles",
+            "مقبول: أعد السلع",
+            "Approved: send the items back",
         ),
         "ac_ret_rejected" => (
             "refusé par le vendeur",
@@ -261,11 +261,11 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
             "refused by the seller",
         ),
         "ac_ret_received" => (
-            "articles reçus — remboursement en cours",
-            "تم استلام السلع — الاسترجاع جار",
-            "items received — refund on its way",
+            "Articles reçus : remboursement en cours",
+            "تم استلام السلع: رد المبلغ جار",
+            "Items received: refund on its way",
         ),
-        "ac_ret_refunded" => ("remboursé", "تم رد المبلغ", "refunded"),
+        "ac_ret_refunded" => ("Remboursé", "تم رد المبلغ", "Refunded"),
         // Account: orders and addresses.
         "ac_order_col" => ("Commande", "الطلب", "Order"),
         "ac_date" => ("Date", "التاريخ", "Date"),
