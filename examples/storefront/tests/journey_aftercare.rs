@@ -1,6 +1,6 @@
 //! Browser journeys after the order, at phone width, in Arabic and in French:
-//! (a) a guest orders with cash on delivery, loses the link (cookies cleared) and finds the
-//!     order again through "track my order";
+//! (a) a guest orders with cash on delivery, loses the link (cookies cleared), finds the
+//!     order again through "track my order", and cancels it (confirmation page first);
 //! (b) a parcel is delivered, and the guest asks to return one item with a reason from the
 //!     order page, then sees the return's status.
 //!
@@ -162,6 +162,34 @@ async fn a_guest_finds_a_lost_order_through_track_my_order() {
         let text = wait_text(&shop, &id).await;
         assert!(text.contains(found_words), "{text}");
         shop.shot(&format!("3-track-found-{lang}")).await;
+        shot_end(&shop, &format!("3b-track-found-end-{lang}")).await;
+        // Nothing shipped yet: the guest cancels, after a confirmation page.
+        shop.click("form[action$='/cancel'] button").await;
+        wait_path(&shop, &format!("/orders/{id}/cancel")).await;
+        shop.shot(&format!("4-cancel-confirm-{lang}")).await;
+        shop.click("form[method='post'][action$='/cancel'] button")
+            .await;
+        wait_path(&shop, &format!("/orders/{id}?t=")).await;
+        wait_text(
+            &shop,
+            match lang {
+                "ar" => "هذا الطلب ملغى",
+                _ => "Cette commande est annulée",
+            },
+        )
+        .await;
+        shot_end(&shop, &format!("5-cancelled-{lang}")).await;
+        let doc = shop
+            .app
+            .engine
+            .orders()
+            .order(&OrderId::new(id.clone()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(
+            doc.order.status(),
+            tijara_core::order::OrderStatus::Cancelled
+        );
     }
 }
 

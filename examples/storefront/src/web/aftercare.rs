@@ -343,7 +343,8 @@ async fn cancel_page(
     let o = &doc.order;
     let body = html! {
         h1 { (t(lang, "ac_cancel_q")) }
-        p { (t(lang, "order")) " " bdi { (o.id) } " · " (t(lang, "ac_total")) " " bdi { (o.grand_total.format(lang)) } }
+        p { (t(lang, "order")) " " bdi { (o.id) } }
+        p.price { (t(lang, "ac_total")) " " bdi { (o.grand_total.format(lang)) } }
         p { (t(lang, "ac_cancel_explain")) }
         form method="post" action={ "/orders/" (o.id) "/cancel" } {
             (ctx.csrf_field())
