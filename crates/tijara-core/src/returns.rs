@@ -238,8 +238,9 @@ pub struct ReturnRequest {
     pub lines: Vec<ReturnLine>,
     /// The shopper's reason (optional: none is needed by law).
     pub reason: Option<String>,
-    /// The reason chosen from the list, if the shopper chose one.
-    #[serde(default)]
+    /// The reason chosen from the list, if the shopper chose one (absent from the stored JSON
+    /// when none, so older documents read and write unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason_code: Option<ReturnReason>,
     /// When asked.
     pub requested_at: DateTime<Utc>,

@@ -1,5 +1,5 @@
-//! Accounts: register, log in and out, order history, withdrawal requests, and the seller
-//! application form.
+//! Accounts: register, log in and out, order history, saved addresses (and the checkout's
+//! prefill, [`default_address`]), the old withdrawal route, and the seller application form.
 
 use crate::App;
 use crate::auth::{Ctx, SESSION_COOKIE, SESSION_DAYS, random_token, set_cookie};
@@ -12,10 +12,11 @@ use axum::routing::{get, post};
 use maud::{Markup, html};
 use serde::Deserialize;
 use tijara::TijaraError;
+use tijara::usecases::accounts::MAX_SAVED_ADDRESSES;
 use tijara::usecases::accounts::{Account, NewAccount, Role};
 use tijara::usecases::catalog::SellerInput;
 use tijara_core::catalog::{SellerKind, SellerTaxStatus};
-use tijara_core::returns::ReturnLine;
+use tijara_core::order::Address;
 use tijara_core::{CartId, OrderId, SellerOrderId};
 
 /// Where an account lands after logging in.
@@ -251,88 +252,215 @@ async fn register(
     }
 }
 
-async fn account_page(State(app): State<App>, ctx: Ctx) -> Response {
+/// The checkout's prefill: the logged-in shopper's default saved address, if any (`None` for
+/// a guest, an account without one, or when it cannot be read: the form is then empty).
+pub async fn default_address(app: &App, ctx: &Ctx) -> Option<Address> {
+    let account = ctx.account.as_ref()?;
+    app.engine
+        .accounts()
+        .default_address(&account.id)
+        .await
+        .ok()
+        .flatten()
+}
+
+#[derive(Deserialize, Default)]
+struct AccountQuery {
+    #[serde(default)]
+    done: Option<String>,
+}
+
+/// The account page: the shopper's orders (newest first, each with its date, total and status
+/// in words, and a link), then their saved addresses with a form to add one.
+async fn account_body(
+    app: &App,
+    ctx: &Ctx,
+    account: &Account,
+    message: Option<(bool, &str)>,
+    form: &AddressForm,
+) -> Result<Markup, Response> {
+    let lang = ctx.lang;
+    let mut orders = match account.customer_id() {
+        Ok(c) => match app.engine.orders().customer_orders(&c, None, 100).await {
+            Ok(p) => p.items,
+            Err(e) => return Err(crate::web::refusal(ctx, &e)),
+        },
+        Err(_) => vec![],
+    };
+    orders.sort_by_key(|d| std::cmp::Reverse(d.order.placed_at));
+    let addresses = match app.engine.accounts().addresses(&account.id).await {
+        Ok(a) => a,
+        Err(e) => return Err(crate::web::refusal(ctx, &e)),
+    };
+    let region = app.engine.region();
+    Ok(html! {
+        h1 { (t(lang, "account")) }
+        p { (account.name) " · " bdi { (account.email) } }
+        @if let Some((ok, m)) = message {
+            @if ok { p.ok role="status" { (m) } } @else { p.error role="alert" { (m) } }
+        }
+        h2 { (t(lang, "orders")) }
+        @if orders.is_empty() { p { (t(lang, "none")) } }
+        @else {
+            table {
+                tr { th { (t(lang, "ac_order_col")) } th { (t(lang, "ac_date")) } th { (t(lang, "ac_total")) } th { (t(lang, "ac_status")) } }
+                @for d in &orders {
+                    tr {
+                        td { a href={ "/orders/" (d.order.id) } { bdi { (d.order.reference()) } } }
+                        td { bdi { (region.local_date(d.order.placed_at).format("%Y-%m-%d")) } }
+                        td { bdi { (d.order.grand_total.format(lang)) } }
+                        td { (crate::web::status_word(lang, d.order.status().as_str())) }
+                    }
+                }
+            }
+        }
+        h2 { (t(lang, "ac_addresses")) }
+        @if addresses.is_empty() { p { (t(lang, "none")) } }
+        @for (i, a) in addresses.iter().enumerate() {
+            div.box {
+                p {
+                    strong { (a.address.name) } @if i == 0 { " (" (t(lang, "ac_default")) ")" } br;
+                    (a.address.line1) @if let Some(l2) = &a.address.line2 { ", " (l2) } br;
+                    (a.address.city) @if let Some(pc) = &a.address.postal_code { " " bdi { (pc) } } br;
+                    bdi dir="ltr" { (a.address.phone) }
+                }
+                form.inline method="post" action={ "/account/addresses/" (a.id) "/delete" } {
+                    (ctx.csrf_field())
+                    button.link type="submit" { (t(lang, "ac_delete")) }
+                }
+            }
+        }
+        @if addresses.len() < MAX_SAVED_ADDRESSES {
+            details open[addresses.is_empty() || message.is_some_and(|(ok, _)| !ok)] {
+                summary { (t(lang, "ac_add_address")) }
+                form method="post" action="/account/addresses" {
+                    (ctx.csrf_field())
+                    label { (t(lang, "ac_name")) input name="name" required maxlength="100" autocomplete="name" value=(form.name); }
+                    label { (t(lang, "ac_line1")) input name="line1" required maxlength="200" autocomplete="address-line1" value=(form.line1); }
+                    label { (t(lang, "ac_line2")) input name="line2" maxlength="200" autocomplete="address-line2" value=(form.line2); }
+                    label { (t(lang, "ac_city")) input name="city" required maxlength="100" autocomplete="address-level2" value=(form.city); }
+                    label { (t(lang, "ac_postal")) input name="postal_code" maxlength="16" autocomplete="postal-code" dir="ltr" value=(form.postal_code); }
+                    label { (t(lang, "ac_country")) input name="country" required maxlength="2" autocomplete="country" dir="ltr" value=(if form.country.is_empty() { "MA" } else { form.country.as_str() }); }
+                    label { (t(lang, "ac_phone")) input name="phone" type="tel" required maxlength="32" autocomplete="tel" dir="ltr" value=(form.phone); }
+                    button.big type="submit" { (t(lang, "ac_save")) }
+                }
+            }
+        }
+    })
+}
+
+async fn account_page(
+    State(app): State<App>,
+    ctx: Ctx,
+    axum::extract::Query(q): axum::extract::Query<AccountQuery>,
+) -> Response {
     let lang = ctx.lang;
     let Some(account) = &ctx.account else {
         return Redirect::to("/account/login").into_response();
     };
-    let orders = match account.customer_id() {
-        Ok(c) => match app.engine.orders().customer_orders(&c, None, 100).await {
-            Ok(p) => p.items,
-            Err(e) => return crate::web::refusal(&ctx, &e),
-        },
-        Err(_) => vec![],
+    let message = match q.done.as_deref() {
+        Some("saved") => Some((true, t(lang, "ac_saved"))),
+        Some("deleted") => Some((true, t(lang, "ac_deleted"))),
+        _ => None,
     };
-    let body = html! {
-        h1 { (t(lang, "account")) }
-        p { (account.name) " · " bdi { (account.email) } }
-        h2 { (t(lang, "orders")) }
-        @if orders.is_empty() { p { (t(lang, "none")) } }
-        table {
-            @for d in orders.iter().rev() {
-                tr {
-                    td { a href={ "/orders/" (d.order.id) } { bdi { (d.order.reference()) } } }
-                    td { (d.order.placed_at.format("%Y-%m-%d")) }
-                    td { bdi { (d.order.grand_total.format(lang)) } }
-                    td { (crate::web::status_word(lang, d.order.status().as_str())) }
-                }
-            }
-        }
-    };
-    with_lang_cookie(lang, layout(&ctx, t(lang, "account"), body))
+    match account_body(&app, &ctx, account, message, &AddressForm::default()).await {
+        Ok(body) => with_lang_cookie(lang, layout(&ctx, t(lang, "account"), body)),
+        Err(r) => r,
+    }
 }
 
-#[derive(Deserialize)]
-struct WithdrawForm {
-    reason: Option<String>,
+/// A delivery address typed on the account page.
+#[derive(Deserialize, Default)]
+struct AddressForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    line1: String,
+    #[serde(default)]
+    line2: String,
+    #[serde(default)]
+    city: String,
+    #[serde(default)]
+    postal_code: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    country: String,
 }
 
-/// The customer's withdrawal request for one seller's part of their order (every line); the
-/// engine refuses it after the legal period.
-async fn withdraw(
-    State(app): State<App>,
-    ctx: Ctx,
-    Path((order, so)): Path<(String, String)>,
-    Form(f): Form<WithdrawForm>,
-) -> Response {
+async fn save_address(State(app): State<App>, ctx: Ctx, Form(f): Form<AddressForm>) -> Response {
+    let lang = ctx.lang;
     let Some(account) = &ctx.account else {
         return Redirect::to("/account/login").into_response();
     };
+    let country = match f.country.trim() {
+        "" => "MA".to_owned(),
+        c => c.to_owned(),
+    };
+    let address = Address {
+        name: f.name.clone(),
+        line1: f.line1.clone(),
+        line2: Some(f.line2.clone()),
+        city: f.city.clone(),
+        postal_code: Some(f.postal_code.clone()),
+        country,
+        phone: f.phone.clone(),
+    };
+    let refuse = |status: StatusCode, key: &str| {
+        let (app, ctx, f) = (&app, &ctx, &f);
+        let message = t(lang, key);
+        async move {
+            match account_body(app, ctx, account, Some((false, message)), f).await {
+                Ok(body) => (status, layout(ctx, t(lang, "account"), body)).into_response(),
+                Err(r) => r,
+            }
+        }
+    };
+    match app
+        .engine
+        .accounts()
+        .save_address(&account.id, &address)
+        .await
+    {
+        Ok(_) => Redirect::to("/account?done=saved").into_response(),
+        Err(TijaraError::Order(_)) => {
+            refuse(StatusCode::UNPROCESSABLE_ENTITY, "ac_bad_address").await
+        }
+        Err(TijaraError::TooManyAddresses { .. }) => {
+            refuse(StatusCode::CONFLICT, "ac_too_many_addr").await
+        }
+        Err(e) => refusal(&ctx, &e),
+    }
+}
+
+async fn delete_address(State(app): State<App>, ctx: Ctx, Path(address): Path<String>) -> Response {
+    let Some(account) = &ctx.account else {
+        return Redirect::to("/account/login").into_response();
+    };
+    match app
+        .engine
+        .accounts()
+        .delete_address(&account.id, &address)
+        .await
+    {
+        Ok(true) => Redirect::to("/account?done=deleted").into_response(),
+        // Not this account's (or already gone): nothing deleted, back to the list.
+        Ok(false) => problem(
+            &ctx,
+            StatusCode::NOT_FOUND,
+            t(ctx.lang, "ac_not_found_address"),
+        ),
+        Err(e) => refusal(&ctx, &e),
+    }
+}
+
+/// The old withdrawal button (it posted the whole parcel): now the return request page, where
+/// the shopper chooses the items, the quantities and a reason. Kept so old pages and links work.
+async fn withdraw(Path((order, so)): Path<(String, String)>) -> Response {
     let (Ok(order), Ok(so)) = (OrderId::new(order), SellerOrderId::new(so)) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let doc = match app.engine.orders().order(&order).await {
-        Ok(d)
-            if d.order
-                .customer
-                .as_ref()
-                .is_some_and(|c| c.as_str() == account.id) =>
-        {
-            d
-        }
-        _ => return problem(&ctx, StatusCode::NOT_FOUND, "404"),
-    };
-    let Ok(part) = doc.order.seller_order(&so) else {
-        return problem(&ctx, StatusCode::NOT_FOUND, "404");
-    };
-    let lines = part
-        .lines
-        .iter()
-        .map(|l| ReturnLine {
-            variant_id: l.variant_id.clone(),
-            quantity: l.quantity,
-        })
-        .collect();
-    let reason = f.reason.filter(|r| !r.trim().is_empty());
-    match app
-        .engine
-        .orders()
-        .request_return(&order, &so, lines, reason, None)
-        .await
-    {
-        Ok(_) => Redirect::to(&format!("/orders/{order}?done=withdraw")).into_response(),
-        Err(e) => refusal(&ctx, &e),
-    }
+    Redirect::to(&format!("/orders/{order}/return/{so}")).into_response()
 }
 
 fn sell_form(ctx: &Ctx, message: Option<&str>) -> Markup {
@@ -454,6 +582,11 @@ pub fn routes() -> Router<App> {
         .route("/account/login", get(login_page).post(login))
         .route("/account/logout", post(logout))
         .route("/account/register", get(register_page).post(register))
-        .route("/account/orders/{order}/{so}/withdraw", post(withdraw))
+        .route(
+            "/account/orders/{order}/{so}/withdraw",
+            get(withdraw).post(withdraw),
+        )
+        .route("/account/addresses", post(save_address))
+        .route("/account/addresses/{id}/delete", post(delete_address))
         .route("/sell", get(sell_page).post(sell))
 }

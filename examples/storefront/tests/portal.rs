@@ -918,9 +918,11 @@ async fn a_customer_withdraws_from_a_delivered_parcel_and_no_one_else_can() {
         .await
         .unwrap();
     let so = doc.order.seller_orders[0].id.to_string();
-    // Not delivered yet: no withdrawal button, and a forged request is refused.
+    let variant = doc.order.seller_orders[0].lines[0].variant_id.to_string();
+    // Not delivered yet: no return button; the old withdrawal route leads to the return page,
+    // which says the parcel is not delivered yet.
     let page = c.get(&format!("/orders/{id}?lang=fr")).await;
-    assert!(!page.body.contains("/withdraw"));
+    assert!(!page.body.contains("/return/"));
     let early = c
         .post(
             &format!("/account/orders/{id}/{so}/withdraw"),
@@ -928,11 +930,11 @@ async fn a_customer_withdraws_from_a_delivered_parcel_and_no_one_else_can() {
         )
         .await;
     assert_eq!(
-        early.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        early.body
+        early.location.as_deref(),
+        Some(format!("/orders/{id}/return/{so}").as_str())
     );
+    let early = c.get(&format!("/orders/{id}/return/{so}")).await;
+    assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.body);
     // The seller ships; the admin records the delivery.
     let mut seller = Client::new(&app);
     seller.login("seller3@tijara.example", ARTISAN_PW).await;
@@ -964,17 +966,20 @@ async fn a_customer_withdraws_from_a_delivered_parcel_and_no_one_else_can() {
         )
         .await;
     other.get("/account").await;
-    let r = other
-        .post(&format!("/account/orders/{id}/{so}/withdraw"), &[])
-        .await;
+    let r = other.get(&format!("/orders/{id}/return/{so}")).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     // The customer sees the button and withdraws within the legal period.
     let page = c.get(&format!("/orders/{id}?lang=fr")).await;
-    assert!(page.body.contains("/withdraw"), "{}", page.body);
+    assert!(page.body.contains("/return/"), "{}", page.body);
+    c.get(&format!("/orders/{id}/return/{so}")).await;
     let r = c
         .post(
-            &format!("/account/orders/{id}/{so}/withdraw"),
-            &[("reason", "Taille")],
+            &format!("/orders/{id}/return/{so}"),
+            &[
+                (format!("q_{variant}").as_str(), "1"),
+                ("reason", "changed_mind"),
+                ("details", "Taille"),
+            ],
         )
         .await;
     assert_eq!(

@@ -144,8 +144,9 @@ pub struct Account {
     /// Unused since logins are throttled (see the module docs); kept for stored accounts.
     #[serde(default)]
     pub locked_until: Option<DateTime<Utc>>,
-    /// Saved delivery addresses, the default first (see [`Accounts::save_address`]).
-    #[serde(default)]
+    /// Saved delivery addresses, the default first (see [`Accounts::save_address`]); absent
+    /// from the stored JSON when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub addresses: Vec<SavedAddress>,
     /// When the owner proved the e-mail address (a verification link opened); `None` until
     /// then. Guest orders with this e-mail are attached to the account only once it is set.

@@ -1,10 +1,113 @@
-//! What a shopper does after ordering: the actions shown on the order page (cancel, return)
-//! and their routes.
+//! What a shopper does after ordering: the actions shown on the order page (cancel, return),
+//! their pages, and "track my order" for a shopper who lost the order's link.
+//!
+//! Routes (every one for the order's owner logged in, or the guest holding the order's token
+//! `t`; anyone else gets the same "not found with this link" page, which leads to `/track`):
+//! - `GET/POST /track`: the order number and the e-mail or phone given at checkout lead to the
+//!   order's private link (throttled per client address: 429 with the time to retry);
+//! - `GET /orders/{id}/cancel` (a confirmation page) then `POST /orders/{id}/cancel`;
+//! - `GET/POST /orders/{id}/return/{so}`: a return request for one seller's parcel (items and
+//!   quantities, a reason, how it works).
 
 use super::*;
+use tijara::docs::OrderDoc;
+use tijara_core::SellerOrderId;
+use tijara_core::chrono::{DateTime, Duration, Utc};
+use tijara_core::order::{FulfillmentStatus, SellerOrder};
+use tijara_core::order_record::CannotCancel;
+use tijara_core::payment::PaymentStatus;
+use tijara_core::returns::{
+    ReturnError, ReturnLine, ReturnReason, ReturnRequest, ReturnStatus, returnable_units,
+    withdrawal_deadline,
+};
+
+/// A button that opens `path` (with the guest's token as a hidden field): a real button with
+/// no script, where a link styled as one would keep its underline.
+fn go_button(path: &str, token: Option<&str>, label: &str) -> Markup {
+    html! {
+        form method="get" action=(path) {
+            @if let Some(tk) = token { input type="hidden" name="t" value=(tk); }
+            button type="submit" { (label) }
+        }
+    }
+}
+
+/// The order page for this visitor: the private link for a guest, the plain page for the owner.
+fn order_link(id: &OrderId, token: Option<&str>) -> String {
+    match token {
+        Some(t) => order_url(id, t),
+        None => format!("/orders/{id}"),
+    }
+}
+
+fn is_owner(ctx: &Ctx, doc: &OrderDoc) -> bool {
+    ctx.account.as_ref().is_some_and(|a| {
+        doc.order
+            .customer
+            .as_ref()
+            .is_some_and(|c| c.as_str() == a.id)
+    })
+}
+
+/// The words explaining why the order cannot be cancelled now, or `None` when it can (nothing
+/// left and nothing paid: a paid order is cancelled by the shop, which refunds).
+fn cancel_block(doc: &OrderDoc) -> Option<&'static str> {
+    match doc.cancel_refusal() {
+        Some(CannotCancel::Shipped { .. }) => Some("ac_cannot_cancel_shipped"),
+        Some(CannotCancel::AlreadyCancelled) => Some("ac_cancelled"),
+        Some(_) => Some("ac_cannot_cancel_closed"),
+        None => match doc.order.payment.status() {
+            PaymentStatus::Captured
+            | PaymentStatus::PartiallyRefunded
+            | PaymentStatus::Refunded
+            | PaymentStatus::Collected
+            | PaymentStatus::Remitted => Some("ac_cannot_cancel_paid"),
+            _ => None,
+        },
+    }
+}
+
+/// Where a return stands, in the shopper's words.
+fn return_status_key(s: ReturnStatus) -> &'static str {
+    match s {
+        ReturnStatus::Requested => "ac_ret_requested",
+        ReturnStatus::Approved => "ac_ret_approved",
+        ReturnStatus::Rejected => "ac_ret_rejected",
+        ReturnStatus::Received => "ac_ret_received",
+        _ => "ac_ret_refunded",
+    }
+}
+
+fn reason_key(r: ReturnReason) -> &'static str {
+    match r {
+        ReturnReason::ChangedMind => "ac_reason_changed_mind",
+        ReturnReason::Damaged => "ac_reason_damaged",
+        ReturnReason::NotAsDescribed => "ac_reason_not_as_described",
+        ReturnReason::WrongItem => "ac_reason_wrong_item",
+        _ => "ac_reason_other",
+    }
+}
+
+fn returns_list(lang: Lang, returns: &[&ReturnRequest]) -> Markup {
+    html! {
+        ul {
+            @for r in returns {
+                li {
+                    strong { (t(lang, return_status_key(r.status()))) } br;
+                    span.small {
+                        (t(lang, "ac_asked_on")) " " bdi { (r.requested_at.format("%Y-%m-%d")) }
+                        " · " bdi { (r.lines.iter().map(|l| l.quantity).sum::<u32>()) } " " (t(lang, "ac_items"))
+                        @if let Some(code) = r.reason_code { " · " (t(lang, reason_key(code))) }
+                    }
+                }
+            }
+        }
+    }
+}
 
 /// The actions the order page offers `ctx`'s visitor on `doc` (opened with `token` when the
-/// visitor came by the order's private link): only those possible now.
+/// visitor came by the order's private link): only those possible now, for the owner or the
+/// guest holding the token; and the returns already asked, with where each stands.
 pub(super) fn order_actions(
     ctx: &Ctx,
     doc: &tijara::docs::OrderDoc,
@@ -12,24 +115,608 @@ pub(super) fn order_actions(
 ) -> Markup {
     let lang = ctx.lang;
     let o = &doc.order;
-    let owner = ctx
-        .account
-        .as_ref()
-        .is_some_and(|a| o.customer.as_ref().is_some_and(|c| c.as_str() == a.id));
-    let _ = token;
+    if !(is_owner(ctx, doc) || token.is_some()) {
+        return html! {};
+    }
+    let returns: Vec<&ReturnRequest> = doc.returns.iter().collect();
+    let in_transit = o
+        .seller_orders
+        .iter()
+        .any(|so| so.status() == FulfillmentStatus::Shipped);
     html! {
-        @for so in &o.seller_orders {
-            @if owner && so.status() == tijara_core::order::FulfillmentStatus::Delivered {
-                form method="post" action={ "/account/orders/" (o.id) "/" (so.id) "/withdraw" } {
-                    (ctx.csrf_field())
-                    button type="submit" { (t(lang, "withdraw")) }
-                }
+        @if !returns.is_empty() {
+            section.box {
+                h2 { (t(lang, "ac_returns")) }
+                (returns_list(lang, &returns))
             }
         }
+        @for so in &o.seller_orders {
+            @if so.status() == FulfillmentStatus::Delivered
+                && !returnable_units(so, &doc.returns.iter().filter(|r| r.seller_order_id == so.id).cloned().collect::<Vec<_>>()).is_empty() {
+                (go_button(&format!("/orders/{}/return/{}", o.id, so.id), token, t(lang, "ac_return")))
+            }
+        }
+        @match cancel_block(doc) {
+            None => { (go_button(&format!("/orders/{}/cancel", o.id), token, t(lang, "ac_cancel"))) }
+            Some("ac_cancelled") => { p.ok role="status" { (t(lang, "ac_cancelled")) } }
+            Some("ac_cannot_cancel_shipped") if in_transit => { p.small { (t(lang, "ac_cannot_cancel_shipped")) } }
+            Some("ac_cannot_cancel_paid") => { p.small { (t(lang, "ac_cannot_cancel_paid")) } }
+            Some(_) => {}
+        }
+    }
+}
+
+/// The page for an order this visitor may not open (or that does not exist: the same words),
+/// leading to "track my order".
+fn not_yours(ctx: &Ctx) -> Response {
+    let lang = ctx.lang;
+    error_page(
+        ctx,
+        StatusCode::NOT_FOUND,
+        html! {
+            p.error { (t(lang, "ac_not_yours")) }
+            (go_button("/track", None, t(lang, "ac_track")))
+        },
+    )
+}
+
+/// A page whose URL may hold the order's token: no Referer to other sites, no shared cache.
+fn private(mut r: Response) -> Response {
+    let h = r.headers_mut();
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+/// The order `id` if this visitor may act on it: the guest with its token (answered back, to
+/// keep in links), or the owner logged in (`None`).
+async fn open_order(
+    app: &App,
+    ctx: &Ctx,
+    id: &str,
+    token: Option<&str>,
+) -> Result<(OrderDoc, Option<String>), Response> {
+    let Ok(id) = OrderId::new(id) else {
+        return Err(not_yours(ctx));
+    };
+    if let Some(tk) = token.filter(|t| !t.is_empty() && t.len() <= 128) {
+        match app.engine.orders().order_with_token(&id, tk).await {
+            Ok(doc) => return Ok((doc, Some(tk.to_owned()))),
+            Err(TijaraError::NotFound { .. }) => {}
+            Err(e) => return Err(refusal(ctx, &e)),
+        }
+    }
+    match found(app.engine.orders().order(&id).await) {
+        Ok(Some(doc)) if is_owner(ctx, &doc) => Ok((doc, None)),
+        Ok(_) => Err(not_yours(ctx)),
+        Err(e) => Err(refusal(ctx, &e)),
+    }
+}
+
+fn local_day(app: &App, at: DateTime<Utc>) -> String {
+    app.engine
+        .region()
+        .local_date(at)
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Track my order.
+
+#[derive(Deserialize, Default)]
+struct TrackForm {
+    #[serde(default)]
+    reference: String,
+    #[serde(default)]
+    contact: String,
+}
+
+fn track_form(ctx: &Ctx, f: &TrackForm, message: Option<&str>) -> Markup {
+    let lang = ctx.lang;
+    html! {
+        h1 { (t(lang, "ac_track")) }
+        p { (t(lang, "ac_track_intro")) }
+        @if let Some(m) = message { p.error role="alert" { (m) } }
+        form method="post" action="/track" {
+            (ctx.csrf_field())
+            label { (t(lang, "ac_reference"))
+                input name="reference" required maxlength="64" autocomplete="off" dir="ltr" value=(f.reference); }
+            p.small { (t(lang, "ac_reference_hint")) " " bdi dir="ltr" { "ord_…" } }
+            label { (t(lang, "ac_contact"))
+                input name="contact" required maxlength="254" autocomplete="email" dir="ltr" value=(f.contact); }
+            button.big type="submit" { (t(lang, "ac_find")) }
+        }
+    }
+}
+
+async fn track_page(ctx: Ctx) -> Response {
+    let lang = ctx.lang;
+    with_lang_cookie(
+        lang,
+        layout(
+            &ctx,
+            t(lang, "ac_track"),
+            track_form(&ctx, &TrackForm::default(), None),
+        ),
+    )
+}
+
+async fn track(
+    State(app): State<App>,
+    ctx: Ctx,
+    client: crate::security::ClientIp,
+    Form(f): Form<TrackForm>,
+) -> Response {
+    let lang = ctx.lang;
+    let page = |status: StatusCode, message: String| {
+        (
+            status,
+            layout(
+                &ctx,
+                t(lang, "ac_track"),
+                track_form(&ctx, &f, Some(&message)),
+            ),
+        )
+            .into_response()
+    };
+    if f.reference.trim().is_empty() || f.contact.trim().is_empty() {
+        return page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            t(lang, "ac_track_missing").to_owned(),
+        );
+    }
+    match app
+        .engine
+        .orders()
+        .find_for_tracking(&f.reference, &f.contact, client.text().as_deref())
+        .await
+    {
+        Ok(doc) => {
+            Redirect::to(&order_url(&doc.order.id, doc.access_token.as_str())).into_response()
+        }
+        Err(TijaraError::NotFound { .. }) => {
+            page(StatusCode::NOT_FOUND, t(lang, "ac_track_none").to_owned())
+        }
+        Err(e @ TijaraError::LoginThrottled { retry_after_secs }) => {
+            let until = app.engine.now()
+                + Duration::seconds(i64::try_from(retry_after_secs).unwrap_or(900))
+                + Duration::minutes(i64::from(app.engine.region().utc_offset_minutes));
+            crate::security::with_retry_after(
+                page(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    format!("{} {}", t(lang, "ac_track_wait"), until.format("%H:%M:%S")),
+                ),
+                &e,
+            )
+        }
+        Err(e) => refusal(&ctx, &e),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cancel.
+
+#[derive(Deserialize, Default)]
+struct TokenForm {
+    #[serde(default)]
+    t: Option<String>,
+}
+
+fn cannot_cancel(ctx: &Ctx, doc: &OrderDoc, token: Option<&str>, key: &str) -> Response {
+    let lang = ctx.lang;
+    private(
+        (
+            StatusCode::CONFLICT,
+            layout(
+                ctx,
+                t(lang, "ac_cancel"),
+                html! {
+                    h1 { (t(lang, "order")) " " bdi { (doc.order.id) } }
+                    p.error role="alert" { (t(lang, key)) }
+                    (go_button(&format!("/orders/{}", doc.order.id), token, t(lang, "ac_back_order")))
+                },
+            ),
+        )
+            .into_response(),
+    )
+}
+
+async fn cancel_page(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<TokenForm>,
+) -> Response {
+    let lang = ctx.lang;
+    let (doc, token) = match open_order(&app, &ctx, &id, q.t.as_deref()).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let token = token.as_deref();
+    if let Some(key) = cancel_block(&doc) {
+        return cannot_cancel(&ctx, &doc, token, key);
+    }
+    let o = &doc.order;
+    let body = html! {
+        h1 { (t(lang, "ac_cancel_q")) }
+        p { (t(lang, "order")) " " bdi { (o.id) } }
+        p.price { (t(lang, "ac_total")) " " bdi { (o.grand_total.format(lang)) } }
+        p { (t(lang, "ac_cancel_explain")) }
+        form method="post" action={ "/orders/" (o.id) "/cancel" } {
+            (ctx.csrf_field())
+            @if let Some(tk) = token { input type="hidden" name="t" value=(tk); }
+            button.big type="submit" { (t(lang, "ac_cancel_yes")) }
+        }
+        p { a href=(order_link(&o.id, token)) { (t(lang, "ac_cancel_no")) } }
+    };
+    private(with_lang_cookie(
+        lang,
+        layout(&ctx, t(lang, "ac_cancel"), body),
+    ))
+}
+
+async fn cancel(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<TokenForm>,
+) -> Response {
+    let (doc, token) = match open_order(&app, &ctx, &id, f.t.as_deref()).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let token = token.as_deref();
+    if let Some(key) = cancel_block(&doc) {
+        return cannot_cancel(&ctx, &doc, token, key);
+    }
+    match app.engine.orders().cancel_order(&doc.order.id, None).await {
+        Ok(_) => Redirect::to(&order_link(&doc.order.id, token)).into_response(),
+        // Something left meanwhile: say why, from the order as it is now.
+        Err(TijaraError::Order(_)) => match app.engine.orders().order(&doc.order.id).await {
+            Ok(now) => cannot_cancel(
+                &ctx,
+                &now,
+                token,
+                cancel_block(&now).unwrap_or("ac_cannot_cancel_closed"),
+            ),
+            Err(e) => refusal(&ctx, &e),
+        },
+        Err(e) => refusal(&ctx, &e),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Returns.
+
+/// What the return page shows of one parcel.
+struct ReturnView<'a> {
+    doc: &'a OrderDoc,
+    part: &'a SellerOrder,
+    token: Option<&'a str>,
+    earlier: Vec<ReturnRequest>,
+}
+
+impl ReturnView<'_> {
+    fn action(&self) -> String {
+        format!("/orders/{}/return/{}", self.doc.order.id, self.part.id)
+    }
+}
+
+/// The parcel's return form, or the page that says why there is none (not delivered, the
+/// period over, everything already asked).
+async fn return_page(
+    app: &App,
+    ctx: &Ctx,
+    v: &ReturnView<'_>,
+    status: StatusCode,
+    message: Option<String>,
+    chosen: &HashMap<String, String>,
+) -> Response {
+    let lang = ctx.lang;
+    let back = order_link(&v.doc.order.id, v.token);
+    let refuse = |status: StatusCode, text: Markup, more: Markup| {
+        private(
+            (
+                status,
+                layout(
+                    ctx,
+                    t(lang, "ac_return_title"),
+                    html! {
+                        h1 { (t(lang, "ac_return_title")) }
+                        p.error role="alert" { (text) }
+                        (more)
+                        (go_button(&format!("/orders/{}", v.doc.order.id), v.token, t(lang, "ac_back_order")))
+                    },
+                ),
+            )
+                .into_response(),
+        )
+    };
+    let Some(delivered_at) = v
+        .part
+        .delivered_at()
+        .filter(|_| v.part.status() == FulfillmentStatus::Delivered)
+    else {
+        return refuse(
+            StatusCode::CONFLICT,
+            html! { (t(lang, "ac_not_delivered")) },
+            html! {},
+        );
+    };
+    let deadline = withdrawal_deadline(delivered_at, app.engine.region());
+    let last_day = local_day(app, deadline - Duration::seconds(1));
+    if app.engine.now() >= deadline {
+        return refuse(
+            StatusCode::CONFLICT,
+            html! { (t(lang, "ac_period_over")) " " bdi { (last_day) } ". " (t(lang, "ac_period_help")) },
+            html! {},
+        );
+    }
+    let left = returnable_units(v.part, &v.earlier);
+    if left.is_empty() {
+        let earlier: Vec<&ReturnRequest> = v.earlier.iter().collect();
+        // A refused request says its own reason (asked before, on which day); else the
+        // parcel's state.
+        let text = message
+            .clone()
+            .unwrap_or_else(|| t(lang, "ac_nothing_left").to_owned());
+        let status = if message.is_some() {
+            status
+        } else {
+            StatusCode::CONFLICT
+        };
+        return refuse(
+            status,
+            html! { (text) },
+            html! { h2 { (t(lang, "ac_returns")) } (returns_list(lang, &earlier)) },
+        );
+    }
+    let ids: Vec<_> = v.part.lines.iter().map(|l| l.product_id.clone()).collect();
+    let titles: HashMap<_, _> = match app.engine.catalog().products(&ids).await {
+        Ok(p) => p
+            .into_iter()
+            .map(|p| {
+                let title = p.product.title.get(lang, Lang::AR).unwrap_or("").to_owned();
+                (p.product.id.clone(), title)
+            })
+            .collect(),
+        Err(e) => return refusal(ctx, &e),
+    };
+    let seller = app.engine.catalog().seller(&v.part.seller_id).await.ok();
+    let single = left.len() == 1;
+    let chosen_reason = chosen.get("reason").map(String::as_str);
+    let body = html! {
+        h1 { (t(lang, "ac_return_title")) }
+        p { (t(lang, "order")) " " bdi { (v.doc.order.id) }
+            @if let Some(s) = &seller { " · " (s.name) } }
+        p { (t(lang, "ac_return_intro")) " " strong { bdi { (last_day) } } }
+        @if let Some(m) = &message { p.error role="alert" { (m) } }
+        form method="post" action=(v.action()) {
+            (ctx.csrf_field())
+            @if let Some(tk) = v.token { input type="hidden" name="t" value=(tk); }
+            fieldset.box {
+                legend { (t(lang, "ac_return_which")) }
+                @for l in &left {
+                    @let line = v.part.lines.iter().find(|o| o.variant_id == l.variant_id);
+                    @let name = line.and_then(|o| titles.get(&o.product_id)).map(String::as_str).unwrap_or("");
+                    @let ordered = line.map_or(l.quantity, |o| o.quantity);
+                    @let field = format!("q_{}", l.variant_id);
+                    @let pre = chosen.get(&field).and_then(|q| q.parse::<u32>().ok()).unwrap_or(u32::from(single));
+                    label {
+                        (name) " — " (t(lang, "ac_return_qty")) " (" bdi { (l.quantity) } " " (t(lang, "ac_return_of")) " " bdi { (ordered) } ")"
+                        select name=(field) {
+                            @for n in 0..=l.quantity {
+                                option value=(n) selected[n == pre] { (n) }
+                            }
+                        }
+                    }
+                }
+            }
+            fieldset.box {
+                legend { (t(lang, "ac_reason")) }
+                @for (i, r) in ReturnReason::ALL.iter().enumerate() {
+                    label { input type="radio" name="reason" value=(r.as_str()) required[i == 0] checked[chosen_reason == Some(r.as_str())]; (t(lang, reason_key(*r))) }
+                }
+                label for="details" { (t(lang, "ac_details")) }
+                textarea id="details" name="details" maxlength="500" rows="4" cols="34" { (chosen.get("details").map(String::as_str).unwrap_or("")) }
+            }
+            section.box {
+                h2 { (t(lang, "ac_how_return")) }
+                ol {
+                    li { (t(lang, "ac_how_1")) }
+                    li { (t(lang, "ac_how_2")) " "
+                        @if let Some(s) = &seller { strong { (s.name) } ", " (s.home_city) } }
+                    li { (t(lang, "ac_how_3")) }
+                    li { (t(lang, "ac_how_4")) }
+                }
+            }
+            button.big type="submit" { (t(lang, "ac_send_request")) }
+        }
+        p { a href=(back) { (t(lang, "ac_back_order")) } }
+    };
+    private((status, layout(ctx, t(lang, "ac_return_title"), body)).into_response())
+}
+
+/// Loads the order and the parcel for the return routes.
+async fn open_part(
+    app: &App,
+    ctx: &Ctx,
+    id: &str,
+    so: &str,
+    token: Option<&str>,
+) -> Result<(OrderDoc, Option<String>, SellerOrderId), Response> {
+    let (doc, token) = open_order(app, ctx, id, token).await?;
+    let Ok(so) = SellerOrderId::new(so) else {
+        return Err(not_yours(ctx));
+    };
+    if doc.order.seller_order(&so).is_err() {
+        return Err(not_yours(ctx));
+    }
+    Ok((doc, token, so))
+}
+
+fn view<'a>(
+    doc: &'a OrderDoc,
+    so: &SellerOrderId,
+    token: Option<&'a str>,
+) -> Option<ReturnView<'a>> {
+    let part = doc.order.seller_orders.iter().find(|p| &p.id == so)?;
+    Some(ReturnView {
+        doc,
+        part,
+        token,
+        earlier: doc
+            .returns
+            .iter()
+            .filter(|r| &r.seller_order_id == so)
+            .cloned()
+            .collect(),
+    })
+}
+
+async fn return_form(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path((id, so)): Path<(String, String)>,
+    Query(q): Query<TokenForm>,
+) -> Response {
+    let (doc, token, so) = match open_part(&app, &ctx, &id, &so, q.t.as_deref()).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Some(v) = view(&doc, &so, token.as_deref()) else {
+        return not_yours(&ctx);
+    };
+    return_page(&app, &ctx, &v, StatusCode::OK, None, &HashMap::new()).await
+}
+
+/// The form's items: `q_<variant>` quantities, zeros left out; `None` for a quantity that is
+/// not a number or a variant not in the parcel.
+fn chosen_lines(part: &SellerOrder, form: &HashMap<String, String>) -> Option<Vec<ReturnLine>> {
+    let mut lines = Vec::new();
+    for (k, v) in form {
+        let Some(variant) = k.strip_prefix("q_") else {
+            continue;
+        };
+        let quantity: u32 = v.trim().parse().ok()?;
+        let line = part
+            .lines
+            .iter()
+            .find(|l| l.variant_id.as_str() == variant)?;
+        if quantity > 0 {
+            lines.push(ReturnLine {
+                variant_id: line.variant_id.clone(),
+                quantity,
+            });
+        }
+    }
+    Some(lines)
+}
+
+async fn request_return(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path((id, so)): Path<(String, String)>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let lang = ctx.lang;
+    let form: HashMap<String, String> = form.into_iter().collect();
+    let (doc, token, so) =
+        match open_part(&app, &ctx, &id, &so, form.get("t").map(String::as_str)).await {
+            Ok(x) => x,
+            Err(r) => return r,
+        };
+    let Some(v) = view(&doc, &so, token.as_deref()) else {
+        return not_yours(&ctx);
+    };
+    let again = |status: StatusCode, message: String| {
+        let (app, ctx, v, form) = (&app, &ctx, &v, &form);
+        async move { return_page(app, ctx, v, status, Some(message), form).await }
+    };
+    let lines = match chosen_lines(v.part, &form) {
+        Some(l) if !l.is_empty() => l,
+        _ => {
+            return again(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                t(lang, "ac_pick_items").to_owned(),
+            )
+            .await;
+        }
+    };
+    let Some(reason) = form.get("reason").and_then(|r| ReturnReason::parse(r)) else {
+        return again(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            t(lang, "ac_pick_reason").to_owned(),
+        )
+        .await;
+    };
+    let details = form.get("details").cloned();
+    match app
+        .engine
+        .orders()
+        .request_return_for_reason(&doc.order.id, &so, lines, reason, details, None)
+        .await
+    {
+        Ok(_) => {
+            let to = order_link(&doc.order.id, token.as_deref());
+            let sep = if to.contains('?') { '&' } else { '?' };
+            Redirect::to(&format!("{to}{sep}done=withdraw")).into_response()
+        }
+        Err(TijaraError::Return(e)) => {
+            let (status, message) = match e {
+                ReturnError::AlreadyRequested {
+                    requested_at,
+                    status,
+                    ..
+                } => (
+                    StatusCode::CONFLICT,
+                    format!(
+                        "{} {}. {} {}",
+                        t(lang, "ac_already_asked"),
+                        local_day(&app, requested_at),
+                        t(lang, "ac_status_is"),
+                        t(lang, return_status_key(status))
+                    ),
+                ),
+                ReturnError::TooMany { returnable, .. } => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    format!("{} {returnable}", t(lang, "ac_too_many")),
+                ),
+                ReturnError::ReasonTooLong { .. } => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    t(lang, "ac_reason_long").to_owned(),
+                ),
+                ReturnError::ReasonControl => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    t(lang, "ac_reason_bad").to_owned(),
+                ),
+                ReturnError::NoLines | ReturnError::UnknownLine(_) => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    t(lang, "ac_pick_items").to_owned(),
+                ),
+                // Not delivered, the period over: the page says it from the parcel itself.
+                _ => (StatusCode::CONFLICT, String::new()),
+            };
+            if message.is_empty() {
+                return return_page(&app, &ctx, &v, status, None, &form).await;
+            }
+            again(status, message).await
+        }
+        Err(e) => refusal(&ctx, &e),
     }
 }
 
 /// This part's routes.
 pub(super) fn routes() -> Router<App> {
     Router::new()
+        .route("/track", get(track_page).post(track))
+        .route("/orders/{id}/cancel", get(cancel_page).post(cancel))
+        .route(
+            "/orders/{id}/return/{so}",
+            get(return_form).post(request_return),
+        )
 }

@@ -81,10 +81,8 @@ impl Shop {
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let data = std::env::temp_dir().join(format!(
-            "tijara-journey-{journey}-{}",
-            std::process::id()
-        ));
+        let data =
+            std::env::temp_dir().join(format!("tijara-journey-{journey}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&data);
         let settings = tune(tijara_storefront::Settings {
             bind: addr.to_string(),
