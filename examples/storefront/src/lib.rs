@@ -14,13 +14,16 @@
 #![allow(clippy::result_large_err)]
 
 pub mod account;
+pub mod account_reset;
 pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod bootstrap;
 pub mod cookies;
 pub mod ctx;
+pub mod mailbox;
 pub mod media;
+pub mod messages;
 pub mod openapi;
 pub mod portal;
 pub mod security;
@@ -266,6 +269,9 @@ pub struct App {
     /// (`--trusted-proxy`; default [`security::default_trusted_proxies`], this machine only).
     /// From any other peer those headers are ignored.
     pub trusted_proxies: Arc<[security::ProxyNet]>,
+    /// The messages the shop sends (e-mail, SMS; the demo mailbox in demo mode without SMTP);
+    /// see [`messages`].
+    pub messages: messages::Messages,
 }
 
 /// Demo mode's CMI simulator: `tijara_testkit::cmi_sim::CmiSimulator` with the `demo` feature
@@ -387,9 +393,23 @@ pub async fn build(settings: &Settings) -> Result<App, Box<dyn std::error::Error
             .unwrap_or(u16::MAX)
             .max(1),
     })?;
+    // Messages: the outbox's notification sink reads through a second engine on the same
+    // storage (see `messages::sink`).
+    let messages = messages::Messages::new(simulator.is_some());
+    let reader = Tijara::builder()
+        .region(region.clone())
+        .storage(storage.clone())
+        .payment(Arc::new(CashOnDelivery))
+        .carrier(Arc::new(TableCarrier::from_toml(AMANA_SAMPLE)?))
+        .config(tijara::EngineConfig::default().with_log_key(log_key(&settings.data_dir)?))
+        .build()?;
+    let notifications = messages::sink(reader, &messages, &public_url);
     let mut builder = Tijara::builder()
         .region(region)
         .storage(storage)
+        .event_sink(Arc::new(tijara::ports::runtime::FanOut(vec![Arc::new(
+            notifications,
+        )])))
         .payment(Arc::new(CmiGateway::new(cmi)?))
         .payment(Arc::new(CashOnDelivery))
         .payment(Arc::new(transfer))
@@ -417,6 +437,7 @@ pub async fn build(settings: &Settings) -> Result<App, Box<dyn std::error::Error
         data_dir: settings.data_dir.clone(),
         payment_page: Some(cmi_gateway),
         trusted_proxies: security::default_trusted_proxies(),
+        messages,
     })
 }
 
@@ -445,6 +466,8 @@ pub fn router(app: App) -> axum::Router {
         .merge(account::routes().layer(security::no_store()))
         .merge(portal::routes().layer(security::no_store()))
         .merge(admin::routes().layer(security::no_store()))
+        .merge(account_reset::routes().layer(security::no_store()))
+        .merge(mailbox::routes().layer(security::no_store()))
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
             auth::guard,
