@@ -128,11 +128,12 @@ struct TokenQuery {
     token: String,
 }
 
-fn reset_form(ctx: &Ctx, token: &str, message: Option<&str>) -> Markup {
+fn reset_form(ctx: &Ctx, token: &str, email: &str, message: Option<&str>) -> Markup {
     let lang = ctx.lang;
     html! {
         h1 { (t(lang, "reset_title")) }
         @if let Some(m) = message { p.error role="alert" { (m) } }
+        p { (t(lang, "reset_for")) " " bdi { (email) } }
         p { (t(lang, "reset_intro")) }
         form method="post" action="/account/reset" {
             (ctx.csrf_field())
@@ -146,12 +147,12 @@ fn reset_form(ctx: &Ctx, token: &str, message: Option<&str>) -> Markup {
 async fn reset_page(State(app): State<App>, ctx: Ctx, Query(q): Query<TokenQuery>) -> Response {
     let lang = ctx.lang;
     match app.engine.accounts().check_password_reset(&q.token).await {
-        Ok(_) => with_lang_cookie(
+        Ok(account) => with_lang_cookie(
             lang,
             layout(
                 &ctx,
                 t(lang, "reset_title"),
-                reset_form(&ctx, &q.token, None),
+                reset_form(&ctx, &q.token, &account.email, None),
             ),
         ),
         Err(e) => refused(&ctx, &e),
@@ -169,16 +170,17 @@ struct ResetForm {
 async fn reset(State(app): State<App>, ctx: Ctx, Form(f): Form<ResetForm>) -> Response {
     let lang = ctx.lang;
     // The link first (cheap), then the password's hash (slow), then the link used up.
-    if let Err(e) = app.engine.accounts().check_password_reset(&f.token).await {
-        return refused(&ctx, &e);
-    }
+    let email = match app.engine.accounts().check_password_reset(&f.token).await {
+        Ok(account) => account.email,
+        Err(e) => return refused(&ctx, &e),
+    };
     let again = |status: StatusCode, key: &str| {
         (
             status,
             layout(
                 &ctx,
                 t(lang, "reset_title"),
-                reset_form(&ctx, &f.token, Some(t(lang, key))),
+                reset_form(&ctx, &f.token, &email, Some(t(lang, key))),
             ),
         )
             .into_response()

@@ -73,6 +73,7 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
             "اختر كلمة السر الجديدة: 8 أحرف على الأقل.",
             "Choose your new password: at least 8 characters.",
         ),
+        "reset_for" => ("Pour le compte", "للحساب", "For the account"),
         "new_password" => ("Nouveau mot de passe", "كلمة السر الجديدة", "New password"),
         "reset_button" => (
             "Enregistrer le mot de passe",
