@@ -29,7 +29,7 @@ pub fn order_label(doc: &OrderDoc) -> String {
 /// The shopper's words.
 pub(crate) fn words(lang: Lang, key: &str) -> &'static str {
     let (fr, ar, en) = match key {
-        "hello" => ("Bonjour", "مرحبا", "Hello"),
+        "hello" => ("Bonjour,", "مرحبا،", "Hello,"),
         "order" => ("Commande", "الطلب", "Order"),
         "confirmed" => ("confirmée", "مؤكد", "confirmed"),
         "received" => ("reçue", "تم استلامه", "received"),
@@ -222,7 +222,7 @@ pub fn order_message(
     );
     let state = if awaiting { "received" } else { "confirmed" };
     let subject = format!("{} {label} — {}", r.s("order"), r.s(state));
-    let mut text = format!("{},\n\n{}\n", r.s("hello"), r.s("thanks"));
+    let mut text = format!("{}\n\n{}\n", r.s("hello"), r.s("thanks"));
     for item in items {
         text.push_str(&format!(
             "\n- {} × {} — {}",
@@ -267,7 +267,7 @@ pub fn order_message(
 pub fn payment_failed_message(region: &Region, doc: &OrderDoc, link: Option<&str>) -> Notification {
     let r = Reader::new(region, doc.lang);
     let label = order_label(doc);
-    let mut text = format!("{},\n\n{} {label}.", r.s("hello"), r.s("pay_failed_text"));
+    let mut text = format!("{}\n\n{} {label}.", r.s("hello"), r.s("pay_failed_text"));
     with_link(&r, &mut text, r.s("open"), link);
     recipient(
         doc,
@@ -341,7 +341,7 @@ pub fn password_reset_message(
         lang,
         subject: r.s("reset").to_owned(),
         text: format!(
-            "{},\n\n{}{}\n{link}\n\n{}",
+            "{}\n\n{}{}\n{link}\n\n{}",
             r.s("hello"),
             r.s("reset_text"),
             r.colon(),
@@ -366,7 +366,7 @@ pub fn verification_message(
         lang,
         subject: r.s("verify").to_owned(),
         text: format!(
-            "{},\n\n{}{}\n{link}\n\n{}",
+            "{}\n\n{}{}\n{link}\n\n{}",
             r.s("hello"),
             r.s("verify_text"),
             r.colon(),

@@ -39,6 +39,7 @@ fn login_form(ctx: &Ctx, message: Option<&str>) -> Markup {
             label { (t(lang, "password")) input name="password" type="password" autocomplete="current-password" required; }
             button.big type="submit" { (t(lang, "login")) }
         }
+        p { a href="/account/forgot" { (t(lang, "forgot_link")) } }
         p { a href="/account/register" { (t(lang, "register")) } " · " a href="/sell" { (t(lang, "sell")) } }
     }
 }

@@ -32,6 +32,7 @@ fn nav() -> Markup {
             a.button href="/admin/orders" { "Commandes · الطلبات" } " "
             a.button href="/admin/payouts" { "Virements · التحويلات" } " "
             a.button href="/admin/events" { "Événements · الأحداث" }
+            " " a.button href="/admin/mailbox" { "Messages · الرسائل" }
         }
     }
 }

@@ -14,13 +14,16 @@
 #![allow(clippy::result_large_err)]
 
 pub mod account;
+pub mod account_reset;
 pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod bootstrap;
 pub mod cookies;
 pub mod ctx;
+pub mod mailbox;
 pub mod media;
+pub mod messages;
 pub mod openapi;
 pub mod portal;
 pub mod security;
@@ -270,6 +273,9 @@ pub struct App {
     /// The marketplace's bank account, shown on bank-transfer orders (the demo account unless
     /// one is configured: [`build_with_bank`]).
     pub bank: Arc<BankDetails>,
+    /// The messages the shop sends (e-mail, SMS; the demo mailbox in demo mode without SMTP);
+    /// see [`messages`].
+    pub messages: messages::Messages,
 }
 
 /// Demo mode's CMI simulator: `tijara_testkit::cmi_sim::CmiSimulator` with the `demo` feature
@@ -427,9 +433,23 @@ pub async fn build_with_bank(
             .unwrap_or(u16::MAX)
             .max(1),
     );
+    // Messages: the outbox's notification sink reads through a second engine on the same
+    // storage (see `messages::sink`).
+    let messages = messages::Messages::new(simulator.is_some());
+    let reader = Tijara::builder()
+        .region(region.clone())
+        .storage(storage.clone())
+        .payment(Arc::new(CashOnDelivery))
+        .carrier(Arc::new(TableCarrier::from_toml(AMANA_SAMPLE)?))
+        .config(tijara::EngineConfig::default().with_log_key(log_key(&settings.data_dir)?))
+        .build()?;
+    let notifications = messages::sink(reader, &messages, &public_url);
     let mut builder = Tijara::builder()
         .region(region)
         .storage(storage)
+        .event_sink(Arc::new(tijara::ports::runtime::FanOut(vec![Arc::new(
+            notifications,
+        )])))
         .payment(Arc::new(CmiGateway::new(cmi)?))
         .payment(Arc::new(CashOnDelivery))
         .payment(Arc::new(transfer))
@@ -458,6 +478,7 @@ pub async fn build_with_bank(
         payment_page: Some(cmi_gateway),
         trusted_proxies: security::default_trusted_proxies(),
         bank,
+        messages,
     })
 }
 
@@ -486,6 +507,8 @@ pub fn router(app: App) -> axum::Router {
         .merge(account::routes().layer(security::no_store()))
         .merge(portal::routes().layer(security::no_store()))
         .merge(admin::routes().layer(security::no_store()))
+        .merge(account_reset::routes().layer(security::no_store()))
+        .merge(mailbox::routes().layer(security::no_store()))
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
             auth::guard,

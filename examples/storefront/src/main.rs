@@ -74,6 +74,30 @@ struct Args {
     /// The bank's SWIFT (BIC) code, for payers abroad.
     #[arg(long, env = "TIJARA_BANK_SWIFT")]
     bank_swift: Option<String>,
+    /// SMTP relay for the shop's e-mails, lettre's URL form:
+    /// `smtp://user:password@host:587?tls=required` (STARTTLS), `smtps://user:password@host:465`
+    /// (TLS), `smtp://host:25` (local relay, no TLS). Without it, demo mode keeps e-mails in the
+    /// demo mailbox (/admin/mailbox) and production sends none.
+    #[arg(long, env = "TIJARA_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// The sender of the shop's e-mails.
+    #[arg(
+        long,
+        env = "TIJARA_MAIL_FROM",
+        default_value = "Artisanat de Dakhla <noreply@localhost>"
+    )]
+    mail_from: String,
+    /// HTTP SMS gateway URL for the shopper's SMS (parcel steps...); the body is
+    /// --sms-template, sent as JSON with the bearer token TIJARA_SMS_TOKEN if set.
+    #[arg(long, env = "TIJARA_SMS_URL")]
+    sms_url: Option<String>,
+    /// The SMS gateway's JSON body, `{to}` and `{text}` replaced.
+    #[arg(
+        long,
+        env = "TIJARA_SMS_TEMPLATE",
+        default_value = r#"{"to": "{to}", "text": "{text}"}"#
+    )]
+    sms_template: String,
     /// CMI hosted page URL.
     #[arg(long, env = "TIJARA_CMI_GATEWAY_URL", default_value = tijara_pay_cmi::TEST_GATEWAY_URL)]
     cmi_gateway_url: String,
@@ -194,6 +218,33 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     } else {
         app.trusted_proxies = std::sync::Arc::from(args.trusted_proxies.as_slice());
     }
+    if let Some(url) = &args.smtp_url
+        && let Err(e) = app.messages.use_smtp(url, &args.mail_from)
+    {
+        eprintln!("tijara-storefront cannot start: --smtp-url: {e}");
+        std::process::exit(2);
+    }
+    if let Some(url) = &args.sms_url {
+        // The token comes from the environment only (the process list shows arguments).
+        let token = std::env::var("TIJARA_SMS_TOKEN").ok();
+        if let Err(e) = app.messages.use_sms(url, &args.sms_template, token) {
+            eprintln!("tijara-storefront cannot start: --sms-url: {e}");
+            std::process::exit(2);
+        }
+    }
+    if app.messages.mailbox().is_some() {
+        println!(
+            "Demo mode without --smtp-url: e-mails go to the demo mailbox at {}/admin/mailbox.",
+            app.public_url
+        );
+    } else if !app.messages.sends_email() {
+        tracing::warn!(target: "messages", "no --smtp-url: no e-mail is sent (order confirmations, password resets)");
+    }
+    // Order, payment, parcel and return messages leave from the outbox every few seconds.
+    tokio::spawn(tijara_storefront::messages::run_dispatcher(
+        app.engine.clone(),
+        std::time::Duration::from_secs(5),
+    ));
     let prepared = match tijara_storefront::prepare(&app, admin.as_ref()).await {
         Ok(prepared) => prepared,
         Err(e) => {

@@ -1,0 +1,255 @@
+//! The messages the shop sends: e-mail over SMTP (`--smtp-url`, `--mail-from`) and SMS
+//! through an HTTP gateway (`--sms-url`), or, in demo mode without SMTP, the demo mailbox the
+//! admin reads at `/admin/mailbox` ([`crate::mailbox`]).
+//!
+//! Order, payment, parcel and return messages come from the engine's outbox through
+//! `tijara_notify::NotificationSink` (installed by [`crate::build`]; [`run_dispatcher`]
+//! delivers the outbox every few seconds): they never block the order flow, a failed send is
+//! retried on the next round, and a message sent is never sent again. Password-reset and
+//! e-mail verification links are not outbox events (their token is never stored): they are
+//! sent by [`Messages::send_soon`] on a task of their own, tried up to three times.
+
+use crate::mailbox::Mailbox;
+use async_trait::async_trait;
+use std::sync::{Arc, RwLock};
+use tijara_notify::{Notification, Notifier, NotifyError};
+
+/// A channel whose adapter is chosen after start (an SMTP relay or the demo mailbox for
+/// e-mail; an HTTP gateway or nothing for SMS). The sink keeps the channels' positions, so
+/// its records of what was sent stay right whatever the adapter.
+#[derive(Clone, Default)]
+pub struct Slot(Arc<RwLock<Option<Arc<dyn Notifier>>>>);
+
+impl Slot {
+    fn set(&self, notifier: Arc<dyn Notifier>) {
+        if let Ok(mut slot) = self.0.write() {
+            *slot = Some(notifier);
+        }
+    }
+
+    fn get(&self) -> Option<Arc<dyn Notifier>> {
+        self.0.read().ok().and_then(|s| s.clone())
+    }
+}
+
+#[async_trait]
+impl Notifier for Slot {
+    async fn send(&self, n: &Notification) -> Result<(), NotifyError> {
+        match self.get() {
+            Some(channel) => channel.send(n).await,
+            // No adapter: nothing is sent (said once at start).
+            None => Ok(()),
+        }
+    }
+}
+
+/// The shop's messages: its channels and, in demo mode, the demo mailbox.
+#[derive(Clone)]
+pub struct Messages {
+    email: Slot,
+    sms: Slot,
+    mailbox: Option<Arc<Mailbox>>,
+}
+
+impl std::fmt::Debug for Messages {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Messages")
+            .field("demo_mailbox", &self.mailbox.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Messages {
+    /// No SMTP yet: in demo mode e-mails go to the demo mailbox, else nowhere (until
+    /// [`Messages::use_smtp`]).
+    pub fn new(demo: bool) -> Self {
+        let email = Slot::default();
+        let mailbox = demo.then(|| Arc::new(Mailbox::new(crate::mailbox::CAPACITY)));
+        if let Some(m) = &mailbox {
+            email.set(m.clone());
+        }
+        Messages {
+            email,
+            sms: Slot::default(),
+            mailbox,
+        }
+    }
+
+    /// The channels, in the order the notification sink keeps: e-mail, then SMS.
+    pub fn channels(&self) -> Vec<Arc<dyn Notifier>> {
+        vec![Arc::new(self.email.clone()), Arc::new(self.sms.clone())]
+    }
+
+    /// E-mails go through the SMTP relay at `url` (lettre's form, e.g.
+    /// `smtp://user:password@host:587?tls=required`), from `from`
+    /// (`Shop name <noreply@example.ma>`). The demo mailbox then receives nothing more.
+    pub fn use_smtp(&mut self, url: &str, from: &str) -> Result<(), NotifyError> {
+        let smtp = tijara_notify::SmtpNotifier::from_url(url, from)?;
+        self.email.set(Arc::new(smtp));
+        self.mailbox = None;
+        Ok(())
+    }
+
+    /// SMS go through the HTTP gateway at `url`, with the JSON body `template` (`{to}` and
+    /// `{text}` replaced) and an optional bearer token.
+    pub fn use_sms(
+        &self,
+        url: &str,
+        template: &str,
+        bearer: Option<String>,
+    ) -> Result<(), NotifyError> {
+        self.sms.set(Arc::new(tijara_notify::HttpSmsNotifier::new(
+            url, template, bearer,
+        )?));
+        Ok(())
+    }
+
+    /// The demo mailbox (demo mode without SMTP).
+    pub fn mailbox(&self) -> Option<&Arc<Mailbox>> {
+        self.mailbox.as_ref()
+    }
+
+    /// True when e-mails go somewhere (an SMTP relay or the demo mailbox).
+    pub fn sends_email(&self) -> bool {
+        self.email.get().is_some()
+    }
+
+    /// Sends `n` by e-mail on a task of its own (the page answers at once, whether or not an
+    /// account exists), tried three times, 2 then 10 seconds apart; a message that still
+    /// fails is logged (without its text, which holds a live link).
+    pub fn send_soon(&self, n: Notification) -> tokio::task::JoinHandle<bool> {
+        let email = self.email.clone();
+        tokio::spawn(async move {
+            for (attempt, wait) in [0u64, 2, 10].into_iter().enumerate() {
+                tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+                match email.send(&n).await {
+                    Ok(()) => return true,
+                    Err(e) => {
+                        tracing::warn!(target: "messages", attempt = attempt + 1, error = %e, subject = %n.subject, "e-mail not sent");
+                    }
+                }
+            }
+            false
+        })
+    }
+}
+
+/// The notification sink of the shop's outbox: a second engine on the same storage reads
+/// orders and accounts and records what was sent; shoppers' messages carry the order's
+/// private link under `public_url`.
+pub fn sink(
+    reader: tijara::Tijara,
+    messages: &Messages,
+    public_url: &str,
+) -> tijara_notify::NotificationSink {
+    let base = public_url.trim_end_matches('/').to_owned();
+    tijara_notify::NotificationSink::new(reader, messages.channels()).with_order_link(Arc::new(
+        move |doc| {
+            format!(
+                "{base}{}",
+                crate::web::order_url(&doc.order.id, doc.access_token.as_str())
+            )
+        },
+    ))
+    // The bank details helper's hook: `.with_transfer_note(...)` adds the RIB to the
+    // transfer message; until then the message points to the order page, which shows it.
+}
+
+/// The absolute link of a storefront path.
+pub fn link(public_url: &str, path: &str) -> String {
+    format!("{}{path}", public_url.trim_end_matches('/'))
+}
+
+/// Delivers the outbox every `every` (order, payment, parcel and return messages), forever.
+pub async fn run_dispatcher(engine: tijara::Tijara, every: std::time::Duration) {
+    loop {
+        match engine.operations().dispatch_events(100).await {
+            Ok(report) if report.failed > 0 => {
+                tracing::warn!(target: "messages", failed = report.failed, delivered = report.delivered, "some messages were not sent; retried on the next round");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(target: "messages", error = %e, "outbox delivery failed"),
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
+/// Sends a password-reset link (`/account/reset?token=…`) in the account's language.
+pub fn send_reset(app: &crate::App, mail: &tijara::usecases::accounts::LinkMail) {
+    let url = link(
+        &app.public_url,
+        &format!("/account/reset?token={}", mail.token),
+    );
+    let n = tijara_notify::password_reset_message(
+        app.engine.region(),
+        &mail.email,
+        mail.lang,
+        &url,
+        tijara::usecases::accounts::RESET_MINUTES,
+    );
+    app.messages.send_soon(n);
+}
+
+/// Sends an e-mail verification link (`/account/verify?token=…`) in the account's language.
+/// Call it after a sign-up: `crate::messages::send_verification(&app, &account).await`.
+pub async fn send_verification(
+    app: &crate::App,
+    account: &tijara::usecases::accounts::Account,
+) -> Result<bool, tijara::TijaraError> {
+    let Some(mail) = app
+        .engine
+        .accounts()
+        .start_email_verification(&account.id)
+        .await?
+    else {
+        return Ok(false);
+    };
+    let url = link(
+        &app.public_url,
+        &format!("/account/verify?token={}", mail.token),
+    );
+    let n = tijara_notify::verification_message(
+        app.engine.region(),
+        &mail.email,
+        mail.lang,
+        &url,
+        tijara::usecases::accounts::VERIFY_HOURS,
+    );
+    app.messages.send_soon(n);
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn demo_mode_without_smtp_keeps_mail_in_the_mailbox_and_sms_go_nowhere() {
+        let m = Messages::new(true);
+        assert!(m.sends_email());
+        let n = Notification {
+            email: Some("a@example.ma".into()),
+            phone: Some("+212600000000".into()),
+            lang: tijara_core::Lang::FR,
+            subject: "Bonjour".into(),
+            text: "Texte".into(),
+        };
+        for c in m.channels() {
+            assert!(c.send(&n).await.is_ok());
+        }
+        let mailbox = m.mailbox().map(|b| b.newest_first()).unwrap_or_default();
+        assert_eq!(mailbox.len(), 1);
+        assert_eq!(mailbox[0].subject, "Bonjour");
+        let production = Messages::new(false);
+        assert!(!production.sends_email());
+        assert!(production.mailbox().is_none());
+    }
+
+    #[test]
+    fn links_are_absolute_without_double_slashes() {
+        assert_eq!(
+            link("https://shop.example/", "/account/reset?token=x"),
+            "https://shop.example/account/reset?token=x"
+        );
+    }
+}
