@@ -181,6 +181,10 @@ async fn robots_txt_keeps_crawlers_out_of_private_pages_and_names_the_sitemap() 
             .lines()
             .any(|l| l == "Sitemap: http://127.0.0.1:9/sitemap.xml")
     );
+    // Browsers' icon request finds one (no 404 logged on every page).
+    let icon = c.get("/favicon.ico").await;
+    assert_eq!(icon.status, StatusCode::OK);
+    assert!(icon.body.starts_with("<svg "));
     // The shop window and products stay crawlable.
     assert!(
         !a.body
