@@ -30,7 +30,8 @@ pub struct Meta {
     pub og_image: Option<String>,
     /// Open Graph type (`website`, `product`…); `website` when unset.
     pub og_type: Option<&'static str>,
-    /// Structured data (schema.org JSON-LD), written into the page safely (see [`json_ld`]).
+    /// Structured data (schema.org JSON-LD), written into the page with `<`, `>` and `&` escaped
+    /// so no text in it can end its script element.
     pub json_ld: Option<serde_json::Value>,
     /// True for pages search engines should not list (search results).
     pub noindex: bool,
