@@ -181,6 +181,10 @@ async fn robots_txt_keeps_crawlers_out_of_private_pages_and_names_the_sitemap() 
             .lines()
             .any(|l| l == "Sitemap: http://127.0.0.1:9/sitemap.xml")
     );
+    // Browsers' icon request finds one (no 404 logged on every page).
+    let icon = c.get("/favicon.ico").await;
+    assert_eq!(icon.status, StatusCode::OK);
+    assert!(icon.body.starts_with("<svg "));
     // The shop window and products stay crawlable.
     assert!(
         !a.body
@@ -404,4 +408,40 @@ async fn the_home_page_describes_the_shop_and_search_results_are_not_indexed() {
         a.body
             .contains("<meta name=\"robots\" content=\"noindex, follow\">")
     );
+}
+
+#[tokio::test]
+async fn during_an_outage_the_sitemap_and_legal_notice_say_503_never_an_empty_200() {
+    use std::sync::Arc;
+    use tijara::ports::storage::DocKind;
+    use tijara_testkit::outage::Outage;
+    let app = demo_app().await;
+    let outage = Arc::new(Outage::new(app.engine.storage().clone()));
+    let engine = tijara::Tijara::builder()
+        .region(tijara_core::Region::dakhla())
+        .storage(outage.clone())
+        .payment(Arc::new(tijara_pay_offline::CashOnDelivery))
+        .carrier(Arc::new(
+            tijara_carrier_table::TableCarrier::from_toml(tijara_carrier_table::AMANA_SAMPLE)
+                .unwrap(),
+        ))
+        .build()
+        .unwrap();
+    let app = tijara_storefront::App { engine, ..app };
+    let mut c = Client::new(&app);
+    outage.spare(&[DocKind::Session, DocKind::Account]);
+    outage.set_down(true);
+    let a = c.get("/sitemap.xml").await;
+    assert_eq!(a.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(a.body.contains("try again"), "{}", a.body);
+    let a = c.get("/legal/notice?lang=fr").await;
+    assert_eq!(a.status, StatusCode::SERVICE_UNAVAILABLE);
+    // The pages that read nothing stored still answer.
+    assert_eq!(c.get("/robots.txt").await.status, StatusCode::OK);
+    assert_eq!(
+        c.get("/legal/withdrawal?lang=fr").await.status,
+        StatusCode::OK
+    );
+    outage.set_down(false);
+    assert_eq!(c.get("/sitemap.xml").await.status, StatusCode::OK);
 }
