@@ -51,6 +51,8 @@ pub fn router(engine: Tijara, public_url: String) -> axum::Router {
         data_dir: std::env::temp_dir(),
         payment_page: None,
         trusted_proxies: tijara_storefront::security::default_trusted_proxies(),
+        bank: Arc::new(tijara_pay_offline::BankDetails::demo()),
+        messages: tijara_storefront::messages::Messages::new(false),
     })
 }
 
