@@ -70,6 +70,11 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
             "محاولات كثيرة من هذا الاتصال. أعد المحاولة على الساعة",
             "Too many tries from this connection. Try again at",
         ),
+        "ac_track_guest" => (
+            "Une commande passée sans compte ? Retrouvez-la avec son numéro",
+            "طلب تم دون حساب؟ ابحث عنه برقمه",
+            "An order placed without an account? Find it by its number",
+        ),
         "ac_lost_link" => (
             "Lien perdu ? Retrouvez votre commande",
             "فقدت الرابط؟ ابحث عن طلبك",
