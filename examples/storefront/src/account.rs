@@ -315,6 +315,7 @@ async fn account_body(
                 }
             }
         }
+        p.small { a href="/track" { (t(lang, "ac_track_guest")) } }
         h2 { (t(lang, "ac_addresses")) }
         @if addresses.is_empty() { p { (t(lang, "none")) } }
         @for (i, a) in addresses.iter().enumerate() {

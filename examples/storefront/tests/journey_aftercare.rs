@@ -290,3 +290,39 @@ async fn a_guest_returns_one_item_with_a_reason_and_sees_its_status() {
         assert_eq!(doc.returns[0].lines[0].quantity, 1);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shopper_sees_their_orders_and_saves_an_address() {
+    let Some(shop) = browser::Shop::start("aftercare-account", "ar").await else {
+        return;
+    };
+    shop.go("/account/login?lang=ar").await;
+    shop.fill("input[name='email']", "shopper@tijara.example")
+        .await;
+    shop.fill("input[name='password']", "shopper-demo-2026")
+        .await;
+    shop.click("form[action='/account/login'] button").await;
+    wait_path(&shop, "/account").await;
+    for lang in ["ar", "fr"] {
+        shop.go(&format!("/account?lang={lang}")).await;
+        shop.shot(&format!("1-account-{lang}")).await;
+    }
+    // A bad phone first: refused in words, what was typed kept.
+    shop.go("/account?lang=ar").await;
+    shop.fill("input[name='name']", "فاطمة الزهراء").await;
+    shop.fill("input[name='line1']", "رقم 12، شارع طرفاية، حي الوحدة")
+        .await;
+    shop.fill("input[name='city']", "الداخلة").await;
+    shop.fill("input[name='phone']", "12").await;
+    shop.click("form[action='/account/addresses'] button").await;
+    wait_text(&shop, "هذا العنوان ناقص").await;
+    shop.shot("2-address-refused-ar").await;
+    shop.fill("input[name='phone']", "0661 00 01 23").await;
+    shop.click("form[action='/account/addresses'] button").await;
+    wait_text(&shop, "تم حفظ العنوان").await;
+    shop.shot("3-address-saved-ar").await;
+    shop.go("/account?lang=fr").await;
+    let text = wait_text(&shop, "Mes adresses").await;
+    assert!(text.contains("+212661000123"), "{text}");
+    shop.shot("4-address-saved-fr").await;
+}

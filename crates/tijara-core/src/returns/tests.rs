@@ -249,3 +249,59 @@ fn reasons_are_bounded_and_listed() {
     }
     assert_eq!(ReturnReason::parse("nope"), None);
 }
+
+mod invariants {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever the shopper asks, in any order, with some requests rejected: the units in
+        /// live (not rejected) requests never exceed what was ordered, what is still returnable
+        /// plus what is asked is what was ordered, and each request is worth at most its lines'
+        /// net paid.
+        #[test]
+        fn asked_plus_returnable_is_ordered(
+            asks in proptest::collection::vec((0usize..2, 0u32..4, any::<bool>()), 1..8)
+        ) {
+            let region = Region::dakhla();
+            let o = delivered_order(t0());
+            let part = o.seller_order(&so("o1-a")).expect("a");
+            let mut earlier: Vec<ReturnRequest> = Vec::new();
+            for (i, (which, q, reject)) in asks.into_iter().enumerate() {
+                let v = ["a1", "a2"][which];
+                let r = ReturnRequest::open(
+                    rid(&format!("r{i}")),
+                    part,
+                    vec![line(v, q)],
+                    None,
+                    t0() + Duration::hours(1),
+                    &region,
+                    &earlier,
+                );
+                if let Ok(mut r) = r {
+                    let ordered = part.lines.iter().find(|l| l.variant_id.as_str() == v).expect("line");
+                    prop_assert!(r.value.compare(&ordered.net).expect("same currency").is_le());
+                    if reject {
+                        r.reject().expect("reject");
+                    }
+                    earlier.push(r);
+                }
+                for l in &part.lines {
+                    let asked: u32 = earlier
+                        .iter()
+                        .filter(|r| r.status() != ReturnStatus::Rejected)
+                        .flat_map(|r| r.lines.iter())
+                        .filter(|x| x.variant_id == l.variant_id)
+                        .map(|x| x.quantity)
+                        .sum();
+                    let left = returnable_units(part, &earlier)
+                        .into_iter()
+                        .find(|x| x.variant_id == l.variant_id)
+                        .map_or(0, |x| x.quantity);
+                    prop_assert!(asked <= l.quantity);
+                    prop_assert_eq!(asked + left, l.quantity);
+                }
+            }
+        }
+    }
+}

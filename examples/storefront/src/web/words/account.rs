@@ -70,6 +70,11 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
             "محاولات كثيرة من هذا الاتصال. أعد المحاولة على الساعة",
             "Too many tries from this connection. Try again at",
         ),
+        "ac_track_guest" => (
+            "Une commande passée sans compte ? Retrouvez-la avec son numéro",
+            "طلب تم دون حساب؟ ابحث عنه برقمه",
+            "An order placed without an account? Find it by its number",
+        ),
         "ac_lost_link" => (
             "Lien perdu ? Retrouvez votre commande",
             "فقدت الرابط؟ ابحث عن طلبك",
@@ -309,7 +314,7 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
         ),
         "ac_bad_address" => (
             "Cette adresse est incomplète ou invalide : vérifiez le nom, l'adresse, la ville et le téléphone (par ex. 06 12 34 56 78).",
-            "هذا العنوان ناقص أو غير صالح: تحقق من الاسم والعنوان والمدينة والهاتف (مثلا 06 12 34 56 78).",
+            "هذا العنوان ناقص أو غير صالح: تحقق من الاسم والعنوان والمدينة والهاتف (مثلا \u{2066}06 12 34 56 78\u{2069}).",
             "This address is incomplete or not valid: check the name, address, city and phone (e.g. 06 12 34 56 78).",
         ),
         "ac_not_found_address" => (
