@@ -183,10 +183,12 @@ pub struct ItemLine {
     pub net: Money,
 }
 
+/// A message to the order's e-mail only: long texts with links are not for SMS (the parcel's
+/// steps, short, also go by SMS: [`shipment_message`]).
 fn recipient(doc: &OrderDoc, subject: String, text: String) -> Notification {
     Notification {
         email: Some(doc.order.email.clone()),
-        phone: Some(doc.order.shipping_address.phone.clone()),
+        phone: None,
         lang: doc.lang,
         subject,
         text,
@@ -298,6 +300,7 @@ pub fn shipment_message(
     with_link(&r, &mut text, r.s("follow"), link);
     let mut n = recipient(doc, format!("{} {}", r.w("parcel"), r.step(status)), text);
     n.lang = lang;
+    n.phone = Some(doc.order.shipping_address.phone.clone());
     n
 }
 

@@ -52,6 +52,7 @@ async fn a_cash_on_delivery_order_is_confirmed_to_the_shopper_with_its_link_item
     assert_eq!(told.len(), 1, "{told:?}");
     let n = &told[0];
     assert_eq!(n.email.as_deref(), Some("client@example.ma"));
+    assert_eq!(n.phone, None, "a long text with links is no SMS");
     assert_eq!(n.lang, Lang::FR);
     assert!(n.subject.contains(&order_label(&doc)), "{}", n.subject);
     assert!(n.subject.contains("confirmée"), "{}", n.subject);
@@ -148,6 +149,11 @@ async fn a_parcel_step_carries_the_link_to_follow_it() {
     let told = sink(&t.engine).compose(created).await.unwrap();
     assert_eq!(told.len(), 1);
     assert!(told[0].text.contains("Suivre le colis"), "{}", told[0].text);
+    assert_eq!(
+        told[0].phone.as_deref(),
+        Some(order.shipping_address.phone.as_str()),
+        "by SMS too"
+    );
     assert!(told[0].text.contains(order.id.as_str()), "{}", told[0].text);
 }
 

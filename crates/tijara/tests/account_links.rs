@@ -6,8 +6,8 @@ mod common;
 use chrono::Duration;
 use common::*;
 use tijara::usecases::accounts::{
-    MAX_RESETS_PER_HOUR, NewAccount, RESET_MINUTES, Role, VERIFY_HOURS, hash_password,
-    verify_password,
+    MAX_RESET_ASKS_PER_ADDRESS, MAX_RESETS_PER_HOUR, NewAccount, RESET_MINUTES, Role, VERIFY_HOURS,
+    hash_password, verify_password,
 };
 use tijara::{LinkProblem, LinkPurpose, TijaraError};
 use tijara_core::Lang;
@@ -44,20 +44,20 @@ async fn a_reset_link_works_once_within_its_time_and_closes_the_sessions() {
     // No account: the same `None` as a throttled ask; nothing to send.
     assert!(
         accounts
-            .request_password_reset("nobody@example.ma")
+            .request_password_reset("nobody@example.ma", None)
             .await
             .expect("ask")
             .is_none()
     );
     assert!(
         accounts
-            .request_password_reset("not an e-mail")
+            .request_password_reset("not an e-mail", None)
             .await
             .expect("ask")
             .is_none()
     );
     let first = accounts
-        .request_password_reset(" Youssef@Example.MA ")
+        .request_password_reset(" Youssef@Example.MA ", None)
         .await
         .expect("ask")
         .expect("sent");
@@ -73,7 +73,7 @@ async fn a_reset_link_works_once_within_its_time_and_closes_the_sessions() {
     assert_eq!(link.expires_at, t0() + Duration::minutes(RESET_MINUTES));
     // A second ask replaces the first link.
     let second = accounts
-        .request_password_reset("youssef@example.ma")
+        .request_password_reset("youssef@example.ma", None)
         .await
         .expect("ask")
         .expect("sent");
@@ -118,7 +118,7 @@ async fn a_reset_link_works_once_within_its_time_and_closes_the_sessions() {
     ));
     // Expired.
     let third = accounts
-        .request_password_reset("youssef@example.ma")
+        .request_password_reset("youssef@example.ma", None)
         .await
         .expect("ask")
         .expect("sent");
@@ -150,7 +150,7 @@ async fn reset_links_are_throttled_per_account() {
     for _ in 0..MAX_RESETS_PER_HOUR {
         assert!(
             accounts
-                .request_password_reset("amina@example.ma")
+                .request_password_reset("amina@example.ma", None)
                 .await
                 .expect("ask")
                 .is_some()
@@ -158,7 +158,7 @@ async fn reset_links_are_throttled_per_account() {
     }
     assert!(
         accounts
-            .request_password_reset("amina@example.ma")
+            .request_password_reset("amina@example.ma", None)
             .await
             .expect("ask")
             .is_none(),
@@ -167,7 +167,7 @@ async fn reset_links_are_throttled_per_account() {
     m.clock.advance(Duration::minutes(61));
     assert!(
         accounts
-            .request_password_reset("amina@example.ma")
+            .request_password_reset("amina@example.ma", None)
             .await
             .expect("ask")
             .is_some()
@@ -297,4 +297,61 @@ async fn a_verification_link_expires() {
             .email_verified_at
             .is_none()
     );
+}
+
+#[tokio::test]
+async fn reset_asks_are_throttled_per_address_whatever_the_emails() {
+    let m = market();
+    account(&m, "amina@example.ma").await;
+    let accounts = m.engine.accounts();
+    let from = Some("198.51.100.7");
+    for i in 0..MAX_RESET_ASKS_PER_ADDRESS - 1 {
+        let email = format!("someone{i}@example.ma");
+        assert!(
+            accounts
+                .request_password_reset(&email, from)
+                .await
+                .expect("ask")
+                .is_none()
+        );
+    }
+    // The allowance's last ask is counted; the next is refused, known e-mail or not.
+    assert!(
+        accounts
+            .request_password_reset("amina@example.ma", from)
+            .await
+            .expect("ask")
+            .is_some()
+    );
+    let refused = accounts
+        .request_password_reset("amina@example.ma", from)
+        .await;
+    assert!(
+        matches!(refused, Err(TijaraError::LoginThrottled { .. })),
+        "{refused:?}"
+    );
+    // Another address is not concerned; an hour later the address asks again.
+    assert!(
+        accounts
+            .request_password_reset("amina@example.ma", Some("198.51.100.8"))
+            .await
+            .expect("ask")
+            .is_some()
+    );
+    m.clock.advance(Duration::minutes(61));
+    assert!(
+        accounts
+            .request_password_reset("nobody@example.ma", from)
+            .await
+            .is_ok()
+    );
+    // The purge of login throttles deletes the count once it no longer matters.
+    m.clock.advance(Duration::minutes(61));
+    let (deleted, _) = m
+        .engine
+        .sessions()
+        .purge_login_throttles(None, 100)
+        .await
+        .expect("purge");
+    assert!(deleted >= 1);
 }

@@ -49,7 +49,12 @@ struct ForgotForm {
     email: String,
 }
 
-async fn forgot(State(app): State<App>, ctx: Ctx, Form(f): Form<ForgotForm>) -> Response {
+async fn forgot(
+    State(app): State<App>,
+    ctx: Ctx,
+    client: crate::security::ClientIp,
+    Form(f): Form<ForgotForm>,
+) -> Response {
     let lang = ctx.lang;
     if tijara::usecases::accounts::normalize_email(&f.email).is_err() {
         let email = f.email.chars().take(254).collect::<String>();
@@ -63,10 +68,29 @@ async fn forgot(State(app): State<App>, ctx: Ctx, Form(f): Form<ForgotForm>) -> 
         )
             .into_response();
     }
-    match app.engine.accounts().request_password_reset(&f.email).await {
+    match app
+        .engine
+        .accounts()
+        .request_password_reset(&f.email, client.text().as_deref())
+        .await
+    {
         Ok(Some(mail)) => crate::messages::send_reset(&app, &mail),
         // No account, or too many links asked within the hour: the same answer.
         Ok(None) => {}
+        Err(e @ TijaraError::LoginThrottled { .. }) => {
+            return crate::security::with_retry_after(
+                (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    layout(
+                        &ctx,
+                        t(lang, "forgot_title"),
+                        forgot_form(&ctx, Some(t(lang, "forgot_throttled")), ""),
+                    ),
+                )
+                    .into_response(),
+                &e,
+            );
+        }
         Err(e) => return crate::web::refusal(&ctx, &e),
     }
     let body = html! {

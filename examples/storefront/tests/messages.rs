@@ -315,3 +315,22 @@ async fn the_demo_mailbox_is_for_admins_and_shows_the_newest_first() {
         "links clickable"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reset_asks_from_one_address_are_limited_and_the_refusal_says_when_to_come_back() {
+    let (app, sink) = shop_with_smtp().await;
+    let mut c = Client::new(&app);
+    c.get("/account/forgot?lang=fr").await;
+    for i in 0..tijara::usecases::accounts::MAX_RESET_ASKS_PER_ADDRESS {
+        let email = format!("someone{i}@example.ma");
+        let r = c.post("/account/forgot", &[("email", &email)]).await;
+        assert_eq!(r.status, StatusCode::OK, "ask {i}");
+    }
+    let r = c
+        .post("/account/forgot", &[("email", "shopper@tijara.example")])
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.body.contains("Attendez une heure"), "{}", r.body);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(sink.mails().is_empty(), "nothing sent: {:?}", sink.mails());
+}

@@ -19,6 +19,42 @@ pub const RESET_MINUTES: i64 = 30;
 /// nothing (and answer the same).
 pub const MAX_RESETS_PER_HOUR: usize = 3;
 
+/// Reset asks from one client address (IPv6: its /48) within an hour, whatever the e-mails;
+/// further asks are refused with [`TijaraError::LoginThrottled`] until the hour is over.
+pub const MAX_RESET_ASKS_PER_ADDRESS: u32 = 10;
+
+/// A client address's count of reset asks, stored as a throttle document of the login
+/// throttles' shape, so their purge ([`super::Sessions::purge_login_throttles`]) reads it and
+/// deletes it once it no longer matters.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+struct AddressCount {
+    failures: u32,
+    reserved: u64,
+    last_at: Option<DateTime<Utc>>,
+    blocked_until: Option<DateTime<Utc>>,
+    #[serde(default)]
+    known_until: Option<DateTime<Utc>>,
+}
+
+/// The address a reset throttle counts: an IPv6 address by its /48 network, an IPv4 address
+/// (or an IPv4-mapped one) as it is, `unknown` without one.
+fn address_key(client: Option<&str>) -> String {
+    let Some(c) = client.map(str::trim).filter(|c| !c.is_empty()) else {
+        return "unknown".into();
+    };
+    match c.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
+            }
+        },
+        Ok(ip) => ip.to_string(),
+        Err(_) => c.chars().take(64).collect(),
+    }
+}
+
 /// A one-time link to send to an account's e-mail: the token (the only copy: the account
 /// stores its hash) and to whom. Its `Debug` never shows the token.
 #[derive(Clone, PartialEq, Eq)]
@@ -100,11 +136,17 @@ impl Accounts<'_> {
     /// account has this e-mail (the previous link no longer works), `None` otherwise — and
     /// `None` too past [`MAX_RESETS_PER_HOUR`] for the account, so the caller answers the same
     /// page in every case and tells no one who has an account. A malformed e-mail is `None`.
+    ///
+    /// `client` (the client's IP address, if known) is counted first, whatever the e-mail:
+    /// past [`MAX_RESET_ASKS_PER_ADDRESS`] within the hour the ask is refused with
+    /// [`TijaraError::LoginThrottled`] and nothing is sent.
     pub async fn request_password_reset(
         self,
         email: &str,
+        client: Option<&str>,
     ) -> Result<Option<LinkMail>, TijaraError> {
         let e = self.engine;
+        self.count_reset_ask(client).await?;
         let Ok(email) = normalize_email(email) else {
             return Ok(None);
         };
@@ -143,6 +185,60 @@ impl Accounts<'_> {
             token,
             expires_at,
         }))
+    }
+
+    /// Counts a reset ask against the client's address; refuses it past the hour's allowance.
+    async fn count_reset_ask(self, client: Option<&str>) -> Result<(), TijaraError> {
+        let e = self.engine;
+        let now = e.now();
+        let key = address_key(client);
+        let id = format!(
+            "reset-address:{}",
+            hex::encode(&Sha256::digest(key.as_bytes())[..16])
+        );
+        let id = &id;
+        let counted = e
+            .mutate("count_reset_ask", None, &(), || async move {
+                let (mut t, version) = match e.inner.storage.get(DocKind::Throttle, id).await? {
+                    Some(doc) => (
+                        crate::engine::decode::<AddressCount>(DocKind::Throttle, id, &doc.body)?,
+                        Some(doc.version),
+                    ),
+                    None => (AddressCount::default(), None),
+                };
+                if let Some(until) = t.blocked_until.filter(|u| *u > now) {
+                    return Ok((Some(until), crate::ports::storage::Changeset::default()));
+                }
+                if t.last_at.is_some_and(|l| now - l >= Duration::hours(1)) {
+                    t.failures = 0;
+                }
+                t.failures = t.failures.saturating_add(1);
+                t.reserved += 1;
+                t.last_at = Some(now);
+                if t.failures >= MAX_RESET_ASKS_PER_ADDRESS {
+                    t.blocked_until = Some(now + Duration::hours(1));
+                }
+                let write =
+                    crate::engine::Write::new(DocKind::Throttle, id.as_str(), version).body(&t)?;
+                Ok((
+                    None,
+                    crate::ports::storage::Changeset {
+                        docs: vec![write],
+                        ..crate::ports::storage::Changeset::default()
+                    },
+                ))
+            })
+            .await;
+        let until = match counted {
+            Ok(None) => return Ok(()),
+            Ok(Some(until)) => until,
+            Err(TijaraError::Conflict { .. }) => now + Duration::seconds(1),
+            Err(other) => return Err(other),
+        };
+        tracing::warn!(target: "security", event = "reset_throttled", client = %key, "password reset ask refused: too many from this address");
+        Err(TijaraError::LoginThrottled {
+            retry_after_secs: u64::try_from((until - now).num_seconds().max(1)).unwrap_or(1),
+        })
     }
 
     /// The account a password-reset token opens, without using it (to show the form);

@@ -57,6 +57,11 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
             "إذا كان هناك حساب بهذا العنوان، فقد أرسلنا إليه رابطا الآن. الرابط صالح لمرة واحدة لمدة 30 دقيقة. تفقد أيضا مجلد الرسائل غير المرغوب فيها.",
             "If an account uses this address, a link was just sent to it. It works once, for 30 minutes. Look in your spam folder too.",
         ),
+        "forgot_throttled" => (
+            "Trop de demandes depuis votre connexion. Attendez une heure, puis redemandez un lien ; le dernier lien reçu marche toujours pendant 30 minutes.",
+            "طلبات كثيرة من اتصالك. انتظر ساعة ثم اطلب رابطا جديدا؛ آخر رابط وصلك يبقى صالحا لمدة 30 دقيقة.",
+            "Too many asks from your connection. Wait an hour, then ask for a link again; the last link you got still works for 30 minutes.",
+        ),
         "forgot_again" => (
             "Rien reçu ? Redemander un lien",
             "لم يصلك شيء؟ اطلب رابطا جديدا",
