@@ -19,6 +19,13 @@ pub(super) fn head(lang: Lang, meta: &Meta) -> Markup {
     }
 }
 
+/// The footer's legal links (terms, privacy, legal notice) for a page in `lang`; empty until
+/// the legal pages exist.
+pub(super) fn footer_links(lang: Lang) -> Markup {
+    let _ = lang;
+    html! {}
+}
+
 /// This part's routes.
 pub(super) fn routes() -> Router<App> {
     Router::new()
