@@ -138,7 +138,7 @@ async fn cart_page(State(app): State<App>, ctx: Ctx, headers: HeaderMap) -> Resp
                     section.seller-group {
                         h2 {
                             (t(lang, "sold_by")) " "
-                            @match first { Some(v) => { a href={ "/artisans/" (group.seller_id) } { (v.seller_name) } " · " (v.seller_city) }, None => { (group.seller_id) } }
+                            bdi.name { @match first { Some(v) => { a href={ "/artisans/" (group.seller_id) } { (v.seller_name) } " · " (v.seller_city) }, None => { (group.seller_id) } } }
                         }
                         ul.lines {
                             @for l in group.lines.iter().filter_map(|i| p.lines.get(*i)) {
