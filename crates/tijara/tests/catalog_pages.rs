@@ -154,3 +154,41 @@ async fn a_seller_opts_in_to_a_whatsapp_contact_and_a_bad_number_is_refused() {
         .unwrap();
     assert_eq!(other.whatsapp_link(), None);
 }
+
+#[tokio::test]
+async fn every_page_size_splits_the_catalog_into_pages_that_cover_it_exactly_once() {
+    let m = market();
+    seven(&m).await;
+    let all = ProductFilter::default();
+    let expected: Vec<_> = m
+        .engine
+        .catalog()
+        .list_products(&all, None, 100)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|v| v.product.id)
+        .collect();
+    for per_page in 1..=9u32 {
+        let first = m
+            .engine
+            .catalog()
+            .list_products_numbered(&all, 1, per_page)
+            .await
+            .unwrap();
+        assert_eq!(first.pages, 7u32.div_ceil(per_page).max(1), "{per_page}");
+        let mut seen = Vec::new();
+        for n in 1..=first.pages {
+            let page = m
+                .engine
+                .catalog()
+                .list_products_numbered(&all, n, per_page)
+                .await
+                .unwrap();
+            assert!(!page.items.is_empty() && page.items.len() <= per_page as usize);
+            seen.extend(page.items.into_iter().map(|v| v.product.id));
+        }
+        assert_eq!(seen, expected, "{per_page} a page");
+    }
+}

@@ -130,6 +130,18 @@ async fn journey(lang: &str) {
     shop.find("main .grid .card").await;
     assert_fits(&shop, "artisan").await;
     shop.shot("04-artisan").await;
+    shop.go(&format!("/artisans?{q}")).await;
+    assert!(
+        shop.c
+            .find_all(fantoccini::Locator::Css("main aside.artisan"))
+            .await
+            .unwrap()
+            .len()
+            >= 8,
+        "every demo seller"
+    );
+    assert_fits(&shop, "artisans").await;
+    shop.shot("04-artisans").await;
 
     // The cart with two sellers' items, each seller's group, the stepper working without JS.
     shop.go(&format!("/products/{}?{q}", second.product.slug))

@@ -69,6 +69,11 @@ pub async fn frame(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
+    // Images are no pages: no header to fill, no database read.
+    let path = req.uri().path();
+    if path.starts_with("/images/") || path.starts_with("/media/") {
+        return next.run(req).await;
+    }
     let cart_count = match cart_of(&app, req.headers()).await {
         Ok(Some(id)) => match app.engine.carts().cart(&id).await {
             Ok(doc) => doc.cart.lines().iter().map(|l| l.quantity).sum(),

@@ -47,7 +47,7 @@ pub(crate) fn card(ctx: &Ctx, v: &ProductView) -> Markup {
 /// Breadcrumbs: home, then each (label, address); the last one is the page itself.
 pub(crate) fn crumbs(lang: Lang, trail: &[(&str, Option<String>)]) -> Markup {
     html! {
-        nav.crumbs aria-label="breadcrumb" {
+        nav.crumbs aria-label=(t(lang, "crumbs")) {
             ol {
                 li { a href="/" { (t(lang, "home")) } }
                 @for (label, href) in trail {

@@ -5,6 +5,7 @@
 pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str)> {
     Some(match key {
         "home" => ("Accueil", "الرئيسية", "Home"),
+        "crumbs" => ("Vous êtes ici", "أنت هنا", "You are here"),
         "artisans" => (
             "Artisans et coopératives",
             "الصناع والتعاونيات",
