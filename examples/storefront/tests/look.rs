@@ -125,6 +125,16 @@ async fn artisans_have_their_shop_with_story_members_products_and_opt_in_whatsap
     let quiet = all.iter().find(|s| s.whatsapp.is_none()).unwrap();
     let page = c.get(&format!("/artisans/{}?lang=fr", quiet.id)).await;
     assert!(!page.body.contains("wa.me"));
+    // A deactivated seller's shop is gone (and gone from the index).
+    app.engine
+        .catalog()
+        .set_seller_active(&quiet.id, false, None)
+        .await
+        .unwrap();
+    let closed = c.get(&format!("/artisans/{}?lang=fr", quiet.id)).await;
+    assert_eq!(closed.status, StatusCode::NOT_FOUND);
+    let index = c.get("/artisans?lang=fr").await;
+    assert!(!index.body.contains(&format!("/artisans/{}\"", quiet.id)));
     // Unknown or malformed: the designed 404 with the way to the others.
     for bad in ["/artisans/slr-nobody", "/artisans/%20bad%20id"] {
         let gone = c.get(&format!("{bad}?lang=fr")).await;
