@@ -80,13 +80,44 @@ async fn product_pages_show_the_price_with_tax_the_artisan_and_breadcrumbs() {
     assert!(b.contains("<bdi class=\"money\">890,00"), "{b}");
     assert!(b.contains("TVA incluse"));
     assert!(b.contains("class=\"artisan\"") && b.contains("href=\"/artisans/"));
-    assert!(b.contains("Retour gratuit"));
+    // The withdrawal period of the region (law 31-08: 7 days), not a promise of free returns.
+    assert!(b.contains("Retour possible sous 7 jours"), "{b}");
     // No SKU, no initials in place of a picture.
     assert!(!b.contains("DAK-"), "{b}");
     assert!(b.contains("/images/tassoufra-bag.svg"));
     // The drawing is of a bag, not initials.
     let svg = c.get("/images/tassoufra-bag.svg").await;
     assert!(svg.body.starts_with("<svg") && !svg.body.contains("<text"));
+    // An exempt artisan's price says there is no TVA.
+    let exempt = app
+        .engine
+        .catalog()
+        .list_sellers(None, 100)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|s| {
+            matches!(
+                s.tax_status,
+                tijara_core::catalog::SellerTaxStatus::Exempt { .. }
+            )
+        })
+        .unwrap();
+    let mut their = ProductFilter::default();
+    their.seller = Some(exempt.id.clone());
+    let theirs = app
+        .engine
+        .catalog()
+        .list_products(&their, None, 1)
+        .await
+        .unwrap()
+        .items;
+    let page = c
+        .get(&format!("/products/{}?lang=fr", theirs[0].product.slug))
+        .await;
+    assert!(page.body.contains("TVA non applicable"), "{}", page.body);
+    assert!(!page.body.contains("TVA incluse"));
     // A made-to-order product says how long it takes.
     let tent = c.get("/products/family-khaima?lang=fr").await;
     assert!(

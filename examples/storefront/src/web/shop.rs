@@ -214,6 +214,13 @@ async fn product_page(State(app): State<App>, ctx: Ctx, Path(slug): Path<String>
         .map(|ph| ph.url.as_str())
         .collect();
     let main_image = product_image(p, false);
+    // An exempt artisan's price carries no TVA: say so rather than "TVA incluse".
+    let exempt = seller.as_ref().is_some_and(|s| {
+        matches!(
+            s.tax_status,
+            tijara_core::catalog::SellerTaxStatus::Exempt { .. }
+        )
+    });
     let maker = p
         .made_by
         .as_ref()
@@ -242,7 +249,7 @@ async fn product_page(State(app): State<App>, ctx: Ctx, Path(slug): Path<String>
                             p { strong { @for (k, val) in &var.variant.options { (k) " " (val) " " } } }
                         }
                         p.price { (price(&ctx, &var.variant.price)) }
-                        p.tax { (t(lang, "tva_incl")) }
+                        p.tax { (if exempt { t(lang, "tva_none") } else { t(lang, "tva_incl") }) }
                         (availability_line(lang, &var.availability))
                         @if var.availability.can_order(1) {
                             div.qty-row {
@@ -254,7 +261,7 @@ async fn product_page(State(app): State<App>, ctx: Ctx, Path(slug): Path<String>
                         }
                     }
                 }
-                p.policy { (t(lang, "return_policy")) }
+                p.policy { (t(lang, "return_policy").replace("{n}", &app.engine.region().withdrawal_days.to_string())) }
             }
             p { (p.description.get(lang, Lang::AR).unwrap_or("")) }
             @if let Some(s) = &seller {

@@ -25,9 +25,9 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
         ),
         "based_in" => ("Atelier à", "الورشة في", "Workshop in"),
         "footer_note" => (
-            "Marché de l'artisanat de Dakhla – Oued Ed-Dahab. Prix en dirhams, TVA incluse.",
-            "سوق الصناعة التقليدية بالداخلة وادي الذهب. الأسعار بالدرهم، شاملة الضريبة.",
-            "Dakhla – Oued Ed-Dahab crafts market. Prices in dirhams, VAT included.",
+            "Marché de l'artisanat de Dakhla – Oued Ed-Dahab. Prix en dirhams, toutes taxes comprises.",
+            "سوق الصناعة التقليدية بالداخلة وادي الذهب. الأسعار بالدرهم، شاملة لكل الرسوم.",
+            "Dakhla – Oued Ed-Dahab crafts market. Prices in dirhams, all taxes included.",
         ),
         "not_found_title" => ("Page introuvable", "الصفحة غير موجودة", "Page not found"),
         "not_found_text" => (

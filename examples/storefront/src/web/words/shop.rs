@@ -32,6 +32,11 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
             "يصنع حسب الطلب في {n} يوما",
             "Made to order in {n} days",
         ),
+        "tva_none" => (
+            "TVA non applicable (artisan auto-entrepreneur)",
+            "الضريبة على القيمة المضافة غير مطبقة (مقاول ذاتي)",
+            "No VAT (self-employed artisan)",
+        ),
         "tva_incl" => (
             "TVA incluse",
             "شامل الضريبة على القيمة المضافة",
@@ -44,9 +49,9 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
             "Saharan crafts, handmade in Dakhla",
         ),
         "hero_text" => (
-            "Achetez directement aux artisanes et coopératives de la région. Paiement à la livraison possible.",
-            "اشتر مباشرة من الصانعات والتعاونيات في الجهة. الدفع عند الاستلام ممكن.",
-            "Buy straight from the region's artisans and cooperatives. Cash on delivery available.",
+            "Achetez directement aux artisanes et coopératives de la région.",
+            "اشتر مباشرة من الصانعات والتعاونيات في الجهة.",
+            "Buy straight from the region's artisans and cooperatives.",
         ),
         "products" => ("Produits", "المنتجات", "Products"),
         "results_for" => ("Résultats pour", "نتائج البحث عن", "Results for"),
@@ -65,9 +70,9 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
         "next" => ("Suivante", "التالية", "Next"),
         "quantity" => ("Quantité", "الكمية", "Quantity"),
         "return_policy" => (
-            "Retour gratuit sous 14 jours si l'objet ne vous convient pas.",
-            "إرجاع مجاني خلال 14 يوما إذا لم يعجبك المنتج.",
-            "Free return within 14 days if the item is not right for you.",
+            "Retour possible sous {n} jours après réception, sans justification (frais de retour à votre charge).",
+            "يمكنك إرجاع المنتج خلال {n} أيام من استلامه دون تبرير (مصاريف الإرجاع على حسابك).",
+            "You may return it within {n} days of receipt, no reason needed (return postage is yours).",
         ),
         "made_by" => ("Fait par", "من صنع", "Made by"),
         "visit_shop" => ("Voir la boutique", "زيارة المتجر", "Visit the shop"),
