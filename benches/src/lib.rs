@@ -64,6 +64,7 @@ pub fn pricing_fixture() -> PricingFixture {
             legal: LegalIds::default(),
             story: LocalizedText::default(),
             active: true,
+            whatsapp: None,
         });
         for p in 0..4 {
             let n = s * 4 + p;

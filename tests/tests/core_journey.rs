@@ -45,6 +45,7 @@ fn seller(sid: &'static str, kind: SellerKind, rate: u32) -> Seller {
         legal: LegalIds::default(),
         story: LocalizedText::default(),
         active: true,
+        whatsapp: None,
     }
 }
 

@@ -103,9 +103,29 @@ pub struct Seller {
     pub story: LocalizedText,
     /// False once the seller is deactivated: its products cannot be bought.
     pub active: bool,
+    /// A WhatsApp number the seller chose to show shoppers (E.164, `+212612345678`); `None`
+    /// unless the seller opted in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub whatsapp: Option<String>,
+}
+
+/// Whether `number` is an E.164 telephone number: `+`, then 8 to 15 digits, the first not 0.
+pub fn is_e164(number: &str) -> bool {
+    number.strip_prefix('+').is_some_and(|d| {
+        (8..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()) && !d.starts_with('0')
+    })
 }
 
 impl Seller {
+    /// The seller's WhatsApp chat link (`https://wa.me/<digits>`), if they opted in with a
+    /// valid number.
+    pub fn whatsapp_link(&self) -> Option<String> {
+        self.whatsapp
+            .as_deref()
+            .filter(|w| is_e164(w))
+            .map(|w| format!("https://wa.me/{}", w.trim_start_matches('+')))
+    }
+
     /// The commission rate for a product of `category` (the category override, else the
     /// seller's rate).
     pub fn commission_for(&self, category: &CategoryId) -> Rate {
@@ -146,6 +166,11 @@ impl Seller {
                     field: "seller.members.name",
                 });
             }
+        }
+        if let Some(w) = &self.whatsapp
+            && !is_e164(w)
+        {
+            v.push(Problem::BadWhatsApp { value: w.clone() });
         }
         if let Some(rib) = &self.legal.rib
             && (rib.len() != 24 || !rib.bytes().all(|b| b.is_ascii_digit()))

@@ -29,6 +29,7 @@ fn seller(id: &str, name: &str, kind: SellerKind, tax: SellerTaxStatus) -> Falli
         legal: LegalIds::default(),
         story: LocalizedText::default(),
         active: true,
+        whatsapp: None,
     })
 }
 

@@ -509,13 +509,30 @@ pub fn router(app: App) -> axum::Router {
         .merge(admin::routes().layer(security::no_store()))
         .merge(account_reset::routes().layer(security::no_store()))
         .merge(mailbox::routes().layer(security::no_store()))
+        // The page header's cart count and search text (web/layout.rs).
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            web::frame,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
             auth::guard,
         ))
+        // The style sheet and fonts: no session, no form token, cached for a year.
+        .merge(web::asset_routes())
         .merge(api::routes())
         .merge(seller_api::routes().layer(security::no_store()))
         .merge(openapi::routes())
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES));
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // Pages, the style sheet and JSON compressed (gzip or brotli, as the client accepts);
+        // not the fonts, which WOFF2 compresses already.
+        .layer(
+            tower_http::compression::CompressionLayer::new().compress_when(
+                tower_http::compression::Predicate::and(
+                    tower_http::compression::predicate::DefaultPredicate::new(),
+                    tower_http::compression::predicate::NotForContentType::const_new("font/woff2"),
+                ),
+            ),
+        );
     security::harden(routes, &app).with_state(app)
 }

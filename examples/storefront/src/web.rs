@@ -24,6 +24,7 @@ use tijara_core::order::Address;
 use tijara_core::{CartId, CategoryId, Lang, OrderId, SellerId, VariantId};
 
 mod aftercare;
+mod artisans;
 mod cart;
 mod checkout;
 mod errors;
@@ -89,4 +90,5 @@ pub fn routes() -> Router<App> {
         .merge(payment::routes())
         .merge(aftercare::routes())
         .merge(seo::routes())
+        .merge(artisans::routes())
 }

@@ -178,7 +178,7 @@ async fn shoppers_pay_by_card_and_cash_sellers_ship_and_tracking_shows() {
         wait_path(&c, "/cart").await;
     }
     wait_path(&c, "/cart").await;
-    let rows = c.find_all(Locator::Css("main table tr")).await.unwrap();
+    let rows = c.find_all(Locator::Css("main li.line")).await.unwrap();
     assert_eq!(rows.len(), 2, "two lines in the cart");
     shot("03-cart-ar.png").await;
 

@@ -32,7 +32,46 @@ pub(crate) fn seller(id: &str, kind: SellerKind) -> Seller {
         legal: LegalIds::default(),
         story: LocalizedText::default(),
         active: true,
+        whatsapp: None,
     }
+}
+
+#[test]
+fn a_whatsapp_contact_is_an_e164_number_and_links_to_wa_me() {
+    let mut s = seller("s1", SellerKind::Artisan);
+    assert_eq!(s.whatsapp_link(), None);
+    s.whatsapp = Some("+212612345678".into());
+    assert!(s.validate().is_ok());
+    assert_eq!(
+        s.whatsapp_link().as_deref(),
+        Some("https://wa.me/212612345678")
+    );
+    for bad in [
+        "0612345678",
+        "+2126 1234",
+        "+0612345678",
+        "+1234567",
+        "+1234567890123456",
+        "",
+    ] {
+        s.whatsapp = Some(bad.into());
+        assert_eq!(s.whatsapp_link(), None, "{bad}");
+        let e = s.validate().expect_err(bad);
+        assert!(
+            matches!(e.problems(), [Problem::BadWhatsApp { value }] if value == bad),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn a_seller_stored_before_whatsapp_existed_reads_without_one() {
+    let s = seller("s1", SellerKind::Artisan);
+    let mut json = serde_json::to_value(&s).expect("json");
+    assert!(json.get("whatsapp").is_none());
+    json.as_object_mut().expect("object").remove("whatsapp");
+    let back: Seller = serde_json::from_value(json).expect("reads");
+    assert_eq!(back.whatsapp, None);
 }
 
 pub(crate) fn variant(id: &str, price: &str, tax: &str) -> Variant {

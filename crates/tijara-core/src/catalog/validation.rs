@@ -39,6 +39,12 @@ pub enum Problem {
         /// The rejected value.
         value: String,
     },
+    /// A WhatsApp contact that is not an E.164 number (`+` then 8 to 15 digits).
+    #[error("WhatsApp number {value:?} is not in the form +212612345678")]
+    BadWhatsApp {
+        /// The rejected value.
+        value: String,
+    },
     /// A negative price.
     #[error("variant {sku} has a negative price ({price})")]
     NegativePrice {

@@ -19,6 +19,8 @@ mod browsing;
 mod inputs;
 mod products;
 
+pub use browsing::MAX_NUMBERED;
+pub use inputs::NumberedPage;
 pub use inputs::{
     CategoryInput, Page, ProductFilter, ProductInput, ProductView, SellerInput, StockAdjustment,
     VariantInput, VariantView,
@@ -157,6 +159,7 @@ impl Tijara {
             legal: input.legal,
             story: input.story,
             active,
+            whatsapp: input.whatsapp,
         }
     }
 }

@@ -32,6 +32,8 @@ pub(super) struct SellerSeed {
     pub(super) kind: SellerKind,
     pub(super) city: &'static str,
     pub(super) exempt: bool,
+    /// The WhatsApp number the seller opted in to show (fictional, E.164).
+    pub(super) whatsapp: Option<&'static str>,
     pub(super) story_fr: &'static str,
     pub(super) story_ar: &'static str,
     pub(super) products: &'static [(
@@ -51,6 +53,7 @@ pub(super) const SELLERS: [SellerSeed; 8] = [
         kind: SellerKind::Cooperative,
         city: "Dakhla",
         exempt: false,
+        whatsapp: Some("+212600000101"),
         story_fr: "Vingt femmes de Dakhla qui travaillent le cuir de chèvre comme leurs grands-mères.",
         story_ar: "عشرون امرأة من الداخلة يشتغلن جلد الماعز كما علمتهن جداتهن.",
         products: &[
@@ -101,6 +104,7 @@ pub(super) const SELLERS: [SellerSeed; 8] = [
         kind: SellerKind::Gie,
         city: "Dakhla",
         exempt: false,
+        whatsapp: None,
         story_fr: "Un groupement de tisserands qui montent encore des khaïmas en poil de chameau.",
         story_ar: "مجموعة من النساجين ما زالوا ينصبون الخيام من وبر الإبل.",
         products: &[
@@ -151,6 +155,7 @@ pub(super) const SELLERS: [SellerSeed; 8] = [
         kind: SellerKind::Artisan,
         city: "Dakhla",
         exempt: true,
+        whatsapp: Some("+212600000103"),
         story_fr: "Bijoutier depuis trente ans, il grave l'argent au poinçon dans son atelier du port.",
         story_ar: "صائغ منذ ثلاثين سنة، ينقش الفضة في ورشته قرب الميناء.",
         products: &[
@@ -201,6 +206,7 @@ pub(super) const SELLERS: [SellerSeed; 8] = [
         kind: SellerKind::Cooperative,
         city: "Dakhla",
         exempt: false,
+        whatsapp: None,
         story_fr: "Des teinturières qui nouent et teignent la melhfa à la main, couleur par couleur.",
         story_ar: "صباغات يعقدن الملحفة ويصبغنها باليد لونا بعد لون.",
         products: &[
@@ -251,6 +257,7 @@ pub(super) const SELLERS: [SellerSeed; 8] = [
         kind: SellerKind::Artisan,
         city: "Boujdour",
         exempt: false,
+        whatsapp: None,
         story_fr: "Une potière qui façonne l'argile de l'oued et la cuit au feu de bois.",
         story_ar: "خزافة تشكل طين الوادي وتطهوه على نار الحطب.",
         products: &[
@@ -301,6 +308,7 @@ pub(super) const SELLERS: [SellerSeed; 8] = [
         kind: SellerKind::Artisan,
         city: "Laâyoune",
         exempt: false,
+        whatsapp: None,
         story_fr: "Un menuisier qui sculpte les plateaux à thé et les coffres sahariens.",
         story_ar: "نجار ينقش صواني الشاي والصناديق الصحراوية.",
         products: &[
@@ -351,6 +359,7 @@ pub(super) const SELLERS: [SellerSeed; 8] = [
         kind: SellerKind::Cooperative,
         city: "Dakhla",
         exempt: false,
+        whatsapp: None,
         story_fr: "Des artisanes d'El Argoub qui brodent le cuir et tissent la laine.",
         story_ar: "صانعات من العركوب يطرزن الجلد وينسجن الصوف.",
         products: &[
@@ -401,6 +410,7 @@ pub(super) const SELLERS: [SellerSeed; 8] = [
         kind: SellerKind::Artisan,
         city: "Es-Semara",
         exempt: true,
+        whatsapp: None,
         story_fr: "Mahjouba marie l'argent et le cuir dans des parures de fête.",
         story_ar: "محجوبة تجمع الفضة والجلد في حلي الأعراس.",
         products: &[

@@ -62,6 +62,48 @@ async fn cart_remove(
     Redirect::to("/cart").into_response()
 }
 
+#[derive(Deserialize)]
+struct SetForm {
+    variant: String,
+    quantity: u32,
+}
+
+/// `POST /cart/set`: the stepper's − and + (a quantity of 0 removes the line). Without a
+/// cart there is nothing to change: back to the (empty) cart.
+async fn cart_set(
+    State(app): State<App>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Form(f): Form<SetForm>,
+) -> Response {
+    let lang = ctx.lang;
+    let Ok(variant) = VariantId::new(f.variant) else {
+        return problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, t(lang, "out"));
+    };
+    let id = match cart_of(&app, &headers).await {
+        Ok(Some(id)) => id,
+        Ok(None) => return Redirect::to("/cart").into_response(),
+        Err(e) => return refusal(&ctx, &e),
+    };
+    let change = if f.quantity == 0 {
+        CartChange::Remove { variant }
+    } else {
+        CartChange::SetQuantity {
+            variant,
+            quantity: f.quantity,
+        }
+    };
+    match app.engine.carts().change_cart(&id, change, None).await {
+        Ok(_) => Redirect::to("/cart").into_response(),
+        Err(e) => refusal(&ctx, &e),
+    }
+}
+
+/// A drawn empty bag, for the empty cart.
+fn empty_bag() -> Markup {
+    maud::PreEscaped(r##"<svg viewBox="0 0 80 80" aria-hidden="true"><circle cx="40" cy="40" r="40" fill="#efe4d0"/><path d="M20 30h40l-3 32H23z" fill="#a8442a"/><path d="M31 30v-5a9 9 0 0 1 18 0v5" fill="none" stroke="#1b4168" stroke-width="4" stroke-linecap="round"/></svg>"##.into())
+}
+
 async fn cart_page(State(app): State<App>, ctx: Ctx, headers: HeaderMap) -> Response {
     let lang = ctx.lang;
     let priced = match cart_of(&app, &headers).await {
@@ -72,7 +114,8 @@ async fn cart_page(State(app): State<App>, ctx: Ctx, headers: HeaderMap) -> Resp
         Ok(None) => None,
         Err(e) => return refusal(&ctx, &e),
     };
-    // Shoppers see the product's title in their language (the SKU is for the artisan).
+    // Shoppers see the product's title in their language and its picture (the SKU is for the
+    // artisan), grouped by the seller who ships it.
     let ids: Vec<_> = priced
         .iter()
         .flat_map(|p| &p.lines)
@@ -86,30 +129,70 @@ async fn cart_page(State(app): State<App>, ctx: Ctx, headers: HeaderMap) -> Resp
         .into_iter()
         .map(|v| (v.product.id.clone(), v))
         .collect();
-    let mut titles = HashMap::new();
-    for l in priced.iter().flat_map(|p| &p.lines) {
-        if let Some(v) = products.get(&l.product_id) {
-            let title = v.product.title.get(lang, Lang::AR).unwrap_or("").to_owned();
-            titles.insert(l.variant_id.clone(), (title, v.product.slug.clone()));
-        }
-    }
     let body = html! {
         h1 { (t(lang, "cart")) }
         @match &priced {
             Some(p) if !p.lines.is_empty() => {
-                table {
-                    @for l in &p.lines {
-                        tr { td { @match titles.get(&l.variant_id) {
-                                Some((title, slug)) => a href={ "/products/" (slug) } { (title) },
-                                None => (l.sku),
-                             } } td { "× " (l.quantity) } td { bdi { (l.net.format(lang)) } }
-                             td { form method="post" action="/cart/remove" { (ctx.csrf_field()) input type="hidden" name="variant" value=(l.variant_id); button type="submit" { (t(lang, "remove")) } } } }
+                @for group in &p.sellers {
+                    @let first = group.lines.first().and_then(|i| p.lines.get(*i)).and_then(|l| products.get(&l.product_id));
+                    section.seller-group {
+                        h2 {
+                            (t(lang, "sold_by")) " "
+                            bdi.name { @match first { Some(v) => { a href={ "/artisans/" (group.seller_id) } { (v.seller_name) } " · " (v.seller_city) }, None => { (group.seller_id) } } }
+                        }
+                        ul.lines {
+                            @for l in group.lines.iter().filter_map(|i| p.lines.get(*i)) {
+                                @let view = products.get(&l.product_id);
+                                @let title = view.and_then(|v| v.product.title.get(lang, Lang::AR)).unwrap_or(l.sku.as_str());
+                                li.line {
+                                    @match view {
+                                        Some(v) => img src=(super::shop::product_image(&v.product, true)) alt="" width="72" height="72" loading="lazy";,
+                                        None => span {},
+                                    }
+                                    div {
+                                        @match view {
+                                            Some(v) => a.name href={ "/products/" (v.product.slug) } { (title) },
+                                            None => span.name { (title) },
+                                        }
+                                        p.muted { (price(&ctx, &l.unit_price)) " " (t(lang, "each")) }
+                                    }
+                                    div.ctl {
+                                        div.stepper {
+                                            form method="post" action="/cart/set" {
+                                                (ctx.csrf_field())
+                                                input type="hidden" name="variant" value=(l.variant_id);
+                                                input type="hidden" name="quantity" value=(l.quantity - 1);
+                                                button type="submit" aria-label=(t(lang, "less")) { "−" }
+                                            }
+                                            output aria-label=(t(lang, "quantity")) { (l.quantity) }
+                                            form method="post" action="/cart/set" {
+                                                (ctx.csrf_field())
+                                                input type="hidden" name="variant" value=(l.variant_id);
+                                                input type="hidden" name="quantity" value=(l.quantity + 1);
+                                                button type="submit" aria-label=(t(lang, "more")) { "+" }
+                                            }
+                                        }
+                                        strong { bdi.money { (l.net.format(lang)) } }
+                                        form.remove method="post" action="/cart/remove" { (ctx.csrf_field()) input type="hidden" name="variant" value=(l.variant_id); button type="submit" { (t(lang, "remove")) } }
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
-                p.price { (t(lang, "total")) " " (price(&ctx, &p.items_net)) }
-                p { a.button href="/checkout" { (t(lang, "checkout")) } }
+                div.summary {
+                    div.row { span { (t(lang, "total")) } strong { (price(&ctx, &p.items_net)) } }
+                    p.muted { (t(lang, "shipping_next")) }
+                    a.button.primary href="/checkout" { (t(lang, "checkout")) }
+                    a href="/" { (t(lang, "keep_shopping")) }
+                }
             }
-            _ => p { (t(lang, "empty")) }
+            _ => div.empty {
+                (empty_bag())
+                p { strong { (t(lang, "empty")) } }
+                p { (t(lang, "empty_cta")) }
+                div.actions { a.button.primary href="/" { (t(lang, "browse")) } a href="/artisans" { (t(lang, "artisans")) } }
+            }
         }
     };
     with_lang_cookie(lang, layout(&ctx, t(lang, "cart"), body))
@@ -120,5 +203,6 @@ pub(super) fn routes() -> Router<App> {
     Router::new()
         .route("/cart", get(cart_page))
         .route("/cart/add", post(cart_add))
+        .route("/cart/set", post(cart_set))
         .route("/cart/remove", post(cart_remove))
 }

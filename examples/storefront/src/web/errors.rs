@@ -276,15 +276,41 @@ pub fn problem(ctx: &Ctx, status: StatusCode, message: &str) -> Response {
     error_page(ctx, status, html! { p.error { (message) } })
 }
 
-/// The frame of every error page: what went wrong, then links home and to the cart. A 503
-/// says when to come back (`Retry-After`) and is never cached.
+/// The frame of every error page: what went wrong, then the next steps (home, the cart). A
+/// 503 says when to come back (`Retry-After`) and is never cached.
 pub(super) fn error_page(ctx: &Ctx, status: StatusCode, what: Markup) -> Response {
+    let title = if status == StatusCode::NOT_FOUND {
+        t(ctx.lang, "not_found_title")
+    } else {
+        t(ctx.lang, "error_title")
+    };
+    error_page_titled(ctx, status, title, what)
+}
+
+/// [`error_page`] with its own heading.
+pub(super) fn error_page_titled(
+    ctx: &Ctx,
+    status: StatusCode,
+    title: &str,
+    what: Markup,
+) -> Response {
+    let lang = ctx.lang;
     let mut response = (
         status,
         layout(
             ctx,
-            "!",
-            html! { (what) p { a href="/" { (t(ctx.lang, "title")) } " · " a href="/cart" { (t(ctx.lang, "cart")) } } },
+            title,
+            html! {
+                section.err-page {
+                    p.code aria-hidden="true" { (status.as_u16()) }
+                    h1 { (title) }
+                    (what)
+                    div.actions {
+                        a.button.primary href="/" { (t(lang, "back_home")) }
+                        a.button.ghost href="/cart" { (t(lang, "see_cart")) }
+                    }
+                }
+            },
         ),
     )
         .into_response();
@@ -297,6 +323,19 @@ pub(super) fn error_page(ctx: &Ctx, status: StatusCode, what: Markup) -> Respons
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
+}
+
+/// The answer to an address the shop does not have: the designed 404 page (a bare 404 under
+/// `/api/`, whose clients read JSON, not pages).
+pub(super) async fn not_found(ctx: Ctx, uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    error_page(
+        &ctx,
+        StatusCode::NOT_FOUND,
+        html! { p { (t(ctx.lang, "not_found_text")) } },
+    )
 }
 
 /// Seconds a client waits before retrying after a 503 (`Retry-After`).

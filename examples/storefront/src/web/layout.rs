@@ -47,6 +47,68 @@ pub(crate) fn page(lang: Lang, title: &str, links: Markup, body: Markup, keep: &
     page_with(lang, title, &super::seo::Meta::default(), links, body, keep)
 }
 
+/// What the frame of a page shows beyond the page itself: the number of items in the
+/// visitor's cart and the search they typed. Read once per request by [`frame`].
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Frame {
+    /// Units in the visitor's open cart.
+    pub(crate) cart_count: u32,
+    /// The search box's text (`q` of the address), kept in the box.
+    pub(crate) query: String,
+}
+
+tokio::task_local! {
+    static FRAME: Frame;
+}
+
+/// The middleware that reads the [`Frame`] of a request (the cart's count, the search) so that
+/// every page's header shows them. A cart that cannot be read counts as empty here: the page
+/// itself reports the failure.
+pub async fn frame(
+    State(app): State<App>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    // Images are no pages: no header to fill, no database read.
+    let path = req.uri().path();
+    if path.starts_with("/images/") || path.starts_with("/media/") {
+        return next.run(req).await;
+    }
+    let cart_count = match cart_of(&app, req.headers()).await {
+        Ok(Some(id)) => match app.engine.carts().cart(&id).await {
+            Ok(doc) => doc.cart.lines().iter().map(|l| l.quantity).sum(),
+            Err(_) => 0,
+        },
+        _ => 0,
+    };
+    let query = req
+        .uri()
+        .query()
+        .and_then(|q| {
+            form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "q")
+                .map(|(_, v)| v.chars().take(200).collect::<String>())
+        })
+        .unwrap_or_default();
+    FRAME
+        .scope(Frame { cart_count, query }, next.run(req))
+        .await
+}
+
+fn current_frame() -> Frame {
+    FRAME.try_with(Frame::clone).unwrap_or_default()
+}
+
+/// The shop's logo: a tent on a dune by the sea.
+fn logo() -> Markup {
+    maud::PreEscaped(r##"<svg viewBox="0 0 40 40" aria-hidden="true"><circle cx="20" cy="20" r="20" fill="#1b4168"/><path d="M4 29c6-3 12-3 16 0s10 3 16 0v5a18 18 0 0 1-32 0z" fill="#e2c28f"/><path d="M9 27 20 11l11 16z" fill="#a8442a"/><path d="M20 11v16l-4 0z" fill="#8c3520"/><circle cx="29" cy="11" r="3" fill="#f3d9a4"/></svg>"##.into())
+}
+
+/// A bag, for the cart link.
+fn bag_icon() -> Markup {
+    maud::PreEscaped(r##"<svg viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><path d="M5 8h14l-1 12H6z"/><path d="M9 8V6a3 3 0 0 1 6 0v2"/></svg>"##.into())
+}
+
 /// [`page`] with what search engines read of it (`meta`).
 pub(crate) fn page_with(
     lang: Lang,
@@ -56,6 +118,8 @@ pub(crate) fn page_with(
     body: Markup,
     keep: &str,
 ) -> Markup {
+    let frame = current_frame();
+    let ui = ui_lang(lang);
     html! {
         (DOCTYPE)
         html lang=(lang.code()) dir=(page_dir(lang)) {
@@ -64,36 +128,121 @@ pub(crate) fn page_with(
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " — " (t(lang, "title")) }
                 (super::seo::head(lang, meta))
-                style { (maud::PreEscaped(CSS)) }
+                link rel="stylesheet" href=(assets().css_path);
+                meta name="theme-color" content="#1b4168";
             }
             body {
-                header {
-                    a.brand href="/" { (t(lang, "title")) }
-                    form.search action="/" method="get" {
-                        input name="q" type="search" aria-label=(t(lang, "search")) placeholder=(t(lang, "search"));
-                        button type="submit" { (t(lang, "search")) }
+                div.topbar {
+                    nav.langs aria-label=(t(lang, "language")) {
+                        a href={ "?lang=ar" (keep) } lang="ar" aria-current=[(ui == Lang::AR).then_some("true")] { "العربية" }
+                        a href={ "?lang=fr" (keep) } lang="fr" aria-current=[(ui == Lang::FR).then_some("true")] { "Français" }
+                        a href={ "?lang=en" (keep) } lang="en" aria-current=[(ui == Lang::EN).then_some("true")] { "English" }
+                        @for l in other_langs() { a href={ "?lang=" (l) (keep) } lang=(l) { (l) } }
                     }
-                    a.cart href="/cart" { (t(lang, "cart")) }
-                    (links)
-                    nav.langs { a href={ "?lang=ar" (keep) } lang="ar" { "العربية" } " · " a href={ "?lang=fr" (keep) } lang="fr" { "Français" } " · " a href={ "?lang=en" (keep) } lang="en" { "English" } @for l in other_langs() { " · " a href={ "?lang=" (l) (keep) } lang=(l) { (l) } } }
-                    nav.currencies { a href={ "?cur=MAD" (keep) } { "MAD" } " · " a href={ "?cur=EUR" (keep) } { "€" } " · " a href={ "?cur=USD" (keep) } { "$" } }
+                    nav.currencies aria-label=(t(lang, "currency")) { a href={ "?cur=MAD" (keep) } { "MAD" } a href={ "?cur=EUR" (keep) } { "€" } a href={ "?cur=USD" (keep) } { "$" } }
+                }
+                header.site-header {
+                    div.bar {
+                        a.brand href="/" { (logo()) span { (t(lang, "title")) } }
+                        nav.head-links aria-label=(t(lang, "account")) { (links) }
+                        a.cart-link href="/cart" aria-label={ (t(lang, "cart")) " (" (frame.cart_count) ")" } {
+                            (bag_icon()) span.label { (t(lang, "cart")) }
+                            @if frame.cart_count > 0 { span.count { (frame.cart_count) } }
+                        }
+                        form.search action="/" method="get" role="search" {
+                            input name="q" type="search" value=(frame.query) aria-label=(t(lang, "search")) placeholder=(t(lang, "search_hint"));
+                            button type="submit" { (t(lang, "search")) }
+                        }
+                    }
                 }
                 main { (body) }
+                footer.site-footer {
+                    div.inner {
+                        nav aria-label=(t(lang, "title")) {
+                            a href="/" { (t(lang, "home")) }
+                            a href="/artisans" { (t(lang, "artisans")) }
+                            a href="/cart" { (t(lang, "cart")) }
+                            a href="/account" { (t(lang, "account")) }
+                        }
+                        (super::seo::footer_links(lang))
+                        p.small { (t(lang, "footer_note")) }
+                    }
+                }
             }
         }
     }
 }
 
-/// The style sheet of every page (inline; the CSP allows it by its hash).
-pub(crate) const CSS: &str = "body{font-family:system-ui,sans-serif;margin:0;line-height:1.5;color:#222}header{display:flex;flex-wrap:wrap;gap:.8rem;align-items:center;padding:.8rem 1rem;background:#f3e6d3}\
-.brand{font-weight:bold;font-size:1.2rem;text-decoration:none;color:#6b3d12}main{padding:1rem;max-width:60rem;margin:auto}\
-.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(10rem,1fr));gap:1rem}.card{border:1px solid #ddd;border-radius:.5rem;padding:.5rem}\
-.card img,.product img{width:100%;height:auto}button,.button{font-size:1.1rem;padding:.5rem 1rem;background:#8a4b16;color:#fff;border:0;border-radius:.4rem}\
-.price bdi{font-weight:bold}.muted{color:#666;font-size:.9rem}label{display:block;margin-top:.6rem}input,select{font-size:1rem;padding:.3rem;width:100%;max-width:24rem}input[type=radio]{width:auto;margin-inline-end:.4rem}\
-table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eee;padding:.3rem;text-align:start}.timeline li{margin:.2rem 0}\
-form.inline{display:inline}button.link{background:none;color:#6b3d12;padding:0;font-size:1rem;text-decoration:underline}.error{color:#a00;font-weight:bold}.small{font-size:.85rem;color:#555}.ok{color:#060;font-weight:bold}\
-h1,h2,h3,bdi{overflow-wrap:anywhere}.big{font-size:1.3rem;padding:.8rem 1.4rem;margin:.3rem 0}.box{border:1px solid #ddd;border-radius:.5rem;padding:.8rem;margin:.8rem 0}\
-@media print{header,nav,form,.button{display:none}.transfer-box{border:2px solid #000}}";
+/// The shop's static files, each at an address that names its content (so they are cached
+/// for a year and a new version is a new address).
+pub(crate) struct Assets {
+    /// The style sheet's address.
+    pub(crate) css_path: String,
+    /// (file name under `/assets/`, content type, bytes).
+    files: Vec<(String, &'static str, std::borrow::Cow<'static, [u8]>)>,
+}
+
+const FONTS: [(&str, &[u8]); 3] = [
+    (
+        "naskh-regular",
+        include_bytes!("../../assets/fonts/naskh-regular.woff2"),
+    ),
+    (
+        "naskh-bold",
+        include_bytes!("../../assets/fonts/naskh-bold.woff2"),
+    ),
+    (
+        "kufi-bold",
+        include_bytes!("../../assets/fonts/kufi-bold.woff2"),
+    ),
+];
+
+fn content_name(name: &str, ext: &str, bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    let hash = hex::encode(sha2::Sha256::digest(bytes));
+    format!("{name}-{}.{ext}", &hash[..12])
+}
+
+static ASSETS: std::sync::LazyLock<Assets> = std::sync::LazyLock::new(|| {
+    let mut css = include_str!("../../assets/site.css").to_owned();
+    let mut files = Vec::new();
+    for (name, bytes) in FONTS {
+        let file = content_name(name, "woff2", bytes);
+        css = css.replace(&format!("{{{{{name}}}}}"), &format!("/assets/{file}"));
+        files.push((file, "font/woff2", std::borrow::Cow::Borrowed(bytes)));
+    }
+    let css_file = content_name("site", "css", css.as_bytes());
+    files.push((
+        css_file.clone(),
+        "text/css; charset=utf-8",
+        std::borrow::Cow::Owned(css.into_bytes()),
+    ));
+    Assets {
+        css_path: format!("/assets/{css_file}"),
+        files,
+    }
+});
+
+/// The shop's static files (the style sheet and its fonts).
+pub(crate) fn assets() -> &'static Assets {
+    &ASSETS
+}
+
+/// `GET /assets/{file}`: a style sheet or font by its content-named address, cached for a
+/// year (`immutable`); any other name is a 404.
+pub(super) async fn asset(Path(file): Path<String>) -> Response {
+    match assets().files.iter().find(|(name, ..)| *name == file) {
+        Some((_, mime, bytes)) => (
+            [
+                (header::CONTENT_TYPE, *mime),
+                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+            ],
+            bytes.clone(),
+        )
+            .into_response(),
+        None => ([(header::CACHE_CONTROL, "no-store")], StatusCode::NOT_FOUND).into_response(),
+    }
+}
 
 /// A status code (`awaiting_payment`, `in_transit`...) in the shopper's words.
 pub fn status_word(lang: Lang, code: &str) -> String {
@@ -150,9 +299,7 @@ pub fn availability_text(lang: Lang, a: &Availability) -> String {
     match a {
         Availability::InStock { available } => format!("{} ({available})", t(lang, "in_stock")),
         Availability::OutOfStock => t(lang, "out").to_owned(),
-        Availability::MadeToOrder { lead_days } => {
-            format!("{} — {lead_days} {}", t(lang, "made"), t(lang, "days"))
-        }
+        Availability::MadeToOrder { lead_days } => made_in(lang, *lead_days),
         _ => t(lang, "in_stock").to_owned(),
     }
 }
@@ -162,8 +309,8 @@ pub fn price(ctx: &Ctx, m: &tijara_core::Money) -> Markup {
     let lang = ctx.lang;
     let shown = ctx.display.and_then(|r| r.convert(*m).ok());
     html! {
-        bdi { (m.format(lang)) }
-        @if let Some(d) = shown { " " span.muted title=(t(lang, "abroad")) { "≈ " bdi { (d.amount.format(lang)) } } }
+        bdi.money { (m.format(lang)) }
+        @if let Some(d) = shown { " " span.muted title=(t(lang, "abroad")) { "≈ " bdi.money { (d.amount.format(lang)) } } }
     }
 }
 
@@ -177,4 +324,29 @@ pub(crate) fn layout_meta(ctx: &Ctx, title: &str, meta: &super::seo::Meta, body:
         Some(at) => maud::PreEscaped(format!("{}{tags}{}", &page[..at], &page[at..])),
         None => maud::PreEscaped(page),
     }
+}
+
+/// "Made to order in N days" in the shopper's words.
+pub fn made_in(lang: Lang, days: u16) -> String {
+    t(lang, "made_in").replace("{n}", &days.to_string())
+}
+
+/// The shopper-facing availability as a line with its tone (`in`, `out`, `lead`).
+pub fn availability_line(lang: Lang, a: &Availability) -> Markup {
+    let tone = match a {
+        Availability::OutOfStock => "avail out",
+        Availability::MadeToOrder { .. } => "avail lead",
+        _ => "avail in",
+    };
+    html! { p class=(tone) { (availability_text(lang, a)) } }
+}
+
+/// A status as a coloured badge (`code` is also its class, so the style sheet colours it).
+pub fn status_badge(lang: Lang, code: &str) -> Markup {
+    html! { span class={ "badge " (code) } { (status_word(lang, code)) } }
+}
+
+/// The routes of the shop's static files (outside the session guard: no cookie, no database).
+pub fn asset_routes() -> Router<App> {
+    Router::new().route("/assets/{file}", get(asset))
 }

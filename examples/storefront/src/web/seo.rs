@@ -146,6 +146,9 @@ pub(super) fn home_meta(app: &App, lang: Lang, q: &HashMap<String, String>) -> M
     if let Some(a) = q.get("after").filter(|a| !a.is_empty()) {
         query.push(("after", a));
     }
+    if let Some(p) = q.get("page").filter(|p| !p.is_empty() && p.as_str() != "1") {
+        query.push(("page", p));
+    }
     if !query.is_empty() {
         let mut ser = form_urlencoded::Serializer::new(String::new());
         ser.extend_pairs(query);

@@ -155,28 +155,7 @@ impl Catalog<'_> {
     ) -> Result<Page<ProductView>, TijaraError> {
         let e = self.engine;
         let limit = limit.clamp(1, MAX_PAGE);
-        let minor = |m: &Option<Money>| m.map(|m| m.to_minor().unwrap_or(i64::MAX));
-        let text = match &filter.text {
-            Some(t) if t.chars().count() > 200 => {
-                return Err(TijaraError::InvalidField {
-                    field: "text",
-                    rule: "must be at most 200 characters".into(),
-                });
-            }
-            Some(t) => Some(search_key(t)).filter(|t| !t.is_empty()),
-            None => None,
-        };
-        let query = ProductQuery {
-            active_only: !filter.include_inactive,
-            category: filter.category.as_ref().map(ToString::to_string),
-            seller: filter.seller.as_ref().map(ToString::to_string),
-            min_price_minor: minor(&filter.min_price),
-            max_price_minor: minor(&filter.max_price),
-            in_stock: filter.in_stock,
-            text,
-            after: after.map(str::to_owned),
-            limit,
-        };
+        let query = product_query(filter, after, limit)?;
         let docs = e.inner.storage.search_products(&query).await?;
         let page: Page<Product> = Page::decode(DocKind::Product, &docs, limit)?;
         Ok(Page {
@@ -221,5 +200,94 @@ impl Tijara {
             snapshot,
             rows.into_iter().map(|r| (r.variant.clone(), r)).collect(),
         ))
+    }
+}
+
+/// The storage query of `filter`, from `after`, `limit` items at most (already clamped).
+fn product_query(
+    filter: &ProductFilter,
+    after: Option<&str>,
+    limit: u32,
+) -> Result<ProductQuery, TijaraError> {
+    let minor = |m: &Option<Money>| m.map(|m| m.to_minor().unwrap_or(i64::MAX));
+    let text = match &filter.text {
+        Some(t) if t.chars().count() > 200 => {
+            return Err(TijaraError::InvalidField {
+                field: "text",
+                rule: "must be at most 200 characters".into(),
+            });
+        }
+        Some(t) => Some(search_key(t)).filter(|t| !t.is_empty()),
+        None => None,
+    };
+    Ok(ProductQuery {
+        active_only: !filter.include_inactive,
+        category: filter.category.as_ref().map(ToString::to_string),
+        seller: filter.seller.as_ref().map(ToString::to_string),
+        min_price_minor: minor(&filter.min_price),
+        max_price_minor: minor(&filter.max_price),
+        in_stock: filter.in_stock,
+        text,
+        after: after.map(str::to_owned),
+        limit,
+    })
+}
+
+/// How many matching products a numbered listing reads at most to count its pages: beyond
+/// it, the listing counts [`MAX_NUMBERED`] products and serves pages up to there.
+pub const MAX_NUMBERED: u64 = 10_000;
+
+impl Catalog<'_> {
+    /// Page `page` (from 1) of the products matching `filter`, `per_page` at a time (at most
+    /// [`MAX_PAGE`]), with the number of pages: for listings numbered 1, 2, 3… rather than
+    /// walked with a cursor ([`Catalog::list_products`]).
+    ///
+    /// It reads the matching products' records in id order up to the page asked for and
+    /// counts the rest (at most [`MAX_NUMBERED`]): fine for a marketplace's catalog of a few
+    /// thousand products; a page past the last one is empty, with `pages` telling the last.
+    ///
+    /// ```no_run
+    /// # async fn f(engine: &tijara::Tijara) -> Result<(), tijara::TijaraError> {
+    /// use tijara::usecases::catalog::ProductFilter;
+    ///
+    /// let page = engine.catalog().list_products_numbered(&ProductFilter::default(), 2, 24).await?;
+    /// println!("page {} of {} ({} products)", page.page, page.pages, page.total);
+    /// # Ok(()) }
+    /// ```
+    pub async fn list_products_numbered(
+        self,
+        filter: &ProductFilter,
+        page: u32,
+        per_page: u32,
+    ) -> Result<NumberedPage<ProductView>, TijaraError> {
+        let e = self.engine;
+        let per_page = per_page.clamp(1, MAX_PAGE);
+        let page = page.max(1);
+        let skip = u64::from(page - 1) * u64::from(per_page);
+        let mut after: Option<String> = None;
+        let mut total = 0u64;
+        let mut wanted = Vec::new();
+        loop {
+            let query = product_query(filter, after.as_deref(), MAX_PAGE)?;
+            let docs = e.inner.storage.search_products(&query).await?;
+            let chunk: Page<Product> = Page::decode(DocKind::Product, &docs, MAX_PAGE)?;
+            for p in chunk.items {
+                if total >= skip && wanted.len() < per_page as usize {
+                    wanted.push(p);
+                }
+                total += 1;
+            }
+            match chunk.next {
+                Some(next) if total < MAX_NUMBERED => after = Some(next),
+                _ => break,
+            }
+        }
+        let pages = total.div_ceil(u64::from(per_page)).max(1);
+        Ok(NumberedPage {
+            items: e.views(wanted).await?,
+            page,
+            pages: u32::try_from(pages).unwrap_or(u32::MAX),
+            total,
+        })
     }
 }

@@ -29,6 +29,9 @@ pub struct SellerInput {
     /// Story.
     #[serde(default)]
     pub story: LocalizedText,
+    /// The WhatsApp number shown to shoppers, if the seller opts in (E.164).
+    #[serde(default)]
+    pub whatsapp: Option<String>,
 }
 
 impl SellerInput {
@@ -66,6 +69,7 @@ impl SellerInput {
             members: Vec::new(),
             legal: LegalIds::default(),
             story: LocalizedText::default(),
+            whatsapp: None,
         }
     }
 
@@ -98,6 +102,12 @@ impl SellerInput {
         self.story = story;
         self
     }
+
+    /// Shows shoppers a WhatsApp contact (E.164, `+212612345678`); the seller's opt-in.
+    pub fn with_whatsapp(mut self, number: impl Into<String>) -> Self {
+        self.whatsapp = Some(number.into());
+        self
+    }
 }
 
 impl From<Seller> for SellerInput {
@@ -114,6 +124,7 @@ impl From<Seller> for SellerInput {
             members: s.members,
             legal: s.legal,
             story: s.story,
+            whatsapp: s.whatsapp,
         }
     }
 }
@@ -487,6 +498,20 @@ impl ProductFilter {
         self.include_inactive = include;
         self
     }
+}
+
+/// A numbered page of results: page `page` of `pages`, `total` items in all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct NumberedPage<T> {
+    /// The page's items.
+    pub items: Vec<T>,
+    /// This page's number, from 1.
+    pub page: u32,
+    /// The number of pages (at least 1, even with no item).
+    pub pages: u32,
+    /// The number of matching items.
+    pub total: u64,
 }
 
 /// A page of results.
