@@ -100,7 +100,7 @@ async fn a_declined_card_says_so_and_a_retry_pays_once() {
     let doc = app.engine.orders().order(&order).await.unwrap();
     let number = doc.order.number.clone().unwrap();
     assert!(
-        page.body.contains(&format!("<bdi>{number}</bdi>")),
+        page.body.contains(&format!("<bdi dir=\"ltr\">{number}</bdi>")),
         "{}",
         page.body
     );
@@ -287,7 +287,7 @@ async fn a_transfer_order_shows_the_account_amount_reference_and_deadline() {
     assert!(b.contains("MA64 0117 8000 0012 3456 7890 1296"), "the IBAN");
     assert!(b.contains("DEMOMAMCXXX"));
     assert!(
-        b.contains(&format!("<strong><bdi>{number}</bdi></strong>")),
+        b.contains(&format!("<strong><bdi dir=\"ltr\">{number}</bdi></strong>")),
         "the reference"
     );
     assert!(b.contains(&doc.order.grand_total.format(tijara_core::Lang::FR)));
