@@ -193,7 +193,7 @@ fn action_fields(ctx: &Ctx, doc: &tijara::docs::OrderDoc, access: Access) -> Mar
 fn transfer_box(app: &App, ctx: &Ctx, doc: &tijara::docs::OrderDoc) -> Markup {
     let lang = ctx.lang;
     let o = &doc.order;
-    let pay_by = pay_by(app, o);
+    let pay_by = app.engine.checkout().pay_by(o);
     let i = tijara_pay_offline::transfer_instructions(
         &app.bank,
         o.payment.amount(),
@@ -219,17 +219,6 @@ fn transfer_box(app: &App, ctx: &Ctx, doc: &tijara::docs::OrderDoc) -> Markup {
             p.small { (t(lang, "o_print")) }
         }
     }
-}
-
-/// The bank transfer's deadline: placing time plus the region's hold, in its local time (the
-/// engine's `pay_by`, which it enforces).
-fn pay_by(
-    app: &App,
-    o: &tijara_core::order::Order,
-) -> Option<tijara_core::chrono::DateTime<tijara_core::chrono::FixedOffset>> {
-    let region = app.engine.region();
-    let offset = tijara_core::chrono::FixedOffset::east_opt(region.utc_offset_minutes * 60)?;
-    Some((o.placed_at + region.transfer_hold()).with_timezone(&offset))
 }
 
 pub(super) async fn order_page(
