@@ -20,6 +20,10 @@ fn start_production(dir: &std::path::Path, envs: &[(&str, &str)]) -> (Option<i32
             "--cmi-store-key",
             "test-key",
         ])
+        // A production shop names its bank account for transfers (required with CMI).
+        .env("TIJARA_BANK_BENEFICIARY", "Dakhla Market SARL")
+        .env("TIJARA_BANK_NAME", "Banque Exemple")
+        .env("TIJARA_BANK_RIB", "011519000001205000534921")
         .env_remove("TIJARA_DATABASE_URL")
         .env_remove("TIJARA_ADMIN_EMAIL")
         .env_remove("TIJARA_ADMIN_PASSWORD")

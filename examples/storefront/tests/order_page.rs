@@ -100,7 +100,8 @@ async fn a_declined_card_says_so_and_a_retry_pays_once() {
     let doc = app.engine.orders().order(&order).await.unwrap();
     let number = doc.order.number.clone().unwrap();
     assert!(
-        page.body.contains(&format!("<bdi>{number}</bdi>")),
+        page.body
+            .contains(&format!("<bdi dir=\"ltr\">{number}</bdi>")),
         "{}",
         page.body
     );
@@ -287,7 +288,7 @@ async fn a_transfer_order_shows_the_account_amount_reference_and_deadline() {
     assert!(b.contains("MA64 0117 8000 0012 3456 7890 1296"), "the IBAN");
     assert!(b.contains("DEMOMAMCXXX"));
     assert!(
-        b.contains(&format!("<strong><bdi>{number}</bdi></strong>")),
+        b.contains(&format!("<strong><bdi dir=\"ltr\">{number}</bdi></strong>")),
         "the reference"
     );
     assert!(b.contains(&doc.order.grand_total.format(tijara_core::Lang::FR)));
@@ -442,4 +443,87 @@ async fn a_logged_in_owner_acts_without_the_link_and_sees_numbers_in_the_account
         .unwrap();
     let account = c.get("/account").await;
     assert!(account.body.contains(number.as_str()), "{}", account.body);
+}
+
+#[test]
+fn the_bank_account_settings_are_checked() {
+    use tijara_pay_offline::BankDetailsError as E;
+    let bank = tijara_storefront::bank_from_settings;
+    assert_eq!(bank(None, None, None, None, None), Ok(None));
+    let ok = bank(
+        Some("Dakhla Market SARL"),
+        Some("Banque Exemple"),
+        Some("011 519 0000012050005349 21"),
+        Some("MA64 0115 1900 0001 2050 0053 4921"),
+        Some("BCMAMAMC"),
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(ok.rib(), "011519000001205000534921");
+    assert_eq!(
+        bank(
+            Some("A"),
+            Some("B"),
+            Some("011519000001205000534922"),
+            None,
+            None
+        ),
+        Err(E::RibKey { expected: 21 })
+    );
+    assert_eq!(
+        bank(
+            Some("A"),
+            None,
+            Some("011519000001205000534921"),
+            None,
+            None
+        ),
+        Err(E::NoBank)
+    );
+    assert_eq!(
+        bank(
+            Some("A"),
+            Some("B"),
+            Some("011519000001205000534921"),
+            Some("MA65011519000001205000534921"),
+            None
+        ),
+        Err(E::IbanChecksum)
+    );
+}
+
+#[test]
+fn the_binary_with_cmi_credentials_refuses_to_start_without_a_bank_account() {
+    let dir = std::env::temp_dir().join(format!("tijara-bank-{}", std::process::id()));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tijara-storefront"))
+        .args(["--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(&dir)
+        .args([
+            "--cmi-client-id",
+            "600000002",
+            "--cmi-store-key",
+            "test-key",
+        ])
+        .env_remove("TIJARA_BANK_BENEFICIARY")
+        .env_remove("TIJARA_BANK_NAME")
+        .env_remove("TIJARA_BANK_RIB")
+        .env_remove("TIJARA_BANK_IBAN")
+        .env_remove("TIJARA_BANK_SWIFT")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--bank-rib"), "{err}");
+    // A wrong RIB key is named too.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tijara-storefront"))
+        .args(["--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(&dir)
+        .args(["--bank-beneficiary", "A", "--bank-name", "B"])
+        .args(["--bank-rib", "011519000001205000534922"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("key"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -78,6 +78,10 @@ const PINNED: &[(&str, &str)] = &[
         "shipment.created",
         r#"{"carrier":"amana","lang":"fr","order_id":"ord_00000009","seller_order_id":"ord_00000009-1","shipment_id":"ord_00000009-1-sh","status":"unknown","tracking_number":null}"#,
     ),
+    (
+        "payment.method_changed",
+        r#"{"grand_total":{"amount":"930.00","currency":"MAD"},"order_id":"ord_00000009","payment":"awaiting_delivery","sellers":[{"seller_id":"slr_00000001","seller_order_id":"ord_00000009-1","status":"awaiting","total":{"amount":"930.00","currency":"MAD"}}],"status":"confirmed"}"#,
+    ),
 ];
 
 fn read(kind: &str, payload: &str) -> DomainEvent {
@@ -123,6 +127,7 @@ fn the_kind_names_are_stable() {
             "shipment.updated",
             "shipment.cancelled",
             "payout.paid",
+            "payment.method_changed",
         ]
     );
 }

@@ -52,7 +52,7 @@ fn check_prefix(prefix: &str) -> Result<(), OrderNumberError> {
 
 impl OrderNumber {
     /// The number `prefix-year-serial`, the serial written with `width` digits (zero-padded;
-    /// `width` is clamped to [`MIN_DIGITS`]..=[`MAX_DIGITS`]; a serial too large for it is
+    /// `width` is clamped to 6..=12; a serial too large for it is
     /// refused).
     ///
     /// ```

@@ -193,7 +193,7 @@ fn action_fields(ctx: &Ctx, doc: &tijara::docs::OrderDoc, access: Access) -> Mar
 fn transfer_box(app: &App, ctx: &Ctx, doc: &tijara::docs::OrderDoc) -> Markup {
     let lang = ctx.lang;
     let o = &doc.order;
-    let pay_by = pay_by(app, o);
+    let pay_by = app.engine.checkout().pay_by(o);
     let i = tijara_pay_offline::transfer_instructions(
         &app.bank,
         o.payment.amount(),
@@ -207,8 +207,8 @@ fn transfer_box(app: &App, ctx: &Ctx, doc: &tijara::docs::OrderDoc) -> Markup {
             @if a.is_demo() { p.error { (t(lang, "o_demo_account")) } }
             dl {
                 dt { (t(lang, "o_amount")) } dd.price { bdi { (i.amount.format(lang)) } }
-                dt { (t(lang, "o_reference")) } dd { strong { bdi { (i.reference) } } }
-                @if let Some(d) = i.pay_by { dt { (t(lang, "o_pay_by")) } dd { bdi { (d.format("%d/%m/%Y %H:%M")) } } }
+                dt { (t(lang, "o_reference")) } dd { strong { bdi dir="ltr" { (i.reference) } } }
+                @if let Some(d) = i.pay_by { dt { (t(lang, "o_pay_by")) } dd { bdi dir="ltr" { (d.format("%d/%m/%Y %H:%M")) } } }
                 dt { (t(lang, "o_beneficiary")) } dd { (a.beneficiary()) }
                 dt { (t(lang, "o_bank")) } dd { (a.bank()) }
                 dt { (t(lang, "o_rib")) } dd { bdi dir="ltr" { (tijara_pay_offline::grouped(a.rib())) } }
@@ -219,17 +219,6 @@ fn transfer_box(app: &App, ctx: &Ctx, doc: &tijara::docs::OrderDoc) -> Markup {
             p.small { (t(lang, "o_print")) }
         }
     }
-}
-
-/// The bank transfer's deadline: placing time plus the region's hold, in its local time (the
-/// engine's `pay_by`, which it enforces).
-fn pay_by(
-    app: &App,
-    o: &tijara_core::order::Order,
-) -> Option<tijara_core::chrono::DateTime<tijara_core::chrono::FixedOffset>> {
-    let region = app.engine.region();
-    let offset = tijara_core::chrono::FixedOffset::east_opt(region.utc_offset_minutes * 60)?;
-    Some((o.placed_at + region.transfer_hold()).with_timezone(&offset))
 }
 
 pub(super) async fn order_page(
@@ -310,7 +299,7 @@ pub(super) async fn order_page(
     }
     let offers = |g: &str| can_switch.get(g).copied().unwrap_or(false);
     let body = html! {
-        h1 { (t(lang, "o_number")) " " bdi { (o.reference()) } }
+        h1 { (t(lang, "o_number")) br; bdi dir="ltr" { (o.reference()) } }
         p.status-line.big.(if st == "o_st_declined" || st == "o_st_cancelled" { "error" } else if committed(&doc) { "ok" } else { "" }) role="status" { (t(lang, st)) }
         @if q.get("done").is_some_and(|d| d == "withdraw") { p.ok role="status" { (t(lang, "withdraw_done")) } }
         @else if committed(&doc) {
@@ -360,11 +349,11 @@ pub(super) async fn order_page(
                 h2 { (t(lang, "seller_order")) " " (sellers.get(&so.seller_id).map(String::as_str).unwrap_or(so.seller_id.as_str())) " — " (status_word(lang, so.status().as_str())) }
                 @if let Some(ship) = &so.shipping {
                     p { (t(lang, "o_carrier")) ": " (carrier_name(&ship.choice.carrier))
-                        @if let Some((a, b)) = ship.choice.estimated_days { " · " (t(lang, "o_estimate")) ": " bdi { (a) "–" (b) } " " (t(lang, "days")) } }
+                        @if let Some((a, b)) = ship.choice.estimated_days { " · " (t(lang, "o_estimate")) ": " bdi dir="ltr" { (a) "–" (b) } " " (t(lang, "days")) } }
                 }
                 @if let Some(s) = doc.shipments.iter().find(|s| s.seller_order_id == so.id) {
                     p { (t(lang, "o_tracking_no")) " (" (carrier_name(&s.carrier)) "): " bdi dir="ltr" { (s.tracking_number.clone().unwrap_or_default()) } " — " (status_word(lang, s.status().as_str())) }
-                    ol.timeline { @for e in s.events() { li { bdi { (e.at.format("%Y-%m-%d %H:%M")) } " — " (status_word(lang, e.status.as_str())) @if !e.carrier_text.is_empty() { " (" (e.carrier_text) ")" } } } }
+                    ol.timeline { @for e in s.events() { li { bdi dir="ltr" { (e.at.format("%Y-%m-%d %H:%M")) } " — " (status_word(lang, e.status.as_str())) @if !e.carrier_text.is_empty() { " (" (e.carrier_text) ")" } } } }
                 }
                 @if confirmed && shopper {
                     p { a href={ "/orders/" (o.id) "/invoice/" (so.id) (keep_t) } { (t(lang, "o_invoice")) } }
@@ -430,7 +419,7 @@ fn card_form(
 ) -> Response {
     let lang = ctx.lang;
     let page = layout(ctx, t(lang, "pay"), html! {
-        h1 { (t(lang, "o_number")) " " bdi { (doc.order.reference()) } }
+        h1 { (t(lang, "o_number")) br; bdi dir="ltr" { (doc.order.reference()) } }
         form #pay method="post" action=(url) {
             @for (k, v) in fields { input type="hidden" name=(k) value=(v); }
             button.big type="submit" { (t(lang, "o_go_pay")) " — " bdi { (doc.order.grand_total.format(lang)) } }

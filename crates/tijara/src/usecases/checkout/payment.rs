@@ -140,6 +140,14 @@ impl Tijara {
 }
 
 impl Checkout<'_> {
+    /// When a bank transfer order's payment must be in, in the region's local time (its
+    /// placing time plus the region's `transfer_hold_hours`, when the engine cancels it if
+    /// unpaid): the deadline to show with the transfer instructions (an order page, a
+    /// message). `None` for an order not paid by transfer.
+    pub fn pay_by(self, order: &Order) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+        self.engine.pay_by(order)
+    }
+
     /// Whether [`Checkout::switch_payment`] would accept paying `order` through `gateway` now,
     /// without changing anything (for a page that offers only what works): the same typed
     /// refusals ([`TijaraError::PaymentSwitch`], [`TijaraError::CodChangesShipping`],

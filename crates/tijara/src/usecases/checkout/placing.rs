@@ -16,13 +16,15 @@ pub(crate) fn number_key(number: &OrderNumber) -> String {
 impl Tijara {
     /// A new order number for an order placed at `now`: the region's prefix, the year in the
     /// region's local time, and random digits (6, or 9 after `draw` 8 when the year's
-    /// six-digit numbers are crowded), hashed from a new id of the engine's id generator. Random rather than sequential: a per-year counter would
+    /// six-digit numbers are crowded): the first 8 bytes of the SHA-256 of `{order id}#{draw}`,
+    /// as a little-endian integer, modulo 10^digits. Random rather than sequential: a per-year counter would
     /// be a document every checkout contends on, and consecutive numbers tell anyone how many
     /// orders the marketplace takes. Uniqueness comes from the storage key claimed with the
     /// order ([`number_key`]); a taken number is drawn again.
     pub(crate) fn draw_order_number(
         &self,
         now: chrono::DateTime<chrono::Utc>,
+        order: &OrderId,
         draw: u32,
     ) -> Result<OrderNumber, TijaraError> {
         use chrono::Datelike;
@@ -31,11 +33,12 @@ impl Tijara {
             .map(|o| now.with_timezone(&o).year())
             .unwrap_or_else(|| now.year());
         let width: u32 = if draw < 8 { 6 } else { 9 };
-        // From the id generator (random in production: UUIDv7 ids carry 74 random bits), hashed
-        // so the digits show nothing of it; tests with sequential ids get repeatable numbers.
+        // The order's id and the draw, hashed: random in production (UUIDv7 ids carry 74
+        // random bits), showing nothing of the id; repeatable in tests with sequential ids, and
+        // drawing no id (the id sequence of existing tests is unchanged).
         let seed = {
             use sha2::{Digest, Sha256};
-            Sha256::digest(self.new_id("num").as_bytes())
+            Sha256::digest(format!("{order}#{draw}").as_bytes())
         };
         let mut eight = [0u8; 8];
         eight.copy_from_slice(&seed[..8]);
@@ -66,7 +69,7 @@ impl Tijara {
     ) -> Result<Placed, TijaraError> {
         let mut draw = 0;
         loop {
-            let number = self.draw_order_number(self.now(), draw)?;
+            let number = self.draw_order_number(self.now(), order_id, draw)?;
             let number = &number;
             let r = self
                 .mutate("place_order", key, &request, || async move {

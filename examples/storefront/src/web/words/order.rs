@@ -196,7 +196,7 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
         "o_pay_transfer_ok" => ("virement reçu", "تم استلام التحويل", "transfer received"),
         "o_pay_cod" => (
             "en espèces à la livraison",
-            "نقدا عند الاستلام",
+            "الدفع عند الاستلام (نقدا)",
             "cash on delivery",
         ),
         "o_pay_cod_done" => ("payé à la livraison", "دُفع عند الاستلام", "paid on delivery"),
