@@ -20,10 +20,10 @@ pub type OrderLink = Arc<dyn Fn(&OrderDoc) -> String + Send + Sync>;
 /// wants them in the e-mail too); `None` adds nothing.
 pub type TransferNote = Arc<dyn Fn(&OrderDoc, Lang) -> Option<String> + Send + Sync>;
 
-/// How the shopper names an order in messages. The one place to switch to the human order
-/// number once orders carry one.
+/// How the shopper names an order in messages: its human number (`DAK-2026-483920`), or a short
+/// form of the id for orders placed before numbers existed.
 pub fn order_label(doc: &OrderDoc) -> String {
-    doc.order.id.to_string()
+    doc.order.reference()
 }
 
 /// The shopper's words.

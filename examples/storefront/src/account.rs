@@ -167,6 +167,7 @@ fn register_form(ctx: &Ctx, message: Option<&str>) -> Markup {
             label { (t(lang, "name")) input name="name" required maxlength="120"; }
             label { (t(lang, "email")) input name="email" type="email" autocomplete="username" required; }
             label { (t(lang, "password")) " (8+)" input name="password" type="password" autocomplete="new-password" minlength="8" required; }
+            (crate::web::consent_line(lang))
             button.big type="submit" { (t(lang, "register")) }
         }
     }
@@ -248,7 +249,14 @@ async fn register(
         )
         .await;
     match account {
-        Ok(a) => start_session(&app, &headers, &a, "/account").await,
+        Ok(a) => {
+            // The confirmation link; a failure to send leaves the "confirm my e-mail" button
+            // of the account page.
+            if let Err(e) = crate::messages::send_verification(&app, &a).await {
+                tracing::warn!(error = %e, "verification e-mail not sent");
+            }
+            start_session(&app, &headers, &a, "/account").await
+        }
         Err(e) => refuse(e.to_string()),
     }
 }
@@ -297,6 +305,12 @@ async fn account_body(
     Ok(html! {
         h1 { (t(lang, "account")) }
         p { (account.name) " · " bdi { (account.email) } }
+        @if account.email_verified_at.is_none() {
+            form.inline method="post" action="/account/verify/send" {
+                (ctx.csrf_field())
+                button type="submit" { (t(lang, "verify_send")) }
+            }
+        }
         @if let Some((ok, m)) = message {
             @if ok { p.ok role="status" { (m) } } @else { p.error role="alert" { (m) } }
         }

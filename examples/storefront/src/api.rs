@@ -107,6 +107,14 @@ impl From<TijaraError> for ApiError {
                 (StatusCode::UNPROCESSABLE_ENTITY, "service_unavailable")
             }
             TijaraError::NoCarrier { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "no_carrier"),
+            TijaraError::PaymentSwitch(_) => (StatusCode::CONFLICT, "payment_switch_refused"),
+            TijaraError::CodChangesShipping { .. } => {
+                (StatusCode::CONFLICT, "cod_changes_shipping")
+            }
+            TijaraError::TooManyAddresses { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "too_many_addresses")
+            }
+            TijaraError::LinkRefused { .. } => (StatusCode::GONE, "link_refused"),
             TijaraError::CartClosed { .. } => (StatusCode::CONFLICT, "cart_closed"),
             TijaraError::CartNotYours { .. } => (StatusCode::FORBIDDEN, "cart_not_yours"),
             TijaraError::Cart(_) => (StatusCode::UNPROCESSABLE_ENTITY, "cart_rule"),

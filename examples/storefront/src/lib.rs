@@ -443,7 +443,7 @@ pub async fn build_with_bank(
         .carrier(Arc::new(TableCarrier::from_toml(AMANA_SAMPLE)?))
         .config(tijara::EngineConfig::default().with_log_key(log_key(&settings.data_dir)?))
         .build()?;
-    let notifications = messages::sink(reader, &messages, &public_url);
+    let notifications = messages::sink(reader, &messages, &public_url, bank.clone());
     let mut builder = Tijara::builder()
         .region(region)
         .storage(storage)

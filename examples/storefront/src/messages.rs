@@ -141,18 +141,31 @@ pub fn sink(
     reader: tijara::Tijara,
     messages: &Messages,
     public_url: &str,
+    bank: Arc<tijara_pay_offline::BankDetails>,
 ) -> tijara_notify::NotificationSink {
     let base = public_url.trim_end_matches('/').to_owned();
-    tijara_notify::NotificationSink::new(reader, messages.channels()).with_order_link(Arc::new(
-        move |doc| {
+    let engine = reader.clone();
+    tijara_notify::NotificationSink::new(reader, messages.channels())
+        .with_order_link(Arc::new(move |doc| {
             format!(
                 "{base}{}",
                 crate::web::order_url(&doc.order.id, doc.access_token.as_str())
             )
-        },
-    ))
-    // The bank details helper's hook: `.with_transfer_note(...)` adds the RIB to the
-    // transfer message; until then the message points to the order page, which shows it.
+        }))
+        // A bank-transfer order's first message carries the account, the amount, the reference
+        // (the order number) and the deadline, as the order page does.
+        .with_transfer_note(Arc::new(move |doc, lang| {
+            let o = &doc.order;
+            Some(
+                tijara_pay_offline::transfer_instructions(
+                    &bank,
+                    o.payment.amount(),
+                    &o.reference(),
+                    engine.checkout().pay_by(o),
+                )
+                .text(lang),
+            )
+        }))
 }
 
 /// The absolute link of a storefront path.

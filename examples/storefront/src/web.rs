@@ -39,6 +39,7 @@ pub use errors::*;
 pub use layout::*;
 pub use order::order_url;
 pub use seo::Meta;
+pub(crate) use seo::consent_line;
 use words::other_langs;
 pub use words::{learn_languages, page_dir, pick, t, ui_lang};
 

@@ -51,6 +51,14 @@ async fn order_for_reference(
     if reference.is_empty() || reference.len() > 64 {
         return Ok(None);
     }
+    // The human number printed everywhere (`DAK-2026-483920`, any case), else the internal id.
+    if let Ok(number) = tijara_core::order::OrderNumber::parse(reference) {
+        return match orders.order_by_number(&number).await {
+            Ok(doc) => Ok(Some(doc)),
+            Err(TijaraError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        };
+    }
     let Ok(id) = OrderId::new(reference) else {
         return Ok(None);
     };

@@ -160,7 +160,26 @@ pub(super) async fn checkout_page(
         Ok(d) => d,
         Err(e) => return refusal(&ctx, &e),
     };
-    let form = AddressForm::from_cart(&app, &ctx, doc.as_ref().map(|(_, d)| d));
+    let mut form = AddressForm::from_cart(&app, &ctx, doc.as_ref().map(|(_, d)| d));
+    // Nothing kept in the cart yet: the logged-in shopper's default saved address.
+    if form.name.is_empty()
+        && let Some(a) = crate::account::default_address(&app, &ctx).await
+    {
+        let city = match app.engine.region().city(&a.city) {
+            Some(c) if c.country == a.country => c.name_in(lang).to_owned(),
+            _ => a.city.clone(),
+        };
+        form = AddressForm {
+            name: a.name,
+            line1: a.line1,
+            line2: a.line2.unwrap_or_default(),
+            city,
+            postal_code: a.postal_code.unwrap_or_default(),
+            country: a.country,
+            phone: a.phone,
+            email: form.email,
+        };
+    }
     with_lang_cookie(
         lang,
         layout(
@@ -550,6 +569,7 @@ async fn review_body(app: &App, ctx: &Ctx, review: &CheckoutReview, pay: &str) -
             form method="post" action="/checkout/place" {
                 (ctx.csrf_field())
                 input type="hidden" name="payment" value=(pay);
+                (super::seo::consent_line(lang))
                 button type="submit" { (t(lang, "place")) " — " bdi { (p.grand_total.format(lang)) } }
             }
         }

@@ -68,6 +68,24 @@ pub fn explain(lang: Lang, e: &TijaraError) -> &'static str {
             "طريقة التوصيل هذه غير متاحة لهذا العنوان: اختر غيرها.",
             "This delivery is not offered for this address: choose another.",
         ),
+        TijaraError::PaymentSwitch(_) => pick(
+            lang,
+            "Le paiement de cette commande ne peut plus changer (il est déjà en cours ou reçu) : ouvrez la commande pour voir où il en est.",
+            "لم يعد بالإمكان تغيير طريقة أداء هذا الطلب (الأداء جار أو تم استلامه): افتح الطلب لترى حالته.",
+            "This order's payment can no longer change (it is under way or received): open the order to see where it stands.",
+        ),
+        TijaraError::CodChangesShipping { .. } => pick(
+            lang,
+            "Le paiement à la livraison changerait le prix de la livraison de ce colis : payez par carte ou par virement, ou passez une nouvelle commande en paiement à la livraison.",
+            "الدفع عند الاستلام سيغير ثمن توصيل هذا الطرد: ادفع بالبطاقة أو بالتحويل، أو قدّم طلبا جديدا بالدفع عند الاستلام.",
+            "Cash on delivery would change this parcel's delivery price: pay by card or transfer, or place a new cash-on-delivery order.",
+        ),
+        TijaraError::TooManyAddresses { .. } => pick(
+            lang,
+            "Vous avez déjà le nombre maximum d'adresses enregistrées : supprimez-en une, puis ajoutez la nouvelle.",
+            "لديك العدد الأقصى من العناوين المحفوظة: احذف واحدا ثم أضف الجديد.",
+            "You already keep the most saved addresses allowed: delete one, then add the new one.",
+        ),
         TijaraError::NoCarrier { .. } => pick(
             lang,
             "Aucun transporteur ne livre cette adresse : vérifiez la ville (choisissez-la dans la liste) et le pays, ou contactez-nous pour trouver une solution.",
@@ -207,7 +225,9 @@ pub fn refusal(ctx: &Ctx, e: &TijaraError) -> Response {
         | TijaraError::NotShipped { .. }
         | TijaraError::NoTrackingNumber { .. }
         | TijaraError::LabelInUse { .. }
-        | TijaraError::EmailTaken { .. } => StatusCode::CONFLICT,
+        | TijaraError::EmailTaken { .. }
+        | TijaraError::PaymentSwitch(_)
+        | TijaraError::CodChangesShipping { .. } => StatusCode::CONFLICT,
         TijaraError::CartNotYours { .. } => StatusCode::FORBIDDEN,
         TijaraError::TrackingNumberTaken { .. } => StatusCode::CONFLICT,
         TijaraError::NotAllowed { .. } => StatusCode::FORBIDDEN,

@@ -162,6 +162,7 @@ pub(crate) fn page_with(
                             a href="/" { (t(lang, "home")) }
                             a href="/artisans" { (t(lang, "artisans")) }
                             a href="/cart" { (t(lang, "cart")) }
+                            a href="/track" { (t(lang, "ac_track")) }
                             a href="/account" { (t(lang, "account")) }
                         }
                         (super::seo::footer_links(lang))

@@ -52,7 +52,6 @@ async fn open_order(
     token: Option<&str>,
     admin: bool,
 ) -> Result<(tijara::docs::OrderDoc, Access), Response> {
-    let lang = ctx.lang;
     let not_found = || {
         (
             StatusCode::NOT_FOUND,
@@ -92,7 +91,7 @@ async fn open_order(
     match access {
         Some(access) => Ok((doc, access)),
         // An old link (the e-mail opens nothing any more) or a wrong token.
-        None if token.is_some() => Err(problem(ctx, StatusCode::NOT_FOUND, t(lang, "order_link"))),
+        None if token.is_some() => Err(lost_link(ctx)),
         None => Err(not_found()),
     }
 }
@@ -230,7 +229,7 @@ pub(super) async fn order_page(
     let lang = ctx.lang;
     if q.contains_key("email") && !q.contains_key("t") && ctx.account.is_none() {
         // An old link (the e-mail opens nothing any more).
-        return problem(&ctx, StatusCode::NOT_FOUND, t(lang, "order_link"));
+        return lost_link(&ctx);
     }
     let (doc, access) =
         match open_order(&app, &ctx, &id, q.get("t").map(String::as_str), true).await {
@@ -600,4 +599,18 @@ pub(super) fn routes() -> Router<App> {
         .route("/orders/{id}/pay", post(order_pay))
         .route("/orders/{id}/switch", post(order_switch))
         .route("/orders/{id}/invoice/{seller_order}", get(order_invoice))
+}
+
+/// The page for a link that does not open the order (an old e-mail link, a wrong token): 404,
+/// with the way to find the order again ("Track my order").
+fn lost_link(ctx: &Ctx) -> Response {
+    let lang = ctx.lang;
+    error_page(
+        ctx,
+        StatusCode::NOT_FOUND,
+        html! {
+            p.error { (t(lang, "order_link")) }
+            p { a.button.primary href="/track" { (t(lang, "ac_lost_link")) } }
+        },
+    )
 }

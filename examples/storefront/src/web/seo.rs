@@ -384,8 +384,6 @@ async fn robots(State(app): State<App>) -> Response {
 }
 
 /// The footer's links to the legal pages (legal notice, terms, withdrawal, privacy).
-// Called by the page footer (layout.rs) once the parts of issue 13 are merged.
-#[allow(dead_code)]
 pub(super) fn footer_links(lang: Lang) -> Markup {
     html! {
         nav.legal aria-label=(t(lang, "legal_footer")) {
@@ -399,9 +397,7 @@ pub(super) fn footer_links(lang: Lang) -> Markup {
 
 /// One line for the checkout and registration forms: placing the order (or creating the
 /// account) accepts the terms of sale and the privacy notice, each a link.
-// Called by the checkout and registration forms once the parts of issue 13 are merged.
-#[allow(dead_code)]
-pub(super) fn consent_line(lang: Lang) -> Markup {
+pub(crate) fn consent_line(lang: Lang) -> Markup {
     html! {
         p.small.consent {
             (t(lang, "legal_consent_pre"))
