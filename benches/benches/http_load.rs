@@ -410,6 +410,8 @@ fn serve(backend: &str, location: &str) {
             data_dir: std::env::temp_dir(),
             payment_page: None,
             trusted_proxies: tijara_storefront::security::default_trusted_proxies(),
+            bank: std::sync::Arc::new(tijara_pay_offline::BankDetails::demo()),
+            messages: tijara_storefront::messages::Messages::new(false),
         };
         drop(shop);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
