@@ -126,6 +126,7 @@ async fn a_guest_finds_a_lost_order_through_track_my_order() {
         }
         shop.click("form[action='/checkout'] button").await;
         shop.click("input[name='payment'][value='cod']").await;
+        shop.click("form[action='/checkout/review'] button").await;
         shop.click("form[action='/checkout/place'] button").await;
         wait_path(&shop, "/orders/ord_").await;
         let at = shop.path().await;
@@ -135,13 +136,25 @@ async fn a_guest_finds_a_lost_order_through_track_my_order() {
             .next()
             .unwrap()
             .to_owned();
+        // The number the order page and the e-mail show (`DAK-2026-…`), typed in lower case.
+        let number = shop
+            .app
+            .engine
+            .orders()
+            .order(&OrderId::new(id.clone()).unwrap())
+            .await
+            .unwrap()
+            .order
+            .reference();
+        assert!(number.starts_with("DAK-"), "{number}");
 
         // The link is lost: a new browser session.
         shop.c.delete_all_cookies().await.unwrap();
         shop.go(&format!("/track?lang={lang}")).await;
         shop.shot(&format!("1-track-form-{lang}")).await;
         // A wrong e-mail first: the neutral answer, the typed number kept.
-        shop.fill("input[name='reference']", &id).await;
+        shop.fill("input[name='reference']", &number.to_lowercase())
+            .await;
         shop.fill("input[name='contact']", "someone.else@example.ma")
             .await;
         shop.click("form[action='/track'] button").await;
@@ -159,7 +172,7 @@ async fn a_guest_finds_a_lost_order_through_track_my_order() {
             .await;
         shop.click("form[action='/track'] button").await;
         wait_path(&shop, &format!("/orders/{id}?t=")).await;
-        let text = wait_text(&shop, &id).await;
+        let text = wait_text(&shop, &number).await;
         assert!(text.contains(found_words), "{text}");
         shop.shot(&format!("3-track-found-{lang}")).await;
         shot_end(&shop, &format!("3b-track-found-end-{lang}")).await;

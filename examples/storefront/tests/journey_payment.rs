@@ -38,9 +38,10 @@ async fn order(shop: &browser::Shop, lang: &str, method: &str) {
         shop.fill(&format!("input[name='{name}']"), value).await;
     }
     shop.click("form[action='/checkout'] button").await;
-    shop.find("form[action='/checkout/place']").await;
+    shop.find("form[action='/checkout/review']").await;
     shop.click(&format!("input[name='payment'][value='{method}']"))
         .await;
+    shop.click("form[action='/checkout/review'] button").await;
     shop.click("form[action='/checkout/place'] button").await;
 }
 

@@ -91,7 +91,16 @@ async fn a_cash_on_delivery_order_is_confirmed_by_email_with_the_link_that_opens
         .wait_for("fatima+cod@example.ma", |m| m.subject.contains("confirmée"))
         .await
         .expect("the confirmation e-mail");
-    assert!(mail.subject.contains(order.as_str()), "{}", mail.subject);
+    // The order's human number names it (the id stays internal).
+    let number = app
+        .engine
+        .orders()
+        .order(&order)
+        .await
+        .unwrap()
+        .order
+        .reference();
+    assert!(mail.subject.contains(&number), "{}", mail.subject);
     assert!(
         mail.body.contains("Coussin srama brodé × 1"),
         "{}",
@@ -241,15 +250,30 @@ async fn a_verified_email_brings_its_guest_orders_and_an_unverified_one_does_not
         !page.body.contains(order.as_str()),
         "unverified: no guest order"
     );
-    // The verification link is asked for and arrives by e-mail.
-    let sent = c.post("/account/verify/send", &[]).await;
-    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
-    let mail = sink
+    // Signing up sends a verification link; asking again sends a new one, which replaces it.
+    let first = sink
         .wait_for("karima@example.ma", |m| {
             m.body.contains("/account/verify?token=")
         })
         .await
-        .expect("the verification e-mail");
+        .expect("the verification e-mail sent at sign-up");
+    let first_link = first
+        .link("http://127.0.0.1:9/account/verify?token=")
+        .unwrap();
+    let sent = c.post("/account/verify/send", &[]).await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+    let mail = sink
+        .wait_for("karima@example.ma", |m| {
+            m.body.contains("/account/verify?token=") && !m.body.contains(&first_link)
+        })
+        .await
+        .expect("the new verification e-mail");
+    let replaced = c.get(&path_of(&first_link)).await;
+    assert_eq!(
+        replaced.status,
+        StatusCode::NOT_FOUND,
+        "the first link is replaced"
+    );
     let link = mail
         .link("http://127.0.0.1:9/account/verify?token=")
         .unwrap();

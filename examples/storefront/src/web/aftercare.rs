@@ -215,8 +215,15 @@ struct TrackForm {
     contact: String,
 }
 
-fn track_form(ctx: &Ctx, f: &TrackForm, message: Option<&str>) -> Markup {
+fn track_form(app: &App, ctx: &Ctx, f: &TrackForm, message: Option<&str>) -> Markup {
     let lang = ctx.lang;
+    // What a number looks like here: the region's prefix, then the year.
+    let region = app.engine.region();
+    let example = format!(
+        "{}-{}-…",
+        tijara_core::order::OrderNumber::prefix_for_region(&region.code),
+        region.local_date(app.engine.now()).format("%Y")
+    );
     html! {
         h1 { (t(lang, "ac_track")) }
         p { (t(lang, "ac_track_intro")) }
@@ -225,7 +232,7 @@ fn track_form(ctx: &Ctx, f: &TrackForm, message: Option<&str>) -> Markup {
             (ctx.csrf_field())
             label { (t(lang, "ac_reference"))
                 input name="reference" required maxlength="64" autocomplete="off" dir="ltr" value=(f.reference); }
-            p.small { (t(lang, "ac_reference_hint")) " " bdi dir="ltr" { "ord_…" } }
+            p.small { (t(lang, "ac_reference_hint")) " " bdi dir="ltr" { (example) } }
             label { (t(lang, "ac_contact"))
                 input name="contact" required maxlength="254" autocomplete="email" dir="ltr" value=(f.contact); }
             button.big type="submit" { (t(lang, "ac_find")) }
@@ -233,14 +240,14 @@ fn track_form(ctx: &Ctx, f: &TrackForm, message: Option<&str>) -> Markup {
     }
 }
 
-async fn track_page(ctx: Ctx) -> Response {
+async fn track_page(State(app): State<App>, ctx: Ctx) -> Response {
     let lang = ctx.lang;
     with_lang_cookie(
         lang,
         layout(
             &ctx,
             t(lang, "ac_track"),
-            track_form(&ctx, &TrackForm::default(), None),
+            track_form(&app, &ctx, &TrackForm::default(), None),
         ),
     )
 }
@@ -258,7 +265,7 @@ async fn track(
             layout(
                 &ctx,
                 t(lang, "ac_track"),
-                track_form(&ctx, &f, Some(&message)),
+                track_form(&app, &ctx, &f, Some(&message)),
             ),
         )
             .into_response()

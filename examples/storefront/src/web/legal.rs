@@ -117,7 +117,7 @@ fn legal_page(app: &App, ctx: &Ctx, path: &str, title_key: &str, body: Markup) -
 
 /// One line of an identity (label, then value), shown only when the value exists.
 fn row(lang: Lang, key: &str, value: Option<&str>) -> Markup {
-    html! { @if let Some(v) = value.filter(|v| !v.trim().is_empty()) { p { strong { (t(lang, key)) } br; bdi { (v) } } } }
+    html! { @if let Some(v) = value.filter(|v| !v.trim().is_empty()) { p { strong { (t(lang, key)) } br; bdi.name { (v) } } } }
 }
 
 /// Every seller, page by page (the legal notice names them all).
@@ -168,7 +168,7 @@ async fn notice(State(app): State<App>, ctx: Ctx) -> Response {
                         br; span.small { (t(lang, "legal_no_ids")) }
                     } @else {
                         @for (key, v) in [("legal_ice", &s.legal.ice), ("legal_rc", &s.legal.rc), ("legal_if", &s.legal.if_number)] {
-                            @if let Some(v) = v { br; span.small { (t(lang, key)) (pick(lang, " : ", ": ", ": ")) bdi { (v) } } }
+                            @if let Some(v) = v { br; span.small { (t(lang, key)) (pick(lang, " : ", ": ", ": ")) bdi.name { (v) } } }
                         }
                     }
                 }
