@@ -61,7 +61,7 @@ tokio::task_local! {
     static FRAME: Frame;
 }
 
-/// The middleware that reads the [`Frame`] of a request (the cart's count, the search) so that
+/// The middleware that reads the `Frame` of a request (the cart's count, the search) so that
 /// every page's header shows them. A cart that cannot be read counts as empty here: the page
 /// itself reports the failure.
 pub async fn frame(
