@@ -322,7 +322,7 @@ fn cannot_cancel(ctx: &Ctx, doc: &OrderDoc, token: Option<&str>, key: &str) -> R
                 ctx,
                 t(lang, "ac_cancel"),
                 html! {
-                    h1 { (t(lang, "order")) " " bdi { (doc.order.id) } }
+                    h1 { (t(lang, "order")) " " bdi { (doc.order.reference()) } }
                     p.error role="alert" { (t(lang, key)) }
                     (go_button(&format!("/orders/{}", doc.order.id), token, t(lang, "ac_back_order")))
                 },
@@ -350,7 +350,7 @@ async fn cancel_page(
     let o = &doc.order;
     let body = html! {
         h1 { (t(lang, "ac_cancel_q")) }
-        p { (t(lang, "order")) " " bdi { (o.id) } }
+        p { (t(lang, "order")) " " bdi { (o.reference()) } }
         p.price { (t(lang, "ac_total")) " " bdi { (o.grand_total.format(lang)) } }
         p { (t(lang, "ac_cancel_explain")) }
         form method="post" action={ "/orders/" (o.id) "/cancel" } {
@@ -498,7 +498,7 @@ async fn return_page(
     let chosen_reason = chosen.get("reason").map(String::as_str);
     let body = html! {
         h1 { (t(lang, "ac_return_title")) }
-        p { (t(lang, "order")) " " bdi { (v.doc.order.id) }
+        p { (t(lang, "order")) " " bdi { (v.doc.order.reference()) }
             @if let Some(s) = &seller { " · " (s.name) } }
         p { (t(lang, "ac_return_intro")) " " strong { bdi { (last_day) } } }
         @if let Some(m) = &message { p.error role="alert" { (m) } }

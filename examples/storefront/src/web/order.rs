@@ -333,15 +333,20 @@ pub(super) async fn order_page(
                 @for l in o.seller_orders.iter().flat_map(|so| so.lines.iter()) {
                     @let (name, photo) = products.get(&l.product_id).cloned().unwrap_or_else(|| (l.sku.to_string(), None));
                     li {
-                        @if let Some(src) = &photo { img src=(src) alt=(name) width="64" height="64" loading="lazy"; " " }
-                        span { (name) } " — " bdi { (l.quantity) " × " (l.unit_price.format(lang)) } " = " bdi { (l.net.format(lang)) }
+                        @if let Some(src) = &photo { img.thumb src=(src) alt="" width="64" height="64" loading="lazy"; }
+                        div.line-text {
+                            span { (name) } br;
+                            span.muted { bdi { (l.quantity) " × " (l.unit_price.format(lang)) } }
+                        }
+                        bdi.money { (l.net.format(lang)) }
                     }
                 }
             }
         }
         section.address {
             h2 { (t(lang, "o_deliver_to")) }
-            p { (o.shipping_address.name) br; (o.shipping_address.line1) br; (o.shipping_address.city) " " (o.shipping_address.country) br; bdi dir="ltr" { (o.shipping_address.phone) } }
+            p { (o.shipping_address.name) br; (o.shipping_address.line1) br; (o.shipping_address.city) @if let Some(pc) = &o.shipping_address.postal_code { " " bdi { (pc) } } br;
+                (match t(lang, &format!("country_{}", o.shipping_address.country)) { "" => o.shipping_address.country.clone(), name => name.to_owned() }) br; bdi dir="ltr" { (o.shipping_address.phone) } }
         }
         @for so in &o.seller_orders {
             section.box.parcel {
