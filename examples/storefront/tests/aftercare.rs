@@ -617,9 +617,19 @@ async fn the_account_lists_orders_and_keeps_addresses_for_its_owner_only() {
     let page = owner.get("/account?done=saved").await;
     assert!(page.body.contains("Address saved."));
     assert!(page.body.contains("Hay Al Massira"));
+    // The checkout's address form starts from it; nobody else's does.
+    let form = owner.get("/checkout?lang=en").await;
+    assert!(
+        form.body.contains("value=\"Hay Al Massira\""),
+        "{}",
+        form.body
+    );
+    assert!(form.body.contains("value=\"+212661000002\""));
 
-    // Another customer cannot delete it.
+    // Another customer cannot delete it, and their checkout does not show it.
     let mut other = other_customer(&app).await;
+    let form = other.get("/checkout?lang=en").await;
+    assert!(!form.body.contains("Hay Al Massira"));
     let r = other
         .post(&format!("/account/addresses/{}/delete", list[0].id), &[])
         .await;

@@ -264,6 +264,13 @@ async fn the_sitemap_is_xml_listing_every_product_in_every_language_with_alterna
         assert!(locs.contains(&format!("http://127.0.0.1:9{page}?lang=ar")));
     }
     assert!(locs.contains(&"http://127.0.0.1:9/?lang=fr".to_owned()));
+    // Every active artisan's shop page, and the artisans' list.
+    assert!(locs.contains(&"http://127.0.0.1:9/artisans?lang=ar".to_owned()));
+    let sellers = app.engine.catalog().list_sellers(None, 100).await.unwrap();
+    for s in sellers.items.iter().filter(|s| s.active) {
+        let url = format!("http://127.0.0.1:9/artisans/{}?lang=fr", s.id);
+        assert!(locs.contains(&url), "{url} listed");
+    }
     // A category address's `&` is escaped in the XML and read back as one.
     assert!(
         locs.iter()

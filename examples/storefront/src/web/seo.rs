@@ -309,6 +309,18 @@ async fn sitemap(State(app): State<App>) -> Response {
         }
     }
     paths.extend(super::legal::PAGES.iter().map(|(p, _)| (*p).to_owned()));
+    // The artisans and cooperatives: the marketplace exists to make them known.
+    paths.push("/artisans".to_owned());
+    match app.engine.catalog().list_sellers(None, 500).await {
+        Ok(sellers) => paths.extend(
+            sellers
+                .items
+                .iter()
+                .filter(|s| s.active)
+                .map(|s| format!("/artisans/{}", s.id)),
+        ),
+        Err(_) => return unavailable(),
+    }
     let base = base_url(&app);
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n",
