@@ -106,6 +106,26 @@ async fn a_mobile_app_shops_in_laayoune() {
         sakia["price"]["amount"], "22.00",
         "to Laâyoune (the city zone), 1.8 kg: the 5 kg bracket"
     );
+    // Paying on delivery, the courier's COD fee (2 %, at least 8.00) is part of the quote.
+    let (status, cod_quotes) = call(
+        &router,
+        "POST",
+        &format!("/api/v1/carts/{cart}/shipping-quotes?payment=cod"),
+        Some(address.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{cod_quotes}");
+    let sakia_cod = cod_quotes[0]["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["carrier"] == "sakia-express")
+        .expect("the region's own courier")
+        .clone();
+    assert_eq!(
+        sakia_cod["price"]["amount"], "32.40",
+        "22.00 + 2 % of the 520.00 collected"
+    );
     let (status, _) = call(&router, "POST", &format!("/api/v1/carts/{cart}/shipping"), Some(json!({
         "address": address, "seller_id": seller, "carrier": "sakia-express", "service": "standard"}))).await;
     assert_eq!(status, StatusCode::OK);
@@ -113,8 +133,8 @@ async fn a_mobile_app_shops_in_laayoune() {
         "cart_id": cart, "email": "mariam@example.ma", "address": address, "payment": "cod", "lang": "es"}))).await;
     assert_eq!(status, StatusCode::CREATED, "{placed}");
     assert_eq!(
-        placed["order"]["grand_total"]["amount"], "542.00",
-        "2 × 260 + 22"
+        placed["order"]["grand_total"]["amount"], "552.40",
+        "2 × 260 + 22 + the 10.40 COD fee, as quoted with ?payment=cod"
     );
     let (status, doc) = call(&router, "GET", "/api/openapi.json", None).await;
     assert_eq!(status, StatusCode::OK);
