@@ -5,6 +5,7 @@
 pub mod cart;
 pub mod catalog;
 mod currency;
+mod display;
 pub mod events;
 pub mod fulfillment;
 pub mod i18n;

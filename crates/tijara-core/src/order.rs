@@ -11,12 +11,12 @@
 //! or received; a cash-on-delivery order can.
 
 use crate::currency::Currency;
+use crate::display::DisplayAmount;
 use crate::ids::{CustomerId, OrderId, SellerId, SellerOrderId, ShipmentId};
 use crate::money::{Money, MoneyError};
 use crate::payment::{Payment, PaymentMethod};
 use crate::pricing::{PricedCart, PricedLine, PricedShipping};
 use crate::promotion::AppliedPromotion;
-use crate::region::DisplayAmount;
 use crate::state::{TransitionError, refuse};
 use crate::tax::TvaBreakdown;
 use chrono::{DateTime, Utc};

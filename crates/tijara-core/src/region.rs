@@ -4,11 +4,10 @@ use crate::cart::CartLimits;
 use crate::currency::Currency;
 use crate::i18n::{Direction, Lang, LanguageInfo, LocalizedText};
 use crate::ids::TaxCategoryId;
-use crate::money::{Money, MoneyError};
+use crate::money::Money;
 use crate::rate::Rate;
 use crate::tax::{DatedTaxRate, TaxError, TaxRules};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
@@ -41,36 +40,7 @@ pub struct InvoiceRules {
     pub no_vat_mention: LocalizedText,
 }
 
-/// An exchange rate for display: `rate` units of `to` per unit of the region's currency, as
-/// of `as_of`. Snapshotted on each order so what the shopper saw is kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DisplayRate {
-    /// The display currency.
-    pub to: Currency,
-    /// Units of `to` per unit of the charged currency.
-    pub rate: Decimal,
-    /// When the rate was read.
-    pub as_of: DateTime<Utc>,
-}
-
-/// An indicative amount in a display currency.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DisplayAmount {
-    /// The converted amount (indicative only).
-    pub amount: Money,
-    /// The rate used.
-    pub rate: DisplayRate,
-}
-
-impl DisplayRate {
-    /// Converts an amount of the charged currency for display.
-    pub fn convert(&self, amount: Money) -> Result<DisplayAmount, MoneyError> {
-        Ok(DisplayAmount {
-            amount: amount.convert(self.to, self.rate)?,
-            rate: *self,
-        })
-    }
-}
+pub use crate::display::{DisplayAmount, DisplayRate};
 
 /// Why a region is inconsistent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -669,7 +639,7 @@ mod tests {
     fn display_rates_convert() {
         let rate = DisplayRate {
             to: Currency::EUR,
-            rate: Decimal::new(921, 4),
+            rate: rust_decimal::Decimal::new(921, 4),
             as_of: Utc
                 .with_ymd_and_hms(2026, 11, 28, 0, 0, 0)
                 .single()

@@ -94,12 +94,17 @@ pub(crate) trait OrderStorage {
     fn owners(&self) -> Vec<String>;
 }
 
+/// The storage key an order's number is claimed under (unique among orders).
+pub(crate) fn number_key(number: &tijara_core::order::OrderNumber) -> String {
+    format!("order-number:{number}")
+}
+
 impl OrderStorage for OrderDoc {
     fn keys(&self) -> Vec<String> {
         let mut keys = Vec::new();
         // Its human number, unique among orders (claimed at placing, kept by every save).
         if let Some(n) = &self.order.number {
-            keys.push(crate::usecases::checkout::number_key(n));
+            keys.push(number_key(n));
         }
         for s in &self.shipments {
             keys.push(format!("shipment:{}", s.id));

@@ -91,5 +91,6 @@ pub fn routes() -> Router<App> {
         .merge(payment::routes())
         .merge(aftercare::routes())
         .merge(seo::routes())
+        .merge(legal::routes())
         .merge(artisans::routes())
 }

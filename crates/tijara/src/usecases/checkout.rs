@@ -28,7 +28,6 @@ use tijara_core::{
 mod payment;
 mod placing;
 mod review;
-pub(crate) use placing::number_key;
 mod shipping;
 pub use review::{CheckoutReview, SellerReview};
 

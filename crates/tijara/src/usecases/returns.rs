@@ -206,7 +206,7 @@ impl Orders<'_> {
         self,
         number: &tijara_core::order::OrderNumber,
     ) -> Result<OrderDoc, TijaraError> {
-        let key = crate::usecases::checkout::number_key(number);
+        let key = crate::docs::number_key(number);
         match self
             .engine
             .load_by_key::<OrderDoc>(crate::ports::storage::DocKind::Order, &key)

@@ -12,13 +12,7 @@
 use super::*;
 use tijara_core::catalog::{Seller, SellerKind};
 
-/// The legal pages: path and title key (also listed in the sitemap).
-pub(super) const PAGES: [(&str, &str); 4] = [
-    ("/legal/notice", "legal_notice"),
-    ("/legal/terms", "legal_terms"),
-    ("/legal/withdrawal", "legal_withdrawal"),
-    ("/legal/privacy", "legal_privacy"),
-];
+use super::seo::LEGAL_PAGES as PAGES;
 
 /// The marketplace operator, as the legal pages name it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -260,7 +254,7 @@ async fn privacy(State(app): State<App>, ctx: Ctx) -> Response {
     legal_page(&app, &ctx, "/legal/privacy", "legal_privacy", body)
 }
 
-/// This part's routes (merged by [`super::seo::routes`]).
+/// This part's routes.
 pub(super) fn routes() -> Router<App> {
     Router::new()
         .route("/legal/notice", get(notice))

@@ -308,7 +308,7 @@ async fn sitemap(State(app): State<App>) -> Response {
             _ => break,
         }
     }
-    paths.extend(super::legal::PAGES.iter().map(|(p, _)| (*p).to_owned()));
+    paths.extend(LEGAL_PAGES.iter().map(|(p, _)| (*p).to_owned()));
     // The artisans and cooperatives: the marketplace exists to make them known.
     paths.push("/artisans".to_owned());
     match app.engine.catalog().list_sellers(None, 500).await {
@@ -395,11 +395,20 @@ async fn robots(State(app): State<App>) -> Response {
         .into_response()
 }
 
+/// The legal pages: path and title key (the footer's links, the sitemap; `web/legal.rs`
+/// renders them).
+pub(super) const LEGAL_PAGES: [(&str, &str); 4] = [
+    ("/legal/notice", "legal_notice"),
+    ("/legal/terms", "legal_terms"),
+    ("/legal/withdrawal", "legal_withdrawal"),
+    ("/legal/privacy", "legal_privacy"),
+];
+
 /// The footer's links to the legal pages (legal notice, terms, withdrawal, privacy).
 pub(super) fn footer_links(lang: Lang) -> Markup {
     html! {
         nav.legal aria-label=(t(lang, "legal_footer")) {
-            @for (i, (path, key)) in super::legal::PAGES.iter().enumerate() {
+            @for (i, (path, key)) in LEGAL_PAGES.iter().enumerate() {
                 @if i > 0 { " · " }
                 a href=(path) { (t(lang, key)) }
             }
@@ -443,7 +452,6 @@ pub(super) fn routes() -> Router<App> {
         .route("/favicon.ico", get(favicon))
         .route("/sitemap.xml", get(sitemap))
         .route("/robots.txt", get(robots))
-        .merge(super::legal::routes())
 }
 
 #[cfg(test)]
@@ -484,7 +492,7 @@ mod tests {
     #[test]
     fn the_footer_and_the_consent_line_link_the_legal_pages() {
         let footer = footer_links(Lang::FR).into_string();
-        for (path, _) in super::super::legal::PAGES {
+        for (path, _) in super::LEGAL_PAGES {
             assert!(footer.contains(&format!("href=\"{path}\"")), "{footer}");
         }
         let consent = consent_line(Lang::AR).into_string();

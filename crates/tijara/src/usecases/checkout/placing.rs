@@ -8,10 +8,7 @@ use tijara_core::order::OrderNumber;
 /// collision is rare: see [`Tijara::draw_order_number`]).
 const NUMBER_DRAWS: u32 = 24;
 
-/// The storage key an order's number is claimed under (unique among orders).
-pub(crate) fn number_key(number: &OrderNumber) -> String {
-    format!("order-number:{number}")
-}
+pub(crate) use crate::docs::number_key;
 
 impl Tijara {
     /// A new order number for an order placed at `now`: the region's prefix, the year in the
