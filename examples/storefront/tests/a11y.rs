@@ -117,7 +117,7 @@ async fn every_page_of_the_journey_passes_axe_in_arabic_and_french() {
         .await;
     shop.click("form[action='/checkout/place'] button[type=submit]")
         .await;
-    let order = shop.path().await;
+    let order = shop.wait_path("/orders/").await;
     assert!(
         order.starts_with("/orders/"),
         "the order page opens: {order}"
@@ -162,6 +162,8 @@ async fn every_page_of_the_journey_passes_axe_in_arabic_and_french() {
     shop.fill("input[name=password]", "shopper-demo-2026").await;
     shop.click("form[action='/account/login'] button[type=submit]")
         .await;
+    // Logged in once the header offers to log out.
+    shop.find("form[action='/account/logout']").await;
     for lang in ["ar", "fr"] {
         let url = format!("/account?lang={lang}");
         shop.go(&url).await;

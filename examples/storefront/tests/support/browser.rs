@@ -197,6 +197,22 @@ impl Shop {
         self.find("main").await.text().await.unwrap()
     }
 
+    /// The path (and query) once it starts with `prefix`: a click's navigation finishes after
+    /// the click returns. Panics after 20 s.
+    pub async fn wait_path(&self, prefix: &str) -> String {
+        for _ in 0..200 {
+            let p = self.path().await;
+            if p.starts_with(prefix) {
+                return p;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "the page never reached {prefix}: still at {}",
+            self.path().await
+        );
+    }
+
     /// The current path and query.
     pub async fn path(&self) -> String {
         let u = self.c.current_url().await.unwrap();
