@@ -78,8 +78,13 @@ impl AddressForm {
                 ..AddressForm::default()
             };
         };
+        AddressForm::from_address(app, ctx.lang, a, email)
+    }
+
+    /// The form filled with `a` (its city named in `lang` when the region lists it).
+    fn from_address(app: &App, lang: Lang, a: &Address, email: String) -> AddressForm {
         let city = match app.engine.region().city(&a.city) {
-            Some(c) if c.country == a.country => c.name_in(ctx.lang).to_owned(),
+            Some(c) if c.country == a.country => c.name_in(lang).to_owned(),
             _ => a.city.clone(),
         };
         AddressForm {
@@ -93,6 +98,34 @@ impl AddressForm {
             email,
         }
     }
+}
+
+/// Chooses each seller's delivery service the form names (`ship_<seller>` = `carrier/service`;
+/// the price is quoted again by the engine).
+async fn choose_from_form(
+    app: &App,
+    cart: &CartId,
+    address: &Address,
+    form: &HashMap<String, String>,
+) -> Result<(), TijaraError> {
+    for (k, v) in form {
+        if let (Some(seller), Some((carrier, service))) =
+            (k.strip_prefix("ship_"), v.split_once('/'))
+            && let Ok(seller) = SellerId::new(seller.to_owned())
+        {
+            app.engine
+                .checkout()
+                .choose_shipping(
+                    cart,
+                    address.clone(),
+                    &seller,
+                    ShippingSelection::new(carrier, service),
+                    None,
+                )
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// The address form, filled with `f`, with `error` above it when the last try was refused.
@@ -165,20 +198,7 @@ pub(super) async fn checkout_page(
     if form.name.is_empty()
         && let Some(a) = crate::account::default_address(&app, &ctx).await
     {
-        let city = match app.engine.region().city(&a.city) {
-            Some(c) if c.country == a.country => c.name_in(lang).to_owned(),
-            _ => a.city.clone(),
-        };
-        form = AddressForm {
-            name: a.name,
-            line1: a.line1,
-            line2: a.line2.unwrap_or_default(),
-            city,
-            postal_code: a.postal_code.unwrap_or_default(),
-            country: a.country,
-            phone: a.phone,
-            email: form.email,
-        };
+        form = AddressForm::from_address(&app, lang, &a, form.email);
     }
     with_lang_cookie(
         lang,
@@ -422,21 +442,8 @@ async fn delivery_chosen(
             t(lang, "bad_payment"),
         );
     }
-    for (k, v) in &form {
-        if let (Some(seller), Some((carrier, service))) =
-            (k.strip_prefix("ship_"), v.split_once('/'))
-            && let Ok(seller) = SellerId::new(seller.to_owned())
-        {
-            let sel = ShippingSelection::new(carrier, service);
-            if let Err(e) = app
-                .engine
-                .checkout()
-                .choose_shipping(&cart, address.clone(), &seller, sel, None)
-                .await
-            {
-                return refusal(&ctx, &e);
-            }
-        }
+    if let Err(e) = choose_from_form(&app, &cart, &address, &form).await {
+        return refusal(&ctx, &e);
     }
     Redirect::to(&format!("/checkout/review?pay={pay}")).into_response()
 }
@@ -604,21 +611,8 @@ pub(super) async fn checkout_place(
             email: get("email"),
         };
         let address = f.address();
-        for (k, v) in &form {
-            if let (Some(seller), Some((carrier, service))) =
-                (k.strip_prefix("ship_"), v.split_once('/'))
-                && let Ok(seller) = SellerId::new(seller.to_owned())
-            {
-                let sel = ShippingSelection::new(carrier, service);
-                if let Err(e) = app
-                    .engine
-                    .checkout()
-                    .choose_shipping(&cart, address.clone(), &seller, sel, None)
-                    .await
-                {
-                    return refusal(&ctx, &e);
-                }
-            }
+        if let Err(e) = choose_from_form(&app, &cart, &address, &form).await {
+            return refusal(&ctx, &e);
         }
         (address, f.email)
     } else {
