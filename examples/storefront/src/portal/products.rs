@@ -525,3 +525,26 @@ pub(super) async fn delete_photo(
         Err(e) => refusal(&ctx, &e),
     }
 }
+
+/// The product routes of the portal.
+pub(super) fn routes() -> Router<App> {
+    Router::new()
+        .route("/seller/products", get(products).post(create_product))
+        .route("/seller/products/new", get(new_product_page))
+        .route(
+            "/seller/products/{id}/edit",
+            get(edit_product_page).post(update_product),
+        )
+        .route("/seller/products/{id}/active", post(set_active))
+        .route(
+            "/seller/products/{id}/photos",
+            post(upload_photo).layer(axum::extract::DefaultBodyLimit::max(
+                crate::media::MAX_UPLOAD_BYTES + 64 * 1024,
+            )),
+        )
+        .route(
+            "/seller/products/{id}/photos/{index}/delete",
+            post(delete_photo),
+        )
+        .route("/media/{file}", get(crate::media::serve))
+}

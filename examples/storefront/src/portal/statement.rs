@@ -140,3 +140,46 @@ pub(super) async fn statement(
     };
     layout(&ctx, w(lang, "statement"), body).into_response()
 }
+
+#[derive(Deserialize)]
+pub(super) struct BankForm {
+    pub(super) rib: String,
+}
+
+/// `POST /seller/bank`: the seller's RIB for payouts (not a member's).
+pub(super) async fn set_bank(
+    State(app): State<App>,
+    ctx: Ctx,
+    Form(f): Form<BankForm>,
+) -> Response {
+    let (seller_id, member) = match seller_of(&ctx) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if member.is_some() {
+        return forbidden(&ctx);
+    }
+    let seller = match app.engine.catalog().seller(&seller_id).await {
+        Ok(s) => s,
+        Err(e) => return refusal(&ctx, &e),
+    };
+    let rib: String = f.rib.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut input = tijara::usecases::catalog::SellerInput::from(seller);
+    input.legal.rib = (!rib.is_empty()).then_some(rib);
+    match app
+        .engine
+        .catalog()
+        .update_seller(&seller_id, input, None)
+        .await
+    {
+        Ok(_) => Redirect::to("/seller/statement").into_response(),
+        Err(e) => refusal(&ctx, &e),
+    }
+}
+
+/// The statement's and the bank account's routes.
+pub(super) fn routes() -> Router<App> {
+    Router::new()
+        .route("/seller/statement", get(statement))
+        .route("/seller/bank", post(set_bank))
+}
