@@ -24,8 +24,10 @@ use serde::{Deserialize, Serialize};
 
 mod address;
 mod number;
+mod work;
 pub use address::{Address, CALLING_CODES, normalize_phone};
 pub use number::{OrderNumber, OrderNumberError};
+pub use work::{PartFacts, Work, work};
 
 /// Why an order could not be placed or changed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

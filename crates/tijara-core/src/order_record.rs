@@ -190,6 +190,30 @@ impl OrderDoc {
         )
     }
 
+    /// Where the seller's part `part` stands for the seller's work (the portal's tab): the
+    /// pure [`crate::order::work`] with the part's shipment and returns read from this record.
+    pub fn work(&self, part: &crate::order::SellerOrder) -> crate::order::Work {
+        use crate::fulfillment::TrackingStatus;
+        use crate::returns::ReturnStatus;
+        let facts = crate::order::PartFacts {
+            handed_over: self.shipments.iter().any(|s| {
+                s.seller_order_id == part.id
+                    && !matches!(
+                        s.status(),
+                        TrackingStatus::LabelCreated | TrackingStatus::Unknown
+                    )
+            }),
+            open_return: self.returns.iter().any(|r| {
+                r.seller_order_id == part.id
+                    && matches!(
+                        r.status(),
+                        ReturnStatus::Requested | ReturnStatus::Approved | ReturnStatus::Received
+                    )
+            }),
+        };
+        crate::order::work(&self.order, part, facts)
+    }
+
     /// The order's event `event` (a variant of [`crate::DomainEvent`] carrying an
     /// [`OrderSnapshot`](crate::events::OrderSnapshot)) as the order is now.
     pub fn order_event(
