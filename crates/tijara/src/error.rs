@@ -40,7 +40,8 @@ use tijara_core::{
 ///   [`NotBankTransfer`](Self::NotBankTransfer),
 ///   [`PartialCaptureUnsupported`](Self::PartialCaptureUnsupported),
 ///   [`CaptureUnsupported`](Self::CaptureUnsupported),
-///   [`NotReadyToShip`](Self::NotReadyToShip), [`NoCarrierChosen`](Self::NoCarrierChosen),
+///   [`NotReadyToShip`](Self::NotReadyToShip), [`NotPaidYet`](Self::NotPaidYet),
+///   [`NoCarrierChosen`](Self::NoCarrierChosen),
 ///   [`NotShipped`](Self::NotShipped), [`NoTrackingNumber`](Self::NoTrackingNumber),
 ///   [`LabelInUse`](Self::LabelInUse), [`Order`](Self::Order), [`Payment`](Self::Payment),
 ///   [`Return`](Self::Return), [`Payout`](Self::Payout);
@@ -216,6 +217,15 @@ pub enum TijaraError {
     /// shipped already).
     #[error("part {part} of order {order} is not ready to ship")]
     NotReadyToShip {
+        /// The order.
+        order: OrderId,
+        /// The seller's part.
+        part: SellerOrderId,
+    },
+    /// The buyer has not paid this card or bank-transfer order yet: it may not be made ready
+    /// or shipped. Wait for the payment (the order then moves to the seller's "to prepare").
+    #[error("order {order} is not paid yet: part {part} may not be prepared or shipped")]
+    NotPaidYet {
         /// The order.
         order: OrderId,
         /// The seller's part.

@@ -9,7 +9,7 @@ use crate::ports::carrier::ShipmentRequest;
 use crate::ports::storage::DocKind;
 use crate::usecases::order_update::Applied;
 use tijara_core::fulfillment::{Parcel, Shipment, TrackingStatus};
-use tijara_core::order::FulfillmentStatus;
+use tijara_core::order::{FulfillmentStatus, OrderError};
 use tijara_core::order_record::NewShipment;
 use tijara_core::{OrderId, SellerOrderId, ShipmentId};
 
@@ -66,10 +66,15 @@ impl Fulfillment<'_> {
     ) -> Result<OrderDoc, TijaraError> {
         let e = self.engine;
         e.update_order("mark_ready", key, &(order, seller_order), order, |doc| {
-            Ok(match doc.mark_ready(seller_order)? {
-                Some(e) => Applied::new(doc.clone(), vec![e]),
-                None => Applied::unchanged(doc.clone()),
-            })
+            Ok(
+                match doc
+                    .mark_ready(seller_order)
+                    .map_err(|e| not_paid(order, e))?
+                {
+                    Some(e) => Applied::new(doc.clone(), vec![e]),
+                    None => Applied::unchanged(doc.clone()),
+                },
+            )
         })
         .await
     }
@@ -107,6 +112,12 @@ impl Tijara {
         let input = (order, seller_order, request);
         let doc = self.orders().order(order).await?;
         let so = seller_order_of(&doc, seller_order)?;
+        if so.status() == FulfillmentStatus::Awaiting && !payment_allows_shipping(&doc) {
+            return Err(TijaraError::NotPaidYet {
+                order: order.clone(),
+                part: seller_order.clone(),
+            });
+        }
         if so.status() != FulfillmentStatus::Ready {
             return Err(TijaraError::NotReadyToShip {
                 order: order.clone(),
@@ -275,6 +286,25 @@ impl Tijara {
             })
         })
         .await
+    }
+}
+
+/// True when the order's payment lets its parts be prepared and shipped (paid, or cash on
+/// delivery, and the order confirmed).
+fn payment_allows_shipping(doc: &OrderDoc) -> bool {
+    doc.order.status() == tijara_core::order::OrderStatus::Confirmed
+        && doc.order.payment.allows_shipping()
+}
+
+/// The core's "payment not secured" as the engine's typed [`TijaraError::NotPaidYet`], so a
+/// seller's screen can say "the buyer has not paid yet: do not ship".
+fn not_paid(order: &OrderId, e: OrderError) -> TijaraError {
+    match e {
+        OrderError::PaymentNotSecured(part) => TijaraError::NotPaidYet {
+            order: order.clone(),
+            part,
+        },
+        e => e.into(),
     }
 }
 
