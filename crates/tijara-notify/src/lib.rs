@@ -7,7 +7,7 @@
 //!
 //! | Event | Recipient | Message |
 //! |---|---|---|
-//! | `order.placed` | each seller of the order (its logins) | a new order, with its number and amount |
+//! | `order.confirmed` (cash on delivery at once, card or transfer once paid) | each seller of the order: its logins by e-mail, its number by SMS, each in its language | a new order to prepare: its number, the products by name, the buyer's city, the carrier, the cash to collect, the link to the order in the portal |
 //! | `shipment.created`, `shipment.updated` | the shopper (order e-mail and language) | the parcel's step and tracking number |
 //! | `payout.paid` | the seller's logins | the transfer, its amount and reference |
 //! | `order.placed` (bank transfer) | the shopper | the order received: items, total, the amount to transfer and the deadline, the order's link |
@@ -39,7 +39,9 @@ use tijara_core::fulfillment::TrackingStatus;
 use tijara_core::order_record::OrderDoc;
 use tijara_core::{DomainEvent, Lang, Money, Region};
 
+mod seller;
 mod shopper;
+pub use seller::{SellerLine, SellerReader, new_order_message};
 pub use shopper::*;
 
 /// A message for one person.
@@ -363,6 +365,8 @@ pub struct NotificationSink {
     told: Mutex<std::collections::HashMap<String, (String, String)>>,
     order_link: Option<OrderLink>,
     transfer_note: Option<TransferNote>,
+    /// The portal's absolute address (`https://shop.example/seller`), for sellers' links.
+    portal_url: Option<String>,
 }
 
 impl NotificationSink {
@@ -379,6 +383,7 @@ impl NotificationSink {
             told: Mutex::new(std::collections::HashMap::new()),
             order_link: None,
             transfer_note: None,
+            portal_url: None,
         }
     }
 
@@ -392,6 +397,13 @@ impl NotificationSink {
     /// A bank-transfer order's first message adds `note`'s lines (the bank details, say).
     pub fn with_transfer_note(mut self, note: TransferNote) -> Self {
         self.transfer_note = Some(note);
+        self
+    }
+
+    /// Sellers' messages link to their orders under `portal` (the portal's absolute address,
+    /// `https://shop.example/seller`: an order is at `{portal}/orders/{order}/{part}`).
+    pub fn with_portal_url(mut self, portal: impl Into<String>) -> Self {
+        self.portal_url = Some(portal.into().trim_end_matches('/').to_owned());
         self
     }
 
@@ -475,36 +487,13 @@ impl NotificationSink {
                 {
                     out.push(self.order_notice(&doc).await);
                 }
-                for so in &doc.order.seller_orders {
-                    for a in self
-                        .engine
-                        .accounts()
-                        .seller_accounts(&so.seller_id)
-                        .await
-                        .map_err(err)?
-                    {
-                        // A member artisan hears of orders that include her products.
-                        if let tijara::usecases::accounts::Role::Seller {
-                            member: Some(m), ..
-                        } = &a.role
-                            && !so.lines.iter().any(|l| l.made_by.as_ref() == Some(m))
-                        {
-                            continue;
-                        }
-                        let r = Reader::new(self.engine.region(), a.lang);
-                        out.push(Notification {
-                            email: Some(a.email.clone()),
-                            phone: None,
-                            lang: a.lang,
-                            subject: format!("{} {}", r.w("new_order"), so.id),
-                            text: format!("{} {}.", r.w("new_order_text"), r.money(&so.total)),
-                        });
-                    }
-                }
             }
             DomainEvent::OrderConfirmed(snapshot) => {
                 if let Some(doc) = self.order_doc(&snapshot.order_id).await? {
                     out.push(self.order_notice(&doc).await);
+                    // The sellers hear of it now: there is work to do (never for an order
+                    // still unpaid, which they must not ship).
+                    out.extend(self.seller_notices(&doc).await.map_err(err)?);
                 }
             }
             DomainEvent::PaymentUpdated(report)

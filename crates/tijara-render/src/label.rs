@@ -17,8 +17,19 @@ pub fn barcode_svg(tracking_number: &str) -> Option<String> {
 
 /// A self-contained, printable HTML label (A6-sized) in French with Arabic headings, from what
 /// [`Fulfillment::label`](tijara::Fulfillment::label) returns; without a tracking number it shows a dash
-/// and no barcode.
+/// and no barcode. The same as [`label_html_with`] without a link back.
 pub fn label_html(label: &LabelData) -> String {
+    label_html_with(label, None)
+}
+
+/// The label of [`label_html`], with, on screen only (never printed), what to do without a
+/// printer and, when `back` is given, a link back to the order (the portal's order page).
+///
+/// The label carries the sender (name, phone, address, city), the recipient, the order's
+/// number in large type, the carrier and the tracking number's barcode, and the cash to collect
+/// in large type in Arabic and French ("المبلغ عند التسليم / À ENCAISSER : 350,00 MAD"), or
+/// "already paid: nothing to collect".
+pub fn label_html_with(label: &LabelData, back: Option<&str>) -> String {
     let number = label.tracking_number.clone().unwrap_or_else(|| "—".into());
     let barcode = label
         .tracking_number
@@ -27,27 +38,70 @@ pub fn label_html(label: &LabelData) -> String {
         .unwrap_or_default();
     let r = &label.recipient;
     let weight: u32 = label.parcels.iter().map(|p| p.weight_grams).sum();
-    let cod = label
-        .cod_amount
-        .map(|m| format!(r#"<p class="cod">Contre-remboursement · الدفع عند الاستلام : <strong>{}</strong></p>"#, esc(&m.format(Lang::FR))))
-        .unwrap_or_default();
+    let reference = if label.order_reference.is_empty() {
+        label.order_id.as_str()
+    } else {
+        label.order_reference.as_str()
+    };
+    let cod = match label.cod_amount {
+        Some(m) if m.is_positive() => format!(
+            r#"<div class="cod"><p class="say"><span lang="ar" dir="rtl">المبلغ عند التسليم</span> / À ENCAISSER :</p><p class="amount">{}</p><p class="small">Contre-remboursement · الدفع عند الاستلام</p></div>"#,
+            esc(&m.format(Lang::FR))
+        ),
+        _ => r#"<div class="paid"><span lang="ar" dir="rtl">مدفوع مسبقا: لا شيء للتحصيل</span> · Déjà payé : rien à encaisser</div>"#.to_owned(),
+    };
     let contents: String = label
         .contents
         .iter()
         .map(|(sku, q)| format!("<li>{} × {q}</li>", esc(sku)))
         .collect();
+    let sender_lines: String = [label.sender_address.as_deref(), Some(&label.sender_city)]
+        .into_iter()
+        .flatten()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| format!("<br>{}", esc(l)))
+        .collect();
+    let sender_phone = label
+        .sender_phone
+        .as_deref()
+        .map(|p| format!("<br>☎ <bdi>{}</bdi>", esc(p)))
+        .unwrap_or_default();
+    let back = back
+        .map(|href| {
+            format!(
+                r#"<p><a href="{}">← Revenir à la commande · العودة إلى الطلب</a></p>"#,
+                esc(href)
+            )
+        })
+        .unwrap_or_default();
     format!(
-        r#"<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Étiquette {number}</title>
-<style>@page{{size:A6;margin:6mm}}body{{font-family:sans-serif;font-size:11pt}}.box{{border:1px solid #000;padding:3mm;margin-bottom:3mm}}
-h2{{font-size:10pt;margin:0 0 1mm}}.cod{{font-size:13pt;border:2px solid #000;padding:2mm}}svg{{max-width:100%;height:auto}}</style></head>
-<body><div class="box"><h2>Expéditeur · المرسل</h2><p>{sender}<br>{sender_city}</p></div>
-<div class="box"><h2>Destinataire · المرسل إليه</h2><p><strong>{name}</strong><br>{line1}<br>{line2}{postal} {city}<br>{country}<br>☎ {phone}</p></div>
+        r#"<!doctype html><html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Étiquette {reference}</title>
+<style>@page{{size:A6;margin:6mm}}body{{font-family:sans-serif;font-size:11pt;max-width:105mm;margin:0 auto}}.box{{border:1px solid #000;padding:3mm;margin-bottom:3mm}}
+h2{{font-size:10pt;margin:0 0 1mm}}.ref{{font-size:16pt;font-weight:bold;text-align:center;margin:0 0 2mm}}.cod{{border:3px solid #000;padding:2mm;margin-bottom:3mm;text-align:center}}
+.cod p{{margin:0}}.cod .say{{font-size:13pt;font-weight:bold}}.cod .amount{{font-size:26pt;font-weight:bold}}.small{{font-size:9pt}}.paid{{border:1px dashed #000;padding:2mm;margin-bottom:3mm;text-align:center}}
+svg{{max-width:100%;height:auto}}.hint{{background:#fff8e1;border:1px solid #c9a227;padding:3mm;margin-bottom:3mm;font-size:10.5pt}}@media print{{.hint{{display:none}}}}</style></head>
+<body><div class="hint">{back}<p><strong>Imprimez cette page</strong> (menu du navigateur → Imprimer, format A6) et collez-la sur le colis.</p>
+<p><strong>Pas d'imprimante ?</strong> Écrivez lisiblement au feutre sur le colis : le numéro de commande <bdi>{reference}</bdi>, le nom, la ville et le téléphone du destinataire{cod_hint}.</p>
+<p lang="ar" dir="rtl"><strong>لا توجد طابعة؟</strong> اكتب بخط واضح على الطرد: رقم الطلب <bdi>{reference}</bdi>، واسم المرسل إليه ومدينته وهاتفه{cod_hint_ar}.</p></div>
+<p class="ref">Commande · الطلب <bdi>{reference}</bdi></p>
+{cod}<div class="box"><h2>Expéditeur · المرسل</h2><p><strong>{sender}</strong>{sender_lines}{sender_phone}</p></div>
+<div class="box"><h2>Destinataire · المرسل إليه</h2><p><strong>{name}</strong><br>{line1}<br>{line2}{postal} {city}<br>{country}<br>☎ <bdi>{phone}</bdi></p></div>
 <div class="box"><h2>{carrier} — {service}</h2><div class="barcode">{barcode}</div><p class="number">{number}</p>
-<p>Colis : {parcels} · {weight} g · Commande {order} / {seller_order}</p></div>
-{cod}<div class="box"><h2>Contenu · المحتوى</h2><ul>{contents}</ul></div></body></html>"#,
+<p>Colis : {parcels} · {weight} g · Commande {reference} / {seller_order}</p></div>
+<div class="box"><h2>Contenu · المحتوى</h2><ul>{contents}</ul></div></body></html>"#,
         number = esc(&number),
+        reference = esc(reference),
+        cod_hint = if label.cod_amount.is_some_and(|m| m.is_positive()) {
+            ", et le montant à encaisser"
+        } else {
+            ""
+        },
+        cod_hint_ar = if label.cod_amount.is_some_and(|m| m.is_positive()) {
+            "، والمبلغ الواجب تحصيله"
+        } else {
+            ""
+        },
         sender = esc(&label.sender_name),
-        sender_city = esc(&label.sender_city),
         name = esc(&r.name),
         line1 = esc(&r.line1),
         line2 = r
@@ -62,7 +116,6 @@ h2{{font-size:10pt;margin:0 0 1mm}}.cod{{font-size:13pt;border:2px solid #000;pa
         carrier = esc(&label.carrier),
         service = esc(&label.service),
         parcels = label.parcels.len(),
-        order = esc(label.order_id.as_str()),
         seller_order = esc(label.seller_order_id.as_str()),
     )
 }

@@ -6,7 +6,7 @@ mod invoice;
 mod label;
 
 pub use invoice::{invoice_html, invoice_html_for, invoice_html_in};
-pub use label::{barcode_svg, label_html};
+pub use label::{barcode_svg, label_html, label_html_with};
 
 /// Escapes text for HTML content and double-quoted attribute values.
 pub(crate) fn esc(s: &str) -> String {

@@ -148,6 +148,9 @@ fn label(tracking_number: Option<&str>) -> LabelData {
         seller_order_id: SellerOrderId::new("so-1").expect("id"),
         sender_name: "Coopérative Oudaya".into(),
         sender_city: "Dakhla".into(),
+        sender_phone: Some("+212612345678".into()),
+        sender_address: Some("Rue <des> Artisans 4".into()),
+        order_reference: "DAK-2026-483920".into(),
         recipient: address(),
         carrier: "amana".into(),
         service: "standard".into(),
@@ -173,7 +176,17 @@ fn labels_show_the_barcode_the_cash_to_collect_and_escape_text() {
     assert!(html.contains("<svg"), "the tracking number as a barcode");
     assert!(html.contains("LD123456789MA"));
     assert!(html.contains("1250 g") && html.contains("Colis : 2"));
-    assert!(html.contains("Contre-remboursement"));
+    assert!(html.contains("À ENCAISSER") && html.contains("المبلغ عند التسليم"));
+    assert!(
+        html.contains("240,00"),
+        "the amount to collect, in large type"
+    );
+    assert!(html.contains("DAK-2026-483920"), "the order's number");
+    assert!(html.contains("+212612345678") && html.contains("Rue &lt;des&gt; Artisans 4"));
+    assert!(
+        html.contains("imprimante") && html.contains("طابعة"),
+        "what to do without a printer"
+    );
     assert!(html.contains("CUSH-1 × 2"));
     assert!(
         html.contains("Appartement &lt;3&gt;") && !html.contains("<3>"),

@@ -130,6 +130,7 @@ impl From<TijaraError> for ApiError {
                 (StatusCode::UNPROCESSABLE_ENTITY, "capture_unsupported")
             }
             TijaraError::NotReadyToShip { .. } => (StatusCode::CONFLICT, "not_ready_to_ship"),
+            TijaraError::NotPaidYet { .. } => (StatusCode::CONFLICT, "not_paid_yet"),
             TijaraError::NoCarrierChosen { .. } => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "no_carrier_chosen")
             }

@@ -146,6 +146,8 @@ pub fn sink(
     let base = public_url.trim_end_matches('/').to_owned();
     let engine = reader.clone();
     tijara_notify::NotificationSink::new(reader, messages.channels())
+        // Sellers' new-order messages link to the order's page in the portal.
+        .with_portal_url(link(public_url, "/seller"))
         .with_order_link(Arc::new(move |doc| {
             format!(
                 "{base}{}",

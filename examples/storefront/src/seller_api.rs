@@ -285,6 +285,8 @@ pub(crate) async fn seller_orders(State(app): State<App>, seller: ApiSeller) -> 
                         json!({
                             "order_id": d.order.id,
                             "seller_order_id": so.id,
+                            "number": d.order.reference(),
+                            "work": d.work(so),
                             "placed_at": d.order.placed_at,
                             "status": so.status(),
                             "payment_status": d.order.payment.status(),

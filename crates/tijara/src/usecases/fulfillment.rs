@@ -300,6 +300,15 @@ pub struct LabelData {
     pub sender_name: String,
     /// The sender's city.
     pub sender_city: String,
+    /// The sender's phone, for the courier (the number the seller chose to show, if any).
+    #[serde(default)]
+    pub sender_phone: Option<String>,
+    /// The sender's street address, when the seller gave one.
+    #[serde(default)]
+    pub sender_address: Option<String>,
+    /// The order's human number (`DAK-2026-483920`), written on the parcel.
+    #[serde(default)]
+    pub order_reference: String,
     /// The recipient.
     pub recipient: tijara_core::order::Address,
     /// Carrier code.

@@ -1,11 +1,245 @@
-//! The portal's orders: the list, "ready: ship", the label and tracking by hand.
+//! The portal's orders: tabs with counts (to prepare, waiting for payment, to ship, shipped,
+//! done, returns), numbered pages, and one page per order where shipping happens in one
+//! place: ready → label → tracking.
+//!
+//! The tab of a part is the core's [`tijara_core::order::Work`] (through
+//! [`OrderDoc::work`](tijara::docs::OrderDoc::work)), so the seller API gives the same. A card or
+//! transfer order not paid yet has no ship button and says so in words; the engine refuses it
+//! anyway with [`TijaraError::NotPaidYet`].
 
 use super::*;
+use tijara::usecases::catalog::ProductView;
+use tijara_core::order::Work;
+
+/// Orders on one page of a tab.
+const PER_PAGE: usize = 10;
+
+/// At most this many pages of 100 orders are read to count the tabs.
+const MAX_READ_PAGES: usize = 50;
+
+/// Words of the orders' pages (kept here, apart from the portal's shared table).
+fn ow(lang: Lang, key: &str) -> &'static str {
+    let (fr, ar, en) = match key {
+        "tab_prepare" => ("À préparer", "للتحضير", "To prepare"),
+        "tab_awaiting_payment" => (
+            "En attente de paiement",
+            "في انتظار الأداء",
+            "Waiting for payment",
+        ),
+        "tab_to_ship" => ("À expédier", "للإرسال", "To ship"),
+        "tab_shipped" => ("Expédiées", "تم إرسالها", "Shipped"),
+        "tab_done" => ("Terminées", "منتهية", "Done"),
+        "tab_returns" => ("Retours", "المرتجعات", "Returns"),
+        "empty_prepare" => (
+            "Rien à préparer pour le moment.",
+            "لا شيء للتحضير حاليا.",
+            "Nothing to prepare right now.",
+        ),
+        "empty" => (
+            "Aucune commande ici.",
+            "لا توجد طلبات هنا.",
+            "No order here.",
+        ),
+        "not_paid" => (
+            "L'acheteur n'a pas encore payé : n'expédiez pas. La commande passera dans « À préparer » dès le paiement.",
+            "لم يدفع المشتري بعد: لا ترسل الطرد. سينتقل الطلب إلى «للتحضير» فور الأداء.",
+            "The buyer has not paid yet: do not ship. The order moves to \"To prepare\" once paid.",
+        ),
+        "cod" => (
+            "À encaisser à la livraison",
+            "المبلغ الواجب تحصيله عند التسليم",
+            "To collect on delivery",
+        ),
+        "paid_online" => (
+            "Déjà payé : rien à encaisser",
+            "مدفوع مسبقا: لا شيء للتحصيل",
+            "Already paid: nothing to collect",
+        ),
+        "carrier" => ("Transporteur", "الناقل", "Carrier"),
+        "city" => ("Ville de l'acheteur", "مدينة المشتري", "Buyer's city"),
+        "qty" => ("Quantité", "الكمية", "Quantity"),
+        "open" => ("Ouvrir la commande", "افتح الطلب", "Open the order"),
+        "all_orders" => ("Toutes les commandes", "كل الطلبات", "All orders"),
+        "step_ready" => (
+            "1. Emballez, puis appuyez sur « Prêt : expédier »",
+            "1. غلّف الطرد ثم اضغط «جاهز: أرسل»",
+            "1. Pack it, then press \"Ready: ship\"",
+        ),
+        "step_label" => ("2. L'étiquette", "2. الملصق", "2. The label"),
+        "step_tracking" => (
+            "3. Le suivi du colis",
+            "3. تتبع الطرد",
+            "3. Tracking the parcel",
+        ),
+        "label_hint" => (
+            "Imprimez l'étiquette et collez-la sur le colis. Pas d'imprimante ? Écrivez au feutre sur le colis le numéro de commande, le nom, la ville et le téléphone de l'acheteur.",
+            "اطبع الملصق وألصقه على الطرد. لا توجد طابعة؟ اكتب بخط واضح على الطرد رقم الطلب واسم المشتري ومدينته وهاتفه.",
+            "Print the label and stick it on the parcel. No printer? Write the order number, the buyer's name, city and phone on the parcel with a marker.",
+        ),
+        "label_after_ready" => (
+            "L'étiquette apparaît ici après « Prêt : expédier ».",
+            "يظهر الملصق هنا بعد «جاهز: أرسل».",
+            "The label appears here after \"Ready: ship\".",
+        ),
+        "tracking_after_label" => (
+            "Après avoir remis le colis au transporteur, notez ici son numéro de suivi et les étapes.",
+            "بعد تسليم الطرد للناقل، سجل هنا رقم التتبع والمراحل.",
+            "Once the carrier has the parcel, note its tracking number and steps here.",
+        ),
+        "shipped_now" => (
+            "C'est prêt : l'étiquette est créée. Imprimez-la ou recopiez-la sur le colis.",
+            "جاهز: تم إنشاء الملصق. اطبعه أو انقله على الطرد.",
+            "Done: the label is made. Print it or copy it onto the parcel.",
+        ),
+        "tracking_saved" => ("Suivi enregistré.", "تم حفظ التتبع.", "Tracking saved."),
+        "page" => ("Pages", "الصفحات", "Pages"),
+        "no_photo" => ("", "", ""),
+        "return_open" => (
+            "L'acheteur a demandé un retour sur cette commande.",
+            "طلب المشتري إرجاع هذا الطلب.",
+            "The buyer asked to return this order.",
+        ),
+        "done_note" => (
+            "Rien d'autre à faire pour cette commande.",
+            "لا شيء آخر للقيام به لهذا الطلب.",
+            "Nothing more to do for this order.",
+        ),
+        "back_to_order" => (
+            "Revenir à la commande",
+            "العودة إلى الطلب",
+            "Back to the order",
+        ),
+        _ => ("", "", ""),
+    };
+    crate::web::pick(lang, fr, ar, en)
+}
+
+/// The tab's title.
+fn tab_word(lang: Lang, w: Work) -> &'static str {
+    match w {
+        Work::Prepare => ow(lang, "tab_prepare"),
+        Work::AwaitingPayment => ow(lang, "tab_awaiting_payment"),
+        Work::ToShip => ow(lang, "tab_to_ship"),
+        Work::Shipped => ow(lang, "tab_shipped"),
+        Work::Done => ow(lang, "tab_done"),
+        _ => ow(lang, "tab_returns"),
+    }
+}
+
+/// A carrier's name as people know it, never its code.
+fn carrier_name(code: &str) -> String {
+    match code {
+        "amana" => "Amana".to_owned(),
+        "ctm" => "CTM Messagerie".to_owned(),
+        "aramex" => "Aramex".to_owned(),
+        "sendit" => "Sendit".to_owned(),
+        other => {
+            let mut c = other.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect())
+                .unwrap_or_default()
+        }
+    }
+}
+
+/// The products of some order lines, read once each (a product deleted since is `None`).
+#[derive(Default)]
+struct Products(HashMap<ProductId, Option<ProductView>>);
+
+impl Products {
+    async fn load(app: &App, lines: &[&tijara_core::pricing::PricedLine]) -> Products {
+        let mut out = Products::default();
+        for l in lines {
+            if out.0.contains_key(&l.product_id) {
+                continue;
+            }
+            let view = app.engine.catalog().product(&l.product_id).await.ok();
+            out.0.insert(l.product_id.clone(), view);
+        }
+        out
+    }
+
+    fn view(&self, id: &ProductId) -> Option<&ProductView> {
+        self.0.get(id).and_then(Option::as_ref)
+    }
+
+    /// The line's product name in `lang` (Arabic, then the SKU, when missing).
+    fn name(&self, lang: Lang, l: &tijara_core::pricing::PricedLine) -> String {
+        self.view(&l.product_id)
+            .and_then(|v| v.product.title.get(lang, Lang::AR))
+            .map_or_else(|| l.sku.to_string(), str::to_owned)
+    }
+
+    /// The line's options (`color: red`), from its variant.
+    fn options(&self, l: &tijara_core::pricing::PricedLine) -> String {
+        self.view(&l.product_id)
+            .and_then(|v| v.product.variants.iter().find(|x| x.id == l.variant_id))
+            .map(|v| {
+                v.options
+                    .iter()
+                    .map(|(k, val)| format!("{k}: {val}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default()
+    }
+
+    /// The product's first photo (its thumbnail), else its drawn picture.
+    fn image(&self, l: &tijara_core::pricing::PricedLine) -> Option<String> {
+        let p = &self.view(&l.product_id)?.product;
+        Some(
+            match p
+                .photos
+                .iter()
+                .find(|ph| tijara_core::catalog::is_local_media_path(&ph.url))
+            {
+                Some(photo) => crate::media::thumb_url(&photo.url),
+                None => format!("/images/{}.svg", p.slug),
+            },
+        )
+    }
+}
+
+/// One visible part of an order, with its tab.
+struct Row<'a> {
+    doc: &'a OrderDoc,
+    part: &'a SellerOrder,
+    lines: Vec<&'a tijara_core::pricing::PricedLine>,
+    work: Work,
+}
+
+/// Every order of the seller (at most [`MAX_READ_PAGES`] pages), newest first.
+async fn all_orders(app: &App, seller: &SellerId) -> Result<Vec<OrderDoc>, TijaraError> {
+    let mut out = Vec::new();
+    let mut after: Option<String> = None;
+    for _ in 0..MAX_READ_PAGES {
+        let page = app
+            .engine
+            .orders()
+            .seller_orders(seller, after.as_deref(), 100)
+            .await?;
+        out.extend(page.items);
+        match page.next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    out.reverse();
+    Ok(out)
+}
+
+#[derive(Deserialize)]
+pub(super) struct ListQuery {
+    #[serde(default)]
+    tab: Option<String>,
+    #[serde(default)]
+    page: Option<String>,
+}
 
 pub(super) async fn dashboard(
     State(app): State<App>,
     ctx: Ctx,
-    Query(q): Query<HashMap<String, String>>,
+    Query(q): Query<ListQuery>,
 ) -> Response {
     let lang = ctx.lang;
     let (seller_id, member) = match seller_of(&ctx) {
@@ -17,15 +251,57 @@ pub(super) async fn dashboard(
         Err(TijaraError::NotFound { .. }) => return forbidden(&ctx),
         Err(e) => return refusal(&ctx, &e),
     };
-    let orders = match app
-        .engine
-        .orders()
-        .seller_orders(&seller_id, None, 100)
-        .await
-    {
-        Ok(p) => p.items,
+    let orders = match all_orders(&app, &seller_id).await {
+        Ok(o) => o,
         Err(e) => return refusal(&ctx, &e),
     };
+    let sid = &seller_id;
+    let rows: Vec<Row> = orders
+        .iter()
+        .flat_map(|d| {
+            d.order
+                .seller_orders
+                .iter()
+                .filter(move |s| &s.seller_id == sid)
+                .map(move |s| (d, s))
+        })
+        .filter_map(|(doc, part)| {
+            let lines = visible_lines(part, &member);
+            (!lines.is_empty()).then(|| Row {
+                doc,
+                part,
+                lines,
+                work: doc.work(part),
+            })
+        })
+        .collect();
+    let count = |w: Work| rows.iter().filter(|r| r.work == w).count();
+    // The tab asked for; by default the first with something in it, else "to prepare".
+    let tab = q
+        .tab
+        .as_deref()
+        .and_then(Work::parse)
+        .or_else(|| Work::ALL.into_iter().find(|w| count(*w) > 0))
+        .unwrap_or(Work::Prepare);
+    let shown: Vec<&Row> = rows.iter().filter(|r| r.work == tab).collect();
+    let pages = shown.len().div_ceil(PER_PAGE).max(1);
+    let page = q
+        .page
+        .as_deref()
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(1)
+        .clamp(1, pages);
+    let on_page: Vec<&Row> = shown
+        .iter()
+        .skip((page - 1) * PER_PAGE)
+        .take(PER_PAGE)
+        .copied()
+        .collect();
+    let wanted: Vec<&tijara_core::pricing::PricedLine> = on_page
+        .iter()
+        .flat_map(|r| r.lines.iter().copied())
+        .collect();
+    let products = Products::load(&app, &wanted).await;
     let member_name = member.as_ref().and_then(|m| {
         seller
             .members
@@ -33,19 +309,40 @@ pub(super) async fn dashboard(
             .find(|x| &x.id == m)
             .map(|x| x.name.clone())
     });
+    let can_act = member.is_none();
     let body = html! {
         h1 { (seller.name) }
         @if let Some(n) = &member_name { p { (n) " · " (w(lang, "member_of")) " " (seller.name) } }
         @if !seller.active { p.error role="status" { (w(lang, "pending")) } }
-        @if let Some(so) = q.get("saved") { p.ok role="status" { "✔ " bdi { (so) } " — " (w(lang, "saved")) } }
         (nav(&ctx))
         h2 { (w(lang, "orders")) }
-        @if orders.is_empty() { p { (t(lang, "none")) } }
-        @for d in orders.iter().rev() {
-            @for so in d.order.seller_orders.iter().filter(|s| s.seller_id == seller_id) {
-                @let lines = visible_lines(so, &member);
-                @if !lines.is_empty() {
-                    (order_box(&ctx, d, so, &lines, member.is_none()))
+        nav.chips aria-label=(w(lang, "orders")) {
+            @for t in Work::ALL {
+                @let n = count(t);
+                @if t == tab {
+                    a.chip aria-current="page" href={ "/seller?tab=" (t.as_str()) } { (tab_word(lang, t)) " (" (n) ")" }
+                } @else {
+                    a.chip href={ "/seller?tab=" (t.as_str()) } { (tab_word(lang, t)) " (" (n) ")" }
+                }
+            }
+        }
+        @if tab == Work::AwaitingPayment && !shown.is_empty() {
+            p.error role="note" { "⚠ " (ow(lang, "not_paid")) }
+        }
+        @if on_page.is_empty() {
+            p { (if tab == Work::Prepare { ow(lang, "empty_prepare") } else { ow(lang, "empty") }) }
+        }
+        @for r in &on_page {
+            (order_box(&ctx, r, &products, can_act))
+        }
+        @if pages > 1 {
+            nav.pages aria-label=(ow(lang, "page")) {
+                @for p in 1..=pages {
+                    @if p == page {
+                        span aria-current="page" { (p) }
+                    } @else {
+                        a href={ "/seller?tab=" (tab.as_str()) "&page=" (p) } { (p) }
+                    }
                 }
             }
         }
@@ -53,48 +350,175 @@ pub(super) async fn dashboard(
     layout(&ctx, w(lang, "orders"), body).into_response()
 }
 
-pub(super) fn order_box(
-    ctx: &Ctx,
-    d: &OrderDoc,
-    so: &SellerOrder,
+/// The lines of a part: the product's picture and name in the reader's language, options,
+/// quantity and amount.
+fn lines_list(
+    lang: Lang,
     lines: &[&tijara_core::pricing::PricedLine],
-    can_act: bool,
+    products: &Products,
 ) -> Markup {
-    let lang = ctx.lang;
-    let o = &d.order;
-    let shipment = d.shipments.iter().find(|s| s.seller_order_id == so.id);
-    let base = format!("/seller/orders/{}/{}", o.id, so.id);
     html! {
-        section.box {
-            h3 { bdi { (o.reference()) } " — " (status_word(lang, so.status().as_str())) }
-            p.muted { bdi { (o.placed_at.format("%Y-%m-%d %H:%M")) } " · " (o.shipping_address.name) " · " (o.shipping_address.city) " · " (status_word(lang, o.payment.status().as_str())) }
-            ul { @for l in lines { li { bdi { (l.sku) } " × " (l.quantity) " — " bdi { (l.net.format(lang)) } } } }
-            @if can_act && matches!(so.status(), FulfillmentStatus::Awaiting | FulfillmentStatus::Ready) {
-                form method="post" action={ (base) "/ship" } {
-                    (ctx.csrf_field())
-                    button.big type="submit" { (w(lang, "ready")) }
-                }
-            }
-            @if let Some(s) = shipment {
-                p { a.button.big href={ (base) "/label" } target="_blank" { (w(lang, "label")) } }
-                p { (t(lang, "tracking")) ": " (s.carrier) " " bdi { (s.tracking_number.clone().unwrap_or_default()) } " — " (status_word(lang, s.status().as_str())) }
-                ol.timeline { @for e in s.events() { li { bdi { (e.at.format("%Y-%m-%d %H:%M")) } " — " (status_word(lang, e.status.as_str())) } } }
-                @if can_act {
-                    form method="post" action={ (base) "/tracking" } {
-                        (ctx.csrf_field())
-                        label { (w(lang, "number")) input name="number" value=(s.tracking_number.clone().unwrap_or_default()); }
-                        label { (w(lang, "step")) select name="status" {
-                            option value="" { "—" }
-                            @for st in ["picked_up", "in_transit", "out_for_delivery", "delivered", "delivery_failed"] {
-                                option value=(st) { (status_word(lang, st)) }
-                            }
-                        } }
-                        button type="submit" { (w(lang, "save")) }
+        ul.lines {
+            @for l in lines {
+                @let name = products.name(lang, l);
+                @let options = products.options(l);
+                li.artisan {
+                    @if let Some(src) = products.image(l) {
+                        img src=(src) alt="" width="64" height="64" loading="lazy";
+                    } @else {
+                        span {}
+                    }
+                    div {
+                        strong { (name) }
+                        @if !options.is_empty() { br; span.small { (options) } }
+                        br;
+                        span { (ow(lang, "qty")) ": " strong { (l.quantity) } " · " bdi { (l.net.format(lang)) } }
+                        br;
+                        span.small.muted { bdi dir="ltr" { (l.sku) } }
                     }
                 }
             }
         }
     }
+}
+
+/// What the courier collects, or that nothing is to collect.
+fn cod_line(lang: Lang, part: &SellerOrder) -> Markup {
+    html! {
+        @match part.cod_amount {
+            Some(m) if m.is_positive() => p { (ow(lang, "cod")) ": " strong.big { bdi { (m.format(lang)) } } },
+            _ => p.muted { (ow(lang, "paid_online")) },
+        }
+    }
+}
+
+/// The carrier the shopper chose (or the parcel's), by name.
+fn carrier_of(doc: &OrderDoc, part: &SellerOrder) -> Option<String> {
+    doc.shipments
+        .iter()
+        .find(|s| s.seller_order_id == part.id)
+        .map(|s| s.carrier.clone())
+        .or_else(|| part.shipping.as_ref().map(|s| s.choice.carrier.clone()))
+        .map(|c| carrier_name(&c))
+}
+
+fn order_box(ctx: &Ctx, r: &Row, products: &Products, can_act: bool) -> Markup {
+    let lang = ctx.lang;
+    let o = &r.doc.order;
+    let base = format!("/seller/orders/{}/{}", o.id, r.part.id);
+    html! {
+        section.box id={ "o-" (r.part.id) } {
+            h3 { a href=(base) { bdi dir="ltr" { (o.reference()) } } " " span class={ "badge " (r.work.as_str()) } { (tab_word(lang, r.work)) } }
+            p.muted { bdi { (o.placed_at.format("%Y-%m-%d %H:%M")) } " · " (ow(lang, "city")) ": " strong { (o.shipping_address.city) }
+                @if let Some(c) = carrier_of(r.doc, r.part) { " · " (ow(lang, "carrier")) ": " (c) } }
+            @if r.work == Work::AwaitingPayment { p.error role="note" { "⚠ " (ow(lang, "not_paid")) } }
+            @if r.work == Work::Returns { p.error role="note" { (ow(lang, "return_open")) } }
+            (lines_list(lang, &r.lines, products))
+            (cod_line(lang, r.part))
+            @if can_act {
+                @if r.work == Work::Prepare || (r.work == Work::ToShip && r.part.status() == FulfillmentStatus::Ready) {
+                    form method="post" action={ (base) "/ship" } {
+                        (ctx.csrf_field())
+                        button.big type="submit" { (w(lang, "ready")) }
+                    }
+                }
+                p { a.button href=(base) { (ow(lang, "open")) } }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct OrderQuery {
+    #[serde(default)]
+    shipped: Option<String>,
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+/// One order part, with the whole shipping flow: ready, label, tracking.
+pub(super) async fn order_page(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path((order, so)): Path<(String, String)>,
+    Query(q): Query<OrderQuery>,
+) -> Response {
+    let (doc, so, _) = match my_part(&app, &ctx, order, so).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Ok(part) = doc.order.seller_order(&so) else {
+        return forbidden(&ctx);
+    };
+    let lang = ctx.lang;
+    let o = &doc.order;
+    let work = doc.work(part);
+    let lines: Vec<_> = part.lines.iter().collect();
+    let products = Products::load(&app, &lines).await;
+    let shipment = doc.shipments.iter().find(|s| s.seller_order_id == so);
+    let base = format!("/seller/orders/{}/{}", o.id, so);
+    let reference = o.reference();
+    let body = html! {
+        (nav(&ctx))
+        p { a href={ "/seller?tab=" (work.as_str()) } { "← " (ow(lang, "all_orders")) } }
+        h1 { bdi dir="ltr" { (reference) } " " span class={ "badge " (work.as_str()) } { (tab_word(lang, work)) } }
+        @if q.shipped.is_some() && shipment.is_some() { p.ok role="status" { "✔ " (ow(lang, "shipped_now")) } }
+        @if q.saved.is_some() { p.ok role="status" { "✔ " (ow(lang, "tracking_saved")) } }
+        p.muted { bdi { (o.placed_at.format("%Y-%m-%d %H:%M")) } " · " (status_word(lang, o.payment.status().as_str())) }
+        section.box {
+            p { strong { (o.shipping_address.name) } br; (o.shipping_address.city) " · " bdi dir="ltr" { (o.shipping_address.phone) } }
+            @if let Some(c) = carrier_of(&doc, part) { p { (ow(lang, "carrier")) ": " strong { (c) } } }
+            (lines_list(lang, &lines, &products))
+            (cod_line(lang, part))
+        }
+        @if work == Work::AwaitingPayment {
+            p.error role="note" { "⚠ " (ow(lang, "not_paid")) }
+        }
+        @if work == Work::Returns { p.error role="note" { (ow(lang, "return_open")) } }
+        section.box id="ready" {
+            h2 { (ow(lang, "step_ready")) }
+            @if work.may_ship() && shipment.is_none() {
+                form method="post" action={ (base) "/ship" } {
+                    (ctx.csrf_field())
+                    button.big type="submit" { (w(lang, "ready")) }
+                }
+            } @else if shipment.is_some() {
+                p.ok { "✔ " (status_word(lang, part.status().as_str())) }
+            } @else if work == Work::Done {
+                p { (ow(lang, "done_note")) }
+            }
+        }
+        section.box id="label" {
+            h2 { (ow(lang, "step_label")) }
+            @if shipment.is_some() {
+                p { a.button.big href={ (base) "/label" } { (w(lang, "label")) } }
+                p { (ow(lang, "label_hint")) }
+            } @else {
+                p.muted { (ow(lang, "label_after_ready")) }
+            }
+        }
+        section.box id="tracking" {
+            h2 { (ow(lang, "step_tracking")) }
+            @if let Some(s) = shipment {
+                p { (t(lang, "tracking")) ": " (carrier_name(&s.carrier)) " " bdi dir="ltr" { (s.tracking_number.clone().unwrap_or_default()) } " — " (status_word(lang, s.status().as_str())) }
+                ol.timeline { @for e in s.events() { li { bdi { (e.at.format("%Y-%m-%d %H:%M")) } " — " (status_word(lang, e.status.as_str())) } } }
+                form method="post" action={ (base) "/tracking" } {
+                    (ctx.csrf_field())
+                    label { (w(lang, "number")) input name="number" value=(s.tracking_number.clone().unwrap_or_default()); }
+                    label { (w(lang, "step")) select name="status" {
+                        option value="" { "—" }
+                        @for st in ["picked_up", "in_transit", "out_for_delivery", "delivered", "delivery_failed"] {
+                            option value=(st) { (status_word(lang, st)) }
+                        }
+                    } }
+                    button.big type="submit" { (w(lang, "save")) }
+                }
+            } @else {
+                p.muted { (ow(lang, "tracking_after_label")) }
+            }
+        }
+    };
+    layout(&ctx, &reference, body).into_response()
 }
 
 /// Loads an order and the part of it that belongs to the logged-in seller.
@@ -130,8 +554,23 @@ pub(super) async fn my_part(
     }
 }
 
+/// The refusal of "ready" for an order not paid yet: what to do, and the way back to it.
+fn not_paid_page(ctx: &Ctx, back: &str) -> Response {
+    let lang = ctx.lang;
+    let body = html! {
+        h1 { (ow(lang, "tab_awaiting_payment")) }
+        p.error role="alert" { "⚠ " (ow(lang, "not_paid")) }
+        p { a.button.big href=(back) { (ow(lang, "back_to_order")) } }
+    };
+    (
+        StatusCode::CONFLICT,
+        layout(ctx, ow(lang, "tab_awaiting_payment"), body),
+    )
+        .into_response()
+}
+
 /// "Ready to ship": marks the part ready (if not yet) and creates the shipment with the carrier
-/// the shopper chose, then shows the label.
+/// the shopper chose, then comes back to the order's page, at its label.
 pub(super) async fn ship(
     State(app): State<App>,
     ctx: Ctx,
@@ -162,10 +601,12 @@ pub(super) async fn ship(
             .await
     })
     .await;
-    if let Err(e) = shipped {
-        return refusal(&ctx, &e);
+    let page = format!("/seller/orders/{id}/{so}");
+    match shipped {
+        Ok(_) => Redirect::to(&format!("{page}?shipped=1#label")).into_response(),
+        Err(TijaraError::NotPaidYet { .. }) => not_paid_page(&ctx, &page),
+        Err(e) => refusal(&ctx, &e),
     }
-    Redirect::to(&format!("/seller/orders/{id}/{so}/label")).into_response()
 }
 
 pub(super) async fn label(
@@ -180,8 +621,19 @@ pub(super) async fn label(
     let Some(s) = doc.shipments.iter().find(|s| s.seller_order_id == so) else {
         return forbidden(&ctx);
     };
+    let back = format!("/seller/orders/{}/{so}#label", doc.order.id);
     match app.engine.fulfillment().label(&doc.order.id, &s.id).await {
-        Ok(l) => Html(tijara_render::label_html(&l)).into_response(),
+        Ok(l) => (
+            // The label is a document of its own, printed as it is: its style is inline, and
+            // nothing else is allowed.
+            [(
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; \
+                 base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+            )],
+            Html(tijara_render::label_html_with(&l, Some(&back))),
+        )
+            .into_response(),
         Err(e) => refusal(&ctx, &e),
     }
 }
@@ -224,6 +676,7 @@ pub(crate) async fn apply_tracking(
     Ok(())
 }
 
+/// Saves the tracking typed on the order's page and comes back to it, at the tracking form.
 pub(super) async fn tracking(
     State(app): State<App>,
     ctx: Ctx,
@@ -236,7 +689,11 @@ pub(super) async fn tracking(
     };
     let by = Operator::Seller(seller);
     match apply_tracking(&app, &by, &doc, &so, &f.number, &f.status).await {
-        Ok(()) => Redirect::to(&format!("/seller?saved={so}")).into_response(),
+        Ok(()) => Redirect::to(&format!(
+            "/seller/orders/{}/{so}?saved=1#tracking",
+            doc.order.id
+        ))
+        .into_response(),
         Err(e) => refusal(&ctx, &e),
     }
 }
@@ -245,6 +702,7 @@ pub(super) async fn tracking(
 pub(super) fn routes() -> Router<App> {
     Router::new()
         .route("/seller", get(dashboard))
+        .route("/seller/orders/{order}/{so}", get(order_page))
         .route("/seller/orders/{order}/{so}/ship", post(ship))
         .route("/seller/orders/{order}/{so}/label", get(label))
         .route("/seller/orders/{order}/{so}/tracking", post(tracking))

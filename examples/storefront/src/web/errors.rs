@@ -110,6 +110,12 @@ pub fn explain(lang: Lang, e: &TijaraError) -> &'static str {
             "هذا الطلب لم يعد في انتظار الأداء: تم دفعه أو إلغاؤه.",
             "This order no longer awaits payment: it is already paid or cancelled.",
         ),
+        TijaraError::NotPaidYet { .. } => pick(
+            lang,
+            "L'acheteur n'a pas encore payé : n'expédiez pas. La commande passera dans « À préparer » dès le paiement.",
+            "لم يدفع المشتري بعد: لا ترسل الطرد. سينتقل الطلب إلى «للتحضير» فور الأداء.",
+            "The buyer has not paid yet: do not ship. The order moves to \"To prepare\" once paid.",
+        ),
         TijaraError::NotReadyToShip { .. } => pick(
             lang,
             "Cette commande n'est pas prête à expédier : attendez son paiement ou sa confirmation.",
@@ -222,6 +228,7 @@ pub fn refusal(ctx: &Ctx, e: &TijaraError) -> Response {
         | TijaraError::NotAwaitingPayment { .. }
         | TijaraError::NotBankTransfer { .. }
         | TijaraError::NotReadyToShip { .. }
+        | TijaraError::NotPaidYet { .. }
         | TijaraError::NotShipped { .. }
         | TijaraError::NoTrackingNumber { .. }
         | TijaraError::LabelInUse { .. }

@@ -35,6 +35,11 @@ impl Fulfillment<'_> {
             seller_order_id: so.id.clone(),
             sender_name: seller.name,
             sender_city: seller.home_city,
+            // The seller's number for couriers: the one it chose to show (its profile's phone
+            // and street address, once sellers have them, belong here).
+            sender_phone: seller.whatsapp,
+            sender_address: None,
+            order_reference: doc.order.reference(),
             recipient: doc.order.shipping_address.clone(),
             carrier: s.carrier.clone(),
             service: s.service.clone(),

@@ -1,0 +1,254 @@
+//! The sellers' messages: a new order to prepare, by e-mail to each of the seller's logins and
+//! by SMS to the seller's number, in each login's language.
+//!
+//! A seller hears of an order when there is work to do: when it is confirmed (cash on
+//! delivery at once, a card or transfer order once paid), never for an unpaid order it must
+//! not ship. A member artisan of a cooperative hears only of orders holding her products, and
+//! reads only her lines.
+
+use crate::{NotificationSink, Reader};
+use tijara::usecases::accounts::Role;
+use tijara_core::order::SellerOrder;
+use tijara_core::order_record::OrderDoc;
+use tijara_core::{Lang, Region};
+
+use crate::Notification;
+
+/// One line of a seller's new order: the product's name in the seller's language, its
+/// options, how many.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SellerLine {
+    /// The product's name (its SKU when the product is gone).
+    pub name: String,
+    /// The variant's options (`couleur: rouge`), empty when none.
+    pub options: String,
+    /// How many.
+    pub quantity: u32,
+}
+
+/// The sellers' words.
+fn words(lang: Lang, key: &str) -> &'static str {
+    let (fr, ar, en) = match key {
+        "subject" => (
+            "Nouvelle commande à préparer",
+            "طلب جديد للتحضير",
+            "New order to prepare",
+        ),
+        "items" => ("À préparer", "للتحضير", "To prepare"),
+        "city" => ("Ville de l'acheteur", "مدينة المشتري", "Buyer's city"),
+        "carrier" => ("Transporteur", "الناقل", "Carrier"),
+        "cod" => (
+            "À encaisser à la livraison",
+            "المبلغ الواجب تحصيله عند التسليم",
+            "To collect on delivery",
+        ),
+        "paid" => (
+            "Déjà payé : rien à encaisser, vous pouvez expédier",
+            "مدفوع مسبقا: لا شيء للتحصيل، يمكنك الإرسال",
+            "Already paid: nothing to collect, you may ship",
+        ),
+        "open" => ("Ouvrir la commande", "افتح الطلب", "Open the order"),
+        _ => ("", "", ""),
+    };
+    match lang {
+        Lang::AR => ar,
+        Lang::EN => en,
+        _ => fr,
+    }
+}
+
+/// A carrier's name as people know it.
+fn carrier_name(code: &str) -> String {
+    match code {
+        "amana" => "Amana".to_owned(),
+        "ctm" => "CTM Messagerie".to_owned(),
+        "aramex" => "Aramex".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+/// Who a seller's message goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SellerReader {
+    /// The login's e-mail.
+    pub email: Option<String>,
+    /// The seller's number, for the SMS (`None`: no SMS).
+    pub phone: Option<String>,
+    /// The login's language.
+    pub lang: Lang,
+}
+
+/// The message telling a seller's login (`to`) of a new order to prepare: the order's number,
+/// the lines (`lines`, already in the reader's language), the buyer's city, the carrier, the
+/// cash to collect, and `link` to the order in the portal.
+pub fn new_order_message(
+    region: &Region,
+    doc: &OrderDoc,
+    part: &SellerOrder,
+    lines: &[SellerLine],
+    to: SellerReader,
+    link: Option<&str>,
+) -> Notification {
+    let SellerReader { email, phone, lang } = to;
+    let r = Reader::new(region, lang);
+    let w = |k| words(r.words, k);
+    let reference = doc.order.reference();
+    let items = lines
+        .iter()
+        .map(|l| {
+            if l.options.is_empty() {
+                format!("{} × {}", l.quantity, l.name)
+            } else {
+                format!("{} × {} ({})", l.quantity, l.name, l.options)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut text = format!("{} {reference}\n{}: {items}\n", w("subject"), w("items"));
+    text.push_str(&format!(
+        "{}: {}",
+        w("city"),
+        doc.order.shipping_address.city
+    ));
+    if let Some(s) = &part.shipping {
+        text.push_str(&format!(
+            " · {}: {}",
+            w("carrier"),
+            carrier_name(&s.choice.carrier)
+        ));
+    }
+    text.push('\n');
+    match part.cod_amount {
+        Some(m) if m.is_positive() => text.push_str(&format!("{}: {}\n", w("cod"), r.money(&m))),
+        _ => text.push_str(&format!("{}\n", w("paid"))),
+    }
+    if let Some(link) = link {
+        text.push_str(&format!("{}: {link}\n", w("open")));
+    }
+    Notification {
+        email,
+        phone,
+        lang,
+        subject: format!("{} {reference}", w("subject")),
+        text,
+    }
+}
+
+impl NotificationSink {
+    /// The lines of `part` a reader in `lang` sees (a member: only hers), named in `lang`.
+    async fn seller_lines(
+        &self,
+        part: &SellerOrder,
+        member: Option<&tijara_core::MemberId>,
+        lang: Lang,
+    ) -> Vec<SellerLine> {
+        let mut out = Vec::new();
+        for l in part
+            .lines
+            .iter()
+            .filter(|l| member.is_none() || l.made_by.as_ref() == member)
+        {
+            let (name, options) = match self.engine.catalog().product(&l.product_id).await {
+                Ok(view) => (
+                    self.engine
+                        .region()
+                        .text(&view.product.title, lang)
+                        .map_or_else(|| l.sku.to_string(), str::to_owned),
+                    view.product
+                        .variants
+                        .iter()
+                        .find(|v| v.id == l.variant_id)
+                        .map(|v| {
+                            v.options
+                                .iter()
+                                .map(|(k, val)| format!("{k}: {val}"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        })
+                        .unwrap_or_default(),
+                ),
+                Err(_) => (l.sku.to_string(), String::new()),
+            };
+            out.push(SellerLine {
+                name,
+                options,
+                quantity: l.quantity,
+            });
+        }
+        out
+    }
+
+    /// The new-order messages of a confirmed order: one per login of each of its sellers
+    /// (members only for orders holding their products), the seller's number getting the SMS
+    /// once (with its first owner login's message).
+    pub(crate) async fn seller_notices(
+        &self,
+        doc: &OrderDoc,
+    ) -> Result<Vec<Notification>, tijara::TijaraError> {
+        let mut out = Vec::new();
+        for so in &doc.order.seller_orders {
+            let seller = self.engine.catalog().seller(&so.seller_id).await.ok();
+            let mut phone = seller
+                .as_ref()
+                .and_then(|s| s.whatsapp.clone())
+                .filter(|p| tijara_core::catalog::is_e164(p));
+            let link = self
+                .portal_url
+                .as_ref()
+                .map(|base| format!("{base}/orders/{}/{}", doc.order.id, so.id));
+            for a in self
+                .engine
+                .accounts()
+                .seller_accounts(&so.seller_id)
+                .await?
+            {
+                let member = match &a.role {
+                    Role::Seller { member, .. } => member.clone(),
+                    _ => continue,
+                };
+                if let Some(m) = &member
+                    && !so.lines.iter().any(|l| l.made_by.as_ref() == Some(m))
+                {
+                    continue;
+                }
+                let lines = self.seller_lines(so, member.as_ref(), a.lang).await;
+                let sms = if member.is_none() { phone.take() } else { None };
+                // A member opens the portal's list; the order's page is the shipper's.
+                let link = if member.is_none() {
+                    link.clone()
+                } else {
+                    self.portal_url.clone()
+                };
+                out.push(new_order_message(
+                    self.engine.region(),
+                    doc,
+                    so,
+                    &lines,
+                    SellerReader {
+                        email: Some(a.email.clone()),
+                        phone: sms,
+                        lang: a.lang,
+                    },
+                    link.as_deref(),
+                ));
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_words_exist_in_three_languages() {
+        for key in ["subject", "items", "city", "carrier", "cod", "paid", "open"] {
+            for lang in [Lang::FR, Lang::AR, Lang::EN] {
+                assert!(!words(lang, key).is_empty(), "{key} {lang:?}");
+            }
+        }
+        assert_eq!(words(Lang::AR, "subject"), "طلب جديد للتحضير");
+        assert_eq!(carrier_name("amana"), "Amana");
+    }
+}
