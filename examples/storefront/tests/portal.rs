@@ -328,7 +328,7 @@ async fn sellers_ship_their_own_parts_and_tracking_reaches_the_shopper() {
         .await;
     assert_eq!(
         r.location.as_deref(),
-        Some(format!("/seller/orders/{id}/{coop_part}/label").as_str()),
+        Some(format!("/seller/orders/{id}/{coop_part}?shipped=1#label").as_str()),
         "{}",
         r.body
     );
@@ -338,7 +338,7 @@ async fn sellers_ship_their_own_parts_and_tracking_reaches_the_shopper() {
     assert_eq!(label.status, StatusCode::OK);
     assert!(label.body.contains("<svg"), "a barcode");
     assert!(label.body.contains("Mariem Ahmed"));
-    assert!(label.body.contains("Contre-remboursement"), "COD amount");
+    assert!(label.body.contains("À ENCAISSER"), "COD amount");
 
     // The carrier's number and a step typed by the seller reach the shopper's page.
     seller.get("/seller").await;

@@ -1,0 +1,370 @@
+//! The portal's orders over HTTP: tabs by the core's `Work`, an unpaid card order with no ship
+//! button and a refusal in words, the shipping flow on the order's own page (ready → label →
+//! tracking), who may open what, bad ids, the seller API's `work`, and the seller's new-order
+//! message in the demo mailbox.
+
+#![allow(clippy::unwrap_used, clippy::panic)] // tests fail by unwrapping
+
+mod support;
+
+use axum::http::StatusCode;
+use support::{Client, call, demo_app, token};
+use tijara::docs::PaymentSource;
+use tijara::usecases::catalog::ProductFilter;
+use tijara::usecases::checkout::{CheckoutCart, PlaceOrderRequest, ShippingSelection};
+use tijara::usecases::payments::{PaymentEventKind, PaymentNotice};
+use tijara_core::order::{FulfillmentStatus, Work};
+use tijara_core::{Lang, OrderId, SellerId, SellerOrderId};
+use tijara_storefront::App;
+
+const ARTISAN_PW: &str = "artisan-demo-2026";
+
+/// The demo sellers in seed order (`seller1@…` is the first), each with a product slug that no
+/// member artisan made.
+async fn sellers(app: &App) -> Vec<(SellerId, String)> {
+    let list = app
+        .engine
+        .catalog()
+        .list_sellers(None, 50)
+        .await
+        .unwrap()
+        .items;
+    let mut out = Vec::new();
+    for s in list {
+        let filter = ProductFilter::default().with_seller(s.id.clone());
+        let mut items = app
+            .engine
+            .catalog()
+            .list_products(&filter, None, 50)
+            .await
+            .unwrap()
+            .items;
+        items.sort_by(|a, b| a.product.id.cmp(&b.product.id));
+        let slug = items
+            .iter()
+            .find(|v| v.product.made_by.is_none())
+            .or(items.first())
+            .map(|v| v.product.slug.clone())
+            .unwrap_or_default();
+        out.push((s.id, slug));
+    }
+    out
+}
+
+/// An order of one unit of `slug`, shipped by Amana, paid with `gateway` (`cmi`: a card).
+async fn place(app: &App, slug: &str, gateway: &str) -> (OrderId, SellerOrderId, String) {
+    let p = app.engine.catalog().product_by_slug(slug).await.unwrap();
+    let req = PlaceOrderRequest::new(
+        CheckoutCart::Inline {
+            lines: vec![(p.variants[0].variant.id.clone(), 1)],
+            coupons: vec![],
+            customer: None,
+            shipping: [(
+                p.product.seller_id.clone(),
+                ShippingSelection::new("amana", "standard"),
+            )]
+            .into_iter()
+            .collect(),
+        },
+        "salma@example.ma",
+        tijara_core::order::Address {
+            name: "Salma Bennani".into(),
+            line1: "12 Rue Ibn Batouta".into(),
+            line2: None,
+            city: "Casablanca".into(),
+            postal_code: Some("20000".into()),
+            country: "MA".into(),
+            phone: "+212661000042".into(),
+        },
+        gateway,
+        Lang::FR,
+    );
+    let o = app
+        .engine
+        .checkout()
+        .place_order(req, None)
+        .await
+        .unwrap()
+        .order;
+    (o.id.clone(), o.seller_orders[0].id.clone(), o.reference())
+}
+
+/// The card payment arrives (as the gateway's callback would record it).
+async fn pay(app: &App, order: &OrderId) {
+    let doc = app.engine.orders().order(order).await.unwrap();
+    app.engine
+        .payments()
+        .record_payment(
+            order,
+            PaymentNotice::new(
+                PaymentSource::Admin {
+                    user: "test".into(),
+                },
+                "PAY-1",
+                PaymentEventKind::Captured {
+                    amount: doc.order.grand_total,
+                },
+                serde_json::Value::Null,
+            ),
+            None,
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn an_unpaid_card_order_has_no_ship_button_until_paid_then_ships_on_its_page() {
+    let app = demo_app().await;
+    let all = sellers(&app).await;
+    let (seller, slug) = &all[0];
+    let (order, part, reference) = place(&app, slug, "cmi").await;
+    let page_path = format!("/seller/orders/{order}/{part}");
+    let mut s = Client::new(&app);
+    s.login("seller1@tijara.example", ARTISAN_PW).await;
+
+    // Waiting for payment: its own tab, said in words, no ship form for it.
+    let list = s.get("/seller?tab=awaiting_payment&lang=fr").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains(&reference), "the human number");
+    assert!(list.body.contains("n'a pas encore payé"), "{}", list.body);
+    assert!(!list.body.contains(&format!("{page_path}/ship")));
+    assert!(list.body.contains("Casablanca"), "the buyer's city");
+    assert!(list.body.contains("Amana"), "the carrier by name");
+    let ar = s.get(&format!("{page_path}?lang=ar")).await;
+    assert!(ar.body.contains("لم يدفع المشتري بعد"), "{}", ar.body);
+    assert!(!ar.body.contains(&format!("{page_path}/ship")));
+
+    // Pressing anyway (an old tab): refused in words, nothing written.
+    s.get(&format!("{page_path}?lang=fr")).await;
+    let r = s.post(&format!("{page_path}/ship"), &[]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(
+        r.body.contains("n'expédiez pas") || r.body.contains("لا ترسل الطرد"),
+        "the refusal says what to do: {}",
+        r.body
+    );
+    let doc = app.engine.orders().order(&order).await.unwrap();
+    assert_eq!(
+        doc.order.seller_orders[0].status(),
+        FulfillmentStatus::Awaiting
+    );
+    assert!(doc.shipments.is_empty());
+
+    // Paid: it moves to "to prepare" with its ship button.
+    pay(&app, &order).await;
+    let list = s.get("/seller?tab=prepare&lang=fr").await;
+    assert!(list.body.contains(&reference));
+    assert!(list.body.contains(&format!("{page_path}/ship")));
+    assert!(list.body.contains("À préparer (1)") || list.body.contains("À préparer ("));
+
+    // Ready → label → tracking, without leaving the order's page.
+    s.get(&page_path).await;
+    let r = s.post(&format!("{page_path}/ship"), &[]).await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("{page_path}?shipped=1#label").as_str()),
+        "{}",
+        r.body
+    );
+    let page = s.get(&format!("{page_path}?shipped=1&lang=fr")).await;
+    assert!(page.body.contains(&format!("{page_path}/label")));
+    assert!(page.body.contains("id=\"tracking\""));
+    let label = s.get(&format!("{page_path}/label")).await;
+    assert_eq!(label.status, StatusCode::OK);
+    assert!(label.body.contains(&reference), "the order's number");
+    assert!(label.body.contains("Pas d'imprimante"));
+    assert!(label.body.contains(&format!("{page_path}#label")), "back");
+    assert!(
+        label.body.contains("Déjà payé"),
+        "a card order: nothing to collect"
+    );
+    let r = s
+        .post(
+            &format!("{page_path}/tracking"),
+            &[("number", "AM123456789MA"), ("status", "picked_up")],
+        )
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("{page_path}?saved=1#tracking").as_str()),
+        "{}",
+        r.body
+    );
+    let doc = app.engine.orders().order(&order).await.unwrap();
+    assert_eq!(doc.work(&doc.order.seller_orders[0]), Work::Shipped);
+    let list = s.get("/seller?tab=shipped").await;
+    assert!(list.body.contains(&reference));
+    let _ = seller;
+}
+
+#[tokio::test]
+async fn a_cod_order_shows_the_cash_to_collect_and_its_label_says_it_in_both_languages() {
+    let app = demo_app().await;
+    let all = sellers(&app).await;
+    let (_, slug) = &all[2];
+    let (order, part, reference) = place(&app, slug, "cod").await;
+    let mut s = Client::new(&app);
+    s.login("seller3@tijara.example", ARTISAN_PW).await;
+    let list = s.get("/seller?lang=fr").await;
+    assert!(list.body.contains(&reference));
+    assert!(list.body.contains("À encaisser à la livraison"));
+    let page_path = format!("/seller/orders/{order}/{part}");
+    s.get(&page_path).await;
+    let r = s.post(&format!("{page_path}/ship"), &[]).await;
+    assert!(r.status.is_redirection(), "{}", r.body);
+    let label = s.get(&format!("{page_path}/label")).await;
+    assert!(label.body.contains("المبلغ عند التسليم"));
+    assert!(label.body.contains("À ENCAISSER"));
+    // Bad tracking input: a clear 4xx, nothing written.
+    let before = app.engine.orders().order(&order).await.unwrap();
+    s.get(&page_path).await;
+    let r = s
+        .post(
+            &format!("{page_path}/tracking"),
+            &[("number", "AM1"), ("status", "teleported")],
+        )
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+    let doc = app.engine.orders().order(&order).await.unwrap();
+    assert_eq!(doc.shipments, before.shipments, "nothing written");
+}
+
+#[tokio::test]
+async fn only_the_seller_owner_opens_ships_and_tracks_its_orders() {
+    let app = demo_app().await;
+    let all = sellers(&app).await;
+    let (_, slug) = &all[0];
+    let (order, part, reference) = place(&app, slug, "cod").await;
+    let page_path = format!("/seller/orders/{order}/{part}");
+
+    // Anonymous: to the login page.
+    let mut anon = Client::new(&app);
+    let r = anon.get(&page_path).await;
+    assert_eq!(r.location.as_deref(), Some("/account/login"));
+    let r = anon.get("/seller?tab=prepare").await;
+    assert_eq!(r.location.as_deref(), Some("/account/login"));
+
+    // Another seller and the cooperative's member artisan: not found, nothing written.
+    for login in ["seller3@tijara.example", "member1@tijara.example"] {
+        let mut c = Client::new(&app);
+        c.login(login, ARTISAN_PW).await;
+        let list = c.get("/seller").await;
+        if login.starts_with("seller3") {
+            assert!(!list.body.contains(&reference), "{login}");
+        }
+        assert_eq!(
+            c.get(&page_path).await.status,
+            StatusCode::NOT_FOUND,
+            "{login}"
+        );
+        assert_eq!(
+            c.get(&format!("{page_path}/label")).await.status,
+            StatusCode::NOT_FOUND
+        );
+        let r = c.post(&format!("{page_path}/ship"), &[]).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{login}");
+        let r = c
+            .post(&format!("{page_path}/tracking"), &[("number", "X1")])
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{login}");
+    }
+    let doc = app.engine.orders().order(&order).await.unwrap();
+    assert_eq!(
+        doc.order.seller_orders[0].status(),
+        FulfillmentStatus::Awaiting
+    );
+
+    // Bad ids and bad query values.
+    let mut s = Client::new(&app);
+    s.login("seller1@tijara.example", ARTISAN_PW).await;
+    for bad in [
+        "/seller/orders/nope/nope".to_owned(),
+        format!("/seller/orders/{order}/nope"),
+        format!("/seller/orders/{order}/{part}x/label"),
+        "/seller/orders/%00/%2e%2e".to_owned(),
+    ] {
+        assert_eq!(s.get(&bad).await.status, StatusCode::NOT_FOUND, "{bad}");
+    }
+    let r = s.post("/seller/orders/nope/nope/ship", &[]).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    for q in ["?tab=zzz", "?page=abc", "?page=999999", "?tab=done&page=-1"] {
+        assert_eq!(
+            s.get(&format!("/seller{q}")).await.status,
+            StatusCode::OK,
+            "{q}"
+        );
+    }
+    // A label before the parcel exists: not found.
+    assert_eq!(
+        s.get(&format!("{page_path}/label")).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn the_seller_api_gives_each_parts_work_and_number() {
+    let app = demo_app().await;
+    let all = sellers(&app).await;
+    let (_, slug) = &all[0];
+    let (_, _, reference) = place(&app, slug, "cmi").await;
+    let router = tijara_storefront::router(app.clone());
+    let token = token(&router, "seller1@tijara.example", ARTISAN_PW).await;
+    let (status, list) = call(
+        &router,
+        axum::http::Method::GET,
+        "/api/v1/seller/orders",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let item = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["number"] == reference.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(item["work"], "awaiting_payment");
+}
+
+#[tokio::test]
+async fn a_new_order_reaches_its_seller_in_the_demo_mailbox_in_her_language_once_paid() {
+    let app = demo_app().await;
+    let all = sellers(&app).await;
+    let (_, slug) = &all[0];
+    let (order, _, reference) = place(&app, slug, "cmi").await;
+    let dispatch = || async {
+        for _ in 0..10 {
+            let r = app.engine.operations().dispatch_events(500).await.unwrap();
+            if r.delivered == 0 && r.failed == 0 {
+                return;
+            }
+        }
+    };
+    dispatch().await;
+    let mailbox = || {
+        app.messages
+            .mailbox()
+            .map(|m| m.newest_first())
+            .unwrap_or_default()
+    };
+    let to_seller = |mails: &[tijara_storefront::mailbox::Mail]| {
+        mails
+            .iter()
+            .filter(|m| m.to.contains("seller1@tijara.example"))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        to_seller(&mailbox()).is_empty(),
+        "not told of an unpaid order"
+    );
+    pay(&app, &order).await;
+    dispatch().await;
+    let mails = to_seller(&mailbox());
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert!(mails[0].subject.contains(&reference), "{:?}", mails[0]);
+    assert!(mails[0].text.contains("Casablanca"));
+    assert!(mails[0].text.contains(&format!("/seller/orders/{order}/")));
+}
