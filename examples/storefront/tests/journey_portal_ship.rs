@@ -18,7 +18,7 @@ use tijara_core::order::{Address, Work};
 
 /// A card order (not paid) of one product of the first demo seller (a cooperative whose
 /// products no member made): its id, part and number.
-async fn card_order(app: &tijara_storefront::App) -> (String, String, String) {
+async fn order_paid_with(app: &tijara_storefront::App, gateway: &str) -> (String, String, String) {
     let seller = app
         .engine
         .catalog()
@@ -69,7 +69,7 @@ async fn card_order(app: &tijara_storefront::App) -> (String, String, String) {
             country: "MA".into(),
             phone: "+212661000042".into(),
         },
-        "cmi",
+        gateway,
         Lang::FR,
     );
     let o = app
@@ -90,7 +90,7 @@ async fn journey(lang: &str) {
     let Some(shop) = browser::Shop::start(&format!("portal-ship-{lang}"), lang).await else {
         return;
     };
-    let (order, part, reference) = card_order(&shop.app).await;
+    let (order, part, reference) = order_paid_with(&shop.app, "cmi").await;
     let page = format!("/seller/orders/{order}/{part}");
 
     shop.go(&format!("/account/login?lang={lang}")).await;
@@ -158,6 +158,8 @@ async fn journey(lang: &str) {
         .await;
     let at = shop.wait_path(&format!("{page}?shipped=1")).await;
     assert!(at.starts_with(&page), "{at}");
+    // (The language is the browser's until the shop keeps the choice: shown as chosen.)
+    shop.go(&format!("{at}&lang={lang}#label")).await;
     shop.shot("4-label-ready").await;
     shop.click(&format!("a[href='{page}/label']")).await;
     shop.wait_path(&format!("{page}/label")).await;
@@ -184,9 +186,23 @@ async fn journey(lang: &str) {
         .unwrap();
     assert_eq!(frag.as_str(), Some("#tracking"), "not at the top");
     assert!(shop.main_text().await.contains("AM123456789MA"));
+    shop.go(&format!("{at}&lang={lang}#tracking")).await;
     shop.shot("6-tracking-saved").await;
     let doc = shop.app.engine.orders().order(&id).await.unwrap();
     assert_eq!(doc.work(&doc.order.seller_orders[0]), Work::Shipped);
+
+    // A cash-on-delivery order: the amount to collect, large, in both languages.
+    let (cod, cod_part, _) = order_paid_with(&shop.app, "cod").await;
+    let cod_page = format!("/seller/orders/{cod}/{cod_part}");
+    shop.go(&format!("{cod_page}?lang={lang}")).await;
+    shop.shot("7-cod-order").await;
+    shop.click(&format!("form[action='{cod_page}/ship'] button"))
+        .await;
+    shop.wait_path(&format!("{cod_page}?shipped=1")).await;
+    shop.go(&format!("{cod_page}/label")).await;
+    let label = shop.find("body").await.text().await.unwrap();
+    assert!(label.contains("À ENCAISSER") && label.contains("المبلغ عند التسليم"));
+    shop.shot("8-cod-label").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
