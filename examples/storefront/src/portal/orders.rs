@@ -460,7 +460,7 @@ pub(super) async fn order_page(
     let reference = o.reference();
     let body = html! {
         (nav(&ctx))
-        p { a href={ "/seller?tab=" (work.as_str()) } { "← " (ow(lang, "all_orders")) } }
+        p { a href={ "/seller?tab=" (work.as_str()) } { (ow(lang, "all_orders")) } }
         h1 { bdi dir="ltr" { (reference) } " " span class={ "badge " (work.as_str()) } { (tab_word(lang, work)) } }
         @if q.shipped.is_some() && shipment.is_some() { p.ok role="status" { "✔ " (ow(lang, "shipped_now")) } }
         @if q.saved.is_some() { p.ok role="status" { "✔ " (ow(lang, "tracking_saved")) } }
