@@ -494,8 +494,10 @@ pub fn search_key(text: &str) -> String {
     out
 }
 
+mod slug;
 mod snapshot;
 mod validation;
+pub use slug::{SLUG_TITLE_CHARS, slug_from_title, slug_title};
 pub use snapshot::{CatalogSnapshot, SnapshotError, VariantView};
 use validation::Problems;
 pub use validation::{MAX_PHOTO_PATH, Problem, ValidationError, is_local_media_path};
