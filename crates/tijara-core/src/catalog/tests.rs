@@ -33,6 +33,7 @@ pub(crate) fn seller(id: &str, kind: SellerKind) -> Seller {
         story: LocalizedText::default(),
         active: true,
         whatsapp: None,
+        contact: Default::default(),
     }
 }
 

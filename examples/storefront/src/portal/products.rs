@@ -196,6 +196,20 @@ pub(super) async fn product_form(
     stock: u32,
     error: Option<&str>,
 ) -> Result<Markup, Response> {
+    product_form_typed(app, ctx, action, p, stock, error, None).await
+}
+
+/// [`product_form`], showing what was `typed` (a refused new product) instead of the stored
+/// values.
+pub(super) async fn product_form_typed(
+    app: &App,
+    ctx: &Ctx,
+    action: &str,
+    p: Option<&Product>,
+    stock: u32,
+    error: Option<&str>,
+    typed: Option<&ProductForm>,
+) -> Result<Markup, Response> {
     let lang = ctx.lang;
     let cats = app
         .engine
@@ -208,8 +222,28 @@ pub(super) async fn product_form(
         |t: Option<&LocalizedText>, l: Lang| t.and_then(|t| t.exact(l)).unwrap_or("").to_owned();
     let lead = match v.map(|v| &v.stock_policy) {
         Some(StockPolicy::MadeToOrder { lead_days }) => *lead_days,
-        _ => 0,
+        _ => typed.and_then(|f| f.lead_days).unwrap_or(0),
     };
+    let field = |stored: String, pick: fn(&ProductForm) -> &String| match typed {
+        Some(f) => pick(f).clone(),
+        None => stored,
+    };
+    let title = |l: Lang| text(p.map(|p| &p.title), l);
+    let desc = |l: Lang| text(p.map(|p| &p.description), l);
+    let title_ar = field(title(Lang::AR), |f| &f.title_ar);
+    let title_fr = field(title(Lang::FR), |f| &f.title_fr);
+    let title_en = field(title(Lang::EN), |f| &f.title_en);
+    let desc_ar = field(desc(Lang::AR), |f| &f.desc_ar);
+    let desc_fr = field(desc(Lang::FR), |f| &f.desc_fr);
+    let price = field(
+        v.map(|v| v.price.amount().to_string()).unwrap_or_default(),
+        |f| &f.price,
+    );
+    let weight = typed
+        .and_then(|f| f.weight)
+        .or(v.map(|v| v.weight_grams))
+        .unwrap_or(500);
+    let category = typed.map(|f| f.category.as_str());
     Ok(html! {
         @if let Some(e) = error { p.error role="alert" { (e) } }
         // A new product's photos come with its form (multipart: the CSRF token travels in the
@@ -218,19 +252,19 @@ pub(super) async fn product_form(
             (ctx.csrf_field())
             p.muted { (pw(lang, "title_help")) }
             label { (w(lang, "category")) select name="category" {
-                @for c in &cats { option value=(c.id) selected[p.is_some_and(|p| p.category_id == c.id)] { (c.name.get(lang, Lang::AR).unwrap_or("")) } }
+                @for c in &cats { option value=(c.id) selected[p.is_some_and(|p| p.category_id == c.id) || category == Some(c.id.as_str())] { (c.name.get(lang, Lang::AR).unwrap_or("")) } }
             } }
-            label { (w(lang, "title_ar")) input name="title_ar" dir="rtl" lang="ar" value=(text(p.map(|p| &p.title), Lang::AR)); }
-            label { (w(lang, "title_fr")) input name="title_fr" lang="fr" value=(text(p.map(|p| &p.title), Lang::FR)); }
-            label { (w(lang, "title_en")) input name="title_en" lang="en" value=(text(p.map(|p| &p.title), Lang::EN)); }
-            label { (w(lang, "desc_ar")) textarea name="desc_ar" dir="rtl" lang="ar" rows="3" { (text(p.map(|p| &p.description), Lang::AR)) } }
-            label { (w(lang, "desc_fr")) textarea name="desc_fr" lang="fr" rows="3" { (text(p.map(|p| &p.description), Lang::FR)) } }
-            label { (w(lang, "price")) input name="price" inputmode="decimal" required value=(v.map(|v| v.price.amount().to_string()).unwrap_or_default()); }
+            label { (w(lang, "title_ar")) input name="title_ar" dir="rtl" lang="ar" value=(title_ar); }
+            label { (w(lang, "title_fr")) input name="title_fr" lang="fr" value=(title_fr); }
+            label { (w(lang, "title_en")) input name="title_en" lang="en" value=(title_en); }
+            label { (w(lang, "desc_ar")) textarea name="desc_ar" dir="rtl" lang="ar" rows="3" { (desc_ar) } }
+            label { (w(lang, "desc_fr")) textarea name="desc_fr" lang="fr" rows="3" { (desc_fr) } }
+            label { (w(lang, "price")) input name="price" inputmode="decimal" required value=(price); }
             label { (pw(lang, "stock_label")) input name="stock" type="number" min="0" max="100000" value=(stock) aria-describedby="stock-help"; }
             p.muted id="stock-help" { (pw(lang, "stock_help")) }
             label { (pw(lang, "lead_label")) input name="lead_days" type="number" min="0" max="365" value=(lead) aria-describedby="lead-help"; }
             p.muted id="lead-help" { (pw(lang, "lead_help")) }
-            label { (w(lang, "weight")) input name="weight" type="number" min="1" required value=(v.map(|v| v.weight_grams).unwrap_or(500)) aria-describedby="weight-help"; }
+            label { (w(lang, "weight")) input name="weight" type="number" min="1" required value=(weight) aria-describedby="weight-help"; }
             p.muted id="weight-help" { (pw(lang, "weight_help")) }
             @if p.is_none() {
                 label { (pw(lang, "photo_new")) input type="file" name="photo" accept="image/jpeg,image/png,image/webp" multiple; }
@@ -416,11 +450,12 @@ async fn new_product_refused(
     app: &App,
     ctx: &Ctx,
     status: StatusCode,
-    stock: u32,
+    typed: Option<&ProductForm>,
     message: &str,
 ) -> Response {
     let lang = ctx.lang;
-    match product_form(app, ctx, "/seller/products", None, stock, Some(message)).await {
+    let stock = typed.and_then(|f| f.stock).unwrap_or(0);
+    match product_form_typed(app, ctx, "/seller/products", None, stock, Some(message), typed).await {
         Ok(form) => (
             status,
             layout(
@@ -450,13 +485,13 @@ pub(super) async fn create_product(
     let body = match read_new_product(multipart).await {
         Ok(b) => b,
         Err((status, key)) => {
-            return new_product_refused(&app, &ctx, status, 0, pw(lang, key)).await;
+            return new_product_refused(&app, &ctx, status, None, pw(lang, key)).await;
         }
     };
-    let stock = body.form.stock.unwrap_or(0);
+    let typed = Some(&body.form);
     if body.bad_number {
         let msg = pw(lang, "err_number");
-        return new_product_refused(&app, &ctx, StatusCode::UNPROCESSABLE_ENTITY, stock, msg).await;
+        return new_product_refused(&app, &ctx, StatusCode::UNPROCESSABLE_ENTITY, typed, msg).await;
     }
     let suffix = crate::auth::random_token()
         .chars()
@@ -467,7 +502,7 @@ pub(super) async fn create_product(
         Ok(i) => i,
         Err(key) => {
             let msg = pw(lang, key);
-            return new_product_refused(&app, &ctx, StatusCode::UNPROCESSABLE_ENTITY, stock, msg)
+            return new_product_refused(&app, &ctx, StatusCode::UNPROCESSABLE_ENTITY, typed, msg)
                 .await;
         }
     };
@@ -491,7 +526,7 @@ pub(super) async fn create_product(
                 Err(_) => Some((StatusCode::SERVICE_UNAVAILABLE, "err_photo_store")),
             };
             if let Some((status, key)) = refused {
-                return new_product_refused(&app, &ctx, status, stock, pw(lang, key)).await;
+                return new_product_refused(&app, &ctx, status, typed, pw(lang, key)).await;
             }
         }
         let mut photos = Vec::new();
@@ -503,7 +538,7 @@ pub(super) async fn create_product(
                 }),
                 Err(e) => {
                     let (status, key) = photo_refusal(&e);
-                    return new_product_refused(&app, &ctx, status, stock, pw(lang, key)).await;
+                    return new_product_refused(&app, &ctx, status, typed, pw(lang, key)).await;
                 }
             }
         }
@@ -513,7 +548,7 @@ pub(super) async fn create_product(
         Ok(_) => Redirect::to("/seller/products").into_response(),
         Err(e) => {
             let msg = format!("{} ({e})", crate::web::explain(lang, &e));
-            new_product_refused(&app, &ctx, StatusCode::UNPROCESSABLE_ENTITY, stock, &msg).await
+            new_product_refused(&app, &ctx, StatusCode::UNPROCESSABLE_ENTITY, typed, &msg).await
         }
     }
 }
