@@ -270,3 +270,106 @@ async fn a_refused_new_product_writes_nothing_and_says_what_to_do() {
     );
     assert_eq!(products_of(&app, &seller).await.len(), before, "nothing written");
 }
+
+#[tokio::test]
+async fn the_shop_profile_is_edited_by_its_seller_only_and_refuses_bad_numbers() {
+    let app = demo_app().await;
+    let list = app
+        .engine
+        .catalog()
+        .list_sellers(None, 50)
+        .await
+        .unwrap()
+        .items;
+    let (coop, artisan) = (list[0].id.clone(), list[2].id.clone());
+    let seller = |id: SellerId| {
+        let app = app.clone();
+        async move { app.engine.catalog().seller(&id).await.unwrap() }
+    };
+    let before = seller(artisan.clone()).await;
+    let mut s = Client::new(&app);
+    s.login("seller3@tijara.example", ARTISAN_PW).await;
+    let page = s.get("/seller/profile?lang=fr").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("imprimée comme expéditeur"), "{}", page.body);
+
+    // Bad input: a clear 422, nothing written.
+    for (fields, says) in [
+        (vec![("phone", "06 12")], "Numéro de téléphone non compris"),
+        (
+            vec![("phone", "0612345678"), ("whatsapp_on", "1"), ("whatsapp", "abc")],
+            "Numéro WhatsApp non compris",
+        ),
+        (vec![("whatsapp_on", "1")], "écrivez un numéro"),
+        (
+            vec![("address", &"rue ".repeat(100))],
+            "Adresse trop longue",
+        ),
+    ] {
+        s.get("/seller/profile?lang=fr").await;
+        let r = s.post("/seller/profile?lang=fr", &fields).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{fields:?}");
+        assert!(r.body.contains(says), "{says}: {}", r.body);
+    }
+    assert_eq!(seller(artisan.clone()).await, before, "nothing written");
+
+    // Saved: the phone in international form, the address, the story, WhatsApp opted in.
+    s.get("/seller/profile?lang=fr").await;
+    let r = s
+        .post(
+            "/seller/profile?lang=fr",
+            &[
+                ("phone", "06 12 34 56 78"),
+                ("address", "12 rue Tarfaya\r\nQuartier Al Massira"),
+                ("story_fr", "Bijoux en argent faits main."),
+                ("story_ar", "حلي فضية مصنوعة يدويا."),
+                ("whatsapp_on", "1"),
+                ("whatsapp", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.location.as_deref(), Some("/seller/profile?saved=1"), "{}", r.body);
+    let after = seller(artisan.clone()).await;
+    assert_eq!(after.contact.phone.as_deref(), Some("+212612345678"));
+    assert_eq!(
+        after.contact.address.as_deref(),
+        Some("12 rue Tarfaya\nQuartier Al Massira")
+    );
+    assert_eq!(after.whatsapp.as_deref(), Some("+212612345678"));
+    assert_eq!(
+        after.story.exact(tijara_core::Lang::FR),
+        Some("Bijoux en argent faits main.")
+    );
+    assert_eq!(after.commission_rate, before.commission_rate, "the rest kept");
+    // Unticked: no WhatsApp shown any more.
+    s.get("/seller/profile").await;
+    let r = s
+        .post("/seller/profile", &[("phone", "+212612345678")])
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.body);
+    assert_eq!(seller(artisan.clone()).await.whatsapp, None);
+
+    // A member artisan reads the cooperative's profile and cannot save it.
+    let coop_before = seller(coop.clone()).await;
+    let mut member = Client::new(&app);
+    member.login("member1@tijara.example", ARTISAN_PW).await;
+    let page = member.get("/seller/profile?lang=fr").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("seul son compte peut le modifier"));
+    assert!(page.body.contains("<fieldset disabled"), "{}", page.body);
+    let r = member
+        .post("/seller/profile?lang=fr", &[("phone", "0612345678")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(seller(coop.clone()).await, coop_before);
+    // A shopper and a visitor do not reach it.
+    let mut shopper = Client::new(&app);
+    shopper
+        .login("shopper@tijara.example", "shopper-demo-2026")
+        .await;
+    shopper.get("/").await;
+    let r = shopper.post("/seller/profile", &[("phone", "0612345678")]).await;
+    assert!(r.status.is_redirection(), "{}", r.status);
+    let mut visitor = Client::new(&app);
+    assert!(visitor.get("/seller/profile").await.status.is_redirection());
+}
