@@ -310,11 +310,7 @@ pub fn shipment_message(
 fn return_details(r: &Reader<'_>, ret: &tijara_core::returns::ReturnRequest) -> String {
     let c = r.colon();
     let (fr, ar, en) = match ret.status() {
-        ReturnStatus::Rejected => (
-            "Motif du vendeur",
-            "سبب الرفض",
-            "The seller's reason",
-        ),
+        ReturnStatus::Rejected => ("Motif du vendeur", "سبب الرفض", "The seller's reason"),
         ReturnStatus::Approved => (
             "Renvoyez les articles avec le numéro de commande écrit sur le colis ; le remboursement suit leur réception",
             "أعد المنتجات مع كتابة رقم الطلب على الطرد؛ يتم الاسترداد بعد استلامها",

@@ -115,7 +115,10 @@ async fn a_product_is_created_with_its_photo_in_one_form_and_an_arabic_title_get
     assert!(p.photos[0].url.ends_with("-800.jpg"));
     assert_eq!(s.get(&p.photos[0].url).await.status, StatusCode::OK);
     let list = s.get("/seller/products?lang=fr").await;
-    assert!(list.body.contains(&p.photos[0].url.replace("-800.jpg", "-300.jpg")));
+    assert!(
+        list.body
+            .contains(&p.photos[0].url.replace("-800.jpg", "-300.jpg"))
+    );
     // The product page is found at the Latin address.
     let page = s.get(&format!("/products/{}", p.slug)).await;
     assert_eq!(page.status, StatusCode::OK);
@@ -234,7 +237,11 @@ async fn a_refused_new_product_writes_nothing_and_says_what_to_do() {
         .await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
     assert!(r.body.contains("5 ميغا"), "{}", r.body);
-    assert_eq!(products_of(&app, &seller).await.len(), before, "nothing written");
+    assert_eq!(
+        products_of(&app, &seller).await.len(),
+        before,
+        "nothing written"
+    );
     assert_eq!(files(), files_before, "no photo stored");
 
     // No CSRF token: 403. A shopper or a visitor: not the portal.
@@ -250,9 +257,7 @@ async fn a_refused_new_product_writes_nothing_and_says_what_to_do() {
         .login("shopper@tijara.example", "shopper-demo-2026")
         .await;
     shopper.get("/").await;
-    let r = shopper
-        .post_multipart("/seller/products", &good, &[])
-        .await;
+    let r = shopper.post_multipart("/seller/products", &good, &[]).await;
     assert!(
         r.status.is_redirection() || r.status == StatusCode::FORBIDDEN,
         "{}",
@@ -268,7 +273,11 @@ async fn a_refused_new_product_writes_nothing_and_says_what_to_do() {
         "{}",
         r.status
     );
-    assert_eq!(products_of(&app, &seller).await.len(), before, "nothing written");
+    assert_eq!(
+        products_of(&app, &seller).await.len(),
+        before,
+        "nothing written"
+    );
 }
 
 #[tokio::test]
@@ -291,13 +300,21 @@ async fn the_shop_profile_is_edited_by_its_seller_only_and_refuses_bad_numbers()
     s.login("seller3@tijara.example", ARTISAN_PW).await;
     let page = s.get("/seller/profile?lang=fr").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("imprimée comme expéditeur"), "{}", page.body);
+    assert!(
+        page.body.contains("imprimée comme expéditeur"),
+        "{}",
+        page.body
+    );
 
     // Bad input: a clear 422, nothing written.
     for (fields, says) in [
         (vec![("phone", "06 12")], "Numéro de téléphone non compris"),
         (
-            vec![("phone", "0612345678"), ("whatsapp_on", "1"), ("whatsapp", "abc")],
+            vec![
+                ("phone", "0612345678"),
+                ("whatsapp_on", "1"),
+                ("whatsapp", "abc"),
+            ],
             "Numéro WhatsApp non compris",
         ),
         (vec![("whatsapp_on", "1")], "écrivez un numéro"),
@@ -328,7 +345,12 @@ async fn the_shop_profile_is_edited_by_its_seller_only_and_refuses_bad_numbers()
             ],
         )
         .await;
-    assert_eq!(r.location.as_deref(), Some("/seller/profile?saved=1"), "{}", r.body);
+    assert_eq!(
+        r.location.as_deref(),
+        Some("/seller/profile?saved=1"),
+        "{}",
+        r.body
+    );
     let after = seller(artisan.clone()).await;
     assert_eq!(after.contact.phone.as_deref(), Some("+212612345678"));
     assert_eq!(
@@ -340,7 +362,10 @@ async fn the_shop_profile_is_edited_by_its_seller_only_and_refuses_bad_numbers()
         after.story.exact(tijara_core::Lang::FR),
         Some("Bijoux en argent faits main.")
     );
-    assert_eq!(after.commission_rate, before.commission_rate, "the rest kept");
+    assert_eq!(
+        after.commission_rate, before.commission_rate,
+        "the rest kept"
+    );
     // Unticked: no WhatsApp shown any more.
     s.get("/seller/profile").await;
     let r = s
@@ -368,7 +393,9 @@ async fn the_shop_profile_is_edited_by_its_seller_only_and_refuses_bad_numbers()
         .login("shopper@tijara.example", "shopper-demo-2026")
         .await;
     shopper.get("/").await;
-    let r = shopper.post("/seller/profile", &[("phone", "0612345678")]).await;
+    let r = shopper
+        .post("/seller/profile", &[("phone", "0612345678")])
+        .await;
     assert!(r.status.is_redirection(), "{}", r.status);
     let mut visitor = Client::new(&app);
     assert!(visitor.get("/seller/profile").await.status.is_redirection());

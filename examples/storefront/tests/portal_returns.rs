@@ -5,9 +5,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by unwrapping
 
-mod support;
 #[path = "support/browser.rs"]
 mod browser;
+mod support;
 
 use axum::http::StatusCode;
 use support::{Client, demo_app};
@@ -215,7 +215,9 @@ async fn a_return_is_approved_received_and_refunded_by_the_artisan_and_the_state
     let value = app.engine.orders().order(&order).await.unwrap().returns[0].value;
     s.get("/seller/returns?lang=fr").await;
     for bad in ["douze", "-5"] {
-        let r = s.post(&format!("{base}/refund?lang=fr"), &[("amount", bad)]).await;
+        let r = s
+            .post(&format!("{base}/refund?lang=fr"), &[("amount", bad)])
+            .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
         assert!(r.body.contains("Montant non compris"));
     }
@@ -278,7 +280,11 @@ async fn a_return_is_approved_received_and_refunded_by_the_artisan_and_the_state
         .iter()
         .find(|(subject, _)| subject.contains("remboursée"))
         .unwrap();
-    assert!(refund_mail.1.contains("Montant remboursé"), "{}", refund_mail.1);
+    assert!(
+        refund_mail.1.contains("Montant remboursé"),
+        "{}",
+        refund_mail.1
+    );
     // And the admin reads them in the demo mailbox.
     let mut admin = Client::new(&app);
     admin.login("admin@tijara.example", "admin-demo-2026").await;
@@ -439,7 +445,11 @@ async fn journey(lang: &str) {
         .find(|v| v.product.title.exact(tijara_core::Lang::AR) == Some("سوار فضي"))
         .expect("the product was created");
     assert_eq!(made.product.photos.len(), 1, "its photo came with the form");
-    assert!(made.product.slug.starts_with("swr-"), "{}", made.product.slug);
+    assert!(
+        made.product.slug.starts_with("swr-"),
+        "{}",
+        made.product.slug
+    );
 
     let month = |app: &App| {
         let app = app.clone();
@@ -457,13 +467,16 @@ async fn journey(lang: &str) {
     shop.go(&format!("/seller/returns?lang={lang}")).await;
     shop.shot("3-return-requested").await;
     let base = format!("/seller/returns/{order}/{ret}");
-    shop.click(&format!("form[action='{base}/approve'] button")).await;
+    shop.click(&format!("form[action='{base}/approve'] button"))
+        .await;
     shop.wait_path("/seller/returns?done=approve").await;
     shop.shot("4-approved").await;
-    shop.click(&format!("form[action='{base}/receive'] button")).await;
+    shop.click(&format!("form[action='{base}/receive'] button"))
+        .await;
     shop.wait_path("/seller/returns?done=receive").await;
     shop.shot("5-received").await;
-    shop.click(&format!("form[action='{base}/refund'] button")).await;
+    shop.click(&format!("form[action='{base}/refund'] button"))
+        .await;
     shop.wait_path("/seller/returns?done=refund").await;
     shop.shot("6-refunded").await;
     assert_eq!(status_of(&app, &order).await, ReturnStatus::Refunded);

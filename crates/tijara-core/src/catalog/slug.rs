@@ -33,7 +33,11 @@ pub fn slug_from_title(title: &str, suffix: &str) -> String {
     }
     let mut base = String::new();
     for w in words {
-        let extra = if base.is_empty() { w.len() } else { w.len() + 1 };
+        let extra = if base.is_empty() {
+            w.len()
+        } else {
+            w.len() + 1
+        };
         if base.len() + extra > SLUG_TITLE_CHARS {
             if base.is_empty() {
                 base = w.chars().take(SLUG_TITLE_CHARS).collect();
@@ -74,7 +78,10 @@ mod tests {
     fn an_arabic_title_gets_a_latin_slug() {
         let s = slug_from_title("زربية صوفية", "ab12");
         assert!(s.ends_with("-ab12"), "{s}");
-        assert!(s.len() > "-ab12".len() + 3, "readable words before the suffix: {s}");
+        assert!(
+            s.len() > "-ab12".len() + 3,
+            "readable words before the suffix: {s}"
+        );
         assert!(
             s.chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),

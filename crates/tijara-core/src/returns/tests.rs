@@ -172,8 +172,16 @@ fn a_refusal_needs_a_reason_and_keeps_it() {
     let o = delivered_order(t0());
     let part = o.seller_order(&so("o1-a")).expect("a");
     let open = || {
-        ReturnRequest::open(rid("r"), part, vec![line("a1", 1)], None, t0(), &region, &[])
-            .expect("open")
+        ReturnRequest::open(
+            rid("r"),
+            part,
+            vec![line("a1", 1)],
+            None,
+            t0(),
+            &region,
+            &[],
+        )
+        .expect("open")
     };
     let mut r = open();
     assert_eq!(
@@ -187,7 +195,8 @@ fn a_refusal_needs_a_reason_and_keeps_it() {
         })
     );
     assert_eq!(r.status(), ReturnStatus::Requested, "nothing changed");
-    r.reject_because(" Pièce gravée à votre nom \n").expect("refused");
+    r.reject_because(" Pièce gravée à votre nom \n")
+        .expect("refused");
     assert_eq!(
         (r.status(), r.refusal()),
         (ReturnStatus::Rejected, Some("Pièce gravée à votre nom"))
@@ -205,7 +214,11 @@ fn a_refusal_needs_a_reason_and_keeps_it() {
     let json = serde_json::to_string(&r).expect("json");
     let back: ReturnRequest = serde_json::from_str(&json).expect("read");
     assert_eq!(back.refusal(), Some("Pièce gravée à votre nom"));
-    assert!(!serde_json::to_string(&approved).expect("json").contains("refusal"));
+    assert!(
+        !serde_json::to_string(&approved)
+            .expect("json")
+            .contains("refusal")
+    );
 }
 
 #[test]

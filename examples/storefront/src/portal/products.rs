@@ -300,8 +300,11 @@ impl ProductForm {
         existing: Option<&Product>,
         suffix: &str,
     ) -> Result<ProductInput, &'static str> {
-        let (title_ar, title_fr, title_en) =
-            (self.title_ar.trim(), self.title_fr.trim(), self.title_en.trim());
+        let (title_ar, title_fr, title_en) = (
+            self.title_ar.trim(),
+            self.title_fr.trim(),
+            self.title_en.trim(),
+        );
         if title_ar.is_empty() && title_fr.is_empty() && title_en.is_empty() {
             return Err("err_title");
         }
@@ -455,7 +458,17 @@ async fn new_product_refused(
 ) -> Response {
     let lang = ctx.lang;
     let stock = typed.and_then(|f| f.stock).unwrap_or(0);
-    match product_form_typed(app, ctx, "/seller/products", None, stock, Some(message), typed).await {
+    match product_form_typed(
+        app,
+        ctx,
+        "/seller/products",
+        None,
+        stock,
+        Some(message),
+        typed,
+    )
+    .await
+    {
         Ok(form) => (
             status,
             layout(
@@ -832,9 +845,11 @@ pub(super) fn routes() -> Router<App> {
     Router::new()
         .route(
             "/seller/products",
-            get(products).post(create_product).layer(axum::extract::DefaultBodyLimit::max(
-                NEW_PHOTOS * crate::media::MAX_UPLOAD_BYTES + 64 * 1024,
-            )),
+            get(products)
+                .post(create_product)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    NEW_PHOTOS * crate::media::MAX_UPLOAD_BYTES + 64 * 1024,
+                )),
         )
         .route("/seller/products/new", get(new_product_page))
         .route(

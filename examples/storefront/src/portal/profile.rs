@@ -58,11 +58,7 @@ pub(super) fn fw(lang: Lang, key: &str) -> &'static str {
             "بدون وضع العلامة، لا يظهر أي رقم للمشترين.",
             "Unticked, no number is shown to buyers.",
         ),
-        "saved" => (
-            "Profil enregistré.",
-            "تم حفظ الملف.",
-            "Profile saved.",
-        ),
+        "saved" => ("Profil enregistré.", "تم حفظ الملف.", "Profile saved."),
         "member" => (
             "Le profil est celui de la coopérative : seul son compte peut le modifier.",
             "هذا ملف التعاونية: حسابها وحده يمكنه تعديله.",

@@ -32,16 +32,8 @@ pub(super) fn rw(lang: Lang, key: &str) -> &'static str {
         "asked_on" => ("demandé le", "طُلب في", "asked on"),
         "reason" => ("Motif", "السبب", "Reason"),
         "words" => ("Ses mots", "كلماته", "Their words"),
-        "value" => (
-            "Valeur des articles",
-            "قيمة المنتجات",
-            "Value of the items",
-        ),
-        "approve" => (
-            "Accepter le retour",
-            "اقبل الإرجاع",
-            "Accept the return",
-        ),
+        "value" => ("Valeur des articles", "قيمة المنتجات", "Value of the items"),
+        "approve" => ("Accepter le retour", "اقبل الإرجاع", "Accept the return"),
         "refuse" => ("Refuser", "ارفض", "Refuse"),
         "refuse_why" => (
             "Pourquoi refusez-vous ? (l'acheteur lira ce texte)",
@@ -457,8 +449,5 @@ pub(super) async fn return_step(
 pub(super) fn routes() -> Router<App> {
     Router::new()
         .route("/seller/returns", get(returns_page))
-        .route(
-            "/seller/returns/{order}/{ret}/{step}",
-            post(return_step),
-        )
+        .route("/seller/returns/{order}/{ret}/{step}", post(return_step))
 }
