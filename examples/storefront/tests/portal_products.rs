@@ -149,6 +149,14 @@ async fn a_product_is_created_with_its_photo_in_one_form_and_an_arabic_title_get
     assert!(list.body.contains(&format!("/images/{}.svg", b.slug)));
 }
 
+/// A refused form: its fields, its photos, the status and a sentence of the answer.
+type Case<'a> = (
+    Vec<(&'a str, &'a str)>,
+    Vec<(&'a str, &'a [u8])>,
+    StatusCode,
+    &'a str,
+);
+
 #[tokio::test]
 async fn a_refused_new_product_writes_nothing_and_says_what_to_do() {
     let app = demo_app().await;
@@ -170,7 +178,7 @@ async fn a_refused_new_product_writes_nothing_and_says_what_to_do() {
         good.iter().copied().filter(|(k, _)| *k != key).collect()
     };
     let png_small = png(20, 20);
-    let cases: Vec<(Vec<(&str, &str)>, Vec<(&str, &[u8])>, StatusCode, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (
             good.to_vec(),
             vec![("photo", b"GIF89a not a photo")],
