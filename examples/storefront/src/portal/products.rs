@@ -485,17 +485,40 @@ async fn new_product_refused(
 /// `POST /seller/products` (multipart: the fields and up to [`NEW_PHOTOS`] photos). Nothing
 /// is written unless everything is right: the fields are checked, then every photo, and only
 /// then are the photos stored and the product created with them.
+///
+/// A form without photos posted URL-encoded (an older page, a script) is read too.
 pub(super) async fn create_product(
     State(app): State<App>,
     ctx: Ctx,
-    multipart: axum::extract::Multipart,
+    req: axum::extract::Request,
 ) -> Response {
+    use axum::extract::FromRequest;
     let lang = ctx.lang;
     let (seller, member) = match seller_of(&ctx) {
         Ok(s) => s,
         Err(r) => return r,
     };
-    let body = match read_new_product(multipart).await {
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let read = if multipart {
+        match axum::extract::Multipart::from_request(req, &app).await {
+            Ok(m) => read_new_product(m).await,
+            Err(_) => Err((StatusCode::BAD_REQUEST, "err_form")),
+        }
+    } else {
+        // Only its number fields can fail to read.
+        match Form::<ProductForm>::from_request(req, &app).await {
+            Ok(Form(form)) => Ok(NewProductBody {
+                form,
+                ..NewProductBody::default()
+            }),
+            Err(_) => Err((StatusCode::UNPROCESSABLE_ENTITY, "err_number")),
+        }
+    };
+    let body = match read {
         Ok(b) => b,
         Err((status, key)) => {
             return new_product_refused(&app, &ctx, status, None, pw(lang, key)).await;
