@@ -278,6 +278,8 @@ fn return_box(
 ) -> Markup {
     let lang = ctx.lang;
     let base = format!("/seller/returns/{}/{}", d.order.id, r.id);
+    // Each step's address carries the page's language, so the answer stays in it.
+    let to = |step: &str| format!("{base}/{step}?lang={lang}");
     html! {
         section.box id={ "ret-" (r.id) } {
             h2 { (rw(lang, "order")) " " bdi { (d.order.reference()) } " — " (status_of(lang, r.status())) }
@@ -299,11 +301,11 @@ fn return_box(
             @if can_act {
                 @match r.status() {
                     ReturnStatus::Requested => {
-                        form method="post" action={ (base) "/approve" } {
+                        form method="post" action=(to("approve")) {
                             (ctx.csrf_field())
                             button.big type="submit" { (rw(lang, "approve")) }
                         }
-                        form method="post" action={ (base) "/reject" } {
+                        form method="post" action=(to("reject")) {
                             (ctx.csrf_field())
                             label { (rw(lang, "refuse_why")) textarea name="reason" rows="2" maxlength="500" required {} }
                             button type="submit" { (rw(lang, "refuse")) }
@@ -311,13 +313,13 @@ fn return_box(
                     }
                     ReturnStatus::Approved => {
                         p.muted { (rw(lang, "received_help")) }
-                        form method="post" action={ (base) "/receive" } {
+                        form method="post" action=(to("receive")) {
                             (ctx.csrf_field())
                             button.big type="submit" { (rw(lang, "received")) }
                         }
                     }
                     ReturnStatus::Received => {
-                        form method="post" action={ (base) "/refund" } {
+                        form method="post" action=(to("refund")) {
                             (ctx.csrf_field())
                             label { (rw(lang, "refund_amount")) input name="amount" inputmode="decimal" required value=(r.value.amount().to_string()); }
                             p.muted { (rw(lang, "refund_help")) }
@@ -440,7 +442,12 @@ pub(super) async fn return_step(
         .advance_return(&order, &ret, step, None)
         .await
     {
-        Ok(_) => Redirect::to(&format!("/seller/returns?done={name}#ret-{ret}")).into_response(),
+        // Back on the list in the page's language, at this return.
+        Ok(_) => Redirect::to(&format!(
+            "/seller/returns?done={name}&lang={}#ret-{ret}",
+            ctx.lang
+        ))
+        .into_response(),
         Err(e) => step_refusal(&ctx, &e),
     }
 }
