@@ -65,6 +65,7 @@ pub fn pricing_fixture() -> PricingFixture {
             story: LocalizedText::default(),
             active: true,
             whatsapp: None,
+            contact: Default::default(),
         });
         for p in 0..4 {
             let n = s * 4 + p;

@@ -46,6 +46,7 @@ fn seller(sid: &'static str, kind: SellerKind, rate: u32) -> Seller {
         story: LocalizedText::default(),
         active: true,
         whatsapp: None,
+        contact: Default::default(),
     }
 }
 

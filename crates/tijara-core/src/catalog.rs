@@ -107,6 +107,33 @@ pub struct Seller {
     /// unless the seller opted in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub whatsapp: Option<String>,
+    /// How the marketplace and carriers reach the seller: a phone and the address parcels
+    /// leave from (the shipping label's sender). Empty in documents written before it existed.
+    #[serde(default)]
+    pub contact: SellerContact,
+}
+
+/// The longest sender address, in characters.
+pub const MAX_ADDRESS_CHARS: usize = 300;
+
+/// A seller's phone and the address its parcels leave from (the label's sender).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct SellerContact {
+    /// The phone a courier calls to pick a parcel up (E.164, `+212612345678`).
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// The street address parcels leave from, lines separated by `\n` (the city is the
+    /// seller's `home_city`), at most [`MAX_ADDRESS_CHARS`].
+    #[serde(default)]
+    pub address: Option<String>,
+}
+
+impl SellerContact {
+    /// A contact with this phone (E.164) and address.
+    pub fn new(phone: Option<String>, address: Option<String>) -> Self {
+        SellerContact { phone, address }
+    }
 }
 
 /// Whether `number` is an E.164 telephone number: `+`, then 8 to 15 digits, the first not 0.
@@ -171,6 +198,19 @@ impl Seller {
             && !is_e164(w)
         {
             v.push(Problem::BadWhatsApp { value: w.clone() });
+        }
+        if let Some(p) = &self.contact.phone
+            && !is_e164(p)
+        {
+            v.push(Problem::BadPhone { value: p.clone() });
+        }
+        if let Some(a) = &self.contact.address
+            && (a.chars().count() > MAX_ADDRESS_CHARS
+                || a.chars().any(|c| c.is_control() && c != '\n'))
+        {
+            v.push(Problem::BadAddress {
+                max: MAX_ADDRESS_CHARS,
+            });
         }
         if let Some(rib) = &self.legal.rib
             && (rib.len() != 24 || !rib.bytes().all(|b| b.is_ascii_digit()))
@@ -494,8 +534,10 @@ pub fn search_key(text: &str) -> String {
     out
 }
 
+mod slug;
 mod snapshot;
 mod validation;
+pub use slug::{SLUG_TITLE_CHARS, slug_from_title, slug_title};
 pub use snapshot::{CatalogSnapshot, SnapshotError, VariantView};
 use validation::Problems;
 pub use validation::{MAX_PHOTO_PATH, Problem, ValidationError, is_local_media_path};

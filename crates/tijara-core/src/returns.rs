@@ -72,6 +72,10 @@ pub enum ReturnError {
     /// The reason's free text holds a control character (other than a line break).
     #[error("the reason holds a control character")]
     ReasonControl,
+    /// A refusal without its reason: the shopper is owed one (say what to do instead, e.g.
+    /// "personalised item: not returnable").
+    #[error("a refusal needs a reason for the shopper")]
+    RefusalWithoutReason,
     /// A state machine refused.
     #[error(transparent)]
     Transition(#[from] TransitionError),
@@ -248,6 +252,10 @@ pub struct ReturnRequest {
     pub value: Money,
     status: ReturnStatus,
     refunded: Option<Money>,
+    /// Why the seller refused, in their words (shown to the shopper); absent from the stored
+    /// JSON when none, so older documents read and write unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    refusal: Option<String>,
 }
 
 impl ReturnRequest {
@@ -334,6 +342,7 @@ impl ReturnRequest {
             value,
             status: ReturnStatus::Requested,
             refunded: None,
+            refusal: None,
         })
     }
 
@@ -368,6 +377,22 @@ impl ReturnRequest {
     /// Refuses the return.
     pub fn reject(&mut self) -> Result<(), ReturnError> {
         self.step(ReturnStatus::Requested, ReturnStatus::Rejected, "reject")
+    }
+
+    /// Refuses the return, telling the shopper why (`reason`, tidied as the shopper's own
+    /// words are: at most [`MAX_REASON_CHARS`], no control character; empty is refused with
+    /// [`ReturnError::RefusalWithoutReason`]). Only a requested return can be refused.
+    pub fn reject_because(&mut self, reason: &str) -> Result<(), ReturnError> {
+        let reason =
+            tidy_reason(Some(reason.to_owned()))?.ok_or(ReturnError::RefusalWithoutReason)?;
+        self.reject()?;
+        self.refusal = Some(reason);
+        Ok(())
+    }
+
+    /// Why the seller refused, when they said.
+    pub fn refusal(&self) -> Option<&str> {
+        self.refusal.as_deref()
     }
 
     /// The goods came back.

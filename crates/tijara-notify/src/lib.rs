@@ -361,7 +361,8 @@ pub struct NotificationSink {
     engine: Tijara,
     channels: Vec<Arc<dyn Notifier>>,
     /// Per shipment, the step and number last told to the shopper: a shipment event that
-    /// changes neither (a label re-created, a repeated carrier event) is not told again.
+    /// changes neither (a label re-created, a repeated carrier event) is not told again. Per
+    /// return (`return:{id}`), the state last told, likewise.
     told: Mutex<std::collections::HashMap<String, (String, String)>>,
     order_link: Option<OrderLink>,
     transfer_note: Option<TransferNote>,
@@ -514,8 +515,23 @@ impl NotificationSink {
             }
             DomainEvent::ReturnRequested(snapshot) | DomainEvent::ReturnUpdated(snapshot) => {
                 if let Some(doc) = self.order_doc(&snapshot.order_id).await? {
+                    // The message tells where the return stands when it is sent: two steps
+                    // delivered together (a late dispatch) are told once, not twice alike.
+                    let Some(ret) = doc.returns.iter().max_by_key(|r| r.requested_at) else {
+                        return Ok((out, None));
+                    };
+                    let key = format!("return:{}", ret.id);
+                    let now = (ret.status().as_str().to_owned(), String::new());
+                    if self
+                        .told
+                        .lock()
+                        .is_ok_and(|t| t.get(&key).is_some_and(|last| *last == now))
+                    {
+                        return Ok((out, None));
+                    }
                     let link = self.link(&doc);
                     out.extend(return_message(self.engine.region(), &doc, link.as_deref()));
+                    mark = Some((key, now));
                 }
             }
             DomainEvent::ShipmentCreated(shipment) | DomainEvent::ShipmentUpdated(shipment) => {

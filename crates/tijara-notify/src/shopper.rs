@@ -137,14 +137,14 @@ fn return_word(lang: Lang, status: ReturnStatus) -> &'static str {
             "request received; the seller answers soon",
         ),
         ReturnStatus::Approved => (
-            "acceptée : renvoyez les articles comme indiqué sur la page de votre commande",
-            "تم القبول: أعد المنتجات كما هو مبين في صفحة طلبك",
-            "approved: send the items back as shown on your order's page",
+            "acceptée par le vendeur",
+            "قبل البائع طلبك",
+            "approved by the seller",
         ),
         ReturnStatus::Rejected => (
-            "refusée ; le motif est sur la page de votre commande",
-            "مرفوض؛ السبب مذكور في صفحة طلبك",
-            "refused; the reason is on your order's page",
+            "refusée par le vendeur",
+            "رفض البائع طلبك",
+            "refused by the seller",
         ),
         ReturnStatus::Received => (
             "articles reçus par le vendeur ; le remboursement suit",
@@ -304,6 +304,43 @@ pub fn shipment_message(
     n
 }
 
+/// What a return's step adds for the shopper: the seller's reason for a refusal (and that
+/// they may write to the marketplace if they disagree), the amount of a refund and when it
+/// reaches them, the next thing to do after an approval.
+fn return_details(r: &Reader<'_>, ret: &tijara_core::returns::ReturnRequest) -> String {
+    let c = r.colon();
+    let (fr, ar, en) = match ret.status() {
+        ReturnStatus::Rejected => ("Motif du vendeur", "سبب الرفض", "The seller's reason"),
+        ReturnStatus::Approved => (
+            "Renvoyez les articles avec le numéro de commande écrit sur le colis ; le remboursement suit leur réception",
+            "أعد المنتجات مع كتابة رقم الطلب على الطرد؛ يتم الاسترداد بعد استلامها",
+            "Send the items back with the order number written on the parcel; the refund follows their receipt",
+        ),
+        ReturnStatus::Refunded => (
+            "Montant remboursé (sur votre carte sous quelques jours, ou par virement pour un paiement à la livraison)",
+            "المبلغ المسترد (في بطاقتك خلال أيام، أو بتحويل بنكي للدفع عند الاستلام)",
+            "Amount refunded (to your card within a few days, or by transfer for cash on delivery)",
+        ),
+        _ => return String::new(),
+    };
+    let label = match r.words {
+        Lang::AR => ar,
+        Lang::EN => en,
+        _ => fr,
+    };
+    match ret.status() {
+        ReturnStatus::Rejected => match ret.refusal() {
+            Some(reason) => format!("\n{label}{c} {reason}"),
+            None => String::new(),
+        },
+        ReturnStatus::Refunded => match ret.refunded() {
+            Some(amount) => format!("\n{label}{c} {}", r.money(&amount)),
+            None => String::new(),
+        },
+        _ => format!("\n{label}."),
+    }
+}
+
 /// The message of the order's latest return (requested, approved, refunded...); `None` when
 /// the order has no return.
 pub fn return_message(region: &Region, doc: &OrderDoc, link: Option<&str>) -> Option<Notification> {
@@ -320,6 +357,7 @@ pub fn return_message(region: &Region, doc: &OrderDoc, link: Option<&str>) -> Op
         r.s("return_value"),
         r.money(&ret.value)
     );
+    text.push_str(&return_details(&r, ret));
     with_link(&r, &mut text, r.s("open"), link);
     Some(recipient(
         doc,

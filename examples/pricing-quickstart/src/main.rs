@@ -30,6 +30,7 @@ fn seller(id: &str, name: &str, kind: SellerKind, tax: SellerTaxStatus) -> Falli
         story: LocalizedText::default(),
         active: true,
         whatsapp: None,
+        contact: Default::default(),
     })
 }
 

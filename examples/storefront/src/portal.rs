@@ -32,6 +32,8 @@ use tijara_core::{
 mod guide;
 mod orders;
 mod products;
+mod profile;
+mod returns;
 mod statement;
 pub(crate) use orders::apply_tracking;
 pub(crate) use statement::month_bounds;
@@ -152,6 +154,8 @@ fn nav(ctx: &Ctx) -> Markup {
             a.button.big href="/seller" { (w(lang, "orders")) } " "
             a.button.big href="/seller/products" { (w(lang, "products")) } " "
             a.button.big href="/seller/statement" { (w(lang, "statement")) } " "
+            a.button.big href="/seller/returns" { (returns::rw(lang, "returns")) } " "
+            a.button.big href="/seller/profile" { (profile::fw(lang, "profile")) } " "
             a.button.big href="/seller/guide" { (w(lang, "guide")) }
         }
     }
@@ -174,5 +178,7 @@ pub fn routes() -> Router<App> {
         .merge(orders::routes())
         .merge(products::routes())
         .merge(statement::routes())
+        .merge(returns::routes())
+        .merge(profile::routes())
         .merge(guide::routes())
 }

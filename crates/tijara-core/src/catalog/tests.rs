@@ -33,6 +33,7 @@ pub(crate) fn seller(id: &str, kind: SellerKind) -> Seller {
         story: LocalizedText::default(),
         active: true,
         whatsapp: None,
+        contact: Default::default(),
     }
 }
 
@@ -312,4 +313,33 @@ fn photos_are_paths_on_the_shop_only() {
             "{bad}: {e}"
         );
     }
+}
+
+#[test]
+fn a_sellers_contact_is_an_e164_phone_and_a_bounded_address() {
+    let mut s = seller("slr-contact", SellerKind::Artisan);
+    s.contact = SellerContact::new(
+        Some("+212612345678".into()),
+        Some("12 rue Tarfaya\nAl Massira".into()),
+    );
+    assert!(s.validate().is_ok());
+    s.contact.phone = Some("0612345678".into());
+    let e = s.validate().expect_err("refused");
+    assert!(
+        matches!(e.problems(), [Problem::BadPhone { value }] if value == "0612345678"),
+        "{e}"
+    );
+    s.contact.phone = None;
+    s.contact.address = Some("x".repeat(MAX_ADDRESS_CHARS + 1));
+    assert!(matches!(
+        s.validate().expect_err("too long").problems(),
+        [Problem::BadAddress { .. }]
+    ));
+    s.contact.address = Some("rue\u{0}".into());
+    assert!(s.validate().is_err(), "a control character");
+    // A seller stored before the contact existed reads with an empty one.
+    let mut json = serde_json::to_value(seller("slr-old", SellerKind::Artisan)).expect("json");
+    json.as_object_mut().expect("object").remove("contact");
+    let back: Seller = serde_json::from_value(json).expect("read");
+    assert_eq!(back.contact, SellerContact::default());
 }

@@ -45,6 +45,19 @@ pub enum Problem {
         /// The rejected value.
         value: String,
     },
+    /// A seller's phone that is not an E.164 number (`+` then 8 to 15 digits).
+    #[error("phone {value:?} must be an international number, like +212612345678")]
+    BadPhone {
+        /// The rejected value.
+        value: String,
+    },
+    /// A sender address that is too long or holds a control character other than a line
+    /// break.
+    #[error("the address must be at most {max} characters, without control characters")]
+    BadAddress {
+        /// The limit.
+        max: usize,
+    },
     /// A negative price.
     #[error("variant {sku} has a negative price ({price})")]
     NegativePrice {

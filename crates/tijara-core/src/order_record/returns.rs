@@ -192,6 +192,18 @@ impl OrderDoc {
         Ok(self.return_moved(i, Vec::new()))
     }
 
+    /// The seller or the marketplace refuses a return and tells the shopper why
+    /// (`return.updated`; see [`ReturnRequest::reject_because`]).
+    pub fn reject_return_because(
+        &mut self,
+        id: &ReturnId,
+        reason: &str,
+    ) -> Result<ReturnMove, ReturnRefusal> {
+        let i = self.return_index(id)?;
+        self.returns[i].reject_because(reason)?;
+        Ok(self.return_moved(i, Vec::new()))
+    }
+
     /// The goods came back: their units go back on sale, and a delivered part is returned.
     pub fn receive_return(&mut self, id: &ReturnId) -> Result<ReturnMove, ReturnRefusal> {
         let i = self.return_index(id)?;

@@ -167,6 +167,61 @@ fn lifecycle() {
 }
 
 #[test]
+fn a_refusal_needs_a_reason_and_keeps_it() {
+    let region = Region::dakhla();
+    let o = delivered_order(t0());
+    let part = o.seller_order(&so("o1-a")).expect("a");
+    let open = || {
+        ReturnRequest::open(
+            rid("r"),
+            part,
+            vec![line("a1", 1)],
+            None,
+            t0(),
+            &region,
+            &[],
+        )
+        .expect("open")
+    };
+    let mut r = open();
+    assert_eq!(
+        r.reject_because("   "),
+        Err(ReturnError::RefusalWithoutReason)
+    );
+    assert_eq!(
+        r.reject_because(&"x".repeat(MAX_REASON_CHARS + 1)),
+        Err(ReturnError::ReasonTooLong {
+            max: MAX_REASON_CHARS
+        })
+    );
+    assert_eq!(r.status(), ReturnStatus::Requested, "nothing changed");
+    r.reject_because(" Pièce gravée à votre nom \n")
+        .expect("refused");
+    assert_eq!(
+        (r.status(), r.refusal()),
+        (ReturnStatus::Rejected, Some("Pièce gravée à votre nom"))
+    );
+    // Out of order: an approved return cannot be refused, a refused one cannot be received.
+    assert!(matches!(r.receive(), Err(ReturnError::Transition(_))));
+    let mut approved = open();
+    approved.approve().expect("approve");
+    assert!(matches!(
+        approved.reject_because("trop tard"),
+        Err(ReturnError::Transition(_))
+    ));
+    assert_eq!(approved.refusal(), None);
+    // Stored and read back with its reason; a document without one reads as before.
+    let json = serde_json::to_string(&r).expect("json");
+    let back: ReturnRequest = serde_json::from_str(&json).expect("read");
+    assert_eq!(back.refusal(), Some("Pièce gravée à votre nom"));
+    assert!(
+        !serde_json::to_string(&approved)
+            .expect("json")
+            .contains("refusal")
+    );
+}
+
+#[test]
 fn a_second_request_for_the_same_units_says_when_and_where_it_stands() {
     let region = Region::dakhla();
     let o = delivered_order(t0());
@@ -255,6 +310,37 @@ mod invariants {
     use proptest::prelude::*;
 
     proptest! {
+        /// Any sequence of steps follows the diagram and nothing else: a step out of order
+        /// is refused with a typed error and leaves the return as it was; the refund is set
+        /// once, only by the step that reaches `refunded`.
+        #[test]
+        fn steps_follow_the_diagram(steps in proptest::collection::vec(0u8..5, 0..12)) {
+            let region = Region::dakhla();
+            let o = delivered_order(t0());
+            let part = o.seller_order(&so("o1-a")).expect("a");
+            let mut r = ReturnRequest::open(rid("r"), part, vec![line("a1", 1)], None, t0(), &region, &[])
+                .expect("open");
+            for step in steps {
+                use ReturnStatus::*;
+                let before = r.clone();
+                let (result, allowed_from, to) = match step {
+                    0 => (r.approve(), Requested, Approved),
+                    1 => (r.reject(), Requested, Rejected),
+                    2 => (r.reject_because("gravé"), Requested, Rejected),
+                    3 => (r.receive(), Approved, Received),
+                    _ => (r.refund(mad("1.00")), Received, Refunded),
+                };
+                if before.status() == allowed_from {
+                    prop_assert!(result.is_ok());
+                    prop_assert_eq!(r.status(), to);
+                } else {
+                    prop_assert!(matches!(result, Err(ReturnError::Transition(_))), "{:?}", result);
+                    prop_assert_eq!(&r, &before);
+                }
+                prop_assert_eq!(r.refunded().is_some(), r.status() == Refunded);
+            }
+        }
+
         /// Whatever the shopper asks, in any order, with some requests rejected: the units in
         /// live (not rejected) requests never exceed what was ordered, what is still returnable
         /// plus what is asked is what was ordered, and each request is worth at most its lines'

@@ -160,6 +160,7 @@ impl Tijara {
             story: input.story,
             active,
             whatsapp: input.whatsapp,
+            contact: input.contact,
         }
     }
 }

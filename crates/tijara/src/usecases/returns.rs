@@ -18,6 +18,12 @@ pub enum ReturnStep {
     Approve,
     /// The seller or admin refuses.
     Reject,
+    /// The seller or admin refuses and tells the shopper why (required; at most
+    /// [`tijara_core::returns::MAX_REASON_CHARS`] characters).
+    RejectWithReason {
+        /// The reason, in the seller's words.
+        reason: String,
+    },
     /// The goods came back: the stock is put back on sale.
     Receive,
     /// The shopper is refunded this amount (at most the lines' value).
@@ -153,6 +159,9 @@ impl Orders<'_> {
                 let m = match step {
                     ReturnStep::Approve => doc.approve_return(return_id)?,
                     ReturnStep::Reject => doc.reject_return(return_id)?,
+                    ReturnStep::RejectWithReason { reason } => {
+                        doc.reject_return_because(return_id, reason)?
+                    }
                     ReturnStep::Receive => doc.receive_return(return_id)?,
                     ReturnStep::Refund { amount } => {
                         doc.refund_return(return_id, *amount, e.now())?

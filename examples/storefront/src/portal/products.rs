@@ -24,7 +24,10 @@ pub(super) async fn products(State(app): State<App>, ctx: Ctx) -> Response {
             @for v in items.iter().filter(|v| member.is_none() || v.product.made_by == member) {
                 @let p = &v.product;
                 tr {
-                    td { @if let Some(ph) = p.photos.iter().find(|ph| tijara_core::catalog::is_local_media_path(&ph.url)) { img src=(crate::media::thumb_url(&ph.url)) alt="" width="64" height="64"; } }
+                    td { @match p.photos.iter().find(|ph| tijara_core::catalog::is_local_media_path(&ph.url)) {
+                        Some(ph) => { img src=(crate::media::thumb_url(&ph.url)) alt="" width="64" height="64"; }
+                        None => { img src=(placeholder_url(p)) alt="" width="64" height="64"; }
+                    } }
                     td { (p.title.get(lang, Lang::AR).unwrap_or("")) @if !p.active { " " span.muted { "(" (w(lang, "inactive")) ")" } } }
                     td { @for var in &v.variants { bdi { (var.variant.price.format(lang)) } " · " (crate::web::availability_text(lang, &var.availability)) br; } }
                     td { a.button href={ "/seller/products/" (p.id) "/edit" } { (w(lang, "edit")) } }
@@ -36,7 +39,7 @@ pub(super) async fn products(State(app): State<App>, ctx: Ctx) -> Response {
 }
 
 /// The product form's fields.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 pub(super) struct ProductForm {
     category: String,
     title_ar: String,
@@ -53,7 +56,136 @@ pub(super) struct ProductForm {
     stock: Option<u32>,
     #[serde(default)]
     lead_days: Option<u16>,
-    weight: u32,
+    #[serde(default)]
+    weight: Option<u32>,
+}
+
+/// Words of the product pages (new ones; the portal's table has the older ones).
+pub(super) fn pw(lang: Lang, key: &str) -> &'static str {
+    let (fr, ar, en) = match key {
+        "stock_label" => (
+            "Pièces prêtes à partir",
+            "القطع الجاهزة للإرسال",
+            "Pieces ready to ship",
+        ),
+        "stock_help" => (
+            "Combien de pièces déjà faites vous avez. À 0 (et sans fabrication sur commande), l'acheteur voit « épuisé » et ne peut pas commander.",
+            "كم قطعة جاهزة عندك. عند 0 (وبدون صنع حسب الطلب)، يرى المشتري «نفد» ولا يمكنه الطلب.",
+            "How many finished pieces you have. At 0 (and not made to order), the buyer sees \"sold out\" and cannot order.",
+        ),
+        "lead_label" => (
+            "Fabriqué sur commande : jours de travail",
+            "يصنع حسب الطلب: أيام العمل",
+            "Made to order: days of work",
+        ),
+        "lead_help" => (
+            "0 = vous envoyez une pièce déjà faite (le stock ci-dessus compte). 1 ou plus = vous fabriquez après chaque commande : l'acheteur voit « fabriqué sur commande, prêt en N jours » et peut commander même sans pièce prête.",
+            "0 = ترسل قطعة جاهزة (يحتسب المخزون أعلاه). 1 أو أكثر = تصنع بعد كل طلب: يرى المشتري «يصنع حسب الطلب، جاهز خلال N أيام» ويمكنه الطلب حتى بدون قطعة جاهزة.",
+            "0 = you send a finished piece (the stock above counts). 1 or more = you make it after each order: the buyer sees \"made to order, ready in N days\" and can order even with no piece ready.",
+        ),
+        "weight_help" => (
+            "Le poids emballé décide du prix de la livraison. Exemples : un bracelet ≈ 50 g, un coussin ≈ 800 g, un tapis ≈ 5 kg (5000 g).",
+            "الوزن مع التغليف يحدد ثمن التوصيل. أمثلة: سوار ≈ 50 غ، وسادة ≈ 800 غ، زربية ≈ 5 كغ (5000 غ).",
+            "The packed weight sets the delivery price. Examples: a bracelet ≈ 50 g, a cushion ≈ 800 g, a rug ≈ 5 kg (5000 g).",
+        ),
+        "title_help" => (
+            "Un titre au moins, dans la langue que vous voulez ; l'adresse de la page est faite à partir de lui.",
+            "اسم واحد على الأقل، باللغة التي تريد؛ يصنع منه عنوان الصفحة.",
+            "At least one title, in any language; the page's address is made from it.",
+        ),
+        "photo_new" => (
+            "Photos (jusqu'à 4, vous pourrez en ajouter plus tard)",
+            "الصور (حتى 4، يمكنك إضافة المزيد لاحقا)",
+            "Photos (up to 4; you can add more later)",
+        ),
+        "photo_none" => (
+            "Sans photo, le produit montre un dessin en attendant : une vraie photo vend mieux.",
+            "بدون صورة، يظهر المنتج برسم مؤقت: الصورة الحقيقية تبيع أفضل.",
+            "Without a photo the product shows a drawing meanwhile: a real photo sells better.",
+        ),
+        "err_title" => (
+            "Écrivez le titre du produit (en arabe, en français ou en anglais).",
+            "اكتب اسم المنتج (بالعربية أو الفرنسية أو الإنجليزية).",
+            "Write the product's title (in Arabic, French or English).",
+        ),
+        "err_price" => (
+            "Prix non compris : écrivez un nombre comme 250 ou 250,50 (en dirhams).",
+            "لم نفهم الثمن: اكتب رقما مثل 250 أو 250,50 (بالدرهم).",
+            "Price not understood: write a number such as 250 or 250.50 (in dirhams).",
+        ),
+        "err_weight" => (
+            "Écrivez le poids en grammes (au moins 1) : un bracelet ≈ 50, un coussin ≈ 800.",
+            "اكتب الوزن بالغرام (1 على الأقل): سوار ≈ 50، وسادة ≈ 800.",
+            "Write the weight in grams (at least 1): a bracelet ≈ 50, a cushion ≈ 800.",
+        ),
+        "err_number" => (
+            "Le stock et les jours de travail sont des nombres entiers (0 ou plus).",
+            "المخزون وأيام العمل أرقام صحيحة (0 أو أكثر).",
+            "Stock and days of work are whole numbers (0 or more).",
+        ),
+        "err_category" => (
+            "Choisissez une catégorie dans la liste.",
+            "اختر صنفا من القائمة.",
+            "Choose a category from the list.",
+        ),
+        "err_photo_format" => (
+            "Cette photo n'est pas une image JPEG, PNG ou WebP : prenez-la avec l'appareil photo du téléphone et réessayez. Rien n'a été enregistré.",
+            "هذه الصورة ليست JPEG أو PNG أو WebP: التقطها بكاميرا الهاتف وأعد المحاولة. لم يحفظ أي شيء.",
+            "This photo is not a JPEG, PNG or WebP image: take it with the phone's camera and try again. Nothing was saved.",
+        ),
+        "err_photo_size" => (
+            "Photo trop lourde : 5 Mo au plus. Choisissez une taille plus petite dans l'appareil photo. Rien n'a été enregistré.",
+            "الصورة كبيرة جدا: 5 ميغا على الأكثر. اختر حجما أصغر في الكاميرا. لم يحفظ أي شيء.",
+            "Photo too large: 5 MB at most. Choose a smaller size in the camera. Nothing was saved.",
+        ),
+        "err_photo_pixels" => (
+            "Photo trop grande : 6000 pixels de côté au plus. Rien n'a été enregistré.",
+            "الصورة كبيرة جدا: 6000 بكسل للضلع على الأكثر. لم يحفظ أي شيء.",
+            "Photo too big: 6000 pixels a side at most. Nothing was saved.",
+        ),
+        "err_photo_broken" => (
+            "Cette photo est abîmée et ne peut pas être lue : reprenez-la. Rien n'a été enregistré.",
+            "هذه الصورة تالفة ولا يمكن قراءتها: التقطها من جديد. لم يحفظ أي شيء.",
+            "This photo is damaged and cannot be read: take it again. Nothing was saved.",
+        ),
+        "err_photo_store" => (
+            "La photo n'a pas pu être enregistrée : réessayez dans un instant. Rien n'a été enregistré.",
+            "تعذر حفظ الصورة: أعد المحاولة بعد لحظة. لم يحفظ أي شيء.",
+            "The photo could not be stored: try again in a moment. Nothing was saved.",
+        ),
+        "err_photo_count" => (
+            "4 photos au plus dans ce formulaire ; ajoutez les autres ensuite depuis « Modifier ».",
+            "4 صور على الأكثر في هذه الاستمارة؛ أضف الباقي بعد ذلك من «عدّل».",
+            "4 photos at most in this form; add the others afterwards from \"Edit\".",
+        ),
+        "err_form" => (
+            "Le formulaire n'a pas pu être lu : rechargez la page et réessayez.",
+            "تعذرت قراءة الاستمارة: أعد تحميل الصفحة وحاول مرة أخرى.",
+            "The form could not be read: reload the page and try again.",
+        ),
+        _ => ("", "", ""),
+    };
+    crate::web::pick(lang, fr, ar, en)
+}
+
+/// The most photos sent with a new product's form.
+pub(super) const NEW_PHOTOS: usize = 4;
+
+/// The status and sentence for a refused photo: too large is 413, the rest 422.
+pub(super) fn photo_refusal(e: &crate::media::PhotoError) -> (StatusCode, &'static str) {
+    use crate::media::PhotoError;
+    match e {
+        PhotoError::Size => (StatusCode::PAYLOAD_TOO_LARGE, "err_photo_size"),
+        PhotoError::Format => (StatusCode::UNPROCESSABLE_ENTITY, "err_photo_format"),
+        PhotoError::Dimensions => (StatusCode::UNPROCESSABLE_ENTITY, "err_photo_pixels"),
+        PhotoError::Unreadable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "err_photo_broken"),
+        PhotoError::Storage(_) => (StatusCode::SERVICE_UNAVAILABLE, "err_photo_store"),
+    }
+}
+
+/// The drawn illustration a product shows until it has a photo (the shop's own drawings).
+pub(super) fn placeholder_url(p: &Product) -> String {
+    format!("/images/{}.svg", p.slug)
 }
 
 pub(super) async fn product_form(
@@ -63,6 +195,20 @@ pub(super) async fn product_form(
     p: Option<&Product>,
     stock: u32,
     error: Option<&str>,
+) -> Result<Markup, Response> {
+    product_form_typed(app, ctx, action, p, stock, error, None).await
+}
+
+/// [`product_form`], showing what was `typed` (a refused new product) instead of the stored
+/// values.
+pub(super) async fn product_form_typed(
+    app: &App,
+    ctx: &Ctx,
+    action: &str,
+    p: Option<&Product>,
+    stock: u32,
+    error: Option<&str>,
+    typed: Option<&ProductForm>,
 ) -> Result<Markup, Response> {
     let lang = ctx.lang;
     let cats = app
@@ -76,24 +222,54 @@ pub(super) async fn product_form(
         |t: Option<&LocalizedText>, l: Lang| t.and_then(|t| t.exact(l)).unwrap_or("").to_owned();
     let lead = match v.map(|v| &v.stock_policy) {
         Some(StockPolicy::MadeToOrder { lead_days }) => *lead_days,
-        _ => 0,
+        _ => typed.and_then(|f| f.lead_days).unwrap_or(0),
     };
+    let field = |stored: String, pick: fn(&ProductForm) -> &String| match typed {
+        Some(f) => pick(f).clone(),
+        None => stored,
+    };
+    let title = |l: Lang| text(p.map(|p| &p.title), l);
+    let desc = |l: Lang| text(p.map(|p| &p.description), l);
+    let title_ar = field(title(Lang::AR), |f| &f.title_ar);
+    let title_fr = field(title(Lang::FR), |f| &f.title_fr);
+    let title_en = field(title(Lang::EN), |f| &f.title_en);
+    let desc_ar = field(desc(Lang::AR), |f| &f.desc_ar);
+    let desc_fr = field(desc(Lang::FR), |f| &f.desc_fr);
+    let price = field(
+        v.map(|v| v.price.amount().to_string()).unwrap_or_default(),
+        |f| &f.price,
+    );
+    let weight = typed
+        .and_then(|f| f.weight)
+        .or(v.map(|v| v.weight_grams))
+        .unwrap_or(500);
+    let category = typed.map(|f| f.category.as_str());
     Ok(html! {
         @if let Some(e) = error { p.error role="alert" { (e) } }
-        form method="post" action=(action) {
+        // A new product's photos come with its form (multipart: the CSRF token travels in the
+        // query, as the photo upload's does).
+        form method="post" action=(if p.is_none() { format!("{action}?csrf={}", ctx.csrf) } else { action.to_owned() }) enctype=[p.is_none().then_some("multipart/form-data")] {
             (ctx.csrf_field())
+            p.muted { (pw(lang, "title_help")) }
             label { (w(lang, "category")) select name="category" {
-                @for c in &cats { option value=(c.id) selected[p.is_some_and(|p| p.category_id == c.id)] { (c.name.get(lang, Lang::AR).unwrap_or("")) } }
+                @for c in &cats { option value=(c.id) selected[p.is_some_and(|p| p.category_id == c.id) || category == Some(c.id.as_str())] { (c.name.get(lang, Lang::AR).unwrap_or("")) } }
             } }
-            label { (w(lang, "title_ar")) input name="title_ar" dir="rtl" lang="ar" required value=(text(p.map(|p| &p.title), Lang::AR)); }
-            label { (w(lang, "title_fr")) input name="title_fr" lang="fr" value=(text(p.map(|p| &p.title), Lang::FR)); }
-            label { (w(lang, "title_en")) input name="title_en" lang="en" value=(text(p.map(|p| &p.title), Lang::EN)); }
-            label { (w(lang, "desc_ar")) textarea name="desc_ar" dir="rtl" lang="ar" rows="3" { (text(p.map(|p| &p.description), Lang::AR)) } }
-            label { (w(lang, "desc_fr")) textarea name="desc_fr" lang="fr" rows="3" { (text(p.map(|p| &p.description), Lang::FR)) } }
-            label { (w(lang, "price")) input name="price" inputmode="decimal" required value=(v.map(|v| v.price.amount().to_string()).unwrap_or_default()); }
-            label { (w(lang, "stock")) input name="stock" type="number" min="0" max="100000" value=(stock); }
-            label { (w(lang, "lead")) input name="lead_days" type="number" min="0" max="365" value=(lead); }
-            label { (w(lang, "weight")) input name="weight" type="number" min="1" required value=(v.map(|v| v.weight_grams).unwrap_or(500)); }
+            label { (w(lang, "title_ar")) input name="title_ar" dir="rtl" lang="ar" value=(title_ar); }
+            label { (w(lang, "title_fr")) input name="title_fr" lang="fr" value=(title_fr); }
+            label { (w(lang, "title_en")) input name="title_en" lang="en" value=(title_en); }
+            label { (w(lang, "desc_ar")) textarea name="desc_ar" dir="rtl" lang="ar" rows="3" { (desc_ar) } }
+            label { (w(lang, "desc_fr")) textarea name="desc_fr" lang="fr" rows="3" { (desc_fr) } }
+            label { (w(lang, "price")) input name="price" inputmode="decimal" required value=(price); }
+            label { (pw(lang, "stock_label")) input name="stock" type="number" min="0" max="100000" value=(stock) aria-describedby="stock-help"; }
+            p.muted id="stock-help" { (pw(lang, "stock_help")) }
+            label { (pw(lang, "lead_label")) input name="lead_days" type="number" min="0" max="365" value=(lead) aria-describedby="lead-help"; }
+            p.muted id="lead-help" { (pw(lang, "lead_help")) }
+            label { (w(lang, "weight")) input name="weight" type="number" min="1" required value=(weight) aria-describedby="weight-help"; }
+            p.muted id="weight-help" { (pw(lang, "weight_help")) }
+            @if p.is_none() {
+                label { (pw(lang, "photo_new")) input type="file" name="photo" accept="image/jpeg,image/png,image/webp" multiple; }
+                p.muted { (w(lang, "photo_rules")) " " (pw(lang, "photo_none")) }
+            }
             button.big type="submit" { (w(lang, "save")) }
         }
     })
@@ -116,28 +292,6 @@ pub(super) async fn new_product_page(State(app): State<App>, ctx: Ctx) -> Respon
     .into_response()
 }
 
-pub(super) fn slugify(text: &str, suffix: &str) -> String {
-    let mut s: String = text
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    while s.contains("--") {
-        s = s.replace("--", "-");
-    }
-    let s = s.trim_matches('-');
-    if s.is_empty() {
-        suffix.to_owned()
-    } else {
-        format!("{s}-{suffix}")
-    }
-}
-
 impl ProductForm {
     fn input(
         &self,
@@ -145,14 +299,25 @@ impl ProductForm {
         member: Option<MemberId>,
         existing: Option<&Product>,
         suffix: &str,
-    ) -> Result<ProductInput, String> {
-        let price =
-            Money::mad(self.price.trim().replace(',', ".").as_str()).map_err(|e| e.to_string())?;
-        let category = CategoryId::new(self.category.clone()).map_err(|e| e.to_string())?;
+    ) -> Result<ProductInput, &'static str> {
+        let (title_ar, title_fr, title_en) = (
+            self.title_ar.trim(),
+            self.title_fr.trim(),
+            self.title_en.trim(),
+        );
+        if title_ar.is_empty() && title_fr.is_empty() && title_en.is_empty() {
+            return Err("err_title");
+        }
+        let price = Money::mad(self.price.trim().replace(',', ".").as_str())
+            .ok()
+            .filter(|m| m.is_positive())
+            .ok_or("err_price")?;
+        let weight = self.weight.filter(|w| *w > 0).ok_or("err_weight")?;
+        let category = CategoryId::new(self.category.clone()).map_err(|_| "err_category")?;
         let mut title = LocalizedText::default();
-        title.set(Lang::AR, self.title_ar.trim());
-        title.set(Lang::FR, self.title_fr.trim());
-        title.set(Lang::EN, self.title_en.trim());
+        title.set(Lang::AR, title_ar);
+        title.set(Lang::FR, title_fr);
+        title.set(Lang::EN, title_en);
         let mut description = existing.map(|p| p.description.clone()).unwrap_or_default();
         description.set(Lang::AR, self.desc_ar.trim());
         description.set(Lang::FR, self.desc_fr.trim());
@@ -163,14 +328,13 @@ impl ProductForm {
             StockPolicy::Tracked
         };
         let first = existing.and_then(|p| p.variants.first());
-        let slug_base = if self.title_fr.trim().is_empty() {
-            &self.title_en
-        } else {
-            &self.title_fr
-        };
-        let slug = existing
-            .map(|p| p.slug.clone())
-            .unwrap_or_else(|| slugify(slug_base, suffix));
+        // An Arabic-only title gets a readable Latin slug (the core's transliteration).
+        let slug = existing.map(|p| p.slug.clone()).unwrap_or_else(|| {
+            tijara_core::catalog::slug_from_title(
+                tijara_core::catalog::slug_title(&title),
+                &suffix.to_ascii_lowercase(),
+            )
+        });
         let mut variant = VariantInput::new(
             first
                 .map(|v| v.sku.to_string())
@@ -178,9 +342,9 @@ impl ProductForm {
             price,
             match first {
                 Some(v) => v.tax_category.clone(),
-                None => TaxCategoryId::new("standard").map_err(|e| e.to_string())?,
+                None => TaxCategoryId::new("standard").map_err(|_| "err_form")?,
             },
-            self.weight,
+            weight,
         )
         .with_options(first.map(|v| v.options.clone()).unwrap_or_default())
         .with_stock_policy(policy)
@@ -200,54 +364,227 @@ impl ProductForm {
     }
 }
 
+/// What the new product's multipart form holds: its fields and its photos (bytes).
+#[derive(Default)]
+struct NewProductBody {
+    form: ProductForm,
+    photos: Vec<Vec<u8>>,
+    /// A number field that is not a whole number.
+    bad_number: bool,
+}
+
+/// Reads the new product's multipart form; a photo above the size limit, a body too large or
+/// unreadable is refused with its status and sentence.
+async fn read_new_product(
+    mut multipart: axum::extract::Multipart,
+) -> Result<NewProductBody, (StatusCode, &'static str)> {
+    let mut out = NewProductBody::default();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => return Ok(out),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err((e.status(), "err_photo_size"));
+            }
+            Err(_) => return Err((StatusCode::BAD_REQUEST, "err_form")),
+        };
+        let name = field.name().unwrap_or("").to_owned();
+        if name == "photo" {
+            let bytes = match field.bytes().await {
+                Ok(b) => b,
+                Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                    return Err((e.status(), "err_photo_size"));
+                }
+                Err(_) => return Err((StatusCode::BAD_REQUEST, "err_form")),
+            };
+            // A file input left empty sends an empty part.
+            if bytes.is_empty() {
+                continue;
+            }
+            if bytes.len() > crate::media::MAX_UPLOAD_BYTES {
+                return Err((StatusCode::PAYLOAD_TOO_LARGE, "err_photo_size"));
+            }
+            if out.photos.len() >= NEW_PHOTOS {
+                return Err((StatusCode::UNPROCESSABLE_ENTITY, "err_photo_count"));
+            }
+            out.photos.push(bytes.to_vec());
+            continue;
+        }
+        let Ok(text) = field.text().await else {
+            return Err((StatusCode::BAD_REQUEST, "err_form"));
+        };
+        let f = &mut out.form;
+        let number = |t: &str| -> Result<Option<u32>, ()> {
+            let t = t.trim();
+            if t.is_empty() {
+                Ok(None)
+            } else {
+                t.parse().map(Some).map_err(|_| ())
+            }
+        };
+        match name.as_str() {
+            "category" => f.category = text,
+            "title_ar" => f.title_ar = text,
+            "title_fr" => f.title_fr = text,
+            "title_en" => f.title_en = text,
+            "desc_ar" => f.desc_ar = text,
+            "desc_fr" => f.desc_fr = text,
+            "price" => f.price = text,
+            "stock" => match number(&text) {
+                Ok(n) => f.stock = n,
+                Err(()) => out.bad_number = true,
+            },
+            "lead_days" => match number(&text).map(|n| n.map(u16::try_from)) {
+                Ok(None) => f.lead_days = None,
+                Ok(Some(Ok(n))) => f.lead_days = Some(n),
+                _ => out.bad_number = true,
+            },
+            "weight" => match number(&text) {
+                Ok(n) => f.weight = n,
+                Err(()) => f.weight = None,
+            },
+            _ => {}
+        }
+    }
+}
+
+/// The new product's form again, with what was typed and why it was refused.
+async fn new_product_refused(
+    app: &App,
+    ctx: &Ctx,
+    status: StatusCode,
+    typed: Option<&ProductForm>,
+    message: &str,
+) -> Response {
+    let lang = ctx.lang;
+    let stock = typed.and_then(|f| f.stock).unwrap_or(0);
+    match product_form_typed(
+        app,
+        ctx,
+        "/seller/products",
+        None,
+        stock,
+        Some(message),
+        typed,
+    )
+    .await
+    {
+        Ok(form) => (
+            status,
+            layout(
+                ctx,
+                w(lang, "new"),
+                html! { h1 { (w(lang, "new")) } (nav(ctx)) (form) },
+            ),
+        )
+            .into_response(),
+        Err(r) => r,
+    }
+}
+
+/// `POST /seller/products` (multipart: the fields and up to [`NEW_PHOTOS`] photos). Nothing
+/// is written unless everything is right: the fields are checked, then every photo, and only
+/// then are the photos stored and the product created with them.
+///
+/// A form without photos posted URL-encoded (an older page, a script) is read too.
 pub(super) async fn create_product(
     State(app): State<App>,
     ctx: Ctx,
-    Form(f): Form<ProductForm>,
+    req: axum::extract::Request,
 ) -> Response {
+    use axum::extract::FromRequest;
     let lang = ctx.lang;
     let (seller, member) = match seller_of(&ctx) {
         Ok(s) => s,
         Err(r) => return r,
     };
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let read = if multipart {
+        match axum::extract::Multipart::from_request(req, &app).await {
+            Ok(m) => read_new_product(m).await,
+            Err(_) => Err((StatusCode::BAD_REQUEST, "err_form")),
+        }
+    } else {
+        // Only its number fields can fail to read.
+        match Form::<ProductForm>::from_request(req, &app).await {
+            Ok(Form(form)) => Ok(NewProductBody {
+                form,
+                ..NewProductBody::default()
+            }),
+            Err(_) => Err((StatusCode::UNPROCESSABLE_ENTITY, "err_number")),
+        }
+    };
+    let body = match read {
+        Ok(b) => b,
+        Err((status, key)) => {
+            return new_product_refused(&app, &ctx, status, None, pw(lang, key)).await;
+        }
+    };
+    let typed = Some(&body.form);
+    if body.bad_number {
+        let msg = pw(lang, "err_number");
+        return new_product_refused(&app, &ctx, StatusCode::UNPROCESSABLE_ENTITY, typed, msg).await;
+    }
     let suffix = crate::auth::random_token()
         .chars()
+        .filter(char::is_ascii_alphanumeric)
         .take(6)
         .collect::<String>();
-    let result = match f.input(&seller, member, None, &suffix) {
-        Ok(input) => app
-            .engine
-            .catalog()
-            .create_product(input, None)
-            .await
-            .map_err(|e| e.to_string()),
-        Err(e) => Err(e),
+    let mut input = match body.form.input(&seller, member, None, &suffix) {
+        Ok(i) => i,
+        Err(key) => {
+            let msg = pw(lang, key);
+            return new_product_refused(&app, &ctx, StatusCode::UNPROCESSABLE_ENTITY, typed, msg)
+                .await;
+        }
     };
-    match result {
+    // Only an approved seller's photos are decoded and stored.
+    if !body.photos.is_empty() {
+        match app.engine.catalog().seller(&seller).await {
+            Ok(s) if s.active => {}
+            Ok(s) => return refusal(&ctx, &TijaraError::SellerNotApproved(s.id)),
+            Err(e) => return refusal(&ctx, &e),
+        }
+        // Every photo checked before any is stored, so a bad second photo leaves no trace.
+        for bytes in &body.photos {
+            let checked = tokio::task::spawn_blocking({
+                let bytes = bytes.clone();
+                move || crate::media::process(&bytes).map(|_| ())
+            })
+            .await;
+            let refused = match checked {
+                Ok(Ok(())) => None,
+                Ok(Err(e)) => Some(photo_refusal(&e)),
+                Err(_) => Some((StatusCode::SERVICE_UNAVAILABLE, "err_photo_store")),
+            };
+            if let Some((status, key)) = refused {
+                return new_product_refused(&app, &ctx, status, typed, pw(lang, key)).await;
+            }
+        }
+        let mut photos = Vec::new();
+        for bytes in body.photos {
+            match crate::media::store(&app, bytes).await {
+                Ok(url) => photos.push(tijara_core::catalog::Photo {
+                    url,
+                    alt: input.title.clone(),
+                }),
+                Err(e) => {
+                    let (status, key) = photo_refusal(&e);
+                    return new_product_refused(&app, &ctx, status, typed, pw(lang, key)).await;
+                }
+            }
+        }
+        input = input.with_photos(photos);
+    }
+    match app.engine.catalog().create_product(input, None).await {
         Ok(_) => Redirect::to("/seller/products").into_response(),
         Err(e) => {
-            let form = product_form(
-                &app,
-                &ctx,
-                "/seller/products",
-                None,
-                f.stock.unwrap_or(0),
-                Some(&e),
-            )
-            .await;
-            let form = match form {
-                Ok(f) => f,
-                Err(r) => return r,
-            };
-            (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                layout(
-                    &ctx,
-                    w(lang, "new"),
-                    html! { h1 { (w(lang, "new")) } (form) },
-                ),
-            )
-                .into_response()
+            let msg = format!("{} ({e})", crate::web::explain(lang, &e));
+            new_product_refused(&app, &ctx, StatusCode::UNPROCESSABLE_ENTITY, typed, &msg).await
         }
     }
 }
@@ -351,8 +688,8 @@ pub(super) async fn update_product(
             .catalog()
             .update_product(&p.id, input, None)
             .await
-            .map_err(|e| e.to_string()),
-        Err(e) => Err(e),
+            .map_err(|e| format!("{} ({e})", crate::web::explain(lang, &e))),
+        Err(key) => Err(pw(lang, key).to_owned()),
     };
     // The stock field sets the units on the shelf (tracked variants).
     let result = match (result, f.stock, p.variants.first()) {
@@ -366,7 +703,7 @@ pub(super) async fn update_product(
                 .adjust_stock(&v.id, StockAdjustment::Set { units }, None)
                 .await
                 .map(|_| ())
-                .map_err(|e| e.to_string())
+                .map_err(|e| format!("{} ({e})", crate::web::explain(lang, &e)))
         }
         (r, _, _) => r.map(|_| ()),
     };
@@ -529,7 +866,14 @@ pub(super) async fn delete_photo(
 /// The product routes of the portal.
 pub(super) fn routes() -> Router<App> {
     Router::new()
-        .route("/seller/products", get(products).post(create_product))
+        .route(
+            "/seller/products",
+            get(products)
+                .post(create_product)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    NEW_PHOTOS * crate::media::MAX_UPLOAD_BYTES + 64 * 1024,
+                )),
+        )
         .route("/seller/products/new", get(new_product_page))
         .route(
             "/seller/products/{id}/edit",

@@ -173,6 +173,48 @@ impl Client {
     }
 }
 
+impl Client {
+    /// Posts a `multipart/form-data` form as a browser would: text `fields`, then `files`
+    /// (field name, bytes); the last page's CSRF token goes in the query, as the shop's
+    /// multipart forms send it.
+    pub async fn post_multipart(
+        &mut self,
+        uri: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &[u8])],
+    ) -> Answer {
+        let boundary = "tijara-test-boundary-9QwErTy2026";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        for (name, file) in files {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"photo.jpg\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(file);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let token = self.csrf.clone().unwrap_or_default();
+        let sep = if uri.contains('?') { '&' } else { '?' };
+        self.send(
+            Request::post(format!("{uri}{sep}csrf={token}")).header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            ),
+            Body::from(body),
+        )
+        .await
+    }
+}
+
 /// A JSON API call: `token` as a bearer, `body` as JSON; answers the status and the JSON body
 /// (`Null` when the body is not JSON).
 pub async fn call(

@@ -32,6 +32,9 @@ pub struct SellerInput {
     /// The WhatsApp number shown to shoppers, if the seller opts in (E.164).
     #[serde(default)]
     pub whatsapp: Option<String>,
+    /// The phone and the address parcels leave from (the label's sender).
+    #[serde(default)]
+    pub contact: tijara_core::catalog::SellerContact,
 }
 
 impl SellerInput {
@@ -70,6 +73,7 @@ impl SellerInput {
             legal: LegalIds::default(),
             story: LocalizedText::default(),
             whatsapp: None,
+            contact: Default::default(),
         }
     }
 
@@ -103,6 +107,12 @@ impl SellerInput {
         self
     }
 
+    /// Sets the phone and the address parcels leave from.
+    pub fn with_contact(mut self, contact: tijara_core::catalog::SellerContact) -> Self {
+        self.contact = contact;
+        self
+    }
+
     /// Shows shoppers a WhatsApp contact (E.164, `+212612345678`); the seller's opt-in.
     pub fn with_whatsapp(mut self, number: impl Into<String>) -> Self {
         self.whatsapp = Some(number.into());
@@ -125,6 +135,7 @@ impl From<Seller> for SellerInput {
             legal: s.legal,
             story: s.story,
             whatsapp: s.whatsapp,
+            contact: s.contact,
         }
     }
 }

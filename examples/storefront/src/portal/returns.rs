@@ -1,0 +1,460 @@
+//! The portal's returns: every withdrawal request on the seller's parts (items, quantities,
+//! the shopper's reason and words), and the seller's steps: approve, refuse with a reason,
+//! mark received, refund. The rules (order of the steps, the refund at most the lines' value)
+//! are the core's (`tijara_core::returns`); the shopper is told at each step by the
+//! notifications (`return.updated`).
+//!
+//! Authorization: the seller is the logged-in account's; a return on another seller's part is
+//! "not found". A cooperative's member artisan sees the returns of the products she made but
+//! does not decide: the refund is taken from the cooperative's share and paid from its
+//! account, so its manager answers for it (403 with a sentence that says so).
+
+use super::*;
+use tijara::usecases::returns::ReturnStep;
+use tijara_core::ReturnId;
+use tijara_core::returns::{ReturnError, ReturnRequest, ReturnStatus};
+
+/// Words of the returns page.
+pub(super) fn rw(lang: Lang, key: &str) -> &'static str {
+    let (fr, ar, en) = match key {
+        "returns" => ("Retours", "المرتجعات", "Returns"),
+        "intro" => (
+            "Un acheteur peut renvoyer un article dans les 7 jours après la livraison. Répondez vite : il est prévenu à chaque étape.",
+            "يمكن للمشتري إرجاع منتج خلال 7 أيام بعد التسليم. أجب بسرعة: يتم إخباره في كل مرحلة.",
+            "A buyer may send an item back within 7 days of delivery. Answer quickly: they are told at each step.",
+        ),
+        "none" => (
+            "Aucune demande de retour.",
+            "لا توجد طلبات إرجاع.",
+            "No return requests.",
+        ),
+        "order" => ("Commande", "الطلب", "Order"),
+        "asked_on" => ("demandé le", "طُلب في", "asked on"),
+        "reason" => ("Motif", "السبب", "Reason"),
+        "words" => ("Ses mots", "كلماته", "Their words"),
+        "value" => ("Valeur des articles", "قيمة المنتجات", "Value of the items"),
+        "approve" => ("Accepter le retour", "اقبل الإرجاع", "Accept the return"),
+        "refuse" => ("Refuser", "ارفض", "Refuse"),
+        "refuse_why" => (
+            "Pourquoi refusez-vous ? (l'acheteur lira ce texte)",
+            "لماذا ترفض؟ (سيقرأ المشتري هذا النص)",
+            "Why do you refuse? (the buyer reads this)",
+        ),
+        "received" => (
+            "J'ai reçu les articles",
+            "استلمت المنتجات",
+            "I received the items",
+        ),
+        "received_help" => (
+            "Quand le colis revient, vérifiez les articles puis appuyez : ils sont remis en vente.",
+            "عندما يعود الطرد، تحقق من المنتجات ثم اضغط: تعود للبيع.",
+            "When the parcel comes back, check the items then press: they go back on sale.",
+        ),
+        "refund" => ("Rembourser", "أرجع المبلغ", "Refund"),
+        "refund_amount" => ("Montant (MAD)", "المبلغ (درهم)", "Amount (MAD)"),
+        "refund_help" => (
+            "Au plus la valeur des articles. Vous pouvez retenir les frais du renvoi si l'acheteur a changé d'avis (loi 31-08). Ce montant est retiré de ce que le marché vous doit.",
+            "على الأكثر قيمة المنتجات. يمكنك خصم مصاريف الإرجاع إذا غير المشتري رأيه (القانون 31-08). يخصم هذا المبلغ مما يدين لك به السوق.",
+            "At most the items' value. You may keep the cost of sending back if the buyer changed their mind (law 31-08). This amount is taken from what the marketplace owes you.",
+        ),
+        "member_only_sees" => (
+            "La coopérative décide des retours : le remboursement est pris sur sa part.",
+            "التعاونية هي التي تقرر في المرتجعات: يخصم الاسترداد من حصتها.",
+            "The cooperative decides on returns: the refund comes out of its share.",
+        ),
+        "refused_because" => ("Refusé :", "مرفوض:", "Refused:"),
+        "refunded" => ("Remboursé :", "تم إرجاع:", "Refunded:"),
+        "done_approve" => (
+            "Retour accepté : l'acheteur est prévenu qu'il peut renvoyer les articles.",
+            "تم قبول الإرجاع: تم إخبار المشتري بأنه يمكنه إعادة المنتجات.",
+            "Return accepted: the buyer is told to send the items back.",
+        ),
+        "done_reject" => (
+            "Retour refusé : l'acheteur a reçu votre motif.",
+            "تم رفض الإرجاع: وصل سببك إلى المشتري.",
+            "Return refused: the buyer has your reason.",
+        ),
+        "done_receive" => (
+            "Articles reçus et remis en vente. Étape suivante : rembourser.",
+            "تم استلام المنتجات وإعادتها للبيع. الخطوة التالية: إرجاع المبلغ.",
+            "Items received and back on sale. Next: refund.",
+        ),
+        "done_refund" => (
+            "Remboursement enregistré : l'acheteur est prévenu.",
+            "تم تسجيل إرجاع المبلغ: تم إخبار المشتري.",
+            "Refund recorded: the buyer is told.",
+        ),
+        "err_moved" => (
+            "Ce retour a déjà changé d'étape (quelqu'un d'autre a répondu ?). Rechargez la page des retours pour voir où il en est.",
+            "تغيرت مرحلة هذا الإرجاع (ربما أجاب شخص آخر). أعد تحميل صفحة المرتجعات لترى حالته.",
+            "This return has already moved on (did someone else answer?). Reload the returns page to see where it stands.",
+        ),
+        "err_reason" => (
+            "Écrivez la raison du refus : l'acheteur la lira (par exemple « article personnalisé à son nom »).",
+            "اكتب سبب الرفض: سيقرأه المشتري (مثلا «منتج مخصص باسمه»).",
+            "Write the reason for refusing: the buyer reads it (for example \"item personalised with their name\").",
+        ),
+        "err_reason_long" => (
+            "Le motif est trop long : 500 caractères au plus.",
+            "السبب طويل جدا: 500 حرف على الأكثر.",
+            "The reason is too long: 500 characters at most.",
+        ),
+        "err_reason_bad" => (
+            "Le motif contient un caractère invisible : retapez-le.",
+            "يحتوي السبب على حرف غير مرئي: أعد كتابته.",
+            "The reason holds an invisible character: type it again.",
+        ),
+        "err_amount" => (
+            "Montant non compris : écrivez un nombre comme 120 ou 120,50, au plus la valeur des articles.",
+            "لم نفهم المبلغ: اكتب رقما مثل 120 أو 120,50، على الأكثر قيمة المنتجات.",
+            "Amount not understood: write a number such as 120 or 120.50, at most the items' value.",
+        ),
+        "err_step" => (
+            "Étape inconnue : utilisez les boutons de la page des retours.",
+            "مرحلة غير معروفة: استعمل أزرار صفحة المرتجعات.",
+            "Unknown step: use the buttons of the returns page.",
+        ),
+        "back" => (
+            "Revenir aux retours",
+            "العودة إلى المرتجعات",
+            "Back to the returns",
+        ),
+        _ => ("", "", ""),
+    };
+    crate::web::pick(lang, fr, ar, en)
+}
+
+/// The shopper's reason, in the reader's words.
+fn reason_word(lang: Lang, r: &ReturnRequest) -> Option<&'static str> {
+    use tijara_core::returns::ReturnReason;
+    let key = match r.reason_code? {
+        ReturnReason::ChangedMind => "ac_reason_changed_mind",
+        ReturnReason::Damaged => "ac_reason_damaged",
+        ReturnReason::NotAsDescribed => "ac_reason_not_as_described",
+        ReturnReason::WrongItem => "ac_reason_wrong_item",
+        _ => "ac_reason_other",
+    };
+    Some(t(lang, key))
+}
+
+/// The status of a return in words.
+fn status_of(lang: Lang, s: ReturnStatus) -> &'static str {
+    let (fr, ar, en) = match s {
+        ReturnStatus::Requested => ("À décider", "في انتظار قرارك", "To decide"),
+        ReturnStatus::Approved => (
+            "Accepté : en attente du colis",
+            "مقبول: في انتظار الطرد",
+            "Accepted: waiting for the parcel",
+        ),
+        ReturnStatus::Rejected => ("Refusé", "مرفوض", "Refused"),
+        ReturnStatus::Received => (
+            "Reçu : à rembourser",
+            "مستلم: أرجع المبلغ",
+            "Received: to refund",
+        ),
+        ReturnStatus::Refunded => ("Remboursé", "تم الإرجاع", "Refunded"),
+        _ => ("", "", ""),
+    };
+    crate::web::pick(lang, fr, ar, en)
+}
+
+/// Every order of the seller (all pages).
+async fn seller_docs(app: &App, seller: &SellerId) -> Result<Vec<OrderDoc>, TijaraError> {
+    let mut out = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = app
+            .engine
+            .orders()
+            .seller_orders(seller, after.as_deref(), 100)
+            .await?;
+        out.extend(page.items);
+        match page.next {
+            Some(n) => after = Some(n),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// Whether a member artisan sees this return: it includes a line of a product she made.
+fn member_sees(so: &SellerOrder, r: &ReturnRequest, member: &Option<MemberId>) -> bool {
+    member.is_none()
+        || r.lines.iter().any(|l| {
+            so.lines
+                .iter()
+                .any(|o| o.variant_id == l.variant_id && o.made_by == *member)
+        })
+}
+
+/// The names of the products of these orders' lines, in `lang`.
+async fn product_names(app: &App, docs: &[&OrderDoc], lang: Lang) -> HashMap<ProductId, String> {
+    let mut names = HashMap::new();
+    for d in docs {
+        for so in &d.order.seller_orders {
+            for l in &so.lines {
+                if names.contains_key(&l.product_id) {
+                    continue;
+                }
+                let name = match app.engine.catalog().product(&l.product_id).await {
+                    Ok(v) => v.product.title.get(lang, Lang::AR).unwrap_or("").to_owned(),
+                    Err(_) => l.sku.to_string(),
+                };
+                names.insert(l.product_id.clone(), name);
+            }
+        }
+    }
+    names
+}
+
+#[derive(Deserialize)]
+pub(super) struct ReturnsQuery {
+    #[serde(default)]
+    done: Option<String>,
+}
+
+/// `GET /seller/returns`.
+pub(super) async fn returns_page(
+    State(app): State<App>,
+    ctx: Ctx,
+    Query(q): Query<ReturnsQuery>,
+) -> Response {
+    let lang = ctx.lang;
+    let (seller, member) = match seller_of(&ctx) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let docs = match seller_docs(&app, &seller).await {
+        Ok(d) => d,
+        Err(e) => return refusal(&ctx, &e),
+    };
+    let mut items: Vec<(&OrderDoc, &SellerOrder, &ReturnRequest)> = Vec::new();
+    for d in &docs {
+        for r in &d.returns {
+            if let Ok(so) = d.order.seller_order(&r.seller_order_id)
+                && so.seller_id == seller
+                && member_sees(so, r, &member)
+            {
+                items.push((d, so, r));
+            }
+        }
+    }
+    // Those to act on first, then the newest.
+    items.sort_by_key(|(_, _, r)| {
+        (
+            matches!(r.status(), ReturnStatus::Rejected | ReturnStatus::Refunded),
+            std::cmp::Reverse(r.requested_at),
+        )
+    });
+    let with_returns: Vec<&OrderDoc> = items.iter().map(|(d, _, _)| *d).collect();
+    let names = product_names(&app, &with_returns, lang).await;
+    let done = q.done.as_deref().and_then(|d| match d {
+        "approve" => Some("done_approve"),
+        "reject" => Some("done_reject"),
+        "receive" => Some("done_receive"),
+        "refund" => Some("done_refund"),
+        _ => None,
+    });
+    let body = html! {
+        h1 { (rw(lang, "returns")) }
+        (nav(&ctx))
+        @if let Some(k) = done { p.ok role="status" { "✔ " (rw(lang, k)) } }
+        p.muted { (rw(lang, "intro")) }
+        @if member.is_some() { p.muted { (rw(lang, "member_only_sees")) } }
+        @if items.is_empty() { p { (rw(lang, "none")) } }
+        @for (d, so, r) in &items {
+            (return_box(&ctx, d, so, r, &names, member.is_none()))
+        }
+    };
+    layout(&ctx, rw(lang, "returns"), body).into_response()
+}
+
+fn return_box(
+    ctx: &Ctx,
+    d: &OrderDoc,
+    so: &SellerOrder,
+    r: &ReturnRequest,
+    names: &HashMap<ProductId, String>,
+    can_act: bool,
+) -> Markup {
+    let lang = ctx.lang;
+    let base = format!("/seller/returns/{}/{}", d.order.id, r.id);
+    // Each step's address carries the page's language, so the answer stays in it.
+    let to = |step: &str| format!("{base}/{step}?lang={lang}");
+    html! {
+        section.box id={ "ret-" (r.id) } {
+            h2 { (rw(lang, "order")) " " bdi { (d.order.reference()) } " — " (status_of(lang, r.status())) }
+            p.muted { (rw(lang, "asked_on")) " " bdi { (r.requested_at.format("%Y-%m-%d")) } " · " (d.order.shipping_address.name) " · " (d.order.shipping_address.city) }
+            ul {
+                @for l in &r.lines {
+                    @let line = so.lines.iter().find(|o| o.variant_id == l.variant_id);
+                    li {
+                        (line.and_then(|o| names.get(&o.product_id)).map(String::as_str).unwrap_or(l.variant_id.as_str()))
+                        " × " (l.quantity)
+                    }
+                }
+            }
+            p { (rw(lang, "value")) ": " bdi { (r.value.format(lang)) } }
+            @if let Some(why) = reason_word(lang, r) { p { (rw(lang, "reason")) ": " (why) } }
+            @if let Some(words) = &r.reason { p { (rw(lang, "words")) ": " q { (words) } } }
+            @if let Some(why) = r.refusal() { p { (rw(lang, "refused_because")) " " (why) } }
+            @if let Some(amount) = r.refunded() { p { (rw(lang, "refunded")) " " bdi { (amount.format(lang)) } } }
+            @if can_act {
+                @match r.status() {
+                    ReturnStatus::Requested => {
+                        form method="post" action=(to("approve")) {
+                            (ctx.csrf_field())
+                            button.big type="submit" { (rw(lang, "approve")) }
+                        }
+                        form method="post" action=(to("reject")) {
+                            (ctx.csrf_field())
+                            label { (rw(lang, "refuse_why")) textarea name="reason" rows="2" maxlength="500" required {} }
+                            button type="submit" { (rw(lang, "refuse")) }
+                        }
+                    }
+                    ReturnStatus::Approved => {
+                        p.muted { (rw(lang, "received_help")) }
+                        form method="post" action=(to("receive")) {
+                            (ctx.csrf_field())
+                            button.big type="submit" { (rw(lang, "received")) }
+                        }
+                    }
+                    ReturnStatus::Received => {
+                        form method="post" action=(to("refund")) {
+                            (ctx.csrf_field())
+                            label { (rw(lang, "refund_amount")) input name="amount" inputmode="decimal" required value=(r.value.amount().to_string()); }
+                            p.muted { (rw(lang, "refund_help")) }
+                            button.big type="submit" { (rw(lang, "refund")) }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// The fields of a step's form (each step reads the ones it needs).
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct StepForm {
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    amount: String,
+}
+
+/// A refusal page for a step: the sentence, and the way back to the list.
+fn step_problem(ctx: &Ctx, status: StatusCode, key: &str) -> Response {
+    let lang = ctx.lang;
+    (
+        status,
+        layout(
+            ctx,
+            rw(lang, "returns"),
+            html! {
+                p.error role="alert" { (rw(lang, key)) }
+                p { a.button.big href="/seller/returns" { (rw(lang, "back")) } }
+            },
+        ),
+    )
+        .into_response()
+}
+
+/// The page for an engine refusal of a step: the return's own causes in the seller's words,
+/// others as everywhere else.
+fn step_refusal(ctx: &Ctx, e: &TijaraError) -> Response {
+    match e {
+        TijaraError::Return(ReturnError::Transition(_)) => {
+            step_problem(ctx, StatusCode::CONFLICT, "err_moved")
+        }
+        TijaraError::Return(ReturnError::RefusalWithoutReason) => {
+            step_problem(ctx, StatusCode::UNPROCESSABLE_ENTITY, "err_reason")
+        }
+        TijaraError::Return(ReturnError::ReasonTooLong { .. }) => {
+            step_problem(ctx, StatusCode::UNPROCESSABLE_ENTITY, "err_reason_long")
+        }
+        TijaraError::Return(ReturnError::ReasonControl) => {
+            step_problem(ctx, StatusCode::UNPROCESSABLE_ENTITY, "err_reason_bad")
+        }
+        TijaraError::Return(ReturnError::RefundTooLarge { .. }) => {
+            step_problem(ctx, StatusCode::UNPROCESSABLE_ENTITY, "err_amount")
+        }
+        e => refusal(ctx, e),
+    }
+}
+
+/// `POST /seller/returns/{order}/{return}/{step}` (`approve`, `reject`, `receive`, `refund`).
+pub(super) async fn return_step(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path((order, ret, step)): Path<(String, String, String)>,
+    Form(f): Form<StepForm>,
+) -> Response {
+    let (seller, member) = match seller_of(&ctx) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let (Ok(order), Ok(ret)) = (OrderId::new(order), ReturnId::new(ret)) else {
+        return forbidden(&ctx);
+    };
+    let doc = match app.engine.orders().order(&order).await {
+        Ok(d) => d,
+        Err(TijaraError::NotFound { .. }) => return forbidden(&ctx),
+        Err(e) => return refusal(&ctx, &e),
+    };
+    // Another seller's return (or none): not found, whatever the step.
+    let Some((so, r)) = doc.returns.iter().find(|r| r.id == ret).and_then(|r| {
+        doc.order
+            .seller_order(&r.seller_order_id)
+            .ok()
+            .filter(|so| so.seller_id == seller)
+            .map(|so| (so, r))
+    }) else {
+        return forbidden(&ctx);
+    };
+    if member.is_some() {
+        if !member_sees(so, r, &member) {
+            return forbidden(&ctx);
+        }
+        return step_problem(&ctx, StatusCode::FORBIDDEN, "member_only_sees");
+    }
+    let step = match step.as_str() {
+        "approve" => ReturnStep::Approve,
+        "reject" => ReturnStep::RejectWithReason { reason: f.reason },
+        "receive" => ReturnStep::Receive,
+        "refund" => {
+            let text = f.amount.trim().replace(',', ".");
+            match Money::mad(text.as_str()) {
+                Ok(amount) if !amount.is_negative() => ReturnStep::Refund { amount },
+                _ => return step_problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "err_amount"),
+            }
+        }
+        _ => return step_problem(&ctx, StatusCode::NOT_FOUND, "err_step"),
+    };
+    let name = match &step {
+        ReturnStep::Approve => "approve",
+        ReturnStep::Receive => "receive",
+        ReturnStep::Refund { .. } => "refund",
+        _ => "reject",
+    };
+    match app
+        .engine
+        .orders()
+        .advance_return(&order, &ret, step, None)
+        .await
+    {
+        // Back on the list in the page's language, at this return.
+        Ok(_) => Redirect::to(&format!(
+            "/seller/returns?done={name}&lang={}#ret-{ret}",
+            ctx.lang
+        ))
+        .into_response(),
+        Err(e) => step_refusal(&ctx, &e),
+    }
+}
+
+/// The return routes of the portal.
+pub(super) fn routes() -> Router<App> {
+    Router::new()
+        .route("/seller/returns", get(returns_page))
+        .route("/seller/returns/{order}/{ret}/{step}", post(return_step))
+}

@@ -1,0 +1,518 @@
+//! Returns in the artisan portal (issue 14): a shopper's request seen by the seller, approved,
+//! received and refunded, the shopper told at each step (the demo mailbox), the seller's
+//! statement lowered by exactly the refunded share; a refusal with its reason; steps out of
+//! order refused; another seller, a member artisan and a visitor kept out.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by unwrapping
+
+#[path = "support/browser.rs"]
+mod browser;
+mod support;
+
+use axum::http::StatusCode;
+use support::{Client, demo_app};
+use tijara::usecases::catalog::ProductFilter;
+use tijara_core::chrono::{Duration, Utc};
+use tijara_core::returns::ReturnStatus;
+use tijara_core::{Money, OrderId, SellerId};
+use tijara_storefront::App;
+
+const ARTISAN_PW: &str = "artisan-demo-2026";
+
+/// The demo sellers in seed order, each with its first product's slug.
+async fn sellers(app: &App) -> Vec<(SellerId, String)> {
+    let list = app
+        .engine
+        .catalog()
+        .list_sellers(None, 50)
+        .await
+        .unwrap()
+        .items;
+    let mut out = Vec::new();
+    for s in list {
+        let filter = ProductFilter::default().with_seller(s.id.clone());
+        let mut items = app
+            .engine
+            .catalog()
+            .list_products(&filter, None, 50)
+            .await
+            .unwrap()
+            .items;
+        items.sort_by(|a, b| a.product.id.cmp(&b.product.id));
+        out.push((s.id, items[0].product.slug.clone()));
+    }
+    out
+}
+
+/// Delivers the outbox until it is empty (what the storefront's dispatcher does every 5 s).
+async fn dispatch(app: &App) {
+    for _ in 0..10 {
+        let r = app.engine.operations().dispatch_events(500).await.unwrap();
+        if r.delivered == 0 && r.failed == 0 {
+            return;
+        }
+    }
+}
+
+/// The demo mailbox's messages to `to`, newest first (subject and text).
+fn mails_to(app: &App, to: &str) -> Vec<(String, String)> {
+    app.messages
+        .mailbox()
+        .unwrap()
+        .newest_first()
+        .into_iter()
+        .filter(|m| m.to == to)
+        .map(|m| (m.subject, m.text))
+        .collect()
+}
+
+/// A logged-in shopper's cash-on-delivery order of `slug`, shipped by `seller_login`,
+/// delivered (the admin records it), and a return asked by the shopper; returns the order
+/// id, the return id and the shopper's client.
+async fn a_requested_return(
+    app: &App,
+    slug: &str,
+    seller_login: &str,
+) -> (OrderId, String, String, Client) {
+    let mut c = Client::new(app);
+    // In French: the messages are in the order's language.
+    c.get("/?lang=fr").await;
+    c.login("shopper@tijara.example", "shopper-demo-2026").await;
+    let p = app.engine.catalog().product_by_slug(slug).await.unwrap();
+    c.get(&format!("/products/{slug}")).await;
+    let variant = p.variants[0].variant.id.to_string();
+    let r = c
+        .post("/cart/add", &[("variant", &variant), ("quantity", "1")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    c.get("/checkout").await;
+    let address = [
+        ("name", "Mariem Ahmed"),
+        ("line1", "Avenue Mohammed V"),
+        ("city", "Dakhla"),
+        ("country", "MA"),
+        ("phone", "+212661000001"),
+        ("email", "shopper@tijara.example"),
+    ];
+    let r = c.post("/checkout", &address).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let key = format!("ship_{}", p.product.seller_id);
+    let mut fields = address.to_vec();
+    fields.push((&key, "amana/standard"));
+    fields.push(("payment", "cod"));
+    // The order's language (its messages') is the page's.
+    let r = c.post("/checkout/place?lang=fr", &fields).await;
+    let path = r.location.unwrap();
+    let id = path
+        .trim_start_matches("/orders/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let order = OrderId::new(id.clone()).unwrap();
+    let doc = app.engine.orders().order(&order).await.unwrap();
+    let so = doc.order.seller_orders[0].id.to_string();
+    let mut seller = Client::new(app);
+    seller.login(seller_login, ARTISAN_PW).await;
+    seller.get("/seller").await;
+    let r = seller
+        .post(&format!("/seller/orders/{id}/{so}/ship"), &[])
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.body);
+    let mut admin = Client::new(app);
+    admin.login("admin@tijara.example", "admin-demo-2026").await;
+    admin.get(&format!("/admin/orders/{id}")).await;
+    let r = admin
+        .post(
+            &format!("/admin/orders/{id}/{so}/tracking"),
+            &[("number", "AM999MA"), ("status", "delivered")],
+        )
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.body);
+    c.get(&format!("/orders/{id}/return/{so}")).await;
+    let r = c
+        .post(
+            &format!("/orders/{id}/return/{so}"),
+            &[
+                (format!("q_{variant}").as_str(), "1"),
+                ("reason", "damaged"),
+                ("details", "Le fermoir est cassé"),
+            ],
+        )
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.body);
+    let doc = app.engine.orders().order(&order).await.unwrap();
+    let ret = doc.returns.last().unwrap().id.to_string();
+    (order, ret, so, c)
+}
+
+async fn status_of(app: &App, order: &OrderId) -> ReturnStatus {
+    app.engine.orders().order(order).await.unwrap().returns[0].status()
+}
+
+#[tokio::test]
+async fn a_return_is_approved_received_and_refunded_by_the_artisan_and_the_statement_drops_by_the_refunded_share()
+ {
+    let app = demo_app().await;
+    let all = sellers(&app).await;
+    let (artisan, slug) = all[2].clone();
+    let (order, ret, _, _) = a_requested_return(&app, &slug, "seller3@tijara.example").await;
+    let base = format!("/seller/returns/{order}/{ret}");
+    let from = Utc::now() - Duration::days(1);
+    let until = Utc::now() + Duration::days(1);
+    let statement = || async {
+        app.engine
+            .payouts()
+            .seller_statement(&artisan, from, until)
+            .await
+            .unwrap()
+    };
+    let before = statement().await;
+
+    // The artisan sees the request: item, quantity, reason and the shopper's words.
+    let mut s = Client::new(&app);
+    s.login("seller3@tijara.example", ARTISAN_PW).await;
+    let page = s.get("/seller/returns?lang=fr").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let doc = app.engine.orders().order(&order).await.unwrap();
+    assert!(page.body.contains(&doc.order.reference()), "{}", page.body);
+    assert!(page.body.contains("Article abîmé"), "{}", page.body);
+    assert!(page.body.contains("Le fermoir est cassé"));
+    assert!(page.body.contains("× 1"));
+    assert!(page.body.contains(&format!("{base}/approve")));
+
+    // Out of order: receiving or refunding before approving is refused, nothing changes.
+    let r = s.post(&format!("{base}/receive?lang=fr"), &[]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("a déjà changé d'étape"), "{}", r.body);
+    assert_eq!(status_of(&app, &order).await, ReturnStatus::Requested);
+    s.get("/seller/returns?lang=fr").await;
+    let r = s.post(&format!("{base}/teleport?lang=fr"), &[]).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // Approve → received → refund (a bad amount, too much, then the value).
+    s.get("/seller/returns?lang=fr").await;
+    let r = s.post(&format!("{base}/approve?lang=fr"), &[]).await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("/seller/returns?done=approve&lang=fr#ret-{ret}").as_str())
+    );
+    assert_eq!(status_of(&app, &order).await, ReturnStatus::Approved);
+    dispatch(&app).await;
+    let told = mails_to(&app, "shopper@tijara.example");
+    assert!(
+        told.iter().any(|(subject, _)| subject.contains("acceptée")),
+        "{told:?}"
+    );
+    let page = s.get("/seller/returns?done=approve&lang=fr").await;
+    assert!(page.body.contains("Retour accepté"), "{}", page.body);
+    let r = s.post(&format!("{base}/receive?lang=fr"), &[]).await;
+    assert!(r.status.is_redirection(), "{}", r.body);
+    assert_eq!(status_of(&app, &order).await, ReturnStatus::Received);
+    // (The messages are written from the order as it is when the outbox is delivered: the
+    // shop's dispatcher runs every 5 s, so each step is sent before the next.)
+    dispatch(&app).await;
+    let value = app.engine.orders().order(&order).await.unwrap().returns[0].value;
+    s.get("/seller/returns?lang=fr").await;
+    for bad in ["douze", "-5"] {
+        let r = s
+            .post(&format!("{base}/refund?lang=fr"), &[("amount", bad)])
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert!(r.body.contains("Montant non compris"));
+    }
+    let too_much = value.checked_add(Money::mad("0.01").unwrap()).unwrap();
+    let r = s
+        .post(
+            &format!("{base}/refund?lang=fr"),
+            &[("amount", &too_much.amount().to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(status_of(&app, &order).await, ReturnStatus::Received);
+    let r = s
+        .post(
+            &format!("{base}/refund?lang=fr"),
+            &[("amount", &value.amount().to_string().replace('.', ","))],
+        )
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.body);
+    assert_eq!(status_of(&app, &order).await, ReturnStatus::Refunded);
+    // Refunded once: a second refund is a step out of order.
+    s.get("/seller/returns?lang=fr").await;
+    let r = s
+        .post(&format!("{base}/refund?lang=fr"), &[("amount", "1")])
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+
+    // The statement: refunds up by the refunded amount, the commission on it given back, and
+    // what the artisan is owed down by exactly the rest (her share of the refund).
+    let after = statement().await;
+    let refunds_up = after.refunds.checked_sub(before.refunds).unwrap();
+    let commission_back = before.commission.checked_sub(after.commission).unwrap();
+    let owed_down = before.owed.checked_sub(after.owed).unwrap();
+    assert_eq!(refunds_up, value);
+    assert!(commission_back.is_positive() && commission_back.compare(&value).unwrap().is_lt());
+    assert_eq!(owed_down, value.checked_sub(commission_back).unwrap());
+    let share: Money = app
+        .engine
+        .orders()
+        .order(&order)
+        .await
+        .unwrap()
+        .ledger
+        .iter()
+        .filter(|e| e.movement.seller_id == artisan && e.movement.seller_share.is_negative())
+        .map(|e| e.movement.seller_share.negated())
+        .fold(Money::mad("0").unwrap(), |a, b| a.checked_add(b).unwrap());
+    assert_eq!(owed_down, share, "exactly the refunded share");
+
+    // The shopper was told at each step, the refund with its amount.
+    dispatch(&app).await;
+    let told = mails_to(&app, "shopper@tijara.example");
+    for word in ["demande reçue", "acceptée", "reçus", "remboursée"] {
+        let n = told
+            .iter()
+            .filter(|(subject, _)| subject.contains(word))
+            .count();
+        // "demande reçue" was delivered together with the approval: told as it stands then.
+        let expected = usize::from(word != "demande reçue");
+        assert_eq!(n, expected, "{word}, once: {told:?}");
+    }
+    let refund_mail = told
+        .iter()
+        .find(|(subject, _)| subject.contains("remboursée"))
+        .unwrap();
+    assert!(
+        refund_mail.1.contains("Montant remboursé"),
+        "{}",
+        refund_mail.1
+    );
+    // And the admin reads them in the demo mailbox.
+    let mut admin = Client::new(&app);
+    admin.login("admin@tijara.example", "admin-demo-2026").await;
+    let mailbox = admin.get("/admin/mailbox?lang=fr").await;
+    assert!(mailbox.body.contains("remboursée"));
+}
+
+#[tokio::test]
+async fn a_refusal_needs_a_reason_the_shopper_reads_and_others_cannot_decide() {
+    let app = demo_app().await;
+    let all = sellers(&app).await;
+    // The cooperative (first seller) and its member artisan.
+    let (_, coop_slug) = all[0].clone();
+    let (order, ret, _, mut shopper) =
+        a_requested_return(&app, &coop_slug, "seller1@tijara.example").await;
+    let base = format!("/seller/returns/{order}/{ret}");
+
+    // A visitor: sent to log in. The shopper: not a seller. Another seller: not found.
+    let mut visitor = Client::new(&app);
+    visitor.get("/").await;
+    let r = visitor.post(&format!("{base}/approve"), &[]).await;
+    assert!(r.status.is_redirection() || r.status == StatusCode::FORBIDDEN);
+    assert!(visitor.get("/seller/returns").await.status.is_redirection());
+    shopper.get("/").await;
+    let r = shopper.post(&format!("{base}/approve"), &[]).await;
+    assert!(r.status.is_redirection(), "{}", r.status);
+    let mut other = Client::new(&app);
+    other.login("seller3@tijara.example", ARTISAN_PW).await;
+    let page = other.get("/seller/returns").await;
+    assert!(!page.body.contains(&ret));
+    let r = other.post(&format!("{base}/approve"), &[]).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(status_of(&app, &order).await, ReturnStatus::Requested);
+
+    // The member artisan sees a return of her product, but the cooperative decides.
+    let doc = app.engine.orders().order(&order).await.unwrap();
+    let made_by_member = doc.order.seller_orders[0].lines[0].made_by.is_some();
+    let mut member = Client::new(&app);
+    member.login("member1@tijara.example", ARTISAN_PW).await;
+    let page = member.get("/seller/returns?lang=fr").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains(&format!("{base}/approve")));
+    let r = member.post(&format!("{base}/approve?lang=fr"), &[]).await;
+    if made_by_member {
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+        assert!(r.body.contains("La coopérative décide"), "{}", r.body);
+    } else {
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+    }
+    assert_eq!(status_of(&app, &order).await, ReturnStatus::Requested);
+
+    // The cooperative refuses: without a reason, refused; with one, the shopper reads it.
+    let mut coop = Client::new(&app);
+    coop.login("seller1@tijara.example", ARTISAN_PW).await;
+    coop.get("/seller/returns?lang=ar").await;
+    let r = coop
+        .post(&format!("{base}/reject"), &[("reason", "   ")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("اكتب سبب الرفض"), "{}", r.body);
+    let r = coop
+        .post(&format!("{base}/reject"), &[("reason", &"x".repeat(501))])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(status_of(&app, &order).await, ReturnStatus::Requested);
+    let r = coop
+        .post(
+            &format!("{base}/reject"),
+            &[("reason", "Pièce gravée au nom de l'acheteuse")],
+        )
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.body);
+    assert_eq!(status_of(&app, &order).await, ReturnStatus::Rejected);
+    let page = coop.get("/seller/returns?lang=fr").await;
+    assert!(page.body.contains("Pièce gravée au nom de l'acheteuse"));
+    dispatch(&app).await;
+    let told = mails_to(&app, "shopper@tijara.example");
+    let refused = told
+        .iter()
+        .find(|(subject, _)| subject.contains("refusée"))
+        .expect("the refusal is sent");
+    assert!(
+        refused.1.contains("Pièce gravée au nom de l'acheteuse"),
+        "{}",
+        refused.1
+    );
+    // Refused: it cannot be approved afterwards.
+    coop.get("/seller/returns").await;
+    let r = coop.post(&format!("{base}/approve"), &[]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+}
+
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let mut img = image::RgbImage::new(w, h);
+    for (x, y, p) in img.enumerate_pixels_mut() {
+        *p = image::Rgb([(x % 256) as u8, 120, (y % 256) as u8]);
+    }
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, image::ImageFormat::Png)
+        .unwrap();
+    out.into_inner()
+}
+
+/// In a phone-width browser, the artisan of `seller3@…` creates a product with a photo in one
+/// form, then handles a shopper's return to the refund; the statement page drops by exactly
+/// her share of the refund. Screenshots in target/screenshots/portal-returns-{lang}.
+async fn journey(lang: &str) {
+    let Some(shop) = browser::Shop::start(&format!("portal-returns-{lang}"), lang).await else {
+        return;
+    };
+    let app = shop.app.clone();
+    let all = sellers(&app).await;
+    let (artisan, slug) = all[2].clone();
+    // A shopper asks to return a delivered parcel (in process, on the same shop; done first,
+    // as the in-process seller's login would end the browser's session).
+    let (order, ret, _, _) = a_requested_return(&app, &slug, "seller3@tijara.example").await;
+    shop.go(&format!("/account/login?lang={lang}")).await;
+    shop.fill(
+        "form[action='/account/login'] input[name=email]",
+        "seller3@tijara.example",
+    )
+    .await;
+    shop.fill(
+        "form[action='/account/login'] input[name=password]",
+        ARTISAN_PW,
+    )
+    .await;
+    shop.click("form[action='/account/login'] button").await;
+    shop.wait_path("/seller").await;
+
+    // A product with its photo, in one form.
+    shop.go(&format!("/seller/products/new?lang={lang}")).await;
+    shop.shot("1-new-product").await;
+    shop.fill("input[name=title_ar]", "سوار فضي").await;
+    shop.fill("input[name=price]", "180").await;
+    shop.fill("input[name=weight]", "50").await;
+    let photo = std::env::temp_dir().join(format!("tijara-portal-photo-{lang}.png"));
+    std::fs::write(&photo, png(900, 700)).unwrap();
+    shop.find("input[type=file][name=photo]")
+        .await
+        .send_keys(photo.to_str().unwrap())
+        .await
+        .unwrap();
+    shop.click("form[enctype='multipart/form-data'] button[type=submit]")
+        .await;
+    shop.wait_path("/seller/products").await;
+    shop.shot("2-products").await;
+    let filter = ProductFilter::default().with_seller(artisan.clone());
+    let made = app
+        .engine
+        .catalog()
+        .list_products(&filter, None, 200)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|v| v.product.title.exact(tijara_core::Lang::AR) == Some("سوار فضي"))
+        .expect("the product was created");
+    assert_eq!(made.product.photos.len(), 1, "its photo came with the form");
+    assert!(
+        made.product.slug.starts_with("swr-"),
+        "{}",
+        made.product.slug
+    );
+
+    let month = |app: &App| {
+        let app = app.clone();
+        let artisan = artisan.clone();
+        async move {
+            let now = Utc::now();
+            app.engine
+                .payouts()
+                .seller_statement(&artisan, now - Duration::days(40), now + Duration::days(1))
+                .await
+                .unwrap()
+        }
+    };
+    let before = month(&app).await;
+    shop.go(&format!("/seller/returns?lang={lang}")).await;
+    shop.shot("3-return-requested").await;
+    let base = format!("/seller/returns/{order}/{ret}");
+    shop.click(&format!("form[action^='{base}/approve'] button"))
+        .await;
+    shop.wait_path("/seller/returns?done=approve").await;
+    shop.shot("4-approved").await;
+    shop.click(&format!("form[action^='{base}/receive'] button"))
+        .await;
+    shop.wait_path("/seller/returns?done=receive").await;
+    shop.shot("5-received").await;
+    shop.click(&format!("form[action^='{base}/refund'] button"))
+        .await;
+    shop.wait_path("/seller/returns?done=refund").await;
+    shop.shot("6-refunded").await;
+    assert_eq!(status_of(&app, &order).await, ReturnStatus::Refunded);
+    let after = month(&app).await;
+    let refunded = app.engine.orders().order(&order).await.unwrap().returns[0]
+        .refunded()
+        .unwrap();
+    let commission_back = before.commission.checked_sub(after.commission).unwrap();
+    assert_eq!(
+        before.owed.checked_sub(after.owed).unwrap(),
+        refunded.checked_sub(commission_back).unwrap(),
+        "the statement drops by exactly the refunded share"
+    );
+    shop.go(&format!("/seller/statement?lang={lang}")).await;
+    shop.shot("7-statement").await;
+    let text = shop.main_text().await;
+    let shown = app
+        .engine
+        .region()
+        .format_money(&refunded, tijara_core::Lang::parse(lang).unwrap());
+    let plain = |t: &str| t.replace(['\u{a0}', '\u{202f}'], " ");
+    assert!(
+        plain(&text).contains(&plain(&shown)),
+        "{shown} on the statement page: {text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_phone_width_in_french_a_product_with_a_photo_and_a_return_to_the_refund() {
+    journey("fr").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_phone_width_in_arabic_a_product_with_a_photo_and_a_return_to_the_refund() {
+    journey("ar").await;
+}
