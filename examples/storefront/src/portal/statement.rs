@@ -71,7 +71,11 @@ fn sw(lang: Lang, key: &str) -> &'static str {
             "أعمدة لكل شهر: المبيعات، العمولة، الدفع عند الاستلام المحصل، التحويلات المستلمة. نفس الأرقام في الجدول.",
             "Bars per month: sales, commission, cash collected on delivery, transfers received. The same figures are in the table.",
         ),
-        "cod" => ("Paiement à la livraison", "الدفع عند الاستلام", "Cash on delivery"),
+        "cod" => (
+            "Paiement à la livraison",
+            "الدفع عند الاستلام",
+            "Cash on delivery",
+        ),
         "lines" => ("Le détail", "التفاصيل", "The details"),
         "csv" => (
             "Télécharger (CSV, tableur)",
@@ -162,7 +166,11 @@ fn chart(lang: Lang, months: &[MonthFigures]) -> Markup {
     let n = months.len().max(1) as f64;
     let slot = (W - 20.0) / n;
     let bar = (slot - 6.0) / 4.0;
-    let shown = if months.iter().any(|m| m.paid_out.is_some()) { 4 } else { 3 };
+    let shown = if months.iter().any(|m| m.paid_out.is_some()) {
+        4
+    } else {
+        3
+    };
     html! {
         svg viewBox={ "0 0 " (W) " " (H) } role="img" aria-labelledby="chart-title chart-desc" class="chart" width="100%" {
             title id="chart-title" { (sw(lang, "months")) }
@@ -212,10 +220,7 @@ pub(super) async fn statement(
         Ok(s) => s,
         Err(e) => return refusal(&ctx, &e),
     };
-    let months = match payouts
-        .monthly(&seller_id, scope, Some(&month), 12)
-        .await
-    {
+    let months = match payouts.monthly(&seller_id, scope, Some(&month), 12).await {
         Ok(m) => m,
         Err(e) => return refusal(&ctx, &e),
     };
@@ -240,12 +245,18 @@ pub(super) async fn statement(
     let t = &st.totals;
     let balance = paid.and_then(|p| t.share.checked_sub(p).ok());
     let money = |m: &Money| html! { bdi { (m.format(lang)) } };
-    let row = |label: &str, m: &Money| html! { tr { th scope="row" { (label) } td { (money(m)) } } };
-    let status = |a: Availability| sw(lang, match a {
-        Availability::Payable => "payable_s",
-        Availability::NotDelivered => "not_delivered_s",
-        Availability::CodNotRemitted => "cod_not_remitted_s",
-    });
+    let row =
+        |label: &str, m: &Money| html! { tr { th scope="row" { (label) } td { (money(m)) } } };
+    let status = |a: Availability| {
+        sw(
+            lang,
+            match a {
+                Availability::Payable => "payable_s",
+                Availability::NotDelivered => "not_delivered_s",
+                Availability::CodNotRemitted => "cod_not_remitted_s",
+            },
+        )
+    };
     let body = html! {
         h1 { (w(lang, "statement")) }
         (nav(&ctx))
@@ -360,11 +371,15 @@ pub(super) async fn statement_csv(
         _ => return problem(&ctx, StatusCode::BAD_REQUEST, sw(lang, "bad_month")),
     };
     let (from, until, name) = match (month, from, to) {
-        (_, Some(f), Some(t)) if f.0 < t.1 => (f.0, t.1, format!(
+        (_, Some(f), Some(t)) if f.0 < t.1 => (
+            f.0,
+            t.1,
+            format!(
                 "{}_{}",
                 q.get("from").map_or("", |s| s.trim()),
                 q.get("to").map_or("", |s| s.trim())
-            )),
+            ),
+        ),
         (_, Some(_), Some(_)) | (_, Some(_), None) | (_, None, Some(_)) => {
             return problem(&ctx, StatusCode::BAD_REQUEST, sw(lang, "bad_month"));
         }
