@@ -124,12 +124,15 @@ fn scope_of(member: &Option<MemberId>) -> Scope {
     }
 }
 
+/// A month's first instant and the next month's.
+type Span = (DateTime<Utc>, DateTime<Utc>);
+
 /// `YYYY-MM`, checked: `None` when absent, `Err` when given and not a month.
 fn month_param(
     app: &App,
     q: &HashMap<String, String>,
     key: &str,
-) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, ()> {
+) -> Result<Option<Span>, ()> {
     match q.get(key).map(|m| m.trim()).filter(|m| !m.is_empty()) {
         None => Ok(None),
         Some(m) => app.engine.region().month(m).map(Some).ok_or(()),
