@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::panic)] // tests fail by unwrapping
 
+#[path = "support/browser.rs"]
+mod browser;
 mod support;
 
 use axum::http::{Method, StatusCode};
@@ -332,4 +334,84 @@ async fn the_bank_batch_is_the_admins_and_a_payout_needs_a_rib() {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+/// Delivers a cash-on-delivery order of the cooperative (one line its first member made, one
+/// not) through the shop's own routes.
+async fn a_delivered_coop_order(app: &App) {
+    let sellers = app
+        .engine
+        .catalog()
+        .list_sellers(None, 50)
+        .await
+        .unwrap()
+        .items;
+    let coop = sellers[0].id.clone();
+    let member = sellers[0].members[0].id.clone();
+    let products = products_of(app, &coop).await;
+    let mine = products
+        .iter()
+        .find(|p| p.made_by.as_ref() == Some(&member))
+        .unwrap();
+    let theirs = products
+        .iter()
+        .find(|p| p.made_by.as_ref() != Some(&member))
+        .unwrap();
+    let mut shopper = Client::new(app);
+    let id = buy_cod(&mut shopper, app, &[&mine.slug, &theirs.slug]).await;
+    let doc = app
+        .engine
+        .orders()
+        .order(&tijara_core::OrderId::new(id.clone()).unwrap())
+        .await
+        .unwrap();
+    let part = doc.order.seller_orders[0].id.to_string();
+    let mut seller = Client::new(app);
+    seller.login("seller1@tijara.example", ARTISAN_PW).await;
+    seller.get("/seller").await;
+    seller
+        .post(&format!("/seller/orders/{id}/{part}/ship"), &[])
+        .await;
+    seller.get("/seller").await;
+    seller
+        .post(
+            &format!("/seller/orders/{id}/{part}/tracking"),
+            &[("number", "AM123456789MA"), ("status", "delivered")],
+        )
+        .await;
+}
+
+/// The statement page at phone width, in Arabic and French, for the member and the
+/// cooperative: screenshots in `target/screenshots/statement-<lang>/`; nothing wider than the
+/// screen.
+#[tokio::test]
+async fn the_statement_reads_on_a_phone_in_arabic_and_french() {
+    for lang in ["ar", "fr"] {
+        let Some(shop) = browser::Shop::start(&format!("statement-{lang}"), lang).await else {
+            return;
+        };
+        a_delivered_coop_order(&shop.app).await;
+        for (who, login) in [
+            ("member", "member1@tijara.example"),
+            ("coop", "seller1@tijara.example"),
+        ] {
+            shop.c.delete_all_cookies().await.unwrap();
+            shop.go("/account/login").await;
+            shop.fill("input[name='email']", login).await;
+            shop.fill("input[name='password']", ARTISAN_PW).await;
+            shop.click("form[action='/account/login'] button").await;
+            shop.wait_path("/seller").await;
+            shop.go(&format!("/seller/statement?lang={lang}")).await;
+            shop.find("svg.chart").await;
+            shop.shot(&format!("statement-{who}-{lang}")).await;
+            let wide: u64 = shop
+                .c
+                .execute("return document.documentElement.scrollWidth", vec![])
+                .await
+                .unwrap()
+                .as_u64()
+                .unwrap();
+            assert!(wide <= 390, "{who} {lang}: the page is {wide} px wide");
+        }
+    }
 }

@@ -128,11 +128,7 @@ fn scope_of(member: &Option<MemberId>) -> Scope {
 type Span = (DateTime<Utc>, DateTime<Utc>);
 
 /// `YYYY-MM`, checked: `None` when absent, `Err` when given and not a month.
-fn month_param(
-    app: &App,
-    q: &HashMap<String, String>,
-    key: &str,
-) -> Result<Option<Span>, ()> {
+fn month_param(app: &App, q: &HashMap<String, String>, key: &str) -> Result<Option<Span>, ()> {
     match q.get(key).map(|m| m.trim()).filter(|m| !m.is_empty()) {
         None => Ok(None),
         Some(m) => app.engine.region().month(m).map(Some).ok_or(()),
