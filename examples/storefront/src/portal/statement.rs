@@ -139,8 +139,8 @@ fn month_param(app: &App, q: &HashMap<String, String>, key: &str) -> Result<Opti
 /// drawn on the server; described by its title and desc, its figures in the table beside it.
 fn chart(lang: Lang, months: &[MonthFigures]) -> Markup {
     const W: f64 = 640.0;
-    const H: f64 = 220.0;
-    const BASE: f64 = 190.0;
+    const H: f64 = 250.0;
+    const BASE: f64 = 205.0;
     let series: [(&str, &str); 4] = [
         ("#1b4168", "sales"),
         ("#a8442a", "commission"),
@@ -183,8 +183,8 @@ fn chart(lang: Lang, months: &[MonthFigures]) -> Markup {
                         y=(format!("{:.1}", BASE - h)) width=(format!("{:.1}", bar))
                         height=(format!("{:.1}", h)) fill=(series[k].0) {}
                 }
-                text x=(format!("{:.1}", 10.0 + i as f64 * slot + slot / 2.0)) y="210"
-                    text-anchor="middle" font-size="13" fill="#4a5163" { (m.month.get(5..).unwrap_or("")) }
+                text x=(format!("{:.1}", 10.0 + i as f64 * slot + slot / 2.0)) y="240"
+                    text-anchor="middle" font-size="24" fill="#4a5163" { (m.month.get(5..).unwrap_or("")) }
             }
         }
         p.small {
