@@ -107,6 +107,9 @@ enum Payouts {
         /// The seller id.
         #[arg(long)]
         seller: String,
+        /// Only this member artisan's lines (a cooperative's member id).
+        #[arg(long)]
+        member: Option<String>,
         /// The month (YYYY-MM).
         #[arg(long)]
         period: String,
@@ -246,12 +249,21 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                 Payouts::Statement {
                     db,
                     seller,
+                    member,
                     period,
                     format,
                 },
         } => {
             let engine = tijara_cli::engine(&db.database_url, db.region.as_deref()).await?;
-            report::statement(&engine, &seller, &period, &format, &mut stdout).await
+            report::statement(
+                &engine,
+                &seller,
+                member.as_deref(),
+                &period,
+                &format,
+                &mut stdout,
+            )
+            .await
         }
         Command::Payouts {
             what: Payouts::Batch { db, period },

@@ -6,7 +6,8 @@ use std::io::Write;
 use tijara::Tijara;
 use tijara::docs::OrderDoc;
 use tijara_core::chrono::{DateTime, NaiveDate, Utc};
-use tijara_core::{Money, OrderId, SellerId};
+use tijara_core::statement::{BatchLine, Scope, batch_csv};
+use tijara_core::{MemberId, Money, OrderId, SellerId};
 
 /// `YYYY-MM-DD` as the first instant of that local day in the engine's region.
 pub fn day_start(engine: &Tijara, date: &str) -> Result<DateTime<Utc>, CliError> {
@@ -124,145 +125,53 @@ pub fn write_orders(
     }
 }
 
-/// A seller's statement for a month, as CSV (entries, then the totals) or JSON.
+/// A seller's (or, with `member`, one member artisan's) statement for a month, line by line,
+/// as CSV (one row per line, then a `total` row; the same figures as the JSON API and the
+/// portal) or JSON.
 pub async fn statement(
     engine: &Tijara,
     seller: &str,
+    member: Option<&str>,
     period: &str,
     format: &str,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     let seller = SellerId::new(seller.to_owned()).map_err(CliError::invalid)?;
     engine.catalog().seller(&seller).await?;
+    let scope = match member {
+        Some(m) => Scope::Member(MemberId::new(m.to_owned()).map_err(CliError::invalid)?),
+        None => Scope::Seller,
+    };
     let (from, until) = month(engine, period)?;
     let st = engine
         .payouts()
-        .seller_statement(&seller, from, until)
+        .statement(&seller, scope, from, until)
         .await?;
     match format {
         "json" => {
             serde_json::to_writer_pretty(&mut *out, &st).map_err(CliError::failure)?;
             writeln!(out).map_err(CliError::failure)
         }
-        "csv" => {
-            let mut w = csv::Writer::from_writer(out);
-            w.write_record(["at", "order_id", "movement"])
-                .map_err(CliError::failure)?;
-            for e in &st.entries {
-                w.write_record([
-                    e.at.to_rfc3339(),
-                    e.order_id.to_string(),
-                    serde_json::to_string(&e.movement).map_err(CliError::failure)?,
-                ])
-                .map_err(CliError::failure)?;
-            }
-            for (k, v) in [
-                ("sales", &st.sales),
-                ("refunds", &st.refunds),
-                ("commission", &st.commission),
-                ("owed", &st.owed),
-            ] {
-                w.write_record(["", k, &amount(v)])
-                    .map_err(CliError::failure)?;
-            }
-            w.flush().map_err(CliError::failure)
-        }
+        "csv" => out
+            .write_all(st.to_csv().as_bytes())
+            .map_err(CliError::failure),
         other => Err(CliError::invalid(format!(
             "unknown format {other:?} (csv or json)"
         ))),
     }
 }
 
-/// One seller's line of the payout batch.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct BatchLine {
-    /// Seller.
-    pub seller_id: String,
-    /// Name.
-    pub seller_name: String,
-    /// Owed for the period (sales − refunds − commission; cash on delivery once remitted).
-    pub owed: String,
-    /// Already paid for the period.
-    pub paid: String,
-    /// To transfer now.
-    pub to_pay: String,
-    /// Reference to give the transfer.
-    pub reference: String,
-    /// The seller's bank account (RIB), empty when the seller has not given one.
-    pub rib: String,
-    /// `missing RIB` when the transfer cannot be made yet.
-    pub note: String,
-}
-
-/// What each seller is owed for the month and has not been paid yet.
+/// What each seller is owed for the month and has not been paid yet (the engine's batch:
+/// the same lines the admin's page downloads).
 pub async fn batch(engine: &Tijara, period: &str) -> Result<Vec<BatchLine>, CliError> {
     let (from, until) = month(engine, period)?;
-    let mut lines = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let page = engine.catalog().list_sellers(after.as_deref(), 100).await?;
-        for s in &page.items {
-            let st = engine
-                .payouts()
-                .seller_statement(&s.id, from, until)
-                .await?;
-            let paid = engine
-                .payouts()
-                .payouts(&s.id, None, 100)
-                .await?
-                .items
-                .into_iter()
-                .filter(|p| p.period_from >= from && p.period_until <= until)
-                .try_fold(Money::zero(st.owed.currency()), |acc, p| {
-                    acc.checked_add(p.amount)
-                })
-                .map_err(CliError::failure)?;
-            let to_pay = st.owed.checked_sub(paid).map_err(CliError::failure)?;
-            if to_pay.is_positive() {
-                lines.push(BatchLine {
-                    seller_id: s.id.to_string(),
-                    seller_name: s.name.clone(),
-                    owed: amount(&st.owed),
-                    paid: amount(&paid),
-                    to_pay: amount(&to_pay),
-                    reference: format!("TIJARA-{period}-{}", s.id),
-                    rib: s.legal.rib.clone().unwrap_or_default(),
-                    note: if s.legal.rib.is_some() {
-                        String::new()
-                    } else {
-                        "missing RIB".into()
-                    },
-                });
-            }
-        }
-        match page.next {
-            Some(n) => after = Some(n),
-            None => break,
-        }
-    }
-    Ok(lines)
+    Ok(engine.payouts().batch(period.trim(), from, until).await?)
 }
 
-/// Writes the batch as CSV.
+/// Writes the batch as CSV (`seller_id,seller_name,owed,paid,to_pay,reference,rib,note`).
 pub fn write_batch(lines: &[BatchLine], out: &mut dyn Write) -> Result<(), CliError> {
-    let mut w = csv::Writer::from_writer(out);
-    for l in lines {
-        w.serialize(l).map_err(CliError::failure)?;
-    }
-    if lines.is_empty() {
-        w.write_record([
-            "seller_id",
-            "seller_name",
-            "owed",
-            "paid",
-            "to_pay",
-            "reference",
-            "rib",
-            "note",
-        ])
-        .map_err(CliError::failure)?;
-    }
-    w.flush().map_err(CliError::failure)
+    out.write_all(batch_csv(lines).as_bytes())
+        .map_err(CliError::failure)
 }
 
 /// Issues (or reads) the invoice of every seller order of an order; returns (number, HTML).

@@ -22,6 +22,7 @@ mod rate;
 pub mod region;
 pub mod returns;
 pub mod state;
+pub mod statement;
 pub mod tax;
 #[cfg(test)]
 mod testing;

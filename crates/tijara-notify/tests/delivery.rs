@@ -159,7 +159,12 @@ async fn sellers_and_shoppers_hear_of_what_concerns_them() {
                 SellerKind::Artisan,
                 "Dakhla",
                 SellerTaxStatus::VatRegistered,
-            ),
+            )
+            // A bank account on file: payouts need one.
+            .with_legal(tijara_core::catalog::LegalIds {
+                rib: Some("011780000012345678901234".into()),
+                ..Default::default()
+            }),
             None,
         )
         .await

@@ -102,7 +102,12 @@ async fn deliveries_survive_failures_timeouts_and_arrive_in_order() {
                 tijara_core::catalog::SellerKind::Artisan,
                 "Dakhla",
                 tijara_core::catalog::SellerTaxStatus::VatRegistered,
-            ),
+            )
+            // A bank account on file: payouts need one.
+            .with_legal(tijara_core::catalog::LegalIds {
+                rib: Some("011780000012345678901234".into()),
+                ..Default::default()
+            }),
             None,
         )
         .await
@@ -204,7 +209,12 @@ async fn an_unreachable_endpoint_holds_events_without_losing_them() {
                 tijara_core::catalog::SellerKind::Artisan,
                 "Dakhla",
                 tijara_core::catalog::SellerTaxStatus::VatRegistered,
-            ),
+            )
+            // A bank account on file: payouts need one.
+            .with_legal(tijara_core::catalog::LegalIds {
+                rib: Some("011780000012345678901234".into()),
+                ..Default::default()
+            }),
             None,
         )
         .await

@@ -48,6 +48,7 @@ use tijara_core::{
 /// - accounts and catalog: [`EmailTaken`](Self::EmailTaken), [`NotAMember`](Self::NotAMember),
 ///   [`TooManyPhotos`](Self::TooManyPhotos), [`StockNotTracked`](Self::StockNotTracked),
 ///   [`SellerNotApproved`](Self::SellerNotApproved), [`NotAllowed`](Self::NotAllowed);
+/// - payouts: [`NoBankAccount`](Self::NoBankAccount);
 /// - try again: see [`TijaraError::is_temporary`].
 ///
 /// [`Invalid`](Self::Invalid) is left only for faults with no cause a caller could act on.
@@ -399,6 +400,13 @@ pub enum TijaraError {
     /// The seller is not approved (yet) by the marketplace for this.
     #[error("seller {0} is not approved yet")]
     SellerNotApproved(tijara_core::SellerId),
+    /// A payout cannot be recorded: the seller has given no bank account (RIB) to transfer
+    /// to. Ask the seller to enter it (the portal's statement page) and try again.
+    #[error("seller {seller} has no bank account (RIB) on file; ask the seller to enter it")]
+    NoBankAccount {
+        /// The seller.
+        seller: tijara_core::SellerId,
+    },
     /// Too many orders awaiting payment for this e-mail or client address: pay or cancel one,
     /// or wait (see `EngineConfig::max_unpaid_per_email`).
     #[error("too many unpaid orders for this {per} (at most {limit}): pay one or try again later")]

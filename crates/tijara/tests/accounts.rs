@@ -563,6 +563,16 @@ async fn payouts_are_recorded_once_per_reference() {
     let m = market();
     let c = catalog(&m).await;
     let period = (t0() - Duration::days(30), t0());
+    // Payouts need a bank account on file.
+    let mut input = tijara::usecases::catalog::SellerInput::from(
+        m.engine.catalog().seller(&c.a).await.expect("seller"),
+    );
+    input.legal.rib = Some("011780000012345678901234".into());
+    m.engine
+        .catalog()
+        .update_seller(&c.a, input, None)
+        .await
+        .expect("rib");
     let p = m
         .engine
         .payouts()

@@ -528,22 +528,40 @@ pub(crate) struct MonthQuery {
     month: Option<String>,
 }
 
-/// `GET /api/v1/seller/statement?month=YYYY-MM`: the month's statement and the payouts made.
+/// `GET /api/v1/seller/statement?month=YYYY-MM`: the month's statement computed by the engine
+/// (line by line, each line's commission at its category's rate, over every order), what is
+/// held and why, and, for the seller itself, the payouts made. A cooperative's member artisan
+/// gets her own lines and share only: no cooperative totals, no payouts.
 #[utoipa::path(get, path = "/api/v1/seller/statement", tag = "seller", security(("bearer" = [])), params(("month" = Option<String>, Query, description = "YYYY-MM (default: this month)")),
-    responses((status = 200, description = "`statement` (sales, refunds, commission, owed, entries) and `payouts`"), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 403, description = "Not a seller's login", body = ErrorBody)))]
+    responses((status = 200, description = "`month`, `statement` (`scope`, `totals`: sales, refunds, commission, share, cod_collected, held_not_delivered, held_cod_not_remitted, payable; `members` and `unattributed` for the seller; `lines`) and, for the seller, `payouts` (each with the `orders` it covers)"), (status = 400, description = "`month` is not YYYY-MM", body = ErrorBody), (status = 401, description = "No live bearer token", body = ErrorBody), (status = 403, description = "Not a seller's login", body = ErrorBody)))]
 pub(crate) async fn statement(
     State(app): State<App>,
-    ApiSeller(id, _): ApiSeller,
+    ApiSeller(id, member): ApiSeller,
     Params(q): Params<MonthQuery>,
 ) -> ApiResult {
-    let (month, from, until) = crate::portal::month_bounds(&app, q.month.as_deref());
+    let given = q.month.as_deref().map(str::trim).filter(|m| !m.is_empty());
+    if given.is_some_and(|m| app.engine.region().month(m).is_none()) {
+        return Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            "bad_month",
+            "month must be YYYY-MM, like 2026-11".into(),
+        ));
+    }
+    let (month, from, until) = crate::portal::month_bounds(&app, given);
+    let scope = match &member {
+        Some(m) => tijara_core::statement::Scope::Member(m.clone()),
+        None => tijara_core::statement::Scope::Seller,
+    };
     let st = app
         .engine
         .payouts()
-        .seller_statement(&id, from, until)
+        .statement(&id, scope, from, until)
         .await?;
-    let payouts = app.engine.payouts().payouts(&id, None, 100).await?;
-    Ok(Json(json!({"month": month, "statement": st, "payouts": payouts.items})).into_response())
+    if member.is_some() {
+        return Ok(Json(json!({"month": month, "statement": st})).into_response());
+    }
+    let payouts = app.engine.payouts().all_payouts(&id).await?;
+    Ok(Json(json!({"month": month, "statement": st, "payouts": payouts})).into_response())
 }
 
 /// The logged-in part of the API.

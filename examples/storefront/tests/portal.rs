@@ -679,15 +679,19 @@ async fn admins_approve_sellers_refund_track_and_pay_out() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let page = admin.get("/admin/payouts?month=2026-11").await;
     assert_eq!(page.status, StatusCode::OK);
+    // No RIB on file yet: the payout is refused, and the page says what to do.
     let r = admin
         .post(
             &format!("/admin/payouts/{}?month=2026-11", all[2].0),
             &[("amount", "100.00"), ("reference", "VIR-0001")],
         )
         .await;
-    assert!(r.status.is_redirection(), "{}", r.body);
-    let st = seller.get("/seller/statement?month=2026-11").await;
-    assert!(st.body.contains("VIR-0001"), "{}", st.body);
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains("اطلب من البائع"),
+        "says to ask the seller: {}",
+        r.body
+    );
     // The seller gives its RIB for the next transfers: 24 digits, spaces allowed.
     let r = seller
         .post("/seller/bank", &[("rib", "0117 8000 0012 3456 7890")])
@@ -713,6 +717,17 @@ async fn admins_approve_sellers_refund_track_and_pay_out() {
             .as_deref(),
         Some("011780000012345678901234")
     );
+    // With the RIB, the admin's payout goes through and the seller sees it.
+    admin.get("/admin/payouts?month=2026-11").await;
+    let r = admin
+        .post(
+            &format!("/admin/payouts/{}?month=2026-11", all[2].0),
+            &[("amount", "100.00"), ("reference", "VIR-0001")],
+        )
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.body);
+    let st = seller.get("/seller/statement?month=2026-11").await;
+    assert!(st.body.contains("VIR-0001"), "{}", st.body);
 }
 
 fn png(w: u32, h: u32) -> Vec<u8> {
