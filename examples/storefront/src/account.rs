@@ -71,7 +71,7 @@ async fn login(
             .into_response()
     };
     match crate::security::login(&app, &f.email, f.password, client).await {
-        Ok(account) => start_session(&app, &headers, &account, home_of(&account)).await,
+        Ok(account) => start_session(&app, &headers, &account, home_of(&account), ctx.lang).await,
         Err(TijaraError::BadCredentials) => {
             refuse(StatusCode::UNAUTHORIZED, t(lang, "bad_login").to_owned())
         }
@@ -99,8 +99,16 @@ async fn login(
 }
 
 /// Opens a session (a new token: no fixation), merges the guest cart into the customer's, and
-/// redirects.
-async fn start_session(app: &App, headers: &HeaderMap, account: &Account, to: &str) -> Response {
+/// redirects. The pages then speak the language the visitor was using (`lang`, the login
+/// page's) unless the person chose one for the account while logged in
+/// ([`Account::lang_chosen_at`]): a choice saved on the account follows them to any device.
+async fn start_session(
+    app: &App,
+    headers: &HeaderMap,
+    account: &Account,
+    to: &str,
+    lang: tijara_core::Lang,
+) -> Response {
     let token = random_token();
     let csrf = random_token();
     if token.is_empty() || csrf.is_empty() {
@@ -123,7 +131,11 @@ async fn start_session(app: &App, headers: &HeaderMap, account: &Account, to: &s
     if let Some(v) = set_cookie(app, SESSION_COOKIE, &token, SESSION_DAYS * 86_400) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
-    if let Some(v) = set_cookie(app, "lang", account.lang.code(), 31_536_000) {
+    let lang = match account.lang_chosen_at {
+        Some(_) => account.lang,
+        None => lang,
+    };
+    if let Some(v) = set_cookie(app, crate::auth::LANG_COOKIE, lang.code(), 31_536_000) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
     // The guest's cart becomes (or joins) the customer's.
@@ -255,7 +267,7 @@ async fn register(
             if let Err(e) = crate::messages::send_verification(&app, &a).await {
                 tracing::warn!(error = %e, "verification e-mail not sent");
             }
-            start_session(&app, &headers, &a, "/account").await
+            start_session(&app, &headers, &a, "/account", lang).await
         }
         Err(e) => refuse(e.to_string()),
     }
@@ -586,7 +598,7 @@ async fn sell(
         )
         .await;
     match account {
-        Ok(a) => start_session(&app, &headers, &a, "/seller").await,
+        Ok(a) => start_session(&app, &headers, &a, "/seller", lang).await,
         Err(e) => refuse(e.to_string()),
     }
 }

@@ -79,6 +79,7 @@ use tijara_core::{CustomerId, Lang, MemberId, SellerId};
 
 mod addresses;
 pub use addresses::*;
+mod language;
 #[cfg(feature = "accounts")]
 mod auth;
 #[cfg(feature = "accounts")]
@@ -134,8 +135,14 @@ pub struct Account {
     pub password_hash: String,
     /// Role.
     pub role: Role,
-    /// Preferred language.
+    /// Preferred language (the language of the page the account was created on, until the
+    /// person chooses one: see [`Account::lang_chosen_at`]).
     pub lang: Lang,
+    /// When the person chose [`Account::lang`] themselves (switching the language while
+    /// logged in, [`Accounts::set_language`]); `None` while it is only the sign-up page's.
+    /// A login keeps the language the visitor was using unless this is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang_chosen_at: Option<DateTime<Utc>>,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Unused since logins are throttled (see the module docs); kept for stored accounts.
@@ -403,6 +410,7 @@ impl Accounts<'_> {
             password_hash: new.password_hash.clone(),
             role: new.role.clone(),
             lang: new.lang,
+            lang_chosen_at: None,
             created_at: e.now(),
             failed_logins: vec![],
             locked_until: None,
