@@ -11,6 +11,7 @@ pub mod fulfillment;
 pub mod i18n;
 pub mod ids;
 pub mod inventory;
+pub mod onboarding;
 mod money;
 pub mod order;
 pub mod order_record;

@@ -143,6 +143,9 @@ pub struct Account {
     /// A login keeps the language the visitor was using unless this is set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lang_chosen_at: Option<DateTime<Utc>>,
+    /// A phone to reach the person by SMS (E.164), if they gave one (a seller's application).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Unused since logins are throttled (see the module docs); kept for stored accounts.
@@ -229,9 +232,19 @@ pub struct NewAccount {
     pub role: Role,
     /// Preferred language.
     pub lang: Lang,
+    /// A phone to reach the person by SMS (E.164), if they gave one.
+    #[serde(default)]
+    pub phone: Option<String>,
 }
 
 impl NewAccount {
+    /// With a phone to reach the person by SMS (E.164, e.g. from
+    /// [`tijara_core::onboarding::normalize_phone`]).
+    pub fn with_phone(mut self, phone: impl Into<String>) -> Self {
+        self.phone = Some(phone.into());
+        self
+    }
+
     /// A new account (every field is required; hash the password with [`hash_password`]).
     ///
     /// ```
@@ -257,6 +270,7 @@ impl NewAccount {
             password_hash: password_hash.into(),
             role,
             lang,
+            phone: None,
         }
     }
 }
@@ -411,6 +425,7 @@ impl Accounts<'_> {
             role: new.role.clone(),
             lang: new.lang,
             lang_chosen_at: None,
+            phone: new.phone.clone(),
             created_at: e.now(),
             failed_logins: vec![],
             locked_until: None,
