@@ -146,33 +146,77 @@ mod tests {
 
     #[test]
     fn moroccan_phones_become_e164() {
-        for typed in ["0612345678", "06 12 34 56 78", "+212 6 12 34 56 78", "00212612345678", "06.12.34.56.78"] {
-            assert_eq!(normalize_phone(typed).as_deref(), Ok("+212612345678"), "{typed}");
+        for typed in [
+            "0612345678",
+            "06 12 34 56 78",
+            "+212 6 12 34 56 78",
+            "00212612345678",
+            "06.12.34.56.78",
+        ] {
+            assert_eq!(
+                normalize_phone(typed).as_deref(),
+                Ok("+212612345678"),
+                "{typed}"
+            );
         }
-        assert_eq!(normalize_phone("+33612345678").as_deref(), Ok("+33612345678"));
-        for bad in ["", "12345", "0812345678", "061234567", "+2126123456789", "phone"] {
-            assert_eq!(normalize_phone(bad), Err(ApplicationError::BadPhone), "{bad}");
+        assert_eq!(
+            normalize_phone("+33612345678").as_deref(),
+            Ok("+33612345678")
+        );
+        for bad in [
+            "",
+            "12345",
+            "0812345678",
+            "061234567",
+            "+2126123456789",
+            "phone",
+        ] {
+            assert_eq!(
+                normalize_phone(bad),
+                Err(ApplicationError::BadPhone),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn the_tva_follows_the_status() {
-        let ae = Application { auto_entrepreneur: true, ice: "001234567000089".into(), ..app("0612345678") };
-        assert!(matches!(ae.check().map(|c| c.tax_status), Ok(SellerTaxStatus::Exempt { reason }) if reason == AUTO_ENTREPRENEUR_MENTION));
-        let registered = Application { ice: "001 234 567 000 089".into(), ..app("0612345678") };
+        let ae = Application {
+            auto_entrepreneur: true,
+            ice: "001234567000089".into(),
+            ..app("0612345678")
+        };
+        assert!(
+            matches!(ae.check().map(|c| c.tax_status), Ok(SellerTaxStatus::Exempt { reason }) if reason == AUTO_ENTREPRENEUR_MENTION)
+        );
+        let registered = Application {
+            ice: "001 234 567 000 089".into(),
+            ..app("0612345678")
+        };
         let checked = registered.check().expect("valid");
         assert_eq!(checked.tax_status, SellerTaxStatus::VatRegistered);
         assert_eq!(checked.legal.ice.as_deref(), Some("001234567000089"));
-        assert!(matches!(app("0612345678").check().map(|c| c.tax_status), Ok(SellerTaxStatus::Exempt { reason }) if reason == NOT_LIABLE_MENTION));
+        assert!(
+            matches!(app("0612345678").check().map(|c| c.tax_status), Ok(SellerTaxStatus::Exempt { reason }) if reason == NOT_LIABLE_MENTION)
+        );
     }
 
     #[test]
     fn wrong_identifiers_are_named() {
-        let bad_ice = Application { ice: "12345".into(), ..app("0612345678") };
+        let bad_ice = Application {
+            ice: "12345".into(),
+            ..app("0612345678")
+        };
         assert_eq!(bad_ice.check(), Err(ApplicationError::BadIce));
-        let bad_if = Application { if_number: "12a".into(), ..app("0612345678") };
+        let bad_if = Application {
+            if_number: "12a".into(),
+            ..app("0612345678")
+        };
         assert_eq!(bad_if.check(), Err(ApplicationError::BadIf));
-        let bad_rc = Application { rc: "x".repeat(41), ..app("0612345678") };
+        let bad_rc = Application {
+            rc: "x".repeat(41),
+            ..app("0612345678")
+        };
         assert_eq!(bad_rc.check(), Err(ApplicationError::BadRc));
     }
 

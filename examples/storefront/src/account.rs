@@ -500,8 +500,16 @@ fn sw(lang: tijara_core::Lang, key: &str) -> &'static str {
             "بيعوا منتجاتكم في كل الجهة. املؤوا هذه الاستمارة: تتحقق الإدارة من متجركم وتخبركم برسالة قصيرة وبريد إلكتروني عند الموافقة. في الأثناء يمكنكم تحضير منتجاتكم.",
             "Sell your work across the region. Fill in this form: the administrator checks your shop and tells you by SMS and e-mail as soon as it is approved. Meanwhile you can already prepare your products.",
         ),
-        "phone" => ("Téléphone (pour les SMS)", "الهاتف (للرسائل القصيرة)", "Phone (for SMS)"),
-        "phone_hint" => ("ex. 06 12 34 56 78", "مثلا 06 12 34 56 78", "e.g. 06 12 34 56 78"),
+        "phone" => (
+            "Téléphone (pour les SMS)",
+            "الهاتف (للرسائل القصيرة)",
+            "Phone (for SMS)",
+        ),
+        "phone_hint" => (
+            "ex. 06 12 34 56 78",
+            "مثلا 06 12 34 56 78",
+            "e.g. 06 12 34 56 78",
+        ),
         "legal" => (
             "Statut et identifiants (facultatif)",
             "الوضعية والمعرفات (اختياري)",
@@ -518,8 +526,16 @@ fn sw(lang: tijara_core::Lang, key: &str) -> &'static str {
             "I am an auto-entrepreneur (law 114-13): no VAT on my sales",
         ),
         "ice" => ("ICE (15 chiffres)", "ICE (15 رقما)", "ICE (15 digits)"),
-        "if" => ("Identifiant fiscal (IF)", "التعريف الضريبي (IF)", "Tax id (IF)"),
-        "rc" => ("Registre de commerce (RC)", "السجل التجاري (RC)", "Trade register (RC)"),
+        "if" => (
+            "Identifiant fiscal (IF)",
+            "التعريف الضريبي (IF)",
+            "Tax id (IF)",
+        ),
+        "rc" => (
+            "Registre de commerce (RC)",
+            "السجل التجاري (RC)",
+            "Trade register (RC)",
+        ),
         "bad_phone" => (
             "Téléphone : écrivez un numéro marocain (06 12 34 56 78) ou international (+33 6…).",
             "الهاتف: اكتبوا رقما مغربيا (06 12 34 56 78) أو دوليا (+33 6…).",
@@ -579,7 +595,11 @@ struct SellForm {
 
 fn sell_form(ctx: &Ctx, message: Option<&str>, f: &SellForm) -> Markup {
     let lang = ctx.lang;
-    let city = if f.city.is_empty() { "Dakhla" } else { f.city.as_str() };
+    let city = if f.city.is_empty() {
+        "Dakhla"
+    } else {
+        f.city.as_str()
+    };
     html! {
         h1 { (t(lang, "sell")) }
         p { (sw(lang, "intro")) }
@@ -614,7 +634,11 @@ async fn sell_page(ctx: Ctx) -> Response {
     let lang = ctx.lang;
     with_lang_cookie(
         lang,
-        layout(&ctx, t(lang, "sell"), sell_form(&ctx, None, &SellForm::default())),
+        layout(
+            &ctx,
+            t(lang, "sell"),
+            sell_form(&ctx, None, &SellForm::default()),
+        ),
     )
 }
 

@@ -9,6 +9,7 @@ mod payouts;
 use crate::App;
 use crate::auth::Ctx;
 use crate::portal::{apply_tracking, month_bounds};
+use crate::web::pick;
 use crate::web::{found, layout, problem, refusal, status_word};
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
@@ -20,7 +21,6 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use tijara::usecases::catalog::SellerInput;
 use tijara_core::{Lang, Money, OrderId, Rate, SellerId, SellerOrderId};
-use crate::web::pick;
 
 fn admin_only(ctx: &Ctx) -> Option<Response> {
     match &ctx.account {
@@ -46,7 +46,11 @@ pub(crate) fn w(lang: Lang, key: &str) -> &'static str {
         "state" => ("État", "الحالة", "State"),
         "commission" => ("Commission %", "العمولة %", "Commission %"),
         "contact" => ("Contact", "التواصل", "Contact"),
-        "tax" => ("TVA et identifiants", "الضريبة والمعرفات", "VAT and identifiers"),
+        "tax" => (
+            "TVA et identifiants",
+            "الضريبة والمعرفات",
+            "VAT and identifiers",
+        ),
         "active" => ("actif", "نشط", "active"),
         "waiting" => ("en attente", "في الانتظار", "waiting"),
         "approve" => ("Approuver", "وافق", "Approve"),
@@ -57,7 +61,11 @@ pub(crate) fn w(lang: Lang, key: &str) -> &'static str {
         "artisan" => ("Artisan", "حرفي", "Artisan"),
         "cooperative" => ("Coopérative", "تعاونية", "Cooperative"),
         "gie" => ("GIE", "مجموعة ذات نفع اقتصادي", "GIE"),
-        "vat_registered" => ("assujetti à la TVA", "خاضع للضريبة على القيمة المضافة", "VAT registered"),
+        "vat_registered" => (
+            "assujetti à la TVA",
+            "خاضع للضريبة على القيمة المضافة",
+            "VAT registered",
+        ),
         "order" => ("Commande", "الطلب", "Order"),
         "date" => ("Date", "التاريخ", "Date"),
         "email" => ("E-mail", "البريد الإلكتروني", "E-mail"),
@@ -66,8 +74,16 @@ pub(crate) fn w(lang: Lang, key: &str) -> &'static str {
         "next" => ("Page suivante", "الصفحة التالية", "Next page"),
         "none" => ("Rien ici.", "لا شيء هنا.", "Nothing here."),
         "filter" => ("Filtre", "التصفية", "Filter"),
-        "transfers" => ("Virements à confirmer", "تحويلات بانتظار التأكيد", "Transfers to confirm"),
-        "returns" => ("Retours à décider", "مرتجعات تنتظر القرار", "Returns to decide"),
+        "transfers" => (
+            "Virements à confirmer",
+            "تحويلات بانتظار التأكيد",
+            "Transfers to confirm",
+        ),
+        "returns" => (
+            "Retours à décider",
+            "مرتجعات تنتظر القرار",
+            "Returns to decide",
+        ),
         "qty" => ("Quantité", "الكمية", "Quantity"),
         "product" => ("Produit", "المنتج", "Product"),
         "tracking_no" => ("N° de suivi", "رقم التتبع", "Tracking number"),
@@ -145,7 +161,12 @@ async fn sellers(
     }
     let lang = ctx.lang;
     let pending_only = q.get("state").is_some_and(|s| s == "pending");
-    let list = match app.engine.catalog().list_sellers(q.get("after").map(String::as_str), 100).await {
+    let list = match app
+        .engine
+        .catalog()
+        .list_sellers(q.get("after").map(String::as_str), 100)
+        .await
+    {
         Ok(p) => p,
         Err(e) => return refusal(&ctx, &e),
     };
@@ -319,7 +340,13 @@ async fn set_commission(
         .and_then(|p| Rate::from_percent(p).map_err(|e| e.to_string()));
     let rate = match rate {
         Ok(r) => r,
-        Err(_) => return problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, w(ctx.lang, "bad_percent")),
+        Err(_) => {
+            return problem(
+                &ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                w(ctx.lang, "bad_percent"),
+            );
+        }
     };
     let seller = match app.engine.catalog().seller(&id).await {
         Ok(s) => s,
@@ -345,34 +372,56 @@ struct OrderFilter {
 impl OrderFilter {
     fn of(q: &HashMap<String, String>) -> Self {
         OrderFilter {
-            state: q.get("state").filter(|s| {
-                matches!(s.as_str(), "awaiting_payment" | "confirmed" | "completed" | "cancelled")
-            }).cloned(),
+            state: q
+                .get("state")
+                .filter(|s| {
+                    matches!(
+                        s.as_str(),
+                        "awaiting_payment" | "confirmed" | "completed" | "cancelled"
+                    )
+                })
+                .cloned(),
             transfers: q.get("transfer").is_some_and(|v| v == "pending"),
             returns: q.get("returns").is_some_and(|v| v == "requested"),
-            day: q.get("day").and_then(|d| tijara_core::chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
+            day: q
+                .get("day")
+                .and_then(|d| tijara_core::chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
         }
     }
 
     fn keeps(&self, app: &App, d: &tijara::docs::OrderDoc) -> bool {
         use tijara_core::payment::{PaymentMethod, PaymentStatus};
         let o = &d.order;
-        self.state.as_deref().is_none_or(|s| o.status().as_str() == s)
+        self.state
+            .as_deref()
+            .is_none_or(|s| o.status().as_str() == s)
             && (!self.transfers
                 || (o.payment.method() == PaymentMethod::BankTransfer
                     && o.payment.status() == PaymentStatus::Pending
                     && o.status() == tijara_core::order::OrderStatus::AwaitingPayment))
             && (!self.returns
-                || d.returns.iter().any(|r| r.status() == tijara_core::returns::ReturnStatus::Requested))
-            && self.day.is_none_or(|day| app.engine.region().local_date(o.placed_at) == day)
+                || d.returns
+                    .iter()
+                    .any(|r| r.status() == tijara_core::returns::ReturnStatus::Requested))
+            && self
+                .day
+                .is_none_or(|day| app.engine.region().local_date(o.placed_at) == day)
     }
 
     fn query(&self) -> String {
         let mut q = String::new();
-        if let Some(s) = &self.state { q.push_str(&format!("&state={s}")); }
-        if self.transfers { q.push_str("&transfer=pending"); }
-        if self.returns { q.push_str("&returns=requested"); }
-        if let Some(d) = self.day { q.push_str(&format!("&day={d}")); }
+        if let Some(s) = &self.state {
+            q.push_str(&format!("&state={s}"));
+        }
+        if self.transfers {
+            q.push_str("&transfer=pending");
+        }
+        if self.returns {
+            q.push_str("&returns=requested");
+        }
+        if let Some(d) = self.day {
+            q.push_str(&format!("&day={d}"));
+        }
         q
     }
 }
@@ -399,9 +448,15 @@ async fn orders(
         Err(e) => return refusal(&ctx, &e),
     };
     let region = app.engine.region();
-    let shown: Vec<_> = page.items.iter().filter(|d| filter.keeps(&app, d)).collect();
-    let chip = |href: String, label: String, on: bool| html! {
-        a.chip href=(href) aria-current=[on.then_some("page")] { (label) }
+    let shown: Vec<_> = page
+        .items
+        .iter()
+        .filter(|d| filter.keeps(&app, d))
+        .collect();
+    let chip = |href: String, label: String, on: bool| {
+        html! {
+            a.chip href=(href) aria-current=[on.then_some("page")] { (label) }
+        }
     };
     let body = html! {
         h1 { (w(lang, "orders")) }
@@ -449,8 +504,17 @@ async fn product_faces(
             continue;
         }
         if let Ok(p) = app.engine.catalog().product(&l.product_id).await {
-            let title = p.product.title.get(lang, Lang::AR).unwrap_or(l.sku.as_str()).to_owned();
-            let photo = p.product.photos.first().map(|ph| crate::media::thumb_url(&ph.url));
+            let title = p
+                .product
+                .title
+                .get(lang, Lang::AR)
+                .unwrap_or(l.sku.as_str())
+                .to_owned();
+            let photo = p
+                .product
+                .photos
+                .first()
+                .map(|ph| crate::media::thumb_url(&ph.url));
             faces.insert(l.product_id.clone(), (title, photo));
         }
     }
@@ -573,7 +637,13 @@ async fn money_action(
         .unwrap_or_default();
     let amount = match Money::mad(f.amount.trim().replace(',', ".").as_str()) {
         Ok(m) => m,
-        Err(_) => return problem(ctx, StatusCode::UNPROCESSABLE_ENTITY, w(ctx.lang, "bad_amount")),
+        Err(_) => {
+            return problem(
+                ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                w(ctx.lang, "bad_amount"),
+            );
+        }
     };
     let result = match action {
         MoneyAction::Refund => {

@@ -52,9 +52,18 @@ async fn audit(shop: &browser::Shop, axe: &str, page: &str) -> Vec<String> {
     let mut serious = Vec::new();
     for v in &violations {
         let impact = v.impact.as_deref().unwrap_or("unknown");
-        println!("axe {page}: {} ({impact}) — {} — on {}", v.id, v.help, v.nodes.join(" | "));
+        println!(
+            "axe {page}: {} ({impact}) — {} — on {}",
+            v.id,
+            v.help,
+            v.nodes.join(" | ")
+        );
         if matches!(impact, "serious" | "critical") {
-            serious.push(format!("{page}: {} ({impact}) on {}", v.id, v.nodes.join(" | ")));
+            serious.push(format!(
+                "{page}: {} ({impact}) on {}",
+                v.id,
+                v.nodes.join(" | ")
+            ));
         }
     }
     serious
@@ -64,7 +73,8 @@ async fn login(shop: &browser::Shop, email: &str, password: &str) {
     shop.go("/account/login").await;
     shop.fill("input[name=email]", email).await;
     shop.fill("input[name=password]", password).await;
-    shop.click("form[action='/account/login'] button[type=submit]").await;
+    shop.click("form[action='/account/login'] button[type=submit]")
+        .await;
     shop.find("form[action='/account/logout']").await;
 }
 
@@ -87,23 +97,39 @@ async fn portal_and_admin_pages_pass_axe_in_arabic_and_french() {
     let mut serious = Vec::new();
     login(&shop, "seller1@tijara.example", "artisan-demo-2026").await;
     for lang in ["ar", "fr"] {
-        for p in ["/seller", "/seller/products", "/seller/statement", "/seller/guide"] {
+        for p in [
+            "/seller",
+            "/seller/products",
+            "/seller/statement",
+            "/seller/guide",
+        ] {
             let url = format!("{p}?lang={lang}");
             shop.go(&url).await;
             serious.extend(audit(&shop, &axe, &url).await);
         }
     }
-    shop.click("form[action='/account/logout'] button[type=submit]").await;
+    shop.click("form[action='/account/logout'] button[type=submit]")
+        .await;
     shop.wait_path("/").await;
     login(&shop, "admin@tijara.example", "admin-demo-2026").await;
     for lang in ["ar", "fr"] {
-        for p in ["/admin", "/admin/sellers", "/admin/orders", "/admin/payouts", "/admin/events"] {
+        for p in [
+            "/admin",
+            "/admin/sellers",
+            "/admin/orders",
+            "/admin/payouts",
+            "/admin/events",
+        ] {
             let url = format!("{p}?lang={lang}");
             shop.go(&url).await;
             serious.extend(audit(&shop, &axe, &url).await);
         }
     }
-    assert!(serious.is_empty(), "serious or critical violations:\n{}", serious.join("\n"));
+    assert!(
+        serious.is_empty(),
+        "serious or critical violations:\n{}",
+        serious.join("\n")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

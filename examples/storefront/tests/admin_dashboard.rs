@@ -34,16 +34,37 @@ async fn only_an_admin_reaches_the_admin() {
         let mut c = Client::new(&app);
         c.login(email, pw).await;
         for page in ADMIN_PAGES {
-            assert_eq!(c.get(page).await.status, StatusCode::FORBIDDEN, "{email} {page}");
+            assert_eq!(
+                c.get(page).await.status,
+                StatusCode::FORBIDDEN,
+                "{email} {page}"
+            );
         }
         // Nor can they approve a seller.
-        let seller = app.engine.catalog().list_sellers(None, 1).await.unwrap().items[0].clone();
+        let seller = app
+            .engine
+            .catalog()
+            .list_sellers(None, 1)
+            .await
+            .unwrap()
+            .items[0]
+            .clone();
         c.get("/").await;
         let r = c
-            .post(&format!("/admin/sellers/{}/active", seller.id), &[("active", "false")])
+            .post(
+                &format!("/admin/sellers/{}/active", seller.id),
+                &[("active", "false")],
+            )
             .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{email}");
-        assert!(app.engine.catalog().seller(&seller.id).await.unwrap().active);
+        assert!(
+            app.engine
+                .catalog()
+                .seller(&seller.id)
+                .await
+                .unwrap()
+                .active
+        );
     }
 }
 
@@ -59,7 +80,10 @@ async fn the_dashboard_speaks_one_language_and_links_every_number() {
     assert!(page.body.contains(r#"<html lang="fr""#), "{}", page.body);
     assert!(page.body.contains("Tableau de bord"));
     // No Arabic frame around French tables: no Arabic word in the admin's own menu.
-    assert!(!page.body.contains("البائعون"), "Arabic in a French admin page");
+    assert!(
+        !page.body.contains("البائعون"),
+        "Arabic in a French admin page"
+    );
     for link in [
         "/admin/sellers?state=pending",
         "/admin/orders?transfer=pending",
@@ -80,7 +104,10 @@ async fn the_dashboard_speaks_one_language_and_links_every_number() {
     // The same pages in Arabic: no French menu words.
     let ar = c.get("/admin?lang=ar").await;
     assert!(ar.body.contains("لوحة القيادة"));
-    assert!(!ar.body.contains("Vendeurs"), "French in an Arabic admin page");
+    assert!(
+        !ar.body.contains("Vendeurs"),
+        "French in an Arabic admin page"
+    );
     // The old sellers' page is the new dashboard's link.
     let sellers = c.get("/admin/sellers?lang=fr").await;
     assert!(sellers.body.contains("Commission %"));
@@ -91,7 +118,10 @@ async fn the_summary_counts_what_was_placed_and_what_waits() {
     let app = demo_app().await;
     let before = app.engine.dashboard().summary().await.unwrap();
     assert_eq!(before.days.len(), 30);
-    assert_eq!(before.days.last().unwrap().day, app.engine.region().local_date(app.engine.now()));
+    assert_eq!(
+        before.days.last().unwrap().day,
+        app.engine.region().local_date(app.engine.now())
+    );
     // A seller applying is one more to approve.
     let mut c = Client::new(&app);
     c.get("/sell").await;
@@ -113,7 +143,10 @@ async fn the_summary_counts_what_was_placed_and_what_waits() {
     let after = app.engine.dashboard().summary().await.unwrap();
     assert_eq!(after.pending_sellers, before.pending_sellers + 1);
     let states: u64 = after.by_state.iter().map(|s| s.orders).sum();
-    assert_eq!(states, after.scanned_orders, "every order read is in one state");
+    assert_eq!(
+        states, after.scanned_orders,
+        "every order read is in one state"
+    );
     assert!(!after.truncated);
 }
 
@@ -123,11 +156,21 @@ async fn bad_admin_input_is_refused_and_nothing_is_written() {
     let mut c = Client::new(&app);
     c.get("/?lang=fr").await;
     c.login(ADMIN.0, ADMIN.1).await;
-    let seller = app.engine.catalog().list_sellers(None, 1).await.unwrap().items[0].clone();
+    let seller = app
+        .engine
+        .catalog()
+        .list_sellers(None, 1)
+        .await
+        .unwrap()
+        .items[0]
+        .clone();
     c.get("/admin/sellers").await;
     for bad in ["abc", "150", "-3", ""] {
         let r = c
-            .post(&format!("/admin/sellers/{}/commission", seller.id), &[("percent", bad)])
+            .post(
+                &format!("/admin/sellers/{}/commission", seller.id),
+                &[("percent", bad)],
+            )
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
         assert!(r.body.contains("pourcentage"), "{bad}: {}", r.body);
@@ -135,13 +178,18 @@ async fn bad_admin_input_is_refused_and_nothing_is_written() {
     let same = app.engine.catalog().seller(&seller.id).await.unwrap();
     assert_eq!(same.commission_rate, seller.commission_rate);
     // An unknown seller or order is a 404, a wrong amount a 422 saying what to write.
-    let r = c.post("/admin/sellers/nope!/active", &[("active", "true")]).await;
+    let r = c
+        .post("/admin/sellers/nope!/active", &[("active", "true")])
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     let orders = app.engine.orders().all_orders(None, 1).await.unwrap().items;
     if let Some(d) = orders.first() {
         c.get(&format!("/admin/orders/{}", d.order.id)).await;
         let r = c
-            .post(&format!("/admin/orders/{}/refund", d.order.id), &[("amount", "beaucoup")])
+            .post(
+                &format!("/admin/orders/{}/refund", d.order.id),
+                &[("amount", "beaucoup")],
+            )
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.body.contains("dirhams"));

@@ -26,7 +26,13 @@ async fn the_choice_survives_five_page_changes_shop_login_admin() {
     }
     let r = c.login("admin@tijara.example", "admin-demo-2026").await;
     assert_eq!(r.location.as_deref(), Some("/admin"));
-    for page in ["/admin", "/admin/orders", "/admin/sellers", "/admin/events", "/"] {
+    for page in [
+        "/admin",
+        "/admin/orders",
+        "/admin/sellers",
+        "/admin/events",
+        "/",
+    ] {
         assert_eq!(lang_of(&c.get(page).await.body), "fr", "{page}");
     }
 }
@@ -37,10 +43,20 @@ async fn a_switch_while_logged_in_is_the_accounts_preference_everywhere() {
     let mut c = Client::new(&app);
     c.get("/?lang=fr").await;
     c.login("seller1@tijara.example", "artisan-demo-2026").await;
-    assert_eq!(lang_of(&c.get("/seller").await.body), "fr", "kept across the login");
+    assert_eq!(
+        lang_of(&c.get("/seller").await.body),
+        "fr",
+        "kept across the login"
+    );
     // Switching in the portal saves the preference.
     assert_eq!(lang_of(&c.get("/seller?lang=en").await.body), "en");
-    let account = app.engine.accounts().account_by_email("seller1@tijara.example").await.unwrap().unwrap();
+    let account = app
+        .engine
+        .accounts()
+        .account_by_email("seller1@tijara.example")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(account.lang, Lang::EN);
     assert!(account.lang_chosen_at.is_some());
     for page in ["/seller", "/", "/account"] {
@@ -49,10 +65,18 @@ async fn a_switch_while_logged_in_is_the_accounts_preference_everywhere() {
     // Another device, whose cookie says Arabic: the account's chosen language wins at login.
     let mut phone = Client::new(&app);
     phone.get("/?lang=ar").await;
-    phone.login("seller1@tijara.example", "artisan-demo-2026").await;
+    phone
+        .login("seller1@tijara.example", "artisan-demo-2026")
+        .await;
     assert_eq!(lang_of(&phone.get("/seller").await.body), "en");
     // A language the shop does not speak changes nothing.
     phone.get("/seller?lang=de").await;
-    let account = app.engine.accounts().account_by_email("seller1@tijara.example").await.unwrap().unwrap();
+    let account = app
+        .engine
+        .accounts()
+        .account_by_email("seller1@tijara.example")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(account.lang, Lang::EN);
 }

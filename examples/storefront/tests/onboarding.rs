@@ -10,7 +10,11 @@ use axum::http::StatusCode;
 use support::{Client, demo_app};
 use tijara_core::catalog::SellerTaxStatus;
 
-fn form<'a>(email: &'a str, phone: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+fn form<'a>(
+    email: &'a str,
+    phone: &'a str,
+    extra: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
     let mut f = vec![
         ("shop", "Coopérative Tafilalet"),
         ("kind", "cooperative"),
@@ -25,7 +29,13 @@ fn form<'a>(email: &'a str, phone: &'a str, extra: &[(&'a str, &'a str)]) -> Vec
 }
 
 async fn seller_count(app: &tijara_storefront::App) -> usize {
-    app.engine.catalog().list_sellers(None, 100).await.unwrap().items.len()
+    app.engine
+        .catalog()
+        .list_sellers(None, 100)
+        .await
+        .unwrap()
+        .items
+        .len()
 }
 
 #[tokio::test]
@@ -33,10 +43,19 @@ async fn the_shop_links_to_the_application() {
     let app = demo_app().await;
     let mut c = Client::new(&app);
     let home = c.get("/?lang=fr").await;
-    assert!(home.body.matches("href=\"/sell\"").count() >= 2, "footer and home page");
+    assert!(
+        home.body.matches("href=\"/sell\"").count() >= 2,
+        "footer and home page"
+    );
     let page = c.get("/sell").await;
     assert_eq!(page.status, StatusCode::OK);
-    for field in ["name=\"phone\"", "name=\"ice\"", "name=\"if_number\"", "name=\"rc\"", "name=\"auto_entrepreneur\""] {
+    for field in [
+        "name=\"phone\"",
+        "name=\"ice\"",
+        "name=\"if_number\"",
+        "name=\"rc\"",
+        "name=\"auto_entrepreneur\"",
+    ] {
         assert!(page.body.contains(field), "{field}");
     }
 }
@@ -51,7 +70,14 @@ async fn wrong_fields_are_named_and_nothing_is_written() {
         ("12345", &[], "Téléphone"),
         ("0612345678", &[("ice", "123")], "ICE"),
         ("0612345678", &[("if_number", "12ab")], "IF"),
-        ("0612345678", &[("rc", "RC 12345 Dakhla — beaucoup trop long pour un registre")], "RC"),
+        (
+            "0612345678",
+            &[(
+                "rc",
+                "RC 12345 Dakhla — beaucoup trop long pour un registre",
+            )],
+            "RC",
+        ),
     ];
     for (phone, extra, word) in cases {
         let r = c.post("/sell", &form("bad@example.ma", phone, extra)).await;
@@ -61,7 +87,14 @@ async fn wrong_fields_are_named_and_nothing_is_written() {
         assert!(r.body.contains("Coopérative Tafilalet"));
     }
     assert_eq!(seller_count(&app).await, before, "no seller written");
-    assert!(app.engine.accounts().account_by_email("bad@example.ma").await.unwrap().is_none());
+    assert!(
+        app.engine
+            .accounts()
+            .account_by_email("bad@example.ma")
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -72,28 +105,58 @@ async fn an_auto_entrepreneur_applies_and_is_told_when_approved() {
     let r = c
         .post(
             "/sell",
-            &form("fatima@example.ma", "06 61 22 33 44", &[("auto_entrepreneur", "1"), ("if_number", "12345678")]),
+            &form(
+                "fatima@example.ma",
+                "06 61 22 33 44",
+                &[("auto_entrepreneur", "1"), ("if_number", "12345678")],
+            ),
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(r.location.as_deref(), Some("/seller"));
-    let account = app.engine.accounts().account_by_email("fatima@example.ma").await.unwrap().unwrap();
+    let account = app
+        .engine
+        .accounts()
+        .account_by_email("fatima@example.ma")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(account.phone.as_deref(), Some("+212661223344"));
     let seller_id = account.seller_id().unwrap().clone();
     let seller = app.engine.catalog().seller(&seller_id).await.unwrap();
     assert!(!seller.active, "waits for the admin");
-    assert!(matches!(&seller.tax_status, SellerTaxStatus::Exempt { reason } if reason.contains("114-13")));
+    assert!(
+        matches!(&seller.tax_status, SellerTaxStatus::Exempt { reason } if reason.contains("114-13"))
+    );
     assert_eq!(seller.legal.if_number.as_deref(), Some("12345678"));
 
     // A VAT-registered applicant (ICE, not auto-entrepreneur).
     let mut other = Client::new(&app);
     other.get("/sell").await;
     let r = other
-        .post("/sell", &form("omar@example.ma", "+212 5 28 00 00 00", &[("ice", "001234567000089")]))
+        .post(
+            "/sell",
+            &form(
+                "omar@example.ma",
+                "+212 5 28 00 00 00",
+                &[("ice", "001234567000089")],
+            ),
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let omar = app.engine.accounts().account_by_email("omar@example.ma").await.unwrap().unwrap();
-    let omar_seller = app.engine.catalog().seller(omar.seller_id().unwrap()).await.unwrap();
+    let omar = app
+        .engine
+        .accounts()
+        .account_by_email("omar@example.ma")
+        .await
+        .unwrap()
+        .unwrap();
+    let omar_seller = app
+        .engine
+        .catalog()
+        .seller(omar.seller_id().unwrap())
+        .await
+        .unwrap();
     assert_eq!(omar_seller.tax_status, SellerTaxStatus::VatRegistered);
 
     // The admin sees the application among those waiting, approves, and the applicant is told.
@@ -105,10 +168,20 @@ async fn an_auto_entrepreneur_applies_and_is_told_when_approved() {
     assert!(waiting.body.contains("+212661223344"));
     assert!(waiting.body.contains("114-13"));
     let r = admin
-        .post(&format!("/admin/sellers/{seller_id}/active"), &[("active", "true")])
+        .post(
+            &format!("/admin/sellers/{seller_id}/active"),
+            &[("active", "true")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert!(app.engine.catalog().seller(&seller_id).await.unwrap().active);
+    assert!(
+        app.engine
+            .catalog()
+            .seller(&seller_id)
+            .await
+            .unwrap()
+            .active
+    );
     let mailbox = app.messages.mailbox().expect("demo mailbox").clone();
     let mut told = false;
     for _ in 0..50 {
@@ -121,5 +194,8 @@ async fn an_auto_entrepreneur_applies_and_is_told_when_approved() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    assert!(told, "the applicant is told, in French (the page's language when applying)");
+    assert!(
+        told,
+        "the applicant is told, in French (the page's language when applying)"
+    );
 }

@@ -79,9 +79,9 @@ use tijara_core::{CustomerId, Lang, MemberId, SellerId};
 
 mod addresses;
 pub use addresses::*;
-mod language;
 #[cfg(feature = "accounts")]
 mod auth;
+mod language;
 #[cfg(feature = "accounts")]
 mod password;
 #[cfg(feature = "accounts")]

@@ -14,10 +14,10 @@ use crate::usecases::payouts::PayoutRecord;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use tijara_core::payout::{LedgerEntry, Statement};
-use tijara_core::returns::ReturnStatus;
 use tijara_core::order::OrderStatus;
 use tijara_core::payment::{PaymentMethod, PaymentStatus};
+use tijara_core::payout::{LedgerEntry, Statement};
+use tijara_core::returns::ReturnStatus;
 use tijara_core::{Money, SellerId};
 
 /// The most orders one summary reads.
@@ -170,10 +170,7 @@ impl Dashboard<'_> {
         let mut docs: Vec<OrderDoc> = Vec::new();
         let mut after: Option<String> = None;
         loop {
-            let page = e
-                .orders()
-                .all_orders(after.as_deref(), MAX_PAGE)
-                .await?;
+            let page = e.orders().all_orders(after.as_deref(), MAX_PAGE).await?;
             docs.extend(page.items);
             match page.next {
                 Some(n) if docs.len() < MAX_SCANNED_ORDERS => after = Some(n),
@@ -185,7 +182,12 @@ impl Dashboard<'_> {
             }
         }
         let mut day_tallies: BTreeMap<NaiveDate, Tally> = (0..CHART_DAYS)
-            .map(|i| (first_chart_day + Duration::days(i as i64), Tally::zero(currency)))
+            .map(|i| {
+                (
+                    first_chart_day + Duration::days(i as i64),
+                    Tally::zero(currency),
+                )
+            })
             .collect();
         let mut month = Tally::zero(currency);
         let mut states: BTreeMap<&'static str, u64> = BTreeMap::new();

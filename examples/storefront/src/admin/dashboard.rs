@@ -24,9 +24,17 @@ fn d(lang: Lang, key: &str) -> &'static str {
             "رسم بياني: المبيعات اليومية خلال 30 يوما؛ الأرقام في الجدول أسفله.",
             "Chart: sales per day over 30 days; the figures are in the table below.",
         ),
-        "chart_table" => ("Les chiffres jour par jour", "الأرقام يوما بيوم", "Day by day figures"),
+        "chart_table" => (
+            "Les chiffres jour par jour",
+            "الأرقام يوما بيوم",
+            "Day by day figures",
+        ),
         "day" => ("Jour", "اليوم", "Day"),
-        "by_state" => ("Commandes par état", "الطلبات حسب الحالة", "Orders by state"),
+        "by_state" => (
+            "Commandes par état",
+            "الطلبات حسب الحالة",
+            "Orders by state",
+        ),
         "waiting" => ("À traiter", "في انتظار المعالجة", "Waiting for someone"),
         "pending_sellers" => (
             "Vendeurs à approuver",
@@ -121,7 +129,11 @@ fn figure(label: &str, value: Markup, href: &str) -> Markup {
 
 fn body(ctx: &Ctx, s: &AdminSummary) -> Markup {
     let lang = ctx.lang;
-    let today = s.days.last().map(|t| t.day.format("%Y-%m-%d").to_string()).unwrap_or_default();
+    let today = s
+        .days
+        .last()
+        .map(|t| t.day.format("%Y-%m-%d").to_string())
+        .unwrap_or_default();
     html! {
         h1 { (w(lang, "dashboard")) }
         (nav(lang))
