@@ -41,6 +41,7 @@ pub(crate) fn w(lang: Lang, key: &str) -> &'static str {
         "events" => ("Événements", "الأحداث", "Events"),
         "mailbox" => ("Messages", "الرسائل", "Messages"),
         "name" => ("Nom", "الاسم", "Name"),
+        "month" => ("Mois", "الشهر", "Month"),
         "city" => ("Ville", "المدينة", "City"),
         "kind" => ("Type", "النوع", "Type"),
         "state" => ("État", "الحالة", "State"),

@@ -30,6 +30,11 @@ fn d(lang: Lang, key: &str) -> &'static str {
             "Day by day figures",
         ),
         "day" => ("Jour", "اليوم", "Day"),
+        "no_sales" => (
+            "Pas encore de ventes sur ces 30 jours.",
+            "لا مبيعات بعد خلال هذه الثلاثين يوما.",
+            "No sales in these 30 days yet.",
+        ),
         "by_state" => (
             "Commandes par état",
             "الطلبات حسب الحالة",
@@ -163,6 +168,7 @@ fn body(ctx: &Ctx, s: &AdminSummary) -> Markup {
         section.box {
             h2 { (d(lang, "chart")) }
             (chart(lang, &s.days))
+            @if s.days.iter().all(|t| !t.tally.sales.is_positive()) { p.muted { (d(lang, "no_sales")) } }
             details {
                 summary { (d(lang, "chart_table")) }
                 div.table-wrap {

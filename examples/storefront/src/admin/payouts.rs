@@ -45,7 +45,7 @@ pub(super) async fn payouts(
     let body = html! {
         h1 { "Virements aux vendeurs · " (month) }
         (nav(lang))
-        form method="get" action="/admin/payouts" { input type="month" name="month" value=(month); button type="submit" { "↻" } }
+        form method="get" action="/admin/payouts" { input type="month" name="month" value=(month) aria-label=(w(lang, "month")); button type="submit" { "↻" } }
         table {
             tr { th { "Vendeur" } th { "Ventes" } th { "Commission" } th { "Dû" } th { "Payé" } th { "Reste" } th {} }
             @for (s, st, paid, balance) in &rows {
