@@ -168,6 +168,9 @@ fn body(ctx: &Ctx, s: &AdminSummary) -> Markup {
         section.box {
             h2 { (d(lang, "chart")) }
             (chart(lang, &s.days))
+            @if let (Some(first), Some(last)) = (s.days.first(), s.days.last()) {
+                div.chart-axis aria-hidden="true" { bdi { (first.day.format("%d/%m")) } bdi { (last.day.format("%d/%m")) } }
+            }
             @if s.days.iter().all(|t| !t.tally.sales.is_positive()) { p.muted { (d(lang, "no_sales")) } }
             details {
                 summary { (d(lang, "chart_table")) }
