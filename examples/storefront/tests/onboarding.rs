@@ -66,7 +66,9 @@ async fn wrong_fields_are_named_and_nothing_is_written() {
     let before = seller_count(&app).await;
     let mut c = Client::new(&app);
     c.get("/sell?lang=fr").await;
-    let cases: [(&str, &[(&str, &str)], &str); 4] = [
+    /// (phone, other fields, the word the error names)
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case; 4] = [
         ("12345", &[], "Téléphone"),
         ("0612345678", &[("ice", "123")], "ICE"),
         ("0612345678", &[("if_number", "12ab")], "IF"),
