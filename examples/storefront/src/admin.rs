@@ -548,9 +548,9 @@ async fn order(State(app): State<App>, ctx: Ctx, Path(id): Path<String>) -> Resp
         (nav(lang))
         p { bdi { (o.email) } " · " (o.shipping_address.name) " · " (o.shipping_address.city) " (" (o.shipping_address.country) ")" }
         p { (crate::web::status_badge(lang, o.status().as_str())) " " (status_word(lang, o.payment.status().as_str())) " · " bdi { (o.grand_total.format(lang)) } }
-        @for (i, so) in o.seller_orders.iter().enumerate() {
+        @for so in &o.seller_orders {
             section.box {
-                h2 { (seller_names.get(&so.seller_id).cloned().unwrap_or_default()) " — " bdi { (o.reference()) "-" (i + 1) } " " (crate::web::status_badge(lang, so.status().as_str())) }
+                h2 { (seller_names.get(&so.seller_id).cloned().unwrap_or_default()) " — " (crate::web::status_badge(lang, so.status().as_str())) }
                 ul.lines {
                     @for l in &so.lines {
                         @let face = faces.get(&l.product_id);

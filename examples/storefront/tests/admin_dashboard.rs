@@ -197,3 +197,89 @@ async fn bad_admin_input_is_refused_and_nothing_is_written() {
         assert_eq!(again.payment_log.len(), d.payment_log.len());
     }
 }
+
+#[tokio::test]
+async fn an_order_shows_its_number_product_names_and_pictures_and_counts_today() {
+    let app = demo_app().await;
+    let product = app
+        .engine
+        .catalog()
+        .list_products(
+            &tijara::usecases::catalog::ProductFilter::default(),
+            None,
+            100,
+        )
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|v| {
+            matches!(
+                v.variants[0].availability,
+                tijara_core::inventory::Availability::InStock { .. }
+            ) && !v.product.photos.is_empty()
+        })
+        .expect("a product in stock with a photo");
+    let mut buyer = Client::new(&app);
+    buyer
+        .get(&format!("/products/{}", product.product.slug))
+        .await;
+    let variant = product.variants[0].variant.id.to_string();
+    let r = buyer
+        .post("/cart/add", &[("variant", &variant), ("quantity", "1")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    buyer.get("/checkout").await;
+    let address = [
+        ("name", "Mariem Ahmed"),
+        ("line1", "Avenue Mohammed V"),
+        ("city", "Dakhla"),
+        ("country", "MA"),
+        ("phone", "+212661000001"),
+        ("email", "mariem@example.ma"),
+    ];
+    assert_eq!(
+        buyer.post("/checkout", &address).await.status,
+        StatusCode::OK
+    );
+    let key = format!("ship_{}", product.product.seller_id);
+    let mut fields = address.to_vec();
+    fields.push((&key, "amana/standard"));
+    fields.push(("payment", "cod"));
+    let r = buyer.post("/checkout/place", &fields).await;
+    assert!(r.status.is_redirection(), "{} {}", r.status, r.body);
+
+    let summary = app.engine.dashboard().summary().await.unwrap();
+    assert_eq!(summary.today.orders, 1);
+    let doc = app.engine.orders().all_orders(None, 1).await.unwrap().items[0].clone();
+    assert_eq!(
+        summary.today.sales, doc.order.grand_total,
+        "a COD order is a sale"
+    );
+    assert_eq!(summary.month.sales, doc.order.grand_total);
+    assert_eq!(summary.days.last().unwrap().tally.orders, 1);
+
+    let mut admin = Client::new(&app);
+    admin.get("/?lang=fr").await;
+    admin.login(ADMIN.0, ADMIN.1).await;
+    let list = admin.get("/admin/orders?state=confirmed").await;
+    assert!(
+        list.body.contains(&doc.order.reference()),
+        "the human number"
+    );
+    let page = admin.get(&format!("/admin/orders/{}", doc.order.id)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let name = product
+        .product
+        .title
+        .get(tijara_core::Lang::FR, tijara_core::Lang::AR)
+        .unwrap();
+    assert!(page.body.contains(name), "the product's name in French");
+    assert!(page.body.contains("img class=\"thumb\""), "a thumbnail");
+    assert!(page.body.contains(&doc.order.reference()));
+    let dash = admin.get("/admin").await;
+    assert!(
+        !dash.body.contains("Pas encore de ventes"),
+        "today's sale is in the chart"
+    );
+}
