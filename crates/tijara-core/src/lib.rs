@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod ids;
 pub mod inventory;
 mod money;
+pub mod onboarding;
 pub mod order;
 pub mod order_record;
 pub mod payment;

@@ -17,7 +17,7 @@ pub use tijara_core as core;
 #[cfg(feature = "accounts")]
 pub use usecases::accounts::Sessions;
 pub use usecases::{
-    accounts::Accounts, cart::Carts, catalog::Catalog, checkout::Checkout,
+    accounts::Accounts, cart::Carts, catalog::Catalog, checkout::Checkout, dashboard::Dashboard,
     fulfillment::Fulfillment, maintenance::Operations, payments::Payments, payouts::Payouts,
     returns::Orders,
 };

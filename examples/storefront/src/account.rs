@@ -15,7 +15,8 @@ use tijara::TijaraError;
 use tijara::usecases::accounts::MAX_SAVED_ADDRESSES;
 use tijara::usecases::accounts::{Account, NewAccount, Role};
 use tijara::usecases::catalog::SellerInput;
-use tijara_core::catalog::{SellerKind, SellerTaxStatus};
+use tijara_core::catalog::SellerKind;
+use tijara_core::onboarding::{Application, ApplicationError};
 use tijara_core::order::Address;
 use tijara_core::{CartId, OrderId, SellerOrderId};
 
@@ -71,7 +72,7 @@ async fn login(
             .into_response()
     };
     match crate::security::login(&app, &f.email, f.password, client).await {
-        Ok(account) => start_session(&app, &headers, &account, home_of(&account)).await,
+        Ok(account) => start_session(&app, &headers, &account, home_of(&account), ctx.lang).await,
         Err(TijaraError::BadCredentials) => {
             refuse(StatusCode::UNAUTHORIZED, t(lang, "bad_login").to_owned())
         }
@@ -99,8 +100,16 @@ async fn login(
 }
 
 /// Opens a session (a new token: no fixation), merges the guest cart into the customer's, and
-/// redirects.
-async fn start_session(app: &App, headers: &HeaderMap, account: &Account, to: &str) -> Response {
+/// redirects. The pages then speak the language the visitor was using (`lang`, the login
+/// page's) unless the person chose one for the account while logged in
+/// ([`Account::lang_chosen_at`]): a choice saved on the account follows them to any device.
+async fn start_session(
+    app: &App,
+    headers: &HeaderMap,
+    account: &Account,
+    to: &str,
+    lang: tijara_core::Lang,
+) -> Response {
     let token = random_token();
     let csrf = random_token();
     if token.is_empty() || csrf.is_empty() {
@@ -123,7 +132,11 @@ async fn start_session(app: &App, headers: &HeaderMap, account: &Account, to: &s
     if let Some(v) = set_cookie(app, SESSION_COOKIE, &token, SESSION_DAYS * 86_400) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
-    if let Some(v) = set_cookie(app, "lang", account.lang.code(), 31_536_000) {
+    let lang = match account.lang_chosen_at {
+        Some(_) => account.lang,
+        None => lang,
+    };
+    if let Some(v) = set_cookie(app, crate::auth::LANG_COOKIE, lang.code(), 31_536_000) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
     // The guest's cart becomes (or joins) the customer's.
@@ -255,7 +268,7 @@ async fn register(
             if let Err(e) = crate::messages::send_verification(&app, &a).await {
                 tracing::warn!(error = %e, "verification e-mail not sent");
             }
-            start_session(&app, &headers, &a, "/account").await
+            start_session(&app, &headers, &a, "/account", lang).await
         }
         Err(e) => refuse(e.to_string()),
     }
@@ -479,23 +492,139 @@ async fn withdraw(Path((order, so)): Path<(String, String)>) -> Response {
     Redirect::to(&format!("/orders/{order}/return/{so}")).into_response()
 }
 
-fn sell_form(ctx: &Ctx, message: Option<&str>) -> Markup {
+/// The seller application's own words.
+fn sw(lang: tijara_core::Lang, key: &str) -> &'static str {
+    let (fr, ar, en) = match key {
+        "intro" => (
+            "Vendez vos créations à toute la région. Remplissez ce formulaire : l'administrateur vérifie votre boutique et vous prévient par SMS et e-mail dès qu'elle est approuvée. En attendant, vous pouvez déjà préparer vos produits.",
+            "بيعوا منتجاتكم في كل الجهة. املؤوا هذه الاستمارة: تتحقق الإدارة من متجركم وتخبركم برسالة قصيرة وبريد إلكتروني عند الموافقة. في الأثناء يمكنكم تحضير منتجاتكم.",
+            "Sell your work across the region. Fill in this form: the administrator checks your shop and tells you by SMS and e-mail as soon as it is approved. Meanwhile you can already prepare your products.",
+        ),
+        "phone" => (
+            "Téléphone (pour les SMS)",
+            "الهاتف (للرسائل القصيرة)",
+            "Phone (for SMS)",
+        ),
+        "phone_hint" => (
+            "ex. 06 12 34 56 78",
+            "مثلا 06 12 34 56 78",
+            "e.g. 06 12 34 56 78",
+        ),
+        "legal" => (
+            "Statut et identifiants (facultatif)",
+            "الوضعية والمعرفات (اختياري)",
+            "Status and identifiers (optional)",
+        ),
+        "legal_hint" => (
+            "Ils figurent sur les factures de vos clients. Sans eux, vous pouvez vendre quand même ; l'administrateur vous aidera.",
+            "تظهر في فواتير زبائنكم. بدونها يمكنكم البيع أيضا؛ ستساعدكم الإدارة.",
+            "They are printed on your buyers' invoices. Without them you can still sell; the administrator will help you.",
+        ),
+        "ae" => (
+            "Je suis auto-entrepreneur (loi 114-13) : pas de TVA sur mes ventes",
+            "أنا مقاول ذاتي (القانون 114-13): لا ضريبة على القيمة المضافة في مبيعاتي",
+            "I am an auto-entrepreneur (law 114-13): no VAT on my sales",
+        ),
+        "ice" => ("ICE (15 chiffres)", "ICE (15 رقما)", "ICE (15 digits)"),
+        "if" => (
+            "Identifiant fiscal (IF)",
+            "التعريف الضريبي (IF)",
+            "Tax id (IF)",
+        ),
+        "rc" => (
+            "Registre de commerce (RC)",
+            "السجل التجاري (RC)",
+            "Trade register (RC)",
+        ),
+        "bad_phone" => (
+            "Téléphone : écrivez un numéro marocain (06 12 34 56 78) ou international (+33 6…).",
+            "الهاتف: اكتبوا رقما مغربيا (06 12 34 56 78) أو دوليا (+33 6…).",
+            "Phone: write a Moroccan number (06 12 34 56 78) or an international one (+33 6…).",
+        ),
+        "bad_ice" => (
+            "ICE : il a 15 chiffres (regardez votre attestation ICE), ou laissez la case vide.",
+            "ICE: يتكون من 15 رقما (انظروا شهادة ICE)، أو اتركوا الخانة فارغة.",
+            "ICE: it has 15 digits (see your ICE certificate), or leave it empty.",
+        ),
+        "bad_if" => (
+            "IF : écrivez seulement les chiffres (10 au plus), ou laissez la case vide.",
+            "IF: اكتبوا الأرقام فقط (10 على الأكثر)، أو اتركوا الخانة فارغة.",
+            "IF: write the digits only (10 at most), or leave it empty.",
+        ),
+        "bad_rc" => (
+            "RC : 40 caractères au plus (numéro et ville du tribunal), ou laissez la case vide.",
+            "RC: 40 حرفا على الأكثر (الرقم ومدينة المحكمة)، أو اتركوا الخانة فارغة.",
+            "RC: 40 characters at most (number and court city), or leave it empty.",
+        ),
+        "bad_shop" => (
+            "Nom de la boutique : écrivez-le (120 caractères au plus).",
+            "اسم المتجر: اكتبوه (120 حرفا على الأكثر).",
+            "Shop name: write it (120 characters at most).",
+        ),
+        _ => ("", "", ""),
+    };
+    crate::web::pick(lang, fr, ar, en)
+}
+
+/// What the applicant typed, kept in the form when it is shown again with an error.
+#[derive(Deserialize, Default)]
+struct SellForm {
+    #[serde(default)]
+    shop: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    city: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    ice: String,
+    #[serde(default)]
+    if_number: String,
+    #[serde(default)]
+    rc: String,
+    #[serde(default)]
+    auto_entrepreneur: Option<String>,
+}
+
+fn sell_form(ctx: &Ctx, message: Option<&str>, f: &SellForm) -> Markup {
     let lang = ctx.lang;
+    let city = if f.city.is_empty() {
+        "Dakhla"
+    } else {
+        f.city.as_str()
+    };
     html! {
         h1 { (t(lang, "sell")) }
+        p { (sw(lang, "intro")) }
         @if let Some(m) = message { p.error role="alert" { (m) } }
         form method="post" action="/sell" {
             (ctx.csrf_field())
-            label { (t(lang, "shop_name")) input name="shop" required maxlength="120"; }
+            label { (t(lang, "shop_name")) input name="shop" required maxlength="120" value=(f.shop); }
             label { (t(lang, "kind")) select name="kind" {
-                option value="artisan" { (t(lang, "artisan")) }
-                option value="cooperative" { (t(lang, "cooperative")) }
-                option value="gie" { "GIE" }
+                option value="artisan" selected[f.kind == "artisan"] { (t(lang, "artisan")) }
+                option value="cooperative" selected[f.kind == "cooperative"] { (t(lang, "cooperative")) }
+                option value="gie" selected[f.kind == "gie"] { "GIE" }
             } }
-            label { (t(lang, "city")) input name="city" value="Dakhla" required; }
-            label { (t(lang, "name")) input name="name" required maxlength="120"; }
-            label { (t(lang, "email")) input name="email" type="email" required; }
-            label { (t(lang, "password")) " (8+)" input name="password" type="password" minlength="8" required; }
+            label { (t(lang, "city")) input name="city" value=(city) required autocomplete="address-level2"; }
+            label { (t(lang, "name")) input name="name" required maxlength="120" autocomplete="name" value=(f.name); }
+            label { (t(lang, "email")) input name="email" type="email" required autocomplete="email" value=(f.email); }
+            label { (sw(lang, "phone")) input name="phone" type="tel" required maxlength="32" autocomplete="tel" dir="ltr" placeholder=(sw(lang, "phone_hint")) value=(f.phone); }
+            label { (t(lang, "password")) " (8+)" input name="password" type="password" minlength="8" required autocomplete="new-password"; }
+            fieldset {
+                legend { (sw(lang, "legal")) }
+                p.small { (sw(lang, "legal_hint")) }
+                label.check { input type="checkbox" name="auto_entrepreneur" value="1" checked[f.auto_entrepreneur.is_some()]; " " (sw(lang, "ae")) }
+                label { (sw(lang, "ice")) input name="ice" inputmode="numeric" maxlength="20" dir="ltr" value=(f.ice); }
+                label { (sw(lang, "if")) input name="if_number" inputmode="numeric" maxlength="12" dir="ltr" value=(f.if_number); }
+                label { (sw(lang, "rc")) input name="rc" maxlength="40" dir="ltr" value=(f.rc); }
+            }
             button.big type="submit" { (t(lang, "sell")) }
         }
     }
@@ -503,33 +632,44 @@ fn sell_form(ctx: &Ctx, message: Option<&str>) -> Markup {
 
 async fn sell_page(ctx: Ctx) -> Response {
     let lang = ctx.lang;
-    with_lang_cookie(lang, layout(&ctx, t(lang, "sell"), sell_form(&ctx, None)))
+    with_lang_cookie(
+        lang,
+        layout(
+            &ctx,
+            t(lang, "sell"),
+            sell_form(&ctx, None, &SellForm::default()),
+        ),
+    )
 }
 
-#[derive(Deserialize)]
-struct SellForm {
-    shop: String,
-    kind: String,
-    city: String,
-    name: String,
-    email: String,
-    password: String,
+/// The applicant's words for a refused field.
+fn application_error(lang: tijara_core::Lang, e: &ApplicationError) -> &'static str {
+    match e {
+        ApplicationError::BadPhone => sw(lang, "bad_phone"),
+        ApplicationError::BadIce => sw(lang, "bad_ice"),
+        ApplicationError::BadIf => sw(lang, "bad_if"),
+        _ => sw(lang, "bad_rc"),
+    }
 }
 
-/// A seller applies: the seller is stored inactive until an admin approves it; its account
-/// can already log in to prepare products.
+/// A seller applies: the phone, identifiers and status are checked first (nothing is written
+/// when one is wrong); the seller is stored inactive, with the TVA status that follows, until
+/// an admin approves it (the applicant is then told by SMS and e-mail); its account can
+/// already log in to prepare products.
 async fn sell(
     State(app): State<App>,
     ctx: Ctx,
     client: crate::security::ClientIp,
     headers: HeaderMap,
-    Form(f): Form<SellForm>,
+    Form(mut f): Form<SellForm>,
 ) -> Response {
     let lang = ctx.lang;
+    let password = std::mem::take(&mut f.password);
+    let f = &f;
     let refuse_with = |status: StatusCode, message: String| {
         (
             status,
-            layout(&ctx, t(lang, "sell"), sell_form(&ctx, Some(&message))),
+            layout(&ctx, t(lang, "sell"), sell_form(&ctx, Some(&message), f)),
         )
             .into_response()
     };
@@ -539,13 +679,28 @@ async fn sell(
         "gie" => SellerKind::Gie,
         _ => SellerKind::Artisan,
     };
+    let shop = f.shop.trim();
+    if shop.is_empty() || shop.chars().count() > 120 {
+        return refuse(sw(lang, "bad_shop").to_owned());
+    }
+    let application = Application {
+        phone: f.phone.clone(),
+        ice: f.ice.clone(),
+        if_number: f.if_number.clone(),
+        rc: f.rc.clone(),
+        auto_entrepreneur: f.auto_entrepreneur.is_some(),
+    };
+    let checked = match application.check() {
+        Ok(c) => c,
+        Err(e) => return refuse(application_error(lang, &e).to_owned()),
+    };
     match app.engine.accounts().account_by_email(&f.email).await {
         Ok(Some(_)) => return refuse(format!("{} — {}", f.email.trim(), t(lang, "taken"))),
         Ok(None) => {}
         // A failed look-up is no "free e-mail": an outage is a 503 page.
         Err(e) => return crate::web::refusal(&ctx, &e),
     }
-    let password_hash = match hash(&app, &f.email, client, f.password, refuse_with).await {
+    let password_hash = match hash(&app, &f.email, client, password, refuse_with).await {
         Ok(h) => h,
         Err(res) => return res,
     };
@@ -554,13 +709,12 @@ async fn sell(
         .accounts()
         .apply_as_seller(
             SellerInput::new(
-                f.shop.trim().to_owned(),
+                shop.to_owned(),
                 kind,
                 f.city.trim().to_owned(),
-                SellerTaxStatus::Exempt {
-                    reason: "auto-entrepreneur".into(),
-                },
-            ),
+                checked.tax_status,
+            )
+            .with_legal(checked.legal),
             None,
         )
         .await;
@@ -573,20 +727,21 @@ async fn sell(
         .accounts()
         .create_account(
             NewAccount::new(
-                f.email,
-                f.name,
+                f.email.clone(),
+                f.name.clone(),
                 password_hash,
                 Role::Seller {
                     seller_id: seller.id,
                     member: None,
                 },
                 lang,
-            ),
+            )
+            .with_phone(checked.phone),
             None,
         )
         .await;
     match account {
-        Ok(a) => start_session(&app, &headers, &a, "/seller").await,
+        Ok(a) => start_session(&app, &headers, &a, "/seller", lang).await,
         Err(e) => refuse(e.to_string()),
     }
 }

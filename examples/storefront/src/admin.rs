@@ -1,13 +1,16 @@
-//! The marketplace's administration: approve sellers and set commissions, orders (refunds,
-//! bank transfers, tracking entered by hand), payouts marked paid, and the event outbox.
-//! Every route requires an admin account.
+//! The marketplace's administration: the dashboard (`/admin`), sellers to approve and their
+//! commissions (`/admin/sellers`), orders (refunds, bank transfers, tracking entered by hand),
+//! payouts marked paid, and the event outbox. Every route requires an admin account; every
+//! page is in the admin's language (words in [`w`]).
 
+mod dashboard;
 mod payouts;
 
 use crate::App;
 use crate::auth::Ctx;
 use crate::portal::{apply_tracking, month_bounds};
-use crate::web::{layout, problem, refusal, status_word};
+use crate::web::pick;
+use crate::web::{found, layout, problem, refusal, status_word};
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
@@ -17,7 +20,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use std::collections::HashMap;
 use tijara::usecases::catalog::SellerInput;
-use tijara_core::{Money, OrderId, Rate, SellerId, SellerOrderId};
+use tijara_core::{Lang, Money, OrderId, Rate, SellerId, SellerOrderId};
 
 fn admin_only(ctx: &Ctx) -> Option<Response> {
     match &ctx.account {
@@ -27,57 +30,246 @@ fn admin_only(ctx: &Ctx) -> Option<Response> {
     }
 }
 
-fn nav() -> Markup {
+/// The admin's words, in Arabic, French and English.
+pub(crate) fn w(lang: Lang, key: &str) -> &'static str {
+    let (fr, ar, en) = match key {
+        "admin" => ("Administration", "الإدارة", "Administration"),
+        "dashboard" => ("Tableau de bord", "لوحة القيادة", "Dashboard"),
+        "sellers" => ("Vendeurs", "البائعون", "Sellers"),
+        "orders" => ("Commandes", "الطلبات", "Orders"),
+        "payouts" => ("Virements", "التحويلات", "Payouts"),
+        "events" => ("Événements", "الأحداث", "Events"),
+        "mailbox" => ("Messages", "الرسائل", "Messages"),
+        "name" => ("Nom", "الاسم", "Name"),
+        "month" => ("Mois", "الشهر", "Month"),
+        "city" => ("Ville", "المدينة", "City"),
+        "kind" => ("Type", "النوع", "Type"),
+        "state" => ("État", "الحالة", "State"),
+        "commission" => ("Commission %", "العمولة %", "Commission %"),
+        "contact" => ("Contact", "التواصل", "Contact"),
+        "tax" => (
+            "TVA et identifiants",
+            "الضريبة والمعرفات",
+            "VAT and identifiers",
+        ),
+        "active" => ("actif", "نشط", "active"),
+        "waiting" => ("en attente", "في الانتظار", "waiting"),
+        "approve" => ("Approuver", "وافق", "Approve"),
+        "suspend" => ("Suspendre", "أوقف", "Suspend"),
+        "ok" => ("Enregistrer", "احفظ", "Save"),
+        "all" => ("Tous", "الكل", "All"),
+        "pending_only" => ("En attente", "في الانتظار", "Waiting"),
+        "artisan" => ("Artisan", "حرفي", "Artisan"),
+        "cooperative" => ("Coopérative", "تعاونية", "Cooperative"),
+        "gie" => ("GIE", "مجموعة ذات نفع اقتصادي", "GIE"),
+        "vat_registered" => (
+            "assujetti à la TVA",
+            "خاضع للضريبة على القيمة المضافة",
+            "VAT registered",
+        ),
+        "order" => ("Commande", "الطلب", "Order"),
+        "date" => ("Date", "التاريخ", "Date"),
+        "email" => ("E-mail", "البريد الإلكتروني", "E-mail"),
+        "total" => ("Total", "المجموع", "Total"),
+        "payment" => ("Paiement", "الأداء", "Payment"),
+        "next" => ("Page suivante", "الصفحة التالية", "Next page"),
+        "none" => ("Rien ici.", "لا شيء هنا.", "Nothing here."),
+        "filter" => ("Filtre", "التصفية", "Filter"),
+        "transfers" => (
+            "Virements à confirmer",
+            "تحويلات بانتظار التأكيد",
+            "Transfers to confirm",
+        ),
+        "returns" => (
+            "Retours à décider",
+            "مرتجعات تنتظر القرار",
+            "Returns to decide",
+        ),
+        "qty" => ("Quantité", "الكمية", "Quantity"),
+        "product" => ("Produit", "المنتج", "Product"),
+        "tracking_no" => ("N° de suivi", "رقم التتبع", "Tracking number"),
+        "step" => ("Étape", "المرحلة", "Step"),
+        "refund" => ("Remboursement", "استرجاع المبلغ", "Refund"),
+        "refund_btn" => ("Rembourser", "استرجع", "Refund"),
+        "amount" => ("Montant (MAD)", "المبلغ (درهم)", "Amount (MAD)"),
+        "transfer" => ("Virement reçu", "تحويل مستلم", "Transfer received"),
+        "bank_ref" => ("Référence bancaire", "المرجع البنكي", "Bank reference"),
+        "confirm" => ("Confirmer", "أكد", "Confirm"),
+        "log" => ("Journal des paiements", "سجل الأداءات", "Payment log"),
+        "outbox_note" => (
+            "Les plus anciens événements de la file d'envoi (webhooks, e-mails, SMS) pas encore livrés.",
+            "أقدم الأحداث في قائمة الإرسال (webhooks، رسائل البريد، الرسائل القصيرة) التي لم تُسلَّم بعد.",
+            "The oldest events of the outbox (webhooks, e-mails, SMS) not delivered yet.",
+        ),
+        "failed_only" => ("Seulement les échecs", "الفاشلة فقط", "Failed only"),
+        "bad_percent" => (
+            "Commission : écrivez un pourcentage entre 0 et 100, par exemple 8 ou 7,5.",
+            "العمولة: اكتب نسبة بين 0 و100، مثلا 8 أو 7,5.",
+            "Commission: write a percentage from 0 to 100, e.g. 8 or 7.5.",
+        ),
+        "bad_amount" => (
+            "Montant : écrivez un montant en dirhams, par exemple 120 ou 120,50.",
+            "المبلغ: اكتب مبلغا بالدرهم، مثلا 120 أو 120,50.",
+            "Amount: write an amount in dirhams, e.g. 120 or 120.50.",
+        ),
+        "approved_subject" => (
+            "Votre boutique est approuvée",
+            "تمت الموافقة على متجرك",
+            "Your shop is approved",
+        ),
+        "approved_text" => (
+            "Bonne nouvelle : votre boutique est approuvée. Vos produits peuvent maintenant être achetés. Connectez-vous pour les mettre en ligne :",
+            "خبر سار: تمت الموافقة على متجرك. يمكن الآن شراء منتجاتك. ادخل إلى حسابك لنشرها:",
+            "Good news: your shop is approved. Your products can now be bought. Log in to put them online:",
+        ),
+        _ => ("", "", ""),
+    };
+    pick(lang, fr, ar, en)
+}
+
+/// The admin's menu, in the admin's language.
+fn nav(lang: Lang) -> Markup {
     html! {
-        nav.portal {
-            a.button href="/admin" { "Vendeurs · البائعون" } " "
-            a.button href="/admin/orders" { "Commandes · الطلبات" } " "
-            a.button href="/admin/payouts" { "Virements · التحويلات" } " "
-            a.button href="/admin/events" { "Événements · الأحداث" }
-            " " a.button href="/admin/mailbox" { "Messages · الرسائل" }
+        nav.portal aria-label=(w(lang, "admin")) {
+            a.button href="/admin" { (w(lang, "dashboard")) } " "
+            a.button href="/admin/sellers" { (w(lang, "sellers")) } " "
+            a.button href="/admin/orders" { (w(lang, "orders")) } " "
+            a.button href="/admin/payouts" { (w(lang, "payouts")) } " "
+            a.button href="/admin/events" { (w(lang, "events")) } " "
+            a.button href="/admin/mailbox" { (w(lang, "mailbox")) }
         }
     }
 }
 
-async fn sellers(State(app): State<App>, ctx: Ctx) -> Response {
+fn kind_word(lang: Lang, kind: &tijara_core::catalog::SellerKind) -> &'static str {
+    use tijara_core::catalog::SellerKind;
+    match kind {
+        SellerKind::Cooperative => w(lang, "cooperative"),
+        SellerKind::Gie => w(lang, "gie"),
+        _ => w(lang, "artisan"),
+    }
+}
+
+/// `/admin/sellers` (`?state=pending`: only those waiting for approval): each seller with its
+/// contact, TVA status and identifiers, approve/suspend, and its commission.
+async fn sellers(
+    State(app): State<App>,
+    ctx: Ctx,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     if let Some(r) = admin_only(&ctx) {
         return r;
     }
-    let list = match app.engine.catalog().list_sellers(None, 200).await {
-        Ok(p) => p.items,
+    let lang = ctx.lang;
+    let pending_only = q.get("state").is_some_and(|s| s == "pending");
+    let list = match app
+        .engine
+        .catalog()
+        .list_sellers(q.get("after").map(String::as_str), 100)
+        .await
+    {
+        Ok(p) => p,
         Err(e) => return refusal(&ctx, &e),
     };
+    let next = list.next.clone();
+    let list: Vec<_> = list
+        .items
+        .into_iter()
+        .filter(|s| !pending_only || !s.active)
+        .collect();
+    // The applicants' logins (e-mail, phone), for the sellers waiting.
+    let mut contacts: HashMap<SellerId, (String, Option<String>)> = HashMap::new();
+    for s in list.iter().filter(|s| !s.active) {
+        if let Ok(accounts) = app.engine.accounts().seller_accounts(&s.id).await
+            && let Some(a) = accounts.into_iter().next()
+        {
+            contacts.insert(s.id.clone(), (a.email, a.phone));
+        }
+    }
     let body = html! {
-        h1 { "Administration" }
-        (nav())
-        h2 { "Vendeurs · البائعون" }
+        h1 { (w(lang, "sellers")) }
+        (nav(lang))
+        nav.chips aria-label=(w(lang, "filter")) {
+            a.chip href="/admin/sellers" aria-current=[(!pending_only).then_some("page")] { (w(lang, "all")) }
+            a.chip href="/admin/sellers?state=pending" aria-current=[pending_only.then_some("page")] { (w(lang, "pending_only")) }
+        }
+        @if list.is_empty() { p { (w(lang, "none")) } }
+        @else {
+        div.table-wrap {
         table {
-            tr { th { "Nom" } th { "Ville" } th { "Type" } th { "État" } th { "Commission %" } }
+            tr { th { (w(lang, "name")) } th { (w(lang, "city")) } th { (w(lang, "kind")) } th { (w(lang, "contact")) } th { (w(lang, "tax")) } th { (w(lang, "state")) } th { (w(lang, "commission")) } }
             @for s in &list {
                 tr {
                     td { (s.name) }
                     td { (s.home_city) }
-                    td { (format!("{:?}", s.kind)) }
+                    td { (kind_word(lang, &s.kind)) }
+                    td {
+                        @if let Some((email, phone)) = contacts.get(&s.id) {
+                            bdi { (email) }
+                            @if let Some(p) = phone { br; bdi dir="ltr" { (p) } }
+                        }
+                    }
+                    td {
+                        @match &s.tax_status {
+                            tijara_core::catalog::SellerTaxStatus::VatRegistered => { (w(lang, "vat_registered")) }
+                            tijara_core::catalog::SellerTaxStatus::Exempt { reason } => { (reason) }
+                            _ => {}
+                        }
+                        @if let Some(ice) = &s.legal.ice { br; "ICE " bdi { (ice) } }
+                        @if let Some(ifn) = &s.legal.if_number { br; "IF " bdi { (ifn) } }
+                        @if let Some(rc) = &s.legal.rc { br; "RC " bdi { (rc) } }
+                    }
                     td {
                         form.inline method="post" action={ "/admin/sellers/" (s.id) "/active" } {
                             (ctx.csrf_field())
                             input type="hidden" name="active" value=(!s.active);
-                            @if s.active { "✔ actif " button type="submit" { "Suspendre" } }
-                            @else { "⏳ en attente " button type="submit" { "Approuver" } }
+                            @if s.active { "✔ " (w(lang, "active")) " " button type="submit" { (w(lang, "suspend")) } }
+                            @else { "⏳ " (w(lang, "waiting")) " " button type="submit" { (w(lang, "approve")) } }
                         }
                     }
                     td {
                         form.inline method="post" action={ "/admin/sellers/" (s.id) "/commission" } {
                             (ctx.csrf_field())
-                            input name="percent" inputmode="decimal" size="5" value=(s.commission_rate.as_percent().normalize());
-                            button type="submit" { "OK" }
+                            input aria-label={ (w(lang, "commission")) " — " (s.name) } name="percent" inputmode="decimal" size="5" value=(s.commission_rate.as_percent().normalize());
+                            button type="submit" { (w(lang, "ok")) }
                         }
                     }
                 }
             }
         }
+        }
+        }
+        @if let Some(n) = &next {
+            p { a.button href={ "/admin/sellers?after=" (n) @if pending_only { "&state=pending" } } { (w(lang, "next")) } }
+        }
     };
-    layout(&ctx, "Administration", body).into_response()
+    layout(&ctx, w(lang, "sellers"), body).into_response()
+}
+
+/// Tells the applicant their shop is approved: an e-mail and an SMS in their language, through
+/// the shop's message channels (in demo mode, the admin's mailbox).
+async fn tell_approved(app: &App, seller: &tijara_core::catalog::Seller) {
+    let Ok(accounts) = app.engine.accounts().seller_accounts(&seller.id).await else {
+        return;
+    };
+    let link = crate::messages::link(&app.public_url, "/seller");
+    for a in accounts.into_iter().filter(|a| a.seller_id().is_some()) {
+        let n = tijara_notify::Notification {
+            email: Some(a.email.clone()),
+            phone: a.phone.clone(),
+            lang: a.lang,
+            subject: format!("{} — {}", w(a.lang, "approved_subject"), seller.name),
+            text: format!("{} {link}", w(a.lang, "approved_text")),
+        };
+        for channel in app.messages.channels() {
+            let n = n.clone();
+            tokio::spawn(async move {
+                if let Err(e) = channel.send(&n).await {
+                    tracing::warn!(target: "messages", error = %e, "approval message not sent");
+                }
+            });
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -102,13 +294,22 @@ async fn set_active(
         Ok(id) => id,
         Err(r) => return r,
     };
+    let was_active = match app.engine.catalog().seller(&id).await {
+        Ok(s) => s.active,
+        Err(e) => return refusal(&ctx, &e),
+    };
     match app
         .engine
         .catalog()
         .set_seller_active(&id, f.active, None)
         .await
     {
-        Ok(_) => Redirect::to("/admin").into_response(),
+        Ok(seller) => {
+            if seller.active && !was_active {
+                tell_approved(&app, &seller).await;
+            }
+            Redirect::to("/admin/sellers").into_response()
+        }
         Err(e) => refusal(&ctx, &e),
     }
 }
@@ -140,7 +341,13 @@ async fn set_commission(
         .and_then(|p| Rate::from_percent(p).map_err(|e| e.to_string()));
     let rate = match rate {
         Ok(r) => r,
-        Err(e) => return problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &e),
+        Err(_) => {
+            return problem(
+                &ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                w(ctx.lang, "bad_percent"),
+            );
+        }
     };
     let seller = match app.engine.catalog().seller(&id).await {
         Ok(s) => s,
@@ -148,11 +355,80 @@ async fn set_commission(
     };
     let input = SellerInput::from(seller).with_commission_rate(rate);
     match app.engine.catalog().update_seller(&id, input, None).await {
-        Ok(_) => Redirect::to("/admin").into_response(),
+        Ok(_) => Redirect::to("/admin/sellers").into_response(),
         Err(e) => refusal(&ctx, &e),
     }
 }
 
+/// The filters of the orders list (`?state=`, `?transfer=pending`, `?returns=requested`,
+/// `?day=YYYY-MM-DD`), each as the dashboard links to it.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct OrderFilter {
+    state: Option<String>,
+    transfers: bool,
+    returns: bool,
+    day: Option<tijara_core::chrono::NaiveDate>,
+}
+
+impl OrderFilter {
+    fn of(q: &HashMap<String, String>) -> Self {
+        OrderFilter {
+            state: q
+                .get("state")
+                .filter(|s| {
+                    matches!(
+                        s.as_str(),
+                        "awaiting_payment" | "confirmed" | "completed" | "cancelled"
+                    )
+                })
+                .cloned(),
+            transfers: q.get("transfer").is_some_and(|v| v == "pending"),
+            returns: q.get("returns").is_some_and(|v| v == "requested"),
+            day: q
+                .get("day")
+                .and_then(|d| tijara_core::chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
+        }
+    }
+
+    fn keeps(&self, app: &App, d: &tijara::docs::OrderDoc) -> bool {
+        use tijara_core::payment::{PaymentMethod, PaymentStatus};
+        let o = &d.order;
+        self.state
+            .as_deref()
+            .is_none_or(|s| o.status().as_str() == s)
+            && (!self.transfers
+                || (o.payment.method() == PaymentMethod::BankTransfer
+                    && o.payment.status() == PaymentStatus::Pending
+                    && o.status() == tijara_core::order::OrderStatus::AwaitingPayment))
+            && (!self.returns
+                || d.returns
+                    .iter()
+                    .any(|r| r.status() == tijara_core::returns::ReturnStatus::Requested))
+            && self
+                .day
+                .is_none_or(|day| app.engine.region().local_date(o.placed_at) == day)
+    }
+
+    fn query(&self) -> String {
+        let mut q = String::new();
+        if let Some(s) = &self.state {
+            q.push_str(&format!("&state={s}"));
+        }
+        if self.transfers {
+            q.push_str("&transfer=pending");
+        }
+        if self.returns {
+            q.push_str("&returns=requested");
+        }
+        if let Some(d) = self.day {
+            q.push_str(&format!("&day={d}"));
+        }
+        q
+    }
+}
+
+/// `/admin/orders`: the orders by number, filtered as the dashboard's links ask (each page
+/// reads 100 orders and shows those that match).
 async fn orders(
     State(app): State<App>,
     ctx: Ctx,
@@ -162,6 +438,7 @@ async fn orders(
         return r;
     }
     let lang = ctx.lang;
+    let filter = OrderFilter::of(&q);
     let page = match app
         .engine
         .orders()
@@ -171,23 +448,78 @@ async fn orders(
         Ok(page) => page,
         Err(e) => return refusal(&ctx, &e),
     };
+    let region = app.engine.region();
+    let shown: Vec<_> = page
+        .items
+        .iter()
+        .filter(|d| filter.keeps(&app, d))
+        .collect();
+    let chip = |href: String, label: String, on: bool| {
+        html! {
+            a.chip href=(href) aria-current=[on.then_some("page")] { (label) }
+        }
+    };
     let body = html! {
-        h1 { "Commandes · الطلبات" }
-        (nav())
+        h1 { (w(lang, "orders")) }
+        (nav(lang))
+        nav.chips aria-label=(w(lang, "filter")) {
+            (chip("/admin/orders".into(), w(lang, "all").into(), filter == OrderFilter::default()))
+            @for st in ["awaiting_payment", "confirmed", "completed", "cancelled"] {
+                (chip(format!("/admin/orders?state={st}"), status_word(lang, st), filter.state.as_deref() == Some(st)))
+            }
+            (chip("/admin/orders?transfer=pending".into(), w(lang, "transfers").into(), filter.transfers))
+            (chip("/admin/orders?returns=requested".into(), w(lang, "returns").into(), filter.returns))
+        }
+        @if shown.is_empty() { p { (w(lang, "none")) } }
+        @else {
+        div.table-wrap {
         table {
-            @for d in &page.items {
+            tr { th { (w(lang, "order")) } th { (w(lang, "date")) } th { (w(lang, "email")) } th { (w(lang, "total")) } th { (w(lang, "state")) } }
+            @for d in &shown {
                 tr {
                     td { a href={ "/admin/orders/" (d.order.id) } { bdi { (d.order.reference()) } } }
-                    td { bdi { (d.order.placed_at.format("%Y-%m-%d %H:%M")) } }
+                    td { bdi { ((d.order.placed_at + tijara_core::chrono::Duration::minutes(i64::from(region.utc_offset_minutes))).format("%Y-%m-%d %H:%M")) } }
                     td { bdi { (d.order.email) } }
                     td { bdi { (d.order.grand_total.format(lang)) } }
-                    td { (status_word(lang, d.order.status().as_str())) " · " (status_word(lang, d.order.payment.status().as_str())) }
+                    td { (crate::web::status_badge(lang, d.order.status().as_str())) " " (status_word(lang, d.order.payment.status().as_str())) }
                 }
             }
         }
-        @if let Some(n) = &page.next { p { a.button href={ "/admin/orders?after=" (n) } { "→" } } }
+        }
+        }
+        @if let Some(n) = &page.next { p { a.button href={ "/admin/orders?after=" (n) (filter.query()) } { (w(lang, "next")) } } }
     };
-    layout(&ctx, "Commandes", body).into_response()
+    layout(&ctx, w(lang, "orders"), body).into_response()
+}
+
+/// The names (in the admin's language) and thumbnails of an order's products, by product id
+/// (a product since removed shows its SKU).
+async fn product_faces(
+    app: &App,
+    lang: Lang,
+    o: &tijara_core::order::Order,
+) -> HashMap<tijara_core::ProductId, (String, Option<String>)> {
+    let mut faces = HashMap::new();
+    for l in o.seller_orders.iter().flat_map(|so| so.lines.iter()) {
+        if faces.contains_key(&l.product_id) {
+            continue;
+        }
+        if let Ok(p) = app.engine.catalog().product(&l.product_id).await {
+            let title = p
+                .product
+                .title
+                .get(lang, Lang::AR)
+                .unwrap_or(l.sku.as_str())
+                .to_owned();
+            let photo = p
+                .product
+                .photos
+                .first()
+                .map(|ph| crate::media::thumb_url(&ph.url));
+            faces.insert(l.product_id.clone(), (title, photo));
+        }
+    }
+    faces
 }
 
 async fn order(State(app): State<App>, ctx: Ctx, Path(id): Path<String>) -> Response {
@@ -203,48 +535,68 @@ async fn order(State(app): State<App>, ctx: Ctx, Path(id): Path<String>) -> Resp
         Err(e) => return refusal(&ctx, &e),
     };
     let o = &doc.order;
+    let faces = product_faces(&app, lang, o).await;
+    let mut seller_names = HashMap::new();
+    for so in &o.seller_orders {
+        if let Ok(s) = app.engine.catalog().seller(&so.seller_id).await {
+            seller_names.insert(so.seller_id.clone(), s.name);
+        }
+    }
+    let title = format!("{} {}", w(lang, "order"), o.reference());
     let body = html! {
-        h1 { "Commande " bdi { (o.reference()) } }
-        (nav())
+        h1 { (w(lang, "order")) " " bdi { (o.reference()) } }
+        (nav(lang))
         p { bdi { (o.email) } " · " (o.shipping_address.name) " · " (o.shipping_address.city) " (" (o.shipping_address.country) ")" }
-        p { (status_word(lang, o.status().as_str())) " · " (status_word(lang, o.payment.status().as_str())) " · " bdi { (o.grand_total.format(lang)) } }
+        p { (crate::web::status_badge(lang, o.status().as_str())) " " (status_word(lang, o.payment.status().as_str())) " · " bdi { (o.grand_total.format(lang)) } }
         @for so in &o.seller_orders {
             section.box {
-                h2 { bdi { (so.id) } " — " (status_word(lang, so.status().as_str())) }
-                ul { @for l in &so.lines { li { bdi { (l.sku) } " × " (l.quantity) " — " bdi { (l.net.format(lang)) } } } }
+                h2 { (seller_names.get(&so.seller_id).cloned().unwrap_or_default()) " — " (crate::web::status_badge(lang, so.status().as_str())) }
+                ul.lines {
+                    @for l in &so.lines {
+                        @let face = faces.get(&l.product_id);
+                        li {
+                            @if let Some((name, Some(src))) = face { img.thumb src=(src) alt=(name) width="56" height="56" loading="lazy"; " " }
+                            strong { (face.map(|f| f.0.as_str()).unwrap_or(l.sku.as_str())) }
+                            " × " (l.quantity) " — " bdi { (l.net.format(lang)) }
+                            " " span.muted { bdi { (l.sku) } }
+                        }
+                    }
+                }
                 @if let Some(s) = doc.shipments.iter().find(|s| s.seller_order_id == so.id) {
                     p { (s.carrier) " " bdi { (s.tracking_number.clone().unwrap_or_default()) } " — " (status_word(lang, s.status().as_str())) }
                     form method="post" action={ "/admin/orders/" (o.id) "/" (so.id) "/tracking" } {
                         (ctx.csrf_field())
-                        label { "N° de suivi" input name="number" value=(s.tracking_number.clone().unwrap_or_default()); }
-                        label { "Étape" select name="status" {
+                        label { (w(lang, "tracking_no")) input name="number" value=(s.tracking_number.clone().unwrap_or_default()); }
+                        label { (w(lang, "step")) select name="status" {
                             option value="" { "—" }
                             @for st in ["picked_up", "in_transit", "out_for_delivery", "delivered", "delivery_failed", "returned_to_sender"] {
                                 option value=(st) { (status_word(lang, st)) }
                             }
                         } }
-                        button type="submit" { "Enregistrer" }
+                        button type="submit" { (w(lang, "ok")) }
                     }
                 }
             }
         }
-        h2 { "Remboursement · استرجاع" }
+        h2 { (w(lang, "refund")) }
         form method="post" action={ "/admin/orders/" (o.id) "/refund" } {
             (ctx.csrf_field())
-            label { "Montant (MAD)" input name="amount" inputmode="decimal" required; }
-            button type="submit" { "Rembourser" }
+            label { (w(lang, "amount")) input name="amount" inputmode="decimal" required; }
+            button type="submit" { (w(lang, "refund_btn")) }
         }
-        h2 { "Virement reçu · تحويل مستلم" }
+        h2 { (w(lang, "transfer")) }
         form method="post" action={ "/admin/orders/" (o.id) "/transfer" } {
             (ctx.csrf_field())
-            label { "Montant (MAD)" input name="amount" inputmode="decimal" value=(o.grand_total.amount()) required; }
-            label { "Référence bancaire" input name="reference" required; }
-            button type="submit" { "Confirmer" }
+            label { (w(lang, "amount")) input name="amount" inputmode="decimal" value=(o.grand_total.amount()) required; }
+            label { (w(lang, "bank_ref")) input name="reference" required; }
+            button type="submit" { (w(lang, "confirm")) }
         }
-        h2 { "Journal des paiements" }
-        ol { @for e in &doc.payment_log { li { code { (serde_json::to_string(e).unwrap_or_default()) } } } }
+        details {
+            summary { (w(lang, "log")) }
+            ol { @for e in &doc.payment_log { li { code { (serde_json::to_string(e).unwrap_or_default()) } } } }
+        }
     };
-    layout(&ctx, "Commande", body).into_response()
+    layout(&ctx, &title, body).into_response()
 }
 
 #[derive(Deserialize)]
@@ -286,7 +638,13 @@ async fn money_action(
         .unwrap_or_default();
     let amount = match Money::mad(f.amount.trim().replace(',', ".").as_str()) {
         Ok(m) => m,
-        Err(e) => return problem(ctx, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+        Err(_) => {
+            return problem(
+                ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                w(ctx.lang, "bad_amount"),
+            );
+        }
     };
     let result = match action {
         MoneyAction::Refund => {
@@ -363,31 +721,51 @@ async fn tracking(
     }
 }
 
-async fn events(State(app): State<App>, ctx: Ctx) -> Response {
+/// `/admin/events` (`?failed=1`: only those still undelivered after
+/// [`tijara::usecases::dashboard::STUCK_AFTER_MINUTES`]).
+async fn events(
+    State(app): State<App>,
+    ctx: Ctx,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     if let Some(r) = admin_only(&ctx) {
         return r;
     }
+    let lang = ctx.lang;
+    let failed_only = q.contains_key("failed");
     let list = match app.engine.storage().pending_events(200).await {
         Ok(list) => list,
         Err(e) => return refusal(&ctx, &e.into()),
     };
+    let stuck_before = app.engine.now()
+        - tijara_core::chrono::Duration::minutes(tijara::usecases::dashboard::STUCK_AFTER_MINUTES);
+    let list: Vec<_> = list
+        .into_iter()
+        .filter(|e| !failed_only || e.created_at < stuck_before)
+        .collect();
     let body = html! {
-        h1 { "Événements · الأحداث" }
-        (nav())
-        p.muted { "Les 200 plus anciens événements de la file d'envoi (outbox), non encore acquittés." }
-        table {
+        h1 { (w(lang, "events")) }
+        (nav(lang))
+        p.muted { (w(lang, "outbox_note")) }
+        nav.chips aria-label=(w(lang, "filter")) {
+            a.chip href="/admin/events" aria-current=[(!failed_only).then_some("page")] { (w(lang, "all")) }
+            a.chip href="/admin/events?failed=1" aria-current=[failed_only.then_some("page")] { (w(lang, "failed_only")) }
+        }
+        @if list.is_empty() { p { (w(lang, "none")) } }
+        div.table-wrap { table {
             @for e in &list {
                 tr { td { (e.seq) } td { bdi { (e.created_at.format("%Y-%m-%d %H:%M:%S")) } } td { code { (e.kind) } } td { bdi { (e.aggregate) } } td { code { (e.payload) } } }
             }
-        }
+        } }
     };
-    layout(&ctx, "Événements", body).into_response()
+    layout(&ctx, w(lang, "events"), body).into_response()
 }
 
 /// The admin routes.
 pub fn routes() -> Router<App> {
     Router::new()
-        .route("/admin", get(sellers))
+        .route("/admin", get(dashboard::dashboard))
+        .route("/admin/sellers", get(sellers))
         .route("/admin/sellers/{id}/active", post(set_active))
         .route("/admin/sellers/{id}/commission", post(set_commission))
         .route("/admin/orders", get(orders))

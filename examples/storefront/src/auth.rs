@@ -151,6 +151,23 @@ pub async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Resp
         .and_then(|q| q.get("cur").cloned())
         .map(|c| c.to_ascii_uppercase())
         .filter(|c| matches!(c.as_str(), "MAD" | "EUR" | "USD"));
+    // A language chosen in the header's switcher sticks: in the cookie, and for a logged-in
+    // visitor in the account's preference (so it follows them to another device).
+    let chosen_lang = chosen_lang(&app, req.uri().query());
+    let mut live = live;
+    if let (Some(lang), Some((_, account))) = (chosen_lang, live.as_mut())
+        && (account.lang != lang || account.lang_chosen_at.is_none())
+    {
+        match app.engine.accounts().set_language(&account.id, lang).await {
+            Ok(_) => {
+                account.lang = lang;
+                account.lang_chosen_at = Some(app.engine.now());
+            }
+            // The page still shows in the chosen language (the cookie): the preference is
+            // saved at the next switch.
+            Err(e) => tracing::warn!(error = %e, "language preference not saved"),
+        }
+    }
     req.extensions_mut().insert(GuestCsrf(guest.clone()));
     req.extensions_mut().insert(LiveSession(live, token));
     let mut res = next.run(req).await;
@@ -170,7 +187,21 @@ pub async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Resp
     {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
+    if let Some(lang) = chosen_lang
+        && let Some(v) = set_cookie(&app, LANG_COOKIE, lang.code(), 31_536_000)
+    {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
     res
+}
+
+/// The language cookie: the visitor's last choice, on this device.
+pub const LANG_COOKIE: &str = "lang";
+
+/// The language the visitor chose in the switcher (`?lang=`), if the shop speaks it.
+fn chosen_lang(app: &App, query: Option<&str>) -> Option<tijara_core::Lang> {
+    let q: HashMap<String, String> = serde_urlencoded::from_str(query?).ok()?;
+    crate::ctx::supported_lang(app.engine.region(), q.get("lang")?)
 }
 
 #[cfg(test)]

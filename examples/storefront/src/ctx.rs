@@ -156,7 +156,7 @@ pub fn lang_of(region: &Region, headers: &HeaderMap, q: &HashMap<String, String>
 
 /// The language of a code if the shop speaks it: Arabic, French, English (the interface's
 /// words), or one of the region's languages (`zgh` asked, `zgh-Tfng` spoken).
-fn supported_lang(region: &Region, code: &str) -> Option<Lang> {
+pub(crate) fn supported_lang(region: &Region, code: &str) -> Option<Lang> {
     let lang = Lang::from_code(code).ok()?;
     if matches!(lang, Lang::AR | Lang::FR | Lang::EN) {
         return Some(lang);

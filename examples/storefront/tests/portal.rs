@@ -550,6 +550,7 @@ async fn admins_approve_sellers_refund_track_and_pay_out() {
                 ("city", "Bir Gandouz"),
                 ("name", "Lahcen"),
                 ("email", "lahcen@example.ma"),
+                ("phone", "0661000002"),
                 ("password", "gandouz-2026"),
             ],
         )
@@ -579,7 +580,7 @@ async fn admins_approve_sellers_refund_track_and_pay_out() {
     let mut admin = Client::new(&app);
     let r = admin.login("admin@tijara.example", "admin-demo-2026").await;
     assert_eq!(r.location.as_deref(), Some("/admin"));
-    let page = admin.get("/admin").await;
+    let page = admin.get("/admin/sellers").await;
     assert!(page.body.contains("Atelier Bir Gandouz"));
     let applied = app
         .engine

@@ -601,6 +601,7 @@ async fn sign_ups_are_checked_before_hashing_and_throttled_per_address() {
                 ("name", "X"),
                 ("email", "ADMIN@tijara.example"),
                 ("password", "long-enough-1"),
+                ("phone", "0612345678"),
                 ("shop", "Shop"),
                 ("city", "Dakhla"),
                 ("kind", "artisan"),

@@ -81,6 +81,7 @@ mod addresses;
 pub use addresses::*;
 #[cfg(feature = "accounts")]
 mod auth;
+mod language;
 #[cfg(feature = "accounts")]
 mod password;
 #[cfg(feature = "accounts")]
@@ -134,8 +135,17 @@ pub struct Account {
     pub password_hash: String,
     /// Role.
     pub role: Role,
-    /// Preferred language.
+    /// Preferred language (the language of the page the account was created on, until the
+    /// person chooses one: see [`Account::lang_chosen_at`]).
     pub lang: Lang,
+    /// When the person chose [`Account::lang`] themselves (switching the language while
+    /// logged in, [`Accounts::set_language`]); `None` while it is only the sign-up page's.
+    /// A login keeps the language the visitor was using unless this is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang_chosen_at: Option<DateTime<Utc>>,
+    /// A phone to reach the person by SMS (E.164), if they gave one (a seller's application).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Unused since logins are throttled (see the module docs); kept for stored accounts.
@@ -222,9 +232,19 @@ pub struct NewAccount {
     pub role: Role,
     /// Preferred language.
     pub lang: Lang,
+    /// A phone to reach the person by SMS (E.164), if they gave one.
+    #[serde(default)]
+    pub phone: Option<String>,
 }
 
 impl NewAccount {
+    /// With a phone to reach the person by SMS (E.164, e.g. from
+    /// [`tijara_core::onboarding::normalize_phone`]).
+    pub fn with_phone(mut self, phone: impl Into<String>) -> Self {
+        self.phone = Some(phone.into());
+        self
+    }
+
     /// A new account (every field is required; hash the password with [`hash_password`]).
     ///
     /// ```
@@ -250,6 +270,7 @@ impl NewAccount {
             password_hash: password_hash.into(),
             role,
             lang,
+            phone: None,
         }
     }
 }
@@ -403,6 +424,8 @@ impl Accounts<'_> {
             password_hash: new.password_hash.clone(),
             role: new.role.clone(),
             lang: new.lang,
+            lang_chosen_at: None,
+            phone: new.phone.clone(),
             created_at: e.now(),
             failed_logins: vec![],
             locked_until: None,

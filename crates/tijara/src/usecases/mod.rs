@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod cart;
 pub mod catalog;
 pub mod checkout;
+pub mod dashboard;
 pub mod fulfillment;
 pub mod invoices;
 pub mod maintenance;

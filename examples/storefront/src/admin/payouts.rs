@@ -107,8 +107,8 @@ pub(super) async fn payouts(
     }
     let body = html! {
         h1 { "Virements aux vendeurs · " (month) }
-        (nav())
-        form method="get" action="/admin/payouts" { input type="month" name="month" value=(month); button type="submit" { "↻" } }
+        (nav(lang))
+        form method="get" action="/admin/payouts" { input type="month" name="month" value=(month) aria-label=(w(lang, "month")); button type="submit" { "↻" } }
         p { a.button.ghost href={ "/admin/payouts.csv?month=" (month) } download { (pw(lang, "batch")) } }
         div.table-wrap { table {
             thead { tr { th { "Vendeur" } th { "Ventes" } th { "Commission" } th { "Dû" } th { "Payé" } th { "Reste" } th {} } }

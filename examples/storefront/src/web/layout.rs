@@ -164,6 +164,7 @@ pub(crate) fn page_with(
                             a href="/cart" { (t(lang, "cart")) }
                             a href="/track" { (t(lang, "ac_track")) }
                             a href="/account" { (t(lang, "account")) }
+                            a href="/sell" { (t(lang, "sell")) }
                         }
                         (super::seo::footer_links(lang))
                         p.small { (t(lang, "footer_note")) }

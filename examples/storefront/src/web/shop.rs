@@ -144,6 +144,7 @@ async fn home(
             section.hero {
                 h1 { (t(lang, "hero_title")) }
                 p { (t(lang, "hero_text")) }
+                p { a href="/sell" { (t(lang, "sell")) } }
             }
         }
         @if let Some(name) = &cat_name { (crumbs(lang, &[(name.as_str(), None)])) }

@@ -1,0 +1,214 @@
+//! The admin's dashboard (`/admin`): today's and this month's orders and sales, a chart of the
+//! last 30 days drawn on the server (SVG, with the same figures in a table for screen readers
+//! and printing), orders by state, and what waits for someone; every number links to its list.
+//! The figures come from the engine (`engine.dashboard().summary()`), so the API could give
+//! the same.
+
+use super::*;
+use tijara::usecases::dashboard::{AdminSummary, DayTally};
+
+/// The dashboard's own words.
+fn d(lang: Lang, key: &str) -> &'static str {
+    let (fr, ar, en) = match key {
+        "today" => ("Aujourd'hui", "اليوم", "Today"),
+        "month" => ("Ce mois-ci", "هذا الشهر", "This month"),
+        "orders_n" => ("commandes", "طلبات", "orders"),
+        "sales" => ("ventes", "مبيعات", "sales"),
+        "chart" => (
+            "Ventes des 30 derniers jours",
+            "مبيعات آخر 30 يوما",
+            "Sales of the last 30 days",
+        ),
+        "chart_alt" => (
+            "Graphique : ventes par jour sur 30 jours ; les chiffres sont dans le tableau ci-dessous.",
+            "رسم بياني: المبيعات اليومية خلال 30 يوما؛ الأرقام في الجدول أسفله.",
+            "Chart: sales per day over 30 days; the figures are in the table below.",
+        ),
+        "chart_table" => (
+            "Les chiffres jour par jour",
+            "الأرقام يوما بيوم",
+            "Day by day figures",
+        ),
+        "day" => ("Jour", "اليوم", "Day"),
+        "no_sales" => (
+            "Pas encore de ventes sur ces 30 jours.",
+            "لا مبيعات بعد خلال هذه الثلاثين يوما.",
+            "No sales in these 30 days yet.",
+        ),
+        "by_state" => (
+            "Commandes par état",
+            "الطلبات حسب الحالة",
+            "Orders by state",
+        ),
+        "waiting" => ("À traiter", "في انتظار المعالجة", "Waiting for someone"),
+        "pending_sellers" => (
+            "Vendeurs à approuver",
+            "بائعون في انتظار الموافقة",
+            "Sellers to approve",
+        ),
+        "transfers" => (
+            "Virements à confirmer",
+            "تحويلات بانتظار التأكيد",
+            "Transfers to confirm",
+        ),
+        "returns" => (
+            "Retours à décider",
+            "مرتجعات تنتظر القرار",
+            "Returns to decide",
+        ),
+        "payouts_due" => (
+            "Vendeurs à payer",
+            "بائعون ينتظرون التحويل",
+            "Sellers to pay",
+        ),
+        "failed" => (
+            "Envois échoués (webhooks, e-mails, SMS)",
+            "إرسالات فاشلة (webhooks، بريد، رسائل قصيرة)",
+            "Failed deliveries (webhooks, e-mails, SMS)",
+        ),
+        "truncated" => (
+            "Beaucoup de données : ces chiffres ne couvrent que les premières commandes lues.",
+            "بيانات كثيرة: هذه الأرقام تشمل فقط الطلبات الأولى المقروءة.",
+            "A lot of data: these figures cover only the first orders read.",
+        ),
+        _ => ("", "", ""),
+    };
+    pick(lang, fr, ar, en)
+}
+
+/// The bar chart of the last days' sales, drawn on the server. Bars grow from the start of
+/// the reading direction (time runs right to left in Arabic).
+fn chart(lang: Lang, days: &[DayTally]) -> Markup {
+    use tijara_core::Decimal;
+    const W: usize = 600;
+    const H: usize = 160;
+    let max = days
+        .iter()
+        .map(|t| t.tally.sales.amount())
+        .max()
+        .unwrap_or(Decimal::ZERO);
+    let n = days.len().max(1);
+    let slot = W / n;
+    let rtl = crate::web::page_dir(lang) == "rtl";
+    let mut bars = String::new();
+    for (i, t) in days.iter().enumerate() {
+        let h = if max > Decimal::ZERO {
+            let ratio = t.tally.sales.amount() / max * Decimal::from(H as u32 - 20);
+            ratio.round().to_string().parse::<usize>().unwrap_or(0)
+        } else {
+            0
+        };
+        let pos = if rtl { n - 1 - i } else { i };
+        let x = pos * slot + 2;
+        let y = H - h;
+        bars.push_str(&format!(
+            r##"<rect x="{x}" y="{y}" width="{}" height="{h}" fill="#1b4168"><title>{} : {}</title></rect>"##,
+            slot.saturating_sub(4).max(1),
+            t.day.format("%Y-%m-%d"),
+            html_escape(&t.tally.sales.format(lang)),
+        ));
+    }
+    let svg = format!(
+        r##"<svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-label="{}" preserveAspectRatio="none" width="100%" height="{H}"><line x1="0" y1="{H}" x2="{W}" y2="{H}" stroke="#999"/>{bars}</svg>"##,
+        html_escape(d(lang, "chart_alt")),
+    );
+    maud::PreEscaped(svg)
+}
+
+/// `text` with `&`, `<`, `>` and `"` escaped for an SVG attribute or text.
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn figure(label: &str, value: Markup, href: &str) -> Markup {
+    html! {
+        a.figure href=(href) {
+            span.value { (value) }
+            span.label { (label) }
+        }
+    }
+}
+
+fn body(ctx: &Ctx, s: &AdminSummary) -> Markup {
+    let lang = ctx.lang;
+    let today = s
+        .days
+        .last()
+        .map(|t| t.day.format("%Y-%m-%d").to_string())
+        .unwrap_or_default();
+    html! {
+        h1 { (w(lang, "dashboard")) }
+        (nav(lang))
+        @if s.truncated { p.error role="status" { (d(lang, "truncated")) } }
+        section.figures aria-label=(d(lang, "today")) {
+            h2 { (d(lang, "today")) }
+            div.figure-row {
+                (figure(d(lang, "orders_n"), html! { (s.today.orders) }, &format!("/admin/orders?day={today}")))
+                (figure(d(lang, "sales"), html! { bdi { (s.today.sales.format(lang)) } }, &format!("/admin/orders?day={today}")))
+            }
+            h2 { (d(lang, "month")) }
+            div.figure-row {
+                (figure(d(lang, "orders_n"), html! { (s.month.orders) }, "/admin/orders"))
+                (figure(d(lang, "sales"), html! { bdi { (s.month.sales.format(lang)) } }, "/admin/payouts"))
+            }
+        }
+        section.box {
+            h2 { (d(lang, "waiting")) }
+            div.figure-row {
+                (figure(d(lang, "pending_sellers"), html! { (s.pending_sellers) }, "/admin/sellers?state=pending"))
+                (figure(d(lang, "transfers"), html! { (s.transfers_awaiting) }, "/admin/orders?transfer=pending"))
+                (figure(d(lang, "returns"), html! { (s.returns_awaiting) }, "/admin/orders?returns=requested"))
+                (figure(d(lang, "payouts_due"), html! { (s.payouts_due) }, &format!("/admin/payouts?month={}", s.payouts_month)))
+                (figure(d(lang, "failed"), html! { (s.failed_deliveries) }, "/admin/events?failed=1"))
+            }
+        }
+        section.box {
+            h2 { (d(lang, "chart")) }
+            (chart(lang, &s.days))
+            @if let (Some(first), Some(last)) = (s.days.first(), s.days.last()) {
+                div.chart-axis aria-hidden="true" { bdi { (first.day.format("%d/%m")) } bdi { (last.day.format("%d/%m")) } }
+            }
+            @if s.days.iter().all(|t| !t.tally.sales.is_positive()) { p.muted { (d(lang, "no_sales")) } }
+            details {
+                summary { (d(lang, "chart_table")) }
+                div.table-wrap {
+                    table {
+                        caption { (d(lang, "chart")) }
+                        tr { th scope="col" { (d(lang, "day")) } th scope="col" { (d(lang, "orders_n")) } th scope="col" { (d(lang, "sales")) } }
+                        @for t in s.days.iter().rev() {
+                            @let day = t.day.format("%Y-%m-%d").to_string();
+                            tr {
+                                th scope="row" { a href={ "/admin/orders?day=" (day) } { bdi { (day) } } }
+                                td { (t.tally.orders) }
+                                td { bdi { (t.tally.sales.format(lang)) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section.box {
+            h2 { (d(lang, "by_state")) }
+            div.figure-row {
+                @for c in &s.by_state {
+                    (figure(&status_word(lang, c.status.as_str()), html! { (c.orders) }, &format!("/admin/orders?state={}", c.status.as_str())))
+                }
+            }
+        }
+    }
+}
+
+/// `GET /admin`: the dashboard.
+pub(super) async fn dashboard(State(app): State<App>, ctx: Ctx) -> Response {
+    if let Some(r) = admin_only(&ctx) {
+        return r;
+    }
+    let summary = match app.engine.dashboard().summary().await {
+        Ok(s) => s,
+        Err(e) => return refusal(&ctx, &e),
+    };
+    layout(&ctx, w(ctx.lang, "dashboard"), body(&ctx, &summary)).into_response()
+}
