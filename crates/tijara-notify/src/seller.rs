@@ -190,7 +190,7 @@ impl NotificationSink {
             let seller = self.engine.catalog().seller(&so.seller_id).await.ok();
             let mut phone = seller
                 .as_ref()
-                .and_then(|s| s.whatsapp.clone())
+                .and_then(|s| s.contact.phone.clone().or_else(|| s.whatsapp.clone()))
                 .filter(|p| tijara_core::catalog::is_e164(p));
             let link = self
                 .portal_url

@@ -10,7 +10,7 @@ use crate::App;
 use crate::auth::Ctx;
 use crate::portal::{apply_tracking, month_bounds};
 use crate::web::pick;
-use crate::web::{found, layout, problem, refusal, status_word};
+use crate::web::{layout, problem, refusal, status_word};
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;

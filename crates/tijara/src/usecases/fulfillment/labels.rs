@@ -35,10 +35,10 @@ impl Fulfillment<'_> {
             seller_order_id: so.id.clone(),
             sender_name: seller.name,
             sender_city: seller.home_city,
-            // The seller's number for couriers: the one it chose to show (its profile's phone
-            // and street address, once sellers have them, belong here).
-            sender_phone: seller.whatsapp,
-            sender_address: None,
+            // The profile's phone and street address (the portal's shop profile); a seller
+            // that gave no phone falls back to the WhatsApp number it chose to show.
+            sender_phone: seller.contact.phone.clone().or(seller.whatsapp),
+            sender_address: seller.contact.address.clone(),
             order_reference: doc.order.reference(),
             recipient: doc.order.shipping_address.clone(),
             carrier: s.carrier.clone(),
