@@ -534,12 +534,10 @@ pub fn router(app: App) -> axum::Router {
         .layer(
             tower_http::compression::CompressionLayer::new()
                 .quality(tower_http::CompressionLevel::Precise(COMPRESSION_LEVEL))
-                .compress_when(
-                tower_http::compression::Predicate::and(
+                .compress_when(tower_http::compression::Predicate::and(
                     tower_http::compression::predicate::DefaultPredicate::new(),
                     tower_http::compression::predicate::NotForContentType::const_new("font/woff2"),
-                ),
-            ),
+                )),
         );
     security::harden(routes, &app).with_state(app)
 }

@@ -55,13 +55,17 @@ async fn journey(lang: &str) {
         .await;
     let thumbs = shop
         .c
-        .find_all(fantoccini::Locator::Css(".gallery nav.more a[href^='#photo-']"))
+        .find_all(fantoccini::Locator::Css(
+            ".gallery nav.more a[href^='#photo-']",
+        ))
         .await
         .unwrap();
     assert_eq!(thumbs.len(), 3, "one link per photo");
     let scripts = shop
         .c
-        .find_all(fantoccini::Locator::Css("script:not([type='application/ld+json'])"))
+        .find_all(fantoccini::Locator::Css(
+            "script:not([type='application/ld+json'])",
+        ))
         .await
         .unwrap();
     assert!(scripts.is_empty(), "no JavaScript on the page");
@@ -73,9 +77,16 @@ async fn journey(lang: &str) {
     shop.click(".gallery nav.more a[href='#photo-3']").await;
     assert!(shop.wait_path("/products/").await.starts_with("/products/"));
     let url = shop.c.current_url().await.unwrap();
-    assert_eq!(url.fragment(), Some("photo-3"), "the address names the photo");
+    assert_eq!(
+        url.fragment(),
+        Some("photo-3"),
+        "the address names the photo"
+    );
     assert!(shown(&shop, "photo-3").await, "the third photo is shown");
-    assert!(!shown(&shop, "photo-1").await, "the first is hidden meanwhile");
+    assert!(
+        !shown(&shop, "photo-1").await,
+        "the first is hidden meanwhile"
+    );
     assert!(!shown(&shop, "photo-2").await);
     shop.shot("02-third-photo").await;
 

@@ -389,7 +389,11 @@ pub async fn product_page_matches_its_parts<S: Storage + ?Sized>(s: &S) {
     ok(s, one(w), "product").await;
     // Another product of the same seller: its counters are not this page's.
     let other = vid(&unique("other"));
-    for (v, p, on_hand) in [(&a, &product, 4), (&b, &product, 0), (&other, &unique("prd"), 7)] {
+    for (v, p, on_hand) in [
+        (&a, &product, 4),
+        (&b, &product, 0),
+        (&other, &unique("prd"), 7),
+    ] {
         ok(
             s,
             stock(vec![StockOp::Define {

@@ -43,8 +43,7 @@ mod records;
 pub use records::{
     Changeset, CheckoutRows, CommitOutcome, DocKind, DocWrite, IdempotencyClaim, IdempotencyRecord,
     ListQuery, NewEvent, OutboxEvent, ProductIndex, ProductPageRows, ProductQuery, ReservationRow,
-    StockOp,
-    StockRow, StoredDoc,
+    StockOp, StockRow, StoredDoc,
 };
 
 /// Why a storage call failed.

@@ -23,8 +23,7 @@ pub use browsing::MAX_NUMBERED;
 pub use inputs::NumberedPage;
 pub use inputs::{
     CategoryInput, Page, ProductFilter, ProductInput, ProductPage, ProductView, SellerInput,
-    StockAdjustment,
-    VariantInput, VariantView,
+    StockAdjustment, VariantInput, VariantView,
 };
 
 impl Tijara {

@@ -184,9 +184,14 @@ fn photos_label(lang: Lang) -> &'static str {
 
 /// A thumbnail's link: "Photo n of total".
 fn photo_label(lang: Lang, n: usize, total: usize) -> String {
-    pick(lang, "Photo {n} sur {total}", "الصورة {n} من {total}", "Photo {n} of {total}")
-        .replace("{n}", &n.to_string())
-        .replace("{total}", &total.to_string())
+    pick(
+        lang,
+        "Photo {n} sur {total}",
+        "الصورة {n} من {total}",
+        "Photo {n} of {total}",
+    )
+    .replace("{n}", &n.to_string())
+    .replace("{total}", &total.to_string())
 }
 
 /// The product page's 404: the product is not (or no longer) for sale; search, or go home.

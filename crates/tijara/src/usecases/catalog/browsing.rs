@@ -48,7 +48,11 @@ impl Tijara {
 
 /// A product as shoppers see it: its active variants with their availability (from `stock`),
 /// its seller's name and city, its photos on the shop only.
-fn view_of(p: Product, stock: &HashMap<VariantId, StockRow>, seller: Option<&Seller>) -> ProductView {
+fn view_of(
+    p: Product,
+    stock: &HashMap<VariantId, StockRow>,
+    seller: Option<&Seller>,
+) -> ProductView {
     let variants = p
         .variants
         .iter()
