@@ -127,6 +127,7 @@ macro_rules! storage_conformance {
             outbox_keeps_order_until_acknowledged,
             product_search_filters,
             checkout_snapshot_matches_its_parts,
+            product_page_matches_its_parts,
             multi_variant_sales_are_all_or_nothing,
             idempotency_claims_hold_until_released_or_expired
         );

@@ -70,6 +70,56 @@ macro_rules! sql_store {
                 Ok(out)
             }
 
+            async fn product_page(&self, key: &str) -> Result<ProductPageRows, StorageError> {
+                // One statement: the product holding the key, its stock counters, its seller
+                // and its category (one round trip to the database, one snapshot).
+                let rows = sqlx::query(
+                    "SELECT 's' AS tag, s.variant AS id, 0 AS version, '' AS body, s.product AS product, s.tracked AS tracked, \
+                     s.on_hand AS on_hand, s.reserved AS reserved FROM stock s \
+                     WHERE s.product IN (SELECT k.id FROM doc_keys k WHERE k.kind = 'product' AND k.key = $1) \
+                     UNION ALL SELECT 'p', d.id, d.version, d.body, '', 0, 0, 0 FROM doc_keys k \
+                     JOIN docs d ON d.kind = k.kind AND d.id = k.id WHERE k.kind = 'product' AND k.key = $1 \
+                     UNION ALL SELECT 'v', d.id, d.version, d.body, '', 0, 0, 0 FROM docs d WHERE d.kind = 'seller' \
+                     AND d.id IN (SELECT p.seller FROM products p WHERE p.id IN \
+                     (SELECT k.id FROM doc_keys k WHERE k.kind = 'product' AND k.key = $1)) \
+                     UNION ALL SELECT 'c', d.id, d.version, d.body, '', 0, 0, 0 FROM docs d WHERE d.kind = 'category' \
+                     AND d.id IN (SELECT p.category FROM products p WHERE p.id IN \
+                     (SELECT k.id FROM doc_keys k WHERE k.kind = 'product' AND k.key = $1))",
+                )
+                .bind(key)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(at("product_page"))?;
+                let mut out = ProductPageRows::default();
+                for r in rows {
+                    let tag: String = r.try_get(0).map_err(err)?;
+                    let id: String = r.try_get(1).map_err(err)?;
+                    let doc = |kind| -> Result<StoredDoc, StorageError> {
+                        Ok(StoredDoc::new(
+                            kind,
+                            id.clone(),
+                            u64::try_from(r.try_get::<i64, _>(2).map_err(err)?).unwrap_or(0),
+                            r.try_get::<String, _>(3).map_err(err)?,
+                        ))
+                    };
+                    match tag.as_str() {
+                        "s" => out.stock.push(
+                            StockRow::new(
+                                vid(id.clone())?,
+                                ProductId::new(r.try_get::<String, _>(4).map_err(err)?).map_err(|e| StorageError::Backend(Box::new(e)))?,
+                            )
+                            .with_tracked(r.try_get::<i64, _>(5).map_err(err)? == 1)
+                            .with_on_hand(to_u32(r.try_get(6).map_err(err)?))
+                            .with_reserved(to_u32(r.try_get(7).map_err(err)?)),
+                        ),
+                        "p" => out.product = Some(doc(DocKind::Product)?),
+                        "v" => out.seller = Some(doc(DocKind::Seller)?),
+                        _ => out.category = Some(doc(DocKind::Category)?),
+                    }
+                }
+                Ok(out)
+            }
+
             async fn get(&self, kind: DocKind, id: &str) -> Result<Option<StoredDoc>, StorageError> {
                 let row = sqlx::query("SELECT id, version, body FROM docs WHERE kind = $1 AND id = $2")
                     .bind(kind.as_str())

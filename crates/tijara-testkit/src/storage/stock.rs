@@ -349,3 +349,94 @@ pub async fn multi_variant_sales_are_all_or_nothing<S: Storage + ?Sized>(s: &S) 
         "two sales of one variant add up"
     );
 }
+
+/// `product_page` returns what its parts return (adapters that override it): the product by
+/// its key, its seller, its category, and at least the stock counters of the variants it
+/// lists; nothing for a key no product holds.
+pub async fn product_page_matches_its_parts<S: Storage + ?Sized>(s: &S) {
+    let seller = unique("slr");
+    let category = unique("cat");
+    let product = unique("prd");
+    let key = format!("slug:{product}");
+    ok(
+        s,
+        one(doc(DocKind::Seller, &seller, None, r#"{"name":"x"}"#)),
+        "seller",
+    )
+    .await;
+    ok(
+        s,
+        one(doc(DocKind::Category, &category, None, r#"{"name":"c"}"#)),
+        "category",
+    )
+    .await;
+    let (a, b) = (vid(&format!("{product}-a")), vid(&format!("{product}-b")));
+    let mut w = doc(
+        DocKind::Product,
+        &product,
+        None,
+        &format!(
+            r#"{{"seller_id":"{seller}","category_id":"{category}","slug":"{product}","variants":[{{"id":"{a}"}},{{"id":"{b}"}}]}}"#
+        ),
+    );
+    w.keys = vec![key.clone()];
+    w.product = Some(
+        ProductIndex::new(seller.clone(), category.clone())
+            .with_active(true)
+            .with_prices(1, 1)
+            .with_search_text("x"),
+    );
+    ok(s, one(w), "product").await;
+    // Another product of the same seller: its counters are not this page's.
+    let other = vid(&unique("other"));
+    for (v, p, on_hand) in [
+        (&a, &product, 4),
+        (&b, &product, 0),
+        (&other, &unique("prd"), 7),
+    ] {
+        ok(
+            s,
+            stock(vec![StockOp::Define {
+                variant: v.clone(),
+                product: ProductId::new(p.clone()).unwrap_or_else(|e| panic!("{e}")),
+                tracked: true,
+                on_hand,
+            }]),
+            "stock",
+        )
+        .await;
+    }
+    let got = s
+        .product_page(&key)
+        .await
+        .unwrap_or_else(|e| panic!("product_page: {e}"));
+    let parts = compose_product_page(s, &key)
+        .await
+        .unwrap_or_else(|e| panic!("parts: {e}"));
+    assert_eq!(got.product, parts.product, "product");
+    assert_eq!(
+        got.product.as_ref().map(|d| d.id.as_str()),
+        Some(product.as_str())
+    );
+    assert_eq!(got.seller, parts.seller, "seller");
+    assert!(got.seller.is_some(), "the seller is read");
+    assert_eq!(got.category, parts.category, "category");
+    assert!(got.category.is_some(), "the category is read");
+    let mut rows = got.stock.clone();
+    rows.sort_by(|x, y| x.variant.cmp(&y.variant));
+    let mut expected = parts.stock.clone();
+    expected.sort_by(|x, y| x.variant.cmp(&y.variant));
+    assert_eq!(expected.len(), 2, "both variants' counters");
+    for row in &expected {
+        assert!(rows.contains(row), "stock row {row:?} of the page");
+    }
+    assert!(
+        rows.iter().all(|r| r.variant != other),
+        "another product's counter is not on the page"
+    );
+    let none = s
+        .product_page(&format!("slug:{}", unique("absent")))
+        .await
+        .unwrap_or_else(|e| panic!("product_page: {e}"));
+    assert_eq!(none, ProductPageRows::default(), "no product, no rows");
+}

@@ -42,8 +42,8 @@ use tijara_core::{OrderId, ReservationId, VariantId};
 mod records;
 pub use records::{
     Changeset, CheckoutRows, CommitOutcome, DocKind, DocWrite, IdempotencyClaim, IdempotencyRecord,
-    ListQuery, NewEvent, OutboxEvent, ProductIndex, ProductQuery, ReservationRow, StockOp,
-    StockRow, StoredDoc,
+    ListQuery, NewEvent, OutboxEvent, ProductIndex, ProductPageRows, ProductQuery, ReservationRow,
+    StockOp, StockRow, StoredDoc,
 };
 
 /// Why a storage call failed.
@@ -291,6 +291,54 @@ pub trait Storage: Send + Sync {
     ) -> Result<CheckoutRows, StorageError> {
         compose_checkout_snapshot(self, variants).await
     }
+
+    /// Reads what a product page needs (see [`ProductPageRows`]) for the product holding
+    /// `key` (of [`DocKind::Product`]). The default composes the methods above (four round
+    /// trips); an adapter MAY override it to read everything at once (the SQL adapter does, in
+    /// one statement), and MUST then return the same documents and at least the same stock
+    /// counters (the conformance suite compares them).
+    ///
+    /// # Contract
+    /// The rows the default composes (`tijara_testkit::storage::product_page_matches_its_parts`).
+    async fn product_page(&self, key: &str) -> Result<ProductPageRows, StorageError> {
+        compose_product_page(self, key).await
+    }
+}
+
+/// [`Storage::product_page`] composed from the required methods (its default).
+pub async fn compose_product_page<S: Storage + ?Sized>(
+    store: &S,
+    key: &str,
+) -> Result<ProductPageRows, StorageError> {
+    let Some(product) = store.find_by_key(DocKind::Product, key).await? else {
+        return Ok(ProductPageRows::default());
+    };
+    let body: serde_json::Value =
+        serde_json::from_str(&product.body).map_err(|e| StorageError::Backend(Box::new(e)))?;
+    let text = |field: &str| body.get(field).and_then(serde_json::Value::as_str);
+    let variants: Vec<VariantId> = body
+        .get("variants")
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.get("id").and_then(serde_json::Value::as_str))
+        .filter_map(|id| VariantId::new(id).ok())
+        .collect();
+    let stock = store.stock_levels(&variants).await?;
+    let seller = match text("seller_id") {
+        Some(id) => store.get(DocKind::Seller, id).await?,
+        None => None,
+    };
+    let category = match text("category_id") {
+        Some(id) => store.get(DocKind::Category, id).await?,
+        None => None,
+    };
+    Ok(ProductPageRows {
+        product: Some(product),
+        stock,
+        seller,
+        category,
+    })
 }
 
 /// [`Storage::checkout_snapshot`] composed from the required methods (its default).

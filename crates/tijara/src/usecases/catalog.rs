@@ -22,8 +22,8 @@ mod products;
 pub use browsing::MAX_NUMBERED;
 pub use inputs::NumberedPage;
 pub use inputs::{
-    CategoryInput, Page, ProductFilter, ProductInput, ProductView, SellerInput, StockAdjustment,
-    VariantInput, VariantView,
+    CategoryInput, Page, ProductFilter, ProductInput, ProductPage, ProductView, SellerInput,
+    StockAdjustment, VariantInput, VariantView,
 };
 
 impl Tijara {

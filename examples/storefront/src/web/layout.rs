@@ -74,12 +74,17 @@ pub async fn frame(
     if path.starts_with("/images/") || path.starts_with("/media/") {
         return next.run(req).await;
     }
-    let cart_count = match cart_of(&app, req.headers()).await {
-        Ok(Some(id)) => match app.engine.carts().cart(&id).await {
-            Ok(doc) => doc.cart.lines().iter().map(|l| l.quantity).sum(),
-            Err(_) => 0,
+    // One read of the cart (none without a cart cookie): only an open cart counts.
+    let cart_count = match crate::cookies::shop_cookie(&app, req.headers(), "cart")
+        .and_then(|c| CartId::new(c).ok())
+    {
+        Some(id) => match app.engine.carts().cart(&id).await {
+            Ok(doc) if doc.status == tijara::docs::CartStatus::Open => {
+                doc.cart.lines().iter().map(|l| l.quantity).sum()
+            }
+            _ => 0,
         },
-        _ => 0,
+        None => 0,
     };
     let query = req
         .uri()

@@ -178,6 +178,23 @@ async fn home(
     with_lang_cookie(lang, layout_meta(&ctx, &title, &meta, body))
 }
 
+/// The name of a product's row of thumbnails.
+fn photos_label(lang: Lang) -> &'static str {
+    pick(lang, "Photos du produit", "صور المنتج", "Product photos")
+}
+
+/// A thumbnail's link: "Photo n of total".
+fn photo_label(lang: Lang, n: usize, total: usize) -> String {
+    pick(
+        lang,
+        "Photo {n} sur {total}",
+        "الصورة {n} من {total}",
+        "Photo {n} of {total}",
+    )
+    .replace("{n}", &n.to_string())
+    .replace("{total}", &total.to_string())
+}
+
 /// The product page's 404: the product is not (or no longer) for sale; search, or go home.
 pub(crate) fn product_gone(ctx: &Ctx) -> Response {
     let lang = ctx.lang;
@@ -191,23 +208,18 @@ pub(crate) fn product_gone(ctx: &Ctx) -> Response {
 
 async fn product_page(State(app): State<App>, ctx: Ctx, Path(slug): Path<String>) -> Response {
     let lang = ctx.lang;
-    let v = match app.engine.catalog().product_by_slug(&slug).await {
-        Ok(v) => v,
+    // One storage read: the product, its stock, its seller and its category.
+    let page = match app.engine.catalog().product_page(&slug).await {
+        Ok(page) => page,
         // Only a product that does not exist is a 404 (caches keep those); an outage is a 503.
         Err(TijaraError::NotFound { .. }) => return product_gone(&ctx),
         Err(e) => return refusal(&ctx, &e),
     };
+    let v = &page.view;
     let p = &v.product;
     let title = p.title.get(lang, Lang::AR).unwrap_or("").to_owned();
-    let seller = match found(app.engine.catalog().seller(&p.seller_id).await) {
-        Ok(s) => s,
-        Err(e) => return refusal(&ctx, &e),
-    };
-    let cats = match app.engine.catalog().categories().await {
-        Ok(c) => c,
-        Err(e) => return refusal(&ctx, &e),
-    };
-    let cat = cats.iter().find(|c| c.id == p.category_id);
+    let seller = &page.seller;
+    let cat = page.category.as_ref();
     let cat_name = cat.map(|c| c.name.get(lang, Lang::AR).unwrap_or("").to_owned());
     let photos: Vec<&str> = p
         .photos
@@ -217,16 +229,14 @@ async fn product_page(State(app): State<App>, ctx: Ctx, Path(slug): Path<String>
         .collect();
     let main_image = product_image(p, false);
     // An exempt artisan's price carries no TVA: say so rather than "TVA incluse".
-    let exempt = seller.as_ref().is_some_and(|s| {
-        matches!(
-            s.tax_status,
-            tijara_core::catalog::SellerTaxStatus::Exempt { .. }
-        )
-    });
+    let exempt = matches!(
+        seller.tax_status,
+        tijara_core::catalog::SellerTaxStatus::Exempt { .. }
+    );
     let maker = p
         .made_by
         .as_ref()
-        .and_then(|m| seller.as_ref()?.members.iter().find(|x| &x.id == m));
+        .and_then(|m| seller.members.iter().find(|x| &x.id == m));
     let mut trail: Vec<(&str, Option<String>)> = Vec::new();
     if let (Some(name), Some(c)) = (&cat_name, cat) {
         trail.push((name.as_str(), Some(format!("/?category={}", c.id))));
@@ -236,9 +246,23 @@ async fn product_page(State(app): State<App>, ctx: Ctx, Path(slug): Path<String>
         (crumbs(lang, &trail))
         div.product {
             div.gallery {
-                img src=(main_image) alt=(title) width="400" height="300";
                 @if photos.len() > 1 {
-                    div.more { @for ph in photos.iter().skip(1) { img src=(crate::media::thumb_url(ph)) alt=(title) width="80" height="80" loading="lazy"; } }
+                    // Without JavaScript: each thumbnail links to its photo (`#photo-N`), which
+                    // the style sheet shows in place of the first while it is the `:target`.
+                    div.photos {
+                        @for (i, ph) in photos.iter().enumerate() {
+                            img id={ "photo-" (i + 1) } src=(ph) alt={ (title) @if i > 0 { " (" (i + 1) ")" } } width="400" height="300" loading=[(i > 0).then_some("lazy")];
+                        }
+                    }
+                    nav.more aria-label=(photos_label(lang)) {
+                        @for (i, ph) in photos.iter().enumerate() {
+                            a href={ "#photo-" (i + 1) } aria-label=(photo_label(lang, i + 1, photos.len())) {
+                                img src=(crate::media::thumb_url(ph)) alt="" width="80" height="80" loading="lazy";
+                            }
+                        }
+                    }
+                } @else {
+                    img src=(main_image) alt=(title) width="400" height="300";
                 }
             }
             h1 { (title) }
@@ -266,12 +290,10 @@ async fn product_page(State(app): State<App>, ctx: Ctx, Path(slug): Path<String>
                 p.policy { (t(lang, "return_policy").replace("{n}", &app.engine.region().withdrawal_days.to_string())) }
             }
             p { (p.description.get(lang, Lang::AR).unwrap_or("")) }
-            @if let Some(s) = &seller {
-                (super::artisans::artisan_card(lang, s, maker.map(|m| m.name.as_str())))
-            }
+            (super::artisans::artisan_card(lang, seller, maker.map(|m| m.name.as_str())))
         }
     };
-    let meta = super::seo::product_meta(&app, lang, &v, seller.as_ref());
+    let meta = super::seo::product_meta(&app, lang, v, Some(seller));
     with_lang_cookie(lang, layout_meta(&ctx, &title, &meta, body))
 }
 

@@ -541,6 +541,23 @@ impl ListQuery {
     }
 }
 
+/// What a product page needs, read together by [`super::Storage::product_page`]: the product
+/// holding a key (its slug key, `slug:<slug>`), the stock counters of its variants, its
+/// seller and its category. All empty when no product holds the key.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ProductPageRows {
+    /// The product, if a product holds the key.
+    pub product: Option<StoredDoc>,
+    /// The stock counters of the product's variants (those that exist), in any order. An
+    /// adapter MAY add counters of variants the product no longer lists.
+    pub stock: Vec<StockRow>,
+    /// The product's seller (`seller_id`), if stored.
+    pub seller: Option<StoredDoc>,
+    /// The product's category (`category_id`), if stored.
+    pub category: Option<StoredDoc>,
+}
+
 /// What pricing a cart needs, read together: the variants' stock counters, their products,
 /// the products' sellers, and every promotion.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -39,31 +39,41 @@ impl Tijara {
         Ok(products
             .into_iter()
             .map(|p| {
-                let variants = p
-                    .variants
-                    .iter()
-                    .filter(|v| v.active)
-                    .map(|v| VariantView {
-                        variant: v.clone(),
-                        availability: Availability::of(
-                            v.stock_policy,
-                            stock.get(&v.id).map_or(0, StockRow::available),
-                        ),
-                    })
-                    .collect();
                 let seller = sellers.get(p.seller_id.as_str());
-                // Only photos on the shop are shown (remote ones saved before the rule are not).
-                let mut p = p;
-                p.photos
-                    .retain(|ph| tijara_core::catalog::is_local_media_path(&ph.url));
-                ProductView {
-                    seller_name: seller.map(|s| s.name.clone()).unwrap_or_default(),
-                    seller_city: seller.map(|s| s.home_city.clone()).unwrap_or_default(),
-                    variants,
-                    product: p,
-                }
+                view_of(p, &stock, seller)
             })
             .collect())
+    }
+}
+
+/// A product as shoppers see it: its active variants with their availability (from `stock`),
+/// its seller's name and city, its photos on the shop only.
+fn view_of(
+    p: Product,
+    stock: &HashMap<VariantId, StockRow>,
+    seller: Option<&Seller>,
+) -> ProductView {
+    let variants = p
+        .variants
+        .iter()
+        .filter(|v| v.active)
+        .map(|v| VariantView {
+            variant: v.clone(),
+            availability: Availability::of(
+                v.stock_policy,
+                stock.get(&v.id).map_or(0, StockRow::available),
+            ),
+        })
+        .collect();
+    // Only photos on the shop are shown (remote ones saved before the rule are not).
+    let mut p = p;
+    p.photos
+        .retain(|ph| tijara_core::catalog::is_local_media_path(&ph.url));
+    ProductView {
+        seller_name: seller.map(|s| s.name.clone()).unwrap_or_default(),
+        seller_city: seller.map(|s| s.home_city.clone()).unwrap_or_default(),
+        variants,
+        product: p,
     }
 }
 
@@ -113,18 +123,51 @@ impl Catalog<'_> {
     /// without an active variant, or one whose seller is not active (not approved yet, or
     /// suspended), as if it did not exist. Back offices use [`Catalog::product_by_slug_any`].
     pub async fn product_by_slug(self, slug: &str) -> Result<ProductView, TijaraError> {
-        let view = self.product_by_slug_any(slug).await?;
-        let seller_active = self
-            .seller(&view.product.seller_id)
-            .await
-            .is_ok_and(|s| s.active);
-        if !view.product.active || view.variants.is_empty() || !seller_active {
-            return Err(TijaraError::NotFound {
-                kind: DocKind::Product,
-                id: slug.to_owned(),
-            });
+        Ok(self.product_page(slug).await?.view)
+    }
+
+    /// What a product's page shows, in one storage read ([`Storage::product_page`]): the
+    /// product on sale by its slug with its availability, its seller and its category. The
+    /// same [`TijaraError::NotFound`] as [`Catalog::product_by_slug`] for a product not on sale.
+    ///
+    /// [`Storage::product_page`]: crate::ports::storage::Storage::product_page
+    pub async fn product_page(self, slug: &str) -> Result<ProductPage, TijaraError> {
+        let e = self.engine;
+        let gone = || TijaraError::NotFound {
+            kind: DocKind::Product,
+            id: slug.to_owned(),
+        };
+        let rows = e
+            .inner
+            .storage
+            .product_page(&format!("slug:{slug}"))
+            .await?;
+        let Some(doc) = rows.product else {
+            return Err(gone());
+        };
+        let product: Product = decode(DocKind::Product, &doc.id, &doc.body)?;
+        let seller: Seller = match rows.seller {
+            Some(d) => decode(DocKind::Seller, &d.id, &d.body)?,
+            None => return Err(gone()),
+        };
+        let category: Option<Category> = rows
+            .category
+            .map(|d| decode(DocKind::Category, &d.id, &d.body))
+            .transpose()?;
+        let stock: HashMap<VariantId, StockRow> = rows
+            .stock
+            .into_iter()
+            .map(|r| (r.variant.clone(), r))
+            .collect();
+        let view = view_of(product, &stock, Some(&seller));
+        if !view.product.active || view.variants.is_empty() || !seller.active {
+            return Err(gone());
         }
-        Ok(view)
+        Ok(ProductPage {
+            view,
+            seller,
+            category,
+        })
     }
 
     /// A product by its slug, on sale or not (seller portals, administration).

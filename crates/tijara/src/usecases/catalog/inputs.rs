@@ -429,6 +429,18 @@ pub struct ProductView {
     pub seller_city: String,
 }
 
+/// What a product's page shows: [`super::Catalog::product_page`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ProductPage {
+    /// The product with its active variants' availability.
+    pub view: ProductView,
+    /// Its seller (active: the product is on sale).
+    pub seller: Seller,
+    /// Its category, if it exists.
+    pub category: Option<Category>,
+}
+
 /// Filters for browsing.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
