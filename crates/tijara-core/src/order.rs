@@ -24,6 +24,8 @@ use serde::{Deserialize, Serialize};
 
 mod address;
 mod number;
+mod reprice;
+pub use reprice::{RepricedParcel, Repricing};
 pub use address::{Address, CALLING_CODES, normalize_phone};
 pub use number::{OrderNumber, OrderNumberError};
 
@@ -80,6 +82,12 @@ pub enum OrderError {
     /// A country that is not a two-letter ISO 3166 code.
     #[error("the country must be a two-letter code such as MA")]
     BadCountry,
+    /// A seller order given a delivery price has nothing to deliver.
+    #[error("seller order {0} has no delivery to price")]
+    NoDelivery(SellerOrderId),
+    /// A delivery price below zero.
+    #[error("the delivery price of seller order {0} is negative")]
+    NegativePrice(SellerOrderId),
 }
 
 /// Where an order stands as a whole.
