@@ -25,9 +25,9 @@ use serde::{Deserialize, Serialize};
 mod address;
 mod number;
 mod reprice;
-pub use reprice::{RepricedParcel, Repricing};
 pub use address::{Address, CALLING_CODES, normalize_phone};
 pub use number::{OrderNumber, OrderNumberError};
+pub use reprice::{RepricedParcel, Repricing};
 
 /// Why an order could not be placed or changed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -161,7 +161,9 @@ pub enum BankAccountError {
     #[error("a Moroccan RIB is 24 digits (spaces allowed)")]
     Rib,
     /// `iban` is not 15 to 34 letters and digits starting with a country code.
-    #[error("an IBAN is 15 to 34 letters and digits, starting with two letters and two digits (MA64...)")]
+    #[error(
+        "an IBAN is 15 to 34 letters and digits, starting with two letters and two digits (MA64...)"
+    )]
     Iban,
     /// `swift` is not 8 or 11 letters and digits.
     #[error("a SWIFT (BIC) code is 8 or 11 letters and digits")]
@@ -719,9 +721,15 @@ mod tests {
         let file = parse_region(&format!("{DAKHLA}{BANK}")).unwrap();
         let account = file.bank_account.expect("read");
         assert_eq!(account.rib, "011780000012345678901296");
-        assert_eq!(account.iban.as_deref(), Some("MA64011780000012345678901296"));
+        assert_eq!(
+            account.iban.as_deref(),
+            Some("MA64011780000012345678901296")
+        );
         assert_eq!(account.swift.as_deref(), Some("DEMOMAMCXXX"));
-        let e = err(&format!("{DAKHLA}{}", BANK.replace("0000123456789012 96", "12")));
+        let e = err(&format!(
+            "{DAKHLA}{}",
+            BANK.replace("0000123456789012 96", "12")
+        ));
         assert_eq!(e.field, "bank_account.rib", "{e}");
         assert!(e.line > 100, "{e}");
         let e = err(&format!("{DAKHLA}{}", BANK.replace("DEMOMAMCXXX", "DEMO")));
@@ -731,10 +739,22 @@ mod tests {
         // An unknown key is refused, not ignored.
         assert!(parse_region(&format!("{DAKHLA}{BANK}holder = \"x\"\n")).is_err());
         for (b, r, i, s, want) in [
-            ("", "B", "0".repeat(24), None, BankAccountError::NoBeneficiary),
+            (
+                "",
+                "B",
+                "0".repeat(24),
+                None,
+                BankAccountError::NoBeneficiary,
+            ),
             ("A", " ", "0".repeat(24), None, BankAccountError::NoBank),
             ("A", "B", "0".repeat(23), None, BankAccountError::Rib),
-            ("A", "B", "0".repeat(24), Some("MA6"), BankAccountError::Iban),
+            (
+                "A",
+                "B",
+                "0".repeat(24),
+                Some("MA6"),
+                BankAccountError::Iban,
+            ),
         ] {
             assert_eq!(RegionBankAccount::new(b, r, &i, s, None), Err(want));
         }

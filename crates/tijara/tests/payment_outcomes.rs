@@ -420,8 +420,14 @@ async fn cash_on_delivery_with_a_fee_reprices_the_order_once_the_shopper_accepts
         o.grand_total
     );
     assert_eq!(o.tva.total().expect("tva").ttc, o.grand_total);
-    assert_eq!(o.seller_orders[0].cod_amount, Some(o.seller_orders[0].total));
-    assert_eq!(o.seller_orders[0].lines, before.order.seller_orders[0].lines);
+    assert_eq!(
+        o.seller_orders[0].cod_amount,
+        Some(o.seller_orders[0].total)
+    );
+    assert_eq!(
+        o.seller_orders[0].lines,
+        before.order.seller_orders[0].lines
+    );
     // Stock: the reserved units are sold (as any cash-on-delivery switch), no unit more.
     let row = stock(&m.engine, &c.cushion).await;
     assert_eq!(row.reserved, 0);

@@ -113,7 +113,8 @@ async fn a_declined_card_says_so_and_a_retry_pays_once() {
     // The demo's Amana card charges a fee to collect cash: cash on delivery is offered with
     // its new total.
     assert!(
-        page.body.contains("Pay cash on delivery instead — new total"),
+        page.body
+            .contains("Pay cash on delivery instead — new total"),
         "{}",
         page.body
     );

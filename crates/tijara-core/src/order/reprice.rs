@@ -126,10 +126,7 @@ impl Order {
             }
             grand_tva.merge(&so.tva)?;
         }
-        order.items_net = Money::sum(
-            currency,
-            order.seller_orders.iter().map(|s| s.subtotal),
-        )?;
+        order.items_net = Money::sum(currency, order.seller_orders.iter().map(|s| s.subtotal))?;
         order.shipping_total = Money::sum(
             currency,
             order

@@ -613,7 +613,8 @@ fn a_cod_switch_with_a_fee_reprices_totals_settlement_and_payment_alike() {
         .expect("ships")
         .gross;
     let fee = crate::Money::mad("12.50").expect("fee");
-    let prices = std::collections::BTreeMap::from([(id.clone(), old.checked_add(fee).expect("sum"))]);
+    let prices =
+        std::collections::BTreeMap::from([(id.clone(), old.checked_add(fee).expect("sum"))]);
     // Another currency is refused and changes nothing.
     let bad = std::collections::BTreeMap::from([(
         id.clone(),

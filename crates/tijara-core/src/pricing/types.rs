@@ -54,7 +54,11 @@ impl ShippingChoice {
     /// assert_eq!(choice.carrier_label(|c| c.to_uppercase()), "CTM Messagerie");
     /// ```
     pub fn carrier_label(&self, fallback: impl FnOnce(&str) -> String) -> String {
-        match self.carrier_name.as_deref().filter(|n| !n.trim().is_empty()) {
+        match self
+            .carrier_name
+            .as_deref()
+            .filter(|n| !n.trim().is_empty())
+        {
             Some(name) => name.to_owned(),
             None => fallback(&self.carrier),
         }

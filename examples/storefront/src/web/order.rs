@@ -586,7 +586,10 @@ async fn cod_confirm(
         }
         p { a.button href=(back) { (w(lang, "cod_keep")) } }
     };
-    private(with_lang_cookie(lang, layout(ctx, w(lang, "cod_title"), body)))
+    private(with_lang_cookie(
+        lang,
+        layout(ctx, w(lang, "cod_title"), body),
+    ))
 }
 
 async fn switch_accepting(
@@ -624,9 +627,14 @@ async fn switch_accepting(
             }
             r
         }
-        Err(TijaraError::CodUnavailable { .. }) => {
-            action_refused(ctx, StatusCode::CONFLICT, "o_cod_refused", &back)
-        }
+        Err(TijaraError::CodUnavailable { .. }) => error_page(
+            ctx,
+            StatusCode::CONFLICT,
+            html! {
+                p.error role="alert" { (w(ctx.lang, "cod_unavailable")) }
+                p { a.button href=(back) { (t(ctx.lang, "o_back")) } }
+            },
+        ),
         Err(TijaraError::PaymentSwitch(r)) => {
             use tijara_core::order_record::SwitchRefusal as R;
             let key = match r {
@@ -722,6 +730,11 @@ fn lost_link(ctx: &Ctx) -> Response {
 fn w(lang: Lang, key: &str) -> &'static str {
     let (fr, ar, en) = match key {
         "new_total" => ("nouveau total", "المجموع الجديد", "new total"),
+        "cod_unavailable" => (
+            "Le transporteur de cette commande n'encaisse pas à la livraison : payez par carte ou par virement.",
+            "ناقل هذا الطلب لا يحصّل المبلغ عند الاستلام: ادفع بالبطاقة أو بالتحويل البنكي.",
+            "This order's carrier does not collect cash on delivery: pay by card or by bank transfer.",
+        ),
         "old_total" => ("Total actuel", "المجموع الحالي", "Total now"),
         "cod_title" => (
             "Payer à la livraison ?",

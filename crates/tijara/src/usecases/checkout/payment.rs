@@ -170,7 +170,10 @@ impl Checkout<'_> {
         current.can_switch_payment(method)?;
         if method == PaymentMethod::CashOnDelivery {
             let prices = e.cod_prices(&current.order).await?;
-            let (repriced, _) = current.order.repriced_delivery(&prices).map_err(reprice_error)?;
+            let (repriced, _) = current
+                .order
+                .repriced_delivery(&prices)
+                .map_err(reprice_error)?;
             if !repriced.grand_total.is_positive() {
                 return Err(SwitchRefusal::NothingToCollect.into());
             }
@@ -266,14 +269,21 @@ impl Checkout<'_> {
                         value: mut doc,
                         version,
                     } = e.load::<OrderDoc>(DocKind::Order, order.as_str()).await?;
-                    let (done, repricing) = doc.switch_payment_repriced(method, gateway, prices)?;
-                    if repricing.changes_total() && accepted != Some(repricing.grand_total) {
-                        return Err(TijaraError::CodTotalChanged {
-                            order: order.clone(),
-                            total: repricing.grand_total,
-                            before: repricing.grand_total_before,
-                        });
-                    }
+                    // Only cash on delivery prices the delivery again.
+                    let done = if prices.is_empty() {
+                        doc.switch_payment(method, gateway)?
+                    } else {
+                        let (done, repricing) =
+                            doc.switch_payment_repriced(method, gateway, prices)?;
+                        if repricing.changes_total() && accepted != Some(repricing.grand_total) {
+                            return Err(TijaraError::CodTotalChanged {
+                                order: order.clone(),
+                                total: repricing.grand_total,
+                                before: repricing.grand_total_before,
+                            });
+                        }
+                        done
+                    };
                     doc.payment_attempts += 1;
                     let mut extra = Vec::new();
                     if method == PaymentMethod::BankTransfer {
