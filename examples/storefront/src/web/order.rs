@@ -326,8 +326,8 @@ pub(super) async fn order_page(
                         form method="post" action={ "/orders/" (o.id) "/switch" } {
                             (action_fields(&ctx, &doc, access))
                             input type="hidden" name="gateway" value=(g);
-                            button type="submit" { (t(lang, key))
-                                @if let (true, Some(total)) = (g == "cod", cod_total) { " — " (w(lang, "new_total")) " " bdi { (total.format(lang)) } } }
+                            button type="submit" { span { (t(lang, key))
+                                @if let (true, Some(total)) = (g == "cod", cod_total) { " — " (w(lang, "new_total")) " " bdi { (total.format(lang)) } } } }
                         }
                     }
                 }
@@ -563,6 +563,8 @@ async fn cod_confirm(
             names.insert(p.seller_id.clone(), s.name);
         }
     }
+    // From the old price to the new one, in the reading direction.
+    let arrow = if page_dir(lang) == "rtl" { "←" } else { "→" };
     let body = html! {
         h1 { (w(lang, "cod_title")) }
         p { (w(lang, "cod_why")) }
@@ -571,18 +573,18 @@ async fn cod_confirm(
                 @for p in &r.parcels {
                     tr {
                         th { (t(lang, "o_shipping")) " — " (names.get(&p.seller_id).map(String::as_str).unwrap_or(p.seller_id.as_str())) }
-                        td { bdi.money { (p.before.format(lang)) } " → " bdi.money { (p.after.format(lang)) } }
+                        td { del { bdi.money { (p.before.format(lang)) } } " " (arrow) " " strong { bdi.money { (p.after.format(lang)) } } }
                     }
                 }
                 tr { th { (w(lang, "old_total")) } td { bdi.money { (r.grand_total_before.format(lang)) } } }
-                tr.price { th { (w(lang, "new_total")) } td { bdi.money { (r.grand_total.format(lang)) } } }
+                tr.price { th { (w(lang, "new_total_head")) } td { bdi.money { (r.grand_total.format(lang)) } } }
             }
         }
         form method="post" action={ "/orders/" (doc.order.id) "/switch" } {
             (action_fields(ctx, doc, access))
             input type="hidden" name="gateway" value="cod";
             input type="hidden" name="accept" value=(r.grand_total.amount().to_string());
-            button.big.primary type="submit" { (w(lang, "cod_confirm")) " — " bdi { (r.grand_total.format(lang)) } }
+            button.big.primary type="submit" { span { (w(lang, "cod_confirm")) " — " bdi { (r.grand_total.format(lang)) } } }
         }
         p { a.button href=(back) { (w(lang, "cod_keep")) } }
     };
@@ -730,6 +732,7 @@ fn lost_link(ctx: &Ctx) -> Response {
 fn w(lang: Lang, key: &str) -> &'static str {
     let (fr, ar, en) = match key {
         "new_total" => ("nouveau total", "المجموع الجديد", "new total"),
+        "new_total_head" => ("Nouveau total", "المجموع الجديد", "New total"),
         "cod_unavailable" => (
             "Le transporteur de cette commande n'encaisse pas à la livraison : payez par carte ou par virement.",
             "ناقل هذا الطلب لا يحصّل المبلغ عند الاستلام: ادفع بالبطاقة أو بالتحويل البنكي.",
