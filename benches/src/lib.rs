@@ -144,6 +144,7 @@ pub fn pricing_fixture() -> PricingFixture {
                     service: "standard".into(),
                     price: Money::from_minor(3_500 + 500 * s, Currency::MAD),
                     estimated_days: Some((3, 7)),
+                    carrier_name: None,
                 },
             )
         })

@@ -174,6 +174,7 @@ fn price(shop: &Shop, cart: &Cart, at: DateTime<Utc>) -> PricedCart {
         service: "standard".into(),
         price: mad(p),
         estimated_days: Some((4, 8)),
+        carrier_name: None,
     };
     let shipping = BTreeMap::from([
         (id("coop-oudaya"), ship("55.00")),

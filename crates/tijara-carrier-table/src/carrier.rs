@@ -192,4 +192,7 @@ impl Carrier for TableCarrier {
     fn status_of(&self, code: &str) -> Option<TrackingStatus> {
         Some(self.status(code))
     }
+    fn tracking_url(&self, tracking_number: &str) -> Option<String> {
+        self.card.tracking_link(tracking_number)
+    }
 }

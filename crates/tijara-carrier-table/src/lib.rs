@@ -56,6 +56,15 @@ pub enum RateCardError {
         /// The zone named.
         zone: String,
     },
+    /// `tracking_url` is not an `https://` address with one `{number}` where the tracking
+    /// number goes.
+    #[error(
+        "rate card: tracking_url {url:?} must be an https:// address with {{number}} where the tracking number goes, e.g. \"https://track.example.ma/?n={{number}}\""
+    )]
+    TrackingUrl {
+        /// The address given.
+        url: String,
+    },
 }
 
 fn invalid(field: impl Into<String>, problem: impl Into<String>) -> RateCardError {
@@ -132,6 +141,8 @@ struct CardRaw {
     origins: Vec<OriginRaw>,
     #[serde(default)]
     status_codes: BTreeMap<String, String>,
+    #[serde(default)]
+    tracking_url: Option<String>,
 }
 
 /// A validated zone.
@@ -175,9 +186,27 @@ pub struct RateCard {
     pub remote: Option<(Vec<String>, Money)>,
     /// Extra days from an origin city (normalized).
     pub origins: BTreeMap<String, u16>,
+    /// The carrier's page that follows a parcel, with `{number}` where its tracking number
+    /// goes (`tracking_url = "https://…/{number}"` in the card), if it has one.
+    pub tracking_url: Option<String>,
     /// The carrier's status codes.
     pub status_codes: BTreeMap<String, TrackingStatus>,
     city_zone: BTreeMap<String, usize>,
+}
+
+impl RateCard {
+    /// The carrier's page for the parcel `number` ([`RateCard::tracking_url`] with the number
+    /// in it), or `None` without a page or for a number that is not plain letters, digits,
+    /// `-`, `_` and `.` (nothing else is put in an address).
+    pub fn tracking_link(&self, number: &str) -> Option<String> {
+        let template = self.tracking_url.as_deref()?;
+        let plain = !number.is_empty()
+            && number.len() <= 64
+            && number
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        plain.then(|| template.replace("{number}", number))
+    }
 }
 
 fn money(field: &str, text: &str) -> Result<Money, RateCardError> {
@@ -359,7 +388,23 @@ impl RateCard {
                     .ok_or_else(|| RateCardError::OtherCitiesZone { zone: zone.clone() })?,
             ),
         };
+        let tracking_url = match raw.tracking_url {
+            None => None,
+            Some(url) => {
+                let url = url.trim().to_owned();
+                let ok = url.starts_with("https://")
+                    && url.len() > "https://".len() + "{number}".len()
+                    && url.matches("{number}").count() == 1
+                    && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+                    && !url.contains(['<', '>', '"', '\\']);
+                if !ok {
+                    return Err(RateCardError::TrackingUrl { url });
+                }
+                Some(url)
+            }
+        };
         Ok(RateCard {
+            tracking_url,
             other_cities,
             carrier: raw.carrier,
             name: raw.name,

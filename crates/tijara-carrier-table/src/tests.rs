@@ -275,3 +275,45 @@ fn a_card_maps_only_its_own_codes() {
         TrackingStatus::Unknown
     );
 }
+
+#[test]
+fn a_tracking_url_template_links_to_the_carriers_page() {
+    let card = RateCard::from_toml(&format!(
+        "tracking_url = \"https://track.example.ma/suivi?n={{number}}\"\n{AMANA_SAMPLE}"
+    ))
+    .expect("card");
+    assert_eq!(
+        card.tracking_link("AM-123.4_5").as_deref(),
+        Some("https://track.example.ma/suivi?n=AM-123.4_5")
+    );
+    // Nothing but a plain number goes into an address.
+    assert_eq!(card.tracking_link("a b"), None);
+    assert_eq!(card.tracking_link("x\"><script>"), None);
+    assert_eq!(card.tracking_link(""), None);
+    let carrier = TableCarrier::new(card);
+    assert_eq!(
+        tijara::ports::carrier::Carrier::tracking_url(&carrier, "N1").as_deref(),
+        Some("https://track.example.ma/suivi?n=N1")
+    );
+    // Without a template: no page (messages link to the order).
+    let plain = TableCarrier::from_toml(AMANA_SAMPLE).expect("card");
+    assert_eq!(
+        tijara::ports::carrier::Carrier::tracking_url(&plain, "N1"),
+        None
+    );
+    for bad in [
+        "http://track.example.ma/{number}",
+        "https://track.example.ma/",
+        "https://track.example.ma/{number}/{number}",
+        "https://track.example.ma/ {number}",
+        "https://{number}",
+    ] {
+        assert!(
+            matches!(
+                RateCard::from_toml(&format!("tracking_url = \"{bad}\"\n{AMANA_SAMPLE}")),
+                Err(RateCardError::TrackingUrl { .. })
+            ),
+            "{bad}"
+        );
+    }
+}

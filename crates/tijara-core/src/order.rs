@@ -28,6 +28,8 @@ mod work;
 pub use address::{Address, CALLING_CODES, normalize_phone};
 pub use number::{OrderNumber, OrderNumberError};
 pub use work::{PartFacts, Work, work};
+mod reprice;
+pub use reprice::{RepricedParcel, Repricing};
 
 /// Why an order could not be placed or changed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -82,6 +84,12 @@ pub enum OrderError {
     /// A country that is not a two-letter ISO 3166 code.
     #[error("the country must be a two-letter code such as MA")]
     BadCountry,
+    /// A seller order given a delivery price has nothing to deliver.
+    #[error("seller order {0} has no delivery to price")]
+    NoDelivery(SellerOrderId),
+    /// A delivery price below zero.
+    #[error("the delivery price of seller order {0} is negative")]
+    NegativePrice(SellerOrderId),
 }
 
 /// Where an order stands as a whole.

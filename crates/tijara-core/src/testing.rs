@@ -76,6 +76,7 @@ pub(crate) fn priced() -> PricedCart {
         service: "standard".into(),
         price: mad(p),
         estimated_days: None,
+        carrier_name: None,
     };
     let shipping = BTreeMap::from([
         (SellerId::new("a").expect("id"), ship("45.00")),

@@ -539,6 +539,7 @@ impl NotificationSink {
                 let status = shipment.status;
                 let number = shipment.tracking_number.unwrap_or_default();
                 let now = (status.as_str().to_owned(), number.clone());
+                let carrier = shipment.carrier;
                 let (order, shipment) = (shipment.order_id, shipment.shipment_id.to_string());
                 if self
                     .told
@@ -555,6 +556,12 @@ impl NotificationSink {
                     Err(e) => return Err(err(e)),
                 };
                 let link = self.link(&doc);
+                let tracking = self
+                    .engine
+                    .fulfillment()
+                    .carriers()
+                    .find(|c| c.code() == carrier)
+                    .and_then(|c| c.tracking_url(&number));
                 let n = shipment_message(
                     self.engine.region(),
                     &doc,
@@ -562,6 +569,7 @@ impl NotificationSink {
                     status,
                     &number,
                     link.as_deref(),
+                    tracking.as_deref(),
                 );
                 out.push(n);
                 mark = Some((shipment, now));

@@ -279,7 +279,10 @@ pub fn payment_failed_message(region: &Region, doc: &OrderDoc, link: Option<&str
 }
 
 /// The message of a parcel's step (ready, on its way, delivered...) in `lang` (the
-/// shipment's), with its tracking number and the link to follow it.
+/// shipment's), with its tracking number and the link to follow it: the carrier's tracking
+/// page `tracking` when the carrier has one
+/// ([`Carrier::tracking_url`](tijara::ports::carrier::Carrier::tracking_url)), else the
+/// order's page `link`.
 pub fn shipment_message(
     region: &Region,
     doc: &OrderDoc,
@@ -287,7 +290,9 @@ pub fn shipment_message(
     status: tijara_core::fulfillment::TrackingStatus,
     number: &str,
     link: Option<&str>,
+    tracking: Option<&str>,
 ) -> Notification {
+    let link = tracking.or(link);
     let r = Reader::new(region, lang);
     let mut text = format!(
         "{} {} — {} {number}\n{} {}",

@@ -178,3 +178,37 @@ fn reset_and_verification_messages_read_in_the_accounts_language() {
         en.text
     );
 }
+
+#[tokio::test]
+async fn a_parcel_step_links_to_the_carriers_tracking_page_when_it_has_one() {
+    let t = tijara_testkit::engine::with_gateway(Arc::new(StubGateway::cash_on_delivery())).await;
+    let (order, _) = t.order().await;
+    let doc = t.engine.orders().order(&order.id).await.unwrap();
+    let order_link = format!("https://shop.example/orders/{}", order.id);
+    let with_page = tijara_notify::shipment_message(
+        t.engine.region(),
+        &doc,
+        Lang::FR,
+        tijara_core::fulfillment::TrackingStatus::InTransit,
+        "AM123",
+        Some(&order_link),
+        Some("https://track.example.ma/?n=AM123"),
+    );
+    assert!(
+        with_page.text.contains("https://track.example.ma/?n=AM123"),
+        "{}",
+        with_page.text
+    );
+    assert!(!with_page.text.contains(&order_link), "{}", with_page.text);
+    // A carrier without a page: the order's.
+    let without = tijara_notify::shipment_message(
+        t.engine.region(),
+        &doc,
+        Lang::FR,
+        tijara_core::fulfillment::TrackingStatus::InTransit,
+        "AM123",
+        Some(&order_link),
+        None,
+    );
+    assert!(without.text.contains(&order_link), "{}", without.text);
+}

@@ -188,19 +188,27 @@ pub enum TijaraError {
     /// [`OrderDoc::can_switch_payment`](tijara_core::order_record::OrderDoc::can_switch_payment)).
     #[error(transparent)]
     PaymentSwitch(#[from] tijara_core::order_record::SwitchRefusal),
-    /// Cash on delivery would change what a parcel's delivery costs (the carrier charges for
-    /// collecting cash), or the carrier does not collect cash (`quoted` is `None`): the order
-    /// keeps its payment; the shopper pays another way or places a new cash-on-delivery order.
-    #[error(
-        "cash on delivery would change the delivery of seller {seller}: charged {charged}, now {quoted:?}"
-    )]
-    CodChangesShipping {
+    /// Cash on delivery is not possible for a parcel: its carrier is no longer configured,
+    /// does not collect cash, or no longer offers the chosen service. The order keeps its
+    /// payment; the shopper pays another way.
+    #[error("carrier {carrier} does not collect cash for seller {seller}'s parcel")]
+    CodUnavailable {
         /// The seller whose parcel it is.
         seller: tijara_core::SellerId,
-        /// What the shopper was charged for its delivery.
-        charged: tijara_core::Money,
-        /// What the carrier asks with cash to collect (`None`: it does not collect cash).
-        quoted: Option<tijara_core::Money>,
+        /// The parcel's carrier.
+        carrier: String,
+    },
+    /// Paying cash on delivery changes what the order costs (the carriers' cash-collection
+    /// fees): nothing changed; show `total` and switch again with the shopper's acceptance
+    /// ([`Checkout::switch_payment_accepting`](crate::Checkout::switch_payment_accepting)).
+    #[error("cash on delivery changes order {order}'s total from {before} to {total}: confirm it")]
+    CodTotalChanged {
+        /// The order.
+        order: OrderId,
+        /// Its grand total now.
+        before: tijara_core::Money,
+        /// Its grand total when paid cash on delivery.
+        total: tijara_core::Money,
     },
     /// The order is not paid by bank transfer, so no transfer can be recorded for it.
     #[error("order {order} is not paid by bank transfer")]

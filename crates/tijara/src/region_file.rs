@@ -1,7 +1,9 @@
 //! Regions as data: a marketplace's region (languages, currency, dated TVA rates, seller tax
 //! statuses, rate cards, withdrawal period, commission, invoice mentions, display currencies,
 //! cart limits, the cities carriers serve — `[[cities]]` with `name`, `country`, `names`,
-//! `aliases`, `main_postal_code`) read from a TOML file, checked, with errors that name the line and the field.
+//! `aliases`, `main_postal_code`), the marketplace's bank account for transfers
+//! (`[bank_account]`: `beneficiary`, `bank`, `rib`, and for payers abroad `iban`, `swift`) read
+//! from a TOML file, checked, with errors that name the line and the field.
 //!
 //! ```
 //! let file = tijara::region_file::parse_region(tijara::region_file::DAKHLA)?;
@@ -78,6 +80,8 @@ pub struct RegionFile {
     /// Rate cards: file paths relative to the region file, or `builtin:amana-sample`,
     /// `builtin:ctm-sample`.
     pub rate_cards: Vec<String>,
+    /// The marketplace's bank account for transfers (`[bank_account]`), if the file gives one.
+    pub bank_account: Option<RegionBankAccount>,
 }
 
 #[derive(Deserialize)]
@@ -106,6 +110,144 @@ struct File {
     transfer_hold_hours: Option<Spanned<u32>>,
     #[serde(default)]
     cities: Vec<Spanned<CityEntry>>,
+    #[serde(default)]
+    bank_account: Option<Spanned<BankEntry>>,
+}
+
+/// The `[bank_account]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BankEntry {
+    beneficiary: String,
+    bank: String,
+    rib: String,
+    #[serde(default)]
+    iban: Option<String>,
+    #[serde(default)]
+    swift: Option<String>,
+}
+
+/// The marketplace's bank account for bank transfers, as the region file gives it
+/// (`[bank_account]`), its shape checked at load ([`BankAccountError`]); spaces and dashes
+/// removed from the RIB, IBAN and SWIFT. The storefront checks the RIB's key and the IBAN's
+/// checksum when it builds the account, and its `--bank-*` flags override each field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RegionBankAccount {
+    /// The account holder.
+    pub beneficiary: String,
+    /// The bank's name.
+    pub bank: String,
+    /// The RIB: 24 digits.
+    pub rib: String,
+    /// The IBAN, for payers abroad.
+    pub iban: Option<String>,
+    /// The bank's SWIFT (BIC) code, for payers abroad.
+    pub swift: Option<String>,
+}
+
+/// What is wrong with a region file's `[bank_account]` (the [`RegionFileError`]'s message
+/// says it; its field names the key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BankAccountError {
+    /// `beneficiary` is empty.
+    #[error("the account holder's name is required")]
+    NoBeneficiary,
+    /// `bank` is empty.
+    #[error("the bank's name is required")]
+    NoBank,
+    /// `rib` is not 24 digits.
+    #[error("a Moroccan RIB is 24 digits (spaces allowed)")]
+    Rib,
+    /// `iban` is not 15 to 34 letters and digits starting with a country code.
+    #[error(
+        "an IBAN is 15 to 34 letters and digits, starting with two letters and two digits (MA64...)"
+    )]
+    Iban,
+    /// `swift` is not 8 or 11 letters and digits.
+    #[error("a SWIFT (BIC) code is 8 or 11 letters and digits")]
+    Swift,
+}
+
+impl BankAccountError {
+    /// The `[bank_account]` key at fault.
+    pub fn field(self) -> &'static str {
+        match self {
+            BankAccountError::NoBeneficiary => "bank_account.beneficiary",
+            BankAccountError::NoBank => "bank_account.bank",
+            BankAccountError::Rib => "bank_account.rib",
+            BankAccountError::Iban => "bank_account.iban",
+            BankAccountError::Swift => "bank_account.swift",
+        }
+    }
+}
+
+fn compact_code(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect::<String>()
+        .to_uppercase()
+}
+
+impl RegionBankAccount {
+    /// A bank account, its shape checked (spaces and dashes removed from the codes).
+    ///
+    /// ```
+    /// use tijara::region_file::{BankAccountError, RegionBankAccount};
+    ///
+    /// let a = RegionBankAccount::new("Tijara SARL", "Bank", "011 780 0000012345678901 23", None, None)?;
+    /// assert_eq!(a.rib, "011780000001234567890123");
+    /// assert_eq!(
+    ///     RegionBankAccount::new("Tijara SARL", "Bank", "123", None, None),
+    ///     Err(BankAccountError::Rib)
+    /// );
+    /// # Ok::<(), BankAccountError>(())
+    /// ```
+    pub fn new(
+        beneficiary: &str,
+        bank: &str,
+        rib: &str,
+        iban: Option<&str>,
+        swift: Option<&str>,
+    ) -> Result<Self, BankAccountError> {
+        let beneficiary = beneficiary.trim();
+        let bank = bank.trim();
+        if beneficiary.is_empty() {
+            return Err(BankAccountError::NoBeneficiary);
+        }
+        if bank.is_empty() {
+            return Err(BankAccountError::NoBank);
+        }
+        let rib = compact_code(rib);
+        if rib.len() != 24 || !rib.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(BankAccountError::Rib);
+        }
+        let iban = iban.map(compact_code).filter(|i| !i.is_empty());
+        if let Some(i) = &iban {
+            let b = i.as_bytes();
+            let ok = (15..=34).contains(&b.len())
+                && b.iter().all(u8::is_ascii_alphanumeric)
+                && b[..2].iter().all(u8::is_ascii_alphabetic)
+                && b[2..4].iter().all(u8::is_ascii_digit);
+            if !ok {
+                return Err(BankAccountError::Iban);
+            }
+        }
+        let swift = swift.map(compact_code).filter(|s| !s.is_empty());
+        if let Some(s) = &swift
+            && (!matches!(s.len(), 8 | 11) || !s.bytes().all(|b| b.is_ascii_alphanumeric()))
+        {
+            return Err(BankAccountError::Swift);
+        }
+        Ok(RegionBankAccount {
+            beneficiary: beneficiary.to_owned(),
+            bank: bank.to_owned(),
+            rib,
+            iban,
+            swift,
+        })
+    }
 }
 
 /// A `[[cities]]` entry.
@@ -539,10 +681,27 @@ pub fn parse_region(text: &str) -> Result<RegionFile, RegionFileError> {
         };
         return Err(ctx.err(span, field, e));
     }
+    let bank_account = match &file.bank_account {
+        None => None,
+        Some(b) => {
+            let e = b.get_ref();
+            Some(
+                RegionBankAccount::new(
+                    &e.beneficiary,
+                    &e.bank,
+                    &e.rib,
+                    e.iban.as_deref(),
+                    e.swift.as_deref(),
+                )
+                .map_err(|why| ctx.err(b.span(), why.field(), why))?,
+            )
+        }
+    };
     Ok(RegionFile {
         region,
         seller_tax_statuses: statuses,
         rate_cards: file.shipping.rate_cards,
+        bank_account,
     })
 }
 
@@ -552,6 +711,53 @@ mod tests {
 
     fn err(text: &str) -> RegionFileError {
         parse_region(text).expect_err("refused")
+    }
+
+    const BANK: &str = "\n[bank_account]\nbeneficiary = \"Tijara Dakhla SARL\"\nbank = \"Banque Exemple\"\nrib = \"011 780 0000123456789012 96\"\niban = \"MA64 0117 8000 0012 3456 7890 1296\"\nswift = \"DEMOMAMCXXX\"\n";
+
+    #[test]
+    fn a_bank_account_is_read_and_checked_at_load() {
+        assert_eq!(parse_region(DAKHLA).unwrap().bank_account, None);
+        let file = parse_region(&format!("{DAKHLA}{BANK}")).unwrap();
+        let account = file.bank_account.expect("read");
+        assert_eq!(account.rib, "011780000012345678901296");
+        assert_eq!(
+            account.iban.as_deref(),
+            Some("MA64011780000012345678901296")
+        );
+        assert_eq!(account.swift.as_deref(), Some("DEMOMAMCXXX"));
+        let e = err(&format!(
+            "{DAKHLA}{}",
+            BANK.replace("0000123456789012 96", "12")
+        ));
+        assert_eq!(e.field, "bank_account.rib", "{e}");
+        assert!(e.line > 100, "{e}");
+        let e = err(&format!("{DAKHLA}{}", BANK.replace("DEMOMAMCXXX", "DEMO")));
+        assert_eq!(e.field, "bank_account.swift", "{e}");
+        let e = err(&format!("{DAKHLA}{}", BANK.replace("Banque Exemple", " ")));
+        assert_eq!(e.field, "bank_account.bank", "{e}");
+        // An unknown key is refused, not ignored.
+        assert!(parse_region(&format!("{DAKHLA}{BANK}holder = \"x\"\n")).is_err());
+        for (b, r, i, s, want) in [
+            (
+                "",
+                "B",
+                "0".repeat(24),
+                None,
+                BankAccountError::NoBeneficiary,
+            ),
+            ("A", " ", "0".repeat(24), None, BankAccountError::NoBank),
+            ("A", "B", "0".repeat(23), None, BankAccountError::Rib),
+            (
+                "A",
+                "B",
+                "0".repeat(24),
+                Some("MA6"),
+                BankAccountError::Iban,
+            ),
+        ] {
+            assert_eq!(RegionBankAccount::new(b, r, &i, s, None), Err(want));
+        }
     }
 
     #[test]

@@ -319,7 +319,7 @@ impl Carrier for CodFee {
 }
 
 #[tokio::test]
-async fn cash_on_delivery_is_refused_when_it_would_change_the_delivery_price() {
+async fn cash_on_delivery_with_a_fee_reprices_the_order_once_the_shopper_accepts_the_new_total() {
     let storage: Arc<dyn tijara::ports::storage::Storage> =
         Arc::new(tijara_store_memory::MemoryStore::new());
     let engine = Tijara::builder()
@@ -351,31 +351,89 @@ async fn cash_on_delivery_is_refused_when_it_would_change_the_delivery_price() {
         .expect("shipping")
         .choice
         .price;
+    let fee = mad("5.00");
+    let expected = order.grand_total.checked_add(fee).expect("add");
+    // Without the shopper's acceptance: refused with the new total, nothing changed.
     match m
         .engine
         .checkout()
         .switch_payment(&order.id, "cod", None)
         .await
     {
-        Err(TijaraError::CodChangesShipping {
-            seller,
-            charged: was,
-            quoted,
-        }) => {
-            assert_eq!(seller, c.a);
-            assert_eq!(was, charged);
-            assert_eq!(quoted, Some(charged.checked_add(mad("5.00")).expect("add")));
+        Err(TijaraError::CodTotalChanged { total, before, .. }) => {
+            assert_eq!(before, order.grand_total);
+            assert_eq!(total, expected);
         }
-        other => panic!("expected CodChangesShipping, got {other:?}"),
+        other => panic!("expected CodTotalChanged, got {other:?}"),
     }
     assert_eq!(
         m.engine.orders().order(&order.id).await.expect("order"),
         before
     );
-    // A transfer is still offered.
+    // What the page shows before asking.
+    let repricing = m
+        .engine
+        .checkout()
+        .cod_repricing(&order.id)
+        .await
+        .expect("repricing");
+    assert!(repricing.changes_total());
+    assert_eq!(repricing.grand_total, expected);
+    assert_eq!(repricing.parcels.len(), 1);
+    assert_eq!(repricing.parcels[0].seller_id, c.a);
+    assert_eq!(repricing.parcels[0].before, charged);
+    assert_eq!(
+        repricing.parcels[0].after,
+        charged.checked_add(fee).expect("add")
+    );
     m.engine
         .checkout()
-        .switch_payment(&order.id, "transfer", None)
+        .check_switch_payment(&order.id, "cod")
         .await
-        .expect("transfer instead");
+        .expect("cash on delivery is offered");
+    // Accepting another total (the page was stale) is refused the same way.
+    assert!(matches!(
+        m.engine
+            .checkout()
+            .switch_payment_accepting(&order.id, "cod", order.grand_total, None)
+            .await,
+        Err(TijaraError::CodTotalChanged { total, .. }) if total == expected
+    ));
+    assert_eq!(
+        m.engine.orders().order(&order.id).await.expect("order"),
+        before
+    );
+    let stock_before = stock(&m.engine, &c.cushion).await;
+    m.engine
+        .checkout()
+        .switch_payment_accepting(&order.id, "cod", expected, None)
+        .await
+        .expect("switched at the new total");
+    let after = m.engine.orders().order(&order.id).await.expect("order");
+    let o = &after.order;
+    assert_eq!(o.status(), OrderStatus::Confirmed);
+    assert_eq!(o.grand_total, expected);
+    assert_eq!(o.payment.amount(), expected);
+    assert_eq!(o.payment.method(), PaymentMethod::CashOnDelivery);
+    assert_eq!(
+        o.items_net.checked_add(o.shipping_total).expect("add"),
+        o.grand_total
+    );
+    assert_eq!(o.tva.total().expect("tva").ttc, o.grand_total);
+    assert_eq!(
+        o.seller_orders[0].cod_amount,
+        Some(o.seller_orders[0].total)
+    );
+    assert_eq!(
+        o.seller_orders[0].lines,
+        before.order.seller_orders[0].lines
+    );
+    // Stock: the reserved units are sold (as any cash-on-delivery switch), no unit more.
+    let row = stock(&m.engine, &c.cushion).await;
+    assert_eq!(row.reserved, 0);
+    assert_eq!(
+        row.on_hand,
+        stock_before.on_hand - stock_before.reserved,
+        "only the order's reserved units left the stock"
+    );
 }

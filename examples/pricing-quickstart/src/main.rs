@@ -214,6 +214,7 @@ fn main() -> Fallible<()> {
             service: "standard".into(),
             price: Money::mad(price)?,
             estimated_days: Some((3, 6)),
+            carrier_name: None,
         })
     };
     let shipping = BTreeMap::from([

@@ -108,9 +108,8 @@ impl From<TijaraError> for ApiError {
             }
             TijaraError::NoCarrier { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "no_carrier"),
             TijaraError::PaymentSwitch(_) => (StatusCode::CONFLICT, "payment_switch_refused"),
-            TijaraError::CodChangesShipping { .. } => {
-                (StatusCode::CONFLICT, "cod_changes_shipping")
-            }
+            TijaraError::CodUnavailable { .. } => (StatusCode::CONFLICT, "cod_unavailable"),
+            TijaraError::CodTotalChanged { .. } => (StatusCode::CONFLICT, "cod_total_changed"),
             TijaraError::TooManyAddresses { .. } => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "too_many_addresses")
             }
@@ -558,6 +557,175 @@ pub(crate) async fn order(
     .into_response())
 }
 
+/// The order `id` for a caller holding its access token `t`, or logged in (bearer token) as
+/// its customer; anyone else gets the 404 of an unknown order, so a guess learns nothing.
+async fn order_for_caller(
+    app: &App,
+    headers: &HeaderMap,
+    id: String,
+    token: Option<&str>,
+) -> Result<tijara::docs::OrderDoc, ApiError> {
+    let order = OrderId::new(id.clone()).map_err(|e| bad(e.to_string()))?;
+    if let Some(t) = token.filter(|t| !t.is_empty()) {
+        match app.engine.orders().order_with_token(&order, t).await {
+            Ok(doc) => return Ok(doc),
+            Err(TijaraError::NotFound { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let bearer = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    if let Some(b) = bearer
+        && let Some((_, account)) = app.engine.sessions().session(b).await?
+    {
+        match app.engine.orders().order(&order).await {
+            Ok(doc)
+                if doc
+                    .order
+                    .customer
+                    .as_ref()
+                    .is_some_and(|c| c.as_str() == account.id) =>
+            {
+                return Ok(doc);
+            }
+            Ok(_) | Err(TijaraError::NotFound { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(no_order(&order))
+}
+
+/// A 409 `already_paid`: the order's payment is in (or it no longer awaits one); nothing is
+/// charged.
+fn not_payable(doc: &tijara::docs::OrderDoc) -> ApiError {
+    let p = &doc.order.payment;
+    if !p.authorized().is_zero() || !p.captured().is_zero() || !p.collected().is_zero() {
+        ApiError(
+            StatusCode::CONFLICT,
+            "already_paid",
+            "this order is already paid: nothing more is charged".into(),
+        )
+    } else {
+        ApiError(
+            StatusCode::CONFLICT,
+            "not_awaiting_payment",
+            "this order no longer awaits a payment (paid on delivery, or cancelled): read it with GET /api/v1/orders/{id}".into(),
+        )
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/orders/{id}/pay", tag = "orders", params(("id" = String, Path, description = "Order id"), ("t" = Option<String>, Query, description = "The order's `access_token` (or send the customer's bearer token)")),
+    security((), ("bearer" = [])),
+    responses((status = 200, description = "`payment`: a new card attempt's redirect form (CMI's hosted page)"), (status = 404, description = "No such order for this token or login", body = ErrorBody), (status = 409, description = "`already_paid` (nothing is charged twice) or `not_awaiting_payment`", body = ErrorBody)))]
+pub(crate) async fn order_pay(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Params(q): Params<OrderQuery>,
+) -> ApiResult {
+    let doc = order_for_caller(&app, &headers, id, q.t.as_deref()).await?;
+    if doc.order.status() != tijara_core::order::OrderStatus::AwaitingPayment {
+        return Err(not_payable(&doc));
+    }
+    let checkout = app.engine.checkout();
+    let started = if doc.order.payment.method() == tijara_core::payment::PaymentMethod::Card {
+        checkout.start_payment(&doc.order.id, None).await
+    } else {
+        // A transfer order pays by card by switching back to the card (as the order page).
+        checkout.switch_payment(&doc.order.id, "cmi", None).await
+    };
+    match started {
+        Ok(payment) => Ok(Json(json!({ "payment": payment })).into_response()),
+        Err(TijaraError::NotAwaitingPayment { .. }) => Err(not_payable(&doc)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The body of `POST /api/v1/orders/{id}/switch`.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct SwitchBody {
+    /// The payment gateway's code: `cod`, `transfer` or `cmi`.
+    pub payment: String,
+    /// For cash on delivery whose carriers charge a collection fee: the new grand total the
+    /// shopper accepted (a decimal string, as `total` of a `cod_total_changed` answer).
+    #[serde(default)]
+    pub accept_total: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/orders/{id}/switch", tag = "orders", params(("id" = String, Path, description = "Order id"), ("t" = Option<String>, Query, description = "The order's `access_token` (or send the customer's bearer token)"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer")),
+    security((), ("bearer" = [])),
+    request_body = SwitchBody,
+    responses((status = 200, description = "`order` (its new payment and totals) and `payment` (the new method's instructions, or a card's redirect form)"), (status = 404, description = "No such order for this token or login", body = ErrorBody), (status = 409, description = "`cod_total_changed` (with `total` and `before`: show the new total, then send it as `accept_total`), `cod_unavailable`, `payment_switch_refused`, `already_paid`", body = ErrorBody), (status = 422, description = "`invalid`: unknown payment code or a malformed `accept_total`", body = ErrorBody)))]
+pub(crate) async fn order_switch(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Params(q): Params<OrderQuery>,
+    Body(b): Body<SwitchBody>,
+) -> ApiResult {
+    let doc = order_for_caller(&app, &headers, id, q.t.as_deref()).await?;
+    if !matches!(b.payment.as_str(), "cod" | "transfer" | "cmi") {
+        return Err(bad("payment must be one of cod, transfer, cmi"));
+    }
+    let accepted = match b.accept_total.as_deref() {
+        None => None,
+        Some(text) => match Money::parse(text, doc.order.currency) {
+            Ok(m) if m.is_positive() => Some(m),
+            _ => {
+                return Err(bad(
+                    "accept_total must be a positive decimal amount such as \"512.50\"",
+                ));
+            }
+        },
+    };
+    let k = key(&headers, &format!("order:{}", doc.order.id))?;
+    let checkout = app.engine.checkout();
+    let done = match accepted {
+        Some(total) => {
+            checkout
+                .switch_payment_accepting(&doc.order.id, &b.payment, total, k.as_ref())
+                .await
+        }
+        None => {
+            checkout
+                .switch_payment(&doc.order.id, &b.payment, k.as_ref())
+                .await
+        }
+    };
+    match done {
+        Ok(payment) => {
+            let order = app.engine.orders().order(&doc.order.id).await?;
+            Ok(Json(json!({ "order": order.order, "payment": payment })).into_response())
+        }
+        Err(TijaraError::CodTotalChanged { total, before, .. }) => Ok((
+            StatusCode::CONFLICT,
+            Json(json!({
+                "code": "cod_total_changed",
+                "message": format!("cash on delivery changes the total from {before} to {total} (the carriers' collection fee): show it, then send it as accept_total"),
+                "total": total.amount().to_string(),
+                "before": before.amount().to_string(),
+            })),
+        )
+            .into_response()),
+        Err(
+            TijaraError::PaymentSwitch(
+                tijara_core::order_record::SwitchRefusal::NotAwaitingPayment { .. }
+                | tijara_core::order_record::SwitchRefusal::PaymentUnderway { .. },
+            )
+            | TijaraError::NotAwaitingPayment { .. },
+        ) => Err(not_payable(&doc)),
+        Err(TijaraError::NotConfigured { .. }) => Err(bad(format!(
+            "payment {} is not offered by this shop",
+            b.payment
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// The API's routes.
 pub fn routes() -> Router<App> {
     Router::new()
@@ -572,4 +740,6 @@ pub fn routes() -> Router<App> {
         .route("/api/v1/carts/{id}/review", post(review))
         .route("/api/v1/orders", post(checkout))
         .route("/api/v1/orders/{id}", get(order))
+        .route("/api/v1/orders/{id}/pay", post(order_pay))
+        .route("/api/v1/orders/{id}/switch", post(order_switch))
 }

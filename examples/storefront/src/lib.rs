@@ -390,6 +390,47 @@ pub fn bank_from_settings(
     .map(Some)
 }
 
+/// The marketplace's bank account from the region file's `[bank_account]` (`region`), each
+/// field replaced by its `--bank-*` flag when given (a blank flag counts as not given), then
+/// checked as [`bank_from_settings`] does (the RIB's key, the IBAN's checksum). `Ok(None)` when
+/// neither gives anything.
+///
+/// ```
+/// # fn demo(region: &tijara::region_file::RegionBankAccount) {
+/// // The region's account, with another SWIFT code.
+/// let bank = tijara_storefront::bank_from_region_and_flags(
+///     Some(region), None, None, None, None, Some("BCMAMAMC"),
+/// );
+/// # }
+/// ```
+pub fn bank_from_region_and_flags(
+    region: Option<&tijara::region_file::RegionBankAccount>,
+    beneficiary: Option<&str>,
+    bank: Option<&str>,
+    rib: Option<&str>,
+    iban: Option<&str>,
+    swift: Option<&str>,
+) -> Result<Option<BankDetails>, tijara_pay_offline::BankDetailsError> {
+    let pick = |flag: Option<&str>, file: Option<&str>| -> Option<String> {
+        flag.filter(|v| !v.trim().is_empty())
+            .or(file)
+            .map(str::to_owned)
+    };
+    let r = region;
+    let beneficiary = pick(beneficiary, r.map(|a| a.beneficiary.as_str()));
+    let bank = pick(bank, r.map(|a| a.bank.as_str()));
+    let rib = pick(rib, r.map(|a| a.rib.as_str()));
+    let iban = pick(iban, r.and_then(|a| a.iban.as_deref()));
+    let swift = pick(swift, r.and_then(|a| a.swift.as_deref()));
+    bank_from_settings(
+        beneficiary.as_deref(),
+        bank.as_deref(),
+        rib.as_deref(),
+        iban.as_deref(),
+        swift.as_deref(),
+    )
+}
+
 /// [`build`] with the marketplace's bank account for transfers (`None`: the clearly labelled
 /// demo account).
 pub async fn build_with_bank(

@@ -144,7 +144,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         }
     };
     drop(admin_password);
-    let (region, carriers) = match &args.region {
+    let (region, carriers, region_bank) = match &args.region {
         Some(path) => {
             let text =
                 std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -157,9 +157,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
                 .map(|name| tijara_carrier_table::TableCarrier::from_region_entry(name, base))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| format!("{}: {e}", path.display()))?;
-            (Some(file.region), carriers)
+            (Some(file.region), carriers, file.bank_account)
         }
-        None => (None, Vec::new()),
+        None => (None, Vec::new(), None),
     };
     let settings = Settings {
         region,
@@ -178,7 +178,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         },
         display_rates: tijara_storefront::indicative_rates(args.eur_per_mad, args.usd_per_mad),
     };
-    let bank = match tijara_storefront::bank_from_settings(
+    // The region file's `[bank_account]`, each field overridden by its --bank-* flag.
+    let bank = match tijara_storefront::bank_from_region_and_flags(
+        region_bank.as_ref(),
         args.bank_beneficiary.as_deref(),
         args.bank_name.as_deref(),
         args.bank_rib.as_deref(),
@@ -195,8 +197,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     if bank.is_none() && settings.cmi.is_some() {
         eprintln!(
             "tijara-storefront cannot start: give the marketplace's bank account for transfers: \
-             --bank-beneficiary, --bank-name and --bank-rib (TIJARA_BANK_BENEFICIARY, \
-             TIJARA_BANK_NAME, TIJARA_BANK_RIB), and for payers abroad --bank-iban and --bank-swift"
+             [bank_account] in the region file, or --bank-beneficiary, --bank-name and \
+             --bank-rib (TIJARA_BANK_BENEFICIARY, TIJARA_BANK_NAME, TIJARA_BANK_RIB), and for \
+             payers abroad --bank-iban and --bank-swift"
         );
         std::process::exit(2);
     }

@@ -38,6 +38,8 @@ impl Modify for Bearer {
         crate::api::choose,
         crate::api::checkout,
         crate::api::order,
+        crate::api::order_pay,
+        crate::api::order_switch,
         crate::seller_api::login,
         crate::seller_api::logout,
         crate::seller_api::me,
@@ -53,7 +55,7 @@ impl Modify for Bearer {
         crate::seller_api::active,
         crate::seller_api::statement,
     ),
-    components(schemas(crate::api::ErrorBody, crate::api::AddressSchema)),
+    components(schemas(crate::api::ErrorBody, crate::api::AddressSchema, crate::api::SwitchBody)),
     modifiers(&Bearer),
     tags(
         (name = "catalog", description = "Products and their availability"),

@@ -110,8 +110,14 @@ async fn a_declined_card_says_so_and_a_retry_pays_once() {
     assert!(page.body.contains("Nothing was charged"));
     assert!(page.body.contains("Try the card again"));
     assert!(page.body.contains("Pay by bank transfer instead"));
-    // The demo's Amana card does not collect cash: cash on delivery is not offered.
-    assert!(!page.body.contains("Pay cash on delivery instead"));
+    // The demo's Amana card charges a fee to collect cash: cash on delivery is offered with
+    // its new total.
+    assert!(
+        page.body
+            .contains("Pay cash on delivery instead — new total"),
+        "{}",
+        page.body
+    );
     assert!(!page.body.contains("Thank you"), "no thanks before paying");
     assert!(
         page.body.contains("Coussin")
@@ -158,7 +164,7 @@ async fn a_declined_card_says_so_and_a_retry_pays_once() {
 }
 
 #[tokio::test]
-async fn after_a_decline_the_shopper_pays_by_transfer_instead_and_cod_is_refused_with_a_reason() {
+async fn after_a_decline_the_shopper_pays_by_transfer_instead_and_cod_first_shows_its_new_total() {
     let app = support::demo_app().await;
     let mut c = support::Client::new(&app);
     let r = place(&app, &mut c, "cmi").await;
@@ -166,7 +172,8 @@ async fn after_a_decline_the_shopper_pays_by_transfer_instead_and_cod_is_refused
     let (order, token) = order_of(&c);
     callback(&app, &first, false).await;
     c.get(&format!("/orders/{order}?t={token}&lang=fr")).await;
-    // Cash on delivery with a carrier that does not collect cash: refused, said why, unchanged.
+    // Cash on delivery with a carrier that charges to collect cash: the new total is shown
+    // and asked for; nothing changes until the shopper confirms.
     let before = app.engine.orders().order(&order).await.unwrap();
     let r = c
         .post(
@@ -174,12 +181,9 @@ async fn after_a_decline_the_shopper_pays_by_transfer_instead_and_cod_is_refused
             &[("t", &token), ("gateway", "cod")],
         )
         .await;
-    assert_eq!(r.status, StatusCode::CONFLICT);
-    assert!(
-        r.body.contains("changerait le prix de la livraison"),
-        "{}",
-        r.body
-    );
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("Payer à la livraison ?"), "{}", r.body);
+    assert!(r.body.contains("name=\"accept\""), "{}", r.body);
     assert!(
         r.body.contains(&format!("/orders/{order}?t={token}")),
         "a way back"

@@ -4,8 +4,12 @@
 
 use super::{OrderDoc, StockMove};
 use crate::DomainEvent;
-use crate::order::OrderStatus;
+use crate::ids::SellerOrderId;
+use crate::money::Money;
+use crate::order::{OrderError, OrderStatus, Repricing};
 use crate::payment::{PaymentMethod, PaymentStatus};
+use crate::payout::{PayoutError, Settlement};
+use std::collections::BTreeMap;
 
 /// Why an order's payment method cannot be changed. Nothing changed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,6 +36,12 @@ pub enum SwitchRefusal {
     /// Cash on delivery needs something to collect.
     #[error("nothing to collect: cash on delivery needs a positive total")]
     NothingToCollect,
+    /// The new delivery prices could not be applied (see [`Order::repriced_delivery`](crate::order::Order::repriced_delivery)).
+    #[error(transparent)]
+    Reprice(#[from] OrderError),
+    /// The settlement could not follow the new totals.
+    #[error(transparent)]
+    Settlement(#[from] PayoutError),
 }
 
 /// What [`OrderDoc::switch_payment`] did.
@@ -100,5 +110,50 @@ impl OrderDoc {
             events,
             stock,
         })
+    }
+
+    /// [`OrderDoc::switch_payment`] after pricing the parcels' deliveries again at `prices`
+    /// (a seller order's new delivery price, the carrier's with its cash-collection fee; see
+    /// [`Order::repriced_delivery`](crate::order::Order::repriced_delivery)): the order's
+    /// totals, TVA, settlement and new payment follow the new prices; its items, their prices
+    /// and its stock moves are those of a switch without re-pricing. Answers what the
+    /// re-pricing changed. A refusal changes nothing.
+    pub fn switch_payment_repriced(
+        &mut self,
+        to: PaymentMethod,
+        gateway: &str,
+        prices: &BTreeMap<SellerOrderId, Money>,
+    ) -> Result<(PaymentSwitched, Repricing), SwitchRefusal> {
+        self.can_switch_payment(to)?;
+        let (order, repricing) = self.order.repriced_delivery(prices)?;
+        if to == PaymentMethod::CashOnDelivery && !order.grand_total.is_positive() {
+            return Err(SwitchRefusal::NothingToCollect);
+        }
+        // Nothing was received (checked above): each seller is due its new total, with the
+        // commission it owed (on its items, which did not change).
+        let parts = order
+            .seller_orders
+            .iter()
+            .map(|so| {
+                let commission = self
+                    .settlement
+                    .parts()
+                    .iter()
+                    .find(|p| p.seller_id == so.seller_id)
+                    .map_or(Money::zero(order.currency), |p| p.commission_due);
+                (so.seller_id.clone(), so.total, commission)
+            })
+            .collect();
+        let settlement = Settlement::new(order.currency, parts)?;
+        let before = (self.order.clone(), self.settlement.clone());
+        self.order = order;
+        self.settlement = settlement;
+        match self.switch_payment(to, gateway) {
+            Ok(done) => Ok((done, repricing)),
+            Err(e) => {
+                (self.order, self.settlement) = before;
+                Err(e)
+            }
+        }
     }
 }

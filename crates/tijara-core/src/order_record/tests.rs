@@ -592,3 +592,62 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_cod_switch_with_a_fee_reprices_totals_settlement_and_payment_alike() {
+    let mut d = doc(PaymentMethod::Card);
+    d.record_payment(
+        notice(
+            "tx1",
+            PaymentEventKind::Declined {
+                reason: "51".into(),
+            },
+        ),
+        t0(),
+    );
+    let before = d.clone();
+    let id = d.order.seller_orders[0].id.clone();
+    let old = d.order.seller_orders[0]
+        .shipping
+        .as_ref()
+        .expect("ships")
+        .gross;
+    let fee = crate::Money::mad("12.50").expect("fee");
+    let prices =
+        std::collections::BTreeMap::from([(id.clone(), old.checked_add(fee).expect("sum"))]);
+    // Another currency is refused and changes nothing.
+    let bad = std::collections::BTreeMap::from([(
+        id.clone(),
+        crate::Money::parse("1.00", crate::currency::Currency::EUR).expect("eur"),
+    )]);
+    assert!(matches!(
+        d.switch_payment_repriced(PaymentMethod::CashOnDelivery, "cod", &bad),
+        Err(SwitchRefusal::Reprice(_))
+    ));
+    assert_eq!(d, before);
+    let (done, what) = d
+        .switch_payment_repriced(PaymentMethod::CashOnDelivery, "cod", &prices)
+        .expect("switched");
+    assert!(what.changes_total());
+    assert_eq!(
+        d.order.grand_total,
+        before.order.grand_total.checked_add(fee).expect("sum")
+    );
+    assert_eq!(d.order.payment.amount(), d.order.grand_total);
+    assert_eq!(d.order.status(), OrderStatus::Confirmed);
+    for so in &d.order.seller_orders {
+        assert_eq!(so.cod_amount, Some(so.total));
+        let part = d
+            .settlement
+            .parts()
+            .iter()
+            .find(|p| p.seller_id == so.seller_id)
+            .expect("part");
+        assert_eq!(part.due, so.total);
+    }
+    // The stock moves are a plain switch's: the reserved units are sold, none other.
+    assert_eq!(
+        done.stock,
+        vec![StockMove::Commit(rid("r1")), StockMove::Commit(rid("r2"))]
+    );
+}

@@ -76,6 +76,7 @@ fn ship(price: &str) -> ShippingChoice {
         service: "standard".into(),
         price: mad(price),
         estimated_days: Some((3, 7)),
+        carrier_name: None,
     }
 }
 

@@ -26,6 +26,43 @@ pub struct ShippingChoice {
     pub price: Money,
     /// Estimated delivery time in days (min, max).
     pub estimated_days: Option<(u16, u16)>,
+    /// The carrier's name as shoppers know it (`Amana`, `CTM Messagerie`), stored when the
+    /// service is chosen so the order page, messages and invoices show it; `None` for a
+    /// carrier that gives none and for orders stored before it was kept (absent from their
+    /// JSON): show [`ShippingChoice::carrier_label`]'s fallback then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carrier_name: Option<String>,
+}
+
+impl ShippingChoice {
+    /// The carrier's name for people: its stored display name, else `fallback(code)` (a
+    /// code→name table for orders stored before names were kept).
+    ///
+    /// ```
+    /// use tijara_core::pricing::ShippingChoice;
+    /// use tijara_core::Money;
+    ///
+    /// let mut choice = ShippingChoice {
+    ///     carrier: "ctm".into(),
+    ///     service: "standard".into(),
+    ///     price: Money::mad("30.00").unwrap(),
+    ///     estimated_days: Some((1, 2)),
+    ///     carrier_name: None,
+    /// };
+    /// assert_eq!(choice.carrier_label(|c| c.to_uppercase()), "CTM");
+    /// choice.carrier_name = Some("CTM Messagerie".into());
+    /// assert_eq!(choice.carrier_label(|c| c.to_uppercase()), "CTM Messagerie");
+    /// ```
+    pub fn carrier_label(&self, fallback: impl FnOnce(&str) -> String) -> String {
+        match self
+            .carrier_name
+            .as_deref()
+            .filter(|n| !n.trim().is_empty())
+        {
+            Some(name) => name.to_owned(),
+            None => fallback(&self.carrier),
+        }
+    }
 }
 
 /// Everything pricing depends on. Nothing else is read: no clock, no database.

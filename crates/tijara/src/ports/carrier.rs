@@ -413,4 +413,14 @@ pub trait Carrier: Send + Sync {
         let _ = code;
         None
     }
+
+    /// The carrier's public page that follows the parcel `tracking_number`, if it has one
+    /// (the default: none). Shopper messages link to it, else to the order page.
+    ///
+    /// # Contract
+    /// Pure; an `https://` address, or `None` for a number it cannot put in one.
+    fn tracking_url(&self, tracking_number: &str) -> Option<String> {
+        let _ = tracking_number;
+        None
+    }
 }

@@ -108,13 +108,26 @@ fn returns_list(lang: Lang, returns: &[&ReturnRequest]) -> Markup {
 /// The actions the order page offers `ctx`'s visitor on `doc` (opened with `token` when the
 /// visitor came by the order's private link): only those possible now, for the owner or the
 /// guest holding the token; and the returns already asked, with where each stands.
+///
+/// A delivered parcel offers its return button only until the end of the withdrawal period
+/// ([`withdrawal_deadline`]); after it, the page says until when returns were possible and whom
+/// to write to (the operator's contact, with the order number).
 pub(super) fn order_actions(
+    app: &App,
     ctx: &Ctx,
     doc: &tijara::docs::OrderDoc,
     token: Option<&str>,
 ) -> Markup {
     let lang = ctx.lang;
     let o = &doc.order;
+    let now = app.engine.now();
+    // The last day a delivered parcel could be returned, once its period is over.
+    let period_over = |so: &SellerOrder| {
+        so.delivered_at()
+            .map(|at| withdrawal_deadline(at, app.engine.region()))
+            .filter(|deadline| now >= *deadline)
+            .map(|deadline| local_day(app, deadline - Duration::seconds(1)))
+    };
     if !(is_owner(ctx, doc) || token.is_some()) {
         return html! {};
     }
@@ -133,7 +146,18 @@ pub(super) fn order_actions(
         @for so in &o.seller_orders {
             @if so.status() == FulfillmentStatus::Delivered
                 && !returnable_units(so, &doc.returns.iter().filter(|r| r.seller_order_id == so.id).cloned().collect::<Vec<_>>()).is_empty() {
-                (go_button(&format!("/orders/{}/return/{}", o.id, so.id), token, t(lang, "ac_return")))
+                @if let Some(last_day) = period_over(so) {
+                    @let op = super::legal::Operator::from_env();
+                    p.small.return-over {
+                        (aw(lang, "returns_until")) " " bdi dir="ltr" { (last_day) } ". "
+                        (aw(lang, "returns_contact")) " "
+                        a href={ "mailto:" (op.email) } { bdi dir="ltr" { (op.email) } } " · "
+                        bdi dir="ltr" { (op.phone) } " — "
+                        (aw(lang, "returns_quote")) " " bdi dir="ltr" { (o.reference()) } "."
+                    }
+                } @else {
+                    (go_button(&format!("/orders/{}/return/{}", o.id, so.id), token, t(lang, "ac_return")))
+                }
             }
         }
         @match cancel_block(doc) {
@@ -726,4 +750,27 @@ pub(super) fn routes() -> Router<App> {
             "/orders/{id}/return/{so}",
             get(return_form).post(request_return),
         )
+}
+
+/// This module's own words added for the order page (French, Arabic, English).
+fn aw(lang: Lang, key: &str) -> &'static str {
+    let (fr, ar, en) = match key {
+        "returns_until" => (
+            "Le retour de ce colis était possible jusqu'au",
+            "كان إرجاع هذا الطرد ممكنا حتى",
+            "This parcel could be returned until",
+        ),
+        "returns_contact" => (
+            "Pour un article défectueux, écrivez-nous :",
+            "إذا كانت السلعة معيبة، راسلنا:",
+            "For a faulty item, write to us:",
+        ),
+        "returns_quote" => (
+            "en indiquant la commande",
+            "مع ذكر رقم الطلب",
+            "quoting order",
+        ),
+        _ => ("", "", ""),
+    };
+    pick(lang, fr, ar, en)
 }

@@ -93,8 +93,17 @@ fn artisan_gone(ctx: &Ctx) -> Response {
     )
 }
 
-/// `GET /artisans/{id}`: a seller's shop — story, city, members, products.
-async fn shop(State(app): State<App>, ctx: Ctx, Path(id): Path<String>) -> Response {
+/// Products per page of a seller's shop.
+const SHOP_PER_PAGE: u32 = 24;
+
+/// `GET /artisans/{id}?page=n`: a seller's shop — story, city, members, and their products
+/// by numbered pages (a page past the last lists none and links back to the pages).
+async fn shop(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let lang = ctx.lang;
     let Ok(id) = SellerId::new(id) else {
         return artisan_gone(&ctx);
@@ -106,10 +115,25 @@ async fn shop(State(app): State<App>, ctx: Ctx, Path(id): Path<String>) -> Respo
     };
     let mut filter = ProductFilter::default();
     filter.seller = Some(seller.id.clone());
-    let products = match app.engine.catalog().list_products(&filter, None, 100).await {
-        Ok(p) => p.items,
+    let page_no: u32 = q
+        .get("page")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(1)
+        .max(1);
+    let (products, page, pages) = match app
+        .engine
+        .catalog()
+        .list_products_numbered(&filter, page_no, SHOP_PER_PAGE)
+        .await
+    {
+        Ok(p) => (p.items, p.page, p.pages),
         Err(e) => return refusal(&ctx, &e),
     };
+    let base = format!("/artisans/{}?", seller.id);
+    if products.is_empty() && page > pages {
+        // Past the last page (an old link): the last page.
+        return Redirect::to(&format!("{base}page={pages}")).into_response();
+    }
     let members: Vec<_> = seller.members.iter().filter(|m| m.active).collect();
     let body = html! {
         (super::shop::crumbs(lang, &[(t(lang, "artisans"), Some("/artisans".to_owned())), (seller.name.as_str(), None)]))
@@ -134,6 +158,7 @@ async fn shop(State(app): State<App>, ctx: Ctx, Path(id): Path<String>) -> Respo
             }
         } @else {
             div.grid { @for v in &products { (super::shop::card(&ctx, v)) } }
+            (super::shop::pagination(lang, &base, page, pages))
         }
     };
     with_lang_cookie(lang, layout(&ctx, &seller.name, body))

@@ -74,11 +74,17 @@ pub fn explain(lang: Lang, e: &TijaraError) -> &'static str {
             "لم يعد بالإمكان تغيير طريقة أداء هذا الطلب (الأداء جار أو تم استلامه): افتح الطلب لترى حالته.",
             "This order's payment can no longer change (it is under way or received): open the order to see where it stands.",
         ),
-        TijaraError::CodChangesShipping { .. } => pick(
+        TijaraError::CodUnavailable { .. } => pick(
             lang,
-            "Le paiement à la livraison changerait le prix de la livraison de ce colis : payez par carte ou par virement, ou passez une nouvelle commande en paiement à la livraison.",
-            "الدفع عند الاستلام سيغير ثمن توصيل هذا الطرد: ادفع بالبطاقة أو بالتحويل، أو قدّم طلبا جديدا بالدفع عند الاستلام.",
-            "Cash on delivery would change this parcel's delivery price: pay by card or transfer, or place a new cash-on-delivery order.",
+            "Le transporteur de ce colis n'encaisse pas à la livraison : payez par carte ou par virement.",
+            "ناقل هذا الطرد لا يحصّل المبلغ عند الاستلام: ادفع بالبطاقة أو بالتحويل.",
+            "This parcel's carrier does not collect cash on delivery: pay by card or transfer.",
+        ),
+        TijaraError::CodTotalChanged { .. } => pick(
+            lang,
+            "Le paiement à la livraison change le total (frais d'encaissement du transporteur) : ouvrez la commande pour voir le nouveau total et le confirmer.",
+            "الدفع عند الاستلام يغيّر المجموع (رسوم التحصيل لدى الناقل): افتح الطلب لترى المجموع الجديد وتؤكده.",
+            "Cash on delivery changes the total (the carrier's collection fee): open the order to see the new total and confirm it.",
         ),
         TijaraError::TooManyAddresses { .. } => pick(
             lang,
@@ -234,7 +240,8 @@ pub fn refusal(ctx: &Ctx, e: &TijaraError) -> Response {
         | TijaraError::LabelInUse { .. }
         | TijaraError::EmailTaken { .. }
         | TijaraError::PaymentSwitch(_)
-        | TijaraError::CodChangesShipping { .. } => StatusCode::CONFLICT,
+        | TijaraError::CodUnavailable { .. }
+        | TijaraError::CodTotalChanged { .. } => StatusCode::CONFLICT,
         TijaraError::CartNotYours { .. } => StatusCode::FORBIDDEN,
         TijaraError::TrackingNumberTaken { .. } => StatusCode::CONFLICT,
         TijaraError::NotAllowed { .. } => StatusCode::FORBIDDEN,

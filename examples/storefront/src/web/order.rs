@@ -1,6 +1,7 @@
 //! The order page (opened by its private link or from the account) and the payment cookie.
 
 use super::*;
+use tijara_core::Money;
 
 /// `/orders/{id}?t=…`: the order's link for a guest, with its access token (never the e-mail).
 pub fn order_url(order: &OrderId, token: &str) -> String {
@@ -164,7 +165,9 @@ fn money_in(doc: &tijara::docs::OrderDoc) -> bool {
     !p.authorized().is_zero() || !p.captured().is_zero() || !p.collected().is_zero()
 }
 
-/// A carrier's name for shoppers (the rate cards' names), never its code.
+/// A carrier's name for shoppers, never its code, for an order stored before the chosen
+/// service kept its carrier's display name ([`ShippingChoice::carrier_label`](tijara_core::pricing::ShippingChoice::carrier_label)):
+/// the bundled rate cards' names.
 fn carrier_name(code: &str) -> String {
     match code {
         "amana" => "Amana".to_owned(),
@@ -285,15 +288,21 @@ pub(super) async fn order_page(
     // Only the ways to pay that work now are offered (cash on delivery is not when a carrier
     // would charge another delivery price to collect cash).
     let mut can_switch = HashMap::new();
+    // Cash on delivery's new total when the carriers charge for collecting cash.
+    let mut cod_total = None;
     if awaiting && card && shopper {
-        for g in ["cod", "transfer"] {
-            let ok = app
-                .engine
-                .checkout()
-                .check_switch_payment(&o.id, g)
-                .await
-                .is_ok();
-            can_switch.insert(g, ok);
+        let ok = app
+            .engine
+            .checkout()
+            .check_switch_payment(&o.id, "transfer")
+            .await
+            .is_ok();
+        can_switch.insert("transfer", ok);
+        if let Ok(r) = app.engine.checkout().cod_repricing(&o.id).await
+            && r.grand_total.is_positive()
+        {
+            can_switch.insert("cod", true);
+            cod_total = r.changes_total().then_some(r.grand_total);
         }
     }
     let offers = |g: &str| can_switch.get(g).copied().unwrap_or(false);
@@ -317,7 +326,8 @@ pub(super) async fn order_page(
                         form method="post" action={ "/orders/" (o.id) "/switch" } {
                             (action_fields(&ctx, &doc, access))
                             input type="hidden" name="gateway" value=(g);
-                            button type="submit" { (t(lang, key)) }
+                            button type="submit" { span { (t(lang, key))
+                                @if let (true, Some(total)) = (g == "cod", cod_total) { " — " (w(lang, "new_total")) " " bdi { (total.format(lang)) } } } }
                         }
                     }
                 }
@@ -352,11 +362,12 @@ pub(super) async fn order_page(
             section.box.parcel {
                 h2 { (t(lang, "seller_order")) " " (sellers.get(&so.seller_id).map(String::as_str).unwrap_or(so.seller_id.as_str())) " — " (status_word(lang, so.status().as_str())) }
                 @if let Some(ship) = &so.shipping {
-                    p { (t(lang, "o_carrier")) ": " (carrier_name(&ship.choice.carrier))
+                    p { (t(lang, "o_carrier")) ": " (ship.choice.carrier_label(carrier_name))
                         @if let Some((a, b)) = ship.choice.estimated_days { " · " (t(lang, "o_estimate")) ": " bdi dir="ltr" { (a) "–" (b) } " " (t(lang, "days")) } }
                 }
                 @if let Some(s) = doc.shipments.iter().find(|s| s.seller_order_id == so.id) {
-                    p { (t(lang, "o_tracking_no")) " (" (carrier_name(&s.carrier)) "): " bdi dir="ltr" { (s.tracking_number.clone().unwrap_or_default()) } " — " (status_word(lang, s.status().as_str())) }
+                    @let shown = so.shipping.as_ref().filter(|sh| sh.choice.carrier == s.carrier).map_or_else(|| carrier_name(&s.carrier), |sh| sh.choice.carrier_label(carrier_name));
+                    p { (t(lang, "o_tracking_no")) " (" (shown) "): " bdi dir="ltr" { (s.tracking_number.clone().unwrap_or_default()) } " — " (status_word(lang, s.status().as_str())) }
                     ol.timeline { @for e in s.events() { li { bdi dir="ltr" { (e.at.format("%Y-%m-%d %H:%M")) } " — " (status_word(lang, e.status.as_str())) @if !e.carrier_text.is_empty() { " (" (e.carrier_text) ")" } } } }
                 }
                 @if confirmed && shopper {
@@ -376,7 +387,7 @@ pub(super) async fn order_page(
             }
             @if !confirmed { p.small { (t(lang, "o_invoice_later")) } }
         }
-        (super::aftercare::order_actions(&ctx, &doc, token))
+        (super::aftercare::order_actions(&app, &ctx, &doc, token))
     };
     // A guest who opened the order by its link keeps the token when switching language or
     // currency (the token is the verified one: hex, nothing to escape).
@@ -502,7 +513,23 @@ pub(super) async fn order_switch(
             &page_url(&doc, access),
         );
     }
-    switch_to(&app, &ctx, &doc, access, gateway).await
+    // The grand total the shopper accepted on the confirmation page (cash on delivery with a
+    // collection fee).
+    let accepted = match form.get("accept").filter(|a| !a.is_empty()) {
+        None => None,
+        Some(a) => match Money::parse(a, doc.order.currency) {
+            Ok(m) if m.is_positive() => Some(m),
+            _ => {
+                return action_refused(
+                    &ctx,
+                    StatusCode::BAD_REQUEST,
+                    "o_bad_gateway",
+                    &page_url(&doc, access),
+                );
+            }
+        },
+    };
+    switch_accepting(&app, &ctx, &doc, access, gateway, accepted).await
 }
 
 async fn switch_to(
@@ -512,13 +539,80 @@ async fn switch_to(
     access: Access,
     gateway: &str,
 ) -> Response {
+    switch_accepting(app, ctx, doc, access, gateway, None).await
+}
+
+/// The page asking the shopper to confirm cash on delivery at its new total: each parcel's
+/// delivery before and after the carrier's collection fee, the new total, and the button that
+/// switches at exactly that total (or back to the order, which keeps its card payment).
+async fn cod_confirm(
+    app: &App,
+    ctx: &Ctx,
+    doc: &tijara::docs::OrderDoc,
+    access: Access,
+) -> Response {
+    let lang = ctx.lang;
     let back = page_url(doc, access);
-    match app
-        .engine
-        .checkout()
-        .switch_payment(&doc.order.id, gateway, None)
-        .await
-    {
+    let r = match app.engine.checkout().cod_repricing(&doc.order.id).await {
+        Ok(r) => r,
+        Err(e) => return refusal(ctx, &e),
+    };
+    let mut names = HashMap::new();
+    for p in &r.parcels {
+        if let Ok(s) = app.engine.catalog().seller(&p.seller_id).await {
+            names.insert(p.seller_id.clone(), s.name);
+        }
+    }
+    // From the old price to the new one, in the reading direction.
+    let arrow = if page_dir(lang) == "rtl" { "←" } else { "→" };
+    let body = html! {
+        h1 { (w(lang, "cod_title")) }
+        p { (w(lang, "cod_why")) }
+        section.box.totals {
+            table {
+                @for p in &r.parcels {
+                    tr {
+                        th { (t(lang, "o_shipping")) " — " (names.get(&p.seller_id).map(String::as_str).unwrap_or(p.seller_id.as_str())) }
+                        td { del { bdi.money { (p.before.format(lang)) } } " " (arrow) " " strong { bdi.money { (p.after.format(lang)) } } }
+                    }
+                }
+                tr { th { (w(lang, "old_total")) } td { bdi.money { (r.grand_total_before.format(lang)) } } }
+                tr.price { th { (w(lang, "new_total_head")) } td { bdi.money { (r.grand_total.format(lang)) } } }
+            }
+        }
+        form method="post" action={ "/orders/" (doc.order.id) "/switch" } {
+            (action_fields(ctx, doc, access))
+            input type="hidden" name="gateway" value="cod";
+            input type="hidden" name="accept" value=(r.grand_total.amount().to_string());
+            button.big.primary type="submit" { span { (w(lang, "cod_confirm")) " — " bdi { (r.grand_total.format(lang)) } } }
+        }
+        p { a.button href=(back) { (w(lang, "cod_keep")) } }
+    };
+    private(with_lang_cookie(
+        lang,
+        layout(ctx, w(lang, "cod_title"), body),
+    ))
+}
+
+async fn switch_accepting(
+    app: &App,
+    ctx: &Ctx,
+    doc: &tijara::docs::OrderDoc,
+    access: Access,
+    gateway: &str,
+    accepted: Option<Money>,
+) -> Response {
+    let back = page_url(doc, access);
+    let checkout = app.engine.checkout();
+    let done = match accepted {
+        Some(total) => {
+            checkout
+                .switch_payment_accepting(&doc.order.id, gateway, total, None)
+                .await
+        }
+        None => checkout.switch_payment(&doc.order.id, gateway, None).await,
+    };
+    match done {
         Ok(PaymentStart::Redirect { url, fields }) => {
             match app.engine.orders().order(&doc.order.id).await {
                 Ok(doc) => card_form(app, ctx, &doc, &url, &fields),
@@ -526,9 +620,23 @@ async fn switch_to(
             }
         }
         Ok(_) => Redirect::to(&back).into_response(),
-        Err(TijaraError::CodChangesShipping { .. }) => {
-            action_refused(ctx, StatusCode::CONFLICT, "o_cod_refused", &back)
+        // The total changes with the carriers' collection fee (or changed since the shopper
+        // saw it): the shopper sees the new one and confirms it.
+        Err(TijaraError::CodTotalChanged { .. }) => {
+            let mut r = cod_confirm(app, ctx, doc, access).await;
+            if accepted.is_some() {
+                *r.status_mut() = StatusCode::CONFLICT;
+            }
+            r
         }
+        Err(TijaraError::CodUnavailable { .. }) => error_page(
+            ctx,
+            StatusCode::CONFLICT,
+            html! {
+                p.error role="alert" { (w(ctx.lang, "cod_unavailable")) }
+                p { a.button href=(back) { (t(ctx.lang, "o_back")) } }
+            },
+        ),
         Err(TijaraError::PaymentSwitch(r)) => {
             use tijara_core::order_record::SwitchRefusal as R;
             let key = match r {
@@ -618,4 +726,40 @@ fn lost_link(ctx: &Ctx) -> Response {
             p { a.button.primary href="/track" { (t(lang, "ac_lost_link")) } }
         },
     )
+}
+
+/// This module's own words (French, Arabic, English).
+fn w(lang: Lang, key: &str) -> &'static str {
+    let (fr, ar, en) = match key {
+        "new_total" => ("nouveau total", "المجموع الجديد", "new total"),
+        "new_total_head" => ("Nouveau total", "المجموع الجديد", "New total"),
+        "cod_unavailable" => (
+            "Le transporteur de cette commande n'encaisse pas à la livraison : payez par carte ou par virement.",
+            "ناقل هذا الطلب لا يحصّل المبلغ عند الاستلام: ادفع بالبطاقة أو بالتحويل البنكي.",
+            "This order's carrier does not collect cash on delivery: pay by card or by bank transfer.",
+        ),
+        "old_total" => ("Total actuel", "المجموع الحالي", "Total now"),
+        "cod_title" => (
+            "Payer à la livraison ?",
+            "الدفع عند الاستلام؟",
+            "Pay cash on delivery?",
+        ),
+        "cod_why" => (
+            "Le transporteur facture des frais pour encaisser le paiement à la livraison : la livraison et le total changent comme ci-dessous. Rien n'est changé tant que vous ne confirmez pas.",
+            "يفرض الناقل رسوما على تحصيل المبلغ عند الاستلام: يتغير ثمن التوصيل والمجموع كما هو مبين أدناه. لن يتغير شيء ما لم تؤكد.",
+            "The carrier charges a fee for collecting cash on delivery: the delivery and the total change as below. Nothing changes until you confirm.",
+        ),
+        "cod_confirm" => (
+            "Confirmer le paiement à la livraison",
+            "تأكيد الدفع عند الاستلام",
+            "Confirm cash on delivery",
+        ),
+        "cod_keep" => (
+            "Garder le paiement par carte",
+            "الإبقاء على الدفع بالبطاقة",
+            "Keep paying by card",
+        ),
+        _ => ("", "", ""),
+    };
+    pick(lang, fr, ar, en)
 }

@@ -164,6 +164,7 @@ impl Tijara {
             service: quote.service,
             price: quote.price,
             estimated_days: Some(quote.estimated_days),
+            carrier_name: quote.carrier_name,
         })
     }
 }
@@ -273,6 +274,7 @@ impl Tijara {
                 })?;
             choice.price = quote.price;
             choice.estimated_days = Some(quote.estimated_days);
+            choice.carrier_name.clone_from(&quote.carrier_name);
             chosen.insert(seller.clone(), quote.clone());
         }
         Ok(chosen)
