@@ -1,7 +1,7 @@
 //! The marketplace's administration: the dashboard (`/admin`), sellers to approve and their
 //! commissions (`/admin/sellers`), orders (refunds, bank transfers, tracking entered by hand),
 //! payouts marked paid, and the event outbox. Every route requires an admin account; every
-//! page is in the admin's language (words in [`w`]).
+//! page is in the admin's language (words in its `w` table).
 
 mod dashboard;
 mod payouts;

@@ -564,7 +564,11 @@ async fn cod_confirm(
         }
     }
     // From the old price to the new one, in the reading direction.
-    let arrow = if page_dir(lang) == "rtl" { "←" } else { "→" };
+    let arrow = if page_dir(lang) == "rtl" {
+        "←"
+    } else {
+        "→"
+    };
     let body = html! {
         h1 { (w(lang, "cod_title")) }
         p { (w(lang, "cod_why")) }
