@@ -438,7 +438,7 @@ async fn card_checkout_reserves_then_sells_once_paid() {
     let so = order.seller_orders[0].id.clone();
     assert!(matches!(
         e.fulfillment().mark_ready(&order.id, &so, None).await,
-        Err(TijaraError::Order(_))
+        Err(TijaraError::NotPaidYet { .. })
     ));
 
     // Payment events: a decline, then an approval for the wrong amount (rejected, recorded),
