@@ -195,7 +195,7 @@ async fn sellers(
         }
         @if list.is_empty() { p { (w(lang, "none")) } }
         @else {
-        div.table-wrap {
+        div.table-wrap tabindex="0" {
         table {
             tr { th { (w(lang, "name")) } th { (w(lang, "city")) } th { (w(lang, "kind")) } th { (w(lang, "contact")) } th { (w(lang, "tax")) } th { (w(lang, "state")) } th { (w(lang, "commission")) } }
             @for s in &list {
@@ -472,7 +472,7 @@ async fn orders(
         }
         @if shown.is_empty() { p { (w(lang, "none")) } }
         @else {
-        div.table-wrap {
+        div.table-wrap tabindex="0" {
         table {
             tr { th { (w(lang, "order")) } th { (w(lang, "date")) } th { (w(lang, "email")) } th { (w(lang, "total")) } th { (w(lang, "state")) } }
             @for d in &shown {
@@ -752,7 +752,7 @@ async fn events(
             a.chip href="/admin/events?failed=1" aria-current=[failed_only.then_some("page")] { (w(lang, "failed_only")) }
         }
         @if list.is_empty() { p { (w(lang, "none")) } }
-        div.table-wrap { table {
+        div.table-wrap tabindex="0" { table {
             @for e in &list {
                 tr { td { (e.seq) } td { bdi { (e.created_at.format("%Y-%m-%d %H:%M:%S")) } } td { code { (e.kind) } } td { bdi { (e.aggregate) } } td { code { (e.payload) } } }
             }

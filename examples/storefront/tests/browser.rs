@@ -266,7 +266,10 @@ async fn shoppers_pay_by_card_and_cash_sellers_ship_and_tracking_shows() {
         if n == 0 {
             shot("08-label.png").await;
         }
-        c.goto(&format!("{base}/seller")).await.unwrap();
+        // Shipping stays on the order's own page (ready → label → tracking): its tracking
+        // form is there, not on the list.
+        let order_page = c.current_url().await.unwrap().path().to_owned();
+        c.goto(&format!("{base}{order_page}")).await.unwrap();
         let number = format!("AMANA-BR{n}77");
         let form = format!("form[action^='/seller/orders/{id}/'][action$='/tracking']");
         let input = c
@@ -304,10 +307,18 @@ async fn shoppers_pay_by_card_and_cash_sellers_ship_and_tracking_shows() {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let page = main_text(&c).await;
-        assert!(page.contains("تم الحفظ"), "saved: {page}");
-        assert!(
-            page.contains(&number),
-            "the dashboard shows the new number: {page}"
+        assert!(page.contains("تم حفظ التتبع"), "saved: {page}");
+        let kept = c
+            .find(Locator::Css(&format!("{form} input[name='number']")))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap();
+        assert_eq!(
+            kept.as_deref(),
+            Some(number.as_str()),
+            "the order page keeps the new number"
         );
     }
 

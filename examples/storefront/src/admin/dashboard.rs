@@ -174,7 +174,7 @@ fn body(ctx: &Ctx, s: &AdminSummary) -> Markup {
             @if s.days.iter().all(|t| !t.tally.sales.is_positive()) { p.muted { (d(lang, "no_sales")) } }
             details {
                 summary { (d(lang, "chart_table")) }
-                div.table-wrap {
+                div.table-wrap tabindex="0" {
                     table {
                         caption { (d(lang, "chart")) }
                         tr { th scope="col" { (d(lang, "day")) } th scope="col" { (d(lang, "orders_n")) } th scope="col" { (d(lang, "sales")) } }

@@ -110,7 +110,7 @@ pub(super) async fn payouts(
         (nav(lang))
         form method="get" action="/admin/payouts" { input type="month" name="month" value=(month) aria-label=(w(lang, "month")); button type="submit" { "↻" } }
         p { a.button.ghost href={ "/admin/payouts.csv?month=" (month) } download { (pw(lang, "batch")) } }
-        div.table-wrap { table {
+        div.table-wrap tabindex="0" { table {
             thead { tr { th { "Vendeur" } th { "Ventes" } th { "Commission" } th { "Dû" } th { "Payé" } th { "Reste" } th {} } }
             tbody { @for (s, t, paid, balance) in &rows {
                 tr {

@@ -289,7 +289,7 @@ pub(super) async fn statement(
             (chart(lang, &months))
             figcaption.small { (sw(lang, "chart_desc")) }
         }
-        div.table-wrap {
+        div.table-wrap tabindex="0" {
             table {
                 thead { tr {
                     th scope="col" { (w(lang, "month")) }
@@ -311,7 +311,7 @@ pub(super) async fn statement(
         @if st.lines.is_empty() {
             p.muted { (sw(lang, "none")) }
         } @else {
-            div.table-wrap {
+            div.table-wrap tabindex="0" {
                 table {
                     thead { tr {
                         th scope="col" { (sw(lang, "date")) }
