@@ -450,7 +450,7 @@ const t = document.querySelector(arguments[0]);
 const f = document.querySelector(arguments[1]);
 if (!t || !f) return null;
 // The ring inside the target when a scrolling strip would cut it, or when it spans the page.
-let clipped = t.getBoundingClientRect().width > 0.9 * document.documentElement.clientWidth;
+let clipped = t.getBoundingClientRect().width > 0.97 * document.documentElement.clientWidth;
 for (let a = t.parentElement; a && a !== f.parentElement; a = a.parentElement) {
   if (getComputedStyle(a).overflowX !== 'visible') clipped = true;
 }
