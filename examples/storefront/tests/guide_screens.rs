@@ -201,6 +201,20 @@ async fn the_guide_lists_every_step_with_its_picture_in_each_language_and_keeps_
         assert!(print.body.contains("href=\"/seller/guide\""));
     }
 
+    // The page itself is not stored: the same address follows the language chosen since.
+    for path in ["/seller/guide", "/seller/guide/print"] {
+        let (status, _, _, cache, _) = fetch(&app, path, &cookies_of(&seller)).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert_eq!(cache, "no-store", "{path}");
+    }
+    seller.get("/seller?lang=fr").await;
+    let page = seller.get("/seller/guide").await;
+    assert!(
+        page.body.contains("<html lang=\"fr\""),
+        "the chosen language sticks"
+    );
+    assert!(page.body.contains(&STEPS[0].image_url(Lang::FR)));
+
     // Every picture: a PNG, cached for a year, for anybody (it is the demo shop's portal).
     for s in STEPS {
         for lang in LANGS {

@@ -171,15 +171,6 @@ fn steps_list(lang: Lang) -> Markup {
     }
 }
 
-/// The guide's answers are the same for every seller: cached by the browser for an hour.
-fn cached(mut r: Response) -> Response {
-    r.headers_mut().insert(
-        header::CACHE_CONTROL,
-        axum::http::HeaderValue::from_static("private, max-age=3600"),
-    );
-    r
-}
-
 /// `GET /seller/guide`: the guide in the portal's frame, with a link to its printable page.
 pub(super) async fn guide(ctx: Ctx) -> Response {
     if let Err(r) = seller_of(&ctx) {
@@ -190,10 +181,12 @@ pub(super) async fn guide(ctx: Ctx) -> Response {
         h1 { (gw(lang, "guide_title")) }
         (nav(&ctx))
         p { (gw(lang, "guide_intro")) }
-        p.guide-print-link { a.button href="/seller/guide/print" { (gw(lang, "guide_print")) } }
+        p.guide-print-link { a.button.ghost href="/seller/guide/print" { (gw(lang, "guide_print")) } }
         (steps_list(lang))
     };
-    cached(layout(&ctx, gw(lang, "guide_title"), body).into_response())
+    // Not cached (the portal's `no-store`): the same address answers in the language chosen
+    // since, and the page carries the session's form token.
+    layout(&ctx, gw(lang, "guide_title"), body).into_response()
 }
 
 /// `GET /seller/guide/print`: the same steps without the shop's header, menus and footer, to
@@ -224,7 +217,7 @@ pub(super) async fn printable(ctx: Ctx) -> Response {
             }
         }
     };
-    cached(page.into_response())
+    page.into_response()
 }
 
 /// The guide's routes.
