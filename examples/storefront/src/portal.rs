@@ -14,7 +14,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use maud::{Markup, PreEscaped, html};
+use maud::{Markup, html};
 use serde::Deserialize;
 use std::collections::HashMap;
 use tijara::TijaraError;
@@ -29,7 +29,7 @@ use tijara_core::{
     TaxCategoryId,
 };
 
-mod guide;
+pub mod guide;
 mod orders;
 mod products;
 mod profile;

@@ -9,78 +9,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code fails by panicking
 
+#[path = "support/axe.rs"]
+mod axe;
 #[path = "support/browser.rs"]
 mod browser;
 
 use tijara::usecases::catalog::ProductFilter;
 use tijara_core::inventory::Availability;
 
-/// axe-core's script, if installed.
-fn axe_source() -> Option<String> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../.ci/js/node_modules/axe-core/axe.min.js");
-    match std::fs::read_to_string(&path) {
-        Ok(s) => Some(s),
-        Err(_) => {
-            assert!(
-                std::env::var("TIJARA_REQUIRE_BROWSER").as_deref() != Ok("1"),
-                "TIJARA_REQUIRE_BROWSER=1 but axe-core is not installed at {} (npm ci --prefix .ci/js)",
-                path.display()
-            );
-            println!("skipped: axe-core not installed (npm ci --prefix .ci/js)");
-            None
-        }
-    }
-}
-
-/// One rule broken on a page.
-#[derive(Debug, serde::Deserialize)]
-struct Violation {
-    id: String,
-    impact: Option<String>,
-    help: String,
-    nodes: Vec<String>,
-}
-
-/// Runs axe on the page open in the browser and prints what it finds; answers the serious and
-/// critical violations as `page: rule (impact) on elements`.
-async fn audit(shop: &browser::Shop, axe: &str, page: &str) -> Vec<String> {
-    shop.c.execute(axe, vec![]).await.expect("axe loads");
-    let found = shop
-        .c
-        .execute(
-            "return axe.run(document, {resultTypes: ['violations']}).then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))})));",
-            vec![],
-        )
-        .await
-        .expect("axe runs");
-    let violations: Vec<Violation> = serde_json::from_value(found).expect("axe's answer");
-    let mut serious = Vec::new();
-    for v in &violations {
-        let impact = v.impact.as_deref().unwrap_or("unknown");
-        println!(
-            "axe {page}: {} ({impact}) — {} — on {}",
-            v.id,
-            v.help,
-            v.nodes.join(" | ")
-        );
-        if matches!(impact, "serious" | "critical") {
-            serious.push(format!(
-                "{page}: {} ({impact}) on {}",
-                v.id,
-                v.nodes.join(" | ")
-            ));
-        }
-    }
-    if violations.is_empty() {
-        println!("axe {page}: no violation");
-    }
-    serious
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_of_the_journey_passes_axe_in_arabic_and_french() {
-    let Some(axe) = axe_source() else { return };
+    let Some(axe) = axe::axe_source() else { return };
     let Some(shop) = browser::Shop::start("a11y", "ar").await else {
         return;
     };
@@ -152,7 +91,7 @@ async fn every_page_of_the_journey_passes_axe_in_arabic_and_french() {
         for p in &pages {
             let url = with_lang(p);
             shop.go(&url).await;
-            serious.extend(audit(&shop, &axe, &url).await);
+            serious.extend(axe::audit(&shop.c, &axe, &url).await);
         }
     }
     // The account, logged in as the demo shopper.
@@ -168,7 +107,7 @@ async fn every_page_of_the_journey_passes_axe_in_arabic_and_french() {
         let url = format!("/account?lang={lang}");
         shop.go(&url).await;
         assert_eq!(shop.path().await, url, "logged in");
-        serious.extend(audit(&shop, &axe, &url).await);
+        serious.extend(axe::audit(&shop.c, &axe, &url).await);
     }
     // The audit does find what it looks for: an image without a text alternative (critical).
     shop.go("/legal/terms?lang=fr").await;
@@ -179,7 +118,7 @@ async fn every_page_of_the_journey_passes_axe_in_arabic_and_french() {
         )
         .await
         .unwrap();
-    let planted = audit(&shop, &axe, "/legal/terms (with a planted image)").await;
+    let planted = axe::audit(&shop.c, &axe, "/legal/terms (with a planted image)").await;
     assert!(
         planted.iter().any(|v| v.contains("image-alt (critical)")),
         "{planted:?}"

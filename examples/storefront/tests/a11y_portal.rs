@@ -8,66 +8,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code fails by panicking
 
+#[path = "support/axe.rs"]
+mod axe;
 #[path = "support/browser.rs"]
 mod browser;
-
-/// axe-core's script, if installed.
-fn axe_source() -> Option<String> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../.ci/js/node_modules/axe-core/axe.min.js");
-    match std::fs::read_to_string(&path) {
-        Ok(s) => Some(s),
-        Err(_) => {
-            assert!(
-                std::env::var("TIJARA_REQUIRE_BROWSER").as_deref() != Ok("1"),
-                "TIJARA_REQUIRE_BROWSER=1 but axe-core is not installed at {}",
-                path.display()
-            );
-            println!("skipped: axe-core not installed (npm ci --prefix .ci/js)");
-            None
-        }
-    }
-}
-
-#[derive(Debug, serde::Deserialize)]
-struct Violation {
-    id: String,
-    impact: Option<String>,
-    help: String,
-    nodes: Vec<String>,
-}
-
-/// The serious and critical violations on the open page (every one is printed).
-async fn audit(shop: &browser::Shop, axe: &str, page: &str) -> Vec<String> {
-    shop.c.execute(axe, vec![]).await.expect("axe loads");
-    let found = shop
-        .c
-        .execute(
-            "return axe.run(document, {resultTypes: ['violations']}).then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))})));",
-            vec![],
-        )
-        .await
-        .expect("axe runs");
-    let violations: Vec<Violation> = serde_json::from_value(found).expect("axe's answer");
-    let mut serious = Vec::new();
-    for v in &violations {
-        let impact = v.impact.as_deref().unwrap_or("unknown");
-        println!(
-            "axe {page}: {} ({impact}) — {} — on {}",
-            v.id,
-            v.help,
-            v.nodes.join(" | ")
-        );
-        if matches!(impact, "serious" | "critical") {
-            serious.push(format!(
-                "{page}: {} ({impact}) on {}",
-                v.id,
-                v.nodes.join(" | ")
-            ));
-        }
-    }
-    serious
-}
 
 async fn login(shop: &browser::Shop, email: &str, password: &str) {
     shop.go("/account/login").await;
@@ -90,7 +34,7 @@ async fn lang_of_page(shop: &browser::Shop) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn portal_and_admin_pages_pass_axe_in_arabic_and_french() {
-    let Some(axe) = axe_source() else { return };
+    let Some(axe) = axe::axe_source() else { return };
     let Some(shop) = browser::Shop::start("a11y-portal", "ar").await else {
         return;
     };
@@ -105,7 +49,7 @@ async fn portal_and_admin_pages_pass_axe_in_arabic_and_french() {
         ] {
             let url = format!("{p}?lang={lang}");
             shop.go(&url).await;
-            serious.extend(audit(&shop, &axe, &url).await);
+            serious.extend(axe::audit(&shop.c, &axe, &url).await);
         }
     }
     shop.click("form[action='/account/logout'] button[type=submit]")
@@ -122,7 +66,7 @@ async fn portal_and_admin_pages_pass_axe_in_arabic_and_french() {
         ] {
             let url = format!("{p}?lang={lang}");
             shop.go(&url).await;
-            serious.extend(audit(&shop, &axe, &url).await);
+            serious.extend(axe::audit(&shop.c, &axe, &url).await);
         }
     }
     assert!(

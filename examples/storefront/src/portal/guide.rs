@@ -1,50 +1,228 @@
-//! The portal's illustrated guide.
+//! The artisan's guide: one idea per step, each with a screenshot of the real portal page at
+//! phone width, in Arabic, French and English; printable as a training handout.
+//!
+//! The screenshots are made by the browser test `tests/guide_screens.rs` from [`STEPS`]: for each
+//! step it opens [`Step::page`], checks that [`Step::target`] (the thing the step talks about)
+//! is there, rings it and saves the region [`Step::frame`] around it. A renamed button breaks
+//! that test, so the guide cannot drift from the portal. `TIJARA_UPDATE_GUIDE=1` rewrites the
+//! pictures in `assets/guide/{ar,fr,en}/`; they are compiled into the binary and served as
+//! content-named static files (`/assets/guide-…png`, cached for a year).
+//!
+//! Pages: `/seller/guide` (in the shop's frame) and `/seller/guide/print`, the same steps
+//! without the shop's header, menus or footer, to print as a handout (both carry the print
+//! style: one step per block, no page break inside a step, pictures sized for A4).
 
 use super::*;
+use std::borrow::Cow;
 
-/// One illustrated step of the guide: a drawing and a sentence in Arabic and French.
-fn step(n: u8, drawing: &str, ar: &str, fr: &str) -> Markup {
+/// One step of the guide.
+#[derive(Debug, Clone, Copy)]
+pub struct Step {
+    /// The step's name: its pictures are `assets/guide/<lang>/<name>.png`, its words
+    /// `guide_<name>_h` (heading), `_p` (what to do) and `_alt` (what the picture shows).
+    pub name: &'static str,
+    /// The portal page the picture is taken of. `{prepare}` is the page of a paid order not
+    /// shipped yet, `{shipped}` that of a cash-on-delivery order with its label made, `{label}`
+    /// that order's label (the test fills them in).
+    pub page: &'static str,
+    /// CSS selector of the thing the step talks about: the test fails when the page lacks it,
+    /// and rings it on the picture.
+    pub target: &'static str,
+    /// CSS selector of the part of the page the picture shows (cut to a phone screen's height
+    /// around the target when taller).
+    pub frame: &'static str,
+    /// The pictures in Arabic, French and English (PNG).
+    images: [&'static [u8]; 3],
+}
+
+macro_rules! steps {
+    ($( $name:literal, $page:literal, $target:literal, $frame:literal; )*) => {
+        /// The guide's steps, in order.
+        pub const STEPS: &[Step] = &[ $( Step {
+            name: $name,
+            page: $page,
+            target: $target,
+            frame: $frame,
+            images: [
+                include_bytes!(concat!("../../assets/guide/ar/", $name, ".png")),
+                include_bytes!(concat!("../../assets/guide/fr/", $name, ".png")),
+                include_bytes!(concat!("../../assets/guide/en/", $name, ".png")),
+            ],
+        } ),* ];
+    };
+}
+
+steps! {
+    "01-new-product", "/seller/products", "a[href='/seller/products/new']", "main";
+    "02-product-form", "/seller/products/new", "input[name='title_ar']", "main";
+    "03-product-photo", "/seller/products/new", "input[type='file'][name='photo']", "main";
+    "04-orders-tabs", "/seller?tab=prepare", "a.chip[href='/seller?tab=prepare']", "main";
+    "05-waiting-payment", "/seller?tab=awaiting_payment", "main > p.error[role='note']", "main";
+    "06-ready", "{prepare}", "#ready button[type='submit']", "main";
+    "07-label", "{shipped}", "#label a[href$='/label']", "main";
+    "08-with-printer", "{label}", ".barcode", "body";
+    "09-without-printer", "{label}", "p.ref", "body";
+    "10-tracking", "{shipped}", "#tracking input[name='number']", "#tracking";
+    "11-statement", "/seller/statement", "main > table", "main";
+    "12-card-or-cash", "/seller/statement", "main > h2 + table", "main";
+    "13-return-decide", "/seller/returns", "form[action*='/approve'] button", "section.box:has(form[action*='/approve'])";
+    "14-return-received", "/seller/returns", "form[action*='/receive'] button", "section.box:has(form[action*='/receive'])";
+    "15-return-refund", "/seller/returns", "form[action*='/refund'] button", "section.box:has(form[action*='/refund'])";
+}
+
+/// The languages the guide has pictures in, in the order of [`Step`]'s pictures.
+pub const LANGS: [Lang; 3] = [Lang::AR, Lang::FR, Lang::EN];
+
+impl Step {
+    /// The step's picture for `lang` (the interface's language it reads: Arabic, French or
+    /// English).
+    pub fn image(&self, lang: Lang) -> &'static [u8] {
+        let ui = crate::web::ui_lang(lang);
+        let i = LANGS.iter().position(|l| *l == ui).unwrap_or(1);
+        self.images[i]
+    }
+
+    /// The address the picture for `lang` is served at (content-named: a new picture is a
+    /// new address).
+    pub fn image_url(&self, lang: Lang) -> String {
+        format!(
+            "/assets/{}",
+            file_name(self, ui_code(lang), self.image(lang))
+        )
+    }
+}
+
+/// The code (`ar`, `fr`, `en`) of the interface's language for `lang`.
+fn ui_code(lang: Lang) -> &'static str {
+    let ui = crate::web::ui_lang(lang);
+    if ui == Lang::AR {
+        "ar"
+    } else if ui == Lang::EN {
+        "en"
+    } else {
+        "fr"
+    }
+}
+
+/// `guide-<lang>-<name>-<first 12 hex digits of the SHA-256>.png`.
+fn file_name(step: &Step, lang: &str, bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    let hash = hex::encode(sha2::Sha256::digest(bytes));
+    format!("guide-{lang}-{}-{}.png", step.name, &hash[..12])
+}
+
+/// The guide's pictures as static files: (file name under `/assets/`, content type, bytes).
+pub(crate) fn assets() -> Vec<(String, &'static str, Cow<'static, [u8]>)> {
+    STEPS
+        .iter()
+        .flat_map(|s| {
+            LANGS.into_iter().map(move |lang| {
+                let bytes = s.image(lang);
+                (
+                    file_name(s, ui_code(lang), bytes),
+                    "image/png",
+                    Cow::Borrowed(bytes),
+                )
+            })
+        })
+        .collect()
+}
+
+/// A PNG's width and height, from its header (`None` for anything else).
+fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    const MAGIC: &[u8] = b"\x89PNG\r\n\x1a\n";
+    if bytes.len() < 24 || !bytes.starts_with(MAGIC) || &bytes[12..16] != b"IHDR" {
+        return None;
+    }
+    let be = |at: usize| {
+        bytes
+            .get(at..at + 4)
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map(u32::from_be_bytes)
+    };
+    Some((be(16)?, be(20)?))
+}
+
+/// The guide's words.
+fn gw(lang: Lang, key: &str) -> &'static str {
+    t(lang, key)
+}
+
+/// The steps as an ordered list: heading, what to do (the picture's caption) and the picture
+/// (what it shows as its `alt`).
+fn steps_list(lang: Lang) -> Markup {
     html! {
-        section.box.step {
-            div.drawing { (PreEscaped(drawing)) }
-            p lang="ar" dir="rtl" { strong { (n) ". " } (ar) }
-            p lang="fr" dir="ltr" { strong { (n) ". " } (fr) }
+        ol.guide {
+            @for (i, s) in STEPS.iter().enumerate() {
+                @let bytes = s.image(lang);
+                @let size = png_size(bytes);
+                li id=(s.name) {
+                    h2 { span.num { (i + 1) ". " } (gw(lang, &format!("guide_{}_h", s.name))) }
+                    figure {
+                        figcaption { (gw(lang, &format!("guide_{}_p", s.name))) }
+                        img src=(s.image_url(lang))
+                            alt=(gw(lang, &format!("guide_{}_alt", s.name)))
+                            width=[size.map(|x| x.0)] height=[size.map(|x| x.1)]
+                            loading=[(i > 1).then_some("lazy")];
+                    }
+                }
+            }
         }
     }
 }
 
-const SVG_PRODUCT: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 80" width="180" height="120" role="img" aria-label="produit"><rect x="10" y="10" width="60" height="60" rx="6" fill="#f3e6d3" stroke="#8a4b16" stroke-width="3"/><circle cx="40" cy="35" r="12" fill="#c98a4b"/><path d="M18 64l16-18 12 12 8-8 12 14z" fill="#8a4b16"/><circle cx="95" cy="40" r="16" fill="#8a4b16"/><path d="M95 31v18M86 40h18" stroke="#fff" stroke-width="4"/></svg>"##;
-const SVG_PARCEL: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 80" width="180" height="120" role="img" aria-label="colis"><path d="M15 25l35-12 35 12v40l-35 12-35-12z" fill="#e0b77a" stroke="#6b3d12" stroke-width="3"/><path d="M15 25l35 12 35-12M50 37v40" stroke="#6b3d12" stroke-width="3" fill="none"/><rect x="88" y="30" width="28" height="36" fill="#fff" stroke="#222" stroke-width="2"/><path d="M92 36v24M96 36v24M99 36v24M104 36v24M108 36v24M111 36v24" stroke="#222" stroke-width="2"/></svg>"##;
-const SVG_TRUCK: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 80" width="180" height="120" role="img" aria-label="suivi"><rect x="8" y="25" width="60" height="32" fill="#8a4b16"/><path d="M68 33h22l14 14v10H68z" fill="#c98a4b"/><circle cx="26" cy="60" r="8" fill="#222"/><circle cx="88" cy="60" r="8" fill="#222"/><path d="M10 15h20M40 15h20M70 15h20" stroke="#6b3d12" stroke-width="3" stroke-dasharray="4 4"/></svg>"##;
-const SVG_MONEY: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 80" width="180" height="120" role="img" aria-label="paiements"><rect x="10" y="18" width="56" height="36" rx="5" fill="#3c6e47"/><circle cx="38" cy="36" r="10" fill="#a7d3ae"/><rect x="70" y="26" width="44" height="30" rx="4" fill="#2b4a8a"/><rect x="70" y="32" width="44" height="6" fill="#111"/><rect x="76" y="44" width="18" height="5" fill="#fff"/></svg>"##;
-
+/// `GET /seller/guide`: the guide in the portal's frame, with a link to its printable page.
 pub(super) async fn guide(ctx: Ctx) -> Response {
+    if let Err(r) = seller_of(&ctx) {
+        return r;
+    }
     let lang = ctx.lang;
     let body = html! {
-        h1 { "دليل الحرفي · Guide de l'artisan" }
+        h1 { (gw(lang, "guide_title")) }
         (nav(&ctx))
-        (step(1, SVG_PRODUCT,
-            "أضف منتجا: اضغط «منتجاتي» ثم «منتج جديد». اكتب الاسم بالعربية، والثمن بالدرهم، والوزن، وعدد القطع المتوفرة، ثم «احفظ».",
-            "Ajouter un produit : « Mes produits » puis « Nouveau produit ». Écrivez le titre en arabe, le prix en dirhams, le poids et le nombre de pièces, puis « Enregistrer »."))
-        (step(2, SVG_PARCEL,
-            "عندما يصلك طلب: جهز الطرد، ثم اضغط «جاهز: أرسل». اطبع الملصق والصقه على الطرد. إذا كان الدفع عند الاستلام، يظهر المبلغ على الملصق.",
-            "Quand une commande arrive : préparez le colis puis « Prêt : expédier ». Imprimez l'étiquette et collez-la sur le colis. En paiement à la livraison, le montant à encaisser est sur l'étiquette."))
-        (step(3, SVG_TRUCK,
-            "سلم الطرد لأمانة أو CTM واكتب رقم التتبع الذي يعطونك في خانة «رقم التتبع». يرى الزبون كل مرحلة حتى التسليم.",
-            "Déposez le colis chez Amana ou CTM et tapez leur numéro de suivi dans « N° de suivi ». Le client voit chaque étape jusqu'à la livraison."))
-        (step(4, SVG_MONEY,
-            "«حساباتي»: المبيعات بالبطاقة تحتسب عند الأداء، والدفع عند الاستلام عندما يسلم الناقل المبلغ. تخصم عمولة السوق، ويظهر ما تم تحويله لك وما بقي.",
-            "« Mes comptes » : les ventes par carte comptent dès le paiement, celles payées à la livraison quand le transporteur a remis l'argent. La commission est déduite ; vous voyez les virements reçus et ce qui reste."))
+        p { (gw(lang, "guide_intro")) }
+        p.guide-print-link { a.button.ghost href="/seller/guide/print" { (gw(lang, "guide_print")) } }
+        (steps_list(lang))
     };
-    let mut r = layout(&ctx, w(lang, "guide"), body).into_response();
-    r.headers_mut().insert(
-        header::CACHE_CONTROL,
-        axum::http::HeaderValue::from_static("private, max-age=3600"),
-    );
-    r
+    // Not cached (the portal's `no-store`): the same address answers in the language chosen
+    // since, and the page carries the session's form token.
+    layout(&ctx, gw(lang, "guide_title"), body).into_response()
 }
 
-/// The guide's route.
+/// `GET /seller/guide/print`: the same steps without the shop's header, menus and footer, to
+/// print as a handout (the browser's Print menu; no script).
+pub(super) async fn printable(ctx: Ctx) -> Response {
+    if let Err(r) = seller_of(&ctx) {
+        return r;
+    }
+    let lang = ctx.lang;
+    let page = html! {
+        (maud::DOCTYPE)
+        html lang=(lang.code()) dir=(crate::web::page_dir(lang)) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (gw(lang, "guide_title")) " — " (t(lang, "title")) }
+                link rel="stylesheet" href=(crate::web::assets().css_path);
+            }
+            body.handout {
+                main {
+                    p.guide-print-link { a href="/seller/guide" { (gw(lang, "guide_back")) } }
+                    h1 { (gw(lang, "guide_title")) }
+                    p.guide-print-link.muted { (gw(lang, "guide_how_to_print")) }
+                    p { (gw(lang, "guide_intro")) }
+                    (steps_list(lang))
+                    p.small.muted { (t(lang, "title")) }
+                }
+            }
+        }
+    };
+    page.into_response()
+}
+
+/// The guide's routes.
 pub(super) fn routes() -> Router<App> {
-    Router::new().route("/seller/guide", get(guide))
+    Router::new()
+        .route("/seller/guide", get(guide))
+        .route("/seller/guide/print", get(printable))
 }

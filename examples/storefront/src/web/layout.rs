@@ -218,6 +218,8 @@ static ASSETS: std::sync::LazyLock<Assets> = std::sync::LazyLock::new(|| {
         css = css.replace(&format!("{{{{{name}}}}}"), &format!("/assets/{file}"));
         files.push((file, "font/woff2", std::borrow::Cow::Borrowed(bytes)));
     }
+    // The artisan's guide's screenshots (portal/guide.rs).
+    files.extend(crate::portal::guide::assets());
     let css_file = content_name("site", "css", css.as_bytes());
     files.push((
         css_file.clone(),

@@ -5,6 +5,7 @@ use super::*;
 
 mod account;
 mod checkout;
+mod guide;
 mod legal;
 mod messages;
 mod order;
@@ -32,6 +33,7 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
             pages::get,
             messages::get,
             legal::get,
+            guide::get,
         ]
         .iter()
         .find_map(|get| get(key))
