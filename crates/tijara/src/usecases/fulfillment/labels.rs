@@ -104,7 +104,7 @@ impl Orders<'_> {
     }
 
     /// How many of the seller's orders stand in each tab of the portal
-    /// ([`Work`](tijara_core::order::Work)): with `member`, those with lines the member artisan
+    /// ([`Work`]): with `member`, those with lines the member artisan
     /// made. One counting query over the orders' owner rows (`seller-work:`), whatever the
     /// number of orders; orders saved by an older version are counted once
     /// [`Operations::reindex_orders`](crate::Operations::reindex_orders) saved them again.
