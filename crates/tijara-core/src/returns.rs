@@ -76,6 +76,16 @@ pub enum ReturnError {
     /// "personalised item: not returnable").
     #[error("a refusal needs a reason for the shopper")]
     RefusalWithoutReason,
+    /// More photos than a return takes ([`MAX_RETURN_PHOTOS`]).
+    #[error("a return takes at most {max} photos")]
+    TooManyPhotos {
+        /// The limit.
+        max: usize,
+    },
+    /// A photo that is not a path of the shop's own media (`/media/…`, see
+    /// [`crate::catalog::is_local_media_path`]).
+    #[error("{0:?} is not a photo stored by the shop")]
+    NotAPhoto(String),
     /// A state machine refused.
     #[error(transparent)]
     Transition(#[from] TransitionError),
@@ -231,6 +241,36 @@ pub fn withdrawal_deadline(delivered_at: DateTime<Utc>, region: &Region) -> Date
         .map_or(delivered_at, |d| d.with_timezone(&Utc))
 }
 
+/// The most photos a shopper attaches to one return request.
+pub const MAX_RETURN_PHOTOS: usize = 3;
+
+/// Checks the photos of a return request: at most [`MAX_RETURN_PHOTOS`], each a path of the
+/// shop's own media ([`crate::catalog::is_local_media_path`]).
+///
+/// ```
+/// use tijara_core::returns::{ReturnError, check_return_photos};
+///
+/// assert!(check_return_photos(&["/media/ab12.webp".into()]).is_ok());
+/// assert!(matches!(
+///     check_return_photos(&["https://elsewhere.example/x.jpg".into()]),
+///     Err(ReturnError::NotAPhoto(_))
+/// ));
+/// ```
+pub fn check_return_photos(photos: &[String]) -> Result<(), ReturnError> {
+    if photos.len() > MAX_RETURN_PHOTOS {
+        return Err(ReturnError::TooManyPhotos {
+            max: MAX_RETURN_PHOTOS,
+        });
+    }
+    match photos
+        .iter()
+        .find(|p| !crate::catalog::is_local_media_path(p))
+    {
+        Some(bad) => Err(ReturnError::NotAPhoto(bad.chars().take(80).collect())),
+        None => Ok(()),
+    }
+}
+
 /// A withdrawal request on one seller order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReturnRequest {
@@ -256,6 +296,11 @@ pub struct ReturnRequest {
     /// JSON when none, so older documents read and write unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     refusal: Option<String>,
+    /// The shopper's photos of the items (the shop's media paths, at most
+    /// [`MAX_RETURN_PHOTOS`]); absent from the stored JSON when none, so older documents read
+    /// and write unchanged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    photos: Vec<String>,
 }
 
 impl ReturnRequest {
@@ -343,6 +388,7 @@ impl ReturnRequest {
             status: ReturnStatus::Requested,
             refunded: None,
             refusal: None,
+            photos: Vec::new(),
         })
     }
 
@@ -393,6 +439,18 @@ impl ReturnRequest {
     /// Why the seller refused, when they said.
     pub fn refusal(&self) -> Option<&str> {
         self.refusal.as_deref()
+    }
+
+    /// The shopper's photos of the items (the shop's media paths).
+    pub fn photos(&self) -> &[String] {
+        &self.photos
+    }
+
+    /// Attaches the shopper's photos (checked by [`check_return_photos`]), replacing any.
+    pub fn set_photos(&mut self, photos: Vec<String>) -> Result<(), ReturnError> {
+        check_return_photos(&photos)?;
+        self.photos = photos;
+        Ok(())
     }
 
     /// The goods came back.

@@ -57,16 +57,6 @@ fn words(lang: Lang, key: &str) -> &'static str {
     }
 }
 
-/// A carrier's name as people know it.
-fn carrier_name(code: &str) -> String {
-    match code {
-        "amana" => "Amana".to_owned(),
-        "ctm" => "CTM Messagerie".to_owned(),
-        "aramex" => "Aramex".to_owned(),
-        other => other.to_owned(),
-    }
-}
-
 /// Who a seller's message goes to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SellerReader {
@@ -114,7 +104,7 @@ pub fn new_order_message(
         text.push_str(&format!(
             " · {}: {}",
             w("carrier"),
-            carrier_name(&s.choice.carrier)
+            s.choice.carrier_display()
         ));
     }
     text.push('\n');
@@ -249,6 +239,6 @@ mod tests {
             }
         }
         assert_eq!(words(Lang::AR, "subject"), "طلب جديد للتحضير");
-        assert_eq!(carrier_name("amana"), "Amana");
+        assert_eq!(tijara_core::pricing::carrier_name("amana"), "Amana");
     }
 }

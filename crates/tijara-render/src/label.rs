@@ -26,7 +26,8 @@ pub fn label_html(label: &LabelData) -> String {
 /// printer and, when `back` is given, a link back to the order (the portal's order page).
 ///
 /// The label carries the sender (name, phone, address, city), the recipient, the order's
-/// number in large type, the carrier and the tracking number's barcode, and the cash to collect
+/// number in large type (with "1/2" when the order makes several parcels; never an internal
+/// id), the carrier by name (never its code) and the tracking number's barcode, and the cash to collect
 /// in large type in Arabic and French ("المبلغ عند التسليم / À ENCAISSER : 350,00 MAD"), or
 /// "already paid: nothing to collect".
 pub fn label_html_with(label: &LabelData, back: Option<&str>) -> String {
@@ -43,6 +44,15 @@ pub fn label_html_with(label: &LabelData, back: Option<&str>) -> String {
     } else {
         label.order_reference.as_str()
     };
+    // The carrier by name, never its code; data saved before names were kept: the code's name.
+    let carrier = if label.carrier_name.trim().is_empty() {
+        tijara::core::pricing::carrier_name(&label.carrier)
+    } else {
+        label.carrier_name.clone()
+    };
+    // "1/2" when the order makes several parcels (one per seller), never an internal id.
+    let part = (label.part_count > 1 && label.part_number >= 1)
+        .then(|| format!("{}/{}", label.part_number, label.part_count));
     let cod = match label.cod_amount {
         Some(m) if m.is_positive() => format!(
             r#"<div class="cod"><p class="say"><span lang="ar" dir="rtl">المبلغ عند التسليم</span> / À ENCAISSER :</p><p class="amount">{}</p><p class="small">Contre-remboursement · الدفع عند الاستلام</p></div>"#,
@@ -77,17 +87,17 @@ pub fn label_html_with(label: &LabelData, back: Option<&str>) -> String {
     format!(
         r#"<!doctype html><html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Étiquette {reference}</title>
 <style>@page{{size:A6;margin:6mm}}body{{font-family:sans-serif;font-size:11pt;max-width:105mm;margin:0 auto}}.box{{border:1px solid #000;padding:3mm;margin-bottom:3mm}}
-h2{{font-size:10pt;margin:0 0 1mm}}.ref{{font-size:16pt;font-weight:bold;text-align:center;margin:0 0 2mm}}.cod{{border:3px solid #000;padding:2mm;margin-bottom:3mm;text-align:center}}
+h2{{font-size:10pt;margin:0 0 1mm}}.ref{{font-size:16pt;font-weight:bold;text-align:center;margin:0 0 2mm}}.part{{font-size:20pt}}.cod{{border:3px solid #000;padding:2mm;margin-bottom:3mm;text-align:center}}
 .cod p{{margin:0}}.cod .say{{font-size:13pt;font-weight:bold}}.cod .amount{{font-size:26pt;font-weight:bold}}.small{{font-size:9pt}}.paid{{border:1px dashed #000;padding:2mm;margin-bottom:3mm;text-align:center}}
 svg{{max-width:100%;height:auto}}.hint{{background:#fff8e1;border:1px solid #c9a227;padding:3mm;margin-bottom:3mm;font-size:10.5pt}}@media print{{.hint{{display:none}}}}</style></head>
 <body><div class="hint">{back}<p><strong>Imprimez cette page</strong> (menu du navigateur → Imprimer, format A6) et collez-la sur le colis.</p>
 <p><strong>Pas d'imprimante ?</strong> Écrivez lisiblement au feutre sur le colis : le numéro de commande <bdi>{reference}</bdi>, le nom, la ville et le téléphone du destinataire{cod_hint}.</p>
 <p lang="ar" dir="rtl"><strong>لا توجد طابعة؟</strong> اكتب بخط واضح على الطرد: رقم الطلب <bdi>{reference}</bdi>، واسم المرسل إليه ومدينته وهاتفه{cod_hint_ar}.</p></div>
-<p class="ref">Commande · الطلب <bdi>{reference}</bdi></p>
+<p class="ref">Commande · الطلب <bdi>{reference}</bdi>{part}</p>
 {cod}<div class="box"><h2>Expéditeur · المرسل</h2><p><strong>{sender}</strong>{sender_lines}{sender_phone}</p></div>
 <div class="box"><h2>Destinataire · المرسل إليه</h2><p><strong>{name}</strong><br>{line1}<br>{line2}{postal} {city}<br>{country}<br>☎ <bdi>{phone}</bdi></p></div>
 <div class="box"><h2>{carrier} — {service}</h2><div class="barcode">{barcode}</div><p class="number">{number}</p>
-<p>Colis : {parcels} · {weight} g · Commande {reference} / {seller_order}</p></div>
+<p>Paquets : {parcels} · {weight} g · Commande <bdi>{reference}</bdi>{part_small}</p></div>
 <div class="box"><h2>Contenu · المحتوى</h2><ul>{contents}</ul></div></body></html>"#,
         number = esc(&number),
         reference = esc(reference),
@@ -113,10 +123,17 @@ svg{{max-width:100%;height:auto}}.hint{{background:#fff8e1;border:1px solid #c9a
         city = esc(&r.city),
         country = esc(&r.country),
         phone = esc(&r.phone),
-        carrier = esc(&label.carrier),
+        carrier = esc(&carrier),
         service = esc(&label.service),
         parcels = label.parcels.len(),
-        seller_order = esc(label.seller_order_id.as_str()),
+        part = part
+            .as_deref()
+            .map(|p| format!(r#"<br><span class="part">Colis · الطرد <bdi>{p}</bdi></span>"#))
+            .unwrap_or_default(),
+        part_small = part
+            .as_deref()
+            .map(|p| format!(" · colis <bdi>{p}</bdi>"))
+            .unwrap_or_default(),
     )
 }
 

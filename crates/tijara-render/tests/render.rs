@@ -152,7 +152,10 @@ fn label(tracking_number: Option<&str>) -> LabelData {
         sender_address: Some("Rue <des> Artisans 4".into()),
         order_reference: "DAK-2026-483920".into(),
         recipient: address(),
-        carrier: "amana".into(),
+        carrier: "ctm".into(),
+        carrier_name: String::new(),
+        part_number: 1,
+        part_count: 1,
         service: "standard".into(),
         tracking_number: tracking_number.map(str::to_owned),
         parcels: vec![
@@ -175,7 +178,7 @@ fn labels_show_the_barcode_the_cash_to_collect_and_escape_text() {
     let html = label_html(&label(Some("LD123456789MA")));
     assert!(html.contains("<svg"), "the tracking number as a barcode");
     assert!(html.contains("LD123456789MA"));
-    assert!(html.contains("1250 g") && html.contains("Colis : 2"));
+    assert!(html.contains("1250 g") && html.contains("Paquets : 2"));
     assert!(html.contains("À ENCAISSER") && html.contains("المبلغ عند التسليم"));
     assert!(
         html.contains("240,00"),
@@ -192,6 +195,35 @@ fn labels_show_the_barcode_the_cash_to_collect_and_escape_text() {
         html.contains("Appartement &lt;3&gt;") && !html.contains("<3>"),
         "text is escaped"
     );
+}
+
+#[test]
+fn labels_name_the_carrier_and_the_parcel_never_internal_ids() {
+    let mut l = label(Some("LD123456789MA"));
+    let html = label_html(&l);
+    assert!(
+        html.contains("CTM Messagerie — standard"),
+        "the code's name: {html}"
+    );
+    assert!(
+        !html.contains("so-1") && !html.contains(">o-1<"),
+        "no internal id"
+    );
+    assert!(!html.contains("1/1"), "one parcel: no count");
+    l.carrier_name = "Amana Messagerie".into();
+    l.part_number = 2;
+    l.part_count = 3;
+    let html = label_html(&l);
+    assert!(
+        html.contains("Amana Messagerie — standard"),
+        "the stored name"
+    );
+    assert!(
+        html.contains("Colis · الطرد <bdi>2/3</bdi>"),
+        "the parcel among the order's, in large type: {html}"
+    );
+    assert!(html.contains("Commande <bdi>DAK-2026-483920</bdi> · colis <bdi>2/3</bdi>"));
+    assert!(!html.contains("so-1"));
 }
 
 #[test]

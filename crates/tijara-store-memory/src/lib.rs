@@ -400,6 +400,23 @@ impl Storage for MemoryStore {
             .collect())
     }
 
+    async fn count_by_owner(
+        &self,
+        kind: DocKind,
+        owners: &[String],
+    ) -> Result<Vec<u64>, StorageError> {
+        let s = self.lock()?;
+        // The owner index's sizes: nothing is read.
+        Ok(owners
+            .iter()
+            .map(|o| {
+                s.owned
+                    .get(&(kind, o.clone()))
+                    .map_or(0, |ids| ids.len() as u64)
+            })
+            .collect())
+    }
+
     async fn search_products(&self, q: &ProductQuery) -> Result<Vec<StoredDoc>, StorageError> {
         let s = self.lock()?;
         let start = (DocKind::Product, q.after.clone().unwrap_or_default());

@@ -119,6 +119,7 @@ macro_rules! storage_conformance {
             keys_are_unique_and_replaced,
             documents_are_deleted_at_their_version,
             listing_is_stable_and_by_owner,
+            owners_are_counted,
             changesets_are_atomic,
             stock_counters_obey_their_guards,
             reservations_hold_commit_and_release,

@@ -342,6 +342,68 @@ pub async fn listing_is_stable_and_by_owner<S: Storage + ?Sized>(s: &S) {
     assert_eq!(first, ids[10..13].to_vec(), "strictly after the cursor");
 }
 
+/// [`Storage::count_by_owner`] counts the documents of a kind listing each owner, as their
+/// latest write gives them: one count per owner asked, in order (0 for an unknown owner, an
+/// owner asked twice counted in both places), other kinds apart, a replaced owner no longer
+/// counted, a deleted document neither; and the same counts as paging through
+/// [`Storage::list`] (the port's default).
+pub async fn owners_are_counted<S: Storage + ?Sized>(s: &S) {
+    let (a, b, none) = (unique("count-a"), unique("count-b"), unique("count-none"));
+    let prefix = unique("count");
+    let mut versions = Vec::new();
+    for i in 0..12 {
+        let id = format!("{prefix}-{i:03}");
+        let mut w = doc(DocKind::Order, &id, None, "{}");
+        w.owners = match i % 3 {
+            0 => vec![a.clone(), b.clone()],
+            1 => vec![a.clone()],
+            _ => vec![unique("other")],
+        };
+        ok(s, one(w), "create").await;
+        versions.push((id, 1u64));
+    }
+    // Another kind with the same owner is not counted with the orders.
+    let mut cart = doc(DocKind::Cart, &unique("count-cart"), None, "{}");
+    cart.owners = vec![a.clone()];
+    ok(s, one(cart), "create a cart").await;
+    let count = |owners: Vec<String>| async move {
+        s.count_by_owner(DocKind::Order, &owners)
+            .await
+            .unwrap_or_else(|e| panic!("count_by_owner: {e}"))
+    };
+    assert_eq!(
+        count(vec![a.clone(), b.clone(), none.clone(), a.clone()]).await,
+        vec![8, 4, 0, 8],
+        "one count per owner asked, in order"
+    );
+    assert_eq!(count(vec![]).await, Vec::<u64>::new(), "nothing asked");
+    assert_eq!(
+        s.count_by_owner(DocKind::Cart, std::slice::from_ref(&a))
+            .await
+            .unwrap_or_else(|e| panic!("count_by_owner: {e}")),
+        vec![1],
+        "per kind"
+    );
+    // Document 0 moves from (a, b) to b only; document 1 is deleted.
+    let (id0, v0) = versions[0].clone();
+    let mut w = doc(DocKind::Order, &id0, Some(v0), "{}");
+    w.owners = vec![b.clone()];
+    ok(s, one(w), "replace owners").await;
+    let (id1, v1) = versions[1].clone();
+    assert!(
+        s.delete_doc(DocKind::Order, &id1, v1)
+            .await
+            .unwrap_or_else(|e| panic!("delete: {e}")),
+        "deleted"
+    );
+    let counted = count(vec![a.clone(), b.clone()]).await;
+    assert_eq!(counted, vec![6, 4], "the latest write's owners only");
+    let composed = compose_count_by_owner(s, DocKind::Order, &[a.clone(), b.clone()])
+        .await
+        .unwrap_or_else(|e| panic!("compose_count_by_owner: {e}"));
+    assert_eq!(counted, composed, "the same counts as paging through list");
+}
+
 /// A failing stock operation rolls back the documents, events and idempotency record of its
 /// changeset.
 pub async fn changesets_are_atomic<S: Storage + ?Sized>(s: &S) {

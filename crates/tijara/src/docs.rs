@@ -90,8 +90,22 @@ pub(crate) fn guest_email_owner(email: &str) -> String {
 pub(crate) trait OrderStorage {
     /// Unique keys: its number, each shipment's id and tracking number.
     fn keys(&self) -> Vec<String>;
-    /// Owner rows: its sellers, its customer, and while unpaid its limit keys.
+    /// Owner rows: its sellers, each part's work (the portal's tab), its customer, and while
+    /// unpaid its limit keys.
     fn owners(&self) -> Vec<String>;
+}
+
+/// The owner row of a seller's orders whose part stands at `work` (the portal's tab); with
+/// `member`, of those with lines the member artisan made.
+pub(crate) fn work_owner(
+    seller: &SellerId,
+    member: Option<&tijara_core::MemberId>,
+    work: tijara_core::order::Work,
+) -> String {
+    match member {
+        None => format!("seller-work:{seller}:{}", work.as_str()),
+        Some(m) => format!("member-work:{seller}:{m}:{}", work.as_str()),
+    }
 }
 
 /// The storage key an order's number is claimed under (unique among orders).
@@ -126,6 +140,23 @@ impl OrderStorage for OrderDoc {
             .iter()
             .map(|s| format!("seller:{}", s.seller_id))
             .collect();
+        // The portal's tabs: each part under where it stands for its seller's work, and for
+        // each member artisan with lines in it, so a tab is counted and listed by the storage
+        // without reading the seller's other orders ([`crate::Orders::seller_work_counts`]).
+        for part in &self.order.seller_orders {
+            let work = self.work(part);
+            owners.push(work_owner(&part.seller_id, None, work));
+            let mut members: Vec<&tijara_core::MemberId> = part
+                .lines
+                .iter()
+                .filter_map(|l| l.made_by.as_ref())
+                .collect();
+            members.sort();
+            members.dedup();
+            for m in members {
+                owners.push(work_owner(&part.seller_id, Some(m), work));
+            }
+        }
         // No e-mail owner: a guest reaches an order by its id and access token, and a
         // random-key index row per order would slow every commit as the table grows.
         if let Some(c) = &self.order.customer {

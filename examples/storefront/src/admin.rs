@@ -562,8 +562,11 @@ async fn order(State(app): State<App>, ctx: Ctx, Path(id): Path<String>) -> Resp
                         }
                     }
                 }
+                @for r in doc.returns.iter().filter(|r| r.seller_order_id == so.id) {
+                    (crate::web::return_summary(lang, r))
+                }
                 @if let Some(s) = doc.shipments.iter().find(|s| s.seller_order_id == so.id) {
-                    p { (s.carrier) " " bdi { (s.tracking_number.clone().unwrap_or_default()) } " — " (status_word(lang, s.status().as_str())) }
+                    p { (tijara_core::pricing::carrier_name(&s.carrier)) " " bdi { (s.tracking_number.clone().unwrap_or_default()) } " — " (status_word(lang, s.status().as_str())) }
                     form method="post" action={ "/admin/orders/" (o.id) "/" (so.id) "/tracking" } {
                         (ctx.csrf_field())
                         label { (w(lang, "tracking_no")) input name="number" value=(s.tracking_number.clone().unwrap_or_default()); }

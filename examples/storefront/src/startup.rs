@@ -79,26 +79,28 @@ pub async fn check_database(storage: &Arc<dyn Storage>, url: &str) -> Result<(),
 /// next start (or with `tijara migrate`), so a start is never held up for long.
 pub const REINDEX_MAX: usize = 20_000;
 
-/// Saves orders written by an older version again with the keys the engine gives them now (the
-/// store-wide `tracking-number:` key): once per database (a `done` mark, `startup` /
-/// `order-keys-v1`, set when every order was visited), at most [`REINDEX_MAX`] orders per start.
+/// The `done` mark of [`reindex_orders`] (`startup` scope): `v2` since orders carry their
+/// parts' portal tabs as owner rows (`seller-work:`), so a database reindexed for `v1` (the
+/// store-wide `tracking-number:` key) is visited once more.
+pub const REINDEX_MARK: &str = "order-keys-v2";
+
+/// Saves orders written by an older version again with the keys and owner rows the engine gives
+/// them now (the store-wide `tracking-number:` key, the portal tabs' `seller-work:` rows): once
+/// per database (a `done` mark, `startup` / [`REINDEX_MARK`], set when every order was
+/// visited), at most [`REINDEX_MAX`] orders per start.
 /// Orders that cannot be saved (two sharing one number) are logged on the `storage` target for
 /// an admin; they do not stop the start. Returns the report, or `None` when it ran before.
 pub async fn reindex_orders(
     engine: &tijara::Tijara,
 ) -> Result<Option<tijara::usecases::maintenance::ReindexReport>, tijara::TijaraError> {
-    if engine
-        .operations()
-        .is_done("startup", "order-keys-v1")
-        .await?
-    {
+    if engine.operations().is_done("startup", REINDEX_MARK).await? {
         return Ok(None);
     }
     let report = engine.operations().reindex_orders(REINDEX_MAX).await?;
     if report.complete {
         engine
             .operations()
-            .record_done("startup", "order-keys-v1")
+            .record_done("startup", REINDEX_MARK)
             .await?;
     }
     Ok(Some(report))

@@ -35,6 +35,7 @@ mod payment;
 mod seo;
 mod shop;
 mod words;
+pub(crate) use aftercare::{return_photos, return_summary};
 pub use errors::*;
 pub use layout::*;
 pub use order::order_url;

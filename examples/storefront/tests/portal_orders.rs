@@ -53,6 +53,16 @@ async fn sellers(app: &App) -> Vec<(SellerId, String)> {
 
 /// An order of one unit of `slug`, shipped by Amana, paid with `gateway` (`cmi`: a card).
 async fn place(app: &App, slug: &str, gateway: &str) -> (OrderId, SellerOrderId, String) {
+    place_as(app, slug, gateway, "salma@example.ma").await
+}
+
+/// [`place`] by the shopper of `email` (each e-mail has its limit of unpaid orders).
+async fn place_as(
+    app: &App,
+    slug: &str,
+    gateway: &str,
+    email: &str,
+) -> (OrderId, SellerOrderId, String) {
     let p = app.engine.catalog().product_by_slug(slug).await.unwrap();
     let req = PlaceOrderRequest::new(
         CheckoutCart::Inline {
@@ -66,7 +76,7 @@ async fn place(app: &App, slug: &str, gateway: &str) -> (OrderId, SellerOrderId,
             .into_iter()
             .collect(),
         },
-        "salma@example.ma",
+        email,
         tijara_core::order::Address {
             name: "Salma Bennani".into(),
             line1: "12 Rue Ibn Batouta".into(),
@@ -367,4 +377,199 @@ async fn a_new_order_reaches_its_seller_in_the_demo_mailbox_in_her_language_once
     assert!(mails[0].subject.contains(&reference), "{:?}", mails[0]);
     assert!(mails[0].text.contains("Casablanca"));
     assert!(mails[0].text.contains(&format!("/seller/orders/{order}/")));
+}
+
+/// An order of one unit of each of `slugs` (several sellers), cash on delivery, by Amana.
+async fn place_many(app: &App, slugs: &[&str]) -> OrderId {
+    let mut lines = Vec::new();
+    let mut shipping = std::collections::BTreeMap::new();
+    for slug in slugs {
+        let p = app.engine.catalog().product_by_slug(slug).await.unwrap();
+        lines.push((p.variants[0].variant.id.clone(), 1));
+        shipping.insert(
+            p.product.seller_id.clone(),
+            ShippingSelection::new("amana", "standard"),
+        );
+    }
+    let req = PlaceOrderRequest::new(
+        CheckoutCart::Inline {
+            lines,
+            coupons: vec![],
+            customer: None,
+            shipping: shipping.into_iter().collect(),
+        },
+        "salma@example.ma",
+        tijara_core::order::Address {
+            name: "Salma Bennani".into(),
+            line1: "12 Rue Ibn Batouta".into(),
+            line2: None,
+            city: "Casablanca".into(),
+            postal_code: Some("20000".into()),
+            country: "MA".into(),
+            phone: "+212661000042".into(),
+        },
+        "cod",
+        Lang::FR,
+    );
+    app.engine
+        .checkout()
+        .place_order(req, None)
+        .await
+        .unwrap()
+        .order
+        .id
+}
+
+/// The A6 label of an order in two parcels (two sellers): the human number with "1/2" or
+/// "2/2", the carrier by name, never the internal part id nor the carrier's code.
+#[tokio::test]
+async fn the_label_names_the_order_its_parcel_and_the_carrier_never_internal_ids() {
+    let app = demo_app().await;
+    let all = sellers(&app).await;
+    let order = place_many(&app, &[&all[0].1, &all[2].1]).await;
+    let doc = app.engine.orders().order(&order).await.unwrap();
+    assert_eq!(doc.order.seller_orders.len(), 2, "two parcels");
+    let (index, part) = doc
+        .order
+        .seller_orders
+        .iter()
+        .enumerate()
+        .find(|(_, p)| p.seller_id == all[2].0)
+        .unwrap();
+    let page_path = format!("/seller/orders/{order}/{}", part.id);
+    let mut s = Client::new(&app);
+    s.login("seller3@tijara.example", ARTISAN_PW).await;
+    s.get(&page_path).await;
+    let r = s.post(&format!("{page_path}/ship"), &[]).await;
+    assert!(r.status.is_redirection(), "{}", r.body);
+    let label = s.get(&format!("{page_path}/label")).await;
+    assert_eq!(label.status, StatusCode::OK);
+    let body = &label.body;
+    assert!(body.contains(&doc.order.reference()), "the order's number");
+    assert!(
+        body.contains(&format!("<bdi>{}/2</bdi>", index + 1)),
+        "which parcel of two: {body}"
+    );
+    assert!(body.contains("<h2>Amana — "), "the carrier by name: {body}");
+    assert!(!body.contains("amana —"), "never its code");
+    // The part's id is only in the link back to the order's page (on screen, never printed).
+    assert!(
+        !body
+            .replace(&format!("{page_path}#label"), "")
+            .contains(part.id.as_str()),
+        "never the internal part id"
+    );
+    // The order's page names the carrier too.
+    let page = s.get(&format!("{page_path}?lang=fr")).await;
+    assert!(page.body.contains("Amana"));
+}
+
+/// The tabs' counts come from the storage's counting query and agree with the orders listed:
+/// for the seller, for a member artisan (her lines only), after a part moves on.
+#[tokio::test]
+async fn the_tabs_are_counted_without_reading_the_orders_and_agree_with_the_lists() {
+    let app = demo_app().await;
+    let all = sellers(&app).await;
+    let seller = all[2].0.clone();
+    let before = app
+        .engine
+        .orders()
+        .seller_work_counts(&seller, None)
+        .await
+        .unwrap();
+    let mut placed = Vec::new();
+    for i in 0..3 {
+        placed.push(place_as(&app, &all[2].1, "cod", &format!("tabs{i}@example.ma")).await);
+    }
+    let (card, _, _) = place_as(&app, &all[2].1, "cmi", "tabs-card@example.ma").await;
+    let counts = app
+        .engine
+        .orders()
+        .seller_work_counts(&seller, None)
+        .await
+        .unwrap();
+    assert_eq!(counts.get(Work::Prepare), before.get(Work::Prepare) + 3);
+    assert_eq!(
+        counts.get(Work::AwaitingPayment),
+        before.get(Work::AwaitingPayment) + 1
+    );
+    // One moves to "to ship"; the card order, once paid, to "to prepare".
+    let (order, part, _) = &placed[0];
+    app.engine
+        .fulfillment()
+        .mark_ready(order, part, None)
+        .await
+        .unwrap();
+    pay(&app, &card).await;
+    let after = app
+        .engine
+        .orders()
+        .seller_work_counts(&seller, None)
+        .await
+        .unwrap();
+    assert_eq!(after.get(Work::Prepare), before.get(Work::Prepare) + 3);
+    assert_eq!(after.get(Work::ToShip), before.get(Work::ToShip) + 1);
+    assert_eq!(
+        after.get(Work::AwaitingPayment),
+        before.get(Work::AwaitingPayment)
+    );
+    assert_eq!(after.total(), before.total() + 4, "each order in one tab");
+    // Each count is what the tab lists.
+    let mut s = Client::new(&app);
+    s.login("seller3@tijara.example", ARTISAN_PW).await;
+    let page = s.get("/seller?lang=fr").await;
+    for w in Work::ALL {
+        let listed = app
+            .engine
+            .orders()
+            .seller_orders_at(&seller, None, w, None, 100)
+            .await
+            .unwrap()
+            .items;
+        assert_eq!(listed.len() as u64, after.get(w), "{w:?}");
+        assert!(listed.iter().all(|d| {
+            d.order
+                .seller_orders
+                .iter()
+                .any(|p| p.seller_id == seller && d.work(p) == w)
+        }));
+        assert!(
+            page.body.contains(&format!("({})</a>", after.get(w))),
+            "{w:?} shows its count: {}",
+            page.body
+        );
+    }
+    // A member artisan's counts are her lines' orders only, never more than the cooperative's.
+    let coop = &all[0].0;
+    let coop_seller = app.engine.catalog().seller(coop).await.unwrap();
+    let member = coop_seller.members[0].id.clone();
+    let mine = app
+        .engine
+        .orders()
+        .seller_work_counts(coop, Some(&member))
+        .await
+        .unwrap();
+    let theirs = app
+        .engine
+        .orders()
+        .seller_work_counts(coop, None)
+        .await
+        .unwrap();
+    for w in Work::ALL {
+        assert!(mine.get(w) <= theirs.get(w), "{w:?}");
+        let listed = app
+            .engine
+            .orders()
+            .seller_orders_at(coop, Some(&member), w, None, 100)
+            .await
+            .unwrap()
+            .items;
+        assert_eq!(listed.len() as u64, mine.get(w), "{w:?}");
+        assert!(listed.iter().all(|d| {
+            d.order
+                .seller_orders
+                .iter()
+                .any(|p| p.lines.iter().any(|l| l.made_by.as_ref() == Some(&member)))
+        }));
+    }
 }

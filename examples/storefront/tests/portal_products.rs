@@ -94,7 +94,11 @@ async fn a_product_is_created_with_its_photo_in_one_form_and_an_arabic_title_get
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert_eq!(r.location.as_deref(), Some("/seller/products"));
+    assert_eq!(
+        r.location.as_deref(),
+        Some("/seller/products?lang=fr"),
+        "back to the list in French"
+    );
     let after = products_of(&app, &seller).await;
     assert_eq!(after.len(), before + 1);
     let p = after
@@ -407,4 +411,71 @@ async fn the_shop_profile_is_edited_by_its_seller_only_and_refuses_bad_numbers()
     assert!(r.status.is_redirection(), "{}", r.status);
     let mut visitor = Client::new(&app);
     assert!(visitor.get("/seller/profile").await.status.is_redirection());
+}
+
+/// Saving a product (its form, its photos, for sale or not) comes back in the page's language,
+/// named in the URL (`?lang=`), even when the browser's cookie says another; the forms carry
+/// it; refusals write nothing; another seller and anonymous visitors change nothing.
+#[tokio::test]
+async fn saving_a_product_keeps_the_pages_language() {
+    let app = demo_app().await;
+    let seller = third_seller(&app).await;
+    let p = products_of(&app, &seller).await.remove(0);
+    let edit = format!("/seller/products/{}/edit", p.id);
+    let mut s = Client::new(&app);
+    s.login("seller3@tijara.example", ARTISAN_PW).await;
+    // The cookie says French; the page asked is English.
+    s.get("/seller/products?lang=fr").await;
+    let page = s.get(&format!("{edit}?lang=en")).await;
+    assert!(
+        page.body.contains(&format!(r#"action="{edit}?lang=en""#)),
+        "the form keeps the language: {}",
+        page.body
+    );
+    assert!(page.body.contains("/active?lang=en"));
+    let fields = [
+        ("category", p.category_id.as_str()),
+        ("title_ar", "زربية"),
+        ("title_fr", "Tapis"),
+        ("price", "300,00"),
+        ("stock", "3"),
+        ("lead_days", "0"),
+        ("weight", "900"),
+    ];
+    let r = s.post(&format!("{edit}?lang=en"), &fields).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location.as_deref(), Some("/seller/products?lang=en"));
+    let list = s.get("/seller/products?lang=en").await;
+    assert!(list.body.contains("My products"), "in English");
+    let r = s.post(&format!("{edit}?lang=ar"), &fields).await;
+    assert_eq!(r.location.as_deref(), Some("/seller/products?lang=ar"));
+    let r = s
+        .post(
+            &format!("/seller/products/{}/active?lang=en", p.id),
+            &[("active", "true")],
+        )
+        .await;
+    assert_eq!(r.location.as_deref(), Some("/seller/products?lang=en"));
+
+    // A bad price: refused in the page's language, nothing written.
+    let before = products_of(&app, &seller).await;
+    let mut bad = fields;
+    bad[3] = ("price", "trois cents");
+    let r = s.post(&format!("{edit}?lang=en"), &bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains(r#"lang="en""#), "{}", r.body);
+    assert_eq!(products_of(&app, &seller).await, before, "nothing written");
+
+    // Another seller: not found; anonymous: to the login page; nothing written.
+    let mut other = Client::new(&app);
+    other.login("seller1@tijara.example", ARTISAN_PW).await;
+    other.get("/seller?lang=en").await;
+    let r = other.post(&format!("{edit}?lang=en"), &fields).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let mut anon = Client::new(&app);
+    anon.get("/?lang=en").await;
+    let r = anon.post(&format!("{edit}?lang=en"), &fields).await;
+    assert!(r.status.is_redirection() || r.status == StatusCode::FORBIDDEN);
+    assert_ne!(r.location.as_deref(), Some("/seller/products?lang=en"));
+    assert_eq!(products_of(&app, &seller).await, before, "nothing written");
 }

@@ -66,10 +66,10 @@ fn mails_to(app: &App, to: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// A logged-in shopper's cash-on-delivery order of `slug`, shipped by `seller_login`,
-/// delivered (the admin records it), and a return asked by the shopper; returns the order
-/// id, the return id and the shopper's client.
-async fn a_requested_return(
+/// A logged-in shopper's cash-on-delivery order of `slug`, shipped by `seller_login` and
+/// delivered (the admin records it); returns the order id, its part, the variant bought and
+/// the shopper's client.
+async fn a_delivered_order(
     app: &App,
     slug: &str,
     seller_login: &str,
@@ -129,6 +129,19 @@ async fn a_requested_return(
         )
         .await;
     assert!(r.status.is_redirection(), "{}", r.body);
+    (order, so, variant, c)
+}
+
+/// A logged-in shopper's cash-on-delivery order of `slug`, shipped by `seller_login`,
+/// delivered (the admin records it), and a return asked by the shopper; returns the order
+/// id, the return id and the shopper's client.
+async fn a_requested_return(
+    app: &App,
+    slug: &str,
+    seller_login: &str,
+) -> (OrderId, String, String, Client) {
+    let (order, so, variant, mut c) = a_delivered_order(app, slug, seller_login).await;
+    let id = order.to_string();
     c.get(&format!("/orders/{id}/return/{so}")).await;
     let r = c
         .post(
@@ -374,6 +387,69 @@ async fn a_refusal_needs_a_reason_the_shopper_reads_and_others_cannot_decide() {
         "{}",
         refused.1
     );
+    // The shopper's order page says why, in her language's words around the seller's, and
+    // what to do next (write to the marketplace, quoting the order's number).
+    let number = app
+        .engine
+        .orders()
+        .order(&order)
+        .await
+        .unwrap()
+        .order
+        .reference();
+    for (lang, frame, next) in [
+        (
+            "fr",
+            "Le vendeur a refusé ce retour. Sa raison :",
+            "Écrivez au marché",
+        ),
+        (
+            "ar",
+            "رفض البائع هذا الإرجاع. السبب الذي ذكره:",
+            "راسل السوق",
+        ),
+        (
+            "en",
+            "The seller refused this return. Their reason:",
+            "Write to the marketplace",
+        ),
+    ] {
+        let page = shopper.get(&format!("/orders/{order}?lang={lang}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains(frame), "{lang}: {}", page.body);
+        assert!(page.body.contains(next), "{lang}: what to do next");
+        assert!(
+            page.body
+                .contains("<q><bdi class=\"name\">Pièce gravée au nom de l'acheteuse</bdi></q>"),
+            "{lang}: the seller's words, isolated: {}",
+            page.body
+        );
+        assert!(
+            page.body.contains(&number),
+            "{lang}: the order's number to quote"
+        );
+    }
+    // Nobody else reads it: another customer, an anonymous visitor.
+    let mut stranger = Client::new(&app);
+    stranger.get("/?lang=fr").await;
+    let page = stranger.get(&format!("/orders/{order}?lang=fr")).await;
+    assert!(!page.body.contains("Pièce gravée"), "{}", page.status);
+    let mut someone = Client::new(&app);
+    someone.get("/account/register?lang=fr").await;
+    let r = someone
+        .post(
+            "/account/register",
+            &[
+                ("name", "Autre"),
+                ("email", "autre-cliente@example.ma"),
+                ("password", "autre-2026-pw"),
+            ],
+        )
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.body);
+    let page = someone.get(&format!("/orders/{order}?lang=fr")).await;
+    assert!(!page.body.contains("Pièce gravée"), "{}", page.status);
+
     // Refused: it cannot be approved afterwards.
     coop.get("/seller/returns").await;
     let r = coop.post(&format!("{base}/approve"), &[]).await;
@@ -515,4 +591,150 @@ async fn at_phone_width_in_french_a_product_with_a_photo_and_a_return_to_the_ref
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_phone_width_in_arabic_a_product_with_a_photo_and_a_return_to_the_refund() {
     journey("ar").await;
+}
+
+/// The files in the shop's media folder (photos are stored there, product and return alike).
+fn media_files(app: &App) -> usize {
+    std::fs::read_dir(tijara_storefront::media::media_dir(app))
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+/// Return photos: up to 3 with the request, checked like product photos before anything is
+/// stored; shown to the artisan on the return and to the admin on the order; bad files (not a
+/// photo, too large, too many) refused with a clear 4xx and nothing written; another customer
+/// and an anonymous visitor cannot ask.
+#[tokio::test]
+async fn a_return_carries_up_to_three_photos_the_artisan_and_the_admin_see() {
+    let app = demo_app().await;
+    let all = sellers(&app).await;
+    let (_, slug) = all[2].clone();
+    let (order, so, variant, mut c) =
+        a_delivered_order(&app, &slug, "seller3@tijara.example").await;
+    let path = format!("/orders/{order}/return/{so}");
+    let page = c.get(&format!("{path}?lang=fr")).await;
+    assert!(page.body.contains("multipart/form-data"), "{}", page.body);
+    assert!(page.body.contains(r#"name="photo""#));
+    assert!(page.body.contains("3 au plus"));
+    let q = format!("q_{variant}");
+    let fields = [
+        (q.as_str(), "1"),
+        ("reason", "damaged"),
+        ("details", "Cassé"),
+    ];
+    let returns = |app: &App| {
+        let app = app.clone();
+        let order = order.clone();
+        async move {
+            app.engine
+                .orders()
+                .order(&order)
+                .await
+                .unwrap()
+                .returns
+                .len()
+        }
+    };
+    let files_before = media_files(&app);
+    // Sizes no other test uses: stored photos are named by their content.
+    let (a, b) = (png(641, 479), png(503, 701));
+    for (files, status, says) in [
+        (
+            vec![("photo", b"GIF89a not a photo".as_slice())],
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "n'est pas une photo",
+        ),
+        (
+            vec![("photo", a.as_slice()), ("photo", &[7u8; 100][..])],
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "n'est pas une photo",
+        ),
+        (
+            vec![("photo", a.as_slice()); 4],
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "3 photos au plus",
+        ),
+    ] {
+        let r = c
+            .post_multipart(&format!("{path}?lang=fr"), &fields, &files)
+            .await;
+        assert_eq!(r.status, status, "{says}: {}", r.body);
+        assert!(r.body.contains(says), "{says}: {}", r.body);
+    }
+    let big = vec![7u8; 6 * 1024 * 1024];
+    let r = c
+        .post_multipart(&format!("{path}?lang=fr"), &fields, &[("photo", &big)])
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
+    assert_eq!(returns(&app).await, 0, "nothing written");
+    assert_eq!(media_files(&app), files_before, "no photo stored");
+
+    // Another customer and an anonymous visitor: not their order.
+    let mut stranger = Client::new(&app);
+    stranger.get(&format!("{path}?lang=fr")).await;
+    let r = stranger
+        .post_multipart(&format!("{path}?lang=fr"), &fields, &[("photo", &a)])
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+    let mut other = Client::new(&app);
+    other.get("/account/register?lang=fr").await;
+    other
+        .post(
+            "/account/register",
+            &[
+                ("name", "Autre"),
+                ("email", "autre-photos@example.ma"),
+                ("password", "autre-2026-pw"),
+            ],
+        )
+        .await;
+    other.get(&format!("{path}?lang=fr")).await;
+    let r = other
+        .post_multipart(&format!("{path}?lang=fr"), &fields, &[("photo", &a)])
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+    assert_eq!(returns(&app).await, 0, "nothing written");
+    assert_eq!(media_files(&app), files_before, "no photo stored");
+
+    // Two photos: stored, on the request.
+    c.get(&format!("{path}?lang=fr")).await;
+    let r = c
+        .post_multipart(
+            &format!("{path}?lang=fr"),
+            &fields,
+            &[("photo", &a), ("photo", &b)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let doc = app.engine.orders().order(&order).await.unwrap();
+    let photos = doc.returns[0].photos().to_vec();
+    assert_eq!(photos.len(), 2);
+    assert!(photos.iter().all(|p| p.starts_with("/media/")));
+    let dir = tijara_storefront::media::media_dir(&app);
+    for p in &photos {
+        assert!(
+            dir.join(p.trim_start_matches("/media/")).exists(),
+            "{p} stored"
+        );
+    }
+    let thumb = tijara_storefront::media::thumb_url(&photos[0]);
+    // The artisan sees them on the return; the admin on the order; the shopper on hers.
+    let mut seller = Client::new(&app);
+    seller.login("seller3@tijara.example", ARTISAN_PW).await;
+    let page = seller.get("/seller/returns?lang=fr").await;
+    assert!(page.body.contains(&thumb), "{}", page.body);
+    let mut admin = Client::new(&app);
+    admin.login("admin@tijara.example", "admin-demo-2026").await;
+    let page = admin.get(&format!("/admin/orders/{order}?lang=fr")).await;
+    assert!(page.body.contains(&thumb), "{}", page.body);
+    let page = c.get(&format!("/orders/{order}?lang=fr")).await;
+    assert!(page.body.contains(&thumb));
+    assert_eq!(seller.get(&thumb).await.status, StatusCode::OK);
+    // Another seller's returns page does not show them.
+    let mut other_seller = Client::new(&app);
+    other_seller
+        .login("seller1@tijara.example", ARTISAN_PW)
+        .await;
+    let page = other_seller.get("/seller/returns?lang=fr").await;
+    assert!(!page.body.contains(&thumb));
 }

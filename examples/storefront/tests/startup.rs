@@ -77,7 +77,7 @@ async fn build_saves_old_orders_with_their_keys_once() {
     assert!(
         app.engine
             .operations()
-            .is_done("startup", "order-keys-v1")
+            .is_done("startup", tijara_storefront::startup::REINDEX_MARK)
             .await
             .unwrap(),
         "the first start visited every order"

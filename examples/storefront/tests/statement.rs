@@ -415,3 +415,127 @@ async fn the_statement_reads_on_a_phone_in_arabic_and_french() {
         }
     }
 }
+
+/// The `x` of each month label of the statement's chart, in the page's order of the months
+/// (oldest first, as the table lists them).
+fn month_xs(body: &str) -> Vec<(String, f64)> {
+    body.split(r#"<text class="month" x=""#)
+        .skip(1)
+        .map(|rest| {
+            let (x, after) = rest.split_once('"').unwrap();
+            let label = after.split_once('>').unwrap().1.split_once('<').unwrap().0;
+            (label.to_owned(), x.parse().unwrap())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_chart_runs_right_to_left_in_arabic_and_left_to_right_in_french() {
+    let app = demo_app().await;
+    let mut seller = Client::new(&app);
+    seller.login("seller1@tijara.example", ARTISAN_PW).await;
+    let ar = seller.get("/seller/statement?lang=ar").await;
+    let fr = seller.get("/seller/statement?lang=fr").await;
+    assert_eq!(ar.status, StatusCode::OK);
+    assert!(ar.body.contains(r#"dir="rtl""#) && fr.body.contains(r#"dir="ltr""#));
+    let (ar, fr) = (month_xs(&ar.body), month_xs(&fr.body));
+    assert_eq!(ar.len(), 12, "twelve months: {ar:?}");
+    assert_eq!(
+        ar.iter().map(|m| &m.0).collect::<Vec<_>>(),
+        fr.iter().map(|m| &m.0).collect::<Vec<_>>(),
+        "the same months in the same (oldest first) order"
+    );
+    assert!(
+        fr.windows(2).all(|w| w[0].1 < w[1].1),
+        "French: the first month at the left, time runs rightwards: {fr:?}"
+    );
+    assert!(
+        ar.windows(2).all(|w| w[0].1 > w[1].1),
+        "Arabic: the first month at the right, time runs leftwards: {ar:?}"
+    );
+    // Mirrored, not shuffled: each month sits where the French one would in a mirror.
+    for (a, f) in ar.iter().zip(&fr) {
+        assert!((a.1 - (640.0 - f.1)).abs() < 0.11, "{a:?} mirrors {f:?}");
+    }
+    // The labels stay readable: upright text written left to right (digits), never mirrored.
+    assert!(
+        !seller
+            .get("/seller/statement?lang=ar")
+            .await
+            .body
+            .contains("scale(-1")
+    );
+}
+
+/// The admin's payouts page speaks the admin's language, every word of it (headers, buttons,
+/// field names); nobody else opens it.
+#[tokio::test]
+async fn the_payouts_page_speaks_arabic_and_english_not_only_french() {
+    let app = demo_app().await;
+    a_delivered_coop_order(&app).await;
+    let mut admin = Client::new(&app);
+    admin.login("admin@tijara.example", "admin-demo-2026").await;
+    let french = [
+        "Vendeur",
+        "Ventes",
+        "Dû",
+        "Payé",
+        "Reste",
+        "Marquer payé",
+        "Réf. virement",
+        "Virements aux vendeurs",
+        r#"aria-label="Montant""#,
+    ];
+    for (lang, words) in [
+        (
+            "en",
+            vec![
+                "Payouts to sellers",
+                "Seller",
+                "Sales",
+                "Owed",
+                "Paid",
+                "Balance",
+                "Transfer",
+            ],
+        ),
+        (
+            "ar",
+            vec![
+                "التحويلات إلى البائعين",
+                "البائع",
+                "المبيعات",
+                "المستحق",
+                "المدفوع",
+                "الباقي",
+                "التحويل",
+            ],
+        ),
+    ] {
+        let page = admin.get(&format!("/admin/payouts?lang={lang}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains(&format!(r#"lang="{lang}""#)));
+        for w in words {
+            assert!(page.body.contains(w), "{lang}: {w}: {}", page.body);
+        }
+        for f in french {
+            assert!(!page.body.contains(f), "{lang}: no French {f:?}");
+        }
+    }
+    let fr = admin.get("/admin/payouts?lang=fr").await;
+    assert!(fr.body.contains("Vendeur") && fr.body.contains("Reste"));
+    // A seller owed money with a RIB gets the form, in the page's language.
+    if fr.body.contains("Marquer payé") {
+        let en = admin.get("/admin/payouts?lang=en").await;
+        assert!(en.body.contains("Mark paid") && en.body.contains(r#"aria-label="Amount""#));
+        let ar = admin.get("/admin/payouts?lang=ar").await;
+        assert!(ar.body.contains("سجّل كمدفوع"));
+    }
+    // A seller and an anonymous visitor never see it.
+    let mut seller = Client::new(&app);
+    seller.login("seller1@tijara.example", ARTISAN_PW).await;
+    let r = seller.get("/admin/payouts?lang=en").await;
+    assert!(!r.body.contains("Payouts to sellers"), "{}", r.status);
+    let r = Client::new(&app).get("/admin/payouts?lang=en").await;
+    assert!(!r.body.contains("Payouts to sellers"), "{}", r.status);
+}

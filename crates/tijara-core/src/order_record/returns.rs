@@ -133,6 +133,30 @@ impl OrderDoc {
         Ok(m)
     }
 
+    /// [`OrderDoc::open_return_for_reason`] with the shopper's photos of the items (checked
+    /// first by [`crate::returns::check_return_photos`]: nothing changes when they are refused).
+    #[allow(clippy::too_many_arguments)]
+    pub fn open_return_with_photos(
+        &mut self,
+        id: ReturnId,
+        seller_order: &SellerOrderId,
+        lines: Vec<ReturnLine>,
+        reason: ReturnReason,
+        details: Option<String>,
+        photos: Vec<String>,
+        now: DateTime<Utc>,
+        region: &Region,
+    ) -> Result<ReturnMove, ReturnRefusal> {
+        crate::returns::check_return_photos(&photos)?;
+        let mut m =
+            self.open_return_for_reason(id, seller_order, lines, reason, details, now, region)?;
+        if let Some(last) = self.returns.last_mut() {
+            last.set_photos(photos.clone())?;
+        }
+        m.request.set_photos(photos)?;
+        Ok(m)
+    }
+
     /// The returns asked on one part, oldest first.
     pub fn returns_of(&self, seller_order: &SellerOrderId) -> Vec<&ReturnRequest> {
         self.returns

@@ -23,7 +23,7 @@ mod types;
 use promotions::apply_one;
 pub use types::{
     PricedCart, PricedLine, PricedShipping, PricingError, PricingInput, SellerTotals,
-    ShippingChoice,
+    ShippingChoice, carrier_name,
 };
 
 pub(super) struct Work {

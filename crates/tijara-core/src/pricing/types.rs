@@ -63,6 +63,56 @@ impl ShippingChoice {
             None => fallback(&self.carrier),
         }
     }
+
+    /// The carrier's name for people: its stored display name, else [`carrier_name`] of its
+    /// code (`carrier_label(carrier_name)`).
+    ///
+    /// ```
+    /// use tijara_core::pricing::ShippingChoice;
+    /// use tijara_core::Money;
+    ///
+    /// let choice = ShippingChoice {
+    ///     carrier: "ctm".into(),
+    ///     service: "standard".into(),
+    ///     price: Money::mad("30.00").unwrap(),
+    ///     estimated_days: Some((1, 2)),
+    ///     carrier_name: None,
+    /// };
+    /// assert_eq!(choice.carrier_display(), "CTM Messagerie");
+    /// ```
+    pub fn carrier_display(&self) -> String {
+        self.carrier_label(carrier_name)
+    }
+}
+
+/// A carrier's name as people know it, from its code, for what was stored without its display
+/// name (orders placed before [`ShippingChoice::carrier_name`] was kept, shipments, labels):
+/// the bundled rate cards' and adapters' names (`amana` → `Amana`, `ctm` → `CTM Messagerie`,
+/// `aramex` → `Aramex`, `sendit` → `Sendit`), else the code with its first letter capitalized.
+/// Pages, messages and labels show this, never the code. Beside
+/// [`ShippingChoice::carrier_label`], which prefers the name stored with the shopper's choice.
+///
+/// ```
+/// use tijara_core::pricing::carrier_name;
+///
+/// assert_eq!(carrier_name("ctm"), "CTM Messagerie");
+/// assert_eq!(carrier_name("amana"), "Amana");
+/// assert_eq!(carrier_name("dhl"), "Dhl");
+/// assert_eq!(carrier_name(""), "");
+/// ```
+pub fn carrier_name(code: &str) -> String {
+    match code.trim() {
+        "amana" => "Amana".to_owned(),
+        "ctm" => "CTM Messagerie".to_owned(),
+        "aramex" => "Aramex".to_owned(),
+        "sendit" => "Sendit".to_owned(),
+        other => {
+            let mut c = other.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect())
+                .unwrap_or_default()
+        }
+    }
 }
 
 /// Everything pricing depends on. Nothing else is read: no clock, no database.

@@ -186,6 +186,31 @@ macro_rules! sql_store {
                 rows.iter().map(|r| doc_row(kind, r)).collect()
             }
 
+            async fn count_by_owner(&self, kind: DocKind, owners: &[String]) -> Result<Vec<u64>, StorageError> {
+                // One grouped count over the owners table's primary key (kind, owner, id): no
+                // document is read. Owners in chunks keep the statement's parameters few.
+                let mut wanted: Vec<&str> = owners.iter().map(String::as_str).collect();
+                wanted.sort_unstable();
+                wanted.dedup();
+                let mut found: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+                for chunk in wanted.chunks(300) {
+                    let mut q = QueryBuilder::<$db>::new("SELECT owner, COUNT(*) FROM doc_owners WHERE kind = ");
+                    q.push_bind(kind.as_str()).push(" AND owner IN (");
+                    let mut sep = q.separated(", ");
+                    for o in chunk {
+                        sep.push_bind(o.to_string());
+                    }
+                    q.push(") GROUP BY owner");
+                    let rows = q.build().fetch_all(&self.pool).await.map_err(at("count_by_owner"))?;
+                    for r in &rows {
+                        let owner: String = r.try_get(0).map_err(err)?;
+                        let n: i64 = r.try_get(1).map_err(err)?;
+                        found.insert(owner, u64::try_from(n).unwrap_or(0));
+                    }
+                }
+                Ok(owners.iter().map(|o| found.get(o).copied().unwrap_or(0)).collect())
+            }
+
             async fn search_products(&self, query: &ProductQuery) -> Result<Vec<StoredDoc>, StorageError> {
                 let mut q = QueryBuilder::<$db>::new(
                     "SELECT d.id, d.version, d.body FROM products p JOIN docs d ON d.kind = 'product' AND d.id = p.id WHERE p.id > ",

@@ -188,6 +188,26 @@ pub trait Storage: Send + Sync {
     /// (`tijara_testkit::storage::listing_is_stable_and_by_owner`).
     async fn list(&self, query: &ListQuery) -> Result<Vec<StoredDoc>, StorageError>;
 
+    /// How many documents of `kind` list each of `owners`: one count per owner, in the order
+    /// given (0 for an owner no document lists). The engine counts a seller's orders per tab of
+    /// the portal this way (the `seller-work:` owner rows), without reading them.
+    ///
+    /// The default pages through [`Storage::list`] (it reads every document it counts); an
+    /// adapter SHOULD override it with a counting query over its owner index (the memory and
+    /// SQL adapters do), and MUST then answer the same counts.
+    ///
+    /// # Contract
+    /// The latest write's owners only (replaced owners no longer count, deleted documents
+    /// neither); an owner given twice is counted twice in its two places
+    /// (`tijara_testkit::storage::owners_are_counted`).
+    async fn count_by_owner(
+        &self,
+        kind: DocKind,
+        owners: &[String],
+    ) -> Result<Vec<u64>, StorageError> {
+        compose_count_by_owner(self, kind, owners).await
+    }
+
     /// Products matching a query, by id.
     ///
     /// # Contract
@@ -303,6 +323,37 @@ pub trait Storage: Send + Sync {
     async fn product_page(&self, key: &str) -> Result<ProductPageRows, StorageError> {
         compose_product_page(self, key).await
     }
+}
+
+/// [`Storage::count_by_owner`] composed from [`Storage::list`] (its default): reads every
+/// document it counts, page by page.
+pub async fn compose_count_by_owner<S: Storage + ?Sized>(
+    store: &S,
+    kind: DocKind,
+    owners: &[String],
+) -> Result<Vec<u64>, StorageError> {
+    const PAGE: u32 = 500;
+    let mut counts = Vec::with_capacity(owners.len());
+    for owner in owners {
+        let mut n = 0u64;
+        let mut after: Option<String> = None;
+        loop {
+            let page = store
+                .list(
+                    &ListQuery::new(kind, PAGE)
+                        .owner(owner.clone())
+                        .after(after.as_deref()),
+                )
+                .await?;
+            n += page.len() as u64;
+            match page.last() {
+                Some(last) => after = Some(last.id.clone()),
+                None => break,
+            }
+        }
+        counts.push(n);
+    }
+    Ok(counts)
 }
 
 /// [`Storage::product_page`] composed from the required methods (its default).

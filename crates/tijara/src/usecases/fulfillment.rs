@@ -289,6 +289,38 @@ pub struct RemittanceLine {
     pub problem: Option<String>,
 }
 
+/// How many of a seller's orders (or of a member artisan's) stand in each tab of the portal
+/// ([`Work`](tijara_core::order::Work)), counted by the storage without reading them
+/// ([`Orders::seller_work_counts`](crate::Orders::seller_work_counts)).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct WorkCounts {
+    counts: Vec<(tijara_core::order::Work, u64)>,
+}
+
+impl WorkCounts {
+    /// The orders at `work` (0 when none).
+    pub fn get(&self, work: tijara_core::order::Work) -> u64 {
+        self.counts
+            .iter()
+            .find(|(w, _)| *w == work)
+            .map_or(0, |(_, n)| *n)
+    }
+
+    /// Each tab with its count, in the portal's order ([`Work::ALL`](tijara_core::order::Work::ALL)).
+    pub fn iter(&self) -> impl Iterator<Item = (tijara_core::order::Work, u64)> + '_ {
+        self.counts.iter().copied()
+    }
+
+    /// Every order counted once (each part stands in one tab).
+    pub fn total(&self) -> u64 {
+        self.counts.iter().map(|(_, n)| n).sum()
+    }
+
+    pub(crate) fn new(counts: Vec<(tijara_core::order::Work, u64)>) -> Self {
+        WorkCounts { counts }
+    }
+}
+
 /// Everything a shipping label shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LabelData {
@@ -313,6 +345,18 @@ pub struct LabelData {
     pub recipient: tijara_core::order::Address,
     /// Carrier code.
     pub carrier: String,
+    /// The carrier's name for people (`CTM Messagerie`): the one stored with the shopper's
+    /// choice, else [`tijara_core::pricing::carrier_name`] of the code. The label prints this,
+    /// never the code (empty in data saved before it was kept: print the code's name then).
+    #[serde(default)]
+    pub carrier_name: String,
+    /// Which of the order's parcels this is (1-based; one parcel per seller of the order)...
+    #[serde(default)]
+    pub part_number: u32,
+    /// ...and how many parcels the order makes: a label of an order in several parcels prints
+    /// "1/2" beside the order's number, so the courier and the buyer know another one comes.
+    #[serde(default)]
+    pub part_count: u32,
     /// Service code.
     pub service: String,
     /// The tracking number (printed with a barcode).

@@ -88,8 +88,9 @@ impl Tijara {
 }
 
 impl Operations<'_> {
-    /// Saves every order again with the look-up keys the current engine gives it (orders saved
-    /// by an older version lack some, such as the store-wide `tracking-number:` key), at most
+    /// Saves every order again with the look-up keys and owner rows the current engine gives it
+    /// (orders saved by an older version lack some, such as the store-wide `tracking-number:`
+    /// key or the portal tabs' `seller-work:` rows), at most
     /// `max` orders per call, in id order. A key another order already holds is reported (and
     /// logged on the `storage` target), never a failure of the call; only storage faults fail
     /// it. Idempotent: a second run saves the same keys again. Run by `tijara migrate` and at

@@ -139,6 +139,49 @@ impl Orders<'_> {
         .await
     }
 
+    /// [`Orders::request_return_for_reason`] with the shopper's photos of the items: paths of
+    /// media the embedder stored (`/media/…`), at most
+    /// [`tijara_core::returns::MAX_RETURN_PHOTOS`]; more, or another kind of address, answer
+    /// [`tijara_core::returns::ReturnError::TooManyPhotos`] or
+    /// [`tijara_core::returns::ReturnError::NotAPhoto`] and nothing is written. The seller and
+    /// the admin see them with the request ([`ReturnRequest::photos`]).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn request_return_with_photos(
+        self,
+        order: &OrderId,
+        seller_order: &SellerOrderId,
+        lines: Vec<ReturnLine>,
+        reason: ReturnReason,
+        details: Option<String>,
+        photos: Vec<String>,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<ReturnRequest, TijaraError> {
+        let e = self.engine;
+        let id = ReturnId::new(e.new_id("ret"))?;
+        let (id, lines, details, photos) = (&id, &lines, &details, &photos);
+        let region = &e.inner.region;
+        e.update_order(
+            "request_return_with_photos",
+            key,
+            &(order, seller_order, &lines, reason, &details, &photos),
+            order,
+            |doc| {
+                let m = doc.open_return_with_photos(
+                    id.clone(),
+                    seller_order,
+                    lines.clone(),
+                    reason,
+                    details.clone(),
+                    photos.clone(),
+                    e.now(),
+                    region,
+                )?;
+                Ok(returned(m))
+            },
+        )
+        .await
+    }
+
     /// Moves a return. Receiving puts the units back in stock; refunding returns the money
     /// (recorded on the payment and reversed from the seller's share and the commission).
     pub async fn advance_return(

@@ -37,6 +37,37 @@ fn pw(lang: Lang, key: &str) -> &'static str {
             "تحويلات الشهر",
             "This month's transfers",
         ),
+        "title" => (
+            "Virements aux vendeurs",
+            "التحويلات إلى البائعين",
+            "Payouts to sellers",
+        ),
+        "seller" => ("Vendeur", "البائع", "Seller"),
+        "sales" => ("Ventes", "المبيعات", "Sales"),
+        "commission" => ("Commission", "العمولة", "Commission"),
+        "owed" => ("Dû", "المستحق", "Owed"),
+        "paid" => ("Payé", "المدفوع", "Paid"),
+        "balance" => ("Reste", "الباقي", "Balance"),
+        "action" => ("Virement", "التحويل", "Transfer"),
+        "amount" => ("Montant", "المبلغ", "Amount"),
+        "reference" => (
+            "Référence du virement",
+            "مرجع التحويل",
+            "Transfer reference",
+        ),
+        "reference_hint" => ("Réf. virement", "مرجع التحويل", "Transfer ref."),
+        "mark_paid" => ("Marquer payé", "سجّل كمدفوع", "Mark paid"),
+        "refresh" => ("Afficher ce mois", "اعرض هذا الشهر", "Show this month"),
+        "no_sellers" => (
+            "Aucun vendeur pour l'instant.",
+            "لا يوجد بائعون بعد.",
+            "No sellers yet.",
+        ),
+        "none_made" => (
+            "Aucun virement ce mois-ci.",
+            "لا توجد تحويلات هذا الشهر.",
+            "No transfers this month.",
+        ),
         _ => ("", "", ""),
     };
     crate::web::pick(lang, fr, ar, en)
@@ -106,15 +137,27 @@ pub(super) async fn payouts(
         rows.push((s, st.totals, paid, balance));
     }
     let body = html! {
-        h1 { "Virements aux vendeurs · " (month) }
+        h1 { (pw(lang, "title")) " · " bdi { (month) } }
         (nav(lang))
-        form method="get" action="/admin/payouts" { input type="month" name="month" value=(month) aria-label=(w(lang, "month")); button type="submit" { "↻" } }
+        form method="get" action="/admin/payouts" {
+            input type="month" name="month" value=(month) aria-label=(w(lang, "month"));
+            " " button type="submit" aria-label=(pw(lang, "refresh")) title=(pw(lang, "refresh")) { "↻" }
+        }
         p { a.button.ghost href={ "/admin/payouts.csv?month=" (month) } download { (pw(lang, "batch")) } }
+        @if rows.is_empty() { p.muted { (pw(lang, "no_sellers")) } }
         div.table-wrap tabindex="0" { table {
-            thead { tr { th { "Vendeur" } th { "Ventes" } th { "Commission" } th { "Dû" } th { "Payé" } th { "Reste" } th {} } }
+            thead { tr {
+                th scope="col" { (pw(lang, "seller")) }
+                th scope="col" { (pw(lang, "sales")) }
+                th scope="col" { (pw(lang, "commission")) }
+                th scope="col" { (pw(lang, "owed")) }
+                th scope="col" { (pw(lang, "paid")) }
+                th scope="col" { (pw(lang, "balance")) }
+                th scope="col" { (pw(lang, "action")) }
+            } }
             tbody { @for (s, t, paid, balance) in &rows {
                 tr {
-                    td { (s.name) }
+                    th scope="row" { (s.name) }
                     td { bdi { (t.sales.format(lang)) } }
                     td { bdi { (t.commission.format(lang)) } }
                     td { bdi { (t.share.format(lang)) } }
@@ -125,9 +168,9 @@ pub(super) async fn payouts(
                             @if has_rib(s) {
                                 form method="post" action={ "/admin/payouts/" (s.id) "?month=" (month) } {
                                     (ctx.csrf_field())
-                                    input name="amount" inputmode="decimal" size="8" value=(balance.amount()) aria-label="Montant";
-                                    input name="reference" placeholder="Réf. virement" required size="12" aria-label="Référence du virement";
-                                    button type="submit" { "Marquer payé" }
+                                    input name="amount" inputmode="decimal" size="8" value=(balance.amount()) aria-label=(pw(lang, "amount"));
+                                    input name="reference" placeholder=(pw(lang, "reference_hint")) required size="12" aria-label=(pw(lang, "reference"));
+                                    button type="submit" { (pw(lang, "mark_paid")) }
                                 }
                             } @else {
                                 p.error { (pw(lang, "no_rib")) }
@@ -138,6 +181,7 @@ pub(super) async fn payouts(
             } }
         } }
         h2 { (pw(lang, "made")) }
+        @if made.is_empty() { p.muted { (pw(lang, "none_made")) } }
         ul { @for (name, p) in &made {
             li {
                 (name) " — " bdi { (p.amount.format(lang)) } " — " bdi { (p.reference) } " — " bdi { (p.paid_at.format("%Y-%m-%d")) }
@@ -148,7 +192,7 @@ pub(super) async fn payouts(
             }
         } }
     };
-    layout(&ctx, "Virements", body).into_response()
+    layout(&ctx, pw(lang, "title"), body).into_response()
 }
 
 /// `GET /admin/payouts.csv?month=YYYY-MM`: the batch for the bank, the CLI's

@@ -10,11 +10,13 @@
 use super::*;
 use tijara::usecases::catalog::ProductView;
 use tijara_core::order::Work;
+use tijara_core::pricing::carrier_name;
 
 /// Orders on one page of a tab.
 const PER_PAGE: usize = 10;
 
-/// At most this many pages of 100 orders are read to count the tabs.
+/// At most this many pages of 100 orders of one tab are read to list it (the tabs are counted
+/// by the storage, without reading orders).
 const MAX_READ_PAGES: usize = 50;
 
 /// Words of the orders' pages (kept here, apart from the portal's shared table).
@@ -126,22 +128,6 @@ fn tab_word(lang: Lang, w: Work) -> &'static str {
     }
 }
 
-/// A carrier's name as people know it, never its code.
-fn carrier_name(code: &str) -> String {
-    match code {
-        "amana" => "Amana".to_owned(),
-        "ctm" => "CTM Messagerie".to_owned(),
-        "aramex" => "Aramex".to_owned(),
-        "sendit" => "Sendit".to_owned(),
-        other => {
-            let mut c = other.chars();
-            c.next()
-                .map(|f| f.to_uppercase().chain(c).collect())
-                .unwrap_or_default()
-        }
-    }
-}
-
 /// The products of some order lines, read once each (a product deleted since is `None`).
 #[derive(Default)]
 struct Products(HashMap<ProductId, Option<ProductView>>);
@@ -208,15 +194,21 @@ struct Row<'a> {
     work: Work,
 }
 
-/// Every order of the seller (at most [`MAX_READ_PAGES`] pages), newest first.
-async fn all_orders(app: &App, seller: &SellerId) -> Result<Vec<OrderDoc>, TijaraError> {
+/// The seller's (or member's) orders in one tab, newest first: only that tab's orders are read
+/// (at most [`MAX_READ_PAGES`] pages), through the storage's per-tab owner rows.
+async fn tab_orders(
+    app: &App,
+    seller: &SellerId,
+    member: Option<&MemberId>,
+    tab: Work,
+) -> Result<Vec<OrderDoc>, TijaraError> {
     let mut out = Vec::new();
     let mut after: Option<String> = None;
     for _ in 0..MAX_READ_PAGES {
         let page = app
             .engine
             .orders()
-            .seller_orders(seller, after.as_deref(), 100)
+            .seller_orders_at(seller, member, tab, after.as_deref(), 100)
             .await?;
         out.extend(page.items);
         match page.next {
@@ -251,7 +243,25 @@ pub(super) async fn dashboard(
         Err(TijaraError::NotFound { .. }) => return forbidden(&ctx),
         Err(e) => return refusal(&ctx, &e),
     };
-    let orders = match all_orders(&app, &seller_id).await {
+    // The tabs' counts: one counting query, no order read.
+    let counts = match app
+        .engine
+        .orders()
+        .seller_work_counts(&seller_id, member.as_ref())
+        .await
+    {
+        Ok(c) => c,
+        Err(e) => return refusal(&ctx, &e),
+    };
+    let count = |w: Work| counts.get(w);
+    // The tab asked for; by default the first with something in it, else "to prepare".
+    let tab = q
+        .tab
+        .as_deref()
+        .and_then(Work::parse)
+        .or_else(|| Work::ALL.into_iter().find(|w| count(*w) > 0))
+        .unwrap_or(Work::Prepare);
+    let orders = match tab_orders(&app, &seller_id, member.as_ref(), tab).await {
         Ok(o) => o,
         Err(e) => return refusal(&ctx, &e),
     };
@@ -275,14 +285,6 @@ pub(super) async fn dashboard(
             })
         })
         .collect();
-    let count = |w: Work| rows.iter().filter(|r| r.work == w).count();
-    // The tab asked for; by default the first with something in it, else "to prepare".
-    let tab = q
-        .tab
-        .as_deref()
-        .and_then(Work::parse)
-        .or_else(|| Work::ALL.into_iter().find(|w| count(*w) > 0))
-        .unwrap_or(Work::Prepare);
     let shown: Vec<&Row> = rows.iter().filter(|r| r.work == tab).collect();
     let pages = shown.len().div_ceil(PER_PAGE).max(1);
     let page = q
@@ -392,14 +394,18 @@ fn cod_line(lang: Lang, part: &SellerOrder) -> Markup {
     }
 }
 
-/// The carrier the shopper chose (or the parcel's), by name.
+/// The carrier of the part's parcel (else the one the shopper chose), by the name stored with
+/// the shopper's choice, else the core's [`carrier_name`] of its code.
 fn carrier_of(doc: &OrderDoc, part: &SellerOrder) -> Option<String> {
-    doc.shipments
-        .iter()
-        .find(|s| s.seller_order_id == part.id)
-        .map(|s| s.carrier.clone())
-        .or_else(|| part.shipping.as_ref().map(|s| s.choice.carrier.clone()))
-        .map(|c| carrier_name(&c))
+    let chosen = part.shipping.as_ref().map(|s| &s.choice);
+    match doc.shipments.iter().find(|s| s.seller_order_id == part.id) {
+        Some(s) => Some(
+            chosen
+                .filter(|c| c.carrier == s.carrier)
+                .map_or_else(|| carrier_name(&s.carrier), |c| c.carrier_display()),
+        ),
+        None => chosen.map(|c| c.carrier_display()),
+    }
 }
 
 fn order_box(ctx: &Ctx, r: &Row, products: &Products, can_act: bool) -> Markup {
@@ -500,7 +506,7 @@ pub(super) async fn order_page(
         section.box id="tracking" {
             h2 { (ow(lang, "step_tracking")) }
             @if let Some(s) = shipment {
-                p { (t(lang, "tracking")) ": " (carrier_name(&s.carrier)) " " bdi dir="ltr" { (s.tracking_number.clone().unwrap_or_default()) } " — " (status_word(lang, s.status().as_str())) }
+                p { (t(lang, "tracking")) ": " (carrier_of(&doc, part).unwrap_or_else(|| carrier_name(&s.carrier))) " " bdi dir="ltr" { (s.tracking_number.clone().unwrap_or_default()) } " — " (status_word(lang, s.status().as_str())) }
                 ol.timeline { @for e in s.events() { li { bdi { (e.at.format("%Y-%m-%d %H:%M")) } " — " (status_word(lang, e.status.as_str())) } } }
                 form method="post" action={ (base) "/tracking" } {
                     (ctx.csrf_field())

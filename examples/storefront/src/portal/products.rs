@@ -38,6 +38,12 @@ pub(super) async fn products(State(app): State<App>, ctx: Ctx) -> Response {
     layout(&ctx, w(lang, "products"), body).into_response()
 }
 
+/// The list of products, in the page's language (`?lang=`): where a saved form goes back to,
+/// so the artisan stays in her language even when the browser keeps no cookie.
+fn products_url(ctx: &Ctx) -> String {
+    format!("/seller/products?lang={}", ctx.lang)
+}
+
 /// The product form's fields.
 #[derive(Debug, Default, Clone, Deserialize)]
 pub(super) struct ProductForm {
@@ -248,7 +254,7 @@ pub(super) async fn product_form_typed(
         @if let Some(e) = error { p.error role="alert" { (e) } }
         // A new product's photos come with its form (multipart: the CSRF token travels in the
         // query, as the photo upload's does).
-        form method="post" action=(if p.is_none() { format!("{action}?csrf={}", ctx.csrf) } else { action.to_owned() }) enctype=[p.is_none().then_some("multipart/form-data")] {
+        form method="post" action=(if p.is_none() { format!("{action}?csrf={}&lang={}", ctx.csrf, ctx.lang) } else { format!("{action}?lang={}", ctx.lang) }) enctype=[p.is_none().then_some("multipart/form-data")] {
             (ctx.csrf_field())
             p.muted { (pw(lang, "title_help")) }
             label { (w(lang, "category")) select name="category" {
@@ -581,7 +587,7 @@ pub(super) async fn create_product(
         input = input.with_photos(photos);
     }
     match app.engine.catalog().create_product(input, None).await {
-        Ok(_) => Redirect::to("/seller/products").into_response(),
+        Ok(_) => Redirect::to(&products_url(&ctx)).into_response(),
         Err(e) => {
             let msg = format!("{} ({e})", crate::web::explain(lang, &e));
             new_product_refused(&app, &ctx, StatusCode::UNPROCESSABLE_ENTITY, typed, &msg).await
@@ -645,7 +651,7 @@ pub(super) async fn edit_product_page(
             @for (i, ph) in p.photos.iter().enumerate() {
                 div.card {
                     @if tijara_core::catalog::is_local_media_path(&ph.url) { img src=(crate::media::thumb_url(&ph.url)) alt="" width="150" height="150"; }
-                    form method="post" action={ "/seller/products/" (p.id) "/photos/" (i) "/delete" } {
+                    form method="post" action={ "/seller/products/" (p.id) "/photos/" (i) "/delete?lang=" (lang) } {
                         (ctx.csrf_field())
                         button type="submit" { (w(lang, "remove_photo")) }
                     }
@@ -653,12 +659,12 @@ pub(super) async fn edit_product_page(
             }
         }
         // Multipart bodies are not read by the CSRF guard: the token travels in the query.
-        form method="post" enctype="multipart/form-data" action={ "/seller/products/" (p.id) "/photos?csrf=" (ctx.csrf) } {
+        form method="post" enctype="multipart/form-data" action={ "/seller/products/" (p.id) "/photos?csrf=" (ctx.csrf) "&lang=" (lang) } {
             label { (w(lang, "add_photo")) input type="file" name="photo" accept="image/jpeg,image/png,image/webp" required; }
             p.muted { (w(lang, "photo_rules")) }
             button.big type="submit" { (w(lang, "upload")) }
         }
-        form method="post" action={ "/seller/products/" (p.id) "/active" } {
+        form method="post" action={ "/seller/products/" (p.id) "/active?lang=" (lang) } {
             (ctx.csrf_field())
             input type="hidden" name="active" value=(if p.active { "false" } else { "true" });
             button.big type="submit" { (if p.active { w(lang, "off") } else { w(lang, "on") }) }
@@ -708,7 +714,7 @@ pub(super) async fn update_product(
         (r, _, _) => r.map(|_| ()),
     };
     match result {
-        Ok(()) => Redirect::to("/seller/products").into_response(),
+        Ok(()) => Redirect::to(&products_url(&ctx)).into_response(),
         Err(e) => {
             let action = format!("/seller/products/{}/edit", p.id);
             let form = match product_form(&app, &ctx, &action, Some(&p), stock, Some(&e)).await {
@@ -745,7 +751,7 @@ pub(super) async fn set_active(
         .set_product_active(&p.id, f.active, None)
         .await
     {
-        Ok(_) => Redirect::to("/seller/products").into_response(),
+        Ok(_) => Redirect::to(&products_url(&ctx)).into_response(),
         Err(e) => refusal(&ctx, &e),
     }
 }
@@ -834,7 +840,8 @@ pub(super) async fn upload_photo(
         alt: p.title.clone(),
     };
     match app.engine.catalog().add_product_photo(&p.id, photo).await {
-        Ok(_) => Redirect::to(&format!("/seller/products/{}/edit", p.id)).into_response(),
+        Ok(_) => Redirect::to(&format!("/seller/products/{}/edit?lang={}", p.id, ctx.lang))
+            .into_response(),
         Err(e) => refusal(&ctx, &e),
     }
 }
@@ -858,7 +865,8 @@ pub(super) async fn delete_photo(
         .remove_product_photo(&p.id, &photo.url)
         .await
     {
-        Ok(_) => Redirect::to(&format!("/seller/products/{}/edit", p.id)).into_response(),
+        Ok(_) => Redirect::to(&format!("/seller/products/{}/edit?lang={}", p.id, ctx.lang))
+            .into_response(),
         Err(e) => refusal(&ctx, &e),
     }
 }

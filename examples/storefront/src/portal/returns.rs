@@ -297,6 +297,7 @@ fn return_box(
             @if let Some(why) = reason_word(lang, r) { p { (rw(lang, "reason")) ": " (why) } }
             @if let Some(words) = &r.reason { p { (rw(lang, "words")) ": " q { (words) } } }
             @if let Some(why) = r.refusal() { p { (rw(lang, "refused_because")) " " (why) } }
+            (crate::web::return_photos(lang, r))
             @if let Some(amount) = r.refunded() { p { (rw(lang, "refunded")) " " bdi { (amount.format(lang)) } } }
             @if can_act {
                 @match r.status() {

@@ -137,7 +137,11 @@ fn month_param(app: &App, q: &HashMap<String, String>, key: &str) -> Result<Opti
 
 /// The chart: one group of bars per month (sales, commission, cash collected, paid out),
 /// drawn on the server; described by its title and desc, its figures in the table beside it.
-fn chart(lang: Lang, months: &[MonthFigures]) -> Markup {
+///
+/// Mirrored for a right-to-left page: time runs the way the page reads, the first month at the
+/// right and each month's first bar (sales) at its right, like the legend's first item; the
+/// month labels stay upright text, anchored at their group's middle.
+pub(super) fn chart(lang: Lang, months: &[MonthFigures]) -> Markup {
     const W: f64 = 640.0;
     const H: f64 = 250.0;
     const BASE: f64 = 205.0;
@@ -170,6 +174,9 @@ fn chart(lang: Lang, months: &[MonthFigures]) -> Markup {
     } else {
         3
     };
+    let rtl = crate::web::page_dir(lang) == "rtl";
+    // A box from `x` of `width`, placed the way the page reads.
+    let at = |x: f64, width: f64| if rtl { W - x - width } else { x };
     html! {
         svg viewBox={ "0 0 " (W) " " (H) } role="img" aria-labelledby="chart-title chart-desc" class="chart" width="100%" {
             title id="chart-title" { (sw(lang, "months")) }
@@ -179,12 +186,12 @@ fn chart(lang: Lang, months: &[MonthFigures]) -> Markup {
                 @for k in 0..shown {
                     @let v = value(m, k);
                     @let h = if max > 0.0 { (v / max) * (BASE - 20.0) } else { 0.0 };
-                    rect x=(format!("{:.1}", 10.0 + i as f64 * slot + 3.0 + k as f64 * bar))
+                    rect x=(format!("{:.1}", at(10.0 + i as f64 * slot + 3.0 + k as f64 * bar, bar)))
                         y=(format!("{:.1}", BASE - h)) width=(format!("{:.1}", bar))
                         height=(format!("{:.1}", h)) fill=(series[k].0) {}
                 }
-                text x=(format!("{:.1}", 10.0 + i as f64 * slot + slot / 2.0)) y="240"
-                    text-anchor="middle" font-size="24" fill="#4a5163" { (m.month.get(5..).unwrap_or("")) }
+                text.month x=(format!("{:.1}", at(10.0 + i as f64 * slot + slot / 2.0, 0.0))) y="240"
+                    text-anchor="middle" direction="ltr" font-size="24" fill="#4a5163" { (m.month.get(5..).unwrap_or("")) }
             }
         }
         p.small {

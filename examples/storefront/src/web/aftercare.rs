@@ -17,8 +17,8 @@ use tijara_core::order::{FulfillmentStatus, SellerOrder};
 use tijara_core::order_record::CannotCancel;
 use tijara_core::payment::PaymentStatus;
 use tijara_core::returns::{
-    ReturnError, ReturnLine, ReturnReason, ReturnRequest, ReturnStatus, returnable_units,
-    withdrawal_deadline,
+    MAX_RETURN_PHOTOS, ReturnError, ReturnLine, ReturnReason, ReturnRequest, ReturnStatus,
+    returnable_units, withdrawal_deadline,
 };
 
 /// A button that opens `path` (with the guest's token as a hidden field): a real button with
@@ -88,7 +88,10 @@ fn reason_key(r: ReturnReason) -> &'static str {
     }
 }
 
-fn returns_list(lang: Lang, returns: &[&ReturnRequest]) -> Markup {
+/// The returns asked on an order (numbered `reference`), with where each stands; a refused one
+/// says why in the seller's words, framed in the shopper's language, and what to do next
+/// (write to the seller through the marketplace, quoting the order's number).
+fn returns_list(lang: Lang, returns: &[&ReturnRequest], reference: &str) -> Markup {
     html! {
         ul {
             @for r in returns {
@@ -99,7 +102,67 @@ fn returns_list(lang: Lang, returns: &[&ReturnRequest]) -> Markup {
                         " · " bdi { (r.lines.iter().map(|l| l.quantity).sum::<u32>()) } " " (t(lang, "ac_items"))
                         @if let Some(code) = r.reason_code { " · " (t(lang, reason_key(code))) }
                     }
+                    (return_photos(lang, r))
+                    @if r.status() == ReturnStatus::Rejected {
+                        (refusal_note(lang, r, reference))
+                    }
                 }
+            }
+        }
+    }
+}
+
+/// The shopper's photos of a return's items: thumbnails, each opening the large image.
+pub(crate) fn return_photos(lang: Lang, r: &ReturnRequest) -> Markup {
+    html! {
+        @if !r.photos().is_empty() {
+            p.return-photos {
+                span.small { (aw(lang, "photos_sent")) } br;
+                @for (i, url) in r.photos().iter().enumerate() {
+                    a href=(url) {
+                        img src=(crate::media::thumb_url(url)) width="96" height="96" loading="lazy"
+                            alt={ (aw(lang, "photo_alt")) " " (i + 1) };
+                    }
+                    " "
+                }
+            }
+        }
+    }
+}
+
+/// A return as the admin reads it on the order's page: where it stands, when it was asked,
+/// the shopper's reason and words, the seller's refusal, the photos.
+pub(crate) fn return_summary(lang: Lang, r: &ReturnRequest) -> Markup {
+    html! {
+        div.box.return-summary {
+            strong { (t(lang, "ac_returns")) ": " (t(lang, return_status_key(r.status()))) } br;
+            span.small {
+                (t(lang, "ac_asked_on")) " " bdi { (r.requested_at.format("%Y-%m-%d")) }
+                " · " bdi { (r.lines.iter().map(|l| l.quantity).sum::<u32>()) } " " (t(lang, "ac_items"))
+                @if let Some(code) = r.reason_code { " · " (t(lang, reason_key(code))) }
+            }
+            @if let Some(words) = &r.reason { p { q { bdi.name { (words) } } } }
+            @if let Some(why) = r.refusal() { p { (aw(lang, "refused_because")) " " q { bdi.name { (why) } } } }
+            (return_photos(lang, r))
+        }
+    }
+}
+
+/// Why the seller refused a return (their words, isolated: they may be in another language or
+/// script) and what the shopper can do now.
+fn refusal_note(lang: Lang, r: &ReturnRequest, reference: &str) -> Markup {
+    let op = super::legal::Operator::from_env();
+    html! {
+        div.box.refused role="note" {
+            @match r.refusal() {
+                Some(why) => p { (aw(lang, "refused_because")) " " q { bdi.name { (why) } } },
+                None => p { (aw(lang, "refused_no_reason")) },
+            }
+            p.small {
+                (aw(lang, "refused_next")) " "
+                a href={ "mailto:" (op.email) } { bdi dir="ltr" { (op.email) } } " · "
+                bdi dir="ltr" { (op.phone) } " — "
+                (aw(lang, "returns_quote")) " " bdi dir="ltr" { (reference) } "."
             }
         }
     }
@@ -140,7 +203,7 @@ pub(super) fn order_actions(
         @if !returns.is_empty() {
             section.box {
                 h2 { (t(lang, "ac_returns")) }
-                (returns_list(lang, &returns))
+                (returns_list(lang, &returns, &o.reference()))
             }
         }
         @for so in &o.seller_orders {
@@ -503,7 +566,7 @@ async fn return_page(
         return refuse(
             status,
             html! { (text) },
-            html! { h2 { (t(lang, "ac_returns")) } (returns_list(lang, &earlier)) },
+            html! { h2 { (t(lang, "ac_returns")) } (returns_list(lang, &earlier, &v.doc.order.reference())) },
         );
     }
     let ids: Vec<_> = v.part.lines.iter().map(|l| l.product_id.clone()).collect();
@@ -526,7 +589,8 @@ async fn return_page(
             @if let Some(s) = &seller { " · " (s.name) } }
         p { (t(lang, "ac_return_intro")) " " strong { bdi { (last_day) } } }
         @if let Some(m) = &message { p.error role="alert" { (m) } }
-        form method="post" action=(v.action()) {
+        // Multipart (the photos): the CSRF token travels in the query, as the photo uploads' do.
+        form method="post" action={ (v.action()) "?csrf=" (ctx.csrf) } enctype="multipart/form-data" {
             (ctx.csrf_field())
             @if let Some(tk) = v.token { input type="hidden" name="t" value=(tk); }
             fieldset.box {
@@ -554,6 +618,9 @@ async fn return_page(
                 }
                 label for="details" { (t(lang, "ac_details")) }
                 textarea id="details" name="details" maxlength="500" rows="4" cols="34" { (chosen.get("details").map(String::as_str).unwrap_or("")) }
+                label { (aw(lang, "photos_label"))
+                    input type="file" name="photo" accept="image/jpeg,image/png,image/webp" multiple aria-describedby="photo-rules"; }
+                p.small.muted id="photo-rules" { (aw(lang, "photos_rules")) }
             }
             section.box {
                 h2 { (t(lang, "ac_how_return")) }
@@ -648,14 +715,109 @@ fn chosen_lines(part: &SellerOrder, form: &HashMap<String, String>) -> Option<Ve
     Some(lines)
 }
 
+/// What the return form sent: its fields and its photos (bytes, at most
+/// [`MAX_RETURN_PHOTOS`], each at most [`crate::media::MAX_UPLOAD_BYTES`]).
+#[derive(Default)]
+struct ReturnBody {
+    form: HashMap<String, String>,
+    photos: Vec<Vec<u8>>,
+}
+
+/// Reads the return form (multipart with photos, or URL-encoded without); a body too large,
+/// too many photos or an unreadable body is refused with its status and word key.
+async fn read_return_body(
+    app: &App,
+    req: axum::extract::Request,
+) -> Result<ReturnBody, (StatusCode, &'static str)> {
+    use axum::extract::FromRequest;
+    let multipart = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !multipart {
+        return match Form::<Vec<(String, String)>>::from_request(req, app).await {
+            Ok(Form(f)) => Ok(ReturnBody {
+                form: f.into_iter().collect(),
+                photos: Vec::new(),
+            }),
+            Err(_) => Err((StatusCode::BAD_REQUEST, "photo_form")),
+        };
+    }
+    let Ok(mut m) = axum::extract::Multipart::from_request(req, app).await else {
+        return Err((StatusCode::BAD_REQUEST, "photo_form"));
+    };
+    let mut out = ReturnBody::default();
+    loop {
+        let field = match m.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => return Ok(out),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err((e.status(), "photo_size"));
+            }
+            Err(_) => return Err((StatusCode::BAD_REQUEST, "photo_form")),
+        };
+        let name = field.name().unwrap_or("").to_owned();
+        if name == "photo" {
+            let bytes = match field.bytes().await {
+                Ok(b) => b,
+                Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                    return Err((e.status(), "photo_size"));
+                }
+                Err(_) => return Err((StatusCode::BAD_REQUEST, "photo_form")),
+            };
+            // A file input left empty sends an empty part.
+            if bytes.is_empty() {
+                continue;
+            }
+            if bytes.len() > crate::media::MAX_UPLOAD_BYTES {
+                return Err((StatusCode::PAYLOAD_TOO_LARGE, "photo_size"));
+            }
+            if out.photos.len() >= MAX_RETURN_PHOTOS {
+                return Err((StatusCode::UNPROCESSABLE_ENTITY, "photo_count"));
+            }
+            out.photos.push(bytes.to_vec());
+            continue;
+        }
+        let Ok(text) = field.text().await else {
+            return Err((StatusCode::BAD_REQUEST, "photo_form"));
+        };
+        out.form.insert(name, text);
+    }
+}
+
+/// The word key and status of a refused photo, as the product photos' (see
+/// [`crate::media::PhotoError`]): too large is 413, the rest 422, a storage fault 503.
+fn photo_problem(e: &crate::media::PhotoError) -> (StatusCode, &'static str) {
+    use crate::media::PhotoError;
+    match e {
+        PhotoError::Size => (StatusCode::PAYLOAD_TOO_LARGE, "photo_size"),
+        PhotoError::Format => (StatusCode::UNPROCESSABLE_ENTITY, "photo_format"),
+        PhotoError::Dimensions | PhotoError::Unreadable(_) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, "photo_broken")
+        }
+        PhotoError::Storage(_) => (StatusCode::SERVICE_UNAVAILABLE, "photo_store"),
+    }
+}
+
+/// `POST /orders/{id}/return/{so}` (multipart: the fields and up to [`MAX_RETURN_PHOTOS`]
+/// photos; URL-encoded without photos is read too). Nothing is written unless everything is
+/// right: the items and the reason are checked, then every photo is decoded, and only then
+/// are the photos stored and the request made with them.
 async fn request_return(
     State(app): State<App>,
     ctx: Ctx,
     Path((id, so)): Path<(String, String)>,
-    Form(form): Form<Vec<(String, String)>>,
+    req: axum::extract::Request,
 ) -> Response {
     let lang = ctx.lang;
-    let form: HashMap<String, String> = form.into_iter().collect();
+    let body = match read_return_body(&app, req).await {
+        Ok(b) => b,
+        Err((status, key)) => {
+            return private(problem(&ctx, status, aw(lang, key)));
+        }
+    };
+    let form = body.form;
     let (doc, token, so) =
         match open_part(&app, &ctx, &id, &so, form.get("t").map(String::as_str)).await {
             Ok(x) => x,
@@ -686,10 +848,36 @@ async fn request_return(
         .await;
     };
     let details = form.get("details").cloned();
+    // Every photo decoded before any is stored, so a bad second photo leaves no trace.
+    for bytes in &body.photos {
+        let checked = tokio::task::spawn_blocking({
+            let bytes = bytes.clone();
+            move || crate::media::process(&bytes).map(|_| ())
+        })
+        .await;
+        let refused = match checked {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(photo_problem(&e)),
+            Err(_) => Some((StatusCode::SERVICE_UNAVAILABLE, "photo_store")),
+        };
+        if let Some((status, key)) = refused {
+            return again(status, aw(lang, key).to_owned()).await;
+        }
+    }
+    let mut photos = Vec::new();
+    for bytes in body.photos {
+        match crate::media::store(&app, bytes).await {
+            Ok(url) => photos.push(url),
+            Err(e) => {
+                let (status, key) = photo_problem(&e);
+                return again(status, aw(lang, key).to_owned()).await;
+            }
+        }
+    }
     match app
         .engine
         .orders()
-        .request_return_for_reason(&doc.order.id, &so, lines, reason, details, None)
+        .request_return_with_photos(&doc.order.id, &so, lines, reason, details, photos, None)
         .await
     {
         Ok(_) => {
@@ -725,6 +913,14 @@ async fn request_return(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     t(lang, "ac_reason_bad").to_owned(),
                 ),
+                ReturnError::TooManyPhotos { .. } => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    aw(lang, "photo_count").to_owned(),
+                ),
+                ReturnError::NotAPhoto(_) => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    aw(lang, "photo_format").to_owned(),
+                ),
                 ReturnError::NoLines | ReturnError::UnknownLine(_) => (
                     StatusCode::UNPROCESSABLE_ENTITY,
                     t(lang, "ac_pick_items").to_owned(),
@@ -748,7 +944,11 @@ pub(super) fn routes() -> Router<App> {
         .route("/orders/{id}/cancel", get(cancel_page).post(cancel))
         .route(
             "/orders/{id}/return/{so}",
-            get(return_form).post(request_return),
+            get(return_form)
+                .post(request_return)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    MAX_RETURN_PHOTOS * crate::media::MAX_UPLOAD_BYTES + 64 * 1024,
+                )),
         )
 }
 
@@ -769,6 +969,63 @@ fn aw(lang: Lang, key: &str) -> &'static str {
             "en indiquant la commande",
             "مع ذكر رقم الطلب",
             "quoting order",
+        ),
+        "photos_label" => (
+            "Photos des articles (facultatif, 3 au plus)",
+            "صور السلع (اختياري، 3 على الأكثر)",
+            "Photos of the items (optional, 3 at most)",
+        ),
+        "photos_rules" => (
+            "JPEG, PNG ou WebP, 5 Mo au plus chacune. Montrez le défaut ou l'état de l'article : le vendeur les verra avec votre demande.",
+            "JPEG أو PNG أو WebP، 5 ميغا على الأكثر لكل صورة. أظهر العيب أو حالة السلعة: سيراها البائع مع طلبك.",
+            "JPEG, PNG or WebP, 5 MB at most each. Show the fault or the item's state: the seller sees them with your request.",
+        ),
+        "photos_sent" => ("Photos envoyées :", "الصور المرسلة:", "Photos sent:"),
+        "photo_alt" => ("Photo", "صورة", "Photo"),
+        "photo_count" => (
+            "3 photos au plus : retirez-en une et envoyez à nouveau.",
+            "3 صور على الأكثر: احذف واحدة وأرسل مرة أخرى.",
+            "3 photos at most: remove one and send again.",
+        ),
+        "photo_size" => (
+            "Une photo dépasse 5 Mo : choisissez-en une plus légère (ou réduisez-la) et envoyez à nouveau.",
+            "إحدى الصور تتجاوز 5 ميغا: اختر صورة أخف (أو صغّرها) وأرسل مرة أخرى.",
+            "A photo is over 5 MB: choose a lighter one (or shrink it) and send again.",
+        ),
+        "photo_format" => (
+            "Ce fichier n'est pas une photo JPEG, PNG ou WebP : choisissez une photo et envoyez à nouveau.",
+            "هذا الملف ليس صورة JPEG أو PNG أو WebP: اختر صورة وأرسل مرة أخرى.",
+            "This file is not a JPEG, PNG or WebP photo: choose a photo and send again.",
+        ),
+        "photo_broken" => (
+            "Cette photo ne peut pas être lue (abîmée ou trop grande) : prenez-en une autre et envoyez à nouveau.",
+            "تعذرت قراءة هذه الصورة (تالفة أو كبيرة جدا): التقط صورة أخرى وأرسل مرة أخرى.",
+            "This photo cannot be read (damaged or too large): take another one and send again.",
+        ),
+        "photo_store" => (
+            "Les photos ne peuvent pas être enregistrées pour le moment : réessayez dans quelques minutes.",
+            "تعذر حفظ الصور حاليا: حاول مرة أخرى بعد دقائق.",
+            "The photos cannot be saved right now: try again in a few minutes.",
+        ),
+        "photo_form" => (
+            "Le formulaire n'a pas pu être lu : rechargez la page et recommencez.",
+            "تعذرت قراءة الاستمارة: أعد تحميل الصفحة وحاول مرة أخرى.",
+            "The form could not be read: reload the page and try again.",
+        ),
+        "refused_because" => (
+            "Le vendeur a refusé ce retour. Sa raison :",
+            "رفض البائع هذا الإرجاع. السبب الذي ذكره:",
+            "The seller refused this return. Their reason:",
+        ),
+        "refused_no_reason" => (
+            "Le vendeur a refusé ce retour sans donner de raison.",
+            "رفض البائع هذا الإرجاع دون ذكر السبب.",
+            "The seller refused this return without giving a reason.",
+        ),
+        "refused_next" => (
+            "Vous n'êtes pas d'accord, ou l'article est défectueux ? Écrivez au marché, qui transmettra au vendeur et vous répondra :",
+            "لا توافق، أو السلعة معيبة؟ راسل السوق، وسينقل رسالتك إلى البائع ويرد عليك:",
+            "Do you disagree, or is the item faulty? Write to the marketplace, which will pass it on to the seller and answer you:",
         ),
         _ => ("", "", ""),
     };

@@ -2,6 +2,7 @@
 
 use super::*;
 use tijara_core::Money;
+use tijara_core::pricing::carrier_name;
 
 /// `/orders/{id}?t=…`: the order's link for a guest, with its access token (never the e-mail).
 pub fn order_url(order: &OrderId, token: &str) -> String {
@@ -163,24 +164,6 @@ fn committed(doc: &tijara::docs::OrderDoc) -> bool {
 fn money_in(doc: &tijara::docs::OrderDoc) -> bool {
     let p = &doc.order.payment;
     !p.authorized().is_zero() || !p.captured().is_zero() || !p.collected().is_zero()
-}
-
-/// A carrier's name for shoppers, never its code, for an order stored before the chosen
-/// service kept its carrier's display name ([`ShippingChoice::carrier_label`](tijara_core::pricing::ShippingChoice::carrier_label)):
-/// the bundled rate cards' names.
-fn carrier_name(code: &str) -> String {
-    match code {
-        "amana" => "Amana".to_owned(),
-        "ctm" => "CTM Messagerie".to_owned(),
-        "aramex" => "Aramex".to_owned(),
-        "sendit" => "Sendit".to_owned(),
-        other => {
-            let mut c = other.chars();
-            c.next()
-                .map(|f| f.to_uppercase().chain(c).collect())
-                .unwrap_or_default()
-        }
-    }
 }
 
 /// The hidden fields a payment form carries: the CSRF token, and the link's token for a guest.

@@ -1,14 +1,16 @@
 //! Shipping labels, and the order listings of sellers, customers and the marketplace.
 
 use super::Fulfillment;
-use super::LabelData;
+use super::{LabelData, WorkCounts};
 use crate::docs::OrderDoc;
+use crate::docs::work_owner;
 use crate::engine::Tijara;
 use crate::error::{Part, TijaraError};
 use crate::ports::storage::{DocKind, ListQuery};
 use crate::usecases::catalog::{MAX_PAGE, Page};
 use crate::usecases::returns::Orders;
-use tijara_core::{CustomerId, OrderId, SellerId, ShipmentId};
+use tijara_core::order::Work;
+use tijara_core::{CustomerId, MemberId, OrderId, SellerId, ShipmentId};
 
 impl Fulfillment<'_> {
     /// What the label of a shipment shows: sender, recipient, tracking number, parcels, cash to
@@ -30,6 +32,20 @@ impl Fulfillment<'_> {
             })?;
         let so = doc.order.seller_order(&s.seller_order_id)?;
         let seller = e.catalog().seller(&so.seller_id).await?;
+        let parts = &doc.order.seller_orders;
+        let part_number = parts
+            .iter()
+            .position(|p| p.id == so.id)
+            .map_or(1, |i| i + 1);
+        let carrier_name = so
+            .shipping
+            .as_ref()
+            .map(|sh| &sh.choice)
+            .filter(|c| c.carrier == s.carrier)
+            .map_or_else(
+                || tijara_core::pricing::carrier_name(&s.carrier),
+                |c| c.carrier_display(),
+            );
         Ok(LabelData {
             order_id: order.clone(),
             seller_order_id: so.id.clone(),
@@ -42,6 +58,9 @@ impl Fulfillment<'_> {
             order_reference: doc.order.reference(),
             recipient: doc.order.shipping_address.clone(),
             carrier: s.carrier.clone(),
+            carrier_name,
+            part_number: u32::try_from(part_number).unwrap_or(u32::MAX),
+            part_count: u32::try_from(parts.len()).unwrap_or(u32::MAX),
             service: s.service.clone(),
             tracking_number: s.tracking_number.clone(),
             parcels: s.parcels.clone(),
@@ -82,6 +101,45 @@ impl Orders<'_> {
     ) -> Result<Page<OrderDoc>, TijaraError> {
         let e = self.engine;
         e.orders_of(format!("seller:{seller}"), after, limit).await
+    }
+
+    /// How many of the seller's orders stand in each tab of the portal
+    /// ([`Work`]): with `member`, those with lines the member artisan
+    /// made. One counting query over the orders' owner rows (`seller-work:`), whatever the
+    /// number of orders; orders saved by an older version are counted once
+    /// [`Operations::reindex_orders`](crate::Operations::reindex_orders) saved them again.
+    pub async fn seller_work_counts(
+        self,
+        seller: &SellerId,
+        member: Option<&MemberId>,
+    ) -> Result<WorkCounts, TijaraError> {
+        let e = self.engine;
+        let owners: Vec<String> = Work::ALL
+            .iter()
+            .map(|w| work_owner(seller, member, *w))
+            .collect();
+        let counts = e
+            .inner
+            .storage
+            .count_by_owner(DocKind::Order, &owners)
+            .await?;
+        Ok(WorkCounts::new(Work::ALL.into_iter().zip(counts).collect()))
+    }
+
+    /// A page of the seller's orders whose part stands at `work` (one tab of the portal), by
+    /// id after the cursor; with `member`, those with lines the member artisan made. Only that
+    /// tab's orders are read.
+    pub async fn seller_orders_at(
+        self,
+        seller: &SellerId,
+        member: Option<&MemberId>,
+        work: Work,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<OrderDoc>, TijaraError> {
+        let e = self.engine;
+        e.orders_of(work_owner(seller, member, work), after, limit)
+            .await
     }
 
     /// A customer's orders.
