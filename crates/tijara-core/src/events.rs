@@ -203,6 +203,31 @@ impl PayoutSnapshot {
     }
 }
 
+/// A seller approved by the marketplace: its shop is open and its products can be bought.
+/// The payload names the seller only (webhooks forward it): the message to the applicant
+/// reads the contacts from the seller's accounts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct SellerApproval {
+    /// When it was approved.
+    pub approved_at: DateTime<Utc>,
+    /// The shop's name.
+    pub name: String,
+    /// The seller.
+    pub seller_id: SellerId,
+}
+
+impl SellerApproval {
+    /// An approval.
+    pub fn new(seller_id: SellerId, name: String, approved_at: DateTime<Utc>) -> Self {
+        SellerApproval {
+            approved_at,
+            name,
+            seller_id,
+        }
+    }
+}
+
 macro_rules! domain_events {
     ($( $(#[$doc:meta])* $variant:ident($payload:ty) = $kind:literal, )*) => {
         /// Something that happened in the marketplace, as appended to the outbox.
@@ -286,11 +311,14 @@ domain_events! {
     /// An unpaid order is to be paid another way (cash on delivery or a transfer after a
     /// declined card, for instance).
     PaymentMethodChanged(OrderSnapshot) = "payment.method_changed",
+    /// A seller was approved (made active for the first time, or again after a suspension):
+    /// the applicant is told.
+    SellerApproved(SellerApproval) = "seller.approved",
 }
 
 impl DomainEvent {
     /// The aggregate the event concerns, the outbox's unit of ordering: the order's id, or
-    /// `seller:{id}` for a payout.
+    /// `seller:{id}` for a payout or a seller's approval.
     pub fn aggregate(&self) -> String {
         match self {
             DomainEvent::OrderPlaced(o)
@@ -312,6 +340,7 @@ impl DomainEvent {
             | DomainEvent::ShipmentUpdated(s)
             | DomainEvent::ShipmentCancelled(s) => s.order_id.to_string(),
             DomainEvent::PayoutPaid(p) => format!("seller:{}", p.seller_id),
+            DomainEvent::SellerApproved(a) => format!("seller:{}", a.seller_id),
         }
     }
 
@@ -334,7 +363,7 @@ impl DomainEvent {
             DomainEvent::ShipmentCreated(s)
             | DomainEvent::ShipmentUpdated(s)
             | DomainEvent::ShipmentCancelled(s) => Some(&s.order_id),
-            DomainEvent::PayoutPaid(_) => None,
+            DomainEvent::PayoutPaid(_) | DomainEvent::SellerApproved(_) => None,
         }
     }
 }

@@ -11,6 +11,11 @@
 //! and the last portion takes exactly what is left, so a fully paid order yields exactly
 //! `commission_due`, a fully refunded one exactly zero, and always
 //! `seller shares + commissions = received − refunded`, to the centime.
+//!
+//! A return's refund is about some lines only: it gives back the commission those lines
+//! carry at their own categories' rates ([`Settlement::refund_lines_for_seller`], figures from
+//! [`crate::statement::returned_share`]), not the part's average rate, so the refund takes back
+//! exactly the returned lines' share (a member artisan's statement moves by her lines only).
 
 use crate::catalog::CatalogSnapshot;
 use crate::currency::Currency;
@@ -316,6 +321,43 @@ impl Settlement {
         let left = self.parts[i].net_gross()?;
         self.spread(amount, vec![Decimal::ONE], left, true)?;
         self.refund_at(i, amount)
+    }
+
+    /// A refund of some of one seller's lines (a return): the commission given back is the
+    /// one those lines carry at their own categories' rates, not the part's average:
+    /// `round(amount × lines_commission / lines_value)`, so exactly `lines_commission` when
+    /// the lines' whole value is refunded (see [`crate::statement::returned_share`]). It never
+    /// gives back more than the commission still kept nor more than `amount`; the refund that
+    /// empties the part gives back all the commission still kept.
+    pub fn refund_lines_for_seller(
+        &mut self,
+        seller: &SellerId,
+        amount: Money,
+        lines_value: Money,
+        lines_commission: Money,
+    ) -> Result<ShareMovement, PayoutError> {
+        let i = self.index(seller)?;
+        let left = self.parts[i].net_gross()?;
+        self.spread(amount, vec![Decimal::ONE], left, true)?;
+        let p = &mut self.parts[i];
+        let kept = p.net_commission()?;
+        let reversed = if amount == left {
+            kept
+        } else if lines_value.is_positive() && !lines_commission.is_negative() {
+            ratio_part(amount, lines_commission, lines_value)?
+                .min(kept)?
+                .min(amount)?
+        } else {
+            ratio_part(amount, kept, left)?
+        };
+        p.refunded = p.refunded.checked_add(amount)?;
+        p.commission_reversed = p.commission_reversed.checked_add(reversed)?;
+        Ok(ShareMovement {
+            seller_id: p.seller_id.clone(),
+            gross: amount.negated(),
+            commission: reversed.negated(),
+            seller_share: amount.checked_sub(reversed)?.negated(),
+        })
     }
 
     /// Totals over all sellers: (net gross, net commission, seller shares).

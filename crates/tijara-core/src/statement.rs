@@ -8,7 +8,9 @@
 //! - the money over the lines (their net) and the shipping charge;
 //! - the commission over the lines in proportion to what each owes at its own rate,
 //!   [`Seller::commission_for`] its category (shipping carries none);
-//! - a refund for a return over the returned lines only; another refund over the whole part.
+//! - a refund for a return over the returned lines only, its commission by what each returned
+//!   line carries ([`line_commissions`]: the ledger gave back exactly that, see
+//!   [`returned_share`]); another refund over the whole part.
 //!
 //! Each line then belongs to the member artisan who made it (`made_by`) or to no one
 //! (unattributed lines, and shipping). So, always, a cooperative's totals are the sum of its
@@ -24,6 +26,7 @@ use crate::order::SellerOrder;
 use crate::order_record::OrderDoc;
 use crate::payment::PaymentMethod;
 use crate::rate::Rate;
+use crate::returns::ReturnRequest;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -270,6 +273,109 @@ fn availability(doc: &OrderDoc, so: &SellerOrder) -> Availability {
     }
 }
 
+/// The weights a movement of `so` is split by: each line's net (times the part of it the
+/// movement is about, `units`) and, when `with_shipping`, the shipping charge; and each line's
+/// commission at its category's rate (`rates`), none on shipping.
+fn weights(
+    so: &SellerOrder,
+    rates: &[Rate],
+    units: &[Decimal],
+    with_shipping: bool,
+) -> (Vec<Decimal>, Vec<Decimal>) {
+    let mut gross_w: Vec<Decimal> = so
+        .lines
+        .iter()
+        .zip(units)
+        .map(|(l, u)| l.net.amount() * u)
+        .collect();
+    let mut comm_w: Vec<Decimal> = so
+        .lines
+        .iter()
+        .zip(units)
+        .zip(rates)
+        .map(|((l, u), r)| l.net.amount() * u * r.fraction())
+        .collect();
+    let shipping = so
+        .shipping
+        .as_ref()
+        .map(|s| s.net.amount())
+        .filter(|a| with_shipping && a.is_sign_positive() && !a.is_zero());
+    if let Some(s) = shipping {
+        gross_w.push(s);
+        comm_w.push(Decimal::ZERO);
+    }
+    (gross_w, comm_w)
+}
+
+/// Which part of each line of `so` a return takes back: the units returned over the units
+/// sold (0 for a line it does not name).
+pub fn returned_units(so: &SellerOrder, ret: &ReturnRequest) -> Vec<Decimal> {
+    so.lines
+        .iter()
+        .map(|l| {
+            let back: u32 = ret
+                .lines
+                .iter()
+                .filter(|rl| rl.variant_id == l.variant_id)
+                .map(|rl| rl.quantity)
+                .sum();
+            if l.quantity == 0 {
+                Decimal::ZERO
+            } else {
+                Decimal::from(back.min(l.quantity)) / Decimal::from(l.quantity)
+            }
+        })
+        .collect()
+}
+
+/// What each line of a seller's part carries in commission once the part is paid in full:
+/// the part's `commission_due` (the ledger's figure, [`crate::payout::SellerPart`]) spread over
+/// the lines in proportion to what each owes at its own category's rate
+/// ([`Seller::commission_for`]), exactly as a statement spreads a full payment's commission.
+pub fn line_commissions(
+    seller: &Seller,
+    so: &SellerOrder,
+    commission_due: Money,
+) -> Result<Vec<Money>, MoneyError> {
+    let zero = Money::zero(commission_due.currency());
+    if so.lines.is_empty() || commission_due.is_zero() {
+        return Ok(vec![zero; so.lines.len()]);
+    }
+    let rates: Vec<Rate> = so
+        .lines
+        .iter()
+        .map(|l| seller.commission_for(&l.category_id))
+        .collect();
+    let units = vec![Decimal::ONE; so.lines.len()];
+    let (gross_w, comm_w) = weights(so, &rates, &units, true);
+    let w = if comm_w.iter().all(Decimal::is_zero) {
+        weights_or_equal(gross_w)
+    } else {
+        comm_w
+    };
+    let mut out = commission_due.allocate(&w)?;
+    out.truncate(so.lines.len());
+    Ok(out)
+}
+
+/// What a return takes back: (its value, [`ReturnRequest::value`]; the commission its units
+/// carry at their own categories' rates, line by line from [`line_commissions`]). A refund of the whole value
+/// gives back exactly that commission ([`crate::payout::Settlement::refund_lines_for_seller`]).
+pub fn returned_share(
+    seller: &Seller,
+    so: &SellerOrder,
+    commission_due: Money,
+    ret: &ReturnRequest,
+) -> Result<(Money, Money), MoneyError> {
+    let units = returned_units(so, ret);
+    let per_line = line_commissions(seller, so, commission_due)?;
+    let mut commission = Money::zero(commission_due.currency());
+    for (c, u) in per_line.into_iter().zip(&units) {
+        commission = commission.checked_add(c.mul_rounded(*u)?)?;
+    }
+    Ok((ret.value, commission))
+}
+
 /// Splits every ledger movement of `seller` in `docs` over the lines it paid for, keeping
 /// those dated in `[from, until)`, by date.
 pub fn lines_of(
@@ -302,9 +408,12 @@ pub fn lines_of(
                     order: doc.order.id.clone(),
                     seller: seller.id.clone(),
                 })?;
-            // Which units of each line the movement is about.
+            // Which units of each line the movement is about, and for a return's refund the
+            // commission each returned line carries (so the refund gives back exactly the
+            // returned lines' own commission, at their categories' rates).
             let mut units: Vec<Decimal> = vec![Decimal::ONE; so.lines.len()];
             let mut with_shipping = true;
+            let mut returned_commission: Option<Vec<Decimal>> = None;
             if m.gross.is_negative() {
                 let refund = m.gross.negated();
                 if let Some(i) = refunded_returns
@@ -313,18 +422,21 @@ pub fn lines_of(
                 {
                     let (r, _) = refunded_returns.remove(i);
                     with_shipping = false;
-                    for (k, l) in so.lines.iter().enumerate() {
-                        let back: u32 = r
-                            .lines
-                            .iter()
-                            .filter(|rl| rl.variant_id == l.variant_id)
-                            .map(|rl| rl.quantity)
-                            .sum();
-                        units[k] = if l.quantity == 0 {
-                            Decimal::ZERO
-                        } else {
-                            Decimal::from(back.min(l.quantity)) / Decimal::from(l.quantity)
-                        };
+                    units = returned_units(so, r);
+                    if let Some(part) = doc
+                        .settlement
+                        .parts()
+                        .iter()
+                        .find(|p| p.seller_id == seller.id)
+                    {
+                        let per_line = line_commissions(seller, so, part.commission_due)?;
+                        returned_commission = Some(
+                            per_line
+                                .iter()
+                                .zip(&units)
+                                .map(|(c, u)| c.amount() * u)
+                                .collect(),
+                        );
                     }
                 }
             }
@@ -336,27 +448,11 @@ pub fn lines_of(
                 .iter()
                 .map(|l| seller.commission_for(&l.category_id))
                 .collect();
-            let mut gross_w: Vec<Decimal> = so
-                .lines
-                .iter()
-                .zip(&units)
-                .map(|(l, u)| l.net.amount() * u)
-                .collect();
-            let mut comm_w: Vec<Decimal> = so
-                .lines
-                .iter()
-                .zip(&units)
-                .zip(&rates)
-                .map(|((l, u), r)| l.net.amount() * u * r.fraction())
-                .collect();
-            let shipping = so
-                .shipping
-                .as_ref()
-                .map(|s| s.net.amount())
-                .filter(|a| with_shipping && a.is_sign_positive() && !a.is_zero());
-            if let Some(s) = shipping {
-                gross_w.push(s);
-                comm_w.push(Decimal::ZERO);
+            let (gross_w, mut comm_w) = weights(so, &rates, &units, with_shipping);
+            if let Some(w) = returned_commission
+                && !w.iter().all(Decimal::is_zero)
+            {
+                comm_w = w;
             }
             let gross_w = weights_or_equal(gross_w);
             let comm_w = if comm_w.iter().all(Decimal::is_zero) {

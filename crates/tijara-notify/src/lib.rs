@@ -10,6 +10,7 @@
 //! | `order.confirmed` (cash on delivery at once, card or transfer once paid) | each seller of the order: its logins by e-mail, its number by SMS, each in its language | a new order to prepare: its number, the products by name, the buyer's city, the carrier, the cash to collect, the link to the order in the portal |
 //! | `shipment.created`, `shipment.updated` | the shopper (order e-mail and language) | the parcel's step and tracking number |
 //! | `payout.paid` | the seller's logins | the transfer, its amount and reference |
+//! | `seller.approved` | the seller's logins: e-mail and SMS, each in its language | the shop is approved, the link to the portal |
 //! | `order.placed` (bank transfer) | the shopper | the order received: items, total, the amount to transfer and the deadline, the order's link |
 //! | `order.confirmed` | the shopper | the order confirmed (cash on delivery, or paid): items, total, the order's link |
 //! | `payment.updated` (declined) | the shopper | the card payment did not go through: the link to try again |
@@ -305,6 +306,16 @@ fn words(lang: Lang, key: &str) -> &'static str {
             "The marketplace transferred",
         ),
         "reference" => ("référence", "المرجع", "reference"),
+        "approved" => (
+            "Votre boutique est approuvée",
+            "تمت الموافقة على متجرك",
+            "Your shop is approved",
+        ),
+        "approved_text" => (
+            "Bonne nouvelle : votre boutique est approuvée. Vos produits peuvent maintenant être achetés. Connectez-vous pour les mettre en ligne :",
+            "خبر سار: تمت الموافقة على متجرك. يمكن الآن شراء منتجاتك. ادخل إلى حسابك لنشرها:",
+            "Good news: your shop is approved. Your products can now be bought. Log in to put them online:",
+        ),
         "expired" => ("Commande annulée", "تم إلغاء الطلب", "Order cancelled"),
         "expired_text" => (
             "Le paiement n'est pas arrivé à temps : la commande est annulée et les articles sont de nouveau en vente. Vous pouvez commander à nouveau sur la boutique. Commande",
@@ -626,9 +637,49 @@ impl NotificationSink {
                     });
                 }
             }
+            DomainEvent::SellerApproved(approval) => {
+                // Each of the seller's logins, by e-mail and SMS, in its own language, with
+                // the portal's address.
+                for a in self
+                    .engine
+                    .accounts()
+                    .seller_accounts(&approval.seller_id)
+                    .await
+                    .map_err(err)?
+                {
+                    out.push(approval_message(
+                        self.engine.region(),
+                        &approval,
+                        &a,
+                        self.portal_url.as_deref(),
+                    ));
+                }
+            }
             _ => {}
         }
         Ok((out, mark))
+    }
+}
+
+/// The message telling a seller's login that the shop is approved (`seller.approved`): in the
+/// account's language, to its e-mail and phone, with the portal's address when known.
+pub fn approval_message(
+    region: &Region,
+    approval: &tijara_core::events::SellerApproval,
+    account: &tijara::usecases::accounts::Account,
+    portal: Option<&str>,
+) -> Notification {
+    let r = Reader::new(region, account.lang);
+    let text = match portal {
+        Some(link) => format!("{} {link}", r.w("approved_text")),
+        None => r.w("approved_text").trim_end_matches([':', ' ']).to_owned(),
+    };
+    Notification {
+        email: Some(account.email.clone()),
+        phone: account.phone.clone(),
+        lang: account.lang,
+        subject: format!("{} — {}", r.w("approved"), approval.name),
+        text,
     }
 }
 

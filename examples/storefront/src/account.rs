@@ -72,7 +72,7 @@ async fn login(
             .into_response()
     };
     match crate::security::login(&app, &f.email, f.password, client).await {
-        Ok(account) => start_session(&app, &headers, &account, home_of(&account), ctx.lang).await,
+        Ok(account) => start_session(&app, &headers, &account, home_of(&account)).await,
         Err(TijaraError::BadCredentials) => {
             refuse(StatusCode::UNAUTHORIZED, t(lang, "bad_login").to_owned())
         }
@@ -100,16 +100,11 @@ async fn login(
 }
 
 /// Opens a session (a new token: no fixation), merges the guest cart into the customer's, and
-/// redirects. The pages then speak the language the visitor was using (`lang`, the login
-/// page's) unless the person chose one for the account while logged in
-/// ([`Account::lang_chosen_at`]): a choice saved on the account follows them to any device.
-async fn start_session(
-    app: &App,
-    headers: &HeaderMap,
-    account: &Account,
-    to: &str,
-    lang: tijara_core::Lang,
-) -> Response {
+/// redirects. The pages then speak the language the person chose for the account
+/// ([`Account::lang_chosen_at`]: it follows them to any device), else the one chosen on this
+/// device (the cookie), else the account's own ([`crate::ctx::page_lang`]); the login page's
+/// language may be a mere guess from the browser, which is never stored.
+async fn start_session(app: &App, headers: &HeaderMap, account: &Account, to: &str) -> Response {
     let token = random_token();
     let csrf = random_token();
     if token.is_empty() || csrf.is_empty() {
@@ -132,11 +127,15 @@ async fn start_session(
     if let Some(v) = set_cookie(app, SESSION_COOKIE, &token, SESSION_DAYS * 86_400) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
-    let lang = match account.lang_chosen_at {
-        Some(_) => account.lang,
-        None => lang,
-    };
-    if let Some(v) = set_cookie(app, crate::auth::LANG_COOKIE, lang.code(), 31_536_000) {
+    // The account's chosen language becomes this device's too (it stays after a logout).
+    if account.lang_chosen_at.is_some()
+        && let Some(v) = set_cookie(
+            app,
+            crate::auth::LANG_COOKIE,
+            account.lang.code(),
+            31_536_000,
+        )
+    {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
     // The guest's cart becomes (or joins) the customer's.
@@ -268,7 +267,7 @@ async fn register(
             if let Err(e) = crate::messages::send_verification(&app, &a).await {
                 tracing::warn!(error = %e, "verification e-mail not sent");
             }
-            start_session(&app, &headers, &a, "/account", lang).await
+            start_session(&app, &headers, &a, "/account").await
         }
         Err(e) => refuse(e.to_string()),
     }
@@ -741,7 +740,7 @@ async fn sell(
         )
         .await;
     match account {
-        Ok(a) => start_session(&app, &headers, &a, "/seller", lang).await,
+        Ok(a) => start_session(&app, &headers, &a, "/seller").await,
         Err(e) => refuse(e.to_string()),
     }
 }

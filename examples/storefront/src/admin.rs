@@ -112,16 +112,6 @@ pub(crate) fn w(lang: Lang, key: &str) -> &'static str {
             "المبلغ: اكتب مبلغا بالدرهم، مثلا 120 أو 120,50.",
             "Amount: write an amount in dirhams, e.g. 120 or 120.50.",
         ),
-        "approved_subject" => (
-            "Votre boutique est approuvée",
-            "تمت الموافقة على متجرك",
-            "Your shop is approved",
-        ),
-        "approved_text" => (
-            "Bonne nouvelle : votre boutique est approuvée. Vos produits peuvent maintenant être achetés. Connectez-vous pour les mettre en ligne :",
-            "خبر سار: تمت الموافقة على متجرك. يمكن الآن شراء منتجاتك. ادخل إلى حسابك لنشرها:",
-            "Good news: your shop is approved. Your products can now be bought. Log in to put them online:",
-        ),
         _ => ("", "", ""),
     };
     pick(lang, fr, ar, en)
@@ -246,32 +236,6 @@ async fn sellers(
     layout(&ctx, w(lang, "sellers"), body).into_response()
 }
 
-/// Tells the applicant their shop is approved: an e-mail and an SMS in their language, through
-/// the shop's message channels (in demo mode, the admin's mailbox).
-async fn tell_approved(app: &App, seller: &tijara_core::catalog::Seller) {
-    let Ok(accounts) = app.engine.accounts().seller_accounts(&seller.id).await else {
-        return;
-    };
-    let link = crate::messages::link(&app.public_url, "/seller");
-    for a in accounts.into_iter().filter(|a| a.seller_id().is_some()) {
-        let n = tijara_notify::Notification {
-            email: Some(a.email.clone()),
-            phone: a.phone.clone(),
-            lang: a.lang,
-            subject: format!("{} — {}", w(a.lang, "approved_subject"), seller.name),
-            text: format!("{} {link}", w(a.lang, "approved_text")),
-        };
-        for channel in app.messages.channels() {
-            let n = n.clone();
-            tokio::spawn(async move {
-                if let Err(e) = channel.send(&n).await {
-                    tracing::warn!(target: "messages", error = %e, "approval message not sent");
-                }
-            });
-        }
-    }
-}
-
 #[derive(Deserialize)]
 struct ActiveForm {
     active: bool,
@@ -294,22 +258,15 @@ async fn set_active(
         Ok(id) => id,
         Err(r) => return r,
     };
-    let was_active = match app.engine.catalog().seller(&id).await {
-        Ok(s) => s.active,
-        Err(e) => return refusal(&ctx, &e),
-    };
     match app
         .engine
         .catalog()
         .set_seller_active(&id, f.active, None)
         .await
     {
-        Ok(seller) => {
-            if seller.active && !was_active {
-                tell_approved(&app, &seller).await;
-            }
-            Redirect::to("/admin/sellers").into_response()
-        }
+        // An approval tells the applicant through the engine's outbox (`seller.approved`,
+        // sent by tijara-notify and retried until it goes through).
+        Ok(_) => Redirect::to("/admin/sellers").into_response(),
         Err(e) => refusal(&ctx, &e),
     }
 }

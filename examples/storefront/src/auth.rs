@@ -151,23 +151,11 @@ pub async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Resp
         .and_then(|q| q.get("cur").cloned())
         .map(|c| c.to_ascii_uppercase())
         .filter(|c| matches!(c.as_str(), "MAD" | "EUR" | "USD"));
-    // A language chosen in the header's switcher sticks: in the cookie, and for a logged-in
-    // visitor in the account's preference (so it follows them to another device).
+    // A `?lang=` link shows the page in that language and remembers it on this device (the
+    // cookie); it never changes an account's preference: a GET has no effect beyond the
+    // browser that asked (search engines and prefetchers follow links). The header's switch
+    // saves the preference with a form post ([`switch_language`]).
     let chosen_lang = chosen_lang(&app, req.uri().query());
-    let mut live = live;
-    if let (Some(lang), Some((_, account))) = (chosen_lang, live.as_mut())
-        && (account.lang != lang || account.lang_chosen_at.is_none())
-    {
-        match app.engine.accounts().set_language(&account.id, lang).await {
-            Ok(_) => {
-                account.lang = lang;
-                account.lang_chosen_at = Some(app.engine.now());
-            }
-            // The page still shows in the chosen language (the cookie): the preference is
-            // saved at the next switch.
-            Err(e) => tracing::warn!(error = %e, "language preference not saved"),
-        }
-    }
     req.extensions_mut().insert(GuestCsrf(guest.clone()));
     req.extensions_mut().insert(LiveSession(live, token));
     let mut res = next.run(req).await;
@@ -198,10 +186,83 @@ pub async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Resp
 /// The language cookie: the visitor's last choice, on this device.
 pub const LANG_COOKIE: &str = "lang";
 
-/// The language the visitor chose in the switcher (`?lang=`), if the shop speaks it.
+/// The language asked for by a `?lang=` link, if the shop speaks it.
 fn chosen_lang(app: &App, query: Option<&str>) -> Option<tijara_core::Lang> {
     let q: HashMap<String, String> = serde_urlencoded::from_str(query?).ok()?;
     crate::ctx::supported_lang(app.engine.region(), q.get("lang")?)
+}
+
+/// The language switch's route: `POST /lang`.
+pub fn routes() -> axum::Router<App> {
+    axum::Router::new().route("/lang", axum::routing::post(switch_language))
+}
+
+/// The header's language switch (a form per page: the language's button, the page to return
+/// to, the form token).
+#[derive(Debug, serde::Deserialize)]
+struct LangForm {
+    lang: Option<String>,
+    #[serde(default)]
+    back: String,
+}
+
+/// Where the switch sends the visitor back: the page they were on (a path of this shop, its
+/// query kept but for `lang`), else the home page.
+fn back_to(back: &str) -> String {
+    let local = back.starts_with('/')
+        && !back.starts_with("//")
+        && !back.contains(['\\', '\r', '\n'])
+        && back != "/lang"
+        && !back.starts_with("/lang?");
+    if !local {
+        return "/".to_owned();
+    }
+    let (path, query) = back.split_once('?').unwrap_or((back, ""));
+    let kept: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .filter(|(k, _)| k != "lang")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if kept.is_empty() {
+        path.to_owned()
+    } else {
+        let q = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(kept)
+            .finish();
+        format!("{path}?{q}")
+    }
+}
+
+/// `POST /lang`: the visitor chose a language in the header. It is remembered on this device
+/// (the cookie) and, when logged in, saved as the account's preference, which then follows
+/// the person to every device ([`crate::ctx::page_lang`]); then back to the page. A language
+/// the shop does not speak is refused (400, nothing saved); a preference that cannot be saved
+/// (storage down) is said, nothing changed.
+async fn switch_language(
+    State(app): State<App>,
+    ctx: Ctx,
+    axum::extract::Form(f): axum::extract::Form<LangForm>,
+) -> Response {
+    let Some(lang) = f
+        .lang
+        .as_deref()
+        .and_then(|l| crate::ctx::supported_lang(app.engine.region(), l))
+    else {
+        return crate::web::problem(
+            &ctx,
+            StatusCode::BAD_REQUEST,
+            crate::web::t(ctx.lang, "lang_unknown"),
+        );
+    };
+    if let Some(account) = &ctx.account
+        && let Err(e) = app.engine.accounts().set_language(&account.id, lang).await
+    {
+        return crate::web::refusal(&ctx, &e);
+    }
+    let mut res = axum::response::Redirect::to(&back_to(&f.back)).into_response();
+    if let Some(v) = set_cookie(&app, LANG_COOKIE, lang.code(), 31_536_000) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
 }
 
 #[cfg(test)]
@@ -276,6 +337,25 @@ mod tests {
             "{page}"
         );
         assert!(page.contains(r#"href="?lang=mey""#), "{page}");
+    }
+
+    #[test]
+    fn the_way_back_is_a_page_of_this_shop_without_lang() {
+        assert_eq!(back_to("/seller?lang=ar&tab=ready"), "/seller?tab=ready");
+        assert_eq!(back_to("/orders/o1?t=abc"), "/orders/o1?t=abc");
+        assert_eq!(back_to("/?lang=fr"), "/");
+        assert_eq!(back_to("/language-notes"), "/language-notes");
+        for bad in [
+            "https://x.example",
+            "//x.example",
+            "/\\x.example",
+            "",
+            "/lang",
+            "/lang?back=/x",
+            "/a\r\nSet-Cookie: x=1",
+        ] {
+            assert_eq!(back_to(bad), "/", "{bad}");
+        }
     }
 
     #[test]

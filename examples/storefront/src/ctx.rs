@@ -76,13 +76,12 @@ impl FromRequestParts<App> for Ctx {
             .get::<GuestCsrf>()
             .map(|g| g.0.clone())
             .unwrap_or_default();
-        let mut lang = lang_of(app.engine.region(), &parts.headers, &q);
-        if let Some((_, a)) = &session
-            && !q.contains_key("lang")
-            && cookie(&parts.headers, "lang").is_none()
-        {
-            lang = a.lang;
-        }
+        let lang = page_lang(
+            app.engine.region(),
+            &parts.headers,
+            &q,
+            session.as_ref().map(|(_, a)| a),
+        );
         let display = display_currency(&parts.headers, &q, lang).and_then(|c| {
             app.engine
                 .display_rates()
@@ -143,15 +142,44 @@ pub fn display_currency(
     }
 }
 
-/// The page language: `?lang=`, else the `lang` cookie, else the browser's first of ar, fr, en
-/// and the region's languages, else Arabic.
-pub fn lang_of(region: &Region, headers: &HeaderMap, q: &HashMap<String, String>) -> Lang {
+/// The language of a page, for a visitor logged in as `account` (or a guest):
+///
+/// 1. `?lang=` in the address: this page in that language (a shared link, a search engine's
+///    alternate), whoever asks;
+/// 2. the language the person chose for the account ([`Account::lang_chosen_at`] set by the
+///    header's switch, on any device): it follows them everywhere;
+/// 3. the `lang` cookie: a choice made on this device (the switch, a `?lang=` link);
+/// 4. the account's language (the one it was created in: the seeded or sign-up language);
+/// 5. the browser's `Accept-Language` (a guess: a headless browser says `en-US` whatever
+///    it is told), else Arabic.
+///
+/// Nothing but a choice is ever stored: a guess (4, 5) never becomes the cookie.
+pub fn page_lang(
+    region: &Region,
+    headers: &HeaderMap,
+    q: &HashMap<String, String>,
+    account: Option<&Account>,
+) -> Lang {
     let supported = |code: &str| supported_lang(region, code);
-    q.get("lang")
-        .and_then(|l| supported(l))
-        .or_else(|| cookie(headers, "lang").and_then(|l| supported(&l)))
+    if let Some(l) = q.get("lang").and_then(|l| supported(l)) {
+        return l;
+    }
+    if let Some(a) = account
+        && a.lang_chosen_at.is_some()
+    {
+        return a.lang;
+    }
+    cookie(headers, "lang")
+        .and_then(|l| supported(&l))
+        .or_else(|| account.map(|a| a.lang))
         .or_else(|| browser_lang(region, headers))
         .unwrap_or(Lang::AR)
+}
+
+/// The page language for a guest: `?lang=`, else the `lang` cookie, else the browser's first
+/// of ar, fr, en and the region's languages, else Arabic ([`page_lang`] without an account).
+pub fn lang_of(region: &Region, headers: &HeaderMap, q: &HashMap<String, String>) -> Lang {
+    page_lang(region, headers, q, None)
 }
 
 /// The language of a code if the shop speaks it: Arabic, French, English (the interface's

@@ -553,6 +553,8 @@ pub fn router(app: App) -> axum::Router {
         .merge(admin::routes().layer(security::no_store()))
         .merge(account_reset::routes().layer(security::no_store()))
         .merge(mailbox::routes().layer(security::no_store()))
+        // The header's language switch (a form post: it may save the account's preference).
+        .merge(auth::routes().layer(security::no_store()))
         // The page header's cart count and search text (web/layout.rs).
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),

@@ -159,7 +159,25 @@ async fn the_dashboard_at_desktop_width_and_the_language_across_pages() {
         std::fs::write(shop.shots.join(format!("dashboard-{lang}.png")), png).unwrap();
         shop.c.set_window_size(1280, 900).await.unwrap();
     }
-    // The last choice (Arabic, made while logged in) is the account's now.
+    // A `?lang=` address shows a page without saving anything; the header's switch saves the
+    // choice (Arabic, made while logged in) as the account's.
+    let admin = shop
+        .app
+        .engine
+        .accounts()
+        .account_by_email("admin@tijara.example")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(admin.lang_chosen_at.is_none(), "a GET saves nothing");
+    shop.go("/admin").await;
+    // French, then Arabic: each switch's page is waited for (its `lang` changed).
+    for lang in ["fr", "ar"] {
+        shop.click(&format!("nav.langs button[lang='{lang}']"))
+            .await;
+        shop.find(&format!("html[lang='{lang}']")).await;
+    }
+    assert_eq!(shop.wait_path("/admin").await, "/admin");
     let admin = shop
         .app
         .engine

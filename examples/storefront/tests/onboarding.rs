@@ -184,6 +184,8 @@ async fn an_auto_entrepreneur_applies_and_is_told_when_approved() {
             .unwrap()
             .active
     );
+    // The message goes through the outbox (the storefront's dispatcher delivers it).
+    app.engine.operations().dispatch_events(100).await.unwrap();
     let mailbox = app.messages.mailbox().expect("demo mailbox").clone();
     let mut told = false;
     for _ in 0..50 {

@@ -82,6 +82,10 @@ const PINNED: &[(&str, &str)] = &[
         "payment.method_changed",
         r#"{"grand_total":{"amount":"930.00","currency":"MAD"},"order_id":"ord_00000009","payment":"awaiting_delivery","sellers":[{"seller_id":"slr_00000001","seller_order_id":"ord_00000009-1","status":"awaiting","total":{"amount":"930.00","currency":"MAD"}}],"status":"confirmed"}"#,
     ),
+    (
+        "seller.approved",
+        r#"{"approved_at":"2026-11-28T10:00:00Z","name":"Coopérative Tissage Dakhla","seller_id":"slr_00000001"}"#,
+    ),
 ];
 
 fn read(kind: &str, payload: &str) -> DomainEvent {
@@ -128,6 +132,7 @@ fn the_kind_names_are_stable() {
             "shipment.cancelled",
             "payout.paid",
             "payment.method_changed",
+            "seller.approved",
         ]
     );
 }

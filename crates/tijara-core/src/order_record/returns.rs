@@ -3,6 +3,7 @@
 //! before anything shipped, or expired unpaid.
 
 use super::{OrderDoc, StockMove};
+use crate::catalog::Seller;
 use crate::order::{FulfillmentStatus, OrderError, OrderStatus};
 use crate::payment::{PaymentError, PaymentStatus};
 use crate::payout::PayoutError;
@@ -250,11 +251,15 @@ impl OrderDoc {
     }
 
     /// The shopper is refunded `amount` for a return (at most its lines' value): recorded on
-    /// the payment and reversed from the seller's share and the commission (ledger).
+    /// the payment and reversed from the seller's share and the commission (ledger). The
+    /// commission given back is the returned lines' own, at `seller`'s rate for each line's
+    /// category ([`Seller::commission_for`], as the statement counts it), not the part's
+    /// average: a member artisan's refund takes back exactly her lines' share.
     pub fn refund_return(
         &mut self,
         id: &ReturnId,
         amount: Money,
+        seller: &Seller,
         now: DateTime<Utc>,
     ) -> Result<ReturnMove, ReturnRefusal> {
         let i = self.return_index(id)?;
@@ -262,9 +267,25 @@ impl OrderDoc {
             doc.returns[i].refund(amount)?;
             if amount.is_positive() {
                 doc.order.payment.refund(amount)?;
-                let so = doc.returns[i].seller_order_id.clone();
-                let seller = doc.order.seller_order(&so)?.seller_id.clone();
-                let m = doc.settlement.refund_for_seller(&seller, amount)?;
+                let so_id = doc.returns[i].seller_order_id.clone();
+                let so = doc.order.seller_order(&so_id)?;
+                // The rates are the part's seller's own, never another seller's.
+                if so.seller_id != seller.id {
+                    return Err(PayoutError::UnknownSeller(seller.id.clone()).into());
+                }
+                let due = doc
+                    .settlement
+                    .parts()
+                    .iter()
+                    .find(|p| p.seller_id == seller.id)
+                    .map(|p| p.commission_due)
+                    .ok_or_else(|| PayoutError::UnknownSeller(seller.id.clone()))?;
+                let (value, commission) =
+                    crate::statement::returned_share(seller, so, due, &doc.returns[i])
+                        .map_err(PayoutError::from)?;
+                let m = doc
+                    .settlement
+                    .refund_lines_for_seller(&seller.id, amount, value, commission)?;
                 doc.ledger(now, [m]);
             }
             Ok(doc.return_moved(i, Vec::new()))

@@ -395,7 +395,11 @@ fn a_return_is_opened_received_and_refunded_against_the_sellers_share() {
         }]
     );
     let before = ledger_gross(&d);
-    d.refund_return(&id, line.unit_price, now)
+    let seller = catalog()
+        .seller(&crate::SellerId::new("a").expect("id"))
+        .expect("a")
+        .clone();
+    d.refund_return(&id, line.unit_price, &seller, now)
         .expect("refunded");
     assert_eq!(
         ledger_gross(&d),

@@ -227,7 +227,7 @@ fn a_returns_refund_falls_on_the_returned_line_only() {
         far(),
     )
     .expect("st");
-    d.refund_return(&id, line.net, now).expect("refunded");
+    d.refund_return(&id, line.net, &a, now).expect("refunded");
     let docs = [d];
     let fatma = SellerStatement::build(
         &a,
@@ -345,5 +345,189 @@ proptest! {
                 .checked_add(coop.totals.held_cod_not_remitted).expect("add"),
             coop.totals.share
         );
+    }
+}
+
+/// One order of the property below: paid by card (captured) or cash on delivery (collected at
+/// delivery), seller a's part delivered or not, the carrier's cash handed over or not, and a
+/// return of some of seller a's units refunded in full or in part.
+#[derive(Debug, Clone)]
+struct Case {
+    cod: bool,
+    makers: (u8, u8),
+    delivered: bool,
+    remitted: bool,
+    /// Units of line 0 (of 2) and line 1 (of 1) returned.
+    back: (u32, u32),
+    /// The refund, in ten-thousandths of the return's value.
+    refund_bp: u32,
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    (
+        any::<bool>(),
+        (0u8..3, 0u8..3),
+        any::<bool>(),
+        any::<bool>(),
+        (0u32..=2, 0u32..=1),
+        prop_oneof![Just(10_000u32), 1u32..=10_000],
+    )
+        .prop_map(|(cod, makers, delivered, remitted, back, refund_bp)| Case {
+            cod,
+            makers,
+            delivered,
+            remitted,
+            back,
+            refund_bp,
+        })
+}
+
+/// Plays one case on a fresh document; the return's id and refund if one was refunded.
+fn play(a: &Seller, c: &Case, i: usize) -> (OrderDoc, Option<(ReturnId, Money)>) {
+    let method = if c.cod {
+        PaymentMethod::CashOnDelivery
+    } else {
+        PaymentMethod::Card
+    };
+    let id = format!("o{i}");
+    let mut d = doc(method, [maker(c.makers.0), maker(c.makers.1)], a, &id);
+    if !c.cod {
+        let total = d.order.grand_total;
+        d.record_payment(
+            crate::order_record::ReceivedPayment {
+                source: crate::order_record::PaymentSource::Gateway {
+                    code: "card".into(),
+                },
+                reference: format!("tx{i}"),
+                event: crate::payment::PaymentEventKind::Captured { amount: total },
+                raw: serde_json::Value::Null,
+                attempt: Some(format!("{id}-1")),
+            },
+            t0(),
+        );
+    }
+    if !c.delivered {
+        return (d, None);
+    }
+    ship_and_deliver(&mut d, "o1-a");
+    if c.cod && c.remitted {
+        let collected = d.order.payment.collected();
+        d.record_remittance(
+            collected,
+            &format!("rem{i}"),
+            t0() + chrono::Duration::hours(5),
+        )
+        .expect("remitted");
+    }
+    let part = d.order.seller_orders[0].clone();
+    let lines: Vec<ReturnLine> = [c.back.0, c.back.1]
+        .into_iter()
+        .zip(&part.lines)
+        .filter(|(q, _)| *q > 0)
+        .map(|(quantity, l)| ReturnLine {
+            variant_id: l.variant_id.clone(),
+            quantity,
+        })
+        .collect();
+    if lines.is_empty() {
+        return (d, None);
+    }
+    let ret = ReturnId::new(format!("ret{i}")).expect("id");
+    let now = t0() + chrono::Duration::days(1);
+    d.open_return(
+        ret.clone(),
+        &so("o1-a"),
+        lines,
+        None,
+        now,
+        &crate::Region::dakhla(),
+    )
+    .expect("opened");
+    d.approve_return(&ret).expect("approved");
+    d.receive_return(&ret).expect("received");
+    let value = d.returns[0].value;
+    let amount = value
+        .mul_rounded(Decimal::from(c.refund_bp) / Decimal::from(10_000))
+        .expect("mul");
+    if !amount.is_positive() {
+        return (d, None);
+    }
+    d.refund_return(&ret, amount, a, now).expect("refunded");
+    (d, Some((ret, amount)))
+}
+
+proptest! {
+    /// For any orders (card or cash on delivery, delivered or not, the cash handed over or
+    /// not), returns refunded in full or in part and per-category rates: the cooperative's
+    /// statement is the sum of its members' statements and its unattributed lines, to the
+    /// centime, and equals the ledger; each return's refund gives back exactly the commission
+    /// its own lines carry, and a line returned whole and refunded in full takes back exactly
+    /// the share its sale brought.
+    #[test]
+    fn refunds_follow_each_lines_own_rate(
+        cases in prop::collection::vec(case(), 1..6),
+        leather in 0u32..40,
+        jewellery in 0u32..40,
+    ) {
+        let a = seller_a(leather, jewellery);
+        let played: Vec<_> = cases.iter().enumerate().map(|(i, c)| play(&a, c, i)).collect();
+        let docs: Vec<OrderDoc> = played.iter().map(|(d, _)| d.clone()).collect();
+        let (from, until) = (t0() - chrono::Duration::days(1), far());
+        let coop = SellerStatement::build(&a, Scope::Seller, Currency::MAD, &docs, from, until)
+            .expect("coop");
+        let mut sum = coop.unattributed.expect("unattributed");
+        for m in [member("fatma"), member("salka")] {
+            let st = SellerStatement::build(&a, Scope::Member(m.clone()), Currency::MAD, &docs, from, until)
+                .expect("member");
+            let inside = coop.members.iter().find(|t| t.member_id == m).map(|t| t.totals)
+                .unwrap_or(Totals::zero(Currency::MAD));
+            prop_assert_eq!(st.totals, inside);
+            sum = sum.plus(&st.totals).expect("plus");
+        }
+        prop_assert_eq!(sum, coop.totals);
+        let entries: Vec<LedgerEntry> = docs.iter().flat_map(|d| d.ledger.iter().cloned()).collect();
+        let ledger = Statement::build(&a.id, Currency::MAD, from, until, &entries).expect("ledger");
+        prop_assert_eq!(coop.totals.sales, ledger.sales);
+        prop_assert_eq!(coop.totals.refunds, ledger.refunds);
+        prop_assert_eq!(coop.totals.commission, ledger.commission);
+        prop_assert_eq!(coop.totals.share, ledger.owed);
+        for (c, (d, refunded)) in cases.iter().zip(&played) {
+            let Some((ret_id, amount)) = refunded else { continue };
+            let ret = d.returns.iter().find(|r| &r.id == ret_id).expect("return");
+            let part = &d.order.seller_orders[0];
+            let due = d.settlement.parts()[0].commission_due;
+            let (value, own) = returned_share(&a, part, due, ret).expect("share");
+            let of_order = |refund: bool| -> Vec<&StatementLine> {
+                coop.lines
+                    .iter()
+                    .filter(|l| l.order_id == d.order.id && l.is_refund() == refund)
+                    .collect()
+            };
+            let refund_lines = of_order(true);
+            let given_back = refund_lines.iter().try_fold(Money::zero(Currency::MAD), |acc, l| {
+                acc.checked_add(l.commission.negated())
+            }).expect("sum");
+            let gross_back = refund_lines.iter().try_fold(Money::zero(Currency::MAD), |acc, l| {
+                acc.checked_sub(l.gross)
+            }).expect("sum");
+            prop_assert_eq!(gross_back, *amount);
+            prop_assert!(refund_lines.iter().all(|l| l.sku.is_some()), "no shipping in a return's refund");
+            if *amount == value {
+                // The whole value: exactly the commission the returned lines carry.
+                prop_assert_eq!(given_back, own, "{:?}", c);
+                // Lines returned whole: each takes back exactly what its sale brought.
+                let whole = [c.back.0 == 0 || c.back.0 == 2, true];
+                if whole.iter().all(|w| *w) {
+                    for r in &refund_lines {
+                        let sale: Money = of_order(false)
+                            .iter()
+                            .filter(|s| s.sku == r.sku)
+                            .try_fold(Money::zero(Currency::MAD), |acc, s| acc.checked_add(s.share))
+                            .expect("sum");
+                        prop_assert_eq!(r.share, sale.negated(), "{:?} {:?}", r.sku, c);
+                    }
+                }
+            }
+        }
     }
 }

@@ -190,6 +190,8 @@ impl Catalog<'_> {
     }
 
     /// Activates or deactivates a seller; a deactivated seller's products cannot be bought.
+    /// Activating an inactive seller (an approval) appends `seller.approved` to the outbox, so
+    /// the applicant is told (`tijara-notify`).
     pub async fn set_seller_active(
         self,
         id: &SellerId,
@@ -199,6 +201,7 @@ impl Catalog<'_> {
         let e = self.engine;
         e.mutate("set_seller_active", key, &(id, active), || async move {
             let mut current: Loaded<Seller> = e.load(DocKind::Seller, id.as_str()).await?;
+            let approved = active && !current.value.active;
             current.value.active = active;
             let mut changes = e.reindex_seller_products(&current.value).await?;
             changes.docs.insert(
@@ -206,6 +209,19 @@ impl Catalog<'_> {
                 Write::new(DocKind::Seller, id.as_str(), Some(current.version))
                     .body(&current.value)?,
             );
+            // The applicant is told through the outbox, committed with the approval: a failed
+            // message is retried, never lost.
+            if approved {
+                changes.events.push(crate::engine::outbox(
+                    &tijara_core::DomainEvent::SellerApproved(
+                        tijara_core::events::SellerApproval::new(
+                            current.value.id.clone(),
+                            current.value.name.clone(),
+                            e.now(),
+                        ),
+                    ),
+                )?);
+            }
             Ok((current.value, changes))
         })
         .await

@@ -3,9 +3,10 @@
 use crate::docs::OrderDoc;
 use crate::engine::{IdempotencyKey, Tijara};
 use crate::error::TijaraError;
+use crate::ports::storage::DocKind;
 use crate::usecases::order_update::Applied;
 use serde::{Deserialize, Serialize};
-use tijara_core::order_record::ReturnMove;
+use tijara_core::order_record::{ReturnMove, ReturnRefusal};
 use tijara_core::returns::{ReturnLine, ReturnReason, ReturnRequest};
 use tijara_core::{Money, OrderId, ReturnId, SellerOrderId};
 
@@ -193,6 +194,29 @@ impl Orders<'_> {
     ) -> Result<ReturnRequest, TijaraError> {
         let e = self.engine;
         let step = &step;
+        // A refund gives back the returned lines' own commission, at the seller's rate for each
+        // line's category: the seller is read first (a return that does not exist is refused
+        // below, by the order's own rule).
+        let seller = match step {
+            ReturnStep::Refund { .. } => {
+                let doc = e
+                    .load::<OrderDoc>(DocKind::Order, order.as_str())
+                    .await?
+                    .value;
+                let seller_id = doc
+                    .returns
+                    .iter()
+                    .find(|r| &r.id == return_id)
+                    .and_then(|r| doc.order.seller_order(&r.seller_order_id).ok())
+                    .map(|so| so.seller_id.clone());
+                match seller_id {
+                    Some(id) => Some(e.catalog().seller(&id).await?),
+                    None => None,
+                }
+            }
+            _ => None,
+        };
+        let seller = &seller;
         e.update_order(
             "advance_return",
             key,
@@ -206,9 +230,12 @@ impl Orders<'_> {
                         doc.reject_return_because(return_id, reason)?
                     }
                     ReturnStep::Receive => doc.receive_return(return_id)?,
-                    ReturnStep::Refund { amount } => {
-                        doc.refund_return(return_id, *amount, e.now())?
-                    }
+                    ReturnStep::Refund { amount } => match seller {
+                        Some(seller) => doc.refund_return(return_id, *amount, seller, e.now())?,
+                        None => {
+                            return Err(ReturnRefusal::NoReturn(return_id.clone()).into());
+                        }
+                    },
                 };
                 Ok(returned(m))
             },

@@ -3,16 +3,13 @@
 
 use super::*;
 
-/// The page, remembering its language in a cookie.
-pub fn with_lang_cookie(lang: Lang, page: Markup) -> Response {
-    let mut r = page.into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "lang={}; Path=/; SameSite=Lax; HttpOnly; Max-Age=31536000",
-        lang.code()
-    )) {
-        r.headers_mut().append(header::SET_COOKIE, v);
-    }
-    r
+/// The page. Its language is not stored: only a choice is (the header's switch, a `?lang=`
+/// link; see [`crate::ctx::page_lang`]). Writing the page's language here turned a guess
+/// from the browser's `Accept-Language` into a sticky choice that beat the account's language
+/// (a headless Chromium asks for `en-US` whatever it is told, so a seller whose account speaks
+/// Arabic got an English portal after logging in).
+pub fn with_lang_cookie(_lang: Lang, page: Markup) -> Response {
+    page.into_response()
 }
 
 /// A page without the visitor's links (error pages of the guard).
@@ -55,6 +52,12 @@ pub(crate) struct Frame {
     pub(crate) cart_count: u32,
     /// The search box's text (`q` of the address), kept in the box.
     pub(crate) query: String,
+    /// The page's path and query but `lang`: where the language switch sends the visitor
+    /// back.
+    pub(crate) here: String,
+    /// The form token of the visitor (the session's, or the guest's cookie), for the
+    /// language switch; empty outside the guard (its own error pages).
+    pub(crate) csrf: String,
 }
 
 tokio::task_local! {
@@ -95,9 +98,38 @@ pub async fn frame(
                 .map(|(_, v)| v.chars().take(200).collect::<String>())
         })
         .unwrap_or_default();
-    FRAME
-        .scope(Frame { cart_count, query }, next.run(req))
-        .await
+    let here = match req.uri().query() {
+        Some(q) => {
+            let kept: Vec<(String, String)> = form_urlencoded::parse(q.as_bytes())
+                .filter(|(k, _)| k != "lang")
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            if kept.is_empty() {
+                req.uri().path().to_owned()
+            } else {
+                let q = form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(kept)
+                    .finish();
+                format!("{}?{q}", req.uri().path())
+            }
+        }
+        None => req.uri().path().to_owned(),
+    };
+    let csrf = match req.extensions().get::<crate::ctx::LiveSession>() {
+        Some(crate::ctx::LiveSession(Some((session, _)), _)) => session.csrf.clone(),
+        _ => req
+            .extensions()
+            .get::<crate::ctx::GuestCsrf>()
+            .map(|g| g.0.clone())
+            .unwrap_or_default(),
+    };
+    let frame = Frame {
+        cart_count,
+        query,
+        here,
+        csrf,
+    };
+    FRAME.scope(frame, next.run(req)).await
 }
 
 fn current_frame() -> Frame {
@@ -139,10 +171,7 @@ pub(crate) fn page_with(
             body {
                 div.topbar {
                     nav.langs aria-label=(t(lang, "language")) {
-                        a href={ "?lang=ar" (keep) } lang="ar" aria-current=[(ui == Lang::AR).then_some("true")] { "العربية" }
-                        a href={ "?lang=fr" (keep) } lang="fr" aria-current=[(ui == Lang::FR).then_some("true")] { "Français" }
-                        a href={ "?lang=en" (keep) } lang="en" aria-current=[(ui == Lang::EN).then_some("true")] { "English" }
-                        @for l in other_langs() { a href={ "?lang=" (l) (keep) } lang=(l) { (l) } }
+                        (language_switch(ui, &frame, keep))
                     }
                     nav.currencies aria-label=(t(lang, "currency")) { a href={ "?cur=MAD" (keep) } { "MAD" } a href={ "?cur=EUR" (keep) } { "€" } a href={ "?cur=USD" (keep) } { "$" } }
                 }
@@ -175,6 +204,48 @@ pub(crate) fn page_with(
                         p.small { (t(lang, "footer_note")) }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// The header's language switch: one form posting to `/lang` (the chosen language's button,
+/// the page to come back to, the form token), so choosing saves the preference and a link
+/// followed by a crawler or a prefetcher saves nothing. Outside the guard (its own error
+/// pages, without a form token) plain `?lang=` links show the page in another language.
+fn language_switch(ui: Lang, frame: &Frame, keep: &str) -> Markup {
+    // (the language's code, its name in itself, whether the page is in it)
+    let mut langs: Vec<(String, String, bool)> = [
+        (Lang::AR, "العربية"),
+        (Lang::FR, "Français"),
+        (Lang::EN, "English"),
+    ]
+    .into_iter()
+    .map(|(l, name)| (l.code().to_string(), name.to_owned(), ui == l))
+    .collect();
+    langs.extend(
+        other_langs()
+            .into_iter()
+            .map(|l| (l.to_string(), l.to_string(), false)),
+    );
+    if frame.csrf.is_empty() {
+        return html! {
+            @for (code, name, current) in &langs {
+                a href={ "?lang=" (code) (keep) } lang=(code) aria-current=[current.then_some("true")] { (name) }
+            }
+        };
+    }
+    let back = if frame.here.is_empty() {
+        "/"
+    } else {
+        frame.here.as_str()
+    };
+    html! {
+        form.switch method="post" action="/lang" {
+            input type="hidden" name="csrf" value=(frame.csrf);
+            input type="hidden" name="back" value=(back);
+            @for (code, name, current) in &langs {
+                button type="submit" name="lang" value=(code) lang=(code) aria-current=[current.then_some("true")] { (name) }
             }
         }
     }

@@ -25,6 +25,11 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
             "انتهت صلاحية هذه الاستمارة. أعد تحميل الصفحة وحاول مرة أخرى.",
             "This form has expired. Reload the page and try again.",
         ),
+        "lang_unknown" => (
+            "Cette langue n'est pas proposée ici. Choisissez العربية, Français ou English en haut de la page.",
+            "هذه اللغة غير متوفرة هنا. اختر العربية أو Français أو English في أعلى الصفحة.",
+            "This language is not offered here. Choose العربية, Français or English at the top of the page.",
+        ),
         _ => [
             shop::get,
             checkout::get,

@@ -120,6 +120,11 @@ impl Client {
         self.send(Request::get(uri), Body::empty()).await
     }
 
+    /// Sends a request built by the test (its own headers), with this visitor's cookies.
+    pub async fn request(&mut self, req: axum::http::request::Builder, body: Body) -> Answer {
+        self.send(req, body).await
+    }
+
     /// Posts a form as the page would: with the last page's CSRF token.
     pub async fn post(&mut self, uri: &str, fields: &[(&str, &str)]) -> Answer {
         let mut fields: Vec<(&str, &str)> = fields.to_vec();

@@ -39,6 +39,8 @@ impl Mail {
 pub struct SmtpSink {
     pub port: u16,
     mails: Arc<Mutex<Vec<Mail>>>,
+    /// How many more messages to refuse with a temporary failure (451).
+    refusing: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl SmtpSink {
@@ -47,13 +49,24 @@ impl SmtpSink {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let mails = Arc::new(Mutex::new(Vec::new()));
-        let store = mails.clone();
+        let refusing = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (store, refuse) = (mails.clone(), refusing.clone());
         tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
-                tokio::spawn(session(socket, store.clone()));
+                tokio::spawn(session(socket, store.clone(), refuse.clone()));
             }
         });
-        SmtpSink { port, mails }
+        SmtpSink {
+            port,
+            mails,
+            refusing,
+        }
+    }
+
+    /// Refuses the next `n` messages with a temporary failure (`451` to `MAIL FROM`, as a
+    /// relay that is briefly unavailable answers), then accepts again.
+    pub fn refuse_next(&self, n: usize) {
+        self.refusing.store(n, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// The URL to give the shop (`--smtp-url`): no TLS, no login.
@@ -91,7 +104,11 @@ fn angle(arg: &str) -> String {
         .to_owned()
 }
 
-async fn session(socket: tokio::net::TcpStream, store: Arc<Mutex<Vec<Mail>>>) {
+async fn session(
+    socket: tokio::net::TcpStream,
+    store: Arc<Mutex<Vec<Mail>>>,
+    refusing: Arc<std::sync::atomic::AtomicUsize>,
+) {
     let (read, mut write) = socket.into_split();
     let mut lines = BufReader::new(read).lines();
     if write.write_all(b"220 sink ESMTP ready\r\n").await.is_err() {
@@ -127,6 +144,17 @@ async fn session(socket: tokio::net::TcpStream, store: Arc<Mutex<Vec<Mail>>>) {
         let answer: &[u8] = match verb.as_str() {
             "EHLO" => b"250-sink\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n",
             "HELO" => b"250 sink\r\n",
+            "MAIL"
+                if refusing
+                    .fetch_update(
+                        std::sync::atomic::Ordering::SeqCst,
+                        std::sync::atomic::Ordering::SeqCst,
+                        |n| n.checked_sub(1),
+                    )
+                    .is_ok() =>
+            {
+                b"451 4.3.0 try again later\r\n"
+            }
             "MAIL" => {
                 from = angle(&line);
                 b"250 2.1.0 OK\r\n"

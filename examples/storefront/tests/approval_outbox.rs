@@ -1,0 +1,161 @@
+//! The message telling an applicant that the shop is approved goes through the engine's
+//! outbox like every other message: approving commits a `seller.approved` event with the
+//! seller, and the notification sink sends it; a relay that refuses the first try does not
+//! lose it (the next round sends it, once), and the other messages are unaffected.
+
+#![allow(clippy::unwrap_used, clippy::panic)] // tests fail by unwrapping
+
+#[path = "support/smtp_sink.rs"]
+mod smtp_sink;
+#[path = "support/mod.rs"]
+mod support;
+
+use axum::http::StatusCode;
+use smtp_sink::SmtpSink;
+use support::Client;
+
+async fn apply(app: &tijara_storefront::App, lang: &str, email: &str) -> tijara_core::SellerId {
+    let mut c = Client::new(app);
+    c.get(&format!("/sell?lang={lang}")).await;
+    let r = c
+        .post(
+            "/sell",
+            &[
+                ("shop", "Coopérative Tafilalet"),
+                ("kind", "cooperative"),
+                ("city", "Dakhla"),
+                ("name", "Fatima Zahra"),
+                ("email", email),
+                ("phone", "06 61 22 33 44"),
+                ("password", "a-long-password-1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    app.engine
+        .accounts()
+        .account_by_email(email)
+        .await
+        .unwrap()
+        .unwrap()
+        .seller_id()
+        .unwrap()
+        .clone()
+}
+
+async fn approve(app: &tijara_storefront::App, seller: &tijara_core::SellerId, active: bool) {
+    let mut admin = Client::new(app);
+    admin.login("admin@tijara.example", "admin-demo-2026").await;
+    admin.get("/admin/sellers?state=pending").await;
+    let r = admin
+        .post(
+            &format!("/admin/sellers/{seller}/active"),
+            &[("active", if active { "true" } else { "false" })],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+}
+
+fn approvals(sink: &SmtpSink, to: &str, subject: &str) -> usize {
+    sink.mails()
+        .iter()
+        .filter(|m| m.to.iter().any(|t| t == to) && m.subject.contains(subject))
+        .count()
+}
+
+#[tokio::test]
+async fn an_approval_whose_first_send_fails_is_delivered_on_the_next_round() {
+    let sink = SmtpSink::start().await;
+    let mut app = support::demo_app().await;
+    app.messages
+        .use_smtp(&sink.url(), "Artisanat de Dakhla <noreply@tijara.example>")
+        .unwrap();
+    let seller = apply(&app, "ar", "fatima@example.ma").await;
+    // Earlier events (none here but the demo's) are delivered first.
+    app.engine.operations().dispatch_events(500).await.unwrap();
+    let before = sink.mails().len();
+
+    approve(&app, &seller, true).await;
+    // Nothing is sent by the admin's page itself: the event waits in the outbox.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(sink.mails().len(), before, "sent only from the outbox");
+
+    // The relay refuses the first try: the event stays in the outbox.
+    sink.refuse_next(1);
+    let first = app.engine.operations().dispatch_events(500).await.unwrap();
+    assert_eq!(first.failed, 1, "{first:?}");
+    assert_eq!(approvals(&sink, "fatima@example.ma", "تمت الموافقة"), 0);
+
+    // The next round sends it, in Arabic (the applicant's language), with the portal's link.
+    let second = app.engine.operations().dispatch_events(500).await.unwrap();
+    assert_eq!(second.failed, 0, "{second:?}");
+    assert_eq!(approvals(&sink, "fatima@example.ma", "تمت الموافقة"), 1);
+    let mail = sink
+        .mails()
+        .into_iter()
+        .find(|m| m.subject.contains("تمت الموافقة"))
+        .unwrap();
+    assert!(
+        mail.subject.contains("Coopérative Tafilalet"),
+        "{}",
+        mail.subject
+    );
+    assert_eq!(
+        mail.link("http://").as_deref(),
+        Some("http://127.0.0.1:9/seller"),
+        "{}",
+        mail.body
+    );
+
+    // Once sent, never again: a later round, a suspension and a no-op re-activation of an
+    // active seller send nothing more; approving again after a suspension tells again.
+    app.engine.operations().dispatch_events(500).await.unwrap();
+    approve(&app, &seller, true).await;
+    app.engine.operations().dispatch_events(500).await.unwrap();
+    assert_eq!(approvals(&sink, "fatima@example.ma", "تمت الموافقة"), 1);
+    approve(&app, &seller, false).await;
+    approve(&app, &seller, true).await;
+    app.engine.operations().dispatch_events(500).await.unwrap();
+    assert_eq!(approvals(&sink, "fatima@example.ma", "تمت الموافقة"), 2);
+}
+
+#[tokio::test]
+async fn only_an_admin_approves_and_an_unknown_seller_is_a_404_with_nothing_queued() {
+    let app = support::demo_app().await;
+    let seller = apply(&app, "fr", "omar@example.ma").await;
+    let path = format!("/admin/sellers/{seller}/active");
+    let queued = || async {
+        app.engine
+            .storage()
+            .pending_events(500)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.kind == "seller.approved")
+            .count()
+    };
+    // Anonymous, a shopper's login and another seller's login are refused.
+    let mut anonymous = Client::new(&app);
+    anonymous.get("/").await;
+    let r = anonymous.post(&path, &[("active", "true")]).await;
+    assert_eq!(r.location.as_deref(), Some("/account/login"), "{}", r.body);
+    let mut seller1 = Client::new(&app);
+    seller1
+        .login("seller1@tijara.example", "artisan-demo-2026")
+        .await;
+    seller1.get("/seller").await;
+    let r = seller1.post(&path, &[("active", "true")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert_eq!(queued().await, 0);
+    // An unknown seller: 404, nothing queued.
+    let mut admin = Client::new(&app);
+    admin.login("admin@tijara.example", "admin-demo-2026").await;
+    admin.get("/admin/sellers").await;
+    let r = admin
+        .post("/admin/sellers/slr_nobody/active", &[("active", "true")])
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    assert_eq!(queued().await, 0);
+    approve(&app, &seller, true).await;
+    assert_eq!(queued().await, 1);
+}
