@@ -6,6 +6,8 @@
 //! Run once per SQLite adapter: sqlx (`tijara-store-sqlx`) and rusqlite (`tijara-store-sqlite`);
 //! the child writes with the adapter under test and the database is reopened with it.
 
+#![allow(clippy::panic)] // a test reports a broken promise by panicking
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
