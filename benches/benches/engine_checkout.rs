@@ -12,9 +12,16 @@
 //!     cargo bench -p tijara-benches --bench engine_checkout
 //! ```
 //! Environment: `TIJARA_BENCH_SECONDS` (per level, default 10), `TIJARA_BENCH_BACKENDS`
-//! (default `memory,sqlite,postgres`), `TIJARA_BENCH_POSTGRES_URL` (PostgreSQL is skipped
+//! (default `memory,sqlite,postgres`; `rusqlite` is SQLite through `tijara-store-sqlite`, to
+//! set beside `sqlite`, the sqlx adapter), `TIJARA_BENCH_POSTGRES_URL` (PostgreSQL is skipped
 //! without it), `TIJARA_BENCH_GROWTH=1` (the 10k → 100k orders check), `TIJARA_SQLITE_SYNC=normal`
-//! (the opt-in, less durable SQLite mode).
+//! (the opt-in, less durable SQLite mode), `TIJARA_SQLITE_MMAP=<bytes>` (rusqlite only: `PRAGMA
+//! mmap_size`), `TIJARA_SQLITE_READS=threads` (rusqlite only: reads on dedicated reader threads
+//! rather than Tokio's blocking pool).
+//!
+//! Each level also prints the process's CPU time per checkout (user + system, from
+//! `/proc/self/stat`, all threads; Linux only, else `-`) and its context switches per checkout
+//! (summed over the live threads in `/proc/self/task`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -45,6 +52,28 @@ async fn storage(backend: &str, tag: &str) -> Option<Arc<dyn Storage>> {
                     .expect("open SQLite"),
             ))
         }
+        "rusqlite" => {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-data");
+            std::fs::create_dir_all(&dir).ok()?;
+            let path = dir.join(format!("checkout-rsq-{tag}-{}.db", std::process::id()));
+            let _ = std::fs::remove_file(&path);
+            let mut options = tijara_store_sqlite::SqliteOptions::default();
+            if env("TIJARA_SQLITE_SYNC").as_deref() == Some("normal") {
+                options = options.with_durability(tijara_store_sqlite::SqliteDurability::Normal);
+            }
+            if env("TIJARA_SQLITE_READS").as_deref() == Some("threads") {
+                options = options.with_reads(tijara_store_sqlite::ReadMode::Threads);
+            }
+            if let Some(bytes) = env("TIJARA_SQLITE_MMAP").and_then(|b| b.parse().ok()) {
+                options = options.with_mmap_size(bytes);
+            }
+            let url = format!("sqlite://{}", path.display());
+            Some(Arc::new(
+                tijara_store_sqlite::SqliteStore::connect_with(&url, options)
+                    .await
+                    .expect("open SQLite (rusqlite)"),
+            ))
+        }
         "postgres" => {
             let url = env("TIJARA_BENCH_POSTGRES_URL")?;
             let schema = format!("bench_{tag}_{}", std::process::id());
@@ -55,10 +84,37 @@ async fn storage(backend: &str, tag: &str) -> Option<Arc<dyn Storage>> {
             ))
         }
         other => {
-            eprintln!("unknown backend {other:?}: use memory, sqlite or postgres");
+            eprintln!("unknown backend {other:?}: use memory, sqlite, rusqlite or postgres");
             None
         }
     }
+}
+
+/// The process's CPU time so far (user + system, all threads, in clock ticks of 10 ms).
+fn cpu_ticks() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+}
+
+/// Context switches (voluntary + involuntary) of the process's live threads.
+fn context_switches() -> Option<u64> {
+    let mut total = 0;
+    for task in std::fs::read_dir("/proc/self/task").ok()? {
+        let status = std::fs::read_to_string(task.ok()?.path().join("status")).ok()?;
+        for line in status.lines() {
+            if let Some(n) = line
+                .strip_prefix("voluntary_ctxt_switches:")
+                .or_else(|| line.strip_prefix("nonvoluntary_ctxt_switches:"))
+            {
+                total += n.trim().parse::<u64>().ok()?;
+            }
+        }
+    }
+    Some(total)
 }
 
 struct Level {
@@ -168,9 +224,9 @@ async fn main() {
     let backends = env("TIJARA_BENCH_BACKENDS").unwrap_or_else(|| "memory,sqlite,postgres".into());
     let growth = env("TIJARA_BENCH_GROWTH").as_deref() == Some("1");
     println!(
-        "| backend | customers | checkouts | seconds | checkouts/s | p50 ms | p99 ms | failures | units sold = 2 × checkouts |"
+        "| backend | customers | checkouts | seconds | checkouts/s | p50 ms | p99 ms | CPU ms/checkout | ctx switches/checkout | failures | units sold = 2 × checkouts |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for backend in backends.split(',').map(str::trim) {
         let Some(store) = storage(backend, "levels").await else {
             eprintln!("{backend}: skipped (no URL configured)");
@@ -180,17 +236,26 @@ async fn main() {
         run(shop.clone(), 8, Budget::Time(Duration::from_secs(2))).await; // warm-up
         let mut counted = sold_units(&shop).await;
         for customers in [1, 16] {
+            let (cpu0, cs0) = (cpu_ticks(), context_switches());
             let l = run(
                 shop.clone(),
                 customers,
                 Budget::Time(Duration::from_secs(seconds)),
             )
             .await;
+            let per = |a: Option<u64>, b: Option<u64>, scale: f64| match (a, b) {
+                (Some(a), Some(b)) if l.done > 0 => {
+                    format!("{:.2}", b.saturating_sub(a) as f64 * scale / l.done as f64)
+                }
+                _ => "-".to_owned(),
+            };
+            let cpu = per(cpu0, cpu_ticks(), 10.0);
+            let switches = per(cs0, context_switches(), 1.0);
             let sold = sold_units(&shop).await;
             let ok = sold - counted == 2 * l.done;
             counted = sold;
             println!(
-                "| {backend} | {customers} | {} | {:.1} | {:.0} | {:.2} | {:.2} | {} | {} |",
+                "| {backend} | {customers} | {} | {:.1} | {:.0} | {:.2} | {:.2} | {cpu} | {switches} | {} | {} |",
                 l.done,
                 l.elapsed.as_secs_f64(),
                 l.done as f64 / l.elapsed.as_secs_f64(),

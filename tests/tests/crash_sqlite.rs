@@ -2,6 +2,11 @@
 //! and is killed with SIGKILL mid-run, three times. After each kill the database is reopened:
 //! every order the child reported as placed is there, the database passes
 //! `PRAGMA integrity_check`, and stock + units sold = initial stock.
+//!
+//! Run once per SQLite adapter: sqlx (`tijara-store-sqlx`) and rusqlite (`tijara-store-sqlite`);
+//! the child writes with the adapter under test and the database is reopened with it.
+
+#![allow(clippy::panic)] // a test reports a broken promise by panicking
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -10,16 +15,74 @@ use tijara_core::OrderId;
 
 const INITIAL: u32 = 1_000_000;
 
+/// The SQLite adapter under test (the child's third argument).
+#[derive(Clone, Copy)]
+enum Adapter {
+    Sqlx,
+    Rusqlite,
+}
+
+impl Adapter {
+    fn name(self) -> &'static str {
+        match self {
+            Adapter::Sqlx => "sqlx",
+            Adapter::Rusqlite => "rusqlite",
+        }
+    }
+
+    async fn connect(self, url: &str) -> std::sync::Arc<dyn tijara::ports::storage::Storage> {
+        match self {
+            Adapter::Sqlx => tijara_store_sqlx::connect(url).await.expect("open"),
+            Adapter::Rusqlite => tijara_store_sqlite::connect(url).await.expect("open"),
+        }
+    }
+
+    /// Reopens the database: its `PRAGMA integrity_check` and the store.
+    async fn reopen(
+        self,
+        url: &str,
+    ) -> (String, std::sync::Arc<dyn tijara::ports::storage::Storage>) {
+        match self {
+            Adapter::Sqlx => {
+                let store = tijara_store_sqlx::SqliteStore::connect(url)
+                    .await
+                    .expect("reopen");
+                let check = store.integrity_check().await.expect("integrity_check");
+                (check, std::sync::Arc::new(store))
+            }
+            Adapter::Rusqlite => {
+                let store = tijara_store_sqlite::SqliteStore::connect(url)
+                    .await
+                    .expect("reopen");
+                let check = store.integrity_check().await.expect("integrity_check");
+                (check, std::sync::Arc::new(store))
+            }
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn orders_acknowledged_before_a_kill_survive_it() {
-    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("crash-{}.db", std::process::id()));
+    survives_kills(Adapter::Sqlx).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_acknowledged_before_a_kill_survive_it_on_rusqlite() {
+    survives_kills(Adapter::Rusqlite).await;
+}
+
+async fn survives_kills(adapter: Adapter) {
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "crash-{}-{}.db",
+        adapter.name(),
+        std::process::id()
+    ));
     for ext in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{ext}", path.display()));
     }
     let url = format!("sqlite://{}", path.display());
     let (variant, seller) = {
-        let store = tijara_store_sqlx::connect(&url).await.expect("open");
+        let store = adapter.connect(&url).await;
         let engine = tijara_tests::engine(store);
         tijara_tests::one_product(&engine, INITIAL)
             .await
@@ -28,7 +91,12 @@ async fn orders_acknowledged_before_a_kill_survive_it() {
     let mut reported: Vec<String> = Vec::new();
     for round in 0..3 {
         let mut child = Command::new(env!("CARGO_BIN_EXE_crash-child"))
-            .args([url.as_str(), variant.as_str(), seller.as_str()])
+            .args([
+                url.as_str(),
+                variant.as_str(),
+                seller.as_str(),
+                adapter.name(),
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -66,12 +134,9 @@ async fn orders_acknowledged_before_a_kill_survive_it() {
         assert!(seen > 0, "round {round}: the child placed no order");
 
         // Reopen and check.
-        let store = tijara_store_sqlx::SqliteStore::connect(&url)
-            .await
-            .expect("reopen");
-        let check = store.integrity_check().await.expect("integrity_check");
+        let (check, store) = adapter.reopen(&url).await;
         assert_eq!(check, "ok", "PRAGMA integrity_check after round {round}");
-        let engine = tijara_tests::engine(std::sync::Arc::new(store));
+        let engine = tijara_tests::engine(store);
         for id in &reported {
             let id = OrderId::new(id.clone()).expect("id");
             engine

@@ -1,7 +1,8 @@
 //! The crash test's child: places one-unit cash-on-delivery orders on a SQLite database in a
 //! loop, printing `PLACED <order id>` after each one the engine acknowledged, until killed.
 //!
-//! Usage: `crash-child <database URL> <variant id> <seller id>`.
+//! Usage: `crash-child <database URL> <variant id> <seller id> [sqlx|rusqlite]` (the SQLite
+//! adapter: `tijara-store-sqlx` by default, or `tijara-store-sqlite`).
 
 use std::io::Write;
 use tijara_core::{SellerId, VariantId};
@@ -9,13 +10,19 @@ use tijara_core::{SellerId, VariantId};
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let [_, url, variant, seller] = args.as_slice() else {
-        eprintln!("usage: crash-child <database URL> <variant id> <seller id>");
-        std::process::exit(2);
+    let (url, variant, seller, adapter) = match args.as_slice() {
+        [_, url, variant, seller] => (url, variant, seller, "sqlx"),
+        [_, url, variant, seller, adapter] => (url, variant, seller, adapter.as_str()),
+        _ => {
+            eprintln!("usage: crash-child <database URL> <variant id> <seller id> [sqlx|rusqlite]");
+            std::process::exit(2);
+        }
     };
-    let storage = tijara_store_sqlx::connect(url)
-        .await
-        .expect("open the database");
+    let storage = match adapter {
+        "rusqlite" => tijara_store_sqlite::connect(url).await,
+        _ => tijara_store_sqlx::connect(url).await,
+    }
+    .expect("open the database");
     let engine = tijara_tests::engine(storage);
     let variant = VariantId::new(variant.clone()).expect("variant id");
     let seller = SellerId::new(seller.clone()).expect("seller id");

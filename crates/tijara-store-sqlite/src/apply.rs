@@ -1,0 +1,395 @@
+//! The statements a changeset is made of, run on the writer's connection inside an open
+//! transaction. Every statement is prepared once per connection (`prepare_cached`) and runs
+//! in-process: no hop to another thread per statement.
+
+use crate::error::Stop;
+use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+use tijara::ports::storage::{
+    Changeset, CommitOutcome, DocWrite, IdempotencyRecord, StockOp, StorageError,
+};
+use tijara_core::{ReservationId, VariantId};
+
+pub(crate) fn micros(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+pub(crate) fn from_micros(m: i64) -> DateTime<Utc> {
+    Utc.timestamp_micros(m).single().unwrap_or_default()
+}
+
+pub(crate) fn to_u32(v: i64) -> u32 {
+    u32::try_from(v.max(0)).unwrap_or(u32::MAX)
+}
+
+pub(crate) fn vid(s: String) -> Result<VariantId, StorageError> {
+    VariantId::new(s).map_err(|e| StorageError::Backend(Box::new(e)))
+}
+
+/// `n` placeholders `?, ?, …` for an `IN (…)` list.
+pub(crate) fn marks(n: usize) -> String {
+    let mut s = String::with_capacity(n * 3);
+    for i in 0..n {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        s.push('?');
+    }
+    s
+}
+
+fn stock_error(c: &Connection, variant: &VariantId, requested: u32) -> Result<StorageError, Stop> {
+    let available: Option<i64> = c
+        .prepare_cached("SELECT on_hand - reserved FROM stock WHERE variant = ?1")?
+        .query_row([variant.as_str()], |r| r.get(0))
+        .optional()?;
+    Ok(match available {
+        None => StorageError::UnknownVariant(variant.clone()),
+        Some(a) => StorageError::OutOfStock {
+            variant: variant.clone(),
+            requested,
+            available: to_u32(a),
+        },
+    })
+}
+
+fn write_doc(c: &Connection, w: &DocWrite) -> Result<(), Stop> {
+    let kind = w.kind.as_str();
+    let n = match w.expected_version {
+        None => c
+            .prepare_cached(
+                "INSERT INTO docs (kind, id, version, body) VALUES (?1, ?2, 1, ?3) ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![kind, w.id, w.body])?,
+        Some(v) => c
+            .prepare_cached(
+                "UPDATE docs SET version = version + 1, body = ?3 WHERE kind = ?1 AND id = ?2 AND version = ?4",
+            )?
+            .execute(params![
+                kind,
+                w.id,
+                w.body,
+                i64::try_from(v).unwrap_or(i64::MAX)
+            ])?,
+    };
+    if n != 1 {
+        return Err(Stop::Port(StorageError::Conflict {
+            kind: w.kind,
+            id: w.id.clone(),
+        }));
+    }
+    if w.expected_version.is_some() {
+        c.prepare_cached("DELETE FROM doc_keys WHERE kind = ?1 AND id = ?2")?
+            .execute(params![kind, w.id])?;
+        c.prepare_cached("DELETE FROM doc_owners WHERE kind = ?1 AND id = ?2")?
+            .execute(params![kind, w.id])?;
+    }
+    for key in &w.keys {
+        let n = c
+            .prepare_cached(
+                "INSERT INTO doc_keys (kind, key, id) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![kind, key, w.id])?;
+        if n != 1 {
+            let holder: Option<String> = c
+                .prepare_cached("SELECT id FROM doc_keys WHERE kind = ?1 AND key = ?2")?
+                .query_row(params![kind, key], |r| r.get(0))
+                .optional()?;
+            if holder.as_deref() != Some(w.id.as_str()) {
+                return Err(Stop::Port(StorageError::KeyTaken {
+                    kind: w.kind,
+                    key: key.clone(),
+                }));
+            }
+        }
+    }
+    if !w.owners.is_empty() {
+        let mut owners: Vec<&String> = w.owners.iter().collect();
+        owners.sort();
+        owners.dedup();
+        let mut st = c.prepare_cached(
+            "INSERT INTO doc_owners (kind, owner, id) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+        )?;
+        for o in owners {
+            st.execute(params![kind, o, w.id])?;
+        }
+    }
+    if let Some(p) = &w.product {
+        c.prepare_cached(
+            "INSERT INTO products (id, seller, category, active, min_price, max_price, search_text) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO UPDATE SET seller = excluded.seller, \
+             category = excluded.category, active = excluded.active, min_price = excluded.min_price, \
+             max_price = excluded.max_price, search_text = excluded.search_text",
+        )?
+        .execute(params![
+            w.id,
+            p.seller,
+            p.category,
+            i64::from(p.active),
+            p.min_price_minor,
+            p.max_price_minor,
+            p.search_text
+        ])?;
+    }
+    Ok(())
+}
+
+fn take_reservation(c: &Connection, id: &ReservationId) -> Result<(String, i64), Stop> {
+    c.prepare_cached("DELETE FROM reservations WHERE id = ?1 RETURNING variant, quantity")?
+        .query_row([id.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .ok_or_else(|| Stop::Port(StorageError::UnknownReservation(id.clone())))
+}
+
+fn stock_op(c: &Connection, op: &StockOp) -> Result<(), Stop> {
+    match op {
+        StockOp::Define {
+            variant,
+            product,
+            tracked,
+            on_hand,
+        } => {
+            c.prepare_cached(
+                "INSERT INTO stock (variant, product, tracked, on_hand, reserved) VALUES (?1, ?2, ?3, ?4, 0) \
+                 ON CONFLICT (variant) DO UPDATE SET product = excluded.product, tracked = excluded.tracked",
+            )?
+            .execute(params![
+                variant.as_str(),
+                product.as_str(),
+                i64::from(*tracked),
+                i64::from(*on_hand)
+            ])?;
+        }
+        StockOp::Adjust { variant, delta } => {
+            let n = c
+                .prepare_cached(
+                    "UPDATE stock SET on_hand = on_hand + ?2 WHERE variant = ?1 AND on_hand + ?2 >= reserved",
+                )?
+                .execute(params![variant.as_str(), delta])?;
+            if n != 1 {
+                let requested = u32::try_from(delta.unsigned_abs()).unwrap_or(u32::MAX);
+                return Err(Stop::Port(stock_error(c, variant, requested)?));
+            }
+        }
+        StockOp::Set { variant, on_hand } => {
+            let n = c
+                .prepare_cached(
+                    "UPDATE stock SET on_hand = ?2 WHERE variant = ?1 AND ?2 >= reserved",
+                )?
+                .execute(params![variant.as_str(), i64::from(*on_hand)])?;
+            if n != 1 {
+                return Err(Stop::Port(stock_error(c, variant, *on_hand)?));
+            }
+        }
+        StockOp::Reserve {
+            reservation,
+            variant,
+            quantity,
+            order,
+            expires_at,
+        } => {
+            let q = i64::from(*quantity);
+            let tracked: Option<i64> = c
+                .prepare_cached(
+                    "UPDATE stock SET reserved = reserved + CASE WHEN tracked = 1 THEN ?2 ELSE 0 END \
+                     WHERE variant = ?1 AND (tracked = 0 OR on_hand - reserved >= ?2) RETURNING tracked",
+                )?
+                .query_row(params![variant.as_str(), q], |r| r.get(0))
+                .optional()?;
+            let Some(tracked) = tracked else {
+                return Err(Stop::Port(stock_error(c, variant, *quantity)?));
+            };
+            let n = c
+                .prepare_cached(
+                    "INSERT INTO reservations (id, variant, quantity, order_id, expires_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+                )?
+                .execute(params![
+                    reservation.as_str(),
+                    variant.as_str(),
+                    if tracked == 1 { q } else { 0 },
+                    order.as_str(),
+                    micros(*expires_at)
+                ])?;
+            if n != 1 {
+                return Err(Stop::Port(StorageError::Backend(
+                    format!("reservation {reservation} already exists").into(),
+                )));
+            }
+        }
+        StockOp::Sell { variant, quantity } => {
+            let n = c
+                .prepare_cached(
+                    "UPDATE stock SET on_hand = on_hand - CASE WHEN tracked = 1 THEN ?2 ELSE 0 END \
+                     WHERE variant = ?1 AND (tracked = 0 OR on_hand - reserved >= ?2)",
+                )?
+                .execute(params![variant.as_str(), i64::from(*quantity)])?;
+            if n != 1 {
+                return Err(Stop::Port(stock_error(c, variant, *quantity)?));
+            }
+        }
+        StockOp::Commit { reservation } => {
+            let (variant, q) = take_reservation(c, reservation)?;
+            c.prepare_cached(
+                "UPDATE stock SET on_hand = on_hand - ?2, reserved = reserved - ?2 WHERE variant = ?1",
+            )?
+            .execute(params![variant, q])?;
+        }
+        StockOp::Release { reservation } => {
+            let (variant, q) = take_reservation(c, reservation)?;
+            c.prepare_cached("UPDATE stock SET reserved = reserved - ?2 WHERE variant = ?1")?
+                .execute(params![variant, q])?;
+        }
+    }
+    Ok(())
+}
+
+/// Sells several variants; all or nothing. One conditional statement per variant: the
+/// statements are in-process, so one statement per sale costs no round trip, and each stays
+/// one cached plan whatever the number of variants.
+fn sell_many(c: &Connection, ops: &[StockOp]) -> Result<(), Stop> {
+    let mut wanted: Vec<(&VariantId, u32)> = Vec::new();
+    for op in ops {
+        if let StockOp::Sell { variant, quantity } = op {
+            match wanted.iter_mut().find(|(v, _)| *v == variant) {
+                Some(w) => w.1 = w.1.saturating_add(*quantity),
+                None => wanted.push((variant, *quantity)),
+            }
+        }
+    }
+    for (variant, quantity) in wanted {
+        stock_op(
+            c,
+            &StockOp::Sell {
+                variant: variant.clone(),
+                quantity,
+            },
+        )?;
+    }
+    Ok(())
+}
+
+pub(crate) fn read_idempotency(
+    c: &Connection,
+    scope: &str,
+    key: &str,
+) -> rusqlite::Result<Option<IdempotencyRecord>> {
+    c.prepare_cached(
+        "SELECT fingerprint, response, created_at FROM idempotency WHERE scope = ?1 AND key = ?2",
+    )?
+    .query_row(params![scope, key], |r| {
+        Ok(IdempotencyRecord::new(
+            scope,
+            key,
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            from_micros(r.get(2)?),
+        ))
+    })
+    .optional()
+}
+
+/// Applies a changeset inside an open transaction (the caller commits, or rolls back to its
+/// savepoint). `Replayed` writes nothing.
+pub(crate) fn apply_in(c: &Connection, cs: &Changeset) -> Result<CommitOutcome, Stop> {
+    let now = micros(cs.now.unwrap_or_else(Utc::now));
+    if let Some(rec) = &cs.idempotency {
+        let n = c
+            .prepare_cached(
+                "INSERT INTO idempotency (scope, key, fingerprint, response, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![
+                rec.scope,
+                rec.key,
+                rec.fingerprint,
+                rec.response,
+                now
+            ])?;
+        if n != 1 {
+            return match read_idempotency(c, &rec.scope, &rec.key)? {
+                Some(e) if e.fingerprint == rec.fingerprint => Ok(CommitOutcome::Replayed(e)),
+                Some(_) => Err(Stop::Port(StorageError::IdempotencyMismatch {
+                    scope: rec.scope.clone(),
+                    key: rec.key.clone(),
+                })),
+                None => Err(Stop::Port(StorageError::Unavailable(
+                    "idempotency record vanished; retry".into(),
+                ))),
+            };
+        }
+    }
+    for w in &cs.docs {
+        write_doc(c, w)?;
+    }
+    let mut i = 0;
+    while i < cs.stock.len() {
+        let run = cs.stock[i..]
+            .iter()
+            .take_while(|op| matches!(op, StockOp::Sell { .. }))
+            .count();
+        if run > 1 {
+            sell_many(c, &cs.stock[i..i + run])?;
+            i += run;
+        } else {
+            stock_op(c, &cs.stock[i])?;
+            i += 1;
+        }
+    }
+    if !cs.events.is_empty() {
+        let mut st = c.prepare_cached(
+            "INSERT INTO outbox (aggregate, kind, payload, created_at) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for e in &cs.events {
+            st.execute(params![e.aggregate, e.kind, e.payload, now])?;
+        }
+    }
+    Ok(CommitOutcome::Committed)
+}
+
+/// Deletes a document at `version` with its keys, owners and search row (one transaction).
+pub(crate) fn delete_doc(
+    c: &mut Connection,
+    kind: &str,
+    id: &str,
+    version: u64,
+) -> rusqlite::Result<bool> {
+    let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let gone = tx
+        .prepare_cached("DELETE FROM docs WHERE kind = ?1 AND id = ?2 AND version = ?3")?
+        .execute(params![
+            kind,
+            id,
+            i64::try_from(version).unwrap_or(i64::MAX)
+        ])?;
+    if gone == 0 {
+        return Ok(false);
+    }
+    for statement in [
+        "DELETE FROM doc_keys WHERE kind = ?1 AND id = ?2",
+        "DELETE FROM doc_owners WHERE kind = ?1 AND id = ?2",
+    ] {
+        tx.prepare_cached(statement)?.execute(params![kind, id])?;
+    }
+    if kind == "product" {
+        tx.prepare_cached("DELETE FROM products WHERE id = ?1")?
+            .execute([id])?;
+    }
+    tx.commit()?;
+    Ok(true)
+}
+
+/// Marks outbox events delivered at `now`.
+pub(crate) fn ack_events(c: &mut Connection, seqs: &[u64], now: i64) -> rusqlite::Result<()> {
+    let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    for chunk in seqs.chunks(500) {
+        let sql = format!(
+            "UPDATE outbox SET delivered_at = ? WHERE seq IN ({})",
+            marks(chunk.len())
+        );
+        let values =
+            std::iter::once(now).chain(chunk.iter().map(|s| i64::try_from(*s).unwrap_or(i64::MAX)));
+        tx.prepare(&sql)?.execute(params_from_iter(values))?;
+    }
+    tx.commit()
+}

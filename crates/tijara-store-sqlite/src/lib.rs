@@ -1,0 +1,69 @@
+//! SQLite storage for the Tijara engine on [rusqlite](https://docs.rs/rusqlite): the same
+//! schema, file and guarantees as `tijara-store-sqlx`'s SQLite store, with one hop between
+//! threads per storage call instead of one per SQL statement.
+//!
+//! - **Writes**: one writer thread owns one connection. Changesets queue to it; it applies what
+//!   has queued (up to 64) in one `BEGIN IMMEDIATE` transaction with a savepoint around each
+//!   changeset when there are several — **group commit**: one `fsync` makes the batch durable,
+//!   and a changeset that fails (a version conflict, out of stock, a `CHECK` constraint) is
+//!   rolled back alone. Every caller is answered only after the commit.
+//! - **Reads**: a pool of up to 8 connections used on Tokio's blocking pool; WAL lets them read
+//!   beside the writer. A read of several statements is still one hop.
+//! - Stock moves only by conditional updates (`... WHERE on_hand - reserved >= ?`), guarded
+//!   again by the schema's `CHECK` constraints.
+//! - Durable by default: WAL with `synchronous=FULL` ([`SqliteDurability::Normal`] opts out).
+//! - A busy database is retried with backoff; disk faults (full disk, I/O error, read-only
+//!   database, cannot open) are [`StorageError::Unavailable`], logged on the `storage` target,
+//!   and the writer reopens its connection after one, so writes resume by themselves.
+//! - Statements are prepared once per connection (`prepare_cached`).
+//! - Migrations: the SQL files of `tijara-store-sqlx`, recorded in sqlx's own
+//!   `_sqlx_migrations` table with sqlx's checksums, so each adapter opens the other's
+//!   databases.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), tijara::ports::storage::StorageError> {
+//! let storage = tijara_store_sqlite::connect("sqlite://data/tijara.db").await?;
+//! # Ok(()) }
+//! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod apply;
+mod error;
+mod migrate;
+mod port;
+mod store;
+
+use std::sync::Arc;
+use tijara::ports::storage::{Storage, StorageError};
+
+pub use migrate::MigrationError;
+pub use store::{ReadMode, SqliteDurability, SqliteOptions, SqliteStore, redact};
+
+/// Opens `sqlite://path`, `sqlite:path`, `sqlite::memory:` or a plain file path (durable
+/// commits) and runs the migrations. Other schemes are refused with
+/// [`StorageError::Unavailable`] naming the URL without its password.
+pub async fn connect(url: &str) -> Result<Arc<dyn Storage>, StorageError> {
+    Ok(Arc::new(SqliteStore::connect(url).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn a_database_that_cannot_be_opened_is_named() {
+        let path = "/nonexistent-tijara-dir/shop.db";
+        let Err(err) = super::connect(path).await else {
+            panic!("no such directory")
+        };
+        assert!(err.to_string().contains(path), "{err}");
+    }
+
+    #[tokio::test]
+    async fn other_schemes_are_refused_without_the_password() {
+        let Err(err) = super::connect("postgres://u:secret@h/db").await else {
+            panic!("not SQLite")
+        };
+        assert!(err.to_string().contains("postgres://u:***@h/db"), "{err}");
+    }
+}

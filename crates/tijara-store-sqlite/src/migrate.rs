@@ -1,0 +1,149 @@
+//! The schema: the SQL files of `tijara-store-sqlx`'s SQLite migrations, applied and recorded
+//! exactly as sqlx records them (table `_sqlx_migrations`, SHA-384 checksum of each file), so
+//! either adapter opens a database the other created or migrated.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha384};
+
+/// One migration: version and description as sqlx derives them from the file name
+/// (`<version>_<description>.sql`, underscores read as spaces), and the file's SQL.
+struct Migration {
+    version: i64,
+    description: &'static str,
+    sql: &'static str,
+}
+
+/// The same files sqlx embeds (`sqlx::migrate!("migrations/sqlite")` in `tijara-store-sqlx`),
+/// in version order. A new migration is added there and listed here
+/// (`tests/compat.rs` fails until it is).
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 20261128000001,
+        description: "init",
+        sql: include_str!("../../tijara-store-sqlx/migrations/sqlite/20261128000001_init.sql"),
+    },
+    Migration {
+        version: 20261201153000,
+        description: "idempotency claims",
+        sql: include_str!(
+            "../../tijara-store-sqlx/migrations/sqlite/20261201153000_idempotency_claims.sql"
+        ),
+    },
+];
+
+/// Why the schema could not be brought up to date.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MigrationError {
+    /// A migration started earlier did not finish (sqlx's `success = false`).
+    #[error("migration {0} was left unfinished; restore a backup of the database")]
+    Dirty(i64),
+    /// A migration was applied from a different file than this version's.
+    #[error("migration {0} was applied from a different file than this version's")]
+    Modified(i64),
+    /// The database has a migration this version does not know (a newer version wrote it).
+    #[error("migration {0} is unknown to this version: the database was migrated by a newer one")]
+    Unknown(i64),
+    /// SQLite refused a statement.
+    #[error("migration {version}: {source}")]
+    Sql {
+        /// The migration being applied (0: the bookkeeping).
+        version: i64,
+        /// SQLite's error.
+        #[source]
+        source: rusqlite::Error,
+    },
+}
+
+fn sql(version: i64) -> impl Fn(rusqlite::Error) -> MigrationError {
+    move |source| MigrationError::Sql { version, source }
+}
+
+/// Applies the migrations the database lacks, each in its own transaction with its record.
+/// A read-only database that is up to date opens without writing anything.
+pub(crate) fn run(conn: &mut Connection) -> Result<(), MigrationError> {
+    let exists: bool = conn
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations')",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(sql(0))?;
+    if !exists {
+        // sqlx's own table definition, so sqlx finds it as it left it.
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS _sqlx_migrations (
+    version BIGINT PRIMARY KEY,
+    description TEXT NOT NULL,
+    installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    success BOOLEAN NOT NULL,
+    checksum BLOB NOT NULL,
+    execution_time BIGINT NOT NULL
+);",
+        )
+        .map_err(sql(0))?;
+    }
+    let dirty: Option<i64> = conn
+        .query_row(
+            "SELECT version FROM _sqlx_migrations WHERE success = false ORDER BY version LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(sql(0))?;
+    if let Some(v) = dirty {
+        return Err(MigrationError::Dirty(v));
+    }
+    let applied: Vec<(i64, Vec<u8>)> = {
+        let mut st = conn
+            .prepare("SELECT version, checksum FROM _sqlx_migrations ORDER BY version")
+            .map_err(sql(0))?;
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(sql(0))?
+            .collect::<Result<_, _>>()
+            .map_err(sql(0))?
+    };
+    for (version, checksum) in &applied {
+        match MIGRATIONS.iter().find(|m| m.version == *version) {
+            None => return Err(MigrationError::Unknown(*version)),
+            Some(m) if Sha384::digest(m.sql)[..] != checksum[..] => {
+                return Err(MigrationError::Modified(*version));
+            }
+            Some(_) => {}
+        }
+    }
+    for m in MIGRATIONS {
+        if applied.iter().any(|(v, _)| *v == m.version) {
+            continue;
+        }
+        let start = std::time::Instant::now();
+        let tx = conn.transaction().map_err(sql(m.version))?;
+        tx.execute_batch(m.sql).map_err(sql(m.version))?;
+        tx.execute(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+             VALUES (?1, ?2, TRUE, ?3, -1)",
+            params![m.version, m.description, &Sha384::digest(m.sql)[..]],
+        )
+        .map_err(sql(m.version))?;
+        tx.commit().map_err(sql(m.version))?;
+        let nanos = i64::try_from(start.elapsed().as_nanos()).unwrap_or(i64::MAX);
+        conn.execute(
+            "UPDATE _sqlx_migrations SET execution_time = ?1 WHERE version = ?2",
+            params![nanos, m.version],
+        )
+        .map_err(sql(m.version))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn versions_are_in_order() {
+        assert!(
+            super::MIGRATIONS
+                .windows(2)
+                .all(|w| w[0].version < w[1].version)
+        );
+    }
+}

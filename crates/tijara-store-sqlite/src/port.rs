@@ -1,0 +1,460 @@
+//! The storage port: every call is one job on a reader (or the writer), whatever the number of
+//! statements it runs.
+
+use crate::SqliteStore;
+use crate::apply::{self, from_micros, marks, micros, to_u32, vid};
+use crate::error::Stop;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+use tijara::ports::storage::*;
+use tijara_core::{OrderId, ProductId, ReservationId, VariantId};
+
+fn backend<E: std::error::Error + Send + Sync + 'static>(e: E) -> StorageError {
+    StorageError::Backend(Box::new(e))
+}
+
+fn doc_row(kind: DocKind, r: &Row<'_>) -> rusqlite::Result<StoredDoc> {
+    Ok(StoredDoc::new(
+        kind,
+        r.get::<_, String>(0)?,
+        u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
+        r.get::<_, String>(2)?,
+    ))
+}
+
+fn stock_row(r: &Row<'_>, at: usize) -> Result<StockRow, Stop> {
+    Ok(StockRow::new(
+        vid(r.get(at)?)?,
+        ProductId::new(r.get::<_, String>(at + 1)?).map_err(backend)?,
+    )
+    .with_tracked(r.get::<_, i64>(at + 2)? == 1)
+    .with_on_hand(to_u32(r.get(at + 3)?))
+    .with_reserved(to_u32(r.get(at + 4)?)))
+}
+
+fn reservation_row(r: &Row<'_>) -> Result<ReservationRow, Stop> {
+    Ok(ReservationRow::new(
+        ReservationId::new(r.get::<_, String>(0)?).map_err(backend)?,
+        vid(r.get(1)?)?,
+        to_u32(r.get(2)?),
+        OrderId::new(r.get::<_, String>(3)?).map_err(backend)?,
+        from_micros(r.get(4)?),
+    ))
+}
+
+/// Runs a tagged `UNION ALL` statement (tag, id, version, body, then a stock row's product,
+/// tracked, on_hand, reserved) and hands each row to `each`.
+fn tagged(
+    c: &Connection,
+    sql: &str,
+    values: &[&str],
+    mut each: impl FnMut(&str, &Row<'_>) -> Result<(), Stop>,
+) -> Result<(), Stop> {
+    let mut st = c.prepare_cached(sql)?;
+    let mut rows = st.query(params_from_iter(values.iter()))?;
+    while let Some(r) = rows.next()? {
+        let tag: String = r.get(0)?;
+        each(&tag, r)?;
+    }
+    Ok(())
+}
+
+fn tagged_doc(kind: DocKind, r: &Row<'_>) -> Result<StoredDoc, Stop> {
+    Ok(StoredDoc::new(
+        kind,
+        r.get::<_, String>(1)?,
+        u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
+        r.get::<_, String>(3)?,
+    ))
+}
+
+fn tagged_stock(r: &Row<'_>) -> Result<StockRow, Stop> {
+    Ok(StockRow::new(
+        vid(r.get(1)?)?,
+        ProductId::new(r.get::<_, String>(4)?).map_err(backend)?,
+    )
+    .with_tracked(r.get::<_, i64>(5)? == 1)
+    .with_on_hand(to_u32(r.get(6)?))
+    .with_reserved(to_u32(r.get(7)?)))
+}
+
+fn stock_levels_in(c: &Connection, variants: &[String]) -> Result<Vec<StockRow>, Stop> {
+    let mut out = Vec::with_capacity(variants.len());
+    for chunk in variants.chunks(500) {
+        let sql = format!(
+            "SELECT variant, product, tracked, on_hand, reserved FROM stock WHERE variant IN ({})",
+            marks(chunk.len())
+        );
+        let mut st = c.prepare_cached(&sql)?;
+        let mut rows = st.query(params_from_iter(chunk.iter()))?;
+        while let Some(r) = rows.next()? {
+            out.push(stock_row(r, 0)?);
+        }
+    }
+    Ok(out)
+}
+
+fn docs(
+    c: &Connection,
+    kind: DocKind,
+    sql: &str,
+    values: impl rusqlite::Params,
+) -> Result<Vec<StoredDoc>, Stop> {
+    let mut st = c.prepare_cached(sql)?;
+    let rows = st.query_map(values, |r| doc_row(kind, r))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+#[async_trait]
+impl Storage for SqliteStore {
+    async fn commit(&self, changes: Changeset) -> Result<CommitOutcome, StorageError> {
+        self.commit_changes(changes).await
+    }
+
+    async fn checkout_snapshot(
+        &self,
+        variants: &[VariantId],
+    ) -> Result<CheckoutRows, StorageError> {
+        if variants.len() > 300 {
+            return compose_checkout_snapshot(self, variants).await;
+        }
+        let list: Vec<String> = variants.iter().map(|v| v.as_str().to_owned()).collect();
+        self.read("checkout_snapshot", move |c| {
+            let n = list.len();
+            // ?1..?n are the variants, used three times.
+            let ids = (1..=n).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
+            let sql = format!(
+                "SELECT 's' AS tag, variant AS id, 0 AS version, '' AS body, product, tracked, on_hand, reserved \
+                 FROM stock WHERE variant IN ({ids}) \
+                 UNION ALL SELECT 'p', d.id, d.version, d.body, '', 0, 0, 0 FROM docs d WHERE d.kind = 'product' \
+                 AND d.id IN (SELECT product FROM stock WHERE variant IN ({ids})) \
+                 UNION ALL SELECT 'v', d.id, d.version, d.body, '', 0, 0, 0 FROM docs d WHERE d.kind = 'seller' \
+                 AND d.id IN (SELECT p.seller FROM products p WHERE p.id IN (SELECT product FROM stock WHERE variant IN ({ids}))) \
+                 UNION ALL SELECT 'r', d.id, d.version, d.body, '', 0, 0, 0 FROM docs d WHERE d.kind = 'promotion'"
+            );
+            let values: Vec<&str> = list.iter().map(String::as_str).collect();
+            let mut out = CheckoutRows::default();
+            tagged(c, &sql, &values, |tag, r| {
+                match tag {
+                    "s" => out.stock.push(tagged_stock(r)?),
+                    "p" => out.products.push(tagged_doc(DocKind::Product, r)?),
+                    "v" => out.sellers.push(tagged_doc(DocKind::Seller, r)?),
+                    _ => out.promotions.push(tagged_doc(DocKind::Promotion, r)?),
+                }
+                Ok(())
+            })?;
+            out.promotions.sort_by(|a, b| a.id.cmp(&b.id));
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn product_page(&self, key: &str) -> Result<ProductPageRows, StorageError> {
+        let key = key.to_owned();
+        self.read("product_page", move |c| {
+            let mut out = ProductPageRows::default();
+            tagged(
+                c,
+                "SELECT 's' AS tag, s.variant AS id, 0 AS version, '' AS body, s.product AS product, s.tracked AS tracked, \
+                 s.on_hand AS on_hand, s.reserved AS reserved FROM stock s \
+                 WHERE s.product IN (SELECT k.id FROM doc_keys k WHERE k.kind = 'product' AND k.key = ?1) \
+                 UNION ALL SELECT 'p', d.id, d.version, d.body, '', 0, 0, 0 FROM doc_keys k \
+                 JOIN docs d ON d.kind = k.kind AND d.id = k.id WHERE k.kind = 'product' AND k.key = ?1 \
+                 UNION ALL SELECT 'v', d.id, d.version, d.body, '', 0, 0, 0 FROM docs d WHERE d.kind = 'seller' \
+                 AND d.id IN (SELECT p.seller FROM products p WHERE p.id IN \
+                 (SELECT k.id FROM doc_keys k WHERE k.kind = 'product' AND k.key = ?1)) \
+                 UNION ALL SELECT 'c', d.id, d.version, d.body, '', 0, 0, 0 FROM docs d WHERE d.kind = 'category' \
+                 AND d.id IN (SELECT p.category FROM products p WHERE p.id IN \
+                 (SELECT k.id FROM doc_keys k WHERE k.kind = 'product' AND k.key = ?1))",
+                &[key.as_str()],
+                |tag, r| {
+                    match tag {
+                        "s" => out.stock.push(tagged_stock(r)?),
+                        "p" => out.product = Some(tagged_doc(DocKind::Product, r)?),
+                        "v" => out.seller = Some(tagged_doc(DocKind::Seller, r)?),
+                        _ => out.category = Some(tagged_doc(DocKind::Category, r)?),
+                    }
+                    Ok(())
+                },
+            )?;
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn get(&self, kind: DocKind, id: &str) -> Result<Option<StoredDoc>, StorageError> {
+        let id = id.to_owned();
+        self.read("get", move |c| {
+            Ok(
+                c.prepare_cached("SELECT id, version, body FROM docs WHERE kind = ?1 AND id = ?2")?
+                    .query_row(params![kind.as_str(), id], |r| doc_row(kind, r))
+                    .optional()?,
+            )
+        })
+        .await
+    }
+
+    async fn get_many(
+        &self,
+        kind: DocKind,
+        ids: &[String],
+    ) -> Result<Vec<StoredDoc>, StorageError> {
+        let ids = ids.to_vec();
+        self.read("get_many", move |c| {
+            let mut out = Vec::with_capacity(ids.len());
+            for chunk in ids.chunks(500) {
+                let sql = format!(
+                    "SELECT id, version, body FROM docs WHERE kind = ? AND id IN ({})",
+                    marks(chunk.len())
+                );
+                let values = std::iter::once(kind.as_str()).chain(chunk.iter().map(String::as_str));
+                out.extend(docs(c, kind, &sql, params_from_iter(values))?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn find_by_key(
+        &self,
+        kind: DocKind,
+        key: &str,
+    ) -> Result<Option<StoredDoc>, StorageError> {
+        let key = key.to_owned();
+        self.read("find_by_key", move |c| {
+            Ok(c.prepare_cached(
+                "SELECT d.id, d.version, d.body FROM doc_keys k JOIN docs d ON d.kind = k.kind AND d.id = k.id \
+                 WHERE k.kind = ?1 AND k.key = ?2",
+            )?
+            .query_row(params![kind.as_str(), key], |r| doc_row(kind, r))
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn list(&self, query: &ListQuery) -> Result<Vec<StoredDoc>, StorageError> {
+        let kind = query.kind;
+        let after = query.after.clone().unwrap_or_default();
+        let limit = i64::from(query.limit.clamp(1, 1000));
+        let owner = query.owner.clone();
+        self.read("list", move |c| match &owner {
+            Some(o) => docs(
+                c,
+                kind,
+                "SELECT d.id, d.version, d.body FROM doc_owners o JOIN docs d ON d.kind = o.kind AND d.id = o.id \
+                 WHERE o.kind = ?1 AND o.owner = ?2 AND o.id > ?3 ORDER BY o.id LIMIT ?4",
+                params![kind.as_str(), o, after, limit],
+            ),
+            None => docs(
+                c,
+                kind,
+                "SELECT id, version, body FROM docs WHERE kind = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+                params![kind.as_str(), after, limit],
+            ),
+        })
+        .await
+    }
+
+    async fn search_products(&self, query: &ProductQuery) -> Result<Vec<StoredDoc>, StorageError> {
+        let query = query.clone();
+        self.read("search_products", move |c| {
+            let mut sql = String::from(
+                "SELECT d.id, d.version, d.body FROM products p JOIN docs d ON d.kind = 'product' AND d.id = p.id WHERE p.id > ?",
+            );
+            let mut values: Vec<rusqlite::types::Value> = vec![query.after.clone().unwrap_or_default().into()];
+            if query.active_only {
+                sql.push_str(" AND p.active = 1");
+            }
+            if let Some(cat) = &query.category {
+                sql.push_str(" AND p.category = ?");
+                values.push(cat.clone().into());
+            }
+            if let Some(s) = &query.seller {
+                sql.push_str(" AND p.seller = ?");
+                values.push(s.clone().into());
+            }
+            if let Some(m) = query.min_price_minor {
+                sql.push_str(" AND p.max_price >= ?");
+                values.push(m.into());
+            }
+            if let Some(m) = query.max_price_minor {
+                sql.push_str(" AND p.min_price <= ?");
+                values.push(m.into());
+            }
+            if let Some(t) = &query.text {
+                sql.push_str(" AND p.search_text LIKE ? ESCAPE '\\'");
+                values.push(like_pattern(t).into());
+            }
+            if query.in_stock {
+                sql.push_str(
+                    " AND EXISTS (SELECT 1 FROM stock s WHERE s.product = p.id AND (s.tracked = 0 OR s.on_hand - s.reserved > 0))",
+                );
+            }
+            sql.push_str(" ORDER BY p.id LIMIT ?");
+            values.push(i64::from(query.limit.clamp(1, 1000)).into());
+            docs(c, DocKind::Product, &sql, params_from_iter(values))
+        })
+        .await
+    }
+
+    async fn stock_levels(&self, variants: &[VariantId]) -> Result<Vec<StockRow>, StorageError> {
+        let list: Vec<String> = variants.iter().map(|v| v.as_str().to_owned()).collect();
+        self.read("stock_levels", move |c| stock_levels_in(c, &list))
+            .await
+    }
+
+    async fn expired_reservations(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<ReservationRow>, StorageError> {
+        self.read("expired_reservations", move |c| {
+            let mut st = c.prepare_cached(
+                "SELECT id, variant, quantity, order_id, expires_at FROM reservations WHERE expires_at <= ?1 \
+                 ORDER BY expires_at, id LIMIT ?2",
+            )?;
+            let mut rows = st.query(params![micros(now), i64::from(limit.clamp(1, 10_000))])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                out.push(reservation_row(r)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn order_reservations(
+        &self,
+        order: &OrderId,
+    ) -> Result<Vec<ReservationRow>, StorageError> {
+        let order = order.as_str().to_owned();
+        self.read("order_reservations", move |c| {
+            let mut st = c.prepare_cached(
+                "SELECT id, variant, quantity, order_id, expires_at FROM reservations WHERE order_id = ?1 ORDER BY id",
+            )?;
+            let mut rows = st.query([order])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                out.push(reservation_row(r)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn idempotency(
+        &self,
+        scope: &str,
+        key: &str,
+    ) -> Result<Option<IdempotencyRecord>, StorageError> {
+        let (scope, key) = (scope.to_owned(), key.to_owned());
+        self.read("idempotency", move |c| {
+            Ok(apply::read_idempotency(c, &scope, &key)?)
+        })
+        .await
+    }
+
+    async fn claim_idempotency(
+        &self,
+        scope: &str,
+        key: &str,
+        token: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<IdempotencyClaim, StorageError> {
+        let (scope, key, token) = (scope.to_owned(), key.to_owned(), token.to_owned());
+        // On the writer: one statement decides (insert, or take over an expired claim), and
+        // the read of the holder's expiry sees no write in between.
+        self.on_writer("claim_idempotency", move |c| {
+            let n = c
+                .prepare_cached(
+                    "INSERT INTO idempotency_claims (scope, key, token, expires_at) VALUES (?1, ?2, ?3, ?4) \
+                     ON CONFLICT (scope, key) DO UPDATE SET token = excluded.token, expires_at = excluded.expires_at \
+                     WHERE idempotency_claims.expires_at <= ?5",
+                )?
+                .execute(params![scope, key, token, micros(expires_at), micros(now)])?;
+            if n == 1 {
+                return Ok(IdempotencyClaim::Claimed);
+            }
+            let until: Option<i64> = c
+                .prepare_cached("SELECT expires_at FROM idempotency_claims WHERE scope = ?1 AND key = ?2")?
+                .query_row(params![scope, key], |r| r.get(0))
+                .optional()?;
+            Ok(IdempotencyClaim::Held {
+                expires_at: until.map(from_micros).unwrap_or(now),
+            })
+        })
+        .await
+    }
+
+    async fn delete_doc(
+        &self,
+        kind: DocKind,
+        id: &str,
+        version: u64,
+    ) -> Result<bool, StorageError> {
+        let id = id.to_owned();
+        self.on_writer("delete_doc", move |c| {
+            Ok(apply::delete_doc(c, kind.as_str(), &id, version)?)
+        })
+        .await
+    }
+
+    async fn release_idempotency(
+        &self,
+        scope: &str,
+        key: &str,
+        token: &str,
+    ) -> Result<(), StorageError> {
+        let (scope, key, token) = (scope.to_owned(), key.to_owned(), token.to_owned());
+        self.on_writer("release_idempotency", move |c| {
+            c.prepare_cached(
+                "DELETE FROM idempotency_claims WHERE scope = ?1 AND key = ?2 AND token = ?3",
+            )?
+            .execute(params![scope, key, token])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn pending_events(&self, limit: u32) -> Result<Vec<OutboxEvent>, StorageError> {
+        self.read("pending_events", move |c| {
+            let mut st = c.prepare_cached(
+                "SELECT seq, aggregate, kind, payload, created_at FROM outbox WHERE delivered_at IS NULL ORDER BY seq LIMIT ?1",
+            )?;
+            let rows = st.query_map([i64::from(limit.clamp(1, 100_000))], |r| {
+                Ok(OutboxEvent::new(
+                    u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    from_micros(r.get(4)?),
+                ))
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn ack_events(&self, seqs: &[u64]) -> Result<(), StorageError> {
+        let seqs = seqs.to_vec();
+        let now = micros(Utc::now());
+        self.on_writer("ack_events", move |c| Ok(apply::ack_events(c, &seqs, now)?))
+            .await
+    }
+}
+
+/// Escapes `%`, `_` and `\` for `LIKE … ESCAPE '\'`.
+fn like_pattern(text: &str) -> String {
+    let mut p = String::with_capacity(text.len() + 2);
+    p.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}

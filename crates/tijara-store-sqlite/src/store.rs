@@ -1,0 +1,635 @@
+//! The store: opening the database, the writer thread (group commit) and the readers.
+
+use crate::apply::apply_in;
+use crate::error::{MAX_TRIES, Stop, backoff, classify, copy, is_constraint, log_fault};
+use rusqlite::{Connection, OpenFlags};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tijara::ports::storage::{Changeset, CommitOutcome, StorageError};
+use tokio::sync::{Semaphore, mpsc, oneshot};
+
+/// How hard SQLite works to keep a commit through a power loss.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SqliteDurability {
+    /// `synchronous=FULL` (default): every commit is on disk before it is acknowledged.
+    #[default]
+    Full,
+    /// `synchronous=NORMAL`: faster; in WAL mode a power loss may roll back the last commits,
+    /// never corrupt the database. Opt-in only.
+    Normal,
+}
+
+/// How the store opens its database. `SqliteOptions::default()` is what [`SqliteStore::connect`]
+/// uses: durable commits, no memory map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct SqliteOptions {
+    /// `synchronous=FULL` (default) or `NORMAL`.
+    pub durability: SqliteDurability,
+    /// `PRAGMA mmap_size` in bytes for every connection (`None`: SQLite's default, no map).
+    /// Reads through the map skip a `pread` and a page copy per page; see the crate's README
+    /// for what it measured.
+    pub mmap_size: Option<u64>,
+    /// Where reads run (default: [`ReadMode::BlockingPool`]).
+    pub reads: ReadMode,
+}
+
+/// Where the reads run. Either way a storage call is one hop to a thread holding a connection
+/// and one back; they differ in how the thread is woken (see the crate's README for what each
+/// measured).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReadMode {
+    /// On Tokio's blocking pool, with a connection taken from a pool of up to 8.
+    #[default]
+    BlockingPool,
+    /// On 8 dedicated reader threads, each owning a connection, fed by one queue.
+    Threads,
+}
+
+impl SqliteOptions {
+    /// These options with durability `d`.
+    pub fn with_durability(mut self, d: SqliteDurability) -> Self {
+        self.durability = d;
+        self
+    }
+
+    /// These options with reads run as `mode` says.
+    pub fn with_reads(mut self, mode: ReadMode) -> Self {
+        self.reads = mode;
+        self
+    }
+
+    /// These options with a memory map of up to `bytes` per connection.
+    pub fn with_mmap_size(mut self, bytes: u64) -> Self {
+        self.mmap_size = Some(bytes);
+        self
+    }
+}
+
+/// The most changesets one transaction holds.
+const MAX_BATCH: usize = 64;
+/// Reader connections (and reads running at once).
+const READERS: usize = 8;
+
+/// A piece of work for the writer thread: the connection (or why there is none), and the
+/// answer whether the work spoiled it.
+pub(crate) type Task = Box<dyn FnOnce(Result<&mut Connection, &StorageError>) -> bool + Send>;
+
+enum Job {
+    Commit {
+        changes: Changeset,
+        reply: oneshot::Sender<Result<CommitOutcome, StorageError>>,
+    },
+    Run(Task),
+}
+
+/// A read for a reader thread: its connection (or why there is none); answers whether to
+/// keep the connection.
+type ReadJob = Box<dyn FnOnce(Result<&Connection, &StorageError>) -> bool + Send>;
+
+/// Where the database is and how its connections are opened.
+#[derive(Debug, Clone)]
+struct Opener {
+    /// `None`: in memory (one connection, the writer's, which serves the reads too).
+    path: Option<PathBuf>,
+    read_only: bool,
+    options: SqliteOptions,
+}
+
+impl Opener {
+    fn open(&self, writer: bool) -> rusqlite::Result<Connection> {
+        let c = match &self.path {
+            None => Connection::open_in_memory()?,
+            Some(p) => {
+                let mut flags = OpenFlags::default();
+                if self.read_only {
+                    flags.remove(OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE);
+                    flags.insert(OpenFlags::SQLITE_OPEN_READ_ONLY);
+                }
+                Connection::open_with_flags(p, flags)?
+            }
+        };
+        c.busy_timeout(Duration::from_secs(5))?;
+        if writer && !self.read_only {
+            let mode = if self.path.is_some() { "WAL" } else { "MEMORY" };
+            c.pragma_update(None, "journal_mode", mode)?;
+        }
+        let sync = match self.options.durability {
+            SqliteDurability::Full => "FULL",
+            SqliteDurability::Normal => "NORMAL",
+        };
+        c.pragma_update(None, "synchronous", sync)?;
+        c.pragma_update(None, "foreign_keys", "ON")?;
+        // Page cache: the writer keeps 8 MiB, so the indexes of a growing order table stay in
+        // memory; each reader 1 MiB (the operating system caches the file for them) — the
+        // same bound as the sqlx adapter: 8 + 8 × 1 MiB.
+        c.pragma_update(None, "cache_size", if writer { -8192 } else { -1024 })?;
+        if let Some(bytes) = self.options.mmap_size {
+            c.pragma_update(None, "mmap_size", i64::try_from(bytes).unwrap_or(i64::MAX))?;
+        }
+        c.set_prepared_statement_cache_capacity(64);
+        Ok(c)
+    }
+}
+
+struct Inner {
+    writer: mpsc::Sender<Job>,
+    opener: Opener,
+    idle: Mutex<Vec<Connection>>,
+    permits: Arc<Semaphore>,
+    /// The reader threads' queue ([`ReadMode::Threads`] on a file).
+    reader_threads: Option<flume::Sender<ReadJob>>,
+    /// Test hook: the writer's `max_page_count` (0: never set).
+    page_limit: Arc<AtomicU32>,
+}
+
+/// Storage in one SQLite file (WAL, busy timeout 5 s), or in memory, on rusqlite: one writer
+/// thread commits queued changesets in batches; reads run on a small pool of connections.
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.inner.opener.path)
+            .field("read_only", &self.inner.opener.read_only)
+            .field("options", &self.inner.opener.options)
+            .finish()
+    }
+}
+
+/// What a URL names: a file (and whether read-only) or memory.
+fn parse_url(url: &str) -> Result<(Option<PathBuf>, bool), StorageError> {
+    let rest = if let Some(r) = url.strip_prefix("sqlite://") {
+        r
+    } else if let Some(r) = url.strip_prefix("sqlite:") {
+        r
+    } else if !url.contains("://") && !url.trim().is_empty() {
+        url
+    } else {
+        return Err(StorageError::Unavailable(format!(
+            "unsupported database URL {:?}: this adapter opens sqlite://… URLs and file paths \
+             (PostgreSQL: use tijara-store-sqlx)",
+            redact(url)
+        )));
+    };
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let mut read_only = false;
+    let mut memory = path == ":memory:" || path.is_empty();
+    for pair in query.split('&') {
+        match pair {
+            "mode=ro" => read_only = true,
+            "mode=memory" => memory = true,
+            _ => {}
+        }
+    }
+    Ok(((!memory).then(|| PathBuf::from(path)), read_only))
+}
+
+/// A URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) `sqlite://path`, `sqlite:path`, a plain path or
+    /// `sqlite::memory:` with durable commits, and runs the migrations. `?mode=ro` opens a file
+    /// read-only. Must be called inside a Tokio runtime (reads run on its blocking pool).
+    pub async fn connect(url: &str) -> Result<Self, StorageError> {
+        Self::connect_with(url, SqliteOptions::default()).await
+    }
+
+    /// Like [`SqliteStore::connect`], with options. A failure names the database.
+    pub async fn connect_with(url: &str, options: SqliteOptions) -> Result<Self, StorageError> {
+        let named = |e: StorageError| match e {
+            StorageError::Unavailable(m) => {
+                StorageError::Unavailable(format!("{}: {m}", redact(url)))
+            }
+            StorageError::Backend(source) => {
+                StorageError::Backend(format!("{}: {source}", redact(url)).into())
+            }
+            other => other,
+        };
+        let (path, read_only) = parse_url(url).map_err(named)?;
+        let opener = Opener {
+            path,
+            read_only,
+            options,
+        };
+        let (tx, rx) = mpsc::channel::<Job>(1024);
+        let (ready, opened) = oneshot::channel::<Result<(), StorageError>>();
+        let page_limit = Arc::new(AtomicU32::new(0));
+        let reader_threads = match (options.reads, &opener.path) {
+            (ReadMode::Threads, Some(_)) => Some(spawn_readers(&opener)?),
+            _ => None,
+        };
+        let inner = Arc::new(Inner {
+            writer: tx,
+            opener,
+            idle: Mutex::new(Vec::new()),
+            permits: Arc::new(Semaphore::new(READERS)),
+            reader_threads,
+            page_limit,
+        });
+        // The writer thread opens its connection and runs the migrations, then owns it.
+        let open_inner = inner.opener.clone();
+        let limit = inner.page_limit.clone();
+        std::thread::Builder::new()
+            .name("tijara-sqlite-writer".into())
+            .spawn(move || {
+                let first = open_inner
+                    .open(true)
+                    .map_err(|e| classify(e).0)
+                    .and_then(|mut c| {
+                        crate::migrate::run(&mut c)
+                            .map_err(|e| StorageError::Backend(Box::new(e)))
+                            .map(|()| c)
+                    });
+                let conn = match first {
+                    Ok(c) => c,
+                    Err(e) => {
+                        let _ = ready.send(Err(e));
+                        return;
+                    }
+                };
+                let _ = ready.send(Ok(()));
+                Writer {
+                    conn: Some(conn),
+                    opener: open_inner,
+                    page_limit: limit,
+                }
+                .run(rx);
+            })
+            .map_err(|e| {
+                StorageError::Unavailable(format!("cannot start the SQLite writer: {e}"))
+            })?;
+        opened
+            .await
+            .map_err(|_| StorageError::Unavailable("the SQLite writer has stopped".into()))?
+            .map_err(named)?;
+        Ok(SqliteStore { inner })
+    }
+}
+
+impl SqliteStore {
+    /// **Fault injection for tests only**: caps the database at its current size (`Some(_)`:
+    /// SQLite's `PRAGMA max_page_count` on the writer connection, so a write that needs a new
+    /// page fails with SQLITE_FULL, "database or disk is full", as on a full disk), or lifts the
+    /// cap (`None`: space is back). The cap applies to every writer connection, including one
+    /// that replaces a connection spoiled by the fault. Not for production use.
+    #[doc(hidden)]
+    pub fn limit_pages_for_tests(&self, pages: Option<u32>) {
+        // SQLite's largest page count; 0 means the hook was never used.
+        self.inner
+            .page_limit
+            .store(pages.unwrap_or(4_294_967_294).max(1), Ordering::SeqCst);
+    }
+
+    /// Runs `PRAGMA integrity_check`: `"ok"` for a sound database, else SQLite's findings.
+    pub async fn integrity_check(&self) -> Result<String, StorageError> {
+        self.read("integrity_check", |c| {
+            let mut st = c.prepare("PRAGMA integrity_check")?;
+            let rows = st
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows.join("\n"))
+        })
+        .await
+    }
+
+    pub(crate) async fn commit_changes(
+        &self,
+        changes: Changeset,
+    ) -> Result<CommitOutcome, StorageError> {
+        let (reply, answer) = oneshot::channel();
+        self.inner
+            .writer
+            .send(Job::Commit { changes, reply })
+            .await
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+
+    /// Runs `f` on the writer's connection, in queue order with the commits: one hop to the
+    /// writer thread and back.
+    pub(crate) async fn on_writer<T, F>(&self, op: &'static str, f: F) -> Result<T, StorageError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, Stop> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let task: Task = Box::new(move |conn| {
+            let (r, spoiled) = match conn {
+                Ok(c) => match f(c) {
+                    Ok(v) => (Ok(v), false),
+                    Err(Stop::Port(e)) => (Err(e), false),
+                    Err(Stop::Db(e)) => {
+                        let spoiled = crate::error::spoils_connection(&e);
+                        (Err(classify(e).0), spoiled)
+                    }
+                },
+                Err(e) => (Err(copy(e)), false),
+            };
+            let _ = reply.send(r);
+            spoiled
+        });
+        self.inner
+            .writer
+            .send(Job::Run(task))
+            .await
+            .map_err(|_| stopped())?;
+        let r = answer.await.map_err(|_| stopped())?;
+        if let Err(e) = &r {
+            log_fault(op, e);
+        }
+        r
+    }
+
+    /// Runs the read `f` on a reader connection on Tokio's blocking pool: one hop for the whole
+    /// call, however many statements it runs. In memory, the writer's connection serves it.
+    pub(crate) async fn read<T, F>(&self, op: &'static str, f: F) -> Result<T, StorageError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, Stop> + Send + 'static,
+    {
+        if self.inner.opener.path.is_none() {
+            return self.on_writer(op, move |c: &mut Connection| f(c)).await;
+        }
+        if let Some(queue) = &self.inner.reader_threads {
+            let (reply, answer) = oneshot::channel();
+            let job: ReadJob = Box::new(move |conn| {
+                let (r, keep) = match conn {
+                    Ok(c) => run_read(c, f),
+                    Err(e) => (Err(copy(e)), true),
+                };
+                let _ = reply.send(r);
+                keep
+            });
+            queue.send(job).map_err(|_| stopped())?;
+            let r = answer.await.map_err(|_| stopped())?;
+            if let Err(e) = &r {
+                log_fault(op, e);
+            }
+            return r;
+        }
+        let permit = self
+            .inner
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| stopped())?;
+        let inner = self.inner.clone();
+        let r = tokio::task::spawn_blocking(move || {
+            let pooled = inner.idle.lock().ok().and_then(|mut idle| idle.pop());
+            let conn = match pooled {
+                Some(c) => c,
+                None => inner.opener.open(false).map_err(|e| classify(e).0)?,
+            };
+            let (r, keep) = run_read(&conn, f);
+            if keep && let Ok(mut idle) = inner.idle.lock() {
+                idle.push(conn);
+            }
+            drop(permit);
+            r
+        })
+        .await
+        .map_err(|_| StorageError::Unavailable("a SQLite reader stopped".into()))?;
+        if let Err(e) = &r {
+            log_fault(op, e);
+        }
+        r
+    }
+}
+
+/// Runs a read; answers whether its connection may be used again.
+fn run_read<T>(
+    c: &Connection,
+    f: impl FnOnce(&Connection) -> Result<T, Stop>,
+) -> (Result<T, StorageError>, bool) {
+    match f(c) {
+        Ok(v) => (Ok(v), true),
+        Err(Stop::Port(e)) => (Err(e), true),
+        Err(Stop::Db(e)) => {
+            let keep = !crate::error::spoils_connection(&e);
+            (Err(classify(e).0), keep)
+        }
+    }
+}
+
+/// Starts the reader threads of [`ReadMode::Threads`]; each opens its connection on its first
+/// read (and again after a fault spoiled it). They stop when the store is dropped.
+fn spawn_readers(opener: &Opener) -> Result<flume::Sender<ReadJob>, StorageError> {
+    let (tx, rx) = flume::unbounded::<ReadJob>();
+    for n in 0..READERS {
+        let rx = rx.clone();
+        let opener = opener.clone();
+        std::thread::Builder::new()
+            .name(format!("tijara-sqlite-reader-{n}"))
+            .spawn(move || {
+                let mut conn: Option<Connection> = None;
+                while let Ok(job) = rx.recv() {
+                    if conn.is_none() {
+                        match opener.open(false) {
+                            Ok(c) => conn = Some(c),
+                            Err(e) => {
+                                job(Err(&classify(e).0));
+                                continue;
+                            }
+                        }
+                    }
+                    let keep = match &conn {
+                        Some(c) => job(Ok(c)),
+                        None => true,
+                    };
+                    if !keep {
+                        conn = None;
+                    }
+                }
+            })
+            .map_err(|e| StorageError::Unavailable(format!("cannot start a SQLite reader: {e}")))?;
+    }
+    Ok(tx)
+}
+
+fn stopped() -> StorageError {
+    StorageError::Unavailable("the SQLite writer has stopped".into())
+}
+
+struct Commit {
+    changes: Changeset,
+    reply: oneshot::Sender<Result<CommitOutcome, StorageError>>,
+}
+
+/// The writer thread's state: its connection (`None` after a fault spoiled it: reopened on the
+/// next job) and what it needs to reopen it.
+struct Writer {
+    conn: Option<Connection>,
+    opener: Opener,
+    page_limit: Arc<AtomicU32>,
+}
+
+impl Writer {
+    fn run(mut self, mut rx: mpsc::Receiver<Job>) {
+        while let Some(first) = rx.blocking_recv() {
+            let mut jobs = vec![first];
+            while jobs.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(j) => jobs.push(j),
+                    Err(_) => break,
+                }
+            }
+            // In queue order: runs of commits are one transaction each; other work runs alone.
+            let mut commits = Vec::new();
+            for job in jobs {
+                match job {
+                    Job::Commit { changes, reply } => commits.push(Commit { changes, reply }),
+                    Job::Run(task) => {
+                        if !commits.is_empty() {
+                            self.batch(std::mem::take(&mut commits));
+                        }
+                        self.task(task);
+                    }
+                }
+            }
+            if !commits.is_empty() {
+                self.batch(commits);
+            }
+        }
+    }
+
+    /// The connection, reopened if a fault spoiled it; the page cap of the test hook applied.
+    fn conn(&mut self) -> Result<&mut Connection, StorageError> {
+        if self.conn.is_none() {
+            let c = self.opener.open(true).map_err(|e| classify(e).0)?;
+            self.conn = Some(c);
+        }
+        let limit = self.page_limit.load(Ordering::SeqCst);
+        let c = self.conn.as_mut().ok_or_else(stopped)?;
+        if limit != 0 {
+            c.query_row(&format!("PRAGMA max_page_count = {limit}"), [], |_| Ok(()))
+                .map_err(|e| classify(e).0)?;
+        }
+        Ok(c)
+    }
+
+    fn spoiled(&mut self) {
+        // An in-memory database lives in its connection: it cannot be replaced.
+        if self.opener.path.is_some() {
+            tracing::warn!(target: "storage", backend = "SQLite (rusqlite)",
+                "replacing the SQLite writer connection after a fault");
+            self.conn = None;
+        }
+    }
+
+    fn task(&mut self, task: Task) {
+        let spoiled = match self.conn() {
+            Ok(c) => task(Ok(c)),
+            Err(e) => task(Err(&e)),
+        };
+        if spoiled {
+            self.spoiled();
+        }
+    }
+
+    /// Commits a batch in one transaction (one fsync), retrying a busy database with backoff.
+    fn batch(&mut self, jobs: Vec<Commit>) {
+        let mut attempt = 0;
+        loop {
+            let e = match self.conn() {
+                Ok(c) => match pass(c, &jobs) {
+                    Ok(results) => {
+                        for (j, r) in jobs.into_iter().zip(results) {
+                            let _ = j.reply.send(r);
+                        }
+                        return;
+                    }
+                    Err(e) => {
+                        if crate::error::spoils_connection(&e) {
+                            self.spoiled();
+                        }
+                        let (e, retry) = classify(e);
+                        attempt += 1;
+                        if retry && attempt < MAX_TRIES {
+                            std::thread::sleep(backoff(attempt));
+                            continue;
+                        }
+                        e
+                    }
+                },
+                Err(e) => e,
+            };
+            log_fault("commit", &e);
+            for j in jobs {
+                let _ = j.reply.send(Err(copy(&e)));
+            }
+            return;
+        }
+    }
+}
+
+fn exec(c: &Connection, sql: &str) -> rusqlite::Result<()> {
+    c.prepare_cached(sql)?.execute([]).map(|_| ())
+}
+
+/// One transaction over the batch, a savepoint around each changeset when there are several:
+/// a changeset that fails (a version conflict, out of stock, a CHECK constraint) is rolled
+/// back alone and answered with its error; the others commit together. A database error
+/// (busy, disk full…) fails the whole batch, rolled back.
+fn pass(
+    c: &mut Connection,
+    jobs: &[Commit],
+) -> rusqlite::Result<Vec<Result<CommitOutcome, StorageError>>> {
+    let r = pass_in(c, jobs);
+    if r.is_err() && !c.is_autocommit() {
+        let _ = c.execute_batch("ROLLBACK");
+    }
+    r
+}
+
+fn pass_in(
+    c: &mut Connection,
+    jobs: &[Commit],
+) -> rusqlite::Result<Vec<Result<CommitOutcome, StorageError>>> {
+    let single = jobs.len() == 1;
+    exec(c, "BEGIN IMMEDIATE")?;
+    let mut results = Vec::with_capacity(jobs.len());
+    for j in jobs {
+        if !single {
+            exec(c, "SAVEPOINT cs")?;
+        }
+        let outcome = match apply_in(c, &j.changes) {
+            Ok(o) => Ok(o),
+            Err(Stop::Port(e)) => Err(e),
+            Err(Stop::Db(e)) if is_constraint(&e) => Err(StorageError::Backend(Box::new(e))),
+            Err(Stop::Db(e)) => return Err(e),
+        };
+        if !single {
+            if outcome.is_err() {
+                exec(c, "ROLLBACK TO cs")?;
+            }
+            exec(c, "RELEASE cs")?;
+        }
+        results.push(outcome);
+    }
+    if results.iter().all(Result::is_err) {
+        // Nothing to keep: no commit, no fsync.
+        exec(c, "ROLLBACK")?;
+    } else {
+        exec(c, "COMMIT")?;
+    }
+    Ok(results)
+}
