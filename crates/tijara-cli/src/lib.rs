@@ -108,7 +108,8 @@ pub fn rate_cards(file: &RegionFile, base: Option<&Path>) -> Result<Vec<TableCar
 /// `region` (default Dakhla), with cash on delivery and the region's rate cards.
 pub async fn engine(url: &str, region: Option<&Path>) -> Result<Tijara, CliError> {
     let file = load_region(region)?;
-    let storage = tijara_store_sqlx::connect(url)
+    // The storefront's `sqlx+sqlite://` (its SQLite through sqlx) names the same file.
+    let storage = tijara_store_sqlx::connect(url.strip_prefix("sqlx+").unwrap_or(url))
         .await
         .map_err(|e| CliError::failure(format!("{url}: {e}")))?;
     let mut builder = Tijara::builder()

@@ -256,6 +256,47 @@ impl Storage for SqliteStore {
         .await
     }
 
+    async fn count_by_owner(
+        &self,
+        kind: DocKind,
+        owners: &[String],
+    ) -> Result<Vec<u64>, StorageError> {
+        // One grouped count over the owners table's primary key (kind, owner, id), as the sqlx
+        // adapter does: no document is read. Owners go in chunks to keep parameters few.
+        let mut wanted: Vec<String> = owners.to_vec();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let found = self
+            .read("count_by_owner", move |c| {
+                let mut found = std::collections::HashMap::new();
+                for chunk in wanted.chunks(300) {
+                    let marks = (2..=chunk.len() + 1)
+                        .map(|i| format!("?{i}"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let sql = format!(
+                        "SELECT owner, COUNT(*) FROM doc_owners WHERE kind = ?1 AND owner IN ({marks}) GROUP BY owner"
+                    );
+                    let mut values: Vec<rusqlite::types::Value> = vec![kind.as_str().to_owned().into()];
+                    values.extend(chunk.iter().map(|o| o.clone().into()));
+                    let mut st = c.prepare_cached(&sql)?;
+                    let rows = st.query_map(params_from_iter(values), |r| {
+                        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+                    })?;
+                    for row in rows {
+                        let (owner, n) = row?;
+                        found.insert(owner, u64::try_from(n).unwrap_or(0));
+                    }
+                }
+                Ok(found)
+            })
+            .await?;
+        Ok(owners
+            .iter()
+            .map(|o| found.get(o).copied().unwrap_or(0))
+            .collect())
+    }
+
     async fn search_products(&self, query: &ProductQuery) -> Result<Vec<StoredDoc>, StorageError> {
         let query = query.clone();
         self.read("search_products", move |c| {

@@ -431,6 +431,24 @@ pub fn bank_from_region_and_flags(
     )
 }
 
+/// Opens the database of `url`, the adapter chosen by its scheme:
+/// - `sqlite://…`, `sqlite:…` or a plain path: SQLite through `tijara-store-sqlite` (rusqlite:
+///   one writer thread with group commit, one hop per storage call; the embedded default);
+/// - `sqlx+sqlite://…`: the same database through `tijara-store-sqlx`'s SQLite adapter (the
+///   former default; both adapters open each other's databases);
+/// - `postgres://…` / `postgresql://…`: PostgreSQL through `tijara-store-sqlx`.
+pub async fn connect_storage(
+    url: &str,
+) -> Result<Arc<dyn tijara::ports::storage::Storage>, tijara::ports::storage::StorageError> {
+    if let Some(rest) = url.strip_prefix("sqlx+") {
+        return tijara_store_sqlx::connect(rest).await;
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return tijara_store_sqlx::connect(url).await;
+    }
+    tijara_store_sqlite::connect(url).await
+}
+
 /// [`build`] with the marketplace's bank account for transfers (`None`: the clearly labelled
 /// demo account).
 pub async fn build_with_bank(
@@ -445,7 +463,7 @@ pub async fn build_with_bank(
             format!("sqlite://{}", settings.data_dir.join("tijara.db").display())
         }
     };
-    let storage = tijara_store_sqlx::connect(&url).await?;
+    let storage = connect_storage(&url).await?;
     // A read-only database would fail every cart and order: refuse to start, and say why.
     startup::check_database(&storage, &url).await?;
     let public_url = settings

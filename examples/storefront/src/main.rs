@@ -14,7 +14,8 @@ struct Args {
     /// Folder of the embedded SQLite database.
     #[arg(long, env = "TIJARA_DATA_DIR", default_value = "data")]
     data_dir: PathBuf,
-    /// Database URL: `sqlite://file.db` or `postgres://user@host/db` (default: SQLite in --data-dir).
+    /// Database URL: `sqlite://file.db` (rusqlite), `sqlx+sqlite://file.db` (the same file through
+    /// sqlx) or `postgres://user@host/db` (default: SQLite in --data-dir).
     #[arg(long, env = "TIJARA_DATABASE_URL")]
     database_url: Option<String>,
     /// The URL shoppers and CMI reach the storefront at (default: http://<bind>).
@@ -111,7 +112,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,tijara=info,tijara_storefront=info,tijara_store_sqlx=info,security=info,storage=info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,tijara=info,tijara_storefront=info,tijara_store_sqlx=info,tijara_store_sqlite=info,security=info,storage=info")),
         )
         .with_writer(std::io::stderr)
         .init();
