@@ -102,6 +102,11 @@ struct Args {
     /// CMI hosted page URL.
     #[arg(long, env = "TIJARA_CMI_GATEWAY_URL", default_value = tijara_pay_cmi::TEST_GATEWAY_URL)]
     cmi_gateway_url: String,
+    /// Benchmarks only (demo mode): on an empty database, load the benchmark catalog of
+    /// `benches/http` (5 sellers, 200 products `bench-000`…`bench-199` with one variant and
+    /// 1,000,000 units each) instead of the demo marketplace.
+    #[arg(long, env = "TIJARA_SEED_BENCHMARK")]
+    seed_benchmark: bool,
 }
 
 #[tokio::main]
@@ -249,6 +254,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         app.engine.clone(),
         std::time::Duration::from_secs(5),
     ));
+    if args.seed_benchmark {
+        // The benchmark catalog replaces the demo marketplace; never in a real shop.
+        if app.simulator.is_none() {
+            eprintln!(
+                "tijara-storefront cannot start: --seed-benchmark is for benchmarks in demo mode; \
+                 remove it (or the CMI credentials)"
+            );
+            std::process::exit(2);
+        }
+        match tijara_storefront::seed::seed_benchmark_if_empty(&app.engine).await {
+            Ok(true) => println!("Loaded the benchmark catalog (5 sellers, 200 products)."),
+            Ok(false) => {}
+            Err(e) => {
+                eprintln!("tijara-storefront cannot start: the benchmark catalog: {e}");
+                std::process::exit(1);
+            }
+        }
+    }
     let prepared = match tijara_storefront::prepare(&app, admin.as_ref()).await {
         Ok(prepared) => prepared,
         Err(e) => {

@@ -10,7 +10,11 @@ use tijara::{IdempotencyKey, Tijara, TijaraError};
 use tijara_core::catalog::{Member, Photo, SellerKind, SellerTaxStatus, StockPolicy};
 use tijara_core::*;
 
+mod benchmark;
 mod data;
+pub use benchmark::{
+    BENCHMARK_PRODUCTS_PER_SELLER, BENCHMARK_SELLERS, BENCHMARK_STOCK, seed_benchmark_if_empty,
+};
 pub use data::CATEGORIES;
 use data::SELLERS;
 

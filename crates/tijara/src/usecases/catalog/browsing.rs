@@ -209,39 +209,34 @@ impl Catalog<'_> {
 }
 
 impl Tijara {
-    /// The sellers, products and stock of some variants (what pricing a cart needs).
+    /// The sellers, products and stock of some variants (what pricing a cart needs), in one
+    /// storage call: [`Storage::checkout_snapshot`] (one statement on the SQL adapters), whose
+    /// promotions are left unread. Each cart change, shipping quote and choice reads this; three
+    /// separate calls (stock, products, sellers) cost three hops to the database and back.
+    ///
+    /// [`Storage::checkout_snapshot`]: crate::ports::storage::Storage::checkout_snapshot
     pub(crate) async fn snapshot_for(
         &self,
         variants: &[VariantId],
     ) -> Result<(CatalogSnapshot, HashMap<VariantId, StockRow>), TijaraError> {
-        let rows = self.inner.storage.stock_levels(variants).await?;
-        let mut product_ids: Vec<String> = rows.iter().map(|r| r.product.to_string()).collect();
-        product_ids.sort();
-        product_ids.dedup();
-        let products: Vec<Product> = self
-            .inner
-            .storage
-            .get_many(DocKind::Product, &product_ids)
-            .await?
+        let rows = self.inner.storage.checkout_snapshot(variants).await?;
+        let products: Vec<Product> = rows
+            .products
             .iter()
             .map(|d| decode(DocKind::Product, &d.id, &d.body))
             .collect::<Result<_, _>>()?;
-        let mut seller_ids: Vec<String> =
-            products.iter().map(|p| p.seller_id.to_string()).collect();
-        seller_ids.sort();
-        seller_ids.dedup();
-        let sellers: Vec<Seller> = self
-            .inner
-            .storage
-            .get_many(DocKind::Seller, &seller_ids)
-            .await?
+        let sellers: Vec<Seller> = rows
+            .sellers
             .iter()
             .map(|d| decode(DocKind::Seller, &d.id, &d.body))
             .collect::<Result<_, _>>()?;
         let snapshot = CatalogSnapshot::new(sellers, products)?;
         Ok((
             snapshot,
-            rows.into_iter().map(|r| (r.variant.clone(), r)).collect(),
+            rows.stock
+                .into_iter()
+                .map(|r| (r.variant.clone(), r))
+                .collect(),
         ))
     }
 }

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The outside-client HTTP benchmark: starts a tijara-storefront binary (built beforehand, e.g.
+# `cargo build --release -p tijara-storefront`; this script builds nothing) on a fresh data
+# folder with the benchmark catalog, runs load.mjs against it, and stops it.
+#
+#   benches/http/run.sh target/release/tijara-storefront                 # SQLite
+#   BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432 \
+#     benches/http/run.sh target/release/tijara-storefront postgres       # a fresh PostgreSQL database
+#
+# Environment: BENCH_PORT (default 8095), BENCH_LEVELS (1,8,32), BENCH_WINDOW (30),
+# BENCH_WARMUP (5), BENCH_GLOBAL_WARMUP (15), BENCH_READ_WINDOW (20), BENCH_READS (product;
+# `product,list` adds the list), BENCH_PERF=1 (perf stat of the server in each window),
+# BENCH_KEEP=1 (keep the data folder). Needs node >= 20 and `npm ci` in benches/http (done here
+# when node_modules is missing), sqlite3 (or psql) to count the orders.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+bin="${1:?usage: run.sh <path to tijara-storefront> [sqlite|postgres]}"
+backend="${2:-sqlite}"
+bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
+port="${BENCH_PORT:-8095}"
+data="$(mktemp -d /tmp/tijara-http-bench.XXXXXX)"
+[ -d "$here/node_modules" ] || (cd "$here" && npm ci --no-audit --no-fund >/dev/null)
+
+db_args=()
+case "$backend" in
+  sqlite) db="sqlite:$data/tijara.db" ;;
+  postgres)
+    pg="${BENCH_POSTGRES_URL:?set BENCH_POSTGRES_URL=postgres://user@host:port (without a database)}"
+    name="tijara_http_bench_$$"
+    psql "$pg/postgres" -qc "CREATE DATABASE $name" >/dev/null
+    db="postgres:$pg/$name"
+    db_args=(--database-url "$pg/$name")
+    ;;
+  *) echo "backend: sqlite or postgres" >&2; exit 2 ;;
+esac
+
+server=""
+cleanup() {
+  [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
+  if [ "$backend" = postgres ]; then psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS $name" >/dev/null || true; fi
+  if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "data kept in $data" >&2; else rm -rf "$data"; fi
+}
+trap cleanup EXIT
+
+# RUST_LOG as the operator gives it; by default the server's own logs only (warnings).
+RUST_LOG="${RUST_LOG:-warn}" "$bin" --bind "127.0.0.1:$port" --data-dir "$data" \
+  --public-url "http://127.0.0.1:$port" --seed-benchmark "${db_args[@]}" >"$data/server.log" 2>&1 &
+server=$!
+for _ in $(seq 1 600); do
+  if curl -fs "http://127.0.0.1:$port/api/v1/products?limit=1" >/dev/null 2>&1; then break; fi
+  kill -0 "$server" 2>/dev/null || { cat "$data/server.log" >&2; exit 1; }
+  sleep 0.1
+done
+echo "$(basename "$bin") ($backend), $(nproc) CPUs; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+node "$here/load.mjs" --base "http://127.0.0.1:$port" --pid "$server" --db "$db"
