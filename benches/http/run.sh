@@ -6,6 +6,7 @@
 #   benches/http/run.sh target/release/tijara-storefront                 # SQLite
 #   BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432 \
 #     benches/http/run.sh target/release/tijara-storefront postgres       # a fresh PostgreSQL database
+#   benches/http/run.sh target/release/tijara-storefront sqlx-sqlite    # SQLite through sqlx
 #
 # Environment: BENCH_PORT (default 8095), BENCH_LEVELS (1,8,32), BENCH_WINDOW (30),
 # BENCH_WARMUP (5), BENCH_GLOBAL_WARMUP (15), BENCH_READ_WINDOW (20), BENCH_READS (product;
@@ -24,6 +25,11 @@ data="$(mktemp -d /tmp/tijara-http-bench.XXXXXX)"
 db_args=()
 case "$backend" in
   sqlite) db="sqlite:$data/tijara.db" ;;
+  # The same SQLite file through sqlx's adapter (the storefront's default before issue 15).
+  sqlx-sqlite)
+    db="sqlite:$data/tijara.db"
+    db_args=(--database-url "sqlx+sqlite://$data/tijara.db")
+    ;;
   postgres)
     pg="${BENCH_POSTGRES_URL:?set BENCH_POSTGRES_URL=postgres://user@host:port (without a database)}"
     name="tijara_http_bench_$$"
@@ -31,7 +37,7 @@ case "$backend" in
     db="postgres:$pg/$name"
     db_args=(--database-url "$pg/$name")
     ;;
-  *) echo "backend: sqlite or postgres" >&2; exit 2 ;;
+  *) echo "backend: sqlite, sqlx-sqlite or postgres" >&2; exit 2 ;;
 esac
 
 server=""

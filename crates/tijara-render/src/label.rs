@@ -87,7 +87,7 @@ pub fn label_html_with(label: &LabelData, back: Option<&str>) -> String {
     format!(
         r#"<!doctype html><html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Étiquette {reference}</title>
 <style>@page{{size:A6;margin:6mm}}body{{font-family:sans-serif;font-size:11pt;max-width:105mm;margin:0 auto}}.box{{border:1px solid #000;padding:3mm;margin-bottom:3mm}}
-h2{{font-size:10pt;margin:0 0 1mm}}.ref{{font-size:16pt;font-weight:bold;text-align:center;margin:0 0 2mm}}.part{{font-size:20pt}}.cod{{border:3px solid #000;padding:2mm;margin-bottom:3mm;text-align:center}}
+bdi{{white-space:nowrap}}h2{{font-size:10pt;margin:0 0 1mm}}.ref{{font-size:16pt;font-weight:bold;text-align:center;margin:0 0 2mm}}.part{{font-size:20pt}}.cod{{border:3px solid #000;padding:2mm;margin-bottom:3mm;text-align:center}}
 .cod p{{margin:0}}.cod .say{{font-size:13pt;font-weight:bold}}.cod .amount{{font-size:26pt;font-weight:bold}}.small{{font-size:9pt}}.paid{{border:1px dashed #000;padding:2mm;margin-bottom:3mm;text-align:center}}
 svg{{max-width:100%;height:auto}}.hint{{background:#fff8e1;border:1px solid #c9a227;padding:3mm;margin-bottom:3mm;font-size:10.5pt}}@media print{{.hint{{display:none}}}}</style></head>
 <body><div class="hint">{back}<p><strong>Imprimez cette page</strong> (menu du navigateur → Imprimer, format A6) et collez-la sur le colis.</p>
