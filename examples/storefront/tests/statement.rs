@@ -539,3 +539,54 @@ async fn the_payouts_page_speaks_arabic_and_english_not_only_french() {
     let r = Client::new(&app).get("/admin/payouts?lang=en").await;
     assert!(!r.body.contains("Payouts to sellers"), "{}", r.status);
 }
+
+#[tokio::test]
+async fn a_payouts_orders_are_shown_by_their_numbers() {
+    let app = demo_app().await;
+    a_delivered_coop_order(&app).await;
+    let coop = app
+        .engine
+        .catalog()
+        .list_sellers(None, 50)
+        .await
+        .unwrap()
+        .items[0]
+        .clone();
+    let mut input = tijara::usecases::catalog::SellerInput::from(coop.clone());
+    input.legal.rib = Some("011780000012345678901234".into());
+    app.engine
+        .catalog()
+        .update_seller(&coop.id, input, None)
+        .await
+        .expect("a RIB on file");
+    let mut admin = Client::new(&app);
+    admin.login("admin@tijara.example", "admin-demo-2026").await;
+    admin.get("/admin/payouts?lang=en").await;
+    let r = admin
+        .post(
+            &format!("/admin/payouts/{}?lang=en", coop.id),
+            &[("amount", "10.00"), ("reference", "VIR-NUMBERS-1")],
+        )
+        .await;
+    assert!(r.status.is_redirection(), "{} {}", r.status, r.body);
+    let payout = app
+        .engine
+        .payouts()
+        .all_payouts(&coop.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.reference == "VIR-NUMBERS-1")
+        .expect("the payout");
+    assert!(
+        !payout.orders.is_empty(),
+        "the payout covers the delivered order"
+    );
+    let page = admin.get("/admin/payouts?lang=en").await;
+    for id in &payout.orders {
+        let doc = app.engine.orders().order(id).await.expect("the order");
+        let number = doc.order.number.expect("a human number").to_string();
+        let link = format!(r#"href="/admin/orders/{id}"><bdi>{number}</bdi></a>"#);
+        assert!(page.body.contains(&link), "{link} in {}", page.body);
+    }
+}

@@ -113,6 +113,7 @@ pub(super) async fn payouts(
     let engine = app.engine.payouts();
     let mut rows = Vec::new();
     let mut made = Vec::new();
+    let mut numbers: HashMap<String, String> = HashMap::new();
     for s in &sellers {
         let st = match engine.statement(&s.id, Scope::Seller, from, until).await {
             Ok(st) => st,
@@ -122,6 +123,12 @@ pub(super) async fn payouts(
             Ok(p) => p,
             Err(e) => return refusal(&ctx, &e),
         };
+        // The orders' human numbers, for the payouts' "orders covered" links.
+        for line in &st.lines {
+            if let Some(n) = &line.order_number {
+                numbers.insert(line.order_id.to_string(), n.clone());
+            }
+        }
         let zero = Money::zero(st.totals.share.currency());
         let paid = list
             .iter()
@@ -187,7 +194,10 @@ pub(super) async fn payouts(
                 (name) " — " bdi { (p.amount.format(lang)) } " — " bdi { (p.reference) } " — " bdi { (p.paid_at.format("%Y-%m-%d")) }
                 @if !p.orders.is_empty() {
                     br; span.small { (pw(lang, "covers")) " (" (p.orders.len()) ") : " }
-                    @for o in &p.orders { a href={ "/admin/orders/" (o) } { bdi { (o) } } " " }
+                    @for o in &p.orders {
+                        @let id = o.to_string();
+                        a href={ "/admin/orders/" (id) } { bdi { (numbers.get(&id).unwrap_or(&id)) } } " "
+                    }
                 }
             }
         } }
