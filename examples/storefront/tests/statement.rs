@@ -590,3 +590,70 @@ async fn a_payouts_orders_are_shown_by_their_numbers() {
         assert!(page.body.contains(&link), "{link} in {}", page.body);
     }
 }
+
+#[tokio::test]
+async fn in_a_browser_the_admin_cannot_pay_a_seller_without_a_rib_then_can() {
+    let Some(shop) = browser::Shop::start("payouts-admin", "fr").await else {
+        return;
+    };
+    // The admin works on a desktop (the screenshots are taken at phone width).
+    shop.c.set_window_size(1280, 900).await.unwrap();
+    a_delivered_coop_order(&shop.app).await;
+    let coop = shop
+        .app
+        .engine
+        .catalog()
+        .list_sellers(None, 50)
+        .await
+        .unwrap()
+        .items[0]
+        .clone();
+    assert!(
+        coop.legal.rib.is_none(),
+        "the demo cooperative has no RIB yet"
+    );
+    shop.go("/account/login").await;
+    shop.fill("input[name='email']", "admin@tijara.example")
+        .await;
+    shop.fill("input[name='password']", "admin-demo-2026").await;
+    shop.click("form[action='/account/login'] button").await;
+    shop.wait_path("/admin").await;
+    shop.go("/admin/payouts?lang=fr").await;
+    // Owed money but no RIB: no transfer form for it, and the page says what to do.
+    let said = shop.find("main p.error").await.text().await.unwrap();
+    assert!(
+        said.contains("Demandez au vendeur de saisir son RIB"),
+        "{said}"
+    );
+    let form = format!("form[action^='/admin/payouts/{}']", coop.id);
+    assert!(
+        shop.c
+            .find_all(fantoccini::Locator::Css(&form))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    shop.shot("payouts-no-rib-fr").await;
+    // (`shot` takes the page at phone width; back to the desktop.)
+    shop.c.set_window_size(1280, 900).await.unwrap();
+    // Once the RIB is on file the form appears, and the payout lists its order by number.
+    let mut input = tijara::usecases::catalog::SellerInput::from(coop.clone());
+    input.legal.rib = Some("011780000012345678901234".into());
+    shop.app
+        .engine
+        .catalog()
+        .update_seller(&coop.id, input, None)
+        .await
+        .expect("a RIB on file");
+    shop.go("/admin/payouts?lang=fr").await;
+    shop.fill(&format!("{form} input[name='amount']"), "10,00")
+        .await;
+    shop.fill(&format!("{form} input[name='reference']"), "VIR-BROWSER-1")
+        .await;
+    shop.click(&format!("{form} button")).await;
+    shop.wait_path("/admin/payouts").await;
+    let text = shop.main_text().await;
+    assert!(text.contains("VIR-BROWSER-1"), "{text}");
+    assert!(text.contains("DAK-"), "the order by its number: {text}");
+    shop.shot("payouts-paid-fr").await;
+}
