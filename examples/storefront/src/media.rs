@@ -25,6 +25,78 @@ use std::path::PathBuf;
 
 /// The largest photo accepted.
 pub const MAX_UPLOAD_BYTES: usize = 5 * 1024 * 1024;
+
+/// Why a multipart form carrying photos was refused (see [`read_photo_form`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhotoFormError {
+    /// A photo above [`MAX_UPLOAD_BYTES`], or a body above the route's limit (413).
+    TooLarge,
+    /// More photos than the form takes (422).
+    TooMany,
+    /// Not a readable multipart body (400).
+    Unreadable,
+}
+
+impl PhotoFormError {
+    /// The HTTP status the refusal answers with.
+    pub fn status(self) -> StatusCode {
+        match self {
+            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TooMany => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unreadable => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
+/// A multipart form's text fields (in the order sent) and its photos' bytes.
+#[derive(Debug, Default)]
+pub struct PhotoForm {
+    /// The text fields, name and value.
+    pub fields: Vec<(String, String)>,
+    /// The photos (fields named `photo`), empty file inputs left out; not yet checked as images.
+    pub photos: Vec<Vec<u8>>,
+}
+
+/// Reads a multipart form with at most `max_photos` photos in fields named `photo`, each at most
+/// [`MAX_UPLOAD_BYTES`]: the product form and the shopper's return request share it.
+pub async fn read_photo_form(
+    mut multipart: axum::extract::Multipart,
+    max_photos: usize,
+) -> Result<PhotoForm, PhotoFormError> {
+    let too_large = |status: StatusCode| {
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            PhotoFormError::TooLarge
+        } else {
+            PhotoFormError::Unreadable
+        }
+    };
+    let mut out = PhotoForm::default();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => return Ok(out),
+            Err(e) => return Err(too_large(e.status())),
+        };
+        let name = field.name().unwrap_or("").to_owned();
+        if name == "photo" {
+            let bytes = field.bytes().await.map_err(|e| too_large(e.status()))?;
+            // A file input left empty sends an empty part.
+            if bytes.is_empty() {
+                continue;
+            }
+            if bytes.len() > MAX_UPLOAD_BYTES {
+                return Err(PhotoFormError::TooLarge);
+            }
+            if out.photos.len() >= max_photos {
+                return Err(PhotoFormError::TooMany);
+            }
+            out.photos.push(bytes.to_vec());
+            continue;
+        }
+        let text = field.text().await.map_err(|_| PhotoFormError::Unreadable)?;
+        out.fields.push((name, text));
+    }
+}
 /// The largest width or height accepted.
 pub const MAX_SIDE: u32 = 6000;
 /// The large image's longest side.

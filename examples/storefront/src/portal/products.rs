@@ -382,43 +382,25 @@ struct NewProductBody {
 /// Reads the new product's multipart form; a photo above the size limit, a body too large or
 /// unreadable is refused with its status and sentence.
 async fn read_new_product(
-    mut multipart: axum::extract::Multipart,
+    multipart: axum::extract::Multipart,
 ) -> Result<NewProductBody, (StatusCode, &'static str)> {
-    let mut out = NewProductBody::default();
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => return Ok(out),
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err((e.status(), "err_photo_size"));
-            }
-            Err(_) => return Err((StatusCode::BAD_REQUEST, "err_form")),
-        };
-        let name = field.name().unwrap_or("").to_owned();
-        if name == "photo" {
-            let bytes = match field.bytes().await {
-                Ok(b) => b,
-                Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                    return Err((e.status(), "err_photo_size"));
-                }
-                Err(_) => return Err((StatusCode::BAD_REQUEST, "err_form")),
-            };
-            // A file input left empty sends an empty part.
-            if bytes.is_empty() {
-                continue;
-            }
-            if bytes.len() > crate::media::MAX_UPLOAD_BYTES {
-                return Err((StatusCode::PAYLOAD_TOO_LARGE, "err_photo_size"));
-            }
-            if out.photos.len() >= NEW_PHOTOS {
-                return Err((StatusCode::UNPROCESSABLE_ENTITY, "err_photo_count"));
-            }
-            out.photos.push(bytes.to_vec());
-            continue;
-        }
-        let Ok(text) = field.text().await else {
-            return Err((StatusCode::BAD_REQUEST, "err_form"));
-        };
+    let read = crate::media::read_photo_form(multipart, NEW_PHOTOS)
+        .await
+        .map_err(|e| {
+            (
+                e.status(),
+                match e {
+                    crate::media::PhotoFormError::TooLarge => "err_photo_size",
+                    crate::media::PhotoFormError::TooMany => "err_photo_count",
+                    crate::media::PhotoFormError::Unreadable => "err_form",
+                },
+            )
+        })?;
+    let mut out = NewProductBody {
+        photos: read.photos,
+        ..NewProductBody::default()
+    };
+    for (name, text) in read.fields {
         let f = &mut out.form;
         let number = |t: &str| -> Result<Option<u32>, ()> {
             let t = t.trim();
@@ -452,6 +434,7 @@ async fn read_new_product(
             _ => {}
         }
     }
+    Ok(out)
 }
 
 /// The new product's form again, with what was typed and why it was refused.

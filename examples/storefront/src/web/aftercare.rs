@@ -744,45 +744,22 @@ async fn read_return_body(
             Err(_) => Err((StatusCode::BAD_REQUEST, "photo_form")),
         };
     }
-    let Ok(mut m) = axum::extract::Multipart::from_request(req, app).await else {
+    let Ok(m) = axum::extract::Multipart::from_request(req, app).await else {
         return Err((StatusCode::BAD_REQUEST, "photo_form"));
     };
-    let mut out = ReturnBody::default();
-    loop {
-        let field = match m.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => return Ok(out),
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err((e.status(), "photo_size"));
-            }
-            Err(_) => return Err((StatusCode::BAD_REQUEST, "photo_form")),
-        };
-        let name = field.name().unwrap_or("").to_owned();
-        if name == "photo" {
-            let bytes = match field.bytes().await {
-                Ok(b) => b,
-                Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                    return Err((e.status(), "photo_size"));
-                }
-                Err(_) => return Err((StatusCode::BAD_REQUEST, "photo_form")),
-            };
-            // A file input left empty sends an empty part.
-            if bytes.is_empty() {
-                continue;
-            }
-            if bytes.len() > crate::media::MAX_UPLOAD_BYTES {
-                return Err((StatusCode::PAYLOAD_TOO_LARGE, "photo_size"));
-            }
-            if out.photos.len() >= MAX_RETURN_PHOTOS {
-                return Err((StatusCode::UNPROCESSABLE_ENTITY, "photo_count"));
-            }
-            out.photos.push(bytes.to_vec());
-            continue;
-        }
-        let Ok(text) = field.text().await else {
-            return Err((StatusCode::BAD_REQUEST, "photo_form"));
-        };
-        out.form.insert(name, text);
+    match crate::media::read_photo_form(m, MAX_RETURN_PHOTOS).await {
+        Ok(read) => Ok(ReturnBody {
+            form: read.fields.into_iter().collect(),
+            photos: read.photos,
+        }),
+        Err(e) => Err((
+            e.status(),
+            match e {
+                crate::media::PhotoFormError::TooLarge => "photo_size",
+                crate::media::PhotoFormError::TooMany => "photo_count",
+                crate::media::PhotoFormError::Unreadable => "photo_form",
+            },
+        )),
     }
 }
 
