@@ -9,6 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code fails by panicking
 
 use fantoccini::{ClientBuilder, Locator};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use tijara::usecases::catalog::ProductFilter;
@@ -17,6 +18,12 @@ struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        // chromedriver runs in its own process group: kill the Chromium it started too.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.0.id())])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -105,6 +112,7 @@ async fn shoppers_pay_by_card_and_cash_sellers_ship_and_tracking_shows() {
     let _driver = Driver(
         Command::new("chromedriver")
             .arg(format!("--port={port}"))
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

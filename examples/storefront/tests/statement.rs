@@ -652,8 +652,8 @@ async fn in_a_browser_the_admin_cannot_pay_a_seller_without_a_rib_then_can() {
         .await;
     shop.click(&format!("{form} button")).await;
     shop.wait_path("/admin/payouts").await;
-    let text = shop.main_text().await;
-    assert!(text.contains("VIR-BROWSER-1"), "{text}");
+    // The form posts back to the same path: wait for the new page, not the old one.
+    let text = shop.wait_main_contains("VIR-BROWSER-1").await;
     assert!(text.contains("DAK-"), "the order by its number: {text}");
     shop.shot("payouts-paid-fr").await;
 }

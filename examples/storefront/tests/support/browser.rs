@@ -10,14 +10,22 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use fantoccini::{Client, ClientBuilder, Locator};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-/// The chromedriver process, stopped when dropped.
+/// The chromedriver process, stopped when dropped together with the Chromium it started: it
+/// runs in its own process group and the whole group is killed, so no browser outlives its test
+/// (killing chromedriver alone left every Chromium running, hundreds per CI run).
 pub struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.0.id())])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -111,6 +119,7 @@ impl Shop {
         let driver = Driver(
             Command::new("chromedriver")
                 .arg(format!("--port={port}"))
+                .process_group(0)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
@@ -192,9 +201,34 @@ impl Shop {
         self.find(css).await.click().await.unwrap();
     }
 
-    /// The visible text of `main`.
+    /// The visible text of `main`. A page that is being replaced (a form posted back to the
+    /// same path) can drop its `main` between finding it and reading it: that is retried
+    /// rather than reported.
     pub async fn main_text(&self) -> String {
-        self.find("main").await.text().await.unwrap()
+        for _ in 0..50 {
+            match self.find("main").await.text().await {
+                Ok(text) => return text,
+                Err(e) if is_stale(&e) => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("reading main: {e}"),
+            }
+        }
+        panic!("main was replaced 50 times while being read");
+    }
+
+    /// The visible text of `main` once it contains `needle`: a click's navigation (even back to
+    /// the same path) finishes after the click returns. Panics after 20 s with the text seen.
+    pub async fn wait_main_contains(&self, needle: &str) -> String {
+        let mut text = String::new();
+        for _ in 0..200 {
+            text = self.main_text().await;
+            if text.contains(needle) {
+                return text;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the page never showed {needle:?}: {text}");
     }
 
     /// The path (and query) once it starts with `prefix`: a click's navigation finishes after
@@ -221,4 +255,13 @@ impl Shop {
             None => u.path().to_owned(),
         }
     }
+}
+
+/// Whether a WebDriver error is "the element you held was replaced by a new page".
+fn is_stale(e: &fantoccini::error::CmdError) -> bool {
+    matches!(
+        e,
+        fantoccini::error::CmdError::Standard(w)
+            if w.error == fantoccini::error::ErrorStatus::StaleElementReference
+    )
 }
