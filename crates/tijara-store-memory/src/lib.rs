@@ -40,6 +40,38 @@ struct State {
     claims: HashMap<(String, String), (String, DateTime<Utc>)>,
     outbox: BTreeMap<u64, OutboxEvent>,
     next_seq: u64,
+    /// Delivery state per (event, target).
+    deliveries: BTreeMap<(u64, String), DeliveryRow>,
+}
+
+/// A delivery row updated by one attempt (or created by the first).
+fn attempted(row: Option<DeliveryRow>, a: &DeliveryAttempt) -> DeliveryRow {
+    let mut row = row.unwrap_or_else(|| DeliveryRow {
+        target: a.target.clone(),
+        seq: a.seq,
+        kind: a.kind.clone(),
+        aggregate: a.aggregate.clone(),
+        attempts: 0,
+        last_attempt_at: a.at,
+        last_error: None,
+        next_try_at: None,
+        delivered_at: None,
+    });
+    row.attempts = row.attempts.saturating_add(1);
+    row.last_attempt_at = a.at;
+    match &a.outcome {
+        DeliveryOutcome::Delivered => {
+            row.delivered_at.get_or_insert(a.at);
+            row.last_error = None;
+            row.next_try_at = None;
+        }
+        DeliveryOutcome::Failed { error, next_try_at } if row.delivered_at.is_none() => {
+            row.last_error = Some(error.clone());
+            row.next_try_at = Some(*next_try_at);
+        }
+        DeliveryOutcome::Failed { .. } => {}
+    }
+    row
 }
 
 /// Storage in a mutex-guarded map.
@@ -573,5 +605,99 @@ impl Storage for MemoryStore {
             s.outbox.remove(seq);
         }
         Ok(())
+    }
+
+    async fn record_delivery(
+        &self,
+        attempt: &DeliveryAttempt,
+    ) -> Result<DeliveryRow, StorageError> {
+        let mut s = self.lock()?;
+        let slot = (attempt.seq, attempt.target.clone());
+        let row = attempted(s.deliveries.remove(&slot), attempt);
+        s.deliveries.insert(slot, row.clone());
+        Ok(row)
+    }
+
+    async fn delivery(&self, target: &str, seq: u64) -> Result<Option<DeliveryRow>, StorageError> {
+        Ok(self
+            .lock()?
+            .deliveries
+            .get(&(seq, target.to_owned()))
+            .cloned())
+    }
+
+    async fn failed_deliveries(
+        &self,
+        after: Option<(u64, String)>,
+        limit: u32,
+    ) -> Result<Vec<DeliveryRow>, StorageError> {
+        let s = self.lock()?;
+        Ok(s.deliveries
+            .iter()
+            .filter(|(k, _)| after.as_ref().is_none_or(|a| *k > a))
+            .filter(|(_, r)| r.delivered_at.is_none())
+            .take(limit.max(1) as usize)
+            .map(|(_, r)| r.clone())
+            .collect())
+    }
+
+    async fn retry_delivery(
+        &self,
+        target: &str,
+        seq: u64,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StorageError> {
+        let mut s = self.lock()?;
+        match s.deliveries.get_mut(&(seq, target.to_owned())) {
+            Some(row) if row.delivered_at.is_none() => {
+                row.next_try_at = Some(now);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn purge(&self, c: &PurgeCutoffs) -> Result<PurgeReport, StorageError> {
+        let mut s = self.lock()?;
+        let limit = c.limit.max(1) as usize;
+        let mut report = PurgeReport::default();
+        let (mut records, mut done) = (Vec::new(), Vec::new());
+        for (slot, r) in &s.idempotency {
+            if r.scope.starts_with("done:") {
+                if r.created_at < c.done_before && done.len() < limit {
+                    done.push(slot.clone());
+                }
+            } else if r.created_at < c.idempotency_before && records.len() < limit {
+                records.push(slot.clone());
+            }
+        }
+        let claims: Vec<_> = s
+            .claims
+            .iter()
+            .filter(|(_, (_, until))| *until < c.idempotency_before)
+            .map(|(slot, _)| slot.clone())
+            .take(limit)
+            .collect();
+        report.done = done.len() as u64;
+        report.idempotency = (records.len() + claims.len()) as u64;
+        for slot in done.iter().chain(&records) {
+            s.idempotency.remove(slot);
+        }
+        for slot in &claims {
+            s.claims.remove(slot);
+        }
+        // Acknowledged events are dropped at once here: none is left to purge.
+        let delivered: Vec<_> = s
+            .deliveries
+            .iter()
+            .filter(|(_, r)| r.delivered_at.is_some_and(|t| t < c.events_before))
+            .map(|(k, _)| k.clone())
+            .take(limit)
+            .collect();
+        report.deliveries = delivered.len() as u64;
+        for k in &delivered {
+            s.deliveries.remove(k);
+        }
+        Ok(report)
     }
 }

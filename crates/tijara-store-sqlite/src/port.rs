@@ -484,6 +484,162 @@ impl Storage for SqliteStore {
         self.on_writer("ack_events", move |c| Ok(apply::ack_events(c, &seqs, now)?))
             .await
     }
+
+    async fn record_delivery(
+        &self,
+        attempt: &DeliveryAttempt,
+    ) -> Result<DeliveryRow, StorageError> {
+        let a = attempt.clone();
+        self.on_writer("record_delivery", move |c| {
+            let (error, next, delivered) = delivery_values(&a);
+            let row = c
+                .prepare_cached(RECORD_DELIVERY)?
+                .query_row(
+                    params![
+                        a.target,
+                        seq_i64(a.seq),
+                        a.kind,
+                        a.aggregate,
+                        micros(a.at),
+                        error,
+                        next,
+                        delivered
+                    ],
+                    delivery_row,
+                )?;
+            Ok(row)
+        })
+        .await
+    }
+
+    async fn delivery(&self, target: &str, seq: u64) -> Result<Option<DeliveryRow>, StorageError> {
+        let target = target.to_owned();
+        self.read("delivery", move |c| {
+            Ok(c.prepare_cached(&format!(
+                "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE target = ?1 AND seq = ?2"
+            ))?
+            .query_row(params![target, seq_i64(seq)], delivery_row)
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn failed_deliveries(
+        &self,
+        after: Option<(u64, String)>,
+        limit: u32,
+    ) -> Result<Vec<DeliveryRow>, StorageError> {
+        self.read("failed_deliveries", move |c| {
+            let (seq, target) = match after {
+                Some((seq, target)) => (seq_i64(seq), target),
+                None => (-1, String::new()),
+            };
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE delivered_at IS NULL \
+                 AND (seq > ?1 OR (seq = ?1 AND target > ?2)) ORDER BY seq, target LIMIT ?3"
+            ))?;
+            let rows = st.query_map(
+                params![seq, target, i64::from(limit.clamp(1, 10_000))],
+                delivery_row,
+            )?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn retry_delivery(
+        &self,
+        target: &str,
+        seq: u64,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StorageError> {
+        let target = target.to_owned();
+        self.on_writer("retry_delivery", move |c| {
+            let n = c
+                .prepare_cached(
+                    "UPDATE deliveries SET next_try_at = ?3 WHERE target = ?1 AND seq = ?2 AND delivered_at IS NULL",
+                )?
+                .execute(params![target, seq_i64(seq), micros(now)])?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn purge(&self, cutoffs: &PurgeCutoffs) -> Result<PurgeReport, StorageError> {
+        let c = *cutoffs;
+        self.on_writer("purge", move |conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let limit = i64::from(c.limit.max(1));
+            let run = |sql: &str, before: DateTime<Utc>| -> rusqlite::Result<u64> {
+                let n = tx.prepare_cached(sql)?.execute(params![micros(before), limit])?;
+                Ok(n as u64)
+            };
+            let report = PurgeReport {
+                idempotency: run(PURGE_RECORDS, c.idempotency_before)?
+                    + run(PURGE_CLAIMS, c.idempotency_before)?,
+                done: run(PURGE_DONE, c.done_before)?,
+                events: run(PURGE_EVENTS, c.events_before)?,
+                deliveries: run(PURGE_DELIVERIES, c.events_before)?,
+                sessions: 0,
+            };
+            tx.commit()?;
+            Ok(report)
+        })
+        .await
+    }
+}
+
+fn seq_i64(seq: u64) -> i64 {
+    i64::try_from(seq).unwrap_or(i64::MAX)
+}
+
+/// The columns [`delivery_row`] reads, in its order.
+const DELIVERY_COLUMNS: &str = "target, seq, kind, aggregate, attempts, last_attempt_at, last_error, next_try_at, delivered_at";
+
+/// One upsert: the first attempt inserts, each further one counts; a delivery is never undone.
+const RECORD_DELIVERY: &str = "INSERT INTO deliveries \
+     (target, seq, kind, aggregate, attempts, last_attempt_at, last_error, next_try_at, delivered_at) \
+     VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?8) \
+     ON CONFLICT (target, seq) DO UPDATE SET attempts = deliveries.attempts + 1, \
+     last_attempt_at = excluded.last_attempt_at, \
+     last_error = CASE WHEN deliveries.delivered_at IS NULL THEN excluded.last_error ELSE NULL END, \
+     next_try_at = CASE WHEN deliveries.delivered_at IS NULL THEN excluded.next_try_at ELSE NULL END, \
+     delivered_at = COALESCE(deliveries.delivered_at, excluded.delivered_at) \
+     RETURNING target, seq, kind, aggregate, attempts, last_attempt_at, last_error, next_try_at, delivered_at";
+
+const PURGE_RECORDS: &str = "DELETE FROM idempotency WHERE (scope, key) IN \
+     (SELECT scope, key FROM idempotency WHERE created_at < ?1 AND scope NOT LIKE 'done:%' LIMIT ?2)";
+const PURGE_DONE: &str = "DELETE FROM idempotency WHERE (scope, key) IN \
+     (SELECT scope, key FROM idempotency WHERE created_at < ?1 AND scope LIKE 'done:%' LIMIT ?2)";
+const PURGE_CLAIMS: &str = "DELETE FROM idempotency_claims WHERE (scope, key) IN \
+     (SELECT scope, key FROM idempotency_claims WHERE expires_at < ?1 LIMIT ?2)";
+const PURGE_EVENTS: &str = "DELETE FROM outbox WHERE seq IN \
+     (SELECT seq FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?1 LIMIT ?2)";
+const PURGE_DELIVERIES: &str = "DELETE FROM deliveries WHERE (target, seq) IN \
+     (SELECT target, seq FROM deliveries WHERE delivered_at IS NOT NULL AND delivered_at < ?1 LIMIT ?2)";
+
+/// The error, next try and delivery time an attempt writes.
+fn delivery_values(a: &DeliveryAttempt) -> (Option<String>, Option<i64>, Option<i64>) {
+    match &a.outcome {
+        DeliveryOutcome::Delivered => (None, None, Some(micros(a.at))),
+        DeliveryOutcome::Failed { error, next_try_at } => {
+            (Some(error.clone()), Some(micros(*next_try_at)), None)
+        }
+    }
+}
+
+fn delivery_row(r: &Row<'_>) -> rusqlite::Result<DeliveryRow> {
+    Ok(DeliveryRow {
+        target: r.get(0)?,
+        seq: u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
+        kind: r.get(2)?,
+        aggregate: r.get(3)?,
+        attempts: to_u32(r.get(4)?),
+        last_attempt_at: from_micros(r.get(5)?),
+        last_error: r.get(6)?,
+        next_try_at: r.get::<_, Option<i64>>(7)?.map(from_micros),
+        delivered_at: r.get::<_, Option<i64>>(8)?.map(from_micros),
+    })
 }
 
 /// Escapes `%`, `_` and `\` for `LIKE … ESCAPE '\'`.

@@ -130,7 +130,9 @@ macro_rules! storage_conformance {
             checkout_snapshot_matches_its_parts,
             product_page_matches_its_parts,
             multi_variant_sales_are_all_or_nothing,
-            idempotency_claims_hold_until_released_or_expired
+            idempotency_claims_hold_until_released_or_expired,
+            deliveries_are_recorded_and_retried,
+            purge_keeps_what_is_young_or_pending
         );
         $crate::storage_conformance!(@arc $factory;
             concurrent_checkouts_never_oversell,
@@ -141,7 +143,8 @@ macro_rules! storage_conformance {
             reads_see_the_latest_commit,
             concurrent_claims_grant_one,
             every_kind_is_stored_and_compared,
-            concurrent_takeovers_of_an_expired_claim_grant_one
+            concurrent_takeovers_of_an_expired_claim_grant_one,
+            concurrent_delivery_attempts_are_all_counted
         );
     };
     (@ref $factory:expr; $($check:ident),*) => {$(

@@ -160,6 +160,38 @@ impl Storage for Outage {
         self.check()?;
         self.inner.ack_events(seqs).await
     }
+    async fn record_delivery(
+        &self,
+        attempt: &DeliveryAttempt,
+    ) -> Result<DeliveryRow, StorageError> {
+        self.check()?;
+        self.inner.record_delivery(attempt).await
+    }
+    async fn delivery(&self, target: &str, seq: u64) -> Result<Option<DeliveryRow>, StorageError> {
+        self.check()?;
+        self.inner.delivery(target, seq).await
+    }
+    async fn failed_deliveries(
+        &self,
+        after: Option<(u64, String)>,
+        limit: u32,
+    ) -> Result<Vec<DeliveryRow>, StorageError> {
+        self.check()?;
+        self.inner.failed_deliveries(after, limit).await
+    }
+    async fn retry_delivery(
+        &self,
+        target: &str,
+        seq: u64,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StorageError> {
+        self.check()?;
+        self.inner.retry_delivery(target, seq, now).await
+    }
+    async fn purge(&self, cutoffs: &PurgeCutoffs) -> Result<PurgeReport, StorageError> {
+        self.check()?;
+        self.inner.purge(cutoffs).await
+    }
     async fn checkout_snapshot(
         &self,
         variants: &[VariantId],

@@ -539,6 +539,8 @@ pub enum Part {
     Variant,
     /// A carrier's tracking number, on no shipment.
     TrackingNumber,
+    /// A failed delivery of an outbox event to one target (`target#seq`).
+    Delivery,
 }
 
 impl std::fmt::Display for Part {
@@ -548,6 +550,7 @@ impl std::fmt::Display for Part {
             Part::Return => "return",
             Part::Variant => "variant",
             Part::TrackingNumber => "tracking number",
+            Part::Delivery => "failed delivery",
         })
     }
 }

@@ -18,7 +18,7 @@ pub use tijara_core as core;
 pub use usecases::accounts::Sessions;
 pub use usecases::{
     accounts::Accounts, cart::Carts, catalog::Catalog, checkout::Checkout, dashboard::Dashboard,
-    fulfillment::Fulfillment, maintenance::Operations, payments::Payments, payouts::Payouts,
+    fulfillment::Fulfillment, maintenance::{Operations, Retention}, payments::Payments, payouts::Payouts,
     returns::Orders,
 };
 

@@ -159,6 +159,32 @@ impl From<StorageError> for Stop {
     }
 }
 
+/// One upsert: the first attempt inserts, each further one counts; a delivery is never undone.
+pub(crate) const RECORD_DELIVERY: &str = "INSERT INTO deliveries \
+     (target, seq, kind, aggregate, attempts, last_attempt_at, last_error, next_try_at, delivered_at) \
+     VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8) \
+     ON CONFLICT (target, seq) DO UPDATE SET attempts = deliveries.attempts + 1, \
+     last_attempt_at = excluded.last_attempt_at, \
+     last_error = CASE WHEN deliveries.delivered_at IS NULL THEN excluded.last_error ELSE NULL END, \
+     next_try_at = CASE WHEN deliveries.delivered_at IS NULL THEN excluded.next_try_at ELSE NULL END, \
+     delivered_at = COALESCE(deliveries.delivered_at, excluded.delivered_at) \
+     RETURNING target, seq, kind, aggregate, attempts, last_attempt_at, last_error, next_try_at, delivered_at";
+
+/// The purge's statements, each with its cut-off (`$1`) and row limit (`$2`), and what it
+/// counts: 0 idempotency records, 1 claims, 2 done marks, 3 events, 4 deliveries.
+pub(crate) const PURGE: [&str; 5] = [
+    "DELETE FROM idempotency WHERE (scope, key) IN \
+     (SELECT scope, key FROM idempotency WHERE created_at < $1 AND scope NOT LIKE 'done:%' LIMIT $2)",
+    "DELETE FROM idempotency_claims WHERE (scope, key) IN \
+     (SELECT scope, key FROM idempotency_claims WHERE expires_at < $1 LIMIT $2)",
+    "DELETE FROM idempotency WHERE (scope, key) IN \
+     (SELECT scope, key FROM idempotency WHERE created_at < $1 AND scope LIKE 'done:%' LIMIT $2)",
+    "DELETE FROM outbox WHERE seq IN \
+     (SELECT seq FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < $1 LIMIT $2)",
+    "DELETE FROM deliveries WHERE (target, seq) IN \
+     (SELECT target, seq FROM deliveries WHERE delivered_at IS NOT NULL AND delivered_at < $1 LIMIT $2)",
+];
+
 mod port;
 mod tx;
 

@@ -409,6 +409,104 @@ macro_rules! sql_store {
                 }
                 Ok(())
             }
+
+            async fn record_delivery(&self, a: &DeliveryAttempt) -> Result<DeliveryRow, StorageError> {
+                let (error, next, delivered) = match &a.outcome {
+                    DeliveryOutcome::Delivered => (None, None, Some(micros(a.at))),
+                    DeliveryOutcome::Failed { error, next_try_at } => {
+                        (Some(error.clone()), Some(micros(*next_try_at)), None)
+                    }
+                };
+                let row = sqlx::query(crate::common::RECORD_DELIVERY)
+                    .bind(&a.target)
+                    .bind(seq_i64(a.seq))
+                    .bind(&a.kind)
+                    .bind(&a.aggregate)
+                    .bind(micros(a.at))
+                    .bind(error)
+                    .bind(next)
+                    .bind(delivered)
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(at("record_delivery"))?;
+                delivery_row(&row)
+            }
+
+            async fn delivery(&self, target: &str, seq: u64) -> Result<Option<DeliveryRow>, StorageError> {
+                let row = sqlx::query(
+                    "SELECT target, seq, kind, aggregate, attempts, last_attempt_at, last_error, next_try_at, delivered_at \
+                     FROM deliveries WHERE target = $1 AND seq = $2",
+                )
+                    .bind(target)
+                    .bind(seq_i64(seq))
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(at("delivery"))?;
+                row.as_ref().map(delivery_row).transpose()
+            }
+
+            async fn failed_deliveries(&self, after: Option<(u64, String)>, limit: u32) -> Result<Vec<DeliveryRow>, StorageError> {
+                let (seq, target) = match after {
+                    Some((seq, target)) => (seq_i64(seq), target),
+                    None => (-1, String::new()),
+                };
+                let rows = sqlx::query(
+                    "SELECT target, seq, kind, aggregate, attempts, last_attempt_at, last_error, next_try_at, delivered_at \
+                     FROM deliveries WHERE delivered_at IS NULL \
+                     AND (seq > $1 OR (seq = $1 AND target > $2)) ORDER BY seq, target LIMIT $3",
+                )
+                    .bind(seq)
+                    .bind(target)
+                    .bind(i64::from(limit.clamp(1, 10_000)))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(at("failed_deliveries"))?;
+                rows.iter().map(delivery_row).collect()
+            }
+
+            async fn retry_delivery(&self, target: &str, seq: u64, now: DateTime<Utc>) -> Result<bool, StorageError> {
+                let n = sqlx::query(
+                    "UPDATE deliveries SET next_try_at = $3 WHERE target = $1 AND seq = $2 AND delivered_at IS NULL",
+                )
+                .bind(target)
+                .bind(seq_i64(seq))
+                .bind(micros(now))
+                .execute(&self.pool)
+                .await
+                .map_err(at("retry_delivery"))?
+                .rows_affected();
+                Ok(n == 1)
+            }
+
+            async fn purge(&self, c: &PurgeCutoffs) -> Result<PurgeReport, StorageError> {
+                let limit = i64::from(c.limit.max(1));
+                let cutoffs = [
+                    c.idempotency_before,
+                    c.idempotency_before,
+                    c.done_before,
+                    c.events_before,
+                    c.events_before,
+                ];
+                let mut tx = self.pool.begin().await.map_err(at("purge"))?;
+                let mut counts = [0u64; 5];
+                for ((sql, before), n) in crate::common::PURGE.iter().zip(cutoffs).zip(counts.iter_mut()) {
+                    *n = sqlx::query(*sql)
+                        .bind(micros(before))
+                        .bind(limit)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(at("purge"))?
+                        .rows_affected();
+                }
+                tx.commit().await.map_err(at("purge"))?;
+                Ok(PurgeReport {
+                    idempotency: counts[0] + counts[1],
+                    done: counts[2],
+                    events: counts[3],
+                    deliveries: counts[4],
+                    sessions: 0,
+                })
+            }
         }
     };
 }

@@ -354,6 +354,24 @@ macro_rules! sql_tx {
             }
         }
 
+        fn delivery_row(r: &<$db as sqlx::Database>::Row) -> Result<DeliveryRow, StorageError> {
+            Ok(DeliveryRow {
+                target: r.try_get(0).map_err(err)?,
+                seq: u64::try_from(r.try_get::<i64, _>(1).map_err(err)?).unwrap_or(0),
+                kind: r.try_get(2).map_err(err)?,
+                aggregate: r.try_get(3).map_err(err)?,
+                attempts: to_u32(r.try_get(4).map_err(err)?),
+                last_attempt_at: from_micros(r.try_get(5).map_err(err)?),
+                last_error: r.try_get(6).map_err(err)?,
+                next_try_at: r.try_get::<Option<i64>, _>(7).map_err(err)?.map(from_micros),
+                delivered_at: r.try_get::<Option<i64>, _>(8).map_err(err)?.map(from_micros),
+            })
+        }
+
+        fn seq_i64(seq: u64) -> i64 {
+            i64::try_from(seq).unwrap_or(i64::MAX)
+        }
+
         fn reservation_row(r: &<$db as sqlx::Database>::Row) -> Result<ReservationRow, StorageError> {
             Ok(ReservationRow::new(
                 ReservationId::new(r.try_get::<String, _>(0).map_err(err)?).map_err(|e| StorageError::Backend(Box::new(e)))?,

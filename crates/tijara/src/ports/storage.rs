@@ -39,7 +39,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tijara_core::{OrderId, ReservationId, VariantId};
 
+mod delivery;
 mod records;
+pub use delivery::{DeliveryAttempt, DeliveryOutcome, DeliveryRow, PurgeCutoffs, PurgeReport};
 pub use records::{
     Changeset, CheckoutRows, CommitOutcome, DocKind, DocWrite, IdempotencyClaim, IdempotencyRecord,
     ListQuery, NewEvent, OutboxEvent, ProductIndex, ProductPageRows, ProductQuery, ReservationRow,
@@ -95,6 +97,10 @@ pub enum StorageError {
     /// succeed. Frontends answer 503 with `Retry-After`, not a refusal.
     #[error("storage temporarily unavailable: {0}")]
     Unavailable(String),
+    /// The adapter does not implement this optional method (an adapter written for an older
+    /// port). The adapters of this workspace implement every method.
+    #[error("this storage adapter does not support {0}")]
+    Unsupported(&'static str),
     /// Any other failure of the backend.
     #[error("storage backend error: {0}")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -298,6 +304,79 @@ pub trait Storage: Send + Sync {
     /// Idempotent; unknown or already acknowledged sequence numbers are ignored
     /// (`tijara_testkit::storage::outbox_keeps_order_until_acknowledged`).
     async fn ack_events(&self, seqs: &[u64]) -> Result<(), StorageError>;
+
+    /// Records one attempt to deliver an outbox event to one target (a webhook endpoint, a
+    /// notification channel, a message bus) and answers the target's row after it: attempts
+    /// counted, the latest error and next try kept, or delivered.
+    ///
+    /// The default answers [`StorageError::Unsupported`]; every adapter of this workspace
+    /// implements it.
+    ///
+    /// # Contract
+    /// One atomic upsert keyed by (target, seq): the first attempt inserts the row, each
+    /// further one adds 1 to `attempts` (concurrent attempts from several processes are all
+    /// counted); a `Delivered` outcome sets `delivered_at` and clears the error and next try,
+    /// and a later `Failed` never undoes it
+    /// (`tijara_testkit::storage::deliveries_are_recorded_and_retried`).
+    async fn record_delivery(
+        &self,
+        attempt: &DeliveryAttempt,
+    ) -> Result<DeliveryRow, StorageError> {
+        let _ = attempt;
+        Err(StorageError::Unsupported("record_delivery"))
+    }
+
+    /// The delivery state of event `seq` to `target`, if any attempt was recorded.
+    ///
+    /// # Contract
+    /// The row [`Storage::record_delivery`] answered last
+    /// (`tijara_testkit::storage::deliveries_are_recorded_and_retried`).
+    async fn delivery(&self, target: &str, seq: u64) -> Result<Option<DeliveryRow>, StorageError> {
+        let _ = (target, seq);
+        Err(StorageError::Unsupported("delivery"))
+    }
+
+    /// Deliveries not delivered yet (at least one failed attempt), by sequence then target,
+    /// strictly after the cursor `after` (a `(seq, target)` pair), at most `limit`.
+    ///
+    /// # Contract
+    /// Only rows without `delivered_at`, ordered by (seq, target), paged without repeats
+    /// (`tijara_testkit::storage::deliveries_are_recorded_and_retried`).
+    async fn failed_deliveries(
+        &self,
+        after: Option<(u64, String)>,
+        limit: u32,
+    ) -> Result<Vec<DeliveryRow>, StorageError> {
+        let _ = (after, limit);
+        Err(StorageError::Unsupported("failed_deliveries"))
+    }
+
+    /// Makes a failed delivery due at once (its next try becomes `now`): an admin's "retry".
+    /// Answers `false` when there is no such failed delivery (unknown, or delivered).
+    ///
+    /// # Contract
+    /// Changes only an undelivered row (`tijara_testkit::storage::deliveries_are_recorded_and_retried`).
+    async fn retry_delivery(
+        &self,
+        target: &str,
+        seq: u64,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StorageError> {
+        let _ = (target, seq, now);
+        Err(StorageError::Unsupported("retry_delivery"))
+    }
+
+    /// Deletes what housekeeping no longer needs, older than the cut-offs (see
+    /// [`PurgeCutoffs`]), at most `limit` rows of each sort; answers how many of each.
+    ///
+    /// # Contract
+    /// Never an undelivered outbox event, a record or mark younger than its cut-off, nor a
+    /// claim that has not expired; done marks only by their own cut-off
+    /// (`tijara_testkit::storage::purge_keeps_what_is_young_or_pending`).
+    async fn purge(&self, cutoffs: &PurgeCutoffs) -> Result<PurgeReport, StorageError> {
+        let _ = cutoffs;
+        Err(StorageError::Unsupported("purge"))
+    }
 
     /// Reads what pricing a cart needs. The default composes the methods above (several round
     /// trips); an adapter MAY override it to read everything at once (the SQL adapter does, in

@@ -4,7 +4,8 @@ use crate::docs::OrderDoc;
 use crate::engine::{Loaded, Tijara};
 use crate::error::TijaraError;
 use crate::ports::storage::{
-    Changeset, CommitOutcome, DocKind, IdempotencyRecord, ListQuery, StorageError,
+    Changeset, CommitOutcome, DeliveryAttempt, DeliveryRow, DocKind, IdempotencyRecord,
+    ListQuery, PurgeCutoffs, PurgeReport, StorageError,
 };
 use crate::usecases::order_update::Applied;
 use serde::{Deserialize, Serialize};
@@ -12,6 +13,9 @@ use std::collections::BTreeSet;
 use tijara_core::OrderId;
 use tijara_core::order::OrderStatus;
 use tijara_core::order_record::StockMove;
+
+/// The claims scope of background tasks' leases.
+const LEASE_SCOPE: &str = "lease";
 
 /// What a dispatch round did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,6 +26,73 @@ pub struct DispatchReport {
     /// Events whose delivery failed (they stay pending, with every later event of the same
     /// aggregate, so order per aggregate is kept).
     pub failed: usize,
+}
+
+/// How long housekeeping keeps what it no longer needs ([`Operations::purge`]). Ages count
+/// back from the engine's clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Retention {
+    /// Idempotency records (the answer replayed to a request retried with the same key) and
+    /// expired claims: a request retried with the same key after this is a new request.
+    /// Default 30 days.
+    pub idempotency: chrono::Duration,
+    /// Done marks ([`Operations::record_done`]: a message sent on a channel, a shipment step
+    /// told): an event still undelivered after this may send such a message again.
+    /// Default 90 days.
+    pub done_marks: chrono::Duration,
+    /// Outbox events delivered this long ago, and their delivery rows. Default 30 days.
+    pub delivered_events: chrono::Duration,
+    /// Sessions expired this long ago (logged-out ones once they expire). Default 7 days.
+    pub sessions: chrono::Duration,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            idempotency: chrono::Duration::days(30),
+            done_marks: chrono::Duration::days(90),
+            delivered_events: chrono::Duration::days(30),
+            sessions: chrono::Duration::days(7),
+        }
+    }
+}
+
+impl Retention {
+    /// Every age set to `days` days.
+    pub fn days(days: i64) -> Self {
+        let d = chrono::Duration::days(days);
+        Retention {
+            idempotency: d,
+            done_marks: d,
+            delivered_events: d,
+            sessions: d,
+        }
+    }
+
+    /// With idempotency records kept for `age`.
+    pub fn with_idempotency(mut self, age: chrono::Duration) -> Self {
+        self.idempotency = age;
+        self
+    }
+
+    /// With done marks kept for `age`.
+    pub fn with_done_marks(mut self, age: chrono::Duration) -> Self {
+        self.done_marks = age;
+        self
+    }
+
+    /// With delivered events kept for `age`.
+    pub fn with_delivered_events(mut self, age: chrono::Duration) -> Self {
+        self.delivered_events = age;
+        self
+    }
+
+    /// With expired sessions kept for `age`.
+    pub fn with_sessions(mut self, age: chrono::Duration) -> Self {
+        self.sessions = age;
+        self
+    }
 }
 
 /// What [`Operations::reindex_orders`](crate::Operations::reindex_orders) did.
@@ -180,6 +251,114 @@ impl Operations<'_> {
             CommitOutcome::Committed => Ok(true),
             CommitOutcome::Replayed(_) => Ok(false),
         }
+    }
+
+    /// Records one attempt to deliver an outbox event to one target (see
+    /// [`Storage::record_delivery`](crate::ports::storage::Storage::record_delivery)): event
+    /// sinks that fan out to several targets (webhook endpoints, notification channels, a
+    /// message bus) keep each target's state in the engine's storage, shared by every process
+    /// and kept across restarts.
+    pub async fn record_delivery(
+        self,
+        attempt: &DeliveryAttempt,
+    ) -> Result<DeliveryRow, TijaraError> {
+        Ok(self.engine.inner.storage.record_delivery(attempt).await?)
+    }
+
+    /// The delivery state of event `seq` to `target`, if an attempt was recorded.
+    pub async fn delivery(self, target: &str, seq: u64) -> Result<Option<DeliveryRow>, TijaraError> {
+        Ok(self.engine.inner.storage.delivery(target, seq).await?)
+    }
+
+    /// Deliveries that failed and are not delivered yet, by event then target, after the
+    /// cursor (the last row's `(seq, target)` of the previous page), at most `limit` (capped at
+    /// 500).
+    pub async fn failed_deliveries(
+        self,
+        after: Option<(u64, String)>,
+        limit: u32,
+    ) -> Result<Vec<DeliveryRow>, TijaraError> {
+        Ok(self
+            .engine
+            .inner
+            .storage
+            .failed_deliveries(after, limit.clamp(1, 500))
+            .await?)
+    }
+
+    /// Makes a failed delivery due now (an admin's "retry"): the next dispatch tries it
+    /// without waiting for its backoff. An error when there is no such failed
+    /// delivery (unknown, or delivered meanwhile): [`TijaraError::PartNotFound`] with
+    /// [`Part::Delivery`](crate::Part::Delivery).
+    pub async fn retry_delivery(self, target: &str, seq: u64) -> Result<(), TijaraError> {
+        let e = self.engine;
+        if e.inner.storage.retry_delivery(target, seq, e.now()).await? {
+            Ok(())
+        } else {
+            Err(TijaraError::PartNotFound {
+                part: crate::Part::Delivery,
+                id: format!("{target}#{seq}"),
+            })
+        }
+    }
+
+    /// Deletes what housekeeping no longer needs, older than `retention`'s ages: idempotency
+    /// records and expired claims, done marks, delivered outbox events and their delivery
+    /// rows, expired sessions. Works in steps of `batch` rows (so a SQLite writer is never held
+    /// long) until nothing is left to delete; answers how many of each it deleted. Safe to run
+    /// from several processes at once. Never deletes an undelivered event.
+    pub async fn purge(self, retention: &Retention, batch: u32) -> Result<PurgeReport, TijaraError> {
+        let e = self.engine;
+        let now = e.now();
+        let cutoffs = PurgeCutoffs::new(
+            now - retention.idempotency,
+            now - retention.done_marks,
+            now - retention.delivered_events,
+            batch.max(1),
+        );
+        let mut report = PurgeReport::default();
+        loop {
+            let step = e.inner.storage.purge(&cutoffs).await?;
+            report.add(&step);
+            if step.total() == 0 {
+                break;
+            }
+        }
+        report.sessions = e.sessions().purge_expired(now - retention.sessions, batch).await?;
+        Ok(report)
+    }
+
+    /// Takes the lease of a background task (`task`: `dispatch`, `purge`...) for `holder` (a
+    /// name unique to the calling process) until `ttl` from now, so a task that must run in
+    /// one process at a time can be started in every process: of several processes asking,
+    /// one is told `true`, the others `false` until it releases the lease
+    /// ([`Operations::release_lease`]) or dies and the lease expires. Stored as an idempotency
+    /// claim (scope `lease`), decided by the database, so it holds across processes on one
+    /// PostgreSQL as on one SQLite file. Keep `ttl` longer than one run of the task.
+    pub async fn acquire_lease(
+        self,
+        task: &str,
+        holder: &str,
+        ttl: chrono::Duration,
+    ) -> Result<bool, TijaraError> {
+        let e = self.engine;
+        let now = e.now();
+        let claim = e
+            .inner
+            .storage
+            .claim_idempotency(LEASE_SCOPE, task, holder, now, now + ttl)
+            .await?;
+        Ok(matches!(claim, crate::ports::storage::IdempotencyClaim::Claimed))
+    }
+
+    /// Gives a lease back (only if `holder` still holds it), so the next run may go anywhere.
+    pub async fn release_lease(self, task: &str, holder: &str) -> Result<(), TijaraError> {
+        Ok(self
+            .engine
+            .inner
+            .storage
+            .release_idempotency(LEASE_SCOPE, task, holder)
+            .await?)
     }
 
     /// Returns the stock of checkouts abandoned past their reservation time (a card payment not

@@ -89,6 +89,52 @@ impl Sessions<'_> {
     }
 }
 
+impl Sessions<'_> {
+    /// Deletes sessions that expired before `expired_before` (logged-out ones too, once
+    /// expired), reading every session `batch` at a time; answers how many it deleted. A
+    /// session is deleted only at the version read, so one renewed meanwhile is kept. Run by
+    /// [`Operations::purge`](crate::Operations::purge).
+    pub async fn purge_expired(
+        self,
+        expired_before: chrono::DateTime<chrono::Utc>,
+        batch: u32,
+    ) -> Result<u64, TijaraError> {
+        let e = self.engine;
+        let mut deleted = 0u64;
+        let mut after: Option<String> = None;
+        let batch = batch.clamp(1, MAX_PAGE);
+        loop {
+            let page = e
+                .inner
+                .storage
+                .list(&ListQuery::new(DocKind::Session, batch).after(after.as_deref()))
+                .await?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.id.clone());
+            let full = page.len() >= batch as usize;
+            for doc in page {
+                // An unreadable session is left for an operator to look at, not deleted.
+                let Ok(s) = crate::engine::decode::<Session>(DocKind::Session, &doc.id, &doc.body)
+                else {
+                    continue;
+                };
+                if s.expires_at < expired_before
+                    && e.inner
+                        .storage
+                        .delete_doc(DocKind::Session, &doc.id, doc.version)
+                        .await?
+                {
+                    deleted += 1;
+                }
+            }
+            if !full {
+                break;
+            }
+        }
+        Ok(deleted)
+    }
+}
+
 impl Tijara {
     /// Marks one session revoked (retrying on concurrent writes).
     async fn revoke_session(&self, id: &str) -> Result<(), TijaraError> {
