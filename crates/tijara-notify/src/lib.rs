@@ -35,7 +35,7 @@ use async_trait::async_trait;
 use std::sync::{Arc, Mutex};
 use tijara::Tijara;
 use tijara::ports::runtime::{EventSink, SinkError};
-use tijara::ports::storage::OutboxEvent;
+use tijara::ports::storage::{DeliveryAttempt, DeliveryOutcome, OutboxEvent};
 use tijara_core::fulfillment::TrackingStatus;
 use tijara_core::order_record::OrderDoc;
 use tijara_core::{DomainEvent, Lang, Money, Region};
@@ -371,10 +371,8 @@ fn step(lang: Lang, status: TrackingStatus) -> String {
 pub struct NotificationSink {
     engine: Tijara,
     channels: Vec<Arc<dyn Notifier>>,
-    /// Per shipment, the step and number last told to the shopper: a shipment event that
-    /// changes neither (a label re-created, a repeated carrier event) is not told again. Per
-    /// return (`return:{id}`), the state last told, likewise.
-    told: Mutex<std::collections::HashMap<String, (String, String)>>,
+    /// The channels' names in the stored delivery state (`notification:<name>`).
+    channel_names: Vec<String>,
     order_link: Option<OrderLink>,
     transfer_note: Option<TransferNote>,
     /// The portal's absolute address (`https://shop.example/seller`), for sellers' links.
@@ -389,14 +387,29 @@ impl NotificationSink {
     /// gateway fails, the retry sends the SMS, not the e-mail again, even after a restart or
     /// from another process. Keep the channels in the same order across restarts.
     pub fn new(engine: Tijara, channels: Vec<Arc<dyn Notifier>>) -> Self {
+        let channel_names = (0..channels.len()).map(|i| format!("channel-{i}")).collect();
         NotificationSink {
             engine,
             channels,
-            told: Mutex::new(std::collections::HashMap::new()),
+            channel_names,
             order_link: None,
             transfer_note: None,
             portal_url: None,
         }
+    }
+
+    /// Names the channels (`email`, `sms`), in their order, for the stored delivery state
+    /// (targets `notification:<name>`, listed to the admin with their failures). Unnamed
+    /// channels are `channel-<position>`.
+    pub fn with_channel_names<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        for (slot, name) in self.channel_names.iter_mut().zip(names) {
+            *slot = name.into();
+        }
+        self
     }
 
     /// Shoppers' messages carry the order's private link, made by `link` (an absolute URL
@@ -473,11 +486,24 @@ impl NotificationSink {
         Ok(self.compose_marked(event).await?.0)
     }
 
-    /// The notifications, and for a shipment step what to remember once they are sent.
+    /// Whether this step of a shipment or return (`key`: its id, step and number) was told
+    /// already: a shipment event that changes neither step nor number (a label re-created,
+    /// a repeated carrier event) is not told again. Kept in the engine's storage as a done
+    /// mark (scope `notification-told`), so another process or a restart knows it too.
+    async fn told(&self, key: &str) -> Result<bool, SinkError> {
+        self.engine
+            .operations()
+            .is_done(TOLD_SCOPE, key)
+            .await
+            .map_err(sink)
+    }
+
+    /// The notifications, and for a shipment or return step the mark to record once they are
+    /// sent.
     async fn compose_marked(
         &self,
         event: &OutboxEvent,
-    ) -> Result<(Vec<Notification>, Option<(String, (String, String))>), SinkError> {
+    ) -> Result<(Vec<Notification>, Option<String>), SinkError> {
         let mut mark = None;
         let err = |e: tijara::TijaraError| SinkError(e.to_string());
         let mut out = Vec::new();
@@ -531,32 +557,23 @@ impl NotificationSink {
                     let Some(ret) = doc.returns.iter().max_by_key(|r| r.requested_at) else {
                         return Ok((out, None));
                     };
-                    let key = format!("return:{}", ret.id);
-                    let now = (ret.status().as_str().to_owned(), String::new());
-                    if self
-                        .told
-                        .lock()
-                        .is_ok_and(|t| t.get(&key).is_some_and(|last| *last == now))
-                    {
+                    let key = format!("return:{}|{}", ret.id, ret.status().as_str());
+                    if self.told(&key).await? {
                         return Ok((out, None));
                     }
                     let link = self.link(&doc);
                     out.extend(return_message(self.engine.region(), &doc, link.as_deref()));
-                    mark = Some((key, now));
+                    mark = Some(key);
                 }
             }
             DomainEvent::ShipmentCreated(shipment) | DomainEvent::ShipmentUpdated(shipment) => {
                 let lang = shipment.lang;
                 let status = shipment.status;
                 let number = shipment.tracking_number.unwrap_or_default();
-                let now = (status.as_str().to_owned(), number.clone());
                 let carrier = shipment.carrier;
                 let (order, shipment) = (shipment.order_id, shipment.shipment_id.to_string());
-                if self
-                    .told
-                    .lock()
-                    .is_ok_and(|t| t.get(&shipment).is_some_and(|last| *last == now))
-                {
+                let key = format!("shipment:{shipment}|{}|{number}", status.as_str());
+                if self.told(&key).await? {
                     return Ok((out, None));
                 }
                 // The event carries no contact (webhooks forward it): e-mail and phone come from
@@ -583,7 +600,7 @@ impl NotificationSink {
                     tracking.as_deref(),
                 );
                 out.push(n);
-                mark = Some((shipment, now));
+                mark = Some(key);
             }
             DomainEvent::OrderPaymentExpired(expiry) => {
                 // The shopper: the order is off, the stock back on sale. The event carries no
@@ -690,43 +707,107 @@ fn sink(e: tijara::TijaraError) -> SinkError {
     SinkError(e.to_string())
 }
 
-#[async_trait]
-impl EventSink for NotificationSink {
-    async fn deliver(&self, event: &OutboxEvent) -> Result<(), SinkError> {
+/// The scope of the done marks of shipment and return steps told.
+const TOLD_SCOPE: &str = "notification-told";
+
+/// The wait before the next attempt on a channel after `failures` failed ones: 5 s, doubled
+/// each time, at most 1 hour.
+fn channel_backoff(failures: u32) -> tijara_core::chrono::Duration {
+    let secs = 5i64.saturating_mul(1i64 << failures.saturating_sub(1).min(10));
+    tijara_core::chrono::Duration::seconds(secs.min(3600))
+}
+
+impl NotificationSink {
+    /// Sends the notifications of `event` on channel `i`: each (event, channel, recipient) at
+    /// most once (done marks); the channel's failure is stored as delivery state, with the
+    /// next try, so every process waits for it and the admin sees it.
+    async fn deliver_on(
+        &self,
+        i: usize,
+        channel: &dyn Notifier,
+        event: &OutboxEvent,
+        notifications: &[Notification],
+    ) -> Result<(), SinkError> {
+        let ops = self.engine.operations();
+        let target = format!(
+            "notification:{}",
+            self.channel_names.get(i).map_or("channel", String::as_str)
+        );
+        let row = ops.delivery(&target, event.seq).await.map_err(sink)?;
+        let now = self.engine.now();
+        if let Some(next) = row
+            .as_ref()
+            .filter(|r| r.waits_at(now))
+            .and_then(|r| r.next_try_at)
+        {
+            return Err(SinkError(format!(
+                "{target}: waiting until {}",
+                next.to_rfc3339()
+            )));
+        }
         let mut failures = Vec::new();
-        let (notifications, mark) = self.compose_marked(event).await?;
         for n in notifications {
             let who = format!(
                 "{}|{}",
                 n.email.as_deref().unwrap_or(""),
                 n.phone.as_deref().unwrap_or("")
             );
-            for (i, channel) in self.channels.iter().enumerate() {
-                let key = format!("{}:{i}:{who}", event.seq);
-                if self
-                    .engine
-                    .operations()
-                    .is_done(DONE_SCOPE, &key)
-                    .await
-                    .map_err(sink)?
-                {
-                    continue;
+            let key = format!("{}:{i}:{who}", event.seq);
+            if ops.is_done(DONE_SCOPE, &key).await.map_err(sink)? {
+                continue;
+            }
+            match channel.send(n).await {
+                Ok(()) => {
+                    ops.record_done(DONE_SCOPE, &key).await.map_err(sink)?;
                 }
-                match channel.send(&n).await {
-                    Ok(()) => {
-                        self.engine
-                            .operations()
-                            .record_done(DONE_SCOPE, &key)
-                            .await
-                            .map_err(sink)?;
-                    }
-                    Err(e) => failures.push(e.0),
-                }
+                Err(e) => failures.push(e.0),
+            }
+        }
+        let outcome = if failures.is_empty() {
+            // Recorded only where it failed before: the failure leaves the admin's list.
+            match &row {
+                Some(r) if !r.is_delivered() => DeliveryOutcome::Delivered,
+                _ => return Ok(()),
+            }
+        } else {
+            let attempts = row.as_ref().map_or(0, |r| r.attempts).saturating_add(1);
+            DeliveryOutcome::Failed {
+                error: failures.join("; "),
+                next_try_at: now + channel_backoff(attempts),
+            }
+        };
+        let failed = matches!(outcome, DeliveryOutcome::Failed { .. });
+        ops.record_delivery(&DeliveryAttempt::new(&target, event, now, outcome))
+            .await
+            .map_err(sink)?;
+        if failed {
+            Err(SinkError(format!("{target}: {}", failures.join("; "))))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[async_trait]
+impl EventSink for NotificationSink {
+    async fn deliver(&self, event: &OutboxEvent) -> Result<(), SinkError> {
+        let (notifications, mark) = self.compose_marked(event).await?;
+        if notifications.is_empty() {
+            return Ok(());
+        }
+        let mut failures = Vec::new();
+        for (i, channel) in self.channels.iter().enumerate() {
+            if let Err(e) = self.deliver_on(i, &**channel, event, &notifications).await {
+                failures.push(e.0);
             }
         }
         if failures.is_empty() {
-            if let (Some((shipment, state)), Ok(mut t)) = (mark, self.told.lock()) {
-                t.insert(shipment, state);
+            if let Some(key) = mark {
+                self.engine
+                    .operations()
+                    .record_done(TOLD_SCOPE, &key)
+                    .await
+                    .map_err(sink)?;
             }
             Ok(())
         } else {

@@ -266,8 +266,42 @@ async fn sellers_and_shoppers_hear_of_what_concerns_them() {
     // First dispatch: the SMS gateway fails once, so the shipment's event stays in the outbox.
     let first = engine.operations().dispatch_events(100).await.unwrap();
     assert!(first.failed >= 1, "{first:?}");
-    // The process restarts: a new sink, with nothing in memory, retries on the same storage.
+    // The SMS channel's failure is stored: attempts, error, next try (a backoff).
+    let failed = engine
+        .operations()
+        .failed_deliveries(None, 100)
+        .await
+        .unwrap();
+    let sms_failure = failed
+        .iter()
+        .find(|r| r.target == "notification:channel-1")
+        .unwrap_or_else(|| panic!("the SMS failure is listed: {failed:?}"))
+        .clone();
+    assert_eq!(sms_failure.attempts, 1);
+    assert!(
+        sms_failure
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("503")),
+        "{sms_failure:?}"
+    );
+    assert!(sms_failure.waits_at(engine.now()), "{sms_failure:?}");
+    assert!(
+        !failed.iter().any(|r| r.target == "notification:channel-0"),
+        "the e-mails went out: {failed:?}"
+    );
+    // The process restarts: a new sink, with nothing in memory, on the same storage. It
+    // neither forgets the failure (it waits for the next try, no SMS sent) nor resends.
     let restarted = build(Some(Arc::new(NotificationSink::new(build(None), channels))));
+    let waiting = restarted.operations().dispatch_events(100).await.unwrap();
+    assert!(waiting.failed >= 1, "{waiting:?}");
+    assert_eq!(gateway.calls.load(Ordering::SeqCst), 1, "waits for its next try");
+    // The admin's retry makes it due at once.
+    restarted
+        .operations()
+        .retry_delivery("notification:channel-1", sms_failure.seq)
+        .await
+        .unwrap();
     let mut rounds = 0;
     while !storage.pending_events(100).await.unwrap().is_empty() {
         rounds += 1;
@@ -291,6 +325,28 @@ async fn sellers_and_shoppers_hear_of_what_concerns_them() {
         .collect();
     let shipment_events = storage.pending_events(100).await.unwrap();
     assert!(shipment_events.is_empty());
+    // Delivered: off the failed list, marked delivered; retrying it again is refused.
+    let row = storage
+        .delivery("notification:channel-1", sms_failure.seq)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(row.is_delivered() && row.attempts == 2, "{row:?}");
+    assert!(
+        restarted
+            .operations()
+            .failed_deliveries(None, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(matches!(
+        restarted
+            .operations()
+            .retry_delivery("notification:channel-1", sms_failure.seq)
+            .await,
+        Err(tijara::TijaraError::PartNotFound { .. })
+    ));
     // The e-mail to the shopper was not repeated when the SMS was retried after the restart.
     let distinct: std::collections::HashSet<_> = shopper_mails
         .iter()

@@ -157,6 +157,28 @@ async fn a_parcel_step_carries_the_link_to_follow_it() {
     assert!(told[0].text.contains(order.id.as_str()), "{}", told[0].text);
 }
 
+/// A parcel step told is recorded in the engine's storage: a restarted process (a new sink,
+/// nothing in memory) does not tell the same step of the same parcel again.
+#[tokio::test]
+async fn a_step_told_is_not_told_again_after_a_restart() {
+    use tijara::ports::runtime::EventSink;
+    let t = tijara_testkit::engine::with_gateway(Arc::new(StubGateway::cash_on_delivery())).await;
+    let (order, _) = t.order().await;
+    t.ship(&order).await;
+    let created = events(&t.engine, "shipment.created").await[0].clone();
+    let mail = Arc::new(tijara_notify::LogNotifier::default());
+    let first = NotificationSink::new(t.engine.clone(), vec![mail.clone()]);
+    first.deliver(&created).await.unwrap();
+    assert_eq!(mail.sent().len(), 1);
+    // The same step again, as another event (a label re-created), to a new sink.
+    let mut again = created.clone();
+    again.seq += 1_000;
+    let restarted = NotificationSink::new(t.engine.clone(), vec![mail.clone()]);
+    assert!(restarted.compose(&again).await.unwrap().is_empty());
+    restarted.deliver(&again).await.unwrap();
+    assert_eq!(mail.sent().len(), 1, "told once");
+}
+
 #[test]
 fn reset_and_verification_messages_read_in_the_accounts_language() {
     let region = Region::dakhla();

@@ -31,8 +31,16 @@
 //! Delivery is at least once and in order per aggregate (an order's events never overtake
 //! each other): a failed delivery (an error, a timeout, an answer other than 2xx) makes the
 //! engine keep the event and the later events of the same order in the outbox, and the sink
-//! waits before the next attempt to that endpoint: 1 s, 2 s, 4 s... up to 1 hour (configurable).
+//! waits before the next attempt: 1 s, 2 s, 4 s... up to 1 hour (configurable).
 //! Every attempt is recorded in the delivery log ([`WebhookSink::log`]).
+//!
+//! **Durable state** ([`WebhookSink::with_storage`], what a production shop uses): each
+//! endpoint's delivery of each event (attempts, next try, last error, delivered) is stored
+//! through the engine's storage port, target `webhook:<endpoint id>`, so several processes share
+//! it and a restart neither sends again what an endpoint already received nor forgets what
+//! failed; the backoff is then per endpoint and event, and an admin lists the failures and
+//! makes one due at once (`engine.operations().failed_deliveries(..)` and `retry_delivery`).
+//! Without it the state lives in the process (tests, a single short-lived process).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -46,8 +54,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use subtle::ConstantTimeEq;
+use std::sync::Arc;
 use tijara::ports::runtime::{EventSink, SinkError};
-use tijara::ports::storage::OutboxEvent;
+use tijara::ports::storage::{DeliveryAttempt, DeliveryOutcome, OutboxEvent, Storage};
 
 /// The signature header.
 pub const SIGNATURE_HEADER: &str = "Tijara-Signature";
@@ -174,6 +183,16 @@ pub struct Backoff {
     pub max: Duration,
 }
 
+impl Backoff {
+    /// The wait after `failures` consecutive failures (1: `first`, then doubled, at most
+    /// `max`).
+    pub fn wait(&self, failures: u32) -> Duration {
+        self.first
+            .saturating_mul(2u32.saturating_pow(failures.saturating_sub(1).min(20)))
+            .min(self.max)
+    }
+}
+
 impl Default for Backoff {
     fn default() -> Self {
         Backoff {
@@ -218,6 +237,7 @@ pub struct WebhookSink {
     backoff: Backoff,
     state: Mutex<State>,
     log_capacity: usize,
+    store: Option<Arc<dyn Storage>>,
 }
 
 /// The sink could not be built.
@@ -239,7 +259,21 @@ impl WebhookSink {
             backoff: Backoff::default(),
             state: Mutex::new(State::default()),
             log_capacity: 10_000,
+            store: None,
         })
+    }
+
+    /// Keeps each endpoint's delivery state (attempts, next try, last error, delivered) in
+    /// `storage`, the engine's, as target `webhook:<endpoint id>`: shared by every process on
+    /// that database and kept across restarts (see the crate docs).
+    pub fn with_storage(mut self, storage: Arc<dyn Storage>) -> Self {
+        self.store = Some(storage);
+        self
+    }
+
+    /// The delivery target name of an endpoint in the stored delivery state.
+    pub fn target(endpoint: &Endpoint) -> String {
+        format!("webhook:{}", endpoint.id)
     }
 
     /// Changes the retry timing.
@@ -326,49 +360,105 @@ impl WebhookSink {
     }
 }
 
+impl WebhookSink {
+    /// One endpoint, with the state kept in storage.
+    async fn deliver_stored(
+        &self,
+        store: &dyn Storage,
+        endpoint: &Endpoint,
+        event: &OutboxEvent,
+        body: &[u8],
+    ) -> Result<(), String> {
+        let target = Self::target(endpoint);
+        let now = Utc::now();
+        let row = store
+            .delivery(&target, event.seq)
+            .await
+            .map_err(|e| format!("delivery state unavailable: {e}"))?;
+        if row.as_ref().is_some_and(|r| r.is_delivered()) {
+            return Ok(());
+        }
+        if let Some(next) = row.as_ref().filter(|r| r.waits_at(now)).and_then(|r| r.next_try_at) {
+            return Err(format!("backing off until {}", next.to_rfc3339()));
+        }
+        let sent = self.send(endpoint, event, body).await;
+        let outcome = match &sent {
+            Ok(()) => DeliveryOutcome::Delivered,
+            Err(error) => {
+                let failures = row.as_ref().map_or(0, |r| r.attempts).saturating_add(1);
+                let wait = chrono::Duration::from_std(self.backoff.wait(failures))
+                    .unwrap_or(chrono::Duration::hours(1));
+                DeliveryOutcome::Failed {
+                    error: error.clone(),
+                    next_try_at: Utc::now() + wait,
+                }
+            }
+        };
+        // Not recorded (the database is down): the event stays in the outbox and the endpoint
+        // may receive it again, which `Tijara-Delivery` lets it recognise.
+        store
+            .record_delivery(&DeliveryAttempt::new(target, event, now, outcome))
+            .await
+            .map_err(|e| format!("delivery state not recorded: {e}"))?;
+        sent
+    }
+
+    /// One endpoint, with the state kept in this process.
+    async fn deliver_in_memory(
+        &self,
+        endpoint: &Endpoint,
+        event: &OutboxEvent,
+        body: &[u8],
+    ) -> Result<(), String> {
+        let key = (endpoint.id.clone(), event.seq);
+        let (already, waiting) = match self.state.lock() {
+            Ok(s) => (
+                s.done.contains(&key),
+                s.waits
+                    .get(&endpoint.id)
+                    .is_some_and(|(_, next)| Instant::now() < *next),
+            ),
+            Err(_) => (false, false),
+        };
+        if already {
+            return Ok(());
+        }
+        if waiting {
+            return Err("backing off".to_owned());
+        }
+        match self.send(endpoint, event, body).await {
+            Ok(()) => {
+                if let Ok(mut s) = self.state.lock() {
+                    s.done.insert(key);
+                    s.waits.remove(&endpoint.id);
+                }
+                Ok(())
+            }
+            Err(e) => {
+                if let Ok(mut s) = self.state.lock() {
+                    let failed = s.waits.get(&endpoint.id).map_or(0, |(n, _)| *n) + 1;
+                    let wait = self.backoff.wait(failed);
+                    s.waits
+                        .insert(endpoint.id.clone(), (failed, Instant::now() + wait));
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
 #[async_trait]
 impl EventSink for WebhookSink {
     async fn deliver(&self, event: &OutboxEvent) -> Result<(), SinkError> {
         let body = Self::body(event)?;
         let mut failures = Vec::new();
         for endpoint in self.endpoints.iter().filter(|e| e.wants(&event.kind)) {
-            let key = (endpoint.id.clone(), event.seq);
-            let (already, waiting) = match self.state.lock() {
-                Ok(s) => (
-                    s.done.contains(&key),
-                    s.waits
-                        .get(&endpoint.id)
-                        .is_some_and(|(_, next)| Instant::now() < *next),
-                ),
-                Err(_) => (false, false),
+            let result = match &self.store {
+                Some(store) => self.deliver_stored(&**store, endpoint, event, &body).await,
+                None => self.deliver_in_memory(endpoint, event, &body).await,
             };
-            if already {
-                continue;
-            }
-            if waiting {
-                failures.push(format!("{}: backing off", endpoint.id));
-                continue;
-            }
-            match self.send(endpoint, event, &body).await {
-                Ok(()) => {
-                    if let Ok(mut s) = self.state.lock() {
-                        s.done.insert(key);
-                        s.waits.remove(&endpoint.id);
-                    }
-                }
-                Err(e) => {
-                    if let Ok(mut s) = self.state.lock() {
-                        let failed = s.waits.get(&endpoint.id).map_or(0, |(n, _)| *n) + 1;
-                        let wait = self
-                            .backoff
-                            .first
-                            .saturating_mul(2u32.saturating_pow(failed.saturating_sub(1).min(20)))
-                            .min(self.backoff.max);
-                        s.waits
-                            .insert(endpoint.id.clone(), (failed, Instant::now() + wait));
-                    }
-                    failures.push(format!("{}: {e}", endpoint.id));
-                }
+            if let Err(e) = result {
+                failures.push(format!("{}: {e}", endpoint.id));
             }
         }
         if failures.is_empty() {
