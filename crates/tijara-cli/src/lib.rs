@@ -1,5 +1,5 @@
 //! The operator's tools behind the `tijara` command: catalog import, order export, payouts,
-//! invoices, and checks of region and rate-card files. `main.rs` parses the command line; the
+//! invoices, checks of region and rate-card files, backups and the retention purge. `main.rs` parses the command line; the
 //! work is here, so it is tested without spawning processes.
 //!
 //! Exit codes scripts can rely on: [`EXIT_OK`], [`EXIT_FAILURE`] (the database or a file could
@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod backup;
 pub mod import;
 pub mod report;
 

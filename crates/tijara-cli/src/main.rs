@@ -68,6 +68,35 @@ enum Command {
         #[arg(long, default_value = ".")]
         out_dir: PathBuf,
     },
+    /// Copies the SQLite database to a new file while the storefront runs (SQLite's online
+    /// backup: one consistent snapshot, checked before it gets its name).
+    Backup {
+        /// The new backup file (never overwritten).
+        out: PathBuf,
+        /// Database URL: `sqlite://data/tijara.db`.
+        #[arg(long, env = "TIJARA_DATABASE_URL")]
+        database_url: String,
+    },
+    /// Puts a backup in place of the SQLite database; stop the storefront first.
+    Restore {
+        /// The backup file.
+        backup: PathBuf,
+        /// Database URL of the database to create or replace: `sqlite://data/tijara.db`.
+        #[arg(long, env = "TIJARA_DATABASE_URL")]
+        database_url: String,
+        /// Replace an existing database.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Deletes what housekeeping no longer needs: idempotency records, done marks, delivered
+    /// outbox events and expired sessions older than the given ages (the storefront does it
+    /// every hour by itself).
+    Purge {
+        #[command(flatten)]
+        db: Db,
+        #[command(flatten)]
+        retention: RetentionArgs,
+    },
     /// Region files.
     Region {
         #[command(subcommand)]
@@ -78,6 +107,34 @@ enum Command {
         #[command(subcommand)]
         what: RatecardCmd,
     },
+}
+
+/// How long housekeeping keeps things, in days.
+#[derive(Debug, clap::Args)]
+struct RetentionArgs {
+    /// Idempotency records (answers replayed to retried requests) older than this.
+    #[arg(long, env = "TIJARA_KEEP_IDEMPOTENCY_DAYS", default_value_t = 30)]
+    keep_idempotency_days: u32,
+    /// Done marks (messages sent, steps told) older than this.
+    #[arg(long, env = "TIJARA_KEEP_DONE_MARKS_DAYS", default_value_t = 90)]
+    keep_done_marks_days: u32,
+    /// Outbox events delivered longer ago than this, with their delivery rows.
+    #[arg(long, env = "TIJARA_KEEP_EVENTS_DAYS", default_value_t = 30)]
+    keep_events_days: u32,
+    /// Sessions expired longer ago than this.
+    #[arg(long, env = "TIJARA_KEEP_SESSIONS_DAYS", default_value_t = 7)]
+    keep_sessions_days: u32,
+}
+
+impl RetentionArgs {
+    fn retention(&self) -> tijara::Retention {
+        let days = |d: u32| tijara_core::chrono::Duration::days(i64::from(d));
+        tijara::Retention::default()
+            .with_idempotency(days(self.keep_idempotency_days))
+            .with_done_marks(days(self.keep_done_marks_days))
+            .with_delivered_events(days(self.keep_events_days))
+            .with_sessions(days(self.keep_sessions_days))
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -295,6 +352,54 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                 writeln!(stdout, "{}", path.display()).map_err(CliError::failure)?;
             }
             Ok(())
+        }
+        Command::Backup { out, database_url } => {
+            let db = tijara_cli::backup::sqlite_path(&database_url)?;
+            let copied = tokio::task::spawn_blocking(move || tijara_cli::backup::backup(&db, &out).map(|c| (c, out)))
+                .await
+                .map_err(CliError::failure)??;
+            let (c, out) = copied;
+            writeln!(
+                stdout,
+                "{}: {} bytes, {} order(s), {} stock counter(s); integrity checked",
+                out.display(),
+                c.bytes,
+                c.orders,
+                c.stock_rows
+            )
+            .map_err(CliError::failure)
+        }
+        Command::Restore {
+            backup,
+            database_url,
+            force,
+        } => {
+            let db = tijara_cli::backup::sqlite_path(&database_url)?;
+            let shown = db.display().to_string();
+            let c = tokio::task::spawn_blocking(move || {
+                tijara_cli::backup::restore(&backup, &db, force)
+            })
+            .await
+            .map_err(CliError::failure)??;
+            writeln!(
+                stdout,
+                "{shown} restored: {} order(s), {} stock counter(s); start the storefront",
+                c.orders, c.stock_rows
+            )
+            .map_err(CliError::failure)
+        }
+        Command::Purge { db, retention } => {
+            let engine = tijara_cli::engine(&db.database_url, db.region.as_deref()).await?;
+            let r = engine
+                .operations()
+                .purge(&retention.retention(), 1000)
+                .await?;
+            writeln!(
+                stdout,
+                "purged {} idempotency record(s), {} done mark(s), {} delivered event(s), {} delivery row(s), {} session(s)",
+                r.idempotency, r.done, r.events, r.deliveries, r.sessions
+            )
+            .map_err(CliError::failure)
         }
         Command::Region {
             what: RegionCmd::Check { file },
