@@ -355,9 +355,11 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Backup { out, database_url } => {
             let db = tijara_cli::backup::sqlite_path(&database_url)?;
-            let copied = tokio::task::spawn_blocking(move || tijara_cli::backup::backup(&db, &out).map(|c| (c, out)))
-                .await
-                .map_err(CliError::failure)??;
+            let copied = tokio::task::spawn_blocking(move || {
+                tijara_cli::backup::backup(&db, &out).map(|c| (c, out))
+            })
+            .await
+            .map_err(CliError::failure)??;
             let (c, out) = copied;
             writeln!(
                 stdout,

@@ -8,7 +8,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use tijara::ports::storage::{
-    Changeset, DocKind, DocWrite, ListQuery, Storage, StockOp, StoredDoc,
+    Changeset, DocKind, DocWrite, ListQuery, StockOp, Storage, StoredDoc,
 };
 use tijara_core::{ProductId, VariantId};
 
@@ -130,7 +130,10 @@ async fn a_backup_under_load_restores_into_a_fresh_folder_with_the_same_orders_a
     assert_eq!(run.code, 0, "{}", run.err);
     assert!(run.out.contains("integrity checked"), "{}", run.out);
     let total = sold.load(Ordering::SeqCst);
-    assert!(total > during, "sales went on after the backup ({during} then {total})");
+    assert!(
+        total > during,
+        "sales went on after the backup ({during} then {total})"
+    );
 
     // Restored into a fresh folder.
     let fresh = tempfile::tempdir().unwrap();
@@ -146,14 +149,21 @@ async fn a_backup_under_load_restores_into_a_fresh_folder_with_the_same_orders_a
     let restored = tijara_store_sqlx::connect(&restored_url).await.unwrap();
     let copy = orders(&*restored).await;
     let k = copy.len() as u64;
-    assert!((200..=total).contains(&k), "{k} orders in the backup of {total}");
+    assert!(
+        (200..=total).contains(&k),
+        "{k} orders in the backup of {total}"
+    );
     // One instant: every order's unit sold, no sale without its order.
     assert_eq!(on_hand(&*restored).await, UNITS - k as u32);
     assert!(run.out.contains(&format!("{k} order(s)")), "{}", run.out);
     // The same orders as the original, byte for byte.
     let original = orders(&*store).await;
     assert_eq!(original.len() as u64, total);
-    assert_eq!(copy, original[..copy.len()].to_vec(), "the first {k} orders, unchanged");
+    assert_eq!(
+        copy,
+        original[..copy.len()].to_vec(),
+        "the first {k} orders, unchanged"
+    );
     // The restored database works: a sale commits.
     restored.commit(sale(total + 1)).await.unwrap();
     assert_eq!(on_hand(&*restored).await, UNITS - k as u32 - 1);
@@ -180,7 +190,12 @@ async fn a_backup_under_load_restores_into_a_fresh_folder_with_the_same_orders_a
         "--force",
     ]);
     assert_eq!(forced.code, 0, "{}", forced.err);
-    let pg = tijara(&["backup", "x.db", "--database-url", "postgres://u@127.0.0.1/db"]);
+    let pg = tijara(&[
+        "backup",
+        "x.db",
+        "--database-url",
+        "postgres://u@127.0.0.1/db",
+    ]);
     assert_eq!(pg.code, 3);
     assert!(pg.err.contains("pg_dump"), "{}", pg.err);
     let missing = tijara(&[
@@ -197,7 +212,8 @@ async fn purge_deletes_old_records_and_keeps_young_ones() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("tijara.db").display());
     let store = tijara_store_sqlx::connect(&url).await.unwrap();
-    let at = |days: i64| tijara_core::chrono::Utc::now() - tijara_core::chrono::Duration::days(days);
+    let at =
+        |days: i64| tijara_core::chrono::Utc::now() - tijara_core::chrono::Duration::days(days);
     for (scope, key, age) in [
         ("place_order", "old", 40),
         ("place_order", "young", 1),
@@ -207,7 +223,11 @@ async fn purge_deletes_old_records_and_keeps_young_ones() {
         store
             .commit(Changeset {
                 idempotency: Some(tijara::ports::storage::IdempotencyRecord::new(
-                    scope, key, "f", "{}", at(age),
+                    scope,
+                    key,
+                    "f",
+                    "{}",
+                    at(age),
                 )),
                 now: Some(at(age)),
                 ..Changeset::default()
@@ -218,7 +238,8 @@ async fn purge_deletes_old_records_and_keeps_young_ones() {
     let run = tijara(&["purge", "--database-url", &url]);
     assert_eq!(run.code, 0, "{}", run.err);
     assert!(
-        run.out.contains("purged 1 idempotency record(s), 1 done mark(s)"),
+        run.out
+            .contains("purged 1 idempotency record(s), 1 done mark(s)"),
         "{}",
         run.out
     );

@@ -58,7 +58,9 @@ pub const EVENT_HEADER: &str = "Tijara-Event";
 #[non_exhaustive]
 pub enum RelayError {
     /// The NATS server could not be reached (or refused the connection).
-    #[error("cannot connect to NATS at {url}: {reason}; is nats-server running with JetStream (-js)?")]
+    #[error(
+        "cannot connect to NATS at {url}: {reason}; is nats-server running with JetStream (-js)?"
+    )]
     Connect {
         /// The server URL.
         url: String,

@@ -111,7 +111,11 @@ async fn a_relay_killed_mid_batch_and_restarted_publishes_every_event_once() {
             .map(|i| {
                 NewEvent::new(
                     format!("order:ord_{}", (part * 100 + i) % 30),
-                    if i % 2 == 0 { "order.placed" } else { "shipment.updated" },
+                    if i % 2 == 0 {
+                        "order.placed"
+                    } else {
+                        "shipment.updated"
+                    },
                     format!(r#"{{"n":{}}}"#, part * 100 + i),
                 )
             })
@@ -150,7 +154,10 @@ async fn a_relay_killed_mid_batch_and_restarted_publishes_every_event_once() {
             started.elapsed() < Duration::from_secs(60),
             "the relay process published too little"
         );
-        assert!(child.try_wait().unwrap().is_none(), "the relay process died");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the relay process died"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     child.kill().unwrap();
@@ -172,7 +179,11 @@ async fn a_relay_killed_mid_batch_and_restarted_publishes_every_event_once() {
         assert!(started.elapsed() < Duration::from_secs(60), "relay stuck");
         engine.operations().dispatch_events(100).await.unwrap();
     }
-    assert_eq!(stream_messages(&relay, &stream).await, 300, "every event once");
+    assert_eq!(
+        stream_messages(&relay, &stream).await,
+        300,
+        "every event once"
+    );
 
     // Every message: its subject, its id, none twice.
     let js_stream = relay.jetstream().get_stream(&stream).await.unwrap();
@@ -197,7 +208,10 @@ async fn a_relay_killed_mid_batch_and_restarted_publishes_every_event_once() {
     // A relay that lost its records (another process, no storage) publishing an event again:
     // JetStream's de-duplication drops it.
     let bare = NatsRelay::connect(&url, &region).await.unwrap();
-    assert!(bare.publish(&all[0]).await.unwrap(), "reported as a duplicate");
+    assert!(
+        bare.publish(&all[0]).await.unwrap(),
+        "reported as a duplicate"
+    );
     assert_eq!(stream_messages(&relay, &stream).await, 300);
     relay.jetstream().delete_stream(&stream).await.unwrap();
 }

@@ -387,7 +387,9 @@ impl NotificationSink {
     /// gateway fails, the retry sends the SMS, not the e-mail again, even after a restart or
     /// from another process. Keep the channels in the same order across restarts.
     pub fn new(engine: Tijara, channels: Vec<Arc<dyn Notifier>>) -> Self {
-        let channel_names = (0..channels.len()).map(|i| format!("channel-{i}")).collect();
+        let channel_names = (0..channels.len())
+            .map(|i| format!("channel-{i}"))
+            .collect();
         NotificationSink {
             engine,
             channels,

@@ -295,7 +295,11 @@ async fn sellers_and_shoppers_hear_of_what_concerns_them() {
     let restarted = build(Some(Arc::new(NotificationSink::new(build(None), channels))));
     let waiting = restarted.operations().dispatch_events(100).await.unwrap();
     assert!(waiting.failed >= 1, "{waiting:?}");
-    assert_eq!(gateway.calls.load(Ordering::SeqCst), 1, "waits for its next try");
+    assert_eq!(
+        gateway.calls.load(Ordering::SeqCst),
+        1,
+        "waits for its next try"
+    );
     // The admin's retry makes it due at once.
     restarted
         .operations()

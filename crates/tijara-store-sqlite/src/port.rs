@@ -492,21 +492,19 @@ impl Storage for SqliteStore {
         let a = attempt.clone();
         self.on_writer("record_delivery", move |c| {
             let (error, next, delivered) = delivery_values(&a);
-            let row = c
-                .prepare_cached(RECORD_DELIVERY)?
-                .query_row(
-                    params![
-                        a.target,
-                        seq_i64(a.seq),
-                        a.kind,
-                        a.aggregate,
-                        micros(a.at),
-                        error,
-                        next,
-                        delivered
-                    ],
-                    delivery_row,
-                )?;
+            let row = c.prepare_cached(RECORD_DELIVERY)?.query_row(
+                params![
+                    a.target,
+                    seq_i64(a.seq),
+                    a.kind,
+                    a.aggregate,
+                    micros(a.at),
+                    error,
+                    next,
+                    delivered
+                ],
+                delivery_row,
+            )?;
             Ok(row)
         })
         .await
@@ -571,7 +569,9 @@ impl Storage for SqliteStore {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let limit = i64::from(c.limit.max(1));
             let run = |sql: &str, before: DateTime<Utc>| -> rusqlite::Result<u64> {
-                let n = tx.prepare_cached(sql)?.execute(params![micros(before), limit])?;
+                let n = tx
+                    .prepare_cached(sql)?
+                    .execute(params![micros(before), limit])?;
                 Ok(n as u64)
             };
             let report = PurgeReport {

@@ -51,10 +51,10 @@ use hmac::{Hmac, Mac};
 use serde::Serialize;
 use sha2::Sha256;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use subtle::ConstantTimeEq;
-use std::sync::Arc;
 use tijara::ports::runtime::{EventSink, SinkError};
 use tijara::ports::storage::{DeliveryAttempt, DeliveryOutcome, OutboxEvent, Storage};
 
@@ -378,7 +378,11 @@ impl WebhookSink {
         if row.as_ref().is_some_and(|r| r.is_delivered()) {
             return Ok(());
         }
-        if let Some(next) = row.as_ref().filter(|r| r.waits_at(now)).and_then(|r| r.next_try_at) {
+        if let Some(next) = row
+            .as_ref()
+            .filter(|r| r.waits_at(now))
+            .and_then(|r| r.next_try_at)
+        {
             return Err(format!("backing off until {}", next.to_rfc3339()));
         }
         let sent = self.send(endpoint, event, body).await;

@@ -17,8 +17,15 @@ pub use tijara_core as core;
 #[cfg(feature = "accounts")]
 pub use usecases::accounts::Sessions;
 pub use usecases::{
-    accounts::Accounts, cart::Carts, catalog::Catalog, checkout::Checkout, dashboard::Dashboard,
-    fulfillment::Fulfillment, maintenance::{Operations, Retention}, payments::Payments, payouts::Payouts,
+    accounts::Accounts,
+    cart::Carts,
+    catalog::Catalog,
+    checkout::Checkout,
+    dashboard::Dashboard,
+    fulfillment::Fulfillment,
+    maintenance::{Operations, Retention},
+    payments::Payments,
+    payouts::Payouts,
     returns::Orders,
 };
 

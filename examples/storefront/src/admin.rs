@@ -1,9 +1,11 @@
 //! The marketplace's administration: the dashboard (`/admin`), sellers to approve and their
 //! commissions (`/admin/sellers`), orders (refunds, bank transfers, tracking entered by hand),
-//! payouts marked paid, and the event outbox. Every route requires an admin account; every
-//! page is in the admin's language (words in its `w` table).
+//! payouts marked paid, the event outbox and the failed deliveries (`/admin/deliveries`).
+//! Every route requires an admin account; every page is in the admin's language (words in its
+//! `w` table).
 
 mod dashboard;
+mod deliveries;
 mod payouts;
 
 use crate::App;
@@ -39,6 +41,7 @@ pub(crate) fn w(lang: Lang, key: &str) -> &'static str {
         "orders" => ("Commandes", "الطلبات", "Orders"),
         "payouts" => ("Virements", "التحويلات", "Payouts"),
         "events" => ("Événements", "الأحداث", "Events"),
+        "deliveries" => ("Envois échoués", "الإرسالات الفاشلة", "Failed deliveries"),
         "mailbox" => ("Messages", "الرسائل", "Messages"),
         "name" => ("Nom", "الاسم", "Name"),
         "month" => ("Mois", "الشهر", "Month"),
@@ -126,6 +129,7 @@ fn nav(lang: Lang) -> Markup {
             a.button href="/admin/orders" { (w(lang, "orders")) } " "
             a.button href="/admin/payouts" { (w(lang, "payouts")) } " "
             a.button href="/admin/events" { (w(lang, "events")) } " "
+            a.button href="/admin/deliveries" { (w(lang, "deliveries")) } " "
             a.button href="/admin/mailbox" { (w(lang, "mailbox")) }
         }
     }
@@ -734,5 +738,7 @@ pub fn routes() -> Router<App> {
         .route("/admin/orders/{id}/transfer", post(transfer))
         .route("/admin/orders/{id}/{so}/tracking", post(tracking))
         .route("/admin/events", get(events))
+        .route("/admin/deliveries", get(deliveries::deliveries))
+        .route("/admin/deliveries/retry", post(deliveries::retry))
         .merge(payouts::routes())
 }

@@ -21,6 +21,7 @@ pub mod auth;
 pub mod bootstrap;
 pub mod cookies;
 pub mod ctx;
+pub mod housekeeping;
 pub mod mailbox;
 pub mod media;
 pub mod messages;

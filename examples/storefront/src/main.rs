@@ -107,6 +107,10 @@ struct Args {
     /// 1,000,000 units each) instead of the demo marketplace.
     #[arg(long, env = "TIJARA_SEED_BENCHMARK")]
     seed_benchmark: bool,
+    /// How long housekeeping keeps idempotency records, done marks, delivered events and
+    /// expired sessions.
+    #[command(flatten)]
+    retention: tijara_storefront::housekeeping::RetentionArgs,
 }
 
 #[tokio::main]
@@ -320,28 +324,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             tracing::warn!(target: "security", public_url = %app.public_url, "demo mode on a public address (--demo): anyone can pay without a card");
         }
     }
-    let engine = app.engine.clone();
-    tokio::spawn(async move {
-        // Abandoned card checkouts return their stock; reminders for pending transfers; login
-        // throttles that no longer matter are deleted, 500 read per run.
-        let mut throttles_after: Option<String> = None;
-        loop {
-            tokio::time::sleep(std::time::Duration::from_secs(30)).await;
-            match engine
-                .sessions()
-                .purge_login_throttles(throttles_after.as_deref(), 500)
-                .await
-            {
-                Ok((_, next)) => throttles_after = next,
-                Err(e) => tracing::warn!(error = %e, "login throttle purge failed"),
-            }
-            let _ = engine.operations().expire_reservations(500).await;
-            let _ = engine
-                .payments()
-                .remind_pending_transfers(tijara_core::chrono::Duration::days(1))
-                .await;
-        }
-    });
+    // Throttles, abandoned checkouts, reminders and the retention purge; safe in every process.
+    tokio::spawn(tijara_storefront::housekeeping::run(
+        app.engine.clone(),
+        args.retention.clone(),
+    ));
     let listener = tokio::net::TcpListener::bind(&args.bind).await?;
     println!("Tijara storefront on {}", app.public_url);
     // The peer address reaches the handlers, so logins are throttled per client address.

@@ -146,6 +146,8 @@ pub fn sink(
     let base = public_url.trim_end_matches('/').to_owned();
     let engine = reader.clone();
     tijara_notify::NotificationSink::new(reader, messages.channels())
+        // Their failures are listed to the admin under these names (/admin/deliveries).
+        .with_channel_names(["email", "sms"])
         // Sellers' new-order messages link to the order's page in the portal.
         .with_portal_url(link(public_url, "/seller"))
         .with_order_link(Arc::new(move |doc| {
@@ -176,14 +178,28 @@ pub fn link(public_url: &str, path: &str) -> String {
 }
 
 /// Delivers the outbox every `every` (order, payment, parcel and return messages), forever.
+/// Every process of a scaled-out shop runs it; each round takes the `dispatch` lease first
+/// (see [`crate::housekeeping`]), so one process delivers at a time and events are not sent
+/// twice by two processes at once.
 pub async fn run_dispatcher(engine: tijara::Tijara, every: std::time::Duration) {
+    let holder = crate::housekeeping::holder();
     loop {
-        match engine.operations().dispatch_events(100).await {
-            Ok(report) if report.failed > 0 => {
+        let round = crate::housekeeping::leased(
+            &engine,
+            "dispatch",
+            &holder,
+            std::time::Duration::from_secs(120),
+            || engine.operations().dispatch_events(100),
+        )
+        .await;
+        match round {
+            Some(Ok(report)) if report.failed > 0 => {
                 tracing::warn!(target: "messages", failed = report.failed, delivered = report.delivered, "some messages were not sent; retried on the next round");
             }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(target: "messages", error = %e, "outbox delivery failed"),
+            Some(Ok(_)) | None => {}
+            Some(Err(e)) => {
+                tracing::warn!(target: "messages", error = %e, "outbox delivery failed")
+            }
         }
         tokio::time::sleep(every).await;
     }

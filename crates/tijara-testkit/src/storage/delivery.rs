@@ -35,14 +35,26 @@ pub async fn deliveries_are_recorded_and_retried<S: Storage + ?Sized>(s: &S) {
     assert_eq!(row.attempts, 1, "first attempt counted");
     assert_eq!(row.last_error.as_deref(), Some("answered 503"));
     assert_eq!(row.next_try_at, Some(t + Duration::seconds(60)));
-    assert_eq!((row.kind.as_str(), row.aggregate.as_str()), ("order.placed", "order:a"));
+    assert_eq!(
+        (row.kind.as_str(), row.aggregate.as_str()),
+        ("order.placed", "order:a")
+    );
     assert!(row.waits_at(t) && !row.is_delivered());
     let row = s
-        .record_delivery(&failed(&target, &e1, t + Duration::seconds(61), "timed out"))
+        .record_delivery(&failed(
+            &target,
+            &e1,
+            t + Duration::seconds(61),
+            "timed out",
+        ))
         .await
         .unwrap_or_else(|e| panic!("record a second failure: {e}"));
     assert_eq!(row.attempts, 2, "second attempt counted");
-    assert_eq!(row.last_error.as_deref(), Some("timed out"), "latest error kept");
+    assert_eq!(
+        row.last_error.as_deref(),
+        Some("timed out"),
+        "latest error kept"
+    );
     assert_eq!(row.last_attempt_at, t + Duration::seconds(61));
     for (tg, e) in [(&other, &e1), (&target, &e2)] {
         s.record_delivery(&failed(tg, e, t, "refused"))
@@ -109,12 +121,20 @@ pub async fn deliveries_are_recorded_and_retried<S: Storage + ?Sized>(s: &S) {
         .unwrap_or_else(|e| panic!("record a delivery: {e}"));
     assert_eq!(row.attempts, 3);
     assert_eq!(row.delivered_at, Some(now));
-    assert_eq!((row.last_error, row.next_try_at), (None, None), "error cleared");
+    assert_eq!(
+        (row.last_error, row.next_try_at),
+        (None, None),
+        "error cleared"
+    );
     let row = s
         .record_delivery(&failed(&target, &e1, now + Duration::seconds(1), "late"))
         .await
         .unwrap_or_else(|e| panic!("record: {e}"));
-    assert_eq!(row.delivered_at, Some(now), "a later failure does not undo a delivery");
+    assert_eq!(
+        row.delivered_at,
+        Some(now),
+        "a later failure does not undo a delivery"
+    );
     assert_eq!(row.last_error, None);
     assert!(
         !s.retry_delivery(&target, base + 1, now)
@@ -146,7 +166,10 @@ pub async fn concurrent_delivery_attempts_are_all_counted<S: Storage + ?Sized + 
     s: Arc<S>,
 ) {
     let target = unique("nats");
-    let e = event(9_100_000_000 + COUNTER.fetch_add(1, Ordering::Relaxed), "order:c");
+    let e = event(
+        9_100_000_000 + COUNTER.fetch_add(1, Ordering::Relaxed),
+        "order:c",
+    );
     let tasks = (0..8).map(|i| {
         let (s, target, e) = (s.clone(), target.clone(), e.clone());
         async move {
@@ -232,9 +255,18 @@ pub async fn purge_keeps_what_is_young_or_pending<S: Storage + ?Sized>(s: &S) {
     };
     assert!(!has(scope.clone(), "old").await, "an old record is purged");
     assert!(has(scope.clone(), "young").await, "a young record is kept");
-    assert!(!has(done_scope.clone(), "old").await, "an old done mark is purged");
-    assert!(has(done_scope.clone(), "mid").await, "a young done mark is kept");
-    assert!(total.idempotency >= 2 && total.done >= 1, "counted: {total:?}");
+    assert!(
+        !has(done_scope.clone(), "old").await,
+        "an old done mark is purged"
+    );
+    assert!(
+        has(done_scope.clone(), "mid").await,
+        "a young done mark is kept"
+    );
+    assert!(
+        total.idempotency >= 2 && total.done >= 1,
+        "counted: {total:?}"
+    );
     let pending = s
         .pending_events(100_000)
         .await
@@ -262,8 +294,14 @@ pub async fn purge_keeps_what_is_young_or_pending<S: Storage + ?Sized>(s: &S) {
     s.purge(&PurgeCutoffs::new(at(2002), at(2004), at(2002), 100))
         .await
         .unwrap_or_else(|e| panic!("purge: {e}"));
-    assert!(!has(done_scope.clone(), "mid").await, "done marks by the done cut-off");
-    assert!(has(scope.clone(), "young").await, "records by their own cut-off");
+    assert!(
+        !has(done_scope.clone(), "mid").await,
+        "done marks by the done cut-off"
+    );
+    assert!(
+        has(scope.clone(), "young").await,
+        "records by their own cut-off"
+    );
     // Delivered: the event and its delivery rows go once delivered before the cut-off.
     let seq = mine[0].seq;
     s.record_delivery(&DeliveryAttempt::new(

@@ -4,8 +4,8 @@ use crate::docs::OrderDoc;
 use crate::engine::{Loaded, Tijara};
 use crate::error::TijaraError;
 use crate::ports::storage::{
-    Changeset, CommitOutcome, DeliveryAttempt, DeliveryRow, DocKind, IdempotencyRecord,
-    ListQuery, PurgeCutoffs, PurgeReport, StorageError,
+    Changeset, CommitOutcome, DeliveryAttempt, DeliveryRow, DocKind, IdempotencyRecord, ListQuery,
+    PurgeCutoffs, PurgeReport, StorageError,
 };
 use crate::usecases::order_update::Applied;
 use serde::{Deserialize, Serialize};
@@ -266,7 +266,11 @@ impl Operations<'_> {
     }
 
     /// The delivery state of event `seq` to `target`, if an attempt was recorded.
-    pub async fn delivery(self, target: &str, seq: u64) -> Result<Option<DeliveryRow>, TijaraError> {
+    pub async fn delivery(
+        self,
+        target: &str,
+        seq: u64,
+    ) -> Result<Option<DeliveryRow>, TijaraError> {
         Ok(self.engine.inner.storage.delivery(target, seq).await?)
     }
 
@@ -307,7 +311,11 @@ impl Operations<'_> {
     /// rows, expired sessions. Works in steps of `batch` rows (so a SQLite writer is never held
     /// long) until nothing is left to delete; answers how many of each it deleted. Safe to run
     /// from several processes at once. Never deletes an undelivered event.
-    pub async fn purge(self, retention: &Retention, batch: u32) -> Result<PurgeReport, TijaraError> {
+    pub async fn purge(
+        self,
+        retention: &Retention,
+        batch: u32,
+    ) -> Result<PurgeReport, TijaraError> {
         let e = self.engine;
         let now = e.now();
         let cutoffs = PurgeCutoffs::new(
@@ -324,7 +332,10 @@ impl Operations<'_> {
                 break;
             }
         }
-        report.sessions = e.sessions().purge_expired(now - retention.sessions, batch).await?;
+        report.sessions = e
+            .sessions()
+            .purge_expired(now - retention.sessions, batch)
+            .await?;
         Ok(report)
     }
 
@@ -348,7 +359,10 @@ impl Operations<'_> {
             .storage
             .claim_idempotency(LEASE_SCOPE, task, holder, now, now + ttl)
             .await?;
-        Ok(matches!(claim, crate::ports::storage::IdempotencyClaim::Claimed))
+        Ok(matches!(
+            claim,
+            crate::ports::storage::IdempotencyClaim::Claimed
+        ))
     }
 
     /// Gives a lease back (only if `holder` still holds it), so the next run may go anywhere.
