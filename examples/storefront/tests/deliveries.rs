@@ -196,11 +196,15 @@ async fn the_purge_runs_in_one_process_at_a_time() {
         "skipped while another process purges"
     );
     ops.release_lease("purge", "other-process").await.unwrap();
-    let report = tijara_storefront::housekeeping::purge_once(&app.engine, &retention, "this-process")
-        .await
-        .expect("this process purges")
-        .unwrap();
-    assert_eq!(report.events, 0, "nothing is 30 days old in a new shop: {report:?}");
+    let report =
+        tijara_storefront::housekeeping::purge_once(&app.engine, &retention, "this-process")
+            .await
+            .expect("this process purges")
+            .unwrap();
+    assert_eq!(
+        report.events, 0,
+        "nothing is 30 days old in a new shop: {report:?}"
+    );
     // The lease was given back.
     assert!(
         ops.acquire_lease("purge", "other-process", Duration::minutes(10))

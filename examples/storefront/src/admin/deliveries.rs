@@ -100,35 +100,30 @@ fn page(
         @if rows.is_empty() {
             p { (dw(lang, "none")) }
         } @else {
-            div.table-wrap tabindex="0" { table {
-                thead { tr {
-                    th scope="col" { (dw(lang, "target")) }
-                    th scope="col" { (dw(lang, "event")) }
-                    th scope="col" { (dw(lang, "attempts")) }
-                    th scope="col" { (dw(lang, "error")) }
-                    th scope="col" { (dw(lang, "next")) }
-                    th scope="col" { span.visually-hidden { (dw(lang, "retry")) } }
-                } }
-                tbody {
-                    @for r in rows {
-                        tr {
-                            td { bdi { (target_name(lang, &r.target)) } }
-                            td { "#" (r.seq) " " code { (r.kind) } br; bdi.small { (r.aggregate) } }
-                            td { (r.attempts) }
-                            td { bdi.small dir="ltr" { (r.last_error.as_deref().unwrap_or("")) } }
-                            td { bdi { (r.next_try_at.map(when).unwrap_or_default()) } }
-                            td {
-                                form method="post" action="/admin/deliveries/retry" {
-                                    (ctx.csrf_field())
-                                    input type="hidden" name="target" value=(r.target);
-                                    input type="hidden" name="seq" value=(r.seq);
-                                    button type="submit" { (dw(lang, "retry")) }
-                                }
-                            }
-                        }
+            // One box per delivery (phone-first: no table wider than the screen).
+            @for r in rows {
+                article.box {
+                    p {
+                        strong { bdi { (target_name(lang, &r.target)) } }
+                        " · #" (r.seq) " " code { (r.kind) }
+                    }
+                    p.small.muted { bdi.wrap dir="ltr" { (r.aggregate) } }
+                    dl.totals {
+                        dt { (dw(lang, "attempts")) } dd { (r.attempts) }
+                        dt { (dw(lang, "next")) } dd { bdi dir="ltr" { (r.next_try_at.map(when).unwrap_or_default()) } }
+                    }
+                    p.small {
+                        (dw(lang, "error")) (if lang == Lang::FR { "\u{a0}: " } else { ": " })
+                        bdi.wrap dir="ltr" { (r.last_error.as_deref().unwrap_or("")) }
+                    }
+                    form method="post" action="/admin/deliveries/retry" {
+                        (ctx.csrf_field())
+                        input type="hidden" name="target" value=(r.target);
+                        input type="hidden" name="seq" value=(r.seq);
+                        button type="submit" { (dw(lang, "retry")) }
                     }
                 }
-            } }
+            }
         }
     };
     let mut response = layout(ctx, dw(lang, "title"), body).into_response();
