@@ -114,7 +114,7 @@ async fn a_backup_under_load_restores_into_a_fresh_folder_with_the_same_orders_a
     }
     let out = dir.path().join("backup-1.db");
     let run = tokio::task::spawn_blocking({
-        let args = vec![
+        let args = [
             "backup".to_owned(),
             out.display().to_string(),
             "--database-url".to_owned(),
