@@ -93,19 +93,22 @@ async fn the_purge_deletes_expired_sessions_and_old_marks_only() {
     );
     assert!(stored(long.id.clone()).await, "the live session is kept");
     assert!(e.operations().is_done("test", "old-mark").await.unwrap());
-    // 91 days after the first mark: it goes, the younger one stays.
+    // 91 days after the first mark: it goes, the younger one stays; the 30-day session,
+    // expired 61 days ago, goes too.
     t.clock.advance(Duration::days(82));
     let r = e
         .operations()
         .purge(&Retention::default(), 1)
         .await
         .unwrap();
-    assert_eq!(r.done, 1, "{r:?}");
+    assert_eq!((r.done, r.sessions), (1, 1), "{r:?}");
+    assert!(!stored(long.id.clone()).await);
     assert!(!e.operations().is_done("test", "old-mark").await.unwrap());
     assert!(e.operations().is_done("test", "young-mark").await.unwrap());
     // Shorter ages: everything old enough goes, in batches of one.
     let r = e.operations().purge(&Retention::days(1), 1).await.unwrap();
-    assert!(r.done >= 1 && r.sessions == 1, "{r:?}");
+    assert!(r.done >= 1, "{r:?}");
+    assert!(!e.operations().is_done("test", "young-mark").await.unwrap());
 }
 
 #[tokio::test]
