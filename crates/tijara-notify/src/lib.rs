@@ -712,10 +712,13 @@ fn sink(e: tijara::TijaraError) -> SinkError {
 /// The scope of the done marks of shipment and return steps told.
 const TOLD_SCOPE: &str = "notification-told";
 
-/// The wait before the next attempt on a channel after `failures` failed ones: 5 s, doubled
-/// each time, at most 1 hour.
+/// The wait before the next attempt on a channel after `failures` failed ones: none after the
+/// first (the next dispatch round tries again), then 5 s, doubled each time, at most 1 hour.
 fn channel_backoff(failures: u32) -> tijara_core::chrono::Duration {
-    let secs = 5i64.saturating_mul(1i64 << failures.saturating_sub(1).min(10));
+    if failures <= 1 {
+        return tijara_core::chrono::Duration::zero();
+    }
+    let secs = 5i64.saturating_mul(1i64 << failures.saturating_sub(2).min(10));
     tijara_core::chrono::Duration::seconds(secs.min(3600))
 }
 
@@ -821,6 +824,13 @@ impl EventSink for NotificationSink {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failing_channel_is_retried_at_once_then_further_apart() {
+        let secs = |n| channel_backoff(n).num_seconds();
+        assert_eq!([secs(1), secs(2), secs(3), secs(4)], [0, 5, 10, 20]);
+        assert_eq!(secs(40), 3600);
+    }
 
     #[test]
     fn sms_templates_escape_the_text() {
