@@ -456,6 +456,18 @@ pub async fn build_with_bank(
     settings: &Settings,
     bank: Option<BankDetails>,
 ) -> Result<App, Box<dyn std::error::Error + Send + Sync>> {
+    build_with_sinks(settings, bank, |_| Vec::new()).await
+}
+
+/// [`build_with_bank`] with more event sinks, made by `extra` from the engine's storage: the
+/// outbox dispatch delivers every event to the notifications and to each of them.
+pub async fn build_with_sinks(
+    settings: &Settings,
+    bank: Option<BankDetails>,
+    extra: impl FnOnce(
+        Arc<dyn tijara::ports::storage::Storage>,
+    ) -> Vec<Arc<dyn tijara::ports::runtime::EventSink>>,
+) -> Result<App, Box<dyn std::error::Error + Send + Sync>> {
     let url = match &settings.database_url {
         Some(u) => u.clone(),
         None => {
@@ -504,12 +516,12 @@ pub async fn build_with_bank(
         .config(tijara::EngineConfig::default().with_log_key(log_key(&settings.data_dir)?))
         .build()?;
     let notifications = messages::sink(reader, &messages, &public_url, bank.clone());
+    let mut sinks: Vec<Arc<dyn tijara::ports::runtime::EventSink>> = vec![Arc::new(notifications)];
+    sinks.extend(extra(storage.clone()));
     let mut builder = Tijara::builder()
         .region(region)
         .storage(storage)
-        .event_sink(Arc::new(tijara::ports::runtime::FanOut(vec![Arc::new(
-            notifications,
-        )])))
+        .event_sink(Arc::new(tijara::ports::runtime::FanOut(sinks)))
         .payment(Arc::new(CmiGateway::new(cmi)?))
         .payment(Arc::new(CashOnDelivery))
         .payment(Arc::new(transfer))

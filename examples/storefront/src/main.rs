@@ -107,6 +107,13 @@ struct Args {
     /// 1,000,000 units each) instead of the demo marketplace.
     #[arg(long, env = "TIJARA_SEED_BENCHMARK")]
     seed_benchmark: bool,
+    /// NATS server to relay every event to (JetStream, subjects `tijara.<region>.<kind>`),
+    /// e.g. `nats://127.0.0.1:4222`; see docs/operations.md ("Events on NATS").
+    #[arg(long, env = "TIJARA_NATS_URL", hide_env_values = true)]
+    nats_url: Option<String>,
+    /// The JetStream stream the relay creates if missing (subjects `tijara.<region>.>`).
+    #[arg(long, env = "TIJARA_NATS_STREAM", default_value = "TIJARA")]
+    nats_stream: String,
     /// How long housekeeping keeps idempotency records, done marks, delivered events and
     /// expired sessions.
     #[command(flatten)]
@@ -213,7 +220,42 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         );
         std::process::exit(2);
     }
-    let mut app = match tijara_storefront::build_with_bank(&settings, bank).await {
+    // Events to NATS JetStream, beside the notifications.
+    let relay = match &args.nats_url {
+        Some(url) => {
+            let code = settings
+                .region
+                .as_ref()
+                .map_or_else(|| tijara_core::Region::dakhla().code, |r| r.code.clone());
+            let relay = match tijara_events_nats::NatsRelay::connect(url, &code).await {
+                Ok(relay) => relay,
+                Err(e) => {
+                    eprintln!("tijara-storefront cannot start: --nats-url: {e}");
+                    std::process::exit(1);
+                }
+            };
+            if let Err(e) = relay
+                .ensure_stream(&args.nats_stream, std::time::Duration::from_secs(3600))
+                .await
+            {
+                eprintln!("tijara-storefront cannot start: --nats-stream: {e}");
+                std::process::exit(1);
+            }
+            Some(relay)
+        }
+        None => None,
+    };
+    let built = tijara_storefront::build_with_sinks(&settings, bank, move |storage| {
+        relay
+            .map(|r| {
+                std::sync::Arc::new(r.with_storage(storage))
+                    as std::sync::Arc<dyn tijara::ports::runtime::EventSink>
+            })
+            .into_iter()
+            .collect()
+    })
+    .await;
+    let mut app = match built {
         Ok(app) => app,
         Err(e) => {
             // Said plainly (a read-only data folder or database, an unreachable server...).

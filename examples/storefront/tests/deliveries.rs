@@ -212,3 +212,96 @@ async fn the_purge_runs_in_one_process_at_a_time() {
             .unwrap()
     );
 }
+
+/// With a relay (what `--nats-url` adds), every event of the shop's outbox reaches JetStream
+/// once, and the relay's deliveries are recorded. Against the real NATS server
+/// (`TIJARA_TEST_NATS_URL`; skipped with a notice without it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_relay_every_event_reaches_nats_once() {
+    let Some(url) = std::env::var("TIJARA_TEST_NATS_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        eprintln!("skipped: TIJARA_TEST_NATS_URL is not set (e.g. nats://127.0.0.1:4222)");
+        return;
+    };
+    let n = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let code = format!("sf-{}-{n}", std::process::id());
+    let stream = code.to_uppercase().replace('-', "_");
+    let relay = tijara_events_nats::NatsRelay::connect(&url, &code)
+        .await
+        .unwrap();
+    relay
+        .ensure_stream(&stream, std::time::Duration::from_secs(600))
+        .await
+        .unwrap();
+    let settings = tijara_storefront::Settings {
+        bind: "127.0.0.1:0".into(),
+        data_dir: std::env::temp_dir(),
+        database_url: Some("sqlite::memory:".into()),
+        public_url: Some("http://127.0.0.1:9".into()),
+        cmi: None,
+        display_rates: Vec::new(),
+        region: None,
+        carriers: Vec::new(),
+    };
+    let sink = relay.clone();
+    let app = tijara_storefront::build_with_sinks(&settings, None, move |storage| {
+        vec![std::sync::Arc::new(sink.with_storage(storage))
+            as std::sync::Arc<dyn tijara::ports::runtime::EventSink>]
+    })
+    .await
+    .unwrap();
+    tijara_storefront::seed::seed_if_empty(&app.engine)
+        .await
+        .unwrap();
+    app.engine
+        .storage()
+        .commit(tijara::ports::storage::Changeset {
+            events: vec![tijara::ports::storage::NewEvent::new(
+                "order:ord_nats",
+                "order.placed",
+                "{}",
+            )],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let events = app.engine.storage().pending_events(10_000).await.unwrap();
+    let mut rounds = 0;
+    while !app
+        .engine
+        .storage()
+        .pending_events(1)
+        .await
+        .unwrap()
+        .is_empty()
+    {
+        rounds += 1;
+        assert!(rounds < 20, "the outbox never emptied");
+        app.engine.operations().dispatch_events(500).await.unwrap();
+    }
+    let info = relay
+        .jetstream()
+        .get_stream(&stream)
+        .await
+        .unwrap()
+        .get_info()
+        .await
+        .unwrap();
+    assert_eq!(info.state.messages, events.len() as u64, "each event once");
+    for e in &events {
+        let row = app
+            .engine
+            .operations()
+            .delivery(tijara_events_nats::TARGET, e.seq)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(row.is_delivered(), "{row:?}");
+    }
+    relay.jetstream().delete_stream(&stream).await.unwrap();
+}
