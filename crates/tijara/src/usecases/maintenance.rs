@@ -308,7 +308,7 @@ impl Operations<'_> {
 
     /// Deletes what housekeeping no longer needs, older than `retention`'s ages: idempotency
     /// records and expired claims, done marks, delivered outbox events and their delivery
-    /// rows, expired sessions. Works in steps of `batch` rows (so a SQLite writer is never held
+    /// rows, expired sessions (with the `accounts` feature). Works in steps of `batch` rows (so a SQLite writer is never held
     /// long) until nothing is left to delete; answers how many of each it deleted. Safe to run
     /// from several processes at once. Never deletes an undelivered event.
     pub async fn purge(
@@ -332,10 +332,14 @@ impl Operations<'_> {
                 break;
             }
         }
-        report.sessions = e
-            .sessions()
-            .purge_expired(now - retention.sessions, batch)
-            .await?;
+        // Sessions exist with the `accounts` feature only.
+        #[cfg(feature = "accounts")]
+        {
+            report.sessions = e
+                .sessions()
+                .purge_expired(now - retention.sessions, batch)
+                .await?;
+        }
         Ok(report)
     }
 
