@@ -308,9 +308,10 @@ impl Operations<'_> {
 
     /// Deletes what housekeeping no longer needs, older than `retention`'s ages: idempotency
     /// records and expired claims, done marks, delivered outbox events and their delivery
-    /// rows, expired sessions (with the `accounts` feature). Works in steps of `batch` rows (so a SQLite writer is never held
-    /// long) until nothing is left to delete; answers how many of each it deleted. Safe to run
-    /// from several processes at once. Never deletes an undelivered event.
+    /// rows, expired sessions (with the `accounts` feature). Works in steps of `batch` rows (so
+    /// a SQLite writer is never held long) until nothing is left to delete; answers how many of
+    /// each it deleted. Safe to run from several processes at once. Never deletes an
+    /// undelivered event.
     pub async fn purge(
         self,
         retention: &Retention,
