@@ -29,6 +29,11 @@ const MIGRATIONS: &[Migration] = &[
             "../../tijara-store-sqlx/migrations/sqlite/20261201153000_idempotency_claims.sql"
         ),
     },
+    Migration {
+        version: 20261202090002,
+        description: "search",
+        sql: include_str!("../../tijara-store-sqlx/migrations/sqlite/20261202090002_search.sql"),
+    },
 ];
 
 /// Why the schema could not be brought up to date.

@@ -16,10 +16,12 @@ use tijara::ports::storage::*;
 use tijara_core::{OrderId, ProductId, ReservationId, VariantId};
 
 mod concurrent;
+mod fulltext;
 mod idempotency;
 mod search;
 mod stock;
 pub use concurrent::*;
+pub use fulltext::*;
 pub use idempotency::*;
 pub use search::*;
 pub use stock::*;
