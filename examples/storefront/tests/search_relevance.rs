@@ -7,6 +7,8 @@
 //!
 //! `cargo test -p tijara-storefront --test search_relevance -- --nocapture` prints the figures.
 
+#![allow(clippy::panic, clippy::unwrap_used)] // tests fail by panicking
+
 use std::sync::Arc;
 use tijara::Tijara;
 use tijara::ports::storage::Storage;
