@@ -68,7 +68,7 @@ fn facet(
                         @let on = value == current;
                         a.chip href=(href(q, &[(key, if on { "" } else { value.as_str() })]))
                             aria-current=[on.then_some("true")] {
-                            (label) " " span.muted { "(" bdi { (count) } ")" }
+                            bdi { (label) } " " span.muted { "(" bdi { (count) } ")" }
                         }
                     }
                 }
