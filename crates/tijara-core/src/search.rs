@@ -155,12 +155,19 @@ pub fn max_edits(chars: usize) -> u8 {
 /// The edit distance (insertions, deletions, substitutions, and swaps of two neighbours) between
 /// `a` and `b` if it is at most `max`, else `None`. Cheap when the lengths differ by more.
 pub fn within_edits(a: &str, b: &str, max: u8) -> Option<u8> {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
     let max = usize::from(max);
-    if a.len().abs_diff(b.len()) > max {
+    // Most pairs differ in length: decided before anything is allocated.
+    if a.chars().count().abs_diff(b.chars().count()) > max {
         return None;
     }
+    if a == b {
+        return Some(0);
+    }
+    if max == 0 {
+        return None;
+    }
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
     // Optimal string alignment distance, rows of b.len() + 1.
     let w = b.len() + 1;
     let mut prev2 = vec![0usize; w];
