@@ -26,6 +26,16 @@ struct Db {
 }
 
 #[derive(Debug, Subcommand)]
+enum Search {
+    /// Rebuilds the search index of every product from its record, its seller and its category
+    /// (after an upgrade, or after renaming a category or a seller).
+    Reindex {
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum Command {
     /// Creates or updates the database's tables.
     Migrate {
@@ -54,6 +64,11 @@ enum Command {
     Payouts {
         #[command(subcommand)]
         what: Payouts,
+    },
+    /// Product search.
+    Search {
+        #[command(subcommand)]
+        what: Search,
     },
     /// Writes the invoices (one per seller) of an order as printable HTML files.
     Invoice {
@@ -223,6 +238,13 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                     )
                 })
                 .map_err(CliError::failure)
+        }
+        Command::Search {
+            what: Search::Reindex { db },
+        } => {
+            let engine = tijara_cli::engine(&db.database_url, db.region.as_deref()).await?;
+            let n = engine.catalog().rebuild_search_index().await?;
+            writeln!(stdout, "search index rebuilt: {n} product(s)").map_err(CliError::failure)
         }
         Command::Import {
             file,

@@ -367,3 +367,62 @@ Coopérative Nisae,cooperative,Dakhla,leather,NIS-1,pouf,بوف,Pouf en cuir,,,\
     ]);
     assert_eq!(r.code, 1, "an unreachable database: {}", r.err);
 }
+
+#[tokio::test]
+async fn search_reindex_rebuilds_every_product() {
+    let dir = temp("search");
+    let url = format!("sqlite://{}", dir.join("t.db").display());
+    let r = tijara(&["migrate", "--database-url", &url]);
+    assert_eq!(r.code, 0, "{}", r.err);
+    let engine = tijara_cli::engine(&url, None).await.unwrap();
+    engine
+        .catalog()
+        .create_category(
+            CategoryInput::new(
+                CategoryId::new("leather").unwrap(),
+                "leather",
+                LocalizedText::single(Lang::FR, "Maroquinerie"),
+            ),
+            None,
+        )
+        .await
+        .unwrap();
+    let csv = dir.join("catalog.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "{HEADER}\
+Atelier Lahcen,artisan,Dakhla,leather,LAH-1,sac-cuir,حقيبة جلدية,Sac en cuir,Leather bag,Cuir de chèvre,\"349,00\",standard,800,5,0\n"
+        ),
+    )
+    .unwrap();
+    let r = tijara(&["import", csv.to_str().unwrap(), "--database-url", &url]);
+    assert_eq!(r.code, 0, "{}", r.err);
+    let search = |q: &'static str| {
+        let engine = engine.clone();
+        async move {
+            engine
+                .catalog()
+                .search(&tijara::usecases::catalog::SearchRequest::new(q))
+                .await
+                .unwrap()
+                .total
+        }
+    };
+    assert_eq!(
+        search("maroquinerie").await,
+        1,
+        "the category's name is indexed"
+    );
+    let r = tijara(&["search", "reindex", "--database-url", &url]);
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert!(
+        r.out.contains("search index rebuilt: 1 product(s)"),
+        "{}",
+        r.out
+    );
+    assert_eq!(search("sac cuir").await, 1);
+    assert_eq!(search("dakhla").await, 1, "the seller's city is indexed");
+    let r = tijara(&["search", "reindex"]);
+    assert_eq!(r.code, 2, "no database: a bad command line ({})", r.err);
+}

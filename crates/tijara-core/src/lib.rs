@@ -22,6 +22,7 @@ pub mod promotion;
 mod rate;
 pub mod region;
 pub mod returns;
+pub mod search;
 pub mod state;
 pub mod statement;
 pub mod tax;

@@ -144,6 +144,47 @@ pub struct Region {
     /// type ([`find_city`]); empty in regions written before cities were data.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cities: Vec<City>,
+    /// Words shoppers use for the same thing (transliterations of a Hassaniya word, its Arabic
+    /// spelling, its French and English names): product search finds one when another is typed
+    /// ([`crate::search::Synonyms`]). Embedders add their own groups.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub search_synonyms: Vec<Vec<String>>,
+}
+
+/// The search synonyms of Dakhla – Oued Ed-Dahab (the same as `regions/dakhla-oued-ed-dahab.toml`).
+pub fn dakhla_synonyms() -> Vec<Vec<String>> {
+    const GROUPS: &[&[&str]] = &[
+        &[
+            "khaima", "khayma", "kheima", "khaimah", "khima", "خيمة", "tente", "tent",
+        ],
+        &["melhfa", "mlahfa", "malhfa", "melhafa", "mlehfa", "ملحفة"],
+        &["derraa", "deraa", "draa", "daraa", "دراعة"],
+        &["chech", "cheche", "shesh", "chesh", "لثام"],
+        &["bijou", "jewellery", "jewelry", "حلي", "مجوهرات"],
+        &["tapis", "rug", "carpet", "زربية", "سجاد"],
+        &["sandale", "sandal", "نعل", "نعال"],
+        &["chameau", "camel", "dromadaire", "إبل", "جمل"],
+        &["cuir", "leather", "جلد"],
+        &["argent", "silver", "فضة"],
+        &["tajine", "tagine", "طاجين"],
+        &["khamsa", "khmissa", "hamsa", "خميسة"],
+        &["mezoued", "mezwed", "mizwad", "مزود"],
+        &["coussin", "cushion", "وسادة"],
+        &["sac", "bag", "حقيبة"],
+        &["couverture", "blanket", "غطاء"],
+        &["poterie", "pottery", "فخار"],
+        &["bois", "wood", "خشب"],
+        &["laine", "wool", "صوف"],
+        &["plateau", "tray", "صينية"],
+        &["collier", "necklace", "قلادة"],
+        &["bague", "ring", "خاتم"],
+        &["bracelet", "سوار", "دملج"],
+        &["encens", "incense", "بخور", "مبخرة"],
+    ];
+    GROUPS
+        .iter()
+        .map(|g| g.iter().map(|w| (*w).to_owned()).collect())
+        .collect()
 }
 
 fn default_transfer_hold_hours() -> u32 {
@@ -226,7 +267,13 @@ impl Region {
             cart_limits: CartLimits::default(),
             transfer_hold_hours: default_transfer_hold_hours(),
             cities: moroccan_cities(),
+            search_synonyms: dakhla_synonyms(),
         }
+    }
+
+    /// The region's search synonyms, ready for [`crate::search::plan`].
+    pub fn synonyms(&self) -> crate::search::Synonyms {
+        crate::search::Synonyms::new(&self.search_synonyms)
     }
 
     /// Checks the region's consistency.

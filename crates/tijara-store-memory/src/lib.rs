@@ -478,6 +478,53 @@ impl Storage for MemoryStore {
             .collect())
     }
 
+    async fn search(&self, q: &SearchQuery) -> Result<SearchPage, StorageError> {
+        // Every active product is a candidate (a scan: the store is for tests and small
+        // catalogs); the shared selection decides, as on the SQL backends.
+        let s = self.lock()?;
+        let mut in_stock: BTreeSet<&str> = BTreeSet::new();
+        for r in s.stock.values() {
+            if !r.tracked || r.available() > 0 {
+                in_stock.insert(r.product.as_str());
+            }
+        }
+        let candidates = s
+            .docs
+            .range((DocKind::Product, String::new())..)
+            .take_while(|((k, _), _)| *k == DocKind::Product)
+            .filter_map(|((_, id), d)| {
+                let p = d.product.as_ref().filter(|p| p.active)?;
+                Some(tijara_core::search::Candidate {
+                    id: id.clone(),
+                    fields: p.fields(),
+                    category: p.category.clone(),
+                    seller_city: p.seller_city.clone(),
+                    seller_kind: p.seller_kind.clone(),
+                    min_price_minor: p.min_price_minor,
+                    in_stock: in_stock.contains(id.as_str()),
+                })
+            });
+        let sel = tijara_core::search::select(
+            &q.plan,
+            q.match_all,
+            &q.filters,
+            q.sort,
+            q.offset,
+            q.limit.clamp(1, 100),
+            candidates,
+        );
+        let docs = sel
+            .ids
+            .iter()
+            .filter_map(|id| {
+                s.docs
+                    .get(&(DocKind::Product, id.clone()))
+                    .map(|d| stored(DocKind::Product, id, d))
+            })
+            .collect();
+        Ok(SearchPage::new(docs, sel.total, sel.facets))
+    }
+
     async fn stock_levels(&self, variants: &[VariantId]) -> Result<Vec<StockRow>, StorageError> {
         let s = self.lock()?;
         Ok(variants

@@ -116,10 +116,13 @@ fn write_doc(c: &Connection, w: &DocWrite) -> Result<(), Stop> {
     }
     if let Some(p) = &w.product {
         c.prepare_cached(
-            "INSERT INTO products (id, seller, category, active, min_price, max_price, search_text) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO UPDATE SET seller = excluded.seller, \
+            "INSERT INTO products (id, seller, category, active, min_price, max_price, search_text, \
+             title_text, category_text, other_text, seller_city, seller_kind) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT (id) DO UPDATE SET seller = excluded.seller, \
              category = excluded.category, active = excluded.active, min_price = excluded.min_price, \
-             max_price = excluded.max_price, search_text = excluded.search_text",
+             max_price = excluded.max_price, search_text = excluded.search_text, title_text = excluded.title_text, \
+             category_text = excluded.category_text, other_text = excluded.other_text, \
+             seller_city = excluded.seller_city, seller_kind = excluded.seller_kind",
         )?
         .execute(params![
             w.id,
@@ -128,8 +131,19 @@ fn write_doc(c: &Connection, w: &DocWrite) -> Result<(), Stop> {
             i64::from(p.active),
             p.min_price_minor,
             p.max_price_minor,
-            p.search_text
+            p.search_text,
+            p.title_text,
+            p.category_text,
+            p.other_text,
+            p.seller_city,
+            p.seller_kind
         ])?;
+        let mut st = c.prepare_cached(
+            "INSERT INTO search_terms (term, chars) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+        )?;
+        for t in p.terms() {
+            st.execute(params![t, t.chars().count() as i64])?;
+        }
     }
     Ok(())
 }

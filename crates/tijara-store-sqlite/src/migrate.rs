@@ -30,6 +30,11 @@ const MIGRATIONS: &[Migration] = &[
         ),
     },
     Migration {
+        version: 20261202090002,
+        description: "search",
+        sql: include_str!("../../tijara-store-sqlx/migrations/sqlite/20261202090002_search.sql"),
+    },
+    Migration {
         version: 20261202090005,
         description: "delivery state",
         sql: include_str!(

@@ -77,6 +77,46 @@ crate::common::sql_tx!(sqlx::Postgres);
 crate::common::sql_store!(PostgresStore, sqlx::Postgres);
 
 impl PostgresStore {
+    /// Narrows the vocabulary read for typos to the terms sharing a trigram with a word (see
+    /// [`tijara::ports::storage::trigram_patterns`]), which the `pg_trgm` index answers.
+    fn near_terms(
+        q: &mut sqlx::QueryBuilder<sqlx::Postgres>,
+        plan: &tijara_core::search::SearchPlan,
+    ) {
+        let patterns = tijara::ports::storage::trigram_patterns(plan);
+        if patterns.is_empty() {
+            return;
+        }
+        q.push(" AND (");
+        for (i, p) in patterns.into_iter().enumerate() {
+            if i > 0 {
+                q.push(" OR ");
+            }
+            q.push("term LIKE ").push_bind(p);
+        }
+        q.push(")");
+    }
+
+    /// The products the full-text index finds for the plan.
+    fn matching(
+        q: &mut sqlx::QueryBuilder<sqlx::Postgres>,
+        plan: &tijara_core::search::SearchPlan,
+        match_all: bool,
+    ) {
+        match tijara::ports::storage::pg_tsquery(plan, match_all) {
+            Some(t) => {
+                q.push(" AND p.search_tsv @@ CAST(")
+                    .push_bind(t)
+                    .push(" AS tsquery)");
+            }
+            None => {
+                q.push(" AND 0 = 1");
+            }
+        }
+    }
+}
+
+impl PostgresStore {
     async fn commit_changes(&self, changes: Changeset) -> Result<CommitOutcome, StorageError> {
         let mut attempt = 0;
         loop {

@@ -90,19 +90,37 @@ pub(crate) fn script(cs: &Changeset) -> Option<Script> {
         if let Some(p) = &w.product {
             s.push(
                 &format!(
-                    "INSERT INTO products (id, seller, category, active, min_price, max_price, search_text) \
-                     VALUES ({id}, {}, {}, {}, {}, {}, {}) ON CONFLICT (id) DO UPDATE SET seller = excluded.seller, \
+                    "INSERT INTO products (id, seller, category, active, min_price, max_price, search_text, \
+                     title_text, category_text, other_text, seller_city, seller_kind) \
+                     VALUES ({id}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) ON CONFLICT (id) DO UPDATE SET seller = excluded.seller, \
                      category = excluded.category, active = excluded.active, min_price = excluded.min_price, \
-                     max_price = excluded.max_price, search_text = excluded.search_text",
+                     max_price = excluded.max_price, search_text = excluded.search_text, title_text = excluded.title_text, \
+                     category_text = excluded.category_text, other_text = excluded.other_text, \
+                     seller_city = excluded.seller_city, seller_kind = excluded.seller_kind",
                     lit(&p.seller)?,
                     lit(&p.category)?,
                     i64::from(p.active),
                     p.min_price_minor,
                     p.max_price_minor,
-                    lit(&p.search_text)?
+                    lit(&p.search_text)?,
+                    lit(&p.title_text)?,
+                    lit(&p.category_text)?,
+                    lit(&p.other_text)?,
+                    lit(&p.seller_city)?,
+                    lit(&p.seller_kind)?
                 ),
                 Expect::Any,
             );
+            let terms = p.terms();
+            if !terms.is_empty() {
+                let mut stmt = String::from("INSERT INTO search_terms (term, chars) VALUES ");
+                for (i, t) in terms.iter().enumerate() {
+                    let sep = if i > 0 { ", " } else { "" };
+                    write!(stmt, "{sep}({}, {})", lit(t)?, t.chars().count()).ok()?;
+                }
+                stmt.push_str(" ON CONFLICT DO NOTHING");
+                s.push(&stmt, Expect::Any);
+            }
         }
     }
     let mut i = 0;

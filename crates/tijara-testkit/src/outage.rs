@@ -94,6 +94,10 @@ impl Storage for Outage {
         self.check()?;
         self.inner.search_products(query).await
     }
+    async fn search(&self, query: &SearchQuery) -> Result<SearchPage, StorageError> {
+        self.check()?;
+        self.inner.search(query).await
+    }
     async fn stock_levels(&self, variants: &[VariantId]) -> Result<Vec<StockRow>, StorageError> {
         self.check()?;
         self.inner.stock_levels(variants).await

@@ -17,11 +17,13 @@ use tijara_core::{OrderId, ProductId, ReservationId, VariantId};
 
 mod concurrent;
 mod delivery;
+mod fulltext;
 mod idempotency;
 mod search;
 mod stock;
 pub use concurrent::*;
 pub use delivery::*;
+pub use fulltext::*;
 pub use idempotency::*;
 pub use search::*;
 pub use stock::*;

@@ -205,8 +205,16 @@ impl PromotionDoc {
     }
 }
 
-/// The search row of a product (active only if the seller is active too).
-pub(crate) fn product_index(product: &Product, seller: &Seller) -> ProductIndex {
+/// The search row of a product (active only if the seller is active too): its prices, its
+/// titles' text for the listing filter, and what product search indexes, by field (titles;
+/// the category's names; descriptions, materials, the seller's name and city, the member
+/// artisan's name and the variants' option values), with the seller's city and kind.
+pub(crate) fn product_index(
+    product: &Product,
+    seller: &Seller,
+    category: Option<&tijara_core::catalog::Category>,
+) -> ProductIndex {
+    use tijara_core::search::{Fields, index_text};
     let active_variants = product.variants.iter().filter(|v| v.active);
     let prices: Vec<i64> = active_variants.filter_map(|v| v.price.to_minor()).collect();
     let mut text = String::new();
@@ -214,14 +222,66 @@ pub(crate) fn product_index(product: &Product, seller: &Seller) -> ProductIndex 
         text.push_str(&search_key(t));
         text.push(' ');
     }
-    ProductIndex {
-        seller: product.seller_id.to_string(),
-        category: product.category_id.to_string(),
-        active: product.active && seller.active && !prices.is_empty(),
-        min_price_minor: prices.iter().copied().min().unwrap_or(0),
-        max_price_minor: prices.iter().copied().max().unwrap_or(0),
-        search_text: text.trim_end().to_owned(),
-    }
+    let join = |parts: &mut dyn Iterator<Item = &str>| {
+        let mut out = String::new();
+        for p in parts {
+            let t = index_text(p);
+            if !t.is_empty() {
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                out.push_str(&t);
+            }
+        }
+        out
+    };
+    let title = join(&mut product.title.iter().map(|(_, t)| t));
+    let category_text = join(
+        &mut category
+            .into_iter()
+            .flat_map(|c| c.name.iter().map(|(_, t)| t)),
+    );
+    let member = product
+        .made_by
+        .as_ref()
+        .and_then(|m| seller.members.iter().find(|x| &x.id == m))
+        .map(|m| m.name.as_str());
+    let other = join(
+        &mut product
+            .description
+            .iter()
+            .map(|(_, t)| t)
+            .chain(product.materials.iter().map(String::as_str))
+            .chain([seller.name.as_str(), seller.home_city.as_str()])
+            .chain(member)
+            .chain(
+                product
+                    .variants
+                    .iter()
+                    .filter(|v| v.active)
+                    .flat_map(|v| v.options.values().map(String::as_str)),
+            ),
+    );
+    let kind = serde_json::to_value(seller.kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    ProductIndex::new(
+        product.seller_id.to_string(),
+        product.category_id.to_string(),
+    )
+    .with_active(product.active && seller.active && !prices.is_empty())
+    .with_prices(
+        prices.iter().copied().min().unwrap_or(0),
+        prices.iter().copied().max().unwrap_or(0),
+    )
+    .with_search_text(text.trim_end())
+    .with_search_fields(Fields {
+        title,
+        category: category_text,
+        other,
+    })
+    .with_seller(seller.home_city.clone(), kind)
 }
 
 pub(crate) fn product_keys(product: &Product) -> Vec<String> {

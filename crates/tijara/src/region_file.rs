@@ -111,6 +111,8 @@ struct File {
     #[serde(default)]
     cities: Vec<Spanned<CityEntry>>,
     #[serde(default)]
+    search_synonyms: Vec<Spanned<SynonymEntry>>,
+    #[serde(default)]
     bank_account: Option<Spanned<BankEntry>>,
 }
 
@@ -248,6 +250,13 @@ impl RegionBankAccount {
             swift,
         })
     }
+}
+
+/// A `[[search_synonyms]]` entry: words that mean the same to shoppers.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SynonymEntry {
+    words: Vec<String>,
 }
 
 /// A `[[cities]]` entry.
@@ -625,6 +634,24 @@ pub fn parse_region(text: &str) -> Result<RegionFile, RegionFileError> {
             main_postal_code: postal.map(str::to_owned),
         });
     }
+    let mut search_synonyms = Vec::new();
+    for (i, g) in file.search_synonyms.iter().enumerate() {
+        let words: Vec<String> = g
+            .get_ref()
+            .words
+            .iter()
+            .map(|w| w.trim().to_owned())
+            .collect();
+        let one_word = |w: &String| tijara_core::search::terms(w).len() == 1;
+        if words.len() < 2 || !words.iter().all(one_word) {
+            return Err(ctx.err(
+                g.span(),
+                format!("search_synonyms[{i}].words"),
+                "two words or more, each a single word with a letter or a digit",
+            ));
+        }
+        search_synonyms.push(words);
+    }
     let name_span = file.code.span();
     let region = Region {
         code,
@@ -649,6 +676,7 @@ pub fn parse_region(text: &str) -> Result<RegionFile, RegionFileError> {
             .as_ref()
             .map_or(Region::dakhla().transfer_hold_hours, |h| *h.get_ref()),
         cities,
+        search_synonyms,
     };
     // The region's own consistency rules, each pointed at its field.
     if let Err(e) = region.validate() {

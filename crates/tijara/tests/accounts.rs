@@ -897,6 +897,12 @@ impl tijara::ports::storage::Storage for RevokeFirst {
     ) -> Result<Vec<tijara::ports::storage::StoredDoc>, tijara::ports::storage::StorageError> {
         self.inner.search_products(query).await
     }
+    async fn search(
+        &self,
+        query: &tijara::ports::storage::SearchQuery,
+    ) -> Result<tijara::ports::storage::SearchPage, tijara::ports::storage::StorageError> {
+        self.inner.search(query).await
+    }
     async fn stock_levels(
         &self,
         variants: &[tijara_core::VariantId],

@@ -619,6 +619,9 @@ impl Storage for SlowCarts {
     async fn search_products(&self, query: &ProductQuery) -> Result<Vec<StoredDoc>, StorageError> {
         self.0.search_products(query).await
     }
+    async fn search(&self, query: &SearchQuery) -> Result<SearchPage, StorageError> {
+        self.0.search(query).await
+    }
     async fn stock_levels(&self, variants: &[VariantId]) -> Result<Vec<StockRow>, StorageError> {
         self.0.stock_levels(variants).await
     }

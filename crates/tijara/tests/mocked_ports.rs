@@ -22,6 +22,7 @@ mockall::mock! {
         async fn find_by_key(&self, kind: DocKind, key: &str) -> Result<Option<StoredDoc>, StorageError>;
         async fn list(&self, query: &ListQuery) -> Result<Vec<StoredDoc>, StorageError>;
         async fn search_products(&self, query: &ProductQuery) -> Result<Vec<StoredDoc>, StorageError>;
+        async fn search(&self, query: &SearchQuery) -> Result<SearchPage, StorageError>;
         async fn stock_levels(&self, variants: &[VariantId]) -> Result<Vec<StockRow>, StorageError>;
         async fn expired_reservations(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<ReservationRow>, StorageError>;
         async fn order_reservations(&self, order: &OrderId) -> Result<Vec<ReservationRow>, StorageError>;

@@ -266,11 +266,18 @@ pub(crate) struct ListQuery {
     in_stock: bool,
     after: Option<String>,
     limit: Option<u32>,
+    sort: Option<String>,
+    page: Option<u32>,
+    city: Option<String>,
+    seller_kind: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/products", tag = "catalog",
     params(("category" = Option<String>, Query, description = "Category id"), ("seller" = Option<String>, Query, description = "Seller id"),
-        ("q" = Option<String>, Query, description = "Words of the title, any language"), ("min_price" = Option<String>, Query, description = "Lowest price, MAD"),
+        ("q" = Option<String>, Query, description = "Search words, any language or spelling, typos forgiven (titles, categories, descriptions, materials, sellers, artisans). With `q` the answer is a search: `items`, `total`, `page`, `pages`, `facets` (`categories`, `cities`, `kinds` as `{value, count}`, `prices` per range: <200, 200-500, 500-1000, 1000-5000, 5000+ MAD, `in_stock`), `relaxed` (no product had every word) and `did_you_mean`"),
+        ("sort" = Option<String>, Query, description = "With `q`: `relevance` (default), `price_asc`, `price_desc`, `newest`"), ("page" = Option<u32>, Query, description = "With `q`: page number from 1"),
+        ("city" = Option<String>, Query, description = "With `q`: the seller's city, as a facet names it"), ("seller_kind" = Option<String>, Query, description = "With `q`: `artisan`, `cooperative` or `gie`"),
+        ("min_price" = Option<String>, Query, description = "Lowest price, MAD"),
         ("max_price" = Option<String>, Query, description = "Highest price, MAD"), ("in_stock" = Option<bool>, Query, description = "Only what can be bought now"),
         ("after" = Option<String>, Query, description = "Cursor from the previous page's `next`"), ("limit" = Option<u32>, Query, description = "Page size (1-100, default 20)")),
     responses((status = 200, description = "A page of products: `items` (product, variants with price and availability, seller) and `next`"), (status = 400, description = "Malformed body or query", body = ErrorBody), (status = 422, description = "Refused input", body = ErrorBody)))]
@@ -294,13 +301,86 @@ pub(crate) async fn products(State(app): State<App>, Params(q): Params<ListQuery
         .map_err(|e| bad(e.to_string()))?;
     filter.min_price = money(&q.min_price)?;
     filter.max_price = money(&q.max_price)?;
-    filter.text = q.q;
+    if let Some(text) = q.q {
+        return search(
+            &app,
+            text,
+            filter,
+            q.sort,
+            q.page,
+            q.city,
+            q.seller_kind,
+            q.limit,
+            q.after,
+        )
+        .await;
+    }
     let page = app
         .engine
         .catalog()
         .list_products(&filter, q.after.as_deref(), q.limit.unwrap_or(20))
         .await?;
     Ok(Json(page).into_response())
+}
+
+/// `GET /api/v1/products?q=…`: a full-text search with facets and numbered pages.
+#[allow(clippy::too_many_arguments)]
+async fn search(
+    app: &App,
+    text: String,
+    filter: ProductFilter,
+    sort: Option<String>,
+    page: Option<u32>,
+    city: Option<String>,
+    seller_kind: Option<String>,
+    limit: Option<u32>,
+    after: Option<String>,
+) -> ApiResult {
+    use tijara::usecases::catalog::{MAX_SEARCH_PAGE, SearchRequest};
+    use tijara_core::search::{SearchFilters, SearchSort};
+    if after.is_some() || filter.seller.is_some() {
+        return Err(bad(
+            "with q, pages are numbered: use page (not after), and search all sellers (no seller)",
+        ));
+    }
+    let sort = match sort.as_deref() {
+        None | Some("") => SearchSort::Relevance,
+        Some(s) => SearchSort::parse(s)
+            .ok_or_else(|| bad("sort must be relevance, price_asc, price_desc or newest"))?,
+    };
+    if seller_kind
+        .as_deref()
+        .is_some_and(|k| !["artisan", "cooperative", "gie"].contains(&k))
+    {
+        return Err(bad("seller_kind must be artisan, cooperative or gie"));
+    }
+    let per_page = limit.unwrap_or(24);
+    if !(1..=MAX_SEARCH_PAGE).contains(&per_page) {
+        return Err(bad(format!("limit must be 1 to {MAX_SEARCH_PAGE}")));
+    }
+    let minor = |m: Option<Money>| m.and_then(|m| m.to_minor());
+    let req = SearchRequest::new(text)
+        .with_filters(SearchFilters {
+            category: filter.category.map(|c| c.to_string()),
+            seller_city: city.filter(|c| !c.is_empty()),
+            seller_kind,
+            min_price_minor: minor(filter.min_price),
+            max_price_minor: minor(filter.max_price),
+            in_stock: filter.in_stock,
+        })
+        .with_sort(sort)
+        .with_page(page.unwrap_or(1).max(1), per_page);
+    let found = app.engine.catalog().search(&req).await?;
+    Ok(Json(serde_json::json!({
+        "items": found.items,
+        "total": found.total,
+        "page": found.page,
+        "pages": found.pages,
+        "facets": found.facets,
+        "relaxed": found.relaxed,
+        "did_you_mean": found.did_you_mean,
+    }))
+    .into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/products/{slug}", tag = "catalog", params(("slug" = String, Path, description = "Product slug")),

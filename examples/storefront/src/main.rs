@@ -118,6 +118,10 @@ struct Args {
     /// expired sessions.
     #[command(flatten)]
     retention: tijara_storefront::housekeeping::RetentionArgs,
+    /// Benchmarks only (demo mode): on an empty database, load the search benchmark catalog
+    /// (10,000 products in three languages, 20 sellers) instead of the demo marketplace.
+    #[arg(long, env = "TIJARA_SEED_SEARCH_BENCHMARK")]
+    seed_search_benchmark: bool,
 }
 
 #[tokio::main]
@@ -300,6 +304,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         app.engine.clone(),
         std::time::Duration::from_secs(5),
     ));
+    if args.seed_search_benchmark {
+        if app.simulator.is_none() {
+            eprintln!(
+                "tijara-storefront cannot start: --seed-search-benchmark is for benchmarks in demo \
+                 mode; remove it (or the CMI credentials)"
+            );
+            std::process::exit(2);
+        }
+        match tijara_storefront::seed::seed_search_benchmark_if_empty(&app.engine).await {
+            Ok(true) => println!("Loaded the search benchmark catalog (10,000 products)."),
+            Ok(false) => {}
+            Err(e) => {
+                eprintln!("tijara-storefront cannot start: the search benchmark catalog: {e}");
+                std::process::exit(1);
+            }
+        }
+    }
     if args.seed_benchmark {
         // The benchmark catalog replaces the demo marketplace; never in a real shop.
         if app.simulator.is_none() {

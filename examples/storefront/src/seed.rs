@@ -13,7 +13,8 @@ use tijara_core::*;
 mod benchmark;
 mod data;
 pub use benchmark::{
-    BENCHMARK_PRODUCTS_PER_SELLER, BENCHMARK_SELLERS, BENCHMARK_STOCK, seed_benchmark_if_empty,
+    BENCHMARK_PRODUCTS_PER_SELLER, BENCHMARK_SELLERS, BENCHMARK_STOCK, SEARCH_BENCHMARK_PRODUCTS,
+    seed_benchmark_if_empty, seed_search_benchmark_if_empty,
 };
 pub use data::CATEGORIES;
 use data::SELLERS;

@@ -32,6 +32,7 @@ mod layout;
 mod legal;
 mod order;
 mod payment;
+mod search;
 mod seo;
 mod shop;
 mod words;

@@ -90,10 +90,13 @@ macro_rules! sql_tx {
             }
             if let Some(p) = &w.product {
                 sqlx::query(
-                    "INSERT INTO products (id, seller, category, active, min_price, max_price, search_text) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET seller = excluded.seller, \
+                    "INSERT INTO products (id, seller, category, active, min_price, max_price, search_text, \
+                     title_text, category_text, other_text, seller_city, seller_kind) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO UPDATE SET seller = excluded.seller, \
                      category = excluded.category, active = excluded.active, min_price = excluded.min_price, \
-                     max_price = excluded.max_price, search_text = excluded.search_text",
+                     max_price = excluded.max_price, search_text = excluded.search_text, title_text = excluded.title_text, \
+                     category_text = excluded.category_text, other_text = excluded.other_text, \
+                     seller_city = excluded.seller_city, seller_kind = excluded.seller_kind",
                 )
                 .bind(&w.id)
                 .bind(&p.seller)
@@ -102,8 +105,22 @@ macro_rules! sql_tx {
                 .bind(p.min_price_minor)
                 .bind(p.max_price_minor)
                 .bind(&p.search_text)
+                .bind(&p.title_text)
+                .bind(&p.category_text)
+                .bind(&p.other_text)
+                .bind(&p.seller_city)
+                .bind(&p.seller_kind)
                 .execute(&mut **tx)
                 .await?;
+                let terms = p.terms();
+                if !terms.is_empty() {
+                    let mut q = QueryBuilder::<$db>::new("INSERT INTO search_terms (term, chars) ");
+                    q.push_values(&terms, |mut b, t| {
+                        b.push_bind(*t).push_bind(t.chars().count() as i32);
+                    });
+                    q.push(" ON CONFLICT DO NOTHING");
+                    q.build().execute(&mut **tx).await?;
+                }
             }
             Ok(())
         }

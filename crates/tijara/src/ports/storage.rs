@@ -45,7 +45,7 @@ pub use delivery::{DeliveryAttempt, DeliveryOutcome, DeliveryRow, PurgeCutoffs, 
 pub use records::{
     Changeset, CheckoutRows, CommitOutcome, DocKind, DocWrite, IdempotencyClaim, IdempotencyRecord,
     ListQuery, NewEvent, OutboxEvent, ProductIndex, ProductPageRows, ProductQuery, ReservationRow,
-    StockOp, StockRow, StoredDoc,
+    SearchPage, SearchQuery, StockOp, StockRow, StoredDoc,
 };
 
 /// Why a storage call failed.
@@ -221,6 +221,26 @@ pub trait Storage: Send + Sync {
     /// each product's latest write and its stock counters; paged like [`Storage::list`]
     /// (`tijara_testkit::storage::product_search_filters`).
     async fn search_products(&self, query: &ProductQuery) -> Result<Vec<StoredDoc>, StorageError>;
+
+    /// Full-text product search: the active products matching the query's words (with their
+    /// synonyms, prefixes and typos), filtered, counted per facet, ordered and paged.
+    ///
+    /// The adapter finds candidates with its own engine (SQLite FTS5, PostgreSQL full-text
+    /// search and `pg_trgm`, a scan in memory), then leaves the decision, the facets and the
+    /// order to [`tijara_core::search::select`] (see [`search_with`]), so every backend gives
+    /// the same answer.
+    ///
+    /// # Contract
+    /// - Candidates: every active product having, for every word of the plan (any word unless
+    ///   `match_all`), an indexed term starting with the word or one of its synonyms (exactly
+    ///   equal when one character long), or within `tijara_core::search::max_edits` of the
+    ///   word; with no word, every active product. Extra candidates are harmless (`select`
+    ///   drops them); a missing one is a bug (`tijara_testkit::storage::search_finds_what_shoppers_mean`).
+    /// - The index follows each product write in the same transaction: no stale result
+    ///   (`tijara_testkit::storage::search_follows_product_changes`).
+    /// - Any query text is accepted: FTS operators, quotes, NUL, 10 KB, emoji never reach the
+    ///   engine as syntax (`tijara_testkit::storage::hostile_searches_never_fail`).
+    async fn search(&self, query: &SearchQuery) -> Result<SearchPage, StorageError>;
 
     /// Stock counters of these variants (variants without a counter are skipped).
     ///
@@ -433,6 +453,129 @@ pub async fn compose_count_by_owner<S: Storage + ?Sized>(
         counts.push(n);
     }
     Ok(counts)
+}
+
+/// The shared end of [`Storage::search`]: adds the typos of `vocabulary` (the backend's
+/// indexed terms near the words, see [`vocabulary_bounds`]) to the plan, lets
+/// [`tijara_core::search::select`] decide over the `candidates` found with the completed plan
+/// (`find`), and reads the page's documents with `load` (in any order; put back in order here).
+pub async fn search_with<F, L, FutF, FutL>(
+    query: &SearchQuery,
+    vocabulary: Vec<String>,
+    find: F,
+    load: L,
+) -> Result<SearchPage, StorageError>
+where
+    F: FnOnce(tijara_core::search::SearchPlan) -> FutF,
+    FutF: std::future::Future<Output = Result<Vec<tijara_core::search::Candidate>, StorageError>>,
+    L: FnOnce(Vec<String>) -> FutL,
+    FutL: std::future::Future<Output = Result<Vec<StoredDoc>, StorageError>>,
+{
+    let mut plan = query.plan.clone();
+    plan.add_typos(vocabulary.iter().map(String::as_str));
+    let candidates = find(plan.clone()).await?;
+    let sel = tijara_core::search::select(
+        &plan,
+        query.match_all,
+        &query.filters,
+        query.sort,
+        query.offset,
+        query.limit.clamp(1, 100),
+        candidates,
+    );
+    let mut docs = if sel.ids.is_empty() {
+        Vec::new()
+    } else {
+        load(sel.ids.clone()).await?
+    };
+    let pos: std::collections::HashMap<&str, usize> = sel
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    docs.sort_by_key(|d| pos.get(d.id.as_str()).copied().unwrap_or(usize::MAX));
+    Ok(SearchPage::new(docs, sel.total, sel.facets))
+}
+
+/// The lengths (in characters) of the indexed terms that may be typos of the plan's words:
+/// `None` when no word tolerates an edit (no vocabulary to read).
+pub fn vocabulary_bounds(plan: &tijara_core::search::SearchPlan) -> Option<(usize, usize)> {
+    plan.words
+        .iter()
+        .filter_map(|w| {
+            let n = w.term.chars().count();
+            let e = usize::from(tijara_core::search::max_edits(n));
+            (e > 0).then(|| (n - e, n + e))
+        })
+        .reduce(|(a, b), (c, d)| (a.min(c), b.max(d)))
+}
+
+/// A full-text query of the plan's retrieval terms (`tijara_core::search::SearchPlan::retrieval_terms`)
+/// in the syntax of an engine: each word's alternatives joined by `or`, the words by `and`
+/// (or `or` when not `match_all`), each term written by `term` (prefix or exact). `None`
+/// for a plan without words. The terms hold only letters and digits, so quoting them is
+/// enough: nothing a shopper types becomes an operator.
+fn full_text_query(
+    plan: &tijara_core::search::SearchPlan,
+    match_all: bool,
+    or: &str,
+    and: &str,
+    term: impl Fn(&tijara_core::search::RetrievalTerm) -> String,
+) -> Option<String> {
+    let words: Vec<String> = plan
+        .retrieval_terms()
+        .iter()
+        .filter(|alts| !alts.is_empty())
+        .map(|alts| {
+            let alts: Vec<String> = alts.iter().map(&term).collect();
+            format!("({})", alts.join(or))
+        })
+        .collect();
+    (!words.is_empty()).then(|| words.join(if match_all { and } else { or }))
+}
+
+/// The SQLite FTS5 `MATCH` expression of a plan (see [`Storage::search`]): `("tapis"* OR
+/// "tapi") AND ("chameau"*)`.
+pub fn fts5_match(plan: &tijara_core::search::SearchPlan, match_all: bool) -> Option<String> {
+    use tijara_core::search::RetrievalTerm;
+    full_text_query(plan, match_all, " OR ", " AND ", |t| match t {
+        RetrievalTerm::Prefix(t) => format!("\"{}\"*", t.replace('"', "")),
+        RetrievalTerm::Exact(t) => format!("\"{}\"", t.replace('"', "")),
+    })
+}
+
+/// The PostgreSQL `tsquery` text of a plan (see [`Storage::search`]), lexemes quoted as they
+/// are: `('tapis':* | 'tapi') & ('chameau':*)`.
+pub fn pg_tsquery(plan: &tijara_core::search::SearchPlan, match_all: bool) -> Option<String> {
+    use tijara_core::search::RetrievalTerm;
+    let quote = |t: &str| t.replace(['\'', '\\'], "");
+    full_text_query(plan, match_all, " | ", " & ", |t| match t {
+        RetrievalTerm::Prefix(t) => format!("'{}':*", quote(t)),
+        RetrievalTerm::Exact(t) => format!("'{}'", quote(t)),
+    })
+}
+
+/// `LIKE` patterns that every term within `tijara_core::search::max_edits` of a plan's words
+/// matches: each word's inner trigrams (`%abc%`), its first letter (`a%`) and its last two
+/// (`%yz`), as `pg_trgm` pads words. An edit changes at most three of a word's trigrams, and a
+/// word of 4 letters or more has 5 or more (two edits: 8 letters, 9 trigrams), so one always
+/// survives; a `pg_trgm` GIN index answers these patterns.
+pub fn trigram_patterns(plan: &tijara_core::search::SearchPlan) -> Vec<String> {
+    let mut out = std::collections::BTreeSet::new();
+    for w in &plan.words {
+        let chars: Vec<char> = w.term.chars().collect();
+        if tijara_core::search::max_edits(chars.len()) == 0 {
+            continue;
+        }
+        let clean = |s: &[char]| -> String { s.iter().filter(|c| c.is_alphanumeric()).collect() };
+        out.insert(format!("{}%", clean(&chars[..1])));
+        out.insert(format!("%{}", clean(&chars[chars.len() - 2..])));
+        for t in chars.windows(3) {
+            out.insert(format!("%{}%", clean(t)));
+        }
+    }
+    out.into_iter().collect()
 }
 
 /// [`Storage::product_page`] composed from the required methods (its default).

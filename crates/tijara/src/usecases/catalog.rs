@@ -18,6 +18,7 @@ use tijara_core::{
 mod browsing;
 mod inputs;
 mod products;
+mod search;
 
 pub use browsing::MAX_NUMBERED;
 pub use inputs::NumberedPage;
@@ -25,6 +26,7 @@ pub use inputs::{
     CategoryInput, Page, ProductFilter, ProductInput, ProductPage, ProductView, SellerInput,
     StockAdjustment, VariantInput, VariantView,
 };
+pub use search::{MAX_SEARCH_PAGE, SearchRequest, SearchResults};
 
 impl Tijara {
     /// One page of a kind of document, in id order.
@@ -229,10 +231,35 @@ impl Catalog<'_> {
 }
 
 impl Tijara {
+    /// Every category, by id (for the search rows of many products).
+    pub(crate) async fn category_map(
+        &self,
+    ) -> Result<HashMap<tijara_core::CategoryId, Category>, TijaraError> {
+        let mut out = HashMap::new();
+        let mut after: Option<String> = None;
+        loop {
+            let docs = self
+                .inner
+                .storage
+                .list(&ListQuery::new(DocKind::Category, MAX_PAGE).after(after.as_deref()))
+                .await?;
+            let full = docs.len() == MAX_PAGE as usize;
+            for d in docs {
+                let c: Category = decode(DocKind::Category, &d.id, &d.body)?;
+                after = Some(d.id);
+                out.insert(c.id.clone(), c);
+            }
+            if !full {
+                return Ok(out);
+            }
+        }
+    }
+
     /// Rewrites the search rows of a seller's products (their `active` depends on the seller's).
     async fn reindex_seller_products(&self, seller: &Seller) -> Result<Changeset, TijaraError> {
         let mut changes = Changeset::default();
         let owner = format!("seller:{}", seller.id);
+        let categories = self.category_map().await?;
         let mut after: Option<String> = None;
         loop {
             let docs = self
@@ -251,7 +278,7 @@ impl Tijara {
                     Write::new(DocKind::Product, d.id.clone(), Some(d.version))
                         .keys(product_keys(&p))
                         .owners(vec![owner.clone()])
-                        .product(product_index(&p, seller))
+                        .product(product_index(&p, seller, categories.get(&p.category_id)))
                         .body(&p)?,
                 );
                 after = Some(d.id);

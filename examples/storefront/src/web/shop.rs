@@ -91,6 +91,9 @@ async fn home(
         .get("category")
         .and_then(|c| CategoryId::new(c.clone()).ok());
     filter.text = q.get("q").cloned().filter(|s| !s.trim().is_empty());
+    if filter.text.is_some() && !q.contains_key("after") {
+        return super::search::page(&app, &ctx, &q).await;
+    }
     let page_no: u32 = q
         .get("page")
         .and_then(|p| p.parse().ok())

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use tijara_core::search::{Facets, Fields, SearchFilters, SearchPlan, SearchSort};
 use tijara_core::{DomainEvent, OrderId, ProductId, ReservationId, VariantId};
 
 /// The kinds of document the engine stores.
@@ -127,6 +128,22 @@ pub struct ProductIndex {
     pub max_price_minor: i64,
     /// Normalized text of every title (see `tijara_core::catalog::search_key`).
     pub search_text: String,
+    /// Indexed terms of the titles in every language (`tijara_core::search::index_text`).
+    #[serde(default)]
+    pub title_text: String,
+    /// Indexed terms of the category's names.
+    #[serde(default)]
+    pub category_text: String,
+    /// Indexed terms of the descriptions, materials, seller's name and city, member artisan's
+    /// name and variant option values.
+    #[serde(default)]
+    pub other_text: String,
+    /// The seller's city, as written (a search facet).
+    #[serde(default)]
+    pub seller_city: String,
+    /// The seller's kind: `artisan`, `cooperative` or `gie` (a search facet).
+    #[serde(default)]
+    pub seller_kind: String,
 }
 
 impl ProductIndex {
@@ -140,7 +157,51 @@ impl ProductIndex {
             min_price_minor: 0,
             max_price_minor: 0,
             search_text: String::new(),
+            title_text: String::new(),
+            category_text: String::new(),
+            other_text: String::new(),
+            seller_city: String::new(),
+            seller_kind: String::new(),
         }
+    }
+
+    /// With the indexed texts of a product search ([`tijara_core::search::index_text`] of
+    /// each field).
+    #[must_use]
+    pub fn with_search_fields(mut self, fields: Fields) -> Self {
+        self.title_text = fields.title;
+        self.category_text = fields.category;
+        self.other_text = fields.other;
+        self
+    }
+
+    /// With the seller's city and kind (`artisan`, `cooperative`, `gie`).
+    #[must_use]
+    pub fn with_seller(mut self, city: impl Into<String>, kind: impl Into<String>) -> Self {
+        self.seller_city = city.into();
+        self.seller_kind = kind.into();
+        self
+    }
+
+    /// The indexed texts, as [`tijara_core::search::score`] reads them.
+    pub fn fields(&self) -> Fields {
+        Fields {
+            title: self.title_text.clone(),
+            category: self.category_text.clone(),
+            other: self.other_text.clone(),
+        }
+    }
+
+    /// Every distinct term of the indexed texts (what a backend adds to its vocabulary).
+    pub fn terms(&self) -> Vec<&str> {
+        let mut t: Vec<&str> = [&self.title_text, &self.category_text, &self.other_text]
+            .into_iter()
+            .flat_map(|f| f.split(' '))
+            .filter(|w| !w.is_empty())
+            .collect();
+        t.sort_unstable();
+        t.dedup();
+        t
     }
 
     /// Sets [`ProductIndex::active`].
@@ -594,4 +655,46 @@ pub struct ProductQuery {
     pub after: Option<String>,
     /// Page size (the adapter may cap it; at least 1).
     pub limit: u32,
+}
+
+/// A product search ([`super::Storage::search`]): the query's words, filters, sort and page.
+/// Only active products are searched (product, seller and a variant active).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchQuery {
+    /// The words with their synonyms (`tijara_core::search::plan`); the backend adds typos
+    /// from its vocabulary. No word: every active product (a listing with facets).
+    pub plan: SearchPlan,
+    /// Every word must match (else any word).
+    pub match_all: bool,
+    /// Filters.
+    pub filters: SearchFilters,
+    /// Order.
+    pub sort: SearchSort,
+    /// Results skipped (the page's start).
+    pub offset: u64,
+    /// Page size (at least 1; the adapter may cap it at 100).
+    pub limit: u32,
+}
+
+/// What a search found: one page of products, the number of results, the facets.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SearchPage {
+    /// The page's products, in order.
+    pub docs: Vec<StoredDoc>,
+    /// How many products match, all pages.
+    pub total: u64,
+    /// Counts per filter value.
+    pub facets: Facets,
+}
+
+impl SearchPage {
+    /// A page of these documents (in order), of `total` results with these facets.
+    pub fn new(docs: Vec<StoredDoc>, total: u64, facets: Facets) -> Self {
+        SearchPage {
+            docs,
+            total,
+            facets,
+        }
+    }
 }

@@ -6,7 +6,10 @@ use super::*;
 impl Tijara {
     // ---- browsing ------------------------------------------------------------------------
 
-    async fn views(&self, products: Vec<Product>) -> Result<Vec<ProductView>, TijaraError> {
+    pub(super) async fn views(
+        &self,
+        products: Vec<Product>,
+    ) -> Result<Vec<ProductView>, TijaraError> {
         let variant_ids: Vec<VariantId> = products
             .iter()
             .flat_map(|p| p.variants.iter().map(|v| v.id.clone()))

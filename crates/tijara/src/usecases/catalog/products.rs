@@ -77,12 +77,14 @@ impl Tijara {
     ) -> Result<Changeset, TijaraError> {
         let seller = self.catalog().seller(&product.seller_id).await?;
         product.validate(&seller)?;
-        self.load::<Category>(DocKind::Category, product.category_id.as_str())
-            .await?;
+        let category = self
+            .load::<Category>(DocKind::Category, product.category_id.as_str())
+            .await?
+            .value;
         let write = Write::new(DocKind::Product, product.id.as_str(), expected)
             .keys(product_keys(product))
             .owners(vec![format!("seller:{}", product.seller_id)])
-            .product(product_index(product, &seller))
+            .product(product_index(product, &seller, Some(&category)))
             .body(product)?;
         let ops = stock
             .iter()

@@ -1,0 +1,181 @@
+use super::*;
+use proptest::prelude::*;
+
+#[test]
+fn arabic_forms_fold_together() {
+    assert_eq!(
+        normalize("أحمد إبريق آنية ٱلوادي"),
+        "احمد ابريق انيه الوادي"
+    );
+    assert_eq!(normalize("مُلْحَفَة"), "ملحفه");
+    assert_eq!(normalize("مسؤول مسئول"), "مسءول مسءول");
+    assert_eq!(normalize("كـــبـــير"), "كبير");
+    assert_eq!(normalize("مستشفى"), "مستشفي");
+    assert_eq!(normalize("٠١٢٣٤٥٦٧٨٩ ۰۹"), "0123456789 09");
+}
+
+#[test]
+fn latin_accents_case_and_punctuation_go() {
+    assert_eq!(normalize("  Théière   en CUIVRE "), "theiere en cuivre");
+    assert_eq!(
+        normalize("Khaïma \"familiale\" (NEAR) -x* a:b"),
+        "khaima familiale near x a b"
+    );
+    assert_eq!(normalize("Œuvre"), "oeuvre");
+    assert_eq!(normalize("🐪 chameau 🐪"), "chameau");
+    assert_eq!(normalize("a\0b"), "a b");
+    assert_eq!(normalize("!!! ??? ***"), "");
+}
+
+#[test]
+fn stems_take_articles_and_plurals_off() {
+    assert_eq!(stem("الخيمه"), "خيمه");
+    assert_eq!(stem("والملحفه"), "ملحفه");
+    assert_eq!(stem("الف"), "الف");
+    assert_eq!(stem("bijoux"), "bijou");
+    assert_eq!(stem("sandales"), "sandale");
+    assert_eq!(stem("tapis"), "tapis");
+    assert_eq!(stem("rugs"), "rug");
+    assert_eq!(stem("prix"), "prix");
+    assert_eq!(stem("cross"), "cross");
+    assert_eq!(
+        terms("Les Bijoux en argent"),
+        ["les", "bijou", "en", "argent"]
+    );
+}
+
+#[test]
+fn edits_are_counted_with_swaps() {
+    assert_eq!(within_edits("tapis", "tapis", 1), Some(0));
+    assert_eq!(within_edits("tappis", "tapis", 1), Some(1));
+    assert_eq!(within_edits("kaima", "khaima", 1), Some(1));
+    assert_eq!(within_edits("sandlae", "sandale", 1), Some(1));
+    assert_eq!(within_edits("sandalle", "sandale", 1), Some(1));
+    assert_eq!(within_edits("chamaeu", "chameau", 2), Some(1));
+    assert_eq!(within_edits("tapis", "rug", 2), None);
+    assert_eq!(within_edits("abc", "abcdef", 2), None);
+    assert_eq!(max_edits(3), 0);
+    assert_eq!(max_edits(4), 1);
+    assert_eq!(max_edits(7), 1);
+    assert_eq!(max_edits(8), 2);
+}
+
+fn fields(title: &str, category: &str, other: &str) -> Fields {
+    Fields {
+        title: index_text(title),
+        category: index_text(category),
+        other: index_text(other),
+    }
+}
+
+#[test]
+fn synonyms_transliterations_and_typos_match() {
+    let syn = Synonyms::new([vec!["khaima", "khayma", "kheima", "خيمة", "tente"]]);
+    let tent = fields("Khaïma familiale", "Tentes et tapis", "");
+    for q in [
+        "khayma",
+        "kheima",
+        "خيمة",
+        "الخيمة",
+        "kaima",
+        "khaima",
+        "KHAÏMA",
+        "tente",
+    ] {
+        let mut p = plan(q, &syn);
+        p.add_typos(["khaima", "familiale", "tente", "et", "tapis"]);
+        assert!(score(&p, &tent, true).is_some(), "{q}");
+    }
+    assert!(score(&plan("rug", &syn), &tent, true).is_none());
+}
+
+#[test]
+fn title_beats_category_beats_the_rest() {
+    let syn = Synonyms::default();
+    let q = plan("bijoux", &syn);
+    let title = score(&q, &fields("Boîte à bijoux", "Bois", ""), true);
+    let category = score(&q, &fields("Bague", "Bijoux en argent", ""), true);
+    let other = score(&q, &fields("Bague", "Bois", "Pour ranger les bijoux"), true);
+    assert!(title > category && category > other && other.is_some());
+    // A typo in the title still beats an exact word in the description.
+    let q = plan("tappis", &syn);
+    assert!(score(&q, &fields("Tapis", "", ""), true) > score(&q, &fields("x", "", "tapis"), true));
+    // The word itself beats its prefix beats a typo.
+    let q = plan("sac", &syn);
+    assert!(score(&q, &fields("sac", "", ""), true) > score(&q, &fields("sacoche", "", ""), true));
+}
+
+#[test]
+fn all_words_or_any_word() {
+    let q = plan("tapis chameau", &Synonyms::default());
+    let rug = fields("Tapis en laine de chameau", "", "");
+    let mat = fields("Tapis de sol", "", "");
+    assert!(score(&q, &rug, true).is_some());
+    assert!(score(&q, &mat, true).is_none());
+    assert!(score(&q, &mat, false).is_some());
+    assert!(score(&q, &rug, false) > score(&q, &mat, false));
+}
+
+#[test]
+fn queries_without_words_match_nothing() {
+    for q in ["", "   ", "\"*\" OR NEAR(", "🐪🐪", "\0\0", "-:-"] {
+        let p = plan(q, &Synonyms::default());
+        let punct: Vec<_> = normalize(q)
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(p.is_empty(), punct.is_empty(), "{q:?}");
+    }
+    assert!(
+        plan("\"*\" NEAR", &Synonyms::default())
+            .words
+            .iter()
+            .all(|w| w.term.chars().all(char::is_alphanumeric))
+    );
+}
+
+#[test]
+fn long_queries_are_cut_not_refused() {
+    let q = "tapis ".repeat(2000) + &"x".repeat(10_000);
+    let p = plan(&q, &Synonyms::default());
+    // Only the first 500 characters are read: "tapis" and the cut "ta".
+    let words: Vec<&str> = p.words.iter().map(|w| w.term.as_str()).collect();
+    assert_eq!(words, ["tapis", "ta"]);
+    let many: String = (0..100).map(|i| format!("w{i} ")).collect();
+    assert_eq!(
+        plan(&many, &Synonyms::default()).words.len(),
+        MAX_QUERY_TERMS
+    );
+}
+
+proptest! {
+    #[test]
+    fn normalize_is_idempotent_and_clean(s in ".{0,200}") {
+        let n = normalize(&s);
+        prop_assert_eq!(normalize(&n), n.clone());
+        prop_assert!(n.chars().all(|c| c == ' ' || c.is_alphanumeric()));
+        prop_assert!(!n.starts_with(' ') && !n.ends_with(' ') && !n.contains("  "));
+    }
+
+    #[test]
+    fn index_text_is_safe_and_stable(s in "\\PC{0,200}") {
+        let t = index_text(&s);
+        prop_assert!(t.chars().all(|c| c == ' ' || c.is_alphanumeric()));
+        prop_assert!(t.split(' ').all(|w| w.chars().count() <= MAX_TERM_CHARS));
+        let p = plan(&s, &Synonyms::default());
+        let f = Fields { title: t.clone(), ..Fields::default() };
+        // Every word of a text is found in that text's own index.
+        if !p.is_empty() {
+            prop_assert!(score(&p, &f, true).is_some());
+        }
+    }
+
+    #[test]
+    fn edits_are_symmetric_and_bounded(a in "[a-e]{0,10}", b in "[a-e]{0,10}") {
+        let d = within_edits(&a, &b, 2);
+        prop_assert_eq!(d, within_edits(&b, &a, 2));
+        prop_assert_eq!(within_edits(&a, &a, 0), Some(0));
+        if let Some(d) = d { prop_assert!(d <= 2); }
+    }
+}
