@@ -21,6 +21,7 @@ fn address() -> Address {
         line2: Some("Appartement <3>".into()),
         city: "Dakhla".into(),
         postal_code: Some("73000".into()),
+        state: None,
         country: "MA".into(),
         phone: "+212600000000".into(),
     }
@@ -71,6 +72,7 @@ fn invoice(no_vat_mention: Option<String>) -> Invoice {
         total_tva: mad("40.00"),
         total_ttc: mad("240.00"),
         no_vat_mention,
+        export_mention: None,
     }
 }
 
