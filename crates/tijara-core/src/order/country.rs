@@ -239,15 +239,13 @@ fn fit(code: &str, pattern: &str) -> Option<String> {
         return None;
     }
     let mut it = typed.into_iter();
-    Some(
-        pattern
-            .chars()
-            .map(|p| match p {
-                ' ' | '-' => Some(p),
-                _ => it.next(),
-            })
-            .collect::<Option<String>>()?,
-    )
+    pattern
+        .chars()
+        .map(|p| match p {
+            ' ' | '-' => Some(p),
+            _ => it.next(),
+        })
+        .collect::<Option<String>>()
 }
 
 /// Checks an address's postal code and state against its country's rule, and writes them
