@@ -325,7 +325,6 @@ impl WorkCounts {
 /// [`Fulfillment::customs_document`](crate::Fulfillment::customs_document): the label's
 /// sender, recipient, carrier and number, and the declaration given to the carrier.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
 pub struct CustomsDocument {
     /// The label's data (sender, recipient, carrier, tracking number, order number).
     pub label: LabelData,
