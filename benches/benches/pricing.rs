@@ -18,6 +18,7 @@ fn pricing(c: &mut Criterion) {
         shipping: &f.shipping,
         display_rates: &[],
         now: f.now,
+        destination: None,
     };
     // The fixture is meant to exercise every promotion: fail loudly if it stops doing so.
     let priced = price_cart(&input).expect("the fixture prices");

@@ -120,6 +120,7 @@ pub fn checkout(shop: &Shop, a: usize, b: usize, customer: u64) -> PlaceOrderReq
             line2: None,
             city: "Rabat".into(),
             postal_code: Some("10000".into()),
+            state: None,
             country: "MA".into(),
             phone: "0600000000".into(),
         },

@@ -97,6 +97,7 @@ pub fn pricing_fixture() -> PricingFixture {
                     active: true,
                 }],
                 active: true,
+                customs: None,
             });
             lines.push((variant_id, 1 + n % 3));
         }

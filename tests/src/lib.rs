@@ -100,6 +100,7 @@ pub fn cod_order(
             line2: None,
             city: "Dakhla".into(),
             postal_code: Some("73000".into()),
+            state: None,
             country: "MA".into(),
             phone: "0661000000".into(),
         },

@@ -120,6 +120,7 @@ async fn a_two_seller_cod_order_with_two_carriers() {
         line2: None,
         city: "Casablanca".into(),
         postal_code: Some("20000".into()),
+        state: None,
         country: "MA".into(),
         phone: "0612345678".into(),
     };

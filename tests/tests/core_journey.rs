@@ -82,6 +82,7 @@ fn product(
             active: true,
         }],
         active: true,
+        customs: None,
     }
 }
 
@@ -163,6 +164,7 @@ fn address(city: &str) -> Address {
         line2: None,
         city: city.into(),
         postal_code: None,
+        state: None,
         country: "MA".into(),
         phone: "0612345678".into(),
     }
@@ -189,6 +191,7 @@ fn price(shop: &Shop, cart: &Cart, at: DateTime<Utc>) -> PricedCart {
         shipping: &shipping,
         display_rates: &[],
         now: at,
+        destination: None,
     })
     .expect("priced")
 }

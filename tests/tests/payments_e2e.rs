@@ -172,6 +172,7 @@ fn request(shop: &Shop, gateway: &str) -> PlaceOrderRequest {
             line2: None,
             city: "Casablanca".into(),
             postal_code: Some("20000".into()),
+            state: None,
             country: "MA".into(),
             phone: "0612345678".into(),
         },

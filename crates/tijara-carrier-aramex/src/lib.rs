@@ -230,6 +230,30 @@ impl Aramex {
         d
     }
 
+    /// The customs part of a shipment abroad: what the goods are, their origin, their value
+    /// for customs (`CustomsValueAmount`) and one item per line.
+    fn add_customs(details: &mut Value, d: &tijara_core::customs::Declaration) {
+        let description: Vec<&str> = d.items.iter().map(|i| i.description_en.as_str()).collect();
+        let origin = d.items.first().map_or("MA", |i| i.origin_country.as_str());
+        details["DescriptionOfGoods"] = json!(description.join(", "));
+        details["GoodsOriginCountry"] = json!(origin);
+        details["CustomsValueAmount"] = json!({
+            "Value": d.total_value.amount(),
+            "CurrencyCode": d.total_value.currency().code(),
+        });
+        details["Items"] = json!(d
+            .items
+            .iter()
+            .map(|i| json!({
+                "PackageType": "Box",
+                "Quantity": i.quantity,
+                "Weight": {"Value": Decimal::from(i.net_weight_grams) / Decimal::ONE_THOUSAND, "Unit": "KG"},
+                "Comments": format!("{} (HS {}, origin {})", i.description_en, i.hs_code, i.origin_country),
+                "Reference": i.sku.as_str(),
+            }))
+            .collect::<Vec<_>>());
+    }
+
     async fn rate(
         &self,
         request: &QuoteRequest,
@@ -283,6 +307,10 @@ impl Carrier for Aramex {
     }
     async fn quote(&self, request: &QuoteRequest) -> Result<Vec<Quote>, CarrierError> {
         let international = !request.destination.country.eq_ignore_ascii_case("MA");
+        if international && request.cod_amount.is_some() {
+            // Cash is collected at home only: no service abroad for it.
+            return Ok(Vec::new());
+        }
         let price = self.rate(request, None).await?;
         let (price, cod_fee) = match request.cod_amount {
             Some(c) => {
@@ -322,7 +350,22 @@ impl Carrier for Aramex {
             return Ok(c.clone());
         }
         let international = !request.destination.country.eq_ignore_ascii_case("MA");
+        if international && request.cod_amount.is_some() {
+            return Err(CarrierError::Permanent(
+                "Aramex collects no cash on delivery abroad".into(),
+            ));
+        }
+        if international && request.customs.is_none() {
+            return Err(CarrierError::Permanent(
+                "a shipment abroad needs its customs declaration (contents, values, HS codes)"
+                    .into(),
+            ));
+        }
         let grams: u32 = request.parcels.iter().map(|p| p.weight_grams).sum();
+        let mut details = Self::details(grams, international, request.cod_amount);
+        if let Some(d) = &request.customs {
+            Self::add_customs(&mut details, d);
+        }
         let c = &self.config;
         let a = &request.destination;
         let v = self
@@ -343,7 +386,7 @@ impl Carrier for Aramex {
                             "Contact": {"PersonName": a.name, "CompanyName": a.name, "PhoneNumber1": a.phone, "CellPhone": a.phone, "EmailAddress": ""},
                         },
                         "ShippingDateTime": format!("/Date({})/", Utc::now().timestamp_millis()),
-                        "Details": Self::details(grams, international, request.cod_amount),
+                        "Details": details,
                     }],
                 }),
             )

@@ -42,9 +42,39 @@ fn las_palmas() -> Address {
         line2: None,
         city: "Las Palmas".into(),
         postal_code: Some("35001".into()),
+        state: None,
         country: "ES".into(),
         phone: "+34928000000".into(),
     }
+}
+
+/// The customs declaration of a parcel of two goat leather bags.
+fn declaration() -> tijara_core::customs::Declaration {
+    let info = tijara_core::customs::CustomsInfo {
+        hs_code: "4202.21".into(),
+        description_fr: "Sac en cuir de chèvre".into(),
+        description_en: "Goat leather bag".into(),
+        origin_country: "MA".into(),
+        net_weight_grams: 900,
+    };
+    let (p, v, s) = (
+        tijara_core::ProductId::new("p-bag").expect("id"),
+        tijara_core::VariantId::new("v-bag").expect("id"),
+        tijara_core::catalog::Sku::new("BAG-1").expect("sku"),
+    );
+    tijara_core::customs::declaration(
+        &[tijara_core::customs::DeclaredLine {
+            product: &p,
+            variant: &v,
+            sku: &s,
+            quantity: 2,
+            value: Money::mad("1483.34").expect("m"),
+            customs: Some(&info),
+        }],
+        2300,
+        tijara_core::Currency::MAD,
+    )
+    .expect("declaration")
 }
 
 struct Harness {
@@ -67,6 +97,7 @@ impl CarrierHarness for Harness {
             line2: None,
             city: "Casablanca".into(),
             postal_code: None,
+            state: None,
             country: "MA".into(),
             phone: "0612345678".into(),
         }
@@ -134,7 +165,8 @@ async fn international_cod_labels_errors_and_secrets() {
             weight_grams: 2300,
             dimensions: None,
         }],
-    );
+    )
+    .with_customs(declaration());
     fake.fail_next(2);
     let created = aramex
         .create_shipment(&ship)
@@ -209,4 +241,66 @@ async fn a_cod_rate_below_the_plain_rate_keeps_price_equal_to_plain_plus_fee() {
     let carrier = Arc::new(Aramex::new(config(&fake, 2000)).expect("config"));
     let harness = Harness { fake, carrier };
     tijara_testkit::carrier::quotes_are_positive_mad_with_estimates(&harness).await;
+}
+
+/// Abroad: the shipment carries the customs declaration (value, origin, one item per line);
+/// without one, or with cash to collect, it is refused before Aramex is called, and no cash
+/// on delivery is quoted.
+#[tokio::test]
+async fn shipments_abroad_carry_customs_data_and_never_cash_on_delivery() {
+    let fake = fake().await;
+    let aramex = Aramex::new(config(&fake, 2000)).expect("config");
+    let parcels = vec![Parcel {
+        weight_grams: 2300,
+        dimensions: None,
+    }];
+    let mut cod = QuoteRequest::new("Dakhla", las_palmas(), parcels.clone());
+    cod.cod_amount = Some(Money::mad("300.00").expect("m"));
+    assert!(
+        aramex.quote(&cod).await.expect("quote").is_empty(),
+        "no COD abroad"
+    );
+    let bare = ShipmentRequest::new(
+        "ord_9-1",
+        "express-international",
+        "Dakhla",
+        las_palmas(),
+        parcels.clone(),
+    );
+    let err = aramex.create_shipment(&bare).await.expect_err("no customs");
+    assert!(err.to_string().contains("customs"), "{err}");
+    let cash = bare
+        .clone()
+        .with_customs(declaration())
+        .with_cod_amount(Money::mad("300.00").expect("m"));
+    assert!(
+        aramex.create_shipment(&cash).await.is_err(),
+        "no COD abroad"
+    );
+    assert_eq!(fake.shipments_created(), 0, "nothing was sent");
+    let created = aramex
+        .create_shipment(&bare.with_customs(declaration()))
+        .await
+        .expect("created");
+    assert!(!created.tracking_number.is_empty());
+    let sent = fake.last_shipment().expect("sent");
+    let d = &sent["Details"];
+    assert_eq!(d["ProductGroup"], "EXP");
+    assert_eq!(d["GoodsOriginCountry"], "MA");
+    assert_eq!(d["CustomsValueAmount"]["CurrencyCode"], "MAD");
+    assert_eq!(
+        d["CustomsValueAmount"]["Value"]
+            .to_string()
+            .trim_matches('"'),
+        "1483.34"
+    );
+    assert_eq!(d["Items"][0]["Quantity"], 2);
+    assert_eq!(d["Items"][0]["Reference"], "BAG-1");
+    assert!(
+        d["Items"][0]["Comments"]
+            .as_str()
+            .is_some_and(|c| c.contains("HS 420221") && c.contains("Goat leather bag")),
+        "{d}"
+    );
+    assert_eq!(sent["Consignee"]["PartyAddress"]["PostCode"], "35001");
 }

@@ -31,6 +31,7 @@ fn casa() -> Address {
         line2: None,
         city: "Casablanca".into(),
         postal_code: Some("20000".into()),
+        state: None,
         country: "MA".into(),
         phone: "0612345678".into(),
     }

@@ -1,7 +1,7 @@
 //! The carrier itself: a [`TableCarrier`] prices by its [`RateCard`] and hands out tracking
 //! numbers, remembered per reference so a retry gets the same one.
 
-use crate::{AMANA_SAMPLE, CTM_SAMPLE, RateCard, RateCardError};
+use crate::{AMANA_INTERNATIONAL_SAMPLE, AMANA_SAMPLE, CTM_SAMPLE, RateCard, RateCardError};
 use async_trait::async_trait;
 use std::collections::BTreeMap;
 use tijara::ports::carrier::*;
@@ -89,14 +89,15 @@ impl TableCarrier {
     }
 
     /// A carrier a region file names in its `rate_cards` list: `builtin:amana-sample`,
-    /// `builtin:ctm-sample`, or the path of a TOML file, relative to `base` (the region file's
+    /// `builtin:ctm-sample`, `builtin:amana-international-sample`, or the path of a TOML file, relative to `base` (the region file's
     /// folder). Errors name the entry.
     pub fn from_region_entry(name: &str, base: &std::path::Path) -> Result<Self, RateCardError> {
         match name {
             "builtin:amana-sample" => Self::from_toml(AMANA_SAMPLE),
             "builtin:ctm-sample" => Self::from_toml(CTM_SAMPLE),
+            "builtin:amana-international-sample" => Self::from_toml(AMANA_INTERNATIONAL_SAMPLE),
             builtin if builtin.starts_with("builtin:") => Err(RateCardError::Syntax(format!(
-                "{builtin}: unknown built-in rate card (builtin:amana-sample, builtin:ctm-sample)"
+                "{builtin}: unknown built-in rate card (builtin:amana-sample, builtin:ctm-sample, builtin:amana-international-sample)"
             ))),
             path => Self::from_file(&base.join(path)),
         }

@@ -30,6 +30,11 @@ use tijara_core::fulfillment::TrackingStatus;
 pub const AMANA_SAMPLE: &str = include_str!("../ratecards/amana.sample.toml");
 /// The sample CTM Messagerie rate card (not an official tariff).
 pub const CTM_SAMPLE: &str = include_str!("../ratecards/ctm.sample.toml");
+/// The sample rate card of Amana's international parcel service (not an official tariff):
+/// zones of destination countries (Europe, Africa, the Gulf, North America), no cash on
+/// delivery.
+pub const AMANA_INTERNATIONAL_SAMPLE: &str =
+    include_str!("../ratecards/amana-international.sample.toml");
 
 mod carrier;
 pub use carrier::{REMEMBERED_NUMBERS, TableCarrier};
@@ -85,7 +90,10 @@ struct CodRaw {
 #[serde(deny_unknown_fields)]
 struct ZoneRaw {
     name: String,
+    #[serde(default)]
     cities: Vec<String>,
+    #[serde(default)]
+    countries: Vec<String>,
     days: [u16; 2],
 }
 
@@ -152,6 +160,8 @@ pub struct Zone {
     pub name: String,
     /// Cities (as written in the card).
     pub cities: Vec<String>,
+    /// Destination countries (ISO codes) of an international card.
+    pub countries: Vec<String>,
     /// Estimated days (min, max).
     pub days: (u16, u16),
 }
@@ -192,6 +202,7 @@ pub struct RateCard {
     /// The carrier's status codes.
     pub status_codes: BTreeMap<String, TrackingStatus>,
     city_zone: BTreeMap<String, usize>,
+    country_zone: BTreeMap<String, usize>,
 }
 
 impl RateCard {
@@ -250,6 +261,7 @@ impl RateCard {
             return Err(invalid("zones", "at least one zone"));
         }
         let mut city_zone = BTreeMap::new();
+        let mut country_zone = BTreeMap::new();
         let mut zones = Vec::new();
         for (i, z) in raw.zones.iter().enumerate() {
             if z.days[0] > z.days[1] {
@@ -269,9 +281,30 @@ impl RateCard {
                     ));
                 }
             }
+            for c in &z.countries {
+                if c.len() != 2 || !c.bytes().all(|b| b.is_ascii_uppercase()) {
+                    return Err(invalid(
+                        format!("zones[{i}].countries"),
+                        format!("{c:?} is not a two-letter country code in capitals (FR)"),
+                    ));
+                }
+                if !raw.international {
+                    return Err(invalid(
+                        format!("zones[{i}].countries"),
+                        "a card that lists countries must say international = true",
+                    ));
+                }
+                if country_zone.insert(c.clone(), i).is_some() {
+                    return Err(invalid(
+                        format!("zones[{i}].countries"),
+                        format!("country {c:?} is in two zones"),
+                    ));
+                }
+            }
             zones.push(Zone {
                 name: z.name.clone(),
                 cities: z.cities.clone(),
+                countries: z.countries.clone(),
                 days: (z.days[0], z.days[1]),
             });
         }
@@ -354,7 +387,8 @@ impl RateCard {
         let mut origins = BTreeMap::new();
         for (i, o) in raw.origins.iter().enumerate() {
             let k = search_key(&o.city);
-            if !city_zone.contains_key(&k) {
+            // A card of countries only (international) names origins it does not deliver to.
+            if !city_zone.is_empty() && !city_zone.contains_key(&k) {
                 return Err(invalid(
                     format!("origins[{i}].city"),
                     format!("unknown city {:?}: add it to a zone", o.city),
@@ -420,6 +454,7 @@ impl RateCard {
             origins,
             status_codes,
             city_zone,
+            country_zone,
         })
     }
 
@@ -430,9 +465,17 @@ impl RateCard {
             .map(|i| &self.zones[*i])
     }
 
-    /// The zone serving an address: the zone listing its city, else, for a Moroccan address,
-    /// the card's `other_cities` zone if it has one; `None` when the carrier does not serve it.
+    /// The zone serving an address: abroad, the zone listing its country; at home, the zone
+    /// listing its city, else the card's `other_cities` zone if it has one; `None` when the
+    /// carrier does not serve it.
     pub fn zone_for(&self, destination: &tijara_core::order::Address) -> Option<&Zone> {
+        let country = destination.country.trim().to_ascii_uppercase();
+        if country != "MA" {
+            return self
+                .country_zone
+                .get(&country)
+                .and_then(|i| self.zones.get(*i));
+        }
         self.zone_of(&destination.city).or_else(|| {
             let home = destination.country.trim().eq_ignore_ascii_case("MA");
             self.other_cities

@@ -10,6 +10,7 @@ fn to(city: &str) -> Address {
         line2: None,
         city: city.into(),
         postal_code: None,
+        state: None,
         country: "MA".into(),
         phone: "0600000000".into(),
     }
@@ -316,4 +317,69 @@ fn a_tracking_url_template_links_to_the_carriers_page() {
             "{bad}"
         );
     }
+}
+
+#[test]
+fn the_international_sample_prices_by_country_and_never_collects_cash() {
+    let card = RateCard::from_toml(AMANA_INTERNATIONAL_SAMPLE).expect("card");
+    assert!(card.sample && card.international && card.cod.is_none());
+    let abroad = |country: &str, city: &str, grams: u32, cod: Option<&str>| {
+        let mut r = req("Dakhla", city, grams, cod);
+        r.destination.country = country.into();
+        r
+    };
+    let q = card
+        .price(&abroad("FR", "Paris", 1500, None))
+        .expect("ok")
+        .expect("served");
+    assert_eq!((q.price, q.estimated_days), (mad("290.00"), (8, 14)));
+    assert_eq!(q.carrier_name.as_deref(), Some("Amana International"));
+    let q = card
+        .price(&abroad("us", "New York", 400, None))
+        .expect("ok")
+        .expect("served");
+    assert_eq!(q.price, mad("230.00"));
+    // 6.5 kg to Dubai: the 5 kg price and two started kilos.
+    let q = card
+        .price(&abroad("AE", "Dubai", 6500, None))
+        .expect("ok")
+        .expect("served");
+    assert_eq!(q.price, mad("730.00"));
+    // Not served: a country no zone lists, a Moroccan address, cash on delivery.
+    assert_eq!(
+        card.price(&abroad("JP", "Tokyo", 400, None)).expect("ok"),
+        None
+    );
+    assert_eq!(
+        card.price(&req("Dakhla", "Casablanca", 400, None))
+            .expect("ok"),
+        None
+    );
+    assert_eq!(
+        card.price(&abroad("FR", "Paris", 400, Some("300.00")))
+            .expect("ok"),
+        None
+    );
+    // The domestic card still serves no address abroad.
+    let amana = RateCard::from_toml(AMANA_SAMPLE).expect("amana");
+    assert_eq!(
+        amana.price(&abroad("FR", "Paris", 400, None)).expect("ok"),
+        None
+    );
+    let dir = std::path::Path::new(".");
+    assert!(TableCarrier::from_region_entry("builtin:amana-international-sample", dir).is_ok());
+}
+
+#[test]
+fn countries_in_cards_are_checked() {
+    let base = AMANA_INTERNATIONAL_SAMPLE;
+    let e =
+        RateCard::from_toml(&base.replace("\"FR\", \"ES\"", "\"FR\", \"FR\"")).expect_err("twice");
+    assert!(e.to_string().contains("in two zones"), "{e}");
+    let e = RateCard::from_toml(&base.replace("\"FR\", \"ES\"", "\"France\", \"ES\""))
+        .expect_err("name");
+    assert!(e.to_string().contains("zones[0].countries"), "{e}");
+    let e = RateCard::from_toml(&base.replace("international = true", "international = false"))
+        .expect_err("domestic");
+    assert!(e.to_string().contains("international = true"), "{e}");
 }

@@ -5,6 +5,12 @@
 //!
 //! `seller,seller_kind,seller_city,category,sku,slug,title_ar,title_fr,title_en,description_fr,price,tax_category,weight_grams,stock,lead_days`
 //!
+//! and, for products sold abroad, the customs columns (all optional):
+//! `hs_code,customs_fr,customs_en,origin,net_weight_grams` — the HS tariff code (6 to 10
+//! digits, `4202.21`), the customs description in French and English, the country of origin
+//! (`MA` when empty) and the net weight (the shipping weight when empty). A row with an HS
+//! code needs both descriptions; a row without one leaves the product's customs data as it is.
+//!
 //! - `seller` is matched by name; a seller not yet known is created (artisan, cooperative or
 //!   gie, in `seller_city`).
 //! - One row is one product with one variant. The SKU identifies it: importing the same file
@@ -46,6 +52,16 @@ struct RawRow {
     stock: String,
     #[serde(default)]
     lead_days: String,
+    #[serde(default)]
+    hs_code: String,
+    #[serde(default)]
+    customs_fr: String,
+    #[serde(default)]
+    customs_en: String,
+    #[serde(default)]
+    origin: String,
+    #[serde(default)]
+    net_weight_grams: String,
 }
 
 /// A checked row.
@@ -79,6 +95,8 @@ pub struct Row {
     pub stock: u32,
     /// Days of work (0: in stock).
     pub lead_days: u16,
+    /// Customs data, when the row gives an HS code.
+    pub customs: Option<tijara_core::customs::CustomsInfo>,
 }
 
 /// A problem with one line.
@@ -188,6 +206,37 @@ fn check_row(line: u64, r: RawRow) -> Result<Row, Vec<String>> {
         problems.push(format!("lead_days {lead} is more than a lifetime"));
         0
     });
+    let customs_given = [
+        &r.hs_code,
+        &r.customs_fr,
+        &r.customs_en,
+        &r.origin,
+        &r.net_weight_grams,
+    ]
+    .iter()
+    .any(|v| !v.trim().is_empty());
+    let customs = if customs_given {
+        let net = match number("net_weight_grams", &r.net_weight_grams, &mut problems) {
+            0 => weight_grams,
+            n => n,
+        };
+        let origin = match r.origin.trim() {
+            "" => "MA",
+            o => o,
+        };
+        tijara_core::customs::CustomsInfo {
+            hs_code: r.hs_code.clone(),
+            description_fr: r.customs_fr.clone(),
+            description_en: r.customs_en.clone(),
+            origin_country: origin.to_owned(),
+            net_weight_grams: net,
+        }
+        .normalized()
+        .map_err(|e| problems.push(format!("customs: {e}")))
+        .ok()
+    } else {
+        None
+    };
     match (seller_kind, category, price, tax_category) {
         (Some(seller_kind), Some(category), Some(price), Some(tax_category))
             if problems.is_empty() =>
@@ -213,6 +262,7 @@ fn check_row(line: u64, r: RawRow) -> Result<Row, Vec<String>> {
                 weight_grams,
                 stock,
                 lead_days,
+                customs,
             })
         }
         _ => Err(problems),
@@ -350,6 +400,8 @@ fn input_for(
     .with_materials(existing.map(|p| p.materials.clone()).unwrap_or_default())
     .with_photos(existing.map(|p| p.photos.clone()).unwrap_or_default());
     input.made_by = existing.and_then(|p| p.made_by.clone());
+    // No customs columns: the stored customs data stays.
+    input.customs = row.customs.clone();
     input
 }
 
@@ -475,6 +527,35 @@ Atelier Lahcen,artisan,Dakhla,leather,LAH-1,Bad Slug,حقيبة,Sac,,,10,standar
             );
         }
         assert!(text.iter().all(|t| t.starts_with("line ")));
+    }
+
+    #[test]
+    fn customs_columns_are_read_and_checked() {
+        let header = "seller,seller_kind,seller_city,category,sku,slug,title_ar,title_fr,price,weight_grams,hs_code,customs_fr,customs_en,origin,net_weight_grams\n";
+        let text = format!(
+            "{header}Oudaya,cooperative,Dakhla,leather,BAG-1,sac,حقيبة,Sac,890.00,800,4202.21,Sac en cuir,Leather bag,,\n\
+             Oudaya,cooperative,Dakhla,leather,BAG-2,sac-2,حقيبة,Sac,890.00,800,42,Sac,Bag,MA,700\n\
+             Oudaya,cooperative,Dakhla,leather,BAG-3,sac-3,حقيبة,Sac,890.00,800,,,,,\n"
+        );
+        let checked = read_catalog(text.as_bytes());
+        assert_eq!(checked.rows.len(), 2, "{:?}", checked.errors);
+        let c = checked.rows[0].customs.as_ref().expect("customs");
+        assert_eq!(
+            (
+                c.hs_code.as_str(),
+                c.origin_country.as_str(),
+                c.net_weight_grams
+            ),
+            ("420221", "MA", 800)
+        );
+        assert_eq!(checked.rows[1].customs, None, "no customs columns filled");
+        assert_eq!(checked.errors.len(), 1);
+        assert_eq!(checked.errors[0].line, 3);
+        assert!(
+            checked.errors[0].message.contains("HS"),
+            "{}",
+            checked.errors[0]
+        );
     }
 
     #[test]

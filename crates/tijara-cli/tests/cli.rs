@@ -224,6 +224,7 @@ Coopérative Nisae,cooperative,Dakhla,leather,NIS-1,pouf,بوف,Pouf en cuir,,,\
                     line2: None,
                     city: "Dakhla".into(),
                     postal_code: None,
+                    state: None,
                     country: "MA".into(),
                     phone: "0600000000".into(),
                 },

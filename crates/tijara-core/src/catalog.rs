@@ -391,6 +391,10 @@ pub struct Product {
     pub variants: Vec<Variant>,
     /// False once deactivated.
     pub active: bool,
+    /// What a customs declaration needs (HS code, descriptions, origin, net weight); without
+    /// it the product is sold in the region's country only ([`crate::customs::check_export`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customs: Option<crate::customs::CustomsInfo>,
 }
 
 impl Product {
@@ -433,6 +437,11 @@ impl Product {
             v.push(Problem::UnknownMember {
                 member: member.clone(),
             });
+        }
+        if let Some(customs) = &self.customs
+            && let Err(error) = customs.normalized()
+        {
+            v.push(Problem::Customs { error });
         }
         for photo in &self.photos {
             if !is_local_media_path(&photo.url) {

@@ -130,6 +130,11 @@ pub struct Shipment {
     pub cod_amount: Option<Money>,
     events: Vec<TrackingEvent>,
     status: TrackingStatus,
+    /// The customs declaration of a parcel sent abroad, as given to the carrier and printed
+    /// (CN23): with the carrier's shipment, the export proof the order keeps (CGI art.
+    /// 92-I-1°).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customs: Option<crate::customs::Declaration>,
 }
 
 impl Shipment {
@@ -152,6 +157,7 @@ impl Shipment {
             cod_amount,
             events: Vec::new(),
             status: TrackingStatus::LabelCreated,
+            customs: None,
         }
     }
 

@@ -23,9 +23,14 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 mod address;
+mod country;
 mod number;
 mod work;
 pub use address::{Address, CALLING_CODES, normalize_phone};
+pub use country::{
+    CA_PROVINCES, COUNTRY_RULES, CountryRule, US_STATES, check_postal, country_name_fr,
+    country_rule,
+};
 pub use number::{OrderNumber, OrderNumberError};
 pub use work::{PartFacts, Work, work};
 mod reprice;
@@ -84,6 +89,34 @@ pub enum OrderError {
     /// A country that is not a two-letter ISO 3166 code.
     #[error("the country must be a two-letter code such as MA")]
     BadCountry,
+    /// The destination country uses postal codes and none was given.
+    #[error("a postal code is needed for {country}, e.g. {example}")]
+    PostalCodeRequired {
+        /// The country.
+        country: &'static str,
+        /// A postal code of that country.
+        example: &'static str,
+    },
+    /// The postal code does not have the destination country's shape.
+    #[error("this is not a postal code of {country}: it looks like {example}")]
+    BadPostalCode {
+        /// The country.
+        country: &'static str,
+        /// A postal code of that country.
+        example: &'static str,
+    },
+    /// The destination country's addresses need a state or province and none was given.
+    #[error("a state or province is needed for {country}")]
+    StateRequired {
+        /// The country.
+        country: &'static str,
+    },
+    /// The state or province is not one of the destination country's.
+    #[error("this is not a state or province of {country}: use its two-letter abbreviation")]
+    BadState {
+        /// The country.
+        country: &'static str,
+    },
     /// A seller order given a delivery price has nothing to deliver.
     #[error("seller order {0} has no delivery to price")]
     NoDelivery(SellerOrderId),

@@ -30,6 +30,23 @@ pub enum PaymentMethod {
     BankTransfer,
 }
 
+impl PaymentMethod {
+    /// True when the method may pay for a delivery abroad (`abroad`: the address is outside
+    /// the region's country): card and bank transfer may, cash on delivery never (carriers
+    /// collect cash at home only).
+    ///
+    /// ```
+    /// use tijara_core::payment::PaymentMethod;
+    ///
+    /// assert!(PaymentMethod::Card.offered(true));
+    /// assert!(!PaymentMethod::CashOnDelivery.offered(true));
+    /// assert!(PaymentMethod::CashOnDelivery.offered(false));
+    /// ```
+    pub fn offered(self, abroad: bool) -> bool {
+        !(abroad && self == PaymentMethod::CashOnDelivery)
+    }
+}
+
 /// Where a payment stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

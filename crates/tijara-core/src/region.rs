@@ -42,6 +42,46 @@ pub struct InvoiceRules {
 
 pub use crate::display::{DisplayAmount, DisplayRate};
 
+/// The TVA exemption of goods delivered for export, as a dated setting of the region.
+///
+/// Morocco: "les produits livrés et les prestations de services rendues à l'exportation par
+/// les assujettis" are exempt **with** the right of deduction (CGI art. 92-I-1°), on proof of
+/// export (the transport title or customs document that goes with the goods). When in force,
+/// the lines of a TVA-registered seller shipped to another country are priced without TVA:
+/// the TTC price less its TVA (see [`crate::pricing`]). Sellers outside the TVA (auto-
+/// entrepreneurs, exempt cooperatives) charge none anyway and keep their own mention.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportExemption {
+    /// First local day in force.
+    pub valid_from: NaiveDate,
+    /// First local day no longer in force (`None`: still in force).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<NaiveDate>,
+    /// The invoice's mention (in the invoices' language, French in Morocco).
+    pub mention: String,
+}
+
+impl ExportExemption {
+    /// True on the local days the exemption is in force.
+    pub fn in_force(&self, date: NaiveDate) -> bool {
+        self.valid_from <= date && self.valid_until.is_none_or(|u| date < u)
+    }
+
+    /// Morocco's: CGI art. 92-I-1°, in force since 2024-01-01 (the first day of the region's
+    /// dated TVA rates; the article itself is older).
+    pub fn morocco() -> ExportExemption {
+        ExportExemption {
+            valid_from: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or_default(),
+            valid_until: None,
+            mention: "Exonération de TVA à l'exportation (CGI art. 92-I-1°)".into(),
+        }
+    }
+}
+
+fn default_country() -> String {
+    "MA".into()
+}
+
 /// Why a region is inconsistent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -149,6 +189,13 @@ pub struct Region {
     /// ([`crate::search::Synonyms`]). Embedders add their own groups.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub search_synonyms: Vec<Vec<String>>,
+    /// The region's country (ISO 3166-1 alpha-2, `MA`): an address elsewhere is abroad
+    /// (international carriers only, no cash on delivery, customs data, export TVA).
+    #[serde(default = "default_country")]
+    pub country: String,
+    /// The export TVA exemption, when the region applies it ([`ExportExemption`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub export_exemption: Option<ExportExemption>,
 }
 
 /// The search synonyms of Dakhla – Oued Ed-Dahab (the same as `regions/dakhla-oued-ed-dahab.toml`).
@@ -268,12 +315,25 @@ impl Region {
             transfer_hold_hours: default_transfer_hold_hours(),
             cities: moroccan_cities(),
             search_synonyms: dakhla_synonyms(),
+            country: default_country(),
+            export_exemption: Some(ExportExemption::morocco()),
         }
     }
 
     /// The region's search synonyms, ready for [`crate::search::plan`].
     pub fn synonyms(&self) -> crate::search::Synonyms {
         crate::search::Synonyms::new(&self.search_synonyms)
+    }
+
+    /// True when an address in `country` (ISO code) is outside the region's country.
+    pub fn is_abroad(&self, country: &str) -> bool {
+        !country.trim().eq_ignore_ascii_case(&self.country)
+    }
+
+    /// The export exemption in force on the local day of `at`, if any.
+    pub fn export_exemption_at(&self, at: DateTime<Utc>) -> Option<&ExportExemption> {
+        let day = self.local_date(at);
+        self.export_exemption.as_ref().filter(|e| e.in_force(day))
     }
 
     /// Checks the region's consistency.

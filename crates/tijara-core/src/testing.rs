@@ -91,6 +91,7 @@ pub(crate) fn priced() -> PricedCart {
         shipping: &shipping,
         display_rates: &[],
         now: t0(),
+        destination: None,
     })
     .expect("priced")
 }
@@ -102,6 +103,7 @@ pub(crate) fn address() -> Address {
         line2: None,
         city: "Dakhla".into(),
         postal_code: Some("73000".into()),
+        state: None,
         country: "MA".into(),
         phone: "+212 612 345 678".into(),
     }

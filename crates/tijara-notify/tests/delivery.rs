@@ -230,6 +230,7 @@ async fn sellers_and_shoppers_hear_of_what_concerns_them() {
                     line2: None,
                     city: "Casablanca".into(),
                     postal_code: None,
+                    state: None,
                     country: "MA".into(),
                     phone: "+212661000009".into(),
                 },

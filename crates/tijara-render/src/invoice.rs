@@ -90,11 +90,11 @@ fn render(inv: &Invoice, info: &LanguageInfo, words: Lang, reference: Option<&st
             )
         })
         .collect();
-    let mention = inv
-        .no_vat_mention
-        .as_ref()
+    let mention: String = [&inv.no_vat_mention, &inv.export_mention]
+        .into_iter()
+        .flatten()
         .map(|x| format!("<p class=mention>{}</p>", esc(x)))
-        .unwrap_or_default();
+        .collect();
     let b = &inv.buyer;
     format!(
         r#"<!doctype html><html lang="{lang}" dir="{dir}"><head><meta charset="utf-8"><title>{title} {number}</title>

@@ -2,9 +2,11 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod customs;
 mod invoice;
 mod label;
 
+pub use customs::customs_html;
 pub use invoice::{invoice_html, invoice_html_for, invoice_html_in};
 pub use label::{barcode_svg, label_html, label_html_with};
 

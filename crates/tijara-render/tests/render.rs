@@ -21,6 +21,7 @@ fn address() -> Address {
         line2: Some("Appartement <3>".into()),
         city: "Dakhla".into(),
         postal_code: Some("73000".into()),
+        state: None,
         country: "MA".into(),
         phone: "+212600000000".into(),
     }
@@ -71,6 +72,7 @@ fn invoice(no_vat_mention: Option<String>) -> Invoice {
         total_tva: mad("40.00"),
         total_ttc: mad("240.00"),
         no_vat_mention,
+        export_mention: None,
     }
 }
 
@@ -250,4 +252,66 @@ fn an_invoice_names_the_order_by_its_number_when_given() {
     assert!(!html.contains(inv.order_id.as_str()), "no internal id");
     let plain = invoice_html_in(&inv, Lang::FR, &region);
     assert!(plain.contains(inv.order_id.as_str()));
+}
+
+#[test]
+fn the_customs_declaration_lists_contents_values_codes_and_the_recipient_as_the_post_expects() {
+    let info = tijara::core::customs::CustomsInfo {
+        hs_code: "4202.21".into(),
+        description_fr: "Sac en cuir <de chèvre>".into(),
+        description_en: "Goat leather bag".into(),
+        origin_country: "MA".into(),
+        net_weight_grams: 650,
+    };
+    let (p, v, s) = (
+        tijara::core::ProductId::new("p").expect("id"),
+        tijara::core::VariantId::new("v").expect("id"),
+        tijara::core::catalog::Sku::new("BAG-1").expect("sku"),
+    );
+    let declaration = tijara::core::customs::declaration(
+        &[tijara::core::customs::DeclaredLine {
+            product: &p,
+            variant: &v,
+            sku: &s,
+            quantity: 2,
+            value: mad("1483.34"),
+            customs: Some(&info),
+        }],
+        1500,
+        tijara::core::Currency::MAD,
+    )
+    .expect("declaration");
+    let mut recipient = address();
+    recipient.country = "US".into();
+    recipient.city = "New York".into();
+    recipient.state = Some("NY".into());
+    recipient.postal_code = Some("10118".into());
+    let mut l = label(Some("LD123456789MA"));
+    l.recipient = recipient.clone();
+    let doc = tijara::usecases::fulfillment::CustomsDocument {
+        label: l,
+        recipient_lines: recipient.postal_lines("États-Unis"),
+        declaration,
+        export_mention: Some("Exonération de TVA à l'exportation (CGI art. 92-I-1°)".into()),
+        placed_on: NaiveDate::from_ymd_opt(2026, 12, 1).expect("date"),
+    };
+    let html = tijara_render::customs_html(&doc, Some("/seller/orders/o-1/so-1"));
+    for want in [
+        "CN23",
+        "Sac en cuir &lt;de chèvre&gt;",
+        "Goat leather bag",
+        "4202.21",
+        "1.300",
+        "1.500",
+        "NEW YORK NY 10118",
+        "ÉTATS-UNIS",
+        "(DAP)",
+        "92-I-1°",
+        "Sale of goods",
+        "<svg",
+        "/seller/orders/o-1/so-1",
+    ] {
+        assert!(html.contains(want), "{want}: {html}");
+    }
+    assert!(html.contains(&mad("1483.34").format(Lang::FR)), "{html}");
 }

@@ -34,6 +34,8 @@ struct Fake {
     base: Mutex<String>,
     /// Taken off rates with cash on delivery (whole MAD).
     cod_rebate: AtomicU64,
+    /// The last shipment asked (its `Shipments[0]`).
+    last_shipment: Mutex<Option<Value>>,
 }
 
 /// A running fake Aramex.
@@ -131,6 +133,7 @@ impl AramexFake {
             delay_ms: AtomicU64::new(0),
             base: Mutex::new(String::new()),
             cod_rebate: AtomicU64::new(0),
+            last_shipment: Mutex::new(None),
         });
         let app = Router::new()
             .route(
@@ -180,6 +183,11 @@ impl AramexFake {
     pub fn set_cod_rebate(&self, mad: u64) {
         self.fake.cod_rebate.store(mad, Ordering::Relaxed);
     }
+    /// The last shipment asked, as sent (`Shipments[0]` of the request: consignee, details,
+    /// customs value and items).
+    pub fn last_shipment(&self) -> Option<Value> {
+        self.fake.last_shipment.lock().ok().and_then(|s| s.clone())
+    }
     /// Shipments created.
     pub fn shipments_created(&self) -> usize {
         self.fake.by_reference.lock().map(|m| m.len()).unwrap_or(0)
@@ -210,6 +218,21 @@ async fn create(State(f): State<Arc<Fake>>, headers: HeaderMap, Json(b): Json<Va
         return r;
     }
     let s = &b["Shipments"][0];
+    if let Ok(mut last) = f.last_shipment.lock() {
+        *last = Some(s.clone());
+    }
+    // Like Aramex, an express parcel abroad (dutiable) needs its customs value.
+    let d = &s["Details"];
+    if d["ProductGroup"] == "EXP" && d["CustomsValueAmount"]["Value"].is_null() {
+        return Json(json!({"HasErrors": true, "Notifications": [], "Shipments": [{"ID": "", "HasErrors": true,
+            "Notifications": [{"Code": "ERR31", "Message": "Customs value is required for dutiable shipments"}]}]}))
+        .into_response();
+    }
+    if d["ProductGroup"] == "EXP" && d["Services"] == "CODS" {
+        return Json(json!({"HasErrors": true, "Notifications": [], "Shipments": [{"ID": "", "HasErrors": true,
+            "Notifications": [{"Code": "ERR32", "Message": "COD is not available for international shipments"}]}]}))
+        .into_response();
+    }
     let phone = s["Consignee"]["Contact"]["PhoneNumber1"]
         .as_str()
         .unwrap_or("");

@@ -95,6 +95,7 @@ pub fn rabat() -> Address {
         line2: None,
         city: "Rabat".into(),
         postal_code: None,
+        state: None,
         country: "MA".into(),
         phone: "0600000000".into(),
     }
@@ -172,8 +173,11 @@ impl Setup {
     pub async fn build(self) -> TestEngine {
         let currency = self.region.currency;
         let carrier_under_test = self.carrier.is_some();
+        // Cash on delivery is never offered abroad: a carrier under test abroad gets card
+        // orders, paid before they ship (see `TestEngine::ship`).
+        let abroad = self.region.is_abroad(&self.destination.country);
         let gateway = self.gateway.unwrap_or_else(|| {
-            if carrier_under_test {
+            if carrier_under_test && !abroad {
                 Arc::new(StubGateway::cash_on_delivery())
             } else {
                 Arc::new(StubGateway::card())
@@ -272,7 +276,15 @@ impl Setup {
                         )
                         .with_initial_stock(50),
                     ],
-                ),
+                )
+                // Customs data, so the suites also run to destinations abroad.
+                .with_customs(tijara_core::customs::CustomsInfo {
+                    hs_code: "9404.90".into(),
+                    description_fr: "Coussin en cuir".into(),
+                    description_en: "Leather cushion".into(),
+                    origin_country: "MA".into(),
+                    net_weight_grams: 450,
+                }),
                 None,
             )
             .await
@@ -343,6 +355,27 @@ impl TestEngine {
             .unwrap_or_else(|| panic!("the order has a seller order"))
             .id
             .clone();
+        if order.status() == tijara_core::order::OrderStatus::AwaitingPayment {
+            // A card order (abroad): paid first.
+            self.engine
+                .payments()
+                .record_payment(
+                    &order.id,
+                    tijara::usecases::payments::PaymentNotice::new(
+                        tijara::docs::PaymentSource::Gateway {
+                            code: self.gateway.clone(),
+                        },
+                        format!("paid-{}", order.id),
+                        tijara::usecases::payments::PaymentEventKind::Authorized {
+                            amount: order.grand_total,
+                        },
+                        serde_json::json!({"ProcReturnCode": "00"}),
+                    ),
+                    None,
+                )
+                .await
+                .unwrap_or_else(|e| panic!("payment: {e}"));
+        }
         self.engine
             .fulfillment()
             .mark_ready(&order.id, &so, None)

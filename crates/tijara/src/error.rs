@@ -34,6 +34,7 @@ use tijara_core::{
 ///   [`ShippingNotChosen`](Self::ShippingNotChosen),
 ///   [`ShippingOutdated`](Self::ShippingOutdated), [`NothingToShip`](Self::NothingToShip),
 ///   [`ServiceUnavailable`](Self::ServiceUnavailable), [`NoCarrier`](Self::NoCarrier),
+///   [`Customs`](Self::Customs), [`CodNotAbroad`](Self::CodNotAbroad),
 ///   [`Cart`](Self::Cart),
 ///   [`OutOfStock`](Self::OutOfStock);
 /// - an order in the wrong state for the step: [`NotAwaitingPayment`](Self::NotAwaitingPayment),
@@ -296,6 +297,21 @@ pub enum TijaraError {
     /// The catalog data is invalid.
     #[error(transparent)]
     Validation(#[from] ValidationError),
+    /// A line cannot be shipped abroad: its product lacks customs data
+    /// ([`CustomsError::Missing`](tijara_core::customs::CustomsError::Missing) names it).
+    /// Remove it from the cart, deliver in the region's country, or ask the seller to add
+    /// its customs data. Nothing was written.
+    #[error(transparent)]
+    Customs(#[from] tijara_core::customs::CustomsError),
+    /// Cash on delivery was asked for an address outside the region's country: carriers
+    /// collect cash at home only. Pay by card or bank transfer.
+    #[error(
+        "cash on delivery is not offered for deliveries to {country}: pay by card or bank transfer"
+    )]
+    CodNotAbroad {
+        /// The delivery country's code.
+        country: String,
+    },
     /// A cart rule refused.
     #[error(transparent)]
     Cart(#[from] CartError),

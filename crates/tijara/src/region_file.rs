@@ -114,6 +114,20 @@ struct File {
     search_synonyms: Vec<Spanned<SynonymEntry>>,
     #[serde(default)]
     bank_account: Option<Spanned<BankEntry>>,
+    #[serde(default)]
+    country: Option<Spanned<String>>,
+    #[serde(default)]
+    export_exemption: Option<Spanned<ExportEntry>>,
+}
+
+/// The `[export_exemption]` table: the dated TVA exemption of exports.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExportEntry {
+    valid_from: toml::value::Datetime,
+    #[serde(default)]
+    valid_until: Option<toml::value::Datetime>,
+    mention: String,
 }
 
 /// The `[bank_account]` table.
@@ -652,6 +666,57 @@ pub fn parse_region(text: &str) -> Result<RegionFile, RegionFileError> {
         }
         search_synonyms.push(words);
     }
+    let country = match &file.country {
+        None => Region::dakhla().country,
+        Some(c) => {
+            let v = c.get_ref().trim();
+            if v.len() != 2 || !v.bytes().all(|b| b.is_ascii_uppercase()) {
+                return Err(ctx.err(
+                    c.span(),
+                    "country",
+                    "a two-letter country code in capitals (MA)",
+                ));
+            }
+            v.to_owned()
+        }
+    };
+    let export_exemption = match &file.export_exemption {
+        None => None,
+        Some(x) => {
+            let span = x.span();
+            let e = x.get_ref();
+            let valid_from = date(&e.valid_from).ok_or_else(|| {
+                ctx.err(
+                    span.clone(),
+                    "export_exemption.valid_from",
+                    "a date such as 2024-01-01",
+                )
+            })?;
+            let valid_until = match &e.valid_until {
+                None => None,
+                Some(u) => Some(date(u).filter(|u| *u > valid_from).ok_or_else(|| {
+                    ctx.err(
+                        span.clone(),
+                        "export_exemption.valid_until",
+                        "a date after valid_from",
+                    )
+                })?),
+            };
+            let mention = e.mention.trim();
+            if mention.is_empty() {
+                return Err(ctx.err(
+                    span,
+                    "export_exemption.mention",
+                    "the invoice's mention, e.g. \"Exonération de TVA à l'exportation (CGI art. 92-I-1°)\"",
+                ));
+            }
+            Some(tijara_core::region::ExportExemption {
+                valid_from,
+                valid_until,
+                mention: mention.to_owned(),
+            })
+        }
+    };
     let name_span = file.code.span();
     let region = Region {
         code,
@@ -677,6 +742,8 @@ pub fn parse_region(text: &str) -> Result<RegionFile, RegionFileError> {
             .map_or(Region::dakhla().transfer_hold_hours, |h| *h.get_ref()),
         cities,
         search_synonyms,
+        country,
+        export_exemption,
     };
     // The region's own consistency rules, each pointed at its field.
     if let Err(e) = region.validate() {
@@ -795,7 +862,11 @@ mod tests {
         assert_eq!(file.seller_tax_statuses.len(), 3);
         assert_eq!(
             file.rate_cards,
-            vec!["builtin:amana-sample", "builtin:ctm-sample"]
+            vec![
+                "builtin:amana-sample",
+                "builtin:ctm-sample",
+                "builtin:amana-international-sample"
+            ]
         );
     }
 
@@ -810,8 +881,32 @@ mod tests {
         let e = err(&DAKHLA.replace("aliases = [\"Rbat\", \"رباط\"]", "aliases = [\"Casa\"]"));
         assert_eq!(e.field, "cities.aliases", "{e}");
         assert!(e.message.contains("Casa"), "{e}");
-        let e = err(&DAKHLA.replacen("country = \"MA\"", "country = \"Maroc\"", 1));
+        let e = err(&DAKHLA.replacen(
+            "name = \"Dakhla\"\ncountry = \"MA\"",
+            "name = \"Dakhla\"\ncountry = \"Maroc\"",
+            1,
+        ));
         assert_eq!(e.field, "cities[0].country", "{e}");
+        // The region's own country, and the export exemption.
+        let e = err(&DAKHLA.replacen("country = \"MA\"", "country = \"Maroc\"", 1));
+        assert_eq!(e.field, "country", "{e}");
+        let e = err(&DAKHLA.replace(
+            "valid_from = 2024-01-01\nmention",
+            "valid_from = 2024-01-01\nvalid_until = 2023-01-01\nmention",
+        ));
+        assert_eq!(e.field, "export_exemption.valid_until", "{e}");
+        let start = DAKHLA.find("[export_exemption]").unwrap_or(0);
+        let end = DAKHLA[start..]
+            .find("\n\n")
+            .map_or(DAKHLA.len(), |i| start + i);
+        let off = parse_region(&format!("{}{}", &DAKHLA[..start], &DAKHLA[end..]))
+            .unwrap()
+            .region;
+        assert_eq!(off.export_exemption, None);
+        assert_eq!(
+            r.export_exemption,
+            Some(tijara_core::region::ExportExemption::morocco())
+        );
         let e = err(&DAKHLA.replacen(
             "main_postal_code = \"73000\"",
             "main_postal_code = \" \"",

@@ -155,7 +155,8 @@ async fn an_address_nobody_serves_gets_a_typed_answer() {
     let m = market_with_cards();
     let c = catalog(&m).await;
     let cart = cart(&m, &c).await;
-    let paris = to("Paris", "FR");
+    let mut paris = to("Paris", "FR");
+    paris.postal_code = Some("75004".into());
     let options = m
         .engine
         .checkout()

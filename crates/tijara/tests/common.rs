@@ -123,6 +123,7 @@ pub fn address() -> Address {
         line2: None,
         city: "Casablanca".into(),
         postal_code: Some("20000".into()),
+        state: None,
         country: "MA".into(),
         phone: "0612345678".into(),
     }

@@ -25,6 +25,7 @@ impl CarrierHarness for Harness {
             line2: None,
             city: "Laâyoune".into(),
             postal_code: None,
+            state: None,
             country: "MA".into(),
             phone: "0661000000".into(),
         }

@@ -122,6 +122,7 @@ async fn main() -> Fallible<()> {
                     line2: None,
                     city: "Laâyoune".into(),
                     postal_code: Some("70000".into()),
+                    state: None,
                     country: "MA".into(),
                     phone: "0661234567".into(),
                 },

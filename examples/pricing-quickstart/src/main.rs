@@ -66,6 +66,7 @@ fn product(
             active: true,
         }],
         active: true,
+        customs: None,
     })
 }
 
@@ -236,6 +237,7 @@ fn main() -> Fallible<()> {
         shipping: &shipping,
         display_rates: &rates,
         now,
+        destination: None,
     })?;
     print_receipt(&priced, &catalog, Lang::FR);
     print_receipt(&priced, &catalog, Lang::AR);

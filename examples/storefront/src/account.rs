@@ -431,6 +431,7 @@ async fn save_address(State(app): State<App>, ctx: Ctx, Form(f): Form<AddressFor
         line2: Some(f.line2.clone()),
         city: f.city.clone(),
         postal_code: Some(f.postal_code.clone()),
+        state: None,
         country,
         phone: f.phone.clone(),
     };

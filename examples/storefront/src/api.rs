@@ -176,8 +176,16 @@ impl From<TijaraError> for ApiError {
                 | tijara_core::order::OrderError::AddressControl(_)
                 | tijara_core::order::OrderError::BadCountry
                 | tijara_core::order::OrderError::BadPhone
+                | tijara_core::order::OrderError::PostalCodeRequired { .. }
+                | tijara_core::order::OrderError::BadPostalCode { .. }
+                | tijara_core::order::OrderError::StateRequired { .. }
+                | tijara_core::order::OrderError::BadState { .. }
                 | tijara_core::order::OrderError::Address(_),
             ) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_address"),
+            TijaraError::Customs(_) => (StatusCode::UNPROCESSABLE_ENTITY, "no_customs_data"),
+            TijaraError::CodNotAbroad { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "cod_not_abroad")
+            }
             e if e.is_temporary() => (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"),
             // A slug, SKU, e-mail or number another document holds: the request's doing.
             TijaraError::Storage(StorageError::KeyTaken { .. }) => {

@@ -534,7 +534,10 @@ pub async fn build_with_sinks(
     if settings.carriers.is_empty() {
         builder = builder
             .carrier(Arc::new(TableCarrier::from_toml(AMANA_SAMPLE)?))
-            .carrier(Arc::new(TableCarrier::from_toml(CTM_SAMPLE)?));
+            .carrier(Arc::new(TableCarrier::from_toml(CTM_SAMPLE)?))
+            .carrier(Arc::new(TableCarrier::from_toml(
+                tijara_carrier_table::AMANA_INTERNATIONAL_SAMPLE,
+            )?));
     }
     for carrier in &settings.carriers {
         builder = builder.carrier(Arc::new(carrier.clone()));

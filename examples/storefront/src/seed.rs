@@ -8,6 +8,7 @@ use tijara::usecases::accounts::{NewAccount, Role, hash_password};
 use tijara::usecases::catalog::{CategoryInput, ProductInput, SellerInput, VariantInput};
 use tijara::{IdempotencyKey, Tijara, TijaraError};
 use tijara_core::catalog::{Member, Photo, SellerKind, SellerTaxStatus, StockPolicy};
+use tijara_core::customs::CustomsInfo;
 use tijara_core::*;
 
 mod benchmark;
@@ -165,6 +166,8 @@ pub async fn seed_if_empty(engine: &Tijara) -> Result<bool, TijaraError> {
                         }]);
                         // The member artisan made the cooperative's first product.
                         input.made_by = members.first().filter(|_| i == 0).map(|m| m.id.clone());
+                        // Customs data, so the demo sells abroad (HS codes by craft).
+                        input.customs = demo_customs(cat, en, 250 + 250 * (i as u32 + 1));
                         input
                     },
                     Some(&seed_key(format!("product:{n}:{i}"))?),
@@ -403,6 +406,43 @@ fn shapes(d: Drawing, main: &str) -> String {
             r##"<g stroke="#6e3a1c" stroke-width="13" stroke-linecap="round"><path d="M92 146 80 232M208 146 220 232M130 146 126 220M170 146 174 220"/></g><rect x="66" y="116" width="168" height="30" rx="9" fill="{main}"/><path d="M82 131H218" stroke="{CREAM}" stroke-width="4" stroke-dasharray="9 7"/>"##
         ),
     }
+}
+
+/// The customs data of a demo product, from its category (HS codes of the crafts: leather
+/// articles 4205, silver jewellery 7113.11, wool rugs 5701.10, tents 6306.29, garments
+/// 6211.49, pottery 6912, carved wood 4420.90).
+fn demo_customs(category: &str, en: &str, net_weight_grams: u32) -> Option<CustomsInfo> {
+    let (hs, fr, english) = match category {
+        "leather" => (
+            "4205.00",
+            "Article en cuir fait main",
+            "Handmade leather article",
+        ),
+        "jewellery" => (
+            "7113.11",
+            "Bijou en argent fait main",
+            "Handmade silver jewellery",
+        ),
+        "tents" if en.contains("rug") => {
+            ("5701.10", "Tapis en laine fait main", "Handmade wool rug")
+        }
+        "tents" => ("6306.29", "Tente en laine faite main", "Handmade wool tent"),
+        "textiles" => (
+            "6211.49",
+            "Vêtement traditionnel fait main",
+            "Handmade traditional garment",
+        ),
+        "pottery" => ("6912.00", "Poterie artisanale", "Handmade pottery"),
+        "wood" => ("4420.90", "Objet en bois sculpté", "Carved wood article"),
+        _ => return None,
+    };
+    Some(CustomsInfo {
+        hs_code: hs.into(),
+        description_fr: fr.into(),
+        description_en: english.into(),
+        origin_country: "MA".into(),
+        net_weight_grams,
+    })
 }
 
 /// A drawn image for a demo product: the drawing of its craft (a tent, a bag, a bracelet, a

@@ -298,6 +298,7 @@ async fn place(app: &App, seller: &SellerId, gateway: &str) -> (OrderId, SellerO
             line2: None,
             city: "Casablanca".into(),
             postal_code: Some("20000".into()),
+            state: None,
             country: "MA".into(),
             phone: "+212661000042".into(),
         },

@@ -233,6 +233,7 @@ async fn a_guest_returns_one_item_with_a_reason_and_sees_its_status() {
                         line2: None,
                         city: "Dakhla".into(),
                         postal_code: None,
+                        state: None,
                         country: "MA".into(),
                         phone: "+212661000002".into(),
                     },

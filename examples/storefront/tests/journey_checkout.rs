@@ -47,8 +47,8 @@ async fn an_arabic_shopper_types_her_city_in_arabic_and_pays_on_delivery() {
     };
     to_address(&shop, "ar").await;
     // First an address abroad, where no carrier goes: the page says so and what to do.
-    fill_address(&shop, "فاطمة الزهراء", "Paris").await;
-    shop.click("select[name='country'] option[value='FR']")
+    fill_address(&shop, "فاطمة الزهراء", "Tokyo").await;
+    shop.click("select[name='country'] option[value='JP']")
         .await;
     shop.click("form[action='/checkout'] button").await;
     shop.find("div.error").await;

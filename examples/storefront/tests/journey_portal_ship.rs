@@ -66,6 +66,7 @@ async fn order_paid_with(app: &tijara_storefront::App, gateway: &str) -> (String
             line2: None,
             city: "Casablanca".into(),
             postal_code: Some("20000".into()),
+            state: None,
             country: "MA".into(),
             phone: "+212661000042".into(),
         },

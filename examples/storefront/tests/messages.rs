@@ -53,6 +53,7 @@ async fn guest_order(app: &tijara_storefront::App, email: &str, lang: Lang) -> O
             line2: None,
             city: "Dakhla".into(),
             postal_code: None,
+            state: None,
             country: "MA".into(),
             phone: "+212661000000".into(),
         },

@@ -307,6 +307,7 @@ async fn after_the_withdrawal_period_the_order_says_until_when_instead_of_a_retu
         line2: None,
         city: "Dakhla".into(),
         postal_code: None,
+        state: None,
         country: "MA".into(),
         phone: "+212661000002".into(),
     };

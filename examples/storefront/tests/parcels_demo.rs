@@ -28,6 +28,7 @@ fn address() -> Address {
         line2: None,
         city: "Dakhla".into(),
         postal_code: None,
+        state: None,
         country: "MA".into(),
         phone: "+212661000002".into(),
     }

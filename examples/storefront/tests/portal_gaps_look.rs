@@ -61,6 +61,7 @@ async fn two_parcel_order(app: &App, lang: Lang) -> (OrderId, String) {
                     line2: None,
                     city: "Dakhla".into(),
                     postal_code: None,
+                    state: None,
                     country: "MA".into(),
                     phone: "+212661000077".into(),
                 },

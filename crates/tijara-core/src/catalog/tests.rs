@@ -103,6 +103,7 @@ pub(crate) fn product(id: &str, seller: &str, category: &str, variants: Vec<Vari
         made_by: None,
         variants,
         active: true,
+        customs: None,
     }
 }
 

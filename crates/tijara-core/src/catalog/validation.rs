@@ -7,6 +7,12 @@ use super::*;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Problem {
+    /// The product's customs data is incomplete or malformed.
+    #[error("customs: {error}")]
+    Customs {
+        /// What is wrong.
+        error: crate::customs::CustomsError,
+    },
     /// A required field is empty.
     #[error("{field} must not be empty")]
     Empty {

@@ -14,8 +14,14 @@ pub struct Address {
     pub line2: Option<String>,
     /// City.
     pub city: String,
-    /// Postal code.
+    /// Postal code (required and checked for the countries of [`super::COUNTRY_RULES`] that
+    /// use one, written in the country's layout).
     pub postal_code: Option<String>,
+    /// State or province, for the countries whose addresses need one (the United States and
+    /// Canada: its postal abbreviation, `NY`, `QC`); absent from addresses stored before it
+    /// was asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
     /// ISO 3166-1 alpha-2 country code (`MA`).
     pub country: String,
     /// Phone (carriers call before delivering).
@@ -116,13 +122,14 @@ pub fn normalize_phone(phone: &str, country: &str) -> Result<String, OrderError>
 impl Address {
     /// Bounds of the fields, in characters: name and city 100, each street line 200, postal code
     /// 16, phone 32 (labels print them; longer text is refused, not cut).
-    pub const LIMITS: [(&'static str, usize); 6] = [
+    pub const LIMITS: [(&'static str, usize); 7] = [
         ("name", 100),
         ("line1", 200),
         ("line2", 200),
         ("city", 100),
         ("postal_code", 16),
         ("phone", 32),
+        ("state", 64),
     ];
 
     /// The address checked and tidied: fields trimmed, none empty that is required, none longer
@@ -140,6 +147,7 @@ impl Address {
                 .as_deref()
                 .map(trim)
                 .filter(|s| !s.is_empty()),
+            state: self.state.as_deref().map(trim).filter(|s| !s.is_empty()),
             country: self.country.trim().to_ascii_uppercase(),
             phone: trim(&self.phone),
         };
@@ -151,6 +159,7 @@ impl Address {
             ("city", &out.city),
             ("postal_code", out.postal_code.as_ref().unwrap_or(&empty)),
             ("phone", &out.phone),
+            ("state", out.state.as_ref().unwrap_or(&empty)),
         ];
         for ((field, value), (_, max)) in fields.into_iter().zip(Address::LIMITS) {
             if value.chars().any(char::is_control) {
@@ -175,6 +184,82 @@ impl Address {
             return Err(OrderError::BadCountry);
         }
         let phone = normalize_phone(&out.phone, &out.country)?;
-        Ok(Address { phone, ..out })
+        let (postal_code, state) = super::check_postal(
+            &out.country,
+            out.postal_code.as_deref(),
+            out.state.as_deref(),
+        )?;
+        Ok(Address {
+            phone,
+            postal_code,
+            state,
+            ..out
+        })
+    }
+
+    /// True when the address is outside `home` (the region's country, `MA`).
+    pub fn is_abroad(&self, home: &str) -> bool {
+        !self.country.trim().eq_ignore_ascii_case(home.trim())
+    }
+
+    /// The address's lines as the destination's post expects them on a label or a customs
+    /// declaration, the country last in capitals (`country_name`, in the language of the
+    /// country of origin as the UPU asks): the town line is `75001 PARIS` in most of Europe
+    /// and Africa, `NEW YORK NY 10001` in the United States and Canada, and `LONDON` then
+    /// `SW1A 1AA` in the United Kingdom (see [`super::CountryRule::postal_after_city`]).
+    ///
+    /// ```
+    /// use tijara_core::order::Address;
+    ///
+    /// let a = Address {
+    ///     name: "Jane Doe".into(),
+    ///     line1: "350 Fifth Avenue".into(),
+    ///     line2: None,
+    ///     city: "New York".into(),
+    ///     postal_code: Some("10118".into()),
+    ///     state: Some("NY".into()),
+    ///     country: "US".into(),
+    ///     phone: "+12125550123".into(),
+    /// };
+    /// assert_eq!(
+    ///     a.postal_lines("États-Unis"),
+    ///     ["Jane Doe", "350 Fifth Avenue", "NEW YORK NY 10118", "ÉTATS-UNIS"]
+    /// );
+    /// ```
+    pub fn postal_lines(&self, country_name: &str) -> Vec<String> {
+        let mut lines = vec![self.name.clone(), self.line1.clone()];
+        lines.extend(self.line2.clone());
+        let city = self.city.to_uppercase();
+        let code = self.postal_code.as_deref().unwrap_or("");
+        let rule = super::country_rule(&self.country);
+        let join = |parts: &[&str]| {
+            parts
+                .iter()
+                .filter(|p| !p.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        match rule {
+            Some(r) if r.code == "GB" => {
+                lines.push(city);
+                if !code.is_empty() {
+                    lines.push(code.to_owned());
+                }
+            }
+            Some(r) if r.postal_after_city => {
+                let state = self.state.as_deref().unwrap_or("");
+                lines.push(join(&[&city, state, code]));
+            }
+            _ => {
+                let state = self.state.as_deref().unwrap_or("");
+                lines.push(join(&[code, &city]));
+                if !state.is_empty() {
+                    lines.push(state.to_uppercase());
+                }
+            }
+        }
+        lines.push(country_name.to_uppercase());
+        lines
     }
 }

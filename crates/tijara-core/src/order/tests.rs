@@ -398,3 +398,87 @@ fn address_fields_are_bounded_and_free_of_control_characters() {
     lower.country = " ma ".into();
     assert_eq!(lower.normalized().map(|a| a.country), Ok("MA".into()));
 }
+
+#[test]
+fn addresses_abroad_check_postal_codes_and_states_and_lay_out_for_the_post() {
+    let paris = Address {
+        name: "Claire Martin".into(),
+        line1: "12 rue de Rivoli".into(),
+        line2: None,
+        city: "Paris".into(),
+        postal_code: Some("75 004".into()),
+        state: None,
+        country: "fr".into(),
+        phone: "06 12 34 56 78".into(),
+    };
+    let ok = paris.normalized().expect("Paris");
+    assert_eq!(ok.postal_code.as_deref(), Some("75004"));
+    assert_eq!(ok.phone, "+33612345678");
+    assert!(ok.is_abroad("MA"));
+    assert_eq!(
+        ok.postal_lines("France"),
+        ["Claire Martin", "12 rue de Rivoli", "75004 PARIS", "FRANCE"]
+    );
+    let mut none = paris.clone();
+    none.postal_code = None;
+    assert_eq!(
+        none.normalized(),
+        Err(OrderError::PostalCodeRequired {
+            country: "FR",
+            example: "75001"
+        })
+    );
+    let mut bad = paris.clone();
+    bad.postal_code = Some("SW1A 1AA".into());
+    assert!(matches!(
+        bad.normalized(),
+        Err(OrderError::BadPostalCode { country: "FR", .. })
+    ));
+    let london = Address {
+        city: "London".into(),
+        postal_code: Some("sw1a1aa".into()),
+        country: "GB".into(),
+        phone: "+44 20 7946 0958".into(),
+        ..paris.clone()
+    }
+    .normalized()
+    .expect("London");
+    assert_eq!(
+        london.postal_lines("Royaume-Uni"),
+        [
+            "Claire Martin",
+            "12 rue de Rivoli",
+            "LONDON",
+            "SW1A 1AA",
+            "ROYAUME-UNI"
+        ]
+    );
+    let ny = Address {
+        city: "New York".into(),
+        postal_code: Some("10118".into()),
+        country: "US".into(),
+        phone: "+1 212 555 0123".into(),
+        ..paris.clone()
+    };
+    assert_eq!(
+        ny.normalized(),
+        Err(OrderError::StateRequired { country: "US" })
+    );
+    let ny = Address {
+        state: Some("ny".into()),
+        ..ny
+    }
+    .normalized()
+    .expect("New York");
+    assert_eq!(ny.state.as_deref(), Some("NY"));
+    assert_eq!(ny.postal_lines("États-Unis")[2], "NEW YORK NY 10118");
+    // Dubai has no postal codes: none is asked.
+    let dubai = Address {
+        city: "Dubai".into(),
+        postal_code: None,
+        country: "AE".into(),
+        phone: "+971 50 123 4567".into(),
+        ..paris
+    };
+    assert!(dubai.normalized().is_ok());
+}

@@ -62,6 +62,8 @@ pub struct NewShipment {
     pub parcels: Vec<Parcel>,
     /// The number the carrier gave.
     pub tracking_number: String,
+    /// The customs declaration given to the carrier, for a parcel sent abroad.
+    pub customs: Option<crate::customs::Declaration>,
 }
 
 /// What a shipment rule did.
@@ -198,6 +200,7 @@ impl OrderDoc {
                 new.parcels,
                 cod,
             );
+            shipment.customs = new.customs;
             let mut cleared = Vec::new();
             if tracks_itself(&new.carrier)
                 && let Some(j) = doc.hand_typed_holder(None, &new.tracking_number, &tracks_itself)

@@ -197,6 +197,7 @@ fn ship(d: &mut OrderDoc, part: &str, number: &str) -> ShipmentMove {
                 dimensions: None,
             }],
             tracking_number: number.into(),
+            customs: None,
         },
         |_| false,
     )
@@ -232,6 +233,7 @@ fn delivery_collects_the_cash_and_a_return_to_sender_restocks() {
                 service: "standard".into(),
                 parcels: vec![],
                 tracking_number: "n1".into(),
+                customs: None,
             },
             |_| false,
         ),
@@ -303,6 +305,7 @@ fn ship_again(d: &mut OrderDoc) -> ShipmentMove {
             service: "standard".into(),
             parcels: vec![],
             tracking_number: "N1".into(),
+            customs: None,
         },
         |_| false,
     )
@@ -323,6 +326,7 @@ fn a_carrier_label_takes_a_number_typed_by_hand() {
                 service: "standard".into(),
                 parcels: vec![],
                 tracking_number: "lbl-1".into(),
+                customs: None,
             },
             |c| c == "sendit",
         )

@@ -9,6 +9,15 @@
 //! at the region's shipping tax category. A seller exempt from TVA charges 0 % with its legal
 //! mention. Totals are sums of these parts, so the TVA breakdown, the per-seller totals and the
 //! grand total always agree exactly.
+//!
+//! **Exports.** When the region's export exemption is in force ([`crate::region::ExportExemption`],
+//! CGI art. 92-I-1° in Morocco) and the cart goes to another country
+//! ([`PricingInput::destination`]), each shippable line of a TVA-registered seller is priced at
+//! its TTC unit price less its TVA (`round(TTC / (1 + rate))`, the HT of the domestic price),
+//! before promotions; its TVA is 0 with the exemption's mention, and
+//! [`PricedLine::export_relief`] records what the shopper does not pay. Promotions then apply to
+//! these prices as to any other, so every total still adds up. Shipping keeps the region's
+//! shipping tax category.
 
 use crate::catalog::SellerTaxStatus;
 use crate::ids::{PromotionId, SellerId};
@@ -56,6 +65,12 @@ pub fn price_cart(input: &PricingInput<'_>) -> Result<PricedCart, PricingError> 
         });
     }
 
+    let tax_date = region.local_date(input.now);
+    let export = input
+        .destination
+        .filter(|c| region.is_abroad(c))
+        .and_then(|_| region.export_exemption_at(input.now));
+
     // 1. Lines in canonical order.
     let mut order: Vec<usize> = (0..input.cart.lines().len()).collect();
     order.sort_by(|a, b| {
@@ -65,6 +80,7 @@ pub fn price_cart(input: &PricingInput<'_>) -> Result<PricedCart, PricingError> 
     });
     let mut views = Vec::with_capacity(order.len());
     let mut work = Vec::with_capacity(order.len());
+    let mut reliefs: Vec<Option<Money>> = Vec::with_capacity(order.len());
     for &i in &order {
         let line = &input.cart.lines()[i];
         let view = input
@@ -74,14 +90,32 @@ pub fn price_cart(input: &PricingInput<'_>) -> Result<PricedCart, PricingError> 
         if !view.is_purchasable() {
             return Err(PricingError::Inactive(line.variant_id.clone()));
         }
-        let price = view.variant.price;
-        if price.currency() != currency {
+        let ttc_price = view.variant.price;
+        if ttc_price.currency() != currency {
             return Err(PricingError::Currency {
                 what: format!("the price of variant {}", line.variant_id),
-                found: price.currency(),
+                found: ttc_price.currency(),
                 expected: currency,
             });
         }
+        let exported = export.is_some()
+            && view.variant.shippable
+            && !matches!(view.seller.tax_status, SellerTaxStatus::Exempt { .. });
+        let price = if exported {
+            let rate = region
+                .tax_rules
+                .rate_for(&view.variant.tax_category, tax_date)?
+                .rate;
+            split_ttc(ttc_price, rate)?.ht
+        } else {
+            ttc_price
+        };
+        let relief = if exported {
+            Some(ttc_price.checked_sub(price)?.times(line.quantity)?)
+        } else {
+            None
+        };
+        reliefs.push(relief);
         work.push(Work {
             gross: price.times(line.quantity)?,
             discount: zero,
@@ -163,14 +197,17 @@ pub fn price_cart(input: &PricingInput<'_>) -> Result<PricedCart, PricingError> 
     }
 
     // 4. Taxes per line.
-    let tax_date = region.local_date(input.now);
     let mut lines = Vec::with_capacity(work.len());
-    for (view, w) in views.iter().zip(&work) {
+    for ((view, w), relief) in views.iter().zip(&work).zip(reliefs) {
         let net = w.left()?;
-        let applied_tax = match &view.seller.tax_status {
-            SellerTaxStatus::Exempt { reason } => AppliedTax {
+        let applied_tax = match (&view.seller.tax_status, export.filter(|_| relief.is_some())) {
+            (SellerTaxStatus::Exempt { reason }, _) => AppliedTax {
                 rate: Rate::ZERO,
                 exemption: Some(reason.clone()),
+            },
+            (_, Some(exemption)) => AppliedTax {
+                rate: Rate::ZERO,
+                exemption: Some(exemption.mention.clone()),
             },
             _ => region
                 .tax_rules
@@ -196,6 +233,7 @@ pub fn price_cart(input: &PricingInput<'_>) -> Result<PricedCart, PricingError> 
             exemption: applied_tax.exemption,
             ht: split.ht,
             tva: split.tva,
+            export_relief: relief,
         });
     }
 
@@ -289,6 +327,14 @@ pub fn price_cart(input: &PricingInput<'_>) -> Result<PricedCart, PricingError> 
             .filter_map(|s| s.shipping.as_ref().map(|x| x.discount)),
     )?;
     let grand_total = items_net.checked_add(shipping_total)?;
+    let export_relief = if lines.iter().any(|l| l.export_relief.is_some()) {
+        Some(Money::sum(
+            currency,
+            lines.iter().filter_map(|l| l.export_relief),
+        )?)
+    } else {
+        None
+    };
     let display_totals = region
         .display_currencies
         .iter()
@@ -312,6 +358,7 @@ pub fn price_cart(input: &PricingInput<'_>) -> Result<PricedCart, PricingError> 
         not_applied_promotions: not_applied,
         display_totals,
         shipping_complete,
+        export_relief,
     })
 }
 

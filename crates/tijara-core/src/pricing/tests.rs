@@ -112,6 +112,15 @@ impl Fixture {
         promos: &[Promotion],
         shipping: &BTreeMap<SellerId, ShippingChoice>,
     ) -> Result<PricedCart, PricingError> {
+        self.price_to(cart, promos, shipping, None)
+    }
+    fn price_to(
+        &self,
+        cart: &Cart,
+        promos: &[Promotion],
+        shipping: &BTreeMap<SellerId, ShippingChoice>,
+        destination: Option<&str>,
+    ) -> Result<PricedCart, PricingError> {
         price_cart(&PricingInput {
             cart,
             catalog: &self.catalog,
@@ -121,6 +130,7 @@ impl Fixture {
             shipping,
             display_rates: &[],
             now: now(),
+            destination,
         })
     }
 }
@@ -178,6 +188,91 @@ fn prices_lines_sellers_and_tva() {
     assert!(p.shipping_complete);
     let rates: Vec<String> = p.tva.buckets().map(|b| b.rate.to_string()).collect();
     assert_eq!(rates, ["0 %", "10 %", "20 %"]);
+}
+
+#[test]
+fn exports_are_priced_without_tva_with_the_mention() {
+    let f = Fixture::new();
+    // s0-v0 = 80.00 at 20 %, s0-v2 = 306.58 carpet (0 %), s1-v1 = 230.46 at 10 %, s4-v0 from
+    // an exempt seller.
+    let cart = cart_with(&[("s1-v1", 1), ("s0-v0", 2), ("s0-v2", 1), ("s4-v0", 1)]);
+    let shipping = BTreeMap::from([
+        (sid("s0"), ship("180")),
+        (sid("s1"), ship("120")),
+        (sid("s4"), ship("90")),
+    ]);
+    let home = f.price_to(&cart, &[], &shipping, Some("MA")).expect("home");
+    assert_eq!(home, f.price(&cart, &[], &shipping).expect("no address"));
+    assert_eq!(home.export_relief, None);
+    let p = f
+        .price_to(&cart, &[], &shipping, Some("fr"))
+        .expect("abroad");
+    check_sums(&p);
+    let line = |v: &str| {
+        p.lines
+            .iter()
+            .find(|l| l.variant_id.as_str() == v)
+            .expect("line")
+    };
+    // 80.00 TTC at 20 % is 66.67 HT: the shopper abroad pays 66.67 per unit, no TVA.
+    let l0 = line("s0-v0");
+    assert_eq!(
+        (l0.unit_price, l0.gross, l0.tva),
+        (mad("66.67"), mad("133.34"), mad("0"))
+    );
+    assert_eq!(l0.tva_rate, Rate::ZERO);
+    assert_eq!(l0.export_relief, Some(mad("26.66")));
+    assert!(
+        l0.exemption
+            .as_deref()
+            .is_some_and(|m| m.contains("92-I-1"))
+    );
+    let l2 = line("s1-v1");
+    assert_eq!(
+        (l2.unit_price, l2.export_relief),
+        (mad("209.51"), Some(mad("20.95")))
+    );
+    // A carpet already at 0 % keeps its price; an exempt seller keeps its price and mention.
+    assert_eq!(line("s0-v2").unit_price, mad("306.58"));
+    let ae = line("s4-v0");
+    assert_eq!((ae.unit_price, ae.export_relief), (mad("228.68"), None));
+    assert!(
+        ae.exemption
+            .as_deref()
+            .is_some_and(|m| m.contains("114-13"))
+    );
+    assert_eq!(p.export_relief, Some(mad("47.61")));
+    // Shipping keeps the region's shipping tax.
+    let s0 = p.seller(&sid("s0")).expect("s0");
+    assert_eq!(s0.shipping.as_ref().map(|s| s.tva), Some(mad("30.00")));
+    assert_eq!(
+        home.grand_total.checked_sub(p.grand_total).expect("sub"),
+        mad("47.61")
+    );
+}
+
+#[test]
+fn the_export_exemption_is_dated_and_can_be_off() {
+    let mut f = Fixture::new();
+    let cart = cart_with(&[("s0-v0", 1)]);
+    let none = BTreeMap::new();
+    let mut x = crate::region::ExportExemption::morocco();
+    x.valid_from = chrono::NaiveDate::from_ymd_opt(2027, 1, 1).expect("date");
+    f.region.export_exemption = Some(x.clone());
+    let later = f.price_to(&cart, &[], &none, Some("FR")).expect("priced");
+    assert_eq!(
+        (later.grand_total, later.export_relief),
+        (mad("80.00"), None)
+    );
+    x.valid_from = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).expect("date");
+    x.valid_until = chrono::NaiveDate::from_ymd_opt(2026, 11, 28);
+    f.region.export_exemption = Some(x);
+    // Ended on the local day of pricing (28 November 2026, 11:00 in Dakhla).
+    let ended = f.price_to(&cart, &[], &none, Some("FR")).expect("priced");
+    assert_eq!(ended.grand_total, mad("80.00"));
+    f.region.export_exemption = None;
+    let off = f.price_to(&cart, &[], &none, Some("US")).expect("priced");
+    assert_eq!(off.grand_total, mad("80.00"));
 }
 
 #[test]
@@ -249,6 +344,7 @@ fn pricing_errors() {
         shipping: &BTreeMap::new(),
         display_rates: &[],
         now: now(),
+        destination: None,
     });
     assert_eq!(r, Err(PricingError::UnknownVariant(vid("s1-v0"))));
     let mut region = Region::dakhla();
@@ -262,6 +358,7 @@ fn pricing_errors() {
         shipping: &BTreeMap::new(),
         display_rates: &[],
         now: now(),
+        destination: None,
     });
     assert!(matches!(r, Err(PricingError::Tax(_))));
     let eur_cart = Cart::new(CartId::new("e").expect("id"), Currency::EUR);
@@ -300,6 +397,7 @@ fn inactive_variant_is_an_error() {
         shipping: &BTreeMap::new(),
         display_rates: &[],
         now: now(),
+        destination: None,
     });
     assert_eq!(r, Err(PricingError::Inactive(vid("v"))));
 }
@@ -572,6 +670,7 @@ fn display_totals_use_the_given_rates() {
         shipping: &BTreeMap::new(),
         display_rates: &rates,
         now: now(),
+        destination: None,
     })
     .expect("priced");
     assert_eq!(
@@ -650,6 +749,23 @@ proptest! {
             .collect();
         let p = f.price(&cart, &promos, &shipping).expect("priced");
         check_sums(&p);
+        // The same cart delivered abroad: every total still adds up, no exported line
+        // carries TVA, and each line's relief is its TTC price less its export price.
+        let abroad = f.price_to(&cart, &promos, &shipping, Some("FR")).expect("priced");
+        check_sums(&abroad);
+        let mut relief = Money::zero(Currency::MAD);
+        for l in &abroad.lines {
+            if let Some(r) = l.export_relief {
+                prop_assert!(l.tva.is_zero());
+                prop_assert!(!r.is_negative());
+                let ttc = f.catalog.variant(&l.variant_id).expect("v").variant.price;
+                prop_assert_eq!(ttc.times(l.quantity).expect("t").checked_sub(l.gross).expect("s"), r);
+                relief = relief.checked_add(r).expect("add");
+            }
+        }
+        prop_assert_eq!(abroad.export_relief.unwrap_or(Money::zero(Currency::MAD)), relief);
+        let seller_lines = Money::sum(Currency::MAD, abroad.sellers.iter().map(|s| s.subtotal)).expect("sum");
+        prop_assert_eq!(seller_lines, abroad.items_net);
         prop_assert!(!p.items_discount.compare(&p.items_gross).expect("cmp").is_gt());
         for a in &p.applied_promotions {
             prop_assert!(a.lines_discount.is_positive() || a.shipping_discount.is_positive());

@@ -103,6 +103,7 @@ impl ShippingChoice {
 pub fn carrier_name(code: &str) -> String {
     match code.trim() {
         "amana" => "Amana".to_owned(),
+        "amana-international" => "Amana International".to_owned(),
         "ctm" => "CTM Messagerie".to_owned(),
         "aramex" => "Aramex".to_owned(),
         "sendit" => "Sendit".to_owned(),
@@ -134,6 +135,10 @@ pub struct PricingInput<'a> {
     pub display_rates: &'a [DisplayRate],
     /// The instant of pricing (promotion windows, dated TVA rates).
     pub now: DateTime<Utc>,
+    /// The delivery country (ISO 3166-1 alpha-2), once the shopper gave an address: outside
+    /// the region's country, the region's export exemption may apply
+    /// ([`Region::export_exemption`]). `None` prices as a domestic sale.
+    pub destination: Option<&'a str>,
 }
 
 /// Why a cart could not be priced.
@@ -209,6 +214,11 @@ pub struct PricedLine {
     pub ht: Money,
     /// TVA part of `net`.
     pub tva: Money,
+    /// For a line exempt as an export: the TVA its TTC price carried and the shopper does not
+    /// pay (TTC price × quantity − [`PricedLine::gross`]); the unit price is then the TTC
+    /// price less its TVA and [`PricedLine::exemption`] holds the region's export mention.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub export_relief: Option<Money>,
 }
 
 /// A seller's shipping charge.
@@ -282,6 +292,10 @@ pub struct PricedCart {
     pub display_totals: Vec<DisplayAmount>,
     /// True when every seller that must ship has a shipping choice.
     pub shipping_complete: bool,
+    /// The sum of the lines' [`PricedLine::export_relief`] when some line is exempt as an
+    /// export: the TVA the shopper abroad does not pay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub export_relief: Option<Money>,
 }
 
 impl PricedCart {

@@ -404,6 +404,7 @@ mod tests {
             line2: None,
             city: city.into(),
             postal_code: postal.map(str::to_owned),
+            state: None,
             country: country.into(),
             phone: "+212612345678".into(),
         }

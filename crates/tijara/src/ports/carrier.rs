@@ -181,6 +181,11 @@ pub struct ShipmentRequest {
     pub parcels: Vec<Parcel>,
     /// Cash to collect.
     pub cod_amount: Option<Money>,
+    /// For a parcel sent abroad: its customs declaration (contents, values, weights, HS
+    /// codes, origin), which an API carrier sends with the shipment (Aramex's customs value
+    /// and item list) and the marketplace prints as a CN23.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customs: Option<tijara_core::customs::Declaration>,
 }
 
 impl ShipmentRequest {
@@ -200,6 +205,7 @@ impl ShipmentRequest {
             destination,
             parcels,
             cod_amount: None,
+            customs: None,
         }
     }
 
@@ -207,6 +213,16 @@ impl ShipmentRequest {
     #[must_use]
     pub fn with_cod_amount(mut self, cod_amount: impl Into<Option<Money>>) -> Self {
         self.cod_amount = cod_amount.into();
+        self
+    }
+
+    /// With the parcel's customs declaration (a parcel sent abroad).
+    #[must_use]
+    pub fn with_customs(
+        mut self,
+        customs: impl Into<Option<tijara_core::customs::Declaration>>,
+    ) -> Self {
+        self.customs = customs.into();
         self
     }
 }

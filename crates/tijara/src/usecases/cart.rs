@@ -405,6 +405,7 @@ impl Tijara {
             shipping: &doc.shipping,
             display_rates: &self.inner.config.display_rates,
             now: self.now(),
+            destination: doc.address.as_ref().map(|a| a.country.as_str()),
         })?)
     }
 }

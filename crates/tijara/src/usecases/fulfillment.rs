@@ -321,6 +321,24 @@ impl WorkCounts {
     }
 }
 
+/// What the customs declaration (CN23 style) of a parcel sent abroad shows, from
+/// [`Fulfillment::customs_document`](crate::Fulfillment::customs_document): the label's
+/// sender, recipient, carrier and number, and the declaration given to the carrier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomsDocument {
+    /// The label's data (sender, recipient, carrier, tracking number, order number).
+    pub label: LabelData,
+    /// The recipient's address laid out as the destination's post expects
+    /// ([`tijara_core::order::Address::postal_lines`]), the country in French capitals.
+    pub recipient_lines: Vec<String>,
+    /// The declaration: contents, quantities, values, weights, HS codes, origin.
+    pub declaration: tijara_core::customs::Declaration,
+    /// The export TVA exemption's mention, when the parcel's lines were sold without TVA.
+    pub export_mention: Option<String>,
+    /// The day the order was placed (the invoice's date).
+    pub placed_on: tijara_core::chrono::NaiveDate,
+}
+
 /// Everything a shipping label shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LabelData {

@@ -94,6 +94,10 @@ pub struct Invoice {
     pub total_ttc: Money,
     /// For a seller that charges no TVA: the mention and its reason.
     pub no_vat_mention: Option<String>,
+    /// For goods sold for export without TVA: the region's exemption mention (CGI art.
+    /// 92-I-1° in Morocco); absent from invoices issued before exports were priced so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub export_mention: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -195,6 +199,11 @@ impl Orders<'_> {
             )),
             _ => None,
         };
+        let export_mention = so
+            .lines
+            .iter()
+            .find(|l| l.export_relief.is_some())
+            .and_then(|l| l.exemption.clone());
         let now = e.now();
         let base = Invoice {
             id: e.new_id("inv"),
@@ -216,6 +225,7 @@ impl Orders<'_> {
             total_tva,
             total_ttc,
             no_vat_mention,
+            export_mention,
         };
         let (base, key) = (&base, &key);
         let result = e

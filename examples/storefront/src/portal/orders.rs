@@ -68,6 +68,16 @@ fn ow(lang: Lang, key: &str) -> &'static str {
             "1. Pack it, then press \"Ready: ship\"",
         ),
         "step_label" => ("2. L'étiquette", "2. الملصق", "2. The label"),
+        "customs_doc" => (
+            "Imprimer la déclaration en douane (CN23)",
+            "اطبع التصريح الجمركي (CN23)",
+            "Print the customs declaration (CN23)",
+        ),
+        "customs_hint" => (
+            "Colis pour l'étranger : imprimez la déclaration en deux exemplaires et glissez-la dans la pochette du colis, à côté de l'étiquette. Les droits et taxes sont payés par le destinataire.",
+            "طرد إلى الخارج: اطبع التصريح في نسختين وضعه في جيب الطرد بجانب الملصق. الرسوم والضرائب يدفعها المرسل إليه.",
+            "Parcel abroad: print the declaration twice and put it in the parcel's pouch, beside the label. Duties and taxes are paid by the recipient.",
+        ),
         "step_tracking" => (
             "3. Le suivi du colis",
             "3. تتبع الطرد",
@@ -499,6 +509,10 @@ pub(super) async fn order_page(
             @if shipment.is_some() {
                 p { a.button.big href={ (base) "/label" } { (w(lang, "label")) } }
                 p { (ow(lang, "label_hint")) }
+                @if app.engine.region().is_abroad(&o.shipping_address.country) {
+                    p { a.button.big href={ (base) "/customs" } { (ow(lang, "customs_doc")) } }
+                    p { (ow(lang, "customs_hint")) }
+                }
             } @else {
                 p.muted { (ow(lang, "label_after_ready")) }
             }
@@ -644,6 +658,39 @@ pub(super) async fn label(
     }
 }
 
+/// The customs declaration (CN23 style) of this part's parcel abroad, beside its label.
+pub(super) async fn customs(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path((order, so)): Path<(String, String)>,
+) -> Response {
+    let (doc, so, _) = match my_part(&app, &ctx, order, so).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Some(s) = doc.shipments.iter().find(|s| s.seller_order_id == so) else {
+        return forbidden(&ctx);
+    };
+    let back = format!("/seller/orders/{}/{so}#label", doc.order.id);
+    match app
+        .engine
+        .fulfillment()
+        .customs_document(&doc.order.id, &s.id)
+        .await
+    {
+        Ok(d) => (
+            [(
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; \
+                 base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+            )],
+            Html(tijara_render::customs_html(&d, Some(&back))),
+        )
+            .into_response(),
+        Err(e) => refusal(&ctx, &e),
+    }
+}
+
 #[derive(Deserialize)]
 pub(super) struct TrackingForm {
     #[serde(default)]
@@ -711,5 +758,6 @@ pub(super) fn routes() -> Router<App> {
         .route("/seller/orders/{order}/{so}", get(order_page))
         .route("/seller/orders/{order}/{so}/ship", post(ship))
         .route("/seller/orders/{order}/{so}/label", get(label))
+        .route("/seller/orders/{order}/{so}/customs", get(customs))
         .route("/seller/orders/{order}/{so}/tracking", post(tracking))
 }

@@ -64,6 +64,16 @@ pub(super) struct ProductForm {
     lead_days: Option<u16>,
     #[serde(default)]
     weight: Option<u32>,
+    #[serde(default)]
+    hs_code: String,
+    #[serde(default)]
+    customs_fr: String,
+    #[serde(default)]
+    customs_en: String,
+    #[serde(default)]
+    origin: String,
+    #[serde(default)]
+    net_weight: Option<u32>,
 }
 
 /// Words of the product pages (new ones; the portal's table has the older ones).
@@ -169,6 +179,46 @@ pub(super) fn pw(lang: Lang, key: &str) -> &'static str {
             "تعذرت قراءة الاستمارة: أعد تحميل الصفحة وحاول مرة أخرى.",
             "The form could not be read: reload the page and try again.",
         ),
+        "customs_title" => (
+            "Vente à l'étranger : données de douane",
+            "البيع إلى الخارج: البيانات الجمركية",
+            "Selling abroad: customs data",
+        ),
+        "customs_help" => (
+            "Sans elles, le produit ne part pas hors du Maroc. Le code SH (nomenclature douanière, 6 à 10 chiffres, ex. 4202.21 pour un sac en cuir) figure sur la déclaration CN23 avec la description et le poids net.",
+            "بدونها لا يرسل المنتج خارج المغرب. رمز النظام المنسق (6 إلى 10 أرقام، مثلا 4202.21 لحقيبة جلدية) يظهر في التصريح CN23 مع الوصف والوزن الصافي.",
+            "Without them, the product is not sent outside Morocco. The HS code (customs tariff, 6 to 10 digits, e.g. 4202.21 for a leather bag) goes on the CN23 declaration with the description and net weight.",
+        ),
+        "hs_code" => (
+            "Code SH (tarif douanier)",
+            "رمز النظام المنسق",
+            "HS tariff code",
+        ),
+        "customs_fr" => (
+            "Description pour la douane (français)",
+            "الوصف للجمارك (بالفرنسية)",
+            "Customs description (French)",
+        ),
+        "customs_en" => (
+            "Description pour la douane (anglais)",
+            "الوصف للجمارك (بالإنجليزية)",
+            "Customs description (English)",
+        ),
+        "origin" => (
+            "Pays d'origine (2 lettres)",
+            "بلد المنشأ (حرفان)",
+            "Country of origin (2 letters)",
+        ),
+        "net_weight" => (
+            "Poids net, sans emballage (g)",
+            "الوزن الصافي بدون تغليف (غ)",
+            "Net weight, without packing (g)",
+        ),
+        "err_customs" => (
+            "Données de douane incomplètes : le code SH a 6 à 10 chiffres (ex. 4202.21), les deux descriptions sont remplies (une ligne, 120 caractères au plus), le pays d'origine a deux lettres (MA). Laissez tout vide pour ne pas vendre à l'étranger.",
+            "البيانات الجمركية ناقصة: رمز النظام المنسق من 6 إلى 10 أرقام (مثلا 4202.21)، والوصفان مملوءان (سطر واحد، 120 حرفا على الأكثر)، وبلد المنشأ بحرفين (MA). اترك كل شيء فارغا لعدم البيع إلى الخارج.",
+            "Customs data incomplete: the HS code has 6 to 10 digits (e.g. 4202.21), both descriptions are filled (one line, at most 120 characters), the country of origin has two letters (MA). Leave everything empty not to sell abroad.",
+        ),
         _ => ("", "", ""),
     };
     crate::web::pick(lang, fr, ar, en)
@@ -250,6 +300,26 @@ pub(super) async fn product_form_typed(
         .or(v.map(|v| v.weight_grams))
         .unwrap_or(500);
     let category = typed.map(|f| f.category.as_str());
+    let stored = p.and_then(|p| p.customs.as_ref());
+    let hs_code = field(
+        stored.map(|c| c.hs_code_display()).unwrap_or_default(),
+        |f| &f.hs_code,
+    );
+    let customs_fr = field(
+        stored.map(|c| c.description_fr.clone()).unwrap_or_default(),
+        |f| &f.customs_fr,
+    );
+    let customs_en = field(
+        stored.map(|c| c.description_en.clone()).unwrap_or_default(),
+        |f| &f.customs_en,
+    );
+    let origin = field(
+        stored.map_or_else(|| "MA".to_owned(), |c| c.origin_country.clone()),
+        |f| &f.origin,
+    );
+    let net_weight = typed
+        .and_then(|f| f.net_weight)
+        .or(stored.map(|c| c.net_weight_grams));
     Ok(html! {
         @if let Some(e) = error { p.error role="alert" { (e) } }
         // A new product's photos come with its form (multipart: the CSRF token travels in the
@@ -272,6 +342,15 @@ pub(super) async fn product_form_typed(
             p.muted id="lead-help" { (pw(lang, "lead_help")) }
             label { (w(lang, "weight")) input name="weight" type="number" min="1" required value=(weight) aria-describedby="weight-help"; }
             p.muted id="weight-help" { (pw(lang, "weight_help")) }
+            fieldset {
+                legend { (pw(lang, "customs_title")) }
+                p.muted id="customs-help" { (pw(lang, "customs_help")) }
+                label { (pw(lang, "hs_code")) input name="hs_code" dir="ltr" inputmode="decimal" maxlength="20" value=(hs_code) aria-describedby="customs-help"; }
+                label { (pw(lang, "customs_fr")) input name="customs_fr" lang="fr" maxlength="120" value=(customs_fr); }
+                label { (pw(lang, "customs_en")) input name="customs_en" lang="en" maxlength="120" value=(customs_en); }
+                label { (pw(lang, "origin")) input name="origin" dir="ltr" maxlength="2" value=(origin); }
+                label { (pw(lang, "net_weight")) input name="net_weight" type="number" min="1" value=[net_weight]; }
+            }
             @if p.is_none() {
                 label { (pw(lang, "photo_new")) input type="file" name="photo" accept="image/jpeg,image/png,image/webp" multiple; }
                 p.muted { (w(lang, "photo_rules")) " " (pw(lang, "photo_none")) }
@@ -366,7 +445,36 @@ impl ProductForm {
             .with_materials(existing.map(|p| p.materials.clone()).unwrap_or_default())
             .with_photos(existing.map(|p| p.photos.clone()).unwrap_or_default());
         input.made_by = existing.map(|p| p.made_by.clone()).unwrap_or(member);
+        input.customs = self.customs(weight)?;
         Ok(input)
+    }
+
+    /// The customs data typed: `None` when the HS code and both descriptions are empty (the
+    /// stored data, if any, stays); the net weight defaults to the shipping weight.
+    fn customs(
+        &self,
+        weight: u32,
+    ) -> Result<Option<tijara_core::customs::CustomsInfo>, &'static str> {
+        if [&self.hs_code, &self.customs_fr, &self.customs_en]
+            .iter()
+            .all(|v| v.trim().is_empty())
+        {
+            return Ok(None);
+        }
+        let origin = match self.origin.trim() {
+            "" => "MA",
+            o => o,
+        };
+        tijara_core::customs::CustomsInfo {
+            hs_code: self.hs_code.clone(),
+            description_fr: self.customs_fr.clone(),
+            description_en: self.customs_en.clone(),
+            origin_country: origin.to_owned(),
+            net_weight_grams: self.net_weight.filter(|n| *n > 0).unwrap_or(weight),
+        }
+        .normalized()
+        .map(Some)
+        .map_err(|_| "err_customs")
     }
 }
 
@@ -430,6 +538,14 @@ async fn read_new_product(
             "weight" => match number(&text) {
                 Ok(n) => f.weight = n,
                 Err(()) => f.weight = None,
+            },
+            "hs_code" => f.hs_code = text,
+            "customs_fr" => f.customs_fr = text,
+            "customs_en" => f.customs_en = text,
+            "origin" => f.origin = text,
+            "net_weight" => match number(&text) {
+                Ok(n) => f.net_weight = n,
+                Err(()) => out.bad_number = true,
             },
             _ => {}
         }
@@ -769,6 +885,7 @@ pub(super) fn input_of(p: &Product) -> ProductInput {
     .with_materials(p.materials.clone())
     .with_photos(p.photos.clone());
     input.made_by = p.made_by.clone();
+    input.customs = p.customs.clone();
     input
 }
 

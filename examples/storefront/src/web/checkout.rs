@@ -12,9 +12,9 @@ use tijara_core::payment::PaymentMethod;
 
 /// The countries of the form's list, Morocco first, then its neighbours and the countries
 /// shoppers of the region most often send to (names in `words/checkout.rs`, `country_XX`).
-const COUNTRIES: [&str; 18] = [
-    "MA", "MR", "SN", "DZ", "TN", "FR", "ES", "BE", "NL", "DE", "IT", "GB", "CH", "CA", "US", "AE",
-    "SA", "QA",
+const COUNTRIES: [&str; 20] = [
+    "MA", "MR", "SN", "DZ", "TN", "FR", "ES", "PT", "BE", "NL", "DE", "IT", "GB", "CH", "CA", "US",
+    "AE", "SA", "QA", "JP",
 ];
 
 /// The payment choices offered, by gateway code, with their words.
@@ -42,6 +42,8 @@ pub(super) struct AddressForm {
     #[serde(default)]
     postal_code: String,
     #[serde(default)]
+    state: String,
+    #[serde(default)]
     country: String,
     #[serde(default)]
     phone: String,
@@ -58,6 +60,7 @@ impl AddressForm {
             line2: optional(&self.line2),
             city: self.city.trim().into(),
             postal_code: optional(&self.postal_code),
+            state: optional(&self.state),
             country: self.country.trim().to_uppercase(),
             phone: self.phone.trim().into(),
         }
@@ -93,6 +96,7 @@ impl AddressForm {
             line2: a.line2.clone().unwrap_or_default(),
             city,
             postal_code: a.postal_code.clone().unwrap_or_default(),
+            state: a.state.clone().unwrap_or_default(),
             country: a.country.clone(),
             phone: a.phone.clone(),
             email,
@@ -128,9 +132,42 @@ async fn choose_from_form(
     Ok(())
 }
 
+/// The form field an address refusal is about, so its message shows beside it.
+fn error_field(e: &TijaraError) -> Option<&'static str> {
+    use tijara_core::order::OrderError as O;
+    match e {
+        TijaraError::Order(O::PostalCodeRequired { .. } | O::BadPostalCode { .. }) => {
+            Some("postal_code")
+        }
+        TijaraError::Order(O::StateRequired { .. } | O::BadState { .. }) => Some("state"),
+        TijaraError::Order(O::BadPhone) => Some("phone"),
+        TijaraError::Order(O::BadCountry) => Some("country"),
+        TijaraError::Order(
+            O::Address(f) | O::AddressTooLong { field: f, .. } | O::AddressControl(f),
+        ) => Some(f),
+        TijaraError::BadEmail { .. } => Some("email"),
+        _ => None,
+    }
+}
+
 /// The address form, filled with `f`, with `error` above it when the last try was refused.
 fn address_form(app: &App, ctx: &Ctx, f: &AddressForm, error: Option<&str>) -> Markup {
+    address_form_at(app, ctx, f, error, None)
+}
+
+/// [`address_form`] with the refused field (`field`) marked and the message beside it too.
+fn address_form_at(
+    app: &App,
+    ctx: &Ctx,
+    f: &AddressForm,
+    error: Option<&str>,
+    field: Option<&str>,
+) -> Markup {
     let lang = ctx.lang;
+    let bad = |name: &str| field == Some(name);
+    let note = |name: &str| -> Markup {
+        html! { @if field == Some(name) { @if let Some(e) = error { span.error.field-error id={ "err-" (name) } { (e) } } } }
+    };
     let country = if f.country.trim().is_empty() {
         "MA".to_owned()
     } else {
@@ -149,24 +186,37 @@ fn address_form(app: &App, ctx: &Ctx, f: &AddressForm, error: Option<&str>) -> M
             (ctx.csrf_field())
             h2 { (t(lang, "address")) }
             @if let Some(e) = error { p.error role="alert" { (e) " " (t(lang, "fix_below")) } }
-            label { (t(lang, "name")) input name="name" value=(f.name) autocomplete="name" required maxlength="100"; }
-            label { (t(lang, "line1")) input name="line1" value=(f.line1) autocomplete="address-line1" required maxlength="200"; }
+            label { (t(lang, "name")) input name="name" value=(f.name) autocomplete="name" required maxlength="100" aria-invalid=[bad("name").then_some("true")]; (note("name")) }
+            label { (t(lang, "line1")) input name="line1" value=(f.line1) autocomplete="address-line1" required maxlength="200" aria-invalid=[bad("line1").then_some("true")]; (note("line1")) }
             label { (t(lang, "line2")) input name="line2" value=(f.line2) autocomplete="address-line2" maxlength="200"; }
             label { (t(lang, "city"))
                 input name="city" list="cities" value=(f.city) autocomplete="address-level2" required maxlength="100";
                 small.muted { (t(lang, "city_hint")) }
             }
             datalist #cities { @for c in &cities { option value=(c) {} } }
-            label { (t(lang, "postal_code")) input name="postal_code" value=(f.postal_code) autocomplete="postal-code" inputmode="numeric" maxlength="16"; }
             label { (t(lang, "country"))
-                select name="country" autocomplete="country" required {
+                select name="country" autocomplete="country" required aria-invalid=[bad("country").then_some("true")] {
                     @for code in COUNTRIES { option value=(code) selected[code == country] { (country_name(lang, code)) } }
                 }
+                (note("country"))
             }
-            label { (t(lang, "phone")) input name="phone" type="tel" autocomplete="tel" value=(f.phone) required maxlength="32" dir="ltr";
+            label { (t(lang, "postal_code")) input name="postal_code" value=(f.postal_code) autocomplete="postal-code" maxlength="16" dir="ltr" aria-invalid=[bad("postal_code").then_some("true")] aria-describedby="postal-hint";
+                small.muted #postal-hint { (t(lang, "postal_hint"))
+                    @if let Some(r) = tijara_core::order::country_rule(&country).filter(|r| !r.example.is_empty()) {
+                        " " (t(lang, "example")) " " bdi dir="ltr" { (r.example) }
+                    }
+                }
+                (note("postal_code"))
+            }
+            label { (t(lang, "state")) input name="state" value=(f.state) autocomplete="address-level1" maxlength="64" dir="ltr" aria-invalid=[bad("state").then_some("true")];
+                small.muted { (t(lang, "state_hint")) }
+                (note("state"))
+            }
+            label { (t(lang, "phone")) input name="phone" type="tel" autocomplete="tel" value=(f.phone) required maxlength="32" dir="ltr" aria-invalid=[bad("phone").then_some("true")];
                 small.muted { (t(lang, "phone_hint")) }
+                (note("phone"))
             }
-            label { (t(lang, "email")) input name="email" type="email" value=(f.email) autocomplete="email" required; }
+            label { (t(lang, "email")) input name="email" type="email" value=(f.email) autocomplete="email" required aria-invalid=[bad("email").then_some("true")]; (note("email")) }
             button type="submit" { (t(lang, "continue")) }
         }
     }
@@ -212,15 +262,31 @@ pub(super) async fn checkout_page(
 
 /// The form again, with what was refused: 422, nothing kept.
 fn form_refused(app: &App, ctx: &Ctx, f: &AddressForm, message: &str) -> Response {
+    form_refused_at(app, ctx, f, message, None)
+}
+
+/// [`form_refused`] with the refused field marked and its message beside it.
+fn form_refused_at(
+    app: &App,
+    ctx: &Ctx,
+    f: &AddressForm,
+    message: &str,
+    field: Option<&str>,
+) -> Response {
     (
         StatusCode::UNPROCESSABLE_ENTITY,
         layout(
             ctx,
             t(ctx.lang, "checkout"),
-            address_form(app, ctx, f, Some(message)),
+            address_form_at(app, ctx, f, Some(message), field),
         ),
     )
         .into_response()
+}
+
+/// An address refusal: the form again with the message above it and beside its field.
+fn refused_field(app: &App, ctx: &Ctx, f: &AddressForm, e: &TijaraError) -> Response {
+    form_refused_at(app, ctx, f, explain(ctx.lang, e), error_field(e))
 }
 
 /// Whether the shopper can fix `e` in the address form (an address, phone or e-mail refused).
@@ -289,7 +355,7 @@ pub(super) async fn checkout_address(
     let checkout = app.engine.checkout();
     let options = match checkout.shipping_quotes(&cart, &address).await {
         Ok(o) => o,
-        Err(e) if is_form_error(&e) => return form_refused(&app, &ctx, &f, explain(lang, &e)),
+        Err(e) if is_form_error(&e) => return refused_field(&app, &ctx, &f, &e),
         Err(e) => return refusal(&ctx, &e),
     };
     let unserved: Vec<SellerId> = options
@@ -302,7 +368,7 @@ pub(super) async fn checkout_address(
     }
     if let Err(e) = checkout.set_email(&cart, &f.email, None).await {
         return if is_form_error(&e) {
-            form_refused(&app, &ctx, &f, explain(lang, &e))
+            refused_field(&app, &ctx, &f, &e)
         } else {
             refusal(&ctx, &e)
         };
@@ -323,10 +389,15 @@ pub(super) async fn checkout_address(
             .choose_shipping(&cart, address.clone(), &o.seller_id, sel, None)
             .await
         {
+            // A line without customs data abroad: say so on the form (nothing was kept).
+            if matches!(e, TijaraError::Customs(_)) {
+                return form_refused(&app, &ctx, &f, explain(lang, &e));
+            }
             return refusal(&ctx, &e);
         }
     }
-    delivery_response(&app, &ctx, &cart, "cod").await
+    let abroad = app.engine.region().is_abroad(&address.country);
+    delivery_response(&app, &ctx, &cart, if abroad { "cmi" } else { "cod" }).await
 }
 
 #[derive(Deserialize)]
@@ -370,7 +441,10 @@ async fn delivery_response(app: &App, ctx: &Ctx, cart: &CartId, pay: &str) -> Re
         Some(c) => c.name_in(lang).to_owned(),
         None => address.city.clone(),
     };
-    let body = delivery_form(ctx, &doc, &options, &names, &city, pay);
+    let abroad = app.engine.region().is_abroad(&address.country);
+    // Cash on delivery is never offered abroad: card first there.
+    let pay = if abroad && pay == "cod" { "cmi" } else { pay };
+    let body = delivery_form(ctx, &doc, &options, &names, &city, pay, abroad);
     with_lang_cookie(
         lang,
         layout_keeping(ctx, t(lang, "checkout"), body, &format!("&pay={pay}")),
@@ -384,6 +458,7 @@ fn delivery_form(
     names: &HashMap<SellerId, String>,
     city: &str,
     pay: &str,
+    abroad: bool,
 ) -> Markup {
     let lang = ctx.lang;
     html! {
@@ -406,11 +481,14 @@ fn delivery_form(
                     }
                 }
             }
+            @if abroad { p.notice role="note" { (t(lang, "duties_notice")) } }
             h2 { (t(lang, "pay")) }
             @for (code, key) in PAYMENTS {
-                label { input type="radio" name="payment" value=(code) checked[code == pay]; " " (t(lang, key)) }
+                @if !(abroad && code == "cod") {
+                    label { input type="radio" name="payment" value=(code) checked[code == pay]; " " (t(lang, key)) }
+                }
             }
-            p.muted { (t(lang, "cod_fee_note")) }
+            @if abroad { p.muted { (t(lang, "no_cod_abroad")) } } @else { p.muted { (t(lang, "cod_fee_note")) } }
             button type="submit" { (t(lang, "review_step")) }
         }
     }
@@ -433,6 +511,18 @@ async fn delivery_chosen(
         return Redirect::to("/checkout").into_response();
     };
     let pay = form.get("payment").map(String::as_str).unwrap_or("");
+    if pay == "cod" && app.engine.region().is_abroad(&address.country) {
+        return problem(
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            explain(
+                lang,
+                &TijaraError::CodNotAbroad {
+                    country: address.country.clone(),
+                },
+            ),
+        );
+    }
     if !PAYMENTS.iter().any(|(c, _)| *c == pay)
         || app.engine.checkout().payment_method(pay).is_err()
     {
@@ -517,6 +607,7 @@ async fn review_body(app: &App, ctx: &Ctx, review: &CheckoutReview, pay: &str) -
         None => a.city.clone(),
     };
     let cod = review.payment == PaymentMethod::CashOnDelivery;
+    let abroad = app.engine.region().is_abroad(&a.country);
     let pay_word = PAYMENTS
         .iter()
         .find(|(c, _)| *c == pay)
@@ -528,7 +619,7 @@ async fn review_body(app: &App, ctx: &Ctx, review: &CheckoutReview, pay: &str) -
             section.seller-box {
                 h2 { (t(lang, "delivery_to")) }
                 p { (a.name) br; (a.line1) @if let Some(l2) = &a.line2 { br; (l2) } br;
-                    bdi { (city) } @if let Some(pc) = &a.postal_code { " " bdi { (pc) } } br;
+                    bdi { (city) } @if let Some(st) = &a.state { " " bdi { (st) } } @if let Some(pc) = &a.postal_code { " " bdi { (pc) } } br;
                     (country_name(lang, &a.country)) br; bdi dir="ltr" { (a.phone) } }
                 p { a href="/checkout" { (t(lang, "change")) } }
             }
@@ -568,9 +659,14 @@ async fn review_body(app: &App, ctx: &Ctx, review: &CheckoutReview, pay: &str) -
                     }
                     _ => { dt { (t(lang, "shipping")) } dd { bdi { (shipping.format(lang)) } } }
                 }
+                @if let Some(relief) = p.export_relief.filter(|r| r.is_positive()) {
+                    dt { (t(lang, "export_relief")) } dd { bdi { "− " (relief.format(lang)) } }
+                }
                 @if let Some(tva) = tva { dt { (t(lang, "tva_included")) } dd { bdi { (tva.format(lang)) } } }
                 dt { strong { (t(lang, "grand_total")) } } dd { strong { (price(ctx, &p.grand_total)) } }
             }
+            @if p.export_relief.is_some() { p.muted { (t(lang, "export_note")) } }
+            @if abroad { p.notice role="note" { (t(lang, "duties_notice")) } }
             p { (t(lang, "payment_method")) ": " strong { (pay_word) } " · " a href={ "/checkout/delivery?pay=" (pay) } { (t(lang, "change")) } }
             @if cod { p { (t(lang, "cod_note")) } }
             form method="post" action="/checkout/place" {
@@ -606,6 +702,7 @@ pub(super) async fn checkout_place(
             line2: get("line2"),
             city: get("city"),
             postal_code: get("postal_code"),
+            state: get("state"),
             country: get("country"),
             phone: get("phone"),
             email: get("email"),

@@ -192,6 +192,42 @@ pub fn explain(lang: Lang, e: &TijaraError) -> &'static str {
             "رقم الهاتف هذا غير صالح: من 8 إلى 15 رقما، مثلا 06 12 34 56 78 أو ‎+212 612 345 678.",
             "This phone number is not valid: 8 to 15 digits, for example 06 12 34 56 78 or +212 612 345 678.",
         ),
+        TijaraError::Order(tijara_core::order::OrderError::PostalCodeRequired { .. }) => pick(
+            lang,
+            "Ce pays utilise des codes postaux : indiquez celui de l'adresse (l'exemple sous le champ montre sa forme).",
+            "هذا البلد يستعمل الرموز البريدية: اكتب رمز العنوان (المثال تحت الخانة يبين شكله).",
+            "This country uses postal codes: give the address's code (the example under the field shows its form).",
+        ),
+        TijaraError::Order(tijara_core::order::OrderError::BadPostalCode { .. }) => pick(
+            lang,
+            "Ce code postal n'a pas la forme de ceux du pays choisi : vérifiez-le, ou vérifiez le pays (l'exemple sous le champ montre la forme attendue).",
+            "هذا الرمز البريدي لا يطابق شكل رموز البلد المختار: تحقق منه أو من البلد (المثال تحت الخانة يبين الشكل المنتظر).",
+            "This postal code does not have the form of the chosen country's codes: check it, or check the country (the example under the field shows the expected form).",
+        ),
+        TijaraError::Order(tijara_core::order::OrderError::StateRequired { .. }) => pick(
+            lang,
+            "Pour les États-Unis et le Canada, indiquez l'État ou la province en deux lettres (NY, CA, QC, ON…).",
+            "بالنسبة للولايات المتحدة وكندا، اكتب الولاية أو المقاطعة بحرفين (NY، CA، QC، ON…).",
+            "For the United States and Canada, give the state or province in two letters (NY, CA, QC, ON…).",
+        ),
+        TijaraError::Order(tijara_core::order::OrderError::BadState { .. }) => pick(
+            lang,
+            "Cet État ou cette province n'existe pas dans le pays choisi : écrivez son abréviation postale en deux lettres (NY, CA, QC, ON…).",
+            "هذه الولاية أو المقاطعة غير موجودة في البلد المختار: اكتب اختصارها البريدي بحرفين (NY، CA، QC، ON…).",
+            "This state or province is not one of the chosen country's: write its two-letter postal abbreviation (NY, CA, QC, ON…).",
+        ),
+        TijaraError::Customs(_) => pick(
+            lang,
+            "Un article de votre panier ne peut pas encore partir à l'étranger : son vendeur n'a pas indiqué ses données douanières. Retirez-le du panier, ou faites livrer au Maroc.",
+            "أحد منتجات سلتك لا يمكن إرساله إلى الخارج بعد: لم يقدم بائعه بياناته الجمركية. احذفه من السلة أو اطلب التوصيل داخل المغرب.",
+            "An item in your cart cannot be sent abroad yet: its seller has not given its customs data. Remove it from the cart, or have it delivered in Morocco.",
+        ),
+        TijaraError::CodNotAbroad { .. } => pick(
+            lang,
+            "Le paiement à la livraison n'existe pas pour une adresse à l'étranger : payez par carte ou par virement.",
+            "الدفع عند الاستلام غير متاح لعنوان خارج المغرب: ادفع بالبطاقة أو بالتحويل البنكي.",
+            "Cash on delivery is not offered for an address abroad: pay by card or bank transfer.",
+        ),
         TijaraError::Order(
             tijara_core::order::OrderError::AddressTooLong { .. }
             | tijara_core::order::OrderError::AddressControl(_)

@@ -313,6 +313,10 @@ pub struct ProductInput {
     pub made_by: Option<MemberId>,
     /// Variants.
     pub variants: Vec<VariantInput>,
+    /// Customs data (needed to ship abroad); on [`Catalog::update_product`], `None` keeps the
+    /// stored data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customs: Option<tijara_core::customs::CustomsInfo>,
 }
 
 impl ProductInput {
@@ -356,7 +360,14 @@ impl ProductInput {
             photos: Vec::new(),
             made_by: None,
             variants,
+            customs: None,
         }
+    }
+
+    /// Sets the customs data (HS code, descriptions, origin, net weight).
+    pub fn with_customs(mut self, customs: tijara_core::customs::CustomsInfo) -> Self {
+        self.customs = Some(customs);
+        self
     }
 
     /// Sets the description.

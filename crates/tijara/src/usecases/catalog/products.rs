@@ -125,6 +125,7 @@ impl Catalog<'_> {
             made_by: input.made_by.clone(),
             variants,
             active: true,
+            customs: input.customs.as_ref().map(tidy_customs),
         };
         let (product, stock) = (&product, &stock);
         e.mutate("create_product", key, &input, || async move {
@@ -166,6 +167,11 @@ impl Catalog<'_> {
                 made_by: input.made_by.clone(),
                 variants,
                 active: current.value.active,
+                customs: input
+                    .customs
+                    .as_ref()
+                    .map(tidy_customs)
+                    .or_else(|| current.value.customs.clone()),
             };
             drop_legacy_photos(&mut product, &current.value.photos);
             let changes = e
@@ -312,4 +318,10 @@ impl Catalog<'_> {
                 id: variant.to_string(),
             })
     }
+}
+
+/// Customs data as stored: tidied when it is valid, else as given (the product's validation
+/// then refuses it, naming the field).
+fn tidy_customs(c: &tijara_core::customs::CustomsInfo) -> tijara_core::customs::CustomsInfo {
+    c.normalized().unwrap_or_else(|_| c.clone())
 }

@@ -213,6 +213,18 @@ impl Tijara {
         {
             return Err(TijaraError::ShippingOutdated);
         }
+        // Abroad: no cash on delivery, and every line has its customs data (checked before
+        // anything is written).
+        if !method.offered(self.inner.region.is_abroad(&request.address.country)) {
+            return Err(TijaraError::CodNotAbroad {
+                country: request.address.country.clone(),
+            });
+        }
+        self.check_abroad(&cart_doc.cart, catalog, &request.address)?;
+        // The delivery country prices the order (the export exemption).
+        if cart_doc.address.is_none() {
+            cart_doc.address = Some(request.address.clone());
+        }
         if method == PaymentMethod::CashOnDelivery {
             // The carriers' cash-collection fees, quoted again on the server.
             self.apply_cod(&mut cart_doc, &ctx, &request.address)

@@ -47,6 +47,11 @@ impl Tijara {
         address: &Address,
         cod: &BTreeMap<SellerId, Money>,
     ) -> Result<Vec<SellerShippingOptions>, TijaraError> {
+        if !cod.is_empty() && self.inner.region.is_abroad(&address.country) {
+            return Err(TijaraError::CodNotAbroad {
+                country: address.country.clone(),
+            });
+        }
         let mut out = Vec::new();
         for (seller, (city, weight)) in Self::parcels(cart, catalog) {
             let request = QuoteRequest {
@@ -79,6 +84,25 @@ impl Tijara {
             });
         }
         Ok(out)
+    }
+}
+
+impl Tijara {
+    /// For an address outside the region's country: every shippable line has its customs data
+    /// ([`tijara_core::customs::check_export`]), else [`TijaraError::Customs`] naming it.
+    pub(crate) fn check_abroad(
+        &self,
+        cart: &Cart,
+        catalog: &CatalogSnapshot,
+        address: &Address,
+    ) -> Result<(), TijaraError> {
+        if self.inner.region.is_abroad(&address.country) {
+            tijara_core::customs::check_export(
+                catalog,
+                cart.lines().iter().map(|l| &l.variant_id),
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -151,6 +175,8 @@ impl Tijara {
                 country: address.country.clone(),
             });
         }
+        // Abroad, every line needs its customs data (checked once a carrier serves it).
+        self.check_abroad(cart, catalog, address)?;
         let quote = options
             .into_iter()
             .find(|q| q.carrier == selection.carrier && q.service == selection.service)

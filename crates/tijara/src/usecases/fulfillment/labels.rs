@@ -1,7 +1,7 @@
 //! Shipping labels, and the order listings of sellers, customers and the marketplace.
 
 use super::Fulfillment;
-use super::{LabelData, WorkCounts};
+use super::{CustomsDocument, LabelData, WorkCounts};
 use crate::docs::OrderDoc;
 use crate::docs::work_owner;
 use crate::engine::Tijara;
@@ -70,6 +70,67 @@ impl Fulfillment<'_> {
                 .iter()
                 .map(|l| (l.sku.to_string(), l.quantity))
                 .collect(),
+        })
+    }
+}
+
+impl Fulfillment<'_> {
+    /// The customs declaration (CN23 style) of a shipment to an address abroad: what was given
+    /// to the carrier when it shipped (kept with the shipment), else the declaration made now
+    /// from the products' customs data. [`TijaraError::Customs`] when a line lacks it;
+    /// [`TijaraError::NotAllowed`] for a parcel delivered in the region's country (it needs no
+    /// declaration).
+    pub async fn customs_document(
+        self,
+        order: &OrderId,
+        shipment: &ShipmentId,
+    ) -> Result<CustomsDocument, TijaraError> {
+        let e = self.engine;
+        let label = Fulfillment { engine: e }.label(order, shipment).await?;
+        let region = &e.inner.region;
+        if !region.is_abroad(&label.recipient.country) {
+            return Err(TijaraError::NotAllowed {
+                reason: "a parcel delivered in the region's country needs no customs declaration"
+                    .into(),
+            });
+        }
+        let doc = e.orders().order(order).await?;
+        let so = doc.order.seller_order(&label.seller_order_id)?;
+        let stored = doc
+            .shipments
+            .iter()
+            .find(|s| &s.id == shipment)
+            .and_then(|s| s.customs.clone());
+        let declaration = match stored {
+            Some(d) => d,
+            None => {
+                let gross = label
+                    .parcels
+                    .iter()
+                    .fold(0u32, |a, p| a.saturating_add(p.weight_grams));
+                e.declaration_of(so, gross).await?
+            }
+        };
+        let export_mention = region
+            .export_exemption
+            .as_ref()
+            .filter(|x| {
+                so.lines.iter().any(|l| {
+                    l.export_relief.is_some() && l.exemption.as_deref() == Some(&x.mention)
+                })
+            })
+            .map(|x| x.mention.clone());
+        let recipient_lines = label
+            .recipient
+            .postal_lines(tijara_core::order::country_name_fr(
+                &label.recipient.country,
+            ));
+        Ok(CustomsDocument {
+            recipient_lines,
+            declaration,
+            export_mention,
+            placed_on: region.local_date(doc.order.placed_at),
+            label,
         })
     }
 }

@@ -153,6 +153,20 @@ impl Tijara {
         };
         let seller = self.catalog().seller(&so.seller_id).await?;
         let carrier = self.carrier(&carrier_code)?.clone();
+        // Abroad: the customs declaration goes with the parcel (refused, before the carrier is
+        // called, when a line lacks its customs data).
+        let customs = if self
+            .inner
+            .region
+            .is_abroad(&doc.order.shipping_address.country)
+        {
+            let gross = parcels
+                .iter()
+                .fold(0u32, |a, p| a.saturating_add(p.weight_grams));
+            Some(self.declaration_of(so, gross).await?)
+        } else {
+            None
+        };
         let created = carrier
             .create_shipment(&ShipmentRequest {
                 reference: seller_order.to_string(),
@@ -161,6 +175,7 @@ impl Tijara {
                 destination: doc.order.shipping_address.clone(),
                 parcels: parcels.clone(),
                 cod_amount: so.cod_amount,
+                customs: customs.clone(),
             })
             .await?;
         self.release_hand_typed(order, &carrier_code, &created.tracking_number)
@@ -172,6 +187,7 @@ impl Tijara {
             service,
             parcels,
             tracking_number: created.tracking_number.clone(),
+            customs,
         };
         let new = &new;
         self.update_order("ship", key, &input, order, |doc| {
@@ -187,6 +203,42 @@ impl Tijara {
         })
         .await
         .map_err(|e| number_taken(e, Some(&created.tracking_number)))
+    }
+}
+
+impl Tijara {
+    /// The customs declaration of a seller's part: its lines with their products' customs
+    /// data as stored now, the parcel weighing `gross` grams.
+    pub(crate) async fn declaration_of(
+        &self,
+        so: &tijara_core::order::SellerOrder,
+        gross: u32,
+    ) -> Result<tijara_core::customs::Declaration, TijaraError> {
+        let mut products = Vec::new();
+        for l in so.lines.iter().filter(|l| l.shippable) {
+            let p: crate::engine::Loaded<tijara_core::catalog::Product> =
+                self.load(DocKind::Product, l.product_id.as_str()).await?;
+            products.push(p.value);
+        }
+        let lines: Vec<tijara_core::customs::DeclaredLine<'_>> = so
+            .lines
+            .iter()
+            .filter(|l| l.shippable)
+            .zip(&products)
+            .map(|(l, p)| tijara_core::customs::DeclaredLine {
+                product: &l.product_id,
+                variant: &l.variant_id,
+                sku: &l.sku,
+                quantity: l.quantity,
+                value: l.net,
+                customs: p.customs.as_ref(),
+            })
+            .collect();
+        Ok(tijara_core::customs::declaration(
+            &lines,
+            gross,
+            self.inner.region.currency,
+        )?)
     }
 }
 

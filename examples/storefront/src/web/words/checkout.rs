@@ -26,10 +26,38 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
             "تفاصيل إضافية (اختياري)",
             "More details (optional)",
         ),
-        "postal_code" => (
-            "Code postal (facultatif)",
-            "الرمز البريدي (اختياري)",
-            "Postal code (optional)",
+        "postal_code" => ("Code postal", "الرمز البريدي", "Postal code"),
+        "postal_hint" => (
+            "Demandé pour la plupart des pays ; au Maroc, complété d'après la ville si vous le laissez vide.",
+            "مطلوب لأغلب البلدان؛ في المغرب يكمل حسب المدينة إن تركته فارغا.",
+            "Needed for most countries; in Morocco it is filled from the city if you leave it empty.",
+        ),
+        "example" => ("Ex.", "مثال:", "E.g."),
+        "state" => ("État / province", "الولاية / المقاطعة", "State / province"),
+        "state_hint" => (
+            "États-Unis et Canada seulement : deux lettres, ex. NY, CA, QC, ON.",
+            "للولايات المتحدة وكندا فقط: حرفان، مثلا NY أو CA أو QC أو ON.",
+            "United States and Canada only: two letters, e.g. NY, CA, QC, ON.",
+        ),
+        "duties_notice" => (
+            "Livraison hors du Maroc : les droits de douane et taxes du pays de destination sont à la charge du destinataire (DAP) et lui sont demandés à la livraison.",
+            "التوصيل خارج المغرب: الرسوم الجمركية وضرائب بلد الوصول على حساب المرسل إليه (DAP) وتطلب منه عند التسليم.",
+            "Delivery outside Morocco: the destination country's customs duties and taxes are paid by the recipient (DAP), who is asked for them on delivery.",
+        ),
+        "no_cod_abroad" => (
+            "Le paiement à la livraison n'existe pas pour l'étranger : payez par carte ou par virement (IBAN et SWIFT donnés après la commande).",
+            "الدفع عند الاستلام غير متاح خارج المغرب: ادفع بالبطاقة أو بالتحويل البنكي (IBAN وSWIFT بعد الطلب).",
+            "Cash on delivery is not offered abroad: pay by card or bank transfer (IBAN and SWIFT given after ordering).",
+        ),
+        "export_relief" => (
+            "TVA marocaine déduite (export)",
+            "الضريبة المغربية المخصومة (تصدير)",
+            "Moroccan VAT taken off (export)",
+        ),
+        "export_note" => (
+            "Les articles envoyés à l'étranger par des vendeurs assujettis sont vendus hors TVA : exonération à l'exportation (CGI art. 92-I-1°), mentionnée sur la facture.",
+            "المنتجات المرسلة إلى الخارج من بائعين خاضعين للضريبة تباع دون الضريبة على القيمة المضافة: إعفاء التصدير (المادة 92-I-1° من المدونة العامة للضرائب)، مذكور في الفاتورة.",
+            "Items sent abroad by VAT-registered sellers are sold without VAT: the export exemption (CGI art. 92-I-1°), stated on the invoice.",
         ),
         "city_hint" => (
             "Choisissez votre ville dans la liste ou tapez son nom.",
@@ -122,6 +150,8 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
         "country_CH" => ("Suisse", "سويسرا", "Switzerland"),
         "country_CA" => ("Canada", "كندا", "Canada"),
         "country_US" => ("États-Unis", "الولايات المتحدة", "United States"),
+        "country_PT" => ("Portugal", "البرتغال", "Portugal"),
+        "country_JP" => ("Japon", "اليابان", "Japan"),
         "country_AE" => (
             "Émirats arabes unis",
             "الإمارات العربية المتحدة",
