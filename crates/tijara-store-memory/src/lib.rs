@@ -40,6 +40,8 @@ struct State {
     claims: HashMap<(String, String), (String, DateTime<Utc>)>,
     outbox: BTreeMap<u64, OutboxEvent>,
     next_seq: u64,
+    /// Bumped by every write or delete of a catalog document ([`is_catalog_kind`]).
+    catalog_version: u64,
 }
 
 /// Storage in a mutex-guarded map.
@@ -301,6 +303,9 @@ fn apply(state: &mut State, cs: Changeset) -> Result<CommitOutcome, StorageError
                 .insert(id.clone());
         }
     }
+    if docs.keys().any(|(kind, _)| is_catalog_kind(*kind)) {
+        state.catalog_version += 1;
+    }
     state.docs.extend(docs);
     state.stock.extend(stock);
     for (id, r) in reservations {
@@ -446,6 +451,21 @@ impl Storage for MemoryStore {
             .collect())
     }
 
+    async fn catalog_version(&self) -> Result<Option<u64>, StorageError> {
+        Ok(Some(self.lock()?.catalog_version))
+    }
+
+    async fn catalog_stock(&self, variants: &[VariantId]) -> Result<CatalogStock, StorageError> {
+        let s = self.lock()?;
+        Ok(CatalogStock::new(
+            Some(s.catalog_version),
+            variants
+                .iter()
+                .filter_map(|v| s.stock.get(v).cloned())
+                .collect(),
+        ))
+    }
+
     async fn stock_levels(&self, variants: &[VariantId]) -> Result<Vec<StockRow>, StorageError> {
         let s = self.lock()?;
         Ok(variants
@@ -530,6 +550,9 @@ impl Storage for MemoryStore {
             return Ok(false);
         }
         if let Some(doc) = s.docs.remove(&slot) {
+            if is_catalog_kind(kind) {
+                s.catalog_version += 1;
+            }
             unown(&mut s.owned, kind, id, &doc.owners);
             for k in doc.keys {
                 if s.keys

@@ -29,6 +29,13 @@ const MIGRATIONS: &[Migration] = &[
             "../../tijara-store-sqlx/migrations/sqlite/20261201153000_idempotency_claims.sql"
         ),
     },
+    Migration {
+        version: 20261202090001,
+        description: "catalog version",
+        sql: include_str!(
+            "../../tijara-store-sqlx/migrations/sqlite/20261202090001_catalog_version.sql"
+        ),
+    },
 ];
 
 /// Why the schema could not be brought up to date.

@@ -95,6 +95,14 @@ fn stock_levels_in(c: &Connection, variants: &[String]) -> Result<Vec<StockRow>,
     Ok(out)
 }
 
+/// The catalog's version (the row the migration `catalog_version` keeps; its triggers bump it).
+fn catalog_version_in(c: &Connection) -> Result<u64, Stop> {
+    let v: i64 = c
+        .prepare_cached("SELECT version FROM catalog_version WHERE id = 1")?
+        .query_row([], |r| r.get(0))?;
+    Ok(u64::try_from(v).unwrap_or(0))
+}
+
 fn docs(
     c: &Connection,
     kind: DocKind,
@@ -146,6 +154,21 @@ impl Storage for SqliteStore {
             })?;
             out.promotions.sort_by(|a, b| a.id.cmp(&b.id));
             Ok(out)
+        })
+        .await
+    }
+
+    async fn catalog_version(&self) -> Result<Option<u64>, StorageError> {
+        self.read("catalog_version", |c| Ok(Some(catalog_version_in(c)?)))
+            .await
+    }
+
+    async fn catalog_stock(&self, variants: &[VariantId]) -> Result<CatalogStock, StorageError> {
+        let list: Vec<String> = variants.iter().map(|v| v.as_str().to_owned()).collect();
+        // One hop: the version first, then the counters, on one connection.
+        self.read("catalog_stock", move |c| {
+            let version = catalog_version_in(c)?;
+            Ok(CatalogStock::new(Some(version), stock_levels_in(c, &list)?))
         })
         .await
     }
