@@ -89,6 +89,7 @@ impl CatalogCache {
         match self.versioned.load(Ordering::Relaxed) {
             VERSIONED => Some(true),
             UNVERSIONED => Some(false),
+            UNKNOWN => None,
             _ => None,
         }
     }
