@@ -75,6 +75,40 @@ mod reader_threads {
     tijara_testkit::storage_conformance!(threads());
 }
 
+/// The suite again with point reads on the calling thread (`ReadMode::Inline`), asked for by
+/// the URL's `reads=inline`.
+mod inline {
+    use super::*;
+
+    async fn inline() -> Option<Arc<dyn Storage>> {
+        let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+            "rusqlite-inline-{}.db",
+            tijara_testkit::storage::unique("sqlite")
+        ));
+        let url = format!("sqlite://{}?reads=inline", path.display());
+        Some(
+            tijara_store_sqlite::connect(&url)
+                .await
+                .expect("open SQLite with inline reads"),
+        )
+    }
+
+    tijara_testkit::storage_conformance!(inline());
+}
+
+#[tokio::test]
+async fn an_unknown_read_mode_is_refused_and_named() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let url = format!(
+        "sqlite://{}?reads=fast",
+        dir.join("reads-fast.db").display()
+    );
+    let Err(err) = tijara_store_sqlite::connect(&url).await else {
+        panic!("reads=fast is not a mode")
+    };
+    assert!(err.to_string().contains("reads=inline"), "{err}");
+}
+
 #[tokio::test]
 async fn connect_takes_urls_and_plain_paths() {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
