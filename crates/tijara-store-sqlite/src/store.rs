@@ -22,7 +22,7 @@ pub enum SqliteDurability {
 }
 
 /// How the store opens its database. `SqliteOptions::default()` is what [`SqliteStore::connect`]
-/// uses: durable commits, no memory map.
+/// uses: durable commits, no memory map, point reads inline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct SqliteOptions {
@@ -32,17 +32,16 @@ pub struct SqliteOptions {
     /// Reads through the map skip a `pread` and a page copy per page; see the crate's README
     /// for what it measured.
     pub mmap_size: Option<u64>,
-    /// Where reads run (default: [`ReadMode::BlockingPool`]).
+    /// Where reads run (default: [`ReadMode::Inline`]).
     pub reads: ReadMode,
 }
 
-/// Where the reads run. Either way a storage call is one hop to a thread holding a connection
-/// and one back; they differ in how the thread is woken (see the crate's README for what each
-/// measured).
+/// Where the reads run. With a pool or threads a storage call is one hop to a thread holding a
+/// connection and one back (they differ in how the thread is woken); inline, a point read makes
+/// no hop. See the crate's README and `docs/benchmarks.md` for what each measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ReadMode {
     /// On Tokio's blocking pool, with a connection taken from a pool of up to 8.
-    #[default]
     BlockingPool,
     /// On 8 dedicated reader threads, each owning a connection, fed by one queue.
     Threads,
@@ -50,7 +49,8 @@ pub enum ReadMode {
     /// page, a checkout snapshot, an idempotency record) run on the calling thread, with a
     /// pooled connection: no hop at all. They take tens of microseconds on a warm page cache;
     /// in WAL mode a reader never waits for the writer. Listings, searches and the other
-    /// reads stay on Tokio's blocking pool as with [`ReadMode::BlockingPool`].
+    /// reads stay on Tokio's blocking pool as with [`ReadMode::BlockingPool`]. The default.
+    #[default]
     Inline,
 }
 
