@@ -24,7 +24,7 @@
 // API), so 2 x checkouts in all. Then the product-by-slug read at c=32 (p99).
 
 import { Pool } from 'undici';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { execFileSync, spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 
@@ -44,6 +44,8 @@ const { values: opt } = parseArgs({
 });
 const BASE = opt.base.replace(/\/$/, '');
 const PID = opt.pid ? Number(opt.pid) : null;
+// The PostgreSQL server's own CPU per checkout (all `postgres` processes): --db postgres:… only.
+const PG_CPU = (opt.db ?? '').startsWith('postgres:');
 const WINDOW = Number(opt.window);
 const WARMUP = Number(opt.warmup);
 const GLOBAL_WARMUP = Number(opt['global-warmup']);
@@ -65,6 +67,22 @@ function cpuTicks() {
   // Fields after the command name (which may hold spaces) start at state (field 3).
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return Number(f[11]) + Number(f[12]); // utime (14) + stime (15)
+}
+// CPU ticks of every `postgres` process on this machine (the database server's own CPU, with
+// its backends; a backend that exits mid-window is missed, sqlx's pool keeps them open).
+function postgresTicks() {
+  let sum = 0;
+  for (const d of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (comm !== 'postgres') continue;
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      sum += Number(f[11]) + Number(f[12]);
+    } catch { /* gone */ }
+  }
+  return sum;
 }
 function statusKiB(field) {
   if (!PID) return 0;
@@ -186,9 +204,10 @@ async function checkouts(c, warmup, window) {
   };
   const tasks = Array.from({ length: c }, customer);
   await sleep(warmup);
-  let cpu0 = null; let perf = null;
+  let cpu0 = null; let perf = null; let pg0 = null;
   if (window > 0) {
     cpu0 = cpuTicks();
+    pg0 = PG_CPU ? postgresTicks() : null;
     perf = perfStat(window);
     state.measuring = true;
   }
@@ -196,12 +215,14 @@ async function checkouts(c, warmup, window) {
   await sleep(window);
   state.stop = true;
   const cpu1 = cpuTicks();
+  const pg1 = PG_CPU ? postgresTicks() : null;
   const elapsed = (performance.now() - t0) / 1000;
   await Promise.all(tasks);
   await pool.close();
   out.whole.sort((x, y) => x - y);
   out.adds.sort((x, y) => x - y);
   out.cpuMs = cpu0 === null ? null : ((cpu1 - cpu0) * 1000) / CLK_TCK;
+  out.pgMs = pg0 === null ? null : ((pg1 - pg0) * 1000) / CLK_TCK;
   out.elapsed = elapsed;
   out.perf = perf ? await perf : null;
   return out;
@@ -294,7 +315,8 @@ async function main() {
     const perf = o.perf && o.perf['context-switches'] !== undefined
       ? `, perf: ${(o.perf['context-switches'] / Math.max(o.done, 1)).toFixed(1)} context switches and ${(o.perf['task-clock'] / Math.max(o.done, 1)).toFixed(2)} ms task-clock per checkout`
       : '';
-    console.log(`c=${String(c).padStart(2)}: ${(o.done / o.elapsed).toFixed(1)} checkouts/s (${o.done} in ${o.elapsed.toFixed(1)}s, ${o.failed} failed${o.firstError ? `: ${o.firstError}` : ''}), checkout p50/p95/p99 ${ms(percentile(o.whole, 0.5))}/${ms(percentile(o.whole, 0.95))}/${ms(percentile(o.whole, 0.99))} ms, add-item p50/p99 ${ms(percentile(o.adds, 0.5))}/${ms(percentile(o.adds, 0.99))} ms, server CPU ${cpu}/checkout${perf}, RSS ${(statusKiB('VmRSS') / 1024).toFixed(0)} MiB (peak ${(statusKiB('VmHWM') / 1024).toFixed(0)} MiB), verification: ${check}`);
+    const pgCpu = o.pgMs === null ? '' : `, PostgreSQL CPU ${(o.pgMs / Math.max(o.done, 1)).toFixed(2)} ms/checkout`;
+    console.log(`c=${String(c).padStart(2)}: ${(o.done / o.elapsed).toFixed(1)} checkouts/s (${o.done} in ${o.elapsed.toFixed(1)}s, ${o.failed} failed${o.firstError ? `: ${o.firstError}` : ''}), checkout p50/p95/p99 ${ms(percentile(o.whole, 0.5))}/${ms(percentile(o.whole, 0.95))}/${ms(percentile(o.whole, 0.99))} ms, add-item p50/p99 ${ms(percentile(o.adds, 0.5))}/${ms(percentile(o.adds, 0.99))} ms, server CPU ${cpu}/checkout${pgCpu}${perf}, RSS ${(statusKiB('VmRSS') / 1024).toFixed(0)} MiB (peak ${(statusKiB('VmHWM') / 1024).toFixed(0)} MiB), verification: ${check}`);
   }
   const slugs = products.map((p) => p.slug);
   for (const name of opt.reads.split(',').filter(Boolean)) {
@@ -302,6 +324,9 @@ async function main() {
       await reads('product', (i) => `/api/v1/products/${slugs[Math.floor(Math.random() * slugs.length)]}`, 32, 5, READ_WINDOW);
     } else if (name === 'list') {
       await reads('list', () => '/api/v1/products?limit=20', 32, 5, READ_WINDOW);
+    } else if (name === 'page') {
+      // The shop's HTML product page (issue 13's p99 < 10 ms at c=32), no cookie.
+      await reads('page', (i) => `/products/${slugs[Math.floor(Math.random() * slugs.length)]}`, 32, 5, READ_WINDOW);
     }
   }
   await admin.close();

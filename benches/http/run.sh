@@ -10,8 +10,9 @@
 #
 # Environment: BENCH_PORT (default 8095), BENCH_LEVELS (1,8,32), BENCH_WINDOW (30),
 # BENCH_WARMUP (5), BENCH_GLOBAL_WARMUP (15), BENCH_READ_WINDOW (20), BENCH_READS (product;
-# `product,list` adds the list), BENCH_PERF=1 (perf stat of the server in each window),
-# BENCH_KEEP=1 (keep the data folder). Needs node >= 20 and `npm ci` in benches/http (done here
+# `product,list` adds the list; `page` reads the HTML product page `/products/<slug>`), BENCH_PERF=1 (perf stat of the server in each window),
+# BENCH_KEEP=1 (keep the data folder), BENCH_SQLITE_READS (inline, pool or threads: the
+# rusqlite adapter's read mode, passed as `reads=` in the database URL). Needs node >= 20 and `npm ci` in benches/http (done here
 # when node_modules is missing), sqlite3 (or psql) to count the orders.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -24,7 +25,13 @@ data="$(mktemp -d /tmp/tijara-http-bench.XXXXXX)"
 
 db_args=()
 case "$backend" in
-  sqlite) db="sqlite:$data/tijara.db" ;;
+  sqlite)
+    db="sqlite:$data/tijara.db"
+    # BENCH_SQLITE_READS=inline|pool|threads: the rusqlite adapter's read mode (URL `reads=`).
+    if [ -n "${BENCH_SQLITE_READS:-}" ]; then
+      db_args=(--database-url "sqlite://$data/tijara.db?reads=$BENCH_SQLITE_READS")
+    fi
+    ;;
   # The same SQLite file through sqlx's adapter (the storefront's default before issue 15).
   sqlx-sqlite)
     db="sqlite:$data/tijara.db"

@@ -42,6 +42,8 @@ struct State {
     next_seq: u64,
     /// Delivery state per (event, target).
     deliveries: BTreeMap<(u64, String), DeliveryRow>,
+    /// Bumped by every write or delete of a catalog document ([`is_catalog_kind`]).
+    catalog_version: u64,
 }
 
 /// A delivery row updated by one attempt (or created by the first).
@@ -333,6 +335,9 @@ fn apply(state: &mut State, cs: Changeset) -> Result<CommitOutcome, StorageError
                 .insert(id.clone());
         }
     }
+    if docs.keys().any(|(kind, _)| is_catalog_kind(*kind)) {
+        state.catalog_version += 1;
+    }
     state.docs.extend(docs);
     state.stock.extend(stock);
     for (id, r) in reservations {
@@ -525,6 +530,21 @@ impl Storage for MemoryStore {
         Ok(SearchPage::new(docs, sel.total, sel.facets))
     }
 
+    async fn catalog_version(&self) -> Result<Option<u64>, StorageError> {
+        Ok(Some(self.lock()?.catalog_version))
+    }
+
+    async fn catalog_stock(&self, variants: &[VariantId]) -> Result<CatalogStock, StorageError> {
+        let s = self.lock()?;
+        Ok(CatalogStock::new(
+            Some(s.catalog_version),
+            variants
+                .iter()
+                .filter_map(|v| s.stock.get(v).cloned())
+                .collect(),
+        ))
+    }
+
     async fn stock_levels(&self, variants: &[VariantId]) -> Result<Vec<StockRow>, StorageError> {
         let s = self.lock()?;
         Ok(variants
@@ -609,6 +629,9 @@ impl Storage for MemoryStore {
             return Ok(false);
         }
         if let Some(doc) = s.docs.remove(&slot) {
+            if is_catalog_kind(kind) {
+                s.catalog_version += 1;
+            }
             unown(&mut s.owned, kind, id, &doc.owners);
             for k in doc.keys {
                 if s.keys

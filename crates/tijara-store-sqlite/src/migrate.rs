@@ -30,6 +30,13 @@ const MIGRATIONS: &[Migration] = &[
         ),
     },
     Migration {
+        version: 20261202090001,
+        description: "catalog version",
+        sql: include_str!(
+            "../../tijara-store-sqlx/migrations/sqlite/20261202090001_catalog_version.sql"
+        ),
+    },
+    Migration {
         version: 20261202090002,
         description: "search",
         sql: include_str!("../../tijara-store-sqlx/migrations/sqlite/20261202090002_search.sql"),

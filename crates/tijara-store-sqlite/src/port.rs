@@ -95,6 +95,14 @@ fn stock_levels_in(c: &Connection, variants: &[String]) -> Result<Vec<StockRow>,
     Ok(out)
 }
 
+/// The catalog's version (the row the migration `catalog_version` keeps; its triggers bump it).
+fn catalog_version_in(c: &Connection) -> Result<u64, Stop> {
+    let v: i64 = c
+        .prepare_cached("SELECT version FROM catalog_version WHERE id = 1")?
+        .query_row([], |r| r.get(0))?;
+    Ok(u64::try_from(v).unwrap_or(0))
+}
+
 fn docs(
     c: &Connection,
     kind: DocKind,
@@ -120,7 +128,7 @@ impl Storage for SqliteStore {
             return compose_checkout_snapshot(self, variants).await;
         }
         let list: Vec<String> = variants.iter().map(|v| v.as_str().to_owned()).collect();
-        self.read("checkout_snapshot", move |c| {
+        self.read_point("checkout_snapshot", move |c| {
             let n = list.len();
             // ?1..?n are the variants, used three times.
             let ids = (1..=n).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
@@ -150,9 +158,24 @@ impl Storage for SqliteStore {
         .await
     }
 
+    async fn catalog_version(&self) -> Result<Option<u64>, StorageError> {
+        self.read_point("catalog_version", |c| Ok(Some(catalog_version_in(c)?)))
+            .await
+    }
+
+    async fn catalog_stock(&self, variants: &[VariantId]) -> Result<CatalogStock, StorageError> {
+        let list: Vec<String> = variants.iter().map(|v| v.as_str().to_owned()).collect();
+        // One hop: the version first, then the counters, on one connection.
+        self.read_point("catalog_stock", move |c| {
+            let version = catalog_version_in(c)?;
+            Ok(CatalogStock::new(Some(version), stock_levels_in(c, &list)?))
+        })
+        .await
+    }
+
     async fn product_page(&self, key: &str) -> Result<ProductPageRows, StorageError> {
         let key = key.to_owned();
-        self.read("product_page", move |c| {
+        self.read_point("product_page", move |c| {
             let mut out = ProductPageRows::default();
             tagged(
                 c,
@@ -185,7 +208,7 @@ impl Storage for SqliteStore {
 
     async fn get(&self, kind: DocKind, id: &str) -> Result<Option<StoredDoc>, StorageError> {
         let id = id.to_owned();
-        self.read("get", move |c| {
+        self.read_point("get", move |c| {
             Ok(
                 c.prepare_cached("SELECT id, version, body FROM docs WHERE kind = ?1 AND id = ?2")?
                     .query_row(params![kind.as_str(), id], |r| doc_row(kind, r))
@@ -201,7 +224,7 @@ impl Storage for SqliteStore {
         ids: &[String],
     ) -> Result<Vec<StoredDoc>, StorageError> {
         let ids = ids.to_vec();
-        self.read("get_many", move |c| {
+        self.read_point("get_many", move |c| {
             let mut out = Vec::with_capacity(ids.len());
             for chunk in ids.chunks(500) {
                 let sql = format!(
@@ -222,7 +245,7 @@ impl Storage for SqliteStore {
         key: &str,
     ) -> Result<Option<StoredDoc>, StorageError> {
         let key = key.to_owned();
-        self.read("find_by_key", move |c| {
+        self.read_point("find_by_key", move |c| {
             Ok(c.prepare_cached(
                 "SELECT d.id, d.version, d.body FROM doc_keys k JOIN docs d ON d.kind = k.kind AND d.id = k.id \
                  WHERE k.kind = ?1 AND k.key = ?2",
@@ -415,7 +438,7 @@ impl Storage for SqliteStore {
 
     async fn stock_levels(&self, variants: &[VariantId]) -> Result<Vec<StockRow>, StorageError> {
         let list: Vec<String> = variants.iter().map(|v| v.as_str().to_owned()).collect();
-        self.read("stock_levels", move |c| stock_levels_in(c, &list))
+        self.read_point("stock_levels", move |c| stock_levels_in(c, &list))
             .await
     }
 
@@ -444,7 +467,7 @@ impl Storage for SqliteStore {
         order: &OrderId,
     ) -> Result<Vec<ReservationRow>, StorageError> {
         let order = order.as_str().to_owned();
-        self.read("order_reservations", move |c| {
+        self.read_point("order_reservations", move |c| {
             let mut st = c.prepare_cached(
                 "SELECT id, variant, quantity, order_id, expires_at FROM reservations WHERE order_id = ?1 ORDER BY id",
             )?;
@@ -464,7 +487,7 @@ impl Storage for SqliteStore {
         key: &str,
     ) -> Result<Option<IdempotencyRecord>, StorageError> {
         let (scope, key) = (scope.to_owned(), key.to_owned());
-        self.read("idempotency", move |c| {
+        self.read_point("idempotency", move |c| {
             Ok(apply::read_idempotency(c, &scope, &key)?)
         })
         .await

@@ -22,7 +22,7 @@ pub enum SqliteDurability {
 }
 
 /// How the store opens its database. `SqliteOptions::default()` is what [`SqliteStore::connect`]
-/// uses: durable commits, no memory map.
+/// uses: durable commits, no memory map, point reads inline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct SqliteOptions {
@@ -32,20 +32,38 @@ pub struct SqliteOptions {
     /// Reads through the map skip a `pread` and a page copy per page; see the crate's README
     /// for what it measured.
     pub mmap_size: Option<u64>,
-    /// Where reads run (default: [`ReadMode::BlockingPool`]).
+    /// Where reads run (default: [`ReadMode::Inline`]).
     pub reads: ReadMode,
 }
 
-/// Where the reads run. Either way a storage call is one hop to a thread holding a connection
-/// and one back; they differ in how the thread is woken (see the crate's README for what each
-/// measured).
+/// Where the reads run. With a pool or threads a storage call is one hop to a thread holding a
+/// connection and one back (they differ in how the thread is woken); inline, a point read makes
+/// no hop. See the crate's README and `docs/benchmarks.md` for what each measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ReadMode {
     /// On Tokio's blocking pool, with a connection taken from a pool of up to 8.
-    #[default]
     BlockingPool,
     /// On 8 dedicated reader threads, each owning a connection, fed by one queue.
     Threads,
+    /// Point reads (a document by id or key, stock counters, the catalog's version, a product
+    /// page, a checkout snapshot, an idempotency record) run on the calling thread, with a
+    /// pooled connection: no hop at all. They take tens of microseconds on a warm page cache;
+    /// in WAL mode a reader never waits for the writer. Listings, searches and the other
+    /// reads stay on Tokio's blocking pool as with [`ReadMode::BlockingPool`]. The default.
+    #[default]
+    Inline,
+}
+
+impl ReadMode {
+    /// The mode a URL's `reads=` names: `pool`, `threads` or `inline`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "pool" => Some(Self::BlockingPool),
+            "threads" => Some(Self::Threads),
+            "inline" => Some(Self::Inline),
+            _ => None,
+        }
+    }
 }
 
 impl SqliteOptions {
@@ -162,8 +180,9 @@ impl std::fmt::Debug for SqliteStore {
     }
 }
 
-/// What a URL names: a file (and whether read-only) or memory.
-fn parse_url(url: &str) -> Result<(Option<PathBuf>, bool), StorageError> {
+/// What a URL names: a file (and whether read-only) or memory, and the read mode it asks
+/// for (`reads=`), if any.
+fn parse_url(url: &str) -> Result<(Option<PathBuf>, bool, Option<ReadMode>), StorageError> {
     let rest = if let Some(r) = url.strip_prefix("sqlite://") {
         r
     } else if let Some(r) = url.strip_prefix("sqlite:") {
@@ -180,14 +199,24 @@ fn parse_url(url: &str) -> Result<(Option<PathBuf>, bool), StorageError> {
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
     let mut read_only = false;
     let mut memory = path == ":memory:" || path.is_empty();
+    let mut reads = None;
     for pair in query.split('&') {
         match pair {
             "mode=ro" => read_only = true,
             "mode=memory" => memory = true,
-            _ => {}
+            _ => {
+                if let Some(name) = pair.strip_prefix("reads=") {
+                    reads = Some(ReadMode::from_name(name).ok_or_else(|| {
+                        StorageError::Unavailable(format!(
+                            "unknown reads={name:?} in the database URL: use reads=inline, \
+                             reads=pool or reads=threads"
+                        ))
+                    })?);
+                }
+            }
         }
     }
-    Ok(((!memory).then(|| PathBuf::from(path)), read_only))
+    Ok(((!memory).then(|| PathBuf::from(path)), read_only, reads))
 }
 
 /// A URL without its password, for messages.
@@ -223,7 +252,11 @@ impl SqliteStore {
             }
             other => other,
         };
-        let (path, read_only) = parse_url(url).map_err(named)?;
+        let (path, read_only, reads) = parse_url(url).map_err(named)?;
+        let options = match reads {
+            Some(mode) => options.with_reads(mode),
+            None => options,
+        };
         let opener = Opener {
             path,
             read_only,
@@ -352,6 +385,31 @@ impl SqliteStore {
             .await
             .map_err(|_| stopped())?;
         let r = answer.await.map_err(|_| stopped())?;
+        if let Err(e) = &r {
+            log_fault(op, e);
+        }
+        r
+    }
+
+    /// Runs the point read `f` on the calling thread with a pooled connection
+    /// ([`ReadMode::Inline`]), else as [`SqliteStore::read`] does.
+    pub(crate) async fn read_point<T, F>(&self, op: &'static str, f: F) -> Result<T, StorageError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, Stop> + Send + 'static,
+    {
+        if self.inner.opener.options.reads != ReadMode::Inline || self.inner.opener.path.is_none() {
+            return self.read(op, f).await;
+        }
+        let pooled = self.inner.idle.lock().ok().and_then(|mut idle| idle.pop());
+        let conn = match pooled {
+            Some(c) => c,
+            None => self.inner.opener.open(false).map_err(|e| classify(e).0)?,
+        };
+        let (r, keep) = run_read(&conn, f);
+        if keep && let Ok(mut idle) = self.inner.idle.lock() {
+            idle.push(conn);
+        }
         if let Err(e) = &r {
             log_fault(op, e);
         }

@@ -1,6 +1,6 @@
 //! The rusqlite store runs the whole storage conformance suite, each check on a fresh file
-//! database (WAL, synchronous=FULL), and again in memory, with a memory map and with reader
-//! threads.
+//! database (WAL, synchronous=FULL, point reads inline), and again in memory, with a memory
+//! map, with reader threads and with every read on the blocking pool.
 
 use std::sync::Arc;
 use tijara::ports::storage::Storage;
@@ -73,6 +73,40 @@ mod reader_threads {
     }
 
     tijara_testkit::storage_conformance!(threads());
+}
+
+/// The suite again with every read on Tokio's blocking pool (`ReadMode::BlockingPool`; the
+/// default runs point reads inline), asked for by the URL's `reads=pool`.
+mod blocking_pool {
+    use super::*;
+
+    async fn pool() -> Option<Arc<dyn Storage>> {
+        let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+            "rusqlite-pool-{}.db",
+            tijara_testkit::storage::unique("sqlite")
+        ));
+        let url = format!("sqlite://{}?reads=pool", path.display());
+        Some(
+            tijara_store_sqlite::connect(&url)
+                .await
+                .expect("open SQLite with reads on the blocking pool"),
+        )
+    }
+
+    tijara_testkit::storage_conformance!(pool());
+}
+
+#[tokio::test]
+async fn an_unknown_read_mode_is_refused_and_named() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let url = format!(
+        "sqlite://{}?reads=fast",
+        dir.join("reads-fast.db").display()
+    );
+    let Err(err) = tijara_store_sqlite::connect(&url).await else {
+        panic!("reads=fast is not a mode")
+    };
+    assert!(err.to_string().contains("reads=inline"), "{err}");
 }
 
 #[tokio::test]

@@ -19,6 +19,7 @@ use tijara_core::Region;
 
 pub(crate) use crate::support::os_random;
 
+mod catalog_cache;
 mod config;
 
 pub use config::{EngineConfig, IdempotencyKey};
@@ -33,6 +34,8 @@ pub(crate) struct Inner {
     pub(crate) sink: Option<Arc<dyn EventSink>>,
     pub(crate) sleeper: Option<Arc<dyn Sleeper>>,
     pub(crate) config: EngineConfig,
+    /// The decoded catalog, valid for one catalog version.
+    pub(crate) catalog: catalog_cache::CatalogCache,
     #[cfg(feature = "accounts")]
     pub(crate) hash_gate: Arc<crate::support::HashGate>,
 }
@@ -219,6 +222,7 @@ impl TijaraBuilder {
                 )),
                 sleeper: self.sleeper,
                 config: self.config,
+                catalog: catalog_cache::CatalogCache::default(),
             }),
         })
     }

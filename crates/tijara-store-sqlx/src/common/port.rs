@@ -120,6 +120,54 @@ macro_rules! sql_store {
                 Ok(out)
             }
 
+            async fn catalog_version(&self) -> Result<Option<u64>, StorageError> {
+                let v: i64 = sqlx::query_scalar("SELECT version FROM catalog_version WHERE id = 1")
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(at("catalog_version"))?;
+                Ok(Some(u64::try_from(v).unwrap_or(0)))
+            }
+
+            async fn catalog_stock(&self, variants: &[VariantId]) -> Result<CatalogStock, StorageError> {
+                if variants.len() > 300 {
+                    let version = self.catalog_version().await?;
+                    return Ok(CatalogStock::new(version, self.stock_levels(variants).await?));
+                }
+                // One statement: the version's row (an empty variant), then the counters.
+                let mut q = QueryBuilder::<$db>::new(
+                    "SELECT '' AS variant, '' AS product, 0 AS tracked, 0 AS on_hand, 0 AS reserved, version \
+                     FROM catalog_version WHERE id = 1 \
+                     UNION ALL SELECT variant, product, tracked, on_hand, reserved, 0 FROM stock WHERE variant IN (",
+                );
+                let mut sep = q.separated(", ");
+                for v in variants {
+                    sep.push_bind(v.as_str().to_owned());
+                }
+                if variants.is_empty() {
+                    q.push("NULL");
+                }
+                q.push(")");
+                let mut version = None;
+                let mut stock = Vec::with_capacity(variants.len());
+                for r in q.build().fetch_all(&self.pool).await.map_err(at("catalog_stock"))? {
+                    let variant: String = r.try_get(0).map_err(err)?;
+                    if variant.is_empty() {
+                        version = Some(u64::try_from(r.try_get::<i64, _>(5).map_err(err)?).unwrap_or(0));
+                        continue;
+                    }
+                    stock.push(
+                        StockRow::new(
+                            vid(variant)?,
+                            ProductId::new(r.try_get::<String, _>(1).map_err(err)?).map_err(|e| StorageError::Backend(Box::new(e)))?,
+                        )
+                        .with_tracked(r.try_get::<i64, _>(2).map_err(err)? == 1)
+                        .with_on_hand(to_u32(r.try_get(3).map_err(err)?))
+                        .with_reserved(to_u32(r.try_get(4).map_err(err)?)),
+                    );
+                }
+                Ok(CatalogStock::new(version, stock))
+            }
+
             async fn get(&self, kind: DocKind, id: &str) -> Result<Option<StoredDoc>, StorageError> {
                 let row = sqlx::query("SELECT id, version, body FROM docs WHERE kind = $1 AND id = $2")
                     .bind(kind.as_str())

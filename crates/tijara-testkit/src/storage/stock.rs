@@ -440,3 +440,116 @@ pub async fn product_page_matches_its_parts<S: Storage + ?Sized>(s: &S) {
         .unwrap_or_else(|e| panic!("product_page: {e}"));
     assert_eq!(none, ProductPageRows::default(), "no product, no rows");
 }
+
+/// The catalog's version (adapters that keep one): it changes with every write and delete of
+/// a product, seller or category, in the same commit, and stays the same across writes of
+/// anything else (a cart, an order, a promotion, stock); `catalog_stock` answers it with the
+/// counters `stock_levels` answers. An adapter without a version (`None`) is only checked for
+/// the counters.
+pub async fn catalog_version_follows_catalog_writes<S: Storage + ?Sized>(s: &S) {
+    let version = |what: &'static str| async move {
+        s.catalog_version()
+            .await
+            .unwrap_or_else(|e| panic!("catalog_version ({what}): {e}"))
+    };
+    let v0 = version("start").await;
+    let a = vid(&unique("cv"));
+    define(s, &a, true, 5).await;
+    let rows = s
+        .catalog_stock(std::slice::from_ref(&a))
+        .await
+        .unwrap_or_else(|e| panic!("catalog_stock: {e}"));
+    assert_eq!(
+        rows.stock,
+        vec![level(s, &a).await],
+        "catalog_stock's counters"
+    );
+    assert_eq!(rows.version, v0, "catalog_stock's version");
+    let Some(mut last) = v0 else {
+        return;
+    };
+    // Not the catalog: a cart, an order, stock moves.
+    ok(
+        s,
+        one(doc(DocKind::Cart, &unique("cart"), None, "{}")),
+        "cart",
+    )
+    .await;
+    ok(
+        s,
+        one(doc(DocKind::Order, &unique("ord"), None, "{}")),
+        "order",
+    )
+    .await;
+    ok(
+        s,
+        one(doc(DocKind::Promotion, &unique("promo"), None, "{}")),
+        "promotion",
+    )
+    .await;
+    ok(
+        s,
+        stock(vec![StockOp::Sell {
+            variant: a.clone(),
+            quantity: 1,
+        }]),
+        "sale",
+    )
+    .await;
+    assert_eq!(
+        version("other writes").await,
+        Some(last),
+        "writes outside the catalog leave its version alone"
+    );
+    let empty = s
+        .catalog_stock(&[])
+        .await
+        .unwrap_or_else(|e| panic!("catalog_stock of no variant: {e}"));
+    assert_eq!(
+        empty.version,
+        Some(last),
+        "the version comes without counters too"
+    );
+    assert!(empty.stock.is_empty(), "no variant, no counter");
+    for kind in [DocKind::Product, DocKind::Seller, DocKind::Category] {
+        let id = unique("cat-doc");
+        ok(s, one(doc(kind, &id, None, r#"{"n":1}"#)), "catalog create").await;
+        let created = version("create").await;
+        assert!(
+            created.is_some_and(|v| v != last),
+            "creating a {kind} changes the catalog version ({last} → {created:?})"
+        );
+        last = created.unwrap_or(last);
+        ok(
+            s,
+            one(doc(kind, &id, Some(1), r#"{"n":2}"#)),
+            "catalog update",
+        )
+        .await;
+        let updated = version("update").await;
+        assert!(
+            updated.is_some_and(|v| v != last),
+            "updating a {kind} changes the catalog version"
+        );
+        last = updated.unwrap_or(last);
+        let deleted = s
+            .delete_doc(kind, &id, 2)
+            .await
+            .unwrap_or_else(|e| panic!("delete_doc: {e}"));
+        assert!(deleted, "the {kind} is deleted");
+        let after = version("delete").await;
+        assert!(
+            after.is_some_and(|v| v != last),
+            "deleting a {kind} changes the catalog version"
+        );
+        last = after.unwrap_or(last);
+        assert_eq!(
+            s.catalog_stock(std::slice::from_ref(&a))
+                .await
+                .unwrap_or_else(|e| panic!("catalog_stock: {e}"))
+                .version,
+            Some(last),
+            "catalog_stock's version follows"
+        );
+    }
+}

@@ -43,9 +43,10 @@ mod delivery;
 mod records;
 pub use delivery::{DeliveryAttempt, DeliveryOutcome, DeliveryRow, PurgeCutoffs, PurgeReport};
 pub use records::{
-    Changeset, CheckoutRows, CommitOutcome, DocKind, DocWrite, IdempotencyClaim, IdempotencyRecord,
-    ListQuery, NewEvent, OutboxEvent, ProductIndex, ProductPageRows, ProductQuery, ReservationRow,
-    SearchPage, SearchQuery, StockOp, StockRow, StoredDoc,
+    CatalogStock, Changeset, CheckoutRows, CommitOutcome, DocKind, DocWrite, IdempotencyClaim,
+    IdempotencyRecord, ListQuery, NewEvent, OutboxEvent, ProductIndex, ProductPageRows,
+    ProductQuery, ReservationRow, SearchPage, SearchQuery, StockOp, StockRow, StoredDoc,
+    is_catalog_kind,
 };
 
 /// Why a storage call failed.
@@ -421,6 +422,34 @@ pub trait Storage: Send + Sync {
     /// The rows the default composes (`tijara_testkit::storage::product_page_matches_its_parts`).
     async fn product_page(&self, key: &str) -> Result<ProductPageRows, StorageError> {
         compose_product_page(self, key).await
+    }
+
+    /// The catalog's version: a number that grows in the same transaction as any write or
+    /// delete of a catalog document (product, seller, category: [`is_catalog_kind`]),
+    /// whichever process made it, and never otherwise goes back. An
+    /// engine caches the decoded catalog and uses what it holds only while this number is the
+    /// one it was read at. The default, `None`, says the storage keeps no version: the engine
+    /// then reads the catalog on every call (a storage that wraps another should forward this
+    /// method, or keep the default).
+    ///
+    /// # Contract
+    /// Changes in the same transaction as every catalog write or delete, is the same before
+    /// and after a change to anything else (`tijara_testkit::storage::catalog_version_follows_catalog_writes`).
+    async fn catalog_version(&self) -> Result<Option<u64>, StorageError> {
+        Ok(None)
+    }
+
+    /// The catalog's version and the stock counters of `variants`, read together (one
+    /// statement on the SQL adapters): what a cached catalog needs to be used. The version is
+    /// read no later than the counters. The default composes [`Storage::catalog_version`] and
+    /// [`Storage::stock_levels`].
+    ///
+    /// # Contract
+    /// The rows the default composes (`tijara_testkit::storage::catalog_version_follows_catalog_writes`).
+    async fn catalog_stock(&self, variants: &[VariantId]) -> Result<CatalogStock, StorageError> {
+        let version = self.catalog_version().await?;
+        let stock = self.stock_levels(variants).await?;
+        Ok(CatalogStock::new(version, stock))
     }
 }
 

@@ -619,6 +619,32 @@ pub struct ProductPageRows {
     pub category: Option<StoredDoc>,
 }
 
+/// The catalog's version and some variants' stock counters, read together by
+/// [`super::Storage::catalog_stock`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CatalogStock {
+    /// The catalog's version ([`super::Storage::catalog_version`]), `None` when the storage
+    /// does not keep one.
+    pub version: Option<u64>,
+    /// Stock counters of the variants asked (those that exist), in any order.
+    pub stock: Vec<StockRow>,
+}
+
+impl CatalogStock {
+    /// The version and the counters.
+    pub fn new(version: Option<u64>, stock: Vec<StockRow>) -> Self {
+        Self { version, stock }
+    }
+}
+
+/// Whether documents of `kind` are part of the catalog an engine may cache: the kinds whose
+/// writes and deletes change [`super::Storage::catalog_version`] (products, sellers,
+/// categories). Promotions are not: every order that uses one writes its usage counters.
+pub fn is_catalog_kind(kind: DocKind) -> bool {
+    matches!(kind, DocKind::Product | DocKind::Seller | DocKind::Category)
+}
+
 /// What pricing a cart needs, read together: the variants' stock counters, their products,
 /// the products' sellers, and every promotion.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

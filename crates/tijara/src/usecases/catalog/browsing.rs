@@ -80,6 +80,36 @@ fn view_of(
     }
 }
 
+/// The product page's 404: not on sale, as if it did not exist.
+fn gone(slug: &str) -> TijaraError {
+    TijaraError::NotFound {
+        kind: DocKind::Product,
+        id: slug.to_owned(),
+    }
+}
+
+/// A product page from its documents and stock counters: [`gone`] unless the product, one of
+/// its variants and its seller are active.
+fn page_of(
+    slug: &str,
+    product: Product,
+    seller: Seller,
+    category: Option<Category>,
+    stock: Vec<StockRow>,
+) -> Result<ProductPage, TijaraError> {
+    let stock: HashMap<VariantId, StockRow> =
+        stock.into_iter().map(|r| (r.variant.clone(), r)).collect();
+    let view = view_of(product, &stock, Some(&seller));
+    if !view.product.active || view.variants.is_empty() || !seller.active {
+        return Err(gone(slug));
+    }
+    Ok(ProductPage {
+        view,
+        seller,
+        category,
+    })
+}
+
 impl Catalog<'_> {
     /// A product with its availability.
     pub async fn product(self, id: &ProductId) -> Result<ProductView, TijaraError> {
@@ -129,48 +159,60 @@ impl Catalog<'_> {
         Ok(self.product_page(slug).await?.view)
     }
 
-    /// What a product's page shows, in one storage read ([`Storage::product_page`]): the
-    /// product on sale by its slug with its availability, its seller and its category. The
-    /// same [`TijaraError::NotFound`] as [`Catalog::product_by_slug`] for a product not on sale.
+    /// What a product's page shows: the product on sale by its slug with its availability,
+    /// its seller and its category. The same [`TijaraError::NotFound`] as
+    /// [`Catalog::product_by_slug`] for a product not on sale.
+    ///
+    /// One storage read when the engine's catalog cache holds the documents
+    /// ([`Storage::catalog_stock`]: the catalog's version and the live stock counters); else
+    /// the catalog's version and [`Storage::product_page`], whose documents fill the cache.
     ///
     /// [`Storage::product_page`]: crate::ports::storage::Storage::product_page
+    /// [`Storage::catalog_stock`]: crate::ports::storage::Storage::catalog_stock
     pub async fn product_page(self, slug: &str) -> Result<ProductPage, TijaraError> {
         let e = self.engine;
-        let gone = || TijaraError::NotFound {
-            kind: DocKind::Product,
-            id: slug.to_owned(),
+        let key = format!("slug:{slug}");
+        let caching = e.caches_catalog().await?;
+        // From the cache: one storage call, the catalog's version with the stock counters.
+        if caching && let Some(hit) = e.inner.catalog.page(&key) {
+            let variants: Vec<VariantId> =
+                hit.product.variants.iter().map(|v| v.id.clone()).collect();
+            let rows = e.inner.storage.catalog_stock(&variants).await?;
+            if rows.version == Some(hit.version) && e.inner.catalog.current(hit.version) {
+                return page_of(
+                    slug,
+                    (*hit.product).clone(),
+                    (*hit.seller).clone(),
+                    hit.category.map(|c| (*c).clone()),
+                    rows.stock,
+                );
+            }
+        }
+        // The version first: documents stored under it are never newer than it says.
+        let version = if caching {
+            e.inner.storage.catalog_version().await?
+        } else {
+            None
         };
-        let rows = e
-            .inner
-            .storage
-            .product_page(&format!("slug:{slug}"))
-            .await?;
+        let rows = e.inner.storage.product_page(&key).await?;
         let Some(doc) = rows.product else {
-            return Err(gone());
+            return Err(gone(slug));
         };
         let product: Product = decode(DocKind::Product, &doc.id, &doc.body)?;
         let seller: Seller = match rows.seller {
             Some(d) => decode(DocKind::Seller, &d.id, &d.body)?,
-            None => return Err(gone()),
+            None => return Err(gone(slug)),
         };
         let category: Option<Category> = rows
             .category
             .map(|d| decode(DocKind::Category, &d.id, &d.body))
             .transpose()?;
-        let stock: HashMap<VariantId, StockRow> = rows
-            .stock
-            .into_iter()
-            .map(|r| (r.variant.clone(), r))
-            .collect();
-        let view = view_of(product, &stock, Some(&seller));
-        if !view.product.active || view.variants.is_empty() || !seller.active {
-            return Err(gone());
+        if let Some(v) = version {
+            e.inner
+                .catalog
+                .put_page(v, &key, &product, &seller, category.as_ref());
         }
-        Ok(ProductPage {
-            view,
-            seller,
-            category,
-        })
+        page_of(slug, product, seller, category, rows.stock)
     }
 
     /// A product by its slug, on sale or not (seller portals, administration).
@@ -213,15 +255,33 @@ impl Catalog<'_> {
 
 impl Tijara {
     /// The sellers, products and stock of some variants (what pricing a cart needs), in one
-    /// storage call: [`Storage::checkout_snapshot`] (one statement on the SQL adapters), whose
-    /// promotions are left unread. Each cart change, shipping quote and choice reads this; three
-    /// separate calls (stock, products, sellers) cost three hops to the database and back.
+    /// storage call: [`Storage::catalog_stock`] (the catalog's version and the counters, one
+    /// statement) when the catalog cache holds the documents at that version, else
+    /// [`Storage::checkout_snapshot`] (one statement on the SQL adapters, its promotions left
+    /// unread), whose documents then fill the cache. Each cart change, shipping quote and
+    /// choice reads this.
     ///
     /// [`Storage::checkout_snapshot`]: crate::ports::storage::Storage::checkout_snapshot
+    /// [`Storage::catalog_stock`]: crate::ports::storage::Storage::catalog_stock
     pub(crate) async fn snapshot_for(
         &self,
         variants: &[VariantId],
     ) -> Result<(CatalogSnapshot, HashMap<VariantId, StockRow>), TijaraError> {
+        let mut version = None;
+        if self.caches_catalog().await? {
+            // The version with the counters; the documents from the cache when it holds them
+            // at that version.
+            let rows = self.inner.storage.catalog_stock(variants).await?;
+            if let Some(v) = rows.version
+                && let Some((products, sellers)) = self.inner.catalog.snapshot(v, &rows.stock)
+            {
+                return Ok((
+                    CatalogSnapshot::new(sellers, products)?,
+                    stock_map(rows.stock),
+                ));
+            }
+            version = rows.version;
+        }
         let rows = self.inner.storage.checkout_snapshot(variants).await?;
         let products: Vec<Product> = rows
             .products
@@ -233,15 +293,27 @@ impl Tijara {
             .iter()
             .map(|d| decode(DocKind::Seller, &d.id, &d.body))
             .collect::<Result<_, _>>()?;
+        if let Some(v) = version {
+            self.inner.catalog.put_snapshot(v, &products, &sellers);
+        }
         let snapshot = CatalogSnapshot::new(sellers, products)?;
-        Ok((
-            snapshot,
-            rows.stock
-                .into_iter()
-                .map(|r| (r.variant.clone(), r))
-                .collect(),
-        ))
+        Ok((snapshot, stock_map(rows.stock)))
     }
+
+    /// Whether the catalog cache is in use: the storage keeps a catalog version (asked once).
+    pub(crate) async fn caches_catalog(&self) -> Result<bool, TijaraError> {
+        if let Some(yes) = self.inner.catalog.versioned() {
+            return Ok(yes);
+        }
+        let yes = self.inner.storage.catalog_version().await?.is_some();
+        self.inner.catalog.set_versioned(yes);
+        Ok(yes)
+    }
+}
+
+/// Stock counters by variant.
+fn stock_map(rows: Vec<StockRow>) -> HashMap<VariantId, StockRow> {
+    rows.into_iter().map(|r| (r.variant.clone(), r)).collect()
 }
 
 /// The storage query of `filter`, from `after`, `limit` items at most (already clamped).

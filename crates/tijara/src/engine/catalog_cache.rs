@@ -1,0 +1,202 @@
+//! A read-through cache of the decoded catalog (products, sellers, categories), valid for
+//! one catalog version.
+//!
+//! Every product page and every cart change, shipping quote and choice needs the same few
+//! catalog documents, which change rarely. The storage keeps a catalog version
+//! ([`Storage::catalog_version`]) that changes in the same transaction as any write or delete
+//! of a product, seller or category, by any process. The engine reads that version together
+//! with the stock counters it needs anyway ([`Storage::catalog_stock`], one statement) and
+//! uses what it holds only when it was read at that same version; otherwise it drops
+//! everything and reads the documents again. So a cached document is never older than the
+//! stock read beside it: there is no staleness window, across processes too.
+//!
+//! Entries are labelled with the version read **before** the documents: a change committed
+//! between the two reads leaves entries labelled with the older version, which the next check
+//! finds out of date (never the reverse). A storage that keeps no version (`None`) disables
+//! the cache: the engine then reads the catalog on every call, as before.
+//!
+//! [`Storage::catalog_version`]: crate::ports::storage::Storage::catalog_version
+//! [`Storage::catalog_stock`]: crate::ports::storage::Storage::catalog_stock
+
+use crate::ports::storage::StockRow;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use tijara_core::catalog::{Category, Product, Seller};
+
+/// The most products the cache holds; past it, it starts again empty (a catalog this large is
+/// read as before, a page at a time).
+const MAX_PRODUCTS: usize = 20_000;
+
+/// Whether the storage keeps a catalog version: not asked yet, yes, no.
+const UNKNOWN: u8 = 0;
+const VERSIONED: u8 = 1;
+const UNVERSIONED: u8 = 2;
+
+/// The cache: the documents read at one catalog version.
+#[derive(Debug, Default)]
+pub(crate) struct CatalogCache {
+    versioned: AtomicU8,
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// The version every entry was read at.
+    version: u64,
+    /// Products by id.
+    products: HashMap<String, Arc<Product>>,
+    /// Product ids by unique key (`slug:…`).
+    keys: HashMap<String, String>,
+    /// Sellers by id.
+    sellers: HashMap<String, Arc<Seller>>,
+    /// Categories by id; `None` for an id no category holds.
+    categories: HashMap<String, Option<Arc<Category>>>,
+}
+
+impl State {
+    /// Moves to version `v` (dropping everything) when it is newer; true when entries read at
+    /// `v` are the current ones.
+    fn at(&mut self, v: u64) -> bool {
+        if v > self.version || self.products.len() > MAX_PRODUCTS {
+            *self = State {
+                version: v.max(self.version),
+                ..State::default()
+            };
+        }
+        v == self.version
+    }
+}
+
+/// A product page's documents from the cache.
+#[derive(Debug, Clone)]
+pub(crate) struct CachedPage {
+    /// The version they were read at.
+    pub(crate) version: u64,
+    pub(crate) product: Arc<Product>,
+    pub(crate) seller: Arc<Seller>,
+    pub(crate) category: Option<Arc<Category>>,
+}
+
+impl CatalogCache {
+    fn lock(&self) -> Option<MutexGuard<'_, State>> {
+        // A poisoned lock (a panic elsewhere) only costs the cache: reads go to storage.
+        self.state.lock().ok()
+    }
+
+    /// Whether the storage keeps a version: `None` until [`CatalogCache::set_versioned`].
+    pub(crate) fn versioned(&self) -> Option<bool> {
+        match self.versioned.load(Ordering::Relaxed) {
+            VERSIONED => Some(true),
+            UNVERSIONED => Some(false),
+            UNKNOWN => None,
+            _ => None,
+        }
+    }
+
+    /// Records whether the storage keeps a version (asked once per engine).
+    pub(crate) fn set_versioned(&self, yes: bool) {
+        self.versioned
+            .store(if yes { VERSIONED } else { UNVERSIONED }, Ordering::Relaxed);
+    }
+
+    /// True when entries read at `version` are current (a newer version empties the cache).
+    pub(crate) fn current(&self, version: u64) -> bool {
+        self.lock().is_some_and(|mut s| s.at(version))
+    }
+
+    /// The documents of the page of the product holding `key`, if all are cached.
+    pub(crate) fn page(&self, key: &str) -> Option<CachedPage> {
+        let s = self.lock()?;
+        let product = s.products.get(s.keys.get(key)?)?.clone();
+        let seller = s.sellers.get(product.seller_id.as_str())?.clone();
+        let category = s.categories.get(product.category_id.as_str())?.clone();
+        Some(CachedPage {
+            version: s.version,
+            product,
+            seller,
+            category,
+        })
+    }
+
+    /// Stores a product page's documents, read at `version` (nothing if a newer one is known).
+    pub(crate) fn put_page(
+        &self,
+        version: u64,
+        key: &str,
+        product: &Product,
+        seller: &Seller,
+        category: Option<&Category>,
+    ) {
+        let Some(mut s) = self.lock() else { return };
+        if !s.at(version) {
+            return;
+        }
+        let id = product.id.to_string();
+        s.keys.insert(key.to_owned(), id.clone());
+        s.products.insert(id, Arc::new(product.clone()));
+        s.sellers
+            .insert(seller.id.to_string(), Arc::new(seller.clone()));
+        s.categories.insert(
+            product.category_id.to_string(),
+            category.map(|c| Arc::new(c.clone())),
+        );
+    }
+
+    /// The products of these stock rows and their sellers, if all are cached at `version`.
+    pub(crate) fn snapshot(
+        &self,
+        version: u64,
+        stock: &[StockRow],
+    ) -> Option<(Vec<Product>, Vec<Seller>)> {
+        let mut s = self.lock()?;
+        if !s.at(version) {
+            return None;
+        }
+        let mut products: Vec<Product> = Vec::with_capacity(stock.len());
+        let mut sellers: Vec<Seller> = Vec::with_capacity(stock.len());
+        for row in stock {
+            if products.iter().any(|p| p.id == row.product) {
+                continue;
+            }
+            let p = s.products.get(row.product.as_str())?;
+            if !sellers.iter().any(|x| x.id == p.seller_id) {
+                sellers.push((**s.sellers.get(p.seller_id.as_str())?).clone());
+            }
+            products.push((**p).clone());
+        }
+        Some((products, sellers))
+    }
+
+    /// Stores products and sellers read at `version` (nothing if a newer one is known).
+    pub(crate) fn put_snapshot(&self, version: u64, products: &[Product], sellers: &[Seller]) {
+        let Some(mut s) = self.lock() else { return };
+        if !s.at(version) {
+            return;
+        }
+        for p in products {
+            s.products.insert(p.id.to_string(), Arc::new(p.clone()));
+        }
+        for x in sellers {
+            s.sellers.insert(x.id.to_string(), Arc::new(x.clone()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_newer_version_empties_the_cache_and_an_older_read_is_not_stored() {
+        let mut s = State::default();
+        assert!(s.at(3));
+        s.keys.insert("slug:a".into(), "p".into());
+        assert!(s.at(3), "same version: kept");
+        assert_eq!(s.keys.len(), 1);
+        assert!(!s.at(2), "an older read is not current");
+        assert_eq!(s.keys.len(), 1, "and drops nothing");
+        assert!(s.at(4), "a newer version is current");
+        assert!(s.keys.is_empty(), "and empties the cache");
+    }
+}

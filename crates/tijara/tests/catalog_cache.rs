@@ -1,0 +1,173 @@
+//! The engine's catalog cache never serves a catalog older than the storage's: two engines
+//! (two processes' worth of caches) on one storage, one changing the catalog while the other
+//! keeps reading it. On the memory store, on one SQLite file through two separate stores (two
+//! connection pools, as two processes), and on PostgreSQL when `TIJARA_TEST_POSTGRES_URL` is
+//! set (two stores in one schema).
+
+mod common;
+
+use common::*;
+use std::sync::Arc;
+use tijara::TijaraError;
+use tijara::ports::storage::Storage;
+use tijara::usecases::cart::CartChange;
+use tijara::usecases::catalog::StockAdjustment;
+
+/// `reader` caches the catalog; `writer` changes it; `reader` must see every change at once.
+async fn reader_sees_every_change(reader: &Market, writer: &Market) {
+    let c = catalog(writer).await;
+    let r = &reader.engine;
+    let w = &writer.engine;
+    for _ in 0..2 {
+        let page = r.catalog().product_page("srama").await.expect("page");
+        assert_eq!(page.view.variants[0].variant.price, mad("250.00"));
+    }
+    // A product edited elsewhere: new title and price.
+    let id = r
+        .catalog()
+        .product_page("srama")
+        .await
+        .expect("page")
+        .view
+        .product
+        .id;
+    w.catalog()
+        .update_product(
+            &id,
+            product_input(
+                &c.a,
+                "srama",
+                "Coussin brodé",
+                "وسادة",
+                vec![variant("SRAMA-1", "300.00", 5)],
+            ),
+            None,
+        )
+        .await
+        .expect("update");
+    let page = r.catalog().product_page("srama").await.expect("page");
+    assert_eq!(
+        page.view.variants[0].variant.price,
+        mad("300.00"),
+        "the new price"
+    );
+    assert_eq!(
+        page.view
+            .product
+            .title
+            .get(tijara_core::Lang::FR, tijara_core::Lang::AR),
+        Some("Coussin brodé")
+    );
+    // Stock is live, not cached.
+    w.catalog()
+        .adjust_stock(&c.cushion, StockAdjustment::Set { units: 0 }, None)
+        .await
+        .expect("sold out");
+    let page = r.catalog().product_page("srama").await.expect("page");
+    assert!(
+        !page.view.variants[0].availability.can_order(1),
+        "sold out elsewhere, sold out here"
+    );
+    w.catalog()
+        .adjust_stock(&c.cushion, StockAdjustment::Set { units: 5 }, None)
+        .await
+        .expect("restocked");
+    // A seller suspended elsewhere: its products are gone here, then back.
+    w.catalog()
+        .set_seller_active(&c.a, false, None)
+        .await
+        .expect("suspended");
+    assert!(matches!(
+        r.catalog().product_page("srama").await,
+        Err(TijaraError::NotFound { .. })
+    ));
+    w.catalog()
+        .set_seller_active(&c.a, true, None)
+        .await
+        .expect("back");
+    r.catalog()
+        .product_page("srama")
+        .await
+        .expect("on sale again");
+    // Carts read the catalog through the cache too: a product withdrawn elsewhere cannot be
+    // added here any more.
+    let cart = r.carts().create_cart(None, None).await.expect("cart");
+    let add = |v: &tijara_core::VariantId| CartChange::Add {
+        variant: v.clone(),
+        quantity: 1,
+    };
+    r.carts()
+        .change_cart(&cart.cart.id, add(&c.bag), None)
+        .await
+        .expect("add the bag");
+    let bag = r
+        .catalog()
+        .product_page("tassoufra")
+        .await
+        .expect("bag page")
+        .view
+        .product
+        .id;
+    w.catalog()
+        .set_product_active(&bag, false, None)
+        .await
+        .expect("withdrawn");
+    let again = r
+        .carts()
+        .change_cart(&cart.cart.id, add(&c.bag), None)
+        .await;
+    assert!(
+        matches!(again, Err(TijaraError::Cart(_))),
+        "a withdrawn product is refused: {again:?}"
+    );
+    assert!(matches!(
+        r.catalog().product_page("tassoufra").await,
+        Err(TijaraError::NotFound { .. })
+    ));
+}
+
+#[tokio::test]
+async fn two_engines_on_one_memory_store() {
+    let store: Arc<dyn Storage> = Arc::new(tijara_store_memory::MemoryStore::new());
+    reader_sees_every_change(&market_on(store.clone()), &market_on(store)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_stores_on_one_sqlite_file() {
+    let path = std::env::temp_dir().join(format!(
+        "tijara-catalog-cache-{}-{}.db",
+        std::process::id(),
+        t0().timestamp()
+    ));
+    let url = format!("sqlite://{}", path.display());
+    let writer = tijara_store_sqlx::connect(&url)
+        .await
+        .expect("writer store");
+    let reader = tijara_store_sqlx::connect(&url)
+        .await
+        .expect("reader store");
+    reader_sees_every_change(&market_on(reader), &market_on(writer)).await;
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_stores_on_one_postgres_schema() {
+    let Ok(url) = std::env::var("TIJARA_TEST_POSTGRES_URL") else {
+        eprintln!("TIJARA_TEST_POSTGRES_URL not set: skipped");
+        return;
+    };
+    let schema = format!(
+        "cache_{}_{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_micros()
+    );
+    let writer = tijara_store_sqlx::PostgresStore::connect_in_schema(&url, Some(&schema))
+        .await
+        .expect("writer store");
+    let reader = tijara_store_sqlx::PostgresStore::connect_in_schema(&url, Some(&schema))
+        .await
+        .expect("reader store");
+    reader_sees_every_change(&market_on(Arc::new(reader)), &market_on(Arc::new(writer))).await;
+}
