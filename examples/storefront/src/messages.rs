@@ -177,15 +177,32 @@ pub fn link(public_url: &str, path: &str) -> String {
 
 /// Delivers the outbox every `every` (order, payment, parcel and return messages), forever.
 pub async fn run_dispatcher(engine: tijara::Tijara, every: std::time::Duration) {
+    run_dispatcher_until(engine, every, std::future::pending()).await;
+}
+
+/// [`run_dispatcher`] until `stop` resolves: a round under way is finished first (a message
+/// being sent is sent and marked), so a shutdown neither cuts a delivery nor repeats one.
+pub async fn run_dispatcher_until(
+    engine: tijara::Tijara,
+    every: std::time::Duration,
+    stop: impl std::future::Future<Output = ()> + Send,
+) {
+    let mut stop = std::pin::pin!(stop);
     loop {
-        match engine.operations().dispatch_events(100).await {
+        let round = engine.operations().dispatch_events(100).await;
+        match round {
             Ok(report) if report.failed > 0 => {
+                metrics::counter!("tijara_outbox_delivery_failures_total")
+                    .increment(u64::try_from(report.failed).unwrap_or(u64::MAX));
                 tracing::warn!(target: "messages", failed = report.failed, delivered = report.delivered, "some messages were not sent; retried on the next round");
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(target: "messages", error = %e, "outbox delivery failed"),
         }
-        tokio::time::sleep(every).await;
+        tokio::select! {
+            () = tokio::time::sleep(every) => {}
+            () = &mut stop => return,
+        }
     }
 }
 
