@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use tijara_storefront::{CmiSettings, Settings};
 
 /// The example storefront of the Tijara engine (web shop and JSON API).
-#[derive(Debug, Parser)]
+#[derive(Debug, clap::Parser)]
 #[command(version, about)]
 struct Args {
     /// Address to listen on.
