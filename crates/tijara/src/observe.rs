@@ -25,7 +25,13 @@ use tijara_core::fulfillment::{TrackingEvent, TrackingStatus};
 use tijara_core::payment::PaymentMethod;
 
 /// Records one outside call: its log line and its two metrics.
-fn record(kind: &'static str, code: &str, call: &'static str, started: Instant, error: Option<(bool, String)>) {
+fn record(
+    kind: &'static str,
+    code: &str,
+    call: &'static str,
+    started: Instant,
+    error: Option<(bool, String)>,
+) {
     let seconds = started.elapsed().as_secs_f64();
     let duration_ms = seconds * 1000.0;
     let outcome = match &error {
@@ -98,7 +104,13 @@ impl PaymentGateway for ObservedGateway {
     ) -> Result<VerifiedNotification, GatewayError> {
         let t = Instant::now();
         let r = self.0.verify_notification(request).await;
-        record("gateway", self.0.code(), "verify_notification", t, gateway_error(&r));
+        record(
+            "gateway",
+            self.0.code(),
+            "verify_notification",
+            t,
+            gateway_error(&r),
+        );
         r
     }
 
@@ -154,7 +166,13 @@ impl Carrier for ObservedCarrier {
     ) -> Result<CreatedShipment, CarrierError> {
         let t = Instant::now();
         let r = self.0.create_shipment(request).await;
-        record("carrier", self.0.code(), "create_shipment", t, carrier_error(&r));
+        record(
+            "carrier",
+            self.0.code(),
+            "create_shipment",
+            t,
+            carrier_error(&r),
+        );
         r
     }
 
@@ -175,7 +193,13 @@ impl Carrier for ObservedCarrier {
     async fn parse_webhook(&self, request: &WebhookRequest) -> Result<WebhookUpdate, CarrierError> {
         let t = Instant::now();
         let r = self.0.parse_webhook(request).await;
-        record("carrier", self.0.code(), "parse_webhook", t, carrier_error(&r));
+        record(
+            "carrier",
+            self.0.code(),
+            "parse_webhook",
+            t,
+            carrier_error(&r),
+        );
         r
     }
 

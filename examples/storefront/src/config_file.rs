@@ -28,8 +28,8 @@
 //! assert_eq!(err.line(), Some(2));
 //! ```
 
-use std::collections::BTreeMap;
 use clap::error::{ContextKind, ContextValue};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
@@ -209,9 +209,11 @@ pub fn to_args(
                 continue;
             }
             _ if is_switch => return Err(bad("is true or false".into())),
-            v => vec![scalar(v).ok_or_else(|| {
-                bad("is a string or a number (a table is not a setting)".into())
-            })?],
+            v => {
+                vec![scalar(v).ok_or_else(|| {
+                    bad("is a string or a number (a table is not a setting)".into())
+                })?]
+            }
         };
         for v in values {
             out.push(flag.clone());
@@ -229,10 +231,7 @@ pub fn to_args(
 fn clap_message(e: &clap::Error) -> String {
     let text = e.render().to_string();
     let first = text.lines().next().unwrap_or("invalid value");
-    first
-        .trim_start_matches("error:")
-        .trim()
-        .to_owned()
+    first.trim_start_matches("error:").trim().to_owned()
 }
 
 /// A scalar TOML value as the command line would give it.

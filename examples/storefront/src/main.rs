@@ -471,7 +471,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let on_signal = shutdown.clone();
     tokio::spawn(async move {
         let name = tijara_storefront::ops::signal().await;
-        tracing::info!(signal = name, "shutting down: finishing the requests in flight");
+        tracing::info!(
+            signal = name,
+            "shutting down: finishing the requests in flight"
+        );
         on_signal.begin();
     });
     println!("Tijara storefront on {}", app.public_url);

@@ -258,8 +258,7 @@ fn request_id(req: &Request) -> HeaderValue {
     if let Some(v) = req.headers().get(REQUEST_ID)
         && let Ok(s) = v.to_str()
         && (1..=64).contains(&s.len())
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
     {
         return v.clone();
@@ -328,10 +327,7 @@ async fn outbox_state(app: &App) -> Result<(usize, Duration), String> {
         Ok(Ok(events)) => events,
         Ok(Err(e)) => return Err(e.to_string()),
         Err(_) => {
-            return Err(format!(
-                "no answer within {} s",
-                READY_DB_TIMEOUT.as_secs()
-            ));
+            return Err(format!("no answer within {} s", READY_DB_TIMEOUT.as_secs()));
         }
     };
     let age = events
@@ -461,7 +457,11 @@ pub async fn drain(app: &App, tasks: Vec<tokio::task::JoinHandle<()>>, deadline:
         .commit(tijara::ports::storage::Changeset::default());
     match tokio::time::timeout(deadline, flush).await {
         Ok(Ok(_)) => {}
-        Ok(Err(e)) => tracing::warn!(target: "storage", error = %e, "the last writes could not be confirmed at shutdown"),
-        Err(_) => tracing::warn!(target: "storage", "the database did not confirm the last writes in time"),
+        Ok(Err(e)) => {
+            tracing::warn!(target: "storage", error = %e, "the last writes could not be confirmed at shutdown")
+        }
+        Err(_) => {
+            tracing::warn!(target: "storage", "the database did not confirm the last writes in time")
+        }
     }
 }

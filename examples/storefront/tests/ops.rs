@@ -101,7 +101,10 @@ async fn healthz_and_readyz_answer_for_load_balancers() {
     app.ops.shutdown.begin();
     let (status, _, body) = get(&router, "/readyz").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
-    assert!(body.contains("shutting_down") && body.contains("another instance"), "{body}");
+    assert!(
+        body.contains("shutting_down") && body.contains("another instance"),
+        "{body}"
+    );
     // The process is still alive while it finishes its requests.
     assert_eq!(get(&router, "/healthz").await.0, StatusCode::OK);
 }
@@ -110,7 +113,8 @@ async fn healthz_and_readyz_answer_for_load_balancers() {
 async fn readyz_says_when_the_outbox_is_stuck() {
     let mut app = demo_app().await;
     // An order's events wait in the outbox (no dispatcher runs in tests).
-    let (status, order) = checkout(&tijara_storefront::router(app.clone()), "outbox@example.ma").await;
+    let (status, order) =
+        checkout(&tijara_storefront::router(app.clone()), "outbox@example.ma").await;
     assert!(status.is_success(), "{order}");
     let (status, _, body) = get(&tijara_storefront::router(app.clone()), "/readyz").await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -120,9 +124,16 @@ async fn readyz_says_when_the_outbox_is_stuck() {
     app.ops.outbox_max_age = std::time::Duration::from_secs(1);
     let (status, _, body) = get(&tijara_storefront::router(app.clone()), "/readyz").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
-    assert!(body.contains("outbox_stuck") && body.contains("check the e-mail"), "{body}");
+    assert!(
+        body.contains("outbox_stuck") && body.contains("check the e-mail"),
+        "{body}"
+    );
     // Delivered, the outbox is no longer stuck.
-    app.engine.operations().dispatch_events(10_000).await.unwrap();
+    app.engine
+        .operations()
+        .dispatch_events(10_000)
+        .await
+        .unwrap();
     let (status, _, body) = get(&tijara_storefront::router(app.clone()), "/readyz").await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
@@ -148,7 +159,10 @@ async fn readyz_says_when_the_database_does_not_answer() {
     outage.set_down(true);
     let (status, _, body) = get(&router, "/readyz").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
-    assert!(body.contains("database_unreachable") && body.contains("--database-url"), "{body}");
+    assert!(
+        body.contains("database_unreachable") && body.contains("--database-url"),
+        "{body}"
+    );
     // The liveness probe does not restart a process for its database's outage.
     assert_eq!(get(&router, "/healthz").await.0, StatusCode::OK);
 }
@@ -195,7 +209,11 @@ async fn metrics_count_requests_checkouts_and_commits_on_their_own_router() {
     let shop = tijara_storefront::router(app.clone());
     assert_eq!(get(&shop, "/metrics").await.0, StatusCode::NOT_FOUND);
     // Off: the metrics router says how to turn them on.
-    let (status, _, body) = get(&tijara_storefront::ops::metrics_router(app.clone()), "/metrics").await;
+    let (status, _, body) = get(
+        &tijara_storefront::ops::metrics_router(app.clone()),
+        "/metrics",
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(body.contains("--metrics-bind"), "{body}");
     app.ops.metrics = tijara_storefront::ops::Metrics::install();

@@ -148,9 +148,11 @@ async fn engine_log_lines_carry_the_request_id_and_no_secret() {
     // Never the password, the order's access token or the demo CMI store key.
     assert!(!text.contains(secret), "the password is in the log");
     if let Some(token) = order["access_token"].as_str() {
-        assert!(!text.contains(token), "the order's access token is in the log");
+        assert!(
+            !text.contains(token),
+            "the order's access token is in the log"
+        );
     }
     let key = tijara_storefront::demo_store_key(&app.data_dir).unwrap();
     assert!(!text.contains(&key), "the CMI store key is in the log");
 }
-

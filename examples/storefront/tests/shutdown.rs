@@ -23,7 +23,12 @@ fn free_port() -> u16 {
 }
 
 /// One HTTP/1.1 request on a connection of its own: the status and the body, or why not.
-async fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<(u16, String), String> {
+async fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> Result<(u16, String), String> {
     let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await
         .map_err(|e| format!("connect: {e}"))?;
@@ -52,7 +57,12 @@ async fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Resu
     Ok((status, rest.to_owned()))
 }
 
-async fn json_call(port: u16, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
+async fn json_call(
+    port: u16,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> Result<Value, String> {
     let (status, text) = http(port, method, path, body.as_ref()).await?;
     if !(200..300).contains(&status) {
         return Err(format!("{method} {path}: {status} {text}"));
@@ -144,17 +154,27 @@ async fn sigterm_under_load_keeps_every_acknowledged_order_and_exits_cleanly() {
             break;
         }
         if let Some(status) = child.try_wait().unwrap() {
-            panic!("exited {status}: {}", std::fs::read_to_string(&log).unwrap());
+            panic!(
+                "exited {status}: {}",
+                std::fs::read_to_string(&log).unwrap()
+            );
         }
         assert!(started.elapsed() < Duration::from_secs(120), "never ready");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let page = json_call(port, "GET", "/api/v1/products?limit=50", None).await.unwrap();
+    let page = json_call(port, "GET", "/api/v1/products?limit=50", None)
+        .await
+        .unwrap();
     let variants: Vec<String> = page["items"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|i| i["variants"][0]["variant"]["id"].as_str().unwrap().to_owned())
+        .map(|i| {
+            i["variants"][0]["variant"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect();
     assert!(variants.len() >= 8);
 
@@ -162,9 +182,8 @@ async fn sigterm_under_load_keeps_every_acknowledged_order_and_exits_cleanly() {
     let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
     let signalled = Arc::new(AtomicBool::new(false));
     let mut workers = Vec::new();
-    for w in 0..8 {
-        let (acknowledged, signalled, variant) =
-            (acknowledged.clone(), signalled.clone(), variants[w].clone());
+    for (w, variant) in variants.iter().take(8).cloned().enumerate() {
+        let (acknowledged, signalled) = (acknowledged.clone(), signalled.clone());
         workers.push(tokio::spawn(async move {
             for n in 0.. {
                 match checkout(port, &variant, &format!("w{w}.n{n}@example.ma")).await {
@@ -177,9 +196,20 @@ async fn sigterm_under_load_keeps_every_acknowledged_order_and_exits_cleanly() {
             String::new()
         }));
     }
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // Under load: some orders placed, the customers still going.
+    let loaded = Instant::now();
+    while acknowledged.lock().unwrap().len() < 24 {
+        assert!(
+            workers.iter().all(|w| !w.is_finished()),
+            "a customer stopped before the signal"
+        );
+        assert!(
+            loaded.elapsed() < Duration::from_secs(120),
+            "no orders placed"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let before = acknowledged.lock().unwrap().len();
-    assert!(before > 0, "orders were placed before the signal");
     signalled.store(true, Ordering::SeqCst);
     let kill = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -218,7 +248,8 @@ async fn sigterm_under_load_keeps_every_acknowledged_order_and_exits_cleanly() {
     .await
     .unwrap();
     let mut stored = std::collections::BTreeSet::new();
-    let mut query = tijara::ports::storage::ListQuery::new(tijara::ports::storage::DocKind::Order, 500);
+    let mut query =
+        tijara::ports::storage::ListQuery::new(tijara::ports::storage::DocKind::Order, 500);
     loop {
         let page = storage.list(&query).await.unwrap();
         let Some(last) = page.last() else { break };
@@ -267,19 +298,34 @@ async fn metrics_are_served_on_their_own_address_from_the_config_file() {
         .unwrap();
     let started = Instant::now();
     while http(port, "GET", "/healthz", None).await.is_err() {
-        assert!(child.try_wait().unwrap().is_none(), "{}", std::fs::read_to_string(&log).unwrap());
-        assert!(started.elapsed() < Duration::from_secs(120), "never started");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "{}",
+            std::fs::read_to_string(&log).unwrap()
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "never started"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let (status, _) = http(port, "GET", "/", None).await.unwrap();
     assert_eq!(status, 200);
     let (status, text) = http(metrics_port, "GET", "/metrics", None).await.unwrap();
     assert_eq!(status, 200, "{text}");
-    assert!(text.contains("tijara_http_requests_total{route=\"/\",method=\"GET\",status=\"200\"}"), "{text}");
+    assert!(
+        text.contains("tijara_http_requests_total{route=\"/\",method=\"GET\",status=\"200\"}"),
+        "{text}"
+    );
     // Not on the shop's address.
     assert_eq!(http(port, "GET", "/metrics", None).await.unwrap().0, 404);
-    assert!(http(file_port, "GET", "/healthz", None).await.is_err(), "the file's bind lost");
-    let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+    assert!(
+        http(file_port, "GET", "/healthz", None).await.is_err(),
+        "the file's bind lost"
+    );
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
     let status = child.wait().unwrap();
     assert!(status.success(), "{status}");
     let _ = std::fs::remove_dir_all(&dir);
@@ -303,7 +349,10 @@ fn refused(config: &str) -> String {
 #[test]
 fn config_file_mistakes_name_their_line() {
     let e = refused("bind = \"127.0.0.1:0\"\n\nbnid = \"x\"\n");
-    assert!(e.contains("line 3") && e.contains("unknown setting `bnid`"), "{e}");
+    assert!(
+        e.contains("line 3") && e.contains("unknown setting `bnid`"),
+        "{e}"
+    );
     let e = refused("# rates\neur-per-mad = \"a lot\"\n");
     assert!(e.contains("line 2") && e.contains("eur-per-mad"), "{e}");
     let e = refused("bind = \"127.0.0.1:0\"\nbind = [\n");
