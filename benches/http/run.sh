@@ -10,9 +10,12 @@
 #
 # Environment: BENCH_PORT (default 8095), BENCH_LEVELS (1,8,32), BENCH_WINDOW (30),
 # BENCH_WARMUP (5), BENCH_GLOBAL_WARMUP (15), BENCH_READ_WINDOW (20), BENCH_READS (product;
-# `product,list` adds the list; `page` reads the HTML product page `/products/<slug>`), BENCH_PERF=1 (perf stat of the server in each window),
-# BENCH_KEEP=1 (keep the data folder), BENCH_SQLITE_READS (inline, pool or threads: the
-# rusqlite adapter's read mode, passed as `reads=` in the database URL). Needs node >= 20 and `npm ci` in benches/http (done here
+# `product,list` adds the list; `page` reads the HTML product page `/products/<slug>`),
+# BENCH_PERF=1 (perf stat of the server in each window), BENCH_KEEP=1 (keep the data folder),
+# BENCH_SQLITE_READS (inline, pool or threads: the rusqlite adapter's read mode, passed as
+# `reads=` in the database URL), BENCH_OPS=1 (the server with tracing and metrics on: the default
+# log filter (info) in JSON, --metrics-bind on BENCH_PORT+1000, scraped every 5 s). Needs
+# node >= 20 and `npm ci` in benches/http (done here
 # when node_modules is missing), sqlite3 (or psql) to count the orders.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -49,6 +52,7 @@ esac
 
 server=""
 cleanup() {
+  [ -n "${scraper:-}" ] && kill "$scraper" 2>/dev/null || true
   [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
   if [ "$backend" = postgres ]; then psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS $name" >/dev/null || true; fi
   if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "data kept in $data" >&2; else rm -rf "$data"; fi
@@ -56,9 +60,23 @@ cleanup() {
 trap cleanup EXIT
 
 # RUST_LOG as the operator gives it; by default the server's own logs only (warnings).
-RUST_LOG="${RUST_LOG:-warn}" "$bin" --bind "127.0.0.1:$port" --data-dir "$data" \
-  --public-url "http://127.0.0.1:$port" --seed-benchmark "${db_args[@]}" >"$data/server.log" 2>&1 &
+ops_args=()
+if [ "${BENCH_OPS:-0}" = 1 ]; then
+  # Operations on: the storefront's default log filter (info, one line per gateway call...) as
+  # JSON, and Prometheus metrics recorded and scraped like a Prometheus server would.
+  unset RUST_LOG
+  ops_args=(--log-format json --metrics-bind "127.0.0.1:$((port + 1000))")
+else
+  export RUST_LOG="${RUST_LOG:-warn}"
+fi
+"$bin" --bind "127.0.0.1:$port" --data-dir "$data" \
+  --public-url "http://127.0.0.1:$port" --seed-benchmark "${db_args[@]}" "${ops_args[@]}" >"$data/server.log" 2>&1 &
 server=$!
+scraper=""
+if [ "${BENCH_OPS:-0}" = 1 ]; then
+  (while sleep 5; do curl -fs "http://127.0.0.1:$((port + 1000))/metrics" >/dev/null || true; done) &
+  scraper=$!
+fi
 for _ in $(seq 1 600); do
   if curl -fs "http://127.0.0.1:$port/api/v1/products?limit=1" >/dev/null 2>&1; then break; fi
   kill -0 "$server" 2>/dev/null || { cat "$data/server.log" >&2; exit 1; }

@@ -606,10 +606,16 @@ impl Writer {
     /// Commits a batch in one transaction (one fsync), retrying a busy database with backoff.
     fn batch(&mut self, jobs: Vec<Commit>) {
         let mut attempt = 0;
+        let started = std::time::Instant::now();
         loop {
             let e = match self.conn() {
                 Ok(c) => match pass(c, &jobs) {
                     Ok(results) => {
+                        // Through the `metrics` facade: nothing until a recorder is installed.
+                        metrics::histogram!("tijara_storage_commit_seconds", "backend" => "sqlite")
+                            .record(started.elapsed().as_secs_f64());
+                        metrics::histogram!("tijara_storage_commit_batch_size")
+                            .record(u32::try_from(jobs.len()).map_or(f64::MAX, f64::from));
                         for (j, r) in jobs.into_iter().zip(results) {
                             let _ = j.reply.send(r);
                         }

@@ -190,6 +190,8 @@ impl TijaraBuilder {
         let mut gateways = BTreeMap::new();
         for g in self.gateways {
             let code = g.code().to_owned();
+            // Each call to the outside is logged and measured (`crate::observe`).
+            let g: Arc<dyn PaymentGateway> = Arc::new(crate::observe::ObservedGateway(g));
             if gateways.insert(code.clone(), g).is_some() {
                 return Err(BuildError::Duplicate {
                     what: "payment gateways",
@@ -200,6 +202,7 @@ impl TijaraBuilder {
         let mut carriers = BTreeMap::new();
         for c in self.carriers {
             let code = c.code().to_owned();
+            let c: Arc<dyn Carrier> = Arc::new(crate::observe::ObservedCarrier(c));
             if carriers.insert(code.clone(), c).is_some() {
                 return Err(BuildError::Duplicate {
                     what: "carriers",

@@ -5,6 +5,7 @@
 pub mod docs;
 mod engine;
 mod error;
+mod observe;
 pub mod ports;
 pub mod prelude;
 pub mod region_file;

@@ -119,12 +119,25 @@ pub async fn purge_once(
 
 /// The 30-second loop (throttles, abandoned checkouts, reminders) and the purge, forever.
 pub async fn run(engine: Tijara, settings: RetentionArgs) {
+    run_until(engine, settings, std::future::pending()).await;
+}
+
+/// [`run`] until `stop` resolves; it is checked between rounds, so a round under way finishes.
+pub async fn run_until(
+    engine: Tijara,
+    settings: RetentionArgs,
+    stop: impl std::future::Future<Output = ()> + Send,
+) {
+    let mut stop = std::pin::pin!(stop);
     let holder = holder();
     let retention = settings.retention();
     let mut throttles_after: Option<String> = None;
     let mut last_purge: Option<std::time::Instant> = None;
     loop {
-        tokio::time::sleep(Duration::from_secs(30)).await;
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs(30)) => {}
+            () = &mut stop => return,
+        }
         match engine
             .sessions()
             .purge_login_throttles(throttles_after.as_deref(), 500)

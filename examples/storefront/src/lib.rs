@@ -19,6 +19,7 @@ pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod bootstrap;
+pub mod config_file;
 pub mod cookies;
 pub mod ctx;
 pub mod housekeeping;
@@ -26,6 +27,7 @@ pub mod mailbox;
 pub mod media;
 pub mod messages;
 pub mod openapi;
+pub mod ops;
 pub mod portal;
 pub mod security;
 pub mod seed;
@@ -277,6 +279,8 @@ pub struct App {
     /// The messages the shop sends (e-mail, SMS; the demo mailbox in demo mode without SMTP);
     /// see [`messages`].
     pub messages: messages::Messages,
+    /// Metrics, readiness and shutdown ([`ops`]).
+    pub ops: ops::Ops,
 }
 
 /// Demo mode's CMI simulator: `tijara_testkit::cmi_sim::CmiSimulator` with the `demo` feature
@@ -346,7 +350,9 @@ where
     T: Send + 'static,
     F: std::future::Future<Output = Result<T, tijara::TijaraError>> + Send + 'static,
 {
-    match tokio::spawn(call).await {
+    use tracing::Instrument;
+    // In the request's span, so its log lines carry the request id.
+    match tokio::spawn(call.in_current_span()).await {
         Ok(answer) => answer,
         Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
         // Only when the runtime shuts down: the call's outcome is unknown, a retry finds out.
@@ -554,6 +560,7 @@ pub async fn build_with_sinks(
         trusted_proxies: security::default_trusted_proxies(),
         bank,
         messages,
+        ops: ops::Ops::default(),
     })
 }
 
@@ -570,7 +577,13 @@ pub fn api_router(app: App) -> axum::Router {
         .merge(seller_api::routes().layer(security::no_store()))
         .merge(openapi::routes())
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES));
-    security::harden(routes, &app).with_state(app)
+    security::harden(routes, &app)
+        .merge(ops::health_routes())
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            ops::observe,
+        ))
+        .with_state(app)
 }
 
 /// Every route: the shop, the CMI endpoints, images and the JSON API; bodies above
@@ -616,5 +629,12 @@ pub fn router(app: App) -> axum::Router {
                     tower_http::compression::predicate::NotForContentType::const_new("font/woff2"),
                 )),
         );
-    security::harden(routes, &app).with_state(app)
+    // `/healthz` and `/readyz` for load balancers: no session, form token or compression.
+    security::harden(routes, &app)
+        .merge(ops::health_routes())
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            ops::observe,
+        ))
+        .with_state(app)
 }

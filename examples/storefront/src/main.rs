@@ -1,11 +1,10 @@
 //! `tijara-storefront`: the Dakhla handicraft marketplace on the Tijara engine.
 
-use clap::Parser;
 use std::path::PathBuf;
 use tijara_storefront::{CmiSettings, Settings};
 
 /// The example storefront of the Tijara engine (web shop and JSON API).
-#[derive(Debug, Parser)]
+#[derive(Debug, clap::Parser)]
 #[command(version, about)]
 struct Args {
     /// Address to listen on.
@@ -122,20 +121,108 @@ struct Args {
     /// (10,000 products in three languages, 20 sellers) instead of the demo marketplace.
     #[arg(long, env = "TIJARA_SEED_SEARCH_BENCHMARK")]
     seed_search_benchmark: bool,
+    /// A TOML file of settings: every flag here, as `flag-name = value` (`bind = "0.0.0.0:8080"`,
+    /// `trusted-proxy = ["10.0.0.0/8"]`). Flags and environment variables win over the file.
+    #[arg(long, env = "TIJARA_CONFIG")]
+    config: Option<PathBuf>,
+    /// Log lines as text (for people) or JSON, one object a line (for log shippers).
+    #[arg(long, env = "TIJARA_LOG_FORMAT", value_enum, default_value = "text")]
+    log_format: LogFormat,
+    /// Which log lines are written, RUST_LOG's syntax (`info`, `warn,tijara=debug`...);
+    /// default: RUST_LOG, else info for Tijara and warnings for the rest.
+    #[arg(long, env = "TIJARA_LOG")]
+    log: Option<String>,
+    /// Serve Prometheus metrics at http://ADDRESS/metrics (with /healthz and /readyz), on an
+    /// address of its own, e.g. 127.0.0.1:9090; without it no metrics are kept.
+    #[arg(long, env = "TIJARA_METRICS_BIND")]
+    metrics_bind: Option<String>,
+    /// Seconds given to requests in flight after SIGTERM or SIGINT (and again to background
+    /// tasks and the database's queued writes) before the storefront stops anyway.
+    #[arg(long, env = "TIJARA_SHUTDOWN_TIMEOUT", default_value = "30")]
+    shutdown_timeout: u64,
+    /// /readyz answers 503 when the oldest undelivered outbox event (e-mails, SMS, webhooks)
+    /// is older than this many seconds.
+    #[arg(long, env = "TIJARA_READY_OUTBOX_MAX_AGE", default_value = "600")]
+    ready_outbox_max_age: u64,
+}
+
+/// The form of the log lines.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    /// Text, one line per event.
+    Text,
+    /// JSON, one object per line.
+    Json,
+}
+
+/// The default log filter: info for Tijara, warnings for the rest.
+const DEFAULT_LOG: &str = "warn,tijara=info,tijara_storefront=info,tijara_store_sqlx=info,\
+    tijara_store_sqlite=info,security=info,storage=info,payments=info,gateway=info,\
+    carrier=info,messages=info,http=info";
+
+/// The arguments: the command line and the environment, then the configuration file for the
+/// flags neither gives.
+fn parse_args() -> Args {
+    use clap::{CommandFactory, FromArgMatches, parser::ValueSource};
+    let cmd = Args::command();
+    let matches = cmd.clone().get_matches();
+    let Some(path) = matches.get_one::<PathBuf>("config").cloned() else {
+        return Args::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    };
+    let given = |id: &str| {
+        matches!(
+            matches.value_source(id),
+            Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+        )
+    };
+    let from_file = match tijara_storefront::config_file::read_args(&cmd, &path, given) {
+        Ok(args) => args,
+        Err(e) => {
+            eprintln!("tijara-storefront cannot start: {e}");
+            std::process::exit(2);
+        }
+    };
+    let mut argv: Vec<std::ffi::OsString> = std::env::args_os().take(1).collect();
+    argv.extend(from_file.args.iter().map(Into::into));
+    argv.extend(std::env::args_os().skip(1));
+    match cmd
+        .try_get_matches_from(argv)
+        .and_then(|m| Args::from_arg_matches(&m))
+    {
+        Ok(args) => args,
+        // A value of the file: said with its line.
+        Err(e) => match from_file.blame(&e) {
+            Some(why) => {
+                eprintln!("tijara-storefront cannot start: {why}");
+                std::process::exit(2);
+            }
+            None => e.exit(),
+        },
+    }
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let args = Args::parse();
-    // Logs go to standard error, filtered like RUST_LOG (default: info for Tijara, warn for the
-    // rest); security events use the `security` target, storage faults the `storage` target.
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,tijara=info,tijara_storefront=info,tijara_store_sqlx=info,tijara_store_sqlite=info,security=info,storage=info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let args = parse_args();
+    // Logs go to standard error, filtered like RUST_LOG (--log, else RUST_LOG, else info for
+    // Tijara and warn for the rest); security events use the `security` target, storage
+    // faults `storage`, payment notifications `payments`, outside calls `gateway` and
+    // `carrier`, deliveries `messages`, requests `http`.
+    let filter = match &args.log {
+        Some(f) => tracing_subscriber::EnvFilter::try_new(f).unwrap_or_else(|e| {
+            eprintln!("tijara-storefront cannot start: --log {f:?}: {e} (RUST_LOG's syntax: `info`, `warn,tijara=debug`)");
+            std::process::exit(2);
+        }),
+        None => tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG)),
+    };
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match args.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().with_current_span(true).init(),
+    }
     // A production build (`--no-default-features`) has no demo mode to fall back on.
     #[cfg(not(feature = "demo"))]
     if args.cmi_client_id.is_none() || args.cmi_store_key.is_none() {
@@ -299,10 +386,30 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     } else if !app.messages.sends_email() {
         tracing::warn!(target: "messages", "no --smtp-url: no e-mail is sent (order confirmations, password resets)");
     }
+    // Metrics only with an address to serve them on (recording costs a little per request).
+    let metrics_listener = match &args.metrics_bind {
+        Some(addr) => {
+            app.ops.metrics = tijara_storefront::ops::Metrics::install();
+            match tokio::net::TcpListener::bind(addr).await {
+                Ok(l) => Some(l),
+                Err(e) => {
+                    eprintln!("tijara-storefront cannot start: --metrics-bind {addr}: {e}");
+                    std::process::exit(2);
+                }
+            }
+        }
+        None => None,
+    };
+    app.ops.outbox_max_age = std::time::Duration::from_secs(args.ready_outbox_max_age);
+    let shutdown = app.ops.shutdown.clone();
+    let mut background = Vec::new();
     // Order, payment, parcel and return messages leave from the outbox every few seconds.
-    tokio::spawn(tijara_storefront::messages::run_dispatcher(
-        app.engine.clone(),
-        std::time::Duration::from_secs(5),
+    background.push(tokio::spawn(
+        tijara_storefront::messages::run_dispatcher_until(
+            app.engine.clone(),
+            std::time::Duration::from_secs(5),
+            shutdown.wait(),
+        ),
     ));
     if args.seed_search_benchmark {
         if app.simulator.is_none() {
@@ -387,19 +494,59 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             tracing::warn!(target: "security", public_url = %app.public_url, "demo mode on a public address (--demo): anyone can pay without a card");
         }
     }
-    // Throttles, abandoned checkouts, reminders and the retention purge; safe in every process.
-    tokio::spawn(tijara_storefront::housekeeping::run(
+    // Throttles, abandoned checkouts, reminders and the retention purge; safe in every process,
+    // stopped between rounds at shutdown.
+    background.push(tokio::spawn(tijara_storefront::housekeeping::run_until(
         app.engine.clone(),
         args.retention.clone(),
-    ));
+        shutdown.wait(),
+    )));
     let listener = tokio::net::TcpListener::bind(&args.bind).await?;
+    if let Some(l) = metrics_listener {
+        let metrics_app = tijara_storefront::ops::metrics_router(app.clone());
+        let stop = shutdown.wait();
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(l, metrics_app)
+                .with_graceful_shutdown(stop)
+                .await
+            {
+                tracing::warn!(error = %e, "the metrics listener stopped");
+            }
+        });
+    }
+    // SIGTERM or SIGINT: /readyz says 503, no new connections, requests in flight finish.
+    let on_signal = shutdown.clone();
+    tokio::spawn(async move {
+        let name = tijara_storefront::ops::signal().await;
+        tracing::info!(
+            signal = name,
+            "shutting down: finishing the requests in flight"
+        );
+        on_signal.begin();
+    });
     println!("Tijara storefront on {}", app.public_url);
+    let deadline = std::time::Duration::from_secs(args.shutdown_timeout);
     // The peer address reaches the handlers, so logins are throttled per client address.
-    axum::serve(
+    let serve = axum::serve(
         listener,
-        tijara_storefront::router(app)
+        tijara_storefront::router(app.clone())
             .into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .await?;
+    .with_graceful_shutdown(shutdown.wait());
+    let late = shutdown.wait();
+    tokio::select! {
+        served = std::future::IntoFuture::into_future(serve) => served?,
+        () = async move {
+            late.await;
+            tokio::time::sleep(deadline).await;
+        } => {
+            tracing::warn!(seconds = args.shutdown_timeout, "requests still in flight at the shutdown deadline: stopped");
+        }
+    }
+    // Stops the background tasks (no-op when the server ended without a signal) and waits for
+    // the database's queued writes.
+    shutdown.begin();
+    tijara_storefront::ops::drain(&app, background, deadline).await;
+    tracing::info!("stopped");
     Ok(())
 }

@@ -182,6 +182,17 @@ pub fn link(public_url: &str, path: &str) -> String {
 /// (see [`crate::housekeeping`]), so one process delivers at a time and events are not sent
 /// twice by two processes at once.
 pub async fn run_dispatcher(engine: tijara::Tijara, every: std::time::Duration) {
+    run_dispatcher_until(engine, every, std::future::pending()).await;
+}
+
+/// [`run_dispatcher`] until `stop` resolves: a round under way is finished first (a message
+/// being sent is sent and marked), so a shutdown neither cuts a delivery nor repeats one.
+pub async fn run_dispatcher_until(
+    engine: tijara::Tijara,
+    every: std::time::Duration,
+    stop: impl std::future::Future<Output = ()> + Send,
+) {
+    let mut stop = std::pin::pin!(stop);
     let holder = crate::housekeeping::holder();
     loop {
         let round = crate::housekeeping::leased(
@@ -194,6 +205,8 @@ pub async fn run_dispatcher(engine: tijara::Tijara, every: std::time::Duration) 
         .await;
         match round {
             Some(Ok(report)) if report.failed > 0 => {
+                metrics::counter!("tijara_outbox_delivery_failures_total")
+                    .increment(u64::try_from(report.failed).unwrap_or(u64::MAX));
                 tracing::warn!(target: "messages", failed = report.failed, delivered = report.delivered, "some messages were not sent; retried on the next round");
             }
             Some(Ok(_)) | None => {}
@@ -201,7 +214,10 @@ pub async fn run_dispatcher(engine: tijara::Tijara, every: std::time::Duration) 
                 tracing::warn!(target: "messages", error = %e, "outbox delivery failed")
             }
         }
-        tokio::time::sleep(every).await;
+        tokio::select! {
+            () = tokio::time::sleep(every) => {}
+            () = &mut stop => return,
+        }
     }
 }
 

@@ -6,7 +6,17 @@ macro_rules! sql_store {
         #[async_trait]
         impl Storage for $store {
             async fn commit(&self, changes: Changeset) -> Result<CommitOutcome, StorageError> {
-                self.commit_changes(changes).await
+                // Through the `metrics` facade: nothing until a recorder is installed.
+                let started = std::time::Instant::now();
+                let r = self.commit_changes(changes).await;
+                metrics::histogram!("tijara_storage_commit_seconds", "backend" => <$db as sqlx::Database>::NAME)
+                    .record(started.elapsed().as_secs_f64());
+                let size = self.pool.size();
+                let idle = u32::try_from(self.pool.num_idle()).unwrap_or(size);
+                metrics::gauge!("tijara_db_pool_connections", "state" => "idle").set(f64::from(idle));
+                metrics::gauge!("tijara_db_pool_connections", "state" => "busy")
+                    .set(f64::from(size.saturating_sub(idle)));
+                r
             }
 
             async fn checkout_snapshot(&self, variants: &[VariantId]) -> Result<CheckoutRows, StorageError> {

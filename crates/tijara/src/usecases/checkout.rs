@@ -307,7 +307,31 @@ impl Checkout<'_> {
     /// mobile carrier's NAT), only per e-mail. An address that [`countable_client`] does not
     /// count (loopback, private...) is as if none were given. Only a hash of the address is
     /// stored with the order.
+    ///
+    /// Each call counts in `tijara_checkouts_total` by outcome (`placed`, `out_of_stock`,
+    /// `refused`, `error`); a refusal for lack of stock also in `tijara_stock_refusals_total`.
     pub async fn place_order_from(
+        self,
+        request: PlaceOrderRequest,
+        client: Option<IpAddr>,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<PlacedOrder, TijaraError> {
+        let placed = self.place(request, client, key).await;
+        let outcome = match &placed {
+            Ok(_) => "placed",
+            Err(TijaraError::OutOfStock { .. }) => {
+                metrics::counter!("tijara_stock_refusals_total").increment(1);
+                "out_of_stock"
+            }
+            Err(e) if e.is_temporary() => "error",
+            Err(_) => "refused",
+        };
+        metrics::counter!("tijara_checkouts_total", "outcome" => outcome).increment(1);
+        placed
+    }
+
+    /// [`Checkout::place_order_from`] without its metrics.
+    async fn place(
         self,
         mut request: PlaceOrderRequest,
         client: Option<IpAddr>,

@@ -254,23 +254,58 @@ impl Payments<'_> {
     /// Forged and unreadable notifications, notifications from another gateway than the
     /// order's, and notifications for attempts never started change nothing and are only
     /// logged (target `security`).
+    ///
+    /// Each notification gives one log line (target `payments`: the gateway, the verdict and
+    /// the duration; never its fields) and counts in `tijara_payment_notifications_total` by
+    /// gateway and verdict.
     pub async fn handle_notification(
         self,
         gateway: &str,
         request: &crate::ports::payment::NotificationRequest,
     ) -> Result<crate::ports::payment::NotificationAnswer, TijaraError> {
+        let started = std::time::Instant::now();
+        let g = self.engine.gateway(gateway)?.clone();
+        let verdict = self.notification_verdict(gateway, &g, request).await;
+        let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let outcome = match &verdict {
+            Ok(v) => verdict_label(*v),
+            Err(_) => "failed",
+        };
+        metrics::counter!(
+            "tijara_payment_notifications_total",
+            "gateway" => gateway.to_owned(),
+            "verdict" => outcome
+        )
+        .increment(1);
+        match &verdict {
+            Ok(_) => {
+                tracing::info!(target: "payments", gateway, verdict = outcome, duration_ms, "payment notification");
+            }
+            Err(err) => {
+                tracing::warn!(target: "payments", gateway, verdict = outcome, duration_ms, error = %err, "payment notification failed");
+            }
+        }
+        Ok(g.answer(verdict?))
+    }
+
+    /// The verdict on a notification (see [`Payments::handle_notification`]).
+    async fn notification_verdict(
+        self,
+        gateway: &str,
+        g: &std::sync::Arc<dyn crate::ports::payment::PaymentGateway>,
+        request: &crate::ports::payment::NotificationRequest,
+    ) -> Result<crate::ports::payment::NotificationVerdict, TijaraError> {
         let e = self.engine;
         use crate::ports::payment::NotificationVerdict as V;
-        let g = e.gateway(gateway)?.clone();
         let verified = match g.verify_notification(request).await {
             Ok(v) => v,
             Err(err) => {
                 e.record_rejected_notification(gateway, "unknown", &err.to_string());
-                return Ok(g.answer(if err.is_temporary() {
+                return Ok(if err.is_temporary() {
                     V::Error
                 } else {
                     V::Invalid
-                }));
+                });
             }
         };
         let Some((order, n)) = order_of_attempt(&verified.attempt_id) else {
@@ -279,7 +314,7 @@ impl Payments<'_> {
                 &verified.attempt_id,
                 "unknown payment attempt",
             );
-            return Ok(g.answer(V::Refused));
+            return Ok(V::Refused);
         };
         // Only the gateway the order is paid through, and only for an attempt it was given:
         // a notification signed by another gateway (or for an attempt never started) moves
@@ -288,9 +323,9 @@ impl Payments<'_> {
             Ok(doc) => doc,
             Err(TijaraError::NotFound { .. }) => {
                 e.record_rejected_notification(gateway, &verified.attempt_id, "no such order");
-                return Ok(g.answer(V::Refused));
+                return Ok(V::Refused);
             }
-            Err(e) if e.is_temporary() => return Ok(g.answer(V::Error)),
+            Err(e) if e.is_temporary() => return Ok(V::Error),
             Err(e) => return Err(e),
         };
         if doc.gateway != gateway {
@@ -299,7 +334,7 @@ impl Payments<'_> {
                 &verified.attempt_id,
                 "the order is not paid through this gateway",
             );
-            return Ok(g.answer(V::Refused));
+            return Ok(V::Refused);
         }
         if n == 0 || n > doc.payment_attempts {
             e.record_rejected_notification(
@@ -307,7 +342,7 @@ impl Payments<'_> {
                 &verified.attempt_id,
                 "payment attempt never issued",
             );
-            return Ok(g.answer(V::Refused));
+            return Ok(V::Refused);
         }
         let approval = matches!(
             verified.event,
@@ -335,7 +370,19 @@ impl Payments<'_> {
             Err(e) if e.is_temporary() => V::Error,
             Err(e) => return Err(e),
         };
-        Ok(g.answer(verdict))
+        Ok(verdict)
+    }
+}
+
+/// The metric and log label of a notification verdict.
+fn verdict_label(v: crate::ports::payment::NotificationVerdict) -> &'static str {
+    use crate::ports::payment::NotificationVerdict as V;
+    match v {
+        V::Approved => "approved",
+        V::Declined => "declined",
+        V::Refused => "refused",
+        V::Invalid => "invalid",
+        V::Error => "error",
     }
 }
 
