@@ -412,6 +412,7 @@ fn serve(backend: &str, location: &str) {
             trusted_proxies: tijara_storefront::security::default_trusted_proxies(),
             bank: std::sync::Arc::new(tijara_pay_offline::BankDetails::demo()),
             messages: tijara_storefront::messages::Messages::new(false),
+            ops: tijara_storefront::ops::Ops::default(),
         };
         drop(shop);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

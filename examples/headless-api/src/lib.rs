@@ -53,6 +53,7 @@ pub fn router(engine: Tijara, public_url: String) -> axum::Router {
         trusted_proxies: tijara_storefront::security::default_trusted_proxies(),
         bank: Arc::new(tijara_pay_offline::BankDetails::demo()),
         messages: tijara_storefront::messages::Messages::new(false),
+        ops: tijara_storefront::ops::Ops::default(),
     })
 }
 
