@@ -543,6 +543,7 @@ pub fn search_key(text: &str) -> String {
     out
 }
 
+pub mod customs;
 mod slug;
 mod snapshot;
 mod validation;

@@ -5,7 +5,7 @@
 pub mod cart;
 pub mod catalog;
 mod currency;
-pub mod customs;
+pub use catalog::customs;
 mod display;
 pub mod events;
 pub mod fulfillment;
