@@ -37,6 +37,13 @@ pub const MAX_QUERY_TERMS: usize = 12;
 /// The longest query read, in characters (the rest is ignored, never an error).
 pub const MAX_QUERY_CHARS: usize = 500;
 
+/// The version of what is indexed: of [`normalize`], [`stem`] and [`terms`], and of what each
+/// of a product's [`Fields`] holds. Storage keeps it beside every search row; an engine that
+/// starts on a database holding rows of another version (or none: a database upgraded from
+/// before search) rebuilds the index once. Raise it with any change that would index a text
+/// differently, so upgraded databases are reindexed by themselves.
+pub const INDEX_VERSION: u32 = 1;
+
 /// Lower case, without accents, Arabic diacritics and tatweel, Arabic letter forms folded
 /// (أ إ آ ٱ → ا, ة → ه, ى → ي, ؤ ئ → ء), Arabic-Indic digits as ASCII digits, anything that is
 /// not a letter or a digit (punctuation, quotes, operators, emoji, control characters) a space,
@@ -140,6 +147,30 @@ pub fn terms(text: &str) -> Vec<String> {
 /// digits and spaces: safe inside any full-text engine).
 pub fn index_text(text: &str) -> String {
     terms(text).join(" ")
+}
+
+/// The indexed text of a category's names, every language ([`index_text`] of each, joined by
+/// single spaces): what a product's [`Fields::category`] holds. The engine and the storage
+/// (which follows a category's renaming into its products' rows) both compute it here.
+///
+/// ```
+/// assert_eq!(
+///     tijara_core::search::category_text(["Tentes et tapis", "", "Tents and rugs"]),
+///     "tente et tapis tent and rug"
+/// );
+/// ```
+pub fn category_text<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    for name in names {
+        let t = index_text(name);
+        if !t.is_empty() {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(&t);
+        }
+    }
+    out
 }
 
 /// How many edits a query word of this many characters tolerates: none under 4, one from 4,
@@ -269,6 +300,11 @@ impl Synonyms {
         }
         out.remove(term);
         out.into_iter().map(str::to_owned).collect()
+    }
+
+    /// Whether `term` (an indexed term) is one of the table's words.
+    pub fn contains(&self, term: &str) -> bool {
+        self.by_term.contains_key(term)
     }
 
     /// The groups, each a sorted list of terms.
@@ -599,6 +635,78 @@ pub struct Selection {
     pub total: u64,
     /// Counts per filter value.
     pub facets: Facets,
+    /// How the results match each word of the plan, in order (empty without words): what a
+    /// "did you mean" starts from.
+    pub words: Vec<WordMatch>,
+}
+
+/// How the results of a search match one word of the query.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WordMatch {
+    /// Some result holds the word itself, or a term starting with it: the shopper typed a
+    /// word the index knows.
+    pub literal: bool,
+    /// When no result holds it literally: the indexed term nearest to it (within
+    /// [`max_edits`]) that the results hold, the most frequent among the nearest, then the
+    /// first in order; `None` when the results match it only by synonyms, or not at all.
+    pub nearest: Option<String>,
+}
+
+/// Whether `word` matches a term of a product's fields literally: the word itself, or a term
+/// starting with it.
+fn literal(word: &QueryWord, fields: &Fields) -> bool {
+    let ok = |t: &str| {
+        t == word.term || (QueryWord::prefix_ok(&word.term) && t.starts_with(word.term.as_str()))
+    };
+    [&fields.title, &fields.category, &fields.other]
+        .into_iter()
+        .any(|f| f.split(' ').any(ok))
+}
+
+/// How the `hits` match each word (see [`Selection::words`]); `literal[i]` says some hit holds
+/// word `i` literally.
+fn word_matches<'a>(
+    plan: &SearchPlan,
+    literal: &[bool],
+    hits: impl Iterator<Item = &'a Fields> + Clone,
+) -> Vec<WordMatch> {
+    plan.words
+        .iter()
+        .zip(literal)
+        .map(|(w, &literal)| {
+            if literal {
+                return WordMatch {
+                    literal,
+                    nearest: None,
+                };
+            }
+            let max = max_edits(w.term.chars().count());
+            // (edits, term) -> hits holding it.
+            let mut seen: HashMap<(u8, &str), u32> = HashMap::new();
+            if max > 0 {
+                for f in hits.clone() {
+                    let mut mine: BTreeSet<(u8, &str)> = BTreeSet::new();
+                    for field in [&f.title, &f.category, &f.other] {
+                        for t in field.split(' ').filter(|t| !t.is_empty()) {
+                            if let Some(d) = within_edits(&w.term, t, max).filter(|d| *d > 0) {
+                                mine.insert((d, t));
+                            }
+                        }
+                    }
+                    for k in mine {
+                        *seen.entry(k).or_default() += 1;
+                    }
+                }
+            }
+            let nearest = seen
+                .into_iter()
+                .min_by(|((da, ta), na), ((db, tb), nb)| {
+                    da.cmp(db).then(nb.cmp(na)).then(ta.cmp(tb))
+                })
+                .map(|((_, t), _)| t.to_owned());
+            WordMatch { literal, nearest }
+        })
+        .collect()
 }
 
 /// Which filters a candidate passes, one flag per dimension.
@@ -655,6 +763,8 @@ pub fn select(
     let mut kinds: HashMap<String, u64> = HashMap::new();
     let mut prices = vec![0u64; PRICE_RANGES.len()];
     let mut in_stock = 0u64;
+    // Per word: some result holds the word itself (or a term starting with it).
+    let mut literals = vec![false; plan.words.len()];
     for c in candidates {
         let s = if plan.is_empty() {
             0
@@ -684,9 +794,15 @@ pub fn select(
             in_stock += 1;
         }
         if p.all() {
+            for (i, w) in plan.words.iter().enumerate() {
+                if !literals[i] && literal(w, &c.fields) {
+                    literals[i] = true;
+                }
+            }
             hits.push((s, c));
         }
     }
+    let words = word_matches(plan, &literals, hits.iter().map(|(_, c)| &c.fields));
     let newest = |a: &Candidate, b: &Candidate| b.id.cmp(&a.id);
     match sort {
         SearchSort::Relevance => hits.sort_by(|(sa, a), (sb, b)| {
@@ -723,8 +839,12 @@ pub fn select(
             prices,
             in_stock,
         },
+        words,
     }
 }
+
+mod suggest;
+pub use suggest::{Lexicon, Script};
 
 #[cfg(test)]
 mod tests;

@@ -44,6 +44,25 @@ struct State {
     deliveries: BTreeMap<(u64, String), DeliveryRow>,
     /// Bumped by every write or delete of a catalog document ([`is_catalog_kind`]).
     catalog_version: u64,
+    /// The indexed text of each stored category's names ([`category_search_text`]), copied
+    /// into its products' search rows.
+    category_texts: HashMap<String, String>,
+}
+
+impl State {
+    /// Sets the category text of every product of `category` (a scan: the store is for tests
+    /// and small catalogs).
+    fn set_category_text(&mut self, category: &str, text: &str) {
+        for (_, d) in self
+            .docs
+            .range_mut((DocKind::Product, String::new())..)
+            .take_while(|((k, _), _)| *k == DocKind::Product)
+        {
+            if let Some(p) = d.product.as_mut().filter(|p| p.category == category) {
+                p.category_text = text.to_owned();
+            }
+        }
+    }
 }
 
 /// A delivery row updated by one attempt (or created by the first).
@@ -338,7 +357,31 @@ fn apply(state: &mut State, cs: Changeset) -> Result<CommitOutcome, StorageError
     if docs.keys().any(|(kind, _)| is_catalog_kind(*kind)) {
         state.catalog_version += 1;
     }
+    // Categories index their names and pass them to their products; products take their
+    // category's indexed names (see `Storage::search`).
+    let categories: Vec<(String, String)> = docs
+        .iter()
+        .filter(|((kind, _), _)| *kind == DocKind::Category)
+        .map(|((_, id), d)| (id.clone(), category_search_text(&d.body)))
+        .collect();
+    let products: Vec<(DocKind, String)> = docs
+        .keys()
+        .filter(|(kind, _)| *kind == DocKind::Product)
+        .cloned()
+        .collect();
     state.docs.extend(docs);
+    for (id, text) in categories {
+        state.set_category_text(&id, &text);
+        state.category_texts.insert(id, text);
+    }
+    for slot in products {
+        let texts = &state.category_texts;
+        if let Some(p) = state.docs.get_mut(&slot).and_then(|d| d.product.as_mut())
+            && let Some(t) = texts.get(&p.category)
+        {
+            p.category_text = t.clone();
+        }
+    }
     state.stock.extend(stock);
     for (id, r) in reservations {
         match r {
@@ -527,7 +570,31 @@ impl Storage for MemoryStore {
                     .map(|d| stored(DocKind::Product, id, d))
             })
             .collect();
-        Ok(SearchPage::new(docs, sel.total, sel.facets))
+        Ok(SearchPage::new(docs, sel.total, sel.facets).with_words(sel.words))
+    }
+
+    async fn search_index_outdated(&self, version: u32) -> Result<u64, StorageError> {
+        let s = self.lock()?;
+        // Every stored category's names are indexed by this store's own version.
+        let categories = if version == tijara_core::search::INDEX_VERSION {
+            0
+        } else {
+            s.docs
+                .keys()
+                .filter(|(kind, _)| *kind == DocKind::Category)
+                .count() as u64
+        };
+        let products = s
+            .docs
+            .range((DocKind::Product, String::new())..)
+            .take_while(|((k, _), _)| *k == DocKind::Product)
+            .filter(|(_, d)| {
+                d.product
+                    .as_ref()
+                    .is_none_or(|p| p.index_version != version)
+            })
+            .count() as u64;
+        Ok(products + categories)
     }
 
     async fn catalog_version(&self) -> Result<Option<u64>, StorageError> {
@@ -640,6 +707,11 @@ impl Storage for MemoryStore {
                 {
                     s.keys.remove(&(kind, k));
                 }
+            }
+            if kind == DocKind::Category {
+                // Its products no longer carry its names.
+                s.category_texts.remove(id);
+                s.set_category_text(id, "");
             }
         }
         Ok(true)

@@ -6,8 +6,10 @@ use crate::error::Stop;
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use tijara::ports::storage::{
-    Changeset, CommitOutcome, DocWrite, IdempotencyRecord, StockOp, StorageError,
+    Changeset, CommitOutcome, DocKind, DocWrite, IdempotencyRecord, StockOp, StorageError,
+    category_search_text,
 };
+use tijara_core::search::INDEX_VERSION;
 use tijara_core::{ReservationId, VariantId};
 
 pub(crate) fn micros(t: DateTime<Utc>) -> i64 {
@@ -115,14 +117,21 @@ fn write_doc(c: &Connection, w: &DocWrite) -> Result<(), Stop> {
         }
     }
     if let Some(p) = &w.product {
+        // The category's names as indexed from its own latest write, when there is one (see
+        // `Storage::search`): a product never carries a name its category no longer has.
+        let indexed: Option<String> = c
+            .prepare_cached("SELECT text FROM search_categories WHERE id = ?1")?
+            .query_row([&p.category], |r| r.get(0))
+            .optional()?;
         c.prepare_cached(
             "INSERT INTO products (id, seller, category, active, min_price, max_price, search_text, \
-             title_text, category_text, other_text, seller_city, seller_kind) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT (id) DO UPDATE SET seller = excluded.seller, \
+             title_text, category_text, other_text, seller_city, seller_kind, index_version) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT (id) DO UPDATE SET seller = excluded.seller, \
              category = excluded.category, active = excluded.active, min_price = excluded.min_price, \
              max_price = excluded.max_price, search_text = excluded.search_text, title_text = excluded.title_text, \
              category_text = excluded.category_text, other_text = excluded.other_text, \
-             seller_city = excluded.seller_city, seller_kind = excluded.seller_kind",
+             seller_city = excluded.seller_city, seller_kind = excluded.seller_kind, \
+             index_version = excluded.index_version",
         )?
         .execute(params![
             w.id,
@@ -133,19 +142,47 @@ fn write_doc(c: &Connection, w: &DocWrite) -> Result<(), Stop> {
             p.max_price_minor,
             p.search_text,
             p.title_text,
-            p.category_text,
+            indexed.as_deref().unwrap_or(&p.category_text),
             p.other_text,
             p.seller_city,
-            p.seller_kind
+            p.seller_kind,
+            i64::from(p.index_version)
         ])?;
-        let mut st = c.prepare_cached(
-            "INSERT INTO search_terms (term, chars) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-        )?;
-        for t in p.terms() {
-            st.execute(params![t, t.chars().count() as i64])?;
-        }
+        add_terms(c, p.terms())?;
+    }
+    if w.kind == DocKind::Category {
+        index_category(c, &w.id, &category_search_text(&w.body))?;
     }
     Ok(())
+}
+
+/// Adds terms to the typo vocabulary.
+fn add_terms<'a>(c: &Connection, terms: impl IntoIterator<Item = &'a str>) -> Result<(), Stop> {
+    let mut st = c.prepare_cached(
+        "INSERT INTO search_terms (term, chars) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+    )?;
+    for t in terms {
+        st.execute(params![t, t.chars().count() as i64])?;
+    }
+    Ok(())
+}
+
+/// Indexes a category's names (its `search_categories` row, at this version) and copies them
+/// into the search rows of its products, in the caller's transaction (the FTS triggers follow).
+fn index_category(c: &Connection, id: &str, text: &str) -> Result<(), Stop> {
+    c.prepare_cached(
+        "INSERT INTO search_categories (id, text, index_version) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (id) DO UPDATE SET text = excluded.text, index_version = excluded.index_version",
+    )?
+    .execute(params![id, text, i64::from(INDEX_VERSION)])?;
+    c.prepare_cached(
+        "UPDATE products SET category_text = ?2 WHERE category = ?1 AND category_text <> ?2",
+    )?
+    .execute(params![id, text])?;
+    let mut terms: Vec<&str> = text.split(' ').filter(|t| !t.is_empty()).collect();
+    terms.sort_unstable();
+    terms.dedup();
+    add_terms(c, terms)
 }
 
 fn take_reservation(c: &Connection, id: &ReservationId) -> Result<(String, i64), Stop> {
@@ -388,6 +425,15 @@ pub(crate) fn delete_doc(
     if kind == "product" {
         tx.prepare_cached("DELETE FROM products WHERE id = ?1")?
             .execute([id])?;
+    }
+    if kind == "category" {
+        // Its products no longer carry its names.
+        tx.prepare_cached("DELETE FROM search_categories WHERE id = ?1")?
+            .execute([id])?;
+        tx.prepare_cached(
+            "UPDATE products SET category_text = '' WHERE category = ?1 AND category_text <> ''",
+        )?
+        .execute([id])?;
     }
     tx.commit()?;
     Ok(true)

@@ -48,6 +48,13 @@ const MIGRATIONS: &[Migration] = &[
             "../../tijara-store-sqlx/migrations/sqlite/20261202090005_delivery_state.sql"
         ),
     },
+    Migration {
+        version: 20261202090006,
+        description: "search index version",
+        sql: include_str!(
+            "../../tijara-store-sqlx/migrations/sqlite/20261202090006_search_index_version.sql"
+        ),
+    },
 ];
 
 /// Why the schema could not be brought up to date.

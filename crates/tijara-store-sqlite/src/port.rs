@@ -431,7 +431,22 @@ impl Storage for SqliteStore {
                     found.push(d);
                 }
             }
-            Ok(SearchPage::new(found, sel.total, sel.facets))
+            Ok(SearchPage::new(found, sel.total, sel.facets).with_words(sel.words))
+        })
+        .await
+    }
+
+    async fn search_index_outdated(&self, version: u32) -> Result<u64, StorageError> {
+        self.read("search_index_outdated", move |c| {
+            let n: i64 = c
+                .prepare_cached(
+                    "SELECT (SELECT count(*) FROM docs d LEFT JOIN products p ON p.id = d.id \
+                     WHERE d.kind = 'product' AND (p.id IS NULL OR p.index_version <> ?1)) \
+                     + (SELECT count(*) FROM docs d LEFT JOIN search_categories c ON c.id = d.id \
+                     WHERE d.kind = 'category' AND (c.id IS NULL OR c.index_version <> ?1))",
+                )?
+                .query_row([i64::from(version)], |r| r.get(0))?;
+            Ok(u64::try_from(n).unwrap_or(0))
         })
         .await
     }

@@ -14,7 +14,7 @@
 use crate::common::micros;
 use chrono::Utc;
 use std::fmt::Write;
-use tijara::ports::storage::{Changeset, StockOp};
+use tijara::ports::storage::{Changeset, DocKind, StockOp};
 
 /// What a statement must report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +48,13 @@ impl Script {
 
 /// The script of a changeset, or `None` when it must take the ordinary path.
 pub(crate) fn script(cs: &Changeset) -> Option<Script> {
-    if cs.idempotency.is_some() || cs.docs.iter().any(|d| !d.keys.is_empty()) {
+    // Category writes reindex their products' rows (see `Storage::search`): ordinary path.
+    if cs.idempotency.is_some()
+        || cs
+            .docs
+            .iter()
+            .any(|d| !d.keys.is_empty() || d.kind == DocKind::Category)
+    {
         return None;
     }
     let now = micros(cs.now.unwrap_or_else(Utc::now));
@@ -91,14 +97,16 @@ pub(crate) fn script(cs: &Changeset) -> Option<Script> {
             s.push(
                 &format!(
                     "INSERT INTO products (id, seller, category, active, min_price, max_price, search_text, \
-                     title_text, category_text, other_text, seller_city, seller_kind) \
-                     VALUES ({id}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) ON CONFLICT (id) DO UPDATE SET seller = excluded.seller, \
+                     title_text, category_text, other_text, seller_city, seller_kind, index_version) \
+                     VALUES ({id}, {}, {cat}, {}, {}, {}, {}, {}, \
+                     COALESCE((SELECT text FROM search_categories WHERE id = {cat}), {}), {}, {}, {}, {}) \
+                     ON CONFLICT (id) DO UPDATE SET seller = excluded.seller, \
                      category = excluded.category, active = excluded.active, min_price = excluded.min_price, \
                      max_price = excluded.max_price, search_text = excluded.search_text, title_text = excluded.title_text, \
                      category_text = excluded.category_text, other_text = excluded.other_text, \
-                     seller_city = excluded.seller_city, seller_kind = excluded.seller_kind",
+                     seller_city = excluded.seller_city, seller_kind = excluded.seller_kind, \
+                     index_version = excluded.index_version",
                     lit(&p.seller)?,
-                    lit(&p.category)?,
                     i64::from(p.active),
                     p.min_price_minor,
                     p.max_price_minor,
@@ -107,7 +115,9 @@ pub(crate) fn script(cs: &Changeset) -> Option<Script> {
                     lit(&p.category_text)?,
                     lit(&p.other_text)?,
                     lit(&p.seller_city)?,
-                    lit(&p.seller_kind)?
+                    lit(&p.seller_kind)?,
+                    i64::from(p.index_version),
+                    cat = lit(&p.category)?,
                 ),
                 Expect::Any,
             );

@@ -129,6 +129,8 @@ macro_rules! storage_conformance {
             product_search_filters,
             search_finds_what_shoppers_mean,
             search_follows_product_changes,
+            search_follows_category_changes,
+            search_index_versions_are_counted,
             hostile_searches_never_fail,
             checkout_snapshot_matches_its_parts,
             product_page_matches_its_parts,
@@ -148,7 +150,8 @@ macro_rules! storage_conformance {
             concurrent_claims_grant_one,
             every_kind_is_stored_and_compared,
             concurrent_takeovers_of_an_expired_claim_grant_one,
-            concurrent_delivery_attempts_are_all_counted
+            concurrent_delivery_attempts_are_all_counted,
+            concurrent_renames_leave_no_stale_category_text
         );
     };
     (@ref $factory:expr; $($check:ident),*) => {$(

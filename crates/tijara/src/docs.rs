@@ -236,8 +236,9 @@ pub(crate) fn product_index(
         out
     };
     let title = join(&mut product.title.iter().map(|(_, t)| t));
-    let category_text = join(
-        &mut category
+    // As the storage indexes the category's own write (`category_search_text`).
+    let category_text = tijara_core::search::category_text(
+        category
             .into_iter()
             .flat_map(|c| c.name.iter().map(|(_, t)| t)),
     );

@@ -179,3 +179,176 @@ proptest! {
         if let Some(d) = d { prop_assert!(d <= 2); }
     }
 }
+
+#[test]
+fn category_text_joins_every_name() {
+    assert_eq!(
+        category_text(["Bijoux en argent", "الحلي الفضية", "Silver jewellery"]),
+        "bijou en argent حلي فضيه silver jewellery"
+    );
+    assert_eq!(category_text(["", "!!"]), "");
+}
+
+#[test]
+fn selection_says_how_each_word_matched() {
+    let hits = [
+        fields("Tapis en laine de chameau", "Tentes et tapis", ""),
+        fields("Tapis de sol", "Tentes et tapis", ""),
+    ];
+    let candidate = |i: usize, f: &Fields| Candidate {
+        id: format!("p{i}"),
+        fields: f.clone(),
+        ..Candidate::default()
+    };
+    let mut q = plan("tappis cham", &Synonyms::default());
+    q.add_typos(["tapis", "chameau", "laine", "sol"]);
+    let sel = select(
+        &q,
+        false,
+        &SearchFilters::default(),
+        SearchSort::Relevance,
+        0,
+        10,
+        hits.iter().enumerate().map(|(i, f)| candidate(i, f)),
+    );
+    assert_eq!(
+        sel.words,
+        [
+            WordMatch {
+                literal: false,
+                nearest: Some("tapis".into())
+            },
+            // A prefix of a word the index holds is typed right.
+            WordMatch {
+                literal: true,
+                nearest: None
+            },
+        ]
+    );
+    let sel = select(
+        &plan("", &Synonyms::default()),
+        true,
+        &SearchFilters::default(),
+        SearchSort::Relevance,
+        0,
+        10,
+        hits.iter().enumerate().map(|(i, f)| candidate(i, f)),
+    );
+    assert!(sel.words.is_empty() && sel.total == 2);
+}
+
+/// The demo marketplace's words: three categories in three languages and a synonyms table.
+fn demo_lexicon() -> (Lexicon, Synonyms) {
+    let syn = Synonyms::new([
+        vec!["tapis", "rug", "carpet", "زربية", "سجاد"],
+        vec!["sandale", "sandal", "نعل"],
+        vec!["khaima", "khayma", "خيمة", "tente", "tent"],
+    ]);
+    let mut l = Lexicon::new();
+    for (fr, ar, en) in [
+        ("Tentes et tapis", "الخيام والزرابي", "Tents and rugs"),
+        ("Cuir", "الجلد", "Leather"),
+        ("Sandales", "نعال", "Sandals"),
+    ] {
+        l.add_text(fr, Some(crate::Lang::FR));
+        l.add_text(ar, Some(crate::Lang::AR));
+        l.add_text(en, Some(crate::Lang::EN));
+    }
+    l.add_synonyms(&syn);
+    (l, syn)
+}
+
+fn suggest(text: &str, found: &[WordMatch], lang: crate::Lang) -> Option<String> {
+    let (l, syn) = demo_lexicon();
+    l.suggest(&plan(text, &syn), found, !found.is_empty(), lang)
+}
+
+fn typo(nearest: Option<&str>) -> WordMatch {
+    WordMatch {
+        literal: false,
+        nearest: nearest.map(str::to_owned),
+    }
+}
+
+#[test]
+fn a_french_page_suggests_french_and_an_english_page_english() {
+    use crate::Lang;
+    // Found through a typo: the word the results hold.
+    assert_eq!(
+        suggest("tapiss", &[typo(Some("tapis"))], Lang::FR).as_deref(),
+        Some("tapis")
+    );
+    assert_eq!(suggest("tapiss", &[], Lang::FR).as_deref(), Some("tapis"));
+    // Found through the synonyms of a near word: the known word.
+    assert_eq!(
+        suggest("carpett", &[typo(None)], Lang::EN).as_deref(),
+        Some("carpet")
+    );
+    assert_eq!(suggest("carpett", &[], Lang::EN).as_deref(), Some("carpet"));
+    // One edit from the French and from the English word: the page's language decides.
+    assert_eq!(
+        suggest("sandalr", &[], Lang::FR).as_deref(),
+        Some("sandale")
+    );
+    assert_eq!(suggest("sandalr", &[], Lang::EN).as_deref(), Some("sandal"));
+    // Another language's word costs one edit more: a French word two edits away is as good
+    // as an English one one edit away on a French page, and worse on an English page.
+    let mut l = Lexicon::new();
+    l.add_text("kalimo", Some(Lang::FR));
+    l.add_text("kalima", Some(Lang::EN));
+    let q = plan("kalimaa", &Synonyms::default());
+    assert_eq!(
+        l.suggest(&q, &[], false, Lang::FR).as_deref(),
+        Some("kalimo")
+    );
+    assert_eq!(
+        l.suggest(&q, &[], false, Lang::EN).as_deref(),
+        Some("kalima")
+    );
+    // ... but never no suggestion because of the language.
+    assert_eq!(suggest("leathr", &[], Lang::FR).as_deref(), Some("leather"));
+}
+
+#[test]
+fn a_suggestion_keeps_the_words_script() {
+    use crate::Lang;
+    // A Latin word on an Arabic page: a Latin suggestion, never its Arabic synonym.
+    assert_eq!(suggest("tapiss", &[], Lang::AR).as_deref(), Some("tapis"));
+    assert_eq!(suggest("khaymma", &[], Lang::AR).as_deref(), Some("khayma"));
+    // An Arabic word on a French page: an Arabic suggestion.
+    assert_eq!(
+        suggest("زربيت", &[], Lang::FR).as_deref(),
+        Some(normalize("زربية").as_str())
+    );
+    // The results' nearest term in another script is not offered either.
+    let (l, syn) = demo_lexicon();
+    assert_eq!(
+        l.suggest(&plan("xqzw", &syn), &[typo(Some("زربيه"))], true, Lang::AR),
+        None
+    );
+}
+
+#[test]
+fn known_or_literal_words_are_kept() {
+    use crate::Lang;
+    // Known words: nothing to suggest.
+    assert_eq!(suggest("tapis", &[], Lang::FR), None);
+    assert_eq!(suggest("carpet cuir", &[], Lang::EN), None);
+    // Found as typed: nothing to suggest, however near a known word.
+    let literal = WordMatch {
+        literal: true,
+        nearest: None,
+    };
+    assert_eq!(suggest("tapiz", &[literal], Lang::FR), None);
+    // Digits and words far from anything are kept; only the typo changes.
+    assert_eq!(suggest("2026 xylophone", &[], Lang::FR), None);
+    assert_eq!(
+        suggest("tapiss xylophone", &[], Lang::FR).as_deref(),
+        Some("tapis xylophone")
+    );
+    assert!(
+        Lexicon::new()
+            .suggest(&plan("tapiss", &Synonyms::default()), &[], false, Lang::FR)
+            .is_none()
+    );
+}

@@ -345,6 +345,20 @@ macro_rules! sql_store {
                 search_with(query, vocabulary, find, load).await
             }
 
+            async fn search_index_outdated(&self, version: u32) -> Result<u64, StorageError> {
+                let n: i64 = sqlx::query_scalar(
+                    "SELECT (SELECT count(*) FROM docs d LEFT JOIN products p ON p.id = d.id \
+                     WHERE d.kind = 'product' AND (p.id IS NULL OR p.index_version <> $1)) \
+                     + (SELECT count(*) FROM docs d LEFT JOIN search_categories c ON c.id = d.id \
+                     WHERE d.kind = 'category' AND (c.id IS NULL OR c.index_version <> $1))",
+                )
+                .bind(i64::from(version))
+                .fetch_one(&self.pool)
+                .await
+                .map_err(at("search_index_outdated"))?;
+                Ok(u64::try_from(n).unwrap_or(0))
+            }
+
             async fn stock_levels(&self, variants: &[VariantId]) -> Result<Vec<StockRow>, StorageError> {
                 let mut out = Vec::with_capacity(variants.len());
                 for chunk in variants.chunks(500) {
@@ -461,6 +475,19 @@ macro_rules! sql_store {
                         .execute(&mut *tx)
                         .await
                         .map_err(at("delete_doc"))?;
+                }
+                if kind == DocKind::Category {
+                    // Its products no longer carry its names.
+                    for statement in [
+                        "DELETE FROM search_categories WHERE id = $1",
+                        "UPDATE products SET category_text = '' WHERE category = $1 AND category_text <> ''",
+                    ] {
+                        sqlx::query(statement)
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(at("delete_doc"))?;
+                    }
                 }
                 tx.commit().await.map_err(at("delete_doc"))?;
                 Ok(true)

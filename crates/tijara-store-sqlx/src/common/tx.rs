@@ -89,14 +89,28 @@ macro_rules! sql_tx {
                 q.build().execute(&mut **tx).await?;
             }
             if let Some(p) = &w.product {
+                // The category's names as indexed from its own latest write, when there is one
+                // (see `Storage::search`). PostgreSQL reads it under a share lock, so a rename
+                // committing meanwhile is waited for and its text taken (catalog writes are
+                // also serialized by the catalog version's row, see its migration).
+                let lookup = if <$db as sqlx::Database>::NAME == "PostgreSQL" {
+                    "SELECT text FROM search_categories WHERE id = $1 FOR SHARE"
+                } else {
+                    "SELECT text FROM search_categories WHERE id = $1"
+                };
+                let indexed: Option<String> = sqlx::query_scalar(lookup)
+                    .bind(&p.category)
+                    .fetch_optional(&mut **tx)
+                    .await?;
                 sqlx::query(
                     "INSERT INTO products (id, seller, category, active, min_price, max_price, search_text, \
-                     title_text, category_text, other_text, seller_city, seller_kind) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO UPDATE SET seller = excluded.seller, \
+                     title_text, category_text, other_text, seller_city, seller_kind, index_version) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (id) DO UPDATE SET seller = excluded.seller, \
                      category = excluded.category, active = excluded.active, min_price = excluded.min_price, \
                      max_price = excluded.max_price, search_text = excluded.search_text, title_text = excluded.title_text, \
                      category_text = excluded.category_text, other_text = excluded.other_text, \
-                     seller_city = excluded.seller_city, seller_kind = excluded.seller_kind",
+                     seller_city = excluded.seller_city, seller_kind = excluded.seller_kind, \
+                     index_version = excluded.index_version",
                 )
                 .bind(&w.id)
                 .bind(&p.seller)
@@ -106,23 +120,56 @@ macro_rules! sql_tx {
                 .bind(p.max_price_minor)
                 .bind(&p.search_text)
                 .bind(&p.title_text)
-                .bind(&p.category_text)
+                .bind(indexed.as_deref().unwrap_or(&p.category_text))
                 .bind(&p.other_text)
                 .bind(&p.seller_city)
                 .bind(&p.seller_kind)
+                .bind(i64::from(p.index_version))
                 .execute(&mut **tx)
                 .await?;
-                let terms = p.terms();
-                if !terms.is_empty() {
-                    let mut q = QueryBuilder::<$db>::new("INSERT INTO search_terms (term, chars) ");
-                    q.push_values(&terms, |mut b, t| {
-                        b.push_bind(*t).push_bind(t.chars().count() as i32);
-                    });
-                    q.push(" ON CONFLICT DO NOTHING");
-                    q.build().execute(&mut **tx).await?;
-                }
+                add_terms(tx, &p.terms()).await?;
+            }
+            if w.kind == DocKind::Category {
+                index_category(tx, &w.id, &category_search_text(&w.body)).await?;
             }
             Ok(())
+        }
+
+        /// Adds terms to the typo vocabulary.
+        async fn add_terms(tx: &mut Tx<'_>, terms: &[&str]) -> Result<(), Stop> {
+            if !terms.is_empty() {
+                let mut q = QueryBuilder::<$db>::new("INSERT INTO search_terms (term, chars) ");
+                q.push_values(terms, |mut b, t| {
+                    b.push_bind(*t).push_bind(t.chars().count() as i32);
+                });
+                q.push(" ON CONFLICT DO NOTHING");
+                q.build().execute(&mut **tx).await?;
+            }
+            Ok(())
+        }
+
+        /// Indexes a category's names (its `search_categories` row, at this version) and copies
+        /// them into the search rows of its products, in the caller's transaction (the FTS
+        /// triggers and the generated tsvector follow).
+        async fn index_category(tx: &mut Tx<'_>, id: &str, text: &str) -> Result<(), Stop> {
+            sqlx::query(
+                "INSERT INTO search_categories (id, text, index_version) VALUES ($1, $2, $3) \
+                 ON CONFLICT (id) DO UPDATE SET text = excluded.text, index_version = excluded.index_version",
+            )
+            .bind(id)
+            .bind(text)
+            .bind(i64::from(tijara_core::search::INDEX_VERSION))
+            .execute(&mut **tx)
+            .await?;
+            sqlx::query("UPDATE products SET category_text = $2 WHERE category = $1 AND category_text <> $2")
+                .bind(id)
+                .bind(text)
+                .execute(&mut **tx)
+                .await?;
+            let mut terms: Vec<&str> = text.split(' ').filter(|t| !t.is_empty()).collect();
+            terms.sort_unstable();
+            terms.dedup();
+            add_terms(tx, &terms).await
         }
 
         async fn take_reservation(tx: &mut Tx<'_>, id: &ReservationId) -> Result<(VariantId, i64), Stop> {

@@ -1,5 +1,6 @@
 //! The storage checks of full-text product search ([`Storage::search`]): what shoppers mean
-//! is found and ranked the same on every backend, the index follows every product write, and
+//! is found and ranked the same on every backend, the index follows every product and category
+//! write (renames too) and knows which rows an older version wrote, and
 //! no query text breaks it.
 
 use super::*;
@@ -472,4 +473,300 @@ pub async fn hostile_searches_never_fail<S: Storage + ?Sized>(s: &S) {
         numbers(&found(s, &q).await, &prefix).contains(&0),
         "still searching after the hostile strings"
     );
+}
+
+/// A category document named `name` in French and English.
+fn category_body(id: &str, name: &str) -> String {
+    serde_json::json!({
+        "id": id,
+        "slug": id,
+        "name": {"fr": format!("Objets {name}"), "en": name},
+        "parent": null,
+    })
+    .to_string()
+}
+
+/// The search row of an active product of `category` titled `title`, whose category text is
+/// `category_text` as its writer computed it.
+fn product_row(category: &str, title: &str, category_text: &str) -> ProductIndex {
+    ProductIndex::new("seller", category)
+        .with_active(true)
+        .with_prices(100, 100)
+        .with_search_fields(tijara_core::search::Fields {
+            title: index_text(title),
+            category: index_text(category_text),
+            other: String::new(),
+        })
+}
+
+/// The ids of the active products of `category` a search for `text` finds.
+async fn in_category<S: Storage + ?Sized>(s: &S, category: &str, text: &str) -> Vec<String> {
+    let mut q = SearchQuery {
+        plan: plan(text, &Synonyms::default()),
+        match_all: true,
+        limit: 100,
+        ..SearchQuery::default()
+    };
+    q.filters.category = Some(category.to_owned());
+    let mut ids: Vec<String> = found(s, &q).await.docs.into_iter().map(|d| d.id).collect();
+    ids.sort();
+    ids
+}
+
+/// A category's names are indexed from its own latest write: renamed, its products are found
+/// by the new name (typos included) and no longer by the old one in the same commit; a product
+/// written afterwards with the old name (its writer read the category before the rename)
+/// still carries the new one; deleted, its products no longer carry its names.
+pub async fn search_follows_category_changes<S: Storage + ?Sized>(s: &S) {
+    let cat = unique("fts-cat");
+    let tag = &cat[cat.len() - 6..];
+    let old = format!("zorblax{tag}");
+    let new = format!("quimbly{tag}");
+    let (p, q) = (format!("{cat}-p"), format!("{cat}-q"));
+    ok(
+        s,
+        one(doc(
+            DocKind::Category,
+            &cat,
+            None,
+            &category_body(&cat, &old),
+        )),
+        "category",
+    )
+    .await;
+    let mut w = doc(DocKind::Product, &p, None, "{}");
+    w.product = Some(product_row(&cat, "Coussin", &old));
+    ok(s, one(w), "product").await;
+    assert_eq!(
+        in_category(s, &cat, &old).await,
+        std::slice::from_ref(&p),
+        "found by its category's name"
+    );
+    ok(
+        s,
+        one(doc(
+            DocKind::Category,
+            &cat,
+            Some(1),
+            &category_body(&cat, &new),
+        )),
+        "rename",
+    )
+    .await;
+    assert!(
+        in_category(s, &cat, &old).await.is_empty(),
+        "the old name is gone with the rename's commit"
+    );
+    assert_eq!(
+        in_category(s, &cat, &new).await,
+        std::slice::from_ref(&p),
+        "the new name is found with the rename's commit"
+    );
+    assert_eq!(
+        in_category(s, &cat, &format!("qiumbly{tag}")).await,
+        std::slice::from_ref(&p),
+        "the new name is in the typo vocabulary"
+    );
+    // Writers that read the category before its rename.
+    let mut w = doc(DocKind::Product, &p, Some(1), "{}");
+    w.product = Some(product_row(&cat, "Coussin", &old));
+    ok(s, one(w), "product saved with the old name").await;
+    let mut w = doc(DocKind::Product, &q, None, "{}");
+    w.product = Some(product_row(&cat, "Plateau", &old));
+    ok(s, one(w), "product created with the old name").await;
+    assert!(
+        in_category(s, &cat, &old).await.is_empty(),
+        "a product written with its category's old name carries the new one"
+    );
+    assert_eq!(
+        in_category(s, &cat, &new).await,
+        [p.clone(), q.clone()],
+        "both carry the new name"
+    );
+    assert!(
+        s.delete_doc(DocKind::Category, &cat, 2)
+            .await
+            .unwrap_or_else(|e| panic!("delete: {e}")),
+        "category deleted"
+    );
+    assert!(
+        in_category(s, &cat, &new).await.is_empty(),
+        "a deleted category's name no longer finds its products"
+    );
+    assert_eq!(
+        in_category(s, &cat, "plateau").await,
+        std::slice::from_ref(&q),
+        "its products are still found by their own words"
+    );
+}
+
+/// [`Storage::search_index_outdated`] counts the product documents without a search row at
+/// the version asked and the categories not indexed at it, as the latest writes and deletes
+/// left them.
+pub async fn search_index_versions_are_counted<S: Storage + ?Sized>(s: &S) {
+    use tijara_core::search::INDEX_VERSION;
+    let outdated = |v: u32| async move {
+        s.search_index_outdated(v)
+            .await
+            .unwrap_or_else(|e| panic!("search_index_outdated: {e}"))
+    };
+    let n0 = outdated(INDEX_VERSION).await;
+    let id = unique("fts-ver");
+    let (a, b, c, cat) = (
+        format!("{id}-a"),
+        format!("{id}-b"),
+        format!("{id}-c"),
+        format!("{id}-cat"),
+    );
+    let mut w = doc(DocKind::Product, &a, None, "{}");
+    w.product = Some(product_row(&cat, "Coussin", ""));
+    ok(s, one(w), "current row").await;
+    assert_eq!(
+        outdated(INDEX_VERSION).await,
+        n0,
+        "a current row is not counted"
+    );
+    let mut w = doc(DocKind::Product, &b, None, "{}");
+    w.product = Some(product_row(&cat, "Plateau", "").with_index_version(0));
+    ok(s, one(w), "old row").await;
+    assert_eq!(
+        outdated(INDEX_VERSION).await,
+        n0 + 1,
+        "an old row is counted"
+    );
+    ok(
+        s,
+        one(doc(DocKind::Product, &c, None, "{}")),
+        "product without a row",
+    )
+    .await;
+    assert_eq!(
+        outdated(INDEX_VERSION).await,
+        n0 + 2,
+        "a product without a row is counted"
+    );
+    ok(
+        s,
+        one(doc(
+            DocKind::Category,
+            &cat,
+            None,
+            &category_body(&cat, "Bois"),
+        )),
+        "category",
+    )
+    .await;
+    assert_eq!(
+        outdated(INDEX_VERSION).await,
+        n0 + 2,
+        "a category written now is indexed at this version"
+    );
+    assert!(
+        outdated(INDEX_VERSION + 1).await >= 4,
+        "at another version, every product and category counts"
+    );
+    let mut w = doc(DocKind::Product, &b, Some(1), "{}");
+    w.product = Some(product_row(&cat, "Plateau", ""));
+    ok(s, one(w), "row rewritten").await;
+    assert!(
+        s.delete_doc(DocKind::Product, &c, 1)
+            .await
+            .unwrap_or_else(|e| panic!("delete: {e}")),
+        "deleted"
+    );
+    assert_eq!(
+        outdated(INDEX_VERSION).await,
+        n0,
+        "rewritten and deleted documents no longer count"
+    );
+}
+
+/// Renames of a category racing with writes of its products (each writer computing the
+/// category's text from what it read before): once all is committed, every product carries
+/// the last name and none an older one.
+pub async fn concurrent_renames_leave_no_stale_category_text<S: Storage + ?Sized + 'static>(
+    s: Arc<S>,
+) {
+    const NAMES: [&str; 8] = [
+        "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel",
+    ];
+    let cat = unique("fts-race");
+    let tag = cat[cat.len() - 6..].to_owned();
+    let name = |i: usize| format!("{}{tag}", NAMES[i]);
+    ok(
+        &*s,
+        one(doc(
+            DocKind::Category,
+            &cat,
+            None,
+            &category_body(&cat, &name(0)),
+        )),
+        "category",
+    )
+    .await;
+    let renamer = {
+        let (s, cat, names) = (
+            s.clone(),
+            cat.clone(),
+            (1..NAMES.len()).map(name).collect::<Vec<_>>(),
+        );
+        tokio::spawn(async move {
+            for (v, n) in names.iter().enumerate() {
+                let cs = one(doc(
+                    DocKind::Category,
+                    &cat,
+                    Some(v as u64 + 1),
+                    &category_body(&cat, n),
+                ));
+                match s.commit(cs).await {
+                    Ok(CommitOutcome::Committed) => {}
+                    other => panic!("rename {v}: {other:?}"),
+                }
+                tokio::task::yield_now().await;
+            }
+        })
+    };
+    let writers = (0..4).map(|t| {
+        let (s, cat) = (s.clone(), cat.clone());
+        tokio::spawn(async move {
+            let mut ids = Vec::new();
+            for i in 0..6 {
+                // What the writer read of the category, before its write.
+                let read = s
+                    .get(DocKind::Category, &cat)
+                    .await
+                    .unwrap_or_else(|e| panic!("get: {e}"))
+                    .map(|d| category_search_text(&d.body))
+                    .unwrap_or_default();
+                let id = format!("{cat}-{t}-{i}");
+                let mut w = doc(DocKind::Product, &id, None, "{}");
+                w.product = Some(product_row(&cat, "Coussin", &read));
+                match s.commit(one(w)).await {
+                    Ok(CommitOutcome::Committed) => ids.push(id),
+                    other => panic!("product {id}: {other:?}"),
+                }
+            }
+            ids
+        })
+    });
+    let written: Vec<Vec<String>> = join_all(writers)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|e| panic!("writer: {e}")))
+        .collect();
+    renamer.await.unwrap_or_else(|e| panic!("renamer: {e}"));
+    let mut all: Vec<String> = written.into_iter().flatten().collect();
+    all.sort();
+    assert_eq!(
+        in_category(&*s, &cat, &name(NAMES.len() - 1)).await,
+        all,
+        "every product carries the last name"
+    );
+    for i in 0..NAMES.len() - 1 {
+        assert!(
+            in_category(&*s, &cat, &name(i)).await.is_empty(),
+            "no product carries the older name {}",
+            name(i)
+        );
+    }
 }

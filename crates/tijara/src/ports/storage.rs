@@ -239,9 +239,42 @@ pub trait Storage: Send + Sync {
     ///   drops them); a missing one is a bug (`tijara_testkit::storage::search_finds_what_shoppers_mean`).
     /// - The index follows each product write in the same transaction: no stale result
     ///   (`tijara_testkit::storage::search_follows_product_changes`).
+    /// - A category's names are indexed from its latest write, by the storage itself: writing
+    ///   a [`DocKind::Category`] document sets, in the same transaction, the category text of
+    ///   every product of that category to [`category_search_text`] of its body (and adds its
+    ///   terms to the typo vocabulary); a product written afterwards takes its category's
+    ///   indexed text, whatever its [`ProductIndex::category_text`] says (that one counts only
+    ///   for a category whose document the storage has not indexed: written before the
+    ///   storage indexed categories, or never stored); deleting the category
+    ///   ([`Storage::delete_doc`]) empties its products' category text. So a renamed category
+    ///   is found by its new name and no longer by the old one as soon as the rename commits,
+    ///   even when a product of it is written concurrently (PostgreSQL: the product's write
+    ///   reads the category's text under a share lock)
+    ///   (`tijara_testkit::storage::search_follows_category_changes`,
+    ///   `tijara_testkit::storage::concurrent_renames_leave_no_stale_category_text`).
     /// - Any query text is accepted: FTS operators, quotes, NUL, 10 KB, emoji never reach the
     ///   engine as syntax (`tijara_testkit::storage::hostile_searches_never_fail`).
     async fn search(&self, query: &SearchQuery) -> Result<SearchPage, StorageError>;
+
+    /// How many search rows were not written at index `version`
+    /// ([`tijara_core::search::INDEX_VERSION`]): product documents with no search row or a row
+    /// of another [`ProductIndex::index_version`] (written by an older version, or by a write
+    /// without search fields), plus category documents whose names the storage has not
+    /// indexed at `version` ([`category_search_text`]). An engine rebuilds the search index
+    /// when this is not 0 (`Catalog::ensure_search_index`), so a database upgraded from an
+    /// older version becomes fully searchable by itself.
+    ///
+    /// The default answers [`StorageError::Unsupported`] (the engine then leaves the index as
+    /// it is); every adapter of this workspace implements it.
+    ///
+    /// # Contract
+    /// Counts what the latest writes and deletes left: a product row written at another
+    /// version counts until rewritten at `version`, a deleted document no longer counts
+    /// (`tijara_testkit::storage::search_index_versions_are_counted`).
+    async fn search_index_outdated(&self, version: u32) -> Result<u64, StorageError> {
+        let _ = version;
+        Err(StorageError::Unsupported("search_index_outdated"))
+    }
 
     /// Stock counters of these variants (variants without a counter are skipped).
     ///
@@ -524,7 +557,29 @@ where
         .map(|(i, id)| (id.as_str(), i))
         .collect();
     docs.sort_by_key(|d| pos.get(d.id.as_str()).copied().unwrap_or(usize::MAX));
-    Ok(SearchPage::new(docs, sel.total, sel.facets))
+    Ok(SearchPage::new(docs, sel.total, sel.facets).with_words(sel.words))
+}
+
+/// The indexed text of a category document's names: `tijara_core::search::category_text` of
+/// its `name` in every language (empty for a body without readable names). What a storage
+/// keeps for each category it stores and copies into its products' search rows (see
+/// [`Storage::search`]).
+///
+/// ```
+/// let body = r#"{"id":"tents","slug":"tents","name":{"fr":"Tentes et tapis","en":"Tents"},"parent":null}"#;
+/// assert_eq!(tijara::ports::storage::category_search_text(body), "tent tente et tapis");
+/// assert_eq!(tijara::ports::storage::category_search_text("{}"), "");
+/// ```
+pub fn category_search_text(body: &str) -> String {
+    #[derive(serde::Deserialize)]
+    struct Named {
+        #[serde(default)]
+        name: tijara_core::LocalizedText,
+    }
+    match serde_json::from_str::<Named>(body) {
+        Ok(n) => tijara_core::search::category_text(n.name.iter().map(|(_, t)| t)),
+        Err(_) => String::new(),
+    }
 }
 
 /// The lengths (in characters) of the indexed terms that may be typos of the plan's words:

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use tijara_core::search::{Facets, Fields, SearchFilters, SearchPlan, SearchSort};
+use tijara_core::search::{Facets, Fields, SearchFilters, SearchPlan, SearchSort, WordMatch};
 use tijara_core::{DomainEvent, OrderId, ProductId, ReservationId, VariantId};
 
 /// The kinds of document the engine stores.
@@ -144,6 +144,11 @@ pub struct ProductIndex {
     /// The seller's kind: `artisan`, `cooperative` or `gie` (a search facet).
     #[serde(default)]
     pub seller_kind: String,
+    /// The index version the search texts were written at
+    /// ([`tijara_core::search::INDEX_VERSION`] since [`ProductIndex::with_search_fields`]; 0
+    /// for a row without them): a row of another version is rebuilt at start.
+    #[serde(default)]
+    pub index_version: u32,
 }
 
 impl ProductIndex {
@@ -162,16 +167,26 @@ impl ProductIndex {
             other_text: String::new(),
             seller_city: String::new(),
             seller_kind: String::new(),
+            index_version: 0,
         }
     }
 
     /// With the indexed texts of a product search ([`tijara_core::search::index_text`] of
-    /// each field).
+    /// each field), at the current [`tijara_core::search::INDEX_VERSION`].
     #[must_use]
     pub fn with_search_fields(mut self, fields: Fields) -> Self {
         self.title_text = fields.title;
         self.category_text = fields.category;
         self.other_text = fields.other;
+        self.index_version = tijara_core::search::INDEX_VERSION;
+        self
+    }
+
+    /// With this index version (what [`ProductIndex::with_search_fields`] sets): a row
+    /// written by an older version, in tests of the rebuild at start.
+    #[must_use]
+    pub fn with_index_version(mut self, version: u32) -> Self {
+        self.index_version = version;
         self
     }
 
@@ -712,6 +727,9 @@ pub struct SearchPage {
     pub total: u64,
     /// Counts per filter value.
     pub facets: Facets,
+    /// How the results match each word of the plan
+    /// ([`tijara_core::search::Selection::words`]): what "did you mean" starts from.
+    pub words: Vec<WordMatch>,
 }
 
 impl SearchPage {
@@ -721,6 +739,14 @@ impl SearchPage {
             docs,
             total,
             facets,
+            words: Vec::new(),
         }
+    }
+
+    /// With how the results match each word ([`tijara_core::search::Selection::words`]).
+    #[must_use]
+    pub fn with_words(mut self, words: Vec<WordMatch>) -> Self {
+        self.words = words;
+        self
     }
 }
