@@ -36,6 +36,9 @@ pub(crate) struct Inner {
     pub(crate) config: EngineConfig,
     /// The decoded catalog, valid for one catalog version.
     pub(crate) catalog: catalog_cache::CatalogCache,
+    /// The search index's version was checked (and the index rebuilt if it was outdated) by
+    /// this engine: see `Catalog::ensure_search_index`.
+    pub(crate) search_index_checked: std::sync::atomic::AtomicBool,
     #[cfg(feature = "accounts")]
     pub(crate) hash_gate: Arc<crate::support::HashGate>,
 }
@@ -226,6 +229,7 @@ impl TijaraBuilder {
                 sleeper: self.sleeper,
                 config: self.config,
                 catalog: catalog_cache::CatalogCache::default(),
+                search_index_checked: std::sync::atomic::AtomicBool::new(false),
             }),
         })
     }

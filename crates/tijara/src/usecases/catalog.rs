@@ -16,11 +16,13 @@ use tijara_core::{
 };
 
 mod browsing;
+mod categories;
 mod inputs;
 mod products;
 mod search;
 
 pub use browsing::MAX_NUMBERED;
+pub use categories::CategoryUpdate;
 pub use inputs::NumberedPage;
 pub use inputs::{
     CategoryInput, Page, ProductFilter, ProductInput, ProductPage, ProductView, SellerInput,

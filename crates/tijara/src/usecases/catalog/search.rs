@@ -5,8 +5,10 @@
 //! products matching some of them.
 
 use super::*;
-use crate::ports::storage::SearchQuery;
-use tijara_core::search::{Facets, SearchFilters, SearchSort, plan, terms, within_edits};
+use crate::ports::storage::{SearchQuery, StorageError};
+use std::sync::atomic::Ordering;
+use tijara_core::Lang;
+use tijara_core::search::{Facets, INDEX_VERSION, Lexicon, SearchFilters, SearchSort, plan};
 
 /// The most results a search page shows.
 pub const MAX_SEARCH_PAGE: u32 = 48;
@@ -33,6 +35,10 @@ pub struct SearchRequest {
     pub page: u32,
     /// Results per page (1 to [`MAX_SEARCH_PAGE`]).
     pub per_page: u32,
+    /// The language of the page the results are shown on: "did you mean" prefers its words
+    /// ([`Lexicon::suggest`]). `None`: the region's default language.
+    #[serde(default)]
+    pub lang: Option<Lang>,
 }
 
 impl SearchRequest {
@@ -44,7 +50,15 @@ impl SearchRequest {
             sort: SearchSort::Relevance,
             page: 1,
             per_page: 24,
+            lang: None,
         }
+    }
+
+    /// Shown on a page in `lang` (what "did you mean" prefers).
+    #[must_use]
+    pub fn with_lang(mut self, lang: Lang) -> Self {
+        self.lang = Some(lang);
+        self
     }
 
     /// With these filters.
@@ -86,8 +100,11 @@ pub struct SearchResults {
     pub facets: Facets,
     /// No product matched every word: these match some of them.
     pub relaxed: bool,
-    /// When nothing matched: the query with each word replaced by the nearest word the
-    /// marketplace knows (a category's name, a synonym), if that differs.
+    /// The query with each word the shopper probably mistyped replaced by the nearest word
+    /// the marketplace knows (a category's name, a synonym, or the word the results hold),
+    /// preferring the page's language and never changing a word's script; `None` when every
+    /// word was found as typed or is known (see [`Lexicon::suggest`]). Given with results too
+    /// (they were found through a typo) and when nothing matched.
     pub did_you_mean: Option<String>,
 }
 
@@ -107,6 +124,12 @@ impl Catalog<'_> {
     /// ```
     pub async fn search(self, req: &SearchRequest) -> Result<SearchResults, TijaraError> {
         let e = self.engine;
+        // The first search of an engine that was not told to check the index at start.
+        if !e.inner.search_index_checked.load(Ordering::Acquire) {
+            if let Err(err) = self.ensure_search_index().await {
+                tracing::warn!(target: "search", error = %err, "the search index could not be checked; searching it as it is");
+            }
+        }
         let per_page = req.per_page.clamp(1, MAX_SEARCH_PAGE);
         let page = req.page.max(1);
         let synonyms = e.inner.region.synonyms();
@@ -125,8 +148,15 @@ impl Catalog<'_> {
             found = e.inner.storage.search(&query).await?;
             relaxed = found.total > 0;
         }
-        let did_you_mean = if found.total == 0 && !query.plan.is_empty() {
-            self.did_you_mean(&req.text, &synonyms).await?
+        // Suggestions only when a word may be mistyped: nothing found, or a word found
+        // otherwise than as typed.
+        let did_you_mean = if !query.plan.is_empty()
+            && (found.total == 0 || found.words.iter().any(|w| !w.literal))
+        {
+            let lang = req.lang.unwrap_or(e.inner.region.default_lang);
+            self.lexicon(&synonyms)
+                .await?
+                .suggest(&query.plan, &found.words, found.total > 0, lang)
         } else {
             None
         };
@@ -147,45 +177,136 @@ impl Catalog<'_> {
         })
     }
 
-    /// The query with each word replaced by the nearest known word within three edits (the
-    /// categories' names, the synonyms), when one differs.
-    async fn did_you_mean(
+    /// The words the marketplace knows: its categories' names, each in its language, and the
+    /// region's synonyms.
+    async fn lexicon(
         self,
-        text: &str,
         synonyms: &tijara_core::search::Synonyms,
-    ) -> Result<Option<String>, TijaraError> {
-        let mut known: Vec<String> = synonyms.groups().iter().flatten().cloned().collect();
+    ) -> Result<Lexicon, TijaraError> {
+        let mut known = Lexicon::new();
         for c in self.categories().await? {
-            for (_, name) in c.name.iter() {
-                known.extend(terms(name).into_iter().filter(|t| t.chars().count() > 2));
+            for (lang, name) in c.name.iter() {
+                known.add_text(name, Some(lang));
             }
         }
-        known.sort();
-        known.dedup();
-        let words = plan(text, synonyms).words;
-        let mut changed = false;
-        let mut out = Vec::new();
-        for w in words {
-            let best = known
-                .iter()
-                .filter(|k| k.chars().next().is_some_and(char::is_alphabetic))
-                .filter_map(|k| within_edits(&w.term, k, 3).map(|d| (d, k)))
-                .min();
-            match best {
-                Some((d, k)) if d > 0 => {
-                    changed = true;
-                    out.push(k.clone());
-                }
-                _ => out.push(w.term),
-            }
-        }
-        Ok(changed.then(|| out.join(" ")))
+        known.add_synonyms(synonyms);
+        Ok(known)
     }
 
-    /// Rewrites the search row of every product from its document, its seller and its
-    /// category (after an upgrade, or a category or seller renamed): the number of products
-    /// reindexed. Each product is its own commit; one changed meanwhile is read again.
+    /// Rebuilds the search index once if the storage holds search rows written at another
+    /// index version than this engine's ([`tijara_core::search::INDEX_VERSION`]), or products
+    /// never indexed in full, or categories whose names it has not indexed: a database upgraded
+    /// from an older version becomes searchable by every word without `tijara search reindex`.
+    /// Logs one line (target `search`) with the counts when it rebuilds; answers the number of
+    /// products reindexed (0 when the index was up to date, or when the storage cannot tell:
+    /// [`Storage::search_index_outdated`](crate::ports::storage::Storage::search_index_outdated)
+    /// unsupported).
+    ///
+    /// Call it once at start (the storefront does); otherwise an engine's first search does.
+    /// Several processes starting together may each rebuild: harmless (each product is its own
+    /// commit, retried on a conflict).
+    pub async fn ensure_search_index(self) -> Result<u64, TijaraError> {
+        let e = self.engine;
+        e.inner.search_index_checked.store(true, Ordering::Release);
+        let outdated = match e.inner.storage.search_index_outdated(INDEX_VERSION).await {
+            Ok(n) => n,
+            Err(StorageError::Unsupported(_)) => return Ok(0),
+            Err(err) => {
+                // Checked again at the next search.
+                e.inner.search_index_checked.store(false, Ordering::Release);
+                return Err(err.into());
+            }
+        };
+        if outdated == 0 {
+            return Ok(0);
+        }
+        let (categories, products) = match self.rebuild().await {
+            Ok(done) => done,
+            Err(err) => {
+                e.inner.search_index_checked.store(false, Ordering::Release);
+                return Err(err);
+            }
+        };
+        tracing::info!(
+            target: "search",
+            outdated,
+            products,
+            categories,
+            version = INDEX_VERSION,
+            "search index rebuilt at version {INDEX_VERSION}: {products} product(s) and {categories} categorie(s) reindexed, {outdated} row(s) were outdated"
+        );
+        Ok(products)
+    }
+
+    /// Rewrites the search index: every category (the storage indexes its names and passes
+    /// them to its products), then the search row of every product from its document, its
+    /// seller and its category: the number of products reindexed. Each document is its own
+    /// commit; one changed meanwhile is read again. Upgraded databases are rebuilt by
+    /// themselves ([`Catalog::ensure_search_index`]): this forces it (`tijara search reindex`).
     pub async fn rebuild_search_index(self) -> Result<u64, TijaraError> {
+        Ok(self.rebuild().await?.1)
+    }
+
+    /// Rewrites every category, then every product: how many of each.
+    async fn rebuild(self) -> Result<(u64, u64), TijaraError> {
+        let categories = self.reindex_categories().await?;
+        let products = self.reindex_products().await?;
+        Ok((categories, products))
+    }
+
+    /// Writes every category again, as it is: the storage indexes its names at its version.
+    async fn reindex_categories(self) -> Result<u64, TijaraError> {
+        let e = self.engine;
+        let mut after: Option<String> = None;
+        let mut n = 0u64;
+        loop {
+            let docs = e
+                .inner
+                .storage
+                .list(&ListQuery::new(DocKind::Category, MAX_PAGE).after(after.as_deref()))
+                .await?;
+            let full = docs.len() == MAX_PAGE as usize;
+            for d in docs {
+                after = Some(d.id.clone());
+                let mut doc = d;
+                for _ in 0..3 {
+                    let c: Category = match decode(DocKind::Category, &doc.id, &doc.body) {
+                        Ok(c) => c,
+                        Err(err) => {
+                            tracing::warn!(target: "search", category = %doc.id, error = %err, "category not reindexed");
+                            break;
+                        }
+                    };
+                    let write = Write::new(DocKind::Category, doc.id.clone(), Some(doc.version))
+                        .keys(vec![format!("slug:{}", c.slug)])
+                        .body(&c)?;
+                    let changes = Changeset {
+                        docs: vec![write],
+                        ..Changeset::default()
+                    };
+                    match e.inner.storage.commit(changes).await {
+                        Ok(_) => {
+                            n += 1;
+                            break;
+                        }
+                        Err(StorageError::Conflict { .. }) => {
+                            match e.inner.storage.get(DocKind::Category, &doc.id).await? {
+                                Some(again) => doc = again,
+                                None => break,
+                            }
+                        }
+                        Err(err) => return Err(err.into()),
+                    }
+                }
+            }
+            if !full {
+                return Ok(n);
+            }
+        }
+    }
+
+    /// Rewrites the search row of every product: how many.
+    async fn reindex_products(self) -> Result<u64, TijaraError> {
         let e = self.engine;
         let categories = e.category_map().await?;
         let mut sellers: HashMap<String, Seller> = HashMap::new();
@@ -202,11 +323,27 @@ impl Catalog<'_> {
                 after = Some(d.id.clone());
                 let mut doc = d;
                 for _ in 0..3 {
-                    let p: Product = decode(DocKind::Product, &doc.id, &doc.body)?;
+                    // A product that cannot be read, or whose seller is gone, keeps its row
+                    // (logged): the others are still reindexed.
+                    let p: Product = match decode(DocKind::Product, &doc.id, &doc.body) {
+                        Ok(p) => p,
+                        Err(err) => {
+                            tracing::warn!(target: "search", product = %doc.id, error = %err, "product not reindexed");
+                            break;
+                        }
+                    };
                     let key = p.seller_id.to_string();
                     if !sellers.contains_key(&key) {
-                        let s = e.catalog().seller(&p.seller_id).await?;
-                        sellers.insert(key.clone(), s);
+                        match e.catalog().seller(&p.seller_id).await {
+                            Ok(s) => {
+                                sellers.insert(key.clone(), s);
+                            }
+                            Err(TijaraError::NotFound { .. } | TijaraError::Corrupt { .. }) => {
+                                tracing::warn!(target: "search", product = %doc.id, seller = %key, "product not reindexed: its seller cannot be read");
+                                break;
+                            }
+                            Err(err) => return Err(err),
+                        }
                     }
                     let Some(seller) = sellers.get(&key) else {
                         break;
@@ -225,7 +362,7 @@ impl Catalog<'_> {
                             n += 1;
                             break;
                         }
-                        Err(crate::ports::storage::StorageError::Conflict { .. }) => {
+                        Err(StorageError::Conflict { .. }) => {
                             match e.inner.storage.get(DocKind::Product, &doc.id).await? {
                                 Some(again) => doc = again,
                                 None => break,
