@@ -278,13 +278,15 @@ pub(crate) struct ListQuery {
     page: Option<u32>,
     city: Option<String>,
     seller_kind: Option<String>,
+    lang: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/products", tag = "catalog",
     params(("category" = Option<String>, Query, description = "Category id"), ("seller" = Option<String>, Query, description = "Seller id"),
-        ("q" = Option<String>, Query, description = "Search words, any language or spelling, typos forgiven (titles, categories, descriptions, materials, sellers, artisans). With `q` the answer is a search: `items`, `total`, `page`, `pages`, `facets` (`categories`, `cities`, `kinds` as `{value, count}`, `prices` per range: <200, 200-500, 500-1000, 1000-5000, 5000+ MAD, `in_stock`), `relaxed` (no product had every word) and `did_you_mean`"),
+        ("q" = Option<String>, Query, description = "Search words, any language or spelling, typos forgiven (titles, categories, descriptions, materials, sellers, artisans). With `q` the answer is a search: `items`, `total`, `page`, `pages`, `facets` (`categories`, `cities`, `kinds` as `{value, count}`, `prices` per range: <200, 200-500, 500-1000, 1000-5000, 5000+ MAD, `in_stock`), `relaxed` (no product had every word) and `did_you_mean` (the query with its mistyped words corrected, in the words of `lang` when near enough, never in another script; `null` when every word was found as typed: given with results too)"),
         ("sort" = Option<String>, Query, description = "With `q`: `relevance` (default), `price_asc`, `price_desc`, `newest`"), ("page" = Option<u32>, Query, description = "With `q`: page number from 1"),
         ("city" = Option<String>, Query, description = "With `q`: the seller's city, as a facet names it"), ("seller_kind" = Option<String>, Query, description = "With `q`: `artisan`, `cooperative` or `gie`"),
+        ("lang" = Option<String>, Query, description = "With `q`: the language the results are shown in (one of the shop's: `ar`, `fr`, `en`; default: the region's), which `did_you_mean` prefers, as the search page in that language does"),
         ("min_price" = Option<String>, Query, description = "Lowest price, MAD"),
         ("max_price" = Option<String>, Query, description = "Highest price, MAD"), ("in_stock" = Option<bool>, Query, description = "Only what can be bought now"),
         ("after" = Option<String>, Query, description = "Cursor from the previous page's `next`"), ("limit" = Option<u32>, Query, description = "Page size (1-100, default 20)")),
@@ -314,12 +316,15 @@ pub(crate) async fn products(State(app): State<App>, Params(q): Params<ListQuery
             &app,
             text,
             filter,
-            q.sort,
-            q.page,
-            q.city,
-            q.seller_kind,
-            q.limit,
-            q.after,
+            SearchParams {
+                sort: q.sort,
+                page: q.page,
+                city: q.city,
+                seller_kind: q.seller_kind,
+                limit: q.limit,
+                after: q.after,
+                lang: q.lang,
+            },
         )
         .await;
     }
@@ -331,21 +336,30 @@ pub(crate) async fn products(State(app): State<App>, Params(q): Params<ListQuery
     Ok(Json(page).into_response())
 }
 
-/// `GET /api/v1/products?q=…`: a full-text search with facets and numbered pages.
-#[allow(clippy::too_many_arguments)]
-async fn search(
-    app: &App,
-    text: String,
-    filter: ProductFilter,
+/// The parameters of `GET /api/v1/products` that only a search (`q`) reads.
+struct SearchParams {
     sort: Option<String>,
     page: Option<u32>,
     city: Option<String>,
     seller_kind: Option<String>,
     limit: Option<u32>,
     after: Option<String>,
-) -> ApiResult {
+    lang: Option<String>,
+}
+
+/// `GET /api/v1/products?q=…`: a full-text search with facets and numbered pages.
+async fn search(app: &App, text: String, filter: ProductFilter, p: SearchParams) -> ApiResult {
     use tijara::usecases::catalog::{MAX_SEARCH_PAGE, SearchRequest};
     use tijara_core::search::{SearchFilters, SearchSort};
+    let SearchParams {
+        sort,
+        page,
+        city,
+        seller_kind,
+        limit,
+        after,
+        lang,
+    } = p;
     if after.is_some() || filter.seller.is_some() {
         return Err(bad(
             "with q, pages are numbered: use page (not after), and search all sellers (no seller)",
@@ -366,8 +380,24 @@ async fn search(
     if !(1..=MAX_SEARCH_PAGE).contains(&per_page) {
         return Err(bad(format!("limit must be 1 to {MAX_SEARCH_PAGE}")));
     }
+    let languages = &app.engine.region().languages;
+    let lang = match lang.as_deref() {
+        None | Some("") => None,
+        Some(l) => Some(
+            Lang::from_code(l)
+                .ok()
+                .filter(|l| languages.contains(l))
+                .ok_or_else(|| {
+                    let codes: Vec<&str> = languages.iter().map(Lang::code).collect();
+                    bad(format!(
+                        "lang must be one of the shop's languages: {}",
+                        codes.join(", ")
+                    ))
+                })?,
+        ),
+    };
     let minor = |m: Option<Money>| m.and_then(|m| m.to_minor());
-    let req = SearchRequest::new(text)
+    let mut req = SearchRequest::new(text)
         .with_filters(SearchFilters {
             category: filter.category.map(|c| c.to_string()),
             seller_city: city.filter(|c| !c.is_empty()),
@@ -378,6 +408,9 @@ async fn search(
         })
         .with_sort(sort)
         .with_page(page.unwrap_or(1).max(1), per_page);
+    if let Some(lang) = lang {
+        req = req.with_lang(lang);
+    }
     let found = app.engine.catalog().search(&req).await?;
     Ok(Json(serde_json::json!({
         "items": found.items,

@@ -551,6 +551,11 @@ pub async fn build_with_sinks(
     let engine = builder.build()?;
     // Orders saved by an older version get their current keys (bounded, once per database).
     startup::reindex_orders(&engine).await?;
+    // A search index written by an older version is rebuilt (once; logged with the count).
+    // Not fatal: the first search checks again.
+    if let Err(e) = engine.catalog().ensure_search_index().await {
+        tracing::warn!(target: "search", error = %e, "the search index could not be checked at start");
+    }
     Ok(App {
         engine,
         public_url,

@@ -220,3 +220,81 @@ async fn the_search_page_shows_the_count_facets_and_an_empty_state_that_suggests
         "relaxed"
     );
 }
+
+/// The "did you mean" of a page and of the API in one language: the suggested query.
+async fn suggestions(app: &axum::Router, q: &str, lang: &str) -> (Option<String>, String) {
+    let (status, body) = get(app, &format!("/api/v1/products?q={q}&lang={lang}")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    let api = v["did_you_mean"].as_str().map(str::to_owned);
+    let (status, html) = get(app, &format!("/?q={q}&lang={lang}")).await;
+    assert_eq!(status, StatusCode::OK);
+    if let Some(s) = &api {
+        let link = format!(
+            "q={}",
+            form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()
+        );
+        assert!(
+            html.contains("did-you-mean") && html.contains(&link),
+            "the page suggests what the API does ({link})"
+        );
+    } else {
+        assert!(!html.contains("did-you-mean"), "no suggestion on the page");
+    }
+    (api, html)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_french_page_suggests_a_french_word_with_its_results() {
+    let app = tijara_storefront::router(support::demo_app().await);
+    let (suggested, html) = suggestions(&app, "tapiss", "fr").await;
+    assert_eq!(suggested.as_deref(), Some("tapis"));
+    assert!(
+        html.contains("Vouliez-vous dire") && html.contains("Tapis en laine de chameau"),
+        "the suggestion above the results found through the typo"
+    );
+    // Typed right: nothing to suggest.
+    assert_eq!(suggestions(&app, "tapis", "fr").await.0, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_english_page_suggests_an_english_word() {
+    let app = tijara_storefront::router(support::demo_app().await);
+    let (suggested, html) = suggestions(&app, "carpett", "en").await;
+    assert_eq!(suggested.as_deref(), Some("carpet"));
+    assert!(html.contains("Did you mean"), "in English");
+    // Nothing found: still in the page's language, from the categories' names.
+    let (suggested, _) = suggestions(&app, "pxttxry", "en").await;
+    assert_eq!(suggested.as_deref(), Some("pottery"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_arabic_page_suggests_in_the_words_script() {
+    let app = tijara_storefront::router(support::demo_app().await);
+    // An Arabic typo: an Arabic word.
+    let q = form_urlencoded::byte_serialize("ملحفت".as_bytes()).collect::<String>();
+    let (suggested, html) = suggestions(&app, &q, "ar").await;
+    assert_eq!(suggested.as_deref(), Some("ملحفه"));
+    assert!(html.contains("dir=\"rtl\""));
+    // A Latin typo on the Arabic page stays Latin (not its Arabic synonym).
+    assert_eq!(
+        suggestions(&app, "tapiss", "ar").await.0.as_deref(),
+        Some("tapis")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_refuses_a_language_the_shop_does_not_speak() {
+    let app = tijara_storefront::router(support::demo_app().await);
+    for lang in ["xx", "de", "fr-FR-x-nonsense-tag-that-is-long"] {
+        let (status, body) = get(&app, &format!("/api/v1/products?q=tapis&lang={lang}")).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{lang}: {body}");
+        assert!(
+            body.contains("lang must be one of the shop's languages: ar, fr, en"),
+            "{body}"
+        );
+    }
+    // Anonymous and without a language: the region's default, as before.
+    let (status, _) = get(&app, "/api/v1/products?q=tapis&lang=").await;
+    assert_eq!(status, StatusCode::OK);
+}

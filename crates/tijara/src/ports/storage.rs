@@ -567,7 +567,7 @@ where
 ///
 /// ```
 /// let body = r#"{"id":"tents","slug":"tents","name":{"fr":"Tentes et tapis","en":"Tents"},"parent":null}"#;
-/// assert_eq!(tijara::ports::storage::category_search_text(body), "tent tente et tapis");
+/// assert_eq!(tijara::ports::storage::category_search_text(body), "tente et tapis tent");
 /// assert_eq!(tijara::ports::storage::category_search_text("{}"), "");
 /// ```
 pub fn category_search_text(body: &str) -> String {

@@ -1,6 +1,7 @@
 //! The search page (`/?q=…`): the query kept in the box, "N results", facets with counts
-//! (category, city, seller kind, price, available now), the sort, numbered pages, and an empty
-//! state that suggests a spelling and the categories. Links only: no JavaScript.
+//! (category, city, seller kind, price, available now), the sort, numbered pages, a "did you
+//! mean" in the page's language when a word was found only through a typo, and an empty state
+//! that suggests a spelling and the categories. Links only: no JavaScript.
 
 use super::*;
 use tijara::usecases::catalog::SearchRequest;
@@ -106,7 +107,8 @@ pub(super) async fn page(app: &App, ctx: &Ctx, q: &HashMap<String, String>) -> R
     let req = SearchRequest::new(text.clone())
         .with_filters(filters.clone())
         .with_sort(sort)
-        .with_page(page_no, PER_PAGE);
+        .with_page(page_no, PER_PAGE)
+        .with_lang(lang);
     let found = match app.engine.catalog().search(&req).await {
         Ok(f) => f,
         Err(e) => return refusal(ctx, &e),
@@ -168,11 +170,16 @@ pub(super) async fn page(app: &App, ctx: &Ctx, q: &HashMap<String, String>) -> R
             span.muted { (count_text) }
         }
         @if found.relaxed { p.note { (t(lang, "relaxed")) } }
+        @if found.total > 0 {
+            @if let Some(better) = &found.did_you_mean {
+                p.note.did-you-mean { (t(lang, "did_you_mean")) " " a href=(href(q, &[("q", better.as_str())])) { bdi { (better) } } " ?" }
+            }
+        }
         @if found.total == 0 {
             div.empty {
                 p { (t(lang, "no_results_for").replace("{q}", &text)) }
                 @if let Some(better) = &found.did_you_mean {
-                    p { (t(lang, "did_you_mean")) " " a href=(href(q, &[("q", better.as_str())])) { bdi { (better) } } " ?" }
+                    p.did-you-mean { (t(lang, "did_you_mean")) " " a href=(href(q, &[("q", better.as_str())])) { bdi { (better) } } " ?" }
                 }
                 nav.chips aria-label=(t(lang, "categories")) {
                     @for c in &cats {
