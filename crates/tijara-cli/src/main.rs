@@ -27,8 +27,10 @@ struct Db {
 
 #[derive(Debug, Subcommand)]
 enum Search {
-    /// Rebuilds the search index of every product from its record, its seller and its category
-    /// (after an upgrade, or after renaming a category or a seller).
+    /// Rebuilds the whole search index: every category, then every product from its record,
+    /// its seller and its category. Not needed after an upgrade (the storefront rebuilds an
+    /// outdated index at start) nor after a renaming (it reaches the products at once): this
+    /// forces it.
     Reindex {
         #[command(flatten)]
         db: Db,

@@ -6,6 +6,8 @@
 //! Backends: memory, rusqlite and sqlx SQLite (a file each), PostgreSQL when
 //! `TIJARA_TEST_POSTGRES_URL` is set (a schema of its own).
 
+#![allow(clippy::panic)] // a test fails by panicking
+
 mod common;
 
 use common::*;

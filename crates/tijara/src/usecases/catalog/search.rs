@@ -125,10 +125,10 @@ impl Catalog<'_> {
     pub async fn search(self, req: &SearchRequest) -> Result<SearchResults, TijaraError> {
         let e = self.engine;
         // The first search of an engine that was not told to check the index at start.
-        if !e.inner.search_index_checked.load(Ordering::Acquire) {
-            if let Err(err) = self.ensure_search_index().await {
-                tracing::warn!(target: "search", error = %err, "the search index could not be checked; searching it as it is");
-            }
+        if !e.inner.search_index_checked.load(Ordering::Acquire)
+            && let Err(err) = self.ensure_search_index().await
+        {
+            tracing::warn!(target: "search", error = %err, "the search index could not be checked; searching it as it is");
         }
         let per_page = req.per_page.clamp(1, MAX_SEARCH_PAGE);
         let page = req.page.max(1);
@@ -233,7 +233,7 @@ impl Catalog<'_> {
             products,
             categories,
             version = INDEX_VERSION,
-            "search index rebuilt at version {INDEX_VERSION}: {products} product(s) and {categories} categorie(s) reindexed, {outdated} row(s) were outdated"
+            "search index rebuilt at version {INDEX_VERSION}: {products} product(s) and {categories} category(ies) reindexed, {outdated} row(s) were outdated"
         );
         Ok(products)
     }
