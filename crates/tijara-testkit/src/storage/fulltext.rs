@@ -722,7 +722,7 @@ pub async fn concurrent_renames_leave_no_stale_category_text<S: Storage + ?Sized
                     Ok(CommitOutcome::Committed) => {}
                     other => panic!("rename {v}: {other:?}"),
                 }
-                tokio::task::yield_now().await;
+                tokio::time::sleep(std::time::Duration::from_millis(3)).await;
             }
         })
     };
@@ -730,7 +730,7 @@ pub async fn concurrent_renames_leave_no_stale_category_text<S: Storage + ?Sized
         let (s, cat) = (s.clone(), cat.clone());
         tokio::spawn(async move {
             let mut ids = Vec::new();
-            for i in 0..6 {
+            for i in 0..10 {
                 // What the writer read of the category, before its write.
                 let read = s
                     .get(DocKind::Category, &cat)
@@ -738,6 +738,8 @@ pub async fn concurrent_renames_leave_no_stale_category_text<S: Storage + ?Sized
                     .unwrap_or_else(|e| panic!("get: {e}"))
                     .map(|d| category_search_text(&d.body))
                     .unwrap_or_default();
+                // Other writes commit meanwhile (a rename, most likely).
+                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
                 let id = format!("{cat}-{t}-{i}");
                 let mut w = doc(DocKind::Product, &id, None, "{}");
                 w.product = Some(product_row(&cat, "Coussin", &read));
