@@ -124,8 +124,9 @@ impl Catalog<'_> {
     /// ```
     pub async fn search(self, req: &SearchRequest) -> Result<SearchResults, TijaraError> {
         let e = self.engine;
-        // The first search of an engine that was not told to check the index at start.
-        if !e.inner.search_index_checked.load(Ordering::Acquire)
+        // The first search of an engine that was not told to check the index at start (the
+        // searches running meanwhile do not wait for it).
+        if !e.inner.search_index_checked.swap(true, Ordering::AcqRel)
             && let Err(err) = self.ensure_search_index().await
         {
             tracing::warn!(target: "search", error = %err, "the search index could not be checked; searching it as it is");
