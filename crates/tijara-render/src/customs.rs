@@ -19,6 +19,14 @@ fn kilos(grams: u32) -> String {
 /// when it applies, and the date and signature lines. `back`, when given, is a link back to
 /// the order shown on screen only.
 pub fn customs_html(doc: &CustomsDocument, back: Option<&str>) -> String {
+    customs_html_for(doc, back, Lang::FR)
+}
+
+/// [`customs_html`] for a reader of `reader`: the form stays in French and English (the
+/// languages customs read), and the on-screen help above it (how to print, the link back) is
+/// in Arabic, right to left, for an Arabic reader; other readers get it in French and English.
+/// The help is not printed.
+pub fn customs_html_for(doc: &CustomsDocument, back: Option<&str>, reader: Lang) -> String {
     let label = &doc.label;
     let d = &doc.declaration;
     let reference = if label.order_reference.is_empty() {
@@ -82,14 +90,28 @@ pub fn customs_html(doc: &CustomsDocument, back: Option<&str>) -> String {
         .as_deref()
         .map(|m| format!("<p class=\"mention\">{}</p>", esc(m)))
         .unwrap_or_default();
+    let arabic = reader == Lang::AR;
     let back = back
         .map(|href| {
-            format!(
-                r#"<p><a href="{}">← Revenir à la commande · Back to the order</a></p>"#,
-                esc(href)
-            )
+            let words = if arabic {
+                "→ العودة إلى الطلب"
+            } else {
+                "← Revenir à la commande · <span lang=\"en\">Back to the order</span>"
+            };
+            format!(r#"<p><a href="{}">{words}</a></p>"#, esc(href))
         })
         .unwrap_or_default();
+    let (hint_attrs, how) = if arabic {
+        (
+            r#" lang="ar" dir="rtl""#,
+            "<strong>اطبع هذا التصريح</strong> في نسختين وضعهما في جيب الطرد، بجانب الملصق. التصريح نفسه بالفرنسية والإنجليزية، وهما لغتا الجمارك.",
+        )
+    } else {
+        (
+            "",
+            "<strong>Imprimez cette déclaration</strong> en deux exemplaires et glissez-les dans la pochette du colis, à côté de l'étiquette. · <span lang=\"en\">Print two copies and put them in the parcel's pouch, beside the label.</span>",
+        )
+    };
     format!(
         r#"<!doctype html><html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>CN23 {reference}</title>
 <style>@page{{size:A4;margin:10mm}}body{{font-family:sans-serif;font-size:10pt;max-width:190mm;margin:0 auto;padding:0 2mm}}h1{{font-size:14pt;margin:2mm 0}}
@@ -97,7 +119,7 @@ pub fn customs_html(doc: &CustomsDocument, back: Option<&str>) -> String {
 table{{border-collapse:collapse;width:100%;margin:2mm 0}}td,th{{border:1px solid #000;padding:1mm;vertical-align:top;text-align:start}}.n{{text-align:end;white-space:nowrap}}
 bdi{{white-space:nowrap}}svg{{max-width:100%;height:auto}}.mention{{font-weight:bold}}.sign{{height:14mm;border-block-end:1px solid #000}}
 .hint{{background:#fff8e1;border:1px solid #c9a227;padding:2mm;margin-bottom:2mm}}@media print{{.hint{{display:none}}}}</style></head>
-<body><div class="hint">{back}<p><strong>Imprimez cette déclaration</strong> en deux exemplaires et glissez-les dans la pochette du colis, à côté de l'étiquette. · <span lang="en">Print two copies and put them in the parcel's pouch, beside the label.</span></p></div>
+<body><div class="hint"{hint_attrs}>{back}<p>{how}</p></div>
 <h1>Déclaration en douane · <span lang="en">Customs declaration</span> — CN23</h1>
 <p>Commande · <span lang="en">Order</span> <bdi>{reference}</bdi> · {carrier} <bdi>{number}</bdi></p><div class="barcode">{barcode}</div>
 <div class="grid"><div class="box"><h2>Expéditeur · <span lang="en">From</span></h2><p>{sender}{sender_phone}</p></div>

@@ -128,6 +128,9 @@ struct ExportEntry {
     #[serde(default)]
     valid_until: Option<toml::value::Datetime>,
     mention: String,
+    /// Whether deliveries abroad are exempt too (absent: yes).
+    #[serde(default)]
+    shipping: Option<bool>,
 }
 
 /// The `[bank_account]` table.
@@ -714,6 +717,7 @@ pub fn parse_region(text: &str) -> Result<RegionFile, RegionFileError> {
                 valid_from,
                 valid_until,
                 mention: mention.to_owned(),
+                shipping: e.shipping.unwrap_or(true),
             })
         }
     };
@@ -903,6 +907,16 @@ mod tests {
             .unwrap()
             .region;
         assert_eq!(off.export_exemption, None);
+        let taxed_delivery = parse_region(&DAKHLA.replace(
+            "valid_from = 2024-01-01\nmention",
+            "valid_from = 2024-01-01\nshipping = false\nmention",
+        ))
+        .unwrap()
+        .region;
+        assert_eq!(
+            taxed_delivery.export_exemption.map(|x| x.shipping),
+            Some(false)
+        );
         assert_eq!(
             r.export_exemption,
             Some(tijara_core::region::ExportExemption::morocco())

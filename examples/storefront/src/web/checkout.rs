@@ -28,6 +28,24 @@ fn country_name(lang: Lang, code: &str) -> String {
     }
 }
 
+/// A carrier's delivery estimate to the shopper's destination (`place`: the country abroad,
+/// else the city), in the page's language: "Délai estimé (France) : 8 à 14 jours".
+fn estimate(lang: Lang, place: &str, days: (u16, u16)) -> Markup {
+    let (a, b) = days;
+    let span = |from: &str, to: &str| -> Markup {
+        html! { @if a == b { bdi { (a) } } @else { (from) bdi { (a) } (to) bdi { (b) } } }
+    };
+    match ui_lang(lang) {
+        Lang::AR => {
+            // Arabic counts 3 to 10 days with the plural, 11 and more with the singular.
+            let unit = if b <= 10 { "أيام" } else { "يوما" };
+            html! { "مدة التوصيل المتوقعة (" bdi { (place) } "): " (span("من ", " إلى ")) " " (unit) }
+        }
+        Lang::EN => html! { "Estimated delivery (" bdi { (place) } "): " (span("", " to ")) " days" },
+        _ => html! { "Délai estimé (" bdi { (place) } ")\u{a0}: " (span("", " à ")) " jours" },
+    }
+}
+
 /// The address form's fields, as typed (or as kept in the cart).
 #[derive(Deserialize, Default, Clone)]
 pub(super) struct AddressForm {
@@ -444,7 +462,9 @@ async fn delivery_response(app: &App, ctx: &Ctx, cart: &CartId, pay: &str) -> Re
     let abroad = app.engine.region().is_abroad(&address.country);
     // Cash on delivery is never offered abroad: card first there.
     let pay = if abroad && pay == "cod" { "cmi" } else { pay };
-    let body = delivery_form(ctx, &doc, &options, &names, &city, pay, abroad);
+    // Abroad, the estimates name the country (the carriers' zones).
+    let country = abroad.then(|| country_name(lang, &address.country));
+    let body = delivery_form(ctx, &doc, &options, &names, &city, pay, country.as_deref());
     with_lang_cookie(
         lang,
         layout_keeping(ctx, t(lang, "checkout"), body, &format!("&pay={pay}")),
@@ -458,14 +478,17 @@ fn delivery_form(
     names: &HashMap<SellerId, String>,
     city: &str,
     pay: &str,
-    abroad: bool,
+    abroad: Option<&str>,
 ) -> Markup {
     let lang = ctx.lang;
+    // The estimates name the country abroad (the carriers' zones), the city at home.
+    let to = abroad.unwrap_or(city);
+    let abroad = abroad.is_some();
     html! {
         form method="post" action="/checkout/review" {
             (ctx.csrf_field())
             h2 { (t(lang, "shipping")) }
-            p { (t(lang, "delivery_to")) " " strong { bdi { (city) } } " · " a href="/checkout" { (t(lang, "change")) } }
+            p { (t(lang, "delivery_to")) " " strong { bdi { (city) } @if abroad { ", " (to) } } " · " a href="/checkout" { (t(lang, "change")) } }
             @for o in options {
                 fieldset.seller-box {
                     legend { (t(lang, "seller_order")) " " (names.get(&o.seller_id).map(String::as_str).unwrap_or(o.seller_id.as_str())) }
@@ -477,7 +500,7 @@ fn delivery_form(
                         };
                         label { input type="radio" name={ "ship_" (o.seller_id) } value={ (q.carrier) "/" (q.service) } checked[checked];
                             " " strong { (q.carrier_label()) } " — " bdi { (q.price.format(lang)) }
-                            " · " (t(lang, "in_days")) " " bdi { (q.estimated_days.0) "–" (q.estimated_days.1) } " " (t(lang, "days")) }
+                            br; small.estimate { (estimate(lang, to, q.estimated_days)) } }
                     }
                 }
             }
@@ -608,6 +631,11 @@ async fn review_body(app: &App, ctx: &Ctx, review: &CheckoutReview, pay: &str) -
     };
     let cod = review.payment == PaymentMethod::CashOnDelivery;
     let abroad = app.engine.region().is_abroad(&a.country);
+    let place = if abroad {
+        country_name(lang, &a.country)
+    } else {
+        city.clone()
+    };
     let pay_word = PAYMENTS
         .iter()
         .find(|(c, _)| *c == pay)
@@ -643,8 +671,8 @@ async fn review_body(app: &App, ctx: &Ctx, review: &CheckoutReview, pay: &str) -
                     @if let (Some(q), Some(ship)) = (&sr.quote, &s.shipping) {
                         @let fee = q.cod_fee.filter(|f| ship.net.checked_sub(*f).is_ok_and(|m| !m.is_negative()));
                         @let plain = fee.and_then(|f| ship.net.checked_sub(f).ok()).unwrap_or(ship.net);
-                        p { (t(lang, "delivery_by")) " " strong { (q.carrier_label()) } " · " (t(lang, "in_days")) " " bdi { (q.estimated_days.0) "–" (q.estimated_days.1) } " " (t(lang, "days"))
-                            " — " bdi { (plain.format(lang)) } }
+                        p { (t(lang, "delivery_by")) " " strong { (q.carrier_label()) } " — " bdi { (plain.format(lang)) }
+                            br; small.estimate { (estimate(lang, &place, q.estimated_days)) } }
                         @if let Some(fee) = fee { p { (t(lang, "cod_fee")) " — " bdi { (fee.format(lang)) } } }
                     }
                     p { strong { (t(lang, "total")) " " bdi { (s.total.format(lang)) } } }
