@@ -908,8 +908,8 @@ mod tests {
             .region;
         assert_eq!(off.export_exemption, None);
         let taxed_delivery = parse_region(&DAKHLA.replace(
-            "valid_from = 2024-01-01\nmention",
-            "valid_from = 2024-01-01\nshipping = false\nmention",
+            "92-I-1°)\"\nshipping = true",
+            "92-I-1°)\"\nshipping = false",
         ))
         .unwrap()
         .region;
@@ -917,6 +917,11 @@ mod tests {
             taxed_delivery.export_exemption.map(|x| x.shipping),
             Some(false)
         );
+        // A file written before the key: deliveries abroad are exempt.
+        let older = parse_region(&DAKHLA.replace("\nshipping = true", ""))
+            .unwrap()
+            .region;
+        assert_eq!(older.export_exemption.map(|x| x.shipping), Some(true));
         assert_eq!(
             r.export_exemption,
             Some(tijara_core::region::ExportExemption::morocco())
