@@ -73,6 +73,7 @@ async fn an_english_shopper_in_new_york_sees_the_duties_notice_and_the_export_ex
     // The address is right: Amana International is offered, cash on delivery is not.
     let r = c.post("/checkout", &new_york("ny", "10118")).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let delivery_step = r.body.clone();
     assert!(r.body.contains("Amana International"), "{}", r.body);
     assert!(!r.body.contains(r#"value="amana/standard""#), "{}", r.body);
     assert!(
@@ -152,6 +153,19 @@ async fn an_english_shopper_in_new_york_sees_the_duties_notice_and_the_export_ex
             m.format(tijara_core::Lang::EN)
         );
     }
+    // The delivery step already showed that price, said to be without Moroccan VAT.
+    assert!(
+        delivery_step.contains(&ship_ht.format(tijara_core::Lang::EN)),
+        "{delivery_step}"
+    );
+    assert!(
+        !delivery_step.contains(&carrier_price.format(tijara_core::Lang::EN)),
+        "{delivery_step}"
+    );
+    assert!(
+        delivery_step.contains("(without Moroccan VAT: export)"),
+        "{delivery_step}"
+    );
     // The review repeats the estimate to the destination.
     assert!(
         b.contains("Estimated delivery (<bdi>United States</bdi>): <bdi>10</bdi> to <bdi>18</bdi> days"),
@@ -222,6 +236,7 @@ async fn each_option_shows_its_estimate_to_the_destination_in_the_shoppers_langu
     )
     .await;
     assert!(paris.contains("<bdi>Paris</bdi>, France"), "{paris}");
+    assert!(paris.contains("(sans TVA marocaine : export)"), "{paris}");
     assert!(
         paris.contains("Délai estimé (<bdi>France</bdi>)\u{a0}: <bdi>8</bdi> à <bdi>14</bdi> jours"),
         "{paris}"
@@ -248,6 +263,7 @@ async fn each_option_shows_its_estimate_to_the_destination_in_the_shoppers_langu
     )
     .await;
     assert!(!casa.contains("Amana International"), "{casa}");
+    assert!(!casa.contains("تصدير"), "no export price at home: {casa}");
     let estimates: Vec<&str> = casa
         .split(r#"<small class="estimate">"#)
         .skip(1)

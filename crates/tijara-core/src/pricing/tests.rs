@@ -846,6 +846,9 @@ proptest! {
         let ship_rate = Rate::percent(20).expect("r");
         for s in &abroad.sellers {
             let Some(sh) = &s.shipping else { continue };
+            // What a page shows before pricing is what pricing charges.
+            let status = &f.catalog.seller(&s.seller_id).expect("seller").tax_status;
+            prop_assert_eq!(delivery_price(&f.region, status, Some("FR"), now(), sh.choice.price).expect("p"), sh.gross);
             let exported_part = s.lines.iter().any(|i| abroad.lines[*i].export_relief.is_some());
             match sh.export {
                 Some(x) => {
