@@ -311,7 +311,10 @@ async fn an_order_to_paris_is_quoted_priced_without_tva_and_declared() {
         assert_eq!(invoice.total_ttc, so.total);
         // The delivery line names the carrier; exempt as an export, it says so.
         let delivery = invoice.lines.last().expect("delivery line");
-        assert_eq!(delivery.description, "Livraison Amana International (international)");
+        assert_eq!(
+            delivery.description,
+            "Livraison Amana International (international)"
+        );
         let exported = so.shipping.as_ref().is_some_and(|s| s.export.is_some());
         assert_eq!(
             delivery

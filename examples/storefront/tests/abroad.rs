@@ -139,7 +139,9 @@ async fn an_english_shopper_in_new_york_sees_the_duties_notice_and_the_export_ex
     let cart = tijara_core::CartId::new(c.jar["cart"].clone()).unwrap();
     let kept = app.engine.carts().cart(&cart).await.unwrap();
     let carrier_price = kept.shipping.values().next().unwrap().price;
-    let ship_ht = tijara_core::tax::split_ttc(carrier_price, twenty).unwrap().ht;
+    let ship_ht = tijara_core::tax::split_ttc(carrier_price, twenty)
+        .unwrap()
+        .ht;
     let relief = price
         .checked_sub(ht)
         .unwrap()
@@ -168,7 +170,9 @@ async fn an_english_shopper_in_new_york_sees_the_duties_notice_and_the_export_ex
     );
     // The review repeats the estimate to the destination.
     assert!(
-        b.contains("Estimated delivery (<bdi>United States</bdi>): <bdi>10</bdi> to <bdi>18</bdi> days"),
+        b.contains(
+            "Estimated delivery (<bdi>United States</bdi>): <bdi>10</bdi> to <bdi>18</bdi> days"
+        ),
         "{b}"
     );
 }
@@ -238,16 +242,22 @@ async fn each_option_shows_its_estimate_to_the_destination_in_the_shoppers_langu
     assert!(paris.contains("<bdi>Paris</bdi>, France"), "{paris}");
     assert!(paris.contains("(sans TVA marocaine : export)"), "{paris}");
     assert!(
-        paris.contains("Délai estimé (<bdi>France</bdi>)\u{a0}: <bdi>8</bdi> à <bdi>14</bdi> jours"),
+        paris
+            .contains("Délai estimé (<bdi>France</bdi>)\u{a0}: <bdi>8</bdi> à <bdi>14</bdi> jours"),
         "{paris}"
     );
     // New York: the North America zone, 8 to 16 days, plus 2.
     let ny = delivery_step("en", &new_york("NY", "10118")).await;
     assert!(
-        ny.contains("Estimated delivery (<bdi>United States</bdi>): <bdi>10</bdi> to <bdi>18</bdi> days"),
+        ny.contains(
+            "Estimated delivery (<bdi>United States</bdi>): <bdi>10</bdi> to <bdi>18</bdi> days"
+        ),
         "{ny}"
     );
-    assert!(!ny.contains("<bdi>8</bdi> to <bdi>14</bdi>"), "not Europe's: {ny}");
+    assert!(
+        !ny.contains("<bdi>8</bdi> to <bdi>14</bdi>"),
+        "not Europe's: {ny}"
+    );
     // Casablanca, in Arabic: each domestic carrier with its own estimate to the city (Amana
     // 4 to 7 days plus 2 leaving Dakhla; CTM 3 to 5 plus 1), none of the international ones.
     let casa = delivery_step(
@@ -271,11 +281,16 @@ async fn each_option_shows_its_estimate_to_the_destination_in_the_shoppers_langu
         .collect();
     assert_eq!(estimates.len(), 2, "Amana and CTM: {casa}");
     for e in &estimates {
-        assert!(e.starts_with("مدة التوصيل المتوقعة (<bdi>الدار البيضاء</bdi>): من "), "{e}");
+        assert!(
+            e.starts_with("مدة التوصيل المتوقعة (<bdi>الدار البيضاء</bdi>): من "),
+            "{e}"
+        );
         assert!(e.ends_with(" أيام"), "{e}");
     }
     assert!(
-        estimates.iter().any(|e| e.contains("<bdi>6</bdi> إلى <bdi>9</bdi>")),
+        estimates
+            .iter()
+            .any(|e| e.contains("<bdi>6</bdi> إلى <bdi>9</bdi>")),
         "{estimates:?}"
     );
 }

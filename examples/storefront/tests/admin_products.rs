@@ -21,7 +21,13 @@ const SHOPPER: (&str, &str) = ("shopper@tijara.example", "shopper-demo-2026");
 
 /// The first seller's first product: its id and stored customs data.
 async fn first_product(app: &App) -> (tijara_core::ProductId, Option<CustomsInfo>) {
-    let seller = app.engine.catalog().list_sellers(None, 1).await.unwrap().items[0]
+    let seller = app
+        .engine
+        .catalog()
+        .list_sellers(None, 1)
+        .await
+        .unwrap()
+        .items[0]
         .id
         .clone();
     let p = app
@@ -36,7 +42,13 @@ async fn first_product(app: &App) -> (tijara_core::ProductId, Option<CustomsInfo
 }
 
 async fn stored(app: &App, id: &tijara_core::ProductId) -> Option<CustomsInfo> {
-    app.engine.catalog().product(id).await.unwrap().product.customs
+    app.engine
+        .catalog()
+        .product(id)
+        .await
+        .unwrap()
+        .product
+        .customs
 }
 
 async fn admin(app: &App, lang: &str) -> Client {
@@ -80,8 +92,16 @@ async fn only_an_admin_reads_or_changes_customs_data() {
     for (email, pw) in [SELLER, SHOPPER] {
         let mut c = Client::new(&app);
         c.login(email, pw).await;
-        for page in ["/admin/products", "/admin/products?missing=1", form.as_str()] {
-            assert_eq!(c.get(page).await.status, StatusCode::FORBIDDEN, "{email} {page}");
+        for page in [
+            "/admin/products",
+            "/admin/products?missing=1",
+            form.as_str(),
+        ] {
+            assert_eq!(
+                c.get(page).await.status,
+                StatusCode::FORBIDDEN,
+                "{email} {page}"
+            );
         }
         c.get("/").await;
         assert_eq!(
@@ -113,19 +133,41 @@ async fn the_list_searches_narrows_to_a_seller_and_shows_what_lacks_customs_data
         .await
         .unwrap();
     let product = app.engine.catalog().product(&id).await.unwrap().product;
-    let title_fr = product.title.get(tijara_core::Lang::FR, tijara_core::Lang::AR).unwrap().to_owned();
+    let title_fr = product
+        .title
+        .get(tijara_core::Lang::FR, tijara_core::Lang::AR)
+        .unwrap()
+        .to_owned();
     let mut a = admin(&app, "fr").await;
     // Linked from the dashboard's nav.
     let dash = a.get("/admin").await;
-    assert!(dash.body.contains(r#"href="/admin/products""#), "{}", dash.body);
+    assert!(
+        dash.body.contains(r#"href="/admin/products""#),
+        "{}",
+        dash.body
+    );
     let list = a.get("/admin/products").await;
     assert_eq!(list.status, StatusCode::OK);
     assert!(list.body.contains("<h1>Produits</h1>"), "{}", list.body);
-    assert!(list.body.contains("manquantes : pas d&#39;envoi à l&#39;étranger") || list.body.contains("manquantes : pas d'envoi à l'étranger"), "{}", list.body);
-    assert!(list.body.contains(&format!("/admin/products/{id}/customs")), "{}", list.body);
+    assert!(
+        list.body
+            .contains("manquantes : pas d&#39;envoi à l&#39;étranger")
+            || list.body.contains("manquantes : pas d'envoi à l'étranger"),
+        "{}",
+        list.body
+    );
+    assert!(
+        list.body.contains(&format!("/admin/products/{id}/customs")),
+        "{}",
+        list.body
+    );
     // Only those without customs data: this one, none of the others (all have some).
     let missing = a.get("/admin/products?missing=1").await;
-    assert!(missing.body.contains(&format!("/admin/products/{id}/customs")));
+    assert!(
+        missing
+            .body
+            .contains(&format!("/admin/products/{id}/customs"))
+    );
     assert_eq!(
         missing.body.matches("/customs\"").count(),
         1,
@@ -133,21 +175,40 @@ async fn the_list_searches_narrows_to_a_seller_and_shows_what_lacks_customs_data
         missing.body
     );
     // One seller's products only.
-    let sellers = app.engine.catalog().list_sellers(None, 10).await.unwrap().items;
+    let sellers = app
+        .engine
+        .catalog()
+        .list_sellers(None, 10)
+        .await
+        .unwrap()
+        .items;
     let other = &sellers[1];
     let theirs = a.get(&format!("/admin/products?seller={}", other.id)).await;
-    assert!(!theirs.body.contains(&format!("/admin/products/{id}/customs")));
+    assert!(
+        !theirs
+            .body
+            .contains(&format!("/admin/products/{id}/customs"))
+    );
     assert!(theirs.body.contains("/customs\""), "{}", theirs.body);
     // Words of the title.
     let word = title_fr.split_whitespace().max_by_key(|w| w.len()).unwrap();
     let found = a
         .get(&format!("/admin/products?q={}", urlencode(word)))
         .await;
-    assert!(found.body.contains(&format!("/admin/products/{id}/customs")), "{word}: {}", found.body);
+    assert!(
+        found
+            .body
+            .contains(&format!("/admin/products/{id}/customs")),
+        "{word}: {}",
+        found.body
+    );
     let none = a.get("/admin/products?q=zzqqxxnothing").await;
     assert!(none.body.contains("Rien ici."), "{}", none.body);
     // In English too.
-    let en = admin(&app, "en").await.get("/admin/products?missing=1").await;
+    let en = admin(&app, "en")
+        .await
+        .get("/admin/products?missing=1")
+        .await;
     assert!(en.body.contains("missing: not sent abroad"), "{}", en.body);
 }
 
@@ -167,11 +228,27 @@ async fn a_wrong_field_is_refused_beside_it_and_nothing_is_stored() {
     let cases: [(&str, &str, &str); 7] = [
         ("hs_code", "4202", "HS code: write 6 to 10 digits"),
         ("hs_code", "42022a", "HS code: write 6 to 10 digits"),
-        ("description_fr", "   ", "French description: say what the item is"),
-        ("description_en", &"x".repeat(121), "English description: say what the item is"),
+        (
+            "description_fr",
+            "   ",
+            "French description: say what the item is",
+        ),
+        (
+            "description_en",
+            &"x".repeat(121),
+            "English description: say what the item is",
+        ),
         ("origin", "MAR", "two-letter code, MA for Morocco"),
-        ("net_weight", "0", "Net weight: write a whole number of grams above 0"),
-        ("net_weight", "heavy", "Net weight: write a whole number of grams above 0"),
+        (
+            "net_weight",
+            "0",
+            "Net weight: write a whole number of grams above 0",
+        ),
+        (
+            "net_weight",
+            "heavy",
+            "Net weight: write a whole number of grams above 0",
+        ),
     ];
     for (field, value, says) in cases {
         let mut fields = good_fields();
@@ -182,23 +259,42 @@ async fn a_wrong_field_is_refused_beside_it_and_nothing_is_stored() {
         }
         a.get(&form).await;
         let r = a.post(&form, &fields).await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}={value}: {}", r.body);
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}={value}: {}",
+            r.body
+        );
         assert!(r.body.contains(says), "{field}: {}", r.body);
-        assert!(r.body.contains(&format!(r#"id="err-{field}""#)), "{field}: {}", r.body);
         assert!(
-            r.body.contains(&format!(r#"name="{field}""#)) && r.body.contains(r#"aria-invalid="true""#),
+            r.body.contains(&format!(r#"id="err-{field}""#)),
             "{field}: {}",
             r.body
         );
-        assert_eq!(r.body.matches(r#"aria-invalid="true""#).count(), 1, "{field}: only it");
+        assert!(
+            r.body.contains(&format!(r#"name="{field}""#))
+                && r.body.contains(r#"aria-invalid="true""#),
+            "{field}: {}",
+            r.body
+        );
+        assert_eq!(
+            r.body.matches(r#"aria-invalid="true""#).count(),
+            1,
+            "{field}: only it"
+        );
         assert!(r.body.contains("Nothing was saved"), "{}", r.body);
         assert_eq!(stored(&app, &id).await, before, "{field}: nothing stored");
     }
     // An unknown product: 404.
     a.get(&form).await;
-    let r = a.post("/admin/products/prd_nope/customs", &good_fields()).await;
+    let r = a
+        .post("/admin/products/prd_nope/customs", &good_fields())
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    assert_eq!(a.get("/admin/products/prd_nope/customs").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        a.get("/admin/products/prd_nope/customs").await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -210,7 +306,10 @@ async fn the_admin_saves_tidied_customs_data_and_can_take_it_off() {
     a.get(&form).await;
     let r = a.post(&form, &good_fields()).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert_eq!(r.location.as_deref(), Some(format!("{form}?done=saved").as_str()));
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("{form}?done=saved").as_str())
+    );
     assert_eq!(
         stored(&app, &id).await,
         Some(CustomsInfo {
@@ -222,16 +321,26 @@ async fn the_admin_saves_tidied_customs_data_and_can_take_it_off() {
         })
     );
     let page = a.get(&format!("{form}?done=saved")).await;
-    assert!(page.body.contains("تم حفظ البيانات الجمركية"), "{}", page.body);
+    assert!(
+        page.body.contains("تم حفظ البيانات الجمركية"),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains(r#"value="4202.21""#), "{}", page.body);
     // The rest of the product is as it was.
     let p = app.engine.catalog().product(&id).await.unwrap();
     assert!(p.product.active);
     // Removed: no customs data, so not sold abroad.
     let r = a.post(&form, &[("action", "remove")]).await;
-    assert_eq!(r.location.as_deref(), Some(format!("{form}?done=removed").as_str()));
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("{form}?done=removed").as_str())
+    );
     assert_eq!(stored(&app, &id).await, None);
     let after = app.engine.catalog().product(&id).await.unwrap();
-    assert_eq!(after.product.variants, p.product.variants, "variants untouched");
+    assert_eq!(
+        after.product.variants, p.product.variants,
+        "variants untouched"
+    );
     assert_eq!(after.product.title, p.product.title);
 }

@@ -205,7 +205,11 @@ async fn a_french_shopper_in_paris_buys_from_two_sellers_and_each_seller_prints_
     assert!(text.contains("Amana International"), "{text}");
     assert!(text.contains("Délai estimé (France)"), "{text}");
     assert!(text.contains("à la charge du destinataire (DAP)"), "{text}");
-    assert_eq!(payment_choices(&shop).await, ["cmi", "transfer"], "no cash on delivery");
+    assert_eq!(
+        payment_choices(&shop).await,
+        ["cmi", "transfer"],
+        "no cash on delivery"
+    );
     assert!(!overflows(&shop).await, "the delivery step fits the phone");
     shop.shot("01-delivery-fr").await;
     review(&shop).await;
@@ -225,7 +229,14 @@ async fn a_french_shopper_in_paris_buys_from_two_sellers_and_each_seller_prints_
     for (n, s) in [(1, &a), (2, &b)] {
         let shot = (n == 1).then_some("03-cn23-fr");
         let cn23 = seller_ships(&shop, &order, (s, n), "fr", "Claire Martin", shot).await;
-        for want in ["75004 PARIS", "FRANCE", "Claire Martin", "(DAP)", "92-I-1", "Imprimez cette déclaration"] {
+        for want in [
+            "75004 PARIS",
+            "FRANCE",
+            "Claire Martin",
+            "(DAP)",
+            "92-I-1",
+            "Imprimez cette déclaration",
+        ] {
             assert!(cn23.contains(want), "seller {n}: {want} in {cn23}");
         }
     }
@@ -264,8 +275,14 @@ async fn an_english_shopper_in_new_york_sees_the_duties_notice_and_the_export_to
         text.contains("customs duties and taxes are paid by the recipient (DAP)"),
         "{text}"
     );
-    assert!(text.contains("Estimated delivery (United States)"), "{text}");
-    assert!(text.contains("Cash on delivery is not offered abroad"), "{text}");
+    assert!(
+        text.contains("Estimated delivery (United States)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Cash on delivery is not offered abroad"),
+        "{text}"
+    );
     assert_eq!(payment_choices(&shop).await, ["cmi", "transfer"]);
     assert!(!overflows(&shop).await);
     shop.shot("01-delivery-en").await;
@@ -273,7 +290,10 @@ async fn an_english_shopper_in_new_york_sees_the_duties_notice_and_the_export_to
     let text = shop.main_text().await;
     assert!(text.contains("Moroccan VAT taken off (export)"), "{text}");
     assert!(text.contains("paid by the recipient (DAP)"), "{text}");
-    assert!(text.contains("NY 10118") || (text.contains("NY") && text.contains("10118")), "{text}");
+    assert!(
+        text.contains("NY 10118") || (text.contains("NY") && text.contains("10118")),
+        "{text}"
+    );
     // The total the shopper pays is the export total: the cart priced without TVA.
     let place = shop
         .find("form[action='/checkout/place'] button")
@@ -286,14 +306,28 @@ async fn an_english_shopper_in_new_york_sees_the_duties_notice_and_the_export_to
     let order = place_and_pay(&shop).await;
     let doc = shop.app.engine.orders().order(&order).await.unwrap();
     assert!(
-        place
-            .replace('\u{a0}', " ")
-            .contains(&doc.order.grand_total.format(tijara_core::Lang::EN).replace('\u{a0}', " ")),
+        place.replace('\u{a0}', " ").contains(
+            &doc.order
+                .grand_total
+                .format(tijara_core::Lang::EN)
+                .replace('\u{a0}', " ")
+        ),
         "{place} vs {}",
         doc.order.grand_total.format(tijara_core::Lang::EN)
     );
-    assert!(doc.order.tva.total().unwrap().tva.is_zero(), "no TVA charged");
-    let cn23 = seller_ships(&shop, &order, (&all[0], 1), "en", "Jane Doe", Some("03-cn23-en")).await;
+    assert!(
+        doc.order.tva.total().unwrap().tva.is_zero(),
+        "no TVA charged"
+    );
+    let cn23 = seller_ships(
+        &shop,
+        &order,
+        (&all[0], 1),
+        "en",
+        "Jane Doe",
+        Some("03-cn23-en"),
+    )
+    .await;
     assert!(cn23.contains("NEW YORK NY 10118"), "{cn23}");
     assert!(cn23.contains("Print two copies"), "{cn23}");
 }
@@ -346,7 +380,10 @@ async fn an_address_abroad_is_never_offered_cash_on_delivery() {
         .await
         .unwrap();
     assert_eq!(checked.as_deref(), Some("cmi"));
-    assert!(text.contains("الدفع عند الاستلام غير متاح خارج المغرب"), "{text}");
+    assert!(
+        text.contains("الدفع عند الاستلام غير متاح خارج المغرب"),
+        "{text}"
+    );
     assert!(text.contains("(DAP)"), "{text}");
     assert!(text.contains("مدة التوصيل المتوقعة (الإمارات"), "{text}");
     let dir = shop.find("html").await.attr("dir").await.unwrap();
@@ -373,7 +410,15 @@ async fn an_address_abroad_is_never_offered_cash_on_delivery() {
     assert!(!overflows(&shop).await);
     shop.shot("02-review-ar").await;
     let order = place_and_pay(&shop).await;
-    let cn23 = seller_ships(&shop, &order, (&all[0], 1), "ar", "مريم الحسني", Some("03-cn23-ar")).await;
+    let cn23 = seller_ships(
+        &shop,
+        &order,
+        (&all[0], 1),
+        "ar",
+        "مريم الحسني",
+        Some("03-cn23-ar"),
+    )
+    .await;
     assert!(cn23.contains("اطبع هذا التصريح"), "{cn23}");
     assert!(cn23.contains("DUBAI"), "{cn23}");
 }

@@ -187,7 +187,8 @@ async fn the_admin_opens_each_parts_cn23_from_the_order_page_and_only_the_admin(
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.body.contains(&admin_cn23), "{}", page.body);
     assert!(
-        page.body.contains("will be here once the seller has shipped it"),
+        page.body
+            .contains("will be here once the seller has shipped it"),
         "{}",
         page.body
     );
@@ -201,11 +202,26 @@ async fn the_admin_opens_each_parts_cn23_from_the_order_page_and_only_the_admin(
     assert!(r.status.is_redirection(), "{} {}", r.status, r.body);
     // The admin's order page links the declaration, which the admin reads.
     let page = admin.get(&admin_order).await;
-    assert!(page.body.contains(&format!(r#"href="{admin_cn23}""#)), "{}", page.body);
-    assert!(page.body.contains("Customs declaration (CN23)"), "{}", page.body);
+    assert!(
+        page.body.contains(&format!(r#"href="{admin_cn23}""#)),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("Customs declaration (CN23)"),
+        "{}",
+        page.body
+    );
     let d = admin.get(&admin_cn23).await;
     assert_eq!(d.status, StatusCode::OK, "{}", d.body);
-    for want in ["CN23", "75004 PARIS", "FRANCE", "(DAP)", "92-I-1", &admin_order] {
+    for want in [
+        "CN23",
+        "75004 PARIS",
+        "FRANCE",
+        "(DAP)",
+        "92-I-1",
+        &admin_order,
+    ] {
         assert!(d.body.contains(want), "{want}: {}", d.body);
     }
     // Anonymous: the login page; the seller, another seller and a customer: refused.
@@ -250,6 +266,8 @@ async fn the_admin_opens_each_parts_cn23_from_the_order_page_and_only_the_admin(
     assert!(r.status.is_redirection(), "{} {}", r.status, r.body);
     let page = admin.get(&format!("/admin/orders/{home}")).await;
     assert!(!page.body.contains("/customs"), "{}", page.body);
-    let r = admin.get(&format!("/admin/orders/{home}/{home_part}/customs")).await;
+    let r = admin
+        .get(&format!("/admin/orders/{home}/{home_part}/customs"))
+        .await;
     assert!(r.status.is_client_error(), "{}", r.status);
 }

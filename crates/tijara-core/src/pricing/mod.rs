@@ -371,9 +371,7 @@ pub fn price_cart(input: &PricingInput<'_>) -> Result<PricedCart, PricingError> 
                     tva_rate: rate,
                     ht: split.ht,
                     tva: split.tva,
-                    exemption: exported
-                        .and(export)
-                        .map(|x| x.mention.clone()),
+                    exemption: exported.and(export).map(|x| x.mention.clone()),
                     export: exported,
                 })
             }
@@ -421,7 +419,10 @@ pub fn price_cart(input: &PricingInput<'_>) -> Result<PricedCart, PricingError> 
             .filter_map(|s| s.shipping.as_ref()?.export.map(|x| x.relief));
         Some(Money::sum(
             currency,
-            lines.iter().filter_map(|l| l.export_relief).chain(deliveries),
+            lines
+                .iter()
+                .filter_map(|l| l.export_relief)
+                .chain(deliveries),
         )?)
     } else {
         None

@@ -250,7 +250,11 @@ fn exports_are_priced_without_tva_with_the_mention() {
         (mad("150.00"), mad("150.00"), mad("150.00"), mad("0"))
     );
     assert_eq!(s0_ship.tva_rate, Rate::ZERO);
-    assert_eq!(s0_ship.choice.price, mad("180.00"), "the carrier's price is kept");
+    assert_eq!(
+        s0_ship.choice.price,
+        mad("180.00"),
+        "the carrier's price is kept"
+    );
     assert_eq!(
         s0_ship.export,
         Some(ExportedDelivery {
@@ -308,7 +312,10 @@ fn a_region_may_leave_deliveries_abroad_taxed() {
         .price_to(&cart, &[], &shipping, Some("FR"))
         .expect("priced");
     let s0 = p.seller(&sid("s0")).and_then(|s| s.shipping.as_ref());
-    assert_eq!(s0.map(|s| (s.net, s.tva)), Some((mad("180.00"), mad("30.00"))));
+    assert_eq!(
+        s0.map(|s| (s.net, s.tva)),
+        Some((mad("180.00"), mad("30.00")))
+    );
 }
 
 #[test]
@@ -322,11 +329,23 @@ fn free_shipping_abroad_covers_the_exempt_delivery_and_totals_add_up() {
         .price_to(&cart, &[free], &shipping, Some("US"))
         .expect("priced");
     check_sums(&p);
-    let s0 = p.seller(&sid("s0")).and_then(|s| s.shipping.as_ref()).expect("s0");
-    assert_eq!((s0.gross, s0.discount, s0.net), (mad("150.00"), mad("150.00"), mad("0")));
+    let s0 = p
+        .seller(&sid("s0"))
+        .and_then(|s| s.shipping.as_ref())
+        .expect("s0");
+    assert_eq!(
+        (s0.gross, s0.discount, s0.net),
+        (mad("150.00"), mad("150.00"), mad("0"))
+    );
     // 95.50 TTC at 20 % is 79.58 HT: relief 15.92.
-    let s1 = p.seller(&sid("s1")).and_then(|s| s.shipping.as_ref()).expect("s1");
-    assert_eq!((s1.net, s1.export.map(|x| x.relief)), (mad("79.58"), Some(mad("15.92"))));
+    let s1 = p
+        .seller(&sid("s1"))
+        .and_then(|s| s.shipping.as_ref())
+        .expect("s1");
+    assert_eq!(
+        (s1.net, s1.export.map(|x| x.relief)),
+        (mad("79.58"), Some(mad("15.92")))
+    );
 }
 
 #[test]

@@ -32,11 +32,7 @@ fn pw(lang: Lang, key: &str) -> &'static str {
             "ناقصة: لا إرسال إلى الخارج",
             "missing: not sent abroad",
         ),
-        "edit" => (
-            "Données douanières",
-            "البيانات الجمركية",
-            "Customs data",
-        ),
+        "edit" => ("Données douanières", "البيانات الجمركية", "Customs data"),
         "inactive" => ("désactivé", "معطل", "inactive"),
         "list_note" => (
             "Un produit sans données douanières ne peut pas être envoyé hors du Maroc : l'acheteur à l'étranger ne peut pas le commander. Le filtre s'applique aux produits de chaque page.",

@@ -5,10 +5,10 @@
 
 use super::order::set_payment_cookie;
 use super::*;
+use std::collections::HashSet;
 use tijara::docs::CartDoc;
 use tijara::usecases::checkout::{CheckoutReview, SellerShippingOptions};
 use tijara_core::Money;
-use std::collections::HashSet;
 use tijara_core::payment::PaymentMethod;
 
 /// The countries of the form's list, Morocco first, then its neighbours and the countries
@@ -69,7 +69,9 @@ fn estimate(lang: Lang, place: &str, days: (u16, u16)) -> Markup {
             let unit = if b <= 10 { "أيام" } else { "يوما" };
             html! { "مدة التوصيل المتوقعة (" bdi { (place) } "): " (span("من ", " إلى ")) " " (unit) }
         }
-        Lang::EN => html! { "Estimated delivery (" bdi { (place) } "): " (span("", " to ")) " days" },
+        Lang::EN => {
+            html! { "Estimated delivery (" bdi { (place) } "): " (span("", " to ")) " days" }
+        }
         _ => html! { "Délai estimé (" bdi { (place) } ")\u{a0}: " (span("", " à ")) " jours" },
     }
 }
@@ -551,7 +553,11 @@ fn delivery_form(
     // The estimates name the country abroad (the carriers' zones), the city at home.
     let to = place.country.unwrap_or(city);
     let abroad = place.country.is_some();
-    let comma = if ui_lang(lang) == Lang::AR { "، " } else { ", " };
+    let comma = if ui_lang(lang) == Lang::AR {
+        "، "
+    } else {
+        ", "
+    };
     html! {
         form method="post" action="/checkout/review" {
             (ctx.csrf_field())
