@@ -390,3 +390,89 @@ async fn quotes_abroad_come_from_international_cards_only() {
         "{r:?}"
     );
 }
+
+#[tokio::test]
+async fn the_admin_sets_or_removes_a_products_customs_data_and_nothing_else() {
+    let m = market_abroad();
+    let e = &m.engine;
+    let c = catalog(&m).await;
+    let products = e
+        .catalog()
+        .list_products(
+            &tijara::usecases::catalog::ProductFilter::default(),
+            None,
+            50,
+        )
+        .await
+        .expect("products");
+    let bag = products
+        .items
+        .iter()
+        .find(|p| p.variants.iter().any(|v| v.variant.id == c.bag))
+        .expect("the bag")
+        .product
+        .clone();
+    assert_eq!(bag.customs, None);
+    // A wrong field: refused, naming it, nothing written.
+    let r = e
+        .catalog()
+        .set_product_customs(
+            &bag.id,
+            Some(customs("Sac", "Bag", "4202", 300)),
+            None,
+        )
+        .await;
+    match r {
+        Err(TijaraError::Validation(v)) => assert!(
+            matches!(
+                v.problems(),
+                [tijara_core::catalog::Problem::Customs {
+                    error: CustomsError::HsCode(_)
+                }]
+            ),
+            "{v}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    let stored = |p: tijara::usecases::catalog::ProductView| p.product;
+    assert_eq!(
+        stored(e.catalog().product(&bag.id).await.expect("p")),
+        bag,
+        "nothing written"
+    );
+    // Set: stored tidied, the rest as it was; the bag can now be shipped abroad.
+    let set = e
+        .catalog()
+        .set_product_customs(
+            &bag.id,
+            Some(customs(" Sac en cuir ", "Leather bag", "4202.21", 300)),
+            None,
+        )
+        .await
+        .expect("set");
+    let info = set.customs.clone().expect("customs");
+    assert_eq!((info.hs_code.as_str(), info.description_fr.as_str()), ("420221", "Sac en cuir"));
+    let mut unchanged = set.clone();
+    unchanged.customs = None;
+    assert_eq!(unchanged, bag, "only the customs data changed");
+    let placed = e
+        .checkout()
+        .place_order(order_to(vec![(c.bag.clone(), 1)], &[&c.a], "card"), None)
+        .await;
+    assert!(placed.is_ok(), "{placed:?}");
+    // Removed: refused abroad again, naming the SKU.
+    let removed = e
+        .catalog()
+        .set_product_customs(&bag.id, None, None)
+        .await
+        .expect("removed");
+    assert_eq!(removed.customs, None);
+    let r = e
+        .checkout()
+        .place_order(order_to(vec![(c.bag.clone(), 1)], &[&c.a], "card"), None)
+        .await;
+    assert!(
+        matches!(&r, Err(TijaraError::Customs(CustomsError::Missing { sku, .. })) if sku.as_str() == "TASS-1"),
+        "{r:?}"
+    );
+}
