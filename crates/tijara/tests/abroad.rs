@@ -416,11 +416,7 @@ async fn the_admin_sets_or_removes_a_products_customs_data_and_nothing_else() {
     // A wrong field: refused, naming it, nothing written.
     let r = e
         .catalog()
-        .set_product_customs(
-            &bag.id,
-            Some(customs("Sac", "Bag", "4202", 300)),
-            None,
-        )
+        .set_product_customs(&bag.id, Some(customs("Sac", "Bag", "4202", 300)), None)
         .await;
     match r {
         Err(TijaraError::Validation(v)) => assert!(
@@ -451,7 +447,10 @@ async fn the_admin_sets_or_removes_a_products_customs_data_and_nothing_else() {
         .await
         .expect("set");
     let info = set.customs.clone().expect("customs");
-    assert_eq!((info.hs_code.as_str(), info.description_fr.as_str()), ("420221", "Sac en cuir"));
+    assert_eq!(
+        (info.hs_code.as_str(), info.description_fr.as_str()),
+        ("420221", "Sac en cuir")
+    );
     let mut unchanged = set.clone();
     unchanged.customs = None;
     assert_eq!(unchanged, bag, "only the customs data changed");
