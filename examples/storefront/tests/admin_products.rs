@@ -344,3 +344,92 @@ async fn the_admin_saves_tidied_customs_data_and_can_take_it_off() {
     );
     assert_eq!(after.product.title, p.product.title);
 }
+
+#[tokio::test]
+async fn pages_of_one_seller_follow_each_other_without_gaps_or_repeats() {
+    use tijara::usecases::catalog::{ProductInput, VariantInput};
+    use tijara_core::{Lang, LocalizedText};
+    let app = demo_app().await;
+    let any = app
+        .engine
+        .catalog()
+        .list_products(&ProductFilter::default(), None, 1)
+        .await
+        .unwrap()
+        .items
+        .remove(0);
+    let seller = any.product.seller_id.clone();
+    let var = &any.variants[0].variant;
+    // More products than a page (50) for one seller, none with customs data.
+    for i in 0..55 {
+        app.engine
+            .catalog()
+            .create_product(
+                ProductInput::new(
+                    seller.clone(),
+                    any.product.category_id.clone(),
+                    format!("extra-{i:02}"),
+                    LocalizedText::new().with(Lang::FR, format!("Objet {i:02}")),
+                    vec![VariantInput::new(
+                        format!("EXTRA-{i:02}"),
+                        var.price,
+                        var.tax_category.clone(),
+                        300,
+                    )],
+                ),
+                None,
+            )
+            .await
+            .unwrap();
+    }
+    let expected = app
+        .engine
+        .catalog()
+        .list_products(
+            &ProductFilter::default()
+                .with_seller(seller.clone())
+                .with_include_inactive(true),
+            None,
+            100,
+        )
+        .await
+        .unwrap()
+        .items
+        .len();
+    let mut a = admin(&app, "fr").await;
+    let mut url = format!("/admin/products?seller={seller}&missing=1");
+    let mut seen: Vec<String> = Vec::new();
+    let mut pages = 0;
+    loop {
+        pages += 1;
+        let page = a.get(&url).await;
+        assert_eq!(page.status, StatusCode::OK);
+        for part in page.body.split(r#"href="/admin/products/"#).skip(1) {
+            seen.push(part.split('/').next().unwrap().to_owned());
+        }
+        // The next page keeps the seller and the filter.
+        match page
+            .body
+            .split(r#"<a class="button" href="/admin/products?after="#)
+            .nth(1)
+        {
+            Some(rest) => {
+                let query = rest.split('"').next().unwrap().replace("&amp;", "&");
+                assert!(query.contains(&format!("&seller={seller}")), "{query}");
+                assert!(query.contains("&missing=1"), "{query}");
+                url = format!("/admin/products?after={query}");
+            }
+            None => break,
+        }
+        assert!(pages < 5, "pages end");
+    }
+    assert_eq!(pages, 2);
+    let unique: std::collections::BTreeSet<_> = seen.iter().collect();
+    assert_eq!(unique.len(), seen.len(), "no product twice");
+    // Every extra product (none has customs data) is listed once.
+    assert!(
+        seen.len() >= 55 && seen.len() <= expected,
+        "{} of {expected}",
+        seen.len()
+    );
+}

@@ -422,3 +422,88 @@ async fn an_address_abroad_is_never_offered_cash_on_delivery() {
     assert!(cn23.contains("اطبع هذا التصريح"), "{cn23}");
     assert!(cn23.contains("DUBAI"), "{cn23}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_fills_in_a_products_customs_data_from_her_phone_in_arabic() {
+    let Some(shop) = browser::Shop::start("abroad-admin-ar", "ar").await else {
+        return;
+    };
+    let all = sellers(&shop).await;
+    let slug = product_of(&shop, &all[0]).await;
+    let product = shop
+        .app
+        .engine
+        .catalog()
+        .product_by_slug(&slug)
+        .await
+        .unwrap()
+        .product
+        .id
+        .clone();
+    shop.app
+        .engine
+        .catalog()
+        .set_product_customs(&product, None, None)
+        .await
+        .unwrap();
+    shop.go("/account/login?lang=ar").await;
+    shop.fill("input[name='email']", "admin@tijara.example")
+        .await;
+    shop.fill("input[name='password']", "admin-demo-2026").await;
+    shop.click("form[action='/account/login'] button").await;
+    shop.wait_path("/admin").await;
+    shop.click("nav.portal a[href='/admin/products']").await;
+    shop.wait_path("/admin/products").await;
+    shop.click("a.chip[href^='/admin/products?missing=1']")
+        .await;
+    let text = shop.wait_main_contains("ناقصة").await;
+    assert!(text.contains("ناقصة: لا إرسال إلى الخارج"), "{text}");
+    assert!(!overflows(&shop).await, "the list fits the phone");
+    shop.shot("01-products-missing-ar").await;
+    shop.click(&format!("a[href='/admin/products/{product}/customs']"))
+        .await;
+    shop.find("input[name='hs_code']").await;
+    shop.fill("input[name='hs_code']", "4202").await;
+    shop.fill(
+        "input[name='description_fr']",
+        "Coussin en cuir brodé fait main",
+    )
+    .await;
+    shop.fill(
+        "input[name='description_en']",
+        "Handmade embroidered leather cushion",
+    )
+    .await;
+    shop.click("button[value='save']").await;
+    let text = shop.wait_main_contains("لم يحفظ شيء").await;
+    assert!(text.contains("من 6 إلى 10 أرقام"), "{text}");
+    assert!(!overflows(&shop).await, "the form fits the phone");
+    shop.shot("02-customs-refused-ar").await;
+    assert_eq!(
+        shop.app
+            .engine
+            .catalog()
+            .product(&product)
+            .await
+            .unwrap()
+            .product
+            .customs,
+        None,
+        "nothing stored"
+    );
+    shop.fill("input[name='hs_code']", "4205.00").await;
+    shop.click("button[value='save']").await;
+    shop.wait_main_contains("تم حفظ البيانات الجمركية").await;
+    shop.shot("03-customs-saved-ar").await;
+    let saved = shop
+        .app
+        .engine
+        .catalog()
+        .product(&product)
+        .await
+        .unwrap()
+        .product
+        .customs
+        .unwrap();
+    assert_eq!(saved.hs_code, "420500");
+}

@@ -216,8 +216,10 @@ pub(super) async fn products(
         @if shown.is_empty() { p { (w(lang, "none")) } }
         @else {
             div.table-wrap tabindex="0" {
-                table {
-                    tr { th { (w(lang, "product")) } th { (pw(lang, "seller")) } th { (pw(lang, "customs")) } th {} }
+                // One block per product on a phone (`table.stack`).
+                table.stack {
+                    thead { tr { th { (w(lang, "product")) } th { (pw(lang, "seller")) } th { (pw(lang, "customs")) } th {} } }
+                    tbody {
                     @for v in &shown {
                         @let p = &v.product;
                         tr {
@@ -235,6 +237,7 @@ pub(super) async fn products(
                             }
                             td { a.button href={ "/admin/products/" (p.id) "/customs" } { (pw(lang, "edit")) } }
                         }
+                    }
                     }
                 }
             }
@@ -379,7 +382,7 @@ fn customs_page(
         p { a href="/admin/products" { (pw(lang, "back")) } }
         section.box {
             h2 { (title) }
-            p { (pw(lang, "seller")) " : " (seller) }
+            p { (pw(lang, "seller")) (if lang == Lang::FR { "\u{a0}: " } else { ": " }) (seller) }
             p.muted { @for var in &v.variants { bdi dir="ltr" { (var.variant.sku) } " · " bdi { (var.variant.weight_grams) " g" } br; } }
         }
         @if let Some(n) = notice { p.notice role="status" { (n) } }
