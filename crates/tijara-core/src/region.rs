@@ -50,6 +50,13 @@ pub use crate::display::{DisplayAmount, DisplayRate};
 /// the lines of a TVA-registered seller shipped to another country are priced without TVA:
 /// the TTC price less its TVA (see [`crate::pricing`]). Sellers outside the TVA (auto-
 /// entrepreneurs, exempt cooperatives) charge none anyway and keep their own mention.
+///
+/// The delivery of such a parcel, charged by the exporting seller with the goods, is priced
+/// the same way when [`ExportExemption::shipping`] is on (the default): the article covers
+/// "les prestations de services rendues à l'exportation" beside the goods, and the transport
+/// to the buyer abroad is part of the export sale. This reading of the article is the
+/// project's (see `docs/embedding.md`, "Export TVA"); a region whose tax adviser reads it
+/// otherwise sets `shipping = false` and its deliveries keep the shipping tax category.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExportExemption {
     /// First local day in force.
@@ -59,6 +66,15 @@ pub struct ExportExemption {
     pub valid_until: Option<NaiveDate>,
     /// The invoice's mention (in the invoices' language, French in Morocco).
     pub mention: String,
+    /// Whether the delivery of a part shipped abroad is exempt too (priced at the carrier's
+    /// TTC price less its TVA, TVA 0 with [`ExportExemption::mention`]). Absent from stored
+    /// JSON and region files written before it existed: on.
+    #[serde(default = "exempt_shipping")]
+    pub shipping: bool,
+}
+
+fn exempt_shipping() -> bool {
+    true
 }
 
 impl ExportExemption {
@@ -68,12 +84,13 @@ impl ExportExemption {
     }
 
     /// Morocco's: CGI art. 92-I-1°, in force since 2024-01-01 (the first day of the region's
-    /// dated TVA rates; the article itself is older).
+    /// dated TVA rates; the article itself is older), deliveries abroad included.
     pub fn morocco() -> ExportExemption {
         ExportExemption {
             valid_from: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or_default(),
             valid_until: None,
             mention: "Exonération de TVA à l'exportation (CGI art. 92-I-1°)".into(),
+            shipping: true,
         }
     }
 }

@@ -19,6 +19,14 @@ fn kilos(grams: u32) -> String {
 /// when it applies, and the date and signature lines. `back`, when given, is a link back to
 /// the order shown on screen only.
 pub fn customs_html(doc: &CustomsDocument, back: Option<&str>) -> String {
+    customs_html_for(doc, back, Lang::FR)
+}
+
+/// [`customs_html`] for a reader of `reader`: the form stays in French and English (the
+/// languages customs read), and the on-screen help above it (how to print, the link back) is
+/// in Arabic, right to left, for an Arabic reader; other readers get it in French and English.
+/// The help is not printed.
+pub fn customs_html_for(doc: &CustomsDocument, back: Option<&str>, reader: Lang) -> String {
     let label = &doc.label;
     let d = &doc.declaration;
     let reference = if label.order_reference.is_empty() {
@@ -42,7 +50,7 @@ pub fn customs_html(doc: &CustomsDocument, back: Option<&str>) -> String {
         .iter()
         .map(|i| {
             format!(
-                "<tr><td>{fr}<br><span lang=\"en\">{en}</span><br><small><bdi>{sku}</bdi></small></td><td class=\"n\">{q}</td><td class=\"n\">{w}</td><td class=\"n\"><bdi>{v}</bdi></td><td class=\"n\"><bdi>{hs}</bdi></td><td class=\"n\">{o}</td></tr>",
+                "<tr><td>{fr}<br><span lang=\"en\">{en}</span><br><small><bdi class=\"sku\">{sku}</bdi></small></td><td class=\"n\" data-label=\"Quantité · Quantity\">{q}</td><td class=\"n\" data-label=\"Poids net (kg) · Net weight\">{w}</td><td class=\"n\" data-label=\"Valeur · Value\"><bdi>{v}</bdi></td><td class=\"n\" data-label=\"N° tarifaire SH · HS tariff number\"><bdi>{hs}</bdi></td><td class=\"n\" data-label=\"Pays d'origine · Country of origin\">{o}</td></tr>",
                 fr = esc(&i.description_fr),
                 en = esc(&i.description_en),
                 sku = esc(i.sku.as_str()),
@@ -82,28 +90,43 @@ pub fn customs_html(doc: &CustomsDocument, back: Option<&str>) -> String {
         .as_deref()
         .map(|m| format!("<p class=\"mention\">{}</p>", esc(m)))
         .unwrap_or_default();
+    let arabic = reader == Lang::AR;
     let back = back
         .map(|href| {
-            format!(
-                r#"<p><a href="{}">← Revenir à la commande · Back to the order</a></p>"#,
-                esc(href)
-            )
+            let words = if arabic {
+                "→ العودة إلى الطلب"
+            } else {
+                "← Revenir à la commande · <span lang=\"en\">Back to the order</span>"
+            };
+            format!(r#"<p><a href="{}">{words}</a></p>"#, esc(href))
         })
         .unwrap_or_default();
+    let (hint_attrs, how) = if arabic {
+        (
+            r#" lang="ar" dir="rtl""#,
+            "<strong>اطبع هذا التصريح</strong> في نسختين وضعهما في جيب الطرد، بجانب الملصق. التصريح نفسه بالفرنسية والإنجليزية، وهما لغتا الجمارك.",
+        )
+    } else {
+        (
+            "",
+            "<strong>Imprimez cette déclaration</strong> en deux exemplaires et glissez-les dans la pochette du colis, à côté de l'étiquette. · <span lang=\"en\">Print two copies and put them in the parcel's pouch, beside the label.</span>",
+        )
+    };
     format!(
         r#"<!doctype html><html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>CN23 {reference}</title>
 <style>@page{{size:A4;margin:10mm}}body{{font-family:sans-serif;font-size:10pt;max-width:190mm;margin:0 auto;padding:0 2mm}}h1{{font-size:14pt;margin:2mm 0}}
 .grid{{display:grid;grid-template-columns:repeat(auto-fit,minmax(60mm,1fr));gap:2mm}}.box{{border:1px solid #000;padding:2mm}}h2{{font-size:9pt;margin:0 0 1mm;text-transform:uppercase}}
 table{{border-collapse:collapse;width:100%;margin:2mm 0}}td,th{{border:1px solid #000;padding:1mm;vertical-align:top;text-align:start}}.n{{text-align:end;white-space:nowrap}}
-bdi{{white-space:nowrap}}svg{{max-width:100%;height:auto}}.mention{{font-weight:bold}}.sign{{height:14mm;border-block-end:1px solid #000}}
-.hint{{background:#fff8e1;border:1px solid #c9a227;padding:2mm;margin-bottom:2mm}}@media print{{.hint{{display:none}}}}</style></head>
-<body><div class="hint">{back}<p><strong>Imprimez cette déclaration</strong> en deux exemplaires et glissez-les dans la pochette du colis, à côté de l'étiquette. · <span lang="en">Print two copies and put them in the parcel's pouch, beside the label.</span></p></div>
+bdi{{white-space:nowrap}}bdi.sku{{white-space:normal;overflow-wrap:anywhere}}svg{{max-width:100%;height:auto}}.mention{{font-weight:bold}}.sign{{height:14mm;border-block-end:1px solid #000}}
+.ref{{overflow-wrap:anywhere}}.hint{{background:#fff8e1;border:1px solid #c9a227;padding:2mm;margin-bottom:2mm}}@media print{{.hint{{display:none}}}}
+@media screen and (max-width:600px){{table.items thead{{display:none}}table.items,table.items tbody,table.items tfoot,table.items tr{{display:block}}table.items tr{{border:1px solid #000;margin-bottom:2mm}}table.items td,table.items th{{display:flex;justify-content:space-between;gap:2mm;border:0;border-bottom:1px solid #ccc;text-align:start}}table.items td:not([data-label]){{display:block}}table.items td[data-label]::before{{content:attr(data-label);font-weight:bold}}table.items td:empty{{display:none}}}}</style></head>
+<body><div class="hint"{hint_attrs}>{back}<p>{how}</p></div>
 <h1>Déclaration en douane · <span lang="en">Customs declaration</span> — CN23</h1>
-<p>Commande · <span lang="en">Order</span> <bdi>{reference}</bdi> · {carrier} <bdi>{number}</bdi></p><div class="barcode">{barcode}</div>
+<p class="ref">Commande · <span lang="en">Order</span> <bdi>{reference}</bdi> · {carrier} <bdi class="sku">{number}</bdi></p><div class="barcode">{barcode}</div>
 <div class="grid"><div class="box"><h2>Expéditeur · <span lang="en">From</span></h2><p>{sender}{sender_phone}</p></div>
 <div class="box"><h2>Destinataire · <span lang="en">To</span></h2><p>{recipient}<br>☎ <bdi>{phone}</bdi></p></div></div>
-<table><thead><tr><th>Description détaillée du contenu · <span lang="en">Detailed description of contents</span></th><th>Quantité · <span lang="en">Quantity</span></th><th>Poids net (kg) · <span lang="en">Net weight</span></th><th>Valeur · <span lang="en">Value</span></th><th>N° tarifaire SH · <span lang="en">HS tariff number</span></th><th>Pays d'origine · <span lang="en">Country of origin</span></th></tr></thead>
-<tbody>{rows}</tbody><tfoot><tr><th>Total</th><td></td><td class="n">{net}</td><td class="n"><bdi>{total}</bdi></td><td colspan="2">Poids brut · <span lang="en">Gross weight</span> : {gross} kg</td></tr></tfoot></table>
+<table class="items"><thead><tr><th>Description détaillée du contenu · <span lang="en">Detailed description of contents</span></th><th>Quantité · <span lang="en">Quantity</span></th><th>Poids net (kg) · <span lang="en">Net weight</span></th><th>Valeur · <span lang="en">Value</span></th><th>N° tarifaire SH · <span lang="en">HS tariff number</span></th><th>Pays d'origine · <span lang="en">Country of origin</span></th></tr></thead>
+<tbody>{rows}</tbody><tfoot><tr><th>Total</th><td></td><td class="n" data-label="Poids net (kg) · Net weight">{net}</td><td class="n" data-label="Valeur · Value"><bdi>{total}</bdi></td><td colspan="2">Poids brut · <span lang="en">Gross weight</span> : {gross} kg</td></tr></tfoot></table>
 <p>Catégorie de l'envoi · <span lang="en">Category of item</span> : ☒ Vente de marchandises · <span lang="en">Sale of goods</span></p>
 <p>Droits et taxes à la charge du destinataire (DAP) · <span lang="en">Duties and taxes paid by the recipient (DAP)</span></p>
 {mention}<p>Je certifie que les renseignements donnés dans la présente déclaration sont exacts et que l'envoi ne contient aucun objet dangereux ou interdit par la réglementation. · <span lang="en">I certify that the particulars given in this declaration are correct and that this item does not contain any dangerous article prohibited by legislation.</span></p>

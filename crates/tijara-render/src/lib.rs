@@ -6,7 +6,7 @@ mod customs;
 mod invoice;
 mod label;
 
-pub use customs::customs_html;
+pub use customs::{customs_html, customs_html_for};
 pub use invoice::{invoice_html, invoice_html_for, invoice_html_in};
 pub use label::{barcode_svg, label_html, label_html_with};
 

@@ -314,4 +314,15 @@ fn the_customs_declaration_lists_contents_values_codes_and_the_recipient_as_the_
         assert!(html.contains(want), "{want}: {html}");
     }
     assert!(html.contains(&mad("1483.34").format(Lang::FR)), "{html}");
+    assert!(html.contains("Imprimez cette déclaration"), "{html}");
+    // For an Arabic reader: the help in Arabic, right to left; the form itself unchanged.
+    let ar = tijara_render::customs_html_for(&doc, Some("/seller/orders/o-1/so-1"), Lang::AR);
+    assert!(
+        ar.contains(r#"<div class="hint" lang="ar" dir="rtl">"#),
+        "{ar}"
+    );
+    assert!(ar.contains("اطبع هذا التصريح"), "{ar}");
+    assert!(!ar.contains("Imprimez cette déclaration"), "{ar}");
+    let form = |h: &str| h[h.find("<h1>").expect("h1")..].to_owned();
+    assert_eq!(form(&ar), form(&html), "the declaration is the same");
 }

@@ -128,6 +128,9 @@ struct ExportEntry {
     #[serde(default)]
     valid_until: Option<toml::value::Datetime>,
     mention: String,
+    /// Whether deliveries abroad are exempt too (absent: yes).
+    #[serde(default)]
+    shipping: Option<bool>,
 }
 
 /// The `[bank_account]` table.
@@ -714,6 +717,7 @@ pub fn parse_region(text: &str) -> Result<RegionFile, RegionFileError> {
                 valid_from,
                 valid_until,
                 mention: mention.to_owned(),
+                shipping: e.shipping.unwrap_or(true),
             })
         }
     };
@@ -903,6 +907,21 @@ mod tests {
             .unwrap()
             .region;
         assert_eq!(off.export_exemption, None);
+        let taxed_delivery = parse_region(&DAKHLA.replace(
+            "92-I-1°)\"\nshipping = true",
+            "92-I-1°)\"\nshipping = false",
+        ))
+        .unwrap()
+        .region;
+        assert_eq!(
+            taxed_delivery.export_exemption.map(|x| x.shipping),
+            Some(false)
+        );
+        // A file written before the key: deliveries abroad are exempt.
+        let older = parse_region(&DAKHLA.replace("\nshipping = true", ""))
+            .unwrap()
+            .region;
+        assert_eq!(older.export_exemption.map(|x| x.shipping), Some(true));
         assert_eq!(
             r.export_exemption,
             Some(tijara_core::region::ExportExemption::morocco())

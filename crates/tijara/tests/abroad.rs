@@ -190,7 +190,8 @@ async fn an_order_to_paris_is_quoted_priced_without_tva_and_declared() {
     );
     assert_eq!(order_count(&m).await, 0, "nothing half-done");
 
-    // By card: the lines are priced without TVA, the shipping with it.
+    // By card: the lines and the delivery of the TVA-registered seller are priced without
+    // TVA.
     let placed = e
         .checkout()
         .place_order(
@@ -224,14 +225,27 @@ async fn an_order_to_paris_is_quoted_priced_without_tva_and_declared() {
         .find(|l| l.variant_id == bracelet_v)
         .expect("bracelet");
     assert_eq!(bracelet.unit_price, mad("650.00"));
-    // Amana International to Paris, 800 g each, from Dakhla: 210.00 each.
-    let shipping: Vec<Money> = order
+    // Amana International to Paris, 800 g each, from Dakhla: 210.00 TTC each. Both sellers
+    // are TVA-registered: their deliveries are exempt as export services too (210.00 less its
+    // 20 % TVA, 175.00, with the mention).
+    let shipping: Vec<(Money, Money, bool)> = order
         .seller_orders
         .iter()
-        .filter_map(|s| s.shipping.as_ref().map(|x| x.net))
+        .filter_map(|s| {
+            s.shipping
+                .as_ref()
+                .map(|x| (x.net, x.tva, x.exemption.is_some()))
+        })
         .collect();
-    assert_eq!(shipping, [mad("210.00"), mad("210.00")]);
-    assert_eq!(order.grand_total, mad("1278.33"));
+    assert_eq!(
+        shipping,
+        [
+            (mad("175.00"), mad("0"), true),
+            (mad("175.00"), mad("0"), true)
+        ]
+    );
+    assert_eq!(order.grand_total, mad("1208.33"));
+    assert_eq!(order.tva.total().expect("tva").tva, mad("0"));
 
     // Paid, each seller ships with the declaration; the invoice carries the mention.
     e.payments()
@@ -293,6 +307,22 @@ async fn an_order_to_paris_is_quoted_priced_without_tva_and_declared() {
                 .checked_add(invoice.total_tva)
                 .expect("add"),
             invoice.total_ttc
+        );
+        assert_eq!(invoice.total_ttc, so.total);
+        // The delivery line names the carrier; exempt as an export, it says so.
+        let delivery = invoice.lines.last().expect("delivery line");
+        assert_eq!(
+            delivery.description,
+            "Livraison Amana International (international)"
+        );
+        let exported = so.shipping.as_ref().is_some_and(|s| s.export.is_some());
+        assert_eq!(
+            delivery
+                .exemption
+                .as_deref()
+                .is_some_and(|m| m.contains("92-I-1")),
+            exported,
+            "{delivery:?}"
         );
     }
 }
@@ -357,6 +387,91 @@ async fn quotes_abroad_come_from_international_cards_only() {
                 tijara_core::order::OrderError::PostalCodeRequired { country: "FR", .. }
             ))
         ),
+        "{r:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_admin_sets_or_removes_a_products_customs_data_and_nothing_else() {
+    let m = market_abroad();
+    let e = &m.engine;
+    let c = catalog(&m).await;
+    let products = e
+        .catalog()
+        .list_products(
+            &tijara::usecases::catalog::ProductFilter::default(),
+            None,
+            50,
+        )
+        .await
+        .expect("products");
+    let bag = products
+        .items
+        .iter()
+        .find(|p| p.variants.iter().any(|v| v.variant.id == c.bag))
+        .expect("the bag")
+        .product
+        .clone();
+    assert_eq!(bag.customs, None);
+    // A wrong field: refused, naming it, nothing written.
+    let r = e
+        .catalog()
+        .set_product_customs(&bag.id, Some(customs("Sac", "Bag", "4202", 300)), None)
+        .await;
+    match r {
+        Err(TijaraError::Validation(v)) => assert!(
+            matches!(
+                v.problems(),
+                [tijara_core::catalog::Problem::Customs {
+                    error: CustomsError::HsCode(_)
+                }]
+            ),
+            "{v}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    let stored = |p: tijara::usecases::catalog::ProductView| p.product;
+    assert_eq!(
+        stored(e.catalog().product(&bag.id).await.expect("p")),
+        bag,
+        "nothing written"
+    );
+    // Set: stored tidied, the rest as it was; the bag can now be shipped abroad.
+    let set = e
+        .catalog()
+        .set_product_customs(
+            &bag.id,
+            Some(customs(" Sac en cuir ", "Leather bag", "4202.21", 300)),
+            None,
+        )
+        .await
+        .expect("set");
+    let info = set.customs.clone().expect("customs");
+    assert_eq!(
+        (info.hs_code.as_str(), info.description_fr.as_str()),
+        ("420221", "Sac en cuir")
+    );
+    let mut unchanged = set.clone();
+    unchanged.customs = None;
+    assert_eq!(unchanged, bag, "only the customs data changed");
+    let placed = e
+        .checkout()
+        .place_order(order_to(vec![(c.bag.clone(), 1)], &[&c.a], "card"), None)
+        .await;
+    assert!(placed.is_ok(), "{placed:?}");
+    // Removed: refused abroad again, naming the SKU.
+    let removed = e
+        .catalog()
+        .set_product_customs(&bag.id, None, None)
+        .await
+        .expect("removed");
+    assert_eq!(removed.customs, None);
+    let r = e
+        .checkout()
+        .place_order(order_to(vec![(c.bag.clone(), 1)], &[&c.a], "card"), None)
+        .await;
+    assert!(
+        matches!(&r, Err(TijaraError::Customs(CustomsError::Missing { sku, .. })) if sku.as_str() == "TASS-1"),
         "{r:?}"
     );
 }

@@ -1,12 +1,15 @@
 //! The marketplace's administration: the dashboard (`/admin`), sellers to approve and their
-//! commissions (`/admin/sellers`), orders (refunds, bank transfers, tracking entered by hand),
-//! payouts marked paid, the event outbox and the failed deliveries (`/admin/deliveries`).
+//! commissions (`/admin/sellers`), products and their customs data (`/admin/products`), orders
+//! (refunds, bank transfers, tracking entered by hand, the customs declaration of a parcel
+//! abroad), payouts marked paid, the event outbox and the failed deliveries
+//! (`/admin/deliveries`).
 //! Every route requires an admin account; every page is in the admin's language (words in its
 //! `w` table).
 
 mod dashboard;
 mod deliveries;
 mod payouts;
+mod products;
 
 use crate::App;
 use crate::auth::Ctx;
@@ -38,6 +41,7 @@ pub(crate) fn w(lang: Lang, key: &str) -> &'static str {
         "admin" => ("Administration", "الإدارة", "Administration"),
         "dashboard" => ("Tableau de bord", "لوحة القيادة", "Dashboard"),
         "sellers" => ("Vendeurs", "البائعون", "Sellers"),
+        "products" => ("Produits", "المنتجات", "Products"),
         "orders" => ("Commandes", "الطلبات", "Orders"),
         "payouts" => ("Virements", "التحويلات", "Payouts"),
         "events" => ("Événements", "الأحداث", "Events"),
@@ -91,6 +95,16 @@ pub(crate) fn w(lang: Lang, key: &str) -> &'static str {
         "qty" => ("Quantité", "الكمية", "Quantity"),
         "product" => ("Produit", "المنتج", "Product"),
         "tracking_no" => ("N° de suivi", "رقم التتبع", "Tracking number"),
+        "customs_doc" => (
+            "Déclaration en douane (CN23)",
+            "التصريح الجمركي (CN23)",
+            "Customs declaration (CN23)",
+        ),
+        "customs_later" => (
+            "Colis pour l'étranger : sa déclaration en douane (CN23) sera ici une fois le colis expédié par le vendeur.",
+            "طرد إلى الخارج: سيكون تصريحه الجمركي (CN23) هنا بعد أن يرسل البائع الطرد.",
+            "Parcel abroad: its customs declaration (CN23) will be here once the seller has shipped it.",
+        ),
         "step" => ("Étape", "المرحلة", "Step"),
         "refund" => ("Remboursement", "استرجاع المبلغ", "Refund"),
         "refund_btn" => ("Rembourser", "استرجع", "Refund"),
@@ -126,6 +140,7 @@ fn nav(lang: Lang) -> Markup {
         nav.portal aria-label=(w(lang, "admin")) {
             a.button href="/admin" { (w(lang, "dashboard")) } " "
             a.button href="/admin/sellers" { (w(lang, "sellers")) } " "
+            a.button href="/admin/products" { (w(lang, "products")) } " "
             a.button href="/admin/orders" { (w(lang, "orders")) } " "
             a.button href="/admin/payouts" { (w(lang, "payouts")) } " "
             a.button href="/admin/events" { (w(lang, "events")) } " "
@@ -504,6 +519,7 @@ async fn order(State(app): State<App>, ctx: Ctx, Path(id): Path<String>) -> Resp
         }
     }
     let title = format!("{} {}", w(lang, "order"), o.reference());
+    let abroad = app.engine.region().is_abroad(&o.shipping_address.country);
     let body = html! {
         h1 { (w(lang, "order")) " " bdi { (o.reference()) } }
         (nav(lang))
@@ -528,6 +544,9 @@ async fn order(State(app): State<App>, ctx: Ctx, Path(id): Path<String>) -> Resp
                 }
                 @if let Some(s) = doc.shipments.iter().find(|s| s.seller_order_id == so.id) {
                     p { (tijara_core::pricing::carrier_name(&s.carrier)) " " bdi { (s.tracking_number.clone().unwrap_or_default()) } " — " (status_word(lang, s.status().as_str())) }
+                    @if abroad {
+                        p { a.button href={ "/admin/orders/" (o.id) "/" (so.id) "/customs" } { (w(lang, "customs_doc")) } }
+                    }
                     form method="post" action={ "/admin/orders/" (o.id) "/" (so.id) "/tracking" } {
                         (ctx.csrf_field())
                         label { (w(lang, "tracking_no")) input name="number" value=(s.tracking_number.clone().unwrap_or_default()); }
@@ -539,6 +558,8 @@ async fn order(State(app): State<App>, ctx: Ctx, Path(id): Path<String>) -> Resp
                         } }
                         button type="submit" { (w(lang, "ok")) }
                     }
+                } @else if abroad {
+                    p.muted { (w(lang, "customs_later")) }
                 }
             }
         }
@@ -685,6 +706,44 @@ async fn tracking(
     }
 }
 
+/// `GET /admin/orders/{id}/{so}/customs`: the customs declaration (CN23 style) of a seller
+/// part's parcel abroad, as its seller prints it, for the marketplace's admin (the seller's
+/// own route stays the seller's). 404 before the part is shipped; a parcel in the region's
+/// country has none (refused, as the engine says).
+async fn customs(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path((id, so)): Path<(String, String)>,
+) -> Response {
+    if let Some(r) = admin_only(&ctx) {
+        return r;
+    }
+    let (Ok(id), Ok(so)) = (OrderId::new(id), SellerOrderId::new(so)) else {
+        return problem(&ctx, StatusCode::NOT_FOUND, "404");
+    };
+    let doc = match app.engine.orders().order(&id).await {
+        Ok(d) => d,
+        Err(e) => return refusal(&ctx, &e),
+    };
+    let Some(s) = doc.shipments.iter().find(|s| s.seller_order_id == so) else {
+        return problem(&ctx, StatusCode::NOT_FOUND, "404");
+    };
+    let back = format!("/admin/orders/{id}");
+    match app.engine.fulfillment().customs_document(&id, &s.id).await {
+        Ok(d) => (
+            // A printed document of its own: its style is inline, nothing else is allowed.
+            [(
+                axum::http::header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; \
+                 base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+            )],
+            axum::response::Html(tijara_render::customs_html_for(&d, Some(&back), ctx.lang)),
+        )
+            .into_response(),
+        Err(e) => refusal(&ctx, &e),
+    }
+}
+
 /// `/admin/events` (`?failed=1`: only those still undelivered after
 /// [`tijara::usecases::dashboard::STUCK_AFTER_MINUTES`]).
 async fn events(
@@ -737,6 +796,12 @@ pub fn routes() -> Router<App> {
         .route("/admin/orders/{id}/refund", post(refund))
         .route("/admin/orders/{id}/transfer", post(transfer))
         .route("/admin/orders/{id}/{so}/tracking", post(tracking))
+        .route("/admin/orders/{id}/{so}/customs", get(customs))
+        .route("/admin/products", get(products::products))
+        .route(
+            "/admin/products/{id}/customs",
+            get(products::customs_form).post(products::save_customs),
+        )
         .route("/admin/events", get(events))
         .route("/admin/deliveries", get(deliveries::deliveries))
         .route("/admin/deliveries/retry", post(deliveries::retry))

@@ -56,10 +56,28 @@ async fn portal_and_admin_pages_pass_axe_in_arabic_and_french() {
         .await;
     shop.wait_path("/").await;
     login(&shop, "admin@tijara.example", "admin-demo-2026").await;
+    let product = shop
+        .app
+        .engine
+        .catalog()
+        .list_products(
+            &tijara::usecases::catalog::ProductFilter::default(),
+            None,
+            1,
+        )
+        .await
+        .unwrap()
+        .items[0]
+        .product
+        .id
+        .clone();
+    let customs = format!("/admin/products/{product}/customs");
     for lang in ["ar", "fr"] {
         for p in [
             "/admin",
             "/admin/sellers",
+            "/admin/products",
+            customs.as_str(),
             "/admin/orders",
             "/admin/payouts",
             "/admin/events",

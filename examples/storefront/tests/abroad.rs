@@ -1,7 +1,9 @@
 //! Checkout abroad over HTTP: per-field address errors (postal code, state) that say what to
 //! do and keep nothing, Amana International quoted, no cash on delivery offered (and refused
 //! when posted), the duties (DAP) notice before payment and the export-exempt total, in the
-//! shopper's language.
+//! shopper's language; each carrier option's delivery estimate is the destination's (France,
+//! the United States, a Moroccan city), in the shopper's language, on the delivery and review
+//! steps.
 
 #![allow(clippy::unwrap_used)] // test helpers fail the test by unwrapping
 
@@ -71,6 +73,7 @@ async fn an_english_shopper_in_new_york_sees_the_duties_notice_and_the_export_ex
     // The address is right: Amana International is offered, cash on delivery is not.
     let r = c.post("/checkout", &new_york("ny", "10118")).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let delivery_step = r.body.clone();
     assert!(r.body.contains("Amana International"), "{}", r.body);
     assert!(!r.body.contains(r#"value="amana/standard""#), "{}", r.body);
     assert!(
@@ -124,13 +127,53 @@ async fn an_english_shopper_in_new_york_sees_the_duties_notice_and_the_export_ex
     assert!(b.contains("paid by the recipient (DAP)"), "{b}");
     assert!(b.contains("NY") && b.contains("10118"), "{b}");
     // The cushion's TTC price less its TVA (20 %).
-    let ht = tijara_core::tax::split_ttc(price, tijara_core::Rate::percent(20).unwrap())
-        .unwrap()
-        .ht;
+    let twenty = tijara_core::Rate::percent(20).unwrap();
+    let ht = tijara_core::tax::split_ttc(price, twenty).unwrap().ht;
     assert!(
         b.contains(&ht.format(tijara_core::Lang::EN)),
         "{} in {b}",
         ht.format(tijara_core::Lang::EN)
+    );
+    // The delivery abroad too (a service of the export): the carrier's price less its TVA;
+    // the VAT taken off is the cushion's and the delivery's.
+    let cart = tijara_core::CartId::new(c.jar["cart"].clone()).unwrap();
+    let kept = app.engine.carts().cart(&cart).await.unwrap();
+    let carrier_price = kept.shipping.values().next().unwrap().price;
+    let ship_ht = tijara_core::tax::split_ttc(carrier_price, twenty)
+        .unwrap()
+        .ht;
+    let relief = price
+        .checked_sub(ht)
+        .unwrap()
+        .checked_add(carrier_price.checked_sub(ship_ht).unwrap())
+        .unwrap();
+    let total = ht.checked_add(ship_ht).unwrap();
+    for (what, m) in [("delivery", ship_ht), ("relief", relief), ("total", total)] {
+        assert!(
+            b.contains(&m.format(tijara_core::Lang::EN)),
+            "{what} {} in {b}",
+            m.format(tijara_core::Lang::EN)
+        );
+    }
+    // The delivery step already showed that price, said to be without Moroccan VAT.
+    assert!(
+        delivery_step.contains(&ship_ht.format(tijara_core::Lang::EN)),
+        "{delivery_step}"
+    );
+    assert!(
+        !delivery_step.contains(&carrier_price.format(tijara_core::Lang::EN)),
+        "{delivery_step}"
+    );
+    assert!(
+        delivery_step.contains("(without Moroccan VAT: export)"),
+        "{delivery_step}"
+    );
+    // The review repeats the estimate to the destination.
+    assert!(
+        b.contains(
+            "Estimated delivery (<bdi>United States</bdi>): <bdi>10</bdi> to <bdi>18</bdi> days"
+        ),
+        "{b}"
     );
 }
 
@@ -167,5 +210,87 @@ async fn a_french_address_needs_its_postal_code_said_in_french() {
         r.body.contains("à la charge du destinataire (DAP)"),
         "{}",
         r.body
+    );
+}
+
+/// The delivery step for the cushion (its seller in Dakhla) sent to `address`, in `lang`.
+async fn delivery_step(lang: &str, address: &[(&str, &str)]) -> String {
+    let app = support::demo_app().await;
+    let mut c = support::Client::new(&app);
+    with_cart(&app, &mut c, lang).await;
+    let r = c.post("/checkout", address).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.body
+}
+
+#[tokio::test]
+async fn each_option_shows_its_estimate_to_the_destination_in_the_shoppers_language() {
+    // Paris: Amana International's Europe zone, 6 to 12 days, plus 2 leaving Dakhla.
+    let paris = delivery_step(
+        "fr",
+        &[
+            ("name", "Claire Martin"),
+            ("line1", "12 rue de Rivoli"),
+            ("city", "Paris"),
+            ("postal_code", "75004"),
+            ("country", "FR"),
+            ("phone", "+33 6 12 34 56 78"),
+            ("email", "claire@example.fr"),
+        ],
+    )
+    .await;
+    assert!(paris.contains("<bdi>Paris</bdi>, France"), "{paris}");
+    assert!(paris.contains("(sans TVA marocaine : export)"), "{paris}");
+    assert!(
+        paris
+            .contains("Délai estimé (<bdi>France</bdi>)\u{a0}: <bdi>8</bdi> à <bdi>14</bdi> jours"),
+        "{paris}"
+    );
+    // New York: the North America zone, 8 to 16 days, plus 2.
+    let ny = delivery_step("en", &new_york("NY", "10118")).await;
+    assert!(
+        ny.contains(
+            "Estimated delivery (<bdi>United States</bdi>): <bdi>10</bdi> to <bdi>18</bdi> days"
+        ),
+        "{ny}"
+    );
+    assert!(
+        !ny.contains("<bdi>8</bdi> to <bdi>14</bdi>"),
+        "not Europe's: {ny}"
+    );
+    // Casablanca, in Arabic: each domestic carrier with its own estimate to the city (Amana
+    // 4 to 7 days plus 2 leaving Dakhla; CTM 3 to 5 plus 1), none of the international ones.
+    let casa = delivery_step(
+        "ar",
+        &[
+            ("name", "سلمى بناني"),
+            ("line1", "12 زنقة ابن بطوطة"),
+            ("city", "Casablanca"),
+            ("country", "MA"),
+            ("phone", "0661000042"),
+            ("email", "salma@example.ma"),
+        ],
+    )
+    .await;
+    assert!(!casa.contains("Amana International"), "{casa}");
+    assert!(!casa.contains("تصدير"), "no export price at home: {casa}");
+    let estimates: Vec<&str> = casa
+        .split(r#"<small class="estimate">"#)
+        .skip(1)
+        .map(|s| s.split("</small>").next().unwrap())
+        .collect();
+    assert_eq!(estimates.len(), 2, "Amana and CTM: {casa}");
+    for e in &estimates {
+        assert!(
+            e.starts_with("مدة التوصيل المتوقعة (<bdi>الدار البيضاء</bdi>): من "),
+            "{e}"
+        );
+        assert!(e.ends_with(" أيام"), "{e}");
+    }
+    assert!(
+        estimates
+            .iter()
+            .any(|e| e.contains("<bdi>6</bdi> إلى <bdi>9</bdi>")),
+        "{estimates:?}"
     );
 }

@@ -76,11 +76,20 @@ impl Order {
                     return Err(OrderError::NegativePrice(so.id.clone()));
                 }
                 let before = ship.net;
-                let discount = ship.discount.min(price)?;
-                let net = price.checked_sub(discount)?;
+                // A delivery exempt as an export stays so: the new price less its TVA.
+                let gross = match ship.export.as_mut() {
+                    Some(x) => {
+                        let ht = split_ttc(price, x.rate)?.ht;
+                        x.relief = price.checked_sub(ht)?;
+                        ht
+                    }
+                    None => price,
+                };
+                let discount = ship.discount.min(gross)?;
+                let net = gross.checked_sub(discount)?;
                 let split = split_ttc(net, ship.tva_rate)?;
                 ship.choice.price = price;
-                ship.gross = price;
+                ship.gross = gross;
                 ship.discount = discount;
                 ship.net = net;
                 ship.ht = split.ht;
@@ -187,6 +196,45 @@ mod tests {
         let (back, what) = o.repriced_delivery(&same).expect("repriced");
         assert!(!what.changes_total());
         assert_eq!(back, o);
+    }
+
+    #[test]
+    fn a_delivery_exempt_as_an_export_stays_exempt_at_its_new_price() {
+        let mut o = place(PaymentMethod::Card);
+        let rate = crate::Rate::percent(20).expect("rate");
+        for s in &mut o.seller_orders {
+            if let Some(sh) = s.shipping.as_mut() {
+                // As pricing leaves it: the carrier's 60.00 less its TVA, 50.00, at 0 %.
+                sh.choice.price = mad("60.00");
+                (sh.gross, sh.discount, sh.net, sh.ht, sh.tva) =
+                    (mad("50.00"), mad("0"), mad("50.00"), mad("50.00"), mad("0"));
+                sh.tva_rate = crate::Rate::ZERO;
+                sh.export = Some(crate::pricing::ExportedDelivery {
+                    rate,
+                    relief: mad("10.00"),
+                });
+            }
+        }
+        let (o, _) = o.repriced_delivery(&BTreeMap::new()).expect("totals");
+        let (r, what) = o
+            .repriced_delivery(&BTreeMap::from([(so("o1-a"), mad("72.00"))]))
+            .expect("repriced");
+        let sh = r
+            .seller_order(&so("o1-a"))
+            .expect("a")
+            .shipping
+            .clone()
+            .expect("ships");
+        assert_eq!(
+            (sh.choice.price, sh.gross, sh.net, sh.tva),
+            (mad("72.00"), mad("60.00"), mad("60.00"), mad("0"))
+        );
+        assert_eq!(sh.export.map(|x| x.relief), Some(mad("12.00")));
+        assert_eq!(
+            what.grand_total,
+            o.grand_total.checked_add(mad("10.00")).expect("sum")
+        );
+        assert_eq!(r.tva.total().expect("tva").ttc, r.grand_total);
     }
 
     #[test]

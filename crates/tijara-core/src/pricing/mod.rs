@@ -15,9 +15,12 @@
 //! ([`PricingInput::destination`]), each shippable line of a TVA-registered seller is priced at
 //! its TTC unit price less its TVA (`round(TTC / (1 + rate))`, the HT of the domestic price),
 //! before promotions; its TVA is 0 with the exemption's mention, and
-//! [`PricedLine::export_relief`] records what the shopper does not pay. Promotions then apply to
-//! these prices as to any other, so every total still adds up. Shipping keeps the region's
-//! shipping tax category.
+//! [`PricedLine::export_relief`] records what the shopper does not pay. When the exemption covers
+//! deliveries ([`crate::region::ExportExemption::shipping`], on by default), the delivery of such a
+//! seller's part is priced the same way: the carrier's TTC price less its TVA at the region's
+//! shipping rate, TVA 0 with the mention, the TVA taken off in [`PricedShipping::export`].
+//! Promotions (free shipping included) then apply to these prices as to any other, so every
+//! total still adds up.
 
 use crate::catalog::SellerTaxStatus;
 use crate::ids::{PromotionId, SellerId};
@@ -26,13 +29,16 @@ use crate::promotion::{AppliedPromotion, NotAppliedPromotion, Promotion, Stackin
 use crate::rate::Rate;
 use crate::tax::{AppliedTax, TvaBreakdown, split_ttc};
 
+mod export;
 mod promotions;
 mod types;
 
+pub use export::delivery_price;
+use export::exported_delivery;
 use promotions::apply_one;
 pub use types::{
-    PricedCart, PricedLine, PricedShipping, PricingError, PricingInput, SellerTotals,
-    ShippingChoice, carrier_name,
+    ExportedDelivery, PricedCart, PricedLine, PricedShipping, PricingError, PricingInput,
+    SellerTotals, ShippingChoice, carrier_name,
 };
 
 pub(super) struct Work {
@@ -135,7 +141,9 @@ pub fn price_cart(input: &PricingInput<'_>) -> Result<PricedCart, PricingError> 
         }
     }
     let mut ship_work: Vec<Option<Work>> = Vec::with_capacity(seller_ids.len());
+    let mut ship_exports: Vec<Option<ExportedDelivery>> = Vec::with_capacity(seller_ids.len());
     for s in &seller_ids {
+        let mut exported = None;
         ship_work.push(match input.shipping.get(*s) {
             Some(choice) => {
                 if choice.price.currency() != currency {
@@ -145,15 +153,29 @@ pub fn price_cart(input: &PricingInput<'_>) -> Result<PricedCart, PricingError> 
                         expected: currency,
                     });
                 }
+                // A part exported by a TVA-registered seller: its delivery too, when the
+                // exemption covers deliveries.
+                let part_exported = views
+                    .iter()
+                    .zip(&reliefs)
+                    .any(|(v, r)| &v.seller.id == *s && r.is_some());
+                let price = if part_exported {
+                    let (price, x) = exported_delivery(region, export, tax_date, choice.price)?;
+                    exported = x;
+                    price
+                } else {
+                    choice.price
+                };
                 Some(Work {
-                    gross: choice.price,
+                    gross: price,
                     discount: zero,
-                    unit_price: choice.price,
+                    unit_price: price,
                     quantity: 1,
                 })
             }
             None => None,
         });
+        ship_exports.push(exported);
     }
 
     // 3. Promotions.
@@ -247,7 +269,12 @@ pub fn price_cart(input: &PricingInput<'_>) -> Result<PricedCart, PricingError> 
     let mut sellers = Vec::with_capacity(seller_ids.len());
     let mut grand_tva = TvaBreakdown::new(currency);
     let mut shipping_complete = true;
-    for ((sid, sw), positions) in seller_ids.iter().zip(ship_work).zip(positions) {
+    for (((sid, sw), positions), exported) in seller_ids
+        .iter()
+        .zip(ship_work)
+        .zip(positions)
+        .zip(ship_exports)
+    {
         let mut tva = TvaBreakdown::new(currency);
         let mut subtotal = zero;
         let mut needs_shipping = false;
@@ -268,8 +295,8 @@ pub fn price_cart(input: &PricingInput<'_>) -> Result<PricedCart, PricingError> 
         let shipping = match (sw, input.shipping.get(*sid)) {
             (Some(w), Some(choice)) => {
                 let net = w.left()?;
-                let rate = match seller.map(|s| &s.tax_status) {
-                    Some(SellerTaxStatus::Exempt { .. }) => Rate::ZERO,
+                let rate = match (seller.map(|s| &s.tax_status), exported) {
+                    (Some(SellerTaxStatus::Exempt { .. }), _) | (_, Some(_)) => Rate::ZERO,
                     _ => {
                         region
                             .tax_rules
@@ -287,6 +314,8 @@ pub fn price_cart(input: &PricingInput<'_>) -> Result<PricedCart, PricingError> 
                     tva_rate: rate,
                     ht: split.ht,
                     tva: split.tva,
+                    exemption: exported.and(export).map(|x| x.mention.clone()),
+                    export: exported,
                 })
             }
             _ => None,
@@ -328,9 +357,15 @@ pub fn price_cart(input: &PricingInput<'_>) -> Result<PricedCart, PricingError> 
     )?;
     let grand_total = items_net.checked_add(shipping_total)?;
     let export_relief = if lines.iter().any(|l| l.export_relief.is_some()) {
+        let deliveries = sellers
+            .iter()
+            .filter_map(|s| s.shipping.as_ref()?.export.map(|x| x.relief));
         Some(Money::sum(
             currency,
-            lines.iter().filter_map(|l| l.export_relief),
+            lines
+                .iter()
+                .filter_map(|l| l.export_relief)
+                .chain(deliveries),
         )?)
     } else {
         None

@@ -241,13 +241,110 @@ fn exports_are_priced_without_tva_with_the_mention() {
             .as_deref()
             .is_some_and(|m| m.contains("114-13"))
     );
-    assert_eq!(p.export_relief, Some(mad("47.61")));
-    // Shipping keeps the region's shipping tax.
+    // The deliveries of the exported parts are exempt too: the carrier's 180.00 TTC at the
+    // shipping rate (20 %) is 150.00 HT, charged without TVA, with the mention.
     let s0 = p.seller(&sid("s0")).expect("s0");
-    assert_eq!(s0.shipping.as_ref().map(|s| s.tva), Some(mad("30.00")));
+    let s0_ship = s0.shipping.as_ref().expect("shipping");
+    assert_eq!(
+        (s0_ship.gross, s0_ship.net, s0_ship.ht, s0_ship.tva),
+        (mad("150.00"), mad("150.00"), mad("150.00"), mad("0"))
+    );
+    assert_eq!(s0_ship.tva_rate, Rate::ZERO);
+    assert_eq!(
+        s0_ship.choice.price,
+        mad("180.00"),
+        "the carrier's price is kept"
+    );
+    assert_eq!(
+        s0_ship.export,
+        Some(ExportedDelivery {
+            rate: Rate::percent(20).expect("r"),
+            relief: mad("30.00")
+        })
+    );
+    assert!(
+        s0_ship
+            .exemption
+            .as_deref()
+            .is_some_and(|m| m.contains("92-I-1"))
+    );
+    let s1_ship = p.seller(&sid("s1")).and_then(|s| s.shipping.as_ref());
+    assert_eq!(s1_ship.map(|s| s.net), Some(mad("100.00")));
+    // The exempt seller's delivery keeps its price at 0 %, with no export relief.
+    let s4_ship = p.seller(&sid("s4")).and_then(|s| s.shipping.as_ref());
+    assert_eq!(
+        s4_ship.map(|s| (s.net, s.tva, s.export)),
+        Some((mad("90.00"), mad("0"), None))
+    );
+    // Lines 47.61 + deliveries 30.00 + 20.00.
+    assert_eq!(p.export_relief, Some(mad("97.61")));
+    assert_eq!(p.tva.total().expect("t").tva, mad("0"));
     assert_eq!(
         home.grand_total.checked_sub(p.grand_total).expect("sub"),
-        mad("47.61")
+        mad("97.61")
+    );
+}
+
+#[test]
+fn a_region_may_leave_deliveries_abroad_taxed() {
+    let mut f = Fixture::new();
+    let mut x = crate::region::ExportExemption::morocco();
+    x.shipping = false;
+    f.region.export_exemption = Some(x);
+    let cart = cart_with(&[("s0-v0", 2)]);
+    let shipping = BTreeMap::from([(sid("s0"), ship("180"))]);
+    let p = f
+        .price_to(&cart, &[], &shipping, Some("FR"))
+        .expect("priced");
+    check_sums(&p);
+    let s0 = p.seller(&sid("s0")).and_then(|s| s.shipping.as_ref());
+    assert_eq!(
+        s0.map(|s| (s.net, s.tva, s.export, s.exemption.is_some())),
+        Some((mad("180.00"), mad("30.00"), None, false))
+    );
+    assert_eq!(p.export_relief, Some(mad("26.66")), "the lines' only");
+    // A part that goes abroad but whose lines stay taxed (exemption not in force): its
+    // delivery stays taxed too.
+    let mut later = crate::region::ExportExemption::morocco();
+    later.valid_from = chrono::NaiveDate::from_ymd_opt(2027, 1, 1).expect("date");
+    f.region.export_exemption = Some(later);
+    let p = f
+        .price_to(&cart, &[], &shipping, Some("FR"))
+        .expect("priced");
+    let s0 = p.seller(&sid("s0")).and_then(|s| s.shipping.as_ref());
+    assert_eq!(
+        s0.map(|s| (s.net, s.tva)),
+        Some((mad("180.00"), mad("30.00")))
+    );
+}
+
+#[test]
+fn free_shipping_abroad_covers_the_exempt_delivery_and_totals_add_up() {
+    let f = Fixture::new();
+    let cart = cart_with(&[("s0-v0", 1), ("s1-v1", 1)]);
+    let shipping = BTreeMap::from([(sid("s0"), ship("180")), (sid("s1"), ship("95.50"))]);
+    let mut free = promo("free", PromotionKind::FreeShipping);
+    free.conditions.sellers = vec![sid("s0")];
+    let p = f
+        .price_to(&cart, &[free], &shipping, Some("US"))
+        .expect("priced");
+    check_sums(&p);
+    let s0 = p
+        .seller(&sid("s0"))
+        .and_then(|s| s.shipping.as_ref())
+        .expect("s0");
+    assert_eq!(
+        (s0.gross, s0.discount, s0.net),
+        (mad("150.00"), mad("150.00"), mad("0"))
+    );
+    // 95.50 TTC at 20 % is 79.58 HT: relief 15.92.
+    let s1 = p
+        .seller(&sid("s1"))
+        .and_then(|s| s.shipping.as_ref())
+        .expect("s1");
+    assert_eq!(
+        (s1.net, s1.export.map(|x| x.relief)),
+        (mad("79.58"), Some(mad("15.92")))
     );
 }
 
@@ -763,7 +860,39 @@ proptest! {
                 relief = relief.checked_add(r).expect("add");
             }
         }
+        // Each exported part's delivery: the carrier's price less its TVA at the shipping
+        // rate, no TVA, the relief the difference; other deliveries keep the carrier's price.
+        let ship_rate = Rate::percent(20).expect("r");
+        for s in &abroad.sellers {
+            let Some(sh) = &s.shipping else { continue };
+            // What a page shows before pricing is what pricing charges.
+            let status = &f.catalog.seller(&s.seller_id).expect("seller").tax_status;
+            prop_assert_eq!(delivery_price(&f.region, status, Some("FR"), now(), sh.choice.price).expect("p"), sh.gross);
+            let exported_part = s.lines.iter().any(|i| abroad.lines[*i].export_relief.is_some());
+            match sh.export {
+                Some(x) => {
+                    prop_assert!(exported_part);
+                    prop_assert!(sh.tva.is_zero() && sh.exemption.is_some());
+                    prop_assert_eq!(x.rate, ship_rate);
+                    prop_assert_eq!(crate::tax::split_ttc(sh.choice.price, ship_rate).expect("s").ht, sh.gross);
+                    prop_assert_eq!(sh.gross.checked_add(x.relief).expect("a"), sh.choice.price);
+                    relief = relief.checked_add(x.relief).expect("add");
+                }
+                None => {
+                    prop_assert!(!exported_part);
+                    prop_assert_eq!(sh.gross, sh.choice.price);
+                }
+            }
+        }
         prop_assert_eq!(abroad.export_relief.unwrap_or(Money::zero(Currency::MAD)), relief);
+        // What the shopper abroad saves is exactly the TVA taken off: the domestic total less
+        // the reliefs equals the export total before promotions (no promotion: exactly).
+        if promos.is_empty() {
+            prop_assert_eq!(p.grand_total.checked_sub(relief).expect("s"), abroad.grand_total);
+        }
+        let ship_sum = Money::sum(Currency::MAD, abroad.sellers.iter().filter_map(|s| s.shipping.as_ref().map(|x| x.net))).expect("sum");
+        prop_assert_eq!(ship_sum, abroad.shipping_total);
+        prop_assert_eq!(abroad.items_net.checked_add(abroad.shipping_total).expect("a"), abroad.grand_total);
         let seller_lines = Money::sum(Currency::MAD, abroad.sellers.iter().map(|s| s.subtotal)).expect("sum");
         prop_assert_eq!(seller_lines, abroad.items_net);
         prop_assert!(!p.items_discount.compare(&p.items_gross).expect("cmp").is_gt());

@@ -226,7 +226,8 @@ pub struct PricedLine {
 pub struct PricedShipping {
     /// What was chosen.
     pub choice: ShippingChoice,
-    /// Price before discount.
+    /// Price before discount: the carrier's price ([`ShippingChoice::price`]), or for a
+    /// delivery exempt as an export that price less its TVA ([`PricedShipping::export`]).
     pub gross: Money,
     /// Discount (free shipping).
     pub discount: Money,
@@ -238,6 +239,25 @@ pub struct PricedShipping {
     pub ht: Money,
     /// TVA part.
     pub tva: Money,
+    /// Why no TVA is charged on the delivery, when it is exempt as an export (the region's
+    /// export mention). `None` otherwise, also for a seller outside the TVA (its own mention
+    /// is the invoice's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exemption: Option<String>,
+    /// For the delivery of a part shipped abroad under the region's export exemption
+    /// ([`crate::region::ExportExemption::shipping`]): the TVA taken off the carrier's price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub export: Option<ExportedDelivery>,
+}
+
+/// The TVA taken off a delivery exempt as an export: the carrier's TTC price is split at the
+/// region's shipping rate and the shopper pays its HT part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportedDelivery {
+    /// The shipping TVA rate whose TVA was taken off.
+    pub rate: Rate,
+    /// What the shopper does not pay: [`ShippingChoice::price`] − [`PricedShipping::gross`].
+    pub relief: Money,
 }
 
 /// One seller's part of the cart.
@@ -292,8 +312,9 @@ pub struct PricedCart {
     pub display_totals: Vec<DisplayAmount>,
     /// True when every seller that must ship has a shipping choice.
     pub shipping_complete: bool,
-    /// The sum of the lines' [`PricedLine::export_relief`] when some line is exempt as an
-    /// export: the TVA the shopper abroad does not pay.
+    /// The sum of the lines' [`PricedLine::export_relief`] and of the deliveries'
+    /// [`ExportedDelivery::relief`] when some line is exempt as an export: the TVA the shopper
+    /// abroad does not pay.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub export_relief: Option<Money>,
 }

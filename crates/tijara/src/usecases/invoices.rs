@@ -153,15 +153,21 @@ impl Orders<'_> {
             }
         }
         if let Some(s) = &so.shipping {
+            // The carrier by its name; a delivery abroad exempt as an export carries the
+            // export mention, as its goods do.
             lines.push(InvoiceLine {
-                description: format!("Livraison {} {}", s.choice.carrier, s.choice.service),
+                description: format!(
+                    "Livraison {} ({})",
+                    s.choice.carrier_display(),
+                    s.choice.service
+                ),
                 quantity: 1,
                 unit_price_ttc: s.net,
                 tva_rate: s.tva_rate,
                 ht: s.ht,
                 tva: s.tva,
                 ttc: s.net,
-                exemption: None,
+                exemption: s.exemption.clone(),
             });
         }
         let mut taxes: Vec<InvoiceTaxRow> = Vec::new();
@@ -203,7 +209,8 @@ impl Orders<'_> {
             .lines
             .iter()
             .find(|l| l.export_relief.is_some())
-            .and_then(|l| l.exemption.clone());
+            .and_then(|l| l.exemption.clone())
+            .or_else(|| so.shipping.as_ref().and_then(|s| s.exemption.clone()));
         let now = e.now();
         let base = Invoice {
             id: e.new_id("inv"),

@@ -684,7 +684,7 @@ pub(super) async fn customs(
                 "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; \
                  base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
             )],
-            Html(tijara_render::customs_html(&d, Some(&back))),
+            Html(tijara_render::customs_html_for(&d, Some(&back), ctx.lang)),
         )
             .into_response(),
         Err(e) => refusal(&ctx, &e),

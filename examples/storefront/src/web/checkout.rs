@@ -5,6 +5,7 @@
 
 use super::order::set_payment_cookie;
 use super::*;
+use std::collections::HashSet;
 use tijara::docs::CartDoc;
 use tijara::usecases::checkout::{CheckoutReview, SellerShippingOptions};
 use tijara_core::Money;
@@ -25,6 +26,53 @@ fn country_name(lang: Lang, code: &str) -> String {
     match t(lang, &format!("country_{code}")) {
         "" => code.to_owned(),
         name => name.to_owned(),
+    }
+}
+
+/// The address's locality lines as its country writes them, with `city` as the shopper reads
+/// it: `75004 Paris`, `New York NY 10118`, `London` then `SW1A 1AA`, `73000 Dakhla`.
+fn locality(a: &Address, city: &str) -> Vec<String> {
+    let code = a.postal_code.as_deref().unwrap_or("");
+    let state = a.state.as_deref().unwrap_or("");
+    let join = |parts: &[&str]| {
+        parts
+            .iter()
+            .filter(|p| !p.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    match tijara_core::order::country_rule(&a.country) {
+        Some(r) if r.code == "GB" => [city, code]
+            .iter()
+            .filter(|p| !p.is_empty())
+            .map(|p| (*p).to_owned())
+            .collect(),
+        Some(r) if r.postal_after_city => vec![join(&[city, state, code])],
+        _ => [join(&[code, city]), state.to_owned()]
+            .into_iter()
+            .filter(|l| !l.is_empty())
+            .collect(),
+    }
+}
+
+/// A carrier's delivery estimate to the shopper's destination (`place`: the country abroad,
+/// else the city), in the page's language: "Délai estimé (France) : 8 à 14 jours".
+fn estimate(lang: Lang, place: &str, days: (u16, u16)) -> Markup {
+    let (a, b) = days;
+    let span = |from: &str, to: &str| -> Markup {
+        html! { @if a == b { bdi { (a) } } @else { (from) bdi { (a) } (to) bdi { (b) } } }
+    };
+    match ui_lang(lang) {
+        Lang::AR => {
+            // Arabic counts 3 to 10 days with the plural, 11 and more with the singular.
+            let unit = if b <= 10 { "أيام" } else { "يوما" };
+            html! { "مدة التوصيل المتوقعة (" bdi { (place) } "): " (span("من ", " إلى ")) " " (unit) }
+        }
+        Lang::EN => {
+            html! { "Estimated delivery (" bdi { (place) } "): " (span("", " to ")) " days" }
+        }
+        _ => html! { "Délai estimé (" bdi { (place) } ")\u{a0}: " (span("", " à ")) " jours" },
     }
 }
 
@@ -432,7 +480,7 @@ async fn delivery_response(app: &App, ctx: &Ctx, cart: &CartId, pay: &str) -> Re
     let Some(address) = doc.address.clone() else {
         return Redirect::to("/checkout").into_response();
     };
-    let options = match app.engine.checkout().shipping_quotes(cart, &address).await {
+    let mut options = match app.engine.checkout().shipping_quotes(cart, &address).await {
         Ok(o) => o,
         Err(e) => return refusal(ctx, &e),
     };
@@ -444,11 +492,52 @@ async fn delivery_response(app: &App, ctx: &Ctx, cart: &CartId, pay: &str) -> Re
     let abroad = app.engine.region().is_abroad(&address.country);
     // Cash on delivery is never offered abroad: card first there.
     let pay = if abroad && pay == "cod" { "cmi" } else { pay };
-    let body = delivery_form(ctx, &doc, &options, &names, &city, pay, abroad);
+    // Abroad, each option shows what the shopper will pay: a TVA-registered seller's delivery
+    // is exempt as an export (the price pricing charges, from the same rule).
+    let mut untaxed = HashSet::new();
+    if abroad {
+        let now = app.engine.now();
+        for o in &mut options {
+            let Ok(seller) = app.engine.catalog().seller(&o.seller_id).await else {
+                continue;
+            };
+            for q in &mut o.options {
+                let paid = tijara_core::pricing::delivery_price(
+                    app.engine.region(),
+                    &seller.tax_status,
+                    Some(&address.country),
+                    now,
+                    q.price,
+                );
+                if let Ok(paid) = paid
+                    && paid != q.price
+                {
+                    q.price = paid;
+                    untaxed.insert(o.seller_id.clone());
+                }
+            }
+        }
+    }
+    // Abroad, the estimates name the country (the carriers' zones).
+    let country = abroad.then(|| country_name(lang, &address.country));
+    let place = Destination {
+        city: &city,
+        country: country.as_deref(),
+        untaxed: &untaxed,
+    };
+    let body = delivery_form(ctx, &doc, &options, &names, &place, pay);
     with_lang_cookie(
         lang,
         layout_keeping(ctx, t(lang, "checkout"), body, &format!("&pay={pay}")),
     )
+}
+
+/// Where the delivery step delivers: the city (in the page's language), the country's name
+/// when abroad, and the sellers whose deliveries are priced without TVA (export).
+struct Destination<'a> {
+    city: &'a str,
+    country: Option<&'a str>,
+    untaxed: &'a HashSet<SellerId>,
 }
 
 fn delivery_form(
@@ -456,16 +545,24 @@ fn delivery_form(
     doc: &CartDoc,
     options: &[SellerShippingOptions],
     names: &HashMap<SellerId, String>,
-    city: &str,
+    place: &Destination<'_>,
     pay: &str,
-    abroad: bool,
 ) -> Markup {
     let lang = ctx.lang;
+    let city = place.city;
+    // The estimates name the country abroad (the carriers' zones), the city at home.
+    let to = place.country.unwrap_or(city);
+    let abroad = place.country.is_some();
+    let comma = if ui_lang(lang) == Lang::AR {
+        "، "
+    } else {
+        ", "
+    };
     html! {
         form method="post" action="/checkout/review" {
             (ctx.csrf_field())
             h2 { (t(lang, "shipping")) }
-            p { (t(lang, "delivery_to")) " " strong { bdi { (city) } } " · " a href="/checkout" { (t(lang, "change")) } }
+            p { (t(lang, "delivery_to")) " " strong { bdi { (city) } @if abroad { (comma) (to) } } " · " a href="/checkout" { (t(lang, "change")) } }
             @for o in options {
                 fieldset.seller-box {
                     legend { (t(lang, "seller_order")) " " (names.get(&o.seller_id).map(String::as_str).unwrap_or(o.seller_id.as_str())) }
@@ -477,7 +574,8 @@ fn delivery_form(
                         };
                         label { input type="radio" name={ "ship_" (o.seller_id) } value={ (q.carrier) "/" (q.service) } checked[checked];
                             " " strong { (q.carrier_label()) } " — " bdi { (q.price.format(lang)) }
-                            " · " (t(lang, "in_days")) " " bdi { (q.estimated_days.0) "–" (q.estimated_days.1) } " " (t(lang, "days")) }
+                            @if place.untaxed.contains(&o.seller_id) { " " small { (t(lang, "untaxed_export")) } }
+                            br; small.estimate { (estimate(lang, to, q.estimated_days)) } }
                     }
                 }
             }
@@ -608,6 +706,11 @@ async fn review_body(app: &App, ctx: &Ctx, review: &CheckoutReview, pay: &str) -
     };
     let cod = review.payment == PaymentMethod::CashOnDelivery;
     let abroad = app.engine.region().is_abroad(&a.country);
+    let place = if abroad {
+        country_name(lang, &a.country)
+    } else {
+        city.clone()
+    };
     let pay_word = PAYMENTS
         .iter()
         .find(|(c, _)| *c == pay)
@@ -619,7 +722,7 @@ async fn review_body(app: &App, ctx: &Ctx, review: &CheckoutReview, pay: &str) -
             section.seller-box {
                 h2 { (t(lang, "delivery_to")) }
                 p { (a.name) br; (a.line1) @if let Some(l2) = &a.line2 { br; (l2) } br;
-                    bdi { (city) } @if let Some(st) = &a.state { " " bdi { (st) } } @if let Some(pc) = &a.postal_code { " " bdi { (pc) } } br;
+                    @for l in locality(a, &city) { bdi { (l) } br; }
                     (country_name(lang, &a.country)) br; bdi dir="ltr" { (a.phone) } }
                 p { a href="/checkout" { (t(lang, "change")) } }
             }
@@ -635,7 +738,7 @@ async fn review_body(app: &App, ctx: &Ctx, review: &CheckoutReview, pay: &str) -
                                     @if let Some(photo) = product.and_then(|v| v.product.photos.iter().find(|ph| is_local_media_path(&ph.url))) {
                                         img.thumb src=(crate::media::thumb_url(&photo.url)) alt=(title) width="64" height="64" loading="lazy";
                                     }
-                                    " " (title) " × " bdi { (l.quantity) } " — " bdi { (l.net.format(lang)) }
+                                    span.line-text { (title) " × " bdi { (l.quantity) } " — " bdi { (l.net.format(lang)) } }
                                 }
                             }
                         }
@@ -643,8 +746,8 @@ async fn review_body(app: &App, ctx: &Ctx, review: &CheckoutReview, pay: &str) -
                     @if let (Some(q), Some(ship)) = (&sr.quote, &s.shipping) {
                         @let fee = q.cod_fee.filter(|f| ship.net.checked_sub(*f).is_ok_and(|m| !m.is_negative()));
                         @let plain = fee.and_then(|f| ship.net.checked_sub(f).ok()).unwrap_or(ship.net);
-                        p { (t(lang, "delivery_by")) " " strong { (q.carrier_label()) } " · " (t(lang, "in_days")) " " bdi { (q.estimated_days.0) "–" (q.estimated_days.1) } " " (t(lang, "days"))
-                            " — " bdi { (plain.format(lang)) } }
+                        p { (t(lang, "delivery_by")) " " strong { (q.carrier_label()) } " — " bdi { (plain.format(lang)) }
+                            br; small.estimate { (estimate(lang, &place, q.estimated_days)) } }
                         @if let Some(fee) = fee { p { (t(lang, "cod_fee")) " — " bdi { (fee.format(lang)) } } }
                     }
                     p { strong { (t(lang, "total")) " " bdi { (s.total.format(lang)) } } }
@@ -659,11 +762,13 @@ async fn review_body(app: &App, ctx: &Ctx, review: &CheckoutReview, pay: &str) -
                     }
                     _ => { dt { (t(lang, "shipping")) } dd { bdi { (shipping.format(lang)) } } }
                 }
-                @if let Some(relief) = p.export_relief.filter(|r| r.is_positive()) {
-                    dt { (t(lang, "export_relief")) } dd { bdi { "− " (relief.format(lang)) } }
-                }
                 @if let Some(tva) = tva { dt { (t(lang, "tva_included")) } dd { bdi { (tva.format(lang)) } } }
                 dt { strong { (t(lang, "grand_total")) } } dd { strong { (price(ctx, &p.grand_total)) } }
+            }
+            // What the export exemption saves, beside the totals (already out of the prices
+            // above, so not a line to subtract again).
+            @if let Some(relief) = p.export_relief.filter(|r| r.is_positive()) {
+                p.export-relief { strong { (t(lang, "export_relief")) } ": " bdi { (relief.format(lang)) } " — " (t(lang, "export_relief_done")) }
             }
             @if p.export_relief.is_some() { p.muted { (t(lang, "export_note")) } }
             @if abroad { p.notice role="note" { (t(lang, "duties_notice")) } }

@@ -182,6 +182,36 @@ impl Catalog<'_> {
         .await
     }
 
+    /// Sets (`Some`) or removes (`None`) a product's customs data and changes nothing else (its
+    /// variants, stock, photos and state stay as stored): what the marketplace's admin edits
+    /// for a seller. The data is tidied ([`CustomsInfo::normalized`]) and refused, nothing
+    /// written, when a field is wrong ([`TijaraError::Validation`] with
+    /// [`Problem::Customs`](tijara_core::catalog::Problem::Customs) naming it). Without customs
+    /// data a product is not shipped abroad ([`tijara_core::customs::check_export`]).
+    ///
+    /// [`CustomsInfo::normalized`]: tijara_core::customs::CustomsInfo::normalized
+    pub async fn set_product_customs(
+        self,
+        id: &ProductId,
+        customs: Option<tijara_core::customs::CustomsInfo>,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Product, TijaraError> {
+        let e = self.engine;
+        let customs = &customs;
+        e.mutate("set_product_customs", key, &(id, customs), || async move {
+            let mut current: Loaded<Product> = e.load(DocKind::Product, id.as_str()).await?;
+            let stored = current.value.photos.clone();
+            drop_legacy_photos(&mut current.value, &stored);
+            current.value.customs = customs.as_ref().map(tidy_customs);
+            let mut changes = e
+                .product_changes(&current.value, Some(current.version), &[])
+                .await?;
+            changes.stock.clear();
+            Ok((current.value, changes))
+        })
+        .await
+    }
+
     /// Activates or deactivates a product.
     pub async fn set_product_active(
         self,

@@ -54,10 +54,20 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
             "الضريبة المغربية المخصومة (تصدير)",
             "Moroccan VAT taken off (export)",
         ),
+        "untaxed_export" => (
+            "(sans TVA marocaine : export)",
+            "(دون الضريبة المغربية: تصدير)",
+            "(without Moroccan VAT: export)",
+        ),
+        "export_relief_done" => (
+            "déjà retirée des prix ci-dessus.",
+            "سبق خصمها من الأثمان أعلاه.",
+            "already taken off the prices above.",
+        ),
         "export_note" => (
-            "Les articles envoyés à l'étranger par des vendeurs assujettis sont vendus hors TVA : exonération à l'exportation (CGI art. 92-I-1°), mentionnée sur la facture.",
-            "المنتجات المرسلة إلى الخارج من بائعين خاضعين للضريبة تباع دون الضريبة على القيمة المضافة: إعفاء التصدير (المادة 92-I-1° من المدونة العامة للضرائب)، مذكور في الفاتورة.",
-            "Items sent abroad by VAT-registered sellers are sold without VAT: the export exemption (CGI art. 92-I-1°), stated on the invoice.",
+            "Les articles envoyés à l'étranger par des vendeurs assujettis, et leur livraison, sont vendus hors TVA : exonération à l'exportation (CGI art. 92-I-1°), mentionnée sur la facture.",
+            "المنتجات المرسلة إلى الخارج من بائعين خاضعين للضريبة، وتوصيلها، تباع دون الضريبة على القيمة المضافة: إعفاء التصدير (المادة 92-I-1° من المدونة العامة للضرائب)، مذكور في الفاتورة.",
+            "Items sent abroad by VAT-registered sellers, and their delivery, are sold without VAT: the export exemption (CGI art. 92-I-1°), stated on the invoice.",
         ),
         "city_hint" => (
             "Choisissez votre ville dans la liste ou tapez son nom.",
