@@ -72,6 +72,47 @@ pub struct Aramex {
     created: Mutex<HashMap<String, CreatedShipment>>,
 }
 
+/// The delivery estimate in days (earliest, latest) quoted for a destination country (ISO
+/// 3166-1 alpha-2, any case): Aramex's rate call returns a price but no transit time, so the
+/// adapter quotes these ranges from Morocco, by destination zone. They are the marketplace's
+/// **sample** estimates for express parcels (domestic 1–3; Western Europe 3–5; the Gulf 3–6;
+/// North America 4–7; Africa 5–9; elsewhere 6–10 days), shown to shoppers as estimates;
+/// an embedder with its own figures wraps the carrier or edits this table.
+///
+/// ```
+/// use tijara_carrier_aramex::transit_days;
+/// assert_eq!(transit_days("ma"), (1, 3));
+/// assert_eq!(transit_days("FR"), (3, 5));
+/// assert_eq!(transit_days("US"), (4, 7));
+/// assert_eq!(transit_days("JP"), (6, 10));
+/// ```
+pub fn transit_days(country: &str) -> (u16, u16) {
+    const EUROPE: &[&str] = &[
+        "AT", "BE", "CH", "DE", "DK", "ES", "FI", "FR", "GB", "IE", "IT", "LU", "NL", "NO", "PT",
+        "SE", "PL", "CZ", "GR",
+    ];
+    const GULF: &[&str] = &["AE", "SA", "QA", "KW", "BH", "OM"];
+    const NORTH_AMERICA: &[&str] = &["US", "CA"];
+    const AFRICA: &[&str] = &[
+        "MR", "SN", "ML", "CI", "GN", "NE", "BF", "TN", "DZ", "EG", "NG", "GH", "CM", "GA",
+    ];
+    let c = country.trim().to_ascii_uppercase();
+    let c = c.as_str();
+    if c == "MA" {
+        (1, 3)
+    } else if EUROPE.contains(&c) {
+        (3, 5)
+    } else if GULF.contains(&c) {
+        (3, 6)
+    } else if NORTH_AMERICA.contains(&c) {
+        (4, 7)
+    } else if AFRICA.contains(&c) {
+        (5, 9)
+    } else {
+        (6, 10)
+    }
+}
+
 /// Maps an Aramex update code (unknown ones: `Unknown`).
 pub fn normalize(code: &str) -> TrackingStatus {
     match code.trim().to_ascii_uppercase().as_str() {
@@ -337,7 +378,7 @@ impl Carrier for Aramex {
                     "express"
                 },
                 price,
-                if international { (3, 7) } else { (1, 3) },
+                transit_days(&request.destination.country),
             )
             .with_cod_fee(cod_fee),
         ])

@@ -143,6 +143,11 @@ async fn international_cod_labels_errors_and_secrets() {
         (q[0].price, q[0].service.as_str()),
         (Money::mad("410.00").expect("m"), "express-international")
     );
+    assert_eq!(
+        q[0].estimated_days,
+        (3, 5),
+        "Spain is quoted Western Europe's estimate"
+    );
     let mut cod = request.clone();
     cod.destination = Harness {
         fake: fake.clone(),
@@ -155,6 +160,11 @@ async fn international_cod_labels_errors_and_secrets() {
         q[0].cod_fee,
         Some(Money::mad("40.00").expect("m")),
         "2 % of 2000 with a 15.00 minimum"
+    );
+    assert_eq!(
+        q[0].estimated_days,
+        (1, 3),
+        "a parcel at home is quoted 1 to 3 days"
     );
     let ship = ShipmentRequest::new(
         "ord_7-1",
