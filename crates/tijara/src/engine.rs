@@ -19,6 +19,7 @@ use tijara_core::Region;
 
 pub(crate) use crate::support::os_random;
 
+mod addresses;
 mod catalog_cache;
 mod config;
 
@@ -36,6 +37,8 @@ pub(crate) struct Inner {
     pub(crate) config: EngineConfig,
     /// The decoded catalog, valid for one catalog version.
     pub(crate) catalog: catalog_cache::CatalogCache,
+    /// The region's city index and recently resolved checkout addresses.
+    pub(crate) addresses: addresses::Addresses,
     #[cfg(feature = "accounts")]
     pub(crate) hash_gate: Arc<crate::support::HashGate>,
 }
@@ -210,8 +213,10 @@ impl TijaraBuilder {
                 });
             }
         }
+        let addresses = addresses::Addresses::new(&region);
         Ok(Tijara {
             inner: Arc::new(Inner {
+                addresses,
                 region,
                 storage,
                 gateways,
