@@ -403,17 +403,7 @@ fn serve(backend: &str, location: &str) {
     rt.block_on(async {
         let storage = storage(backend, location).await.expect("storage");
         let shop = shop(storage, STOCK).await.expect("catalog");
-        let app = tijara_storefront::App {
-            engine: shop.engine.clone(),
-            public_url: "http://127.0.0.1".into(),
-            simulator: None,
-            data_dir: std::env::temp_dir(),
-            payment_page: None,
-            trusted_proxies: tijara_storefront::security::default_trusted_proxies(),
-            bank: std::sync::Arc::new(tijara_pay_offline::BankDetails::demo()),
-            messages: tijara_storefront::messages::Messages::new(false),
-            ops: tijara_storefront::ops::Ops::default(),
-        };
+        let app = tijara_storefront::App::headless(shop.engine.clone(), "http://127.0.0.1");
         drop(shop);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await

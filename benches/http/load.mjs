@@ -70,9 +70,11 @@ function cpuTicks() {
 }
 // CPU ticks of every `postgres` process on this machine (the database server's own CPU, with
 // its backends; a backend that exits mid-window is missed, sqlx's pool keeps them open).
-function postgresTicks() {
+// With `pids`, only those processes (the backends serving the benchmark's database: other
+// databases on a shared server, autovacuum and the like are left out).
+function postgresTicks(pids = null) {
   let sum = 0;
-  for (const d of readdirSync('/proc')) {
+  for (const d of pids ?? readdirSync('/proc')) {
     if (!/^[0-9]+$/.test(d)) continue;
     try {
       const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
@@ -83,6 +85,12 @@ function postgresTicks() {
     } catch { /* gone */ }
   }
   return sum;
+}
+// The pids of the backends connected to the benchmark's database (pg_stat_activity).
+function benchBackends() {
+  const url = opt.db.slice('postgres:'.length);
+  const out = execFileSync('psql', [url, '-tAc', 'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()']).toString();
+  return out.split('\n').map((l) => l.trim()).filter(Boolean);
 }
 function statusKiB(field) {
   if (!PID) return 0;
@@ -204,10 +212,12 @@ async function checkouts(c, warmup, window) {
   };
   const tasks = Array.from({ length: c }, customer);
   await sleep(warmup);
-  let cpu0 = null; let perf = null; let pg0 = null;
+  let cpu0 = null; let perf = null; let pg0 = null; let backends = null; let db0 = null;
   if (window > 0) {
     cpu0 = cpuTicks();
     pg0 = PG_CPU ? postgresTicks() : null;
+    backends = PG_CPU ? benchBackends() : null;
+    db0 = PG_CPU ? postgresTicks(backends) : null;
     perf = perfStat(window);
     state.measuring = true;
   }
@@ -216,6 +226,7 @@ async function checkouts(c, warmup, window) {
   state.stop = true;
   const cpu1 = cpuTicks();
   const pg1 = PG_CPU ? postgresTicks() : null;
+  const db1 = PG_CPU ? postgresTicks(backends) : null;
   const elapsed = (performance.now() - t0) / 1000;
   await Promise.all(tasks);
   await pool.close();
@@ -223,6 +234,7 @@ async function checkouts(c, warmup, window) {
   out.adds.sort((x, y) => x - y);
   out.cpuMs = cpu0 === null ? null : ((cpu1 - cpu0) * 1000) / CLK_TCK;
   out.pgMs = pg0 === null ? null : ((pg1 - pg0) * 1000) / CLK_TCK;
+  out.dbMs = db0 === null ? null : ((db1 - db0) * 1000) / CLK_TCK;
   out.elapsed = elapsed;
   out.perf = perf ? await perf : null;
   return out;
@@ -315,7 +327,7 @@ async function main() {
     const perf = o.perf && o.perf['context-switches'] !== undefined
       ? `, perf: ${(o.perf['context-switches'] / Math.max(o.done, 1)).toFixed(1)} context switches and ${(o.perf['task-clock'] / Math.max(o.done, 1)).toFixed(2)} ms task-clock per checkout`
       : '';
-    const pgCpu = o.pgMs === null ? '' : `, PostgreSQL CPU ${(o.pgMs / Math.max(o.done, 1)).toFixed(2)} ms/checkout`;
+    const pgCpu = o.pgMs === null ? '' : `, PostgreSQL CPU ${(o.pgMs / Math.max(o.done, 1)).toFixed(2)} ms/checkout (its backends for this database ${(o.dbMs / Math.max(o.done, 1)).toFixed(2)} ms)`;
     console.log(`c=${String(c).padStart(2)}: ${(o.done / o.elapsed).toFixed(1)} checkouts/s (${o.done} in ${o.elapsed.toFixed(1)}s, ${o.failed} failed${o.firstError ? `: ${o.firstError}` : ''}), checkout p50/p95/p99 ${ms(percentile(o.whole, 0.5))}/${ms(percentile(o.whole, 0.95))}/${ms(percentile(o.whole, 0.99))} ms, add-item p50/p99 ${ms(percentile(o.adds, 0.5))}/${ms(percentile(o.adds, 0.99))} ms, server CPU ${cpu}/checkout${pgCpu}${perf}, RSS ${(statusKiB('VmRSS') / 1024).toFixed(0)} MiB (peak ${(statusKiB('VmHWM') / 1024).toFixed(0)} MiB), verification: ${check}`);
   }
   const slugs = products.map((p) => p.slug);

@@ -13,7 +13,8 @@
 # `product,list` adds the list; `page` reads the HTML product page `/products/<slug>`),
 # BENCH_PERF=1 (perf stat of the server in each window), BENCH_KEEP=1 (keep the data folder),
 # BENCH_SQLITE_READS (inline, pool or threads: the rusqlite adapter's read mode, passed as
-# `reads=` in the database URL), BENCH_OPS=1 (the server with tracing and metrics on: the default
+# `reads=` in the database URL), BENCH_TMP (the folder the data folder is made in, default
+# /tmp; /dev/shm puts the database in memory, where fsync costs nothing), BENCH_OPS=1 (the server with tracing and metrics on: the default
 # log filter (info) in JSON, --metrics-bind on BENCH_PORT+1000, scraped every 5 s). Needs
 # node >= 20 and `npm ci` in benches/http (done here
 # when node_modules is missing), sqlite3 (or psql) to count the orders.
@@ -23,7 +24,7 @@ bin="${1:?usage: run.sh <path to tijara-storefront> [sqlite|postgres]}"
 backend="${2:-sqlite}"
 bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
 port="${BENCH_PORT:-8095}"
-data="$(mktemp -d /tmp/tijara-http-bench.XXXXXX)"
+data="$(mktemp -d "${BENCH_TMP:-/tmp}/tijara-http-bench.XXXXXX")"
 [ -d "$here/node_modules" ] || (cd "$here" && npm ci --no-audit --no-fund >/dev/null)
 
 db_args=()

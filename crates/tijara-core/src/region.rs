@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
 mod cities;
-pub use cities::{City, city_key, find_city, moroccan_cities, resolve_city};
+pub use cities::{
+    City, CityIndex, city_key, find_city, moroccan_cities, resolve_city, resolve_city_as,
+};
 
 /// A legal identifier that may be printed on invoices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -173,6 +173,23 @@ impl Storage for SqliteStore {
         .await
     }
 
+    async fn pricing_stock(&self, variants: &[VariantId]) -> Result<PricingStock, StorageError> {
+        let list: Vec<String> = variants.iter().map(|v| v.as_str().to_owned()).collect();
+        // One hop: the version first, then the counters and the promotions, on one connection.
+        self.read_point("pricing_stock", move |c| {
+            let version = catalog_version_in(c)?;
+            let stock = stock_levels_in(c, &list)?;
+            let promotions = docs(
+                c,
+                DocKind::Promotion,
+                "SELECT id, version, body FROM docs WHERE kind = 'promotion' ORDER BY id",
+                params![],
+            )?;
+            Ok(PricingStock::new(Some(version), stock, promotions))
+        })
+        .await
+    }
+
     async fn product_page(&self, key: &str) -> Result<ProductPageRows, StorageError> {
         let key = key.to_owned();
         self.read_point("product_page", move |c| {

@@ -6,7 +6,10 @@
 //! Guarantees (checked by `tijara-testkit`'s conformance suite on both databases):
 //! - every changeset is one transaction (SQLite: `BEGIN IMMEDIATE`, so a read-then-write never
 //!   fails on a stale snapshot; PostgreSQL: READ COMMITTED, where a conditional `UPDATE`
-//!   re-checks its condition after waiting for a concurrent writer);
+//!   re-checks its condition after waiting for a concurrent writer); on PostgreSQL a changeset
+//!   of one document without keys, owners or search row (a guest's cart) is one statement, its
+//!   own transaction, and a document's update removes its old keys and owners in the same
+//!   statement: fewer round trips, the same outcomes;
 //! - stock is decremented only by conditional updates (`... WHERE on_hand - reserved >= $n`) and
 //!   guarded again by `CHECK` constraints, never read-modified-written by a process;
 //! - commits are durable by default: SQLite `synchronous=FULL` in WAL mode (opt into the faster

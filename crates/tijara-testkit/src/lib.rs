@@ -135,6 +135,7 @@ macro_rules! storage_conformance {
             checkout_snapshot_matches_its_parts,
             product_page_matches_its_parts,
             catalog_version_follows_catalog_writes,
+            pricing_stock_matches_its_parts,
             multi_variant_sales_are_all_or_nothing,
             idempotency_claims_hold_until_released_or_expired,
             deliveries_are_recorded_and_retried,

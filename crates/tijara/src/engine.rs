@@ -19,6 +19,7 @@ use tijara_core::Region;
 
 pub(crate) use crate::support::os_random;
 
+mod addresses;
 mod catalog_cache;
 mod config;
 
@@ -39,6 +40,8 @@ pub(crate) struct Inner {
     /// The search index's version was checked (and the index rebuilt if it was outdated) by
     /// this engine: see `Catalog::ensure_search_index`.
     pub(crate) search_index_checked: std::sync::atomic::AtomicBool,
+    /// The region's city index and recently resolved checkout addresses.
+    pub(crate) addresses: addresses::Addresses,
     #[cfg(feature = "accounts")]
     pub(crate) hash_gate: Arc<crate::support::HashGate>,
 }
@@ -213,8 +216,10 @@ impl TijaraBuilder {
                 });
             }
         }
+        let addresses = addresses::Addresses::new(&region);
         Ok(Tijara {
             inner: Arc::new(Inner {
+                addresses,
                 region,
                 storage,
                 gateways,

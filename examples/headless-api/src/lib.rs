@@ -44,17 +44,7 @@ pub fn engine_on(
 
 /// The JSON API on that engine (no HTML pages).
 pub fn router(engine: Tijara, public_url: String) -> axum::Router {
-    tijara_storefront::api_router(tijara_storefront::App {
-        engine,
-        public_url,
-        simulator: None,
-        data_dir: std::env::temp_dir(),
-        payment_page: None,
-        trusted_proxies: tijara_storefront::security::default_trusted_proxies(),
-        bank: Arc::new(tijara_pay_offline::BankDetails::demo()),
-        messages: tijara_storefront::messages::Messages::new(false),
-        ops: tijara_storefront::ops::Ops::default(),
-    })
+    tijara_storefront::api_router(tijara_storefront::App::headless(engine, public_url))
 }
 
 /// Three Laâyoune sellers and their products, on an empty database; `true` if loaded.

@@ -256,19 +256,25 @@ pub fn check_demo_start(
 }
 
 /// The running application's state.
+///
+/// Cloned many times per request (each middleware layer and handler of a route holds its own
+/// copy), so every field is cheap to clone: reference-counted, never an owned string (a
+/// `String` field cost an allocation and a free per clone, about 5 % of the server's
+/// instructions per HTTP checkout: `docs/benchmarks.md`). [`App::headless`] makes one for
+/// the JSON API alone.
 #[derive(Clone)]
 pub struct App {
     /// The engine.
     pub engine: Tijara,
     /// Where the storefront is reached.
-    pub public_url: String,
+    pub public_url: Arc<str>,
     /// The CMI simulator in demo mode.
-    pub simulator: Option<DemoSimulator>,
+    pub simulator: Option<Arc<DemoSimulator>>,
     /// The data folder (uploaded photos live in its `media/`).
-    pub data_dir: PathBuf,
+    pub data_dir: Arc<std::path::Path>,
     /// The card payment page the checkout form posts to (CMI's hosted page, or the
     /// simulator's): the Content-Security-Policy allows forms to go there.
-    pub payment_page: Option<String>,
+    pub payment_page: Option<Arc<str>>,
     /// The reverse proxies whose `X-Forwarded-For` / `Forwarded` headers name the client
     /// (`--trusted-proxy`; default [`security::default_trusted_proxies`], this machine only).
     /// From any other peer those headers are ignored.
@@ -281,6 +287,26 @@ pub struct App {
     pub messages: messages::Messages,
     /// Metrics, readiness and shutdown ([`ops`]).
     pub ops: ops::Ops,
+}
+
+impl App {
+    /// The state of the JSON API alone on `engine` (no pages, no demo mode: no simulator, no
+    /// payment page), reached at `public_url`: the demo bank account, no messages sent, the
+    /// default proxies and operations, the system's temporary folder as data folder. For
+    /// [`api_router`] (`examples/headless-api`) and benchmarks.
+    pub fn headless(engine: Tijara, public_url: impl Into<Arc<str>>) -> App {
+        App {
+            engine,
+            public_url: public_url.into(),
+            simulator: None,
+            data_dir: std::env::temp_dir().into(),
+            payment_page: None,
+            trusted_proxies: security::default_trusted_proxies(),
+            bank: Arc::new(BankDetails::demo()),
+            messages: messages::Messages::new(false),
+            ops: ops::Ops::default(),
+        }
+    }
 }
 
 /// Demo mode's CMI simulator: `tijara_testkit::cmi_sim::CmiSimulator` with the `demo` feature
@@ -558,10 +584,10 @@ pub async fn build_with_sinks(
     }
     Ok(App {
         engine,
-        public_url,
-        simulator,
-        data_dir: settings.data_dir.clone(),
-        payment_page: Some(cmi_gateway),
+        public_url: public_url.into(),
+        simulator: simulator.map(Arc::new),
+        data_dir: settings.data_dir.as_path().into(),
+        payment_page: Some(cmi_gateway.into()),
         trusted_proxies: security::default_trusted_proxies(),
         bank,
         messages,

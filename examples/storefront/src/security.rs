@@ -227,44 +227,60 @@ pub fn no_store() -> SetResponseHeaderLayer<HeaderValue> {
 
 /// Adds the security headers to every answer of `router`, rewrites cookies for HTTPS and logs
 /// authorization refusals.
+///
+/// One middleware layer does all of it (it was one layer per header): axum clones every
+/// layer of a route for each request, so each layer costs an allocation, a free and a poll per
+/// request (`docs/benchmarks.md`, the HTTP checkout's instruction counts).
 pub fn harden(router: axum::Router<App>, app: &App) -> axum::Router<App> {
     let csp = HeaderValue::from_str(&content_security_policy(app))
         .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'"));
-    let router = if https(app) {
-        router.layer(SetResponseHeaderLayer::if_not_present(
-            header::STRICT_TRANSPORT_SECURITY,
-            HeaderValue::from_static("max-age=31536000"),
-        ))
-    } else {
-        router
-    };
-    router
-        .layer(axum::middleware::from_fn_with_state(app.clone(), watch))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
+    router.layer(axum::middleware::from_fn_with_state(
+        Watch {
+            app: app.clone(),
             csp,
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("same-origin"),
-        ))
+            hsts: https(app),
+        },
+        watch,
+    ))
+}
+
+/// What [`watch`] needs: the application and the headers it adds.
+#[derive(Clone)]
+struct Watch {
+    app: App,
+    /// The Content-Security-Policy ([`content_security_policy`]).
+    csp: HeaderValue,
+    /// Strict-Transport-Security too (over HTTPS).
+    hsts: bool,
+}
+
+/// The security headers, each unless the answer has its own: Strict-Transport-Security over
+/// HTTPS, the Content-Security-Policy, X-Frame-Options, X-Content-Type-Options and
+/// Referrer-Policy.
+fn add_security_headers(w: &Watch, res: &mut Response) {
+    let h = res.headers_mut();
+    if w.hsts {
+        h.entry(header::STRICT_TRANSPORT_SECURITY)
+            .or_insert(HeaderValue::from_static("max-age=31536000"));
+    }
+    h.entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert_with(|| w.csp.clone());
+    h.entry(header::X_FRAME_OPTIONS)
+        .or_insert(HeaderValue::from_static("DENY"));
+    h.entry(header::X_CONTENT_TYPE_OPTIONS)
+        .or_insert(HeaderValue::from_static("nosniff"));
+    h.entry(header::REFERRER_POLICY)
+        .or_insert(HeaderValue::from_static("same-origin"));
 }
 
 /// Marks a refusal already logged (the CSRF guard logs its own).
 #[derive(Debug, Clone, Copy)]
 pub struct Logged;
 
-/// Logs 401 and 403 answers (but logins, which the engine logs) and, over HTTPS, makes every
-/// cookie `Secure` and `__Host-`-prefixed.
-async fn watch(State(app): State<App>, mut req: Request, next: Next) -> Response {
+/// Logs 401 and 403 answers (but logins, which the engine logs), over HTTPS makes every
+/// cookie `Secure` and `__Host-`-prefixed, and adds the security headers.
+async fn watch(State(w): State<Watch>, mut req: Request, next: Next) -> Response {
+    let app = &w.app;
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -272,7 +288,7 @@ async fn watch(State(app): State<App>, mut req: Request, next: Next) -> Response
     let client = ClientIp::resolve(peer, req.headers(), &app.trusted_proxies);
     req.extensions_mut().insert(client);
     let route = req.uri().path().to_owned();
-    let private = private_answer(&app, &route, req.headers());
+    let private = private_answer(app, &route, req.headers());
     let method = req.method().clone();
     let mut res = next.run(req).await;
     let status = res.status();
@@ -295,7 +311,7 @@ async fn watch(State(app): State<App>, mut req: Request, next: Next) -> Response
         res.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    if https(&app) {
+    if https(app) {
         let all: Vec<HeaderValue> = res
             .headers()
             .get_all(header::SET_COOKIE)
@@ -308,6 +324,7 @@ async fn watch(State(app): State<App>, mut req: Request, next: Next) -> Response
             res.headers_mut().append(header::SET_COOKIE, v);
         }
     }
+    add_security_headers(&w, &mut res);
     res
 }
 

@@ -4,7 +4,7 @@ use super::OrderError;
 use serde::{Deserialize, Serialize};
 
 /// A postal address.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Address {
     /// Recipient's full name.
     pub name: String,

@@ -174,10 +174,15 @@ pub fn find_city<'a>(cities: &'a [City], text: &str) -> Option<&'a City> {
 /// `cities` in the address's country, its canonical name (the one rate cards use), and its
 /// main postal code when the address has none. Any other address is returned unchanged.
 pub fn resolve_city(cities: &[City], address: &Address) -> Address {
+    resolve_city_as(find_city(cities, &address.city), address)
+}
+
+/// What [`resolve_city`] does once the city the address names is found (`found`, by
+/// [`find_city`] or a [`CityIndex`]): its canonical name and, when the address has none, its
+/// main postal code, if the city is in the address's country; else the address unchanged.
+pub fn resolve_city_as(found: Option<&City>, address: &Address) -> Address {
     let mut out = address.clone();
-    if let Some(city) = find_city(cities, &address.city)
-        .filter(|c| c.country.eq_ignore_ascii_case(address.country.trim()))
-    {
+    if let Some(city) = found.filter(|c| c.country.eq_ignore_ascii_case(address.country.trim())) {
         out.city = city.name.clone();
         let blank = out
             .postal_code
@@ -188,6 +193,59 @@ pub fn resolve_city(cities: &[City], address: &Address) -> Address {
         }
     }
     out
+}
+
+/// The [`city_key`] of every spelling of a list of cities, computed once: [`find_city`] in one
+/// key computation and one look-up instead of a key per spelling per call. Built for one list
+/// (a region's cities) and used with that list only.
+///
+/// ```
+/// use tijara_core::region::{CityIndex, Region, find_city};
+/// let region = Region::dakhla();
+/// let index = CityIndex::new(&region.cities);
+/// for text in ["الداخلة", "casa", "Marrakesh", "Nowhere"] {
+///     assert_eq!(index.find(&region.cities, text), find_city(&region.cities, text));
+/// }
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct CityIndex {
+    /// Each spelling's key, to the first city (in list order) that has a spelling with it.
+    keys: std::collections::HashMap<String, usize>,
+    /// How many cities the list had.
+    len: usize,
+}
+
+impl CityIndex {
+    /// The index of `cities`.
+    pub fn new(cities: &[City]) -> Self {
+        let mut keys = std::collections::HashMap::new();
+        for (i, city) in cities.iter().enumerate() {
+            for spelling in city.spellings() {
+                let key = city_key(spelling);
+                if !key.is_empty() {
+                    keys.entry(key).or_insert(i);
+                }
+            }
+        }
+        CityIndex {
+            keys,
+            len: cities.len(),
+        }
+    }
+
+    /// The city among `cities` (the list the index was built from) that free text names:
+    /// the same answer as [`find_city`]. A list of another length than the index's is
+    /// searched the slow way ([`find_city`]), so a wrong list never gives a wrong city.
+    pub fn find<'a>(&self, cities: &'a [City], text: &str) -> Option<&'a City> {
+        if cities.len() != self.len {
+            return find_city(cities, text);
+        }
+        let key = city_key(text);
+        if key.is_empty() {
+            return None;
+        }
+        self.keys.get(&key).and_then(|i| cities.get(*i))
+    }
 }
 
 /// One built-in city: canonical (French) name, Arabic, English, main postal code, aliases.
@@ -411,6 +469,39 @@ mod tests {
     }
 
     #[test]
+    fn the_index_finds_what_find_city_finds() {
+        let cities = moroccan_cities();
+        let index = CityIndex::new(&cities);
+        let mut texts: Vec<String> = cities
+            .iter()
+            .flat_map(|c| c.spellings().map(str::to_owned).collect::<Vec<_>>())
+            .collect();
+        texts.extend(
+            [
+                "",
+                "  ",
+                "casa",
+                "CASA",
+                "Dar el-Beïda",
+                "nowhere",
+                "الدّاخِلة",
+                "Tan Tan",
+            ]
+            .map(str::to_owned),
+        );
+        for t in &texts {
+            assert_eq!(index.find(&cities, t), find_city(&cities, t), "{t:?}");
+        }
+        // Another list than the index's is searched the slow way.
+        let fewer = &cities[1..];
+        assert_eq!(
+            index.find(fewer, "Dakhla"),
+            find_city(fewer, "Dakhla"),
+            "not Laâyoune"
+        );
+    }
+
+    #[test]
     fn keys_fold_letters_marks_case_and_separators() {
         assert_eq!(city_key("الدّاخِلة"), city_key("الداخله"));
         assert_eq!(city_key("أكادير"), city_key("اكادير"));
@@ -514,6 +605,13 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn the_index_agrees_with_find_city(text in "[a-zA-Zéâïابتثجحخدذرسشصطعغفقكلمنهوي -]{0,16}") {
+            let cities = moroccan_cities();
+            let index = CityIndex::new(&cities);
+            prop_assert_eq!(index.find(&cities, &text), find_city(&cities, &text));
+        }
+
         #[test]
         fn city_key_is_idempotent(text in "\\PC{0,24}") {
             let once = city_key(&text);

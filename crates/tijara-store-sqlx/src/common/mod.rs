@@ -190,3 +190,13 @@ mod tx;
 
 pub(crate) use port::sql_store;
 pub(crate) use tx::sql_tx;
+
+/// A document's update at an expected version with the removal of its old keys and owners, in
+/// one PostgreSQL statement (data-modifying CTEs; the deletes run only when the update
+/// matched): `$1` kind, `$2` id, `$3` body, `$4` the expected version. Answers 1 when the
+/// version matched, else 0 (a conflict), having changed nothing.
+pub(crate) const UPDATE_DOC_PG: &str = "WITH u AS (UPDATE docs SET version = version + 1, body = $3 \
+     WHERE kind = $1 AND id = $2 AND version = $4 RETURNING id), \
+     k AS (DELETE FROM doc_keys WHERE kind = $1 AND id IN (SELECT id FROM u)), \
+     o AS (DELETE FROM doc_owners WHERE kind = $1 AND id IN (SELECT id FROM u)) \
+     SELECT count(*) FROM u";

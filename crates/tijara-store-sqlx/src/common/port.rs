@@ -178,6 +178,52 @@ macro_rules! sql_store {
                 Ok(CatalogStock::new(version, stock))
             }
 
+            async fn pricing_stock(&self, variants: &[VariantId]) -> Result<PricingStock, StorageError> {
+                if variants.len() > 300 {
+                    return compose_pricing_stock(self, variants).await;
+                }
+                // One statement: the version's row, the counters, then every promotion.
+                let mut q = QueryBuilder::<$db>::new(
+                    "SELECT 'c' AS tag, '' AS id, '' AS product, 0 AS tracked, 0 AS on_hand, 0 AS reserved, version, '' AS body \
+                     FROM catalog_version WHERE id = 1 \
+                     UNION ALL SELECT 's', variant, product, tracked, on_hand, reserved, 0, '' FROM stock WHERE variant IN (",
+                );
+                let mut sep = q.separated(", ");
+                for v in variants {
+                    sep.push_bind(v.as_str().to_owned());
+                }
+                if variants.is_empty() {
+                    q.push("NULL");
+                }
+                q.push(") UNION ALL SELECT 'r', id, '', 0, 0, 0, version, body FROM docs WHERE kind = 'promotion'");
+                let mut version = None;
+                let mut stock = Vec::with_capacity(variants.len());
+                let mut promotions = Vec::new();
+                for r in q.build().fetch_all(&self.pool).await.map_err(at("pricing_stock"))? {
+                    let tag: String = r.try_get(0).map_err(err)?;
+                    match tag.as_str() {
+                        "c" => version = Some(u64::try_from(r.try_get::<i64, _>(6).map_err(err)?).unwrap_or(0)),
+                        "s" => stock.push(
+                            StockRow::new(
+                                vid(r.try_get(1).map_err(err)?)?,
+                                ProductId::new(r.try_get::<String, _>(2).map_err(err)?).map_err(|e| StorageError::Backend(Box::new(e)))?,
+                            )
+                            .with_tracked(r.try_get::<i64, _>(3).map_err(err)? == 1)
+                            .with_on_hand(to_u32(r.try_get(4).map_err(err)?))
+                            .with_reserved(to_u32(r.try_get(5).map_err(err)?)),
+                        ),
+                        _ => promotions.push(StoredDoc::new(
+                            DocKind::Promotion,
+                            r.try_get::<String, _>(1).map_err(err)?,
+                            u64::try_from(r.try_get::<i64, _>(6).map_err(err)?).unwrap_or(0),
+                            r.try_get::<String, _>(7).map_err(err)?,
+                        )),
+                    }
+                }
+                promotions.sort_by(|a, b| a.id.cmp(&b.id));
+                Ok(PricingStock::new(version, stock, promotions))
+            }
+
             async fn get(&self, kind: DocKind, id: &str) -> Result<Option<StoredDoc>, StorageError> {
                 let row = sqlx::query("SELECT id, version, body FROM docs WHERE kind = $1 AND id = $2")
                     .bind(kind.as_str())

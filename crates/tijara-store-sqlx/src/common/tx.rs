@@ -34,7 +34,20 @@ macro_rules! sql_tx {
 
         async fn write_doc(tx: &mut Tx<'_>, w: &DocWrite) -> Result<(), Stop> {
             let kind = w.kind.as_str();
+            // On PostgreSQL an update and the removal of its old keys and owners are one
+            // statement (`UPDATE_DOC_PG`): one round trip instead of three.
+            let pg = <$db as sqlx::Database>::NAME == "PostgreSQL";
             let n = match w.expected_version {
+                Some(v) if pg => {
+                    let n: i64 = sqlx::query_scalar(crate::common::UPDATE_DOC_PG)
+                        .bind(kind)
+                        .bind(&w.id)
+                        .bind(&w.body)
+                        .bind(i64::try_from(v).unwrap_or(i64::MAX))
+                        .fetch_one(&mut **tx)
+                        .await?;
+                    u64::try_from(n).unwrap_or(0)
+                }
                 None => sqlx::query("INSERT INTO docs (kind, id, version, body) VALUES ($1, $2, 1, $3) ON CONFLICT DO NOTHING")
                     .bind(kind)
                     .bind(&w.id)
@@ -54,7 +67,7 @@ macro_rules! sql_tx {
             if n != 1 {
                 return Err(Stop::Port(StorageError::Conflict { kind: w.kind, id: w.id.clone() }));
             }
-            if w.expected_version.is_some() {
+            if w.expected_version.is_some() && !pg {
                 sqlx::query("DELETE FROM doc_keys WHERE kind = $1 AND id = $2").bind(kind).bind(&w.id).execute(&mut **tx).await?;
                 sqlx::query("DELETE FROM doc_owners WHERE kind = $1 AND id = $2").bind(kind).bind(&w.id).execute(&mut **tx).await?;
             }

@@ -310,6 +310,53 @@ pub async fn checkout_snapshot_matches_its_parts<S: Storage + ?Sized>(s: &S) {
     assert_eq!(got.sellers.len(), 1);
 }
 
+/// [`Storage::pricing_stock`] answers what its parts answer: the catalog's version and the
+/// counters of [`Storage::catalog_stock`], and every promotion, by id, with its version and
+/// body (a promotion written since is seen).
+pub async fn pricing_stock_matches_its_parts<S: Storage + ?Sized>(s: &S) {
+    let v = vid(&unique("ps"));
+    define(s, &v, true, 3).await;
+    let promo = unique("promo");
+    ok(
+        s,
+        one(doc(DocKind::Promotion, &promo, None, r#"{"p":1}"#)),
+        "promotion",
+    )
+    .await;
+    let asked = [v.clone(), vid(&unique("absent"))];
+    let got = s
+        .pricing_stock(&asked)
+        .await
+        .unwrap_or_else(|e| panic!("pricing_stock: {e}"));
+    let parts = compose_pricing_stock(s, &asked)
+        .await
+        .unwrap_or_else(|e| panic!("parts: {e}"));
+    assert_eq!(got.version, parts.version, "version");
+    assert_eq!(got.stock, parts.stock, "stock rows");
+    assert_eq!(
+        got.stock,
+        vec![level(s, &v).await],
+        "only the variant that exists"
+    );
+    assert_eq!(got.promotions, parts.promotions, "promotions, by id");
+    let mine = got.promotions.iter().find(|d| d.id == promo);
+    assert_eq!(
+        mine.map(|d| (d.version, d.body.as_str())),
+        Some((1, r#"{"p":1}"#))
+    );
+    let sorted = got.promotions.windows(2).all(|w| w[0].id <= w[1].id);
+    assert!(sorted, "promotions by id");
+    let none = s
+        .pricing_stock(&[])
+        .await
+        .unwrap_or_else(|e| panic!("pricing_stock of no variant: {e}"));
+    assert!(none.stock.is_empty(), "no variant, no counter");
+    assert_eq!(
+        none.version, got.version,
+        "the version comes without counters too"
+    );
+}
+
 /// Several sales in one changeset are all or nothing, and the error names the variant short.
 pub async fn multi_variant_sales_are_all_or_nothing<S: Storage + ?Sized>(s: &S) {
     let (a, b, c) = (vid(&unique("ma")), vid(&unique("mb")), vid(&unique("mc")));

@@ -44,9 +44,9 @@ mod records;
 pub use delivery::{DeliveryAttempt, DeliveryOutcome, DeliveryRow, PurgeCutoffs, PurgeReport};
 pub use records::{
     CatalogStock, Changeset, CheckoutRows, CommitOutcome, DocKind, DocWrite, IdempotencyClaim,
-    IdempotencyRecord, ListQuery, NewEvent, OutboxEvent, ProductIndex, ProductPageRows,
-    ProductQuery, ReservationRow, SearchPage, SearchQuery, StockOp, StockRow, StoredDoc,
-    is_catalog_kind,
+    IdempotencyRecord, ListQuery, NewEvent, OutboxEvent, PricingStock, ProductIndex,
+    ProductPageRows, ProductQuery, ReservationRow, SearchPage, SearchQuery, StockOp, StockRow,
+    StoredDoc, is_catalog_kind,
 };
 
 /// Why a storage call failed.
@@ -484,6 +484,47 @@ pub trait Storage: Send + Sync {
         let stock = self.stock_levels(variants).await?;
         Ok(CatalogStock::new(version, stock))
     }
+
+    /// [`Storage::catalog_stock`] and every promotion, read together (one statement on the
+    /// SQL adapters): what placing an order needs when its engine caches the catalog's
+    /// documents (promotions are never cached: every order that uses one writes its usage
+    /// counters). The default composes [`Storage::catalog_stock`] and [`Storage::list`].
+    ///
+    /// # Contract
+    /// The rows the default composes, the promotions by id
+    /// (`tijara_testkit::storage::pricing_stock_matches_its_parts`).
+    async fn pricing_stock(&self, variants: &[VariantId]) -> Result<PricingStock, StorageError> {
+        compose_pricing_stock(self, variants).await
+    }
+}
+
+/// [`Storage::pricing_stock`] composed from [`Storage::catalog_stock`] and [`Storage::list`]
+/// (its default).
+pub async fn compose_pricing_stock<S: Storage + ?Sized>(
+    store: &S,
+    variants: &[VariantId],
+) -> Result<PricingStock, StorageError> {
+    let rows = store.catalog_stock(variants).await?;
+    let promotions = all_promotions(store).await?;
+    Ok(PricingStock::new(rows.version, rows.stock, promotions))
+}
+
+/// Every promotion, by id, a page of 500 at a time.
+async fn all_promotions<S: Storage + ?Sized>(store: &S) -> Result<Vec<StoredDoc>, StorageError> {
+    let mut promotions = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = store
+            .list(&ListQuery::new(DocKind::Promotion, 500).after(after.as_deref()))
+            .await?;
+        let full = page.len() == 500;
+        after = page.last().map(|d| d.id.clone());
+        promotions.extend(page);
+        if !full {
+            break;
+        }
+    }
+    Ok(promotions)
 }
 
 /// [`Storage::count_by_owner`] composed from [`Storage::list`] (its default): reads every
@@ -719,19 +760,7 @@ pub async fn compose_checkout_snapshot<S: Storage + ?Sized>(
     seller_ids.sort();
     seller_ids.dedup();
     let sellers = store.get_many(DocKind::Seller, &seller_ids).await?;
-    let mut promotions = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let page = store
-            .list(&ListQuery::new(DocKind::Promotion, 500).after(after.as_deref()))
-            .await?;
-        let full = page.len() == 500;
-        after = page.last().map(|d| d.id.clone());
-        promotions.extend(page);
-        if !full {
-            break;
-        }
-    }
+    let promotions = all_promotions(store).await?;
     Ok(CheckoutRows {
         stock,
         products,

@@ -327,12 +327,46 @@ impl Carts<'_> {
 }
 
 impl Tijara {
-    /// The catalog, stock and promotions pricing needs, read in one storage call.
+    /// The catalog, stock and promotions pricing needs, read in one storage call:
+    /// [`Storage::pricing_stock`] (the catalog's version, the counters and the promotions)
+    /// when the catalog cache holds the products and sellers at that version, else
+    /// [`Storage::checkout_snapshot`] (everything, decoded here).
+    ///
+    /// [`Storage::pricing_stock`]: crate::ports::storage::Storage::pricing_stock
+    /// [`Storage::checkout_snapshot`]: crate::ports::storage::Storage::checkout_snapshot
     pub(crate) async fn pricing_context(
         &self,
         variants: &[VariantId],
         customer: Option<&CustomerId>,
     ) -> Result<PricingContext, TijaraError> {
+        if self.caches_catalog().await? {
+            let rows = self.inner.storage.pricing_stock(variants).await?;
+            if let Some(v) = rows.version
+                && let Some((products, sellers)) = self.inner.catalog.snapshot(v, &rows.stock)
+            {
+                let promos = rows
+                    .promotions
+                    .iter()
+                    .map(|d| {
+                        Ok((
+                            decode::<PromotionDoc>(DocKind::Promotion, &d.id, &d.body)?,
+                            d.version,
+                        ))
+                    })
+                    .collect::<Result<Vec<_>, TijaraError>>()?;
+                let usage = usage_of(&promos, customer);
+                return Ok(PricingContext {
+                    catalog: CatalogSnapshot::new(sellers, products)?,
+                    stock: rows
+                        .stock
+                        .into_iter()
+                        .map(|r| (r.variant.clone(), r))
+                        .collect(),
+                    promos,
+                    usage,
+                });
+            }
+        }
         let rows = self.inner.storage.checkout_snapshot(variants).await?;
         let products = rows
             .products

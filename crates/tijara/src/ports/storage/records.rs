@@ -653,6 +653,32 @@ impl CatalogStock {
     }
 }
 
+/// The catalog's version, some variants' stock counters and every promotion, read together
+/// by [`super::Storage::pricing_stock`]: what pricing a cart needs besides the catalog
+/// documents an engine caches.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PricingStock {
+    /// The catalog's version ([`super::Storage::catalog_version`]), `None` when the storage
+    /// does not keep one.
+    pub version: Option<u64>,
+    /// Stock counters of the variants asked (those that exist), in any order.
+    pub stock: Vec<StockRow>,
+    /// Every promotion, by id.
+    pub promotions: Vec<StoredDoc>,
+}
+
+impl PricingStock {
+    /// The version, the counters and the promotions.
+    pub fn new(version: Option<u64>, stock: Vec<StockRow>, promotions: Vec<StoredDoc>) -> Self {
+        Self {
+            version,
+            stock,
+            promotions,
+        }
+    }
+}
+
 /// Whether documents of `kind` are part of the catalog an engine may cache: the kinds whose
 /// writes and deletes change [`super::Storage::catalog_version`] (products, sellers,
 /// categories). Promotions are not: every order that uses one writes its usage counters.

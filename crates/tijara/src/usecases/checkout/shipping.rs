@@ -32,9 +32,10 @@ impl Tijara {
 
     /// The address as checkout uses it: checked and tidied ([`Address::normalized`]), its
     /// city written as the region's carriers know it and its postal code filled from the
-    /// region's cities ([`tijara_core::Region::resolve_city`]).
+    /// region's cities ([`tijara_core::Region::resolve_city`]); computed once per distinct
+    /// address (see `engine::addresses`).
     pub(crate) fn checkout_address(&self, address: &Address) -> Result<Address, TijaraError> {
-        Ok(self.inner.region.resolve_city(&address.normalized()?))
+        Ok(self.inner.addresses.resolve(&self.inner.region, address)?)
     }
 
     /// Quotes per seller; a seller in `cod` has that amount collected on delivery, so its

@@ -1,0 +1,86 @@
+// A fixed number of checkouts, one after the other (c = 1), against a running storefront
+// started with --seed-benchmark: for counting what one checkout costs the server where time
+// is no measure (instructions under `valgrind --tool=callgrind`, SQL statements in a log).
+//
+//   node count.mjs --base http://127.0.0.1:8095 --checkouts 50 [--pages 0] [--ids FILE]
+//
+// The workload is load.mjs's (a new guest each time: create the cart, add A, add B != A,
+// shipping quotes for a Moroccan address, choose each seller's first option, place with cash
+// on delivery), with fixed variants (bench-000 + bench-001, then bench-002 + bench-003, ...) so
+// two runs do the same work. With --pages N it then reads N HTML product pages
+// (`/products/bench-NNN`, no cookie). Prints what it did; the caller reads the counters.
+// With --ids FILE the 200 variant ids are read from FILE when it exists (else read from the
+// API and written there), so a counted run makes no catalog reads of its own.
+
+import { Pool } from 'undici';
+import { parseArgs } from 'node:util';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+
+const { values: opt } = parseArgs({
+  options: {
+    base: { type: 'string', default: 'http://127.0.0.1:8095' },
+    checkouts: { type: 'string', default: '50' },
+    pages: { type: 'string', default: '0' },
+    ids: { type: 'string', default: '' },
+  },
+});
+const pool = new Pool(opt.base, { connections: 1, pipelining: 1 });
+const ADDRESS = {
+  name: 'Client Test', line1: 'N° 1, Rue Test', line2: null, city: 'Rabat',
+  postal_code: '10000', country: 'MA', phone: '0600000000',
+};
+
+async function call(method, path, body) {
+  const res = await pool.request({
+    method, path,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.body.text();
+  if (res.statusCode < 200 || res.statusCode > 299) throw new Error(`${method} ${path}: ${res.statusCode} ${text.slice(0, 300)}`);
+  return text.length ? JSON.parse(text) : null;
+}
+
+let variants = [];
+if (opt.ids && existsSync(opt.ids)) {
+  variants = JSON.parse(readFileSync(opt.ids, 'utf8'));
+} else {
+  for (let i = 0; i < 200; i++) {
+    const p = await call('GET', `/api/v1/products/bench-${String(i).padStart(3, '0')}`);
+    variants.push(p.variants[0].variant.id);
+  }
+  if (opt.ids) writeFileSync(opt.ids, JSON.stringify(variants));
+}
+const tag = Date.now().toString(36);
+const n = Number(opt.checkouts);
+let requests = 0;
+for (let i = 0; i < n; i++) {
+  const a = (2 * i) % 200;
+  const b = (2 * i + 1) % 200;
+  const cart = await call('POST', '/api/v1/carts', {});
+  const items = `/api/v1/carts/${cart.cart.id}/items`;
+  await call('POST', items, { variant_id: variants[a], quantity: 1 });
+  await call('POST', items, { variant_id: variants[b], quantity: 1 });
+  const quotes = await call('POST', `/api/v1/carts/${cart.cart.id}/shipping-quotes`, ADDRESS);
+  requests += 4;
+  for (const seller of quotes) {
+    const option = seller.options[0];
+    await call('POST', `/api/v1/carts/${cart.cart.id}/shipping`, {
+      address: ADDRESS, seller_id: seller.seller_id, carrier: option.carrier, service: option.service,
+    });
+    requests += 1;
+  }
+  const placed = await call('POST', '/api/v1/orders', {
+    cart_id: cart.cart.id, email: `count${i}.${tag}@example.ma`, address: ADDRESS, payment: 'cod',
+  });
+  requests += 1;
+  if (!JSON.stringify(placed.order.status).match(/placed|confirmed/)) throw new Error('not placed');
+}
+const pages = Number(opt.pages);
+for (let i = 0; i < pages; i++) {
+  const res = await pool.request({ method: 'GET', path: `/products/bench-${String(i % 200).padStart(3, '0')}` });
+  await res.body.dump();
+  if (res.statusCode !== 200) throw new Error(`page: ${res.statusCode}`);
+}
+console.log(`${n} checkouts (${requests} requests), ${pages} product pages`);
+await pool.close();

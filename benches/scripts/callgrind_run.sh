@@ -1,0 +1,34 @@
+#!/bin/bash
+# Counts the instructions the storefront server runs for a fixed workload, under valgrind's
+# callgrind (an instruction count does not depend on the machine's load, unlike time):
+# starts BIN on a fresh data folder with --seed-benchmark, runs 3 checkouts and 5 product pages
+# to warm it (caches, prepared statements, the style sheet's one-time work), then counts N
+# checkouts and PAGES HTML product pages made one after the other by benches/http/count.mjs.
+#
+#   benches/scripts/callgrind_run.sh target/release/tijara-storefront /tmp/cg-new 30 0
+#   callgrind_annotate /tmp/cg-new.<pid>.1 | head -40      # by function
+#   callgrind_annotate --inclusive=yes /tmp/cg-new.<pid>.1  # with callees
+#
+# The counts include the outbox dispatcher's rounds that fall in the window (every 5 s: the
+# orders' e-mails into the demo mailbox); subtract `run_dispatcher_until`'s inclusive count for
+# the requests alone. Needs valgrind, node and benches/http's node_modules (npm ci).
+bin=$1; out=$2; n=${3:-30}; pages=${4:-0}
+here="$(cd "$(dirname "$0")/.." && pwd)"
+port=${BENCH_PORT:-8197}
+data=$(mktemp -d /tmp/tijara-callgrind.XXXXXX)
+RUST_LOG=warn valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out.%p" \
+  "$bin" --bind 127.0.0.1:$port --data-dir "$data" --public-url http://127.0.0.1:$port \
+  --seed-benchmark > "$data/log" 2>&1 &
+vpid=$!
+for _ in $(seq 1 600); do
+  curl -fs "http://127.0.0.1:$port/api/v1/products?limit=1" >/dev/null 2>&1 && break
+  sleep 0.5
+done
+node "$here/http/count.mjs" --base "http://127.0.0.1:$port" --checkouts 3 --pages 5 --ids "$data/ids.json" >/dev/null
+callgrind_control -i on $vpid >/dev/null
+node "$here/http/count.mjs" --base "http://127.0.0.1:$port" --checkouts "$n" --pages "$pages" --ids "$data/ids.json"
+callgrind_control -d $vpid >/dev/null
+callgrind_control -i off $vpid >/dev/null
+kill $vpid; wait $vpid 2>/dev/null
+rm -rf "$data"
+ls "$out".$vpid.*
