@@ -66,15 +66,15 @@ async fn the_admin_retries_a_failed_delivery_at_phone_width() {
         shop.click("form[action='/admin/deliveries/retry'] button")
             .await;
         shop.wait_path("/admin/deliveries").await;
-        let text = shop.main_text().await;
-        assert!(
-            text.contains(if lang == "ar" {
-                "أعيد الإرسال"
-            } else {
-                "Envoi relancé"
-            }),
-            "{text}"
-        );
+        // The retry posts back to the page it came from: wait for the new page's text, not
+        // the path (which is already right before the post lands).
+        let retried = if lang == "ar" {
+            "أعيد الإرسال"
+        } else {
+            "Envoi relancé"
+        };
+        let text = shop.wait_main_contains(retried).await;
+        assert!(text.contains(retried), "{text}");
         shop.shot(&format!("deliveries-retried-{lang}")).await;
         let row = shop
             .app

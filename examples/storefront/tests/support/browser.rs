@@ -231,6 +231,20 @@ impl Shop {
         panic!("the page never showed {needle:?}: {text}");
     }
 
+    /// The path (and query) once it differs from `before`: a link or a GET form to the same
+    /// page with other parameters (a facet, a sort) finishes after the click returns. Panics
+    /// after 20 s.
+    pub async fn wait_path_change(&self, before: &str) -> String {
+        for _ in 0..200 {
+            let p = self.path().await;
+            if p != before {
+                return p;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the address stayed {before}");
+    }
+
     /// The path (and query) once it starts with `prefix`: a click's navigation finishes after
     /// the click returns. Panics after 20 s.
     pub async fn wait_path(&self, prefix: &str) -> String {
