@@ -155,10 +155,6 @@ enum LogFormat {
     Json,
 }
 
-/// The default log filter: info for Tijara, warnings for the rest.
-const DEFAULT_LOG: &str = "warn,tijara=info,tijara_storefront=info,tijara_store_sqlx=info,\
-    tijara_store_sqlite=info,security=info,storage=info,payments=info,gateway=info,\
-    carrier=info,messages=info,http=info";
 
 /// The arguments: the command line and the environment, then the configuration file for the
 /// flags neither gives.
@@ -214,7 +210,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             std::process::exit(2);
         }),
         None => tracing_subscriber::EnvFilter::try_from_default_env()
-            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG)),
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(tijara_storefront::ops::DEFAULT_LOG)),
     };
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)

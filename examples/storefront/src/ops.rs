@@ -34,6 +34,12 @@ use tracing::Instrument;
 /// The header carrying the request id, in and out.
 pub const REQUEST_ID: &str = "x-request-id";
 
+/// The binary's default log filter (when neither `--log` nor `RUST_LOG` says otherwise): info
+/// for Tijara and its log targets, warnings for the rest.
+pub const DEFAULT_LOG: &str = "warn,tijara=info,tijara_storefront=info,tijara_store_sqlx=info,\
+    tijara_store_sqlite=info,security=info,storage=info,payments=info,gateway=info,\
+    carrier=info,messages=info,http=info";
+
 /// How long `/readyz` waits for the database before answering 503.
 pub const READY_DB_TIMEOUT: Duration = Duration::from_secs(2);
 
