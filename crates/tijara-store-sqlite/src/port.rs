@@ -575,6 +575,33 @@ impl Storage for SqliteStore {
         .await
     }
 
+    async fn outbox_backlog(&self) -> Result<OutboxBacklog, StorageError> {
+        // Both read the partial index `outbox_pending` (delivered_at IS NULL) only.
+        self.read("outbox_backlog", |c| {
+            let (count, oldest) = c
+                .prepare_cached(
+                    "SELECT COUNT(*), (SELECT created_at FROM outbox WHERE delivered_at IS NULL ORDER BY seq LIMIT 1) \
+                     FROM outbox WHERE delivered_at IS NULL",
+                )?
+                .query_row([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?)))?;
+            Ok(OutboxBacklog::new(
+                u64::try_from(count).unwrap_or(0),
+                false,
+                oldest.map(from_micros),
+            ))
+        })
+        .await
+    }
+
+    async fn schema_status(&self) -> Result<Option<SchemaStatus>, StorageError> {
+        self.read("schema_status", |c| Ok(Some(crate::migrate::status(c)?)))
+            .await
+    }
+
+    fn pool_status(&self) -> Option<PoolStatus> {
+        Some(self.pool())
+    }
+
     async fn ack_events(&self, seqs: &[u64]) -> Result<(), StorageError> {
         let seqs = seqs.to_vec();
         let now = micros(Utc::now());

@@ -1,0 +1,93 @@
+//! `schema_status` on both sqlx stores: current once opened, behind when a migration's record
+//! is gone, ahead when the database records a migration this build does not know (a newer
+//! build migrated it). The PostgreSQL check needs `TIJARA_TEST_POSTGRES_URL` (skipped with a
+//! notice without it; CI sets it).
+
+#![allow(clippy::unwrap_used)] // tests fail by unwrapping
+
+use tijara::ports::storage::{SchemaStatus, Storage};
+
+const FUTURE: i64 = 99_991_231_000_000;
+
+fn check_current(status: &SchemaStatus) -> i64 {
+    assert!(status.is_current(), "{status:?}");
+    *status.known.last().unwrap()
+}
+
+fn check_behind(status: &SchemaStatus, last: i64) {
+    assert!(!status.is_current());
+    assert_eq!(status.missing(), [last]);
+    assert!(status.unknown().is_empty());
+}
+
+fn check_ahead(status: &SchemaStatus) {
+    assert!(!status.is_current());
+    assert_eq!(status.unknown(), [FUTURE]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_behind_and_ahead() {
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("{}.db", tijara_testkit::storage::unique("schema")));
+    let store = tijara_store_sqlx::SqliteStore::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let last = check_current(&store.schema_status().await.unwrap().unwrap());
+    // Through a connection of its own: the store's pool is for reads.
+    let side = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = $1")
+        .bind(last)
+        .execute(&side)
+        .await
+        .unwrap();
+    check_behind(&store.schema_status().await.unwrap().unwrap(), last);
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES ($1, 'from the future', TRUE, x'00', 0)",
+    )
+    .bind(FUTURE)
+    .execute(&side)
+    .await
+    .unwrap();
+    check_ahead(&store.schema_status().await.unwrap().unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_behind_and_ahead() {
+    let Ok(url) = std::env::var("TIJARA_TEST_POSTGRES_URL") else {
+        eprintln!("TIJARA_TEST_POSTGRES_URL is not set: skipping this PostgreSQL check");
+        return;
+    };
+    let schema = format!(
+        "t_{}",
+        tijara_testkit::storage::unique("schema").replace('-', "_")
+    );
+    let store = tijara_store_sqlx::PostgresStore::connect_in_schema(&url, Some(&schema))
+        .await
+        .unwrap();
+    let last = check_current(&store.schema_status().await.unwrap().unwrap());
+    let pool = store.pool();
+    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = $1")
+        .bind(last)
+        .execute(pool)
+        .await
+        .unwrap();
+    check_behind(&store.schema_status().await.unwrap().unwrap(), last);
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES ($1, 'from the future', TRUE, '\\x00'::bytea, 0)",
+    )
+    .bind(FUTURE)
+    .execute(pool)
+    .await
+    .unwrap();
+    check_ahead(&store.schema_status().await.unwrap().unwrap());
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP SCHEMA \"{schema}\" CASCADE"
+    )))
+    .execute(pool)
+    .await
+    .unwrap();
+}
