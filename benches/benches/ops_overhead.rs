@@ -103,8 +103,10 @@ async fn checkout(router: &axum::Router, variants: &[String], guest: u64) -> u64
             router,
             Method::POST,
             &format!("/api/v1/carts/{id}/shipping"),
-            Some(&json!({"address": address(), "seller_id": seller["seller_id"],
-                "carrier": option["carrier"], "service": option["service"]})),
+            Some(
+                &json!({"address": address(), "seller_id": seller["seller_id"],
+                "carrier": option["carrier"], "service": option["service"]}),
+            ),
         )
         .await;
     }
@@ -112,8 +114,10 @@ async fn checkout(router: &axum::Router, variants: &[String], guest: u64) -> u64
         router,
         Method::POST,
         "/api/v1/orders",
-        Some(&json!({"cart_id": id, "email": format!("guest{guest}@example.ma"),
-            "address": address(), "payment": "cod"})),
+        Some(
+            &json!({"cart_id": id, "email": format!("guest{guest}@example.ma"),
+            "address": address(), "payment": "cod"}),
+        ),
     )
     .await;
     assert!(placed["order"]["status"].is_string(), "{placed}");
@@ -124,7 +128,9 @@ fn main() {
     let ops = env("TIJARA_OPS", "off");
     let workload = env("TIJARA_OPS_WORKLOAD", "read");
     let n: u64 = env("TIJARA_OPS_N", "200").parse().expect("TIJARA_OPS_N");
-    let warmup: u64 = env("TIJARA_OPS_WARMUP", "200").parse().expect("TIJARA_OPS_WARMUP");
+    let warmup: u64 = env("TIJARA_OPS_WARMUP", "200")
+        .parse()
+        .expect("TIJARA_OPS_WARMUP");
     let on = match ops.as_str() {
         "on" => true,
         "off" => false,
@@ -184,7 +190,13 @@ fn main() {
             match workload.as_str() {
                 "read" => {
                     let slug = format!("product-{}", (i * 37) % 200);
-                    call(&router, Method::GET, &format!("/api/v1/products/{slug}"), None).await;
+                    call(
+                        &router,
+                        Method::GET,
+                        &format!("/api/v1/products/{slug}"),
+                        None,
+                    )
+                    .await;
                     requests += 1;
                 }
                 "checkout" => requests += checkout(&router, &variants, i).await,

@@ -155,7 +155,6 @@ enum LogFormat {
     Json,
 }
 
-
 /// The arguments: the command line and the environment, then the configuration file for the
 /// flags neither gives.
 fn parse_args() -> Args {
