@@ -15,19 +15,21 @@ macro_rules! sql_store {
             }
 
             async fn outbox_backlog(&self) -> Result<OutboxBacklog, StorageError> {
-                // Both read the partial index `outbox_pending` (delivered_at IS NULL) only.
+                // Both read the partial index `outbox_pending` (delivered_at IS NULL) only, the count
+        // up to the cap (see `OutboxBacklog::SQL_CAP`).
                 let row = sqlx::query(
-                    "SELECT COUNT(*), (SELECT created_at FROM outbox WHERE delivered_at IS NULL ORDER BY seq LIMIT 1) \
-                     FROM outbox WHERE delivered_at IS NULL",
+                    "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE delivered_at IS NULL ORDER BY seq LIMIT $1) t), \
+                     (SELECT created_at FROM outbox WHERE delivered_at IS NULL ORDER BY seq LIMIT 1)",
                 )
+                .bind(i64::from(OutboxBacklog::SQL_CAP) + 1)
                 .fetch_one(&self.pool)
                 .await
                 .map_err(at("outbox_backlog"))?;
                 let count: i64 = row.try_get(0).map_err(err)?;
                 let oldest: Option<i64> = row.try_get(1).map_err(err)?;
-                Ok(OutboxBacklog::new(
+                Ok(OutboxBacklog::capped(
                     u64::try_from(count).unwrap_or(0),
-                    false,
+                    OutboxBacklog::SQL_CAP,
                     oldest.map(from_micros),
                 ))
             }

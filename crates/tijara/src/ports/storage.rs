@@ -325,20 +325,21 @@ pub trait Storage: Send + Sync {
     /// the `tijara_outbox_backlog` gauge read.
     ///
     /// The default reads up to [`OutboxBacklog::DEFAULT_CAP`] events with
-    /// [`Storage::pending_events`] and says `saturated` when there may be more; an adapter
-    /// SHOULD count in the database instead (the adapters of this workspace do, exactly).
+    /// [`Storage::pending_events`] and says `saturated` when there are more; an adapter
+    /// SHOULD count in the database instead (the SQL adapters of this workspace count up to
+    /// [`OutboxBacklog::SQL_CAP`], the memory store all).
     ///
     /// # Contract
-    /// `pending` counts every unacknowledged event (at least that many when `saturated`), and
+    /// `pending` counts every unacknowledged event, exactly up to at least 10,000 (at least
+    /// that many when `saturated`), and
     /// `oldest_at` is the `created_at` of the first event [`Storage::pending_events`] returns
     /// (`tijara_testkit::storage::outbox_backlog_counts_every_pending_event`).
     async fn outbox_backlog(&self) -> Result<OutboxBacklog, StorageError> {
         let cap = OutboxBacklog::DEFAULT_CAP;
         let events = self.pending_events(cap.saturating_add(1)).await?;
-        let saturated = events.len() > cap as usize;
-        Ok(OutboxBacklog::new(
-            u64::try_from(events.len().min(cap as usize)).unwrap_or(u64::MAX),
-            saturated,
+        Ok(OutboxBacklog::capped(
+            u64::try_from(events.len()).unwrap_or(u64::MAX),
+            cap,
             events.first().map(|e| e.created_at),
         ))
     }

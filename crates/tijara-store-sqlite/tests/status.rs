@@ -2,6 +2,7 @@
 //! adapter migrated), behind when a migration's record is gone, ahead when the database records
 //! a migration this build does not know, and a modified or unfinished migration is named.
 //! Read from the database on every call, so a change made by another process shows at once.
+//! And `outbox_backlog`'s count, exact up to its cap, saturated past it.
 
 #![allow(clippy::unwrap_used)] // tests fail by unwrapping
 
@@ -75,5 +76,40 @@ async fn a_database_the_sqlx_adapter_migrated_is_current() {
     assert_eq!(
         by_rusqlite, by_sqlx,
         "both adapters embed the same migrations"
+    );
+}
+
+/// Past [`OutboxBacklog::SQL_CAP`] pending events the count stops (saturated), still dated by
+/// the oldest; below it, exact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_backlog_count_saturates_at_its_cap() {
+    use tijara::ports::storage::OutboxBacklog;
+    let path = path("backlog");
+    let store = tijara_store_sqlite::SqliteStore::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let side = rusqlite::Connection::open(&path).unwrap();
+    let insert = |n: u32, first_micros: i64| {
+        side.execute(
+            "WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM c WHERE i + 1 < ?1) \
+             INSERT INTO outbox (aggregate, kind, payload, created_at) \
+             SELECT 'order:ord_' || i, 'order.placed', '{}', ?2 + i FROM c",
+            rusqlite::params![n, first_micros],
+        )
+        .unwrap()
+    };
+    let first = 1_764_410_400_000_000_i64;
+    assert_eq!(insert(OutboxBacklog::SQL_CAP, first), 100_000);
+    let at_cap = store.outbox_backlog().await.unwrap();
+    assert_eq!(at_cap.pending, u64::from(OutboxBacklog::SQL_CAP));
+    assert!(!at_cap.saturated, "exactly the cap is still exact");
+    insert(5, first + 1_000_000_000);
+    let past = store.outbox_backlog().await.unwrap();
+    assert!(past.saturated);
+    assert_eq!(past.pending, u64::from(OutboxBacklog::SQL_CAP));
+    assert_eq!(
+        past.oldest_at.map(|t| t.timestamp_micros()),
+        Some(first),
+        "still dated by the oldest"
     );
 }
