@@ -48,7 +48,7 @@ const REQUEST_ID_NAME: HeaderName = HeaderName::from_static(REQUEST_ID);
 /// for Tijara and its log targets, warnings for the rest.
 pub const DEFAULT_LOG: &str = "warn,tijara=info,tijara_storefront=info,tijara_store_sqlx=info,\
     tijara_store_sqlite=info,security=info,storage=info,payments=info,gateway=info,\
-    carrier=info,messages=info,http=info";
+    carrier=info,messages=info,webhooks=info,http=info";
 
 /// How long `/readyz` waits for the database before answering 503.
 pub const READY_DB_TIMEOUT: Duration = Duration::from_secs(2);
