@@ -137,19 +137,14 @@ fn main() {
         other => panic!("TIJARA_OPS={other}: on or off"),
     };
     // The storefront binary's subscriber (src/main.rs), with its filter for each setting.
-    let filter = tracing_subscriber::EnvFilter::new(if on {
-        tijara_storefront::ops::DEFAULT_LOG
-    } else {
-        "warn"
-    });
-    let logs = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    if on {
-        logs.json().with_current_span(true).init();
-    } else {
-        logs.init();
-    }
+    tijara_storefront::ops::install_logs(
+        tracing_subscriber::EnvFilter::new(if on {
+            tijara_storefront::ops::DEFAULT_LOG
+        } else {
+            "warn"
+        }),
+        on,
+    );
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -50,6 +50,166 @@ pub const DEFAULT_LOG: &str = "warn,tijara=info,tijara_storefront=info,tijara_st
     tijara_store_sqlite=info,security=info,storage=info,payments=info,gateway=info,\
     carrier=info,messages=info,webhooks=info,http=info";
 
+/// Installs the binary's log subscriber, process-wide: lines filtered by `filter`, written to
+/// standard error, as text or (`json`) one JSON object per line with the current span (the
+/// `request` span: id, method, route) under `span`. In JSON, span fields are written by
+/// [`JsonSpanFields`]. Does nothing when a subscriber is installed already.
+pub fn install_logs(filter: tracing_subscriber::EnvFilter, json: bool) {
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if json {
+        logs.json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .fmt_fields(JsonSpanFields)
+            .try_init()
+    } else {
+        logs.try_init()
+    };
+}
+
+/// The fields of a span as one JSON object, written straight into the span's text (what the
+/// JSON log format keeps for each span and copies into each line's `span`): the same object as
+/// `tracing-subscriber`'s `JsonFields`, without building a map of values and serializing it
+/// again, which was most of what a request span cost with JSON logs on.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JsonSpanFields;
+
+impl<'w> tracing_subscriber::fmt::FormatFields<'w> for JsonSpanFields {
+    fn format_fields<R: tracing_subscriber::field::RecordFields>(
+        &self,
+        mut writer: tracing_subscriber::fmt::format::Writer<'w>,
+        fields: R,
+    ) -> std::fmt::Result {
+        let mut object = JsonObject::new(&mut writer, true);
+        fields.record(&mut object);
+        object.finish()
+    }
+
+    fn add_fields(
+        &self,
+        current: &'w mut tracing_subscriber::fmt::FormattedFields<Self>,
+        fields: &tracing::span::Record<'_>,
+    ) -> std::fmt::Result {
+        // "{…}": reopened and continued; empty or "{}": written anew.
+        let continued = current.fields.len() > 2 && current.fields.ends_with('}');
+        if continued {
+            current.fields.pop();
+        } else {
+            current.fields.clear();
+        }
+        let mut writer = current.as_writer();
+        let mut object = JsonObject::new(&mut writer, !continued);
+        fields.record(&mut object);
+        object.finish()
+    }
+}
+
+/// A JSON object written field by field (see [`JsonSpanFields`]).
+struct JsonObject<'a, W: std::fmt::Write> {
+    out: &'a mut W,
+    first: bool,
+    result: std::fmt::Result,
+}
+
+impl<'a, W: std::fmt::Write> JsonObject<'a, W> {
+    /// An object whose `{` is to be written (`open`) or was written with fields already.
+    fn new(out: &'a mut W, open: bool) -> Self {
+        let result = if open { out.write_char('{') } else { Ok(()) };
+        JsonObject {
+            out,
+            first: open,
+            result,
+        }
+    }
+
+    /// Writes the separator and `"name":`.
+    fn key(&mut self, name: &str) -> std::fmt::Result {
+        if !self.first {
+            self.out.write_char(',')?;
+        }
+        self.first = false;
+        json_string(self.out, name)?;
+        self.out.write_char(':')
+    }
+
+    fn value(&mut self, name: &str, write: impl FnOnce(&mut W) -> std::fmt::Result) {
+        if self.result.is_ok() {
+            self.result = self.key(name).and_then(|()| write(self.out));
+        }
+    }
+
+    fn finish(self) -> std::fmt::Result {
+        self.result?;
+        self.out.write_char('}')
+    }
+}
+
+impl<W: std::fmt::Write> tracing::field::Visit for JsonObject<'_, W> {
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        self.value(field.name(), |out| json_string(out, value));
+    }
+    fn record_i64(&mut self, field: &tracing::field::Field, value: i64) {
+        self.value(field.name(), |out| write!(out, "{value}"));
+    }
+    fn record_u64(&mut self, field: &tracing::field::Field, value: u64) {
+        self.value(field.name(), |out| write!(out, "{value}"));
+    }
+    fn record_bool(&mut self, field: &tracing::field::Field, value: bool) {
+        self.value(field.name(), |out| write!(out, "{value}"));
+    }
+    fn record_f64(&mut self, field: &tracing::field::Field, value: f64) {
+        if value.is_finite() {
+            self.value(field.name(), |out| write!(out, "{value}"));
+        } else {
+            self.value(field.name(), |out| json_string(out, &value.to_string()));
+        }
+    }
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.value(field.name(), |out| {
+            out.write_char('"')?;
+            write!(JsonEscaped(&mut *out), "{value:?}")?;
+            out.write_char('"')
+        });
+    }
+}
+
+/// Writes `s` as a JSON string.
+fn json_string(out: &mut impl std::fmt::Write, s: &str) -> std::fmt::Result {
+    out.write_char('"')?;
+    JsonEscaped(&mut *out).write_str(s)?;
+    out.write_char('"')
+}
+
+/// Escapes what is written through it for the inside of a JSON string.
+struct JsonEscaped<'a, W: std::fmt::Write>(&'a mut W);
+
+impl<W: std::fmt::Write> std::fmt::Write for JsonEscaped<'_, W> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let mut plain = 0;
+        for (i, b) in s.bytes().enumerate() {
+            let escape = match b {
+                b'"' => "\\\"",
+                b'\\' => "\\\\",
+                b'\n' => "\\n",
+                b'\r' => "\\r",
+                b'\t' => "\\t",
+                0..=0x1f => "",
+                _ => continue,
+            };
+            self.0.write_str(&s[plain..i])?;
+            if escape.is_empty() {
+                write!(self.0, "\\u{b:04x}")?;
+            } else {
+                self.0.write_str(escape)?;
+            }
+            plain = i + 1;
+        }
+        self.0.write_str(&s[plain..])
+    }
+}
+
 /// How long `/readyz` waits for the database before answering 503.
 pub const READY_DB_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -695,5 +855,105 @@ pub async fn drain(app: &App, tasks: Vec<tokio::task::JoinHandle<()>>, deadline:
         Err(_) => {
             tracing::warn!(target: "storage", "the database did not confirm the last writes in time")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// The log lines written, in memory.
+    #[derive(Clone, Default)]
+    struct Lines(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Lines {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .map_err(|_| std::io::Error::other("poisoned"))?
+                .extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Lines {
+        type Writer = Lines;
+        fn make_writer(&'a self) -> Self::Writer {
+            self.clone()
+        }
+    }
+
+    #[test]
+    fn span_fields_are_one_json_object_with_every_value_escaped() {
+        let lines = Lines::default();
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .fmt_fields(JsonSpanFields)
+            .with_writer(lines.clone())
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            let odd = "quote \" backslash \\ newline \n tab \t bell \u{7} عربي";
+            let span = tracing::info_span!(
+                "request",
+                id = "ab-1",
+                route = odd,
+                n = 42_u64,
+                neg = -7_i64,
+                ok = true,
+                ratio = 0.5_f64,
+                nan = f64::NAN,
+                debug = ?Some("x\"y"),
+                later = tracing::field::Empty,
+            );
+            span.record("later", "recorded");
+            span.in_scope(|| tracing::info!(status = 200_u16, "inside"));
+        });
+        let text = String::from_utf8(lines.0.lock().map(|l| l.clone()).unwrap_or_default())
+            .unwrap_or_default();
+        let line: serde_json::Value = serde_json::from_str(text.trim()).unwrap_or_else(|e| {
+            panic!("not one JSON line ({e}): {text}");
+        });
+        let span = &line["span"];
+        assert_eq!(span["name"], "request", "{line}");
+        assert_eq!(span["id"], "ab-1");
+        assert_eq!(
+            span["route"],
+            "quote \" backslash \\ newline \n tab \t bell \u{7} عربي"
+        );
+        assert_eq!(span["n"], 42);
+        assert_eq!(span["neg"], -7);
+        assert_eq!(span["ok"], true);
+        assert_eq!(span["ratio"], 0.5);
+        assert_eq!(span["nan"], "NaN");
+        assert_eq!(span["debug"], "Some(\"x\\\"y\")");
+        assert_eq!(span["later"], "recorded");
+        assert!(line.get("spans").is_none(), "no span list: {line}");
+        assert_eq!(line["fields"]["status"], 200);
+    }
+
+    #[test]
+    fn request_ids_are_the_prefix_and_a_counter_in_hex() {
+        let req = Request::builder()
+            .uri("/")
+            .body(axum::body::Body::empty())
+            .unwrap_or_default();
+        let a = request_id(&req);
+        let b = request_id(&req);
+        let (a, b) = (a.to_str().unwrap_or(""), b.to_str().unwrap_or(""));
+        let (pa, na) = a.split_once('-').unwrap_or_default();
+        let (pb, nb) = b.split_once('-').unwrap_or_default();
+        assert_eq!(pa.len(), 8, "{a}");
+        assert_eq!(pa, pb);
+        let (na, nb) = (
+            u64::from_str_radix(na, 16).unwrap_or(0),
+            u64::from_str_radix(nb, 16).unwrap_or(0),
+        );
+        assert!(na > 0 && nb > na, "{a} {b}");
     }
 }
