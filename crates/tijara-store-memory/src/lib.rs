@@ -741,6 +741,15 @@ impl Storage for MemoryStore {
             .collect())
     }
 
+    async fn outbox_backlog(&self) -> Result<OutboxBacklog, StorageError> {
+        let s = self.lock()?;
+        Ok(OutboxBacklog::new(
+            u64::try_from(s.outbox.len()).unwrap_or(u64::MAX),
+            false,
+            s.outbox.values().next().map(|e| e.created_at),
+        ))
+    }
+
     async fn ack_events(&self, seqs: &[u64]) -> Result<(), StorageError> {
         let mut s = self.lock()?;
         for seq in seqs {

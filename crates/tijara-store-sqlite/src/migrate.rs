@@ -162,6 +162,48 @@ pub(crate) fn run(conn: &mut Connection) -> Result<(), MigrationError> {
     Ok(())
 }
 
+/// The migrations the database records, compared with [`MIGRATIONS`] (read on every call:
+/// another process may migrate the database while this one runs).
+pub(crate) fn status(conn: &Connection) -> rusqlite::Result<tijara::ports::storage::SchemaStatus> {
+    let known = MIGRATIONS.iter().map(|m| m.version).collect();
+    let exists: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !exists {
+        return Ok(tijara::ports::storage::SchemaStatus::new(known, Vec::new()));
+    }
+    let mut st = conn.prepare_cached(
+        "SELECT version, success, checksum FROM _sqlx_migrations ORDER BY version",
+    )?;
+    let rows = st
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, bool>(1)?,
+                r.get::<_, Vec<u8>>(2)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let (mut applied, mut unfinished, mut modified) = (Vec::new(), Vec::new(), Vec::new());
+    for (version, success, checksum) in rows {
+        if !success {
+            unfinished.push(version);
+            continue;
+        }
+        applied.push(version);
+        if let Some(m) = MIGRATIONS.iter().find(|m| m.version == version)
+            && Sha384::digest(m.sql)[..] != checksum[..]
+        {
+            modified.push(version);
+        }
+    }
+    Ok(tijara::ports::storage::SchemaStatus::new(known, applied)
+        .with_unfinished(unfinished)
+        .with_modified(modified))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -607,6 +607,36 @@ impl Storage for SqliteStore {
         .await
     }
 
+    async fn outbox_backlog(&self) -> Result<OutboxBacklog, StorageError> {
+        // Both read the partial index `outbox_pending` (delivered_at IS NULL) only, the count
+        // up to the cap (see `OutboxBacklog::SQL_CAP`).
+        self.read("outbox_backlog", |c| {
+            let (count, oldest) = c
+                .prepare_cached(
+                    "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE delivered_at IS NULL ORDER BY seq LIMIT ?1) t), \
+                     (SELECT created_at FROM outbox WHERE delivered_at IS NULL ORDER BY seq LIMIT 1)",
+                )?
+                .query_row([i64::from(OutboxBacklog::SQL_CAP) + 1], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?))
+                })?;
+            Ok(OutboxBacklog::capped(
+                u64::try_from(count).unwrap_or(0),
+                OutboxBacklog::SQL_CAP,
+                oldest.map(from_micros),
+            ))
+        })
+        .await
+    }
+
+    async fn schema_status(&self) -> Result<Option<SchemaStatus>, StorageError> {
+        self.read("schema_status", |c| Ok(Some(crate::migrate::status(c)?)))
+            .await
+    }
+
+    fn pool_status(&self) -> Option<PoolStatus> {
+        Some(self.pool())
+    }
+
     async fn ack_events(&self, seqs: &[u64]) -> Result<(), StorageError> {
         let seqs = seqs.to_vec();
         let now = micros(Utc::now());

@@ -161,6 +161,24 @@ struct Inner {
     reader_threads: Option<flume::Sender<ReadJob>>,
     /// Test hook: the writer's `max_page_count` (0: never set).
     page_limit: Arc<AtomicU32>,
+    /// Reads running now (for [`SqliteStore::pool`]).
+    busy: AtomicU32,
+}
+
+/// Counts one read as running while it lives.
+struct Busy<'a>(&'a AtomicU32);
+
+impl<'a> Busy<'a> {
+    fn start(count: &'a AtomicU32) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        Busy(count)
+    }
+}
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// Storage in one SQLite file (WAL, busy timeout 5 s), or in memory, on rusqlite: one writer
@@ -276,6 +294,7 @@ impl SqliteStore {
             permits: Arc::new(Semaphore::new(READERS)),
             reader_threads,
             page_limit,
+            busy: AtomicU32::new(0),
         });
         // The writer thread opens its connection and runs the migrations, then owns it.
         let open_inner = inner.opener.clone();
@@ -329,6 +348,31 @@ impl SqliteStore {
         self.inner
             .page_limit
             .store(pages.unwrap_or(4_294_967_294).max(1), Ordering::SeqCst);
+    }
+
+    /// The reader connections (busy: reads running now; idle: connections kept for the next
+    /// reads) and the jobs queued for the writer (commits and other writes not started yet).
+    pub(crate) fn pool(&self) -> tijara::ports::storage::PoolStatus {
+        let busy = self.inner.busy.load(Ordering::Relaxed);
+        let idle = if self.inner.reader_threads.is_some() {
+            // Each reader thread owns its connection: the threads not reading wait.
+            u32::try_from(READERS)
+                .unwrap_or(u32::MAX)
+                .saturating_sub(busy)
+        } else {
+            self.inner
+                .idle
+                .lock()
+                .map_or(0, |idle| u32::try_from(idle.len()).unwrap_or(u32::MAX))
+        };
+        let writer = &self.inner.writer;
+        let queued = writer.max_capacity().saturating_sub(writer.capacity());
+        tijara::ports::storage::PoolStatus::new(
+            idle,
+            busy,
+            u32::try_from(READERS).unwrap_or(u32::MAX),
+        )
+        .with_write_queue(u32::try_from(queued).unwrap_or(u32::MAX))
     }
 
     /// Runs `PRAGMA integrity_check`: `"ok"` for a sound database, else SQLite's findings.
@@ -401,6 +445,7 @@ impl SqliteStore {
         if self.inner.opener.options.reads != ReadMode::Inline || self.inner.opener.path.is_none() {
             return self.read(op, f).await;
         }
+        let busy = Busy::start(&self.inner.busy);
         let pooled = self.inner.idle.lock().ok().and_then(|mut idle| idle.pop());
         let conn = match pooled {
             Some(c) => c,
@@ -410,6 +455,7 @@ impl SqliteStore {
         if keep && let Ok(mut idle) = self.inner.idle.lock() {
             idle.push(conn);
         }
+        drop(busy);
         if let Err(e) = &r {
             log_fault(op, e);
         }
@@ -428,11 +474,14 @@ impl SqliteStore {
         }
         if let Some(queue) = &self.inner.reader_threads {
             let (reply, answer) = oneshot::channel();
+            let inner = self.inner.clone();
             let job: ReadJob = Box::new(move |conn| {
+                let busy = Busy::start(&inner.busy);
                 let (r, keep) = match conn {
                     Ok(c) => run_read(c, f),
                     Err(e) => (Err(copy(e)), true),
                 };
+                drop(busy);
                 let _ = reply.send(r);
                 keep
             });
@@ -452,6 +501,7 @@ impl SqliteStore {
             .map_err(|_| stopped())?;
         let inner = self.inner.clone();
         let r = tokio::task::spawn_blocking(move || {
+            let busy = Busy::start(&inner.busy);
             let pooled = inner.idle.lock().ok().and_then(|mut idle| idle.pop());
             let conn = match pooled {
                 Some(c) => c,
@@ -461,6 +511,7 @@ impl SqliteStore {
             if keep && let Ok(mut idle) = inner.idle.lock() {
                 idle.push(conn);
             }
+            drop(busy);
             drop(permit);
             r
         })

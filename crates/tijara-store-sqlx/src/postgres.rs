@@ -12,6 +12,9 @@ pub struct PostgresStore {
 }
 
 impl PostgresStore {
+    /// The migrations this build embeds.
+    pub(crate) const MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
     /// Connects to `postgres://…` and runs the migrations.
     pub async fn connect(url: &str) -> Result<Self, tijara::ports::storage::StorageError> {
         Self::connect_in_schema(url, None).await
@@ -60,7 +63,7 @@ impl PostgresStore {
             .connect_with(opts)
             .await
             .map_err(err)?;
-        sqlx::migrate!("migrations/postgres")
+        Self::MIGRATOR
             .run(&pool)
             .await
             .map_err(|e| tijara::ports::storage::StorageError::Backend(Box::new(e)))?;
@@ -70,6 +73,17 @@ impl PostgresStore {
     /// The connection pool.
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// The pool's connections now.
+    fn pool_now(&self) -> tijara::ports::storage::PoolStatus {
+        let size = self.pool.size();
+        let idle = u32::try_from(self.pool.num_idle()).unwrap_or(size);
+        tijara::ports::storage::PoolStatus::new(
+            idle,
+            size.saturating_sub(idle),
+            self.pool.options().get_max_connections(),
+        )
     }
 }
 

@@ -56,6 +56,9 @@ impl std::fmt::Debug for Job {
 }
 
 impl SqliteStore {
+    /// The migrations this build embeds.
+    pub(crate) const MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+
     /// Opens (creating if needed) `sqlite://path`, `sqlite:path` or `sqlite::memory:` with
     /// durable commits, and runs the migrations. Must be called inside a Tokio runtime (the
     /// writer is a task).
@@ -110,7 +113,7 @@ impl SqliteStore {
             .connect_with(writer_opts)
             .await
             .map_err(err)?;
-        sqlx::migrate!("migrations/sqlite")
+        Self::MIGRATOR
             .run(&writer_pool)
             .await
             .map_err(|e| StorageError::Backend(Box::new(e)))?;
@@ -157,6 +160,19 @@ impl SqliteStore {
     /// The read pool (for embedders' own read-only reports).
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// The read pool's connections and the changesets queued for the writer, now.
+    fn pool_now(&self) -> tijara::ports::storage::PoolStatus {
+        let size = self.pool.size();
+        let idle = u32::try_from(self.pool.num_idle()).unwrap_or(size);
+        let queued = self.writer.max_capacity() - self.writer.capacity();
+        tijara::ports::storage::PoolStatus::new(
+            idle,
+            size.saturating_sub(idle),
+            self.pool.options().get_max_connections(),
+        )
+        .with_write_queue(u32::try_from(queued).unwrap_or(u32::MAX))
     }
 
     /// Runs `PRAGMA integrity_check`: `"ok"` for a sound database, else SQLite's findings.

@@ -139,7 +139,10 @@ macro_rules! storage_conformance {
             multi_variant_sales_are_all_or_nothing,
             idempotency_claims_hold_until_released_or_expired,
             deliveries_are_recorded_and_retried,
-            purge_keeps_what_is_young_or_pending
+            purge_keeps_what_is_young_or_pending,
+            outbox_backlog_counts_every_pending_event,
+            schema_is_current_once_opened,
+            pool_status_settles_when_idle
         );
         $crate::storage_conformance!(@arc $factory;
             concurrent_checkouts_never_oversell,

@@ -164,6 +164,17 @@ impl Storage for Outage {
         self.check()?;
         self.inner.ack_events(seqs).await
     }
+    async fn outbox_backlog(&self) -> Result<OutboxBacklog, StorageError> {
+        self.check()?;
+        self.inner.outbox_backlog().await
+    }
+    async fn schema_status(&self) -> Result<Option<SchemaStatus>, StorageError> {
+        self.check()?;
+        self.inner.schema_status().await
+    }
+    fn pool_status(&self) -> Option<PoolStatus> {
+        self.inner.pool_status()
+    }
     async fn record_delivery(
         &self,
         attempt: &DeliveryAttempt,

@@ -20,12 +20,14 @@ mod delivery;
 mod fulltext;
 mod idempotency;
 mod search;
+mod status;
 mod stock;
 pub use concurrent::*;
 pub use delivery::*;
 pub use fulltext::*;
 pub use idempotency::*;
 pub use search::*;
+pub use status::*;
 pub use stock::*;
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);

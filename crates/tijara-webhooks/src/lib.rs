@@ -41,6 +41,13 @@
 //! failed; the backoff is then per endpoint and event, and an admin lists the failures and
 //! makes one due at once (`engine.operations().failed_deliveries(..)` and `retry_delivery`).
 //! Without it the state lives in the process (tests, a single short-lived process).
+//!
+//! **Logs**: every attempt writes one line on the `tracing` target `webhooks` (`info` when
+//! delivered, `warn` otherwise) with the endpoint's id, the event's id (`event`, its outbox
+//! sequence number) and type (`kind`), the `outcome` (`delivered`, `refused`, `timed_out`,
+//! `unreachable`), the HTTP `status` when one came, the `attempt` number (counted per endpoint
+//! and event with durable state, per endpoint in memory) and `duration_ms`; failures add the
+//! `error`. Never the endpoint's secret, its URL (whose query may carry a token) or the body.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -315,11 +322,14 @@ impl WebhookSink {
         .map_err(|e| SinkError(e.to_string()))
     }
 
+    /// Sends `event` to `endpoint` once (its `attempt`-th attempt), records it in the log and
+    /// writes its log line (see the crate docs, "Logs").
     async fn send(
         &self,
         endpoint: &Endpoint,
         event: &OutboxEvent,
         body: &[u8],
+        attempt: u32,
     ) -> Result<(), String> {
         let now = Utc::now();
         let signature = sign(&endpoint.secret, now.timestamp(), body);
@@ -334,16 +344,34 @@ impl WebhookSink {
             .body(body.to_vec())
             .send()
             .await;
-        let millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let (status, error) = match &result {
-            Ok(r) if r.status().is_success() => (Some(r.status().as_u16()), None),
+        let elapsed = started.elapsed();
+        let millis = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
+        // reqwest's errors name the URL, whose query may carry a token: never kept or logged.
+        let (outcome, status, error) = match result {
+            Ok(r) if r.status().is_success() => {
+                (Outcome::Delivered, Some(r.status().as_u16()), None)
+            }
             Ok(r) => (
+                Outcome::Refused,
                 Some(r.status().as_u16()),
                 Some(format!("answered {}", r.status())),
             ),
-            Err(e) if e.is_timeout() => (None, Some("timed out".to_owned())),
-            Err(e) => (None, Some(format!("not reached: {e}"))),
+            Err(e) if e.is_timeout() => (Outcome::TimedOut, None, Some("timed out".to_owned())),
+            Err(e) => (
+                Outcome::Unreachable,
+                None,
+                Some(format!("not reached: {}", e.without_url())),
+            ),
         };
+        log_attempt(
+            endpoint,
+            event,
+            attempt,
+            outcome,
+            status,
+            error.as_deref(),
+            elapsed,
+        );
         self.record(Attempt {
             endpoint: endpoint.id.clone(),
             event: event.seq,
@@ -357,6 +385,70 @@ impl WebhookSink {
             None => Ok(()),
             Some(e) => Err(e),
         }
+    }
+}
+
+/// How one attempt ended, as its log line's `outcome` says it.
+#[derive(Debug, Clone, Copy)]
+enum Outcome {
+    /// A 2xx answer.
+    Delivered,
+    /// Another answer.
+    Refused,
+    /// No answer within the timeout.
+    TimedOut,
+    /// No connection (refused, DNS, TLS...).
+    Unreachable,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Delivered => "delivered",
+            Outcome::Refused => "refused",
+            Outcome::TimedOut => "timed_out",
+            Outcome::Unreachable => "unreachable",
+        }
+    }
+}
+
+/// The log line of one delivery attempt (target `webhooks`): `info` when delivered, `warn`
+/// otherwise. The endpoint by its id only: never its secret, URL or the body.
+fn log_attempt(
+    endpoint: &Endpoint,
+    event: &OutboxEvent,
+    attempt: u32,
+    outcome: Outcome,
+    status: Option<u16>,
+    error: Option<&str>,
+    elapsed: Duration,
+) {
+    let duration_ms = elapsed.as_secs_f64() * 1000.0;
+    let outcome = outcome.as_str();
+    match error {
+        None => tracing::info!(
+            target: "webhooks",
+            endpoint = %endpoint.id,
+            event = event.seq,
+            kind = %event.kind,
+            outcome,
+            status,
+            attempt,
+            duration_ms,
+            "webhook delivery"
+        ),
+        Some(error) => tracing::warn!(
+            target: "webhooks",
+            endpoint = %endpoint.id,
+            event = event.seq,
+            kind = %event.kind,
+            outcome,
+            status,
+            attempt,
+            duration_ms,
+            error,
+            "webhook delivery failed"
+        ),
     }
 }
 
@@ -385,7 +477,8 @@ impl WebhookSink {
         {
             return Err(format!("backing off until {}", next.to_rfc3339()));
         }
-        let sent = self.send(endpoint, event, body).await;
+        let attempt = row.as_ref().map_or(0, |r| r.attempts).saturating_add(1);
+        let sent = self.send(endpoint, event, body, attempt).await;
         let outcome = match &sent {
             Ok(()) => DeliveryOutcome::Delivered,
             Err(error) => {
@@ -415,14 +508,16 @@ impl WebhookSink {
         body: &[u8],
     ) -> Result<(), String> {
         let key = (endpoint.id.clone(), event.seq);
-        let (already, waiting) = match self.state.lock() {
-            Ok(s) => (
-                s.done.contains(&key),
-                s.waits
-                    .get(&endpoint.id)
-                    .is_some_and(|(_, next)| Instant::now() < *next),
-            ),
-            Err(_) => (false, false),
+        let (already, waiting, failed) = match self.state.lock() {
+            Ok(s) => {
+                let wait = s.waits.get(&endpoint.id);
+                (
+                    s.done.contains(&key),
+                    wait.is_some_and(|(_, next)| Instant::now() < *next),
+                    wait.map_or(0, |(n, _)| *n),
+                )
+            }
+            Err(_) => (false, false, 0),
         };
         if already {
             return Ok(());
@@ -430,7 +525,12 @@ impl WebhookSink {
         if waiting {
             return Err("backing off".to_owned());
         }
-        match self.send(endpoint, event, body).await {
+        // In memory the failures are counted per endpoint: they are this event's while it
+        // heads the endpoint's queue.
+        match self
+            .send(endpoint, event, body, failed.saturating_add(1))
+            .await
+        {
             Ok(()) => {
                 if let Ok(mut s) = self.state.lock() {
                     s.done.insert(key);

@@ -155,11 +155,6 @@ enum LogFormat {
     Json,
 }
 
-/// The default log filter: info for Tijara, warnings for the rest.
-const DEFAULT_LOG: &str = "warn,tijara=info,tijara_storefront=info,tijara_store_sqlx=info,\
-    tijara_store_sqlite=info,security=info,storage=info,payments=info,gateway=info,\
-    carrier=info,messages=info,http=info";
-
 /// The arguments: the command line and the environment, then the configuration file for the
 /// flags neither gives.
 fn parse_args() -> Args {
@@ -214,15 +209,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             std::process::exit(2);
         }),
         None => tracing_subscriber::EnvFilter::try_from_default_env()
-            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG)),
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(tijara_storefront::ops::DEFAULT_LOG)),
     };
-    let logs = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    match args.log_format {
-        LogFormat::Text => logs.init(),
-        LogFormat::Json => logs.json().with_current_span(true).init(),
-    }
+    tijara_storefront::ops::install_logs(filter, matches!(args.log_format, LogFormat::Json));
     // A production build (`--no-default-features`) has no demo mode to fall back on.
     #[cfg(not(feature = "demo"))]
     if args.cmi_client_id.is_none() || args.cmi_store_key.is_none() {

@@ -1,7 +1,7 @@
 //! Issue 18 (operations): request ids carried into the engine's log lines, no secret in the
 //! logs, Prometheus metrics on their own router, `/healthz` and `/readyz`.
 
-#![allow(clippy::unwrap_used)] // tests fail by unwrapping
+#![allow(clippy::unwrap_used, clippy::panic)] // tests fail by unwrapping
 
 mod support;
 
@@ -238,4 +238,229 @@ async fn metrics_count_requests_checkouts_and_commits_on_their_own_router() {
     ] {
         assert!(text.contains(series), "{series} missing in:\n{text}");
     }
+}
+
+/// A storefront on a SQLite file of its own (rusqlite, the default adapter): the app, the
+/// file's path.
+async fn file_app(name: &str) -> (tijara_storefront::App, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!(
+        "tijara-ops-{name}-{}-{}",
+        std::process::id(),
+        tijara_testkit::storage::unique("t")
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("tijara.db");
+    let settings = tijara_storefront::Settings {
+        bind: "127.0.0.1:0".into(),
+        data_dir: dir.clone(),
+        database_url: Some(format!("sqlite://{}", db.display())),
+        public_url: Some("http://127.0.0.1:9".into()),
+        cmi: None,
+        display_rates: Vec::new(),
+        region: None,
+        carriers: Vec::new(),
+    };
+    (tijara_storefront::build(&settings).await.unwrap(), db)
+}
+
+#[tokio::test]
+async fn readyz_refuses_a_database_behind_or_ahead_of_this_version() {
+    let (app, db) = file_app("schema").await;
+    let router = tijara_storefront::router(app);
+    let (status, _, body) = get(&router, "/readyz").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["migrations"], "applied", "{body}");
+    // An operator restores an old copy under the running process: a migration is missing.
+    let side = rusqlite::Connection::open(&db).unwrap();
+    let last: i64 = side
+        .query_row("SELECT MAX(version) FROM _sqlx_migrations", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let row: (String, Vec<u8>) = side
+        .query_row(
+            "SELECT description, checksum FROM _sqlx_migrations WHERE version = ?1",
+            [last],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    side.execute("DELETE FROM _sqlx_migrations WHERE version = ?1", [last])
+        .unwrap();
+    let (status, headers, body) = get(&router, "/readyz").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["status"], "database_behind", "{body}");
+    assert_eq!(v["missing_migrations"], json!([last]), "{body}");
+    assert!(
+        v["reason"]
+            .as_str()
+            .unwrap()
+            .contains("restart the storefront"),
+        "{body}"
+    );
+    // Put back, the database is current again.
+    side.execute(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (?1, ?2, TRUE, ?3, 0)",
+        rusqlite::params![last, row.0, row.1],
+    )
+    .unwrap();
+    assert_eq!(get(&router, "/readyz").await.0, StatusCode::OK);
+    // A newer version migrates it while this one runs (a rolling upgrade).
+    let future = 99_991_231_000_000_i64;
+    side.execute(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (?1, 'from a newer version', TRUE, x'00', 0)",
+        [future],
+    )
+    .unwrap();
+    let (status, _, body) = get(&router, "/readyz").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["status"], "database_ahead", "{body}");
+    assert_eq!(v["unknown_migrations"], json!([future]), "{body}");
+    assert!(
+        v["reason"].as_str().unwrap().contains("newer version"),
+        "{body}"
+    );
+    // The liveness probe does not restart the process for it.
+    assert_eq!(get(&router, "/healthz").await.0, StatusCode::OK);
+}
+
+/// The value of an unlabelled series in a Prometheus text.
+fn sample(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+        .unwrap_or_else(|| panic!("{series} missing in:\n{text}"))
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_outbox_backlog_is_counted_past_a_thousand_events() {
+    use tijara::ports::storage::{Changeset, NewEvent};
+    let mut app = demo_app().await;
+    app.ops.metrics = tijara_storefront::ops::Metrics::install();
+    // The demo's own events delivered: the outbox is empty.
+    app.engine
+        .operations()
+        .dispatch_events(100_000)
+        .await
+        .unwrap();
+    let two_minutes_ago = app.engine.now() - tijara_core::chrono::Duration::seconds(120);
+    for chunk in 0..3 {
+        app.engine
+            .storage()
+            .commit(Changeset {
+                events: (0..500)
+                    .map(|i| {
+                        NewEvent::new(
+                            format!("order:ord_backlog_{chunk}_{i}"),
+                            "order.placed",
+                            "{}",
+                        )
+                    })
+                    .collect(),
+                now: Some(two_minutes_ago),
+                ..Changeset::default()
+            })
+            .await
+            .unwrap();
+    }
+    let (status, _, text) = get(
+        &tijara_storefront::ops::metrics_router(app.clone()),
+        "/metrics",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(sample(&text, "tijara_outbox_backlog"), 1500.0, "{text}");
+    assert_eq!(sample(&text, "tijara_outbox_backlog_saturated"), 0.0);
+    assert_eq!(sample(&text, "tijara_database_up"), 1.0);
+    let age = sample(&text, "tijara_outbox_oldest_age_seconds");
+    assert!((120.0..600.0).contains(&age), "{age}");
+    assert!(
+        text.contains("# TYPE tijara_outbox_backlog gauge"),
+        "{text}"
+    );
+    let (status, _, body) = get(&tijara_storefront::router(app.clone()), "/readyz").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["outbox_backlog"], 1500, "{body}");
+    assert!(
+        v["outbox_oldest_age_seconds"].as_u64().unwrap() >= 120,
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn metrics_show_the_sqlite_readers_and_the_writer_queue() {
+    let (mut app, _) = file_app("pool").await;
+    app.ops.metrics = tijara_storefront::ops::Metrics::install();
+    let shop = tijara_storefront::router(app.clone());
+    for _ in 0..3 {
+        assert_eq!(
+            get(&shop, "/api/v1/products?limit=2").await.0,
+            StatusCode::OK
+        );
+    }
+    let (status, _, text) = get(
+        &tijara_storefront::ops::metrics_router(app.clone()),
+        "/metrics",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        sample(&text, "tijara_db_pool_connections{state=\"idle\"}") >= 1.0,
+        "a reader connection kept for the next reads:\n{text}"
+    );
+    assert_eq!(
+        sample(&text, "tijara_db_pool_connections{state=\"busy\"}"),
+        0.0
+    );
+    assert_eq!(sample(&text, "tijara_db_pool_max_connections"), 8.0);
+    assert_eq!(sample(&text, "tijara_db_write_queue"), 0.0);
+    assert!(
+        text.contains("# TYPE tijara_db_write_queue gauge"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn each_request_counts_once_in_its_series() {
+    let mut app = demo_app().await;
+    app.ops.metrics = tijara_storefront::ops::Metrics::install();
+    let shop = tijara_storefront::router(app.clone());
+    let metrics = tijara_storefront::ops::metrics_router(app.clone());
+    // A route no other test of this file calls with metrics on.
+    let series =
+        "tijara_http_requests_total{route=\"/api/openapi.json\",method=\"GET\",status=\"200\"}";
+    let count = |text: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+            .map_or(0.0, |v| v.parse::<f64>().unwrap())
+    };
+    let before = count(&get(&metrics, "/metrics").await.2);
+    for _ in 0..3 {
+        assert_eq!(get(&shop, "/api/openapi.json").await.0, StatusCode::OK);
+    }
+    let after = count(&get(&metrics, "/metrics").await.2);
+    assert_eq!(after - before, 3.0, "each request counted once");
+    // A method a client invents adds no series of its own.
+    let res = shop
+        .clone()
+        .oneshot(
+            Request::builder()
+                .method(Method::from_bytes(b"BREW").unwrap())
+                .uri("/api/openapi.json")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert!(res.status().is_client_error());
+    let text = get(&metrics, "/metrics").await.2;
+    assert!(!text.contains("BREW"), "{text}");
+    assert!(text.contains("method=\"OTHER\""), "{text}");
 }

@@ -17,6 +17,34 @@ pub(crate) fn to_u32(v: i64) -> u32 {
     u32::try_from(v.max(0)).unwrap_or(u32::MAX)
 }
 
+/// The schema's status: the rows of `_sqlx_migrations` (version, success, checksum) compared
+/// with the migrations `migrator` embeds.
+pub(crate) fn schema_status(
+    migrator: &sqlx::migrate::Migrator,
+    rows: Vec<(i64, bool, Vec<u8>)>,
+) -> tijara::ports::storage::SchemaStatus {
+    let embedded: Vec<&sqlx::migrate::Migration> = migrator
+        .iter()
+        .filter(|m| !m.migration_type.is_down_migration())
+        .collect();
+    let (mut applied, mut unfinished, mut modified) = (Vec::new(), Vec::new(), Vec::new());
+    for (version, success, checksum) in rows {
+        if !success {
+            unfinished.push(version);
+            continue;
+        }
+        applied.push(version);
+        if let Some(m) = embedded.iter().find(|m| m.version == version)
+            && m.checksum[..] != checksum[..]
+        {
+            modified.push(version);
+        }
+    }
+    tijara::ports::storage::SchemaStatus::new(embedded.iter().map(|m| m.version).collect(), applied)
+        .with_unfinished(unfinished)
+        .with_modified(modified)
+}
+
 /// Escapes `%`, `_` and `\` for `LIKE … ESCAPE '\'`.
 pub(crate) fn like_pattern(text: &str) -> String {
     let mut p = String::with_capacity(text.len() + 2);

@@ -11,12 +11,44 @@ macro_rules! sql_store {
                 let r = self.commit_changes(changes).await;
                 metrics::histogram!("tijara_storage_commit_seconds", "backend" => <$db as sqlx::Database>::NAME)
                     .record(started.elapsed().as_secs_f64());
-                let size = self.pool.size();
-                let idle = u32::try_from(self.pool.num_idle()).unwrap_or(size);
-                metrics::gauge!("tijara_db_pool_connections", "state" => "idle").set(f64::from(idle));
-                metrics::gauge!("tijara_db_pool_connections", "state" => "busy")
-                    .set(f64::from(size.saturating_sub(idle)));
                 r
+            }
+
+            async fn outbox_backlog(&self) -> Result<OutboxBacklog, StorageError> {
+                // Both read the partial index `outbox_pending` (delivered_at IS NULL) only, the count
+        // up to the cap (see `OutboxBacklog::SQL_CAP`).
+                let row = sqlx::query(
+                    "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE delivered_at IS NULL ORDER BY seq LIMIT $1) t), \
+                     (SELECT created_at FROM outbox WHERE delivered_at IS NULL ORDER BY seq LIMIT 1)",
+                )
+                .bind(i64::from(OutboxBacklog::SQL_CAP) + 1)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(at("outbox_backlog"))?;
+                let count: i64 = row.try_get(0).map_err(err)?;
+                let oldest: Option<i64> = row.try_get(1).map_err(err)?;
+                Ok(OutboxBacklog::capped(
+                    u64::try_from(count).unwrap_or(0),
+                    OutboxBacklog::SQL_CAP,
+                    oldest.map(from_micros),
+                ))
+            }
+
+            async fn schema_status(&self) -> Result<Option<SchemaStatus>, StorageError> {
+                let rows = sqlx::query("SELECT version, success, checksum FROM _sqlx_migrations ORDER BY version")
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(at("schema_status"))?;
+                let rows = rows
+                    .iter()
+                    .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<bool, _>(1)?, r.try_get::<Vec<u8>, _>(2)?)))
+                    .collect::<Result<Vec<_>, sqlx::Error>>()
+                    .map_err(err)?;
+                Ok(Some(crate::common::schema_status(&$store::MIGRATOR, rows)))
+            }
+
+            fn pool_status(&self) -> Option<PoolStatus> {
+                Some(self.pool_now())
             }
 
             async fn checkout_snapshot(&self, variants: &[VariantId]) -> Result<CheckoutRows, StorageError> {

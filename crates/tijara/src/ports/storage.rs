@@ -41,6 +41,7 @@ use tijara_core::{OrderId, ReservationId, VariantId};
 
 mod delivery;
 mod records;
+mod status;
 pub use delivery::{DeliveryAttempt, DeliveryOutcome, DeliveryRow, PurgeCutoffs, PurgeReport};
 pub use records::{
     CatalogStock, Changeset, CheckoutRows, CommitOutcome, DocKind, DocWrite, IdempotencyClaim,
@@ -48,6 +49,7 @@ pub use records::{
     ProductPageRows, ProductQuery, ReservationRow, SearchPage, SearchQuery, StockOp, StockRow,
     StoredDoc, is_catalog_kind,
 };
+pub use status::{OutboxBacklog, PoolStatus, SchemaStatus};
 
 /// Why a storage call failed.
 #[derive(Debug, thiserror::Error)]
@@ -352,6 +354,29 @@ pub trait Storage: Send + Sync {
     /// acknowledged (`tijara_testkit::storage::outbox_keeps_order_until_acknowledged`).
     async fn pending_events(&self, limit: u32) -> Result<Vec<OutboxEvent>, StorageError>;
 
+    /// How many events wait in the outbox and when the oldest was written: what `/readyz` and
+    /// the `tijara_outbox_backlog` gauge read.
+    ///
+    /// The default reads up to [`OutboxBacklog::DEFAULT_CAP`] events with
+    /// [`Storage::pending_events`] and says `saturated` when there are more; an adapter
+    /// SHOULD count in the database instead (the SQL adapters of this workspace count up to
+    /// [`OutboxBacklog::SQL_CAP`], the memory store all).
+    ///
+    /// # Contract
+    /// `pending` counts every unacknowledged event, exactly up to at least 10,000 (at least
+    /// that many when `saturated`), and
+    /// `oldest_at` is the `created_at` of the first event [`Storage::pending_events`] returns
+    /// (`tijara_testkit::storage::outbox_backlog_counts_every_pending_event`).
+    async fn outbox_backlog(&self) -> Result<OutboxBacklog, StorageError> {
+        let cap = OutboxBacklog::DEFAULT_CAP;
+        let events = self.pending_events(cap.saturating_add(1)).await?;
+        Ok(OutboxBacklog::capped(
+            u64::try_from(events.len()).unwrap_or(u64::MAX),
+            cap,
+            events.first().map(|e| e.created_at),
+        ))
+    }
+
     /// Marks events delivered.
     ///
     /// # Contract
@@ -470,6 +495,29 @@ pub trait Storage: Send + Sync {
     /// and after a change to anything else (`tijara_testkit::storage::catalog_version_follows_catalog_writes`).
     async fn catalog_version(&self) -> Result<Option<u64>, StorageError> {
         Ok(None)
+    }
+
+    /// The schema's migrations compared with the ones this build embeds ([`SchemaStatus`]):
+    /// `/readyz` refuses to call a process ready whose database is behind or ahead of it. The
+    /// default, `None`, says the storage has no versioned schema (memory).
+    ///
+    /// # Contract
+    /// Read from the database on every call (another process may have migrated it since this
+    /// one opened it); current right after the adapter opened and migrated a database
+    /// (`tijara_testkit::storage::schema_is_current_once_opened`).
+    async fn schema_status(&self) -> Result<Option<SchemaStatus>, StorageError> {
+        Ok(None)
+    }
+
+    /// The connections this storage holds now, and the writes queued for its writer: what the
+    /// `tijara_db_pool_connections` and `tijara_db_write_queue` gauges show. Cheap (no database
+    /// call). The default, `None`, says the storage keeps no pool.
+    ///
+    /// # Contract
+    /// Once every call made to the storage has returned, `busy` and `write_queue` go back to
+    /// 0 (`tijara_testkit::storage::pool_status_settles_when_idle`).
+    fn pool_status(&self) -> Option<PoolStatus> {
+        None
     }
 
     /// The catalog's version and the stock counters of `variants`, read together (one
