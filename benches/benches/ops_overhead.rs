@@ -30,7 +30,6 @@
 use axum::body::{Body, to_bytes};
 use axum::http::{Method, Request};
 use serde_json::{Value, json};
-use std::sync::Arc;
 use tijara_benches::engine::shop;
 use tower::ServiceExt;
 
@@ -165,17 +164,9 @@ fn main() {
             app_ops.metrics = tijara_storefront::ops::Metrics::install();
             assert!(app_ops.metrics.is_some(), "the recorder");
         }
-        let app = tijara_storefront::App {
-            engine: shop.engine.clone(),
-            public_url: "http://127.0.0.1".into(),
-            simulator: None,
-            data_dir: dir.clone(),
-            payment_page: None,
-            trusted_proxies: tijara_storefront::security::default_trusted_proxies(),
-            bank: Arc::new(tijara_pay_offline::BankDetails::demo()),
-            messages: tijara_storefront::messages::Messages::new(false),
-            ops: app_ops,
-        };
+        let mut app = tijara_storefront::App::headless(shop.engine.clone(), "http://127.0.0.1");
+        app.data_dir = dir.as_path().into();
+        app.ops = app_ops;
         let router = tijara_storefront::router(app);
         let mut requests = 0u64;
         for i in 0..warmup + n {
