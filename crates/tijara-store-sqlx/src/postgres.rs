@@ -131,11 +131,13 @@ impl PostgresStore {
 }
 
 /// The one document of a changeset that writes nothing else: no keys, owners or search row,
-/// no stock, event or idempotency record (a guest's cart created or changed: most writes of a
+/// no category (whose names the search rows of its products carry), no stock, event or
+/// idempotency record (a guest's cart created or changed: most writes of a
 /// checkout). Such a changeset is one statement, atomic on its own.
 fn lone_plain_doc(changes: &Changeset) -> Option<&DocWrite> {
     match changes.docs.as_slice() {
         [w] if w.keys.is_empty()
+            && w.kind != DocKind::Category
             && w.owners.is_empty()
             && w.product.is_none()
             && changes.stock.is_empty()
