@@ -186,9 +186,9 @@ pub fn max_edits(chars: usize) -> u8 {
 /// The edit distance (insertions, deletions, substitutions, and swaps of two neighbours) between
 /// `a` and `b` if it is at most `max`, else `None`. Cheap when the lengths differ by more.
 pub fn within_edits(a: &str, b: &str, max: u8) -> Option<u8> {
-    let max = usize::from(max);
-    // Most pairs differ in length: decided before anything is allocated.
-    if a.chars().count().abs_diff(b.chars().count()) > max {
+    // Most pairs differ in length: decided before anything is copied.
+    let (la, lb) = (a.chars().count(), b.chars().count());
+    if la.abs_diff(lb) > usize::from(max) {
         return None;
     }
     if a == b {
@@ -197,13 +197,56 @@ pub fn within_edits(a: &str, b: &str, max: u8) -> Option<u8> {
     if max == 0 {
         return None;
     }
+    if a.is_ascii() && b.is_ascii() {
+        return osa_within(a.as_bytes(), b.as_bytes(), max);
+    }
+    if la <= SHORT && lb <= SHORT {
+        // Indexed terms are cut at MAX_TERM_CHARS: copied to the stack, never allocated.
+        let (mut ca, mut cb) = (['\0'; SHORT], ['\0'; SHORT]);
+        for (slot, c) in ca.iter_mut().zip(a.chars()) {
+            *slot = c;
+        }
+        for (slot, c) in cb.iter_mut().zip(b.chars()) {
+            *slot = c;
+        }
+        return osa_within(&ca[..la], &cb[..lb], max);
+    }
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    // Optimal string alignment distance, rows of b.len() + 1.
+    osa_within(&a, &b, max)
+}
+
+/// The longest words [`within_edits`] compares without allocating (every indexed term).
+const SHORT: usize = 48;
+
+/// The optimal string alignment distance of `a` and `b` (edits, and swaps of two neighbours) if
+/// at most `max`; rows on the stack when `b` is short, given up as soon as a row exceeds `max`.
+fn osa_within<T: PartialEq>(a: &[T], b: &[T], max: u8) -> Option<u8> {
+    let max = usize::from(max);
     let w = b.len() + 1;
-    let mut prev2 = vec![0usize; w];
-    let mut prev: Vec<usize> = (0..w).collect();
-    let mut cur = vec![0usize; w];
+    if w > SHORT + 1 {
+        let mut rows = vec![0usize; 3 * w];
+        let (prev2, rest) = rows.split_at_mut(w);
+        let (prev, cur) = rest.split_at_mut(w);
+        return osa_rows(a, b, max, prev2, prev, cur);
+    }
+    let mut rows = [[0usize; SHORT + 1]; 3];
+    let [prev2, prev, cur] = &mut rows;
+    osa_rows(a, b, max, &mut prev2[..w], &mut prev[..w], &mut cur[..w])
+}
+
+fn osa_rows<'r, T: PartialEq>(
+    a: &[T],
+    b: &[T],
+    max: usize,
+    mut prev2: &'r mut [usize],
+    mut prev: &'r mut [usize],
+    mut cur: &'r mut [usize],
+) -> Option<u8> {
+    let w = b.len() + 1;
+    for (j, p) in prev.iter_mut().enumerate() {
+        *p = j;
+    }
     for i in 1..=a.len() {
         cur[0] = i;
         let mut row_min = cur[0];
@@ -219,8 +262,11 @@ pub fn within_edits(a: &str, b: &str, max: u8) -> Option<u8> {
         if row_min > max {
             return None;
         }
-        std::mem::swap(&mut prev2, &mut prev);
-        std::mem::swap(&mut prev, &mut cur);
+        // Rotate the rows: prev2 <- prev <- cur <- (old prev2, overwritten next row).
+        let old = prev2;
+        prev2 = prev;
+        prev = cur;
+        cur = old;
     }
     let d = prev[w - 1];
     (d <= max).then(|| u8::try_from(d).unwrap_or(u8::MAX))
@@ -320,9 +366,15 @@ pub struct QueryWord {
     pub term: String,
     /// Its synonyms' terms (with those of the table's words a typo away: [`Synonyms::near`]).
     pub synonyms: Vec<String>,
-    /// Indexed terms within [`max_edits`] of the word (filled by the backend from its
-    /// vocabulary, [`SearchPlan::add_typos`]): used to find candidates, [`score`] recomputes.
-    pub typos: Vec<String>,
+    /// Indexed terms within [`max_edits`] of the word, sorted, each with its edits (filled by
+    /// the backend from its vocabulary, [`SearchPlan::add_typos`]): used to find candidates,
+    /// and by [`score`] once [`QueryWord::typos_complete`].
+    pub typos: Vec<(String, u8)>,
+    /// True once [`SearchPlan::add_typos`] looked the word up in the index's whole vocabulary
+    /// (of every length within [`max_edits`]): then a term is a typo of the word exactly when
+    /// `typos` lists it, and [`score`] reads its edits there instead of recomputing them.
+    /// False (a plan not completed, as the memory store's scan uses): [`score`] computes.
+    pub typos_complete: bool,
 }
 
 impl QueryWord {
@@ -353,6 +405,7 @@ pub fn plan(text: &str, synonyms: &Synonyms) -> SearchPlan {
             synonyms: synonyms.near(&term),
             term,
             typos: Vec::new(),
+            typos_complete: false,
         })
         .collect();
     SearchPlan { words }
@@ -382,24 +435,42 @@ impl SearchPlan {
         self.words.is_empty()
     }
 
-    /// Adds to each word the terms of `vocabulary` (every term the index holds, or a superset
-    /// of those near the word) within [`max_edits`] of it.
+    /// Adds to each word the terms of `vocabulary` within [`max_edits`] of it. The vocabulary
+    /// is every term the index holds (or a superset), at least of every length within
+    /// [`max_edits`] of the words ([`vocabulary_bounds`](SearchPlan::vocabulary_bounds)): the
+    /// words' typos are then complete ([`QueryWord::typos_complete`]), and [`score`] looks
+    /// them up rather than comparing each term of each candidate again.
     pub fn add_typos<'a>(&mut self, vocabulary: impl IntoIterator<Item = &'a str>) {
         let vocabulary: Vec<&str> = vocabulary.into_iter().collect();
         for w in &mut self.words {
+            w.typos_complete = true;
             let max = max_edits(w.term.chars().count());
             if max == 0 {
                 continue;
             }
-            let mut found: Vec<String> = vocabulary
+            let mut found: Vec<(String, u8)> = vocabulary
                 .iter()
-                .filter(|v| **v != w.term && within_edits(&w.term, v, max).is_some())
-                .map(|v| (*v).to_owned())
+                .filter(|v| **v != w.term)
+                .filter_map(|v| within_edits(&w.term, v, max).map(|d| ((*v).to_owned(), d)))
                 .collect();
             found.sort();
             found.dedup();
             w.typos = found;
         }
+    }
+
+    /// The lengths (in characters) of the indexed terms that may be typos of the words: what
+    /// a backend reads of its vocabulary for [`SearchPlan::add_typos`]. `None` when no word
+    /// tolerates an edit.
+    pub fn vocabulary_bounds(&self) -> Option<(usize, usize)> {
+        self.words
+            .iter()
+            .filter_map(|w| {
+                let n = w.term.chars().count();
+                let e = usize::from(max_edits(n));
+                (e > 0).then(|| (n - e, n + e))
+            })
+            .reduce(|(a, b), (c, d)| (a.min(c), b.max(d)))
     }
 
     /// Per word, the terms a backend looks for: the word and its synonyms as prefixes (exactly
@@ -417,7 +488,7 @@ impl SearchPlan {
                         RetrievalTerm::Exact(t.clone())
                     });
                 }
-                out.extend(w.typos.iter().cloned().map(RetrievalTerm::Exact));
+                out.extend(w.typos.iter().map(|(t, _)| RetrievalTerm::Exact(t.clone())));
                 out.into_iter().collect()
             })
             .collect()
@@ -429,7 +500,7 @@ impl SearchPlan {
         let Some(w) = self.words.get(i) else {
             return false;
         };
-        quality(w, term).is_some()
+        quality(w, max_edits(w.term.chars().count()), term).is_some()
     }
 }
 
@@ -444,9 +515,10 @@ pub struct Fields {
     pub other: String,
 }
 
-/// How well `word` matches one indexed term: 6 the word itself, 5 a synonym, 4 a prefix of
-/// the word, 3 a prefix of a synonym, 2 one edit, 1 two edits.
-fn quality(word: &QueryWord, term: &str) -> Option<u32> {
+/// How well `word` (tolerating `max` edits: [`max_edits`] of its length) matches one indexed
+/// term: 6 the word itself, 5 a synonym, 4 a prefix of the word, 3 a prefix of a synonym, 2
+/// one edit, 1 two edits.
+fn quality(word: &QueryWord, max: u8, term: &str) -> Option<u32> {
     if term == word.term {
         return Some(6);
     }
@@ -463,22 +535,41 @@ fn quality(word: &QueryWord, term: &str) -> Option<u32> {
     {
         return Some(3);
     }
-    let max = max_edits(word.term.chars().count());
-    match within_edits(&word.term, term, max) {
-        Some(0 | 1) if max > 0 => Some(2),
-        Some(_) if max > 0 => Some(1),
-        _ => None,
+    if max == 0 {
+        return None;
+    }
+    match typo_edits(word, max, term) {
+        Some(0 | 1) => Some(2),
+        Some(_) => Some(1),
+        None => None,
     }
 }
 
-/// The best quality of `word` over a field's terms.
-fn best(word: &QueryWord, field: &str) -> u32 {
-    field
-        .split(' ')
-        .filter(|t| !t.is_empty())
-        .filter_map(|t| quality(word, t))
-        .max()
-        .unwrap_or(0)
+/// The edits from `word` to `term` when within `max`: read from the word's typos when they are
+/// complete, else computed.
+fn typo_edits(word: &QueryWord, max: u8, term: &str) -> Option<u8> {
+    if word.typos_complete {
+        word.typos
+            .binary_search_by(|(t, _)| t.as_str().cmp(term))
+            .ok()
+            .map(|i| word.typos[i].1)
+    } else {
+        within_edits(&word.term, term, max)
+    }
+}
+
+/// The best quality of `word` over a field's terms (6 at most: the search stops there).
+fn best(word: &QueryWord, max: u8, field: &str) -> u32 {
+    let mut top = 0;
+    for t in field.split(' ').filter(|t| !t.is_empty()) {
+        if let Some(q) = quality(word, max, t) {
+            top = top.max(q);
+            if top == 6 {
+                break;
+            }
+        }
+    }
+    top
 }
 
 /// Weight of a match in the title.
@@ -487,6 +578,9 @@ const TITLE: u32 = 100;
 const CATEGORY: u32 = 10;
 /// Weight of a match elsewhere (description, materials, seller, options).
 const OTHER: u32 = 1;
+// What lets [`score`] skip the lighter fields: the best quality (6) of a lighter field stays
+// under the weight of one match in a heavier one.
+const _: () = assert!(6 * CATEGORY < TITLE && 6 * OTHER < CATEGORY);
 
 /// How well a product matches: `None` when it does not (a word matched nowhere while
 /// `match_all`, or no word matched at all), else a score where a title match outweighs any
@@ -496,9 +590,16 @@ pub fn score(plan: &SearchPlan, fields: &Fields, match_all: bool) -> Option<u32>
     let mut total = 0u32;
     let mut matched = 0usize;
     for w in &plan.words {
-        let s = (best(w, &fields.title) * TITLE)
-            .max(best(w, &fields.category) * CATEGORY)
-            .max(best(w, &fields.other) * OTHER);
+        let max = max_edits(w.term.chars().count());
+        // Any title match outweighs any category match, which outweighs any other: a field is
+        // read only when the heavier ones hold nothing.
+        let mut s = best(w, max, &fields.title) * TITLE;
+        if s == 0 {
+            s = best(w, max, &fields.category) * CATEGORY;
+        }
+        if s == 0 {
+            s = best(w, max, &fields.other) * OTHER;
+        }
         if s == 0 {
             if match_all {
                 return None;
@@ -688,7 +789,7 @@ fn word_matches<'a>(
                     let mut mine: BTreeSet<(u8, &str)> = BTreeSet::new();
                     for field in [&f.title, &f.category, &f.other] {
                         for t in field.split(' ').filter(|t| !t.is_empty()) {
-                            if let Some(d) = within_edits(&w.term, t, max).filter(|d| *d > 0) {
+                            if let Some(d) = typo_edits(w, max, t).filter(|d| *d > 0) {
                                 mine.insert((d, t));
                             }
                         }

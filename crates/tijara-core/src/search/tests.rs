@@ -352,3 +352,76 @@ fn known_or_literal_words_are_kept() {
             .is_none()
     );
 }
+
+/// The optimal string alignment distance, the whole matrix: what `within_edits` must agree with.
+fn reference_edits(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+proptest! {
+    #[test]
+    fn edits_agree_with_the_whole_matrix(
+        a in "[abé خي]{0,12}",
+        b in "[abé خي]{0,12}",
+        long in "[ab]{45,60}",
+        max in 0u8..3,
+    ) {
+        let want = |a: &str, b: &str| {
+            let d = reference_edits(a, b);
+            (d <= usize::from(max)).then_some(d as u8)
+        };
+        prop_assert_eq!(within_edits(&a, &b, max), want(&a, &b));
+        // ASCII words take the byte path, others the stack path, longer ones the heap path.
+        let ascii_a: String = a.chars().filter(char::is_ascii).collect();
+        let ascii_b: String = b.chars().filter(char::is_ascii).collect();
+        prop_assert_eq!(within_edits(&ascii_a, &ascii_b, max), want(&ascii_a, &ascii_b));
+        let long_b = format!("{long}{b}");
+        let long_a = format!("{long}{a}");
+        prop_assert_eq!(within_edits(&long_a, &long_b, max), want(&long_a, &long_b));
+    }
+
+    #[test]
+    fn typos_looked_up_score_as_typos_computed(
+        query in "[a-d]{1,9}( [a-d]{1,9}){0,2}",
+        title in "[a-d]{1,9}( [a-d]{1,9}){0,3}",
+        category in "[a-d]{0,9}",
+        other in "[a-d]{1,9}( [a-d]{1,9}){0,5}",
+        match_all in any::<bool>(),
+    ) {
+        let f = fields(&title, &category, &other);
+        let computed = plan(&query, &Synonyms::default());
+        let mut looked_up = computed.clone();
+        // The whole vocabulary of the index: every term of the fields.
+        let vocabulary: Vec<&str> = [&f.title, &f.category, &f.other]
+            .into_iter()
+            .flat_map(|t| t.split(' '))
+            .filter(|t| !t.is_empty())
+            .collect();
+        looked_up.add_typos(vocabulary);
+        prop_assert_eq!(score(&computed, &f, match_all), score(&looked_up, &f, match_all));
+        let candidate = || Candidate { id: "p".into(), fields: f.clone(), ..Candidate::default() };
+        let select_with = |p: &SearchPlan| {
+            select(p, match_all, &SearchFilters::default(), SearchSort::Relevance, 0, 10, [candidate()])
+        };
+        prop_assert_eq!(select_with(&computed), select_with(&looked_up));
+    }
+}

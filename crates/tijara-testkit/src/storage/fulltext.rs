@@ -459,6 +459,7 @@ pub async fn hostile_searches_never_fail<S: Storage + ?Sized>(s: &S) {
         term: "\" OR \"*".into(),
         synonyms: vec!["')|('".into()],
         typos: vec![],
+        typos_complete: false,
     });
     s.search(&SearchQuery {
         plan: raw,

@@ -674,14 +674,7 @@ pub fn category_search_text(body: &str) -> String {
 /// The lengths (in characters) of the indexed terms that may be typos of the plan's words:
 /// `None` when no word tolerates an edit (no vocabulary to read).
 pub fn vocabulary_bounds(plan: &tijara_core::search::SearchPlan) -> Option<(usize, usize)> {
-    plan.words
-        .iter()
-        .filter_map(|w| {
-            let n = w.term.chars().count();
-            let e = usize::from(tijara_core::search::max_edits(n));
-            (e > 0).then(|| (n - e, n + e))
-        })
-        .reduce(|(a, b), (c, d)| (a.min(c), b.max(d)))
+    plan.vocabulary_bounds()
 }
 
 /// A full-text query of the plan's retrieval terms (`tijara_core::search::SearchPlan::retrieval_terms`)
