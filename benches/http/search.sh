@@ -37,4 +37,6 @@ for _ in $(seq 1 6000); do
   sleep 0.1
 done
 echo "$(basename "$bin") ($backend), $(nproc) CPUs, catalog seeded in $(( $(date +%s) - t0 )) s"
-node "$here/search.mjs" --base "http://127.0.0.1:$port"
+pg_flag=()
+[ "$backend" = postgres ] && pg_flag=(--postgres)
+node "$here/search.mjs" --base "http://127.0.0.1:$port" --pid "$server" "${pg_flag[@]}"

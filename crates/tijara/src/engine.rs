@@ -40,6 +40,8 @@ pub(crate) struct Inner {
     /// The search index's version was checked (and the index rebuilt if it was outdated) by
     /// this engine: see `Catalog::ensure_search_index`.
     pub(crate) search_index_checked: std::sync::atomic::AtomicBool,
+    /// The region's search synonyms, normalized once.
+    pub(crate) synonyms: tijara_core::search::Synonyms,
     /// The region's city index and recently resolved checkout addresses.
     pub(crate) addresses: addresses::Addresses,
     #[cfg(feature = "accounts")]
@@ -217,9 +219,11 @@ impl TijaraBuilder {
             }
         }
         let addresses = addresses::Addresses::new(&region);
+        let synonyms = region.synonyms();
         Ok(Tijara {
             inner: Arc::new(Inner {
                 addresses,
+                synonyms,
                 region,
                 storage,
                 gateways,

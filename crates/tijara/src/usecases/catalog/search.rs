@@ -133,9 +133,9 @@ impl Catalog<'_> {
         }
         let per_page = req.per_page.clamp(1, MAX_SEARCH_PAGE);
         let page = req.page.max(1);
-        let synonyms = e.inner.region.synonyms();
+        let synonyms = &e.inner.synonyms;
         let mut query = SearchQuery {
-            plan: plan(&req.text, &synonyms),
+            plan: plan(&req.text, synonyms),
             match_all: true,
             filters: req.filters.clone(),
             sort: req.sort,
@@ -155,7 +155,7 @@ impl Catalog<'_> {
             && (found.total == 0 || found.words.iter().any(|w| !w.literal))
         {
             let lang = req.lang.unwrap_or(e.inner.region.default_lang);
-            self.lexicon(&synonyms)
+            self.lexicon(synonyms)
                 .await?
                 .suggest(&query.plan, &found.words, found.total > 0, lang)
         } else {
