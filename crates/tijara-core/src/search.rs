@@ -848,17 +848,18 @@ fn counted(map: HashMap<String, u64>) -> Vec<FacetCount> {
 
 /// Scores, filters, counts and orders the candidates a backend found, and cuts the page
 /// (`offset`, `limit`): the part of a search every backend shares. With an empty plan every
-/// candidate matches (a listing); otherwise [`score`] decides.
-pub fn select(
+/// candidate matches (a listing); otherwise [`score`] decides. Candidates are given owned or
+/// borrowed (a backend that keeps them between searches lends them: nothing is copied).
+pub fn select<C: std::borrow::Borrow<Candidate>>(
     plan: &SearchPlan,
     match_all: bool,
     filters: &SearchFilters,
     sort: SearchSort,
     offset: u64,
     limit: u32,
-    candidates: impl IntoIterator<Item = Candidate>,
+    candidates: impl IntoIterator<Item = C>,
 ) -> Selection {
-    let mut hits: Vec<(u32, Candidate)> = Vec::new();
+    let mut hits: Vec<(u32, C)> = Vec::new();
     let mut categories: HashMap<String, u64> = HashMap::new();
     let mut cities: HashMap<String, u64> = HashMap::new();
     let mut kinds: HashMap<String, u64> = HashMap::new();
@@ -866,7 +867,8 @@ pub fn select(
     let mut in_stock = 0u64;
     // Per word: some result holds the word itself (or a term starting with it).
     let mut literals = vec![false; plan.words.len()];
-    for c in candidates {
+    for held in candidates {
+        let c: &Candidate = held.borrow();
         let s = if plan.is_empty() {
             0
         } else {
@@ -875,7 +877,7 @@ pub fn select(
                 None => continue,
             }
         };
-        let p = Passes::of(filters, &c);
+        let p = Passes::of(filters, c);
         if p.city && p.kind && p.price && p.stock {
             *categories.entry(c.category.clone()).or_default() += 1;
         }
@@ -900,35 +902,47 @@ pub fn select(
                     literals[i] = true;
                 }
             }
-            hits.push((s, c));
+            hits.push((s, held));
         }
     }
-    let words = word_matches(plan, &literals, hits.iter().map(|(_, c)| &c.fields));
+    let words = word_matches(
+        plan,
+        &literals,
+        hits.iter().map(|(_, c)| &c.borrow().fields),
+    );
     let newest = |a: &Candidate, b: &Candidate| b.id.cmp(&a.id);
-    match sort {
-        SearchSort::Relevance => hits.sort_by(|(sa, a), (sb, b)| {
-            sb.cmp(sa)
+    let order = |(sa, a): &(u32, C), (sb, b): &(u32, C)| {
+        let (a, b) = (a.borrow(), b.borrow());
+        match sort {
+            SearchSort::Relevance => sb
+                .cmp(sa)
                 .then_with(|| b.in_stock.cmp(&a.in_stock))
-                .then_with(|| newest(a, b))
-        }),
-        SearchSort::PriceAsc => hits.sort_by(|(_, a), (_, b)| {
-            a.min_price_minor
+                .then_with(|| newest(a, b)),
+            SearchSort::PriceAsc => a
+                .min_price_minor
                 .cmp(&b.min_price_minor)
-                .then_with(|| newest(a, b))
-        }),
-        SearchSort::PriceDesc => hits.sort_by(|(_, a), (_, b)| {
-            b.min_price_minor
+                .then_with(|| newest(a, b)),
+            SearchSort::PriceDesc => b
+                .min_price_minor
                 .cmp(&a.min_price_minor)
-                .then_with(|| newest(a, b))
-        }),
-        SearchSort::Newest => hits.sort_by(|(_, a), (_, b)| newest(a, b)),
-    }
+                .then_with(|| newest(a, b)),
+            SearchSort::Newest => newest(a, b),
+        }
+    };
     let total = hits.len() as u64;
+    // Only the page is ordered in full: the rest is partitioned off around it.
+    let start = usize::try_from(offset)
+        .unwrap_or(usize::MAX)
+        .min(hits.len());
+    let end = start.saturating_add(limit.max(1) as usize).min(hits.len());
+    if end < hits.len() {
+        hits.select_nth_unstable_by(end, order);
+        hits.truncate(end);
+    }
+    hits.sort_unstable_by(order);
     let ids = hits
-        .into_iter()
-        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-        .take(limit.max(1) as usize)
-        .map(|(_, c)| c.id)
+        .drain(start..)
+        .map(|(_, c)| c.borrow().id.clone())
         .collect();
     Selection {
         ids,

@@ -33,6 +33,7 @@ mod apply;
 mod error;
 mod migrate;
 mod port;
+mod search;
 mod store;
 
 use std::sync::Arc;

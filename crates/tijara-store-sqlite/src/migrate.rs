@@ -55,6 +55,13 @@ const MIGRATIONS: &[Migration] = &[
             "../../tijara-store-sqlx/migrations/sqlite/20261202090006_search_index_version.sql"
         ),
     },
+    Migration {
+        version: 20261202090007,
+        description: "stock availability version",
+        sql: include_str!(
+            "../../tijara-store-sqlx/migrations/sqlite/20261202090007_stock_availability_version.sql"
+        ),
+    },
 ];
 
 /// Why the schema could not be brought up to date.

@@ -14,7 +14,7 @@ fn backend<E: std::error::Error + Send + Sync + 'static>(e: E) -> StorageError {
     StorageError::Backend(Box::new(e))
 }
 
-fn doc_row(kind: DocKind, r: &Row<'_>) -> rusqlite::Result<StoredDoc> {
+pub(crate) fn doc_row(kind: DocKind, r: &Row<'_>) -> rusqlite::Result<StoredDoc> {
     Ok(StoredDoc::new(
         kind,
         r.get::<_, String>(0)?,
@@ -381,76 +381,9 @@ impl Storage for SqliteStore {
 
     async fn search(&self, query: &SearchQuery) -> Result<SearchPage, StorageError> {
         let query = query.clone();
-        self.read("search", move |c| {
-            let mut plan = query.plan.clone();
-            if let Some((lo, hi)) = vocabulary_bounds(&plan) {
-                let mut st = c.prepare_cached(
-                    "SELECT term FROM search_terms WHERE chars BETWEEN ?1 AND ?2",
-                )?;
-                let vocab = st
-                    .query_map(params![lo as i64, hi as i64], |r| r.get::<_, String>(0))?
-                    .collect::<rusqlite::Result<Vec<String>>>()?;
-                plan.add_typos(vocab.iter().map(String::as_str));
-            }
-            const COLUMNS: &str = "SELECT p.id, p.title_text, p.category_text, p.other_text, p.category, \
-                 p.seller_city, p.seller_kind, p.min_price, EXISTS (SELECT 1 FROM stock s WHERE s.product = p.id \
-                 AND (s.tracked = 0 OR s.on_hand - s.reserved > 0))";
-            let candidate = |r: &Row<'_>| -> rusqlite::Result<tijara_core::search::Candidate> {
-                Ok(tijara_core::search::Candidate {
-                    id: r.get(0)?,
-                    fields: tijara_core::search::Fields {
-                        title: r.get(1)?,
-                        category: r.get(2)?,
-                        other: r.get(3)?,
-                    },
-                    category: r.get(4)?,
-                    seller_city: r.get(5)?,
-                    seller_kind: r.get(6)?,
-                    min_price_minor: r.get(7)?,
-                    in_stock: r.get::<_, i64>(8)? == 1,
-                })
-            };
-            let candidates = match fts5_match(&plan, query.match_all) {
-                Some(m) => {
-                    let mut st = c.prepare_cached(&format!(
-                        "{COLUMNS} FROM product_fts f JOIN search_rows r ON r.n = f.rowid \
-                         JOIN products p ON p.id = r.id WHERE product_fts MATCH ?1 AND p.active = 1"
-                    ))?;
-                    st.query_map([m], candidate)?
-                        .collect::<rusqlite::Result<Vec<_>>>()?
-                }
-                None if plan.is_empty() => {
-                    let mut st =
-                        c.prepare_cached(&format!("{COLUMNS} FROM products p WHERE p.active = 1"))?;
-                    st.query_map([], candidate)?
-                        .collect::<rusqlite::Result<Vec<_>>>()?
-                }
-                None => Vec::new(),
-            };
-            let sel = tijara_core::search::select(
-                &plan,
-                query.match_all,
-                &query.filters,
-                query.sort,
-                query.offset,
-                query.limit.clamp(1, 100),
-                candidates,
-            );
-            let mut found = Vec::with_capacity(sel.ids.len());
-            let mut st = c.prepare_cached(
-                "SELECT id, version, body FROM docs WHERE kind = 'product' AND id = ?1",
-            )?;
-            for id in &sel.ids {
-                if let Some(d) = st
-                    .query_row([id], |r| doc_row(DocKind::Product, r))
-                    .optional()?
-                {
-                    found.push(d);
-                }
-            }
-            Ok(SearchPage::new(found, sel.total, sel.facets).with_words(sel.words))
-        })
-        .await
+        let cache = self.search_cache();
+        self.read("search", move |c| crate::search::search(c, &cache, &query))
+            .await
     }
 
     async fn search_index_outdated(&self, version: u32) -> Result<u64, StorageError> {

@@ -163,6 +163,8 @@ struct Inner {
     page_limit: Arc<AtomicU32>,
     /// Reads running now (for [`SqliteStore::pool`]).
     busy: AtomicU32,
+    /// What searches keep between them (see the `search` module).
+    search: Arc<crate::search::SearchCache>,
 }
 
 /// Counts one read as running while it lives.
@@ -295,6 +297,7 @@ impl SqliteStore {
             reader_threads,
             page_limit,
             busy: AtomicU32::new(0),
+            search: Arc::default(),
         });
         // The writer thread opens its connection and runs the migrations, then owns it.
         let open_inner = inner.opener.clone();
@@ -433,6 +436,11 @@ impl SqliteStore {
             log_fault(op, e);
         }
         r
+    }
+
+    /// The searches' shared cache.
+    pub(crate) fn search_cache(&self) -> Arc<crate::search::SearchCache> {
+        self.inner.search.clone()
     }
 
     /// Runs the point read `f` on the calling thread with a pooled connection

@@ -129,6 +129,7 @@ macro_rules! storage_conformance {
             product_search_filters,
             search_finds_what_shoppers_mean,
             search_follows_product_changes,
+            search_follows_availability,
             search_follows_category_changes,
             search_index_versions_are_counted,
             hostile_searches_never_fail,

@@ -425,3 +425,35 @@ proptest! {
         prop_assert_eq!(select_with(&computed), select_with(&looked_up));
     }
 }
+
+proptest! {
+    #[test]
+    fn a_page_is_the_slice_of_the_whole_order(
+        rows in proptest::collection::vec(("[ab]{1,3}", 0i64..5, any::<bool>()), 0..30),
+        offset in 0u64..35,
+        limit in 1u32..12,
+        sort in 0usize..4,
+    ) {
+        let sort = [SearchSort::Relevance, SearchSort::PriceAsc, SearchSort::PriceDesc, SearchSort::Newest][sort];
+        let candidates: Vec<Candidate> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, (title, price, in_stock))| Candidate {
+                id: format!("p{i:03}"),
+                fields: fields(title, "", ""),
+                min_price_minor: *price,
+                in_stock: *in_stock,
+                ..Candidate::default()
+            })
+            .collect();
+        let q = plan("a b", &Synonyms::default());
+        let all = select(&q, false, &SearchFilters::default(), sort, 0, 100, &candidates);
+        let page = select(&q, false, &SearchFilters::default(), sort, offset, limit, &candidates);
+        let from = (offset as usize).min(all.ids.len());
+        let to = (from + limit as usize).min(all.ids.len());
+        prop_assert_eq!(&page.ids[..], &all.ids[from..to]);
+        prop_assert_eq!(page.total, all.total);
+        // Borrowed and owned candidates select alike.
+        prop_assert_eq!(select(&q, false, &SearchFilters::default(), sort, offset, limit, candidates.clone()), page);
+    }
+}

@@ -322,6 +322,105 @@ pub async fn search_follows_product_changes<S: Storage + ?Sized>(s: &S) {
     );
 }
 
+/// Whether a product can be bought follows its stock at once, in the in-stock filter, its
+/// facet and the ranking: the last unit reserved, the reservation released, the last unit
+/// sold, a restock (a backend that keeps search data between queries must see each).
+pub async fn search_follows_availability<S: Storage + ?Sized>(s: &S) {
+    let id = unique("fts-stock");
+    let word = format!("plinkett{}", &id[id.len() - 6..]);
+    let mut w = doc(DocKind::Product, &id, None, "{}");
+    w.product = Some(
+        ProductIndex::new("seller", "c")
+            .with_active(true)
+            .with_prices(100, 100)
+            .with_search_fields(tijara_core::search::Fields {
+                title: index_text(&word),
+                ..Default::default()
+            }),
+    );
+    ok(s, one(w), "product").await;
+    let v = vid(&format!("{id}-v"));
+    ok(
+        s,
+        stock(vec![StockOp::Define {
+            variant: v.clone(),
+            product: ProductId::new(id.clone()).unwrap_or_else(|e| panic!("{e}")),
+            tracked: true,
+            on_hand: 1,
+        }]),
+        "stock",
+    )
+    .await;
+    let available = |step: &'static str| {
+        let word = word.clone();
+        async move {
+            let mut q = SearchQuery {
+                plan: plan(&word, &Synonyms::default()),
+                match_all: true,
+                limit: 10,
+                ..SearchQuery::default()
+            };
+            let all = found(s, &q).await;
+            assert_eq!(
+                all.total, 1,
+                "{step}: the product is found whatever its stock"
+            );
+            q.filters.in_stock = true;
+            let buyable = found(s, &q).await;
+            assert_eq!(
+                all.facets.in_stock, buyable.total,
+                "{step}: the in-stock facet counts what the filter finds"
+            );
+            buyable.total == 1
+        }
+    };
+    assert!(available("defined").await, "one unit: in stock");
+    let r = ReservationId::new(unique("r")).unwrap_or_else(|e| panic!("{e}"));
+    ok(
+        s,
+        stock(vec![StockOp::Reserve {
+            reservation: r.clone(),
+            variant: v.clone(),
+            quantity: 1,
+            order: OrderId::new(unique("o")).unwrap_or_else(|e| panic!("{e}")),
+            expires_at: t0() + chrono::Duration::minutes(30),
+        }]),
+        "reserve the last unit",
+    )
+    .await;
+    assert!(
+        !available("reserved").await,
+        "the last unit reserved: out of stock"
+    );
+    ok(
+        s,
+        stock(vec![StockOp::Release { reservation: r }]),
+        "release",
+    )
+    .await;
+    assert!(available("released").await, "released: in stock again");
+    ok(
+        s,
+        stock(vec![StockOp::Sell {
+            variant: v.clone(),
+            quantity: 1,
+        }]),
+        "sell the last unit",
+    )
+    .await;
+    assert!(!available("sold").await, "sold out");
+    ok(
+        s,
+        stock(vec![StockOp::Adjust {
+            variant: v,
+            delta: 3,
+        }]),
+        "restock",
+    )
+    .await;
+    assert!(available("restocked").await, "restocked: in stock");
+}
+
 /// Random strings from a fixed seed (xorshift), built of pieces a hostile or clumsy shopper
 /// types: FTS and tsquery operators, quotes, brackets, NUL and control characters, emoji,
 /// mixed scripts, combining marks, long runs.

@@ -1,0 +1,168 @@
+//! Product search on SQLite: FTS5 finds the candidates' row numbers; what scoring, filters and
+//! facets need of each product (its indexed texts, category, seller's city and kind, price,
+//! whether it can be bought) is kept in memory between searches, with the typo vocabulary.
+//!
+//! Measured on 10,000 products (docs/benchmarks.md, issue 16): reading each candidate's row
+//! from `products` (and its stock) cost most of a search — a broad word has over a thousand
+//! candidates, each a few B-tree descents, page copies and owned strings. What is kept is
+//! valid for one `catalog_version` (raised by triggers with any product, seller or category
+//! write) and one `availability` count (raised by triggers when a variant becomes available or
+//! unavailable, or a stock row comes or goes), both read in the search's own read transaction:
+//! a write from any process, or a variant selling out, is seen by the next search. Anything
+//! else a search reads (the FTS index, the page's documents) is read in that transaction.
+
+use crate::error::Stop;
+use rusqlite::{Connection, OptionalExtension};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tijara::ports::storage::{DocKind, SearchPage, SearchQuery, StoredDoc, fts5_match};
+use tijara_core::search::{Candidate, Fields};
+
+/// What every search reads, valid for one catalog version and availability count.
+#[derive(Debug, Default)]
+pub(crate) struct Snapshot {
+    /// `catalog_version.version` it was read at.
+    catalog: i64,
+    /// `catalog_version.availability` it was read at.
+    availability: i64,
+    /// Active products by their FTS row number.
+    rows: HashMap<i64, Candidate>,
+    /// Every indexed term with its length in characters, by length.
+    vocabulary: Vec<(usize, String)>,
+}
+
+/// The snapshot shared by the store's readers (replaced whole when outdated).
+#[derive(Debug, Default)]
+pub(crate) struct SearchCache(Mutex<Option<Arc<Snapshot>>>);
+
+impl SearchCache {
+    /// The snapshot for these versions, read now if the one kept is of others.
+    fn snapshot(
+        &self,
+        c: &Connection,
+        catalog: i64,
+        availability: i64,
+    ) -> Result<Arc<Snapshot>, Stop> {
+        if let Some(s) = self.0.lock().ok().and_then(|g| g.clone())
+            && s.catalog == catalog
+            && s.availability == availability
+        {
+            return Ok(s);
+        }
+        let s = Arc::new(read_snapshot(c, catalog, availability)?);
+        if let Ok(mut g) = self.0.lock() {
+            // Two readers may both have read it: either one is right for these versions; a
+            // reader that saw older versions never replaces a newer one.
+            let newer = g
+                .as_ref()
+                .is_some_and(|k| (k.catalog, k.availability) > (catalog, availability));
+            if !newer {
+                *g = Some(s.clone());
+            }
+        }
+        Ok(s)
+    }
+}
+
+fn read_snapshot(c: &Connection, catalog: i64, availability: i64) -> Result<Snapshot, Stop> {
+    let mut rows = HashMap::new();
+    let mut st = c.prepare_cached(
+        "SELECT r.n, p.id, p.title_text, p.category_text, p.other_text, p.category, \
+         p.seller_city, p.seller_kind, p.min_price, EXISTS (SELECT 1 FROM stock s \
+         WHERE s.product = p.id AND (s.tracked = 0 OR s.on_hand - s.reserved > 0)) \
+         FROM products p JOIN search_rows r ON r.id = p.id WHERE p.active = 1",
+    )?;
+    let mut q = st.query([])?;
+    while let Some(r) = q.next()? {
+        rows.insert(
+            r.get::<_, i64>(0)?,
+            Candidate {
+                id: r.get(1)?,
+                fields: Fields {
+                    title: r.get(2)?,
+                    category: r.get(3)?,
+                    other: r.get(4)?,
+                },
+                category: r.get(5)?,
+                seller_city: r.get(6)?,
+                seller_kind: r.get(7)?,
+                min_price_minor: r.get(8)?,
+                in_stock: r.get::<_, i64>(9)? == 1,
+            },
+        );
+    }
+    let mut st = c.prepare_cached("SELECT chars, term FROM search_terms ORDER BY chars, term")?;
+    let vocabulary = st
+        .query_map([], |r| {
+            Ok((
+                usize::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
+                r.get::<_, String>(1)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(Snapshot {
+        catalog,
+        availability,
+        rows,
+        vocabulary,
+    })
+}
+
+/// [`tijara::ports::storage::Storage::search`] on one reader connection.
+pub(crate) fn search(
+    c: &Connection,
+    cache: &SearchCache,
+    query: &SearchQuery,
+) -> Result<SearchPage, Stop> {
+    // One read transaction: the versions, the FTS index and the documents agree.
+    let tx = c.unchecked_transaction()?;
+    let (catalog, availability): (i64, i64) = tx
+        .prepare_cached("SELECT version, availability FROM catalog_version WHERE id = 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let snap = cache.snapshot(&tx, catalog, availability)?;
+    let mut plan = query.plan.clone();
+    if let Some((lo, hi)) = plan.vocabulary_bounds() {
+        let from = snap.vocabulary.partition_point(|(n, _)| *n < lo);
+        let to = snap.vocabulary.partition_point(|(n, _)| *n <= hi);
+        plan.add_typos(snap.vocabulary[from..to].iter().map(|(_, t)| t.as_str()));
+    }
+    let limit = query.limit.clamp(1, 100);
+    let select = |candidates: &mut dyn Iterator<Item = &Candidate>| {
+        tijara_core::search::select(
+            &plan,
+            query.match_all,
+            &query.filters,
+            query.sort,
+            query.offset,
+            limit,
+            candidates,
+        )
+    };
+    let sel = match fts5_match(&plan, query.match_all) {
+        Some(m) => {
+            let mut st =
+                tx.prepare_cached("SELECT rowid FROM product_fts WHERE product_fts MATCH ?1")?;
+            let found = st
+                .query_map([m], |r| r.get::<_, i64>(0))?
+                .collect::<rusqlite::Result<Vec<i64>>>()?;
+            // Inactive products have no entry: found by the index, never shown.
+            select(&mut found.iter().filter_map(|n| snap.rows.get(n)))
+        }
+        None if plan.is_empty() => select(&mut snap.rows.values()),
+        None => select(&mut std::iter::empty()),
+    };
+    let mut docs: Vec<StoredDoc> = Vec::with_capacity(sel.ids.len());
+    let mut st =
+        tx.prepare_cached("SELECT id, version, body FROM docs WHERE kind = 'product' AND id = ?1")?;
+    for id in &sel.ids {
+        if let Some(d) = st
+            .query_row([id], |r| crate::port::doc_row(DocKind::Product, r))
+            .optional()?
+        {
+            docs.push(d);
+        }
+    }
+    drop(st);
+    tx.finish()?;
+    Ok(SearchPage::new(docs, sel.total, sel.facets).with_words(sel.words))
+}
