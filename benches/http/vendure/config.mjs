@@ -7,6 +7,10 @@
 // session tokens (a guest's session comes back in the `vendure-auth-token` header).
 import { DefaultLogger, LogLevel, dummyPaymentHandler } from '@vendure/core';
 
+// No telemetry: this machine reaches only loopback and package registries, and a benchmark server
+// sends nothing out.
+process.env.VENDURE_DISABLE_TELEMETRY = 'true';
+
 /**
  * The VendureConfig for a database file and a port; `seeding` lets TypeORM create the schema.
  * @param {{ database: string, port: number, seeding?: boolean }} options
