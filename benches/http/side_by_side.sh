@@ -18,7 +18,8 @@
 # BENCH_GLOBAL_WARMUP (15), BENCH_READS (none; product and/or list: the read loads too, both sides),
 # VENDURE_DIR, VENDURE_PORT (3095), BENCH_PORT (Tijara's, 8095), SBS_OUT (the output folder, by
 # default a new one under /tmp), SBS_PAUSE_COMPILERS=1 (stop the machine's rustc and cc1 processes,
-# by pid, during each run and continue them right after, also on exit or interruption).
+# by pid, including those started meanwhile, during each run and continue them right after, also
+# on exit or interruption).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 bin="${1:?usage: side_by_side.sh <path to tijara-storefront>}"
@@ -49,15 +50,33 @@ if [ ! -s "$template" ] || [ "$here/vendure/seed.mjs" -nt "$template" ] || [ "$h
 fi
 
 # ---- pausing the machine's compilers (by pid) during a measured run ----
-paused=()
+# A watcher stops every rustc/cc1/cc1plus it sees twice a second (cargo starts new ones while a
+# run goes on), noting each pid first; resume stops the watcher and continues every noted pid.
+pauser=""
+pausefile=""
 pause() {
   [ "${SBS_PAUSE_COMPILERS:-0}" = 1 ] || return 0
-  mapfile -t paused < <(pgrep -x rustc; pgrep -x cc1; pgrep -x cc1plus; true)
-  [ "${#paused[@]}" -gt 0 ] && kill -STOP "${paused[@]}" 2>/dev/null || true
+  pausefile="$(mktemp /tmp/sbs-paused.XXXXXX)"
+  (
+    while :; do
+      for p in $(pgrep -x rustc; pgrep -x cc1; pgrep -x cc1plus); do
+        grep -qx "$p" "$pausefile" || { echo "$p" >>"$pausefile"; kill -STOP "$p" 2>/dev/null || true; }
+      done
+      sleep 0.5
+    done
+  ) &
+  pauser=$!
 }
 resume() {
-  [ "${#paused[@]}" -gt 0 ] && kill -CONT "${paused[@]}" 2>/dev/null || true
-  paused=()
+  if [ -n "$pauser" ]; then kill "$pauser" 2>/dev/null || true; wait "$pauser" 2>/dev/null || true; fi
+  pauser=""
+  if [ -n "$pausefile" ]; then
+    local pids=()
+    mapfile -t pids <"$pausefile"
+    if [ "${#pids[@]}" -gt 0 ]; then kill -CONT "${pids[@]}" 2>/dev/null || true; fi
+    rm -f "$pausefile"
+    pausefile=""
+  fi
 }
 
 vserver=""
