@@ -500,7 +500,7 @@ impl SearchPlan {
         let Some(w) = self.words.get(i) else {
             return false;
         };
-        quality(w, max_edits(w.term.chars().count()), term).is_some()
+        quality(w, Reach::of(w), term).is_some()
     }
 }
 
@@ -515,10 +515,42 @@ pub struct Fields {
     pub other: String,
 }
 
-/// How well `word` (tolerating `max` edits: [`max_edits`] of its length) matches one indexed
-/// term: 6 the word itself, 5 a synonym, 4 a prefix of the word, 3 a prefix of a synonym, 2
-/// one edit, 1 two edits.
-fn quality(word: &QueryWord, max: u8, term: &str) -> Option<u32> {
+/// What a word's typos can be: the edits it tolerates ([`max_edits`] of its length) and the
+/// lengths in bytes a term within them can have (any other term is rejected without a look).
+#[derive(Debug, Clone, Copy)]
+struct Reach {
+    max: u8,
+    lo: usize,
+    hi: usize,
+}
+
+impl Reach {
+    fn of(w: &QueryWord) -> Reach {
+        let n = w.term.chars().count();
+        let max = max_edits(n);
+        if w.typos_complete {
+            let lens = w.typos.iter().map(|(t, _)| t.len());
+            Reach {
+                max,
+                lo: lens.clone().min().unwrap_or(usize::MAX),
+                hi: lens.max().unwrap_or(0),
+            }
+        } else {
+            // A character is one to four bytes.
+            let m = usize::from(max);
+            Reach {
+                max,
+                lo: n.saturating_sub(m),
+                hi: (n + m).saturating_mul(4),
+            }
+        }
+    }
+}
+
+/// How well `word` (within `reach`: [`Reach::of`] it) matches one indexed term: 6 the word
+/// itself, 5 a synonym, 4 a prefix of the word, 3 a prefix of a synonym, 2 one edit, 1 two
+/// edits.
+fn quality(word: &QueryWord, reach: Reach, term: &str) -> Option<u32> {
     if term == word.term {
         return Some(6);
     }
@@ -535,10 +567,7 @@ fn quality(word: &QueryWord, max: u8, term: &str) -> Option<u32> {
     {
         return Some(3);
     }
-    if max == 0 {
-        return None;
-    }
-    match typo_edits(word, max, term) {
+    match typo_edits(word, reach, term) {
         Some(0 | 1) => Some(2),
         Some(_) => Some(1),
         None => None,
@@ -547,22 +576,25 @@ fn quality(word: &QueryWord, max: u8, term: &str) -> Option<u32> {
 
 /// The edits from `word` to `term` when within `max`: read from the word's typos when they are
 /// complete, else computed.
-fn typo_edits(word: &QueryWord, max: u8, term: &str) -> Option<u8> {
+fn typo_edits(word: &QueryWord, reach: Reach, term: &str) -> Option<u8> {
+    if reach.max == 0 || term.len() < reach.lo || term.len() > reach.hi {
+        return None;
+    }
     if word.typos_complete {
         word.typos
             .binary_search_by(|(t, _)| t.as_str().cmp(term))
             .ok()
             .map(|i| word.typos[i].1)
     } else {
-        within_edits(&word.term, term, max)
+        within_edits(&word.term, term, reach.max)
     }
 }
 
 /// The best quality of `word` over a field's terms (6 at most: the search stops there).
-fn best(word: &QueryWord, max: u8, field: &str) -> u32 {
+fn best(word: &QueryWord, reach: Reach, field: &str) -> u32 {
     let mut top = 0;
     for t in field.split(' ').filter(|t| !t.is_empty()) {
-        if let Some(q) = quality(word, max, t) {
+        if let Some(q) = quality(word, reach, t) {
             top = top.max(q);
             if top == 6 {
                 break;
@@ -587,18 +619,28 @@ const _: () = assert!(6 * CATEGORY < TITLE && 6 * OTHER < CATEGORY);
 /// category match, which outweighs any match elsewhere, and within a field the word itself
 /// beats a synonym, a prefix, then a typo. Words that match add up.
 pub fn score(plan: &SearchPlan, fields: &Fields, match_all: bool) -> Option<u32> {
+    let reaches: Vec<Reach> = plan.words.iter().map(Reach::of).collect();
+    score_within(plan, &reaches, fields, match_all)
+}
+
+/// [`score`] with each word's [`Reach`] worked out once for many candidates.
+fn score_within(
+    plan: &SearchPlan,
+    reaches: &[Reach],
+    fields: &Fields,
+    match_all: bool,
+) -> Option<u32> {
     let mut total = 0u32;
     let mut matched = 0usize;
-    for w in &plan.words {
-        let max = max_edits(w.term.chars().count());
+    for (w, &reach) in plan.words.iter().zip(reaches) {
         // Any title match outweighs any category match, which outweighs any other: a field is
         // read only when the heavier ones hold nothing.
-        let mut s = best(w, max, &fields.title) * TITLE;
+        let mut s = best(w, reach, &fields.title) * TITLE;
         if s == 0 {
-            s = best(w, max, &fields.category) * CATEGORY;
+            s = best(w, reach, &fields.category) * CATEGORY;
         }
         if s == 0 {
-            s = best(w, max, &fields.other) * OTHER;
+            s = best(w, reach, &fields.other) * OTHER;
         }
         if s == 0 {
             if match_all {
@@ -781,20 +823,23 @@ fn word_matches<'a>(
                     nearest: None,
                 };
             }
-            let max = max_edits(w.term.chars().count());
+            let reach = Reach::of(w);
             // (edits, term) -> hits holding it.
             let mut seen: HashMap<(u8, &str), u32> = HashMap::new();
-            if max > 0 {
+            // Typos looked up and none found: no hit holds one.
+            let none = w.typos_complete && w.typos.is_empty();
+            if reach.max > 0 && !none {
+                let mut mine: BTreeSet<(u8, &str)> = BTreeSet::new();
                 for f in hits.clone() {
-                    let mut mine: BTreeSet<(u8, &str)> = BTreeSet::new();
+                    mine.clear();
                     for field in [&f.title, &f.category, &f.other] {
                         for t in field.split(' ').filter(|t| !t.is_empty()) {
-                            if let Some(d) = typo_edits(w, max, t).filter(|d| *d > 0) {
+                            if let Some(d) = typo_edits(w, reach, t).filter(|d| *d > 0) {
                                 mine.insert((d, t));
                             }
                         }
                     }
-                    for k in mine {
+                    for &k in &mine {
                         *seen.entry(k).or_default() += 1;
                     }
                 }
@@ -867,25 +912,35 @@ pub fn select<C: std::borrow::Borrow<Candidate>>(
     let mut in_stock = 0u64;
     // Per word: some result holds the word itself (or a term starting with it).
     let mut literals = vec![false; plan.words.len()];
+    let reaches: Vec<Reach> = plan.words.iter().map(Reach::of).collect();
+    // Counts a facet value, its key copied only the first time it is seen.
+    fn count(map: &mut HashMap<String, u64>, value: &str) {
+        match map.get_mut(value) {
+            Some(n) => *n += 1,
+            None => {
+                map.insert(value.to_owned(), 1);
+            }
+        }
+    }
     for held in candidates {
         let c: &Candidate = held.borrow();
         let s = if plan.is_empty() {
             0
         } else {
-            match score(plan, &c.fields, match_all) {
+            match score_within(plan, &reaches, &c.fields, match_all) {
                 Some(s) => s,
                 None => continue,
             }
         };
         let p = Passes::of(filters, c);
         if p.city && p.kind && p.price && p.stock {
-            *categories.entry(c.category.clone()).or_default() += 1;
+            count(&mut categories, &c.category);
         }
         if p.category && p.kind && p.price && p.stock {
-            *cities.entry(c.seller_city.clone()).or_default() += 1;
+            count(&mut cities, &c.seller_city);
         }
         if p.category && p.city && p.price && p.stock {
-            *kinds.entry(c.seller_kind.clone()).or_default() += 1;
+            count(&mut kinds, &c.seller_kind);
         }
         let range = PRICE_RANGES.iter().position(|(lo, hi)| {
             c.min_price_minor >= *lo && hi.is_none_or(|h| c.min_price_minor < h)

@@ -29,6 +29,47 @@ pub(crate) struct Snapshot {
     rows: HashMap<i64, Candidate>,
     /// Every indexed term with its length in characters, by length.
     vocabulary: Vec<(usize, String)>,
+    /// The typos of the words searched so far (a query word's terms within its edits), at
+    /// most [`MAX_TYPO_MEMO`] words: shoppers repeat the same words.
+    typos: Mutex<HashMap<String, Vec<(String, u8)>>>,
+}
+
+/// How many query words' typos a snapshot remembers (then it forgets them all and starts
+/// again: a bound on memory, not a policy worth more).
+const MAX_TYPO_MEMO: usize = 4096;
+
+impl Snapshot {
+    /// Fills the typos of every word of `plan` from the vocabulary (complete: see
+    /// `SearchPlan::add_typos`), remembered per word.
+    fn add_typos(&self, plan: &mut tijara_core::search::SearchPlan) {
+        for w in &mut plan.words {
+            if let Some(t) = self.typos.lock().ok().and_then(|m| m.get(&w.term).cloned()) {
+                w.typos = t;
+                w.typos_complete = true;
+                continue;
+            }
+            let mut one = tijara_core::search::SearchPlan {
+                words: vec![w.clone()],
+            };
+            match one.vocabulary_bounds() {
+                Some((lo, hi)) => {
+                    let from = self.vocabulary.partition_point(|(n, _)| *n < lo);
+                    let to = self.vocabulary.partition_point(|(n, _)| *n <= hi);
+                    one.add_typos(self.vocabulary[from..to].iter().map(|(_, t)| t.as_str()));
+                }
+                None => one.add_typos(std::iter::empty()),
+            }
+            if let Some(done) = one.words.pop() {
+                *w = done;
+            }
+            if let Ok(mut m) = self.typos.lock() {
+                if m.len() >= MAX_TYPO_MEMO {
+                    m.clear();
+                }
+                m.insert(w.term.clone(), w.typos.clone());
+            }
+        }
+    }
 }
 
 /// The snapshot shared by the store's readers (replaced whole when outdated).
@@ -105,6 +146,7 @@ fn read_snapshot(c: &Connection, catalog: i64, availability: i64) -> Result<Snap
         availability,
         rows,
         vocabulary,
+        typos: Mutex::default(),
     })
 }
 
@@ -121,11 +163,7 @@ pub(crate) fn search(
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let snap = cache.snapshot(&tx, catalog, availability)?;
     let mut plan = query.plan.clone();
-    if let Some((lo, hi)) = plan.vocabulary_bounds() {
-        let from = snap.vocabulary.partition_point(|(n, _)| *n < lo);
-        let to = snap.vocabulary.partition_point(|(n, _)| *n <= hi);
-        plan.add_typos(snap.vocabulary[from..to].iter().map(|(_, t)| t.as_str()));
-    }
+    snap.add_typos(&mut plan);
     let limit = query.limit.clamp(1, 100);
     let select = |candidates: &mut dyn Iterator<Item = &Candidate>| {
         tijara_core::search::select(
