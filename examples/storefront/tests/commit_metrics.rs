@@ -1,10 +1,11 @@
 //! Issue 18 (metrics on every storage backend): the storefront binary, started with
 //! `--metrics-bind` on rusqlite's SQLite (the default), on SQLite through sqlx and on
 //! PostgreSQL (when `TIJARA_TEST_POSTGRES_URL` is set; skipped with a notice without it), takes
-//! one real checkout. Its `/metrics` page then shows, labelled with that backend only, the
+//! two real checkouts. Its `/metrics` page then shows, labelled with that backend only, the
 //! storage commit histogram grown and the batch-size histogram beside it, the connection
 //! gauges (and the SQLite writer's queue on SQLite only), and the checkout and payment
-//! counters moved by exactly that order.
+//! counters moved by exactly those orders (the second through the handles the first
+//! registered).
 
 #![allow(clippy::unwrap_used, clippy::panic)] // tests fail by unwrapping
 
@@ -190,7 +191,7 @@ async fn start(dir: &Path, database_url: &str) -> Storefront {
     }
 }
 
-/// One checkout on `database_url`, and what `/metrics` says of it under `backend`.
+/// Two checkouts on `database_url`, and what `/metrics` says of them under `backend`.
 async fn one_checkout_is_measured(name: &str, database_url: &str, backend: &str) {
     let dir = std::env::temp_dir().join(tijara_testkit::storage::unique(name));
     std::fs::create_dir_all(&dir).unwrap();
@@ -211,7 +212,9 @@ async fn one_checkout_is_measured(name: &str, database_url: &str, backend: &str)
     let orders =
         "tijara_http_requests_total{route=\"/api/v1/orders\",method=\"POST\",status=\"201\"}";
 
-    checkout(shop.port, &format!("{name}@example.ma")).await;
+    // Two orders: the second counts through the handles the first registered.
+    checkout(shop.port, &format!("{name}.1@example.ma")).await;
+    checkout(shop.port, &format!("{name}.2@example.ma")).await;
     let after = scrape().await;
     let grew = |series: &str| must(&after, series) - sample(&before, series).unwrap_or(0.0);
 
@@ -273,11 +276,28 @@ async fn one_checkout_is_measured(name: &str, database_url: &str, backend: &str)
     }
     assert_eq!(must(&after, "tijara_database_up"), 1.0);
     assert!(sample(&after, "tijara_outbox_backlog").is_some(), "{after}");
-    // The order: counted once as placed, its payment started once at the COD gateway, its
-    // request once.
-    assert_eq!(grew(placed), 1.0, "{after}");
-    assert_eq!(grew(cod), 1.0, "{after}");
-    assert_eq!(grew(orders), 1.0, "{after}");
+    // The orders: each counted once as placed, its payment started once at the COD gateway,
+    // its request once; the carriers asked for quotes (at least once per order).
+    assert_eq!(grew(placed), 2.0, "{after}");
+    assert_eq!(grew(cod), 2.0, "{after}");
+    assert_eq!(grew(orders), 2.0, "{after}");
+    let quotes = |text: &str| -> f64 {
+        text.lines()
+            .filter(|l| {
+                l.starts_with("tijara_carrier_calls_total{")
+                    && l.contains("call=\"quote\",outcome=\"ok\"}")
+            })
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    };
+    assert!(
+        quotes(&after) - quotes(&before) >= 2.0,
+        "carrier quotes not counted:\n{after}"
+    );
+    assert!(
+        after.contains("tijara_carrier_call_seconds_count{carrier="),
+        "{after}"
+    );
     drop(shop);
     let _ = std::fs::remove_dir_all(&dir);
 }
