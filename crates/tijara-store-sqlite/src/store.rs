@@ -673,7 +673,7 @@ impl Writer {
                         // Through the `metrics` facade: nothing until a recorder is installed.
                         metrics::histogram!("tijara_storage_commit_seconds", "backend" => "sqlite")
                             .record(started.elapsed().as_secs_f64());
-                        metrics::histogram!("tijara_storage_commit_batch_size")
+                        metrics::histogram!("tijara_storage_commit_batch_size", "backend" => "sqlite")
                             .record(u32::try_from(jobs.len()).map_or(f64::MAX, f64::from));
                         for (j, r) in jobs.into_iter().zip(results) {
                             let _ = j.reply.send(r);

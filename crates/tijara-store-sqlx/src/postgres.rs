@@ -189,6 +189,7 @@ async fn write_plain_doc(pool: &PgPool, w: &DocWrite) -> Result<CommitOutcome, S
 impl PostgresStore {
     async fn commit_changes(&self, changes: Changeset) -> Result<CommitOutcome, StorageError> {
         let lone = lone_plain_doc(&changes);
+        let started = std::time::Instant::now();
         let mut attempt = 0;
         loop {
             let r: Result<CommitOutcome, Stop> = async {
@@ -202,7 +203,11 @@ impl PostgresStore {
             }
             .await;
             match r {
-                Ok(o) => return Ok(o),
+                Ok(o) => {
+                    // One changeset per transaction on PostgreSQL (no group commit).
+                    crate::common::record_commit("postgres", started, 1);
+                    return Ok(o);
+                }
                 Err(Stop::Port(e)) => return Err(e),
                 Err(Stop::Db(e)) => {
                     let (e, retry) = classify(e);

@@ -240,6 +240,7 @@ enum Pass {
 /// transactions no longer matches), the connection is closed; the pool opens a new one on the
 /// next write, so writes resume by themselves once the cause is gone, without a restart.
 async fn run_batch(w: &Writer, jobs: Vec<Job>) {
+    let started = std::time::Instant::now();
     let mut isolate = false;
     let mut attempt = 0;
     loop {
@@ -286,6 +287,7 @@ async fn run_batch(w: &Writer, jobs: Vec<Job>) {
         drop(conn);
         match outcome {
             Pass::Done(results) => {
+                crate::common::record_commit("sqlx-sqlite", started, jobs.len());
                 for (j, r) in jobs.into_iter().zip(results) {
                     let _ = j.reply.send(r);
                 }

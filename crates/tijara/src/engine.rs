@@ -199,7 +199,10 @@ impl TijaraBuilder {
         for g in self.gateways {
             let code = g.code().to_owned();
             // Each call to the outside is logged and measured (`crate::observe`).
-            let g: Arc<dyn PaymentGateway> = Arc::new(crate::observe::ObservedGateway(g));
+            let g: Arc<dyn PaymentGateway> = Arc::new(crate::observe::ObservedGateway(
+                g,
+                crate::observe::CallSeries::default(),
+            ));
             if gateways.insert(code.clone(), g).is_some() {
                 return Err(BuildError::Duplicate {
                     what: "payment gateways",
@@ -210,7 +213,10 @@ impl TijaraBuilder {
         let mut carriers = BTreeMap::new();
         for c in self.carriers {
             let code = c.code().to_owned();
-            let c: Arc<dyn Carrier> = Arc::new(crate::observe::ObservedCarrier(c));
+            let c: Arc<dyn Carrier> = Arc::new(crate::observe::ObservedCarrier(
+                c,
+                crate::observe::CallSeries::default(),
+            ));
             if carriers.insert(code.clone(), c).is_some() {
                 return Err(BuildError::Duplicate {
                     what: "carriers",

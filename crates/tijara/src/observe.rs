@@ -19,13 +19,76 @@ use crate::ports::payment::{
     VerifiedNotification,
 };
 use async_trait::async_trait;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Instant;
 use tijara_core::fulfillment::{TrackingEvent, TrackingStatus};
 use tijara_core::payment::PaymentMethod;
 
-/// Records one outside call: its log line and its two metrics.
+/// The metric handles of one adapter's calls, one entry per call and outcome, registered
+/// with the recorder on the first such call: later calls find their handles without building
+/// a key, allocating its labels or looking the series up in the recorder (which cost more
+/// than the rest of the call's metrics). Each entry remembers the recorder it came from, so
+/// a recorder installed after the engine was built (or a test's local one) gets its own.
+#[derive(Default)]
+pub(crate) struct CallSeries(RwLock<Vec<Series>>);
+
+/// The handles of one call and outcome (see [`CallSeries`]).
+struct Series {
+    recorder: usize,
+    call: &'static str,
+    outcome: &'static str,
+    calls: metrics::Counter,
+    latency: metrics::Histogram,
+}
+
+impl CallSeries {
+    /// Counts one call of `code` and records its latency.
+    fn record(
+        &self,
+        kind: &'static str,
+        code: &str,
+        call: &'static str,
+        outcome: &'static str,
+        seconds: f64,
+    ) {
+        // The recorder in effect (the global one, a thread's local one, or none): its address.
+        let recorder = metrics::with_recorder(|r| std::ptr::from_ref(r).cast::<()>().addr());
+        if let Ok(cached) = self.0.read()
+            && let Some(s) = cached
+                .iter()
+                .find(|s| s.call == call && s.outcome == outcome && s.recorder == recorder)
+        {
+            s.calls.increment(1);
+            s.latency.record(seconds);
+            return;
+        }
+        let (calls, latency) = if kind == "gateway" {
+            ("tijara_gateway_calls_total", "tijara_gateway_call_seconds")
+        } else {
+            ("tijara_carrier_calls_total", "tijara_carrier_call_seconds")
+        };
+        let s = Series {
+            recorder,
+            call,
+            outcome,
+            calls: metrics::counter!(calls, kind => code.to_owned(), "call" => call, "outcome" => outcome),
+            latency: metrics::histogram!(latency, kind => code.to_owned(), "call" => call),
+        };
+        s.calls.increment(1);
+        s.latency.record(seconds);
+        if let Ok(mut cached) = self.0.write() {
+            // Handles of a recorder no longer in effect are dropped; a few calls and outcomes
+            // per adapter, so the list stays short.
+            cached.retain(|c| c.recorder == recorder && !(c.call == call && c.outcome == outcome));
+            cached.push(s);
+        }
+    }
+}
+
+/// Records one outside call: its log line and its two metrics (through `series`, the
+/// adapter's handles).
 fn record(
+    series: &CallSeries,
     kind: &'static str,
     code: &str,
     call: &'static str,
@@ -39,14 +102,7 @@ fn record(
         Some((true, _)) => "temporary_error",
         Some((false, _)) => "error",
     };
-    let (calls, latency) = if kind == "gateway" {
-        ("tijara_gateway_calls_total", "tijara_gateway_call_seconds")
-    } else {
-        ("tijara_carrier_calls_total", "tijara_carrier_call_seconds")
-    };
-    metrics::counter!(calls, kind => code.to_owned(), "call" => call, "outcome" => outcome)
-        .increment(1);
-    metrics::histogram!(latency, kind => code.to_owned(), "call" => call).record(seconds);
+    series.record(kind, code, call, outcome, seconds);
     match (&error, kind) {
         (Some((_, e)), "gateway") => {
             tracing::warn!(target: "gateway", gateway = code, call, outcome, duration_ms, error = %e, "gateway call failed");
@@ -75,7 +131,7 @@ fn carrier_error<T>(r: &Result<T, CarrierError>) -> Option<(bool, String)> {
 }
 
 /// A payment gateway whose calls are logged and measured (see the module).
-pub(crate) struct ObservedGateway(pub(crate) Arc<dyn PaymentGateway>);
+pub(crate) struct ObservedGateway(pub(crate) Arc<dyn PaymentGateway>, pub(crate) CallSeries);
 
 #[async_trait]
 impl PaymentGateway for ObservedGateway {
@@ -94,7 +150,14 @@ impl PaymentGateway for ObservedGateway {
     async fn start(&self, request: &PaymentRequest) -> Result<PaymentStart, GatewayError> {
         let t = Instant::now();
         let r = self.0.start(request).await;
-        record("gateway", self.0.code(), "start", t, gateway_error(&r));
+        record(
+            &self.1,
+            "gateway",
+            self.0.code(),
+            "start",
+            t,
+            gateway_error(&r),
+        );
         r
     }
 
@@ -105,6 +168,7 @@ impl PaymentGateway for ObservedGateway {
         let t = Instant::now();
         let r = self.0.verify_notification(request).await;
         record(
+            &self.1,
             "gateway",
             self.0.code(),
             "verify_notification",
@@ -121,27 +185,48 @@ impl PaymentGateway for ObservedGateway {
     async fn capture(&self, operation: &PaymentOperation) -> Result<OperationResult, GatewayError> {
         let t = Instant::now();
         let r = self.0.capture(operation).await;
-        record("gateway", self.0.code(), "capture", t, gateway_error(&r));
+        record(
+            &self.1,
+            "gateway",
+            self.0.code(),
+            "capture",
+            t,
+            gateway_error(&r),
+        );
         r
     }
 
     async fn void(&self, operation: &PaymentOperation) -> Result<OperationResult, GatewayError> {
         let t = Instant::now();
         let r = self.0.void(operation).await;
-        record("gateway", self.0.code(), "void", t, gateway_error(&r));
+        record(
+            &self.1,
+            "gateway",
+            self.0.code(),
+            "void",
+            t,
+            gateway_error(&r),
+        );
         r
     }
 
     async fn refund(&self, operation: &PaymentOperation) -> Result<OperationResult, GatewayError> {
         let t = Instant::now();
         let r = self.0.refund(operation).await;
-        record("gateway", self.0.code(), "refund", t, gateway_error(&r));
+        record(
+            &self.1,
+            "gateway",
+            self.0.code(),
+            "refund",
+            t,
+            gateway_error(&r),
+        );
         r
     }
 }
 
 /// A carrier whose calls are logged and measured (see the module).
-pub(crate) struct ObservedCarrier(pub(crate) Arc<dyn Carrier>);
+pub(crate) struct ObservedCarrier(pub(crate) Arc<dyn Carrier>, pub(crate) CallSeries);
 
 #[async_trait]
 impl Carrier for ObservedCarrier {
@@ -156,7 +241,14 @@ impl Carrier for ObservedCarrier {
     async fn quote(&self, request: &QuoteRequest) -> Result<Vec<Quote>, CarrierError> {
         let t = Instant::now();
         let r = self.0.quote(request).await;
-        record("carrier", self.0.code(), "quote", t, carrier_error(&r));
+        record(
+            &self.1,
+            "carrier",
+            self.0.code(),
+            "quote",
+            t,
+            carrier_error(&r),
+        );
         r
     }
 
@@ -167,6 +259,7 @@ impl Carrier for ObservedCarrier {
         let t = Instant::now();
         let r = self.0.create_shipment(request).await;
         record(
+            &self.1,
             "carrier",
             self.0.code(),
             "create_shipment",
@@ -179,14 +272,28 @@ impl Carrier for ObservedCarrier {
     async fn cancel(&self, tracking_number: &str) -> Result<(), CarrierError> {
         let t = Instant::now();
         let r = self.0.cancel(tracking_number).await;
-        record("carrier", self.0.code(), "cancel", t, carrier_error(&r));
+        record(
+            &self.1,
+            "carrier",
+            self.0.code(),
+            "cancel",
+            t,
+            carrier_error(&r),
+        );
         r
     }
 
     async fn track(&self, tracking_number: &str) -> Result<Vec<TrackingEvent>, CarrierError> {
         let t = Instant::now();
         let r = self.0.track(tracking_number).await;
-        record("carrier", self.0.code(), "track", t, carrier_error(&r));
+        record(
+            &self.1,
+            "carrier",
+            self.0.code(),
+            "track",
+            t,
+            carrier_error(&r),
+        );
         r
     }
 
@@ -194,6 +301,7 @@ impl Carrier for ObservedCarrier {
         let t = Instant::now();
         let r = self.0.parse_webhook(request).await;
         record(
+            &self.1,
             "carrier",
             self.0.code(),
             "parse_webhook",

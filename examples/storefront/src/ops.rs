@@ -499,11 +499,11 @@ fn describe() {
     describe_histogram!(
         "tijara_storage_commit_seconds",
         Unit::Seconds,
-        "Storage commit latency (one transaction), by backend"
+        "Storage commit latency (one transaction), by backend (sqlite, sqlx-sqlite, postgres)"
     );
     describe_histogram!(
         "tijara_storage_commit_batch_size",
-        "Changesets per SQLite group commit"
+        "Changesets per committed transaction (SQLite's group commit; 1 on PostgreSQL), by backend"
     );
 }
 

@@ -158,6 +158,17 @@ pub(crate) fn log_fault(op: &'static str, backend: &'static str, e: &StorageErro
     }
 }
 
+/// Records one committed transaction in the `metrics` facade (nothing until a recorder is
+/// installed): `tijara_storage_commit_seconds` (from `started`) and
+/// `tijara_storage_commit_batch_size` (the changesets it held), labelled `backend`
+/// (`sqlx-sqlite` or `postgres`; the rusqlite adapter's are `sqlite`).
+pub(crate) fn record_commit(backend: &'static str, started: std::time::Instant, changesets: usize) {
+    metrics::histogram!("tijara_storage_commit_seconds", "backend" => backend)
+        .record(started.elapsed().as_secs_f64());
+    metrics::histogram!("tijara_storage_commit_batch_size", "backend" => backend)
+        .record(u32::try_from(changesets).map_or(f64::MAX, f64::from));
+}
+
 pub(crate) fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(5u64 << attempt.min(6))
 }

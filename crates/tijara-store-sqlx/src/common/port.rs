@@ -6,12 +6,9 @@ macro_rules! sql_store {
         #[async_trait]
         impl Storage for $store {
             async fn commit(&self, changes: Changeset) -> Result<CommitOutcome, StorageError> {
-                // Through the `metrics` facade: nothing until a recorder is installed.
-                let started = std::time::Instant::now();
-                let r = self.commit_changes(changes).await;
-                metrics::histogram!("tijara_storage_commit_seconds", "backend" => <$db as sqlx::Database>::NAME)
-                    .record(started.elapsed().as_secs_f64());
-                r
+                // The commit metrics are recorded per transaction by each database's
+                // `commit_changes` (SQLite: the writer's batch, after its wait in the queue).
+                self.commit_changes(changes).await
             }
 
             async fn outbox_backlog(&self) -> Result<OutboxBacklog, StorageError> {
