@@ -375,6 +375,10 @@ pub struct QueryWord {
     /// `typos` lists it, and [`score`] reads its edits there instead of recomputing them.
     /// False (a plan not completed, as the memory store's scan uses): [`score`] computes.
     pub typos_complete: bool,
+    /// Whether the index holds the word itself or a term starting with it, when the backend
+    /// looked (`None`: not known). `Some(false)` spares [`select`] reading every result's
+    /// fields to learn that the word was not typed as indexed ([`WordMatch::literal`]).
+    pub indexed_prefix: Option<bool>,
 }
 
 impl QueryWord {
@@ -406,6 +410,7 @@ pub fn plan(text: &str, synonyms: &Synonyms) -> SearchPlan {
             term,
             typos: Vec::new(),
             typos_complete: false,
+            indexed_prefix: None,
         })
         .collect();
     SearchPlan { words }
@@ -953,7 +958,7 @@ pub fn select<C: std::borrow::Borrow<Candidate>>(
         }
         if p.all() {
             for (i, w) in plan.words.iter().enumerate() {
-                if !literals[i] && literal(w, &c.fields) {
+                if !literals[i] && w.indexed_prefix != Some(false) && literal(w, &c.fields) {
                     literals[i] = true;
                 }
             }

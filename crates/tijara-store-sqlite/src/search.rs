@@ -29,6 +29,8 @@ pub(crate) struct Snapshot {
     rows: HashMap<i64, Candidate>,
     /// Every indexed term with its length in characters, by length.
     vocabulary: Vec<(usize, String)>,
+    /// The same terms in order (for "is a term starting with this word indexed").
+    terms: Vec<String>,
     /// The typos of the words searched so far (a query word's terms within its edits), at
     /// most [`MAX_TYPO_MEMO`] words: shoppers repeat the same words.
     typos: Mutex<HashMap<String, Vec<(String, u8)>>>,
@@ -43,6 +45,12 @@ impl Snapshot {
     /// `SearchPlan::add_typos`), remembered per word.
     fn add_typos(&self, plan: &mut tijara_core::search::SearchPlan) {
         for w in &mut plan.words {
+            let at = self.terms.partition_point(|t| t.as_str() < w.term.as_str());
+            w.indexed_prefix = Some(
+                self.terms
+                    .get(at)
+                    .is_some_and(|t| t.starts_with(w.term.as_str())),
+            );
             if let Some(t) = self.typos.lock().ok().and_then(|m| m.get(&w.term).cloned()) {
                 w.typos = t;
                 w.typos_complete = true;
@@ -144,6 +152,11 @@ fn read_snapshot(c: &Connection, catalog: i64, availability: i64) -> Result<Snap
     Ok(Snapshot {
         catalog,
         availability,
+        terms: {
+            let mut t: Vec<String> = vocabulary.iter().map(|(_, t)| t.clone()).collect();
+            t.sort_unstable();
+            t
+        },
         rows,
         vocabulary,
         typos: Mutex::default(),

@@ -416,6 +416,9 @@ proptest! {
             .flat_map(|t| t.split(' '))
             .filter(|t| !t.is_empty())
             .collect();
+        for w in &mut looked_up.words {
+            w.indexed_prefix = Some(vocabulary.iter().any(|t| t.starts_with(w.term.as_str())));
+        }
         looked_up.add_typos(vocabulary);
         prop_assert_eq!(score(&computed, &f, match_all), score(&looked_up, &f, match_all));
         let candidate = || Candidate { id: "p".into(), fields: f.clone(), ..Candidate::default() };

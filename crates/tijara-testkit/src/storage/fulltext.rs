@@ -559,6 +559,7 @@ pub async fn hostile_searches_never_fail<S: Storage + ?Sized>(s: &S) {
         synonyms: vec!["')|('".into()],
         typos: vec![],
         typos_complete: false,
+        indexed_prefix: None,
     });
     s.search(&SearchQuery {
         plan: raw,
