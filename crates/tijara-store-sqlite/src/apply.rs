@@ -453,3 +453,16 @@ pub(crate) fn ack_events(c: &mut Connection, seqs: &[u64], now: i64) -> rusqlite
     }
     tx.commit()
 }
+
+/// A document row (`id, version, body`) as the port answers it.
+pub(crate) fn doc_row(
+    kind: tijara::ports::storage::DocKind,
+    r: &rusqlite::Row<'_>,
+) -> rusqlite::Result<tijara::ports::storage::StoredDoc> {
+    Ok(tijara::ports::storage::StoredDoc::new(
+        kind,
+        r.get::<_, String>(0)?,
+        u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
+        r.get::<_, String>(2)?,
+    ))
+}

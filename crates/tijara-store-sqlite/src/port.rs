@@ -2,7 +2,7 @@
 //! statements it runs.
 
 use crate::SqliteStore;
-use crate::apply::{self, from_micros, marks, micros, to_u32, vid};
+use crate::apply::{self, doc_row, from_micros, marks, micros, to_u32, vid};
 use crate::error::Stop;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -12,15 +12,6 @@ use tijara_core::{OrderId, ProductId, ReservationId, VariantId};
 
 fn backend<E: std::error::Error + Send + Sync + 'static>(e: E) -> StorageError {
     StorageError::Backend(Box::new(e))
-}
-
-pub(crate) fn doc_row(kind: DocKind, r: &Row<'_>) -> rusqlite::Result<StoredDoc> {
-    Ok(StoredDoc::new(
-        kind,
-        r.get::<_, String>(0)?,
-        u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
-        r.get::<_, String>(2)?,
-    ))
 }
 
 fn stock_row(r: &Row<'_>, at: usize) -> Result<StockRow, Stop> {

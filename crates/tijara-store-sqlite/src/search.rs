@@ -207,7 +207,7 @@ pub(crate) fn search(
         tx.prepare_cached("SELECT id, version, body FROM docs WHERE kind = 'product' AND id = ?1")?;
     for id in &sel.ids {
         if let Some(d) = st
-            .query_row([id], |r| crate::port::doc_row(DocKind::Product, r))
+            .query_row([id], |r| crate::apply::doc_row(DocKind::Product, r))
             .optional()?
         {
             docs.push(d);
