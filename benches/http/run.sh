@@ -13,7 +13,8 @@
 # `product,list` adds the list; `page` reads the HTML product page `/products/<slug>`),
 # BENCH_PERF=1 (perf stat of the server in each window), BENCH_KEEP=1 (keep the data folder),
 # BENCH_SQLITE_READS (inline, pool or threads: the rusqlite adapter's read mode, passed as
-# `reads=` in the database URL), BENCH_TMP (the folder the data folder is made in, default
+# `reads=` in the database URL), BENCH_SQLITE_QUERY (more of that URL's query, e.g.
+# `mmap_size=268435456`), BENCH_TMP (the folder the data folder is made in, default
 # /tmp; /dev/shm puts the database in memory, where fsync costs nothing), BENCH_OPS=1 (the server with tracing and metrics on: the default
 # log filter (info) in JSON, --metrics-bind on BENCH_PORT+1000, scraped every 5 s). Needs
 # node >= 20 and `npm ci` in benches/http (done here
@@ -32,8 +33,11 @@ case "$backend" in
   sqlite)
     db="sqlite:$data/tijara.db"
     # BENCH_SQLITE_READS=inline|pool|threads: the rusqlite adapter's read mode (URL `reads=`).
-    if [ -n "${BENCH_SQLITE_READS:-}" ]; then
-      db_args=(--database-url "sqlite://$data/tijara.db?reads=$BENCH_SQLITE_READS")
+    # BENCH_SQLITE_QUERY=mmap_size=268435456 (or several, joined by &): more of the URL's query.
+    query="${BENCH_SQLITE_READS:+reads=$BENCH_SQLITE_READS}"
+    if [ -n "${BENCH_SQLITE_QUERY:-}" ]; then query="${query:+$query&}$BENCH_SQLITE_QUERY"; fi
+    if [ -n "$query" ]; then
+      db_args=(--database-url "sqlite://$data/tijara.db?$query")
     fi
     ;;
   # The same SQLite file through sqlx's adapter (the storefront's default before issue 15).

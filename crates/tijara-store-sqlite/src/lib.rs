@@ -43,7 +43,8 @@ pub use migrate::MigrationError;
 pub use store::{ReadMode, SqliteDurability, SqliteOptions, SqliteStore, redact};
 
 /// Opens `sqlite://path`, `sqlite:path`, `sqlite::memory:` or a plain file path (durable
-/// commits) and runs the migrations. Other schemes are refused with
+/// commits) and runs the migrations. The URL's query may say `mode=ro`, `reads=inline|pool|threads`
+/// ([`ReadMode`]) and `mmap_size=BYTES` (`PRAGMA mmap_size` on every connection). Other schemes are refused with
 /// [`StorageError::Unavailable`] naming the URL without its password.
 pub async fn connect(url: &str) -> Result<Arc<dyn Storage>, StorageError> {
     Ok(Arc::new(SqliteStore::connect(url).await?))
@@ -58,6 +59,37 @@ mod tests {
             panic!("no such directory")
         };
         assert!(err.to_string().contains(path), "{err}");
+    }
+
+    #[tokio::test]
+    async fn the_url_sets_the_memory_map_of_every_connection() {
+        let path = std::env::temp_dir().join(format!(
+            "{}.db",
+            tijara_testkit::storage::unique("tijara-mmap")
+        ));
+        let url = format!("sqlite://{}?mmap_size=1048576", path.display());
+        let store = crate::SqliteStore::connect(&url).await.expect("opens");
+        let read = |store: crate::SqliteStore| async move {
+            store
+                .read("mmap_size", |c| {
+                    Ok(c.pragma_query_value(None, "mmap_size", |r| r.get::<_, i64>(0))?)
+                })
+                .await
+                .expect("reads")
+        };
+        assert_eq!(read(store.clone()).await, 1_048_576);
+        let plain = crate::SqliteStore::connect(&path.display().to_string())
+            .await
+            .expect("opens");
+        assert_eq!(read(plain).await, 0);
+        let Err(err) = super::connect(&format!("sqlite://{}?mmap_size=lots", path.display())).await
+        else {
+            panic!("not a number")
+        };
+        assert!(err.to_string().contains("mmap_size"), "{err}");
+        for end in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{end}", path.display()));
+        }
     }
 
     #[tokio::test]

@@ -202,7 +202,7 @@ impl std::fmt::Debug for SqliteStore {
 
 /// What a URL names: a file (and whether read-only) or memory, and the read mode it asks
 /// for (`reads=`), if any.
-fn parse_url(url: &str) -> Result<(Option<PathBuf>, bool, Option<ReadMode>), StorageError> {
+fn parse_url(url: &str) -> Result<ParsedUrl, StorageError> {
     let rest = if let Some(r) = url.strip_prefix("sqlite://") {
         r
     } else if let Some(r) = url.strip_prefix("sqlite:") {
@@ -220,12 +220,20 @@ fn parse_url(url: &str) -> Result<(Option<PathBuf>, bool, Option<ReadMode>), Sto
     let mut read_only = false;
     let mut memory = path == ":memory:" || path.is_empty();
     let mut reads = None;
+    let mut mmap_size = None;
     for pair in query.split('&') {
         match pair {
             "mode=ro" => read_only = true,
             "mode=memory" => memory = true,
             _ => {
-                if let Some(name) = pair.strip_prefix("reads=") {
+                if let Some(bytes) = pair.strip_prefix("mmap_size=") {
+                    mmap_size = Some(bytes.parse::<u64>().map_err(|_| {
+                        StorageError::Unavailable(format!(
+                            "mmap_size={bytes:?} in the database URL: give a number of bytes \
+                             (0: no memory map)"
+                        ))
+                    })?);
+                } else if let Some(name) = pair.strip_prefix("reads=") {
                     reads = Some(ReadMode::from_name(name).ok_or_else(|| {
                         StorageError::Unavailable(format!(
                             "unknown reads={name:?} in the database URL: use reads=inline, \
@@ -236,7 +244,24 @@ fn parse_url(url: &str) -> Result<(Option<PathBuf>, bool, Option<ReadMode>), Sto
             }
         }
     }
-    Ok(((!memory).then(|| PathBuf::from(path)), read_only, reads))
+    Ok(ParsedUrl {
+        path: (!memory).then(|| PathBuf::from(path)),
+        read_only,
+        reads,
+        mmap_size,
+    })
+}
+
+/// What a database URL says.
+struct ParsedUrl {
+    /// The file (`None`: in memory).
+    path: Option<PathBuf>,
+    /// `mode=ro`.
+    read_only: bool,
+    /// `reads=`, if given.
+    reads: Option<ReadMode>,
+    /// `mmap_size=`, if given.
+    mmap_size: Option<u64>,
 }
 
 /// A URL without its password, for messages.
@@ -272,9 +297,18 @@ impl SqliteStore {
             }
             other => other,
         };
-        let (path, read_only, reads) = parse_url(url).map_err(named)?;
+        let ParsedUrl {
+            path,
+            read_only,
+            reads,
+            mmap_size,
+        } = parse_url(url).map_err(named)?;
         let options = match reads {
             Some(mode) => options.with_reads(mode),
+            None => options,
+        };
+        let options = match mmap_size {
+            Some(bytes) => options.with_mmap_size(bytes),
             None => options,
         };
         let opener = Opener {
