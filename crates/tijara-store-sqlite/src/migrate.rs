@@ -62,6 +62,13 @@ const MIGRATIONS: &[Migration] = &[
             "../../tijara-store-sqlx/migrations/sqlite/20261202090007_stock_availability_version.sql"
         ),
     },
+    Migration {
+        version: 20261203010001,
+        description: "catalog version triggers",
+        sql: include_str!(
+            "../../tijara-store-sqlx/migrations/sqlite/20261203010001_catalog_version_triggers.sql"
+        ),
+    },
 ];
 
 /// Why the schema could not be brought up to date.
