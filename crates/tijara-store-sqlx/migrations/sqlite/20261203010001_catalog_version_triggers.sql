@@ -1,7 +1,7 @@
 -- The catalog version's triggers, the same rule without `IN (...)` lists: SQLite builds a
 -- temporary b-tree for a list of three or more constants each time the trigger runs, and these
 -- triggers run on every write of any document (carts and orders too): about 13 such b-trees
--- per checkout, ~8 % of the server's instructions for one (docs/benchmarks.md, 2026-12-03).
+-- per checkout, ~7 % of the server's instructions for one (docs/benchmarks.md, 2026-12-03).
 -- Comparisons joined by OR say the same thing without one.
 DROP TRIGGER catalog_version_on_insert;
 DROP TRIGGER catalog_version_on_update;
