@@ -1018,7 +1018,9 @@ pub fn select<C: std::borrow::Borrow<Candidate>>(
     }
 }
 
+mod index;
 mod suggest;
+pub use index::Index;
 pub use suggest::{Lexicon, Script};
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use rusqlite::{Connection, OptionalExtension};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tijara::ports::storage::{DocKind, SearchPage, SearchQuery, StoredDoc, fts5_match};
-use tijara_core::search::{Candidate, Fields};
+use tijara_core::search::{Candidate, Fields, Index, SearchPlan, Selection};
 
 /// What every search reads, valid for one catalog version and availability count.
 #[derive(Debug, Default)]
@@ -25,8 +25,14 @@ pub(crate) struct Snapshot {
     catalog: i64,
     /// `catalog_version.availability` it was read at.
     availability: i64,
-    /// Active products by their FTS row number.
-    rows: HashMap<i64, Candidate>,
+    /// Active products, split into terms once, with each term's postings.
+    index: Index,
+    /// Their rows in `index` by FTS row number.
+    rows: HashMap<i64, u32>,
+    /// Every term of `index` is one token to FTS5's `unicode61` tokenizer (see [`plain`]): the
+    /// index's postings then find exactly the products the FTS query finds that can match,
+    /// and the FTS query is not run.
+    plain: bool,
     /// Every indexed term with its length in characters, by length.
     vocabulary: Vec<(usize, String)>,
     /// The same terms in order (for "is a term starting with this word indexed").
@@ -115,6 +121,7 @@ impl SearchCache {
 
 fn read_snapshot(c: &Connection, catalog: i64, availability: i64) -> Result<Snapshot, Stop> {
     let mut rows = HashMap::new();
+    let mut candidates = Vec::new();
     let mut st = c.prepare_cached(
         "SELECT r.n, p.id, p.title_text, p.category_text, p.other_text, p.category, \
          p.seller_city, p.seller_kind, p.min_price, EXISTS (SELECT 1 FROM stock s \
@@ -125,21 +132,23 @@ fn read_snapshot(c: &Connection, catalog: i64, availability: i64) -> Result<Snap
     while let Some(r) = q.next()? {
         rows.insert(
             r.get::<_, i64>(0)?,
-            Candidate {
-                id: r.get(1)?,
-                fields: Fields {
-                    title: r.get(2)?,
-                    category: r.get(3)?,
-                    other: r.get(4)?,
-                },
-                category: r.get(5)?,
-                seller_city: r.get(6)?,
-                seller_kind: r.get(7)?,
-                min_price_minor: r.get(8)?,
-                in_stock: r.get::<_, i64>(9)? == 1,
-            },
+            u32::try_from(candidates.len()).unwrap_or(u32::MAX),
         );
+        candidates.push(Candidate {
+            id: r.get(1)?,
+            fields: Fields {
+                title: r.get(2)?,
+                category: r.get(3)?,
+                other: r.get(4)?,
+            },
+            category: r.get(5)?,
+            seller_city: r.get(6)?,
+            seller_kind: r.get(7)?,
+            min_price_minor: r.get(8)?,
+            in_stock: r.get::<_, i64>(9)? == 1,
+        });
     }
+    let index = Index::new(candidates);
     let mut st = c.prepare_cached("SELECT chars, term FROM search_terms ORDER BY chars, term")?;
     let vocabulary = st
         .query_map([], |r| {
@@ -157,6 +166,8 @@ fn read_snapshot(c: &Connection, catalog: i64, availability: i64) -> Result<Snap
             t.sort_unstable();
             t
         },
+        plain: index.terms().iter().all(|t| plain(t)),
+        index,
         rows,
         vocabulary,
         typos: Mutex::default(),
@@ -178,29 +189,24 @@ pub(crate) fn search(
     let mut plan = query.plan.clone();
     snap.add_typos(&mut plan);
     let limit = query.limit.clamp(1, 100);
-    let select = |candidates: &mut dyn Iterator<Item = &Candidate>| {
-        tijara_core::search::select(
+    let sel = if plan.is_empty() || snap.plain {
+        let sel = snap.index.select(
             &plan,
             query.match_all,
             &query.filters,
             query.sort,
             query.offset,
             limit,
-            candidates,
-        )
-    };
-    let sel = match fts5_match(&plan, query.match_all) {
-        Some(m) => {
-            let mut st =
-                tx.prepare_cached("SELECT rowid FROM product_fts WHERE product_fts MATCH ?1")?;
-            let found = st
-                .query_map([m], |r| r.get::<_, i64>(0))?
-                .collect::<rusqlite::Result<Vec<i64>>>()?;
-            // Inactive products have no entry: found by the index, never shown.
-            select(&mut found.iter().filter_map(|n| snap.rows.get(n)))
+            None,
+        );
+        // Debug builds (every test) check the postings against the FTS index of record.
+        #[cfg(debug_assertions)]
+        if !plan.is_empty() {
+            assert_eq!(sel, by_fts(&tx, &snap, &plan, query, limit)?, "{plan:?}");
         }
-        None if plan.is_empty() => select(&mut snap.rows.values()),
-        None => select(&mut std::iter::empty()),
+        sel
+    } else {
+        by_fts(&tx, &snap, &plan, query, limit)?
     };
     let mut docs: Vec<StoredDoc> = Vec::with_capacity(sel.ids.len());
     let mut st =
@@ -216,4 +222,55 @@ pub(crate) fn search(
     drop(st);
     tx.finish()?;
     Ok(SearchPage::new(docs, sel.total, sel.facets).with_words(sel.words))
+}
+
+/// The selection among the products the FTS query of `plan` finds (those that can match).
+fn by_fts(
+    tx: &Connection,
+    snap: &Snapshot,
+    plan: &SearchPlan,
+    query: &SearchQuery,
+    limit: u32,
+) -> Result<Selection, Stop> {
+    let mut allowed = vec![false; snap.index.len()];
+    if let Some(m) = fts5_match(plan, query.match_all) {
+        let mut st =
+            tx.prepare_cached("SELECT rowid FROM product_fts WHERE product_fts MATCH ?1")?;
+        let mut q = st.query([m])?;
+        while let Some(r) = q.next()? {
+            // Inactive products have no row: found by the index, never shown.
+            if let Some(&row) = snap.rows.get(&r.get::<_, i64>(0)?) {
+                allowed[row as usize] = true;
+            }
+        }
+    }
+    Ok(snap.index.select(
+        plan,
+        query.match_all,
+        &query.filters,
+        query.sort,
+        query.offset,
+        limit,
+        Some(&allowed),
+    ))
+}
+
+/// Whether FTS5's `unicode61` tokenizer (`remove_diacritics 0`) reads an indexed term as one
+/// token, itself (up to case): every character a lower-case letter or digit of the blocks its
+/// tables have long held as such (ASCII, Latin-1, Latin Extended-A and B, Arabic letters).
+/// A term with another character (a letter the tokenizer's older tables do not know, a
+/// symbol `char::is_alphanumeric` counts as a letter) may be cut otherwise, so a snapshot
+/// holding one asks FTS5 which products a query finds.
+fn plain(term: &str) -> bool {
+    term.chars().all(|c| {
+        c.is_alphanumeric()
+            && matches!(c,
+                'a'..='z'
+                | '0'..='9'
+                | '\u{DF}'..='\u{FF}'
+                | '\u{100}'..='\u{24F}'
+                | '\u{620}'..='\u{64A}'
+                | '\u{66E}'..='\u{6D3}'
+                | '\u{6D5}')
+    })
 }

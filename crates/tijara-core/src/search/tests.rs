@@ -460,3 +460,110 @@ proptest! {
         prop_assert_eq!(select(&q, false, &SearchFilters::default(), sort, offset, limit, candidates.clone()), page);
     }
 }
+
+/// A small catalog of words close to each other (prefixes, typos, synonyms) with facets.
+fn index_candidates(rows: &[(String, String, String, u8, i64, bool)]) -> Vec<Candidate> {
+    rows.iter()
+        .enumerate()
+        .map(
+            |(i, (title, category, other, facet, price, in_stock))| Candidate {
+                // Ids not in row order: the order given must not matter.
+                id: format!("p{:03}", (i * 7) % 61),
+                fields: fields(title, category, other),
+                category: ["", "c1", "c2"][usize::from(*facet % 3)].to_owned(),
+                seller_city: ["", "Atar", "Nouakchott"][usize::from(facet / 3 % 3)].to_owned(),
+                seller_kind: ["artisan", "gie"][usize::from(facet / 9 % 2)].to_owned(),
+                min_price_minor: *price,
+                in_stock: *in_stock,
+            },
+        )
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn the_index_selects_as_the_generic_path(
+        rows in proptest::collection::vec(
+            (
+                "[ab]{1,3}( [a-c]{1,10}){0,3}",
+                "[a-c]{0,9}",
+                "[a-c]{1,10}( [a-c]{1,10}){0,5}",
+                0u8..18,
+                0i64..700_000,
+                any::<bool>(),
+            ),
+            0..40,
+        ),
+        query in "[a-c]{0,10}( [a-c]{1,10}){0,3}",
+        synonyms in proptest::collection::vec(("[a-c]{1,6}", "[a-c]{1,6}"), 0..3),
+        match_all in any::<bool>(),
+        complete in any::<bool>(),
+        filter in (0u8..4, 0u8..4, 0u8..3, proptest::option::of(0i64..600_000), proptest::option::of(0i64..600_000), any::<bool>()),
+        sort in 0usize..4,
+        offset in 0u64..30,
+        limit in 1u32..15,
+        mask in proptest::collection::vec(any::<bool>(), 40),
+        masked in any::<bool>(),
+    ) {
+        let candidates = index_candidates(&rows);
+        let index = Index::new(candidates.clone());
+        let syn = Synonyms::new(synonyms.iter().map(|(a, b)| vec![a.clone(), b.clone()]));
+        let mut p = plan(&query, &syn);
+        if complete {
+            // As the SQLite store completes them: from the whole vocabulary.
+            let vocabulary: Vec<String> = index.terms().to_vec();
+            for w in &mut p.words {
+                w.indexed_prefix = Some(vocabulary.iter().any(|t| t.starts_with(w.term.as_str())));
+            }
+            p.add_typos(vocabulary.iter().map(String::as_str));
+        }
+        let pick = |i: u8, values: &[&str]| (i > 0).then(|| values[usize::from(i) % values.len()].to_owned());
+        let filters = SearchFilters {
+            category: pick(filter.0, &["c1", "c2", "", "c3"]),
+            seller_city: pick(filter.1, &["Atar", "Nouakchott", "", "Kiffa"]),
+            seller_kind: pick(filter.2, &["artisan", "gie", "cooperative"]),
+            min_price_minor: filter.3,
+            max_price_minor: filter.4,
+            in_stock: filter.5,
+        };
+        let sort = [SearchSort::Relevance, SearchSort::PriceAsc, SearchSort::PriceDesc, SearchSort::Newest][sort];
+        let allowed = masked.then_some(&mask[..candidates.len()]);
+        let generic = select(
+            &p, match_all, &filters, sort, offset, limit,
+            candidates.iter().enumerate().filter(|(i, _)| allowed.is_none_or(|a| a[*i])).map(|(_, c)| c),
+        );
+        let fast = index.select(&p, match_all, &filters, sort, offset, limit, allowed);
+        prop_assert_eq!(fast, generic);
+    }
+}
+
+#[test]
+fn the_index_ranks_one_edit_over_two() {
+    let candidate = |id: &str, title: &str| Candidate {
+        id: id.to_owned(),
+        fields: fields(title, "", ""),
+        in_stock: true,
+        ..Candidate::default()
+    };
+    // "couvertxra" is two edits from "couverture", "couvertura" one: the one-edit title
+    // ranks first although the other product is newer.
+    let candidates = vec![candidate("p1", "couvertura"), candidate("p2", "couvertxra")];
+    let index = Index::new(candidates.clone());
+    let mut q = plan("couverture", &Synonyms::default());
+    assert_eq!(q.words[0].term, "couverture");
+    q.add_typos(index.terms().iter().map(String::as_str));
+    assert_eq!(
+        q.words[0].typos,
+        [("couvertura".to_owned(), 1), ("couvertxra".to_owned(), 2)]
+    );
+    let page = |s: Selection| s.ids;
+    let f = SearchFilters::default();
+    let fast = index.select(&q, true, &f, SearchSort::Relevance, 0, 10, None);
+    assert_eq!(page(fast.clone()), ["p1", "p2"]);
+    assert_eq!(
+        fast,
+        select(&q, true, &f, SearchSort::Relevance, 0, 10, &candidates)
+    );
+}
