@@ -22,7 +22,7 @@ async fn journey(lang: &str, sent_words: &str, done_words: &str) {
     shop.go(&format!("/account/login?lang={lang}")).await;
     shop.shot("1-login").await;
     shop.click("a[href='/account/forgot']").await;
-    assert_eq!(shop.path().await, "/account/forgot");
+    assert_eq!(shop.wait_path("/account/forgot").await, "/account/forgot");
     shop.fill(
         "form[action='/account/forgot'] input[name=email]",
         "shopper@tijara.example",
@@ -67,11 +67,10 @@ async fn journey(lang: &str, sent_words: &str, done_words: &str) {
     )
     .await;
     shop.click("form[action='/account/login'] button").await;
-    assert_eq!(
-        shop.path().await,
-        "/account",
-        "logged in with the new password"
-    );
+    // The click returns before the navigation to /account ends (under load CI read the old
+    // /account/login); a failed login would stay there (the page re-rendered with an error).
+    let path = shop.wait_path_change("/account/login").await;
+    assert_eq!(path, "/account", "logged in with the new password");
     shop.shot("6-logged-in").await;
 }
 
