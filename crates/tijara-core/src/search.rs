@@ -990,18 +990,9 @@ pub fn select<C: std::borrow::Borrow<Candidate>>(
         }
     };
     let total = hits.len() as u64;
-    // Only the page is ordered in full: the rest is partitioned off around it.
-    let start = usize::try_from(offset)
-        .unwrap_or(usize::MAX)
-        .min(hits.len());
-    let end = start.saturating_add(limit.max(1) as usize).min(hits.len());
-    if end < hits.len() {
-        hits.select_nth_unstable_by(end, order);
-        hits.truncate(end);
-    }
-    hits.sort_unstable_by(order);
+    keep_page(&mut hits, offset, limit, order);
     let ids = hits
-        .drain(start..)
+        .into_iter()
         .map(|(_, c)| c.borrow().id.clone())
         .collect();
     Selection {
@@ -1016,6 +1007,26 @@ pub fn select<C: std::borrow::Borrow<Candidate>>(
         },
         words,
     }
+}
+
+/// Keeps in `hits` only the page `offset..offset + limit` (at least one) of their order, in
+/// order. Only the page is sorted in full: the hits after it are partitioned off first.
+fn keep_page<T>(
+    hits: &mut Vec<T>,
+    offset: u64,
+    limit: u32,
+    mut order: impl FnMut(&T, &T) -> std::cmp::Ordering,
+) {
+    let start = usize::try_from(offset)
+        .unwrap_or(usize::MAX)
+        .min(hits.len());
+    let end = start.saturating_add(limit.max(1) as usize).min(hits.len());
+    if end < hits.len() {
+        hits.select_nth_unstable_by(end, &mut order);
+        hits.truncate(end);
+    }
+    hits.sort_unstable_by(&mut order);
+    hits.drain(..start);
 }
 
 mod index;

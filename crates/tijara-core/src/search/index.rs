@@ -451,17 +451,9 @@ impl Index {
             }
         };
         let total_hits = hits.len() as u64;
-        let start = usize::try_from(offset)
-            .unwrap_or(usize::MAX)
-            .min(hits.len());
-        let end = start.saturating_add(limit.max(1) as usize).min(hits.len());
-        if end < hits.len() {
-            hits.select_nth_unstable_by(end, order);
-            hits.truncate(end);
-        }
-        hits.sort_unstable_by(order);
+        super::keep_page(&mut hits, offset, limit, order);
         let ids = hits
-            .drain(start..)
+            .into_iter()
             .map(|(_, row)| self.candidates[row as usize].id.clone())
             .collect();
         Selection {
