@@ -569,8 +569,18 @@ impl Storage for MemoryStore {
                     .get(&(DocKind::Product, id.clone()))
                     .map(|d| stored(DocKind::Product, id, d))
             })
+            .collect::<Vec<StoredDoc>>();
+        // The page's counters, read under the same lock as the documents.
+        let stock = s
+            .stock
+            .values()
+            .filter(|r| docs.iter().any(|d| d.id == r.product.as_str()))
+            .cloned()
             .collect();
-        Ok(SearchPage::new(docs, sel.total, sel.facets).with_words(sel.words))
+        Ok(SearchPage::new(docs, sel.total, sel.facets)
+            .with_words(sel.words)
+            .with_catalog_version(s.catalog_version)
+            .with_stock(stock))
     }
 
     async fn search_index_outdated(&self, version: u32) -> Result<u64, StorageError> {

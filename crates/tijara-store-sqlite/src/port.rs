@@ -14,7 +14,7 @@ fn backend<E: std::error::Error + Send + Sync + 'static>(e: E) -> StorageError {
     StorageError::Backend(Box::new(e))
 }
 
-fn stock_row(r: &Row<'_>, at: usize) -> Result<StockRow, Stop> {
+pub(crate) fn stock_row(r: &Row<'_>, at: usize) -> Result<StockRow, Stop> {
     Ok(StockRow::new(
         vid(r.get(at)?)?,
         ProductId::new(r.get::<_, String>(at + 1)?).map_err(backend)?,

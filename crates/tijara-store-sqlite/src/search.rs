@@ -220,8 +220,24 @@ pub(crate) fn search(
         }
     }
     drop(st);
+    // The counters of the page's variants, in the same transaction: the engine shows each
+    // one's availability without another read.
+    let mut stock = Vec::new();
+    let mut st = tx.prepare_cached(
+        "SELECT variant, product, tracked, on_hand, reserved FROM stock WHERE product = ?1",
+    )?;
+    for d in &docs {
+        let mut q = st.query([&d.id])?;
+        while let Some(r) = q.next()? {
+            stock.push(crate::port::stock_row(r, 0)?);
+        }
+    }
+    drop(st);
     tx.finish()?;
-    Ok(SearchPage::new(docs, sel.total, sel.facets).with_words(sel.words))
+    Ok(SearchPage::new(docs, sel.total, sel.facets)
+        .with_words(sel.words)
+        .with_catalog_version(u64::try_from(catalog).unwrap_or(0))
+        .with_stock(stock))
 }
 
 /// The selection among the products the FTS query of `plan` finds (those that can match).

@@ -11,7 +11,18 @@ use std::sync::Arc;
 use tijara::TijaraError;
 use tijara::ports::storage::Storage;
 use tijara::usecases::cart::CartChange;
-use tijara::usecases::catalog::StockAdjustment;
+use tijara::usecases::catalog::{MAX_SEARCH_PAGE, ProductView, SearchRequest, StockAdjustment};
+
+/// The search result of `slug` among every product on sale (a search without words), as
+/// `engine` finds it: `None` when not found.
+async fn searched(engine: &tijara::Tijara, slug: &str) -> Option<ProductView> {
+    let found = engine
+        .catalog()
+        .search(&SearchRequest::new("").with_page(1, MAX_SEARCH_PAGE))
+        .await
+        .expect("search");
+    found.items.into_iter().find(|v| v.product.slug == slug)
+}
 
 /// `reader` caches the catalog; `writer` changes it; `reader` must see every change at once.
 async fn reader_sees_every_change(reader: &Market, writer: &Market) {
@@ -21,6 +32,9 @@ async fn reader_sees_every_change(reader: &Market, writer: &Market) {
     for _ in 0..2 {
         let page = r.catalog().product_page("srama").await.expect("page");
         assert_eq!(page.view.variants[0].variant.price, mad("250.00"));
+        let hit = searched(r, "srama").await.expect("found");
+        assert_eq!(hit.variants[0].variant.price, mad("250.00"));
+        assert!(!hit.seller_name.is_empty(), "with its seller's name");
     }
     // A product edited elsewhere: new title and price.
     let id = r
@@ -45,6 +59,20 @@ async fn reader_sees_every_change(reader: &Market, writer: &Market) {
         )
         .await
         .expect("update");
+    // Searched first (before a product page reads the new version).
+    let hit = searched(r, "srama").await.expect("found");
+    assert_eq!(
+        hit.variants[0].variant.price,
+        mad("300.00"),
+        "searched: the new price"
+    );
+    assert_eq!(
+        hit.product
+            .title
+            .get(tijara_core::Lang::FR, tijara_core::Lang::AR),
+        Some("Coussin brodé"),
+        "searched: the new title"
+    );
     let page = r.catalog().product_page("srama").await.expect("page");
     assert_eq!(
         page.view.variants[0].variant.price,
@@ -68,6 +96,11 @@ async fn reader_sees_every_change(reader: &Market, writer: &Market) {
         !page.view.variants[0].availability.can_order(1),
         "sold out elsewhere, sold out here"
     );
+    let hit = searched(r, "srama").await.expect("found");
+    assert!(
+        !hit.variants[0].availability.can_order(1),
+        "sold out elsewhere, sold out in search results"
+    );
     w.catalog()
         .adjust_stock(&c.cushion, StockAdjustment::Set { units: 5 }, None)
         .await
@@ -81,10 +114,15 @@ async fn reader_sees_every_change(reader: &Market, writer: &Market) {
         r.catalog().product_page("srama").await,
         Err(TijaraError::NotFound { .. })
     ));
+    assert!(
+        searched(r, "srama").await.is_none(),
+        "a suspended seller's product is not found"
+    );
     w.catalog()
         .set_seller_active(&c.a, true, None)
         .await
         .expect("back");
+    assert!(searched(r, "srama").await.is_some(), "found again");
     r.catalog()
         .product_page("srama")
         .await
@@ -147,6 +185,26 @@ async fn two_stores_on_one_sqlite_file() {
         .await
         .expect("reader store");
     reader_sees_every_change(&market_on(reader), &market_on(writer)).await;
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_rusqlite_stores_on_one_file() {
+    let path = std::env::temp_dir().join(format!(
+        "tijara-catalog-cache-rusqlite-{}-{}.db",
+        std::process::id(),
+        t0().timestamp()
+    ));
+    let url = format!("sqlite://{}", path.display());
+    let writer = tijara_store_sqlite::SqliteStore::connect(&url)
+        .await
+        .expect("writer store");
+    let reader = tijara_store_sqlite::SqliteStore::connect(&url)
+        .await
+        .expect("reader store");
+    reader_sees_every_change(&market_on(Arc::new(reader)), &market_on(Arc::new(writer))).await;
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }

@@ -135,10 +135,50 @@ async fn store_items<S: Storage + ?Sized>(s: &S) -> String {
     prefix
 }
 
+/// A search that must succeed, with what every page must hold: a catalog version (when given)
+/// between the ones read before and after it, and stock counters (when given) only of the
+/// page's products, as [`Storage::stock_levels`] reads them.
 async fn found<S: Storage + ?Sized>(s: &S, q: &SearchQuery) -> SearchPage {
-    s.search(q)
+    let version = || async {
+        s.catalog_version()
+            .await
+            .unwrap_or_else(|e| panic!("catalog_version: {e}"))
+    };
+    let before = version().await;
+    let page = s
+        .search(q)
         .await
-        .unwrap_or_else(|e| panic!("search {:?}: {e}", q.plan))
+        .unwrap_or_else(|e| panic!("search {:?}: {e}", q.plan));
+    let after = version().await;
+    if let Some(v) = page.catalog_version {
+        assert!(
+            before.is_some_and(|b| b <= v) && after.is_some_and(|a| v <= a),
+            "the page's catalog version {v} is not between {before:?} and {after:?}"
+        );
+    }
+    if let Some(rows) = &page.stock {
+        for r in rows {
+            assert!(
+                page.docs.iter().any(|d| d.id == r.product.as_str()),
+                "stock of {} whose product {} is not on the page",
+                r.variant,
+                r.product
+            );
+        }
+        let variants: Vec<VariantId> = rows.iter().map(|r| r.variant.clone()).collect();
+        let mut levels = s
+            .stock_levels(&variants)
+            .await
+            .unwrap_or_else(|e| panic!("stock_levels: {e}"));
+        let mut rows = rows.clone();
+        levels.sort_by(|a, b| a.variant.cmp(&b.variant));
+        rows.sort_by(|a, b| a.variant.cmp(&b.variant));
+        assert_eq!(
+            rows, levels,
+            "the page's stock counters are the stored ones"
+        );
+    }
+    page
 }
 
 /// The numbers of the items a page holds, in order, among the items of `prefix`.
@@ -351,8 +391,10 @@ pub async fn search_follows_availability<S: Storage + ?Sized>(s: &S) {
         "stock",
     )
     .await;
+    let shown = v.clone();
     let available = |step: &'static str| {
         let word = word.clone();
+        let v = shown.clone();
         async move {
             let mut q = SearchQuery {
                 plan: plan(&word, &Synonyms::default()),
@@ -365,6 +407,12 @@ pub async fn search_follows_availability<S: Storage + ?Sized>(s: &S) {
                 all.total, 1,
                 "{step}: the product is found whatever its stock"
             );
+            if let Some(rows) = &all.stock {
+                assert!(
+                    rows.iter().any(|r| r.variant == v),
+                    "{step}: the page's stock counters hold its product's variant"
+                );
+            }
             q.filters.in_stock = true;
             let buyable = found(s, &q).await;
             assert_eq!(

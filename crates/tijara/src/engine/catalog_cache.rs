@@ -23,6 +23,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tijara_core::catalog::{Category, Product, Seller};
+use tijara_core::search::Lexicon;
 
 /// The most products the cache holds; past it, it starts again empty (a catalog this large is
 /// read as before, a page at a time).
@@ -52,6 +53,9 @@ struct State {
     sellers: HashMap<String, Arc<Seller>>,
     /// Categories by id; `None` for an id no category holds.
     categories: HashMap<String, Option<Arc<Category>>>,
+    /// The words the marketplace knows (its categories' names and the region's synonyms):
+    /// what "did you mean" of a search reads.
+    lexicon: Option<Arc<Lexicon>>,
 }
 
 impl State {
@@ -166,6 +170,45 @@ impl CatalogCache {
             products.push((**p).clone());
         }
         Some((products, sellers))
+    }
+
+    /// The products of these ids held at `version`, each `None` when not held (all `None`
+    /// when `version` is not the current one).
+    pub(crate) fn products_at(&self, version: u64, ids: &[&str]) -> Vec<Option<Arc<Product>>> {
+        let Some(mut s) = self.lock() else {
+            return vec![None; ids.len()];
+        };
+        if !s.at(version) {
+            return vec![None; ids.len()];
+        }
+        ids.iter().map(|id| s.products.get(*id).cloned()).collect()
+    }
+
+    /// The sellers of these ids held at `version`, if every one is.
+    pub(crate) fn sellers_at(&self, version: u64, ids: &[String]) -> Option<Vec<Arc<Seller>>> {
+        let mut s = self.lock()?;
+        if !s.at(version) {
+            return None;
+        }
+        ids.iter().map(|id| s.sellers.get(id).cloned()).collect()
+    }
+
+    /// The lexicon held at `version`, if any.
+    pub(crate) fn lexicon_at(&self, version: u64) -> Option<Arc<Lexicon>> {
+        let mut s = self.lock()?;
+        if !s.at(version) {
+            return None;
+        }
+        s.lexicon.clone()
+    }
+
+    /// Stores the lexicon built from the categories read at `version` or later (nothing if a
+    /// newer version is known).
+    pub(crate) fn put_lexicon(&self, version: u64, lexicon: Arc<Lexicon>) {
+        let Some(mut s) = self.lock() else { return };
+        if s.at(version) {
+            s.lexicon = Some(lexicon);
+        }
     }
 
     /// Stores products and sellers read at `version` (nothing if a newer one is known).

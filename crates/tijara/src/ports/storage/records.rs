@@ -756,6 +756,15 @@ pub struct SearchPage {
     /// How the results match each word of the plan
     /// ([`tijara_core::search::Selection::words`]): what "did you mean" starts from.
     pub words: Vec<WordMatch>,
+    /// The catalog version ([`Storage::catalog_version`](super::Storage::catalog_version))
+    /// the documents were read at, in the same read transaction, when the storage keeps one:
+    /// the engine then takes the products, sellers and categories it holds decoded at that
+    /// version instead of decoding the documents again. `None`: not known.
+    pub catalog_version: Option<u64>,
+    /// The stock counters of every variant of the page's products, read in the same read
+    /// transaction as the documents, when the storage reads them with the page (spares the
+    /// engine another storage call for the availability it shows). `None`: not read.
+    pub stock: Option<Vec<StockRow>>,
 }
 
 impl SearchPage {
@@ -766,7 +775,23 @@ impl SearchPage {
             total,
             facets,
             words: Vec::new(),
+            catalog_version: None,
+            stock: None,
         }
+    }
+
+    /// Read at this catalog version ([`SearchPage::catalog_version`]).
+    #[must_use]
+    pub fn with_catalog_version(mut self, version: u64) -> Self {
+        self.catalog_version = Some(version);
+        self
+    }
+
+    /// With the stock counters of the page's products' variants ([`SearchPage::stock`]).
+    #[must_use]
+    pub fn with_stock(mut self, stock: Vec<StockRow>) -> Self {
+        self.stock = Some(stock);
+        self
     }
 
     /// With how the results match each word ([`tijara_core::search::Selection::words`]).

@@ -2,6 +2,7 @@
 //! a cart needs.
 
 use super::*;
+use std::sync::Arc;
 
 impl Tijara {
     // ---- browsing ------------------------------------------------------------------------
@@ -10,39 +11,60 @@ impl Tijara {
         &self,
         products: Vec<Product>,
     ) -> Result<Vec<ProductView>, TijaraError> {
-        let variant_ids: Vec<VariantId> = products
-            .iter()
-            .flat_map(|p| p.variants.iter().map(|v| v.id.clone()))
-            .collect();
-        let stock: HashMap<VariantId, StockRow> = self
-            .inner
-            .storage
-            .stock_levels(&variant_ids)
-            .await?
-            .into_iter()
-            .map(|r| (r.variant.clone(), r))
-            .collect();
+        self.views_at(products, None, None).await
+    }
+
+    /// [`Tijara::views`] with what the caller already read: the stock counters of the
+    /// products' variants (`stock`; else read now), and the catalog version the products were
+    /// read at (`version`, when the engine caches the catalog: their sellers then come from the
+    /// cache when it holds them all at that version, else are read and cached).
+    pub(super) async fn views_at(
+        &self,
+        products: Vec<Product>,
+        stock: Option<Vec<StockRow>>,
+        version: Option<u64>,
+    ) -> Result<Vec<ProductView>, TijaraError> {
+        let stock = match stock {
+            Some(rows) => rows,
+            None => {
+                let variant_ids: Vec<VariantId> = products
+                    .iter()
+                    .flat_map(|p| p.variants.iter().map(|v| v.id.clone()))
+                    .collect();
+                self.inner.storage.stock_levels(&variant_ids).await?
+            }
+        };
+        let stock: HashMap<VariantId, StockRow> =
+            stock.into_iter().map(|r| (r.variant.clone(), r)).collect();
         let mut seller_ids: Vec<String> =
             products.iter().map(|p| p.seller_id.to_string()).collect();
         seller_ids.sort();
         seller_ids.dedup();
-        let sellers: HashMap<String, Seller> = self
-            .inner
-            .storage
-            .get_many(DocKind::Seller, &seller_ids)
-            .await?
-            .into_iter()
-            .map(|d| {
-                Ok((
-                    d.id.clone(),
-                    decode::<Seller>(DocKind::Seller, &d.id, &d.body)?,
-                ))
-            })
-            .collect::<Result<_, TijaraError>>()?;
+        let held = version.and_then(|v| self.inner.catalog.sellers_at(v, &seller_ids));
+        let sellers: HashMap<String, Arc<Seller>> = match held {
+            Some(held) => seller_ids.into_iter().zip(held).collect(),
+            None => {
+                let read = self
+                    .inner
+                    .storage
+                    .get_many(DocKind::Seller, &seller_ids)
+                    .await?
+                    .into_iter()
+                    .map(|d| decode::<Seller>(DocKind::Seller, &d.id, &d.body))
+                    .collect::<Result<Vec<Seller>, TijaraError>>()?;
+                // Read after the version: never older than it says.
+                if let Some(v) = version {
+                    self.inner.catalog.put_snapshot(v, &[], &read);
+                }
+                read.into_iter()
+                    .map(|s| (s.id.to_string(), Arc::new(s)))
+                    .collect()
+            }
+        };
         Ok(products
             .into_iter()
             .map(|p| {
-                let seller = sellers.get(p.seller_id.as_str());
+                let seller = sellers.get(p.seller_id.as_str()).map(|s| &**s);
                 view_of(p, &stock, seller)
             })
             .collect())

@@ -5,7 +5,8 @@
 //! products matching some of them.
 
 use super::*;
-use crate::ports::storage::{SearchQuery, StorageError};
+use crate::ports::storage::{SearchQuery, StorageError, StoredDoc};
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use tijara_core::Lang;
 use tijara_core::search::{Facets, INDEX_VERSION, Lexicon, SearchFilters, SearchSort, plan};
@@ -151,24 +152,29 @@ impl Catalog<'_> {
         }
         // Suggestions only when a word may be mistyped: nothing found, or a word found
         // otherwise than as typed.
+        // The catalog version the page was read at, when the engine caches the catalog: the
+        // products, sellers and lexicon it holds decoded at that version serve this page.
+        let version = match found.catalog_version {
+            Some(v) if e.caches_catalog().await? => Some(v),
+            _ => None,
+        };
         let did_you_mean = if !query.plan.is_empty()
             && (found.total == 0 || found.words.iter().any(|w| !w.literal))
         {
             let lang = req.lang.unwrap_or(e.inner.region.default_lang);
-            self.lexicon(synonyms)
-                .await?
-                .suggest(&query.plan, &found.words, found.total > 0, lang)
+            self.lexicon(synonyms, version).await?.suggest(
+                &query.plan,
+                &found.words,
+                found.total > 0,
+                lang,
+            )
         } else {
             None
         };
-        let products: Vec<Product> = found
-            .docs
-            .iter()
-            .map(|d| decode(DocKind::Product, &d.id, &d.body))
-            .collect::<Result<_, _>>()?;
+        let products = page_products(e, version, &found.docs)?;
         let pages = found.total.div_ceil(u64::from(per_page)).max(1);
         Ok(SearchResults {
-            items: e.views(products).await?,
+            items: e.views_at(products, found.stock, version).await?,
             page,
             pages: u32::try_from(pages).unwrap_or(u32::MAX),
             total: found.total,
@@ -179,11 +185,17 @@ impl Catalog<'_> {
     }
 
     /// The words the marketplace knows: its categories' names, each in its language, and the
-    /// region's synonyms.
+    /// region's synonyms. Built once per catalog version when the engine caches the catalog
+    /// (`version`: the one the search read), else at each call.
     async fn lexicon(
         self,
         synonyms: &tijara_core::search::Synonyms,
-    ) -> Result<Lexicon, TijaraError> {
+        version: Option<u64>,
+    ) -> Result<Arc<Lexicon>, TijaraError> {
+        let cache = &self.engine.inner.catalog;
+        if let Some(known) = version.and_then(|v| cache.lexicon_at(v)) {
+            return Ok(known);
+        }
         let mut known = Lexicon::new();
         for c in self.categories().await? {
             for (lang, name) in c.name.iter() {
@@ -191,6 +203,11 @@ impl Catalog<'_> {
             }
         }
         known.add_synonyms(synonyms);
+        let known = Arc::new(known);
+        // The categories were read after the version: never older than it says.
+        if let Some(v) = version {
+            cache.put_lexicon(v, known.clone());
+        }
         Ok(known)
     }
 
@@ -378,4 +395,35 @@ impl Catalog<'_> {
             }
         }
     }
+}
+
+/// The products of a search page, in order: those the catalog cache holds at `version` (the
+/// one the page was read at), the others decoded from their documents (and then cached).
+fn page_products(
+    e: &Tijara,
+    version: Option<u64>,
+    docs: &[StoredDoc],
+) -> Result<Vec<Product>, TijaraError> {
+    let decoded = |d: &StoredDoc| decode::<Product>(DocKind::Product, &d.id, &d.body);
+    let Some(v) = version else {
+        return docs.iter().map(decoded).collect();
+    };
+    let ids: Vec<&str> = docs.iter().map(|d| d.id.as_str()).collect();
+    let held = e.inner.catalog.products_at(v, &ids);
+    let mut read = Vec::new();
+    let mut out = Vec::with_capacity(docs.len());
+    for (d, held) in docs.iter().zip(held) {
+        match held {
+            Some(p) => out.push((*p).clone()),
+            None => {
+                let p = decoded(d)?;
+                read.push(p.clone());
+                out.push(p);
+            }
+        }
+    }
+    if !read.is_empty() {
+        e.inner.catalog.put_snapshot(v, &read, &[]);
+    }
+    Ok(out)
 }
