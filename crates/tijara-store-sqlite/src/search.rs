@@ -208,33 +208,44 @@ pub(crate) fn search(
     } else {
         by_fts(&tx, &snap, &plan, query, limit)?
     };
+    // The documents, unless the caller holds this version's products decoded.
+    let held = query
+        .held_at
+        .is_some_and(|v| i64::try_from(v) == Ok(catalog));
     let mut docs: Vec<StoredDoc> = Vec::with_capacity(sel.ids.len());
-    let mut st =
-        tx.prepare_cached("SELECT id, version, body FROM docs WHERE kind = 'product' AND id = ?1")?;
-    for id in &sel.ids {
-        if let Some(d) = st
-            .query_row([id], |r| crate::apply::doc_row(DocKind::Product, r))
-            .optional()?
-        {
-            docs.push(d);
+    if !held {
+        let mut st = tx.prepare_cached(
+            "SELECT id, version, body FROM docs WHERE kind = 'product' AND id = ?1",
+        )?;
+        for id in &sel.ids {
+            if let Some(d) = st
+                .query_row([id], |r| crate::apply::doc_row(DocKind::Product, r))
+                .optional()?
+            {
+                docs.push(d);
+            }
         }
     }
-    drop(st);
     // The counters of the page's variants, in the same transaction: the engine shows each
     // one's availability without another read.
     let mut stock = Vec::new();
     let mut st = tx.prepare_cached(
         "SELECT variant, product, tracked, on_hand, reserved FROM stock WHERE product = ?1",
     )?;
-    for d in &docs {
-        let mut q = st.query([&d.id])?;
+    for id in &sel.ids {
+        let mut q = st.query([id])?;
         while let Some(r) = q.next()? {
             stock.push(crate::port::stock_row(r, 0)?);
         }
     }
     drop(st);
     tx.finish()?;
-    Ok(SearchPage::new(docs, sel.total, sel.facets)
+    let page = if held {
+        SearchPage::of_ids(sel.ids, sel.total, sel.facets)
+    } else {
+        SearchPage::new(docs, sel.total, sel.facets)
+    };
+    Ok(page
         .with_words(sel.words)
         .with_catalog_version(u64::try_from(catalog).unwrap_or(0))
         .with_stock(stock))

@@ -130,6 +130,7 @@ macro_rules! storage_conformance {
             search_finds_what_shoppers_mean,
             search_follows_product_changes,
             search_follows_availability,
+            search_pages_as_ids_when_held,
             search_follows_category_changes,
             search_index_versions_are_counted,
             hostile_searches_never_fail,

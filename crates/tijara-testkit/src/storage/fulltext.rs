@@ -150,6 +150,13 @@ async fn found<S: Storage + ?Sized>(s: &S, q: &SearchQuery) -> SearchPage {
         .await
         .unwrap_or_else(|e| panic!("search {:?}: {e}", q.plan));
     let after = version().await;
+    assert!(
+        page.ids.is_empty() || page.docs.is_empty(),
+        "a page is its documents or its ids, not both"
+    );
+    if q.held_at.is_none() {
+        assert!(page.ids.is_empty(), "documents wanted: ids only answered");
+    }
     if let Some(v) = page.catalog_version {
         assert!(
             before.is_some_and(|b| b <= v) && after.is_some_and(|a| v <= a),
@@ -159,7 +166,8 @@ async fn found<S: Storage + ?Sized>(s: &S, q: &SearchQuery) -> SearchPage {
     if let Some(rows) = &page.stock {
         for r in rows {
             assert!(
-                page.docs.iter().any(|d| d.id == r.product.as_str()),
+                page.docs.iter().any(|d| d.id == r.product.as_str())
+                    || page.ids.iter().any(|id| id == r.product.as_str()),
                 "stock of {} whose product {} is not on the page",
                 r.variant,
                 r.product
@@ -197,6 +205,61 @@ fn query(text: &str, limit: u32) -> SearchQuery {
         limit,
         ..SearchQuery::default()
     }
+}
+
+/// A caller holding the catalog's products at the version the storage reads
+/// ([`SearchQuery::held_at`]) may get the page as ids only: the same products in the same
+/// order; at any other version it gets the documents.
+pub async fn search_pages_as_ids_when_held<S: Storage + ?Sized>(s: &S) {
+    // Other checks may store products at the same time: only this check's count.
+    let prefix = store_items(s).await;
+    let mine = |ids: Vec<&String>| -> Vec<String> {
+        ids.into_iter()
+            .filter(|id| id.starts_with(&format!("{prefix}-")))
+            .cloned()
+            .collect()
+    };
+    let q = query("tapis", 100);
+    let read = found(s, &q).await;
+    let want = mine(read.docs.iter().map(|d| &d.id).collect());
+    assert!(!want.is_empty(), "the items are found");
+    let version = match read.catalog_version {
+        Some(v) => Some(v),
+        None => s
+            .catalog_version()
+            .await
+            .unwrap_or_else(|e| panic!("catalog_version: {e}")),
+    };
+    let Some(version) = version else {
+        return; // No catalog version: nothing to hold.
+    };
+    let held = found(
+        s,
+        &SearchQuery {
+            held_at: Some(version),
+            ..q.clone()
+        },
+    )
+    .await;
+    let got = if held.ids.is_empty() {
+        mine(held.docs.iter().map(|d| &d.id).collect())
+    } else {
+        mine(held.ids.iter().collect())
+    };
+    assert_eq!(got, want, "held: the same products in the same order");
+    let other = found(
+        s,
+        &SearchQuery {
+            held_at: Some(version.wrapping_add(1_000_000)),
+            ..q
+        },
+    )
+    .await;
+    assert!(
+        other.ids.is_empty(),
+        "held at another version: the documents are answered"
+    );
+    assert_eq!(mine(other.docs.iter().map(|d| &d.id).collect()), want);
 }
 
 /// Words in any language and spelling, with typos, prefixes and synonyms, find what a shopper

@@ -172,6 +172,14 @@ impl CatalogCache {
         Some((products, sellers))
     }
 
+    /// The version of the products held, when some are ([`SearchQuery::held_at`]).
+    ///
+    /// [`SearchQuery::held_at`]: crate::ports::storage::SearchQuery::held_at
+    pub(crate) fn held_version(&self) -> Option<u64> {
+        let s = self.lock()?;
+        (!s.products.is_empty()).then_some(s.version)
+    }
+
     /// The products of these ids held at `version`, each `None` when not held (all `None`
     /// when `version` is not the current one).
     pub(crate) fn products_at(&self, version: u64, ids: &[&str]) -> Vec<Option<Arc<Product>>> {

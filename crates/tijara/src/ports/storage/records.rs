@@ -741,14 +741,23 @@ pub struct SearchQuery {
     pub offset: u64,
     /// Page size (at least 1; the adapter may cap it at 100).
     pub limit: u32,
+    /// The catalog version at which the caller holds decoded products (the engine's catalog
+    /// cache): a storage whose read is at this same version may leave the page's documents
+    /// unread and answer their ids only ([`SearchPage::ids`]); the caller reads those it does
+    /// not hold. `None`: the documents are wanted.
+    pub held_at: Option<u64>,
 }
 
 /// What a search found: one page of products, the number of results, the facets.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SearchPage {
-    /// The page's products, in order.
+    /// The page's products, in order: empty when the storage answered their ids only
+    /// ([`SearchPage::ids`], [`SearchQuery::held_at`]).
     pub docs: Vec<StoredDoc>,
+    /// The page's product ids, in order, when the storage left their documents unread
+    /// ([`SearchQuery::held_at`]); empty when it read them (then `docs` says the page).
+    pub ids: Vec<String>,
     /// How many products match, all pages.
     pub total: u64,
     /// Counts per filter value.
@@ -772,11 +781,21 @@ impl SearchPage {
     pub fn new(docs: Vec<StoredDoc>, total: u64, facets: Facets) -> Self {
         SearchPage {
             docs,
+            ids: Vec::new(),
             total,
             facets,
             words: Vec::new(),
             catalog_version: None,
             stock: None,
+        }
+    }
+
+    /// The page as ids only, in order, its documents left unread ([`SearchPage::ids`]).
+    #[must_use]
+    pub fn of_ids(ids: Vec<String>, total: u64, facets: Facets) -> Self {
+        SearchPage {
+            ids,
+            ..SearchPage::new(Vec::new(), total, facets)
         }
     }
 

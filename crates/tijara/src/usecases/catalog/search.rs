@@ -5,7 +5,7 @@
 //! products matching some of them.
 
 use super::*;
-use crate::ports::storage::{SearchQuery, StorageError, StoredDoc};
+use crate::ports::storage::{SearchPage, SearchQuery, StorageError, StoredDoc};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use tijara_core::Lang;
@@ -142,6 +142,11 @@ impl Catalog<'_> {
             sort: req.sort,
             offset: u64::from(page - 1) * u64::from(per_page),
             limit: per_page,
+            held_at: if e.caches_catalog().await? {
+                e.inner.catalog.held_version()
+            } else {
+                None
+            },
         };
         let mut found = e.inner.storage.search(&query).await?;
         let mut relaxed = false;
@@ -171,7 +176,7 @@ impl Catalog<'_> {
         } else {
             None
         };
-        let products = page_products(e, version, &found.docs)?;
+        let products = page_products(e, version, &found).await?;
         let pages = found.total.div_ceil(u64::from(per_page)).max(1);
         Ok(SearchResults {
             items: e.views_at(products, found.stock, version).await?,
@@ -398,32 +403,57 @@ impl Catalog<'_> {
 }
 
 /// The products of a search page, in order: those the catalog cache holds at `version` (the
-/// one the page was read at), the others decoded from their documents (and then cached).
-fn page_products(
+/// one the page was read at), the others decoded from the page's documents or, when the
+/// storage answered ids only ([`SearchPage::ids`]), read now (all of them then cached).
+async fn page_products(
     e: &Tijara,
     version: Option<u64>,
-    docs: &[StoredDoc],
+    found: &SearchPage,
 ) -> Result<Vec<Product>, TijaraError> {
     let decoded = |d: &StoredDoc| decode::<Product>(DocKind::Product, &d.id, &d.body);
-    let Some(v) = version else {
-        return docs.iter().map(decoded).collect();
+    let ids: Vec<&str> = if found.ids.is_empty() {
+        found.docs.iter().map(|d| d.id.as_str()).collect()
+    } else {
+        found.ids.iter().map(String::as_str).collect()
     };
-    let ids: Vec<&str> = docs.iter().map(|d| d.id.as_str()).collect();
-    let held = e.inner.catalog.products_at(v, &ids);
-    let mut read = Vec::new();
-    let mut out = Vec::with_capacity(docs.len());
-    for (d, held) in docs.iter().zip(held) {
-        match held {
-            Some(p) => out.push((*p).clone()),
-            None => {
+    let held = match version {
+        Some(v) => e.inner.catalog.products_at(v, &ids),
+        None => vec![None; ids.len()],
+    };
+    // The documents of the products not held: the page's, or read now.
+    let mut docs: HashMap<&str, &StoredDoc> =
+        found.docs.iter().map(|d| (d.id.as_str(), d)).collect();
+    let missing: Vec<String> = ids
+        .iter()
+        .zip(&held)
+        .filter(|(id, h)| h.is_none() && !docs.contains_key(**id))
+        .map(|(id, _)| (*id).to_owned())
+        .collect();
+    let read = if missing.is_empty() {
+        Vec::new()
+    } else {
+        e.inner.storage.get_many(DocKind::Product, &missing).await?
+    };
+    docs.extend(read.iter().map(|d| (d.id.as_str(), d)));
+    let mut fresh = Vec::new();
+    let mut out = Vec::with_capacity(ids.len());
+    for (id, held) in ids.iter().zip(held) {
+        match (held, docs.get(id)) {
+            (Some(p), _) => out.push((*p).clone()),
+            (None, Some(d)) => {
                 let p = decoded(d)?;
-                read.push(p.clone());
+                fresh.push(p.clone());
                 out.push(p);
             }
+            // Deleted since the page was read: left out.
+            (None, None) => {}
         }
     }
-    if !read.is_empty() {
-        e.inner.catalog.put_snapshot(v, &read, &[]);
+    if let Some(v) = version
+        && !fresh.is_empty()
+    {
+        // Read at the page's version or later: never older than it says.
+        e.inner.catalog.put_snapshot(v, &fresh, &[]);
     }
     Ok(out)
 }
