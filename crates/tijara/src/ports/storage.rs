@@ -41,6 +41,7 @@ use tijara_core::{OrderId, ReservationId, VariantId};
 
 mod delivery;
 mod records;
+pub mod search_snapshot;
 mod status;
 pub use delivery::{DeliveryAttempt, DeliveryOutcome, DeliveryRow, PurgeCutoffs, PurgeReport};
 pub use records::{
@@ -49,6 +50,7 @@ pub use records::{
     ProductPageRows, ProductQuery, ReservationRow, SearchPage, SearchQuery, StockOp, StockRow,
     StoredDoc, is_catalog_kind,
 };
+pub use search_snapshot::{SearchCache, SearchSnapshot, SearchVersions};
 pub use status::{OutboxBacklog, PoolStatus, SchemaStatus};
 
 /// Why a storage call failed.
