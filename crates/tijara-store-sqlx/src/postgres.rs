@@ -9,9 +9,8 @@ use std::str::FromStr;
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pub(crate) pool: PgPool,
-    /// What searches keep between them (see [`tijara::ports::storage::SearchSnapshot`]): one
-    /// per store, shared by its clones.
-    search: std::sync::Arc<tijara::ports::storage::SearchCache>,
+    /// What searches keep between them.
+    search: std::sync::Arc<crate::common::Searches>,
 }
 
 impl PostgresStore {

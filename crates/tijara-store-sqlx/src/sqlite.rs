@@ -47,9 +47,8 @@ pub struct SqliteStore {
     /// Test hook: the writer's `max_page_count` (0: never set). See
     /// [`SqliteStore::limit_pages_for_tests`].
     page_limit: Arc<AtomicU32>,
-    /// What searches keep between them (see [`tijara::ports::storage::SearchSnapshot`]): one
-    /// per store, shared by its clones.
-    search: Arc<tijara::ports::storage::SearchCache>,
+    /// What searches keep between them.
+    search: Arc<crate::common::Searches>,
 }
 
 impl std::fmt::Debug for Job {

@@ -385,19 +385,27 @@ macro_rules! sql_store {
                     .await
                     .map_err(at("search"))?;
                 let versions = SearchVersions::new(row.try_get(0).map_err(err)?, row.try_get(1).map_err(err)?);
-                let snap = match self.search.get(versions) {
+                let snap = match self.search.cache.get(versions) {
                     Some(s) => s,
                     None => {
-                        let s = std::sync::Arc::new(SearchSnapshot::new(
-                            versions,
-                            self.search_candidates().await?,
-                            sqlx::query_scalar::<_, String>("SELECT term FROM search_terms")
-                                .fetch_all(&self.pool)
-                                .await
-                                .map_err(at("search"))?,
-                        ));
-                        self.search.offer(s.clone());
-                        s
+                        // One search reads it; the others that found it outdated meanwhile
+                        // wait, then take it (rather than each reading every product).
+                        let _reading = self.search.reading.lock().await;
+                        match self.search.cache.get(versions) {
+                            Some(s) => s,
+                            None => {
+                                let s = std::sync::Arc::new(SearchSnapshot::new(
+                                    versions,
+                                    self.search_candidates().await?,
+                                    sqlx::query_scalar::<_, String>("SELECT term FROM search_terms")
+                                        .fetch_all(&self.pool)
+                                        .await
+                                        .map_err(at("search"))?,
+                                ));
+                                self.search.cache.offer(s.clone());
+                                s
+                            }
+                        }
                     }
                 };
                 let sel = snap.select(query);

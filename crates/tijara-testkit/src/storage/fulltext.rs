@@ -322,6 +322,16 @@ pub async fn search_follows_product_changes<S: Storage + ?Sized>(s: &S) {
     );
 }
 
+/// The stock counter of one tracked variant of product `id`, with `on_hand` units.
+fn stock_of(id: &str, variant: &VariantId, on_hand: u32) -> Changeset {
+    stock(vec![StockOp::Define {
+        variant: variant.clone(),
+        product: ProductId::new(id.to_owned()).unwrap_or_else(|e| panic!("{e}")),
+        tracked: true,
+        on_hand,
+    }])
+}
+
 /// Whether a product can be bought follows its stock at once, in the in-stock filter, its
 /// facet and the ranking: the last unit reserved, the reservation released, the last unit
 /// sold, a restock (a backend that keeps search data between queries must see each).
@@ -340,17 +350,7 @@ pub async fn search_follows_availability<S: Storage + ?Sized>(s: &S) {
     );
     ok(s, one(w), "product").await;
     let v = vid(&format!("{id}-v"));
-    ok(
-        s,
-        stock(vec![StockOp::Define {
-            variant: v.clone(),
-            product: ProductId::new(id.clone()).unwrap_or_else(|e| panic!("{e}")),
-            tracked: true,
-            on_hand: 1,
-        }]),
-        "stock",
-    )
-    .await;
+    ok(s, stock_of(&id, &v, 1), "stock").await;
     let available = |step: &'static str| {
         let word = word.clone();
         async move {
@@ -927,45 +927,25 @@ pub async fn search_follows_other_stores_writes<S: Storage + ?Sized>(a: &S, b: &
         "a finds the new title"
     );
     let v = vid(&format!("{id}-v"));
-    ok(
-        a,
-        stock(vec![StockOp::Define {
-            variant: v.clone(),
-            product: ProductId::new(id.clone()).unwrap_or_else(|e| panic!("{e}")),
-            tracked: true,
-            on_hand: 2,
-        }]),
-        "stock through a",
-    )
-    .await;
+    ok(a, stock_of(&id, &v, 2), "stock through a").await;
     assert_eq!(
         search(b, renamed.clone(), true).await,
         1,
         "b sees the stock a defined"
     );
-    ok(
-        a,
+    let sell = || {
         stock(vec![StockOp::Sell {
             variant: v.clone(),
             quantity: 1,
-        }]),
-        "sell one of two through a",
-    )
-    .await;
+        }])
+    };
+    ok(a, sell(), "sell one of two through a").await;
     assert_eq!(
         search(b, renamed.clone(), true).await,
         1,
         "one unit left: still in stock"
     );
-    ok(
-        a,
-        stock(vec![StockOp::Sell {
-            variant: v.clone(),
-            quantity: 1,
-        }]),
-        "sell the last unit through a",
-    )
-    .await;
+    ok(a, sell(), "sell the last unit through a").await;
     assert_eq!(
         search(b, renamed.clone(), true).await,
         0,
@@ -976,15 +956,11 @@ pub async fn search_follows_other_stores_writes<S: Storage + ?Sized>(a: &S, b: &
         1,
         "b still finds it out of stock"
     );
-    ok(
-        b,
-        stock(vec![StockOp::Adjust {
-            variant: v,
-            delta: 1,
-        }]),
-        "restock through b",
-    )
-    .await;
+    let restock = stock(vec![StockOp::Adjust {
+        variant: v,
+        delta: 1,
+    }]);
+    ok(b, restock, "restock through b").await;
     assert_eq!(
         search(a, renamed, true).await,
         1,
