@@ -385,13 +385,15 @@ macro_rules! sql_store {
                     .await
                     .map_err(at("search"))?;
                 let versions = SearchVersions::new(row.try_get(0).map_err(err)?, row.try_get(1).map_err(err)?);
-                let snap = match self.search.cache.get(versions) {
+                // A snapshot read at these versions or later ones will do: this search's
+                // statements are separate anyway.
+                let snap = match self.search.cache.get_since(versions) {
                     Some(s) => s,
                     None => {
                         // One search reads it; the others that found it outdated meanwhile
                         // wait, then take it (rather than each reading every product).
                         let _reading = self.search.reading.lock().await;
-                        match self.search.cache.get(versions) {
+                        match self.search.cache.get_since(versions) {
                             Some(s) => s,
                             None => {
                                 let s = std::sync::Arc::new(SearchSnapshot::new(

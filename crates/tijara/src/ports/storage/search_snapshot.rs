@@ -241,6 +241,16 @@ impl<X> SearchCache<X> {
             .filter(|s| s.versions == versions)
     }
 
+    /// The snapshot kept, if it is of these versions or later ones (both numbers at least
+    /// these): for a search whose reads are separate statements (not one read transaction),
+    /// a snapshot read after its versions is as right as one read at them.
+    pub fn get_since(&self, versions: SearchVersions) -> Option<Arc<SearchSnapshot<X>>> {
+        self.0.lock().ok().and_then(|g| g.clone()).filter(|s| {
+            s.versions.catalog >= versions.catalog
+                && s.versions.availability >= versions.availability
+        })
+    }
+
     /// Keeps `snapshot` unless the one kept is of newer versions (a search that read older
     /// versions never replaces what a later one read); for equal versions either is right.
     pub fn offer(&self, snapshot: Arc<SearchSnapshot<X>>) {
@@ -290,6 +300,17 @@ mod tests {
         assert!(cache.get(SearchVersions::new(2, 5)).is_some());
         cache.offer(snap(3, 0));
         assert!(cache.get(SearchVersions::new(3, 0)).is_some());
+    }
+
+    #[test]
+    fn a_later_snapshot_serves_searches_that_read_earlier_versions() {
+        let cache = SearchCache::default();
+        cache.offer(snap(3, 5));
+        assert!(cache.get_since(SearchVersions::new(3, 5)).is_some());
+        assert!(cache.get_since(SearchVersions::new(2, 4)).is_some());
+        assert!(cache.get(SearchVersions::new(2, 4)).is_none());
+        assert!(cache.get_since(SearchVersions::new(3, 6)).is_none());
+        assert!(cache.get_since(SearchVersions::new(4, 0)).is_none());
     }
 
     #[test]
