@@ -10,116 +10,35 @@
 //! unavailable, or a stock row comes or goes), both read in the search's own read transaction:
 //! a write from any process, or a variant selling out, is seen by the next search. Anything
 //! else a search reads (the FTS index, the page's documents) is read in that transaction.
+//! What is kept, and how it is replaced, is the storage port's
+//! [`SearchSnapshot`](tijara::ports::storage::SearchSnapshot) (shared with the sqlx stores);
+//! this module adds the FTS row numbers and the FTS path.
 
 use crate::error::Stop;
 use rusqlite::{Connection, OptionalExtension};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use tijara::ports::storage::{DocKind, SearchPage, SearchQuery, StoredDoc, fts5_match};
-use tijara_core::search::{Candidate, Fields, Index, SearchPlan, Selection};
+use tijara::ports::storage::{
+    DocKind, SearchPage, SearchQuery, SearchSnapshot, SearchVersions, StoredDoc, fts5_match,
+};
+use tijara_core::search::{Candidate, Fields, SearchPlan, Selection};
 
-/// What every search reads, valid for one catalog version and availability count.
+/// What this adapter keeps with the shared [`SearchSnapshot`].
 #[derive(Debug, Default)]
-pub(crate) struct Snapshot {
-    /// `catalog_version.version` it was read at.
-    catalog: i64,
-    /// `catalog_version.availability` it was read at.
-    availability: i64,
-    /// Active products, split into terms once, with each term's postings.
-    index: Index,
-    /// Their rows in `index` by FTS row number.
+pub(crate) struct Fts {
+    /// The snapshot's rows in its index by FTS row number.
     rows: HashMap<i64, u32>,
-    /// Every term of `index` is one token to FTS5's `unicode61` tokenizer (see [`plain`]): the
-    /// index's postings then find exactly the products the FTS query finds that can match,
-    /// and the FTS query is not run.
+    /// Every term of the index is one token to FTS5's `unicode61` tokenizer (see [`plain`]):
+    /// the index's postings then find exactly the products the FTS query finds that can
+    /// match, and the FTS query is not run.
     plain: bool,
-    /// Every indexed term with its length in characters, by length.
-    vocabulary: Vec<(usize, String)>,
-    /// The same terms in order (for "is a term starting with this word indexed").
-    terms: Vec<String>,
-    /// The typos of the words searched so far (a query word's terms within its edits), at
-    /// most [`MAX_TYPO_MEMO`] words: shoppers repeat the same words.
-    typos: Mutex<HashMap<String, Vec<(String, u8)>>>,
-}
-
-/// How many query words' typos a snapshot remembers (then it forgets them all and starts
-/// again: a bound on memory, not a policy worth more).
-const MAX_TYPO_MEMO: usize = 4096;
-
-impl Snapshot {
-    /// Fills the typos of every word of `plan` from the vocabulary (complete: see
-    /// `SearchPlan::add_typos`), remembered per word.
-    fn add_typos(&self, plan: &mut tijara_core::search::SearchPlan) {
-        for w in &mut plan.words {
-            let at = self.terms.partition_point(|t| t.as_str() < w.term.as_str());
-            w.indexed_prefix = Some(
-                self.terms
-                    .get(at)
-                    .is_some_and(|t| t.starts_with(w.term.as_str())),
-            );
-            if let Some(t) = self.typos.lock().ok().and_then(|m| m.get(&w.term).cloned()) {
-                w.typos = t;
-                w.typos_complete = true;
-                continue;
-            }
-            let mut one = tijara_core::search::SearchPlan {
-                words: vec![w.clone()],
-            };
-            match one.vocabulary_bounds() {
-                Some((lo, hi)) => {
-                    let from = self.vocabulary.partition_point(|(n, _)| *n < lo);
-                    let to = self.vocabulary.partition_point(|(n, _)| *n <= hi);
-                    one.add_typos(self.vocabulary[from..to].iter().map(|(_, t)| t.as_str()));
-                }
-                None => one.add_typos(std::iter::empty()),
-            }
-            if let Some(done) = one.words.pop() {
-                *w = done;
-            }
-            if let Ok(mut m) = self.typos.lock() {
-                if m.len() >= MAX_TYPO_MEMO {
-                    m.clear();
-                }
-                m.insert(w.term.clone(), w.typos.clone());
-            }
-        }
-    }
 }
 
 /// The snapshot shared by the store's readers (replaced whole when outdated).
-#[derive(Debug, Default)]
-pub(crate) struct SearchCache(Mutex<Option<Arc<Snapshot>>>);
+pub(crate) type SearchCache = tijara::ports::storage::SearchCache<Fts>;
 
-impl SearchCache {
-    /// The snapshot for these versions, read now if the one kept is of others.
-    fn snapshot(
-        &self,
-        c: &Connection,
-        catalog: i64,
-        availability: i64,
-    ) -> Result<Arc<Snapshot>, Stop> {
-        if let Some(s) = self.0.lock().ok().and_then(|g| g.clone())
-            && s.catalog == catalog
-            && s.availability == availability
-        {
-            return Ok(s);
-        }
-        let s = Arc::new(read_snapshot(c, catalog, availability)?);
-        if let Ok(mut g) = self.0.lock() {
-            // Two readers may both have read it: either one is right for these versions; a
-            // reader that saw older versions never replaces a newer one.
-            let newer = g
-                .as_ref()
-                .is_some_and(|k| (k.catalog, k.availability) > (catalog, availability));
-            if !newer {
-                *g = Some(s.clone());
-            }
-        }
-        Ok(s)
-    }
-}
-
-fn read_snapshot(c: &Connection, catalog: i64, availability: i64) -> Result<Snapshot, Stop> {
+/// The active products and the vocabulary, read in the search's read transaction (so at
+/// `versions`).
+fn read_snapshot(c: &Connection, versions: SearchVersions) -> Result<SearchSnapshot<Fts>, Stop> {
     let mut rows = HashMap::new();
     let mut candidates = Vec::new();
     let mut st = c.prepare_cached(
@@ -148,30 +67,16 @@ fn read_snapshot(c: &Connection, catalog: i64, availability: i64) -> Result<Snap
             in_stock: r.get::<_, i64>(9)? == 1,
         });
     }
-    let index = Index::new(candidates);
-    let mut st = c.prepare_cached("SELECT chars, term FROM search_terms ORDER BY chars, term")?;
+    let mut st = c.prepare_cached("SELECT term FROM search_terms")?;
     let vocabulary = st
-        .query_map([], |r| {
-            Ok((
-                usize::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
-                r.get::<_, String>(1)?,
-            ))
-        })?
+        .query_map([], |r| r.get::<_, String>(0))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(Snapshot {
-        catalog,
-        availability,
-        terms: {
-            let mut t: Vec<String> = vocabulary.iter().map(|(_, t)| t.clone()).collect();
-            t.sort_unstable();
-            t
-        },
-        plain: index.terms().iter().all(|t| plain(t)),
-        index,
-        rows,
-        vocabulary,
-        typos: Mutex::default(),
-    })
+    Ok(
+        SearchSnapshot::new(versions, candidates, vocabulary).with_extra(|index| Fts {
+            rows,
+            plain: index.terms().iter().all(|t| plain(t)),
+        }),
+    )
 }
 
 /// [`tijara::ports::storage::Storage::search`] on one reader connection.
@@ -182,33 +87,24 @@ pub(crate) fn search(
 ) -> Result<SearchPage, Stop> {
     // One read transaction: the versions, the FTS index and the documents agree.
     let tx = c.unchecked_transaction()?;
-    let (catalog, availability): (i64, i64) = tx
+    let versions = tx
         .prepare_cached("SELECT version, availability FROM catalog_version WHERE id = 1")?
-        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    let snap = cache.snapshot(&tx, catalog, availability)?;
-    let mut plan = query.plan.clone();
-    snap.add_typos(&mut plan);
-    let limit = query.limit.clamp(1, 100);
-    let sel = if plan.is_empty() || snap.plain {
-        let sel = snap.index.select(
-            &plan,
-            query.match_all,
-            &query.filters,
-            query.sort,
-            query.offset,
-            limit,
-            None,
-        );
+        .query_row([], |r| Ok(SearchVersions::new(r.get(0)?, r.get(1)?)))?;
+    let snap = cache.get_or_read(versions, || read_snapshot(&tx, versions))?;
+    let plan = snap.plan(query);
+    let sel = if plan.is_empty() || snap.extra().plain {
+        let sel = snap.select_plan(&plan, query, None);
         // Debug builds (every test) check the postings against the FTS index of record.
         #[cfg(debug_assertions)]
         if !plan.is_empty() {
-            assert_eq!(sel, by_fts(&tx, &snap, &plan, query, limit)?, "{plan:?}");
+            assert_eq!(sel, by_fts(&tx, &snap, &plan, query)?, "{plan:?}");
         }
         sel
     } else {
-        by_fts(&tx, &snap, &plan, query, limit)?
+        by_fts(&tx, &snap, &plan, query)?
     };
     // The documents, unless the caller holds this version's products decoded.
+    let catalog = versions.catalog;
     let held = query
         .held_at
         .is_some_and(|v| i64::try_from(v) == Ok(catalog));
@@ -254,32 +150,23 @@ pub(crate) fn search(
 /// The selection among the products the FTS query of `plan` finds (those that can match).
 fn by_fts(
     tx: &Connection,
-    snap: &Snapshot,
+    snap: &SearchSnapshot<Fts>,
     plan: &SearchPlan,
     query: &SearchQuery,
-    limit: u32,
 ) -> Result<Selection, Stop> {
-    let mut allowed = vec![false; snap.index.len()];
+    let mut allowed = vec![false; snap.index().len()];
     if let Some(m) = fts5_match(plan, query.match_all) {
         let mut st =
             tx.prepare_cached("SELECT rowid FROM product_fts WHERE product_fts MATCH ?1")?;
         let mut q = st.query([m])?;
         while let Some(r) = q.next()? {
             // Inactive products have no row: found by the index, never shown.
-            if let Some(&row) = snap.rows.get(&r.get::<_, i64>(0)?) {
+            if let Some(&row) = snap.extra().rows.get(&r.get::<_, i64>(0)?) {
                 allowed[row as usize] = true;
             }
         }
     }
-    Ok(snap.index.select(
-        plan,
-        query.match_all,
-        &query.filters,
-        query.sort,
-        query.offset,
-        limit,
-        Some(&allowed),
-    ))
+    Ok(snap.select_plan(plan, query, Some(&allowed)))
 }
 
 /// Whether FTS5's `unicode61` tokenizer (`remove_diacritics 0`) reads an indexed term as one

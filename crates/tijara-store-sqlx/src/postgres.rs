@@ -9,6 +9,8 @@ use std::str::FromStr;
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pub(crate) pool: PgPool,
+    /// What searches keep between them.
+    search: std::sync::Arc<crate::common::Searches>,
 }
 
 impl PostgresStore {
@@ -67,7 +69,10 @@ impl PostgresStore {
             .run(&pool)
             .await
             .map_err(|e| tijara::ports::storage::StorageError::Backend(Box::new(e)))?;
-        Ok(PostgresStore { pool })
+        Ok(PostgresStore {
+            pool,
+            search: std::sync::Arc::default(),
+        })
     }
 
     /// The connection pool.
@@ -89,46 +94,6 @@ impl PostgresStore {
 
 crate::common::sql_tx!(sqlx::Postgres);
 crate::common::sql_store!(PostgresStore, sqlx::Postgres);
-
-impl PostgresStore {
-    /// Narrows the vocabulary read for typos to the terms sharing a trigram with a word (see
-    /// [`tijara::ports::storage::trigram_patterns`]), which the `pg_trgm` index answers.
-    fn near_terms(
-        q: &mut sqlx::QueryBuilder<sqlx::Postgres>,
-        plan: &tijara_core::search::SearchPlan,
-    ) {
-        let patterns = tijara::ports::storage::trigram_patterns(plan);
-        if patterns.is_empty() {
-            return;
-        }
-        q.push(" AND (");
-        for (i, p) in patterns.into_iter().enumerate() {
-            if i > 0 {
-                q.push(" OR ");
-            }
-            q.push("term LIKE ").push_bind(p);
-        }
-        q.push(")");
-    }
-
-    /// The products the full-text index finds for the plan.
-    fn matching(
-        q: &mut sqlx::QueryBuilder<sqlx::Postgres>,
-        plan: &tijara_core::search::SearchPlan,
-        match_all: bool,
-    ) {
-        match tijara::ports::storage::pg_tsquery(plan, match_all) {
-            Some(t) => {
-                q.push(" AND p.search_tsv @@ CAST(")
-                    .push_bind(t)
-                    .push(" AS tsquery)");
-            }
-            None => {
-                q.push(" AND 0 = 1");
-            }
-        }
-    }
-}
 
 /// The one document of a changeset that writes nothing else: no keys, owners or search row,
 /// no category (whose names the search rows of its products carry), no stock, event or

@@ -47,6 +47,8 @@ pub struct SqliteStore {
     /// Test hook: the writer's `max_page_count` (0: never set). See
     /// [`SqliteStore::limit_pages_for_tests`].
     page_limit: Arc<AtomicU32>,
+    /// What searches keep between them.
+    search: Arc<crate::common::Searches>,
 }
 
 impl std::fmt::Debug for Job {
@@ -142,6 +144,7 @@ impl SqliteStore {
             pool,
             writer: tx,
             page_limit,
+            search: Arc::default(),
         })
     }
 
@@ -410,34 +413,3 @@ fn classify_ref(e: &sqlx::Error) -> bool {
 
 crate::common::sql_tx!(sqlx::Sqlite);
 crate::common::sql_store!(SqliteStore, sqlx::Sqlite);
-
-impl SqliteStore {
-    /// Narrows the vocabulary read for typos (nothing more than the lengths on SQLite: the
-    /// terms are few and their index is by length).
-    fn near_terms(
-        _q: &mut sqlx::QueryBuilder<sqlx::Sqlite>,
-        _plan: &tijara_core::search::SearchPlan,
-    ) {
-    }
-
-    /// The products the FTS5 index finds for the plan.
-    fn matching(
-        q: &mut sqlx::QueryBuilder<sqlx::Sqlite>,
-        plan: &tijara_core::search::SearchPlan,
-        match_all: bool,
-    ) {
-        match tijara::ports::storage::fts5_match(plan, match_all) {
-            Some(m) => {
-                q.push(
-                    " AND p.id IN (SELECT r.id FROM product_fts f JOIN search_rows r ON r.n = f.rowid \
-                     WHERE product_fts MATCH ",
-                )
-                .push_bind(m)
-                .push(")");
-            }
-            None => {
-                q.push(" AND 0 = 1");
-            }
-        }
-    }
-}

@@ -4,8 +4,9 @@
 //! the same candidates, but a search costs lookups in proportion to the postings of the terms
 //! the query reaches, instead of splitting and comparing every candidate's texts again.
 //!
-//! A backend that keeps its candidates between searches (the SQLite store's snapshot) builds
-//! one per catalog version; the other backends keep the generic [`select`](super::select).
+//! A backend that keeps its candidates between searches (`tijara::ports::storage::SearchSnapshot`,
+//! used by the SQLite and PostgreSQL stores) builds one per catalog version; the in-memory store
+//! keeps the generic [`select`](super::select).
 
 use super::{
     CATEGORY, Candidate, FacetCount, Facets, OTHER, PRICE_RANGES, QueryWord, SearchFilters,

@@ -239,3 +239,13 @@ pub(crate) const UPDATE_DOC_PG: &str = "WITH u AS (UPDATE docs SET version = ver
      k AS (DELETE FROM doc_keys WHERE kind = $1 AND id IN (SELECT id FROM u)), \
      o AS (DELETE FROM doc_owners WHERE kind = $1 AND id IN (SELECT id FROM u)) \
      SELECT count(*) FROM u";
+
+/// What a store's searches keep between them (see [`tijara::ports::storage::SearchSnapshot`]):
+/// one per store, shared by its clones.
+#[derive(Debug, Default)]
+pub(crate) struct Searches {
+    /// The snapshot.
+    pub(crate) cache: tijara::ports::storage::SearchCache,
+    /// Held while a search reads the snapshot again.
+    pub(crate) reading: tokio::sync::Mutex<()>,
+}

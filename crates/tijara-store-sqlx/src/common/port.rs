@@ -376,48 +376,61 @@ macro_rules! sql_store {
             }
 
             async fn search(&self, query: &SearchQuery) -> Result<SearchPage, StorageError> {
-                let mut vocabulary = Vec::new();
-                if let Some((lo, hi)) = vocabulary_bounds(&query.plan) {
-                    let mut q = QueryBuilder::<$db>::new("SELECT term FROM search_terms WHERE chars BETWEEN ");
-                    q.push_bind(i32::try_from(lo).unwrap_or(i32::MAX))
-                        .push(" AND ")
-                        .push_bind(i32::try_from(hi).unwrap_or(i32::MAX));
-                    Self::near_terms(&mut q, &query.plan);
-                    for r in q.build().fetch_all(&self.pool).await.map_err(at("search"))? {
-                        vocabulary.push(r.try_get::<String, _>(0).map_err(err)?);
+                use tijara::ports::storage::{SearchSnapshot, SearchVersions};
+                // The versions first: a snapshot is labelled with versions read before its
+                // rows, so a change committed in between leaves it labelled older than what it
+                // holds and the next search reads it again (never the reverse).
+                let row = sqlx::query("SELECT version, availability FROM catalog_version WHERE id = 1")
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(at("search"))?;
+                let versions = SearchVersions::new(row.try_get(0).map_err(err)?, row.try_get(1).map_err(err)?);
+                // A snapshot read at these versions or later ones will do: this search's
+                // statements are separate anyway.
+                let snap = match self.search.cache.get_since(versions) {
+                    Some(s) => s,
+                    None => {
+                        // One search reads it; the others that found it outdated meanwhile
+                        // wait, then take it (rather than each reading every product).
+                        let _reading = self.search.reading.lock().await;
+                        match self.search.cache.get_since(versions) {
+                            Some(s) => s,
+                            None => {
+                                let s = std::sync::Arc::new(SearchSnapshot::new(
+                                    versions,
+                                    self.search_candidates().await?,
+                                    sqlx::query_scalar::<_, String>("SELECT term FROM search_terms")
+                                        .fetch_all(&self.pool)
+                                        .await
+                                        .map_err(at("search"))?,
+                                ));
+                                self.search.cache.offer(s.clone());
+                                s
+                            }
+                        }
                     }
-                }
-                let find = |plan: tijara_core::search::SearchPlan| async move {
-                    let mut q = QueryBuilder::<$db>::new(
-                        "SELECT p.id, p.title_text, p.category_text, p.other_text, p.category, p.seller_city, \
-                         p.seller_kind, p.min_price, CAST(CASE WHEN EXISTS (SELECT 1 FROM stock s WHERE s.product = p.id \
-                         AND (s.tracked = 0 OR s.on_hand - s.reserved > 0)) THEN 1 ELSE 0 END AS BIGINT) \
-                         FROM products p WHERE p.active = 1",
-                    );
-                    if !plan.is_empty() {
-                        Self::matching(&mut q, &plan, query.match_all);
-                    }
-                    let rows = q.build().fetch_all(&self.pool).await.map_err(at("search"))?;
-                    rows.iter()
-                        .map(|r| {
-                            Ok(tijara_core::search::Candidate {
-                                id: r.try_get(0).map_err(err)?,
-                                fields: tijara_core::search::Fields {
-                                    title: r.try_get(1).map_err(err)?,
-                                    category: r.try_get(2).map_err(err)?,
-                                    other: r.try_get(3).map_err(err)?,
-                                },
-                                category: r.try_get(4).map_err(err)?,
-                                seller_city: r.try_get(5).map_err(err)?,
-                                seller_kind: r.try_get(6).map_err(err)?,
-                                min_price_minor: r.try_get(7).map_err(err)?,
-                                in_stock: r.try_get::<i64, _>(8).map_err(err)? == 1,
-                            })
-                        })
-                        .collect::<Result<Vec<_>, StorageError>>()
                 };
-                let load = |ids: Vec<String>| async move { self.get_many(DocKind::Product, &ids).await };
-                search_with(query, vocabulary, find, load).await
+                let sel = snap.select(query);
+                // The documents are read after the versions: never older than they say, so
+                // the page is labelled with the catalog version read first, and a caller
+                // holding that version's products gets the ids alone.
+                let catalog = u64::try_from(versions.catalog).unwrap_or(0);
+                if query.held_at == Some(catalog) {
+                    return Ok(SearchPage::of_ids(sel.ids, sel.total, sel.facets)
+                        .with_words(sel.words)
+                        .with_catalog_version(catalog));
+                }
+                let mut docs = if sel.ids.is_empty() {
+                    Vec::new()
+                } else {
+                    self.get_many(DocKind::Product, &sel.ids).await?
+                };
+                let pos: std::collections::HashMap<&str, usize> =
+                    sel.ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
+                docs.sort_by_key(|d| pos.get(d.id.as_str()).copied().unwrap_or(usize::MAX));
+                Ok(SearchPage::new(docs, sel.total, sel.facets)
+                    .with_words(sel.words)
+                    .with_catalog_version(catalog))
             }
 
             async fn search_index_outdated(&self, version: u32) -> Result<u64, StorageError> {
@@ -711,6 +724,39 @@ macro_rules! sql_store {
                     deliveries: counts[4],
                     sessions: 0,
                 })
+            }
+        }
+
+        impl $store {
+            /// Every active product's search fields (what a [`tijara::ports::storage::SearchSnapshot`]
+            /// indexes), one statement.
+            async fn search_candidates(&self) -> Result<Vec<tijara_core::search::Candidate>, StorageError> {
+                let rows = sqlx::query(
+                    "SELECT p.id, p.title_text, p.category_text, p.other_text, p.category, p.seller_city, \
+                     p.seller_kind, p.min_price, CAST(CASE WHEN EXISTS (SELECT 1 FROM stock s WHERE s.product = p.id \
+                     AND (s.tracked = 0 OR s.on_hand - s.reserved > 0)) THEN 1 ELSE 0 END AS BIGINT) \
+                     FROM products p WHERE p.active = 1",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .map_err(at("search"))?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(tijara_core::search::Candidate {
+                            id: r.try_get(0).map_err(err)?,
+                            fields: tijara_core::search::Fields {
+                                title: r.try_get(1).map_err(err)?,
+                                category: r.try_get(2).map_err(err)?,
+                                other: r.try_get(3).map_err(err)?,
+                            },
+                            category: r.try_get(4).map_err(err)?,
+                            seller_city: r.try_get(5).map_err(err)?,
+                            seller_kind: r.try_get(6).map_err(err)?,
+                            min_price_minor: r.try_get(7).map_err(err)?,
+                            in_stock: r.try_get::<i64, _>(8).map_err(err)? == 1,
+                        })
+                    })
+                    .collect()
             }
         }
     };

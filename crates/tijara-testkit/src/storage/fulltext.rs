@@ -425,6 +425,16 @@ pub async fn search_follows_product_changes<S: Storage + ?Sized>(s: &S) {
     );
 }
 
+/// The stock counter of one tracked variant of product `id`, with `on_hand` units.
+fn stock_of(id: &str, variant: &VariantId, on_hand: u32) -> Changeset {
+    stock(vec![StockOp::Define {
+        variant: variant.clone(),
+        product: ProductId::new(id.to_owned()).unwrap_or_else(|e| panic!("{e}")),
+        tracked: true,
+        on_hand,
+    }])
+}
+
 /// Whether a product can be bought follows its stock at once, in the in-stock filter, its
 /// facet and the ranking: the last unit reserved, the reservation released, the last unit
 /// sold, a restock (a backend that keeps search data between queries must see each).
@@ -443,17 +453,7 @@ pub async fn search_follows_availability<S: Storage + ?Sized>(s: &S) {
     );
     ok(s, one(w), "product").await;
     let v = vid(&format!("{id}-v"));
-    ok(
-        s,
-        stock(vec![StockOp::Define {
-            variant: v.clone(),
-            product: ProductId::new(id.clone()).unwrap_or_else(|e| panic!("{e}")),
-            tracked: true,
-            on_hand: 1,
-        }]),
-        "stock",
-    )
-    .await;
+    ok(s, stock_of(&id, &v, 1), "stock").await;
     let shown = v.clone();
     let available = |step: &'static str| {
         let word = word.clone();
@@ -983,4 +983,98 @@ pub async fn concurrent_renames_leave_no_stale_category_text<S: Storage + ?Sized
             name(i)
         );
     }
+}
+
+/// Two stores on one database (two processes, each with what it keeps between searches): a
+/// product written through one, renamed, a variant sold out and restocked through one, are
+/// each seen by the next search through the other, although the other had just searched (and
+/// kept what it read). Not part of [`storage_conformance!`](crate::storage_conformance): the
+/// caller opens both stores on the same database.
+pub async fn search_follows_other_stores_writes<S: Storage + ?Sized>(a: &S, b: &S) {
+    let id = unique("fts-two");
+    let tail = &id[id.len() - 6..];
+    let (word, renamed) = (format!("vorpalix{tail}"), format!("snarkolin{tail}"));
+    let product = |title: &str| {
+        ProductIndex::new("seller", "c")
+            .with_active(true)
+            .with_prices(100, 100)
+            .with_search_fields(tijara_core::search::Fields {
+                title: index_text(title),
+                ..Default::default()
+            })
+    };
+    async fn search<S: Storage + ?Sized>(s: &S, word: String, in_stock: bool) -> u64 {
+        let mut q = SearchQuery {
+            plan: plan(&word, &Synonyms::default()),
+            match_all: true,
+            limit: 10,
+            ..SearchQuery::default()
+        };
+        q.filters.in_stock = in_stock;
+        found(s, &q).await.total
+    }
+    // Both have searched (and kept the catalog as it was).
+    assert_eq!(search(a, word.clone(), false).await, 0, "a: nothing yet");
+    assert_eq!(search(b, word.clone(), false).await, 0, "b: nothing yet");
+    let mut w = doc(DocKind::Product, &id, None, "{}");
+    w.product = Some(product(&word));
+    ok(a, one(w), "create through a").await;
+    assert_eq!(
+        search(b, word.clone(), false).await,
+        1,
+        "b finds the product a created"
+    );
+    let mut w = doc(DocKind::Product, &id, Some(1), "{}");
+    w.product = Some(product(&renamed));
+    ok(b, one(w), "rename through b").await;
+    assert_eq!(
+        search(a, word.clone(), false).await,
+        0,
+        "a no longer finds the old title b replaced"
+    );
+    assert_eq!(
+        search(a, renamed.clone(), false).await,
+        1,
+        "a finds the new title"
+    );
+    let v = vid(&format!("{id}-v"));
+    ok(a, stock_of(&id, &v, 2), "stock through a").await;
+    assert_eq!(
+        search(b, renamed.clone(), true).await,
+        1,
+        "b sees the stock a defined"
+    );
+    let sell = || {
+        stock(vec![StockOp::Sell {
+            variant: v.clone(),
+            quantity: 1,
+        }])
+    };
+    ok(a, sell(), "sell one of two through a").await;
+    assert_eq!(
+        search(b, renamed.clone(), true).await,
+        1,
+        "one unit left: still in stock"
+    );
+    ok(a, sell(), "sell the last unit through a").await;
+    assert_eq!(
+        search(b, renamed.clone(), true).await,
+        0,
+        "b sees the variant a sold out"
+    );
+    assert_eq!(
+        search(b, renamed.clone(), false).await,
+        1,
+        "b still finds it out of stock"
+    );
+    let restock = stock(vec![StockOp::Adjust {
+        variant: v,
+        delta: 1,
+    }]);
+    ok(b, restock, "restock through b").await;
+    assert_eq!(
+        search(a, renamed, true).await,
+        1,
+        "a sees the restock b made"
+    );
 }

@@ -41,6 +41,7 @@ use tijara_core::{OrderId, ReservationId, VariantId};
 
 mod delivery;
 mod records;
+pub mod search_snapshot;
 mod status;
 pub use delivery::{DeliveryAttempt, DeliveryOutcome, DeliveryRow, PurgeCutoffs, PurgeReport};
 pub use records::{
@@ -49,6 +50,7 @@ pub use records::{
     ProductPageRows, ProductQuery, ReservationRow, SearchPage, SearchQuery, StockOp, StockRow,
     StoredDoc, is_catalog_kind,
 };
+pub use search_snapshot::{SearchCache, SearchSnapshot, SearchVersions};
 pub use status::{OutboxBacklog, PoolStatus, SchemaStatus};
 
 /// Why a storage call failed.
@@ -228,10 +230,17 @@ pub trait Storage: Send + Sync {
     /// Full-text product search: the active products matching the query's words (with their
     /// synonyms, prefixes and typos), filtered, counted per facet, ordered and paged.
     ///
-    /// The adapter finds candidates with its own engine (SQLite FTS5, PostgreSQL full-text
-    /// search and `pg_trgm`, a scan in memory), then leaves the decision, the facets and the
-    /// order to [`tijara_core::search::select`] (see [`search_with`]), so every backend gives
-    /// the same answer.
+    /// The decision, the facets and the order are [`tijara_core::search::select`]'s (or
+    /// [`tijara_core::search::Index::select`], its equal over an index), so every backend
+    /// gives the same answer. The SQL adapters keep every active product's search data in
+    /// memory between searches ([`SearchSnapshot`], valid for one catalog version and
+    /// availability count, from any process; SQLite FTS5 still decides the candidates when a
+    /// term is one FTS5 tokenizes otherwise); the memory store scans.
+    ///
+    /// A page tells the catalog version it was read at ([`SearchPage::catalog_version`]), may
+    /// carry its variants' stock counters ([`SearchPage::stock`]), and may be ids only when
+    /// the caller holds that version's products ([`SearchQuery::held_at`],
+    /// `tijara_testkit::storage::search_pages_as_ids_when_held`).
     ///
     /// # Contract
     /// - Candidates: every active product having, for every word of the plan (any word unless
@@ -606,49 +615,6 @@ pub async fn compose_count_by_owner<S: Storage + ?Sized>(
     Ok(counts)
 }
 
-/// The shared end of [`Storage::search`]: adds the typos of `vocabulary` (the backend's
-/// indexed terms near the words, see [`vocabulary_bounds`]) to the plan, lets
-/// [`tijara_core::search::select`] decide over the `candidates` found with the completed plan
-/// (`find`), and reads the page's documents with `load` (in any order; put back in order here).
-pub async fn search_with<F, L, FutF, FutL>(
-    query: &SearchQuery,
-    vocabulary: Vec<String>,
-    find: F,
-    load: L,
-) -> Result<SearchPage, StorageError>
-where
-    F: FnOnce(tijara_core::search::SearchPlan) -> FutF,
-    FutF: std::future::Future<Output = Result<Vec<tijara_core::search::Candidate>, StorageError>>,
-    L: FnOnce(Vec<String>) -> FutL,
-    FutL: std::future::Future<Output = Result<Vec<StoredDoc>, StorageError>>,
-{
-    let mut plan = query.plan.clone();
-    plan.add_typos(vocabulary.iter().map(String::as_str));
-    let candidates = find(plan.clone()).await?;
-    let sel = tijara_core::search::select(
-        &plan,
-        query.match_all,
-        &query.filters,
-        query.sort,
-        query.offset,
-        query.limit.clamp(1, 100),
-        candidates,
-    );
-    let mut docs = if sel.ids.is_empty() {
-        Vec::new()
-    } else {
-        load(sel.ids.clone()).await?
-    };
-    let pos: std::collections::HashMap<&str, usize> = sel
-        .ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (id.as_str(), i))
-        .collect();
-    docs.sort_by_key(|d| pos.get(d.id.as_str()).copied().unwrap_or(usize::MAX));
-    Ok(SearchPage::new(docs, sel.total, sel.facets).with_words(sel.words))
-}
-
 /// The indexed text of a category document's names: `tijara_core::search::category_text` of
 /// its `name` in every language (empty for a body without readable names). What a storage
 /// keeps for each category it stores and copies into its products' search rows (see
@@ -669,12 +635,6 @@ pub fn category_search_text(body: &str) -> String {
         Ok(n) => tijara_core::search::category_text(n.name.iter().map(|(_, t)| t)),
         Err(_) => String::new(),
     }
-}
-
-/// The lengths (in characters) of the indexed terms that may be typos of the plan's words:
-/// `None` when no word tolerates an edit (no vocabulary to read).
-pub fn vocabulary_bounds(plan: &tijara_core::search::SearchPlan) -> Option<(usize, usize)> {
-    plan.vocabulary_bounds()
 }
 
 /// A full-text query of the plan's retrieval terms (`tijara_core::search::SearchPlan::retrieval_terms`)
@@ -709,39 +669,6 @@ pub fn fts5_match(plan: &tijara_core::search::SearchPlan, match_all: bool) -> Op
         RetrievalTerm::Prefix(t) => format!("\"{}\"*", t.replace('"', "")),
         RetrievalTerm::Exact(t) => format!("\"{}\"", t.replace('"', "")),
     })
-}
-
-/// The PostgreSQL `tsquery` text of a plan (see [`Storage::search`]), lexemes quoted as they
-/// are: `('tapis':* | 'tapi') & ('chameau':*)`.
-pub fn pg_tsquery(plan: &tijara_core::search::SearchPlan, match_all: bool) -> Option<String> {
-    use tijara_core::search::RetrievalTerm;
-    let quote = |t: &str| t.replace(['\'', '\\'], "");
-    full_text_query(plan, match_all, " | ", " & ", |t| match t {
-        RetrievalTerm::Prefix(t) => format!("'{}':*", quote(t)),
-        RetrievalTerm::Exact(t) => format!("'{}'", quote(t)),
-    })
-}
-
-/// `LIKE` patterns that every term within `tijara_core::search::max_edits` of a plan's words
-/// matches: each word's inner trigrams (`%abc%`), its first letter (`a%`) and its last two
-/// (`%yz`), as `pg_trgm` pads words. An edit changes at most three of a word's trigrams, and a
-/// word of 4 letters or more has 5 or more (two edits: 8 letters, 9 trigrams), so one always
-/// survives; a `pg_trgm` GIN index answers these patterns.
-pub fn trigram_patterns(plan: &tijara_core::search::SearchPlan) -> Vec<String> {
-    let mut out = std::collections::BTreeSet::new();
-    for w in &plan.words {
-        let chars: Vec<char> = w.term.chars().collect();
-        if tijara_core::search::max_edits(chars.len()) == 0 {
-            continue;
-        }
-        let clean = |s: &[char]| -> String { s.iter().filter(|c| c.is_alphanumeric()).collect() };
-        out.insert(format!("{}%", clean(&chars[..1])));
-        out.insert(format!("%{}", clean(&chars[chars.len() - 2..])));
-        for t in chars.windows(3) {
-            out.insert(format!("%{}%", clean(t)));
-        }
-    }
-    out.into_iter().collect()
 }
 
 /// [`Storage::product_page`] composed from the required methods (its default).
