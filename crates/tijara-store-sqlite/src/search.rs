@@ -23,7 +23,7 @@ use tijara::ports::storage::{
 use tijara_core::search::{Candidate, Fields, SearchPlan, Selection};
 
 /// What this adapter keeps with the shared [`SearchSnapshot`].
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Fts {
     /// The snapshot's rows in its index by FTS row number.
     rows: HashMap<i64, u32>,
@@ -79,6 +79,18 @@ fn read_snapshot(c: &Connection, versions: SearchVersions) -> Result<SearchSnaps
     )
 }
 
+/// The products having a variant that can be bought now (as `read_snapshot` reads each
+/// product's `in_stock`), read in the search's read transaction.
+fn read_in_stock(c: &Connection) -> Result<std::collections::HashSet<String>, Stop> {
+    let mut st = c.prepare_cached(
+        "SELECT DISTINCT product FROM stock WHERE tracked = 0 OR on_hand - reserved > 0",
+    )?;
+    let ids = st
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ids)
+}
+
 /// [`tijara::ports::storage::Storage::search`] on one reader connection.
 pub(crate) fn search(
     c: &Connection,
@@ -90,7 +102,14 @@ pub(crate) fn search(
     let versions = tx
         .prepare_cached("SELECT version, availability FROM catalog_version WHERE id = 1")?
         .query_row([], |r| Ok(SearchVersions::new(r.get(0)?, r.get(1)?)))?;
-    let snap = cache.get_or_read(versions, || read_snapshot(&tx, versions))?;
+    let snap = cache.get_or_read(versions, || match cache.patchable(versions) {
+        // Only which variants can be bought changed: the kept index with new flags.
+        Some(kept) => {
+            let in_stock = read_in_stock(&tx)?;
+            Ok(kept.with_availability(versions, |id| in_stock.contains(id)))
+        }
+        None => read_snapshot(&tx, versions),
+    })?;
     let plan = snap.plan(query);
     let sel = if plan.is_empty() || snap.extra().plain {
         let sel = snap.select_plan(&plan, query, None);

@@ -13,6 +13,7 @@ use super::{
     SearchPlan, SearchSort, Selection, TITLE, WordMatch, max_edits,
 };
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The weight of a match in each field, by the field's number in a posting (title, category,
 /// the rest).
@@ -21,22 +22,23 @@ const WEIGHTS: [u32; 3] = [TITLE, CATEGORY, OTHER];
 /// Candidates prepared for many searches (see the module's documentation).
 #[derive(Debug, Clone, Default)]
 pub struct Index {
-    /// The candidates, by row number (the order given to [`Index::new`]).
-    candidates: Vec<Candidate>,
+    /// The candidates, by row number (the order given to [`Index::new`]); their `in_stock`
+    /// as given then (`facts` says the current one: [`Index::with_in_stock`]).
+    candidates: Arc<[Candidate]>,
     /// Every term of the candidates' fields, sorted (a term's number is its place here).
-    terms: Vec<String>,
+    terms: Arc<[String]>,
     /// Where each term's postings start in `postings` (one more entry than `terms`).
-    starts: Vec<u32>,
+    starts: Arc<[u32]>,
     /// Per term, the (row, field) pairs holding it, as `row << 2 | field`, ordered, no repeats.
-    postings: Vec<u32>,
+    postings: Arc<[u32]>,
     /// What filters, facets and ordering read of each row.
     facts: Vec<Facts>,
     /// The distinct category ids (facet values by number).
-    categories: Vec<String>,
+    categories: Arc<[String]>,
     /// The distinct seller cities.
-    cities: Vec<String>,
+    cities: Arc<[String]>,
     /// The distinct seller kinds.
-    kinds: Vec<String>,
+    kinds: Arc<[String]>,
 }
 
 /// What a search reads of a row besides its terms.
@@ -181,15 +183,41 @@ impl Index {
             facts[*row as usize].rank = u32::try_from(rank).unwrap_or(u32::MAX);
         }
         Index {
-            candidates,
-            terms,
-            starts,
-            postings,
+            candidates: candidates.into(),
+            terms: terms.into(),
+            starts: starts.into(),
+            postings: postings.into(),
             facts,
-            categories,
-            cities,
-            kinds,
+            categories: categories.into(),
+            cities: cities.into(),
+            kinds: kinds.into(),
         }
+    }
+
+    /// The same index with each row's "can be bought now" replaced by `in_stock` of its
+    /// candidate's id: what a sale that sells a variant out (or a restock) changes, without
+    /// splitting the fields again (the terms and postings are shared with `self`).
+    ///
+    /// ```
+    /// use tijara_core::search::{Candidate, Index};
+    ///
+    /// let rug = Candidate { id: "rug".into(), in_stock: true, ..Candidate::default() };
+    /// let index = Index::new(vec![rug]);
+    /// let sold = index.with_in_stock(|id| id != "rug");
+    /// assert_eq!((index.in_stock(0), sold.in_stock(0)), (Some(true), Some(false)));
+    /// ```
+    #[must_use]
+    pub fn with_in_stock(&self, in_stock: impl Fn(&str) -> bool) -> Index {
+        let mut next = self.clone();
+        for (f, c) in next.facts.iter_mut().zip(self.candidates.iter()) {
+            f.in_stock = in_stock(&c.id);
+        }
+        next
+    }
+
+    /// Whether the product of a row can be bought now, as the index holds it.
+    pub fn in_stock(&self, row: usize) -> Option<bool> {
+        self.facts.get(row).map(|f| f.in_stock)
     }
 
     /// How many candidates it holds.
@@ -202,7 +230,8 @@ impl Index {
         self.candidates.is_empty()
     }
 
-    /// The candidate of a row.
+    /// The candidate of a row, as given to [`Index::new`] (its `in_stock` as then:
+    /// [`Index::in_stock`] says the one the index holds).
     pub fn candidate(&self, row: usize) -> Option<&Candidate> {
         self.candidates.get(row)
     }

@@ -506,9 +506,20 @@ proptest! {
         limit in 1u32..15,
         mask in proptest::collection::vec(any::<bool>(), 40),
         masked in any::<bool>(),
+        restock in proptest::option::of(proptest::collection::vec(any::<bool>(), 40)),
     ) {
-        let candidates = index_candidates(&rows);
-        let index = Index::new(candidates.clone());
+        let mut candidates = index_candidates(&rows);
+        let mut index = Index::new(candidates.clone());
+        if let Some(flags) = restock {
+            // Availability changed after the index was built (a sale, a restock): patched
+            // in place, it selects as an index built with the new flags.
+            for (c, f) in candidates.iter_mut().zip(&flags) {
+                c.in_stock = *f;
+            }
+            let by_id: std::collections::HashMap<String, bool> =
+                candidates.iter().map(|c| (c.id.clone(), c.in_stock)).collect();
+            index = index.with_in_stock(|id| by_id.get(id).copied().unwrap_or(false));
+        }
         let syn = Synonyms::new(synonyms.iter().map(|(a, b)| vec![a.clone(), b.clone()]));
         let mut p = plan(&query, &syn);
         if complete {

@@ -396,14 +396,30 @@ macro_rules! sql_store {
                         match self.search.cache.get_since(versions) {
                             Some(s) => s,
                             None => {
-                                let s = std::sync::Arc::new(SearchSnapshot::new(
-                                    versions,
-                                    self.search_candidates().await?,
-                                    sqlx::query_scalar::<_, String>("SELECT term FROM search_terms")
+                                let s = match self.search.cache.patchable(versions) {
+                                    // Only which variants can be bought changed: the kept
+                                    // index with new flags, read after the versions.
+                                    Some(kept) => {
+                                        let in_stock: std::collections::HashSet<String> = sqlx::query_scalar::<_, String>(
+                                            "SELECT DISTINCT product FROM stock WHERE tracked = 0 OR on_hand - reserved > 0",
+                                        )
                                         .fetch_all(&self.pool)
                                         .await
-                                        .map_err(at("search"))?,
-                                ));
+                                        .map_err(at("search"))?
+                                        .into_iter()
+                                        .collect();
+                                        kept.with_availability(versions, |id| in_stock.contains(id))
+                                    }
+                                    None => SearchSnapshot::new(
+                                        versions,
+                                        self.search_candidates().await?,
+                                        sqlx::query_scalar::<_, String>("SELECT term FROM search_terms")
+                                            .fetch_all(&self.pool)
+                                            .await
+                                            .map_err(at("search"))?,
+                                    ),
+                                };
+                                let s = std::sync::Arc::new(s);
                                 self.search.cache.offer(s.clone());
                                 s
                             }

@@ -60,9 +60,9 @@ pub struct SearchSnapshot<X = ()> {
     /// Active products, split into terms once, with each term's postings.
     index: Index,
     /// Every vocabulary term with its length in characters, by length.
-    vocabulary: Vec<(usize, String)>,
+    vocabulary: Arc<[(usize, String)]>,
     /// The same terms in order (for "is a term starting with this word indexed").
-    terms: Vec<String>,
+    terms: Arc<[String]>,
     /// The typos of the words searched so far (a query word's terms within its edits), at
     /// most [`MAX_TYPO_MEMO`] words: shoppers repeat the same words.
     typos: Mutex<HashMap<String, Vec<(String, u8)>>>,
@@ -100,8 +100,8 @@ impl SearchSnapshot {
         SearchSnapshot {
             versions,
             index: Index::new(candidates),
-            vocabulary,
-            terms,
+            vocabulary: vocabulary.into(),
+            terms: terms.into(),
             typos: Mutex::default(),
             extra: (),
         }
@@ -117,6 +117,30 @@ impl SearchSnapshot {
             terms: self.terms,
             typos: self.typos,
             extra,
+        }
+    }
+}
+
+impl<X: Clone> SearchSnapshot<X> {
+    /// The same snapshot at `versions` of the same catalog version (only the availability
+    /// count moved: a sale sold a variant out, a restock, a stock row came or went), each
+    /// product's "can be bought now" replaced by `in_stock` of its id, read at `versions` or
+    /// later. The terms, postings and vocabulary are shared, not read or split again: a
+    /// fraction of a whole read (docs/benchmarks.md); the typos found so far are kept.
+    #[must_use]
+    pub fn with_availability(
+        &self,
+        versions: SearchVersions,
+        in_stock: impl Fn(&str) -> bool,
+    ) -> SearchSnapshot<X> {
+        let typos = self.typos.lock().map(|m| m.clone()).unwrap_or_default();
+        SearchSnapshot {
+            versions,
+            index: self.index.with_in_stock(in_stock),
+            vocabulary: self.vocabulary.clone(),
+            terms: self.terms.clone(),
+            typos: Mutex::new(typos),
+            extra: self.extra.clone(),
         }
     }
 }
@@ -262,6 +286,15 @@ impl<X> SearchCache<X> {
         }
     }
 
+    /// The snapshot kept, if it is of the same catalog version as `versions` and an older
+    /// availability count: one [`SearchSnapshot::with_availability`] brings up to date.
+    pub fn patchable(&self, versions: SearchVersions) -> Option<Arc<SearchSnapshot<X>>> {
+        self.0.lock().ok().and_then(|g| g.clone()).filter(|s| {
+            s.versions.catalog == versions.catalog
+                && s.versions.availability < versions.availability
+        })
+    }
+
     /// The snapshot for `versions`: the one kept, else the one `read` makes (offered to the
     /// cache, and answered even when a newer one is kept).
     pub fn get_or_read<E>(
@@ -314,9 +347,51 @@ mod tests {
     }
 
     #[test]
+    fn a_change_of_availability_alone_is_patched_in_the_kept_index() {
+        let rug = |in_stock| Candidate {
+            id: "rug".into(),
+            in_stock,
+            ..Candidate::default()
+        };
+        let cache = SearchCache::default();
+        cache.offer(Arc::new(SearchSnapshot::new(
+            SearchVersions::new(3, 5),
+            vec![rug(true)],
+            vec!["tapis".into()],
+        )));
+        assert!(
+            cache.patchable(SearchVersions::new(3, 5)).is_none(),
+            "current"
+        );
+        assert!(
+            cache.patchable(SearchVersions::new(4, 6)).is_none(),
+            "catalog moved"
+        );
+        assert!(
+            cache.patchable(SearchVersions::new(3, 4)).is_none(),
+            "older"
+        );
+        let kept = cache
+            .patchable(SearchVersions::new(3, 6))
+            .expect("same catalog, newer availability");
+        let sold = kept.with_availability(SearchVersions::new(3, 6), |_| false);
+        assert_eq!(sold.versions(), SearchVersions::new(3, 6));
+        assert_eq!(sold.index().in_stock(0), Some(false));
+        assert_eq!(
+            kept.index().in_stock(0),
+            Some(true),
+            "the kept one is unchanged"
+        );
+        assert!(
+            Arc::ptr_eq(&sold.terms, &kept.terms),
+            "the vocabulary is shared"
+        );
+    }
+
+    #[test]
     fn the_vocabulary_is_kept_once_by_length_and_in_order() {
         let s = snap(1, 1);
-        assert_eq!(s.terms, ["tapi", "tapis"]);
-        assert_eq!(s.vocabulary, [(4, "tapi".into()), (5, "tapis".into())]);
+        assert_eq!(&*s.terms, ["tapi", "tapis"]);
+        assert_eq!(&*s.vocabulary, [(4, "tapi".into()), (5, "tapis".into())]);
     }
 }
