@@ -12,7 +12,6 @@ use super::{
     CATEGORY, Candidate, FacetCount, Facets, OTHER, PRICE_RANGES, QueryWord, SearchFilters,
     SearchPlan, SearchSort, Selection, TITLE, WordMatch, max_edits,
 };
-use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -54,51 +53,6 @@ struct Facts {
     in_stock: bool,
     /// Its place among the rows ordered by id (the newest is the greatest).
     rank: u32,
-}
-
-/// The per-row work arrays of [`Index::select`], kept between the searches of a thread and
-/// all zero (false) between them: a search touches a few of the rows, and allocating and
-/// zeroing four arrays of every row at each search cost more than many of those rows did
-/// (docs/benchmarks.md, 2026-12-03 08:30).
-#[derive(Debug, Default)]
-struct Scratch {
-    /// Per row, its score summed over the words it matches.
-    total: Vec<u32>,
-    /// Per row, how many words it matches.
-    matched: Vec<u8>,
-    /// Per row, its best score for the word being graded.
-    best: Vec<u32>,
-    /// Per row, whether it passes the filters (a hit).
-    is_hit: Vec<bool>,
-}
-
-impl Scratch {
-    /// Arrays of `n` rows, all zero: these if they are of `n` rows, else new ones.
-    fn sized(self, n: usize) -> Scratch {
-        if self.total.len() == n {
-            return self;
-        }
-        Scratch {
-            total: vec![0; n],
-            matched: vec![0; n],
-            best: vec![0; n],
-            is_hit: vec![false; n],
-        }
-    }
-
-    /// Every array is zero (false).
-    fn is_clear(&self) -> bool {
-        self.total.iter().all(|x| *x == 0)
-            && self.matched.iter().all(|x| *x == 0)
-            && self.best.iter().all(|x| *x == 0)
-            && self.is_hit.iter().all(|x| !*x)
-    }
-}
-
-thread_local! {
-    /// This thread's [`Scratch`] (taken by a search, given back cleared; a search that
-    /// panicked leaves a new one to the next).
-    static SCRATCH: Cell<Scratch> = Cell::new(Scratch::default());
 }
 
 /// Numbers distinct strings in the order first seen.
@@ -379,17 +333,15 @@ impl Index {
         // Each row's score: per word, its best (quality x field weight) over the postings of
         // the terms the word reaches (a title match outweighs any other, as `score` weighs),
         // summed over the words it matches.
-        let mut scratch = SCRATCH.with(Cell::take).sized(n);
-        let Scratch {
-            total,
-            matched,
-            best,
-            is_hit,
-        } = &mut scratch;
+        let mut total: Vec<u32> = Vec::new();
+        let mut matched: Vec<u8> = Vec::new();
         // Per word, the rows holding it literally (repeats allowed).
         let mut literal_rows: Vec<Vec<u32>> = Vec::with_capacity(words);
         let mut found: Vec<u32> = Vec::new();
         if words > 0 {
+            total = vec![0; n];
+            matched = vec![0; n];
+            let mut best = vec![0u32; n];
             let mut touched: Vec<u32> = Vec::new();
             for w in &plan.words {
                 let mut literal = Vec::new();
@@ -436,6 +388,7 @@ impl Index {
         let mut prices = vec![0u64; PRICE_RANGES.len()];
         let mut in_stock = 0u64;
         let mut hits: Vec<(u32, u32)> = Vec::new();
+        let mut is_hit = vec![false; if words > 0 { n } else { 0 }];
         for row in rows {
             let r = row as usize;
             if !allowed_row(r) {
@@ -469,7 +422,7 @@ impl Index {
                 in_stock += 1;
             }
             if p_category && p_city && p_kind && p_price && p_stock {
-                hits.push((if words > 0 { total[r] } else { 0 }, row));
+                hits.push((total.get(r).copied().unwrap_or(0), row));
                 if let Some(h) = is_hit.get_mut(r) {
                     *h = true;
                 }
@@ -512,17 +465,6 @@ impl Index {
                 WordMatch { literal, nearest }
             })
             .collect();
-
-        // Back to all zero for the thread's next search (`best` already is).
-        for row in &found {
-            total[*row as usize] = 0;
-            matched[*row as usize] = 0;
-        }
-        for (_, row) in &hits {
-            is_hit[*row as usize] = false;
-        }
-        debug_assert!(scratch.is_clear(), "select leaves its scratch arrays zero");
-        SCRATCH.with(|c| c.set(scratch));
 
         let facts = &self.facts;
         let order = |(sa, a): &(u32, u32), (sb, b): &(u32, u32)| {
