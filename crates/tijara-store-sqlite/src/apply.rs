@@ -24,6 +24,22 @@ pub(crate) fn to_u32(v: i64) -> u32 {
     u32::try_from(v.max(0)).unwrap_or(u32::MAX)
 }
 
+/// A stock counter from the five columns `variant, product, tracked, on_hand, reserved` of a
+/// row, from column `at`.
+pub(crate) fn stock_row(
+    r: &rusqlite::Row<'_>,
+    at: usize,
+) -> Result<tijara::ports::storage::StockRow, Stop> {
+    Ok(tijara::ports::storage::StockRow::new(
+        vid(r.get(at)?)?,
+        tijara_core::ProductId::new(r.get::<_, String>(at + 1)?)
+            .map_err(|e| StorageError::Backend(Box::new(e)))?,
+    )
+    .with_tracked(r.get::<_, i64>(at + 2)? == 1)
+    .with_on_hand(to_u32(r.get(at + 3)?))
+    .with_reserved(to_u32(r.get(at + 4)?)))
+}
+
 pub(crate) fn vid(s: String) -> Result<VariantId, StorageError> {
     VariantId::new(s).map_err(|e| StorageError::Backend(Box::new(e)))
 }

@@ -2,7 +2,7 @@
 //! statements it runs.
 
 use crate::SqliteStore;
-use crate::apply::{self, doc_row, from_micros, marks, micros, to_u32, vid};
+use crate::apply::{self, doc_row, from_micros, marks, micros, stock_row, to_u32, vid};
 use crate::error::Stop;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -12,16 +12,6 @@ use tijara_core::{OrderId, ProductId, ReservationId, VariantId};
 
 fn backend<E: std::error::Error + Send + Sync + 'static>(e: E) -> StorageError {
     StorageError::Backend(Box::new(e))
-}
-
-pub(crate) fn stock_row(r: &Row<'_>, at: usize) -> Result<StockRow, Stop> {
-    Ok(StockRow::new(
-        vid(r.get(at)?)?,
-        ProductId::new(r.get::<_, String>(at + 1)?).map_err(backend)?,
-    )
-    .with_tracked(r.get::<_, i64>(at + 2)? == 1)
-    .with_on_hand(to_u32(r.get(at + 3)?))
-    .with_reserved(to_u32(r.get(at + 4)?)))
 }
 
 fn reservation_row(r: &Row<'_>) -> Result<ReservationRow, Stop> {

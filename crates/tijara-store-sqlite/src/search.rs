@@ -150,7 +150,7 @@ pub(crate) fn search(
     for id in &sel.ids {
         let mut q = st.query([id])?;
         while let Some(r) = q.next()? {
-            stock.push(crate::port::stock_row(r, 0)?);
+            stock.push(crate::apply::stock_row(r, 0)?);
         }
     }
     drop(st);
