@@ -170,44 +170,51 @@ async fn two_engines_on_one_memory_store() {
     reader_sees_every_change(&market_on(store.clone()), &market_on(store)).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_stores_on_one_sqlite_file() {
-    let path = std::env::temp_dir().join(format!(
-        "tijara-catalog-cache-{}-{}.db",
-        std::process::id(),
-        t0().timestamp()
-    ));
-    let url = format!("sqlite://{}", path.display());
-    let writer = tijara_store_sqlx::connect(&url)
-        .await
-        .expect("writer store");
-    let reader = tijara_store_sqlx::connect(&url)
-        .await
-        .expect("reader store");
-    reader_sees_every_change(&market_on(reader), &market_on(writer)).await;
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+/// A new SQLite file for one test (its name holds `tag`), deleted with its WAL files after.
+struct TempDb(std::path::PathBuf);
+
+impl TempDb {
+    fn new(tag: &str) -> TempDb {
+        TempDb(std::env::temp_dir().join(format!(
+            "tijara-catalog-cache-{tag}-{}-{}.db",
+            std::process::id(),
+            t0().timestamp()
+        )))
+    }
+
+    fn url(&self) -> String {
+        format!("sqlite://{}", self.0.display())
+    }
+}
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
+        }
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_rusqlite_stores_on_one_file() {
-    let path = std::env::temp_dir().join(format!(
-        "tijara-catalog-cache-rusqlite-{}-{}.db",
-        std::process::id(),
-        t0().timestamp()
-    ));
-    let url = format!("sqlite://{}", path.display());
-    let writer = tijara_store_sqlite::SqliteStore::connect(&url)
+async fn two_stores_on_one_sqlite_file() {
+    let db = TempDb::new("sqlx");
+    let writer = tijara_store_sqlx::connect(&db.url())
         .await
         .expect("writer store");
-    let reader = tijara_store_sqlite::SqliteStore::connect(&url)
+    let reader = tijara_store_sqlx::connect(&db.url())
         .await
         .expect("reader store");
+    reader_sees_every_change(&market_on(reader), &market_on(writer)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_rusqlite_stores_on_one_file() {
+    let db = TempDb::new("rusqlite");
+    let url = db.url();
+    let open = || tijara_store_sqlite::SqliteStore::connect(&url);
+    let writer = open().await.expect("writer store");
+    let reader = open().await.expect("reader store");
     reader_sees_every_change(&market_on(Arc::new(reader)), &market_on(Arc::new(writer))).await;
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

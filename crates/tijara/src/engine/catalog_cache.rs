@@ -88,6 +88,13 @@ impl CatalogCache {
         self.state.lock().ok()
     }
 
+    /// The state, locked, if entries read at `version` are the current ones (a newer version
+    /// empties it first); `None` for an older version.
+    fn at(&self, version: u64) -> Option<MutexGuard<'_, State>> {
+        let mut s = self.lock()?;
+        s.at(version).then_some(s)
+    }
+
     /// Whether the storage keeps a version: `None` until [`CatalogCache::set_versioned`].
     pub(crate) fn versioned(&self) -> Option<bool> {
         match self.versioned.load(Ordering::Relaxed) {
@@ -106,7 +113,7 @@ impl CatalogCache {
 
     /// True when entries read at `version` are current (a newer version empties the cache).
     pub(crate) fn current(&self, version: u64) -> bool {
-        self.lock().is_some_and(|mut s| s.at(version))
+        self.at(version).is_some()
     }
 
     /// The documents of the page of the product holding `key`, if all are cached.
@@ -132,10 +139,9 @@ impl CatalogCache {
         seller: &Seller,
         category: Option<&Category>,
     ) {
-        let Some(mut s) = self.lock() else { return };
-        if !s.at(version) {
+        let Some(mut s) = self.at(version) else {
             return;
-        }
+        };
         let id = product.id.to_string();
         s.keys.insert(key.to_owned(), id.clone());
         s.products.insert(id, Arc::new(product.clone()));
@@ -153,10 +159,7 @@ impl CatalogCache {
         version: u64,
         stock: &[StockRow],
     ) -> Option<(Vec<Product>, Vec<Seller>)> {
-        let mut s = self.lock()?;
-        if !s.at(version) {
-            return None;
-        }
+        let s = self.at(version)?;
         let mut products: Vec<Product> = Vec::with_capacity(stock.len());
         let mut sellers: Vec<Seller> = Vec::with_capacity(stock.len());
         for row in stock {
@@ -183,48 +186,37 @@ impl CatalogCache {
     /// The products of these ids held at `version`, each `None` when not held (all `None`
     /// when `version` is not the current one).
     pub(crate) fn products_at(&self, version: u64, ids: &[&str]) -> Vec<Option<Arc<Product>>> {
-        let Some(mut s) = self.lock() else {
-            return vec![None; ids.len()];
-        };
-        if !s.at(version) {
-            return vec![None; ids.len()];
+        match self.at(version) {
+            Some(s) => ids.iter().map(|id| s.products.get(*id).cloned()).collect(),
+            None => vec![None; ids.len()],
         }
-        ids.iter().map(|id| s.products.get(*id).cloned()).collect()
     }
 
     /// The sellers of these ids held at `version`, if every one is.
     pub(crate) fn sellers_at(&self, version: u64, ids: &[String]) -> Option<Vec<Arc<Seller>>> {
-        let mut s = self.lock()?;
-        if !s.at(version) {
-            return None;
-        }
+        let s = self.at(version)?;
         ids.iter().map(|id| s.sellers.get(id).cloned()).collect()
     }
 
     /// The lexicon held at `version`, if any.
     pub(crate) fn lexicon_at(&self, version: u64) -> Option<Arc<Lexicon>> {
-        let mut s = self.lock()?;
-        if !s.at(version) {
-            return None;
-        }
+        let s = self.at(version)?;
         s.lexicon.clone()
     }
 
     /// Stores the lexicon built from the categories read at `version` or later (nothing if a
     /// newer version is known).
     pub(crate) fn put_lexicon(&self, version: u64, lexicon: Arc<Lexicon>) {
-        let Some(mut s) = self.lock() else { return };
-        if s.at(version) {
+        if let Some(mut s) = self.at(version) {
             s.lexicon = Some(lexicon);
         }
     }
 
     /// Stores products and sellers read at `version` (nothing if a newer one is known).
     pub(crate) fn put_snapshot(&self, version: u64, products: &[Product], sellers: &[Seller]) {
-        let Some(mut s) = self.lock() else { return };
-        if !s.at(version) {
+        let Some(mut s) = self.at(version) else {
             return;
-        }
+        };
         for p in products {
             s.products.insert(p.id.to_string(), Arc::new(p.clone()));
         }

@@ -766,7 +766,8 @@ pub struct SearchPage {
     /// ([`tijara_core::search::Selection::words`]): what "did you mean" starts from.
     pub words: Vec<WordMatch>,
     /// The catalog version ([`Storage::catalog_version`](super::Storage::catalog_version))
-    /// the documents were read at, in the same read transaction, when the storage keeps one:
+    /// read with the page — in its read transaction, or before its documents (never after:
+    /// the documents are never older than it says) — when the storage keeps one:
     /// the engine then takes the products, sellers and categories it holds decoded at that
     /// version instead of decoding the documents again. `None`: not known.
     pub catalog_version: Option<u64>,
