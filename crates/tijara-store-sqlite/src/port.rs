@@ -10,6 +10,10 @@ use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 use tijara::ports::storage::*;
 use tijara_core::{OrderId, ProductId, ReservationId, VariantId};
 
+/// The longest page of documents [`Storage::list`] reads on the calling thread (see
+/// [`crate::ReadMode::Inline`]).
+const INLINE_LIST: i64 = 100;
+
 fn backend<E: std::error::Error + Send + Sync + 'static>(e: E) -> StorageError {
     StorageError::Backend(Box::new(e))
 }
@@ -259,7 +263,7 @@ impl Storage for SqliteStore {
         let after = query.after.clone().unwrap_or_default();
         let limit = i64::from(query.limit.clamp(1, 1000));
         let owner = query.owner.clone();
-        self.read("list", move |c| match &owner {
+        let read = move |c: &Connection| match &owner {
             Some(o) => docs(
                 c,
                 kind,
@@ -273,8 +277,14 @@ impl Storage for SqliteStore {
                 "SELECT id, version, body FROM docs WHERE kind = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
                 params![kind.as_str(), after, limit],
             ),
-        })
-        .await
+        };
+        // A page of up to 100 documents is a short read (one index range): it runs inline like
+        // the point reads; longer pages go to the blocking pool.
+        if limit <= INLINE_LIST {
+            self.read_point("list", read).await
+        } else {
+            self.read("list", read).await
+        }
     }
 
     async fn count_by_owner(

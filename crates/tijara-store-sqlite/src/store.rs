@@ -46,10 +46,11 @@ pub enum ReadMode {
     /// On 8 dedicated reader threads, each owning a connection, fed by one queue.
     Threads,
     /// Point reads (a document by id or key, stock counters, the catalog's version, a product
-    /// page, a checkout snapshot, an idempotency record) run on the calling thread, with a
-    /// pooled connection: no hop at all. They take tens of microseconds on a warm page cache;
-    /// in WAL mode a reader never waits for the writer. Listings, searches and the other
-    /// reads stay on Tokio's blocking pool as with [`ReadMode::BlockingPool`]. The default.
+    /// page, a checkout snapshot, an idempotency record) and pages of up to 100 listed
+    /// documents run on the calling thread, with a pooled connection: no hop at all. They
+    /// take tens of microseconds on a warm page cache; in WAL mode a reader never waits for
+    /// the writer. Longer listings, searches and the other reads stay on Tokio's blocking
+    /// pool as with [`ReadMode::BlockingPool`]. The default.
     #[default]
     Inline,
 }
@@ -140,6 +141,12 @@ impl Opener {
         };
         c.pragma_update(None, "synchronous", sync)?;
         c.pragma_update(None, "foreign_keys", "ON")?;
+        // Temporary data in memory: above all the savepoint journal of a commit batch (the
+        // original of each page a changeset touches, kept so that a failing changeset rolls
+        // back alone), which otherwise spills into a new file under /var/tmp past 64 KiB —
+        // created, written and deleted for one batch. It serves rollbacks within a transaction
+        // only; the commit's durability is the WAL's.
+        c.pragma_update(None, "temp_store", "MEMORY")?;
         // Page cache: the writer keeps 8 MiB, so the indexes of a growing order table stay in
         // memory; each reader 1 MiB (the operating system caches the file for them) — the
         // same bound as the sqlx adapter: 8 + 8 × 1 MiB.
@@ -635,7 +642,16 @@ struct Writer {
 
 impl Writer {
     fn run(mut self, mut rx: mpsc::Receiver<Job>) {
-        while let Some(first) = rx.blocking_recv() {
+        // A job taken from the queue while a batch was open, to run after that batch.
+        let mut held: Option<Job> = None;
+        loop {
+            let first = match held.take() {
+                Some(j) => j,
+                None => match rx.blocking_recv() {
+                    Some(j) => j,
+                    None => return,
+                },
+            };
             let mut jobs = vec![first];
             while jobs.len() < MAX_BATCH {
                 match rx.try_recv() {
@@ -650,14 +666,25 @@ impl Writer {
                     Job::Commit { changes, reply } => commits.push(Commit { changes, reply }),
                     Job::Run(task) => {
                         if !commits.is_empty() {
-                            self.batch(std::mem::take(&mut commits));
+                            self.batch(std::mem::take(&mut commits), &mut || None);
                         }
                         self.task(task);
                     }
                 }
             }
             if !commits.is_empty() {
-                self.batch(commits);
+                // The last run of commits may take in those queued while it is applied: they
+                // share its commit (one WAL sync) instead of waiting for the next. A job that
+                // is not a commit ends the intake and runs next, in queue order.
+                let mut late = || match rx.try_recv() {
+                    Ok(Job::Commit { changes, reply }) => Some(Commit { changes, reply }),
+                    Ok(other) => {
+                        held = Some(other);
+                        None
+                    }
+                    Err(_) => None,
+                };
+                self.batch(commits, &mut late);
             }
         }
     }
@@ -697,12 +724,13 @@ impl Writer {
     }
 
     /// Commits a batch in one transaction (one fsync), retrying a busy database with backoff.
-    fn batch(&mut self, jobs: Vec<Commit>) {
+    /// `late` gives commits queued since the batch was taken, which join it (see [`pass`]).
+    fn batch(&mut self, mut jobs: Vec<Commit>, late: &mut dyn FnMut() -> Option<Commit>) {
         let mut attempt = 0;
         let started = std::time::Instant::now();
         loop {
             let e = match self.conn() {
-                Ok(c) => match pass(c, &jobs) {
+                Ok(c) => match pass(c, &mut jobs, late) {
                     Ok(results) => {
                         // Through the `metrics` facade: nothing until a recorder is installed.
                         metrics::histogram!("tijara_storage_commit_seconds", "backend" => "sqlite")
@@ -746,41 +774,68 @@ fn exec(c: &Connection, sql: &str) -> rusqlite::Result<()> {
 /// a changeset that fails (a version conflict, out of stock, a CHECK constraint) is rolled
 /// back alone and answered with its error; the others commit together. A database error
 /// (busy, disk full…) fails the whole batch, rolled back.
+///
+/// Before the commit, while every changeset so far has applied, the commits `late` gives (those
+/// queued while the batch was being applied) join the batch, each in its savepoint, up to
+/// [`MAX_BATCH`]: they are durable with the same WAL sync instead of waiting for the next one.
+/// They are added to `jobs`, so that a retry of the batch applies them again.
 fn pass(
     c: &mut Connection,
-    jobs: &[Commit],
+    jobs: &mut Vec<Commit>,
+    late: &mut dyn FnMut() -> Option<Commit>,
 ) -> rusqlite::Result<Vec<Result<CommitOutcome, StorageError>>> {
-    let r = pass_in(c, jobs);
+    let r = pass_in(c, jobs, late);
     if r.is_err() && !c.is_autocommit() {
         let _ = c.execute_batch("ROLLBACK");
     }
     r
 }
 
+/// Applies one changeset, in a savepoint when `alone` is false.
+fn apply_one(
+    c: &Connection,
+    changes: &Changeset,
+    alone: bool,
+) -> rusqlite::Result<Result<CommitOutcome, StorageError>> {
+    if !alone {
+        exec(c, "SAVEPOINT cs")?;
+    }
+    let outcome = match apply_in(c, changes) {
+        Ok(o) => Ok(o),
+        Err(Stop::Port(e)) => Err(e),
+        Err(Stop::Db(e)) if is_constraint(&e) => Err(StorageError::Backend(Box::new(e))),
+        Err(Stop::Db(e)) => return Err(e),
+    };
+    if !alone {
+        if outcome.is_err() {
+            exec(c, "ROLLBACK TO cs")?;
+        }
+        exec(c, "RELEASE cs")?;
+    }
+    Ok(outcome)
+}
+
 fn pass_in(
     c: &mut Connection,
-    jobs: &[Commit],
+    jobs: &mut Vec<Commit>,
+    late: &mut dyn FnMut() -> Option<Commit>,
 ) -> rusqlite::Result<Vec<Result<CommitOutcome, StorageError>>> {
     let single = jobs.len() == 1;
     exec(c, "BEGIN IMMEDIATE")?;
     let mut results = Vec::with_capacity(jobs.len());
-    for j in jobs {
-        if !single {
-            exec(c, "SAVEPOINT cs")?;
-        }
-        let outcome = match apply_in(c, &j.changes) {
-            Ok(o) => Ok(o),
-            Err(Stop::Port(e)) => Err(e),
-            Err(Stop::Db(e)) if is_constraint(&e) => Err(StorageError::Backend(Box::new(e))),
-            Err(Stop::Db(e)) => return Err(e),
-        };
-        if !single {
-            if outcome.is_err() {
-                exec(c, "ROLLBACK TO cs")?;
-            }
-            exec(c, "RELEASE cs")?;
-        }
-        results.push(outcome);
+    for j in jobs.iter() {
+        results.push(apply_one(c, &j.changes, single)?);
+    }
+    // A changeset applied without a savepoint (alone) is kept or rolled back whole, so a batch
+    // whose lone changeset failed takes no more.
+    let lone_failed = single && results.first().is_some_and(Result::is_err);
+    while !lone_failed && jobs.len() < MAX_BATCH {
+        let Some(j) = late() else { break };
+        // Kept in the batch even when a database error stops it: it fails (or is retried)
+        // with the others.
+        let outcome = apply_one(c, &j.changes, false);
+        jobs.push(j);
+        results.push(outcome?);
     }
     if results.iter().all(Result::is_err) {
         // Nothing to keep: no commit, no fsync.
@@ -789,4 +844,101 @@ fn pass_in(
         exec(c, "COMMIT")?;
     }
     Ok(results)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tijara::ports::storage::DocKind;
+    use tijara_testkit::storage::doc;
+
+    /// A migrated in-memory database for `pass`.
+    fn db() -> Connection {
+        let mut c = Connection::open_in_memory().expect("opens");
+        crate::migrate::run(&mut c).expect("migrates");
+        c
+    }
+
+    /// A commit job writing the cart `id` (expecting `expected`), and where its answer goes.
+    fn job(
+        id: &str,
+        expected: Option<u64>,
+    ) -> (
+        Commit,
+        oneshot::Receiver<Result<CommitOutcome, StorageError>>,
+    ) {
+        let (reply, answer) = oneshot::channel();
+        let changes = Changeset {
+            docs: vec![doc(DocKind::Cart, id, expected, "{}")],
+            ..Changeset::default()
+        };
+        (Commit { changes, reply }, answer)
+    }
+
+    fn carts(c: &Connection) -> Vec<String> {
+        let mut st = c
+            .prepare("SELECT id FROM docs WHERE kind = 'cart' ORDER BY id")
+            .expect("prepares");
+        st.query_map([], |r| r.get(0))
+            .expect("reads")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows")
+    }
+
+    #[test]
+    fn commits_queued_during_a_batch_join_it_and_a_failing_one_rolls_back_alone() {
+        let mut c = db();
+        let (first, _) = job("a", None);
+        let mut queued: Vec<Commit> = vec![
+            job("b", None).0,
+            // Expects a version that does not exist: a conflict, rolled back alone.
+            job("c", Some(7)).0,
+            job("d", None).0,
+        ];
+        queued.reverse();
+        let mut jobs = vec![first];
+        let results = pass(&mut c, &mut jobs, &mut || queued.pop()).expect("no database error");
+        assert_eq!(jobs.len(), 4, "the three queued commits joined the batch");
+        assert!(results[0].is_ok() && results[1].is_ok() && results[3].is_ok());
+        assert!(
+            matches!(results[2], Err(StorageError::Conflict { .. })),
+            "{:?}",
+            results[2]
+        );
+        assert!(c.is_autocommit(), "committed");
+        assert_eq!(carts(&c), ["a", "b", "d"]);
+    }
+
+    #[test]
+    fn a_lone_changeset_that_failed_takes_no_late_commit() {
+        let mut c = db();
+        let (first, _) = job("a", Some(3));
+        let mut asked = 0;
+        let mut jobs = vec![first];
+        let results = pass(&mut c, &mut jobs, &mut || {
+            asked += 1;
+            Some(job("b", None).0)
+        })
+        .expect("no database error");
+        assert_eq!(asked, 0, "a failed lone changeset ends the batch");
+        assert_eq!(jobs.len(), 1);
+        assert!(results[0].is_err());
+        assert!(carts(&c).is_empty(), "rolled back");
+    }
+
+    #[test]
+    fn the_intake_stops_at_the_batch_limit() {
+        let mut c = db();
+        let mut n = 0;
+        let mut jobs = vec![job("first", None).0];
+        let results = pass(&mut c, &mut jobs, &mut || {
+            n += 1;
+            Some(job(&format!("late-{n:03}"), None).0)
+        })
+        .expect("no database error");
+        assert_eq!(jobs.len(), MAX_BATCH);
+        assert_eq!(results.len(), MAX_BATCH);
+        assert!(results.iter().all(Result::is_ok));
+        assert_eq!(carts(&c).len(), MAX_BATCH);
+    }
 }
