@@ -515,7 +515,12 @@ impl NotificationSink {
             return Ok((out, None));
         };
         match typed {
-            DomainEvent::OrderPlaced(placed) => {
+            // Only an order placed awaiting its payment can call for a message here (a bank
+            // transfer's instructions); an order placed otherwise (cash on delivery, confirmed
+            // at once) never comes back to awaiting payment, so it is not read at all.
+            DomainEvent::OrderPlaced(placed)
+                if placed.status == tijara_core::order::OrderStatus::AwaitingPayment =>
+            {
                 let doc = self
                     .engine
                     .orders()

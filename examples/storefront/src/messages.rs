@@ -177,7 +177,8 @@ pub fn link(public_url: &str, path: &str) -> String {
     format!("{}{path}", public_url.trim_end_matches('/'))
 }
 
-/// Delivers the outbox every `every` (order, payment, parcel and return messages), forever.
+/// Delivers the outbox every `every` (order, payment, parcel and return messages), forever;
+/// while rounds come back full ([`DISPATCH_ROUND`] events), without waiting between them.
 /// Every process of a scaled-out shop runs it; each round takes the `dispatch` lease first
 /// (see [`crate::housekeeping`]), so one process delivers at a time and events are not sent
 /// twice by two processes at once.
@@ -200,9 +201,12 @@ pub async fn run_dispatcher_until(
             "dispatch",
             &holder,
             std::time::Duration::from_secs(120),
-            || engine.operations().dispatch_events(100),
+            || engine.operations().dispatch_events(DISPATCH_ROUND),
         )
         .await;
+        // A full round with no failure leaves more waiting (a busy hour): the next round starts
+        // at once instead of after `every`, so messages keep up with the orders.
+        let more = matches!(&round, Some(Ok(r)) if r.failed == 0 && r.delivered as u64 >= u64::from(DISPATCH_ROUND));
         match round {
             Some(Ok(report)) if report.failed > 0 => {
                 metrics::counter!("tijara_outbox_delivery_failures_total")
@@ -214,12 +218,20 @@ pub async fn run_dispatcher_until(
                 tracing::warn!(target: "messages", error = %e, "outbox delivery failed")
             }
         }
+        let pause = if more {
+            std::time::Duration::ZERO
+        } else {
+            every
+        };
         tokio::select! {
-            () = tokio::time::sleep(every) => {}
+            () = tokio::time::sleep(pause) => {}
             () = &mut stop => return,
         }
     }
 }
+
+/// The most outbox events one round of [`run_dispatcher_until`] delivers.
+pub const DISPATCH_ROUND: u32 = 100;
 
 /// Sends a password-reset link (`/account/reset?token=…`) in the account's language.
 pub fn send_reset(app: &crate::App, mail: &tijara::usecases::accounts::LinkMail) {

@@ -359,3 +359,55 @@ async fn reset_asks_from_one_address_are_limited_and_the_refusal_says_when_to_co
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert!(sink.mails().is_empty(), "nothing sent: {:?}", sink.mails());
 }
+
+/// A busy hour: more events wait than one round delivers. The dispatcher runs the next round at
+/// once instead of after its interval (here an hour), so every message goes out.
+#[tokio::test]
+async fn the_dispatcher_keeps_up_when_more_than_a_round_waits() {
+    let app = support::demo_app().await;
+    let round = tijara_storefront::messages::DISPATCH_ROUND as usize;
+    let cushion = app
+        .engine
+        .catalog()
+        .product_by_slug("embroidered-srama-cushion")
+        .await
+        .unwrap();
+    app.engine
+        .catalog()
+        .adjust_stock(
+            &cushion.variants[0].variant.id,
+            tijara::usecases::catalog::StockAdjustment::Add { units: 500 },
+            None,
+        )
+        .await
+        .unwrap();
+    for n in 0..round + 20 {
+        guest_order(&app, &format!("busy{n}@example.ma"), Lang::Fr).await;
+    }
+    let storage = app.engine.storage().clone();
+    let waiting = storage.pending_events(1000).await.unwrap().len();
+    assert!(waiting > round, "{waiting} events wait");
+    let drained = {
+        let storage = storage.clone();
+        async move {
+            let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+            while tokio::time::Instant::now() < deadline {
+                if storage.pending_events(1).await.unwrap().is_empty() {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        }
+    };
+    tijara_storefront::messages::run_dispatcher_until(
+        app.engine.clone(),
+        std::time::Duration::from_secs(3600),
+        drained,
+    )
+    .await;
+    assert_eq!(
+        storage.pending_events(1000).await.unwrap().len(),
+        0,
+        "every event delivered without waiting an interval"
+    );
+}
