@@ -141,12 +141,15 @@ impl Opener {
         };
         c.pragma_update(None, "synchronous", sync)?;
         c.pragma_update(None, "foreign_keys", "ON")?;
-        // Temporary data in memory: above all the savepoint journal of a commit batch (the
-        // original of each page a changeset touches, kept so that a failing changeset rolls
-        // back alone), which otherwise spills into a new file under /var/tmp past 64 KiB —
-        // created, written and deleted for one batch. It serves rollbacks within a transaction
-        // only; the commit's durability is the WAL's.
-        c.pragma_update(None, "temp_store", "MEMORY")?;
+        // The writer keeps its temporary data in memory: the savepoint journal of a commit
+        // batch (the original of each page a changeset touches, kept so that a failing
+        // changeset rolls back alone), which otherwise spills into a new file under /var/tmp
+        // past 64 KiB — created, written and deleted for one batch. It serves rollbacks within
+        // a transaction only; the commit's durability is the WAL's. Readers keep SQLite's
+        // default, so a large sort of a search may still spill to disk instead of memory.
+        if writer {
+            c.pragma_update(None, "temp_store", "MEMORY")?;
+        }
         // Page cache: the writer keeps 8 MiB, so the indexes of a growing order table stay in
         // memory; each reader 1 MiB (the operating system caches the file for them) — the
         // same bound as the sqlx adapter: 8 + 8 × 1 MiB.
@@ -676,13 +679,21 @@ impl Writer {
                 // The last run of commits may take in those queued while it is applied: they
                 // share its commit (one WAL sync) instead of waiting for the next. A job that
                 // is not a commit ends the intake and runs next, in queue order.
-                let mut late = || match rx.try_recv() {
-                    Ok(Job::Commit { changes, reply }) => Some(Commit { changes, reply }),
-                    Ok(other) => {
-                        held = Some(other);
-                        None
+                // Once a job is held the intake is over, also for a retry of the batch (a busy
+                // database): a later commit must not pass the held job, nor a second job
+                // replace it.
+                let mut late = || {
+                    if held.is_some() {
+                        return None;
                     }
-                    Err(_) => None,
+                    match rx.try_recv() {
+                        Ok(Job::Commit { changes, reply }) => Some(Commit { changes, reply }),
+                        Ok(other) => {
+                            held = Some(other);
+                            None
+                        }
+                        Err(_) => None,
+                    }
                 };
                 self.batch(commits, &mut late);
             }
@@ -775,7 +786,8 @@ fn exec(c: &Connection, sql: &str) -> rusqlite::Result<()> {
 /// back alone and answered with its error; the others commit together. A database error
 /// (busy, disk full…) fails the whole batch, rolled back.
 ///
-/// Before the commit, while every changeset so far has applied, the commits `late` gives (those
+/// Before the commit, unless the batch was one changeset that failed (applied without a
+/// savepoint, it is rolled back whole), the commits `late` gives (those
 /// queued while the batch was being applied) join the batch, each in its savepoint, up to
 /// [`MAX_BATCH`]: they are durable with the same WAL sync instead of waiting for the next one.
 /// They are added to `jobs`, so that a retry of the batch applies them again.
@@ -875,6 +887,20 @@ mod tests {
         (Commit { changes, reply }, answer)
     }
 
+    /// A commit job that writes the new cart `id`, then fails on a version conflict: only a
+    /// rollback of the whole changeset removes `id`.
+    fn half_then_conflict(id: &str) -> Commit {
+        let (reply, _) = oneshot::channel();
+        let changes = Changeset {
+            docs: vec![
+                doc(DocKind::Cart, id, None, "{}"),
+                doc(DocKind::Cart, &format!("{id}-missing"), Some(7), "{}"),
+            ],
+            ..Changeset::default()
+        };
+        Commit { changes, reply }
+    }
+
     fn carts(c: &Connection) -> Vec<String> {
         let mut st = c
             .prepare("SELECT id FROM docs WHERE kind = 'cart' ORDER BY id")
@@ -891,8 +917,8 @@ mod tests {
         let (first, _) = job("a", None);
         let mut queued: Vec<Commit> = vec![
             job("b", None).0,
-            // Expects a version that does not exist: a conflict, rolled back alone.
-            job("c", Some(7)).0,
+            // Writes "c", then conflicts: rolled back alone, "c" with it.
+            half_then_conflict("c"),
             job("d", None).0,
         ];
         queued.reverse();
@@ -912,7 +938,7 @@ mod tests {
     #[test]
     fn a_lone_changeset_that_failed_takes_no_late_commit() {
         let mut c = db();
-        let (first, _) = job("a", Some(3));
+        let first = half_then_conflict("a");
         let mut asked = 0;
         let mut jobs = vec![first];
         let results = pass(&mut c, &mut jobs, &mut || {

@@ -224,8 +224,10 @@ pub async fn run_dispatcher_until(
             every
         };
         tokio::select! {
-            () = tokio::time::sleep(pause) => {}
+            // A stop asked is honoured first, also between rounds run back to back.
+            biased;
             () = &mut stop => return,
+            () = tokio::time::sleep(pause) => {}
         }
     }
 }
