@@ -217,6 +217,24 @@ impl Shop {
         panic!("main was replaced 50 times while being read");
     }
 
+    /// The text of the element matching `css` once it reads `expected` (trimmed). A form posted
+    /// back to the same page replaces the element after the click returns: an element of the
+    /// page being replaced is read again, not reported. Panics after 20 s with `what` and the
+    /// text seen.
+    pub async fn wait_text(&self, css: &str, expected: &str, what: &str) -> String {
+        let mut seen = String::new();
+        for _ in 0..200 {
+            match self.find(css).await.text().await {
+                Ok(text) if text.trim() == expected => return text,
+                Ok(text) => seen = text,
+                Err(e) if is_stale(&e) => {}
+                Err(e) => panic!("reading {css}: {e}"),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{what}: {css} never read {expected:?} (last: {seen:?})");
+    }
+
     /// The visible text of `main` once it contains `needle`: a click's navigation (even back to
     /// the same path) finishes after the click returns. Panics after 20 s with the text seen.
     pub async fn wait_main_contains(&self, needle: &str) -> String {
