@@ -252,9 +252,16 @@ pub struct Category {
 }
 
 /// A stock-keeping unit code: 1 to 64 characters among letters, digits and `-_./`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(try_from = "String")]
 pub struct Sku(std::sync::Arc<str>);
+
+// As its code, written without copying it into a new `String` first.
+impl Serialize for Sku {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
 
 impl Sku {
     /// Validates a SKU.

@@ -15,8 +15,7 @@ use std::fmt;
 /// assert_eq!(mad, Currency::MAD);
 /// assert_eq!((mad.numeric(), mad.minor_units()), (504, 2));
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Currency {
     code: [u8; 3],
     numeric: u16,
@@ -127,6 +126,30 @@ impl fmt::Display for Currency {
     }
 }
 
+// As its code. Written by hand: the derived `into = "String"` allocated a `String` for each
+// amount written (every `Money` carries its currency), `try_from = "String"` one for each read.
+impl Serialize for Currency {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.code())
+    }
+}
+
+impl<'de> Deserialize<'de> for Currency {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Code;
+        impl serde::de::Visitor<'_> for Code {
+            type Value = Currency;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a currency code (a string)")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Currency, E> {
+                Currency::from_code(v).map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_str(Code)
+    }
+}
+
 impl TryFrom<String> for Currency {
     type Error = UnknownCurrency;
     fn try_from(value: String) -> Result<Self, Self::Error> {
@@ -163,5 +186,17 @@ mod tests {
         let c: Currency = serde_json::from_str("\"usd\"").expect("json");
         assert_eq!(c, Currency::USD);
         assert!(serde_json::from_str::<Currency>("\"ABC\"").is_err());
+        // From an owned string (an escape) and from a value, as before.
+        let c: Currency = serde_json::from_str("\"M\\u0041D\"").expect("json");
+        assert_eq!(c, Currency::MAD);
+        let c: Currency = serde_json::from_value(serde_json::json!("EUR")).expect("value");
+        assert_eq!(c, Currency::EUR);
+        let err = serde_json::from_str::<Currency>("\"ABC\"").expect_err("unknown");
+        let why = Currency::from_code("ABC").expect_err("unknown").to_string();
+        assert!(err.to_string().starts_with(&why), "{err}");
+        assert!(
+            serde_json::from_str::<Currency>("504").is_err(),
+            "a number is no code"
+        );
     }
 }

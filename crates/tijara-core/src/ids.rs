@@ -49,7 +49,7 @@ pub(crate) fn check_id(kind: &'static str, value: &str) -> Result<(), IdError> {
             len: value.len(),
         });
     }
-    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if has_space_or_control(value) {
         return Err(IdError::BadCharacter {
             kind,
             value: value.to_owned(),
@@ -58,12 +58,55 @@ pub(crate) fn check_id(kind: &'static str, value: &str) -> Result<(), IdError> {
     Ok(())
 }
 
+/// Whether `value` holds white space or a control character. Ids are nearly always ASCII:
+/// there, those are the bytes up to the space and DEL (`char::is_whitespace` and
+/// `char::is_control` of an ASCII character), tested a byte at a time.
+fn has_space_or_control(value: &str) -> bool {
+    if value.is_ascii() {
+        return value.bytes().any(|b| b <= b' ' || b == 0x7f);
+    }
+    value.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// Reads an identifier as text, validated by `make`: from a borrowed string without copying
+/// it first (one allocation, the id's own).
+struct IdVisitor<T>(fn(&str) -> Result<T, IdError>);
+
+impl<T> serde::de::Visitor<'_> for IdVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an identifier (a string)")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<T, E> {
+        (self.0)(v).map_err(E::custom)
+    }
+}
+
 macro_rules! id_type {
     ($(#[$meta:meta])* $name:ident, $label:literal) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[serde(try_from = "String", into = "String")]
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub struct $name(Arc<str>);
+
+        // As a plain string, validated when read. Written by hand rather than with
+        // `#[serde(try_from = "String", into = "String")]`, which copied every id into a new
+        // `String` to write it and read each into a `String` before its own copy.
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserializer.deserialize_str(IdVisitor(|v: &str| {
+                    check_id($label, v)?;
+                    Ok(Self(v.into()))
+                }))
+            }
+        }
 
         impl $name {
             /// Validates and wraps an identifier: not empty, at most [`MAX_ID_LEN`] bytes, no
@@ -221,6 +264,61 @@ mod tests {
             VariantId::new("a\u{0}b"),
             Err(IdError::BadCharacter { .. })
         ));
+    }
+
+    /// The check as first written, one character at a time.
+    fn reference(value: &str) -> bool {
+        value.chars().any(|c| c.is_whitespace() || c.is_control())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_ascii_check_is_the_character_check(value in "(\\PC|[\\x00-\\x7f]|\\s|\\p{Cc}){0,12}") {
+            proptest::prop_assert_eq!(has_space_or_control(&value), reference(&value));
+        }
+
+        #[test]
+        fn ids_read_back_as_written(value in "[!-~]{1,40}|\\PC{1,12}") {
+            let json = serde_json::to_string(&value).expect("json");
+            let read: Result<ProductId, _> = serde_json::from_str(&json);
+            match ProductId::new(value.clone()) {
+                Ok(id) => {
+                    proptest::prop_assert_eq!(read.expect("valid"), id.clone());
+                    proptest::prop_assert_eq!(serde_json::to_string(&id).expect("json"), json);
+                }
+                Err(e) => {
+                    let err = read.expect_err("refused");
+                    proptest::prop_assert!(err.to_string().contains(&e.to_string()), "{err}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_ascii_byte_is_judged_as_its_character() {
+        for b in 0u8..=0x7f {
+            let s = format!("a{}b", b as char);
+            assert_eq!(has_space_or_control(&s), reference(&s), "byte {b:#04x}");
+        }
+    }
+
+    #[test]
+    fn ids_are_read_from_escaped_and_owned_strings() {
+        // An escape makes serde_json hand over an owned string, not a borrowed one.
+        let id: SellerId = serde_json::from_str("\"s\\u00e91\"").expect("valid");
+        assert_eq!(id.as_str(), "s\u{e9}1");
+        let v = serde_json::json!("slr_1");
+        let id: SellerId = serde_json::from_value(v).expect("from a value");
+        assert_eq!(id.as_str(), "slr_1");
+        let err = serde_json::from_str::<SellerId>("\"a b\"").expect_err("refused");
+        assert!(
+            err.to_string().contains("must not contain white space"),
+            "{err}"
+        );
+        assert!(
+            serde_json::from_str::<SellerId>("12").is_err(),
+            "a number is no id"
+        );
     }
 
     #[test]

@@ -344,3 +344,15 @@ fn a_sellers_contact_is_an_e164_phone_and_a_bounded_address() {
     let back: Seller = serde_json::from_value(json).expect("read");
     assert_eq!(back.contact, SellerContact::default());
 }
+
+#[test]
+fn a_sku_is_written_and_read_as_its_code() {
+    let sku = Sku::new("BENCH-001/a_b.2").expect("valid");
+    let json = serde_json::to_string(&sku).expect("json");
+    assert_eq!(json, "\"BENCH-001/a_b.2\"");
+    assert_eq!(serde_json::from_str::<Sku>(&json).expect("reads"), sku);
+    assert!(
+        serde_json::from_str::<Sku>("\"a b\"").is_err(),
+        "refused as before"
+    );
+}
