@@ -145,6 +145,12 @@ impl<'de> Deserialize<'de> for Currency {
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Currency, E> {
                 Currency::from_code(v).map_err(E::custom)
             }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Currency, E> {
+                match std::str::from_utf8(v) {
+                    Ok(s) => self.visit_str(s),
+                    Err(_) => Err(E::invalid_value(serde::de::Unexpected::Bytes(v), &self)),
+                }
+            }
         }
         deserializer.deserialize_str(Code)
     }
@@ -198,5 +204,9 @@ mod tests {
             serde_json::from_str::<Currency>("504").is_err(),
             "a number is no code"
         );
+        use serde::de::IntoDeserializer;
+        let d: serde::de::value::BytesDeserializer<'_, serde::de::value::Error> =
+            b"MAD".as_slice().into_deserializer();
+        assert_eq!(Currency::deserialize(d).expect("utf-8"), Currency::MAD);
     }
 }

@@ -82,6 +82,14 @@ impl<T> serde::de::Visitor<'_> for IdVisitor<T> {
     fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<T, E> {
         (self.0)(v).map_err(E::custom)
     }
+
+    /// UTF-8 bytes, as a `String` took them (binary formats may hand text over so).
+    fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<T, E> {
+        match std::str::from_utf8(v) {
+            Ok(s) => self.visit_str(s),
+            Err(_) => Err(E::invalid_value(serde::de::Unexpected::Bytes(v), &self)),
+        }
+    }
 }
 
 macro_rules! id_type {
@@ -319,6 +327,14 @@ mod tests {
             serde_json::from_str::<SellerId>("12").is_err(),
             "a number is no id"
         );
+        // UTF-8 bytes, as a `String` accepted them; other bytes refused.
+        use serde::de::IntoDeserializer;
+        let d: serde::de::value::BytesDeserializer<'_, serde::de::value::Error> =
+            b"slr_2".as_slice().into_deserializer();
+        assert_eq!(SellerId::deserialize(d).expect("utf-8").as_str(), "slr_2");
+        let d: serde::de::value::BytesDeserializer<'_, serde::de::value::Error> =
+            [0xffu8, 0x41].as_slice().into_deserializer();
+        assert!(SellerId::deserialize(d).is_err());
     }
 
     #[test]

@@ -724,12 +724,12 @@ fn delivery_row(r: &Row<'_>) -> rusqlite::Result<DeliveryRow> {
     })
 }
 
-/// Escapes `%`, `_` and `\` for `LIKE … ESCAPE '\'`.
 /// A page of an owner's documents of one kind (`Storage::list` with an owner).
 pub(crate) const LIST_BY_OWNER: &str = "SELECT d.id, d.version, d.body FROM doc_owners o \
      JOIN docs d ON d.kind = o.kind AND d.id = o.id \
      WHERE o.kind = ?1 AND o.owner = ?2 AND o.id > ?3 ORDER BY o.id LIMIT ?4";
 
+/// Escapes `%`, `_` and `\` for `LIKE … ESCAPE '\'`.
 fn like_pattern(text: &str) -> String {
     let mut p = String::with_capacity(text.len() + 2);
     p.push('%');

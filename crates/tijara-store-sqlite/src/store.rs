@@ -132,8 +132,8 @@ impl Opener {
         };
         c.busy_timeout(Duration::from_secs(5))?;
         // The query planner's stability guarantee: no plan depends on a value bound to a
-        // statement. Without it, SQLite (built with STAT4, as `libsqlite3-sys` builds it)
-        // marks a statement whose planning looked at a bound value — a `LIMIT ?` — to be
+        // statement. Without it, SQLite marks a statement whose compilation looked at a bound
+        // value — it reads the value of a `LIMIT ?` (`computeLimitRegisters`) — to be
         // compiled again whenever that parameter is bound again, which is at every run: the
         // owners' listing each checkout makes (the unpaid-orders limit) was re-prepared every
         // time, ~100,000 instructions, 5 % of an HTTP checkout. No statement here gains from
