@@ -136,23 +136,10 @@ impl Serialize for Currency {
 
 impl<'de> Deserialize<'de> for Currency {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Code;
-        impl serde::de::Visitor<'_> for Code {
-            type Value = Currency;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a currency code (a string)")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Currency, E> {
-                Currency::from_code(v).map_err(E::custom)
-            }
-            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Currency, E> {
-                match std::str::from_utf8(v) {
-                    Ok(s) => self.visit_str(s),
-                    Err(_) => Err(E::invalid_value(serde::de::Unexpected::Bytes(v), &self)),
-                }
-            }
-        }
-        deserializer.deserialize_str(Code)
+        deserializer.deserialize_str(crate::text_serde::TextVisitor {
+            expecting: "a currency code (a string)",
+            parse: Currency::from_code,
+        })
     }
 }
 

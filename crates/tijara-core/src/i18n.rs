@@ -228,17 +228,10 @@ impl Serialize for Lang {
 
 impl<'de> Deserialize<'de> for Lang {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl serde::de::Visitor<'_> for Visitor {
-            type Value = Lang;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a BCP 47 language tag such as \"ar\" or \"zgh-Tfng\"")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Lang, E> {
-                Lang::parse(v).map_err(E::custom)
-            }
-        }
-        d.deserialize_str(Visitor)
+        d.deserialize_str(crate::text_serde::TextVisitor {
+            expecting: "a BCP 47 language tag such as \"ar\" or \"zgh-Tfng\"",
+            parse: Lang::parse,
+        })
     }
 }
 

@@ -68,30 +68,6 @@ fn has_space_or_control(value: &str) -> bool {
     value.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
-/// Reads an identifier as text, validated by `make`: from a borrowed string without copying
-/// it first (one allocation, the id's own).
-struct IdVisitor<T>(fn(&str) -> Result<T, IdError>);
-
-impl<T> serde::de::Visitor<'_> for IdVisitor<T> {
-    type Value = T;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an identifier (a string)")
-    }
-
-    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<T, E> {
-        (self.0)(v).map_err(E::custom)
-    }
-
-    /// UTF-8 bytes, as a `String` took them (binary formats may hand text over so).
-    fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<T, E> {
-        match std::str::from_utf8(v) {
-            Ok(s) => self.visit_str(s),
-            Err(_) => Err(E::invalid_value(serde::de::Unexpected::Bytes(v), &self)),
-        }
-    }
-}
-
 macro_rules! id_type {
     ($(#[$meta:meta])* $name:ident, $label:literal) => {
         $(#[$meta])*
@@ -109,10 +85,13 @@ macro_rules! id_type {
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                deserializer.deserialize_str(IdVisitor(|v: &str| {
-                    check_id($label, v)?;
-                    Ok(Self(v.into()))
-                }))
+                deserializer.deserialize_str(crate::text_serde::TextVisitor {
+                    expecting: "an identifier (a string)",
+                    parse: |v: &str| -> Result<Self, IdError> {
+                        check_id($label, v)?;
+                        Ok(Self(v.into()))
+                    },
+                })
             }
         }
 

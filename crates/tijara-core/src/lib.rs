@@ -29,6 +29,7 @@ pub mod statement;
 pub mod tax;
 #[cfg(test)]
 mod testing;
+mod text_serde;
 
 pub use currency::{Currency, UnknownCurrency};
 pub use events::DomainEvent;
