@@ -10,9 +10,12 @@
 // two runs do the same work. With --pages N it then reads N HTML product pages
 // (`/products/bench-NNN`, no cookie). Prints what it did; the caller reads the counters.
 // With --ids FILE the 200 variant ids are read from FILE when it exists (else read from the
-// API and written there), so a counted run makes no catalog reads of its own.
+// API and written there), so a counted run makes no catalog reads of its own. Each checkout
+// ships to its own address (address.mjs), numbered from --first N (default 0): a counted run
+// after a warm-up starts past the warm-up's addresses.
 
 import { Pool } from 'undici';
+import { addressFor } from './address.mjs';
 import { parseArgs } from 'node:util';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
@@ -22,13 +25,10 @@ const { values: opt } = parseArgs({
     checkouts: { type: 'string', default: '50' },
     pages: { type: 'string', default: '0' },
     ids: { type: 'string', default: '' },
+    first: { type: 'string', default: '0' },
   },
 });
 const pool = new Pool(opt.base, { connections: 1, pipelining: 1 });
-const ADDRESS = {
-  name: 'Client Test', line1: 'N° 1, Rue Test', line2: null, city: 'Rabat',
-  postal_code: '10000', country: 'MA', phone: '0600000000',
-};
 
 async function call(method, path, body) {
   const res = await pool.request({
@@ -54,24 +54,26 @@ if (opt.ids && existsSync(opt.ids)) {
 const tag = Date.now().toString(36);
 const n = Number(opt.checkouts);
 let requests = 0;
+const first = Number(opt.first);
 for (let i = 0; i < n; i++) {
+  const address = addressFor(first + i);
   const a = (2 * i) % 200;
   const b = (2 * i + 1) % 200;
   const cart = await call('POST', '/api/v1/carts', {});
   const items = `/api/v1/carts/${cart.cart.id}/items`;
   await call('POST', items, { variant_id: variants[a], quantity: 1 });
   await call('POST', items, { variant_id: variants[b], quantity: 1 });
-  const quotes = await call('POST', `/api/v1/carts/${cart.cart.id}/shipping-quotes`, ADDRESS);
+  const quotes = await call('POST', `/api/v1/carts/${cart.cart.id}/shipping-quotes`, address);
   requests += 4;
   for (const seller of quotes) {
     const option = seller.options[0];
     await call('POST', `/api/v1/carts/${cart.cart.id}/shipping`, {
-      address: ADDRESS, seller_id: seller.seller_id, carrier: option.carrier, service: option.service,
+      address: address, seller_id: seller.seller_id, carrier: option.carrier, service: option.service,
     });
     requests += 1;
   }
   const placed = await call('POST', '/api/v1/orders', {
-    cart_id: cart.cart.id, email: `count${i}.${tag}@example.ma`, address: ADDRESS, payment: 'cod',
+    cart_id: cart.cart.id, email: `count${i}.${tag}@example.ma`, address: address, payment: 'cod',
   });
   requests += 1;
   if (!JSON.stringify(placed.order.status).match(/placed|confirmed/)) throw new Error('not placed');

@@ -11,7 +11,8 @@
 // (where the orders are counted; without it that check is skipped and said so).
 //
 // A checkout is a new guest each time, 6-7 requests: create the cart, add variant A, add
-// variant B != A (random among the 200), list the shipping options for a Moroccan address,
+// variant B != A (random among the 200), list the shipping options for a Moroccan address
+// (each guest's own: address.mjs),
 // choose the first option of each seller (1 or 2 requests; this also sets the address), place
 // the order with the guest's e-mail and cash on delivery, which must answer the order placed.
 // Closed loop: c virtual customers, no think time, each on its own connection (driver.mjs,
@@ -25,6 +26,7 @@
 // API), so 2 x checkouts in all. Then the product-by-slug read at c=32 (p99).
 
 import { Pool } from 'undici';
+import { addressFor } from './address.mjs';
 import { readFileSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import {
@@ -38,10 +40,6 @@ const { opt, BASE, PID, WINDOW, WARMUP, GLOBAL_WARMUP, READ_WINDOW, LEVELS } = p
 const PG_CPU = (opt.db ?? '').startsWith('postgres:');
 const STOCK = 1_000_000; // BENCHMARK_STOCK of the storefront's --seed-benchmark
 
-const ADDRESS = {
-  name: 'Client Test', line1: 'N° 1, Rue Test', line2: null, city: 'Rabat',
-  postal_code: '10000', country: 'MA', phone: '0600000000',
-};
 
 // CPU ticks of every `postgres` process on this machine (the database server's own CPU, with
 // its backends; a backend that exits mid-window is missed, sqlx's pool keeps them open).
@@ -116,17 +114,18 @@ async function checkout(pool, a, b, guest, adds) {
   t = performance.now();
   await call(pool, 'POST', items, { variant_id: products[b].variant, quantity: 1 });
   adds.push(performance.now() - t);
-  const quotes = await call(pool, 'POST', `/api/v1/carts/${id}/shipping-quotes`, ADDRESS);
+  const address = addressFor(guest);
+  const quotes = await call(pool, 'POST', `/api/v1/carts/${id}/shipping-quotes`, address);
   if (!Array.isArray(quotes) || quotes.length === 0) throw new Failure('no shipping quotes');
   for (const seller of quotes) {
     const option = seller.options?.[0];
     if (!option) throw new Failure(`no shipping option for seller ${seller.seller_id}`);
     await call(pool, 'POST', `/api/v1/carts/${id}/shipping`, {
-      address: ADDRESS, seller_id: seller.seller_id, carrier: option.carrier, service: option.service,
+      address: address, seller_id: seller.seller_id, carrier: option.carrier, service: option.service,
     });
   }
   const placed = await call(pool, 'POST', '/api/v1/orders', {
-    cart_id: id, email: `guest${guest}.${runTag}@example.ma`, address: ADDRESS, payment: 'cod',
+    cart_id: id, email: `guest${guest}.${runTag}@example.ma`, address: address, payment: 'cod',
   });
   const status = JSON.stringify(placed?.order?.status ?? null);
   if (!status.includes('placed') && !status.includes('confirmed')) throw new Failure(`order in state ${status}`);

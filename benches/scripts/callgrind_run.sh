@@ -26,7 +26,7 @@ for _ in $(seq 1 600); do
 done
 node "$here/http/count.mjs" --base "http://127.0.0.1:$port" --checkouts 3 --pages 5 --ids "$data/ids.json" >/dev/null
 callgrind_control -i on $vpid >/dev/null
-node "$here/http/count.mjs" --base "http://127.0.0.1:$port" --checkouts "$n" --pages "$pages" --ids "$data/ids.json"
+node "$here/http/count.mjs" --base "http://127.0.0.1:$port" --checkouts "$n" --pages "$pages" --ids "$data/ids.json" --first 1000
 callgrind_control -d $vpid >/dev/null
 callgrind_control -i off $vpid >/dev/null
 kill $vpid; wait $vpid 2>/dev/null

@@ -130,10 +130,13 @@ macro_rules! id_type {
             }
         }
 
+        // Borrowed text is copied once, into the id's own allocation (through `new`, it
+        // would be copied into a `String` first).
         impl TryFrom<&str> for $name {
             type Error = IdError;
             fn try_from(value: &str) -> Result<Self, Self::Error> {
-                Self::new(value)
+                check_id($label, value)?;
+                Ok(Self(value.into()))
             }
         }
 

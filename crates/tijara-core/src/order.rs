@@ -26,7 +26,7 @@ mod address;
 mod country;
 mod number;
 mod work;
-pub use address::{Address, CALLING_CODES, normalize_phone};
+pub use address::{Address, CALLING_CODES, CheckedAddress, normalize_phone};
 pub use country::{
     CA_PROVINCES, COUNTRY_RULES, CountryRule, US_STATES, check_postal, country_name_fr,
     country_rule,
@@ -287,8 +287,8 @@ pub struct PlaceOrder {
     pub customer: Option<CustomerId>,
     /// Contact e-mail.
     pub email: String,
-    /// Delivery address.
-    pub shipping_address: Address,
+    /// Delivery address, checked ([`Address::checked`]).
+    pub shipping_address: CheckedAddress,
     /// How the shopper pays.
     pub payment_method: PaymentMethod,
     /// The instant of placing.
@@ -297,7 +297,8 @@ pub struct PlaceOrder {
 
 impl Order {
     /// Places an order from a priced cart, split per seller. A COD order is confirmed at once;
-    /// a card or transfer order awaits its payment.
+    /// a card or transfer order awaits its payment. The address comes checked
+    /// ([`Address::checked`]): it is not checked again here.
     pub fn place(priced: &PricedCart, req: PlaceOrder) -> Result<Order, OrderError> {
         if priced.lines.is_empty() {
             return Err(OrderError::EmptyCart);
@@ -315,8 +316,6 @@ impl Order {
                 needed: priced.sellers.len(),
             });
         }
-        let mut req = req;
-        req.shipping_address = req.shipping_address.normalized()?;
         let cod = req.payment_method == PaymentMethod::CashOnDelivery;
         if cod && !priced.grand_total.is_positive() {
             return Err(OrderError::NothingToCollect);
@@ -356,7 +355,7 @@ impl Order {
             id: req.id,
             customer: req.customer,
             email: req.email,
-            shipping_address: req.shipping_address,
+            shipping_address: req.shipping_address.into_address(),
             placed_at: req.now,
             currency: priced.currency,
             seller_orders,

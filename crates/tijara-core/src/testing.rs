@@ -121,7 +121,7 @@ pub(crate) fn place(method: PaymentMethod) -> Order {
             ],
             customer: None,
             email: "fatimatou@example.ma".into(),
-            shipping_address: address(),
+            shipping_address: address().checked().expect("valid"),
             payment_method: method,
             now: t0(),
         },

@@ -30,18 +30,24 @@ pub(crate) fn stock_row(
     r: &rusqlite::Row<'_>,
     at: usize,
 ) -> Result<tijara::ports::storage::StockRow, Stop> {
-    Ok(tijara::ports::storage::StockRow::new(
-        vid(r.get(at)?)?,
-        tijara_core::ProductId::new(r.get::<_, String>(at + 1)?)
-            .map_err(|e| StorageError::Backend(Box::new(e)))?,
+    Ok(
+        tijara::ports::storage::StockRow::new(id_at(r, at)?, id_at(r, at + 1)?)
+            .with_tracked(r.get::<_, i64>(at + 2)? == 1)
+            .with_on_hand(to_u32(r.get(at + 3)?))
+            .with_reserved(to_u32(r.get(at + 4)?)),
     )
-    .with_tracked(r.get::<_, i64>(at + 2)? == 1)
-    .with_on_hand(to_u32(r.get(at + 3)?))
-    .with_reserved(to_u32(r.get(at + 4)?)))
 }
 
-pub(crate) fn vid(s: String) -> Result<VariantId, StorageError> {
-    VariantId::new(s).map_err(|e| StorageError::Backend(Box::new(e)))
+/// The text of column `at` as an identifier, copied once from SQLite's buffer into the id
+/// (reading it as a `String` first copied it twice: stock rows are read on every request).
+pub(crate) fn id_at<T>(r: &rusqlite::Row<'_>, at: usize) -> Result<T, Stop>
+where
+    T: for<'a> TryFrom<&'a str, Error = tijara_core::IdError>,
+{
+    let text = r.get_ref(at)?.as_str().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(at, rusqlite::types::Type::Text, Box::new(e))
+    })?;
+    T::try_from(text).map_err(|e| StorageError::Backend(Box::new(e)).into())
 }
 
 /// `n` placeholders `?, ?, …` for an `IN (…)` list.

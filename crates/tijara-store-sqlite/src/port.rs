@@ -2,28 +2,24 @@
 //! statements it runs.
 
 use crate::SqliteStore;
-use crate::apply::{self, doc_row, from_micros, marks, micros, stock_row, to_u32, vid};
+use crate::apply::{self, doc_row, from_micros, id_at, marks, micros, stock_row, to_u32};
 use crate::error::Stop;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 use tijara::ports::storage::*;
-use tijara_core::{OrderId, ProductId, ReservationId, VariantId};
+use tijara_core::{OrderId, VariantId};
 
 /// The longest page of documents [`Storage::list`] reads on the calling thread (see
 /// [`crate::ReadMode::Inline`]).
 const INLINE_LIST: i64 = 100;
 
-fn backend<E: std::error::Error + Send + Sync + 'static>(e: E) -> StorageError {
-    StorageError::Backend(Box::new(e))
-}
-
 fn reservation_row(r: &Row<'_>) -> Result<ReservationRow, Stop> {
     Ok(ReservationRow::new(
-        ReservationId::new(r.get::<_, String>(0)?).map_err(backend)?,
-        vid(r.get(1)?)?,
+        id_at(r, 0)?,
+        id_at(r, 1)?,
         to_u32(r.get(2)?),
-        OrderId::new(r.get::<_, String>(3)?).map_err(backend)?,
+        id_at(r, 3)?,
         from_micros(r.get(4)?),
     ))
 }
@@ -39,8 +35,11 @@ fn tagged(
     let mut st = c.prepare_cached(sql)?;
     let mut rows = st.query(params_from_iter(values.iter()))?;
     while let Some(r) = rows.next()? {
-        let tag: String = r.get(0)?;
-        each(&tag, r)?;
+        // The tag is a short literal of the statement: read in place, not copied.
+        let tag = r.get_ref(0)?.as_str().map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+        })?;
+        each(tag, r)?;
     }
     Ok(())
 }
@@ -55,13 +54,10 @@ fn tagged_doc(kind: DocKind, r: &Row<'_>) -> Result<StoredDoc, Stop> {
 }
 
 fn tagged_stock(r: &Row<'_>) -> Result<StockRow, Stop> {
-    Ok(StockRow::new(
-        vid(r.get(1)?)?,
-        ProductId::new(r.get::<_, String>(4)?).map_err(backend)?,
-    )
-    .with_tracked(r.get::<_, i64>(5)? == 1)
-    .with_on_hand(to_u32(r.get(6)?))
-    .with_reserved(to_u32(r.get(7)?)))
+    Ok(StockRow::new(id_at(r, 1)?, id_at(r, 4)?)
+        .with_tracked(r.get::<_, i64>(5)? == 1)
+        .with_on_hand(to_u32(r.get(6)?))
+        .with_reserved(to_u32(r.get(7)?)))
 }
 
 fn stock_levels_in(c: &Connection, variants: &[String]) -> Result<Vec<StockRow>, Stop> {

@@ -28,6 +28,65 @@ pub struct Address {
     pub phone: String,
 }
 
+/// An address [`Address::normalized`] accepted, in its normalized form: what an order ships
+/// to. Only this module makes one ([`Address::checked`], [`CheckedAddress::with_city`]), so
+/// [`super::Order::place`] takes it without checking it again (the phone's check against the
+/// numbering plans is the costly part, and checkout has checked the address already). Read it
+/// as an [`Address`] (it dereferences to one); it is serialized as one, and read back through
+/// [`Address::checked`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(into = "Address", try_from = "Address")]
+pub struct CheckedAddress(Address);
+
+impl CheckedAddress {
+    /// The address.
+    pub fn as_address(&self) -> &Address {
+        &self.0
+    }
+
+    /// The address, unwrapped.
+    pub fn into_address(self) -> Address {
+        self.0
+    }
+
+    /// The address with its city and postal code as a region writes them (a city spelling
+    /// and postal code of [`crate::region::Region::cities`]: what
+    /// [`crate::region::resolve_city_as`] gives), checked again but for the phone: the phone
+    /// and its country are unchanged, so is their check.
+    pub fn with_city(self, city: String, postal_code: Option<String>) -> Result<Self, OrderError> {
+        let phone = self.0.phone.clone();
+        let changed = Address {
+            city,
+            postal_code,
+            ..self.0
+        };
+        changed
+            .tidied()
+            .and_then(|a| a.with_postal(phone))
+            .map(CheckedAddress)
+    }
+}
+
+impl std::ops::Deref for CheckedAddress {
+    type Target = Address;
+    fn deref(&self) -> &Address {
+        &self.0
+    }
+}
+
+impl From<CheckedAddress> for Address {
+    fn from(a: CheckedAddress) -> Address {
+        a.0
+    }
+}
+
+impl TryFrom<Address> for CheckedAddress {
+    type Error = OrderError;
+    fn try_from(a: Address) -> Result<Self, OrderError> {
+        a.checked()
+    }
+}
+
 /// Calling codes of some destinations, with the national trunk prefix each drops before its
 /// code (`0` in France, none in Spain or Italy, `1` in the North American plan).
 ///
@@ -135,45 +194,23 @@ impl Address {
     /// The address checked and tidied: fields trimmed, none empty that is required, none longer
     /// than [`Address::LIMITS`], no control character, a two-letter country in upper case and
     /// the phone normalized by [`normalize_phone`] for that country.
+    ///
+    /// A pure function, not remembered here: the engine remembers the addresses checkout has
+    /// resolved (its `Addresses`), where one checkout asks for the same address several times.
     pub fn normalized(&self) -> Result<Address, OrderError> {
-        // Checking the phone against the numbering plans is the costly part, and checkout
-        // checks the same address several times (each quote, each shipping choice, the
-        // order): the last addresses found valid are remembered per thread, whole (a phone
-        // alone would tell a caller by its timing whether someone used it lately). A pure
-        // function's answers: nothing changes but the time.
-        thread_local! {
-            static RECENT: std::cell::RefCell<std::collections::HashMap<Address, Address>> =
-                std::cell::RefCell::default();
-        }
-        const RECENT_MAX: usize = 256;
-        // Inputs past the fields' bounds are refused anyway; they are not kept.
-        let small = self.name.len()
-            + self.line1.len()
-            + self.line2.as_ref().map_or(0, String::len)
-            + self.city.len()
-            + self.postal_code.as_ref().map_or(0, String::len)
-            + self.state.as_ref().map_or(0, String::len)
-            + self.country.len()
-            + self.phone.len()
-            <= 1024;
-        if small && let Some(hit) = RECENT.with(|r| r.borrow().get(self).cloned()) {
-            return Ok(hit);
-        }
-        let out = self.check()?;
-        if small {
-            RECENT.with(|r| {
-                let mut r = r.borrow_mut();
-                if r.len() >= RECENT_MAX {
-                    r.clear();
-                }
-                r.insert(self.clone(), out.clone());
-            });
-        }
-        Ok(out)
+        let out = self.tidied()?;
+        let phone = normalize_phone(&out.phone, &out.country)?;
+        out.with_postal(phone)
     }
 
-    /// [`Address::normalized`] without its memory.
-    fn check(&self) -> Result<Address, OrderError> {
+    /// [`Address::normalized`] as a [`CheckedAddress`]: what [`super::Order::place`] takes.
+    pub fn checked(&self) -> Result<CheckedAddress, OrderError> {
+        self.normalized().map(CheckedAddress)
+    }
+
+    /// The address with its fields trimmed and checked (bounds, control characters, required
+    /// fields, the country's form); the phone and the postal code are left as they are.
+    fn tidied(&self) -> Result<Address, OrderError> {
         let trim = |s: &str| s.trim().to_owned();
         let out = Address {
             name: trim(&self.name),
@@ -221,17 +258,22 @@ impl Address {
         if out.country.len() != 2 || !out.country.bytes().all(|b| b.is_ascii_uppercase()) {
             return Err(OrderError::BadCountry);
         }
-        let phone = normalize_phone(&out.phone, &out.country)?;
+        Ok(out)
+    }
+
+    /// The tidied address with `phone` (checked) and its postal code and state checked for
+    /// its country.
+    fn with_postal(self, phone: String) -> Result<Address, OrderError> {
         let (postal_code, state) = super::check_postal(
-            &out.country,
-            out.postal_code.as_deref(),
-            out.state.as_deref(),
+            &self.country,
+            self.postal_code.as_deref(),
+            self.state.as_deref(),
         )?;
         Ok(Address {
             phone,
             postal_code,
             state,
-            ..out
+            ..self
         })
     }
 
@@ -303,7 +345,7 @@ impl Address {
 }
 
 #[cfg(test)]
-mod memo_tests {
+mod normalized_tests {
     use super::Address;
 
     fn at(phone: &str, country: &str) -> Address {
@@ -320,7 +362,7 @@ mod memo_tests {
     }
 
     #[test]
-    fn the_same_phone_in_another_country_is_checked_again() {
+    fn the_same_phone_is_judged_by_each_country_plan() {
         // National forms: valid in Morocco and in France, each in its own plan; no plan
         // for "ZZ".
         let ma = at("0612345678", "MA").normalized().map(|a| a.phone);
@@ -329,22 +371,60 @@ mod memo_tests {
         assert_eq!(ma.as_deref(), Ok("+212612345678"));
         assert_eq!(fr.as_deref(), Ok("+33612345678"));
         assert!(zz.is_err());
-        assert_eq!(at("0612345678", "MA").normalized().map(|a| a.phone), ma);
+    }
+
+    #[test]
+    fn a_checked_address_is_the_normalized_one_and_reads_back_checked() {
+        let given = at(" 06 12 34 56 78 ", "ma");
+        let checked = given.checked().expect("valid");
+        assert_eq!(checked.as_address(), &given.normalized().expect("valid"));
+        assert_eq!(checked.phone, "+212612345678");
+        let json = serde_json::to_string(&checked).expect("json");
+        assert_eq!(
+            json,
+            serde_json::to_string(checked.as_address()).expect("json")
+        );
+        let back: super::CheckedAddress = serde_json::from_str(&json).expect("read back");
+        assert_eq!(back, checked);
+        // Text that is no valid address is not read as a checked one.
+        let bad = json.replace("+212612345678", "12");
+        assert!(serde_json::from_str::<super::CheckedAddress>(&bad).is_err());
+    }
+
+    #[test]
+    fn a_new_city_is_checked_again_and_the_phone_kept() {
+        let checked = at("0612345678", "MA").checked().expect("valid");
+        let moved = checked
+            .clone()
+            .with_city(" Laâyoune ".into(), Some("70000".into()))
+            .expect("valid city");
+        assert_eq!(moved.city, "Laâyoune");
+        assert_eq!(moved.postal_code.as_deref(), Some("70000"));
+        assert_eq!(moved.phone, checked.phone);
+        assert_eq!(moved.as_address().checked().as_ref(), Ok(&moved));
+        assert_eq!(
+            checked.clone().with_city("Dakhla\nX".into(), None),
+            Err(super::OrderError::AddressControl("city"))
+        );
+        assert_eq!(
+            checked.with_city(" ".into(), None),
+            Err(super::OrderError::Address("city"))
+        );
     }
 
     proptest::proptest! {
-        /// The remembered answers are the uncached ones, asked in any order and again, past
-        /// the memory's bound (256) too.
+        /// A normalized address is its own normalized form: checkout resolves the address,
+        /// and placing the order checks it again without changing it.
         #[test]
-        fn remembered_addresses_are_the_checked_ones(
-            asks in proptest::collection::vec(
-                ("[0-9+ ]{1,14}", proptest::sample::select(vec!["MA", "FR", "US", "ZZ"])),
-                1..400,
-            ),
+        fn normalizing_twice_changes_nothing(
+            phone in "[0-9+ ]{1,14}",
+            country in proptest::sample::select(vec!["MA", "ma ", "FR", "US", "ZZ"]),
+            name in " ?[A-Za-z]{1,12} ?",
         ) {
-            for (phone, country) in asks.iter().chain(asks.iter()) {
-                let a = at(phone, country);
-                proptest::prop_assert_eq!(a.normalized(), a.check());
+            let mut a = at(&phone, country);
+            a.name = name;
+            if let Ok(once) = a.normalized() {
+                proptest::prop_assert_eq!(once.normalized(), Ok(once.clone()));
             }
         }
     }

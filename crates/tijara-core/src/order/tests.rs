@@ -103,7 +103,7 @@ fn placing_checks_its_input() {
         seller_order_ids: ids,
         customer: None,
         email: "x@example.ma".into(),
-        shipping_address: address(),
+        shipping_address: address().checked().expect("valid"),
         payment_method: PaymentMethod::Card,
         now: t0(),
     };
@@ -114,9 +114,10 @@ fn placing_checks_its_input() {
             needed: 2
         })
     );
-    let mut bad = req(vec![so("x"), so("y")]);
-    bad.shipping_address.phone = " ".into();
-    assert_eq!(Order::place(&p, bad), Err(OrderError::Address("phone")));
+    // The address is checked before (Address::checked): an order ships to a checked one.
+    let mut bad = address();
+    bad.phone = " ".into();
+    assert_eq!(bad.checked(), Err(OrderError::Address("phone")));
     let mut no_ship = p.clone();
     no_ship.sellers[1].shipping = None;
     assert!(matches!(
@@ -143,7 +144,7 @@ fn fully_discounted_order_is_confirmed() {
             seller_order_ids: vec![so("x"), so("y")],
             customer: None,
             email: "x@example.ma".into(),
-            shipping_address: address(),
+            shipping_address: address().checked().expect("valid"),
             payment_method: PaymentMethod::Card,
             now: t0(),
         },
@@ -159,7 +160,7 @@ fn fully_discounted_order_is_confirmed() {
             seller_order_ids: vec![so("x"), so("y")],
             customer: None,
             email: "x@example.ma".into(),
-            shipping_address: address(),
+            shipping_address: address().checked().expect("valid"),
             payment_method: PaymentMethod::CashOnDelivery,
             now: t0(),
         },
@@ -355,7 +356,7 @@ proptest::proptest! {
 #[test]
 fn address_fields_are_bounded_and_free_of_control_characters() {
     let p = priced();
-    let req = |a: Address| PlaceOrder {
+    let req = |a: CheckedAddress| PlaceOrder {
         id: OrderId::new("o").expect("id"),
         seller_order_ids: vec![so("x"), so("y")],
         customer: None,
@@ -364,13 +365,16 @@ fn address_fields_are_bounded_and_free_of_control_characters() {
         payment_method: PaymentMethod::Card,
         now: t0(),
     };
-    let placed = Order::place(&p, req(address())).expect("placed");
+    // An order ships to a checked address: the checks are `Address::checked`'s.
+    let place_to =
+        |a: Address| -> Result<Order, OrderError> { Order::place(&p, req(a.checked()?)) };
+    let placed = place_to(address()).expect("placed");
     assert_eq!(placed.shipping_address.phone, "+212612345678");
 
     let mut long = address();
     long.name = "م".repeat(30_000);
     assert_eq!(
-        Order::place(&p, req(long)),
+        place_to(long),
         Err(OrderError::AddressTooLong {
             field: "name",
             max: 100
@@ -381,16 +385,13 @@ fn address_fields_are_bounded_and_free_of_control_characters() {
     assert!(fits.normalized().is_ok(), "100 Arabic letters fit");
     let mut nul = address();
     nul.line1 = "Rue\0Tarfaya".into();
-    assert_eq!(
-        Order::place(&p, req(nul)),
-        Err(OrderError::AddressControl("line1"))
-    );
+    assert_eq!(place_to(nul), Err(OrderError::AddressControl("line1")));
     let mut crlf = address();
     crlf.city = "Dakhla\r\nX-Injected: 1".into();
     assert_eq!(crlf.normalized(), Err(OrderError::AddressControl("city")));
     let mut phone = address();
     phone.phone = "abc".into();
-    assert_eq!(Order::place(&p, req(phone)), Err(OrderError::BadPhone));
+    assert_eq!(place_to(phone), Err(OrderError::BadPhone));
     let mut country = address();
     country.country = "Morocco".into();
     assert_eq!(country.normalized(), Err(OrderError::BadCountry));

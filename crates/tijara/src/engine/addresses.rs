@@ -14,7 +14,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use tijara_core::order::{Address, OrderError};
+use tijara_core::order::{Address, CheckedAddress, OrderError};
 use tijara_core::region::{CityIndex, Region, resolve_city_as};
 
 /// How many resolved addresses are remembered; past it the memory starts again empty.
@@ -24,7 +24,7 @@ const MEMO: usize = 4096;
 #[derive(Debug, Default)]
 pub(crate) struct Addresses {
     index: CityIndex,
-    memo: Mutex<HashMap<Address, Address>>,
+    memo: Mutex<HashMap<Address, CheckedAddress>>,
 }
 
 impl Addresses {
@@ -36,20 +36,22 @@ impl Addresses {
         }
     }
 
-    /// `address` as checkout uses it: checked and tidied ([`Address::normalized`]), its city
+    /// `address` as checkout uses it: checked and tidied ([`Address::checked`]), its city
     /// written as the region's carriers know it and its postal code filled from the region's
-    /// cities (what [`Region::resolve_city`] gives).
+    /// cities (what [`Region::resolve_city`] gives), checked again but for its phone
+    /// ([`CheckedAddress::with_city`]): the order takes it as it is.
     pub(crate) fn resolve(
         &self,
         region: &Region,
         address: &Address,
-    ) -> Result<Address, OrderError> {
+    ) -> Result<CheckedAddress, OrderError> {
         if let Some(hit) = self.memo.lock().ok().and_then(|m| m.get(address).cloned()) {
             return Ok(hit);
         }
-        let normalized = address.normalized()?;
-        let city = self.index.find(&region.cities, &normalized.city);
-        let resolved = resolve_city_as(city, &normalized);
+        let checked = address.checked()?;
+        let city = self.index.find(&region.cities, &checked.city);
+        let found = resolve_city_as(city, &checked);
+        let resolved = checked.with_city(found.city, found.postal_code)?;
         if let Ok(mut memo) = self.memo.lock() {
             if memo.len() >= MEMO {
                 memo.clear();
@@ -89,8 +91,11 @@ mod tests {
         ] {
             let given = address(city, phone, postal);
             let expected = region.resolve_city(&given.normalized().expect("valid"));
-            assert_eq!(a.resolve(&region, &given).expect("first"), expected);
-            assert_eq!(a.resolve(&region, &given).expect("remembered"), expected);
+            let first = a.resolve(&region, &given).expect("first");
+            assert_eq!(first.as_address(), &expected);
+            // What the order takes is what checking the resolved address gives.
+            assert_eq!(expected.checked().as_ref(), Ok(&first));
+            assert_eq!(a.resolve(&region, &given).expect("remembered"), first);
         }
         // A refused address is refused every time (refusals are not remembered).
         let bad = address("Dakhla", "not a phone", None);

@@ -339,7 +339,8 @@ impl Checkout<'_> {
     ) -> Result<PlacedOrder, TijaraError> {
         let e = self.engine;
         check_email(&request.email)?;
-        request.address = e.checkout_address(&request.address)?;
+        let address = e.checkout_address(&request.address)?;
+        request.address = address.as_address().clone();
         let gateway = e.gateway(&request.gateway)?.clone();
         let method = gateway.method();
         let order_id = OrderId::new(e.new_id("ord"))?;
@@ -347,7 +348,14 @@ impl Checkout<'_> {
         let client = client.and_then(countable_client).map(client_key);
         let (request, order_id, token, client) = (&request, &order_id, &token, &client);
         let placed: Placed = e
-            .place_numbered(key, request, order_id, method, token, client.as_deref())
+            .place_numbered(
+                key,
+                (request, &address),
+                order_id,
+                method,
+                token,
+                client.as_deref(),
+            )
             .await?;
         let order = placed.order;
         let payment = e

@@ -2,7 +2,7 @@
 //! order and marks the cart.
 
 use super::*;
-use tijara_core::order::OrderNumber;
+use tijara_core::order::{CheckedAddress, OrderNumber};
 
 /// How many numbers placing draws before it gives up (each draw that is taken is retried; a
 /// collision is rare: see [`Tijara::draw_order_number`]).
@@ -58,7 +58,7 @@ impl Tijara {
     pub(super) async fn place_numbered(
         &self,
         key: Option<&IdempotencyKey>,
-        request: &PlaceOrderRequest,
+        (request, address): (&PlaceOrderRequest, &CheckedAddress),
         order_id: &OrderId,
         method: PaymentMethod,
         token: &str,
@@ -70,7 +70,7 @@ impl Tijara {
             let number = &number;
             let r = self
                 .mutate("place_order", key, &request, || async move {
-                    self.place_step(request, order_id, method, token, client, number)
+                    self.place_step(request, address, order_id, method, token, client, number)
                         .await
                 })
                 .await;
@@ -139,9 +139,12 @@ impl Tijara {
         Ok(())
     }
 
+    /// One try at placing; `address` is `request.address` as checkout resolved it.
+    #[allow(clippy::too_many_arguments)]
     pub(super) async fn place_step(
         &self,
         request: &PlaceOrderRequest,
+        address: &CheckedAddress,
         order_id: &OrderId,
         method: PaymentMethod,
         token: &str,
@@ -262,7 +265,7 @@ impl Tijara {
                 seller_order_ids,
                 customer: cart_doc.cart.customer.clone(),
                 email: request.email.clone(),
-                shipping_address: request.address.clone(),
+                shipping_address: address.clone(),
                 payment_method: method,
                 now,
             },

@@ -72,7 +72,7 @@ impl Checkout<'_> {
         if doc.cart.is_empty() {
             return Err(TijaraError::EmptyCart);
         }
-        if doc.address.as_ref() != Some(&address) && !doc.shipping.is_empty() {
+        if doc.address.as_ref() != Some(address.as_address()) && !doc.shipping.is_empty() {
             return Err(TijaraError::ShippingOutdated);
         }
         let variants: Vec<VariantId> = doc
@@ -132,7 +132,7 @@ impl Checkout<'_> {
             })
             .collect();
         Ok(CheckoutReview {
-            address,
+            address: address.into_address(),
             payment,
             priced,
             sellers,

@@ -34,7 +34,10 @@ impl Tijara {
     /// city written as the region's carriers know it and its postal code filled from the
     /// region's cities ([`tijara_core::Region::resolve_city`]); computed once per distinct
     /// address (see `engine::addresses`).
-    pub(crate) fn checkout_address(&self, address: &Address) -> Result<Address, TijaraError> {
+    pub(crate) fn checkout_address(
+        &self,
+        address: &Address,
+    ) -> Result<tijara_core::order::CheckedAddress, TijaraError> {
         Ok(self.inner.addresses.resolve(&self.inner.region, address)?)
     }
 
@@ -212,7 +215,7 @@ impl Checkout<'_> {
     ) -> Result<CartDoc, TijaraError> {
         let e = self.engine;
         let address = e.checkout_address(&address)?;
-        let (address, selection) = (&address, &selection);
+        let (address, selection) = (address.as_address(), &selection);
         e.mutate(
             "choose_shipping",
             key,
