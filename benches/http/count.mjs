@@ -55,6 +55,10 @@ const tag = Date.now().toString(36);
 const n = Number(opt.checkouts);
 let requests = 0;
 const first = Number(opt.first);
+if (!Number.isSafeInteger(first) || first < 0) {
+  console.error(`--first ${opt.first}: a whole number >= 0 (the first checkout's address number)`);
+  process.exit(2);
+}
 for (let i = 0; i < n; i++) {
   const address = addressFor(first + i);
   const a = (2 * i) % 200;

@@ -92,6 +92,7 @@ pub struct Money {
 /// What a [`Money`] is read from: `{"amount": "12.50", "currency": "MAD"}`, checked by
 /// [`Money::new`].
 #[derive(Deserialize)]
+#[serde(rename = "Money")]
 struct MoneyRepr {
     amount: Decimal,
     currency: Currency,
@@ -579,9 +580,16 @@ mod tests {
     fn amounts_are_written_as_rust_decimal_writes_them() {
         for d in [
             Decimal::ZERO,
+            -Decimal::ZERO,
             Decimal::new(0, 2),
             -Decimal::new(0, 2),
-            Decimal::from_parts(0, 0, 0, true, 0),
+            Decimal::new(0, 28),
+            -Decimal::new(0, 28),
+            Decimal::new(12345, 5),
+            Decimal::new(-12345, 5),
+            Decimal::from_i128_with_scale(i128::from(u64::MAX), 2),
+            Decimal::from_i128_with_scale(i128::from(u64::MAX) + 1, 2),
+            -Decimal::from_i128_with_scale(i128::from(u64::MAX) + 1, 28),
             Decimal::new(5, 2),
             Decimal::new(-5, 2),
             Decimal::new(12345, 2),
@@ -600,7 +608,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn any_amount_is_written_as_rust_decimal_writes_it(
-            lo: u32,
+            lo in proptest::prop_oneof![proptest::strategy::Just(0u32), proptest::prelude::any::<u32>()],
             mid in proptest::prop_oneof![proptest::strategy::Just(0u32), proptest::prelude::any::<u32>()],
             hi in proptest::prop_oneof![proptest::strategy::Just(0u32), proptest::prelude::any::<u32>()],
             negative: bool,

@@ -44,10 +44,22 @@ pub(crate) fn id_at<T>(r: &rusqlite::Row<'_>, at: usize) -> Result<T, Stop>
 where
     T: for<'a> TryFrom<&'a str, Error = tijara_core::IdError>,
 {
-    let text = r.get_ref(at)?.as_str().map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(at, rusqlite::types::Type::Text, Box::new(e))
-    })?;
-    T::try_from(text).map_err(|e| StorageError::Backend(Box::new(e)).into())
+    T::try_from(text_at(r, at)?).map_err(|e| StorageError::Backend(Box::new(e)).into())
+}
+
+/// The text of column `at`, borrowed from the row; not text (NULL, a number, a blob) or not
+/// UTF-8 is the error `Row::get::<String>` gives for it.
+pub(crate) fn text_at<'r>(r: &'r rusqlite::Row<'_>, at: usize) -> rusqlite::Result<&'r str> {
+    match r.get_ref(at)? {
+        rusqlite::types::ValueRef::Text(bytes) => {
+            std::str::from_utf8(bytes).map_err(|e| rusqlite::Error::Utf8Error(at, e))
+        }
+        other => Err(rusqlite::Error::InvalidColumnType(
+            at,
+            r.as_ref().column_name(at).unwrap_or("?").to_owned(),
+            other.data_type(),
+        )),
+    }
 }
 
 /// `n` placeholders `?, ?, …` for an `IN (…)` list.
@@ -487,4 +499,31 @@ pub(crate) fn doc_row(
         u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
         r.get::<_, String>(2)?,
     ))
+}
+
+#[cfg(test)]
+mod text_tests {
+    use super::*;
+
+    #[test]
+    fn text_and_ids_are_read_as_strings_were() {
+        let c = Connection::open_in_memory().expect("open");
+        let mut st = c
+            .prepare("SELECT 'var_1', NULL AS missing, 7, CAST(x'ff' AS TEXT), ' '")
+            .expect("prepare");
+        let mut rows = st.query([]).expect("query");
+        let r = rows.next().expect("row").expect("a row");
+        assert_eq!(text_at(r, 0).expect("text"), "var_1");
+        let v: VariantId = id_at(r, 0).map_err(|_| "id").expect("id");
+        assert_eq!(v.as_str(), "var_1");
+        for at in 1..=3 {
+            let ours = text_at(r, at).map(str::to_owned).expect_err("not text");
+            let theirs = r.get::<_, String>(at).expect_err("not text");
+            assert_eq!(ours.to_string(), theirs.to_string(), "column {at}");
+        }
+        assert!(matches!(
+            id_at::<VariantId>(r, 4),
+            Err(Stop::Port(StorageError::Backend(_)))
+        ));
+    }
 }

@@ -36,10 +36,7 @@ fn tagged(
     let mut rows = st.query(params_from_iter(values.iter()))?;
     while let Some(r) = rows.next()? {
         // The tag is a short literal of the statement: read in place, not copied.
-        let tag = r.get_ref(0)?.as_str().map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-        })?;
-        each(tag, r)?;
+        each(apply::text_at(r, 0)?, r)?;
     }
     Ok(())
 }

@@ -643,12 +643,27 @@ pub fn parse_region(text: &str) -> Result<RegionFile, RegionFileError> {
                 "a postal code of 1 to 16 characters",
             ));
         }
+        // Checkout fills a shopper's blank postal code with this one and checks the address
+        // with it: a code its country's layout refuses is refused here, when the file is read,
+        // rather than at every checkout to that city; an accepted one is kept in the layout
+        // checkout writes (`sw1a1aa` -> `SW1A 1AA`). A state is the shopper's to give.
+        let postal = match postal.map(|p| tijara_core::order::check_postal(country, Some(p), None))
+        {
+            None => None,
+            Some(Ok((code, _))) => code,
+            Some(Err(tijara_core::order::OrderError::StateRequired { .. })) => {
+                postal.map(str::to_owned)
+            }
+            Some(Err(refused)) => {
+                return Err(ctx.err(span, format!("cities[{i}].main_postal_code"), refused));
+            }
+        };
         cities.push(tijara_core::region::City {
             name: e.name.trim().to_owned(),
             country: country.to_owned(),
             names: ctx.text(span.clone(), &format!("cities[{i}].names"), &e.names)?,
             aliases: e.aliases.iter().map(|a| a.trim().to_owned()).collect(),
-            main_postal_code: postal.map(str::to_owned),
+            main_postal_code: postal,
         });
     }
     let mut search_synonyms = Vec::new();
@@ -932,6 +947,25 @@ mod tests {
             1,
         ));
         assert_eq!(e.field, "cities[0].main_postal_code", "{e}");
+        // A city abroad: its code is checked in its country's layout, and kept in it.
+        let paris = |code: &str| {
+            DAKHLA
+                .replacen(
+                    "name = \"Dakhla\"\ncountry = \"MA\"",
+                    "name = \"Dakhla\"\ncountry = \"FR\"",
+                    1,
+                )
+                .replacen(
+                    "main_postal_code = \"73000\"",
+                    &format!("main_postal_code = \"{code}\""),
+                    1,
+                )
+        };
+        let e = err(&paris("7500"));
+        assert_eq!(e.field, "cities[0].main_postal_code", "{e}");
+        assert!(e.message.contains("75001"), "the example is given: {e}");
+        let fr = parse_region(&paris(" 75 001 ")).expect("read").region;
+        assert_eq!(fr.cities[0].main_postal_code.as_deref(), Some("75001"));
         let e = err(&DAKHLA.replacen("names = { ar", "names = { xx-bad = \"x\", ar", 1));
         assert!(e.field.starts_with("cities[0].names"), "{e}");
     }
