@@ -114,15 +114,17 @@ pub fn checkout(shop: &Shop, a: usize, b: usize, customer: u64) -> PlaceOrderReq
             shipping,
         },
         format!("guest{customer}@example.ma"),
+        // Each customer its own address (name, street, mobile number), as shoppers have:
+        // one for all let the engine's memory of checked addresses answer every checkout.
         Address {
-            name: "Client Test".into(),
-            line1: "N° 1, Rue Test".into(),
+            name: format!("Client {}", customer % 10_000_000),
+            line1: format!("N° {}, Rue {}", customer % 300 + 1, customer % 10_000_000),
             line2: None,
             city: "Rabat".into(),
             postal_code: Some("10000".into()),
             state: None,
             country: "MA".into(),
-            phone: "0600000000".into(),
+            phone: format!("061{:07}", customer % 10_000_000),
         },
         "cod",
         Lang::FR,
