@@ -29,7 +29,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tijara::Tijara;
 use tijara::ports::storage::Storage;
-use tijara_benches::engine::shop;
+use tijara_benches::engine::{guest_address, shop};
 use tijara_core::VariantId;
 
 const STOCK: u32 = 1_000_000;
@@ -107,14 +107,9 @@ struct Client {
     slugs: Vec<String>,
 }
 
-/// Guest `guest`'s address: each its own name, street and Moroccan mobile number, as
-/// `benches/http/address.mjs` gives them (one address for all let the engine's memory of
-/// checked addresses answer every checkout after the first).
+/// Guest `guest`'s address as JSON ([`guest_address`]).
 fn address(guest: u64) -> Value {
-    let n = guest % 10_000_000;
-    json!({"name": format!("Client {n}"), "line1": format!("N° {}, Rue {n}", n % 300 + 1),
-        "line2": null, "city": "Rabat", "postal_code": "10000", "country": "MA",
-        "phone": format!("061{n:07}")})
+    json!(guest_address(guest))
 }
 
 impl Client {

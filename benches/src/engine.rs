@@ -97,6 +97,24 @@ pub async fn shop(storage: Arc<dyn Storage>, initial_stock: u32) -> Result<Shop,
     })
 }
 
+/// Guest `guest`'s shipping address in Rabat: each its own name, street and Moroccan mobile
+/// number (`061` + 7 digits), as shoppers have and as `benches/http/address.mjs` gives them;
+/// one address for all let the engine's memory of checked addresses answer every checkout
+/// after the first.
+pub fn guest_address(guest: u64) -> Address {
+    let n = guest % 10_000_000;
+    Address {
+        name: format!("Client {n}"),
+        line1: format!("N° {}, Rue {n}", n % 300 + 1),
+        line2: None,
+        city: "Rabat".into(),
+        postal_code: Some("10000".into()),
+        state: None,
+        country: "MA".into(),
+        phone: format!("061{n:07}"),
+    }
+}
+
 /// A checkout of variants `a` and `b` (one unit each), cash on delivery, shipping chosen.
 pub fn checkout(shop: &Shop, a: usize, b: usize, customer: u64) -> PlaceOrderRequest {
     let (va, sa) = &shop.variants[a];
@@ -114,18 +132,7 @@ pub fn checkout(shop: &Shop, a: usize, b: usize, customer: u64) -> PlaceOrderReq
             shipping,
         },
         format!("guest{customer}@example.ma"),
-        // Each customer its own address (name, street, mobile number), as shoppers have:
-        // one for all let the engine's memory of checked addresses answer every checkout.
-        Address {
-            name: format!("Client {}", customer % 10_000_000),
-            line1: format!("N° {}, Rue {}", customer % 300 + 1, customer % 10_000_000),
-            line2: None,
-            city: "Rabat".into(),
-            postal_code: Some("10000".into()),
-            state: None,
-            country: "MA".into(),
-            phone: format!("061{:07}", customer % 10_000_000),
-        },
+        guest_address(customer),
         "cod",
         Lang::FR,
     )

@@ -167,11 +167,9 @@ impl Serialize for AmountText {
         // 29 digits at most (a 96-bit integer), a point, a sign and up to 28 leading zeros.
         let mut buf = [0u8; 64];
         let n = self.write(&mut buf);
-        // Only ASCII digits, '-' and '.' are written.
-        match std::str::from_utf8(&buf[..n]) {
-            Ok(text) => serializer.serialize_str(text),
-            Err(_) => Serialize::serialize(&self.0, serializer),
-        }
+        // Only ASCII digits, '-' and '.' are written: this never fails.
+        let text = std::str::from_utf8(&buf[..n]).map_err(serde::ser::Error::custom)?;
+        serializer.serialize_str(text)
     }
 }
 
