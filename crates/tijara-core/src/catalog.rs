@@ -521,6 +521,41 @@ impl Product {
 /// assert_eq!(search_key("أَساوِر فضّية"), search_key("اساور فضيه"));
 /// ```
 pub fn search_key(text: &str) -> String {
+    if text.is_ascii() {
+        return ascii_search_key(text);
+    }
+    unicode_search_key(text)
+}
+
+/// [`search_key`] of ASCII text, without the Unicode machinery: an ASCII character is its own
+/// canonical decomposition, none is a combining mark, the tatweel, ى or ة, and each lowers to
+/// one ASCII character; so the key is the lowered text with its white space collapsed (a
+/// Latin-script city or query, the common case, costs a copy). `search_key_tests` checks it
+/// against [`unicode_search_key`] on arbitrary ASCII.
+fn ascii_search_key(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut space = true;
+    for c in text.chars() {
+        // `char::is_whitespace`, not `u8::is_ascii_whitespace`: the first counts U+000B too,
+        // as the general path does.
+        if c.is_whitespace() {
+            if !space {
+                out.push(' ');
+                space = true;
+            }
+            continue;
+        }
+        space = false;
+        out.push(c.to_ascii_lowercase());
+    }
+    if out.ends_with(' ') {
+        out.pop();
+    }
+    out
+}
+
+/// [`search_key`] of any text.
+fn unicode_search_key(text: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
     use unicode_normalization::char::is_combining_mark;
     let mut out = String::with_capacity(text.len());
@@ -561,3 +596,38 @@ pub use validation::{MAX_PHOTO_PATH, Problem, ValidationError, is_local_media_pa
 
 #[cfg(test)]
 pub(crate) mod tests;
+
+#[cfg(test)]
+mod search_key_tests {
+    use super::{ascii_search_key, search_key, unicode_search_key};
+    use proptest::prelude::*;
+
+    #[test]
+    fn ascii_keys_match_the_general_path_on_known_cases() {
+        for text in [
+            "",
+            " ",
+            "Rabat",
+            "  DAKHLA  ",
+            "Sidi\tBennour",
+            "a\u{b}b",
+            "x\r\n y",
+            "Ait-Melloul 2",
+        ] {
+            assert_eq!(ascii_search_key(text), unicode_search_key(text), "{text:?}");
+        }
+        assert_eq!(search_key("\u{b}Rabat\u{c}"), "rabat");
+    }
+
+    proptest! {
+        #[test]
+        fn ascii_keys_match_the_general_path(text in "[ -~\t\n\r\u{b}\u{c}]{0,40}") {
+            prop_assert_eq!(ascii_search_key(&text), unicode_search_key(&text));
+        }
+
+        #[test]
+        fn any_text_keys_as_the_general_path(text in any::<String>()) {
+            prop_assert_eq!(search_key(&text), unicode_search_key(&text));
+        }
+    }
+}

@@ -44,7 +44,8 @@ pub use store::{ReadMode, SqliteDurability, SqliteOptions, SqliteStore, redact};
 
 /// Opens `sqlite://path`, `sqlite:path`, `sqlite::memory:` or a plain file path (durable
 /// commits) and runs the migrations. The URL's query may say `mode=ro`, `reads=inline|pool|threads`
-/// ([`ReadMode`]) and `mmap_size=BYTES` (`PRAGMA mmap_size` on every connection). Other schemes are refused with
+/// ([`ReadMode`]), `mmap_size=BYTES` (`PRAGMA mmap_size` on every connection) and
+/// `synchronous=full|normal` ([`SqliteDurability`]; `full` unless asked). Other schemes are refused with
 /// [`StorageError::Unavailable`] naming the URL without its password.
 pub async fn connect(url: &str) -> Result<Arc<dyn Storage>, StorageError> {
     Ok(Arc::new(SqliteStore::connect(url).await?))
@@ -89,6 +90,35 @@ mod tests {
         assert!(err.to_string().contains("mmap_size"), "{err}");
         for end in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{end}", path.display()));
+        }
+    }
+
+    #[tokio::test]
+    async fn the_url_sets_how_commits_are_flushed() {
+        let path = std::env::temp_dir().join(format!(
+            "{}.db",
+            tijara_testkit::storage::unique("tijara-sync")
+        ));
+        let sync = |url: String| async move {
+            let store = crate::SqliteStore::connect(&url).await.expect("opens");
+            store
+                .read("synchronous", |c| {
+                    Ok(c.pragma_query_value(None, "synchronous", |r| r.get::<_, i64>(0))?)
+                })
+                .await
+                .expect("reads")
+        };
+        // SQLite's numbers: 1 NORMAL, 2 FULL.
+        let p = path.display();
+        assert_eq!(sync(format!("sqlite://{p}")).await, 2, "full by default");
+        assert_eq!(sync(format!("sqlite://{p}?synchronous=normal")).await, 1);
+        assert_eq!(sync(format!("sqlite://{p}?synchronous=FULL")).await, 2);
+        let Err(err) = super::connect(&format!("sqlite://{p}?synchronous=off")).await else {
+            panic!("not offered")
+        };
+        assert!(err.to_string().contains("synchronous=normal"), "{err}");
+        for end in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{p}{end}"));
         }
     }
 

@@ -57,6 +57,51 @@ fn tagged_stock(r: &Row<'_>) -> Result<StockRow, Stop> {
         .with_reserved(to_u32(r.get(7)?)))
 }
 
+/// The most variants a catalog-stock or pricing-stock read binds into its one statement; more
+/// go through several statements in one read transaction ([`in_snapshot`]).
+const MAX_TAGGED_VARIANTS: usize = 300;
+
+/// The one statement of a catalog-stock read of `n` variants (with `promotions`, of a
+/// pricing-stock read), in [`tagged`]'s columns: the catalog's version (tag `k`, in the version
+/// column), the variants' counters (`s`) and, with `promotions`, every promotion (`r`). One
+/// statement is one read transaction: its rows are one snapshot, and a reader whose page cache
+/// another commit made stale empties it once, not once per statement.
+fn stock_read_sql(n: usize, promotions: bool) -> String {
+    let mut sql = String::with_capacity(400 + 3 * n);
+    sql.push_str(
+        "SELECT 'k' AS tag, '' AS id, version, '' AS body, '' AS product, 0 AS tracked, 0 AS on_hand, \
+         0 AS reserved FROM catalog_version WHERE id = 1 \
+         UNION ALL SELECT 's', variant, 0, '', product, tracked, on_hand, reserved FROM stock WHERE variant IN (",
+    );
+    sql.push_str(&marks(n));
+    sql.push(')');
+    if promotions {
+        sql.push_str(
+            " UNION ALL SELECT 'r', id, version, body, '', 0, 0, 0 FROM docs WHERE kind = 'promotion'",
+        );
+    }
+    sql
+}
+
+/// Runs the statements of `f` in one read transaction (`BEGIN` … `COMMIT`): they see one
+/// snapshot of the database. The transaction ends whatever `f` answers; a connection left in
+/// a transaction is not pooled again ([`crate::store`]'s `run_read` checks).
+fn in_snapshot<T>(
+    c: &Connection,
+    f: impl FnOnce(&Connection) -> Result<T, Stop>,
+) -> Result<T, Stop> {
+    c.prepare_cached("BEGIN")?.execute([])?;
+    let r = f(c);
+    let end = c
+        .prepare_cached(if r.is_ok() { "COMMIT" } else { "ROLLBACK" })?
+        .execute([]);
+    match (r, end) {
+        (Ok(v), Ok(_)) => Ok(v),
+        (Err(e), _) => Err(e),
+        (Ok(_), Err(e)) => Err(e.into()),
+    }
+}
+
 fn stock_levels_in(c: &Connection, variants: &[String]) -> Result<Vec<StockRow>, Stop> {
     let mut out = Vec::with_capacity(variants.len());
     for chunk in variants.chunks(500) {
@@ -143,27 +188,61 @@ impl Storage for SqliteStore {
 
     async fn catalog_stock(&self, variants: &[VariantId]) -> Result<CatalogStock, StorageError> {
         let list: Vec<String> = variants.iter().map(|v| v.as_str().to_owned()).collect();
-        // One hop: the version first, then the counters, on one connection.
         self.read_point("catalog_stock", move |c| {
-            let version = catalog_version_in(c)?;
-            Ok(CatalogStock::new(Some(version), stock_levels_in(c, &list)?))
+            if list.len() > MAX_TAGGED_VARIANTS {
+                // The version first, then the counters, in one read transaction.
+                return in_snapshot(c, |c| {
+                    let version = catalog_version_in(c)?;
+                    Ok(CatalogStock::new(Some(version), stock_levels_in(c, &list)?))
+                });
+            }
+            let mut version = None;
+            let mut stock = Vec::with_capacity(list.len());
+            let values: Vec<&str> = list.iter().map(String::as_str).collect();
+            tagged(c, &stock_read_sql(list.len(), false), &values, |tag, r| {
+                match tag {
+                    "s" => stock.push(tagged_stock(r)?),
+                    _ => version = Some(u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0)),
+                }
+                Ok(())
+            })?;
+            Ok(CatalogStock::new(version, stock))
         })
         .await
     }
 
     async fn pricing_stock(&self, variants: &[VariantId]) -> Result<PricingStock, StorageError> {
         let list: Vec<String> = variants.iter().map(|v| v.as_str().to_owned()).collect();
-        // One hop: the version first, then the counters and the promotions, on one connection.
         self.read_point("pricing_stock", move |c| {
-            let version = catalog_version_in(c)?;
-            let stock = stock_levels_in(c, &list)?;
-            let promotions = docs(
-                c,
-                DocKind::Promotion,
-                "SELECT id, version, body FROM docs WHERE kind = 'promotion' ORDER BY id",
-                params![],
-            )?;
-            Ok(PricingStock::new(Some(version), stock, promotions))
+            if list.len() > MAX_TAGGED_VARIANTS {
+                // The version first, then the counters and the promotions, in one read
+                // transaction.
+                return in_snapshot(c, |c| {
+                    let version = catalog_version_in(c)?;
+                    let stock = stock_levels_in(c, &list)?;
+                    let promotions = docs(
+                        c,
+                        DocKind::Promotion,
+                        "SELECT id, version, body FROM docs WHERE kind = 'promotion' ORDER BY id",
+                        params![],
+                    )?;
+                    Ok(PricingStock::new(Some(version), stock, promotions))
+                });
+            }
+            let mut version = None;
+            let mut stock = Vec::with_capacity(list.len());
+            let mut promotions = Vec::new();
+            let values: Vec<&str> = list.iter().map(String::as_str).collect();
+            tagged(c, &stock_read_sql(list.len(), true), &values, |tag, r| {
+                match tag {
+                    "s" => stock.push(tagged_stock(r)?),
+                    "r" => promotions.push(tagged_doc(DocKind::Promotion, r)?),
+                    _ => version = Some(u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0)),
+                }
+                Ok(())
+            })?;
+            promotions.sort_by(|a: &StoredDoc, b: &StoredDoc| a.id.cmp(&b.id));
+            Ok(PricingStock::new(version, stock, promotions))
         })
         .await
     }
@@ -734,4 +813,45 @@ fn like_pattern(text: &str) -> String {
     }
     p.push('%');
     p
+}
+
+#[cfg(test)]
+mod snapshot_tests {
+    use super::*;
+
+    fn db() -> Connection {
+        let mut c = Connection::open_in_memory().expect("opens");
+        crate::migrate::run(&mut c).expect("migrates");
+        c
+    }
+
+    #[test]
+    fn a_snapshot_ends_its_transaction_whatever_its_reads_answer() {
+        let c = db();
+        let v = in_snapshot(&c, |c| {
+            assert!(!c.is_autocommit(), "inside a transaction");
+            catalog_version_in(c)
+        });
+        assert!(v.is_ok());
+        assert!(c.is_autocommit(), "ended after success");
+        let e = in_snapshot(&c, |c| {
+            c.prepare_cached("SELECT nothing FROM nowhere")?;
+            Ok(())
+        });
+        assert!(matches!(e, Err(Stop::Db(_))));
+        assert!(c.is_autocommit(), "ended after a failure");
+    }
+
+    #[test]
+    fn the_tagged_stock_statement_names_each_variant_once() {
+        assert!(stock_read_sql(0, false).ends_with("IN ()"));
+        let sql = stock_read_sql(3, true);
+        assert_eq!(sql.matches('?').count(), 3);
+        assert!(sql.ends_with("WHERE kind = 'promotion'"));
+        let c = db();
+        // Both shapes compile against the schema, an empty list included.
+        for (n, p) in [(0, false), (2, false), (0, true), (2, true)] {
+            c.prepare(&stock_read_sql(n, p)).expect("compiles");
+        }
+    }
 }

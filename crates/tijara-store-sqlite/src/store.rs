@@ -243,6 +243,7 @@ fn parse_url(url: &str) -> Result<ParsedUrl, StorageError> {
     let mut memory = path == ":memory:" || path.is_empty();
     let mut reads = None;
     let mut mmap_size = None;
+    let mut durability = None;
     for pair in query.split('&') {
         match pair {
             "mode=ro" => read_only = true,
@@ -255,6 +256,17 @@ fn parse_url(url: &str) -> Result<ParsedUrl, StorageError> {
                              (0: no memory map)"
                         ))
                     })?);
+                } else if let Some(name) = pair.strip_prefix("synchronous=") {
+                    durability = Some(match name.to_ascii_lowercase().as_str() {
+                        "full" => SqliteDurability::Full,
+                        "normal" => SqliteDurability::Normal,
+                        _ => {
+                            return Err(StorageError::Unavailable(format!(
+                                "unknown synchronous={name:?} in the database URL: use \
+                                 synchronous=full (the default) or synchronous=normal"
+                            )));
+                        }
+                    });
                 } else if let Some(name) = pair.strip_prefix("reads=") {
                     reads = Some(ReadMode::from_name(name).ok_or_else(|| {
                         StorageError::Unavailable(format!(
@@ -271,6 +283,7 @@ fn parse_url(url: &str) -> Result<ParsedUrl, StorageError> {
         read_only,
         reads,
         mmap_size,
+        durability,
     })
 }
 
@@ -284,6 +297,8 @@ struct ParsedUrl {
     reads: Option<ReadMode>,
     /// `mmap_size=`, if given.
     mmap_size: Option<u64>,
+    /// `synchronous=`, if given.
+    durability: Option<SqliteDurability>,
 }
 
 /// A URL without its password, for messages.
@@ -324,7 +339,12 @@ impl SqliteStore {
             read_only,
             reads,
             mmap_size,
+            durability,
         } = parse_url(url).map_err(named)?;
+        let options = match durability {
+            Some(d) => options.with_durability(d),
+            None => options,
+        };
         let options = match reads {
             Some(mode) => options.with_reads(mode),
             None => options,
@@ -593,14 +613,18 @@ fn run_read<T>(
     c: &Connection,
     f: impl FnOnce(&Connection) -> Result<T, Stop>,
 ) -> (Result<T, StorageError>, bool) {
-    match f(c) {
+    let (r, keep) = match f(c) {
         Ok(v) => (Ok(v), true),
         Err(Stop::Port(e)) => (Err(e), true),
         Err(Stop::Db(e)) => {
             let keep = !crate::error::spoils_connection(&e);
             (Err(classify(e).0), keep)
         }
-    }
+    };
+    // A read left inside a transaction would pin its snapshot for every later read on this
+    // connection: end it, or drop the connection.
+    let ended = c.is_autocommit() || c.execute_batch("ROLLBACK").is_ok() && c.is_autocommit();
+    (r, keep && ended)
 }
 
 /// Starts the reader threads of [`ReadMode::Threads`]; each opens its connection on its first
@@ -881,6 +905,27 @@ mod tests {
         let mut c = Connection::open_in_memory().expect("opens");
         crate::migrate::run(&mut c).expect("migrates");
         c
+    }
+
+    #[test]
+    fn a_read_left_in_a_transaction_is_ended_before_its_connection_is_pooled() {
+        let c = db();
+        let (r, keep) = run_read(&c, |c| {
+            c.execute_batch("BEGIN")?;
+            Ok(c.query_row("SELECT count(*) FROM docs", [], |r| r.get::<_, i64>(0))?)
+        });
+        assert_eq!(r.ok(), Some(0));
+        assert!(
+            keep,
+            "the transaction could be ended: the connection is kept"
+        );
+        assert!(c.is_autocommit(), "no transaction left open");
+        let (r, keep) = run_read(&c, |c| {
+            c.execute_batch("BEGIN")?;
+            Err::<(), _>(Stop::Port(StorageError::Unavailable("refused".into())))
+        });
+        assert!(matches!(r, Err(StorageError::Unavailable(_))));
+        assert!(keep && c.is_autocommit(), "ended after an error too");
     }
 
     /// A commit job writing the cart `id` (expecting `expected`), and where its answer goes.

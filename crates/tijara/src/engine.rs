@@ -314,15 +314,20 @@ impl Write {
         self
     }
     pub(crate) fn body<T: Serialize>(self, value: &T) -> Result<DocWrite, TijaraError> {
-        Ok(DocWrite {
+        let body = encode(value)?;
+        Ok(self.body_text(body))
+    }
+    /// The write with a body already written as JSON.
+    pub(crate) fn body_text(self, body: String) -> DocWrite {
+        DocWrite {
             kind: self.kind,
             id: self.id,
             expected_version: self.expected,
-            body: encode(value)?,
+            body,
             keys: self.keys,
             owners: self.owners,
             product: self.product,
-        })
+        }
     }
 }
 

@@ -312,7 +312,8 @@ pub async fn checkout_snapshot_matches_its_parts<S: Storage + ?Sized>(s: &S) {
 
 /// [`Storage::pricing_stock`] answers what its parts answer: the catalog's version and the
 /// counters of [`Storage::catalog_stock`], and every promotion, by id, with its version and
-/// body (a promotion written since is seen).
+/// body (a promotion written since is seen); a list of 350 variants answers as a short one,
+/// from `pricing_stock` and `catalog_stock` alike.
 pub async fn pricing_stock_matches_its_parts<S: Storage + ?Sized>(s: &S) {
     let v = vid(&unique("ps"));
     define(s, &v, true, 3).await;
@@ -355,6 +356,29 @@ pub async fn pricing_stock_matches_its_parts<S: Storage + ?Sized>(s: &S) {
         none.version, got.version,
         "the version comes without counters too"
     );
+    // A list longer than an adapter binds into one statement (350 variants, one of them
+    // defined) answers as the short list does, from both calls.
+    let mut long = vec![v.clone()];
+    long.extend((0..349).map(|i| vid(&format!("{}-{i}", unique("absent")))));
+    let wide = s
+        .pricing_stock(&long)
+        .await
+        .unwrap_or_else(|e| panic!("pricing_stock of 350 variants: {e}"));
+    assert_eq!(wide.version, got.version, "the long list's version");
+    assert_eq!(wide.stock, got.stock, "the long list's counters");
+    assert_eq!(
+        wide.promotions, got.promotions,
+        "the long list's promotions"
+    );
+    let wide = s
+        .catalog_stock(&long)
+        .await
+        .unwrap_or_else(|e| panic!("catalog_stock of 350 variants: {e}"));
+    assert_eq!(
+        wide.version, got.version,
+        "catalog_stock's version, long list"
+    );
+    assert_eq!(wide.stock, got.stock, "catalog_stock's counters, long list");
 }
 
 /// Several sales in one changeset are all or nothing, and the error names the variant short.

@@ -9,6 +9,7 @@ use crate::ports::storage::{Changeset, DocKind, ListQuery, NewEvent, StockOp};
 use crate::usecases::payments::Payments;
 use crate::usecases::returns::Orders;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -148,8 +149,9 @@ impl PlaceOrderRequest {
     }
 }
 
-/// A placed order and how the shopper continues to pay.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A placed order and how the shopper continues to pay. Serialized as
+/// `{"order": …, "payment": …, "access_token": …}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[non_exhaustive]
 pub struct PlacedOrder {
     /// The order.
@@ -161,6 +163,58 @@ pub struct PlacedOrder {
     /// redacted).
     #[serde(default)]
     pub access_token: AccessToken,
+    /// The order's JSON as placing wrote it into the order's document, reused when this value
+    /// is serialized while `order` is still that order.
+    #[serde(skip)]
+    written: WrittenOrder,
+}
+
+/// An order and its JSON, written once (see [`PlacedOrder`]'s `Serialize`). Not part of the
+/// value: two `PlacedOrder`s compare as their fields, whatever they hold here.
+#[derive(Clone, Default)]
+struct WrittenOrder(Option<Arc<(Order, Arc<RawValue>)>>);
+
+impl PartialEq for WrittenOrder {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for WrittenOrder {}
+
+impl std::fmt::Debug for WrittenOrder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "WrittenOrder(..)"
+        } else {
+            "WrittenOrder(none)"
+        })
+    }
+}
+
+impl PlacedOrder {
+    /// The order's JSON written at placing, if this value holds it and `order` is unchanged
+    /// since (compared field by field: far cheaper than writing a 4 KB order again).
+    fn written_order(&self) -> Option<&RawValue> {
+        match &self.written.0 {
+            Some(w) if w.0 == self.order => Some(&w.1),
+            _ => None,
+        }
+    }
+}
+
+impl Serialize for PlacedOrder {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("PlacedOrder", 3)?;
+        match self.written_order() {
+            Some(json) => st.serialize_field("order", json)?,
+            None => st.serialize_field("order", &self.order)?,
+        }
+        st.serialize_field("payment", &self.payment)?;
+        st.serialize_field("access_token", &self.access_token)?;
+        st.end()
+    }
 }
 
 /// What placing stores as its idempotent answer: the order and its access token.
@@ -170,6 +224,9 @@ struct Placed {
     order: Order,
     #[serde(default)]
     access_token: AccessToken,
+    /// The order's JSON, as written into its document (none when replayed from a record).
+    #[serde(skip)]
+    order_json: Option<Arc<RawValue>>,
 }
 
 /// 32 random bytes from the operating system, hex: an order's access token.
@@ -361,10 +418,12 @@ impl Checkout<'_> {
         let payment = e
             .start_payment_with(&order, gateway.as_ref(), request.lang, 1)
             .await?;
+        let written = WrittenOrder(placed.order_json.map(|j| Arc::new((order.clone(), j))));
         Ok(PlacedOrder {
             order,
             payment,
             access_token: placed.access_token,
+            written,
         })
     }
 }

@@ -2,6 +2,7 @@
 //! order and marks the cart.
 
 use super::*;
+use serde_json::value::RawValue;
 use tijara_core::order::{CheckedAddress, OrderNumber};
 
 /// How many numbers placing draws before it gives up (each draw that is taken is retried; a
@@ -322,11 +323,16 @@ impl Tijara {
             access_token: AccessToken::new(token),
             client_key: client.map(str::to_owned),
         };
+        // The order's JSON is written once: into its document here, and into the answer
+        // (`PlacedOrder`'s serialization) from `Placed::order_json`.
+        let order_json: Arc<RawValue> = serde_json::value::to_raw_value(&order)
+            .map_err(|e| TijaraError::Invalid(format!("cannot encode: {e}")))?
+            .into();
         changes.docs.push(
             Write::new(DocKind::Order, order_id.as_str(), None)
                 .keys(doc.keys())
                 .owners(doc.owners())
-                .body(&doc)?,
+                .body_text(crate::docs::order_doc_body(&doc, &order_json)?),
         );
         if let Some(v) = cart_version {
             cart_doc.status = CartStatus::Ordered {
@@ -361,6 +367,7 @@ impl Tijara {
             Placed {
                 order,
                 access_token: AccessToken::new(token),
+                order_json: Some(order_json),
             },
             changes,
         ))
