@@ -529,8 +529,8 @@ pub fn search_key(text: &str) -> String {
 
 /// [`search_key`] of ASCII text, without the Unicode machinery: an ASCII character is its own
 /// canonical decomposition, none is a combining mark, the tatweel, ى or ة, and each lowers to
-/// one ASCII character; so the key is the lowered text with its white space collapsed (a
-/// Latin-script city or query, the common case, costs a copy). `search_key_tests` checks it
+/// one ASCII character; so the key is the lowered text with its white space collapsed (an
+/// ASCII city or query — Rabat, Dakhla, not Salé — costs a copy). `search_key_tests` checks it
 /// against [`unicode_search_key`] on arbitrary ASCII.
 fn ascii_search_key(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -621,12 +621,14 @@ mod search_key_tests {
 
     proptest! {
         #[test]
-        fn ascii_keys_match_the_general_path(text in "[ -~\t\n\r\u{b}\u{c}]{0,40}") {
+        fn ascii_keys_match_the_general_path(text in "[\\x00-\\x7f]{0,40}") {
             prop_assert_eq!(ascii_search_key(&text), unicode_search_key(&text));
         }
 
         #[test]
-        fn any_text_keys_as_the_general_path(text in any::<String>()) {
+        fn mostly_ascii_text_keys_as_the_general_path(
+            text in "[ -~\t\u{b}éÉ\u{640}ىة\u{64e}\u{a0}ß]{0,30}"
+        ) {
             prop_assert_eq!(search_key(&text), unicode_search_key(&text));
         }
     }

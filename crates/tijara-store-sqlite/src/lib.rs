@@ -99,10 +99,11 @@ mod tests {
             "{}.db",
             tijara_testkit::storage::unique("tijara-sync")
         ));
+        // Read on the writer's connection: its commits are the ones flushed.
         let sync = |url: String| async move {
             let store = crate::SqliteStore::connect(&url).await.expect("opens");
             store
-                .read("synchronous", |c| {
+                .on_writer("synchronous", |c| {
                     Ok(c.pragma_query_value(None, "synchronous", |r| r.get::<_, i64>(0))?)
                 })
                 .await

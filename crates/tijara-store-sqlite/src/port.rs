@@ -61,20 +61,38 @@ fn tagged_stock(r: &Row<'_>) -> Result<StockRow, Stop> {
 /// go through several statements in one read transaction ([`in_snapshot`]).
 const MAX_TAGGED_VARIANTS: usize = 300;
 
-/// The one statement of a catalog-stock read of `n` variants (with `promotions`, of a
+/// Up to this many variants, a catalog-stock or pricing-stock read looks each up with its own
+/// `variant = ?` arm; past it, with `variant IN (…)`. SQLite runs an `IN` list of two or more
+/// values on an index through a temporary b-tree built for the statement (opened, filled,
+/// closed: ~7,000 instructions), and a cart's reads name one to a few variants.
+const EQ_ARMS: usize = 16;
+
+/// The one statement of a catalog-stock read of `n` distinct variants (with `promotions`, of a
 /// pricing-stock read), in [`tagged`]'s columns: the catalog's version (tag `k`, in the version
 /// column), the variants' counters (`s`) and, with `promotions`, every promotion (`r`). One
 /// statement is one read transaction: its rows are one snapshot, and a reader whose page cache
-/// another commit made stale empties it once, not once per statement.
+/// another commit made stale empties it once, not once per statement. The variants must be
+/// distinct: an `=` arm per variant answers a repeated one twice, where `IN` answers it once.
 fn stock_read_sql(n: usize, promotions: bool) -> String {
-    let mut sql = String::with_capacity(400 + 3 * n);
+    const STOCK_ARM: &str = " UNION ALL SELECT 's', variant, 0, '', product, tracked, on_hand, \
+                             reserved FROM stock WHERE variant";
+    let mut sql = String::with_capacity(200 + 110 * n.min(EQ_ARMS) + 3 * n);
     sql.push_str(
         "SELECT 'k' AS tag, '' AS id, version, '' AS body, '' AS product, 0 AS tracked, 0 AS on_hand, \
-         0 AS reserved FROM catalog_version WHERE id = 1 \
-         UNION ALL SELECT 's', variant, 0, '', product, tracked, on_hand, reserved FROM stock WHERE variant IN (",
+         0 AS reserved FROM catalog_version WHERE id = 1",
     );
-    sql.push_str(&marks(n));
-    sql.push(')');
+    if n <= EQ_ARMS {
+        for i in 1..=n {
+            sql.push_str(STOCK_ARM);
+            sql.push_str(" = ?");
+            sql.push_str(&i.to_string());
+        }
+    } else {
+        sql.push_str(STOCK_ARM);
+        sql.push_str(" IN (");
+        sql.push_str(&marks(n));
+        sql.push(')');
+    }
     if promotions {
         sql.push_str(
             " UNION ALL SELECT 'r', id, version, body, '', 0, 0, 0 FROM docs WHERE kind = 'promotion'",
@@ -83,23 +101,44 @@ fn stock_read_sql(n: usize, promotions: bool) -> String {
     sql
 }
 
+/// The variants of a stock read as text, each once (see [`stock_read_sql`]).
+fn distinct_variants(variants: &[VariantId]) -> Vec<String> {
+    let mut list: Vec<String> = variants.iter().map(|v| v.as_str().to_owned()).collect();
+    list.sort_unstable();
+    list.dedup();
+    list
+}
+
+/// A product page's rows by the product's key (its slug): its variants' counters (`s`), the
+/// product (`p`), its seller (`v`) and its category (`c`), in [`tagged`]'s columns. Each arm
+/// joins from the key's row (`doc_keys`' primary key: one row at most) along primary keys and
+/// `stock_by_product`, so every arm finds what the former `IN (SELECT …)` arms found, without
+/// the temporary b-tree SQLite builds for each such subquery (five per read).
+const PRODUCT_PAGE: &str = "SELECT 's' AS tag, s.variant AS id, 0 AS version, '' AS body, \
+     s.product AS product, s.tracked AS tracked, s.on_hand AS on_hand, s.reserved AS reserved \
+     FROM doc_keys k JOIN stock s ON s.product = k.id WHERE k.kind = 'product' AND k.key = ?1 \
+     UNION ALL SELECT 'p', d.id, d.version, d.body, '', 0, 0, 0 FROM doc_keys k \
+     JOIN docs d ON d.kind = k.kind AND d.id = k.id WHERE k.kind = 'product' AND k.key = ?1 \
+     UNION ALL SELECT 'v', d.id, d.version, d.body, '', 0, 0, 0 FROM doc_keys k \
+     JOIN products p ON p.id = k.id JOIN docs d ON d.kind = 'seller' AND d.id = p.seller \
+     WHERE k.kind = 'product' AND k.key = ?1 \
+     UNION ALL SELECT 'c', d.id, d.version, d.body, '', 0, 0, 0 FROM doc_keys k \
+     JOIN products p ON p.id = k.id JOIN docs d ON d.kind = 'category' AND d.id = p.category \
+     WHERE k.kind = 'product' AND k.key = ?1";
+
 /// Runs the statements of `f` in one read transaction (`BEGIN` … `COMMIT`): they see one
-/// snapshot of the database. The transaction ends whatever `f` answers; a connection left in
-/// a transaction is not pooled again ([`crate::store`]'s `run_read` checks).
+/// snapshot of the database. The transaction ends whatever `f` answers (rolled back on an
+/// error or a panic); a pooled connection left in a transaction anyway is not pooled again
+/// (`run_read` checks), nor the writer's (`on_writer` checks).
 fn in_snapshot<T>(
     c: &Connection,
     f: impl FnOnce(&Connection) -> Result<T, Stop>,
 ) -> Result<T, Stop> {
-    c.prepare_cached("BEGIN")?.execute([])?;
-    let r = f(c);
-    let end = c
-        .prepare_cached(if r.is_ok() { "COMMIT" } else { "ROLLBACK" })?
-        .execute([]);
-    match (r, end) {
-        (Ok(v), Ok(_)) => Ok(v),
-        (Err(e), _) => Err(e),
-        (Ok(_), Err(e)) => Err(e.into()),
-    }
+    // Rolled back when dropped: on an error, and if `f` panics.
+    let tx = c.unchecked_transaction()?;
+    let v = f(&tx)?;
+    tx.commit()?;
+    Ok(v)
 }
 
 fn stock_levels_in(c: &Connection, variants: &[String]) -> Result<Vec<StockRow>, Stop> {
@@ -187,7 +226,7 @@ impl Storage for SqliteStore {
     }
 
     async fn catalog_stock(&self, variants: &[VariantId]) -> Result<CatalogStock, StorageError> {
-        let list: Vec<String> = variants.iter().map(|v| v.as_str().to_owned()).collect();
+        let list = distinct_variants(variants);
         self.read_point("catalog_stock", move |c| {
             if list.len() > MAX_TAGGED_VARIANTS {
                 // The version first, then the counters, in one read transaction.
@@ -206,13 +245,15 @@ impl Storage for SqliteStore {
                 }
                 Ok(())
             })?;
-            Ok(CatalogStock::new(version, stock))
+            // No version row is a damaged database, as `catalog_version_in` answers it.
+            let version = version.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+            Ok(CatalogStock::new(Some(version), stock))
         })
         .await
     }
 
     async fn pricing_stock(&self, variants: &[VariantId]) -> Result<PricingStock, StorageError> {
-        let list: Vec<String> = variants.iter().map(|v| v.as_str().to_owned()).collect();
+        let list = distinct_variants(variants);
         self.read_point("pricing_stock", move |c| {
             if list.len() > MAX_TAGGED_VARIANTS {
                 // The version first, then the counters and the promotions, in one read
@@ -242,7 +283,8 @@ impl Storage for SqliteStore {
                 Ok(())
             })?;
             promotions.sort_by(|a: &StoredDoc, b: &StoredDoc| a.id.cmp(&b.id));
-            Ok(PricingStock::new(version, stock, promotions))
+            let version = version.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+            Ok(PricingStock::new(Some(version), stock, promotions))
         })
         .await
     }
@@ -251,30 +293,15 @@ impl Storage for SqliteStore {
         let key = key.to_owned();
         self.read_point("product_page", move |c| {
             let mut out = ProductPageRows::default();
-            tagged(
-                c,
-                "SELECT 's' AS tag, s.variant AS id, 0 AS version, '' AS body, s.product AS product, s.tracked AS tracked, \
-                 s.on_hand AS on_hand, s.reserved AS reserved FROM stock s \
-                 WHERE s.product IN (SELECT k.id FROM doc_keys k WHERE k.kind = 'product' AND k.key = ?1) \
-                 UNION ALL SELECT 'p', d.id, d.version, d.body, '', 0, 0, 0 FROM doc_keys k \
-                 JOIN docs d ON d.kind = k.kind AND d.id = k.id WHERE k.kind = 'product' AND k.key = ?1 \
-                 UNION ALL SELECT 'v', d.id, d.version, d.body, '', 0, 0, 0 FROM docs d WHERE d.kind = 'seller' \
-                 AND d.id IN (SELECT p.seller FROM products p WHERE p.id IN \
-                 (SELECT k.id FROM doc_keys k WHERE k.kind = 'product' AND k.key = ?1)) \
-                 UNION ALL SELECT 'c', d.id, d.version, d.body, '', 0, 0, 0 FROM docs d WHERE d.kind = 'category' \
-                 AND d.id IN (SELECT p.category FROM products p WHERE p.id IN \
-                 (SELECT k.id FROM doc_keys k WHERE k.kind = 'product' AND k.key = ?1))",
-                &[key.as_str()],
-                |tag, r| {
-                    match tag {
-                        "s" => out.stock.push(tagged_stock(r)?),
-                        "p" => out.product = Some(tagged_doc(DocKind::Product, r)?),
-                        "v" => out.seller = Some(tagged_doc(DocKind::Seller, r)?),
-                        _ => out.category = Some(tagged_doc(DocKind::Category, r)?),
-                    }
-                    Ok(())
-                },
-            )?;
+            tagged(c, PRODUCT_PAGE, &[key.as_str()], |tag, r| {
+                match tag {
+                    "s" => out.stock.push(tagged_stock(r)?),
+                    "p" => out.product = Some(tagged_doc(DocKind::Product, r)?),
+                    "v" => out.seller = Some(tagged_doc(DocKind::Seller, r)?),
+                    _ => out.category = Some(tagged_doc(DocKind::Category, r)?),
+                }
+                Ok(())
+            })?;
             Ok(out)
         })
         .await
@@ -842,16 +869,62 @@ mod snapshot_tests {
         assert!(c.is_autocommit(), "ended after a failure");
     }
 
+    /// The opcodes SQLite compiles `sql`, with `n` parameters, to.
+    fn opcodes(c: &Connection, sql: &str, n: usize) -> Vec<String> {
+        let mut st = c.prepare(&format!("EXPLAIN {sql}")).expect("compiles");
+        let nulls = std::iter::repeat_n(rusqlite::types::Null, n);
+        st.query_map(params_from_iter(nulls), |r| r.get::<_, String>(1))
+            .expect("explains")
+            .collect::<Result<_, _>>()
+            .expect("reads")
+    }
+
     #[test]
-    fn the_tagged_stock_statement_names_each_variant_once() {
-        assert!(stock_read_sql(0, false).ends_with("IN ()"));
-        let sql = stock_read_sql(3, true);
-        assert_eq!(sql.matches('?').count(), 3);
-        assert!(sql.ends_with("WHERE kind = 'promotion'"));
+    fn the_tagged_stock_statement_builds_no_temporary_table_for_a_cart() {
         let c = db();
-        // Both shapes compile against the schema, an empty list included.
-        for (n, p) in [(0, false), (2, false), (0, true), (2, true)] {
-            c.prepare(&stock_read_sql(n, p)).expect("compiles");
+        for n in 0..=EQ_ARMS + 1 {
+            for promotions in [false, true] {
+                let sql = stock_read_sql(n, promotions);
+                assert_eq!(sql.matches('?').count(), n, "{sql}");
+                assert_eq!(sql.ends_with("kind = 'promotion'"), promotions, "{sql}");
+                let ops = opcodes(&c, &sql, n);
+                let temporary = ops.iter().any(|o| o == "OpenEphemeral");
+                assert_eq!(temporary, n > EQ_ARMS, "{n} variants: {ops:?}");
+            }
         }
+    }
+
+    #[test]
+    fn a_product_page_builds_no_temporary_table() {
+        let c = db();
+        let ops = opcodes(&c, PRODUCT_PAGE, 1);
+        assert!(!ops.iter().any(|o| o == "OpenEphemeral"), "{ops:?}");
+    }
+
+    #[test]
+    fn a_repeated_variant_is_read_once() {
+        let v = |s: &str| VariantId::new(s).expect("id");
+        let list = distinct_variants(&[v("var_b"), v("var_a"), v("var_b")]);
+        assert_eq!(list, ["var_a", "var_b"]);
+        let c = db();
+        c.execute_batch(
+            "INSERT INTO stock (variant, product, tracked, on_hand, reserved) \
+             VALUES ('var_a', 'prd_a', 1, 5, 0), ('var_b', 'prd_b', 1, 3, 1)",
+        )
+        .expect("stock");
+        let values: Vec<&str> = list.iter().map(String::as_str).collect();
+        let mut rows = Vec::new();
+        tagged(&c, &stock_read_sql(list.len(), false), &values, |tag, r| {
+            if tag == "s" {
+                rows.push(tagged_stock(r)?);
+            }
+            Ok(())
+        })
+        .unwrap_or_else(|_| panic!("reads"));
+        let got: Vec<(String, u32)> = rows
+            .iter()
+            .map(|r| (r.variant.to_string(), r.on_hand - r.reserved))
+            .collect();
+        assert_eq!(got, [("var_a".to_owned(), 5), ("var_b".to_owned(), 2)]);
     }
 }

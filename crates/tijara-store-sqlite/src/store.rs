@@ -317,7 +317,8 @@ pub fn redact(url: &str) -> String {
 
 impl SqliteStore {
     /// Opens (creating if needed) `sqlite://path`, `sqlite:path`, a plain path or
-    /// `sqlite::memory:` with durable commits, and runs the migrations. `?mode=ro` opens a file
+    /// `sqlite::memory:` with durable commits (unless the URL says `synchronous=normal`), and
+    /// runs the migrations. `?mode=ro` opens a file
     /// read-only. Must be called inside a Tokio runtime (reads run on its blocking pool).
     pub async fn connect(url: &str) -> Result<Self, StorageError> {
         Self::connect_with(url, SqliteOptions::default()).await
@@ -489,14 +490,21 @@ impl SqliteStore {
         let (reply, answer) = oneshot::channel();
         let task: Task = Box::new(move |conn| {
             let (r, spoiled) = match conn {
-                Ok(c) => match f(c) {
-                    Ok(v) => (Ok(v), false),
-                    Err(Stop::Port(e)) => (Err(e), false),
-                    Err(Stop::Db(e)) => {
-                        let spoiled = crate::error::spoils_connection(&e);
-                        (Err(classify(e).0), spoiled)
-                    }
-                },
+                Ok(c) => {
+                    let (r, spoiled) = match f(c) {
+                        Ok(v) => (Ok(v), false),
+                        Err(Stop::Port(e)) => (Err(e), false),
+                        Err(Stop::Db(e)) => {
+                            let spoiled = crate::error::spoils_connection(&e);
+                            (Err(classify(e).0), spoiled)
+                        }
+                    };
+                    // A task left inside a transaction (a read of the in-memory database that
+                    // failed to end its own) would make the next batch's `BEGIN IMMEDIATE`
+                    // fail: end it here, or have the connection replaced.
+                    let ended = c.is_autocommit() || c.execute_batch("ROLLBACK").is_ok();
+                    (r, spoiled || !ended)
+                }
                 Err(e) => (Err(copy(e)), false),
             };
             let _ = reply.send(r);

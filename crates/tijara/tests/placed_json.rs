@@ -1,7 +1,7 @@
-//! Placing writes the order's JSON once, into its document and into the answer: both must be
-//! exactly what serde writes for the values (the stored document byte for byte, the answer
-//! `{"order", "payment", "access_token"}`), also after the caller changes the order, and for an
-//! order replayed from its idempotency record.
+//! Placing writes the order's JSON once, into its document and into the answer
+//! (`PlacedOrder::to_json`): both must be exactly what serde writes for the values (the stored
+//! document byte for byte, the answer `{"order", "payment", "access_token"}`), also after the
+//! caller changes the order, and for an order replayed from its idempotency record.
 
 mod common;
 
@@ -62,9 +62,19 @@ async fn the_order_written_once_is_what_serde_writes_in_the_document_and_the_ans
             doc.order, placed.order,
             "{gateway}: the stored order is the answer's"
         );
-        // The answer: as derived, and its order field is the stored order's JSON.
-        let answer = serde_json::to_string(&placed).expect("answer");
+        // The answer: `to_json` writes what serde writes, and its order is the stored order's
+        // JSON, reused (the value holds it right after placing).
+        assert!(
+            format!("{placed:?}").contains("WrittenOrder(..)"),
+            "{gateway}: held"
+        );
+        let answer = placed.to_json().expect("answer");
         assert_eq!(answer, derived(&placed), "{gateway}");
+        assert_eq!(
+            answer,
+            serde_json::to_string(&placed).expect("serde"),
+            "{gateway}"
+        );
         let order_json = serde_json::to_string(&doc.order).expect("order");
         assert!(
             answer.starts_with(&format!("{{\"order\":{order_json},")),
@@ -73,7 +83,7 @@ async fn the_order_written_once_is_what_serde_writes_in_the_document_and_the_ans
         // Changed by the caller: the answer follows the change, not the JSON written at placing.
         let mut changed = placed.clone();
         changed.order.email = "autre@example.ma".into();
-        let answer = serde_json::to_string(&changed).expect("answer");
+        let answer = changed.to_json().expect("answer");
         assert_eq!(answer, derived(&changed), "{gateway}: changed");
         assert!(answer.contains("autre@example.ma"));
         assert_ne!(
