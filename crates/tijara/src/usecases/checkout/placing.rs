@@ -324,7 +324,7 @@ impl Tijara {
             client_key: client.map(str::to_owned),
         };
         // The order's JSON is written once: into its document here, and into the answer
-        // (`PlacedOrder`'s serialization) from `Placed::order_json`.
+        // (`PlacedOrder::to_json`) from `Placed::order_json`.
         let order_json: Arc<RawValue> = serde_json::value::to_raw_value(&order)
             .map_err(|e| TijaraError::Invalid(format!("cannot encode: {e}")))?
             .into();
