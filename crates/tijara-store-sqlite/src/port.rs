@@ -64,7 +64,8 @@ const MAX_TAGGED_VARIANTS: usize = 300;
 /// Up to this many variants, a catalog-stock or pricing-stock read looks each up with its own
 /// `variant = ?` arm; past it, with `variant IN (…)`. SQLite runs an `IN` list of two or more
 /// values on an index through a temporary b-tree built for the statement (opened, filled,
-/// closed: ~7,000 instructions), and a cart's reads name one to a few variants.
+/// closed: ~16,000 instructions per read measured with its page and allocations), and a
+/// cart's reads name one to a few variants.
 const EQ_ARMS: usize = 16;
 
 /// The one statement of a catalog-stock read of `n` distinct variants (with `promotions`, of a

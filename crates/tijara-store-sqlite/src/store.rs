@@ -501,8 +501,10 @@ impl SqliteStore {
                     };
                     // A task left inside a transaction (a read of the in-memory database that
                     // failed to end its own) would make the next batch's `BEGIN IMMEDIATE`
-                    // fail: end it here, or have the connection replaced.
-                    let ended = c.is_autocommit() || c.execute_batch("ROLLBACK").is_ok();
+                    // fail: end it here, or have a file's connection reopened (an in-memory
+                    // database keeps its only connection).
+                    let ended = c.is_autocommit()
+                        || c.execute_batch("ROLLBACK").is_ok() && c.is_autocommit();
                     (r, spoiled || !ended)
                 }
                 Err(e) => (Err(copy(e)), false),
