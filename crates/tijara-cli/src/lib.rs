@@ -73,6 +73,7 @@ impl From<tijara::TijaraError> for CliError {
             e if e.is_temporary() => CliError::failure(e),
             // Faults the caller's input did not cause: the environment's (exit 1).
             tijara::TijaraError::Invalid(_)
+            | tijara::TijaraError::Unencodable { .. }
             | tijara::TijaraError::Corrupt { .. }
             | tijara::TijaraError::Catalog(_) => CliError::failure(e),
             e => CliError::invalid(e),

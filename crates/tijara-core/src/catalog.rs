@@ -533,42 +533,30 @@ pub fn search_key(text: &str) -> String {
 /// ASCII city or query — Rabat, Dakhla, not Salé — costs a copy). `search_key_tests` checks it
 /// against [`unicode_search_key`] on arbitrary ASCII.
 fn ascii_search_key(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut space = true;
-    for c in text.chars() {
-        // `char::is_whitespace`, not `u8::is_ascii_whitespace`: the first counts U+000B too,
-        // as the general path does.
-        if c.is_whitespace() {
-            if !space {
-                out.push(' ');
-                space = true;
-            }
-            continue;
-        }
-        space = false;
-        out.push(c.to_ascii_lowercase());
-    }
-    if out.ends_with(' ') {
-        out.pop();
-    }
-    out
+    lowered_and_collapsed(text.chars(), text.len())
 }
 
 /// [`search_key`] of any text.
 fn unicode_search_key(text: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
     use unicode_normalization::char::is_combining_mark;
-    let mut out = String::with_capacity(text.len());
-    let mut space = true;
-    for c in text
+    let letters = text
         .nfd()
         .filter(|c| !is_combining_mark(*c) && *c != '\u{640}')
-    {
-        let c = match c {
+        .map(|c| match c {
             'ى' => 'ي',
             'ة' => 'ه',
             c => c,
-        };
+        });
+    lowered_and_collapsed(letters, text.len())
+}
+
+/// `chars` in lower case, each run of white space (`char::is_whitespace`, U+000B included)
+/// one space, none at either end.
+fn lowered_and_collapsed(chars: impl Iterator<Item = char>, capacity: usize) -> String {
+    let mut out = String::with_capacity(capacity);
+    let mut space = true;
+    for c in chars {
         if c.is_whitespace() {
             if !space {
                 out.push(' ');

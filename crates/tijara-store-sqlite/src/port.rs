@@ -847,11 +847,7 @@ fn like_pattern(text: &str) -> String {
 mod snapshot_tests {
     use super::*;
 
-    fn db() -> Connection {
-        let mut c = Connection::open_in_memory().expect("opens");
-        crate::migrate::run(&mut c).expect("migrates");
-        c
-    }
+    use crate::store::tests::db;
 
     #[test]
     fn a_snapshot_ends_its_transaction_whatever_its_reads_answer() {

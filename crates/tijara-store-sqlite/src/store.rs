@@ -503,9 +503,7 @@ impl SqliteStore {
                     // failed to end its own) would make the next batch's `BEGIN IMMEDIATE`
                     // fail: end it here, or have a file's connection reopened (an in-memory
                     // database keeps its only connection).
-                    let ended = c.is_autocommit()
-                        || c.execute_batch("ROLLBACK").is_ok() && c.is_autocommit();
-                    (r, spoiled || !ended)
+                    (r, spoiled || !ended_transaction(c))
                 }
                 Err(e) => (Err(copy(e)), false),
             };
@@ -633,8 +631,13 @@ fn run_read<T>(
     };
     // A read left inside a transaction would pin its snapshot for every later read on this
     // connection: end it, or drop the connection.
-    let ended = c.is_autocommit() || c.execute_batch("ROLLBACK").is_ok() && c.is_autocommit();
-    (r, keep && ended)
+    (r, keep && ended_transaction(c))
+}
+
+/// Whether `c` is outside any transaction, after rolling back one a job left open: false when
+/// that rollback failed, and the connection must not serve again.
+fn ended_transaction(c: &Connection) -> bool {
+    c.is_autocommit() || c.execute_batch("ROLLBACK").is_ok() && c.is_autocommit()
 }
 
 /// Starts the reader threads of [`ReadMode::Threads`]; each opens its connection on its first
@@ -905,13 +908,13 @@ fn pass_in(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use tijara::ports::storage::DocKind;
     use tijara_testkit::storage::doc;
 
-    /// A migrated in-memory database for `pass`.
-    fn db() -> Connection {
+    /// A migrated in-memory database (this crate's unit tests).
+    pub(crate) fn db() -> Connection {
         let mut c = Connection::open_in_memory().expect("opens");
         crate::migrate::run(&mut c).expect("migrates");
         c

@@ -273,12 +273,25 @@ pub(crate) fn decode<T: DeserializeOwned>(
 pub(crate) fn outbox(
     event: &tijara_core::DomainEvent,
 ) -> Result<crate::ports::storage::NewEvent, TijaraError> {
-    crate::ports::storage::NewEvent::from_domain(event)
-        .map_err(|e| TijaraError::Invalid(format!("cannot encode: {e}")))
+    crate::ports::storage::NewEvent::from_domain(event).map_err(unencodable)
+}
+
+/// The engine's error for a value serde cannot write.
+fn unencodable(e: impl std::fmt::Display) -> TijaraError {
+    TijaraError::Unencodable {
+        reason: e.to_string(),
+    }
 }
 
 pub(crate) fn encode<T: Serialize>(value: &T) -> Result<String, TijaraError> {
-    serde_json::to_string(value).map_err(|e| TijaraError::Invalid(format!("cannot encode: {e}")))
+    serde_json::to_string(value).map_err(unencodable)
+}
+
+/// `value` as JSON kept as written, to be put inside other JSON without writing it again.
+pub(crate) fn encode_raw<T: Serialize>(
+    value: &T,
+) -> Result<Box<serde_json::value::RawValue>, TijaraError> {
+    serde_json::value::to_raw_value(value).map_err(unencodable)
 }
 
 pub(crate) struct Write {

@@ -74,8 +74,8 @@ pub enum TijaraError {
         /// The id the caller gave.
         id: String,
     },
-    /// A fault with no cause the caller could act on (a value that cannot be encoded, a
-    /// password hasher failing, an invoice whose sums disagree): free-form, for the log.
+    /// A fault with no cause the caller could act on (a password hasher failing, an invoice
+    /// whose sums disagree): free-form, for the log.
     /// Every cause a caller can act on has its own variant.
     #[error("internal error: {0}")]
     Invalid(String),
@@ -371,6 +371,13 @@ pub enum TijaraError {
     /// The storage failed.
     #[error(transparent)]
     Storage(StorageError),
+    /// A value could not be written as JSON (a document, an event, an idempotent answer): an
+    /// engine fault, never the input's; nothing was stored.
+    #[error("cannot encode: {reason}")]
+    Unencodable {
+        /// The encoder's error.
+        reason: String,
+    },
     /// A stored document could not be read back.
     #[error("stored {kind} {id} is unreadable: {reason}")]
     Corrupt {

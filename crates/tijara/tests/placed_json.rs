@@ -27,25 +27,34 @@ fn derived(p: &PlacedOrder) -> String {
     .expect("encode")
 }
 
+/// Two cushions and a bracelet from two sellers, paid with `gateway`, with key `k`.
+async fn place(
+    m: &Market,
+    c: &Catalog,
+    gateway: &str,
+    k: Option<&tijara::IdempotencyKey>,
+) -> PlacedOrder {
+    m.engine
+        .checkout()
+        .place_order(
+            request(
+                vec![(c.cushion.clone(), 2), (c.bracelet.clone(), 1)],
+                &[&c.a, &c.b],
+                gateway,
+            ),
+            k,
+        )
+        .await
+        .expect("placed")
+}
+
 #[tokio::test]
 async fn the_order_written_once_is_what_serde_writes_in_the_document_and_the_answer() {
     let store = Arc::new(tijara_store_memory::MemoryStore::new());
     let m = market_on(store.clone());
     let c = catalog(&m).await;
     for (gateway, k) in [("cod", None), ("card", Some(key("placed-json-1")))] {
-        let placed = m
-            .engine
-            .checkout()
-            .place_order(
-                request(
-                    vec![(c.cushion.clone(), 2), (c.bracelet.clone(), 1)],
-                    &[&c.a, &c.b],
-                    gateway,
-                ),
-                k.as_ref(),
-            )
-            .await
-            .expect("placed");
+        let placed = place(&m, &c, gateway, k.as_ref()).await;
         // The stored document: its bytes are serde's for the document it reads as.
         let stored = store
             .get(DocKind::Order, placed.order.id.as_str())
@@ -92,19 +101,7 @@ async fn the_order_written_once_is_what_serde_writes_in_the_document_and_the_ans
         );
         // Replayed from its idempotency record (card, with a key): the same answer.
         if let Some(k) = &k {
-            let again = m
-                .engine
-                .checkout()
-                .place_order(
-                    request(
-                        vec![(c.cushion.clone(), 2), (c.bracelet.clone(), 1)],
-                        &[&c.a, &c.b],
-                        gateway,
-                    ),
-                    Some(k),
-                )
-                .await
-                .expect("replayed");
+            let again = place(&m, &c, gateway, Some(k)).await;
             assert_eq!(again.order, placed.order);
             assert_eq!(
                 serde_json::to_string(&again).expect("answer"),

@@ -88,4 +88,12 @@ fn each_refusal_has_its_own_sentence_code_and_status() {
         (StatusCode::INTERNAL_SERVER_ERROR, "internal_error")
     );
     assert!(!message.contains("encode"), "{message}");
+    let ApiError(s, c, message) = ApiError::from(TijaraError::Unencodable {
+        reason: "key must be a string".into(),
+    });
+    assert_eq!(
+        (s, c),
+        (StatusCode::INTERNAL_SERVER_ERROR, "internal_error")
+    );
+    assert!(!message.contains("key must be"), "{message}");
 }

@@ -313,7 +313,10 @@ pub fn refusal(ctx: &Ctx, e: &TijaraError) -> Response {
 /// and temporary faults (503) are not.
 pub fn is_server_fault(e: &TijaraError) -> bool {
     match e {
-        TijaraError::Corrupt { .. } | TijaraError::Catalog(_) | TijaraError::Invalid(_) => true,
+        TijaraError::Corrupt { .. }
+        | TijaraError::Catalog(_)
+        | TijaraError::Invalid(_)
+        | TijaraError::Unencodable { .. } => true,
         TijaraError::Storage(s) => {
             !s.is_temporary()
                 && !matches!(
@@ -336,7 +339,9 @@ pub fn log_server_fault(e: &TijaraError) {
         TijaraError::Corrupt { .. } | TijaraError::Catalog(_) => {
             tracing::error!(target: "storage", error = %e, "a stored document is unreadable");
         }
-        TijaraError::Invalid(_) => tracing::error!(error = %e, "the engine failed"),
+        TijaraError::Invalid(_) | TijaraError::Unencodable { .. } => {
+            tracing::error!(error = %e, "the engine failed")
+        }
         _ => {}
     }
 }

@@ -325,9 +325,7 @@ impl Tijara {
         };
         // The order's JSON is written once: into its document here, and into the answer
         // (`PlacedOrder::to_json`) from `Placed::order_json`.
-        let order_json: Arc<RawValue> = serde_json::value::to_raw_value(&order)
-            .map_err(|e| TijaraError::Invalid(format!("cannot encode: {e}")))?
-            .into();
+        let order_json: Arc<RawValue> = crate::engine::encode_raw(&order)?.into();
         changes.docs.push(
             Write::new(DocKind::Order, order_id.as_str(), None)
                 .keys(doc.keys())
