@@ -1,8 +1,8 @@
 #!/bin/bash
 # Counts the instructions the storefront server runs for a fixed workload, under valgrind's
 # callgrind (an instruction count does not depend on the machine's load, unlike time):
-# starts BIN on a fresh data folder with --seed-benchmark, runs 3 checkouts and 5 product pages
-# to warm it (caches, prepared statements, the style sheet's one-time work), then counts N
+# starts BIN on a fresh data folder with --seed-benchmark, runs 3 checkouts (BENCH_WARM_CHECKOUTS)
+# and 5 product pages to warm it (caches, prepared statements, the style sheet's one-time work), then counts N
 # checkouts and PAGES HTML product pages made one after the other by benches/http/count.mjs.
 #
 #   benches/scripts/callgrind_run.sh target/release/tijara-storefront /tmp/cg-new 30 0
@@ -24,7 +24,7 @@ for _ in $(seq 1 600); do
   curl -fs "http://127.0.0.1:$port/api/v1/products?limit=1" >/dev/null 2>&1 && break
   sleep 0.5
 done
-node "$here/http/count.mjs" --base "http://127.0.0.1:$port" --checkouts 3 --pages 5 --ids "$data/ids.json" >/dev/null
+node "$here/http/count.mjs" --base "http://127.0.0.1:$port" --checkouts "${BENCH_WARM_CHECKOUTS:-3}" --pages 5 --ids "$data/ids.json" >/dev/null
 callgrind_control -i on $vpid >/dev/null
 node "$here/http/count.mjs" --base "http://127.0.0.1:$port" --checkouts "$n" --pages "$pages" --ids "$data/ids.json" --first 1000
 callgrind_control -d $vpid >/dev/null

@@ -448,18 +448,33 @@ impl NotificationSink {
         }
     }
 
+    /// The products of these lines, in one read (a product deleted since, or all of them
+    /// when the read fails, is missing: the caller names its line by its reference).
+    pub(crate) async fn line_products<'a>(
+        &self,
+        lines: impl Iterator<Item = &'a tijara_core::pricing::PricedLine>,
+    ) -> Vec<tijara::usecases::catalog::ProductView> {
+        let ids: Vec<_> = lines.map(|l| l.product_id.clone()).collect();
+        self.engine
+            .catalog()
+            .products(&ids)
+            .await
+            .unwrap_or_default()
+    }
+
     /// The order's items, named in the order's language.
     async fn items(&self, doc: &OrderDoc) -> Vec<ItemLine> {
+        let lines = || doc.order.seller_orders.iter().flat_map(|s| &s.lines);
+        let views = self.line_products(lines()).await;
         let mut out = Vec::new();
-        for line in doc.order.seller_orders.iter().flat_map(|s| &s.lines) {
-            // A product deleted since is named by its reference.
-            let name = match self.engine.catalog().product(&line.product_id).await {
-                Ok(view) => self
+        for line in lines() {
+            let name = match views.iter().find(|v| v.product.id == line.product_id) {
+                Some(view) => self
                     .engine
                     .region()
                     .text(&view.product.title, doc.lang)
                     .map_or_else(|| line.sku.to_string(), str::to_owned),
-                Err(_) => line.sku.to_string(),
+                None => line.sku.to_string(),
             };
             out.push(ItemLine {
                 name,

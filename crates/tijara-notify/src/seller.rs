@@ -132,14 +132,16 @@ impl NotificationSink {
         member: Option<&tijara_core::MemberId>,
         lang: Lang,
     ) -> Vec<SellerLine> {
-        let mut out = Vec::new();
-        for l in part
+        let lines: Vec<_> = part
             .lines
             .iter()
             .filter(|l| member.is_none() || l.made_by.as_ref() == member)
-        {
-            let (name, options) = match self.engine.catalog().product(&l.product_id).await {
-                Ok(view) => (
+            .collect();
+        let views = self.line_products(lines.iter().copied()).await;
+        let mut out = Vec::new();
+        for l in lines {
+            let (name, options) = match views.iter().find(|v| v.product.id == l.product_id) {
+                Some(view) => (
                     self.engine
                         .region()
                         .text(&view.product.title, lang)
@@ -157,7 +159,7 @@ impl NotificationSink {
                         })
                         .unwrap_or_default(),
                 ),
-                Err(_) => (l.sku.to_string(), String::new()),
+                None => (l.sku.to_string(), String::new()),
             };
             out.push(SellerLine {
                 name,

@@ -65,6 +65,11 @@ async fn a_cash_on_delivery_order_is_confirmed_to_the_shopper_with_its_link_item
     let total = t.engine.region().format_money(&order.grand_total, Lang::FR);
     assert!(n.text.contains(&total), "{total} in {}", n.text);
     assert!(n.text.contains("× 1"), "{}", n.text);
+    assert!(
+        n.text.contains("Coussin") && !n.text.contains("SRAMA"),
+        "the item by its name, not its reference: {}",
+        n.text
+    );
     assert!(n.text.contains("espèces"), "{}", n.text);
 }
 

@@ -45,8 +45,50 @@ async fn reader_sees_every_change(reader: &Market, writer: &Market) {
         .view
         .product
         .id;
-    w.catalog()
-        .update_product(
+    // By id, twice (the second from the cache), alone and with others.
+    for _ in 0..2 {
+        let view = r.catalog().product(&id).await.expect("by id");
+        assert_eq!(view.variants[0].variant.price, mad("250.00"));
+        assert!(!view.seller_name.is_empty(), "with its seller's name");
+    }
+    let bag_id = r
+        .catalog()
+        .product_page("tassoufra")
+        .await
+        .expect("bag page")
+        .view
+        .product
+        .id;
+    let both = r
+        .catalog()
+        .products(&[bag_id.clone(), id.clone(), bag_id.clone()])
+        .await
+        .expect("by ids");
+    let mut ids = vec![id.clone(), bag_id.clone()];
+    ids.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    assert_eq!(
+        both.iter()
+            .map(|v| v.product.id.clone())
+            .collect::<Vec<_>>(),
+        ids,
+        "sorted by id, each once"
+    );
+    let unknown = tijara_core::ProductId::new("prod_unknown").expect("id");
+    assert!(matches!(
+        r.catalog().product(&unknown).await,
+        Err(TijaraError::NotFound { .. })
+    ));
+    assert_eq!(
+        r.catalog()
+            .products(&[unknown, id.clone()])
+            .await
+            .expect("by ids")
+            .len(),
+        1,
+        "an unknown id is left out"
+    );
+    let edit = || {
+        w.catalog().update_product(
             &id,
             product_input(
                 &c.a,
@@ -57,8 +99,25 @@ async fn reader_sees_every_change(reader: &Market, writer: &Market) {
             ),
             None,
         )
-        .await
-        .expect("update");
+    };
+    edit().await.expect("update");
+    // By id: the new price and title at once (the cache held the old ones).
+    let view = r.catalog().product(&id).await.expect("by id");
+    assert_eq!(
+        view.variants[0].variant.price,
+        mad("300.00"),
+        "by id: the new price"
+    );
+    assert_eq!(
+        view.product
+            .title
+            .get(tijara_core::Lang::FR, tijara_core::Lang::AR),
+        Some("Coussin brodé"),
+        "by id: the new title"
+    );
+    // Saved again as it is (a new catalog version all the same), so that the search below
+    // is the first read of the version after the one just read by id.
+    edit().await.expect("update again");
     // Searched first (before a product page reads the new version).
     let hit = searched(r, "srama").await.expect("found");
     assert_eq!(
@@ -101,6 +160,11 @@ async fn reader_sees_every_change(reader: &Market, writer: &Market) {
         !hit.variants[0].availability.can_order(1),
         "sold out elsewhere, sold out in search results"
     );
+    let view = r.catalog().product(&id).await.expect("by id");
+    assert!(
+        !view.variants[0].availability.can_order(1),
+        "sold out elsewhere, sold out by id"
+    );
     w.catalog()
         .adjust_stock(&c.cushion, StockAdjustment::Set { units: 5 }, None)
         .await
@@ -114,6 +178,9 @@ async fn reader_sees_every_change(reader: &Market, writer: &Market) {
         r.catalog().product_page("srama").await,
         Err(TijaraError::NotFound { .. })
     ));
+    // By id, a back office still reads it.
+    let view = r.catalog().product(&id).await.expect("by id");
+    assert_eq!(view.product.id, id, "still read by id");
     assert!(
         searched(r, "srama").await.is_none(),
         "a suspended seller's product is not found"

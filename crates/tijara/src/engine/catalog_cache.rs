@@ -192,6 +192,17 @@ impl CatalogCache {
         }
     }
 
+    /// The products of these ids and the version they were read at, if every one is held
+    /// (whether that version is still the storage's is for the caller to check).
+    pub(crate) fn products_held(&self, ids: &[&str]) -> Option<(u64, Vec<Arc<Product>>)> {
+        let s = self.lock()?;
+        let products = ids
+            .iter()
+            .map(|id| s.products.get(*id).cloned())
+            .collect::<Option<Vec<_>>>()?;
+        Some((s.version, products))
+    }
+
     /// The sellers of these ids held at `version`, if every one is.
     pub(crate) fn sellers_at(&self, version: u64, ids: &[String]) -> Option<Vec<Arc<Seller>>> {
         let s = self.at(version)?;

@@ -133,11 +133,15 @@ fn page_of(
 }
 
 impl Catalog<'_> {
-    /// A product with its availability.
+    /// A product with its availability, active or not (back offices, messages, invoices).
+    ///
+    /// One storage read when the engine's catalog cache holds the product and its seller
+    /// ([`Storage::catalog_stock`]: the catalog's version with the stock counters), as
+    /// [`Catalog::products`].
+    ///
+    /// [`Storage::catalog_stock`]: crate::ports::storage::Storage::catalog_stock
     pub async fn product(self, id: &ProductId) -> Result<ProductView, TijaraError> {
-        let e = self.engine;
-        let p: Loaded<Product> = e.load(DocKind::Product, id.as_str()).await?;
-        e.views(vec![p.value])
+        self.products(std::slice::from_ref(id))
             .await?
             .pop()
             .ok_or_else(|| TijaraError::NotFound {
@@ -146,14 +150,45 @@ impl Catalog<'_> {
             })
     }
 
-    /// Several products with their availability, in three storage reads whatever their number
-    /// (a cart page, an invoice); unknown ids are left out.
+    /// Several products with their availability, active or not (a cart page, an invoice, an
+    /// order's messages), sorted by id, each once; unknown ids are left out.
+    ///
+    /// When the engine's catalog cache holds them all and their sellers, one storage read:
+    /// the catalog's version with the stock counters ([`Storage::catalog_stock`]), the
+    /// documents from the cache if that version is the one they were read at. Otherwise three
+    /// reads whatever their number (the products, the counters, the sellers) after the
+    /// catalog's version, and what they read fills the cache.
+    ///
+    /// [`Storage::catalog_stock`]: crate::ports::storage::Storage::catalog_stock
     pub async fn products(self, ids: &[ProductId]) -> Result<Vec<ProductView>, TijaraError> {
         let e = self.engine;
-        let mut keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
-        keys.sort();
+        let mut keys: Vec<&str> = ids.iter().map(ProductId::as_str).collect();
+        keys.sort_unstable();
         keys.dedup();
-        let products: Vec<Product> = e
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let caching = e.caches_catalog().await?;
+        if caching && let Some((version, held)) = e.inner.catalog.products_held(&keys) {
+            let variants: Vec<VariantId> = held
+                .iter()
+                .flat_map(|p| p.variants.iter().map(|v| v.id.clone()))
+                .collect();
+            let rows = e.inner.storage.catalog_stock(&variants).await?;
+            if rows.version == Some(version) {
+                let products = held.iter().map(|p| (**p).clone()).collect();
+                // The sellers from the cache too when it still holds them all at `version`.
+                return e.views_at(products, Some(rows.stock), Some(version)).await;
+            }
+        }
+        // The version first: documents read after it are never older than it says.
+        let version = if caching {
+            e.inner.storage.catalog_version().await?
+        } else {
+            None
+        };
+        let keys: Vec<String> = keys.into_iter().map(str::to_owned).collect();
+        let mut products: Vec<Product> = e
             .inner
             .storage
             .get_many(DocKind::Product, &keys)
@@ -161,7 +196,11 @@ impl Catalog<'_> {
             .iter()
             .map(|d| decode(DocKind::Product, &d.id, &d.body))
             .collect::<Result<_, _>>()?;
-        e.views(products).await
+        products.sort_unstable_by(|a, b| a.id.as_str().cmp(b.id.as_str()));
+        if let Some(v) = version {
+            e.inner.catalog.put_snapshot(v, &products, &[]);
+        }
+        e.views_at(products, None, version).await
     }
 
     /// The product that has a variant with this SKU, if any.
