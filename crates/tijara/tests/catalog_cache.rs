@@ -45,7 +45,7 @@ async fn reader_sees_every_change(reader: &Market, writer: &Market) {
         .view
         .product
         .id;
-    // By id, twice (the second from the cache), alone and with others.
+    // By id, twice (from the cache the product page filled), alone and with others.
     for _ in 0..2 {
         let view = r.catalog().product(&id).await.expect("by id");
         assert_eq!(view.variants[0].variant.price, mad("250.00"));
@@ -194,6 +194,25 @@ async fn reader_sees_every_change(reader: &Market, writer: &Market) {
         .product_page("srama")
         .await
         .expect("on sale again");
+    // A seller renamed elsewhere: by id, the product carries the new name at once (the cache
+    // held the product and its seller under the old name).
+    r.catalog().product(&id).await.expect("by id");
+    w.catalog()
+        .update_seller(
+            &c.a,
+            seller_input(
+                "Coopérative Oudaya Dakhla",
+                tijara_core::catalog::SellerKind::Cooperative,
+            ),
+            None,
+        )
+        .await
+        .expect("renamed");
+    let view = r.catalog().product(&id).await.expect("by id");
+    assert_eq!(
+        view.seller_name, "Coopérative Oudaya Dakhla",
+        "by id: the seller's new name"
+    );
     // Carts read the catalog through the cache too: a product withdrawn elsewhere cannot be
     // added here any more.
     let cart = r.carts().create_cart(None, None).await.expect("cart");

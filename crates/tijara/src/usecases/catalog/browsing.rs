@@ -155,9 +155,10 @@ impl Catalog<'_> {
     ///
     /// When the engine's catalog cache holds them all and their sellers, one storage read:
     /// the catalog's version with the stock counters ([`Storage::catalog_stock`]), the
-    /// documents from the cache if that version is the one they were read at. Otherwise three
-    /// reads whatever their number (the products, the counters, the sellers) after the
-    /// catalog's version, and what they read fills the cache.
+    /// documents from the cache if that version is the one they were read at. Otherwise,
+    /// after the catalog's version (from that read, or read first), three reads whatever
+    /// their number (the products, the counters, the sellers), and what they read fills the
+    /// cache.
     ///
     /// [`Storage::catalog_stock`]: crate::ports::storage::Storage::catalog_stock
     pub async fn products(self, ids: &[ProductId]) -> Result<Vec<ProductView>, TijaraError> {
@@ -169,24 +170,24 @@ impl Catalog<'_> {
             return Ok(Vec::new());
         }
         let caching = e.caches_catalog().await?;
-        if caching && let Some((version, held)) = e.inner.catalog.products_held(&keys) {
+        // The version read before the documents: they are never older than it says.
+        let mut version = None;
+        if caching && let Some((held_at, held)) = e.inner.catalog.products_held(&keys) {
             let variants: Vec<VariantId> = held
                 .iter()
                 .flat_map(|p| p.variants.iter().map(|v| v.id.clone()))
                 .collect();
             let rows = e.inner.storage.catalog_stock(&variants).await?;
-            if rows.version == Some(version) {
+            if rows.version == Some(held_at) {
                 let products = held.iter().map(|p| (**p).clone()).collect();
-                // The sellers from the cache too when it still holds them all at `version`.
-                return e.views_at(products, Some(rows.stock), Some(version)).await;
+                // The sellers from the cache too when it still holds them all at `held_at`.
+                return e.views_at(products, Some(rows.stock), Some(held_at)).await;
             }
+            // Out of date: the newer version just read labels what is read next.
+            version = rows.version;
+        } else if caching {
+            version = e.inner.storage.catalog_version().await?;
         }
-        // The version first: documents read after it are never older than it says.
-        let version = if caching {
-            e.inner.storage.catalog_version().await?
-        } else {
-            None
-        };
         let keys: Vec<String> = keys.into_iter().map(str::to_owned).collect();
         let mut products: Vec<Product> = e
             .inner
