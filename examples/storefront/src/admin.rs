@@ -475,12 +475,15 @@ async fn product_faces(
     lang: Lang,
     o: &tijara_core::order::Order,
 ) -> HashMap<tijara_core::ProductId, (String, Option<String>)> {
+    let lines = || o.seller_orders.iter().flat_map(|so| so.lines.iter());
+    // One read for all the lines.
+    let views = app.line_products(lines()).await;
     let mut faces = HashMap::new();
-    for l in o.seller_orders.iter().flat_map(|so| so.lines.iter()) {
+    for l in lines() {
         if faces.contains_key(&l.product_id) {
             continue;
         }
-        if let Ok(p) = app.engine.catalog().product(&l.product_id).await {
+        if let Some(p) = views.iter().find(|v| v.product.id == l.product_id) {
             let title = p
                 .product
                 .title

@@ -290,6 +290,20 @@ pub struct App {
 }
 
 impl App {
+    /// The products of some order lines, in one read (a product deleted since, or every one
+    /// when the read fails, is missing: pages then show the line's SKU).
+    pub(crate) async fn line_products<'a>(
+        &self,
+        lines: impl Iterator<Item = &'a tijara_core::pricing::PricedLine>,
+    ) -> Vec<tijara::usecases::catalog::ProductView> {
+        let ids: Vec<_> = lines.map(|l| l.product_id.clone()).collect();
+        self.engine
+            .catalog()
+            .products(&ids)
+            .await
+            .unwrap_or_default()
+    }
+
     /// The state of the JSON API alone on `engine` (no pages, no demo mode: no simulator, no
     /// payment page), reached at `public_url`: the demo bank account, no messages sent, the
     /// default proxies and operations, the system's temporary folder as data folder. For

@@ -280,6 +280,8 @@ async fn a_transfer_order_shows_the_account_amount_reference_and_deadline() {
     let number = doc.order.number.unwrap();
     let b = &page.body;
     assert!(b.contains("En attente de votre virement"), "{b}");
+    let ar = c.get(&format!("{link}&lang=ar")).await;
+    support::assert_names_in_arabic(&app, SLUG, &ar.body).await;
     assert!(b.contains("transfer-box"));
     assert!(
         b.contains("Compte de démonstration"),

@@ -143,6 +143,7 @@ async fn an_unpaid_card_order_has_no_ship_button_until_paid_then_ships_on_its_pa
     assert!(list.body.contains("Amana"), "the carrier by name");
     let ar = s.get(&format!("{page_path}?lang=ar")).await;
     assert!(ar.body.contains("لم يدفع المشتري بعد"), "{}", ar.body);
+    support::assert_names_in_arabic(&app, slug, &ar.body).await;
     assert!(!ar.body.contains(&format!("{page_path}/ship")));
 
     // Pressing anyway (an old tab): refused in words, nothing written.

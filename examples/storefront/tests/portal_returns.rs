@@ -192,6 +192,9 @@ async fn a_return_is_approved_received_and_refunded_by_the_artisan_and_the_state
     assert!(page.body.contains("Article abîmé"), "{}", page.body);
     assert!(page.body.contains("Le fermoir est cassé"));
     assert!(page.body.contains("× 1"));
+    let ar = s.get("/seller/returns?lang=ar").await;
+    support::assert_names_in_arabic(&app, &slug, &ar.body).await;
+    s.get("/seller/returns?lang=fr").await;
     assert!(page.body.contains(&format!("{base}/approve")));
 
     // Out of order: receiving or refunding before approving is refused, nothing changes.

@@ -138,19 +138,18 @@ fn tab_word(lang: Lang, w: Work) -> &'static str {
     }
 }
 
-/// The products of some order lines, read once each (a product deleted since is `None`).
+/// The products of some order lines, read together (a product deleted since is `None`).
 #[derive(Default)]
 struct Products(HashMap<ProductId, Option<ProductView>>);
 
 impl Products {
     async fn load(app: &App, lines: &[&tijara_core::pricing::PricedLine]) -> Products {
         let mut out = Products::default();
+        for view in app.line_products(lines.iter().copied()).await {
+            out.0.insert(view.product.id.clone(), Some(view));
+        }
         for l in lines {
-            if out.0.contains_key(&l.product_id) {
-                continue;
-            }
-            let view = app.engine.catalog().product(&l.product_id).await.ok();
-            out.0.insert(l.product_id.clone(), view);
+            out.0.entry(l.product_id.clone()).or_insert(None);
         }
         out
     }

@@ -188,20 +188,23 @@ fn member_sees(so: &SellerOrder, r: &ReturnRequest, member: &Option<MemberId>) -
 
 /// The names of the products of these orders' lines, in `lang`.
 async fn product_names(app: &App, docs: &[&OrderDoc], lang: Lang) -> HashMap<ProductId, String> {
+    let lines = || {
+        docs.iter()
+            .flat_map(|d| d.order.seller_orders.iter())
+            .flat_map(|so| so.lines.iter())
+    };
+    // One read for all the lines (a product deleted since is named by its SKU).
+    let views = app.line_products(lines()).await;
     let mut names = HashMap::new();
-    for d in docs {
-        for so in &d.order.seller_orders {
-            for l in &so.lines {
-                if names.contains_key(&l.product_id) {
-                    continue;
-                }
-                let name = match app.engine.catalog().product(&l.product_id).await {
-                    Ok(v) => v.product.title.get(lang, Lang::AR).unwrap_or("").to_owned(),
-                    Err(_) => l.sku.to_string(),
-                };
-                names.insert(l.product_id.clone(), name);
-            }
+    for l in lines() {
+        if names.contains_key(&l.product_id) {
+            continue;
         }
+        let name = match views.iter().find(|v| v.product.id == l.product_id) {
+            Some(v) => v.product.title.get(lang, Lang::AR).unwrap_or("").to_owned(),
+            None => l.sku.to_string(),
+        };
+        names.insert(l.product_id.clone(), name);
     }
     names
 }

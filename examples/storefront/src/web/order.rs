@@ -230,13 +230,16 @@ pub(super) async fn order_page(
             sellers.insert(so.seller_id.clone(), s.name);
         }
     }
-    // Product names and pictures (a product since removed shows its line without them).
+    // Product names and pictures, in one read (a product since removed shows its line
+    // without them).
+    let lines = || o.seller_orders.iter().flat_map(|so| so.lines.iter());
+    let views = app.line_products(lines()).await;
     let mut products = HashMap::new();
-    for l in o.seller_orders.iter().flat_map(|so| so.lines.iter()) {
+    for l in lines() {
         if products.contains_key(&l.product_id) {
             continue;
         }
-        if let Ok(p) = app.engine.catalog().product(&l.product_id).await {
+        if let Some(p) = views.iter().find(|v| v.product.id == l.product_id) {
             let title = p
                 .product
                 .title

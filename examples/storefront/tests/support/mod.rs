@@ -9,6 +9,20 @@ use std::collections::BTreeMap;
 use tijara_storefront::App;
 use tower::ServiceExt;
 
+/// Panics unless `body` (a page in Arabic) names the product `slug` by its Arabic title (its
+/// French one when it has none), as an order line should, not by its SKU.
+pub async fn assert_names_in_arabic(app: &App, slug: &str, body: &str) {
+    let view = app.engine.catalog().product_by_slug(slug).await.unwrap();
+    let title = view
+        .product
+        .title
+        .get(tijara_core::Lang::AR, tijara_core::Lang::FR);
+    assert!(
+        body.contains(title.unwrap()),
+        "the item by its name: {body}"
+    );
+}
+
 /// A demo marketplace on in-memory SQLite.
 pub async fn demo_app() -> App {
     demo_app_with(None, Vec::new()).await
