@@ -448,18 +448,15 @@ impl NotificationSink {
         }
     }
 
-    /// The products of these lines, in one read (a product deleted since, or all of them
-    /// when the read fails, is missing: the caller names its line by its reference).
+    /// The products of these lines, in one read (`Catalog::products_to_show`: a product
+    /// deleted since or unreadable is missing, and the caller names its line by its
+    /// reference).
     pub(crate) async fn line_products<'a>(
         &self,
         lines: impl Iterator<Item = &'a tijara_core::pricing::PricedLine>,
     ) -> Vec<tijara::usecases::catalog::ProductView> {
         let ids: Vec<_> = lines.map(|l| l.product_id.clone()).collect();
-        self.engine
-            .catalog()
-            .products(&ids)
-            .await
-            .unwrap_or_default()
+        self.engine.catalog().products_to_show(&ids).await
     }
 
     /// The order's items, named in the order's language.

@@ -322,3 +322,58 @@ async fn two_stores_on_one_postgres_schema() {
         .expect("reader store");
     reader_sees_every_change(&market_on(Arc::new(reader)), &market_on(Arc::new(writer))).await;
 }
+
+/// One product whose stored document no longer decodes: reading it with others fails
+/// (`Catalog::products`), but `Catalog::products_to_show` (what order pages and messages use)
+/// still gives the others.
+#[tokio::test]
+async fn an_unreadable_product_costs_only_its_own_line() {
+    let m = market();
+    let e = &m.engine;
+    catalog(&m).await;
+    let id = |slug: &'static str| async move {
+        e.catalog()
+            .product_page(slug)
+            .await
+            .expect("page")
+            .view
+            .product
+            .id
+    };
+    let (cushion, bag) = (id("srama").await, id("tassoufra").await);
+    let storage = e.storage();
+    let doc = storage
+        .get(tijara::ports::storage::DocKind::Product, bag.as_str())
+        .await
+        .expect("get")
+        .expect("stored");
+    storage
+        .commit(tijara::ports::storage::Changeset {
+            docs: vec![tijara::ports::storage::DocWrite {
+                kind: tijara::ports::storage::DocKind::Product,
+                id: bag.to_string(),
+                expected_version: Some(doc.version),
+                body: r#"{"not":"a product"}"#.into(),
+                keys: vec![],
+                owners: vec![],
+                product: None,
+            }],
+            ..Default::default()
+        })
+        .await
+        .expect("broken document");
+    let both = [bag.clone(), cushion.clone()];
+    assert!(
+        e.catalog().products(&both).await.is_err(),
+        "read together, the broken one fails the read"
+    );
+    let shown = e.catalog().products_to_show(&both).await;
+    assert_eq!(
+        shown
+            .iter()
+            .map(|v| v.product.id.clone())
+            .collect::<Vec<_>>(),
+        vec![cushion],
+        "the readable one is shown, the broken one left out"
+    );
+}

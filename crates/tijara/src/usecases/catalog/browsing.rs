@@ -204,6 +204,35 @@ impl Catalog<'_> {
         e.views_at(products, None, version).await
     }
 
+    /// The products of some ids to name and show (an order's lines on a page or in a
+    /// message): as [`Catalog::products`], but when reading them together fails (a storage
+    /// error, a record that does not decode) each is read alone, so that one broken record
+    /// costs only its own line; those that still fail are left out (and logged), and the
+    /// caller shows the line's SKU.
+    pub async fn products_to_show(self, ids: &[ProductId]) -> Vec<ProductView> {
+        let e = self.engine;
+        match e.catalog().products(ids).await {
+            Ok(views) => views,
+            Err(err) => {
+                tracing::warn!(target: "catalog", error = %err, "products not read together; reading each alone");
+                let mut ids: Vec<&ProductId> = ids.iter().collect();
+                ids.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
+                ids.dedup();
+                let mut out = Vec::with_capacity(ids.len());
+                for id in ids {
+                    match e.catalog().product(id).await {
+                        Ok(view) => out.push(view),
+                        Err(TijaraError::NotFound { .. }) => {}
+                        Err(err) => {
+                            tracing::warn!(target: "catalog", product = %id, error = %err, "product not read");
+                        }
+                    }
+                }
+                out
+            }
+        }
+    }
+
     /// The product that has a variant with this SKU, if any.
     pub async fn product_by_sku(self, sku: &str) -> Result<Option<Product>, TijaraError> {
         let e = self.engine;
