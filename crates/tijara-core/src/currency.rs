@@ -17,8 +17,7 @@ use std::fmt;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Currency {
-    /// The alphabetic code, upper case (always one of the table's).
-    code: &'static str,
+    code: [u8; 3],
     numeric: u16,
     minor_units: u8,
 }
@@ -31,40 +30,40 @@ pub struct Currency {
 pub struct UnknownCurrency(pub String);
 
 impl Currency {
-    const fn new(code: &'static str, numeric: u16, minor_units: u8) -> Self {
+    const fn new(code: &[u8; 3], numeric: u16, minor_units: u8) -> Self {
         Self {
-            code,
+            code: *code,
             numeric,
             minor_units,
         }
     }
 
     /// Moroccan dirham: ISO 4217 numeric 504, 2 decimals (1 dirham = 100 centimes).
-    pub const MAD: Currency = Currency::new("MAD", 504, 2);
+    pub const MAD: Currency = Currency::new(b"MAD", 504, 2);
     /// Euro.
-    pub const EUR: Currency = Currency::new("EUR", 978, 2);
+    pub const EUR: Currency = Currency::new(b"EUR", 978, 2);
     /// US dollar.
-    pub const USD: Currency = Currency::new("USD", 840, 2);
+    pub const USD: Currency = Currency::new(b"USD", 840, 2);
     /// Pound sterling.
-    pub const GBP: Currency = Currency::new("GBP", 826, 2);
+    pub const GBP: Currency = Currency::new(b"GBP", 826, 2);
     /// Canadian dollar.
-    pub const CAD: Currency = Currency::new("CAD", 124, 2);
+    pub const CAD: Currency = Currency::new(b"CAD", 124, 2);
     /// Swiss franc.
-    pub const CHF: Currency = Currency::new("CHF", 756, 2);
+    pub const CHF: Currency = Currency::new(b"CHF", 756, 2);
     /// Tunisian dinar (3 decimals).
-    pub const TND: Currency = Currency::new("TND", 788, 3);
+    pub const TND: Currency = Currency::new(b"TND", 788, 3);
     /// Algerian dinar.
-    pub const DZD: Currency = Currency::new("DZD", 12, 2);
+    pub const DZD: Currency = Currency::new(b"DZD", 12, 2);
     /// Mauritanian ouguiya.
-    pub const MRU: Currency = Currency::new("MRU", 929, 2);
+    pub const MRU: Currency = Currency::new(b"MRU", 929, 2);
     /// West African CFA franc (no minor unit).
-    pub const XOF: Currency = Currency::new("XOF", 952, 0);
+    pub const XOF: Currency = Currency::new(b"XOF", 952, 0);
     /// Saudi riyal.
-    pub const SAR: Currency = Currency::new("SAR", 682, 2);
+    pub const SAR: Currency = Currency::new(b"SAR", 682, 2);
     /// UAE dirham.
-    pub const AED: Currency = Currency::new("AED", 784, 2);
+    pub const AED: Currency = Currency::new(b"AED", 784, 2);
     /// Japanese yen (no minor unit).
-    pub const JPY: Currency = Currency::new("JPY", 392, 0);
+    pub const JPY: Currency = Currency::new(b"JPY", 392, 0);
 
     /// Every currency [`Currency::from_code`] knows.
     pub const KNOWN: [Currency; 13] = [
@@ -87,10 +86,10 @@ impl Currency {
     pub fn from_code(code: &str) -> Result<Currency, UnknownCurrency> {
         // Nearly always the code as written (serde's, upper case): compared as it is, with no
         // copy; else trimmed and in any case.
-        if let Some(c) = Self::KNOWN.iter().find(|c| c.code == code) {
+        if let Some(c) = Self::KNOWN.iter().find(|c| c.code == code.as_bytes()) {
             return Ok(*c);
         }
-        let trimmed = code.trim();
+        let trimmed = code.trim().as_bytes();
         Self::KNOWN
             .iter()
             .find(|c| c.code.eq_ignore_ascii_case(trimmed))
@@ -105,7 +104,8 @@ impl Currency {
 
     /// The alphabetic code, e.g. `"MAD"`.
     pub fn code(&self) -> &str {
-        self.code
+        // The constructor only takes ASCII codes from the table above.
+        std::str::from_utf8(&self.code).unwrap_or("???")
     }
 
     /// The ISO 4217 numeric code, e.g. `504`.

@@ -205,14 +205,18 @@ impl Catalog<'_> {
     }
 
     /// The products of some ids to name and show (an order's lines on a page or in a
-    /// message): as [`Catalog::products`], but when reading them together fails (a storage
-    /// error, a record that does not decode) each is read alone, so that one broken record
-    /// costs only its own line; those that still fail are left out (and logged), and the
-    /// caller shows the line's SKU.
+    /// message): as [`Catalog::products`], but never an error. When one record does not
+    /// decode ([`TijaraError::Corrupt`]) each product is read alone, so that it costs only its
+    /// own line; on any other failure (the storage unavailable) none is read again. What
+    /// cannot be read is left out (and logged), and the caller shows the line's SKU.
     pub async fn products_to_show(self, ids: &[ProductId]) -> Vec<ProductView> {
         let e = self.engine;
         match e.catalog().products(ids).await {
             Ok(views) => views,
+            Err(err) if !matches!(err, TijaraError::Corrupt { .. }) => {
+                tracing::warn!(target: "catalog", error = %err, "products not read");
+                Vec::new()
+            }
             Err(err) => {
                 tracing::warn!(target: "catalog", error = %err, "products not read together; reading each alone");
                 let mut ids: Vec<&ProductId> = ids.iter().collect();
