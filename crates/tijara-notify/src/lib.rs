@@ -448,21 +448,12 @@ impl NotificationSink {
         }
     }
 
-    /// The products of these lines, in one read (`Catalog::products_to_show`: a product
-    /// deleted since or unreadable is missing, and the caller names its line by its
-    /// reference).
-    pub(crate) async fn line_products<'a>(
-        &self,
-        lines: impl Iterator<Item = &'a tijara_core::pricing::PricedLine>,
-    ) -> Vec<tijara::usecases::catalog::ProductView> {
-        let ids: Vec<_> = lines.map(|l| l.product_id.clone()).collect();
-        self.engine.catalog().products_to_show(&ids).await
-    }
-
     /// The order's items, named in the order's language.
     async fn items(&self, doc: &OrderDoc) -> Vec<ItemLine> {
         let lines = || doc.order.seller_orders.iter().flat_map(|s| &s.lines);
-        let views = self.line_products(lines()).await;
+        // One read (a product deleted since or unreadable is named by its reference).
+        let ids = lines().map(|l| &l.product_id);
+        let views = self.engine.catalog().products_to_show(ids).await;
         let mut out = Vec::new();
         for line in lines() {
             let name = match views.iter().find(|v| v.product.id == line.product_id) {

@@ -137,7 +137,9 @@ impl NotificationSink {
             .iter()
             .filter(|l| member.is_none() || l.made_by.as_ref() == member)
             .collect();
-        let views = self.line_products(lines.iter().copied()).await;
+        // One read (a product deleted since or unreadable is named by its reference).
+        let ids = lines.iter().map(|l| &l.product_id);
+        let views = self.engine.catalog().products_to_show(ids).await;
         let mut out = Vec::new();
         for l in lines {
             let (name, options) = match views.iter().find(|v| v.product.id == l.product_id) {

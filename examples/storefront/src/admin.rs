@@ -477,7 +477,8 @@ async fn product_faces(
 ) -> HashMap<tijara_core::ProductId, (String, Option<String>)> {
     let lines = || o.seller_orders.iter().flat_map(|so| so.lines.iter());
     // One read for all the lines.
-    let views = app.line_products(lines()).await;
+    let ids = lines().map(|l| &l.product_id);
+    let views = app.engine.catalog().products_to_show(ids).await;
     let mut faces = HashMap::new();
     for l in lines() {
         if faces.contains_key(&l.product_id) {

@@ -290,18 +290,6 @@ pub struct App {
 }
 
 impl App {
-    /// The products of some order lines, in one read ([`Catalog::products_to_show`]: a
-    /// product deleted since or unreadable is missing, and pages show the line's SKU).
-    ///
-    /// [`Catalog::products_to_show`]: tijara::usecases::catalog::Catalog::products_to_show
-    pub(crate) async fn line_products<'a>(
-        &self,
-        lines: impl Iterator<Item = &'a tijara_core::pricing::PricedLine>,
-    ) -> Vec<tijara::usecases::catalog::ProductView> {
-        let ids: Vec<_> = lines.map(|l| l.product_id.clone()).collect();
-        self.engine.catalog().products_to_show(&ids).await
-    }
-
     /// The state of the JSON API alone on `engine` (no pages, no demo mode: no simulator, no
     /// payment page), reached at `public_url`: the demo bank account, no messages sent, the
     /// default proxies and operations, the system's temporary folder as data folder. For

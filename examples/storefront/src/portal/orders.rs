@@ -145,7 +145,8 @@ struct Products(HashMap<ProductId, Option<ProductView>>);
 impl Products {
     async fn load(app: &App, lines: &[&tijara_core::pricing::PricedLine]) -> Products {
         let mut out = Products::default();
-        for view in app.line_products(lines.iter().copied()).await {
+        let ids = lines.iter().map(|l| &l.product_id);
+        for view in app.engine.catalog().products_to_show(ids).await {
             out.0.insert(view.product.id.clone(), Some(view));
         }
         for l in lines {

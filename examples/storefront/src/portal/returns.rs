@@ -194,7 +194,8 @@ async fn product_names(app: &App, docs: &[&OrderDoc], lang: Lang) -> HashMap<Pro
             .flat_map(|so| so.lines.iter())
     };
     // One read for all the lines (a product deleted since is named by its SKU).
-    let views = app.line_products(lines()).await;
+    let ids = lines().map(|l| &l.product_id);
+    let views = app.engine.catalog().products_to_show(ids).await;
     let mut names = HashMap::new();
     for l in lines() {
         if names.contains_key(&l.product_id) {

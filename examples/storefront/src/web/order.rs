@@ -233,7 +233,8 @@ pub(super) async fn order_page(
     // Product names and pictures, in one read (a product since removed shows its line
     // without them).
     let lines = || o.seller_orders.iter().flat_map(|so| so.lines.iter());
-    let views = app.line_products(lines()).await;
+    let ids = lines().map(|l| &l.product_id);
+    let views = app.engine.catalog().products_to_show(ids).await;
     let mut products = HashMap::new();
     for l in lines() {
         if products.contains_key(&l.product_id) {

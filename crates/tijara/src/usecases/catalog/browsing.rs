@@ -205,12 +205,18 @@ impl Catalog<'_> {
     }
 
     /// The products of some ids to name and show (an order's lines on a page or in a
-    /// message): as [`Catalog::products`], but never an error. When one record does not
-    /// decode ([`TijaraError::Corrupt`]) each product is read alone, so that it costs only its
-    /// own line; on any other failure (the storage unavailable) none is read again. What
-    /// cannot be read is left out (and logged), and the caller shows the line's SKU.
-    pub async fn products_to_show(self, ids: &[ProductId]) -> Vec<ProductView> {
+    /// message: `lines.map(|l| &l.product_id)`): as [`Catalog::products`], but never an
+    /// error. When one record does not decode ([`TijaraError::Corrupt`]) each product is read
+    /// alone, so that it costs only its own line; on any other failure (the storage
+    /// unavailable) none is read again. What cannot be read is left out (and logged), and the
+    /// caller shows the line's SKU.
+    pub async fn products_to_show<'a>(
+        self,
+        ids: impl IntoIterator<Item = &'a ProductId>,
+    ) -> Vec<ProductView> {
         let e = self.engine;
+        let ids: Vec<ProductId> = ids.into_iter().cloned().collect();
+        let ids = &ids[..];
         match e.catalog().products(ids).await {
             Ok(views) => views,
             Err(err) if !matches!(err, TijaraError::Corrupt { .. }) => {
