@@ -122,6 +122,10 @@ async fn journey(lang: &str) {
     assert_fits(&shop, "product").await;
     shop.shot("03-product").await;
     shop.click("form[action='/cart/add'] button").await;
+    // The cart's page, loaded before going on: a navigation to the next page started while
+    // the add's redirect is still in flight can be replaced by the cart page, which has no
+    // product cards (seen once in CI as a 30 s wait for `.grid .card`).
+    shop.find("form.remove[action='/cart/remove']").await;
 
     // The artisan's shop: story, members, products.
     shop.go(&format!("/artisans/{}?{q}", first.product.seller_id))
