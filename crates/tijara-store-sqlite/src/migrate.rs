@@ -69,6 +69,13 @@ const MIGRATIONS: &[Migration] = &[
             "../../tijara-store-sqlx/migrations/sqlite/20261203010001_catalog_version_triggers.sql"
         ),
     },
+    Migration {
+        version: 20261204140001,
+        description: "docs rowid",
+        sql: include_str!(
+            "../../tijara-store-sqlx/migrations/sqlite/20261204140001_docs_rowid.sql"
+        ),
+    },
 ];
 
 /// Why the schema could not be brought up to date.
@@ -220,6 +227,131 @@ pub(crate) fn status(conn: &Connection) -> rusqlite::Result<tijara::ports::stora
 
 #[cfg(test)]
 mod tests {
+    use super::{MIGRATIONS, run};
+    use rusqlite::{Connection, params};
+
+    /// A database as the version before `docs_rowid` left it: every earlier migration applied
+    /// and recorded as `run` records them.
+    fn before_docs_rowid() -> Connection {
+        let last = MIGRATIONS
+            .iter()
+            .position(|m| m.description == "docs rowid")
+            .expect("the docs rowid migration is listed");
+        let mut old = Connection::open_in_memory().expect("open");
+        old.execute_batch(
+            "CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, \
+             installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, success BOOLEAN NOT NULL, \
+             checksum BLOB NOT NULL, execution_time BIGINT NOT NULL)",
+        )
+        .expect("bookkeeping");
+        for m in &MIGRATIONS[..last] {
+            let tx = old.transaction().expect("tx");
+            tx.execute_batch(m.sql).expect("older migration");
+            tx.execute(
+                "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+                 VALUES (?1, ?2, TRUE, ?3, -1)",
+                params![
+                    m.version,
+                    m.description,
+                    &<sha2::Sha384 as sha2::Digest>::digest(m.sql)[..]
+                ],
+            )
+            .expect("record");
+            tx.commit().expect("commit");
+        }
+        old
+    }
+
+    fn docs(conn: &Connection) -> Vec<(String, String, i64, String)> {
+        let mut st = conn
+            .prepare("SELECT kind, id, version, body FROM docs ORDER BY kind, id")
+            .expect("prepare");
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+    }
+
+    fn catalog_version(conn: &Connection) -> i64 {
+        conn.query_row(
+            "SELECT version FROM catalog_version WHERE id = 1",
+            [],
+            |r| r.get(0),
+        )
+        .expect("catalog version")
+    }
+
+    #[test]
+    fn documents_move_to_a_rowid_table_unchanged_and_the_catalog_triggers_still_count() {
+        let mut conn = before_docs_rowid();
+        let order = format!(r#"{{"lines":"{}"}}"#, "بضاعة ".repeat(800));
+        assert!(order.len() > 4096, "an order larger than a page");
+        conn.execute_batch(&format!(
+            "INSERT INTO docs VALUES ('product', 'p1', 3, '{{\"title\":\"زربية\"}}'); \
+             INSERT INTO docs VALUES ('cart', 'c1', 7, '{{}}'); \
+             INSERT INTO docs VALUES ('order', 'o1', 2, '{order}');"
+        ))
+        .expect("documents of the older version");
+        let before = docs(&conn);
+        let version = catalog_version(&conn);
+
+        run(&mut conn).expect("the docs rowid migration applies");
+
+        assert_eq!(docs(&conn), before, "every document, version and body kept");
+        let table: String = conn
+            .query_row(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'docs'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("docs");
+        assert!(
+            !table.to_ascii_uppercase().contains("WITHOUT ROWID"),
+            "docs is a rowid table: {table}"
+        );
+        assert_eq!(catalog_version(&conn), version, "moving counts no change");
+        conn.execute(
+            "UPDATE docs SET version = 4, body = '{}' WHERE kind = 'product' AND id = 'p1'",
+            [],
+        )
+        .expect("product edit");
+        assert_eq!(catalog_version(&conn), version + 1, "a product edit counts");
+        conn.execute(
+            "UPDATE docs SET version = 3 WHERE kind = 'order' AND id = 'o1'",
+            [],
+        )
+        .expect("order edit");
+        conn.execute("DELETE FROM docs WHERE kind = 'cart'", [])
+            .expect("cart deleted");
+        assert_eq!(
+            catalog_version(&conn),
+            version + 1,
+            "orders and carts do not"
+        );
+        conn.execute("DELETE FROM docs WHERE kind = 'product'", [])
+            .expect("product deleted");
+        conn.execute("INSERT INTO docs VALUES ('seller', 's1', 1, '{}')", [])
+            .expect("seller");
+        assert_eq!(catalog_version(&conn), version + 3);
+        let again = conn.execute(
+            "INSERT INTO docs (kind, id, version, body) VALUES ('seller', 's1', 1, '{}') \
+             ON CONFLICT DO NOTHING",
+            [],
+        );
+        assert_eq!(again.expect("insert"), 0, "(kind, id) is still unique");
+        let plan: String = conn
+            .query_row(
+                "EXPLAIN QUERY PLAN SELECT body FROM docs WHERE kind = 'order' AND id = 'o1'",
+                [],
+                |r| r.get(3),
+            )
+            .expect("plan");
+        assert!(
+            plan.contains("INDEX"),
+            "a document is found by its key: {plan}"
+        );
+    }
+
     #[test]
     fn versions_are_in_order() {
         assert!(
