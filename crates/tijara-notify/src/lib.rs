@@ -26,7 +26,9 @@
 //! HTTP SMS gateway: a URL and a JSON body template), [`LogNotifier`] (prints, for
 //! development). Notifications never block the order flow: they are sent from the outbox after
 //! the order is committed; a failed send keeps the event in the outbox and is retried on the next
-//! dispatch; a message already sent for an event is not sent again when the event is retried.
+//! dispatch; a message already sent for an event is not sent again when the event is retried
+//! (the messages an event sent are marked done together once its channels were tried, in one
+//! group commit: a crash between a send and that commit sends them again after the restart).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -731,15 +733,17 @@ fn channel_backoff(failures: u32) -> tijara_core::chrono::Duration {
 }
 
 impl NotificationSink {
-    /// Sends the notifications of `event` on channel `i`: each (event, channel, recipient) at
-    /// most once (done marks); the channel's failure is stored as delivery state, with the
-    /// next try, so every process waits for it and the admin sees it.
+    /// Sends the notifications of `event` on channel `i` that are not done yet (done marks),
+    /// adding the done marks of those sent to `sent` (the caller records them); the channel's
+    /// failure is stored as delivery state, with the next try, so every process waits for it
+    /// and the admin sees it.
     async fn deliver_on(
         &self,
         i: usize,
         channel: &dyn Notifier,
         event: &OutboxEvent,
         notifications: &[Notification],
+        sent: &mut Vec<String>,
     ) -> Result<(), SinkError> {
         let ops = self.engine.operations();
         let target = format!(
@@ -770,9 +774,7 @@ impl NotificationSink {
                 continue;
             }
             match channel.send(n).await {
-                Ok(()) => {
-                    ops.record_done(DONE_SCOPE, &key).await.map_err(sink)?;
-                }
+                Ok(()) => sent.push(key),
                 Err(e) => failures.push(e.0),
             }
         }
@@ -809,10 +811,26 @@ impl EventSink for NotificationSink {
             return Ok(());
         }
         let mut failures = Vec::new();
+        let mut sent = Vec::new();
         for (i, channel) in self.channels.iter().enumerate() {
-            if let Err(e) = self.deliver_on(i, &**channel, event, &notifications).await {
+            if let Err(e) = self
+                .deliver_on(i, &**channel, event, &notifications, &mut sent)
+                .await
+            {
                 failures.push(e.0);
             }
+        }
+        // The messages sent are marked done together, also when another failed: the marks
+        // go to the storage at once and share its group commit (one durable write per event,
+        // not one per message and channel, which kept the dispatcher from keeping up past a
+        // few hundred orders a second: `docs/benchmarks.md`, 2026-12-04 step 9). A crash
+        // between a send and that commit sends the event's messages again after the restart,
+        // as the outbox delivers at least once.
+        let ops = self.engine.operations();
+        for marked in
+            futures::future::join_all(sent.iter().map(|key| ops.record_done(DONE_SCOPE, key))).await
+        {
+            marked.map_err(sink)?;
         }
         if failures.is_empty() {
             if let Some(key) = mark {

@@ -76,6 +76,13 @@ const MIGRATIONS: &[Migration] = &[
             "../../tijara-store-sqlx/migrations/sqlite/20261204140001_docs_rowid.sql"
         ),
     },
+    Migration {
+        version: 20261204140002,
+        description: "idempotency rowid",
+        sql: include_str!(
+            "../../tijara-store-sqlx/migrations/sqlite/20261204140002_idempotency_rowid.sql"
+        ),
+    },
 ];
 
 /// Why the schema could not be brought up to date.
@@ -230,7 +237,7 @@ mod tests {
     use super::{MIGRATIONS, run};
     use rusqlite::{Connection, params};
 
-    /// A database as the version before `docs_rowid` left it: every earlier migration applied
+    /// A database as the version before `docs_rowid` (and `idempotency_rowid`) left it: every earlier migration applied
     /// and recorded as `run` records them.
     fn before_docs_rowid() -> Connection {
         let last = MIGRATIONS
@@ -272,6 +279,18 @@ mod tests {
             .expect("rows")
     }
 
+    fn answers(conn: &Connection) -> Vec<(String, String, String, String, i64)> {
+        let mut st = conn
+            .prepare("SELECT scope, key, fingerprint, response, created_at FROM idempotency ORDER BY scope, key")
+            .expect("prepare");
+        st.query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows")
+    }
+
     fn catalog_version(conn: &Connection) -> i64 {
         conn.query_row(
             "SELECT version FROM catalog_version WHERE id = 1",
@@ -282,32 +301,49 @@ mod tests {
     }
 
     #[test]
-    fn documents_move_to_a_rowid_table_unchanged_and_the_catalog_triggers_still_count() {
+    fn documents_and_answers_move_to_rowid_tables_unchanged_and_the_catalog_triggers_still_count() {
         let mut conn = before_docs_rowid();
         let order = format!(r#"{{"lines":"{}"}}"#, "بضاعة ".repeat(800));
         assert!(order.len() > 4096, "an order larger than a page");
         conn.execute_batch(&format!(
             "INSERT INTO docs VALUES ('product', 'p1', 3, '{{\"title\":\"زربية\"}}'); \
              INSERT INTO docs VALUES ('cart', 'c1', 7, '{{}}'); \
-             INSERT INTO docs VALUES ('order', 'o1', 2, '{order}');"
+             INSERT INTO docs VALUES ('order', 'o1', 2, '{order}'); \
+             INSERT INTO idempotency VALUES ('api:orders', 'k1', 'f1', '{order}', 17); \
+             INSERT INTO idempotency VALUES ('done:notification', '42:0:a@b|', '', '', 18);"
         ))
         .expect("documents of the older version");
         let before = docs(&conn);
+        let answers_before = answers(&conn);
         let version = catalog_version(&conn);
 
         run(&mut conn).expect("the docs rowid migration applies");
 
         assert_eq!(docs(&conn), before, "every document, version and body kept");
-        let table: String = conn
+        assert_eq!(answers(&conn), answers_before, "every stored answer kept");
+        for name in ["docs", "idempotency"] {
+            let table: String = conn
+                .query_row(
+                    "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                    [name],
+                    |r| r.get(0),
+                )
+                .expect("table");
+            assert!(
+                !table.to_ascii_uppercase().contains("WITHOUT ROWID"),
+                "{name} is a rowid table: {table}"
+            );
+        }
+        let by_age: String = conn
             .query_row(
-                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'docs'",
+                "EXPLAIN QUERY PLAN DELETE FROM idempotency WHERE created_at < 18",
                 [],
-                |r| r.get(0),
+                |r| r.get(3),
             )
-            .expect("docs");
+            .expect("plan");
         assert!(
-            !table.to_ascii_uppercase().contains("WITHOUT ROWID"),
-            "docs is a rowid table: {table}"
+            by_age.contains("idempotency_by_age"),
+            "the purge's index: {by_age}"
         );
         assert_eq!(catalog_version(&conn), version, "moving counts no change");
         conn.execute(
