@@ -178,7 +178,9 @@ pub fn link(public_url: &str, path: &str) -> String {
 }
 
 /// Delivers the outbox every `every` (order, payment, parcel and return messages), forever;
-/// while rounds come back full ([`DISPATCH_ROUND`] events), without waiting between them.
+/// while rounds come back full ([`DISPATCH_ROUND`] events), without waiting between them, and
+/// [`FOLLOW_UP`] after a round that delivered anything (orders keep coming: their messages
+/// leave within a fraction of a second, not up to `every` later).
 /// Every process of a scaled-out shop runs it; each round takes the `dispatch` lease first
 /// (see [`crate::housekeeping`]), so one process delivers at a time and events are not sent
 /// twice by two processes at once.
@@ -204,9 +206,13 @@ pub async fn run_dispatcher_until(
             || engine.operations().dispatch_events(DISPATCH_ROUND),
         )
         .await;
-        // A full round with no failure leaves more waiting (a busy hour): the next round starts
-        // at once instead of after `every`, so messages keep up with the orders.
-        let more = matches!(&round, Some(Ok(r)) if r.failed == 0 && r.delivered as u64 >= u64::from(DISPATCH_ROUND));
+        let pause = pause_after(
+            match &round {
+                Some(Ok(r)) => Some((r.delivered, r.failed)),
+                _ => None,
+            },
+            every,
+        );
         match round {
             Some(Ok(report)) if report.failed > 0 => {
                 metrics::counter!("tijara_outbox_delivery_failures_total")
@@ -218,11 +224,6 @@ pub async fn run_dispatcher_until(
                 tracing::warn!(target: "messages", error = %e, "outbox delivery failed")
             }
         }
-        let pause = if more {
-            std::time::Duration::ZERO
-        } else {
-            every
-        };
         tokio::select! {
             // A stop asked is honoured first, also between rounds run back to back.
             biased;
@@ -232,8 +233,30 @@ pub async fn run_dispatcher_until(
     }
 }
 
+/// The pause of [`run_dispatcher_until`] after a round that delivered and failed `round`'s
+/// events (`None`: no round ran, another process holds the lease, or it failed as a whole).
+fn pause_after(round: Option<(usize, usize)>, every: std::time::Duration) -> std::time::Duration {
+    match round {
+        // A full round with no failure leaves more waiting (a busy hour): the next round
+        // starts at once instead of after `every`, so messages keep up with the orders.
+        Some((delivered, 0)) if delivered as u64 >= u64::from(DISPATCH_ROUND) => {
+            std::time::Duration::ZERO
+        }
+        // Orders keep coming: the next round soon.
+        Some((delivered, _)) if delivered > 0 => FOLLOW_UP.min(every),
+        _ => every,
+    }
+}
+
 /// The most outbox events one round of [`run_dispatcher_until`] delivers.
 pub const DISPATCH_ROUND: u32 = 100;
+
+/// The pause of [`run_dispatcher_until`] after a round that delivered events without filling
+/// the round: the messages of a steady stream of orders leave within about this long, not up
+/// to the interval later (measured at ~650 orders a second: the oldest waiting event at most
+/// ~0.1 s old; `docs/benchmarks.md`, 2026-12-04 step 9). Each round takes the
+/// lease and reads the outbox once, so rounds are not run back to back while none is full.
+pub const FOLLOW_UP: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Sends a password-reset link (`/account/reset?token=…`) in the account's language.
 pub fn send_reset(app: &crate::App, mail: &tijara::usecases::accounts::LinkMail) {
@@ -283,6 +306,29 @@ pub async fn send_verification(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_next_round_starts_at_once_when_full_soon_after_deliveries_else_after_the_interval() {
+        use std::time::Duration;
+        let every = Duration::from_secs(5);
+        let full = DISPATCH_ROUND as usize;
+        assert_eq!(pause_after(Some((full, 0)), every), Duration::ZERO);
+        assert_eq!(
+            pause_after(Some((full, 1)), every),
+            FOLLOW_UP,
+            "failures wait"
+        );
+        assert_eq!(pause_after(Some((1, 0)), every), FOLLOW_UP);
+        assert_eq!(pause_after(Some((0, 0)), every), every, "an idle outbox");
+        assert_eq!(pause_after(Some((0, 3)), every), every, "only failures");
+        assert_eq!(pause_after(None, every), every);
+        let short = Duration::from_millis(10);
+        assert_eq!(
+            pause_after(Some((1, 0)), short),
+            short,
+            "never longer than asked"
+        );
+    }
 
     #[tokio::test]
     async fn demo_mode_without_smtp_keeps_mail_in_the_mailbox_and_sms_go_nowhere() {

@@ -61,6 +61,13 @@ pub struct EngineConfig {
     pub max_unpaid_per_client: u32,
     /// How far back unpaid orders count against those limits (default 24 h).
     pub unpaid_window: Duration,
+    /// How many aggregates' events [`Operations::dispatch_events`](crate::Operations::dispatch_events)
+    /// delivers at once (default 8; at least 1). The events of one aggregate (one order, say)
+    /// are always delivered one after the other, in order; those of different aggregates
+    /// concurrently, so a sink's waits (a durable write, an SMTP or HTTP call) overlap. 1
+    /// delivers every event one after the other, for a sink that must not be called
+    /// concurrently.
+    pub dispatch_concurrency: usize,
     /// The secret of the e-mail tags in security log lines (HMAC-SHA256; default random at
     /// each start): give a key kept by the installation so tags stay comparable across
     /// restarts, and a leaked log cannot be matched against a list of e-mails.
@@ -81,6 +88,7 @@ impl Default for EngineConfig {
             max_unpaid_per_email: 3,
             max_unpaid_per_client: 5,
             unpaid_window: Duration::hours(24),
+            dispatch_concurrency: 8,
             log_key: crate::support::LogKey::random(),
         }
     }
@@ -105,6 +113,13 @@ impl EngineConfig {
     /// [`EngineConfig::max_conflict_retries`]).
     pub fn with_max_conflict_retries(mut self, max_conflict_retries: u32) -> Self {
         self.max_conflict_retries = max_conflict_retries;
+        self
+    }
+
+    /// Sets how many aggregates' events a dispatch delivers at once (see
+    /// [`EngineConfig::dispatch_concurrency`]; 0 is taken as 1).
+    pub fn with_dispatch_concurrency(mut self, dispatch_concurrency: usize) -> Self {
+        self.dispatch_concurrency = dispatch_concurrency.max(1);
         self
     }
 

@@ -88,6 +88,9 @@ pub trait EventSink: Send + Sync {
     /// - The engine calls it for outbox events in `seq` order per aggregate, and calls it
     ///   again with the same event after an `Err` or a crash: delivery is at least once, so a
     ///   sink MUST tolerate repeats (deduplicate on [`OutboxEvent::seq`]).
+    /// - It may call it for events of different aggregates at the same time (up to
+    ///   [`EngineConfig::dispatch_concurrency`](crate::EngineConfig::dispatch_concurrency), 8
+    ///   by default; set it to 1 for a sink that must be called one event at a time).
     /// - `Ok` means delivered for good: the event is acknowledged and never given again.
     ///   `Err` keeps it, and holds back the later events of its aggregate until the next
     ///   dispatch. An event the sink does not handle (another kind, or one

@@ -5,11 +5,11 @@ use crate::engine::{Loaded, Tijara};
 use crate::error::TijaraError;
 use crate::ports::storage::{
     Changeset, CommitOutcome, DeliveryAttempt, DeliveryRow, DocKind, IdempotencyRecord, ListQuery,
-    PurgeCutoffs, PurgeReport, StorageError,
+    OutboxEvent, PurgeCutoffs, PurgeReport, StorageError,
 };
 use crate::usecases::order_update::Applied;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use tijara_core::OrderId;
 use tijara_core::order::OrderStatus;
 use tijara_core::order_record::StockMove;
@@ -431,31 +431,53 @@ impl Operations<'_> {
         Ok(cancelled)
     }
 
-    /// Delivers pending outbox events to the event sink, in order; at least once.
+    /// Delivers up to `limit` pending outbox events to the event sink; at least once. The
+    /// events of one aggregate are delivered in order, one after the other, and a failure
+    /// holds back that aggregate's later events until the next dispatch; different
+    /// aggregates' events are delivered concurrently, up to
+    /// [`EngineConfig::dispatch_concurrency`](crate::EngineConfig::dispatch_concurrency) at
+    /// once. The events delivered are acknowledged together at the end.
     pub async fn dispatch_events(self, limit: u32) -> Result<DispatchReport, TijaraError> {
+        use futures_util::StreamExt as _;
         let e = self.engine;
         let sink = e.inner.sink.clone().ok_or(TijaraError::NoEventSink)?;
         let events = e.inner.storage.pending_events(limit.max(1)).await?;
-        let mut blocked: BTreeSet<String> = BTreeSet::new();
+        // Each aggregate's events, in the order read (by seq).
+        let mut groups: Vec<Vec<OutboxEvent>> = Vec::new();
+        let mut group_of: BTreeMap<String, usize> = BTreeMap::new();
+        for event in events {
+            let i = *group_of.entry(event.aggregate.clone()).or_insert_with(|| {
+                groups.push(Vec::new());
+                groups.len() - 1
+            });
+            groups[i].push(event);
+        }
+        let sink = &*sink;
+        let rounds = futures_util::stream::iter(groups)
+            .map(|group| async move {
+                let mut acked = Vec::with_capacity(group.len());
+                let total = group.len();
+                for event in group {
+                    if sink.deliver(&event).await.is_err() {
+                        break;
+                    }
+                    acked.push(event.seq);
+                }
+                let failed = total - acked.len();
+                (acked, failed)
+            })
+            .buffer_unordered(e.inner.config.dispatch_concurrency.max(1))
+            .collect::<Vec<_>>()
+            .await;
         let mut report = DispatchReport::default();
         let mut acked = Vec::new();
-        for e in events {
-            if blocked.contains(&e.aggregate) {
-                report.failed += 1;
-                continue;
-            }
-            match sink.deliver(&e).await {
-                Ok(()) => {
-                    acked.push(e.seq);
-                    report.delivered += 1;
-                }
-                Err(_) => {
-                    blocked.insert(e.aggregate.clone());
-                    report.failed += 1;
-                }
-            }
+        for (seqs, failed) in rounds {
+            report.delivered += seqs.len();
+            report.failed += failed;
+            acked.extend(seqs);
         }
         if !acked.is_empty() {
+            acked.sort_unstable();
             e.inner.storage.ack_events(&acked).await?;
         }
         Ok(report)

@@ -1,0 +1,160 @@
+//! Outbox dispatch delivers different aggregates' events concurrently, up to
+//! `EngineConfig::dispatch_concurrency` at once, and each aggregate's events in order, one
+//! after the other.
+
+mod common;
+
+use async_trait::async_trait;
+use common::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use tijara::Tijara;
+use tijara::ports::runtime::{EventSink, SinkError};
+use tijara::ports::storage::OutboxEvent;
+use tijara_core::Region;
+use tijara_testkit::stubs::*;
+
+/// A sink that takes a while per event and remembers how many it was given at once.
+#[derive(Default)]
+struct Slow {
+    in_flight: AtomicUsize,
+    most: AtomicUsize,
+    /// (aggregate, seq) of each event delivered, in the order delivered.
+    seen: Mutex<Vec<(String, u64)>>,
+    /// An aggregate whose events fail.
+    failing: Mutex<Option<String>>,
+}
+
+#[async_trait]
+impl EventSink for Slow {
+    async fn deliver(&self, event: &OutboxEvent) -> Result<(), SinkError> {
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most.fetch_max(now, Ordering::SeqCst);
+        tokio::time::sleep(std::time::Duration::from_millis(15)).await;
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        if self.failing.lock().expect("lock").as_deref() == Some(event.aggregate.as_str()) {
+            return Err(SinkError("refused".into()));
+        }
+        self.seen
+            .lock()
+            .expect("lock")
+            .push((event.aggregate.clone(), event.seq));
+        Ok(())
+    }
+}
+
+fn engine(sink: Arc<Slow>, concurrency: usize) -> Market {
+    let clock = Arc::new(FixedClock::at(t0()));
+    let carrier = Arc::new(StubCarrier::new("amana", "30.00", "10.00"));
+    let card = Arc::new(StubGateway::card());
+    let engine = Tijara::builder()
+        .region(Region::dakhla())
+        .storage(Arc::new(tijara_store_memory::MemoryStore::new()))
+        .payment(card.clone())
+        .payment(Arc::new(StubGateway::cash_on_delivery()))
+        .carrier(carrier.clone())
+        .clock(clock.clone())
+        .ids(Arc::new(SequentialIds::default()))
+        .event_sink(sink)
+        .config(tijara::EngineConfig::default().with_dispatch_concurrency(concurrency))
+        .build()
+        .expect("engine");
+    Market {
+        engine,
+        clock,
+        carrier,
+        sink: Arc::new(RecordingSink::default()),
+        card,
+    }
+}
+
+/// Three orders placed (two events each: placed, confirmed) on `m`; their ids.
+async fn three_orders(m: &Market) -> Vec<String> {
+    let c = catalog(m).await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let placed = m
+            .engine
+            .checkout()
+            .place_order(request(vec![(c.cushion.clone(), 1)], &[&c.a], "cod"), None)
+            .await
+            .expect("placed");
+        ids.push(placed.order.id.as_str().to_owned());
+    }
+    ids
+}
+
+/// Each of `orders` had its events delivered in seq order, and `n` of them in all.
+fn in_order_per_aggregate(seen: &[(String, u64)], orders: &[String], n: usize) {
+    for id in orders {
+        let seqs: Vec<u64> = seen
+            .iter()
+            .filter(|(a, _)| a == id)
+            .map(|(_, s)| *s)
+            .collect();
+        assert_eq!(seqs.len(), n, "{id}: {seqs:?}");
+        assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{id}: {seqs:?}");
+    }
+}
+
+#[tokio::test]
+async fn aggregates_are_delivered_concurrently_each_in_order() {
+    let sink = Arc::new(Slow::default());
+    let m = engine(sink.clone(), 8);
+    let orders = three_orders(&m).await;
+    let r = m
+        .engine
+        .operations()
+        .dispatch_events(100)
+        .await
+        .expect("dispatch");
+    assert_eq!(r.failed, 0);
+    assert!(r.delivered >= 6, "{r:?}");
+    assert!(
+        sink.most.load(Ordering::SeqCst) >= 3,
+        "the orders' events overlapped: at most {} at once",
+        sink.most.load(Ordering::SeqCst)
+    );
+    let seen = sink.seen.lock().expect("lock").clone();
+    in_order_per_aggregate(&seen, &orders, 2);
+    assert_eq!(
+        m.engine
+            .operations()
+            .dispatch_events(100)
+            .await
+            .expect("again")
+            .delivered,
+        0,
+        "every event delivered was acknowledged"
+    );
+}
+
+#[tokio::test]
+async fn one_at_a_time_when_configured_and_a_failure_holds_back_only_its_aggregate() {
+    let sink = Arc::new(Slow::default());
+    let m = engine(sink.clone(), 1);
+    let orders = three_orders(&m).await;
+    *sink.failing.lock().expect("lock") = Some(orders[1].clone());
+    let r = m
+        .engine
+        .operations()
+        .dispatch_events(100)
+        .await
+        .expect("dispatch");
+    assert_eq!(sink.most.load(Ordering::SeqCst), 1, "never two at once");
+    assert_eq!(r.failed, 2, "the failing order's two events: {r:?}");
+    let seen = sink.seen.lock().expect("lock").clone();
+    in_order_per_aggregate(&seen, &[orders[0].clone(), orders[2].clone()], 2);
+    in_order_per_aggregate(&seen, &orders[1..2], 0);
+    // The failure gone, the held-back order's events come, in order.
+    *sink.failing.lock().expect("lock") = None;
+    let r = m
+        .engine
+        .operations()
+        .dispatch_events(100)
+        .await
+        .expect("dispatch");
+    assert_eq!((r.delivered, r.failed), (2, 0));
+    let seen = sink.seen.lock().expect("lock").clone();
+    in_order_per_aggregate(&seen, &orders, 2);
+}
