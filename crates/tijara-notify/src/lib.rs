@@ -770,6 +770,9 @@ impl NotificationSink {
                 n.phone.as_deref().unwrap_or("")
             );
             let key = format!("{}:{i}:{who}", event.seq);
+            // Done before (a redelivered event). Two different messages of one event to one
+            // recipient (a seller buying from the own shop: the seller's notice and the
+            // shopper's confirmation) are both sent, under one mark.
             if ops.is_done(DONE_SCOPE, &key).await.map_err(sink)? {
                 continue;
             }
@@ -821,9 +824,11 @@ impl EventSink for NotificationSink {
             }
         }
         // The messages sent are marked done together, also when another failed: the marks
-        // go to the storage at once and share its group commit (one durable write per event,
-        // not one per message and channel, which kept the dispatcher from keeping up past a
-        // few hundred orders a second: `docs/benchmarks.md`, 2026-12-04 step 9). A crash
+        // go to the storage at once, so their waits overlap (the SQLite writer commits them
+        // in one group commit; on PostgreSQL each is its own transaction, in parallel),
+        // instead of one awaited commit per message and channel, which kept the dispatcher
+        // from keeping up past a few hundred orders a second (`docs/benchmarks.md`,
+        // 2026-12-04 step 9). A crash
         // between a send and that commit sends the event's messages again after the restart,
         // as the outbox delivers at least once.
         let ops = self.engine.operations();

@@ -540,7 +540,16 @@ impl WebhookSink {
             }
             Err(e) => {
                 if let Ok(mut s) = self.state.lock() {
-                    let failed = s.waits.get(&endpoint.id).map_or(0, |(n, _)| *n) + 1;
+                    // Events of different orders are sent at once (the engine's
+                    // `dispatch_concurrency`): attempts that started at the same count of
+                    // failures count as one, so the backoff grows by one step per round of
+                    // attempts, not per event in flight.
+                    let now_failed = s.waits.get(&endpoint.id).map_or(0, |(n, _)| *n);
+                    let failed = if now_failed > failed {
+                        now_failed
+                    } else {
+                        failed + 1
+                    };
                     let wait = self.backoff.wait(failed);
                     s.waits
                         .insert(endpoint.id.clone(), (failed, Instant::now() + wait));

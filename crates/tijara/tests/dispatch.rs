@@ -56,7 +56,12 @@ fn engine(sink: Arc<Slow>, concurrency: usize) -> Market {
         .clock(clock.clone())
         .ids(Arc::new(SequentialIds::default()))
         .event_sink(sink)
-        .config(tijara::EngineConfig::default().with_dispatch_concurrency(concurrency))
+        .config(
+            tijara::EngineConfig::default()
+                .with_dispatch_concurrency(concurrency)
+                // One shopper places every order here.
+                .with_max_unpaid_per_email(0),
+        )
         .build()
         .expect("engine");
     Market {
@@ -70,9 +75,23 @@ fn engine(sink: Arc<Slow>, concurrency: usize) -> Market {
 
 /// Three orders placed (two events each: placed, confirmed) on `m`; their ids.
 async fn three_orders(m: &Market) -> Vec<String> {
+    orders(m, 3).await
+}
+
+/// `n` orders placed (two events each: placed, confirmed) on `m`; their ids.
+async fn orders(m: &Market, n: usize) -> Vec<String> {
     let c = catalog(m).await;
+    m.engine
+        .catalog()
+        .adjust_stock(
+            &c.cushion,
+            tijara::usecases::catalog::StockAdjustment::Add { units: 20 },
+            None,
+        )
+        .await
+        .expect("stock");
     let mut ids = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..n {
         let placed = m
             .engine
             .checkout()
@@ -155,6 +174,25 @@ async fn one_at_a_time_when_configured_and_a_failure_holds_back_only_its_aggrega
         .await
         .expect("dispatch");
     assert_eq!((r.delivered, r.failed), (2, 0));
+    let seen = sink.seen.lock().expect("lock").clone();
+    in_order_per_aggregate(&seen, &orders, 2);
+}
+
+#[tokio::test]
+async fn no_more_aggregates_at_once_than_configured() {
+    let sink = Arc::new(Slow::default());
+    let m = engine(sink.clone(), 4);
+    let orders = orders(&m, 10).await;
+    let r = m
+        .engine
+        .operations()
+        .dispatch_events(100)
+        .await
+        .expect("dispatch");
+    assert_eq!(r.failed, 0);
+    assert!(r.delivered >= 20, "{r:?}");
+    let most = sink.most.load(Ordering::SeqCst);
+    assert!((2..=4).contains(&most), "{most} at once, 4 allowed");
     let seen = sink.seen.lock().expect("lock").clone();
     in_order_per_aggregate(&seen, &orders, 2);
 }

@@ -65,8 +65,8 @@ pub struct EngineConfig {
     /// delivers at once (default 8; at least 1). The events of one aggregate (one order, say)
     /// are always delivered one after the other, in order; those of different aggregates
     /// concurrently, so a sink's waits (a durable write, an SMTP or HTTP call) overlap. 1
-    /// delivers every event one after the other, for a sink that must not be called
-    /// concurrently.
+    /// delivers every event one after the other in `seq` order, as before this setting, for a
+    /// sink that must not be called concurrently or relies on the global order.
     pub dispatch_concurrency: usize,
     /// The secret of the e-mail tags in security log lines (HMAC-SHA256; default random at
     /// each start): give a key kept by the installation so tags stay comparable across

@@ -436,12 +436,17 @@ impl Operations<'_> {
     /// holds back that aggregate's later events until the next dispatch; different
     /// aggregates' events are delivered concurrently, up to
     /// [`EngineConfig::dispatch_concurrency`](crate::EngineConfig::dispatch_concurrency) at
-    /// once. The events delivered are acknowledged together at the end.
+    /// once (with 1, every event one after the other in `seq` order). The events delivered
+    /// are acknowledged together at the end.
     pub async fn dispatch_events(self, limit: u32) -> Result<DispatchReport, TijaraError> {
         use futures_util::StreamExt as _;
         let e = self.engine;
         let sink = e.inner.sink.clone().ok_or(TijaraError::NoEventSink)?;
         let events = e.inner.storage.pending_events(limit.max(1)).await?;
+        let concurrency = e.inner.config.dispatch_concurrency;
+        if concurrency <= 1 {
+            return dispatch_in_sequence(e, &*sink, events).await;
+        }
         // Each aggregate's events, in the order read (by seq).
         let mut groups: Vec<Vec<OutboxEvent>> = Vec::new();
         let mut group_of: BTreeMap<String, usize> = BTreeMap::new();
@@ -466,7 +471,7 @@ impl Operations<'_> {
                 let failed = total - acked.len();
                 (acked, failed)
             })
-            .buffer_unordered(e.inner.config.dispatch_concurrency.max(1))
+            .buffer_unordered(concurrency)
             .collect::<Vec<_>>()
             .await;
         let mut report = DispatchReport::default();
@@ -482,4 +487,36 @@ impl Operations<'_> {
         }
         Ok(report)
     }
+}
+
+/// [`Operations::dispatch_events`] one event at a time, in `seq` order
+/// (`dispatch_concurrency` 1): an aggregate's failure skips its later events.
+async fn dispatch_in_sequence(
+    e: &Tijara,
+    sink: &dyn crate::ports::runtime::EventSink,
+    events: Vec<OutboxEvent>,
+) -> Result<DispatchReport, TijaraError> {
+    let mut blocked: BTreeSet<String> = BTreeSet::new();
+    let mut report = DispatchReport::default();
+    let mut acked = Vec::new();
+    for event in events {
+        if blocked.contains(&event.aggregate) {
+            report.failed += 1;
+            continue;
+        }
+        match sink.deliver(&event).await {
+            Ok(()) => {
+                acked.push(event.seq);
+                report.delivered += 1;
+            }
+            Err(_) => {
+                blocked.insert(event.aggregate.clone());
+                report.failed += 1;
+            }
+        }
+    }
+    if !acked.is_empty() {
+        e.inner.storage.ack_events(&acked).await?;
+    }
+    Ok(report)
 }

@@ -291,9 +291,15 @@ impl Shop {
 
 /// Whether a WebDriver error is "the element you held was replaced by a new page".
 fn is_stale(e: &fantoccini::error::CmdError) -> bool {
+    // Chromium sometimes reports an element of a page being replaced as an "unknown error"
+    // from its inspector ("Node with given id does not belong to the document") instead of
+    // a stale reference (seen in CI on 2026-12-04).
     matches!(
         e,
         fantoccini::error::CmdError::Standard(w)
             if w.error == fantoccini::error::ErrorStatus::StaleElementReference
+                || (w.error == fantoccini::error::ErrorStatus::UnknownError
+                    && (w.message.contains("does not belong to the document")
+                        || w.message.contains("No node with given id")))
     )
 }
