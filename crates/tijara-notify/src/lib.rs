@@ -828,9 +828,8 @@ impl EventSink for NotificationSink {
         // in one group commit; on PostgreSQL each is its own transaction, in parallel),
         // instead of one awaited commit per message and channel, which kept the dispatcher
         // from keeping up past a few hundred orders a second (`docs/benchmarks.md`,
-        // 2026-12-04 step 9). A crash
-        // between a send and that commit sends the event's messages again after the restart,
-        // as the outbox delivers at least once.
+        // 2026-12-04 step 9). A crash between a send and that commit sends the event's
+        // messages again after the restart, as the outbox delivers at least once.
         let ops = self.engine.operations();
         for marked in
             futures::future::join_all(sent.iter().map(|key| ops.record_done(DONE_SCOPE, key))).await

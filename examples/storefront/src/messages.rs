@@ -253,10 +253,11 @@ fn pause_after(round: Option<(usize, usize)>, every: std::time::Duration) -> std
 pub const DISPATCH_ROUND: u32 = 100;
 
 /// The pause of [`run_dispatcher_until`] after a round that delivered events, none failing,
-/// without filling the round: the messages of a steady stream of orders leave within about this long, not up
-/// to the interval later (measured at ~650 orders a second: the oldest waiting event at most
-/// ~0.1 s old; `docs/benchmarks.md`, 2026-12-04 step 9). Each round takes the
-/// lease and reads the outbox once, so rounds are not run back to back while none is full.
+/// without filling the round: the messages of a steady stream of orders leave within about
+/// this long, not up to the interval later (measured at ~650 orders a second: the oldest
+/// waiting event at most ~0.1 s old; `docs/benchmarks.md`, 2026-12-04 step 9). Each round
+/// takes the lease and reads the outbox once, so rounds are not run back to back while none
+/// is full.
 pub const FOLLOW_UP: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Sends a password-reset link (`/account/reset?token=…`) in the account's language.
