@@ -41,11 +41,29 @@ pub fn market_with(
     storage: Arc<dyn tijara::ports::storage::Storage>,
     config: tijara::EngineConfig,
 ) -> Market {
+    let sink = Arc::new(RecordingSink::default());
+    built(storage, config, sink.clone(), sink)
+}
+
+/// A market whose outbox events go to `events` (its `sink` then records none).
+pub fn market_delivering_to(
+    storage: Arc<dyn tijara::ports::storage::Storage>,
+    config: tijara::EngineConfig,
+    events: Arc<dyn tijara::ports::runtime::EventSink>,
+) -> Market {
+    built(storage, config, Arc::new(RecordingSink::default()), events)
+}
+
+fn built(
+    storage: Arc<dyn tijara::ports::storage::Storage>,
+    config: tijara::EngineConfig,
+    sink: Arc<RecordingSink>,
+    events: Arc<dyn tijara::ports::runtime::EventSink>,
+) -> Market {
     let clock = Arc::new(FixedClock::at(t0()));
     let carrier = Arc::new(StubCarrier::new("amana", "30.00", "10.00"));
     // `ctm`: a carrier without tracking of its own (numbers and steps typed by hand).
     let hand = Arc::new(StubCarrier::new("ctm", "35.00", "10.00").by_hand());
-    let sink = Arc::new(RecordingSink::default());
     let card = Arc::new(StubGateway::card());
     let engine = Tijara::builder()
         .region(Region::dakhla())
@@ -58,7 +76,7 @@ pub fn market_with(
         .clock(clock.clone())
         .ids(Arc::new(SequentialIds::default()))
         .sleeper(Arc::new(TokioSleeper))
-        .event_sink(sink.clone())
+        .event_sink(events)
         .config(config)
         .build()
         .expect("engine");

@@ -8,11 +8,8 @@ use async_trait::async_trait;
 use common::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use tijara::Tijara;
 use tijara::ports::runtime::{EventSink, SinkError};
 use tijara::ports::storage::OutboxEvent;
-use tijara_core::Region;
-use tijara_testkit::stubs::*;
 
 /// A sink that takes a while per event and remembers how many it was given at once.
 #[derive(Default)]
@@ -44,33 +41,14 @@ impl EventSink for Slow {
 }
 
 fn engine(sink: Arc<Slow>, concurrency: usize) -> Market {
-    let clock = Arc::new(FixedClock::at(t0()));
-    let carrier = Arc::new(StubCarrier::new("amana", "30.00", "10.00"));
-    let card = Arc::new(StubGateway::card());
-    let engine = Tijara::builder()
-        .region(Region::dakhla())
-        .storage(Arc::new(tijara_store_memory::MemoryStore::new()))
-        .payment(card.clone())
-        .payment(Arc::new(StubGateway::cash_on_delivery()))
-        .carrier(carrier.clone())
-        .clock(clock.clone())
-        .ids(Arc::new(SequentialIds::default()))
-        .event_sink(sink)
-        .config(
-            tijara::EngineConfig::default()
-                .with_dispatch_concurrency(concurrency)
-                // One shopper places every order here.
-                .with_max_unpaid_per_email(0),
-        )
-        .build()
-        .expect("engine");
-    Market {
-        engine,
-        clock,
-        carrier,
-        sink: Arc::new(RecordingSink::default()),
-        card,
-    }
+    market_delivering_to(
+        Arc::new(tijara_store_memory::MemoryStore::new()),
+        tijara::EngineConfig::default()
+            .with_dispatch_concurrency(concurrency)
+            // One shopper places every order here.
+            .with_max_unpaid_per_email(0),
+        sink,
+    )
 }
 
 /// Three orders placed (two events each: placed, confirmed) on `m`; their ids.
