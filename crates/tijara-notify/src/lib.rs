@@ -823,19 +823,14 @@ impl EventSink for NotificationSink {
                 failures.push(e.0);
             }
         }
-        // The messages sent are marked done together, also when another failed: the marks
-        // go to the storage at once, so their waits overlap (the SQLite writer commits them
-        // in one group commit; on PostgreSQL each is its own transaction, in parallel),
-        // instead of one awaited commit per message and channel, which kept the dispatcher
-        // from keeping up past a few hundred orders a second (`docs/benchmarks.md`,
-        // 2026-12-04 step 9). A crash between a send and that commit sends the event's
-        // messages again after the restart, as the outbox delivers at least once.
+        // The messages sent are marked done together, also when another failed, in one
+        // call (one statement on PostgreSQL, one group commit on SQLite) instead of one
+        // awaited commit per message and channel, which kept the dispatcher from keeping up
+        // past a few hundred orders a second (`docs/benchmarks.md`, 2026-12-04 steps 9 and
+        // 10). A crash between a send and that commit sends the event's messages again after
+        // the restart, as the outbox delivers at least once.
         let ops = self.engine.operations();
-        for marked in
-            futures::future::join_all(sent.iter().map(|key| ops.record_done(DONE_SCOPE, key))).await
-        {
-            marked.map_err(sink)?;
-        }
+        ops.record_done_all(DONE_SCOPE, &sent).await.map_err(sink)?;
         if failures.is_empty() {
             if let Some(key) = mark {
                 self.engine

@@ -187,3 +187,64 @@ impl PostgresStore {
         }
     }
 }
+
+impl PostgresStore {
+    /// [`Storage::insert_idempotency_records`] in one statement (up to 1,000 records, each
+    /// five parameters of PostgreSQL's 65,535): one round trip and one commit for all, where
+    /// a changeset each took `BEGIN`, the insert and `COMMIT` with a durable commit each.
+    pub(crate) async fn insert_records(
+        &self,
+        records: &[IdempotencyRecord],
+    ) -> Result<Vec<bool>, StorageError> {
+        let mut stored = Vec::with_capacity(records.len());
+        let mut earlier = std::collections::HashSet::new();
+        for chunk in records.chunks(1000) {
+            let inserted = self.insert_chunk(chunk).await?;
+            for r in chunk {
+                let key = (r.scope.as_str(), r.key.as_str());
+                // The first of a repeated scope and key is the one inserted.
+                stored.push(
+                    earlier.insert(key) && inserted.contains(&(r.scope.clone(), r.key.clone())),
+                );
+            }
+        }
+        Ok(stored)
+    }
+
+    /// The scopes and keys that one multi-row `INSERT … ON CONFLICT DO NOTHING` stored now.
+    async fn insert_chunk(
+        &self,
+        chunk: &[IdempotencyRecord],
+    ) -> Result<std::collections::HashSet<(String, String)>, StorageError> {
+        let mut attempt = 0;
+        loop {
+            let mut q = sqlx::QueryBuilder::<sqlx::Postgres>::new(
+                "INSERT INTO idempotency (scope, key, fingerprint, response, created_at) ",
+            );
+            q.push_values(chunk, |mut row, r| {
+                row.push_bind(&r.scope)
+                    .push_bind(&r.key)
+                    .push_bind(&r.fingerprint)
+                    .push_bind(&r.response)
+                    .push_bind(crate::common::micros(r.created_at));
+            });
+            q.push(" ON CONFLICT DO NOTHING RETURNING scope, key");
+            match q
+                .build_query_as::<(String, String)>()
+                .fetch_all(&self.pool)
+                .await
+            {
+                Ok(rows) => return Ok(rows.into_iter().collect()),
+                Err(e) => {
+                    let (e, retry) = classify(e);
+                    attempt += 1;
+                    if !retry || attempt >= MAX_TRIES {
+                        log_fault("insert_idempotency_records", "PostgreSQL", &e);
+                        return Err(e);
+                    }
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+            }
+        }
+    }
+}

@@ -413,3 +413,14 @@ fn classify_ref(e: &sqlx::Error) -> bool {
 
 crate::common::sql_tx!(sqlx::Sqlite);
 crate::common::sql_store!(SqliteStore, sqlx::Sqlite);
+
+impl SqliteStore {
+    /// [`Storage::insert_idempotency_records`](tijara::ports::storage::Storage::insert_idempotency_records)
+    /// as a changeset each: they go to the one writer and share its group commit.
+    pub(crate) async fn insert_records(
+        &self,
+        records: &[tijara::ports::storage::IdempotencyRecord],
+    ) -> Result<Vec<bool>, StorageError> {
+        tijara::ports::storage::insert_idempotency_records_each(self, records).await
+    }
+}

@@ -125,6 +125,7 @@ macro_rules! storage_conformance {
             reservations_hold_commit_and_release,
             untracked_variants_never_run_out,
             idempotency_replays_and_refuses,
+            idempotency_records_are_stored_once_each,
             outbox_keeps_order_until_acknowledged,
             product_search_filters,
             search_finds_what_shoppers_mean,

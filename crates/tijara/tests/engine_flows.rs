@@ -1516,6 +1516,55 @@ async fn done_marks_are_recorded_once() {
 }
 
 #[tokio::test]
+async fn done_marks_are_recorded_several_at_once() {
+    let m = market();
+    let ops = m.engine.operations();
+    ops.record_done("notification", "7:0:a@b")
+        .await
+        .expect("one before");
+    let keys: Vec<String> = ["7:0:a@b", "7:0:c@d", "7:1:c@d", "7:0:c@d"]
+        .map(String::from)
+        .to_vec();
+    assert_eq!(
+        ops.record_done_all("notification", &keys)
+            .await
+            .expect("marks"),
+        vec![false, true, true, false],
+        "recorded before, new, new, repeated in the call"
+    );
+    for key in &keys {
+        assert!(
+            ops.is_done("notification", key).await.expect("read"),
+            "{key}"
+        );
+    }
+    assert!(
+        !ops.is_done("webhook", "7:0:c@d")
+            .await
+            .expect("other scope")
+    );
+    assert_eq!(
+        ops.record_done_all("notification", &[])
+            .await
+            .expect("none"),
+        Vec::<bool>::new()
+    );
+    assert!(matches!(
+        ops.record_done_all("notification", &["k".into(), String::new()])
+            .await,
+        Err(TijaraError::InvalidField { field: "key", .. })
+    ));
+    assert!(matches!(
+        ops.record_done_all("", &keys).await,
+        Err(TijaraError::InvalidField { field: "scope", .. })
+    ));
+    assert!(
+        !ops.is_done("notification", "k").await.expect("read"),
+        "a refused call records nothing"
+    );
+}
+
+#[tokio::test]
 async fn several_products_are_read_at_once() {
     let m = market();
     catalog(&m).await;

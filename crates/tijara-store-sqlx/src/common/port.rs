@@ -512,6 +512,10 @@ macro_rules! sql_store {
                 read_idempotency(&self.pool, scope, key).await.map_err(at("idempotency"))
             }
 
+            async fn insert_idempotency_records(&self, records: &[IdempotencyRecord]) -> Result<Vec<bool>, StorageError> {
+                self.insert_records(records).await
+            }
+
             async fn claim_idempotency(
                 &self,
                 scope: &str,

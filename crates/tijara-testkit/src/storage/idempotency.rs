@@ -53,6 +53,95 @@ pub async fn idempotency_replays_and_refuses<S: Storage + ?Sized>(s: &S) {
     );
 }
 
+/// Records inserted several at a time ([`Storage::insert_idempotency_records`]): each new
+/// scope and key stored as given and answered `true`; one stored already (whatever its
+/// fingerprint) left as it was and answered `false`; a scope and key repeated in one call
+/// stored once (the first `true`); keys are per scope; of two calls racing for one key,
+/// exactly one stores it.
+pub async fn idempotency_records_are_stored_once_each<S: Storage + ?Sized>(s: &S) {
+    let (a, b, c, d) = (
+        unique("mark"),
+        unique("mark"),
+        unique("mark"),
+        unique("mark"),
+    );
+    let at = t0() + Duration::minutes(3);
+    let rec = |scope: &str, key: &str, response: &str| {
+        IdempotencyRecord::new(scope, key.to_owned(), "done", response, at)
+    };
+    let insert = |records: Vec<IdempotencyRecord>| async move {
+        s.insert_idempotency_records(&records)
+            .await
+            .unwrap_or_else(|e| panic!("insert_idempotency_records: {e}"))
+    };
+    assert_eq!(insert(vec![]).await, Vec::<bool>::new(), "nothing to store");
+    let mut before = one(doc(DocKind::Order, &unique("o"), None, "{}"));
+    before.idempotency = Some(IdempotencyRecord::new(
+        "done:test",
+        c.clone(),
+        "other",
+        "first",
+        t0(),
+    ));
+    ok(s, before, "a record stored before").await;
+    assert_eq!(
+        insert(vec![
+            rec("done:test", &a, "a"),
+            rec("done:test", &b, "b"),
+            rec("done:test", &a, "a again"),
+            rec("done:test", &c, "c"),
+            rec("done:other", &a, "a elsewhere"),
+        ])
+        .await,
+        vec![true, true, false, false, true],
+        "new, new, repeated in the call, stored before, another scope"
+    );
+    let read = |scope: &'static str, key: String| async move {
+        s.idempotency(scope, &key)
+            .await
+            .unwrap_or_else(|e| panic!("idempotency: {e}"))
+    };
+    assert_eq!(
+        read("done:test", a.clone()).await,
+        Some(rec("done:test", &a, "a")),
+        "stored as given, the first of a repeated key"
+    );
+    assert_eq!(
+        read("done:other", a.clone()).await,
+        Some(rec("done:other", &a, "a elsewhere"))
+    );
+    assert_eq!(
+        read("done:test", c.clone())
+            .await
+            .map(|r| (r.fingerprint, r.response)),
+        Some(("other".to_owned(), "first".to_owned())),
+        "a record stored before is left as it was"
+    );
+    assert_eq!(
+        insert(vec![
+            rec("done:test", &b, "b again"),
+            rec("done:test", &d, "d")
+        ])
+        .await,
+        vec![false, true],
+        "a second call stores only what is new"
+    );
+    assert_eq!(
+        read("done:test", b.clone()).await,
+        Some(rec("done:test", &b, "b"))
+    );
+    let e = unique("mark");
+    let (x, y) = futures::join!(
+        insert(vec![rec("done:race", &e, "x")]),
+        insert(vec![rec("done:race", &e, "y")])
+    );
+    assert_eq!(
+        [x, y].concat().iter().filter(|n| **n).count(),
+        1,
+        "of two calls racing for one key, exactly one stores it"
+    );
+}
+
 /// Idempotency claims: a key is claimed by one token until released by that token or until
 /// its expiry, after which another token takes it over; claims are per scope and write no
 /// idempotency record.

@@ -324,6 +324,26 @@ pub trait Storage: Send + Sync {
         key: &str,
     ) -> Result<Option<IdempotencyRecord>, StorageError>;
 
+    /// Stores each of `records` whose scope and key hold no record yet, and answers, in the
+    /// same order, whether each was stored now: `false` where a record was there already (it
+    /// is left as it was, whatever its fingerprint) or where the same scope and key came
+    /// earlier in `records`. Each record is durable once this answers; they need not be
+    /// stored in one transaction. For marks of things done (a message sent) that a caller
+    /// records several at a time.
+    ///
+    /// The default commits one [`Changeset`] per record, all at once; an adapter SHOULD store
+    /// them in one statement or transaction where that saves round trips or commits
+    /// (PostgreSQL's does: one statement).
+    ///
+    /// # Contract
+    /// `tijara_testkit::storage::idempotency_records_are_stored_once_each`.
+    async fn insert_idempotency_records(
+        &self,
+        records: &[IdempotencyRecord],
+    ) -> Result<Vec<bool>, StorageError> {
+        insert_idempotency_records_each(self, records).await
+    }
+
     /// Claims an idempotency key for a call that reaches an outside service (a gateway, a
     /// carrier) before it commits: atomically, inserts a claim held by `token` until
     /// `expires_at` when the key has none, or takes over a claim that expired at `now` (its
@@ -553,6 +573,50 @@ pub trait Storage: Send + Sync {
     async fn pricing_stock(&self, variants: &[VariantId]) -> Result<PricingStock, StorageError> {
         compose_pricing_stock(self, variants).await
     }
+}
+
+/// [`Storage::insert_idempotency_records`] as one [`Changeset`] per record, committed all at
+/// once (its default; an adapter that stores them together in some cases can fall back to
+/// it in the others).
+pub async fn insert_idempotency_records_each<S: Storage + ?Sized>(
+    store: &S,
+    records: &[IdempotencyRecord],
+) -> Result<Vec<bool>, StorageError> {
+    let mut seen = std::collections::HashSet::new();
+    let firsts: Vec<bool> = records
+        .iter()
+        .map(|r| seen.insert((r.scope.as_str(), r.key.as_str())))
+        .collect();
+    let commits = records
+        .iter()
+        .zip(&firsts)
+        .filter(|(_, first)| **first)
+        .map(|(r, _)| async move {
+            let changes = Changeset {
+                now: Some(r.created_at),
+                idempotency: Some(r.clone()),
+                ..Changeset::default()
+            };
+            // A record already stored with another fingerprint is kept, not refused.
+            match store.commit(changes).await {
+                Ok(CommitOutcome::Committed) => Ok(true),
+                Ok(CommitOutcome::Replayed(_)) | Err(StorageError::IdempotencyMismatch { .. }) => {
+                    Ok(false)
+                }
+                Err(e) => Err(e),
+            }
+        });
+    let mut stored = futures_util::future::join_all(commits).await.into_iter();
+    firsts
+        .into_iter()
+        .map(|first| {
+            if first {
+                stored.next().unwrap_or(Ok(false))
+            } else {
+                Ok(false)
+            }
+        })
+        .collect()
 }
 
 /// [`Storage::pricing_stock`] composed from [`Storage::catalog_stock`] and [`Storage::list`]

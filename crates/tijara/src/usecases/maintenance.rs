@@ -253,6 +253,40 @@ impl Operations<'_> {
         }
     }
 
+    /// [`Operations::record_done`] for several keys of one scope at once: one statement on
+    /// PostgreSQL, one group commit on SQLite, instead of one commit each. Answers, key by
+    /// key, `true` where the mark is new (`false`: recorded already, or the key came earlier
+    /// in `keys`).
+    pub async fn record_done_all(
+        self,
+        scope: &str,
+        keys: &[String],
+    ) -> Result<Vec<bool>, TijaraError> {
+        let e = self.engine;
+        if scope.is_empty() || keys.iter().any(String::is_empty) {
+            return Err(TijaraError::InvalidField {
+                field: if scope.is_empty() { "scope" } else { "key" },
+                rule: "must not be empty".into(),
+            });
+        }
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let now = e.now();
+        let scope = format!("done:{scope}");
+        let records: Vec<IdempotencyRecord> = keys
+            .iter()
+            .map(|key| IdempotencyRecord {
+                scope: scope.clone(),
+                key: key.clone(),
+                fingerprint: "done".into(),
+                response: "true".into(),
+                created_at: now,
+            })
+            .collect();
+        Ok(e.inner.storage.insert_idempotency_records(&records).await?)
+    }
+
     /// Records one attempt to deliver an outbox event to one target (see
     /// [`Storage::record_delivery`](crate::ports::storage::Storage::record_delivery)): event
     /// sinks that fan out to several targets (webhook endpoints, notification channels, a
