@@ -37,7 +37,7 @@ use async_trait::async_trait;
 use std::sync::{Arc, Mutex};
 use tijara::Tijara;
 use tijara::ports::runtime::{EventSink, SinkError};
-use tijara::ports::storage::{DeliveryAttempt, DeliveryOutcome, OutboxEvent};
+use tijara::ports::storage::{DeliveryAttempt, DeliveryOutcome, DeliveryRow, OutboxEvent};
 use tijara_core::fulfillment::TrackingStatus;
 use tijara_core::order_record::OrderDoc;
 use tijara_core::{DomainEvent, Lang, Money, Region};
@@ -733,69 +733,66 @@ fn channel_backoff(failures: u32) -> tijara_core::chrono::Duration {
 }
 
 impl NotificationSink {
-    /// Sends the notifications of `event` on channel `i` that are not done yet (done marks),
-    /// adding the done marks of those sent to `sent` (the caller records them); the channel's
-    /// failure is stored as delivery state, with the next try, so every process waits for it
-    /// and the admin sees it.
-    async fn deliver_on(
-        &self,
-        i: usize,
-        channel: &dyn Notifier,
-        event: &OutboxEvent,
-        notifications: &[Notification],
-        sent: &mut Vec<String>,
-    ) -> Result<(), SinkError> {
-        let ops = self.engine.operations();
-        let target = format!(
+    /// The delivery target of channel `i` (`notification:email`, ...).
+    fn target(&self, i: usize) -> String {
+        format!(
             "notification:{}",
             self.channel_names.get(i).map_or("channel", String::as_str)
-        );
-        let row = ops.delivery(&target, event.seq).await.map_err(sink)?;
+        )
+    }
+
+    /// Sends the notifications of `event` on channel `i` that are not done yet (`done`, one
+    /// flag per notification, read before with their done marks), adding the done marks of
+    /// those sent to `sent` (the caller records them); `row` is the channel's delivery state
+    /// for the event, read before. The channel's failure is stored as delivery state, with
+    /// the next try, so every process waits for it and the admin sees it.
+    #[allow(clippy::too_many_arguments)]
+    async fn deliver_on(
+        &self,
+        target: &str,
+        channel: &dyn Notifier,
+        event: &OutboxEvent,
+        row: Option<&DeliveryRow>,
+        todo: &[(&Notification, &str, bool)],
+        sent: &mut Vec<String>,
+    ) -> Result<(), SinkError> {
         let now = self.engine.now();
-        if let Some(next) = row
-            .as_ref()
-            .filter(|r| r.waits_at(now))
-            .and_then(|r| r.next_try_at)
-        {
+        if let Some(next) = row.filter(|r| r.waits_at(now)).and_then(|r| r.next_try_at) {
             return Err(SinkError(format!(
                 "{target}: waiting until {}",
                 next.to_rfc3339()
             )));
         }
         let mut failures = Vec::new();
-        for n in notifications {
-            let who = format!(
-                "{}|{}",
-                n.email.as_deref().unwrap_or(""),
-                n.phone.as_deref().unwrap_or("")
-            );
-            let key = format!("{}:{i}:{who}", event.seq);
+        for (n, key, done) in todo {
             // Done before (a redelivered event). Two different messages of one event to one
             // recipient (a seller buying from the own shop: the seller's notice and the
             // shopper's confirmation) are both sent, under one mark.
-            if ops.is_done(DONE_SCOPE, &key).await.map_err(sink)? {
+            if *done {
                 continue;
             }
             match channel.send(n).await {
-                Ok(()) => sent.push(key),
+                Ok(()) => sent.push((*key).to_owned()),
                 Err(e) => failures.push(e.0),
             }
         }
         let outcome = if failures.is_empty() {
             // Recorded only where it failed before: the failure leaves the admin's list.
-            match &row {
+            match row {
                 Some(r) if !r.is_delivered() => DeliveryOutcome::Delivered,
                 _ => return Ok(()),
             }
         } else {
-            let attempts = row.as_ref().map_or(0, |r| r.attempts).saturating_add(1);
+            let attempts = row.map_or(0, |r| r.attempts).saturating_add(1);
             DeliveryOutcome::Failed {
                 error: failures.join("; "),
                 next_try_at: now + channel_backoff(attempts),
             }
         };
         let failed = matches!(outcome, DeliveryOutcome::Failed { .. });
-        ops.record_delivery(&DeliveryAttempt::new(&target, event, now, outcome))
+        self.engine
+            .operations()
+            .record_delivery(&DeliveryAttempt::new(target, event, now, outcome))
             .await
             .map_err(sink)?;
         if failed {
@@ -813,11 +810,44 @@ impl EventSink for NotificationSink {
         if notifications.is_empty() {
             return Ok(());
         }
+        let ops = self.engine.operations();
+        // What the event needs from the storage is read at once: every channel's delivery
+        // state and every message's done mark (keyed by event, channel and recipient), two
+        // reads instead of one per channel and one per message and channel.
+        let targets: Vec<String> = (0..self.channels.len()).map(|i| self.target(i)).collect();
+        let keys: Vec<String> = (0..self.channels.len())
+            .flat_map(|i| {
+                notifications.iter().map(move |n| {
+                    format!(
+                        "{}:{i}:{}|{}",
+                        event.seq,
+                        n.email.as_deref().unwrap_or(""),
+                        n.phone.as_deref().unwrap_or("")
+                    )
+                })
+            })
+            .collect();
+        let rows = ops.deliveries(&targets, event.seq).await.map_err(sink)?;
+        let done = ops.done_among(DONE_SCOPE, &keys).await.map_err(sink)?;
         let mut failures = Vec::new();
         let mut sent = Vec::new();
         for (i, channel) in self.channels.iter().enumerate() {
+            let from = i * notifications.len();
+            let todo: Vec<(&Notification, &str, bool)> = notifications
+                .iter()
+                .zip(&keys[from..from + notifications.len()])
+                .zip(&done[from..from + notifications.len()])
+                .map(|((n, key), done)| (n, key.as_str(), *done))
+                .collect();
             if let Err(e) = self
-                .deliver_on(i, &**channel, event, &notifications, &mut sent)
+                .deliver_on(
+                    &targets[i],
+                    &**channel,
+                    event,
+                    rows.get(i).and_then(Option::as_ref),
+                    &todo,
+                    &mut sent,
+                )
                 .await
             {
                 failures.push(e.0);
@@ -829,15 +859,10 @@ impl EventSink for NotificationSink {
         // past a few hundred orders a second (`docs/benchmarks.md`, 2026-12-04 steps 9 and
         // 10). A crash between a send and that commit sends the event's messages again after
         // the restart, as the outbox delivers at least once.
-        let ops = self.engine.operations();
         ops.record_done_all(DONE_SCOPE, &sent).await.map_err(sink)?;
         if failures.is_empty() {
             if let Some(key) = mark {
-                self.engine
-                    .operations()
-                    .record_done(TOLD_SCOPE, &key)
-                    .await
-                    .map_err(sink)?;
+                ops.record_done(TOLD_SCOPE, &key).await.map_err(sink)?;
             }
             Ok(())
         } else {

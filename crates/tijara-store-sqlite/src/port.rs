@@ -548,6 +548,21 @@ impl Storage for SqliteStore {
         .await
     }
 
+    async fn idempotency_many(
+        &self,
+        scope: &str,
+        keys: &[String],
+    ) -> Result<Vec<Option<IdempotencyRecord>>, StorageError> {
+        let (scope, keys) = (scope.to_owned(), keys.to_vec());
+        // A point read per key, all in one call on one connection (one hop, not one each).
+        self.read_point("idempotency_many", move |c| {
+            keys.iter()
+                .map(|key| Ok(apply::read_idempotency(c, &scope, key)?))
+                .collect()
+        })
+        .await
+    }
+
     async fn claim_idempotency(
         &self,
         scope: &str,
@@ -700,6 +715,28 @@ impl Storage for SqliteStore {
             ))?
             .query_row(params![target, seq_i64(seq)], delivery_row)
             .optional()?)
+        })
+        .await
+    }
+
+    async fn deliveries(
+        &self,
+        targets: &[String],
+        seq: u64,
+    ) -> Result<Vec<Option<DeliveryRow>>, StorageError> {
+        let targets = targets.to_vec();
+        self.read_point("deliveries", move |c| {
+            let mut one = c.prepare_cached(&format!(
+                "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE target = ?1 AND seq = ?2"
+            ))?;
+            targets
+                .iter()
+                .map(|target| {
+                    Ok(one
+                        .query_row(params![target, seq_i64(seq)], delivery_row)
+                        .optional()?)
+                })
+                .collect()
         })
         .await
     }

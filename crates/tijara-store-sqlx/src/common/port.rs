@@ -512,6 +512,32 @@ macro_rules! sql_store {
                 read_idempotency(&self.pool, scope, key).await.map_err(at("idempotency"))
             }
 
+            async fn idempotency_many(&self, scope: &str, keys: &[String]) -> Result<Vec<Option<IdempotencyRecord>>, StorageError> {
+                let mut found = std::collections::HashMap::with_capacity(keys.len());
+                // 500 keys a statement (SQLite's parameters were capped at 999 before 3.32).
+                for chunk in keys.chunks(500) {
+                    let mut q = QueryBuilder::<$db>::new("SELECT key, fingerprint, response, created_at FROM idempotency WHERE scope = ");
+                    q.push_bind(scope).push(" AND key IN (");
+                    let mut sep = q.separated(", ");
+                    for key in chunk {
+                        sep.push_bind(key);
+                    }
+                    q.push(")");
+                    for r in q.build().fetch_all(&self.pool).await.map_err(at("idempotency_many"))? {
+                        let key: String = r.try_get(0).map_err(err)?;
+                        let rec = IdempotencyRecord::new(
+                            scope,
+                            key.clone(),
+                            r.try_get::<String, _>(1).map_err(err)?,
+                            r.try_get::<String, _>(2).map_err(err)?,
+                            from_micros(r.try_get(3).map_err(err)?),
+                        );
+                        found.insert(key, rec);
+                    }
+                }
+                Ok(keys.iter().map(|k| found.get(k).cloned()).collect())
+            }
+
             async fn insert_idempotency_records(&self, records: &[IdempotencyRecord]) -> Result<Vec<bool>, StorageError> {
                 self.insert_records(records).await
             }
@@ -681,6 +707,27 @@ macro_rules! sql_store {
                     .await
                     .map_err(at("delivery"))?;
                 row.as_ref().map(delivery_row).transpose()
+            }
+
+            async fn deliveries(&self, targets: &[String], seq: u64) -> Result<Vec<Option<DeliveryRow>>, StorageError> {
+                let mut found = std::collections::HashMap::with_capacity(targets.len());
+                for chunk in targets.chunks(500) {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "SELECT target, seq, kind, aggregate, attempts, last_attempt_at, last_error, next_try_at, delivered_at \
+                         FROM deliveries WHERE seq = ",
+                    );
+                    q.push_bind(seq_i64(seq)).push(" AND target IN (");
+                    let mut sep = q.separated(", ");
+                    for t in chunk {
+                        sep.push_bind(t);
+                    }
+                    q.push(")");
+                    for r in q.build().fetch_all(&self.pool).await.map_err(at("deliveries"))? {
+                        let row = delivery_row(&r)?;
+                        found.insert(row.target.clone(), row);
+                    }
+                }
+                Ok(targets.iter().map(|t| found.get(t).cloned()).collect())
             }
 
             async fn failed_deliveries(&self, after: Option<(u64, String)>, limit: u32) -> Result<Vec<DeliveryRow>, StorageError> {

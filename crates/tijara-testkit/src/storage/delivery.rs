@@ -61,6 +61,54 @@ pub async fn deliveries_are_recorded_and_retried<S: Storage + ?Sized>(s: &S) {
             .await
             .unwrap_or_else(|e| panic!("record: {e}"));
     }
+    let one = |tg: String, seq: u64| async move {
+        s.delivery(&tg, seq)
+            .await
+            .unwrap_or_else(|e| panic!("delivery: {e}"))
+    };
+    let nowhere = format!("{target}-none");
+    let several = s
+        .deliveries(
+            &[
+                other.clone(),
+                nowhere.clone(),
+                target.clone(),
+                other.clone(),
+            ],
+            base + 1,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("deliveries: {e}"));
+    assert_eq!(
+        several,
+        vec![
+            one(other.clone(), base + 1).await,
+            None,
+            one(target.clone(), base + 1).await,
+            one(other.clone(), base + 1).await,
+        ],
+        "deliveries answers what delivery answers, target by target, in the order asked"
+    );
+    assert!(
+        several[0].is_some() && several[2].as_ref().is_some_and(|r| r.attempts == 2),
+        "the rows recorded are read"
+    );
+    assert_eq!(
+        s.deliveries(&[target.clone(), other.clone()], base + 2)
+            .await
+            .unwrap_or_else(|e| panic!("deliveries: {e}"))
+            .iter()
+            .map(|r| r.as_ref().map(|r| (r.seq, r.target.clone())))
+            .collect::<Vec<_>>(),
+        vec![Some((base + 2, target.clone())), None],
+        "one event's rows only"
+    );
+    assert_eq!(
+        s.deliveries(&[], base + 1)
+            .await
+            .unwrap_or_else(|e| panic!("deliveries: {e}")),
+        Vec::<Option<DeliveryRow>>::new()
+    );
     let mine = |rows: Vec<DeliveryRow>| {
         rows.into_iter()
             .filter(|r| r.target == target || r.target == other)

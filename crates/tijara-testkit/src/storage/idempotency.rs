@@ -57,7 +57,8 @@ pub async fn idempotency_replays_and_refuses<S: Storage + ?Sized>(s: &S) {
 /// scope and key stored as given and answered `true`; one stored already (whatever its
 /// fingerprint) left as it was and answered `false`; a scope and key repeated in one call
 /// stored once (the first `true`); keys are per scope; of two calls racing for one key,
-/// exactly one stores it.
+/// exactly one stores it. [`Storage::idempotency_many`] reads what [`Storage::idempotency`]
+/// reads, key by key.
 pub async fn idempotency_records_are_stored_once_each<S: Storage + ?Sized>(s: &S) {
     let (a, b, c, d) = (
         unique("mark"),
@@ -129,6 +130,41 @@ pub async fn idempotency_records_are_stored_once_each<S: Storage + ?Sized>(s: &S
     assert_eq!(
         read("done:test", b.clone()).await,
         Some(rec("done:test", &b, "b"))
+    );
+    let many = s
+        .idempotency_many(
+            "done:test",
+            &[d.clone(), unique("mark"), a.clone(), c.clone(), d.clone()],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("idempotency_many: {e}"));
+    assert_eq!(
+        many,
+        vec![
+            read("done:test", d.clone()).await,
+            None,
+            read("done:test", a.clone()).await,
+            read("done:test", c.clone()).await,
+            read("done:test", d.clone()).await,
+        ],
+        "idempotency_many answers what idempotency answers, key by key, in the order asked"
+    );
+    assert!(
+        many[0].is_some() && many[2].is_some(),
+        "the records stored are read"
+    );
+    assert_eq!(
+        s.idempotency_many("done:other", &[b.clone(), a.clone()])
+            .await
+            .unwrap_or_else(|e| panic!("idempotency_many: {e}")),
+        vec![None, Some(rec("done:other", &a, "a elsewhere"))],
+        "keys are per scope"
+    );
+    assert_eq!(
+        s.idempotency_many("done:test", &[])
+            .await
+            .unwrap_or_else(|e| panic!("idempotency_many: {e}")),
+        Vec::<Option<IdempotencyRecord>>::new()
     );
     let e = unique("mark");
     let (x, y) = futures::join!(

@@ -324,6 +324,24 @@ pub trait Storage: Send + Sync {
         key: &str,
     ) -> Result<Option<IdempotencyRecord>, StorageError>;
 
+    /// The idempotency records of `keys` in one scope, in the order of `keys` (`None` where
+    /// there is none). The default reads each with [`Storage::idempotency`], all at once; an
+    /// adapter SHOULD read them in one statement (the SQL adapters of this workspace do).
+    ///
+    /// # Contract
+    /// What [`Storage::idempotency`] answers for each key
+    /// (`tijara_testkit::storage::idempotency_records_are_stored_once_each`).
+    async fn idempotency_many(
+        &self,
+        scope: &str,
+        keys: &[String],
+    ) -> Result<Vec<Option<IdempotencyRecord>>, StorageError> {
+        futures_util::future::join_all(keys.iter().map(|key| self.idempotency(scope, key)))
+            .await
+            .into_iter()
+            .collect()
+    }
+
     /// Stores each of `records` whose scope and key hold no record yet, and answers, in the
     /// same order, whether each was stored now: `false` where a record was there already (it
     /// is left as it was, whatever its fingerprint) or where the same scope and key came
@@ -442,6 +460,26 @@ pub trait Storage: Send + Sync {
     async fn delivery(&self, target: &str, seq: u64) -> Result<Option<DeliveryRow>, StorageError> {
         let _ = (target, seq);
         Err(StorageError::Unsupported("delivery"))
+    }
+
+    /// The delivery state of event `seq` to each of `targets`, in the order of `targets`
+    /// (`None` where no attempt was recorded): what a sink that fans out to several targets
+    /// reads before delivering one event. The default reads each with [`Storage::delivery`],
+    /// all at once; an adapter SHOULD read them in one statement (the SQL adapters of this
+    /// workspace do).
+    ///
+    /// # Contract
+    /// What [`Storage::delivery`] answers for each target
+    /// (`tijara_testkit::storage::deliveries_are_recorded_and_retried`).
+    async fn deliveries(
+        &self,
+        targets: &[String],
+        seq: u64,
+    ) -> Result<Vec<Option<DeliveryRow>>, StorageError> {
+        futures_util::future::join_all(targets.iter().map(|target| self.delivery(target, seq)))
+            .await
+            .into_iter()
+            .collect()
     }
 
     /// Deliveries not delivered yet (at least one failed attempt), by sequence then target,

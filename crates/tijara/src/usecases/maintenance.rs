@@ -222,6 +222,22 @@ impl Operations<'_> {
             .is_some())
     }
 
+    /// [`Operations::is_done`] for several keys of one scope, in one storage read: `true`,
+    /// key by key, where the effect was recorded done.
+    pub async fn done_among(self, scope: &str, keys: &[String]) -> Result<Vec<bool>, TijaraError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let e = self.engine;
+        Ok(e.inner
+            .storage
+            .idempotency_many(&format!("done:{scope}"), keys)
+            .await?
+            .into_iter()
+            .map(|r| r.is_some())
+            .collect())
+    }
+
     /// Records durably, in the engine's storage, that an outside effect was done once (a
     /// message sent on one channel, for instance); answers `false` when it was recorded
     /// already. Event sinks fed by the at-least-once outbox check [`Operations::is_done`](crate::Operations::is_done) before
@@ -306,6 +322,19 @@ impl Operations<'_> {
         seq: u64,
     ) -> Result<Option<DeliveryRow>, TijaraError> {
         Ok(self.engine.inner.storage.delivery(target, seq).await?)
+    }
+
+    /// [`Operations::delivery`] of one event to several targets, in one storage read, in the
+    /// order of `targets`.
+    pub async fn deliveries(
+        self,
+        targets: &[String],
+        seq: u64,
+    ) -> Result<Vec<Option<DeliveryRow>>, TijaraError> {
+        if targets.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self.engine.inner.storage.deliveries(targets, seq).await?)
     }
 
     /// Deliveries that failed and are not delivered yet, by event then target, after the
