@@ -424,3 +424,9 @@ impl SqliteStore {
         tijara::ports::storage::insert_idempotency_records_each(self, records).await
     }
 }
+
+/// SQLite writes a new document's keys and owners with their own statements (no round trips
+/// to save: the database is in the process).
+async fn insert_folded(_: &mut Tx<'_>, _: &DocWrite) -> Result<bool, Stop> {
+    Ok(false)
+}

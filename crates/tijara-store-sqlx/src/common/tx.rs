@@ -37,69 +37,76 @@ macro_rules! sql_tx {
             // On PostgreSQL an update and the removal of its old keys and owners are one
             // statement (`UPDATE_DOC_PG`): one round trip instead of three.
             let pg = <$db as sqlx::Database>::NAME == "PostgreSQL";
-            let n = match w.expected_version {
-                Some(v) if pg => {
-                    let n: i64 = sqlx::query_scalar(crate::common::UPDATE_DOC_PG)
+            // A new document with keys or owners (an order placed, a login): on PostgreSQL
+            // one statement writes all three (`insert_folded`, in `postgres.rs`).
+            let folded = w.expected_version.is_none()
+                && (!w.keys.is_empty() || !w.owners.is_empty())
+                && insert_folded(tx, w).await?;
+            if !folded {
+                let n = match w.expected_version {
+                    Some(v) if pg => {
+                        let n: i64 = sqlx::query_scalar(crate::common::UPDATE_DOC_PG)
+                            .bind(kind)
+                            .bind(&w.id)
+                            .bind(&w.body)
+                            .bind(i64::try_from(v).unwrap_or(i64::MAX))
+                            .fetch_one(&mut **tx)
+                            .await?;
+                        u64::try_from(n).unwrap_or(0)
+                    }
+                    None => sqlx::query("INSERT INTO docs (kind, id, version, body) VALUES ($1, $2, 1, $3) ON CONFLICT DO NOTHING")
+                        .bind(kind)
+                        .bind(&w.id)
+                        .bind(&w.body)
+                        .execute(&mut **tx)
+                        .await?
+                        .rows_affected(),
+                    Some(v) => sqlx::query("UPDATE docs SET version = version + 1, body = $3 WHERE kind = $1 AND id = $2 AND version = $4")
                         .bind(kind)
                         .bind(&w.id)
                         .bind(&w.body)
                         .bind(i64::try_from(v).unwrap_or(i64::MAX))
-                        .fetch_one(&mut **tx)
-                        .await?;
-                    u64::try_from(n).unwrap_or(0)
-                }
-                None => sqlx::query("INSERT INTO docs (kind, id, version, body) VALUES ($1, $2, 1, $3) ON CONFLICT DO NOTHING")
-                    .bind(kind)
-                    .bind(&w.id)
-                    .bind(&w.body)
-                    .execute(&mut **tx)
-                    .await?
-                    .rows_affected(),
-                Some(v) => sqlx::query("UPDATE docs SET version = version + 1, body = $3 WHERE kind = $1 AND id = $2 AND version = $4")
-                    .bind(kind)
-                    .bind(&w.id)
-                    .bind(&w.body)
-                    .bind(i64::try_from(v).unwrap_or(i64::MAX))
-                    .execute(&mut **tx)
-                    .await?
-                    .rows_affected(),
-            };
-            if n != 1 {
-                return Err(Stop::Port(StorageError::Conflict { kind: w.kind, id: w.id.clone() }));
-            }
-            if w.expected_version.is_some() && !pg {
-                sqlx::query("DELETE FROM doc_keys WHERE kind = $1 AND id = $2").bind(kind).bind(&w.id).execute(&mut **tx).await?;
-                sqlx::query("DELETE FROM doc_owners WHERE kind = $1 AND id = $2").bind(kind).bind(&w.id).execute(&mut **tx).await?;
-            }
-            for key in &w.keys {
-                let n = sqlx::query("INSERT INTO doc_keys (kind, key, id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                    .bind(kind)
-                    .bind(key)
-                    .bind(&w.id)
-                    .execute(&mut **tx)
-                    .await?
-                    .rows_affected();
+                        .execute(&mut **tx)
+                        .await?
+                        .rows_affected(),
+                };
                 if n != 1 {
-                    let holder: Option<String> = sqlx::query_scalar("SELECT id FROM doc_keys WHERE kind = $1 AND key = $2")
+                    return Err(Stop::Port(StorageError::Conflict { kind: w.kind, id: w.id.clone() }));
+                }
+                if w.expected_version.is_some() && !pg {
+                    sqlx::query("DELETE FROM doc_keys WHERE kind = $1 AND id = $2").bind(kind).bind(&w.id).execute(&mut **tx).await?;
+                    sqlx::query("DELETE FROM doc_owners WHERE kind = $1 AND id = $2").bind(kind).bind(&w.id).execute(&mut **tx).await?;
+                }
+                for key in &w.keys {
+                    let n = sqlx::query("INSERT INTO doc_keys (kind, key, id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
                         .bind(kind)
                         .bind(key)
-                        .fetch_optional(&mut **tx)
-                        .await?;
-                    if holder.as_deref() != Some(w.id.as_str()) {
-                        return Err(Stop::Port(StorageError::KeyTaken { kind: w.kind, key: key.clone() }));
+                        .bind(&w.id)
+                        .execute(&mut **tx)
+                        .await?
+                        .rows_affected();
+                    if n != 1 {
+                        let holder: Option<String> = sqlx::query_scalar("SELECT id FROM doc_keys WHERE kind = $1 AND key = $2")
+                            .bind(kind)
+                            .bind(key)
+                            .fetch_optional(&mut **tx)
+                            .await?;
+                        if holder.as_deref() != Some(w.id.as_str()) {
+                            return Err(Stop::Port(StorageError::KeyTaken { kind: w.kind, key: key.clone() }));
+                        }
                     }
                 }
-            }
-            if !w.owners.is_empty() {
-                let mut owners = w.owners.clone();
-                owners.sort();
-                owners.dedup();
-                let mut q = QueryBuilder::<$db>::new("INSERT INTO doc_owners (kind, owner, id) ");
-                q.push_values(&owners, |mut b, o| {
-                    b.push_bind(kind).push_bind(o).push_bind(&w.id);
-                });
-                q.push(" ON CONFLICT DO NOTHING");
-                q.build().execute(&mut **tx).await?;
+                if !w.owners.is_empty() {
+                    let mut owners = w.owners.clone();
+                    owners.sort();
+                    owners.dedup();
+                    let mut q = QueryBuilder::<$db>::new("INSERT INTO doc_owners (kind, owner, id) ");
+                    q.push_values(&owners, |mut b, o| {
+                        b.push_bind(kind).push_bind(o).push_bind(&w.id);
+                    });
+                    q.push(" ON CONFLICT DO NOTHING");
+                    q.build().execute(&mut **tx).await?;
+                }
             }
             if let Some(p) = &w.product {
                 // The category's names as indexed from its own latest write, when there is one
