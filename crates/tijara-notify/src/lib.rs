@@ -28,7 +28,8 @@
 //! the order is committed; a failed send keeps the event in the outbox and is retried on the next
 //! dispatch; a message already sent for an event is not sent again when the event is retried
 //! (the messages an event sent are marked done together once its channels were tried, in one
-//! group commit: a crash between a send and that commit sends them again after the restart).
+//! storage call: one statement on PostgreSQL, one group commit on SQLite; a crash between a send
+//! and that call sends them again after the restart).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -404,7 +405,8 @@ impl NotificationSink {
 
     /// Names the channels (`email`, `sms`), in their order, for the stored delivery state
     /// (targets `notification:<name>`, listed to the admin with their failures). Unnamed
-    /// channels are `channel-<position>`.
+    /// channels are `channel-<position>`. Give each channel its own name: channels under one
+    /// name share one delivery state.
     pub fn with_channel_names<I, S>(mut self, names: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -741,12 +743,12 @@ impl NotificationSink {
         )
     }
 
-    /// Sends the notifications of `event` on channel `i` that are not done yet (`done`, one
-    /// flag per notification, read before with their done marks), adding the done marks of
-    /// those sent to `sent` (the caller records them); `row` is the channel's delivery state
-    /// for the event, read before. The channel's failure is stored as delivery state, with
-    /// the next try, so every process waits for it and the admin sees it.
-    #[allow(clippy::too_many_arguments)]
+    /// Sends on `channel` (delivery target `target`) the notifications of `event` in `todo`
+    /// that are not done yet (each with its done mark's key and whether that mark was found),
+    /// adding to `sent` the keys whose every message was sent (the caller records them);
+    /// `row` is the channel's delivery state for the event, read before. The channel's failure
+    /// is stored as delivery state, with the next try, so every process waits for it and the
+    /// admin sees it.
     async fn deliver_on(
         &self,
         target: &str,
@@ -764,16 +766,27 @@ impl NotificationSink {
             )));
         }
         let mut failures = Vec::new();
+        let mut failed_keys: Vec<&str> = Vec::new();
+        let mut sent_keys: Vec<&str> = Vec::new();
         for (n, key, done) in todo {
             // Done before (a redelivered event). Two different messages of one event to one
             // recipient (a seller buying from the own shop: the seller's notice and the
-            // shopper's confirmation) are both sent, under one mark.
+            // shopper's confirmation) are both sent, under one mark, recorded only when both
+            // were: a retry sends them both again rather than lose the one that failed.
             if *done {
                 continue;
             }
             match channel.send(n).await {
-                Ok(()) => sent.push((*key).to_owned()),
-                Err(e) => failures.push(e.0),
+                Ok(()) => sent_keys.push(key),
+                Err(e) => {
+                    failures.push(e.0);
+                    failed_keys.push(key);
+                }
+            }
+        }
+        for key in sent_keys {
+            if !failed_keys.contains(&key) && !sent.iter().any(|k| k == key) {
+                sent.push(key.to_owned());
             }
         }
         let outcome = if failures.is_empty() {
@@ -829,6 +842,16 @@ impl EventSink for NotificationSink {
             .collect();
         let rows = ops.deliveries(&targets, event.seq).await.map_err(sink)?;
         let done = ops.done_among(DONE_SCOPE, &keys).await.map_err(sink)?;
+        if rows.len() != targets.len() || done.len() != keys.len() {
+            // A storage adapter that breaks its contract: the event waits, nothing is sent.
+            return Err(SinkError(format!(
+                "storage answered {} delivery rows for {} channels and {} done marks for {} messages",
+                rows.len(),
+                targets.len(),
+                done.len(),
+                keys.len()
+            )));
+        }
         let mut failures = Vec::new();
         let mut sent = Vec::new();
         for (i, channel) in self.channels.iter().enumerate() {

@@ -229,12 +229,17 @@ impl PostgresStore {
                     .push_bind(crate::common::micros(r.created_at));
             });
             q.push(" ON CONFLICT DO NOTHING RETURNING scope, key");
+            let started = std::time::Instant::now();
             match q
                 .build_query_as::<(String, String)>()
                 .fetch_all(&self.pool)
                 .await
             {
-                Ok(rows) => return Ok(rows.into_iter().collect()),
+                Ok(rows) => {
+                    // One transaction of its own, counted like a changeset's.
+                    crate::common::record_commit("postgres", started, 1);
+                    return Ok(rows.into_iter().collect());
+                }
                 Err(e) => {
                     let (e, retry) = classify(e);
                     attempt += 1;

@@ -125,6 +125,21 @@ impl Storage for Outage {
         self.check()?;
         self.inner.idempotency(scope, key).await
     }
+    async fn idempotency_many(
+        &self,
+        scope: &str,
+        keys: &[String],
+    ) -> Result<Vec<Option<IdempotencyRecord>>, StorageError> {
+        self.check()?;
+        self.inner.idempotency_many(scope, keys).await
+    }
+    async fn insert_idempotency_records(
+        &self,
+        records: &[IdempotencyRecord],
+    ) -> Result<Vec<bool>, StorageError> {
+        self.check()?;
+        self.inner.insert_idempotency_records(records).await
+    }
     async fn claim_idempotency(
         &self,
         scope: &str,
@@ -185,6 +200,14 @@ impl Storage for Outage {
     async fn delivery(&self, target: &str, seq: u64) -> Result<Option<DeliveryRow>, StorageError> {
         self.check()?;
         self.inner.delivery(target, seq).await
+    }
+    async fn deliveries(
+        &self,
+        targets: &[String],
+        seq: u64,
+    ) -> Result<Vec<Option<DeliveryRow>>, StorageError> {
+        self.check()?;
+        self.inner.deliveries(targets, seq).await
     }
     async fn failed_deliveries(
         &self,

@@ -221,6 +221,56 @@ pub async fn keys_are_unique_and_replaced<S: Storage + ?Sized>(s: &S) {
         None,
         "a failed changeset writes nothing"
     );
+    // A new document with keys and owners under an id that is taken: Conflict (not KeyTaken,
+    // even when a key is held by another document), and none of its keys or owners written.
+    let (free_key, owner) = (unique("slug"), unique("owner"));
+    let mut again = doc(DocKind::Product, &a, None, "{}");
+    again.keys = vec![free_key.clone(), key.clone()];
+    again.owners = vec![owner.clone()];
+    assert!(
+        matches!(
+            commit(s, one(again)).await,
+            Err(StorageError::Conflict { .. })
+        ),
+        "a new document under a taken id must be Conflict, whatever its keys"
+    );
+    assert_eq!(
+        s.find_by_key(DocKind::Product, &free_key)
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        None,
+        "a refused document's keys are not written"
+    );
+    assert!(
+        s.list(&ListQuery::new(DocKind::Product, 10).owner(owner.clone()))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_empty(),
+        "a refused document's owners are not written"
+    );
+    // A new document naming one key twice (and an owner twice) holds it once.
+    let (d, twice) = (unique("kd"), unique("slug"));
+    let mut w = doc(DocKind::Product, &d, None, "{}");
+    w.keys = vec![twice.clone(), twice.clone()];
+    w.owners = vec![owner.clone(), owner.clone()];
+    ok(s, one(w), "create with a key named twice").await;
+    assert_eq!(
+        s.find_by_key(DocKind::Product, &twice)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .map(|d| d.id),
+        Some(d.clone())
+    );
+    assert_eq!(
+        s.list(&ListQuery::new(DocKind::Product, 10).owner(owner.clone()))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_iter()
+            .map(|d| d.id)
+            .collect::<Vec<_>>(),
+        vec![d.clone()],
+        "an owner named twice lists the document once"
+    );
     let new_key = unique("slug");
     let mut w = doc(DocKind::Product, &a, Some(1), "{}");
     w.keys = vec![new_key.clone()];

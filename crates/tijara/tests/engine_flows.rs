@@ -1543,6 +1543,31 @@ async fn done_marks_are_recorded_several_at_once() {
             .await
             .expect("other scope")
     );
+    let asked: Vec<String> = ["7:1:c@d", "7:9:x@y", "7:0:a@b"].map(String::from).to_vec();
+    assert_eq!(
+        ops.done_among("notification", &asked)
+            .await
+            .expect("several"),
+        vec![true, false, true],
+        "done_among answers key by key, in the order asked"
+    );
+    assert_eq!(
+        ops.done_among("webhook", &asked)
+            .await
+            .expect("other scope"),
+        vec![false, false, false]
+    );
+    assert_eq!(
+        ops.done_among("notification", &[]).await.expect("none"),
+        Vec::<bool>::new()
+    );
+    assert_eq!(
+        ops.deliveries(&["notification:email".into(), "notification:sms".into()], 7)
+            .await
+            .expect("deliveries"),
+        vec![None, None],
+        "no attempt recorded: none"
+    );
     assert_eq!(
         ops.record_done_all("notification", &[])
             .await

@@ -166,6 +166,35 @@ pub async fn idempotency_records_are_stored_once_each<S: Storage + ?Sized>(s: &S
             .unwrap_or_else(|e| panic!("idempotency_many: {e}")),
         Vec::<Option<IdempotencyRecord>>::new()
     );
+    // More records and keys than one statement takes (the SQL adapters split them), one key
+    // repeated across where they split.
+    let many_keys: Vec<String> = (0..1_001).map(|_| unique("bulk")).collect();
+    let mut bulk: Vec<IdempotencyRecord> =
+        many_keys.iter().map(|k| rec("done:bulk", k, "b")).collect();
+    bulk.insert(1_000, rec("done:bulk", &many_keys[3], "again"));
+    let stored = insert(bulk).await;
+    assert_eq!(stored.len(), 1_002);
+    assert_eq!(
+        stored.iter().filter(|n| **n).count(),
+        1_001,
+        "each new key stored once"
+    );
+    assert!(
+        !stored[1_000],
+        "the repeat after the split is not stored again"
+    );
+    let read_back = s
+        .idempotency_many("done:bulk", &many_keys)
+        .await
+        .unwrap_or_else(|e| panic!("idempotency_many: {e}"));
+    assert_eq!(read_back.len(), 1_001);
+    assert!(
+        read_back
+            .iter()
+            .zip(&many_keys)
+            .all(|(r, k)| r.as_ref().is_some_and(|r| &r.key == k && r.response == "b")),
+        "all read back, in the order asked, the first of the repeated key kept"
+    );
     let e = unique("mark");
     let (x, y) = futures::join!(
         insert(vec![rec("done:race", &e, "x")]),

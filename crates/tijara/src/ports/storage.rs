@@ -326,7 +326,8 @@ pub trait Storage: Send + Sync {
 
     /// The idempotency records of `keys` in one scope, in the order of `keys` (`None` where
     /// there is none). The default reads each with [`Storage::idempotency`], all at once; an
-    /// adapter SHOULD read them in one statement (the SQL adapters of this workspace do).
+    /// adapter SHOULD read them in one statement or one call (the sqlx adapters of this
+    /// workspace read them in one statement, the rusqlite one in one call on one connection).
     ///
     /// # Contract
     /// What [`Storage::idempotency`] answers for each key
@@ -465,8 +466,9 @@ pub trait Storage: Send + Sync {
     /// The delivery state of event `seq` to each of `targets`, in the order of `targets`
     /// (`None` where no attempt was recorded): what a sink that fans out to several targets
     /// reads before delivering one event. The default reads each with [`Storage::delivery`],
-    /// all at once; an adapter SHOULD read them in one statement (the SQL adapters of this
-    /// workspace do).
+    /// all at once; an adapter SHOULD read them in one statement or one call (the sqlx
+    /// adapters of this workspace read them in one statement, the rusqlite one in one call on
+    /// one connection).
     ///
     /// # Contract
     /// What [`Storage::delivery`] answers for each target

@@ -272,7 +272,8 @@ impl Operations<'_> {
     /// [`Operations::record_done`] for several keys of one scope at once: one statement on
     /// PostgreSQL, one group commit on SQLite, instead of one commit each. Answers, key by
     /// key, `true` where the mark is new (`false`: recorded already, or the key came earlier
-    /// in `keys`).
+    /// in `keys`). Unlike [`Operations::record_done`], a key stored in the scope by other
+    /// means (another fingerprint) is answered `false`, not refused.
     pub async fn record_done_all(
         self,
         scope: &str,
