@@ -724,6 +724,20 @@ fn sink(e: tijara::TijaraError) -> SinkError {
 /// The scope of the done marks of shipment and return steps told.
 const TOLD_SCOPE: &str = "notification-told";
 
+/// The done marks to record after sending on one channel: the keys whose every message was
+/// sent, each once. Two different messages of one event to one recipient (a seller buying from
+/// the own shop: the seller's notice and the shopper's confirmation) share a key: it is marked
+/// only when both were sent, so a retry sends both again rather than lose the one that failed.
+fn keys_fully_sent<'a>(outcomes: &[(&'a str, bool)]) -> Vec<&'a str> {
+    let mut keys: Vec<&str> = Vec::new();
+    for (key, _) in outcomes {
+        if !keys.contains(key) && outcomes.iter().all(|(k, ok)| k != key || *ok) {
+            keys.push(key);
+        }
+    }
+    keys
+}
+
 /// The wait before the next attempt on a channel after `failures` failed ones: none after the
 /// first (the next dispatch round tries again), then 5 s, doubled each time, at most 1 hour.
 fn channel_backoff(failures: u32) -> tijara_core::chrono::Duration {
@@ -766,26 +780,22 @@ impl NotificationSink {
             )));
         }
         let mut failures = Vec::new();
-        let mut failed_keys: Vec<&str> = Vec::new();
-        let mut sent_keys: Vec<&str> = Vec::new();
+        let mut outcomes: Vec<(&str, bool)> = Vec::new();
         for (n, key, done) in todo {
-            // Done before (a redelivered event). Two different messages of one event to one
-            // recipient (a seller buying from the own shop: the seller's notice and the
-            // shopper's confirmation) are both sent, under one mark, recorded only when both
-            // were: a retry sends them both again rather than lose the one that failed.
+            // Done before (a redelivered event).
             if *done {
                 continue;
             }
             match channel.send(n).await {
-                Ok(()) => sent_keys.push(key),
+                Ok(()) => outcomes.push((key, true)),
                 Err(e) => {
                     failures.push(e.0);
-                    failed_keys.push(key);
+                    outcomes.push((key, false));
                 }
             }
         }
-        for key in sent_keys {
-            if !failed_keys.contains(&key) && !sent.iter().any(|k| k == key) {
+        for key in keys_fully_sent(&outcomes) {
+            if !sent.iter().any(|k| k == key) {
                 sent.push(key.to_owned());
             }
         }
@@ -897,6 +907,29 @@ impl EventSink for NotificationSink {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_shared_by_two_messages_is_marked_only_when_both_were_sent() {
+        assert_eq!(
+            keys_fully_sent(&[("1:0:a|", true), ("1:0:b|", true)]),
+            vec!["1:0:a|", "1:0:b|"]
+        );
+        assert_eq!(
+            keys_fully_sent(&[("1:0:a|", true), ("1:0:a|", true)]),
+            vec!["1:0:a|"],
+            "once"
+        );
+        assert_eq!(
+            keys_fully_sent(&[("1:0:a|", true), ("1:0:b|", true), ("1:0:a|", false)]),
+            vec!["1:0:b|"],
+            "the first of a shared key sent, the second failed: not marked"
+        );
+        assert_eq!(
+            keys_fully_sent(&[("1:0:a|", false), ("1:0:a|", true)]),
+            Vec::<&str>::new()
+        );
+        assert!(keys_fully_sent(&[]).is_empty());
+    }
 
     #[test]
     fn a_failing_channel_is_retried_at_once_then_further_apart() {
