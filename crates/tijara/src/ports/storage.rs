@@ -325,7 +325,8 @@ pub trait Storage: Send + Sync {
     ) -> Result<Option<IdempotencyRecord>, StorageError>;
 
     /// The idempotency records of `keys` in one scope, in the order of `keys` (`None` where
-    /// there is none). The default reads each with [`Storage::idempotency`], all at once; an
+    /// there is none). The default reads each with [`Storage::idempotency`], [`DEFAULT_CALLS_AT_ONCE`] at a
+    /// time; an
     /// adapter SHOULD read them in one statement or one call (the sqlx adapters of this
     /// workspace read them in one statement, the rusqlite one in one call on one connection).
     ///
@@ -337,7 +338,15 @@ pub trait Storage: Send + Sync {
         scope: &str,
         keys: &[String],
     ) -> Result<Vec<Option<IdempotencyRecord>>, StorageError> {
-        futures_util::future::join_all(keys.iter().map(|key| self.idempotency(scope, key)))
+        use futures_util::StreamExt;
+        // Collected first: a stream holding the closure would not be `Send` here.
+        let reads: Vec<_> = keys
+            .iter()
+            .map(|key| self.idempotency(scope, key))
+            .collect();
+        futures_util::stream::iter(reads)
+            .buffered(DEFAULT_CALLS_AT_ONCE)
+            .collect::<Vec<_>>()
             .await
             .into_iter()
             .collect()
@@ -350,7 +359,8 @@ pub trait Storage: Send + Sync {
     /// stored in one transaction. For marks of things done (a message sent) that a caller
     /// records several at a time.
     ///
-    /// The default commits one [`Changeset`] per record, all at once; an adapter SHOULD store
+    /// The default commits one [`Changeset`] per record, [`DEFAULT_CALLS_AT_ONCE`] at a time; an adapter
+    /// SHOULD store
     /// them in one statement or transaction where that saves round trips or commits
     /// (PostgreSQL's does: one statement).
     ///
@@ -466,7 +476,7 @@ pub trait Storage: Send + Sync {
     /// The delivery state of event `seq` to each of `targets`, in the order of `targets`
     /// (`None` where no attempt was recorded): what a sink that fans out to several targets
     /// reads before delivering one event. The default reads each with [`Storage::delivery`],
-    /// all at once; an adapter SHOULD read them in one statement or one call (the sqlx
+    /// [`DEFAULT_CALLS_AT_ONCE`] at a time; an adapter SHOULD read them in one statement or one call (the sqlx
     /// adapters of this workspace read them in one statement, the rusqlite one in one call on
     /// one connection).
     ///
@@ -478,7 +488,14 @@ pub trait Storage: Send + Sync {
         targets: &[String],
         seq: u64,
     ) -> Result<Vec<Option<DeliveryRow>>, StorageError> {
-        futures_util::future::join_all(targets.iter().map(|target| self.delivery(target, seq)))
+        use futures_util::StreamExt;
+        let reads: Vec<_> = targets
+            .iter()
+            .map(|target| self.delivery(target, seq))
+            .collect();
+        futures_util::stream::iter(reads)
+            .buffered(DEFAULT_CALLS_AT_ONCE)
+            .collect::<Vec<_>>()
             .await
             .into_iter()
             .collect()
@@ -615,9 +632,15 @@ pub trait Storage: Send + Sync {
     }
 }
 
-/// [`Storage::insert_idempotency_records`] as one [`Changeset`] per record, committed all at
-/// once (its default; an adapter that stores them together in some cases can fall back to
-/// it in the others).
+/// How many calls the defaults of the batched methods ([`Storage::idempotency_many`],
+/// [`Storage::deliveries`], [`Storage::insert_idempotency_records`]) make at a time: enough to
+/// overlap their waits (the SQLite writer commits them in one group commit), few enough not to
+/// exhaust an adapter's pool of connections with a long list.
+pub const DEFAULT_CALLS_AT_ONCE: usize = 16;
+
+/// [`Storage::insert_idempotency_records`] as one [`Changeset`] per record, up to [`DEFAULT_CALLS_AT_ONCE`]
+/// committed at a time (its default; an adapter that stores them together in some cases can
+/// fall back to it in the others).
 pub async fn insert_idempotency_records_each<S: Storage + ?Sized>(
     store: &S,
     records: &[IdempotencyRecord],
@@ -646,7 +669,14 @@ pub async fn insert_idempotency_records_each<S: Storage + ?Sized>(
                 Err(e) => Err(e),
             }
         });
-    let mut stored = futures_util::future::join_all(commits).await.into_iter();
+    let mut stored = {
+        use futures_util::StreamExt;
+        futures_util::stream::iter(commits.collect::<Vec<_>>())
+            .buffered(DEFAULT_CALLS_AT_ONCE)
+            .collect::<Vec<_>>()
+            .await
+            .into_iter()
+    };
     firsts
         .into_iter()
         .map(|first| {
