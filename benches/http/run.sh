@@ -6,6 +6,7 @@
 #   benches/http/run.sh target/release/tijara-storefront                 # SQLite
 #   BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432 \
 #     benches/http/run.sh target/release/tijara-storefront postgres       # a fresh PostgreSQL database
+#   (BENCH_POSTGRES_URL=postgres://postgres@%2Fvar%2Frun%2Fpostgresql: over the Unix socket)
 #   benches/http/run.sh target/release/tijara-storefront sqlx-sqlite    # SQLite through sqlx
 #
 # Environment: BENCH_PORT (default 8095), BENCH_LEVELS (1,8,32), BENCH_WINDOW (30),
