@@ -1,6 +1,6 @@
 //! The PostgreSQL store: several processes on one database.
 
-use crate::common::{ACQUIRE_TIMEOUT, MAX_TRIES, backoff};
+use crate::common::ACQUIRE_TIMEOUT;
 use sqlx::ConnectOptions;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use std::str::FromStr;
@@ -175,13 +175,7 @@ impl PostgresStore {
                 }
                 Err(Stop::Port(e)) => return Err(e),
                 Err(Stop::Db(e)) => {
-                    let (e, retry) = classify(e);
-                    attempt += 1;
-                    if !retry || attempt >= MAX_TRIES {
-                        log_fault("commit", "PostgreSQL", &e);
-                        return Err(e);
-                    }
-                    tokio::time::sleep(backoff(attempt)).await;
+                    crate::common::wait_to_retry(e, &mut attempt, "commit", "PostgreSQL").await?;
                 }
             }
         }
@@ -241,13 +235,13 @@ impl PostgresStore {
                     return Ok(rows.into_iter().collect());
                 }
                 Err(e) => {
-                    let (e, retry) = classify(e);
-                    attempt += 1;
-                    if !retry || attempt >= MAX_TRIES {
-                        log_fault("insert_idempotency_records", "PostgreSQL", &e);
-                        return Err(e);
-                    }
-                    tokio::time::sleep(backoff(attempt)).await;
+                    crate::common::wait_to_retry(
+                        e,
+                        &mut attempt,
+                        "insert_idempotency_records",
+                        "PostgreSQL",
+                    )
+                    .await?;
                 }
             }
         }

@@ -8,7 +8,7 @@
 //! the batch is replayed with a savepoint around each changeset. Reads use a separate pool of
 //! connections, which WAL lets run beside the writer.
 
-use crate::common::{ACQUIRE_TIMEOUT, MAX_TRIES, backoff, spoils_connection};
+use crate::common::{ACQUIRE_TIMEOUT, MAX_TRIES, spoils_connection};
 use sqlx::Connection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -298,14 +298,12 @@ async fn run_batch(w: &Writer, jobs: Vec<Job>) {
             }
             Pass::Isolate => isolate = true,
             Pass::Db(e) => {
-                let (e, retry) = classify(e);
-                attempt += 1;
-                if !retry || attempt >= MAX_TRIES {
-                    log_fault("commit", "SQLite", &e);
+                if let Err(e) =
+                    crate::common::wait_to_retry(e, &mut attempt, "commit", "SQLite").await
+                {
                     fail_all(jobs, &e);
                     return;
                 }
-                tokio::time::sleep(backoff(attempt)).await;
             }
         }
     }

@@ -82,6 +82,16 @@ async fn commit<S: Storage + ?Sized>(s: &S, cs: Changeset) -> Result<CommitOutco
     s.commit(cs).await
 }
 
+/// The ids of the first ten documents of `kind` listed under `owner`.
+async fn owned_ids<S: Storage + ?Sized>(s: &S, kind: DocKind, owner: &str) -> Vec<String> {
+    s.list(&ListQuery::new(kind, 10).owner(owner.to_owned()))
+        .await
+        .unwrap_or_else(|e| panic!("list by owner: {e}"))
+        .into_iter()
+        .map(|d| d.id)
+        .collect()
+}
+
 async fn ok<S: Storage + ?Sized>(s: &S, cs: Changeset, what: &str) {
     match commit(s, cs).await {
         Ok(CommitOutcome::Committed) => {}
@@ -242,10 +252,7 @@ pub async fn keys_are_unique_and_replaced<S: Storage + ?Sized>(s: &S) {
         "a refused document's keys are not written"
     );
     assert!(
-        s.list(&ListQuery::new(DocKind::Product, 10).owner(owner.clone()))
-            .await
-            .unwrap_or_else(|e| panic!("{e}"))
-            .is_empty(),
+        owned_ids(s, DocKind::Product, &owner).await.is_empty(),
         "a refused document's owners are not written"
     );
     // A new document naming one key twice (and an owner twice) holds it once.
@@ -262,12 +269,7 @@ pub async fn keys_are_unique_and_replaced<S: Storage + ?Sized>(s: &S) {
         Some(d.clone())
     );
     assert_eq!(
-        s.list(&ListQuery::new(DocKind::Product, 10).owner(owner.clone()))
-            .await
-            .unwrap_or_else(|e| panic!("{e}"))
-            .into_iter()
-            .map(|d| d.id)
-            .collect::<Vec<_>>(),
+        owned_ids(s, DocKind::Product, &owner).await,
         vec![d.clone()],
         "an owner named twice lists the document once"
     );
@@ -335,10 +337,7 @@ pub async fn documents_are_deleted_at_their_version<S: Storage + ?Sized>(s: &S) 
         "its key is free"
     );
     assert!(
-        s.list(&ListQuery::new(DocKind::Throttle, 10).owner(owner.clone()))
-            .await
-            .unwrap_or_else(|e| panic!("{e}"))
-            .is_empty(),
+        owned_ids(s, DocKind::Throttle, &owner).await.is_empty(),
         "its owner lists nothing"
     );
     assert!(

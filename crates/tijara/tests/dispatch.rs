@@ -52,10 +52,6 @@ fn engine(sink: Arc<Slow>, concurrency: usize) -> Market {
 }
 
 /// Three orders placed (two events each: placed, confirmed) on `m`; their ids.
-async fn three_orders(m: &Market) -> Vec<String> {
-    orders(m, 3).await
-}
-
 /// `n` orders placed (two events each: placed, confirmed) on `m`; their ids.
 async fn orders(m: &Market, n: usize) -> Vec<String> {
     let c = catalog(m).await;
@@ -81,6 +77,15 @@ async fn orders(m: &Market, n: usize) -> Vec<String> {
     ids
 }
 
+/// One dispatch round of up to 100 events.
+async fn dispatch(m: &Market) -> tijara::usecases::maintenance::DispatchReport {
+    m.engine
+        .operations()
+        .dispatch_events(100)
+        .await
+        .expect("dispatch")
+}
+
 /// Each of `orders` had its events delivered in seq order, and `n` of them in all.
 fn in_order_per_aggregate(seen: &[(String, u64)], orders: &[String], n: usize) {
     for id in orders {
@@ -98,13 +103,8 @@ fn in_order_per_aggregate(seen: &[(String, u64)], orders: &[String], n: usize) {
 async fn aggregates_are_delivered_concurrently_each_in_order() {
     let sink = Arc::new(Slow::default());
     let m = engine(sink.clone(), 8);
-    let orders = three_orders(&m).await;
-    let r = m
-        .engine
-        .operations()
-        .dispatch_events(100)
-        .await
-        .expect("dispatch");
+    let orders = orders(&m, 3).await;
+    let r = dispatch(&m).await;
     assert_eq!(r.failed, 0);
     assert!(r.delivered >= 6, "{r:?}");
     assert!(
@@ -115,12 +115,7 @@ async fn aggregates_are_delivered_concurrently_each_in_order() {
     let seen = sink.seen.lock().expect("lock").clone();
     in_order_per_aggregate(&seen, &orders, 2);
     assert_eq!(
-        m.engine
-            .operations()
-            .dispatch_events(100)
-            .await
-            .expect("again")
-            .delivered,
+        dispatch(&m).await.delivered,
         0,
         "every event delivered was acknowledged"
     );
@@ -130,14 +125,9 @@ async fn aggregates_are_delivered_concurrently_each_in_order() {
 async fn one_at_a_time_when_configured_and_a_failure_holds_back_only_its_aggregate() {
     let sink = Arc::new(Slow::default());
     let m = engine(sink.clone(), 1);
-    let orders = three_orders(&m).await;
+    let orders = orders(&m, 3).await;
     *sink.failing.lock().expect("lock") = Some(orders[1].clone());
-    let r = m
-        .engine
-        .operations()
-        .dispatch_events(100)
-        .await
-        .expect("dispatch");
+    let r = dispatch(&m).await;
     assert_eq!(sink.most.load(Ordering::SeqCst), 1, "never two at once");
     assert_eq!(r.failed, 2, "the failing order's two events: {r:?}");
     let seen = sink.seen.lock().expect("lock").clone();
@@ -145,12 +135,7 @@ async fn one_at_a_time_when_configured_and_a_failure_holds_back_only_its_aggrega
     in_order_per_aggregate(&seen, &orders[1..2], 0);
     // The failure gone, the held-back order's events come, in order.
     *sink.failing.lock().expect("lock") = None;
-    let r = m
-        .engine
-        .operations()
-        .dispatch_events(100)
-        .await
-        .expect("dispatch");
+    let r = dispatch(&m).await;
     assert_eq!((r.delivered, r.failed), (2, 0));
     let seen = sink.seen.lock().expect("lock").clone();
     in_order_per_aggregate(&seen, &orders, 2);
@@ -161,12 +146,7 @@ async fn no_more_aggregates_at_once_than_configured() {
     let sink = Arc::new(Slow::default());
     let m = engine(sink.clone(), 4);
     let orders = orders(&m, 10).await;
-    let r = m
-        .engine
-        .operations()
-        .dispatch_events(100)
-        .await
-        .expect("dispatch");
+    let r = dispatch(&m).await;
     assert_eq!(r.failed, 0);
     assert!(r.delivered >= 20, "{r:?}");
     let most = sink.most.load(Ordering::SeqCst);

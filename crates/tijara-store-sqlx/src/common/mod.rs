@@ -175,6 +175,25 @@ pub(crate) fn backoff(attempt: u32) -> Duration {
 
 pub(crate) const MAX_TRIES: u32 = 6;
 
+/// After a failed database call, the `attempt`-th (counted here): waits the backoff and
+/// answers `Ok` when the error is worth another try and tries are left, else logs it and
+/// answers it as the port's error.
+pub(crate) async fn wait_to_retry(
+    e: sqlx::Error,
+    attempt: &mut u32,
+    op: &'static str,
+    backend: &'static str,
+) -> Result<(), StorageError> {
+    let (e, retry) = classify(e);
+    *attempt += 1;
+    if !retry || *attempt >= MAX_TRIES {
+        log_fault(op, backend, &e);
+        return Err(e);
+    }
+    tokio::time::sleep(backoff(*attempt)).await;
+    Ok(())
+}
+
 /// How long a query waits for a connection (or for the server to accept a new one) before
 /// failing with [`StorageError::Unavailable`]: a database outage shows as a quick 503, not as
 /// requests stalled for half a minute.

@@ -325,10 +325,10 @@ pub trait Storage: Send + Sync {
     ) -> Result<Option<IdempotencyRecord>, StorageError>;
 
     /// The idempotency records of `keys` in one scope, in the order of `keys` (`None` where
-    /// there is none). The default reads each with [`Storage::idempotency`], [`DEFAULT_CALLS_AT_ONCE`] at a
-    /// time; an
-    /// adapter SHOULD read them in one statement or one call (the sqlx adapters of this
-    /// workspace read them in one statement, the rusqlite one in one call on one connection).
+    /// there is none). The default reads each with [`Storage::idempotency`],
+    /// [`DEFAULT_CALLS_AT_ONCE`] at a time; an adapter SHOULD read them in one statement or
+    /// one call (the sqlx adapters of this workspace read them in one statement, the rusqlite
+    /// one in one call on one connection).
     ///
     /// # Contract
     /// What [`Storage::idempotency`] answers for each key
@@ -338,18 +338,12 @@ pub trait Storage: Send + Sync {
         scope: &str,
         keys: &[String],
     ) -> Result<Vec<Option<IdempotencyRecord>>, StorageError> {
-        use futures_util::StreamExt;
-        // Collected first: a stream holding the closure would not be `Send` here.
-        let reads: Vec<_> = keys
-            .iter()
-            .map(|key| self.idempotency(scope, key))
-            .collect();
-        futures_util::stream::iter(reads)
-            .buffered(DEFAULT_CALLS_AT_ONCE)
-            .collect::<Vec<_>>()
-            .await
-            .into_iter()
-            .collect()
+        in_order(
+            keys.iter()
+                .map(|key| self.idempotency(scope, key))
+                .collect(),
+        )
+        .await
     }
 
     /// Stores each of `records` whose scope and key hold no record yet, and answers, in the
@@ -359,10 +353,9 @@ pub trait Storage: Send + Sync {
     /// stored in one transaction. For marks of things done (a message sent) that a caller
     /// records several at a time.
     ///
-    /// The default commits one [`Changeset`] per record, [`DEFAULT_CALLS_AT_ONCE`] at a time; an adapter
-    /// SHOULD store
-    /// them in one statement or transaction where that saves round trips or commits
-    /// (PostgreSQL's does: one statement).
+    /// The default commits one [`Changeset`] per record, [`DEFAULT_CALLS_AT_ONCE`] at a time;
+    /// an adapter SHOULD store them in one statement or transaction where that saves round
+    /// trips or commits (PostgreSQL's does: one statement).
     ///
     /// # Contract
     /// `tijara_testkit::storage::idempotency_records_are_stored_once_each`.
@@ -476,9 +469,9 @@ pub trait Storage: Send + Sync {
     /// The delivery state of event `seq` to each of `targets`, in the order of `targets`
     /// (`None` where no attempt was recorded): what a sink that fans out to several targets
     /// reads before delivering one event. The default reads each with [`Storage::delivery`],
-    /// [`DEFAULT_CALLS_AT_ONCE`] at a time; an adapter SHOULD read them in one statement or one call (the sqlx
-    /// adapters of this workspace read them in one statement, the rusqlite one in one call on
-    /// one connection).
+    /// [`DEFAULT_CALLS_AT_ONCE`] at a time; an adapter SHOULD read them in one statement or
+    /// one call (the sqlx adapters of this workspace read them in one statement, the rusqlite
+    /// one in one call on one connection).
     ///
     /// # Contract
     /// What [`Storage::delivery`] answers for each target
@@ -488,17 +481,13 @@ pub trait Storage: Send + Sync {
         targets: &[String],
         seq: u64,
     ) -> Result<Vec<Option<DeliveryRow>>, StorageError> {
-        use futures_util::StreamExt;
-        let reads: Vec<_> = targets
-            .iter()
-            .map(|target| self.delivery(target, seq))
-            .collect();
-        futures_util::stream::iter(reads)
-            .buffered(DEFAULT_CALLS_AT_ONCE)
-            .collect::<Vec<_>>()
-            .await
-            .into_iter()
-            .collect()
+        in_order(
+            targets
+                .iter()
+                .map(|target| self.delivery(target, seq))
+                .collect(),
+        )
+        .await
     }
 
     /// Deliveries not delivered yet (at least one failed attempt), by sequence then target,
@@ -638,6 +627,23 @@ pub trait Storage: Send + Sync {
 /// exhaust an adapter's pool of connections with a long list.
 pub const DEFAULT_CALLS_AT_ONCE: usize = 16;
 
+/// Runs `calls` [`DEFAULT_CALLS_AT_ONCE`] at a time and answers their results in their order
+/// (the first error if any failed): the defaults of the batched methods.
+async fn in_order<T, F>(calls: Vec<F>) -> Result<Vec<T>, StorageError>
+where
+    F: std::future::Future<Output = Result<T, StorageError>>,
+{
+    use futures_util::StreamExt;
+    // A `Vec`, not the iterator: a stream holding the caller's closure would not be `Send`
+    // inside the trait's boxed futures.
+    futures_util::stream::iter(calls)
+        .buffered(DEFAULT_CALLS_AT_ONCE)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect()
+}
+
 /// [`Storage::insert_idempotency_records`] as one [`Changeset`] per record, up to [`DEFAULT_CALLS_AT_ONCE`]
 /// committed at a time (its default; an adapter that stores them together in some cases can
 /// fall back to it in the others).
@@ -669,24 +675,11 @@ pub async fn insert_idempotency_records_each<S: Storage + ?Sized>(
                 Err(e) => Err(e),
             }
         });
-    let mut stored = {
-        use futures_util::StreamExt;
-        futures_util::stream::iter(commits.collect::<Vec<_>>())
-            .buffered(DEFAULT_CALLS_AT_ONCE)
-            .collect::<Vec<_>>()
-            .await
-            .into_iter()
-    };
-    firsts
+    let mut stored = in_order(commits.collect()).await?.into_iter();
+    Ok(firsts
         .into_iter()
-        .map(|first| {
-            if first {
-                stored.next().unwrap_or(Ok(false))
-            } else {
-                Ok(false)
-            }
-        })
-        .collect()
+        .map(|first| first && stored.next().unwrap_or(false))
+        .collect())
 }
 
 /// [`Storage::pricing_stock`] composed from [`Storage::catalog_stock`] and [`Storage::list`]

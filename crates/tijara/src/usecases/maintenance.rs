@@ -245,21 +245,9 @@ impl Operations<'_> {
     /// repeat what already happened.
     pub async fn record_done(self, scope: &str, key: &str) -> Result<bool, TijaraError> {
         let e = self.engine;
-        if scope.is_empty() || key.is_empty() {
-            return Err(TijaraError::InvalidField {
-                field: if scope.is_empty() { "scope" } else { "key" },
-                rule: "must not be empty".into(),
-            });
-        }
         let now = e.now();
         let changes = Changeset {
-            idempotency: Some(IdempotencyRecord {
-                scope: format!("done:{scope}"),
-                key: key.to_owned(),
-                fingerprint: "done".into(),
-                response: "true".into(),
-                created_at: now,
-            }),
+            idempotency: Some(done_mark(scope, key, now)?),
             now: Some(now),
             ..Changeset::default()
         };
@@ -280,27 +268,17 @@ impl Operations<'_> {
         keys: &[String],
     ) -> Result<Vec<bool>, TijaraError> {
         let e = self.engine;
-        if scope.is_empty() || keys.iter().any(String::is_empty) {
-            return Err(TijaraError::InvalidField {
-                field: if scope.is_empty() { "scope" } else { "key" },
-                rule: "must not be empty".into(),
-            });
-        }
-        if keys.is_empty() {
+        let now = e.now();
+        let records = keys
+            .iter()
+            .map(|key| done_mark(scope, key, now))
+            .collect::<Result<Vec<_>, _>>()?;
+        if records.is_empty() {
+            if scope.is_empty() {
+                return Err(empty_mark_field("scope"));
+            }
             return Ok(Vec::new());
         }
-        let now = e.now();
-        let scope = format!("done:{scope}");
-        let records: Vec<IdempotencyRecord> = keys
-            .iter()
-            .map(|key| IdempotencyRecord {
-                scope: scope.clone(),
-                key: key.clone(),
-                fingerprint: "done".into(),
-                response: "true".into(),
-                created_at: now,
-            })
-            .collect();
         Ok(e.inner.storage.insert_idempotency_records(&records).await?)
     }
 
@@ -550,6 +528,34 @@ impl Operations<'_> {
             e.inner.storage.ack_events(&acked).await?;
         }
         Ok(report)
+    }
+}
+
+/// The record of a done mark ([`Operations::record_done`]): kept under `done:<scope>`.
+fn done_mark(
+    scope: &str,
+    key: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<IdempotencyRecord, TijaraError> {
+    if scope.is_empty() {
+        return Err(empty_mark_field("scope"));
+    }
+    if key.is_empty() {
+        return Err(empty_mark_field("key"));
+    }
+    Ok(IdempotencyRecord {
+        scope: format!("done:{scope}"),
+        key: key.to_owned(),
+        fingerprint: "done".into(),
+        response: "true".into(),
+        created_at: now,
+    })
+}
+
+fn empty_mark_field(field: &'static str) -> TijaraError {
+    TijaraError::InvalidField {
+        field,
+        rule: "must not be empty".into(),
     }
 }
 
