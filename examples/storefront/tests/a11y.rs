@@ -41,8 +41,7 @@ async fn every_page_of_the_journey_passes_axe_in_arabic_and_french() {
 
     // The order: one cash-on-delivery order placed through the pages, as a guest.
     shop.go(&format!("/products/{slug}?lang=fr")).await;
-    shop.click("form[action='/cart/add'] button[type=submit]")
-        .await;
+    shop.add_to_cart().await;
     shop.go("/checkout").await;
     shop.fill("input[name=name]", "Fatima Zahra").await;
     shop.fill("input[name=line1]", "12 rue Tarfaya").await;
@@ -70,8 +69,7 @@ async fn every_page_of_the_journey_passes_axe_in_arabic_and_french() {
         };
         // A cart with something in it (the order emptied the first one).
         shop.go(&with_lang(&format!("/products/{slug}"))).await;
-        shop.click("form[action='/cart/add'] button[type=submit]")
-            .await;
+        shop.add_to_cart().await;
         let pages = [
             "/".to_owned(),
             format!("/?category={category}"),

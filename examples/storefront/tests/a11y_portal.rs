@@ -126,8 +126,7 @@ async fn the_dashboard_at_desktop_width_and_the_language_across_pages() {
         .expect("a product in stock");
     shop.go(&format!("/products/{}", product.product.slug))
         .await;
-    shop.click("form[action='/cart/add'] button[type=submit]")
-        .await;
+    shop.add_to_cart().await;
     shop.go("/checkout").await;
     shop.fill("input[name=name]", "Fatima Zahra").await;
     shop.fill("input[name=line1]", "12 rue Tarfaya").await;

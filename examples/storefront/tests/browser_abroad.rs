@@ -53,8 +53,7 @@ async fn sellers(shop: &browser::Shop) -> Vec<SellerId> {
 
 async fn add_to_cart(shop: &browser::Shop, slug: &str, lang: &str) {
     shop.go(&format!("/products/{slug}?lang={lang}")).await;
-    shop.click("form[action='/cart/add'] button").await;
-    shop.wait_path("/cart").await;
+    shop.add_to_cart().await;
 }
 
 /// Types the address (`country` chosen from the list) and goes on to the delivery step.

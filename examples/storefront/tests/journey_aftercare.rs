@@ -58,19 +58,6 @@ async fn in_stock(app: &tijara_storefront::App) -> (String, SellerId, VariantId)
     )
 }
 
-async fn wait_path(shop: &browser::Shop, prefix: &str) {
-    for _ in 0..100 {
-        if shop.path().await.starts_with(prefix) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!(
-        "the browser never reached {prefix} (at {})",
-        shop.path().await
-    );
-}
-
 /// A screenshot of the page's end (scrolled to the bottom), as `<name>.png`.
 async fn shot_end(shop: &browser::Shop, name: &str) {
     let _ = shop
@@ -112,8 +99,7 @@ async fn a_guest_finds_a_lost_order_through_track_my_order() {
         // A guest orders with cash on delivery.
         shop.c.delete_all_cookies().await.unwrap();
         shop.go(&format!("/products/{slug}?lang={lang}")).await;
-        shop.click("form[action='/cart/add'] button").await;
-        wait_path(&shop, "/cart").await;
+        shop.add_to_cart().await;
         shop.go("/checkout").await;
         for (name, value) in [
             ("name", "Fatima Zahra"),
@@ -128,7 +114,7 @@ async fn a_guest_finds_a_lost_order_through_track_my_order() {
         shop.click("input[name='payment'][value='cod']").await;
         shop.click("form[action='/checkout/review'] button").await;
         shop.click("form[action='/checkout/place'] button").await;
-        wait_path(&shop, "/orders/ord_").await;
+        shop.wait_path("/orders/ord_").await;
         let at = shop.path().await;
         let id = at
             .trim_start_matches("/orders/")
@@ -171,18 +157,18 @@ async fn a_guest_finds_a_lost_order_through_track_my_order() {
         shop.fill("input[name='contact']", &email.to_uppercase())
             .await;
         shop.click("form[action='/track'] button").await;
-        wait_path(&shop, &format!("/orders/{id}?t=")).await;
+        shop.wait_path(&format!("/orders/{id}?t=")).await;
         let text = wait_text(&shop, &number).await;
         assert!(text.contains(found_words), "{text}");
         shop.shot(&format!("3-track-found-{lang}")).await;
         shot_end(&shop, &format!("3b-track-found-end-{lang}")).await;
         // Nothing shipped yet: the guest cancels, after a confirmation page.
         shop.click("form[action$='/cancel'] button").await;
-        wait_path(&shop, &format!("/orders/{id}/cancel")).await;
+        shop.wait_path(&format!("/orders/{id}/cancel")).await;
         shop.shot(&format!("4-cancel-confirm-{lang}")).await;
         shop.click("form[method='post'][action$='/cancel'] button")
             .await;
-        wait_path(&shop, &format!("/orders/{id}?t=")).await;
+        shop.wait_path(&format!("/orders/{id}?t=")).await;
         wait_text(
             &shop,
             match lang {
@@ -272,7 +258,7 @@ async fn a_guest_returns_one_item_with_a_reason_and_sees_its_status() {
         shop.shot(&format!("1-order-delivered-{lang}")).await;
         shot_end(&shop, &format!("1b-order-delivered-end-{lang}")).await;
         shop.click("form[action*='/return/'] button").await;
-        wait_path(&shop, &format!("/orders/{id}/return/")).await;
+        shop.wait_path(&format!("/orders/{id}/return/")).await;
         shop.shot(&format!("2-return-form-{lang}")).await;
         shot_end(&shop, &format!("2b-return-form-end-{lang}")).await;
         // One of the two units, damaged, with a word.
@@ -289,7 +275,7 @@ async fn a_guest_returns_one_item_with_a_reason_and_sees_its_status() {
         .await;
         shop.click("form[action*='/return/'] button[type='submit']")
             .await;
-        wait_path(&shop, &format!("/orders/{id}?t=")).await;
+        shop.wait_path(&format!("/orders/{id}?t=")).await;
         assert!(shop.path().await.contains("done=withdraw"));
         let (status, reason) = match lang {
             "ar" => ("في انتظار رد البائع", "السلعة متضررة"),
@@ -316,7 +302,7 @@ async fn a_shopper_sees_their_orders_and_saves_an_address() {
     shop.fill("input[name='password']", "shopper-demo-2026")
         .await;
     shop.click("form[action='/account/login'] button").await;
-    wait_path(&shop, "/account").await;
+    shop.wait_path("/account").await;
     for lang in ["ar", "fr"] {
         shop.go(&format!("/account?lang={lang}")).await;
         shop.shot(&format!("1-account-{lang}")).await;

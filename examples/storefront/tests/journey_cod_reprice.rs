@@ -13,24 +13,13 @@ use std::time::Duration;
 
 const SLUG: &str = "embroidered-srama-cushion";
 
-async fn wait_path(shop: &browser::Shop, prefix: &str) {
-    for _ in 0..100 {
-        if shop.path().await.starts_with(prefix) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the browser never reached {prefix}: {}", shop.path().await);
-}
-
 async fn journey(lang: &str, confirm_words: &str, cod_words: &str) {
     let Some(shop) = browser::Shop::start(&format!("journey-cod-reprice-{lang}"), lang).await
     else {
         return;
     };
     shop.go(&format!("/products/{SLUG}?lang={lang}")).await;
-    shop.click("form[action='/cart/add'] button").await;
-    wait_path(&shop, "/cart").await;
+    shop.add_to_cart().await;
     shop.go("/checkout").await;
     for (name, value) in [
         ("name", "فاطمة الزهراء"),
@@ -50,7 +39,7 @@ async fn journey(lang: &str, confirm_words: &str, cod_words: &str) {
     shop.click("form#pay button").await;
     shop.fill("#pan", "4111111111111111").await;
     shop.click("#pay").await;
-    wait_path(&shop, "/orders/ord_").await;
+    shop.wait_path("/orders/ord_").await;
     let path = shop.path().await;
     let id = tijara_core::OrderId::new(
         path.trim_start_matches("/orders/")
@@ -102,7 +91,7 @@ async fn journey(lang: &str, confirm_words: &str, cod_words: &str) {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    wait_path(&shop, "/orders/ord_").await;
+    shop.wait_path("/orders/ord_").await;
     shop.find(".status-line").await;
     let after = shop.app.engine.orders().order(&id).await.unwrap();
     assert_eq!(after.order.grand_total, repricing.grand_total);

@@ -7,26 +7,12 @@
 #[path = "support/browser.rs"]
 mod browser;
 
-use std::time::Duration;
-
 const SLUG: &str = "embroidered-srama-cushion";
-
-/// Waits (up to 10 s) until the browser's path starts with `prefix`.
-async fn wait_path(shop: &browser::Shop, prefix: &str) {
-    for _ in 0..100 {
-        if shop.path().await.starts_with(prefix) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the browser never reached {prefix}: {}", shop.path().await);
-}
 
 /// The cushion in the cart, the address typed, `method` chosen, the order placed.
 async fn order(shop: &browser::Shop, lang: &str, method: &str) {
     shop.go(&format!("/products/{SLUG}?lang={lang}")).await;
-    shop.click("form[action='/cart/add'] button").await;
-    wait_path(shop, "/cart").await;
+    shop.add_to_cart().await;
     shop.go("/checkout").await;
     for (name, value) in [
         ("name", "فاطمة الزهراء"),
@@ -50,7 +36,7 @@ async fn pay_with(shop: &browser::Shop, pan: &str) {
     shop.click("form#pay button").await;
     shop.fill("#pan", pan).await;
     shop.click("#pay").await;
-    wait_path(shop, "/orders/ord_").await;
+    shop.wait_path("/orders/ord_").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -101,7 +87,7 @@ async fn transfer_journey(lang: &str) {
         return;
     };
     order(&shop, lang, "transfer").await;
-    wait_path(&shop, "/orders/ord_").await;
+    shop.wait_path("/orders/ord_").await;
     let text = shop.main_text().await;
     let box_text = shop.find(".transfer-box").await.text().await.unwrap();
     let path = shop.path().await;

@@ -105,6 +105,9 @@ async fn in_demo_mode_the_admin_reads_the_reset_email_in_the_mailbox() {
     )
     .await;
     shop.click("form[action='/account/forgot'] button").await;
+    // The "link sent" page, before going on: a navigation started while the POST is in
+    // flight would cancel it.
+    shop.find("main p.ok[role=status]").await;
     shop.go("/account/login").await;
     shop.fill(
         "form[action='/account/login'] input[name=email]",

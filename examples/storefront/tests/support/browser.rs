@@ -201,6 +201,15 @@ impl Shop {
         self.find(css).await.click().await.unwrap();
     }
 
+    /// Clicks the product page's first "add to cart" button and waits for the cart page the
+    /// add redirects to. A navigation started while the add's POST is still in flight
+    /// cancels it (seen in CI as an empty cart at `/checkout`, then a 30 s wait for its form).
+    pub async fn add_to_cart(&self) {
+        self.click("form[action='/cart/add'] button[type=submit]")
+            .await;
+        self.wait_path("/cart").await;
+    }
+
     /// The visible text of `main`. A page that is being replaced (a form posted back to the
     /// same path) can drop its `main` between finding it and reading it: that is retried
     /// rather than reported.
