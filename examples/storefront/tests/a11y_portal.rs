@@ -15,11 +15,14 @@ mod browser;
 
 async fn login(shop: &browser::Shop, email: &str, password: &str) {
     shop.go("/account/login").await;
+    let before = shop.path().await;
     shop.fill("input[name=email]", email).await;
     shop.fill("input[name=password]", password).await;
     shop.click("form[action='/account/login'] button[type=submit]")
         .await;
-    shop.find("form[action='/account/logout']").await;
+    // The page signed in people land on, not the login page (whose header could still show
+    // an earlier session's sign-out form).
+    shop.wait_path_change(&before).await;
 }
 
 async fn lang_of_page(shop: &browser::Shop) -> String {
@@ -54,7 +57,8 @@ async fn portal_and_admin_pages_pass_axe_in_arabic_and_french() {
     }
     shop.click("form[action='/account/logout'] button[type=submit]")
         .await;
-    shop.wait_path("/").await;
+    // Signed out: the header offers to sign in (every path starts with "/").
+    shop.find("nav.head-links a[href='/account/login']").await;
     login(&shop, "admin@tijara.example", "admin-demo-2026").await;
     let product = shop
         .app
@@ -149,9 +153,10 @@ async fn the_dashboard_at_desktop_width_and_the_language_across_pages() {
     login(&shop, "admin@tijara.example", "admin-demo-2026").await;
     assert_eq!(shop.wait_path("/admin").await, "/admin");
     assert_eq!(lang_of_page(&shop).await, "fr", "after the login");
-    for css in ["a[href='/admin/sellers']", "a[href='/admin/orders']"] {
-        shop.click(&format!("nav.portal {css}")).await;
-        assert_eq!(lang_of_page(&shop).await, "fr", "{css}");
+    for href in ["/admin/sellers", "/admin/orders"] {
+        shop.click(&format!("nav.portal a[href='{href}']")).await;
+        shop.wait_path(href).await;
+        assert_eq!(lang_of_page(&shop).await, "fr", "{href}");
     }
     // The dashboard at desktop width, in both languages.
     shop.c.set_window_size(1280, 900).await.unwrap();

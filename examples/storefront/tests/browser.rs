@@ -305,15 +305,18 @@ async fn shoppers_pay_by_card_and_cash_sellers_ship_and_tracking_shows() {
             .unwrap();
         // Wait for the portal's confirmation (a fresh page) before going on: leaving the page
         // earlier would cancel the post.
-        for _ in 0..100 {
+        let mut saved = false;
+        for _ in 0..200 {
             if c.current_url()
                 .await
                 .is_ok_and(|u| u.query().is_some_and(|q| q.contains("saved=")))
             {
+                saved = true;
                 break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        assert!(saved, "the tracking form's answer never came (20 s)");
         let page = main_text(&c).await;
         // In Arabic, the seller's account's language: headless Chromium asks for `en-US`
         // whatever `--lang` says, and that guess no longer beats the account's language (a

@@ -455,6 +455,7 @@ async fn the_admin_fills_in_a_products_customs_data_from_her_phone_in_arabic() {
     shop.wait_path("/admin/products").await;
     shop.click("a.chip[href^='/admin/products?missing=1']")
         .await;
+    shop.wait_path("/admin/products?missing=1").await;
     let text = shop.wait_main_contains("ناقصة").await;
     assert!(text.contains("ناقصة: لا إرسال إلى الخارج"), "{text}");
     assert!(!overflows(&shop).await, "the list fits the phone");

@@ -29,17 +29,6 @@ async fn fill_address(shop: &browser::Shop, name: &str, city: &str) {
         .await;
 }
 
-async fn wait_for_path(shop: &browser::Shop, prefix: &str) -> String {
-    for _ in 0..50 {
-        let p = shop.path().await;
-        if p.starts_with(prefix) {
-            return p;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("never reached {prefix}: at {}", shop.path().await);
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_arabic_shopper_types_her_city_in_arabic_and_pays_on_delivery() {
     let Some(shop) = browser::Shop::start("checkout-ar", "ar").await else {
@@ -80,7 +69,7 @@ async fn an_arabic_shopper_types_her_city_in_arabic_and_pays_on_delivery() {
     assert!(text.contains("73000"), "the postal code filled in: {text}");
     shop.shot("03-review-ar").await;
     shop.click("form[action='/checkout/place'] button").await;
-    let path = wait_for_path(&shop, "/orders/").await;
+    let path = shop.wait_path("/orders/").await;
     assert!(path.contains("?t="), "{path}");
     shop.shot("04-result-ar").await;
     let text = shop.main_text().await;
@@ -123,6 +112,6 @@ async fn switching_to_arabic_on_the_review_keeps_the_address_and_choices() {
     );
     shop.shot("04-review-switched-ar").await;
     shop.click("form[action='/checkout/place'] button").await;
-    wait_for_path(&shop, "/orders/").await;
+    shop.wait_path("/orders/").await;
     shop.shot("05-result-ar").await;
 }

@@ -513,7 +513,8 @@ async fn journey(lang: &str) {
         .unwrap();
     shop.click("form[enctype='multipart/form-data'] button[type=submit]")
         .await;
-    shop.wait_path("/seller/products").await;
+    // The list the upload redirects to (the form's own path starts with /seller/products).
+    shop.wait_path("/seller/products?lang=").await;
     shop.shot("2-products").await;
     let filter = ProductFilter::default().with_seller(artisan.clone());
     let made = app
