@@ -51,7 +51,6 @@ fn engine(sink: Arc<Slow>, concurrency: usize) -> Market {
     )
 }
 
-/// Three orders placed (two events each: placed, confirmed) on `m`; their ids.
 /// `n` orders placed (two events each: placed, confirmed) on `m`; their ids.
 async fn orders(m: &Market, n: usize) -> Vec<String> {
     let c = catalog(m).await;

@@ -644,9 +644,9 @@ where
         .collect()
 }
 
-/// [`Storage::insert_idempotency_records`] as one [`Changeset`] per record, up to [`DEFAULT_CALLS_AT_ONCE`]
-/// committed at a time (its default; an adapter that stores them together in some cases can
-/// fall back to it in the others).
+/// [`Storage::insert_idempotency_records`] as one [`Changeset`] per record, up to
+/// [`DEFAULT_CALLS_AT_ONCE`] committed at a time (its default; an adapter that stores them
+/// together in some cases can fall back to it in the others).
 pub async fn insert_idempotency_records_each<S: Storage + ?Sized>(
     store: &S,
     records: &[IdempotencyRecord],

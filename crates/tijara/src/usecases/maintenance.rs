@@ -268,15 +268,15 @@ impl Operations<'_> {
         keys: &[String],
     ) -> Result<Vec<bool>, TijaraError> {
         let e = self.engine;
+        if scope.is_empty() {
+            return Err(empty_mark_field("scope"));
+        }
         let now = e.now();
         let records = keys
             .iter()
             .map(|key| done_mark(scope, key, now))
             .collect::<Result<Vec<_>, _>>()?;
         if records.is_empty() {
-            if scope.is_empty() {
-                return Err(empty_mark_field("scope"));
-            }
             return Ok(Vec::new());
         }
         Ok(e.inner.storage.insert_idempotency_records(&records).await?)
