@@ -183,7 +183,8 @@ pub fn link(public_url: &str, path: &str) -> String {
 /// their messages leave within a fraction of a second, not up to `every` later).
 /// Every process of a scaled-out shop runs it; each round takes the `dispatch` lease first
 /// (see [`crate::housekeeping`]), so one process delivers at a time and events are not sent
-/// twice by two processes at once.
+/// twice by two processes at once. A round with nothing waiting takes no lease and writes
+/// nothing.
 pub async fn run_dispatcher(engine: tijara::Tijara, every: std::time::Duration) {
     run_dispatcher_until(engine, every, std::future::pending()).await;
 }
@@ -198,14 +199,21 @@ pub async fn run_dispatcher_until(
     let mut stop = std::pin::pin!(stop);
     let holder = crate::housekeeping::holder();
     loop {
-        let round = crate::housekeeping::leased(
-            &engine,
-            "dispatch",
-            &holder,
-            std::time::Duration::from_secs(120),
-            || engine.operations().dispatch_events(DISPATCH_ROUND),
-        )
-        .await;
+        // Nothing waiting: no lease taken for a round with nothing to deliver (the lease is two
+        // durable writes). A failed check runs the round, which reports the failure.
+        let waiting = engine.operations().events_waiting().await.unwrap_or(true);
+        let round = if waiting {
+            crate::housekeeping::leased(
+                &engine,
+                "dispatch",
+                &holder,
+                std::time::Duration::from_secs(120),
+                || engine.operations().dispatch_events(DISPATCH_ROUND),
+            )
+            .await
+        } else {
+            None
+        };
         let pause = pause_after(
             match &round {
                 Some(Ok(r)) => Some((r.delivered, r.failed)),

@@ -411,3 +411,48 @@ async fn the_dispatcher_keeps_up_when_more_than_a_round_waits() {
         "every event delivered without waiting an interval"
     );
 }
+
+/// An idle shop writes nothing: a dispatcher round with no event waiting takes no lease (each
+/// lease taken and released was two durable commits per interval and process). The control:
+/// with events waiting, the rounds do write (the lease, the acknowledgements).
+#[tokio::test]
+async fn an_idle_dispatcher_writes_nothing() {
+    let (app, db) = support::file_app("idle").await;
+    assert!(
+        tijara_storefront::seed::seed_if_empty(&app.engine)
+            .await
+            .unwrap()
+    );
+    guest_order(&app, "idle@example.ma", Lang::Fr).await;
+    let side = rusqlite::Connection::open(&db).unwrap();
+    // Changes when another connection commits between two reads (SQLite's `data_version`).
+    let commits_seen = |c: &rusqlite::Connection| -> i64 {
+        c.query_row("PRAGMA data_version", [], |r| r.get(0))
+            .unwrap()
+    };
+    let run = |engine: tijara::Tijara, ms: u64| {
+        tijara_storefront::messages::run_dispatcher_until(
+            engine,
+            std::time::Duration::from_millis(20),
+            tokio::time::sleep(std::time::Duration::from_millis(ms)),
+        )
+    };
+    assert!(
+        app.engine.operations().events_waiting().await.unwrap(),
+        "the order's events wait"
+    );
+    let before = commits_seen(&side);
+    run(app.engine.clone(), 2000).await;
+    assert!(
+        !app.engine.operations().events_waiting().await.unwrap(),
+        "delivered"
+    );
+    assert_ne!(commits_seen(&side), before, "rounds with events write");
+    let before = commits_seen(&side);
+    run(app.engine.clone(), 500).await;
+    assert_eq!(
+        commits_seen(&side),
+        before,
+        "about 25 idle rounds committed nothing"
+    );
+}

@@ -9,7 +9,7 @@ use axum::body::{Body, to_bytes};
 use axum::http::{Method, Request, StatusCode, header};
 use serde_json::json;
 use std::sync::Arc;
-use support::{call, demo_app};
+use support::{call, demo_app, file_app};
 use tower::ServiceExt;
 
 async fn get(router: &axum::Router, uri: &str) -> (StatusCode, axum::http::HeaderMap, String) {
@@ -238,29 +238,6 @@ async fn metrics_count_requests_checkouts_and_commits_on_their_own_router() {
     ] {
         assert!(text.contains(series), "{series} missing in:\n{text}");
     }
-}
-
-/// A storefront on a SQLite file of its own (rusqlite, the default adapter): the app, the
-/// file's path.
-async fn file_app(name: &str) -> (tijara_storefront::App, std::path::PathBuf) {
-    let dir = std::env::temp_dir().join(format!(
-        "tijara-ops-{name}-{}-{}",
-        std::process::id(),
-        tijara_testkit::storage::unique("t")
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = dir.join("tijara.db");
-    let settings = tijara_storefront::Settings {
-        bind: "127.0.0.1:0".into(),
-        data_dir: dir.clone(),
-        database_url: Some(format!("sqlite://{}", db.display())),
-        public_url: Some("http://127.0.0.1:9".into()),
-        cmi: None,
-        display_rates: Vec::new(),
-        region: None,
-        carriers: Vec::new(),
-    };
-    (tijara_storefront::build(&settings).await.unwrap(), db)
 }
 
 #[tokio::test]

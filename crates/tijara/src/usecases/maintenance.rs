@@ -473,6 +473,19 @@ impl Operations<'_> {
         Ok(cancelled)
     }
 
+    /// Whether any outbox event waits for delivery: one read, nothing written. A dispatcher
+    /// asks it before taking its lease ([`Operations::acquire_lease`], two durable writes), so
+    /// an idle shop writes nothing between its orders.
+    pub async fn events_waiting(self) -> Result<bool, TijaraError> {
+        Ok(!self
+            .engine
+            .inner
+            .storage
+            .pending_events(1)
+            .await?
+            .is_empty())
+    }
+
     /// Delivers up to `limit` pending outbox events to the event sink; at least once. The
     /// events of one aggregate are delivered in order, one after the other, and a failure
     /// holds back that aggregate's later events until the next dispatch; different

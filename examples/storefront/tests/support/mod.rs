@@ -280,3 +280,26 @@ pub async fn token(router: &axum::Router, email: &str, password: &str) -> String
     assert_eq!(status, StatusCode::CREATED, "{v}");
     v["token"].as_str().unwrap().to_owned()
 }
+
+/// A storefront on a SQLite file of its own (rusqlite, the default adapter): the app, the
+/// file's path.
+pub async fn file_app(name: &str) -> (tijara_storefront::App, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!(
+        "tijara-file-{name}-{}-{}",
+        std::process::id(),
+        tijara_testkit::storage::unique("t")
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("tijara.db");
+    let settings = tijara_storefront::Settings {
+        bind: "127.0.0.1:0".into(),
+        data_dir: dir.clone(),
+        database_url: Some(format!("sqlite://{}", db.display())),
+        public_url: Some("http://127.0.0.1:9".into()),
+        cmi: None,
+        display_rates: Vec::new(),
+        region: None,
+        carriers: Vec::new(),
+    };
+    (tijara_storefront::build(&settings).await.unwrap(), db)
+}
