@@ -89,38 +89,83 @@ fn stock_error(c: &Connection, variant: &VariantId, requested: u32) -> Result<St
     })
 }
 
+/// A document's keys or owners as its row lists them: sorted, each once.
+fn link_list(items: &[String]) -> Vec<&str> {
+    let mut list: Vec<&str> = items.iter().map(String::as_str).collect();
+    list.sort_unstable();
+    list.dedup();
+    list
+}
+
+/// A list of [`link_list`] as the row stores it (`links_keys`, `links_owners`): a JSON array.
+pub(crate) fn links_text(list: &[&str]) -> String {
+    serde_json::to_string(list).unwrap_or_else(|_| "[]".into())
+}
+
+/// The list a row stores, back from its JSON array.
+fn parse_links(text: &str) -> Result<Vec<String>, Stop> {
+    serde_json::from_str(text).map_err(|e| Stop::Port(StorageError::Backend(Box::new(e))))
+}
+
+/// Writes a document with its keys and owners. The row lists them (`links_keys`,
+/// `links_owners`), so a rewrite finds the rows to remove by primary key and touches only the
+/// keys and owners that changed (an index by document would cost pages on every order placed:
+/// see the `doc_links` migration).
 fn write_doc(c: &Connection, w: &DocWrite) -> Result<(), Stop> {
     let kind = w.kind.as_str();
-    let n = match w.expected_version {
-        None => c
-            .prepare_cached(
-                "INSERT INTO docs (kind, id, version, body) VALUES (?1, ?2, 1, ?3) ON CONFLICT DO NOTHING",
-            )?
-            .execute(params![kind, w.id, w.body])?,
-        Some(v) => c
-            .prepare_cached(
-                "UPDATE docs SET version = version + 1, body = ?3 WHERE kind = ?1 AND id = ?2 AND version = ?4",
-            )?
-            .execute(params![
-                kind,
-                w.id,
-                w.body,
-                i64::try_from(v).unwrap_or(i64::MAX)
-            ])?,
-    };
-    if n != 1 {
-        return Err(Stop::Port(StorageError::Conflict {
+    let keys = link_list(&w.keys);
+    let owners = link_list(&w.owners);
+    let (keys_text, owners_text) = (links_text(&keys), links_text(&owners));
+    let conflict = || {
+        Stop::Port(StorageError::Conflict {
             kind: w.kind,
             id: w.id.clone(),
-        }));
+        })
+    };
+    let (old_keys, old_owners) = match w.expected_version {
+        None => {
+            let n = c
+                .prepare_cached(
+                    "INSERT INTO docs (kind, id, version, links_keys, links_owners, body) \
+                     VALUES (?1, ?2, 1, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+                )?
+                .execute(params![kind, w.id, keys_text, owners_text, w.body])?;
+            if n != 1 {
+                return Err(conflict());
+            }
+            (Vec::new(), Vec::new())
+        }
+        Some(v) => {
+            let v = i64::try_from(v).unwrap_or(i64::MAX);
+            let old: Option<(String, String)> = c
+                .prepare_cached(
+                    "SELECT links_keys, links_owners FROM docs WHERE kind = ?1 AND id = ?2 AND version = ?3",
+                )?
+                .query_row(params![kind, w.id, v], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            let Some((old_keys, old_owners)) = old else {
+                return Err(conflict());
+            };
+            let n = c
+                .prepare_cached(
+                    "UPDATE docs SET version = version + 1, links_keys = ?3, links_owners = ?4, body = ?5 \
+                     WHERE kind = ?1 AND id = ?2 AND version = ?6",
+                )?
+                .execute(params![kind, w.id, keys_text, owners_text, w.body, v])?;
+            if n != 1 {
+                return Err(conflict());
+            }
+            (parse_links(&old_keys)?, parse_links(&old_owners)?)
+        }
+    };
+    for gone in old_keys
+        .iter()
+        .filter(|k| keys.binary_search(&k.as_str()).is_err())
+    {
+        c.prepare_cached("DELETE FROM doc_keys WHERE kind = ?1 AND key = ?2 AND id = ?3")?
+            .execute(params![kind, gone, w.id])?;
     }
-    if w.expected_version.is_some() {
-        c.prepare_cached("DELETE FROM doc_keys WHERE kind = ?1 AND id = ?2")?
-            .execute(params![kind, w.id])?;
-        c.prepare_cached("DELETE FROM doc_owners WHERE kind = ?1 AND id = ?2")?
-            .execute(params![kind, w.id])?;
-    }
-    for key in &w.keys {
+    for key in keys.iter().filter(|k| !old_keys.iter().any(|o| o == *k)) {
         let n = c
             .prepare_cached(
                 "INSERT INTO doc_keys (kind, key, id) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
@@ -134,19 +179,27 @@ fn write_doc(c: &Connection, w: &DocWrite) -> Result<(), Stop> {
             if holder.as_deref() != Some(w.id.as_str()) {
                 return Err(Stop::Port(StorageError::KeyTaken {
                     kind: w.kind,
-                    key: key.clone(),
+                    key: (*key).to_owned(),
                 }));
             }
         }
     }
-    if !w.owners.is_empty() {
-        let mut owners: Vec<&String> = w.owners.iter().collect();
-        owners.sort();
-        owners.dedup();
+    for gone in old_owners
+        .iter()
+        .filter(|o| owners.binary_search(&o.as_str()).is_err())
+    {
+        c.prepare_cached("DELETE FROM doc_owners WHERE kind = ?1 AND owner = ?2 AND id = ?3")?
+            .execute(params![kind, gone, w.id])?;
+    }
+    let mut added = owners
+        .iter()
+        .filter(|o| !old_owners.iter().any(|old| old == *o))
+        .peekable();
+    if added.peek().is_some() {
         let mut st = c.prepare_cached(
             "INSERT INTO doc_owners (kind, owner, id) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
         )?;
-        for o in owners {
+        for o in added {
             st.execute(params![kind, o, w.id])?;
         }
     }
@@ -440,21 +493,32 @@ pub(crate) fn delete_doc(
     version: u64,
 ) -> rusqlite::Result<bool> {
     let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let gone = tx
-        .prepare_cached("DELETE FROM docs WHERE kind = ?1 AND id = ?2 AND version = ?3")?
-        .execute(params![
-            kind,
-            id,
-            i64::try_from(version).unwrap_or(i64::MAX)
-        ])?;
-    if gone == 0 {
+    let links: Option<(String, String)> = tx
+        .prepare_cached(
+            "DELETE FROM docs WHERE kind = ?1 AND id = ?2 AND version = ?3 \
+             RETURNING links_keys, links_owners",
+        )?
+        .query_row(
+            params![kind, id, i64::try_from(version).unwrap_or(i64::MAX)],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((keys, owners)) = links else {
         return Ok(false);
-    }
-    for statement in [
-        "DELETE FROM doc_keys WHERE kind = ?1 AND id = ?2",
-        "DELETE FROM doc_owners WHERE kind = ?1 AND id = ?2",
+    };
+    // Its keys and owners, by primary key from the lists its row kept.
+    for (statement, list) in [
+        (
+            "DELETE FROM doc_keys WHERE kind = ?1 AND id = ?2 AND key IN (SELECT value FROM json_each(?3))",
+            keys,
+        ),
+        (
+            "DELETE FROM doc_owners WHERE kind = ?1 AND id = ?2 AND owner IN (SELECT value FROM json_each(?3))",
+            owners,
+        ),
     ] {
-        tx.prepare_cached(statement)?.execute(params![kind, id])?;
+        tx.prepare_cached(statement)?
+            .execute(params![kind, id, list])?;
     }
     if kind == "product" {
         tx.prepare_cached("DELETE FROM products WHERE id = ?1")?

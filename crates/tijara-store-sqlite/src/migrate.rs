@@ -83,6 +83,11 @@ const MIGRATIONS: &[Migration] = &[
             "../../tijara-store-sqlx/migrations/sqlite/20261204140002_idempotency_rowid.sql"
         ),
     },
+    Migration {
+        version: 20261205090001,
+        description: "doc links",
+        sql: include_str!("../../tijara-store-sqlx/migrations/sqlite/20261205090001_doc_links.sql"),
+    },
 ];
 
 /// Why the schema could not be brought up to date.
@@ -240,10 +245,15 @@ mod tests {
     /// A database as the version before `docs_rowid` (and `idempotency_rowid`) left it: every earlier migration applied
     /// and recorded as `run` records them.
     fn before_docs_rowid() -> Connection {
+        before("docs rowid")
+    }
+
+    /// A database with every migration before the one named `description` applied and recorded.
+    fn before(description: &str) -> Connection {
         let last = MIGRATIONS
             .iter()
-            .position(|m| m.description == "docs rowid")
-            .expect("the docs rowid migration is listed");
+            .position(|m| m.description == description)
+            .expect("the migration is listed");
         let mut old = Connection::open_in_memory().expect("open");
         old.execute_batch(
             "CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, \
@@ -366,8 +376,11 @@ mod tests {
         );
         conn.execute("DELETE FROM docs WHERE kind = 'product'", [])
             .expect("product deleted");
-        conn.execute("INSERT INTO docs VALUES ('seller', 's1', 1, '{}')", [])
-            .expect("seller");
+        conn.execute(
+            "INSERT INTO docs (kind, id, version, body) VALUES ('seller', 's1', 1, '{}')",
+            [],
+        )
+        .expect("seller");
         assert_eq!(catalog_version(&conn), version + 3);
         let again = conn.execute(
             "INSERT INTO docs (kind, id, version, body) VALUES ('seller', 's1', 1, '{}') \
@@ -385,6 +398,94 @@ mod tests {
         assert!(
             plan.contains("INDEX"),
             "a document is found by its key: {plan}"
+        );
+    }
+
+    /// The rows of `doc_keys` or `doc_owners` (`table`) as `(kind, value, id)`, sorted.
+    fn links(conn: &Connection, table: &str, column: &str) -> Vec<(String, String, String)> {
+        let mut st = conn
+            .prepare(&format!(
+                "SELECT kind, {column}, id FROM {table} ORDER BY kind, {column}, id"
+            ))
+            .expect("prepare");
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+    }
+
+    #[test]
+    fn documents_list_their_keys_and_owners_and_the_indexes_by_document_go() {
+        let mut conn = before("doc links");
+        let order = format!(r#"{{"lines":"{}"}}"#, "بضاعة ".repeat(800));
+        conn.execute_batch(&format!(
+            "INSERT INTO docs VALUES ('product', 'p1', 3, '{{\"title\":\"زربية\"}}'); \
+             INSERT INTO docs VALUES ('cart', 'c1', 7, '{{}}'); \
+             INSERT INTO docs VALUES ('order', 'o1', 2, '{order}'); \
+             INSERT INTO doc_keys VALUES ('product', 'slug:zarbiya', 'p1'); \
+             INSERT INTO doc_keys VALUES ('order', 'tracking:amana:X\"1', 'o1'); \
+             INSERT INTO doc_keys VALUES ('order', 'order-number:DAK-1', 'o1'); \
+             INSERT INTO doc_owners VALUES ('order', 'seller:s2', 'o1'); \
+             INSERT INTO doc_owners VALUES ('order', 'customer:c''9', 'o1'); \
+             INSERT INTO doc_owners VALUES ('product', 'seller:s2', 'p1');"
+        ))
+        .expect("documents of the older version");
+        let before = docs(&conn);
+        let (keys, owners) = (
+            links(&conn, "doc_keys", "key"),
+            links(&conn, "doc_owners", "owner"),
+        );
+        let version = catalog_version(&conn);
+
+        run(&mut conn).expect("the doc links migration applies");
+
+        assert_eq!(docs(&conn), before, "every document, version and body kept");
+        assert_eq!(links(&conn, "doc_keys", "key"), keys, "keys kept");
+        assert_eq!(links(&conn, "doc_owners", "owner"), owners, "owners kept");
+        let lists = |kind: &str, id: &str| -> (String, String) {
+            conn.query_row(
+                "SELECT links_keys, links_owners FROM docs WHERE kind = ?1 AND id = ?2",
+                [kind, id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .expect("lists")
+        };
+        assert_eq!(
+            lists("order", "o1"),
+            (
+                r#"["order-number:DAK-1","tracking:amana:X\"1"]"#.to_owned(),
+                r#"["customer:c'9","seller:s2"]"#.to_owned()
+            ),
+            "each document lists its own keys and owners, sorted, as JSON"
+        );
+        assert_eq!(
+            lists("product", "p1"),
+            (
+                r#"["slug:zarbiya"]"#.to_owned(),
+                r#"["seller:s2"]"#.to_owned()
+            )
+        );
+        assert_eq!(lists("cart", "c1"), ("[]".to_owned(), "[]".to_owned()));
+        for gone in ["doc_keys_by_doc", "doc_owners_by_doc"] {
+            let n: i64 = conn
+                .query_row(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?1",
+                    [gone],
+                    |r| r.get(0),
+                )
+                .expect("count");
+            assert_eq!(n, 0, "{gone} is dropped");
+        }
+        assert_eq!(catalog_version(&conn), version, "moving counts no change");
+        conn.execute(
+            "UPDATE docs SET version = 4 WHERE kind = 'product' AND id = 'p1'",
+            [],
+        )
+        .expect("product edit");
+        assert_eq!(
+            catalog_version(&conn),
+            version + 1,
+            "the catalog triggers are back"
         );
     }
 

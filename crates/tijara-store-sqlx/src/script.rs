@@ -64,21 +64,42 @@ pub(crate) fn script(cs: &Changeset) -> Option<Script> {
     };
     for w in &cs.docs {
         let (k, id, body) = (lit(w.kind.as_str())?, lit(&w.id)?, lit(&w.body)?);
+        // The row lists its keys (none here: documents with keys take the ordinary path) and
+        // owners (the `doc_links` migration).
+        let (keys, owners) = (
+            lit(&crate::common::links_text(&w.keys))?,
+            lit(&crate::common::links_text(&w.owners))?,
+        );
         match w.expected_version {
             None => s.push(
-                &format!("INSERT INTO docs (kind, id, version, body) VALUES ({k}, {id}, 1, {body}) ON CONFLICT DO NOTHING"),
+                &format!(
+                    "INSERT INTO docs (kind, id, version, links_keys, links_owners, body) \
+                     VALUES ({k}, {id}, 1, {keys}, {owners}, {body}) ON CONFLICT DO NOTHING"
+                ),
                 Expect::Rows(1),
             ),
             Some(v) => {
+                let v = i64::try_from(v).ok()?;
+                // The rows the old lists name first, by primary key (see `DELETE_LINKS_SQLITE`).
+                for (table, column, list) in [
+                    ("doc_keys", "key", "links_keys"),
+                    ("doc_owners", "owner", "links_owners"),
+                ] {
+                    s.push(
+                        &format!(
+                            "DELETE FROM {table} WHERE kind = {k} AND id = {id} AND {column} IN (SELECT value FROM \
+                             json_each((SELECT {list} FROM docs WHERE kind = {k} AND id = {id} AND version = {v})))"
+                        ),
+                        Expect::Any,
+                    );
+                }
                 s.push(
                     &format!(
-                        "UPDATE docs SET version = version + 1, body = {body} WHERE kind = {k} AND id = {id} AND version = {}",
-                        i64::try_from(v).ok()?
+                        "UPDATE docs SET version = version + 1, links_keys = {keys}, links_owners = {owners}, \
+                         body = {body} WHERE kind = {k} AND id = {id} AND version = {v}"
                     ),
                     Expect::Rows(1),
                 );
-                s.push(&format!("DELETE FROM doc_keys WHERE kind = {k} AND id = {id}"), Expect::Any);
-                s.push(&format!("DELETE FROM doc_owners WHERE kind = {k} AND id = {id}"), Expect::Any);
             }
         }
         if !w.owners.is_empty() {

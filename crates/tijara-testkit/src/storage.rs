@@ -289,6 +289,117 @@ pub async fn keys_are_unique_and_replaced<S: Storage + ?Sized>(s: &S) {
     ok(s, one(w), "the freed key can be taken").await;
 }
 
+/// A rewrite leaves a document with exactly the keys and owners it names: those it keeps stay,
+/// those it drops go (another document can take a dropped key), new ones come. A rewrite at a
+/// stale version changes none of them, and a deleted document leaves none behind.
+pub async fn rewrites_keep_exactly_their_keys_and_owners<S: Storage + ?Sized>(s: &S) {
+    let id = unique("links");
+    let (k1, k2, k3) = (unique("lk1"), unique("lk2"), unique("lk3"));
+    let (o1, o2, o3) = (unique("lo1"), unique("lo2"), unique("lo3"));
+    let holder = |key: String| async move {
+        s.find_by_key(DocKind::Order, &key)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .map(|d| d.id)
+    };
+    let listed = |owner: String| async move { owned_ids(s, DocKind::Order, &owner).await };
+    let mut w = doc(DocKind::Order, &id, None, "{}");
+    w.keys = vec![k1.clone(), k2.clone()];
+    w.owners = vec![o1.clone(), o2.clone()];
+    ok(s, one(w), "create with two keys and two owners").await;
+    let mut w = doc(DocKind::Order, &id, Some(1), r#"{"v":2}"#);
+    w.keys = vec![k3.clone(), k2.clone()];
+    w.owners = vec![o3.clone(), o2.clone(), o3.clone()];
+    ok(s, one(w), "keep one of each, drop one, add one").await;
+    assert_eq!(holder(k1.clone()).await, None, "the dropped key is freed");
+    assert_eq!(
+        holder(k2.clone()).await,
+        Some(id.clone()),
+        "the kept key stays"
+    );
+    assert_eq!(
+        holder(k3.clone()).await,
+        Some(id.clone()),
+        "the new key is held"
+    );
+    assert!(
+        listed(o1.clone()).await.is_empty(),
+        "the dropped owner no longer lists it"
+    );
+    assert_eq!(
+        listed(o2.clone()).await,
+        vec![id.clone()],
+        "the kept owner lists it once"
+    );
+    assert_eq!(
+        listed(o3.clone()).await,
+        vec![id.clone()],
+        "the new owner lists it once"
+    );
+    let stale = doc(DocKind::Order, &id, Some(1), r#"{"v":"stale"}"#);
+    assert!(
+        matches!(
+            commit(s, one(stale)).await,
+            Err(StorageError::Conflict { .. })
+        ),
+        "a rewrite at a stale version is a conflict"
+    );
+    assert_eq!(
+        holder(k2.clone()).await,
+        Some(id.clone()),
+        "a stale rewrite frees no key"
+    );
+    assert_eq!(
+        holder(k3.clone()).await,
+        Some(id.clone()),
+        "a stale rewrite frees no key"
+    );
+    assert_eq!(
+        listed(o2.clone()).await,
+        vec![id.clone()],
+        "a stale rewrite drops no owner"
+    );
+    let other = unique("links-other");
+    let mut w = doc(DocKind::Order, &other, None, "{}");
+    w.keys = vec![k1.clone()];
+    ok(s, one(w), "another document takes the dropped key").await;
+    assert!(
+        !s.delete_doc(DocKind::Order, &id, 1)
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        "a delete at a stale version deletes nothing"
+    );
+    assert_eq!(
+        holder(k3.clone()).await,
+        Some(id.clone()),
+        "nor frees a key"
+    );
+    assert!(
+        s.delete_doc(DocKind::Order, &id, 2)
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        "deleted at its version"
+    );
+    for key in [k2, k3] {
+        assert_eq!(
+            holder(key).await,
+            None,
+            "a deleted document's keys are freed"
+        );
+    }
+    for owner in [o2, o3] {
+        assert!(
+            listed(owner).await.is_empty(),
+            "a deleted document is listed by no owner"
+        );
+    }
+    assert_eq!(
+        holder(k1).await,
+        Some(other),
+        "the other document's key is untouched"
+    );
+}
+
 /// A document is deleted only at the version given, with its keys and owners: a changed or
 /// missing one is left alone (`false`).
 pub async fn documents_are_deleted_at_their_version<S: Storage + ?Sized>(s: &S) {

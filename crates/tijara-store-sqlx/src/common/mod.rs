@@ -259,6 +259,25 @@ pub(crate) const UPDATE_DOC_PG: &str = "WITH u AS (UPDATE docs SET version = ver
      o AS (DELETE FROM doc_owners WHERE kind = $1 AND id IN (SELECT id FROM u)) \
      SELECT count(*) FROM u";
 
+/// SQLite: a document's keys and owners as its row lists them (`links_keys`, `links_owners`,
+/// from the `doc_links` migration): sorted, each once, as a JSON array of text.
+pub(crate) fn links_text(items: &[String]) -> String {
+    let mut list: Vec<&str> = items.iter().map(String::as_str).collect();
+    list.sort_unstable();
+    list.dedup();
+    serde_json::to_string(&list).unwrap_or_else(|_| "[]".into())
+}
+
+/// SQLite: deletes the keys and the owners a document's row lists, by primary key, when the
+/// row is at the expected version (`$1` kind, `$2` id, `$3` version); at another version the
+/// lists read as none and nothing is deleted. Run before the row is rewritten or deleted.
+pub(crate) const DELETE_LINKS_SQLITE: [&str; 2] = [
+    "DELETE FROM doc_keys WHERE kind = $1 AND id = $2 AND key IN (SELECT value FROM \
+     json_each((SELECT links_keys FROM docs WHERE kind = $1 AND id = $2 AND version = $3)))",
+    "DELETE FROM doc_owners WHERE kind = $1 AND id = $2 AND owner IN (SELECT value FROM \
+     json_each((SELECT links_owners FROM docs WHERE kind = $1 AND id = $2 AND version = $3)))",
+];
+
 /// What a store's searches keep between them (see [`tijara::ports::storage::SearchSnapshot`]):
 /// one per store, shared by its clones.
 #[derive(Debug, Default)]

@@ -581,6 +581,19 @@ macro_rules! sql_store {
 
             async fn delete_doc(&self, kind: DocKind, id: &str, version: u64) -> Result<bool, StorageError> {
                 let mut tx = self.pool.begin().await.map_err(at("delete_doc"))?;
+                let pg = <$db as sqlx::Database>::NAME == "PostgreSQL";
+                if !pg {
+                    // SQLite: the rows its lists name, by primary key (no index by document).
+                    for statement in crate::common::DELETE_LINKS_SQLITE {
+                        sqlx::query(statement)
+                            .bind(kind.as_str())
+                            .bind(id)
+                            .bind(i64::try_from(version).unwrap_or(i64::MAX))
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(at("delete_doc"))?;
+                    }
+                }
                 let gone = sqlx::query("DELETE FROM docs WHERE kind = $1 AND id = $2 AND version = $3")
                     .bind(kind.as_str())
                     .bind(id)
@@ -590,13 +603,17 @@ macro_rules! sql_store {
                     .map_err(at("delete_doc"))?
                     .rows_affected();
                 if gone == 0 {
+                    // Nothing was deleted above either (the lists are read at `version`).
                     return Ok(false);
                 }
-                for statement in [
-                    "DELETE FROM doc_keys WHERE kind = $1 AND id = $2",
-                    "DELETE FROM doc_owners WHERE kind = $1 AND id = $2",
-                ] {
-                    sqlx::query(statement)
+                // PostgreSQL: by its indexes by document.
+                let by_doc: &[&'static str] = if pg {
+                    &["DELETE FROM doc_keys WHERE kind = $1 AND id = $2", "DELETE FROM doc_owners WHERE kind = $1 AND id = $2"]
+                } else {
+                    &[]
+                };
+                for statement in by_doc {
+                    sqlx::query(*statement)
                         .bind(kind.as_str())
                         .bind(id)
                         .execute(&mut *tx)

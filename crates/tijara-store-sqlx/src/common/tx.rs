@@ -54,28 +54,51 @@ macro_rules! sql_tx {
                             .await?;
                         u64::try_from(n).unwrap_or(0)
                     }
-                    None => sqlx::query("INSERT INTO docs (kind, id, version, body) VALUES ($1, $2, 1, $3) ON CONFLICT DO NOTHING")
+                    None if pg => sqlx::query("INSERT INTO docs (kind, id, version, body) VALUES ($1, $2, 1, $3) ON CONFLICT DO NOTHING")
                         .bind(kind)
                         .bind(&w.id)
                         .bind(&w.body)
                         .execute(&mut **tx)
                         .await?
                         .rows_affected(),
-                    Some(v) => sqlx::query("UPDATE docs SET version = version + 1, body = $3 WHERE kind = $1 AND id = $2 AND version = $4")
+                    // SQLite's row lists its keys and owners (the `doc_links` migration).
+                    None => sqlx::query(
+                        "INSERT INTO docs (kind, id, version, links_keys, links_owners, body) \
+                         VALUES ($1, $2, 1, $4, $5, $3) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(kind)
+                    .bind(&w.id)
+                    .bind(&w.body)
+                    .bind(crate::common::links_text(&w.keys))
+                    .bind(crate::common::links_text(&w.owners))
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected(),
+                    Some(v) => {
+                        let v = i64::try_from(v).unwrap_or(i64::MAX);
+                        // The rows its old lists name go first (by primary key: SQLite has no
+                        // index by document); a stale version finds no lists and deletes
+                        // nothing, and the update below reports the conflict.
+                        for statement in crate::common::DELETE_LINKS_SQLITE {
+                            sqlx::query(statement).bind(kind).bind(&w.id).bind(v).execute(&mut **tx).await?;
+                        }
+                        sqlx::query(
+                            "UPDATE docs SET version = version + 1, links_keys = $5, links_owners = $6, body = $3 \
+                             WHERE kind = $1 AND id = $2 AND version = $4",
+                        )
                         .bind(kind)
                         .bind(&w.id)
                         .bind(&w.body)
-                        .bind(i64::try_from(v).unwrap_or(i64::MAX))
+                        .bind(v)
+                        .bind(crate::common::links_text(&w.keys))
+                        .bind(crate::common::links_text(&w.owners))
                         .execute(&mut **tx)
                         .await?
-                        .rows_affected(),
+                        .rows_affected()
+                    }
                 };
                 if n != 1 {
                     return Err(Stop::Port(StorageError::Conflict { kind: w.kind, id: w.id.clone() }));
-                }
-                if w.expected_version.is_some() && !pg {
-                    sqlx::query("DELETE FROM doc_keys WHERE kind = $1 AND id = $2").bind(kind).bind(&w.id).execute(&mut **tx).await?;
-                    sqlx::query("DELETE FROM doc_owners WHERE kind = $1 AND id = $2").bind(kind).bind(&w.id).execute(&mut **tx).await?;
                 }
                 for key in &w.keys {
                     let n = sqlx::query("INSERT INTO doc_keys (kind, key, id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
