@@ -377,14 +377,15 @@ mod tests {
         conn.execute("DELETE FROM docs WHERE kind = 'product'", [])
             .expect("product deleted");
         conn.execute(
-            "INSERT INTO docs (kind, id, version, body) VALUES ('seller', 's1', 1, '{}')",
+            "INSERT INTO docs (kind, id, version, links_keys, links_owners, body) \
+             VALUES ('seller', 's1', 1, '[]', '[]', '{}')",
             [],
         )
         .expect("seller");
         assert_eq!(catalog_version(&conn), version + 3);
         let again = conn.execute(
-            "INSERT INTO docs (kind, id, version, body) VALUES ('seller', 's1', 1, '{}') \
-             ON CONFLICT DO NOTHING",
+            "INSERT INTO docs (kind, id, version, links_keys, links_owners, body) \
+             VALUES ('seller', 's1', 1, '[]', '[]', '{}') ON CONFLICT DO NOTHING",
             [],
         );
         assert_eq!(again.expect("insert"), 0, "(kind, id) is still unique");
@@ -476,6 +477,14 @@ mod tests {
                 .expect("count");
             assert_eq!(n, 0, "{gone} is dropped");
         }
+        assert!(
+            conn.execute(
+                "INSERT INTO docs (kind, id, version, body) VALUES ('cart', 'c2', 1, '{}')",
+                [],
+            )
+            .is_err(),
+            "an older version's insert, which writes no lists, fails instead of writing wrong ones"
+        );
         assert_eq!(catalog_version(&conn), version, "moving counts no change");
         conn.execute(
             "UPDATE docs SET version = 4 WHERE kind = 'product' AND id = 'p1'",

@@ -294,8 +294,14 @@ pub async fn keys_are_unique_and_replaced<S: Storage + ?Sized>(s: &S) {
 /// stale version changes none of them, and a deleted document leaves none behind.
 pub async fn rewrites_keep_exactly_their_keys_and_owners<S: Storage + ?Sized>(s: &S) {
     let id = unique("links");
-    let (k1, k2, k3) = (unique("lk1"), unique("lk2"), unique("lk3"));
-    let (o1, o2, o3) = (unique("lo1"), unique("lo2"), unique("lo3"));
+    // Quotes, backslashes and Arabic in some, as tracking numbers and e-mails can have.
+    let odd = |prefix: &str, tail: &str| format!("{}{tail}", unique(prefix));
+    let (k1, k2, k3) = (
+        odd("lk1", r#":\"'"#),
+        odd("lk2", r#":تتبع "2""#),
+        unique("lk3"),
+    );
+    let (o1, o2, o3) = (odd("lo1", r"\"), odd("lo2", ":'é"), odd("lo3", r#":""#));
     let holder = |key: String| async move {
         s.find_by_key(DocKind::Order, &key)
             .await

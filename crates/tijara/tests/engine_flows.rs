@@ -1135,12 +1135,23 @@ async fn transfer_reminder_then_expiry() {
     let m = market();
     let c = catalog(&m).await;
     let e = &m.engine;
+    let due = || async {
+        e.payments()
+            .reminders_may_be_due(Duration::days(1))
+            .await
+            .expect("due")
+    };
+    assert!(!due().await, "no order waits for a transfer");
     let order = e
         .checkout()
         .place_order(inline(vec![(c.bag.clone(), 1)], &[&c.a], "transfer"), None)
         .await
         .expect("placed")
         .order;
+    assert!(
+        !due().await,
+        "its reservation lapses in 5 days, not within one"
+    );
     assert_eq!(
         e.payments()
             .remind_pending_transfers(Duration::days(1))
@@ -1150,6 +1161,7 @@ async fn transfer_reminder_then_expiry() {
         "5 days left"
     );
     m.clock.advance(Duration::days(4) + Duration::hours(12));
+    assert!(due().await, "half a day left");
     assert_eq!(
         e.payments()
             .remind_pending_transfers(Duration::days(1))

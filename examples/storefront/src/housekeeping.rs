@@ -117,6 +117,39 @@ pub async fn purge_once(
     .await
 }
 
+/// One round of bank-transfer reminders (a day before an order's reservation lapses) under the
+/// `reminders` lease: `None` when no reservation lapses within the day (no lease taken, nothing
+/// written) or another process holds the lease, else the reminders written.
+pub async fn remind_once(engine: &Tijara, holder: &str) -> Option<usize> {
+    let within = tijara_core::chrono::Duration::days(1);
+    // A failed check runs the round, which meets the same failure and logs it.
+    if !engine
+        .payments()
+        .reminders_may_be_due(within)
+        .await
+        .unwrap_or(true)
+    {
+        return None;
+    }
+    leased(
+        engine,
+        "reminders",
+        holder,
+        Duration::from_secs(120),
+        || async {
+            match engine.payments().remind_pending_transfers(within).await {
+                Ok(n) => Some(n),
+                Err(e) => {
+                    tracing::warn!(target: "housekeeping", error = %e, "transfer reminders failed; tried again in 30 s");
+                    None
+                }
+            }
+        },
+    )
+    .await
+    .flatten()
+}
+
 /// The 30-second loop (throttles, abandoned checkouts, reminders) and the purge, forever.
 pub async fn run(engine: Tijara, settings: RetentionArgs) {
     run_until(engine, settings, std::future::pending()).await;
@@ -149,19 +182,7 @@ pub async fn run_until(
         if let Err(e) = engine.operations().expire_reservations(500).await {
             tracing::warn!(target: "housekeeping", error = %e, "expiring abandoned checkouts failed; tried again in 30 s");
         }
-        leased(
-            &engine,
-            "reminders",
-            &holder,
-            Duration::from_secs(120),
-            || async {
-                let _ = engine
-                    .payments()
-                    .remind_pending_transfers(tijara_core::chrono::Duration::days(1))
-                    .await;
-            },
-        )
-        .await;
+        remind_once(&engine, &holder).await;
         if last_purge.is_none_or(|t| t.elapsed() >= settings.purge_every()) {
             match purge_once(&engine, &retention, &holder).await {
                 Some(Ok(r)) => {

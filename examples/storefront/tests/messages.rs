@@ -416,7 +416,7 @@ async fn the_dispatcher_keeps_up_when_more_than_a_round_waits() {
 /// lease taken and released was two durable commits per interval and process). The control:
 /// with events waiting, the rounds do write (the lease, the acknowledgements).
 #[tokio::test]
-async fn an_idle_dispatcher_writes_nothing() {
+async fn an_idle_shop_writes_nothing_between_orders() {
     let (app, db) = support::file_app("idle").await;
     assert!(
         tijara_storefront::seed::seed_if_empty(&app.engine)
@@ -454,5 +454,17 @@ async fn an_idle_dispatcher_writes_nothing() {
         commits_seen(&side),
         before,
         "about 25 idle rounds committed nothing"
+    );
+    // The 30-second housekeeping's reminders: no reservation lapses within a day (the order
+    // above is paid on delivery), so no lease is taken and nothing is written.
+    let holder = tijara_storefront::housekeeping::holder();
+    assert_eq!(
+        tijara_storefront::housekeeping::remind_once(&app.engine, &holder).await,
+        None
+    );
+    assert_eq!(
+        commits_seen(&side),
+        before,
+        "an idle reminders round wrote nothing"
     );
 }

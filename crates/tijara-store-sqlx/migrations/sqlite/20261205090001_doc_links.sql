@@ -5,13 +5,15 @@
 -- rows into each index, at the end of the orders' range but in the middle of the index (kinds
 -- sort after 'order'), so its leaves split often: ~5.7 of the ~36 pages written per checkout
 -- (docs/benchmarks.md, 2026-12-04, step 12). The lists come before the body so that reading them
--- never reads an order's overflow page.
+-- never reads an order's overflow page. No default: a process of an older version, which writes
+-- no lists, must fail to insert a document rather than write one whose lists are wrong (all
+-- older processes are stopped before this version starts: docs/operations.md, "Upgrades").
 CREATE TABLE docs_with_links (
     kind         TEXT    NOT NULL,
     id           TEXT    NOT NULL,
     version      INTEGER NOT NULL,
-    links_keys   TEXT    NOT NULL DEFAULT '[]',
-    links_owners TEXT    NOT NULL DEFAULT '[]',
+    links_keys   TEXT    NOT NULL,
+    links_owners TEXT    NOT NULL,
     body         TEXT    NOT NULL,
     PRIMARY KEY (kind, id)
 );

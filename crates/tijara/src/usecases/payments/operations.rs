@@ -227,6 +227,20 @@ impl Payments<'_> {
         .await
     }
 
+    /// Whether [`Payments::remind_pending_transfers`] with `within` has any order to look at (a
+    /// reservation lapsing within `within`): one read, nothing written. The storefront asks it
+    /// before taking its reminders lease (two durable writes), so an idle shop writes nothing.
+    pub async fn reminders_may_be_due(self, within: chrono::Duration) -> Result<bool, TijaraError> {
+        let e = self.engine;
+        let horizon = e.now() + within;
+        Ok(!e
+            .inner
+            .storage
+            .expired_reservations(horizon, 1)
+            .await?
+            .is_empty())
+    }
+
     /// Sends (as outbox events) one reminder for every order still awaiting its bank transfer
     /// whose reservation lapses within `within`. Returns how many reminders were written.
     pub async fn remind_pending_transfers(
