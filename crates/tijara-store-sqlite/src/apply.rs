@@ -98,7 +98,7 @@ fn link_list(items: &[String]) -> Vec<&str> {
 }
 
 /// A list of [`link_list`] as the row stores it (`links_keys`, `links_owners`): a JSON array.
-pub(crate) fn links_text(list: &[&str]) -> String {
+fn links_text(list: &[&str]) -> String {
     serde_json::to_string(list).unwrap_or_else(|_| "[]".into())
 }
 

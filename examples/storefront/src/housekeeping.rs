@@ -9,7 +9,8 @@
 //! run twice at once (delivering the outbox, the reminders, the purge) take a **lease** first
 //! (`Operations::acquire_lease`: a claim row decided by the database, so it works on
 //! PostgreSQL and SQLite alike): one process runs the step, the others skip it this round; a
-//! process that dies holding a lease loses it when it expires. The other steps are safe
+//! process that dies holding a lease loses it when it expires. The outbox and the reminders
+//! take it only when something waits for them (a lease is two durable writes). The other steps are safe
 //! anywhere (each change is a compare-and-set on its document).
 
 use std::time::Duration;
@@ -119,7 +120,8 @@ pub async fn purge_once(
 
 /// One round of bank-transfer reminders (a day before an order's reservation lapses) under the
 /// `reminders` lease: `None` when no reservation lapses within the day (no lease taken, nothing
-/// written) or another process holds the lease, else the reminders written.
+/// written), when another process holds the lease, or when the round failed (logged); else the
+/// reminders written.
 pub async fn remind_once(engine: &Tijara, holder: &str) -> Option<usize> {
     let within = tijara_core::chrono::Duration::days(1);
     // A failed check runs the round, which meets the same failure and logs it.
