@@ -198,10 +198,13 @@ pub async fn run_dispatcher_until(
 ) {
     let mut stop = std::pin::pin!(stop);
     let holder = crate::housekeeping::holder();
+    // Whether the last round delivered events: orders are coming, and the next round runs
+    // without asking first (no extra read per round under load).
+    let mut busy = false;
     loop {
         // Nothing waiting: no lease taken for a round with nothing to deliver (the lease is two
         // durable writes). A failed check runs the round, which reports the failure.
-        let waiting = engine.operations().events_waiting().await.unwrap_or(true);
+        let waiting = busy || engine.operations().events_waiting().await.unwrap_or(true);
         let round = if waiting {
             crate::housekeeping::leased(
                 &engine,
@@ -214,6 +217,7 @@ pub async fn run_dispatcher_until(
         } else {
             None
         };
+        busy = matches!(&round, Some(Ok(r)) if r.delivered > 0);
         let pause = pause_after(
             match &round {
                 Some(Ok(r)) => Some((r.delivered, r.failed)),

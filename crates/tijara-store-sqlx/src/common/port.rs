@@ -606,19 +606,19 @@ macro_rules! sql_store {
                     // Nothing was deleted above either (the lists are read at `version`).
                     return Ok(false);
                 }
-                // PostgreSQL: by its indexes by document.
-                let by_doc: &[&'static str] = if pg {
-                    &["DELETE FROM doc_keys WHERE kind = $1 AND id = $2", "DELETE FROM doc_owners WHERE kind = $1 AND id = $2"]
-                } else {
-                    &[]
-                };
-                for statement in by_doc {
-                    sqlx::query(*statement)
-                        .bind(kind.as_str())
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(at("delete_doc"))?;
+                if pg {
+                    // PostgreSQL: by its indexes by document.
+                    for statement in [
+                        "DELETE FROM doc_keys WHERE kind = $1 AND id = $2",
+                        "DELETE FROM doc_owners WHERE kind = $1 AND id = $2",
+                    ] {
+                        sqlx::query(statement)
+                            .bind(kind.as_str())
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(at("delete_doc"))?;
+                    }
                 }
                 if kind == DocKind::Product {
                     sqlx::query("DELETE FROM products WHERE id = $1")
