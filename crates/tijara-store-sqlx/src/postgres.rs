@@ -11,6 +11,8 @@ pub struct PostgresStore {
     pub(crate) pool: PgPool,
     /// What searches keep between them.
     search: std::sync::Arc<crate::common::Searches>,
+    /// Whether a changeset that fits is written as one statement ([`one_statement`]).
+    one_statement: bool,
 }
 
 impl PostgresStore {
@@ -72,7 +74,21 @@ impl PostgresStore {
         Ok(PostgresStore {
             pool,
             search: std::sync::Arc::default(),
+            one_statement: true,
         })
+    }
+
+    /// With `false`, every changeset is applied statement by statement in a transaction
+    /// (`BEGIN`, a statement per part, `COMMIT`), as before; with `true` (the default), a
+    /// changeset of new documents, updated documents without keys or owners, sales and events
+    /// (an order placed) is one statement outside any explicit transaction, and one that
+    /// cannot be applied whole (a conflict, a key taken, a variant short) is undone and applied
+    /// again in a transaction, which reports the cause. Both write the same rows and answer the
+    /// same outcomes; `false` is for comparing the two (`benches/benches/pg_place_commit.rs`)
+    /// and for a database whose log should show no `TJ001` error for a refused changeset.
+    pub fn with_one_statement_changesets(mut self, on: bool) -> Self {
+        self.one_statement = on;
+        self
     }
 
     /// The connection pool.
@@ -151,15 +167,217 @@ async fn write_plain_doc(pool: &PgPool, w: &DocWrite) -> Result<CommitOutcome, S
     Ok(CommitOutcome::Committed)
 }
 
+/// Whether a changeset can be written as one statement ([`one_statement`]): new documents
+/// (with any keys and owners), updated documents without keys or owners, each document once,
+/// sales only among the stock changes, any events and idempotency record; no product's search
+/// row and no category (whose writes read and rewrite other rows first). An order placed by a
+/// checkout is such a changeset: its order, the cart, the sale and the events.
+fn fits_one_statement(changes: &Changeset) -> bool {
+    let docs_fit = changes.docs.iter().enumerate().all(|(i, w)| {
+        w.kind != DocKind::Category
+            && w.product.is_none()
+            && (w.expected_version.is_none() || (w.keys.is_empty() && w.owners.is_empty()))
+            && !changes.docs[..i]
+                .iter()
+                .any(|o| o.kind == w.kind && o.id == w.id)
+    });
+    docs_fit
+        && changes
+            .stock
+            .iter()
+            .all(|op| matches!(op, StockOp::Sell { .. }))
+        && !(changes.docs.is_empty() && changes.stock.is_empty() && changes.events.is_empty())
+}
+
+/// A changeset that [`fits_one_statement`] as one statement of data-modifying CTEs, applied
+/// outside any explicit transaction: one round trip where `BEGIN`, a statement per part and
+/// `COMMIT` took six or seven for an order placed. Every part counts what it wrote, and the
+/// statement ends in `tijara_changeset_applied` (migration `20261205100001_changeset_check`),
+/// which raises `TJ001` unless each wrote what the statement-by-statement path requires: the
+/// whole statement is then undone, and [`not_applied`] tells the caller to apply the changeset
+/// in a transaction, which finds the precise cause. The parts are those of `apply_in`, in
+/// its order; they see one snapshot, which is why a document may appear only once and an
+/// updated one may have no keys or owners (their old rows are deleted in the same statement
+/// as the new ones would be inserted).
+fn one_statement(changes: &Changeset) -> sqlx::QueryBuilder<sqlx::Postgres> {
+    let now = crate::common::micros(changes.now.unwrap_or_else(chrono::Utc::now));
+    let mut q = sqlx::QueryBuilder::<sqlx::Postgres>::new("WITH ");
+    // What each counted part must have written: (its name, the rows).
+    let mut expect: Vec<(String, i64)> = Vec::new();
+    let mut first = true;
+    let mut part = |q: &mut sqlx::QueryBuilder<sqlx::Postgres>, name: &str| {
+        if !first {
+            q.push(", ");
+        }
+        first = false;
+        q.push(name).push(" AS (");
+    };
+    if let Some(rec) = &changes.idempotency {
+        part(&mut q, "i");
+        q.push("INSERT INTO idempotency (scope, key, fingerprint, response, created_at) VALUES (")
+            .push_bind(&rec.scope)
+            .push(", ")
+            .push_bind(&rec.key)
+            .push(", ")
+            .push_bind(&rec.fingerprint)
+            .push(", ")
+            .push_bind(&rec.response)
+            .push(", ")
+            .push_bind(now)
+            .push(") ON CONFLICT DO NOTHING RETURNING 1)");
+        expect.push(("i".into(), 1));
+    }
+    for (n, w) in changes.docs.iter().enumerate() {
+        let (d, k, o) = (format!("d{n}"), format!("k{n}"), format!("o{n}"));
+        let kind = w.kind.as_str();
+        match w.expected_version {
+            None => {
+                part(&mut q, &d);
+                q.push("INSERT INTO docs (kind, id, version, body) VALUES (")
+                    .push_bind(kind)
+                    .push(", ")
+                    .push_bind(&w.id)
+                    .push(", 1, ")
+                    .push_bind(&w.body)
+                    .push(") ON CONFLICT DO NOTHING RETURNING kind, id)");
+                expect.push((d.clone(), 1));
+                let mut keys = w.keys.clone();
+                keys.sort();
+                keys.dedup();
+                if !keys.is_empty() {
+                    let count = i64::try_from(keys.len()).unwrap_or(i64::MAX);
+                    part(&mut q, &k);
+                    q.push("INSERT INTO doc_keys (kind, key, id) SELECT d.kind, key, d.id FROM ")
+                        .push(&d)
+                        .push(" AS d, unnest(")
+                        .push_bind(keys)
+                        .push("::text[]) AS key ON CONFLICT DO NOTHING RETURNING 1)");
+                    expect.push((k, count));
+                }
+                let mut owners = w.owners.clone();
+                owners.sort();
+                owners.dedup();
+                if !owners.is_empty() {
+                    part(&mut q, &o);
+                    q.push(
+                        "INSERT INTO doc_owners (kind, owner, id) SELECT d.kind, owner, d.id FROM ",
+                    )
+                    .push(&d)
+                    .push(" AS d, unnest(")
+                    .push_bind(owners)
+                    .push("::text[]) AS owner ON CONFLICT DO NOTHING)");
+                }
+            }
+            Some(v) => {
+                // As `UPDATE_DOC_PG`: the update, and the removal of the rows of its old keys
+                // and owners when it was made.
+                part(&mut q, &d);
+                q.push("UPDATE docs SET version = version + 1, body = ")
+                    .push_bind(&w.body)
+                    .push(" WHERE kind = ")
+                    .push_bind(kind)
+                    .push(" AND id = ")
+                    .push_bind(&w.id)
+                    .push(" AND version = ")
+                    .push_bind(i64::try_from(v).unwrap_or(i64::MAX))
+                    .push(" RETURNING kind, id)");
+                expect.push((d.clone(), 1));
+                for (name, table) in [(&k, "doc_keys"), (&o, "doc_owners")] {
+                    part(&mut q, name);
+                    q.push("DELETE FROM ")
+                        .push(table)
+                        .push(" WHERE (kind, id) IN (SELECT kind, id FROM ")
+                        .push(&d)
+                        .push("))");
+                }
+            }
+        }
+    }
+    if !changes.stock.is_empty() {
+        // As `sell_many`: the quantities of each variant summed, all or nothing.
+        let mut wanted: Vec<(&str, i64)> = Vec::new();
+        for op in &changes.stock {
+            if let StockOp::Sell { variant, quantity } = op {
+                match wanted.iter_mut().find(|(v, _)| *v == variant.as_str()) {
+                    Some(w) => w.1 += i64::from(*quantity),
+                    None => wanted.push((variant.as_str(), i64::from(*quantity))),
+                }
+            }
+        }
+        let case = |q: &mut sqlx::QueryBuilder<sqlx::Postgres>| {
+            q.push("CASE variant");
+            for (v, n) in &wanted {
+                q.push(" WHEN ").push_bind(*v).push(" THEN ").push_bind(*n);
+            }
+            q.push(" ELSE 0 END");
+        };
+        part(&mut q, "s");
+        q.push("UPDATE stock SET on_hand = on_hand - CASE WHEN tracked = 1 THEN ");
+        case(&mut q);
+        q.push(" ELSE 0 END WHERE variant IN (");
+        let mut sep = q.separated(", ");
+        for (v, _) in &wanted {
+            sep.push_bind(*v);
+        }
+        q.push(") AND (tracked = 0 OR on_hand - reserved >= ");
+        case(&mut q);
+        q.push(") RETURNING 1)");
+        expect.push(("s".into(), i64::try_from(wanted.len()).unwrap_or(i64::MAX)));
+    }
+    if !changes.events.is_empty() {
+        part(&mut q, "e");
+        q.push("INSERT INTO outbox (aggregate, kind, payload, created_at) ");
+        q.push_values(&changes.events, |mut b, e| {
+            b.push_bind(&e.aggregate)
+                .push_bind(&e.kind)
+                .push_bind(&e.payload)
+                .push_bind(now);
+        });
+        q.push(" RETURNING 1)");
+        expect.push((
+            "e".into(),
+            i64::try_from(changes.events.len()).unwrap_or(i64::MAX),
+        ));
+    }
+    q.push(" SELECT tijara_changeset_applied(");
+    for (i, (name, rows)) in expect.iter().enumerate() {
+        if i > 0 {
+            q.push(" AND ");
+        }
+        // The counts are the store's own numbers, written as literals.
+        q.push(format!("(SELECT count(*) FROM {name}) = {rows}"));
+    }
+    if expect.is_empty() {
+        q.push("true");
+    }
+    q.push(")");
+    q
+}
+
+/// Whether `e` is [`one_statement`]'s "not every part wrote what it must" (`TJ001`): nothing
+/// was written, and the changeset is to be applied in a transaction instead.
+fn not_applied(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.code().as_deref() == Some("TJ001"))
+}
+
 impl PostgresStore {
     async fn commit_changes(&self, changes: Changeset) -> Result<CommitOutcome, StorageError> {
         let lone = lone_plain_doc(&changes);
+        let mut one = self.one_statement && lone.is_none() && fits_one_statement(&changes);
         let started = std::time::Instant::now();
         let mut attempt = 0;
         loop {
             let r: Result<CommitOutcome, Stop> = async {
                 if let Some(w) = lone {
                     return write_plain_doc(&self.pool, w).await;
+                }
+                if one {
+                    match one_statement(&changes).build().execute(&self.pool).await {
+                        Ok(_) => return Ok(CommitOutcome::Committed),
+                        // A part fell short: nothing written; the transaction below finds why.
+                        Err(e) if not_applied(&e) => one = false,
+                        Err(e) => return Err(Stop::Db(e)),
+                    }
                 }
                 let mut tx = self.pool.begin().await?;
                 let outcome = apply_in(&mut tx, &changes).await?;
@@ -301,3 +519,182 @@ const INSERT_FOLDED_PG: &str = "WITH d AS (INSERT INTO docs (kind, id, version, 
      o AS (INSERT INTO doc_owners (kind, owner, id) SELECT $1, owner, d.id FROM d, unnest($5::text[]) AS owner \
      ON CONFLICT DO NOTHING) \
      SELECT (SELECT count(*) FROM d), ARRAY(SELECT key FROM k)";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tijara_core::{OrderId, ProductId, VariantId};
+
+    fn variant(s: &str) -> VariantId {
+        VariantId::new(s).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn write(kind: DocKind, id: &str, expected: Option<u64>) -> DocWrite {
+        DocWrite {
+            kind,
+            id: id.to_owned(),
+            expected_version: expected,
+            body: "{}".to_owned(),
+            keys: vec![],
+            owners: vec![],
+            product: None,
+        }
+    }
+
+    /// A checkout's changeset: a new order with a key and owners, the cart rewritten, a sale,
+    /// two events.
+    fn placed(order: &str, cart: &str, v: &VariantId, quantity: u32) -> Changeset {
+        let mut o = write(DocKind::Order, order, None);
+        o.keys = vec![format!("number:{order}")];
+        o.owners = vec!["guest:a".into(), "seller:b".into()];
+        Changeset {
+            docs: vec![o, write(DocKind::Cart, cart, Some(1))],
+            stock: vec![StockOp::Sell {
+                variant: v.clone(),
+                quantity,
+            }],
+            events: vec![
+                NewEvent::new(order, "order.placed", "{}"),
+                NewEvent::new(order, "order.confirmed", "{}"),
+            ],
+            ..Changeset::default()
+        }
+    }
+
+    #[test]
+    fn which_changesets_are_one_statement() {
+        let v = variant("var-1");
+        assert!(fits_one_statement(&placed("o", "c", &v, 1)), "a checkout's");
+        let mut with_idempotency = placed("o", "c", &v, 1);
+        with_idempotency.idempotency = Some(IdempotencyRecord::new(
+            "s",
+            "k",
+            "f",
+            "{}",
+            chrono::Utc::now(),
+        ));
+        assert!(
+            fits_one_statement(&with_idempotency),
+            "with its idempotency record"
+        );
+        let mut product = placed("o", "c", &v, 1);
+        product.docs[0].product = Some(ProductIndex::new("slr", "cat"));
+        assert!(!fits_one_statement(&product), "a product's search row");
+        let mut category = placed("o", "c", &v, 1);
+        category.docs[1].kind = DocKind::Category;
+        assert!(!fits_one_statement(&category), "a category");
+        let mut owned_update = placed("o", "c", &v, 1);
+        owned_update.docs[1].owners = vec!["guest:a".into()];
+        assert!(!fits_one_statement(&owned_update), "an update with owners");
+        let mut twice = placed("o", "c", &v, 1);
+        twice.docs[1] = write(DocKind::Order, "o", Some(1));
+        assert!(!fits_one_statement(&twice), "one document twice");
+        let mut reserve = placed("o", "c", &v, 1);
+        reserve.stock.push(StockOp::Reserve {
+            reservation: ReservationId::new("r-1").unwrap_or_else(|e| panic!("{e}")),
+            variant: v.clone(),
+            quantity: 1,
+            order: OrderId::new("o").unwrap_or_else(|e| panic!("{e}")),
+            expires_at: chrono::Utc::now(),
+        });
+        assert!(!fits_one_statement(&reserve), "a reservation");
+        assert!(
+            !fits_one_statement(&Changeset::default()),
+            "nothing to write"
+        );
+    }
+
+    /// On a PostgreSQL server (`TIJARA_TEST_POSTGRES_URL`): a checkout's changeset is applied
+    /// by its one statement, and a short one is undone whole and reported as `TJ001`, for the
+    /// transaction to name the cause.
+    #[tokio::test]
+    async fn a_checkout_is_one_statement_and_a_short_one_undone() {
+        let Ok(url) = std::env::var("TIJARA_TEST_POSTGRES_URL") else {
+            eprintln!("TIJARA_TEST_POSTGRES_URL is not set: skipping this PostgreSQL check");
+            return;
+        };
+        let schema = format!("one_statement_{}", std::process::id());
+        let store = PostgresStore::connect_in_schema(&url, Some(&schema))
+            .await
+            .unwrap_or_else(|e| panic!("connect: {e}"));
+        let v = variant("var-one-statement");
+        let setup = Changeset {
+            docs: vec![
+                write(DocKind::Cart, "cart-1", None),
+                write(DocKind::Cart, "cart-2", None),
+            ],
+            stock: vec![StockOp::Define {
+                variant: v.clone(),
+                product: ProductId::new("prd-1").unwrap_or_else(|e| panic!("{e}")),
+                tracked: true,
+                on_hand: 3,
+            }],
+            ..Changeset::default()
+        };
+        store
+            .commit(setup)
+            .await
+            .unwrap_or_else(|e| panic!("setup: {e}"));
+        let count = |sql: &'static str| {
+            let pool = store.pool.clone();
+            async move {
+                sqlx::query_scalar::<_, i64>(sql)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            }
+        };
+        let short = placed("ord-2", "cart-2", &v, 4);
+        match one_statement(&short).build().execute(&store.pool).await {
+            Err(e) if not_applied(&e) => {}
+            other => panic!("selling 4 of 3 must raise TJ001, got {other:?}"),
+        }
+        assert_eq!(
+            count("SELECT count(*) FROM docs WHERE kind = 'order'").await,
+            0,
+            "no order"
+        );
+        assert_eq!(count("SELECT count(*) FROM doc_keys").await, 0, "no key");
+        assert_eq!(
+            count("SELECT count(*) FROM doc_owners").await,
+            0,
+            "no owner"
+        );
+        assert_eq!(count("SELECT count(*) FROM outbox").await, 0, "no event");
+        assert_eq!(
+            count("SELECT max(version) FROM docs WHERE kind = 'cart'").await,
+            1,
+            "carts as they were"
+        );
+        let done = one_statement(&placed("ord-1", "cart-1", &v, 2))
+            .build()
+            .execute(&store.pool)
+            .await
+            .unwrap_or_else(|e| panic!("a checkout's changeset as one statement: {e}"));
+        assert_eq!(done.rows_affected(), 1, "the check's one row");
+        assert_eq!(
+            count("SELECT count(*) FROM docs WHERE kind = 'order'").await,
+            1,
+            "the order"
+        );
+        assert_eq!(count("SELECT count(*) FROM doc_keys").await, 1, "its key");
+        assert_eq!(
+            count("SELECT count(*) FROM doc_owners").await,
+            2,
+            "its owners"
+        );
+        assert_eq!(count("SELECT count(*) FROM outbox").await, 2, "its events");
+        assert_eq!(
+            count("SELECT version FROM docs WHERE id = 'cart-1'").await,
+            2,
+            "the cart"
+        );
+        assert_eq!(count("SELECT on_hand FROM stock").await, 1, "two sold");
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP SCHEMA \"{schema}\" CASCADE"
+        )))
+        .execute(&store.pool)
+        .await
+        .unwrap_or_else(|e| panic!("drop the schema: {e}"));
+    }
+}

@@ -122,6 +122,7 @@ macro_rules! storage_conformance {
             listing_is_stable_and_by_owner,
             owners_are_counted,
             changesets_are_atomic,
+            a_placed_order_is_written_whole_or_not_at_all,
             stock_counters_obey_their_guards,
             reservations_hold_commit_and_release,
             untracked_variants_never_run_out,

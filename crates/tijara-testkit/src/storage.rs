@@ -629,6 +629,229 @@ pub async fn changesets_are_atomic<S: Storage + ?Sized>(s: &S) {
     assert_eq!(level(s, &v).await.on_hand, 1, "stock untouched");
 }
 
+/// What [`a_placed_order_is_written_whole_or_not_at_all`] checks after a refused commit: no
+/// order, its key free, no owner row, no event, the cart at version 1, the stock at 3.
+async fn not_placed<S: Storage + ?Sized>(
+    s: &S,
+    what: &str,
+    [order, cart, number, guest]: [&String; 4],
+    tracked: &VariantId,
+) {
+    let got = s.get(DocKind::Order, order).await;
+    assert_eq!(
+        got.unwrap_or_else(|e| panic!("{e}")),
+        None,
+        "{what}: no order"
+    );
+    let got = s.get(DocKind::Cart, cart).await;
+    assert_eq!(
+        got.unwrap_or_else(|e| panic!("{e}")).map(|d| d.version),
+        Some(1),
+        "{what}: the cart as it was"
+    );
+    assert_eq!(
+        level(s, tracked).await.on_hand,
+        3,
+        "{what}: stock untouched"
+    );
+    let holder = s
+        .find_by_key(DocKind::Order, number)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(holder, None, "{what}: the order's key is free");
+    assert_eq!(
+        owned_ids(s, DocKind::Order, guest).await,
+        Vec::<String>::new(),
+        "{what}: no owner row"
+    );
+    let events = s
+        .pending_events(10_000)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        !events.iter().any(|e| &e.aggregate == order),
+        "{what}: no event"
+    );
+}
+
+/// A checkout's changeset (a new order with its keys and owners, the cart's rewrite, sales of
+/// a tracked and an untracked variant, two events) is written whole or not at all: a stale
+/// cart, a short variant, a key held by another document or an order id taken each fail with
+/// their own error and leave the order, the cart, the stock, the keys and the outbox as they
+/// were; then it commits, and again it is refused (PostgreSQL writes such a changeset as one
+/// statement and falls back to a transaction to name the cause).
+pub async fn a_placed_order_is_written_whole_or_not_at_all<S: Storage + ?Sized>(s: &S) {
+    let (tracked, untracked) = (vid(&unique("pt")), vid(&unique("pu")));
+    define(s, &tracked, true, 3).await;
+    define(s, &untracked, false, 0).await;
+    let cart = unique("cart");
+    ok(
+        s,
+        one(doc(DocKind::Cart, &cart, None, r#"{"lines":2}"#)),
+        "the cart",
+    )
+    .await;
+    let (order, number, held) = (unique("ord"), unique("no"), unique("held"));
+    let (guest, seller) = (unique("guest"), unique("seller"));
+    let mut holder = doc(DocKind::Order, &unique("other"), None, "{}");
+    holder.keys = vec![held.clone()];
+    ok(s, one(holder), "another order holding a key").await;
+    let placed = |cart_version: u64, quantity: u32, keys: Vec<String>, id: &str| {
+        let mut o = doc(
+            DocKind::Order,
+            id,
+            None,
+            r#"{"order":"placed","note":"l'artisan «تجارة»"}"#,
+        );
+        o.keys = keys;
+        o.owners = vec![guest.clone(), seller.clone(), seller.clone()];
+        Changeset {
+            docs: vec![
+                o,
+                doc(
+                    DocKind::Cart,
+                    &cart,
+                    Some(cart_version),
+                    r#"{"lines":2,"ordered":true}"#,
+                ),
+            ],
+            stock: vec![
+                StockOp::Sell {
+                    variant: tracked.clone(),
+                    quantity,
+                },
+                StockOp::Sell {
+                    variant: untracked.clone(),
+                    quantity: 5,
+                },
+            ],
+            events: vec![
+                NewEvent::new(id.to_owned(), "order.placed", "{}"),
+                NewEvent::new(id.to_owned(), "order.confirmed", "{}"),
+            ],
+            idempotency: None,
+            now: Some(t0()),
+        }
+    };
+    match commit(s, placed(2, 1, vec![number.clone()], &order)).await {
+        Err(StorageError::Conflict {
+            kind: DocKind::Cart,
+            id,
+        }) => assert_eq!(id, cart),
+        other => panic!("a stale cart must be a Conflict on the cart, got {other:?}"),
+    }
+    not_placed(s, "stale cart", [&order, &cart, &number, &guest], &tracked).await;
+    match commit(s, placed(1, 4, vec![number.clone()], &order)).await {
+        Err(StorageError::OutOfStock {
+            variant,
+            requested: 4,
+            available: 3,
+        }) => assert_eq!(variant, tracked),
+        other => panic!("selling 4 of 3 must be OutOfStock {{4, 3}}, got {other:?}"),
+    }
+    not_placed(
+        s,
+        "short variant",
+        [&order, &cart, &number, &guest],
+        &tracked,
+    )
+    .await;
+    match commit(s, placed(1, 1, vec![number.clone(), held.clone()], &order)).await {
+        Err(StorageError::KeyTaken {
+            kind: DocKind::Order,
+            key,
+        }) => assert_eq!(key, held),
+        other => panic!("a key held by another order must be KeyTaken, got {other:?}"),
+    }
+    not_placed(s, "key taken", [&order, &cart, &number, &guest], &tracked).await;
+    ok(
+        s,
+        placed(1, 2, vec![number.clone()], &order),
+        "the order placed",
+    )
+    .await;
+    let stored = s
+        .get(DocKind::Order, &order)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("the order is stored"));
+    assert_eq!(
+        (stored.version, stored.body.as_str()),
+        (1, r#"{"order":"placed","note":"l'artisan «تجارة»"}"#)
+    );
+    assert_eq!(
+        s.find_by_key(DocKind::Order, &number)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .map(|d| d.id),
+        Some(order.clone()),
+        "its key"
+    );
+    assert_eq!(
+        owned_ids(s, DocKind::Order, &guest).await,
+        vec![order.clone()],
+        "its guest"
+    );
+    assert_eq!(
+        owned_ids(s, DocKind::Order, &seller).await,
+        vec![order.clone()],
+        "its seller, once"
+    );
+    assert_eq!(
+        s.get(DocKind::Cart, &cart)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .map(|d| d.version),
+        Some(2),
+        "the cart rewritten"
+    );
+    assert_eq!(level(s, &tracked).await.on_hand, 1, "two sold");
+    assert_eq!(
+        level(s, &untracked).await.on_hand,
+        0,
+        "an untracked variant never runs out"
+    );
+    let events = s
+        .pending_events(10_000)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let ours: Vec<&str> = events
+        .iter()
+        .filter(|e| e.aggregate == order)
+        .map(|e| e.kind.as_str())
+        .collect();
+    assert_eq!(
+        ours,
+        ["order.placed", "order.confirmed"],
+        "both events, in order"
+    );
+    let other_cart = unique("cart2");
+    ok(
+        s,
+        one(doc(DocKind::Cart, &other_cart, None, "{}")),
+        "a second cart",
+    )
+    .await;
+    let mut again = placed(1, 1, vec![unique("no2")], &order);
+    again.docs[1] = doc(DocKind::Cart, &other_cart, Some(1), "{}");
+    match commit(s, again).await {
+        Err(StorageError::Conflict {
+            kind: DocKind::Order,
+            id,
+        }) => assert_eq!(id, order),
+        other => panic!("an order id taken must be a Conflict on the order, got {other:?}"),
+    }
+    assert_eq!(level(s, &tracked).await.on_hand, 1, "nothing more sold");
+    assert_eq!(
+        s.get(DocKind::Cart, &other_cart)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .map(|d| d.version),
+        Some(1),
+        "the second cart as it was"
+    );
+}
+
 /// The outbox returns events in write order until acknowledged.
 pub async fn outbox_keeps_order_until_acknowledged<S: Storage + ?Sized>(s: &S) {
     let agg = unique("agg");
