@@ -101,9 +101,15 @@ fn postgres_cpu() -> f64 {
     total
 }
 
+/// The middle value, or the mean of the two middle ones.
 fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(f64::total_cmp);
-    xs.get(xs.len() / 2).copied().unwrap_or(0.0)
+    let n = xs.len();
+    match n {
+        0 => 0.0,
+        _ if n % 2 == 1 => xs[n / 2],
+        _ => (xs[n / 2 - 1] + xs[n / 2]) / 2.0,
+    }
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]

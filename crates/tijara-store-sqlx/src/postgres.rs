@@ -13,6 +13,8 @@ pub struct PostgresStore {
     search: std::sync::Arc<crate::common::Searches>,
     /// Whether a changeset that fits is written as one statement ([`one_statement`]).
     one_statement: bool,
+    /// Changesets applied again in a transaction after their one statement fell short.
+    fallbacks: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl PostgresStore {
@@ -75,7 +77,18 @@ impl PostgresStore {
             pool,
             search: std::sync::Arc::default(),
             one_statement: true,
+            fallbacks: std::sync::Arc::default(),
         })
+    }
+
+    /// How many changesets this store (and its clones) wrote as one statement that fell
+    /// short — a conflict, a key taken, a variant short, an idempotent replay — and applied
+    /// again in a transaction, since it was opened (also counted by the metric
+    /// `tijara_storage_one_statement_fallbacks_total`). Each is one round trip more than the
+    /// transaction alone would have taken, and expected now and then; a count that rises with
+    /// every order while none is refused would mean the one statement never applies.
+    pub fn one_statement_fallbacks(&self) -> u64 {
+        self.fallbacks.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// With `false`, every changeset is applied statement by statement in a transaction
@@ -171,8 +184,14 @@ async fn write_plain_doc(pool: &PgPool, w: &DocWrite) -> Result<CommitOutcome, S
 /// (with any keys and owners), updated documents without keys or owners, each document once,
 /// sales only among the stock changes, any events and idempotency record; no product's search
 /// row and no category (whose writes read and rewrite other rows first). An order placed by a
-/// checkout is such a changeset: its order, the cart, the sale and the events.
+/// checkout paid on delivery is such a changeset: its order, the cart, the sale and the
+/// events (an order paid by card or transfer reserves its stock: a transaction). At most
+/// [`ONE_STATEMENT_MAX_PARTS`] documents, stock operations and events, which keeps its
+/// parameters far below PostgreSQL's 65,535 and its plan small.
 fn fits_one_statement(changes: &Changeset) -> bool {
+    if changes.docs.len() + changes.stock.len() + changes.events.len() > ONE_STATEMENT_MAX_PARTS {
+        return false;
+    }
     let docs_fit = changes.docs.iter().enumerate().all(|(i, w)| {
         w.kind != DocKind::Category
             && w.product.is_none()
@@ -189,14 +208,20 @@ fn fits_one_statement(changes: &Changeset) -> bool {
         && !(changes.docs.is_empty() && changes.stock.is_empty() && changes.events.is_empty())
 }
 
+/// The most documents, stock operations and events together a changeset may have to be written
+/// as one statement (a checkout has about six).
+const ONE_STATEMENT_MAX_PARTS: usize = 64;
+
 /// A changeset that [`fits_one_statement`] as one statement of data-modifying CTEs, applied
 /// outside any explicit transaction: one round trip where `BEGIN`, a statement per part and
 /// `COMMIT` took six or seven for an order placed. Every part counts what it wrote, and the
 /// statement ends in `tijara_changeset_applied` (migration `20261205100001_changeset_check`),
 /// which raises `TJ001` unless each wrote what the statement-by-statement path requires: the
 /// whole statement is then undone, and [`not_applied`] tells the caller to apply the changeset
-/// in a transaction, which finds the precise cause. The parts are those of `apply_in`, in
-/// its order; they see one snapshot, which is why a document may appear only once and an
+/// in a transaction, which finds the precise cause. The parts are those of `apply_in`, with
+/// the same conditions; PostgreSQL runs each counted part as the check reads its count (in
+/// `apply_in`'s order, stopping at the first short one) and the uncounted ones (owners, old
+/// keys and owners removed) after. They see one snapshot, which is why a document may appear only once and an
 /// updated one may have no keys or owners (their old rows are deleted in the same statement
 /// as the new ones would be inserted).
 fn one_statement(changes: &Changeset) -> sqlx::QueryBuilder<sqlx::Postgres> {
@@ -344,8 +369,10 @@ fn one_statement(changes: &Changeset) -> sqlx::QueryBuilder<sqlx::Postgres> {
         if i > 0 {
             q.push(" AND ");
         }
-        // The counts are the store's own numbers, written as literals.
-        q.push(format!("(SELECT count(*) FROM {name}) = {rows}"));
+        // The counts are parameters: one statement text per shape of changeset, whatever the
+        // number of keys.
+        q.push(format!("(SELECT count(*) FROM {name}) = "))
+            .push_bind(*rows);
     }
     if expect.is_empty() {
         q.push("true");
@@ -375,7 +402,14 @@ impl PostgresStore {
                     match one_statement(&changes).build().execute(&self.pool).await {
                         Ok(_) => return Ok(CommitOutcome::Committed),
                         // A part fell short: nothing written; the transaction below finds why.
-                        Err(e) if not_applied(&e) => one = false,
+                        Err(e) if not_applied(&e) => {
+                            one = false;
+                            self.fallbacks
+                                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            metrics::counter!("tijara_storage_one_statement_fallbacks_total")
+                                .increment(1);
+                            tracing::debug!(target: "storage", "changeset not applied as one statement: applying it in a transaction");
+                        }
                         Err(e) => return Err(Stop::Db(e)),
                     }
                 }
@@ -613,7 +647,10 @@ mod tests {
             eprintln!("TIJARA_TEST_POSTGRES_URL is not set: skipping this PostgreSQL check");
             return;
         };
-        let schema = format!("one_statement_{}", std::process::id());
+        let schema = format!(
+            "t_{}",
+            tijara_testkit::storage::unique("one").replace('-', "_")
+        );
         let store = PostgresStore::connect_in_schema(&url, Some(&schema))
             .await
             .unwrap_or_else(|e| panic!("connect: {e}"));
@@ -690,6 +727,125 @@ mod tests {
             "the cart"
         );
         assert_eq!(count("SELECT on_hand FROM stock").await, 1, "two sold");
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP SCHEMA \"{schema}\" CASCADE"
+        )))
+        .execute(&store.pool)
+        .await
+        .unwrap_or_else(|e| panic!("drop the schema: {e}"));
+    }
+
+    /// On a PostgreSQL server: changesets of every shape that fits commit through
+    /// `Storage::commit` without falling back (a wrong count in any part would send each to the
+    /// transaction, with the same outcomes: only the counter tells), and those that fall short
+    /// fall back once each and answer as before.
+    #[tokio::test]
+    async fn fitting_changesets_commit_without_falling_back() {
+        let Ok(url) = std::env::var("TIJARA_TEST_POSTGRES_URL") else {
+            eprintln!("TIJARA_TEST_POSTGRES_URL is not set: skipping this PostgreSQL check");
+            return;
+        };
+        let schema = format!(
+            "t_{}",
+            tijara_testkit::storage::unique("fit").replace('-', "_")
+        );
+        let store = PostgresStore::connect_in_schema(&url, Some(&schema))
+            .await
+            .unwrap_or_else(|e| panic!("connect: {e}"));
+        let (tracked, untracked) = (variant("var-fit-t"), variant("var-fit-u"));
+        let define = |v: &VariantId, tracked: bool| StockOp::Define {
+            variant: v.clone(),
+            product: ProductId::new("prd-fit").unwrap_or_else(|e| panic!("{e}")),
+            tracked,
+            on_hand: 10,
+        };
+        let setup = Changeset {
+            docs: (1..=4)
+                .map(|i| write(DocKind::Cart, &format!("cart-{i}"), None))
+                .collect(),
+            stock: vec![define(&tracked, true), define(&untracked, false)],
+            ..Changeset::default()
+        };
+        store
+            .commit(setup)
+            .await
+            .unwrap_or_else(|e| panic!("setup: {e}"));
+        let sell = |v: &VariantId, quantity| StockOp::Sell {
+            variant: v.clone(),
+            quantity,
+        };
+        let record =
+            |key: &str| IdempotencyRecord::new("place", key, "f", "{}", chrono::Utc::now());
+        let mut checkout = placed("ord-1", "cart-1", &tracked, 1);
+        checkout.stock.push(sell(&untracked, 3));
+        checkout.stock.push(sell(&tracked, 1));
+        let mut with_record = placed("ord-2", "cart-2", &tracked, 1);
+        with_record.idempotency = Some(record("k-2"));
+        let mut three_keys = placed("ord-3", "cart-3", &tracked, 1);
+        three_keys.docs[0].keys.push("token:ord-3".into());
+        three_keys.docs[0].keys.push("number:ord-3".into());
+        let shapes = [
+            ("a checkout", checkout),
+            ("with an idempotency record", with_record),
+            ("three keys, one repeated", three_keys),
+            (
+                "events only",
+                Changeset {
+                    events: vec![NewEvent::new("agg", "x.happened", "{}")],
+                    ..Changeset::default()
+                },
+            ),
+            (
+                "sales only",
+                Changeset {
+                    stock: vec![sell(&tracked, 1), sell(&untracked, 1)],
+                    ..Changeset::default()
+                },
+            ),
+            (
+                "a document created and another rewritten",
+                Changeset {
+                    docs: vec![
+                        write(DocKind::Cart, "cart-5", None),
+                        write(DocKind::Cart, "cart-4", Some(1)),
+                    ],
+                    ..Changeset::default()
+                },
+            ),
+        ];
+        for (what, cs) in shapes {
+            match store.commit(cs).await {
+                Ok(CommitOutcome::Committed) => {}
+                other => panic!("{what}: expected Committed, got {other:?}"),
+            }
+            assert_eq!(
+                store.one_statement_fallbacks(),
+                0,
+                "{what}: written as one statement"
+            );
+        }
+        let mut short = placed("ord-9", "cart-9", &tracked, 50);
+        short.docs.pop();
+        match store.commit(short).await {
+            Err(StorageError::OutOfStock { requested: 50, .. }) => {}
+            other => panic!("selling 50 must be OutOfStock, got {other:?}"),
+        }
+        assert_eq!(
+            store.one_statement_fallbacks(),
+            1,
+            "a short sale falls back once"
+        );
+        let mut replay = placed("ord-2b", "cart-2", &tracked, 1);
+        replay.idempotency = Some(record("k-2"));
+        match store.commit(replay).await {
+            Ok(CommitOutcome::Replayed(_)) => {}
+            other => panic!("a repeated idempotency key must replay, got {other:?}"),
+        }
+        assert_eq!(
+            store.one_statement_fallbacks(),
+            2,
+            "a replay falls back once"
+        );
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "DROP SCHEMA \"{schema}\" CASCADE"
         )))
