@@ -182,10 +182,11 @@ async fn write_plain_doc(pool: &PgPool, w: &DocWrite) -> Result<CommitOutcome, S
 
 /// Whether a changeset can be written as one statement ([`one_statement`]): new documents
 /// (with any keys and owners), updated documents without keys or owners, each document once,
-/// sales only among the stock changes, any events and idempotency record; no product's search
+/// only sales or only reservations among the stock changes, any events and idempotency record; no product's search
 /// row and no category (whose writes read and rewrite other rows first). An order placed by a
-/// checkout paid on delivery is such a changeset: its order, the cart, the sale and the
-/// events (an order paid by card or transfer reserves its stock: a transaction). At most
+/// checkout is such a changeset: its order, the cart, the sale (paid on delivery) or the
+/// reservations (paid by card or transfer), and the events. Sales and reservations are not
+/// mixed (each would lock its rows in another order than the transaction). At most
 /// [`ONE_STATEMENT_MAX_PARTS`] documents, stock operations and events, which keeps its
 /// parameters far below PostgreSQL's 65,535 and its plan small.
 fn fits_one_statement(changes: &Changeset) -> bool {
@@ -201,10 +202,14 @@ fn fits_one_statement(changes: &Changeset) -> bool {
                 .any(|o| o.kind == w.kind && o.id == w.id)
     });
     docs_fit
-        && changes
+        && (changes
             .stock
             .iter()
             .all(|op| matches!(op, StockOp::Sell { .. }))
+            || changes
+                .stock
+                .iter()
+                .all(|op| matches!(op, StockOp::Reserve { .. })))
         && !(changes.docs.is_empty() && changes.stock.is_empty() && changes.events.is_empty())
 }
 
@@ -318,7 +323,52 @@ fn one_statement(changes: &Changeset) -> sqlx::QueryBuilder<sqlx::Postgres> {
             }
         }
     }
-    if !changes.stock.is_empty() {
+    // As `stock_op`'s: each reservation's counter raised if enough is free (untracked: by
+    // nothing), then its row, holding what was taken. A variant reserved twice in one
+    // changeset updates its row twice in one statement, which PostgreSQL does once: the count
+    // falls short and the transaction applies both.
+    for (j, op) in changes.stock.iter().enumerate() {
+        let StockOp::Reserve {
+            reservation,
+            variant,
+            quantity,
+            order,
+            expires_at,
+        } = op
+        else {
+            continue;
+        };
+        let (r, v) = (format!("r{j}"), format!("v{j}"));
+        let quantity = i64::from(*quantity);
+        part(&mut q, &r);
+        q.push("UPDATE stock SET reserved = reserved + CASE WHEN tracked = 1 THEN ")
+            .push_bind(quantity)
+            .push(" ELSE 0 END WHERE variant = ")
+            .push_bind(variant.as_str())
+            .push(" AND (tracked = 0 OR on_hand - reserved >= ")
+            .push_bind(quantity)
+            .push(") RETURNING tracked)");
+        part(&mut q, &v);
+        q.push("INSERT INTO reservations (id, variant, quantity, order_id, expires_at) SELECT ")
+            .push_bind(reservation.as_str())
+            .push(", ")
+            .push_bind(variant.as_str())
+            .push(", CASE WHEN r.tracked = 1 THEN ")
+            .push_bind(quantity)
+            .push(" ELSE 0 END, ")
+            .push_bind(order.as_str())
+            .push(", ")
+            .push_bind(crate::common::micros(*expires_at))
+            .push(" FROM ")
+            .push(&r)
+            .push(" AS r ON CONFLICT DO NOTHING RETURNING 1)");
+        expect.push((v, 1));
+    }
+    if changes
+        .stock
+        .iter()
+        .any(|op| matches!(op, StockOp::Sell { .. }))
+    {
         // As `sell_many`: the quantities of each variant summed, all or nothing.
         let mut wanted: Vec<(&str, i64)> = Vec::new();
         for op in &changes.stock {
@@ -631,7 +681,12 @@ mod tests {
             order: OrderId::new("o").unwrap_or_else(|e| panic!("{e}")),
             expires_at: chrono::Utc::now(),
         });
-        assert!(!fits_one_statement(&reserve), "a reservation");
+        assert!(!fits_one_statement(&reserve), "a sale and a reservation");
+        reserve.stock.remove(0);
+        assert!(
+            fits_one_statement(&reserve),
+            "reservations alone (a card checkout)"
+        );
         assert!(
             !fits_one_statement(&Changeset::default()),
             "nothing to write"
@@ -784,8 +839,22 @@ mod tests {
         let mut three_keys = placed("ord-3", "cart-3", &tracked, 1);
         three_keys.docs[0].keys.push("token:ord-3".into());
         three_keys.docs[0].keys.push("number:ord-3".into());
+        let reserve = |id: &str, v: &VariantId, quantity| StockOp::Reserve {
+            reservation: ReservationId::new(id).unwrap_or_else(|e| panic!("{e}")),
+            variant: v.clone(),
+            quantity,
+            order: OrderId::new("ord-card").unwrap_or_else(|e| panic!("{e}")),
+            expires_at: chrono::Utc::now(),
+        };
+        let mut card = placed("ord-card", "cart-3b", &tracked, 1);
+        card.docs.pop();
+        card.stock = vec![
+            reserve("res-1", &tracked, 2),
+            reserve("res-2", &untracked, 4),
+        ];
         let shapes = [
             ("a checkout", checkout),
+            ("a card checkout, reserving", card),
             ("with an idempotency record", with_record),
             ("three keys, one repeated", three_keys),
             (
@@ -845,6 +914,28 @@ mod tests {
             store.one_statement_fallbacks(),
             2,
             "a replay falls back once"
+        );
+        let held: Vec<(String, i64)> =
+            sqlx::query_as("SELECT id, quantity FROM reservations ORDER BY id")
+                .fetch_all(&store.pool)
+                .await
+                .unwrap_or_else(|e| panic!("reservations: {e}"));
+        assert_eq!(
+            held,
+            [("res-1".to_owned(), 2), ("res-2".to_owned(), 0)],
+            "what each reservation took"
+        );
+        let mut short_card = placed("ord-card2", "cart-9", &tracked, 1);
+        short_card.docs.pop();
+        short_card.stock = vec![reserve("res-3", &tracked, 50)];
+        match store.commit(short_card).await {
+            Err(StorageError::OutOfStock { requested: 50, .. }) => {}
+            other => panic!("reserving 50 must be OutOfStock, got {other:?}"),
+        }
+        assert_eq!(
+            store.one_statement_fallbacks(),
+            3,
+            "a short reservation falls back once"
         );
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "DROP SCHEMA \"{schema}\" CASCADE"
