@@ -10,9 +10,10 @@
 //!   of one document without keys, owners or search row (a guest's cart) is one statement, its
 //!   own transaction, and a document's update removes its old keys and owners in the same
 //!   statement; an order placed (new documents with their keys and owners, updated documents
-//!   without, sales or reservations, events) is one statement too, and when a part of it cannot be written it
-//!   is undone whole and applied again in a transaction, which names the cause
-//!   ([`PostgresStore::with_one_statement_changesets`]): fewer round trips, the same outcomes;
+//!   without keys, sales or reservations, events) is one statement too, and when a part of it
+//!   cannot be written it is undone whole and applied again in a transaction, which names the
+//!   cause ([`PostgresStore::with_one_statement_changesets`]): fewer round trips, the same
+//!   outcomes;
 //! - stock is decremented only by conditional updates (`... WHERE on_hand - reserved >= $n`) and
 //!   guarded again by `CHECK` constraints, never read-modified-written by a process;
 //! - commits are durable by default: SQLite `synchronous=FULL` in WAL mode (opt into the faster

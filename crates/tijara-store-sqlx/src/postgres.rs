@@ -93,10 +93,11 @@ impl PostgresStore {
 
     /// With `false`, every changeset is applied statement by statement in a transaction
     /// (`BEGIN`, a statement per part, `COMMIT`), as before; with `true` (the default), a
-    /// changeset of new documents, updated documents without keys or owners, sales and events
-    /// (an order placed) is one statement outside any explicit transaction, and one that
-    /// cannot be applied whole (a conflict, a key taken, a variant short) is undone and applied
-    /// again in a transaction, which reports the cause. Both write the same rows and answer the
+    /// changeset of new documents, updated documents without keys, sales or
+    /// reservations, events and an idempotency record (an order placed) is one statement
+    /// outside any explicit transaction, and one that cannot be applied whole (a conflict, a
+    /// key taken, a variant short, a repeated idempotency key) is undone and applied again in
+    /// a transaction, which reports the cause. Both write the same rows and answer the
     /// same outcomes; `false` is for comparing the two (`benches/benches/pg_place_commit.rs`)
     /// and for a database whose log should show no `TJ001` error for a refused changeset.
     pub fn with_one_statement_changesets(mut self, on: bool) -> Self {
@@ -181,7 +182,7 @@ async fn write_plain_doc(pool: &PgPool, w: &DocWrite) -> Result<CommitOutcome, S
 }
 
 /// Whether a changeset can be written as one statement ([`one_statement`]): new documents
-/// (with any keys and owners), updated documents without keys or owners, each document once,
+/// (with any keys and owners), updated documents without keys, each document once,
 /// only sales or only reservations among the stock changes, any events and idempotency record; no product's search
 /// row and no category (whose writes read and rewrite other rows first). An order placed by a
 /// checkout is such a changeset: its order, the cart, the sale (paid on delivery) or the
@@ -196,7 +197,7 @@ fn fits_one_statement(changes: &Changeset) -> bool {
     let docs_fit = changes.docs.iter().enumerate().all(|(i, w)| {
         w.kind != DocKind::Category
             && w.product.is_none()
-            && (w.expected_version.is_none() || (w.keys.is_empty() && w.owners.is_empty()))
+            && (w.expected_version.is_none() || w.keys.is_empty())
             && !changes.docs[..i]
                 .iter()
                 .any(|o| o.kind == w.kind && o.id == w.id)
@@ -224,11 +225,12 @@ const ONE_STATEMENT_MAX_PARTS: usize = 64;
 /// which raises `TJ001` unless each wrote what the statement-by-statement path requires: the
 /// whole statement is then undone, and [`not_applied`] tells the caller to apply the changeset
 /// in a transaction, which finds the precise cause. The parts are those of `apply_in`, with
-/// the same conditions; PostgreSQL runs each counted part as the check reads its count (in
-/// `apply_in`'s order, stopping at the first short one) and the uncounted ones (owners, old
-/// keys and owners removed) after. They see one snapshot, which is why a document may appear only once and an
-/// updated one may have no keys or owners (their old rows are deleted in the same statement
-/// as the new ones would be inserted).
+/// the same conditions; PostgreSQL runs each counted part as the check reads its count and
+/// every other part (owners, old keys and owners removed) by the statement's end; a short part
+/// raises before the statement ends, which undoes them all. They see one snapshot, which is
+/// why a document may appear only once and an updated one may have no keys (a key it keeps
+/// would be deleted and inserted in one statement, and its insert, counted, would conflict with
+/// the row being deleted); its owners are diffed instead, and not counted.
 fn one_statement(changes: &Changeset) -> sqlx::QueryBuilder<sqlx::Postgres> {
     let now = crate::common::micros(changes.now.unwrap_or_else(chrono::Utc::now));
     let mut q = sqlx::QueryBuilder::<sqlx::Postgres>::new("WITH ");
@@ -299,8 +301,10 @@ fn one_statement(changes: &Changeset) -> sqlx::QueryBuilder<sqlx::Postgres> {
                 }
             }
             Some(v) => {
-                // As `UPDATE_DOC_PG`: the update, and the removal of the rows of its old keys
-                // and owners when it was made.
+                // As `UPDATE_DOC_PG` and the inserts after it: the update and, when it was made,
+                // its old keys removed (it has none now) and its owners made the new list's
+                // (the rows not in it removed, the missing ones inserted; removing and inserting
+                // one row in one statement would conflict with itself).
                 part(&mut q, &d);
                 q.push("UPDATE docs SET version = version + 1, body = ")
                     .push_bind(&w.body)
@@ -312,13 +316,28 @@ fn one_statement(changes: &Changeset) -> sqlx::QueryBuilder<sqlx::Postgres> {
                     .push_bind(i64::try_from(v).unwrap_or(i64::MAX))
                     .push(" RETURNING kind, id)");
                 expect.push((d.clone(), 1));
-                for (name, table) in [(&k, "doc_keys"), (&o, "doc_owners")] {
-                    part(&mut q, name);
-                    q.push("DELETE FROM ")
-                        .push(table)
-                        .push(" WHERE (kind, id) IN (SELECT kind, id FROM ")
-                        .push(&d)
-                        .push("))");
+                let mut owners = w.owners.clone();
+                owners.sort();
+                owners.dedup();
+                part(&mut q, &k);
+                q.push("DELETE FROM doc_keys WHERE (kind, id) IN (SELECT kind, id FROM ")
+                    .push(&d)
+                    .push("))");
+                part(&mut q, &o);
+                q.push("DELETE FROM doc_owners WHERE (kind, id) IN (SELECT kind, id FROM ")
+                    .push(&d)
+                    .push(") AND owner <> ALL(")
+                    .push_bind(owners.clone())
+                    .push("::text[]))");
+                if !owners.is_empty() {
+                    part(&mut q, &format!("p{n}"));
+                    q.push(
+                        "INSERT INTO doc_owners (kind, owner, id) SELECT d.kind, owner, d.id FROM ",
+                    )
+                    .push(&d)
+                    .push(" AS d, unnest(")
+                    .push_bind(owners)
+                    .push("::text[]) AS owner ON CONFLICT DO NOTHING)");
                 }
             }
         }
@@ -669,7 +688,19 @@ mod tests {
         assert!(!fits_one_statement(&category), "a category");
         let mut owned_update = placed("o", "c", &v, 1);
         owned_update.docs[1].owners = vec!["guest:a".into()];
-        assert!(!fits_one_statement(&owned_update), "an update with owners");
+        assert!(
+            fits_one_statement(&owned_update),
+            "an update with owners (a signed-in customer's cart)"
+        );
+        owned_update.docs[1].keys = vec!["customer:a".into()];
+        assert!(!fits_one_statement(&owned_update), "an update with keys");
+        let mut large = placed("o", "c", &v, 1);
+        large.events = (0..ONE_STATEMENT_MAX_PARTS)
+            .map(|i| NewEvent::new("o", format!("e{i}"), "{}"))
+            .collect();
+        assert!(!fits_one_statement(&large), "over the parts' limit");
+        large.events.truncate(ONE_STATEMENT_MAX_PARTS - 3);
+        assert!(fits_one_statement(&large), "at the parts' limit");
         let mut twice = placed("o", "c", &v, 1);
         twice.docs[1] = write(DocKind::Order, "o", Some(1));
         assert!(!fits_one_statement(&twice), "one document twice");
@@ -821,6 +852,11 @@ mod tests {
             stock: vec![define(&tracked, true), define(&untracked, false)],
             ..Changeset::default()
         };
+        let mut customer_cart = write(DocKind::Cart, "cart-6", None);
+        customer_cart.keys = vec!["customer:c1".into()];
+        customer_cart.owners = vec!["customer:c1".into(), "seller:old".into()];
+        let mut setup = setup;
+        setup.docs.push(customer_cart);
         store
             .commit(setup)
             .await
@@ -839,13 +875,21 @@ mod tests {
         let mut three_keys = placed("ord-3", "cart-3", &tracked, 1);
         three_keys.docs[0].keys.push("token:ord-3".into());
         three_keys.docs[0].keys.push("number:ord-3".into());
+        let expires = chrono::DateTime::from_timestamp(1_800_000_000, 123_456_000)
+            .unwrap_or_else(|| panic!("a time"));
         let reserve = |id: &str, v: &VariantId, quantity| StockOp::Reserve {
             reservation: ReservationId::new(id).unwrap_or_else(|e| panic!("{e}")),
             variant: v.clone(),
             quantity,
             order: OrderId::new("ord-card").unwrap_or_else(|e| panic!("{e}")),
-            expires_at: chrono::Utc::now(),
+            expires_at: expires,
         };
+        let mut customer = placed("ord-6", "cart-6", &tracked, 1);
+        customer.docs[1].owners = vec![
+            "customer:c1".into(),
+            "seller:new".into(),
+            "customer:c1".into(),
+        ];
         let mut card = placed("ord-card", "cart-3b", &tracked, 1);
         card.docs.pop();
         card.stock = vec![
@@ -855,6 +899,7 @@ mod tests {
         let shapes = [
             ("a checkout", checkout),
             ("a card checkout, reserving", card),
+            ("a signed-in customer's checkout", customer),
             ("with an idempotency record", with_record),
             ("three keys, one repeated", three_keys),
             (
@@ -915,16 +960,51 @@ mod tests {
             2,
             "a replay falls back once"
         );
-        let held: Vec<(String, i64)> =
-            sqlx::query_as("SELECT id, quantity FROM reservations ORDER BY id")
-                .fetch_all(&store.pool)
-                .await
-                .unwrap_or_else(|e| panic!("reservations: {e}"));
+        let held: Vec<(String, String, i64, String, i64)> = sqlx::query_as(
+            "SELECT id, variant, quantity, order_id, expires_at FROM reservations ORDER BY id",
+        )
+        .fetch_all(&store.pool)
+        .await
+        .unwrap_or_else(|e| panic!("reservations: {e}"));
+        let row = |id: &str, v: &VariantId, q| {
+            let until = crate::common::micros(expires);
+            (
+                id.to_owned(),
+                v.as_str().to_owned(),
+                q,
+                "ord-card".to_owned(),
+                until,
+            )
+        };
         assert_eq!(
             held,
-            [("res-1".to_owned(), 2), ("res-2".to_owned(), 0)],
-            "what each reservation took"
+            [row("res-1", &tracked, 2), row("res-2", &untracked, 0)],
+            "what each reservation took, for which order, until when"
         );
+        let reserved: Vec<i64> = sqlx::query_scalar("SELECT reserved FROM stock ORDER BY variant")
+            .fetch_all(&store.pool)
+            .await
+            .unwrap_or_else(|e| panic!("stock: {e}"));
+        assert_eq!(
+            reserved,
+            [2, 0],
+            "the tracked counter holds 2, the untracked none"
+        );
+        let owners: Vec<String> =
+            sqlx::query_scalar("SELECT owner FROM doc_owners WHERE id = 'cart-6' ORDER BY owner")
+                .fetch_all(&store.pool)
+                .await
+                .unwrap_or_else(|e| panic!("owners: {e}"));
+        assert_eq!(
+            owners,
+            ["customer:c1", "seller:new"],
+            "the cart's owners made the new list"
+        );
+        let keys: i64 = sqlx::query_scalar("SELECT count(*) FROM doc_keys WHERE id = 'cart-6'")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap_or_else(|e| panic!("keys: {e}"));
+        assert_eq!(keys, 0, "the cart's old key removed");
         let mut short_card = placed("ord-card2", "cart-9", &tracked, 1);
         short_card.docs.pop();
         short_card.stock = vec![reserve("res-3", &tracked, 50)];

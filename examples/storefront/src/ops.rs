@@ -505,6 +505,10 @@ fn describe() {
         "tijara_storage_commit_batch_size",
         "Changesets per committed transaction (SQLite's group commit; 1 on PostgreSQL), by backend"
     );
+    describe_counter!(
+        "tijara_storage_one_statement_fallbacks_total",
+        "PostgreSQL: changesets whose one statement fell short (a conflict, a key taken, stock short, a replay) and were applied again in a transaction"
+    );
 }
 
 /// A request id: the client's when it is 1–64 characters of letters, digits, `-`, `_`, `.`;
