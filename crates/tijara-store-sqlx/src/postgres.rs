@@ -182,14 +182,13 @@ async fn write_plain_doc(pool: &PgPool, w: &DocWrite) -> Result<CommitOutcome, S
 }
 
 /// Whether a changeset can be written as one statement ([`one_statement`]): new documents
-/// (with any keys and owners), updated documents without keys, each document once,
-/// only sales or only reservations among the stock changes, any events and idempotency record; no product's search
-/// row and no category (whose writes read and rewrite other rows first). An order placed by a
+/// (with any keys and owners), updated documents without keys, each document once, only sales
+/// or only reservations among the stock changes, any events and idempotency record; no
+/// product's search row and no category (whose writes read and rewrite other rows first), and
+/// no more than [`ONE_STATEMENT_MAX_PARTS`] parts. An order placed by a
 /// checkout is such a changeset: its order, the cart, the sale (paid on delivery) or the
 /// reservations (paid by card or transfer), and the events. Sales and reservations are not
-/// mixed (each would lock its rows in another order than the transaction). At most
-/// [`ONE_STATEMENT_MAX_PARTS`] documents, stock operations and events, which keeps its
-/// parameters far below PostgreSQL's 65,535 and its plan small.
+/// mixed (each would lock its rows in another order than the transaction).
 fn fits_one_statement(changes: &Changeset) -> bool {
     if changes.docs.len() + changes.stock.len() + changes.events.len() > ONE_STATEMENT_MAX_PARTS {
         return false;
@@ -215,7 +214,8 @@ fn fits_one_statement(changes: &Changeset) -> bool {
 }
 
 /// The most documents, stock operations and events together a changeset may have to be written
-/// as one statement (a checkout has about six).
+/// as one statement (a checkout has about six): its parameters stay far below PostgreSQL's
+/// 65,535 and its plan small.
 const ONE_STATEMENT_MAX_PARTS: usize = 64;
 
 /// A changeset that [`fits_one_statement`] as one statement of data-modifying CTEs, applied
