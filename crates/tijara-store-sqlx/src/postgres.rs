@@ -664,6 +664,33 @@ mod tests {
         }
     }
 
+    /// A store in a schema of its own on `TIJARA_TEST_POSTGRES_URL`'s server (`t_`-prefixed,
+    /// which CI removes if a test stops before [`drop_schema`]), and the schema's name; `None`
+    /// with a notice without the variable.
+    async fn scratch(prefix: &str) -> Option<(PostgresStore, String)> {
+        let Ok(url) = std::env::var("TIJARA_TEST_POSTGRES_URL") else {
+            eprintln!("TIJARA_TEST_POSTGRES_URL is not set: skipping this PostgreSQL check");
+            return None;
+        };
+        let schema = format!(
+            "t_{}",
+            tijara_testkit::storage::unique(prefix).replace('-', "_")
+        );
+        let store = PostgresStore::connect_in_schema(&url, Some(&schema))
+            .await
+            .unwrap_or_else(|e| panic!("connect: {e}"));
+        Some((store, schema))
+    }
+
+    async fn drop_schema(store: &PostgresStore, schema: &str) {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP SCHEMA \"{schema}\" CASCADE"
+        )))
+        .execute(&store.pool)
+        .await
+        .unwrap_or_else(|e| panic!("drop the schema: {e}"));
+    }
+
     #[test]
     fn which_changesets_are_one_statement() {
         let v = variant("var-1");
@@ -729,17 +756,9 @@ mod tests {
     /// transaction to name the cause.
     #[tokio::test]
     async fn a_checkout_is_one_statement_and_a_short_one_undone() {
-        let Ok(url) = std::env::var("TIJARA_TEST_POSTGRES_URL") else {
-            eprintln!("TIJARA_TEST_POSTGRES_URL is not set: skipping this PostgreSQL check");
+        let Some((store, schema)) = scratch("one").await else {
             return;
         };
-        let schema = format!(
-            "t_{}",
-            tijara_testkit::storage::unique("one").replace('-', "_")
-        );
-        let store = PostgresStore::connect_in_schema(&url, Some(&schema))
-            .await
-            .unwrap_or_else(|e| panic!("connect: {e}"));
         let v = variant("var-one-statement");
         let setup = Changeset {
             docs: vec![
@@ -813,12 +832,7 @@ mod tests {
             "the cart"
         );
         assert_eq!(count("SELECT on_hand FROM stock").await, 1, "two sold");
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DROP SCHEMA \"{schema}\" CASCADE"
-        )))
-        .execute(&store.pool)
-        .await
-        .unwrap_or_else(|e| panic!("drop the schema: {e}"));
+        drop_schema(&store, &schema).await;
     }
 
     /// On a PostgreSQL server: changesets of every shape that fits commit through
@@ -827,17 +841,9 @@ mod tests {
     /// fall back once each and answer as before.
     #[tokio::test]
     async fn fitting_changesets_commit_without_falling_back() {
-        let Ok(url) = std::env::var("TIJARA_TEST_POSTGRES_URL") else {
-            eprintln!("TIJARA_TEST_POSTGRES_URL is not set: skipping this PostgreSQL check");
+        let Some((store, schema)) = scratch("fit").await else {
             return;
         };
-        let schema = format!(
-            "t_{}",
-            tijara_testkit::storage::unique("fit").replace('-', "_")
-        );
-        let store = PostgresStore::connect_in_schema(&url, Some(&schema))
-            .await
-            .unwrap_or_else(|e| panic!("connect: {e}"));
         let (tracked, untracked) = (variant("var-fit-t"), variant("var-fit-u"));
         let define = |v: &VariantId, tracked: bool| StockOp::Define {
             variant: v.clone(),
@@ -1017,11 +1023,6 @@ mod tests {
             3,
             "a short reservation falls back once"
         );
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DROP SCHEMA \"{schema}\" CASCADE"
-        )))
-        .execute(&store.pool)
-        .await
-        .unwrap_or_else(|e| panic!("drop the schema: {e}"));
+        drop_schema(&store, &schema).await;
     }
 }
