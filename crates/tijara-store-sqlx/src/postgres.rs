@@ -273,9 +273,7 @@ fn one_statement(changes: &Changeset) -> sqlx::QueryBuilder<sqlx::Postgres> {
                     .push_bind(&w.body)
                     .push(") ON CONFLICT DO NOTHING RETURNING kind, id)");
                 expect.push((d.clone(), 1));
-                let mut keys = w.keys.clone();
-                keys.sort();
-                keys.dedup();
+                let keys = crate::common::distinct(&w.keys);
                 if !keys.is_empty() {
                     let count = i64::try_from(keys.len()).unwrap_or(i64::MAX);
                     part(&mut q, &k);
@@ -286,9 +284,7 @@ fn one_statement(changes: &Changeset) -> sqlx::QueryBuilder<sqlx::Postgres> {
                         .push("::text[]) AS key ON CONFLICT DO NOTHING RETURNING 1)");
                     expect.push((k, count));
                 }
-                let mut owners = w.owners.clone();
-                owners.sort();
-                owners.dedup();
+                let owners = crate::common::distinct(&w.owners);
                 if !owners.is_empty() {
                     part(&mut q, &o);
                     q.push(
@@ -316,9 +312,7 @@ fn one_statement(changes: &Changeset) -> sqlx::QueryBuilder<sqlx::Postgres> {
                     .push_bind(i64::try_from(v).unwrap_or(i64::MAX))
                     .push(" RETURNING kind, id)");
                 expect.push((d.clone(), 1));
-                let mut owners = w.owners.clone();
-                owners.sort();
-                owners.dedup();
+                let owners = crate::common::distinct(&w.owners);
                 part(&mut q, &k);
                 q.push("DELETE FROM doc_keys WHERE (kind, id) IN (SELECT kind, id FROM ")
                     .push(&d)
@@ -389,33 +383,10 @@ fn one_statement(changes: &Changeset) -> sqlx::QueryBuilder<sqlx::Postgres> {
         .any(|op| matches!(op, StockOp::Sell { .. }))
     {
         // As `sell_many`: the quantities of each variant summed, all or nothing.
-        let mut wanted: Vec<(&str, i64)> = Vec::new();
-        for op in &changes.stock {
-            if let StockOp::Sell { variant, quantity } = op {
-                match wanted.iter_mut().find(|(v, _)| *v == variant.as_str()) {
-                    Some(w) => w.1 += i64::from(*quantity),
-                    None => wanted.push((variant.as_str(), i64::from(*quantity))),
-                }
-            }
-        }
-        let case = |q: &mut sqlx::QueryBuilder<sqlx::Postgres>| {
-            q.push("CASE variant");
-            for (v, n) in &wanted {
-                q.push(" WHEN ").push_bind(*v).push(" THEN ").push_bind(*n);
-            }
-            q.push(" ELSE 0 END");
-        };
+        let wanted = crate::common::sales_by_variant(&changes.stock);
         part(&mut q, "s");
-        q.push("UPDATE stock SET on_hand = on_hand - CASE WHEN tracked = 1 THEN ");
-        case(&mut q);
-        q.push(" ELSE 0 END WHERE variant IN (");
-        let mut sep = q.separated(", ");
-        for (v, _) in &wanted {
-            sep.push_bind(*v);
-        }
-        q.push(") AND (tracked = 0 OR on_hand - reserved >= ");
-        case(&mut q);
-        q.push(") RETURNING 1)");
+        push_sale(&mut q, &wanted);
+        q.push(" RETURNING 1)");
         expect.push(("s".into(), i64::try_from(wanted.len()).unwrap_or(i64::MAX)));
     }
     if !changes.events.is_empty() {
@@ -575,12 +546,8 @@ impl PostgresStore {
 /// written), `KeyTaken` when a key belongs to another document (the caller rolls back).
 /// Answers `true`: the write is done.
 async fn insert_folded(tx: &mut Tx<'_>, w: &DocWrite) -> Result<bool, Stop> {
-    let mut keys = w.keys.clone();
-    keys.sort();
-    keys.dedup();
-    let mut owners = w.owners.clone();
-    owners.sort();
-    owners.dedup();
+    let keys = crate::common::distinct(&w.keys);
+    let owners = crate::common::distinct(&w.owners);
     let (written, stored): (i64, Vec<String>) = sqlx::query_as(INSERT_FOLDED_PG)
         .bind(w.kind.as_str())
         .bind(&w.id)
@@ -791,47 +758,51 @@ mod tests {
             Err(e) if not_applied(&e) => {}
             other => panic!("selling 4 of 3 must raise TJ001, got {other:?}"),
         }
-        assert_eq!(
-            count("SELECT count(*) FROM docs WHERE kind = 'order'").await,
-            0,
-            "no order"
-        );
-        assert_eq!(count("SELECT count(*) FROM doc_keys").await, 0, "no key");
-        assert_eq!(
-            count("SELECT count(*) FROM doc_owners").await,
-            0,
-            "no owner"
-        );
-        assert_eq!(count("SELECT count(*) FROM outbox").await, 0, "no event");
-        assert_eq!(
-            count("SELECT max(version) FROM docs WHERE kind = 'cart'").await,
-            1,
-            "carts as they were"
-        );
+        let expect = |rows: [(&'static str, i64, &'static str); 6]| async move {
+            for (sql, want, what) in rows {
+                assert_eq!(count(sql).await, want, "{what}");
+            }
+        };
+        expect([
+            (
+                "SELECT count(*) FROM docs WHERE kind = 'order'",
+                0,
+                "no order",
+            ),
+            ("SELECT count(*) FROM doc_keys", 0, "no key"),
+            ("SELECT count(*) FROM doc_owners", 0, "no owner"),
+            ("SELECT count(*) FROM outbox", 0, "no event"),
+            (
+                "SELECT max(version) FROM docs WHERE kind = 'cart'",
+                1,
+                "carts as they were",
+            ),
+            ("SELECT on_hand FROM stock", 3, "stock untouched"),
+        ])
+        .await;
         let done = one_statement(&placed("ord-1", "cart-1", &v, 2))
             .build()
             .execute(&store.pool)
             .await
             .unwrap_or_else(|e| panic!("a checkout's changeset as one statement: {e}"));
         assert_eq!(done.rows_affected(), 1, "the check's one row");
-        assert_eq!(
-            count("SELECT count(*) FROM docs WHERE kind = 'order'").await,
-            1,
-            "the order"
-        );
-        assert_eq!(count("SELECT count(*) FROM doc_keys").await, 1, "its key");
-        assert_eq!(
-            count("SELECT count(*) FROM doc_owners").await,
-            2,
-            "its owners"
-        );
-        assert_eq!(count("SELECT count(*) FROM outbox").await, 2, "its events");
-        assert_eq!(
-            count("SELECT version FROM docs WHERE id = 'cart-1'").await,
-            2,
-            "the cart"
-        );
-        assert_eq!(count("SELECT on_hand FROM stock").await, 1, "two sold");
+        expect([
+            (
+                "SELECT count(*) FROM docs WHERE kind = 'order'",
+                1,
+                "the order",
+            ),
+            ("SELECT count(*) FROM doc_keys", 1, "its key"),
+            ("SELECT count(*) FROM doc_owners", 2, "its owners"),
+            ("SELECT count(*) FROM outbox", 2, "its events"),
+            (
+                "SELECT version FROM docs WHERE id = 'cart-1'",
+                2,
+                "the cart",
+            ),
+            ("SELECT on_hand FROM stock", 1, "two sold"),
+        ])
+        .await;
         drop_schema(&store, &schema).await;
     }
 

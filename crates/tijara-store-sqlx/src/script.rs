@@ -103,9 +103,7 @@ pub(crate) fn script(cs: &Changeset) -> Option<Script> {
             }
         }
         if !w.owners.is_empty() {
-            let mut owners = w.owners.clone();
-            owners.sort();
-            owners.dedup();
+            let owners = crate::common::distinct(&w.owners);
             let mut stmt = String::from("INSERT INTO doc_owners (kind, owner, id) VALUES ");
             for (i, o) in owners.iter().enumerate() {
                 let sep = if i > 0 { ", " } else { "" };
@@ -161,19 +159,11 @@ pub(crate) fn script(cs: &Changeset) -> Option<Script> {
             .take_while(|op| matches!(op, StockOp::Sell { .. }))
             .count();
         if run > 0 {
-            let mut wanted: Vec<(&str, i64)> = Vec::new();
-            for op in &cs.stock[i..i + run] {
-                if let StockOp::Sell { variant, quantity } = op {
-                    match wanted.iter_mut().find(|(v, _)| *v == variant.as_str()) {
-                        Some(w) => w.1 += i64::from(*quantity),
-                        None => wanted.push((variant.as_str(), i64::from(*quantity))),
-                    }
-                }
-            }
+            let wanted = crate::common::sales_by_variant(&cs.stock[i..i + run]);
             let mut case = String::from("CASE variant");
             let mut list = String::new();
             for (j, (v, n)) in wanted.iter().enumerate() {
-                let v = lit(v)?;
+                let v = lit(v.as_str())?;
                 write!(case, " WHEN {v} THEN {n}").ok()?;
                 write!(list, "{}{v}", if j > 0 { ", " } else { "" }).ok()?;
             }

@@ -10,8 +10,8 @@
 //! (`Operations::acquire_lease`: a claim row decided by the database, so it works on
 //! PostgreSQL and SQLite alike): one process runs the step, the others skip it this round; a
 //! process that dies holding a lease loses it when it expires. The outbox and the reminders
-//! take it only when something waits for them (a lease is two durable writes). The other steps are safe
-//! anywhere (each change is a compare-and-set on its document).
+//! take it only when something waits for them (a lease is two durable writes). The other steps
+//! are safe anywhere (each change is a compare-and-set on its document).
 
 use std::time::Duration;
 use tijara::{Retention, Tijara};

@@ -259,6 +259,32 @@ pub(crate) const UPDATE_DOC_PG: &str = "WITH u AS (UPDATE docs SET version = ver
      o AS (DELETE FROM doc_owners WHERE kind = $1 AND id IN (SELECT id FROM u)) \
      SELECT count(*) FROM u";
 
+/// `items` sorted, each once: a document's keys or owners as the stores write them.
+pub(crate) fn distinct(items: &[String]) -> Vec<String> {
+    let mut out = items.to_vec();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The quantities a run of sales takes from each variant, summed per variant in the order the
+/// variants first appear (other stock operations are skipped): what one conditional statement
+/// sells, all or nothing.
+pub(crate) fn sales_by_variant(
+    ops: &[tijara::ports::storage::StockOp],
+) -> Vec<(&tijara_core::VariantId, i64)> {
+    let mut wanted: Vec<(&tijara_core::VariantId, i64)> = Vec::new();
+    for op in ops {
+        if let tijara::ports::storage::StockOp::Sell { variant, quantity } = op {
+            match wanted.iter_mut().find(|(v, _)| *v == variant) {
+                Some(w) => w.1 += i64::from(*quantity),
+                None => wanted.push((variant, i64::from(*quantity))),
+            }
+        }
+    }
+    wanted
+}
+
 /// SQLite: a document's keys and owners as its row lists them (`links_keys`, `links_owners`,
 /// from the `doc_links` migration): sorted, each once, as a JSON array of text.
 pub(crate) fn links_text(items: &[String]) -> String {

@@ -120,9 +120,7 @@ macro_rules! sql_tx {
                     }
                 }
                 if !w.owners.is_empty() {
-                    let mut owners = w.owners.clone();
-                    owners.sort();
-                    owners.dedup();
+                    let owners = crate::common::distinct(&w.owners);
                     let mut q = QueryBuilder::<$db>::new("INSERT INTO doc_owners (kind, owner, id) ");
                     q.push_values(&owners, |mut b, o| {
                         b.push_bind(kind).push_bind(o).push_bind(&w.id);
@@ -323,34 +321,35 @@ macro_rules! sql_tx {
             Ok(())
         }
 
-        /// Sells several variants in one statement; all or nothing.
-        async fn sell_many(tx: &mut Tx<'_>, ops: &[StockOp]) -> Result<(), Stop> {
-            let mut wanted: Vec<(&VariantId, i64)> = Vec::new();
-            for op in ops {
-                if let StockOp::Sell { variant, quantity } = op {
-                    match wanted.iter_mut().find(|(v, _)| *v == variant) {
-                        Some(w) => w.1 += i64::from(*quantity),
-                        None => wanted.push((variant, i64::from(*quantity))),
-                    }
-                }
-            }
+        /// Pushes the one conditional statement that sells `wanted` (see
+        /// `common::sales_by_variant`): each variant's quantity, only where all of it is free
+        /// (untracked variants: always, by nothing). It changes one row per variant, or fewer
+        /// when one is short.
+        fn push_sale(q: &mut QueryBuilder<$db>, wanted: &[(&VariantId, i64)]) {
             let case = |q: &mut QueryBuilder<$db>| {
                 q.push("CASE variant");
-                for (v, n) in &wanted {
+                for (v, n) in wanted {
                     q.push(" WHEN ").push_bind(v.as_str().to_owned()).push(" THEN ").push_bind(*n);
                 }
                 q.push(" ELSE 0 END");
             };
-            let mut q = QueryBuilder::<$db>::new("UPDATE stock SET on_hand = on_hand - CASE WHEN tracked = 1 THEN ");
-            case(&mut q);
+            q.push("UPDATE stock SET on_hand = on_hand - CASE WHEN tracked = 1 THEN ");
+            case(q);
             q.push(" ELSE 0 END WHERE variant IN (");
             let mut sep = q.separated(", ");
-            for (v, _) in &wanted {
+            for (v, _) in wanted {
                 sep.push_bind(v.as_str().to_owned());
             }
             q.push(") AND (tracked = 0 OR on_hand - reserved >= ");
-            case(&mut q);
+            case(q);
             q.push(")");
+        }
+
+        /// Sells several variants in one statement; all or nothing.
+        async fn sell_many(tx: &mut Tx<'_>, ops: &[StockOp]) -> Result<(), Stop> {
+            let wanted = crate::common::sales_by_variant(ops);
+            let mut q = QueryBuilder::<$db>::new("");
+            push_sale(&mut q, &wanted);
             let n = q.build().execute(&mut **tx).await?.rows_affected();
             if n != wanted.len() as u64 {
                 for (v, qty) in &wanted {
