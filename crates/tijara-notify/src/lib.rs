@@ -30,6 +30,12 @@
 //! (the messages an event sent are marked done together once its channels were tried, in one
 //! storage call: one statement on PostgreSQL, one group commit on SQLite; a crash between a send
 //! and that call sends them again after the restart).
+//!
+//! The dispatcher hands the sink a round's events in batches, one event per order or seller
+//! (`EventSink::deliver_batch`); the sink reads what a batch needs once: the orders in one call,
+//! each seller and its logins once, every channel's delivery state and every message's done mark
+//! in one call each, and marks what the batch sent in one call: a round of a hundred orders
+//! from one seller costs the storage as many calls as a round of one.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -43,6 +49,9 @@ use tijara_core::fulfillment::TrackingStatus;
 use tijara_core::order_record::OrderDoc;
 use tijara_core::{DomainEvent, Lang, Money, Region};
 
+use batch::Reads;
+
+mod batch;
 mod seller;
 mod shopper;
 pub use seller::{SellerLine, SellerReader, new_order_message};
@@ -444,8 +453,12 @@ impl NotificationSink {
 
     /// An order, or `None` when it is gone (nothing to tell); a storage failure fails the
     /// delivery, so it is tried again.
-    async fn order_doc(&self, id: &tijara_core::OrderId) -> Result<Option<OrderDoc>, SinkError> {
-        match self.engine.orders().order(id).await {
+    async fn order_doc(
+        &self,
+        reads: &Reads,
+        id: &tijara_core::OrderId,
+    ) -> Result<Option<Arc<OrderDoc>>, SinkError> {
+        match self.order_read(reads, id).await {
             Ok(d) => Ok(Some(d)),
             Err(tijara::TijaraError::NotFound { .. }) => Ok(None),
             Err(e) => Err(SinkError(e.to_string())),
@@ -453,11 +466,11 @@ impl NotificationSink {
     }
 
     /// The order's items, named in the order's language.
-    async fn items(&self, doc: &OrderDoc) -> Vec<ItemLine> {
+    async fn items(&self, reads: &Reads, doc: &OrderDoc) -> Vec<ItemLine> {
         let lines = || doc.order.seller_orders.iter().flat_map(|s| &s.lines);
         // One read (a product deleted since or unreadable is named by its reference).
-        let ids = lines().map(|l| &l.product_id);
-        let views = self.engine.catalog().products_to_show(ids).await;
+        let ids: Vec<&tijara_core::ProductId> = lines().map(|l| &l.product_id).collect();
+        let views = self.views(reads, &ids).await;
         let mut out = Vec::new();
         for line in lines() {
             let name = match views.iter().find(|v| v.product.id == line.product_id) {
@@ -478,8 +491,8 @@ impl NotificationSink {
     }
 
     /// The shopper's message for an order placed or confirmed.
-    async fn order_notice(&self, doc: &OrderDoc) -> Notification {
-        let items = self.items(doc).await;
+    async fn order_notice(&self, reads: &Reads, doc: &OrderDoc) -> Notification {
+        let items = self.items(reads, doc).await;
         let note = self.transfer_note.as_ref().and_then(|f| f(doc, doc.lang));
         order_message(
             self.engine.region(),
@@ -513,14 +526,23 @@ impl NotificationSink {
         &self,
         event: &OutboxEvent,
     ) -> Result<(Vec<Notification>, Option<String>), SinkError> {
+        // A kind this version does not know (or a payload that does not fit its kind) calls
+        // for no notification.
+        match event.event() {
+            Ok(typed) => self.compose_typed(typed, &Reads::default()).await,
+            Err(_) => Ok((Vec::new(), None)),
+        }
+    }
+
+    /// [`NotificationSink::compose_marked`] of an event read, with what its batch read ahead.
+    async fn compose_typed(
+        &self,
+        typed: DomainEvent,
+        reads: &Reads,
+    ) -> Result<(Vec<Notification>, Option<String>), SinkError> {
         let mut mark = None;
         let err = |e: tijara::TijaraError| SinkError(e.to_string());
         let mut out = Vec::new();
-        // A kind this version does not know (or a payload that does not fit its kind) calls
-        // for no notification.
-        let Ok(typed) = event.event() else {
-            return Ok((out, None));
-        };
         match typed {
             // Only an order placed awaiting its payment can call for a message here (a bank
             // transfer's instructions); an order placed otherwise (cash on delivery, confirmed
@@ -529,23 +551,21 @@ impl NotificationSink {
                 if placed.status == tijara_core::order::OrderStatus::AwaitingPayment =>
             {
                 let doc = self
-                    .engine
-                    .orders()
-                    .order(&placed.order_id)
+                    .order_read(reads, &placed.order_id)
                     .await
                     .map_err(err)?;
                 if doc.order.payment.method() == tijara_core::payment::PaymentMethod::BankTransfer
                     && doc.order.status() == tijara_core::order::OrderStatus::AwaitingPayment
                 {
-                    out.push(self.order_notice(&doc).await);
+                    out.push(self.order_notice(reads, &doc).await);
                 }
             }
             DomainEvent::OrderConfirmed(snapshot) => {
-                if let Some(doc) = self.order_doc(&snapshot.order_id).await? {
-                    out.push(self.order_notice(&doc).await);
+                if let Some(doc) = self.order_doc(reads, &snapshot.order_id).await? {
+                    out.push(self.order_notice(reads, &doc).await);
                     // The sellers hear of it now: there is work to do (never for an order
                     // still unpaid, which they must not ship).
-                    out.extend(self.seller_notices(&doc).await.map_err(err)?);
+                    out.extend(self.seller_notices(reads, &doc).await.map_err(err)?);
                 }
             }
             DomainEvent::PaymentUpdated(report)
@@ -555,7 +575,7 @@ impl NotificationSink {
                         tijara_core::payment::PaymentOutcome::Applied
                     ) =>
             {
-                if let Some(doc) = self.order_doc(&report.order_id).await? {
+                if let Some(doc) = self.order_doc(reads, &report.order_id).await? {
                     let link = self.link(&doc);
                     out.push(payment_failed_message(
                         self.engine.region(),
@@ -565,7 +585,7 @@ impl NotificationSink {
                 }
             }
             DomainEvent::ReturnRequested(snapshot) | DomainEvent::ReturnUpdated(snapshot) => {
-                if let Some(doc) = self.order_doc(&snapshot.order_id).await? {
+                if let Some(doc) = self.order_doc(reads, &snapshot.order_id).await? {
                     // The message tells where the return stands when it is sent: two steps
                     // delivered together (a late dispatch) are told once, not twice alike.
                     let Some(ret) = doc.returns.iter().max_by_key(|r| r.requested_at) else {
@@ -592,7 +612,7 @@ impl NotificationSink {
                 }
                 // The event carries no contact (webhooks forward it): e-mail and phone come from
                 // the order; a storage failure fails the delivery, so it is tried again.
-                let doc = match self.engine.orders().order(&order).await {
+                let doc = match self.order_read(reads, &order).await {
                     Ok(d) => d,
                     Err(tijara::TijaraError::NotFound { .. }) => return Ok((out, None)),
                     Err(e) => return Err(err(e)),
@@ -621,15 +641,15 @@ impl NotificationSink {
                 // contact (webhooks must not spread it): both come from the order. A storage
                 // failure fails the delivery, so the event is tried again.
                 let (lang, order) = (expiry.lang, expiry.order_id);
-                let doc = match self.engine.orders().order(&order).await {
+                let doc = match self.order_read(reads, &order).await {
                     Ok(d) => d,
                     Err(tijara::TijaraError::NotFound { .. }) => return Ok((out, None)),
                     Err(e) => return Err(err(e)),
                 };
                 let r = Reader::new(self.engine.region(), lang);
                 out.push(Notification {
-                    email: Some(doc.order.email),
-                    phone: Some(doc.order.shipping_address.phone),
+                    email: Some(doc.order.email.clone()),
+                    phone: Some(doc.order.shipping_address.phone.clone()),
                     lang,
                     subject: format!("{} {order}", r.w("expired")),
                     text: format!("{} {order}.", r.w("expired_text")),
@@ -638,11 +658,10 @@ impl NotificationSink {
             DomainEvent::PayoutPaid(payout) => {
                 let reference = &payout.reference;
                 for a in self
-                    .engine
-                    .accounts()
-                    .seller_accounts(&payout.seller_id)
+                    .accounts_read(reads, &payout.seller_id)
                     .await
                     .map_err(err)?
+                    .iter()
                 {
                     if matches!(
                         a.role,
@@ -672,16 +691,15 @@ impl NotificationSink {
                 // Each of the seller's logins, by e-mail and SMS, in its own language, with
                 // the portal's address.
                 for a in self
-                    .engine
-                    .accounts()
-                    .seller_accounts(&approval.seller_id)
+                    .accounts_read(reads, &approval.seller_id)
                     .await
                     .map_err(err)?
+                    .iter()
                 {
                     out.push(approval_message(
                         self.engine.region(),
                         &approval,
-                        &a,
+                        a,
                         self.portal_url.as_deref(),
                     ));
                 }
@@ -829,78 +847,18 @@ impl NotificationSink {
 #[async_trait]
 impl EventSink for NotificationSink {
     async fn deliver(&self, event: &OutboxEvent) -> Result<(), SinkError> {
-        let (notifications, mark) = self.compose_marked(event).await?;
-        if notifications.is_empty() {
-            return Ok(());
-        }
-        let ops = self.engine.operations();
-        // What the event needs from the storage is read at once: every channel's delivery
-        // state and every message's done mark (keyed by event, channel and recipient), two
-        // reads instead of one per channel and one per message and channel.
-        let targets: Vec<String> = (0..self.channels.len()).map(|i| self.target(i)).collect();
-        let keys: Vec<String> = (0..self.channels.len())
-            .flat_map(|i| {
-                notifications.iter().map(move |n| {
-                    format!(
-                        "{}:{i}:{}|{}",
-                        event.seq,
-                        n.email.as_deref().unwrap_or(""),
-                        n.phone.as_deref().unwrap_or("")
-                    )
-                })
-            })
-            .collect();
-        let rows = ops.deliveries(&targets, event.seq).await.map_err(sink)?;
-        let done = ops.done_among(DONE_SCOPE, &keys).await.map_err(sink)?;
-        if rows.len() != targets.len() || done.len() != keys.len() {
-            // A storage adapter that breaks its contract: the event waits, nothing is sent.
-            return Err(SinkError(format!(
-                "storage answered {} delivery rows for {} channels and {} done marks for {} messages",
-                rows.len(),
-                targets.len(),
-                done.len(),
-                keys.len()
-            )));
-        }
-        let mut failures = Vec::new();
-        let mut sent = Vec::new();
-        for (i, channel) in self.channels.iter().enumerate() {
-            let from = i * notifications.len();
-            let todo: Vec<(&Notification, &str, bool)> = notifications
-                .iter()
-                .zip(&keys[from..from + notifications.len()])
-                .zip(&done[from..from + notifications.len()])
-                .map(|((n, key), done)| (n, key.as_str(), *done))
-                .collect();
-            if let Err(e) = self
-                .deliver_on(
-                    &targets[i],
-                    &**channel,
-                    event,
-                    rows.get(i).and_then(Option::as_ref),
-                    &todo,
-                    &mut sent,
-                )
-                .await
-            {
-                failures.push(e.0);
-            }
-        }
-        // The messages sent are marked done together, also when another failed, in one
-        // call (one statement on PostgreSQL, one group commit on SQLite) instead of one
-        // awaited commit per message and channel, which kept the dispatcher from keeping up
-        // past a few hundred orders a second (`docs/benchmarks.md`, 2026-12-04 steps 9 and
-        // 10). A crash between a send and that commit sends the event's messages again after
-        // the restart, as the outbox delivers at least once.
-        ops.record_done_all(DONE_SCOPE, &sent).await.map_err(sink)?;
-        if failures.is_empty() {
-            if let Some(key) = mark {
-                ops.record_done(TOLD_SCOPE, &key).await.map_err(sink)?;
-            }
-            Ok(())
-        } else {
-            Err(SinkError(failures.join("; ")))
-        }
+        self.deliver_all(&[event], 1)
+            .await
+            .pop()
+            .unwrap_or_else(|| Err(SinkError("no result".into())))
+    }
+
+    async fn deliver_batch(
+        &self,
+        events: &[&OutboxEvent],
+        concurrency: usize,
+    ) -> Vec<Result<(), SinkError>> {
+        self.deliver_all(events, concurrency).await
     }
 }
 

@@ -128,6 +128,7 @@ impl NotificationSink {
     /// The lines of `part` a reader in `lang` sees (a member: only hers), named in `lang`.
     async fn seller_lines(
         &self,
+        reads: &crate::batch::Reads,
         part: &SellerOrder,
         member: Option<&tijara_core::MemberId>,
         lang: Lang,
@@ -138,8 +139,8 @@ impl NotificationSink {
             .filter(|l| member.is_none() || l.made_by.as_ref() == member)
             .collect();
         // One read (a product deleted since or unreadable is named by its reference).
-        let ids = lines.iter().map(|l| &l.product_id);
-        let views = self.engine.catalog().products_to_show(ids).await;
+        let ids: Vec<&tijara_core::ProductId> = lines.iter().map(|l| &l.product_id).collect();
+        let views = self.views(reads, &ids).await;
         let mut out = Vec::new();
         for l in lines {
             let (name, options) = match views.iter().find(|v| v.product.id == l.product_id) {
@@ -177,11 +178,12 @@ impl NotificationSink {
     /// once (with its first owner login's message).
     pub(crate) async fn seller_notices(
         &self,
+        reads: &crate::batch::Reads,
         doc: &OrderDoc,
     ) -> Result<Vec<Notification>, tijara::TijaraError> {
         let mut out = Vec::new();
         for so in &doc.order.seller_orders {
-            let seller = self.engine.catalog().seller(&so.seller_id).await.ok();
+            let seller = self.seller_read(reads, &so.seller_id).await;
             let mut phone = seller
                 .as_ref()
                 .and_then(|s| s.contact.phone.clone().or_else(|| s.whatsapp.clone()))
@@ -190,12 +192,7 @@ impl NotificationSink {
                 .portal_url
                 .as_ref()
                 .map(|base| format!("{base}/orders/{}/{}", doc.order.id, so.id));
-            for a in self
-                .engine
-                .accounts()
-                .seller_accounts(&so.seller_id)
-                .await?
-            {
+            for a in self.accounts_read(reads, &so.seller_id).await?.iter() {
                 let member = match &a.role {
                     Role::Seller { member, .. } => member.clone(),
                     _ => continue,
@@ -205,7 +202,7 @@ impl NotificationSink {
                 {
                     continue;
                 }
-                let lines = self.seller_lines(so, member.as_ref(), a.lang).await;
+                let lines = self.seller_lines(reads, so, member.as_ref(), a.lang).await;
                 let sms = if member.is_none() { phone.take() } else { None };
                 // A member opens the portal's list; the order's page is the shipper's.
                 let link = if member.is_none() {

@@ -741,6 +741,33 @@ impl Storage for SqliteStore {
         .await
     }
 
+    async fn deliveries_among(
+        &self,
+        targets: &[String],
+        seqs: &[u64],
+    ) -> Result<Vec<DeliveryRow>, StorageError> {
+        let (targets, seqs) = (sorted_unique(targets), sorted_unique(seqs));
+        // One call on one connection: a point look-up per pair, in (seq, target) order.
+        self.read("deliveries_among", move |c| {
+            let mut one = c.prepare_cached(&format!(
+                "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE target = ?1 AND seq = ?2"
+            ))?;
+            let mut found = Vec::new();
+            for seq in &seqs {
+                for target in &targets {
+                    if let Some(row) = one
+                        .query_row(params![target, seq_i64(*seq)], delivery_row)
+                        .optional()?
+                    {
+                        found.push(row);
+                    }
+                }
+            }
+            Ok(found)
+        })
+        .await
+    }
+
     async fn failed_deliveries(
         &self,
         after: Option<(u64, String)>,

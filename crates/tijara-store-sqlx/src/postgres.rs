@@ -273,7 +273,7 @@ fn one_statement(changes: &Changeset) -> sqlx::QueryBuilder<sqlx::Postgres> {
                     .push_bind(&w.body)
                     .push(") ON CONFLICT DO NOTHING RETURNING kind, id)");
                 expect.push((d.clone(), 1));
-                let keys = crate::common::distinct(&w.keys);
+                let keys = tijara::ports::storage::sorted_unique(&w.keys);
                 if !keys.is_empty() {
                     let count = i64::try_from(keys.len()).unwrap_or(i64::MAX);
                     part(&mut q, &k);
@@ -284,7 +284,7 @@ fn one_statement(changes: &Changeset) -> sqlx::QueryBuilder<sqlx::Postgres> {
                         .push("::text[]) AS key ON CONFLICT DO NOTHING RETURNING 1)");
                     expect.push((k, count));
                 }
-                let owners = crate::common::distinct(&w.owners);
+                let owners = tijara::ports::storage::sorted_unique(&w.owners);
                 if !owners.is_empty() {
                     part(&mut q, &o);
                     q.push(
@@ -312,7 +312,7 @@ fn one_statement(changes: &Changeset) -> sqlx::QueryBuilder<sqlx::Postgres> {
                     .push_bind(i64::try_from(v).unwrap_or(i64::MAX))
                     .push(" RETURNING kind, id)");
                 expect.push((d.clone(), 1));
-                let owners = crate::common::distinct(&w.owners);
+                let owners = tijara::ports::storage::sorted_unique(&w.owners);
                 part(&mut q, &k);
                 q.push("DELETE FROM doc_keys WHERE (kind, id) IN (SELECT kind, id FROM ")
                     .push(&d)
@@ -546,8 +546,8 @@ impl PostgresStore {
 /// written), `KeyTaken` when a key belongs to another document (the caller rolls back).
 /// Answers `true`: the write is done.
 async fn insert_folded(tx: &mut Tx<'_>, w: &DocWrite) -> Result<bool, Stop> {
-    let keys = crate::common::distinct(&w.keys);
-    let owners = crate::common::distinct(&w.owners);
+    let keys = tijara::ports::storage::sorted_unique(&w.keys);
+    let owners = tijara::ports::storage::sorted_unique(&w.owners);
     let (written, stored): (i64, Vec<String>) = sqlx::query_as(INSERT_FOLDED_PG)
         .bind(w.kind.as_str())
         .bind(&w.id)

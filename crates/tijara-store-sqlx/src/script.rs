@@ -103,7 +103,7 @@ pub(crate) fn script(cs: &Changeset) -> Option<Script> {
             }
         }
         if !w.owners.is_empty() {
-            let owners = crate::common::distinct(&w.owners);
+            let owners = tijara::ports::storage::sorted_unique(&w.owners);
             let mut stmt = String::from("INSERT INTO doc_owners (kind, owner, id) VALUES ");
             for (i, o) in owners.iter().enumerate() {
                 let sep = if i > 0 { ", " } else { "" };

@@ -1,18 +1,20 @@
-//! A storage adapter with an off switch, to test how frontends behave during a database outage.
+//! A storage adapter with an off switch, to test how frontends behave during a database outage,
+//! and a count of the calls made through it, to test how many storage round trips a step takes.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use tijara::ports::storage::*;
 use tijara_core::{OrderId, VariantId};
 
 /// Wraps a storage; while [`Outage::set_down`] is on, every call fails at once with
 /// [`StorageError::Unavailable`], as a store whose database is gone does after its acquisition
-/// timeout.
+/// timeout. Every call is counted ([`Outage::calls`]).
 pub struct Outage {
     inner: Arc<dyn Storage>,
     down: AtomicBool,
+    calls: AtomicU64,
     spared: std::sync::Mutex<Vec<DocKind>>,
 }
 
@@ -22,6 +24,7 @@ impl Outage {
         Outage {
             inner,
             down: AtomicBool::new(false),
+            calls: AtomicU64::new(0),
             spared: std::sync::Mutex::new(Vec::new()),
         }
     }
@@ -35,13 +38,20 @@ impl Outage {
         }
     }
 
+    /// The storage calls made through the wrapper so far (each port method called, failed or
+    /// not; [`Storage::pool_status`] is not a call).
+    pub fn calls(&self) -> u64 {
+        self.calls.load(Ordering::SeqCst)
+    }
+
     fn check_kind(&self, kind: DocKind) -> Result<(), StorageError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
         let spared = self
             .spared
             .lock()
             .map(|s| s.contains(&kind))
             .unwrap_or(false);
-        if spared { Ok(()) } else { self.check() }
+        if spared { Ok(()) } else { self.refuse() }
     }
 
     /// Takes the database down (`true`) or brings it back.
@@ -50,6 +60,11 @@ impl Outage {
     }
 
     fn check(&self) -> Result<(), StorageError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        self.refuse()
+    }
+
+    fn refuse(&self) -> Result<(), StorageError> {
         if self.down.load(Ordering::SeqCst) {
             Err(StorageError::Unavailable(
                 "database unavailable: pool timed out while waiting for an open connection".into(),
@@ -208,6 +223,14 @@ impl Storage for Outage {
     ) -> Result<Vec<Option<DeliveryRow>>, StorageError> {
         self.check()?;
         self.inner.deliveries(targets, seq).await
+    }
+    async fn deliveries_among(
+        &self,
+        targets: &[String],
+        seqs: &[u64],
+    ) -> Result<Vec<DeliveryRow>, StorageError> {
+        self.check()?;
+        self.inner.deliveries_among(targets, seqs).await
     }
     async fn failed_deliveries(
         &self,

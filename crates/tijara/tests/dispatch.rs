@@ -153,3 +153,138 @@ async fn no_more_aggregates_at_once_than_configured() {
     let seen = sink.seen.lock().expect("lock").clone();
     in_order_per_aggregate(&seen, &orders, 2);
 }
+
+/// A sink that takes its events in batches: it remembers each batch, refuses one aggregate's
+/// events and can answer one result too few (a sink breaking its contract).
+#[derive(Default)]
+struct Batches {
+    /// Each batch's (aggregate, seq), as given.
+    batches: Mutex<Vec<Vec<(String, u64)>>>,
+    failing: Mutex<Option<String>>,
+    short: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait]
+impl EventSink for Batches {
+    async fn deliver(&self, _event: &OutboxEvent) -> Result<(), SinkError> {
+        Err(SinkError("only batches here".into()))
+    }
+
+    async fn deliver_batch(
+        &self,
+        events: &[&OutboxEvent],
+        concurrency: usize,
+    ) -> Vec<Result<(), SinkError>> {
+        assert_eq!(concurrency, 8, "the engine's configured concurrency");
+        self.batches.lock().expect("lock").push(
+            events
+                .iter()
+                .map(|e| (e.aggregate.clone(), e.seq))
+                .collect(),
+        );
+        let failing = self.failing.lock().expect("lock").clone();
+        let mut out: Vec<Result<(), SinkError>> = events
+            .iter()
+            .map(|e| {
+                if failing.as_deref() == Some(e.aggregate.as_str()) {
+                    Err(SinkError("refused".into()))
+                } else {
+                    Ok(())
+                }
+            })
+            .collect();
+        if self.short.load(Ordering::SeqCst) {
+            out.pop();
+        }
+        out
+    }
+}
+
+#[tokio::test]
+async fn a_batch_holds_one_event_per_aggregate_and_a_failure_holds_back_its_aggregate() {
+    let sink = Arc::new(Batches::default());
+    let m = market_delivering_to(
+        Arc::new(tijara_store_memory::MemoryStore::new()),
+        tijara::EngineConfig::default()
+            .with_dispatch_concurrency(8)
+            .with_max_unpaid_per_email(0),
+        sink.clone(),
+    );
+    let orders = orders(&m, 4).await;
+    *sink.failing.lock().expect("lock") = Some(orders[2].clone());
+    let pending = m
+        .engine
+        .storage()
+        .pending_events(100)
+        .await
+        .expect("pending");
+    let r = dispatch(&m).await;
+    let batches = sink.batches.lock().expect("lock").clone();
+    for b in &batches {
+        let mut aggregates: Vec<&String> = b.iter().map(|(a, _)| a).collect();
+        aggregates.sort();
+        aggregates.dedup();
+        assert_eq!(aggregates.len(), b.len(), "one event per aggregate: {b:?}");
+    }
+    // The first batch: each aggregate's first pending event, in the order read.
+    let mut firsts: Vec<(String, u64)> = Vec::new();
+    for e in &pending {
+        if !firsts.iter().any(|(a, _)| *a == e.aggregate) {
+            firsts.push((e.aggregate.clone(), e.seq));
+        }
+    }
+    assert_eq!(batches[0], firsts);
+    // The refused order's second event is never given; the others' are, in a later batch.
+    let given: Vec<&(String, u64)> = batches.iter().flatten().collect();
+    assert_eq!(
+        given.iter().filter(|(a, _)| *a == orders[2]).count(),
+        1,
+        "{batches:?}"
+    );
+    in_order_per_aggregate(
+        &batches.concat(),
+        &[orders[0].clone(), orders[1].clone(), orders[3].clone()],
+        2,
+    );
+    assert_eq!((r.delivered, r.failed), (pending.len() - 2, 2), "{r:?}");
+    // The failure gone, the held-back events come, in two batches; then nothing is left.
+    *sink.failing.lock().expect("lock") = None;
+    sink.batches.lock().expect("lock").clear();
+    let r = dispatch(&m).await;
+    assert_eq!((r.delivered, r.failed), (2, 0));
+    assert_eq!(sink.batches.lock().expect("lock").len(), 2);
+    assert_eq!(dispatch(&m).await.delivered, 0);
+}
+
+#[tokio::test]
+async fn a_result_missing_from_a_batch_counts_as_failed() {
+    let sink = Arc::new(Batches::default());
+    let m = market_delivering_to(
+        Arc::new(tijara_store_memory::MemoryStore::new()),
+        tijara::EngineConfig::default()
+            .with_dispatch_concurrency(8)
+            .with_max_unpaid_per_email(0),
+        sink.clone(),
+    );
+    orders(&m, 2).await;
+    let pending = m
+        .engine
+        .storage()
+        .pending_events(100)
+        .await
+        .expect("pending")
+        .len();
+    sink.short.store(true, Ordering::SeqCst);
+    let first = dispatch(&m).await;
+    assert!(first.failed >= 1, "{first:?}");
+    assert_eq!(first.delivered + first.failed, pending, "{first:?}");
+    // The events left unanswered were not acknowledged: they come again, and only they.
+    sink.short.store(false, Ordering::SeqCst);
+    let again = dispatch(&m).await;
+    assert_eq!(
+        (again.delivered, again.failed),
+        (first.failed, 0),
+        "{again:?}"
+    );
+    assert_eq!(dispatch(&m).await.delivered, 0);
+}

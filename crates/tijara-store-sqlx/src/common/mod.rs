@@ -259,14 +259,6 @@ pub(crate) const UPDATE_DOC_PG: &str = "WITH u AS (UPDATE docs SET version = ver
      o AS (DELETE FROM doc_owners WHERE kind = $1 AND id IN (SELECT id FROM u)) \
      SELECT count(*) FROM u";
 
-/// `items` sorted, each once: a document's keys or owners as the stores write them.
-pub(crate) fn distinct(items: &[String]) -> Vec<String> {
-    let mut out = items.to_vec();
-    out.sort();
-    out.dedup();
-    out
-}
-
 /// The quantities a run of sales takes from each variant, summed per variant in the order the
 /// variants first appear (other stock operations are skipped): what one conditional statement
 /// sells, all or nothing.

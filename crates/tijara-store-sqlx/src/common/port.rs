@@ -747,6 +747,37 @@ macro_rules! sql_store {
                 Ok(targets.iter().map(|t| found.get(t).cloned()).collect())
             }
 
+            async fn deliveries_among(&self, targets: &[String], seqs: &[u64]) -> Result<Vec<DeliveryRow>, StorageError> {
+                let seqs: Vec<i64> = tijara::ports::storage::sorted_unique(seqs).into_iter().map(seq_i64).collect();
+                let targets = tijara::ports::storage::sorted_unique(targets);
+                let mut found = Vec::new();
+                // One statement for a dispatcher's batch (a few targets, up to a few hundred
+                // events); chunked so that no statement binds more than 500 values.
+                for targets in targets.chunks(100) {
+                    for seqs in seqs.chunks(400) {
+                        let mut q = QueryBuilder::<$db>::new(
+                            "SELECT target, seq, kind, aggregate, attempts, last_attempt_at, last_error, next_try_at, delivered_at \
+                             FROM deliveries WHERE seq IN (",
+                        );
+                        let mut sep = q.separated(", ");
+                        for s in seqs {
+                            sep.push_bind(*s);
+                        }
+                        q.push(") AND target IN (");
+                        let mut sep = q.separated(", ");
+                        for t in targets {
+                            sep.push_bind(t);
+                        }
+                        q.push(")");
+                        for r in q.build().fetch_all(&self.pool).await.map_err(at("deliveries_among"))? {
+                            found.push(delivery_row(&r)?);
+                        }
+                    }
+                }
+                found.sort_unstable_by(|a, b| (a.seq, &a.target).cmp(&(b.seq, &b.target)));
+                Ok(found)
+            }
+
             async fn failed_deliveries(&self, after: Option<(u64, String)>, limit: u32) -> Result<Vec<DeliveryRow>, StorageError> {
                 let (seq, target) = match after {
                     Some((seq, target)) => (seq_i64(seq), target),

@@ -120,7 +120,7 @@ macro_rules! sql_tx {
                     }
                 }
                 if !w.owners.is_empty() {
-                    let owners = crate::common::distinct(&w.owners);
+                    let owners = tijara::ports::storage::sorted_unique(&w.owners);
                     let mut q = QueryBuilder::<$db>::new("INSERT INTO doc_owners (kind, owner, id) ");
                     q.push_values(&owners, |mut b, o| {
                         b.push_bind(kind).push_bind(o).push_bind(&w.id);

@@ -109,6 +109,52 @@ pub async fn deliveries_are_recorded_and_retried<S: Storage + ?Sized>(s: &S) {
             .unwrap_or_else(|e| panic!("deliveries: {e}")),
         Vec::<Option<DeliveryRow>>::new()
     );
+    // A batch's read: every pair's row that exists, once, by (seq, target), whatever the
+    // order and repeats asked; an event without rows and a target without rows add nothing.
+    let among = s
+        .deliveries_among(
+            &[
+                other.clone(),
+                nowhere.clone(),
+                target.clone(),
+                other.clone(),
+            ],
+            &[base + 3, base + 2, base + 1, base + 2],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("deliveries_among: {e}"));
+    // (`target` is a prefix of `other`, so it sorts first.)
+    let expected: Vec<DeliveryRow> = [
+        one(target.clone(), base + 1).await,
+        one(other.clone(), base + 1).await,
+        one(target.clone(), base + 2).await,
+    ]
+    .into_iter()
+    .map(|r| r.expect("recorded above"))
+    .collect();
+    assert_eq!(
+        among, expected,
+        "deliveries_among answers the rows that exist, by (seq, target)"
+    );
+    assert_eq!(
+        s.deliveries_among(std::slice::from_ref(&nowhere), &[base + 1, base + 2])
+            .await
+            .unwrap_or_else(|e| panic!("deliveries_among: {e}")),
+        Vec::new(),
+        "a target without rows"
+    );
+    assert_eq!(
+        s.deliveries_among(&[], &[base + 1])
+            .await
+            .unwrap_or_else(|e| panic!("deliveries_among: {e}")),
+        Vec::new()
+    );
+    assert_eq!(
+        s.deliveries_among(std::slice::from_ref(&target), &[])
+            .await
+            .unwrap_or_else(|e| panic!("deliveries_among: {e}")),
+        Vec::new()
+    );
     let mine = |rows: Vec<DeliveryRow>| {
         rows.into_iter()
             .filter(|r| r.target == target || r.target == other)

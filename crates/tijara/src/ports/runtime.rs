@@ -97,6 +97,34 @@ pub trait EventSink: Send + Sync {
     ///   [`OutboxEvent::event`] cannot read) is `Ok`, not an error, or it would hold its
     ///   aggregate back forever.
     async fn deliver(&self, event: &OutboxEvent) -> Result<(), SinkError>;
+
+    /// Delivers a batch of events, each of another aggregate, and answers each one's result
+    /// in the order given. The outbox dispatcher calls it with the first pending event of
+    /// each aggregate, then with the next of each that succeeded, and so on: a sink that
+    /// needs storage reads per event (the notifications read the order, the delivery state
+    /// and the done marks) can read them once for the batch instead of once per event.
+    ///
+    /// The default calls [`EventSink::deliver`] for each, up to `concurrency` at a time.
+    ///
+    /// # Contract
+    /// - MUST answer one result per event, in the order of `events` (a missing result counts
+    ///   as failed); each means what [`EventSink::deliver`]'s would.
+    /// - The events' aggregates differ, so they may be delivered in any order or at once;
+    ///   `concurrency` is [`EngineConfig::dispatch_concurrency`](crate::EngineConfig::dispatch_concurrency),
+    ///   the most outside calls the sink should make at a time.
+    async fn deliver_batch(
+        &self,
+        events: &[&OutboxEvent],
+        concurrency: usize,
+    ) -> Vec<Result<(), SinkError>> {
+        use futures_util::StreamExt as _;
+        // A `Vec` of futures, not a lazy map: the stream must be `Send` in the boxed future.
+        let calls: Vec<_> = events.iter().map(|e| self.deliver(e)).collect();
+        futures_util::stream::iter(calls)
+            .buffered(concurrency.max(1))
+            .collect()
+            .await
+    }
 }
 
 /// Several sinks as one (webhooks and notifications, say): an event is delivered to each; if
@@ -118,5 +146,33 @@ impl EventSink for FanOut {
         } else {
             Err(SinkError(failures.join("; ")))
         }
+    }
+
+    async fn deliver_batch(
+        &self,
+        events: &[&OutboxEvent],
+        concurrency: usize,
+    ) -> Vec<Result<(), SinkError>> {
+        let mut failures: Vec<Vec<String>> = vec![Vec::new(); events.len()];
+        for sink in &self.0 {
+            let results = sink.deliver_batch(events, concurrency).await;
+            for (i, failed) in failures.iter_mut().enumerate() {
+                match results.get(i) {
+                    Some(Ok(())) => {}
+                    Some(Err(e)) => failed.push(e.0.clone()),
+                    None => failed.push("the sink answered no result".into()),
+                }
+            }
+        }
+        failures
+            .into_iter()
+            .map(|f| {
+                if f.is_empty() {
+                    Ok(())
+                } else {
+                    Err(SinkError(f.join("; ")))
+                }
+            })
+            .collect()
     }
 }

@@ -490,6 +490,36 @@ pub trait Storage: Send + Sync {
         .await
     }
 
+    /// The delivery rows recorded for any of the events `seqs` to any of `targets`: only the
+    /// rows that exist, ordered by (seq, target). What a sink reads before delivering a batch
+    /// of events (the outbox dispatcher hands them over together,
+    /// [`EventSink::deliver_batch`](crate::ports::runtime::EventSink::deliver_batch)). The
+    /// default reads each event with [`Storage::deliveries`], [`DEFAULT_CALLS_AT_ONCE`] at a
+    /// time; an adapter SHOULD read them in one statement or one call (the SQL adapters of
+    /// this workspace do; the in-memory one keeps the default).
+    ///
+    /// # Contract
+    /// The rows [`Storage::delivery`] answers for each pair, once each, none other, in
+    /// (seq, target) order; duplicates in `seqs` or `targets` change nothing
+    /// (`tijara_testkit::storage::deliveries_are_recorded_and_retried`).
+    async fn deliveries_among(
+        &self,
+        targets: &[String],
+        seqs: &[u64],
+    ) -> Result<Vec<DeliveryRow>, StorageError> {
+        let (targets, seqs) = (sorted_unique(targets), sorted_unique(seqs));
+        if targets.is_empty() {
+            return Ok(Vec::new());
+        }
+        let per_event = in_order(
+            seqs.iter()
+                .map(|seq| self.deliveries(&targets, *seq))
+                .collect(),
+        )
+        .await?;
+        Ok(per_event.into_iter().flatten().flatten().collect())
+    }
+
     /// Deliveries not delivered yet (at least one failed attempt), by sequence then target,
     /// strictly after the cursor `after` (a `(seq, target)` pair), at most `limit`.
     ///
@@ -642,6 +672,15 @@ where
         .await
         .into_iter()
         .collect()
+}
+
+/// `items` sorted, each once: the arguments of a batched read, whatever order and repeats
+/// the caller gave.
+pub fn sorted_unique<T: Ord + Clone>(items: &[T]) -> Vec<T> {
+    let mut out = items.to_vec();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// [`Storage::insert_idempotency_records`] as one [`Changeset`] per record, up to

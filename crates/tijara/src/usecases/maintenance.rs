@@ -316,6 +316,24 @@ impl Operations<'_> {
         Ok(self.engine.inner.storage.deliveries(targets, seq).await?)
     }
 
+    /// [`Operations::delivery`] of several events to several targets, in one storage read:
+    /// the rows recorded (a pair without an attempt has none), by (seq, target).
+    pub async fn deliveries_among(
+        self,
+        targets: &[String],
+        seqs: &[u64],
+    ) -> Result<Vec<DeliveryRow>, TijaraError> {
+        if targets.is_empty() || seqs.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .engine
+            .inner
+            .storage
+            .deliveries_among(targets, seqs)
+            .await?)
+    }
+
     /// Deliveries that failed and are not delivered yet, by event then target, after the
     /// cursor (the last row's `(seq, target)` of the previous page), at most `limit` (capped at
     /// 500).
@@ -489,12 +507,14 @@ impl Operations<'_> {
     /// Delivers up to `limit` pending outbox events to the event sink; at least once. The
     /// events of one aggregate are delivered in order, one after the other, and a failure
     /// holds back that aggregate's later events until the next dispatch; different
-    /// aggregates' events are delivered concurrently, up to
+    /// aggregates' events are delivered in batches, one event per aggregate
+    /// ([`EventSink::deliver_batch`](crate::ports::runtime::EventSink::deliver_batch): the
+    /// first of each, then the next of each delivered...), each batch up to
     /// [`EngineConfig::dispatch_concurrency`](crate::EngineConfig::dispatch_concurrency) at
-    /// once (with 1, every event one after the other in `seq` order). The events delivered
-    /// are acknowledged together at the end.
+    /// once (with 1, every event one after the other in `seq` order, each by
+    /// [`EventSink::deliver`](crate::ports::runtime::EventSink::deliver)). The events
+    /// delivered are acknowledged together at the end.
     pub async fn dispatch_events(self, limit: u32) -> Result<DispatchReport, TijaraError> {
-        use futures_util::StreamExt as _;
         let e = self.engine;
         let sink = e.inner.sink.clone().ok_or(TijaraError::NoEventSink)?;
         let events = e.inner.storage.pending_events(limit.max(1)).await?;
@@ -512,29 +532,31 @@ impl Operations<'_> {
             });
             groups[i].push(event);
         }
-        let sink = &*sink;
-        let rounds = futures_util::stream::iter(groups)
-            .map(|group| async move {
-                let mut acked = Vec::with_capacity(group.len());
-                let total = group.len();
-                for event in group {
-                    if sink.deliver(&event).await.is_err() {
-                        break;
-                    }
-                    acked.push(event.seq);
-                }
-                let failed = total - acked.len();
-                (acked, failed)
-            })
-            .buffer_unordered(concurrency)
-            .collect::<Vec<_>>()
-            .await;
+        // In batches: the first event of each aggregate, then the next of each whose event
+        // was delivered, and so on (an aggregate's failure holds back its later events). A
+        // batch is one call, so a sink reads what its events need once per batch
+        // (`EventSink::deliver_batch`).
         let mut report = DispatchReport::default();
         let mut acked = Vec::new();
-        for (seqs, failed) in rounds {
-            report.delivered += seqs.len();
-            report.failed += failed;
-            acked.extend(seqs);
+        let mut next = vec![0usize; groups.len()];
+        let mut live: Vec<usize> = (0..groups.len()).collect();
+        while !live.is_empty() {
+            let batch: Vec<&OutboxEvent> = live.iter().map(|&g| &groups[g][next[g]]).collect();
+            let results = sink.deliver_batch(&batch, concurrency).await;
+            let mut still = Vec::with_capacity(live.len());
+            for (i, &g) in live.iter().enumerate() {
+                if matches!(results.get(i), Some(Ok(()))) {
+                    acked.push(groups[g][next[g]].seq);
+                    report.delivered += 1;
+                    next[g] += 1;
+                    if next[g] < groups[g].len() {
+                        still.push(g);
+                    }
+                } else {
+                    report.failed += groups[g].len() - next[g];
+                }
+            }
+            live = still;
         }
         if !acked.is_empty() {
             acked.sort_unstable();

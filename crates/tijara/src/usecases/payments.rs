@@ -123,6 +123,40 @@ impl Orders<'_> {
         let e = self.engine;
         Ok(e.load::<OrderDoc>(DocKind::Order, id.as_str()).await?.value)
     }
+
+    /// Several orders in one storage read, in the order of `ids` (each once): an id without
+    /// an order is left out. What the notifications of a batch of events read.
+    pub async fn orders_by_id(self, ids: &[OrderId]) -> Result<Vec<OrderDoc>, TijaraError> {
+        let mut seen = std::collections::HashSet::with_capacity(ids.len());
+        let keys: Vec<String> = ids
+            .iter()
+            .filter(|id| seen.insert(id.as_str()))
+            .map(|id| id.as_str().to_owned())
+            .collect();
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut found: std::collections::HashMap<String, _> = self
+            .engine
+            .inner
+            .storage
+            .get_many(DocKind::Order, &keys)
+            .await?
+            .into_iter()
+            .map(|d| (d.id.clone(), d))
+            .collect();
+        let mut docs = Vec::with_capacity(found.len());
+        for key in &keys {
+            if let Some(d) = found.remove(key) {
+                docs.push(crate::engine::decode::<OrderDoc>(
+                    DocKind::Order,
+                    &d.id,
+                    &d.body,
+                )?);
+            }
+        }
+        Ok(docs)
+    }
 }
 
 /// An order's money: verified payments and gateway notifications, capture, void, refund,

@@ -1,0 +1,267 @@
+//! A dispatch round's events are delivered in batches: what their messages need from the
+//! storage is read once per batch, so a round of ten orders costs the storage as many calls as
+//! a round of one; a message that fails in a batch fails only its event, and what the others
+//! sent is not sent again.
+
+#![allow(clippy::unwrap_used, clippy::panic)] // tests fail by unwrapping
+
+use async_trait::async_trait;
+use std::sync::{Arc, Mutex};
+use tijara::Tijara;
+use tijara::ports::storage::Storage;
+use tijara::usecases::accounts::{NewAccount, Role};
+use tijara::usecases::catalog::{CategoryInput, ProductInput, SellerInput, VariantInput};
+use tijara::usecases::checkout::{CheckoutCart, PlaceOrderRequest, ShippingSelection};
+use tijara_core::catalog::{SellerKind, SellerTaxStatus};
+use tijara_core::*;
+use tijara_notify::{Notification, NotificationSink, Notifier, NotifyError};
+use tijara_testkit::outage::Outage;
+use tijara_testkit::stubs::{StubCarrier, StubGateway};
+
+/// Keeps what it sends; refuses messages to one address while told to.
+#[derive(Default)]
+struct Outbox {
+    sent: Mutex<Vec<String>>,
+    refused: Mutex<Option<String>>,
+}
+
+#[async_trait]
+impl Notifier for Outbox {
+    async fn send(&self, n: &Notification) -> Result<(), NotifyError> {
+        let to = n.email.clone().unwrap_or_default();
+        if self.refused.lock().unwrap().as_deref() == Some(to.as_str()) {
+            return Err(NotifyError(format!("{to}: mailbox unavailable")));
+        }
+        self.sent.lock().unwrap().push(to);
+        Ok(())
+    }
+}
+
+impl Outbox {
+    fn to(&self, address: &str) -> usize {
+        self.sent
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|a| *a == address)
+            .count()
+    }
+}
+
+struct Shop {
+    engine: Tijara,
+    storage: Arc<Outage>,
+    outbox: Arc<Outbox>,
+    seller: SellerId,
+    variant: VariantId,
+}
+
+/// A seller with one login and a product; every storage call counted.
+async fn shop() -> Shop {
+    let storage = Arc::new(Outage::new(Arc::new(
+        tijara_store_memory::MemoryStore::new(),
+    )));
+    let build = |sink: Option<Arc<dyn tijara::ports::runtime::EventSink>>| {
+        let mut b = Tijara::builder()
+            .storage(storage.clone() as Arc<dyn Storage>)
+            .payment(Arc::new(StubGateway::cash_on_delivery()))
+            .carrier(Arc::new(StubCarrier::new("amana", "30.00", "10.00")))
+            // One shopper places several orders here.
+            .config(tijara::EngineConfig::default().with_max_unpaid_per_email(0));
+        if let Some(s) = sink {
+            b = b.event_sink(s);
+        }
+        b.build().unwrap()
+    };
+    let outbox = Arc::new(Outbox::default());
+    let engine = build(Some(Arc::new(NotificationSink::new(
+        build(None),
+        vec![outbox.clone() as Arc<dyn Notifier>],
+    ))));
+    engine
+        .catalog()
+        .create_category(
+            CategoryInput::new(
+                CategoryId::new("leather").unwrap(),
+                "leather",
+                LocalizedText::single(Lang::FR, "Cuir"),
+            ),
+            None,
+        )
+        .await
+        .unwrap();
+    let seller = engine
+        .catalog()
+        .create_seller(
+            SellerInput::new(
+                "Atelier Lahcen",
+                SellerKind::Artisan,
+                "Dakhla",
+                SellerTaxStatus::VatRegistered,
+            ),
+            None,
+        )
+        .await
+        .unwrap();
+    engine
+        .accounts()
+        .create_account(
+            NewAccount::new(
+                "lahcen@example.ma",
+                "Lahcen",
+                tijara::usecases::accounts::hash_password("lahcen-2026").unwrap(),
+                Role::Seller {
+                    seller_id: seller.id.clone(),
+                    member: None,
+                },
+                Lang::AR,
+            ),
+            None,
+        )
+        .await
+        .unwrap();
+    let product = engine
+        .catalog()
+        .create_product(
+            ProductInput::new(
+                seller.id.clone(),
+                CategoryId::new("leather").unwrap(),
+                "sac",
+                LocalizedText::single(Lang::FR, "Sac"),
+                vec![
+                    VariantInput::new(
+                        "SAC-1",
+                        Money::mad("300.00").unwrap(),
+                        TaxCategoryId::new("standard").unwrap(),
+                        500,
+                    )
+                    .with_initial_stock(100),
+                ],
+            ),
+            None,
+        )
+        .await
+        .unwrap();
+    Shop {
+        engine,
+        storage,
+        outbox,
+        seller: seller.id,
+        variant: product.variants[0].id.clone(),
+    }
+}
+
+impl Shop {
+    /// An order paid on delivery by `email`.
+    async fn order(&self, email: &str) {
+        self.engine
+            .checkout()
+            .place_order(
+                PlaceOrderRequest::new(
+                    CheckoutCart::Inline {
+                        lines: vec![(self.variant.clone(), 1)],
+                        coupons: vec![],
+                        customer: None,
+                        shipping: [(
+                            self.seller.clone(),
+                            ShippingSelection::new("amana", "standard"),
+                        )]
+                        .into_iter()
+                        .collect(),
+                    },
+                    email,
+                    order::Address {
+                        name: "Fatima".into(),
+                        line1: "Rue 1".into(),
+                        line2: None,
+                        city: "Casablanca".into(),
+                        postal_code: None,
+                        state: None,
+                        country: "MA".into(),
+                        phone: "+212661000009".into(),
+                    },
+                    "cod",
+                    Lang::FR,
+                ),
+                None,
+            )
+            .await
+            .unwrap();
+    }
+
+    /// One dispatch round; the storage calls it made.
+    async fn round(&self) -> (tijara::usecases::maintenance::DispatchReport, u64) {
+        let before = self.storage.calls();
+        let report = self.engine.operations().dispatch_events(100).await.unwrap();
+        (report, self.storage.calls() - before)
+    }
+}
+
+#[tokio::test]
+async fn a_round_of_ten_orders_reads_the_storage_as_often_as_a_round_of_one() {
+    let shop = shop().await;
+    // The catalog's events, then a first order (the caches warm).
+    shop.round().await;
+    shop.order("first@example.ma").await;
+    shop.round().await;
+
+    shop.order("one@example.ma").await;
+    let (report, one) = shop.round().await;
+    assert_eq!((report.delivered, report.failed), (2, 0), "{report:?}");
+    for i in 0..10 {
+        shop.order(&format!("shopper{i}@example.ma")).await;
+    }
+    let (report, ten) = shop.round().await;
+    assert_eq!((report.delivered, report.failed), (20, 0), "{report:?}");
+    assert_eq!(
+        ten, one,
+        "storage calls for a round of ten orders against a round of one"
+    );
+    // Each shopper told once, the seller once per order.
+    for i in 0..10 {
+        assert_eq!(shop.outbox.to(&format!("shopper{i}@example.ma")), 1);
+    }
+    assert_eq!(shop.outbox.to("lahcen@example.ma"), 12);
+}
+
+#[tokio::test]
+async fn a_message_refused_in_a_batch_fails_only_its_event_and_nothing_is_sent_twice() {
+    let shop = shop().await;
+    shop.round().await;
+    for who in ["a", "b", "c"] {
+        shop.order(&format!("{who}@example.ma")).await;
+    }
+    *shop.outbox.refused.lock().unwrap() = Some("b@example.ma".into());
+    let (report, _) = shop.round().await;
+    // Three orders' placed events, two confirmations delivered; b's confirmation fails.
+    assert_eq!((report.delivered, report.failed), (5, 1), "{report:?}");
+    assert_eq!(shop.outbox.to("a@example.ma"), 1);
+    assert_eq!(shop.outbox.to("c@example.ma"), 1);
+    assert_eq!(shop.outbox.to("b@example.ma"), 0);
+    assert_eq!(
+        shop.outbox.to("lahcen@example.ma"),
+        3,
+        "the seller hears of b's order too"
+    );
+    let failed = shop
+        .engine
+        .operations()
+        .failed_deliveries(None, 10)
+        .await
+        .unwrap();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert!(
+        failed[0]
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("b@example.ma")),
+        "{failed:?}"
+    );
+    // The mailbox back: only b's confirmation goes, once; the seller's notice is not repeated.
+    *shop.outbox.refused.lock().unwrap() = None;
+    let (report, _) = shop.round().await;
+    assert_eq!((report.delivered, report.failed), (1, 0), "{report:?}");
+    assert_eq!(shop.outbox.to("b@example.ma"), 1);
+    assert_eq!(shop.outbox.to("lahcen@example.ma"), 3);
+    assert_eq!(shop.round().await.0.delivered, 0);
+}
