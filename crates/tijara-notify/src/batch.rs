@@ -22,7 +22,8 @@ pub(crate) const EVENTS_READ_TOGETHER: usize = 16;
 
 /// What a batch's events read, once each: the orders they name and their products, read
 /// ahead in one storage call each, and the sellers and their logins, kept from the first event
-/// that reads them. A single event's delivery starts from an empty one and reads as it goes.
+/// that reads them. [`NotificationSink::compose`] starts from an empty one and reads as it
+/// goes.
 #[derive(Default)]
 pub(crate) struct Reads {
     orders: HashMap<String, Arc<OrderDoc>>,
@@ -157,15 +158,24 @@ impl NotificationSink {
         Ok(Arc::new(self.engine.orders().order(id).await?))
     }
 
-    /// A seller (`None` when it cannot be read: its messages go without its number), read
-    /// once per batch.
-    pub(crate) async fn seller_read(&self, reads: &Reads, id: &SellerId) -> Option<Arc<Seller>> {
+    /// A seller (`None` when it is gone or its record unreadable: its messages go without its
+    /// number), read once per batch; a storage failure is not kept (the event fails and is
+    /// tried again, its SMS with it).
+    pub(crate) async fn seller_read(
+        &self,
+        reads: &Reads,
+        id: &SellerId,
+    ) -> Result<Option<Arc<Seller>>, TijaraError> {
         if let Some(kept) = lock(&reads.sellers).get(id.as_str()) {
-            return kept.clone();
+            return Ok(kept.clone());
         }
-        let read = self.engine.catalog().seller(id).await.ok().map(Arc::new);
+        let read = match self.engine.catalog().seller(id).await {
+            Ok(seller) => Some(Arc::new(seller)),
+            Err(TijaraError::Storage(e)) => return Err(TijaraError::Storage(e)),
+            Err(_) => None,
+        };
         lock(&reads.sellers).insert(id.to_string(), read.clone());
-        read
+        Ok(read)
     }
 
     /// A seller's logins, read once per batch (a failure is not kept: the event fails).

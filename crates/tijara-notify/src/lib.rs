@@ -27,15 +27,16 @@
 //! development). Notifications never block the order flow: they are sent from the outbox after
 //! the order is committed; a failed send keeps the event in the outbox and is retried on the next
 //! dispatch; a message already sent for an event is not sent again when the event is retried
-//! (the messages an event sent are marked done together once its channels were tried, in one
-//! storage call: one statement on PostgreSQL, one group commit on SQLite; a crash between a send
-//! and that call sends them again after the restart).
+//! (the messages sent are marked done together once every channel was tried, in one storage
+//! call: one statement on PostgreSQL, one group commit on SQLite).
 //!
 //! The dispatcher hands the sink a round's events in batches, one event per order or seller
-//! (`EventSink::deliver_batch`); the sink reads what a batch needs once: the orders in one call,
-//! each seller and its logins once, every channel's delivery state and every message's done mark
-//! in one call each, and marks what the batch sent in one call: a round of a hundred orders
-//! from one seller costs the storage as many calls as a round of one.
+//! (`EventSink::deliver_batch`); the sink takes them 16 at a time and reads what they need once:
+//! the orders in one call, their products in one, each seller and its logins once, every
+//! channel's delivery state and every message's done mark in one call each, and marks what the
+//! 16 sent in one call. A round of up to 16 orders from one seller costs the storage as many
+//! calls as a round of one. A crash between a send and that call, or that call failing, sends
+//! the 16 events' messages again at the next round (the outbox delivers at least once).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

@@ -183,7 +183,7 @@ impl NotificationSink {
     ) -> Result<Vec<Notification>, tijara::TijaraError> {
         let mut out = Vec::new();
         for so in &doc.order.seller_orders {
-            let seller = self.seller_read(reads, &so.seller_id).await;
+            let seller = self.seller_read(reads, &so.seller_id).await?;
             let mut phone = seller
                 .as_ref()
                 .and_then(|s| s.contact.phone.clone().or_else(|| s.whatsapp.clone()))

@@ -1,6 +1,6 @@
 //! A dispatch round's events are delivered in batches: what their messages need from the
-//! storage is read once per batch, so a round of ten orders costs the storage as many calls as
-//! a round of one; a message that fails in a batch fails only its event, and what the others
+//! storage is read once per part of 16 events, so a round of ten orders costs the storage as
+//! many calls as a round of one; a message that fails in a batch fails only its event, and what the others
 //! sent is not sent again.
 
 #![allow(clippy::unwrap_used, clippy::panic)] // tests fail by unwrapping
@@ -222,6 +222,20 @@ async fn a_round_of_ten_orders_reads_the_storage_as_often_as_a_round_of_one() {
         assert_eq!(shop.outbox.to(&format!("shopper{i}@example.ma")), 1);
     }
     assert_eq!(shop.outbox.to("lahcen@example.ma"), 12);
+    // Forty orders: read 16 at a time (three parts), each part as a round of one.
+    for i in 0..40 {
+        shop.order(&format!("many{i}@example.ma")).await;
+    }
+    let (report, forty) = shop.round().await;
+    assert_eq!((report.delivered, report.failed), (80, 0), "{report:?}");
+    assert!(
+        forty > one && forty <= 3 * one,
+        "{forty} storage calls for forty orders, {one} for one"
+    );
+    for i in 0..40 {
+        assert_eq!(shop.outbox.to(&format!("many{i}@example.ma")), 1);
+    }
+    assert_eq!(shop.outbox.to("lahcen@example.ma"), 52);
 }
 
 #[tokio::test]

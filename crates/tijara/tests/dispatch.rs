@@ -288,3 +288,34 @@ async fn a_result_missing_from_a_batch_counts_as_failed() {
     );
     assert_eq!(dispatch(&m).await.delivered, 0);
 }
+
+#[tokio::test]
+async fn a_fan_out_batch_fails_an_event_when_one_of_its_sinks_does() {
+    let (first, second) = (Arc::new(Batches::default()), Arc::new(Batches::default()));
+    *second.failing.lock().expect("lock") = Some("order:b".into());
+    let fan = tijara::ports::runtime::FanOut(vec![first.clone(), second.clone()]);
+    let at = chrono::Utc::now();
+    let events: Vec<OutboxEvent> = ["order:a", "order:b", "order:c"]
+        .iter()
+        .zip(1..)
+        .map(|(agg, seq)| OutboxEvent::new(seq, *agg, "order.placed", "{}", at))
+        .collect();
+    let batch: Vec<&OutboxEvent> = events.iter().collect();
+    let results = fan.deliver_batch(&batch, 8).await;
+    assert!(results[0].is_ok() && results[2].is_ok(), "{results:?}");
+    assert_eq!(
+        results[1],
+        Err(SinkError("refused".into())),
+        "the failing sink's error"
+    );
+    // Each sink was given the whole batch, once.
+    assert_eq!(first.batches.lock().expect("lock").len(), 1);
+    assert_eq!(second.batches.lock().expect("lock")[0].len(), 3);
+    // A sink answering one result too few fails the last event, whatever the other said.
+    first.short.store(true, Ordering::SeqCst);
+    *second.failing.lock().expect("lock") = None;
+    let results = fan.deliver_batch(&batch, 8).await;
+    assert_eq!(results.len(), 3);
+    assert!(results[0].is_ok() && results[1].is_ok(), "{results:?}");
+    assert!(results[2].is_err(), "{results:?}");
+}

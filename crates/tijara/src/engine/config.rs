@@ -64,9 +64,14 @@ pub struct EngineConfig {
     /// How many aggregates' events [`Operations::dispatch_events`](crate::Operations::dispatch_events)
     /// delivers at once (default 8; at least 1). The events of one aggregate (one order, say)
     /// are always delivered one after the other, in order; those of different aggregates
-    /// concurrently, so a sink's waits (a durable write, an SMTP or HTTP call) overlap. 1
-    /// delivers every event one after the other in `seq` order, as before this setting, for a
-    /// sink that must not be called concurrently or relies on the global order.
+    /// concurrently, so a sink's waits (a durable write, an SMTP or HTTP call) overlap. They
+    /// go in batches of one event per aggregate
+    /// ([`EventSink::deliver_batch`](crate::ports::runtime::EventSink::deliver_batch)): an
+    /// aggregate's next event waits for the whole batch before it, so one slow delivery holds
+    /// back the next events of the others in that round. 1 delivers every event one after the
+    /// other in `seq` order with [`EventSink::deliver`](crate::ports::runtime::EventSink::deliver),
+    /// as before this setting, for a sink that must not be called concurrently or relies on the
+    /// global order.
     pub dispatch_concurrency: usize,
     /// The secret of the e-mail tags in security log lines (HMAC-SHA256; default random at
     /// each start): give a key kept by the installation so tags stay comparable across

@@ -104,11 +104,14 @@ pub trait EventSink: Send + Sync {
     /// needs storage reads per event (the notifications read the order, the delivery state
     /// and the done marks) can read them once for the batch instead of once per event.
     ///
-    /// The default calls [`EventSink::deliver`] for each, up to `concurrency` at a time.
+    /// The default calls [`EventSink::deliver`] for each, up to `concurrency` at a time. With
+    /// [`EngineConfig::dispatch_concurrency`](crate::EngineConfig::dispatch_concurrency) 1 the
+    /// dispatcher calls [`EventSink::deliver`] instead, one event at a time: a sink that
+    /// overrides this method must still deliver with `deliver`.
     ///
     /// # Contract
     /// - MUST answer one result per event, in the order of `events` (a missing result counts
-    ///   as failed); each means what [`EventSink::deliver`]'s would.
+    ///   as failed, one too many is ignored); each means what [`EventSink::deliver`]'s would.
     /// - The events' aggregates differ, so they may be delivered in any order or at once;
     ///   `concurrency` is [`EngineConfig::dispatch_concurrency`](crate::EngineConfig::dispatch_concurrency),
     ///   the most outside calls the sink should make at a time.
