@@ -40,7 +40,7 @@ impl EventSink for Slow {
     }
 }
 
-fn engine(sink: Arc<Slow>, concurrency: usize) -> Market {
+fn engine(sink: Arc<impl EventSink + 'static>, concurrency: usize) -> Market {
     market_delivering_to(
         Arc::new(tijara_store_memory::MemoryStore::new()),
         tijara::EngineConfig::default()
@@ -74,6 +74,15 @@ async fn orders(m: &Market, n: usize) -> Vec<String> {
         ids.push(placed.order.id.as_str().to_owned());
     }
     ids
+}
+
+/// The events waiting (up to 100).
+async fn pending(m: &Market) -> Vec<OutboxEvent> {
+    m.engine
+        .storage()
+        .pending_events(100)
+        .await
+        .expect("pending")
 }
 
 /// One dispatch round of up to 100 events.
@@ -203,21 +212,10 @@ impl EventSink for Batches {
 #[tokio::test]
 async fn a_batch_holds_one_event_per_aggregate_and_a_failure_holds_back_its_aggregate() {
     let sink = Arc::new(Batches::default());
-    let m = market_delivering_to(
-        Arc::new(tijara_store_memory::MemoryStore::new()),
-        tijara::EngineConfig::default()
-            .with_dispatch_concurrency(8)
-            .with_max_unpaid_per_email(0),
-        sink.clone(),
-    );
+    let m = engine(sink.clone(), 8);
     let orders = orders(&m, 4).await;
     *sink.failing.lock().expect("lock") = Some(orders[2].clone());
-    let pending = m
-        .engine
-        .storage()
-        .pending_events(100)
-        .await
-        .expect("pending");
+    let pending = pending(&m).await;
     let r = dispatch(&m).await;
     let batches = sink.batches.lock().expect("lock").clone();
     for b in &batches {
@@ -259,21 +257,9 @@ async fn a_batch_holds_one_event_per_aggregate_and_a_failure_holds_back_its_aggr
 #[tokio::test]
 async fn a_result_missing_from_a_batch_counts_as_failed() {
     let sink = Arc::new(Batches::default());
-    let m = market_delivering_to(
-        Arc::new(tijara_store_memory::MemoryStore::new()),
-        tijara::EngineConfig::default()
-            .with_dispatch_concurrency(8)
-            .with_max_unpaid_per_email(0),
-        sink.clone(),
-    );
+    let m = engine(sink.clone(), 8);
     orders(&m, 2).await;
-    let pending = m
-        .engine
-        .storage()
-        .pending_events(100)
-        .await
-        .expect("pending")
-        .len();
+    let pending = pending(&m).await.len();
     sink.short.store(true, Ordering::SeqCst);
     let first = dispatch(&m).await;
     assert!(first.failed >= 1, "{first:?}");
