@@ -15,11 +15,12 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
-use tijara_core::Region;
+use tijara_core::{CartId, Region};
 
 pub(crate) use crate::support::os_random;
 
 mod addresses;
+mod cart_cache;
 mod catalog_cache;
 mod config;
 
@@ -37,6 +38,8 @@ pub(crate) struct Inner {
     pub(crate) config: EngineConfig,
     /// The decoded catalog, valid for one catalog version.
     pub(crate) catalog: catalog_cache::CatalogCache,
+    /// The carts this engine committed last, with their versions.
+    pub(crate) carts: cart_cache::CartCache,
     /// The search index's version was checked (and the index rebuilt if it was outdated) by
     /// this engine: see `Catalog::ensure_search_index`.
     pub(crate) search_index_checked: std::sync::atomic::AtomicBool,
@@ -228,6 +231,7 @@ impl TijaraBuilder {
         let synonyms = region.synonyms();
         Ok(Tijara {
             inner: Arc::new(Inner {
+                carts: cart_cache::CartCache::new(self.config.cart_cache),
                 addresses,
                 synonyms,
                 region,
@@ -543,13 +547,37 @@ impl Tijara {
         scope: &str,
         key: Option<&IdempotencyKey>,
         input: &I,
-        mut step: F,
+        step: F,
     ) -> Result<T, TijaraError>
     where
         I: Serialize,
         T: Serialize + DeserializeOwned,
         // A plain closure returning a future (not an async closure) keeps the engine's futures
         // `Send`, so they can run on any executor thread (axum handlers, spawned tasks).
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<(T, Changeset), TijaraError>>,
+    {
+        self.mutate_carts(scope, key, input, &[], step).await
+    }
+
+    /// [`Tijara::mutate`] for a step that starts from the remembered state of the carts
+    /// `carts` ([`Tijara::open_cart_for_change`]): when the step fails and it did start from
+    /// one of them, the carts are forgotten and the step runs once more from storage (another
+    /// process may have changed them), and its error, if it fails again, is the answer.
+    ///
+    /// Every mutation remembers the carts it committed (see `engine/cart_cache.rs`) and
+    /// forgets a cart whose write conflicted or whose commit failed.
+    pub(crate) async fn mutate_carts<I, T, F, Fut>(
+        &self,
+        scope: &str,
+        key: Option<&IdempotencyKey>,
+        input: &I,
+        carts: &[&CartId],
+        mut step: F,
+    ) -> Result<T, TijaraError>
+    where
+        I: Serialize,
+        T: Serialize + DeserializeOwned,
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<(T, Changeset), TijaraError>>,
     {
@@ -563,12 +591,24 @@ impl Tijara {
             }
             None => None,
         };
+        let cache = &self.inner.carts;
         let mut attempt = 0;
+        let mut from_storage = false;
         loop {
             attempt += 1;
             let (answer, mut changes) = match step().await {
                 Ok(done) => done,
                 Err(e) => {
+                    if !from_storage {
+                        // `|` (not `||`): every cart the step may have started from is forgotten.
+                        let served = carts
+                            .iter()
+                            .fold(false, |any, c| cache.forget_if_served(c.as_str()) | any);
+                        if served {
+                            from_storage = true;
+                            continue;
+                        }
+                    }
                     // A concurrent duplicate may have committed between the read above and
                     // this step (which then finds, say, the cart already closed): its answer
                     // is this call's answer.
@@ -595,7 +635,33 @@ impl Tijara {
             if changes.is_empty() {
                 return Ok(answer);
             }
-            match self.inner.storage.commit(changes).await {
+            let written: Vec<(String, u64, Arc<str>)> = if cache.enabled() {
+                changes
+                    .docs
+                    .iter()
+                    .filter(|w| w.kind == DocKind::Cart)
+                    .map(|w| {
+                        // The storage port's versions: 1 for a new document, one more per write.
+                        let version = w.expected_version.map_or(1, |v| v + 1);
+                        (w.id.clone(), version, Arc::from(w.body.as_str()))
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let outcome = self.inner.storage.commit(changes).await;
+            if let Ok(CommitOutcome::Committed) = outcome {
+                for (id, version, body) in written {
+                    cache.remember(&id, version, body);
+                }
+            } else {
+                // Not written by this commit (a duplicate's answer, a conflict, a failure
+                // whose outcome may be unknown): what is remembered of them may be old.
+                for (id, ..) in &written {
+                    cache.forget(id);
+                }
+            }
+            match outcome {
                 Ok(CommitOutcome::Committed) => return Ok(answer),
                 Ok(CommitOutcome::Replayed(rec)) => {
                     return match (key, &print) {
@@ -604,6 +670,9 @@ impl Tijara {
                     };
                 }
                 Err(StorageError::Conflict { kind, id }) => {
+                    if kind == DocKind::Cart {
+                        cache.forget(&id);
+                    }
                     if attempt > self.inner.config.max_conflict_retries {
                         return Err(TijaraError::Conflict { kind, id });
                     }

@@ -132,8 +132,10 @@ pub trait Storage: Send + Sync {
     ///   `tijara_testkit::storage::multi_variant_sales_are_all_or_nothing`); the engine never shares a changeset
     ///   between calls and retries a [`StorageError::Conflict`] by reloading.
     /// - Versions: [`StorageError::Conflict`] when a [`DocWrite`]'s expected version does not
-    ///   match (or `None` and the document exists), else version + 1; of concurrent writes at
-    ///   one version exactly one wins (`tijara_testkit::storage::documents_are_versioned_and_exact`,
+    ///   match (or `None` and the document exists, or `Some` and it does not), else version
+    ///   1 for a new document and version + 1 for a write (the engine counts on these numbers:
+    ///   it remembers the carts it wrote at them, [`EngineConfig::cart_cache`](crate::EngineConfig::cart_cache)); of concurrent
+    ///   writes at one version exactly one wins (`tijara_testkit::storage::documents_are_versioned_and_exact`,
     ///   `tijara_testkit::storage::concurrent_writes_conflict`, `tijara_testkit::storage::every_kind_is_stored_and_compared`).
     /// - Keys and owners replace the old ones; a key held by another document of the kind is
     ///   [`StorageError::KeyTaken`] (`tijara_testkit::storage::keys_are_unique_and_replaced`).

@@ -75,6 +75,14 @@ fn usage_of(
         .collect()
 }
 
+/// `doc` if the cart is open.
+fn open(doc: Loaded<CartDoc>, id: &CartId) -> Result<Loaded<CartDoc>, TijaraError> {
+    if doc.value.status != CartStatus::Open {
+        return Err(TijaraError::CartClosed { cart: id.clone() });
+    }
+    Ok(doc)
+}
+
 /// Carts: create, change lines and coupons, merge at login, price; promotions
 /// (`engine.carts()`).
 ///
@@ -152,12 +160,33 @@ impl Carts<'_> {
 }
 
 impl Tijara {
+    /// An open cart, read from storage.
     pub(crate) async fn open_cart(&self, id: &CartId) -> Result<Loaded<CartDoc>, TijaraError> {
         let doc: Loaded<CartDoc> = self.load(DocKind::Cart, id.as_str()).await?;
-        if doc.value.status != CartStatus::Open {
-            return Err(TijaraError::CartClosed { cart: id.clone() });
-        }
-        Ok(doc)
+        open(doc, id)
+    }
+
+    /// An open cart, for a step of [`Tijara::mutate_carts`] naming it that writes it back
+    /// with this version whenever it succeeds: as this engine last committed it if it
+    /// remembers it (a cart changed since by another process then fails the commit, and the
+    /// step runs again from storage), else read from storage.
+    pub(crate) async fn open_cart_for_change(
+        &self,
+        id: &CartId,
+    ) -> Result<Loaded<CartDoc>, TijaraError> {
+        let doc = match self.inner.carts.get(id.as_str()) {
+            Some((version, body)) => Loaded {
+                value: decode(DocKind::Cart, id.as_str(), &body)?,
+                version,
+            },
+            None => self.load(DocKind::Cart, id.as_str()).await?,
+        };
+        open(doc, id)
+    }
+
+    /// Forgets what this engine remembers of the cart `id` (a cart it closed).
+    pub(crate) fn forget_cart(&self, id: &CartId) {
+        self.inner.carts.forget(id.as_str());
     }
 
     pub(crate) fn cart_write(
@@ -184,8 +213,8 @@ impl Carts<'_> {
     ) -> Result<CartDoc, TijaraError> {
         let e = self.engine;
         let (change,) = (&change,);
-        e.mutate("change_cart", key, &(id, &change), || async move {
-            let mut doc = e.open_cart(id).await?;
+        e.mutate_carts("change_cart", key, &(id, &change), &[id], || async move {
+            let mut doc = e.open_cart_for_change(id).await?;
             let limits = e.inner.region.cart_limits;
             let cart = &mut doc.value.cart;
             match &change {

@@ -66,15 +66,23 @@ impl Tijara {
         client: Option<&str>,
     ) -> Result<Placed, TijaraError> {
         let mut draw = 0;
+        let carts: Vec<&CartId> = match &request.cart {
+            CheckoutCart::Stored { cart } => vec![cart],
+            CheckoutCart::Inline { .. } => Vec::new(),
+        };
         loop {
             let number = self.draw_order_number(self.now(), order_id, draw)?;
             let number = &number;
             let r = self
-                .mutate("place_order", key, &request, || async move {
+                .mutate_carts("place_order", key, &request, &carts, || async move {
                     self.place_step(request, address, order_id, method, token, client, number)
                         .await
                 })
                 .await;
+            if r.is_ok() {
+                // The cart is closed now: nothing more starts from it.
+                carts.iter().for_each(|c| self.forget_cart(c));
+            }
             match r {
                 Err(TijaraError::Storage(crate::ports::storage::StorageError::KeyTaken {
                     key: taken,
@@ -160,7 +168,7 @@ impl Tijara {
         // 1. The cart.
         let (mut cart_doc, cart_version) = match &request.cart {
             CheckoutCart::Stored { cart } => {
-                let d = self.open_cart(cart).await?;
+                let d = self.open_cart_for_change(cart).await?;
                 (d.value, Some(d.version))
             }
             CheckoutCart::Inline {

@@ -159,18 +159,24 @@ impl Checkout<'_> {
         let e = self.engine;
         let email = email.trim();
         check_email(email)?;
-        e.mutate("set_cart_email", key, &(cart, email), || async move {
-            let mut doc = e.open_cart(cart).await?;
-            doc.value.email = Some(email.to_owned());
-            let w = e.cart_write(&doc.value, Some(doc.version))?;
-            Ok((
-                doc.value,
-                Changeset {
-                    docs: vec![w],
-                    ..Changeset::default()
-                },
-            ))
-        })
+        e.mutate_carts(
+            "set_cart_email",
+            key,
+            &(cart, email),
+            &[cart],
+            || async move {
+                let mut doc = e.open_cart_for_change(cart).await?;
+                doc.value.email = Some(email.to_owned());
+                let w = e.cart_write(&doc.value, Some(doc.version))?;
+                Ok((
+                    doc.value,
+                    Changeset {
+                        docs: vec![w],
+                        ..Changeset::default()
+                    },
+                ))
+            },
+        )
         .await
     }
 }

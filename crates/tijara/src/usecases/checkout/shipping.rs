@@ -216,12 +216,13 @@ impl Checkout<'_> {
         let e = self.engine;
         let address = e.checkout_address(&address)?;
         let (address, selection) = (address.as_address(), &selection);
-        e.mutate(
+        e.mutate_carts(
             "choose_shipping",
             key,
             &(cart, &address, seller, &selection),
+            &[cart],
             || async move {
-                let mut doc = e.open_cart(cart).await?;
+                let mut doc = e.open_cart_for_change(cart).await?;
                 let variants: Vec<VariantId> = doc
                     .value
                     .cart

@@ -1,0 +1,345 @@
+//! A cart change starts from the cart as this engine last wrote it (`EngineConfig::cart_cache`)
+//! and still never acts on an old cart: two engines (two processes' worth of memory) change
+//! one cart in turn, on the memory store, on one SQLite file through two separate stores (both
+//! adapters), and on PostgreSQL when `TIJARA_TEST_POSTGRES_URL` is set (two stores in one
+//! schema). A change made on a cart the other engine changed meanwhile sees that change; a
+//! refusal judged on the old cart is judged again on the current one; a cart ordered
+//! elsewhere is closed here too.
+
+mod common;
+
+use common::*;
+use proptest::prelude::*;
+use std::sync::Arc;
+use tijara::TijaraError;
+use tijara::ports::storage::Storage;
+use tijara::usecases::cart::CartChange;
+use tijara::usecases::checkout::{CheckoutCart, PlaceOrderRequest, ShippingSelection};
+use tijara_core::{CartId, Lang, VariantId};
+
+fn add(v: &VariantId, quantity: u32) -> CartChange {
+    CartChange::Add {
+        variant: v.clone(),
+        quantity,
+    }
+}
+
+/// The cart's quantities of `variants`, as storage holds them (read by a third engine that
+/// remembers no cart).
+async fn quantities(m: &Market, cart: &CartId, variants: &[&VariantId]) -> Vec<u32> {
+    let doc = m.engine.carts().cart(cart).await.expect("cart");
+    variants.iter().map(|v| doc.cart.quantity_of(v)).collect()
+}
+
+/// `a` and `b` share one storage; each remembers the carts it wrote.
+async fn two_engines_change_one_cart(a: &Market, b: &Market) {
+    let c = catalog(a).await;
+    let (ea, eb) = (&a.engine, &b.engine);
+    let cart = ea
+        .carts()
+        .create_cart(None, None)
+        .await
+        .expect("cart")
+        .cart
+        .id;
+    ea.carts()
+        .change_cart(&cart, add(&c.cushion, 1), None)
+        .await
+        .expect("a adds the cushion");
+    // b changes the cart behind a's back; a's next change must keep b's line.
+    eb.carts()
+        .change_cart(&cart, add(&c.bracelet, 1), None)
+        .await
+        .expect("b adds the bracelet");
+    let doc = ea
+        .carts()
+        .change_cart(&cart, add(&c.bag, 1), None)
+        .await
+        .expect("a adds the bag");
+    let all = [&c.cushion, &c.bracelet, &c.bag];
+    assert_eq!(
+        all.map(|v| doc.cart.quantity_of(v)),
+        [1, 1, 1],
+        "a's answer"
+    );
+    assert_eq!(quantities(b, &cart, &all).await, [1, 1, 1], "stored");
+    // Two bags (all there are) as a last wrote them; b takes one out; a adds one: refused on
+    // what a remembers (3 > 2), accepted on the cart as it is (2).
+    ea.carts()
+        .change_cart(
+            &cart,
+            CartChange::SetQuantity {
+                variant: c.bag.clone(),
+                quantity: 2,
+            },
+            None,
+        )
+        .await
+        .expect("a: two bags");
+    eb.carts()
+        .change_cart(
+            &cart,
+            CartChange::SetQuantity {
+                variant: c.bag.clone(),
+                quantity: 1,
+            },
+            None,
+        )
+        .await
+        .expect("b: one bag");
+    let doc = ea
+        .carts()
+        .change_cart(&cart, add(&c.bag, 1), None)
+        .await
+        .expect("judged on the cart as it is, not as a remembered it");
+    assert_eq!(doc.cart.quantity_of(&c.bag), 2);
+    // A real refusal is still one, after the retry from storage.
+    let over = ea.carts().change_cart(&cart, add(&c.bag, 1), None).await;
+    assert!(
+        matches!(over, Err(TijaraError::OutOfStock { available: 2, .. })),
+        "{over:?}"
+    );
+    // b chooses the shipping, a chooses it again over b's choice, b places the order: the
+    // cart is closed for a too.
+    let amana = || ShippingSelection::new("amana", "standard");
+    for s in [&c.a, &c.b] {
+        eb.checkout()
+            .choose_shipping(&cart, address(), s, amana(), None)
+            .await
+            .expect("b's shipping");
+    }
+    let doc = ea
+        .checkout()
+        .choose_shipping(&cart, address(), &c.a, amana(), None)
+        .await
+        .expect("a's shipping");
+    assert_eq!(
+        doc.shipping.len(),
+        2,
+        "b's choice for the other seller kept"
+    );
+    ea.checkout()
+        .set_email(&cart, "amina@example.ma", None)
+        .await
+        .expect("a's e-mail");
+    let placed = eb
+        .checkout()
+        .place_order(
+            PlaceOrderRequest::new(
+                CheckoutCart::Stored { cart: cart.clone() },
+                "amina@example.ma",
+                address(),
+                "cod",
+                Lang::FR,
+            ),
+            None,
+        )
+        .await
+        .expect("b places the order");
+    let lines: usize = placed
+        .order
+        .seller_orders
+        .iter()
+        .map(|s| s.lines.len())
+        .sum();
+    assert_eq!(lines, 3, "every line a and b added");
+    let late = ea
+        .carts()
+        .change_cart(&cart, add(&c.cushion, 1), None)
+        .await;
+    assert!(
+        matches!(late, Err(TijaraError::CartClosed { .. })),
+        "{late:?}"
+    );
+    let late = ea
+        .checkout()
+        .choose_shipping(&cart, address(), &c.a, amana(), None)
+        .await;
+    assert!(
+        matches!(late, Err(TijaraError::CartClosed { .. })),
+        "{late:?}"
+    );
+    // a placing the same cart again finds it closed (it last wrote it open).
+    let again = ea
+        .checkout()
+        .place_order(
+            PlaceOrderRequest::new(
+                CheckoutCart::Stored { cart: cart.clone() },
+                "amina@example.ma",
+                address(),
+                "cod",
+                Lang::FR,
+            ),
+            None,
+        )
+        .await;
+    assert!(
+        matches!(again, Err(TijaraError::CartClosed { .. })),
+        "{again:?}"
+    );
+}
+
+#[tokio::test]
+async fn two_engines_on_one_memory_store() {
+    let store: Arc<dyn Storage> = Arc::new(tijara_store_memory::MemoryStore::new());
+    two_engines_change_one_cart(&market_on(store.clone()), &market_on(store)).await;
+}
+
+/// A new SQLite file for one test (its name holds `tag`), deleted with its WAL files after.
+struct TempDb(std::path::PathBuf);
+
+impl TempDb {
+    fn new(tag: &str) -> TempDb {
+        TempDb(std::env::temp_dir().join(format!(
+            "tijara-cart-cache-{tag}-{}-{}.db",
+            std::process::id(),
+            chrono::Utc::now().timestamp_micros()
+        )))
+    }
+
+    fn url(&self) -> String {
+        format!("sqlite://{}", self.0.display())
+    }
+}
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_sqlx_stores_on_one_sqlite_file() {
+    let db = TempDb::new("sqlx");
+    let a = tijara_store_sqlx::connect(&db.url()).await.expect("a");
+    let b = tijara_store_sqlx::connect(&db.url()).await.expect("b");
+    two_engines_change_one_cart(&market_on(a), &market_on(b)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_rusqlite_stores_on_one_file() {
+    let db = TempDb::new("rusqlite");
+    let url = db.url();
+    let open = || tijara_store_sqlite::SqliteStore::connect(&url);
+    let a = open().await.expect("a");
+    let b = open().await.expect("b");
+    two_engines_change_one_cart(&market_on(Arc::new(a)), &market_on(Arc::new(b))).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_stores_on_one_postgres_schema() {
+    let Ok(url) = std::env::var("TIJARA_TEST_POSTGRES_URL") else {
+        eprintln!("TIJARA_TEST_POSTGRES_URL not set: skipped");
+        return;
+    };
+    let schema = format!(
+        "cart_cache_{}_{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_micros()
+    );
+    let a = tijara_store_sqlx::PostgresStore::connect_in_schema(&url, Some(&schema))
+        .await
+        .expect("a");
+    let b = tijara_store_sqlx::PostgresStore::connect_in_schema(&url, Some(&schema))
+        .await
+        .expect("b");
+    two_engines_change_one_cart(&market_on(Arc::new(a)), &market_on(Arc::new(b))).await;
+}
+
+/// The storage calls of one cart change, on an engine remembering `carts` carts.
+async fn calls_of_a_change(carts: usize) -> u64 {
+    let store = Arc::new(tijara_testkit::outage::Outage::new(Arc::new(
+        tijara_store_memory::MemoryStore::new(),
+    )));
+    let m = market_with(
+        store.clone(),
+        tijara::EngineConfig::default().with_cart_cache(carts),
+    );
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let cart = e
+        .carts()
+        .create_cart(None, None)
+        .await
+        .expect("cart")
+        .cart
+        .id;
+    e.carts()
+        .change_cart(&cart, add(&c.cushion, 1), None)
+        .await
+        .expect("first");
+    let before = store.calls();
+    e.carts()
+        .change_cart(&cart, add(&c.bag, 1), None)
+        .await
+        .expect("second");
+    store.calls() - before
+}
+
+#[tokio::test]
+async fn a_change_of_a_cart_this_engine_wrote_does_not_read_it_again() {
+    let (remembering, not) = (calls_of_a_change(1024).await, calls_of_a_change(0).await);
+    assert_eq!(
+        remembering + 1,
+        not,
+        "one read fewer ({remembering} / {not})"
+    );
+}
+
+/// What one step of the property below does: engine 0 or 1 adds one unit of variant 0, 1 or 2
+/// (5, 2 and 10 in stock), or removes its line.
+#[derive(Debug, Clone)]
+enum Step {
+    Add(usize, usize),
+    Remove(usize, usize),
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        4 => (0..2usize, 0..3usize).prop_map(|(e, v)| Step::Add(e, v)),
+        1 => (0..2usize, 0..3usize).prop_map(|(e, v)| Step::Remove(e, v)),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// Whichever engine makes each change, every answer (the cart, or the refusal of a unit
+    /// over the stock) is the one the stored cart calls for: as if no engine remembered any.
+    #[test]
+    fn two_engines_in_any_order_act_on_the_stored_cart(steps in proptest::collection::vec(step(), 1..16)) {
+        let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+        rt.block_on(async {
+            let store: Arc<dyn Storage> = Arc::new(tijara_store_memory::MemoryStore::new());
+            let markets = [market_on(store.clone()), market_on(store)];
+            let c = catalog(&markets[0]).await;
+            let variants = [&c.cushion, &c.bag, &c.bracelet];
+            let stock = [5u32, 2, 10];
+            let cart = markets[0].engine.carts().create_cart(None, None).await.expect("cart").cart.id;
+            let mut model = [0u32; 3];
+            for s in steps {
+                let (e, v, change) = match s {
+                    Step::Add(e, v) => (e, v, add(variants[v], 1)),
+                    Step::Remove(e, v) => (e, v, CartChange::Remove { variant: variants[v].clone() }),
+                };
+                let adding = matches!(change, CartChange::Add { .. });
+                let got = markets[e].engine.carts().change_cart(&cart, change, None).await;
+                if adding && model[v] + 1 > stock[v] {
+                    prop_assert!(matches!(got, Err(TijaraError::OutOfStock { .. })), "{:?}", got);
+                    continue;
+                }
+                if !adding && model[v] == 0 {
+                    prop_assert!(matches!(got, Err(TijaraError::Cart(_))), "no such line: {:?}", got);
+                    continue;
+                }
+                if adding { model[v] += 1 } else { model[v] = 0 }
+                let doc = got.expect("accepted");
+                prop_assert_eq!(variants.map(|x| doc.cart.quantity_of(x)), model);
+            }
+            prop_assert_eq!(quantities(&markets[1], &cart, &variants).await, model.to_vec());
+            Ok(())
+        })?;
+    }
+}
