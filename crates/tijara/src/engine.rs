@@ -539,8 +539,9 @@ impl Tijara {
 
     /// Runs one mutating step with optional idempotency and retries on conflicts.
     ///
-    /// `step` computes the answer and the changeset from freshly loaded state; it is called
-    /// again when another process changed a document in between. With a key, the first answer
+    /// `step` computes the answer and the changeset from loaded state (freshly read, or a
+    /// cart this engine committed: [`Tijara::mutate_carts`]); it is called again when another
+    /// process changed a document in between. With a key, the first answer
     /// is stored in the same transaction as the change, and replayed for the same input.
     pub(crate) async fn mutate<I, T, F, Fut>(
         &self,
@@ -560,19 +561,20 @@ impl Tijara {
         self.mutate_carts(scope, key, input, &[], step).await
     }
 
-    /// [`Tijara::mutate`] for a step that starts from the remembered state of the carts
-    /// `carts` ([`Tijara::open_cart_for_change`]): when the step fails and it did start from
-    /// one of them, the carts are forgotten and the step runs once more from storage (another
-    /// process may have changed them), and its error, if it fails again, is the answer.
+    /// [`Tijara::mutate`] for a step that starts from the carts `carts` as this engine last
+    /// committed them, when it remembers them ([`Tijara::open_cart_for_change`]): a refusal
+    /// (an engine error other than a storage failure, or stock refused by the database) while
+    /// one of them was remembered forgets them and runs the step once more from storage
+    /// (another process may have changed them); the refusal of that run is the answer.
     ///
     /// Every mutation remembers the carts it committed (see `engine/cart_cache.rs`) and
-    /// forgets a cart whose write conflicted or whose commit failed.
+    /// forgets those of a commit that conflicted, failed or was replayed.
     pub(crate) async fn mutate_carts<I, T, F, Fut>(
         &self,
         scope: &str,
         key: Option<&IdempotencyKey>,
         input: &I,
-        carts: &[&CartId],
+        carts: &[CartId],
         mut step: F,
     ) -> Result<T, TijaraError>
     where
@@ -592,22 +594,24 @@ impl Tijara {
             None => None,
         };
         let cache = &self.inner.carts;
-        let mut attempt = 0;
-        let mut from_storage = false;
+        let mut conflicts = 0;
+        // The step ran again from storage after a refusal judged on a remembered cart (once).
+        let mut retried_from_storage = false;
         loop {
-            attempt += 1;
+            // The step starts from the carts named that this engine remembers.
+            let remembered =
+                !retried_from_storage && carts.iter().any(|c| cache.contains(c.as_str()));
             let (answer, mut changes) = match step().await {
                 Ok(done) => done,
                 Err(e) => {
-                    if !from_storage {
-                        // `|` (not `||`): every cart the step may have started from is forgotten.
-                        let served = carts
-                            .iter()
-                            .fold(false, |any, c| cache.forget_if_served(c.as_str()) | any);
-                        if served {
-                            from_storage = true;
-                            continue;
+                    if remembered && !matches!(e, TijaraError::Storage(_)) {
+                        // Refused on a cart as this engine last wrote it, which another
+                        // process may have changed since: judged again on the stored cart.
+                        for c in carts {
+                            cache.forget(c.as_str());
                         }
+                        retried_from_storage = true;
+                        continue;
                     }
                     // A concurrent duplicate may have committed between the read above and
                     // this step (which then finds, say, the cart already closed): its answer
@@ -670,12 +674,23 @@ impl Tijara {
                     };
                 }
                 Err(StorageError::Conflict { kind, id }) => {
-                    if kind == DocKind::Cart {
-                        cache.forget(&id);
-                    }
-                    if attempt > self.inner.config.max_conflict_retries {
+                    conflicts += 1;
+                    if conflicts > self.inner.config.max_conflict_retries {
                         return Err(TijaraError::Conflict { kind, id });
                     }
+                }
+                // Stock refused by the database for lines of a remembered cart, which another
+                // process may have changed (an adapter may check stock before versions):
+                // judged again on the stored cart.
+                Err(
+                    StorageError::OutOfStock { .. }
+                    | StorageError::UnknownVariant(_)
+                    | StorageError::UnknownReservation(_),
+                ) if remembered => {
+                    for c in carts {
+                        cache.forget(c.as_str());
+                    }
+                    retried_from_storage = true;
                 }
                 Err(e) => return Err(e.into()),
             }

@@ -24,8 +24,8 @@ fn add(v: &VariantId, quantity: u32) -> CartChange {
     }
 }
 
-/// The cart's quantities of `variants`, as storage holds them (read by a third engine that
-/// remembers no cart).
+/// The cart's quantities of `variants`, as storage holds them (`Carts::cart` reads storage
+/// whatever the engine remembers).
 async fn quantities(m: &Market, cart: &CartId, variants: &[&VariantId]) -> Vec<u32> {
     let doc = m.engine.carts().cart(cart).await.expect("cart");
     variants.iter().map(|v| doc.cart.quantity_of(v)).collect()
@@ -99,9 +99,13 @@ async fn two_engines_change_one_cart(a: &Market, b: &Market) {
         matches!(over, Err(TijaraError::OutOfStock { available: 2, .. })),
         "{over:?}"
     );
-    // b chooses the shipping, a chooses it again over b's choice, b places the order: the
-    // cart is closed for a too.
+    // From here on, before each change of a, b changes the cart: a starts from a cart b has
+    // changed since (its write conflicts, the cart is read again, the change made again).
     let amana = || ShippingSelection::new("amana", "standard");
+    ea.checkout()
+        .set_email(&cart, "a@example.ma", None)
+        .await
+        .expect("a remembers the cart again");
     for s in [&c.a, &c.b] {
         eb.checkout()
             .choose_shipping(&cart, address(), s, amana(), None)
@@ -118,10 +122,17 @@ async fn two_engines_change_one_cart(a: &Market, b: &Market) {
         2,
         "b's choice for the other seller kept"
     );
-    ea.checkout()
+    assert_eq!(doc.email.as_deref(), Some("a@example.ma"));
+    eb.checkout()
+        .set_email(&cart, "b@example.ma", None)
+        .await
+        .expect("b's e-mail");
+    let doc = ea
+        .checkout()
         .set_email(&cart, "amina@example.ma", None)
         .await
         .expect("a's e-mail");
+    assert_eq!(doc.shipping.len(), 2, "b's choices kept");
     let placed = eb
         .checkout()
         .place_order(
@@ -143,23 +154,23 @@ async fn two_engines_change_one_cart(a: &Market, b: &Market) {
         .map(|s| s.lines.len())
         .sum();
     assert_eq!(lines, 3, "every line a and b added");
-    let late = ea
-        .carts()
-        .change_cart(&cart, add(&c.cushion, 1), None)
-        .await;
-    assert!(
-        matches!(late, Err(TijaraError::CartClosed { .. })),
-        "{late:?}"
+    let stock = |e: &tijara::Tijara| {
+        let e = e.clone();
+        let v = [c.cushion.clone(), c.bag.clone(), c.bracelet.clone()];
+        async move {
+            let mut left = Vec::new();
+            for v in &v {
+                left.push(e.catalog().stock_row(v).await.expect("stock").available());
+            }
+            left
+        }
+    };
+    assert_eq!(
+        stock(ea).await,
+        [4, 0, 9],
+        "sold at once (cash on delivery)"
     );
-    let late = ea
-        .checkout()
-        .choose_shipping(&cart, address(), &c.a, amana(), None)
-        .await;
-    assert!(
-        matches!(late, Err(TijaraError::CartClosed { .. })),
-        "{late:?}"
-    );
-    // a placing the same cart again finds it closed (it last wrote it open).
+    // a still remembers the cart open: placing it again finds it closed, and nothing is sold.
     let again = ea
         .checkout()
         .place_order(
@@ -176,6 +187,15 @@ async fn two_engines_change_one_cart(a: &Market, b: &Market) {
     assert!(
         matches!(again, Err(TijaraError::CartClosed { .. })),
         "{again:?}"
+    );
+    assert_eq!(stock(ea).await, [4, 0, 9], "no second order");
+    let late = ea
+        .carts()
+        .change_cart(&cart, add(&c.cushion, 1), None)
+        .await;
+    assert!(
+        matches!(late, Err(TijaraError::CartClosed { .. })),
+        "{late:?}"
     );
 }
 

@@ -4,37 +4,44 @@
 //! A checkout changes its cart four to six times (each item, each shipping choice, the
 //! order), and each change used to begin with a storage read of the cart the same process had
 //! just written. The engine now remembers the body and version of every cart it commits
-//! ([`Tijara::mutate`](crate::Tijara) records them after the commit succeeds: a new document
+//! (`Tijara::mutate_carts` records them after the commit succeeds: a new document
 //! is at version 1, a write at version `v` leaves it at `v + 1`, the storage port's contract)
-//! and a cart change ([`Tijara::open_cart_for_change`]) decodes the remembered body.
+//! and a cart change (`Tijara::open_cart_for_change`) decodes the remembered body.
 //!
 //! Nothing here is trusted for an answer on its own: every cart change writes its cart back
 //! with the version it started from, so a cart changed meanwhile by another process (or a
-//! write this one does not know about: a purge, another engine on the same storage) fails
+//! write this one does not know about: another engine on the same storage, a deletion) fails
 //! the commit with a conflict. The engine then forgets the cart and tries again from storage,
-//! as it did for any concurrent write. A change that fails before it commits (an item out of
-//! stock, a closed cart) may have judged a cart another process changed: it is tried once more
-//! from storage before its error is returned (`forget_if_served`). Reads that answer without
-//! a write (the cart page, shipping quotes) always read storage.
+//! as it did for any concurrent write. A change refused while the cart was remembered (an item
+//! out of stock, a line not found, a closed cart) may have judged a cart another process
+//! changed: it is tried once more from storage before the refusal is returned. Reads that
+//! answer without a write (the cart page, shipping quotes, a merge at login) read storage.
 //!
-//! [`Tijara::open_cart_for_change`]: crate::Tijara
+//! Versions are taken to name one body for good: after a restore or a fail-over that lost
+//! acknowledged commits, restart the processes (`docs/operations.md`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-/// The carts remembered, by id; past [`CartCache::capacity`], the memory starts again empty.
-#[derive(Debug, Default)]
+/// The carts remembered, by id, in two generations of at most half the capacity each: when
+/// the newer is full it becomes the older and the older is dropped, so the carts changed
+/// recently stay.
+#[derive(Debug)]
 pub(crate) struct CartCache {
     capacity: usize,
-    entries: Mutex<HashMap<String, Entry>>,
+    generations: Mutex<Generations>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
+struct Generations {
+    newer: HashMap<String, Entry>,
+    older: HashMap<String, Entry>,
+}
+
+#[derive(Debug, Clone)]
 struct Entry {
     version: u64,
     body: Arc<str>,
-    /// A cart change started from this entry since it was remembered.
-    served: bool,
 }
 
 impl CartCache {
@@ -42,7 +49,7 @@ impl CartCache {
     pub(crate) fn new(capacity: usize) -> Self {
         CartCache {
             capacity,
-            entries: Mutex::default(),
+            generations: Mutex::default(),
         }
     }
 
@@ -51,69 +58,63 @@ impl CartCache {
         self.capacity > 0
     }
 
-    fn entries(&self) -> MutexGuard<'_, HashMap<String, Entry>> {
+    fn generations(&self) -> MutexGuard<'_, Generations> {
         // A panic while the lock was held leaves at worst an entry half updated; versions
-        // keep any such entry from being committed over, so the map stays usable.
-        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+        // keep any such entry from being committed over, so the maps stay usable.
+        self.generations.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The version and body remembered for the cart `id`, marked as served.
+    /// The version and body remembered for the cart `id`.
     pub(crate) fn get(&self, id: &str) -> Option<(u64, Arc<str>)> {
         if !self.enabled() {
             return None;
         }
-        let mut entries = self.entries();
-        let entry = entries.get_mut(id)?;
-        entry.served = true;
-        Some((entry.version, entry.body.clone()))
+        let g = self.generations();
+        let e = g.newer.get(id).or_else(|| g.older.get(id))?;
+        Some((e.version, e.body.clone()))
+    }
+
+    /// Whether the cart `id` is remembered.
+    pub(crate) fn contains(&self, id: &str) -> bool {
+        self.enabled() && {
+            let g = self.generations();
+            g.newer.contains_key(id) || g.older.contains_key(id)
+        }
     }
 
     /// Remembers that the cart `id` is at `version` with `body` (a commit of this engine
-    /// wrote it).
+    /// wrote it), unless a later version of it is remembered already (two changes of one
+    /// cart committed in turn may report back in the other order).
     pub(crate) fn remember(&self, id: &str, version: u64, body: Arc<str>) {
         if !self.enabled() {
             return;
         }
-        let mut entries = self.entries();
-        if entries.len() >= self.capacity && !entries.contains_key(id) {
-            entries.clear();
+        let mut g = self.generations();
+        let known = g.newer.get(id).or_else(|| g.older.get(id));
+        if known.is_some_and(|e| e.version > version) {
+            return;
         }
-        entries.insert(
-            id.to_owned(),
-            Entry {
-                version,
-                body,
-                served: false,
-            },
-        );
+        g.older.remove(id);
+        let half = self.capacity.div_ceil(2);
+        if g.newer.len() >= half && !g.newer.contains_key(id) {
+            g.older = std::mem::take(&mut g.newer);
+        }
+        g.newer.insert(id.to_owned(), Entry { version, body });
     }
 
     /// Forgets the cart `id`.
     pub(crate) fn forget(&self, id: &str) {
         if self.enabled() {
-            self.entries().remove(id);
-        }
-    }
-
-    /// Forgets the cart `id` if a change started from what was remembered of it: true when
-    /// it did (the change is then tried again from storage).
-    pub(crate) fn forget_if_served(&self, id: &str) -> bool {
-        if !self.enabled() {
-            return false;
-        }
-        let mut entries = self.entries();
-        match entries.get(id) {
-            Some(e) if e.served => {
-                entries.remove(id);
-                true
-            }
-            _ => false,
+            let mut g = self.generations();
+            g.newer.remove(id);
+            g.older.remove(id);
         }
     }
 
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.entries().len()
+        let g = self.generations();
+        g.newer.len() + g.older.len()
     }
 }
 
@@ -128,36 +129,43 @@ mod tests {
         c.remember("a", 1, Arc::from("{1}"));
         c.remember("a", 2, Arc::from("{2}"));
         assert_eq!(c.get("a"), Some((2, Arc::from("{2}"))));
+        assert!(c.contains("a"));
         c.forget("a");
         assert_eq!(c.get("a"), None);
+        assert!(!c.contains("a"));
     }
 
     #[test]
-    fn only_a_served_entry_is_forgotten_for_a_retry() {
+    fn a_late_report_of_an_older_version_is_ignored() {
         let c = CartCache::new(4);
-        c.remember("a", 1, Arc::from("{}"));
-        assert!(!c.forget_if_served("a"), "no change started from it");
-        assert!(c.get("a").is_some());
-        assert!(c.forget_if_served("a"));
-        assert!(c.get("a").is_none());
-        assert!(!c.forget_if_served("a"), "gone already");
-        c.remember("a", 2, Arc::from("{}"));
-        assert!(!c.forget_if_served("a"), "a new write is not served yet");
+        c.remember("a", 5, Arc::from("{5}"));
+        c.remember("a", 4, Arc::from("{4}"));
+        assert_eq!(c.get("a"), Some((5, Arc::from("{5}"))));
     }
 
     #[test]
-    fn stays_within_its_capacity_and_zero_remembers_nothing() {
-        let c = CartCache::new(3);
+    fn stays_within_its_capacity_keeping_the_recent_carts() {
+        let c = CartCache::new(4);
         for i in 0..10 {
             c.remember(&format!("c{i}"), 1, Arc::from("{}"));
-            assert!(c.len() <= 3);
+            assert!(c.len() <= 4, "{}", c.len());
         }
-        assert!(c.get("c9").is_some(), "the last write is always kept");
-        c.remember("c9", 2, Arc::from("{}"));
-        assert_eq!(c.get("c9").map(|(v, _)| v), Some(2));
+        for recent in ["c8", "c9"] {
+            assert!(c.get(recent).is_some(), "{recent}");
+        }
+        assert!(c.get("c0").is_none());
+        // A cart of the older generation written again moves to the newer one.
+        c.remember("c8", 2, Arc::from("{}"));
+        c.remember("c10", 1, Arc::from("{}"));
+        assert_eq!(c.get("c8").map(|(v, _)| v), Some(2));
+        assert!(c.len() <= 4);
+    }
+
+    #[test]
+    fn zero_remembers_nothing() {
         let off = CartCache::new(0);
         off.remember("a", 1, Arc::from("{}"));
         assert_eq!(off.get("a"), None);
-        assert!(!off.forget_if_served("a"));
+        assert!(!off.contains("a"));
     }
 }

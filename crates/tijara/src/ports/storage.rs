@@ -134,7 +134,8 @@ pub trait Storage: Send + Sync {
     /// - Versions: [`StorageError::Conflict`] when a [`DocWrite`]'s expected version does not
     ///   match (or `None` and the document exists, or `Some` and it does not), else version
     ///   1 for a new document and version + 1 for a write (the engine counts on these numbers:
-    ///   it remembers the carts it wrote at them, [`EngineConfig::cart_cache`](crate::EngineConfig::cart_cache)); of concurrent
+    ///   it remembers the carts it wrote at them,
+    ///   [`EngineConfig::cart_cache`](crate::EngineConfig::cart_cache)); of concurrent
     ///   writes at one version exactly one wins (`tijara_testkit::storage::documents_are_versioned_and_exact`,
     ///   `tijara_testkit::storage::concurrent_writes_conflict`, `tijara_testkit::storage::every_kind_is_stored_and_compared`).
     /// - Keys and owners replace the old ones; a key held by another document of the kind is

@@ -76,7 +76,7 @@ fn usage_of(
 }
 
 /// `doc` if the cart is open.
-fn open(doc: Loaded<CartDoc>, id: &CartId) -> Result<Loaded<CartDoc>, TijaraError> {
+fn ensure_open(doc: Loaded<CartDoc>, id: &CartId) -> Result<Loaded<CartDoc>, TijaraError> {
     if doc.value.status != CartStatus::Open {
         return Err(TijaraError::CartClosed { cart: id.clone() });
     }
@@ -163,13 +163,14 @@ impl Tijara {
     /// An open cart, read from storage.
     pub(crate) async fn open_cart(&self, id: &CartId) -> Result<Loaded<CartDoc>, TijaraError> {
         let doc: Loaded<CartDoc> = self.load(DocKind::Cart, id.as_str()).await?;
-        open(doc, id)
+        ensure_open(doc, id)
     }
 
     /// An open cart, for a step of [`Tijara::mutate_carts`] naming it that writes it back
     /// with this version whenever it succeeds: as this engine last committed it if it
     /// remembers it (a cart changed since by another process then fails the commit, and the
-    /// step runs again from storage), else read from storage.
+    /// step runs again from storage; a refusal is judged again on the stored cart), else read
+    /// from storage.
     pub(crate) async fn open_cart_for_change(
         &self,
         id: &CartId,
@@ -181,7 +182,7 @@ impl Tijara {
             },
             None => self.load(DocKind::Cart, id.as_str()).await?,
         };
-        open(doc, id)
+        ensure_open(doc, id)
     }
 
     /// Forgets what this engine remembers of the cart `id` (a cart it closed).
@@ -213,42 +214,49 @@ impl Carts<'_> {
     ) -> Result<CartDoc, TijaraError> {
         let e = self.engine;
         let (change,) = (&change,);
-        e.mutate_carts("change_cart", key, &(id, &change), &[id], || async move {
-            let mut doc = e.open_cart_for_change(id).await?;
-            let limits = e.inner.region.cart_limits;
-            let cart = &mut doc.value.cart;
-            match &change {
-                CartChange::Add { variant, quantity } => {
-                    let (catalog, stock) = e.snapshot_for(std::slice::from_ref(variant)).await?;
-                    cart.add(&catalog, variant, *quantity, &limits)?;
-                    check_available(stock.get(variant), variant, cart.quantity_of(variant))?;
-                }
-                CartChange::SetQuantity { variant, quantity } => {
-                    let before = cart.quantity_of(variant);
-                    cart.set_quantity(variant, *quantity, &limits)?;
-                    if *quantity > before {
-                        let stock = e.inner.storage.stock_levels(std::slice::from_ref(variant));
-                        let rows = stock.await?;
-                        let row = rows.iter().find(|r| &r.variant == variant);
-                        check_available(row, variant, *quantity)?;
+        e.mutate_carts(
+            "change_cart",
+            key,
+            &(id, &change),
+            std::slice::from_ref(id),
+            || async move {
+                let mut doc = e.open_cart_for_change(id).await?;
+                let limits = e.inner.region.cart_limits;
+                let cart = &mut doc.value.cart;
+                match &change {
+                    CartChange::Add { variant, quantity } => {
+                        let (catalog, stock) =
+                            e.snapshot_for(std::slice::from_ref(variant)).await?;
+                        cart.add(&catalog, variant, *quantity, &limits)?;
+                        check_available(stock.get(variant), variant, cart.quantity_of(variant))?;
+                    }
+                    CartChange::SetQuantity { variant, quantity } => {
+                        let before = cart.quantity_of(variant);
+                        cart.set_quantity(variant, *quantity, &limits)?;
+                        if *quantity > before {
+                            let stock = e.inner.storage.stock_levels(std::slice::from_ref(variant));
+                            let rows = stock.await?;
+                            let row = rows.iter().find(|r| &r.variant == variant);
+                            check_available(row, variant, *quantity)?;
+                        }
+                    }
+                    CartChange::Remove { variant } => cart.remove(variant)?,
+                    CartChange::AddCoupon { code } => cart.add_coupon(code, &limits)?,
+                    CartChange::RemoveCoupon { code } => {
+                        cart.remove_coupon(code);
                     }
                 }
-                CartChange::Remove { variant } => cart.remove(variant)?,
-                CartChange::AddCoupon { code } => cart.add_coupon(code, &limits)?,
-                CartChange::RemoveCoupon { code } => {
-                    cart.remove_coupon(code);
-                }
-            }
-            e.prune_shipping(&mut doc.value).await?;
-            let w = e.cart_write(&doc.value, Some(doc.version))?;
-            Ok((
-                doc.value,
-                Changeset {
-                    docs: vec![w],
-                    ..Changeset::default()
-                },
-            ))
-        })
+                e.prune_shipping(&mut doc.value).await?;
+                let w = e.cart_write(&doc.value, Some(doc.version))?;
+                Ok((
+                    doc.value,
+                    Changeset {
+                        docs: vec![w],
+                        ..Changeset::default()
+                    },
+                ))
+            },
+        )
         .await
     }
 }
@@ -284,74 +292,82 @@ impl Carts<'_> {
         key: Option<&IdempotencyKey>,
     ) -> Result<(CartDoc, MergeReport), TijaraError> {
         let e = self.engine;
-        e.mutate(
-            "merge_cart_at_login",
-            key,
-            &(guest, customer),
-            || async move {
-                let mut g = e.open_cart(guest).await?;
-                if g.value
-                    .cart
-                    .customer
-                    .as_ref()
-                    .is_some_and(|c| c != customer)
-                {
-                    return Err(TijaraError::CartNotYours {
-                        cart: guest.clone(),
-                    });
-                }
-                let existing = e
-                    .load_by_key::<CartDoc>(DocKind::Cart, &format!("customer:{customer}"))
-                    .await?;
-                match existing {
-                    Some((mine_id, _)) if mine_id == guest.as_str() => {
-                        Ok(((g.value, MergeReport::default()), Changeset::default()))
+        let merged = e
+            .mutate(
+                "merge_cart_at_login",
+                key,
+                &(guest, customer),
+                || async move {
+                    let mut g = e.open_cart(guest).await?;
+                    if g.value
+                        .cart
+                        .customer
+                        .as_ref()
+                        .is_some_and(|c| c != customer)
+                    {
+                        return Err(TijaraError::CartNotYours {
+                            cart: guest.clone(),
+                        });
                     }
-                    None => {
-                        g.value.cart.customer = Some(customer.clone());
-                        let w = e.cart_write(&g.value, Some(g.version))?;
-                        Ok((
-                            (g.value, MergeReport::default()),
-                            Changeset {
-                                docs: vec![w],
-                                ..Changeset::default()
-                            },
-                        ))
+                    let existing = e
+                        .load_by_key::<CartDoc>(DocKind::Cart, &format!("customer:{customer}"))
+                        .await?;
+                    match existing {
+                        Some((mine_id, _)) if mine_id == guest.as_str() => {
+                            Ok(((g.value, MergeReport::default()), Changeset::default()))
+                        }
+                        None => {
+                            g.value.cart.customer = Some(customer.clone());
+                            let w = e.cart_write(&g.value, Some(g.version))?;
+                            Ok((
+                                (g.value, MergeReport::default()),
+                                Changeset {
+                                    docs: vec![w],
+                                    ..Changeset::default()
+                                },
+                            ))
+                        }
+                        Some((_, mut mine)) => {
+                            let variants: Vec<VariantId> = g
+                                .value
+                                .cart
+                                .lines()
+                                .iter()
+                                .chain(mine.value.cart.lines())
+                                .map(|l| l.variant_id.clone())
+                                .collect();
+                            let (catalog, _) = e.snapshot_for(&variants).await?;
+                            let report = mine.value.cart.merge_from(
+                                g.value.cart.clone(),
+                                &catalog,
+                                &e.inner.region.cart_limits,
+                            );
+                            g.value.status = CartStatus::Merged {
+                                into: mine.value.cart.id.clone(),
+                            };
+                            let writes = vec![
+                                e.cart_write(&mine.value, Some(mine.version))?,
+                                e.cart_write(&g.value, Some(g.version))?,
+                            ];
+                            Ok((
+                                (mine.value, report),
+                                Changeset {
+                                    docs: writes,
+                                    ..Changeset::default()
+                                },
+                            ))
+                        }
                     }
-                    Some((_, mut mine)) => {
-                        let variants: Vec<VariantId> = g
-                            .value
-                            .cart
-                            .lines()
-                            .iter()
-                            .chain(mine.value.cart.lines())
-                            .map(|l| l.variant_id.clone())
-                            .collect();
-                        let (catalog, _) = e.snapshot_for(&variants).await?;
-                        let report = mine.value.cart.merge_from(
-                            g.value.cart.clone(),
-                            &catalog,
-                            &e.inner.region.cart_limits,
-                        );
-                        g.value.status = CartStatus::Merged {
-                            into: mine.value.cart.id.clone(),
-                        };
-                        let writes = vec![
-                            e.cart_write(&mine.value, Some(mine.version))?,
-                            e.cart_write(&g.value, Some(g.version))?,
-                        ];
-                        Ok((
-                            (mine.value, report),
-                            Changeset {
-                                docs: writes,
-                                ..Changeset::default()
-                            },
-                        ))
-                    }
-                }
-            },
-        )
-        .await
+                },
+            )
+            .await;
+        if let Ok((mine, _)) = &merged
+            && &mine.cart.id != guest
+        {
+            // The guest cart is closed (merged into the customer's): nothing starts from it.
+            e.forget_cart(guest);
+        }
+        merged
     }
 }
 

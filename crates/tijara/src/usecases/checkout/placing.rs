@@ -66,15 +66,15 @@ impl Tijara {
         client: Option<&str>,
     ) -> Result<Placed, TijaraError> {
         let mut draw = 0;
-        let carts: Vec<&CartId> = match &request.cart {
-            CheckoutCart::Stored { cart } => vec![cart],
-            CheckoutCart::Inline { .. } => Vec::new(),
+        let carts: &[CartId] = match &request.cart {
+            CheckoutCart::Stored { cart } => std::slice::from_ref(cart),
+            CheckoutCart::Inline { .. } => &[],
         };
         loop {
             let number = self.draw_order_number(self.now(), order_id, draw)?;
             let number = &number;
             let r = self
-                .mutate_carts("place_order", key, &request, &carts, || async move {
+                .mutate_carts("place_order", key, &request, carts, || async move {
                     self.place_step(request, address, order_id, method, token, client, number)
                         .await
                 })

@@ -163,7 +163,7 @@ impl Checkout<'_> {
             "set_cart_email",
             key,
             &(cart, email),
-            &[cart],
+            std::slice::from_ref(cart),
             || async move {
                 let mut doc = e.open_cart_for_change(cart).await?;
                 doc.value.email = Some(email.to_owned());

@@ -220,7 +220,7 @@ impl Checkout<'_> {
             "choose_shipping",
             key,
             &(cart, &address, seller, &selection),
-            &[cart],
+            std::slice::from_ref(cart),
             || async move {
                 let mut doc = e.open_cart_for_change(cart).await?;
                 let variants: Vec<VariantId> = doc
