@@ -16,6 +16,7 @@ pub struct Outage {
     down: AtomicBool,
     calls: AtomicU64,
     spared: std::sync::Mutex<Vec<DocKind>>,
+    refusal: std::sync::Mutex<Option<StorageError>>,
 }
 
 impl Outage {
@@ -26,6 +27,15 @@ impl Outage {
             down: AtomicBool::new(false),
             calls: AtomicU64::new(0),
             spared: std::sync::Mutex::new(Vec::new()),
+            refusal: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// The next commit fails with `error` and applies nothing, as a database refusing it
+    /// would (a stock guard, say); the commits after it go through.
+    pub fn refuse_next_commit(&self, error: StorageError) {
+        if let Ok(mut refusal) = self.refusal.lock() {
+            *refusal = Some(error);
         }
     }
 
@@ -79,6 +89,9 @@ impl Outage {
 impl Storage for Outage {
     async fn commit(&self, changes: Changeset) -> Result<CommitOutcome, StorageError> {
         self.check()?;
+        if let Some(error) = self.refusal.lock().ok().and_then(|mut r| r.take()) {
+            return Err(error);
+        }
         self.inner.commit(changes).await
     }
     async fn get(&self, kind: DocKind, id: &str) -> Result<Option<StoredDoc>, StorageError> {

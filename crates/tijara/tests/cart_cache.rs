@@ -308,6 +308,51 @@ async fn a_change_of_a_cart_this_engine_wrote_does_not_read_it_again() {
     );
 }
 
+/// A stock refusal by the database for a change that started from a remembered cart is
+/// judged again on the stored cart (an adapter may check stock before versions, and the lines
+/// refused may be ones another process has removed); without a remembered cart it is the
+/// answer.
+#[tokio::test]
+async fn a_stock_refusal_at_commit_is_judged_again_on_the_stored_cart() {
+    for carts in [1024, 0] {
+        let store = Arc::new(tijara_testkit::outage::Outage::new(Arc::new(
+            tijara_store_memory::MemoryStore::new(),
+        )));
+        let m = market_with(
+            store.clone(),
+            tijara::EngineConfig::default().with_cart_cache(carts),
+        );
+        let c = catalog(&m).await;
+        let e = &m.engine;
+        let cart = e
+            .carts()
+            .create_cart(None, None)
+            .await
+            .expect("cart")
+            .cart
+            .id;
+        e.carts()
+            .change_cart(&cart, add(&c.cushion, 1), None)
+            .await
+            .expect("first");
+        store.refuse_next_commit(tijara::ports::storage::StorageError::OutOfStock {
+            variant: c.bag.clone(),
+            requested: 1,
+            available: 0,
+        });
+        let got = e.carts().change_cart(&cart, add(&c.bag, 1), None).await;
+        if carts > 0 {
+            let doc = got.expect("judged again, accepted");
+            assert_eq!(doc.cart.quantity_of(&c.bag), 1);
+        } else {
+            assert!(
+                matches!(got, Err(TijaraError::OutOfStock { available: 0, .. })),
+                "{got:?}"
+            );
+        }
+    }
+}
+
 /// What one step of the property below does: engine 0 or 1 adds one unit of variant 0, 1 or 2
 /// (5, 2 and 10 in stock), or removes its line.
 #[derive(Debug, Clone)]
