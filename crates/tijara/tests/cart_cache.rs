@@ -205,34 +205,9 @@ async fn two_engines_on_one_memory_store() {
     two_engines_change_one_cart(&market_on(store.clone()), &market_on(store)).await;
 }
 
-/// A new SQLite file for one test (its name holds `tag`), deleted with its WAL files after.
-struct TempDb(std::path::PathBuf);
-
-impl TempDb {
-    fn new(tag: &str) -> TempDb {
-        TempDb(std::env::temp_dir().join(format!(
-            "tijara-cart-cache-{tag}-{}-{}.db",
-            std::process::id(),
-            chrono::Utc::now().timestamp_micros()
-        )))
-    }
-
-    fn url(&self) -> String {
-        format!("sqlite://{}", self.0.display())
-    }
-}
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_sqlx_stores_on_one_sqlite_file() {
-    let db = TempDb::new("sqlx");
+    let db = TempDb::new("cart-cache-sqlx");
     let a = tijara_store_sqlx::connect(&db.url()).await.expect("a");
     let b = tijara_store_sqlx::connect(&db.url()).await.expect("b");
     two_engines_change_one_cart(&market_on(a), &market_on(b)).await;
@@ -240,7 +215,7 @@ async fn two_sqlx_stores_on_one_sqlite_file() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_rusqlite_stores_on_one_file() {
-    let db = TempDb::new("rusqlite");
+    let db = TempDb::new("cart-cache-rusqlite");
     let url = db.url();
     let open = || tijara_store_sqlite::SqliteStore::connect(&url);
     let a = open().await.expect("a");
@@ -268,8 +243,12 @@ async fn two_stores_on_one_postgres_schema() {
     two_engines_change_one_cart(&market_on(Arc::new(a)), &market_on(Arc::new(b))).await;
 }
 
-/// The storage calls of one cart change, on an engine remembering `carts` carts.
-async fn calls_of_a_change(carts: usize) -> u64 {
+/// A market on the memory store through the testkit's `Outage` (which counts the storage
+/// calls and can refuse a commit), its engine remembering `carts` carts, with the catalog and
+/// a cart holding one cushion.
+async fn cart_on_outage(
+    carts: usize,
+) -> (Arc<tijara_testkit::outage::Outage>, Market, Catalog, CartId) {
     let store = Arc::new(tijara_testkit::outage::Outage::new(Arc::new(
         tijara_store_memory::MemoryStore::new(),
     )));
@@ -278,20 +257,28 @@ async fn calls_of_a_change(carts: usize) -> u64 {
         tijara::EngineConfig::default().with_cart_cache(carts),
     );
     let c = catalog(&m).await;
-    let e = &m.engine;
-    let cart = e
+    let cart = m
+        .engine
         .carts()
         .create_cart(None, None)
         .await
         .expect("cart")
         .cart
         .id;
-    e.carts()
+    m.engine
+        .carts()
         .change_cart(&cart, add(&c.cushion, 1), None)
         .await
         .expect("first");
+    (store, m, c, cart)
+}
+
+/// The storage calls of one cart change, on an engine remembering `carts` carts.
+async fn calls_of_a_change(carts: usize) -> u64 {
+    let (store, m, c, cart) = cart_on_outage(carts).await;
     let before = store.calls();
-    e.carts()
+    m.engine
+        .carts()
         .change_cart(&cart, add(&c.bag, 1), None)
         .await
         .expect("second");
@@ -315,26 +302,8 @@ async fn a_change_of_a_cart_this_engine_wrote_does_not_read_it_again() {
 #[tokio::test]
 async fn a_stock_refusal_at_commit_is_judged_again_on_the_stored_cart() {
     for carts in [1024, 0] {
-        let store = Arc::new(tijara_testkit::outage::Outage::new(Arc::new(
-            tijara_store_memory::MemoryStore::new(),
-        )));
-        let m = market_with(
-            store.clone(),
-            tijara::EngineConfig::default().with_cart_cache(carts),
-        );
-        let c = catalog(&m).await;
+        let (store, m, c, cart) = cart_on_outage(carts).await;
         let e = &m.engine;
-        let cart = e
-            .carts()
-            .create_cart(None, None)
-            .await
-            .expect("cart")
-            .cart
-            .id;
-        e.carts()
-            .change_cart(&cart, add(&c.cushion, 1), None)
-            .await
-            .expect("first");
         store.refuse_next_commit(tijara::ports::storage::StorageError::OutOfStock {
             variant: c.bag.clone(),
             requested: 1,

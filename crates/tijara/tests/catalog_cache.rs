@@ -256,34 +256,9 @@ async fn two_engines_on_one_memory_store() {
     reader_sees_every_change(&market_on(store.clone()), &market_on(store)).await;
 }
 
-/// A new SQLite file for one test (its name holds `tag`), deleted with its WAL files after.
-struct TempDb(std::path::PathBuf);
-
-impl TempDb {
-    fn new(tag: &str) -> TempDb {
-        TempDb(std::env::temp_dir().join(format!(
-            "tijara-catalog-cache-{tag}-{}-{}.db",
-            std::process::id(),
-            t0().timestamp()
-        )))
-    }
-
-    fn url(&self) -> String {
-        format!("sqlite://{}", self.0.display())
-    }
-}
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_stores_on_one_sqlite_file() {
-    let db = TempDb::new("sqlx");
+    let db = TempDb::new("catalog-cache-sqlx");
     let writer = tijara_store_sqlx::connect(&db.url())
         .await
         .expect("writer store");
@@ -295,7 +270,7 @@ async fn two_stores_on_one_sqlite_file() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_rusqlite_stores_on_one_file() {
-    let db = TempDb::new("rusqlite");
+    let db = TempDb::new("catalog-cache-rusqlite");
     let url = db.url();
     let open = || tijara_store_sqlite::SqliteStore::connect(&url);
     let writer = open().await.expect("writer store");

@@ -265,3 +265,28 @@ pub fn request(
         Lang::FR,
     )
 }
+
+/// A new SQLite file for one test (its name holds `tag`), deleted with its WAL files after.
+pub struct TempDb(std::path::PathBuf);
+
+impl TempDb {
+    pub fn new(tag: &str) -> TempDb {
+        TempDb(std::env::temp_dir().join(format!(
+            "tijara-{tag}-{}-{}.db",
+            std::process::id(),
+            Utc::now().timestamp_micros()
+        )))
+    }
+
+    pub fn url(&self) -> String {
+        format!("sqlite://{}", self.0.display())
+    }
+}
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
+        }
+    }
+}
