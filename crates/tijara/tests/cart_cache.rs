@@ -133,20 +133,24 @@ async fn two_engines_change_one_cart(a: &Market, b: &Market) {
         .await
         .expect("a's e-mail");
     assert_eq!(doc.shipping.len(), 2, "b's choices kept");
-    let placed = eb
-        .checkout()
-        .place_order(
-            PlaceOrderRequest::new(
-                CheckoutCart::Stored { cart: cart.clone() },
-                "amina@example.ma",
-                address(),
-                "cod",
-                Lang::FR,
-            ),
-            None,
-        )
-        .await
-        .expect("b places the order");
+    let place = |e: &tijara::Tijara| {
+        let (e, cart) = (e.clone(), cart.clone());
+        async move {
+            e.checkout()
+                .place_order(
+                    PlaceOrderRequest::new(
+                        CheckoutCart::Stored { cart },
+                        "amina@example.ma",
+                        address(),
+                        "cod",
+                        Lang::FR,
+                    ),
+                    None,
+                )
+                .await
+        }
+    };
+    let placed = place(eb).await.expect("b places the order");
     let lines: usize = placed
         .order
         .seller_orders
@@ -171,19 +175,7 @@ async fn two_engines_change_one_cart(a: &Market, b: &Market) {
         "sold at once (cash on delivery)"
     );
     // a still remembers the cart open: placing it again finds it closed, and nothing is sold.
-    let again = ea
-        .checkout()
-        .place_order(
-            PlaceOrderRequest::new(
-                CheckoutCart::Stored { cart: cart.clone() },
-                "amina@example.ma",
-                address(),
-                "cod",
-                Lang::FR,
-            ),
-            None,
-        )
-        .await;
+    let again = place(ea).await;
     assert!(
         matches!(again, Err(TijaraError::CartClosed { .. })),
         "{again:?}"
@@ -225,22 +217,9 @@ async fn two_rusqlite_stores_on_one_file() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_stores_on_one_postgres_schema() {
-    let Ok(url) = std::env::var("TIJARA_TEST_POSTGRES_URL") else {
-        eprintln!("TIJARA_TEST_POSTGRES_URL not set: skipped");
-        return;
-    };
-    let schema = format!(
-        "cart_cache_{}_{}",
-        std::process::id(),
-        chrono::Utc::now().timestamp_micros()
-    );
-    let a = tijara_store_sqlx::PostgresStore::connect_in_schema(&url, Some(&schema))
-        .await
-        .expect("a");
-    let b = tijara_store_sqlx::PostgresStore::connect_in_schema(&url, Some(&schema))
-        .await
-        .expect("b");
-    two_engines_change_one_cart(&market_on(Arc::new(a)), &market_on(Arc::new(b))).await;
+    if let Some((a, b)) = two_postgres_stores("cart_cache").await {
+        two_engines_change_one_cart(&market_on(a), &market_on(b)).await;
+    }
 }
 
 /// A market on the memory store through the testkit's `Outage` (which counts the storage

@@ -280,22 +280,9 @@ async fn two_rusqlite_stores_on_one_file() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_stores_on_one_postgres_schema() {
-    let Ok(url) = std::env::var("TIJARA_TEST_POSTGRES_URL") else {
-        eprintln!("TIJARA_TEST_POSTGRES_URL not set: skipped");
-        return;
-    };
-    let schema = format!(
-        "cache_{}_{}",
-        std::process::id(),
-        chrono::Utc::now().timestamp_micros()
-    );
-    let writer = tijara_store_sqlx::PostgresStore::connect_in_schema(&url, Some(&schema))
-        .await
-        .expect("writer store");
-    let reader = tijara_store_sqlx::PostgresStore::connect_in_schema(&url, Some(&schema))
-        .await
-        .expect("reader store");
-    reader_sees_every_change(&market_on(Arc::new(reader)), &market_on(Arc::new(writer))).await;
+    if let Some((writer, reader)) = two_postgres_stores("cache").await {
+        reader_sees_every_change(&market_on(reader), &market_on(writer)).await;
+    }
 }
 
 /// One product whose stored document no longer decodes: reading it with others fails

@@ -290,3 +290,26 @@ impl Drop for TempDb {
         }
     }
 }
+
+/// Two stores on one new PostgreSQL schema (its name starts with `tag`), as two processes
+/// would open it; `None` (the test is skipped, and says so) without `TIJARA_TEST_POSTGRES_URL`.
+pub async fn two_postgres_stores(
+    tag: &str,
+) -> Option<(
+    Arc<dyn tijara::ports::storage::Storage>,
+    Arc<dyn tijara::ports::storage::Storage>,
+)> {
+    let Ok(url) = std::env::var("TIJARA_TEST_POSTGRES_URL") else {
+        eprintln!("TIJARA_TEST_POSTGRES_URL not set: skipped");
+        return None;
+    };
+    let schema = format!(
+        "{tag}_{}_{}",
+        std::process::id(),
+        Utc::now().timestamp_micros()
+    );
+    let open = || tijara_store_sqlx::PostgresStore::connect_in_schema(&url, Some(&schema));
+    let a = open().await.expect("first store");
+    let b = open().await.expect("second store");
+    Some((Arc::new(a), Arc::new(b)))
+}
