@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
-use tijara_core::{CartId, Region};
+use tijara_core::Region;
 
 pub(crate) use crate::support::os_random;
 
@@ -251,6 +251,53 @@ impl TijaraBuilder {
                 search_index_checked: std::sync::atomic::AtomicBool::new(false),
             }),
         })
+    }
+}
+
+/// How the runs of one [`Tijara::mutate_carts`] call open their carts: the carts a run took
+/// as this engine remembered them, and whether the runs must read every cart from storage
+/// (after a refusal judged on remembered ones). One per call, so concurrent changes of the
+/// same cart do not mix their records.
+#[derive(Debug, Default)]
+pub(crate) struct CartReads {
+    remembered: std::sync::Mutex<Vec<String>>,
+    from_storage: std::sync::atomic::AtomicBool,
+}
+
+impl CartReads {
+    fn remembered(&self) -> std::sync::MutexGuard<'_, Vec<String>> {
+        self.remembered.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A new run of the step begins.
+    fn start_run(&self) {
+        self.remembered().clear();
+    }
+
+    /// Whether a run may take the cart from the engine's memory (not after a refusal).
+    pub(crate) fn may_remember(&self) -> bool {
+        !self.from_storage.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// This run took the cart `id` as the engine remembered it.
+    pub(crate) fn took_remembered(&self, id: &str) {
+        self.remembered().push(id.to_owned());
+    }
+
+    /// After a refusal: if this run took carts as remembered (and none was read again from
+    /// storage yet), forgets them and has the next run read every cart from storage: `true`
+    /// (run the step again).
+    fn read_again_from_storage(&self, cache: &cart_cache::CartCache) -> bool {
+        let taken = std::mem::take(&mut *self.remembered());
+        if taken.is_empty() || !self.may_remember() {
+            return false;
+        }
+        for id in &taken {
+            cache.forget(id);
+        }
+        self.from_storage
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        true
     }
 }
 
@@ -558,14 +605,16 @@ impl Tijara {
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<(T, Changeset), TijaraError>>,
     {
-        self.mutate_carts(scope, key, input, &[], step).await
+        self.mutate_carts(scope, key, input, &CartReads::default(), step)
+            .await
     }
 
-    /// [`Tijara::mutate`] for a step that starts from the carts `carts` as this engine last
-    /// committed them, when it remembers them ([`Tijara::open_cart_for_change`]): a refusal
-    /// (an engine error other than a storage failure, or stock refused by the database) while
-    /// one of them was remembered forgets them and runs the step once more from storage
-    /// (another process may have changed them); the refusal of that run is the answer.
+    /// [`Tijara::mutate`] for a step that opens its carts with
+    /// [`Tijara::open_cart_for_change`] through `reads`, which may give them as this engine
+    /// last committed them: a refusal of a run that did (an engine error that is neither a
+    /// storage failure nor temporary, or stock refused by the database) forgets those carts
+    /// and runs the step once more, reading every cart from storage (another process may have
+    /// changed them); the refusal of that run is the answer.
     ///
     /// Every mutation remembers the carts it committed (see `engine/cart_cache.rs`) and
     /// forgets those of a commit that conflicted, failed or was replayed.
@@ -574,7 +623,7 @@ impl Tijara {
         scope: &str,
         key: Option<&IdempotencyKey>,
         input: &I,
-        carts: &[CartId],
+        reads: &CartReads,
         mut step: F,
     ) -> Result<T, TijaraError>
     where
@@ -595,22 +644,17 @@ impl Tijara {
         };
         let cache = &self.inner.carts;
         let mut conflicts = 0;
-        // The step ran again from storage after a refusal judged on a remembered cart (once).
-        let mut retried_from_storage = false;
         loop {
-            // The step starts from the carts named that this engine remembers.
-            let remembered =
-                !retried_from_storage && carts.iter().any(|c| cache.contains(c.as_str()));
+            reads.start_run();
             let (answer, mut changes) = match step().await {
                 Ok(done) => done,
                 Err(e) => {
-                    if remembered && !matches!(e, TijaraError::Storage(_)) {
+                    if !matches!(e, TijaraError::Storage(_))
+                        && !e.is_temporary()
+                        && reads.read_again_from_storage(cache)
+                    {
                         // Refused on a cart as this engine last wrote it, which another
                         // process may have changed since: judged again on the stored cart.
-                        for c in carts {
-                            cache.forget(c.as_str());
-                        }
-                        retried_from_storage = true;
                         continue;
                     }
                     // A concurrent duplicate may have committed between the read above and
@@ -686,12 +730,7 @@ impl Tijara {
                     StorageError::OutOfStock { .. }
                     | StorageError::UnknownVariant(_)
                     | StorageError::UnknownReservation(_),
-                ) if remembered => {
-                    for c in carts {
-                        cache.forget(c.as_str());
-                    }
-                    retried_from_storage = true;
-                }
+                ) if reads.read_again_from_storage(cache) => {}
                 Err(e) => return Err(e.into()),
             }
         }
@@ -718,6 +757,33 @@ fn replay<T: DeserializeOwned>(
 #[cfg(test)]
 mod tests {
     use super::IdempotencyKey;
+
+    #[test]
+    fn a_call_reads_again_from_storage_once_and_only_after_taking_a_remembered_cart() {
+        use super::{CartReads, cart_cache::CartCache};
+        use std::sync::Arc;
+        let cache = CartCache::new(8);
+        cache.remember("a", 3, Arc::from("{}"));
+        let reads = CartReads::default();
+        reads.start_run();
+        assert!(
+            !reads.read_again_from_storage(&cache),
+            "a run that took nothing remembered is refused for good"
+        );
+        reads.start_run();
+        assert!(reads.may_remember());
+        reads.took_remembered("a");
+        assert!(reads.read_again_from_storage(&cache));
+        assert!(cache.get("a").is_none(), "what it took is forgotten");
+        assert!(!reads.may_remember(), "the next runs read storage");
+        reads.start_run();
+        assert!(!reads.read_again_from_storage(&cache), "once per call");
+        let other = CartReads::default();
+        assert!(
+            other.may_remember(),
+            "another call (of the same cart) is apart"
+        );
+    }
 
     #[test]
     fn a_stored_key_has_a_fixed_size_caller_part_whatever_the_caller_holds() {

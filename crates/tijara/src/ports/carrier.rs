@@ -368,7 +368,9 @@ pub trait Carrier: Send + Sync {
     /// - With a `cod_amount` (capability `cod`), each price is the plain price plus
     ///   [`Quote::cod_fee`], exactly (same check).
     /// - An empty list, not an error, when it does not serve the destination.
-    /// - Side-effect free: the engine calls it again whenever the cart changes.
+    /// - Side-effect free: the engine calls it again whenever the cart changes, and may call
+    ///   it more than once for one request (a change run again after a concurrent write, or
+    ///   after a refusal judged on a cart the engine remembered).
     async fn quote(&self, request: &QuoteRequest) -> Result<Vec<Quote>, CarrierError>;
 
     /// Creates a shipment.

@@ -1,7 +1,7 @@
 //! Carts: create, add, change, remove, coupons, merge at login, price.
 
 use crate::docs::{CartDoc, CartStatus, PromotionDoc};
-use crate::engine::{IdempotencyKey, Loaded, Tijara, Write, decode};
+use crate::engine::{CartReads, IdempotencyKey, Loaded, Tijara, Write, decode};
 use crate::error::TijaraError;
 use crate::ports::storage::{Changeset, DocKind};
 use std::collections::HashMap;
@@ -166,20 +166,29 @@ impl Tijara {
         ensure_open(doc, id)
     }
 
-    /// An open cart, for a step of [`Tijara::mutate_carts`] naming it that writes it back
-    /// with this version whenever it succeeds: as this engine last committed it if it
+    /// An open cart, for a step of [`Tijara::mutate_carts`] (with its `reads`) that writes it
+    /// back with this version whenever it succeeds: as this engine last committed it if it
     /// remembers it (a cart changed since by another process then fails the commit, and the
     /// step runs again from storage; a refusal is judged again on the stored cart), else read
     /// from storage.
     pub(crate) async fn open_cart_for_change(
         &self,
         id: &CartId,
+        reads: &CartReads,
     ) -> Result<Loaded<CartDoc>, TijaraError> {
-        let doc = match self.inner.carts.get(id.as_str()) {
-            Some((version, body)) => Loaded {
-                value: decode(DocKind::Cart, id.as_str(), &body)?,
-                version,
-            },
+        let remembered = if reads.may_remember() {
+            self.inner.carts.get(id.as_str())
+        } else {
+            None
+        };
+        let doc = match remembered {
+            Some((version, body)) => {
+                reads.took_remembered(id.as_str());
+                Loaded {
+                    value: decode(DocKind::Cart, id.as_str(), &body)?,
+                    version,
+                }
+            }
             None => self.load(DocKind::Cart, id.as_str()).await?,
         };
         ensure_open(doc, id)
@@ -214,49 +223,43 @@ impl Carts<'_> {
     ) -> Result<CartDoc, TijaraError> {
         let e = self.engine;
         let (change,) = (&change,);
-        e.mutate_carts(
-            "change_cart",
-            key,
-            &(id, &change),
-            std::slice::from_ref(id),
-            || async move {
-                let mut doc = e.open_cart_for_change(id).await?;
-                let limits = e.inner.region.cart_limits;
-                let cart = &mut doc.value.cart;
-                match &change {
-                    CartChange::Add { variant, quantity } => {
-                        let (catalog, stock) =
-                            e.snapshot_for(std::slice::from_ref(variant)).await?;
-                        cart.add(&catalog, variant, *quantity, &limits)?;
-                        check_available(stock.get(variant), variant, cart.quantity_of(variant))?;
-                    }
-                    CartChange::SetQuantity { variant, quantity } => {
-                        let before = cart.quantity_of(variant);
-                        cart.set_quantity(variant, *quantity, &limits)?;
-                        if *quantity > before {
-                            let stock = e.inner.storage.stock_levels(std::slice::from_ref(variant));
-                            let rows = stock.await?;
-                            let row = rows.iter().find(|r| &r.variant == variant);
-                            check_available(row, variant, *quantity)?;
-                        }
-                    }
-                    CartChange::Remove { variant } => cart.remove(variant)?,
-                    CartChange::AddCoupon { code } => cart.add_coupon(code, &limits)?,
-                    CartChange::RemoveCoupon { code } => {
-                        cart.remove_coupon(code);
+        let reads = &CartReads::default();
+        e.mutate_carts("change_cart", key, &(id, &change), reads, || async move {
+            let mut doc = e.open_cart_for_change(id, reads).await?;
+            let limits = e.inner.region.cart_limits;
+            let cart = &mut doc.value.cart;
+            match &change {
+                CartChange::Add { variant, quantity } => {
+                    let (catalog, stock) = e.snapshot_for(std::slice::from_ref(variant)).await?;
+                    cart.add(&catalog, variant, *quantity, &limits)?;
+                    check_available(stock.get(variant), variant, cart.quantity_of(variant))?;
+                }
+                CartChange::SetQuantity { variant, quantity } => {
+                    let before = cart.quantity_of(variant);
+                    cart.set_quantity(variant, *quantity, &limits)?;
+                    if *quantity > before {
+                        let stock = e.inner.storage.stock_levels(std::slice::from_ref(variant));
+                        let rows = stock.await?;
+                        let row = rows.iter().find(|r| &r.variant == variant);
+                        check_available(row, variant, *quantity)?;
                     }
                 }
-                e.prune_shipping(&mut doc.value).await?;
-                let w = e.cart_write(&doc.value, Some(doc.version))?;
-                Ok((
-                    doc.value,
-                    Changeset {
-                        docs: vec![w],
-                        ..Changeset::default()
-                    },
-                ))
-            },
-        )
+                CartChange::Remove { variant } => cart.remove(variant)?,
+                CartChange::AddCoupon { code } => cart.add_coupon(code, &limits)?,
+                CartChange::RemoveCoupon { code } => {
+                    cart.remove_coupon(code);
+                }
+            }
+            e.prune_shipping(&mut doc.value).await?;
+            let w = e.cart_write(&doc.value, Some(doc.version))?;
+            Ok((
+                doc.value,
+                Changeset {
+                    docs: vec![w],
+                    ..Changeset::default()
+                },
+            ))
+        })
         .await
     }
 }

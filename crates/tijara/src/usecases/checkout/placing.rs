@@ -66,22 +66,23 @@ impl Tijara {
         client: Option<&str>,
     ) -> Result<Placed, TijaraError> {
         let mut draw = 0;
-        let carts: &[CartId] = match &request.cart {
-            CheckoutCart::Stored { cart } => std::slice::from_ref(cart),
-            CheckoutCart::Inline { .. } => &[],
-        };
+        let reads = &crate::engine::CartReads::default();
         loop {
             let number = self.draw_order_number(self.now(), order_id, draw)?;
             let number = &number;
             let r = self
-                .mutate_carts("place_order", key, &request, carts, || async move {
-                    self.place_step(request, address, order_id, method, token, client, number)
-                        .await
+                .mutate_carts("place_order", key, &request, reads, || async move {
+                    self.place_step(
+                        request, address, order_id, method, token, client, number, reads,
+                    )
+                    .await
                 })
                 .await;
-            if r.is_ok() {
+            if r.is_ok()
+                && let CheckoutCart::Stored { cart } = &request.cart
+            {
                 // The cart is closed now: nothing more starts from it.
-                carts.iter().for_each(|c| self.forget_cart(c));
+                self.forget_cart(cart);
             }
             match r {
                 Err(TijaraError::Storage(crate::ports::storage::StorageError::KeyTaken {
@@ -159,6 +160,7 @@ impl Tijara {
         token: &str,
         client: Option<&str>,
         number: &OrderNumber,
+        reads: &crate::engine::CartReads,
     ) -> Result<(Placed, Changeset), TijaraError> {
         self.check_unpaid_limits(&request.email, client, method)
             .await?;
@@ -168,7 +170,7 @@ impl Tijara {
         // 1. The cart.
         let (mut cart_doc, cart_version) = match &request.cart {
             CheckoutCart::Stored { cart } => {
-                let d = self.open_cart_for_change(cart).await?;
+                let d = self.open_cart_for_change(cart, reads).await?;
                 (d.value, Some(d.version))
             }
             CheckoutCart::Inline {

@@ -159,13 +159,14 @@ impl Checkout<'_> {
         let e = self.engine;
         let email = email.trim();
         check_email(email)?;
+        let reads = &crate::engine::CartReads::default();
         e.mutate_carts(
             "set_cart_email",
             key,
             &(cart, email),
-            std::slice::from_ref(cart),
+            reads,
             || async move {
-                let mut doc = e.open_cart_for_change(cart).await?;
+                let mut doc = e.open_cart_for_change(cart, reads).await?;
                 doc.value.email = Some(email.to_owned());
                 let w = e.cart_write(&doc.value, Some(doc.version))?;
                 Ok((

@@ -216,13 +216,14 @@ impl Checkout<'_> {
         let e = self.engine;
         let address = e.checkout_address(&address)?;
         let (address, selection) = (address.as_address(), &selection);
+        let reads = &crate::engine::CartReads::default();
         e.mutate_carts(
             "choose_shipping",
             key,
             &(cart, &address, seller, &selection),
-            std::slice::from_ref(cart),
+            reads,
             || async move {
-                let mut doc = e.open_cart_for_change(cart).await?;
+                let mut doc = e.open_cart_for_change(cart, reads).await?;
                 let variants: Vec<VariantId> = doc
                     .value
                     .cart
