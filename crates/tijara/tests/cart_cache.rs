@@ -12,10 +12,23 @@ use common::*;
 use proptest::prelude::*;
 use std::sync::Arc;
 use tijara::TijaraError;
+use tijara::docs::CartDoc;
 use tijara::ports::storage::Storage;
 use tijara::usecases::cart::CartChange;
 use tijara::usecases::checkout::{CheckoutCart, PlaceOrderRequest, ShippingSelection};
 use tijara_core::{CartId, Lang, VariantId};
+
+/// `change` made by `e` on `cart`, which must be accepted (`what` names it on failure).
+async fn changed(e: &tijara::Tijara, cart: &CartId, change: CartChange, what: &str) -> CartDoc {
+    e.carts().change_cart(cart, change, None).await.expect(what)
+}
+
+fn set(v: &VariantId, quantity: u32) -> CartChange {
+    CartChange::SetQuantity {
+        variant: v.clone(),
+        quantity,
+    }
+}
 
 fn add(v: &VariantId, quantity: u32) -> CartChange {
     CartChange::Add {
@@ -35,27 +48,11 @@ async fn quantities(m: &Market, cart: &CartId, variants: &[&VariantId]) -> Vec<u
 async fn two_engines_change_one_cart(a: &Market, b: &Market) {
     let c = catalog(a).await;
     let (ea, eb) = (&a.engine, &b.engine);
-    let cart = ea
-        .carts()
-        .create_cart(None, None)
-        .await
-        .expect("cart")
-        .cart
-        .id;
-    ea.carts()
-        .change_cart(&cart, add(&c.cushion, 1), None)
-        .await
-        .expect("a adds the cushion");
+    let cart = new_cart(ea).await;
+    changed(ea, &cart, add(&c.cushion, 1), "a adds the cushion").await;
     // b changes the cart behind a's back; a's next change must keep b's line.
-    eb.carts()
-        .change_cart(&cart, add(&c.bracelet, 1), None)
-        .await
-        .expect("b adds the bracelet");
-    let doc = ea
-        .carts()
-        .change_cart(&cart, add(&c.bag, 1), None)
-        .await
-        .expect("a adds the bag");
+    changed(eb, &cart, add(&c.bracelet, 1), "b adds the bracelet").await;
+    let doc = changed(ea, &cart, add(&c.bag, 1), "a adds the bag").await;
     let all = [&c.cushion, &c.bracelet, &c.bag];
     assert_eq!(
         all.map(|v| doc.cart.quantity_of(v)),
@@ -65,33 +62,15 @@ async fn two_engines_change_one_cart(a: &Market, b: &Market) {
     assert_eq!(quantities(b, &cart, &all).await, [1, 1, 1], "stored");
     // Two bags (all there are) as a last wrote them; b takes one out; a adds one: refused on
     // what a remembers (3 > 2), accepted on the cart as it is (2).
-    ea.carts()
-        .change_cart(
-            &cart,
-            CartChange::SetQuantity {
-                variant: c.bag.clone(),
-                quantity: 2,
-            },
-            None,
-        )
-        .await
-        .expect("a: two bags");
-    eb.carts()
-        .change_cart(
-            &cart,
-            CartChange::SetQuantity {
-                variant: c.bag.clone(),
-                quantity: 1,
-            },
-            None,
-        )
-        .await
-        .expect("b: one bag");
-    let doc = ea
-        .carts()
-        .change_cart(&cart, add(&c.bag, 1), None)
-        .await
-        .expect("judged on the cart as it is, not as a remembered it");
+    changed(ea, &cart, set(&c.bag, 2), "a: two bags").await;
+    changed(eb, &cart, set(&c.bag, 1), "b: one bag").await;
+    let doc = changed(
+        ea,
+        &cart,
+        add(&c.bag, 1),
+        "judged on the cart as it is, not as a remembered it",
+    )
+    .await;
     assert_eq!(doc.cart.quantity_of(&c.bag), 2);
     // A real refusal is still one, after the retry from storage.
     let over = ea.carts().change_cart(&cart, add(&c.bag, 1), None).await;
@@ -236,19 +215,8 @@ async fn cart_on_outage(
         tijara::EngineConfig::default().with_cart_cache(carts),
     );
     let c = catalog(&m).await;
-    let cart = m
-        .engine
-        .carts()
-        .create_cart(None, None)
-        .await
-        .expect("cart")
-        .cart
-        .id;
-    m.engine
-        .carts()
-        .change_cart(&cart, add(&c.cushion, 1), None)
-        .await
-        .expect("first");
+    let cart = new_cart(&m.engine).await;
+    changed(&m.engine, &cart, add(&c.cushion, 1), "first").await;
     (store, m, c, cart)
 }
 
@@ -256,11 +224,7 @@ async fn cart_on_outage(
 async fn calls_of_a_change(carts: usize) -> u64 {
     let (store, m, c, cart) = cart_on_outage(carts).await;
     let before = store.calls();
-    m.engine
-        .carts()
-        .change_cart(&cart, add(&c.bag, 1), None)
-        .await
-        .expect("second");
+    changed(&m.engine, &cart, add(&c.bag, 1), "second").await;
     store.calls() - before
 }
 
@@ -330,7 +294,7 @@ proptest! {
             let c = catalog(&markets[0]).await;
             let variants = [&c.cushion, &c.bag, &c.bracelet];
             let stock = [5u32, 2, 10];
-            let cart = markets[0].engine.carts().create_cart(None, None).await.expect("cart").cart.id;
+            let cart = new_cart(&markets[0].engine).await;
             let mut model = [0u32; 3];
             for s in steps {
                 let (e, v, change) = match s {

@@ -313,3 +313,13 @@ pub async fn two_postgres_stores(
     let b = open().await.expect("second store");
     Some((Arc::new(a), Arc::new(b)))
 }
+
+/// A new empty guest cart of `e`.
+pub async fn new_cart(e: &Tijara) -> CartId {
+    e.carts()
+        .create_cart(None, None)
+        .await
+        .expect("cart")
+        .cart
+        .id
+}

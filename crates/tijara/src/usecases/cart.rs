@@ -295,82 +295,80 @@ impl Carts<'_> {
         key: Option<&IdempotencyKey>,
     ) -> Result<(CartDoc, MergeReport), TijaraError> {
         let e = self.engine;
-        let merged = e
-            .mutate(
-                "merge_cart_at_login",
-                key,
-                &(guest, customer),
-                || async move {
-                    let mut g = e.open_cart(guest).await?;
-                    if g.value
-                        .cart
-                        .customer
-                        .as_ref()
-                        .is_some_and(|c| c != customer)
-                    {
-                        return Err(TijaraError::CartNotYours {
-                            cart: guest.clone(),
-                        });
+        e.mutate(
+            "merge_cart_at_login",
+            key,
+            &(guest, customer),
+            || async move {
+                let mut g = e.open_cart(guest).await?;
+                if g.value
+                    .cart
+                    .customer
+                    .as_ref()
+                    .is_some_and(|c| c != customer)
+                {
+                    return Err(TijaraError::CartNotYours {
+                        cart: guest.clone(),
+                    });
+                }
+                let existing = e
+                    .load_by_key::<CartDoc>(DocKind::Cart, &format!("customer:{customer}"))
+                    .await?;
+                match existing {
+                    Some((mine_id, _)) if mine_id == guest.as_str() => {
+                        Ok(((g.value, MergeReport::default()), Changeset::default()))
                     }
-                    let existing = e
-                        .load_by_key::<CartDoc>(DocKind::Cart, &format!("customer:{customer}"))
-                        .await?;
-                    match existing {
-                        Some((mine_id, _)) if mine_id == guest.as_str() => {
-                            Ok(((g.value, MergeReport::default()), Changeset::default()))
-                        }
-                        None => {
-                            g.value.cart.customer = Some(customer.clone());
-                            let w = e.cart_write(&g.value, Some(g.version))?;
-                            Ok((
-                                (g.value, MergeReport::default()),
-                                Changeset {
-                                    docs: vec![w],
-                                    ..Changeset::default()
-                                },
-                            ))
-                        }
-                        Some((_, mut mine)) => {
-                            let variants: Vec<VariantId> = g
-                                .value
-                                .cart
-                                .lines()
-                                .iter()
-                                .chain(mine.value.cart.lines())
-                                .map(|l| l.variant_id.clone())
-                                .collect();
-                            let (catalog, _) = e.snapshot_for(&variants).await?;
-                            let report = mine.value.cart.merge_from(
-                                g.value.cart.clone(),
-                                &catalog,
-                                &e.inner.region.cart_limits,
-                            );
-                            g.value.status = CartStatus::Merged {
-                                into: mine.value.cart.id.clone(),
-                            };
-                            let writes = vec![
-                                e.cart_write(&mine.value, Some(mine.version))?,
-                                e.cart_write(&g.value, Some(g.version))?,
-                            ];
-                            Ok((
-                                (mine.value, report),
-                                Changeset {
-                                    docs: writes,
-                                    ..Changeset::default()
-                                },
-                            ))
-                        }
+                    None => {
+                        g.value.cart.customer = Some(customer.clone());
+                        let w = e.cart_write(&g.value, Some(g.version))?;
+                        Ok((
+                            (g.value, MergeReport::default()),
+                            Changeset {
+                                docs: vec![w],
+                                ..Changeset::default()
+                            },
+                        ))
                     }
-                },
-            )
-            .await;
-        if let Ok((mine, _)) = &merged
-            && &mine.cart.id != guest
-        {
-            // The guest cart is closed (merged into the customer's): nothing starts from it.
-            e.forget_cart(guest);
-        }
-        merged
+                    Some((_, mut mine)) => {
+                        let variants: Vec<VariantId> = g
+                            .value
+                            .cart
+                            .lines()
+                            .iter()
+                            .chain(mine.value.cart.lines())
+                            .map(|l| l.variant_id.clone())
+                            .collect();
+                        let (catalog, _) = e.snapshot_for(&variants).await?;
+                        let report = mine.value.cart.merge_from(
+                            g.value.cart.clone(),
+                            &catalog,
+                            &e.inner.region.cart_limits,
+                        );
+                        g.value.status = CartStatus::Merged {
+                            into: mine.value.cart.id.clone(),
+                        };
+                        let writes = vec![
+                            e.cart_write(&mine.value, Some(mine.version))?,
+                            e.cart_write(&g.value, Some(g.version))?,
+                        ];
+                        Ok((
+                            (mine.value, report),
+                            Changeset {
+                                docs: writes,
+                                ..Changeset::default()
+                            },
+                        ))
+                    }
+                }
+            },
+        )
+        .await
+        // The guest cart merged into the customer's is closed: nothing starts from it.
+        .inspect(|(mine, _)| {
+            if &mine.cart.id != guest {
+                e.forget_cart(guest);
+            }
+        })
     }
 }
 
