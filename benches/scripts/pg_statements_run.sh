@@ -7,8 +7,10 @@
 #
 # Needs pg_stat_statements loaded (shared_preload_libraries = 'pg_stat_statements', a restart,
 # then CREATE EXTENSION pg_stat_statements in the database `postgres`). Environment:
-# BENCH_POSTGRES_URL (postgres://postgres@127.0.0.1:5432), the server for the runs, and
-# STATS_URL (the same, database postgres), where the statistics are read.
+# BENCH_POSTGRES_URL (postgres://postgres@127.0.0.1:5432), the server for the runs,
+# STATS_URL (the same, database postgres), where the statistics are read, and STATS_TOP (0): that
+# many statements, the costliest first, each with its calls, execution ms and shared buffers per
+# order (and per call).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../.." && pwd)"
 pg="${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432}"
@@ -21,5 +23,14 @@ for bin in "$@"; do
   per=$(psql "$stats" -Atc "select round(sum(calls)::numeric/$orders,1), \
     round((sum(calls) filter (where query ilike 'BEGIN%'))::numeric/$orders,2) \
     from pg_stat_statements where query not ilike '%pg_stat%' and query not ilike '%DATABASE%'")
+  if [ "${STATS_TOP:-0}" -gt 0 ]; then
+    psql "$stats" -Atc "select round(calls::numeric/$orders,2) || ' calls, ' || \
+      round(total_exec_time::numeric/$orders,3) || ' ms, ' || \
+      round((shared_blks_hit+shared_blks_read)::numeric/$orders,1) || ' buffers (' || \
+      round((shared_blks_hit+shared_blks_read)::numeric/greatest(calls,1),1) || ' a call): ' || \
+      left(regexp_replace(query, '\s+', ' ', 'g'), 70) from pg_stat_statements \
+      where query not ilike '%pg_stat%' and query not ilike '%DATABASE%' \
+      order by total_exec_time desc limit ${STATS_TOP}" | sed 's/^/    /'
+  fi
   echo "$(basename "$bin") $(echo "$out" | sed -E 's/c= 8: ([0-9.]+) checkouts.*server CPU ([0-9.]+) ms.*PostgreSQL CPU ([0-9.]+) ms.*/\1\/s server \2 pg \3/') orders $orders statements|transactions per order ${per/|/ }"
 done

@@ -593,6 +593,7 @@ const INSERT_FOLDED_PG: &str = "WITH d AS (INSERT INTO docs (kind, id, version, 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::common::LIST_BY_OWNER;
     use tijara_core::{OrderId, ProductId, VariantId};
 
     fn variant(s: &str) -> VariantId {
@@ -994,6 +995,69 @@ mod tests {
             3,
             "a short reservation falls back once"
         );
+        drop_schema(&store, &schema).await;
+    }
+
+    /// On a PostgreSQL server: a listing by owner walks the owners' primary key even in the plan
+    /// a pooled connection keeps from its first executions on a new shop's small tables (a
+    /// generic plan, forced here: statistics never gathered, five sellers owning 200 orders).
+    /// With the b-tree index by document that plan walked every order's owner rows in id order
+    /// and filtered them by owner, and kept doing so as the orders grew.
+    #[tokio::test]
+    async fn a_listing_by_owner_walks_the_primary_key_on_a_new_shop() {
+        let Some((store, schema)) = scratch("plan").await else {
+            return;
+        };
+        let orders = (0..200)
+            .map(|i| {
+                let mut w = write(DocKind::Order, &format!("ord-{i:03}"), None);
+                w.owners = vec![format!("seller:s{}", i % 5)];
+                w
+            })
+            .collect();
+        store
+            .commit(Changeset {
+                docs: orders,
+                ..Changeset::default()
+            })
+            .await
+            .unwrap_or_else(|e| panic!("orders: {e}"));
+        let mut conn = store
+            .pool
+            .acquire()
+            .await
+            .unwrap_or_else(|e| panic!("a connection: {e}"));
+        for sql in [
+            "SET plan_cache_mode = force_generic_plan".to_owned(),
+            format!("PREPARE by_owner (text, text, text, bigint) AS {LIST_BY_OWNER}"),
+        ] {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&mut *conn)
+                .await
+                .unwrap_or_else(|e| panic!("prepare: {e}"));
+        }
+        let plan: Vec<String> =
+            sqlx::query_scalar("EXPLAIN EXECUTE by_owner ('order', 'unpaid-email:new', '', 101)")
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap_or_else(|e| panic!("explain: {e}"));
+        let plan = plan.join("\n");
+        assert!(
+            plan.contains("doc_owners_pkey") && !plan.contains("doc_owners_by_doc"),
+            "the listing's plan: {plan}"
+        );
+        let page = store
+            .list(&ListQuery::new(DocKind::Order, 50).owner("seller:s1"))
+            .await
+            .unwrap_or_else(|e| panic!("list: {e}"));
+        let ids: Vec<&str> = page.iter().map(|d| d.id.as_str()).collect();
+        let expected: Vec<String> = (0..200)
+            .filter(|i| i % 5 == 1)
+            .map(|i| format!("ord-{i:03}"))
+            .take(50)
+            .collect();
+        assert_eq!(ids, expected, "the seller's first page, in id order");
+        drop(conn);
         drop_schema(&store, &schema).await;
     }
 }

@@ -298,10 +298,7 @@ macro_rules! sql_store {
                 let after = query.after.as_deref().unwrap_or("");
                 let limit = i64::from(query.limit.clamp(1, 1000));
                 let rows = match &query.owner {
-                    Some(o) => sqlx::query(
-                        "SELECT d.id, d.version, d.body FROM doc_owners o JOIN docs d ON d.kind = o.kind AND d.id = o.id \
-                         WHERE o.kind = $1 AND o.owner = $2 AND o.id > $3 ORDER BY o.id LIMIT $4",
-                    )
+                    Some(o) => sqlx::query(crate::common::LIST_BY_OWNER)
                     .bind(kind.as_str())
                     .bind(o)
                     .bind(after)
