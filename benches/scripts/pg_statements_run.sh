@@ -23,7 +23,7 @@ for bin in "$@"; do
   per=$(psql "$stats" -Atc "select round(sum(calls)::numeric/$orders,1), \
     round((sum(calls) filter (where query ilike 'BEGIN%'))::numeric/$orders,2) \
     from pg_stat_statements where query not ilike '%pg_stat%' and query not ilike '%DATABASE%'")
-  if [ "${STATS_TOP:-0}" -gt 0 ]; then
+  if [[ "${STATS_TOP:-0}" =~ ^[1-9][0-9]*$ ]]; then
     psql "$stats" -Atc "select round(calls::numeric/$orders,2) || ' calls, ' || \
       round(total_exec_time::numeric/$orders,3) || ' ms, ' || \
       round((shared_blks_hit+shared_blks_read)::numeric/$orders,1) || ' buffers (' || \

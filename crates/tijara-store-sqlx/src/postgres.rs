@@ -998,13 +998,15 @@ mod tests {
         drop_schema(&store, &schema).await;
     }
 
-    /// On a PostgreSQL server: a listing by owner walks the owners' primary key even in the plan
-    /// a pooled connection keeps from its first executions on a new shop's small tables (a
-    /// generic plan, forced here: statistics never gathered, five sellers owning 200 orders).
-    /// With the b-tree index by document that plan walked every order's owner rows in id order
-    /// and filtered them by owner, and kept doing so as the orders grew.
+    /// On a PostgreSQL server: in the plans a pooled connection keeps from its first executions
+    /// on a new shop's small tables (generic plans, forced here; statistics never gathered; five
+    /// sellers owning 200 orders), a listing by owner takes the owners' primary key range, and
+    /// the removal of a document's owner rows takes the index by document bounded by id and kind.
+    /// With that index led by kind (before migration `20261205120001_owners_by_doc_id_first`),
+    /// the listing walked every order's owner rows in id order; with a hash index on id, the
+    /// removal walked the primary key's whole `kind` range.
     #[tokio::test]
-    async fn a_listing_by_owner_walks_the_primary_key_on_a_new_shop() {
+    async fn owner_rows_are_listed_and_removed_through_bounded_ranges_on_a_new_shop() {
         let Some((store, schema)) = scratch("plan").await else {
             return;
         };
@@ -1027,25 +1029,64 @@ mod tests {
             .acquire()
             .await
             .unwrap_or_else(|e| panic!("a connection: {e}"));
-        for sql in [
-            "SET plan_cache_mode = force_generic_plan".to_owned(),
-            format!("PREPARE by_owner (text, text, text, bigint) AS {LIST_BY_OWNER}"),
-        ] {
-            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        let mut plan_of = async |types: &str, sql: &str, args: &str| -> String {
+            for statement in [
+                "SET plan_cache_mode = force_generic_plan".to_owned(),
+                format!("PREPARE plan_check {types} AS {sql}"),
+            ] {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
+                    .execute(&mut *conn)
+                    .await
+                    .unwrap_or_else(|e| panic!("prepare {sql}: {e}"));
+            }
+            let plan: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "EXPLAIN EXECUTE plan_check {args}"
+            )))
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap_or_else(|e| panic!("explain {sql}: {e}"));
+            sqlx::raw_sql("DEALLOCATE plan_check; RESET plan_cache_mode")
                 .execute(&mut *conn)
                 .await
-                .unwrap_or_else(|e| panic!("prepare: {e}"));
-        }
-        let plan: Vec<String> =
-            sqlx::query_scalar("EXPLAIN EXECUTE by_owner ('order', 'unpaid-email:new', '', 101)")
-                .fetch_all(&mut *conn)
-                .await
-                .unwrap_or_else(|e| panic!("explain: {e}"));
-        let plan = plan.join("\n");
+                .unwrap_or_else(|e| panic!("deallocate: {e}"));
+            plan.join("\n")
+        };
+        let listing = plan_of(
+            "(text, text, text, bigint)",
+            LIST_BY_OWNER,
+            "('order', 'unpaid-email:new', '', 101)",
+        )
+        .await;
         assert!(
-            plan.contains("doc_owners_pkey") && !plan.contains("doc_owners_by_doc"),
-            "the listing's plan: {plan}"
+            listing.contains("using doc_owners_pkey on doc_owners o")
+                && listing.contains("Index Cond: ((kind = $1) AND (owner = $2) AND (id > $3))")
+                && !listing.contains("doc_owners_by_doc"),
+            "the listing's plan: {listing}"
         );
+        let removal = plan_of(
+            "(text, text)",
+            "DELETE FROM doc_owners WHERE kind = $1 AND id = $2",
+            "('order', 'ord-001')",
+        )
+        .await;
+        assert!(
+            removal.contains("using doc_owners_by_doc on doc_owners")
+                && removal.contains("Index Cond: ((id = $2) AND (kind = $1))"),
+            "a deleted document's owner rows: {removal}"
+        );
+        let rewrite = plan_of(
+            "(text, text, text, bigint)",
+            crate::common::UPDATE_DOC_PG,
+            "('order', 'ord-001', '{}', 1)",
+        )
+        .await;
+        assert!(
+            rewrite.contains("using doc_owners_by_doc on doc_owners")
+                && !rewrite.contains("doc_owners_pkey"),
+            "a rewritten document's owner rows: {rewrite}"
+        );
+        drop(conn);
+        // The store's own listing (custom plans, another connection): a seller's first page.
         let page = store
             .list(&ListQuery::new(DocKind::Order, 50).owner("seller:s1"))
             .await
@@ -1057,7 +1098,6 @@ mod tests {
             .take(50)
             .collect();
         assert_eq!(ids, expected, "the seller's first page, in id order");
-        drop(conn);
         drop_schema(&store, &schema).await;
     }
 }

@@ -251,9 +251,9 @@ pub(crate) use tx::sql_tx;
 
 /// One page of the documents of a kind an owner holds, by id: `$1` kind, `$2` owner, `$3` the
 /// last id of the previous page (`''` for the first), `$4` the page's size. The owners table's
-/// primary key `(kind, owner, id)` gives the page in order; on PostgreSQL it is the only ordered
-/// path (the index by document is a hash index, migration `20261205120001_owners_by_doc_hash`),
-/// so no plan, however old its statistics, walks every document's owner rows instead.
+/// primary key `(kind, owner, id)` gives the page in order. On PostgreSQL the index by document
+/// is led by id (migration `20261205120001_owners_by_doc_id_first`), so a plan made before any
+/// statistics does not walk every document's owner rows of the kind in id order instead.
 pub(crate) const LIST_BY_OWNER: &str = "SELECT d.id, d.version, d.body FROM doc_owners o \
      JOIN docs d ON d.kind = o.kind AND d.id = o.id \
      WHERE o.kind = $1 AND o.owner = $2 AND o.id > $3 ORDER BY o.id LIMIT $4";
