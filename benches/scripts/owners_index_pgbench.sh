@@ -1,7 +1,7 @@
 #!/bin/bash
 # The owners' index by document led by kind, (kind, id), or by id, (id, kind), in steady state
 # (issue 15, step 16): two copies of an owners table of 400,000 rows (100,000 orders of four
-# owners), analyzed, in a new database `tjbench`; pgbench runs what a checkout does to it (six
+# owners), vacuumed and analyzed, in a new database `tjbench`; pgbench runs what a checkout does to it (six
 # owner rows inserted for a new order, an order's rows deleted by id, the unpaid-order listing)
 # on one then the other, ROUNDS times (default 4; each round swaps which goes first), 6 s each at c = 2 with
 # synchronous_commit off (no fsync in the figure), and prints PostgreSQL's CPU per transaction
@@ -10,11 +10,11 @@
 #   benches/scripts/owners_index_pgbench.sh          (PG: postgres://postgres@127.0.0.1:5432)
 set -euo pipefail
 pg="${PG:-postgres://postgres@127.0.0.1:5432}"
-pgbench="$(ls /usr/lib/postgresql/*/bin/pgbench | tail -1)"
+pgbench="$(command -v pgbench || ls /usr/lib/postgresql/*/bin/pgbench | sort -V | tail -1)"
 dir="$(mktemp -d /tmp/tijara-owners-bench.XXXXXX)"
 trap 'rm -rf "$dir"; psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS tjbench" >/dev/null 2>&1 || true' EXIT
 psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS tjbench" -c "CREATE DATABASE tjbench" >/dev/null
-psql "$pg/tjbench" -q <<'SQL'
+psql "$pg/tjbench" -q -v ON_ERROR_STOP=1 <<'SQL'
 create table ob (kind text not null, owner text not null, id text not null, primary key (kind, owner, id));
 create index ob_by_doc on ob (kind, id);
 create table oh (kind text not null, owner text not null, id text not null, primary key (kind, owner, id));
@@ -23,8 +23,9 @@ insert into ob select 'order', o, 'ord_' || lpad(i::text, 9, '0') from generate_
   unnest(array['seller:' || (i % 5), 'seller-work:' || (i % 5), 'guest-email:' || md5(i::text), 'unpaid-email:' || md5(i::text)]) o;
 insert into oh select * from ob;
 create sequence s start 200000;
-analyze;
+vacuum analyze;
 SQL
+sleep 1
 for t in ob oh; do cat > "$dir/$t.sql" <<SQL
 \set r random(1, 100000)
 BEGIN;
@@ -42,8 +43,11 @@ for round in $(seq 1 "${ROUNDS:-4}"); do
   order="oh ob"; [ $((round % 2)) = 0 ] && order="ob oh"
   for t in $order; do
     c1=$(cpu)
-    n=$(PGOPTIONS="-c synchronous_commit=off" "$pgbench" "$pg/tjbench" -n -M prepared -c 2 -T 6 -f "$dir/$t.sql" 2>&1 \
-      | awk '/actually processed/ {print $NF}')
+    if ! PGOPTIONS="-c synchronous_commit=off" "$pgbench" "$pg/tjbench" -n -M prepared -c 2 -T 6 \
+      -f "$dir/$t.sql" >"$dir/out" 2>&1; then
+      cat "$dir/out" >&2; exit 1
+    fi
+    n=$(awk '/actually processed/ {print $NF}' "$dir/out")
     sleep 1 # the postmaster reaps pgbench's backends, adding their CPU to its children's
     c2=$(cpu)
     label=$([ "$t" = oh ] && echo "(id, kind)" || echo "(kind, id)")

@@ -11,8 +11,12 @@
 -- order only by a walk of the whole index, which the planner does not prefer to the primary
 -- key's range. (A hash index on id was measured and not kept: without statistics the planner
 -- then deleted a document's owner rows through the primary key's whole `kind` range.) The
--- new index is built before the old one is dropped, so reads go on during the build and the
--- exclusive lock is brief (docs/operations.md, Upgrades).
+-- new index is built before the old one is dropped, so reads go on during the build (writes to
+-- doc_owners wait); the swap then takes an exclusive lock, which first waits for every open
+-- transaction that touched doc_owners (a pg_dump included) while reads and writes queue behind
+-- it. So that the upgrade fails and rolls back rather than stalls the shop, it gives up after
+-- 10 s of waiting for a lock (docs/operations.md, Upgrades).
+SET LOCAL lock_timeout = '10s';
 CREATE INDEX doc_owners_by_doc_id ON doc_owners (id, kind);
 DROP INDEX doc_owners_by_doc;
 ALTER INDEX doc_owners_by_doc_id RENAME TO doc_owners_by_doc;
