@@ -291,8 +291,9 @@ impl Drop for TempDb {
     }
 }
 
-/// Two stores on one new PostgreSQL schema (its name starts with `tag`), as two processes
-/// would open it; `None` (the test is skipped, and says so) without `TIJARA_TEST_POSTGRES_URL`.
+/// Two stores on one new PostgreSQL schema (named `t_` then `tag`: `.ci/run` drops such schemas
+/// of earlier runs), as two processes would open it; `None` (the test is skipped, and says so)
+/// without `TIJARA_TEST_POSTGRES_URL`.
 pub async fn two_postgres_stores(
     tag: &str,
 ) -> Option<(
@@ -304,7 +305,7 @@ pub async fn two_postgres_stores(
         return None;
     };
     let schema = format!(
-        "{tag}_{}_{}",
+        "t_{tag}_{}_{}",
         std::process::id(),
         Utc::now().timestamp_micros()
     );
