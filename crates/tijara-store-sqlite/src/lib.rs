@@ -64,10 +64,8 @@ mod tests {
 
     #[tokio::test]
     async fn the_url_sets_the_memory_map_of_every_connection() {
-        let path = std::env::temp_dir().join(format!(
-            "{}.db",
-            tijara_testkit::storage::unique("tijara-mmap")
-        ));
+        let db = tijara_testkit::storage::TempDb::new("mmap");
+        let path = db.path();
         let url = format!("sqlite://{}?mmap_size=1048576", path.display());
         let store = crate::SqliteStore::connect(&url).await.expect("opens");
         let read = |store: crate::SqliteStore| async move {
@@ -88,17 +86,12 @@ mod tests {
             panic!("not a number")
         };
         assert!(err.to_string().contains("mmap_size"), "{err}");
-        for end in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{end}", path.display()));
-        }
     }
 
     #[tokio::test]
     async fn the_url_sets_how_commits_are_flushed() {
-        let path = std::env::temp_dir().join(format!(
-            "{}.db",
-            tijara_testkit::storage::unique("tijara-sync")
-        ));
+        let db = tijara_testkit::storage::TempDb::new("sync");
+        let path = db.path();
         // Read on the writer's connection: its commits are the ones flushed.
         let sync = |url: String| async move {
             let store = crate::SqliteStore::connect(&url).await.expect("opens");
@@ -118,9 +111,6 @@ mod tests {
             panic!("not offered")
         };
         assert!(err.to_string().contains("synchronous=normal"), "{err}");
-        for end in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{p}{end}"));
-        }
     }
 
     #[tokio::test]

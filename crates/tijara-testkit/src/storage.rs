@@ -39,6 +39,37 @@ pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{t:x}-{n:06}")
 }
 
+/// A SQLite database file for one test, in the system's temporary folder and named by
+/// [`unique`]; the file and its `-wal` and `-shm` companions are removed when this is dropped
+/// (a test that panics leaves nothing behind either).
+#[derive(Debug)]
+pub struct TempDb(std::path::PathBuf);
+
+impl TempDb {
+    /// A new path whose name starts with `tijara-` and `tag`; nothing is created yet.
+    pub fn new(tag: &str) -> TempDb {
+        TempDb(std::env::temp_dir().join(format!("{}.db", unique(&format!("tijara-{tag}")))))
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+
+    /// The database's URL for the SQLite adapters (`sqlite://PATH`).
+    pub fn url(&self) -> String {
+        format!("sqlite://{}", self.0.display())
+    }
+}
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
+        }
+    }
+}
+
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 28, 10, 0, 0)
         .single()

@@ -17,6 +17,7 @@ use tijara::ports::storage::Storage;
 use tijara::usecases::cart::CartChange;
 use tijara::usecases::checkout::{CheckoutCart, PlaceOrderRequest, ShippingSelection};
 use tijara_core::{CartId, Lang, VariantId};
+use tijara_testkit::storage::TempDb;
 
 /// `change` made by `e` on `cart`, which must be accepted (`what` names it on failure).
 async fn changed(e: &tijara::Tijara, cart: &CartId, change: CartChange, what: &str) -> CartDoc {

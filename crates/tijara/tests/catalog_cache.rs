@@ -12,6 +12,7 @@ use tijara::TijaraError;
 use tijara::ports::storage::Storage;
 use tijara::usecases::cart::CartChange;
 use tijara::usecases::catalog::{MAX_SEARCH_PAGE, ProductView, SearchRequest, StockAdjustment};
+use tijara_testkit::storage::TempDb;
 
 /// The search result of `slug` among every product on sale (a search without words), as
 /// `engine` finds it: `None` when not found.

@@ -266,31 +266,6 @@ pub fn request(
     )
 }
 
-/// A new SQLite file for one test (its name holds `tag`), deleted with its WAL files after.
-pub struct TempDb(std::path::PathBuf);
-
-impl TempDb {
-    pub fn new(tag: &str) -> TempDb {
-        TempDb(std::env::temp_dir().join(format!(
-            "tijara-{tag}-{}-{}.db",
-            std::process::id(),
-            Utc::now().timestamp_micros()
-        )))
-    }
-
-    pub fn url(&self) -> String {
-        format!("sqlite://{}", self.0.display())
-    }
-}
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
-        }
-    }
-}
-
 /// Two stores on one new PostgreSQL schema (named `t_` then `tag`: `.ci/run` drops such schemas
 /// of earlier runs), as two processes would open it; `None` (the test is skipped, and says so)
 /// without `TIJARA_TEST_POSTGRES_URL`.
@@ -304,11 +279,7 @@ pub async fn two_postgres_stores(
         eprintln!("TIJARA_TEST_POSTGRES_URL not set: skipped");
         return None;
     };
-    let schema = format!(
-        "t_{tag}_{}_{}",
-        std::process::id(),
-        Utc::now().timestamp_micros()
-    );
+    let schema = tijara_testkit::storage::unique(&format!("t_{tag}")).replace('-', "_");
     let open = || tijara_store_sqlx::PostgresStore::connect_in_schema(&url, Some(&schema));
     let a = open().await.expect("first store");
     let b = open().await.expect("second store");
