@@ -150,6 +150,14 @@ fn apply(state: &mut State, cs: Changeset) -> Result<CommitOutcome, StorageError
             key: rec.key.clone(),
         });
     }
+    if let Some(expected) = cs.catalog_at
+        && expected != state.catalog_version
+    {
+        return Err(StorageError::CatalogChanged {
+            expected,
+            found: state.catalog_version,
+        });
+    }
     let now = cs.now.unwrap_or_else(Utc::now);
     // Documents and keys.
     let mut docs: BTreeMap<(DocKind, String), Doc> = BTreeMap::new();
@@ -609,6 +617,10 @@ impl Storage for MemoryStore {
 
     async fn catalog_version(&self) -> Result<Option<u64>, StorageError> {
         Ok(Some(self.lock()?.catalog_version))
+    }
+
+    fn commits_at_catalog_version(&self) -> bool {
+        true
     }
 
     async fn catalog_stock(&self, variants: &[VariantId]) -> Result<CatalogStock, StorageError> {

@@ -457,6 +457,12 @@ pub(crate) fn apply_in(c: &Connection, cs: &Changeset) -> Result<CommitOutcome, 
             };
         }
     }
+    if let Some(expected) = cs.catalog_at {
+        let found = crate::port::catalog_version_in(c)?;
+        if found != expected {
+            return Err(Stop::Port(StorageError::CatalogChanged { expected, found }));
+        }
+    }
     for w in &cs.docs {
         write_doc(c, w)?;
     }

@@ -159,7 +159,7 @@ fn stock_levels_in(c: &Connection, variants: &[String]) -> Result<Vec<StockRow>,
 }
 
 /// The catalog's version (the row the migration `catalog_version` keeps; its triggers bump it).
-fn catalog_version_in(c: &Connection) -> Result<u64, Stop> {
+pub(crate) fn catalog_version_in(c: &Connection) -> Result<u64, Stop> {
     let v: i64 = c
         .prepare_cached("SELECT version FROM catalog_version WHERE id = 1")?
         .query_row([], |r| r.get(0))?;
@@ -224,6 +224,10 @@ impl Storage for SqliteStore {
     async fn catalog_version(&self) -> Result<Option<u64>, StorageError> {
         self.read_point("catalog_version", |c| Ok(Some(catalog_version_in(c)?)))
             .await
+    }
+
+    fn commits_at_catalog_version(&self) -> bool {
+        true
     }
 
     async fn catalog_stock(&self, variants: &[VariantId]) -> Result<CatalogStock, StorageError> {

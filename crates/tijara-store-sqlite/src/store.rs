@@ -96,6 +96,9 @@ const READERS: usize = 8;
 /// answer whether the work spoiled it.
 pub(crate) type Task = Box<dyn FnOnce(Result<&mut Connection, &StorageError>) -> bool + Send>;
 
+// A changeset is moved once into the writer's queue: kept inline rather than boxed (an
+// allocation per commit) although it is larger than a task's box.
+#[allow(clippy::large_enum_variant)]
 enum Job {
     Commit {
         changes: Changeset,

@@ -127,8 +127,9 @@ crate::common::sql_store!(PostgresStore, sqlx::Postgres);
 
 /// The one document of a changeset that writes nothing else: no keys, owners or search row,
 /// no category (whose names the search rows of its products carry), no stock, event or
-/// idempotency record (a guest's cart created or changed: most writes of a
-/// checkout). Such a changeset is one statement, atomic on its own.
+/// idempotency record, no catalog version to hold to unless it is an update (a guest's cart
+/// created or changed, or its shipping chosen: most writes of a checkout). Such a changeset is
+/// one statement, atomic on its own.
 fn lone_plain_doc(changes: &Changeset) -> Option<&DocWrite> {
     match changes.docs.as_slice() {
         [w] if w.keys.is_empty()
@@ -137,7 +138,8 @@ fn lone_plain_doc(changes: &Changeset) -> Option<&DocWrite> {
             && w.product.is_none()
             && changes.stock.is_empty()
             && changes.events.is_empty()
-            && changes.idempotency.is_none() =>
+            && changes.idempotency.is_none()
+            && (changes.catalog_at.is_none() || w.expected_version.is_some()) =>
         {
             Some(w)
         }
@@ -149,7 +151,11 @@ fn lone_plain_doc(changes: &Changeset) -> Option<&DocWrite> {
 /// trip, where `BEGIN`, the write (with its old keys and owners removed) and `COMMIT` took
 /// three to five. The same outcomes as the transaction: written, or a conflict and nothing
 /// written.
-async fn write_plain_doc(pool: &PgPool, w: &DocWrite) -> Result<CommitOutcome, Stop> {
+async fn write_plain_doc(
+    pool: &PgPool,
+    w: &DocWrite,
+    catalog_at: Option<u64>,
+) -> Result<CommitOutcome, Stop> {
     let kind = w.kind.as_str();
     let n: u64 = match w.expected_version {
         None => sqlx::query(
@@ -162,17 +168,44 @@ async fn write_plain_doc(pool: &PgPool, w: &DocWrite) -> Result<CommitOutcome, S
         .await?
         .rows_affected(),
         Some(v) => {
-            let n: i64 = sqlx::query_scalar(crate::common::UPDATE_DOC_PG)
-                .bind(kind)
-                .bind(&w.id)
-                .bind(&w.body)
-                .bind(i64::try_from(v).unwrap_or(i64::MAX))
-                .fetch_one(pool)
-                .await?;
+            let v = i64::try_from(v).unwrap_or(i64::MAX);
+            let n: i64 = match catalog_at {
+                None => {
+                    sqlx::query_scalar(crate::common::UPDATE_DOC_PG)
+                        .bind(kind)
+                        .bind(&w.id)
+                        .bind(&w.body)
+                        .bind(v)
+                        .fetch_one(pool)
+                        .await?
+                }
+                Some(c) => {
+                    sqlx::query_scalar(UPDATE_DOC_AT_CATALOG_PG)
+                        .bind(kind)
+                        .bind(&w.id)
+                        .bind(&w.body)
+                        .bind(v)
+                        .bind(i64::try_from(c).unwrap_or(i64::MAX))
+                        .fetch_one(pool)
+                        .await?
+                }
+            };
             u64::try_from(n).unwrap_or(0)
         }
     };
     if n != 1 {
+        if let Some(expected) = catalog_at {
+            // Not written: a changed catalog or a stale document; the version tells which
+            // (read after the update: a catalog changed since then is named, which the
+            // engine retries the same way).
+            let found: i64 = sqlx::query_scalar("SELECT version FROM catalog_version WHERE id = 1")
+                .fetch_one(pool)
+                .await?;
+            let found = u64::try_from(found).unwrap_or(0);
+            if found != expected {
+                return Err(Stop::Port(StorageError::CatalogChanged { expected, found }));
+            }
+        }
         return Err(Stop::Port(StorageError::Conflict {
             kind: w.kind,
             id: w.id.clone(),
@@ -180,6 +213,17 @@ async fn write_plain_doc(pool: &PgPool, w: &DocWrite) -> Result<CommitOutcome, S
     }
     Ok(CommitOutcome::Committed)
 }
+
+/// [`UPDATE_DOC_PG`](crate::common::UPDATE_DOC_PG) held to a catalog version
+/// ([`Changeset::catalog_at`], `$5`): the update matches only while the `catalog_version` row
+/// holds it. Answers 1 when written, else 0 having changed nothing (a stale document or a
+/// changed catalog: [`write_plain_doc`] reads the version to tell which).
+const UPDATE_DOC_AT_CATALOG_PG: &str = "WITH u AS (UPDATE docs SET version = version + 1, body = $3 \
+     WHERE kind = $1 AND id = $2 AND version = $4 \
+     AND EXISTS (SELECT 1 FROM catalog_version WHERE id = 1 AND version = $5) RETURNING id), \
+     k AS (DELETE FROM doc_keys WHERE kind = $1 AND id IN (SELECT id FROM u)), \
+     o AS (DELETE FROM doc_owners WHERE kind = $1 AND id IN (SELECT id FROM u)) \
+     SELECT count(*) FROM u";
 
 /// Whether a changeset can be written as one statement ([`one_statement`]): new documents
 /// (with any keys and owners), updated documents without keys, each document once, only sales
@@ -244,6 +288,15 @@ fn one_statement(changes: &Changeset) -> sqlx::QueryBuilder<sqlx::Postgres> {
         first = false;
         q.push(name).push(" AS (");
     };
+    if let Some(v) = changes.catalog_at {
+        // As `apply_in`'s check: the catalog still at the version the step was made at (a
+        // changed one falls short, and the transaction answers `CatalogChanged`).
+        part(&mut q, "c");
+        q.push("SELECT 1 FROM catalog_version WHERE id = 1 AND version = ")
+            .push_bind(i64::try_from(v).unwrap_or(i64::MAX))
+            .push(")");
+        expect.push(("c".into(), 1));
+    }
     if let Some(rec) = &changes.idempotency {
         part(&mut q, "i");
         q.push("INSERT INTO idempotency (scope, key, fingerprint, response, created_at) VALUES (")
@@ -436,7 +489,7 @@ impl PostgresStore {
         loop {
             let r: Result<CommitOutcome, Stop> = async {
                 if let Some(w) = lone {
-                    return write_plain_doc(&self.pool, w).await;
+                    return write_plain_doc(&self.pool, w, changes.catalog_at).await;
                 }
                 if one {
                     match one_statement(&changes).build().execute(&self.pool).await {
@@ -716,6 +769,21 @@ mod tests {
         assert!(
             !fits_one_statement(&Changeset::default()),
             "nothing to write"
+        );
+        let mut choice = Changeset {
+            docs: vec![write(DocKind::Cart, "c", Some(3))],
+            ..Changeset::default()
+        };
+        assert!(lone_plain_doc(&choice).is_some(), "a cart's update alone");
+        choice.catalog_at = Some(7);
+        assert!(
+            lone_plain_doc(&choice).is_some(),
+            "held to a catalog version (a shipping choice): still one update, which checks it"
+        );
+        choice.docs[0].expected_version = None;
+        assert!(
+            lone_plain_doc(&choice).is_none() && fits_one_statement(&choice),
+            "a new document held to a catalog version: the one statement, which checks it"
         );
     }
 

@@ -57,6 +57,19 @@ pub(crate) fn script(cs: &Changeset) -> Option<Script> {
     {
         return None;
     }
+    // Held to a catalog version (a shipping choice: one cart's update): each update matches
+    // only while the version is the one named, so a changed catalog is a surprise and the
+    // ordinary path names it. Other shapes held to a version take that path at once.
+    let held = match cs.catalog_at {
+        None => String::new(),
+        Some(_) if cs.docs.is_empty() || cs.docs.iter().any(|d| d.expected_version.is_none()) => {
+            return None;
+        }
+        Some(v) => format!(
+            " AND (SELECT version FROM catalog_version WHERE id = 1) = {}",
+            i64::try_from(v).ok()?
+        ),
+    };
     let now = micros(cs.now.unwrap_or_else(Utc::now));
     let mut s = Script {
         sql: String::new(),
@@ -96,7 +109,7 @@ pub(crate) fn script(cs: &Changeset) -> Option<Script> {
                 s.push(
                     &format!(
                         "UPDATE docs SET version = version + 1, links_keys = {keys}, links_owners = {owners}, \
-                         body = {body} WHERE kind = {k} AND id = {id} AND version = {v}"
+                         body = {body} WHERE kind = {k} AND id = {id} AND version = {v}{held}"
                     ),
                     Expect::Rows(1),
                 );
@@ -286,5 +299,42 @@ mod tests {
             Some("'''; DROP TABLE docs; --'")
         );
         assert_eq!(lit("a\0b"), None);
+    }
+
+    #[test]
+    fn updates_held_to_a_catalog_version_check_it_and_other_shapes_take_the_ordinary_path() {
+        let write = |expected: Option<u64>| tijara::ports::storage::DocWrite {
+            kind: DocKind::Cart,
+            id: "c".into(),
+            expected_version: expected,
+            body: "{}".into(),
+            keys: vec![],
+            owners: vec![],
+            product: None,
+        };
+        let mut choice = Changeset {
+            docs: vec![write(Some(3))],
+            ..Changeset::default()
+        };
+        let plain = script(&choice).map(|s| s.sql).unwrap_or_default();
+        assert!(!plain.contains("catalog_version"), "{plain}");
+        choice.catalog_at = Some(7);
+        let held = script(&choice).map(|s| s.sql).unwrap_or_default();
+        assert!(
+            held.contains(
+                "AND version = 3 AND (SELECT version FROM catalog_version WHERE id = 1) = 7"
+            ),
+            "{held}"
+        );
+        choice.docs.push(write(None));
+        assert!(
+            script(&choice).is_none(),
+            "a new document held to a version"
+        );
+        choice.docs.clear();
+        assert!(
+            script(&choice).is_none(),
+            "nothing to hold the version with"
+        );
     }
 }

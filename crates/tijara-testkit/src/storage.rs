@@ -628,6 +628,7 @@ pub async fn changesets_are_atomic<S: Storage + ?Sized>(s: &S) {
         events: vec![NewEvent::new(order.clone(), "order.placed", "{}")],
         idempotency: Some(IdempotencyRecord::new("test", key.clone(), "f", "{}", t0())),
         now: Some(t0()),
+        ..Changeset::default()
     };
     match commit(s, cs).await {
         Err(StorageError::OutOfStock {
@@ -762,6 +763,7 @@ pub async fn a_placed_order_is_written_whole_or_not_at_all<S: Storage + ?Sized>(
             ],
             idempotency: None,
             now: Some(t0()),
+            catalog_at: None,
         }
     };
     match commit(s, placed(2, 1, vec![number.clone()], &order)).await {

@@ -617,7 +617,10 @@ impl Tijara {
     /// changed them); the refusal of that run is the answer.
     ///
     /// Every mutation remembers the carts it committed (see `engine/cart_cache.rs`) and
-    /// forgets those of a commit that conflicted, failed or was replayed.
+    /// forgets those of a commit that conflicted, failed or was replayed. A commit refused
+    /// because the catalog moved past the version the step was made at
+    /// ([`StorageError::CatalogChanged`]) empties the catalog cache and counts as a conflict:
+    /// the step runs again on the catalog read from storage.
     pub(crate) async fn mutate_carts<I, T, F, Fut>(
         &self,
         scope: &str,
@@ -721,6 +724,16 @@ impl Tijara {
                     conflicts += 1;
                     if conflicts > self.inner.config.max_conflict_retries {
                         return Err(TijaraError::Conflict { kind, id });
+                    }
+                }
+                // Made from catalog documents this engine held at a version the storage has
+                // moved past: they are dropped, and the step runs again on the catalog read
+                // from storage.
+                Err(e @ StorageError::CatalogChanged { found, .. }) => {
+                    self.inner.catalog.moved_to(found);
+                    conflicts += 1;
+                    if conflicts > self.inner.config.max_conflict_retries {
+                        return Err(e.into());
                     }
                 }
                 // Stock refused by the database for lines of a remembered cart, which another

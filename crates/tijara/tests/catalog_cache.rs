@@ -249,6 +249,58 @@ async fn reader_sees_every_change(reader: &Market, writer: &Market) {
         r.catalog().product_page("tassoufra").await,
         Err(TijaraError::NotFound { .. })
     ));
+    // A shipping choice is made from the catalog this engine holds, without reading the
+    // catalog's version first: its commit holds to that version, so a product made heavier
+    // elsewhere is priced at its new weight (the commit at the old version is refused, and
+    // the choice made again on the catalog read from storage).
+    let amana = || tijara::usecases::checkout::ShippingSelection::new("amana", "standard");
+    let parcel = r.carts().create_cart(None, None).await.expect("cart");
+    let parcel = &parcel.cart.id;
+    r.carts()
+        .change_cart(parcel, add(&c.cushion), None)
+        .await
+        .expect("add the cushion");
+    let price = |doc: &tijara::docs::CartDoc| doc.shipping.get(&c.a).expect("a's choice").price;
+    let light = r
+        .checkout()
+        .choose_shipping(parcel, address(), &c.a, amana(), None)
+        .await
+        .expect("choice at 800 g");
+    let heavy = |grams: u32| {
+        let mut cushion = variant("SRAMA-1", "300.00", 5);
+        cushion.weight_grams = grams;
+        w.catalog().update_product(
+            &id,
+            product_input(&c.a, "srama", "Coussin brodé", "وسادة", vec![cushion]),
+            None,
+        )
+    };
+    heavy(3_000).await.expect("heavier elsewhere");
+    let quoted = w
+        .checkout()
+        .shipping_quotes(parcel, &address())
+        .await
+        .expect("quoted where it changed");
+    let expected = quoted
+        .iter()
+        .find(|o| o.seller_id == c.a)
+        .and_then(|o| o.options.iter().find(|q| q.carrier == "amana"))
+        .expect("amana's quote")
+        .price;
+    assert_ne!(expected, price(&light), "the weight changes the price");
+    let again = r
+        .checkout()
+        .choose_shipping(parcel, address(), &c.a, amana(), None)
+        .await
+        .expect("choice at 3 kg");
+    assert_eq!(price(&again), expected, "priced at the new weight");
+    // And the cache holds the new catalog again: one more choice agrees.
+    let once_more = r
+        .checkout()
+        .choose_shipping(parcel, address(), &c.a, amana(), None)
+        .await
+        .expect("choice again");
+    assert_eq!(price(&once_more), expected);
 }
 
 #[tokio::test]

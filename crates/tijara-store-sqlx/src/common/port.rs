@@ -167,6 +167,10 @@ macro_rules! sql_store {
                 Ok(Some(u64::try_from(v).unwrap_or(0)))
             }
 
+            fn commits_at_catalog_version(&self) -> bool {
+                true
+            }
+
             async fn catalog_stock(&self, variants: &[VariantId]) -> Result<CatalogStock, StorageError> {
                 if variants.len() > 300 {
                     let version = self.catalog_version().await?;

@@ -411,6 +411,15 @@ macro_rules! sql_tx {
                     };
                 }
             }
+            if let Some(expected) = cs.catalog_at {
+                let found: i64 = sqlx::query_scalar("SELECT version FROM catalog_version WHERE id = 1")
+                    .fetch_one(&mut **tx)
+                    .await?;
+                let found = u64::try_from(found).unwrap_or(0);
+                if found != expected {
+                    return Err(Stop::Port(StorageError::CatalogChanged { expected, found }));
+                }
+            }
             for w in &cs.docs {
                 write_doc(tx, w).await?;
             }

@@ -624,3 +624,158 @@ pub async fn catalog_version_follows_catalog_writes<S: Storage + ?Sized>(s: &S) 
         );
     }
 }
+
+/// Commits held to a catalog version ([`Changeset::catalog_at`], adapters whose
+/// [`Storage::commits_at_catalog_version`] is true; others are not checked): a changeset at
+/// the current version commits; one at an older version writes nothing (no document, key,
+/// owner, stock change, event or idempotency record) and answers
+/// [`StorageError::CatalogChanged`] with both versions, whether it is one cart's update (a
+/// shipping choice) or a larger changeset; an idempotency record already stored answers its
+/// replay first.
+pub async fn commits_hold_to_their_catalog_version<S: Storage + ?Sized>(s: &S) {
+    if !s.commits_at_catalog_version() {
+        return;
+    }
+    let version = |what: &'static str| async move {
+        s.catalog_version()
+            .await
+            .unwrap_or_else(|e| panic!("catalog_version ({what}): {e}"))
+            .unwrap_or_else(|| panic!("a storage that commits at a catalog version keeps one"))
+    };
+    let at = |mut cs: Changeset, v: u64| {
+        cs.catalog_at = Some(v);
+        cs
+    };
+    let v0 = version("start").await;
+    let cart = unique("cart-at");
+    ok(
+        s,
+        at(one(doc(DocKind::Cart, &cart, None, r#"{"n":1}"#)), v0),
+        "a cart created at the current version",
+    )
+    .await;
+    ok(
+        s,
+        at(one(doc(DocKind::Cart, &cart, Some(1), r#"{"n":2}"#)), v0),
+        "a cart updated at the current version",
+    )
+    .await;
+    ok(
+        s,
+        one(doc(DocKind::Product, &unique("p-at"), None, "{}")),
+        "a product created",
+    )
+    .await;
+    let v1 = version("after a product").await;
+    assert_ne!(v1, v0, "a product changes the catalog version");
+    let refused = |what: &'static str, r: Result<CommitOutcome, StorageError>| match r {
+        Err(StorageError::CatalogChanged { expected, found }) => {
+            assert_eq!(
+                (expected, found),
+                (v0, v1),
+                "{what}: the versions expected and found"
+            );
+        }
+        other => panic!("{what}: expected CatalogChanged, got {other:?}"),
+    };
+    refused(
+        "a cart updated at an older version",
+        commit(
+            s,
+            at(one(doc(DocKind::Cart, &cart, Some(2), r#"{"n":3}"#)), v0),
+        )
+        .await,
+    );
+    let stored = s
+        .get(DocKind::Cart, &cart)
+        .await
+        .unwrap_or_else(|e| panic!("get: {e}"))
+        .unwrap_or_else(|| panic!("the cart is stored"));
+    assert_eq!(
+        (stored.version, stored.body.as_str()),
+        (2, r#"{"n":2}"#),
+        "a refused update writes nothing"
+    );
+    // A larger changeset: an order with a key and owners, a sale, an event and a record.
+    let variant = vid(&unique("v-at"));
+    define(s, &variant, true, 5).await;
+    let (order, owner, key) = (unique("o-at"), unique("owner-at"), unique("key-at"));
+    let placed = |response: &str| {
+        let mut w = doc(DocKind::Order, &order, None, "{}");
+        w.keys = vec![format!("ref:{order}")];
+        w.owners = vec![owner.clone()];
+        Changeset {
+            docs: vec![w],
+            stock: vec![StockOp::Sell {
+                variant: variant.clone(),
+                quantity: 2,
+            }],
+            events: vec![NewEvent::new(order.clone(), "order.placed", "{}")],
+            idempotency: Some(IdempotencyRecord::new(
+                "place_order",
+                key.clone(),
+                "fp",
+                response,
+                t0(),
+            )),
+            now: Some(t0()),
+            ..Changeset::default()
+        }
+    };
+    refused(
+        "an order placed at an older version",
+        commit(s, at(placed("{}"), v0)).await,
+    );
+    assert_eq!(
+        s.get(DocKind::Order, &order)
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        None,
+        "no order"
+    );
+    assert_eq!(
+        s.find_by_key(DocKind::Order, &format!("ref:{order}"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        None,
+        "no key"
+    );
+    assert!(
+        owned_ids(s, DocKind::Order, &owner).await.is_empty(),
+        "no owner row"
+    );
+    assert_eq!(level(s, &variant).await.on_hand, 5, "no sale");
+    assert_eq!(
+        s.idempotency("place_order", &key)
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        None,
+        "no record"
+    );
+    let events = s
+        .pending_events(100_000)
+        .await
+        .unwrap_or_else(|e| panic!("pending_events: {e}"));
+    assert!(!events.iter().any(|e| e.aggregate == order), "no event");
+    ok(
+        s,
+        at(placed(r#"{"first":true}"#), v1),
+        "the order placed at the current version",
+    )
+    .await;
+    assert_eq!(level(s, &variant).await.on_hand, 3, "sold once");
+    match commit(s, at(placed("{}"), v0)).await {
+        Ok(CommitOutcome::Replayed(r)) => {
+            assert_eq!(
+                r.response, r#"{"first":true}"#,
+                "a stored record answers first"
+            );
+        }
+        other => panic!("a replay at an older version must be Replayed, got {other:?}"),
+    }
+    assert_eq!(
+        level(s, &variant).await.on_hand,
+        3,
+        "a replay sells nothing"
+    );
+}

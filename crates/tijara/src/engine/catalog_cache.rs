@@ -10,6 +10,14 @@
 //! everything and reads the documents again. So a cached document is never older than the
 //! stock read beside it: there is no staleness window, across processes too.
 //!
+//! A cart's shipping choice skips that read when the storage checks the version at commit
+//! ([`Storage::commits_at_catalog_version`]): it takes the documents held with the version
+//! they were read at and commits its cart only while the storage still holds that version
+//! ([`Changeset::catalog_at`]). A changed catalog fails the commit with
+//! [`StorageError::CatalogChanged`], which empties the cache (`moved_to`) before the choice
+//! is made again, from storage. The answer is never older than the commit, which is what a
+//! version read before it gave.
+//!
 //! Entries are labelled with the version read **before** the documents: a change committed
 //! between the two reads leaves entries labelled with the older version, which the next check
 //! finds out of date (never the reverse). A storage that keeps no version (`None`) disables
@@ -17,6 +25,9 @@
 //!
 //! [`Storage::catalog_version`]: crate::ports::storage::Storage::catalog_version
 //! [`Storage::catalog_stock`]: crate::ports::storage::Storage::catalog_stock
+//! [`Storage::commits_at_catalog_version`]: crate::ports::storage::Storage::commits_at_catalog_version
+//! [`Changeset::catalog_at`]: crate::ports::storage::Changeset::catalog_at
+//! [`StorageError::CatalogChanged`]: crate::ports::storage::StorageError::CatalogChanged
 
 use crate::ports::storage::StockRow;
 use std::collections::HashMap;
@@ -49,6 +60,8 @@ struct State {
     products: HashMap<String, Arc<Product>>,
     /// Product ids by unique key (`slug:…`).
     keys: HashMap<String, String>,
+    /// Product ids by the ids of their variants (of the products held).
+    variants: HashMap<String, String>,
     /// Sellers by id.
     sellers: HashMap<String, Arc<Seller>>,
     /// Categories by id; `None` for an id no category holds.
@@ -59,6 +72,15 @@ struct State {
 }
 
 impl State {
+    /// Holds `product`, and finds it by its variants.
+    fn hold(&mut self, product: &Product) {
+        let id = product.id.to_string();
+        for v in &product.variants {
+            self.variants.insert(v.id.to_string(), id.clone());
+        }
+        self.products.insert(id, Arc::new(product.clone()));
+    }
+
     /// Moves to version `v` (dropping everything) when it is newer; true when entries read at
     /// `v` are the current ones.
     fn at(&mut self, v: u64) -> bool {
@@ -142,9 +164,8 @@ impl CatalogCache {
         let Some(mut s) = self.at(version) else {
             return;
         };
-        let id = product.id.to_string();
-        s.keys.insert(key.to_owned(), id.clone());
-        s.products.insert(id, Arc::new(product.clone()));
+        s.keys.insert(key.to_owned(), product.id.to_string());
+        s.hold(product);
         s.sellers
             .insert(seller.id.to_string(), Arc::new(seller.clone()));
         s.categories.insert(
@@ -173,6 +194,42 @@ impl CatalogCache {
             products.push((**p).clone());
         }
         Some((products, sellers))
+    }
+
+    /// The products holding these variants and their sellers, and the version they were read
+    /// at, if every one is held (whether that version is still the storage's is for the
+    /// caller to check: a cart's shipping choice commits at that version,
+    /// [`Changeset::catalog_at`]).
+    ///
+    /// [`Changeset::catalog_at`]: crate::ports::storage::Changeset::catalog_at
+    pub(crate) fn snapshot_held(
+        &self,
+        variants: &[tijara_core::VariantId],
+    ) -> Option<(u64, Vec<Product>, Vec<Seller>)> {
+        let s = self.lock()?;
+        let mut products: Vec<Product> = Vec::with_capacity(variants.len());
+        let mut sellers: Vec<Seller> = Vec::with_capacity(variants.len());
+        for v in variants {
+            let id = s.variants.get(v.as_str())?;
+            if products.iter().any(|p| p.id.as_str() == id) {
+                continue;
+            }
+            let p = s.products.get(id)?;
+            if !sellers.iter().any(|x| x.id == p.seller_id) {
+                sellers.push((**s.sellers.get(p.seller_id.as_str())?).clone());
+            }
+            products.push((**p).clone());
+        }
+        Some((s.version, products, sellers))
+    }
+
+    /// The storage holds the catalog at version `found` (a commit at the version of the
+    /// entries was refused): when newer than theirs, starts again empty at `found`, so that
+    /// documents read at an older version are not stored again.
+    pub(crate) fn moved_to(&self, found: u64) {
+        if let Some(mut s) = self.lock() {
+            s.at(found);
+        }
     }
 
     /// The version of the products held, when some are ([`SearchQuery::held_at`]).
@@ -229,7 +286,7 @@ impl CatalogCache {
             return;
         };
         for p in products {
-            s.products.insert(p.id.to_string(), Arc::new(p.clone()));
+            s.hold(p);
         }
         for x in sellers {
             s.sellers.insert(x.id.to_string(), Arc::new(x.clone()));

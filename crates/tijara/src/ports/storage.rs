@@ -106,6 +106,16 @@ pub enum StorageError {
     /// port). The adapters of this workspace implement every method.
     #[error("this storage adapter does not support {0}")]
     Unsupported(&'static str),
+    /// A changeset made at one catalog version ([`Changeset::catalog_at`]) met another: the
+    /// catalog changed since the documents it was made from were read. Nothing was written;
+    /// the engine reads the catalog again and retries.
+    #[error("the catalog changed (version {expected} expected, {found} found)")]
+    CatalogChanged {
+        /// The version the changeset was made at.
+        expected: u64,
+        /// The version the storage holds.
+        found: u64,
+    },
     /// Any other failure of the backend.
     #[error("storage backend error: {0}")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -116,7 +126,9 @@ impl StorageError {
     pub fn is_temporary(&self) -> bool {
         matches!(
             self,
-            StorageError::Unavailable(_) | StorageError::Conflict { .. }
+            StorageError::Unavailable(_)
+                | StorageError::Conflict { .. }
+                | StorageError::CatalogChanged { .. }
         )
     }
 }
@@ -626,6 +638,23 @@ pub trait Storage: Send + Sync {
     /// 0 (`tijara_testkit::storage::pool_status_settles_when_idle`).
     fn pool_status(&self) -> Option<PoolStatus> {
         None
+    }
+
+    /// Whether [`Storage::commit`] honours [`Changeset::catalog_at`]: applies the changeset only
+    /// while the catalog's version is the one it names, and otherwise writes nothing and fails
+    /// with [`StorageError::CatalogChanged`], checked in the commit's own transaction. An
+    /// engine that holds the catalog's documents then makes a cart's shipping choice from them
+    /// without reading the version first. The default, `false`, says the storage ignores the
+    /// field: the engine never sets it and reads the version as before (a storage that wraps
+    /// another should forward this method, or keep the default).
+    ///
+    /// # Contract
+    /// When true: a changeset at the current version commits, one at an older version writes
+    /// nothing and answers [`StorageError::CatalogChanged`] with the version found, and an
+    /// idempotency record already stored answers its replay first
+    /// (`tijara_testkit::storage::commits_hold_to_their_catalog_version`).
+    fn commits_at_catalog_version(&self) -> bool {
+        false
     }
 
     /// The catalog's version and the stock counters of `variants`, read together (one

@@ -456,6 +456,16 @@ pub struct Changeset {
     pub idempotency: Option<IdempotencyRecord>,
     /// The instant of the step (event and record timestamps).
     pub now: Option<DateTime<Utc>>,
+    /// Applied only while the catalog's version
+    /// ([`Storage::catalog_version`](super::Storage::catalog_version)) is this one, checked in
+    /// the commit's transaction: otherwise nothing is written and the commit fails with
+    /// [`StorageError::CatalogChanged`](super::StorageError::CatalogChanged). Set by an engine
+    /// that made the step from catalog documents it holds at that version, in place of
+    /// reading the version again; only for a storage whose
+    /// [`Storage::commits_at_catalog_version`](super::Storage::commits_at_catalog_version) is
+    /// true. An idempotency record already stored answers first (its replay). `None`: no
+    /// condition.
+    pub catalog_at: Option<u64>,
 }
 
 impl Changeset {

@@ -401,6 +401,31 @@ impl Tijara {
         Ok((snapshot, stock_map(rows.stock)))
     }
 
+    /// The sellers and products of some variants for a cart write that holds to the catalog's
+    /// version: from the catalog cache with no storage call when it holds them all and the
+    /// storage checks the version at commit ([`Storage::commits_at_catalog_version`]), with
+    /// the version to put in the changeset ([`Changeset::catalog_at`]); else from
+    /// [`Tijara::snapshot_for`], with none. A commit refused at that version
+    /// ([`StorageError::CatalogChanged`]) empties the cache and the step runs again
+    /// (`Tijara::mutate_carts`). A cart's shipping choice reads this.
+    ///
+    /// [`Storage::commits_at_catalog_version`]: crate::ports::storage::Storage::commits_at_catalog_version
+    /// [`Changeset::catalog_at`]: crate::ports::storage::Changeset::catalog_at
+    /// [`StorageError::CatalogChanged`]: crate::ports::storage::StorageError::CatalogChanged
+    pub(crate) async fn snapshot_to_commit(
+        &self,
+        variants: &[VariantId],
+    ) -> Result<(CatalogSnapshot, Option<u64>), TijaraError> {
+        if self.inner.storage.commits_at_catalog_version()
+            && self.caches_catalog().await?
+            && let Some((version, products, sellers)) = self.inner.catalog.snapshot_held(variants)
+        {
+            return Ok((CatalogSnapshot::new(sellers, products)?, Some(version)));
+        }
+        let (catalog, _) = self.snapshot_for(variants).await?;
+        Ok((catalog, None))
+    }
+
     /// Whether the catalog cache is in use: the storage keeps a catalog version (asked once).
     pub(crate) async fn caches_catalog(&self) -> Result<bool, TijaraError> {
         if let Some(yes) = self.inner.catalog.versioned() {

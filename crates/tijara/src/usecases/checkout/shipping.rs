@@ -231,7 +231,9 @@ impl Checkout<'_> {
                     .iter()
                     .map(|l| l.variant_id.clone())
                     .collect();
-                let (catalog, _) = e.snapshot_for(&variants).await?;
+                // The catalog as this engine holds it, when it does: the commit below holds
+                // to its version, so no read of the version is needed first.
+                let (catalog, catalog_at) = e.snapshot_to_commit(&variants).await?;
                 if doc.value.address.as_ref() != Some(address) {
                     // A new address changes every price: earlier choices no longer hold.
                     doc.value.shipping.clear();
@@ -246,6 +248,7 @@ impl Checkout<'_> {
                     doc.value,
                     Changeset {
                         docs: vec![w],
+                        catalog_at,
                         ..Changeset::default()
                     },
                 ))
