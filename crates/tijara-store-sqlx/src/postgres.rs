@@ -180,7 +180,7 @@ async fn write_plain_doc(
                         .await?
                 }
                 Some(c) => {
-                    sqlx::query_scalar(UPDATE_DOC_AT_CATALOG_PG)
+                    sqlx::query_scalar(crate::common::UPDATE_DOC_AT_CATALOG_PG)
                         .bind(kind)
                         .bind(&w.id)
                         .bind(&w.body)
@@ -198,7 +198,7 @@ async fn write_plain_doc(
             // Not written: a changed catalog or a stale document; the version tells which
             // (read after the update: a catalog changed since then is named, which the
             // engine retries the same way).
-            let found: i64 = sqlx::query_scalar("SELECT version FROM catalog_version WHERE id = 1")
+            let found: i64 = sqlx::query_scalar(crate::common::CATALOG_VERSION)
                 .fetch_one(pool)
                 .await?;
             let found = u64::try_from(found).unwrap_or(0);
@@ -213,17 +213,6 @@ async fn write_plain_doc(
     }
     Ok(CommitOutcome::Committed)
 }
-
-/// [`UPDATE_DOC_PG`](crate::common::UPDATE_DOC_PG) held to a catalog version
-/// ([`Changeset::catalog_at`], `$5`): the update matches only while the `catalog_version` row
-/// holds it. Answers 1 when written, else 0 having changed nothing (a stale document or a
-/// changed catalog: [`write_plain_doc`] reads the version to tell which).
-const UPDATE_DOC_AT_CATALOG_PG: &str = "WITH u AS (UPDATE docs SET version = version + 1, body = $3 \
-     WHERE kind = $1 AND id = $2 AND version = $4 \
-     AND EXISTS (SELECT 1 FROM catalog_version WHERE id = 1 AND version = $5) RETURNING id), \
-     k AS (DELETE FROM doc_keys WHERE kind = $1 AND id IN (SELECT id FROM u)), \
-     o AS (DELETE FROM doc_owners WHERE kind = $1 AND id IN (SELECT id FROM u)) \
-     SELECT count(*) FROM u";
 
 /// Whether a changeset can be written as one statement ([`one_statement`]): new documents
 /// (with any keys and owners), updated documents without keys, each document once, only sales

@@ -262,6 +262,11 @@ impl TijaraBuilder {
 pub(crate) struct CartReads {
     remembered: std::sync::Mutex<Vec<String>>,
     from_storage: std::sync::atomic::AtomicBool,
+    /// This run took the catalog as the engine holds it (a commit held to its version).
+    held_catalog: std::sync::atomic::AtomicBool,
+    /// The runs read the catalog from storage (after a refusal judged on the held catalog,
+    /// or a commit refused because the catalog changed).
+    catalog_from_storage: std::sync::atomic::AtomicBool,
 }
 
 impl CartReads {
@@ -272,6 +277,34 @@ impl CartReads {
     /// A new run of the step begins.
     fn start_run(&self) {
         self.remembered().clear();
+        self.held_catalog
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Whether a run may take the catalog as the engine holds it (not after a refusal judged
+    /// on it, nor after a commit refused because the catalog changed).
+    pub(crate) fn may_hold_catalog(&self) -> bool {
+        !self
+            .catalog_from_storage
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// This run took the catalog as the engine holds it.
+    pub(crate) fn took_held_catalog(&self) {
+        self.held_catalog
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Has the next runs read the catalog from storage; `true` when this run took it as held
+    /// (and it was not read from storage already): run the step again.
+    fn catalog_again_from_storage(&self) -> bool {
+        let held = self
+            .held_catalog
+            .swap(false, std::sync::atomic::Ordering::SeqCst);
+        let first = !self
+            .catalog_from_storage
+            .swap(true, std::sync::atomic::Ordering::SeqCst);
+        held && first
     }
 
     /// Whether a run may take the cart from the engine's memory (not after a refusal).
@@ -617,10 +650,12 @@ impl Tijara {
     /// changed them); the refusal of that run is the answer.
     ///
     /// Every mutation remembers the carts it committed (see `engine/cart_cache.rs`) and
-    /// forgets those of a commit that conflicted, failed or was replayed. A commit refused
-    /// because the catalog moved past the version the step was made at
-    /// ([`StorageError::CatalogChanged`]) empties the catalog cache and counts as a conflict:
-    /// the step runs again on the catalog read from storage.
+    /// forgets those of a commit that conflicted, failed or was replayed. A step may also take
+    /// the catalog as the engine holds it and commit at its version (`snapshot_to_commit`): a
+    /// commit refused because the catalog moved past that version
+    /// ([`StorageError::CatalogChanged`]) empties the catalog cache and is retried like a
+    /// conflict (within the same budget), and a refusal of such a run is judged once more; in
+    /// both cases the later runs read the catalog from storage.
     pub(crate) async fn mutate_carts<I, T, F, Fut>(
         &self,
         scope: &str,
@@ -652,13 +687,16 @@ impl Tijara {
             let (answer, mut changes) = match step().await {
                 Ok(done) => done,
                 Err(e) => {
-                    if !matches!(e, TijaraError::Storage(_))
-                        && !e.is_temporary()
-                        && reads.read_again_from_storage(cache)
-                    {
-                        // Refused on a cart as this engine last wrote it, which another
-                        // process may have changed since: judged again on the stored cart.
-                        continue;
+                    if !matches!(e, TijaraError::Storage(_)) && !e.is_temporary() {
+                        // Refused on a cart as this engine last wrote it, or on the catalog as
+                        // this engine holds it, which another process may have changed since:
+                        // judged again on what storage holds (both always asked: each forgets
+                        // what its run took).
+                        let carts = reads.read_again_from_storage(cache);
+                        let catalog = reads.catalog_again_from_storage();
+                        if carts || catalog {
+                            continue;
+                        }
                     }
                     // A concurrent duplicate may have committed between the read above and
                     // this step (which then finds, say, the cart already closed): its answer
@@ -731,6 +769,7 @@ impl Tijara {
                 // from storage.
                 Err(e @ StorageError::CatalogChanged { found, .. }) => {
                     self.inner.catalog.moved_to(found);
+                    reads.catalog_again_from_storage();
                     conflicts += 1;
                     if conflicts > self.inner.config.max_conflict_retries {
                         return Err(e.into());

@@ -20,12 +20,16 @@ use tijara_core::*;
 use tijara_testkit::stubs::*;
 
 fn market_abroad() -> Market {
+    market_abroad_on(Arc::new(tijara_store_memory::MemoryStore::new()))
+}
+
+fn market_abroad_on(storage: Arc<dyn tijara::ports::storage::Storage>) -> Market {
     let clock = Arc::new(FixedClock::at(t0()));
     let sink = Arc::new(RecordingSink::default());
     let card = Arc::new(StubGateway::card());
     let engine = Tijara::builder()
         .region(Region::dakhla())
-        .storage(Arc::new(tijara_store_memory::MemoryStore::new()))
+        .storage(storage)
         .payment(card.clone())
         .payment(Arc::new(StubGateway::cash_on_delivery()))
         .carrier(Arc::new(
@@ -473,5 +477,77 @@ async fn the_admin_sets_or_removes_a_products_customs_data_and_nothing_else() {
     assert!(
         matches!(&r, Err(TijaraError::Customs(CustomsError::Missing { sku, .. })) if sku.as_str() == "TASS-1"),
         "{r:?}"
+    );
+}
+
+/// A shipping choice is made from the catalog its engine holds (its commit checks the
+/// catalog's version); refused on it, it is judged again on the catalog in storage: customs
+/// data another engine (another process) has just set is seen at once.
+#[tokio::test]
+async fn a_choice_refused_on_the_held_catalog_is_judged_again_from_storage() {
+    let store: Arc<dyn tijara::ports::storage::Storage> =
+        Arc::new(tijara_store_memory::MemoryStore::new());
+    let (here, there) = (market_abroad_on(store.clone()), market_abroad_on(store));
+    let c = catalog(&here).await;
+    let e = &here.engine;
+    let cart = e
+        .carts()
+        .create_cart(None, None)
+        .await
+        .expect("cart")
+        .cart
+        .id;
+    e.carts()
+        .change_cart(
+            &cart,
+            tijara::usecases::cart::CartChange::Add {
+                variant: c.bag.clone(),
+                quantity: 1,
+            },
+            None,
+        )
+        .await
+        .expect("add the bag (its catalog now held here)");
+    let quote = e
+        .checkout()
+        .shipping_quotes(&cart, &paris())
+        .await
+        .expect("quotes")[0]
+        .options[0]
+        .clone();
+    let choose = || {
+        e.checkout().choose_shipping(
+            &cart,
+            paris(),
+            &c.a,
+            ShippingSelection::new(quote.carrier.clone(), quote.service.clone()),
+            None,
+        )
+    };
+    let r = choose().await;
+    assert!(
+        matches!(&r, Err(TijaraError::Customs(CustomsError::Missing { .. }))),
+        "no customs data yet: {r:?}"
+    );
+    let bag = e
+        .catalog()
+        .product_page("tassoufra")
+        .await
+        .expect("bag")
+        .view
+        .product
+        .id;
+    there
+        .engine
+        .catalog()
+        .set_product_customs(&bag, Some(customs("Sac", "Bag", "4202.21", 300)), None)
+        .await
+        .expect("customs set elsewhere");
+    let doc = choose()
+        .await
+        .expect("chosen with the customs data set elsewhere");
+    assert_eq!(
+        doc.shipping.get(&c.a).map(|s| s.carrier.as_str()),
+        Some(quote.carrier.as_str())
     );
 }

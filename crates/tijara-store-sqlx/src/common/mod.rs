@@ -258,15 +258,37 @@ pub(crate) const LIST_BY_OWNER: &str = "SELECT d.id, d.version, d.body FROM doc_
      JOIN docs d ON d.kind = o.kind AND d.id = o.id \
      WHERE o.kind = $1 AND o.owner = $2 AND o.id > $3 ORDER BY o.id LIMIT $4";
 
+/// The catalog's version (the one row of the `catalog_version` migration; triggers raise it).
+pub(crate) const CATALOG_VERSION: &str = "SELECT version FROM catalog_version WHERE id = 1";
+
+/// [`UPDATE_DOC_PG`]'s text with `$cond` added to its update's conditions.
+macro_rules! update_doc_pg {
+    ($cond:literal) => {
+        concat!(
+            "WITH u AS (UPDATE docs SET version = version + 1, body = $3 \
+             WHERE kind = $1 AND id = $2 AND version = $4",
+            $cond,
+            " RETURNING id), \
+             k AS (DELETE FROM doc_keys WHERE kind = $1 AND id IN (SELECT id FROM u)), \
+             o AS (DELETE FROM doc_owners WHERE kind = $1 AND id IN (SELECT id FROM u)) \
+             SELECT count(*) FROM u"
+        )
+    };
+}
+
 /// A document's update at an expected version with the removal of its old keys and owners, in
 /// one PostgreSQL statement (data-modifying CTEs; the deletes run only when the update
 /// matched): `$1` kind, `$2` id, `$3` body, `$4` the expected version. Answers 1 when the
 /// version matched, else 0 (a conflict), having changed nothing.
-pub(crate) const UPDATE_DOC_PG: &str = "WITH u AS (UPDATE docs SET version = version + 1, body = $3 \
-     WHERE kind = $1 AND id = $2 AND version = $4 RETURNING id), \
-     k AS (DELETE FROM doc_keys WHERE kind = $1 AND id IN (SELECT id FROM u)), \
-     o AS (DELETE FROM doc_owners WHERE kind = $1 AND id IN (SELECT id FROM u)) \
-     SELECT count(*) FROM u";
+pub(crate) const UPDATE_DOC_PG: &str = update_doc_pg!("");
+
+/// [`UPDATE_DOC_PG`] held to a catalog version (`Changeset::catalog_at`, `$5`): the update
+/// matches only while the `catalog_version` row holds it. Answers 1 when written, else 0
+/// having changed nothing (a stale document or a changed catalog: the caller reads the version
+/// to tell which).
+#[cfg(feature = "postgres")]
+pub(crate) const UPDATE_DOC_AT_CATALOG_PG: &str =
+    update_doc_pg!(" AND EXISTS (SELECT 1 FROM catalog_version WHERE id = 1 AND version = $5)");
 
 /// The quantities a run of sales takes from each variant, summed per variant in the order the
 /// variants first appear (other stock operations are skipped): what one conditional statement

@@ -160,7 +160,7 @@ macro_rules! sql_store {
             }
 
             async fn catalog_version(&self) -> Result<Option<u64>, StorageError> {
-                let v: i64 = sqlx::query_scalar("SELECT version FROM catalog_version WHERE id = 1")
+                let v: i64 = sqlx::query_scalar(crate::common::CATALOG_VERSION)
                     .fetch_one(&self.pool)
                     .await
                     .map_err(at("catalog_version"))?;

@@ -412,7 +412,7 @@ macro_rules! sql_tx {
                 }
             }
             if let Some(expected) = cs.catalog_at {
-                let found: i64 = sqlx::query_scalar("SELECT version FROM catalog_version WHERE id = 1")
+                let found: i64 = sqlx::query_scalar(crate::common::CATALOG_VERSION)
                     .fetch_one(&mut **tx)
                     .await?;
                 let found = u64::try_from(found).unwrap_or(0);

@@ -15,8 +15,11 @@
 //! they were read at and commits its cart only while the storage still holds that version
 //! ([`Changeset::catalog_at`]). A changed catalog fails the commit with
 //! [`StorageError::CatalogChanged`], which empties the cache (`moved_to`) before the choice
-//! is made again, from storage. The answer is never older than the commit, which is what a
-//! version read before it gave.
+//! is made again, from storage; so is a choice refused on the held documents (the refusal
+//! may come from a catalog another process has changed since). The check reads the version
+//! as the commit's own statement or transaction sees it (on PostgreSQL, without a lock: a
+//! catalog change committed while the commit runs may be ordered after it), which is at
+//! least as late as the read the choice made before.
 //!
 //! Entries are labelled with the version read **before** the documents: a change committed
 //! between the two reads leaves entries labelled with the older version, which the next check
@@ -79,6 +82,28 @@ impl State {
             self.variants.insert(v.id.to_string(), id.clone());
         }
         self.products.insert(id, Arc::new(product.clone()));
+    }
+
+    /// The products of these ids (each once) and their sellers, if every one is held (`None`
+    /// for an id not known).
+    fn products_of<'a>(
+        &self,
+        ids: impl Iterator<Item = Option<&'a str>>,
+    ) -> Option<(Vec<Product>, Vec<Seller>)> {
+        let mut products: Vec<Product> = Vec::new();
+        let mut sellers: Vec<Seller> = Vec::new();
+        for id in ids {
+            let id = id?;
+            if products.iter().any(|p| p.id.as_str() == id) {
+                continue;
+            }
+            let p = self.products.get(id)?;
+            if !sellers.iter().any(|x| x.id == p.seller_id) {
+                sellers.push((**self.sellers.get(p.seller_id.as_str())?).clone());
+            }
+            products.push((**p).clone());
+        }
+        Some((products, sellers))
     }
 
     /// Moves to version `v` (dropping everything) when it is newer; true when entries read at
@@ -181,19 +206,7 @@ impl CatalogCache {
         stock: &[StockRow],
     ) -> Option<(Vec<Product>, Vec<Seller>)> {
         let s = self.at(version)?;
-        let mut products: Vec<Product> = Vec::with_capacity(stock.len());
-        let mut sellers: Vec<Seller> = Vec::with_capacity(stock.len());
-        for row in stock {
-            if products.iter().any(|p| p.id == row.product) {
-                continue;
-            }
-            let p = s.products.get(row.product.as_str())?;
-            if !sellers.iter().any(|x| x.id == p.seller_id) {
-                sellers.push((**s.sellers.get(p.seller_id.as_str())?).clone());
-            }
-            products.push((**p).clone());
-        }
-        Some((products, sellers))
+        s.products_of(stock.iter().map(|row| Some(row.product.as_str())))
     }
 
     /// The products holding these variants and their sellers, and the version they were read
@@ -207,19 +220,11 @@ impl CatalogCache {
         variants: &[tijara_core::VariantId],
     ) -> Option<(u64, Vec<Product>, Vec<Seller>)> {
         let s = self.lock()?;
-        let mut products: Vec<Product> = Vec::with_capacity(variants.len());
-        let mut sellers: Vec<Seller> = Vec::with_capacity(variants.len());
-        for v in variants {
-            let id = s.variants.get(v.as_str())?;
-            if products.iter().any(|p| p.id.as_str() == id) {
-                continue;
-            }
-            let p = s.products.get(id)?;
-            if !sellers.iter().any(|x| x.id == p.seller_id) {
-                sellers.push((**s.sellers.get(p.seller_id.as_str())?).clone());
-            }
-            products.push((**p).clone());
-        }
+        let (products, sellers) = s.products_of(
+            variants
+                .iter()
+                .map(|v| s.variants.get(v.as_str()).map(String::as_str)),
+        )?;
         Some((s.version, products, sellers))
     }
 

@@ -406,8 +406,9 @@ impl Tijara {
     /// storage checks the version at commit ([`Storage::commits_at_catalog_version`]), with
     /// the version to put in the changeset ([`Changeset::catalog_at`]); else from
     /// [`Tijara::snapshot_for`], with none. A commit refused at that version
-    /// ([`StorageError::CatalogChanged`]) empties the cache and the step runs again
-    /// (`Tijara::mutate_carts`). A cart's shipping choice reads this.
+    /// ([`StorageError::CatalogChanged`]) empties the cache, and the step runs again on the
+    /// catalog read from storage, as does a step refused on the held catalog
+    /// (`Tijara::mutate_carts`, through `reads`). A cart's shipping choice reads this.
     ///
     /// [`Storage::commits_at_catalog_version`]: crate::ports::storage::Storage::commits_at_catalog_version
     /// [`Changeset::catalog_at`]: crate::ports::storage::Changeset::catalog_at
@@ -415,11 +416,14 @@ impl Tijara {
     pub(crate) async fn snapshot_to_commit(
         &self,
         variants: &[VariantId],
+        reads: &crate::engine::CartReads,
     ) -> Result<(CatalogSnapshot, Option<u64>), TijaraError> {
-        if self.inner.storage.commits_at_catalog_version()
+        if reads.may_hold_catalog()
+            && self.inner.storage.commits_at_catalog_version()
             && self.caches_catalog().await?
             && let Some((version, products, sellers)) = self.inner.catalog.snapshot_held(variants)
         {
+            reads.took_held_catalog();
             return Ok((CatalogSnapshot::new(sellers, products)?, Some(version)));
         }
         let (catalog, _) = self.snapshot_for(variants).await?;

@@ -233,7 +233,7 @@ impl Checkout<'_> {
                     .collect();
                 // The catalog as this engine holds it, when it does: the commit below holds
                 // to its version, so no read of the version is needed first.
-                let (catalog, catalog_at) = e.snapshot_to_commit(&variants).await?;
+                let (catalog, catalog_at) = e.snapshot_to_commit(&variants, reads).await?;
                 if doc.value.address.as_ref() != Some(address) {
                     // A new address changes every price: earlier choices no longer hold.
                     doc.value.shipping.clear();
