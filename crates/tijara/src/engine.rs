@@ -254,18 +254,20 @@ impl TijaraBuilder {
     }
 }
 
-/// How the runs of one [`Tijara::mutate_carts`] call open their carts: the carts a run took
-/// as this engine remembered them, and whether the runs must read every cart from storage
-/// (after a refusal judged on remembered ones). One per call, so concurrent changes of the
-/// same cart do not mix their records.
+/// How the runs of one [`Tijara::mutate_carts`] call open their carts and read the catalog:
+/// the carts a run took as this engine remembered them, whether it took the catalog as this
+/// engine holds it, and whether the runs must read every cart, or the catalog, from storage
+/// (after a refusal judged on remembered carts or on the held catalog, or a commit refused
+/// because the catalog changed). One per call, so concurrent changes of the same cart do not
+/// mix their records.
 #[derive(Debug, Default)]
 pub(crate) struct CartReads {
     remembered: std::sync::Mutex<Vec<String>>,
     from_storage: std::sync::atomic::AtomicBool,
     /// This run took the catalog as the engine holds it (a commit held to its version).
     held_catalog: std::sync::atomic::AtomicBool,
-    /// The runs read the catalog from storage (after a refusal judged on the held catalog,
-    /// or a commit refused because the catalog changed).
+    /// The runs read the catalog's version from storage (after a refusal, or a commit refused
+    /// because the catalog changed).
     catalog_from_storage: std::sync::atomic::AtomicBool,
 }
 
@@ -646,8 +648,9 @@ impl Tijara {
     /// [`Tijara::open_cart_for_change`] through `reads`, which may give them as this engine
     /// last committed them: a refusal of a run that did (an engine error that is neither a
     /// storage failure nor temporary, or stock refused by the database) forgets those carts
-    /// and runs the step once more, reading every cart from storage (another process may have
-    /// changed them); the refusal of that run is the answer.
+    /// and runs the step again, reading every cart from storage (another process may have
+    /// changed them); each source of a refusal is judged again once, so the refusal of the
+    /// run after the last of them is the answer.
     ///
     /// Every mutation remembers the carts it committed (see `engine/cart_cache.rs`) and
     /// forgets those of a commit that conflicted, failed or was replayed. A step may also take

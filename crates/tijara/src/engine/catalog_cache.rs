@@ -15,8 +15,8 @@
 //! they were read at and commits its cart only while the storage still holds that version
 //! ([`Changeset::catalog_at`]). A changed catalog fails the commit with
 //! [`StorageError::CatalogChanged`], which empties the cache (`moved_to`) before the choice
-//! is made again, from storage; so is a choice refused on the held documents (the refusal
-//! may come from a catalog another process has changed since). The check reads the version
+//! is made again at the version storage holds; so is a choice refused on the held documents
+//! (the refusal may come from a catalog another process has changed since). The check reads the version
 //! as the commit's own statement or transaction sees it (on PostgreSQL, without a lock: a
 //! catalog change committed while the commit runs may be ordered after it), which is at
 //! least as late as the read the choice made before.

@@ -369,8 +369,9 @@ pub trait Carrier: Send + Sync {
     ///   [`Quote::cod_fee`], exactly (same check).
     /// - An empty list, not an error, when it does not serve the destination.
     /// - Side-effect free: the engine calls it again whenever the cart changes, and may call
-    ///   it more than once for one request (a change run again after a concurrent write, or
-    ///   after a refusal judged on a cart the engine remembered).
+    ///   it more than once for one request (a change run again after a concurrent write,
+    ///   after a refusal judged on a cart the engine remembered or on the catalog it holds,
+    ///   or after a commit refused because the catalog changed).
     async fn quote(&self, request: &QuoteRequest) -> Result<Vec<Quote>, CarrierError>;
 
     /// Creates a shipment.

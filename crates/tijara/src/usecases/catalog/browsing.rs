@@ -406,8 +406,9 @@ impl Tijara {
     /// storage checks the version at commit ([`Storage::commits_at_catalog_version`]), with
     /// the version to put in the changeset ([`Changeset::catalog_at`]); else from
     /// [`Tijara::snapshot_for`], with none. A commit refused at that version
-    /// ([`StorageError::CatalogChanged`]) empties the cache, and the step runs again on the
-    /// catalog read from storage, as does a step refused on the held catalog
+    /// ([`StorageError::CatalogChanged`]) empties the cache, and the step runs again through
+    /// [`Tijara::snapshot_for`] (the version read from storage), as does a step refused on the
+    /// held catalog
     /// (`Tijara::mutate_carts`, through `reads`). A cart's shipping choice reads this.
     ///
     /// [`Storage::commits_at_catalog_version`]: crate::ports::storage::Storage::commits_at_catalog_version
