@@ -427,6 +427,14 @@ pub(crate) fn read_idempotency(
     .optional()
 }
 
+/// The catalog's version (the row the migration `catalog_version` keeps; its triggers bump it).
+pub(crate) fn catalog_version_in(c: &Connection) -> Result<u64, Stop> {
+    let v: i64 = c
+        .prepare_cached("SELECT version FROM catalog_version WHERE id = 1")?
+        .query_row([], |r| r.get(0))?;
+    Ok(u64::try_from(v).unwrap_or(0))
+}
+
 /// Applies a changeset inside an open transaction (the caller commits, or rolls back to its
 /// savepoint). `Replayed` writes nothing.
 pub(crate) fn apply_in(c: &Connection, cs: &Changeset) -> Result<CommitOutcome, Stop> {
@@ -458,7 +466,7 @@ pub(crate) fn apply_in(c: &Connection, cs: &Changeset) -> Result<CommitOutcome, 
         }
     }
     if let Some(expected) = cs.catalog_at {
-        let found = crate::port::catalog_version_in(c)?;
+        let found = catalog_version_in(c)?;
         if found != expected {
             return Err(Stop::Port(StorageError::CatalogChanged { expected, found }));
         }

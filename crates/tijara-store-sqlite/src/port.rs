@@ -2,7 +2,9 @@
 //! statements it runs.
 
 use crate::SqliteStore;
-use crate::apply::{self, doc_row, from_micros, id_at, marks, micros, stock_row, to_u32};
+use crate::apply::{
+    self, catalog_version_in, doc_row, from_micros, id_at, marks, micros, stock_row, to_u32,
+};
 use crate::error::Stop;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -156,14 +158,6 @@ fn stock_levels_in(c: &Connection, variants: &[String]) -> Result<Vec<StockRow>,
         }
     }
     Ok(out)
-}
-
-/// The catalog's version (the row the migration `catalog_version` keeps; its triggers bump it).
-pub(crate) fn catalog_version_in(c: &Connection) -> Result<u64, Stop> {
-    let v: i64 = c
-        .prepare_cached("SELECT version FROM catalog_version WHERE id = 1")?
-        .query_row([], |r| r.get(0))?;
-    Ok(u64::try_from(v).unwrap_or(0))
 }
 
 fn docs(

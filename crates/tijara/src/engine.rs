@@ -841,6 +841,37 @@ mod tests {
     }
 
     #[test]
+    fn a_call_judges_again_once_after_taking_the_held_catalog() {
+        use super::CartReads;
+        let reads = CartReads::default();
+        reads.start_run();
+        assert!(reads.may_hold_catalog());
+        assert!(
+            !reads.catalog_again_from_storage(),
+            "a run that did not take the held catalog is not run again for it"
+        );
+        let reads = CartReads::default();
+        reads.start_run();
+        reads.took_held_catalog();
+        reads.start_run();
+        assert!(
+            !reads.catalog_again_from_storage(),
+            "what an earlier run took does not count"
+        );
+        let reads = CartReads::default();
+        reads.start_run();
+        reads.took_held_catalog();
+        assert!(reads.catalog_again_from_storage());
+        assert!(!reads.may_hold_catalog(), "the next runs read the version");
+        reads.start_run();
+        assert!(!reads.catalog_again_from_storage(), "once per call");
+        assert!(
+            CartReads::default().may_hold_catalog(),
+            "another call is apart"
+        );
+    }
+
+    #[test]
     fn a_stored_key_has_a_fixed_size_caller_part_whatever_the_caller_holds() {
         let key = IdempotencyKey::new("k-1").expect("key");
         let huge = format!("cart:\0{}", "x".repeat(1 << 20));

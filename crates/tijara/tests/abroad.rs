@@ -336,26 +336,7 @@ async fn quotes_abroad_come_from_international_cards_only() {
     let m = market_abroad();
     let c = catalog(&m).await;
     let (cushion_v, _) = with_customs(&m, &c).await;
-    let cart = m
-        .engine
-        .carts()
-        .create_cart(None, None)
-        .await
-        .expect("cart")
-        .cart
-        .id;
-    m.engine
-        .carts()
-        .change_cart(
-            &cart,
-            tijara::usecases::cart::CartChange::Add {
-                variant: cushion_v.clone(),
-                quantity: 1,
-            },
-            None,
-        )
-        .await
-        .expect("add");
+    let cart = cart_with(&m.engine, &cushion_v, 1).await;
     let options = m
         .engine
         .checkout()
@@ -490,24 +471,8 @@ async fn a_choice_refused_on_the_held_catalog_is_judged_again_from_storage() {
     let (here, there) = (market_abroad_on(store.clone()), market_abroad_on(store));
     let c = catalog(&here).await;
     let e = &here.engine;
-    let cart = e
-        .carts()
-        .create_cart(None, None)
-        .await
-        .expect("cart")
-        .cart
-        .id;
-    e.carts()
-        .change_cart(
-            &cart,
-            tijara::usecases::cart::CartChange::Add {
-                variant: c.bag.clone(),
-                quantity: 1,
-            },
-            None,
-        )
-        .await
-        .expect("add the bag (its catalog now held here)");
+    // The bag added: its catalog is now held here.
+    let cart = cart_with(e, &c.bag, 1).await;
     let quote = e
         .checkout()
         .shipping_quotes(&cart, &paris())

@@ -134,6 +134,24 @@ pub fn product_input(
     .with_materials(vec!["cuir".into()])
 }
 
+/// A new guest cart holding `quantity` of `variant`.
+pub async fn cart_with(engine: &Tijara, variant: &VariantId, quantity: u32) -> CartId {
+    let cart = new_cart(engine).await;
+    engine
+        .carts()
+        .change_cart(
+            &cart,
+            tijara::usecases::cart::CartChange::Add {
+                variant: variant.clone(),
+                quantity,
+            },
+            None,
+        )
+        .await
+        .expect("add to the cart");
+    cart
+}
+
 pub fn address() -> Address {
     Address {
         name: "Youssef El Idrissi".into(),
