@@ -169,27 +169,19 @@ async fn write_plain_doc(
         .rows_affected(),
         Some(v) => {
             let v = i64::try_from(v).unwrap_or(i64::MAX);
-            let n: i64 = match catalog_at {
-                None => {
-                    sqlx::query_scalar(crate::common::UPDATE_DOC_PG)
-                        .bind(kind)
-                        .bind(&w.id)
-                        .bind(&w.body)
-                        .bind(v)
-                        .fetch_one(pool)
-                        .await?
-                }
-                Some(c) => {
-                    sqlx::query_scalar(crate::common::UPDATE_DOC_AT_CATALOG_PG)
-                        .bind(kind)
-                        .bind(&w.id)
-                        .bind(&w.body)
-                        .bind(v)
-                        .bind(i64::try_from(c).unwrap_or(i64::MAX))
-                        .fetch_one(pool)
-                        .await?
-                }
+            let text = match catalog_at {
+                None => crate::common::UPDATE_DOC_PG,
+                Some(_) => crate::common::UPDATE_DOC_AT_CATALOG_PG,
             };
+            let mut q = sqlx::query_scalar(text)
+                .bind(kind)
+                .bind(&w.id)
+                .bind(&w.body)
+                .bind(v);
+            if let Some(c) = catalog_at {
+                q = q.bind(i64::try_from(c).unwrap_or(i64::MAX));
+            }
+            let n: i64 = q.fetch_one(pool).await?;
             u64::try_from(n).unwrap_or(0)
         }
     };

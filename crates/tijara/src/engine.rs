@@ -300,13 +300,12 @@ impl CartReads {
     /// Has the next runs read the catalog from storage; `true` when this run took it as held
     /// (and it was not read from storage already): run the step again.
     fn catalog_again_from_storage(&self) -> bool {
-        let held = self
-            .held_catalog
-            .swap(false, std::sync::atomic::Ordering::SeqCst);
-        let first = !self
-            .catalog_from_storage
-            .swap(true, std::sync::atomic::Ordering::SeqCst);
-        held && first
+        // A run that did not take the held catalog leaves the next runs free to take it.
+        self.held_catalog
+            .swap(false, std::sync::atomic::Ordering::SeqCst)
+            && !self
+                .catalog_from_storage
+                .swap(true, std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Whether a run may take the cart from the engine's memory (not after a refusal).
@@ -746,7 +745,7 @@ impl Tijara {
                 for (id, version, body) in written {
                     cache.remember(&id, version, body);
                 }
-            } else {
+            } else if !matches!(outcome, Err(StorageError::CatalogChanged { .. })) {
                 // Not written by this commit (a duplicate's answer, a conflict, a failure
                 // whose outcome may be unknown): what is remembered of them may be old.
                 for (id, ..) in &written {
@@ -769,7 +768,7 @@ impl Tijara {
                 }
                 // Made from catalog documents this engine held at a version the storage has
                 // moved past: they are dropped, and the step runs again on the catalog read
-                // from storage.
+                // from storage (the carts remembered stay: the refused commit wrote nothing).
                 Err(e @ StorageError::CatalogChanged { found, .. }) => {
                     self.inner.catalog.moved_to(found);
                     reads.catalog_again_from_storage();
@@ -849,6 +848,10 @@ mod tests {
         assert!(
             !reads.catalog_again_from_storage(),
             "a run that did not take the held catalog is not run again for it"
+        );
+        assert!(
+            reads.may_hold_catalog(),
+            "nor are the next runs kept from taking it"
         );
         let reads = CartReads::default();
         reads.start_run();

@@ -266,6 +266,26 @@ async fn a_stock_refusal_at_commit_is_judged_again_on_the_stored_cart() {
     }
 }
 
+/// A commit refused because the catalog changed wrote nothing: the step runs again on the
+/// cart the engine remembers (one more commit, no read of the cart).
+#[tokio::test]
+async fn a_commit_refused_for_a_changed_catalog_keeps_the_remembered_cart() {
+    let plain = calls_of_a_change(1024).await;
+    let (store, m, c, cart) = cart_on_outage(1024).await;
+    store.refuse_next_commit(tijara::ports::storage::StorageError::CatalogChanged {
+        expected: 1,
+        found: 2,
+    });
+    let before = store.calls();
+    let doc = changed(&m.engine, &cart, add(&c.bag, 1), "second").await;
+    assert_eq!(doc.cart.quantity_of(&c.bag), 1);
+    assert_eq!(
+        store.calls() - before,
+        plain + 1,
+        "the commit once more, the cart not read again"
+    );
+}
+
 /// What one step of the property below does: engine 0 or 1 adds one unit of variant 0, 1 or 2
 /// (5, 2 and 10 in stock), or removes its line.
 #[derive(Debug, Clone)]

@@ -16,10 +16,10 @@
 //! ([`Changeset::catalog_at`]). A changed catalog fails the commit with
 //! [`StorageError::CatalogChanged`], which empties the cache (`moved_to`) before the choice
 //! is made again at the version storage holds; so is a choice refused on the held documents
-//! (the refusal may come from a catalog another process has changed since). The check reads the version
-//! as the commit's own statement or transaction sees it (on PostgreSQL, without a lock: a
-//! catalog change committed while the commit runs may be ordered after it), which is at
-//! least as late as the read the choice made before.
+//! (the refusal may come from a catalog another process has changed since). The check reads
+//! the version as the commit's own statement or transaction sees it (on PostgreSQL, without
+//! a lock: a catalog change committed while the commit runs may be ordered after it), which
+//! is at least as late as the read the choice made before.
 //!
 //! Entries are labelled with the version read **before** the documents: a change committed
 //! between the two reads leaves entries labelled with the older version, which the next check
@@ -90,8 +90,8 @@ impl State {
         &self,
         ids: impl Iterator<Item = Option<&'a str>>,
     ) -> Option<(Vec<Product>, Vec<Seller>)> {
-        let mut products: Vec<Product> = Vec::new();
-        let mut sellers: Vec<Seller> = Vec::new();
+        let mut products: Vec<Product> = Vec::with_capacity(ids.size_hint().0);
+        let mut sellers: Vec<Seller> = Vec::with_capacity(1);
         for id in ids {
             let id = id?;
             if products.iter().any(|p| p.id.as_str() == id) {
