@@ -634,6 +634,16 @@ impl Storage for MemoryStore {
         ))
     }
 
+    async fn get_at_catalog(&self, kind: DocKind, id: &str) -> Result<DocAtCatalog, StorageError> {
+        let s = self.lock()?;
+        Ok(DocAtCatalog::new(
+            s.docs
+                .get(&(kind, id.to_owned()))
+                .map(|d| stored(kind, id, d)),
+            Some(s.catalog_version),
+        ))
+    }
+
     async fn stock_levels(&self, variants: &[VariantId]) -> Result<Vec<StockRow>, StorageError> {
         let s = self.lock()?;
         Ok(variants

@@ -112,6 +112,11 @@ fn distinct_variants(variants: &[VariantId]) -> Vec<String> {
     list
 }
 
+/// A document with the catalog's version (`Storage::get_at_catalog`): one row, the version's,
+/// with the document's columns (`NULL` when it does not exist).
+const GET_AT_CATALOG: &str = "SELECT d.id, d.version, d.body, c.version FROM catalog_version c \
+     LEFT JOIN docs d ON d.kind = ?1 AND d.id = ?2 WHERE c.id = 1";
+
 /// A product page's rows by the product's key (its slug): its variants' counters (`s`), the
 /// product (`p`), its seller (`v`) and its category (`c`), in [`tagged`]'s columns. Each arm
 /// joins from the key's row (`doc_keys`' primary key: one row at most) along primary keys and
@@ -314,6 +319,24 @@ impl Storage for SqliteStore {
                     .query_row(params![kind.as_str(), id], |r| doc_row(kind, r))
                     .optional()?,
             )
+        })
+        .await
+    }
+
+    async fn get_at_catalog(&self, kind: DocKind, id: &str) -> Result<DocAtCatalog, StorageError> {
+        let id = id.to_owned();
+        self.read_point("get_at_catalog", move |c| {
+            // One row: the version's, with the document's columns when it exists (no version
+            // row is a damaged database, as `catalog_version_in` answers it).
+            Ok(c.prepare_cached(GET_AT_CATALOG)?
+                .query_row(params![kind.as_str(), id], |r| {
+                    let doc = match r.get::<_, Option<String>>(0)? {
+                        Some(_) => Some(doc_row(kind, r)?),
+                        None => None,
+                    };
+                    let version = u64::try_from(r.get::<_, i64>(3)?).unwrap_or(0);
+                    Ok(DocAtCatalog::new(doc, Some(version)))
+                })?)
         })
         .await
     }

@@ -142,6 +142,7 @@ macro_rules! storage_conformance {
             catalog_version_follows_catalog_writes,
             commits_hold_to_their_catalog_version,
             pricing_stock_matches_its_parts,
+            get_at_catalog_matches_its_parts,
             multi_variant_sales_are_all_or_nothing,
             idempotency_claims_hold_until_released_or_expired,
             deliveries_are_recorded_and_retried,

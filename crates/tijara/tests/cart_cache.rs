@@ -267,7 +267,7 @@ async fn a_stock_refusal_at_commit_is_judged_again_on_the_stored_cart() {
 }
 
 /// A commit refused because the catalog changed wrote nothing: the step runs again on the
-/// cart the engine remembers (one more commit, no read of the cart).
+/// cart the engine remembers (its calls twice, no read of the cart).
 #[tokio::test]
 async fn a_commit_refused_for_a_changed_catalog_keeps_the_remembered_cart() {
     let plain = calls_of_a_change(1024).await;
@@ -281,8 +281,8 @@ async fn a_commit_refused_for_a_changed_catalog_keeps_the_remembered_cart() {
     assert_eq!(doc.cart.quantity_of(&c.bag), 1);
     assert_eq!(
         store.calls() - before,
-        plain + 1,
-        "the commit once more, the cart not read again"
+        2 * plain,
+        "the step's calls twice ({plain} each), the cart not read again"
     );
 }
 

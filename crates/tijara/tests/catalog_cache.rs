@@ -301,6 +301,43 @@ async fn reader_sees_every_change(reader: &Market, writer: &Market) {
         .await
         .expect("choice again");
     assert_eq!(price(&once_more), expected);
+    // A quote reads the catalog's version with the cart (one storage call): made lighter
+    // elsewhere, the product is quoted at its new weight by this engine too.
+    let amana_quote = |quoted: &[tijara::usecases::checkout::SellerShippingOptions]| {
+        quoted
+            .iter()
+            .find(|o| o.seller_id == c.a)
+            .and_then(|o| o.options.iter().find(|q| q.carrier == "amana"))
+            .expect("amana's quote")
+            .price
+    };
+    let held = r
+        .checkout()
+        .shipping_quotes(parcel, &address())
+        .await
+        .expect("quoted at 3 kg");
+    assert_eq!(amana_quote(&held), expected, "quoted at the weight held");
+    heavy(500).await.expect("lighter elsewhere");
+    let there = w
+        .checkout()
+        .shipping_quotes(parcel, &address())
+        .await
+        .expect("quoted at 500 g where it changed");
+    let here = r
+        .checkout()
+        .shipping_quotes(parcel, &address())
+        .await
+        .expect("quoted at 500 g here");
+    assert_ne!(
+        amana_quote(&there),
+        expected,
+        "the weight changes the price"
+    );
+    assert_eq!(
+        amana_quote(&here),
+        amana_quote(&there),
+        "quoted at the new weight"
+    );
 }
 
 #[tokio::test]

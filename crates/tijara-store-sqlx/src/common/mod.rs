@@ -258,6 +258,11 @@ pub(crate) const LIST_BY_OWNER: &str = "SELECT d.id, d.version, d.body FROM doc_
      JOIN docs d ON d.kind = o.kind AND d.id = o.id \
      WHERE o.kind = $1 AND o.owner = $2 AND o.id > $3 ORDER BY o.id LIMIT $4";
 
+/// A document with the catalog's version (`Storage::get_at_catalog`): one row, the version's,
+/// with the document's columns (`NULL` when it does not exist).
+pub(crate) const GET_AT_CATALOG: &str = "SELECT d.id, d.version, d.body, c.version FROM catalog_version c \
+     LEFT JOIN docs d ON d.kind = $1 AND d.id = $2 WHERE c.id = 1";
+
 /// The catalog's version (the one row of the `catalog_version` migration; triggers raise it).
 pub(crate) const CATALOG_VERSION: &str = "SELECT version FROM catalog_version WHERE id = 1";
 

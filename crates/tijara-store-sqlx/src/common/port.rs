@@ -267,6 +267,21 @@ macro_rules! sql_store {
                 row.map(|r| doc_row(kind, &r)).transpose()
             }
 
+            async fn get_at_catalog(&self, kind: DocKind, id: &str) -> Result<DocAtCatalog, StorageError> {
+                let r = sqlx::query(crate::common::GET_AT_CATALOG)
+                    .bind(kind.as_str())
+                    .bind(id)
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(at("get_at_catalog"))?;
+                let doc = match r.try_get::<Option<String>, _>(0).map_err(err)? {
+                    Some(_) => Some(doc_row(kind, &r)?),
+                    None => None,
+                };
+                let version = u64::try_from(r.try_get::<i64, _>(3).map_err(err)?).unwrap_or(0);
+                Ok(DocAtCatalog::new(doc, Some(version)))
+            }
+
             async fn get_many(&self, kind: DocKind, ids: &[String]) -> Result<Vec<StoredDoc>, StorageError> {
                 let mut out = Vec::with_capacity(ids.len());
                 for chunk in ids.chunks(500) {

@@ -310,6 +310,69 @@ pub async fn checkout_snapshot_matches_its_parts<S: Storage + ?Sized>(s: &S) {
     assert_eq!(got.sellers.len(), 1);
 }
 
+/// [`Storage::get_at_catalog`] answers the document as [`Storage::get`] does (`None` when
+/// absent) and the catalog's version as [`Storage::catalog_version`] does, before and after
+/// the document and the catalog change.
+pub async fn get_at_catalog_matches_its_parts<S: Storage + ?Sized>(s: &S) {
+    let read = |id: String, what: &'static str| async move {
+        let got = s
+            .get_at_catalog(DocKind::Cart, &id)
+            .await
+            .unwrap_or_else(|e| panic!("get_at_catalog ({what}): {e}"));
+        let doc = s
+            .get(DocKind::Cart, &id)
+            .await
+            .unwrap_or_else(|e| panic!("get ({what}): {e}"));
+        let version = s
+            .catalog_version()
+            .await
+            .unwrap_or_else(|e| panic!("catalog_version ({what}): {e}"));
+        assert_eq!(got.doc, doc, "the document ({what})");
+        assert_eq!(
+            got.catalog_version, version,
+            "the catalog's version ({what})"
+        );
+        got
+    };
+    let cart = unique("gac");
+    assert_eq!(read(cart.clone(), "absent").await.doc, None);
+    ok(
+        s,
+        one(doc(DocKind::Cart, &cart, None, r#"{"n":1}"#)),
+        "cart",
+    )
+    .await;
+    let first = read(cart.clone(), "created").await;
+    let body = first.doc.as_ref().map(|d| (d.version, d.body.as_str()));
+    assert_eq!(body, Some((1, r#"{"n":1}"#)), "byte for byte");
+    ok(
+        s,
+        one(doc(DocKind::Cart, &cart, Some(1), r#"{"n":2}"#)),
+        "cart update",
+    )
+    .await;
+    let product = unique("gac-product");
+    ok(
+        s,
+        one(doc(DocKind::Product, &product, None, "{}")),
+        "product",
+    )
+    .await;
+    let later = read(cart.clone(), "after a catalog write").await;
+    assert_eq!(later.doc.map(|d| d.version), Some(2), "the latest version");
+    if let (Some(before), Some(after)) = (first.catalog_version, later.catalog_version) {
+        assert_ne!(
+            before, after,
+            "a catalog write moves the version read with the cart"
+        );
+    }
+    let other = read(product, "another kind").await;
+    assert_eq!(
+        other.doc, None,
+        "a document of another kind is not the cart"
+    );
+}
+
 /// [`Storage::pricing_stock`] answers what its parts answer: the catalog's version and the
 /// counters of [`Storage::catalog_stock`], and every promotion, by id, with its version and
 /// body (a promotion written since is seen); a list of 350 variants answers as a short one,

@@ -10,6 +10,9 @@
 //! everything and reads the documents again. So a cached document is never older than the
 //! stock read beside it: there is no staleness window, across processes too.
 //!
+//! A shipping quote reads the version with its cart instead ([`Storage::get_at_catalog`],
+//! one statement), with the same rule.
+//!
 //! A cart's shipping choice skips that read when the storage checks the version at commit
 //! ([`Storage::commits_at_catalog_version`]): it takes the documents held with the version
 //! they were read at and commits its cart only while the storage still holds that version
@@ -28,6 +31,7 @@
 //!
 //! [`Storage::catalog_version`]: crate::ports::storage::Storage::catalog_version
 //! [`Storage::catalog_stock`]: crate::ports::storage::Storage::catalog_stock
+//! [`Storage::get_at_catalog`]: crate::ports::storage::Storage::get_at_catalog
 //! [`Storage::commits_at_catalog_version`]: crate::ports::storage::Storage::commits_at_catalog_version
 //! [`Changeset::catalog_at`]: crate::ports::storage::Changeset::catalog_at
 //! [`StorageError::CatalogChanged`]: crate::ports::storage::StorageError::CatalogChanged
@@ -104,6 +108,18 @@ impl State {
             products.push((**p).clone());
         }
         Some((products, sellers))
+    }
+
+    /// The products holding these variants and their sellers, if every one is held.
+    fn products_of_variants(
+        &self,
+        variants: &[tijara_core::VariantId],
+    ) -> Option<(Vec<Product>, Vec<Seller>)> {
+        self.products_of(
+            variants
+                .iter()
+                .map(|v| self.variants.get(v.as_str()).map(String::as_str)),
+        )
     }
 
     /// Moves to version `v` (dropping everything) when it is newer; true when entries read at
@@ -220,12 +236,21 @@ impl CatalogCache {
         variants: &[tijara_core::VariantId],
     ) -> Option<(u64, Vec<Product>, Vec<Seller>)> {
         let s = self.lock()?;
-        let (products, sellers) = s.products_of(
-            variants
-                .iter()
-                .map(|v| s.variants.get(v.as_str()).map(String::as_str)),
-        )?;
+        let (products, sellers) = s.products_of_variants(variants)?;
         Some((s.version, products, sellers))
+    }
+
+    /// The products holding these variants and their sellers, if every one is cached at
+    /// `version` (a version read from storage: a shipping quote's, with its cart,
+    /// [`Storage::get_at_catalog`]).
+    ///
+    /// [`Storage::get_at_catalog`]: crate::ports::storage::Storage::get_at_catalog
+    pub(crate) fn snapshot_of_variants(
+        &self,
+        version: u64,
+        variants: &[tijara_core::VariantId],
+    ) -> Option<(Vec<Product>, Vec<Seller>)> {
+        self.at(version)?.products_of_variants(variants)
     }
 
     /// The storage holds the catalog at version `found` (a commit at the version of the

@@ -45,10 +45,10 @@ pub mod search_snapshot;
 mod status;
 pub use delivery::{DeliveryAttempt, DeliveryOutcome, DeliveryRow, PurgeCutoffs, PurgeReport};
 pub use records::{
-    CatalogStock, Changeset, CheckoutRows, CommitOutcome, DocKind, DocWrite, IdempotencyClaim,
-    IdempotencyRecord, ListQuery, NewEvent, OutboxEvent, PricingStock, ProductIndex,
-    ProductPageRows, ProductQuery, ReservationRow, SearchPage, SearchQuery, StockOp, StockRow,
-    StoredDoc, is_catalog_kind,
+    CatalogStock, Changeset, CheckoutRows, CommitOutcome, DocAtCatalog, DocKind, DocWrite,
+    IdempotencyClaim, IdempotencyRecord, ListQuery, NewEvent, OutboxEvent, PricingStock,
+    ProductIndex, ProductPageRows, ProductQuery, ReservationRow, SearchPage, SearchQuery, StockOp,
+    StockRow, StoredDoc, is_catalog_kind,
 };
 pub use search_snapshot::{SearchCache, SearchSnapshot, SearchVersions};
 pub use status::{OutboxBacklog, PoolStatus, SchemaStatus};
@@ -668,6 +668,21 @@ pub trait Storage: Send + Sync {
         let version = self.catalog_version().await?;
         let stock = self.stock_levels(variants).await?;
         Ok(CatalogStock::new(version, stock))
+    }
+
+    /// A document and the catalog's version, read together (one statement on the SQL
+    /// adapters): what a shipping quote needs, a cart and the version at which the catalog
+    /// documents an engine holds may be used for its lines. The default composes
+    /// [`Storage::catalog_version`] and [`Storage::get`].
+    ///
+    /// # Contract
+    /// The document as [`Storage::get`] answers it (`None` when absent) and the version as
+    /// [`Storage::catalog_version`] answers it
+    /// (`tijara_testkit::storage::get_at_catalog_matches_its_parts`).
+    async fn get_at_catalog(&self, kind: DocKind, id: &str) -> Result<DocAtCatalog, StorageError> {
+        let catalog_version = self.catalog_version().await?;
+        let doc = self.get(kind, id).await?;
+        Ok(DocAtCatalog::new(doc, catalog_version))
     }
 
     /// [`Storage::catalog_stock`] and every promotion, read together (one statement on the

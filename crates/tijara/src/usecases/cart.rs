@@ -194,6 +194,49 @@ impl Tijara {
         ensure_open(doc, id)
     }
 
+    /// A cart read from storage and the catalog of its lines: the cart with the catalog's
+    /// version in one storage call ([`Storage::get_at_catalog`]) and the documents from the
+    /// catalog cache when it holds them at that version, else `Tijara::snapshot_for`. A
+    /// shipping quote reads this.
+    ///
+    /// [`Storage::get_at_catalog`]: crate::ports::storage::Storage::get_at_catalog
+    pub(crate) async fn cart_and_catalog(
+        &self,
+        id: &CartId,
+    ) -> Result<(CartDoc, CatalogSnapshot), TijaraError> {
+        let (doc, version) = if self.caches_catalog().await? {
+            let got = self
+                .inner
+                .storage
+                .get_at_catalog(DocKind::Cart, id.as_str())
+                .await?;
+            (got.doc, got.catalog_version)
+        } else {
+            (
+                self.inner.storage.get(DocKind::Cart, id.as_str()).await?,
+                None,
+            )
+        };
+        let doc = doc.ok_or_else(|| TijaraError::NotFound {
+            kind: DocKind::Cart,
+            id: id.to_string(),
+        })?;
+        let doc: CartDoc = decode(DocKind::Cart, id.as_str(), &doc.body)?;
+        let variants: Vec<VariantId> = doc
+            .cart
+            .lines()
+            .iter()
+            .map(|l| l.variant_id.clone())
+            .collect();
+        if let Some(v) = version
+            && let Some((products, sellers)) = self.inner.catalog.snapshot_of_variants(v, &variants)
+        {
+            return Ok((doc, CatalogSnapshot::new(sellers, products)?));
+        }
+        let (catalog, _) = self.snapshot_for(&variants).await?;
+        Ok((doc, catalog))
+    }
+
     /// Forgets what this engine remembers of the cart `id` (a cart it closed).
     pub(crate) fn forget_cart(&self, id: &CartId) {
         self.inner.carts.forget(id.as_str());

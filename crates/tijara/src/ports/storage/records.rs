@@ -663,6 +663,28 @@ impl CatalogStock {
     }
 }
 
+/// A document and the catalog's version, read together by
+/// [`super::Storage::get_at_catalog`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DocAtCatalog {
+    /// The document, as [`super::Storage::get`] answers it (`None` when absent).
+    pub doc: Option<StoredDoc>,
+    /// The catalog's version ([`super::Storage::catalog_version`]), `None` when the storage
+    /// does not keep one.
+    pub catalog_version: Option<u64>,
+}
+
+impl DocAtCatalog {
+    /// The document and the version.
+    pub fn new(doc: Option<StoredDoc>, catalog_version: Option<u64>) -> Self {
+        Self {
+            doc,
+            catalog_version,
+        }
+    }
+}
+
 /// The catalog's version, some variants' stock counters and every promotion, read together
 /// by [`super::Storage::pricing_stock`]: what pricing a cart needs besides the catalog
 /// documents an engine caches.

@@ -136,21 +136,21 @@ impl Checkout<'_> {
     ) -> Result<Vec<SellerShippingOptions>, TijaraError> {
         let e = self.engine;
         let address = &e.checkout_address(address)?;
-        let doc = e.carts().cart(cart).await?;
-        let variants: Vec<VariantId> = doc
-            .cart
-            .lines()
-            .iter()
-            .map(|l| l.variant_id.clone())
-            .collect();
         if payment == Some(PaymentMethod::CashOnDelivery) {
+            let doc = e.carts().cart(cart).await?;
+            let variants: Vec<VariantId> = doc
+                .cart
+                .lines()
+                .iter()
+                .map(|l| l.variant_id.clone())
+                .collect();
             let ctx = e
                 .pricing_context(&variants, doc.cart.customer.as_ref())
                 .await?;
             let cod = e.cod_amounts(&doc, &ctx)?;
             return e.quotes_cod(&doc.cart, &ctx.catalog, address, &cod).await;
         }
-        let (catalog, _) = e.snapshot_for(&variants).await?;
+        let (doc, catalog) = e.cart_and_catalog(cart).await?;
         e.quotes_for(&doc.cart, &catalog, address).await
     }
 }
