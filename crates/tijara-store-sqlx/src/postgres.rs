@@ -189,7 +189,8 @@ async fn write_plain_doc(
         if let Some(expected) = catalog_at {
             // Not written: a changed catalog or a stale document; the version tells which
             // (read after the update: a catalog changed since then is named, which the
-            // engine retries the same way).
+            // engine retries the same way; a document stale as well is then found by the
+            // retry's commit, one conflict later).
             let found: i64 = sqlx::query_scalar(crate::common::CATALOG_VERSION)
                 .fetch_one(pool)
                 .await?;

@@ -17,6 +17,8 @@ pub struct Outage {
     calls: AtomicU64,
     spared: std::sync::Mutex<Vec<DocKind>>,
     refusal: std::sync::Mutex<Option<StorageError>>,
+    /// Forwards the catalog's version ([`Outage::with_catalog_version`]).
+    catalog: bool,
 }
 
 impl Outage {
@@ -28,7 +30,17 @@ impl Outage {
             calls: AtomicU64::new(0),
             spared: std::sync::Mutex::new(Vec::new()),
             refusal: std::sync::Mutex::new(None),
+            catalog: false,
         }
+    }
+
+    /// Forwards the wrapped storage's catalog version ([`Storage::catalog_version`], the reads
+    /// that carry it and [`Storage::commits_at_catalog_version`]), so an engine on top caches
+    /// the catalog as it would on the wrapped storage. Without it the wrapper keeps no
+    /// version and the engine reads the catalog on every call.
+    pub fn with_catalog_version(mut self) -> Self {
+        self.catalog = true;
+        self
     }
 
     /// The next commit fails with `error` and applies nothing, as a database refusing it
@@ -272,5 +284,38 @@ impl Storage for Outage {
     ) -> Result<CheckoutRows, StorageError> {
         self.check()?;
         self.inner.checkout_snapshot(variants).await
+    }
+    // The catalog's version, forwarded only when asked: otherwise the defaults (no version,
+    // nothing counted for it).
+    async fn catalog_version(&self) -> Result<Option<u64>, StorageError> {
+        if !self.catalog {
+            return Ok(None);
+        }
+        self.check()?;
+        self.inner.catalog_version().await
+    }
+    fn commits_at_catalog_version(&self) -> bool {
+        self.catalog && self.inner.commits_at_catalog_version()
+    }
+    async fn catalog_stock(&self, variants: &[VariantId]) -> Result<CatalogStock, StorageError> {
+        if !self.catalog {
+            return Ok(CatalogStock::new(None, self.stock_levels(variants).await?));
+        }
+        self.check()?;
+        self.inner.catalog_stock(variants).await
+    }
+    async fn pricing_stock(&self, variants: &[VariantId]) -> Result<PricingStock, StorageError> {
+        if !self.catalog {
+            return compose_pricing_stock(self, variants).await;
+        }
+        self.check()?;
+        self.inner.pricing_stock(variants).await
+    }
+    async fn get_at_catalog(&self, kind: DocKind, id: &str) -> Result<DocAtCatalog, StorageError> {
+        if !self.catalog {
+            return Ok(DocAtCatalog::new(self.get(kind, id).await?, None));
+        }
+        self.check_kind(kind)?;
+        self.inner.get_at_catalog(kind, id).await
     }
 }

@@ -261,6 +261,14 @@ async fn reader_sees_every_change(reader: &Market, writer: &Market) {
         .await
         .expect("add the cushion");
     let price = |doc: &tijara::docs::CartDoc| doc.shipping.get(&c.a).expect("a's choice").price;
+    let amana_quote = |quoted: &[tijara::usecases::checkout::SellerShippingOptions]| {
+        quoted
+            .iter()
+            .find(|o| o.seller_id == c.a)
+            .and_then(|o| o.options.iter().find(|q| q.carrier == "amana"))
+            .expect("amana's quote")
+            .price
+    };
     let light = r
         .checkout()
         .choose_shipping(parcel, address(), &c.a, amana(), None)
@@ -281,12 +289,7 @@ async fn reader_sees_every_change(reader: &Market, writer: &Market) {
         .shipping_quotes(parcel, &address())
         .await
         .expect("quoted where it changed");
-    let expected = quoted
-        .iter()
-        .find(|o| o.seller_id == c.a)
-        .and_then(|o| o.options.iter().find(|q| q.carrier == "amana"))
-        .expect("amana's quote")
-        .price;
+    let expected = amana_quote(&quoted);
     assert_ne!(expected, price(&light), "the weight changes the price");
     let again = r
         .checkout()
@@ -303,14 +306,6 @@ async fn reader_sees_every_change(reader: &Market, writer: &Market) {
     assert_eq!(price(&once_more), expected);
     // A quote reads the catalog's version with the cart (one storage call): made lighter
     // elsewhere, the product is quoted at its new weight by this engine too.
-    let amana_quote = |quoted: &[tijara::usecases::checkout::SellerShippingOptions]| {
-        quoted
-            .iter()
-            .find(|o| o.seller_id == c.a)
-            .and_then(|o| o.options.iter().find(|q| q.carrier == "amana"))
-            .expect("amana's quote")
-            .price
-    };
     let held = r
         .checkout()
         .shipping_quotes(parcel, &address())
@@ -428,4 +423,47 @@ async fn an_unreadable_product_costs_only_its_own_line() {
         vec![cushion],
         "the readable one is shown, the broken one left out"
     );
+}
+
+/// A shipping quote reads its cart and the catalog's version in one storage call
+/// (`Storage::get_at_catalog`): with the cart's products held at that version, that is all it
+/// reads; after a catalog change, it reads the documents once more (the version not again).
+#[tokio::test]
+async fn a_quote_of_held_products_is_one_storage_call() {
+    let store = Arc::new(
+        tijara_testkit::outage::Outage::new(Arc::new(tijara_store_memory::MemoryStore::new()))
+            .with_catalog_version(),
+    );
+    let m = market_on(store.clone());
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let cart = cart_with(e, &c.cushion, 1).await;
+    let calls_of_a_quote = || async {
+        let before = store.calls();
+        let quoted = e
+            .checkout()
+            .shipping_quotes(&cart, &address())
+            .await
+            .expect("quoted");
+        assert!(quoted.iter().any(|o| !o.options.is_empty()), "{quoted:?}");
+        store.calls() - before
+    };
+    assert_eq!(calls_of_a_quote().await, 1, "the cart with the version");
+    e.catalog()
+        .create_category(
+            tijara::usecases::catalog::CategoryInput::new(
+                tijara_core::CategoryId::new("pottery").expect("id"),
+                "pottery",
+                tijara_core::LocalizedText::single(tijara_core::Lang::FR, "Poterie"),
+            ),
+            None,
+        )
+        .await
+        .expect("a new category: a new catalog version");
+    assert_eq!(
+        calls_of_a_quote().await,
+        2,
+        "the cart with the version, then the documents"
+    );
+    assert_eq!(calls_of_a_quote().await, 1, "held again");
 }

@@ -673,12 +673,13 @@ pub trait Storage: Send + Sync {
     /// A document and the catalog's version, read together (one statement on the SQL
     /// adapters): what a shipping quote needs, a cart and the version at which the catalog
     /// documents an engine holds may be used for its lines. The default composes
-    /// [`Storage::catalog_version`] and [`Storage::get`].
+    /// [`Storage::catalog_version`] and [`Storage::get`] (a storage that wraps another should
+    /// forward this together with [`Storage::catalog_version`], or keep both defaults).
     ///
     /// # Contract
     /// The document as [`Storage::get`] answers it (`None` when absent) and the version as
-    /// [`Storage::catalog_version`] answers it
-    /// (`tijara_testkit::storage::get_at_catalog_matches_its_parts`).
+    /// [`Storage::catalog_version`] answers it, read from storage during the call, never
+    /// remembered (`tijara_testkit::storage::get_at_catalog_matches_its_parts`).
     async fn get_at_catalog(&self, kind: DocKind, id: &str) -> Result<DocAtCatalog, StorageError> {
         let catalog_version = self.catalog_version().await?;
         let doc = self.get(kind, id).await?;

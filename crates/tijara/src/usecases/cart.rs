@@ -196,8 +196,8 @@ impl Tijara {
 
     /// A cart read from storage and the catalog of its lines: the cart with the catalog's
     /// version in one storage call ([`Storage::get_at_catalog`]) and the documents from the
-    /// catalog cache when it holds them at that version, else `Tijara::snapshot_for`. A
-    /// shipping quote reads this.
+    /// catalog cache when it holds them at that version, else from storage (labelled with
+    /// that version in the cache: it was read before them). A shipping quote reads this.
     ///
     /// [`Storage::get_at_catalog`]: crate::ports::storage::Storage::get_at_catalog
     pub(crate) async fn cart_and_catalog(
@@ -233,7 +233,7 @@ impl Tijara {
         {
             return Ok((doc, CatalogSnapshot::new(sellers, products)?));
         }
-        let (catalog, _) = self.snapshot_for(&variants).await?;
+        let (catalog, _) = self.snapshot_from_storage(&variants, version).await?;
         Ok((doc, catalog))
     }
 

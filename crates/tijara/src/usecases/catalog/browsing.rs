@@ -359,8 +359,8 @@ impl Tijara {
     /// storage call: [`Storage::catalog_stock`] (the catalog's version and the counters, one
     /// statement) when the catalog cache holds the documents at that version, else
     /// [`Storage::checkout_snapshot`] (one statement on the SQL adapters, its promotions left
-    /// unread), whose documents then fill the cache. Each cart change, shipping quote and
-    /// choice reads this.
+    /// unread), whose documents then fill the cache. A cart change reads this, and so do a
+    /// shipping choice and a quote when the cache does not hold their documents.
     ///
     /// [`Storage::checkout_snapshot`]: crate::ports::storage::Storage::checkout_snapshot
     /// [`Storage::catalog_stock`]: crate::ports::storage::Storage::catalog_stock
@@ -383,6 +383,19 @@ impl Tijara {
             }
             version = rows.version;
         }
+        self.snapshot_from_storage(variants, version).await
+    }
+
+    /// The sellers, products and stock of some variants read from storage
+    /// ([`Storage::checkout_snapshot`]), their documents put in the catalog cache labelled
+    /// `version` (the catalog's version read before them, if the cache is in use).
+    ///
+    /// [`Storage::checkout_snapshot`]: crate::ports::storage::Storage::checkout_snapshot
+    pub(crate) async fn snapshot_from_storage(
+        &self,
+        variants: &[VariantId],
+        version: Option<u64>,
+    ) -> Result<(CatalogSnapshot, HashMap<VariantId, StockRow>), TijaraError> {
         let rows = self.inner.storage.checkout_snapshot(variants).await?;
         let products: Vec<Product> = rows
             .products
