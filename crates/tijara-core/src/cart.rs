@@ -169,6 +169,12 @@ impl Cart {
         &self.lines
     }
 
+    /// The variants of the lines, in line order (one line per variant): what the catalog and
+    /// stock reads of a cart ask for.
+    pub fn variant_ids(&self) -> Vec<VariantId> {
+        self.lines.iter().map(|l| l.variant_id.clone()).collect()
+    }
+
     /// The coupon codes entered (normalized).
     pub fn coupons(&self) -> &[String] {
         &self.coupons
@@ -419,6 +425,20 @@ mod tests {
         c.remove(&vid("a")).expect("remove");
         assert!(c.is_empty());
         assert_eq!(c.remove(&vid("a")), Err(CartError::LineNotFound(vid("a"))));
+    }
+
+    #[test]
+    fn variant_ids_name_each_line_once_in_line_order() {
+        let cat = catalog();
+        let lim = CartLimits::default();
+        let mut c = cart();
+        assert!(c.variant_ids().is_empty());
+        c.add(&cat, &vid("b"), 1, &lim).expect("add b");
+        c.add(&cat, &vid("a"), 1, &lim).expect("add a");
+        c.add(&cat, &vid("b"), 2, &lim).expect("add b again");
+        assert_eq!(c.variant_ids(), [vid("b"), vid("a")]);
+        c.remove(&vid("b")).expect("remove b");
+        assert_eq!(c.variant_ids(), [vid("a")]);
     }
 
     #[test]

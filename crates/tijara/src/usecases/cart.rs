@@ -222,12 +222,7 @@ impl Tijara {
             id: id.to_string(),
         })?;
         let doc: CartDoc = decode(DocKind::Cart, id.as_str(), &doc.body)?;
-        let variants: Vec<VariantId> = doc
-            .cart
-            .lines()
-            .iter()
-            .map(|l| l.variant_id.clone())
-            .collect();
+        let variants: Vec<VariantId> = doc.cart.variant_ids();
         if let Some(v) = version
             && let Some((products, sellers)) = self.inner.catalog.snapshot_of_variants(v, &variants)
         {
@@ -312,12 +307,7 @@ impl Tijara {
         if doc.shipping.is_empty() {
             return Ok(());
         }
-        let variants: Vec<VariantId> = doc
-            .cart
-            .lines()
-            .iter()
-            .map(|l| l.variant_id.clone())
-            .collect();
+        let variants: Vec<VariantId> = doc.cart.variant_ids();
         let (catalog, _) = self.snapshot_for(&variants).await?;
         let sellers: Vec<_> = variants
             .iter()
@@ -497,12 +487,7 @@ impl Carts<'_> {
     pub async fn price(self, id: &CartId) -> Result<PricedCart, TijaraError> {
         let e = self.engine;
         let doc = self.cart(id).await?;
-        let variants: Vec<VariantId> = doc
-            .cart
-            .lines()
-            .iter()
-            .map(|l| l.variant_id.clone())
-            .collect();
+        let variants: Vec<VariantId> = doc.cart.variant_ids();
         let ctx = e
             .pricing_context(&variants, doc.cart.customer.as_ref())
             .await?;

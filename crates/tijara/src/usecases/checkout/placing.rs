@@ -196,12 +196,7 @@ impl Tijara {
                 )
             }
         };
-        let mut variants: Vec<VariantId> = cart_doc
-            .cart
-            .lines()
-            .iter()
-            .map(|l| l.variant_id.clone())
-            .collect();
+        let mut variants: Vec<VariantId> = cart_doc.cart.variant_ids();
         if let CheckoutCart::Inline { lines, .. } = &request.cart {
             variants.extend(lines.iter().map(|(v, _)| v.clone()));
         }

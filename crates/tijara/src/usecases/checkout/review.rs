@@ -75,12 +75,7 @@ impl Checkout<'_> {
         if doc.address.as_ref() != Some(address.as_address()) && !doc.shipping.is_empty() {
             return Err(TijaraError::ShippingOutdated);
         }
-        let variants: Vec<VariantId> = doc
-            .cart
-            .lines()
-            .iter()
-            .map(|l| l.variant_id.clone())
-            .collect();
+        let variants: Vec<VariantId> = doc.cart.variant_ids();
         let ctx = e
             .pricing_context(&variants, doc.cart.customer.as_ref())
             .await?;

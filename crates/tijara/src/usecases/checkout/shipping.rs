@@ -138,12 +138,7 @@ impl Checkout<'_> {
         let address = &e.checkout_address(address)?;
         if payment == Some(PaymentMethod::CashOnDelivery) {
             let doc = e.carts().cart(cart).await?;
-            let variants: Vec<VariantId> = doc
-                .cart
-                .lines()
-                .iter()
-                .map(|l| l.variant_id.clone())
-                .collect();
+            let variants: Vec<VariantId> = doc.cart.variant_ids();
             let ctx = e
                 .pricing_context(&variants, doc.cart.customer.as_ref())
                 .await?;
@@ -224,13 +219,7 @@ impl Checkout<'_> {
             reads,
             || async move {
                 let mut doc = e.open_cart_for_change(cart, reads).await?;
-                let variants: Vec<VariantId> = doc
-                    .value
-                    .cart
-                    .lines()
-                    .iter()
-                    .map(|l| l.variant_id.clone())
-                    .collect();
+                let variants: Vec<VariantId> = doc.value.cart.variant_ids();
                 // The catalog as this engine holds it, when it does: the commit below holds
                 // to its version, so no read of the version is needed first.
                 let (catalog, catalog_at) = e.snapshot_to_commit(&variants, reads).await?;
