@@ -6,7 +6,7 @@ use crate::ports::payment::PaymentGateway;
 use crate::ports::runtime::{Clock, EventSink, IdGenerator, Sleeper, SystemClock, UuidV7Ids};
 use crate::ports::storage::{
     Changeset, CommitOutcome, DocKind, DocWrite, IdempotencyClaim, IdempotencyRecord, ProductIndex,
-    Storage, StorageError,
+    Storage, StorageError, StoredDoc,
 };
 use chrono::Duration;
 use serde::Serialize;
@@ -473,19 +473,7 @@ impl Tijara {
         kind: DocKind,
         id: &str,
     ) -> Result<Loaded<T>, TijaraError> {
-        let doc = self
-            .inner
-            .storage
-            .get(kind, id)
-            .await?
-            .ok_or_else(|| TijaraError::NotFound {
-                kind,
-                id: id.to_owned(),
-            })?;
-        Ok(Loaded {
-            value: decode(kind, id, &doc.body)?,
-            version: doc.version,
-        })
+        found(kind, id, self.inner.storage.get(kind, id).await?)
     }
 
     pub(crate) async fn load_by_key<T: DeserializeOwned>(
@@ -789,6 +777,23 @@ impl Tijara {
             }
         }
     }
+}
+
+/// A document read by id, decoded (`NotFound` when absent): what [`Tijara::load`] answers, for
+/// a read that also brought something else (`Storage::get_at_catalog`).
+pub(crate) fn found<T: DeserializeOwned>(
+    kind: DocKind,
+    id: &str,
+    doc: Option<StoredDoc>,
+) -> Result<Loaded<T>, TijaraError> {
+    let doc = doc.ok_or_else(|| TijaraError::NotFound {
+        kind,
+        id: id.to_owned(),
+    })?;
+    Ok(Loaded {
+        value: decode(kind, id, &doc.body)?,
+        version: doc.version,
+    })
 }
 
 fn replay<T: DeserializeOwned>(

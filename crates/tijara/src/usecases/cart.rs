@@ -217,11 +217,7 @@ impl Tijara {
                 None,
             )
         };
-        let doc = doc.ok_or_else(|| TijaraError::NotFound {
-            kind: DocKind::Cart,
-            id: id.to_string(),
-        })?;
-        let doc: CartDoc = decode(DocKind::Cart, id.as_str(), &doc.body)?;
+        let doc: CartDoc = crate::engine::found(DocKind::Cart, id.as_str(), doc)?.value;
         let variants: Vec<VariantId> = doc.cart.variant_ids();
         if let Some(v) = version
             && let Some((products, sellers)) = self.inner.catalog.snapshot_of_variants(v, &variants)

@@ -421,8 +421,8 @@ impl Tijara {
     /// [`Tijara::snapshot_for`], with none. A commit refused at that version
     /// ([`StorageError::CatalogChanged`]) empties the cache, and the step runs again through
     /// [`Tijara::snapshot_for`] (the version read from storage), as does a step refused on the
-    /// held catalog
-    /// (`Tijara::mutate_carts`, through `reads`). A cart's shipping choice reads this.
+    /// held catalog (`Tijara::mutate_carts`, through `reads`). A cart's shipping choice reads
+    /// this.
     ///
     /// [`Storage::commits_at_catalog_version`]: crate::ports::storage::Storage::commits_at_catalog_version
     /// [`Changeset::catalog_at`]: crate::ports::storage::Changeset::catalog_at
