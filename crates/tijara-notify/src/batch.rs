@@ -103,26 +103,41 @@ impl NotificationSink {
                     .collect(),
                 Err(_) => HashMap::new(),
             };
-        // The products the orders' messages name, in one read too.
-        let mut named: Vec<&ProductId> = Vec::new();
-        for line in orders
-            .values()
-            .flat_map(|d| d.order.seller_orders.iter())
-            .flat_map(|s| s.lines.iter())
-        {
-            named.push(&line.product_id);
+        // The products and sellers the orders' messages name, in one read too (the sellers
+        // at the products' catalog version: from the cache when it holds them). On a failure
+        // the products are read as `products_to_show` reads them and each seller when named.
+        let mut named: Vec<ProductId> = Vec::new();
+        let mut sellers: Vec<SellerId> = Vec::new();
+        for so in orders.values().flat_map(|d| d.order.seller_orders.iter()) {
+            sellers.push(so.seller_id.clone());
+            named.extend(so.lines.iter().map(|l| l.product_id.clone()));
         }
-        let products = self
-            .engine
-            .catalog()
-            .products_to_show(named)
-            .await
+        sellers.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
+        sellers.dedup();
+        let catalog = self.engine.catalog();
+        let (products, sellers) = match catalog.products_and_sellers(&named, &sellers).await {
+            Ok(read) => {
+                let mut found: HashMap<String, Option<Arc<Seller>>> = read
+                    .sellers
+                    .into_iter()
+                    .map(|s| (s.id.to_string(), Some(s)))
+                    .collect();
+                // A seller the read did not find is gone: its messages go without its number.
+                for id in &sellers {
+                    found.entry(id.to_string()).or_insert(None);
+                }
+                (read.products, found)
+            }
+            Err(_) => (catalog.products_to_show(&named).await, HashMap::new()),
+        };
+        let products = products
             .into_iter()
             .map(|v| (v.product.id.to_string(), Arc::new(v)))
             .collect();
         Reads {
             orders,
             products,
+            sellers: Mutex::new(sellers),
             ..Reads::default()
         }
     }

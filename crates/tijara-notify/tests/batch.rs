@@ -58,9 +58,15 @@ struct Shop {
 
 /// A seller with one login and a product; every storage call counted.
 async fn shop() -> Shop {
-    let storage = Arc::new(Outage::new(Arc::new(
+    shop_on(Outage::new(Arc::new(
         tijara_store_memory::MemoryStore::new(),
-    )));
+    )))
+    .await
+}
+
+/// [`shop`] on `storage`.
+async fn shop_on(storage: Outage) -> Shop {
+    let storage = Arc::new(storage);
     let build = |sink: Option<Arc<dyn tijara::ports::runtime::EventSink>>| {
         let mut b = Tijara::builder()
             .storage(storage.clone() as Arc<dyn Storage>)
@@ -278,4 +284,27 @@ async fn a_message_refused_in_a_batch_fails_only_its_event_and_nothing_is_sent_t
     assert_eq!(shop.outbox.to("b@example.ma"), 1);
     assert_eq!(shop.outbox.to("lahcen@example.ma"), 3);
     assert_eq!(shop.round().await.0.delivered, 0);
+}
+
+#[tokio::test]
+async fn a_round_reads_the_sellers_with_the_products_it_names() {
+    // The catalog held by the engine, as on every storage that keeps a catalog version.
+    let shop = shop_on(
+        Outage::new(Arc::new(tijara_store_memory::MemoryStore::new())).with_catalog_version(),
+    )
+    .await;
+    shop.round().await;
+    shop.order("first@example.ma").await;
+    shop.round().await;
+
+    shop.order("one@example.ma").await;
+    let (report, calls) = shop.round().await;
+    assert_eq!((report.delivered, report.failed), (2, 0), "{report:?}");
+    // The pending events; the orders they name; their products and sellers (the catalog's
+    // version with the stock counters, the documents held); the seller's logins; the
+    // channels' delivery states; the done marks; the marks written; the events acknowledged.
+    // The seller itself is no call of its own: it was read with the products.
+    assert_eq!(calls, 8, "storage calls of a round of one confirmed order");
+    assert_eq!(shop.outbox.to("lahcen@example.ma"), 2);
+    assert_eq!(shop.outbox.to("one@example.ma"), 1);
 }

@@ -12,6 +12,7 @@ use tijara::TijaraError;
 use tijara::ports::storage::Storage;
 use tijara::usecases::cart::CartChange;
 use tijara::usecases::catalog::{MAX_SEARCH_PAGE, ProductView, SearchRequest, StockAdjustment};
+use tijara_core::ProductId;
 use tijara_testkit::storage::TempDb;
 
 /// The search result of `slug` among every product on sale (a search without words), as
@@ -213,6 +214,49 @@ async fn reader_sees_every_change(reader: &Market, writer: &Market) {
     assert_eq!(
         view.seller_name, "Coopérative Oudaya Dakhla",
         "by id: the seller's new name"
+    );
+    // A seller named beside the products (an order's messages name its sellers), held, then
+    // renamed elsewhere: read under its new name at once.
+    let name_of = |read: &tijara::usecases::catalog::ProductsAndSellers,
+                   s: &tijara_core::SellerId| {
+        read.sellers
+            .iter()
+            .find(|x| x.id == *s)
+            .map(|x| x.name.clone())
+    };
+    let ids = [id.clone()];
+    let named = [c.b.clone()];
+    let read = r
+        .catalog()
+        .products_and_sellers(&ids, &named)
+        .await
+        .expect("read");
+    assert_eq!(name_of(&read, &c.b).as_deref(), Some("Brahim bijoutier"));
+    w.catalog()
+        .update_seller(
+            &c.b,
+            seller_input(
+                "Brahim, bijoutier de Dakhla",
+                tijara_core::catalog::SellerKind::Artisan,
+            ),
+            None,
+        )
+        .await
+        .expect("renamed");
+    let read = r
+        .catalog()
+        .products_and_sellers(&ids, &named)
+        .await
+        .expect("read");
+    assert_eq!(
+        name_of(&read, &c.b).as_deref(),
+        Some("Brahim, bijoutier de Dakhla"),
+        "a seller named beside the products: its new name"
+    );
+    assert_eq!(
+        name_of(&read, &c.a).as_deref(),
+        Some("Coopérative Oudaya Dakhla"),
+        "the product's seller too"
     );
     // Carts read the catalog through the cache too: a product withdrawn elsewhere cannot be
     // added here any more.
@@ -466,4 +510,61 @@ async fn a_quote_of_held_products_is_one_storage_call() {
         "the cart with the version, then the documents"
     );
     assert_eq!(calls_of_a_quote().await, 1, "held again");
+}
+
+#[tokio::test]
+async fn products_and_sellers_reads_the_named_sellers_with_the_products() {
+    let store = Arc::new(
+        tijara_testkit::outage::Outage::new(Arc::new(tijara_store_memory::MemoryStore::new()))
+            .with_catalog_version(),
+    );
+    let m = market_on(store.clone());
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let cushion = e
+        .catalog()
+        .product_by_sku("SRAMA-1")
+        .await
+        .expect("read")
+        .expect("the cushion")
+        .id;
+    let gone = tijara_core::SellerId::new("slr-gone").expect("id");
+    let store = &store;
+    let calls_of = |ids: Vec<ProductId>, named: Vec<tijara_core::SellerId>| async move {
+        let before = store.calls();
+        let read = e
+            .catalog()
+            .products_and_sellers(&ids, &named)
+            .await
+            .expect("read");
+        (read, store.calls() - before)
+    };
+    let ids = |read: &tijara::usecases::catalog::ProductsAndSellers| {
+        (
+            read.products
+                .iter()
+                .map(|v| v.product.id.to_string())
+                .collect::<Vec<_>>(),
+            read.sellers
+                .iter()
+                .map(|s| s.id.to_string())
+                .collect::<Vec<_>>(),
+        )
+    };
+    // Seller B sells none of the products asked for; the third seller does not exist.
+    let (read, _) = calls_of(
+        vec![cushion.clone(), cushion.clone()],
+        vec![c.b.clone(), gone, c.b.clone()],
+    )
+    .await;
+    let mut sellers = vec![c.a.to_string(), c.b.to_string()];
+    sellers.sort();
+    assert_eq!(ids(&read), (vec![cushion.to_string()], sellers));
+    assert_eq!(read.products[0].seller_name, "Coopérative Oudaya");
+    // Held now: the catalog's version with the stock counters, nothing else.
+    let (again, calls) = calls_of(vec![cushion.clone()], vec![c.b.clone()]).await;
+    assert_eq!((ids(&again), calls), (ids(&read), 1));
+    // No product: the sellers named alone, at the version read.
+    let (alone, calls) = calls_of(Vec::new(), vec![c.b.clone()]).await;
+    assert_eq!((ids(&alone), calls), ((vec![], vec![c.b.to_string()]), 1));
 }

@@ -24,8 +24,25 @@ impl Tijara {
         stock: Option<Vec<StockRow>>,
         version: Option<u64>,
     ) -> Result<Vec<ProductView>, TijaraError> {
+        let (views, _) = self
+            .views_and_sellers(products, stock, version, &[])
+            .await?;
+        Ok(views)
+    }
+
+    /// [`Tijara::views_at`], and the sellers: the products' and those `named` besides, read
+    /// with them (from the cache when it holds them all at `version`), by id; a seller that
+    /// does not exist is left out.
+    async fn views_and_sellers(
+        &self,
+        products: Vec<Product>,
+        stock: Option<Vec<StockRow>>,
+        version: Option<u64>,
+        named: &[SellerId],
+    ) -> Result<(Vec<ProductView>, HashMap<String, Arc<Seller>>), TijaraError> {
         let stock = match stock {
             Some(rows) => rows,
+            None if products.is_empty() => Vec::new(),
             None => {
                 let variant_ids: Vec<VariantId> = products
                     .iter()
@@ -36,13 +53,17 @@ impl Tijara {
         };
         let stock: HashMap<VariantId, StockRow> =
             stock.into_iter().map(|r| (r.variant.clone(), r)).collect();
-        let mut seller_ids: Vec<String> =
-            products.iter().map(|p| p.seller_id.to_string()).collect();
+        let mut seller_ids: Vec<String> = products
+            .iter()
+            .map(|p| p.seller_id.to_string())
+            .chain(named.iter().map(SellerId::to_string))
+            .collect();
         seller_ids.sort();
         seller_ids.dedup();
         let held = version.and_then(|v| self.inner.catalog.sellers_at(v, &seller_ids));
         let sellers: HashMap<String, Arc<Seller>> = match held {
             Some(held) => seller_ids.into_iter().zip(held).collect(),
+            None if seller_ids.is_empty() => HashMap::new(),
             None => {
                 let read = self
                     .inner
@@ -61,13 +82,14 @@ impl Tijara {
                     .collect()
             }
         };
-        Ok(products
+        let views = products
             .into_iter()
             .map(|p| {
                 let seller = sellers.get(p.seller_id.as_str()).map(|s| &**s);
                 view_of(p, &stock, seller)
             })
-            .collect())
+            .collect();
+        Ok((views, sellers))
     }
 }
 
@@ -162,17 +184,39 @@ impl Catalog<'_> {
     ///
     /// [`Storage::catalog_stock`]: crate::ports::storage::Storage::catalog_stock
     pub async fn products(self, ids: &[ProductId]) -> Result<Vec<ProductView>, TijaraError> {
+        Ok(self.products_and_sellers(ids, &[]).await?.products)
+    }
+
+    /// [`Catalog::products`], and the sellers of these products and those `sellers` name
+    /// besides, read at the same catalog version with no other storage call when the cache
+    /// holds them all (an order's messages name its products and its sellers; a seller
+    /// without a product among `ids` costs one read more when not held). A seller that does
+    /// not exist is left out.
+    pub async fn products_and_sellers(
+        self,
+        ids: &[ProductId],
+        sellers: &[SellerId],
+    ) -> Result<ProductsAndSellers, TijaraError> {
         let e = self.engine;
         let mut keys: Vec<&str> = ids.iter().map(ProductId::as_str).collect();
         keys.sort_unstable();
         keys.dedup();
-        if keys.is_empty() {
-            return Ok(Vec::new());
+        if keys.is_empty() && sellers.is_empty() {
+            return Ok(ProductsAndSellers {
+                products: Vec::new(),
+                sellers: Vec::new(),
+            });
         }
         let caching = e.caches_catalog().await?;
         // The version read before the documents: they are never older than it says.
         let mut version = None;
-        if caching && let Some((held_at, held)) = e.inner.catalog.products_held(&keys) {
+        let held = if caching && !keys.is_empty() {
+            e.inner.catalog.products_held(&keys)
+        } else {
+            None
+        };
+        let mut read = None;
+        if let Some((held_at, held)) = held {
             let variants: Vec<VariantId> = held
                 .iter()
                 .flat_map(|p| p.variants.iter().map(|v| v.id.clone()))
@@ -181,27 +225,43 @@ impl Catalog<'_> {
             if rows.version == Some(held_at) {
                 let products = held.iter().map(|p| (**p).clone()).collect();
                 // The sellers from the cache too when it still holds them all at `held_at`.
-                return e.views_at(products, Some(rows.stock), Some(held_at)).await;
+                read = Some((products, Some(rows.stock), Some(held_at)));
+            } else {
+                // Out of date: the newer version just read labels what is read next.
+                version = rows.version;
             }
-            // Out of date: the newer version just read labels what is read next.
-            version = rows.version;
         } else if caching {
             version = e.inner.storage.catalog_version().await?;
         }
-        let keys: Vec<String> = keys.into_iter().map(str::to_owned).collect();
-        let mut products: Vec<Product> = e
-            .inner
-            .storage
-            .get_many(DocKind::Product, &keys)
-            .await?
-            .iter()
-            .map(|d| decode(DocKind::Product, &d.id, &d.body))
-            .collect::<Result<_, _>>()?;
-        products.sort_unstable_by(|a, b| a.id.as_str().cmp(b.id.as_str()));
-        if let Some(v) = version {
-            e.inner.catalog.put_snapshot(v, &products, &[]);
-        }
-        e.views_at(products, None, version).await
+        let (products, stock, version) = match read {
+            Some(read) => read,
+            None if keys.is_empty() => (Vec::new(), None, version),
+            None => {
+                let keys: Vec<String> = keys.into_iter().map(str::to_owned).collect();
+                let mut products: Vec<Product> = e
+                    .inner
+                    .storage
+                    .get_many(DocKind::Product, &keys)
+                    .await?
+                    .iter()
+                    .map(|d| decode(DocKind::Product, &d.id, &d.body))
+                    .collect::<Result<_, _>>()?;
+                products.sort_unstable_by(|a, b| a.id.as_str().cmp(b.id.as_str()));
+                if let Some(v) = version {
+                    e.inner.catalog.put_snapshot(v, &products, &[]);
+                }
+                (products, None, version)
+            }
+        };
+        let (products, sellers) = e
+            .views_and_sellers(products, stock, version, sellers)
+            .await?;
+        let mut sellers: Vec<(String, Arc<Seller>)> = sellers.into_iter().collect();
+        sellers.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        Ok(ProductsAndSellers {
+            products,
+            sellers: sellers.into_iter().map(|(_, s)| s).collect(),
+        })
     }
 
     /// The products of some ids to name and show (an order's lines on a page or in a

@@ -440,6 +440,18 @@ pub struct ProductView {
     pub seller_city: String,
 }
 
+/// Products to show and sellers named beside them, read at one catalog version:
+/// [`super::Catalog::products_and_sellers`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ProductsAndSellers {
+    /// The products, as [`super::Catalog::products`] answers them.
+    pub products: Vec<ProductView>,
+    /// The sellers named and the products' sellers, sorted by id, each once; a seller that
+    /// does not exist is left out.
+    pub sellers: Vec<std::sync::Arc<Seller>>,
+}
+
 /// What a product's page shows: [`super::Catalog::product_page`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
