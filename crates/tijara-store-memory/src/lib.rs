@@ -158,6 +158,13 @@ fn apply(state: &mut State, cs: Changeset) -> Result<CommitOutcome, StorageError
             found: state.catalog_version,
         });
     }
+    if let Some(refused) = cs
+        .stock_at_least
+        .iter()
+        .find_map(|c| c.refusal(state.stock.get(&c.variant)))
+    {
+        return Err(refused);
+    }
     let now = cs.now.unwrap_or_else(Utc::now);
     // Documents and keys.
     let mut docs: BTreeMap<(DocKind, String), Doc> = BTreeMap::new();
@@ -620,6 +627,10 @@ impl Storage for MemoryStore {
     }
 
     fn commits_at_catalog_version(&self) -> bool {
+        true
+    }
+
+    fn checks_stock_at_commit(&self) -> bool {
         true
     }
 

@@ -471,6 +471,18 @@ pub(crate) fn apply_in(c: &Connection, cs: &Changeset) -> Result<CommitOutcome, 
             return Err(Stop::Port(StorageError::CatalogChanged { expected, found }));
         }
     }
+    for check in &cs.stock_at_least {
+        let row = c
+            .prepare_cached(
+                "SELECT variant, product, tracked, on_hand, reserved FROM stock WHERE variant = ?1",
+            )?
+            .query_row([check.variant.as_str()], |r| Ok(stock_row(r, 0)))
+            .optional()?
+            .transpose()?;
+        if let Some(refused) = check.refusal(row.as_ref()) {
+            return Err(Stop::Port(refused));
+        }
+    }
     for w in &cs.docs {
         write_doc(c, w)?;
     }

@@ -229,6 +229,10 @@ impl Storage for SqliteStore {
         true
     }
 
+    fn checks_stock_at_commit(&self) -> bool {
+        true
+    }
+
     async fn catalog_stock(&self, variants: &[VariantId]) -> Result<CatalogStock, StorageError> {
         let list = distinct_variants(variants);
         self.read_point("catalog_stock", move |c| {

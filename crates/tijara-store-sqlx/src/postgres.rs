@@ -139,7 +139,8 @@ fn lone_plain_doc(changes: &Changeset) -> Option<&DocWrite> {
             && changes.stock.is_empty()
             && changes.events.is_empty()
             && changes.idempotency.is_none()
-            && (changes.catalog_at.is_none() || w.expected_version.is_some()) =>
+            && (changes.catalog_at.is_none() || w.expected_version.is_some())
+            && (changes.stock_at_least.is_empty() || changes.catalog_at.is_some()) =>
         {
             Some(w)
         }
@@ -155,6 +156,7 @@ async fn write_plain_doc(
     pool: &PgPool,
     w: &DocWrite,
     catalog_at: Option<u64>,
+    checks: &[StockAtLeast],
 ) -> Result<CommitOutcome, Stop> {
     let kind = w.kind.as_str();
     let n: u64 = match w.expected_version {
@@ -169,9 +171,11 @@ async fn write_plain_doc(
         .rows_affected(),
         Some(v) => {
             let v = i64::try_from(v).unwrap_or(i64::MAX);
-            let text = match catalog_at {
-                None => crate::common::UPDATE_DOC_PG,
-                Some(_) => crate::common::UPDATE_DOC_AT_CATALOG_PG,
+            // `lone_plain_doc` takes stock checks only with a catalog version.
+            let text = match (catalog_at, checks.is_empty()) {
+                (None, _) => crate::common::UPDATE_DOC_PG,
+                (Some(_), true) => crate::common::UPDATE_DOC_AT_CATALOG_PG,
+                (Some(_), false) => crate::common::UPDATE_DOC_AT_CATALOG_STOCK_PG,
             };
             let mut q = sqlx::query_scalar(text)
                 .bind(kind)
@@ -180,6 +184,11 @@ async fn write_plain_doc(
                 .bind(v);
             if let Some(c) = catalog_at {
                 q = q.bind(i64::try_from(c).unwrap_or(i64::MAX));
+                if !checks.is_empty() {
+                    let variants: Vec<&str> = checks.iter().map(|c| c.variant.as_str()).collect();
+                    let units: Vec<i64> = checks.iter().map(|c| i64::from(c.units)).collect();
+                    q = q.bind(variants).bind(units);
+                }
             }
             let n: i64 = q.fetch_one(pool).await?;
             u64::try_from(n).unwrap_or(0)
@@ -197,6 +206,14 @@ async fn write_plain_doc(
             let found = u64::try_from(found).unwrap_or(0);
             if found != expected {
                 return Err(Stop::Port(StorageError::CatalogChanged { expected, found }));
+            }
+        }
+        // Or a variant short, read after the update as the transaction path reads it in its
+        // own (a counter changed back since then makes this a conflict, which is retried).
+        for check in checks {
+            if let Some(refused) = check.refusal(stock_row_of(pool, &check.variant).await?.as_ref())
+            {
+                return Err(Stop::Port(refused));
             }
         }
         return Err(Stop::Port(StorageError::Conflict {
@@ -237,6 +254,8 @@ fn fits_one_statement(changes: &Changeset) -> bool {
                 .iter()
                 .all(|op| matches!(op, StockOp::Reserve { .. })))
         && !(changes.docs.is_empty() && changes.stock.is_empty() && changes.events.is_empty())
+        // Stock checks read counters before any write: the transaction's path.
+        && changes.stock_at_least.is_empty()
 }
 
 /// The most documents, stock operations and events together a changeset may have to be written
@@ -471,7 +490,13 @@ impl PostgresStore {
         loop {
             let r: Result<CommitOutcome, Stop> = async {
                 if let Some(w) = lone {
-                    return write_plain_doc(&self.pool, w, changes.catalog_at).await;
+                    return write_plain_doc(
+                        &self.pool,
+                        w,
+                        changes.catalog_at,
+                        &changes.stock_at_least,
+                    )
+                    .await;
                 }
                 if one {
                     match one_statement(&changes).build().execute(&self.pool).await {

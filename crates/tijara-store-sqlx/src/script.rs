@@ -49,7 +49,10 @@ impl Script {
 /// The script of a changeset, or `None` when it must take the ordinary path.
 pub(crate) fn script(cs: &Changeset) -> Option<Script> {
     // Category writes reindex their products' rows (see `Storage::search`): ordinary path.
+    // Stock checks (`Changeset::stock_at_least`, a cart's add) read counters first: ordinary
+    // path.
     if cs.idempotency.is_some()
+        || !cs.stock_at_least.is_empty()
         || cs
             .docs
             .iter()

@@ -141,6 +141,7 @@ macro_rules! storage_conformance {
             product_page_matches_its_parts,
             catalog_version_follows_catalog_writes,
             commits_hold_to_their_catalog_version,
+            commits_hold_to_their_stock_checks,
             pricing_stock_matches_its_parts,
             get_at_catalog_matches_its_parts,
             multi_variant_sales_are_all_or_nothing,

@@ -35,7 +35,8 @@ impl Outage {
     }
 
     /// Forwards the wrapped storage's catalog version ([`Storage::catalog_version`], the reads
-    /// that carry it and [`Storage::commits_at_catalog_version`]), so an engine on top caches
+    /// that carry it, [`Storage::commits_at_catalog_version`] and
+    /// [`Storage::checks_stock_at_commit`]), so an engine on top caches
     /// the catalog as it would on the wrapped storage. Without it the wrapper keeps no
     /// version and the engine reads the catalog on every call.
     pub fn with_catalog_version(mut self) -> Self {
@@ -296,6 +297,10 @@ impl Storage for Outage {
     }
     fn commits_at_catalog_version(&self) -> bool {
         self.catalog && self.inner.commits_at_catalog_version()
+    }
+
+    fn checks_stock_at_commit(&self) -> bool {
+        self.catalog && self.inner.checks_stock_at_commit()
     }
     async fn catalog_stock(&self, variants: &[VariantId]) -> Result<CatalogStock, StorageError> {
         if !self.catalog {

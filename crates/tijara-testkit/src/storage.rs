@@ -764,6 +764,7 @@ pub async fn a_placed_order_is_written_whole_or_not_at_all<S: Storage + ?Sized>(
             idempotency: None,
             now: Some(t0()),
             catalog_at: None,
+            stock_at_least: Vec::new(),
         }
     };
     match commit(s, placed(2, 1, vec![number.clone()], &order)).await {

@@ -766,13 +766,19 @@ impl Tijara {
                     }
                 }
                 // Stock refused by the database for lines of a remembered cart, which another
-                // process may have changed (an adapter may check stock before versions):
-                // judged again on the stored cart.
+                // process may have changed (an adapter may check stock before versions), or
+                // for an add made from the held catalog whose counters were not read
+                // (`Changeset::stock_at_least`): judged again on the stored cart and the
+                // counters read (both always asked: each forgets what its run took).
                 Err(
                     StorageError::OutOfStock { .. }
                     | StorageError::UnknownVariant(_)
                     | StorageError::UnknownReservation(_),
-                ) if reads.read_again_from_storage(cache) => {}
+                ) if {
+                    let carts = reads.read_again_from_storage(cache);
+                    let catalog = reads.catalog_again_from_storage();
+                    carts || catalog
+                } => {}
                 Err(e) => return Err(e.into()),
             }
         }

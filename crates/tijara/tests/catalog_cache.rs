@@ -167,6 +167,31 @@ async fn reader_sees_every_change(reader: &Market, writer: &Market) {
         !view.variants[0].availability.can_order(1),
         "sold out elsewhere, sold out by id"
     );
+    // Added to a cart here: refused with none left, whether the stock is checked at commit
+    // (the engine holding the product) or read first.
+    let sold_out = r.carts().create_cart(None, None).await.expect("cart");
+    let added = r
+        .carts()
+        .change_cart(
+            &sold_out.cart.id,
+            CartChange::Add {
+                variant: c.cushion.clone(),
+                quantity: 1,
+            },
+            None,
+        )
+        .await;
+    assert!(
+        matches!(
+            added,
+            Err(TijaraError::OutOfStock {
+                requested: 1,
+                available: 0,
+                ..
+            })
+        ),
+        "sold out elsewhere, refused in a cart here: {added:?}"
+    );
     w.catalog()
         .adjust_stock(&c.cushion, StockAdjustment::Set { units: 5 }, None)
         .await
@@ -567,4 +592,62 @@ async fn products_and_sellers_reads_the_named_sellers_with_the_products() {
     // No product: the sellers named alone, at the version read.
     let (alone, calls) = calls_of(Vec::new(), vec![c.b.clone()]).await;
     assert_eq!((ids(&alone), calls), ((vec![], vec![c.b.to_string()]), 1));
+}
+
+#[tokio::test]
+async fn an_add_of_held_products_checks_the_stock_at_commit() {
+    let store = Arc::new(
+        tijara_testkit::outage::Outage::new(Arc::new(tijara_store_memory::MemoryStore::new()))
+            .with_catalog_version(),
+    );
+    let m = market_on(store.clone());
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    // The cushion's product read once (the cache holds it); 5 in stock.
+    let cart = &cart_with(e, &c.cushion, 1).await;
+    let (store, cushion) = (&store, &c.cushion);
+    let add = |quantity: u32| async move {
+        let before = store.calls();
+        let added = e
+            .carts()
+            .change_cart(
+                cart,
+                CartChange::Add {
+                    variant: cushion.clone(),
+                    quantity,
+                },
+                None,
+            )
+            .await;
+        (added, store.calls() - before)
+    };
+    let (added, calls) = add(3).await;
+    let doc = added.expect("4 of 5");
+    assert_eq!(doc.cart.quantity_of(&c.cushion), 4);
+    assert_eq!(
+        calls, 1,
+        "the commit alone: the product held, the stock checked there"
+    );
+    // One more than left: the commit refuses it, and the step runs again on the counters
+    // read (and the cart), to say how many are left.
+    let (added, calls) = add(2).await;
+    match added {
+        Err(TijaraError::OutOfStock {
+            variant,
+            requested,
+            available,
+        }) => assert_eq!((variant, requested, available), (c.cushion.clone(), 6, 5)),
+        other => panic!("6 of 5: expected OutOfStock, got {other:?}"),
+    }
+    assert_eq!(
+        calls, 3,
+        "the refused commit, then the cart and the counters read"
+    );
+    let stored = e.carts().cart(cart).await.expect("cart");
+    assert_eq!(stored.cart.quantity_of(&c.cushion), 4, "nothing written");
+    // The next add takes the held catalog again (the cart is read: a refusal forgets the
+    // carts its run took as remembered).
+    let (added, calls) = add(1).await;
+    assert_eq!(added.expect("5 of 5").cart.quantity_of(&c.cushion), 5);
+    assert_eq!(calls, 2, "the cart, then the commit");
 }

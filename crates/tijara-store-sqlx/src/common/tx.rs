@@ -32,6 +32,25 @@ macro_rules! sql_tx {
             })
         }
 
+        /// The stock counter of `variant` as `ex` reads it (`None`: it has none).
+        pub(crate) async fn stock_row_of<'e, E>(ex: E, variant: &VariantId) -> Result<Option<StockRow>, Stop>
+        where
+            E: sqlx::Executor<'e, Database = $db>,
+        {
+            let row = sqlx::query("SELECT product, tracked, on_hand, reserved FROM stock WHERE variant = $1")
+                .bind(variant.as_str())
+                .fetch_optional(ex)
+                .await?;
+            let Some(r) = row else { return Ok(None) };
+            let product = ProductId::new(r.try_get::<String, _>(0)?).map_err(|e| StorageError::Backend(Box::new(e)))?;
+            Ok(Some(
+                StockRow::new(variant.clone(), product)
+                    .with_tracked(r.try_get::<i64, _>(1)? == 1)
+                    .with_on_hand(to_u32(r.try_get(2)?))
+                    .with_reserved(to_u32(r.try_get(3)?)),
+            ))
+        }
+
         async fn write_doc(tx: &mut Tx<'_>, w: &DocWrite) -> Result<(), Stop> {
             let kind = w.kind.as_str();
             // On PostgreSQL an update and the removal of its old keys and owners are one
@@ -418,6 +437,12 @@ macro_rules! sql_tx {
                 let found = u64::try_from(found).unwrap_or(0);
                 if found != expected {
                     return Err(Stop::Port(StorageError::CatalogChanged { expected, found }));
+                }
+            }
+            for check in &cs.stock_at_least {
+                let row = stock_row_of(&mut **tx, &check.variant).await?;
+                if let Some(refused) = check.refusal(row.as_ref()) {
+                    return Err(Stop::Port(refused));
                 }
             }
             for w in &cs.docs {

@@ -865,3 +865,158 @@ pub async fn commits_hold_to_their_catalog_version<S: Storage + ?Sized>(s: &S) {
         "a replay sells nothing"
     );
 }
+
+/// Commits held to stock checks ([`Changeset::stock_at_least`], adapters whose
+/// [`Storage::checks_stock_at_commit`] is true; others are not checked): a cart's update
+/// commits while each variant named has the units asked available (on hand less reserved),
+/// is untracked or has no counter; one asking more writes nothing and answers
+/// [`StorageError::OutOfStock`] naming the first variant short with the units asked and
+/// available, whether it is one cart's update held to the catalog's version (the add's
+/// shape), one not held to it, or a larger changeset (a document, an event and a record); a
+/// changed catalog is answered first.
+pub async fn commits_hold_to_their_stock_checks<S: Storage + ?Sized>(s: &S) {
+    if !s.checks_stock_at_commit() {
+        return;
+    }
+    let (short, untracked, none) = (
+        vid(&unique("v-least")),
+        vid(&unique("v-free")),
+        vid(&unique("v-none")),
+    );
+    define(s, &short, true, 5).await;
+    define(s, &untracked, false, 0).await;
+    ok(
+        s,
+        stock(vec![StockOp::Reserve {
+            reservation: ReservationId::new(unique("r-least")).unwrap_or_else(|e| panic!("{e}")),
+            variant: short.clone(),
+            quantity: 2,
+            order: OrderId::new(unique("o-least")).unwrap_or_else(|e| panic!("{e}")),
+            expires_at: t0() + Duration::minutes(30),
+        }]),
+        "reserve 2 of 5",
+    )
+    .await;
+    let catalog = s
+        .catalog_version()
+        .await
+        .unwrap_or_else(|e| panic!("catalog_version: {e}"));
+    let cart = &unique("cart-least");
+    ok(
+        s,
+        one(doc(DocKind::Cart, cart, None, r#"{"n":1}"#)),
+        "a cart",
+    )
+    .await;
+    let checked = |version: u64, units: u32, held: bool| {
+        let mut cs = one(doc(
+            DocKind::Cart,
+            cart,
+            Some(version),
+            &format!(r#"{{"n":{}}}"#, version + 1),
+        ));
+        cs.catalog_at = catalog.filter(|_| held);
+        cs.stock_at_least = vec![
+            StockAtLeast::new(untracked.clone(), 1_000),
+            StockAtLeast::new(none.clone(), 1_000),
+            StockAtLeast::new(short.clone(), units),
+        ];
+        cs
+    };
+    let stored = |what: &'static str| async move {
+        s.get(DocKind::Cart, cart)
+            .await
+            .unwrap_or_else(|e| panic!("get ({what}): {e}"))
+            .unwrap_or_else(|| panic!("the cart is stored ({what})"))
+            .version
+    };
+    let out_of_stock = |what: &str, r: Result<CommitOutcome, StorageError>| match r {
+        Err(StorageError::OutOfStock {
+            variant,
+            requested,
+            available,
+        }) => assert_eq!(
+            (variant, requested, available),
+            (short.clone(), 4, 3),
+            "{what}: the variant short, the units asked and available"
+        ),
+        other => panic!("{what}: expected OutOfStock, got {other:?}"),
+    };
+    for held in [true, false] {
+        let v = stored("before").await;
+        ok(
+            s,
+            checked(v, 3, held),
+            "exactly the units available (untracked and uncounted variants pass)",
+        )
+        .await;
+        out_of_stock(
+            "one unit more than available",
+            commit(s, checked(v + 1, 4, held)).await,
+        );
+        assert_eq!(
+            stored("after").await,
+            v + 1,
+            "a refused update writes nothing"
+        );
+    }
+    // A larger changeset: the cart, an event and an idempotency record.
+    let key = &unique("key-least");
+    let (checked, stored) = (&checked, &stored);
+    let larger = |units: u32| async move {
+        let v = stored("larger").await;
+        let mut cs = checked(v, units, true);
+        cs.events = vec![NewEvent::new(cart.clone(), "cart.changed", "{}")];
+        cs.idempotency = Some(IdempotencyRecord::new(
+            "change_cart",
+            key.clone(),
+            "fp",
+            "{}",
+            t0(),
+        ));
+        cs.now = Some(t0());
+        cs
+    };
+    out_of_stock(
+        "a larger changeset asking too much",
+        commit(s, larger(4).await).await,
+    );
+    assert_eq!(
+        s.idempotency("change_cart", key)
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        None,
+        "no record"
+    );
+    let events = s
+        .pending_events(100_000)
+        .await
+        .unwrap_or_else(|e| panic!("pending_events: {e}"));
+    assert!(!events.iter().any(|e| e.aggregate == *cart), "no event");
+    ok(s, larger(3).await, "a larger changeset within the units").await;
+    assert_eq!(
+        level(s, &short).await.reserved,
+        2,
+        "a check reserves nothing"
+    );
+    // A changed catalog is answered before the stock.
+    if let Some(old) = catalog
+        && s.commits_at_catalog_version()
+    {
+        ok(
+            s,
+            one(doc(DocKind::Product, &unique("p-least"), None, "{}")),
+            "a product created",
+        )
+        .await;
+        let v = stored("catalog").await;
+        match commit(s, checked(v, 4, true)).await {
+            Err(StorageError::CatalogChanged { expected, .. }) => {
+                assert_eq!(expected, old, "the version the changeset was made at");
+            }
+            other => panic!(
+                "a changed catalog and a variant short: expected CatalogChanged, got {other:?}"
+            ),
+        }
+    }
+}

@@ -47,8 +47,8 @@ pub use delivery::{DeliveryAttempt, DeliveryOutcome, DeliveryRow, PurgeCutoffs, 
 pub use records::{
     CatalogStock, Changeset, CheckoutRows, CommitOutcome, DocAtCatalog, DocKind, DocWrite,
     IdempotencyClaim, IdempotencyRecord, ListQuery, NewEvent, OutboxEvent, PricingStock,
-    ProductIndex, ProductPageRows, ProductQuery, ReservationRow, SearchPage, SearchQuery, StockOp,
-    StockRow, StoredDoc, is_catalog_kind,
+    ProductIndex, ProductPageRows, ProductQuery, ReservationRow, SearchPage, SearchQuery,
+    StockAtLeast, StockOp, StockRow, StoredDoc, is_catalog_kind,
 };
 pub use search_snapshot::{SearchCache, SearchSnapshot, SearchVersions};
 pub use status::{OutboxBacklog, PoolStatus, SchemaStatus};
@@ -654,6 +654,24 @@ pub trait Storage: Send + Sync {
     /// idempotency record already stored answers its replay first
     /// (`tijara_testkit::storage::commits_hold_to_their_catalog_version`).
     fn commits_at_catalog_version(&self) -> bool {
+        false
+    }
+
+    /// Whether [`Storage::commit`] honours [`Changeset::stock_at_least`]: applies the changeset
+    /// only while each variant named has the units asked available (or is not counted), and
+    /// otherwise writes nothing and fails with [`StorageError::OutOfStock`], checked in the
+    /// commit's own transaction. An engine that holds the catalog's documents then adds to a
+    /// cart without reading the stock counters first (it reads them only when the commit is
+    /// refused, to tell the shopper how many are left). The default, `false`, says the storage
+    /// ignores the field: the engine never sets it (a storage that wraps another should
+    /// forward this method, or keep the default).
+    ///
+    /// # Contract
+    /// When true: the condition holds or nothing is written, and the refusal names the first
+    /// variant short with its units asked and available ([`StockAtLeast::refusal`]), whether
+    /// the changeset is one cart's update or a larger one, and after a changed catalog
+    /// ([`Changeset::catalog_at`]) is answered (`tijara_testkit::storage::commits_hold_to_their_stock_checks`).
+    fn checks_stock_at_commit(&self) -> bool {
         false
     }
 

@@ -3,7 +3,7 @@
 use crate::docs::{CartDoc, CartStatus, PromotionDoc};
 use crate::engine::{CartReads, IdempotencyKey, Loaded, Tijara, Write, decode};
 use crate::error::TijaraError;
-use crate::ports::storage::{Changeset, DocKind};
+use crate::ports::storage::{Changeset, DocKind, StockAtLeast};
 use std::collections::HashMap;
 use tijara_core::cart::{Cart, MergeReport};
 use tijara_core::catalog::CatalogSnapshot;
@@ -262,11 +262,31 @@ impl Carts<'_> {
             let mut doc = e.open_cart_for_change(id, reads).await?;
             let limits = e.inner.region.cart_limits;
             let cart = &mut doc.value.cart;
+            // An add made from the catalog the engine holds, where the storage checks the
+            // stock at commit: the commit holds to the catalog's version and to the units
+            // available, and the counters are read only when it is refused (the step then
+            // runs again on what storage holds, to say how many are left).
+            let mut held = Changeset::default();
             match &change {
                 CartChange::Add { variant, quantity } => {
-                    let (catalog, stock) = e.snapshot_for(std::slice::from_ref(variant)).await?;
-                    cart.add(&catalog, variant, *quantity, &limits)?;
-                    check_available(stock.get(variant), variant, cart.quantity_of(variant))?;
+                    let one = std::slice::from_ref(variant);
+                    let at = if e.inner.storage.checks_stock_at_commit() {
+                        e.held_to_commit(one, reads).await?
+                    } else {
+                        None
+                    };
+                    if let Some((catalog, version)) = at {
+                        cart.add(&catalog, variant, *quantity, &limits)?;
+                        held.catalog_at = Some(version);
+                        held.stock_at_least = vec![StockAtLeast::new(
+                            variant.clone(),
+                            cart.quantity_of(variant),
+                        )];
+                    } else {
+                        let (catalog, stock) = e.snapshot_for(one).await?;
+                        cart.add(&catalog, variant, *quantity, &limits)?;
+                        check_available(stock.get(variant), variant, cart.quantity_of(variant))?;
+                    }
                 }
                 CartChange::SetQuantity { variant, quantity } => {
                     let before = cart.quantity_of(variant);
@@ -290,7 +310,7 @@ impl Carts<'_> {
                 doc.value,
                 Changeset {
                     docs: vec![w],
-                    ..Changeset::default()
+                    ..held
                 },
             ))
         })

@@ -466,6 +466,50 @@ pub struct Changeset {
     /// true. An idempotency record already stored answers first (its replay). `None`: no
     /// condition.
     pub catalog_at: Option<u64>,
+    /// Applied only while each of these variants has at least this many units available, or
+    /// is not counted (no stock counter, or an untracked one), checked in the commit's
+    /// transaction: otherwise nothing is written and the commit fails with
+    /// [`StorageError::OutOfStock`](super::StorageError::OutOfStock) naming the first variant
+    /// short and its units available ([`StockAtLeast::refusal`]). Checked after
+    /// [`Changeset::catalog_at`] and before any write; reserves nothing. Set by an engine that
+    /// added to a cart without reading the counters first, only for a storage whose
+    /// [`Storage::checks_stock_at_commit`](super::Storage::checks_stock_at_commit) is true.
+    /// Empty: no condition.
+    pub stock_at_least: Vec<StockAtLeast>,
+}
+
+/// A condition of a commit ([`Changeset::stock_at_least`]): a variant with at least `units`
+/// available (on hand, less what reservations hold), or not counted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StockAtLeast {
+    /// The variant.
+    pub variant: VariantId,
+    /// The units it must have available.
+    pub units: u32,
+}
+
+impl StockAtLeast {
+    /// `variant` with at least `units` available.
+    pub fn new(variant: VariantId, units: u32) -> Self {
+        StockAtLeast { variant, units }
+    }
+
+    /// What the commit answers when `row`, the variant's counter as the transaction reads it
+    /// (`None` when it has none), holds fewer units available: `OutOfStock` with the units
+    /// asked and available. `None` when the condition holds. The one rule every adapter applies.
+    pub fn refusal(&self, row: Option<&StockRow>) -> Option<super::StorageError> {
+        match row {
+            Some(r) if r.tracked && r.available() < self.units => {
+                Some(super::StorageError::OutOfStock {
+                    variant: self.variant.clone(),
+                    requested: self.units,
+                    available: r.available(),
+                })
+            }
+            _ => None,
+        }
+    }
 }
 
 impl Changeset {

@@ -492,16 +492,34 @@ impl Tijara {
         variants: &[VariantId],
         reads: &crate::engine::CartReads,
     ) -> Result<(CatalogSnapshot, Option<u64>), TijaraError> {
+        if let Some((catalog, version)) = self.held_to_commit(variants, reads).await? {
+            return Ok((catalog, Some(version)));
+        }
+        let (catalog, _) = self.snapshot_for(variants).await?;
+        Ok((catalog, None))
+    }
+
+    /// The first half of [`Tijara::snapshot_to_commit`]: the sellers and products of some
+    /// variants as the catalog cache holds them, with their version, when a run may take them
+    /// so (recorded in `reads`); `None` otherwise, with no storage call beyond asking once
+    /// whether the storage keeps a catalog version. A cart's add takes this, and checks its
+    /// stock at commit ([`Changeset::stock_at_least`]) when the storage does.
+    ///
+    /// [`Changeset::stock_at_least`]: crate::ports::storage::Changeset::stock_at_least
+    pub(crate) async fn held_to_commit(
+        &self,
+        variants: &[VariantId],
+        reads: &crate::engine::CartReads,
+    ) -> Result<Option<(CatalogSnapshot, u64)>, TijaraError> {
         if reads.may_hold_catalog()
             && self.inner.storage.commits_at_catalog_version()
             && self.caches_catalog().await?
             && let Some((version, products, sellers)) = self.inner.catalog.snapshot_held(variants)
         {
             reads.took_held_catalog();
-            return Ok((CatalogSnapshot::new(sellers, products)?, Some(version)));
+            return Ok(Some((CatalogSnapshot::new(sellers, products)?, version)));
         }
-        let (catalog, _) = self.snapshot_for(variants).await?;
-        Ok((catalog, None))
+        Ok(None)
     }
 
     /// Whether the catalog cache is in use: the storage keeps a catalog version (asked once).
