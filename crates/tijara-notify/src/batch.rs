@@ -20,10 +20,10 @@ use tijara_core::{DomainEvent, OrderId, ProductId, SellerId};
 /// under load; `docs/benchmarks.md`, 2026-12-05 step 14).
 pub(crate) const EVENTS_READ_TOGETHER: usize = 16;
 
-/// What a batch's events read, once each: the orders they name and their products, read
-/// ahead in one storage call each, and the sellers and their logins, kept from the first event
-/// that reads them. [`NotificationSink::compose`] starts from an empty one and reads as it
-/// goes.
+/// What a batch's events read, once each: the orders they name, read ahead in one storage
+/// call, their products and sellers, read ahead together in another, and the sellers' logins
+/// (and any seller not read ahead), kept from the first event that reads them.
+/// [`NotificationSink::compose`] starts from an empty one and reads as it goes.
 #[derive(Default)]
 pub(crate) struct Reads {
     orders: HashMap<String, Arc<OrderDoc>>,
@@ -86,8 +86,10 @@ struct Work {
 }
 
 impl NotificationSink {
-    /// The orders `events` name, in one storage read. A failure leaves them out: each event
-    /// then reads its own, and fails (to be tried again) if that read fails too.
+    /// The orders `events` name, in one storage read, and their products and sellers in
+    /// another ([`tijara::usecases::catalog::Catalog::products_and_sellers`]). A failure
+    /// leaves them out: each event then reads its own, and fails (to be tried again) if that
+    /// read fails too.
     async fn read_ahead(&self, events: &[Option<DomainEvent>]) -> Reads {
         let ids: Vec<OrderId> = events
             .iter()

@@ -127,10 +127,16 @@ crate::common::sql_store!(PostgresStore, sqlx::Postgres);
 
 /// The one document of a changeset that writes nothing else: no keys, owners or search row,
 /// no category (whose names the search rows of its products carry), no stock, event or
-/// idempotency record, no catalog version to hold to unless it is an update (a guest's cart
-/// created or changed, or its shipping chosen: most writes of a checkout). Such a changeset is
-/// one statement, atomic on its own.
-fn lone_plain_doc(changes: &Changeset) -> Option<&DocWrite> {
+/// idempotency record, no catalog version to hold to unless it is an update, and no stock
+/// check but one held to a catalog version (a guest's cart created or changed, an item added,
+/// or its shipping chosen: most writes of a checkout). Such a changeset is one statement,
+/// atomic on its own.
+fn lone_plain_doc(changes: &Changeset) -> Option<Lone<'_>> {
+    let check = match (changes.stock_at_least.as_slice(), changes.catalog_at) {
+        ([], _) => None,
+        ([check], Some(_)) => Some(check),
+        _ => return None,
+    };
     match changes.docs.as_slice() {
         [w] if w.keys.is_empty()
             && w.kind != DocKind::Category
@@ -139,25 +145,37 @@ fn lone_plain_doc(changes: &Changeset) -> Option<&DocWrite> {
             && changes.stock.is_empty()
             && changes.events.is_empty()
             && changes.idempotency.is_none()
-            && (changes.catalog_at.is_none() || w.expected_version.is_some())
-            && (changes.stock_at_least.is_empty() || changes.catalog_at.is_some()) =>
+            && (changes.catalog_at.is_none() || w.expected_version.is_some()) =>
         {
-            Some(w)
+            Some(Lone {
+                write: w,
+                catalog_at: changes.catalog_at,
+                check,
+            })
         }
         _ => None,
     }
 }
 
+/// A [`lone_plain_doc`]: its write, the catalog version it holds to, and its stock check (only
+/// with a version).
+#[derive(Debug, Clone, Copy)]
+struct Lone<'a> {
+    write: &'a DocWrite,
+    catalog_at: Option<u64>,
+    check: Option<&'a StockAtLeast>,
+}
+
 /// Writes a [`lone_plain_doc`] in one statement outside any explicit transaction: one round
 /// trip, where `BEGIN`, the write (with its old keys and owners removed) and `COMMIT` took
-/// three to five. The same outcomes as the transaction: written, or a conflict and nothing
-/// written.
-async fn write_plain_doc(
-    pool: &PgPool,
-    w: &DocWrite,
-    catalog_at: Option<u64>,
-    checks: &[StockAtLeast],
-) -> Result<CommitOutcome, Stop> {
+/// three to five. The same outcomes as the transaction: written, or nothing written and a
+/// changed catalog, a variant short (or without a counter), or a conflict.
+async fn write_plain_doc(pool: &PgPool, lone: Lone<'_>) -> Result<CommitOutcome, Stop> {
+    let Lone {
+        write: w,
+        catalog_at,
+        check,
+    } = lone;
     let kind = w.kind.as_str();
     let n: u64 = match w.expected_version {
         None => sqlx::query(
@@ -171,11 +189,10 @@ async fn write_plain_doc(
         .rows_affected(),
         Some(v) => {
             let v = i64::try_from(v).unwrap_or(i64::MAX);
-            // `lone_plain_doc` takes stock checks only with a catalog version.
-            let text = match (catalog_at, checks.is_empty()) {
+            let text = match (catalog_at, check) {
                 (None, _) => crate::common::UPDATE_DOC_PG,
-                (Some(_), true) => crate::common::UPDATE_DOC_AT_CATALOG_PG,
-                (Some(_), false) => crate::common::UPDATE_DOC_AT_CATALOG_STOCK_PG,
+                (Some(_), None) => crate::common::UPDATE_DOC_AT_CATALOG_PG,
+                (Some(_), Some(_)) => crate::common::UPDATE_DOC_AT_CATALOG_STOCK_PG,
             };
             let mut q = sqlx::query_scalar(text)
                 .bind(kind)
@@ -184,10 +201,10 @@ async fn write_plain_doc(
                 .bind(v);
             if let Some(c) = catalog_at {
                 q = q.bind(i64::try_from(c).unwrap_or(i64::MAX));
-                if !checks.is_empty() {
-                    let variants: Vec<&str> = checks.iter().map(|c| c.variant.as_str()).collect();
-                    let units: Vec<i64> = checks.iter().map(|c| i64::from(c.units)).collect();
-                    q = q.bind(variants).bind(units);
+                if let Some(check) = check {
+                    q = q
+                        .bind(check.variant.as_str())
+                        .bind(i64::from(check.units));
                 }
             }
             let n: i64 = q.fetch_one(pool).await?;
@@ -208,13 +225,13 @@ async fn write_plain_doc(
                 return Err(Stop::Port(StorageError::CatalogChanged { expected, found }));
             }
         }
-        // Or a variant short, read after the update as the transaction path reads it in its
-        // own (a counter changed back since then makes this a conflict, which is retried).
-        for check in checks {
-            if let Some(refused) = check.refusal(stock_row_of(pool, &check.variant).await?.as_ref())
-            {
-                return Err(Stop::Port(refused));
-            }
+        // Or a variant short or without a counter, read after the update as the transaction
+        // path reads it in its own (a counter changed back since then makes this a conflict,
+        // which is retried).
+        if let Some(check) = check
+            && let Some(refused) = check.refusal(stock_row_of(pool, &check.variant).await?.as_ref())
+        {
+            return Err(Stop::Port(refused));
         }
         return Err(Stop::Port(StorageError::Conflict {
             kind: w.kind,
@@ -490,13 +507,7 @@ impl PostgresStore {
         loop {
             let r: Result<CommitOutcome, Stop> = async {
                 if let Some(w) = lone {
-                    return write_plain_doc(
-                        &self.pool,
-                        w,
-                        changes.catalog_at,
-                        &changes.stock_at_least,
-                    )
-                    .await;
+                    return write_plain_doc(&self.pool, w).await;
                 }
                 if one {
                     match one_statement(&changes).build().execute(&self.pool).await {
@@ -786,6 +797,29 @@ mod tests {
         assert!(
             lone_plain_doc(&choice).is_some(),
             "held to a catalog version (a shipping choice): still one update, which checks it"
+        );
+        let mut add = choice.clone();
+        add.stock_at_least = vec![StockAtLeast::new(v.clone(), 2)];
+        assert!(
+            lone_plain_doc(&add).is_some_and(|l| l.check.is_some() && l.catalog_at == Some(7)),
+            "an add held to a catalog version with its stock check: one update, which checks both"
+        );
+        add.stock_at_least.push(StockAtLeast::new(v.clone(), 3));
+        assert!(
+            lone_plain_doc(&add).is_none() && !fits_one_statement(&add),
+            "two stock checks: the transaction, which reads each counter"
+        );
+        add.stock_at_least.truncate(1);
+        add.catalog_at = None;
+        assert!(
+            lone_plain_doc(&add).is_none() && !fits_one_statement(&add),
+            "a stock check not held to a catalog version: the transaction"
+        );
+        let mut placed_checked = placed("o", "c", &v, 1);
+        placed_checked.stock_at_least = vec![StockAtLeast::new(v.clone(), 1)];
+        assert!(
+            !fits_one_statement(&placed_checked),
+            "a larger changeset with a stock check: the transaction"
         );
         choice.docs[0].expected_version = None;
         assert!(

@@ -645,7 +645,9 @@ impl Tijara {
     /// commit refused because the catalog moved past that version
     /// ([`StorageError::CatalogChanged`]) empties the catalog cache and is retried like a
     /// conflict (within the same budget), and a refusal of such a run is judged once more; in
-    /// both cases the later runs read the catalog from storage.
+    /// both cases the later runs read the catalog from storage. So is a commit refused for
+    /// stock after a run that took the held catalog (an add whose counters the commit checked,
+    /// `Changeset::stock_at_least`).
     pub(crate) async fn mutate_carts<I, T, F, Fut>(
         &self,
         scope: &str,

@@ -295,16 +295,15 @@ pub(crate) const UPDATE_DOC_PG: &str = update_doc_pg!("");
 pub(crate) const UPDATE_DOC_AT_CATALOG_PG: &str =
     update_doc_pg!(" AND EXISTS (SELECT 1 FROM catalog_version WHERE id = 1 AND version = $5)");
 
-/// [`UPDATE_DOC_AT_CATALOG_PG`] held to stock checks too (`Changeset::stock_at_least`, a
-/// cart's add): the update matches only while no variant of `$6` (text array) that is
-/// tracked has fewer units available than the same position of `$7` (bigint array). Answers 1
-/// when written, else 0 having changed nothing (the caller reads the version and the
-/// counters to tell why).
+/// [`UPDATE_DOC_AT_CATALOG_PG`] held to one stock check too (`Changeset::stock_at_least`, a
+/// cart's add): the update matches only while the variant `$6` has a counter, untracked or
+/// with at least `$7` units available (a primary-key lookup). Answers 1 when written, else 0
+/// having changed nothing (the caller reads the version and the counter to tell why).
 #[cfg(feature = "postgres")]
 pub(crate) const UPDATE_DOC_AT_CATALOG_STOCK_PG: &str = update_doc_pg!(
     " AND EXISTS (SELECT 1 FROM catalog_version WHERE id = 1 AND version = $5) \
-     AND NOT EXISTS (SELECT 1 FROM stock s JOIN unnest($6::text[], $7::int8[]) AS w (variant, units) \
-     ON s.variant = w.variant WHERE s.tracked = 1 AND s.on_hand - s.reserved < w.units)"
+     AND EXISTS (SELECT 1 FROM stock WHERE variant = $6 \
+     AND (tracked = 0 OR on_hand - reserved >= $7))"
 );
 
 /// The quantities a run of sales takes from each variant, summed per variant in the order the

@@ -41,13 +41,24 @@ macro_rules! sql_tx {
                 .bind(variant.as_str())
                 .fetch_optional(ex)
                 .await?;
-            let Some(r) = row else { return Ok(None) };
-            let product = ProductId::new(r.try_get::<String, _>(0)?).map_err(|e| StorageError::Backend(Box::new(e)))?;
+            match row {
+                Some(r) => counter_at(&r, 0, variant),
+                None => Ok(None),
+            }
+        }
+
+        /// The counter of `variant` from the four columns `product, tracked, on_hand, reserved`
+        /// of a row, from column `at` (`None` when `product` is NULL: a `LEFT JOIN` found none).
+        fn counter_at(r: &<$db as sqlx::Database>::Row, at: usize, variant: &VariantId) -> Result<Option<StockRow>, Stop> {
+            let Some(product) = r.try_get::<Option<String>, _>(at)? else {
+                return Ok(None);
+            };
+            let product = ProductId::new(product).map_err(|e| StorageError::Backend(Box::new(e)))?;
             Ok(Some(
                 StockRow::new(variant.clone(), product)
-                    .with_tracked(r.try_get::<i64, _>(1)? == 1)
-                    .with_on_hand(to_u32(r.try_get(2)?))
-                    .with_reserved(to_u32(r.try_get(3)?)),
+                    .with_tracked(r.try_get::<i64, _>(at + 1)? == 1)
+                    .with_on_hand(to_u32(r.try_get(at + 2)?))
+                    .with_reserved(to_u32(r.try_get(at + 3)?)),
             ))
         }
 
@@ -430,16 +441,39 @@ macro_rules! sql_tx {
                     };
                 }
             }
+            // The catalog's version, then the stock checks in the order named; the first check's
+            // counter is read with the version (an add's commit: one statement, not two).
+            let mut checks = cs.stock_at_least.iter();
             if let Some(expected) = cs.catalog_at {
-                let found: i64 = sqlx::query_scalar(crate::common::CATALOG_VERSION)
-                    .fetch_one(&mut **tx)
-                    .await?;
+                let (found, first) = match checks.next() {
+                    None => {
+                        let found: i64 = sqlx::query_scalar(crate::common::CATALOG_VERSION)
+                            .fetch_one(&mut **tx)
+                            .await?;
+                        (found, None)
+                    }
+                    Some(check) => {
+                        let r = sqlx::query(
+                            "SELECT c.version, s.product, s.tracked, s.on_hand, s.reserved \
+                             FROM catalog_version c LEFT JOIN stock s ON s.variant = $1 WHERE c.id = 1",
+                        )
+                        .bind(check.variant.as_str())
+                        .fetch_one(&mut **tx)
+                        .await?;
+                        (r.try_get::<i64, _>(0)?, Some((check, counter_at(&r, 1, &check.variant)?)))
+                    }
+                };
                 let found = u64::try_from(found).unwrap_or(0);
                 if found != expected {
                     return Err(Stop::Port(StorageError::CatalogChanged { expected, found }));
                 }
+                if let Some((check, row)) = first
+                    && let Some(refused) = check.refusal(row.as_ref())
+                {
+                    return Err(Stop::Port(refused));
+                }
             }
-            for check in &cs.stock_at_least {
+            for check in checks {
                 let row = stock_row_of(&mut **tx, &check.variant).await?;
                 if let Some(refused) = check.refusal(row.as_ref()) {
                     return Err(Stop::Port(refused));

@@ -868,22 +868,25 @@ pub async fn commits_hold_to_their_catalog_version<S: Storage + ?Sized>(s: &S) {
 
 /// Commits held to stock checks ([`Changeset::stock_at_least`], adapters whose
 /// [`Storage::checks_stock_at_commit`] is true; others are not checked): a cart's update
-/// commits while each variant named has the units asked available (on hand less reserved),
-/// is untracked or has no counter; one asking more writes nothing and answers
-/// [`StorageError::OutOfStock`] naming the first variant short with the units asked and
-/// available, whether it is one cart's update held to the catalog's version (the add's
-/// shape), one not held to it, or a larger changeset (a document, an event and a record); a
-/// changed catalog is answered first.
+/// commits while each variant named has the units asked available (on hand less reserved)
+/// or is untracked; one asking more writes nothing and answers [`StorageError::OutOfStock`]
+/// naming the first variant short, in the order named, with the units asked and available,
+/// whether it is one cart's update held to the catalog's version (the add's shape, alone or
+/// with other checks), one not held to it, or a larger changeset (a document, an event and a
+/// record); a variant with no counter answers [`StorageError::UnknownVariant`]; a changed
+/// catalog is answered first.
 pub async fn commits_hold_to_their_stock_checks<S: Storage + ?Sized>(s: &S) {
     if !s.checks_stock_at_commit() {
         return;
     }
-    let (short, untracked, none) = (
+    let (short, shorter, untracked, none) = (
         vid(&unique("v-least")),
+        vid(&unique("v-lesser")),
         vid(&unique("v-free")),
         vid(&unique("v-none")),
     );
     define(s, &short, true, 5).await;
+    define(s, &shorter, true, 1).await;
     define(s, &untracked, false, 0).await;
     ok(
         s,
@@ -908,7 +911,8 @@ pub async fn commits_hold_to_their_stock_checks<S: Storage + ?Sized>(s: &S) {
         "a cart",
     )
     .await;
-    let checked = |version: u64, units: u32, held: bool| {
+    // The checks named: `short`'s alone (an add's shape), or after two that pass.
+    let checked_of = |version: u64, checks: Vec<StockAtLeast>, held: bool| {
         let mut cs = one(doc(
             DocKind::Cart,
             cart,
@@ -916,13 +920,20 @@ pub async fn commits_hold_to_their_stock_checks<S: Storage + ?Sized>(s: &S) {
             &format!(r#"{{"n":{}}}"#, version + 1),
         ));
         cs.catalog_at = catalog.filter(|_| held);
-        cs.stock_at_least = vec![
-            StockAtLeast::new(untracked.clone(), 1_000),
-            StockAtLeast::new(none.clone(), 1_000),
-            StockAtLeast::new(short.clone(), units),
-        ];
+        cs.stock_at_least = checks;
         cs
     };
+    let checks = |units: u32, all: bool| {
+        let mut checks = Vec::new();
+        if all {
+            checks.push(StockAtLeast::new(untracked.clone(), 1_000));
+            checks.push(StockAtLeast::new(shorter.clone(), 1));
+        }
+        checks.push(StockAtLeast::new(short.clone(), units));
+        checks
+    };
+    let checked =
+        |version: u64, units: u32, held: bool| checked_of(version, checks(units, true), held);
     let stored = |what: &'static str| async move {
         s.get(DocKind::Cart, cart)
             .await
@@ -942,23 +953,63 @@ pub async fn commits_hold_to_their_stock_checks<S: Storage + ?Sized>(s: &S) {
         ),
         other => panic!("{what}: expected OutOfStock, got {other:?}"),
     };
-    for held in [true, false] {
+    for (held, all) in [(true, false), (true, true), (false, false), (false, true)] {
         let v = stored("before").await;
         ok(
             s,
-            checked(v, 3, held),
-            "exactly the units available (untracked and uncounted variants pass)",
+            checked_of(v, checks(3, all), held),
+            "exactly the units available (an untracked variant passes)",
         )
         .await;
         out_of_stock(
             "one unit more than available",
-            commit(s, checked(v + 1, 4, held)).await,
+            commit(s, checked_of(v + 1, checks(4, all), held)).await,
         );
         assert_eq!(
             stored("after").await,
             v + 1,
             "a refused update writes nothing"
         );
+    }
+    // An untracked variant alone: always enough.
+    let v = stored("free").await;
+    ok(
+        s,
+        checked_of(v, vec![StockAtLeast::new(untracked.clone(), 1_000)], true),
+        "an untracked variant",
+    )
+    .await;
+    // Two variants short: the first named is the refusal; one with no counter is unknown.
+    for held in [true, false] {
+        let v = stored("two short").await;
+        let two = vec![
+            StockAtLeast::new(shorter.clone(), 2),
+            StockAtLeast::new(short.clone(), 4),
+        ];
+        match commit(s, checked_of(v, two, held)).await {
+            Err(StorageError::OutOfStock {
+                variant,
+                requested,
+                available,
+            }) => assert_eq!(
+                (variant, requested, available),
+                (shorter.clone(), 2, 1),
+                "two variants short: the first named"
+            ),
+            other => panic!("two variants short: expected OutOfStock, got {other:?}"),
+        }
+        match commit(
+            s,
+            checked_of(v, vec![StockAtLeast::new(none.clone(), 1)], held),
+        )
+        .await
+        {
+            Err(StorageError::UnknownVariant(variant)) => {
+                assert_eq!(variant, none, "the variant with no counter");
+            }
+            other => panic!("a variant with no counter: expected UnknownVariant, got {other:?}"),
+        }
+        assert_eq!(stored("refused").await, v, "nothing written");
     }
     // A larger changeset: the cart, an event and an idempotency record.
     let key = &unique("key-least");

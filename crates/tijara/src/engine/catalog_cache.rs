@@ -24,6 +24,12 @@
 //! a lock: a catalog change committed while the commit runs may be ordered after it), which
 //! is at least as late as the read the choice made before.
 //!
+//! An item added to a cart does the same when the storage also checks stock at commit
+//! ([`Storage::checks_stock_at_commit`]): it reads no counters, and its commit holds to the
+//! units available too ([`Changeset::stock_at_least`]); a commit refused for stock
+//! (`OutOfStock`, `UnknownVariant`) runs the add again on the catalog and counters read from
+//! storage, which names how many are left.
+//!
 //! Entries are labelled with the version read **before** the documents: a change committed
 //! between the two reads leaves entries labelled with the older version, which the next check
 //! finds out of date (never the reverse). A storage that keeps no version (`None`) disables
@@ -34,6 +40,8 @@
 //! [`Storage::get_at_catalog`]: crate::ports::storage::Storage::get_at_catalog
 //! [`Storage::commits_at_catalog_version`]: crate::ports::storage::Storage::commits_at_catalog_version
 //! [`Changeset::catalog_at`]: crate::ports::storage::Changeset::catalog_at
+//! [`Storage::checks_stock_at_commit`]: crate::ports::storage::Storage::checks_stock_at_commit
+//! [`Changeset::stock_at_least`]: crate::ports::storage::Changeset::stock_at_least
 //! [`StorageError::CatalogChanged`]: crate::ports::storage::StorageError::CatalogChanged
 
 use crate::ports::storage::StockRow;

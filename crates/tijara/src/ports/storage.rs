@@ -658,8 +658,9 @@ pub trait Storage: Send + Sync {
     }
 
     /// Whether [`Storage::commit`] honours [`Changeset::stock_at_least`]: applies the changeset
-    /// only while each variant named has the units asked available (or is not counted), and
-    /// otherwise writes nothing and fails with [`StorageError::OutOfStock`], checked in the
+    /// only while each variant named has the units asked available (or is untracked), and
+    /// otherwise writes nothing and fails with [`StorageError::OutOfStock`] (or
+    /// [`StorageError::UnknownVariant`] for a variant with no counter), checked in the
     /// commit's own transaction. An engine that holds the catalog's documents then adds to a
     /// cart without reading the stock counters first (it reads them only when the commit is
     /// refused, to tell the shopper how many are left). The default, `false`, says the storage
@@ -668,7 +669,8 @@ pub trait Storage: Send + Sync {
     ///
     /// # Contract
     /// When true: the condition holds or nothing is written, and the refusal names the first
-    /// variant short with its units asked and available ([`StockAtLeast::refusal`]), whether
+    /// variant short, in the order named, with its units asked and available
+    /// ([`StockAtLeast::refusal`]), whether
     /// the changeset is one cart's update or a larger one, and after a changed catalog
     /// ([`Changeset::catalog_at`]) is answered (`tijara_testkit::storage::commits_hold_to_their_stock_checks`).
     fn checks_stock_at_commit(&self) -> bool {

@@ -466,11 +466,13 @@ pub struct Changeset {
     /// true. An idempotency record already stored answers first (its replay). `None`: no
     /// condition.
     pub catalog_at: Option<u64>,
-    /// Applied only while each of these variants has at least this many units available, or
-    /// is not counted (no stock counter, or an untracked one), checked in the commit's
-    /// transaction: otherwise nothing is written and the commit fails with
+    /// Applied only while each of these variants has a stock counter with at least this many
+    /// units available, or an untracked one, checked in the commit's transaction: otherwise
+    /// nothing is written and the commit fails with
     /// [`StorageError::OutOfStock`](super::StorageError::OutOfStock) naming the first variant
-    /// short and its units available ([`StockAtLeast::refusal`]). Checked after
+    /// short and its units available, or
+    /// [`StorageError::UnknownVariant`](super::StorageError::UnknownVariant) for a variant
+    /// with no counter ([`StockAtLeast::refusal`], in the order named). Checked after
     /// [`Changeset::catalog_at`] and before any write; reserves nothing. Set by an engine that
     /// added to a cart without reading the counters first, only for a storage whose
     /// [`Storage::checks_stock_at_commit`](super::Storage::checks_stock_at_commit) is true.
@@ -479,7 +481,7 @@ pub struct Changeset {
 }
 
 /// A condition of a commit ([`Changeset::stock_at_least`]): a variant with at least `units`
-/// available (on hand, less what reservations hold), or not counted.
+/// available (on hand, less what reservations hold), or untracked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct StockAtLeast {
@@ -495,11 +497,14 @@ impl StockAtLeast {
         StockAtLeast { variant, units }
     }
 
-    /// What the commit answers when `row`, the variant's counter as the transaction reads it
-    /// (`None` when it has none), holds fewer units available: `OutOfStock` with the units
-    /// asked and available. `None` when the condition holds. The one rule every adapter applies.
+    /// What the commit answers when `row`, the variant's counter as the transaction reads it,
+    /// holds fewer units available: `OutOfStock` with the units asked and available; with no
+    /// counter (`None`), `UnknownVariant`, as a stock operation on it would (the engine's
+    /// catalog read from storage knows only variants with a counter). `None` when the
+    /// condition holds. The one rule every adapter applies.
     pub fn refusal(&self, row: Option<&StockRow>) -> Option<super::StorageError> {
         match row {
+            None => Some(super::StorageError::UnknownVariant(self.variant.clone())),
             Some(r) if r.tracked && r.available() < self.units => {
                 Some(super::StorageError::OutOfStock {
                     variant: self.variant.clone(),
