@@ -224,17 +224,22 @@ async fn reader_sees_every_change(reader: &Market, writer: &Market) {
     // A seller renamed elsewhere: by id, the product carries the new name at once (the cache
     // held the product and its seller under the old name).
     r.catalog().product(&id).await.expect("by id");
-    w.catalog()
-        .update_seller(
-            &c.a,
-            seller_input(
-                "Coopérative Oudaya Dakhla",
-                tijara_core::catalog::SellerKind::Cooperative,
-            ),
-            None,
-        )
-        .await
-        .expect("renamed");
+    let rename = |seller: &tijara_core::SellerId, name: &str, kind| {
+        let seller = seller.clone();
+        let input = seller_input(name, kind);
+        async move {
+            w.catalog()
+                .update_seller(&seller, input, None)
+                .await
+                .expect("renamed");
+        }
+    };
+    rename(
+        &c.a,
+        "Coopérative Oudaya Dakhla",
+        tijara_core::catalog::SellerKind::Cooperative,
+    )
+    .await;
     let view = r.catalog().product(&id).await.expect("by id");
     assert_eq!(
         view.seller_name, "Coopérative Oudaya Dakhla",
@@ -257,17 +262,12 @@ async fn reader_sees_every_change(reader: &Market, writer: &Market) {
         .await
         .expect("read");
     assert_eq!(name_of(&read, &c.b).as_deref(), Some("Brahim bijoutier"));
-    w.catalog()
-        .update_seller(
-            &c.b,
-            seller_input(
-                "Brahim, bijoutier de Dakhla",
-                tijara_core::catalog::SellerKind::Artisan,
-            ),
-            None,
-        )
-        .await
-        .expect("renamed");
+    rename(
+        &c.b,
+        "Brahim, bijoutier de Dakhla",
+        tijara_core::catalog::SellerKind::Artisan,
+    )
+    .await;
     let read = r
         .catalog()
         .products_and_sellers(&ids, &named)
@@ -494,17 +494,24 @@ async fn an_unreadable_product_costs_only_its_own_line() {
     );
 }
 
-/// A shipping quote reads its cart and the catalog's version in one storage call
-/// (`Storage::get_at_catalog`): with the cart's products held at that version, that is all it
-/// reads; after a catalog change, it reads the documents once more (the version not again).
-#[tokio::test]
-async fn a_quote_of_held_products_is_one_storage_call() {
+/// A market on the memory store behind a counting wrapper that forwards the catalog's version
+/// (so the engine caches the catalog), with the test catalog.
+async fn counted_market() -> (Arc<tijara_testkit::outage::Outage>, Market, Catalog) {
     let store = Arc::new(
         tijara_testkit::outage::Outage::new(Arc::new(tijara_store_memory::MemoryStore::new()))
             .with_catalog_version(),
     );
     let m = market_on(store.clone());
     let c = catalog(&m).await;
+    (store, m, c)
+}
+
+/// A shipping quote reads its cart and the catalog's version in one storage call
+/// (`Storage::get_at_catalog`): with the cart's products held at that version, that is all it
+/// reads; after a catalog change, it reads the documents once more (the version not again).
+#[tokio::test]
+async fn a_quote_of_held_products_is_one_storage_call() {
+    let (store, m, c) = counted_market().await;
     let e = &m.engine;
     let cart = cart_with(e, &c.cushion, 1).await;
     let calls_of_a_quote = || async {
@@ -539,12 +546,7 @@ async fn a_quote_of_held_products_is_one_storage_call() {
 
 #[tokio::test]
 async fn products_and_sellers_reads_the_named_sellers_with_the_products() {
-    let store = Arc::new(
-        tijara_testkit::outage::Outage::new(Arc::new(tijara_store_memory::MemoryStore::new()))
-            .with_catalog_version(),
-    );
-    let m = market_on(store.clone());
-    let c = catalog(&m).await;
+    let (store, m, c) = counted_market().await;
     let e = &m.engine;
     let cushion = e
         .catalog()
@@ -596,12 +598,7 @@ async fn products_and_sellers_reads_the_named_sellers_with_the_products() {
 
 #[tokio::test]
 async fn an_add_of_held_products_checks_the_stock_at_commit() {
-    let store = Arc::new(
-        tijara_testkit::outage::Outage::new(Arc::new(tijara_store_memory::MemoryStore::new()))
-            .with_catalog_version(),
-    );
-    let m = market_on(store.clone());
-    let c = catalog(&m).await;
+    let (store, m, c) = counted_market().await;
     let e = &m.engine;
     // The cushion's product read once (the cache holds it); 5 in stock.
     let cart = &cart_with(e, &c.cushion, 1).await;

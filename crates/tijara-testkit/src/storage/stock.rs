@@ -711,6 +711,23 @@ pub async fn catalog_version_follows_catalog_writes<S: Storage + ?Sized>(s: &S) 
     }
 }
 
+/// A refused changeset left no idempotency record under `scope` and `key`, and no pending
+/// event of `aggregate`.
+async fn no_record_nor_event<S: Storage + ?Sized>(s: &S, scope: &str, key: &str, aggregate: &str) {
+    assert_eq!(
+        s.idempotency(scope, key)
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        None,
+        "no record"
+    );
+    let events = s
+        .pending_events(100_000)
+        .await
+        .unwrap_or_else(|e| panic!("pending_events: {e}"));
+    assert!(!events.iter().any(|e| e.aggregate == aggregate), "no event");
+}
+
 /// Commits held to a catalog version ([`Changeset::catalog_at`], adapters whose
 /// [`Storage::commits_at_catalog_version`] is true; others are not checked): a changeset at
 /// the current version commits; one at an older version writes nothing (no document, key,
@@ -831,18 +848,7 @@ pub async fn commits_hold_to_their_catalog_version<S: Storage + ?Sized>(s: &S) {
         "no owner row"
     );
     assert_eq!(level(s, &variant).await.on_hand, 5, "no sale");
-    assert_eq!(
-        s.idempotency("place_order", &key)
-            .await
-            .unwrap_or_else(|e| panic!("{e}")),
-        None,
-        "no record"
-    );
-    let events = s
-        .pending_events(100_000)
-        .await
-        .unwrap_or_else(|e| panic!("pending_events: {e}"));
-    assert!(!events.iter().any(|e| e.aggregate == order), "no event");
+    no_record_nor_event(s, "place_order", &key, &order).await;
     ok(
         s,
         at(placed(r#"{"first":true}"#), v1),
@@ -941,17 +947,23 @@ pub async fn commits_hold_to_their_stock_checks<S: Storage + ?Sized>(s: &S) {
             .unwrap_or_else(|| panic!("the cart is stored ({what})"))
             .version
     };
-    let out_of_stock = |what: &str, r: Result<CommitOutcome, StorageError>| match r {
+    // `r` is `OutOfStock` for `expected`: the variant short, the units asked and available.
+    let refused_for = |what: &str,
+                       r: Result<CommitOutcome, StorageError>,
+                       expected: (&VariantId, u32, u32)| match r {
         Err(StorageError::OutOfStock {
             variant,
             requested,
             available,
         }) => assert_eq!(
-            (variant, requested, available),
-            (short.clone(), 4, 3),
+            (&variant, requested, available),
+            expected,
             "{what}: the variant short, the units asked and available"
         ),
         other => panic!("{what}: expected OutOfStock, got {other:?}"),
+    };
+    let out_of_stock = |what: &str, r: Result<CommitOutcome, StorageError>| {
+        refused_for(what, r, (&short, 4, 3));
     };
     for (held, all) in [(true, false), (true, true), (false, false), (false, true)] {
         let v = stored("before").await;
@@ -986,18 +998,11 @@ pub async fn commits_hold_to_their_stock_checks<S: Storage + ?Sized>(s: &S) {
             StockAtLeast::new(shorter.clone(), 2),
             StockAtLeast::new(short.clone(), 4),
         ];
-        match commit(s, checked_of(v, two, held)).await {
-            Err(StorageError::OutOfStock {
-                variant,
-                requested,
-                available,
-            }) => assert_eq!(
-                (variant, requested, available),
-                (shorter.clone(), 2, 1),
-                "two variants short: the first named"
-            ),
-            other => panic!("two variants short: expected OutOfStock, got {other:?}"),
-        }
+        refused_for(
+            "two variants short: the first named",
+            commit(s, checked_of(v, two, held)).await,
+            (&shorter, 2, 1),
+        );
         match commit(
             s,
             checked_of(v, vec![StockAtLeast::new(none.clone(), 1)], held),
@@ -1032,18 +1037,7 @@ pub async fn commits_hold_to_their_stock_checks<S: Storage + ?Sized>(s: &S) {
         "a larger changeset asking too much",
         commit(s, larger(4).await).await,
     );
-    assert_eq!(
-        s.idempotency("change_cart", key)
-            .await
-            .unwrap_or_else(|e| panic!("{e}")),
-        None,
-        "no record"
-    );
-    let events = s
-        .pending_events(100_000)
-        .await
-        .unwrap_or_else(|e| panic!("pending_events: {e}"));
-    assert!(!events.iter().any(|e| e.aggregate == *cart), "no event");
+    no_record_nor_event(s, "change_cart", key, cart).await;
     ok(s, larger(3).await, "a larger changeset within the units").await;
     assert_eq!(
         level(s, &short).await.reserved,

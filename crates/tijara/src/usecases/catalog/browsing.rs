@@ -184,7 +184,7 @@ impl Catalog<'_> {
     ///
     /// [`Storage::catalog_stock`]: crate::ports::storage::Storage::catalog_stock
     pub async fn products(self, ids: &[ProductId]) -> Result<Vec<ProductView>, TijaraError> {
-        Ok(self.products_and_sellers(ids, &[]).await?.products)
+        Ok(self.products_with_sellers(ids, &[]).await?.0)
     }
 
     /// [`Catalog::products`], and the sellers of these products and those `sellers` name
@@ -197,15 +197,27 @@ impl Catalog<'_> {
         ids: &[ProductId],
         sellers: &[SellerId],
     ) -> Result<ProductsAndSellers, TijaraError> {
+        let (products, sellers) = self.products_with_sellers(ids, sellers).await?;
+        let mut sellers: Vec<(String, Arc<Seller>)> = sellers.into_iter().collect();
+        sellers.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        Ok(ProductsAndSellers {
+            products,
+            sellers: sellers.into_iter().map(|(_, s)| s).collect(),
+        })
+    }
+
+    /// [`Catalog::products_and_sellers`], its sellers by id.
+    async fn products_with_sellers(
+        self,
+        ids: &[ProductId],
+        sellers: &[SellerId],
+    ) -> Result<(Vec<ProductView>, HashMap<String, Arc<Seller>>), TijaraError> {
         let e = self.engine;
         let mut keys: Vec<&str> = ids.iter().map(ProductId::as_str).collect();
         keys.sort_unstable();
         keys.dedup();
         if keys.is_empty() && sellers.is_empty() {
-            return Ok(ProductsAndSellers {
-                products: Vec::new(),
-                sellers: Vec::new(),
-            });
+            return Ok((Vec::new(), HashMap::new()));
         }
         let caching = e.caches_catalog().await?;
         // The version read before the documents: they are never older than it says.
@@ -253,15 +265,7 @@ impl Catalog<'_> {
                 (products, None, version)
             }
         };
-        let (products, sellers) = e
-            .views_and_sellers(products, stock, version, sellers)
-            .await?;
-        let mut sellers: Vec<(String, Arc<Seller>)> = sellers.into_iter().collect();
-        sellers.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        Ok(ProductsAndSellers {
-            products,
-            sellers: sellers.into_iter().map(|(_, s)| s).collect(),
-        })
+        e.views_and_sellers(products, stock, version, sellers).await
     }
 
     /// The products of some ids to name and show (an order's lines on a page or in a
