@@ -21,9 +21,10 @@ use tijara_core::{DomainEvent, OrderId, ProductId, SellerId};
 pub(crate) const EVENTS_READ_TOGETHER: usize = 16;
 
 /// What a batch's events read, once each: the orders they name, read ahead in one storage
-/// call, their products and sellers, read ahead together in another, and the sellers' logins
-/// (and any seller not read ahead), kept from the first event that reads them.
-/// [`NotificationSink::compose`] starts from an empty one and reads as it goes.
+/// call, their products and sellers, read ahead together in another, the logins of the
+/// confirmed orders' sellers in a third, and what else an event needs (a seller or logins
+/// not read ahead), kept from the first event that reads it. [`NotificationSink::compose`]
+/// starts from an empty one and reads as it goes.
 #[derive(Default)]
 pub(crate) struct Reads {
     orders: HashMap<String, Arc<OrderDoc>>,
@@ -86,10 +87,12 @@ struct Work {
 }
 
 impl NotificationSink {
-    /// The orders `events` name, in one storage read, and their products and sellers in
-    /// another ([`tijara::usecases::catalog::Catalog::products_and_sellers`]). A failure
-    /// leaves them out: each event then reads its own, and fails (to be tried again) if that
-    /// read fails too.
+    /// The orders `events` name, in one storage read, their products and sellers in another
+    /// ([`tijara::usecases::catalog::Catalog::products_and_sellers`]), and the logins of the
+    /// confirmed orders' sellers in a third
+    /// ([`tijara::usecases::accounts::Accounts::sellers_accounts`]). A failure leaves them
+    /// out: each event then reads its own, and fails (to be tried again) if that read fails
+    /// too.
     async fn read_ahead(&self, events: &[Option<DomainEvent>]) -> Reads {
         let ids: Vec<OrderId> = events
             .iter()
@@ -136,11 +139,32 @@ impl NotificationSink {
             .into_iter()
             .map(|v| (v.product.id.to_string(), Arc::new(v)))
             .collect();
+        // The logins of the sellers of the confirmed orders (their new-order messages), in
+        // one read too; on a failure each seller's are read when its messages are made.
+        let mut told: Vec<SellerId> = events
+            .iter()
+            .flatten()
+            .filter_map(|e| match e {
+                DomainEvent::OrderConfirmed(s) => orders.get(s.order_id.as_str()),
+                _ => None,
+            })
+            .flat_map(|d| d.order.seller_orders.iter().map(|so| so.seller_id.clone()))
+            .collect();
+        told.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
+        told.dedup();
+        let accounts = match self.engine.accounts().sellers_accounts(&told).await {
+            Ok(lists) => told
+                .iter()
+                .zip(lists)
+                .map(|(s, l)| (s.to_string(), Arc::new(l)))
+                .collect(),
+            Err(_) => HashMap::new(),
+        };
         Reads {
             orders,
             products,
             sellers: Mutex::new(sellers),
-            ..Reads::default()
+            accounts: Mutex::new(accounts),
         }
     }
 

@@ -96,11 +96,24 @@ async fn shop_on(storage: Outage) -> Shop {
         )
         .await
         .unwrap();
+    let (seller, variant) = seller_with_product(&engine, "Lahcen", "sac").await;
+    Shop {
+        engine,
+        storage,
+        outbox,
+        seller,
+        variant,
+    }
+}
+
+/// A seller named after `who`, with one owner login (`who`'s lower case @example.ma) and one
+/// product (slug `slug`, 100 in stock); its id and the product's variant.
+async fn seller_with_product(engine: &Tijara, who: &str, slug: &str) -> (SellerId, VariantId) {
     let seller = engine
         .catalog()
         .create_seller(
             SellerInput::new(
-                "Atelier Lahcen",
+                format!("Atelier {who}"),
                 SellerKind::Artisan,
                 "Dakhla",
                 SellerTaxStatus::VatRegistered,
@@ -113,9 +126,9 @@ async fn shop_on(storage: Outage) -> Shop {
         .accounts()
         .create_account(
             NewAccount::new(
-                "lahcen@example.ma",
-                "Lahcen",
-                tijara::usecases::accounts::hash_password("lahcen-2026").unwrap(),
+                format!("{}@example.ma", who.to_lowercase()),
+                who,
+                tijara::usecases::accounts::hash_password("password-2026").unwrap(),
                 Role::Seller {
                     seller_id: seller.id.clone(),
                     member: None,
@@ -132,11 +145,11 @@ async fn shop_on(storage: Outage) -> Shop {
             ProductInput::new(
                 seller.id.clone(),
                 CategoryId::new("leather").unwrap(),
-                "sac",
+                slug,
                 LocalizedText::single(Lang::FR, "Sac"),
                 vec![
                     VariantInput::new(
-                        "SAC-1",
+                        slug.to_uppercase(),
                         Money::mad("300.00").unwrap(),
                         TaxCategoryId::new("standard").unwrap(),
                         500,
@@ -148,32 +161,32 @@ async fn shop_on(storage: Outage) -> Shop {
         )
         .await
         .unwrap();
-    Shop {
-        engine,
-        storage,
-        outbox,
-        seller: seller.id,
-        variant: product.variants[0].id.clone(),
-    }
+    (seller.id, product.variants[0].id.clone())
 }
 
 impl Shop {
     /// An order paid on delivery by `email`.
     async fn order(&self, email: &str) {
+        self.order_of(email, &[(&self.seller, &self.variant)]).await;
+    }
+
+    /// An order paid on delivery by `email` of one unit of each variant, each shipped by its
+    /// seller.
+    async fn order_of(&self, email: &str, items: &[(&SellerId, &VariantId)]) {
         self.engine
             .checkout()
             .place_order(
                 PlaceOrderRequest::new(
                     CheckoutCart::Inline {
-                        lines: vec![(self.variant.clone(), 1)],
+                        lines: items.iter().map(|(_, v)| ((*v).clone(), 1)).collect(),
                         coupons: vec![],
                         customer: None,
-                        shipping: [(
-                            self.seller.clone(),
-                            ShippingSelection::new("amana", "standard"),
-                        )]
-                        .into_iter()
-                        .collect(),
+                        shipping: items
+                            .iter()
+                            .map(|(s, _)| {
+                                ((*s).clone(), ShippingSelection::new("amana", "standard"))
+                            })
+                            .collect(),
                     },
                     email,
                     order::Address {
@@ -307,4 +320,37 @@ async fn a_round_reads_the_sellers_with_the_products_it_names() {
     assert_eq!(calls, 8, "storage calls of a round of one confirmed order");
     assert_eq!(shop.outbox.to("lahcen@example.ma"), 2);
     assert_eq!(shop.outbox.to("one@example.ma"), 1);
+}
+
+#[tokio::test]
+async fn a_round_reads_the_logins_of_its_sellers_together() {
+    let shop = shop_on(
+        Outage::new(Arc::new(tijara_store_memory::MemoryStore::new())).with_catalog_version(),
+    )
+    .await;
+    let (other, bowl) = seller_with_product(&shop.engine, "Mbarka", "bol").await;
+    let both = [(&shop.seller, &shop.variant), (&other, &bowl)];
+    // The catalog's events, then a first order of both (the caches warm).
+    shop.round().await;
+    shop.order_of("first@example.ma", &both).await;
+    shop.round().await;
+
+    shop.order("one@example.ma").await;
+    let (report, one) = shop.round().await;
+    assert_eq!((report.delivered, report.failed), (2, 0), "{report:?}");
+    // An order with a second seller's item too: its logins come in the same read (one
+    // storage call more without it).
+    shop.order_of("two@example.ma", &both).await;
+    let (report, two) = shop.round().await;
+    assert_eq!((report.delivered, report.failed), (2, 0), "{report:?}");
+    assert_eq!(
+        two, one,
+        "storage calls of an order of two sellers against one"
+    );
+    assert_eq!(
+        shop.outbox.to("mbarka@example.ma"),
+        2,
+        "the second seller told of both orders"
+    );
+    assert_eq!(shop.outbox.to("lahcen@example.ma"), 3);
 }

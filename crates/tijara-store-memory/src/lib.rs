@@ -461,6 +461,26 @@ impl Storage for MemoryStore {
             .and_then(|id| s.docs.get(&(kind, id.clone())).map(|d| stored(kind, id, d))))
     }
 
+    async fn list_by_owners(
+        &self,
+        kind: DocKind,
+        owners: &[String],
+        limit: u32,
+    ) -> Result<Vec<Vec<StoredDoc>>, StorageError> {
+        let s = self.lock()?;
+        Ok(owners
+            .iter()
+            .map(|owner| match s.owned.get(&(kind, owner.clone())) {
+                Some(ids) => ids
+                    .iter()
+                    .filter_map(|id| s.docs.get(&(kind, id.clone())).map(|d| stored(kind, id, d)))
+                    .take(limit.max(1) as usize)
+                    .collect(),
+                None => Vec::new(),
+            })
+            .collect())
+    }
+
     async fn list(&self, q: &ListQuery) -> Result<Vec<StoredDoc>, StorageError> {
         let s = self.lock()?;
         let kind = q.kind;

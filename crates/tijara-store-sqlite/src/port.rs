@@ -411,6 +411,25 @@ impl Storage for SqliteStore {
         }
     }
 
+    async fn list_by_owners(
+        &self,
+        kind: DocKind,
+        owners: &[String],
+        limit: u32,
+    ) -> Result<Vec<Vec<StoredDoc>>, StorageError> {
+        // Each owner's first page by the owners table's primary key, on one connection in
+        // one read (one hop; the statements are in-process).
+        let owners = owners.to_vec();
+        let limit = i64::from(limit.clamp(1, 1000));
+        self.read("list_by_owners", move |c| {
+            owners
+                .iter()
+                .map(|o| docs(c, kind, LIST_BY_OWNER, params![kind.as_str(), o, "", limit]))
+                .collect()
+        })
+        .await
+    }
+
     async fn count_by_owner(
         &self,
         kind: DocKind,

@@ -121,6 +121,7 @@ macro_rules! storage_conformance {
             documents_are_deleted_at_their_version,
             listing_is_stable_and_by_owner,
             owners_are_counted,
+            owners_are_listed_together,
             changesets_are_atomic,
             a_placed_order_is_written_whole_or_not_at_all,
             stock_counters_obey_their_guards,

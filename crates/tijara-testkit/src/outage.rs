@@ -131,6 +131,15 @@ impl Storage for Outage {
         self.check()?;
         self.inner.list(query).await
     }
+    async fn list_by_owners(
+        &self,
+        kind: DocKind,
+        owners: &[String],
+        limit: u32,
+    ) -> Result<Vec<Vec<StoredDoc>>, StorageError> {
+        self.check()?;
+        self.inner.list_by_owners(kind, owners, limit).await
+    }
     async fn search_products(&self, query: &ProductQuery) -> Result<Vec<StoredDoc>, StorageError> {
         self.check()?;
         self.inner.search_products(query).await

@@ -607,6 +607,68 @@ pub async fn owners_are_counted<S: Storage + ?Sized>(s: &S) {
     assert_eq!(counted, composed, "the same counts as paging through list");
 }
 
+/// [`Storage::list_by_owners`] answers, for each owner asked and in order, what
+/// [`Storage::list`] answers for that owner's first page: at most `limit` documents by id, none
+/// for an unknown owner, an owner asked twice answered twice, other kinds apart, the latest
+/// write's owners only.
+pub async fn owners_are_listed_together<S: Storage + ?Sized>(s: &S) {
+    let (a, b, none) = (unique("lists-a"), unique("lists-b"), unique("lists-none"));
+    let prefix = unique("lists");
+    for i in 0..7 {
+        let id = format!("{prefix}-{i:03}");
+        let mut w = doc(DocKind::Account, &id, None, "{}");
+        w.owners = match i % 3 {
+            0 => vec![a.clone(), b.clone()],
+            1 => vec![a.clone()],
+            _ => vec![unique("other")],
+        };
+        ok(s, one(w), "create").await;
+    }
+    // Document 0 moves from (a, b) to b only.
+    let mut w = doc(DocKind::Account, &format!("{prefix}-000"), Some(1), "{}");
+    w.owners = vec![b.clone()];
+    ok(s, one(w), "replace owners").await;
+    // Another kind with the same owner is listed apart.
+    let mut cart = doc(DocKind::Cart, &unique("lists-cart"), None, "{}");
+    cart.owners = vec![a.clone()];
+    ok(s, one(cart), "create a cart").await;
+    let ids = |docs: &[StoredDoc]| docs.iter().map(|d| d.id.clone()).collect::<Vec<_>>();
+    for limit in [1, 3, 100] {
+        let asked = vec![a.clone(), none.clone(), b.clone(), a.clone()];
+        let together = s
+            .list_by_owners(DocKind::Account, &asked, limit)
+            .await
+            .unwrap_or_else(|e| panic!("list_by_owners: {e}"));
+        assert_eq!(together.len(), asked.len(), "one list per owner asked");
+        for (owner, got) in asked.iter().zip(&together) {
+            let alone = s
+                .list(&ListQuery::new(DocKind::Account, limit).owner(owner.clone()))
+                .await
+                .unwrap_or_else(|e| panic!("list: {e}"));
+            assert_eq!(ids(got), ids(&alone), "as list answers it (limit {limit})");
+            assert!(
+                got.iter().all(|d| d.kind == DocKind::Account),
+                "other kinds apart"
+            );
+        }
+        let expected_a = [1, 3, 4, 6]
+            .iter()
+            .map(|i| format!("{prefix}-{i:03}"))
+            .take(limit as usize)
+            .collect::<Vec<_>>();
+        assert_eq!(ids(&together[0]), expected_a, "a's, by id (limit {limit})");
+        assert_eq!(ids(&together[3]), expected_a, "a asked twice");
+        assert!(together[1].is_empty(), "an unknown owner");
+    }
+    assert!(
+        s.list_by_owners(DocKind::Account, &[], 10)
+            .await
+            .unwrap_or_else(|e| panic!("list_by_owners: {e}"))
+            .is_empty(),
+        "nothing asked"
+    );
+}
+
 /// A failing stock operation rolls back the documents, events and idempotency record of its
 /// changeset.
 pub async fn changesets_are_atomic<S: Storage + ?Sized>(s: &S) {

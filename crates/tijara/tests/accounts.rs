@@ -1014,3 +1014,57 @@ fn log_tags_depend_on_the_installation_key() {
     assert_eq!(a.tag("f@example.ma").len(), 12);
     assert!(!format!("{a:?}").contains('1'));
 }
+
+#[tokio::test]
+async fn the_logins_of_several_sellers_are_read_together() {
+    let m = market();
+    let c = catalog(&m).await;
+    let accounts = m.engine.accounts();
+    for (email, seller) in [
+        ("a1@example.ma", &c.a),
+        ("a2@example.ma", &c.a),
+        ("b1@example.ma", &c.b),
+    ] {
+        accounts
+            .create_account(
+                new_account(
+                    email,
+                    Role::Seller {
+                        seller_id: seller.clone(),
+                        member: None,
+                    },
+                ),
+                None,
+            )
+            .await
+            .expect("account");
+    }
+    let none = tijara_core::SellerId::new("slr-none").expect("id");
+    let asked = [c.b.clone(), none, c.a.clone(), c.b.clone()];
+    let together = accounts.sellers_accounts(&asked).await.expect("read");
+    let emails = |list: &[tijara::usecases::accounts::Account]| {
+        let mut e: Vec<String> = list.iter().map(|a| a.email.clone()).collect();
+        e.sort();
+        e
+    };
+    assert_eq!(together.len(), 4, "one list per seller asked");
+    for (seller, list) in asked.iter().zip(&together) {
+        let alone = accounts.seller_accounts(seller).await.expect("read");
+        assert_eq!(
+            emails(list),
+            emails(&alone),
+            "as seller_accounts reads them"
+        );
+    }
+    assert_eq!(emails(&together[2]), ["a1@example.ma", "a2@example.ma"]);
+    assert_eq!(emails(&together[0]), ["b1@example.ma"]);
+    assert!(together[1].is_empty(), "a seller with no login");
+    assert!(
+        accounts
+            .sellers_accounts(&[])
+            .await
+            .expect("read")
+            .is_empty(),
+        "none asked"
+    );
+}

@@ -339,6 +339,34 @@ macro_rules! sql_store {
                 rows.iter().map(|r| doc_row(kind, r)).collect()
             }
 
+            async fn list_by_owners(&self, kind: DocKind, owners: &[String], limit: u32) -> Result<Vec<Vec<StoredDoc>>, StorageError> {
+                // Each owner's first page in one statement: the owners' rows numbered per owner
+                // by id, the first `limit` of each kept. Owners in chunks keep the parameters few.
+                let mut wanted: Vec<&str> = owners.iter().map(String::as_str).collect();
+                wanted.sort_unstable();
+                wanted.dedup();
+                let limit = i64::from(limit.clamp(1, 1000));
+                let mut found: std::collections::HashMap<String, Vec<StoredDoc>> = std::collections::HashMap::new();
+                for chunk in wanted.chunks(300) {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "SELECT id, version, body, owner FROM (SELECT d.id AS id, d.version AS version, d.body AS body, \
+                         o.owner AS owner, ROW_NUMBER() OVER (PARTITION BY o.owner ORDER BY o.id) AS n \
+                         FROM doc_owners o JOIN docs d ON d.kind = o.kind AND d.id = o.id WHERE o.kind = ",
+                    );
+                    q.push_bind(kind.as_str()).push(" AND o.owner IN (");
+                    let mut sep = q.separated(", ");
+                    for o in chunk {
+                        sep.push_bind(*o);
+                    }
+                    q.push(")) w WHERE n <= ").push_bind(limit).push(" ORDER BY owner, id");
+                    for r in q.build().fetch_all(&self.pool).await.map_err(at("list_by_owners"))? {
+                        let owner: String = r.try_get(3).map_err(err)?;
+                        found.entry(owner).or_default().push(doc_row(kind, &r)?);
+                    }
+                }
+                Ok(owners.iter().map(|o| found.get(o.as_str()).cloned().unwrap_or_default()).collect())
+            }
+
             async fn count_by_owner(&self, kind: DocKind, owners: &[String]) -> Result<Vec<u64>, StorageError> {
                 // One grouped count over the owners table's primary key (kind, owner, id): no
                 // document is read. Owners in chunks keep the statement's parameters few.

@@ -234,6 +234,32 @@ pub trait Storage: Send + Sync {
         compose_count_by_owner(self, kind, owners).await
     }
 
+    /// The first `limit` documents of `kind` listing each of `owners`, by id: one list per
+    /// owner, in the order given (an owner given twice is answered twice), each what
+    /// [`Storage::list`] answers for that owner's first page. One call where a list per owner
+    /// took one each: the order messages read the logins of a batch's sellers this way. The
+    /// default lists each owner ([`Storage::list`]); the SQL adapters answer in one statement
+    /// (rusqlite: one read on one connection).
+    ///
+    /// # Contract
+    /// Each list equals [`Storage::list`]'s first page of `limit` for its owner
+    /// (`tijara_testkit::storage::owners_are_listed_together`).
+    async fn list_by_owners(
+        &self,
+        kind: DocKind,
+        owners: &[String],
+        limit: u32,
+    ) -> Result<Vec<Vec<StoredDoc>>, StorageError> {
+        let mut lists = Vec::with_capacity(owners.len());
+        for owner in owners {
+            lists.push(
+                self.list(&ListQuery::new(kind, limit).owner(owner.clone()))
+                    .await?,
+            );
+        }
+        Ok(lists)
+    }
+
     /// Products matching a query, by id.
     ///
     /// # Contract

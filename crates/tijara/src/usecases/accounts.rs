@@ -492,6 +492,28 @@ impl Accounts<'_> {
         .items)
     }
 
+    /// The logins of several sellers, as [`Accounts::seller_accounts`] gives each, in the order
+    /// given, read in one storage call ([`Storage::list_by_owners`]).
+    ///
+    /// [`Storage::list_by_owners`]: crate::ports::storage::Storage::list_by_owners
+    pub async fn sellers_accounts(
+        self,
+        sellers: &[SellerId],
+    ) -> Result<Vec<Vec<Account>>, TijaraError> {
+        let e = self.engine;
+        if sellers.is_empty() {
+            return Ok(Vec::new());
+        }
+        let owners: Vec<String> = sellers.iter().map(|s| format!("seller:{s}")).collect();
+        e.inner
+            .storage
+            .list_by_owners(DocKind::Account, &owners, MAX_PAGE)
+            .await?
+            .iter()
+            .map(|docs| Ok(Page::<Account>::decode(DocKind::Account, docs, MAX_PAGE)?.items))
+            .collect()
+    }
+
     /// Registers a seller who applied on the storefront: stored inactive (its products cannot
     /// be bought) until an admin approves it with [`Catalog::set_seller_active`](crate::Catalog::set_seller_active).
     pub async fn apply_as_seller(
