@@ -117,7 +117,7 @@ impl NotificationSink {
             sellers.push(so.seller_id.clone());
             named.extend(so.lines.iter().map(|l| l.product_id.clone()));
         }
-        sellers.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
+        sellers.sort_unstable();
         sellers.dedup();
         let catalog = self.engine.catalog();
         let (products, sellers) = match catalog.products_and_sellers(&named, &sellers).await {
@@ -150,7 +150,7 @@ impl NotificationSink {
             })
             .flat_map(|d| d.order.seller_orders.iter().map(|so| so.seller_id.clone()))
             .collect();
-        told.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
+        told.sort_unstable();
         told.dedup();
         let accounts = match self.engine.accounts().sellers_accounts(&told).await {
             Ok(lists) => told

@@ -418,16 +418,25 @@ impl Storage for SqliteStore {
         limit: u32,
     ) -> Result<Vec<Vec<StoredDoc>>, StorageError> {
         // Each owner's first page by the owners table's primary key, on one connection in
-        // one read (one hop; the statements are in-process).
-        let owners = owners.to_vec();
+        // one read (the statements are in-process): inline, as `list` runs a page, when all
+        // the pages together are no longer than one such page; else on the blocking pool.
+        if owners.is_empty() {
+            return Ok(Vec::new());
+        }
         let limit = i64::from(limit.clamp(1, 1000));
-        self.read("list_by_owners", move |c| {
+        let short = i64::try_from(owners.len()).is_ok_and(|n| n * limit <= INLINE_LIST);
+        let owners = owners.to_vec();
+        let read = move |c: &Connection| {
             owners
                 .iter()
                 .map(|o| docs(c, kind, LIST_BY_OWNER, params![kind.as_str(), o, "", limit]))
                 .collect()
-        })
-        .await
+        };
+        if short {
+            self.read_point("list_by_owners", read).await
+        } else {
+            self.read("list_by_owners", read).await
+        }
     }
 
     async fn count_by_owner(

@@ -341,7 +341,8 @@ macro_rules! sql_store {
 
             async fn list_by_owners(&self, kind: DocKind, owners: &[String], limit: u32) -> Result<Vec<Vec<StoredDoc>>, StorageError> {
                 // Each owner's first page in one statement: the owners' rows numbered per owner
-                // by id, the first `limit` of each kept. Owners in chunks keep the parameters few.
+                // by id (the owners table alone), the first `limit` of each joined to their
+                // documents. Owners in chunks of 300 keep the parameters few.
                 let mut wanted: Vec<&str> = owners.iter().map(String::as_str).collect();
                 wanted.sort_unstable();
                 wanted.dedup();
@@ -349,16 +350,17 @@ macro_rules! sql_store {
                 let mut found: std::collections::HashMap<String, Vec<StoredDoc>> = std::collections::HashMap::new();
                 for chunk in wanted.chunks(300) {
                     let mut q = QueryBuilder::<$db>::new(
-                        "SELECT id, version, body, owner FROM (SELECT d.id AS id, d.version AS version, d.body AS body, \
-                         o.owner AS owner, ROW_NUMBER() OVER (PARTITION BY o.owner ORDER BY o.id) AS n \
-                         FROM doc_owners o JOIN docs d ON d.kind = o.kind AND d.id = o.id WHERE o.kind = ",
+                        "SELECT d.id, d.version, d.body, w.owner FROM (SELECT kind, owner, id, \
+                         ROW_NUMBER() OVER (PARTITION BY owner ORDER BY id) AS n FROM doc_owners WHERE kind = ",
                     );
-                    q.push_bind(kind.as_str()).push(" AND o.owner IN (");
+                    q.push_bind(kind.as_str()).push(" AND owner IN (");
                     let mut sep = q.separated(", ");
                     for o in chunk {
                         sep.push_bind(*o);
                     }
-                    q.push(")) w WHERE n <= ").push_bind(limit).push(" ORDER BY owner, id");
+                    q.push(")) w JOIN docs d ON d.kind = w.kind AND d.id = w.id WHERE w.n <= ")
+                        .push_bind(limit)
+                        .push(" ORDER BY w.owner, w.n");
                     for r in q.build().fetch_all(&self.pool).await.map_err(at("list_by_owners"))? {
                         let owner: String = r.try_get(3).map_err(err)?;
                         found.entry(owner).or_default().push(doc_row(kind, &r)?);

@@ -311,7 +311,7 @@ fn email_key(email: &str) -> String {
 /// every write must carry both.
 fn account_change(account: &Account, version: Option<u64>) -> Result<Changeset, TijaraError> {
     let owners = match &account.role {
-        Role::Seller { seller_id, .. } => vec![format!("seller:{seller_id}")],
+        Role::Seller { seller_id, .. } => vec![seller_owner(seller_id)],
         _ => vec![],
     };
     Ok(Changeset {
@@ -486,7 +486,7 @@ impl Accounts<'_> {
     pub async fn seller_accounts(self, seller: &SellerId) -> Result<Vec<Account>, TijaraError> {
         let e = self.engine;
         Ok(e.list_page::<Account>(
-            ListQuery::new(DocKind::Account, MAX_PAGE).owner(format!("seller:{seller}")),
+            ListQuery::new(DocKind::Account, MAX_PAGE).owner(seller_owner(seller)),
         )
         .await?
         .items)
@@ -504,7 +504,7 @@ impl Accounts<'_> {
         if sellers.is_empty() {
             return Ok(Vec::new());
         }
-        let owners: Vec<String> = sellers.iter().map(|s| format!("seller:{s}")).collect();
+        let owners: Vec<String> = sellers.iter().map(seller_owner).collect();
         e.inner
             .storage
             .list_by_owners(DocKind::Account, &owners, MAX_PAGE)
@@ -538,6 +538,11 @@ impl Accounts<'_> {
         })
         .await
     }
+}
+
+/// The owner under which a seller's logins are listed.
+fn seller_owner(seller: &SellerId) -> String {
+    format!("seller:{seller}")
 }
 
 #[cfg(test)]
