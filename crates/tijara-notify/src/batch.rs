@@ -112,15 +112,15 @@ impl NotificationSink {
         // at the products' catalog version: from the cache when it holds them). On a failure
         // the products are read as `products_to_show` reads them and each seller when named.
         let mut named: Vec<ProductId> = Vec::new();
-        let mut sellers: Vec<SellerId> = Vec::new();
+        let mut seller_ids: Vec<SellerId> = Vec::new();
         for so in orders.values().flat_map(|d| d.order.seller_orders.iter()) {
-            sellers.push(so.seller_id.clone());
+            seller_ids.push(so.seller_id.clone());
             named.extend(so.lines.iter().map(|l| l.product_id.clone()));
         }
-        sellers.sort_unstable();
-        sellers.dedup();
+        seller_ids.sort_unstable();
+        seller_ids.dedup();
         let catalog = self.engine.catalog();
-        let (products, sellers) = match catalog.products_and_sellers(&named, &sellers).await {
+        let (products, sellers) = match catalog.products_and_sellers(&named, &seller_ids).await {
             Ok(read) => {
                 let mut found: HashMap<String, Option<Arc<Seller>>> = read
                     .sellers
@@ -128,7 +128,7 @@ impl NotificationSink {
                     .map(|s| (s.id.to_string(), Some(s)))
                     .collect();
                 // A seller the read did not find is gone: its messages go without its number.
-                for id in &sellers {
+                for id in &seller_ids {
                     found.entry(id.to_string()).or_insert(None);
                 }
                 (read.products, found)

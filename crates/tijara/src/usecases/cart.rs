@@ -275,17 +275,23 @@ impl Carts<'_> {
                     } else {
                         None
                     };
-                    if let Some((catalog, version)) = at {
-                        cart.add(&catalog, variant, *quantity, &limits)?;
-                        held.catalog_at = Some(version);
-                        held.stock_at_least = vec![StockAtLeast::new(
-                            variant.clone(),
-                            cart.quantity_of(variant),
-                        )];
-                    } else {
-                        let (catalog, stock) = e.snapshot_for(one).await?;
-                        cart.add(&catalog, variant, *quantity, &limits)?;
-                        check_available(stock.get(variant), variant, cart.quantity_of(variant))?;
+                    let (catalog, stock) = match at {
+                        Some((catalog, version)) => {
+                            held.catalog_at = Some(version);
+                            (catalog, None)
+                        }
+                        None => {
+                            let (catalog, stock) = e.snapshot_for(one).await?;
+                            (catalog, Some(stock))
+                        }
+                    };
+                    cart.add(&catalog, variant, *quantity, &limits)?;
+                    let wanted = cart.quantity_of(variant);
+                    match stock {
+                        Some(stock) => check_available(stock.get(variant), variant, wanted)?,
+                        None => {
+                            held.stock_at_least = vec![StockAtLeast::new(variant.clone(), wanted)];
+                        }
                     }
                 }
                 CartChange::SetQuantity { variant, quantity } => {

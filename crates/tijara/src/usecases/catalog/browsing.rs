@@ -93,6 +93,35 @@ impl Tijara {
     }
 }
 
+impl Tijara {
+    /// The products of these ids (sorted, each once) read from storage, by id, put in the
+    /// catalog cache labelled `version` (the catalog's version read before them, if the cache
+    /// is in use); none read when no id is given.
+    async fn products_read(
+        &self,
+        keys: Vec<&str>,
+        version: Option<u64>,
+    ) -> Result<Vec<Product>, TijaraError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys: Vec<String> = keys.into_iter().map(str::to_owned).collect();
+        let mut products: Vec<Product> = self
+            .inner
+            .storage
+            .get_many(DocKind::Product, &keys)
+            .await?
+            .iter()
+            .map(|d| decode(DocKind::Product, &d.id, &d.body))
+            .collect::<Result<_, _>>()?;
+        products.sort_unstable_by(|a, b| a.id.as_str().cmp(b.id.as_str()));
+        if let Some(v) = version {
+            self.inner.catalog.put_snapshot(v, &products, &[]);
+        }
+        Ok(products)
+    }
+}
+
 /// A product as shoppers see it: its active variants with their availability (from `stock`),
 /// its seller's name and city, its photos on the shop only.
 fn view_of(
@@ -220,49 +249,39 @@ impl Catalog<'_> {
             return Ok((Vec::new(), HashMap::new()));
         }
         let caching = e.caches_catalog().await?;
-        // The version read before the documents: they are never older than it says.
-        let mut version = None;
         let held = if caching && !keys.is_empty() {
             e.inner.catalog.products_held(&keys)
         } else {
             None
         };
-        let mut read = None;
-        if let Some((held_at, held)) = held {
-            let variants: Vec<VariantId> = held
-                .iter()
-                .flat_map(|p| p.variants.iter().map(|v| v.id.clone()))
-                .collect();
-            let rows = e.inner.storage.catalog_stock(&variants).await?;
-            if rows.version == Some(held_at) {
-                let products = held.iter().map(|p| (**p).clone()).collect();
-                // The sellers from the cache too when it still holds them all at `held_at`.
-                read = Some((products, Some(rows.stock), Some(held_at)));
-            } else {
-                // Out of date: the newer version just read labels what is read next.
-                version = rows.version;
-            }
-        } else if caching {
-            version = e.inner.storage.catalog_version().await?;
-        }
-        let (products, stock, version) = match read {
-            Some(read) => read,
-            None if keys.is_empty() => (Vec::new(), None, version),
-            None => {
-                let keys: Vec<String> = keys.into_iter().map(str::to_owned).collect();
-                let mut products: Vec<Product> = e
-                    .inner
-                    .storage
-                    .get_many(DocKind::Product, &keys)
-                    .await?
+        // The version read before the documents: they are never older than it says.
+        let (products, stock, version) = match held {
+            Some((held_at, held)) => {
+                let variants: Vec<VariantId> = held
                     .iter()
-                    .map(|d| decode(DocKind::Product, &d.id, &d.body))
-                    .collect::<Result<_, _>>()?;
-                products.sort_unstable_by(|a, b| a.id.as_str().cmp(b.id.as_str()));
-                if let Some(v) = version {
-                    e.inner.catalog.put_snapshot(v, &products, &[]);
+                    .flat_map(|p| p.variants.iter().map(|v| v.id.clone()))
+                    .collect();
+                let rows = e.inner.storage.catalog_stock(&variants).await?;
+                if rows.version == Some(held_at) {
+                    // The sellers from the cache too when it still holds them all at `held_at`.
+                    let products = held.iter().map(|p| (**p).clone()).collect();
+                    (products, Some(rows.stock), Some(held_at))
+                } else {
+                    // Out of date: the newer version just read labels what is read next.
+                    (
+                        e.products_read(keys, rows.version).await?,
+                        None,
+                        rows.version,
+                    )
                 }
-                (products, None, version)
+            }
+            None => {
+                let version = if caching {
+                    e.inner.storage.catalog_version().await?
+                } else {
+                    None
+                };
+                (e.products_read(keys, version).await?, None, version)
             }
         };
         e.views_and_sellers(products, stock, version, sellers).await
