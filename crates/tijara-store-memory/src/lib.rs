@@ -165,6 +165,15 @@ fn apply(state: &mut State, cs: Changeset) -> Result<CommitOutcome, StorageError
     {
         return Err(refused);
     }
+    if let Some(refused) = cs.owned_fewer_than.iter().find_map(|c| {
+        let count = state
+            .owned
+            .get(&(c.kind, c.owner.clone()))
+            .map_or(0, BTreeSet::len);
+        c.refusal(count as u64)
+    }) {
+        return Err(refused);
+    }
     let now = cs.now.unwrap_or_else(Utc::now);
     // Documents and keys.
     let mut docs: BTreeMap<(DocKind, String), Doc> = BTreeMap::new();
@@ -651,6 +660,10 @@ impl Storage for MemoryStore {
     }
 
     fn checks_stock_at_commit(&self) -> bool {
+        true
+    }
+
+    fn counts_owners_at_commit(&self) -> bool {
         true
     }
 

@@ -483,6 +483,21 @@ pub(crate) fn apply_in(c: &Connection, cs: &Changeset) -> Result<CommitOutcome, 
             return Err(Stop::Port(refused));
         }
     }
+    for check in &cs.owned_fewer_than {
+        // Counted up to the limit: an owner far past it costs no more than one at it.
+        let count: i64 = c
+            .prepare_cached(
+                "SELECT count(*) FROM (SELECT 1 FROM doc_owners \
+                 WHERE kind = ?1 AND owner = ?2 LIMIT ?3)",
+            )?
+            .query_row(
+                params![check.kind.as_str(), check.owner, i64::from(check.limit)],
+                |r| r.get(0),
+            )?;
+        if let Some(refused) = check.refusal(u64::try_from(count).unwrap_or(0)) {
+            return Err(Stop::Port(refused));
+        }
+    }
     for w in &cs.docs {
         write_doc(c, w)?;
     }

@@ -233,6 +233,10 @@ impl Storage for SqliteStore {
         true
     }
 
+    fn counts_owners_at_commit(&self) -> bool {
+        true
+    }
+
     async fn catalog_stock(&self, variants: &[VariantId]) -> Result<CatalogStock, StorageError> {
         let list = distinct_variants(variants);
         self.read_point("catalog_stock", move |c| {

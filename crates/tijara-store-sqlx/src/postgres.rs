@@ -145,6 +145,7 @@ fn lone_plain_doc(changes: &Changeset) -> Option<Lone<'_>> {
             && changes.stock.is_empty()
             && changes.events.is_empty()
             && changes.idempotency.is_none()
+            && changes.owned_fewer_than.is_empty()
             && (changes.catalog_at.is_none() || w.expected_version.is_some()) =>
         {
             Some(Lone {
@@ -243,7 +244,8 @@ async fn write_plain_doc(pool: &PgPool, lone: Lone<'_>) -> Result<CommitOutcome,
 
 /// Whether a changeset can be written as one statement ([`one_statement`]): new documents
 /// (with any keys and owners), updated documents without keys, each document once, only sales
-/// or only reservations among the stock changes, any events and idempotency record; no
+/// or only reservations among the stock changes, any events, idempotency record and owners'
+/// counts ([`Changeset::owned_fewer_than`]); no
 /// product's search row and no category (whose writes read and rewrite other rows first), and
 /// no more than [`ONE_STATEMENT_MAX_PARTS`] parts. An order placed by a
 /// checkout is such a changeset: its order, the cart, the sale (paid on delivery) or the
@@ -314,6 +316,24 @@ fn one_statement(changes: &Changeset) -> sqlx::QueryBuilder<sqlx::Postgres> {
             .push_bind(i64::try_from(v).unwrap_or(i64::MAX))
             .push(")");
         expect.push(("c".into(), 1));
+    }
+    for (j, check) in changes.owned_fewer_than.iter().enumerate() {
+        // As `apply_in`'s count, up to the limit, in the statement's snapshot (before its own
+        // owners' rows): a row when the owner is below it (else the transaction answers
+        // `OwnerAtLimit`).
+        let n = format!("n{j}");
+        let limit = i64::from(check.limit);
+        part(&mut q, &n);
+        q.push("SELECT 1 WHERE (SELECT count(*) FROM (SELECT 1 FROM doc_owners WHERE kind = ")
+            .push_bind(check.kind.as_str())
+            .push(" AND owner = ")
+            .push_bind(&check.owner)
+            .push(" LIMIT ")
+            .push_bind(limit)
+            .push(") AS x) < ")
+            .push_bind(limit)
+            .push(")");
+        expect.push((n, 1));
     }
     if let Some(rec) = &changes.idempotency {
         part(&mut q, "i");
@@ -821,6 +841,19 @@ mod tests {
             !fits_one_statement(&placed_checked),
             "a larger changeset with a stock check: the transaction"
         );
+        let mut placed_counted = placed("o", "c", &v, 1);
+        placed_counted.owned_fewer_than =
+            vec![OwnedFewerThan::new(DocKind::Order, "unpaid-email:x", 3)];
+        assert!(
+            fits_one_statement(&placed_counted),
+            "an order placed held below its e-mail's count: the one statement, which counts"
+        );
+        let mut lone_counted = choice.clone();
+        lone_counted.owned_fewer_than = placed_counted.owned_fewer_than.clone();
+        assert!(
+            lone_plain_doc(&lone_counted).is_none() && fits_one_statement(&lone_counted),
+            "a lone update held below an owner's count: the one statement, which counts"
+        );
         choice.docs[0].expected_version = None;
         assert!(
             lone_plain_doc(&choice).is_none() && fits_one_statement(&choice),
@@ -983,8 +1016,17 @@ mod tests {
             reserve("res-1", &tracked, 2),
             reserve("res-2", &untracked, 4),
         ];
+        // An order counted against its e-mail, held below one such order (a new guest's).
+        let counted = |order: &str| {
+            let mut cs = placed(order, "none", &tracked, 1);
+            cs.docs.pop();
+            cs.docs[0].owners.push("unpaid-email:fit".into());
+            cs.owned_fewer_than = vec![OwnedFewerThan::new(DocKind::Order, "unpaid-email:fit", 1)];
+            cs
+        };
         let shapes = [
             ("a checkout", checkout),
+            ("held below an owner's count", counted("ord-7")),
             ("a card checkout, reserving", card),
             ("a signed-in customer's checkout", customer),
             ("with an idempotency record", with_record),
@@ -1047,6 +1089,17 @@ mod tests {
             2,
             "a replay falls back once"
         );
+        match store.commit(counted("ord-8")).await {
+            Err(StorageError::OwnerAtLimit {
+                owner, limit: 1, ..
+            }) if owner == "unpaid-email:fit" => {}
+            other => panic!("a second order of the owner must be OwnerAtLimit, got {other:?}"),
+        }
+        assert_eq!(
+            store.one_statement_fallbacks(),
+            3,
+            "an owner at its limit falls back once"
+        );
         let held: Vec<(String, String, i64, String, i64)> = sqlx::query_as(
             "SELECT id, variant, quantity, order_id, expires_at FROM reservations ORDER BY id",
         )
@@ -1101,7 +1154,7 @@ mod tests {
         }
         assert_eq!(
             store.one_statement_fallbacks(),
-            3,
+            4,
             "a short reservation falls back once"
         );
         drop_schema(&store, &schema).await;

@@ -51,8 +51,10 @@ pub(crate) fn script(cs: &Changeset) -> Option<Script> {
     // Category writes reindex their products' rows (see `Storage::search`): ordinary path.
     // Stock checks (`Changeset::stock_at_least`, a cart's add) read counters first: ordinary
     // path.
+    // So do owners' counts (`Changeset::owned_fewer_than`, an order placed).
     if cs.idempotency.is_some()
         || !cs.stock_at_least.is_empty()
+        || !cs.owned_fewer_than.is_empty()
         || cs
             .docs
             .iter()

@@ -122,6 +122,7 @@ macro_rules! storage_conformance {
             listing_is_stable_and_by_owner,
             owners_are_counted,
             owners_are_listed_together,
+            commits_hold_to_their_owner_counts,
             changesets_are_atomic,
             a_placed_order_is_written_whole_or_not_at_all,
             stock_counters_obey_their_guards,

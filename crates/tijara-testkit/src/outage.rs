@@ -37,8 +37,10 @@ impl Outage {
     /// Forwards the wrapped storage's catalog version ([`Storage::catalog_version`], the reads
     /// that carry it, [`Storage::commits_at_catalog_version`] and
     /// [`Storage::checks_stock_at_commit`]), so an engine on top caches
-    /// the catalog as it would on the wrapped storage. Without it the wrapper keeps no
-    /// version and the engine reads the catalog on every call.
+    /// the catalog as it would on the wrapped storage, and its count of owners at commit
+    /// ([`Storage::counts_owners_at_commit`]). Without it the wrapper keeps no
+    /// version, the engine reads the catalog on every call, and it lists an e-mail's unpaid
+    /// orders before placing one (as on a storage written before these capabilities).
     pub fn with_catalog_version(mut self) -> Self {
         self.catalog = true;
         self
@@ -310,6 +312,10 @@ impl Storage for Outage {
 
     fn checks_stock_at_commit(&self) -> bool {
         self.catalog && self.inner.checks_stock_at_commit()
+    }
+
+    fn counts_owners_at_commit(&self) -> bool {
+        self.catalog && self.inner.counts_owners_at_commit()
     }
     async fn catalog_stock(&self, variants: &[VariantId]) -> Result<CatalogStock, StorageError> {
         if !self.catalog {

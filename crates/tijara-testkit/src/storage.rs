@@ -685,6 +685,150 @@ pub async fn owners_are_listed_together<S: Storage + ?Sized>(s: &S) {
     );
 }
 
+/// Commits held to owners' counts ([`Changeset::owned_fewer_than`], adapters whose
+/// [`Storage::counts_owners_at_commit`] is true; others are not checked): an order placed
+/// commits while each owner named lists fewer documents of the kind than its limit (the
+/// changeset's own owners not counted); otherwise nothing is written and the commit answers
+/// [`StorageError::OwnerAtLimit`] naming the first owner at its limit, in the order named,
+/// with its limit, whether the changeset is one document or a larger one (an event, an
+/// idempotency record and a sale); a limit of 0 never holds; other kinds and rows an update
+/// removed are not counted; a stored idempotency record answers its replay first.
+pub async fn commits_hold_to_their_owner_counts<S: Storage + ?Sized>(s: &S) {
+    if !s.counts_owners_at_commit() {
+        return;
+    }
+    let (email, client) = (unique("unpaid-email"), unique("unpaid-client"));
+    let prefix = unique("held");
+    // Order `i`, listed under both owners, held below `limits` (e-mail's, client's).
+    let order = |i: u32, limits: (u32, u32)| {
+        let mut w = doc(DocKind::Order, &format!("{prefix}-{i}"), None, "{}");
+        w.owners = vec![email.clone(), client.clone(), unique("seller")];
+        let mut cs = one(w);
+        cs.owned_fewer_than = vec![
+            OwnedFewerThan::new(DocKind::Order, email.clone(), limits.0),
+            OwnedFewerThan::new(DocKind::Order, client.clone(), limits.1),
+        ];
+        cs
+    };
+    let at_limit =
+        |what: &str, r: Result<CommitOutcome, StorageError>, owner: &str, at: u32| match r {
+            Err(StorageError::OwnerAtLimit {
+                kind,
+                owner: o,
+                limit,
+            }) => assert_eq!(
+                (kind, o.as_str(), limit),
+                (DocKind::Order, owner, at),
+                "{what}: the owner at its limit, and the limit"
+            ),
+            other => panic!("{what}: expected OwnerAtLimit, got {other:?}"),
+        };
+    let stored = |i: u32| {
+        let id = format!("{prefix}-{i}");
+        async move {
+            s.get(DocKind::Order, &id)
+                .await
+                .unwrap_or_else(|e| panic!("get: {e}"))
+                .is_some()
+        }
+    };
+    at_limit("a limit of 0", commit(s, order(0, (0, 5))).await, &email, 0);
+    assert!(!stored(0).await, "a refused order is not written");
+    ok(
+        s,
+        order(1, (1, 1)),
+        "the first order, below 1 (its own rows not counted)",
+    )
+    .await;
+    at_limit(
+        "a second order below 1",
+        commit(s, order(2, (1, 5))).await,
+        &email,
+        1,
+    );
+    assert!(!stored(2).await, "a refused order is not written");
+    assert_eq!(
+        owned_ids(s, DocKind::Order, &email).await.len(),
+        1,
+        "nothing listed for the refused order"
+    );
+    ok(s, order(2, (2, 2)), "a second order below 2").await;
+    // Both owners at 2 now: the first named is the refusal.
+    let mut both = order(3, (2, 2));
+    both.owned_fewer_than.reverse();
+    at_limit(
+        "both owners at their limit",
+        commit(s, both).await,
+        &client,
+        2,
+    );
+    at_limit(
+        "the e-mail alone at its limit",
+        commit(s, order(3, (2, 3))).await,
+        &email,
+        2,
+    );
+    // A larger changeset (an event, a record, a sale) writes nothing when refused.
+    let v = vid(&unique("v-held"));
+    define(s, &v, true, 5).await;
+    let larger = |limit: u32| {
+        let mut cs = order(3, (limit, 10));
+        cs.events = vec![NewEvent::new(format!("{prefix}-3"), "order.placed", "{}")];
+        cs.stock = vec![StockOp::Sell {
+            variant: v.clone(),
+            quantity: 2,
+        }];
+        cs.idempotency = Some(IdempotencyRecord::new(
+            "place",
+            format!("{prefix}-key"),
+            "f",
+            r#"{"placed":3}"#,
+            t0(),
+        ));
+        cs
+    };
+    at_limit("a larger changeset", commit(s, larger(2)).await, &email, 2);
+    assert!(!stored(3).await, "a refused order is not written");
+    assert_eq!(level(s, &v).await.on_hand, 5, "nor its sale");
+    ok(
+        s,
+        larger(3),
+        "the larger changeset below 3 (not a replay: no record kept)",
+    )
+    .await;
+    assert_eq!(level(s, &v).await.on_hand, 3, "sold once");
+    match commit(s, larger(0)).await {
+        Ok(CommitOutcome::Replayed(r)) => {
+            assert_eq!(
+                r.response, r#"{"placed":3}"#,
+                "a stored record answers first"
+            );
+        }
+        other => panic!("a replay held to a limit of 0 must be Replayed, got {other:?}"),
+    }
+    // Another kind listing the owner is not counted; nor an order whose update dropped it
+    // (an order paid).
+    let mut cart = doc(DocKind::Cart, &unique("held-cart"), None, "{}");
+    cart.owners = vec![email.clone()];
+    ok(s, one(cart), "a cart listing the e-mail").await;
+    ok(
+        s,
+        order(4, (4, 10)),
+        "a fourth order below 4 (the cart not counted)",
+    )
+    .await;
+    at_limit("at 4", commit(s, order(5, (4, 10))).await, &email, 4);
+    let mut paid = doc(DocKind::Order, &format!("{prefix}-1"), Some(1), "{}");
+    paid.owners = vec![unique("seller")];
+    ok(
+        s,
+        one(paid),
+        "the first order paid (its e-mail row removed)",
+    )
+    .await;
+    ok(s, order(5, (4, 10)), "below 4 again").await;
+}
+
 /// A failing stock operation rolls back the documents, events and idempotency record of its
 /// changeset.
 pub async fn changesets_are_atomic<S: Storage + ?Sized>(s: &S) {
@@ -843,6 +987,7 @@ pub async fn a_placed_order_is_written_whole_or_not_at_all<S: Storage + ?Sized>(
             now: Some(t0()),
             catalog_at: None,
             stock_at_least: Vec::new(),
+            owned_fewer_than: Vec::new(),
         }
     };
     match commit(s, placed(2, 1, vec![number.clone()], &order)).await {

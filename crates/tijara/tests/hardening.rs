@@ -325,6 +325,136 @@ async fn the_limits_are_configurable() {
     ));
 }
 
+/// A market on the memory store behind a counting wrapper, whose commits count an e-mail's
+/// unpaid orders (`Storage::counts_owners_at_commit`) when `at_commit`, and allow `limit`
+/// unpaid orders per e-mail (0: no limit); the bracelet has 100 units.
+async fn counted_unpaid_market(
+    at_commit: bool,
+    limit: u32,
+) -> (
+    std::sync::Arc<tijara_testkit::outage::Outage>,
+    Market,
+    Catalog,
+) {
+    let mut store = tijara_testkit::outage::Outage::new(std::sync::Arc::new(
+        tijara_store_memory::MemoryStore::new(),
+    ));
+    if at_commit {
+        store = store.with_catalog_version();
+    }
+    let store = std::sync::Arc::new(store);
+    assert_eq!(
+        tijara::ports::storage::Storage::counts_owners_at_commit(&*store),
+        at_commit
+    );
+    let m = market_with(
+        store.clone(),
+        EngineConfig::default().with_max_unpaid_per_email(limit),
+    );
+    let c = catalog(&m).await;
+    m.engine
+        .catalog()
+        .adjust_stock(
+            &c.bracelet,
+            tijara::usecases::catalog::StockAdjustment::Set { units: 100 },
+            None,
+        )
+        .await
+        .expect("stock");
+    (store, m, c)
+}
+
+/// Below the limit, an order placed lists no unpaid orders first when the storage counts them
+/// in the commit (`Changeset::owned_fewer_than`): the limit costs no storage call. On a
+/// storage that does not, one listing per order.
+#[tokio::test]
+async fn the_unpaid_limit_costs_no_storage_call_below_it() {
+    let calls_of_a_second_order = |at_commit: bool, limit: u32| async move {
+        let (store, m, c) = counted_unpaid_market(at_commit, limit).await;
+        let r = || request(vec![(c.bracelet.clone(), 1)], &[&c.b], "cod");
+        m.engine
+            .checkout()
+            .place_order(r(), None)
+            .await
+            .expect("first");
+        let before = store.calls();
+        m.engine
+            .checkout()
+            .place_order(r(), None)
+            .await
+            .expect("second");
+        store.calls() - before
+    };
+    assert_eq!(
+        calls_of_a_second_order(true, 3).await,
+        calls_of_a_second_order(true, 0).await,
+        "counted by the commit: as many calls as with no limit"
+    );
+    assert_eq!(
+        calls_of_a_second_order(false, 3).await,
+        calls_of_a_second_order(false, 0).await + 1,
+        "listed before the commit: one call more"
+    );
+}
+
+/// At the limit, the commit refuses and the orders are listed: those placed within the window
+/// are counted, so older unpaid orders do not stop a new one, and the order is refused only
+/// when the window holds as many as the limit. The same answers with the count at commit and
+/// with the listing first; nothing is written for a refused order.
+#[tokio::test]
+async fn unpaid_orders_outside_the_window_do_not_count_whichever_way_they_are_counted() {
+    for at_commit in [true, false] {
+        let (_, m, c) = counted_unpaid_market(at_commit, 2).await;
+        let e = &m.engine;
+        let r = || request(vec![(c.bracelet.clone(), 1)], &[&c.b], "cod");
+        for n in 0..2 {
+            e.checkout()
+                .place_order(r(), None)
+                .await
+                .unwrap_or_else(|err| panic!("{at_commit}: order {n} within the limit: {err:?}"));
+        }
+        let refused = e.checkout().place_order(r(), None).await;
+        assert!(
+            matches!(
+                refused,
+                Err(TijaraError::TooManyUnpaidOrders {
+                    per: "e-mail",
+                    limit: 2
+                })
+            ),
+            "{at_commit}: {refused:?}"
+        );
+        let units = || async {
+            e.catalog()
+                .stock_row(&c.bracelet)
+                .await
+                .expect("stock")
+                .on_hand
+        };
+        assert_eq!(
+            units().await,
+            98,
+            "{at_commit}: nothing sold by the refused order"
+        );
+        // A day later: two open unpaid orders, both outside the window.
+        m.clock.advance(Duration::hours(25));
+        for n in 0..2 {
+            e.checkout()
+                .place_order(r(), None)
+                .await
+                .unwrap_or_else(|err| panic!("{at_commit}: order {n} of the new day: {err:?}"));
+        }
+        assert!(
+            matches!(
+                e.checkout().place_order(r(), None).await,
+                Err(TijaraError::TooManyUnpaidOrders { limit: 2, .. })
+            ),
+            "{at_commit}: the window holds two again"
+        );
+        assert_eq!(units().await, 96, "{at_commit}: four orders sold");
+    }
+}
+
 #[tokio::test]
 async fn an_unconfirmed_transfer_returns_its_stock_after_the_region_hold_and_tells_the_shopper() {
     let m = market();

@@ -175,6 +175,10 @@ macro_rules! sql_store {
                 true
             }
 
+            fn counts_owners_at_commit(&self) -> bool {
+                true
+            }
+
             async fn catalog_stock(&self, variants: &[VariantId]) -> Result<CatalogStock, StorageError> {
                 if variants.len() > 300 {
                     let version = self.catalog_version().await?;

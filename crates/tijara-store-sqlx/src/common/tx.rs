@@ -479,6 +479,20 @@ macro_rules! sql_tx {
                     return Err(Stop::Port(refused));
                 }
             }
+            for check in &cs.owned_fewer_than {
+                // Counted up to the limit: an owner far past it costs no more than one at it.
+                let count: i64 = sqlx::query_scalar(
+                    "SELECT count(*) FROM (SELECT 1 FROM doc_owners WHERE kind = $1 AND owner = $2 LIMIT $3) AS o",
+                )
+                .bind(check.kind.as_str())
+                .bind(&check.owner)
+                .bind(i64::from(check.limit))
+                .fetch_one(&mut **tx)
+                .await?;
+                if let Some(refused) = check.refusal(u64::try_from(count).unwrap_or(0)) {
+                    return Err(Stop::Port(refused));
+                }
+            }
             for w in &cs.docs {
                 write_doc(tx, w).await?;
             }

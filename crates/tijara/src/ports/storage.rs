@@ -46,9 +46,9 @@ mod status;
 pub use delivery::{DeliveryAttempt, DeliveryOutcome, DeliveryRow, PurgeCutoffs, PurgeReport};
 pub use records::{
     CatalogStock, Changeset, CheckoutRows, CommitOutcome, DocAtCatalog, DocKind, DocWrite,
-    IdempotencyClaim, IdempotencyRecord, ListQuery, NewEvent, OutboxEvent, PricingStock,
-    ProductIndex, ProductPageRows, ProductQuery, ReservationRow, SearchPage, SearchQuery,
-    StockAtLeast, StockOp, StockRow, StoredDoc, is_catalog_kind,
+    IdempotencyClaim, IdempotencyRecord, ListQuery, NewEvent, OutboxEvent, OwnedFewerThan,
+    PricingStock, ProductIndex, ProductPageRows, ProductQuery, ReservationRow, SearchPage,
+    SearchQuery, StockAtLeast, StockOp, StockRow, StoredDoc, is_catalog_kind,
 };
 pub use search_snapshot::{SearchCache, SearchSnapshot, SearchVersions};
 pub use status::{OutboxBacklog, PoolStatus, SchemaStatus};
@@ -115,6 +115,17 @@ pub enum StorageError {
         expected: u64,
         /// The version the storage holds.
         found: u64,
+    },
+    /// A changeset held to an owner's count ([`Changeset::owned_fewer_than`]) met an owner
+    /// that already lists `limit` documents of the kind or more. Nothing was written.
+    #[error("{kind} owner {owner:?} already lists {limit} documents or more")]
+    OwnerAtLimit {
+        /// The kind of the documents counted.
+        kind: DocKind,
+        /// The owner.
+        owner: String,
+        /// The limit the owner reached.
+        limit: u32,
     },
     /// Any other failure of the backend.
     #[error("storage backend error: {0}")]
@@ -693,6 +704,24 @@ pub trait Storage: Send + Sync {
     /// the changeset is one cart's update or a larger one, and after a changed catalog
     /// ([`Changeset::catalog_at`]) is answered (`tijara_testkit::storage::commits_hold_to_their_stock_checks`).
     fn checks_stock_at_commit(&self) -> bool {
+        false
+    }
+
+    /// Whether [`Storage::commit`] honours [`Changeset::owned_fewer_than`]: applies the
+    /// changeset only while each owner named lists fewer documents of its kind than its limit,
+    /// and otherwise writes nothing and fails with [`StorageError::OwnerAtLimit`], counted in
+    /// the commit's own transaction. An engine then places an order without listing the
+    /// e-mail's unpaid orders first (one read less per order; it lists them only when the
+    /// commit is refused). The default, `false`, says the storage ignores the field: the engine
+    /// never sets it (a storage that wraps another should forward this method, or keep the
+    /// default).
+    ///
+    /// # Contract
+    /// When true: the condition holds or nothing is written, the refusal names the first owner
+    /// at its limit in the order named ([`OwnedFewerThan::refusal`]), the changeset's own
+    /// owners are not counted, and an idempotency record already stored answers its replay
+    /// first (`tijara_testkit::storage::commits_hold_to_their_owner_counts`).
+    fn counts_owners_at_commit(&self) -> bool {
         false
     }
 

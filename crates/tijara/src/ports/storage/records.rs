@@ -478,6 +478,55 @@ pub struct Changeset {
     /// [`Storage::checks_stock_at_commit`](super::Storage::checks_stock_at_commit) is true.
     /// Empty: no condition.
     pub stock_at_least: Vec<StockAtLeast>,
+    /// Applied only while each of these owners lists fewer documents of its kind than its
+    /// limit, counted in the commit's transaction before any write (the changeset's own rows
+    /// not counted): otherwise nothing is written and the commit fails with
+    /// [`StorageError::OwnerAtLimit`](super::StorageError::OwnerAtLimit) naming the first
+    /// owner at its limit, in the order named ([`OwnedFewerThan::refusal`]). Checked after
+    /// [`Changeset::stock_at_least`]. Set by an engine that places an order without listing
+    /// the e-mail's unpaid orders first (it lists them only when the commit is refused, to
+    /// count those inside the window), only for a storage whose
+    /// [`Storage::counts_owners_at_commit`](super::Storage::counts_owners_at_commit) is true.
+    /// As with a listing read before the commit, two commits at once for one owner may both
+    /// pass. Empty: no condition.
+    pub owned_fewer_than: Vec<OwnedFewerThan>,
+}
+
+/// A condition of a commit ([`Changeset::owned_fewer_than`]): `owner` lists fewer than
+/// `limit` documents of `kind` (the rows a listing by owner reads,
+/// [`ListQuery::owner`](super::ListQuery::owner)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OwnedFewerThan {
+    /// The kind of the documents counted.
+    pub kind: DocKind,
+    /// The owner.
+    pub owner: String,
+    /// The count the owner must stay below (0: never holds).
+    pub limit: u32,
+}
+
+impl OwnedFewerThan {
+    /// `owner` with fewer than `limit` documents of `kind`.
+    pub fn new(kind: DocKind, owner: impl Into<String>, limit: u32) -> Self {
+        OwnedFewerThan {
+            kind,
+            owner: owner.into(),
+            limit,
+        }
+    }
+
+    /// What the commit answers when the owner lists `count` documents of the kind, as the
+    /// transaction counts them (an adapter may stop counting at `limit`): `OwnerAtLimit` when
+    /// `count` is `limit` or more, `None` when the condition holds. The one rule every adapter
+    /// applies.
+    pub fn refusal(&self, count: u64) -> Option<super::StorageError> {
+        (count >= u64::from(self.limit)).then(|| super::StorageError::OwnerAtLimit {
+            kind: self.kind,
+            owner: self.owner.clone(),
+            limit: self.limit,
+        })
+    }
 }
 
 /// A condition of a commit ([`Changeset::stock_at_least`]): a variant with at least `units`

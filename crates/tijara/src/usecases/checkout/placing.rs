@@ -67,13 +67,25 @@ impl Tijara {
     ) -> Result<Placed, TijaraError> {
         let mut draw = 0;
         let reads = &crate::engine::CartReads::default();
+        // The unpaid-order limits are first counted by the commit (no listing read before it);
+        // a refusal lists the orders to count those within the window, and places again
+        // without the count when they are fewer than the limit.
+        let mut unpaid_at_commit = self.inner.storage.counts_owners_at_commit();
         loop {
             let number = self.draw_order_number(self.now(), order_id, draw)?;
             let number = &number;
             let r = self
                 .mutate_carts("place_order", key, &request, reads, || async move {
                     self.place_step(
-                        request, address, order_id, method, token, client, number, reads,
+                        request,
+                        address,
+                        order_id,
+                        method,
+                        token,
+                        client,
+                        number,
+                        reads,
+                        unpaid_at_commit,
                     )
                     .await
                 })
@@ -92,6 +104,16 @@ impl Tijara {
                     tracing::debug!(target: "storage", "order number taken, drawing again");
                     draw += 1;
                 }
+                Err(TijaraError::Storage(crate::ports::storage::StorageError::OwnerAtLimit {
+                    ..
+                })) if unpaid_at_commit => {
+                    // As many open unpaid orders as the limit, some maybe older than the
+                    // window: counted exactly (refused here when too many).
+                    self.check_unpaid_limits(&request.email, client, method)
+                        .await?;
+                    tracing::debug!(target: "storage", "unpaid orders outside the window: placing again");
+                    unpaid_at_commit = false;
+                }
                 other => return other,
             }
         }
@@ -106,24 +128,8 @@ impl Tijara {
         client: Option<&str>,
         method: PaymentMethod,
     ) -> Result<(), TijaraError> {
-        let config = &self.inner.config;
-        let since = self.now() - config.unpaid_window;
-        let email_owner = format!(
-            "unpaid-email:{}",
-            limit_key("email", &email.trim().to_lowercase())
-        );
-        let mut checks = vec![("e-mail", email_owner, config.max_unpaid_per_email)];
-        if let Some(c) = client.filter(|_| method != PaymentMethod::CashOnDelivery) {
-            checks.push((
-                "client address",
-                format!("unpaid-client:{c}"),
-                config.max_unpaid_per_client,
-            ));
-        }
-        for (per, owner, limit) in checks {
-            if limit == 0 {
-                continue;
-            }
+        let since = self.now() - self.inner.config.unpaid_window;
+        for (per, owner, limit) in self.unpaid_limits(email, client, method) {
             let mut count = 0u32;
             let mut after: Option<String> = None;
             loop {
@@ -149,7 +155,36 @@ impl Tijara {
         Ok(())
     }
 
-    /// One try at placing; `address` is `request.address` as checkout resolved it.
+    /// The unpaid-order limits a new order is held to: who is counted (for the error), the
+    /// owner its open unpaid orders are listed under ([`crate::docs`]'s `OrderDoc::owners`),
+    /// and the limit; none that the configuration sets to 0 (no limit).
+    fn unpaid_limits(
+        &self,
+        email: &str,
+        client: Option<&str>,
+        method: PaymentMethod,
+    ) -> Vec<(&'static str, String, u32)> {
+        let config = &self.inner.config;
+        let email_owner = format!(
+            "unpaid-email:{}",
+            limit_key("email", &email.trim().to_lowercase())
+        );
+        let mut limits = vec![("e-mail", email_owner, config.max_unpaid_per_email)];
+        if let Some(c) = client.filter(|_| method != PaymentMethod::CashOnDelivery) {
+            limits.push((
+                "client address",
+                format!("unpaid-client:{c}"),
+                config.max_unpaid_per_client,
+            ));
+        }
+        limits.retain(|(_, _, limit)| *limit > 0);
+        limits
+    }
+
+    /// One try at placing; `address` is `request.address` as checkout resolved it. With
+    /// `unpaid_at_commit`, the unpaid-order limits are conditions of the commit
+    /// ([`Changeset::owned_fewer_than`]: every open unpaid order counted, whatever its age)
+    /// instead of a listing read first.
     #[allow(clippy::too_many_arguments)]
     pub(super) async fn place_step(
         &self,
@@ -161,12 +196,21 @@ impl Tijara {
         client: Option<&str>,
         number: &OrderNumber,
         reads: &crate::engine::CartReads,
+        unpaid_at_commit: bool,
     ) -> Result<(Placed, Changeset), TijaraError> {
-        self.check_unpaid_limits(&request.email, client, method)
-            .await?;
+        let mut changes = Changeset::default();
+        if unpaid_at_commit {
+            changes.owned_fewer_than = self
+                .unpaid_limits(&request.email, client, method)
+                .into_iter()
+                .map(|(_, owner, limit)| OwnedFewerThan::new(DocKind::Order, owner, limit))
+                .collect();
+        } else {
+            self.check_unpaid_limits(&request.email, client, method)
+                .await?;
+        }
         let now = self.now();
         let limits = self.inner.region.cart_limits;
-        let mut changes = Changeset::default();
         // 1. The cart.
         let (mut cart_doc, cart_version) = match &request.cart {
             CheckoutCart::Stored { cart } => {
