@@ -118,6 +118,17 @@ fn stored(kind: DocKind, id: &str, d: &Doc) -> StoredDoc {
     StoredDoc::new(kind, id, d.version, d.body.clone())
 }
 
+/// How many documents of `kind` list `owner` (the owner index's size).
+fn owned_len(
+    owned: &HashMap<(DocKind, String), BTreeSet<String>>,
+    kind: DocKind,
+    owner: &str,
+) -> u64 {
+    owned
+        .get(&(kind, owner.to_owned()))
+        .map_or(0, |ids| ids.len() as u64)
+}
+
 /// Takes `id` out of the owner index for each of `owners`.
 fn unown(
     owned: &mut HashMap<(DocKind, String), BTreeSet<String>>,
@@ -165,13 +176,11 @@ fn apply(state: &mut State, cs: Changeset) -> Result<CommitOutcome, StorageError
     {
         return Err(refused);
     }
-    if let Some(refused) = cs.owned_fewer_than.iter().find_map(|c| {
-        let count = state
-            .owned
-            .get(&(c.kind, c.owner.clone()))
-            .map_or(0, BTreeSet::len);
-        c.refusal(count as u64)
-    }) {
+    if let Some(refused) = cs
+        .owned_fewer_than
+        .iter()
+        .find_map(|c| c.refusal(owned_len(&state.owned, c.kind, &c.owner)))
+    {
         return Err(refused);
     }
     let now = cs.now.unwrap_or_else(Utc::now);
@@ -533,11 +542,7 @@ impl Storage for MemoryStore {
         // The owner index's sizes: nothing is read.
         Ok(owners
             .iter()
-            .map(|o| {
-                s.owned
-                    .get(&(kind, o.clone()))
-                    .map_or(0, |ids| ids.len() as u64)
-            })
+            .map(|o| owned_len(&s.owned, kind, o))
             .collect())
     }
 

@@ -138,8 +138,8 @@ impl Opener {
         // statement. Without it, SQLite marks a statement whose compilation looked at a bound
         // value — it reads the value of a `LIMIT ?` (`computeLimitRegisters`) — to be
         // compiled again whenever that parameter is bound again, which is at every run: the
-        // owners' listing each checkout makes (the unpaid-orders limit) was re-prepared every
-        // time, ~100,000 instructions, 5 % of an HTTP checkout. No statement here gains from
+        // owners' listing each checkout then made (the unpaid-orders limit) was re-prepared
+        // every time, ~100,000 instructions, 5 % of an HTTP checkout. No statement here gains from
         // a value-dependent plan: no `ANALYZE` statistics are kept, and the one `LIKE`
         // pattern starts with `%`.
         c.set_db_config(

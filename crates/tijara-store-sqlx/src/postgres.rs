@@ -82,11 +82,14 @@ impl PostgresStore {
     }
 
     /// How many changesets this store (and its clones) wrote as one statement that fell
-    /// short — a conflict, a key taken, a variant short, an idempotent replay — and applied
-    /// again in a transaction, since it was opened (also counted by the metric
+    /// short — a conflict, a key taken, a variant short, an idempotent replay, an owner at its
+    /// limit (an e-mail or client address at its unpaid-order limit, counted over every open
+    /// unpaid order: the engine then counts the window and places again) — and applied again
+    /// in a transaction, since it was opened (also counted by the metric
     /// `tijara_storage_one_statement_fallbacks_total`). Each is one round trip more than the
     /// transaction alone would have taken, and expected now and then; a count that rises with
-    /// every order while none is refused would mean the one statement never applies.
+    /// every order while none is refused (and no shopper is at the unpaid-order limit) would
+    /// mean the one statement never applies.
     pub fn one_statement_fallbacks(&self) -> u64 {
         self.fallbacks.load(std::sync::atomic::Ordering::Relaxed)
     }
@@ -96,8 +99,8 @@ impl PostgresStore {
     /// changeset of new documents, updated documents without keys, sales or
     /// reservations, events and an idempotency record (an order placed) is one statement
     /// outside any explicit transaction, and one that cannot be applied whole (a conflict, a
-    /// key taken, a variant short, a repeated idempotency key) is undone and applied again in
-    /// a transaction, which reports the cause. Both write the same rows and answer the
+    /// key taken, a variant short, a repeated idempotency key, an owner at its limit) is
+    /// undone and applied again in a transaction, which reports the cause. Both write the same rows and answer the
     /// same outcomes; `false` is for comparing the two (`benches/benches/pg_place_commit.rs`)
     /// and for a database whose log should show no `TJ001` error for a refused changeset.
     pub fn with_one_statement_changesets(mut self, on: bool) -> Self {

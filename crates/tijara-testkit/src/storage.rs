@@ -689,8 +689,8 @@ pub async fn owners_are_listed_together<S: Storage + ?Sized>(s: &S) {
 /// [`Storage::counts_owners_at_commit`] is true; others are not checked): an order placed
 /// commits while each owner named lists fewer documents of the kind than its limit (the
 /// changeset's own owners not counted); otherwise nothing is written and the commit answers
-/// [`StorageError::OwnerAtLimit`] naming the first owner at its limit, in the order named,
-/// with its limit, whether the changeset is one document or a larger one (an event, an
+/// [`StorageError::OwnerAtLimit`] naming the first owner at or past its limit, in the order
+/// named (whichever it is), with its limit, whether the changeset is one document or a larger one (an event, an
 /// idempotency record and a sale); a limit of 0 never holds; other kinds and rows an update
 /// removed are not counted; a stored idempotency record answers its replay first.
 pub async fn commits_hold_to_their_owner_counts<S: Storage + ?Sized>(s: &S) {
@@ -767,6 +767,18 @@ pub async fn commits_hold_to_their_owner_counts<S: Storage + ?Sized>(s: &S) {
         commit(s, order(3, (2, 3))).await,
         &email,
         2,
+    );
+    at_limit(
+        "the second owner named alone at its limit",
+        commit(s, order(3, (10, 2))).await,
+        &client,
+        2,
+    );
+    at_limit(
+        "an owner past its limit",
+        commit(s, order(3, (1, 10))).await,
+        &email,
+        1,
     );
     // A larger changeset (an event, a record, a sale) writes nothing when refused.
     let v = vid(&unique("v-held"));

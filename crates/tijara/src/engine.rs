@@ -735,9 +735,14 @@ impl Tijara {
                 for (id, version, body) in written {
                     cache.remember(&id, version, body);
                 }
-            } else if !matches!(outcome, Err(StorageError::CatalogChanged { .. })) {
+            } else if !matches!(
+                outcome,
+                Err(StorageError::CatalogChanged { .. } | StorageError::OwnerAtLimit { .. })
+            ) {
                 // Not written by this commit (a duplicate's answer, a conflict, a failure
-                // whose outcome may be unknown): what is remembered of them may be old.
+                // whose outcome may be unknown): what is remembered of them may be old. A
+                // changed catalog or an owner at its limit is answered before the documents
+                // are compared: the carts remembered are not why.
                 for (id, ..) in &written {
                     cache.forget(id);
                 }

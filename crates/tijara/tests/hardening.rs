@@ -366,7 +366,8 @@ async fn counted_unpaid_market(
 
 /// Below the limit, an order placed lists no unpaid orders first when the storage counts them
 /// in the commit (`Changeset::owned_fewer_than`): the limit costs no storage call. On a
-/// storage that does not, one listing per order.
+/// storage that does not, one listing per order. (That the limit still refuses is checked by
+/// the tests around this one.)
 #[tokio::test]
 async fn the_unpaid_limit_costs_no_storage_call_below_it() {
     let calls_of_a_second_order = |at_commit: bool, limit: u32| async move {
@@ -400,18 +401,24 @@ async fn the_unpaid_limit_costs_no_storage_call_below_it() {
 /// At the limit, the commit refuses and the orders are listed: those placed within the window
 /// are counted, so older unpaid orders do not stop a new one, and the order is refused only
 /// when the window holds as many as the limit. The same answers with the count at commit and
-/// with the listing first; nothing is written for a refused order.
+/// with the listing first; nothing is written for a refused order; a repeated request gets
+/// its first answer. At the limit, the count at commit costs five storage calls more than an
+/// order below it: the refused commit, the request's idempotency claim released and taken
+/// again, the prices read again and the listing (the listing first costs the same either way).
 #[tokio::test]
 async fn unpaid_orders_outside_the_window_do_not_count_whichever_way_they_are_counted() {
     for at_commit in [true, false] {
-        let (_, m, c) = counted_unpaid_market(at_commit, 2).await;
+        let (store, m, c) = counted_unpaid_market(at_commit, 2).await;
         let e = &m.engine;
         let r = || request(vec![(c.bracelet.clone(), 1)], &[&c.b], "cod");
+        let mut below = 0;
         for n in 0..2 {
+            let before = store.calls();
             e.checkout()
-                .place_order(r(), None)
+                .place_order(r(), Some(&key(&format!("first-day-{n}"))))
                 .await
                 .unwrap_or_else(|err| panic!("{at_commit}: order {n} within the limit: {err:?}"));
+            below = store.calls() - before;
         }
         let refused = e.checkout().place_order(r(), None).await;
         assert!(
@@ -438,12 +445,30 @@ async fn unpaid_orders_outside_the_window_do_not_count_whichever_way_they_are_co
         );
         // A day later: two open unpaid orders, both outside the window.
         m.clock.advance(Duration::hours(25));
-        for n in 0..2 {
-            e.checkout()
-                .place_order(r(), None)
-                .await
-                .unwrap_or_else(|err| panic!("{at_commit}: order {n} of the new day: {err:?}"));
-        }
+        let before = store.calls();
+        let first = e
+            .checkout()
+            .place_order(r(), Some(&key("new-day")))
+            .await
+            .unwrap_or_else(|err| panic!("{at_commit}: the first order of the new day: {err:?}"));
+        assert_eq!(
+            store.calls() - before,
+            below + if at_commit { 5 } else { 0 },
+            "{at_commit}: the storage calls of an order at the limit"
+        );
+        let again = e
+            .checkout()
+            .place_order(r(), Some(&key("new-day")))
+            .await
+            .unwrap_or_else(|err| panic!("{at_commit}: the same request again: {err:?}"));
+        assert_eq!(
+            again.order.id, first.order.id,
+            "{at_commit}: its first answer"
+        );
+        e.checkout()
+            .place_order(r(), None)
+            .await
+            .unwrap_or_else(|err| panic!("{at_commit}: the second order of the new day: {err:?}"));
         assert!(
             matches!(
                 e.checkout().place_order(r(), None).await,

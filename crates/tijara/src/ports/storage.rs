@@ -711,8 +711,8 @@ pub trait Storage: Send + Sync {
     /// changeset only while each owner named lists fewer documents of its kind than its limit,
     /// and otherwise writes nothing and fails with [`StorageError::OwnerAtLimit`], counted in
     /// the commit's own transaction. An engine then places an order without listing the
-    /// e-mail's unpaid orders first (one read less per order; it lists them only when the
-    /// commit is refused). The default, `false`, says the storage ignores the field: the engine
+    /// unpaid orders of its e-mail (and client address) first (a read less per order for each
+    /// limit; it lists them only when the commit is refused). The default, `false`, says the storage ignores the field: the engine
     /// never sets it (a storage that wraps another should forward this method, or keep the
     /// default).
     ///

@@ -482,10 +482,12 @@ pub struct Changeset {
     /// limit, counted in the commit's transaction before any write (the changeset's own rows
     /// not counted): otherwise nothing is written and the commit fails with
     /// [`StorageError::OwnerAtLimit`](super::StorageError::OwnerAtLimit) naming the first
-    /// owner at its limit, in the order named ([`OwnedFewerThan::refusal`]). Checked after
+    /// owner at its limit, in the order named ([`OwnedFewerThan::refusal`]). Checked after an
+    /// idempotency record's replay, [`Changeset::catalog_at`] and
     /// [`Changeset::stock_at_least`]. Set by an engine that places an order without listing
-    /// the e-mail's unpaid orders first (it lists them only when the commit is refused, to
-    /// count those inside the window), only for a storage whose
+    /// the unpaid orders of its e-mail (and, for a card or transfer order, of its client
+    /// address) first (it lists them only when the commit is refused, to count those inside
+    /// the window), only for a storage whose
     /// [`Storage::counts_owners_at_commit`](super::Storage::counts_owners_at_commit) is true.
     /// As with a listing read before the commit, two commits at once for one owner may both
     /// pass. Empty: no condition.

@@ -1,5 +1,5 @@
-//! Placing an order: the unpaid-order limits, then one step that reserves the stock, writes the
-//! order and marks the cart.
+//! Placing an order: one step that holds to the unpaid-order limits, reserves the stock, writes
+//! the order and marks the cart.
 
 use super::*;
 use serde_json::value::RawValue;
@@ -68,8 +68,9 @@ impl Tijara {
         let mut draw = 0;
         let reads = &crate::engine::CartReads::default();
         // The unpaid-order limits are first counted by the commit (no listing read before it);
-        // a refusal lists the orders to count those within the window, and places again
-        // without the count when they are fewer than the limit.
+        // a refusal runs the step again with the listing, which counts the orders within the
+        // window (inside the step, so a repeated request's refusal still finds its first
+        // answer).
         let mut unpaid_at_commit = self.inner.storage.counts_owners_at_commit();
         loop {
             let number = self.draw_order_number(self.now(), order_id, draw)?;
@@ -108,10 +109,8 @@ impl Tijara {
                     ..
                 })) if unpaid_at_commit => {
                     // As many open unpaid orders as the limit, some maybe older than the
-                    // window: counted exactly (refused here when too many).
-                    self.check_unpaid_limits(&request.email, client, method)
-                        .await?;
-                    tracing::debug!(target: "storage", "unpaid orders outside the window: placing again");
+                    // window: the step lists them and counts those within it.
+                    tracing::debug!(target: "storage", "at the unpaid-order limit: counting the window");
                     unpaid_at_commit = false;
                 }
                 other => return other,
