@@ -146,7 +146,7 @@ pub struct Prepared {
 }
 
 /// Prepares the database for serving. In demo mode (the app runs the CMI simulator,
-/// [`App::simulator`]) it loads the demo marketplace on an empty database
+/// [`AppParts::simulator`](crate::AppParts::simulator)) it loads the demo marketplace on an empty database
 /// ([`crate::seed::seed_if_empty`]); with CMI credentials it never does, and reports demo logins
 /// still holding their published password. Then it creates `admin` when no account has its
 /// e-mail (an existing account is left untouched: a start never resets a password).

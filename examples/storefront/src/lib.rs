@@ -255,15 +255,70 @@ pub fn check_demo_start(
     ))
 }
 
-/// The running application's state.
+/// The running application's state: one reference-counted [`AppParts`].
 ///
 /// Cloned many times per request (each middleware layer and handler of a route holds its own
-/// copy), so every field is cheap to clone: reference-counted, never an owned string (a
-/// `String` field cost an allocation and a free per clone, about 5 % of the server's
-/// instructions per HTTP checkout: `docs/benchmarks.md`). [`App::headless`] makes one for
-/// the JSON API alone.
+/// copy), so a clone is one reference count, not one per part (ten reference counts and
+/// their drops were ~1 % of the server's instructions per HTTP checkout: `docs/benchmarks.md`,
+/// step 23). The parts are read and set through it (`app.engine`, `app.ops.metrics = …`
+/// before serving: a part set on a shared `App` is set on a copy of the parts, not on the
+/// others'); [`App::into_parts`] and `App::from` take them apart and back.
+/// [`App::headless`] makes one for the JSON API alone.
 #[derive(Clone)]
-pub struct App {
+pub struct App(Arc<AppParts>);
+
+impl std::ops::Deref for App {
+    type Target = AppParts;
+
+    fn deref(&self) -> &AppParts {
+        &self.0
+    }
+}
+
+/// Changes a part of this `App` alone: the parts are copied first when another `App` shares
+/// them (copy on write, [`Arc::make_mut`]); meant for setting up before serving.
+impl std::ops::DerefMut for App {
+    fn deref_mut(&mut self) -> &mut AppParts {
+        Arc::make_mut(&mut self.0)
+    }
+}
+
+impl From<AppParts> for App {
+    fn from(parts: AppParts) -> App {
+        App(Arc::new(parts))
+    }
+}
+
+impl App {
+    /// The parts, to change some before serving: moved out when this is the only `App` of
+    /// them, else cloned (each part is reference-counted).
+    pub fn into_parts(self) -> AppParts {
+        Arc::unwrap_or_clone(self.0)
+    }
+
+    /// The state of the JSON API alone on `engine` (no pages, no demo mode: no simulator, no
+    /// payment page), reached at `public_url`: the demo bank account, no messages sent, the
+    /// default proxies and operations, the system's temporary folder as data folder. For
+    /// [`api_router`] (`examples/headless-api`) and benchmarks.
+    pub fn headless(engine: Tijara, public_url: impl Into<Arc<str>>) -> App {
+        App::from(AppParts {
+            engine,
+            public_url: public_url.into(),
+            simulator: None,
+            data_dir: std::env::temp_dir().into(),
+            payment_page: None,
+            trusted_proxies: security::default_trusted_proxies(),
+            bank: Arc::new(BankDetails::demo()),
+            messages: messages::Messages::new(false),
+            ops: ops::Ops::default(),
+        })
+    }
+}
+
+/// What the running application holds ([`App`]): each part is reference-counted, never an
+/// owned string, so [`App::into_parts`] of a shared `App` is cheap too.
+#[derive(Clone)]
+pub struct AppParts {
     /// The engine.
     pub engine: Tijara,
     /// Where the storefront is reached.
@@ -289,33 +344,13 @@ pub struct App {
     pub ops: ops::Ops,
 }
 
-impl App {
-    /// The state of the JSON API alone on `engine` (no pages, no demo mode: no simulator, no
-    /// payment page), reached at `public_url`: the demo bank account, no messages sent, the
-    /// default proxies and operations, the system's temporary folder as data folder. For
-    /// [`api_router`] (`examples/headless-api`) and benchmarks.
-    pub fn headless(engine: Tijara, public_url: impl Into<Arc<str>>) -> App {
-        App {
-            engine,
-            public_url: public_url.into(),
-            simulator: None,
-            data_dir: std::env::temp_dir().into(),
-            payment_page: None,
-            trusted_proxies: security::default_trusted_proxies(),
-            bank: Arc::new(BankDetails::demo()),
-            messages: messages::Messages::new(false),
-            ops: ops::Ops::default(),
-        }
-    }
-}
-
 /// Demo mode's CMI simulator: `tijara_testkit::cmi_sim::CmiSimulator` with the `demo` feature
 /// (the default).
 #[cfg(feature = "demo")]
 pub type DemoSimulator = tijara_testkit::cmi_sim::CmiSimulator;
 
 /// Demo mode's CMI simulator: built without the `demo` feature there is none, so this type has
-/// no values and [`App::simulator`] is always `None`.
+/// no values and [`AppParts::simulator`] is always `None`.
 #[cfg(not(feature = "demo"))]
 #[derive(Debug, Clone)]
 pub enum DemoSimulator {}
@@ -582,7 +617,7 @@ pub async fn build_with_sinks(
     if let Err(e) = engine.catalog().ensure_search_index().await {
         tracing::warn!(target: "search", error = %e, "the search index could not be checked at start");
     }
-    Ok(App {
+    Ok(App::from(AppParts {
         engine,
         public_url: public_url.into(),
         simulator: simulator.map(Arc::new),
@@ -592,7 +627,7 @@ pub async fn build_with_sinks(
         bank,
         messages,
         ops: ops::Ops::default(),
-    })
+    }))
 }
 
 /// The compression level of answers (brotli and gzip): 4 of brotli's 0–11 and gzip's 1–9.
@@ -622,7 +657,7 @@ pub fn api_router(app: App) -> axum::Router {
 /// [`security::harden`]; account, portal, admin and logged-in API answers are not cached.
 /// Serve it with `into_make_service_with_connect_info::<SocketAddr>()` so logins are
 /// throttled by client address (without it, all clients share one address's throttle); behind
-/// a reverse proxy, set [`App::trusted_proxies`] so the client is read from its
+/// a reverse proxy, set [`AppParts::trusted_proxies`] so the client is read from its
 /// `X-Forwarded-For`.
 pub fn router(app: App) -> axum::Router {
     let routes = web::routes()

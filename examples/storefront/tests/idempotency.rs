@@ -332,7 +332,10 @@ async fn awaiting_part(
         .sleeper(Arc::new(tijara_storefront::TokioSleeper))
         .build()
         .unwrap();
-    let app = tijara_storefront::App { engine, ..demo };
+    let app = tijara_storefront::App::from(tijara_storefront::AppParts {
+        engine,
+        ..demo.into_parts()
+    });
     let seller = app
         .engine
         .catalog()

@@ -153,7 +153,10 @@ async fn readyz_says_when_the_database_does_not_answer() {
         ))
         .build()
         .unwrap();
-    let app = tijara_storefront::App { engine, ..app };
+    let app = tijara_storefront::App::from(tijara_storefront::AppParts {
+        engine,
+        ..app.into_parts()
+    });
     let router = tijara_storefront::router(app);
     assert_eq!(get(&router, "/readyz").await.0, StatusCode::OK);
     outage.set_down(true);

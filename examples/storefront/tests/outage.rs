@@ -28,7 +28,13 @@ async fn app_with_outage() -> (App, Arc<Outage>) {
         ))
         .build()
         .unwrap();
-    (App { engine, ..app }, outage)
+    (
+        App::from(tijara_storefront::AppParts {
+            engine,
+            ..app.into_parts()
+        }),
+        outage,
+    )
 }
 
 struct Reply {
@@ -225,7 +231,10 @@ async fn a_full_disk_is_a_503_and_writes_resume_when_space_is_back() {
         ))
         .build()
         .unwrap();
-    let app = App { engine, ..app };
+    let app = App::from(tijara_storefront::AppParts {
+        engine,
+        ..app.into_parts()
+    });
     let post = |app: App| async move {
         let res = tijara_storefront::router(app)
             .oneshot(

@@ -29,7 +29,13 @@ async fn app_with_outage() -> (App, Arc<Outage>) {
         ))
         .build()
         .unwrap();
-    (App { engine, ..app }, outage)
+    (
+        App::from(tijara_storefront::AppParts {
+            engine,
+            ..app.into_parts()
+        }),
+        outage,
+    )
 }
 
 async fn logged_in(app: &App, email: &str, password: &str) -> Client {

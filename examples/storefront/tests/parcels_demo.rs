@@ -262,7 +262,7 @@ async fn each_data_folder_has_its_own_random_demo_key() {
         ("oid".to_owned(), "ord_x-1".to_owned()),
         ("amount".to_owned(), "10.00".to_owned()),
     ];
-    let (sim_a, sim_b) = (a.simulator.unwrap(), b.simulator.unwrap());
+    let (sim_a, sim_b) = (a.simulator.clone().unwrap(), b.simulator.clone().unwrap());
     assert_ne!(sim_a.sign(&fields), sim_b.sign(&fields), "different keys");
     let literal = tijara_pay_cmi::hash::ver3(&fields, "DEMO-STORE-KEY");
     assert_ne!(sim_a.sign(&fields), literal, "not the key in the source");
@@ -283,7 +283,7 @@ async fn each_data_folder_has_its_own_random_demo_key() {
         .await
         .unwrap();
     assert_eq!(
-        again.simulator.unwrap().sign(&fields),
+        again.simulator.as_ref().unwrap().sign(&fields),
         sim_a.sign(&fields),
         "the same folder keeps its key"
     );

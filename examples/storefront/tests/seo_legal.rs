@@ -434,7 +434,10 @@ async fn during_an_outage_the_sitemap_and_legal_notice_say_503_never_an_empty_20
         ))
         .build()
         .unwrap();
-    let app = tijara_storefront::App { engine, ..app };
+    let app = tijara_storefront::App::from(tijara_storefront::AppParts {
+        engine,
+        ..app.into_parts()
+    });
     let mut c = Client::new(&app);
     outage.spare(&[DocKind::Session, DocKind::Account]);
     outage.set_down(true);

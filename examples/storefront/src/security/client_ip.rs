@@ -88,7 +88,7 @@ pub fn default_trusted_proxies() -> std::sync::Arc<[ProxyNet]> {
 }
 
 /// The client's IP address: the TCP peer's, or, when the peer is a trusted proxy
-/// ([`App::trusted_proxies`](crate::App::trusted_proxies)), the rightmost address of `X-Forwarded-For` (else of
+/// ([`AppParts::trusted_proxies`](crate::AppParts::trusted_proxies)), the rightmost address of `X-Forwarded-For` (else of
 /// `Forwarded: for=`) that is not itself a trusted proxy. A forwarding header from any other
 /// peer is ignored. `None` when the router is not served with
 /// `into_make_service_with_connect_info` (as in tests driving it directly). Worked out once per

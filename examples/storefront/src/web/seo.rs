@@ -16,7 +16,7 @@ use tijara_core::catalog::Seller;
 pub struct Meta {
     /// One or two sentences of what the page shows.
     pub description: Option<String>,
-    /// The shop's public address (`App::public_url`, no trailing slash), which makes the
+    /// The shop's public address (`AppParts::public_url`, no trailing slash), which makes the
     /// canonical, alternate and Open Graph addresses absolute. Set by [`Meta::page`].
     pub base: String,
     /// The page's path, with only the parameters that make it another page (`/?category=…`);
