@@ -315,8 +315,9 @@ impl App {
     }
 }
 
-/// What the running application holds ([`App`]): each part is reference-counted, never an
-/// owned string, so [`App::into_parts`] of a shared `App` is cheap too.
+/// What the running application holds ([`App`]): each part is cheap to clone (reference-counted
+/// or a plain value, never an owned string), so [`App::into_parts`] of a shared `App` and a
+/// part set on one are cheap too.
 #[derive(Clone)]
 pub struct AppParts {
     /// The engine.
