@@ -16,6 +16,19 @@ fn ip(s: &str) -> Option<IpAddr> {
     Some(s.parse().expect("ip"))
 }
 
+/// Gives the test catalog's bracelet 100 units (many orders of one).
+async fn hundred_bracelets(m: &Market, c: &Catalog) {
+    m.engine
+        .catalog()
+        .adjust_stock(
+            &c.bracelet,
+            tijara::usecases::catalog::StockAdjustment::Set { units: 100 },
+            None,
+        )
+        .await
+        .expect("stock");
+}
+
 #[tokio::test]
 async fn a_guest_reaches_an_order_only_with_its_random_token() {
     let m = market();
@@ -123,14 +136,7 @@ async fn unpaid_orders_are_limited_per_email_and_per_client_address() {
     let m = market();
     let c = catalog(&m).await;
     let e = &m.engine;
-    e.catalog()
-        .adjust_stock(
-            &c.bracelet,
-            tijara::usecases::catalog::StockAdjustment::Set { units: 100 },
-            None,
-        )
-        .await
-        .expect("stock");
+    hundred_bracelets(&m, &c).await;
     let order = |email: &str| {
         let mut r = request(vec![(c.bracelet.clone(), 1)], &[&c.b], "cod");
         r.email = email.to_owned();
@@ -256,14 +262,7 @@ async fn loopback_private_and_mapped_loopback_peers_are_no_client() {
     let m = market();
     let c = catalog(&m).await;
     let e = &m.engine;
-    e.catalog()
-        .adjust_stock(
-            &c.bracelet,
-            tijara::usecases::catalog::StockAdjustment::Set { units: 100 },
-            None,
-        )
-        .await
-        .expect("stock");
+    hundred_bracelets(&m, &c).await;
     // A dual-stack bind reports IPv4 peers as ::ffff:a.b.c.d: a proxy on the host is
     // ::ffff:127.0.0.1, and must not make the whole shop one client.
     for peer in [
@@ -352,15 +351,7 @@ async fn counted_unpaid_market(
         EngineConfig::default().with_max_unpaid_per_email(limit),
     );
     let c = catalog(&m).await;
-    m.engine
-        .catalog()
-        .adjust_stock(
-            &c.bracelet,
-            tijara::usecases::catalog::StockAdjustment::Set { units: 100 },
-            None,
-        )
-        .await
-        .expect("stock");
+    hundred_bracelets(&m, &c).await;
     (store, m, c)
 }
 

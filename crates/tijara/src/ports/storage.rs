@@ -712,9 +712,9 @@ pub trait Storage: Send + Sync {
     /// and otherwise writes nothing and fails with [`StorageError::OwnerAtLimit`], counted in
     /// the commit's own transaction. An engine then places an order without listing the
     /// unpaid orders of its e-mail (and client address) first (a read less per order for each
-    /// limit; it lists them only when the commit is refused). The default, `false`, says the storage ignores the field: the engine
-    /// never sets it (a storage that wraps another should forward this method, or keep the
-    /// default).
+    /// limit; it lists them only when the commit is refused). The default, `false`, says the
+    /// storage ignores the field: the engine never sets it (a storage that wraps another
+    /// should forward this method, or keep the default).
     ///
     /// # Contract
     /// When true: the condition holds or nothing is written, the refusal names the first owner
