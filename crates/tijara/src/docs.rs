@@ -85,6 +85,21 @@ pub(crate) fn guest_email_owner(email: &str) -> String {
     )
 }
 
+/// The owner row of an unpaid order placed with `email` (a hash of the normalized e-mail), by
+/// which the unpaid-order limit per e-mail counts it.
+pub(crate) fn unpaid_email_owner(email: &str) -> String {
+    format!(
+        "unpaid-email:{}",
+        limit_key("email", &email.trim().to_lowercase())
+    )
+}
+
+/// The owner row of an unpaid card or transfer order placed from the client address whose
+/// key is `client` (a hash), by which the unpaid-order limit per client address counts it.
+pub(crate) fn unpaid_client_owner(client: &str) -> String {
+    format!("unpaid-client:{client}")
+}
+
 /// How an order is stored: its unique look-up keys and its owner rows (the aggregate itself,
 /// in the core, knows nothing of storage).
 pub(crate) trait OrderStorage {
@@ -171,14 +186,11 @@ impl OrderStorage for OrderDoc {
         // counted per address, which carrier-grade NAT shares among many shoppers); the rows go
         // once it is paid, delivered or cancelled, so the index holds only open orders.
         if self.is_unpaid() {
-            owners.push(format!(
-                "unpaid-email:{}",
-                limit_key("email", &self.order.email.trim().to_lowercase())
-            ));
+            owners.push(unpaid_email_owner(&self.order.email));
             let cod =
                 self.order.payment.method() == tijara_core::payment::PaymentMethod::CashOnDelivery;
             if let Some(k) = self.client_key.as_ref().filter(|_| !cod) {
-                owners.push(format!("unpaid-client:{k}"));
+                owners.push(unpaid_client_owner(k));
             }
         }
         owners

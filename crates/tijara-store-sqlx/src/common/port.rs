@@ -92,13 +92,7 @@ macro_rules! sql_store {
                     };
                     match tag.as_str() {
                         "s" => out.stock.push(
-                            StockRow::new(
-                                vid(id.clone())?,
-                                ProductId::new(r.try_get::<String, _>(4).map_err(err)?).map_err(|e| StorageError::Backend(Box::new(e)))?,
-                            )
-                            .with_tracked(r.try_get::<i64, _>(5).map_err(err)? == 1)
-                            .with_on_hand(to_u32(r.try_get(6).map_err(err)?))
-                            .with_reserved(to_u32(r.try_get(7).map_err(err)?)),
+                            stock_counter(&r, 4, vid(id.clone())?)?,
                         ),
                         "p" => out.products.push(doc(DocKind::Product)?),
                         "v" => out.sellers.push(doc(DocKind::Seller)?),
@@ -143,13 +137,7 @@ macro_rules! sql_store {
                     };
                     match tag.as_str() {
                         "s" => out.stock.push(
-                            StockRow::new(
-                                vid(id.clone())?,
-                                ProductId::new(r.try_get::<String, _>(4).map_err(err)?).map_err(|e| StorageError::Backend(Box::new(e)))?,
-                            )
-                            .with_tracked(r.try_get::<i64, _>(5).map_err(err)? == 1)
-                            .with_on_hand(to_u32(r.try_get(6).map_err(err)?))
-                            .with_reserved(to_u32(r.try_get(7).map_err(err)?)),
+                            stock_counter(&r, 4, vid(id.clone())?)?,
                         ),
                         "p" => out.product = Some(doc(DocKind::Product)?),
                         "v" => out.seller = Some(doc(DocKind::Seller)?),
@@ -207,13 +195,7 @@ macro_rules! sql_store {
                         continue;
                     }
                     stock.push(
-                        StockRow::new(
-                            vid(variant)?,
-                            ProductId::new(r.try_get::<String, _>(1).map_err(err)?).map_err(|e| StorageError::Backend(Box::new(e)))?,
-                        )
-                        .with_tracked(r.try_get::<i64, _>(2).map_err(err)? == 1)
-                        .with_on_hand(to_u32(r.try_get(3).map_err(err)?))
-                        .with_reserved(to_u32(r.try_get(4).map_err(err)?)),
+                        stock_counter(&r, 1, vid(variant)?)?,
                     );
                 }
                 Ok(CatalogStock::new(version, stock))
@@ -245,13 +227,7 @@ macro_rules! sql_store {
                     match tag.as_str() {
                         "c" => version = Some(u64::try_from(r.try_get::<i64, _>(6).map_err(err)?).unwrap_or(0)),
                         "s" => stock.push(
-                            StockRow::new(
-                                vid(r.try_get(1).map_err(err)?)?,
-                                ProductId::new(r.try_get::<String, _>(2).map_err(err)?).map_err(|e| StorageError::Backend(Box::new(e)))?,
-                            )
-                            .with_tracked(r.try_get::<i64, _>(3).map_err(err)? == 1)
-                            .with_on_hand(to_u32(r.try_get(4).map_err(err)?))
-                            .with_reserved(to_u32(r.try_get(5).map_err(err)?)),
+                            stock_counter(&r, 2, vid(r.try_get(1).map_err(err)?)?)?,
                         ),
                         _ => promotions.push(StoredDoc::new(
                             DocKind::Promotion,
@@ -528,13 +504,7 @@ macro_rules! sql_store {
                     q.push(")");
                     for r in q.build().fetch_all(&self.pool).await.map_err(at("stock_levels"))? {
                         out.push(
-                            StockRow::new(
-                                vid(r.try_get(0).map_err(err)?)?,
-                                ProductId::new(r.try_get::<String, _>(1).map_err(err)?).map_err(|e| StorageError::Backend(Box::new(e)))?,
-                            )
-                            .with_tracked(r.try_get::<i64, _>(2).map_err(err)? == 1)
-                            .with_on_hand(to_u32(r.try_get(3).map_err(err)?))
-                            .with_reserved(to_u32(r.try_get(4).map_err(err)?)),
+                            stock_counter(&r, 1, vid(r.try_get(0).map_err(err)?)?)?,
                         );
                     }
                 }

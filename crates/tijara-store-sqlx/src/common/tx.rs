@@ -50,16 +50,21 @@ macro_rules! sql_tx {
         /// The counter of `variant` from the four columns `product, tracked, on_hand, reserved`
         /// of a row, from column `at` (`None` when `product` is NULL: a `LEFT JOIN` found none).
         fn counter_at(r: &<$db as sqlx::Database>::Row, at: usize, variant: &VariantId) -> Result<Option<StockRow>, Stop> {
-            let Some(product) = r.try_get::<Option<String>, _>(at)? else {
+            if r.try_get::<Option<String>, _>(at)?.is_none() {
                 return Ok(None);
-            };
-            let product = ProductId::new(product).map_err(|e| StorageError::Backend(Box::new(e)))?;
-            Ok(Some(
-                StockRow::new(variant.clone(), product)
-                    .with_tracked(r.try_get::<i64, _>(at + 1)? == 1)
-                    .with_on_hand(to_u32(r.try_get(at + 2)?))
-                    .with_reserved(to_u32(r.try_get(at + 3)?)),
-            ))
+            }
+            Ok(Some(stock_counter(r, at, variant.clone())?))
+        }
+
+        /// The counter of `variant` from the four columns `product, tracked, on_hand, reserved`
+        /// of a row, from column `at`: every read of a stock row decodes it here.
+        fn stock_counter(r: &<$db as sqlx::Database>::Row, at: usize, variant: VariantId) -> Result<StockRow, StorageError> {
+            let product = ProductId::new(r.try_get::<String, _>(at).map_err(err)?)
+                .map_err(|e| StorageError::Backend(Box::new(e)))?;
+            Ok(StockRow::new(variant, product)
+                .with_tracked(r.try_get::<i64, _>(at + 1).map_err(err)? == 1)
+                .with_on_hand(to_u32(r.try_get(at + 2).map_err(err)?))
+                .with_reserved(to_u32(r.try_get(at + 3).map_err(err)?)))
         }
 
         async fn write_doc(tx: &mut Tx<'_>, w: &DocWrite) -> Result<(), Stop> {

@@ -163,16 +163,17 @@ impl Tijara {
         client: Option<&str>,
         method: PaymentMethod,
     ) -> Vec<(&'static str, String, u32)> {
+        use crate::docs::{unpaid_client_owner, unpaid_email_owner};
         let config = &self.inner.config;
-        let email_owner = format!(
-            "unpaid-email:{}",
-            limit_key("email", &email.trim().to_lowercase())
-        );
-        let mut limits = vec![("e-mail", email_owner, config.max_unpaid_per_email)];
+        let mut limits = vec![(
+            "e-mail",
+            unpaid_email_owner(email),
+            config.max_unpaid_per_email,
+        )];
         if let Some(c) = client.filter(|_| method != PaymentMethod::CashOnDelivery) {
             limits.push((
                 "client address",
-                format!("unpaid-client:{c}"),
+                unpaid_client_owner(c),
                 config.max_unpaid_per_client,
             ));
         }
