@@ -18,7 +18,11 @@
 //!   guarded again by `CHECK` constraints, never read-modified-written by a process;
 //! - commits are durable by default: SQLite `synchronous=FULL` in WAL mode (opt into the faster
 //!   `NORMAL` with [`SqliteDurability::Normal`], which may lose the last commits on power loss but
-//!   never corrupts), PostgreSQL's default `synchronous_commit=on`;
+//!   never corrupts), PostgreSQL's default `synchronous_commit=on`, except for a changeset
+//!   marked [`Durability::Deferred`](tijara::ports::storage::Durability::Deferred) (a cart's
+//!   change) written as one statement, which PostgreSQL commits with `synchronous_commit=off`
+//!   ([`PostgresStore::with_deferred_commits`], `deferred_commits=off` in the URL to flush it
+//!   too);
 //! - deadlocks and serialization failures (SQLSTATE 40P01, 40001) and SQLite's busy errors are
 //!   retried a few times with backoff before being reported as temporary;
 //! - faults of the disk or the server (full disk, read-only database, I/O error, lost

@@ -15,13 +15,18 @@ pub struct PostgresStore {
     one_statement: bool,
     /// Changesets applied again in a transaction after their one statement fell short.
     fallbacks: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Whether a deferred changeset's lone write commits without waiting for the WAL's flush
+    /// ([`PostgresStore::with_deferred_commits`]).
+    deferred_commits: bool,
 }
 
 impl PostgresStore {
     /// The migrations this build embeds.
     pub(crate) const MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
-    /// Connects to `postgres://…` and runs the migrations.
+    /// Connects to `postgres://…` and runs the migrations. Besides sqlx's parameters, the URL
+    /// may end in `deferred_commits=off` (or `on`, the default): see
+    /// [`PostgresStore::with_deferred_commits`].
     pub async fn connect(url: &str) -> Result<Self, tijara::ports::storage::StorageError> {
         Self::connect_in_schema(url, None).await
     }
@@ -41,7 +46,8 @@ impl PostgresStore {
         url: &str,
         schema: Option<&str>,
     ) -> Result<Self, tijara::ports::storage::StorageError> {
-        let mut opts = PgConnectOptions::from_str(url).map_err(err)?;
+        let (url, deferred_commits) = deferred_commits_of(url)?;
+        let mut opts = PgConnectOptions::from_str(&url).map_err(err)?;
         if let Some(schema) = schema {
             if !schema
                 .chars()
@@ -78,7 +84,24 @@ impl PostgresStore {
             search: std::sync::Arc::default(),
             one_statement: true,
             fallbacks: std::sync::Arc::default(),
+            deferred_commits,
         })
+    }
+
+    /// With `true` (the default, or `deferred_commits=on` in the URL), a changeset marked
+    /// [`Durability::Deferred`] (a guest's cart created or changed, its e-mail or its
+    /// shipping chosen) and written as one statement commits with `synchronous_commit = off`
+    /// for its own transaction: PostgreSQL answers before its WAL record is on disk, and
+    /// flushes it within three times `wal_writer_delay` (600 ms by default) or with the next
+    /// flushed commit (an order placed flushes its cart with it). A crash of the application
+    /// loses nothing; a crash of the database server or its machine in that moment may lose
+    /// the last cart changes, never an order, a payment or a stock change (they are flushed
+    /// before they answer); restart the storefront processes after one, as after a restore.
+    /// With `false` (`deferred_commits=off`), every commit waits for its flush, as
+    /// PostgreSQL's `synchronous_commit` says (`docs/operations.md`).
+    pub fn with_deferred_commits(mut self, on: bool) -> Self {
+        self.deferred_commits = on;
+        self
     }
 
     /// How many changesets this store (and its clones) wrote as one statement that fell
@@ -128,6 +151,46 @@ impl PostgresStore {
 crate::common::sql_tx!(sqlx::Postgres);
 crate::common::sql_store!(PostgresStore, sqlx::Postgres);
 
+/// `url` without its `deferred_commits=on|off` parameter (Tijara's, not sqlx's), and what it
+/// said (`on` when absent).
+fn deferred_commits_of(url: &str) -> Result<(String, bool), tijara::ports::storage::StorageError> {
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok((url.to_owned(), true));
+    };
+    let mut on = true;
+    let mut rest: Vec<&str> = Vec::new();
+    for pair in query.split('&') {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let key = key.to_ascii_lowercase();
+        if key == "deferred_commits" {
+            on = match value.to_ascii_lowercase().as_str() {
+                "on" => true,
+                "off" => false,
+                _ => {
+                    return Err(tijara::ports::storage::StorageError::Unavailable(format!(
+                        "deferred_commits={value:?} in the database URL: give on or off"
+                    )));
+                }
+            };
+        } else if key.contains("deferred") {
+            // sqlx would only log an unknown parameter, and a misspelt one would leave the
+            // deferred commits on.
+            return Err(tijara::ports::storage::StorageError::Unavailable(format!(
+                "{key:?} in the database URL is no parameter: Tijara's is \
+                 deferred_commits=on or deferred_commits=off"
+            )));
+        } else {
+            rest.push(pair);
+        }
+    }
+    let url = if rest.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", rest.join("&"))
+    };
+    Ok((url, on))
+}
+
 /// The one document of a changeset that writes nothing else: no keys, owners or search row,
 /// no category (whose names the search rows of its products carry), no stock, event or
 /// idempotency record, no catalog version to hold to unless it is an update, and no stock
@@ -155,50 +218,72 @@ fn lone_plain_doc(changes: &Changeset) -> Option<Lone<'_>> {
                 write: w,
                 catalog_at: changes.catalog_at,
                 check,
+                deferred: changes.durability == Durability::Deferred,
             })
         }
         _ => None,
     }
 }
 
-/// A [`lone_plain_doc`]: its write, the catalog version it holds to, and its stock check (only
-/// with a version).
+/// A [`lone_plain_doc`]: its write, the catalog version it holds to, its stock check (only
+/// with a version), and whether its commit may be deferred (`Durability::Deferred`; the store
+/// may still flush it, [`PostgresStore::with_deferred_commits`]).
 #[derive(Debug, Clone, Copy)]
 struct Lone<'a> {
     write: &'a DocWrite,
     catalog_at: Option<u64>,
     check: Option<&'a StockAtLeast>,
+    deferred: bool,
+}
+
+impl Lone<'_> {
+    /// Its statement: an insert for a new document, else an update, held to the catalog's
+    /// version and to the stock check it has, committed deferred or not.
+    fn text(&self) -> &'static str {
+        use crate::common::*;
+        match (
+            self.write.expected_version,
+            self.catalog_at,
+            self.check,
+            self.deferred,
+        ) {
+            (None, _, _, false) => INSERT_DOC_PG,
+            (None, _, _, true) => INSERT_DOC_DEFERRED_PG,
+            (Some(_), None, _, false) => UPDATE_DOC_PG,
+            (Some(_), None, _, true) => UPDATE_DOC_DEFERRED_PG,
+            (Some(_), Some(_), None, false) => UPDATE_DOC_AT_CATALOG_PG,
+            (Some(_), Some(_), None, true) => UPDATE_DOC_AT_CATALOG_DEFERRED_PG,
+            (Some(_), Some(_), Some(_), false) => UPDATE_DOC_AT_CATALOG_STOCK_PG,
+            (Some(_), Some(_), Some(_), true) => UPDATE_DOC_AT_CATALOG_STOCK_DEFERRED_PG,
+        }
+    }
 }
 
 /// Writes a [`lone_plain_doc`] in one statement outside any explicit transaction: one round
 /// trip, where `BEGIN`, the write (with its old keys and owners removed) and `COMMIT` took
 /// three to five. The same outcomes as the transaction: written, or nothing written and a
-/// changed catalog, a variant short (or without a counter), or a conflict.
+/// changed catalog, a variant short (or without a counter), or a conflict. A deferred one
+/// commits without waiting for the WAL's flush (`synchronous_commit = off` for its own
+/// transaction).
 async fn write_plain_doc(pool: &PgPool, lone: Lone<'_>) -> Result<CommitOutcome, Stop> {
     let Lone {
         write: w,
         catalog_at,
         check,
+        ..
     } = lone;
     let kind = w.kind.as_str();
     let n: u64 = match w.expected_version {
-        None => sqlx::query(
-            "INSERT INTO docs (kind, id, version, body) VALUES ($1, $2, 1, $3) ON CONFLICT DO NOTHING",
-        )
-        .bind(kind)
-        .bind(&w.id)
-        .bind(&w.body)
-        .execute(pool)
-        .await?
-        .rows_affected(),
+        None => sqlx::query(lone.text())
+            .bind(kind)
+            .bind(&w.id)
+            .bind(&w.body)
+            .execute(pool)
+            .await?
+            .rows_affected(),
         Some(v) => {
             let v = i64::try_from(v).unwrap_or(i64::MAX);
-            let text = match (catalog_at, check) {
-                (None, _) => crate::common::UPDATE_DOC_PG,
-                (Some(_), None) => crate::common::UPDATE_DOC_AT_CATALOG_PG,
-                (Some(_), Some(_)) => crate::common::UPDATE_DOC_AT_CATALOG_STOCK_PG,
-            };
-            let mut q = sqlx::query_scalar(text)
+            let mut q = sqlx::query_scalar(lone.text())
                 .bind(kind)
                 .bind(&w.id)
                 .bind(&w.body)
@@ -206,9 +291,7 @@ async fn write_plain_doc(pool: &PgPool, lone: Lone<'_>) -> Result<CommitOutcome,
             if let Some(c) = catalog_at {
                 q = q.bind(i64::try_from(c).unwrap_or(i64::MAX));
                 if let Some(check) = check {
-                    q = q
-                        .bind(check.variant.as_str())
-                        .bind(i64::from(check.units));
+                    q = q.bind(check.variant.as_str()).bind(i64::from(check.units));
                 }
             }
             let n: i64 = q.fetch_one(pool).await?;
@@ -522,8 +605,17 @@ fn not_applied(e: &sqlx::Error) -> bool {
 }
 
 impl PostgresStore {
+    /// The changeset's [`lone_plain_doc`], deferred when it asks to be and this store defers
+    /// ([`PostgresStore::with_deferred_commits`]).
+    fn lone_of<'a>(&self, changes: &'a Changeset) -> Option<Lone<'a>> {
+        lone_plain_doc(changes).map(|l| Lone {
+            deferred: l.deferred && self.deferred_commits,
+            ..l
+        })
+    }
+
     async fn commit_changes(&self, changes: Changeset) -> Result<CommitOutcome, StorageError> {
-        let lone = lone_plain_doc(&changes);
+        let lone = self.lone_of(&changes);
         let mut one = self.one_statement && lone.is_none() && fits_one_statement(&changes);
         let started = std::time::Instant::now();
         let mut attempt = 0;
@@ -751,6 +843,212 @@ mod tests {
         .execute(&store.pool)
         .await
         .unwrap_or_else(|e| panic!("drop the schema: {e}"));
+    }
+
+    #[test]
+    fn deferred_commits_is_read_off_the_url() {
+        let of = |url: &str| deferred_commits_of(url).unwrap_or_else(|e| panic!("{url}: {e}"));
+        assert_eq!(of("postgres://u@h/db"), ("postgres://u@h/db".into(), true));
+        assert_eq!(
+            of("postgres://u@h/db?deferred_commits=off"),
+            ("postgres://u@h/db".into(), false)
+        );
+        assert_eq!(
+            of("postgres://u@h/db?sslmode=disable&deferred_commits=off&application_name=a"),
+            (
+                "postgres://u@h/db?sslmode=disable&application_name=a".into(),
+                false
+            )
+        );
+        assert_eq!(
+            of("postgres://u@h/db?deferred_commits=off&deferred_commits=on"),
+            ("postgres://u@h/db".into(), true),
+            "the last one said"
+        );
+        assert_eq!(
+            of("postgres://u@h/db?Deferred_Commits=OFF"),
+            ("postgres://u@h/db".into(), false),
+            "in any case"
+        );
+        let refused = |url: &str, said: &str| {
+            let Err(e) = deferred_commits_of(url) else {
+                panic!("{url} was accepted");
+            };
+            assert!(
+                matches!(&e, StorageError::Unavailable(m) if m.contains(said)),
+                "{url}: {e}"
+            );
+        };
+        refused(
+            "postgres://u@h/db?deferred_commits=maybe",
+            "deferred_commits=\"maybe\" in the database URL: give on or off",
+        );
+        refused(
+            "postgres://u@h/db?deferred_commits",
+            "deferred_commits=\"\" in the database URL",
+        );
+        refused(
+            "postgres://u@h/db?deferred_commit=off",
+            "\"deferred_commit\" in the database URL is no parameter",
+        );
+    }
+
+    /// A changeset marked deferred is written by a deferred statement, of the same shape as
+    /// the flushed one (an insert, an update, held to the catalog, with a stock check), only on
+    /// a store that defers; a flushed one never; a changeset that is no lone document is not
+    /// written by these statements at all (its transaction or one statement is flushed).
+    #[tokio::test]
+    async fn a_deferred_cart_change_takes_the_deferred_statement_where_the_store_defers() {
+        use crate::common::*;
+        let pool = PgPoolOptions::new()
+            .connect_lazy("postgres://nobody@127.0.0.1:1/none")
+            .unwrap_or_else(|e| panic!("a lazy pool: {e}"));
+        let store = |deferred_commits: bool| PostgresStore {
+            pool: pool.clone(),
+            search: std::sync::Arc::default(),
+            one_statement: true,
+            fallbacks: std::sync::Arc::default(),
+            deferred_commits,
+        };
+        let (deferring, flushing) = (store(true), store(false));
+        let v = variant("v-1");
+        let shapes = |durability: Durability| {
+            let change = |expected: Option<u64>, catalog_at: Option<u64>, check: bool| Changeset {
+                docs: vec![write(DocKind::Cart, "c", expected)],
+                catalog_at,
+                stock_at_least: if check {
+                    vec![StockAtLeast::new(v.clone(), 1)]
+                } else {
+                    Vec::new()
+                },
+                durability,
+                ..Changeset::default()
+            };
+            vec![
+                change(None, None, false),
+                change(Some(1), None, false),
+                change(Some(1), Some(7), false),
+                change(Some(1), Some(7), true),
+            ]
+        };
+        let texts = |s: &PostgresStore, durability: Durability| -> Vec<&'static str> {
+            shapes(durability)
+                .iter()
+                .map(|c| {
+                    s.lone_of(c)
+                        .unwrap_or_else(|| panic!("a lone cart write"))
+                        .text()
+                })
+                .collect()
+        };
+        let flushed = vec![
+            INSERT_DOC_PG,
+            UPDATE_DOC_PG,
+            UPDATE_DOC_AT_CATALOG_PG,
+            UPDATE_DOC_AT_CATALOG_STOCK_PG,
+        ];
+        let deferred = vec![
+            INSERT_DOC_DEFERRED_PG,
+            UPDATE_DOC_DEFERRED_PG,
+            UPDATE_DOC_AT_CATALOG_DEFERRED_PG,
+            UPDATE_DOC_AT_CATALOG_STOCK_DEFERRED_PG,
+        ];
+        assert_eq!(texts(&deferring, Durability::Deferred), deferred);
+        assert_eq!(texts(&deferring, Durability::Flushed), flushed);
+        assert_eq!(
+            texts(&flushing, Durability::Deferred),
+            flushed,
+            "deferred_commits=off"
+        );
+        let mut placed = placed("o", "c", &v, 1);
+        placed.durability = Durability::Deferred;
+        assert!(
+            deferring.lone_of(&placed).is_none(),
+            "an order is no lone write"
+        );
+    }
+
+    /// Each deferred statement sets `synchronous_commit` off for its own transaction (its
+    /// `set_config` evaluated, not planned away) and only for it: run inside an explicit
+    /// transaction, the setting is `off` before its commit and back after it.
+    #[tokio::test]
+    async fn deferred_statements_set_synchronous_commit_for_their_transaction_only() {
+        let Some((store, schema)) = scratch("deferred-texts").await else {
+            return;
+        };
+        let mut conn = store
+            .pool
+            .acquire()
+            .await
+            .unwrap_or_else(|e| panic!("acquire: {e}"));
+        async fn setting(c: &mut sqlx::PgConnection) -> String {
+            sqlx::query_scalar::<_, String>("SHOW synchronous_commit")
+                .fetch_one(c)
+                .await
+                .unwrap_or_else(|e| panic!("show: {e}"))
+        }
+        sqlx::query("SET synchronous_commit = on")
+            .execute(&mut *conn)
+            .await
+            .unwrap_or_else(|e| panic!("set: {e}"));
+        let v = variant("v-deferred");
+        sqlx::query(
+            "INSERT INTO stock (variant, product, tracked, on_hand, reserved) VALUES ($1, 'p', 1, 5, 0)",
+        )
+        .bind(v.as_str())
+        .execute(&mut *conn)
+        .await
+        .unwrap_or_else(|e| panic!("a counter: {e}"));
+        let catalog: i64 = sqlx::query_scalar(crate::common::CATALOG_VERSION)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap_or_else(|e| panic!("catalog version: {e}"));
+        let texts = [
+            crate::common::UPDATE_DOC_DEFERRED_PG,
+            crate::common::UPDATE_DOC_AT_CATALOG_DEFERRED_PG,
+            crate::common::UPDATE_DOC_AT_CATALOG_STOCK_DEFERRED_PG,
+        ];
+        let mut tx = sqlx::Connection::begin(&mut *conn)
+            .await
+            .unwrap_or_else(|e| panic!("begin: {e}"));
+        let inserted = sqlx::query(crate::common::INSERT_DOC_DEFERRED_PG)
+            .bind("cart")
+            .bind("c-deferred")
+            .bind("{}")
+            .execute(&mut *tx)
+            .await
+            .unwrap_or_else(|e| panic!("insert: {e}"))
+            .rows_affected();
+        assert_eq!(inserted, 1, "the deferred insert writes its row");
+        assert_eq!(setting(&mut tx).await, "off", "after the deferred insert");
+        tx.commit().await.unwrap_or_else(|e| panic!("commit: {e}"));
+        assert_eq!(setting(&mut conn).await, "on", "after the insert's commit");
+        for (i, text) in texts.into_iter().enumerate() {
+            let mut tx = sqlx::Connection::begin(&mut *conn)
+                .await
+                .unwrap_or_else(|e| panic!("begin: {e}"));
+            let mut q = sqlx::query_scalar::<_, i64>(text)
+                .bind("cart")
+                .bind("c-deferred")
+                .bind("{}")
+                .bind(i64::try_from(i + 1).unwrap_or(0));
+            if i > 0 {
+                q = q.bind(catalog);
+            }
+            if i > 1 {
+                q = q.bind(v.as_str()).bind(1_i64);
+            }
+            let n = q
+                .fetch_one(&mut *tx)
+                .await
+                .unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(n, 1, "{text} writes");
+            assert_eq!(setting(&mut tx).await, "off", "inside {text}'s transaction");
+            tx.commit().await.unwrap_or_else(|e| panic!("commit: {e}"));
+            assert_eq!(setting(&mut conn).await, "on", "after {text}'s commit");
+        }
+        drop(conn);
+        drop_schema(&store, &schema).await;
     }
 
     #[test]

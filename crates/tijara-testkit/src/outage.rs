@@ -17,6 +17,8 @@ pub struct Outage {
     calls: AtomicU64,
     spared: std::sync::Mutex<Vec<DocKind>>,
     refusal: std::sync::Mutex<Option<StorageError>>,
+    /// What each commit asked: the kinds of its documents and its durability.
+    commits: std::sync::Mutex<Vec<(Vec<DocKind>, Durability)>>,
     /// Forwards the catalog's version ([`Outage::with_catalog_version`]).
     catalog: bool,
 }
@@ -30,6 +32,7 @@ impl Outage {
             calls: AtomicU64::new(0),
             spared: std::sync::Mutex::new(Vec::new()),
             refusal: std::sync::Mutex::new(None),
+            commits: std::sync::Mutex::new(Vec::new()),
             catalog: false,
         }
     }
@@ -69,6 +72,12 @@ impl Outage {
         self.calls.load(Ordering::SeqCst)
     }
 
+    /// Each commit asked of the wrapper so far (applied or not), in order: the kinds of its
+    /// documents, in its order, and its [`Changeset::durability`].
+    pub fn commits(&self) -> Vec<(Vec<DocKind>, Durability)> {
+        self.commits.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+
     fn check_kind(&self, kind: DocKind) -> Result<(), StorageError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         let spared = self
@@ -103,6 +112,12 @@ impl Outage {
 #[async_trait]
 impl Storage for Outage {
     async fn commit(&self, changes: Changeset) -> Result<CommitOutcome, StorageError> {
+        if let Ok(mut commits) = self.commits.lock() {
+            commits.push((
+                changes.docs.iter().map(|w| w.kind).collect(),
+                changes.durability,
+            ));
+        }
         self.check()?;
         if let Some(error) = self.refusal.lock().ok().and_then(|mut r| r.take()) {
             return Err(error);

@@ -685,6 +685,139 @@ pub async fn owners_are_listed_together<S: Storage + ?Sized>(s: &S) {
     );
 }
 
+/// A changeset marked [`Durability::Deferred`] (a cart's change) answers as a flushed one:
+/// created, read back at once, refused for an id taken or a stale version with nothing
+/// written, held to the catalog's version and to its stock checks where the storage honours
+/// them, with keys and owners (which the PostgreSQL adapter writes in a transaction, flushed);
+/// what a storage may defer is only when its change reaches the disk.
+pub async fn deferred_commits_answer_as_flushed_ones<S: Storage + ?Sized>(s: &S) {
+    let deferred = |w: DocWrite| Changeset {
+        durability: Durability::Deferred,
+        ..one(w)
+    };
+    let cart = unique("cart-deferred");
+    let stored = |what: &'static str| {
+        let cart = cart.clone();
+        async move {
+            let d = s
+                .get(DocKind::Cart, &cart)
+                .await
+                .unwrap_or_else(|e| panic!("get ({what}): {e}"))
+                .unwrap_or_else(|| panic!("{what}: the cart is stored"));
+            (d.version, d.body)
+        }
+    };
+    let conflict = |what: &'static str, r: Result<CommitOutcome, StorageError>| match r {
+        Err(StorageError::Conflict {
+            kind: DocKind::Cart,
+            id,
+        }) => assert_eq!(id, cart, "{what}: the conflict names the cart"),
+        other => panic!("{what}: expected a Conflict on the cart, got {other:?}"),
+    };
+    ok(
+        s,
+        deferred(doc(DocKind::Cart, &cart, None, r#"{"n":1}"#)),
+        "a cart created, deferred",
+    )
+    .await;
+    assert_eq!(stored("created").await, (1, r#"{"n":1}"#.to_owned()));
+    conflict(
+        "a second cart of the same id, deferred",
+        commit(s, deferred(doc(DocKind::Cart, &cart, None, r#"{"n":9}"#))).await,
+    );
+    ok(
+        s,
+        deferred(doc(DocKind::Cart, &cart, Some(1), r#"{"n":2}"#)),
+        "the cart updated, deferred",
+    )
+    .await;
+    assert_eq!(stored("updated").await, (2, r#"{"n":2}"#.to_owned()));
+    conflict(
+        "a stale update, deferred",
+        commit(
+            s,
+            deferred(doc(DocKind::Cart, &cart, Some(1), r#"{"n":9}"#)),
+        )
+        .await,
+    );
+    assert_eq!(
+        stored("after a stale update").await,
+        (2, r#"{"n":2}"#.to_owned()),
+        "a refused deferred commit writes nothing"
+    );
+    let mut version = 2;
+    if s.commits_at_catalog_version() {
+        let v = s
+            .catalog_version()
+            .await
+            .unwrap_or_else(|e| panic!("catalog_version: {e}"))
+            .unwrap_or_else(|| panic!("a storage that commits at a catalog version keeps one"));
+        let mut held = deferred(doc(DocKind::Cart, &cart, Some(version), r#"{"n":3}"#));
+        held.catalog_at = Some(v + 1_000);
+        match commit(s, held.clone()).await {
+            Err(StorageError::CatalogChanged { expected, found }) => {
+                assert_eq!((expected, found), (v + 1_000, v), "the versions named");
+            }
+            other => panic!("a deferred commit at another catalog version: got {other:?}"),
+        }
+        held.catalog_at = Some(v);
+        ok(s, held, "a deferred commit at the catalog's version").await;
+        version += 1;
+        if s.checks_stock_at_commit() {
+            let variant = vid(&unique("v-deferred"));
+            define(s, &variant, true, 1).await;
+            let checked = |units: u32, body: &str| {
+                let mut cs = deferred(doc(DocKind::Cart, &cart, Some(version), body));
+                cs.catalog_at = Some(v);
+                cs.stock_at_least = vec![StockAtLeast::new(variant.clone(), units)];
+                cs
+            };
+            match commit(s, checked(2, r#"{"n":9}"#)).await {
+                Err(StorageError::OutOfStock {
+                    requested: 2,
+                    available: 1,
+                    ..
+                }) => {}
+                other => {
+                    panic!("a deferred add past the stock: expected OutOfStock, got {other:?}")
+                }
+            }
+            ok(
+                s,
+                checked(1, r#"{"n":4}"#),
+                "a deferred add within the stock",
+            )
+            .await;
+            version += 1;
+        }
+    }
+    assert_eq!(
+        stored("at the end").await.0,
+        version,
+        "every deferred commit that answered is read back"
+    );
+    let (owned, owner, key) = (unique("cart-owned"), unique("customer"), unique("key"));
+    let mut w = doc(DocKind::Cart, &owned, None, "{}");
+    w.keys = vec![key.clone()];
+    w.owners = vec![owner.clone()];
+    ok(
+        s,
+        deferred(w),
+        "a customer's cart with a key and an owner, deferred",
+    )
+    .await;
+    assert_eq!(
+        owned_ids(s, DocKind::Cart, &owner).await,
+        vec![owned.clone()]
+    );
+    let by_key = s
+        .find_by_key(DocKind::Cart, &key)
+        .await
+        .unwrap_or_else(|e| panic!("get_by_key: {e}"))
+        .map(|d| d.id);
+    assert_eq!(by_key, Some(owned), "the deferred cart's key is written");
+}
+
 /// Commits held to owners' counts ([`Changeset::owned_fewer_than`], adapters whose
 /// [`Storage::counts_owners_at_commit`] is true; others are not checked): an order placed
 /// commits while each owner named lists fewer documents of the kind than its limit (the
@@ -1000,6 +1133,7 @@ pub async fn a_placed_order_is_written_whole_or_not_at_all<S: Storage + ?Sized>(
             catalog_at: None,
             stock_at_least: Vec::new(),
             owned_fewer_than: Vec::new(),
+            durability: Durability::Flushed,
         }
     };
     match commit(s, placed(2, 1, vec![number.clone()], &order)).await {

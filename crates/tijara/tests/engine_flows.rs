@@ -1627,3 +1627,90 @@ async fn several_products_are_read_at_once() {
     assert!(!views[0].seller_name.is_empty());
     assert!(e.catalog().products(&[]).await.expect("none").is_empty());
 }
+
+/// A checkout's cart changes (created, an item added, a quantity set, its e-mail, its shipping
+/// chosen) are the commits a storage may defer (`Durability::Deferred`); placing the order is
+/// flushed, with the cart it closes, and so is every commit that writes anything but carts.
+#[tokio::test]
+async fn a_checkouts_cart_changes_are_deferred_and_its_order_is_flushed() {
+    use tijara::ports::storage::{DocKind, Durability};
+    let store = Arc::new(
+        tijara_testkit::outage::Outage::new(Arc::new(tijara_store_memory::MemoryStore::new()))
+            .with_catalog_version(),
+    );
+    let m = market_with(store.clone(), tijara::EngineConfig::default());
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let before = store.commits().len();
+    let cart = e
+        .carts()
+        .create_cart(None, None)
+        .await
+        .expect("cart")
+        .cart
+        .id;
+    for change in [
+        CartChange::Add {
+            variant: c.cushion.clone(),
+            quantity: 1,
+        },
+        CartChange::SetQuantity {
+            variant: c.cushion.clone(),
+            quantity: 2,
+        },
+    ] {
+        e.carts()
+            .change_cart(&cart, change, None)
+            .await
+            .expect("change");
+    }
+    e.checkout()
+        .set_email(&cart, "a@example.ma", None)
+        .await
+        .expect("e-mail");
+    e.checkout()
+        .choose_shipping(&cart, address(), &c.a, amana(), None)
+        .await
+        .expect("shipping");
+    e.checkout()
+        .place_order(
+            PlaceOrderRequest::new(
+                CheckoutCart::Stored { cart: cart.clone() },
+                "a@example.ma",
+                address(),
+                "cod",
+                Lang::AR,
+            ),
+            None,
+        )
+        .await
+        .expect("placed");
+    let commits = store.commits().split_off(before);
+    let carts_only =
+        |kinds: &[DocKind]| !kinds.is_empty() && kinds.iter().all(|k| *k == DocKind::Cart);
+    let deferred: Vec<_> = commits
+        .iter()
+        .filter(|(kinds, _)| carts_only(kinds))
+        .collect();
+    assert_eq!(deferred.len(), 5, "five cart changes: {commits:?}");
+    assert!(
+        deferred.iter().all(|(_, d)| *d == Durability::Deferred),
+        "every cart change may be deferred: {commits:?}"
+    );
+    let placed: Vec<_> = commits
+        .iter()
+        .filter(|(kinds, _)| kinds.contains(&DocKind::Order))
+        .collect();
+    assert_eq!(placed.len(), 1, "one order placed: {commits:?}");
+    assert!(
+        placed[0].0.contains(&DocKind::Cart),
+        "the order closes its cart in its commit"
+    );
+    assert!(
+        commits
+            .iter()
+            .filter(|(kinds, _)| !carts_only(kinds))
+            .all(|(_, d)| *d == Durability::Flushed),
+        "anything but carts is flushed: {commits:?}"
+    );
+}

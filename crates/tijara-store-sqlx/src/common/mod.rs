@@ -266,9 +266,10 @@ pub(crate) const GET_AT_CATALOG: &str = "SELECT d.id, d.version, d.body, c.versi
 /// The catalog's version (the one row of the `catalog_version` migration; triggers raise it).
 pub(crate) const CATALOG_VERSION: &str = "SELECT version FROM catalog_version WHERE id = 1";
 
-/// [`UPDATE_DOC_PG`]'s text with `$cond` added to its update's conditions.
+/// [`UPDATE_DOC_PG`]'s text with the conditions `$cond` added to its update's, and `$tail`
+/// to its answer's `FROM`.
 macro_rules! update_doc_pg {
-    ($cond:literal) => {
+    ($cond:expr, $tail:expr) => {
         concat!(
             "WITH u AS (UPDATE docs SET version = version + 1, body = $3 \
              WHERE kind = $1 AND id = $2 AND version = $4",
@@ -276,8 +277,46 @@ macro_rules! update_doc_pg {
             " RETURNING id), \
              k AS (DELETE FROM doc_keys WHERE kind = $1 AND id IN (SELECT id FROM u)), \
              o AS (DELETE FROM doc_owners WHERE kind = $1 AND id IN (SELECT id FROM u)) \
-             SELECT count(*) FROM u"
+             SELECT count(*) FROM u",
+            $tail
         )
+    };
+}
+
+/// The condition of an update held to the catalog version `$5` (`Changeset::catalog_at`).
+#[cfg(feature = "postgres")]
+macro_rules! at_catalog_pg {
+    () => {
+        " AND EXISTS (SELECT 1 FROM catalog_version WHERE id = 1 AND version = $5)"
+    };
+}
+
+/// The condition of an update held to a stock check (`Changeset::stock_at_least`): the variant
+/// `$6` has a counter, untracked or with at least `$7` units available.
+#[cfg(feature = "postgres")]
+macro_rules! stock_at_least_pg {
+    () => {
+        " AND EXISTS (SELECT 1 FROM stock WHERE variant = $6 \
+         AND (tracked = 0 OR on_hand - reserved >= $7))"
+    };
+}
+
+/// What a statement outside any explicit transaction joins to its answer's `FROM` to commit
+/// without waiting for the WAL's flush (`Durability::Deferred`): `synchronous_commit` set for
+/// its own transaction only (`is_local`), which PostgreSQL reads at that commit. A one-row
+/// subquery, evaluated once.
+#[cfg(feature = "postgres")]
+macro_rules! deferred_commit_pg {
+    () => {
+        concat!(", ", deferred_commit_subquery_pg!())
+    };
+}
+
+/// The one-row subquery of [`deferred_commit_pg`], alone.
+#[cfg(feature = "postgres")]
+macro_rules! deferred_commit_subquery_pg {
+    () => {
+        "(SELECT set_config('synchronous_commit', 'off', true)) AS deferred"
     };
 }
 
@@ -285,25 +324,51 @@ macro_rules! update_doc_pg {
 /// one PostgreSQL statement (data-modifying CTEs; the deletes run only when the update
 /// matched): `$1` kind, `$2` id, `$3` body, `$4` the expected version. Answers 1 when the
 /// version matched, else 0 (a conflict), having changed nothing.
-pub(crate) const UPDATE_DOC_PG: &str = update_doc_pg!("");
+pub(crate) const UPDATE_DOC_PG: &str = update_doc_pg!("", "");
 
 /// [`UPDATE_DOC_PG`] held to a catalog version (`Changeset::catalog_at`, `$5`): the update
 /// matches only while the `catalog_version` row holds it. Answers 1 when written, else 0
 /// having changed nothing (a stale document or a changed catalog: the caller reads the version
 /// to tell which).
 #[cfg(feature = "postgres")]
-pub(crate) const UPDATE_DOC_AT_CATALOG_PG: &str =
-    update_doc_pg!(" AND EXISTS (SELECT 1 FROM catalog_version WHERE id = 1 AND version = $5)");
+pub(crate) const UPDATE_DOC_AT_CATALOG_PG: &str = update_doc_pg!(at_catalog_pg!(), "");
 
 /// [`UPDATE_DOC_AT_CATALOG_PG`] held to one stock check too (`Changeset::stock_at_least`, a
 /// cart's add): the update matches only while the variant `$6` has a counter, untracked or
 /// with at least `$7` units available (a primary-key lookup). Answers 1 when written, else 0
 /// having changed nothing (the caller reads the version and the counter to tell why).
 #[cfg(feature = "postgres")]
-pub(crate) const UPDATE_DOC_AT_CATALOG_STOCK_PG: &str = update_doc_pg!(
-    " AND EXISTS (SELECT 1 FROM catalog_version WHERE id = 1 AND version = $5) \
-     AND EXISTS (SELECT 1 FROM stock WHERE variant = $6 \
-     AND (tracked = 0 OR on_hand - reserved >= $7))"
+pub(crate) const UPDATE_DOC_AT_CATALOG_STOCK_PG: &str =
+    update_doc_pg!(concat!(at_catalog_pg!(), stock_at_least_pg!()), "");
+
+/// [`UPDATE_DOC_PG`] committed without waiting for the WAL's flush (`Durability::Deferred`).
+#[cfg(feature = "postgres")]
+pub(crate) const UPDATE_DOC_DEFERRED_PG: &str = update_doc_pg!("", deferred_commit_pg!());
+
+/// [`UPDATE_DOC_AT_CATALOG_PG`] committed without waiting for the WAL's flush.
+#[cfg(feature = "postgres")]
+pub(crate) const UPDATE_DOC_AT_CATALOG_DEFERRED_PG: &str =
+    update_doc_pg!(at_catalog_pg!(), deferred_commit_pg!());
+
+/// [`UPDATE_DOC_AT_CATALOG_STOCK_PG`] committed without waiting for the WAL's flush.
+#[cfg(feature = "postgres")]
+pub(crate) const UPDATE_DOC_AT_CATALOG_STOCK_DEFERRED_PG: &str = update_doc_pg!(
+    concat!(at_catalog_pg!(), stock_at_least_pg!()),
+    deferred_commit_pg!()
+);
+
+/// A new document inserted unless its id is taken (`$1` kind, `$2` id, `$3` body), in one
+/// statement outside any explicit transaction: one row affected, or none for an id taken.
+#[cfg(feature = "postgres")]
+pub(crate) const INSERT_DOC_PG: &str =
+    "INSERT INTO docs (kind, id, version, body) VALUES ($1, $2, 1, $3) ON CONFLICT DO NOTHING";
+
+/// [`INSERT_DOC_PG`] committed without waiting for the WAL's flush (`Durability::Deferred`).
+#[cfg(feature = "postgres")]
+pub(crate) const INSERT_DOC_DEFERRED_PG: &str = concat!(
+    "INSERT INTO docs (kind, id, version, body) SELECT $1, $2, 1, $3 FROM ",
+    deferred_commit_subquery_pg!(),
+    " ON CONFLICT DO NOTHING"
 );
 
 /// The quantities a run of sales takes from each variant, summed per variant in the order the

@@ -46,9 +46,9 @@ mod status;
 pub use delivery::{DeliveryAttempt, DeliveryOutcome, DeliveryRow, PurgeCutoffs, PurgeReport};
 pub use records::{
     CatalogStock, Changeset, CheckoutRows, CommitOutcome, DocAtCatalog, DocKind, DocWrite,
-    IdempotencyClaim, IdempotencyRecord, ListQuery, NewEvent, OutboxEvent, OwnedFewerThan,
-    PricingStock, ProductIndex, ProductPageRows, ProductQuery, ReservationRow, SearchPage,
-    SearchQuery, StockAtLeast, StockOp, StockRow, StoredDoc, is_catalog_kind,
+    Durability, IdempotencyClaim, IdempotencyRecord, ListQuery, NewEvent, OutboxEvent,
+    OwnedFewerThan, PricingStock, ProductIndex, ProductPageRows, ProductQuery, ReservationRow,
+    SearchPage, SearchQuery, StockAtLeast, StockOp, StockRow, StoredDoc, is_catalog_kind,
 };
 pub use search_snapshot::{SearchCache, SearchSnapshot, SearchVersions};
 pub use status::{OutboxBacklog, PoolStatus, SchemaStatus};

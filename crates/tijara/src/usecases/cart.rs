@@ -3,7 +3,7 @@
 use crate::docs::{CartDoc, CartStatus, PromotionDoc};
 use crate::engine::{CartReads, IdempotencyKey, Loaded, Tijara, Write, decode};
 use crate::error::TijaraError;
-use crate::ports::storage::{Changeset, DocKind, StockAtLeast};
+use crate::ports::storage::{Changeset, DocKind, Durability, StockAtLeast};
 use std::collections::HashMap;
 use tijara_core::cart::{Cart, MergeReport};
 use tijara_core::catalog::CatalogSnapshot;
@@ -145,6 +145,7 @@ impl Carts<'_> {
                 doc,
                 Changeset {
                     docs: vec![w],
+                    durability: Durability::Deferred,
                     ..Changeset::default()
                 },
             ))
@@ -316,6 +317,7 @@ impl Carts<'_> {
                 doc.value,
                 Changeset {
                     docs: vec![w],
+                    durability: Durability::Deferred,
                     ..held
                 },
             ))
@@ -380,6 +382,7 @@ impl Carts<'_> {
                             (g.value, MergeReport::default()),
                             Changeset {
                                 docs: vec![w],
+                                durability: Durability::Deferred,
                                 ..Changeset::default()
                             },
                         ))
@@ -410,6 +413,7 @@ impl Carts<'_> {
                             (mine.value, report),
                             Changeset {
                                 docs: writes,
+                                durability: Durability::Deferred,
                                 ..Changeset::default()
                             },
                         ))

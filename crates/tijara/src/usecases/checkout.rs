@@ -5,7 +5,9 @@ use crate::engine::{IdempotencyKey, Tijara, Write};
 use crate::error::{Part, TijaraError};
 use crate::ports::carrier::{Quote, QuoteRequest};
 use crate::ports::payment::{PaymentGateway, PaymentRequest, PaymentStart};
-use crate::ports::storage::{Changeset, DocKind, ListQuery, NewEvent, OwnedFewerThan, StockOp};
+use crate::ports::storage::{
+    Changeset, DocKind, Durability, ListQuery, NewEvent, OwnedFewerThan, StockOp,
+};
 use crate::usecases::payments::Payments;
 use crate::usecases::returns::Orders;
 use serde::{Deserialize, Serialize};

@@ -492,6 +492,34 @@ pub struct Changeset {
     /// As with a listing read before the commit, two commits at once for one owner may both
     /// pass. Empty: no condition.
     pub owned_fewer_than: Vec<OwnedFewerThan>,
+    /// Whether the commit may answer before its change is on the database's disk
+    /// ([`Durability::Deferred`]: a cart's change) or not ([`Durability::Flushed`], the
+    /// default: everything else).
+    pub durability: Durability,
+}
+
+/// How soon a commit's change is on the database's disk ([`Changeset::durability`]).
+///
+/// Whatever it says, a change is atomic, seen by every later read in any process once its commit
+/// has answered, and never lost to a crash of the application: the database holds it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Durability {
+    /// Before the commit answers: no crash of the application, the database server or its
+    /// machine loses it. The default, and what an order, a payment or a stock change needs.
+    #[default]
+    Flushed,
+    /// Possibly after the commit answers: a crash of the database server or of its machine
+    /// (not of the application) in the moment after may undo it, with the commits made after
+    /// it that were not flushed either; a flushed commit makes everything committed before it
+    /// durable too. For changes that are cheap to make again (a cart: placing its order
+    /// flushes it with the order). After such a crash, what a process remembers of its own
+    /// writes (the engine's cart cache) may name a version the database lost and then reused:
+    /// restart the processes, as after a restore (`docs/operations.md`). A storage may flush
+    /// such a commit anyway: the SQLite adapters (at their default `synchronous=FULL`) and
+    /// the memory store do; PostgreSQL's (`tijara-store-sqlx`) commits a cart's lone write
+    /// with `synchronous_commit = off` unless told otherwise.
+    Deferred,
 }
 
 /// A condition of a commit ([`Changeset::owned_fewer_than`]): `owner` lists fewer than

@@ -168,6 +168,7 @@ impl Checkout<'_> {
                     doc.value,
                     Changeset {
                         docs: vec![w],
+                        durability: Durability::Deferred,
                         ..Changeset::default()
                     },
                 ))

@@ -238,6 +238,7 @@ impl Checkout<'_> {
                     Changeset {
                         docs: vec![w],
                         catalog_at,
+                        durability: Durability::Deferred,
                         ..Changeset::default()
                     },
                 ))
