@@ -1071,20 +1071,7 @@ async fn stored_cart_checkout_with_coupon_and_usage_limit() {
             .choose_shipping(&cart, address(), &c.a, amana(), None)
             .await
             .expect("shipping");
-        let placed = e
-            .checkout()
-            .place_order(
-                PlaceOrderRequest::new(
-                    CheckoutCart::Stored { cart: cart.clone() },
-                    "a@example.ma",
-                    address(),
-                    "cod",
-                    Lang::AR,
-                ),
-                None,
-            )
-            .await
-            .expect("placed");
+        let placed = place_stored_cod(e, &cart).await;
         ids.push(placed.order);
         assert!(
             e.carts()
@@ -1672,19 +1659,7 @@ async fn a_checkouts_cart_changes_are_deferred_and_its_order_is_flushed() {
         .choose_shipping(&cart, address(), &c.a, amana(), None)
         .await
         .expect("shipping");
-    e.checkout()
-        .place_order(
-            PlaceOrderRequest::new(
-                CheckoutCart::Stored { cart: cart.clone() },
-                "a@example.ma",
-                address(),
-                "cod",
-                Lang::AR,
-            ),
-            None,
-        )
-        .await
-        .expect("placed");
+    place_stored_cod(e, &cart).await;
     let commits = store.commits().split_off(before);
     let carts_only =
         |kinds: &[DocKind]| !kinds.is_empty() && kinds.iter().all(|k| *k == DocKind::Cart);
@@ -1713,4 +1688,24 @@ async fn a_checkouts_cart_changes_are_deferred_and_its_order_is_flushed() {
             .all(|(_, d)| *d == Durability::Flushed),
         "anything but carts is flushed: {commits:?}"
     );
+}
+
+/// Places the stored `cart` for a@example.ma, paid on delivery.
+async fn place_stored_cod(
+    e: &tijara::Tijara,
+    cart: &CartId,
+) -> tijara::usecases::checkout::PlacedOrder {
+    e.checkout()
+        .place_order(
+            PlaceOrderRequest::new(
+                CheckoutCart::Stored { cart: cart.clone() },
+                "a@example.ma",
+                address(),
+                "cod",
+                Lang::AR,
+            ),
+            None,
+        )
+        .await
+        .expect("placed")
 }
