@@ -1616,8 +1616,9 @@ async fn several_products_are_read_at_once() {
 }
 
 /// A checkout's cart changes (created, an item added, a quantity set, its e-mail, its shipping
-/// chosen) are the commits a storage may defer (`Durability::Deferred`); placing the order is
-/// flushed, with the cart it closes, and so is every commit that writes anything but carts.
+/// chosen) and a guest cart merged at login (given to the customer, or merged into the
+/// customer's) are the commits a storage may defer (`Durability::Deferred`); placing the order
+/// is flushed, with the cart it closes, and so is every commit that writes anything but carts.
 #[tokio::test]
 async fn a_checkouts_cart_changes_are_deferred_and_its_order_is_flushed() {
     use tijara::ports::storage::{DocKind, Durability};
@@ -1688,6 +1689,30 @@ async fn a_checkouts_cart_changes_are_deferred_and_its_order_is_flushed() {
             .all(|(_, d)| *d == Durability::Flushed),
         "anything but carts is flushed: {commits:?}"
     );
+    // At login, a guest cart becomes the customer's (none yet), then another merges into it.
+    let customer = CustomerId::new("cust-deferred").expect("id");
+    for _ in 0..2 {
+        let guest = e
+            .carts()
+            .create_cart(None, None)
+            .await
+            .expect("guest cart")
+            .cart
+            .id;
+        let before = store.commits().len();
+        e.carts()
+            .merge_cart_at_login(&guest, &customer, None)
+            .await
+            .expect("merged");
+        let merges = store.commits().split_off(before);
+        assert!(
+            !merges.is_empty()
+                && merges
+                    .iter()
+                    .all(|(kinds, d)| carts_only(kinds) && *d == Durability::Deferred),
+            "a merge writes carts only, deferred: {merges:?}"
+        );
+    }
 }
 
 /// Places the stored `cart` for a@example.ma, paid on delivery.
