@@ -301,20 +301,12 @@ macro_rules! stock_at_least_pg {
     };
 }
 
-/// What a statement outside any explicit transaction joins to its answer's `FROM` to commit
-/// without waiting for the WAL's flush (`Durability::Deferred`): `synchronous_commit` set for
-/// its own transaction only (`is_local`), which PostgreSQL reads at that commit. A one-row
-/// subquery, evaluated once.
+/// What a statement outside any explicit transaction reads from to commit without waiting for
+/// the WAL's flush (`Durability::Deferred`): a one-row subquery, evaluated once, that sets
+/// `synchronous_commit` for its own transaction only (`is_local`), which PostgreSQL reads at
+/// that commit.
 #[cfg(feature = "postgres")]
 macro_rules! deferred_commit_pg {
-    () => {
-        concat!(", ", deferred_commit_subquery_pg!())
-    };
-}
-
-/// The one-row subquery of [`deferred_commit_pg`], alone.
-#[cfg(feature = "postgres")]
-macro_rules! deferred_commit_subquery_pg {
     () => {
         "(SELECT set_config('synchronous_commit', 'off', true)) AS deferred"
     };
@@ -343,18 +335,19 @@ pub(crate) const UPDATE_DOC_AT_CATALOG_STOCK_PG: &str =
 
 /// [`UPDATE_DOC_PG`] committed without waiting for the WAL's flush (`Durability::Deferred`).
 #[cfg(feature = "postgres")]
-pub(crate) const UPDATE_DOC_DEFERRED_PG: &str = update_doc_pg!("", deferred_commit_pg!());
+pub(crate) const UPDATE_DOC_DEFERRED_PG: &str =
+    update_doc_pg!("", concat!(", ", deferred_commit_pg!()));
 
 /// [`UPDATE_DOC_AT_CATALOG_PG`] committed without waiting for the WAL's flush.
 #[cfg(feature = "postgres")]
 pub(crate) const UPDATE_DOC_AT_CATALOG_DEFERRED_PG: &str =
-    update_doc_pg!(at_catalog_pg!(), deferred_commit_pg!());
+    update_doc_pg!(at_catalog_pg!(), concat!(", ", deferred_commit_pg!()));
 
 /// [`UPDATE_DOC_AT_CATALOG_STOCK_PG`] committed without waiting for the WAL's flush.
 #[cfg(feature = "postgres")]
 pub(crate) const UPDATE_DOC_AT_CATALOG_STOCK_DEFERRED_PG: &str = update_doc_pg!(
     concat!(at_catalog_pg!(), stock_at_least_pg!()),
-    deferred_commit_pg!()
+    concat!(", ", deferred_commit_pg!())
 );
 
 /// A new document inserted unless its id is taken (`$1` kind, `$2` id, `$3` body), in one
@@ -367,7 +360,7 @@ pub(crate) const INSERT_DOC_PG: &str =
 #[cfg(feature = "postgres")]
 pub(crate) const INSERT_DOC_DEFERRED_PG: &str = concat!(
     "INSERT INTO docs (kind, id, version, body) SELECT $1, $2, 1, $3 FROM ",
-    deferred_commit_subquery_pg!(),
+    deferred_commit_pg!(),
     " ON CONFLICT DO NOTHING"
 );
 
