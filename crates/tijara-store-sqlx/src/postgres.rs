@@ -18,6 +18,9 @@ pub struct PostgresStore {
     /// Whether a deferred changeset's lone write commits without waiting for the WAL's flush
     /// ([`PostgresStore::with_deferred_commits`]).
     deferred_commits: bool,
+    /// The database's incarnation as this store (and its clones) last read it
+    /// ([`Storage::incarnation`](tijara::ports::storage::Storage::incarnation)).
+    incarnation: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl PostgresStore {
@@ -79,13 +82,55 @@ impl PostgresStore {
             .run(&pool)
             .await
             .map_err(|e| tijara::ports::storage::StorageError::Backend(Box::new(e)))?;
-        Ok(PostgresStore {
+        let store = PostgresStore {
             pool,
             search: std::sync::Arc::default(),
             one_statement: true,
             fallbacks: std::sync::Arc::default(),
             deferred_commits,
-        })
+            incarnation: std::sync::Arc::default(),
+        };
+        store.read_incarnation().await?;
+        Ok(store)
+    }
+
+    /// The database's incarnation read (its token written first when the row is missing),
+    /// and kept as this store's.
+    async fn read_incarnation(&self) -> Result<u64, StorageError> {
+        for _ in 0..3 {
+            let token: Option<i64> = sqlx::query_scalar(crate::common::INCARNATION_PG)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(err)?;
+            if let Some(token) = token.and_then(|t| u64::try_from(t).ok()) {
+                self.incarnation
+                    .store(token, std::sync::atomic::Ordering::SeqCst);
+                return Ok(token);
+            }
+            // Another store inserted the row after this statement's snapshot: read again.
+        }
+        Err(StorageError::Unavailable(
+            "the database's incarnation row could not be read".into(),
+        ))
+    }
+
+    /// Whether the database is still at the incarnation `expected`: `None` when it is, else
+    /// the one it is at now (read, or written when a crash emptied the row), which this store
+    /// keeps from now on.
+    async fn restarted_since(&self, expected: u64) -> Result<Option<u64>, Stop> {
+        let token: Option<i64> = sqlx::query_scalar("SELECT token FROM incarnation WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        if token.and_then(|t| u64::try_from(t).ok()) == Some(expected) {
+            return Ok(None);
+        }
+        let found = self.read_incarnation().await.map_err(Stop::Port)?;
+        Ok((found != expected).then_some(found))
+    }
+
+    /// The incarnation this store last read (`Storage::incarnation`).
+    fn incarnation_now(&self) -> Option<u64> {
+        Some(self.incarnation.load(std::sync::atomic::Ordering::SeqCst))
     }
 
     /// With `true` (the default, or `deferred_commits=on` in the URL), a changeset marked
@@ -96,7 +141,9 @@ impl PostgresStore {
     /// flushed commit (an order placed flushes its cart with it). A crash of the application
     /// loses nothing; a crash of the database server or its machine in that moment may lose
     /// the last cart changes, never an order, a payment or a stock change (they are flushed
-    /// before they answer); restart the storefront processes after one, as after a restore.
+    /// before they answer). The database's incarnation (`Storage::incarnation`, the unlogged
+    /// `incarnation` table, which crash recovery empties) changes with such a crash, so an
+    /// engine never takes a version the crash lost for the cart it remembers.
     /// With `false` (`deferred_commits=off`), every commit waits for its flush, as
     /// PostgreSQL's `synchronous_commit` says (`docs/operations.md`).
     pub fn with_deferred_commits(mut self, on: bool) -> Self {
@@ -219,6 +266,7 @@ fn lone_plain_doc(changes: &Changeset) -> Option<Lone<'_>> {
                 catalog_at: changes.catalog_at,
                 check,
                 deferred: changes.durability == Durability::Deferred,
+                held: changes.incarnation,
             })
         }
         _ => None,
@@ -226,19 +274,22 @@ fn lone_plain_doc(changes: &Changeset) -> Option<Lone<'_>> {
 }
 
 /// A [`lone_plain_doc`]: its write, the catalog version it holds to, its stock check (only
-/// with a version), and whether its commit may be deferred (`Durability::Deferred`; the store
-/// may still flush it, [`PostgresStore::with_deferred_commits`]).
+/// with a version), whether its commit may be deferred (`Durability::Deferred`; the store
+/// may still flush it, [`PostgresStore::with_deferred_commits`]), and the incarnation an
+/// update holds to (`Changeset::incarnation`).
 #[derive(Debug, Clone, Copy)]
 struct Lone<'a> {
     write: &'a DocWrite,
     catalog_at: Option<u64>,
     check: Option<&'a StockAtLeast>,
     deferred: bool,
+    held: Option<u64>,
 }
 
 impl Lone<'_> {
-    /// Its statement: an insert for a new document, else an update, held to the catalog's
-    /// version and to the stock check it has, committed deferred or not.
+    /// Its statement: an insert for a new document, else an update, held to the incarnation
+    /// (when it has one), to the catalog's version and to the stock check it has, committed
+    /// deferred or not.
     fn text(&self) -> &'static str {
         use crate::common::*;
         match (
@@ -249,7 +300,7 @@ impl Lone<'_> {
         ) {
             (None, _, _, false) => INSERT_DOC_PG,
             (None, _, _, true) => INSERT_DOC_DEFERRED_PG,
-            (Some(_), None, _, false) => UPDATE_DOC_PG,
+            (Some(_), None, _, false) => UPDATE_DOC_HELD_PG,
             (Some(_), None, _, true) => UPDATE_DOC_DEFERRED_PG,
             (Some(_), Some(_), None, false) => UPDATE_DOC_AT_CATALOG_PG,
             (Some(_), Some(_), None, true) => UPDATE_DOC_AT_CATALOG_DEFERRED_PG,
@@ -262,14 +313,16 @@ impl Lone<'_> {
 /// Writes a [`lone_plain_doc`] in one statement outside any explicit transaction: one round
 /// trip, where `BEGIN`, the write (with its old keys and owners removed) and `COMMIT` took
 /// three to five. The same outcomes as the transaction: written, or nothing written and a
-/// changed catalog, a variant short (or without a counter), or a conflict. A deferred one
-/// commits without waiting for the WAL's flush (`synchronous_commit = off` for its own
-/// transaction).
-async fn write_plain_doc(pool: &PgPool, lone: Lone<'_>) -> Result<CommitOutcome, Stop> {
+/// restarted database, a changed catalog, a variant short (or without a counter), or a
+/// conflict. A deferred one commits without waiting for the WAL's flush
+/// (`synchronous_commit = off` for its own transaction).
+async fn write_plain_doc(store: &PostgresStore, lone: Lone<'_>) -> Result<CommitOutcome, Stop> {
+    let pool = &store.pool;
     let Lone {
         write: w,
         catalog_at,
         check,
+        held,
         ..
     } = lone;
     let kind = w.kind.as_str();
@@ -287,7 +340,8 @@ async fn write_plain_doc(pool: &PgPool, lone: Lone<'_>) -> Result<CommitOutcome,
                 .bind(kind)
                 .bind(&w.id)
                 .bind(&w.body)
-                .bind(v);
+                .bind(v)
+                .bind(held.map(|h| i64::try_from(h).unwrap_or(i64::MAX)));
             if let Some(c) = catalog_at {
                 q = q.bind(i64::try_from(c).unwrap_or(i64::MAX));
                 if let Some(check) = check {
@@ -299,6 +353,13 @@ async fn write_plain_doc(pool: &PgPool, lone: Lone<'_>) -> Result<CommitOutcome,
         }
     };
     if n != 1 {
+        // Not written: first, whether the database restarted since the changeset's
+        // incarnation (the versions it was made from may have been lost).
+        if let Some(expected) = held
+            && let Some(found) = store.restarted_since(expected).await?
+        {
+            return Err(Stop::Port(StorageError::Restarted { expected, found }));
+        }
         if let Some(expected) = catalog_at {
             // Not written: a changed catalog or a stale document; the version tells which
             // (read after the update: a catalog changed since then is named, which the
@@ -394,6 +455,15 @@ fn one_statement(changes: &Changeset) -> sqlx::QueryBuilder<sqlx::Postgres> {
         first = false;
         q.push(name).push(" AS (");
     };
+    if let Some(token) = changes.incarnation {
+        // As the transaction's first check: the database still at the changeset's incarnation
+        // (a restarted one falls short, and the transaction answers `Restarted`).
+        part(&mut q, "h");
+        q.push("SELECT 1 FROM incarnation WHERE id = 1 AND token = ")
+            .push_bind(i64::try_from(token).unwrap_or(i64::MAX))
+            .push(")");
+        expect.push(("h".into(), 1));
+    }
     if let Some(v) = changes.catalog_at {
         // As `apply_in`'s check: the catalog still at the version the step was made at (a
         // changed one falls short, and the transaction answers `CatalogChanged`).
@@ -622,7 +692,7 @@ impl PostgresStore {
         loop {
             let r: Result<CommitOutcome, Stop> = async {
                 if let Some(w) = lone {
-                    return write_plain_doc(&self.pool, w).await;
+                    return write_plain_doc(self, w).await;
                 }
                 if one {
                     match one_statement(&changes).build().execute(&self.pool).await {
@@ -640,6 +710,20 @@ impl PostgresStore {
                     }
                 }
                 let mut tx = self.pool.begin().await?;
+                if let Some(expected) = changes.incarnation {
+                    // Checked first, in the transaction: it commits only on the server that
+                    // answered (a crash ends every transaction).
+                    let token: Option<i64> =
+                        sqlx::query_scalar("SELECT token FROM incarnation WHERE id = 1")
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    if token.and_then(|t| u64::try_from(t).ok()) != Some(expected) {
+                        drop(tx);
+                        // The token found (written anew when a crash emptied the row).
+                        let found = self.restarted_since(expected).await?.unwrap_or(expected);
+                        return Err(Stop::Port(StorageError::Restarted { expected, found }));
+                    }
+                }
                 let outcome = apply_in(&mut tx, &changes).await?;
                 tx.commit().await?;
                 Ok(outcome)
@@ -909,6 +993,7 @@ mod tests {
             one_statement: true,
             fallbacks: std::sync::Arc::default(),
             deferred_commits,
+            incarnation: std::sync::Arc::default(),
         };
         let (deferring, flushing) = (store(true), store(false));
         let v = variant("v-1");
@@ -943,7 +1028,7 @@ mod tests {
         };
         let flushed = vec![
             INSERT_DOC_PG,
-            UPDATE_DOC_PG,
+            UPDATE_DOC_HELD_PG,
             UPDATE_DOC_AT_CATALOG_PG,
             UPDATE_DOC_AT_CATALOG_STOCK_PG,
         ];
@@ -1031,7 +1116,13 @@ mod tests {
                 .bind("cart")
                 .bind("c-deferred")
                 .bind("{}")
-                .bind(i64::try_from(i + 1).unwrap_or(0));
+                .bind(i64::try_from(i + 1).unwrap_or(0))
+                // Held to the database's incarnation or not (`NULL`): both write.
+                .bind(
+                    (i % 2 == 1)
+                        .then(|| store.incarnation_now().and_then(|t| i64::try_from(t).ok()))
+                        .flatten(),
+                );
             if i > 0 {
                 q = q.bind(catalog);
             }
@@ -1160,6 +1251,133 @@ mod tests {
             lone_plain_doc(&choice).is_none() && fits_one_statement(&choice),
             "a new document held to a catalog version: the one statement, which checks it"
         );
+    }
+
+    /// A crash of the database empties its unlogged `incarnation` table (checked by hand with
+    /// `kill -9` of a backend: PostgreSQL recovered without restarting its postmaster and the
+    /// table was empty; a test cannot crash the server CI shares). Emptied here by `TRUNCATE`:
+    /// a commit held to the incarnation read before is refused as `Restarted` on each path (a
+    /// lone deferred update, an order placed as one statement, an update with a key in a
+    /// transaction), writing nothing; the store then holds the new token, which another store
+    /// on the database finds too, and a commit held to it goes through.
+    #[tokio::test]
+    async fn a_crash_that_empties_the_incarnation_refuses_the_commits_held_to_it() {
+        let Some((store, schema)) = scratch("incarnation").await else {
+            return;
+        };
+        let Ok(url) = std::env::var("TIJARA_TEST_POSTGRES_URL") else {
+            return;
+        };
+        let other = PostgresStore::connect_in_schema(&url, Some(&schema))
+            .await
+            .unwrap_or_else(|e| panic!("a second store: {e}"));
+        let first = store.incarnation_now().unwrap_or_else(|| panic!("a token"));
+        assert_eq!(
+            other.incarnation_now(),
+            Some(first),
+            "one token per database"
+        );
+        let crash = || async {
+            sqlx::query("TRUNCATE incarnation")
+                .execute(&store.pool)
+                .await
+                .unwrap_or_else(|e| panic!("truncate: {e}"));
+        };
+        let v = variant("v-held");
+        store
+            .commit_changes(Changeset {
+                stock: vec![StockOp::Define {
+                    variant: v.clone(),
+                    product: ProductId::new("p").unwrap_or_else(|e| panic!("{e}")),
+                    tracked: true,
+                    on_hand: 5,
+                }],
+                ..Changeset::default()
+            })
+            .await
+            .unwrap_or_else(|e| panic!("a counter: {e}"));
+        store
+            .commit_changes(Changeset {
+                docs: vec![write(DocKind::Cart, "c", None)],
+                durability: Durability::Deferred,
+                ..Changeset::default()
+            })
+            .await
+            .unwrap_or_else(|e| panic!("a cart: {e}"));
+        let version = |s: &PostgresStore| {
+            let pool = s.pool.clone();
+            async move {
+                sqlx::query_scalar::<_, i64>(
+                    "SELECT version FROM docs WHERE kind = 'cart' AND id = 'c'",
+                )
+                .fetch_one(&pool)
+                .await
+                .unwrap_or_else(|e| panic!("version: {e}"))
+            }
+        };
+        let lone = |held: u64| Changeset {
+            docs: vec![write(DocKind::Cart, "c", Some(1))],
+            durability: Durability::Deferred,
+            incarnation: Some(held),
+            ..Changeset::default()
+        };
+        let mut placed = placed("o", "c", &v, 2);
+        placed.incarnation = Some(first);
+        let mut keyed = write(DocKind::Cart, "c", Some(1));
+        keyed.keys = vec!["k".into()];
+        let keyed = Changeset {
+            docs: vec![keyed],
+            incarnation: Some(first),
+            ..Changeset::default()
+        };
+        let mut expected = first;
+        for (what, changes) in [
+            ("a lone deferred update", lone(first)),
+            ("an order placed", placed),
+            ("an update with a key", keyed),
+        ] {
+            crash().await;
+            let mut changes = changes;
+            changes.incarnation = Some(expected);
+            if what == "a lone deferred update" {
+                assert!(store.lone_of(&changes).is_some(), "{what}: the lone path");
+            } else if what == "an order placed" {
+                assert!(fits_one_statement(&changes), "{what}: one statement");
+            } else {
+                assert!(
+                    store.lone_of(&changes).is_none() && !fits_one_statement(&changes),
+                    "{what}: a transaction"
+                );
+            }
+            match store.commit_changes(changes).await {
+                Err(StorageError::Restarted { expected: e, found }) => {
+                    assert_eq!(e, expected, "{what}: the incarnation held to");
+                    assert_ne!(found, expected, "{what}: a new token");
+                    assert_eq!(store.incarnation_now(), Some(found), "{what}: kept");
+                    expected = found;
+                }
+                other => panic!("{what}: expected Restarted, got {other:?}"),
+            }
+            assert_eq!(version(&store).await, 1, "{what}: nothing written");
+        }
+        let orders: i64 = sqlx::query_scalar("SELECT count(*) FROM docs WHERE kind = 'order'")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap_or_else(|e| panic!("orders: {e}"));
+        assert_eq!(orders, 0, "no order written");
+        // The other store still holds the first token: refused, it reads the same new one.
+        match other.commit_changes(lone(first)).await {
+            Err(StorageError::Restarted { found, .. }) => assert_eq!(found, expected),
+            r => panic!("the other store: expected Restarted, got {r:?}"),
+        }
+        assert_eq!(other.incarnation_now(), Some(expected));
+        store
+            .commit_changes(lone(expected))
+            .await
+            .unwrap_or_else(|e| panic!("held to the new incarnation: {e}"));
+        assert_eq!(version(&store).await, 2);
+        drop(other);
+        drop_schema(&store, &schema).await;
     }
 
     /// On a PostgreSQL server (`TIJARA_TEST_POSTGRES_URL`): a checkout's changeset is applied

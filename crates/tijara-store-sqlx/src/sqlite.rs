@@ -166,6 +166,11 @@ impl SqliteStore {
     }
 
     /// The read pool's connections and the changesets queued for the writer, now.
+    /// None: SQLite flushes every commit, so it never loses one it acknowledged.
+    fn incarnation_now(&self) -> Option<u64> {
+        None
+    }
+
     fn pool_now(&self) -> tijara::ports::storage::PoolStatus {
         let size = self.pool.size();
         let idle = u32::try_from(self.pool.num_idle()).unwrap_or(size);

@@ -124,6 +124,7 @@ macro_rules! storage_conformance {
             owners_are_listed_together,
             commits_hold_to_their_owner_counts,
             deferred_commits_answer_as_flushed_ones,
+            commits_hold_to_their_incarnation,
             changesets_are_atomic,
             a_placed_order_is_written_whole_or_not_at_all,
             stock_counters_obey_their_guards,

@@ -21,6 +21,11 @@ pub struct Outage {
     commits: std::sync::Mutex<Vec<(Vec<DocKind>, Durability)>>,
     /// Forwards the catalog's version ([`Outage::with_catalog_version`]).
     catalog: bool,
+    /// What each commit was held to ([`Changeset::incarnation`]).
+    held: std::sync::Mutex<Vec<Option<u64>>>,
+    /// An incarnation played by the wrapper ([`Outage::with_incarnation`]): the one it
+    /// answers and the database's, which [`Outage::restart`] moves on alone.
+    incarnation: std::sync::Mutex<Option<(u64, u64)>>,
 }
 
 impl Outage {
@@ -34,7 +39,36 @@ impl Outage {
             refusal: std::sync::Mutex::new(None),
             commits: std::sync::Mutex::new(Vec::new()),
             catalog: false,
+            held: std::sync::Mutex::new(Vec::new()),
+            incarnation: std::sync::Mutex::new(None),
         }
+    }
+
+    /// Plays a database with incarnations over the wrapped storage (which may have none):
+    /// [`Storage::incarnation`] answers `token`, and a commit held to another incarnation
+    /// than the database's is refused with [`StorageError::Restarted`], applying nothing.
+    pub fn with_incarnation(self, token: u64) -> Self {
+        if let Ok(mut i) = self.incarnation.lock() {
+            *i = Some((token, token));
+        }
+        self
+    }
+
+    /// The database restarts at incarnation `token` after a crash; the wrapper answers its
+    /// old incarnation until a commit held to it is refused, as a store does
+    /// ([`Outage::with_incarnation`] first).
+    pub fn restart(&self, token: u64) {
+        if let Ok(mut i) = self.incarnation.lock()
+            && let Some((_, database)) = i.as_mut()
+        {
+            *database = token;
+        }
+    }
+
+    /// What each commit asked of the wrapper so far was held to, in order
+    /// ([`Changeset::incarnation`]).
+    pub fn held(&self) -> Vec<Option<u64>> {
+        self.held.lock().map(|c| c.clone()).unwrap_or_default()
     }
 
     /// Forwards the wrapped storage's catalog version ([`Storage::catalog_version`], the reads
@@ -118,9 +152,23 @@ impl Storage for Outage {
                 changes.durability,
             ));
         }
+        if let Ok(mut held) = self.held.lock() {
+            held.push(changes.incarnation);
+        }
         self.check()?;
         if let Some(error) = self.refusal.lock().ok().and_then(|mut r| r.take()) {
             return Err(error);
+        }
+        if let Ok(mut i) = self.incarnation.lock()
+            && let Some((known, database)) = i.as_mut()
+            && let Some(expected) = changes.incarnation
+            && expected != *database
+        {
+            *known = *database;
+            return Err(StorageError::Restarted {
+                expected,
+                found: *database,
+            });
         }
         self.inner.commit(changes).await
     }
@@ -321,6 +369,13 @@ impl Storage for Outage {
         self.check()?;
         self.inner.catalog_version().await
     }
+    fn incarnation(&self) -> Option<u64> {
+        match self.incarnation.lock().ok().and_then(|i| *i) {
+            Some((known, _)) => Some(known),
+            None => self.inner.incarnation(),
+        }
+    }
+
     fn commits_at_catalog_version(&self) -> bool {
         self.catalog && self.inner.commits_at_catalog_version()
     }

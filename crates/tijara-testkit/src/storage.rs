@@ -818,6 +818,144 @@ pub async fn deferred_commits_answer_as_flushed_ones<S: Storage + ?Sized>(s: &S)
     assert_eq!(by_key, Some(owned), "the deferred cart's key is written");
 }
 
+/// Commits held to an incarnation ([`Changeset::incarnation`]). A storage whose
+/// [`Storage::incarnation`] is `None` ignores the field: a held changeset commits. One with an
+/// incarnation commits a changeset held to it, and refuses one held to another with
+/// [`StorageError::Restarted`] naming both, writing nothing, whatever its shape: a cart's lone
+/// update (deferred or flushed, held to the catalog's version and to a stock check where the
+/// storage honours them), an order placed (the order, the cart closed, a sale and events), and
+/// a larger changeset (an update with a key); the refusal leaves its incarnation as it was.
+pub async fn commits_hold_to_their_incarnation<S: Storage + ?Sized>(s: &S) {
+    let cart = unique("cart-held");
+    ok(
+        s,
+        one(doc(DocKind::Cart, &cart, None, r#"{"n":1}"#)),
+        "a cart",
+    )
+    .await;
+    let Some(now) = s.incarnation() else {
+        let mut held = one(doc(DocKind::Cart, &cart, Some(1), r#"{"n":2}"#));
+        held.incarnation = Some(7);
+        ok(s, held, "a storage without incarnations ignores the field").await;
+        return;
+    };
+    let other = now.wrapping_add(1);
+    let version = |what: &'static str| {
+        let cart = cart.clone();
+        async move {
+            s.get(DocKind::Cart, &cart)
+                .await
+                .unwrap_or_else(|e| panic!("get ({what}): {e}"))
+                .unwrap_or_else(|| panic!("{what}: the cart is stored"))
+                .version
+        }
+    };
+    let refused = |what: &str, r: Result<CommitOutcome, StorageError>| match r {
+        Err(StorageError::Restarted { expected, found }) => {
+            assert_eq!(
+                (expected, found),
+                (other, now),
+                "{what}: the incarnations named"
+            );
+        }
+        other => panic!("{what}: expected Restarted, got {other:?}"),
+    };
+    let mut v = 1;
+    // A cart's lone updates, in each shape the storage honours.
+    let catalog = if s.commits_at_catalog_version() {
+        s.catalog_version()
+            .await
+            .unwrap_or_else(|e| panic!("catalog_version: {e}"))
+    } else {
+        None
+    };
+    let variant = vid(&unique("v-held"));
+    define(s, &variant, true, 3).await;
+    let mut shapes = vec![("a lone update", None, false)];
+    if catalog.is_some() {
+        shapes.push(("a lone update at the catalog's version", catalog, false));
+        if s.checks_stock_at_commit() {
+            shapes.push(("a lone update with a stock check", catalog, true));
+        }
+    }
+    for (what, catalog_at, checked) in shapes {
+        for durability in [Durability::Deferred, Durability::Flushed] {
+            let held = |incarnation: u64| {
+                let mut cs = one(doc(DocKind::Cart, &cart, Some(v), r#"{"n":"held"}"#));
+                cs.durability = durability;
+                cs.catalog_at = catalog_at;
+                if checked {
+                    cs.stock_at_least = vec![StockAtLeast::new(variant.clone(), 1)];
+                }
+                cs.incarnation = Some(incarnation);
+                cs
+            };
+            refused(what, commit(s, held(other)).await);
+            assert_eq!(version(what).await, v, "{what}: refused, nothing written");
+            assert_eq!(s.incarnation(), Some(now), "{what}: the incarnation stays");
+            ok(s, held(now), what).await;
+            v += 1;
+        }
+    }
+    // An order placed with its cart closed, a sale and events.
+    let order = unique("order-held");
+    let placed = |incarnation: u64| Changeset {
+        docs: vec![
+            doc(DocKind::Order, &order, None, "{}"),
+            doc(DocKind::Cart, &cart, Some(v), r#"{"ordered":true}"#),
+        ],
+        stock: vec![StockOp::Sell {
+            variant: variant.clone(),
+            quantity: 2,
+        }],
+        events: vec![NewEvent::new(order.clone(), "order.placed", "{}")],
+        incarnation: Some(incarnation),
+        ..one(doc(DocKind::Order, &order, None, "{}"))
+    };
+    refused("an order placed", commit(s, placed(other)).await);
+    assert_eq!(
+        version("an order refused").await,
+        v,
+        "the cart is as it was"
+    );
+    assert_eq!(
+        level(s, &variant).await.available(),
+        3,
+        "nothing sold for a refused order"
+    );
+    assert!(
+        s.get(DocKind::Order, &order)
+            .await
+            .unwrap_or_else(|e| panic!("get order: {e}"))
+            .is_none(),
+        "no order written"
+    );
+    ok(s, placed(now), "an order placed at the incarnation").await;
+    v += 1;
+    assert_eq!(level(s, &variant).await.available(), 1, "the sale is made");
+    // A larger changeset: an update that writes a key.
+    let key = unique("key-held");
+    let keyed = |incarnation: u64| {
+        let mut w = doc(DocKind::Cart, &cart, Some(v), r#"{"keyed":true}"#);
+        w.keys = vec![key.clone()];
+        let mut cs = one(w);
+        cs.incarnation = Some(incarnation);
+        cs
+    };
+    refused("an update with a key", commit(s, keyed(other)).await);
+    assert_eq!(version("a keyed update refused").await, v);
+    assert!(
+        s.find_by_key(DocKind::Cart, &key)
+            .await
+            .unwrap_or_else(|e| panic!("find_by_key: {e}"))
+            .is_none(),
+        "no key written"
+    );
+    ok(s, keyed(now), "an update with a key at the incarnation").await;
+    assert_eq!(version("at the end").await, v + 1);
+    assert_eq!(s.incarnation(), Some(now));
+}
+
 /// Commits held to owners' counts ([`Changeset::owned_fewer_than`], adapters whose
 /// [`Storage::counts_owners_at_commit`] is true; others are not checked): an order placed
 /// commits while each owner named lists fewer documents of the kind than its limit (the
@@ -1134,6 +1272,8 @@ pub async fn a_placed_order_is_written_whole_or_not_at_all<S: Storage + ?Sized>(
             stock_at_least: Vec::new(),
             owned_fewer_than: Vec::new(),
             durability: Durability::Flushed,
+            // Held to the store's own incarnation (none on most): no refusal for it.
+            incarnation: s.incarnation(),
         }
     };
     match commit(s, placed(2, 1, vec![number.clone()], &order)).await {

@@ -269,6 +269,9 @@ pub(crate) struct CartReads {
     /// The runs read the catalog's version from storage (after a refusal, or a commit refused
     /// because the catalog changed).
     catalog_from_storage: std::sync::atomic::AtomicBool,
+    /// The storage's incarnation this run began at (`Storage::incarnation`): the remembered
+    /// carts it may take, and what its commit is held to.
+    incarnation: std::sync::Mutex<Option<u64>>,
 }
 
 impl CartReads {
@@ -276,8 +279,9 @@ impl CartReads {
         self.remembered.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// A new run of the step begins.
-    fn start_run(&self) {
+    /// A new run of the step begins, at the storage's `incarnation`.
+    fn start_run(&self, incarnation: Option<u64>) {
+        *self.incarnation.lock().unwrap_or_else(|p| p.into_inner()) = incarnation;
         self.remembered().clear();
         self.held_catalog
             .store(false, std::sync::atomic::Ordering::SeqCst);
@@ -306,6 +310,11 @@ impl CartReads {
             && !self
                 .catalog_from_storage
                 .swap(true, std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The storage's incarnation this run began at.
+    pub(crate) fn incarnation(&self) -> Option<u64> {
+        *self.incarnation.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Whether a run may take the cart from the engine's memory (not after a refusal).
@@ -648,6 +657,15 @@ impl Tijara {
     /// both cases the later runs read the catalog from storage. So is a commit refused for
     /// stock after a run that took the held catalog (an add whose counters the commit checked,
     /// `Changeset::stock_at_least`).
+    ///
+    /// Each run reads the storage's incarnation first ([`Storage::incarnation`]); a commit that
+    /// writes a document at the version the run read or remembered is held to it
+    /// ([`Changeset::incarnation`]), and carts are remembered with it. A commit refused because
+    /// the database restarted since ([`StorageError::Restarted`]: it may have lost deferred
+    /// commits and reused their versions) empties the cart cache and is retried like a conflict,
+    /// the next run reading its carts from storage at the new incarnation.
+    ///
+    /// [`Storage::incarnation`]: crate::ports::storage::Storage::incarnation
     pub(crate) async fn mutate_carts<I, T, F, Fut>(
         &self,
         scope: &str,
@@ -675,7 +693,7 @@ impl Tijara {
         let cache = &self.inner.carts;
         let mut conflicts = 0;
         loop {
-            reads.start_run();
+            reads.start_run(self.inner.storage.incarnation());
             let (answer, mut changes) = match step().await {
                 Ok(done) => done,
                 Err(e) => {
@@ -704,6 +722,13 @@ impl Tijara {
             };
             let now = self.now();
             changes.now = Some(now);
+            let incarnation = reads.incarnation();
+            if changes.docs.iter().any(|w| w.expected_version.is_some()) {
+                // Written at a version read (or remembered) at this incarnation: a crash of
+                // the database since may have lost that version and let another process write
+                // a different body at it.
+                changes.incarnation = incarnation;
+            }
             if let (Some(k), Some(fp)) = (key, &print) {
                 changes.idempotency = Some(IdempotencyRecord {
                     scope: scope.to_owned(),
@@ -733,7 +758,7 @@ impl Tijara {
             let outcome = self.inner.storage.commit(changes).await;
             if let Ok(CommitOutcome::Committed) = outcome {
                 for (id, version, body) in written {
-                    cache.remember(&id, version, body);
+                    cache.remember(&id, version, body, incarnation);
                 }
             } else if !matches!(
                 outcome,
@@ -759,6 +784,21 @@ impl Tijara {
                     conflicts += 1;
                     if conflicts > self.inner.config.max_conflict_retries {
                         return Err(TijaraError::Conflict { kind, id });
+                    }
+                }
+                // The database restarted since this run's incarnation: every cart remembered
+                // may name a version it lost. Forgotten, and the step runs again at the
+                // storage's new incarnation (which gives no cart remembered at the old one).
+                Err(e @ StorageError::Restarted { .. }) => {
+                    cache.clear();
+                    tracing::warn!(
+                        target: "storage",
+                        error = %e,
+                        "the database restarted: remembered carts forgotten, the step runs again"
+                    );
+                    conflicts += 1;
+                    if conflicts > self.inner.config.max_conflict_retries {
+                        return Err(e.into());
                     }
                 }
                 // Made from catalog documents this engine held at a version the storage has
@@ -835,20 +875,20 @@ mod tests {
         use super::{CartReads, cart_cache::CartCache};
         use std::sync::Arc;
         let cache = CartCache::new(8);
-        cache.remember("a", 3, Arc::from("{}"));
+        cache.remember("a", 3, Arc::from("{}"), None);
         let reads = CartReads::default();
-        reads.start_run();
+        reads.start_run(None);
         assert!(
             !reads.read_again_from_storage(&cache),
             "a run that took nothing remembered is refused for good"
         );
-        reads.start_run();
+        reads.start_run(None);
         assert!(reads.may_remember());
         reads.took_remembered("a");
         assert!(reads.read_again_from_storage(&cache));
-        assert!(cache.get("a").is_none(), "what it took is forgotten");
+        assert!(cache.get("a", None).is_none(), "what it took is forgotten");
         assert!(!reads.may_remember(), "the next runs read storage");
-        reads.start_run();
+        reads.start_run(None);
         assert!(!reads.read_again_from_storage(&cache), "once per call");
         let other = CartReads::default();
         assert!(
@@ -861,7 +901,7 @@ mod tests {
     fn a_call_judges_again_once_after_taking_the_held_catalog() {
         use super::CartReads;
         let reads = CartReads::default();
-        reads.start_run();
+        reads.start_run(None);
         assert!(reads.may_hold_catalog());
         assert!(
             !reads.catalog_again_from_storage(),
@@ -872,19 +912,19 @@ mod tests {
             "nor are the next runs kept from taking it"
         );
         let reads = CartReads::default();
-        reads.start_run();
+        reads.start_run(None);
         reads.took_held_catalog();
-        reads.start_run();
+        reads.start_run(None);
         assert!(
             !reads.catalog_again_from_storage(),
             "what an earlier run took does not count"
         );
         let reads = CartReads::default();
-        reads.start_run();
+        reads.start_run(None);
         reads.took_held_catalog();
         assert!(reads.catalog_again_from_storage());
         assert!(!reads.may_hold_catalog(), "the next runs read the version");
-        reads.start_run();
+        reads.start_run(None);
         assert!(!reads.catalog_again_from_storage(), "once per call");
         assert!(
             CartReads::default().may_hold_catalog(),

@@ -286,6 +286,122 @@ async fn a_commit_refused_for_a_changed_catalog_keeps_the_remembered_cart() {
     );
 }
 
+/// A database that restarted after a crash (its incarnation changed) refuses the commit made
+/// from a cart remembered before: the engine forgets its carts, reads the cart from storage
+/// and commits held to the new incarnation, and remembers the cart at it. Commits that write
+/// no document at a version read (a new cart) are held to nothing, and a storage without
+/// incarnations holds none.
+#[tokio::test]
+async fn a_restarted_database_has_the_remembered_carts_read_again() {
+    let plain = calls_of_a_change(1024).await;
+    let store = Arc::new(
+        tijara_testkit::outage::Outage::new(Arc::new(tijara_store_memory::MemoryStore::new()))
+            .with_incarnation(7),
+    );
+    let m = market_with(
+        store.clone(),
+        tijara::EngineConfig::default().with_cart_cache(1024),
+    );
+    let c = catalog(&m).await;
+    let before = store.held().len();
+    let cart = new_cart(&m.engine).await;
+    changed(&m.engine, &cart, add(&c.cushion, 1), "first").await;
+    assert_eq!(
+        store.held()[before..],
+        [None, Some(7)],
+        "a new cart is held to nothing, its change to the incarnation"
+    );
+    store.restart(8);
+    let (before, calls) = (store.held().len(), store.calls());
+    let doc = changed(&m.engine, &cart, add(&c.bag, 1), "after the restart").await;
+    assert_eq!(
+        [&c.cushion, &c.bag].map(|v| doc.cart.quantity_of(v)),
+        [1, 1]
+    );
+    assert_eq!(
+        store.held()[before..],
+        [Some(7), Some(8)],
+        "refused at the old incarnation, committed at the new one"
+    );
+    assert_eq!(
+        store.calls() - calls,
+        2 * plain + 1,
+        "the step's calls twice ({plain} each) and the cart read from storage"
+    );
+    let calls = store.calls();
+    changed(&m.engine, &cart, add(&c.bag, 1), "then").await;
+    assert_eq!(
+        store.calls() - calls,
+        plain,
+        "remembered again at the new incarnation"
+    );
+    assert_eq!(store.held().last(), Some(&Some(8)));
+    // Without incarnations nothing is held.
+    let (plain_store, m, c, cart) = cart_on_outage(1024).await;
+    changed(&m.engine, &cart, add(&c.bag, 1), "no incarnation").await;
+    assert!(plain_store.held().iter().all(Option::is_none));
+}
+
+/// On PostgreSQL (`TIJARA_TEST_POSTGRES_URL`), the case the incarnation exists for: engine A
+/// writes a cart's version 2 (a deferred commit) and remembers it; the database crashes and
+/// loses it (played here: the row put back at version 1 and the unlogged `incarnation`
+/// table emptied, as crash recovery does); engine B then writes a different version 2. A's
+/// next change must start from B's version 2, not from the one it remembers under the same
+/// number: the cushion the crash lost stays lost and B's bracelet is kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_lost_in_a_crash_and_written_again_elsewhere_is_not_taken_for_the_remembered_one()
+{
+    let Ok(url) = std::env::var("TIJARA_TEST_POSTGRES_URL") else {
+        eprintln!("TIJARA_TEST_POSTGRES_URL not set: skipped");
+        return;
+    };
+    let schema = tijara_testkit::storage::unique("t_crash").replace('-', "_");
+    let open = || tijara_store_sqlx::PostgresStore::connect_in_schema(&url, Some(&schema));
+    let (sa, sb) = (
+        open().await.expect("first store"),
+        open().await.expect("second store"),
+    );
+    let pool = sa.pool().clone();
+    let (a, b) = (market_on(Arc::new(sa)), market_on(Arc::new(sb)));
+    let c = catalog(&a).await;
+    let cart = new_cart(&a.engine).await;
+    let body = |pool: sqlx::PgPool, cart: CartId| async move {
+        sqlx::query_scalar::<_, String>("SELECT body FROM docs WHERE kind = 'cart' AND id = $1")
+            .bind(cart.as_str())
+            .fetch_one(&pool)
+            .await
+            .expect("the cart's row")
+    };
+    let first = body(pool.clone(), cart.clone()).await;
+    changed(&a.engine, &cart, add(&c.cushion, 1), "a adds the cushion").await;
+    // The crash: version 2 lost, and the incarnation with it.
+    sqlx::query("UPDATE docs SET version = 1, body = $2 WHERE kind = 'cart' AND id = $1")
+        .bind(cart.as_str())
+        .bind(&first)
+        .execute(&pool)
+        .await
+        .expect("version 2 lost");
+    sqlx::query("TRUNCATE incarnation")
+        .execute(&pool)
+        .await
+        .expect("the crash empties the unlogged table");
+    changed(&b.engine, &cart, add(&c.bracelet, 1), "b adds the bracelet").await;
+    let doc = changed(&a.engine, &cart, add(&c.bag, 1), "a adds the bag").await;
+    let all = [&c.cushion, &c.bracelet, &c.bag];
+    assert_eq!(
+        all.map(|v| doc.cart.quantity_of(v)),
+        [0, 1, 1],
+        "a's change made on b's version 2"
+    );
+    assert_eq!(quantities(&b, &cart, &all).await, vec![0, 1, 1]);
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP SCHEMA \"{schema}\" CASCADE"
+    )))
+    .execute(&pool)
+    .await
+    .expect("drop the schema");
+}
+
 /// What one step of the property below does: engine 0 or 1 adds one unit of variant 0, 1 or 2
 /// (5, 2 and 10 in stock), or removes its line.
 #[derive(Debug, Clone)]

@@ -283,21 +283,32 @@ macro_rules! update_doc_pg {
     };
 }
 
-/// The condition of an update held to the catalog version `$5` (`Changeset::catalog_at`).
+/// The condition of every lone update (`Changeset::incarnation`, `$5`): none when `$5` is
+/// `NULL`, else the database still at that incarnation (its `incarnation` row holds it; a
+/// crash empties the table, migration `20261206090001_incarnation`).
+#[cfg(feature = "postgres")]
+macro_rules! held_pg {
+    () => {
+        " AND ($5::int8 IS NULL \
+         OR EXISTS (SELECT 1 FROM incarnation WHERE id = 1 AND token = $5))"
+    };
+}
+
+/// The condition of an update held to the catalog version `$6` (`Changeset::catalog_at`).
 #[cfg(feature = "postgres")]
 macro_rules! at_catalog_pg {
     () => {
-        " AND EXISTS (SELECT 1 FROM catalog_version WHERE id = 1 AND version = $5)"
+        " AND EXISTS (SELECT 1 FROM catalog_version WHERE id = 1 AND version = $6)"
     };
 }
 
 /// The condition of an update held to a stock check (`Changeset::stock_at_least`): the variant
-/// `$6` has a counter, untracked or with at least `$7` units available.
+/// `$7` has a counter, untracked or with at least `$8` units available.
 #[cfg(feature = "postgres")]
 macro_rules! stock_at_least_pg {
     () => {
-        " AND EXISTS (SELECT 1 FROM stock WHERE variant = $6 \
-         AND (tracked = 0 OR on_hand - reserved >= $7))"
+        " AND EXISTS (SELECT 1 FROM stock WHERE variant = $7 \
+         AND (tracked = 0 OR on_hand - reserved >= $8))"
     };
 }
 
@@ -318,37 +329,59 @@ macro_rules! deferred_commit_pg {
 /// version matched, else 0 (a conflict), having changed nothing.
 pub(crate) const UPDATE_DOC_PG: &str = update_doc_pg!("", "");
 
-/// [`UPDATE_DOC_PG`] held to a catalog version (`Changeset::catalog_at`, `$5`): the update
-/// matches only while the `catalog_version` row holds it. Answers 1 when written, else 0
-/// having changed nothing (a stale document or a changed catalog: the caller reads the version
-/// to tell which).
+/// [`UPDATE_DOC_PG`] as one statement outside any transaction, held to the database's
+/// incarnation when `$5` is not `NULL` (`Changeset::incarnation`): a lone document's update.
+/// Answers 1 when written, else 0 having changed nothing (a stale document or a restarted
+/// database: the caller reads the incarnation to tell which).
 #[cfg(feature = "postgres")]
-pub(crate) const UPDATE_DOC_AT_CATALOG_PG: &str = update_doc_pg!(at_catalog_pg!(), "");
+pub(crate) const UPDATE_DOC_HELD_PG: &str = update_doc_pg!(held_pg!(), "");
+
+/// [`UPDATE_DOC_HELD_PG`] held to a catalog version too (`Changeset::catalog_at`, `$6`): the
+/// update matches only while the `catalog_version` row holds it. Answers 1 when written, else
+/// 0 having changed nothing (a stale document or a changed catalog: the caller reads the
+/// version to tell which).
+#[cfg(feature = "postgres")]
+pub(crate) const UPDATE_DOC_AT_CATALOG_PG: &str =
+    update_doc_pg!(concat!(held_pg!(), at_catalog_pg!()), "");
 
 /// [`UPDATE_DOC_AT_CATALOG_PG`] held to one stock check too (`Changeset::stock_at_least`, a
-/// cart's add): the update matches only while the variant `$6` has a counter, untracked or
-/// with at least `$7` units available (a primary-key lookup). Answers 1 when written, else 0
+/// cart's add): the update matches only while the variant `$7` has a counter, untracked or
+/// with at least `$8` units available (a primary-key lookup). Answers 1 when written, else 0
 /// having changed nothing (the caller reads the version and the counter to tell why).
 #[cfg(feature = "postgres")]
-pub(crate) const UPDATE_DOC_AT_CATALOG_STOCK_PG: &str =
-    update_doc_pg!(concat!(at_catalog_pg!(), stock_at_least_pg!()), "");
+pub(crate) const UPDATE_DOC_AT_CATALOG_STOCK_PG: &str = update_doc_pg!(
+    concat!(held_pg!(), at_catalog_pg!(), stock_at_least_pg!()),
+    ""
+);
 
-/// [`UPDATE_DOC_PG`] committed without waiting for the WAL's flush (`Durability::Deferred`).
+/// [`UPDATE_DOC_HELD_PG`] committed without waiting for the WAL's flush
+/// (`Durability::Deferred`).
 #[cfg(feature = "postgres")]
 pub(crate) const UPDATE_DOC_DEFERRED_PG: &str =
-    update_doc_pg!("", concat!(", ", deferred_commit_pg!()));
+    update_doc_pg!(held_pg!(), concat!(", ", deferred_commit_pg!()));
 
 /// [`UPDATE_DOC_AT_CATALOG_PG`] committed without waiting for the WAL's flush.
 #[cfg(feature = "postgres")]
-pub(crate) const UPDATE_DOC_AT_CATALOG_DEFERRED_PG: &str =
-    update_doc_pg!(at_catalog_pg!(), concat!(", ", deferred_commit_pg!()));
+pub(crate) const UPDATE_DOC_AT_CATALOG_DEFERRED_PG: &str = update_doc_pg!(
+    concat!(held_pg!(), at_catalog_pg!()),
+    concat!(", ", deferred_commit_pg!())
+);
 
 /// [`UPDATE_DOC_AT_CATALOG_STOCK_PG`] committed without waiting for the WAL's flush.
 #[cfg(feature = "postgres")]
 pub(crate) const UPDATE_DOC_AT_CATALOG_STOCK_DEFERRED_PG: &str = update_doc_pg!(
-    concat!(at_catalog_pg!(), stock_at_least_pg!()),
+    concat!(held_pg!(), at_catalog_pg!(), stock_at_least_pg!()),
     concat!(", ", deferred_commit_pg!())
 );
+
+/// The database's incarnation: the token in its `incarnation` row, written first when the
+/// row is missing (a new database, or one recovered from a crash, which empties the unlogged
+/// table). A store that inserted at the same moment as another finds no row in its snapshot
+/// and reads again.
+#[cfg(feature = "postgres")]
+pub(crate) const INCARNATION_PG: &str = "WITH i AS (INSERT INTO incarnation (id, token) \
+     VALUES (1, floor(random() * 9007199254740990)::int8 + 1) ON CONFLICT DO NOTHING RETURNING token) \
+     SELECT token FROM i UNION ALL SELECT token FROM incarnation WHERE id = 1";
 
 /// A new document inserted unless its id is taken (`$1` kind, `$2` id, `$3` body), in one
 /// statement outside any explicit transaction: one row affected, or none for an id taken.

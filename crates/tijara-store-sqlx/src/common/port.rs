@@ -155,6 +155,10 @@ macro_rules! sql_store {
                 Ok(Some(u64::try_from(v).unwrap_or(0)))
             }
 
+            fn incarnation(&self) -> Option<u64> {
+                self.incarnation_now()
+            }
+
             fn commits_at_catalog_version(&self) -> bool {
                 true
             }

@@ -19,8 +19,14 @@
 //! took from here). Reads that answer without a write (the cart page, shipping quotes) and
 //! merges at login read storage.
 //!
-//! Versions are taken to name one body for good: after a restore or a fail-over that lost
-//! acknowledged commits, restart the processes (`docs/operations.md`).
+//! Versions are taken to name one body only within one incarnation of the storage
+//! (`Storage::incarnation`): each cart is remembered with the incarnation its run read
+//! (`CartReads`), is given only to a run at the same one, and a commit made from it is held
+//! to it (`Changeset::incarnation`). A crash of the database that lost deferred cart commits
+//! changes the incarnation, so a version it lost and another process reused is never taken
+//! for the body remembered: the commit is refused (`StorageError::Restarted`), the cache
+//! emptied, and the step runs again from storage. After a restore from a logical dump, which
+//! brings back an older incarnation, restart the processes (`docs/operations.md`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -44,6 +50,8 @@ struct Generations {
 struct Entry {
     version: u64,
     body: Arc<str>,
+    /// The storage's incarnation the run that wrote it had read.
+    incarnation: Option<u64>,
 }
 
 impl CartCache {
@@ -66,26 +74,34 @@ impl CartCache {
         self.generations.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The version and body remembered for the cart `id`.
-    pub(crate) fn get(&self, id: &str) -> Option<(u64, Arc<str>)> {
+    /// The version and body remembered for the cart `id`, if it was written at the storage's
+    /// `incarnation` (one remembered from another may name a version the storage lost).
+    pub(crate) fn get(&self, id: &str, incarnation: Option<u64>) -> Option<(u64, Arc<str>)> {
         if !self.enabled() {
             return None;
         }
         let g = self.generations();
         let e = g.newer.get(id).or_else(|| g.older.get(id))?;
-        Some((e.version, e.body.clone()))
+        (e.incarnation == incarnation).then(|| (e.version, e.body.clone()))
     }
 
     /// Remembers that the cart `id` is at `version` with `body` (a commit of this engine
-    /// wrote it), unless a later version of it is remembered already (two changes of one
-    /// cart committed in turn may report back in the other order).
-    pub(crate) fn remember(&self, id: &str, version: u64, body: Arc<str>) {
+    /// wrote it, in a run that read the storage's `incarnation`), unless a later version of it
+    /// is remembered already at that incarnation (two changes of one cart committed in turn
+    /// may report back in the other order).
+    pub(crate) fn remember(
+        &self,
+        id: &str,
+        version: u64,
+        body: Arc<str>,
+        incarnation: Option<u64>,
+    ) {
         if !self.enabled() {
             return;
         }
         let mut g = self.generations();
         let known = g.newer.get(id).or_else(|| g.older.get(id));
-        if known.is_some_and(|e| e.version > version) {
+        if known.is_some_and(|e| e.incarnation == incarnation && e.version > version) {
             return;
         }
         g.older.remove(id);
@@ -93,7 +109,14 @@ impl CartCache {
         if g.newer.len() >= half && !g.newer.contains_key(id) {
             g.older = std::mem::take(&mut g.newer);
         }
-        g.newer.insert(id.to_owned(), Entry { version, body });
+        g.newer.insert(
+            id.to_owned(),
+            Entry {
+                version,
+                body,
+                incarnation,
+            },
+        );
     }
 
     /// Forgets the cart `id`.
@@ -102,6 +125,15 @@ impl CartCache {
             let mut g = self.generations();
             g.newer.remove(id);
             g.older.remove(id);
+        }
+    }
+
+    /// Forgets every cart (the storage restarted: any of them may name a lost version).
+    pub(crate) fn clear(&self) {
+        if self.enabled() {
+            let mut g = self.generations();
+            g.newer.clear();
+            g.older.clear();
         }
     }
 
@@ -119,39 +151,39 @@ mod tests {
     #[test]
     fn remembers_the_last_write_and_forgets_on_demand() {
         let c = CartCache::new(4);
-        assert_eq!(c.get("a"), None);
-        c.remember("a", 1, Arc::from("{1}"));
-        c.remember("a", 2, Arc::from("{2}"));
-        assert_eq!(c.get("a"), Some((2, Arc::from("{2}"))));
+        assert_eq!(c.get("a", None), None);
+        c.remember("a", 1, Arc::from("{1}"), None);
+        c.remember("a", 2, Arc::from("{2}"), None);
+        assert_eq!(c.get("a", None), Some((2, Arc::from("{2}"))));
         c.forget("a");
-        assert_eq!(c.get("a"), None);
+        assert_eq!(c.get("a", None), None);
     }
 
     #[test]
     fn a_late_report_of_an_older_version_is_ignored() {
         let c = CartCache::new(4);
-        c.remember("a", 5, Arc::from("{5}"));
-        c.remember("a", 4, Arc::from("{4}"));
-        assert_eq!(c.get("a"), Some((5, Arc::from("{5}"))));
+        c.remember("a", 5, Arc::from("{5}"), None);
+        c.remember("a", 4, Arc::from("{4}"), None);
+        assert_eq!(c.get("a", None), Some((5, Arc::from("{5}"))));
     }
 
     #[test]
     fn stays_within_its_capacity_keeping_the_recent_carts() {
         let c = CartCache::new(4);
         for i in 0..10 {
-            c.remember(&format!("c{i}"), 1, Arc::from("{}"));
+            c.remember(&format!("c{i}"), 1, Arc::from("{}"), None);
             assert!(c.len() <= 4, "{}", c.len());
         }
         for recent in ["c8", "c9"] {
-            assert!(c.get(recent).is_some(), "{recent}");
+            assert!(c.get(recent, None).is_some(), "{recent}");
         }
-        assert!(c.get("c0").is_none());
+        assert!(c.get("c0", None).is_none());
         // Now newer = {c8, c9}, older = {c6, c7}. A cart of the older generation written
         // again moves to the newer one, and outlives its old generation.
-        c.remember("c6", 2, Arc::from("{}"));
-        assert_eq!(c.get("c6").map(|(v, _)| v), Some(2));
-        assert!(c.get("c7").is_none(), "the older generation dropped");
-        assert!(c.get("c8").is_some() && c.get("c9").is_some());
+        c.remember("c6", 2, Arc::from("{}"), None);
+        assert_eq!(c.get("c6", None).map(|(v, _)| v), Some(2));
+        assert!(c.get("c7", None).is_none(), "the older generation dropped");
+        assert!(c.get("c8", None).is_some() && c.get("c9", None).is_some());
         assert!(c.len() <= 4);
     }
 
@@ -160,10 +192,10 @@ mod tests {
         for capacity in [1, 2, 3, 5] {
             let c = CartCache::new(capacity);
             for i in 0..20 {
-                c.remember(&format!("c{i}"), 1, Arc::from("{}"));
+                c.remember(&format!("c{i}"), 1, Arc::from("{}"), None);
                 assert!(c.len() <= capacity + 1, "{capacity}: {}", c.len());
                 assert!(
-                    c.get(&format!("c{i}")).is_some(),
+                    c.get(&format!("c{i}"), None).is_some(),
                     "{capacity}: the last write"
                 );
             }
@@ -171,9 +203,25 @@ mod tests {
     }
 
     #[test]
+    fn a_cart_is_given_only_at_the_incarnation_it_was_written_at() {
+        let c = CartCache::new(4);
+        c.remember("a", 2, Arc::from("{2}"), Some(7));
+        assert_eq!(c.get("a", Some(7)), Some((2, Arc::from("{2}"))));
+        assert_eq!(c.get("a", Some(8)), None, "the storage restarted since");
+        assert_eq!(c.get("a", None), None);
+        // A write at the new incarnation replaces it, whatever its version.
+        c.remember("a", 1, Arc::from("{1}"), Some(8));
+        assert_eq!(c.get("a", Some(8)), Some((1, Arc::from("{1}"))));
+        assert_eq!(c.get("a", Some(7)), None);
+        c.remember("b", 1, Arc::from("{}"), Some(8));
+        c.clear();
+        assert_eq!(c.len(), 0);
+    }
+
+    #[test]
     fn zero_remembers_nothing() {
         let off = CartCache::new(0);
-        off.remember("a", 1, Arc::from("{}"));
-        assert_eq!(off.get("a"), None);
+        off.remember("a", 1, Arc::from("{}"), None);
+        assert_eq!(off.get("a", None), None);
     }
 }

@@ -127,6 +127,20 @@ pub enum StorageError {
         /// The limit the owner reached.
         limit: u32,
     },
+    /// A changeset held to an incarnation of the storage ([`Changeset::incarnation`]) met
+    /// another: the database crashed since the documents it was made from were read, and may
+    /// have lost commits it had acknowledged as deferred ([`Durability::Deferred`]). Nothing
+    /// was written; [`Storage::incarnation`] now gives the one found, and the engine forgets
+    /// the carts it remembers and retries from storage.
+    #[error(
+        "the database restarted after a crash (incarnation {expected} expected, {found} found)"
+    )]
+    Restarted {
+        /// The incarnation the changeset was made at.
+        expected: u64,
+        /// The incarnation the storage is at.
+        found: u64,
+    },
     /// Any other failure of the backend.
     #[error("storage backend error: {0}")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -140,6 +154,7 @@ impl StorageError {
             StorageError::Unavailable(_)
                 | StorageError::Conflict { .. }
                 | StorageError::CatalogChanged { .. }
+                | StorageError::Restarted { .. }
         )
     }
 }
@@ -667,6 +682,23 @@ pub trait Storage: Send + Sync {
     /// Once every call made to the storage has returned, `busy` and `write_queue` go back to
     /// 0 (`tijara_testkit::storage::pool_status_settles_when_idle`).
     fn pool_status(&self) -> Option<PoolStatus> {
+        None
+    }
+
+    /// The incarnation of the database this storage last saw: a token that changes whenever
+    /// the database may have lost commits it acknowledged ([`Durability::Deferred`] ones, to a
+    /// crash of the database server). Cheap (no database call); it may lag behind a crash
+    /// until a commit held to it ([`Changeset::incarnation`]) is refused with
+    /// [`StorageError::Restarted`], after which it gives the new one. The default, `None`,
+    /// says the storage never loses a commit it acknowledged and ignores the field (a storage
+    /// that wraps another should forward this method, or keep the default).
+    ///
+    /// # Contract
+    /// When `Some`: a changeset held to it commits; one held to another incarnation writes
+    /// nothing and answers [`StorageError::Restarted`] with the incarnation found, whether it
+    /// is one document's update, an order placed or a larger changeset
+    /// (`tijara_testkit::storage::commits_hold_to_their_incarnation`).
+    fn incarnation(&self) -> Option<u64> {
         None
     }
 

@@ -178,7 +178,7 @@ impl Tijara {
         reads: &CartReads,
     ) -> Result<Loaded<CartDoc>, TijaraError> {
         let remembered = if reads.may_remember() {
-            self.inner.carts.get(id.as_str())
+            self.inner.carts.get(id.as_str(), reads.incarnation())
         } else {
             None
         };

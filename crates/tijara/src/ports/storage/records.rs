@@ -496,6 +496,16 @@ pub struct Changeset {
     /// ([`Durability::Deferred`]: a cart's change) or not ([`Durability::Flushed`], the
     /// default: everything else).
     pub durability: Durability,
+    /// Applied only while the storage is still at this incarnation
+    /// ([`Storage::incarnation`](super::Storage::incarnation)), checked in the commit's
+    /// transaction: otherwise nothing is written and the commit fails with
+    /// [`StorageError::Restarted`](super::StorageError::Restarted). Set by an engine that made
+    /// the step from documents read or remembered at that incarnation and writes one of them at
+    /// the version it read: a crash of the database since then may have lost deferred commits
+    /// ([`Durability::Deferred`]) and let another process reuse their version numbers, so the
+    /// version alone no longer names the body the step was made from. Only for a storage whose
+    /// `incarnation` is `Some`; `None`: no condition.
+    pub incarnation: Option<u64>,
 }
 
 /// How soon a commit's change is on the database's disk ([`Changeset::durability`]).
@@ -513,12 +523,14 @@ pub enum Durability {
     /// (not of the application) in the moment after may undo it, with the commits made after
     /// it that were not flushed either; a flushed commit makes everything committed before it
     /// durable too. For changes that are cheap to make again (a cart: placing its order
-    /// flushes it with the order). After such a crash, what a process remembers of its own
-    /// writes (the engine's cart cache) may name a version the database lost and then reused:
-    /// restart the processes, as after a restore (`docs/operations.md`). A storage may flush
-    /// such a commit anyway: the SQLite adapters (at their default `synchronous=FULL`) and
-    /// the memory store do; PostgreSQL's (`tijara-store-sqlx`) commits a cart's lone write
-    /// with `synchronous_commit = off` unless told otherwise.
+    /// flushes it with the order). After such a crash, what a process read or remembers of
+    /// its own writes (the engine's cart cache) may name a version the database lost and then
+    /// reused: a storage that defers commits therefore has an incarnation, which such a crash
+    /// changes ([`Storage::incarnation`](super::Storage::incarnation)), and the engine holds
+    /// its versioned writes to the incarnation it read them at ([`Changeset::incarnation`]).
+    /// A storage may flush such a commit anyway: the SQLite adapters (at their default
+    /// `synchronous=FULL`) and the memory store do; PostgreSQL's (`tijara-store-sqlx`) commits
+    /// a cart's lone write with `synchronous_commit = off` unless told otherwise.
     Deferred,
 }
 
