@@ -240,7 +240,7 @@ fn deferred_commits_of(url: &str) -> Result<(String, bool), tijara::ports::stora
 
 /// The one document of a changeset that writes nothing else: no keys, owners or search row,
 /// no category (whose names the search rows of its products carry), no stock, event or
-/// idempotency record, no catalog version to hold to unless it is an update, and no stock
+/// idempotency record, no catalog version or incarnation to hold to unless it is an update, and no stock
 /// check but one held to a catalog version (a guest's cart created or changed, an item added,
 /// or its shipping chosen: most writes of a checkout). Such a changeset is one statement,
 /// atomic on its own.
@@ -259,7 +259,10 @@ fn lone_plain_doc(changes: &Changeset) -> Option<Lone<'_>> {
             && changes.events.is_empty()
             && changes.idempotency.is_none()
             && changes.owned_fewer_than.is_empty()
-            && (changes.catalog_at.is_none() || w.expected_version.is_some()) =>
+            && (changes.catalog_at.is_none() || w.expected_version.is_some())
+            // The insert's text has no incarnation condition: a held insert takes the one
+            // statement, which checks it.
+            && (changes.incarnation.is_none() || w.expected_version.is_some()) =>
         {
             Some(Lone {
                 write: w,
@@ -1376,7 +1379,32 @@ mod tests {
             .await
             .unwrap_or_else(|e| panic!("held to the new incarnation: {e}"));
         assert_eq!(version(&store).await, 2);
-        drop(other);
+        // Several stores finding the row gone at once write one token between them (those
+        // whose insert lost read the winner's).
+        let mut stores = vec![other];
+        for _ in 0..3 {
+            stores.push(
+                PostgresStore::connect_in_schema(&url, Some(&schema))
+                    .await
+                    .unwrap_or_else(|e| panic!("a store: {e}")),
+            );
+        }
+        crash().await;
+        let found = futures::future::join_all(stores.iter().map(|s| s.restarted_since(expected)))
+            .await
+            .into_iter()
+            .map(|r| match r {
+                Ok(Some(t)) => t,
+                Ok(None) => panic!("the token changed"),
+                Err(Stop::Port(e)) => panic!("restarted_since: {e}"),
+                Err(Stop::Db(e)) => panic!("restarted_since: {e}"),
+            })
+            .collect::<Vec<_>>();
+        assert!(
+            found.iter().all(|t| *t == found[0] && *t != expected),
+            "{found:?}"
+        );
+        drop(stores);
         drop_schema(&store, &schema).await;
     }
 

@@ -165,12 +165,12 @@ impl SqliteStore {
         &self.pool
     }
 
-    /// The read pool's connections and the changesets queued for the writer, now.
     /// None: SQLite flushes every commit, so it never loses one it acknowledged.
     fn incarnation_now(&self) -> Option<u64> {
         None
     }
 
+    /// The read pool's connections and the changesets queued for the writer, now.
     fn pool_now(&self) -> tijara::ports::storage::PoolStatus {
         let size = self.pool.size();
         let idle = u32::try_from(self.pool.num_idle()).unwrap_or(size);

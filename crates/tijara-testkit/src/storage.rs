@@ -823,8 +823,9 @@ pub async fn deferred_commits_answer_as_flushed_ones<S: Storage + ?Sized>(s: &S)
 /// incarnation commits a changeset held to it, and refuses one held to another with
 /// [`StorageError::Restarted`] naming both, writing nothing, whatever its shape: a cart's lone
 /// update (deferred or flushed, held to the catalog's version and to a stock check where the
-/// storage honours them), an order placed (the order, the cart closed, a sale and events), and
-/// a larger changeset (an update with a key); the refusal leaves its incarnation as it was.
+/// storage honours them), a new document alone, an order placed (the order, the cart closed, a
+/// sale and events), and a larger changeset (an update with a key); the refusal leaves its
+/// incarnation as it was.
 pub async fn commits_hold_to_their_incarnation<S: Storage + ?Sized>(s: &S) {
     let cart = unique("cart-held");
     ok(
@@ -897,6 +898,23 @@ pub async fn commits_hold_to_their_incarnation<S: Storage + ?Sized>(s: &S) {
             v += 1;
         }
     }
+    // A new document alone, held (the engine holds none, but the field binds every shape).
+    let fresh = unique("cart-held-new");
+    let new_held = |incarnation: u64| {
+        let mut cs = one(doc(DocKind::Cart, &fresh, None, "{}"));
+        cs.durability = Durability::Deferred;
+        cs.incarnation = Some(incarnation);
+        cs
+    };
+    refused("a new document", commit(s, new_held(other)).await);
+    assert!(
+        s.get(DocKind::Cart, &fresh)
+            .await
+            .unwrap_or_else(|e| panic!("get: {e}"))
+            .is_none(),
+        "a new document refused is not written"
+    );
+    ok(s, new_held(now), "a new document at the incarnation").await;
     // An order placed with its cart closed, a sale and events.
     let order = unique("order-held");
     let placed = |incarnation: u64| Changeset {

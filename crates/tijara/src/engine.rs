@@ -662,8 +662,9 @@ impl Tijara {
     /// writes a document at the version the run read or remembered is held to it
     /// ([`Changeset::incarnation`]), and carts are remembered with it. A commit refused because
     /// the database restarted since ([`StorageError::Restarted`]: it may have lost deferred
-    /// commits and reused their versions) empties the cart cache and is retried like a conflict,
-    /// the next run reading its carts from storage at the new incarnation.
+    /// commits and reused their versions) empties the cart cache and is retried (the first time
+    /// in a call outside the conflict budget, then like a conflict), the next run reading its
+    /// carts from storage at the new incarnation.
     ///
     /// [`Storage::incarnation`]: crate::ports::storage::Storage::incarnation
     pub(crate) async fn mutate_carts<I, T, F, Fut>(
@@ -692,6 +693,7 @@ impl Tijara {
         };
         let cache = &self.inner.carts;
         let mut conflicts = 0;
+        let mut restarted = false;
         loop {
             reads.start_run(self.inner.storage.incarnation());
             let (answer, mut changes) = match step().await {
@@ -789,6 +791,9 @@ impl Tijara {
                 // The database restarted since this run's incarnation: every cart remembered
                 // may name a version it lost. Forgotten, and the step runs again at the
                 // storage's new incarnation (which gives no cart remembered at the old one).
+                // The first such refusal of a call is retried whatever the conflict budget
+                // (the store holds the new incarnation by now); a second one counts as a
+                // conflict.
                 Err(e @ StorageError::Restarted { .. }) => {
                     cache.clear();
                     tracing::warn!(
@@ -796,10 +801,13 @@ impl Tijara {
                         error = %e,
                         "the database restarted: remembered carts forgotten, the step runs again"
                     );
-                    conflicts += 1;
-                    if conflicts > self.inner.config.max_conflict_retries {
-                        return Err(e.into());
+                    if restarted {
+                        conflicts += 1;
+                        if conflicts > self.inner.config.max_conflict_retries {
+                            return Err(e.into());
+                        }
                     }
+                    restarted = true;
                 }
                 // Made from catalog documents this engine held at a version the storage has
                 // moved past: they are dropped, and the step runs again on the catalog read

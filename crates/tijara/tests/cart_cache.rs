@@ -290,7 +290,8 @@ async fn a_commit_refused_for_a_changed_catalog_keeps_the_remembered_cart() {
 /// from a cart remembered before: the engine forgets its carts, reads the cart from storage
 /// and commits held to the new incarnation, and remembers the cart at it. Commits that write
 /// no document at a version read (a new cart) are held to nothing, and a storage without
-/// incarnations holds none.
+/// incarnations holds none. The first such refusal of a call is retried even when conflicts
+/// are not; a second restart during the same call is then answered as a temporary failure.
 #[tokio::test]
 async fn a_restarted_database_has_the_remembered_carts_read_again() {
     let plain = calls_of_a_change(1024).await;
@@ -298,9 +299,12 @@ async fn a_restarted_database_has_the_remembered_carts_read_again() {
         tijara_testkit::outage::Outage::new(Arc::new(tijara_store_memory::MemoryStore::new()))
             .with_incarnation(7),
     );
+    // No retry of conflicts: the first refusal for a restart is retried all the same.
     let m = market_with(
         store.clone(),
-        tijara::EngineConfig::default().with_cart_cache(1024),
+        tijara::EngineConfig::default()
+            .with_cart_cache(1024)
+            .with_max_conflict_retries(0),
     );
     let c = catalog(&m).await;
     let before = store.held().len();
@@ -336,6 +340,21 @@ async fn a_restarted_database_has_the_remembered_carts_read_again() {
         "remembered again at the new incarnation"
     );
     assert_eq!(store.held().last(), Some(&Some(8)));
+    // Two restarts within one change, with no conflict retries: the second is the answer.
+    store.restart(9);
+    store.refuse_next_commit(tijara::ports::storage::StorageError::Restarted {
+        expected: 8,
+        found: 10,
+    });
+    let got = m
+        .engine
+        .carts()
+        .change_cart(&cart, set(&c.bag, 1), None)
+        .await;
+    assert!(
+        matches!(got, Err(ref e) if e.is_temporary()),
+        "a temporary failure: {got:?}"
+    );
     // Without incarnations nothing is held.
     let (plain_store, m, c, cart) = cart_on_outage(1024).await;
     changed(&m.engine, &cart, add(&c.bag, 1), "no incarnation").await;

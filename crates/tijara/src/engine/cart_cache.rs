@@ -25,8 +25,8 @@
 //! to it (`Changeset::incarnation`). A crash of the database that lost deferred cart commits
 //! changes the incarnation, so a version it lost and another process reused is never taken
 //! for the body remembered: the commit is refused (`StorageError::Restarted`), the cache
-//! emptied, and the step runs again from storage. After a restore from a logical dump, which
-//! brings back an older incarnation, restart the processes (`docs/operations.md`).
+//! emptied, and the step runs again from storage. After a restore or a fail-over to a standby
+//! that may have lost flushed commits, restart the processes (`docs/operations.md`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};

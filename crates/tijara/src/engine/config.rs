@@ -80,8 +80,9 @@ pub struct EngineConfig {
     /// change refused on what was remembered (say, an item over the cart's limit) is tried
     /// once more from storage before the refusal is returned. Pages and quotes that only read
     /// a cart always read storage. Usually under 1 KiB per cart (up to ~20 KiB for a cart of
-    /// 100 lines). After a restore or a fail-over that lost acknowledged commits, restart
-    /// the process (versions then name other contents).
+    /// 100 lines). A crash of the database that lost deferred cart changes is noticed by
+    /// itself (`Storage::incarnation`); after a restore, or a fail-over to a standby that may
+    /// have lost flushed commits, restart the process (versions then name other contents).
     pub cart_cache: usize,
     /// The secret of the e-mail tags in security log lines (HMAC-SHA256; default random at
     /// each start): give a key kept by the installation so tags stay comparable across

@@ -690,8 +690,9 @@ pub trait Storage: Send + Sync {
     /// crash of the database server). Cheap (no database call); it may lag behind a crash
     /// until a commit held to it ([`Changeset::incarnation`]) is refused with
     /// [`StorageError::Restarted`], after which it gives the new one. The default, `None`,
-    /// says the storage never loses a commit it acknowledged and ignores the field (a storage
-    /// that wraps another should forward this method, or keep the default).
+    /// says the storage never loses a commit it acknowledged and ignores the field. A storage
+    /// that wraps another must forward this method (answering `None` over a storage with
+    /// incarnations turns the engine's protection off).
     ///
     /// # Contract
     /// When `Some`: a changeset held to it commits; one held to another incarnation writes
