@@ -118,7 +118,7 @@ impl PostgresStore {
     /// the one it is at now (read, or written when a crash emptied the row), which this store
     /// keeps from now on.
     async fn restarted_since(&self, expected: u64) -> Result<Option<u64>, Stop> {
-        let token: Option<i64> = sqlx::query_scalar("SELECT token FROM incarnation WHERE id = 1")
+        let token: Option<i64> = sqlx::query_scalar(crate::common::INCARNATION_TOKEN_PG)
             .fetch_optional(&self.pool)
             .await?;
         if token.and_then(|t| u64::try_from(t).ok()) == Some(expected) {
@@ -240,10 +240,10 @@ fn deferred_commits_of(url: &str) -> Result<(String, bool), tijara::ports::stora
 
 /// The one document of a changeset that writes nothing else: no keys, owners or search row,
 /// no category (whose names the search rows of its products carry), no stock, event or
-/// idempotency record, no catalog version or incarnation to hold to unless it is an update, and no stock
-/// check but one held to a catalog version (a guest's cart created or changed, an item added,
-/// or its shipping chosen: most writes of a checkout). Such a changeset is one statement,
-/// atomic on its own.
+/// idempotency record, no catalog version or incarnation to hold to unless it is an update,
+/// and no stock check but one held to a catalog version (a guest's cart created or changed, an
+/// item added, or its shipping chosen: most writes of a checkout). Such a changeset is one
+/// statement, atomic on its own.
 fn lone_plain_doc(changes: &Changeset) -> Option<Lone<'_>> {
     let check = match (changes.stock_at_least.as_slice(), changes.catalog_at) {
         ([], _) => None,
@@ -717,7 +717,7 @@ impl PostgresStore {
                     // Checked first, in the transaction: it commits only on the server that
                     // answered (a crash ends every transaction).
                     let token: Option<i64> =
-                        sqlx::query_scalar("SELECT token FROM incarnation WHERE id = 1")
+                        sqlx::query_scalar(crate::common::INCARNATION_TOKEN_PG)
                             .fetch_optional(&mut *tx)
                             .await?;
                     if token.and_then(|t| u64::try_from(t).ok()) != Some(expected) {
@@ -1324,19 +1324,17 @@ mod tests {
             incarnation: Some(held),
             ..Changeset::default()
         };
-        let mut placed = placed("o", "c", &v, 2);
-        placed.incarnation = Some(first);
         let mut keyed = write(DocKind::Cart, "c", Some(1));
         keyed.keys = vec!["k".into()];
         let keyed = Changeset {
             docs: vec![keyed],
-            incarnation: Some(first),
             ..Changeset::default()
         };
+        // Each held to the incarnation the store holds before its crash.
         let mut expected = first;
         for (what, changes) in [
             ("a lone deferred update", lone(first)),
-            ("an order placed", placed),
+            ("an order placed", placed("o", "c", &v, 2)),
             ("an update with a key", keyed),
         ] {
             crash().await;

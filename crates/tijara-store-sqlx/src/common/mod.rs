@@ -374,6 +374,11 @@ pub(crate) const UPDATE_DOC_AT_CATALOG_STOCK_DEFERRED_PG: &str = update_doc_pg!(
     concat!(", ", deferred_commit_pg!())
 );
 
+/// The token of the database's `incarnation` row, as it is (no row after a crash emptied the
+/// table).
+#[cfg(feature = "postgres")]
+pub(crate) const INCARNATION_TOKEN_PG: &str = "SELECT token FROM incarnation WHERE id = 1";
+
 /// The database's incarnation: the token in its `incarnation` row, written first when the
 /// row is missing (a new database, or one recovered from a crash, which empties the unlogged
 /// table). A store that inserted at the same moment as another finds no row in its snapshot

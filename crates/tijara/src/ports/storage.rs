@@ -697,7 +697,7 @@ pub trait Storage: Send + Sync {
     /// # Contract
     /// When `Some`: a changeset held to it commits; one held to another incarnation writes
     /// nothing and answers [`StorageError::Restarted`] with the incarnation found, whether it
-    /// is one document's update, an order placed or a larger changeset
+    /// is one document's update, a new document, an order placed or a larger changeset
     /// (`tijara_testkit::storage::commits_hold_to_their_incarnation`).
     fn incarnation(&self) -> Option<u64> {
         None
