@@ -17,15 +17,21 @@ pub struct Outage {
     calls: AtomicU64,
     spared: std::sync::Mutex<Vec<DocKind>>,
     refusal: std::sync::Mutex<Option<StorageError>>,
-    /// What each commit asked: the kinds of its documents and its durability.
-    commits: std::sync::Mutex<Vec<(Vec<DocKind>, Durability)>>,
+    /// What each commit asked.
+    commits: std::sync::Mutex<Vec<Asked>>,
     /// Forwards the catalog's version ([`Outage::with_catalog_version`]).
     catalog: bool,
-    /// What each commit was held to ([`Changeset::incarnation`]).
-    held: std::sync::Mutex<Vec<Option<u64>>>,
     /// An incarnation played by the wrapper ([`Outage::with_incarnation`]): the one it
     /// answers and the database's, which [`Outage::restart`] moves on alone.
     incarnation: std::sync::Mutex<Option<(u64, u64)>>,
+}
+
+/// What one commit asked: the kinds of its documents, its durability and the incarnation it
+/// was held to.
+struct Asked {
+    kinds: Vec<DocKind>,
+    durability: Durability,
+    held: Option<u64>,
 }
 
 impl Outage {
@@ -39,7 +45,6 @@ impl Outage {
             refusal: std::sync::Mutex::new(None),
             commits: std::sync::Mutex::new(Vec::new()),
             catalog: false,
-            held: std::sync::Mutex::new(Vec::new()),
             incarnation: std::sync::Mutex::new(None),
         }
     }
@@ -68,7 +73,10 @@ impl Outage {
     /// What each commit asked of the wrapper so far was held to, in order
     /// ([`Changeset::incarnation`]).
     pub fn held(&self) -> Vec<Option<u64>> {
-        self.held.lock().map(|c| c.clone()).unwrap_or_default()
+        self.commits
+            .lock()
+            .map(|c| c.iter().map(|a| a.held).collect())
+            .unwrap_or_default()
     }
 
     /// Forwards the wrapped storage's catalog version ([`Storage::catalog_version`], the reads
@@ -109,7 +117,10 @@ impl Outage {
     /// Each commit asked of the wrapper so far (applied or not), in order: the kinds of its
     /// documents, in its order, and its [`Changeset::durability`].
     pub fn commits(&self) -> Vec<(Vec<DocKind>, Durability)> {
-        self.commits.lock().map(|c| c.clone()).unwrap_or_default()
+        self.commits
+            .lock()
+            .map(|c| c.iter().map(|a| (a.kinds.clone(), a.durability)).collect())
+            .unwrap_or_default()
     }
 
     fn check_kind(&self, kind: DocKind) -> Result<(), StorageError> {
@@ -147,13 +158,11 @@ impl Outage {
 impl Storage for Outage {
     async fn commit(&self, changes: Changeset) -> Result<CommitOutcome, StorageError> {
         if let Ok(mut commits) = self.commits.lock() {
-            commits.push((
-                changes.docs.iter().map(|w| w.kind).collect(),
-                changes.durability,
-            ));
-        }
-        if let Ok(mut held) = self.held.lock() {
-            held.push(changes.incarnation);
+            commits.push(Asked {
+                kinds: changes.docs.iter().map(|w| w.kind).collect(),
+                durability: changes.durability,
+                held: changes.incarnation,
+            });
         }
         self.check()?;
         if let Some(error) = self.refusal.lock().ok().and_then(|mut r| r.take()) {

@@ -1039,7 +1039,7 @@ async fn stored_cart_checkout_with_coupon_and_usage_limit() {
         .expect("promotion");
     let mut ids = Vec::new();
     for _ in 0..2 {
-        let cart = new_guest_cart(e).await;
+        let cart = new_cart(e).await;
         e.carts()
             .change_cart(
                 &cart,
@@ -1624,7 +1624,7 @@ async fn a_checkouts_cart_changes_are_deferred_and_its_order_is_flushed() {
     let c = catalog(&m).await;
     let e = &m.engine;
     let before = store.commits().len();
-    let cart = new_guest_cart(e).await;
+    let cart = new_cart(e).await;
     for change in [
         CartChange::Add {
             variant: c.cushion.clone(),
@@ -1680,7 +1680,7 @@ async fn a_checkouts_cart_changes_are_deferred_and_its_order_is_flushed() {
     // At login, a guest cart becomes the customer's (none yet), then another merges into it.
     let customer = CustomerId::new("cust-deferred").expect("id");
     for _ in 0..2 {
-        let guest = new_guest_cart(e).await;
+        let guest = new_cart(e).await;
         let before = store.commits().len();
         e.carts()
             .merge_cart_at_login(&guest, &customer, None)
@@ -1715,14 +1715,4 @@ async fn place_stored_cod(
         )
         .await
         .expect("placed")
-}
-
-/// A new guest's empty cart.
-async fn new_guest_cart(e: &tijara::Tijara) -> CartId {
-    e.carts()
-        .create_cart(None, None)
-        .await
-        .expect("cart")
-        .cart
-        .id
 }
