@@ -1,6 +1,8 @@
 //! Durability under `kill -9`: a child process places orders on SQLite (WAL, synchronous=FULL)
 //! and is killed with SIGKILL mid-run, three times. After each kill the database is reopened:
-//! every order the child reported as placed is there, the database passes
+//! every order the child reported as placed is there, every cart whose item's add it reported
+//! holds that item (a cart's changes are deferred commits: the rusqlite store commits them
+//! without syncing the log, which a kill of the process must not lose), the database passes
 //! `PRAGMA integrity_check`, and stock + units sold = initial stock.
 //!
 //! Run once per SQLite adapter: sqlx (`tijara-store-sqlx`) and rusqlite (`tijara-store-sqlite`);
@@ -89,6 +91,8 @@ async fn survives_kills(adapter: Adapter) {
             .expect("catalog")
     };
     let mut reported: Vec<String> = Vec::new();
+    // Carts whose item's add the child saw acknowledged (deferred commits).
+    let mut carts: Vec<String> = Vec::new();
     for round in 0..3 {
         let mut child = Command::new(env!("CARGO_BIN_EXE_crash-child"))
             .args([
@@ -115,11 +119,13 @@ async fn survives_kills(adapter: Adapter) {
         let target = 200 + 150 * round;
         let mut seen = 0;
         while seen < target && start.elapsed() < Duration::from_secs(30) {
-            if let Ok(line) = rx.recv_timeout(Duration::from_millis(200))
-                && let Some(id) = line.strip_prefix("PLACED ")
-            {
-                reported.push(id.to_owned());
-                seen += 1;
+            if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
+                if let Some(id) = line.strip_prefix("PLACED ") {
+                    reported.push(id.to_owned());
+                    seen += 1;
+                } else if let Some(id) = line.strip_prefix("CART ") {
+                    carts.push(id.to_owned());
+                }
             }
         }
         child.kill().expect("SIGKILL");
@@ -129,6 +135,8 @@ async fn survives_kills(adapter: Adapter) {
         for line in rx.try_iter() {
             if let Some(id) = line.strip_prefix("PLACED ") {
                 reported.push(id.to_owned());
+            } else if let Some(id) = line.strip_prefix("CART ") {
+                carts.push(id.to_owned());
             }
         }
         assert!(seen > 0, "round {round}: the child placed no order");
@@ -144,6 +152,19 @@ async fn survives_kills(adapter: Adapter) {
                 .order(&id)
                 .await
                 .unwrap_or_else(|e| panic!("order {id} was reported placed but is missing: {e}"));
+        }
+        assert!(!carts.is_empty(), "round {round}: the child filled no cart");
+        for id in &carts {
+            let id = tijara_core::CartId::new(id.clone()).expect("id");
+            let cart =
+                engine.carts().cart(&id).await.unwrap_or_else(|e| {
+                    panic!("cart {id} was reported filled but is missing: {e}")
+                });
+            assert_eq!(
+                cart.cart.lines().len(),
+                1,
+                "cart {id}: the acknowledged add survived the kill"
+            );
         }
         let mut orders = 0u64;
         let mut after: Option<String> = None;

@@ -11,7 +11,10 @@
 //!   beside the writer. A read of several statements is still one hop.
 //! - Stock moves only by conditional updates (`... WHERE on_hand - reserved >= ?`), guarded
 //!   again by the schema's `CHECK` constraints.
-//! - Durable by default: WAL with `synchronous=FULL` ([`SqliteDurability::Normal`] opts out).
+//! - Durable by default: WAL with `synchronous=FULL` ([`SqliteDurability::Normal`] opts out),
+//!   except a batch of a cart's changes only (`Durability::Deferred`), committed without
+//!   syncing the log: kill -9 loses none of them, a power loss may undo the last
+//!   ([`SqliteOptions::deferred_commits`]; `deferred_commits=off` in the URL syncs every commit).
 //! - A busy database is retried with backoff; disk faults (full disk, I/O error, read-only
 //!   database, cannot open) are [`StorageError::Unavailable`], logged on the `storage` target,
 //!   and the writer reopens its connection after one, so writes resume by themselves.
@@ -44,8 +47,9 @@ pub use store::{ReadMode, SqliteDurability, SqliteOptions, SqliteStore, redact};
 
 /// Opens `sqlite://path`, `sqlite:path`, `sqlite::memory:` or a plain file path (durable
 /// commits) and runs the migrations. The URL's query may say `mode=ro`, `reads=inline|pool|threads`
-/// ([`ReadMode`]), `mmap_size=BYTES` (`PRAGMA mmap_size` on every connection) and
-/// `synchronous=full|normal` ([`SqliteDurability`]; `full` unless asked). Other schemes are refused with
+/// ([`ReadMode`]), `mmap_size=BYTES` (`PRAGMA mmap_size` on every connection),
+/// `synchronous=full|normal` ([`SqliteDurability`]; `full` unless asked) and
+/// `deferred_commits=on|off` ([`SqliteOptions::deferred_commits`]; `on` unless asked). Other schemes are refused with
 /// [`StorageError::Unavailable`] naming the URL without its password.
 pub async fn connect(url: &str) -> Result<Arc<dyn Storage>, StorageError> {
     Ok(Arc::new(SqliteStore::connect(url).await?))
@@ -111,6 +115,39 @@ mod tests {
             panic!("not offered")
         };
         assert!(err.to_string().contains("synchronous=normal"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn the_url_turns_deferred_commits_off() {
+        let db = tijara_testkit::storage::TempDb::new("deferred-url");
+        let p = db.path().display();
+        let defers = |url: String| async move {
+            let store = crate::SqliteStore::connect(&url).await.expect("opens");
+            store.defers_commits()
+        };
+        assert!(defers(format!("sqlite://{p}")).await, "on by default");
+        assert!(!defers(format!("sqlite://{p}?deferred_commits=off")).await);
+        assert!(defers(format!("sqlite://{p}?reads=pool&deferred_commits=ON")).await);
+        assert!(
+            !defers(format!("sqlite://{p}?synchronous=normal")).await,
+            "no commit syncs the log at NORMAL"
+        );
+        for (url, said) in [
+            ("deferred_commits=maybe", "give on (the default) or off"),
+            (
+                "deferred_commits",
+                "write deferred_commits=on or deferred_commits=off",
+            ),
+            (
+                "deferred=off",
+                "write deferred_commits=on or deferred_commits=off",
+            ),
+        ] {
+            let Err(err) = super::connect(&format!("sqlite://{p}?{url}")).await else {
+                panic!("{url}: refused")
+            };
+            assert!(err.to_string().contains(said), "{url}: {err}");
+        }
     }
 
     #[tokio::test]

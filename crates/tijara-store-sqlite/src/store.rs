@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tijara::ports::storage::{Changeset, CommitOutcome, StorageError};
+use tijara::ports::storage::{Changeset, CommitOutcome, Durability, StorageError};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
 /// How hard SQLite works to keep a commit through a power loss.
@@ -22,18 +22,37 @@ pub enum SqliteDurability {
 }
 
 /// How the store opens its database. `SqliteOptions::default()` is what [`SqliteStore::connect`]
-/// uses: durable commits, no memory map, point reads inline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// uses: durable commits (a cart's deferred ones excepted), no memory map, point reads inline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SqliteOptions {
     /// `synchronous=FULL` (default) or `NORMAL`.
     pub durability: SqliteDurability,
+    /// With [`SqliteDurability::Full`], whether a batch of commits that are all
+    /// [`Durability::Deferred`](tijara::ports::storage::Durability::Deferred) (a cart's
+    /// changes) is committed at `synchronous=NORMAL`, without syncing the write-ahead log
+    /// (default `true`; `deferred_commits=off` in the URL: every commit synced). Such a commit
+    /// survives a crash of any process, kill -9 included (the operating system holds it); a
+    /// crash of the machine or a power loss may undo it, never a synced commit made after it,
+    /// since syncing the log makes all that precedes it durable.
+    pub deferred_commits: bool,
     /// `PRAGMA mmap_size` in bytes for every connection (`None`: SQLite's default, no map).
     /// Reads through the map skip a `pread` and a page copy per page; see the crate's README
     /// for what it measured.
     pub mmap_size: Option<u64>,
     /// Where reads run (default: [`ReadMode::Inline`]).
     pub reads: ReadMode,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        SqliteOptions {
+            durability: SqliteDurability::default(),
+            deferred_commits: true,
+            mmap_size: None,
+            reads: ReadMode::default(),
+        }
+    }
 }
 
 /// Where the reads run. With a pool or threads a storage call is one hop to a thread holding a
@@ -71,6 +90,13 @@ impl SqliteOptions {
     /// These options with durability `d`.
     pub fn with_durability(mut self, d: SqliteDurability) -> Self {
         self.durability = d;
+        self
+    }
+
+    /// These options with deferred commits on (the default) or off
+    /// ([`SqliteOptions::deferred_commits`]).
+    pub fn with_deferred_commits(mut self, on: bool) -> Self {
+        self.deferred_commits = on;
         self
     }
 
@@ -121,6 +147,15 @@ struct Opener {
 }
 
 impl Opener {
+    /// Whether the writer may commit a batch of deferred commits without syncing the log: a
+    /// file opened for writing, synced at every commit unless told otherwise.
+    fn defers(&self) -> bool {
+        self.path.is_some()
+            && !self.read_only
+            && self.options.durability == SqliteDurability::Full
+            && self.options.deferred_commits
+    }
+
     fn open(&self, writer: bool) -> rusqlite::Result<Connection> {
         let c = match &self.path {
             None => Connection::open_in_memory()?,
@@ -247,6 +282,7 @@ fn parse_url(url: &str) -> Result<ParsedUrl, StorageError> {
     let mut reads = None;
     let mut mmap_size = None;
     let mut durability = None;
+    let mut deferred_commits = None;
     for pair in query.split('&') {
         match pair {
             "mode=ro" => read_only = true,
@@ -270,6 +306,17 @@ fn parse_url(url: &str) -> Result<ParsedUrl, StorageError> {
                             )));
                         }
                     });
+                } else if let Some(value) = pair.strip_prefix("deferred_commits=") {
+                    deferred_commits = Some(match value.to_ascii_lowercase().as_str() {
+                        "on" => true,
+                        "off" => false,
+                        _ => {
+                            return Err(StorageError::Unavailable(format!(
+                                "deferred_commits={value:?} in the database URL: give on (the \
+                                 default) or off"
+                            )));
+                        }
+                    });
                 } else if let Some(name) = pair.strip_prefix("reads=") {
                     reads = Some(ReadMode::from_name(name).ok_or_else(|| {
                         StorageError::Unavailable(format!(
@@ -277,6 +324,11 @@ fn parse_url(url: &str) -> Result<ParsedUrl, StorageError> {
                              reads=pool or reads=threads"
                         ))
                     })?);
+                } else if pair.starts_with("deferred") {
+                    return Err(StorageError::Unavailable(format!(
+                        "{pair:?} in the database URL: write deferred_commits=on or \
+                         deferred_commits=off"
+                    )));
                 }
             }
         }
@@ -287,6 +339,7 @@ fn parse_url(url: &str) -> Result<ParsedUrl, StorageError> {
         reads,
         mmap_size,
         durability,
+        deferred_commits,
     })
 }
 
@@ -302,6 +355,8 @@ struct ParsedUrl {
     mmap_size: Option<u64>,
     /// `synchronous=`, if given.
     durability: Option<SqliteDurability>,
+    /// `deferred_commits=on|off`, if given.
+    deferred_commits: Option<bool>,
 }
 
 /// A URL without its password, for messages.
@@ -344,9 +399,14 @@ impl SqliteStore {
             reads,
             mmap_size,
             durability,
+            deferred_commits,
         } = parse_url(url).map_err(named)?;
         let options = match durability {
             Some(d) => options.with_durability(d),
+            None => options,
+        };
+        let options = match deferred_commits {
+            Some(on) => options.with_deferred_commits(on),
             None => options,
         };
         let options = match reads {
@@ -401,10 +461,13 @@ impl SqliteStore {
                     }
                 };
                 let _ = ready.send(Ok(()));
+                let defers = open_inner.defers();
                 Writer {
                     conn: Some(conn),
                     opener: open_inner,
                     page_limit: limit,
+                    defers,
+                    full: None,
                 }
                 .run(rx);
             })
@@ -431,6 +494,13 @@ impl SqliteStore {
         self.inner
             .page_limit
             .store(pages.unwrap_or(4_294_967_294).max(1), Ordering::SeqCst);
+    }
+
+    /// Whether a cart's deferred commits skip the log's sync here
+    /// ([`SqliteOptions::deferred_commits`]): a file opened for writing at
+    /// `synchronous=FULL` without `deferred_commits=off`.
+    pub fn defers_commits(&self) -> bool {
+        self.inner.opener.defers()
     }
 
     /// The reader connections (busy: reads running now; idle: connections kept for the next
@@ -693,6 +763,12 @@ struct Writer {
     conn: Option<Connection>,
     opener: Opener,
     page_limit: Arc<AtomicU32>,
+    /// Whether a batch of deferred commits may skip the log's sync
+    /// ([`SqliteOptions::deferred_commits`]: a file opened for writing at `synchronous=FULL`).
+    defers: bool,
+    /// The `synchronous` level `conn` is at when it is known: `true` FULL, `false` NORMAL
+    /// (`None` after it is reopened, which sets the options' level).
+    full: Option<bool>,
 }
 
 impl Writer {
@@ -721,7 +797,7 @@ impl Writer {
                     Job::Commit { changes, reply } => commits.push(Commit { changes, reply }),
                     Job::Run(task) => {
                         if !commits.is_empty() {
-                            self.batch(std::mem::take(&mut commits), &mut || None);
+                            self.batch(std::mem::take(&mut commits), &mut |_| None);
                         }
                         self.task(task);
                     }
@@ -734,12 +810,16 @@ impl Writer {
                 // Once a job is held the intake is over, also for a retry of the batch (a busy
                 // database): a later commit must not pass the held job, nor a second job
                 // replace it.
-                let mut late = || {
+                // A batch of deferred commits, committed without syncing the log, takes in
+                // deferred ones only: a commit to be synced is held for the next batch.
+                let mut late = |deferred: bool| {
                     if held.is_some() {
                         return None;
                     }
                     match rx.try_recv() {
-                        Ok(Job::Commit { changes, reply }) => Some(Commit { changes, reply }),
+                        Ok(Job::Commit { changes, reply }) if joins(&changes, deferred) => {
+                            Some(Commit { changes, reply })
+                        }
                         Ok(other) => {
                             held = Some(other);
                             None
@@ -752,11 +832,32 @@ impl Writer {
         }
     }
 
+    /// The connection at `synchronous=FULL` (`full`) or `NORMAL`, where the store defers
+    /// commits ([`Writer::defers`]; otherwise at the options' level): see [`Writer::conn`].
+    /// SQLite refuses to change the level inside a transaction, so it is set before the
+    /// batch's `BEGIN`, and only when it differs from the connection's.
+    fn conn_at(&mut self, full: bool) -> Result<&mut Connection, StorageError> {
+        self.conn()?;
+        let c = self.conn.as_mut().ok_or_else(stopped)?;
+        if self.defers && self.full != Some(full) {
+            let level = if full {
+                "PRAGMA synchronous = FULL"
+            } else {
+                "PRAGMA synchronous = NORMAL"
+            };
+            exec(c, level).map_err(|e| classify(e).0)?;
+            self.full = Some(full);
+        }
+        Ok(c)
+    }
+
     /// The connection, reopened if a fault spoiled it; the page cap of the test hook applied.
     fn conn(&mut self) -> Result<&mut Connection, StorageError> {
         if self.conn.is_none() {
             let c = self.opener.open(true).map_err(|e| classify(e).0)?;
             self.conn = Some(c);
+            // Opened at the options' level.
+            self.full = None;
         }
         let limit = self.page_limit.load(Ordering::SeqCst);
         let c = self.conn.as_mut().ok_or_else(stopped)?;
@@ -776,8 +877,10 @@ impl Writer {
         }
     }
 
+    /// Runs a job that is not a changeset (an idempotency claim, events acknowledged, a
+    /// document deleted…) at `synchronous=FULL`: they are never deferred.
     fn task(&mut self, task: Task) {
-        let spoiled = match self.conn() {
+        let spoiled = match self.conn_at(true) {
             Ok(c) => task(Ok(c)),
             Err(e) => task(Err(&e)),
         };
@@ -787,13 +890,20 @@ impl Writer {
     }
 
     /// Commits a batch in one transaction (one fsync), retrying a busy database with backoff.
-    /// `late` gives commits queued since the batch was taken, which join it (see [`pass`]).
-    fn batch(&mut self, mut jobs: Vec<Commit>, late: &mut dyn FnMut() -> Option<Commit>) {
+    /// `late` gives commits queued since the batch was taken, which join it (see [`pass`]);
+    /// it is told whether the batch is deferred, which only deferred commits may join
+    /// ([`joins`]). A batch whose commits are all [`Durability::Deferred`] is committed without
+    /// syncing the log where the store defers commits ([`SqliteOptions::deferred_commits`]).
+    fn batch(&mut self, mut jobs: Vec<Commit>, late: &mut dyn FnMut(bool) -> Option<Commit>) {
         let mut attempt = 0;
         let started = std::time::Instant::now();
+        let deferred = self.defers
+            && jobs
+                .iter()
+                .all(|j| j.changes.durability == Durability::Deferred);
         loop {
-            let e = match self.conn() {
-                Ok(c) => match pass(c, &mut jobs, late) {
+            let e = match self.conn_at(!deferred) {
+                Ok(c) => match pass(c, &mut jobs, &mut || late(deferred)) {
                     Ok(results) => {
                         // Through the `metrics` facade: nothing until a recorder is installed.
                         metrics::histogram!("tijara_storage_commit_seconds", "backend" => "sqlite")
@@ -827,6 +937,13 @@ impl Writer {
             return;
         }
     }
+}
+
+/// Whether a commit queued while a batch is applied may join it: any commit may join a batch
+/// that syncs the log; a deferred batch (committed without syncing it) takes only deferred
+/// commits, and one to be synced runs in the next batch.
+fn joins(changes: &Changeset, deferred_batch: bool) -> bool {
+    !deferred_batch || changes.durability == Durability::Deferred
 }
 
 fn exec(c: &Connection, sql: &str) -> rusqlite::Result<()> {
@@ -1006,6 +1123,124 @@ pub(crate) mod tests {
         );
         assert!(c.is_autocommit(), "committed");
         assert_eq!(carts(&c), ["a", "b", "d"]);
+    }
+
+    /// A writer on a new file, with deferred commits on or off.
+    fn writer_on(db: &tijara_testkit::storage::TempDb, deferred_commits: bool) -> Writer {
+        let opener = Opener {
+            path: Some(db.path().to_path_buf()),
+            read_only: false,
+            options: SqliteOptions::default().with_deferred_commits(deferred_commits),
+        };
+        let mut c = opener.open(true).expect("opens");
+        crate::migrate::run(&mut c).expect("migrates");
+        Writer {
+            conn: Some(c),
+            defers: opener.defers(),
+            opener,
+            page_limit: Arc::default(),
+            full: None,
+        }
+    }
+
+    /// A connection's `synchronous` level: 1 NORMAL (a commit does not sync the log), 2 FULL.
+    fn level(c: &Connection) -> i64 {
+        c.pragma_query_value(None, "synchronous", |r| r.get(0))
+            .expect("reads")
+    }
+
+    /// A commit job like [`job`], marked deferred (a cart's change).
+    fn deferred(
+        id: &str,
+    ) -> (
+        Commit,
+        oneshot::Receiver<Result<CommitOutcome, StorageError>>,
+    ) {
+        let (mut j, answer) = job(id, None);
+        j.changes.durability = Durability::Deferred;
+        (j, answer)
+    }
+
+    #[test]
+    fn a_batch_of_deferred_commits_is_committed_without_syncing_the_log() {
+        let db = tijara_testkit::storage::TempDb::new("deferred-batch");
+        let mut w = writer_on(&db, true);
+        let conn = |w: &Writer| level(w.conn.as_ref().expect("open"));
+        let (j, mut answer) = deferred("a");
+        let mut told = Vec::new();
+        w.batch(vec![j], &mut |d| {
+            told.push(d);
+            None
+        });
+        assert!(matches!(answer.try_recv(), Ok(Ok(_))), "answered");
+        assert_eq!(conn(&w), 1, "all deferred: committed at NORMAL");
+        assert_eq!(told, [true], "late commits are told the batch is deferred");
+        let (j, _) = job("b", None);
+        w.batch(vec![j], &mut |d| {
+            assert!(!d, "a synced batch takes any commit");
+            None
+        });
+        assert_eq!(conn(&w), 2, "a flushed commit: FULL");
+        let ((d, _), (f, _)) = (deferred("c"), job("d", None));
+        w.batch(vec![d, f], &mut |_| None);
+        assert_eq!(conn(&w), 2, "one commit to sync: the whole batch is synced");
+        let (j, _) = deferred("e");
+        w.batch(vec![j], &mut |_| None);
+        assert_eq!(conn(&w), 1);
+        // Other writes (idempotency claims, events acknowledged…) are never deferred.
+        let seen = Arc::new(AtomicU32::new(0));
+        let saw = seen.clone();
+        w.task(Box::new(move |c| {
+            saw.store(
+                u32::try_from(level(c.expect("open"))).unwrap_or(0),
+                Ordering::SeqCst,
+            );
+            false
+        }));
+        assert_eq!(seen.load(Ordering::SeqCst), 2, "a task runs at FULL");
+        assert_eq!(
+            carts(w.conn.as_ref().expect("open")),
+            ["a", "b", "c", "d", "e"]
+        );
+    }
+
+    #[test]
+    fn with_deferred_commits_off_every_batch_syncs_the_log() {
+        let db = tijara_testkit::storage::TempDb::new("deferred-off");
+        let mut w = writer_on(&db, false);
+        let (j, mut answer) = deferred("a");
+        w.batch(vec![j], &mut |d| {
+            assert!(!d, "not deferred");
+            None
+        });
+        assert!(matches!(answer.try_recv(), Ok(Ok(_))));
+        assert_eq!(level(w.conn.as_ref().expect("open")), 2);
+        let memory = Opener {
+            path: None,
+            read_only: false,
+            options: SqliteOptions::default(),
+        };
+        assert!(!memory.defers(), "in memory: nothing to sync");
+        let normal = Opener {
+            path: Some(db.path().to_path_buf()),
+            read_only: false,
+            options: SqliteOptions::default().with_durability(SqliteDurability::Normal),
+        };
+        assert!(
+            !normal.defers(),
+            "synchronous=NORMAL: no commit syncs the log already"
+        );
+    }
+
+    #[test]
+    fn a_deferred_batch_takes_in_deferred_commits_only() {
+        assert!(joins(&deferred("a").0.changes, true));
+        assert!(
+            !joins(&job("b", None).0.changes, true),
+            "a commit to sync waits for the next batch"
+        );
+        assert!(joins(&job("c", None).0.changes, false));
+        assert!(joins(&deferred("d").0.changes, false));
     }
 
     #[test]

@@ -1,5 +1,8 @@
 //! The crash test's child: places one-unit cash-on-delivery orders on a SQLite database in a
-//! loop, printing `PLACED <order id>` after each one the engine acknowledged, until killed.
+//! loop, printing `PLACED <order id>` after each one the engine acknowledged, and between them
+//! fills a new cart with one item (a cart's changes are deferred commits, which the rusqlite
+//! store commits without syncing the log), printing `CART <cart id>` once the item's add was
+//! acknowledged; until killed.
 //!
 //! Usage: `crash-child <database URL> <variant id> <seller id> [sqlx|rusqlite]` (the SQLite
 //! adapter: `tijara-store-sqlx` by default, or `tijara-store-sqlite`).
@@ -49,6 +52,22 @@ async fn main() {
                         let _ = out.flush();
                     }
                     Err(e) => eprintln!("order failed: {e}"),
+                }
+                let carts = engine.carts();
+                let add = tijara::usecases::cart::CartChange::Add {
+                    variant: variant.clone(),
+                    quantity: 1,
+                };
+                match carts.create_cart(None, None).await {
+                    Ok(cart) => match carts.change_cart(&cart.cart.id, add, None).await {
+                        Ok(_) => {
+                            let mut out = std::io::stdout().lock();
+                            let _ = writeln!(out, "CART {}", cart.cart.id);
+                            let _ = out.flush();
+                        }
+                        Err(e) => eprintln!("add failed: {e}"),
+                    },
+                    Err(e) => eprintln!("cart failed: {e}"),
                 }
             }
         }));

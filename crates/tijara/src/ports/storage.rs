@@ -690,7 +690,9 @@ pub trait Storage: Send + Sync {
     /// crash of the database server). Cheap (no database call); it may lag behind a crash
     /// until a commit held to it ([`Changeset::incarnation`]) is refused with
     /// [`StorageError::Restarted`], after which it gives the new one. The default, `None`,
-    /// says the storage never loses a commit it acknowledged and ignores the field. A storage
+    /// says the storage never loses a commit it acknowledged while a process that saw it lives
+    /// on, and ignores the field: the SQLite adapter's deferred commits can be lost only to a
+    /// crash of the machine, which ends every process that read them. A storage
     /// that wraps another must forward this method (answering `None` over a storage with
     /// incarnations turns the engine's protection off).
     ///

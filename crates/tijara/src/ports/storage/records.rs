@@ -525,12 +525,17 @@ pub enum Durability {
     /// durable too. For changes that are cheap to make again (a cart: placing its order
     /// flushes it with the order). After such a crash, what a process read or remembers of
     /// its own writes (the engine's cart cache) may name a version the database lost and then
-    /// reused: a storage that defers commits therefore has an incarnation, which such a crash
-    /// changes ([`Storage::incarnation`](super::Storage::incarnation)), and the engine holds
-    /// its versioned writes to the incarnation it read them at ([`Changeset::incarnation`]).
-    /// A storage may flush such a commit anyway: the SQLite adapters (at their default
-    /// `synchronous=FULL`) and the memory store do; PostgreSQL's (`tijara-store-sqlx`) commits
-    /// a cart's lone write with `synchronous_commit = off` unless told otherwise.
+    /// reused: a storage whose database can lose deferred commits while such processes live on
+    /// (a database server's crash) therefore has an incarnation, which such a crash changes
+    /// ([`Storage::incarnation`](super::Storage::incarnation)), and the engine holds its
+    /// versioned writes to the incarnation it read them at ([`Changeset::incarnation`]).
+    /// A storage may flush such a commit anyway, as the memory store and the sqlx SQLite store
+    /// do. PostgreSQL's (`tijara-store-sqlx`) commits a cart's lone write with
+    /// `synchronous_commit = off`, and the rusqlite SQLite store (`tijara-store-sqlite`, at its
+    /// default `synchronous=FULL`) commits a batch of deferred changes without syncing its
+    /// write-ahead log, unless told otherwise (`deferred_commits=off`). SQLite loses such a
+    /// commit only to a crash of its machine, which ends every process that read it: it needs
+    /// no incarnation.
     Deferred,
 }
 
