@@ -118,6 +118,8 @@ async fn survives_kills(adapter: Adapter) {
         let start = Instant::now();
         let target = 200 + 150 * round;
         let mut seen = 0;
+        let carts_before = carts.len();
+        let mut defers = None;
         while seen < target && start.elapsed() < Duration::from_secs(30) {
             if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
                 if let Some(id) = line.strip_prefix("PLACED ") {
@@ -125,6 +127,8 @@ async fn survives_kills(adapter: Adapter) {
                     seen += 1;
                 } else if let Some(id) = line.strip_prefix("CART ") {
                     carts.push(id.to_owned());
+                } else if let Some(d) = line.strip_prefix("DEFERS ") {
+                    defers = Some(d == "true");
                 }
             }
         }
@@ -153,7 +157,17 @@ async fn survives_kills(adapter: Adapter) {
                 .await
                 .unwrap_or_else(|e| panic!("order {id} was reported placed but is missing: {e}"));
         }
-        assert!(!carts.is_empty(), "round {round}: the child filled no cart");
+        assert!(
+            carts.len() > carts_before,
+            "round {round}: the child filled no cart"
+        );
+        if let Adapter::Rusqlite = adapter {
+            assert_eq!(
+                defers,
+                Some(true),
+                "round {round}: the rusqlite store commits the cart adds without syncing the log"
+            );
+        }
         for id in &carts {
             let id = tijara_core::CartId::new(id.clone()).expect("id");
             let cart =

@@ -46,7 +46,7 @@ pub use migrate::MigrationError;
 pub use store::{ReadMode, SqliteDurability, SqliteOptions, SqliteStore, redact};
 
 /// Opens `sqlite://path`, `sqlite:path`, `sqlite::memory:` or a plain file path (durable
-/// commits) and runs the migrations. The URL's query may say `mode=ro`, `reads=inline|pool|threads`
+/// commits, a cart's deferred changes excepted) and runs the migrations. The URL's query may say `mode=ro`, `reads=inline|pool|threads`
 /// ([`ReadMode`]), `mmap_size=BYTES` (`PRAGMA mmap_size` on every connection),
 /// `synchronous=full|normal` ([`SqliteDurability`]; `full` unless asked) and
 /// `deferred_commits=on|off` ([`SqliteOptions::deferred_commits`]; `on` unless asked). Other schemes are refused with
@@ -128,6 +128,10 @@ mod tests {
         assert!(defers(format!("sqlite://{p}")).await, "on by default");
         assert!(!defers(format!("sqlite://{p}?deferred_commits=off")).await);
         assert!(defers(format!("sqlite://{p}?reads=pool&deferred_commits=ON")).await);
+        assert!(
+            !defers(format!("sqlite://{p}?Deferred_Commits=OFF")).await,
+            "the key in any case"
+        );
         assert!(
             !defers(format!("sqlite://{p}?synchronous=normal")).await,
             "no commit syncs the log at NORMAL"

@@ -13,7 +13,8 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 /// How hard SQLite works to keep a commit through a power loss.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SqliteDurability {
-    /// `synchronous=FULL` (default): every commit is on disk before it is acknowledged.
+    /// `synchronous=FULL` (default): every commit is on disk before it is acknowledged, but a
+    /// batch of a cart's deferred changes where [`SqliteOptions::deferred_commits`] is on.
     #[default]
     Full,
     /// `synchronous=NORMAL`: faster; in WAL mode a power loss may roll back the last commits,
@@ -306,7 +307,9 @@ fn parse_url(url: &str) -> Result<ParsedUrl, StorageError> {
                             )));
                         }
                     });
-                } else if let Some(value) = pair.strip_prefix("deferred_commits=") {
+                } else if let Some((key, value)) = pair.split_once('=')
+                    && key.eq_ignore_ascii_case("deferred_commits")
+                {
                     deferred_commits = Some(match value.to_ascii_lowercase().as_str() {
                         "on" => true,
                         "off" => false,
@@ -324,7 +327,8 @@ fn parse_url(url: &str) -> Result<ParsedUrl, StorageError> {
                              reads=pool or reads=threads"
                         ))
                     })?);
-                } else if pair.starts_with("deferred") {
+                } else if pair.to_ascii_lowercase().contains("deferred") {
+                    // A misspelt parameter would leave the deferred commits on.
                     return Err(StorageError::Unavailable(format!(
                         "{pair:?} in the database URL: write deferred_commits=on or \
                          deferred_commits=off"
@@ -375,7 +379,8 @@ pub fn redact(url: &str) -> String {
 
 impl SqliteStore {
     /// Opens (creating if needed) `sqlite://path`, `sqlite:path`, a plain path or
-    /// `sqlite::memory:` with durable commits (unless the URL says `synchronous=normal`), and
+    /// `sqlite::memory:` with durable commits (unless the URL says `synchronous=normal`; a
+    /// cart's deferred changes unless it says `deferred_commits=off`), and
     /// runs the migrations. `?mode=ro` opens a file
     /// read-only. Must be called inside a Tokio runtime (reads run on its blocking pool).
     pub async fn connect(url: &str) -> Result<Self, StorageError> {
@@ -812,21 +817,7 @@ impl Writer {
                 // replace it.
                 // A batch of deferred commits, committed without syncing the log, takes in
                 // deferred ones only: a commit to be synced is held for the next batch.
-                let mut late = |deferred: bool| {
-                    if held.is_some() {
-                        return None;
-                    }
-                    match rx.try_recv() {
-                        Ok(Job::Commit { changes, reply }) if joins(&changes, deferred) => {
-                            Some(Commit { changes, reply })
-                        }
-                        Ok(other) => {
-                            held = Some(other);
-                            None
-                        }
-                        Err(_) => None,
-                    }
-                };
+                let mut late = |deferred: bool| late_commit(&mut rx, &mut held, deferred);
                 self.batch(commits, &mut late);
             }
         }
@@ -845,7 +836,9 @@ impl Writer {
             } else {
                 "PRAGMA synchronous = NORMAL"
             };
-            exec(c, level).map_err(|e| classify(e).0)?;
+            // Unknown until it is set: a failure sets it again next time.
+            self.full = None;
+            c.execute_batch(level).map_err(|e| classify(e).0)?;
             self.full = Some(full);
         }
         Ok(c)
@@ -889,7 +882,8 @@ impl Writer {
         }
     }
 
-    /// Commits a batch in one transaction (one fsync), retrying a busy database with backoff.
+    /// Commits a batch in one transaction (one fsync, none for a deferred batch), retrying a
+    /// busy database with backoff.
     /// `late` gives commits queued since the batch was taken, which join it (see [`pass`]);
     /// it is told whether the batch is deferred, which only deferred commits may join
     /// ([`joins`]). A batch whose commits are all [`Durability::Deferred`] is committed without
@@ -897,10 +891,7 @@ impl Writer {
     fn batch(&mut self, mut jobs: Vec<Commit>, late: &mut dyn FnMut(bool) -> Option<Commit>) {
         let mut attempt = 0;
         let started = std::time::Instant::now();
-        let deferred = self.defers
-            && jobs
-                .iter()
-                .all(|j| j.changes.durability == Durability::Deferred);
+        let deferred = self.defers && jobs.iter().all(|j| deferrable(&j.changes));
         loop {
             let e = match self.conn_at(!deferred) {
                 Ok(c) => match pass(c, &mut jobs, &mut || late(deferred)) {
@@ -939,11 +930,52 @@ impl Writer {
     }
 }
 
+/// The next commit queued while a batch (deferred or not) is applied, if it may join it; a job
+/// that may not (a commit to be synced for a deferred batch, or any job that is not a commit)
+/// is put in `held`, to run after the batch in queue order, and ends the intake: once a job is
+/// held nothing more is taken.
+fn late_commit(
+    rx: &mut mpsc::Receiver<Job>,
+    held: &mut Option<Job>,
+    deferred: bool,
+) -> Option<Commit> {
+    if held.is_some() {
+        return None;
+    }
+    match rx.try_recv() {
+        Ok(Job::Commit { changes, reply }) if joins(&changes, deferred) => {
+            Some(Commit { changes, reply })
+        }
+        Ok(other) => {
+            *held = Some(other);
+            None
+        }
+        Err(_) => None,
+    }
+}
+
+/// Whether a changeset may be committed without syncing the log: marked
+/// [`Durability::Deferred`] (a cart's change) and moving no stock and publishing no event,
+/// which must never be lost with it whatever the caller marked (an order's sale, its
+/// messages).
+fn deferrable(changes: &Changeset) -> bool {
+    changes.durability == Durability::Deferred
+        && changes.stock.is_empty()
+        && changes.events.is_empty()
+}
+
 /// Whether a commit queued while a batch is applied may join it: any commit may join a batch
-/// that syncs the log; a deferred batch (committed without syncing it) takes only deferred
-/// commits, and one to be synced runs in the next batch.
+/// that syncs the log; a deferred batch (committed without syncing it) takes only deferrable
+/// commits ([`deferrable`]), and one to be synced runs in the next batch.
 fn joins(changes: &Changeset, deferred_batch: bool) -> bool {
-    !deferred_batch || changes.durability == Durability::Deferred
+    !deferred_batch || deferrable(changes)
+}
+
+/// A connection's `synchronous` level: 1 NORMAL (a commit does not sync the log), 2 FULL.
+#[cfg(test)]
+fn level_now(c: &Connection) -> i64 {
+    c.pragma_query_value(None, "synchronous", |r| r.get(0))
+        .unwrap_or(0)
 }
 
 fn exec(c: &Connection, sql: &str) -> rusqlite::Result<()> {
@@ -1022,6 +1054,8 @@ fn pass_in(
         // Nothing to keep: no commit, no fsync.
         exec(c, "ROLLBACK")?;
     } else {
+        #[cfg(test)]
+        tests::LEVEL_AT_COMMIT.set(level_now(c));
         exec(c, "COMMIT")?;
     }
     Ok(results)
@@ -1030,6 +1064,11 @@ fn pass_in(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    thread_local! {
+        /// The writer connection's `synchronous` level at the last `COMMIT` this thread made.
+        pub(crate) static LEVEL_AT_COMMIT: std::cell::Cell<i64> = const { std::cell::Cell::new(0) };
+    }
     use tijara::ports::storage::DocKind;
     use tijara_testkit::storage::doc;
 
@@ -1145,8 +1184,12 @@ pub(crate) mod tests {
 
     /// A connection's `synchronous` level: 1 NORMAL (a commit does not sync the log), 2 FULL.
     fn level(c: &Connection) -> i64 {
-        c.pragma_query_value(None, "synchronous", |r| r.get(0))
-            .expect("reads")
+        level_now(c)
+    }
+
+    /// The level the last batch committed at on this thread (its `COMMIT`'s, not after it).
+    fn committed_at() -> i64 {
+        LEVEL_AT_COMMIT.replace(0)
     }
 
     /// A commit job like [`job`], marked deferred (a cart's change).
@@ -1165,7 +1208,6 @@ pub(crate) mod tests {
     fn a_batch_of_deferred_commits_is_committed_without_syncing_the_log() {
         let db = tijara_testkit::storage::TempDb::new("deferred-batch");
         let mut w = writer_on(&db, true);
-        let conn = |w: &Writer| level(w.conn.as_ref().expect("open"));
         let (j, mut answer) = deferred("a");
         let mut told = Vec::new();
         w.batch(vec![j], &mut |d| {
@@ -1173,20 +1215,36 @@ pub(crate) mod tests {
             None
         });
         assert!(matches!(answer.try_recv(), Ok(Ok(_))), "answered");
-        assert_eq!(conn(&w), 1, "all deferred: committed at NORMAL");
+        assert_eq!(committed_at(), 1, "all deferred: committed at NORMAL");
         assert_eq!(told, [true], "late commits are told the batch is deferred");
         let (j, _) = job("b", None);
         w.batch(vec![j], &mut |d| {
             assert!(!d, "a synced batch takes any commit");
             None
         });
-        assert_eq!(conn(&w), 2, "a flushed commit: FULL");
+        assert_eq!(committed_at(), 2, "a flushed commit: FULL");
         let ((d, _), (f, _)) = (deferred("c"), job("d", None));
         w.batch(vec![d, f], &mut |_| None);
-        assert_eq!(conn(&w), 2, "one commit to sync: the whole batch is synced");
-        let (j, _) = deferred("e");
+        assert_eq!(
+            committed_at(),
+            2,
+            "one commit to sync: the whole batch is synced"
+        );
+        // A deferred change that moves stock or publishes an event is synced all the same.
+        let (mut e, _) = deferred("e");
+        e.changes.events.push(tijara::ports::storage::NewEvent::new(
+            "cart:e",
+            "cart.changed",
+            "{}",
+        ));
+        w.batch(vec![e], &mut |d| {
+            assert!(!d);
+            None
+        });
+        assert_eq!(committed_at(), 2, "an event is never deferred");
+        let (j, _) = deferred("f");
         w.batch(vec![j], &mut |_| None);
-        assert_eq!(conn(&w), 1);
+        assert_eq!(committed_at(), 1);
         // Other writes (idempotency claims, events acknowledged…) are never deferred.
         let seen = Arc::new(AtomicU32::new(0));
         let saw = seen.clone();
@@ -1198,10 +1256,60 @@ pub(crate) mod tests {
             false
         }));
         assert_eq!(seen.load(Ordering::SeqCst), 2, "a task runs at FULL");
+        // A reopened connection (after a fault) is set again.
+        w.conn = None;
+        let (j, _) = deferred("g");
+        w.batch(vec![j], &mut |_| None);
+        assert_eq!(committed_at(), 1, "set again after a reopen");
         assert_eq!(
             carts(w.conn.as_ref().expect("open")),
-            ["a", "b", "c", "d", "e"]
+            ["a", "b", "c", "d", "e", "f", "g"]
         );
+    }
+
+    #[test]
+    fn a_commit_to_sync_queued_during_a_deferred_batch_waits_for_the_next() {
+        let (tx, mut rx) = mpsc::channel::<Job>(8);
+        let send = |(c, _): (Commit, _)| {
+            tx.try_send(Job::Commit {
+                changes: c.changes,
+                reply: c.reply,
+            })
+            .map_err(|_| "queued")
+            .expect("room");
+        };
+        send(deferred("a"));
+        send(job("b", None));
+        send(deferred("c"));
+        let mut held = None;
+        let first = late_commit(&mut rx, &mut held, true).expect("a deferred commit joins");
+        assert_eq!(first.changes.docs[0].id, "a");
+        assert!(
+            late_commit(&mut rx, &mut held, true).is_none(),
+            "b must sync"
+        );
+        assert!(
+            matches!(&held, Some(Job::Commit { changes, .. }) if changes.docs[0].id == "b"),
+            "b is held for the next batch"
+        );
+        assert!(
+            late_commit(&mut rx, &mut held, true).is_none(),
+            "nothing passes a held job"
+        );
+        // A batch that syncs takes any commit.
+        let (mut held, mut rx2) = (None, {
+            let (tx2, rx2) = mpsc::channel::<Job>(8);
+            let (c, _) = job("d", None);
+            tx2.try_send(Job::Commit {
+                changes: c.changes,
+                reply: c.reply,
+            })
+            .map_err(|_| "queued")
+            .expect("room");
+            rx2
+        });
+        assert!(late_commit(&mut rx2, &mut held, false).is_some());
+        assert!(held.is_none());
     }
 
     #[test]

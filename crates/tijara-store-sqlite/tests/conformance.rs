@@ -1,5 +1,5 @@
 //! The rusqlite store runs the whole storage conformance suite, each check on a fresh file
-//! database (WAL, synchronous=FULL, point reads inline), and again in memory, with a memory
+//! database (WAL, synchronous=FULL with a cart's deferred changes at NORMAL, point reads inline), and again in memory, with a memory
 //! map, with reader threads and with every read on the blocking pool.
 
 use std::sync::Arc;

@@ -21,11 +21,19 @@ async fn main() {
             std::process::exit(2);
         }
     };
-    let storage = match adapter {
-        "rusqlite" => tijara_store_sqlite::connect(url).await,
-        _ => tijara_store_sqlx::connect(url).await,
-    }
-    .expect("open the database");
+    let storage: std::sync::Arc<dyn tijara::ports::storage::Storage> = match adapter {
+        "rusqlite" => {
+            let store = tijara_store_sqlite::SqliteStore::connect(url)
+                .await
+                .expect("open the database");
+            // Whether the cart adds below are commits that do not sync the log.
+            println!("DEFERS {}", store.defers_commits());
+            std::sync::Arc::new(store)
+        }
+        _ => tijara_store_sqlx::connect(url)
+            .await
+            .expect("open the database"),
+    };
     let engine = tijara_tests::engine(storage);
     let variant = VariantId::new(variant.clone()).expect("variant id");
     let seller = SellerId::new(seller.clone()).expect("seller id");

@@ -520,9 +520,11 @@ pub enum Durability {
     #[default]
     Flushed,
     /// Possibly after the commit answers: a crash of the database server or of its machine
-    /// (not of the application) in the moment after may undo it, with the commits made after
-    /// it that were not flushed either; a flushed commit makes everything committed before it
-    /// durable too. For changes that are cheap to make again (a cart: placing its order
+    /// (not of the application) before the database flushes it may undo it, with the commits
+    /// made after it that were not flushed either; a flushed commit makes everything committed
+    /// before it durable too, and the database flushes on its own within a bound of its own
+    /// (PostgreSQL: three times `wal_writer_delay`, 600 ms by default; SQLite: a checkpoint or
+    /// the kernel's write-back, about 30 s on Linux's defaults). For changes that are cheap to make again (a cart: placing its order
     /// flushes it with the order). After such a crash, what a process read or remembers of
     /// its own writes (the engine's cart cache) may name a version the database lost and then
     /// reused: a storage whose database can lose deferred commits while such processes live on
