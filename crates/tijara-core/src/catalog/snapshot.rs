@@ -1,6 +1,7 @@
 //! The catalog as pricing sees it: a snapshot of variants with their products and sellers.
 
 use super::*;
+use std::sync::Arc;
 
 /// What the cart and pricing need to know about one variant.
 #[derive(Debug, Clone, Copy)]
@@ -21,13 +22,14 @@ impl VariantView<'_> {
 }
 
 /// A read-only snapshot of the part of the catalog a computation needs (the sellers, products
-/// and variants of one cart, for instance), indexed for look-ups.
+/// and variants of one cart, for instance), indexed for look-ups. Its documents are shared
+/// ([`CatalogSnapshot::from_shared`]): a snapshot made from a cache copies none of them.
 #[derive(Debug, Clone, Default)]
 pub struct CatalogSnapshot {
-    sellers: Vec<Seller>,
+    sellers: Vec<Arc<Seller>>,
     seller_index: HashMap<SellerId, usize>,
     /// Each product with the position of its seller.
-    products: Vec<(Product, usize)>,
+    products: Vec<(Arc<Product>, usize)>,
     product_index: HashMap<ProductId, usize>,
     /// Variant id → (product position, variant position): one hash look-up per variant.
     variants: HashMap<VariantId, (usize, usize)>,
@@ -58,6 +60,18 @@ impl CatalogSnapshot {
     pub fn new(
         sellers: impl IntoIterator<Item = Seller>,
         products: impl IntoIterator<Item = Product>,
+    ) -> Result<Self, SnapshotError> {
+        Self::from_shared(
+            sellers.into_iter().map(Arc::new),
+            products.into_iter().map(Arc::new),
+        )
+    }
+
+    /// Like [`CatalogSnapshot::new`], with documents shared with their holder (an engine's
+    /// catalog cache): nothing is copied.
+    pub fn from_shared(
+        sellers: impl IntoIterator<Item = Arc<Seller>>,
+        products: impl IntoIterator<Item = Arc<Product>>,
     ) -> Result<Self, SnapshotError> {
         let mut snap = CatalogSnapshot::default();
         for s in sellers {
@@ -103,23 +117,23 @@ impl CatalogSnapshot {
 
     /// A seller by id.
     pub fn seller(&self, id: &SellerId) -> Option<&Seller> {
-        self.sellers.get(*self.seller_index.get(id)?)
+        self.sellers.get(*self.seller_index.get(id)?).map(|s| &**s)
     }
 
     /// A product by id.
     pub fn product(&self, id: &ProductId) -> Option<&Product> {
         self.products
             .get(*self.product_index.get(id)?)
-            .map(|(p, _)| p)
+            .map(|(p, _)| &**p)
     }
 
     /// Every seller.
     pub fn sellers(&self) -> impl Iterator<Item = &Seller> {
-        self.sellers.iter()
+        self.sellers.iter().map(|s| &**s)
     }
 
     /// Every product.
     pub fn products(&self) -> impl Iterator<Item = &Product> {
-        self.products.iter().map(|(p, _)| p)
+        self.products.iter().map(|(p, _)| &**p)
     }
 }

@@ -356,3 +356,32 @@ fn a_sku_is_written_and_read_as_its_code() {
         "refused as before"
     );
 }
+
+#[test]
+fn a_snapshot_from_shared_documents_copies_none_and_finds_as_new_does() {
+    use std::sync::Arc;
+    let s = Arc::new(seller("s1", SellerKind::Artisan));
+    let p = Arc::new(product(
+        "p1",
+        "s1",
+        "leather",
+        vec![variant("v1", "150", "standard")],
+    ));
+    let shared =
+        CatalogSnapshot::from_shared([s.clone()], [p.clone()]).expect("snapshot from shared");
+    let owned = CatalogSnapshot::new([(*s).clone()], [(*p).clone()]).expect("snapshot");
+    let v1 = VariantId::new("v1").expect("id");
+    let view = shared.variant(&v1).expect("found");
+    assert!(
+        std::ptr::eq(view.product, &*p) && std::ptr::eq(view.seller, &*s),
+        "the snapshot reads the shared documents themselves"
+    );
+    assert_eq!(Arc::strong_count(&p), 2, "held, not copied");
+    assert_eq!(view.product, owned.variant(&v1).expect("found").product);
+    assert!(std::ptr::eq(shared.product(&p.id).expect("product"), &*p));
+    assert!(std::ptr::eq(shared.seller(&s.id).expect("seller"), &*s));
+    assert!(matches!(
+        CatalogSnapshot::from_shared([], [p.clone()]),
+        Err(SnapshotError::MissingSeller { .. })
+    ));
+}

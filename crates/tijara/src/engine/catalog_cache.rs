@@ -60,6 +60,10 @@ const UNKNOWN: u8 = 0;
 const VERSIONED: u8 = 1;
 const UNVERSIONED: u8 = 2;
 
+/// Products and their sellers as the cache holds them (shared, not copied: a snapshot takes
+/// them with `CatalogSnapshot::from_shared`).
+pub(crate) type Shared = (Vec<Arc<Product>>, Vec<Arc<Seller>>);
+
 /// The cache: the documents read at one catalog version.
 #[derive(Debug, Default)]
 pub(crate) struct CatalogCache {
@@ -98,12 +102,9 @@ impl State {
 
     /// The products of these ids (each once) and their sellers, if every one is held (`None`
     /// for an id not known).
-    fn products_of<'a>(
-        &self,
-        ids: impl Iterator<Item = Option<&'a str>>,
-    ) -> Option<(Vec<Product>, Vec<Seller>)> {
-        let mut products: Vec<Product> = Vec::with_capacity(ids.size_hint().0);
-        let mut sellers: Vec<Seller> = Vec::with_capacity(1);
+    fn products_of<'a>(&self, ids: impl Iterator<Item = Option<&'a str>>) -> Option<Shared> {
+        let mut products: Vec<Arc<Product>> = Vec::with_capacity(ids.size_hint().0);
+        let mut sellers: Vec<Arc<Seller>> = Vec::with_capacity(1);
         for id in ids {
             let id = id?;
             if products.iter().any(|p| p.id.as_str() == id) {
@@ -111,18 +112,15 @@ impl State {
             }
             let p = self.products.get(id)?;
             if !sellers.iter().any(|x| x.id == p.seller_id) {
-                sellers.push((**self.sellers.get(p.seller_id.as_str())?).clone());
+                sellers.push(self.sellers.get(p.seller_id.as_str())?.clone());
             }
-            products.push((**p).clone());
+            products.push(p.clone());
         }
         Some((products, sellers))
     }
 
     /// The products holding these variants and their sellers, if every one is held.
-    fn products_of_variants(
-        &self,
-        variants: &[tijara_core::VariantId],
-    ) -> Option<(Vec<Product>, Vec<Seller>)> {
+    fn products_of_variants(&self, variants: &[tijara_core::VariantId]) -> Option<Shared> {
         self.products_of(
             variants
                 .iter()
@@ -224,11 +222,7 @@ impl CatalogCache {
     }
 
     /// The products of these stock rows and their sellers, if all are cached at `version`.
-    pub(crate) fn snapshot(
-        &self,
-        version: u64,
-        stock: &[StockRow],
-    ) -> Option<(Vec<Product>, Vec<Seller>)> {
+    pub(crate) fn snapshot(&self, version: u64, stock: &[StockRow]) -> Option<Shared> {
         let s = self.at(version)?;
         s.products_of(stock.iter().map(|row| Some(row.product.as_str())))
     }
@@ -242,10 +236,9 @@ impl CatalogCache {
     pub(crate) fn snapshot_held(
         &self,
         variants: &[tijara_core::VariantId],
-    ) -> Option<(u64, Vec<Product>, Vec<Seller>)> {
+    ) -> Option<(u64, Shared)> {
         let s = self.lock()?;
-        let (products, sellers) = s.products_of_variants(variants)?;
-        Some((s.version, products, sellers))
+        Some((s.version, s.products_of_variants(variants)?))
     }
 
     /// The products holding these variants and their sellers, if every one is cached at
@@ -257,7 +250,7 @@ impl CatalogCache {
         &self,
         version: u64,
         variants: &[tijara_core::VariantId],
-    ) -> Option<(Vec<Product>, Vec<Seller>)> {
+    ) -> Option<Shared> {
         self.at(version)?.products_of_variants(variants)
     }
 

@@ -223,7 +223,7 @@ impl Tijara {
         if let Some(v) = version
             && let Some((products, sellers)) = self.inner.catalog.snapshot_of_variants(v, &variants)
         {
-            return Ok((doc, CatalogSnapshot::new(sellers, products)?));
+            return Ok((doc, CatalogSnapshot::from_shared(sellers, products)?));
         }
         let (catalog, _) = self.snapshot_from_storage(&variants, version).await?;
         Ok((doc, catalog))
@@ -461,7 +461,7 @@ impl Tijara {
                     .collect::<Result<Vec<_>, TijaraError>>()?;
                 let usage = usage_of(&promos, customer);
                 return Ok(PricingContext {
-                    catalog: CatalogSnapshot::new(sellers, products)?,
+                    catalog: CatalogSnapshot::from_shared(sellers, products)?,
                     stock: rows
                         .stock
                         .into_iter()

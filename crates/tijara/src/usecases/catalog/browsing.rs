@@ -460,7 +460,7 @@ impl Tijara {
                 && let Some((products, sellers)) = self.inner.catalog.snapshot(v, &rows.stock)
             {
                 return Ok((
-                    CatalogSnapshot::new(sellers, products)?,
+                    CatalogSnapshot::from_shared(sellers, products)?,
                     stock_map(rows.stock),
                 ));
             }
@@ -537,10 +537,13 @@ impl Tijara {
         if reads.may_hold_catalog()
             && self.inner.storage.commits_at_catalog_version()
             && self.caches_catalog().await?
-            && let Some((version, products, sellers)) = self.inner.catalog.snapshot_held(variants)
+            && let Some((version, (products, sellers))) = self.inner.catalog.snapshot_held(variants)
         {
             reads.took_held_catalog();
-            return Ok(Some((CatalogSnapshot::new(sellers, products)?, version)));
+            return Ok(Some((
+                CatalogSnapshot::from_shared(sellers, products)?,
+                version,
+            )));
         }
         Ok(None)
     }
