@@ -30,12 +30,12 @@ pub struct SqliteOptions {
     /// `synchronous=FULL` (default) or `NORMAL`.
     pub durability: SqliteDurability,
     /// With [`SqliteDurability::Full`], whether a batch of commits that are all
-    /// [`Durability::Deferred`](tijara::ports::storage::Durability::Deferred) (a cart's
-    /// changes) is committed at `synchronous=NORMAL`, without syncing the write-ahead log
-    /// (default `true`; `deferred_commits=off` in the URL: every commit synced). Such a commit
-    /// survives a crash of any process, kill -9 included (the operating system holds it); a
-    /// crash of the machine or a power loss may undo it, never a synced commit made after it,
-    /// since syncing the log makes all that precedes it durable.
+    /// [`Durability::Deferred`] (a cart's changes; one that moves stock or publishes an event
+    /// is synced all the same) is committed at `synchronous=NORMAL`, without syncing the
+    /// write-ahead log (default `true`; `deferred_commits=off` in the URL: every commit
+    /// synced). Such a commit survives a crash of any process, kill -9 included (the operating
+    /// system holds it); a crash of the machine or a power loss may undo it, never a synced
+    /// commit made after it, since syncing the log makes all that precedes it durable.
     pub deferred_commits: bool,
     /// `PRAGMA mmap_size` in bytes for every connection (`None`: SQLite's default, no map).
     /// Reads through the map skip a `pread` and a page copy per page; see the crate's README
@@ -815,8 +815,8 @@ impl Writer {
                 // Once a job is held the intake is over, also for a retry of the batch (a busy
                 // database): a later commit must not pass the held job, nor a second job
                 // replace it.
-                // A batch of deferred commits, committed without syncing the log, takes in
-                // deferred ones only: a commit to be synced is held for the next batch.
+                // A deferred batch, committed without syncing the log, takes in deferrable
+                // commits only: a commit to be synced is held for the next batch.
                 let mut late = |deferred: bool| late_commit(&mut rx, &mut held, deferred);
                 self.batch(commits, &mut late);
             }
@@ -885,9 +885,10 @@ impl Writer {
     /// Commits a batch in one transaction (one fsync, none for a deferred batch), retrying a
     /// busy database with backoff.
     /// `late` gives commits queued since the batch was taken, which join it (see [`pass`]);
-    /// it is told whether the batch is deferred, which only deferred commits may join
-    /// ([`joins`]). A batch whose commits are all [`Durability::Deferred`] is committed without
-    /// syncing the log where the store defers commits ([`SqliteOptions::deferred_commits`]).
+    /// it is told whether the batch is deferred, which only deferrable commits may join
+    /// ([`joins`]). A batch whose commits are all deferrable ([`deferrable`]: a cart's
+    /// changes) is committed without syncing the log where the store defers commits
+    /// ([`SqliteOptions::deferred_commits`]).
     fn batch(&mut self, mut jobs: Vec<Commit>, late: &mut dyn FnMut(bool) -> Option<Commit>) {
         let mut attempt = 0;
         let started = std::time::Instant::now();

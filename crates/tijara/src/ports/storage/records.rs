@@ -524,11 +524,12 @@ pub enum Durability {
     /// made after it that were not flushed either; a flushed commit makes everything committed
     /// before it durable too, and the database flushes on its own within a bound of its own
     /// (PostgreSQL: three times `wal_writer_delay`, 600 ms by default; SQLite: a checkpoint or
-    /// the kernel's write-back, about 30 s on Linux's defaults). For changes that are cheap to make again (a cart: placing its order
-    /// flushes it with the order). After such a crash, what a process read or remembers of
-    /// its own writes (the engine's cart cache) may name a version the database lost and then
-    /// reused: a storage whose database can lose deferred commits while such processes live on
-    /// (a database server's crash) therefore has an incarnation, which such a crash changes
+    /// the kernel's write-back, about 30 s on Linux's defaults). For changes that are cheap
+    /// to make again (a cart: placing its order flushes it with the order). After such a
+    /// crash, what a process read or remembers of its own writes (the engine's cart cache)
+    /// may name a version the database lost and then reused: a storage whose database can
+    /// lose deferred commits while such processes live on (a database server's crash)
+    /// therefore has an incarnation, which such a crash changes
     /// ([`Storage::incarnation`](super::Storage::incarnation)), and the engine holds its
     /// versioned writes to the incarnation it read them at ([`Changeset::incarnation`]).
     /// A storage may flush such a commit anyway, as the memory store and the sqlx SQLite store
