@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use tijara_storefront::{CmiSettings, Settings};
 
 /// jemalloc for every allocation of the process (feature `jemalloc`, on by default; its
-/// unprefixed `malloc` serves SQLite too): 10 % fewer instructions per checkout than glibc's
+/// unprefixed `malloc` serves SQLite too): 8 % fewer instructions per checkout than glibc's
 /// allocator, for ~5 MiB more resident memory (`docs/benchmarks.md`, 2026-12-06 step 28).
 #[cfg(all(feature = "jemalloc", target_os = "linux", target_env = "gnu"))]
 #[global_allocator]
