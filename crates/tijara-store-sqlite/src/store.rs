@@ -466,12 +466,10 @@ impl SqliteStore {
                     }
                 };
                 let _ = ready.send(Ok(()));
-                let defers = open_inner.defers();
                 Writer {
                     conn: Some(conn),
                     opener: open_inner,
                     page_limit: limit,
-                    defers,
                     full: None,
                 }
                 .run(rx);
@@ -768,9 +766,6 @@ struct Writer {
     conn: Option<Connection>,
     opener: Opener,
     page_limit: Arc<AtomicU32>,
-    /// Whether a batch of deferred commits may skip the log's sync
-    /// ([`SqliteOptions::deferred_commits`]: a file opened for writing at `synchronous=FULL`).
-    defers: bool,
     /// The `synchronous` level `conn` is at when it is known: `true` FULL, `false` NORMAL
     /// (`None` after it is reopened, which sets the options' level).
     full: Option<bool>,
@@ -824,13 +819,13 @@ impl Writer {
     }
 
     /// The connection at `synchronous=FULL` (`full`) or `NORMAL`, where the store defers
-    /// commits ([`Writer::defers`]; otherwise at the options' level): see [`Writer::conn`].
+    /// commits ([`Opener::defers`]; otherwise at the options' level): see [`Writer::conn`].
     /// SQLite refuses to change the level inside a transaction, so it is set before the
     /// batch's `BEGIN`, and only when it differs from the connection's.
     fn conn_at(&mut self, full: bool) -> Result<&mut Connection, StorageError> {
         self.conn()?;
         let c = self.conn.as_mut().ok_or_else(stopped)?;
-        if self.defers && self.full != Some(full) {
+        if self.opener.defers() && self.full != Some(full) {
             let level = if full {
                 "PRAGMA synchronous = FULL"
             } else {
@@ -892,7 +887,7 @@ impl Writer {
     fn batch(&mut self, mut jobs: Vec<Commit>, late: &mut dyn FnMut(bool) -> Option<Commit>) {
         let mut attempt = 0;
         let started = std::time::Instant::now();
-        let deferred = self.defers && jobs.iter().all(|j| deferrable(&j.changes));
+        let deferred = self.opener.defers() && jobs.iter().all(|j| deferrable(&j.changes));
         loop {
             let e = match self.conn_at(!deferred) {
                 Ok(c) => match pass(c, &mut jobs, &mut || late(deferred)) {
@@ -1176,16 +1171,10 @@ pub(crate) mod tests {
         crate::migrate::run(&mut c).expect("migrates");
         Writer {
             conn: Some(c),
-            defers: opener.defers(),
             opener,
             page_limit: Arc::default(),
             full: None,
         }
-    }
-
-    /// A connection's `synchronous` level: 1 NORMAL (a commit does not sync the log), 2 FULL.
-    fn level(c: &Connection) -> i64 {
-        level_now(c)
     }
 
     /// The level the last batch committed at on this thread (its `COMMIT`'s, not after it).
@@ -1251,7 +1240,7 @@ pub(crate) mod tests {
         let saw = seen.clone();
         w.task(Box::new(move |c| {
             saw.store(
-                u32::try_from(level(c.expect("open"))).unwrap_or(0),
+                u32::try_from(level_now(c.expect("open"))).unwrap_or(0),
                 Ordering::SeqCst,
             );
             false
@@ -1323,7 +1312,7 @@ pub(crate) mod tests {
             None
         });
         assert!(matches!(answer.try_recv(), Ok(Ok(_))));
-        assert_eq!(level(w.conn.as_ref().expect("open")), 2);
+        assert_eq!(level_now(w.conn.as_ref().expect("open")), 2);
         let memory = Opener {
             path: None,
             read_only: false,

@@ -4,8 +4,8 @@
 //!
 //! Card payments go to CMI; without CMI credentials the storefront runs in demo mode with the
 //! CMI simulator from `tijara-testkit` on loopback (the `demo` feature, on by default; built
-//! without it, `--no-default-features --features jemalloc`, it needs CMI credentials). Cash on delivery, bank transfer and
-//! the sample Amana and CTM rate cards work as in production.
+//! without it, `--no-default-features --features jemalloc`, it needs CMI credentials). Cash
+//! on delivery, bank transfer and the sample Amana and CTM rate cards work as in production.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
