@@ -11,7 +11,8 @@
 #
 # The counts include the outbox dispatcher's rounds that fall in the window (every 5 s: the
 # orders' e-mails into the demo mailbox); subtract `run_dispatcher_until`'s inclusive count for
-# the requests alone. Needs valgrind, node and benches/http's node_modules (npm ci).
+# the requests alone, or set BENCH_SETTLE and BENCH_TAIL (say 20 and 10) for the requests and
+# all of their messages. Needs valgrind, node and benches/http's node_modules (npm ci).
 bin=$1; out=$2; n=${3:-30}; pages=${4:-0}
 here="$(cd "$(dirname "$0")/.." && pwd)"
 port=${BENCH_PORT:-8197}
@@ -30,6 +31,9 @@ node "$here/http/count.mjs" --base "http://127.0.0.1:$port" --checkouts "${BENCH
 sleep "${BENCH_SETTLE:-0}"
 callgrind_control -i on $vpid >/dev/null
 node "$here/http/count.mjs" --base "http://127.0.0.1:$port" --checkouts "$n" --pages "$pages" --ids "$data/ids.json" --first 1000
+# BENCH_TAIL seconds (default 0) let the window's own messages leave before the count ends, so
+# that it holds what each checkout costs the outbox dispatcher too (with BENCH_SETTLE, no more).
+sleep "${BENCH_TAIL:-0}"
 callgrind_control -d $vpid >/dev/null
 callgrind_control -i off $vpid >/dev/null
 kill $vpid; wait $vpid 2>/dev/null
