@@ -101,10 +101,10 @@ impl NotificationSink {
             .cloned()
             .collect();
         let orders: HashMap<String, Arc<OrderDoc>> =
-            match self.engine.orders().orders_by_id(&ids).await {
+            match self.engine.orders().orders_by_id_shared(&ids).await {
                 Ok(docs) => docs
                     .into_iter()
-                    .map(|d| (d.order.id.to_string(), Arc::new(d)))
+                    .map(|d| (d.order.id.to_string(), d))
                     .collect(),
                 Err(_) => HashMap::new(),
             };

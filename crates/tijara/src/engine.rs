@@ -23,6 +23,8 @@ mod addresses;
 mod cart_cache;
 mod catalog_cache;
 mod config;
+mod generations;
+mod order_memo;
 
 pub use config::{EngineConfig, IdempotencyKey};
 
@@ -40,6 +42,9 @@ pub(crate) struct Inner {
     pub(crate) catalog: catalog_cache::CatalogCache,
     /// The carts this engine committed last, with their versions.
     pub(crate) carts: cart_cache::CartCache,
+    /// The orders this engine placed last, with their text and decoded value (shared with
+    /// other engines: `TijaraBuilder::sharing_order_memo_with`).
+    pub(crate) orders: Arc<order_memo::OrderMemo>,
     /// The search index's version was checked (and the index rebuilt if it was outdated) by
     /// this engine: see `Catalog::ensure_search_index`.
     pub(crate) search_index_checked: std::sync::atomic::AtomicBool,
@@ -126,6 +131,7 @@ pub struct TijaraBuilder {
     sink: Option<Arc<dyn EventSink>>,
     sleeper: Option<Arc<dyn Sleeper>>,
     config: EngineConfig,
+    orders: Option<Arc<order_memo::OrderMemo>>,
 }
 
 impl TijaraBuilder {
@@ -176,6 +182,18 @@ impl TijaraBuilder {
     /// Tunables.
     pub fn config(mut self, config: EngineConfig) -> Self {
         self.config = config;
+        self
+    }
+
+    /// Shares `other`'s memo of the orders placed
+    /// ([`EngineConfig::order_memo`], whose size then comes from `other`): what one of the
+    /// two engines places, the other reads back without decoding it again. For two engines
+    /// of one process on the same storage, such as one placing orders and one its outbox's
+    /// notification sink reads through (the sink must exist before the engine that delivers
+    /// to it). A memo answers only for the very text the storage returns, so sharing it is
+    /// safe whatever either engine writes.
+    pub fn sharing_order_memo_with(mut self, other: &Tijara) -> Self {
+        self.orders = Some(Arc::clone(&other.inner.orders));
         self
     }
 
@@ -232,6 +250,9 @@ impl TijaraBuilder {
         Ok(Tijara {
             inner: Arc::new(Inner {
                 carts: cart_cache::CartCache::new(self.config.cart_cache),
+                orders: self.orders.unwrap_or_else(|| {
+                    Arc::new(order_memo::OrderMemo::new(self.config.order_memo))
+                }),
                 addresses,
                 synonyms,
                 region,

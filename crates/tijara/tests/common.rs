@@ -54,11 +54,36 @@ pub fn market_delivering_to(
     built(storage, config, Arc::new(RecordingSink::default()), events)
 }
 
+/// A market whose engine shares `other`'s memo of the orders placed.
+pub fn market_sharing_order_memo(
+    storage: Arc<dyn tijara::ports::storage::Storage>,
+    other: &Tijara,
+) -> Market {
+    let sink = Arc::new(RecordingSink::default());
+    built_with(
+        storage,
+        tijara::EngineConfig::default(),
+        sink.clone(),
+        sink,
+        |b| b.sharing_order_memo_with(other),
+    )
+}
+
 fn built(
     storage: Arc<dyn tijara::ports::storage::Storage>,
     config: tijara::EngineConfig,
     sink: Arc<RecordingSink>,
     events: Arc<dyn tijara::ports::runtime::EventSink>,
+) -> Market {
+    built_with(storage, config, sink, events, |b| b)
+}
+
+fn built_with(
+    storage: Arc<dyn tijara::ports::storage::Storage>,
+    config: tijara::EngineConfig,
+    sink: Arc<RecordingSink>,
+    events: Arc<dyn tijara::ports::runtime::EventSink>,
+    more: impl FnOnce(tijara::TijaraBuilder) -> tijara::TijaraBuilder,
 ) -> Market {
     let clock = Arc::new(FixedClock::at(t0()));
     let carrier = Arc::new(StubCarrier::new("amana", "30.00", "10.00"));
@@ -77,9 +102,8 @@ fn built(
         .ids(Arc::new(SequentialIds::default()))
         .sleeper(Arc::new(TokioSleeper))
         .event_sink(events)
-        .config(config)
-        .build()
-        .expect("engine");
+        .config(config);
+    let engine = more(engine).build().expect("engine");
     Market {
         engine,
         clock,

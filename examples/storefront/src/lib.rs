@@ -583,6 +583,9 @@ pub async fn build_with_sinks(
         .carrier(Arc::new(TableCarrier::from_toml(AMANA_SAMPLE)?))
         .config(tijara::EngineConfig::default().with_log_key(log_key(&settings.data_dir)?))
         .build()?;
+    // The orders the shop places are read back by the sink's engine without decoding them
+    // again (their confirmation messages): the two engines share that memo.
+    let placed_memo = reader.clone();
     let notifications = messages::sink(reader, &messages, &public_url, bank.clone());
     let mut sinks: Vec<Arc<dyn tijara::ports::runtime::EventSink>> = vec![Arc::new(notifications)];
     sinks.extend(extra(storage.clone()));
@@ -594,6 +597,7 @@ pub async fn build_with_sinks(
         .payment(Arc::new(CashOnDelivery))
         .payment(Arc::new(transfer))
         .sleeper(Arc::new(TokioSleeper))
+        .sharing_order_memo_with(&placed_memo)
         .config(
             tijara::EngineConfig::default()
                 .with_display_rates(settings.display_rates.clone())

@@ -28,22 +28,15 @@
 //! emptied, and the step runs again from storage. After a restore or a fail-over to a standby
 //! that may have lost flushed commits, restart the processes (`docs/operations.md`).
 
-use std::collections::HashMap;
+use super::generations::Generations;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-/// The carts remembered, by id, in two generations of at most ⌈capacity / 2⌉ each: when the
-/// newer is full it becomes the older and the older is dropped, so the carts changed recently
-/// stay.
+/// The carts remembered, by id, in two generations of at most ⌈capacity / 2⌉ each
+/// ([`Generations`]): the carts changed recently stay.
 #[derive(Debug)]
 pub(crate) struct CartCache {
     capacity: usize,
-    generations: Mutex<Generations>,
-}
-
-#[derive(Debug, Default)]
-struct Generations {
-    newer: HashMap<String, Entry>,
-    older: HashMap<String, Entry>,
+    generations: Mutex<Generations<Entry>>,
 }
 
 #[derive(Debug, Clone)]
@@ -68,7 +61,7 @@ impl CartCache {
         self.capacity > 0
     }
 
-    fn generations(&self) -> MutexGuard<'_, Generations> {
+    fn generations(&self) -> MutexGuard<'_, Generations<Entry>> {
         // A panic while the lock was held leaves at worst an entry half updated; versions
         // keep any such entry from being committed over, so the maps stay usable.
         self.generations.lock().unwrap_or_else(|p| p.into_inner())
@@ -81,7 +74,7 @@ impl CartCache {
             return None;
         }
         let g = self.generations();
-        let e = g.newer.get(id).or_else(|| g.older.get(id))?;
+        let e = g.get(id)?;
         (e.incarnation == incarnation).then(|| (e.version, e.body.clone()))
     }
 
@@ -100,47 +93,39 @@ impl CartCache {
             return;
         }
         let mut g = self.generations();
-        let known = g.newer.get(id).or_else(|| g.older.get(id));
-        if known.is_some_and(|e| e.incarnation == incarnation && e.version > version) {
+        if g.get(id)
+            .is_some_and(|e| e.incarnation == incarnation && e.version > version)
+        {
             return;
         }
-        g.older.remove(id);
-        let half = self.capacity.div_ceil(2);
-        if g.newer.len() >= half && !g.newer.contains_key(id) {
-            g.older = std::mem::take(&mut g.newer);
-        }
-        g.newer.insert(
-            id.to_owned(),
+        g.insert(
+            id,
             Entry {
                 version,
                 body,
                 incarnation,
             },
+            self.capacity,
         );
     }
 
     /// Forgets the cart `id`.
     pub(crate) fn forget(&self, id: &str) {
         if self.enabled() {
-            let mut g = self.generations();
-            g.newer.remove(id);
-            g.older.remove(id);
+            self.generations().remove(id);
         }
     }
 
     /// Forgets every cart (the storage restarted: any of them may name a lost version).
     pub(crate) fn clear(&self) {
         if self.enabled() {
-            let mut g = self.generations();
-            g.newer.clear();
-            g.older.clear();
+            self.generations().clear();
         }
     }
 
     #[cfg(test)]
     fn len(&self) -> usize {
-        let g = self.generations();
-        g.newer.len() + g.older.len()
+        self.generations().len()
     }
 }
 

@@ -12,6 +12,7 @@ use crate::ports::storage::{Changeset, DocKind, DocWrite, NewEvent};
 use crate::usecases::order_update::Applied;
 use crate::usecases::returns::Orders;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use tijara_core::order::OrderStatus;
 use tijara_core::order_record::ReceivedPayment;
 use tijara_core::payment::PaymentLogEvent;
@@ -121,12 +122,35 @@ impl Orders<'_> {
     /// An order with its audit trail, shipments, returns and settlement.
     pub async fn order(self, id: &OrderId) -> Result<OrderDoc, TijaraError> {
         let e = self.engine;
-        Ok(e.load::<OrderDoc>(DocKind::Order, id.as_str()).await?.value)
+        let stored = e.inner.storage.get(DocKind::Order, id.as_str()).await?;
+        // The order page just after the checkout: the order placed, not decoded again.
+        if let Some(doc) = stored
+            .as_ref()
+            .and_then(|d| e.inner.orders.decoded(&d.id, &d.body))
+        {
+            return Ok(Arc::unwrap_or_clone(doc));
+        }
+        Ok(crate::engine::found::<OrderDoc>(DocKind::Order, id.as_str(), stored)?.value)
     }
 
     /// Several orders in one storage read, in the order of `ids` (each once): an id without
     /// an order is left out. What the notifications of a batch of events read.
     pub async fn orders_by_id(self, ids: &[OrderId]) -> Result<Vec<OrderDoc>, TijaraError> {
+        Ok(self
+            .orders_by_id_shared(ids)
+            .await?
+            .into_iter()
+            .map(Arc::unwrap_or_clone)
+            .collect())
+    }
+
+    /// [`Orders::orders_by_id`], each order shared: an order this engine placed and nobody
+    /// changed since is the one it remembers (see
+    /// [`EngineConfig::order_memo`](crate::EngineConfig::order_memo)), not decoded again.
+    pub async fn orders_by_id_shared(
+        self,
+        ids: &[OrderId],
+    ) -> Result<Vec<Arc<OrderDoc>>, TijaraError> {
         let mut seen = std::collections::HashSet::with_capacity(ids.len());
         let keys: Vec<String> = ids
             .iter()
@@ -136,6 +160,7 @@ impl Orders<'_> {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
+        let memo = &self.engine.inner.orders;
         let mut found: std::collections::HashMap<String, _> = self
             .engine
             .inner
@@ -148,11 +173,14 @@ impl Orders<'_> {
         let mut docs = Vec::with_capacity(found.len());
         for key in &keys {
             if let Some(d) = found.remove(key) {
-                docs.push(crate::engine::decode::<OrderDoc>(
-                    DocKind::Order,
-                    &d.id,
-                    &d.body,
-                )?);
+                docs.push(match memo.decoded(&d.id, &d.body) {
+                    Some(doc) => doc,
+                    None => Arc::new(crate::engine::decode::<OrderDoc>(
+                        DocKind::Order,
+                        &d.id,
+                        &d.body,
+                    )?),
+                });
             }
         }
         Ok(docs)

@@ -375,12 +375,19 @@ impl Tijara {
         // The order's JSON is written once: into its document here, and into the answer
         // (`PlacedOrder::to_json`) from `Placed::order_json`.
         let order_json: Arc<RawValue> = crate::engine::encode_raw(&order)?.into();
-        changes.docs.push(
-            Write::new(DocKind::Order, order_id.as_str(), None)
-                .keys(doc.keys())
-                .owners(doc.owners())
-                .body_text(crate::docs::order_doc_body(&doc, &order_json)?),
-        );
+        let body = crate::docs::order_doc_body(&doc, &order_json)?;
+        let write = Write::new(DocKind::Order, order_id.as_str(), None)
+            .keys(doc.keys())
+            .owners(doc.owners());
+        // Its confirmation messages read it back soon: remembered with its text, it is not
+        // decoded again (`engine/order_memo.rs`; kept also if this commit fails, as a text
+        // never written is never read back).
+        if self.inner.orders.enabled() {
+            self.inner
+                .orders
+                .remember(order_id.as_str(), Arc::from(body.as_str()), Arc::new(doc));
+        }
+        changes.docs.push(write.body_text(body));
         if let Some(v) = cart_version {
             cart_doc.status = CartStatus::Ordered {
                 order: order_id.clone(),

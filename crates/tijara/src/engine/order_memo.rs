@@ -1,0 +1,113 @@
+//! The orders this engine wrote last, with their JSON text and decoded value: a read of an
+//! order whose stored text is the same takes the decoded value instead of decoding the text
+//! again.
+//!
+//! The outbox dispatcher's messages read every order the checkout has just placed (its
+//! confirmation e-mails), and decoding an order's ~4 KiB of JSON was about 7 % of a checkout's
+//! instructions, its messages included (`docs/benchmarks.md`, 2026-12-06 step 30). The order
+//! placed is remembered with the text written for it; a read compares the text the storage
+//! returns with the one remembered, byte for byte (the storage port returns a body exactly as
+//! written), and takes the remembered value only when they are equal. Decoding is a pure
+//! function of the text, so equal texts give the same order: no version, incarnation or
+//! commit needs to be trusted, and a write that never committed (its text is never read back)
+//! or that another process overwrote (another text) only costs a decode, as before.
+
+use super::generations::Generations;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// The orders this engine placed last.
+pub(crate) type OrderMemo = DecodeMemo<tijara_core::order_record::OrderDoc>;
+
+/// Documents remembered with their text, by id, in two generations of at most
+/// ⌈capacity / 2⌉ each.
+#[derive(Debug)]
+pub(crate) struct DecodeMemo<T> {
+    capacity: usize,
+    generations: Mutex<Generations<Entry<T>>>,
+}
+
+#[derive(Debug)]
+struct Entry<T> {
+    /// The JSON text written.
+    body: Arc<str>,
+    /// What it decodes to.
+    doc: Arc<T>,
+}
+
+impl<T> DecodeMemo<T> {
+    /// A memo of at most `capacity` documents; 0 remembers none.
+    pub(crate) fn new(capacity: usize) -> Self {
+        DecodeMemo {
+            capacity,
+            generations: Mutex::default(),
+        }
+    }
+
+    /// Whether the memo remembers anything.
+    pub(crate) fn enabled(&self) -> bool {
+        self.capacity > 0
+    }
+
+    fn generations(&self) -> MutexGuard<'_, Generations<Entry<T>>> {
+        // Each entry is put in one call: a panic while the lock was held cannot leave one
+        // half written.
+        self.generations.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Remembers that the text `body` of the document `id` decodes to `doc`.
+    pub(crate) fn remember(&self, id: &str, body: Arc<str>, doc: Arc<T>) {
+        if self.enabled() {
+            self.generations()
+                .insert(id, Entry { body, doc }, self.capacity);
+        }
+    }
+
+    /// The document `id` decoded, if the text remembered for it is `body`.
+    pub(crate) fn decoded(&self, id: &str, body: &str) -> Option<Arc<T>> {
+        if !self.enabled() {
+            return None;
+        }
+        let g = self.generations();
+        let e = g.get(id)?;
+        (*e.body == *body).then(|| Arc::clone(&e.doc))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_only_for_the_very_text_remembered() {
+        let memo: DecodeMemo<u32> = DecodeMemo::new(4);
+        assert_eq!(memo.decoded("o1", "{1}"), None);
+        let doc = Arc::new(1);
+        memo.remember("o1", Arc::from("{1}"), Arc::clone(&doc));
+        let hit = memo.decoded("o1", "{1}").expect("the text remembered");
+        assert!(Arc::ptr_eq(&hit, &doc), "the value itself, not a copy");
+        assert_eq!(memo.decoded("o1", "{1} "), None, "another text");
+        assert_eq!(memo.decoded("o1", "{2}"), None);
+        assert_eq!(memo.decoded("o2", "{1}"), None, "another order");
+        memo.remember("o1", Arc::from("{2}"), Arc::new(2));
+        assert_eq!(memo.decoded("o1", "{1}"), None, "written again");
+        assert_eq!(memo.decoded("o1", "{2}").as_deref(), Some(&2));
+    }
+
+    #[test]
+    fn keeps_the_last_orders_within_its_capacity() {
+        let memo: DecodeMemo<usize> = DecodeMemo::new(4);
+        for i in 0..10 {
+            memo.remember(&format!("o{i}"), Arc::from("{}"), Arc::new(i));
+        }
+        assert!(memo.generations().len() <= 4);
+        assert_eq!(memo.decoded("o9", "{}").as_deref(), Some(&9));
+        assert_eq!(memo.decoded("o0", "{}"), None);
+    }
+
+    #[test]
+    fn zero_remembers_nothing() {
+        let off: DecodeMemo<u32> = DecodeMemo::new(0);
+        off.remember("o1", Arc::from("{}"), Arc::new(1));
+        assert_eq!(off.decoded("o1", "{}"), None);
+    }
+}
