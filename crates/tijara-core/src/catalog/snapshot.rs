@@ -3,6 +3,11 @@
 use super::*;
 use std::sync::Arc;
 
+/// The snapshot's indexes: keyed by the shop's own ids, hashed with foldhash (seeded per
+/// process) rather than SipHash, which was ~1 % of a checkout's instructions in these maps
+/// (`docs/benchmarks.md`, 2026-12-06 step 31).
+type Index<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// What the cart and pricing need to know about one variant.
 #[derive(Debug, Clone, Copy)]
 pub struct VariantView<'a> {
@@ -27,12 +32,12 @@ impl VariantView<'_> {
 #[derive(Debug, Clone, Default)]
 pub struct CatalogSnapshot {
     sellers: Vec<Arc<Seller>>,
-    seller_index: HashMap<SellerId, usize>,
+    seller_index: Index<SellerId, usize>,
     /// Each product with the position of its seller.
     products: Vec<(Arc<Product>, usize)>,
-    product_index: HashMap<ProductId, usize>,
+    product_index: Index<ProductId, usize>,
     /// Variant id → (product position, variant position): one hash look-up per variant.
-    variants: HashMap<VariantId, (usize, usize)>,
+    variants: Index<VariantId, (usize, usize)>,
 }
 
 /// A snapshot could not be built.

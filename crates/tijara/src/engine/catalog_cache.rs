@@ -71,18 +71,22 @@ pub(crate) struct CatalogCache {
     state: Mutex<State>,
 }
 
+/// A map keyed by the ids of documents held (never by ids a request names but no document
+/// holds), hashed with foldhash, seeded per process, rather than SipHash (step 31).
+type Held<V> = HashMap<String, V, foldhash::fast::RandomState>;
+
 #[derive(Debug, Default)]
 struct State {
     /// The version every entry was read at.
     version: u64,
     /// Products by id.
-    products: HashMap<String, Arc<Product>>,
+    products: Held<Arc<Product>>,
     /// Product ids by unique key (`slug:…`).
-    keys: HashMap<String, String>,
+    keys: Held<String>,
     /// Product ids by the ids of their variants (of the products held).
-    variants: HashMap<String, String>,
+    variants: Held<String>,
     /// Sellers by id.
-    sellers: HashMap<String, Arc<Seller>>,
+    sellers: Held<Arc<Seller>>,
     /// Categories by id; `None` for an id no category holds.
     categories: HashMap<String, Option<Arc<Category>>>,
     /// The words the marketplace knows (its categories' names and the region's synonyms):
