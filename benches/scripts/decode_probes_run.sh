@@ -10,6 +10,7 @@
 bin=$(readlink -f "$1"); label=$2
 here="$(cd "$(dirname "$0")/.." && pwd)"
 group=tjdecode_$label
+trap 'perf probe -q -d "$group:*" >/dev/null 2>&1' EXIT
 # A uprobe is placed at a file offset: the symbol's address, less its segment's.
 read -r vaddr offset < <(readelf -lW "$bin" | awk '/LOAD/ && /R E/ {print $3, $2}')
 i=0
@@ -25,7 +26,6 @@ sleep 8
 pid=$(pgrep -n -x "$(basename "$bin" | cut -c1-15)")
 perf stat -x, -e "$events" -p "$pid" -o /tmp/prof-$label.probes -- sleep 8 >/dev/null 2>&1
 wait
-perf probe -q -d "$group:*" >/dev/null 2>&1
 line=$(grep -E "^c=" /tmp/prof-$label.log)
 rate=$(echo "$line" | sed -E 's/c= *8: ([0-9.]+) checkouts.*/\1/')
 echo "$label: $line" | cut -c1-200

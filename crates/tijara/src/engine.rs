@@ -44,7 +44,7 @@ pub(crate) struct Inner {
     pub(crate) carts: cart_cache::CartCache,
     /// The orders this engine placed last, with their text and decoded value (shared with
     /// other engines: `TijaraBuilder::sharing_order_memo_with`).
-    pub(crate) orders: Arc<order_memo::OrderMemo>,
+    pub(crate) order_memo: Arc<order_memo::OrderMemo>,
     /// The search index's version was checked (and the index rebuilt if it was outdated) by
     /// this engine: see `Catalog::ensure_search_index`.
     pub(crate) search_index_checked: std::sync::atomic::AtomicBool,
@@ -131,7 +131,7 @@ pub struct TijaraBuilder {
     sink: Option<Arc<dyn EventSink>>,
     sleeper: Option<Arc<dyn Sleeper>>,
     config: EngineConfig,
-    orders: Option<Arc<order_memo::OrderMemo>>,
+    order_memo: Option<Arc<order_memo::OrderMemo>>,
 }
 
 impl TijaraBuilder {
@@ -193,7 +193,7 @@ impl TijaraBuilder {
     /// to it). A memo answers only for the very text the storage returns, so sharing it is
     /// safe whatever either engine writes.
     pub fn sharing_order_memo_with(mut self, other: &Tijara) -> Self {
-        self.orders = Some(Arc::clone(&other.inner.orders));
+        self.order_memo = Some(Arc::clone(&other.inner.order_memo));
         self
     }
 
@@ -250,7 +250,7 @@ impl TijaraBuilder {
         Ok(Tijara {
             inner: Arc::new(Inner {
                 carts: cart_cache::CartCache::new(self.config.cart_cache),
-                orders: self.orders.unwrap_or_else(|| {
+                order_memo: self.order_memo.unwrap_or_else(|| {
                     Arc::new(order_memo::OrderMemo::new(self.config.order_memo))
                 }),
                 addresses,

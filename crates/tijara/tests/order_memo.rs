@@ -49,6 +49,7 @@ async fn an_order_placed_is_read_back_as_placed_without_being_decoded_again() {
             vec![&c.a, &c.b],
             "transfer",
         ),
+        (vec![(c.bag.clone(), 1)], vec![&c.a], "card"),
     ] {
         let order = e
             .checkout()

@@ -585,7 +585,7 @@ pub async fn build_with_sinks(
         .build()?;
     // The orders the shop places are read back by the sink's engine without decoding them
     // again (their confirmation messages): the two engines share that memo.
-    let placed_memo = reader.clone();
+    let sink_engine = reader.clone();
     let notifications = messages::sink(reader, &messages, &public_url, bank.clone());
     let mut sinks: Vec<Arc<dyn tijara::ports::runtime::EventSink>> = vec![Arc::new(notifications)];
     sinks.extend(extra(storage.clone()));
@@ -597,7 +597,7 @@ pub async fn build_with_sinks(
         .payment(Arc::new(CashOnDelivery))
         .payment(Arc::new(transfer))
         .sleeper(Arc::new(TokioSleeper))
-        .sharing_order_memo_with(&placed_memo)
+        .sharing_order_memo_with(&sink_engine)
         .config(
             tijara::EngineConfig::default()
                 .with_display_rates(settings.display_rates.clone())

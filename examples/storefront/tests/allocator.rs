@@ -1,7 +1,7 @@
 //! The binary's allocator (feature `jemalloc`, on by default on Linux with glibc): jemalloc,
 //! with the configuration `.cargo/config.toml` compiles in (one arena, freed pages given back
 //! after 0.5 s, none kept as "muzzy": docs/benchmarks.md, 2026-12-06 step 28; thread caches
-//! trimmed once per MiB allocated: step 29). jemalloc prints
+//! trimmed once per MiB allocated or freed: step 29). jemalloc prints
 //! its options at exit when `MALLOC_CONF` asks for its statistics.
 
 #![cfg(all(feature = "jemalloc", target_os = "linux", target_env = "gnu"))]

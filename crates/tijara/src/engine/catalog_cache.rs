@@ -72,7 +72,7 @@ pub(crate) struct CatalogCache {
 }
 
 /// A map keyed by the ids of documents held (never by ids a request names but no document
-/// holds), hashed with foldhash, seeded per process, rather than SipHash (step 31).
+/// holds), hashed with foldhash, a random seed per map, rather than SipHash (step 31).
 type Held<V> = HashMap<String, V, foldhash::fast::RandomState>;
 
 #[derive(Debug, Default)]

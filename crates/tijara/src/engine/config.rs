@@ -89,7 +89,8 @@ pub struct EngineConfig {
     /// sends, the order page) takes the decoded order instead of decoding its JSON again.
     /// Taken only when the storage returns the very text written, byte for byte: safe with
     /// several processes on one database and after any crash (another text is decoded as
-    /// before). About 10 KiB per order with its text.
+    /// before). About 10 KiB per order with its text; an order whose text is over 32 KiB
+    /// (~40 lines) is not remembered, so at most ~8 MiB for 128.
     pub order_memo: usize,
     /// The secret of the e-mail tags in security log lines (HMAC-SHA256; default random at
     /// each start): give a key kept by the installation so tags stay comparable across

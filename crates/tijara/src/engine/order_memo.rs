@@ -9,14 +9,24 @@
 //! returns with the one remembered, byte for byte (the storage port returns a body exactly as
 //! written), and takes the remembered value only when they are equal. Decoding is a pure
 //! function of the text, so equal texts give the same order: no version, incarnation or
-//! commit needs to be trusted, and a write that never committed (its text is never read back)
-//! or that another process overwrote (another text) only costs a decode, as before.
+//! commit needs to be trusted (an order is remembered before its commit, which may fail or
+//! report a failure after it committed: either way its text decodes to that order), and a
+//! write by another process (another text) only costs a decode, as before. Debug builds check,
+//! for every order placed, that its text decodes to a value that writes the same text.
+//!
+//! An order's text larger than [`MAX_BODY`] is not remembered, so the memo holds at most
+//! `capacity + 1` texts of up to 32 KiB with their orders decoded (typically ~10 KiB each with
+//! their text; an order of ~40 lines reaches the bound).
 
 use super::generations::Generations;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// The orders this engine placed last.
 pub(crate) type OrderMemo = DecodeMemo<tijara_core::order_record::OrderDoc>;
+
+/// The longest text remembered, in bytes: larger orders (many lines) are decoded at each
+/// read, and the memo's memory stays bounded.
+pub(crate) const MAX_BODY: usize = 32 * 1024;
 
 /// Documents remembered with their text, by id, in two generations of at most
 /// ⌈capacity / 2⌉ each.
@@ -26,12 +36,21 @@ pub(crate) struct DecodeMemo<T> {
     generations: Mutex<Generations<Entry<T>>>,
 }
 
-#[derive(Debug)]
 struct Entry<T> {
     /// The JSON text written.
     body: Arc<str>,
     /// What it decodes to.
     doc: Arc<T>,
+}
+
+impl<T> std::fmt::Debug for Entry<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Neither the text nor the order: an order's text holds its access token, which the
+        // order's own `Debug` redacts.
+        f.debug_struct("Entry")
+            .field("body_bytes", &self.body.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl<T> DecodeMemo<T> {
@@ -54,9 +73,11 @@ impl<T> DecodeMemo<T> {
         self.generations.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Remembers that the text `body` of the document `id` decodes to `doc`.
-    pub(crate) fn remember(&self, id: &str, body: Arc<str>, doc: Arc<T>) {
-        if self.enabled() {
+    /// Remembers that the text `body` of the document `id` decodes to `doc`, unless the
+    /// memo is off or the text longer than [`MAX_BODY`].
+    pub(crate) fn remember(&self, id: &str, body: &str, doc: Arc<T>) {
+        if self.enabled() && body.len() <= MAX_BODY {
+            let body = Arc::from(body);
             self.generations()
                 .insert(id, Entry { body, doc }, self.capacity);
         }
@@ -82,13 +103,13 @@ mod tests {
         let memo: DecodeMemo<u32> = DecodeMemo::new(4);
         assert_eq!(memo.decoded("o1", "{1}"), None);
         let doc = Arc::new(1);
-        memo.remember("o1", Arc::from("{1}"), Arc::clone(&doc));
+        memo.remember("o1", "{1}", Arc::clone(&doc));
         let hit = memo.decoded("o1", "{1}").expect("the text remembered");
         assert!(Arc::ptr_eq(&hit, &doc), "the value itself, not a copy");
         assert_eq!(memo.decoded("o1", "{1} "), None, "another text");
         assert_eq!(memo.decoded("o1", "{2}"), None);
         assert_eq!(memo.decoded("o2", "{1}"), None, "another order");
-        memo.remember("o1", Arc::from("{2}"), Arc::new(2));
+        memo.remember("o1", "{2}", Arc::new(2));
         assert_eq!(memo.decoded("o1", "{1}"), None, "written again");
         assert_eq!(memo.decoded("o1", "{2}").as_deref(), Some(&2));
     }
@@ -97,7 +118,7 @@ mod tests {
     fn keeps_the_last_orders_within_its_capacity() {
         let memo: DecodeMemo<usize> = DecodeMemo::new(4);
         for i in 0..10 {
-            memo.remember(&format!("o{i}"), Arc::from("{}"), Arc::new(i));
+            memo.remember(&format!("o{i}"), "{}", Arc::new(i));
         }
         assert!(memo.generations().len() <= 4);
         assert_eq!(memo.decoded("o9", "{}").as_deref(), Some(&9));
@@ -105,9 +126,22 @@ mod tests {
     }
 
     #[test]
+    fn a_text_over_the_bound_is_not_remembered() {
+        let memo: DecodeMemo<u32> = DecodeMemo::new(4);
+        let long = format!("\"{}\"", "x".repeat(MAX_BODY));
+        memo.remember("o1", &long, Arc::new(1));
+        assert_eq!(memo.decoded("o1", &long), None);
+        let fits = format!("\"{}\"", "x".repeat(MAX_BODY - 2));
+        memo.remember("o2", &fits, Arc::new(2));
+        assert_eq!(memo.decoded("o2", &fits).as_deref(), Some(&2));
+        let shown = format!("{:?}", memo);
+        assert!(!shown.contains("xxx"), "no text in Debug: {shown:.200}");
+    }
+
+    #[test]
     fn zero_remembers_nothing() {
         let off: DecodeMemo<u32> = DecodeMemo::new(0);
-        off.remember("o1", Arc::from("{}"), Arc::new(1));
+        off.remember("o1", "{}", Arc::new(1));
         assert_eq!(off.decoded("o1", "{}"), None);
     }
 }

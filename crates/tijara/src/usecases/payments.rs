@@ -126,7 +126,7 @@ impl Orders<'_> {
         // The order page just after the checkout: the order placed, not decoded again.
         if let Some(doc) = stored
             .as_ref()
-            .and_then(|d| e.inner.orders.decoded(&d.id, &d.body))
+            .and_then(|d| e.inner.order_memo.decoded(&d.id, &d.body))
         {
             return Ok(Arc::unwrap_or_clone(doc));
         }
@@ -160,7 +160,7 @@ impl Orders<'_> {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        let memo = &self.engine.inner.orders;
+        let memo = &self.engine.inner.order_memo;
         let mut found: std::collections::HashMap<String, _> = self
             .engine
             .inner

@@ -380,13 +380,22 @@ impl Tijara {
             .keys(doc.keys())
             .owners(doc.owners());
         // Its confirmation messages read it back soon: remembered with its text, it is not
-        // decoded again (`engine/order_memo.rs`; kept also if this commit fails, as a text
-        // never written is never read back).
-        if self.inner.orders.enabled() {
-            self.inner
-                .orders
-                .remember(order_id.as_str(), Arc::from(body.as_str()), Arc::new(doc));
+        // decoded again (`engine/order_memo.rs`). Kept also if this commit fails: the memo
+        // answers only for this very text, which decodes to this order whoever wrote it.
+        #[cfg(debug_assertions)]
+        {
+            // What the memo rests on: the text decodes to a value that writes it again (an
+            // amount that would not, such as a negative zero, fails every test placing it).
+            let again: OrderDoc = crate::engine::decode(DocKind::Order, order_id.as_str(), &body)?;
+            debug_assert_eq!(
+                crate::docs::order_doc_body(&again, &crate::engine::encode_raw(&again.order)?)?,
+                body,
+                "an order's text must decode to what writes it again"
+            );
         }
+        self.inner
+            .order_memo
+            .remember(order_id.as_str(), &body, Arc::new(doc));
         changes.docs.push(write.body_text(body));
         if let Some(v) = cart_version {
             cart_doc.status = CartStatus::Ordered {
