@@ -25,6 +25,21 @@ fn json(doc: &OrderDoc) -> String {
     serde_json::to_string(doc).expect("encodes")
 }
 
+/// Places an order for `lines` from `sellers`, paid with `gateway`.
+async fn place(
+    m: &Market,
+    lines: Vec<(VariantId, u32)>,
+    sellers: &[&SellerId],
+    gateway: &str,
+) -> tijara_core::order::Order {
+    m.engine
+        .checkout()
+        .place_order(request(lines, sellers, gateway), None)
+        .await
+        .expect("placed")
+        .order
+}
+
 async fn shared(m: &Market, id: &OrderId) -> Arc<OrderDoc> {
     let mut docs = m
         .engine
@@ -51,12 +66,7 @@ async fn an_order_placed_is_read_back_as_placed_without_being_decoded_again() {
         ),
         (vec![(c.bag.clone(), 1)], vec![&c.a], "card"),
     ] {
-        let order = e
-            .checkout()
-            .place_order(request(lines, &sellers, gateway), None)
-            .await
-            .expect("placed")
-            .order;
+        let order = place(&m, lines, &sellers, gateway).await;
         let first = shared(&m, &order.id).await;
         let again = shared(&m, &order.id).await;
         assert!(
@@ -87,15 +97,7 @@ async fn an_order_changed_since_is_read_as_stored() {
     let other = market_on(storage.clone());
     let c = catalog(&m).await;
     let e = &m.engine;
-    let order = e
-        .checkout()
-        .place_order(
-            request(vec![(c.cushion.clone(), 1)], &[&c.a], "transfer"),
-            None,
-        )
-        .await
-        .expect("placed")
-        .order;
+    let order = place(&m, vec![(c.cushion.clone(), 1)], &[&c.a], "transfer").await;
     let placed = shared(&m, &order.id).await;
     assert_eq!(placed.payment_log.len(), 0);
     // Paid through this engine: the text stored is another one.
@@ -127,15 +129,7 @@ async fn an_order_changed_since_is_read_as_stored() {
     );
 
     // Placed here, changed by the other process.
-    let second = e
-        .checkout()
-        .place_order(
-            request(vec![(c.bracelet.clone(), 1)], &[&c.b], "transfer"),
-            None,
-        )
-        .await
-        .expect("placed")
-        .order;
+    let second = place(&m, vec![(c.bracelet.clone(), 1)], &[&c.b], "transfer").await;
     let before = shared(&m, &second.id).await;
     other
         .engine
@@ -160,13 +154,7 @@ async fn with_no_memo_every_read_decodes() {
         tijara::EngineConfig::default().with_order_memo(0),
     );
     let c = catalog(&m).await;
-    let order = m
-        .engine
-        .checkout()
-        .place_order(request(vec![(c.cushion.clone(), 1)], &[&c.a], "cod"), None)
-        .await
-        .expect("placed")
-        .order;
+    let order = place(&m, vec![(c.cushion.clone(), 1)], &[&c.a], "cod").await;
     let first = shared(&m, &order.id).await;
     let again = shared(&m, &order.id).await;
     assert!(!Arc::ptr_eq(&first, &again));
@@ -182,13 +170,7 @@ async fn an_engine_sharing_the_memo_reads_the_orders_the_other_placed() {
     let m = common::market_sharing_order_memo(storage.clone(), &placing);
     let alone = market_on(storage.clone());
     let c = catalog(&m).await;
-    let order = m
-        .engine
-        .checkout()
-        .place_order(request(vec![(c.cushion.clone(), 1)], &[&c.a], "cod"), None)
-        .await
-        .expect("placed")
-        .order;
+    let order = place(&m, vec![(c.cushion.clone(), 1)], &[&c.a], "cod").await;
     let by_placer = shared(&m, &order.id).await;
     let by_reader = shared(&reader, &order.id).await;
     assert!(Arc::ptr_eq(&by_placer, &by_reader), "one memo");
