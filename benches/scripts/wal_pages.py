@@ -18,12 +18,12 @@ import sys
 db = sys.argv[1]
 detail = "--detail" in sys.argv[2:]
 wal = open(db + "-wal", "rb").read()
-_magic, _version, page_size, _seq, _salt1, _salt2, _c1, _c2 = struct.unpack(">8I", wal[:32])
+_magic, _version, page_size, _seq, salt1_now, salt2_now, _c1, _c2 = struct.unpack(">8I", wal[:32])
 commits, current, off = [], [], 32
 while off + 24 + page_size <= len(wal):
     page, commit_size, salt1, salt2, _k1, _k2 = struct.unpack(">6I", wal[off:off + 24])
-    if salt1 == 0 and salt2 == 0:
-        break  # never written
+    if (salt1, salt2) != (salt1_now, salt2_now):
+        break  # never written, or left from before the last checkpoint (another salt)
     current.append(page)
     if commit_size:  # the last frame of a commit
         commits.append(current)

@@ -140,11 +140,11 @@ mod tests {
             ("deferred_commits=maybe", "give on (the default) or off"),
             (
                 "deferred_commits",
-                "write deferred_commits=on or deferred_commits=off",
+                "deferred_commits=\"\" in the database URL",
             ),
             (
                 "deferred=off",
-                "write deferred_commits=on or deferred_commits=off",
+                "\"deferred\" in the database URL is no parameter: write deferred_commits=on",
             ),
         ] {
             let Err(err) = super::connect(&format!("sqlite://{p}?{url}")).await else {

@@ -307,19 +307,8 @@ fn parse_url(url: &str) -> Result<ParsedUrl, StorageError> {
                             )));
                         }
                     });
-                } else if let Some((key, value)) = pair.split_once('=')
-                    && key.eq_ignore_ascii_case("deferred_commits")
-                {
-                    deferred_commits = Some(match value.to_ascii_lowercase().as_str() {
-                        "on" => true,
-                        "off" => false,
-                        _ => {
-                            return Err(StorageError::Unavailable(format!(
-                                "deferred_commits={value:?} in the database URL: give on (the \
-                                 default) or off"
-                            )));
-                        }
-                    });
+                } else if let Some(on) = tijara::ports::storage::deferred_commits_param(pair)? {
+                    deferred_commits = Some(on);
                 } else if let Some(name) = pair.strip_prefix("reads=") {
                     reads = Some(ReadMode::from_name(name).ok_or_else(|| {
                         StorageError::Unavailable(format!(
@@ -327,12 +316,6 @@ fn parse_url(url: &str) -> Result<ParsedUrl, StorageError> {
                              reads=pool or reads=threads"
                         ))
                     })?);
-                } else if pair.to_ascii_lowercase().contains("deferred") {
-                    // A misspelt parameter would leave the deferred commits on.
-                    return Err(StorageError::Unavailable(format!(
-                        "{pair:?} in the database URL: write deferred_commits=on or \
-                         deferred_commits=off"
-                    )));
                 }
             }
         }

@@ -207,27 +207,10 @@ fn deferred_commits_of(url: &str) -> Result<(String, bool), tijara::ports::stora
     let mut on = true;
     let mut rest: Vec<&str> = Vec::new();
     for pair in query.split('&') {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let key = key.to_ascii_lowercase();
-        if key == "deferred_commits" {
-            on = match value.to_ascii_lowercase().as_str() {
-                "on" => true,
-                "off" => false,
-                _ => {
-                    return Err(tijara::ports::storage::StorageError::Unavailable(format!(
-                        "deferred_commits={value:?} in the database URL: give on or off"
-                    )));
-                }
-            };
-        } else if key.contains("deferred") {
-            // sqlx would only log an unknown parameter, and a misspelt one would leave the
-            // deferred commits on.
-            return Err(tijara::ports::storage::StorageError::Unavailable(format!(
-                "{key:?} in the database URL is no parameter: Tijara's is \
-                 deferred_commits=on or deferred_commits=off"
-            )));
-        } else {
-            rest.push(pair);
+        // sqlx would only log an unknown parameter: a misspelt one is refused here.
+        match tijara::ports::storage::deferred_commits_param(pair)? {
+            Some(given) => on = given,
+            None => rest.push(pair),
         }
     }
     let url = if rest.is_empty() {
@@ -968,7 +951,7 @@ mod tests {
         };
         refused(
             "postgres://u@h/db?deferred_commits=maybe",
-            "deferred_commits=\"maybe\" in the database URL: give on or off",
+            "deferred_commits=\"maybe\" in the database URL: give on (the default) or off",
         );
         refused(
             "postgres://u@h/db?deferred_commits",

@@ -29,6 +29,21 @@ pub fn mad(s: &str) -> Money {
     Money::mad(s).expect("amount")
 }
 
+/// An admin's note that the shopper paid `amount` (a transfer seen on the account, cash counted).
+pub fn admin_capture(
+    reference: impl Into<String>,
+    amount: Money,
+) -> tijara::usecases::payments::PaymentNotice {
+    tijara::usecases::payments::PaymentNotice::new(
+        tijara::docs::PaymentSource::Admin {
+            user: "admin".into(),
+        },
+        reference,
+        tijara::usecases::payments::PaymentEventKind::Captured { amount },
+        serde_json::Value::Null,
+    )
+}
+
 pub fn key(k: &str) -> IdempotencyKey {
     IdempotencyKey::new(k).expect("key")
 }

@@ -834,20 +834,7 @@ async fn withdrawal_is_received_refunded_and_restocked() {
         .order;
     let r = e
         .payments()
-        .record_payment(
-            &order.id,
-            PaymentNotice::new(
-                PaymentSource::Admin {
-                    user: "admin".into(),
-                },
-                "VIR-77",
-                PaymentEventKind::Captured {
-                    amount: order.grand_total,
-                },
-                serde_json::Value::Null,
-            ),
-            None,
-        )
+        .record_payment(&order.id, admin_capture("VIR-77", order.grand_total), None)
         .await
         .expect("transfer confirmed");
     assert_eq!(r.order_status, OrderStatus::Confirmed);

@@ -6,9 +6,7 @@ mod common;
 
 use common::*;
 use tijara::TijaraError;
-use tijara::docs::PaymentSource;
 use tijara::usecases::fulfillment::{Operator, ShipRequest};
-use tijara::usecases::payments::{PaymentEventKind, PaymentNotice};
 use tijara_core::order::{FulfillmentStatus, Work};
 
 #[tokio::test]
@@ -59,16 +57,7 @@ async fn an_unpaid_order_is_refused_as_not_paid_yet_then_ships_once_paid() {
         e.payments()
             .record_payment(
                 &order.id,
-                PaymentNotice::new(
-                    PaymentSource::Admin {
-                        user: "admin".into(),
-                    },
-                    format!("PAY-{gateway}"),
-                    PaymentEventKind::Captured {
-                        amount: order.grand_total,
-                    },
-                    serde_json::Value::Null,
-                ),
+                admin_capture(format!("PAY-{gateway}"), order.grand_total),
                 None,
             )
             .await

@@ -6,9 +6,8 @@ mod common;
 
 use common::*;
 use std::sync::Arc;
-use tijara::docs::{OrderDoc, PaymentSource};
+use tijara::docs::OrderDoc;
 use tijara::ports::storage::{DocKind, Storage};
-use tijara::usecases::payments::{PaymentEventKind, PaymentNotice};
 use tijara_core::*;
 
 /// The order as the storage holds it, decoded afresh.
@@ -102,20 +101,7 @@ async fn an_order_changed_since_is_read_as_stored() {
     assert_eq!(placed.payment_log.len(), 0);
     // Paid through this engine: the text stored is another one.
     e.payments()
-        .record_payment(
-            &order.id,
-            PaymentNotice::new(
-                PaymentSource::Admin {
-                    user: "admin".into(),
-                },
-                "VIR-1",
-                PaymentEventKind::Captured {
-                    amount: order.grand_total,
-                },
-                serde_json::Value::Null,
-            ),
-            None,
-        )
+        .record_payment(&order.id, admin_capture("VIR-1", order.grand_total), None)
         .await
         .expect("paid");
     let paid = shared(&m, &order.id).await;

@@ -4,8 +4,8 @@ use super::*;
 use std::sync::Arc;
 
 /// The snapshot's indexes: keyed by the ids of the documents given, hashed with foldhash (a
-/// random seed per map) rather than SipHash, which was ~1 % of a checkout's instructions in these maps
-/// (`docs/benchmarks.md`, 2026-12-06 step 31).
+/// random seed per map) rather than SipHash, which was ~1 % of a checkout's instructions in
+/// these maps (`docs/benchmarks.md`, 2026-12-06 step 31).
 type Index<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// What the cart and pricing need to know about one variant.

@@ -94,6 +94,24 @@ impl<T> DecodeMemo<T> {
     }
 }
 
+impl OrderMemo {
+    /// The order stored as `doc`: the one remembered when its text is the stored one,
+    /// decoded from the text otherwise (`Corrupt` if it does not decode).
+    pub(crate) fn order(
+        &self,
+        doc: &crate::ports::storage::StoredDoc,
+    ) -> Result<Arc<tijara_core::order_record::OrderDoc>, crate::TijaraError> {
+        match self.decoded(&doc.id, &doc.body) {
+            Some(order) => Ok(order),
+            None => Ok(Arc::new(super::decode(
+                crate::ports::storage::DocKind::Order,
+                &doc.id,
+                &doc.body,
+            )?)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -53,6 +53,40 @@ pub use records::{
 pub use search_snapshot::{SearchCache, SearchSnapshot, SearchVersions};
 pub use status::{OutboxBacklog, PoolStatus, SchemaStatus};
 
+/// Reads one `key=value` pair of a database URL's query for Tijara's own `deferred_commits`
+/// parameter ([`Durability::Deferred`]), as the adapters that honour it spell it:
+/// `deferred_commits=on` or `off` (key and value in any case) is `Some(true)` or `Some(false)`;
+/// any other parameter is `None`, for the adapter (or its driver) to read. A bad value, or a
+/// misspelt key (any other key naming "deferred"), is refused: a typo must not leave the
+/// deferred commits on unseen.
+///
+/// ```
+/// use tijara::ports::storage::deferred_commits_param;
+/// assert_eq!(deferred_commits_param("Deferred_Commits=OFF").unwrap(), Some(false));
+/// assert_eq!(deferred_commits_param("mode=ro").unwrap(), None);
+/// assert!(deferred_commits_param("deferred_commits=maybe").is_err());
+/// assert!(deferred_commits_param("deferred=off").is_err());
+/// ```
+pub fn deferred_commits_param(pair: &str) -> Result<Option<bool>, StorageError> {
+    let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+    if key.eq_ignore_ascii_case("deferred_commits") {
+        match value.to_ascii_lowercase().as_str() {
+            "on" => Ok(Some(true)),
+            "off" => Ok(Some(false)),
+            _ => Err(StorageError::Unavailable(format!(
+                "deferred_commits={value:?} in the database URL: give on (the default) or off"
+            ))),
+        }
+    } else if key.to_ascii_lowercase().contains("deferred") {
+        Err(StorageError::Unavailable(format!(
+            "{key:?} in the database URL is no parameter: write deferred_commits=on or \
+             deferred_commits=off"
+        )))
+    } else {
+        Ok(None)
+    }
+}
+
 /// Why a storage call failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

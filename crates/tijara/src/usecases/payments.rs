@@ -123,14 +123,12 @@ impl Orders<'_> {
     pub async fn order(self, id: &OrderId) -> Result<OrderDoc, TijaraError> {
         let e = self.engine;
         let stored = e.inner.storage.get(DocKind::Order, id.as_str()).await?;
+        let stored = stored.ok_or_else(|| TijaraError::NotFound {
+            kind: DocKind::Order,
+            id: id.as_str().to_owned(),
+        })?;
         // The order page just after the checkout: the order placed, not decoded again.
-        if let Some(doc) = stored
-            .as_ref()
-            .and_then(|d| e.inner.order_memo.decoded(&d.id, &d.body))
-        {
-            return Ok(Arc::unwrap_or_clone(doc));
-        }
-        Ok(crate::engine::found::<OrderDoc>(DocKind::Order, id.as_str(), stored)?.value)
+        Ok(Arc::unwrap_or_clone(e.inner.order_memo.order(&stored)?))
     }
 
     /// Several orders in one storage read, in the order of `ids` (each once): an id without
@@ -173,14 +171,7 @@ impl Orders<'_> {
         let mut docs = Vec::with_capacity(found.len());
         for key in &keys {
             if let Some(d) = found.remove(key) {
-                docs.push(match memo.decoded(&d.id, &d.body) {
-                    Some(doc) => doc,
-                    None => Arc::new(crate::engine::decode::<OrderDoc>(
-                        DocKind::Order,
-                        &d.id,
-                        &d.body,
-                    )?),
-                });
+                docs.push(memo.order(&d)?);
             }
         }
         Ok(docs)
