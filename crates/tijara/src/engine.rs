@@ -23,8 +23,8 @@ mod addresses;
 mod cart_cache;
 mod catalog_cache;
 mod config;
+mod decode_memo;
 mod generations;
-mod order_memo;
 
 pub use config::{EngineConfig, IdempotencyKey};
 
@@ -44,7 +44,9 @@ pub(crate) struct Inner {
     pub(crate) carts: cart_cache::CartCache,
     /// The orders this engine placed last, with their text and decoded value (shared with
     /// other engines: `TijaraBuilder::sharing_order_memo_with`).
-    pub(crate) order_memo: Arc<order_memo::OrderMemo>,
+    pub(crate) order_memo: Arc<decode_memo::OrderMemo>,
+    /// The open carts this engine wrote last, with their text and decoded value.
+    pub(crate) cart_memo: decode_memo::CartMemo,
     /// The search index's version was checked (and the index rebuilt if it was outdated) by
     /// this engine: see `Catalog::ensure_search_index`.
     pub(crate) search_index_checked: std::sync::atomic::AtomicBool,
@@ -131,7 +133,7 @@ pub struct TijaraBuilder {
     sink: Option<Arc<dyn EventSink>>,
     sleeper: Option<Arc<dyn Sleeper>>,
     config: EngineConfig,
-    order_memo: Option<Arc<order_memo::OrderMemo>>,
+    order_memo: Option<Arc<decode_memo::OrderMemo>>,
 }
 
 impl TijaraBuilder {
@@ -250,8 +252,11 @@ impl TijaraBuilder {
         Ok(Tijara {
             inner: Arc::new(Inner {
                 carts: cart_cache::CartCache::new(self.config.cart_cache),
+                cart_memo: decode_memo::CartMemo::new(
+                    self.config.cart_cache.min(decode_memo::CART_MEMO),
+                ),
                 order_memo: self.order_memo.unwrap_or_else(|| {
-                    Arc::new(order_memo::OrderMemo::new(self.config.order_memo))
+                    Arc::new(decode_memo::OrderMemo::new(self.config.order_memo))
                 }),
                 addresses,
                 synonyms,

@@ -53,6 +53,18 @@ async fn two_engines_change_one_cart(a: &Market, b: &Market) {
     changed(ea, &cart, add(&c.cushion, 1), "a adds the cushion").await;
     // b changes the cart behind a's back; a's next change must keep b's line.
     changed(eb, &cart, add(&c.bracelet, 1), "b adds the bracelet").await;
+    // a remembers the cart it wrote, decoded (`engine/decode_memo.rs`); its shipping quotes
+    // read the cart as stored, with b's bracelet (another text: decoded, not remembered).
+    let quotes = ea
+        .checkout()
+        .shipping_quotes(&cart, &address())
+        .await
+        .expect("a's quotes");
+    let mut sellers: Vec<_> = quotes.iter().map(|q| &q.seller_id).collect();
+    sellers.sort();
+    let mut both = vec![&c.a, &c.b];
+    both.sort();
+    assert_eq!(sellers, both, "the quotes of b's seller too");
     let doc = changed(ea, &cart, add(&c.bag, 1), "a adds the bag").await;
     let all = [&c.cushion, &c.bracelet, &c.bag];
     assert_eq!(

@@ -5,6 +5,7 @@ use crate::engine::{CartReads, IdempotencyKey, Loaded, Tijara, Write, decode};
 use crate::error::TijaraError;
 use crate::ports::storage::{Changeset, DocKind, Durability, StockAtLeast};
 use std::collections::HashMap;
+use std::sync::Arc;
 use tijara_core::cart::{Cart, MergeReport};
 use tijara_core::catalog::CatalogSnapshot;
 use tijara_core::pricing::{PricedCart, PricingInput, price_cart};
@@ -137,10 +138,7 @@ impl Carts<'_> {
                 email: None,
                 status: CartStatus::Open,
             };
-            let w = Write::new(DocKind::Cart, id.as_str(), None)
-                .keys(doc.keys())
-                .owners(doc.owners())
-                .body(&doc)?;
+            let w = e.cart_write(&doc, None)?;
             Ok((
                 doc,
                 Changeset {
@@ -186,7 +184,7 @@ impl Tijara {
             Some((version, body)) => {
                 reads.took_remembered(id.as_str());
                 Loaded {
-                    value: decode(DocKind::Cart, id.as_str(), &body)?,
+                    value: self.cart_from(id.as_str(), &body)?,
                     version,
                 }
             }
@@ -218,7 +216,11 @@ impl Tijara {
                 None,
             )
         };
-        let doc: CartDoc = crate::engine::found(DocKind::Cart, id.as_str(), doc)?.value;
+        let doc = doc.ok_or_else(|| TijaraError::NotFound {
+            kind: DocKind::Cart,
+            id: id.as_str().to_owned(),
+        })?;
+        let doc = self.cart_from(id.as_str(), &doc.body)?;
         let variants: Vec<VariantId> = doc.cart.variant_ids();
         if let Some(v) = version
             && let Some((products, sellers)) = self.inner.catalog.snapshot_of_variants(v, &variants)
@@ -234,15 +236,41 @@ impl Tijara {
         self.inner.carts.forget(id.as_str());
     }
 
+    /// The write of `doc`. An open cart is remembered decoded with its text
+    /// (`engine/decode_memo.rs`): its next change, or the shipping quotes that read it back,
+    /// take it instead of decoding that text again.
     pub(crate) fn cart_write(
         &self,
         doc: &CartDoc,
         expected: Option<u64>,
     ) -> Result<crate::ports::storage::DocWrite, TijaraError> {
-        Write::new(DocKind::Cart, doc.cart.id.as_str(), expected)
+        let w = Write::new(DocKind::Cart, doc.cart.id.as_str(), expected)
             .keys(doc.keys())
             .owners(doc.owners())
-            .body(doc)
+            .body(doc)?;
+        let memo = &self.inner.cart_memo;
+        if memo.enabled() && doc.status == CartStatus::Open {
+            #[cfg(debug_assertions)]
+            {
+                // What the memo rests on: the text decodes to a value that writes it again.
+                let again: CartDoc = decode(DocKind::Cart, &w.id, &w.body)?;
+                debug_assert_eq!(
+                    crate::engine::encode(&again)?,
+                    w.body,
+                    "a cart's text must decode to what writes it again"
+                );
+            }
+            memo.remember(&w.id, &w.body, Arc::new(doc.clone()));
+        }
+        Ok(w)
+    }
+
+    /// The cart stored as `body`: the one remembered when `body` is its text, else decoded.
+    fn cart_from(&self, id: &str, body: &str) -> Result<CartDoc, TijaraError> {
+        match self.inner.cart_memo.decoded(id, body) {
+            Some(doc) => Ok(Arc::unwrap_or_clone(doc)),
+            None => decode(DocKind::Cart, id, body),
+        }
     }
 }
 

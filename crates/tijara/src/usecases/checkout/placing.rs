@@ -380,7 +380,7 @@ impl Tijara {
             .keys(doc.keys())
             .owners(doc.owners());
         // Its confirmation messages read it back soon: remembered with its text, it is not
-        // decoded again (`engine/order_memo.rs`). Kept also if this commit fails: the memo
+        // decoded again (`engine/decode_memo.rs`). Kept also if this commit fails: the memo
         // answers only for this very text, which decodes to this order whoever wrote it.
         #[cfg(debug_assertions)]
         {

@@ -1,28 +1,39 @@
-//! The orders this engine wrote last, with their JSON text and decoded value: a read of an
-//! order whose stored text is the same takes the decoded value instead of decoding the text
-//! again.
+//! The orders and carts this engine wrote last, with their JSON text and decoded value: a
+//! read of one whose stored text is the same takes the decoded value instead of decoding the
+//! text again.
 //!
 //! The outbox dispatcher's messages read every order the checkout has just placed (its
 //! confirmation e-mails), and decoding an order's ~4 KiB of JSON was about 7 % of a checkout's
-//! instructions, its messages included (`docs/benchmarks.md`, 2026-12-06 step 30). The order
-//! placed is remembered with the text written for it; a read compares the text the storage
-//! returns with the one remembered, byte for byte (the storage port returns a body exactly as
-//! written), and takes the remembered value only when they are equal. Decoding is a pure
-//! function of the text, so equal texts give the same order: no version, incarnation or
-//! commit needs to be trusted (an order is remembered before its commit, which may fail or
-//! report a failure after it committed: either way its text decodes to that order), and a
-//! write by another process (another text) only costs a decode, as before. Debug builds check,
-//! for every order placed, that its text decodes to a value that writes the same text.
+//! instructions, its messages included (`docs/benchmarks.md`, 2026-12-06 step 30). Each cart
+//! change then decoded the cart it had written a moment before (from the cart cache, or read
+//! back for the shipping quotes): 2.9 % (step 32). The order placed, and each open cart
+//! written, is remembered with the text written for it; a read compares the text it has (from
+//! the storage, which returns a body exactly as written, or from the cart cache) with the one
+//! remembered, byte for byte, and takes the remembered value only when they are equal.
+//! Decoding is a pure function of the text, so equal texts give the same value: no version,
+//! incarnation or commit needs to be trusted (a document is remembered before its commit,
+//! which may fail or report a failure after it committed: either way its text decodes to that
+//! value), and a write by another process (another text) only costs a decode, as before.
+//! Debug builds check, for every order placed and every cart remembered, that its text
+//! decodes to a value that writes the same text.
 //!
-//! An order's text larger than [`MAX_BODY`] is not remembered, so the memo holds at most
-//! `capacity + 1` texts of up to 32 KiB with their orders decoded (typically ~10 KiB each with
-//! their text; an order of ~40 lines reaches the bound).
+//! A text larger than [`MAX_BODY`] is not remembered, so a memo holds at most
+//! `capacity + 1` texts of up to 32 KiB with their values decoded (an order is typically
+//! ~10 KiB with its text, a cart ~5 KiB; an order of ~40 lines reaches the bound).
 
 use super::generations::Generations;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// The orders this engine placed last.
 pub(crate) type OrderMemo = DecodeMemo<tijara_core::order_record::OrderDoc>;
+
+/// The open carts this engine wrote last.
+pub(crate) type CartMemo = DecodeMemo<crate::docs::CartDoc>;
+
+/// The most carts a [`CartMemo`] holds (fewer when
+/// [`EngineConfig::cart_cache`](crate::EngineConfig::cart_cache) is smaller): a shopper's
+/// next change comes within a few hundred other carts' writes even at ~750 checkouts a second.
+pub(crate) const CART_MEMO: usize = 128;
 
 /// The longest text remembered, in bytes: larger orders (many lines) are decoded at each
 /// read, and the memo's memory stays bounded.
