@@ -2,9 +2,9 @@
 """Which b-trees a SQLite database's commits wrote: reads the write-ahead log beside DB (left
 by a kill -9, so not checkpointed away), maps each frame's page to its table or index with
 SQLite's `dbstat` on a copy, and prints the frames by b-tree and the commits by the set of
-b-trees they wrote. Every frame the file holds is read, the current generation and what is
-left of the one before (about 1,000 frames: SQLite rewrites the log from its start after a
-checkpoint). Used by wal_pages_run.sh (docs/benchmarks.md, 2026-12-04 step 12).
+b-trees they wrote. The frames of the current generation are read (those with the salt of the
+log's header): what is left of the one before, after them, is not (SQLite rewrites the log
+from its start after a checkpoint, with a new salt). Used by wal_pages_run.sh (docs/benchmarks.md, 2026-12-04 step 12).
 
     python3 benches/scripts/wal_pages.py DATA/tijara.db [--detail]
 """

@@ -6,7 +6,8 @@
 //! just written. The engine now remembers the body and version of every cart it commits
 //! (`Tijara::mutate_carts` records them after the commit succeeds: a new document
 //! is at version 1, a write at version `v` leaves it at `v + 1`, the storage port's contract)
-//! and a cart change (`Tijara::open_cart_for_change`) decodes the remembered body.
+//! and a cart change (`Tijara::open_cart_for_change`) starts from the remembered body: the
+//! cart remembered decoded with that text (`engine/decode_memo.rs`), else the body decoded.
 //!
 //! Nothing here is trusted for an answer on its own: every cart change writes its cart back
 //! with the version it started from, so a cart changed meanwhile by another process (or a

@@ -35,8 +35,8 @@ pub(crate) type CartMemo = DecodeMemo<crate::docs::CartDoc>;
 /// next change comes within a few hundred other carts' writes even at ~750 checkouts a second.
 pub(crate) const CART_MEMO: usize = 128;
 
-/// The longest text remembered, in bytes: larger orders (many lines) are decoded at each
-/// read, and the memo's memory stays bounded.
+/// The longest text remembered, in bytes: larger orders and carts (many lines) are decoded at
+/// each read, and the memo's memory stays bounded.
 pub(crate) const MAX_BODY: usize = 32 * 1024;
 
 /// Documents remembered with their text, by id, in two generations of at most
@@ -56,7 +56,7 @@ struct Entry<T> {
 
 impl<T> std::fmt::Debug for Entry<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Neither the text nor the order: an order's text holds its access token, which the
+        // Neither the text nor the value: an order's text holds its access token, which the
         // order's own `Debug` redacts.
         f.debug_struct("Entry")
             .field("body_bytes", &self.body.len())
@@ -84,10 +84,16 @@ impl<T> DecodeMemo<T> {
         self.generations.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Whether [`DecodeMemo::remember`] would keep `body`: the memo is on and the text is
+    /// at most [`MAX_BODY`] long (a caller checks before making the value to remember).
+    pub(crate) fn keeps(&self, body: &str) -> bool {
+        self.enabled() && body.len() <= MAX_BODY
+    }
+
     /// Remembers that the text `body` of the document `id` decodes to `doc`, unless the
     /// memo is off or the text longer than [`MAX_BODY`].
     pub(crate) fn remember(&self, id: &str, body: &str, doc: Arc<T>) {
-        if self.enabled() && body.len() <= MAX_BODY {
+        if self.keeps(body) {
             let body = Arc::from(body);
             self.generations()
                 .insert(id, Entry { body, doc }, self.capacity);

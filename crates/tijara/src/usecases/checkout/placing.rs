@@ -384,9 +384,11 @@ impl Tijara {
         // answers only for this very text, which decodes to this order whoever wrote it.
         #[cfg(debug_assertions)]
         {
-            // What the memo rests on: the text decodes to a value that writes it again (an
-            // amount that would not, such as a negative zero, fails every test placing it).
+            // What the memo rests on: the text decodes to the order remembered, which writes
+            // it again (an amount that would not, such as a negative zero, fails every test
+            // placing it).
             let again: OrderDoc = crate::engine::decode(DocKind::Order, order_id.as_str(), &body)?;
+            debug_assert_eq!(again, doc, "an order's text must decode to the order");
             debug_assert_eq!(
                 crate::docs::order_doc_body(&again, &crate::engine::encode_raw(&again.order)?)?,
                 body,
