@@ -31,8 +31,9 @@ pub(crate) type OrderMemo = DecodeMemo<tijara_core::order_record::OrderDoc>;
 pub(crate) type CartMemo = DecodeMemo<crate::docs::CartDoc>;
 
 /// The most carts a [`CartMemo`] holds (fewer when
-/// [`EngineConfig::cart_cache`](crate::EngineConfig::cart_cache) is smaller): a shopper's
-/// next change comes within a few hundred other carts' writes even at ~750 checkouts a second.
+/// [`EngineConfig::cart_cache`](crate::EngineConfig::cart_cache) is smaller): a cart stays
+/// while at least 64 other carts are written (two generations of 64), and a shopper's next
+/// change comes within a few dozen other carts' writes even at ~750 checkouts a second.
 pub(crate) const CART_MEMO: usize = 128;
 
 /// The longest text remembered, in bytes: larger orders and carts (many lines) are decoded at
@@ -118,9 +119,13 @@ impl<T: PartialEq> DecodeMemo<T> {
         if !self.enabled() {
             return None;
         }
-        let g = self.generations();
-        let e = g.get(id)?;
-        (*e.doc == *doc).then(|| Arc::clone(&e.body))
+        // Compared once the lock is let go: every cart change takes it.
+        let (body, remembered) = {
+            let g = self.generations();
+            let e = g.get(id)?;
+            (Arc::clone(&e.body), Arc::clone(&e.doc))
+        };
+        (*remembered == *doc).then_some(body)
     }
 }
 

@@ -155,7 +155,7 @@ impl Carts<'_> {
     /// cart (an equal value): what `serde_json::to_string(cart)` gives, without writing it
     /// again. An HTTP layer answers a cart change with it (the storefront's API does). `None`
     /// when it does not remember it: a closed cart, one written by another process or before
-    /// the last 128 open carts this engine wrote, or `EngineConfig::cart_cache` 0.
+    /// the last 64 to 128 open carts this engine wrote, or `EngineConfig::cart_cache` 0.
     ///
     /// ```
     /// # async fn demo(engine: &tijara::Tijara) -> Result<(), tijara::TijaraError> {
