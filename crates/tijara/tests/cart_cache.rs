@@ -251,37 +251,6 @@ async fn a_change_of_a_cart_this_engine_wrote_does_not_read_it_again() {
     );
 }
 
-/// A cart change can be answered with the JSON text written for the cart
-/// (`Carts::written_json`): the text serializing the cart gives, only for the very cart
-/// remembered (not an older or changed one, not a closed cart, not with the cache off).
-#[tokio::test]
-async fn a_cart_change_is_answered_with_the_text_written_for_it() {
-    for carts in [1024, 0] {
-        let m = market_with(
-            Arc::new(tijara_store_memory::MemoryStore::new()),
-            tijara::EngineConfig::default().with_cart_cache(carts),
-        );
-        let c = catalog(&m).await;
-        let e = &m.engine;
-        let cart = new_cart(e).await;
-        let one = changed(e, &cart, add(&c.cushion, 1), "one cushion").await;
-        let two = changed(e, &cart, add(&c.cushion, 1), "two cushions").await;
-        let json = |doc: &CartDoc| serde_json::to_string(doc).expect("encodes");
-        match carts {
-            0 => assert_eq!(e.carts().written_json(&two), None, "cache off"),
-            _ => assert_eq!(
-                e.carts().written_json(&two).as_deref(),
-                Some(json(&two).as_str()),
-                "the text written is the cart's"
-            ),
-        }
-        assert_eq!(e.carts().written_json(&one), None, "an older cart");
-        let mut changed_here = two.clone();
-        changed_here.email = Some("x@example.ma".into());
-        assert_eq!(e.carts().written_json(&changed_here), None, "another cart");
-    }
-}
-
 /// A stock refusal by the database for a change that started from a remembered cart is
 /// judged again on the stored cart (an adapter may check stock before versions, and the lines
 /// refused may be ones another process has removed); without a remembered cart it is the

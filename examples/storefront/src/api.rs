@@ -452,24 +452,7 @@ pub(crate) async fn create_cart(State(app): State<App>, headers: HeaderMap) -> A
     // but not kept; a retried creation makes another empty cart, which holds no stock.
     key(&headers, "")?;
     let cart = app.engine.carts().create_cart(None, None).await?;
-    Ok(cart_answer(&app, StatusCode::CREATED, cart))
-}
-
-/// A cart answered as JSON: the text the engine wrote for it when it remembers that very
-/// cart, so it is not serialized a second time (`Carts::written_json`).
-fn cart_answer(app: &App, status: StatusCode, cart: tijara::docs::CartDoc) -> Response {
-    match app.engine.carts().written_json(&cart) {
-        Some(text) => (
-            status,
-            [(
-                axum::http::header::CONTENT_TYPE,
-                axum::http::HeaderValue::from_static("application/json"),
-            )],
-            text.to_string(),
-        )
-            .into_response(),
-        None => (status, Json(cart)).into_response(),
-    }
+    Ok((StatusCode::CREATED, Json(cart)).into_response())
 }
 
 fn cart_id(id: String) -> Result<CartId, ApiError> {
@@ -513,7 +496,7 @@ pub(crate) async fn add_item(
             k.as_ref(),
         )
         .await?;
-    Ok(cart_answer(&app, StatusCode::OK, doc))
+    Ok(Json(doc).into_response())
 }
 
 #[utoipa::path(delete, path = "/api/v1/carts/{id}/items/{variant}", tag = "cart", params(("id" = String, Path, description = "Cart id"), ("variant" = String, Path, description = "Variant id")),
@@ -530,7 +513,7 @@ pub(crate) async fn remove_item(
         .carts()
         .change_cart(&cart_id(id)?, CartChange::Remove { variant }, k.as_ref())
         .await?;
-    Ok(cart_answer(&app, StatusCode::OK, doc))
+    Ok(Json(doc).into_response())
 }
 
 /// The payment a quote or review is for: a gateway's code (`cod` adds the carriers'
@@ -607,7 +590,7 @@ pub(crate) async fn choose(
             k.as_ref(),
         )
         .await?;
-    Ok(cart_answer(&app, StatusCode::OK, doc))
+    Ok(Json(doc).into_response())
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -112,23 +112,6 @@ impl<T> DecodeMemo<T> {
     }
 }
 
-impl<T: PartialEq> DecodeMemo<T> {
-    /// The text remembered for the document `id`, if the value remembered with it is equal
-    /// to `doc`.
-    pub(crate) fn text_of(&self, id: &str, doc: &T) -> Option<Arc<str>> {
-        if !self.enabled() {
-            return None;
-        }
-        // Compared once the lock is let go: every cart change takes it.
-        let (body, remembered) = {
-            let g = self.generations();
-            let e = g.get(id)?;
-            (Arc::clone(&e.body), Arc::clone(&e.doc))
-        };
-        (*remembered == *doc).then_some(body)
-    }
-}
-
 impl OrderMemo {
     /// The order stored as `doc`: the one remembered when its text is the stored one,
     /// decoded from the text otherwise (`Corrupt` if it does not decode).

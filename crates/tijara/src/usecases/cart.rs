@@ -151,37 +151,6 @@ impl Carts<'_> {
         .await
     }
 
-    /// The JSON text of `cart` as this engine wrote it, when it remembers writing that very
-    /// cart (an equal value): what `serde_json::to_string(cart)` gives, without writing it
-    /// again. An HTTP layer answers a cart change with it (the storefront's API does). `None`
-    /// when it does not remember it: a closed cart, one written by another process or before
-    /// the last 64 to 128 open carts this engine wrote, or `EngineConfig::cart_cache` 0.
-    ///
-    /// ```
-    /// # async fn demo(engine: &tijara::Tijara) -> Result<(), tijara::TijaraError> {
-    /// let cart = engine.carts().create_cart(None, None).await?;
-    /// let json = match engine.carts().written_json(&cart) {
-    ///     Some(text) => text.to_string(),
-    ///     None => serde_json::to_string(&cart).expect("a cart writes as JSON"),
-    /// };
-    /// assert_eq!(json, serde_json::to_string(&cart).expect("a cart writes as JSON"));
-    /// # Ok(()) }
-    /// ```
-    pub fn written_json(self, cart: &CartDoc) -> Option<Arc<str>> {
-        let text = self
-            .engine
-            .inner
-            .cart_memo
-            .text_of(cart.cart.id.as_str(), cart)?;
-        // Equal carts write the same text (amounts are kept at their currency's scale).
-        debug_assert_eq!(
-            crate::engine::encode(cart).ok().as_deref(),
-            Some(&*text),
-            "an equal cart must write the same text"
-        );
-        Some(text)
-    }
-
     /// A cart.
     pub async fn cart(self, id: &CartId) -> Result<CartDoc, TijaraError> {
         let e = self.engine;
