@@ -81,9 +81,10 @@ pub struct EngineConfig {
     /// once more from storage before the refusal is returned. Pages and quotes that only read
     /// a cart always read storage. Usually under 1 KiB per cart (up to ~20 KiB for a cart of
     /// 100 lines). Up to the last 128 open carts written (at least the last 64; fewer if this
-    /// is smaller) are also kept decoded with their text, ~5 KiB each: a change, or a quote whose read returns that very
-    /// text, takes the cart without decoding it again. A crash of the database that lost
-    /// deferred cart changes is noticed by itself (`Storage::incarnation`); after a restore, or a fail-over to a standby that may
+    /// is smaller) are also kept decoded with their text, ~5 KiB each: a change, or a quote
+    /// whose read returns that very text, takes the cart without decoding it again. A crash of
+    /// the database that lost deferred cart changes is noticed by itself
+    /// (`Storage::incarnation`); after a restore, or a fail-over to a standby that may
     /// have lost flushed commits, restart the process (versions then name other contents).
     pub cart_cache: usize,
     /// How many orders the engine remembers decoded as it placed them (default 128; 0:
