@@ -866,6 +866,19 @@ impl Tijara {
     }
 }
 
+/// A document read by id, or `NotFound` naming it when storage has none: every read by id
+/// that must find its document answers through this.
+pub(crate) fn stored(
+    kind: DocKind,
+    id: &str,
+    doc: Option<StoredDoc>,
+) -> Result<StoredDoc, TijaraError> {
+    doc.ok_or_else(|| TijaraError::NotFound {
+        kind,
+        id: id.to_owned(),
+    })
+}
+
 /// A document read by id, decoded (`NotFound` when absent): what [`Tijara::load`] answers, for
 /// a read that also brought something else (`Storage::get_at_catalog`).
 pub(crate) fn found<T: DeserializeOwned>(
@@ -873,10 +886,7 @@ pub(crate) fn found<T: DeserializeOwned>(
     id: &str,
     doc: Option<StoredDoc>,
 ) -> Result<Loaded<T>, TijaraError> {
-    let doc = doc.ok_or_else(|| TijaraError::NotFound {
-        kind,
-        id: id.to_owned(),
-    })?;
+    let doc = stored(kind, id, doc)?;
     Ok(Loaded {
         value: decode(kind, id, &doc.body)?,
         version: doc.version,

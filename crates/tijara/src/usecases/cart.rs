@@ -1,7 +1,7 @@
 //! Carts: create, add, change, remove, coupons, merge at login, price.
 
 use crate::docs::{CartDoc, CartStatus, PromotionDoc};
-use crate::engine::{CartReads, IdempotencyKey, Loaded, Tijara, Write, decode};
+use crate::engine::{self, CartReads, IdempotencyKey, Loaded, Tijara, Write, decode};
 use crate::error::TijaraError;
 use crate::ports::storage::{Changeset, DocKind, Durability, StockAtLeast};
 use std::collections::HashMap;
@@ -216,10 +216,7 @@ impl Tijara {
                 None,
             )
         };
-        let doc = doc.ok_or_else(|| TijaraError::NotFound {
-            kind: DocKind::Cart,
-            id: id.as_str().to_owned(),
-        })?;
+        let doc = engine::stored(DocKind::Cart, id.as_str(), doc)?;
         let doc = self.cart_from(id.as_str(), &doc.body)?;
         let variants: Vec<VariantId> = doc.cart.variant_ids();
         if let Some(v) = version

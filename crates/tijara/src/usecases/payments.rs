@@ -6,7 +6,7 @@
 //! received; every event is kept in the order's audit trail.
 
 use crate::docs::{OrderDoc, OrderStorage as _, PaymentOutcome, PaymentSource};
-use crate::engine::{IdempotencyKey, Tijara, Write};
+use crate::engine::{self, IdempotencyKey, Tijara, Write};
 use crate::error::TijaraError;
 use crate::ports::storage::{Changeset, DocKind, DocWrite, NewEvent};
 use crate::usecases::order_update::Applied;
@@ -123,10 +123,7 @@ impl Orders<'_> {
     pub async fn order(self, id: &OrderId) -> Result<OrderDoc, TijaraError> {
         let e = self.engine;
         let stored = e.inner.storage.get(DocKind::Order, id.as_str()).await?;
-        let stored = stored.ok_or_else(|| TijaraError::NotFound {
-            kind: DocKind::Order,
-            id: id.as_str().to_owned(),
-        })?;
+        let stored = engine::stored(DocKind::Order, id.as_str(), stored)?;
         // The order page just after the checkout: the order placed, not decoded again.
         Ok(Arc::unwrap_or_clone(e.inner.order_memo.order(&stored)?))
     }
