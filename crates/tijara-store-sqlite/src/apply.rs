@@ -1,6 +1,14 @@
 //! The statements a changeset is made of, run on the writer's connection inside an open
 //! transaction. Every statement is prepared once per connection (`prepare_cached`) and runs
 //! in-process: no hop to another thread per statement.
+//!
+//! The one-row writes of `docs` and `stock` say `OR FAIL`. Both tables have triggers (the
+//! catalog's version and the stock's availability), so with SQLite's default (`ABORT`) each
+//! such statement opened a statement journal, copying every page it changed, to undo its own
+//! half-done work if a constraint stopped it. `FAIL` keeps that work instead. Nothing here
+//! ever keeps it: any error fails the whole changeset, which the writer undoes (its savepoint,
+//! or the transaction when the changeset is alone in it: `store::pass`). A one-row statement
+//! checks its constraints before it writes the row anyway.
 
 use crate::error::Stop;
 use chrono::{DateTime, TimeZone, Utc};
@@ -126,7 +134,7 @@ fn write_doc(c: &Connection, w: &DocWrite) -> Result<(), Stop> {
         None => {
             let n = c
                 .prepare_cached(
-                    "INSERT INTO docs (kind, id, version, links_keys, links_owners, body) \
+                    "INSERT OR FAIL INTO docs (kind, id, version, links_keys, links_owners, body) \
                      VALUES (?1, ?2, 1, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
                 )?
                 .execute(params![kind, w.id, keys_text, owners_text, w.body])?;
@@ -148,7 +156,7 @@ fn write_doc(c: &Connection, w: &DocWrite) -> Result<(), Stop> {
             };
             let n = c
                 .prepare_cached(
-                    "UPDATE docs SET version = version + 1, links_keys = ?3, links_owners = ?4, body = ?5 \
+                    "UPDATE OR FAIL docs SET version = version + 1, links_keys = ?3, links_owners = ?4, body = ?5 \
                      WHERE kind = ?1 AND id = ?2 AND version = ?6",
                 )?
                 .execute(params![kind, w.id, keys_text, owners_text, w.body, v])?;
@@ -288,7 +296,7 @@ fn stock_op(c: &Connection, op: &StockOp) -> Result<(), Stop> {
             on_hand,
         } => {
             c.prepare_cached(
-                "INSERT INTO stock (variant, product, tracked, on_hand, reserved) VALUES (?1, ?2, ?3, ?4, 0) \
+                "INSERT OR FAIL INTO stock (variant, product, tracked, on_hand, reserved) VALUES (?1, ?2, ?3, ?4, 0) \
                  ON CONFLICT (variant) DO UPDATE SET product = excluded.product, tracked = excluded.tracked",
             )?
             .execute(params![
@@ -301,7 +309,7 @@ fn stock_op(c: &Connection, op: &StockOp) -> Result<(), Stop> {
         StockOp::Adjust { variant, delta } => {
             let n = c
                 .prepare_cached(
-                    "UPDATE stock SET on_hand = on_hand + ?2 WHERE variant = ?1 AND on_hand + ?2 >= reserved",
+                    "UPDATE OR FAIL stock SET on_hand = on_hand + ?2 WHERE variant = ?1 AND on_hand + ?2 >= reserved",
                 )?
                 .execute(params![variant.as_str(), delta])?;
             if n != 1 {
@@ -312,7 +320,7 @@ fn stock_op(c: &Connection, op: &StockOp) -> Result<(), Stop> {
         StockOp::Set { variant, on_hand } => {
             let n = c
                 .prepare_cached(
-                    "UPDATE stock SET on_hand = ?2 WHERE variant = ?1 AND ?2 >= reserved",
+                    "UPDATE OR FAIL stock SET on_hand = ?2 WHERE variant = ?1 AND ?2 >= reserved",
                 )?
                 .execute(params![variant.as_str(), i64::from(*on_hand)])?;
             if n != 1 {
@@ -329,7 +337,7 @@ fn stock_op(c: &Connection, op: &StockOp) -> Result<(), Stop> {
             let q = i64::from(*quantity);
             let tracked: Option<i64> = c
                 .prepare_cached(
-                    "UPDATE stock SET reserved = reserved + CASE WHEN tracked = 1 THEN ?2 ELSE 0 END \
+                    "UPDATE OR FAIL stock SET reserved = reserved + CASE WHEN tracked = 1 THEN ?2 ELSE 0 END \
                      WHERE variant = ?1 AND (tracked = 0 OR on_hand - reserved >= ?2) RETURNING tracked",
                 )?
                 .query_row(params![variant.as_str(), q], |r| r.get(0))
@@ -358,7 +366,7 @@ fn stock_op(c: &Connection, op: &StockOp) -> Result<(), Stop> {
         StockOp::Sell { variant, quantity } => {
             let n = c
                 .prepare_cached(
-                    "UPDATE stock SET on_hand = on_hand - CASE WHEN tracked = 1 THEN ?2 ELSE 0 END \
+                    "UPDATE OR FAIL stock SET on_hand = on_hand - CASE WHEN tracked = 1 THEN ?2 ELSE 0 END \
                      WHERE variant = ?1 AND (tracked = 0 OR on_hand - reserved >= ?2)",
                 )?
                 .execute(params![variant.as_str(), i64::from(*quantity)])?;
@@ -369,14 +377,16 @@ fn stock_op(c: &Connection, op: &StockOp) -> Result<(), Stop> {
         StockOp::Commit { reservation } => {
             let (variant, q) = take_reservation(c, reservation)?;
             c.prepare_cached(
-                "UPDATE stock SET on_hand = on_hand - ?2, reserved = reserved - ?2 WHERE variant = ?1",
+                "UPDATE OR FAIL stock SET on_hand = on_hand - ?2, reserved = reserved - ?2 WHERE variant = ?1",
             )?
             .execute(params![variant, q])?;
         }
         StockOp::Release { reservation } => {
             let (variant, q) = take_reservation(c, reservation)?;
-            c.prepare_cached("UPDATE stock SET reserved = reserved - ?2 WHERE variant = ?1")?
-                .execute(params![variant, q])?;
+            c.prepare_cached(
+                "UPDATE OR FAIL stock SET reserved = reserved - ?2 WHERE variant = ?1",
+            )?
+            .execute(params![variant, q])?;
         }
     }
     Ok(())

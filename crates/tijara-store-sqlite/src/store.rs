@@ -1143,6 +1143,63 @@ pub(crate) mod tests {
         assert_eq!(carts(&c), ["a", "b", "d"]);
     }
 
+    /// The catalog's version (raised by the triggers on `docs` for products, sellers and
+    /// categories).
+    fn catalog_version(c: &Connection) -> i64 {
+        c.query_row(
+            "SELECT version FROM catalog_version WHERE id = 1",
+            [],
+            |r| r.get(0),
+        )
+        .expect("reads")
+    }
+
+    /// A product written (its trigger raises the catalog's version), then a sale of a variant
+    /// that does not exist: the changeset fails after its first statement.
+    fn product_then_unknown_sale(id: &str) -> Commit {
+        let (reply, _) = oneshot::channel();
+        let changes = Changeset {
+            docs: vec![doc(DocKind::Product, id, None, "{}")],
+            stock: vec![tijara::ports::storage::StockOp::Sell {
+                variant: tijara_core::VariantId::new("no-such-variant").expect("an id"),
+                quantity: 1,
+            }],
+            ..Changeset::default()
+        };
+        Commit { changes, reply }
+    }
+
+    /// The writes of `docs` and `stock` are `OR FAIL` (no statement journal): what a failed
+    /// changeset wrote before its error, the trigger's work included, is still undone, by the
+    /// transaction when it is alone and by its savepoint in a batch.
+    #[test]
+    fn a_failed_changeset_leaves_nothing_of_its_writes_nor_of_their_triggers() {
+        let mut c = db();
+        let before = catalog_version(&c);
+        let mut jobs = vec![product_then_unknown_sale("p1")];
+        let results = pass(&mut c, &mut jobs, &mut || None).expect("no database error");
+        assert!(
+            matches!(results[0], Err(StorageError::UnknownVariant(_))),
+            "{:?}",
+            results[0]
+        );
+        let mut queued = vec![job("b", None).0, product_then_unknown_sale("p2")];
+        let mut jobs = vec![job("a", None).0];
+        let results = pass(&mut c, &mut jobs, &mut || queued.pop()).expect("no database error");
+        assert!(results[0].is_ok() && results[2].is_ok(), "{results:?}");
+        assert!(matches!(results[1], Err(StorageError::UnknownVariant(_))));
+        let products: i64 = c
+            .query_row(
+                "SELECT count(*) FROM docs WHERE kind = 'product'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("reads");
+        assert_eq!(products, 0, "no product kept");
+        assert_eq!(catalog_version(&c), before, "the triggers' raises undone");
+        assert_eq!(carts(&c), ["a", "b"]);
+    }
+
     /// A writer on a new file, with deferred commits on or off.
     fn writer_on(db: &tijara_testkit::storage::TempDb, deferred_commits: bool) -> Writer {
         let opener = Opener {
