@@ -170,7 +170,11 @@ pub fn normalize_phone(phone: &str, country: &str) -> Result<String, OrderError>
     if !phonenumber::is_valid(&number) {
         return Err(OrderError::BadPhone);
     }
-    let e164 = number.format().mode(phonenumber::Mode::E164).to_string();
+    // E.164 is `+`, the country code and the national number (its leading zeros included),
+    // as the library's formatter writes it; written from its parts, without the formatter,
+    // which first matches the number against its country's display formats (regular
+    // expressions) that E.164 does not use.
+    let e164 = format!("+{}{}", number.country().code(), number.national());
     let digits = e164.strip_prefix('+').unwrap_or(&e164);
     if !(8..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(OrderError::BadPhone);
@@ -427,5 +431,34 @@ mod normalized_tests {
                 proptest::prop_assert_eq!(once.normalized(), Ok(once.clone()));
             }
         }
+
+        /// The E.164 text written from the number's parts is the library formatter's, leading
+        /// zeros of a national number (Italy's) included.
+        #[test]
+        fn the_e164_text_is_the_formatters(
+            phone in "(\\+|00)?[0-9]{4,15}",
+            country in proptest::sample::select(vec!["MA", "FR", "IT", "US", "GB", "SN", "ZZ"]),
+        ) {
+            use std::str::FromStr;
+            if let Ok(ours) = super::normalize_phone(&phone, country) {
+                let plan = phonenumber::country::Id::from_str(country).ok();
+                let text = if phone.starts_with('+') { phone.clone() } else if let Some(rest) = phone.strip_prefix("00") { format!("+{rest}") } else { phone.clone() };
+                let number = phonenumber::parse(plan, &text).expect("parsed before");
+                let theirs = number.format().mode(phonenumber::Mode::E164).to_string();
+                proptest::prop_assert_eq!(ours, theirs);
+            }
+        }
+    }
+
+    #[test]
+    fn an_italian_number_keeps_its_leading_zero() {
+        assert_eq!(
+            super::normalize_phone("+39 06 6982 0000", "IT"),
+            Ok("+390669820000".to_owned())
+        );
+        assert_eq!(
+            super::normalize_phone("0661-123456", "MA"),
+            Ok("+212661123456".to_owned())
+        );
     }
 }
