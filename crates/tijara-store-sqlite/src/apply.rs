@@ -2,13 +2,17 @@
 //! transaction. Every statement is prepared once per connection (`prepare_cached`) and runs
 //! in-process: no hop to another thread per statement.
 //!
-//! The one-row writes of `docs` and `stock` say `OR FAIL`. Both tables have triggers (the
-//! catalog's version and the stock's availability), so with SQLite's default (`ABORT`) each
-//! such statement opened a statement journal, copying every page it changed, to undo its own
-//! half-done work if a constraint stopped it. `FAIL` keeps that work instead. Nothing here
-//! ever keeps it: any error fails the whole changeset, which the writer undoes (its savepoint,
-//! or the transaction when the changeset is alone in it: `store::pass`). A one-row statement
-//! checks its constraints before it writes the row anyway.
+//! The one-row writes of `docs` (insert, update) and `stock` (adjust, set, reserve, sell,
+//! commit, release) say `OR FAIL`. Both tables have triggers (the catalog's version and the
+//! stock's availability), so with SQLite's default (`ABORT`) each such statement opened a
+//! statement journal, copying each page it changed (once, and only pages that existed before
+//! it) so as to undo its own half-done work if a constraint stopped it. `FAIL` keeps that work
+//! instead. Nothing here ever keeps it: any error fails the whole changeset, which the writer
+//! undoes (its savepoint, or the transaction when the changeset is alone in it:
+//! `store::pass`), the triggers' work included. That holds only inside a transaction, where
+//! [`apply_in`] must run: outside one, SQLite would commit a failed `OR FAIL` statement's work.
+//! A stock definition stays `ABORT`: SQLite compiles an upsert's `DO UPDATE` with `ABORT`
+//! whatever the statement says, and it is not on a checkout's path.
 
 use crate::error::Stop;
 use chrono::{DateTime, TimeZone, Utc};
@@ -296,7 +300,7 @@ fn stock_op(c: &Connection, op: &StockOp) -> Result<(), Stop> {
             on_hand,
         } => {
             c.prepare_cached(
-                "INSERT OR FAIL INTO stock (variant, product, tracked, on_hand, reserved) VALUES (?1, ?2, ?3, ?4, 0) \
+                "INSERT INTO stock (variant, product, tracked, on_hand, reserved) VALUES (?1, ?2, ?3, ?4, 0) \
                  ON CONFLICT (variant) DO UPDATE SET product = excluded.product, tracked = excluded.tracked",
             )?
             .execute(params![
@@ -446,8 +450,13 @@ pub(crate) fn catalog_version_in(c: &Connection) -> Result<u64, Stop> {
 }
 
 /// Applies a changeset inside an open transaction (the caller commits, or rolls back to its
-/// savepoint). `Replayed` writes nothing.
+/// savepoint). `Replayed` writes nothing. Outside a transaction a failed `OR FAIL` statement
+/// would commit what it wrote (see the module's documentation).
 pub(crate) fn apply_in(c: &Connection, cs: &Changeset) -> Result<CommitOutcome, Stop> {
+    debug_assert!(
+        !c.is_autocommit(),
+        "a changeset is applied inside a transaction"
+    );
     let now = micros(cs.now.unwrap_or_else(Utc::now));
     if let Some(rec) = &cs.idempotency {
         let n = c

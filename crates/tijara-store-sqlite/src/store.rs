@@ -1187,7 +1187,11 @@ pub(crate) mod tests {
         let mut jobs = vec![job("a", None).0];
         let results = pass(&mut c, &mut jobs, &mut || queued.pop()).expect("no database error");
         assert!(results[0].is_ok() && results[2].is_ok(), "{results:?}");
-        assert!(matches!(results[1], Err(StorageError::UnknownVariant(_))));
+        assert!(
+            matches!(results[1], Err(StorageError::UnknownVariant(_))),
+            "{:?}",
+            results[1]
+        );
         let products: i64 = c
             .query_row(
                 "SELECT count(*) FROM docs WHERE kind = 'product'",
@@ -1197,6 +1201,61 @@ pub(crate) mod tests {
             .expect("reads");
         assert_eq!(products, 0, "no product kept");
         assert_eq!(catalog_version(&c), before, "the triggers' raises undone");
+        assert_eq!(carts(&c), ["a", "b"]);
+    }
+
+    /// A product written alone, as a changeset.
+    fn product(id: &str) -> Commit {
+        let (reply, _) = oneshot::channel();
+        let changes = Changeset {
+            docs: vec![doc(DocKind::Product, id, None, "{}")],
+            ..Changeset::default()
+        };
+        Commit { changes, reply }
+    }
+
+    /// An `OR FAIL` write that SQLite itself stops after writing its row (a trigger raising
+    /// `FAIL`, which keeps the row where `ABORT` would undo it): the changeset fails and
+    /// nothing of it is left, alone and in a batch.
+    #[test]
+    fn an_or_fail_write_stopped_after_its_row_leaves_nothing() {
+        let mut c = db();
+        let before = catalog_version(&c);
+        let mut jobs = vec![product("p-ok")];
+        let results = pass(&mut c, &mut jobs, &mut || None).expect("no database error");
+        assert!(results[0].is_ok(), "{results:?}");
+        assert_eq!(
+            catalog_version(&c),
+            before + 1,
+            "a product raises the version"
+        );
+        c.execute_batch(
+            "CREATE TEMP TRIGGER boom AFTER INSERT ON docs WHEN NEW.id LIKE 'boom%' \
+             BEGIN SELECT RAISE(FAIL, 'boom'); END",
+        )
+        .expect("the trigger");
+        let mut jobs = vec![product("boom-1")];
+        let results = pass(&mut c, &mut jobs, &mut || None).expect("no database error");
+        assert!(
+            matches!(results[0], Err(StorageError::Backend(_))),
+            "{results:?}"
+        );
+        let mut queued = vec![job("b", None).0, product("boom-2")];
+        let mut jobs = vec![job("a", None).0];
+        let results = pass(&mut c, &mut jobs, &mut || queued.pop()).expect("no database error");
+        assert!(results[0].is_ok() && results[2].is_ok(), "{results:?}");
+        assert!(
+            matches!(results[1], Err(StorageError::Backend(_))),
+            "{:?}",
+            results[1]
+        );
+        let kept: i64 = c
+            .query_row("SELECT count(*) FROM docs WHERE id LIKE 'boom%'", [], |r| {
+                r.get(0)
+            })
+            .expect("reads");
+        assert_eq!(kept, 0, "no row of a failed write kept");
+        assert_eq!(catalog_version(&c), before + 1, "no raise of theirs kept");
         assert_eq!(carts(&c), ["a", "b"]);
     }
 
