@@ -9,8 +9,7 @@ use tijara::TijaraError;
 use tijara::ports::runtime::SinkError;
 use tijara::ports::storage::{DeliveryRow, OutboxEvent};
 use tijara::usecases::accounts::Account;
-use tijara::usecases::catalog::ProductView;
-use tijara_core::catalog::Seller;
+use tijara_core::catalog::{Product, Seller};
 use tijara_core::order_record::OrderDoc;
 use tijara_core::{DomainEvent, OrderId, ProductId, SellerId};
 
@@ -28,7 +27,7 @@ pub(crate) const EVENTS_READ_TOGETHER: usize = 16;
 #[derive(Default)]
 pub(crate) struct Reads {
     orders: HashMap<String, Arc<OrderDoc>>,
-    products: HashMap<String, Arc<ProductView>>,
+    products: HashMap<String, Arc<Product>>,
     sellers: Mutex<HashMap<String, Option<Arc<Seller>>>>,
     accounts: Mutex<HashMap<String, Arc<Vec<Account>>>>,
 }
@@ -88,7 +87,7 @@ struct Work {
 
 impl NotificationSink {
     /// The orders `events` name, in one storage read, their products and sellers in another
-    /// ([`tijara::usecases::catalog::Catalog::products_and_sellers`]), and the logins of the
+    /// ([`tijara::usecases::catalog::Catalog::documents_and_sellers`]), and the logins of the
     /// confirmed orders' sellers in a third
     /// ([`tijara::usecases::accounts::Accounts::sellers_accounts`]). A failure leaves them
     /// out: each event then reads its own, and fails (to be tried again) if that read fails
@@ -120,7 +119,7 @@ impl NotificationSink {
         seller_ids.sort_unstable();
         seller_ids.dedup();
         let catalog = self.engine.catalog();
-        let (products, sellers) = match catalog.products_and_sellers(&named, &seller_ids).await {
+        let (products, sellers) = match catalog.documents_and_sellers(&named, &seller_ids).await {
             Ok(read) => {
                 let mut found: HashMap<String, Option<Arc<Seller>>> = read
                     .sellers
@@ -133,11 +132,19 @@ impl NotificationSink {
                 }
                 (read.products, found)
             }
-            Err(_) => (catalog.products_to_show(&named).await, HashMap::new()),
+            Err(_) => (
+                catalog
+                    .products_to_show(&named)
+                    .await
+                    .into_iter()
+                    .map(|v| Arc::new(v.product))
+                    .collect(),
+                HashMap::new(),
+            ),
         };
         let products = products
             .into_iter()
-            .map(|v| (v.product.id.to_string(), Arc::new(v)))
+            .map(|p| (p.id.to_string(), p))
             .collect();
         // The logins of the sellers of the confirmed orders (their new-order messages), in
         // one read too; on a failure each seller's are read when its messages are made.
@@ -170,8 +177,8 @@ impl NotificationSink {
 
     /// The products `ids` to name in a message, from the batch's reads when it holds them
     /// all, else read (what cannot be read is left out: the message names its reference).
-    pub(crate) async fn views(&self, reads: &Reads, ids: &[&ProductId]) -> Vec<Arc<ProductView>> {
-        let held: Vec<Arc<ProductView>> = ids
+    pub(crate) async fn products(&self, reads: &Reads, ids: &[&ProductId]) -> Vec<Arc<Product>> {
+        let held: Vec<Arc<Product>> = ids
             .iter()
             .filter_map(|id| reads.products.get(id.as_str()).cloned())
             .collect();
@@ -183,7 +190,7 @@ impl NotificationSink {
             .products_to_show(ids.iter().copied())
             .await
             .into_iter()
-            .map(Arc::new)
+            .map(|v| Arc::new(v.product))
             .collect()
     }
 

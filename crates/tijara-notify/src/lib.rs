@@ -471,14 +471,14 @@ impl NotificationSink {
         let lines = || doc.order.seller_orders.iter().flat_map(|s| &s.lines);
         // One read (a product deleted since or unreadable is named by its reference).
         let ids: Vec<&tijara_core::ProductId> = lines().map(|l| &l.product_id).collect();
-        let views = self.views(reads, &ids).await;
+        let products = self.products(reads, &ids).await;
         let mut out = Vec::new();
         for line in lines() {
-            let name = match views.iter().find(|v| v.product.id == line.product_id) {
-                Some(view) => self
+            let name = match products.iter().find(|p| p.id == line.product_id) {
+                Some(product) => self
                     .engine
                     .region()
-                    .text(&view.product.title, doc.lang)
+                    .text(&product.title, doc.lang)
                     .map_or_else(|| line.sku.to_string(), str::to_owned),
                 None => line.sku.to_string(),
             };

@@ -140,16 +140,16 @@ impl NotificationSink {
             .collect();
         // One read (a product deleted since or unreadable is named by its reference).
         let ids: Vec<&tijara_core::ProductId> = lines.iter().map(|l| &l.product_id).collect();
-        let views = self.views(reads, &ids).await;
+        let products = self.products(reads, &ids).await;
         let mut out = Vec::new();
         for l in lines {
-            let (name, options) = match views.iter().find(|v| v.product.id == l.product_id) {
-                Some(view) => (
+            let (name, options) = match products.iter().find(|p| p.id == l.product_id) {
+                Some(product) => (
                     self.engine
                         .region()
-                        .text(&view.product.title, lang)
+                        .text(&product.title, lang)
                         .map_or_else(|| l.sku.to_string(), str::to_owned),
-                    view.product
+                    product
                         .variants
                         .iter()
                         .find(|v| v.id == l.variant_id)

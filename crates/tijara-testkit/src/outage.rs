@@ -15,6 +15,8 @@ pub struct Outage {
     inner: Arc<dyn Storage>,
     down: AtomicBool,
     calls: AtomicU64,
+    /// The methods asked ([`Outage::asked`]).
+    asked: std::sync::Mutex<Vec<&'static str>>,
     spared: std::sync::Mutex<Vec<DocKind>>,
     refusal: std::sync::Mutex<Option<StorageError>>,
     /// What each commit asked.
@@ -41,6 +43,7 @@ impl Outage {
             inner,
             down: AtomicBool::new(false),
             calls: AtomicU64::new(0),
+            asked: std::sync::Mutex::new(Vec::new()),
             spared: std::sync::Mutex::new(Vec::new()),
             refusal: std::sync::Mutex::new(None),
             commits: std::sync::Mutex::new(Vec::new()),
@@ -114,6 +117,16 @@ impl Outage {
         self.calls.load(Ordering::SeqCst)
     }
 
+    /// The storage calls the wrapper was asked (each counted in [`Outage::calls`]), by the
+    /// name of their [`Storage`] method, in order, since the last call of this method, which
+    /// forgets them.
+    pub fn asked(&self) -> Vec<&'static str> {
+        self.asked
+            .lock()
+            .map(|mut a| std::mem::take(&mut *a))
+            .unwrap_or_default()
+    }
+
     /// Each commit asked of the wrapper so far (applied or not), in order: the kinds of its
     /// documents, in its order, and its [`Changeset::durability`].
     pub fn commits(&self) -> Vec<(Vec<DocKind>, Durability)> {
@@ -123,8 +136,11 @@ impl Outage {
             .unwrap_or_default()
     }
 
-    fn check_kind(&self, kind: DocKind) -> Result<(), StorageError> {
+    fn check_kind(&self, method: &'static str, kind: DocKind) -> Result<(), StorageError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
+        if let Ok(mut asked) = self.asked.lock() {
+            asked.push(method);
+        }
         let spared = self
             .spared
             .lock()
@@ -138,8 +154,11 @@ impl Outage {
         self.down.store(down, Ordering::SeqCst);
     }
 
-    fn check(&self) -> Result<(), StorageError> {
+    fn check(&self, method: &'static str) -> Result<(), StorageError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
+        if let Ok(mut asked) = self.asked.lock() {
+            asked.push(method);
+        }
         self.refuse()
     }
 
@@ -164,7 +183,7 @@ impl Storage for Outage {
                 held: changes.incarnation,
             });
         }
-        self.check()?;
+        self.check("commit")?;
         if let Some(error) = self.refusal.lock().ok().and_then(|mut r| r.take()) {
             return Err(error);
         }
@@ -182,7 +201,7 @@ impl Storage for Outage {
         self.inner.commit(changes).await
     }
     async fn get(&self, kind: DocKind, id: &str) -> Result<Option<StoredDoc>, StorageError> {
-        self.check_kind(kind)?;
+        self.check_kind("get", kind)?;
         self.inner.get(kind, id).await
     }
     async fn get_many(
@@ -190,7 +209,7 @@ impl Storage for Outage {
         kind: DocKind,
         ids: &[String],
     ) -> Result<Vec<StoredDoc>, StorageError> {
-        self.check_kind(kind)?;
+        self.check_kind("get_many", kind)?;
         self.inner.get_many(kind, ids).await
     }
     async fn find_by_key(
@@ -198,11 +217,11 @@ impl Storage for Outage {
         kind: DocKind,
         key: &str,
     ) -> Result<Option<StoredDoc>, StorageError> {
-        self.check_kind(kind)?;
+        self.check_kind("find_by_key", kind)?;
         self.inner.find_by_key(kind, key).await
     }
     async fn list(&self, query: &ListQuery) -> Result<Vec<StoredDoc>, StorageError> {
-        self.check()?;
+        self.check("list")?;
         self.inner.list(query).await
     }
     async fn list_by_owners(
@@ -211,19 +230,19 @@ impl Storage for Outage {
         owners: &[String],
         limit: u32,
     ) -> Result<Vec<Vec<StoredDoc>>, StorageError> {
-        self.check()?;
+        self.check("list_by_owners")?;
         self.inner.list_by_owners(kind, owners, limit).await
     }
     async fn search_products(&self, query: &ProductQuery) -> Result<Vec<StoredDoc>, StorageError> {
-        self.check()?;
+        self.check("search_products")?;
         self.inner.search_products(query).await
     }
     async fn search(&self, query: &SearchQuery) -> Result<SearchPage, StorageError> {
-        self.check()?;
+        self.check("search")?;
         self.inner.search(query).await
     }
     async fn stock_levels(&self, variants: &[VariantId]) -> Result<Vec<StockRow>, StorageError> {
-        self.check()?;
+        self.check("stock_levels")?;
         self.inner.stock_levels(variants).await
     }
     async fn expired_reservations(
@@ -231,14 +250,14 @@ impl Storage for Outage {
         now: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<ReservationRow>, StorageError> {
-        self.check()?;
+        self.check("expired_reservations")?;
         self.inner.expired_reservations(now, limit).await
     }
     async fn order_reservations(
         &self,
         order: &OrderId,
     ) -> Result<Vec<ReservationRow>, StorageError> {
-        self.check()?;
+        self.check("order_reservations")?;
         self.inner.order_reservations(order).await
     }
     async fn idempotency(
@@ -246,7 +265,7 @@ impl Storage for Outage {
         scope: &str,
         key: &str,
     ) -> Result<Option<IdempotencyRecord>, StorageError> {
-        self.check()?;
+        self.check("idempotency")?;
         self.inner.idempotency(scope, key).await
     }
     async fn idempotency_many(
@@ -254,14 +273,14 @@ impl Storage for Outage {
         scope: &str,
         keys: &[String],
     ) -> Result<Vec<Option<IdempotencyRecord>>, StorageError> {
-        self.check()?;
+        self.check("idempotency_many")?;
         self.inner.idempotency_many(scope, keys).await
     }
     async fn insert_idempotency_records(
         &self,
         records: &[IdempotencyRecord],
     ) -> Result<Vec<bool>, StorageError> {
-        self.check()?;
+        self.check("insert_idempotency_records")?;
         self.inner.insert_idempotency_records(records).await
     }
     async fn claim_idempotency(
@@ -272,7 +291,7 @@ impl Storage for Outage {
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> Result<IdempotencyClaim, StorageError> {
-        self.check()?;
+        self.check("claim_idempotency")?;
         self.inner
             .claim_idempotency(scope, key, token, now, expires_at)
             .await
@@ -283,7 +302,7 @@ impl Storage for Outage {
         id: &str,
         version: u64,
     ) -> Result<bool, StorageError> {
-        self.check()?;
+        self.check("delete_doc")?;
         self.inner.delete_doc(kind, id, version).await
     }
     async fn release_idempotency(
@@ -292,23 +311,23 @@ impl Storage for Outage {
         key: &str,
         token: &str,
     ) -> Result<(), StorageError> {
-        self.check()?;
+        self.check("release_idempotency")?;
         self.inner.release_idempotency(scope, key, token).await
     }
     async fn pending_events(&self, limit: u32) -> Result<Vec<OutboxEvent>, StorageError> {
-        self.check()?;
+        self.check("pending_events")?;
         self.inner.pending_events(limit).await
     }
     async fn ack_events(&self, seqs: &[u64]) -> Result<(), StorageError> {
-        self.check()?;
+        self.check("ack_events")?;
         self.inner.ack_events(seqs).await
     }
     async fn outbox_backlog(&self) -> Result<OutboxBacklog, StorageError> {
-        self.check()?;
+        self.check("outbox_backlog")?;
         self.inner.outbox_backlog().await
     }
     async fn schema_status(&self) -> Result<Option<SchemaStatus>, StorageError> {
-        self.check()?;
+        self.check("schema_status")?;
         self.inner.schema_status().await
     }
     fn pool_status(&self) -> Option<PoolStatus> {
@@ -318,11 +337,11 @@ impl Storage for Outage {
         &self,
         attempt: &DeliveryAttempt,
     ) -> Result<DeliveryRow, StorageError> {
-        self.check()?;
+        self.check("record_delivery")?;
         self.inner.record_delivery(attempt).await
     }
     async fn delivery(&self, target: &str, seq: u64) -> Result<Option<DeliveryRow>, StorageError> {
-        self.check()?;
+        self.check("delivery")?;
         self.inner.delivery(target, seq).await
     }
     async fn deliveries(
@@ -330,7 +349,7 @@ impl Storage for Outage {
         targets: &[String],
         seq: u64,
     ) -> Result<Vec<Option<DeliveryRow>>, StorageError> {
-        self.check()?;
+        self.check("deliveries")?;
         self.inner.deliveries(targets, seq).await
     }
     async fn deliveries_among(
@@ -338,7 +357,7 @@ impl Storage for Outage {
         targets: &[String],
         seqs: &[u64],
     ) -> Result<Vec<DeliveryRow>, StorageError> {
-        self.check()?;
+        self.check("deliveries_among")?;
         self.inner.deliveries_among(targets, seqs).await
     }
     async fn failed_deliveries(
@@ -346,7 +365,7 @@ impl Storage for Outage {
         after: Option<(u64, String)>,
         limit: u32,
     ) -> Result<Vec<DeliveryRow>, StorageError> {
-        self.check()?;
+        self.check("failed_deliveries")?;
         self.inner.failed_deliveries(after, limit).await
     }
     async fn retry_delivery(
@@ -355,18 +374,18 @@ impl Storage for Outage {
         seq: u64,
         now: DateTime<Utc>,
     ) -> Result<bool, StorageError> {
-        self.check()?;
+        self.check("retry_delivery")?;
         self.inner.retry_delivery(target, seq, now).await
     }
     async fn purge(&self, cutoffs: &PurgeCutoffs) -> Result<PurgeReport, StorageError> {
-        self.check()?;
+        self.check("purge")?;
         self.inner.purge(cutoffs).await
     }
     async fn checkout_snapshot(
         &self,
         variants: &[VariantId],
     ) -> Result<CheckoutRows, StorageError> {
-        self.check()?;
+        self.check("checkout_snapshot")?;
         self.inner.checkout_snapshot(variants).await
     }
     // The catalog's version, forwarded only when asked: otherwise the defaults (no version,
@@ -375,7 +394,7 @@ impl Storage for Outage {
         if !self.catalog {
             return Ok(None);
         }
-        self.check()?;
+        self.check("catalog_version")?;
         self.inner.catalog_version().await
     }
     fn incarnation(&self) -> Option<u64> {
@@ -400,21 +419,21 @@ impl Storage for Outage {
         if !self.catalog {
             return Ok(CatalogStock::new(None, self.stock_levels(variants).await?));
         }
-        self.check()?;
+        self.check("catalog_stock")?;
         self.inner.catalog_stock(variants).await
     }
     async fn pricing_stock(&self, variants: &[VariantId]) -> Result<PricingStock, StorageError> {
         if !self.catalog {
             return compose_pricing_stock(self, variants).await;
         }
-        self.check()?;
+        self.check("pricing_stock")?;
         self.inner.pricing_stock(variants).await
     }
     async fn get_at_catalog(&self, kind: DocKind, id: &str) -> Result<DocAtCatalog, StorageError> {
         if !self.catalog {
             return Ok(DocAtCatalog::new(self.get(kind, id).await?, None));
         }
-        self.check_kind(kind)?;
+        self.check_kind("get_at_catalog", kind)?;
         self.inner.get_at_catalog(kind, id).await
     }
 }

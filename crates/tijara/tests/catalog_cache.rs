@@ -283,6 +283,17 @@ async fn reader_sees_every_change(reader: &Market, writer: &Market) {
         Some("Coopérative Oudaya Dakhla"),
         "the product's seller too"
     );
+    let docs = r
+        .catalog()
+        .documents_and_sellers(&ids, &named)
+        .await
+        .expect("read");
+    let names: Vec<&str> = docs.sellers.iter().map(|s| s.name.as_str()).collect();
+    assert!(
+        names.contains(&"Brahim, bijoutier de Dakhla")
+            && names.contains(&"Coopérative Oudaya Dakhla"),
+        "the documents' read: the new names too ({names:?})"
+    );
     // Carts read the catalog through the cache too: a product withdrawn elsewhere cannot be
     // added here any more.
     let cart = r.carts().create_cart(None, None).await.expect("cart");
@@ -594,6 +605,98 @@ async fn products_and_sellers_reads_the_named_sellers_with_the_products() {
     // No product: the sellers named alone, at the version read.
     let (alone, calls) = calls_of(Vec::new(), vec![c.b.clone()]).await;
     assert_eq!((ids(&alone), calls), ((vec![], vec![c.b.to_string()]), 1));
+}
+
+/// What an order's messages read: the products' documents and the sellers, without the stock.
+/// Once held, one storage call (the catalog's version); after a change, read again.
+#[tokio::test]
+async fn documents_and_sellers_read_only_the_version_once_held() {
+    let (store, m, c) = counted_market().await;
+    let e = &m.engine;
+    let cushion = e
+        .catalog()
+        .product_by_sku("SRAMA-1")
+        .await
+        .expect("read")
+        .expect("the cushion")
+        .id;
+    let gone = tijara_core::SellerId::new("slr-gone").expect("id");
+    let unknown = ProductId::new("prd-gone").expect("id");
+    let store = &store;
+    let calls_of = |ids: Vec<ProductId>, named: Vec<tijara_core::SellerId>| async move {
+        let before = store.calls();
+        let read = e
+            .catalog()
+            .documents_and_sellers(&ids, &named)
+            .await
+            .expect("read");
+        (read, store.calls() - before)
+    };
+    let ids = |read: &tijara::usecases::catalog::DocumentsAndSellers| {
+        (
+            read.products
+                .iter()
+                .map(|p| p.id.to_string())
+                .collect::<Vec<_>>(),
+            read.sellers
+                .iter()
+                .map(|s| s.id.to_string())
+                .collect::<Vec<_>>(),
+        )
+    };
+    let mut sellers = vec![c.a.to_string(), c.b.to_string()];
+    sellers.sort();
+    // Repeats read once, the unknown product and seller left out, seller B named alone.
+    let (read, _) = calls_of(
+        vec![cushion.clone(), unknown.clone(), cushion.clone()],
+        vec![c.b.clone(), gone.clone(), c.b.clone()],
+    )
+    .await;
+    assert_eq!(ids(&read), (vec![cushion.to_string()], sellers.clone()));
+    assert!(
+        read.products[0]
+            .variants
+            .iter()
+            .any(|v| v.sku.as_str() == "SRAMA-1"),
+        "the cushion's document, its variants included"
+    );
+    // Held now: the catalog's version, nothing else (no stock counters).
+    store.asked();
+    let (again, calls) = calls_of(vec![cushion.clone()], vec![c.b.clone()]).await;
+    assert_eq!((ids(&again), calls), (ids(&read), 1));
+    assert_eq!(store.asked(), ["catalog_version"]);
+    assert_eq!(again, {
+        let mut r = read.clone();
+        r.products.retain(|p| p.id == cushion);
+        r
+    });
+    // No product: the sellers named alone, at the version read.
+    let (alone, calls) = calls_of(Vec::new(), vec![c.b.clone()]).await;
+    assert_eq!((ids(&alone), calls), ((vec![], vec![c.b.to_string()]), 1));
+    // Nothing asked: no call.
+    let (none, calls) = calls_of(Vec::new(), Vec::new()).await;
+    assert_eq!((ids(&none), calls), ((vec![], vec![]), 0));
+    // The seller renamed: a new catalog version, read under its new name.
+    e.catalog()
+        .update_seller(
+            &c.a,
+            seller_input(
+                "Coopérative Oudaya Dakhla",
+                tijara_core::catalog::SellerKind::Cooperative,
+            ),
+            None,
+        )
+        .await
+        .expect("renamed");
+    store.asked();
+    let (renamed, _) = calls_of(vec![cushion.clone()], Vec::new()).await;
+    assert_eq!(
+        store.asked(),
+        ["catalog_version", "get_many", "get_many"],
+        "the version, then the product and its seller, read again"
+    );
+    assert_eq!(renamed.sellers.len(), 1);
+    assert_eq!(renamed.sellers[0].name, "Coopérative Oudaya Dakhla");
 }
 
 #[tokio::test]

@@ -25,8 +25,8 @@ pub use browsing::MAX_NUMBERED;
 pub use categories::CategoryUpdate;
 pub use inputs::NumberedPage;
 pub use inputs::{
-    CategoryInput, Page, ProductFilter, ProductInput, ProductPage, ProductView, ProductsAndSellers,
-    SellerInput, StockAdjustment, VariantInput, VariantView,
+    CategoryInput, DocumentsAndSellers, Page, ProductFilter, ProductInput, ProductPage,
+    ProductView, ProductsAndSellers, SellerInput, StockAdjustment, VariantInput, VariantView,
 };
 pub use search::{MAX_SEARCH_PAGE, SearchRequest, SearchResults};
 

@@ -53,35 +53,12 @@ impl Tijara {
         };
         let stock: HashMap<VariantId, StockRow> =
             stock.into_iter().map(|r| (r.variant.clone(), r)).collect();
-        let mut seller_ids: Vec<String> = products
+        let seller_ids: Vec<String> = products
             .iter()
             .map(|p| p.seller_id.to_string())
             .chain(named.iter().map(SellerId::to_string))
             .collect();
-        seller_ids.sort();
-        seller_ids.dedup();
-        let held = version.and_then(|v| self.inner.catalog.sellers_at(v, &seller_ids));
-        let sellers: HashMap<String, Arc<Seller>> = match held {
-            Some(held) => seller_ids.into_iter().zip(held).collect(),
-            None if seller_ids.is_empty() => HashMap::new(),
-            None => {
-                let read = self
-                    .inner
-                    .storage
-                    .get_many(DocKind::Seller, &seller_ids)
-                    .await?
-                    .into_iter()
-                    .map(|d| decode::<Seller>(DocKind::Seller, &d.id, &d.body))
-                    .collect::<Result<Vec<Seller>, TijaraError>>()?;
-                // Read after the version: never older than it says.
-                if let Some(v) = version {
-                    self.inner.catalog.put_snapshot(v, &[], &read);
-                }
-                read.into_iter()
-                    .map(|s| (s.id.to_string(), Arc::new(s)))
-                    .collect()
-            }
-        };
+        let sellers = self.sellers_by_id(seller_ids, version).await?;
         let views = products
             .into_iter()
             .map(|p| {
@@ -94,6 +71,39 @@ impl Tijara {
 }
 
 impl Tijara {
+    /// The sellers `seller_ids` (any order, repeats allowed) by id: from the catalog cache
+    /// when it holds them all at `version`, else read and put in the cache labelled `version`
+    /// (read after it: never older than it says). A seller that does not exist is left out.
+    async fn sellers_by_id(
+        &self,
+        mut seller_ids: Vec<String>,
+        version: Option<u64>,
+    ) -> Result<HashMap<String, Arc<Seller>>, TijaraError> {
+        seller_ids.sort_unstable();
+        seller_ids.dedup();
+        let held = version.and_then(|v| self.inner.catalog.sellers_at(v, &seller_ids));
+        Ok(match held {
+            Some(held) => seller_ids.into_iter().zip(held).collect(),
+            None if seller_ids.is_empty() => HashMap::new(),
+            None => {
+                let read = self
+                    .inner
+                    .storage
+                    .get_many(DocKind::Seller, &seller_ids)
+                    .await?
+                    .into_iter()
+                    .map(|d| decode::<Seller>(DocKind::Seller, &d.id, &d.body))
+                    .collect::<Result<Vec<Seller>, TijaraError>>()?;
+                if let Some(v) = version {
+                    self.inner.catalog.put_snapshot(v, &[], &read);
+                }
+                read.into_iter()
+                    .map(|s| (s.id.to_string(), Arc::new(s)))
+                    .collect()
+            }
+        })
+    }
+
     /// The products of these ids (sorted, each once) read from storage, by id, put in the
     /// catalog cache labelled `version` (the catalog's version read before them, if the cache
     /// is in use); none read when no id is given.
@@ -230,6 +240,71 @@ impl Catalog<'_> {
         let mut sellers: Vec<(String, Arc<Seller>)> = sellers.into_iter().collect();
         sellers.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         Ok(ProductsAndSellers {
+            products,
+            sellers: sellers.into_iter().map(|(_, s)| s).collect(),
+        })
+    }
+
+    /// The products `ids` and the sellers to name them by (an order's messages name its items
+    /// and its sellers): the documents, active or not, without their stock, each once, sorted
+    /// by id; unknown products and sellers are left out. What [`Catalog::products_and_sellers`]
+    /// answers without the availability, so without reading the stock.
+    ///
+    /// When the engine's catalog cache holds the products, one storage read, the catalog's
+    /// version ([`Storage::catalog_version`]): the documents come from the cache if they were
+    /// read at that version, and so do the sellers when it holds them all. Otherwise the
+    /// products (and the sellers not held) are read after that version and fill the cache.
+    ///
+    /// [`Storage::catalog_version`]: crate::ports::storage::Storage::catalog_version
+    pub async fn documents_and_sellers(
+        self,
+        ids: &[ProductId],
+        sellers: &[SellerId],
+    ) -> Result<DocumentsAndSellers, TijaraError> {
+        let e = self.engine;
+        let mut keys: Vec<&str> = ids.iter().map(ProductId::as_str).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        if keys.is_empty() && sellers.is_empty() {
+            return Ok(DocumentsAndSellers {
+                products: Vec::new(),
+                sellers: Vec::new(),
+            });
+        }
+        let caching = e.caches_catalog().await?;
+        // The version read before any document: none is older than it says.
+        let version = if caching {
+            e.inner.storage.catalog_version().await?
+        } else {
+            None
+        };
+        let held = match version {
+            Some(v) if !keys.is_empty() => e
+                .inner
+                .catalog
+                .products_held(&keys)
+                .filter(|(held_at, _)| *held_at == v)
+                .map(|(_, held)| held),
+            _ => None,
+        };
+        let products: Vec<Arc<Product>> = match held {
+            Some(held) => held,
+            None => e
+                .products_read(keys, version)
+                .await?
+                .into_iter()
+                .map(Arc::new)
+                .collect(),
+        };
+        let seller_ids: Vec<String> = products
+            .iter()
+            .map(|p| p.seller_id.to_string())
+            .chain(sellers.iter().map(SellerId::to_string))
+            .collect();
+        let by_id = e.sellers_by_id(seller_ids, version).await?;
+        let mut sellers: Vec<(String, Arc<Seller>)> = by_id.into_iter().collect();
+        sellers.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        Ok(DocumentsAndSellers {
             products,
             sellers: sellers.into_iter().map(|(_, s)| s).collect(),
         })

@@ -452,6 +452,18 @@ pub struct ProductsAndSellers {
     pub sellers: Vec<std::sync::Arc<Seller>>,
 }
 
+/// Products and sellers to name (an order's messages): the documents, without their stock,
+/// read at one catalog version: [`super::Catalog::documents_and_sellers`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DocumentsAndSellers {
+    /// The products, active or not, sorted by id, each once; an unknown id is left out.
+    pub products: Vec<std::sync::Arc<Product>>,
+    /// The sellers named and the products' sellers, sorted by id, each once; a seller that
+    /// does not exist is left out.
+    pub sellers: Vec<std::sync::Arc<Seller>>,
+}
+
 /// What a product's page shows: [`super::Catalog::product_page`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
