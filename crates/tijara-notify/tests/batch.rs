@@ -311,13 +311,22 @@ async fn a_round_reads_the_sellers_with_the_products_it_names() {
     shop.round().await;
 
     shop.order("one@example.ma").await;
+    shop.storage.asked();
     let (report, calls) = shop.round().await;
     assert_eq!((report.delivered, report.failed), (2, 0), "{report:?}");
     // The pending events; the orders they name; their products and sellers (the catalog's
-    // version with the stock counters, the documents held); the seller's logins; the
+    // version alone, the documents held: no stock counters); the seller's logins; the
     // channels' delivery states; the done marks; the marks written; the events acknowledged.
     // The seller itself is no call of its own: it was read with the products.
     assert_eq!(calls, 8, "storage calls of a round of one confirmed order");
+    let asked = shop.storage.asked();
+    assert!(
+        asked.contains(&"catalog_version")
+            && !asked
+                .iter()
+                .any(|m| matches!(*m, "catalog_stock" | "stock_levels" | "pricing_stock")),
+        "the messages name products without their stock: {asked:?}"
+    );
     assert_eq!(shop.outbox.to("lahcen@example.ma"), 2);
     assert_eq!(shop.outbox.to("one@example.ma"), 1);
 }

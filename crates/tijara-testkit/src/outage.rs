@@ -119,7 +119,10 @@ impl Outage {
 
     /// The storage calls the wrapper was asked (each counted in [`Outage::calls`]), by the
     /// name of their [`Storage`] method, in order, since the last call of this method, which
-    /// forgets them.
+    /// forgets them. A method the wrapper does not forward as such records the calls its
+    /// default makes instead: `product_page` and `count_by_owner` always, and
+    /// `catalog_stock`, `pricing_stock` and `get_at_catalog` without
+    /// [`Outage::with_catalog_version`].
     pub fn asked(&self) -> Vec<&'static str> {
         self.asked
             .lock()

@@ -268,6 +268,19 @@ async fn reader_sees_every_change(reader: &Market, writer: &Market) {
         tijara_core::catalog::SellerKind::Artisan,
     )
     .await;
+    // The documents' read (an order's messages) first, while this engine holds the former
+    // names at the former version.
+    let docs = r
+        .catalog()
+        .documents_and_sellers(&ids, &named)
+        .await
+        .expect("read");
+    let names: Vec<&str> = docs.sellers.iter().map(|s| s.name.as_str()).collect();
+    assert!(
+        names.contains(&"Brahim, bijoutier de Dakhla")
+            && names.contains(&"Coopérative Oudaya Dakhla"),
+        "the documents' read: the new names ({names:?})"
+    );
     let read = r
         .catalog()
         .products_and_sellers(&ids, &named)
@@ -282,17 +295,6 @@ async fn reader_sees_every_change(reader: &Market, writer: &Market) {
         name_of(&read, &c.a).as_deref(),
         Some("Coopérative Oudaya Dakhla"),
         "the product's seller too"
-    );
-    let docs = r
-        .catalog()
-        .documents_and_sellers(&ids, &named)
-        .await
-        .expect("read");
-    let names: Vec<&str> = docs.sellers.iter().map(|s| s.name.as_str()).collect();
-    assert!(
-        names.contains(&"Brahim, bijoutier de Dakhla")
-            && names.contains(&"Coopérative Oudaya Dakhla"),
-        "the documents' read: the new names too ({names:?})"
     );
     // Carts read the catalog through the cache too: a product withdrawn elsewhere cannot be
     // added here any more.
@@ -690,6 +692,12 @@ async fn documents_and_sellers_read_only_the_version_once_held() {
         .expect("renamed");
     store.asked();
     let (renamed, _) = calls_of(vec![cushion.clone()], Vec::new()).await;
+    let title = |read: &tijara::usecases::catalog::DocumentsAndSellers| {
+        read.products[0]
+            .title
+            .get(tijara_core::Lang::FR, tijara_core::Lang::FR)
+            .map(str::to_owned)
+    };
     assert_eq!(
         store.asked(),
         ["catalog_version", "get_many", "get_many"],
@@ -697,6 +705,32 @@ async fn documents_and_sellers_read_only_the_version_once_held() {
     );
     assert_eq!(renamed.sellers.len(), 1);
     assert_eq!(renamed.sellers[0].name, "Coopérative Oudaya Dakhla");
+    // Held again; then the product's title changed: read again, under its new title.
+    let (held, _) = calls_of(vec![cushion.clone()], Vec::new()).await;
+    let before = title(&held);
+    assert_ne!(before.as_deref(), Some("Coussin brodé"));
+    e.catalog()
+        .update_product(
+            &cushion,
+            product_input(
+                &c.a,
+                "srama",
+                "Coussin brodé",
+                "وسادة",
+                vec![variant("SRAMA-1", "300.00", 5)],
+            ),
+            None,
+        )
+        .await
+        .expect("update");
+    store.asked();
+    let (retitled, _) = calls_of(vec![cushion.clone()], Vec::new()).await;
+    assert_eq!(
+        store.asked(),
+        ["catalog_version", "get_many", "get_many"],
+        "held at an older version: read again"
+    );
+    assert_eq!(title(&retitled).as_deref(), Some("Coussin brodé"));
 }
 
 #[tokio::test]

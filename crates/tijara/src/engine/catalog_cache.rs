@@ -11,7 +11,9 @@
 //! stock read beside it: there is no staleness window, across processes too.
 //!
 //! A shipping quote reads the version with its cart instead ([`Storage::get_at_catalog`],
-//! one statement), with the same rule.
+//! one statement), and an order's messages, which name products without their stock, read the
+//! version alone ([`Storage::catalog_version`], `Catalog::documents_and_sellers`), with the
+//! same rule.
 //!
 //! A cart's shipping choice skips that read when the storage checks the version at commit
 //! ([`Storage::commits_at_catalog_version`]): it takes the documents held with the version

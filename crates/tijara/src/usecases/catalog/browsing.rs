@@ -250,10 +250,11 @@ impl Catalog<'_> {
     /// by id; unknown products and sellers are left out. What [`Catalog::products_and_sellers`]
     /// answers without the availability, so without reading the stock.
     ///
-    /// When the engine's catalog cache holds the products, one storage read, the catalog's
-    /// version ([`Storage::catalog_version`]): the documents come from the cache if they were
-    /// read at that version, and so do the sellers when it holds them all. Otherwise the
-    /// products (and the sellers not held) are read after that version and fill the cache.
+    /// The catalog's version is read first ([`Storage::catalog_version`]): the products come
+    /// from the engine's catalog cache if it holds them all read at that version, and the
+    /// sellers if it holds them all at that version; otherwise the products, or all the
+    /// sellers, are read after it and fill the cache. So none is older than that version, and
+    /// once the cache holds them, that version is the only storage read.
     ///
     /// [`Storage::catalog_version`]: crate::ports::storage::Storage::catalog_version
     pub async fn documents_and_sellers(

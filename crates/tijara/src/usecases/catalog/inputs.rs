@@ -453,11 +453,13 @@ pub struct ProductsAndSellers {
 }
 
 /// Products and sellers to name (an order's messages): the documents, without their stock,
-/// read at one catalog version: [`super::Catalog::documents_and_sellers`].
+/// none older than the catalog version read before them:
+/// [`super::Catalog::documents_and_sellers`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DocumentsAndSellers {
-    /// The products, active or not, sorted by id, each once; an unknown id is left out.
+    /// The products, active or not, sorted by id, each once; an unknown id is left out. Shared
+    /// with the engine's catalog cache when it held them.
     pub products: Vec<std::sync::Arc<Product>>,
     /// The sellers named and the products' sellers, sorted by id, each once; a seller that
     /// does not exist is left out.
