@@ -519,6 +519,16 @@ async fn counted_market() -> (Arc<tijara_testkit::outage::Outage>, Market, Catal
     (store, m, c)
 }
 
+/// The id of the cushion (`SRAMA-1`) of [`catalog`]'s products.
+async fn cushion_id(e: &tijara::Tijara) -> ProductId {
+    e.catalog()
+        .product_by_sku("SRAMA-1")
+        .await
+        .expect("read")
+        .expect("the cushion")
+        .id
+}
+
 /// A shipping quote reads its cart and the catalog's version in one storage call
 /// (`Storage::get_at_catalog`): with the cart's products held at that version, that is all it
 /// reads; after a catalog change, it reads the documents once more (the version not again).
@@ -561,13 +571,7 @@ async fn a_quote_of_held_products_is_one_storage_call() {
 async fn products_and_sellers_reads_the_named_sellers_with_the_products() {
     let (store, m, c) = counted_market().await;
     let e = &m.engine;
-    let cushion = e
-        .catalog()
-        .product_by_sku("SRAMA-1")
-        .await
-        .expect("read")
-        .expect("the cushion")
-        .id;
+    let cushion = cushion_id(e).await;
     let gone = tijara_core::SellerId::new("slr-gone").expect("id");
     let store = &store;
     let calls_of = |ids: Vec<ProductId>, named: Vec<tijara_core::SellerId>| async move {
@@ -615,13 +619,7 @@ async fn products_and_sellers_reads_the_named_sellers_with_the_products() {
 async fn documents_and_sellers_read_only_the_version_once_held() {
     let (store, m, c) = counted_market().await;
     let e = &m.engine;
-    let cushion = e
-        .catalog()
-        .product_by_sku("SRAMA-1")
-        .await
-        .expect("read")
-        .expect("the cushion")
-        .id;
+    let cushion = cushion_id(e).await;
     let gone = tijara_core::SellerId::new("slr-gone").expect("id");
     let unknown = ProductId::new("prd-gone").expect("id");
     let store = &store;

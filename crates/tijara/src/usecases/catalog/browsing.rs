@@ -53,12 +53,9 @@ impl Tijara {
         };
         let stock: HashMap<VariantId, StockRow> =
             stock.into_iter().map(|r| (r.variant.clone(), r)).collect();
-        let seller_ids: Vec<String> = products
-            .iter()
-            .map(|p| p.seller_id.to_string())
-            .chain(named.iter().map(SellerId::to_string))
-            .collect();
-        let sellers = self.sellers_by_id(seller_ids, version).await?;
+        let sellers = self
+            .sellers_by_id(products.iter().map(|p| &p.seller_id).chain(named), version)
+            .await?;
         let views = products
             .into_iter()
             .map(|p| {
@@ -71,14 +68,16 @@ impl Tijara {
 }
 
 impl Tijara {
-    /// The sellers `seller_ids` (any order, repeats allowed) by id: from the catalog cache
-    /// when it holds them all at `version`, else read and put in the cache labelled `version`
-    /// (read after it: never older than it says). A seller that does not exist is left out.
-    async fn sellers_by_id(
+    /// The sellers `ids` (any order, repeats allowed: a list of products' sellers and others
+    /// named) by id: from the catalog cache when it holds them all at `version`, else read and
+    /// put in the cache labelled `version` (read after it: never older than it says). A seller
+    /// that does not exist is left out.
+    async fn sellers_by_id<'a>(
         &self,
-        mut seller_ids: Vec<String>,
+        ids: impl Iterator<Item = &'a SellerId>,
         version: Option<u64>,
     ) -> Result<HashMap<String, Arc<Seller>>, TijaraError> {
+        let mut seller_ids: Vec<String> = ids.map(SellerId::to_string).collect();
         seller_ids.sort_unstable();
         seller_ids.dedup();
         let held = version.and_then(|v| self.inner.catalog.sellers_at(v, &seller_ids));
@@ -297,12 +296,12 @@ impl Catalog<'_> {
                 .map(Arc::new)
                 .collect(),
         };
-        let seller_ids: Vec<String> = products
-            .iter()
-            .map(|p| p.seller_id.to_string())
-            .chain(sellers.iter().map(SellerId::to_string))
-            .collect();
-        let by_id = e.sellers_by_id(seller_ids, version).await?;
+        let by_id = e
+            .sellers_by_id(
+                products.iter().map(|p| &p.seller_id).chain(sellers),
+                version,
+            )
+            .await?;
         let mut sellers: Vec<(String, Arc<Seller>)> = by_id.into_iter().collect();
         sellers.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         Ok(DocumentsAndSellers {
