@@ -118,8 +118,12 @@ impl NotificationSink {
         }
         seller_ids.sort_unstable();
         seller_ids.dedup();
-        let catalog = self.engine.catalog();
-        let (products, sellers) = match catalog.documents_and_sellers(&named, &seller_ids).await {
+        let read = self
+            .engine
+            .catalog()
+            .documents_and_sellers(&named, &seller_ids)
+            .await;
+        let (products, sellers) = match read {
             Ok(read) => {
                 let mut found: HashMap<String, Option<Arc<Seller>>> = read
                     .sellers
@@ -132,15 +136,7 @@ impl NotificationSink {
                 }
                 (read.products, found)
             }
-            Err(_) => (
-                catalog
-                    .products_to_show(&named)
-                    .await
-                    .into_iter()
-                    .map(|v| Arc::new(v.product))
-                    .collect(),
-                HashMap::new(),
-            ),
+            Err(_) => (self.products_read(named.iter()).await, HashMap::new()),
         };
         let products = products
             .into_iter()
@@ -185,9 +181,18 @@ impl NotificationSink {
         if held.len() == ids.len() {
             return held;
         }
+        self.products_read(ids.iter().copied()).await
+    }
+
+    /// Products to name read as `Catalog::products_to_show` reads them (never an error: what
+    /// cannot be read is left out), when the batch's reads do not hold them.
+    async fn products_read<'a>(
+        &self,
+        ids: impl IntoIterator<Item = &'a ProductId>,
+    ) -> Vec<Arc<Product>> {
         self.engine
             .catalog()
-            .products_to_show(ids.iter().copied())
+            .products_to_show(ids)
             .await
             .into_iter()
             .map(|v| Arc::new(v.product))

@@ -1172,20 +1172,33 @@ pub(crate) mod tests {
     /// The writes of `docs` and `stock` are `OR FAIL` (no statement journal): what a failed
     /// changeset wrote before its error, the trigger's work included, is still undone, by the
     /// transaction when it is alone and by its savepoint in a batch.
+    /// `failing("…-1")` applied alone, then `failing("…-2")` in a batch between the carts "a"
+    /// and "b": the lone result, and the batch's three.
+    fn alone_then_in_a_batch(
+        c: &mut Connection,
+        failing: fn(&str) -> Commit,
+        prefix: &str,
+    ) -> (
+        Result<CommitOutcome, StorageError>,
+        Vec<Result<CommitOutcome, StorageError>>,
+    ) {
+        let mut jobs = vec![failing(&format!("{prefix}-1"))];
+        let mut alone = pass(c, &mut jobs, &mut || None).expect("no database error");
+        let mut queued = vec![job("b", None).0, failing(&format!("{prefix}-2"))];
+        let mut jobs = vec![job("a", None).0];
+        let batch = pass(c, &mut jobs, &mut || queued.pop()).expect("no database error");
+        (alone.remove(0), batch)
+    }
+
     #[test]
     fn a_failed_changeset_leaves_nothing_of_its_writes_nor_of_their_triggers() {
         let mut c = db();
         let before = catalog_version(&c);
-        let mut jobs = vec![product_then_unknown_sale("p1")];
-        let results = pass(&mut c, &mut jobs, &mut || None).expect("no database error");
+        let (alone, results) = alone_then_in_a_batch(&mut c, product_then_unknown_sale, "p");
         assert!(
-            matches!(results[0], Err(StorageError::UnknownVariant(_))),
-            "{:?}",
-            results[0]
+            matches!(alone, Err(StorageError::UnknownVariant(_))),
+            "{alone:?}"
         );
-        let mut queued = vec![job("b", None).0, product_then_unknown_sale("p2")];
-        let mut jobs = vec![job("a", None).0];
-        let results = pass(&mut c, &mut jobs, &mut || queued.pop()).expect("no database error");
         assert!(results[0].is_ok() && results[2].is_ok(), "{results:?}");
         assert!(
             matches!(results[1], Err(StorageError::UnknownVariant(_))),
@@ -1234,15 +1247,8 @@ pub(crate) mod tests {
              BEGIN SELECT RAISE(FAIL, 'boom'); END",
         )
         .expect("the trigger");
-        let mut jobs = vec![product("boom-1")];
-        let results = pass(&mut c, &mut jobs, &mut || None).expect("no database error");
-        assert!(
-            matches!(results[0], Err(StorageError::Backend(_))),
-            "{results:?}"
-        );
-        let mut queued = vec![job("b", None).0, product("boom-2")];
-        let mut jobs = vec![job("a", None).0];
-        let results = pass(&mut c, &mut jobs, &mut || queued.pop()).expect("no database error");
+        let (alone, results) = alone_then_in_a_batch(&mut c, product, "boom");
+        assert!(matches!(alone, Err(StorageError::Backend(_))), "{alone:?}");
         assert!(results[0].is_ok() && results[2].is_ok(), "{results:?}");
         assert!(
             matches!(results[1], Err(StorageError::Backend(_))),

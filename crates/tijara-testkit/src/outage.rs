@@ -139,11 +139,16 @@ impl Outage {
             .unwrap_or_default()
     }
 
-    fn check_kind(&self, method: &'static str, kind: DocKind) -> Result<(), StorageError> {
+    /// Counts a call of `method` ([`Outage::calls`], [`Outage::asked`]).
+    fn count(&self, method: &'static str) {
         self.calls.fetch_add(1, Ordering::SeqCst);
         if let Ok(mut asked) = self.asked.lock() {
             asked.push(method);
         }
+    }
+
+    fn check_kind(&self, method: &'static str, kind: DocKind) -> Result<(), StorageError> {
+        self.count(method);
         let spared = self
             .spared
             .lock()
@@ -158,10 +163,7 @@ impl Outage {
     }
 
     fn check(&self, method: &'static str) -> Result<(), StorageError> {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-        if let Ok(mut asked) = self.asked.lock() {
-            asked.push(method);
-        }
+        self.count(method);
         self.refuse()
     }
 

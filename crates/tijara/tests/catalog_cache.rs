@@ -90,17 +90,8 @@ async fn reader_sees_every_change(reader: &Market, writer: &Market) {
         "an unknown id is left out"
     );
     let edit = || {
-        w.catalog().update_product(
-            &id,
-            product_input(
-                &c.a,
-                "srama",
-                "Coussin brodé",
-                "وسادة",
-                vec![variant("SRAMA-1", "300.00", 5)],
-            ),
-            None,
-        )
+        w.catalog()
+            .update_product(&id, embroidered_cushion(&c.a), None)
     };
     edit().await.expect("update");
     // By id: the new price and title at once (the cache held the old ones).
@@ -519,6 +510,38 @@ async fn counted_market() -> (Arc<tijara_testkit::outage::Outage>, Market, Catal
     (store, m, c)
 }
 
+/// What `read` answers, and how many storage calls it made.
+async fn counted<T>(
+    store: &tijara_testkit::outage::Outage,
+    read: impl std::future::Future<Output = T>,
+) -> (T, u64) {
+    let before = store.calls();
+    let answer = read.await;
+    (answer, store.calls() - before)
+}
+
+/// The ids of products and sellers read together, in the order read.
+fn ids_of<'a>(
+    products: impl Iterator<Item = &'a ProductId>,
+    sellers: &[Arc<tijara_core::catalog::Seller>],
+) -> (Vec<String>, Vec<String>) {
+    (
+        products.map(ProductId::to_string).collect(),
+        sellers.iter().map(|s| s.id.to_string()).collect(),
+    )
+}
+
+/// The cushion edited: a new title ("Coussin brodé") and price (300.00).
+fn embroidered_cushion(seller: &tijara_core::SellerId) -> tijara::usecases::catalog::ProductInput {
+    product_input(
+        seller,
+        "srama",
+        "Coussin brodé",
+        "وسادة",
+        vec![variant("SRAMA-1", "300.00", 5)],
+    )
+}
+
 /// The id of the cushion (`SRAMA-1`) of [`catalog`]'s products.
 async fn cushion_id(e: &tijara::Tijara) -> ProductId {
     e.catalog()
@@ -575,25 +598,11 @@ async fn products_and_sellers_reads_the_named_sellers_with_the_products() {
     let gone = tijara_core::SellerId::new("slr-gone").expect("id");
     let store = &store;
     let calls_of = |ids: Vec<ProductId>, named: Vec<tijara_core::SellerId>| async move {
-        let before = store.calls();
-        let read = e
-            .catalog()
-            .products_and_sellers(&ids, &named)
-            .await
-            .expect("read");
-        (read, store.calls() - before)
+        let (read, calls) = counted(store, e.catalog().products_and_sellers(&ids, &named)).await;
+        (read.expect("read"), calls)
     };
     let ids = |read: &tijara::usecases::catalog::ProductsAndSellers| {
-        (
-            read.products
-                .iter()
-                .map(|v| v.product.id.to_string())
-                .collect::<Vec<_>>(),
-            read.sellers
-                .iter()
-                .map(|s| s.id.to_string())
-                .collect::<Vec<_>>(),
-        )
+        ids_of(read.products.iter().map(|v| &v.product.id), &read.sellers)
     };
     // Seller B sells none of the products asked for; the third seller does not exist.
     let (read, _) = calls_of(
@@ -624,25 +633,11 @@ async fn documents_and_sellers_read_only_the_version_once_held() {
     let unknown = ProductId::new("prd-gone").expect("id");
     let store = &store;
     let calls_of = |ids: Vec<ProductId>, named: Vec<tijara_core::SellerId>| async move {
-        let before = store.calls();
-        let read = e
-            .catalog()
-            .documents_and_sellers(&ids, &named)
-            .await
-            .expect("read");
-        (read, store.calls() - before)
+        let (read, calls) = counted(store, e.catalog().documents_and_sellers(&ids, &named)).await;
+        (read.expect("read"), calls)
     };
     let ids = |read: &tijara::usecases::catalog::DocumentsAndSellers| {
-        (
-            read.products
-                .iter()
-                .map(|p| p.id.to_string())
-                .collect::<Vec<_>>(),
-            read.sellers
-                .iter()
-                .map(|s| s.id.to_string())
-                .collect::<Vec<_>>(),
-        )
+        ids_of(read.products.iter().map(|p| &p.id), &read.sellers)
     };
     let mut sellers = vec![c.a.to_string(), c.b.to_string()];
     sellers.sort();
@@ -708,17 +703,7 @@ async fn documents_and_sellers_read_only_the_version_once_held() {
     let before = title(&held);
     assert_ne!(before.as_deref(), Some("Coussin brodé"));
     e.catalog()
-        .update_product(
-            &cushion,
-            product_input(
-                &c.a,
-                "srama",
-                "Coussin brodé",
-                "وسادة",
-                vec![variant("SRAMA-1", "300.00", 5)],
-            ),
-            None,
-        )
+        .update_product(&cushion, embroidered_cushion(&c.a), None)
         .await
         .expect("update");
     store.asked();

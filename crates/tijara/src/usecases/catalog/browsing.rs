@@ -131,6 +131,21 @@ impl Tijara {
     }
 }
 
+/// The products' ids as text, sorted, each once: the keys of a read of several products.
+fn distinct_keys(ids: &[ProductId]) -> Vec<&str> {
+    let mut keys: Vec<&str> = ids.iter().map(ProductId::as_str).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
+/// Sellers by id ([`Tijara::sellers_by_id`]) as a list sorted by id.
+fn sorted_by_id(by_id: HashMap<String, Arc<Seller>>) -> Vec<Arc<Seller>> {
+    let mut sellers: Vec<(String, Arc<Seller>)> = by_id.into_iter().collect();
+    sellers.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    sellers.into_iter().map(|(_, s)| s).collect()
+}
+
 /// A product as shoppers see it: its active variants with their availability (from `stock`),
 /// its seller's name and city, its photos on the shop only.
 fn view_of(
@@ -236,11 +251,9 @@ impl Catalog<'_> {
         sellers: &[SellerId],
     ) -> Result<ProductsAndSellers, TijaraError> {
         let (products, sellers) = self.products_with_sellers(ids, sellers).await?;
-        let mut sellers: Vec<(String, Arc<Seller>)> = sellers.into_iter().collect();
-        sellers.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         Ok(ProductsAndSellers {
             products,
-            sellers: sellers.into_iter().map(|(_, s)| s).collect(),
+            sellers: sorted_by_id(sellers),
         })
     }
 
@@ -262,9 +275,7 @@ impl Catalog<'_> {
         sellers: &[SellerId],
     ) -> Result<DocumentsAndSellers, TijaraError> {
         let e = self.engine;
-        let mut keys: Vec<&str> = ids.iter().map(ProductId::as_str).collect();
-        keys.sort_unstable();
-        keys.dedup();
+        let keys = distinct_keys(ids);
         if keys.is_empty() && sellers.is_empty() {
             return Ok(DocumentsAndSellers {
                 products: Vec::new(),
@@ -302,11 +313,9 @@ impl Catalog<'_> {
                 version,
             )
             .await?;
-        let mut sellers: Vec<(String, Arc<Seller>)> = by_id.into_iter().collect();
-        sellers.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         Ok(DocumentsAndSellers {
             products,
-            sellers: sellers.into_iter().map(|(_, s)| s).collect(),
+            sellers: sorted_by_id(by_id),
         })
     }
 
@@ -317,9 +326,7 @@ impl Catalog<'_> {
         sellers: &[SellerId],
     ) -> Result<(Vec<ProductView>, HashMap<String, Arc<Seller>>), TijaraError> {
         let e = self.engine;
-        let mut keys: Vec<&str> = ids.iter().map(ProductId::as_str).collect();
-        keys.sort_unstable();
-        keys.dedup();
+        let keys = distinct_keys(ids);
         if keys.is_empty() && sellers.is_empty() {
             return Ok((Vec::new(), HashMap::new()));
         }
