@@ -51,8 +51,7 @@ impl Tijara {
                 self.inner.storage.stock_levels(&variant_ids).await?
             }
         };
-        let stock: HashMap<VariantId, StockRow> =
-            stock.into_iter().map(|r| (r.variant.clone(), r)).collect();
+        let stock = stock_map(stock);
         let sellers = self
             .sellers_by_id(products.iter().map(|p| &p.seller_id).chain(named), version)
             .await?;
