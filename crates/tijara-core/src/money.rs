@@ -122,11 +122,11 @@ impl Serialize for Money {
 
 /// A decimal written as `rust_decimal` writes it with serde: `-` for a negative amount (also
 /// a negative zero), the integer's digits, and `scale` digits after a point.
-struct AmountText(Decimal);
+pub(crate) struct AmountText(pub(crate) Decimal);
 
 impl AmountText {
     /// The text in `buf`, returned as the part of it written.
-    fn write(&self, buf: &mut [u8; 64]) -> usize {
+    pub(crate) fn write(&self, buf: &mut [u8; 64]) -> usize {
         let mut digits = itoa::Buffer::new();
         let magnitude = self.0.mantissa().unsigned_abs();
         // Amounts of money fit in 64 bits, which `itoa` writes faster than 128.

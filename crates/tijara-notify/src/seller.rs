@@ -13,6 +13,7 @@ use tijara_core::order_record::OrderDoc;
 use tijara_core::{Lang, Region};
 
 use crate::Notification;
+use std::fmt::Write as _;
 
 /// One line of a seller's new order: the product's name in the seller's language, its
 /// options, how many.
@@ -95,25 +96,21 @@ pub fn new_order_message(
         .collect::<Vec<_>>()
         .join(", ");
     let mut text = format!("{} {reference}\n{}: {items}\n", w("subject"), w("items"));
-    text.push_str(&format!(
-        "{}: {}",
-        w("city"),
-        doc.order.shipping_address.city
-    ));
+    let _ = write!(text, "{}: {}", w("city"), doc.order.shipping_address.city);
     if let Some(s) = &part.shipping {
-        text.push_str(&format!(
-            " · {}: {}",
-            w("carrier"),
-            s.choice.carrier_display()
-        ));
+        let _ = write!(text, " · {}: {}", w("carrier"), s.choice.carrier_display());
     }
     text.push('\n');
     match part.cod_amount {
-        Some(m) if m.is_positive() => text.push_str(&format!("{}: {}\n", w("cod"), r.money(&m))),
-        _ => text.push_str(&format!("{}\n", w("paid"))),
+        Some(m) if m.is_positive() => {
+            let _ = writeln!(text, "{}: {}", w("cod"), r.money(&m));
+        }
+        _ => {
+            let _ = writeln!(text, "{}", w("paid"));
+        }
     }
     if let Some(link) = link {
-        text.push_str(&format!("{}: {link}\n", w("open")));
+        let _ = writeln!(text, "{}: {link}", w("open"));
     }
     Notification {
         email,

@@ -6,6 +6,7 @@
 //! token must never be stored) and are composed here for the caller to send.
 
 use crate::{Notification, Reader};
+use std::fmt::Write as _;
 use std::sync::Arc;
 use tijara_core::Lang;
 use tijara_core::chrono::{DateTime, Duration, Utc};
@@ -197,11 +198,12 @@ fn recipient(doc: &OrderDoc, subject: String, text: String) -> Notification {
 
 fn with_link(r: &Reader<'_>, text: &mut String, label: &str, link: Option<&str>) {
     if let Some(link) = link {
-        text.push_str(&format!(
+        let _ = write!(
+            text,
             "\n\n{label}{}\n{link}\n\n{}",
             r.colon(),
             r.s("keep_link")
-        ));
+        );
     }
 }
 
@@ -226,25 +228,28 @@ pub fn order_message(
     let subject = format!("{} {label} — {}", r.s("order"), r.s(state));
     let mut text = format!("{}\n\n{}\n", r.s("hello"), r.s("thanks"));
     for item in items {
-        text.push_str(&format!(
+        let _ = write!(
+            text,
             "\n- {} × {} — {}",
             item.name,
             item.quantity,
             r.money(&item.net)
-        ));
+        );
     }
     let c = r.colon();
-    text.push_str(&format!(
+    let _ = write!(
+        text,
         "\n\n{}{c} {}\n{}{c} {}\n\n",
         r.s("shipping"),
         r.money(&doc.order.shipping_total),
         r.s("total"),
         r.money(&doc.order.grand_total)
-    ));
+    );
     match (method, awaiting) {
         (PaymentMethod::BankTransfer, true) => {
             let deadline = transfer_deadline(region, doc);
-            text.push_str(&format!(
+            let _ = write!(
+                text,
                 "{}\n{}{c} {}\n{}{c} {}\n{}.",
                 r.s("transfer_wait"),
                 r.s("transfer_amount"),
@@ -252,9 +257,9 @@ pub fn order_message(
                 r.s("transfer_by"),
                 region.format_date(region.local_date(deadline), doc.lang),
                 r.s("transfer_where"),
-            ));
+            );
             if let Some(note) = transfer_note {
-                text.push_str(&format!("\n\n{note}"));
+                let _ = write!(text, "\n\n{note}");
             }
         }
         (PaymentMethod::BankTransfer, false) => text.push_str(r.s("pay_transfer_done")),

@@ -70,28 +70,47 @@ pub use tijara_core::order_record::{AccessToken, OrderDoc, PaymentLogEntry, Paym
 pub use tijara_core::payment::PaymentOutcome;
 
 /// A short, non-reversible key for a value counted by the unpaid-order limits (an e-mail, a
-/// client address): the first 128 bits of its SHA-256, hex.
+/// client address): the first 128 bits of the SHA-256 of `kind`, a zero byte and `value`, hex.
 pub(crate) fn limit_key(kind: &str, value: &str) -> String {
+    keyed(String::with_capacity(32), kind, value)
+}
+
+/// `out` with [`limit_key`]`(kind, value)` pushed onto it: an owner row's prefix and key in one
+/// string, without the key's own.
+fn keyed(mut out: String, kind: &str, value: &str) -> String {
     use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(format!("{kind}\0{value}").as_bytes());
-    hex::encode(&digest[..16])
+    let digest = Sha256::new()
+        .chain_update(kind)
+        .chain_update([0u8])
+        .chain_update(value)
+        .finalize();
+    let mut text = [0u8; 32];
+    // 16 bytes are 32 hex digits, always ASCII: neither step can fail.
+    if hex::encode_to_slice(&digest[..16], &mut text).is_ok()
+        && let Ok(text) = std::str::from_utf8(&text)
+    {
+        out.push_str(text);
+    }
+    out
+}
+
+/// An owner row: `prefix`, then the [`limit_key`] of the normalized (trimmed, lower-case)
+/// e-mail under `kind`.
+fn email_owner(prefix: &str, kind: &str, email: &str) -> String {
+    let mut out = String::with_capacity(prefix.len() + 32);
+    out.push_str(prefix);
+    keyed(out, kind, &email.trim().to_lowercase())
 }
 
 /// The owner row of a guest order placed with `email` (a hash of the normalized e-mail).
 pub(crate) fn guest_email_owner(email: &str) -> String {
-    format!(
-        "guest-email:{}",
-        limit_key("guest-email", &email.trim().to_lowercase())
-    )
+    email_owner("guest-email:", "guest-email", email)
 }
 
 /// The owner row of an unpaid order placed with `email` (a hash of the normalized e-mail), by
 /// which the unpaid-order limit per e-mail counts it.
 pub(crate) fn unpaid_email_owner(email: &str) -> String {
-    format!(
-        "unpaid-email:{}",
-        limit_key("email", &email.trim().to_lowercase())
-    )
+    email_owner("unpaid-email:", "email", email)
 }
 
 /// The owner row of an unpaid card or transfer order placed from the client address whose
@@ -378,5 +397,36 @@ mod order_body_tests {
         let order = serde_json::value::to_raw_value(&doc.order).expect("order");
         let body = order_doc_body(&doc, &order).expect("body");
         assert_eq!(body, serde_json::to_string(&doc).expect("serde"));
+    }
+}
+
+#[cfg(test)]
+mod owner_key_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The rows already stored hold these texts: they must never change.
+    #[test]
+    fn the_owner_rows_of_an_email_are_pinned() {
+        assert_eq!(
+            guest_email_owner(" Amina@Example.ma "),
+            "guest-email:c4eac7d2c37fdf2e863b8554026ab5f3"
+        );
+        assert_eq!(
+            unpaid_email_owner("amina@example.ma"),
+            "unpaid-email:6c0d51dbc6555bf32e9ff448f78b92f4"
+        );
+    }
+
+    proptest! {
+        /// The key is the first 16 bytes of the SHA-256 of "kind\0value", hex, as it was
+        /// first written.
+        #[test]
+        fn a_limit_key_is_the_hash_of_kind_and_value(kind in "[a-z-]{0,12}", value in "\\PC{0,40}") {
+            use sha2::{Digest, Sha256};
+            let reference = hex::encode(&Sha256::digest(format!("{kind}\0{value}").as_bytes())[..16]);
+            prop_assert_eq!(limit_key(&kind, &value), reference.clone());
+            prop_assert_eq!(keyed("p:".into(), &kind, &value), format!("p:{reference}"));
+        }
     }
 }

@@ -242,22 +242,103 @@ impl LanguageInfo {
     }
 }
 
-fn group_digits(digits: &str, sep: char) -> String {
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 * 2);
-    let len = digits.len();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (len - i).is_multiple_of(3) {
-            out.push(sep);
-        }
-        out.push(c);
-    }
-    out
-}
-
 impl NumberFormat {
     /// Formats an amount: grouped digits, the decimal separator, the currency's symbol (or
     /// code) where this format puts it.
     pub fn format_money(&self, money: &Money) -> String {
+        // The amount's digits as `Money` serializes them ("1234.50"), without a sign; then one
+        // string, sized once, is written (an order's messages format several amounts each).
+        let mut buf = [0u8; 64];
+        let n = crate::money::AmountText(money.amount().abs()).write(&mut buf);
+        let text = &buf[..n];
+        let (int, frac) = match text.iter().position(|&b| b == b'.') {
+            Some(at) => (&text[..at], Some(&text[at + 1..])),
+            None => (text, None),
+        };
+        let currency = money.currency();
+        let code = currency.code();
+        let unit = self.symbols.get(code).map_or(code, String::as_str);
+        // Up to 4 bytes a digit or separator, the unit, a sign and a no-break space.
+        let mut out = String::with_capacity(4 * (n + int.len() / 3) + unit.len() + 4);
+        let negative = money.is_negative();
+        match self.currency {
+            CurrencyPlacement::Before if self.symbols.contains_key(code) => {
+                // "$1,234.50", "-€5.00"
+                if negative {
+                    out.push('-');
+                }
+                out.push_str(unit);
+                self.push_number(&mut out, int, frac);
+            }
+            CurrencyPlacement::Before => {
+                // "MAD 1,234.50", "MAD -5.00"
+                out.push_str(unit);
+                out.push(NBSP);
+                if negative {
+                    out.push('-');
+                }
+                self.push_number(&mut out, int, frac);
+            }
+            CurrencyPlacement::After => {
+                if negative {
+                    out.push('-');
+                }
+                self.push_number(&mut out, int, frac);
+                out.push(NBSP);
+                out.push_str(unit);
+            }
+        }
+        out
+    }
+
+    /// Pushes the integer digits `int` in groups of three and, with `frac`, the decimal
+    /// separator and those digits (both ASCII digits only). Every ASCII digit pushed, a
+    /// separator that is one included, is written in this format's digits.
+    fn push_number(&self, out: &mut String, int: &[u8], frac: Option<&[u8]>) {
+        let zero = match self.digits {
+            Digits::Latin => u32::from(b'0'),
+            Digits::ArabicIndic => 0x0660,
+            Digits::ExtendedArabicIndic => 0x06F0,
+        };
+        let push = |out: &mut String, c: char| match c.to_digit(10) {
+            Some(d) if c.is_ascii_digit() => out.push(char::from_u32(zero + d).unwrap_or(c)),
+            _ => out.push(c),
+        };
+        for (i, &b) in int.iter().enumerate() {
+            if i > 0 && (int.len() - i).is_multiple_of(3) {
+                push(out, self.group);
+            }
+            push(out, char::from(b));
+        }
+        if let Some(frac) = frac {
+            push(out, self.decimal);
+            for &b in frac {
+                push(out, char::from(b));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::currency::Currency;
+    use proptest::prelude::*;
+
+    /// The former `format_money`, kept as the reference: the amount's `Decimal` text, its
+    /// digits grouped, the whole number's ASCII digits mapped, then the currency placed.
+    fn reference(f: &NumberFormat, money: &Money) -> String {
+        fn group_digits(digits: &str, sep: char) -> String {
+            let mut out = String::new();
+            let len = digits.len();
+            for (i, c) in digits.chars().enumerate() {
+                if i > 0 && (len - i).is_multiple_of(3) {
+                    out.push(sep);
+                }
+                out.push(c);
+            }
+            out
+        }
         let text = money.amount().abs().to_string();
         let (int, frac) = match text.split_once('.') {
             Some((i, f)) => (i, Some(f)),
@@ -267,25 +348,88 @@ impl NumberFormat {
         if money.is_negative() {
             number.push('-');
         }
-        number.push_str(&group_digits(int, self.group));
+        number.push_str(&group_digits(int, f.group));
         if let Some(frac) = frac {
-            number.push(self.decimal);
+            number.push(f.decimal);
             number.push_str(frac);
         }
-        let number = self.digits.apply(&number);
+        let number = f.digits.apply(&number);
         let currency = money.currency();
         let code = currency.code();
-        let symbol = self.symbols.get(code).map(String::as_str);
-        match (self.currency, symbol) {
+        match (f.currency, f.symbols.get(code).map(String::as_str)) {
             (CurrencyPlacement::Before, None) => format!("{code}{NBSP}{number}"),
-            (CurrencyPlacement::Before, Some(s)) => {
-                // "$1,234.50", "-€5.00"
-                match number.strip_prefix('-') {
-                    Some(rest) => format!("-{s}{rest}"),
-                    None => format!("{s}{number}"),
-                }
-            }
+            (CurrencyPlacement::Before, Some(s)) => match number.strip_prefix('-') {
+                Some(rest) => format!("-{s}{rest}"),
+                None => format!("{s}{number}"),
+            },
             (CurrencyPlacement::After, s) => format!("{number}{NBSP}{}", s.unwrap_or(code)),
+        }
+    }
+
+    fn separator() -> impl Strategy<Value = char> {
+        prop_oneof![
+            Just(','),
+            Just('.'),
+            Just(NBSP),
+            Just('\u{202f}'),
+            Just('\u{66b}'),
+            Just('\''),
+            // A digit as a separator is absurd, but written in the format's digits as before.
+            Just('7'),
+        ]
+    }
+
+    proptest! {
+        /// Every format, currency and amount (both signs, zero, the largest minor counts) is
+        /// written as the former code wrote it.
+        #[test]
+        fn amounts_are_written_as_the_reference_writes_them(
+            minor in prop_oneof![any::<i64>(), -10_000_000i64..10_000_000, Just(0i64)],
+            currency in prop::sample::select(Currency::KNOWN.to_vec()),
+            decimal in separator(),
+            group in separator(),
+            before in any::<bool>(),
+            digits in prop::sample::select(vec![
+                Digits::Latin,
+                Digits::ArabicIndic,
+                Digits::ExtendedArabicIndic,
+            ]),
+            symbol in prop::option::of(prop_oneof![Just("€"), Just("د.م."), Just("$"), Just("")]),
+        ) {
+            let money = Money::from_minor(minor, currency);
+            let format = NumberFormat {
+                decimal,
+                group,
+                currency: if before { CurrencyPlacement::Before } else { CurrencyPlacement::After },
+                digits,
+                symbols: symbol
+                    .map(|s| [(currency.code().to_owned(), s.to_owned())].into())
+                    .unwrap_or_default(),
+            };
+            prop_assert_eq!(format.format_money(&money), reference(&format, &money));
+            prop_assert_eq!(format.format_money(&money.negated()), reference(&format, &money.negated()));
+        }
+    }
+
+    /// Each language Tijara knows writes its amounts as before, in its own digits.
+    #[test]
+    fn every_builtin_language_writes_as_before() {
+        for info in BUILTIN.iter() {
+            for (minor, currency) in [
+                (123_456_750, Currency::MAD),
+                (-5, Currency::EUR),
+                (1_500, Currency::JPY),
+                (0, Currency::USD),
+                (1_234_567, Currency::TND),
+            ] {
+                let money = Money::from_minor(minor, currency);
+                assert_eq!(
+                    info.format_money(&money),
+                    reference(&info.number, &money),
+                    "{}",
+                    info.tag
+                );
+            }
         }
     }
 }
