@@ -79,6 +79,7 @@ pub(crate) fn limit_key(kind: &str, value: &str) -> String {
 /// string, without the key's own.
 fn keyed(mut out: String, kind: &str, value: &str) -> String {
     use sha2::{Digest, Sha256};
+    let before = out.len();
     let digest = Sha256::new()
         .chain_update(kind)
         .chain_update([0u8])
@@ -91,6 +92,7 @@ fn keyed(mut out: String, kind: &str, value: &str) -> String {
     {
         out.push_str(text);
     }
+    debug_assert_eq!(out.len(), before + 32, "a limit key is 32 hex digits");
     out
 }
 

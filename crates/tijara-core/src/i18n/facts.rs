@@ -324,6 +324,7 @@ mod tests {
     use super::*;
     use crate::currency::Currency;
     use proptest::prelude::*;
+    use rust_decimal::Decimal;
 
     /// The former `format_money`, kept as the reference: the amount's `Decimal` text, its
     /// digits grouped, the whole number's ASCII digits mapped, then the currency placed.
@@ -408,6 +409,29 @@ mod tests {
             };
             prop_assert_eq!(format.format_money(&money), reference(&format, &money));
             prop_assert_eq!(format.format_money(&money.negated()), reference(&format, &money.negated()));
+        }
+
+        /// Amounts past 64 bits (sums can reach `Decimal`'s 96), which the digits' writer
+        /// takes on another path, are written as the reference writes them too.
+        #[test]
+        fn the_largest_amounts_are_written_as_the_reference_writes_them(
+            lo in any::<u32>(),
+            mid in any::<u32>(),
+            hi in any::<u32>(),
+            negative in any::<bool>(),
+            currency in prop::sample::select(Currency::KNOWN.to_vec()),
+            digits in prop::sample::select(vec![Digits::Latin, Digits::ArabicIndic]),
+        ) {
+            let amount = Decimal::from_parts(lo, mid, hi, negative, currency.minor_units().into());
+            let money = Money::new(amount, currency);
+            prop_assume!(money.is_ok());
+            let money = money.expect("assumed");
+            for format in [
+                LanguageInfo::builtin(Lang::FR).number.clone(),
+                NumberFormat { digits, ..LanguageInfo::builtin(Lang::EN).number.clone() },
+            ] {
+                prop_assert_eq!(format.format_money(&money), reference(&format, &money));
+            }
         }
     }
 
