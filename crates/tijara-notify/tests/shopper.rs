@@ -239,3 +239,107 @@ async fn a_parcel_step_links_to_the_carriers_tracking_page_when_it_has_one() {
     );
     assert!(without.text.contains(&order_link), "{}", without.text);
 }
+
+/// The whole texts of an order's messages, the shopper's and a seller's (with and without cash
+/// to collect), their variable parts (the order's label, reference, link and amounts) named: a
+/// change to how they are written (issue 15's steps) must leave every other character as it was.
+#[tokio::test]
+async fn the_texts_of_an_orders_messages_are_pinned() {
+    let t = tijara_testkit::engine::with_gateway(Arc::new(StubGateway::cash_on_delivery())).await;
+    let (order, _) = t.order().await;
+    let doc = t.doc(&order.id).await;
+    let sink = sink(&t.engine);
+    let link = format!(
+        "https://shop.example/orders/{}?t={}",
+        order.id,
+        doc.access_token.as_str()
+    );
+    let region = t.engine.region();
+    let part = &doc.order.seller_orders[0];
+    let mut amounts: Vec<(String, &str)> = [
+        (order.grand_total, "<TOTAL>"),
+        (order.shipping_total, "<SHIPPING>"),
+        (order.items_net, "<ITEMS>"),
+    ]
+    .into_iter()
+    .chain(part.cod_amount.map(|m| (m, "<COD>")))
+    .map(|(m, name)| (region.format_money(&m, Lang::FR), name))
+    .chain([(
+        region.format_money(&order.grand_total, Lang::AR),
+        "<TOTAL-AR>",
+    )])
+    .collect();
+    // The longest first, so that no amount is named inside another.
+    amounts.sort_by_key(|(text, _)| std::cmp::Reverse(text.len()));
+    let named = |text: &str| {
+        let mut text = text
+            .replace(&link, "<LINK>")
+            .replace(&order_label(&doc), "<LABEL>")
+            .replace(&doc.order.reference(), "<REFERENCE>")
+            .replace(&doc.order.shipping_address.city, "<CITY>");
+        for (amount, name) in &amounts {
+            text = text.replace(amount.as_str(), name);
+        }
+        text
+    };
+    let confirmed = &events(&t.engine, "order.confirmed").await[0];
+    let told = sink.compose(confirmed).await.unwrap();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(
+        format!("{}\n{}", named(&told[0].subject), named(&told[0].text)),
+        "Commande <LABEL> — confirmée\n\
+         Bonjour,\n\nMerci pour votre commande. La voici :\n\n\
+         - Coussin × 1 — <ITEMS>\n\n\
+         Livraison : <SHIPPING>\nTotal : <TOTAL>\n\n\
+         Vous payez en espèces au livreur, à la réception du colis.\n\n\
+         Voir votre commande :\n<LINK>\n\n\
+         Gardez ce lien : il ouvre votre commande sans mot de passe. Ne le partagez pas."
+    );
+    let lines = [tijara_notify::SellerLine {
+        name: "Coussin".into(),
+        options: "Bleu".into(),
+        quantity: 2,
+    }];
+    let seller = |lang| tijara_notify::SellerReader {
+        email: Some("atelier@example.ma".into()),
+        phone: None,
+        lang,
+    };
+    let mut unpaid = part.clone();
+    unpaid.cod_amount = None;
+    let mut texts = Vec::new();
+    for (part, lang) in [(part, Lang::FR), (&unpaid, Lang::FR), (part, Lang::AR)] {
+        let n = tijara_notify::new_order_message(
+            region,
+            &doc,
+            part,
+            &lines,
+            seller(lang),
+            Some("/portal/o/1"),
+        );
+        texts.push(format!("{}\n{}", named(&n.subject), named(&n.text)));
+    }
+    assert_eq!(
+        texts,
+        [
+            "Nouvelle commande à préparer <LABEL>\n\
+             Nouvelle commande à préparer <LABEL>\n\
+             À préparer: 2 × Coussin (Bleu)\n\
+             Ville de l'acheteur: <CITY> · Transporteur: Amana\n\
+             À encaisser à la livraison: <TOTAL>\n\
+             Ouvrir la commande: /portal/o/1\n",
+            "Nouvelle commande à préparer <LABEL>\n\
+             Nouvelle commande à préparer <LABEL>\n\
+             À préparer: 2 × Coussin (Bleu)\n\
+             Ville de l'acheteur: <CITY> · Transporteur: Amana\n\
+             Déjà payé : rien à encaisser, vous pouvez expédier\n\
+             Ouvrir la commande: /portal/o/1\n",
+            "طلب جديد للتحضير <LABEL>\n\
+             طلب جديد للتحضير <LABEL>\n\
+             للتحضير: 2 × Coussin (Bleu)\n\
+             مدينة المشتري: <CITY> · الناقل: Amana\n\
+             المبلغ الواجب تحصيله عند التسليم: <TOTAL-AR>\n\
+             افتح الطلب: /portal/o/1\n",
+        ]
+    );
+}
