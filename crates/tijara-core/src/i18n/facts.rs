@@ -422,7 +422,7 @@ mod tests {
             currency in prop::sample::select(Currency::KNOWN.to_vec()),
             digits in prop::sample::select(vec![Digits::Latin, Digits::ArabicIndic]),
         ) {
-            let amount = Decimal::from_parts(lo, mid, hi, negative, currency.minor_units().into());
+            let amount = Decimal::from_parts(lo, mid, hi, negative, currency.minor_units());
             let money = Money::new(amount, currency);
             prop_assume!(money.is_ok());
             let money = money.expect("assumed");
