@@ -257,12 +257,13 @@ impl NumberFormat {
         };
         let currency = money.currency();
         let code = currency.code();
-        let unit = self.symbols.get(code).map_or(code, String::as_str);
+        let symbol = self.symbols.get(code).map(String::as_str);
+        let unit = symbol.unwrap_or(code);
         // Up to 4 bytes a digit or separator, the unit, a sign and a no-break space.
         let mut out = String::with_capacity(4 * (n + int.len() / 3) + unit.len() + 4);
         let negative = money.is_negative();
-        match self.currency {
-            CurrencyPlacement::Before if self.symbols.contains_key(code) => {
+        match (self.currency, symbol) {
+            (CurrencyPlacement::Before, Some(_)) => {
                 // "$1,234.50", "-€5.00"
                 if negative {
                     out.push('-');
@@ -270,7 +271,7 @@ impl NumberFormat {
                 out.push_str(unit);
                 self.push_number(&mut out, int, frac);
             }
-            CurrencyPlacement::Before => {
+            (CurrencyPlacement::Before, None) => {
                 // "MAD 1,234.50", "MAD -5.00"
                 out.push_str(unit);
                 out.push(NBSP);
@@ -279,7 +280,7 @@ impl NumberFormat {
                 }
                 self.push_number(&mut out, int, frac);
             }
-            CurrencyPlacement::After => {
+            (CurrencyPlacement::After, _) => {
                 if negative {
                     out.push('-');
                 }
