@@ -95,22 +95,29 @@ pub fn new_order_message(
         })
         .collect::<Vec<_>>()
         .join(", ");
-    let mut text = format!("{} {reference}\n{}: {items}\n", w("subject"), w("items"));
-    let _ = write!(text, "{}: {}", w("city"), doc.order.shipping_address.city);
+    // French puts a space before the colon, as the shoppers' messages do.
+    let c = r.colon();
+    let mut text = format!("{} {reference}\n{}{c} {items}\n", w("subject"), w("items"));
+    let _ = write!(text, "{}{c} {}", w("city"), doc.order.shipping_address.city);
     if let Some(s) = &part.shipping {
-        let _ = write!(text, " · {}: {}", w("carrier"), s.choice.carrier_display());
+        let _ = write!(
+            text,
+            " · {}{c} {}",
+            w("carrier"),
+            s.choice.carrier_display()
+        );
     }
     text.push('\n');
     match part.cod_amount {
         Some(m) if m.is_positive() => {
-            let _ = writeln!(text, "{}: {}", w("cod"), r.money(&m));
+            let _ = writeln!(text, "{}{c} {}", w("cod"), r.money(&m));
         }
         _ => {
             let _ = writeln!(text, "{}", w("paid"));
         }
     }
     if let Some(link) = link {
-        let _ = writeln!(text, "{}: {link}", w("open"));
+        let _ = writeln!(text, "{}{c} {link}", w("open"));
     }
     Notification {
         email,

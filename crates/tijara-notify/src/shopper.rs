@@ -168,7 +168,7 @@ impl Reader<'_> {
     }
 
     /// A colon as the words' language writes it (French puts a space before it).
-    fn colon(&self) -> &'static str {
+    pub(crate) fn colon(&self) -> &'static str {
         if self.words == Lang::FR { " :" } else { ":" }
     }
 }

@@ -324,16 +324,16 @@ async fn the_texts_of_an_orders_messages_are_pinned() {
         [
             "Nouvelle commande à préparer <LABEL>\n\
              Nouvelle commande à préparer <LABEL>\n\
-             À préparer: 2 × Coussin (Bleu)\n\
-             Ville de l'acheteur: <CITY> · Transporteur: Amana\n\
-             À encaisser à la livraison: <TOTAL>\n\
-             Ouvrir la commande: /portal/o/1\n",
+             À préparer : 2 × Coussin (Bleu)\n\
+             Ville de l'acheteur : <CITY> · Transporteur : Amana\n\
+             À encaisser à la livraison : <TOTAL>\n\
+             Ouvrir la commande : /portal/o/1\n",
             "Nouvelle commande à préparer <LABEL>\n\
              Nouvelle commande à préparer <LABEL>\n\
-             À préparer: 2 × Coussin (Bleu)\n\
-             Ville de l'acheteur: <CITY> · Transporteur: Amana\n\
+             À préparer : 2 × Coussin (Bleu)\n\
+             Ville de l'acheteur : <CITY> · Transporteur : Amana\n\
              Déjà payé : rien à encaisser, vous pouvez expédier\n\
-             Ouvrir la commande: /portal/o/1\n",
+             Ouvrir la commande : /portal/o/1\n",
             "طلب جديد للتحضير <LABEL>\n\
              طلب جديد للتحضير <LABEL>\n\
              للتحضير: 2 × Coussin (Bleu)\n\
