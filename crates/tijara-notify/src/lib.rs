@@ -436,6 +436,7 @@ impl NotificationSink {
     }
 
     /// A bank-transfer order's first message adds `note`'s lines (the bank details, say).
+    /// `note` is asked only for that message, while the order's payment is awaited.
     pub fn with_transfer_note(mut self, note: TransferNote) -> Self {
         self.transfer_note = Some(note);
         self
@@ -494,7 +495,11 @@ impl NotificationSink {
     /// The shopper's message for an order placed or confirmed.
     async fn order_notice(&self, reads: &Reads, doc: &OrderDoc) -> Notification {
         let items = self.items(reads, doc).await;
-        let note = self.transfer_note.as_ref().and_then(|f| f(doc, doc.lang));
+        let note = self
+            .transfer_note
+            .as_ref()
+            .filter(|_| shopper::shows_transfer_note(doc))
+            .and_then(|f| f(doc, doc.lang));
         order_message(
             self.engine.region(),
             doc,

@@ -207,6 +207,21 @@ fn with_link(r: &Reader<'_>, text: &mut String, label: &str, link: Option<&str>)
     }
 }
 
+/// Whether `doc`'s payment is still awaited (its message says "received", not "confirmed").
+fn awaiting_payment(doc: &OrderDoc) -> bool {
+    matches!(
+        doc.order.status(),
+        tijara_core::order::OrderStatus::AwaitingPayment
+    )
+}
+
+/// Whether [`order_message`] shows the bank-transfer note it is given: a transfer order whose
+/// payment is awaited. Its caller builds the note only then.
+pub(crate) fn shows_transfer_note(doc: &OrderDoc) -> bool {
+    doc.order.payment.method() == tijara_core::payment::PaymentMethod::BankTransfer
+        && awaiting_payment(doc)
+}
+
 /// The message of an order received (bank transfer: what to transfer, by when) or confirmed
 /// (paid by card or transfer, or cash on delivery).
 pub fn order_message(
@@ -220,10 +235,7 @@ pub fn order_message(
     let r = Reader::new(region, doc.lang);
     let label = order_label(doc);
     let method = doc.order.payment.method();
-    let awaiting = matches!(
-        doc.order.status(),
-        tijara_core::order::OrderStatus::AwaitingPayment
-    );
+    let awaiting = awaiting_payment(doc);
     let state = if awaiting { "received" } else { "confirmed" };
     let subject = format!("{} {label} — {}", r.s("order"), r.s(state));
     let mut text = format!("{}\n\n{}\n", r.s("hello"), r.s("thanks"));

@@ -343,3 +343,31 @@ async fn the_texts_of_an_orders_messages_are_pinned() {
         ]
     );
 }
+
+/// The bank-transfer note is asked for only where the message shows it: an unpaid transfer
+/// order's, not a cash-on-delivery order's.
+#[tokio::test]
+async fn the_transfer_note_is_built_only_for_the_message_that_shows_it() {
+    let asked = Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let counting = |asked: &Arc<std::sync::atomic::AtomicU32>| {
+        let asked = asked.clone();
+        Arc::new(move |_: &tijara_core::order_record::OrderDoc, _: Lang| {
+            asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Some("RIB 0117 8000".to_owned())
+        })
+    };
+    let t = tijara_testkit::engine::with_gateway(Arc::new(StubGateway::cash_on_delivery())).await;
+    t.order().await;
+    let cod = sink(&t.engine).with_transfer_note(counting(&asked));
+    let confirmed = &events(&t.engine, "order.confirmed").await[0];
+    let told = cod.compose(confirmed).await.unwrap();
+    assert!(!told[0].text.contains("RIB"), "{}", told[0].text);
+    assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 0);
+    let t = tijara_testkit::engine::with_gateway(Arc::new(StubGateway::bank_transfer())).await;
+    t.order().await;
+    let transfer = sink(&t.engine).with_transfer_note(counting(&asked));
+    let placed = &events(&t.engine, "order.placed").await[0];
+    let told = transfer.compose(placed).await.unwrap();
+    assert!(told.iter().any(|n| n.text.contains("RIB 0117 8000")));
+    assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 1);
+}

@@ -5,18 +5,24 @@
 
 use std::collections::HashMap;
 
+/// A generation: entries by document id, hashed with foldhash (a random seed per map) rather
+/// than SipHash, as the catalog cache's maps are (step 31): the ids are the store's own (a
+/// cart or an order is remembered once written or read), never a caller's choice, and each
+/// checkout hashes them a dozen times (issue 15, step 42).
+type Generation<V> = HashMap<String, V, foldhash::fast::RandomState>;
+
 /// The two generations, keyed by document id.
 #[derive(Debug)]
 pub(crate) struct Generations<V> {
-    newer: HashMap<String, V>,
-    older: HashMap<String, V>,
+    newer: Generation<V>,
+    older: Generation<V>,
 }
 
 impl<V> Default for Generations<V> {
     fn default() -> Self {
         Generations {
-            newer: HashMap::new(),
-            older: HashMap::new(),
+            newer: Generation::default(),
+            older: Generation::default(),
         }
     }
 }
