@@ -79,17 +79,23 @@ pub enum Digits {
 impl Digits {
     /// `text` with its ASCII digits written in these digits.
     pub fn apply(&self, text: &str) -> String {
+        if *self == Digits::Latin {
+            return text.to_owned();
+        }
+        text.chars().map(|c| self.digit(c)).collect()
+    }
+
+    /// `c` written in these digits if it is an ASCII digit, else `c`.
+    fn digit(self, c: char) -> char {
         let zero = match self {
-            Digits::Latin => return text.to_owned(),
+            Digits::Latin => return c,
             Digits::ArabicIndic => 0x0660,
             Digits::ExtendedArabicIndic => 0x06F0,
         };
-        text.chars()
-            .map(|c| match c.to_digit(10) {
-                Some(d) if c.is_ascii_digit() => char::from_u32(zero + d).unwrap_or(c),
-                _ => c,
-            })
-            .collect()
+        match c.to_digit(10) {
+            Some(d) if c.is_ascii_digit() => char::from_u32(zero + d).unwrap_or(c),
+            _ => c,
+        }
     }
 }
 
@@ -296,15 +302,7 @@ impl NumberFormat {
     /// separator and those digits (both ASCII digits only). Every ASCII digit pushed, a
     /// separator that is one included, is written in this format's digits.
     fn push_number(&self, out: &mut String, int: &[u8], frac: Option<&[u8]>) {
-        let zero = match self.digits {
-            Digits::Latin => u32::from(b'0'),
-            Digits::ArabicIndic => 0x0660,
-            Digits::ExtendedArabicIndic => 0x06F0,
-        };
-        let push = |out: &mut String, c: char| match c.to_digit(10) {
-            Some(d) if c.is_ascii_digit() => out.push(char::from_u32(zero + d).unwrap_or(c)),
-            _ => out.push(c),
-        };
+        let push = |out: &mut String, c: char| out.push(self.digits.digit(c));
         for (i, &b) in int.iter().enumerate() {
             if i > 0 && (int.len() - i).is_multiple_of(3) {
                 push(out, self.group);
