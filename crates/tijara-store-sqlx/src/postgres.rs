@@ -730,7 +730,47 @@ impl PostgresStore {
     }
 }
 
+/// The records of one scope for a list of keys ([`PostgresStore::read_records`]): one index
+/// lookup per key, whatever the statistics say.
+///
+/// `scope = $1 AND key IN ($2, …)` was planned once per statement text and then run from the
+/// generic plan, whose estimate of one scope's rows is the table's average: many scopes hold
+/// one or two records (a request's key), while `done:…` holds one per event delivered. With
+/// more than a few keys the generic plan read every row of the scope through the primary
+/// key's first column and filtered the keys, a cost growing with the table (3 to 6 ms a
+/// dispatcher's batch after 10 s of checkouts). A `LIMIT 1` subquery per key cannot be
+/// flattened into a join: each is an equality on the whole primary key.
+pub(crate) const READ_RECORDS_PG: &str = "SELECT i.key, i.fingerprint, i.response, i.created_at \
+     FROM unnest($2::text[]) AS k(key) CROSS JOIN LATERAL (SELECT key, fingerprint, response, \
+     created_at FROM idempotency WHERE scope = $1 AND key = k.key LIMIT 1) AS i";
+
 impl PostgresStore {
+    /// The records stored under `scope` for `keys` (those found, in no order), in one
+    /// statement whatever their number ([`READ_RECORDS_PG`]).
+    pub(crate) async fn read_records(
+        &self,
+        scope: &str,
+        keys: &[String],
+    ) -> Result<Vec<tijara::ports::storage::IdempotencyRecord>, sqlx::Error> {
+        let rows = sqlx::query_as::<_, (String, String, String, i64)>(READ_RECORDS_PG)
+            .bind(scope)
+            .bind(keys)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(key, fingerprint, response, at)| {
+                tijara::ports::storage::IdempotencyRecord::new(
+                    scope,
+                    key,
+                    fingerprint,
+                    response,
+                    crate::common::from_micros(at),
+                )
+            })
+            .collect())
+    }
+
     /// [`Storage::insert_idempotency_records`] in one statement (up to 1,000 records, each
     /// five parameters of PostgreSQL's 65,535): one round trip and one commit for all, where
     /// a changeset each took `BEGIN`, the insert and `COMMIT` with a durable commit each.
@@ -1688,6 +1728,38 @@ mod tests {
         drop_schema(&store, &schema).await;
     }
 
+    /// The plan PostgreSQL runs `sql` (parameters typed `types`) with once a pooled connection
+    /// keeps it as a generic plan (forced here), shown by `explain` (`EXPLAIN`, or with its
+    /// options) for the arguments `args`.
+    async fn generic_plan(
+        conn: &mut sqlx::PgConnection,
+        explain: &str,
+        types: &str,
+        sql: &str,
+        args: &str,
+    ) -> String {
+        for statement in [
+            "SET plan_cache_mode = force_generic_plan".to_owned(),
+            format!("PREPARE plan_check {types} AS {sql}"),
+        ] {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
+                .execute(&mut *conn)
+                .await
+                .unwrap_or_else(|e| panic!("prepare {sql}: {e}"));
+        }
+        let plan: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "{explain} EXECUTE plan_check {args}"
+        )))
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap_or_else(|e| panic!("explain {sql}: {e}"));
+        sqlx::raw_sql("DEALLOCATE plan_check; RESET plan_cache_mode")
+            .execute(&mut *conn)
+            .await
+            .unwrap_or_else(|e| panic!("deallocate: {e}"));
+        plan.join("\n")
+    }
+
     /// On a PostgreSQL server: in the plans a pooled connection keeps from its first executions
     /// on a new shop's small tables (generic plans, forced here; statistics never gathered; five
     /// sellers owning 200 orders), a listing by owner takes the owners' primary key range, and
@@ -1728,29 +1800,9 @@ mod tests {
             .acquire()
             .await
             .unwrap_or_else(|e| panic!("a connection: {e}"));
-        let mut plan_of = async |types: &str, sql: &str, args: &str| -> String {
-            for statement in [
-                "SET plan_cache_mode = force_generic_plan".to_owned(),
-                format!("PREPARE plan_check {types} AS {sql}"),
-            ] {
-                sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
-                    .execute(&mut *conn)
-                    .await
-                    .unwrap_or_else(|e| panic!("prepare {sql}: {e}"));
-            }
-            let plan: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                "EXPLAIN EXECUTE plan_check {args}"
-            )))
-            .fetch_all(&mut *conn)
-            .await
-            .unwrap_or_else(|e| panic!("explain {sql}: {e}"));
-            sqlx::raw_sql("DEALLOCATE plan_check; RESET plan_cache_mode")
-                .execute(&mut *conn)
-                .await
-                .unwrap_or_else(|e| panic!("deallocate: {e}"));
-            plan.join("\n")
-        };
-        let listing = plan_of(
+        let listing = generic_plan(
+            &mut conn,
+            "EXPLAIN",
             "(text, text, text, bigint)",
             LIST_BY_OWNER,
             "('order', 'unpaid-email:new', '', 101)",
@@ -1762,7 +1814,9 @@ mod tests {
                 && !listing.contains("doc_owners_by_doc"),
             "the listing's plan: {listing}"
         );
-        let removal = plan_of(
+        let removal = generic_plan(
+            &mut conn,
+            "EXPLAIN",
             "(text, text)",
             "DELETE FROM doc_owners WHERE kind = $1 AND id = $2",
             "('order', 'ord-001')",
@@ -1773,7 +1827,9 @@ mod tests {
                 && removal.contains("Index Cond: ((id = $2) AND (kind = $1))"),
             "a deleted document's owner rows: {removal}"
         );
-        let rewrite = plan_of(
+        let rewrite = generic_plan(
+            &mut conn,
+            "EXPLAIN",
             "(text, text, text, bigint)",
             crate::common::UPDATE_DOC_PG,
             "('order', 'ord-001', '{}', 1)",
@@ -1805,6 +1861,86 @@ mod tests {
             .take(20)
             .collect();
         assert_eq!(ids, expected, "the seller's first two pages, in id order");
+        drop_schema(&store, &schema).await;
+    }
+
+    /// On a PostgreSQL server: the records of one large scope (`done:…`, one per event
+    /// delivered) among many small ones (a request's key each), read for a dispatcher's batch
+    /// of keys. In the generic plan a pooled connection keeps, the former `key IN (…)` read
+    /// every row of the scope and filtered the keys; [`READ_RECORDS_PG`] looks each key up
+    /// through the whole primary key.
+    #[tokio::test]
+    async fn a_batch_of_records_is_read_key_by_key_in_a_large_scope() {
+        let Some((store, schema)) = scratch("records").await else {
+            return;
+        };
+        sqlx::raw_sql(
+            "INSERT INTO idempotency (scope, key, fingerprint, response, created_at) \
+             SELECT 'done:big', 'event-' || i, 'f' || i, 'r' || i, i FROM generate_series(1, 5000) i; \
+             INSERT INTO idempotency (scope, key, fingerprint, response, created_at) \
+             SELECT 'request:' || i, 'k', 'f', 'r', i FROM generate_series(1, 20000) i; \
+             ANALYZE idempotency",
+        )
+        .execute(&store.pool)
+        .await
+        .unwrap_or_else(|e| panic!("records: {e}"));
+        let mut conn = store
+            .pool
+            .acquire()
+            .await
+            .unwrap_or_else(|e| panic!("a connection: {e}"));
+        let explain = "EXPLAIN (ANALYZE, BUFFERS, COSTS off, TIMING off)";
+        let former = generic_plan(
+            &mut conn,
+            explain,
+            "(text, text, text, text, text, text, text, text, text)",
+            "SELECT key, fingerprint, response, created_at FROM idempotency \
+             WHERE scope = $1 AND key IN ($2, $3, $4, $5, $6, $7, $8, $9)",
+            "('done:big', 'event-1', 'event-4999', 'a', 'b', 'c', 'd', 'e', 'f')",
+        )
+        .await;
+        // This set-up is the one the former statement read the whole scope in.
+        assert!(
+            former.contains("Rows Removed by Filter: 4998"),
+            "the former statement's plan: {former}"
+        );
+        let now = generic_plan(
+            &mut conn,
+            explain,
+            "(text, text[])",
+            READ_RECORDS_PG,
+            "('done:big', ARRAY['event-1', 'event-4999', 'a', 'b', 'c', 'd', 'e', 'f'])",
+        )
+        .await;
+        assert!(
+            now.contains("Index Cond: ((scope = $1) AND (key = k.key))") && !now.contains("Filter"),
+            "one lookup per key: {now}"
+        );
+        drop(conn);
+        let keys: Vec<String> = ["event-4999", "event-1", "missing", "event-1"]
+            .map(String::from)
+            .to_vec();
+        let found = store
+            .idempotency_many("done:big", &keys)
+            .await
+            .unwrap_or_else(|e| panic!("idempotency_many: {e}"));
+        let answers: Vec<Option<(String, String)>> = found
+            .into_iter()
+            .map(|r| r.map(|r| (r.key, r.fingerprint)))
+            .collect();
+        let hit = |i: u32| Some((format!("event-{i}"), format!("f{i}")));
+        assert_eq!(
+            answers,
+            vec![hit(4999), hit(1), None, hit(1)],
+            "key by key, in the order asked"
+        );
+        assert!(
+            store
+                .idempotency_many("done:big", &[])
+                .await
+                .unwrap_or_else(|e| panic!("no keys: {e}"))
+                .is_empty()
+        );
         drop_schema(&store, &schema).await;
     }
 }

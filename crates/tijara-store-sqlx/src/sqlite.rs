@@ -426,6 +426,42 @@ impl SqliteStore {
     ) -> Result<Vec<bool>, StorageError> {
         tijara::ports::storage::insert_idempotency_records_each(self, records).await
     }
+
+    /// The records stored under `scope` for `keys` (those found, in no order), 500 keys a
+    /// statement (SQLite's parameters were capped at 999 before 3.32). SQLite looks each key
+    /// up through the primary key `(scope, key)`.
+    pub(crate) async fn read_records(
+        &self,
+        scope: &str,
+        keys: &[String],
+    ) -> Result<Vec<tijara::ports::storage::IdempotencyRecord>, sqlx::Error> {
+        let mut found = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(500) {
+            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "SELECT key, fingerprint, response, created_at FROM idempotency WHERE scope = ",
+            );
+            q.push_bind(scope).push(" AND key IN (");
+            let mut sep = q.separated(", ");
+            for key in chunk {
+                sep.push_bind(key);
+            }
+            q.push(")");
+            let rows = q
+                .build_query_as::<(String, String, String, i64)>()
+                .fetch_all(&self.pool)
+                .await?;
+            found.extend(rows.into_iter().map(|(key, fingerprint, response, at)| {
+                tijara::ports::storage::IdempotencyRecord::new(
+                    scope,
+                    key,
+                    fingerprint,
+                    response,
+                    crate::common::from_micros(at),
+                )
+            }));
+        }
+        Ok(found)
+    }
 }
 
 /// SQLite writes a new document's keys and owners with their own statements (no round trips

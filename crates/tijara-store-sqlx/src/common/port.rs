@@ -541,29 +541,13 @@ macro_rules! sql_store {
             }
 
             async fn idempotency_many(&self, scope: &str, keys: &[String]) -> Result<Vec<Option<IdempotencyRecord>>, StorageError> {
-                let mut found = std::collections::HashMap::with_capacity(keys.len());
-                // 500 keys a statement (SQLite's parameters were capped at 999 before 3.32).
-                for chunk in keys.chunks(500) {
-                    let mut q = QueryBuilder::<$db>::new("SELECT key, fingerprint, response, created_at FROM idempotency WHERE scope = ");
-                    q.push_bind(scope).push(" AND key IN (");
-                    let mut sep = q.separated(", ");
-                    for key in chunk {
-                        sep.push_bind(key);
-                    }
-                    q.push(")");
-                    for r in q.build().fetch_all(&self.pool).await.map_err(at("idempotency_many"))? {
-                        let key: String = r.try_get(0).map_err(err)?;
-                        let rec = IdempotencyRecord::new(
-                            scope,
-                            key.clone(),
-                            r.try_get::<String, _>(1).map_err(err)?,
-                            r.try_get::<String, _>(2).map_err(err)?,
-                            from_micros(r.try_get(3).map_err(err)?),
-                        );
-                        found.insert(key, rec);
-                    }
+                if keys.is_empty() {
+                    return Ok(Vec::new());
                 }
-                Ok(keys.iter().map(|k| found.get(k).cloned()).collect())
+                let found = self.read_records(scope, keys).await.map_err(at("idempotency_many"))?;
+                let found: std::collections::HashMap<&str, &IdempotencyRecord> =
+                    found.iter().map(|r| (r.key.as_str(), r)).collect();
+                Ok(keys.iter().map(|k| found.get(k.as_str()).map(|r| (*r).clone())).collect())
             }
 
             async fn insert_idempotency_records(&self, records: &[IdempotencyRecord]) -> Result<Vec<bool>, StorageError> {
