@@ -738,8 +738,10 @@ impl PostgresStore {
 /// one or two records (a request's key), while `done:…` holds one per event delivered. With
 /// more than a few keys the generic plan read every row of the scope through the primary
 /// key's first column and filtered the keys, a cost growing with the table (3 to 6 ms a
-/// dispatcher's batch after 10 s of checkouts). A `LIMIT 1` subquery per key cannot be
-/// flattened into a join: each is an equality on the whole primary key.
+/// dispatcher's batch after 10 s of checkouts). Here each key has a subquery of its own,
+/// which its `LIMIT 1` keeps PostgreSQL from flattening into a join (planned as a hash join
+/// over the whole scope when flattened), and whose equality on the whole primary key makes it
+/// one index lookup.
 pub(crate) const READ_RECORDS_PG: &str = "SELECT i.key, i.fingerprint, i.response, i.created_at \
      FROM unnest($2::text[]) AS k(key) CROSS JOIN LATERAL (SELECT key, fingerprint, response, \
      created_at FROM idempotency WHERE scope = $1 AND key = k.key LIMIT 1) AS i";
@@ -1899,11 +1901,21 @@ mod tests {
             "('done:big', 'event-1', 'event-4999', 'a', 'b', 'c', 'd', 'e', 'f')",
         )
         .await;
-        // This set-up is the one the former statement read the whole scope in.
-        assert!(
-            former.contains("Rows Removed by Filter: 4998"),
-            "the former statement's plan: {former}"
-        );
+        // This set-up is the one the former statement read the whole scope in, up to
+        // PostgreSQL 16. PostgreSQL 17 reworked how a B-tree scans an `IN` list and may keep
+        // the list in the index condition, so there it is only shown.
+        let version: i32 = sqlx::query_scalar("SELECT current_setting('server_version_num')::int")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap_or_else(|e| panic!("server version: {e}"));
+        if version < 170_000 {
+            assert!(
+                former.contains("Rows Removed by Filter: 4998"),
+                "the former statement's plan: {former}"
+            );
+        } else {
+            eprintln!("PostgreSQL {version}: the former statement's plan: {former}");
+        }
         let now = generic_plan(
             &mut conn,
             explain,
