@@ -754,22 +754,14 @@ impl PostgresStore {
         scope: &str,
         keys: &[String],
     ) -> Result<Vec<tijara::ports::storage::IdempotencyRecord>, sqlx::Error> {
-        let rows = sqlx::query_as::<_, (String, String, String, i64)>(READ_RECORDS_PG)
+        let rows = sqlx::query_as::<_, crate::common::RecordRow>(READ_RECORDS_PG)
             .bind(scope)
             .bind(keys)
             .fetch_all(&self.pool)
             .await?;
         Ok(rows
             .into_iter()
-            .map(|(key, fingerprint, response, at)| {
-                tijara::ports::storage::IdempotencyRecord::new(
-                    scope,
-                    key,
-                    fingerprint,
-                    response,
-                    crate::common::from_micros(at),
-                )
-            })
+            .map(|row| crate::common::record_of(scope, row))
             .collect())
     }
 

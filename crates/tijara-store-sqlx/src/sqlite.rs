@@ -447,18 +447,13 @@ impl SqliteStore {
             }
             q.push(")");
             let rows = q
-                .build_query_as::<(String, String, String, i64)>()
+                .build_query_as::<crate::common::RecordRow>()
                 .fetch_all(&self.pool)
                 .await?;
-            found.extend(rows.into_iter().map(|(key, fingerprint, response, at)| {
-                tijara::ports::storage::IdempotencyRecord::new(
-                    scope,
-                    key,
-                    fingerprint,
-                    response,
-                    crate::common::from_micros(at),
-                )
-            }));
+            found.extend(
+                rows.into_iter()
+                    .map(|row| crate::common::record_of(scope, row)),
+            );
         }
         Ok(found)
     }

@@ -13,6 +13,23 @@ pub(crate) fn from_micros(m: i64) -> DateTime<Utc> {
     Utc.timestamp_micros(m).single().unwrap_or_default()
 }
 
+/// A row of `SELECT key, fingerprint, response, created_at FROM idempotency`.
+pub(crate) type RecordRow = (String, String, String, i64);
+
+/// The idempotency record of `scope` a [`RecordRow`] holds.
+pub(crate) fn record_of(
+    scope: &str,
+    (key, fingerprint, response, at): RecordRow,
+) -> tijara::ports::storage::IdempotencyRecord {
+    tijara::ports::storage::IdempotencyRecord::new(
+        scope,
+        key,
+        fingerprint,
+        response,
+        from_micros(at),
+    )
+}
+
 pub(crate) fn to_u32(v: i64) -> u32 {
     u32::try_from(v.max(0)).unwrap_or(u32::MAX)
 }
