@@ -4,7 +4,7 @@
 //
 //   node count.mjs --base http://127.0.0.1:8095 --checkouts 50 [--pages 0] [--ids FILE]
 //
-// The workload is load.mjs's (a new guest each time: create the cart, add A, add B != A,
+// The workload is load.mjs's (a new guest each time: create the cart holding A, add B != A,
 // shipping quotes for a Moroccan address, choose each seller's first option, place with cash
 // on delivery), with fixed variants (bench-000 + bench-001, then bench-002 + bench-003, ...) so
 // two runs do the same work. With --pages N it then reads N HTML product pages
@@ -12,7 +12,8 @@
 // With --ids FILE the 200 variant ids are read from FILE when it exists (else read from the
 // API and written there), so a counted run makes no catalog reads of its own. Each checkout
 // ships to its own address (address.mjs), numbered from --first N (default 0): a counted run
-// after a warm-up starts past the warm-up's addresses.
+// after a warm-up starts past the warm-up's addresses. BENCH_EMPTY_CART=1: the cart is created
+// empty, then A added (the requests up to 2026-12-06's step 45, one more per checkout).
 
 import { Pool } from 'undici';
 import { addressFor } from './address.mjs';
@@ -51,6 +52,7 @@ if (opt.ids && existsSync(opt.ids)) {
   }
   if (opt.ids) writeFileSync(opt.ids, JSON.stringify(variants));
 }
+const EMPTY_CART = process.env.BENCH_EMPTY_CART === '1';
 const tag = Date.now().toString(36);
 const n = Number(opt.checkouts);
 let requests = 0;
@@ -63,12 +65,17 @@ for (let i = 0; i < n; i++) {
   const address = addressFor(first + i);
   const a = (2 * i) % 200;
   const b = (2 * i + 1) % 200;
-  const cart = await call('POST', '/api/v1/carts', {});
-  const items = `/api/v1/carts/${cart.cart.id}/items`;
-  await call('POST', items, { variant_id: variants[a], quantity: 1 });
-  await call('POST', items, { variant_id: variants[b], quantity: 1 });
+  let cart;
+  if (EMPTY_CART) {
+    cart = await call('POST', '/api/v1/carts', {});
+    await call('POST', `/api/v1/carts/${cart.cart.id}/items`, { variant_id: variants[a], quantity: 1 });
+    requests += 1;
+  } else {
+    cart = await call('POST', '/api/v1/carts', { item: { variant_id: variants[a], quantity: 1 } });
+  }
+  await call('POST', `/api/v1/carts/${cart.cart.id}/items`, { variant_id: variants[b], quantity: 1 });
   const quotes = await call('POST', `/api/v1/carts/${cart.cart.id}/shipping-quotes`, address);
-  requests += 4;
+  requests += 3;
   for (const seller of quotes) {
     const option = seller.options[0];
     await call('POST', `/api/v1/carts/${cart.cart.id}/shipping`, {

@@ -10,16 +10,19 @@
 // `perf stat -e context-switches,task-clock -p <pid>`)  --db sqlite:<file> | postgres:<url>
 // (where the orders are counted; without it that check is skipped and said so).
 //
-// A checkout is a new guest each time, 6-7 requests: create the cart, add variant A, add
-// variant B != A (random among the 200), list the shipping options for a Moroccan address
-// (each guest's own: address.mjs),
+// A checkout is a new guest each time, 5-6 requests: create the cart holding variant A (the
+// workload's first step, "add variant A (creates the cart)", in one request: `POST
+// /api/v1/carts` with `{"item": …}`), add variant B != A (random among the 200), list the
+// shipping options for a Moroccan address (each guest's own: address.mjs),
 // choose the first option of each seller (1 or 2 requests; this also sets the address), place
 // the order with the guest's e-mail and cash on delivery, which must answer the order placed.
+// BENCH_EMPTY_CART=1 creates the cart empty, then adds A (one request more: the requests of
+// the runs up to 2026-12-06's step 45).
 // Closed loop: c virtual customers, no think time, each on its own connection (driver.mjs,
 // shared with vendure.mjs, which runs the same workload against Vendure for side_by_side.sh).
 //
 // Printed per level: checkouts/s in the window, failures (with the first error), p50/p95/p99
-// of whole checkouts and of add-item requests, the server's CPU time per checkout (utime +
+// of whole checkouts and of add-item requests (the cart's creation with A counts as one), the server's CPU time per checkout (utime +
 // stime of /proc/<pid>/stat over the window, divided by the checkouts completed in it) and its
 // peak RSS (VmHWM). After each level: orders in the database = orders the driver counted, and
 // every variant's stock moved by exactly the units the driver sold of it (read through the
@@ -103,13 +106,19 @@ const sold = { orders: 0, perVariant: [] };
 let nextGuest = 0;
 const runTag = Date.now().toString(36);
 
+const EMPTY_CART = process.env.BENCH_EMPTY_CART === '1';
+
 async function checkout(pool, a, b, guest, adds) {
-  const cart = await call(pool, 'POST', '/api/v1/carts', {});
+  let t = performance.now();
+  const first = { variant_id: products[a].variant, quantity: 1 };
+  const cart = await call(pool, 'POST', '/api/v1/carts', EMPTY_CART ? {} : { item: first });
   const id = cart?.cart?.id;
   if (!id) throw new Failure('no cart id');
   const items = `/api/v1/carts/${id}/items`;
-  let t = performance.now();
-  await call(pool, 'POST', items, { variant_id: products[a].variant, quantity: 1 });
+  if (EMPTY_CART) {
+    t = performance.now();
+    await call(pool, 'POST', items, first);
+  }
   adds.push(performance.now() - t);
   t = performance.now();
   await call(pool, 'POST', items, { variant_id: products[b].variant, quantity: 1 });

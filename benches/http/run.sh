@@ -15,7 +15,8 @@
 # BENCH_PERF=1 (perf stat of the server in each window), BENCH_KEEP=1 (keep the data folder),
 # BENCH_SQLITE_READS (inline, pool or threads: the rusqlite adapter's read mode, passed as
 # `reads=` in the database URL), BENCH_SQLITE_QUERY (more of that URL's query, e.g.
-# `mmap_size=268435456`), BENCH_TMP (the folder the data folder is made in, default
+# `mmap_size=268435456`), BENCH_EMPTY_CART=1 (each checkout creates its cart empty, then adds
+# its first item: one request more, as up to 2026-12-06's step 45), BENCH_TMP (the folder the data folder is made in, default
 # /tmp; /dev/shm puts the database in memory, where fsync costs nothing), BENCH_OPS=1 (the server with tracing and metrics on: the default
 # log filter (info) in JSON, --metrics-bind on BENCH_PORT+1000, scraped every 5 s). Needs
 # node >= 20 and `npm ci` in benches/http (done here

@@ -220,6 +220,102 @@ fn add(a: &str, b: &str) -> String {
     fmt(cents(a) + cents(b))
 }
 
+/// `POST /api/v1/carts` with an item makes the cart holding it in one call; without a body,
+/// with `{}` or an empty body it makes an empty cart, as before; a refused item makes no cart.
+#[tokio::test]
+async fn a_cart_is_made_with_its_first_item() {
+    let app = app().await;
+    let (_, _, body) = get(&app, "/api/v1/products?limit=1").await;
+    let page: Value = serde_json::from_str(&body).unwrap();
+    let v = &page["items"][0]["variants"][0];
+    let variant = v["variant"]["id"].as_str().unwrap().to_owned();
+    let available = v["availability"]["available"].as_u64().unwrap();
+
+    let item = json!({"item": {"variant_id": variant, "quantity": 2}});
+    let (status, made) = post_json(&app, "/api/v1/carts", &item, None).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let id = made["cart"]["id"].as_str().unwrap().to_owned();
+    let lines = made["cart"]["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 1, "{made}");
+    assert_eq!(lines[0]["quantity"], 2, "{made}");
+    // The cart as stored, and as creating then adding would have made it.
+    let (status, _, stored) = get(&app, &format!("/api/v1/carts/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let stored: Value = serde_json::from_str(&stored).unwrap();
+    assert_eq!(stored["cart"], made);
+    let (_, empty) = post_json(&app, "/api/v1/carts", &json!({}), None).await;
+    let other = empty["cart"]["id"].as_str().unwrap().to_owned();
+    let (status, mut added) = post_json(
+        &app,
+        &format!("/api/v1/carts/{other}/items"),
+        &json!({"variant_id": variant, "quantity": 2}),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{added}");
+    added["cart"]["id"] = json!(id);
+    assert_eq!(added, made, "one call gives what two give");
+
+    // Empty carts, as before: no body at all, an empty body with a JSON type, `{}`.
+    for (ctype, body) in [
+        (None, ""),
+        (Some("application/json"), ""),
+        (Some("application/json"), "{}"),
+    ] {
+        let mut req = Request::post("/api/v1/carts");
+        if let Some(c) = ctype {
+            req = req.header(header::CONTENT_TYPE, c);
+        }
+        let (status, _, text) = call(&app, req.body(Body::from(body)).unwrap()).await;
+        assert_eq!(status, StatusCode::CREATED, "{ctype:?} {body:?}: {text}");
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["cart"]["lines"], json!([]), "{text}");
+    }
+
+    // Refused as adding the item is (same status, code and message), and no cart made
+    // (nothing counts carts from outside: the refusals come before any write, as the engine's
+    // tests check).
+    for item in [
+        json!({"variant_id": variant, "quantity": available + 1}),
+        json!({"variant_id": "var_no_such_thing", "quantity": 1}),
+        json!({"variant_id": variant, "quantity": 0}),
+    ] {
+        let (got, err) = post_json(&app, "/api/v1/carts", &json!({"item": item}), None).await;
+        assert!(got.is_client_error(), "{item}: {err}");
+        let (_, fresh) = post_json(&app, "/api/v1/carts", &json!({}), None).await;
+        let fresh = fresh["cart"]["id"].as_str().unwrap().to_owned();
+        let add = post_json(&app, &format!("/api/v1/carts/{fresh}/items"), &item, None).await;
+        assert_eq!((got, &err), (add.0, &add.1), "{item}");
+        assert!(!err["message"].as_str().unwrap().is_empty(), "{err}");
+    }
+    let (got, err) = post_json(
+        &app,
+        "/api/v1/carts",
+        &json!({"item": {"variant_id": variant, "quantity": available + 1}}),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (got, &err["code"]),
+        (StatusCode::CONFLICT, &json!("out_of_stock"))
+    );
+    for body in [
+        json!({"item": {"variant_id": variant}}),
+        json!({"items": [{"variant_id": variant, "quantity": 1}]}),
+    ] {
+        let (got, err) = post_json(&app, "/api/v1/carts", &body, None).await;
+        assert_eq!(got, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {err}");
+        assert_eq!(err["code"], "bad_request", "{body}: {err}");
+        assert!(!err["message"].as_str().unwrap().is_empty(), "{err}");
+    }
+    let req = Request::post("/api/v1/carts")
+        .header(header::CONTENT_TYPE, "text/plain")
+        .body(Body::from("one cushion please"))
+        .unwrap();
+    let (status, _, text) = call(&app, req).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{text}");
+}
+
 #[tokio::test]
 async fn api_answers_bad_input_with_typed_errors() {
     let app = app().await;
@@ -250,6 +346,44 @@ async fn api_answers_bad_input_with_typed_errors() {
     let (status, _, body) = call(&app, req).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(body.contains("\"bad_request\""));
+
+    // A refused body's message names the field, whatever the JSON content type's spelling
+    // (plain `application/json` is read on a shorter path, and read again only when refused).
+    let wrong = json!({"cart_id": "cart_x", "email": "a@example.ma", "payment": "cod",
+        "address": {"name": 5, "line1": "1 rue", "city": "Dakhla", "country": "MA", "phone": "0612345678"}});
+    let mut answers = Vec::new();
+    for ctype in [
+        "application/json",
+        "Application/JSON",
+        "application/json; charset=utf-8",
+        "application/vnd.api+json",
+    ] {
+        let req = Request::post("/api/v1/orders")
+            .header(header::CONTENT_TYPE, ctype)
+            .body(Body::from(wrong.to_string()))
+            .unwrap();
+        let (status, _, body) = call(&app, req).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{ctype}: {body}");
+        let v: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["code"], "bad_request", "{ctype}: {body}");
+        let message = v["message"].as_str().unwrap().to_owned();
+        assert!(message.contains("address.name"), "{ctype}: {message}");
+        answers.push(message);
+    }
+    assert!(answers.windows(2).all(|w| w[0] == w[1]), "{answers:?}");
+    for ctype in [None, Some("text/plain")] {
+        let mut req = Request::post("/api/v1/orders");
+        if let Some(c) = ctype {
+            req = req.header(header::CONTENT_TYPE, c);
+        }
+        let (status, _, body) = call(&app, req.body(Body::from(wrong.to_string())).unwrap()).await;
+        assert_eq!(
+            status,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{ctype:?}: {body}"
+        );
+        assert!(body.contains("\"bad_request\""), "{body}");
+    }
 
     // Bodies above the limit are refused before they are read to the end.
     let big = vec![b' '; tijara_storefront::MAX_BODY_BYTES + 1];

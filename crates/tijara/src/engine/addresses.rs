@@ -24,8 +24,13 @@ const MEMO: usize = 4096;
 #[derive(Debug, Default)]
 pub(crate) struct Addresses {
     index: CityIndex,
-    memo: Mutex<HashMap<Address, CheckedAddress>>,
+    memo: Mutex<Memo>,
 }
+
+/// Resolved addresses by the address given, hashed with foldhash (a random seed per map)
+/// rather than SipHash: an address's eight fields are hashed three or four times per checkout
+/// (issue 15's step 45).
+type Memo = HashMap<Address, CheckedAddress, foldhash::fast::RandomState>;
 
 impl Addresses {
     /// For the cities of `region`.

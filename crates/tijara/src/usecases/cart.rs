@@ -291,37 +291,12 @@ impl Carts<'_> {
             let mut doc = e.open_cart_for_change(id, reads).await?;
             let limits = e.inner.region.cart_limits;
             let cart = &mut doc.value.cart;
-            // An add made from the catalog the engine holds, where the storage checks the
-            // stock at commit: the commit holds to the catalog's version and to the units
-            // available, and the counters are read only when it is refused (the step then
-            // runs again on what storage holds, to say how many are left).
+            // What an add holds the commit to (`Tijara::add_line`).
             let mut held = Changeset::default();
             match &change {
                 CartChange::Add { variant, quantity } => {
-                    let one = std::slice::from_ref(variant);
-                    let at = if e.inner.storage.checks_stock_at_commit() {
-                        e.held_to_commit(one, reads).await?
-                    } else {
-                        None
-                    };
-                    let (catalog, stock) = match at {
-                        Some((catalog, version)) => {
-                            held.catalog_at = Some(version);
-                            (catalog, None)
-                        }
-                        None => {
-                            let (catalog, stock) = e.snapshot_for(one).await?;
-                            (catalog, Some(stock))
-                        }
-                    };
-                    cart.add(&catalog, variant, *quantity, &limits)?;
-                    let wanted = cart.quantity_of(variant);
-                    match stock {
-                        Some(stock) => check_available(stock.get(variant), variant, wanted)?,
-                        None => {
-                            held.stock_at_least = vec![StockAtLeast::new(variant.clone(), wanted)];
-                        }
-                    }
+                    e.add_line(cart, variant, *quantity, reads, &mut held)
+                        .await?;
                 }
                 CartChange::SetQuantity { variant, quantity } => {
                     let before = cart.quantity_of(variant);
@@ -354,7 +329,95 @@ impl Carts<'_> {
     }
 }
 
+impl Carts<'_> {
+    /// Creates a cart holding `quantity` of `variant`, for a guest (`None`) or a customer, in
+    /// one call and one commit: the cart [`Carts::create_cart`] then [`Carts::change_cart`]
+    /// with [`CartChange::Add`] give, without an empty cart written first (a shop's "add to
+    /// cart" for a shopper who has none yet). Refused as that add is (an unknown or inactive
+    /// variant, a quantity outside the region's bounds, not enough stock), and then no cart is
+    /// created.
+    pub async fn create_cart_with(
+        self,
+        customer: Option<CustomerId>,
+        variant: &VariantId,
+        quantity: u32,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<CartDoc, TijaraError> {
+        let e = self.engine;
+        let id = CartId::new(e.new_id("cart"))?;
+        let (id, customer) = (&id, &customer);
+        let reads = &CartReads::default();
+        let input = (customer, variant, quantity);
+        e.mutate_carts("create_cart_with", key, &input, reads, || async move {
+            let mut cart = Cart::new(id.clone(), e.inner.region.currency);
+            cart.customer = customer.clone();
+            let mut held = Changeset::default();
+            e.add_line(&mut cart, variant, quantity, reads, &mut held)
+                .await?;
+            let doc = CartDoc {
+                cart,
+                shipping: Default::default(),
+                address: None,
+                email: None,
+                status: CartStatus::Open,
+            };
+            let w = e.cart_write(&doc, None)?;
+            Ok((
+                doc,
+                Changeset {
+                    docs: vec![w],
+                    durability: Durability::Deferred,
+                    ..held
+                },
+            ))
+        })
+        .await
+    }
+}
+
 impl Tijara {
+    /// Adds `quantity` of `variant` to `cart`, for a step of [`Tijara::mutate_carts`] (with its
+    /// `reads`). Made from the catalog the engine holds where the storage checks the stock at
+    /// commit: `held` then holds the commit to the catalog's version and to the units
+    /// available, and the counters are read only when it is refused (the step then runs again
+    /// on what storage holds, to say how many are left). Elsewhere the counters are read and
+    /// checked here.
+    async fn add_line(
+        &self,
+        cart: &mut Cart,
+        variant: &VariantId,
+        quantity: u32,
+        reads: &CartReads,
+        held: &mut Changeset,
+    ) -> Result<(), TijaraError> {
+        let limits = self.inner.region.cart_limits;
+        let one = std::slice::from_ref(variant);
+        let at = if self.inner.storage.checks_stock_at_commit() {
+            self.held_to_commit(one, reads).await?
+        } else {
+            None
+        };
+        let (catalog, stock) = match at {
+            Some((catalog, version)) => {
+                held.catalog_at = Some(version);
+                (catalog, None)
+            }
+            None => {
+                let (catalog, stock) = self.snapshot_for(one).await?;
+                (catalog, Some(stock))
+            }
+        };
+        cart.add(&catalog, variant, quantity, &limits)?;
+        let wanted = cart.quantity_of(variant);
+        match stock {
+            Some(stock) => check_available(stock.get(variant), variant, wanted)?,
+            None => {
+                held.stock_at_least = vec![StockAtLeast::new(variant.clone(), wanted)];
+            }
+        }
+        Ok(())
+    }
+
     async fn prune_shipping(&self, doc: &mut CartDoc) -> Result<(), TijaraError> {
         if doc.shipping.is_empty() {
             return Ok(());
