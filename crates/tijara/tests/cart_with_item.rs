@@ -106,7 +106,13 @@ async fn made_with_its_first_item(store: Arc<dyn Storage>) {
     let none = carts
         .create_cart_with(Some(refused.clone()), &c.cushion, 0, None)
         .await;
-    assert!(none.is_err(), "no cart of zero items: {none:?}");
+    assert!(
+        matches!(
+            none,
+            Err(TijaraError::Cart(CartError::QuantityOutOfBounds { .. }))
+        ),
+        "no cart of zero items: {none:?}"
+    );
     assert!(!has_cart(store.as_ref(), &refused).await, "nothing written");
     // What was refused for stock is taken when there is stock.
     let bags = carts
@@ -146,7 +152,7 @@ async fn on_postgres() {
 }
 
 /// One commit (the cart, deferred like every cart change), where creating then adding makes
-/// two.
+/// two; none for an item refused before the commit.
 #[tokio::test]
 async fn one_commit() {
     let store = Arc::new(tijara_testkit::outage::Outage::new(Arc::new(
@@ -164,4 +170,47 @@ async fn one_commit() {
         store.commits()[before..],
         [(vec![DocKind::Cart], Durability::Deferred)]
     );
+    let before = store.commits().len();
+    let unknown = VariantId::new("var_no_such_thing").expect("id");
+    for (variant, quantity) in [(&unknown, 1), (&c.cushion, 0)] {
+        let refused = m
+            .engine
+            .carts()
+            .create_cart_with(None, variant, quantity, None)
+            .await;
+        assert!(refused.is_err(), "{refused:?}");
+    }
+    assert_eq!(store.commits().len(), before, "no commit asked");
+}
+
+/// With an idempotency key a retry answers the cart first made; the key with another item or
+/// another customer is refused.
+#[tokio::test]
+async fn a_key_answers_the_first_cart() {
+    let m = market();
+    let c = catalog(&m).await;
+    let carts = m.engine.carts();
+    let key = tijara::IdempotencyKey::new("first-add-1").expect("key");
+    let who = customer("cus_keyed");
+    let first = carts
+        .create_cart_with(Some(who.clone()), &c.cushion, 1, Some(&key))
+        .await
+        .expect("made");
+    let again = carts
+        .create_cart_with(Some(who.clone()), &c.cushion, 1, Some(&key))
+        .await
+        .expect("replayed");
+    assert_eq!(again, first);
+    for (who, quantity) in [(who.clone(), 2), (customer("cus_other"), 1)] {
+        let other = carts
+            .create_cart_with(Some(who), &c.cushion, quantity, Some(&key))
+            .await;
+        assert!(
+            matches!(other, Err(TijaraError::IdempotencyMismatch { .. })),
+            "{other:?}"
+        );
+    }
+    // A customer holds one open cart: a second is refused.
+    let second = carts.create_cart_with(Some(who), &c.bag, 1, None).await;
+    assert!(second.is_err(), "{second:?}");
 }

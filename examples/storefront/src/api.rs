@@ -257,26 +257,31 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for MaybeBod
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let plain = plain_json(req.headers());
-        let content_type = req.headers().get(axum::http::header::CONTENT_TYPE).cloned();
-        let bytes = axum::body::Bytes::from_request(req, state)
+        let (parts, body) = req.into_parts();
+        let plain = plain_json(&parts.headers);
+        // Another content type is judged by `Json` on the request as it came (its headers
+        // and extensions kept): only then are they copied.
+        let kept = (!plain).then(|| parts.clone());
+        let bytes = axum::body::Bytes::from_request(Request::from_parts(parts, body), state)
             .await
             .map_err(|e| ApiError(e.status(), "bad_request", e.body_text()))?;
         if bytes.is_empty() {
             return Ok(MaybeBody(None));
         }
-        if plain && let Ok(v) = serde_json::from_slice(&bytes) {
-            return Ok(MaybeBody(Some(v)));
+        match kept {
+            None => match serde_json::from_slice(&bytes) {
+                Ok(v) => Ok(MaybeBody(Some(v))),
+                Err(_) => match Json::<T>::from_bytes(&bytes) {
+                    Ok(Json(v)) => Ok(MaybeBody(Some(v))),
+                    Err(e) => Err(ApiError(e.status(), "bad_request", e.body_text())),
+                },
+            },
+            Some(parts) => {
+                let again = Request::from_parts(parts, axum::body::Body::from(bytes));
+                let Body(v) = Body::<T>::from_request(again, state).await?;
+                Ok(MaybeBody(Some(v)))
+            }
         }
-        // Refused, or another content type: `Json` judges the body as it judges any other.
-        let mut again = Request::new(axum::body::Body::from(bytes));
-        if let Some(c) = content_type {
-            again
-                .headers_mut()
-                .insert(axum::http::header::CONTENT_TYPE, c);
-        }
-        let Body(v) = Body::<T>::from_request(again, state).await?;
-        Ok(MaybeBody(Some(v)))
     }
 }
 
@@ -512,7 +517,7 @@ pub(crate) struct NewCart {
 
 #[utoipa::path(post, path = "/api/v1/carts", tag = "cart", params(("Idempotency-Key" = Option<String>, Header, description = "Checked but not kept: every call makes a new cart")),
     request_body(content = Option<NewCart>, description = "Optional. `{\"item\": {\"variant_id\": \"var_…\", \"quantity\": 1}}` creates the cart holding that item (one call instead of two: a shop's first \"add to cart\"); no body, or `{}`, creates an empty cart"),
-    responses((status = 201, description = "A new guest cart"), (status = 404, description = "`not_found`: no such variant", body = ErrorBody), (status = 409, description = "`out_of_stock`: the cart is not created", body = ErrorBody), (status = 400, description = "Malformed body", body = ErrorBody), (status = 422, description = "Refused input (a quantity outside the shop's bounds, a variant not for sale): the cart is not created", body = ErrorBody)))]
+    responses((status = 201, description = "A new guest cart"), (status = 409, description = "`out_of_stock`: the cart is not created", body = ErrorBody), (status = 400, description = "Malformed JSON", body = ErrorBody), (status = 415, description = "A body that is not JSON (send `Content-Type: application/json`, or no body for an empty cart)", body = ErrorBody), (status = 422, description = "`cart_rule` (no such variant, one not for sale, a quantity outside the shop's bounds), `invalid` (a malformed variant id), `bad_request` (a missing or unknown field): the cart is not created", body = ErrorBody)))]
 pub(crate) async fn create_cart(
     State(app): State<App>,
     headers: HeaderMap,
