@@ -462,3 +462,65 @@ async fn products_not_on_sale_are_not_served_by_slug() {
         StatusCode::NOT_FOUND
     );
 }
+
+/// A shopper's first add to cart, refused, leaves no empty cart behind; accepted, it makes one
+/// cart holding the item (one commit: `Carts::create_cart_with`).
+#[tokio::test]
+async fn a_refused_first_add_leaves_no_cart_behind() {
+    use tijara::ports::storage::{DocKind, ListQuery};
+    let app = support::demo_app().await;
+    let carts = || async {
+        app.engine
+            .storage()
+            .list(&ListQuery::new(DocKind::Cart, 1000))
+            .await
+            .unwrap()
+            .len()
+    };
+    let p = app.engine.catalog().product_by_slug(SLUG).await.unwrap();
+    let variant = p.variants[0].variant.id.to_string();
+    let tijara_core::inventory::Availability::InStock { available } = p.variants[0].availability
+    else {
+        panic!("the demo's cushion is in stock");
+    };
+    let over = (available + 1).to_string();
+    let before = carts().await;
+    let mut c = support::Client::new(&app);
+    c.get(&format!("/products/{SLUG}")).await;
+    for (what, fields, status) in [
+        (
+            "too many",
+            vec![("variant", variant.as_str()), ("quantity", "100000")],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "more than the stock",
+            vec![("variant", variant.as_str()), ("quantity", over.as_str())],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "no such variant",
+            vec![("variant", "var_no_such_thing")],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ] {
+        let r = c.post("/cart/add", &fields).await;
+        assert_eq!(r.status, status, "{what}");
+        assert_eq!(carts().await, before, "{what}: no cart written");
+    }
+    let r = c.post("/cart/add", &[("variant", &variant)]).await;
+    assert!(r.status.is_redirection(), "{}", r.status);
+    assert_eq!(carts().await, before + 1);
+    let page = c.get("/cart").await;
+    assert!(page.status.is_success(), "{}", page.status);
+    let titles = [
+        tijara_core::Lang::Ar,
+        tijara_core::Lang::Fr,
+        tijara_core::Lang::En,
+    ]
+    .map(|l| p.product.title.exact(l).unwrap_or("?").to_owned());
+    assert!(
+        titles.iter().any(|t| page.body.contains(t.as_str())),
+        "the cushion is in the cart: {titles:?}"
+    );
+}

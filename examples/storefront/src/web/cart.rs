@@ -17,32 +17,30 @@ async fn cart_add(
 ) -> Response {
     let lang = ctx.lang;
     let customer = ctx.account.as_ref().and_then(|a| a.customer_id().ok());
+    let Ok(variant) = VariantId::new(f.variant) else {
+        return problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, t(lang, "out"));
+    };
+    let quantity = f.quantity.unwrap_or(1);
+    let carts = app.engine.carts();
     let id = match cart_of(&app, &headers).await {
-        Ok(Some(id)) => id,
-        Ok(None) => match app.engine.carts().create_cart(customer, None).await {
+        Ok(Some(id)) => match carts
+            .change_cart(&id, CartChange::Add { variant, quantity }, None)
+            .await
+        {
+            Ok(_) => id,
+            Err(e) => return refusal(&ctx, &e),
+        },
+        // A shopper's first add makes the cart holding it, in one commit: refused, it leaves
+        // no empty cart behind.
+        Ok(None) => match carts
+            .create_cart_with(customer, &variant, quantity, None)
+            .await
+        {
             Ok(c) => c.cart.id,
             Err(e) => return refusal(&ctx, &e),
         },
         Err(e) => return refusal(&ctx, &e),
     };
-    let Ok(variant) = VariantId::new(f.variant) else {
-        return problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, t(lang, "out"));
-    };
-    if let Err(e) = app
-        .engine
-        .carts()
-        .change_cart(
-            &id,
-            CartChange::Add {
-                variant,
-                quantity: f.quantity.unwrap_or(1),
-            },
-            None,
-        )
-        .await
-    {
-        return refusal(&ctx, &e);
-    }
     set_cart(&app, Redirect::to("/cart").into_response(), &id)
 }
 
