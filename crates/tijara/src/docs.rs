@@ -46,6 +46,17 @@ pub struct CartDoc {
 }
 
 impl CartDoc {
+    /// A new open cart: no shipping chosen, no address or e-mail yet.
+    pub(crate) fn open(cart: Cart) -> Self {
+        CartDoc {
+            cart,
+            shipping: BTreeMap::new(),
+            address: None,
+            email: None,
+            status: CartStatus::Open,
+        }
+    }
+
     /// Unique keys: an open customer cart is found by its customer.
     pub(crate) fn keys(&self) -> Vec<String> {
         match (&self.status, &self.cart.customer) {

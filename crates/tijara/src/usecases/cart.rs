@@ -129,24 +129,9 @@ impl Carts<'_> {
         let id = CartId::new(e.new_id("cart"))?;
         let (id, customer) = (&id, &customer);
         e.mutate("create_cart", key, &customer, || async move {
-            let mut cart = Cart::new(id.clone(), e.inner.region.currency);
-            cart.customer = customer.clone();
-            let doc = CartDoc {
-                cart,
-                shipping: Default::default(),
-                address: None,
-                email: None,
-                status: CartStatus::Open,
-            };
-            let w = e.cart_write(&doc, None)?;
-            Ok((
-                doc,
-                Changeset {
-                    docs: vec![w],
-                    durability: Durability::Deferred,
-                    ..Changeset::default()
-                },
-            ))
+            let doc = CartDoc::open(e.new_cart(id, customer));
+            let changes = e.first_write(&doc, Changeset::default())?;
+            Ok((doc, changes))
         })
         .await
     }
@@ -349,33 +334,36 @@ impl Carts<'_> {
         let reads = &CartReads::default();
         let input = (customer, variant, quantity);
         e.mutate_carts("create_cart_with", key, &input, reads, || async move {
-            let mut cart = Cart::new(id.clone(), e.inner.region.currency);
-            cart.customer = customer.clone();
+            let mut cart = e.new_cart(id, customer);
             let mut held = Changeset::default();
             e.add_line(&mut cart, variant, quantity, reads, &mut held)
                 .await?;
-            let doc = CartDoc {
-                cart,
-                shipping: Default::default(),
-                address: None,
-                email: None,
-                status: CartStatus::Open,
-            };
-            let w = e.cart_write(&doc, None)?;
-            Ok((
-                doc,
-                Changeset {
-                    docs: vec![w],
-                    durability: Durability::Deferred,
-                    ..held
-                },
-            ))
+            let doc = CartDoc::open(cart);
+            let changes = e.first_write(&doc, held)?;
+            Ok((doc, changes))
         })
         .await
     }
 }
 
 impl Tijara {
+    /// An empty cart `id` in the region's currency, of `customer` (or a guest's).
+    fn new_cart(&self, id: &CartId, customer: &Option<CustomerId>) -> Cart {
+        let mut cart = Cart::new(id.clone(), self.inner.region.currency);
+        cart.customer = customer.clone();
+        cart
+    }
+
+    /// The commit of a new cart `doc` (its first write, deferred like every cart change), with
+    /// what `held` holds it to.
+    fn first_write(&self, doc: &CartDoc, held: Changeset) -> Result<Changeset, TijaraError> {
+        Ok(Changeset {
+            docs: vec![self.cart_write(doc, None)?],
+            durability: Durability::Deferred,
+            ..held
+        })
+    }
+
     /// Adds `quantity` of `variant` to `cart`, for a step of [`Tijara::mutate_carts`] (with its
     /// `reads`). Made from the catalog the engine holds where the storage checks the stock at
     /// commit: `held` then holds the commit to the catalog's version and to the units

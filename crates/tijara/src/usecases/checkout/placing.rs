@@ -228,16 +228,7 @@ impl Tijara {
                 for c in coupons {
                     cart.add_coupon(c, &limits)?;
                 }
-                (
-                    CartDoc {
-                        cart,
-                        shipping: BTreeMap::new(),
-                        address: None,
-                        email: None,
-                        status: CartStatus::Open,
-                    },
-                    None,
-                )
+                (CartDoc::open(cart), None)
             }
         };
         let mut variants: Vec<VariantId> = cart_doc.cart.variant_ids();
