@@ -224,9 +224,9 @@ fn deferred_commits_of(url: &str) -> Result<(String, bool), tijara::ports::stora
 /// The one document of a changeset that writes nothing else: no keys, owners or search row,
 /// no category (whose names the search rows of its products carry), no stock, event or
 /// idempotency record, no catalog version or incarnation to hold to unless it is an update,
-/// and no stock check but one held to a catalog version (a guest's cart created or changed, an
-/// item added, or its shipping chosen: most writes of a checkout). Such a changeset is one
-/// statement, atomic on its own.
+/// and no stock check but one held to a catalog version (a guest's cart created, with its
+/// first item or not, or changed, an item added, or its shipping chosen: most writes of a
+/// checkout). Such a changeset is one statement, atomic on its own.
 fn lone_plain_doc(changes: &Changeset) -> Option<Lone<'_>> {
     let check = match (changes.stock_at_least.as_slice(), changes.catalog_at) {
         ([], _) => None,
@@ -242,10 +242,11 @@ fn lone_plain_doc(changes: &Changeset) -> Option<Lone<'_>> {
             && changes.events.is_empty()
             && changes.idempotency.is_none()
             && changes.owned_fewer_than.is_empty()
-            && (changes.catalog_at.is_none() || w.expected_version.is_some())
-            // The insert's text has no incarnation condition: a held insert takes the one
-            // statement, which checks it.
-            && (changes.incarnation.is_none() || w.expected_version.is_some()) =>
+            // A plain insert's text has no incarnation condition: a held insert not held to
+            // the catalog takes the one statement, which checks it.
+            && (changes.incarnation.is_none()
+                || w.expected_version.is_some()
+                || changes.catalog_at.is_some()) =>
         {
             Some(Lone {
                 write: w,
@@ -262,7 +263,7 @@ fn lone_plain_doc(changes: &Changeset) -> Option<Lone<'_>> {
 /// A [`lone_plain_doc`]: its write, the catalog version it holds to, its stock check (only
 /// with a version), whether its commit may be deferred (`Durability::Deferred`; the store
 /// may still flush it, [`PostgresStore::with_deferred_commits`]), and the incarnation an
-/// update holds to (`Changeset::incarnation`).
+/// update, or an insert held to the catalog, holds to (`Changeset::incarnation`).
 #[derive(Debug, Clone, Copy)]
 struct Lone<'a> {
     write: &'a DocWrite,
@@ -273,9 +274,9 @@ struct Lone<'a> {
 }
 
 impl Lone<'_> {
-    /// Its statement: an insert for a new document, else an update, held to the incarnation
-    /// (when it has one), to the catalog's version and to the stock check it has, committed
-    /// deferred or not.
+    /// Its statement: an insert for a new document, else an update; held to the catalog's
+    /// version and to the stock check it has, and then to the incarnation (when it has one);
+    /// committed deferred or not.
     fn text(&self) -> &'static str {
         use crate::common::*;
         match (
@@ -284,8 +285,12 @@ impl Lone<'_> {
             self.check,
             self.deferred,
         ) {
-            (None, _, _, false) => INSERT_DOC_PG,
-            (None, _, _, true) => INSERT_DOC_DEFERRED_PG,
+            (None, None, _, false) => INSERT_DOC_PG,
+            (None, None, _, true) => INSERT_DOC_DEFERRED_PG,
+            (None, Some(_), None, false) => INSERT_DOC_AT_CATALOG_PG,
+            (None, Some(_), None, true) => INSERT_DOC_AT_CATALOG_DEFERRED_PG,
+            (None, Some(_), Some(_), false) => INSERT_DOC_AT_CATALOG_STOCK_PG,
+            (None, Some(_), Some(_), true) => INSERT_DOC_AT_CATALOG_STOCK_DEFERRED_PG,
             (Some(_), None, _, false) => UPDATE_DOC_HELD_PG,
             (Some(_), None, _, true) => UPDATE_DOC_DEFERRED_PG,
             (Some(_), Some(_), None, false) => UPDATE_DOC_AT_CATALOG_PG,
@@ -312,22 +317,35 @@ async fn write_plain_doc(store: &PostgresStore, lone: Lone<'_>) -> Result<Commit
         ..
     } = lone;
     let kind = w.kind.as_str();
-    let n: u64 = match w.expected_version {
-        None => sqlx::query(lone.text())
+    let held_at = held.map(|h| i64::try_from(h).unwrap_or(i64::MAX));
+    let n: u64 = match (w.expected_version, catalog_at) {
+        (None, None) => sqlx::query(lone.text())
             .bind(kind)
             .bind(&w.id)
             .bind(&w.body)
             .execute(pool)
             .await?
             .rows_affected(),
-        Some(v) => {
+        (None, Some(c)) => {
+            let mut q = sqlx::query(lone.text())
+                .bind(kind)
+                .bind(&w.id)
+                .bind(&w.body)
+                .bind(held_at)
+                .bind(i64::try_from(c).unwrap_or(i64::MAX));
+            if let Some(check) = check {
+                q = q.bind(check.variant.as_str()).bind(i64::from(check.units));
+            }
+            q.execute(pool).await?.rows_affected()
+        }
+        (Some(v), _) => {
             let v = i64::try_from(v).unwrap_or(i64::MAX);
             let mut q = sqlx::query_scalar(lone.text())
                 .bind(kind)
                 .bind(&w.id)
                 .bind(&w.body)
                 .bind(v)
-                .bind(held.map(|h| i64::try_from(h).unwrap_or(i64::MAX)));
+                .bind(held_at);
             if let Some(c) = catalog_at {
                 q = q.bind(i64::try_from(c).unwrap_or(i64::MAX));
                 if let Some(check) = check {
@@ -1031,6 +1049,8 @@ mod tests {
             };
             vec![
                 change(None, None, false),
+                change(None, Some(7), false),
+                change(None, Some(7), true),
                 change(Some(1), None, false),
                 change(Some(1), Some(7), false),
                 change(Some(1), Some(7), true),
@@ -1048,12 +1068,16 @@ mod tests {
         };
         let flushed = vec![
             INSERT_DOC_PG,
+            INSERT_DOC_AT_CATALOG_PG,
+            INSERT_DOC_AT_CATALOG_STOCK_PG,
             UPDATE_DOC_HELD_PG,
             UPDATE_DOC_AT_CATALOG_PG,
             UPDATE_DOC_AT_CATALOG_STOCK_PG,
         ];
         let deferred = vec![
             INSERT_DOC_DEFERRED_PG,
+            INSERT_DOC_AT_CATALOG_DEFERRED_PG,
+            INSERT_DOC_AT_CATALOG_STOCK_DEFERRED_PG,
             UPDATE_DOC_DEFERRED_PG,
             UPDATE_DOC_AT_CATALOG_DEFERRED_PG,
             UPDATE_DOC_AT_CATALOG_STOCK_DEFERRED_PG,
@@ -1128,6 +1152,39 @@ mod tests {
         assert_eq!(setting(&mut tx).await, "off", "after the deferred insert");
         tx.commit().await.unwrap_or_else(|e| panic!("commit: {e}"));
         assert_eq!(setting(&mut conn).await, "on", "after the insert's commit");
+        // The inserts held to the catalog (a cart created with its first item), with and
+        // without their stock check, held to the incarnation or not.
+        let inserts = [
+            crate::common::INSERT_DOC_AT_CATALOG_DEFERRED_PG,
+            crate::common::INSERT_DOC_AT_CATALOG_STOCK_DEFERRED_PG,
+        ];
+        for (i, text) in inserts.into_iter().enumerate() {
+            let mut tx = sqlx::Connection::begin(&mut *conn)
+                .await
+                .unwrap_or_else(|e| panic!("begin: {e}"));
+            let mut q = sqlx::query(text)
+                .bind("cart")
+                .bind(format!("c-deferred-{i}"))
+                .bind("{}")
+                .bind(
+                    (i == 1)
+                        .then(|| store.incarnation_now().and_then(|t| i64::try_from(t).ok()))
+                        .flatten(),
+                )
+                .bind(catalog);
+            if i == 1 {
+                q = q.bind(v.as_str()).bind(1_i64);
+            }
+            let n = q
+                .execute(&mut *tx)
+                .await
+                .unwrap_or_else(|e| panic!("{text}: {e}"))
+                .rows_affected();
+            assert_eq!(n, 1, "{text} writes its row");
+            assert_eq!(setting(&mut tx).await, "off", "inside {text}'s transaction");
+            tx.commit().await.unwrap_or_else(|e| panic!("commit: {e}"));
+            assert_eq!(setting(&mut conn).await, "on", "after {text}'s commit");
+        }
         for (i, text) in texts.into_iter().enumerate() {
             let mut tx = sqlx::Connection::begin(&mut *conn)
                 .await
@@ -1268,8 +1325,23 @@ mod tests {
         );
         choice.docs[0].expected_version = None;
         assert!(
-            lone_plain_doc(&choice).is_none() && fits_one_statement(&choice),
-            "a new document held to a catalog version: the one statement, which checks it"
+            lone_plain_doc(&choice).is_some_and(|l| l.check.is_none() && l.catalog_at == Some(7)),
+            "a new document held to a catalog version: one insert, which checks it"
+        );
+        add.docs[0].expected_version = None;
+        add.catalog_at = Some(7);
+        add.incarnation = Some(5);
+        assert!(
+            lone_plain_doc(&add)
+                .is_some_and(|l| l.check.is_some() && l.catalog_at == Some(7) && l.held == Some(5)),
+            "a cart created with its first item, held to the catalog, its stock and the \
+             incarnation: one insert, which checks them all"
+        );
+        add.catalog_at = None;
+        add.stock_at_least.clear();
+        assert!(
+            lone_plain_doc(&add).is_none() && fits_one_statement(&add),
+            "a new document held to the incarnation alone: the one statement, which checks it"
         );
     }
 

@@ -419,6 +419,57 @@ pub(crate) const INSERT_DOC_DEFERRED_PG: &str = concat!(
     " ON CONFLICT DO NOTHING"
 );
 
+/// [`INSERT_DOC_PG`]'s text as an `INSERT … SELECT` from `$from` (empty, or the deferred
+/// commit's one-row subquery), held to the database's incarnation when `$4` is not `NULL`
+/// (`Changeset::incarnation`), to the catalog version `$5` (`Changeset::catalog_at`), and to
+/// the conditions `$cond` (a stock check: `$6` the variant, `$7` the units).
+#[cfg(feature = "postgres")]
+macro_rules! insert_doc_at_catalog_pg {
+    ($from:expr, $cond:expr) => {
+        concat!(
+            "INSERT INTO docs (kind, id, version, body) SELECT $1, $2, 1, $3",
+            $from,
+            " WHERE ($4::int8 IS NULL \
+             OR EXISTS (SELECT 1 FROM incarnation WHERE id = 1 AND token = $4)) \
+             AND EXISTS (SELECT 1 FROM catalog_version WHERE id = 1 AND version = $5)",
+            $cond,
+            " ON CONFLICT DO NOTHING"
+        )
+    };
+}
+
+/// A new document held to the catalog version `$5` (a cart created with its first item, where
+/// no stock is checked), in one statement outside any explicit transaction: `$1` kind, `$2`
+/// id, `$3` body, `$4` the incarnation it holds to (or `NULL`). One row affected, or none
+/// having changed nothing (an id taken, a changed catalog or a restarted database: the caller
+/// reads the incarnation and the version to tell which).
+#[cfg(feature = "postgres")]
+pub(crate) const INSERT_DOC_AT_CATALOG_PG: &str = insert_doc_at_catalog_pg!("", "");
+
+/// [`INSERT_DOC_AT_CATALOG_PG`] held to one stock check too (`Changeset::stock_at_least`: a
+/// cart created with its first item): written only while the variant `$6` has a counter,
+/// untracked or with at least `$7` units available (a primary-key lookup). Where
+/// `BEGIN`, the counter's read, the insert and `COMMIT` took four round trips.
+#[cfg(feature = "postgres")]
+pub(crate) const INSERT_DOC_AT_CATALOG_STOCK_PG: &str = insert_doc_at_catalog_pg!(
+    "",
+    " AND EXISTS (SELECT 1 FROM stock WHERE variant = $6 \
+     AND (tracked = 0 OR on_hand - reserved >= $7))"
+);
+
+/// [`INSERT_DOC_AT_CATALOG_PG`] committed without waiting for the WAL's flush.
+#[cfg(feature = "postgres")]
+pub(crate) const INSERT_DOC_AT_CATALOG_DEFERRED_PG: &str =
+    insert_doc_at_catalog_pg!(concat!(" FROM ", deferred_commit_pg!()), "");
+
+/// [`INSERT_DOC_AT_CATALOG_STOCK_PG`] committed without waiting for the WAL's flush.
+#[cfg(feature = "postgres")]
+pub(crate) const INSERT_DOC_AT_CATALOG_STOCK_DEFERRED_PG: &str = insert_doc_at_catalog_pg!(
+    concat!(" FROM ", deferred_commit_pg!()),
+    " AND EXISTS (SELECT 1 FROM stock WHERE variant = $6 \
+     AND (tracked = 0 OR on_hand - reserved >= $7))"
+);
+
 /// The quantities a run of sales takes from each variant, summed per variant in the order the
 /// variants first appear (other stock operations are skipped): what one conditional statement
 /// sells, all or nothing.

@@ -733,7 +733,7 @@ async fn no_record_nor_event<S: Storage + ?Sized>(s: &S, scope: &str, key: &str,
 /// the current version commits; one at an older version writes nothing (no document, key,
 /// owner, stock change, event or idempotency record) and answers
 /// [`StorageError::CatalogChanged`] with both versions, whether it is one cart's update (a
-/// shipping choice) or a larger changeset; an idempotency record already stored answers its
+/// shipping choice), a new cart or a larger changeset; an idempotency record already stored answers its
 /// replay first.
 pub async fn commits_hold_to_their_catalog_version<S: Storage + ?Sized>(s: &S) {
     if !s.commits_at_catalog_version() {
@@ -798,6 +798,18 @@ pub async fn commits_hold_to_their_catalog_version<S: Storage + ?Sized>(s: &S) {
         (stored.version, stored.body.as_str()),
         (2, r#"{"n":2}"#),
         "a refused update writes nothing"
+    );
+    let fresh = unique("cart-at-new");
+    refused(
+        "a cart created at an older version",
+        commit(s, at(one(doc(DocKind::Cart, &fresh, None, "{}")), v0)).await,
+    );
+    assert_eq!(
+        s.get(DocKind::Cart, &fresh)
+            .await
+            .unwrap_or_else(|e| panic!("get: {e}")),
+        None,
+        "a refused new cart is not created"
     );
     // A larger changeset: an order with a key and owners, a sale, an event and a record.
     let variant = vid(&unique("v-at"));
@@ -878,9 +890,10 @@ pub async fn commits_hold_to_their_catalog_version<S: Storage + ?Sized>(s: &S) {
 /// or is untracked; one asking more writes nothing and answers [`StorageError::OutOfStock`]
 /// naming the first variant short, in the order named, with the units asked and available,
 /// whether it is one cart's update held to the catalog's version (the add's shape, alone or
-/// with other checks), one not held to it, or a larger changeset (a document, an event and a
-/// record); a variant with no counter answers [`StorageError::UnknownVariant`]; a changed
-/// catalog is answered first.
+/// with other checks), one not held to it, a new cart held to it (a cart created with its
+/// first item; its id taken answers [`StorageError::Conflict`]), or a larger changeset (a
+/// document, an event and a record); a variant with no counter answers
+/// [`StorageError::UnknownVariant`]; a changed catalog is answered first.
 pub async fn commits_hold_to_their_stock_checks<S: Storage + ?Sized>(s: &S) {
     if !s.checks_stock_at_commit() {
         return;
@@ -1016,6 +1029,60 @@ pub async fn commits_hold_to_their_stock_checks<S: Storage + ?Sized>(s: &S) {
         }
         assert_eq!(stored("refused").await, v, "nothing written");
     }
+    // A cart created with its first item: a new document held to the catalog's version and
+    // to one check.
+    let created = |id: &str, variant: &VariantId, units: u32| {
+        let mut cs = one(doc(DocKind::Cart, id, None, r#"{"new":1}"#));
+        cs.catalog_at = catalog;
+        cs.stock_at_least = vec![StockAtLeast::new(variant.clone(), units)];
+        cs
+    };
+    let new_cart = &unique("cart-least-new");
+    out_of_stock(
+        "a new cart asking one unit more than available",
+        commit(s, created(new_cart, &short, 4)).await,
+    );
+    match commit(s, created(new_cart, &none, 1)).await {
+        Err(StorageError::UnknownVariant(variant)) => {
+            assert_eq!(variant, none, "a new cart: the variant with no counter");
+        }
+        other => panic!(
+            "a new cart of a variant with no counter: expected UnknownVariant, got {other:?}"
+        ),
+    }
+    assert_eq!(
+        s.get(DocKind::Cart, new_cart)
+            .await
+            .unwrap_or_else(|e| panic!("get: {e}")),
+        None,
+        "a refused new cart is not created"
+    );
+    ok(
+        s,
+        created(new_cart, &short, 3),
+        "a new cart with exactly the units available",
+    )
+    .await;
+    ok(
+        s,
+        created(&unique("cart-least-free"), &untracked, 1_000),
+        "a new cart of an untracked variant",
+    )
+    .await;
+    match commit(s, created(new_cart, &short, 1)).await {
+        Err(StorageError::Conflict { .. }) => {}
+        other => panic!("a new cart whose id is taken: expected Conflict, got {other:?}"),
+    }
+    let kept = s
+        .get(DocKind::Cart, new_cart)
+        .await
+        .unwrap_or_else(|e| panic!("get: {e}"))
+        .unwrap_or_else(|| panic!("the new cart is stored"));
+    assert_eq!(
+        (kept.version, kept.body.as_str()),
+        (1, r#"{"new":1}"#),
+        "the first new cart, once"
+    );
     // A larger changeset: the cart, an event and an idempotency record.
     let key = &unique("key-least");
     let (checked, stored) = (&checked, &stored);
@@ -1063,5 +1130,21 @@ pub async fn commits_hold_to_their_stock_checks<S: Storage + ?Sized>(s: &S) {
                 "a changed catalog and a variant short: expected CatalogChanged, got {other:?}"
             ),
         }
+        let late = &unique("cart-least-late");
+        match commit(s, created(late, &short, 4)).await {
+            Err(StorageError::CatalogChanged { expected, .. }) => {
+                assert_eq!(expected, old, "a new cart: the version it was made at");
+            }
+            other => panic!(
+                "a new cart, a changed catalog and a variant short: expected CatalogChanged, got {other:?}"
+            ),
+        }
+        assert_eq!(
+            s.get(DocKind::Cart, late)
+                .await
+                .unwrap_or_else(|e| panic!("get: {e}")),
+            None,
+            "a new cart refused for the catalog is not created"
+        );
     }
 }
