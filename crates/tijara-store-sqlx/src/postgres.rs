@@ -164,8 +164,9 @@ impl PostgresStore {
         self.fallbacks.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// With `false`, every changeset is applied statement by statement in a transaction
-    /// (`BEGIN`, a statement per part, `COMMIT`), as before; with `true` (the default), a
+    /// With `false`, every changeset but a lone document (a cart's creation or change, which
+    /// writes nothing else: one statement either way) is applied statement by statement in a
+    /// transaction (`BEGIN`, a statement per part, `COMMIT`), as before; with `true` (the default), a
     /// changeset of new documents, updated documents without keys, sales or
     /// reservations, events and an idempotency record (an order placed) is one statement
     /// outside any explicit transaction, and one that cannot be applied whole (a conflict, a
@@ -223,8 +224,8 @@ fn deferred_commits_of(url: &str) -> Result<(String, bool), tijara::ports::stora
 
 /// The one document of a changeset that writes nothing else: no keys, owners or search row,
 /// no category (whose names the search rows of its products carry), no stock, event or
-/// idempotency record, no catalog version or incarnation to hold to unless it is an update,
-/// and no stock check but one held to a catalog version (a guest's cart created, with its
+/// idempotency record, no incarnation to hold to for an insert not held to the catalog's
+/// version, and no stock check but one held to a catalog version (a guest's cart created, with its
 /// first item or not, or changed, an item added, or its shipping chosen: most writes of a
 /// checkout). Such a changeset is one statement, atomic on its own.
 fn lone_plain_doc(changes: &Changeset) -> Option<Lone<'_>> {
@@ -302,8 +303,8 @@ impl Lone<'_> {
 }
 
 /// Writes a [`lone_plain_doc`] in one statement outside any explicit transaction: one round
-/// trip, where `BEGIN`, the write (with its old keys and owners removed) and `COMMIT` took
-/// three to five. The same outcomes as the transaction: written, or nothing written and a
+/// trip, where `BEGIN`, the write (with its old keys and owners removed, or the counter's read
+/// before an insert with a stock check) and `COMMIT` took three to five. The same outcomes as the transaction: written, or nothing written and a
 /// restarted database, a changed catalog, a variant short (or without a counter), or a
 /// conflict. A deferred one commits without waiting for the WAL's flush
 /// (`synchronous_commit = off` for its own transaction).
@@ -365,10 +366,10 @@ async fn write_plain_doc(store: &PostgresStore, lone: Lone<'_>) -> Result<Commit
             return Err(Stop::Port(StorageError::Restarted { expected, found }));
         }
         if let Some(expected) = catalog_at {
-            // Not written: a changed catalog or a stale document; the version tells which
-            // (read after the update: a catalog changed since then is named, which the
-            // engine retries the same way; a document stale as well is then found by the
-            // retry's commit, one conflict later).
+            // Not written: a changed catalog, or a stale document (an id taken, for an
+            // insert); the version tells which (read after the write: a catalog changed since
+            // then is named, which the engine retries the same way; a document stale as well
+            // is then found by the retry's commit, one conflict later).
             let found: i64 = sqlx::query_scalar(crate::common::CATALOG_VERSION)
                 .fetch_one(pool)
                 .await?;

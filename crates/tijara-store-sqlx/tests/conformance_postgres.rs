@@ -2,7 +2,9 @@
 //! own. Needs `TIJARA_TEST_POSTGRES_URL` (e.g. `postgres://postgres@127.0.0.1:5432/test`);
 //! without it the checks are skipped with a notice (CI sets it and fails if the server is down).
 //! The suite runs twice: as configured by default (an order placed written as one statement),
-//! and with every changeset applied statement by statement in a transaction.
+//! and with every changeset applied statement by statement in a transaction, except a lone
+//! document (a cart's creation or change, which writes nothing else): it is one statement in
+//! both.
 
 use std::sync::Arc;
 use tijara::ports::storage::Storage;

@@ -688,7 +688,7 @@ pub async fn owners_are_listed_together<S: Storage + ?Sized>(s: &S) {
 /// A changeset marked [`Durability::Deferred`] (a cart's change) answers as a flushed one:
 /// created, read back at once, refused for an id taken or a stale version with nothing
 /// written, held to the catalog's version and to its stock checks where the storage honours
-/// them, with keys and owners (which the PostgreSQL adapter writes in a transaction, flushed);
+/// them (an update, or a new cart with its first item), with keys and owners (which the PostgreSQL adapter writes in a transaction, flushed);
 /// what a storage may defer is only when its change reaches the disk.
 pub async fn deferred_commits_answer_as_flushed_ones<S: Storage + ?Sized>(s: &S) {
     let deferred = |w: DocWrite| Changeset {
@@ -789,6 +789,52 @@ pub async fn deferred_commits_answer_as_flushed_ones<S: Storage + ?Sized>(s: &S)
             )
             .await;
             version += 1;
+            // A cart made with its first item, deferred: a new document held to the catalog's
+            // version and to its stock check.
+            let first = unique("cart-deferred-first");
+            let created = |catalog_at: u64, units: u32| {
+                let mut cs = deferred(doc(DocKind::Cart, &first, None, r#"{"first":1}"#));
+                cs.catalog_at = Some(catalog_at);
+                cs.stock_at_least = vec![StockAtLeast::new(variant.clone(), units)];
+                cs
+            };
+            match commit(s, created(v, 2)).await {
+                Err(StorageError::OutOfStock {
+                    requested: 2,
+                    available: 1,
+                    ..
+                }) => {}
+                other => {
+                    panic!("a deferred new cart past the stock: expected OutOfStock, got {other:?}")
+                }
+            }
+            match commit(s, created(v + 1_000, 1)).await {
+                Err(StorageError::CatalogChanged { expected, found }) => {
+                    assert_eq!(
+                        (expected, found),
+                        (v + 1_000, v),
+                        "a new cart: the versions"
+                    );
+                }
+                other => panic!(
+                    "a deferred new cart at another catalog version: expected CatalogChanged, \
+                     got {other:?}"
+                ),
+            }
+            assert_eq!(
+                s.get(DocKind::Cart, &first)
+                    .await
+                    .unwrap_or_else(|e| panic!("get: {e}")),
+                None,
+                "a refused deferred new cart is not written"
+            );
+            ok(s, created(v, 1), "a deferred new cart within the stock").await;
+            match commit(s, created(v, 1)).await {
+                Err(StorageError::Conflict { id, .. }) => {
+                    assert_eq!(id, first, "a deferred new cart: the id taken");
+                }
+                other => panic!("a deferred new cart whose id is taken: got {other:?}"),
+            }
         }
     }
     assert_eq!(
@@ -823,9 +869,9 @@ pub async fn deferred_commits_answer_as_flushed_ones<S: Storage + ?Sized>(s: &S)
 /// incarnation commits a changeset held to it, and refuses one held to another with
 /// [`StorageError::Restarted`] naming both, writing nothing, whatever its shape: a cart's lone
 /// update (deferred or flushed, held to the catalog's version and to a stock check where the
-/// storage honours them), a new document alone, an order placed (the order, the cart closed, a
-/// sale and events), and a larger changeset (an update with a key); the refusal leaves its
-/// incarnation as it was.
+/// storage honours them), a new document alone or held to the catalog's version (and to a
+/// stock check), an order placed (the order, the cart closed, a sale and events), and a larger
+/// changeset (an update with a key); the refusal leaves its incarnation as it was.
 pub async fn commits_hold_to_their_incarnation<S: Storage + ?Sized>(s: &S) {
     let cart = unique("cart-held");
     ok(
@@ -915,6 +961,38 @@ pub async fn commits_hold_to_their_incarnation<S: Storage + ?Sized>(s: &S) {
         "a new document refused is not written"
     );
     ok(s, new_held(now), "a new document at the incarnation").await;
+    // A new document held to the catalog's version too, with and without a stock check (a
+    // cart made with its first item), deferred or flushed, where the storage honours them.
+    if let Some(at) = catalog {
+        let mut shapes = vec![("a new document at the catalog's version", false)];
+        if s.checks_stock_at_commit() {
+            shapes.push(("a new document with a stock check", true));
+        }
+        for (what, checked) in shapes {
+            for durability in [Durability::Deferred, Durability::Flushed] {
+                let id = unique("cart-held-first");
+                let held = |incarnation: u64| {
+                    let mut cs = one(doc(DocKind::Cart, &id, None, "{}"));
+                    cs.durability = durability;
+                    cs.catalog_at = Some(at);
+                    if checked {
+                        cs.stock_at_least = vec![StockAtLeast::new(variant.clone(), 1)];
+                    }
+                    cs.incarnation = Some(incarnation);
+                    cs
+                };
+                refused(what, commit(s, held(other)).await);
+                assert!(
+                    s.get(DocKind::Cart, &id)
+                        .await
+                        .unwrap_or_else(|e| panic!("get: {e}"))
+                        .is_none(),
+                    "{what}: refused, not written"
+                );
+                ok(s, held(now), what).await;
+            }
+        }
+    }
     // An order placed with its cart closed, a sale and events.
     let order = unique("order-held");
     let placed = |incarnation: u64| Changeset {

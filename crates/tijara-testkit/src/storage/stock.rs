@@ -733,8 +733,8 @@ async fn no_record_nor_event<S: Storage + ?Sized>(s: &S, scope: &str, key: &str,
 /// the current version commits; one at an older version writes nothing (no document, key,
 /// owner, stock change, event or idempotency record) and answers
 /// [`StorageError::CatalogChanged`] with both versions, whether it is one cart's update (a
-/// shipping choice), a new cart or a larger changeset; an idempotency record already stored answers its
-/// replay first.
+/// shipping choice), a new cart or a larger changeset; an idempotency record already stored
+/// answers its replay first.
 pub async fn commits_hold_to_their_catalog_version<S: Storage + ?Sized>(s: &S) {
     if !s.commits_at_catalog_version() {
         return;
