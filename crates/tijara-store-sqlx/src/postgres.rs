@@ -164,16 +164,16 @@ impl PostgresStore {
         self.fallbacks.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// With `false`, every changeset but a lone document (a cart's creation or change, which
-    /// writes nothing else: one statement either way) is applied statement by statement in a
-    /// transaction (`BEGIN`, a statement per part, `COMMIT`), as before; with `true` (the default), a
-    /// changeset of new documents, updated documents without keys, sales or
-    /// reservations, events and an idempotency record (an order placed) is one statement
-    /// outside any explicit transaction, and one that cannot be applied whole (a conflict, a
-    /// key taken, a variant short, a repeated idempotency key, an owner at its limit) is
-    /// undone and applied again in a transaction, which reports the cause. Both write the same rows and answer the
-    /// same outcomes; `false` is for comparing the two (`benches/benches/pg_place_commit.rs`)
-    /// and for a database whose log should show no `TJ001` error for a refused changeset.
+    /// With `false`, every changeset but a lone document (a cart's creation or change, which writes
+    /// nothing else: one statement either way) is applied statement by statement in a transaction
+    /// (`BEGIN`, a statement per part, `COMMIT`), as before; with `true` (the default), a changeset
+    /// of new documents, updated documents without keys, sales or reservations, events and an
+    /// idempotency record (an order placed) is one statement outside any explicit transaction, and
+    /// one that cannot be applied whole (a conflict, a key taken, a variant short, a repeated
+    /// idempotency key, an owner at its limit) is undone and applied again in a transaction, which
+    /// reports the cause. Both write the same rows and answer the same outcomes; `false` is for
+    /// comparing the two (`benches/benches/pg_place_commit.rs`) and for a database whose log should
+    /// show no `TJ001` error for a refused changeset.
     pub fn with_one_statement_changesets(mut self, on: bool) -> Self {
         self.one_statement = on;
         self
@@ -222,12 +222,12 @@ fn deferred_commits_of(url: &str) -> Result<(String, bool), tijara::ports::stora
     Ok((url, on))
 }
 
-/// The one document of a changeset that writes nothing else: no keys, owners or search row,
-/// no category (whose names the search rows of its products carry), no stock, event or
-/// idempotency record, no incarnation to hold to for an insert not held to the catalog's
-/// version, and no stock check but one held to a catalog version (a guest's cart created, with its
-/// first item or not, or changed, an item added, or its shipping chosen: most writes of a
-/// checkout). Such a changeset is one statement, atomic on its own.
+/// The one document of a changeset that writes nothing else: no keys, owners or search row, no
+/// category (whose names the search rows of its products carry), no stock, event or idempotency
+/// record, no incarnation to hold to for an insert not held to the catalog's version, and no stock
+/// check but one held to a catalog version (a guest's cart created, with its first item or not, or
+/// changed, an item added, or its shipping chosen: most writes of a checkout). Such a changeset is
+/// one statement, atomic on its own.
 fn lone_plain_doc(changes: &Changeset) -> Option<Lone<'_>> {
     let check = match (changes.stock_at_least.as_slice(), changes.catalog_at) {
         ([], _) => None,
@@ -302,12 +302,12 @@ impl Lone<'_> {
     }
 }
 
-/// Writes a [`lone_plain_doc`] in one statement outside any explicit transaction: one round
-/// trip, where `BEGIN`, the write (with its old keys and owners removed, or the counter's read
-/// before an insert with a stock check) and `COMMIT` took three to five. The same outcomes as the transaction: written, or nothing written and a
-/// restarted database, a changed catalog, a variant short (or without a counter), or a
-/// conflict. A deferred one commits without waiting for the WAL's flush
-/// (`synchronous_commit = off` for its own transaction).
+/// Writes a [`lone_plain_doc`] in one statement outside any explicit transaction: one round trip,
+/// where `BEGIN`, the write (with its old keys and owners removed, or the counter's read before an
+/// insert with a stock check) and `COMMIT` took three to five. The same outcomes as the
+/// transaction: written, or nothing written and a restarted database, a changed catalog, a variant
+/// short (or without a counter), or a conflict. A deferred one commits without waiting for the
+/// WAL's flush (`synchronous_commit = off` for its own transaction).
 async fn write_plain_doc(store: &PostgresStore, lone: Lone<'_>) -> Result<CommitOutcome, Stop> {
     let pool = &store.pool;
     let Lone {

@@ -685,11 +685,11 @@ pub async fn owners_are_listed_together<S: Storage + ?Sized>(s: &S) {
     );
 }
 
-/// A changeset marked [`Durability::Deferred`] (a cart's change) answers as a flushed one:
-/// created, read back at once, refused for an id taken or a stale version with nothing
-/// written, held to the catalog's version and to its stock checks where the storage honours
-/// them (an update, or a new cart with its first item), with keys and owners (which the PostgreSQL adapter writes in a transaction, flushed);
-/// what a storage may defer is only when its change reaches the disk.
+/// A changeset marked [`Durability::Deferred`] (a cart's change) answers as a flushed one: created,
+/// read back at once, refused for an id taken or a stale version with nothing written, held to the
+/// catalog's version and to its stock checks where the storage honours them (an update, or a new
+/// cart with its first item), with keys and owners (which the PostgreSQL adapter writes in a
+/// transaction, flushed); what a storage may defer is only when its change reaches the disk.
 pub async fn deferred_commits_answer_as_flushed_ones<S: Storage + ?Sized>(s: &S) {
     let deferred = |w: DocWrite| Changeset {
         durability: Durability::Deferred,

@@ -438,11 +438,11 @@ macro_rules! insert_doc_at_catalog_pg {
     };
 }
 
-/// A new document held to the catalog version `$5` alone (no engine call makes one today: a
-/// cart made with its first item is held to a stock check too), in one statement outside any explicit transaction: `$1` kind, `$2`
-/// id, `$3` body, `$4` the incarnation it holds to (or `NULL`). One row affected, or none
-/// having changed nothing (an id taken, a changed catalog or a restarted database: the caller
-/// reads the incarnation and the version to tell which).
+/// A new document held to the catalog version `$5` alone (no engine call makes one today: a cart
+/// made with its first item is held to a stock check too), in one statement outside any explicit
+/// transaction: `$1` kind, `$2` id, `$3` body, `$4` the incarnation it holds to (or `NULL`). One
+/// row affected, or none having changed nothing (an id taken, a changed catalog or a restarted
+/// database: the caller reads the incarnation and the version to tell which).
 #[cfg(feature = "postgres")]
 pub(crate) const INSERT_DOC_AT_CATALOG_PG: &str = insert_doc_at_catalog_pg!("", "");
 
