@@ -319,27 +319,22 @@ async fn write_plain_doc(store: &PostgresStore, lone: Lone<'_>) -> Result<Commit
     } = lone;
     let kind = w.kind.as_str();
     let held_at = held.map(|h| i64::try_from(h).unwrap_or(i64::MAX));
-    let n: u64 = match (w.expected_version, catalog_at) {
-        (None, None) => sqlx::query(lone.text())
-            .bind(kind)
-            .bind(&w.id)
-            .bind(&w.body)
-            .execute(pool)
-            .await?
-            .rows_affected(),
-        (None, Some(c)) => {
+    let n: u64 = match w.expected_version {
+        None => {
             let mut q = sqlx::query(lone.text())
                 .bind(kind)
                 .bind(&w.id)
-                .bind(&w.body)
-                .bind(held_at)
-                .bind(i64::try_from(c).unwrap_or(i64::MAX));
-            if let Some(check) = check {
-                q = q.bind(check.variant.as_str()).bind(i64::from(check.units));
+                .bind(&w.body);
+            // Held to the catalog, an insert is held to the incarnation too (`NULL`: none).
+            if let Some(c) = catalog_at {
+                q = q.bind(held_at).bind(i64::try_from(c).unwrap_or(i64::MAX));
+                if let Some(check) = check {
+                    q = q.bind(check.variant.as_str()).bind(i64::from(check.units));
+                }
             }
             q.execute(pool).await?.rows_affected()
         }
-        (Some(v), _) => {
+        Some(v) => {
             let v = i64::try_from(v).unwrap_or(i64::MAX);
             let mut q = sqlx::query_scalar(lone.text())
                 .bind(kind)

@@ -300,32 +300,52 @@ macro_rules! update_doc_pg {
     };
 }
 
-/// The condition of every lone update (`Changeset::incarnation`, `$5`): none when `$5` is
-/// `NULL`, else the database still at that incarnation (its `incarnation` row holds it; a
-/// crash empties the table, migration `20261206090001_incarnation`).
+/// The condition of every lone write held to an incarnation (`Changeset::incarnation`, the
+/// parameter `$p`, `$5` for an update), after `$lead` (`AND`, or `WHERE` to begin an insert's):
+/// none when the parameter is `NULL`, else the database still at that incarnation (its
+/// `incarnation` row holds it; a crash empties the table, migration
+/// `20261206090001_incarnation`).
 #[cfg(feature = "postgres")]
 macro_rules! held_pg {
-    () => {
-        " AND ($5::int8 IS NULL \
-         OR EXISTS (SELECT 1 FROM incarnation WHERE id = 1 AND token = $5))"
+    ($lead:literal, $p:literal) => {
+        concat!(
+            " ",
+            $lead,
+            " (",
+            $p,
+            "::int8 IS NULL OR EXISTS (SELECT 1 FROM incarnation WHERE id = 1 AND token = ",
+            $p,
+            "))"
+        )
     };
 }
 
-/// The condition of an update held to the catalog version `$6` (`Changeset::catalog_at`).
+/// The condition of a write held to the catalog version `$p` (`Changeset::catalog_at`; `$6`
+/// for an update).
 #[cfg(feature = "postgres")]
 macro_rules! at_catalog_pg {
-    () => {
-        " AND EXISTS (SELECT 1 FROM catalog_version WHERE id = 1 AND version = $6)"
+    ($p:literal) => {
+        concat!(
+            " AND EXISTS (SELECT 1 FROM catalog_version WHERE id = 1 AND version = ",
+            $p,
+            ")"
+        )
     };
 }
 
-/// The condition of an update held to a stock check (`Changeset::stock_at_least`): the variant
-/// `$7` has a counter, untracked or with at least `$8` units available.
+/// The condition of a write held to a stock check (`Changeset::stock_at_least`): the variant
+/// `$v` has a counter, untracked or with at least `$n` units available (`$7` and `$8` for an
+/// update).
 #[cfg(feature = "postgres")]
 macro_rules! stock_at_least_pg {
-    () => {
-        " AND EXISTS (SELECT 1 FROM stock WHERE variant = $7 \
-         AND (tracked = 0 OR on_hand - reserved >= $8))"
+    ($v:literal, $n:literal) => {
+        concat!(
+            " AND EXISTS (SELECT 1 FROM stock WHERE variant = ",
+            $v,
+            " AND (tracked = 0 OR on_hand - reserved >= ",
+            $n,
+            "))"
+        )
     };
 }
 
@@ -351,7 +371,7 @@ pub(crate) const UPDATE_DOC_PG: &str = update_doc_pg!("", "");
 /// Answers 1 when written, else 0 having changed nothing (a stale document or a restarted
 /// database: the caller reads the incarnation to tell which).
 #[cfg(feature = "postgres")]
-pub(crate) const UPDATE_DOC_HELD_PG: &str = update_doc_pg!(held_pg!(), "");
+pub(crate) const UPDATE_DOC_HELD_PG: &str = update_doc_pg!(held_pg!("AND", "$5"), "");
 
 /// [`UPDATE_DOC_HELD_PG`] held to a catalog version too (`Changeset::catalog_at`, `$6`): the
 /// update matches only while the `catalog_version` row holds it. Answers 1 when written, else
@@ -359,7 +379,7 @@ pub(crate) const UPDATE_DOC_HELD_PG: &str = update_doc_pg!(held_pg!(), "");
 /// version to tell which).
 #[cfg(feature = "postgres")]
 pub(crate) const UPDATE_DOC_AT_CATALOG_PG: &str =
-    update_doc_pg!(concat!(held_pg!(), at_catalog_pg!()), "");
+    update_doc_pg!(concat!(held_pg!("AND", "$5"), at_catalog_pg!("$6")), "");
 
 /// [`UPDATE_DOC_AT_CATALOG_PG`] held to one stock check too (`Changeset::stock_at_least`, a
 /// cart's add): the update matches only while the variant `$7` has a counter, untracked or
@@ -367,7 +387,11 @@ pub(crate) const UPDATE_DOC_AT_CATALOG_PG: &str =
 /// having changed nothing (the caller reads the version and the counter to tell why).
 #[cfg(feature = "postgres")]
 pub(crate) const UPDATE_DOC_AT_CATALOG_STOCK_PG: &str = update_doc_pg!(
-    concat!(held_pg!(), at_catalog_pg!(), stock_at_least_pg!()),
+    concat!(
+        held_pg!("AND", "$5"),
+        at_catalog_pg!("$6"),
+        stock_at_least_pg!("$7", "$8")
+    ),
     ""
 );
 
@@ -375,19 +399,23 @@ pub(crate) const UPDATE_DOC_AT_CATALOG_STOCK_PG: &str = update_doc_pg!(
 /// (`Durability::Deferred`).
 #[cfg(feature = "postgres")]
 pub(crate) const UPDATE_DOC_DEFERRED_PG: &str =
-    update_doc_pg!(held_pg!(), concat!(", ", deferred_commit_pg!()));
+    update_doc_pg!(held_pg!("AND", "$5"), concat!(", ", deferred_commit_pg!()));
 
 /// [`UPDATE_DOC_AT_CATALOG_PG`] committed without waiting for the WAL's flush.
 #[cfg(feature = "postgres")]
 pub(crate) const UPDATE_DOC_AT_CATALOG_DEFERRED_PG: &str = update_doc_pg!(
-    concat!(held_pg!(), at_catalog_pg!()),
+    concat!(held_pg!("AND", "$5"), at_catalog_pg!("$6")),
     concat!(", ", deferred_commit_pg!())
 );
 
 /// [`UPDATE_DOC_AT_CATALOG_STOCK_PG`] committed without waiting for the WAL's flush.
 #[cfg(feature = "postgres")]
 pub(crate) const UPDATE_DOC_AT_CATALOG_STOCK_DEFERRED_PG: &str = update_doc_pg!(
-    concat!(held_pg!(), at_catalog_pg!(), stock_at_least_pg!()),
+    concat!(
+        held_pg!("AND", "$5"),
+        at_catalog_pg!("$6"),
+        stock_at_least_pg!("$7", "$8")
+    ),
     concat!(", ", deferred_commit_pg!())
 );
 
@@ -429,9 +457,8 @@ macro_rules! insert_doc_at_catalog_pg {
         concat!(
             "INSERT INTO docs (kind, id, version, body) SELECT $1, $2, 1, $3",
             $from,
-            " WHERE ($4::int8 IS NULL \
-             OR EXISTS (SELECT 1 FROM incarnation WHERE id = 1 AND token = $4)) \
-             AND EXISTS (SELECT 1 FROM catalog_version WHERE id = 1 AND version = $5)",
+            held_pg!("WHERE", "$4"),
+            at_catalog_pg!("$5"),
             $cond,
             " ON CONFLICT DO NOTHING"
         )
@@ -451,11 +478,8 @@ pub(crate) const INSERT_DOC_AT_CATALOG_PG: &str = insert_doc_at_catalog_pg!("", 
 /// untracked or with at least `$7` units available (a primary-key lookup). Where
 /// `BEGIN`, the counter's read, the insert and `COMMIT` took four round trips.
 #[cfg(feature = "postgres")]
-pub(crate) const INSERT_DOC_AT_CATALOG_STOCK_PG: &str = insert_doc_at_catalog_pg!(
-    "",
-    " AND EXISTS (SELECT 1 FROM stock WHERE variant = $6 \
-     AND (tracked = 0 OR on_hand - reserved >= $7))"
-);
+pub(crate) const INSERT_DOC_AT_CATALOG_STOCK_PG: &str =
+    insert_doc_at_catalog_pg!("", stock_at_least_pg!("$6", "$7"));
 
 /// [`INSERT_DOC_AT_CATALOG_PG`] committed without waiting for the WAL's flush.
 #[cfg(feature = "postgres")]
@@ -466,8 +490,7 @@ pub(crate) const INSERT_DOC_AT_CATALOG_DEFERRED_PG: &str =
 #[cfg(feature = "postgres")]
 pub(crate) const INSERT_DOC_AT_CATALOG_STOCK_DEFERRED_PG: &str = insert_doc_at_catalog_pg!(
     concat!(" FROM ", deferred_commit_pg!()),
-    " AND EXISTS (SELECT 1 FROM stock WHERE variant = $6 \
-     AND (tracked = 0 OR on_hand - reserved >= $7))"
+    stock_at_least_pg!("$6", "$7")
 );
 
 /// The quantities a run of sales takes from each variant, summed per variant in the order the

@@ -136,6 +136,36 @@ impl Carts<'_> {
         .await
     }
 
+    /// Creates a cart holding `quantity` of `variant`, for a guest (`None`) or a customer, in
+    /// one call and one commit: the cart [`Carts::create_cart`] then [`Carts::change_cart`]
+    /// with [`CartChange::Add`] give, without an empty cart written first (a shop's "add to
+    /// cart" for a shopper who has none yet). Refused as that add is (an unknown or inactive
+    /// variant, a quantity outside the region's bounds, not enough stock), and then no cart is
+    /// created.
+    pub async fn create_cart_with(
+        self,
+        customer: Option<CustomerId>,
+        variant: &VariantId,
+        quantity: u32,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<CartDoc, TijaraError> {
+        let e = self.engine;
+        let id = CartId::new(e.new_id("cart"))?;
+        let (id, customer) = (&id, &customer);
+        let reads = &CartReads::default();
+        let input = (customer, variant, quantity);
+        e.mutate_carts("create_cart_with", key, &input, reads, || async move {
+            let mut cart = e.new_cart(id, customer);
+            let mut held = Changeset::default();
+            e.add_line(&mut cart, variant, quantity, reads, &mut held)
+                .await?;
+            let doc = CartDoc::open(cart);
+            let changes = e.first_write(&doc, held)?;
+            Ok((doc, changes))
+        })
+        .await
+    }
+
     /// A cart.
     pub async fn cart(self, id: &CartId) -> Result<CartDoc, TijaraError> {
         let e = self.engine;
@@ -309,38 +339,6 @@ impl Carts<'_> {
                     ..held
                 },
             ))
-        })
-        .await
-    }
-}
-
-impl Carts<'_> {
-    /// Creates a cart holding `quantity` of `variant`, for a guest (`None`) or a customer, in
-    /// one call and one commit: the cart [`Carts::create_cart`] then [`Carts::change_cart`]
-    /// with [`CartChange::Add`] give, without an empty cart written first (a shop's "add to
-    /// cart" for a shopper who has none yet). Refused as that add is (an unknown or inactive
-    /// variant, a quantity outside the region's bounds, not enough stock), and then no cart is
-    /// created.
-    pub async fn create_cart_with(
-        self,
-        customer: Option<CustomerId>,
-        variant: &VariantId,
-        quantity: u32,
-        key: Option<&IdempotencyKey>,
-    ) -> Result<CartDoc, TijaraError> {
-        let e = self.engine;
-        let id = CartId::new(e.new_id("cart"))?;
-        let (id, customer) = (&id, &customer);
-        let reads = &CartReads::default();
-        let input = (customer, variant, quantity);
-        e.mutate_carts("create_cart_with", key, &input, reads, || async move {
-            let mut cart = e.new_cart(id, customer);
-            let mut held = Changeset::default();
-            e.add_line(&mut cart, variant, quantity, reads, &mut held)
-                .await?;
-            let doc = CartDoc::open(cart);
-            let changes = e.first_write(&doc, held)?;
-            Ok((doc, changes))
         })
         .await
     }
