@@ -1112,6 +1112,11 @@ mod tests {
                 .await
                 .unwrap_or_else(|e| panic!("show: {e}"))
         }
+        // `text`'s setting inside its transaction `tx`, which it then commits.
+        async fn deferred_in(mut tx: sqlx::Transaction<'_, sqlx::Postgres>, text: &str) {
+            assert_eq!(setting(&mut tx).await, "off", "inside {text}'s transaction");
+            tx.commit().await.unwrap_or_else(|e| panic!("commit: {e}"));
+        }
         sqlx::query("SET synchronous_commit = on")
             .execute(&mut *conn)
             .await
@@ -1128,29 +1133,11 @@ mod tests {
             .fetch_one(&mut *conn)
             .await
             .unwrap_or_else(|e| panic!("catalog version: {e}"));
-        let texts = [
-            crate::common::UPDATE_DOC_DEFERRED_PG,
-            crate::common::UPDATE_DOC_AT_CATALOG_DEFERRED_PG,
-            crate::common::UPDATE_DOC_AT_CATALOG_STOCK_DEFERRED_PG,
-        ];
-        let mut tx = sqlx::Connection::begin(&mut *conn)
-            .await
-            .unwrap_or_else(|e| panic!("begin: {e}"));
-        let inserted = sqlx::query(crate::common::INSERT_DOC_DEFERRED_PG)
-            .bind("cart")
-            .bind("c-deferred")
-            .bind("{}")
-            .execute(&mut *tx)
-            .await
-            .unwrap_or_else(|e| panic!("insert: {e}"))
-            .rows_affected();
-        assert_eq!(inserted, 1, "the deferred insert writes its row");
-        assert_eq!(setting(&mut tx).await, "off", "after the deferred insert");
-        tx.commit().await.unwrap_or_else(|e| panic!("commit: {e}"));
-        assert_eq!(setting(&mut conn).await, "on", "after the insert's commit");
-        // The inserts held to the catalog (a cart created with its first item), with and
-        // without their stock check, held to the incarnation or not.
+        // The inserts: plain (a cart created empty), and held to the catalog (a cart created
+        // with its first item) without and with their stock check, held to the incarnation
+        // or not.
         let inserts = [
+            crate::common::INSERT_DOC_DEFERRED_PG,
             crate::common::INSERT_DOC_AT_CATALOG_DEFERRED_PG,
             crate::common::INSERT_DOC_AT_CATALOG_STOCK_DEFERRED_PG,
         ];
@@ -1161,14 +1148,17 @@ mod tests {
             let mut q = sqlx::query(text)
                 .bind("cart")
                 .bind(format!("c-deferred-{i}"))
-                .bind("{}")
-                .bind(
-                    (i == 1)
-                        .then(|| store.incarnation_now().and_then(|t| i64::try_from(t).ok()))
-                        .flatten(),
-                )
-                .bind(catalog);
-            if i == 1 {
+                .bind("{}");
+            if i > 0 {
+                q = q
+                    .bind(
+                        (i == 2)
+                            .then(|| store.incarnation_now().and_then(|t| i64::try_from(t).ok()))
+                            .flatten(),
+                    )
+                    .bind(catalog);
+            }
+            if i == 2 {
                 q = q.bind(v.as_str()).bind(1_i64);
             }
             let n = q
@@ -1177,17 +1167,22 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{text}: {e}"))
                 .rows_affected();
             assert_eq!(n, 1, "{text} writes its row");
-            assert_eq!(setting(&mut tx).await, "off", "inside {text}'s transaction");
-            tx.commit().await.unwrap_or_else(|e| panic!("commit: {e}"));
+            deferred_in(tx, text).await;
             assert_eq!(setting(&mut conn).await, "on", "after {text}'s commit");
         }
-        for (i, text) in texts.into_iter().enumerate() {
+        let updates = [
+            crate::common::UPDATE_DOC_DEFERRED_PG,
+            crate::common::UPDATE_DOC_AT_CATALOG_DEFERRED_PG,
+            crate::common::UPDATE_DOC_AT_CATALOG_STOCK_DEFERRED_PG,
+        ];
+        for (i, text) in updates.into_iter().enumerate() {
             let mut tx = sqlx::Connection::begin(&mut *conn)
                 .await
                 .unwrap_or_else(|e| panic!("begin: {e}"));
             let mut q = sqlx::query_scalar::<_, i64>(text)
                 .bind("cart")
-                .bind("c-deferred")
+                // The plain insert's cart, at version `i + 1`.
+                .bind("c-deferred-0")
                 .bind("{}")
                 .bind(i64::try_from(i + 1).unwrap_or(0))
                 // Held to the database's incarnation or not (`NULL`): both write.
@@ -1207,8 +1202,7 @@ mod tests {
                 .await
                 .unwrap_or_else(|e| panic!("{text}: {e}"));
             assert_eq!(n, 1, "{text} writes");
-            assert_eq!(setting(&mut tx).await, "off", "inside {text}'s transaction");
-            tx.commit().await.unwrap_or_else(|e| panic!("commit: {e}"));
+            deferred_in(tx, text).await;
             assert_eq!(setting(&mut conn).await, "on", "after {text}'s commit");
         }
         drop(conn);

@@ -130,6 +130,15 @@ async fn ok<S: Storage + ?Sized>(s: &S, cs: Changeset, what: &str) {
     }
 }
 
+/// Asserts that no document `kind` `id` is stored: `what` names the refusal that left it out.
+async fn absent<S: Storage + ?Sized>(s: &S, kind: DocKind, id: &str, what: &str) {
+    let got = s
+        .get(kind, id)
+        .await
+        .unwrap_or_else(|e| panic!("get ({what}): {e}"));
+    assert!(got.is_none(), "{what}: expected no document, found {got:?}");
+}
+
 async fn define<S: Storage + ?Sized>(s: &S, variant: &VariantId, tracked: bool, on_hand: u32) {
     ok(
         s,
@@ -821,13 +830,13 @@ pub async fn deferred_commits_answer_as_flushed_ones<S: Storage + ?Sized>(s: &S)
                      got {other:?}"
                 ),
             }
-            assert_eq!(
-                s.get(DocKind::Cart, &first)
-                    .await
-                    .unwrap_or_else(|e| panic!("get: {e}")),
-                None,
-                "a refused deferred new cart is not written"
-            );
+            absent(
+                s,
+                DocKind::Cart,
+                &first,
+                "a refused deferred new cart is not written",
+            )
+            .await;
             ok(s, created(v, 1), "a deferred new cart within the stock").await;
             match commit(s, created(v, 1)).await {
                 Err(StorageError::Conflict { id, .. }) => {
@@ -953,13 +962,13 @@ pub async fn commits_hold_to_their_incarnation<S: Storage + ?Sized>(s: &S) {
         cs
     };
     refused("a new document", commit(s, new_held(other)).await);
-    assert!(
-        s.get(DocKind::Cart, &fresh)
-            .await
-            .unwrap_or_else(|e| panic!("get: {e}"))
-            .is_none(),
-        "a new document refused is not written"
-    );
+    absent(
+        s,
+        DocKind::Cart,
+        &fresh,
+        "a new document refused is not written",
+    )
+    .await;
     ok(s, new_held(now), "a new document at the incarnation").await;
     // A new document held to the catalog's version too, with and without a stock check (a
     // cart made with its first item), deferred or flushed, where the storage honours them.
@@ -982,13 +991,13 @@ pub async fn commits_hold_to_their_incarnation<S: Storage + ?Sized>(s: &S) {
                     cs
                 };
                 refused(what, commit(s, held(other)).await);
-                assert!(
-                    s.get(DocKind::Cart, &id)
-                        .await
-                        .unwrap_or_else(|e| panic!("get: {e}"))
-                        .is_none(),
-                    "{what}: refused, not written"
-                );
+                absent(
+                    s,
+                    DocKind::Cart,
+                    &id,
+                    &format!("{what}: refused, not written"),
+                )
+                .await;
                 ok(s, held(now), what).await;
             }
         }

@@ -804,13 +804,13 @@ pub async fn commits_hold_to_their_catalog_version<S: Storage + ?Sized>(s: &S) {
         "a cart created at an older version",
         commit(s, at(one(doc(DocKind::Cart, &fresh, None, "{}")), v0)).await,
     );
-    assert_eq!(
-        s.get(DocKind::Cart, &fresh)
-            .await
-            .unwrap_or_else(|e| panic!("get: {e}")),
-        None,
-        "a refused new cart is not created"
-    );
+    absent(
+        s,
+        DocKind::Cart,
+        &fresh,
+        "a refused new cart is not created",
+    )
+    .await;
     // A larger changeset: an order with a key and owners, a sale, an event and a record.
     let variant = vid(&unique("v-at"));
     define(s, &variant, true, 5).await;
@@ -1050,13 +1050,13 @@ pub async fn commits_hold_to_their_stock_checks<S: Storage + ?Sized>(s: &S) {
             "a new cart of a variant with no counter: expected UnknownVariant, got {other:?}"
         ),
     }
-    assert_eq!(
-        s.get(DocKind::Cart, new_cart)
-            .await
-            .unwrap_or_else(|e| panic!("get: {e}")),
-        None,
-        "a refused new cart is not created"
-    );
+    absent(
+        s,
+        DocKind::Cart,
+        new_cart,
+        "a refused new cart is not created",
+    )
+    .await;
     ok(
         s,
         created(new_cart, &short, 3),
@@ -1139,12 +1139,12 @@ pub async fn commits_hold_to_their_stock_checks<S: Storage + ?Sized>(s: &S) {
                 "a new cart, a changed catalog and a variant short: expected CatalogChanged, got {other:?}"
             ),
         }
-        assert_eq!(
-            s.get(DocKind::Cart, late)
-                .await
-                .unwrap_or_else(|e| panic!("get: {e}")),
-            None,
-            "a new cart refused for the catalog is not created"
-        );
+        absent(
+            s,
+            DocKind::Cart,
+            late,
+            "a new cart refused for the catalog is not created",
+        )
+        .await;
     }
 }
