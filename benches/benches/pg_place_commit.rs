@@ -33,6 +33,7 @@ fn write(kind: DocKind, id: String, expected: Option<u64>, body: String) -> DocW
         keys: vec![],
         owners: vec![],
         product: None,
+        links_unchanged: false,
     }
 }
 

@@ -49,6 +49,7 @@ fn sale(n: u64) -> Changeset {
             keys: vec![],
             owners: vec![],
             product: None,
+            links_unchanged: false,
         }],
         stock: vec![StockOp::Sell {
             variant: variant(),

@@ -202,6 +202,20 @@ fn apply(state: &mut State, cs: Changeset) -> Result<CommitOutcome, StorageError
             }
         };
         if let Some(c) = current {
+            // The writer's promise that the lists are the stored ones, which this store does
+            // not need (it replaces them alike): checked here, where the engine's tests run.
+            debug_assert!(
+                !w.keeps_links()
+                    || (sorted_unique(&c.keys) == sorted_unique(&w.keys)
+                        && sorted_unique(&c.owners) == sorted_unique(&w.owners)),
+                "{} {}: written as links_unchanged with keys {:?} and owners {:?}, stored {:?} and {:?}",
+                w.kind.as_str(),
+                w.id,
+                w.keys,
+                w.owners,
+                c.keys,
+                c.owners
+            );
             keys_removed.extend(c.keys.iter().map(|k| (w.kind, k.clone())));
         }
         for k in &w.keys {

@@ -45,6 +45,18 @@ impl PostgresStore {
             .map_err(|e| crate::at(&crate::redact(url), e))
     }
 
+    /// A store on `pool`, not yet migrated nor its incarnation read.
+    fn on_pool(pool: PgPool, deferred_commits: bool) -> PostgresStore {
+        PostgresStore {
+            pool,
+            search: std::sync::Arc::default(),
+            one_statement: true,
+            fallbacks: std::sync::Arc::default(),
+            deferred_commits,
+            incarnation: std::sync::Arc::default(),
+        }
+    }
+
     async fn open(
         url: &str,
         schema: Option<&str>,
@@ -82,14 +94,7 @@ impl PostgresStore {
             .run(&pool)
             .await
             .map_err(|e| tijara::ports::storage::StorageError::Backend(Box::new(e)))?;
-        let store = PostgresStore {
-            pool,
-            search: std::sync::Arc::default(),
-            one_statement: true,
-            fallbacks: std::sync::Arc::default(),
-            deferred_commits,
-            incarnation: std::sync::Arc::default(),
-        };
+        let store = PostgresStore::on_pool(pool, deferred_commits);
         store.read_incarnation().await?;
         Ok(store)
     }
@@ -277,9 +282,20 @@ struct Lone<'a> {
 impl Lone<'_> {
     /// Its statement: an insert for a new document, else an update; held to the catalog's
     /// version and to the stock check it has, and then to the incarnation (when it has one);
-    /// committed deferred or not.
+    /// committed deferred or not. An update whose lists are the stored ones
+    /// (`DocWrite::links_unchanged`) leaves the rows of its keys and owners alone.
     fn text(&self) -> &'static str {
         use crate::common::*;
+        if self.write.keeps_links() {
+            return match (self.catalog_at, self.check, self.deferred) {
+                (None, _, false) => UPDATE_DOC_HELD_KEPT_PG,
+                (None, _, true) => UPDATE_DOC_DEFERRED_KEPT_PG,
+                (Some(_), None, false) => UPDATE_DOC_AT_CATALOG_KEPT_PG,
+                (Some(_), None, true) => UPDATE_DOC_AT_CATALOG_DEFERRED_KEPT_PG,
+                (Some(_), Some(_), false) => UPDATE_DOC_AT_CATALOG_STOCK_KEPT_PG,
+                (Some(_), Some(_), true) => UPDATE_DOC_AT_CATALOG_STOCK_DEFERRED_KEPT_PG,
+            };
+        }
         match (
             self.write.expected_version,
             self.catalog_at,
@@ -559,6 +575,11 @@ fn one_statement(changes: &Changeset) -> sqlx::QueryBuilder<sqlx::Postgres> {
                     .push_bind(i64::try_from(v).unwrap_or(i64::MAX))
                     .push(" RETURNING kind, id)");
                 expect.push((d.clone(), 1));
+                if w.keeps_links() {
+                    // Its lists are the stored ones (`DocWrite::links_unchanged`, a guest's
+                    // cart ordered): their rows stay as they are.
+                    continue;
+                }
                 let owners = tijara::ports::storage::sorted_unique(&w.owners);
                 part(&mut q, &k);
                 q.push("DELETE FROM doc_keys WHERE (kind, id) IN (SELECT kind, id FROM ")
@@ -913,6 +934,35 @@ mod tests {
             keys: vec![],
             owners: vec![],
             product: None,
+            links_unchanged: false,
+        }
+    }
+
+    /// A store on a lazy pool that never connects, to ask which statement a changeset takes
+    /// (in a Tokio runtime); deferring its lone commits or not.
+    fn offline_store(deferred_commits: bool) -> PostgresStore {
+        let pool = PgPoolOptions::new()
+            .connect_lazy("postgres://nobody@127.0.0.1:1/none")
+            .unwrap_or_else(|e| panic!("a lazy pool: {e}"));
+        PostgresStore::on_pool(pool, deferred_commits)
+    }
+
+    /// A cart's change alone: `w`, held to `catalog_at`, with a check of one unit of
+    /// `checked`, committed with `durability`.
+    fn cart_change(
+        w: DocWrite,
+        catalog_at: Option<u64>,
+        checked: Option<&VariantId>,
+        durability: Durability,
+    ) -> Changeset {
+        Changeset {
+            docs: vec![w],
+            catalog_at,
+            stock_at_least: checked
+                .map(|v| vec![StockAtLeast::new(v.clone(), 1)])
+                .unwrap_or_default(),
+            durability,
+            ..Changeset::default()
         }
     }
 
@@ -1018,30 +1068,16 @@ mod tests {
     #[tokio::test]
     async fn a_deferred_cart_change_takes_the_deferred_statement_where_the_store_defers() {
         use crate::common::*;
-        let pool = PgPoolOptions::new()
-            .connect_lazy("postgres://nobody@127.0.0.1:1/none")
-            .unwrap_or_else(|e| panic!("a lazy pool: {e}"));
-        let store = |deferred_commits: bool| PostgresStore {
-            pool: pool.clone(),
-            search: std::sync::Arc::default(),
-            one_statement: true,
-            fallbacks: std::sync::Arc::default(),
-            deferred_commits,
-            incarnation: std::sync::Arc::default(),
-        };
-        let (deferring, flushing) = (store(true), store(false));
+        let (deferring, flushing) = (offline_store(true), offline_store(false));
         let v = variant("v-1");
         let shapes = |durability: Durability| {
-            let change = |expected: Option<u64>, catalog_at: Option<u64>, check: bool| Changeset {
-                docs: vec![write(DocKind::Cart, "c", expected)],
-                catalog_at,
-                stock_at_least: if check {
-                    vec![StockAtLeast::new(v.clone(), 1)]
-                } else {
-                    Vec::new()
-                },
-                durability,
-                ..Changeset::default()
+            let change = |expected: Option<u64>, catalog_at: Option<u64>, check: bool| {
+                cart_change(
+                    write(DocKind::Cart, "c", expected),
+                    catalog_at,
+                    check.then_some(&v),
+                    durability,
+                )
             };
             vec![
                 change(None, None, false),
@@ -1170,10 +1206,15 @@ mod tests {
             deferred_in(tx, text).await;
             assert_eq!(setting(&mut conn).await, "on", "after {text}'s commit");
         }
+        // Each shape with the removal of the old keys and owners, then without it (an update
+        // keeping its lists): `i % 3` is the shape.
         let updates = [
             crate::common::UPDATE_DOC_DEFERRED_PG,
             crate::common::UPDATE_DOC_AT_CATALOG_DEFERRED_PG,
             crate::common::UPDATE_DOC_AT_CATALOG_STOCK_DEFERRED_PG,
+            crate::common::UPDATE_DOC_DEFERRED_KEPT_PG,
+            crate::common::UPDATE_DOC_AT_CATALOG_DEFERRED_KEPT_PG,
+            crate::common::UPDATE_DOC_AT_CATALOG_STOCK_DEFERRED_KEPT_PG,
         ];
         for (i, text) in updates.into_iter().enumerate() {
             let mut tx = sqlx::Connection::begin(&mut *conn)
@@ -1191,10 +1232,10 @@ mod tests {
                         .then(|| store.incarnation_now().and_then(|t| i64::try_from(t).ok()))
                         .flatten(),
                 );
-            if i > 0 {
+            if i % 3 > 0 {
                 q = q.bind(catalog);
             }
-            if i > 1 {
+            if i % 3 > 1 {
                 q = q.bind(v.as_str()).bind(1_i64);
             }
             let n = q
@@ -1207,6 +1248,122 @@ mod tests {
         }
         drop(conn);
         drop_schema(&store, &schema).await;
+    }
+
+    /// A cart's lone update promised to keep its lists (`DocWrite::links_unchanged`) takes
+    /// the statement of its shape without the removal of the old keys and owners: the same
+    /// text up to the update's `RETURNING`, with the same parameters, and no `doc_keys` or
+    /// `doc_owners` in it. An update without the promise, and an insert with it, keep their
+    /// statements.
+    #[tokio::test]
+    async fn an_update_keeping_its_lists_leaves_their_rows_alone() {
+        use crate::common::*;
+        let store = offline_store(true);
+        let v = variant("v-1");
+        let text = |expected: Option<u64>, kept: bool, catalog_at, check: bool, durability| {
+            let mut w = write(DocKind::Cart, "c", expected);
+            w.links_unchanged = kept;
+            let cs = cart_change(w, catalog_at, check.then_some(&v), durability);
+            store
+                .lone_of(&cs)
+                .unwrap_or_else(|| panic!("a lone cart write"))
+                .text()
+        };
+        let pairs = [
+            (
+                None,
+                false,
+                Durability::Flushed,
+                UPDATE_DOC_HELD_PG,
+                UPDATE_DOC_HELD_KEPT_PG,
+            ),
+            (
+                None,
+                false,
+                Durability::Deferred,
+                UPDATE_DOC_DEFERRED_PG,
+                UPDATE_DOC_DEFERRED_KEPT_PG,
+            ),
+            (
+                Some(7),
+                false,
+                Durability::Flushed,
+                UPDATE_DOC_AT_CATALOG_PG,
+                UPDATE_DOC_AT_CATALOG_KEPT_PG,
+            ),
+            (
+                Some(7),
+                false,
+                Durability::Deferred,
+                UPDATE_DOC_AT_CATALOG_DEFERRED_PG,
+                UPDATE_DOC_AT_CATALOG_DEFERRED_KEPT_PG,
+            ),
+            (
+                Some(7),
+                true,
+                Durability::Flushed,
+                UPDATE_DOC_AT_CATALOG_STOCK_PG,
+                UPDATE_DOC_AT_CATALOG_STOCK_KEPT_PG,
+            ),
+            (
+                Some(7),
+                true,
+                Durability::Deferred,
+                UPDATE_DOC_AT_CATALOG_STOCK_DEFERRED_PG,
+                UPDATE_DOC_AT_CATALOG_STOCK_DEFERRED_KEPT_PG,
+            ),
+        ];
+        for (catalog_at, check, durability, full, kept) in pairs {
+            assert_eq!(text(Some(1), false, catalog_at, check, durability), full);
+            assert_eq!(text(Some(1), true, catalog_at, check, durability), kept);
+            let head = |t: &'static str| t.split(" RETURNING id)").next().unwrap_or_default();
+            assert_eq!(head(full), head(kept), "{kept}: the same update");
+            assert!(
+                !kept.contains("doc_keys") && !kept.contains("doc_owners"),
+                "{kept}: no removal"
+            );
+            assert!(
+                full.contains("DELETE FROM doc_keys") && full.contains("DELETE FROM doc_owners"),
+                "{full}: the removals"
+            );
+            assert_eq!(
+                full.replace(
+                    ", k AS (DELETE FROM doc_keys WHERE kind = $1 AND id IN (SELECT id FROM u)), \
+                     o AS (DELETE FROM doc_owners WHERE kind = $1 AND id IN (SELECT id FROM u))",
+                    ""
+                ),
+                kept,
+                "{kept}: the full statement without its removals"
+            );
+            let inserted = text(None, true, catalog_at, check, durability);
+            assert!(!inserted.contains("UPDATE docs"), "{inserted}: an insert");
+            assert_eq!(
+                inserted,
+                text(None, false, catalog_at, check, durability),
+                "an insert ignores the promise"
+            );
+        }
+        // In the one statement of an order placed: the cart's update without its removals.
+        let mut placed = placed("o", "c", &v, 1);
+        let sql = |cs: &Changeset| one_statement(cs).sql().as_str().to_owned();
+        let full = sql(&placed);
+        placed.docs[1].links_unchanged = true;
+        let kept = sql(&placed);
+        assert!(full.contains("DELETE FROM doc_owners"), "{full}");
+        for part in [
+            "UPDATE docs SET",
+            "INSERT INTO doc_keys",
+            "INSERT INTO doc_owners",
+        ] {
+            assert!(
+                kept.contains(part),
+                "{kept}: the cart's update and the order's lists"
+            );
+        }
+        assert!(
+            !kept.contains("DELETE FROM doc_owners") && !kept.contains("DELETE FROM doc_keys"),
+            "{kept}"
+        );
     }
 
     #[test]

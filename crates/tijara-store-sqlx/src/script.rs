@@ -98,11 +98,17 @@ pub(crate) fn script(cs: &Changeset) -> Option<Script> {
             ),
             Some(v) => {
                 let v = i64::try_from(v).ok()?;
-                // The rows the old lists name first, by primary key (see `DELETE_LINKS_SQLITE`).
-                for (table, column, list) in [
-                    ("doc_keys", "key", "links_keys"),
-                    ("doc_owners", "owner", "links_owners"),
-                ] {
+                // The rows the old lists name first, by primary key (see `DELETE_LINKS_SQLITE`),
+                // unless they are these (`DocWrite::links_unchanged`, a guest's cart).
+                let removals = if w.keeps_links() {
+                    &[][..]
+                } else {
+                    &[
+                        ("doc_keys", "key", "links_keys"),
+                        ("doc_owners", "owner", "links_owners"),
+                    ][..]
+                };
+                for (table, column, list) in removals {
                     s.push(
                         &format!(
                             "DELETE FROM {table} WHERE kind = {k} AND id = {id} AND {column} IN (SELECT value FROM \
@@ -120,7 +126,7 @@ pub(crate) fn script(cs: &Changeset) -> Option<Script> {
                 );
             }
         }
-        if !w.owners.is_empty() {
+        if !w.owners.is_empty() && !w.keeps_links() {
             let owners = tijara::ports::storage::sorted_unique(&w.owners);
             let mut stmt = String::from("INSERT INTO doc_owners (kind, owner, id) VALUES ");
             for (i, o) in owners.iter().enumerate() {
@@ -316,6 +322,7 @@ mod tests {
             keys: vec![],
             owners: vec![],
             product: None,
+            links_unchanged: false,
         };
         let mut choice = Changeset {
             docs: vec![write(Some(3))],

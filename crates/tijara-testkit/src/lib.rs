@@ -118,6 +118,7 @@ macro_rules! storage_conformance {
             documents_are_versioned_and_exact,
             keys_are_unique_and_replaced,
             rewrites_keep_exactly_their_keys_and_owners,
+            updates_may_keep_their_keys_and_owners,
             documents_are_deleted_at_their_version,
             listing_is_stable_and_by_owner,
             owners_are_counted,

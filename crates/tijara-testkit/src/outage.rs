@@ -32,6 +32,8 @@ pub struct Outage {
 /// was held to.
 struct Asked {
     kinds: Vec<DocKind>,
+    /// Whether each document may keep its stored keys and owners (`DocWrite::keeps_links`).
+    kept: Vec<bool>,
     durability: Durability,
     held: Option<u64>,
 }
@@ -139,6 +141,25 @@ impl Outage {
             .unwrap_or_default()
     }
 
+    /// Each commit asked of the wrapper so far, in order: each document's kind and whether
+    /// its write may keep the stored keys and owners ([`DocWrite::keeps_links`]).
+    pub fn links_kept(&self) -> Vec<Vec<(DocKind, bool)>> {
+        self.commits
+            .lock()
+            .map(|c| {
+                c.iter()
+                    .map(|a| {
+                        a.kinds
+                            .iter()
+                            .copied()
+                            .zip(a.kept.iter().copied())
+                            .collect()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Counts a call of `method` ([`Outage::calls`], [`Outage::asked`]).
     fn count(&self, method: &'static str) {
         self.calls.fetch_add(1, Ordering::SeqCst);
@@ -184,6 +205,7 @@ impl Storage for Outage {
         if let Ok(mut commits) = self.commits.lock() {
             commits.push(Asked {
                 kinds: changes.docs.iter().map(|w| w.kind).collect(),
+                kept: changes.docs.iter().map(DocWrite::keeps_links).collect(),
                 durability: changes.durability,
                 held: changes.incarnation,
             });

@@ -19,6 +19,7 @@ mod concurrent;
 mod delivery;
 mod fulltext;
 mod idempotency;
+mod links;
 mod search;
 mod status;
 mod stock;
@@ -26,6 +27,7 @@ pub use concurrent::*;
 pub use delivery::*;
 pub use fulltext::*;
 pub use idempotency::*;
+pub use links::*;
 pub use search::*;
 pub use status::*;
 pub use stock::*;
@@ -90,6 +92,7 @@ pub fn doc(kind: DocKind, id: &str, expected: Option<u64>, body: &str) -> DocWri
         keys: vec![],
         owners: vec![],
         product: None,
+        links_unchanged: false,
     }
 }
 
@@ -873,6 +876,43 @@ pub async fn deferred_commits_answer_as_flushed_ones<S: Storage + ?Sized>(s: &S)
     assert_eq!(by_key, Some(owned), "the deferred cart's key is written");
 }
 
+/// The shapes of a cart's lone update that a storage honours, for checks that write each.
+struct LoneCartUpdates {
+    /// The catalog's version, when the storage commits at one.
+    catalog: Option<u64>,
+    /// A tracked variant of 3 units, for the stock checks.
+    variant: VariantId,
+    /// Each shape: what it is, the catalog version it holds to, and whether it checks
+    /// `variant`'s stock (at least 1 unit). Alone; at the catalog's version where the storage
+    /// commits at one; with a stock check too where it checks stock at commit.
+    shapes: Vec<(&'static str, Option<u64>, bool)>,
+}
+
+/// [`LoneCartUpdates`] of `s`, its variant named from `tag`.
+async fn lone_cart_updates<S: Storage + ?Sized>(s: &S, tag: &str) -> LoneCartUpdates {
+    let catalog = if s.commits_at_catalog_version() {
+        s.catalog_version()
+            .await
+            .unwrap_or_else(|e| panic!("catalog_version: {e}"))
+    } else {
+        None
+    };
+    let variant = vid(&unique(tag));
+    define(s, &variant, true, 3).await;
+    let mut shapes = vec![("a lone update", None, false)];
+    if catalog.is_some() {
+        shapes.push(("a lone update at the catalog's version", catalog, false));
+        if s.checks_stock_at_commit() {
+            shapes.push(("a lone update with a stock check", catalog, true));
+        }
+    }
+    LoneCartUpdates {
+        catalog,
+        variant,
+        shapes,
+    }
+}
+
 /// Commits held to an incarnation ([`Changeset::incarnation`]). A storage whose
 /// [`Storage::incarnation`] is `None` ignores the field: a held changeset commits. One with an
 /// incarnation commits a changeset held to it, and refuses one held to another with
@@ -918,22 +958,11 @@ pub async fn commits_hold_to_their_incarnation<S: Storage + ?Sized>(s: &S) {
     };
     let mut v = 1;
     // A cart's lone updates, in each shape the storage honours.
-    let catalog = if s.commits_at_catalog_version() {
-        s.catalog_version()
-            .await
-            .unwrap_or_else(|e| panic!("catalog_version: {e}"))
-    } else {
-        None
-    };
-    let variant = vid(&unique("v-held"));
-    define(s, &variant, true, 3).await;
-    let mut shapes = vec![("a lone update", None, false)];
-    if catalog.is_some() {
-        shapes.push(("a lone update at the catalog's version", catalog, false));
-        if s.checks_stock_at_commit() {
-            shapes.push(("a lone update with a stock check", catalog, true));
-        }
-    }
+    let LoneCartUpdates {
+        catalog,
+        variant,
+        shapes,
+    } = lone_cart_updates(s, "v-held").await;
     for (what, catalog_at, checked) in shapes {
         for durability in [Durability::Deferred, Durability::Flushed] {
             let held = |incarnation: u64| {

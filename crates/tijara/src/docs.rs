@@ -72,6 +72,18 @@ impl CartDoc {
             .map(|c| format!("customer:{c}"))
             .collect()
     }
+
+    /// Whether its [`keys`](Self::keys) and [`owners`](Self::owners) are those of every stored
+    /// version of it, so an update may leave them as they are
+    /// ([`DocWrite::links_unchanged`](crate::ports::storage::DocWrite::links_unchanged)): true
+    /// for a cart without a customer. Both lists come from the customer alone, and a stored
+    /// cart's customer is only ever set (when the cart is made, or given to the customer who
+    /// logs in), never taken away: a cart without one now had none at any earlier version,
+    /// and its lists were empty then as they are now. (The in-memory store checks this promise
+    /// in every debug build.)
+    pub(crate) fn links_same_as_stored(&self) -> bool {
+        self.cart.customer.is_none()
+    }
 }
 
 /// The order aggregate and the types it owns (moved to the core; still reachable here).

@@ -421,6 +421,7 @@ pub(crate) struct Write {
     pub(crate) keys: Vec<String>,
     pub(crate) owners: Vec<String>,
     pub(crate) product: Option<ProductIndex>,
+    pub(crate) links_unchanged: bool,
 }
 
 impl Write {
@@ -432,6 +433,7 @@ impl Write {
             keys: vec![],
             owners: vec![],
             product: None,
+            links_unchanged: false,
         }
     }
     pub(crate) fn keys(mut self, keys: Vec<String>) -> Write {
@@ -440,6 +442,12 @@ impl Write {
     }
     pub(crate) fn owners(mut self, owners: Vec<String>) -> Write {
         self.owners = owners;
+        self
+    }
+    /// Promises the storage that the keys and owners are those of the version replaced
+    /// ([`DocWrite::links_unchanged`]); only for an update.
+    pub(crate) fn links_unchanged(mut self, unchanged: bool) -> Write {
+        self.links_unchanged = unchanged && self.expected.is_some();
         self
     }
     pub(crate) fn product(mut self, index: ProductIndex) -> Write {
@@ -460,6 +468,7 @@ impl Write {
             keys: self.keys,
             owners: self.owners,
             product: self.product,
+            links_unchanged: self.links_unchanged,
         }
     }
 }

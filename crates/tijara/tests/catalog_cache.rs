@@ -477,6 +477,7 @@ async fn an_unreadable_product_costs_only_its_own_line() {
                 keys: vec![],
                 owners: vec![],
                 product: None,
+                links_unchanged: false,
             }],
             ..Default::default()
         })

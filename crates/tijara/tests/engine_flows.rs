@@ -1600,6 +1600,13 @@ async fn several_products_are_read_at_once() {
 /// chosen) and a guest cart merged at login (given to the customer, or merged into the
 /// customer's) are the commits a storage may defer (`Durability::Deferred`); placing the order
 /// is flushed, with the cart it closes, and so is every commit that writes anything but carts.
+///
+/// A guest's cart has no keys or owners, before or after any change: each of its updates
+/// promises the storage its lists are unchanged (`DocWrite::links_unchanged`, which the SQL
+/// stores act on), through the checkout and the order that closes it. A cart given to a
+/// customer at login, and a customer's cart, do not (their lists come from the customer); a
+/// guest's cart merged into the customer's does. The memory store under this test checks each
+/// promise against what it holds (debug builds).
 #[tokio::test]
 async fn a_checkouts_cart_changes_are_deferred_and_its_order_is_flushed() {
     use tijara::ports::storage::{DocKind, Durability};
@@ -1636,6 +1643,23 @@ async fn a_checkouts_cart_changes_are_deferred_and_its_order_is_flushed() {
         .await
         .expect("shipping");
     place_stored_cod(e, &cart).await;
+    let kept = store.links_kept().split_off(before);
+    let marks = |kind: DocKind| -> Vec<bool> {
+        kept.iter()
+            .flatten()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, marked)| *marked)
+            .collect()
+    };
+    assert_eq!(
+        marks(DocKind::Cart),
+        [false, true, true, true, true, true],
+        "the guest's cart created, then five updates keeping its lists: {kept:?}"
+    );
+    assert!(
+        !marks(DocKind::Order).contains(&true),
+        "the order is new: {kept:?}"
+    );
     let commits = store.commits().split_off(before);
     let carts_only =
         |kinds: &[DocKind]| !kinds.is_empty() && kinds.iter().all(|k| *k == DocKind::Cart);
@@ -1664,10 +1688,24 @@ async fn a_checkouts_cart_changes_are_deferred_and_its_order_is_flushed() {
             .all(|(_, d)| *d == Durability::Flushed),
         "anything but carts is flushed: {commits:?}"
     );
-    // At login, a guest cart becomes the customer's (none yet), then another merges into it.
+    // At login, a guest cart becomes the customer's (none yet: its key and owner are new),
+    // then another merges into it (the customer's cart is not marked, the guest's, closed as
+    // merged and still without a customer, is).
     let customer = CustomerId::new("cust-deferred").expect("id");
-    for _ in 0..2 {
+    let mut guests = Vec::new();
+    for marked in [vec![false], vec![false, true]] {
         let guest = new_cart(e).await;
+        e.carts()
+            .change_cart(
+                &guest,
+                CartChange::Add {
+                    variant: c.cushion.clone(),
+                    quantity: 1,
+                },
+                None,
+            )
+            .await
+            .expect("the guest's item");
         let before = store.commits().len();
         e.carts()
             .merge_cart_at_login(&guest, &customer, None)
@@ -1681,7 +1719,36 @@ async fn a_checkouts_cart_changes_are_deferred_and_its_order_is_flushed() {
                     .all(|(kinds, d)| carts_only(kinds) && *d == Durability::Deferred),
             "a merge writes carts only, deferred: {merges:?}"
         );
+        let mut kept: Vec<bool> = store
+            .links_kept()
+            .split_off(before)
+            .into_iter()
+            .flatten()
+            .map(|(_, marked)| marked)
+            .collect();
+        kept.sort();
+        assert_eq!(kept, marked, "the merge's marks");
+        guests.push(guest);
     }
+    // The customer's cart changed: its lists are not promised.
+    let before = store.commits().len();
+    e.carts()
+        .change_cart(
+            &guests[0],
+            CartChange::SetQuantity {
+                variant: c.cushion.clone(),
+                quantity: 3,
+            },
+            None,
+        )
+        .await
+        .expect("the customer's change");
+    let changed = store.links_kept().split_off(before);
+    assert_eq!(
+        changed,
+        [vec![(DocKind::Cart, false)]],
+        "changed: {changed:?}"
+    );
 }
 
 /// Places the stored `cart` for a@example.ma, paid on delivery.

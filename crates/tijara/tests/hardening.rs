@@ -738,6 +738,7 @@ async fn a_product_with_legacy_remote_photos_can_still_be_saved_and_never_shows_
                 keys: vec!["slug:old-pic".into(), "sku:OLD-1".into()],
                 owners: vec![format!("seller:{}", c.a)],
                 product: None,
+                links_unchanged: false,
             }],
             ..Default::default()
         })
@@ -788,6 +789,7 @@ async fn a_product_with_legacy_remote_photos_can_still_be_saved_and_never_shows_
                 keys: vec!["slug:old-pic".into(), "sku:OLD-1".into()],
                 owners: vec![format!("seller:{}", c.a)],
                 product: None,
+                links_unchanged: false,
             }],
             ..Default::default()
         })

@@ -283,6 +283,7 @@ async fn a_number_already_taken_is_drawn_again() {
                 keys: vec![format!("order-number:{first}")],
                 owners: vec![],
                 product: None,
+                links_unchanged: false,
             }],
             ..Default::default()
         })

@@ -752,6 +752,7 @@ async fn save_as_before(storage: &dyn tijara::ports::storage::Storage, doc: &Ord
                 keys,
                 owners,
                 product: None,
+                links_unchanged: false,
             }],
             ..Changeset::default()
         })

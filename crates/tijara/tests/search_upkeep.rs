@@ -353,6 +353,7 @@ async fn downgrade(b: &Backend) {
                 keys,
                 owners: vec![format!("seller:{}", p.seller_id)],
                 product: Some(row),
+                links_unchanged: false,
             }],
             ..Changeset::default()
         })

@@ -91,6 +91,7 @@ async fn as_written_by_an_older_version(app: &tijara_storefront::App) -> usize {
                 keys,
                 owners: vec![format!("seller:{}", p.seller_id)],
                 product: Some(row),
+                links_unchanged: false,
             }],
             ..Changeset::default()
         })

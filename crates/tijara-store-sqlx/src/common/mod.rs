@@ -284,17 +284,28 @@ pub(crate) const GET_AT_CATALOG: &str = "SELECT d.id, d.version, d.body, c.versi
 pub(crate) const CATALOG_VERSION: &str = "SELECT version FROM catalog_version WHERE id = 1";
 
 /// [`UPDATE_DOC_PG`]'s text with the conditions `$cond` added to its update's, and `$tail`
-/// to its answer's `FROM`.
+/// to its answer's `FROM`; with `kept` after them, without the removal of the old keys and
+/// owners (a write whose lists are the stored ones, `DocWrite::links_unchanged`).
 macro_rules! update_doc_pg {
     ($cond:expr, $tail:expr) => {
+        update_doc_pg!(
+            $cond,
+            $tail,
+            ", k AS (DELETE FROM doc_keys WHERE kind = $1 AND id IN (SELECT id FROM u)), \
+             o AS (DELETE FROM doc_owners WHERE kind = $1 AND id IN (SELECT id FROM u))"
+        )
+    };
+    ($cond:expr, $tail:expr, kept) => {
+        update_doc_pg!($cond, $tail, "")
+    };
+    ($cond:expr, $tail:expr, $removals:expr) => {
         concat!(
             "WITH u AS (UPDATE docs SET version = version + 1, body = $3 \
              WHERE kind = $1 AND id = $2 AND version = $4",
             $cond,
-            " RETURNING id), \
-             k AS (DELETE FROM doc_keys WHERE kind = $1 AND id IN (SELECT id FROM u)), \
-             o AS (DELETE FROM doc_owners WHERE kind = $1 AND id IN (SELECT id FROM u)) \
-             SELECT count(*) FROM u",
+            " RETURNING id)",
+            $removals,
+            " SELECT count(*) FROM u",
             $tail
         )
     };
@@ -417,6 +428,62 @@ pub(crate) const UPDATE_DOC_AT_CATALOG_STOCK_DEFERRED_PG: &str = update_doc_pg!(
         stock_at_least_pg!("$7", "$8")
     ),
     concat!(", ", deferred_commit_pg!())
+);
+
+/// [`UPDATE_DOC_HELD_PG`] for a write whose keys and owners are the stored ones
+/// (`DocWrite::links_unchanged`, a guest's cart): the update alone, none of their rows touched.
+#[cfg(feature = "postgres")]
+pub(crate) const UPDATE_DOC_HELD_KEPT_PG: &str = update_doc_pg!(held_pg!("AND", "$5"), "", kept);
+
+/// [`UPDATE_DOC_DEFERRED_PG`] for a write whose keys and owners are the stored ones.
+#[cfg(feature = "postgres")]
+pub(crate) const UPDATE_DOC_DEFERRED_KEPT_PG: &str = update_doc_pg!(
+    held_pg!("AND", "$5"),
+    concat!(", ", deferred_commit_pg!()),
+    kept
+);
+
+/// [`UPDATE_DOC_AT_CATALOG_PG`] for a write whose keys and owners are the stored ones.
+#[cfg(feature = "postgres")]
+pub(crate) const UPDATE_DOC_AT_CATALOG_KEPT_PG: &str = update_doc_pg!(
+    concat!(held_pg!("AND", "$5"), at_catalog_pg!("$6")),
+    "",
+    kept
+);
+
+/// [`UPDATE_DOC_AT_CATALOG_DEFERRED_PG`] for a write whose keys and owners are the stored
+/// ones.
+#[cfg(feature = "postgres")]
+pub(crate) const UPDATE_DOC_AT_CATALOG_DEFERRED_KEPT_PG: &str = update_doc_pg!(
+    concat!(held_pg!("AND", "$5"), at_catalog_pg!("$6")),
+    concat!(", ", deferred_commit_pg!()),
+    kept
+);
+
+/// [`UPDATE_DOC_AT_CATALOG_STOCK_PG`] for a write whose keys and owners are the stored ones
+/// (a guest's add).
+#[cfg(feature = "postgres")]
+pub(crate) const UPDATE_DOC_AT_CATALOG_STOCK_KEPT_PG: &str = update_doc_pg!(
+    concat!(
+        held_pg!("AND", "$5"),
+        at_catalog_pg!("$6"),
+        stock_at_least_pg!("$7", "$8")
+    ),
+    "",
+    kept
+);
+
+/// [`UPDATE_DOC_AT_CATALOG_STOCK_DEFERRED_PG`] for a write whose keys and owners are the
+/// stored ones.
+#[cfg(feature = "postgres")]
+pub(crate) const UPDATE_DOC_AT_CATALOG_STOCK_DEFERRED_KEPT_PG: &str = update_doc_pg!(
+    concat!(
+        held_pg!("AND", "$5"),
+        at_catalog_pg!("$6"),
+        stock_at_least_pg!("$7", "$8")
+    ),
+    concat!(", ", deferred_commit_pg!()),
+    kept
 );
 
 /// The token of the database's `incarnation` row, as it is (no row after a crash emptied the

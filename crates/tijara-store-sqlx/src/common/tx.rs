@@ -79,6 +79,19 @@ macro_rules! sql_tx {
                 && insert_folded(tx, w).await?;
             if !folded {
                 let n = match w.expected_version {
+                    // Its lists are the stored ones (`DocWrite::links_unchanged`, a guest's
+                    // cart): the update alone, on either database (SQLite's row keeps its
+                    // lists), and no rows of keys or owners touched below.
+                    Some(v) if w.keeps_links() => sqlx::query(
+                        "UPDATE docs SET version = version + 1, body = $3 WHERE kind = $1 AND id = $2 AND version = $4",
+                    )
+                    .bind(kind)
+                    .bind(&w.id)
+                    .bind(&w.body)
+                    .bind(i64::try_from(v).unwrap_or(i64::MAX))
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected(),
                     Some(v) if pg => {
                         let n: i64 = sqlx::query_scalar(crate::common::UPDATE_DOC_PG)
                             .bind(kind)
@@ -135,7 +148,8 @@ macro_rules! sql_tx {
                 if n != 1 {
                     return Err(Stop::Port(StorageError::Conflict { kind: w.kind, id: w.id.clone() }));
                 }
-                for key in &w.keys {
+                let keys: &[String] = if w.keeps_links() { &[] } else { &w.keys };
+                for key in keys {
                     let n = sqlx::query("INSERT INTO doc_keys (kind, key, id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
                         .bind(kind)
                         .bind(key)
@@ -154,7 +168,7 @@ macro_rules! sql_tx {
                         }
                     }
                 }
-                if !w.owners.is_empty() {
+                if !w.owners.is_empty() && !w.keeps_links() {
                     let owners = tijara::ports::storage::sorted_unique(&w.owners);
                     let mut q = QueryBuilder::<$db>::new("INSERT INTO doc_owners (kind, owner, id) ");
                     q.push_values(&owners, |mut b, o| {

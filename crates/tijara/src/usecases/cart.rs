@@ -256,9 +256,13 @@ impl Tijara {
         doc: &CartDoc,
         expected: Option<u64>,
     ) -> Result<crate::ports::storage::DocWrite, TijaraError> {
+        let (keys, owners, same) = (doc.keys(), doc.owners(), doc.links_same_as_stored());
+        // The promise rests on a cart without a customer having no lists at all.
+        debug_assert!(!same || (keys.is_empty() && owners.is_empty()));
         let w = Write::new(DocKind::Cart, doc.cart.id.as_str(), expected)
-            .keys(doc.keys())
-            .owners(doc.owners())
+            .keys(keys)
+            .owners(owners)
+            .links_unchanged(same)
             .body(doc)?;
         let memo = &self.inner.cart_memo;
         if doc.status == CartStatus::Open && memo.keeps(&w.body) {

@@ -259,6 +259,22 @@ pub struct DocWrite {
     pub owners: Vec<String>,
     /// Search row (products only).
     pub product: Option<ProductIndex>,
+    /// The writer's promise that [`keys`](Self::keys) and [`owners`](Self::owners) are those
+    /// the version [`expected_version`](Self::expected_version) holds: an adapter may then
+    /// leave the stored keys and owners as they are instead of replacing them (a guest's cart,
+    /// updated three or four times in a checkout, has none before and after). Never set for a new
+    /// document; `false` whenever the writer does not know. An adapter may ignore it: replacing
+    /// the lists with the same lists is the same outcome.
+    pub links_unchanged: bool,
+}
+
+impl DocWrite {
+    /// Whether an adapter may leave the stored keys and owners as they are: an update
+    /// promised [`links_unchanged`](Self::links_unchanged) (the promise means nothing for a
+    /// new document, whose lists are always written).
+    pub fn keeps_links(&self) -> bool {
+        self.links_unchanged && self.expected_version.is_some()
+    }
 }
 
 /// A change of stock, applied by the storage with database-side guards.
