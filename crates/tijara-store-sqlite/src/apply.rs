@@ -119,85 +119,16 @@ fn parse_links(text: &str) -> Result<Vec<String>, Stop> {
     serde_json::from_str(text).map_err(|e| Stop::Port(StorageError::Backend(Box::new(e))))
 }
 
-/// Writes a document with its keys and owners. The row lists them (`links_keys`,
-/// `links_owners`), so a rewrite finds the rows to remove by primary key and touches only the
-/// keys and owners that changed (an index by document would cost pages on every order placed:
-/// see the `doc_links` migration).
-fn write_doc(c: &Connection, w: &DocWrite) -> Result<(), Stop> {
+/// Makes `w`'s rows of keys and owners the lists `(keys, owners)` (each sorted, as
+/// [`link_list`] gives them) where the row listed `(old_keys, old_owners)`: removes the rows no
+/// longer listed and adds the new ones, touching none that stay. A key held by another document is [`StorageError::KeyTaken`].
+fn replace_links(
+    c: &Connection,
+    w: &DocWrite,
+    (keys, owners): (&[&str], &[&str]),
+    (old_keys, old_owners): (&[String], &[String]),
+) -> Result<(), Stop> {
     let kind = w.kind.as_str();
-    let keys = link_list(&w.keys);
-    let owners = link_list(&w.owners);
-    let conflict = || {
-        Stop::Port(StorageError::Conflict {
-            kind: w.kind,
-            id: w.id.clone(),
-        })
-    };
-    let (old_keys, old_owners) = match w.expected_version {
-        None => {
-            let n = c
-                .prepare_cached(
-                    "INSERT OR FAIL INTO docs (kind, id, version, links_keys, links_owners, body) \
-                     VALUES (?1, ?2, 1, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
-                )?
-                .execute(params![
-                    kind,
-                    w.id,
-                    links_text(&keys),
-                    links_text(&owners),
-                    w.body
-                ])?;
-            if n != 1 {
-                return Err(conflict());
-            }
-            (Vec::new(), Vec::new())
-        }
-        Some(v) if w.keeps_links() => {
-            // The writer's promise that the row's lists are these (`DocWrite::links_unchanged`,
-            // a guest's cart): no read of the old lists, and nothing to remove or add.
-            let v = i64::try_from(v).unwrap_or(i64::MAX);
-            let n = c
-                .prepare_cached(
-                    "UPDATE OR FAIL docs SET version = version + 1, body = ?3 \
-                     WHERE kind = ?1 AND id = ?2 AND version = ?4",
-                )?
-                .execute(params![kind, w.id, w.body, v])?;
-            if n != 1 {
-                return Err(conflict());
-            }
-            let same = |list: &[&str]| list.iter().map(|&l| l.to_owned()).collect::<Vec<_>>();
-            (same(&keys), same(&owners))
-        }
-        Some(v) => {
-            let v = i64::try_from(v).unwrap_or(i64::MAX);
-            let old: Option<(String, String)> = c
-                .prepare_cached(
-                    "SELECT links_keys, links_owners FROM docs WHERE kind = ?1 AND id = ?2 AND version = ?3",
-                )?
-                .query_row(params![kind, w.id, v], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()?;
-            let Some((old_keys, old_owners)) = old else {
-                return Err(conflict());
-            };
-            let n = c
-                .prepare_cached(
-                    "UPDATE OR FAIL docs SET version = version + 1, links_keys = ?3, links_owners = ?4, body = ?5 \
-                     WHERE kind = ?1 AND id = ?2 AND version = ?6",
-                )?
-                .execute(params![
-                    kind,
-                    w.id,
-                    links_text(&keys),
-                    links_text(&owners),
-                    w.body,
-                    v
-                ])?;
-            if n != 1 {
-                return Err(conflict());
-            }
-            (parse_links(&old_keys)?, parse_links(&old_owners)?)
-        }
-    };
     for gone in old_keys
         .iter()
         .filter(|k| keys.binary_search(&k.as_str()).is_err())
@@ -241,6 +172,91 @@ fn write_doc(c: &Connection, w: &DocWrite) -> Result<(), Stop> {
         )?;
         for o in added {
             st.execute(params![kind, o, w.id])?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes a document with its keys and owners. The row lists them (`links_keys`,
+/// `links_owners`), so a rewrite finds the rows to remove by primary key and touches only the
+/// keys and owners that changed (an index by document would cost pages on every order placed:
+/// see the `doc_links` migration).
+fn write_doc(c: &Connection, w: &DocWrite) -> Result<(), Stop> {
+    let kind = w.kind.as_str();
+    let keys = link_list(&w.keys);
+    let owners = link_list(&w.owners);
+    let conflict = || {
+        Stop::Port(StorageError::Conflict {
+            kind: w.kind,
+            id: w.id.clone(),
+        })
+    };
+    match w.expected_version {
+        None => {
+            let n = c
+                .prepare_cached(
+                    "INSERT OR FAIL INTO docs (kind, id, version, links_keys, links_owners, body) \
+                     VALUES (?1, ?2, 1, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+                )?
+                .execute(params![
+                    kind,
+                    w.id,
+                    links_text(&keys),
+                    links_text(&owners),
+                    w.body
+                ])?;
+            if n != 1 {
+                return Err(conflict());
+            }
+            replace_links(c, w, (&keys, &owners), (&[], &[]))?;
+        }
+        Some(v) if w.keeps_links() => {
+            // The writer's promise that the row's lists are these (`DocWrite::links_unchanged`,
+            // a guest's cart): no read of the old lists, and nothing to remove or add.
+            let v = i64::try_from(v).unwrap_or(i64::MAX);
+            let n = c
+                .prepare_cached(
+                    "UPDATE OR FAIL docs SET version = version + 1, body = ?3 \
+                     WHERE kind = ?1 AND id = ?2 AND version = ?4",
+                )?
+                .execute(params![kind, w.id, w.body, v])?;
+            if n != 1 {
+                return Err(conflict());
+            }
+        }
+        Some(v) => {
+            let v = i64::try_from(v).unwrap_or(i64::MAX);
+            let old: Option<(String, String)> = c
+                .prepare_cached(
+                    "SELECT links_keys, links_owners FROM docs WHERE kind = ?1 AND id = ?2 AND version = ?3",
+                )?
+                .query_row(params![kind, w.id, v], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            let Some((old_keys, old_owners)) = old else {
+                return Err(conflict());
+            };
+            let n = c
+                .prepare_cached(
+                    "UPDATE OR FAIL docs SET version = version + 1, links_keys = ?3, links_owners = ?4, body = ?5 \
+                     WHERE kind = ?1 AND id = ?2 AND version = ?6",
+                )?
+                .execute(params![
+                    kind,
+                    w.id,
+                    links_text(&keys),
+                    links_text(&owners),
+                    w.body,
+                    v
+                ])?;
+            if n != 1 {
+                return Err(conflict());
+            }
+            replace_links(
+                c,
+                w,
+                (&keys, &owners),
+                (&parse_links(&old_keys)?, &parse_links(&old_owners)?),
+            )?;
         }
     }
     if let Some(p) = &w.product {

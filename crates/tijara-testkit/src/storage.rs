@@ -133,6 +133,14 @@ async fn ok<S: Storage + ?Sized>(s: &S, cs: Changeset, what: &str) {
     }
 }
 
+/// The id of the document of `kind` holding `key`, if any.
+async fn holder<S: Storage + ?Sized>(s: &S, kind: DocKind, key: &str) -> Option<String> {
+    s.find_by_key(kind, key)
+        .await
+        .unwrap_or_else(|e| panic!("find_by_key: {e}"))
+        .map(|d| d.id)
+}
+
 /// Asserts that no document `kind` `id` is stored: `what` names the refusal that left it out.
 async fn absent<S: Storage + ?Sized>(s: &S, kind: DocKind, id: &str, what: &str) {
     let got = s
@@ -345,12 +353,6 @@ pub async fn rewrites_keep_exactly_their_keys_and_owners<S: Storage + ?Sized>(s:
         unique("lk3"),
     );
     let (o1, o2, o3) = (odd("lo1", r"\"), odd("lo2", ":'é"), odd("lo3", r#":""#));
-    let holder = |key: String| async move {
-        s.find_by_key(DocKind::Order, &key)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"))
-            .map(|d| d.id)
-    };
     let listed = |owner: String| async move { owned_ids(s, DocKind::Order, &owner).await };
     let mut w = doc(DocKind::Order, &id, None, "{}");
     w.keys = vec![k1.clone(), k2.clone()];
@@ -360,14 +362,18 @@ pub async fn rewrites_keep_exactly_their_keys_and_owners<S: Storage + ?Sized>(s:
     w.keys = vec![k3.clone(), k2.clone()];
     w.owners = vec![o3.clone(), o2.clone(), o3.clone()];
     ok(s, one(w), "keep one of each, drop one, add one").await;
-    assert_eq!(holder(k1.clone()).await, None, "the dropped key is freed");
     assert_eq!(
-        holder(k2.clone()).await,
+        holder(s, DocKind::Order, &k1).await,
+        None,
+        "the dropped key is freed"
+    );
+    assert_eq!(
+        holder(s, DocKind::Order, &k2).await,
         Some(id.clone()),
         "the kept key stays"
     );
     assert_eq!(
-        holder(k3.clone()).await,
+        holder(s, DocKind::Order, &k3).await,
         Some(id.clone()),
         "the new key is held"
     );
@@ -394,12 +400,12 @@ pub async fn rewrites_keep_exactly_their_keys_and_owners<S: Storage + ?Sized>(s:
         "a rewrite at a stale version is a conflict"
     );
     assert_eq!(
-        holder(k2.clone()).await,
+        holder(s, DocKind::Order, &k2).await,
         Some(id.clone()),
         "a stale rewrite frees no key"
     );
     assert_eq!(
-        holder(k3.clone()).await,
+        holder(s, DocKind::Order, &k3).await,
         Some(id.clone()),
         "a stale rewrite frees no key"
     );
@@ -419,7 +425,7 @@ pub async fn rewrites_keep_exactly_their_keys_and_owners<S: Storage + ?Sized>(s:
         "a delete at a stale version deletes nothing"
     );
     assert_eq!(
-        holder(k3.clone()).await,
+        holder(s, DocKind::Order, &k3).await,
         Some(id.clone()),
         "nor frees a key"
     );
@@ -431,7 +437,7 @@ pub async fn rewrites_keep_exactly_their_keys_and_owners<S: Storage + ?Sized>(s:
     );
     for key in [k2, k3] {
         assert_eq!(
-            holder(key).await,
+            holder(s, DocKind::Order, &key).await,
             None,
             "a deleted document's keys are freed"
         );
@@ -443,7 +449,7 @@ pub async fn rewrites_keep_exactly_their_keys_and_owners<S: Storage + ?Sized>(s:
         );
     }
     assert_eq!(
-        holder(k1).await,
+        holder(s, DocKind::Order, &k1).await,
         Some(other),
         "the other document's key is untouched"
     );

@@ -14,14 +14,6 @@ async fn stored<S: Storage + ?Sized>(s: &S, kind: DocKind, id: &str, what: &str)
     (d.version, d.body)
 }
 
-/// The id holding `key` among documents of `kind`.
-async fn holder<S: Storage + ?Sized>(s: &S, kind: DocKind, key: &str) -> Option<String> {
-    s.find_by_key(kind, key)
-        .await
-        .unwrap_or_else(|e| panic!("find_by_key: {e}"))
-        .map(|d| d.id)
-}
-
 /// An update marked [`DocWrite::links_unchanged`] (its keys and owners are the stored ones)
 /// writes its body at the next version and leaves its keys held and its owners listing it
 /// once; at a stale version it is a conflict that writes nothing; a later rewrite without the
