@@ -33,6 +33,8 @@ pub struct Copied {
 
 /// The file of a SQLite database URL (`sqlite://data/tijara.db`, `sqlite:data/tijara.db`,
 /// `sqlx+sqlite://…`, or a plain path); PostgreSQL URLs are refused with what to use instead.
+/// The path is percent-decoded (`%20` is a space), as both SQLite adapters read it, so the
+/// backup copies the file the storefront opens.
 pub fn sqlite_path(url: &str) -> Result<PathBuf, CliError> {
     let url = url.strip_prefix("sqlx+").unwrap_or(url);
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -51,7 +53,15 @@ pub fn sqlite_path(url: &str) -> Result<PathBuf, CliError> {
             "{url:?} names no database file: give sqlite://path/to/tijara.db"
         )));
     }
-    Ok(PathBuf::from(path))
+    let path = percent_encoding::percent_decode_str(path)
+        .decode_utf8()
+        .map_err(|_| {
+            CliError::invalid(format!(
+                "the database path {path:?} is not UTF-8 once its %-escapes are decoded: write \
+                 the path's characters themselves"
+            ))
+        })?;
+    Ok(PathBuf::from(path.as_ref()))
 }
 
 fn db_error(path: &Path, e: rusqlite::Error) -> CliError {
@@ -229,5 +239,11 @@ mod tests {
         let e = sqlite_path("postgres://u@h/db").err().map(|e| e.message);
         assert!(e.is_some_and(|m| m.contains("pg_dump")));
         assert!(sqlite_path("sqlite::memory:").is_err());
+        // %-escapes decoded, as the adapters decode them; a bad one refused.
+        assert_eq!(
+            sqlite_path("sqlite:///srv/my%20shop/tijara.db?reads=pool").ok(),
+            Some(PathBuf::from("/srv/my shop/tijara.db"))
+        );
+        assert!(sqlite_path("sqlite:///srv/%FF.db").is_err());
     }
 }

@@ -263,6 +263,11 @@ impl std::fmt::Debug for SqliteStore {
 
 /// What a URL names: a file (and whether read-only) or memory, and the read mode it asks
 /// for (`reads=`), if any.
+///
+/// Read as `sqlx` reads a SQLite URL, so that `sqlite://…` and `sqlx+sqlite://…` (and the CLI,
+/// which opens SQLite through sqlx) name the same file: the path is percent-decoded (`%20` is a
+/// space, `%3F` a `?`), and so are the query's names and values; a parameter this adapter does
+/// not know is refused with the list of those it does, rather than ignored.
 fn parse_url(url: &str) -> Result<ParsedUrl, StorageError> {
     let rest = if let Some(r) = url.strip_prefix("sqlite://") {
         r
@@ -278,51 +283,83 @@ fn parse_url(url: &str) -> Result<ParsedUrl, StorageError> {
         )));
     };
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let path = percent_encoding::percent_decode_str(path)
+        .decode_utf8()
+        .map_err(|_| {
+            StorageError::Unavailable(format!(
+                "the database path {path:?} is not UTF-8 once its %-escapes are decoded: write \
+                 the path's characters themselves, or escape only whole UTF-8 characters"
+            ))
+        })?;
     let mut read_only = false;
+    let mut must_exist = false;
     let mut memory = path == ":memory:" || path.is_empty();
     let mut reads = None;
     let mut mmap_size = None;
     let mut durability = None;
     let mut deferred_commits = None;
-    for pair in query.split('&') {
-        match pair {
-            "mode=ro" => read_only = true,
-            "mode=memory" => memory = true,
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        match key.as_ref() {
+            "mode" => match value.as_ref() {
+                "ro" => read_only = true,
+                "rw" => must_exist = true,
+                "rwc" => {}
+                "memory" => memory = true,
+                _ => {
+                    return Err(StorageError::Unavailable(format!(
+                        "unknown mode={value:?} in the database URL: use mode=rwc (the \
+                         default: created if missing), mode=rw (the file must exist), mode=ro \
+                         (read-only) or mode=memory"
+                    )));
+                }
+            },
+            "mmap_size" => {
+                mmap_size = Some(value.parse::<u64>().map_err(|_| {
+                    StorageError::Unavailable(format!(
+                        "mmap_size={value:?} in the database URL: give a number of bytes \
+                         (0: no memory map)"
+                    ))
+                })?);
+            }
+            "synchronous" => {
+                durability = Some(match value.to_ascii_lowercase().as_str() {
+                    "full" => SqliteDurability::Full,
+                    "normal" => SqliteDurability::Normal,
+                    _ => {
+                        return Err(StorageError::Unavailable(format!(
+                            "unknown synchronous={value:?} in the database URL: use \
+                             synchronous=full (the default) or synchronous=normal"
+                        )));
+                    }
+                });
+            }
+            "reads" => {
+                reads = Some(ReadMode::from_name(&value).ok_or_else(|| {
+                    StorageError::Unavailable(format!(
+                        "unknown reads={value:?} in the database URL: use reads=inline, \
+                         reads=pool or reads=threads"
+                    ))
+                })?);
+            }
             _ => {
-                if let Some(bytes) = pair.strip_prefix("mmap_size=") {
-                    mmap_size = Some(bytes.parse::<u64>().map_err(|_| {
-                        StorageError::Unavailable(format!(
-                            "mmap_size={bytes:?} in the database URL: give a number of bytes \
-                             (0: no memory map)"
-                        ))
-                    })?);
-                } else if let Some(name) = pair.strip_prefix("synchronous=") {
-                    durability = Some(match name.to_ascii_lowercase().as_str() {
-                        "full" => SqliteDurability::Full,
-                        "normal" => SqliteDurability::Normal,
-                        _ => {
-                            return Err(StorageError::Unavailable(format!(
-                                "unknown synchronous={name:?} in the database URL: use \
-                                 synchronous=full (the default) or synchronous=normal"
-                            )));
-                        }
-                    });
-                } else if let Some(on) = tijara::ports::storage::deferred_commits_param(pair)? {
-                    deferred_commits = Some(on);
-                } else if let Some(name) = pair.strip_prefix("reads=") {
-                    reads = Some(ReadMode::from_name(name).ok_or_else(|| {
-                        StorageError::Unavailable(format!(
-                            "unknown reads={name:?} in the database URL: use reads=inline, \
-                             reads=pool or reads=threads"
-                        ))
-                    })?);
+                let pair = format!("{key}={value}");
+                match tijara::ports::storage::deferred_commits_param(&pair)? {
+                    Some(on) => deferred_commits = Some(on),
+                    None => {
+                        return Err(StorageError::Unavailable(format!(
+                            "{key:?} in the database URL is no parameter of this adapter: it \
+                             takes mode, synchronous, deferred_commits, reads and mmap_size \
+                             (see docs/operations.md)"
+                        )));
+                    }
                 }
             }
         }
     }
     Ok(ParsedUrl {
-        path: (!memory).then(|| PathBuf::from(path)),
+        path: (!memory).then(|| PathBuf::from(path.as_ref())),
         read_only,
+        must_exist,
         reads,
         mmap_size,
         durability,
@@ -336,6 +373,8 @@ struct ParsedUrl {
     path: Option<PathBuf>,
     /// `mode=ro`.
     read_only: bool,
+    /// `mode=rw`: the file must exist (never created).
+    must_exist: bool,
     /// `reads=`, if given.
     reads: Option<ReadMode>,
     /// `mmap_size=`, if given.
@@ -384,11 +423,19 @@ impl SqliteStore {
         let ParsedUrl {
             path,
             read_only,
+            must_exist,
             reads,
             mmap_size,
             durability,
             deferred_commits,
         } = parse_url(url).map_err(named)?;
+        if let Some(file) = path.as_ref().filter(|p| must_exist && !p.exists()) {
+            return Err(named(StorageError::Unavailable(format!(
+                "no database at {} (mode=rw opens an existing file only): check the path, or \
+                 drop mode=rw to create it",
+                file.display()
+            ))));
+        }
         let options = match durability {
             Some(d) => options.with_durability(d),
             None => options,

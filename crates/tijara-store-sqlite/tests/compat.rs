@@ -69,3 +69,52 @@ async fn sqlx_opens_a_database_rusqlite_created_and_back() {
     assert!(has(&rsq, "b").await);
     assert_eq!(rsq.integrity_check().await.expect("check"), "ok");
 }
+
+/// Both adapters read a URL alike: a `%`-escaped path names one file (with its space and `?`),
+/// so the storefront (rusqlite) and the CLI (sqlx) never open two databases for one URL. This
+/// adapter also refuses what sqlx refuses: an unknown parameter, a bad `mode`, and `mode=rw` on
+/// a file that does not exist; and takes `mode=rwc`, sqlx's way to say "create if missing".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_adapters_read_a_url_alike() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(unique("my shop?"));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("tijara.db");
+    let escaped = dir
+        .display()
+        .to_string()
+        .replace(' ', "%20")
+        .replace('?', "%3F");
+    let url = format!("sqlite://{escaped}/tijara.db");
+    let rsq = tijara_store_sqlite::SqliteStore::connect(&format!("{url}?mode=rwc"))
+        .await
+        .expect("rusqlite creates");
+    rsq.commit(write("a")).await.expect("rusqlite writes");
+    drop(rsq);
+    assert!(file.exists(), "the decoded path: {}", file.display());
+    let sqlx = tijara_store_sqlx::SqliteStore::connect(&url)
+        .await
+        .expect("sqlx opens");
+    assert!(has(&sqlx, "a").await, "one file for both");
+    drop(sqlx);
+    let rsq = tijara_store_sqlite::SqliteStore::connect(&format!("{url}?mode=rw&reads=pool"))
+        .await
+        .expect("an existing file opens with mode=rw");
+    assert!(has(&rsq, "a").await);
+    drop(rsq);
+    for (query, says) in [
+        ("cache=shared", "no parameter of this adapter"),
+        ("synchronus=normal", "no parameter of this adapter"),
+        ("mode=rwx", "mode=rwc"),
+    ] {
+        let Err(err) = tijara_store_sqlite::connect(&format!("{url}?{query}")).await else {
+            panic!("{query} refused")
+        };
+        assert!(err.to_string().contains(says), "{query}: {err}");
+    }
+    let missing = format!("sqlite://{escaped}/none.db?mode=rw");
+    let Err(err) = tijara_store_sqlite::connect(&missing).await else {
+        panic!("mode=rw creates nothing")
+    };
+    assert!(err.to_string().contains("mode=rw"), "{err}");
+    assert!(!dir.join("none.db").exists(), "nothing created");
+}
