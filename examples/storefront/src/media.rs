@@ -13,6 +13,11 @@
 //!
 //! Several processes on several hosts need this folder shared (or a storage of their own):
 //! the database holds only the photos' URLs.
+//!
+//! A shopper's photos of a return may show their home, their face or the parcel's label (their
+//! name and address): they are stored apart, in `<data-dir>/private-media/`, and served only to
+//! those who may read the order (see [`store_private`] and [`serve_private`]), never at
+//! `/media/`.
 
 use crate::App;
 use axum::extract::{Path, State};
@@ -224,6 +229,12 @@ pub fn media_dir(app: &App) -> PathBuf {
     app.data_dir.join("media")
 }
 
+/// Where the photos that are not public are stored (a return's): `<data-dir>/private-media/`,
+/// outside the folder served at `/media/`.
+pub fn private_media_dir(app: &App) -> PathBuf {
+    app.data_dir.join("private-media")
+}
+
 fn encode(img: &DynamicImage, side: u32) -> Result<Vec<u8>, PhotoError> {
     let small = if img.width() > side || img.height() > side {
         img.thumbnail(side, side)
@@ -299,7 +310,14 @@ pub fn process(bytes: &[u8]) -> Result<(String, Vec<u8>, Vec<u8>), PhotoError> {
 
 /// Stores a processed photo; returns the large image's URL (`/media/{stem}-800.jpg`).
 pub async fn store(app: &App, bytes: Vec<u8>) -> Result<String, PhotoError> {
-    store_in(media_dir(app), bytes).await
+    let file = store_in(media_dir(app), bytes).await?;
+    Ok(format!("/media/{file}"))
+}
+
+/// Stores a processed photo that is not public (in [`private_media_dir`]); returns the large
+/// image's file name (`{stem}-800.jpg`), for the route that checks who asks to serve it.
+pub async fn store_private(app: &App, bytes: Vec<u8>) -> Result<String, PhotoError> {
+    store_in(private_media_dir(app), bytes).await
 }
 
 /// Decoding turns free now (a gauge: [`MAX_CONCURRENT_DECODES`] when no photo is decoding).
@@ -307,7 +325,7 @@ pub fn free_decode_turns() -> usize {
     DECODES.available_permits()
 }
 
-/// [`store`] into a folder.
+/// [`store`] into a folder; returns the large image's file name.
 async fn store_in(dir: PathBuf, bytes: Vec<u8>) -> Result<String, PhotoError> {
     let turn = DECODES
         .clone()
@@ -335,18 +353,29 @@ async fn store_in(dir: PathBuf, bytes: Vec<u8>) -> Result<String, PhotoError> {
             .await
             .map_err(|e| PhotoError::Storage(e.to_string()))?;
     }
-    Ok(format!("/media/{stem}-{LARGE}.jpg"))
+    Ok(format!("{stem}-{LARGE}.jpg"))
 }
 
-/// The thumbnail of a photo URL (uploaded photos have one; others are served as they are).
+/// The thumbnail of a photo URL (uploaded photos have one, public or not; others are served as
+/// they are). A query (a guest's `?t=`) is kept.
 pub fn thumb_url(url: &str) -> String {
-    match url.strip_suffix(&format!("-{LARGE}.jpg")) {
-        Some(stem) if url.starts_with("/media/") => format!("{stem}-{THUMB}.jpg"),
+    let (path, query) = match url.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (url, None),
+    };
+    let file = path.rsplit('/').next().unwrap_or(path);
+    match path.strip_suffix(&format!("-{LARGE}.jpg")) {
+        Some(stem) if path.starts_with('/') && valid_name(file) => match query {
+            Some(q) => format!("{stem}-{THUMB}.jpg?{q}"),
+            None => format!("{stem}-{THUMB}.jpg"),
+        },
         _ => url.to_owned(),
     }
 }
 
-fn valid_name(file: &str) -> bool {
+/// True for the name of a stored photo (`{sha-256 in hex}-800.jpg` or `-300.jpg`): nothing else
+/// is ever read from a media folder.
+pub fn valid_name(file: &str) -> bool {
     let Some((stem, rest)) = file.split_once('-') else {
         return false;
     };
@@ -357,15 +386,39 @@ fn valid_name(file: &str) -> bool {
 
 /// `GET /media/{file}`.
 pub async fn serve(State(app): State<App>, Path(file): Path<String>) -> Response {
-    if !valid_name(&file) {
+    // Content-addressed: never changes.
+    serve_from(
+        media_dir(&app),
+        &file,
+        "public, max-age=31536000, immutable",
+    )
+    .await
+}
+
+/// A photo of [`private_media_dir`], for a caller whose right to it was checked: no cache keeps
+/// it, as none keeps the order's pages.
+pub async fn serve_private(app: &App, file: &str) -> Response {
+    serve_from(private_media_dir(app), file, "no-store").await
+}
+
+/// True for the address of a return's photo (`/orders/{id}/photos/{file}`): an image, not a
+/// page (no header to fill, no cart to read).
+pub fn is_private_photo_path(path: &str) -> bool {
+    path.strip_prefix("/orders/")
+        .and_then(|rest| rest.split_once('/'))
+        .is_some_and(|(_, rest)| rest.starts_with("photos/"))
+}
+
+/// The stored photo `file` of `dir` (a 404 for any other name, or none stored).
+async fn serve_from(dir: PathBuf, file: &str, cache: &'static str) -> Response {
+    if !valid_name(file) {
         return StatusCode::NOT_FOUND.into_response();
     }
-    match tokio::fs::read(media_dir(&app).join(&file)).await {
+    match tokio::fs::read(dir.join(file)).await {
         Ok(bytes) => (
             [
                 (header::CONTENT_TYPE, "image/jpeg"),
-                // Content-addressed: never changes.
-                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+                (header::CACHE_CONTROL, cache),
             ],
             bytes,
         )
@@ -528,5 +581,21 @@ mod tests {
             format!("/media/{stem}-300.jpg")
         );
         assert_eq!(thumb_url("/images/x.svg"), "/images/x.svg");
+        // A return's photo (not public): its thumbnail keeps the guest's link.
+        assert_eq!(
+            thumb_url(&format!("/orders/o1/photos/{stem}-800.jpg?t=abc")),
+            format!("/orders/o1/photos/{stem}-300.jpg?t=abc")
+        );
+        assert_eq!(
+            thumb_url(&format!("/orders/o1/photos/{stem}-800.jpg")),
+            format!("/orders/o1/photos/{stem}-300.jpg")
+        );
+        assert_eq!(thumb_url("/images/pot-800.jpg"), "/images/pot-800.jpg");
+        assert!(is_private_photo_path(&format!(
+            "/orders/o1/photos/{stem}-800.jpg"
+        )));
+        assert!(!is_private_photo_path("/orders/o1"));
+        assert!(!is_private_photo_path("/orders/o1/photosx"));
+        assert!(!is_private_photo_path("/orders/o1/return/so1"));
     }
 }

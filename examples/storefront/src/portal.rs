@@ -36,6 +36,7 @@ mod profile;
 mod returns;
 mod statement;
 pub(crate) use orders::apply_tracking;
+pub(crate) use returns::member_sees;
 pub(crate) use statement::month_bounds;
 
 /// Words of the portal.

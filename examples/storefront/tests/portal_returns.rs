@@ -122,10 +122,16 @@ async fn a_delivered_order(
     let mut admin = Client::new(app);
     admin.login("admin@tijara.example", "admin-demo-2026").await;
     admin.get(&format!("/admin/orders/{id}")).await;
+    // A number of its own: a tracking number names one shipment.
+    static PARCELS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(999);
+    let tracking = format!(
+        "AM{}MA",
+        PARCELS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
     let r = admin
         .post(
             &format!("/admin/orders/{id}/{so}/tracking"),
-            &[("number", "AM999MA"), ("status", "delivered")],
+            &[("number", tracking.as_str()), ("status", "delivered")],
         )
         .await;
     assert!(r.status.is_redirection(), "{}", r.body);
@@ -133,8 +139,8 @@ async fn a_delivered_order(
 }
 
 /// A logged-in shopper's cash-on-delivery order of `slug`, shipped by `seller_login`,
-/// delivered (the admin records it), and a return asked by the shopper; returns the order
-/// id, the return id and the shopper's client.
+/// delivered (the admin records it), and a return asked by the shopper with one photo; returns
+/// the order id, the return id and the shopper's client.
 async fn a_requested_return(
     app: &App,
     slug: &str,
@@ -143,14 +149,16 @@ async fn a_requested_return(
     let (order, so, variant, mut c) = a_delivered_order(app, slug, seller_login).await;
     let id = order.to_string();
     c.get(&format!("/orders/{id}/return/{so}")).await;
+    let photo = png(320, 240);
     let r = c
-        .post(
+        .post_multipart(
             &format!("/orders/{id}/return/{so}"),
             &[
                 (format!("q_{variant}").as_str(), "1"),
                 ("reason", "damaged"),
                 ("details", "Le fermoir est cassé"),
             ],
+            &[("photo", &photo)],
         )
         .await;
     assert!(r.status.is_redirection(), "{}", r.body);
@@ -346,6 +354,19 @@ async fn a_refusal_needs_a_reason_the_shopper_reads_and_others_cannot_decide() {
     let page = member.get("/seller/returns?lang=fr").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.body.contains(&format!("{base}/approve")));
+    // The return's photo: for the cooperative, and for the member only if she made the piece
+    // (as she sees the return); never for another seller.
+    let photo = doc.returns[0].photos()[0].clone();
+    let mut coop = Client::new(&app);
+    coop.login("seller1@tijara.example", ARTISAN_PW).await;
+    assert_eq!(coop.get(&photo).await.status, StatusCode::OK);
+    let expected = if made_by_member {
+        StatusCode::OK
+    } else {
+        StatusCode::NOT_FOUND
+    };
+    assert_eq!(member.get(&photo).await.status, expected);
+    assert_eq!(other.get(&photo).await.status, StatusCode::NOT_FOUND);
     let r = member.post(&format!("{base}/approve?lang=fr"), &[]).await;
     if made_by_member {
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
@@ -356,8 +377,6 @@ async fn a_refusal_needs_a_reason_the_shopper_reads_and_others_cannot_decide() {
     assert_eq!(status_of(&app, &order).await, ReturnStatus::Requested);
 
     // The cooperative refuses: without a reason, refused; with one, the shopper reads it.
-    let mut coop = Client::new(&app);
-    coop.login("seller1@tijara.example", ARTISAN_PW).await;
     coop.get("/seller/returns?lang=ar").await;
     let r = coop
         .post(&format!("{base}/reject"), &[("reason", "   ")])
@@ -548,6 +567,9 @@ async fn journey(lang: &str) {
     };
     let before = month(&app).await;
     shop.go(&format!("/seller/returns?lang={lang}")).await;
+    // The shopper's photo, served to the artisan's session only: loaded, at its thumbnail's
+    // size (a 320 px photo makes a 300 px thumbnail).
+    assert_eq!(shop.image_widths(".return-photos img").await, vec![300]);
     shop.shot("3-return-requested").await;
     let base = format!("/seller/returns/{order}/{ret}");
     shop.click(&format!("form[action^='{base}/approve'] button"))
@@ -597,22 +619,30 @@ async fn at_phone_width_in_arabic_a_product_with_a_photo_and_a_return_to_the_ref
     journey("ar").await;
 }
 
-/// The files in the shop's media folder (photos are stored there, product and return alike).
+/// The files in the shop's media folders (the public one of the products' photos, and the
+/// private one of the returns').
 fn media_files(app: &App) -> usize {
-    std::fs::read_dir(tijara_storefront::media::media_dir(app))
-        .map(|d| d.count())
-        .unwrap_or(0)
+    [
+        tijara_storefront::media::media_dir(app),
+        tijara_storefront::media::private_media_dir(app),
+    ]
+    .iter()
+    .map(|dir| std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0))
+    .sum()
 }
 
 /// Return photos: up to 3 with the request, checked like product photos before anything is
 /// stored; shown to the artisan on the return and to the admin on the order; bad files (not a
 /// photo, too large, too many) refused with a clear 4xx and nothing written; another customer
-/// and an anonymous visitor cannot ask.
+/// and an anonymous visitor cannot ask. The photos are not public: only the shopper (logged in,
+/// or by the order's link), the artisan of the parcel and the admin can open them.
 #[tokio::test]
 async fn a_return_carries_up_to_three_photos_the_artisan_and_the_admin_see() {
     let app = demo_app().await;
     let all = sellers(&app).await;
     let (_, slug) = all[2].clone();
+    // Another order of the same shopper, first (a login ends the account's other sessions).
+    let (other_order, ..) = a_delivered_order(&app, &slug, "seller3@tijara.example").await;
     let (order, so, variant, mut c) =
         a_delivered_order(&app, &slug, "seller3@tijara.example").await;
     let path = format!("/orders/{order}/return/{so}");
@@ -713,15 +743,16 @@ async fn a_return_carries_up_to_three_photos_the_artisan_and_the_admin_see() {
     let doc = app.engine.orders().order(&order).await.unwrap();
     let photos = doc.returns[0].photos().to_vec();
     assert_eq!(photos.len(), 2);
-    assert!(photos.iter().all(|p| p.starts_with("/media/")));
-    let dir = tijara_storefront::media::media_dir(&app);
-    for p in &photos {
-        assert!(
-            dir.join(p.trim_start_matches("/media/")).exists(),
-            "{p} stored"
-        );
-    }
+    let prefix = format!("/orders/{order}/photos/");
+    assert!(photos.iter().all(|p| p.starts_with(&prefix)), "{photos:?}");
+    let private = tijara_storefront::media::private_media_dir(&app);
+    let public = tijara_storefront::media::media_dir(&app);
     let thumb = tijara_storefront::media::thumb_url(&photos[0]);
+    for p in [&photos[0], &photos[1], &thumb] {
+        let file = p.trim_start_matches(&prefix);
+        assert!(private.join(file).exists(), "{p} stored apart");
+        assert!(!public.join(file).exists(), "{p} not in the public folder");
+    }
     // The artisan sees them on the return; the admin on the order; the shopper on hers.
     let mut seller = Client::new(&app);
     seller.login("seller3@tijara.example", ARTISAN_PW).await;
@@ -733,12 +764,62 @@ async fn a_return_carries_up_to_three_photos_the_artisan_and_the_admin_see() {
     assert!(page.body.contains(&thumb), "{}", page.body);
     let page = c.get(&format!("/orders/{order}?lang=fr")).await;
     assert!(page.body.contains(&thumb));
-    assert_eq!(seller.get(&thumb).await.status, StatusCode::OK);
-    // Another seller's returns page does not show them.
+    // Each of them opens the photos; no cache keeps them.
+    for who in [&mut c, &mut seller, &mut admin] {
+        for p in [&photos[0], &photos[1], &thumb] {
+            let r = who.get(p).await;
+            assert_eq!(r.status, StatusCode::OK, "{p}");
+            assert_eq!(r.header("content-type").as_deref(), Some("image/jpeg"));
+            assert_eq!(r.header("cache-control").as_deref(), Some("no-store"));
+        }
+    }
+    // The guest's way in: the order's private link, which the page's photos then carry.
+    let link_token = doc.access_token.as_str().to_owned();
+    let mut guest = Client::new(&app);
+    let page = guest
+        .get(&format!("/orders/{order}?t={link_token}&lang=fr"))
+        .await;
+    let with_token = format!("{thumb}?t={link_token}");
+    assert!(page.body.contains(&with_token), "{}", page.body);
+    assert_eq!(guest.get(&with_token).await.status, StatusCode::OK);
+    // Another seller: not on the returns page, nor at the photo's address; nor another
+    // customer, an anonymous visitor, a wrong link, the public folder's address, the same file
+    // under another order, or a name that is no stored photo.
     let mut other_seller = Client::new(&app);
     other_seller
         .login("seller1@tijara.example", ARTISAN_PW)
         .await;
     let page = other_seller.get("/seller/returns?lang=fr").await;
     assert!(!page.body.contains(&thumb));
+    let file = photos[0].trim_start_matches(&prefix).to_owned();
+    for (mut who, path) in [
+        (other_seller.clone(), photos[0].clone()),
+        (other.clone(), photos[0].clone()),
+        (stranger.clone(), photos[0].clone()),
+        (stranger.clone(), thumb.clone()),
+        (stranger.clone(), format!("{}?t=wrong", photos[0])),
+        (stranger.clone(), format!("/media/{file}")),
+        (c.clone(), format!("/orders/{other_order}/photos/{file}")),
+        (
+            admin.clone(),
+            format!("/orders/{other_order}/photos/{file}"),
+        ),
+        (c.clone(), format!("{prefix}{}-800.jpg", "a".repeat(64))),
+        (c.clone(), format!("{prefix}..%2F..%2Fsecret")),
+        (
+            c.clone(),
+            format!("{prefix}{}", file.replace("-800", "-301")),
+        ),
+    ] {
+        let r = who.get(&path).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(
+            r.header("content-type").as_deref() != Some("image/jpeg"),
+            "{path}"
+        );
+    }
+    // Those 404s were for the address, not a session lost on the way.
+    for who in [&mut c, &mut admin] {
+        assert_eq!(who.get(&photos[0]).await.status, StatusCode::OK);
+    }
 }

@@ -177,7 +177,7 @@ async fn seller_docs(app: &App, seller: &SellerId) -> Result<Vec<OrderDoc>, Tija
 }
 
 /// Whether a member artisan sees this return: it includes a line of a product she made.
-fn member_sees(so: &SellerOrder, r: &ReturnRequest, member: &Option<MemberId>) -> bool {
+pub(crate) fn member_sees(so: &SellerOrder, r: &ReturnRequest, member: &Option<MemberId>) -> bool {
     member.is_none()
         || r.lines.iter().any(|l| {
             so.lines
@@ -301,7 +301,7 @@ fn return_box(
             @if let Some(why) = reason_word(lang, r) { p { (rw(lang, "reason")) ": " (why) } }
             @if let Some(words) = &r.reason { p { (rw(lang, "words")) ": " q { (words) } } }
             @if let Some(why) = r.refusal() { p { (rw(lang, "refused_because")) " " (why) } }
-            (crate::web::return_photos(lang, r))
+            (crate::web::return_photos(lang, r, None))
             @if let Some(amount) = r.refunded() { p { (rw(lang, "refunded")) " " bdi { (amount.format(lang)) } } }
             @if can_act {
                 @match r.status() {

@@ -90,8 +90,14 @@ fn reason_key(r: ReturnReason) -> &'static str {
 
 /// The returns asked on an order (numbered `reference`), with where each stands; a refused one
 /// says why in the seller's words, framed in the shopper's language, and what to do next
-/// (write to the seller through the marketplace, quoting the order's number).
-fn returns_list(lang: Lang, returns: &[&ReturnRequest], reference: &str) -> Markup {
+/// (write to the seller through the marketplace, quoting the order's number). `token` is the
+/// guest's link, which the photos' addresses carry.
+fn returns_list(
+    lang: Lang,
+    returns: &[&ReturnRequest],
+    reference: &str,
+    token: Option<&str>,
+) -> Markup {
     html! {
         ul {
             @for r in returns {
@@ -102,7 +108,7 @@ fn returns_list(lang: Lang, returns: &[&ReturnRequest], reference: &str) -> Mark
                         " · " bdi { (r.lines.iter().map(|l| l.quantity).sum::<u32>()) } " " (t(lang, "ac_items"))
                         @if let Some(code) = r.reason_code { " · " (t(lang, reason_key(code))) }
                     }
-                    (return_photos(lang, r))
+                    (return_photos(lang, r, token))
                     @if r.status() == ReturnStatus::Rejected {
                         (refusal_note(lang, r, reference))
                     }
@@ -112,15 +118,20 @@ fn returns_list(lang: Lang, returns: &[&ReturnRequest], reference: &str) -> Mark
     }
 }
 
-/// The shopper's photos of a return's items: thumbnails, each opening the large image.
-pub(crate) fn return_photos(lang: Lang, r: &ReturnRequest) -> Markup {
+/// The shopper's photos of a return's items: thumbnails, each opening the large image. A guest
+/// who came by the order's private link (`token`) reads them with it (see [`return_photo`]).
+pub(crate) fn return_photos(lang: Lang, r: &ReturnRequest, token: Option<&str>) -> Markup {
+    let with_token = |url: &str| match token {
+        Some(tk) if url.starts_with("/orders/") => format!("{url}?t={tk}"),
+        _ => url.to_owned(),
+    };
     html! {
         @if !r.photos().is_empty() {
             p.return-photos {
                 span.small { (aw(lang, "photos_sent")) } br;
-                @for (i, url) in r.photos().iter().enumerate() {
+                @for (i, url) in r.photos().iter().map(|u| with_token(u)).enumerate() {
                     a href=(url) {
-                        img src=(crate::media::thumb_url(url)) width="96" height="96" loading="lazy"
+                        img src=(crate::media::thumb_url(&url)) width="96" height="96" loading="lazy"
                             alt={ (aw(lang, "photo_alt")) " " (i + 1) };
                     }
                     " "
@@ -143,7 +154,7 @@ pub(crate) fn return_summary(lang: Lang, r: &ReturnRequest) -> Markup {
             }
             @if let Some(words) = &r.reason { p { q { bdi.name { (words) } } } }
             @if let Some(why) = r.refusal() { p { (aw(lang, "refused_because")) " " q { bdi.name { (why) } } } }
-            (return_photos(lang, r))
+            (return_photos(lang, r, None))
         }
     }
 }
@@ -203,7 +214,7 @@ pub(super) fn order_actions(
         @if !returns.is_empty() {
             section.box {
                 h2 { (t(lang, "ac_returns")) }
-                (returns_list(lang, &returns, &o.reference()))
+                (returns_list(lang, &returns, &o.reference(), token))
             }
         }
         @for so in &o.seller_orders {
@@ -566,7 +577,7 @@ async fn return_page(
         return refuse(
             status,
             html! { (text) },
-            html! { h2 { (t(lang, "ac_returns")) } (returns_list(lang, &earlier, &v.doc.order.reference())) },
+            html! { h2 { (t(lang, "ac_returns")) } (returns_list(lang, &earlier, &v.doc.order.reference(), v.token)) },
         );
     }
     let ids: Vec<_> = v.part.lines.iter().map(|l| l.product_id.clone()).collect();
@@ -841,10 +852,11 @@ async fn request_return(
             return again(status, aw(lang, key).to_owned()).await;
         }
     }
+    // Not public: served only to whoever may read the order (see `return_photo`).
     let mut photos = Vec::new();
     for bytes in body.photos {
-        match crate::media::store(&app, bytes).await {
-            Ok(url) => photos.push(url),
+        match crate::media::store_private(&app, bytes).await {
+            Ok(file) => photos.push(return_photo_path(&doc.order.id, &file)),
             Err(e) => {
                 let (status, key) = photo_problem(&e);
                 return again(status, aw(lang, key).to_owned()).await;
@@ -914,10 +926,83 @@ async fn request_return(
     }
 }
 
+/// The address of a return's photo `file` (stored by [`crate::media::store_private`]) on the
+/// order `id`: what the return keeps, and the route that serves it ([`return_photo`]).
+fn return_photo_path(id: &tijara_core::OrderId, file: &str) -> String {
+    format!("/orders/{id}/photos/{file}")
+}
+
+/// The `t` of a return photo's address (a guest's link).
+#[derive(Deserialize)]
+pub(super) struct PhotoQuery {
+    t: Option<String>,
+}
+
+/// `GET /orders/{id}/photos/{file}`: a photo the shopper attached to a return, for those who may
+/// read it: the guest holding the order's link (`?t=`), its logged-in customer, an admin, and
+/// the seller whose parcel the return is about (a member of a cooperative: for the pieces they
+/// made, as the returns page shows them). The photo must be one of the order's returns' (of that
+/// seller's parcels, for a seller). Anyone else, and any other name, gets a 404, as for an
+/// unknown order, so a guess learns nothing. Old returns' photos, stored before, stay at their
+/// `/media/` address.
+pub(super) async fn return_photo(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path((id, file)): Path<(String, String)>,
+    Query(q): Query<PhotoQuery>,
+) -> Response {
+    let not_found = || StatusCode::NOT_FOUND.into_response();
+    let Ok(id) = tijara_core::OrderId::new(id) else {
+        return not_found();
+    };
+    if !crate::media::valid_name(&file) {
+        return not_found();
+    }
+    let large = match file.strip_suffix(&format!("-{}.jpg", crate::media::THUMB)) {
+        Some(stem) => format!("{stem}-{}.jpg", crate::media::LARGE),
+        None => file.clone(),
+    };
+    let path = return_photo_path(&id, &large);
+    let by_token = match q.t.as_deref().filter(|t| !t.is_empty()) {
+        Some(tk) => match found(app.engine.orders().order_with_token(&id, tk).await) {
+            Ok(doc) => doc,
+            Err(e) => return refusal(&ctx, &e),
+        },
+        None => None,
+    };
+    let (doc, whole) = match by_token {
+        Some(doc) => (doc, true),
+        None => {
+            let doc = match app.engine.orders().order(&id).await {
+                Ok(doc) => doc,
+                Err(TijaraError::NotFound { .. }) => return not_found(),
+                Err(e) => return refusal(&ctx, &e),
+            };
+            let whole = is_owner(&ctx, &doc) || ctx.account.as_ref().is_some_and(|a| a.is_admin());
+            (doc, whole)
+        }
+    };
+    let seller = ctx.seller();
+    let shown = doc.returns.iter().any(|r| {
+        r.photos().contains(&path)
+            && (whole
+                || seller.as_ref().is_some_and(|(seller, member)| {
+                    doc.order.seller_order(&r.seller_order_id).is_ok_and(|so| {
+                        so.seller_id == *seller && crate::portal::member_sees(so, r, member)
+                    })
+                }))
+    });
+    if !shown {
+        return not_found();
+    }
+    crate::media::serve_private(&app, &file).await
+}
+
 /// This part's routes.
 pub(super) fn routes() -> Router<App> {
     Router::new()
         .route("/track", get(track_page).post(track))
+        .route("/orders/{id}/photos/{file}", get(return_photo))
         .route("/orders/{id}/cancel", get(cancel_page).post(cancel))
         .route(
             "/orders/{id}/return/{so}",

@@ -74,7 +74,10 @@ pub async fn frame(
 ) -> Response {
     // Images are no pages: no header to fill, no database read.
     let path = req.uri().path();
-    if path.starts_with("/images/") || path.starts_with("/media/") {
+    if path.starts_with("/images/")
+        || path.starts_with("/media/")
+        || crate::media::is_private_photo_path(path)
+    {
         return next.run(req).await;
     }
     // One read of the cart (none without a cart cookie): only an open cart counts.

@@ -184,6 +184,22 @@ impl Shop {
         let _ = self.c.set_window_size(390, 844).await;
     }
 
+    /// The natural widths of the images matching `css`, once each has finished loading (0 for
+    /// one the browser could not load or decode).
+    #[allow(dead_code)]
+    pub async fn image_widths(&self, css: &str) -> Vec<u64> {
+        let script = "const all = [...document.querySelectorAll(arguments[0])]; \
+                      return all.every(i => i.complete) ? all.map(i => i.naturalWidth) : null;";
+        for _ in 0..100 {
+            let v = self.c.execute(script, vec![css.into()]).await.unwrap();
+            if let Some(widths) = v.as_array() {
+                return widths.iter().map(|w| w.as_u64().unwrap_or(0)).collect();
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the images {css} were still loading after 10 s");
+    }
+
     /// The element matching `css`, waiting for it.
     pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
         self.c.wait().for_element(Locator::Css(css)).await.unwrap()

@@ -63,11 +63,23 @@ pub struct Client {
     pub csrf: Option<String>,
 }
 
-/// An answer: status, `Location`, body.
+/// An answer: status, `Location`, body, and every header.
 pub struct Answer {
     pub status: StatusCode,
     pub location: Option<String>,
     pub body: String,
+    pub headers: axum::http::HeaderMap,
+}
+
+impl Answer {
+    /// The header `name`'s value, if it has one (as text).
+    #[allow(dead_code)]
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
 }
 
 fn hidden_csrf(html: &str) -> Option<String> {
@@ -118,6 +130,7 @@ impl Client {
             .headers()
             .get(header::LOCATION)
             .map(|v| v.to_str().unwrap().to_owned());
+        let headers = res.headers().clone();
         let bytes = to_bytes(res.into_body(), 4 << 20).await.unwrap();
         let body = String::from_utf8_lossy(&bytes).into_owned();
         if let Some(t) = hidden_csrf(&body) {
@@ -127,6 +140,7 @@ impl Client {
             status,
             location,
             body,
+            headers,
         }
     }
 
