@@ -90,23 +90,27 @@ export function perfStat(enabled, pid, seconds) {
  * `checkout` throws on any error or wrong state and pushes the add-item latencies into `adds`;
  * it does its own accounting of what it sold. `onWindow` is called at the window's start and
  * returns a function called at its end (for extra counters, e.g. PostgreSQL's CPU).
- * Returns { done, failed, firstError, whole, adds (sorted ms), cpuMs, elapsed, perf }.
+ * `checkout` may also record named steps' latencies (ms) in its third argument, an object of
+ * arrays: those of the checkouts completed in the window are merged into `steps`.
+ * Returns { done, failed, firstError, whole, adds (sorted ms), steps, cpuMs, elapsed, perf }.
  */
 export async function closedLoop({ base, pid, perf: perfOn, c, warmup, window, checkout, onWindow }) {
   const pool = new Pool(base, { connections: c, pipelining: 1, keepAliveTimeout: 60_000 });
   const state = { measuring: false, stop: false };
-  const out = { done: 0, failed: 0, whole: [], adds: [], firstError: null };
+  const out = { done: 0, failed: 0, whole: [], adds: [], steps: {}, firstError: null };
   const customer = async () => {
     while (!state.stop) {
       const adds = [];
+      const steps = {};
       const t = performance.now();
       try {
-        await checkout(pool, adds);
+        await checkout(pool, adds, steps);
         const took = performance.now() - t;
         if (state.measuring && !state.stop) {
           out.done += 1;
           out.whole.push(took);
           out.adds.push(...adds);
+          for (const [name, ms] of Object.entries(steps)) (out.steps[name] ??= []).push(...ms);
         }
       } catch (e) {
         out.failed += 1;

@@ -27,13 +27,16 @@
 // peak RSS (VmHWM). After each level: orders in the database = orders the driver counted, and
 // every variant's stock moved by exactly the units the driver sold of it (read through the
 // API), so 2 x checkouts in all. Then the product-by-slug read at c=32 (p99).
+// BENCH_STEPS=1 adds, per level, each request's p50/p90/p99 in the window (the cart made with
+// A, B added, the quotes, each seller's shipping choice, the order placed): where a checkout's
+// time goes. Off by default, so the default runs time nothing more.
 
 import { Pool } from 'undici';
 import { addressFor } from './address.mjs';
 import { readFileSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import {
-  CLK_TCK, Failure, closedLoop, idleLine, levelLine, parseOptions, readLoop,
+  CLK_TCK, Failure, closedLoop, idleLine, levelLine, ms, parseOptions, percentile, readLoop,
 } from './driver.mjs';
 
 const { opt, BASE, PID, WINDOW, WARMUP, GLOBAL_WARMUP, READ_WINDOW, LEVELS } = parseOptions('http://127.0.0.1:8095', {
@@ -107,11 +110,15 @@ let nextGuest = 0;
 const runTag = Date.now().toString(36);
 
 const EMPTY_CART = process.env.BENCH_EMPTY_CART === '1';
+const STEPS = process.env.BENCH_STEPS === '1';
 
-async function checkout(pool, a, b, guest, adds) {
+async function checkout(pool, a, b, guest, adds, steps) {
   let t = performance.now();
+  // The time since `t0` as the step `name`'s, when BENCH_STEPS=1.
+  const step = STEPS ? (name, t0) => (steps[name] ??= []).push(performance.now() - t0) : () => {};
   const first = { variant_id: products[a].variant, quantity: 1 };
   const cart = await call(pool, 'POST', '/api/v1/carts', EMPTY_CART ? {} : { item: first });
+  step('cart', t);
   const id = cart?.cart?.id;
   if (!id) throw new Failure('no cart id');
   const items = `/api/v1/carts/${id}/items`;
@@ -123,21 +130,38 @@ async function checkout(pool, a, b, guest, adds) {
   t = performance.now();
   await call(pool, 'POST', items, { variant_id: products[b].variant, quantity: 1 });
   adds.push(performance.now() - t);
+  step('add', t);
   const address = addressFor(guest);
+  t = performance.now();
   const quotes = await call(pool, 'POST', `/api/v1/carts/${id}/shipping-quotes`, address);
+  step('quotes', t);
   if (!Array.isArray(quotes) || quotes.length === 0) throw new Failure('no shipping quotes');
   for (const seller of quotes) {
     const option = seller.options?.[0];
     if (!option) throw new Failure(`no shipping option for seller ${seller.seller_id}`);
+    t = performance.now();
     await call(pool, 'POST', `/api/v1/carts/${id}/shipping`, {
       address: address, seller_id: seller.seller_id, carrier: option.carrier, service: option.service,
     });
+    step('shipping', t);
   }
+  t = performance.now();
   const placed = await call(pool, 'POST', '/api/v1/orders', {
     cart_id: id, email: `guest${guest}.${runTag}@example.ma`, address: address, payment: 'cod',
   });
+  step('place', t);
   const status = JSON.stringify(placed?.order?.status ?? null);
   if (!status.includes('placed') && !status.includes('confirmed')) throw new Failure(`order in state ${status}`);
+}
+
+/** BENCH_STEPS=1's line: each request's p50/p90/p99 (ms) over the window, and its count. */
+function stepsLine(c, steps) {
+  const parts = ['cart', 'add', 'quotes', 'shipping', 'place'].map((name) => {
+    const v = (steps[name] ?? []).sort((x, y) => x - y);
+    const q = (p) => ms(percentile(v, p));
+    return `${name} ${q(0.5)}/${q(0.9)}/${q(0.99)} (${v.length})`;
+  });
+  return `steps c=${String(c).padStart(2)}, p50/p90/p99 ms (count): ${parts.join(', ')}`;
 }
 
 async function checkouts(c, warmup, window) {
@@ -145,11 +169,11 @@ async function checkouts(c, warmup, window) {
   const pg = { pg0: null, pg1: null, db0: null, db1: null };
   const out = await closedLoop({
     base: BASE, pid: PID, perf: opt.perf, c, warmup, window,
-    checkout: async (pool, adds) => {
+    checkout: async (pool, adds, steps) => {
       const guest = nextGuest++;
       const a = Math.floor(Math.random() * n);
       const b = (a + 1 + Math.floor(Math.random() * (n - 1))) % n;
-      await checkout(pool, a, b, guest, adds);
+      await checkout(pool, a, b, guest, adds, steps);
       sold.orders += 1;
       sold.perVariant[a] += 1;
       sold.perVariant[b] += 1;
@@ -228,6 +252,7 @@ async function main() {
     const check = await verify(admin);
     const pgCpu = o.pgMs === null ? '' : `, PostgreSQL CPU ${(o.pgMs / Math.max(o.done, 1)).toFixed(2)} ms/checkout (its backends for this database ${(o.dbMs / Math.max(o.done, 1)).toFixed(2)} ms)`;
     console.log(levelLine(c, o, PID, check, pgCpu));
+    if (STEPS) console.log(stepsLine(c, o.steps));
   }
   const slugs = products.map((p) => p.slug);
   for (const name of opt.reads.split(',').filter(Boolean)) {

@@ -16,7 +16,8 @@
 # BENCH_SQLITE_READS (inline, pool or threads: the rusqlite adapter's read mode, passed as
 # `reads=` in the database URL), BENCH_SQLITE_QUERY (more of that URL's query, e.g.
 # `mmap_size=268435456`), BENCH_EMPTY_CART=1 (each checkout creates its cart empty, then adds
-# its first item: one request more, as up to 2026-12-06's step 45), BENCH_TMP (the folder the data folder is made in, default
+# its first item: one request more, as up to 2026-12-06's step 45), BENCH_STEPS=1 (each
+# request's p50/p90/p99 per level, from load.mjs), BENCH_TMP (the folder the data folder is made in, default
 # /tmp; /dev/shm puts the database in memory, where fsync costs nothing), BENCH_OPS=1 (the server with tracing and metrics on: the default
 # log filter (info) in JSON, --metrics-bind on BENCH_PORT+1000, scraped every 5 s). Needs
 # node >= 20 and `npm ci` in benches/http (done here
