@@ -144,6 +144,9 @@ struct Opener {
     /// `None`: in memory (one connection, the writer's, which serves the reads too).
     path: Option<PathBuf>,
     read_only: bool,
+    /// `mode=rw`: never create the file, at the first open or any later one (a writer reopened
+    /// after a fault, a reader thread), so a vanished file is an error, not a new empty shop.
+    must_exist: bool,
     options: SqliteOptions,
 }
 
@@ -165,6 +168,8 @@ impl Opener {
                 if self.read_only {
                     flags.remove(OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE);
                     flags.insert(OpenFlags::SQLITE_OPEN_READ_ONLY);
+                } else if self.must_exist {
+                    flags.remove(OpenFlags::SQLITE_OPEN_CREATE);
                 }
                 Connection::open_with_flags(p, flags)?
             }
@@ -429,7 +434,11 @@ impl SqliteStore {
             durability,
             deferred_commits,
         } = parse_url(url).map_err(named)?;
-        if let Some(file) = path.as_ref().filter(|p| must_exist && !p.exists()) {
+        // Said here in words; the open without SQLite's create flag would refuse it anyway.
+        let missing = |p: &&PathBuf| {
+            std::fs::metadata(p).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+        };
+        if let Some(file) = path.as_ref().filter(|p| must_exist && missing(p)) {
             return Err(named(StorageError::Unavailable(format!(
                 "no database at {} (mode=rw opens an existing file only): check the path, or \
                  drop mode=rw to create it",
@@ -455,6 +464,7 @@ impl SqliteStore {
         let opener = Opener {
             path,
             read_only,
+            must_exist,
             options,
         };
         let (tx, rx) = mpsc::channel::<Job>(1024);
@@ -1304,11 +1314,32 @@ pub(crate) mod tests {
         assert_eq!(carts(&c), ["a", "b"]);
     }
 
+    /// `mode=rw` holds at every open, not only the first: a file gone meanwhile is an error,
+    /// never a new empty database (a writer reopened after a fault, a reader thread).
+    #[test]
+    fn a_file_that_must_exist_is_never_created_by_a_later_open() {
+        let db = tijara_testkit::storage::TempDb::new("must-exist");
+        let opener = |must_exist| Opener {
+            path: Some(db.path().to_path_buf()),
+            read_only: false,
+            must_exist,
+            options: SqliteOptions::default(),
+        };
+        assert!(opener(true).open(true).is_err(), "no file yet");
+        assert!(!db.path().exists(), "nothing created");
+        drop(opener(false).open(true).expect("created without mode=rw"));
+        drop(opener(true).open(false).expect("an existing file opens"));
+        std::fs::remove_file(db.path()).expect("removed");
+        assert!(opener(true).open(true).is_err(), "gone: refused");
+        assert!(!db.path().exists(), "not created again");
+    }
+
     /// A writer on a new file, with deferred commits on or off.
     fn writer_on(db: &tijara_testkit::storage::TempDb, deferred_commits: bool) -> Writer {
         let opener = Opener {
             path: Some(db.path().to_path_buf()),
             read_only: false,
+            must_exist: false,
             options: SqliteOptions::default().with_deferred_commits(deferred_commits),
         };
         let mut c = opener.open(true).expect("opens");
@@ -1460,12 +1491,14 @@ pub(crate) mod tests {
         let memory = Opener {
             path: None,
             read_only: false,
+            must_exist: false,
             options: SqliteOptions::default(),
         };
         assert!(!memory.defers(), "in memory: nothing to sync");
         let normal = Opener {
             path: Some(db.path().to_path_buf()),
             read_only: false,
+            must_exist: false,
             options: SqliteOptions::default().with_durability(SqliteDurability::Normal),
         };
         assert!(
@@ -1547,6 +1580,7 @@ pub(crate) mod tests {
         let opener = Opener {
             path: None,
             read_only: false,
+            must_exist: false,
             options: SqliteOptions::default(),
         };
         let mut c = opener.open(true).expect("opens");

@@ -70,10 +70,12 @@ async fn sqlx_opens_a_database_rusqlite_created_and_back() {
     assert_eq!(rsq.integrity_check().await.expect("check"), "ok");
 }
 
-/// Both adapters read a URL alike: a `%`-escaped path names one file (with its space and `?`),
-/// so the storefront (rusqlite) and the CLI (sqlx) never open two databases for one URL. This
-/// adapter also refuses what sqlx refuses: an unknown parameter, a bad `mode`, and `mode=rw` on
-/// a file that does not exist; and takes `mode=rwc`, sqlx's way to say "create if missing".
+/// Both adapters read a URL's path alike: a `%`-escaped path names one file (with its space and
+/// `?`), so the storefront (rusqlite) and the CLI (sqlx) never open two databases for one URL.
+/// This adapter refuses a parameter it does not take (`cache=shared`, which sqlx takes, among
+/// them), a bad `mode`, and `mode=rw` on a file that does not exist; and takes `mode=rwc`,
+/// sqlx's way to say "create if missing" (the sqlx adapter creates a missing file whatever the
+/// mode).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn both_adapters_read_a_url_alike() {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(unique("my shop?"));

@@ -868,14 +868,16 @@ async fn withdrawal_is_received_refunded_and_restocked() {
     m.clock.advance(Duration::days(3));
     let ret = e
         .orders()
-        .request_return(
+        .request_return_with_photos(
             &order.id,
             &so,
             vec![ReturnLine {
                 variant_id: c.cushion.clone(),
                 quantity: 1,
             }],
+            tijara_core::returns::ReturnReason::Damaged,
             None,
+            vec!["/media/a-800.jpg".into(), "/kept/b.jpg".into()],
             None,
         )
         .await
@@ -906,6 +908,41 @@ async fn withdrawal_is_received_refunded_and_restocked() {
     let (gross, commission, shares) = doc.settlement.totals().expect("totals");
     assert_eq!(gross, doc.order.payment.net_received().expect("net"));
     assert_eq!(commission.checked_add(shares).expect("add"), gross);
+    // The photos' addresses rewritten (a frontend moving them out of public view): bounded by
+    // `max`, only those `rewrite` answers for, and nothing twice.
+    let private = |order: &OrderId, url: &str| {
+        url.strip_prefix("/media/")
+            .map(|f| format!("/orders/{order}/photos/{f}"))
+    };
+    let none = e
+        .operations()
+        .rewrite_return_photos(0, private)
+        .await
+        .expect("rewrites");
+    assert!(!none.complete && none.saved == 0, "{none:?}");
+    let done = e
+        .operations()
+        .rewrite_return_photos(1_000, private)
+        .await
+        .expect("rewrites");
+    assert!(done.complete && done.saved == 1, "{done:?}");
+    let moved = format!("/orders/{}/photos/a-800.jpg", order.id);
+    assert_eq!(
+        done.replaced,
+        [("/media/a-800.jpg".to_owned(), moved.clone())]
+    );
+    let doc = e.orders().order(&order.id).await.expect("order");
+    assert_eq!(doc.returns[0].photos(), [moved, "/kept/b.jpg".to_owned()]);
+    assert_eq!(
+        doc.returns[0].status(),
+        tijara_core::returns::ReturnStatus::Refunded
+    );
+    let again = e
+        .operations()
+        .rewrite_return_photos(1_000, private)
+        .await
+        .expect("rewrites");
+    assert!(again.complete && again.saved == 0, "{again:?}");
     // Too late for another withdrawal.
     m.clock.advance(Duration::days(10));
     assert!(matches!(

@@ -500,6 +500,25 @@ pub fn bank_from_region_and_flags(
     )
 }
 
+/// The `sqlite://` URL of the database file `path`, its `%`, `?` and `#` escaped (the adapters
+/// percent-decode a URL's path, so a data folder named `shop%41` stays that folder).
+///
+/// ```
+/// assert_eq!(
+///     tijara_storefront::sqlite_url(std::path::Path::new("/srv/shop%41 #1?/tijara.db")),
+///     "sqlite:///srv/shop%2541 %231%3F/tijara.db"
+/// );
+/// ```
+pub fn sqlite_url(path: &std::path::Path) -> String {
+    const ESCAPED: &percent_encoding::AsciiSet =
+        &percent_encoding::CONTROLS.add(b'%').add(b'?').add(b'#');
+    let path = path.to_string_lossy();
+    format!(
+        "sqlite://{}",
+        percent_encoding::utf8_percent_encode(&path, ESCAPED)
+    )
+}
+
 /// Opens the database of `url`, the adapter chosen by its scheme:
 /// - `sqlite://…`, `sqlite:…` or a plain path: SQLite through `tijara-store-sqlite` (rusqlite:
 ///   one writer thread with group commit, one hop per storage call; the embedded default);
@@ -541,7 +560,7 @@ pub async fn build_with_sinks(
         None => {
             std::fs::create_dir_all(&settings.data_dir)?;
             startup::check_folder(&settings.data_dir)?;
-            format!("sqlite://{}", settings.data_dir.join("tijara.db").display())
+            sqlite_url(&settings.data_dir.join("tijara.db"))
         }
     };
     let storage = connect_storage(&url).await?;
@@ -617,6 +636,8 @@ pub async fn build_with_sinks(
     let engine = builder.build()?;
     // Orders saved by an older version get their current keys (bounded, once per database).
     startup::reindex_orders(&engine).await?;
+    // Returns' photos stored in public view by an older version are moved (once per database).
+    startup::hide_return_photos(&engine, &settings.data_dir).await?;
     // A search index written by an older version is rebuilt (once; logged with the count).
     // Not fatal: the first search checks again.
     if let Err(e) = engine.catalog().ensure_search_index().await {

@@ -315,9 +315,24 @@ pub async fn store(app: &App, bytes: Vec<u8>) -> Result<String, PhotoError> {
 }
 
 /// Stores a processed photo that is not public (in [`private_media_dir`]); returns the large
-/// image's file name (`{stem}-800.jpg`), for the route that checks who asks to serve it.
+/// image's file name (`{stem}-800.jpg`), for the route that checks who asks to serve it. The
+/// folder is made readable by the storefront's own user only (mode 0700 on Unix), so another
+/// account on the machine cannot read the photos either.
 pub async fn store_private(app: &App, bytes: Vec<u8>) -> Result<String, PhotoError> {
-    store_in(private_media_dir(app), bytes).await
+    let dir = private_media_dir(app);
+    if !tokio::fs::try_exists(&dir).await.unwrap_or(false) {
+        tokio::fs::create_dir_all(&dir)
+            .await
+            .map_err(|e| PhotoError::Storage(e.to_string()))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            tokio::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
+                .await
+                .map_err(|e| PhotoError::Storage(e.to_string()))?;
+        }
+    }
+    store_in(dir, bytes).await
 }
 
 /// Decoding turns free now (a gauge: [`MAX_CONCURRENT_DECODES`] when no photo is decoding).

@@ -105,3 +105,123 @@ pub async fn reindex_orders(
     }
     Ok(Some(report))
 }
+
+/// The `done` mark of [`hide_return_photos`] (`startup` scope).
+pub const RETURN_PHOTOS_MARK: &str = "return-photos-private-v1";
+
+/// Moves the photos of returns asked before they were private (stored in `<data-dir>/media/`,
+/// served to anyone at `/media/…`) to `<data-dir>/private-media/`, served only to those who may
+/// read the order (`/orders/{id}/photos/…`): each photo is copied, the order saved with its new
+/// address, then the public copy removed, unless a product's photos name the same file. Once per
+/// database (a `done` mark, `startup` / [`RETURN_PHOTOS_MARK`], set when every order was
+/// visited and saved), at most [`REINDEX_MAX`] orders per start. A photo whose file is missing
+/// keeps its address. Returns how many addresses were moved, or `None` when it ran before.
+pub async fn hide_return_photos(
+    engine: &tijara::Tijara,
+    data_dir: &Path,
+) -> Result<Option<usize>, Box<dyn std::error::Error + Send + Sync>> {
+    if engine
+        .operations()
+        .is_done("startup", RETURN_PHOTOS_MARK)
+        .await?
+    {
+        return Ok(None);
+    }
+    let report = move_return_photos(engine, data_dir, REINDEX_MAX).await?;
+    if report.complete {
+        engine
+            .operations()
+            .record_done("startup", RETURN_PHOTOS_MARK)
+            .await?;
+    }
+    if !report.replaced.is_empty() {
+        tracing::info!(target: "storage", moved = report.replaced.len(), orders = report.saved, "returns' photos moved out of public view");
+    }
+    Ok(Some(report.replaced.len()))
+}
+
+/// The work of [`hide_return_photos`], without its mark: at most `max` orders visited. Run
+/// again, it moves nothing already moved.
+pub async fn move_return_photos(
+    engine: &tijara::Tijara,
+    data_dir: &Path,
+    max: usize,
+) -> Result<
+    tijara::usecases::maintenance::ReturnPhotosReport,
+    Box<dyn std::error::Error + Send + Sync>,
+> {
+    let public = data_dir.join("media");
+    let private = data_dir.join("private-media");
+    let sizes = [crate::media::LARGE, crate::media::THUMB];
+    let file_of = |address: &str| {
+        address
+            .strip_prefix("/media/")
+            .filter(|f| crate::media::valid_name(f))
+            .map(str::to_owned)
+    };
+    let copy = |file: &str| -> std::io::Result<()> {
+        if !private.exists() {
+            std::fs::create_dir_all(&private)?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o700))?;
+            }
+        }
+        let large = format!("-{}.jpg", crate::media::LARGE);
+        let stem = file.strip_suffix(&large).unwrap_or(file);
+        for size in sizes {
+            let name = format!("{stem}-{size}.jpg");
+            let from = public.join(&name);
+            if from.exists() {
+                std::fs::copy(&from, private.join(&name))?;
+            }
+        }
+        Ok(())
+    };
+    let report = engine
+        .operations()
+        .rewrite_return_photos(max, |order, address| {
+            let file = file_of(address)?;
+            if !public.join(&file).exists() {
+                return None;
+            }
+            match copy(&file) {
+                Ok(()) => Some(format!("/orders/{order}/photos/{file}")),
+                Err(e) => {
+                    tracing::warn!(target: "storage", order = %order, error = %e, "a return's photo could not be moved out of public view");
+                    None
+                }
+            }
+        })
+        .await?;
+    // The public copies, unless a product shows the same file.
+    let mut shown = std::collections::HashSet::new();
+    let mut after: Option<String> = None;
+    let mut filter = tijara::usecases::catalog::ProductFilter::default();
+    filter.include_inactive = true;
+    while !report.replaced.is_empty() {
+        let page = engine
+            .catalog()
+            .list_products(&filter, after.as_deref(), 100)
+            .await?;
+        for view in &page.items {
+            shown.extend(view.product.photos.iter().filter_map(|p| file_of(&p.url)));
+        }
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    for (old, _) in &report.replaced {
+        let Some(file) = file_of(old).filter(|f| !shown.contains(f)) else {
+            continue;
+        };
+        let large = format!("-{}.jpg", crate::media::LARGE);
+        let stem = file.strip_suffix(&large).unwrap_or(&file);
+        for size in sizes {
+            let _ = std::fs::remove_file(public.join(format!("{stem}-{size}.jpg")));
+        }
+    }
+    Ok(report)
+}

@@ -753,6 +753,12 @@ async fn a_return_carries_up_to_three_photos_the_artisan_and_the_admin_see() {
         assert!(private.join(file).exists(), "{p} stored apart");
         assert!(!public.join(file).exists(), "{p} not in the public folder");
     }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&private).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700, "the folder is the storefront's own");
+    }
     // The artisan sees them on the return; the admin on the order; the shopper on hers.
     let mut seller = Client::new(&app);
     seller.login("seller3@tijara.example", ARTISAN_PW).await;
@@ -822,4 +828,114 @@ async fn a_return_carries_up_to_three_photos_the_artisan_and_the_admin_see() {
     for who in [&mut c, &mut admin] {
         assert_eq!(who.get(&photos[0]).await.status, StatusCode::OK);
     }
+    assert_eq!(other_seller.get("/seller").await.status, StatusCode::OK);
+    let account = other.get("/account?lang=fr").await;
+    assert_eq!(account.status, StatusCode::OK);
+    assert!(account.body.contains("/account/logout"), "still logged in");
+}
+
+/// Returns asked before their photos were private kept public addresses (`/media/…`). At the
+/// next start the photos move to the private folder, the order keeps their new addresses, and
+/// the public copies go, unless a product shows the same file (kept public for it). Once moved,
+/// nothing moves again, and the start's pass is marked done.
+#[tokio::test]
+async fn photos_of_earlier_returns_move_out_of_public_view_at_start() {
+    use tijara_core::returns::{ReturnLine, ReturnReason};
+    let app = demo_app().await;
+    let all = sellers(&app).await;
+    let (_, slug) = all[2].clone();
+    let (order, so, variant, mut c) =
+        a_delivered_order(&app, &slug, "seller3@tijara.example").await;
+    // As an older version stored them: in the public folder, with public addresses; the
+    // second is also one of a product's photos.
+    let store = |w, h| {
+        let app = app.clone();
+        async move {
+            tijara_storefront::media::store(&app, png(w, h))
+                .await
+                .unwrap()
+        }
+    };
+    let (alone, shared) = (store(333, 222).await, store(334, 222).await);
+    let product = app.engine.catalog().product_by_slug(&slug).await.unwrap();
+    app.engine
+        .catalog()
+        .add_product_photo(
+            &product.product.id,
+            tijara_core::catalog::Photo {
+                url: shared.clone(),
+                alt: tijara_core::LocalizedText::default(),
+            },
+        )
+        .await
+        .unwrap();
+    app.engine
+        .orders()
+        .request_return_with_photos(
+            &order,
+            &tijara_core::SellerOrderId::new(so).unwrap(),
+            vec![ReturnLine {
+                variant_id: tijara_core::VariantId::new(variant).unwrap(),
+                quantity: 1,
+            }],
+            ReturnReason::Damaged,
+            None,
+            vec![alone.clone(), shared.clone()],
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(c.get(&alone).await.status, StatusCode::OK, "public before");
+
+    let data_dir = app.data_dir.clone();
+    let report = tijara_storefront::startup::move_return_photos(&app.engine, &data_dir, 1_000)
+        .await
+        .unwrap();
+    assert!(report.complete);
+    assert_eq!((report.saved, report.replaced.len()), (1, 2));
+    let doc = app.engine.orders().order(&order).await.unwrap();
+    let photos = doc.returns[0].photos().to_vec();
+    let file = |url: &str| url.rsplit('/').next().unwrap().to_owned();
+    assert_eq!(
+        photos,
+        [&alone, &shared].map(|u| format!("/orders/{order}/photos/{}", file(u)))
+    );
+    let (public, private) = (
+        tijara_storefront::media::media_dir(&app),
+        tijara_storefront::media::private_media_dir(&app),
+    );
+    for url in [&alone, &shared] {
+        let large = file(url);
+        let thumb = large.replace("-800", "-300");
+        for f in [&large, &thumb] {
+            assert!(private.join(f).exists(), "{f} moved");
+        }
+    }
+    // The shopper's own photo left public view; the product's stayed for the product.
+    let (alone_thumb, shared_thumb) = (
+        file(&alone).replace("-800", "-300"),
+        file(&shared).replace("-800", "-300"),
+    );
+    assert!(!public.join(file(&alone)).exists() && !public.join(&alone_thumb).exists());
+    assert!(public.join(file(&shared)).exists() && public.join(&shared_thumb).exists());
+    assert_eq!(
+        Client::new(&app).get(&alone).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // The order's customer reads them at their new addresses; a visitor does not.
+    for p in &photos {
+        assert_eq!(c.get(p).await.status, StatusCode::OK, "{p}");
+        assert_eq!(Client::new(&app).get(p).await.status, StatusCode::NOT_FOUND);
+    }
+    // Nothing moves twice; the start's pass ran (and was marked) when the shop was built.
+    let again = tijara_storefront::startup::move_return_photos(&app.engine, &data_dir, 1_000)
+        .await
+        .unwrap();
+    assert!(again.complete && again.replaced.is_empty(), "{again:?}");
+    assert_eq!(
+        tijara_storefront::startup::hide_return_photos(&app.engine, &data_dir)
+            .await
+            .unwrap(),
+        None
+    );
 }

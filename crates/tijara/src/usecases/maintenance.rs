@@ -120,6 +120,20 @@ impl ReindexReport {
     }
 }
 
+/// What [`Operations::rewrite_return_photos`](crate::Operations::rewrite_return_photos) did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ReturnPhotosReport {
+    /// Orders saved with new photo addresses.
+    pub saved: usize,
+    /// Each address replaced, with its replacement, in the orders saved.
+    pub replaced: Vec<(String, String)>,
+    /// False when `max` orders were visited before the last one, or an order changed while it
+    /// was being rewritten: call again to go on (addresses already replaced are not asked
+    /// again, as long as `rewrite` answers `None` for its own addresses).
+    pub complete: bool,
+}
+
 /// An order [`Operations::reindex_orders`](crate::Operations::reindex_orders) could not save.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -206,6 +220,88 @@ impl Operations<'_> {
             }
             if page.len() < 100 {
                 report.complete = true;
+                return Ok(report);
+            }
+        }
+    }
+
+    /// Gives the photos attached to returns new addresses: `rewrite(order, address)` answers the
+    /// address that replaces `address` on that order's returns, or `None` to keep it. For a
+    /// frontend that moves photos it once served publicly to a place of its own (the storefront
+    /// moves `/media/…` to its private photos' route): it copies the file in `rewrite`, before
+    /// answering, and removes the old one only after this call saved the order. At most `max`
+    /// orders per call, in id order; an order without returns is only read. An order changed
+    /// concurrently is left as it was, and the report says `complete: false`. Only storage
+    /// faults fail the call; an unreadable order is skipped (logged on the `storage` target).
+    pub async fn rewrite_return_photos(
+        self,
+        max: usize,
+        mut rewrite: impl FnMut(&OrderId, &str) -> Option<String>,
+    ) -> Result<ReturnPhotosReport, TijaraError> {
+        let e = self.engine;
+        let mut report = ReturnPhotosReport {
+            complete: true,
+            ..ReturnPhotosReport::default()
+        };
+        let mut after: Option<String> = None;
+        let mut visited = 0usize;
+        loop {
+            let query = ListQuery::new(DocKind::Order, 100).after(after.as_deref());
+            let page = e.inner.storage.list(&query).await?;
+            let Some(last) = page.last() else {
+                return Ok(report);
+            };
+            after = Some(last.id.clone());
+            for stored in &page {
+                if visited == max {
+                    report.complete = false;
+                    return Ok(report);
+                }
+                visited += 1;
+                let mut doc: OrderDoc = match serde_json::from_str(&stored.body) {
+                    Ok(doc) => doc,
+                    Err(err) => {
+                        tracing::warn!(target: "storage", order = %stored.id, error = %err, "unreadable order: its return photos were not rewritten");
+                        continue;
+                    }
+                };
+                let id = doc.order.id.clone();
+                let mut replaced = Vec::new();
+                for ret in &mut doc.returns {
+                    let mut changed = false;
+                    let photos: Vec<String> = ret
+                        .photos()
+                        .iter()
+                        .map(|old| match rewrite(&id, old) {
+                            Some(new) if new != *old => {
+                                changed = true;
+                                replaced.push((old.clone(), new.clone()));
+                                new
+                            }
+                            _ => old.clone(),
+                        })
+                        .collect();
+                    if changed {
+                        ret.set_photos(photos)?;
+                    }
+                }
+                if replaced.is_empty() {
+                    continue;
+                }
+                let changes = Changeset {
+                    docs: vec![e.order_write(&doc, stored.version)?],
+                    ..Changeset::default()
+                };
+                match e.inner.storage.commit(changes).await {
+                    Ok(_) => {
+                        report.saved += 1;
+                        report.replaced.extend(replaced);
+                    }
+                    Err(StorageError::Conflict { .. }) => report.complete = false,
+                    Err(err) => return Err(err.into()),
+                }
+            }
+            if page.len() < 100 {
                 return Ok(report);
             }
         }

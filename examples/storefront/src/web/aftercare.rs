@@ -943,8 +943,8 @@ pub(super) struct PhotoQuery {
 /// the seller whose parcel the return is about (a member of a cooperative: for the pieces they
 /// made, as the returns page shows them). The photo must be one of the order's returns' (of that
 /// seller's parcels, for a seller). Anyone else, and any other name, gets a 404, as for an
-/// unknown order, so a guess learns nothing. Old returns' photos, stored before, stay at their
-/// `/media/` address.
+/// unknown order, so a guess learns nothing. Photos of returns asked before this route existed
+/// are moved here at start ([`crate::startup::hide_return_photos`]).
 pub(super) async fn return_photo(
     State(app): State<App>,
     ctx: Ctx,

@@ -33,9 +33,13 @@ pub async fn demo_app_with(
     region: Option<tijara_core::Region>,
     carriers: Vec<tijara_carrier_table::TableCarrier>,
 ) -> App {
+    // A data folder of its own (photos, keys): tests running at once never see each other's
+    // files, nor those an earlier run left.
+    let data_dir = std::env::temp_dir().join(tijara_testkit::storage::unique("tijara-test-app"));
+    std::fs::create_dir_all(&data_dir).unwrap();
     let settings = tijara_storefront::Settings {
         bind: "127.0.0.1:0".into(),
-        data_dir: std::env::temp_dir(),
+        data_dir,
         database_url: Some("sqlite::memory:".into()),
         public_url: Some("http://127.0.0.1:9".into()),
         cmi: None,
