@@ -4,7 +4,7 @@
 # load.mjs) used, and the machine's idle and iowait shares (/proc/<pid>/stat and /proc/stat).
 # Shows whether a run is CPU-bound, and what the client on the same machine takes.
 #   benches/scripts/cpu_split.sh BIN [LABEL]      (PORT: default 8197)
-# Output: the run's level line, then one line of shares; the run's log in /tmp/split-LABEL.log.
+# Output: the run's level line, then one line of shares; both also in /tmp/split-LABEL.log.
 set -u
 bin=$1; label=${2:-run}
 BENCH_PORT=${PORT:-8197} BENCH_LEVELS=8 BENCH_WINDOW=16 BENCH_WARMUP=2 BENCH_GLOBAL_WARMUP=2 \
@@ -24,4 +24,5 @@ wait $run
 all=$(( (u1 + n1 + y1 + i1 + w1 + q1 + x1) - (u0 + n0 + y0 + i0 + w0 + q0 + x0) ))
 grep '^c=' /tmp/split-$label.log
 awk -v s=$((s1 - s0)) -v c=$((c1 - c0)) -v i=$((i1 - i0)) -v w=$((w1 - w0)) -v a=$all -v t=$tick \
-  'BEGIN { printf "over 10 s: server %.2f cores, client %.2f cores, machine idle %.1f %%, iowait %.1f %%\n", s / t / 10, c / t / 10, 100 * i / a, 100 * w / a }'
+  'BEGIN { printf "over 10 s: server %.2f cores, client %.2f cores, machine idle %.1f %%, iowait %.1f %%\n", s / t / 10, c / t / 10, 100 * i / a, 100 * w / a }' \
+  | tee -a /tmp/split-$label.log

@@ -637,7 +637,10 @@ pub async fn build_with_sinks(
     // Orders saved by an older version get their current keys (bounded, once per database).
     startup::reindex_orders(&engine).await?;
     // Returns' photos stored in public view by an older version are moved (once per database).
-    startup::hide_return_photos(&engine, &settings.data_dir).await?;
+    // Not fatal: the shop starts, and the next start tries again.
+    if let Err(e) = startup::hide_return_photos(&engine, &settings.data_dir).await {
+        tracing::warn!(target: "storage", error = %e, "returns' photos not moved out of public view at this start");
+    }
     // A search index written by an older version is rebuilt (once; logged with the count).
     // Not fatal: the first search checks again.
     if let Err(e) = engine.catalog().ensure_search_index().await {

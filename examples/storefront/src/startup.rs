@@ -111,11 +111,11 @@ pub const RETURN_PHOTOS_MARK: &str = "return-photos-private-v1";
 
 /// Moves the photos of returns asked before they were private (stored in `<data-dir>/media/`,
 /// served to anyone at `/media/…`) to `<data-dir>/private-media/`, served only to those who may
-/// read the order (`/orders/{id}/photos/…`): each photo is copied, the order saved with its new
-/// address, then the public copy removed, unless a product's photos name the same file. Once per
-/// database (a `done` mark, `startup` / [`RETURN_PHOTOS_MARK`], set when every order was
-/// visited and saved), at most [`REINDEX_MAX`] orders per start. A photo whose file is missing
-/// keeps its address. Returns how many addresses were moved, or `None` when it ran before.
+/// read the order (`/orders/{id}/photos/…`); see [`move_return_photos`]. Every order is visited
+/// (one whose stored text names no photo is not decoded). The `done` mark (`startup` /
+/// [`RETURN_PHOTOS_MARK`]) is set only after a pass that moved every photo it found and then
+/// removed the public copies; otherwise the next start tries again. Returns how many addresses
+/// were moved, or `None` when it ran before.
 pub async fn hide_return_photos(
     engine: &tijara::Tijara,
     data_dir: &Path,
@@ -127,101 +127,153 @@ pub async fn hide_return_photos(
     {
         return Ok(None);
     }
-    let report = move_return_photos(engine, data_dir, REINDEX_MAX).await?;
-    if report.complete {
+    let moved = move_return_photos(engine, data_dir, usize::MAX).await?;
+    if moved.complete {
         engine
             .operations()
             .record_done("startup", RETURN_PHOTOS_MARK)
             .await?;
     }
-    if !report.replaced.is_empty() {
-        tracing::info!(target: "storage", moved = report.replaced.len(), orders = report.saved, "returns' photos moved out of public view");
+    if moved.moved > 0 || !moved.complete {
+        tracing::info!(target: "storage", moved = moved.moved, complete = moved.complete, "returns' photos moved out of public view");
     }
-    Ok(Some(report.replaced.len()))
+    Ok(Some(moved.moved))
 }
 
-/// The work of [`hide_return_photos`], without its mark: at most `max` orders visited. Run
-/// again, it moves nothing already moved.
+/// What [`move_return_photos`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MovedPhotos {
+    /// Photo addresses moved to the private route in this pass.
+    pub moved: usize,
+    /// Public copies removed in this pass.
+    pub removed: usize,
+    /// Every order visited and saved, every photo copied, every public copy that no product
+    /// shows removed: nothing left to do.
+    pub complete: bool,
+}
+
+/// The work of [`hide_return_photos`], without its mark, visiting at most `max` orders:
+/// 1. each `/media/…` photo of a return is copied to `private-media/` (written to a temporary
+///    file, synced, then renamed; a copy already there is kept), and the order saved with the
+///    photo's private address (a photo whose file is in neither folder keeps its address);
+/// 2. only after a pass that left nothing behind (every order visited and saved, every copy
+///    made), each public file with a private copy is removed, unless a product's photos name it:
+///    the same file may be on several orders, and an order not yet saved still links to it.
+///
+/// Run again, it moves nothing already moved, and removes public copies a pass interrupted
+/// before step 2 left.
 pub async fn move_return_photos(
     engine: &tijara::Tijara,
     data_dir: &Path,
     max: usize,
-) -> Result<
-    tijara::usecases::maintenance::ReturnPhotosReport,
-    Box<dyn std::error::Error + Send + Sync>,
-> {
+) -> Result<MovedPhotos, Box<dyn std::error::Error + Send + Sync>> {
     let public = data_dir.join("media");
     let private = data_dir.join("private-media");
     let sizes = [crate::media::LARGE, crate::media::THUMB];
+    let large = format!("-{}.jpg", crate::media::LARGE);
     let file_of = |address: &str| {
         address
             .strip_prefix("/media/")
             .filter(|f| crate::media::valid_name(f))
             .map(str::to_owned)
     };
-    let copy = |file: &str| -> std::io::Result<()> {
-        if !private.exists() {
-            std::fs::create_dir_all(&private)?;
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o700))?;
-            }
-        }
-        let large = format!("-{}.jpg", crate::media::LARGE);
-        let stem = file.strip_suffix(&large).unwrap_or(file);
-        for size in sizes {
-            let name = format!("{stem}-{size}.jpg");
-            let from = public.join(&name);
-            if from.exists() {
-                std::fs::copy(&from, private.join(&name))?;
-            }
-        }
-        Ok(())
-    };
+    let mut failed = false;
     let report = engine
         .operations()
         .rewrite_return_photos(max, |order, address| {
             let file = file_of(address)?;
-            if !public.join(&file).exists() {
-                return None;
-            }
-            match copy(&file) {
-                Ok(()) => Some(format!("/orders/{order}/photos/{file}")),
+            let stem = file.strip_suffix(&large).unwrap_or(&file).to_owned();
+            let copied = sizes.iter().try_for_each(|size| {
+                let name = format!("{stem}-{size}.jpg");
+                copy_durably(&public.join(&name), &private, &name)
+            });
+            match copied {
+                Ok(()) if private.join(&file).exists() => {
+                    Some(format!("/orders/{order}/photos/{file}"))
+                }
+                // In neither folder: the address stays (it showed nothing before either).
+                Ok(()) => None,
                 Err(e) => {
+                    failed = true;
                     tracing::warn!(target: "storage", order = %order, error = %e, "a return's photo could not be moved out of public view");
                     None
                 }
             }
         })
         .await?;
-    // The public copies, unless a product shows the same file.
+    let mut out = MovedPhotos {
+        moved: report.replaced.len(),
+        removed: 0,
+        complete: report.complete && !failed,
+    };
+    if !out.complete {
+        return Ok(out);
+    }
+    // Every order now links to the private copies: the public ones go, unless a product shows
+    // the same file.
+    let copies: Vec<String> = match std::fs::read_dir(&private) {
+        Ok(dir) => dir
+            .filter_map(|f| f.ok()?.file_name().into_string().ok())
+            .filter(|f| crate::media::valid_name(f) && public.join(f).exists())
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    if copies.is_empty() {
+        return Ok(out);
+    }
     let mut shown = std::collections::HashSet::new();
-    let mut after: Option<String> = None;
     let mut filter = tijara::usecases::catalog::ProductFilter::default();
     filter.include_inactive = true;
-    while !report.replaced.is_empty() {
+    let mut after: Option<String> = None;
+    loop {
         let page = engine
             .catalog()
             .list_products(&filter, after.as_deref(), 100)
             .await?;
         for view in &page.items {
-            shown.extend(view.product.photos.iter().filter_map(|p| file_of(&p.url)));
+            for photo in &view.product.photos {
+                if let Some(file) = file_of(&photo.url) {
+                    let stem = file.strip_suffix(&large).unwrap_or(&file).to_owned();
+                    shown.extend(sizes.map(|size| format!("{stem}-{size}.jpg")));
+                }
+            }
         }
         match page.next {
             Some(next) => after = Some(next),
             None => break,
         }
     }
-    for (old, _) in &report.replaced {
-        let Some(file) = file_of(old).filter(|f| !shown.contains(f)) else {
-            continue;
-        };
-        let large = format!("-{}.jpg", crate::media::LARGE);
-        let stem = file.strip_suffix(&large).unwrap_or(&file);
-        for size in sizes {
-            let _ = std::fs::remove_file(public.join(format!("{stem}-{size}.jpg")));
+    for file in copies.iter().filter(|f| !shown.contains(*f)) {
+        match std::fs::remove_file(public.join(file)) {
+            Ok(()) => out.removed += 1,
+            Err(e) => {
+                out.complete = false;
+                tracing::warn!(target: "storage", file = %file, error = %e, "a public copy of a return's photo could not be removed");
+            }
         }
     }
-    Ok(report)
+    Ok(out)
+}
+
+/// Copies `from` to `dir/name` so that a crash never leaves half a file under that name: to a
+/// temporary file, synced, then renamed. Nothing to do when `dir/name` exists or `from` does
+/// not. `dir` is made (mode 0700 on Unix) if missing.
+fn copy_durably(from: &Path, dir: &Path, name: &str) -> std::io::Result<()> {
+    let to = dir.join(name);
+    if to.exists() || !from.exists() {
+        return Ok(());
+    }
+    if !dir.exists() {
+        std::fs::create_dir_all(dir)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        }
+    }
+    let tmp = dir.join(format!("{name}.tmp"));
+    std::fs::copy(from, &tmp)?;
+    std::fs::File::open(&tmp)?.sync_all()?;
+    std::fs::rename(&tmp, &to)?;
+    Ok(())
 }

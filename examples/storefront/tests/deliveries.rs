@@ -240,7 +240,7 @@ async fn with_a_relay_every_event_reaches_nats_once() {
         .unwrap();
     let settings = tijara_storefront::Settings {
         bind: "127.0.0.1:0".into(),
-        data_dir: std::env::temp_dir(),
+        data_dir: support::data_dir(),
         database_url: Some("sqlite::memory:".into()),
         public_url: Some("http://127.0.0.1:9".into()),
         cmi: None,

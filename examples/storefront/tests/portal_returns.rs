@@ -835,19 +835,22 @@ async fn a_return_carries_up_to_three_photos_the_artisan_and_the_admin_see() {
 }
 
 /// Returns asked before their photos were private kept public addresses (`/media/…`). At the
-/// next start the photos move to the private folder, the order keeps their new addresses, and
-/// the public copies go, unless a product shows the same file (kept public for it). Once moved,
-/// nothing moves again, and the start's pass is marked done.
+/// next start the photos move to the private folder, the orders keep their new addresses, and
+/// the public copies go, unless a product shows the same file (kept public for it). A file on
+/// two orders stays public until both are saved (a pass cut short by its bound removes
+/// nothing). Once moved, nothing moves again, and the start's pass is marked done.
 #[tokio::test]
 async fn photos_of_earlier_returns_move_out_of_public_view_at_start() {
     use tijara_core::returns::{ReturnLine, ReturnReason};
     let app = demo_app().await;
     let all = sellers(&app).await;
     let (_, slug) = all[2].clone();
+    // Two delivered orders of one shopper (the second's client is the logged-in one).
+    let first = a_delivered_order(&app, &slug, "seller3@tijara.example").await;
     let (order, so, variant, mut c) =
         a_delivered_order(&app, &slug, "seller3@tijara.example").await;
-    // As an older version stored them: in the public folder, with public addresses; the
-    // second is also one of a product's photos.
+    // As an older version stored them: in the public folder, with public addresses; `shared`
+    // is also one of a product's photos, `twice` is on both orders' returns.
     let store = |w, h| {
         let app = app.clone();
         async move {
@@ -856,7 +859,11 @@ async fn photos_of_earlier_returns_move_out_of_public_view_at_start() {
                 .unwrap()
         }
     };
-    let (alone, shared) = (store(333, 222).await, store(334, 222).await);
+    let (alone, shared, twice) = (
+        store(333, 222).await,
+        store(334, 222).await,
+        store(335, 222).await,
+    );
     let product = app.engine.catalog().product_by_slug(&slug).await.unwrap();
     app.engine
         .catalog()
@@ -869,69 +876,106 @@ async fn photos_of_earlier_returns_move_out_of_public_view_at_start() {
         )
         .await
         .unwrap();
-    app.engine
-        .orders()
-        .request_return_with_photos(
-            &order,
-            &tijara_core::SellerOrderId::new(so).unwrap(),
-            vec![ReturnLine {
-                variant_id: tijara_core::VariantId::new(variant).unwrap(),
-                quantity: 1,
-            }],
-            ReturnReason::Damaged,
-            None,
-            vec![alone.clone(), shared.clone()],
-            None,
-        )
-        .await
-        .unwrap();
+    let ask = |order: OrderId, so: String, variant: String, photos: Vec<String>| {
+        let app = app.clone();
+        async move {
+            app.engine
+                .orders()
+                .request_return_with_photos(
+                    &order,
+                    &tijara_core::SellerOrderId::new(so).unwrap(),
+                    vec![ReturnLine {
+                        variant_id: tijara_core::VariantId::new(variant).unwrap(),
+                        quantity: 1,
+                    }],
+                    ReturnReason::Damaged,
+                    None,
+                    photos,
+                    None,
+                )
+                .await
+                .unwrap();
+        }
+    };
+    ask(
+        first.0.clone(),
+        first.1.clone(),
+        first.2.clone(),
+        vec![twice.clone()],
+    )
+    .await;
+    ask(
+        order.clone(),
+        so,
+        variant,
+        vec![alone.clone(), shared.clone(), twice.clone()],
+    )
+    .await;
     assert_eq!(c.get(&alone).await.status, StatusCode::OK, "public before");
-
-    let data_dir = app.data_dir.clone();
-    let report = tijara_storefront::startup::move_return_photos(&app.engine, &data_dir, 1_000)
-        .await
-        .unwrap();
-    assert!(report.complete);
-    assert_eq!((report.saved, report.replaced.len()), (1, 2));
-    let doc = app.engine.orders().order(&order).await.unwrap();
-    let photos = doc.returns[0].photos().to_vec();
     let file = |url: &str| url.rsplit('/').next().unwrap().to_owned();
-    assert_eq!(
-        photos,
-        [&alone, &shared].map(|u| format!("/orders/{order}/photos/{}", file(u)))
-    );
     let (public, private) = (
         tijara_storefront::media::media_dir(&app),
         tijara_storefront::media::private_media_dir(&app),
     );
-    for url in [&alone, &shared] {
+    let data_dir = app.data_dir.clone();
+    let moved = |max| {
+        let (app, data_dir) = (app.clone(), data_dir.clone());
+        async move {
+            tijara_storefront::startup::move_return_photos(&app.engine, &data_dir, max)
+                .await
+                .unwrap()
+        }
+    };
+
+    // Cut short by its bound (the first order only): moved, but nothing public removed yet.
+    let part = moved(1).await;
+    assert_eq!((part.moved, part.removed, part.complete), (1, 0, false));
+    assert!(
+        public.join(file(&twice)).exists(),
+        "the second order still links to it"
+    );
+    assert!(private.join(file(&twice)).exists());
+
+    let all_moved = moved(1_000).await;
+    assert_eq!(
+        (all_moved.moved, all_moved.complete),
+        (3, true),
+        "{all_moved:?}"
+    );
+    for (id, expected) in [
+        (&first.0, vec![&twice]),
+        (&order, vec![&alone, &shared, &twice]),
+    ] {
+        let doc = app.engine.orders().order(id).await.unwrap();
+        let photos: Vec<String> = expected
+            .iter()
+            .map(|u| format!("/orders/{id}/photos/{}", file(u)))
+            .collect();
+        assert_eq!(doc.returns[0].photos(), photos.as_slice());
+    }
+    for url in [&alone, &shared, &twice] {
         let large = file(url);
         let thumb = large.replace("-800", "-300");
         for f in [&large, &thumb] {
             assert!(private.join(f).exists(), "{f} moved");
+            // Only the product's photo stays public, for the product.
+            assert_eq!(public.join(f).exists(), url == &shared, "{f}");
         }
     }
-    // The shopper's own photo left public view; the product's stayed for the product.
-    let (alone_thumb, shared_thumb) = (
-        file(&alone).replace("-800", "-300"),
-        file(&shared).replace("-800", "-300"),
-    );
-    assert!(!public.join(file(&alone)).exists() && !public.join(&alone_thumb).exists());
-    assert!(public.join(file(&shared)).exists() && public.join(&shared_thumb).exists());
+    assert_eq!(all_moved.removed, 4, "two files of two sizes");
     assert_eq!(
         Client::new(&app).get(&alone).await.status,
         StatusCode::NOT_FOUND
     );
-    // The order's customer reads them at their new addresses; a visitor does not.
-    for p in &photos {
+    // The customer reads them at their new addresses; a visitor does not.
+    let doc = app.engine.orders().order(&order).await.unwrap();
+    for p in doc.returns[0].photos() {
         assert_eq!(c.get(p).await.status, StatusCode::OK, "{p}");
         assert_eq!(Client::new(&app).get(p).await.status, StatusCode::NOT_FOUND);
     }
     // Nothing moves twice; the start's pass ran (and was marked) when the shop was built.
-    let again = tijara_storefront::startup::move_return_photos(&app.engine, &data_dir, 1_000)
-        .await
-        .unwrap();
-    assert!(again.complete && again.replaced.is_empty(), "{again:?}");
+    let again = moved(1_000).await;
+    assert_eq!((again.moved, again.removed, again.complete), (0, 0, true));
     assert_eq!(
         tijara_storefront::startup::hide_return_photos(&app.engine, &data_dir)
             .await

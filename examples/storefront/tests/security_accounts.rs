@@ -300,7 +300,7 @@ async fn pages_carry_the_security_headers() {
 async fn cookies_are_host_prefixed_and_secure_over_https() {
     let settings = tijara_storefront::Settings {
         bind: "127.0.0.1:0".into(),
-        data_dir: std::env::temp_dir(),
+        data_dir: support::data_dir(),
         database_url: Some("sqlite::memory:".into()),
         public_url: Some("https://shop.example".into()),
         cmi: None,
@@ -715,7 +715,7 @@ async fn the_seller_api_cannot_set_photos_by_url() {
 async fn https_demo_app() -> tijara_storefront::App {
     let settings = tijara_storefront::Settings {
         bind: "127.0.0.1:0".into(),
-        data_dir: std::env::temp_dir(),
+        data_dir: support::data_dir(),
         database_url: Some("sqlite::memory:".into()),
         public_url: Some("https://shop.example".into()),
         cmi: None,

@@ -13,7 +13,14 @@ use tower::ServiceExt;
 async fn empty_app() -> tijara_storefront::App {
     let settings = tijara_storefront::Settings {
         bind: "127.0.0.1:0".into(),
-        data_dir: std::env::temp_dir(),
+        data_dir: {
+            let dir = std::env::temp_dir().join(tijara_testkit::storage::unique(&format!(
+                "tijara-test-app-{}",
+                std::process::id()
+            )));
+            std::fs::create_dir_all(&dir).unwrap();
+            dir
+        },
         database_url: Some("sqlite::memory:".into()),
         public_url: Some("http://127.0.0.1:9".into()),
         cmi: None,

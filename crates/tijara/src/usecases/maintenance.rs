@@ -229,10 +229,12 @@ impl Operations<'_> {
     /// address that replaces `address` on that order's returns, or `None` to keep it. For a
     /// frontend that moves photos it once served publicly to a place of its own (the storefront
     /// moves `/media/…` to its private photos' route): it copies the file in `rewrite`, before
-    /// answering, and removes the old one only after this call saved the order. At most `max`
-    /// orders per call, in id order; an order without returns is only read. An order changed
-    /// concurrently is left as it was, and the report says `complete: false`. Only storage
-    /// faults fail the call; an unreadable order is skipped (logged on the `storage` target).
+    /// answering, and removes the old one only once a whole pass saved every order (the same
+    /// file may be on several orders). At most `max` orders per call, in id order; an order whose
+    /// stored text has no `"photos"` is not even decoded. An order changed concurrently, one that
+    /// cannot be saved (a key another order holds), one whose new addresses are refused and an
+    /// unreadable one are left as they were (logged on the `storage` target), and the report then
+    /// says `complete: false`. Only storage faults fail the call.
     pub async fn rewrite_return_photos(
         self,
         max: usize,
@@ -258,15 +260,21 @@ impl Operations<'_> {
                     return Ok(report);
                 }
                 visited += 1;
+                // A return's photos are written under this key only when there are some.
+                if !stored.body.contains("\"photos\"") {
+                    continue;
+                }
                 let mut doc: OrderDoc = match serde_json::from_str(&stored.body) {
                     Ok(doc) => doc,
                     Err(err) => {
                         tracing::warn!(target: "storage", order = %stored.id, error = %err, "unreadable order: its return photos were not rewritten");
+                        report.complete = false;
                         continue;
                     }
                 };
                 let id = doc.order.id.clone();
                 let mut replaced = Vec::new();
+                let mut refused = false;
                 for ret in &mut doc.returns {
                     let mut changed = false;
                     let photos: Vec<String> = ret
@@ -281,9 +289,14 @@ impl Operations<'_> {
                             _ => old.clone(),
                         })
                         .collect();
-                    if changed {
-                        ret.set_photos(photos)?;
+                    if changed && let Err(err) = ret.set_photos(photos) {
+                        tracing::warn!(target: "storage", order = %id, error = %err, "return photos' new addresses refused");
+                        refused = true;
                     }
+                }
+                if refused {
+                    report.complete = false;
+                    continue;
                 }
                 if replaced.is_empty() {
                     continue;
@@ -298,6 +311,10 @@ impl Operations<'_> {
                         report.replaced.extend(replaced);
                     }
                     Err(StorageError::Conflict { .. }) => report.complete = false,
+                    Err(StorageError::KeyTaken { key, .. }) => {
+                        tracing::warn!(target: "storage", order = %id, key = %key, "order not saved with its return photos' new addresses: a key another order holds");
+                        report.complete = false;
+                    }
                     Err(err) => return Err(err.into()),
                 }
             }

@@ -28,15 +28,24 @@ pub async fn demo_app() -> App {
     demo_app_with(None, Vec::new()).await
 }
 
+/// A data folder of its own for one test app (photos, keys): tests running at once never see
+/// each other's files, nor those an earlier run left.
+#[allow(dead_code)]
+pub fn data_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(tijara_testkit::storage::unique(&format!(
+        "tijara-test-app-{}",
+        std::process::id()
+    )));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 /// A demo marketplace on in-memory SQLite for a region and its rate-card carriers.
 pub async fn demo_app_with(
     region: Option<tijara_core::Region>,
     carriers: Vec<tijara_carrier_table::TableCarrier>,
 ) -> App {
-    // A data folder of its own (photos, keys): tests running at once never see each other's
-    // files, nor those an earlier run left.
-    let data_dir = std::env::temp_dir().join(tijara_testkit::storage::unique("tijara-test-app"));
-    std::fs::create_dir_all(&data_dir).unwrap();
+    let data_dir = data_dir();
     let settings = tijara_storefront::Settings {
         bind: "127.0.0.1:0".into(),
         data_dir,
