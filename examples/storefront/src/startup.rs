@@ -114,7 +114,7 @@ pub const RETURN_PHOTOS_MARK: &str = "return-photos-private-v1";
 /// read the order (`/orders/{id}/photos/…`); see [`move_return_photos`]. Every order is visited
 /// (one whose stored text names no photo is not decoded). The `done` mark (`startup` /
 /// [`RETURN_PHOTOS_MARK`]) is set only after a pass that moved every photo it found and then
-/// removed the public copies; otherwise the next start tries again. Returns how many addresses
+/// moved the public copies aside; otherwise the next start tries again. Returns how many addresses
 /// were moved, or `None` when it ran before.
 pub async fn hide_return_photos(
     engine: &tijara::Tijara,
@@ -145,23 +145,25 @@ pub async fn hide_return_photos(
 pub struct MovedPhotos {
     /// Photo addresses moved to the private route in this pass.
     pub moved: usize,
-    /// Public copies removed in this pass.
+    /// Public copies moved aside (to [`MOVED_ASIDE`]) in this pass.
     pub removed: usize,
     /// Every order visited and saved, every photo copied, every public copy that no product
-    /// shows removed: nothing left to do.
+    /// shows moved aside: nothing left to do.
     pub complete: bool,
 }
 
 /// The work of [`hide_return_photos`], without its mark, visiting at most `max` orders:
 /// 1. each `/media/…` photo of a return is copied to `private-media/` (written to a temporary
-///    file, synced, then renamed; a copy already there is kept), and the order saved with the
-///    photo's private address (a photo whose file is in neither folder keeps its address);
+///    file, synced, then renamed; a copy already there of the same length is kept), and the
+///    order saved with the photo's private address (a photo whose file is in neither folder
+///    keeps its address);
 /// 2. only after a pass that left nothing behind (every order visited and saved, every copy
-///    made), each public file with a private copy is removed, unless a product's photos name it:
+///    made), each public file with a private copy is moved aside to `media/`[`MOVED_ASIDE`]
+///    (never served), unless a product's photos name it:
 ///    the same file may be on several orders, and an order not yet saved still links to it.
 ///
-/// Run again, it moves nothing already moved, and removes public copies a pass interrupted
-/// before step 2 left.
+/// Run again, it moves nothing already moved, and moves aside the public copies a pass
+/// interrupted before step 2 left.
 pub async fn move_return_photos(
     engine: &tijara::Tijara,
     data_dir: &Path,
@@ -170,7 +172,6 @@ pub async fn move_return_photos(
     let public = data_dir.join("media");
     let private = data_dir.join("private-media");
     let sizes = [crate::media::LARGE, crate::media::THUMB];
-    let large = format!("-{}.jpg", crate::media::LARGE);
     let file_of = |address: &str| {
         address
             .strip_prefix("/media/")
@@ -182,14 +183,17 @@ pub async fn move_return_photos(
         .operations()
         .rewrite_return_photos(max, |order, address| {
             let file = file_of(address)?;
-            let stem = file.strip_suffix(&large).unwrap_or(&file).to_owned();
+            // A stored name is 64 hex digits, `-`, then its size (`valid_name`).
+            let stem = file[..64].to_owned();
             let copied = sizes.iter().try_for_each(|size| {
                 let name = format!("{stem}-{size}.jpg");
                 copy_durably(&public.join(&name), &private, &name)
             });
+            // The route serves a photo by its large image's address.
+            let large = format!("{stem}-{}.jpg", crate::media::LARGE);
             match copied {
-                Ok(()) if private.join(&file).exists() => {
-                    Some(format!("/orders/{order}/photos/{file}"))
+                Ok(()) if private.join(&large).exists() => {
+                    Some(format!("/orders/{order}/photos/{large}"))
                 }
                 // In neither folder: the address stays (it showed nothing before either).
                 Ok(()) => None,
@@ -209,18 +213,25 @@ pub async fn move_return_photos(
     if !out.complete {
         return Ok(out);
     }
-    // Every order now links to the private copies: the public ones go, unless a product shows
-    // the same file.
-    let copies: Vec<String> = match std::fs::read_dir(&private) {
-        Ok(dir) => dir
-            .filter_map(|f| f.ok()?.file_name().into_string().ok())
-            .filter(|f| crate::media::valid_name(f) && public.join(f).exists())
+    // Every order now links to the private copies: the public ones leave public view, unless a
+    // product shows the same file.
+    let copies: Vec<String> = match private_files(&private) {
+        Ok(files) => files
+            .into_iter()
+            .filter(|f| public.join(f).exists())
             .collect(),
-        Err(_) => Vec::new(),
+        Err(e) => {
+            tracing::warn!(target: "storage", error = %e, "the private photos' folder cannot be read");
+            out.complete = false;
+            return Ok(out);
+        }
     };
     if copies.is_empty() {
         return Ok(out);
     }
+    // The copies' renames are on disk before any public copy leaves.
+    #[cfg(unix)]
+    std::fs::File::open(&private)?.sync_all()?;
     let mut shown = std::collections::HashSet::new();
     let mut filter = tijara::usecases::catalog::ProductFilter::default();
     filter.include_inactive = true;
@@ -233,7 +244,7 @@ pub async fn move_return_photos(
         for view in &page.items {
             for photo in &view.product.photos {
                 if let Some(file) = file_of(&photo.url) {
-                    let stem = file.strip_suffix(&large).unwrap_or(&file).to_owned();
+                    let stem = &file[..64];
                     shown.extend(sizes.map(|size| format!("{stem}-{size}.jpg")));
                 }
             }
@@ -243,37 +254,77 @@ pub async fn move_return_photos(
             None => break,
         }
     }
+    // Moved aside rather than deleted: several machines sharing `media/` but not yet
+    // `private-media/` still hold the photos (`/media/` serves only top-level names).
+    let aside = public.join(MOVED_ASIDE);
     for file in copies.iter().filter(|f| !shown.contains(*f)) {
-        match std::fs::remove_file(public.join(file)) {
+        let moved = std::fs::create_dir_all(&aside)
+            .and_then(|()| std::fs::rename(public.join(file), aside.join(file)));
+        match moved {
             Ok(()) => out.removed += 1,
             Err(e) => {
                 out.complete = false;
-                tracing::warn!(target: "storage", file = %file, error = %e, "a public copy of a return's photo could not be removed");
+                tracing::warn!(target: "storage", file = %file, error = %e, "a public copy of a return's photo could not be moved aside");
             }
         }
     }
     Ok(out)
 }
 
+/// The folder inside `media/` where [`move_return_photos`] puts the public copies of returns'
+/// photos once every order links to their private copies: never served (`/media/` serves only
+/// the folder's own files); delete it once every storefront reads `private-media/`.
+pub const MOVED_ASIDE: &str = "moved-to-private";
+
+/// The stored photos' names in `dir` (none if it does not exist).
+fn private_files(dir: &Path) -> std::io::Result<Vec<String>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut files = Vec::new();
+    for entry in entries {
+        if let Ok(name) = entry?.file_name().into_string()
+            && crate::media::valid_name(&name)
+        {
+            files.push(name);
+        }
+    }
+    Ok(files)
+}
+
 /// Copies `from` to `dir/name` so that a crash never leaves half a file under that name: to a
-/// temporary file, synced, then renamed. Nothing to do when `dir/name` exists or `from` does
-/// not. `dir` is made (mode 0700 on Unix) if missing.
+/// temporary file of this call's own, synced, then renamed. Nothing to do when `from` does not
+/// exist, or `dir/name` exists with the same length. `dir` is made (mode 0700 on Unix) if
+/// missing.
 fn copy_durably(from: &Path, dir: &Path, name: &str) -> std::io::Result<()> {
+    static TEMPS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let Ok(source) = std::fs::metadata(from) else {
+        return Ok(());
+    };
     let to = dir.join(name);
-    if to.exists() || !from.exists() {
+    if std::fs::metadata(&to).is_ok_and(|m| m.len() == source.len()) {
         return Ok(());
     }
     if !dir.exists() {
-        std::fs::create_dir_all(dir)?;
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
         #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-        }
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir)?;
     }
-    let tmp = dir.join(format!("{name}.tmp"));
-    std::fs::copy(from, &tmp)?;
-    std::fs::File::open(&tmp)?.sync_all()?;
-    std::fs::rename(&tmp, &to)?;
-    Ok(())
+    let n = TEMPS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = dir.join(format!("{name}.{}-{n}.tmp", std::process::id()));
+    let mut out = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)?;
+    let copied = std::io::copy(&mut std::fs::File::open(from)?, &mut out)
+        .and_then(|_| out.sync_all())
+        .and_then(|()| std::fs::rename(&tmp, &to));
+    if copied.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    copied
 }

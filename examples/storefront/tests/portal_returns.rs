@@ -836,7 +836,8 @@ async fn a_return_carries_up_to_three_photos_the_artisan_and_the_admin_see() {
 
 /// Returns asked before their photos were private kept public addresses (`/media/…`). At the
 /// next start the photos move to the private folder, the orders keep their new addresses, and
-/// the public copies go, unless a product shows the same file (kept public for it). A file on
+/// the public copies leave public view (moved aside, never served), unless a product shows the
+/// same file (kept public for it). A file on
 /// two orders stays public until both are saved (a pass cut short by its bound removes
 /// nothing). Once moved, nothing moves again, and the start's pass is marked done.
 #[tokio::test]
@@ -958,13 +959,25 @@ async fn photos_of_earlier_returns_move_out_of_public_view_at_start() {
         let thumb = large.replace("-800", "-300");
         for f in [&large, &thumb] {
             assert!(private.join(f).exists(), "{f} moved");
-            // Only the product's photo stays public, for the product.
+            // Only the product's photo stays public, for the product; the others are moved
+            // aside, out of what `/media/` serves.
             assert_eq!(public.join(f).exists(), url == &shared, "{f}");
+            let aside = public.join(tijara_storefront::startup::MOVED_ASIDE).join(f);
+            assert_eq!(aside.exists(), url != &shared, "{f}");
         }
     }
     assert_eq!(all_moved.removed, 4, "two files of two sizes");
     assert_eq!(
         Client::new(&app).get(&alone).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let aside = format!(
+        "/media/{}/{}",
+        tijara_storefront::startup::MOVED_ASIDE,
+        file(&alone)
+    );
+    assert_eq!(
+        Client::new(&app).get(&aside).await.status,
         StatusCode::NOT_FOUND
     );
     // The customer reads them at their new addresses; a visitor does not.

@@ -128,9 +128,10 @@ pub struct ReturnPhotosReport {
     pub saved: usize,
     /// Each address replaced, with its replacement, in the orders saved.
     pub replaced: Vec<(String, String)>,
-    /// False when `max` orders were visited before the last one, or an order changed while it
-    /// was being rewritten: call again to go on (addresses already replaced are not asked
-    /// again, as long as `rewrite` answers `None` for its own addresses).
+    /// False when `max` orders were visited before the last one, or an order was left as it was
+    /// (changed meanwhile, a key another order holds, new addresses refused, unreadable): call
+    /// again to go on (addresses already replaced are not asked again, as long as `rewrite`
+    /// answers `None` for its own addresses).
     pub complete: bool,
 }
 
@@ -317,9 +318,6 @@ impl Operations<'_> {
                     }
                     Err(err) => return Err(err.into()),
                 }
-            }
-            if page.len() < 100 {
-                return Ok(report);
             }
         }
     }
