@@ -193,7 +193,7 @@ pub async fn move_return_photos(
             let large = format!("{stem}-{}.jpg", crate::media::LARGE);
             match copied {
                 Ok(()) if private.join(&large).exists() => {
-                    Some(format!("/orders/{order}/photos/{large}"))
+                    Some(crate::web::return_photo_path(order, &large))
                 }
                 // In neither folder: the address stays (it showed nothing before either).
                 Ok(()) => None,

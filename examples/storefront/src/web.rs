@@ -36,7 +36,7 @@ mod search;
 mod seo;
 mod shop;
 mod words;
-pub(crate) use aftercare::{return_photos, return_summary};
+pub(crate) use aftercare::{return_photo_path, return_photos, return_summary};
 pub use errors::*;
 pub use layout::*;
 pub use order::order_url;

@@ -928,7 +928,7 @@ async fn request_return(
 
 /// The address of a return's photo `file` (stored by [`crate::media::store_private`]) on the
 /// order `id`: what the return keeps, and the route that serves it ([`return_photo`]).
-fn return_photo_path(id: &tijara_core::OrderId, file: &str) -> String {
+pub(crate) fn return_photo_path(id: &tijara_core::OrderId, file: &str) -> String {
     format!("/orders/{id}/photos/{file}")
 }
 
@@ -963,26 +963,19 @@ pub(super) async fn return_photo(
         None => file.clone(),
     };
     let path = return_photo_path(&id, &large);
-    let by_token = match q.t.as_deref().filter(|t| !t.is_empty()) {
-        Some(tk) => match found(app.engine.orders().order_with_token(&id, tk).await) {
-            Ok(doc) => doc,
-            Err(e) => return refusal(&ctx, &e),
-        },
-        None => None,
-    };
-    let (doc, whole) = match by_token {
-        Some(doc) => (doc, true),
-        None => {
-            let doc = match app.engine.orders().order(&id).await {
-                Ok(doc) => doc,
+    // Whoever may read the order page reads every photo of its returns (the order page's own
+    // check); a seller, only those of the returns on her parcels.
+    let seller = ctx.seller();
+    let (doc, whole) =
+        match super::order::open_order(&app, &ctx, id.as_str(), q.t.as_deref(), true).await {
+            Ok((doc, _)) => (doc, true),
+            Err(refused) if seller.is_none() => return refused,
+            Err(_) => match app.engine.orders().order(&id).await {
+                Ok(doc) => (doc, false),
                 Err(TijaraError::NotFound { .. }) => return not_found(),
                 Err(e) => return refusal(&ctx, &e),
-            };
-            let whole = is_owner(&ctx, &doc) || ctx.account.as_ref().is_some_and(|a| a.is_admin());
-            (doc, whole)
-        }
-    };
-    let seller = ctx.seller();
+            },
+        };
     let shown = doc.returns.iter().any(|r| {
         r.photos().contains(&path)
             && (whole

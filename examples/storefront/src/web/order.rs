@@ -35,7 +35,7 @@ pub(super) fn set_payment_cookie(
 
 /// How a visitor reached an order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Access {
+pub(super) enum Access {
     /// By the order's private link (its access token).
     Token,
     /// As its logged-in customer.
@@ -47,7 +47,7 @@ enum Access {
 /// The order `id` for `ctx`'s visitor: by `token` (the link's `t`), or logged in as its
 /// customer (or an admin, when `admin` reads are allowed). Anyone else gets the 404 page of an
 /// unknown order, so a guess learns nothing; a wrong or old link says how to open the order.
-async fn open_order(
+pub(super) async fn open_order(
     app: &App,
     ctx: &Ctx,
     id: &str,
