@@ -1,11 +1,13 @@
 //! The marketplace's administration: the dashboard (`/admin`), sellers to approve and their
-//! commissions (`/admin/sellers`), products and their customs data (`/admin/products`), orders
+//! commissions (`/admin/sellers`), products and their customs data (`/admin/products`), the
+//! categories added, renamed or moved (`/admin/categories`), orders
 //! (refunds, bank transfers, tracking entered by hand, the customs declaration of a parcel
 //! abroad), payouts marked paid, the event outbox and the failed deliveries
 //! (`/admin/deliveries`).
 //! Every route requires an admin account; every page is in the admin's language (words in its
 //! `w` table).
 
+mod categories;
 mod dashboard;
 mod deliveries;
 mod payouts;
@@ -42,6 +44,7 @@ pub(crate) fn w(lang: Lang, key: &str) -> &'static str {
         "dashboard" => ("Tableau de bord", "لوحة القيادة", "Dashboard"),
         "sellers" => ("Vendeurs", "البائعون", "Sellers"),
         "products" => ("Produits", "المنتجات", "Products"),
+        "categories" => ("Catégories", "الأصناف", "Categories"),
         "orders" => ("Commandes", "الطلبات", "Orders"),
         "payouts" => ("Virements", "التحويلات", "Payouts"),
         "events" => ("Événements", "الأحداث", "Events"),
@@ -141,6 +144,7 @@ fn nav(lang: Lang) -> Markup {
             a.button href="/admin" { (w(lang, "dashboard")) } " "
             a.button href="/admin/sellers" { (w(lang, "sellers")) } " "
             a.button href="/admin/products" { (w(lang, "products")) } " "
+            a.button href="/admin/categories" { (w(lang, "categories")) } " "
             a.button href="/admin/orders" { (w(lang, "orders")) } " "
             a.button href="/admin/payouts" { (w(lang, "payouts")) } " "
             a.button href="/admin/events" { (w(lang, "events")) } " "
@@ -805,6 +809,14 @@ pub fn routes() -> Router<App> {
         .route(
             "/admin/products/{id}/customs",
             get(products::customs_form).post(products::save_customs),
+        )
+        .route(
+            "/admin/categories",
+            get(categories::categories).post(categories::create),
+        )
+        .route(
+            "/admin/categories/{id}",
+            get(categories::edit).post(categories::save),
         )
         .route("/admin/events", get(events))
         .route("/admin/deliveries", get(deliveries::deliveries))

@@ -86,6 +86,11 @@ fn w(lang: Lang, key: &str) -> &'static str {
         "price" => ("Prix TTC (MAD)", "الثمن (درهم)", "Price incl. tax (MAD)"),
         "weight" => ("Poids (grammes)", "الوزن (غرام)", "Weight (grams)"),
         "category" => ("Catégorie", "الصنف", "Category"),
+        "no_categories" => (
+            "Le marché n'a encore aucune catégorie : vous pourrez mettre un produit en vente dès que son administration les aura ajoutées. Écrivez-lui si cela tarde.",
+            "لا يوجد في السوق أي صنف بعد: يمكنك عرض منتج للبيع بمجرد أن تضيف إدارته الأصناف. راسلها إذا تأخر ذلك.",
+            "The marketplace has no category yet: you can put a product on sale as soon as its administration has added them. Write to it if that takes long.",
+        ),
         "title_ar" => ("Titre en arabe", "الاسم بالعربية", "Title in Arabic"),
         "title_fr" => ("Titre en français", "الاسم بالفرنسية", "Title in French"),
         "title_en" => ("Titre en anglais", "الاسم بالإنجليزية", "Title in English"),

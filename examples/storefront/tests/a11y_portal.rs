@@ -1,6 +1,7 @@
 //! The admin's and the artisan's pages in a real browser: axe-core finds no serious or
 //! critical violation on the portal and admin pages in Arabic and French; the admin's
-//! dashboard at desktop width (screenshot `target/screenshots/admin/`); and the language
+//! dashboard at desktop width (screenshot `target/screenshots/admin/`), the categories at
+//! phone width (`target/screenshots/a11y-portal/`); and the language
 //! chosen in the shop survives page changes across shop → login → portal, and login → admin.
 //!
 //! Without Chromium/chromedriver or axe-core (`npm ci --prefix .ci/js`) the tests print a
@@ -82,6 +83,8 @@ async fn portal_and_admin_pages_pass_axe_in_arabic_and_french() {
             "/admin/sellers",
             "/admin/products",
             customs.as_str(),
+            "/admin/categories",
+            "/admin/categories/leather",
             "/admin/orders",
             "/admin/payouts",
             "/admin/events",
@@ -89,6 +92,10 @@ async fn portal_and_admin_pages_pass_axe_in_arabic_and_french() {
             let url = format!("{p}?lang={lang}");
             shop.go(&url).await;
             serious.extend(axe::audit(&shop.c, &axe, &url).await);
+            // The categories at phone width, to look at (`target/screenshots/a11y-portal/`).
+            if p == "/admin/categories" {
+                shop.shot(&format!("admin-categories-{lang}")).await;
+            }
         }
     }
     assert!(

@@ -327,6 +327,7 @@ pub(super) async fn product_form_typed(
         form method="post" action=(if p.is_none() { format!("{action}?csrf={}&lang={}", ctx.csrf, ctx.lang) } else { format!("{action}?lang={}", ctx.lang) }) enctype=[p.is_none().then_some("multipart/form-data")] {
             (ctx.csrf_field())
             p.muted { (pw(lang, "title_help")) }
+            @if cats.is_empty() { p.notice role="status" { (w(lang, "no_categories")) } }
             label { (w(lang, "category")) select name="category" {
                 @for c in &cats { option value=(c.id) selected[p.is_some_and(|p| p.category_id == c.id) || category == Some(c.id.as_str())] { (c.name.get(lang, Lang::AR).unwrap_or("")) } }
             } }

@@ -1,0 +1,704 @@
+//! The admin's categories (`/admin/categories`): every category of the marketplace as a tree,
+//! a form that adds one (its code, its names in Arabic, French and English, its parent), and
+//! a page per category (`/admin/categories/{code}`) that renames or moves it. The shop's chips,
+//! the product pages, the sellers' product form and the search follow at once: a renamed
+//! category's products are found by its new names. A wrong field is refused beside it (422),
+//! with what to write, and nothing is stored.
+
+use super::*;
+use tijara::TijaraError;
+use tijara::ports::storage::StorageError;
+use tijara::usecases::catalog::{CategoryInput, CategoryUpdate};
+use tijara_core::catalog::Category;
+use tijara_core::{CategoryId, LocalizedText};
+
+/// The longest code, in characters.
+const MAX_CODE: usize = 40;
+/// The longest name, in characters.
+const MAX_NAME: usize = 80;
+
+/// Words of the categories pages.
+fn cw(lang: Lang, key: &str) -> &'static str {
+    let (fr, ar, en) = match key {
+        "title" => ("Catégories", "الأصناف", "Categories"),
+        "note" => (
+            "Les catégories rangent les produits de la boutique : elles sont les boutons en haut de l'accueil, le chemin de chaque produit et un choix du formulaire des vendeurs. Un nom changé se voit partout à l'instant, et la recherche trouve les produits par leurs nouveaux noms.",
+            "الأصناف ترتب منتجات المتجر: هي الأزرار أعلى الصفحة الرئيسية، ومسار كل منتج، واختيار في استمارة البائعين. الاسم المغير يظهر في كل مكان فورا، والبحث يجد المنتجات بأسمائها الجديدة.",
+            "Categories sort the shop's products: they are the buttons at the top of the home page, each product's trail and a choice in the sellers' product form. A changed name shows everywhere at once, and search finds the products by their new names.",
+        ),
+        "code" => ("Code", "الرمز", "Code"),
+        "code_help" => (
+            "Dans l'adresse de la catégorie : lettres minuscules sans accent, chiffres et tirets, par exemple paniers ou tapis-laine. Il ne change plus ensuite.",
+            "في عنوان الصنف: حروف لاتينية صغيرة وأرقام وشرطات، مثلا paniers أو tapis-laine. لا يتغير بعد ذلك.",
+            "In the category's address: lower-case letters without accents, digits and dashes, e.g. baskets or wool-rugs. It cannot change later.",
+        ),
+        "name_ar" => ("Nom en arabe", "الاسم بالعربية", "Name in Arabic"),
+        "name_fr" => ("Nom en français", "الاسم بالفرنسية", "Name in French"),
+        "name_en" => ("Nom en anglais", "الاسم بالإنجليزية", "Name in English"),
+        "names_help" => (
+            "Au moins un nom ; un nom laissé vide est remplacé par celui d'une autre langue.",
+            "اسم واحد على الأقل؛ الاسم الفارغ يعوض باسم من لغة أخرى.",
+            "At least one name; a name left empty is replaced by another language's.",
+        ),
+        "parent" => ("Dans la catégorie", "داخل الصنف", "Inside the category"),
+        "top" => (
+            "Aucune (principale)",
+            "لا شيء (صنف رئيسي)",
+            "None (main category)",
+        ),
+        "new" => ("Nouvelle catégorie", "صنف جديد", "New category"),
+        "add" => ("Ajouter la catégorie", "أضف الصنف", "Add the category"),
+        "save" => ("Enregistrer", "احفظ", "Save"),
+        "edit" => ("Modifier", "عدّل", "Edit"),
+        "in_shop" => ("Voir dans la boutique", "شاهد في المتجر", "See in the shop"),
+        "edit_title" => ("Modifier la catégorie", "تعديل الصنف", "Edit the category"),
+        "back" => (
+            "Revenir aux catégories",
+            "العودة إلى الأصناف",
+            "Back to the categories",
+        ),
+        "created" => (
+            "Catégorie ajoutée : elle est dans la boutique et dans le formulaire des vendeurs.",
+            "تمت إضافة الصنف: هو الآن في المتجر وفي استمارة البائعين.",
+            "Category added: it is in the shop and in the sellers' form.",
+        ),
+        "saved" => ("Catégorie enregistrée.", "تم حفظ الصنف.", "Category saved."),
+        "unknown" => (
+            "Cette catégorie n'existe pas : choisissez-en une dans la liste des catégories de l'administration.",
+            "هذا الصنف غير موجود: اختر واحدا من قائمة الأصناف في الإدارة.",
+            "This category does not exist: choose one from the administration's list of categories.",
+        ),
+        "none" => (
+            "Aucune catégorie encore : ajoutez la première ci-dessous.",
+            "لا توجد أصناف بعد: أضف الأول أسفله.",
+            "No category yet: add the first one below.",
+        ),
+        "refused" => (
+            "Rien n'est enregistré : corrigez le champ indiqué ci-dessous.",
+            "لم يحفظ شيء: صحح الخانة المشار إليها أسفله.",
+            "Nothing was saved: correct the field shown below.",
+        ),
+        "err_code" => (
+            "Code : écrivez 1 à 40 lettres minuscules sans accent, chiffres ou tirets (pas de tiret au début ni à la fin), par exemple paniers.",
+            "الرمز: اكتب من 1 إلى 40 حرفا لاتينيا صغيرا أو رقما أو شرطة (بلا شرطة في البداية أو النهاية)، مثلا paniers.",
+            "Code: write 1 to 40 lower-case letters without accents, digits or dashes (no dash first or last), e.g. baskets.",
+        ),
+        "err_code_taken" => (
+            "Code : une catégorie a déjà ce code. Choisissez-en un autre, ou modifiez celle-là depuis la liste.",
+            "الرمز: يوجد صنف بهذا الرمز. اختر غيره، أو عدّل ذلك الصنف من القائمة.",
+            "Code: a category already has this code. Choose another, or edit that one from the list.",
+        ),
+        "err_names" => (
+            "Nom : écrivez le nom de la catégorie dans au moins une langue.",
+            "الاسم: اكتب اسم الصنف بلغة واحدة على الأقل.",
+            "Name: write the category's name in at least one language.",
+        ),
+        "err_name" => (
+            "Nom : 80 caractères au plus, sur une ligne.",
+            "الاسم: 80 حرفا على الأكثر، في سطر واحد.",
+            "Name: at most 80 characters, on one line.",
+        ),
+        "err_parent" => (
+            "Catégorie parente : choisissez-en une de la liste (celle-ci n'existe plus).",
+            "الصنف الأصلي: اختر واحدا من القائمة (هذا لم يعد موجودا).",
+            "Parent category: choose one from the list (that one no longer exists).",
+        ),
+        "err_parent_loop" => (
+            "Catégorie parente : une catégorie ne peut pas être rangée dans elle-même ni dans une de ses sous-catégories. Choisissez-en une autre, ou « aucune ».",
+            "الصنف الأصلي: لا يمكن وضع صنف داخل نفسه ولا داخل أحد أصنافه الفرعية. اختر غيره، أو «لا شيء».",
+            "Parent category: a category cannot go inside itself or one of its subcategories. Choose another, or \"none\".",
+        ),
+        _ => ("", "", ""),
+    };
+    pick(lang, fr, ar, en)
+}
+
+/// The form of a category, as typed.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub(super) struct CategoryForm {
+    /// The code (the category's id and slug); only on creation.
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    name_ar: String,
+    #[serde(default)]
+    name_fr: String,
+    #[serde(default)]
+    name_en: String,
+    /// The parent's code, empty for a main category.
+    #[serde(default)]
+    parent: String,
+}
+
+/// A refused field: the form field and the key of its sentence.
+type Refused = (&'static str, &'static str);
+
+impl CategoryForm {
+    /// The form of a stored category.
+    fn of(c: &Category) -> CategoryForm {
+        let name = |l| c.name.exact(l).unwrap_or_default().to_owned();
+        CategoryForm {
+            code: c.id.to_string(),
+            name_ar: name(Lang::AR),
+            name_fr: name(Lang::FR),
+            name_en: name(Lang::EN),
+            parent: c
+                .parent
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The names typed over `base` (names in other languages kept), checked.
+    fn names(&self, base: &LocalizedText) -> Result<LocalizedText, Refused> {
+        let mut names = base.clone();
+        for (field, lang, typed) in [
+            ("name_ar", Lang::AR, &self.name_ar),
+            ("name_fr", Lang::FR, &self.name_fr),
+            ("name_en", Lang::EN, &self.name_en),
+        ] {
+            let typed = typed.trim();
+            if typed.chars().count() > MAX_NAME || typed.chars().any(char::is_control) {
+                return Err((field, "err_name"));
+            }
+            names.set(lang, typed);
+        }
+        if names.is_empty() {
+            return Err(("name_ar", "err_names"));
+        }
+        Ok(names)
+    }
+
+    /// The parent chosen: `None` a main category; refused when it is not among `cats`.
+    fn parent(&self, cats: &[Category]) -> Result<Option<CategoryId>, Refused> {
+        let typed = self.parent.trim();
+        if typed.is_empty() {
+            return Ok(None);
+        }
+        cats.iter()
+            .find(|c| c.id.as_str() == typed)
+            .map(|c| Some(c.id.clone()))
+            .ok_or(("parent", "err_parent"))
+    }
+}
+
+/// A new category's code, checked: 1 to [`MAX_CODE`] of `a-z`, `0-9` and `-`, no dash first or
+/// last (it goes into the shop's addresses as typed).
+fn code(typed: &str) -> Result<CategoryId, Refused> {
+    let typed = typed.trim();
+    let ok = !typed.is_empty()
+        && typed.len() <= MAX_CODE
+        && typed
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !typed.starts_with('-')
+        && !typed.ends_with('-');
+    if !ok {
+        return Err(("code", "err_code"));
+    }
+    CategoryId::new(typed).map_err(|_| ("code", "err_code"))
+}
+
+/// The field an engine refusal is about, when the form can say it.
+fn refused_by_engine(e: &TijaraError) -> Option<Refused> {
+    match e {
+        TijaraError::Conflict { .. } | TijaraError::Storage(StorageError::KeyTaken { .. }) => {
+            Some(("code", "err_code_taken"))
+        }
+        TijaraError::InvalidField {
+            field: "category.parent",
+            ..
+        } => Some(("parent", "err_parent_loop")),
+        TijaraError::InvalidField {
+            field: "category.name",
+            ..
+        } => Some(("name_ar", "err_names")),
+        TijaraError::NotFound { .. } => Some(("parent", "err_parent")),
+        _ => None,
+    }
+}
+
+/// The categories in the tree's order (each after its parent, siblings in the stored order:
+/// by code), with their depth. A category whose parent is missing shows as a main one, and
+/// one in a stored loop (the engine never writes one) once, so the admin can still move it.
+fn tree(cats: &[Category]) -> Vec<(&Category, usize)> {
+    let known = |id: &CategoryId| cats.iter().any(|c| &c.id == id);
+    let mut seen = vec![false; cats.len()];
+    let mut out = Vec::with_capacity(cats.len());
+    // The main categories first, then whatever a loop kept out of reach.
+    let roots = cats
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.parent.as_ref().is_none_or(|p| !known(p)))
+        .map(|(i, _)| i)
+        .chain(0..cats.len());
+    for root in roots {
+        if seen[root] {
+            continue;
+        }
+        let mut stack = vec![(root, 0)];
+        while let Some((i, depth)) = stack.pop() {
+            if std::mem::replace(&mut seen[i], true) {
+                continue;
+            }
+            out.push((&cats[i], depth));
+            let children = cats
+                .iter()
+                .enumerate()
+                .filter(|(k, c)| !seen[*k] && c.parent.as_ref() == Some(&cats[i].id));
+            stack.extend(
+                children
+                    .map(|(k, _)| (k, depth + 1))
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev(),
+            );
+        }
+    }
+    out
+}
+
+/// A category's name for the admin's language.
+fn name_of(lang: Lang, c: &Category) -> &str {
+    c.name.get(lang, Lang::AR).unwrap_or(c.id.as_str())
+}
+
+/// The form's fields: the code (on creation only), the names and the parent, with the refusal
+/// beside its field. `editing`: the category edited (left out of the parents, with its
+/// subcategories the engine refuses).
+fn fields(
+    ctx: &Ctx,
+    cats: &[Category],
+    f: &CategoryForm,
+    refused: Option<Refused>,
+    editing: Option<&CategoryId>,
+) -> Markup {
+    let lang = ctx.lang;
+    let (field, sentence) = refused.unzip();
+    let bad = |name: &str| (field == Some(name)).then_some("true");
+    let described = |name: &str, help: &str| -> String {
+        match (field == Some(name), help.is_empty()) {
+            (true, true) => format!("err-{name}"),
+            (true, false) => format!("{help} err-{name}"),
+            (false, _) => help.to_owned(),
+        }
+    };
+    let note = |name: &str| -> Markup {
+        html! {
+            @if field == Some(name) {
+                @if let Some(s) = sentence { span.error.field-error id={ "err-" (name) } { (cw(lang, s)) } }
+            }
+        }
+    };
+    html! {
+        (ctx.csrf_field())
+        @if editing.is_none() {
+            label { (cw(lang, "code"))
+                input name="code" dir="ltr" required maxlength=(MAX_CODE) autocapitalize="none" spellcheck="false" value=(f.code) aria-invalid=[bad("code")] aria-describedby=(described("code", "code-help"));
+                small.muted id="code-help" { (cw(lang, "code_help")) }
+                (note("code"))
+            }
+        }
+        p.muted id="names-help" { (cw(lang, "names_help")) }
+        label { (cw(lang, "name_ar"))
+            input name="name_ar" dir="rtl" lang="ar" maxlength=(MAX_NAME) value=(f.name_ar) aria-invalid=[bad("name_ar")] aria-describedby=(described("name_ar", "names-help"));
+            (note("name_ar"))
+        }
+        label { (cw(lang, "name_fr"))
+            input name="name_fr" dir="ltr" lang="fr" maxlength=(MAX_NAME) value=(f.name_fr) aria-invalid=[bad("name_fr")] aria-describedby=[(field == Some("name_fr")).then_some("err-name_fr")];
+            (note("name_fr"))
+        }
+        label { (cw(lang, "name_en"))
+            input name="name_en" dir="ltr" lang="en" maxlength=(MAX_NAME) value=(f.name_en) aria-invalid=[bad("name_en")] aria-describedby=[(field == Some("name_en")).then_some("err-name_en")];
+            (note("name_en"))
+        }
+        label { (cw(lang, "parent"))
+            select name="parent" aria-invalid=[bad("parent")] aria-describedby=[(field == Some("parent")).then_some("err-parent")] {
+                option value="" selected[f.parent.trim().is_empty()] { (cw(lang, "top")) }
+                @for (c, depth) in tree(cats) {
+                    @if editing != Some(&c.id) {
+                        option value=(c.id) selected[f.parent.trim() == c.id.as_str()] {
+                            @for _ in 0..depth { "· " }
+                            (name_of(lang, c))
+                        }
+                    }
+                }
+            }
+            (note("parent"))
+        }
+    }
+}
+
+/// The list page: the tree, a notice, and the form of a new category (filled with `f`).
+fn list_page(
+    ctx: &Ctx,
+    cats: &[Category],
+    f: &CategoryForm,
+    refused: Option<Refused>,
+    notice: Option<&str>,
+    status: StatusCode,
+) -> Response {
+    let lang = ctx.lang;
+    let body = html! {
+        h1 { (cw(lang, "title")) }
+        (nav(lang))
+        p.muted { (cw(lang, "note")) }
+        @if let Some(n) = notice { p.notice role="status" { (n) } }
+        @if cats.is_empty() { p { (cw(lang, "none")) } }
+        @else {
+            // A list rather than a table: it reads on a phone without scrolling sideways.
+            ul.cat-list {
+                @for (c, depth) in tree(cats) {
+                    li.cat-row data-depth=(depth.min(3)) {
+                        @for _ in 0..depth { span aria-hidden="true" { "↳ " } }
+                        a href={ "/admin/categories/" (c.id) } { strong { (name_of(lang, c)) } }
+                        " " bdi.muted dir="ltr" { code { (c.id) } }
+                        br;
+                        // Each name on its line, labelled by its language's own name.
+                        @for (l, label) in [(Lang::AR, "العربية"), (Lang::FR, "Français"), (Lang::EN, "English")] {
+                            // The label and its colon isolated in its own direction, so an
+                            // LTR label reads "Français:" in an Arabic page too.
+                            span.small { bdi lang=(l.code()) dir=(l.dir()) { (label) ":" } " "
+                                @match c.name.exact(l) {
+                                    Some(n) => { bdi lang=(l.code()) { (n) } }
+                                    None => { "—" }
+                                }
+                            }
+                            br;
+                        }
+                        a.small href={ "/?category=" (c.id) } { (cw(lang, "in_shop")) }
+                    }
+                }
+            }
+        }
+        section.box id="new" {
+            h2 { (cw(lang, "new")) }
+            @if refused.is_some() { p.error role="alert" { (cw(lang, "refused")) } }
+            form method="post" action="/admin/categories" {
+                (fields(ctx, cats, f, refused, None))
+                button type="submit" { (cw(lang, "add")) }
+            }
+        }
+    };
+    let mut response = layout(ctx, cw(lang, "title"), body).into_response();
+    *response.status_mut() = status;
+    response
+}
+
+/// The edit page of `c`: its form (filled with `f`), with the refusal beside its field.
+fn edit_page(
+    ctx: &Ctx,
+    cats: &[Category],
+    c: &Category,
+    f: &CategoryForm,
+    refused: Option<Refused>,
+    status: StatusCode,
+) -> Response {
+    let lang = ctx.lang;
+    let body = html! {
+        h1 { (cw(lang, "edit_title")) }
+        (nav(lang))
+        p { a href="/admin/categories" { (cw(lang, "back")) } }
+        section.box {
+            h2 { (name_of(lang, c)) }
+            p { (cw(lang, "code")) (if lang == Lang::FR { "\u{a0}: " } else { ": " }) bdi dir="ltr" { code { (c.id) } }
+                " · " a href={ "/?category=" (c.id) } { (cw(lang, "in_shop")) } }
+        }
+        @if refused.is_some() { p.error role="alert" { (cw(lang, "refused")) } }
+        form method="post" action={ "/admin/categories/" (c.id) } {
+            (fields(ctx, cats, f, refused, Some(&c.id)))
+            button type="submit" { (cw(lang, "save")) }
+        }
+    };
+    let mut response = layout(ctx, cw(lang, "edit_title"), body).into_response();
+    *response.status_mut() = status;
+    response
+}
+
+/// Every category, or the page of the engine's refusal.
+async fn all(app: &App, ctx: &Ctx) -> Result<Vec<Category>, Response> {
+    app.engine
+        .catalog()
+        .categories()
+        .await
+        .map_err(|e| refusal(ctx, &e))
+}
+
+/// `GET /admin/categories` (`?done=created|saved` after a change).
+pub(super) async fn categories(
+    State(app): State<App>,
+    ctx: Ctx,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if let Some(r) = admin_only(&ctx) {
+        return r;
+    }
+    let cats = match all(&app, &ctx).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let notice = match q.get("done").map(String::as_str) {
+        Some("created") => Some(cw(ctx.lang, "created")),
+        Some("saved") => Some(cw(ctx.lang, "saved")),
+        _ => None,
+    };
+    list_page(
+        &ctx,
+        &cats,
+        &CategoryForm::default(),
+        None,
+        notice,
+        StatusCode::OK,
+    )
+}
+
+/// `POST /admin/categories`: adds the category typed. A wrong field: 422, the list again with
+/// the form filled and the refusal beside the field, nothing stored.
+pub(super) async fn create(
+    State(app): State<App>,
+    ctx: Ctx,
+    Form(f): Form<CategoryForm>,
+) -> Response {
+    if let Some(r) = admin_only(&ctx) {
+        return r;
+    }
+    let cats = match all(&app, &ctx).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let input = code(&f.code).and_then(|id| {
+        if cats.iter().any(|c| c.id == id || c.slug == id.as_str()) {
+            return Err(("code", "err_code_taken"));
+        }
+        let names = f.names(&LocalizedText::new())?;
+        let input = CategoryInput::new(id.clone(), id.as_str(), names);
+        Ok(match f.parent(&cats)? {
+            Some(p) => input.with_parent(p),
+            None => input,
+        })
+    });
+    let refused = match input {
+        Ok(input) => match app.engine.catalog().create_category(input, None).await {
+            Ok(_) => return Redirect::to("/admin/categories?done=created").into_response(),
+            Err(e) => match refused_by_engine(&e) {
+                Some(r) => r,
+                None => return refusal(&ctx, &e),
+            },
+        },
+        Err(r) => r,
+    };
+    list_page(
+        &ctx,
+        &cats,
+        &f,
+        Some(refused),
+        None,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+}
+
+/// The category named in the path among `cats` (404 for an unknown one).
+fn find<'a>(ctx: &Ctx, cats: &'a [Category], id: &str) -> Result<&'a Category, Response> {
+    cats.iter()
+        .find(|c| c.id.as_str() == id)
+        .ok_or_else(|| problem(ctx, StatusCode::NOT_FOUND, cw(ctx.lang, "unknown")))
+}
+
+/// `GET /admin/categories/{code}`: the category's form.
+pub(super) async fn edit(State(app): State<App>, ctx: Ctx, Path(id): Path<String>) -> Response {
+    if let Some(r) = admin_only(&ctx) {
+        return r;
+    }
+    let cats = match all(&app, &ctx).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    match find(&ctx, &cats, &id) {
+        Ok(c) => edit_page(&ctx, &cats, c, &CategoryForm::of(c), None, StatusCode::OK),
+        Err(r) => r,
+    }
+}
+
+/// `POST /admin/categories/{code}`: renames the category (names in other languages than
+/// Arabic, French and English are kept) and moves it under the parent chosen. A wrong field:
+/// 422, the form again with the refusal beside it, nothing stored.
+pub(super) async fn save(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<CategoryForm>,
+) -> Response {
+    if let Some(r) = admin_only(&ctx) {
+        return r;
+    }
+    let cats = match all(&app, &ctx).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let c = match find(&ctx, &cats, &id) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let update = f.names(&c.name).and_then(|names| {
+        let update = CategoryUpdate::new().with_name(names);
+        Ok(match f.parent(&cats)? {
+            Some(p) => update.with_parent(p),
+            None => update.top_level(),
+        })
+    });
+    let refused = match update {
+        Ok(update) => match app
+            .engine
+            .catalog()
+            .update_category(&c.id, update, None)
+            .await
+        {
+            Ok(_) => return Redirect::to("/admin/categories?done=saved").into_response(),
+            Err(e) => match refused_by_engine(&e) {
+                Some(r) => r,
+                None => return refusal(&ctx, &e),
+            },
+        },
+        Err(r) => r,
+    };
+    let f = CategoryForm {
+        code: c.id.to_string(),
+        ..f
+    };
+    edit_page(
+        &ctx,
+        &cats,
+        c,
+        &f,
+        Some(refused),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn cat(id: &str, parent: Option<&str>) -> Category {
+        Category {
+            id: CategoryId::new(id).unwrap(),
+            slug: id.into(),
+            name: LocalizedText::single(Lang::FR, id),
+            parent: parent.map(|p| CategoryId::new(p).unwrap()),
+        }
+    }
+
+    #[test]
+    fn a_code_is_lower_case_letters_digits_and_inner_dashes() {
+        for good in [
+            "paniers",
+            "tapis-laine",
+            "a",
+            "cat-2",
+            &"x".repeat(MAX_CODE),
+        ] {
+            assert_eq!(code(good).unwrap().as_str(), good);
+        }
+        assert_eq!(code("  bois ").unwrap().as_str(), "bois");
+        for bad in [
+            "",
+            "  ",
+            "Paniers",
+            "tapis laine",
+            "-bois",
+            "bois-",
+            "bijoux&argent",
+            "poterie#1",
+            "été",
+            "a/b",
+            &"x".repeat(MAX_CODE + 1),
+        ] {
+            assert_eq!(code(bad).unwrap_err(), ("code", "err_code"), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn names_need_one_language_keep_the_others_and_refuse_long_or_multiline_text() {
+        let base = LocalizedText::new()
+            .with(Lang::FR, "Ancien")
+            .with(Lang::ES, "Cestas");
+        let f = CategoryForm {
+            name_ar: " سلال ".into(),
+            name_fr: "Paniers".into(),
+            ..CategoryForm::default()
+        };
+        let names = f.names(&base).unwrap();
+        assert_eq!(names.exact(Lang::AR), Some("سلال"));
+        assert_eq!(names.exact(Lang::FR), Some("Paniers"));
+        assert_eq!(
+            names.exact(Lang::EN),
+            None,
+            "an empty field removes the name"
+        );
+        assert_eq!(names.exact(Lang::ES), Some("Cestas"), "kept");
+        let empty = CategoryForm::default();
+        assert_eq!(
+            empty.names(&LocalizedText::new()).unwrap_err(),
+            ("name_ar", "err_names")
+        );
+        let long = CategoryForm {
+            name_en: "x".repeat(MAX_NAME + 1),
+            ..f.clone()
+        };
+        assert_eq!(long.names(&base).unwrap_err(), ("name_en", "err_name"));
+        let two_lines = CategoryForm {
+            name_fr: "Paniers\nen palme".into(),
+            ..f
+        };
+        assert_eq!(two_lines.names(&base).unwrap_err(), ("name_fr", "err_name"));
+    }
+
+    #[test]
+    fn the_tree_puts_each_category_after_its_parent_and_shows_orphans_and_loops_once() {
+        let cats = vec![
+            cat("wood", None),
+            cat("boxes", Some("wood")),
+            cat("leather", None),
+            cat("bags", Some("leather")),
+            cat("small-bags", Some("bags")),
+            cat("lost", Some("gone")),
+            cat("loop-a", Some("loop-b")),
+            cat("loop-b", Some("loop-a")),
+        ];
+        let order: Vec<(&str, usize)> = tree(&cats)
+            .into_iter()
+            .map(|(c, d)| (c.id.as_str(), d))
+            .collect();
+        assert_eq!(
+            order,
+            vec![
+                ("wood", 0),
+                ("boxes", 1),
+                ("leather", 0),
+                ("bags", 1),
+                ("small-bags", 2),
+                ("lost", 0),
+                ("loop-a", 0),
+                ("loop-b", 1),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_parent_must_be_a_known_category() {
+        let cats = vec![cat("wood", None)];
+        let f = |p: &str| CategoryForm {
+            parent: p.into(),
+            ..CategoryForm::default()
+        };
+        assert_eq!(f("").parent(&cats).unwrap(), None);
+        assert_eq!(f(" wood ").parent(&cats).unwrap().unwrap().as_str(), "wood");
+        assert_eq!(
+            f("gone").parent(&cats).unwrap_err(),
+            ("parent", "err_parent")
+        );
+    }
+}
