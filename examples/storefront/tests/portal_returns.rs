@@ -996,3 +996,194 @@ async fn photos_of_earlier_returns_move_out_of_public_view_at_start() {
         None
     );
 }
+
+/// A member artisan of a cooperative reads the photos of the returns of pieces she made only:
+/// a return of another piece of her cooperative is neither on her returns page nor its photo
+/// hers to open, while the cooperative opens it.
+#[tokio::test]
+async fn a_member_artisan_opens_no_photo_of_a_return_of_a_piece_she_did_not_make() {
+    let app = demo_app().await;
+    let coop = sellers(&app).await[0].0.clone();
+    let filter = ProductFilter::default().with_seller(coop);
+    let products = app
+        .engine
+        .catalog()
+        .list_products(&filter, None, 50)
+        .await
+        .unwrap()
+        .items;
+    let not_hers = products
+        .iter()
+        .find(|v| {
+            v.product.made_by.is_none()
+                && v.variants.iter().any(|x| {
+                    !matches!(
+                        x.availability,
+                        tijara_core::inventory::Availability::OutOfStock
+                    )
+                })
+        })
+        .expect("a piece of the cooperative no member is named for");
+    let (order, ret, _, mut shopper) =
+        a_requested_return(&app, &not_hers.product.slug, "seller1@tijara.example").await;
+    let doc = app.engine.orders().order(&order).await.unwrap();
+    assert_eq!(doc.order.seller_orders[0].lines[0].made_by, None);
+    let photo = doc.returns[0].photos()[0].clone();
+    let thumb = tijara_storefront::media::thumb_url(&photo);
+    let mut member = Client::new(&app);
+    member.login("member1@tijara.example", ARTISAN_PW).await;
+    let page = member.get("/seller/returns?lang=fr").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains(&ret), "not on her returns page");
+    for p in [&photo, &thumb] {
+        assert_eq!(member.get(p).await.status, StatusCode::NOT_FOUND, "{p}");
+    }
+    // Still logged in (the 404s came from the photo's rule), and the cooperative and the
+    // shopper open it.
+    assert_eq!(member.get("/seller").await.status, StatusCode::OK);
+    let mut coop = Client::new(&app);
+    coop.login("seller1@tijara.example", ARTISAN_PW).await;
+    for p in [&photo, &thumb] {
+        assert_eq!(coop.get(p).await.status, StatusCode::OK, "{p}");
+        assert_eq!(shopper.get(p).await.status, StatusCode::OK, "{p}");
+    }
+}
+
+/// One order from two artisans, a return with a photo on each parcel: each artisan opens the
+/// photo of the return on her own parcel and not the other's; the shopper and the admin open
+/// both.
+#[tokio::test]
+async fn in_an_order_from_two_artisans_each_opens_only_the_photo_of_her_parcels_return() {
+    let app = demo_app().await;
+    let all = sellers(&app).await;
+    let logins = ["seller2@tijara.example", "seller3@tijara.example"];
+    let picks = [all[1].clone(), all[2].clone()];
+    let mut c = Client::new(&app);
+    c.get("/?lang=fr").await;
+    c.login("shopper@tijara.example", "shopper-demo-2026").await;
+    for (_, slug) in &picks {
+        let p = app.engine.catalog().product_by_slug(slug).await.unwrap();
+        c.get(&format!("/products/{slug}")).await;
+        let variant = p.variants[0].variant.id.to_string();
+        let r = c
+            .post("/cart/add", &[("variant", &variant), ("quantity", "1")])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    c.get("/checkout").await;
+    let address = [
+        ("name", "Mariem Ahmed"),
+        ("line1", "Avenue Mohammed V"),
+        ("city", "Dakhla"),
+        ("country", "MA"),
+        ("phone", "+212661000001"),
+        ("email", "shopper@tijara.example"),
+    ];
+    let r = c.post("/checkout", &address).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let keys: Vec<String> = picks.iter().map(|(s, _)| format!("ship_{s}")).collect();
+    let mut fields = address.to_vec();
+    for k in &keys {
+        fields.push((k, "amana/standard"));
+    }
+    fields.push(("payment", "cod"));
+    let r = c.post("/checkout/place?lang=fr", &fields).await;
+    let path = r.location.unwrap_or_else(|| panic!("{}", r.body));
+    let id = path
+        .trim_start_matches("/orders/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let order = OrderId::new(id.clone()).unwrap();
+    let doc = app.engine.orders().order(&order).await.unwrap();
+    assert_eq!(doc.order.seller_orders.len(), 2, "one parcel per artisan");
+    let mut admin = Client::new(&app);
+    admin.login("admin@tijara.example", "admin-demo-2026").await;
+    let mut artisans = Vec::new();
+    for (n, (seller, _)) in picks.iter().enumerate() {
+        let so = doc
+            .order
+            .seller_orders
+            .iter()
+            .find(|so| &so.seller_id == seller)
+            .unwrap();
+        let (so_id, variant) = (so.id.to_string(), so.lines[0].variant_id.to_string());
+        let mut artisan = Client::new(&app);
+        artisan.login(logins[n], ARTISAN_PW).await;
+        artisan.get("/seller").await;
+        let r = artisan
+            .post(&format!("/seller/orders/{id}/{so_id}/ship"), &[])
+            .await;
+        assert!(r.status.is_redirection(), "{}", r.body);
+        admin.get(&format!("/admin/orders/{id}")).await;
+        let r = admin
+            .post(
+                &format!("/admin/orders/{id}/{so_id}/tracking"),
+                &[
+                    ("number", format!("AM7{n}0001MA").as_str()),
+                    ("status", "delivered"),
+                ],
+            )
+            .await;
+        assert!(r.status.is_redirection(), "{}", r.body);
+        // A photo of its own per parcel (other sizes: other files).
+        c.get(&format!("/orders/{id}/return/{so_id}")).await;
+        let photo = png(320 + 40 * n as u32, 240);
+        let r = c
+            .post_multipart(
+                &format!("/orders/{id}/return/{so_id}"),
+                &[
+                    (format!("q_{variant}").as_str(), "1"),
+                    ("reason", "damaged"),
+                ],
+                &[("photo", &photo)],
+            )
+            .await;
+        assert!(r.status.is_redirection(), "{}", r.body);
+        artisans.push((seller.clone(), artisan));
+    }
+    let doc = app.engine.orders().order(&order).await.unwrap();
+    assert_eq!(doc.returns.len(), 2);
+    let photo_of = |seller: &SellerId| {
+        let r = doc
+            .returns
+            .iter()
+            .find(|r| {
+                doc.order
+                    .seller_order(&r.seller_order_id)
+                    .unwrap()
+                    .seller_id
+                    == *seller
+            })
+            .unwrap();
+        r.photos()[0].clone()
+    };
+    let photos = [photo_of(&picks[0].0), photo_of(&picks[1].0)];
+    assert_ne!(photos[0], photos[1]);
+    for (n, (_, artisan)) in artisans.iter_mut().enumerate() {
+        let (own, other) = (&photos[n], &photos[1 - n]);
+        assert_eq!(artisan.get(own).await.status, StatusCode::OK, "{own}");
+        assert_eq!(
+            artisan.get(other).await.status,
+            StatusCode::NOT_FOUND,
+            "{other}"
+        );
+        assert_eq!(
+            artisan
+                .get(&tijara_storefront::media::thumb_url(other))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            artisan.get("/seller").await.status,
+            StatusCode::OK,
+            "still in"
+        );
+    }
+    for p in &photos {
+        assert_eq!(c.get(p).await.status, StatusCode::OK, "{p}");
+        assert_eq!(admin.get(p).await.status, StatusCode::OK, "{p}");
+    }
+}
