@@ -500,6 +500,13 @@ struct SearchAnswer<'a> {
     did_you_mean: Option<&'a str>,
 }
 
+#[utoipa::path(get, path = "/api/v1/categories", tag = "catalog",
+    responses((status = 200, description = "Every category, by id: `items`, each `{\"id\", \"slug\", \"name\", \"parent\"}` where `name` holds the names by language code (`{\"ar\": \"الجلد\", \"fr\": \"Cuir\", \"en\": \"Leather\"}`; a language without a name is absent: show the region's default language's then) and `parent` is the id of the category it is inside, `null` for a main one. Filter products with `GET /api/v1/products?category={id}`")))]
+pub(crate) async fn categories(State(app): State<App>) -> ApiResult {
+    let items = app.engine.catalog().categories().await?;
+    Ok(Json(json!({ "items": items })).into_response())
+}
+
 #[utoipa::path(get, path = "/api/v1/products/{slug}", tag = "catalog", params(("slug" = String, Path, description = "Product slug")),
     responses((status = 200, description = "The product with its variants"), (status = 404, description = "No such product", body = ErrorBody)))]
 pub(crate) async fn product(State(app): State<App>, Path(slug): Path<String>) -> ApiResult {
@@ -963,6 +970,7 @@ pub(crate) async fn order_switch(
 /// The API's routes.
 pub fn routes() -> Router<App> {
     Router::new()
+        .route("/api/v1/categories", get(categories))
         .route("/api/v1/products", get(products))
         .route("/api/v1/products/{slug}", get(product))
         .route("/api/v1/carts", post(create_cart))

@@ -27,6 +27,7 @@ impl Modify for Bearer {
         description = "The headless part of the Dakhla handicraft marketplace: catalog, carts, checkout, orders, tracking and the seller portal. Amounts are decimal strings in MAD (tax included). Errors are `{\"code\", \"message\"}`; mutating calls honour `Idempotency-Key`."
     ),
     paths(
+        crate::api::categories,
         crate::api::products,
         crate::api::product,
         crate::api::create_cart,

@@ -528,3 +528,56 @@ async fn a_new_marketplace_gets_its_first_category_from_its_admin() {
     assert!(!form.body.contains("aucune catégorie"), "{}", form.body);
     assert!(form.body.contains(r#"option value="paniers""#));
 }
+
+/// `GET /api/v1/categories`: every category with its names by language and its parent, for
+/// anyone (a frontend's menu), and what the admin adds is in it at once; its ids filter the
+/// products.
+#[tokio::test]
+async fn the_api_lists_the_categories_a_frontend_builds_its_menu_from() {
+    let app = demo_app().await;
+    let mut anonymous = Client::new(&app);
+    let r = anonymous.get("/api/v1/categories").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let doc: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let items = doc["items"].as_array().unwrap();
+    assert_eq!(items.len(), 6, "{doc}");
+    let leather = items.iter().find(|c| c["id"] == "leather").unwrap();
+    assert_eq!(
+        leather,
+        &serde_json::json!({
+            "id": "leather",
+            "slug": "leather",
+            "name": {"ar": "الجلد", "fr": "Cuir", "en": "Leather"},
+            "parent": null,
+        })
+    );
+    let mut a = admin(&app, "fr").await;
+    a.post(
+        "/admin/categories",
+        &[("code", "sacs"), ("name_fr", "Sacs"), ("parent", "leather")],
+    )
+    .await;
+    let doc: serde_json::Value =
+        serde_json::from_str(&anonymous.get("/api/v1/categories").await.body).unwrap();
+    let bags = doc["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "sacs")
+        .cloned()
+        .unwrap();
+    assert_eq!(bags["parent"], "leather");
+    assert_eq!(bags["name"], serde_json::json!({"fr": "Sacs"}));
+    // Its ids are the products' filter.
+    let r = anonymous
+        .get("/api/v1/products?category=leather&limit=100")
+        .await;
+    let page: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let products = page["items"].as_array().unwrap();
+    assert!(!products.is_empty());
+    assert!(
+        products
+            .iter()
+            .all(|p| p["product"]["category_id"] == "leather")
+    );
+}

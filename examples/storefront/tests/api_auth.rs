@@ -18,6 +18,7 @@ async fn the_openapi_document_describes_every_route() {
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let paths = doc["paths"].as_object().unwrap();
     for p in [
+        "/api/v1/categories",
         "/api/v1/products",
         "/api/v1/products/{slug}",
         "/api/v1/carts",
