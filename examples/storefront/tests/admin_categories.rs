@@ -2,8 +2,8 @@
 //! admin reads or changes them (anonymous → login, a seller or a customer → 403, nor without
 //! the page's CSRF token; nothing written); a new category reaches the shop's chips and the
 //! sellers' form; a renamed one shows its new name on its products' pages and search finds
-//! them by it; a wrong field is refused beside it (422) with what to write, and nothing is
-//! stored.
+//! them by it, and keeps a parent set through the engine; a wrong field is refused beside it
+//! (422) with what to write, and nothing is stored; `GET /api/v1/categories` lists them.
 
 #![allow(clippy::unwrap_used, clippy::panic)] // tests fail by unwrapping
 
@@ -40,7 +40,6 @@ fn new_baskets() -> Vec<(&'static str, &'static str)> {
         ("name_ar", "السلال"),
         ("name_fr", "Paniers en palme"),
         ("name_en", "Palm baskets"),
-        ("parent", ""),
     ]
 }
 
@@ -49,7 +48,6 @@ fn renamed_wood() -> Vec<(&'static str, &'static str)> {
         ("name_ar", "الخشب المنحوت"),
         ("name_fr", "Bois xylomorphe"),
         ("name_en", "Carved thuya wood"),
-        ("parent", ""),
     ]
 }
 
@@ -116,7 +114,7 @@ async fn only_an_admin_reads_or_changes_the_categories() {
 }
 
 #[tokio::test]
-async fn a_new_category_reaches_the_shop_and_the_sellers_form_and_can_hold_subcategories() {
+async fn a_new_category_reaches_the_shop_and_the_sellers_form_and_a_rename_keeps_a_parent() {
     let app = demo_app().await;
     let mut a = admin(&app, "fr").await;
     // Linked from the admin's nav; every demo category listed, with its names.
@@ -151,14 +149,38 @@ async fn a_new_category_reaches_the_shop_and_the_sellers_form_and_can_hold_subca
     assert_eq!(baskets.name.exact(Lang::AR), Some("السلال"));
     assert_eq!(baskets.name.exact(Lang::EN), Some("Palm baskets"));
     assert_eq!(baskets.parent, None);
-    // A subcategory, under it; listed after it, marked as inside it.
+    // The form offers no parent (the shop shows a category's own products only); a
+    // subcategory made through the engine is listed after its parent, marked as inside it.
+    assert!(!list.body.contains(r#"name="parent""#));
+    app.engine
+        .catalog()
+        .create_category(
+            tijara::usecases::catalog::CategoryInput::new(
+                CategoryId::new("petits-paniers").unwrap(),
+                "petits-paniers",
+                tijara_core::LocalizedText::single(Lang::FR, "Petits paniers"),
+            )
+            .with_parent(CategoryId::new("paniers").unwrap()),
+            None,
+        )
+        .await
+        .unwrap();
+    let list = a.get("/admin/categories").await.body;
+    let at = |s: &str| list.find(s).unwrap_or_else(|| panic!("{s}: {list}"));
+    assert!(
+        at("Paniers en palme")
+            < at(
+                r#"data-depth="1"><span aria-hidden="true">↳ </span><a href="/admin/categories/petits-paniers""#
+            )
+    );
+    // Renamed, it stays inside its parent.
+    a.get("/admin/categories/petits-paniers").await;
     let r = a
         .post(
-            "/admin/categories",
+            "/admin/categories/petits-paniers",
             &[
-                ("code", " petits-paniers "),
-                ("name_fr", "Petits paniers"),
-                ("parent", "paniers"),
+                ("name_fr", "Petits paniers ronds"),
+                ("name_ar", "سلال صغيرة"),
             ],
         )
         .await;
@@ -172,15 +194,7 @@ async fn a_new_category_reaches_the_shop_and_the_sellers_form_and_can_hold_subca
         small.parent.as_ref().map(CategoryId::as_str),
         Some("paniers")
     );
-    assert_eq!(small.name.exact(Lang::AR), None, "only the names typed");
-    let list = a.get("/admin/categories").await.body;
-    let at = |s: &str| list.find(s).unwrap_or_else(|| panic!("{s}: {list}"));
-    assert!(
-        at("Paniers en palme")
-            < at(
-                r#"data-depth="1"><span aria-hidden="true">↳ </span><a href="/admin/categories/petits-paniers""#
-            )
-    );
+    assert_eq!(small.name.exact(Lang::FR), Some("Petits paniers ronds"));
     // The shop's chips, in each language.
     let mut shopper = Client::new(&app);
     let home = shopper.get("/?lang=ar").await.body;
@@ -243,10 +257,6 @@ async fn a_renamed_category_shows_its_new_name_and_its_products_are_found_by_it(
         page.body.contains("Bois sculpté"),
         "the stored name is in the form"
     );
-    assert!(
-        !page.body.contains(r#"option value="wood""#),
-        "not offered as its own parent"
-    );
     let r = a.post("/admin/categories/wood", &renamed_wood()).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(r.location.as_deref(), Some("/admin/categories?done=saved"));
@@ -267,22 +277,18 @@ async fn a_renamed_category_shows_its_new_name_and_its_products_are_found_by_it(
     assert!(!page.body.contains("Bois sculpté"));
     let found = shopper.get("/?q=xylomorphe&lang=fr").await.body;
     assert!(found.contains(&title), "{found}");
-    // Moved inside another category, then back to the top.
+    // An emptied name is removed (the others stay).
     let r = a
-        .post(
-            "/admin/categories/wood",
-            &[("name_fr", "Bois xylomorphe"), ("parent", "tents")],
-        )
+        .post("/admin/categories/wood", &[("name_fr", "Bois xylomorphe")])
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let moved = app.engine.catalog().categories().await.unwrap();
-    let moved = moved.iter().find(|c| c.id == wood).unwrap();
-    assert_eq!(moved.parent.as_ref().map(CategoryId::as_str), Some("tents"));
-    assert_eq!(
-        moved.name.exact(Lang::AR),
-        None,
-        "an emptied name is removed"
-    );
+    let after = stored(&app)
+        .await
+        .into_iter()
+        .find(|c| c.id == wood)
+        .unwrap();
+    assert_eq!(after.name.exact(Lang::AR), None);
+    assert_eq!(after.name.exact(Lang::ES), Some("Madera tallada"));
 }
 
 /// Posts `form` to `page` as the admin: 422 with `sentence` beside `field`, and nothing stored.
@@ -357,7 +363,7 @@ async fn a_wrong_field_is_refused_beside_it_and_nothing_is_stored() {
         &app,
         &mut a,
         "/admin/categories",
-        &[("code", "paniers"), ("name_ar", " "), ("parent", "")],
+        &[("code", "paniers"), ("name_ar", " ")],
         "name_ar",
         "dans au moins une langue",
     )
@@ -372,35 +378,9 @@ async fn a_wrong_field_is_refused_beside_it_and_nothing_is_stored() {
         "80 caractères au plus",
     )
     .await;
-    refused(
-        &app,
-        &mut a,
-        "/admin/categories",
-        &with("parent", "gone"),
-        "parent",
-        "choisissez-en une de la liste",
-    )
-    .await;
     // The typed values stay in the form.
     let r = a.post("/admin/categories", &with("code", "Paniers")).await;
     assert!(r.body.contains(r#"value="Paniers en palme""#), "{}", r.body);
-    // A category inside one of its subcategories, or inside itself.
-    a.post(
-        "/admin/categories",
-        &[("code", "sacs"), ("name_fr", "Sacs"), ("parent", "leather")],
-    )
-    .await;
-    for parent in ["sacs", "leather"] {
-        refused(
-            &app,
-            &mut a,
-            "/admin/categories/leather",
-            &[("name_fr", "Cuir"), ("parent", parent)],
-            "parent",
-            "ne peut pas être rangée dans elle-même",
-        )
-        .await;
-    }
     refused(
         &app,
         &mut a,
@@ -551,12 +531,19 @@ async fn the_api_lists_the_categories_a_frontend_builds_its_menu_from() {
             "parent": null,
         })
     );
-    let mut a = admin(&app, "fr").await;
-    a.post(
-        "/admin/categories",
-        &[("code", "sacs"), ("name_fr", "Sacs"), ("parent", "leather")],
-    )
-    .await;
+    app.engine
+        .catalog()
+        .create_category(
+            tijara::usecases::catalog::CategoryInput::new(
+                CategoryId::new("sacs").unwrap(),
+                "sacs",
+                tijara_core::LocalizedText::single(Lang::FR, "Sacs"),
+            )
+            .with_parent(CategoryId::new("leather").unwrap()),
+            None,
+        )
+        .await
+        .unwrap();
     let doc: serde_json::Value =
         serde_json::from_str(&anonymous.get("/api/v1/categories").await.body).unwrap();
     let bags = doc["items"]

@@ -1,9 +1,15 @@
-//! The admin's categories (`/admin/categories`): every category of the marketplace as a tree,
-//! a form that adds one (its code, its names in Arabic, French and English, its parent), and
-//! a page per category (`/admin/categories/{code}`) that renames or moves it. The shop's chips,
-//! the product pages, the sellers' product form and the search follow at once: a renamed
-//! category's products are found by its new names. A wrong field is refused beside it (422),
-//! with what to write, and nothing is stored.
+//! The admin's categories (`/admin/categories`): every category of the marketplace, a form that
+//! adds one (its code, its names in Arabic, French and English), and a page per category
+//! (`/admin/categories/{code}`) that renames it. The shop's chips, the product pages, the
+//! sellers' product form and the search follow at once: a renamed category's products are
+//! found by its new names. A wrong field is refused beside it (422), with what to write, and
+//! nothing is stored.
+//!
+//! The forms place no category inside another: the shop lists a category's own products only
+//! (its chip would not show those of a category inside it), so a parent chosen here would
+//! promise what the shop does not do. A parent set through the engine
+//! ([`tijara::usecases::catalog::CategoryUpdate::with_parent`], for a frontend of its own,
+//! which reads it in `GET /api/v1/categories`) is shown in the list and kept by a rename.
 
 use super::*;
 use tijara::TijaraError;
@@ -39,12 +45,6 @@ fn cw(lang: Lang, key: &str) -> &'static str {
             "Au moins un nom ; un nom laissé vide est remplacé par celui d'une autre langue.",
             "اسم واحد على الأقل؛ الاسم الفارغ يعوض باسم من لغة أخرى.",
             "At least one name; a name left empty is replaced by another language's.",
-        ),
-        "parent" => ("Dans la catégorie", "داخل الصنف", "Inside the category"),
-        "top" => (
-            "Aucune (principale)",
-            "لا شيء (صنف رئيسي)",
-            "None (main category)",
         ),
         "new" => ("Nouvelle catégorie", "صنف جديد", "New category"),
         "add" => ("Ajouter la catégorie", "أضف الصنف", "Add the category"),
@@ -98,16 +98,6 @@ fn cw(lang: Lang, key: &str) -> &'static str {
             "الاسم: 80 حرفا على الأكثر، في سطر واحد.",
             "Name: at most 80 characters, on one line.",
         ),
-        "err_parent" => (
-            "Catégorie parente : choisissez-en une de la liste (celle-ci n'existe plus).",
-            "الصنف الأصلي: اختر واحدا من القائمة (هذا لم يعد موجودا).",
-            "Parent category: choose one from the list (that one no longer exists).",
-        ),
-        "err_parent_loop" => (
-            "Catégorie parente : une catégorie ne peut pas être rangée dans elle-même ni dans une de ses sous-catégories. Choisissez-en une autre, ou « aucune ».",
-            "الصنف الأصلي: لا يمكن وضع صنف داخل نفسه ولا داخل أحد أصنافه الفرعية. اختر غيره، أو «لا شيء».",
-            "Parent category: a category cannot go inside itself or one of its subcategories. Choose another, or \"none\".",
-        ),
         _ => ("", "", ""),
     };
     pick(lang, fr, ar, en)
@@ -125,9 +115,6 @@ pub(super) struct CategoryForm {
     name_fr: String,
     #[serde(default)]
     name_en: String,
-    /// The parent's code, empty for a main category.
-    #[serde(default)]
-    parent: String,
 }
 
 /// A refused field: the form field and the key of its sentence.
@@ -142,11 +129,6 @@ impl CategoryForm {
             name_ar: name(Lang::AR),
             name_fr: name(Lang::FR),
             name_en: name(Lang::EN),
-            parent: c
-                .parent
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default(),
         }
     }
 
@@ -168,18 +150,6 @@ impl CategoryForm {
             return Err(("name_ar", "err_names"));
         }
         Ok(names)
-    }
-
-    /// The parent chosen: `None` a main category; refused when it is not among `cats`.
-    fn parent(&self, cats: &[Category]) -> Result<Option<CategoryId>, Refused> {
-        let typed = self.parent.trim();
-        if typed.is_empty() {
-            return Ok(None);
-        }
-        cats.iter()
-            .find(|c| c.id.as_str() == typed)
-            .map(|c| Some(c.id.clone()))
-            .ok_or(("parent", "err_parent"))
     }
 }
 
@@ -207,14 +177,9 @@ fn refused_by_engine(e: &TijaraError) -> Option<Refused> {
             Some(("code", "err_code_taken"))
         }
         TijaraError::InvalidField {
-            field: "category.parent",
-            ..
-        } => Some(("parent", "err_parent_loop")),
-        TijaraError::InvalidField {
             field: "category.name",
             ..
         } => Some(("name_ar", "err_names")),
-        TijaraError::NotFound { .. } => Some(("parent", "err_parent")),
         _ => None,
     }
 }
@@ -264,16 +229,9 @@ fn name_of(lang: Lang, c: &Category) -> &str {
     c.name.get(lang, Lang::AR).unwrap_or(c.id.as_str())
 }
 
-/// The form's fields: the code (on creation only), the names and the parent, with the refusal
-/// beside its field. `editing`: the category edited (left out of the parents, with its
-/// subcategories the engine refuses).
-fn fields(
-    ctx: &Ctx,
-    cats: &[Category],
-    f: &CategoryForm,
-    refused: Option<Refused>,
-    editing: Option<&CategoryId>,
-) -> Markup {
+/// The form's fields: the code (on creation only, not when `editing`) and the names, with the
+/// refusal beside its field.
+fn fields(ctx: &Ctx, f: &CategoryForm, refused: Option<Refused>, editing: bool) -> Markup {
     let lang = ctx.lang;
     let (field, sentence) = refused.unzip();
     let bad = |name: &str| (field == Some(name)).then_some("true");
@@ -293,7 +251,7 @@ fn fields(
     };
     html! {
         (ctx.csrf_field())
-        @if editing.is_none() {
+        @if !editing {
             label { (cw(lang, "code"))
                 input name="code" dir="ltr" required maxlength=(MAX_CODE) autocapitalize="none" spellcheck="false" value=(f.code) aria-invalid=[bad("code")] aria-describedby=(described("code", "code-help"));
                 small.muted id="code-help" { (cw(lang, "code_help")) }
@@ -312,20 +270,6 @@ fn fields(
         label { (cw(lang, "name_en"))
             input name="name_en" dir="ltr" lang="en" maxlength=(MAX_NAME) value=(f.name_en) aria-invalid=[bad("name_en")] aria-describedby=[(field == Some("name_en")).then_some("err-name_en")];
             (note("name_en"))
-        }
-        label { (cw(lang, "parent"))
-            select name="parent" aria-invalid=[bad("parent")] aria-describedby=[(field == Some("parent")).then_some("err-parent")] {
-                option value="" selected[f.parent.trim().is_empty()] { (cw(lang, "top")) }
-                @for (c, depth) in tree(cats) {
-                    @if editing != Some(&c.id) {
-                        option value=(c.id) selected[f.parent.trim() == c.id.as_str()] {
-                            @for _ in 0..depth { "· " }
-                            (name_of(lang, c))
-                        }
-                    }
-                }
-            }
-            (note("parent"))
         }
     }
 }
@@ -376,7 +320,7 @@ fn list_page(
             h2 { (cw(lang, "new")) }
             @if refused.is_some() { p.error role="alert" { (cw(lang, "refused")) } }
             form method="post" action="/admin/categories" {
-                (fields(ctx, cats, f, refused, None))
+                (fields(ctx, f, refused, false))
                 button type="submit" { (cw(lang, "add")) }
             }
         }
@@ -389,7 +333,6 @@ fn list_page(
 /// The edit page of `c`: its form (filled with `f`), with the refusal beside its field.
 fn edit_page(
     ctx: &Ctx,
-    cats: &[Category],
     c: &Category,
     f: &CategoryForm,
     refused: Option<Refused>,
@@ -407,7 +350,7 @@ fn edit_page(
         }
         @if refused.is_some() { p.error role="alert" { (cw(lang, "refused")) } }
         form method="post" action={ "/admin/categories/" (c.id) } {
-            (fields(ctx, cats, f, refused, Some(&c.id)))
+            (fields(ctx, f, refused, true))
             button type="submit" { (cw(lang, "save")) }
         }
     };
@@ -472,11 +415,7 @@ pub(super) async fn create(
             return Err(("code", "err_code_taken"));
         }
         let names = f.names(&LocalizedText::new())?;
-        let input = CategoryInput::new(id.clone(), id.as_str(), names);
-        Ok(match f.parent(&cats)? {
-            Some(p) => input.with_parent(p),
-            None => input,
-        })
+        Ok(CategoryInput::new(id.clone(), id.as_str(), names))
     });
     let refused = match input {
         Ok(input) => match app.engine.catalog().create_category(input, None).await {
@@ -515,14 +454,14 @@ pub(super) async fn edit(State(app): State<App>, ctx: Ctx, Path(id): Path<String
         Err(r) => return r,
     };
     match find(&ctx, &cats, &id) {
-        Ok(c) => edit_page(&ctx, &cats, c, &CategoryForm::of(c), None, StatusCode::OK),
+        Ok(c) => edit_page(&ctx, c, &CategoryForm::of(c), None, StatusCode::OK),
         Err(r) => r,
     }
 }
 
 /// `POST /admin/categories/{code}`: renames the category (names in other languages than
-/// Arabic, French and English are kept) and moves it under the parent chosen. A wrong field:
-/// 422, the form again with the refusal beside it, nothing stored.
+/// Arabic, French and English are kept, and so is its parent). A wrong field: 422, the form
+/// again with the refusal beside it, nothing stored.
 pub(super) async fn save(
     State(app): State<App>,
     ctx: Ctx,
@@ -540,13 +479,10 @@ pub(super) async fn save(
         Ok(c) => c,
         Err(r) => return r,
     };
-    let update = f.names(&c.name).and_then(|names| {
-        let update = CategoryUpdate::new().with_name(names);
-        Ok(match f.parent(&cats)? {
-            Some(p) => update.with_parent(p),
-            None => update.top_level(),
-        })
-    });
+    // The names only: a parent set through the engine stays.
+    let update = f
+        .names(&c.name)
+        .map(|names| CategoryUpdate::new().with_name(names));
     let refused = match update {
         Ok(update) => match app
             .engine
@@ -566,14 +502,7 @@ pub(super) async fn save(
         code: c.id.to_string(),
         ..f
     };
-    edit_page(
-        &ctx,
-        &cats,
-        c,
-        &f,
-        Some(refused),
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
+    edit_page(&ctx, c, &f, Some(refused), StatusCode::UNPROCESSABLE_ENTITY)
 }
 
 #[cfg(test)]
@@ -684,21 +613,6 @@ mod tests {
                 ("loop-a", 0),
                 ("loop-b", 1),
             ]
-        );
-    }
-
-    #[test]
-    fn the_parent_must_be_a_known_category() {
-        let cats = vec![cat("wood", None)];
-        let f = |p: &str| CategoryForm {
-            parent: p.into(),
-            ..CategoryForm::default()
-        };
-        assert_eq!(f("").parent(&cats).unwrap(), None);
-        assert_eq!(f(" wood ").parent(&cats).unwrap().unwrap().as_str(), "wood");
-        assert_eq!(
-            f("gone").parent(&cats).unwrap_err(),
-            ("parent", "err_parent")
         );
     }
 }
