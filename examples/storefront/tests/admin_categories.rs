@@ -102,7 +102,7 @@ async fn only_an_admin_reads_or_changes_the_categories() {
         ("/admin/categories/wood", renamed_wood()),
     ] {
         let r = a.post_raw(page, &form).await;
-        assert!(r.status.is_client_error(), "{page}: {}", r.status);
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{page}");
     }
     assert_eq!(stored(&app).await, before);
     // The admin with it: both go through (the refusals above were the rules under test).
@@ -110,7 +110,17 @@ async fn only_an_admin_reads_or_changes_the_categories() {
         a.post("/admin/categories", &new_baskets()).await.status,
         StatusCode::SEE_OTHER
     );
-    assert_eq!(stored(&app).await.len(), before.len() + 1);
+    a.get("/admin/categories/wood").await;
+    assert_eq!(
+        a.post("/admin/categories/wood", &renamed_wood())
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let after = stored(&app).await;
+    assert_eq!(after.len(), before.len() + 1);
+    let wood = after.iter().find(|c| c.id.as_str() == "wood").unwrap();
+    assert_eq!(wood.name.exact(Lang::FR), Some("Bois xylomorphe"));
 }
 
 #[tokio::test]
@@ -277,6 +287,9 @@ async fn a_renamed_category_shows_its_new_name_and_its_products_are_found_by_it(
     assert!(!page.body.contains("Bois sculpté"));
     let found = shopper.get("/?q=xylomorphe&lang=fr").await.body;
     assert!(found.contains(&title), "{found}");
+    let home = shopper.get("/?lang=fr").await.body;
+    assert!(home.contains("Bois xylomorphe"), "the chip: {home}");
+    assert!(!home.contains("Bois sculpté"));
     // An emptied name is removed (the others stay).
     let r = a
         .post("/admin/categories/wood", &[("name_fr", "Bois xylomorphe")])
@@ -314,10 +327,12 @@ async fn refused(
         r.body
     );
     assert!(r.body.contains(sentence), "{form:?}: {}", r.body);
+    // The named field's own input is marked.
+    let input = &r.body[r.body.find(&format!(r#"name="{field}""#)).unwrap()..];
+    let input = &input[..input.find('>').unwrap()];
     assert!(
-        r.body.contains(r#"aria-invalid="true""#),
-        "{form:?}: {}",
-        r.body
+        input.contains(r#"aria-invalid="true""#),
+        "{form:?}: {input}"
     );
     assert_eq!(stored(app).await, before, "{form:?}: nothing stored");
 }
@@ -388,6 +403,44 @@ async fn a_wrong_field_is_refused_beside_it_and_nothing_is_stored() {
         &[("name_ar", ""), ("name_fr", "\t"), ("name_en", "")],
         "name_ar",
         "dans au moins une langue",
+    )
+    .await;
+    // A code that another category (made through the engine) has as its address.
+    app.engine
+        .catalog()
+        .create_category(
+            tijara::usecases::catalog::CategoryInput::new(
+                CategoryId::new("baskets").unwrap(),
+                "vannerie",
+                tijara_core::LocalizedText::single(Lang::FR, "Vannerie"),
+            ),
+            None,
+        )
+        .await
+        .unwrap();
+    a.get("/admin/categories").await;
+    refused(
+        &app,
+        &mut a,
+        "/admin/categories",
+        &with("code", "vannerie"),
+        "code",
+        "une catégorie a déjà ce code (ou cette adresse",
+    )
+    .await;
+    let list = a.get("/admin/categories").await.body;
+    assert!(
+        list.contains("<code>vannerie</code>"),
+        "the address shown: {list}"
+    );
+    // A name that would reorder the text around it.
+    refused(
+        &app,
+        &mut a,
+        "/admin/categories",
+        &with("name_fr", "Paniers \u{202e}emlap ne"),
+        "name_fr",
+        "sans caractère de contrôle",
     )
     .await;
     // An unknown category: 404, saying what to do.
@@ -493,6 +546,10 @@ async fn a_new_marketplace_gets_its_first_category_from_its_admin() {
         "{}",
         form.body
     );
+    assert!(
+        !form.body.contains(r#"name="title_fr""#),
+        "no form that could not be saved"
+    );
     let mut a = Client::new(&app);
     a.get("/?lang=fr").await;
     a.login(owner, password).await;
@@ -567,4 +624,40 @@ async fn the_api_lists_the_categories_a_frontend_builds_its_menu_from() {
             .iter()
             .all(|p| p["product"]["category_id"] == "leather")
     );
+}
+
+/// A category made through the engine with characters an address must escape: its links are
+/// escaped, and its page opens and saves.
+#[tokio::test]
+async fn a_category_whose_id_needs_escaping_is_listed_opened_and_renamed() {
+    let app = demo_app().await;
+    let odd = CategoryId::new("bijoux&argent/anciens").unwrap();
+    app.engine
+        .catalog()
+        .create_category(
+            tijara::usecases::catalog::CategoryInput::new(
+                odd.clone(),
+                "bijoux-anciens",
+                tijara_core::LocalizedText::single(Lang::FR, "Bijoux anciens"),
+            ),
+            None,
+        )
+        .await
+        .unwrap();
+    let mut a = admin(&app, "fr").await;
+    let list = a.get("/admin/categories").await.body;
+    let page = "/admin/categories/bijoux%26argent%2Fanciens";
+    assert!(list.contains(&format!(r#"href="{page}""#)), "{list}");
+    let r = a.get(page).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body.contains(&format!(r#"action="{page}""#)),
+        "{}",
+        r.body
+    );
+    let r = a.post(page, &[("name_fr", "Bijoux de famille")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let stored = stored(&app).await;
+    let c = stored.iter().find(|c| c.id == odd).unwrap();
+    assert_eq!(c.name.exact(Lang::FR), Some("Bijoux de famille"));
 }

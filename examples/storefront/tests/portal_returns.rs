@@ -1043,6 +1043,11 @@ async fn a_member_artisan_opens_no_photo_of_a_return_of_a_piece_she_did_not_make
     assert_eq!(member.get("/seller").await.status, StatusCode::OK);
     let mut coop = Client::new(&app);
     coop.login("seller1@tijara.example", ARTISAN_PW).await;
+    let page = coop.get("/seller/returns?lang=fr").await;
+    assert!(
+        page.body.contains(&ret),
+        "on the cooperative's returns page"
+    );
     for p in [&photo, &thumb] {
         assert_eq!(coop.get(p).await.status, StatusCode::OK, "{p}");
         assert_eq!(shopper.get(p).await.status, StatusCode::OK, "{p}");

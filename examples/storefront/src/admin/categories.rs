@@ -51,6 +51,8 @@ fn cw(lang: Lang, key: &str) -> &'static str {
         "save" => ("Enregistrer", "احفظ", "Save"),
         "edit" => ("Modifier", "عدّل", "Edit"),
         "in_shop" => ("Voir dans la boutique", "شاهد في المتجر", "See in the shop"),
+        "slug" => ("adresse", "العنوان", "address"),
+        "inside" => ("dans", "داخل", "inside"),
         "edit_title" => ("Modifier la catégorie", "تعديل الصنف", "Edit the category"),
         "back" => (
             "Revenir aux catégories",
@@ -84,9 +86,9 @@ fn cw(lang: Lang, key: &str) -> &'static str {
             "Code: write 1 to 40 lower-case letters without accents, digits or dashes (no dash first or last), e.g. baskets.",
         ),
         "err_code_taken" => (
-            "Code : une catégorie a déjà ce code. Choisissez-en un autre, ou modifiez celle-là depuis la liste.",
-            "الرمز: يوجد صنف بهذا الرمز. اختر غيره، أو عدّل ذلك الصنف من القائمة.",
-            "Code: a category already has this code. Choose another, or edit that one from the list.",
+            "Code : une catégorie a déjà ce code (ou cette adresse, montrée dans la liste). Choisissez-en un autre, ou modifiez celle-là depuis la liste.",
+            "الرمز: يوجد صنف بهذا الرمز (أو بهذا العنوان، المبين في القائمة). اختر غيره، أو عدّل ذلك الصنف من القائمة.",
+            "Code: a category already has this code (or this address, shown in the list). Choose another, or edit that one from the list.",
         ),
         "err_names" => (
             "Nom : écrivez le nom de la catégorie dans au moins une langue.",
@@ -94,9 +96,9 @@ fn cw(lang: Lang, key: &str) -> &'static str {
             "Name: write the category's name in at least one language.",
         ),
         "err_name" => (
-            "Nom : 80 caractères au plus, sur une ligne.",
-            "الاسم: 80 حرفا على الأكثر، في سطر واحد.",
-            "Name: at most 80 characters, on one line.",
+            "Nom : 80 caractères au plus, sur une ligne, sans caractère de contrôle.",
+            "الاسم: 80 حرفا على الأكثر، في سطر واحد، بدون رموز تحكم.",
+            "Name: at most 80 characters, on one line, without control characters.",
         ),
         _ => ("", "", ""),
     };
@@ -141,7 +143,7 @@ impl CategoryForm {
             ("name_en", Lang::EN, &self.name_en),
         ] {
             let typed = typed.trim();
-            if typed.chars().count() > MAX_NAME || typed.chars().any(char::is_control) {
+            if typed.chars().count() > MAX_NAME || typed.chars().any(unfit) {
                 return Err((field, "err_name"));
             }
             names.set(lang, typed);
@@ -151,6 +153,21 @@ impl CategoryForm {
         }
         Ok(names)
     }
+}
+
+/// A character a name may not hold: a control character, or a bidirectional embedding,
+/// override or isolate (U+202A–U+202E, U+2066–U+2069), which would reorder the text around
+/// the name wherever it is shown (the marks U+200E and U+200F are allowed).
+fn unfit(c: char) -> bool {
+    c.is_control()
+        || ('\u{202a}'..='\u{202e}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
+}
+
+/// A category id in a URL (path segment or query value): percent-encoded, since ids made
+/// through the engine may hold `/`, `&`, `#` or `?`.
+fn enc(id: &CategoryId) -> String {
+    form_urlencoded::byte_serialize(id.as_str().as_bytes()).collect()
 }
 
 /// A new category's code, checked: 1 to [`MAX_CODE`] of `a-z`, `0-9` and `-`, no dash first or
@@ -170,10 +187,14 @@ fn code(typed: &str) -> Result<CategoryId, Refused> {
     CategoryId::new(typed).map_err(|_| ("code", "err_code"))
 }
 
-/// The field an engine refusal is about, when the form can say it.
-fn refused_by_engine(e: &TijaraError) -> Option<Refused> {
+/// The field an engine refusal is about, when the form can say it. Only the form of a new
+/// category has a code: on the edit form a conflict (the category changed meanwhile, retried
+/// in vain) is the error page's "try again".
+fn refused_by_engine(e: &TijaraError, creating: bool) -> Option<Refused> {
     match e {
-        TijaraError::Conflict { .. } | TijaraError::Storage(StorageError::KeyTaken { .. }) => {
+        TijaraError::Conflict { .. } | TijaraError::Storage(StorageError::KeyTaken { .. })
+            if creating =>
+        {
             Some(("code", "err_code_taken"))
         }
         TijaraError::InvalidField {
@@ -224,6 +245,17 @@ fn tree(cats: &[Category]) -> Vec<(&Category, usize)> {
     out
 }
 
+/// "Name in <l>" in the page's language `lang` (with `l`'s code for a language the storefront
+/// has no words for).
+fn lang_label(lang: Lang, l: Lang) -> String {
+    match l {
+        Lang::AR => cw(lang, "name_ar").into(),
+        Lang::FR => cw(lang, "name_fr").into(),
+        Lang::EN => cw(lang, "name_en").into(),
+        other => format!("{} ({})", w(lang, "name"), other.code()),
+    }
+}
+
 /// A category's name for the admin's language.
 fn name_of(lang: Lang, c: &Category) -> &str {
     c.name.get(lang, Lang::AR).unwrap_or(c.id.as_str())
@@ -264,11 +296,11 @@ fn fields(ctx: &Ctx, f: &CategoryForm, refused: Option<Refused>, editing: bool) 
             (note("name_ar"))
         }
         label { (cw(lang, "name_fr"))
-            input name="name_fr" dir="ltr" lang="fr" maxlength=(MAX_NAME) value=(f.name_fr) aria-invalid=[bad("name_fr")] aria-describedby=[(field == Some("name_fr")).then_some("err-name_fr")];
+            input name="name_fr" dir="ltr" lang="fr" maxlength=(MAX_NAME) value=(f.name_fr) aria-invalid=[bad("name_fr")] aria-describedby=(described("name_fr", "names-help"));
             (note("name_fr"))
         }
         label { (cw(lang, "name_en"))
-            input name="name_en" dir="ltr" lang="en" maxlength=(MAX_NAME) value=(f.name_en) aria-invalid=[bad("name_en")] aria-describedby=[(field == Some("name_en")).then_some("err-name_en")];
+            input name="name_en" dir="ltr" lang="en" maxlength=(MAX_NAME) value=(f.name_en) aria-invalid=[bad("name_en")] aria-describedby=(described("name_en", "names-help"));
             (note("name_en"))
         }
     }
@@ -295,23 +327,26 @@ fn list_page(
             ul.cat-list {
                 @for (c, depth) in tree(cats) {
                     li.cat-row data-depth=(depth.min(3)) {
-                        @for _ in 0..depth { span aria-hidden="true" { "↳ " } }
-                        a href={ "/admin/categories/" (c.id) } { strong { (name_of(lang, c)) } }
+                        // The arrow points from the parent, on the reading side.
+                        @for _ in 0..depth { span aria-hidden="true" { (if lang.is_rtl() { "↲ " } else { "↳ " }) } }
+                        a href={ "/admin/categories/" (enc(&c.id)) } { strong { bdi { (name_of(lang, c)) } } }
                         " " bdi.muted dir="ltr" { code { (c.id) } }
+                        // A category made through the engine may have an address of its own.
+                        @if c.slug != c.id.as_str() { " " span.small { (cw(lang, "slug")) " " bdi dir="ltr" { code { (c.slug) } } } }
+                        // Inside another (made through the engine): said, not only drawn.
+                        @if let Some(p) = c.parent.as_ref().and_then(|p| cats.iter().find(|k| &k.id == p)) {
+                            " " span.small { (cw(lang, "inside")) " " bdi { (name_of(lang, p)) } }
+                        }
                         br;
-                        // Each name on its line, labelled by its language's own name.
-                        @for (l, label) in [(Lang::AR, "العربية"), (Lang::FR, "Français"), (Lang::EN, "English")] {
-                            // The label and its colon isolated in its own direction, so an
-                            // LTR label reads "Français:" in an Arabic page too.
-                            span.small { bdi lang=(l.code()) dir=(l.dir()) { (label) ":" } " "
-                                @match c.name.exact(l) {
-                                    Some(n) => { bdi lang=(l.code()) { (n) } }
-                                    None => { "—" }
-                                }
+                        // Each name on its line, labelled in the page's language (so the label
+                        // reads in the page's direction), the name isolated in its own.
+                        @for (l, n) in c.name.iter() {
+                            span.small { (lang_label(lang, l)) (if lang == Lang::FR { "\u{a0}: " } else { ": " })
+                                bdi lang=(l.code()) { (n) }
                             }
                             br;
                         }
-                        a.small href={ "/?category=" (c.id) } { (cw(lang, "in_shop")) }
+                        a.small href={ "/?category=" (enc(&c.id)) } { (cw(lang, "in_shop")) }
                     }
                 }
             }
@@ -319,7 +354,8 @@ fn list_page(
         section.box id="new" {
             h2 { (cw(lang, "new")) }
             @if refused.is_some() { p.error role="alert" { (cw(lang, "refused")) } }
-            form method="post" action="/admin/categories" {
+            // Back to this form after a refusal, below the list.
+            form method="post" action="/admin/categories#new" {
                 (fields(ctx, f, refused, false))
                 button type="submit" { (cw(lang, "add")) }
             }
@@ -344,12 +380,12 @@ fn edit_page(
         (nav(lang))
         p { a href="/admin/categories" { (cw(lang, "back")) } }
         section.box {
-            h2 { (name_of(lang, c)) }
+            h2 { bdi { (name_of(lang, c)) } }
             p { (cw(lang, "code")) (if lang == Lang::FR { "\u{a0}: " } else { ": " }) bdi dir="ltr" { code { (c.id) } }
-                " · " a href={ "/?category=" (c.id) } { (cw(lang, "in_shop")) } }
+                " · " a href={ "/?category=" (enc(&c.id)) } { (cw(lang, "in_shop")) } }
         }
         @if refused.is_some() { p.error role="alert" { (cw(lang, "refused")) } }
-        form method="post" action={ "/admin/categories/" (c.id) } {
+        form method="post" action={ "/admin/categories/" (enc(&c.id)) } {
             (fields(ctx, f, refused, true))
             button type="submit" { (cw(lang, "save")) }
         }
@@ -420,7 +456,7 @@ pub(super) async fn create(
     let refused = match input {
         Ok(input) => match app.engine.catalog().create_category(input, None).await {
             Ok(_) => return Redirect::to("/admin/categories?done=created").into_response(),
-            Err(e) => match refused_by_engine(&e) {
+            Err(e) => match refused_by_engine(&e, true) {
                 Some(r) => r,
                 None => return refusal(&ctx, &e),
             },
@@ -491,7 +527,7 @@ pub(super) async fn save(
             .await
         {
             Ok(_) => return Redirect::to("/admin/categories?done=saved").into_response(),
-            Err(e) => match refused_by_engine(&e) {
+            Err(e) => match refused_by_engine(&e, false) {
                 Some(r) => r,
                 None => return refusal(&ctx, &e),
             },
@@ -614,5 +650,57 @@ mod tests {
                 ("loop-b", 1),
             ]
         );
+    }
+
+    #[test]
+    fn names_refuse_bidi_overrides_and_isolates_but_take_the_marks() {
+        for bad in ["\u{202e}مرحبا", "Cuir\u{2066}", "a\u{202a}b", "x\u{2069}"] {
+            let f = CategoryForm {
+                name_fr: bad.into(),
+                ..CategoryForm::default()
+            };
+            assert_eq!(
+                f.names(&LocalizedText::new()).unwrap_err(),
+                ("name_fr", "err_name"),
+                "{bad:?}"
+            );
+        }
+        let f = CategoryForm {
+            name_ar: "الجلد \u{200f}(Cuir)".into(),
+            ..CategoryForm::default()
+        };
+        assert!(f.names(&LocalizedText::new()).is_ok());
+    }
+
+    #[test]
+    fn only_a_new_category_s_form_blames_its_code_for_a_conflict() {
+        let taken = TijaraError::Storage(StorageError::KeyTaken {
+            kind: tijara::ports::storage::DocKind::Category,
+            key: "slug:paniers".into(),
+        });
+        assert_eq!(
+            refused_by_engine(&taken, true),
+            Some(("code", "err_code_taken"))
+        );
+        assert_eq!(refused_by_engine(&taken, false), None);
+        let no_name = TijaraError::InvalidField {
+            field: "category.name",
+            rule: "must not be empty".into(),
+        };
+        assert_eq!(
+            refused_by_engine(&no_name, false),
+            Some(("name_ar", "err_names"))
+        );
+        let other = TijaraError::InvalidField {
+            field: "category.slug",
+            rule: "too long".into(),
+        };
+        assert_eq!(refused_by_engine(&other, true), None);
+    }
+
+    #[test]
+    fn ids_are_percent_encoded_in_addresses() {
+        assert_eq!(enc(&CategoryId::new("tapis-laine").unwrap()), "tapis-laine");
+        assert_eq!(enc(&CategoryId::new("a&b/c?#").unwrap()), "a%26b%2Fc%3F%23");
     }
 }

@@ -320,6 +320,11 @@ pub(super) async fn product_form_typed(
     let net_weight = typed
         .and_then(|f| f.net_weight)
         .or(stored.map(|c| c.net_weight_grams));
+    // No category yet (a new marketplace): a form that could not be saved would lose what the
+    // artisan typed and the photos chosen, so the page says what to wait for instead.
+    if cats.is_empty() {
+        return Ok(html! { p.notice role="status" { (w(lang, "no_categories")) } });
+    }
     Ok(html! {
         @if let Some(e) = error { p.error role="alert" { (e) } }
         // A new product's photos come with its form (multipart: the CSRF token travels in the
@@ -327,7 +332,6 @@ pub(super) async fn product_form_typed(
         form method="post" action=(if p.is_none() { format!("{action}?csrf={}&lang={}", ctx.csrf, ctx.lang) } else { format!("{action}?lang={}", ctx.lang) }) enctype=[p.is_none().then_some("multipart/form-data")] {
             (ctx.csrf_field())
             p.muted { (pw(lang, "title_help")) }
-            @if cats.is_empty() { p.notice role="status" { (w(lang, "no_categories")) } }
             label { (w(lang, "category")) select name="category" {
                 @for c in &cats { option value=(c.id) selected[p.is_some_and(|p| p.category_id == c.id) || category == Some(c.id.as_str())] { (c.name.get(lang, Lang::AR).unwrap_or("")) } }
             } }
