@@ -920,12 +920,32 @@ async fn withdrawal_is_received_refunded_and_restocked() {
         .await
         .expect("rewrites");
     assert!(!none.complete && none.saved == 0, "{none:?}");
+    assert!(
+        none.unknown && none.left.is_empty(),
+        "stopped at max: {none:?}"
+    );
+    // New addresses the order refuses (not a local path): left as it was, its addresses named.
+    let refused = e
+        .operations()
+        .rewrite_return_photos(1_000, |_, url| {
+            url.starts_with("/media/")
+                .then(|| "https://elsewhere.example/a.jpg".to_owned())
+        })
+        .await
+        .expect("rewrites");
+    assert!(!refused.complete && !refused.unknown, "{refused:?}");
+    assert_eq!(refused.saved, 0);
+    assert_eq!(
+        refused.left,
+        ["/media/a-800.jpg".to_owned(), "/kept/b.jpg".to_owned()]
+    );
     let done = e
         .operations()
         .rewrite_return_photos(1_000, private)
         .await
         .expect("rewrites");
     assert!(done.complete && done.saved == 1, "{done:?}");
+    assert!(!done.unknown && done.left.is_empty(), "{done:?}");
     let moved = format!("/orders/{}/photos/a-800.jpg", order.id);
     assert_eq!(
         done.replaced,

@@ -157,10 +157,13 @@ pub struct MovedPhotos {
 ///    file, synced, then renamed; a copy already there of the same length is kept), and the
 ///    order saved with the photo's private address (a photo whose file is in neither folder
 ///    keeps its address);
-/// 2. only after a pass that left nothing behind (every order visited and saved, every copy
-///    made), each public file with a private copy is moved aside to `media/`[`MOVED_ASIDE`]
-///    (never served), unless a product's photos name it:
-///    the same file may be on several orders, and an order not yet saved still links to it.
+/// 2. once every order has been read (not cut short by `max`, none unreadable), each public
+///    file with a private copy is moved aside to `media/`[`MOVED_ASIDE`] (never served), unless
+///    something still links to it: a product's photos, an order left as it was (changed
+///    meanwhile, or one that cannot be saved: the engine's report names its addresses), or a
+///    photo whose copy failed. The same file may be on several orders, so one order that cannot
+///    be saved keeps public only the files it names, and the pass is not complete (the next
+///    start tries it again).
 ///
 /// Run again, it moves nothing already moved, and moves aside the public copies a pass
 /// interrupted before step 2 left.
@@ -178,7 +181,8 @@ pub async fn move_return_photos(
             .filter(|f| crate::media::valid_name(f))
             .map(str::to_owned)
     };
-    let mut failed = false;
+    // The addresses whose copy failed: they stay public on their orders.
+    let mut failed: Vec<String> = Vec::new();
     let report = engine
         .operations()
         .rewrite_return_photos(max, |order, address| {
@@ -198,7 +202,7 @@ pub async fn move_return_photos(
                 // In neither folder: the address stays (it showed nothing before either).
                 Ok(()) => None,
                 Err(e) => {
-                    failed = true;
+                    failed.push(address.to_owned());
                     tracing::warn!(target: "storage", order = %order, error = %e, "a return's photo could not be moved out of public view");
                     None
                 }
@@ -208,13 +212,22 @@ pub async fn move_return_photos(
     let mut out = MovedPhotos {
         moved: report.replaced.len(),
         removed: 0,
-        complete: report.complete && !failed,
+        complete: report.complete && failed.is_empty(),
     };
-    if !out.complete {
+    if report.unknown {
+        // Some order's photos were not read: any public copy may still be linked to.
         return Ok(out);
     }
-    // Every order now links to the private copies: the public ones leave public view, unless a
+    // Every order read now links to the private copies, but those left as they were and the
+    // photos whose copy failed: the public copies leave public view, unless one of those or a
     // product shows the same file.
+    let mut kept: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for address in report.left.iter().chain(&failed) {
+        if let Some(file) = file_of(address) {
+            let stem = &file[..64];
+            kept.extend(sizes.map(|size| format!("{stem}-{size}.jpg")));
+        }
+    }
     let copies: Vec<String> = match private_files(&private) {
         Ok(files) => files
             .into_iter()
@@ -232,7 +245,7 @@ pub async fn move_return_photos(
     // The copies' renames are on disk before any public copy leaves.
     #[cfg(unix)]
     std::fs::File::open(&private)?.sync_all()?;
-    let mut shown = std::collections::HashSet::new();
+    let mut linked = kept;
     let mut filter = tijara::usecases::catalog::ProductFilter::default();
     filter.include_inactive = true;
     let mut after: Option<String> = None;
@@ -245,7 +258,7 @@ pub async fn move_return_photos(
             for photo in &view.product.photos {
                 if let Some(file) = file_of(&photo.url) {
                     let stem = &file[..64];
-                    shown.extend(sizes.map(|size| format!("{stem}-{size}.jpg")));
+                    linked.extend(sizes.map(|size| format!("{stem}-{size}.jpg")));
                 }
             }
         }
@@ -257,7 +270,7 @@ pub async fn move_return_photos(
     // Moved aside rather than deleted: several machines sharing `media/` but not yet
     // `private-media/` still hold the photos (`/media/` serves only top-level names).
     let aside = public.join(MOVED_ASIDE);
-    for file in copies.iter().filter(|f| !shown.contains(*f)) {
+    for file in copies.iter().filter(|f| !linked.contains(*f)) {
         let moved = std::fs::create_dir_all(&aside)
             .and_then(|()| std::fs::rename(public.join(file), aside.join(file)));
         match moved {

@@ -133,6 +133,14 @@ pub struct ReturnPhotosReport {
     /// again to go on (addresses already replaced are not asked again, as long as `rewrite`
     /// answers `None` for its own addresses).
     pub complete: bool,
+    /// Every photo address of the orders read but left as they were (changed meanwhile, a key
+    /// another order holds, new addresses refused), as they still stand: what a caller must
+    /// keep serving where it served it, while it may retire the rest (see `unknown`).
+    pub left: Vec<String>,
+    /// True when some order's photos were not read: the pass stopped at `max`, or an order was
+    /// unreadable. `left` then does not name everything still linked to, and nothing may be
+    /// retired on its word.
+    pub unknown: bool,
 }
 
 /// An order [`Operations::reindex_orders`](crate::Operations::reindex_orders) could not save.
@@ -235,7 +243,9 @@ impl Operations<'_> {
     /// stored text has no `"photos"` is not even decoded. An order changed concurrently, one that
     /// cannot be saved (a key another order holds), one whose new addresses are refused and an
     /// unreadable one are left as they were (logged on the `storage` target), and the report then
-    /// says `complete: false`. Only storage faults fail the call.
+    /// says `complete: false`, names the addresses such orders still hold (`left`), and says
+    /// `unknown` when some order's photos were not read (an unreadable order, or `max` reached).
+    /// Only storage faults fail the call.
     pub async fn rewrite_return_photos(
         self,
         max: usize,
@@ -258,6 +268,7 @@ impl Operations<'_> {
             for stored in &page {
                 if visited == max {
                     report.complete = false;
+                    report.unknown = true;
                     return Ok(report);
                 }
                 visited += 1;
@@ -270,10 +281,17 @@ impl Operations<'_> {
                     Err(err) => {
                         tracing::warn!(target: "storage", order = %stored.id, error = %err, "unreadable order: its return photos were not rewritten");
                         report.complete = false;
+                        report.unknown = true;
                         continue;
                     }
                 };
                 let id = doc.order.id.clone();
+                // The addresses as stored, kept in the report if the order is left as it was.
+                let stored_photos: Vec<String> = doc
+                    .returns
+                    .iter()
+                    .flat_map(|r| r.photos().iter().cloned())
+                    .collect();
                 let mut replaced = Vec::new();
                 let mut refused = false;
                 for ret in &mut doc.returns {
@@ -297,6 +315,7 @@ impl Operations<'_> {
                 }
                 if refused {
                     report.complete = false;
+                    report.left.extend(stored_photos);
                     continue;
                 }
                 if replaced.is_empty() {
@@ -311,10 +330,14 @@ impl Operations<'_> {
                         report.saved += 1;
                         report.replaced.extend(replaced);
                     }
-                    Err(StorageError::Conflict { .. }) => report.complete = false,
+                    Err(StorageError::Conflict { .. }) => {
+                        report.complete = false;
+                        report.left.extend(stored_photos);
+                    }
                     Err(StorageError::KeyTaken { key, .. }) => {
                         tracing::warn!(target: "storage", order = %id, key = %key, "order not saved with its return photos' new addresses: a key another order holds");
                         report.complete = false;
+                        report.left.extend(stored_photos);
                     }
                     Err(err) => return Err(err.into()),
                 }
