@@ -714,7 +714,13 @@ async fn sell(
                 f.city.trim().to_owned(),
                 checked.tax_status,
             )
-            .with_legal(checked.legal),
+            .with_legal(checked.legal)
+            // The phone she gave is the shop's too: her labels' sender and the courier's
+            // pick-up call need one (she can change it in her profile).
+            .with_contact(tijara_core::catalog::SellerContact::new(
+                Some(checked.phone.clone()),
+                None,
+            )),
             None,
         )
         .await;

@@ -190,13 +190,14 @@ async fn sellers(
         .into_iter()
         .filter(|s| !pending_only || !s.active)
         .collect();
-    // The applicants' logins (e-mail, phone), for the sellers waiting.
-    let mut contacts: HashMap<SellerId, (String, Option<String>)> = HashMap::new();
-    for s in list.iter().filter(|s| !s.active) {
+    // Each seller's login (its person's name, e-mail and phone): the admin reaches an active
+    // seller as well as one waiting (one read per seller, 100 at most a page).
+    let mut contacts: HashMap<SellerId, (String, String, Option<String>)> = HashMap::new();
+    for s in &list {
         if let Ok(accounts) = app.engine.accounts().seller_accounts(&s.id).await
             && let Some(a) = accounts.into_iter().next()
         {
-            contacts.insert(s.id.clone(), (a.email, a.phone));
+            contacts.insert(s.id.clone(), (a.name, a.email, a.phone));
         }
     }
     let body = html! {
@@ -217,9 +218,13 @@ async fn sellers(
                     td { (s.home_city) }
                     td { (kind_word(lang, &s.kind)) }
                     td {
-                        @if let Some((email, phone)) = contacts.get(&s.id) {
+                        @if let Some((name, email, phone)) = contacts.get(&s.id) {
+                            bdi { (name) } br;
                             bdi { (email) }
-                            @if let Some(p) = phone { br; bdi dir="ltr" { (p) } }
+                            // The account's phone, else the shop's (its profile).
+                            @if let Some(p) = phone.as_ref().or(s.contact.phone.as_ref()) { br; bdi dir="ltr" { (p) } }
+                        } @else if let Some(p) = &s.contact.phone {
+                            bdi dir="ltr" { (p) }
                         }
                     }
                     td {

@@ -477,6 +477,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     if prepared.no_accounts {
         println!("{}", tijara_storefront::bootstrap::FIRST_ADMIN_HINT);
     }
+    if app.simulator.is_none() && tijara_storefront::web::operator_is_demo() {
+        tracing::warn!(
+            "the legal pages show demonstration details for the marketplace's operator: set TIJARA_OPERATOR_NAME, TIJARA_OPERATOR_ADDRESS, TIJARA_OPERATOR_ICE, TIJARA_OPERATOR_RC, TIJARA_OPERATOR_EMAIL, TIJARA_OPERATOR_PHONE and TIJARA_CNDP_DECLARATION (docs/storefront.md)"
+        );
+    }
     for email in &prepared.public_demo_logins {
         tracing::warn!(target: "security", %email, "a demo login with its published password is in this production database: anyone can log in with it; start production on a new, empty database (this one holds the demo marketplace too)");
     }

@@ -30,6 +30,7 @@ mod checkout;
 mod errors;
 mod layout;
 mod legal;
+pub use legal::operator_is_demo;
 mod order;
 mod payment;
 mod search;

@@ -450,6 +450,10 @@ async fn a_wrong_field_is_refused_beside_it_and_nothing_is_stored() {
     ] {
         assert_eq!(r.status, StatusCode::NOT_FOUND);
         assert!(
+            r.body.contains(r#"href="/admin/categories""#),
+            "a way to the list"
+        );
+        assert!(
             r.body.contains("Cette catégorie n&#39;existe pas")
                 || r.body.contains("Cette catégorie n'existe pas"),
             "{}",
@@ -553,6 +557,13 @@ async fn a_new_marketplace_gets_its_first_category_from_its_admin() {
     let mut a = Client::new(&app);
     a.get("/?lang=fr").await;
     a.login(owner, password).await;
+    // The dashboard says what to do first, with the way there.
+    let dash = a.get("/admin").await.body;
+    assert!(
+        dash.contains("Avant d&#39;ouvrir le marché") || dash.contains("Avant d'ouvrir le marché"),
+        "{dash}"
+    );
+    assert!(dash.contains("Aucune catégorie : les artisans"), "{dash}");
     let empty = a.get("/admin/categories").await;
     assert!(
         empty.body.contains("Aucune catégorie encore"),
@@ -561,6 +572,11 @@ async fn a_new_marketplace_gets_its_first_category_from_its_admin() {
     );
     let r = a.post("/admin/categories", &new_baskets()).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let dash = a.get("/admin").await.body;
+    assert!(
+        !dash.contains("Aucune catégorie : les artisans"),
+        "done: {dash}"
+    );
     let form = artisan.get("/seller/products/new?lang=fr").await;
     assert!(!form.body.contains("aucune catégorie"), "{}", form.body);
     assert!(form.body.contains(r#"option value="paniers""#));

@@ -131,6 +131,8 @@ async fn an_auto_entrepreneur_applies_and_is_told_when_approved() {
         matches!(&seller.tax_status, SellerTaxStatus::Exempt { reason } if reason.contains("114-13"))
     );
     assert_eq!(seller.legal.if_number.as_deref(), Some("12345678"));
+    // Her phone is the shop's too (labels, the courier's pick-up call).
+    assert_eq!(seller.contact.phone.as_deref(), Some("+212661223344"));
 
     // A VAT-registered applicant (ICE, not auto-entrepreneur).
     let mut other = Client::new(&app);
@@ -184,6 +186,13 @@ async fn an_auto_entrepreneur_applies_and_is_told_when_approved() {
             .unwrap()
             .active
     );
+    // Once active, the admin still reaches her: her name, e-mail and phone.
+    let all = admin.get("/admin/sellers").await.body;
+    let row = &all[all.find("Coopérative Tafilalet").unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    for shown in ["Fatima Zahra", "fatima@example.ma", "+212661223344"] {
+        assert!(row.contains(shown), "{shown}: {row}");
+    }
     // The message goes through the outbox (the storefront's dispatcher delivers it).
     app.engine.operations().dispatch_events(100).await.unwrap();
     let mailbox = app.messages.mailbox().expect("demo mailbox").clone();

@@ -96,9 +96,11 @@ async fn a_product_is_created_with_its_photo_in_one_form_and_an_arabic_title_get
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(
         r.location.as_deref(),
-        Some("/seller/products?lang=fr"),
+        Some("/seller/products?lang=fr&saved=1"),
         "back to the list in French"
     );
+    let list = s.get("/seller/products?lang=fr&saved=1").await;
+    assert!(list.body.contains("Produit enregistré."), "{}", list.body);
     let after = products_of(&app, &seller).await;
     assert_eq!(after.len(), before + 1);
     let p = after
@@ -478,4 +480,72 @@ async fn saving_a_product_keeps_the_pages_language() {
     assert!(r.status.is_redirection() || r.status == StatusCode::FORBIDDEN);
     assert_ne!(r.location.as_deref(), Some("/seller/products?lang=en"));
     assert_eq!(products_of(&app, &seller).await, before, "nothing written");
+}
+
+/// A shop waiting for the marketplace's approval prepares its products (as `/sell` promises):
+/// a new product's form with a photo is saved without the photo, nothing of the photo is
+/// stored, and the list says to add it once the shop is approved.
+#[tokio::test]
+async fn a_shop_waiting_for_approval_saves_its_product_and_is_told_to_add_photos_later() {
+    let app = demo_app().await;
+    let category = a_category(&app).await;
+    let media = tijara_storefront::media::media_dir(&app);
+    let files = || std::fs::read_dir(&media).map(|d| d.count()).unwrap_or(0);
+    let files_before = files();
+    let mut s = Client::new(&app);
+    s.get("/sell?lang=fr").await;
+    let r = s
+        .post(
+            "/sell",
+            &[
+                ("shop", "Coopérative Tighmert"),
+                ("kind", "cooperative"),
+                ("city", "Dakhla"),
+                ("name", "Fatimatou Ahmed"),
+                ("email", "tighmert@example.ma"),
+                ("phone", "06 61 22 33 55"),
+                ("password", "a-long-password-1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let account = app
+        .engine
+        .accounts()
+        .account_by_email("tighmert@example.ma")
+        .await
+        .unwrap()
+        .unwrap();
+    let seller = account.seller_id().unwrap().clone();
+    assert!(!app.engine.catalog().seller(&seller).await.unwrap().active);
+    s.get("/seller/products/new?lang=fr").await;
+    let r = s
+        .post_multipart(
+            "/seller/products?lang=fr",
+            &[
+                ("category", &category),
+                ("title_fr", "Panier en palmier tressé"),
+                ("price", "200"),
+                ("stock", "4"),
+                ("weight", "600"),
+            ],
+            &[("photo", &png(640, 480))],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        r.location.as_deref(),
+        Some("/seller/products?lang=fr&saved=no-photos")
+    );
+    let saved = products_of(&app, &seller).await;
+    assert_eq!(saved.len(), 1);
+    assert!(saved[0].photos.is_empty(), "saved without the photo");
+    assert_eq!(files(), files_before, "no photo stored");
+    let list = s.get("/seller/products?lang=fr&saved=no-photos").await;
+    assert!(
+        list.body.contains("Produit enregistré, sans ses photos"),
+        "{}",
+        list.body
+    );
+    assert!(list.body.contains("Panier en palmier tressé"));
 }

@@ -475,9 +475,15 @@ pub(super) async fn create(
 
 /// The category named in the path among `cats` (404 for an unknown one).
 fn find<'a>(ctx: &Ctx, cats: &'a [Category], id: &str) -> Result<&'a Category, Response> {
-    cats.iter()
-        .find(|c| c.id.as_str() == id)
-        .ok_or_else(|| problem(ctx, StatusCode::NOT_FOUND, cw(ctx.lang, "unknown")))
+    cats.iter().find(|c| c.id.as_str() == id).ok_or_else(|| {
+        crate::web::problem_with_link(
+            ctx,
+            StatusCode::NOT_FOUND,
+            cw(ctx.lang, "unknown"),
+            "/admin/categories",
+            cw(ctx.lang, "back"),
+        )
+    })
 }
 
 /// `GET /admin/categories/{code}`: the category's form.

@@ -11,6 +11,27 @@ use tijara::usecases::dashboard::{AdminSummary, DayTally};
 fn d(lang: Lang, key: &str) -> &'static str {
     let (fr, ar, en) = match key {
         "today" => ("Aujourd'hui", "اليوم", "Today"),
+        "to_do" => (
+            "Avant d'ouvrir le marché",
+            "قبل فتح السوق",
+            "Before the marketplace opens",
+        ),
+        "to_do_categories" => (
+            "Aucune catégorie : les artisans ne peuvent mettre aucun produit en vente. Ajoutez-les :",
+            "لا يوجد أي صنف: لا يستطيع الحرفيون عرض أي منتج للبيع. أضفها:",
+            "No category: artisans cannot put any product on sale. Add them:",
+        ),
+        "to_do_operator" => (
+            "Les pages légales montrent des coordonnées de démonstration (nom, ICE, RC, adresse, e-mail). Donnez celles de la société aux variables TIJARA_OPERATOR_* et TIJARA_CNDP_DECLARATION, puis redémarrez (docs/storefront.md, « The operator's identity »).",
+            "الصفحات القانونية تعرض بيانات تجريبية (الاسم، ICE، RC، العنوان، البريد). أعط بيانات الشركة للمتغيرات TIJARA_OPERATOR_* و TIJARA_CNDP_DECLARATION ثم أعد التشغيل (docs/storefront.md).",
+            "The legal pages show demonstration details (name, ICE, RC, address, e-mail). Give the company's in the TIJARA_OPERATOR_* and TIJARA_CNDP_DECLARATION variables, then restart (docs/storefront.md, \"The operator's identity\").",
+        ),
+        "to_do_see" => ("Voir la page", "شاهد الصفحة", "See the page"),
+        "to_do_email" => (
+            "Aucun e-mail ne part : confirmations de commande, validation des artisans, mots de passe oubliés. Démarrez avec --smtp-url (TIJARA_SMTP_URL), voir docs/operations.md.",
+            "لا يرسل أي بريد إلكتروني: تأكيد الطلبات، قبول الحرفيين، كلمات المرور المنسية. شغل الخادم مع ‎--smtp-url (TIJARA_SMTP_URL)، انظر docs/operations.md.",
+            "No e-mail goes out: order confirmations, artisans' approvals, forgotten passwords. Start with --smtp-url (TIJARA_SMTP_URL), see docs/operations.md.",
+        ),
         "month" => ("Ce mois-ci", "هذا الشهر", "This month"),
         "orders_n" => ("commandes", "طلبات", "orders"),
         "sales" => ("ventes", "مبيعات", "sales"),
@@ -132,7 +153,60 @@ fn figure(label: &str, value: Markup, href: &str) -> Markup {
     }
 }
 
-fn body(ctx: &Ctx, s: &AdminSummary) -> Markup {
+/// What is still to do before the marketplace can serve its first shoppers and artisans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ToDo {
+    /// No category: a seller cannot put a product on sale.
+    Categories,
+    /// The legal pages show demonstration details (a `TIJARA_OPERATOR_*` variable unset).
+    Operator,
+    /// No e-mail is sent (no `--smtp-url`).
+    Email,
+}
+
+/// The checklist: `production` (real card payments, not the demo), whether the operator's
+/// identity is complete, whether e-mails go out, how many categories there are. The demo
+/// marketplace shows only what a demo can act on (its categories).
+fn to_do(
+    production: bool,
+    operator_complete: bool,
+    sends_email: bool,
+    categories: usize,
+) -> Vec<ToDo> {
+    let mut out = Vec::new();
+    if categories == 0 {
+        out.push(ToDo::Categories);
+    }
+    if production && !operator_complete {
+        out.push(ToDo::Operator);
+    }
+    if production && !sends_email {
+        out.push(ToDo::Email);
+    }
+    out
+}
+
+/// The checklist's box (nothing when it is empty).
+fn to_do_box(lang: Lang, items: &[ToDo]) -> Markup {
+    html! {
+        @if !items.is_empty() {
+            section.box.to-do role="region" aria-labelledby="to-do" {
+                h2 id="to-do" { (d(lang, "to_do")) }
+                ul {
+                    @for item in items {
+                        @match item {
+                            ToDo::Categories => li { (d(lang, "to_do_categories")) " " a href="/admin/categories" { (w(lang, "categories")) } },
+                            ToDo::Operator => li { (d(lang, "to_do_operator")) " " a href="/legal/notice" { (d(lang, "to_do_see")) } },
+                            ToDo::Email => li { (d(lang, "to_do_email")) },
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn body(ctx: &Ctx, s: &AdminSummary, to_do: &[ToDo]) -> Markup {
     let lang = ctx.lang;
     let today = s
         .days
@@ -142,6 +216,7 @@ fn body(ctx: &Ctx, s: &AdminSummary) -> Markup {
     html! {
         h1 { (w(lang, "dashboard")) }
         (nav(lang))
+        (to_do_box(lang, to_do))
         @if s.truncated { p.error role="status" { (d(lang, "truncated")) } }
         section.figures aria-label=(d(lang, "today")) {
             h2 { (d(lang, "today")) }
@@ -210,5 +285,33 @@ pub(super) async fn dashboard(State(app): State<App>, ctx: Ctx) -> Response {
         Ok(s) => s,
         Err(e) => return refusal(&ctx, &e),
     };
-    layout(&ctx, w(ctx.lang, "dashboard"), body(&ctx, &summary)).into_response()
+    let categories = match app.engine.catalog().categories().await {
+        Ok(c) => c.len(),
+        Err(e) => return refusal(&ctx, &e),
+    };
+    let items = to_do(
+        app.simulator.is_none(),
+        !crate::web::operator_is_demo(),
+        app.messages.sends_email(),
+        categories,
+    );
+    layout(&ctx, w(ctx.lang, "dashboard"), body(&ctx, &summary, &items)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_checklist_names_what_production_still_lacks() {
+        assert_eq!(to_do(true, true, true, 6), []);
+        assert_eq!(
+            to_do(true, false, false, 0),
+            [ToDo::Categories, ToDo::Operator, ToDo::Email]
+        );
+        assert_eq!(to_do(true, false, true, 3), [ToDo::Operator]);
+        // The demo: only its categories (its legal pages and mailbox are a demo's).
+        assert_eq!(to_do(false, false, false, 6), []);
+        assert_eq!(to_do(false, false, false, 0), [ToDo::Categories]);
+    }
 }

@@ -3,7 +3,13 @@
 
 use super::*;
 
-pub(super) async fn products(State(app): State<App>, ctx: Ctx) -> Response {
+/// `GET /seller/products` (`?saved=1` after a new product, `?saved=no-photos` after one saved
+/// without the photos its form carried, the shop still waiting for approval).
+pub(super) async fn products(
+    State(app): State<App>,
+    ctx: Ctx,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let lang = ctx.lang;
     let (seller, member) = match seller_of(&ctx) {
         Ok(s) => s,
@@ -16,9 +22,15 @@ pub(super) async fn products(State(app): State<App>, ctx: Ctx) -> Response {
         Ok(p) => p.items,
         Err(e) => return refusal(&ctx, &e),
     };
+    let notice = match q.get("saved").map(String::as_str) {
+        Some("1") => Some(pw(lang, "saved_new")),
+        Some("no-photos") => Some(pw(lang, "saved_no_photos")),
+        _ => None,
+    };
     let body = html! {
         h1 { (w(lang, "products")) }
         (nav(&ctx))
+        @if let Some(n) = notice { p.notice role="status" { (n) } }
         p { a.button.big href="/seller/products/new" { (w(lang, "new")) } }
         table {
             @for v in items.iter().filter(|v| member.is_none() || v.product.made_by == member) {
@@ -79,6 +91,16 @@ pub(super) struct ProductForm {
 /// Words of the product pages (new ones; the portal's table has the older ones).
 pub(super) fn pw(lang: Lang, key: &str) -> &'static str {
     let (fr, ar, en) = match key {
+        "saved_new" => (
+            "Produit enregistré. Il est dans la boutique s'il est actif et que votre boutique est validée.",
+            "تم حفظ المنتج. يظهر في المتجر إذا كان نشطا وكان متجرك مقبولا.",
+            "Product saved. It is in the shop when it is active and your shop is approved.",
+        ),
+        "saved_no_photos" => (
+            "Produit enregistré, sans ses photos : votre boutique attend la validation de l'administrateur. Une fois validée, ajoutez-les avec « Modifier ».",
+            "تم حفظ المنتج بدون صوره: متجرك في انتظار موافقة الإدارة. بعد الموافقة، أضفها عبر «تعديل».",
+            "Product saved, without its photos: your shop awaits the administrator's approval. Once approved, add them with \"Edit\".",
+        ),
         "stock_label" => (
             "Pièces prêtes à partir",
             "القطع الجاهزة للإرسال",
@@ -652,13 +674,19 @@ pub(super) async fn create_product(
                 .await;
         }
     };
-    // Only an approved seller's photos are decoded and stored.
-    if !body.photos.is_empty() {
+    // Only an approved seller's photos are decoded and stored. A shop still waiting keeps its
+    // product, saved without them (`/sell` promises she can prepare her products meanwhile):
+    // the list then says to add them once the shop is approved.
+    let approved = if body.photos.is_empty() {
+        true
+    } else {
         match app.engine.catalog().seller(&seller).await {
-            Ok(s) if s.active => {}
-            Ok(s) => return refusal(&ctx, &TijaraError::SellerNotApproved(s.id)),
+            Ok(s) => s.active,
             Err(e) => return refusal(&ctx, &e),
         }
+    };
+    let photos_later = !approved;
+    if approved && !body.photos.is_empty() {
         // Every photo checked before any is stored, so a bad second photo leaves no trace.
         for bytes in &body.photos {
             let checked = tokio::task::spawn_blocking({
@@ -691,7 +719,10 @@ pub(super) async fn create_product(
         input = input.with_photos(photos);
     }
     match app.engine.catalog().create_product(input, None).await {
-        Ok(_) => Redirect::to(&products_url(&ctx)).into_response(),
+        Ok(_) => {
+            let saved = if photos_later { "no-photos" } else { "1" };
+            Redirect::to(&format!("{}&saved={saved}", products_url(&ctx))).into_response()
+        }
         Err(e) => {
             let msg = format!("{} ({e})", crate::web::explain(lang, &e));
             new_product_refused(&app, &ctx, StatusCode::UNPROCESSABLE_ENTITY, typed, &msg).await

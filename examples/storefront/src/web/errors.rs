@@ -351,6 +351,22 @@ pub fn problem(ctx: &Ctx, status: StatusCode, message: &str) -> Response {
     error_page(ctx, status, html! { p.error { (message) } })
 }
 
+/// [`problem`] with a link to the page that puts it right (`label`, at `href`), before the
+/// usual ways back.
+pub fn problem_with_link(
+    ctx: &Ctx,
+    status: StatusCode,
+    message: &str,
+    href: &str,
+    label: &str,
+) -> Response {
+    error_page(
+        ctx,
+        status,
+        html! { p.error { (message) } p { a href=(href) { (label) } } },
+    )
+}
+
 /// The frame of every error page: what went wrong, then the next steps (home, the cart). A
 /// 503 says when to come back (`Retry-After`) and is never cached.
 pub(super) fn error_page(ctx: &Ctx, status: StatusCode, what: Markup) -> Response {

@@ -76,6 +76,13 @@ impl Operator {
     }
 }
 
+/// Whether the legal pages show demonstration details for the operator: a `TIJARA_OPERATOR_*`
+/// variable (or `TIJARA_CNDP_DECLARATION`) is unset. A production start warns about it, and
+/// the admin's dashboard lists it among what to do before opening.
+pub fn operator_is_demo() -> bool {
+    Operator::from_env().demo
+}
+
 /// The seller's kind in words.
 fn kind_word(lang: Lang, kind: &SellerKind) -> &'static str {
     match kind {
