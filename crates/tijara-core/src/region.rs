@@ -466,9 +466,23 @@ impl Region {
 
     /// The region's local date at instant `at`.
     pub fn local_date(&self, at: DateTime<Utc>) -> NaiveDate {
+        self.local_datetime(at).date()
+    }
+
+    /// The region's local date and time at instant `at` (its clock on the wall), for showing
+    /// an instant to the region's people.
+    ///
+    /// ```
+    /// use tijara_core::chrono::{TimeZone, Utc};
+    /// let region = tijara_core::Region::dakhla();
+    /// let at = Utc.with_ymd_and_hms(2026, 12, 7, 23, 30, 0).unwrap();
+    /// let local = region.local_datetime(at);
+    /// assert_eq!(local.format("%Y-%m-%d %H:%M").to_string(), "2026-12-08 00:30");
+    /// ```
+    pub fn local_datetime(&self, at: DateTime<Utc>) -> chrono::NaiveDateTime {
         match FixedOffset::east_opt(self.utc_offset_minutes.saturating_mul(60)) {
-            Some(offset) => at.with_timezone(&offset).date_naive(),
-            None => at.date_naive(),
+            Some(offset) => at.with_timezone(&offset).naive_local(),
+            None => at.naive_utc(),
         }
     }
 

@@ -433,7 +433,6 @@ async fn orders(
         Ok(page) => page,
         Err(e) => return refusal(&ctx, &e),
     };
-    let region = app.engine.region();
     let shown: Vec<_> = page
         .items
         .iter()
@@ -463,7 +462,7 @@ async fn orders(
             @for d in &shown {
                 tr {
                     td { a href={ "/admin/orders/" (d.order.id) } { bdi { (d.order.reference()) } } }
-                    td { bdi { ((d.order.placed_at + tijara_core::chrono::Duration::minutes(i64::from(region.utc_offset_minutes))).format("%Y-%m-%d %H:%M")) } }
+                    td { bdi { (crate::web::local_time(&app, d.order.placed_at)) } }
                     td { bdi { (d.order.email) } }
                     td { bdi { (d.order.grand_total.format(lang)) } }
                     td { (crate::web::status_badge(lang, d.order.status().as_str())) " " (status_word(lang, d.order.payment.status().as_str())) }

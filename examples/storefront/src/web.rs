@@ -97,3 +97,16 @@ pub fn routes() -> Router<App> {
         .merge(legal::routes())
         .merge(artisans::routes())
 }
+
+/// An instant as the region's people read it on their clocks (`2026-12-07 11:23`): the admin's,
+/// the artisan's and the shopper's pages show the same time for the same event.
+pub fn local_time(
+    app: &crate::App,
+    at: tijara_core::chrono::DateTime<tijara_core::chrono::Utc>,
+) -> String {
+    app.engine
+        .region()
+        .local_datetime(at)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}

@@ -576,3 +576,37 @@ async fn the_tabs_are_counted_without_reading_the_orders_and_agree_with_the_list
         }));
     }
 }
+
+/// The artisan's orders, her order's page and the admin's list show an order's time on the
+/// region's clock (Dakhla: UTC+1), the same everywhere, never UTC (the parcels' timelines, on
+/// the artisan's and the shopper's pages, use the same `web::local_time`).
+#[tokio::test]
+async fn every_page_shows_an_orders_time_on_the_regions_clock() {
+    let app = demo_app().await;
+    let all = sellers(&app).await;
+    let (_, slug) = &all[2];
+    let (order, part, _) = place(&app, slug, "cod").await;
+    let doc = app.engine.orders().order(&order).await.unwrap();
+    let region = app.engine.region();
+    assert_ne!(region.utc_offset_minutes, 0, "the test needs an offset");
+    let local = region
+        .local_datetime(doc.order.placed_at)
+        .format("%Y-%m-%d %H:%M")
+        .to_string();
+    let utc = doc.order.placed_at.format("%Y-%m-%d %H:%M").to_string();
+    assert_ne!(local, utc);
+    let mut s = Client::new(&app);
+    s.login("seller3@tijara.example", ARTISAN_PW).await;
+    for page in [
+        "/seller?lang=fr".to_owned(),
+        format!("/seller/orders/{order}/{part}"),
+    ] {
+        let body = s.get(&page).await.body;
+        assert!(body.contains(&local), "{page}: {body}");
+        assert!(!body.contains(&utc), "{page} shows UTC");
+    }
+    let mut admin = Client::new(&app);
+    admin.login("admin@tijara.example", "admin-demo-2026").await;
+    let list = admin.get("/admin/orders").await.body;
+    assert!(list.contains(&local), "{list}");
+}

@@ -107,8 +107,11 @@ async fn a_product_is_created_with_its_photo_in_one_form_and_an_arabic_title_get
         .iter()
         .find(|p| p.title.exact(tijara_core::Lang::AR) == Some("زربية صوفية"))
         .expect("the new product");
-    // A readable Latin slug, not a bare random suffix.
+    // A readable Latin slug, not a bare random suffix; a SKU that reads as the product.
     assert!(p.slug.starts_with("zrby"), "{}", p.slug);
+    let sku = p.variants[0].sku.to_string();
+    assert!(sku.starts_with("ZRBY-SWFY-"), "{sku}");
+    assert!(sku.len() <= 24 + 7, "{sku}");
     assert!(
         p.slug
             .chars()

@@ -345,7 +345,7 @@ pub(super) async fn dashboard(
             p { (if tab == Work::Prepare { ow(lang, "empty_prepare") } else { ow(lang, "empty") }) }
         }
         @for r in &on_page {
-            (order_box(&ctx, r, &products, can_act))
+            (order_box(&app, &ctx, r, &products, can_act))
         }
         @if pages > 1 {
             nav.pages aria-label=(ow(lang, "page")) {
@@ -418,14 +418,14 @@ fn carrier_of(doc: &OrderDoc, part: &SellerOrder) -> Option<String> {
     }
 }
 
-fn order_box(ctx: &Ctx, r: &Row, products: &Products, can_act: bool) -> Markup {
+fn order_box(app: &App, ctx: &Ctx, r: &Row, products: &Products, can_act: bool) -> Markup {
     let lang = ctx.lang;
     let o = &r.doc.order;
     let base = format!("/seller/orders/{}/{}", o.id, r.part.id);
     html! {
         section.box id={ "o-" (r.part.id) } {
             h3 { a href=(base) { bdi dir="ltr" { (o.reference()) } } " " span class={ "badge " (r.work.as_str()) } { (tab_word(lang, r.work)) } }
-            p.muted { bdi { (o.placed_at.format("%Y-%m-%d %H:%M")) } " · " (ow(lang, "city")) ": " strong { (o.shipping_address.city) }
+            p.muted { bdi { (crate::web::local_time(app, o.placed_at)) } " · " (ow(lang, "city")) ": " strong { (o.shipping_address.city) }
                 @if let Some(c) = carrier_of(r.doc, r.part) { " · " (ow(lang, "carrier")) ": " (c) } }
             @if r.work == Work::AwaitingPayment { p.error role="note" { "⚠ " (ow(lang, "not_paid")) } }
             @if r.work == Work::Returns { p.error role="note" { (ow(lang, "return_open")) } }
@@ -480,7 +480,7 @@ pub(super) async fn order_page(
         h1 { bdi dir="ltr" { (reference) } " " span class={ "badge " (work.as_str()) } { (tab_word(lang, work)) } }
         @if q.shipped.is_some() && shipment.is_some() { p.ok role="status" { "✔ " (ow(lang, "shipped_now")) } }
         @if q.saved.is_some() { p.ok role="status" { "✔ " (ow(lang, "tracking_saved")) } }
-        p.muted { bdi { (o.placed_at.format("%Y-%m-%d %H:%M")) } " · " (status_word(lang, o.payment.status().as_str())) }
+        p.muted { bdi { (crate::web::local_time(&app, o.placed_at)) } " · " (status_word(lang, o.payment.status().as_str())) }
         section.box {
             p { strong { (o.shipping_address.name) } br; (o.shipping_address.city) " · " bdi dir="ltr" { (o.shipping_address.phone) } }
             @if let Some(c) = carrier_of(&doc, part) { p { (ow(lang, "carrier")) ": " strong { (c) } } }
@@ -521,7 +521,7 @@ pub(super) async fn order_page(
             h2 { (ow(lang, "step_tracking")) }
             @if let Some(s) = shipment {
                 p { (t(lang, "tracking")) ": " (carrier_of(&doc, part).unwrap_or_else(|| carrier_name(&s.carrier))) " " bdi dir="ltr" { (s.tracking_number.clone().unwrap_or_default()) } " — " (status_word(lang, s.status().as_str())) }
-                ol.timeline { @for e in s.events() { li { bdi { (e.at.format("%Y-%m-%d %H:%M")) } " — " (status_word(lang, e.status.as_str())) } } }
+                ol.timeline { @for e in s.events() { li { bdi { (crate::web::local_time(&app, e.at)) } " — " (status_word(lang, e.status.as_str())) } } }
                 form method="post" action={ (base) "/tracking" } {
                     (ctx.csrf_field())
                     label { (w(lang, "number")) input name="number" value=(s.tracking_number.clone().unwrap_or_default()); }

@@ -56,6 +56,41 @@ fn products_url(ctx: &Ctx) -> String {
     format!("/seller/products?lang={}", ctx.lang)
 }
 
+/// The longest part of a new SKU taken from the product's slug, in characters.
+const SKU_TITLE_CHARS: usize = 24;
+
+/// A new product's first SKU: the first words of its slug (at most [`SKU_TITLE_CHARS`], cut on
+/// a word) and the slug's random suffix, in capitals: `PANIER-EN-PALMIER-5D5C9F`, readable on
+/// the artisan's orders, packing lists and labels (it was the seller's id and the suffix, some
+/// 40 characters of code).
+fn new_sku(slug: &str, suffix: &str) -> String {
+    let suffix = suffix.to_ascii_uppercase();
+    let lower = format!("-{}", suffix.to_ascii_lowercase());
+    let title = slug.strip_suffix(&lower).unwrap_or(slug);
+    let mut base = String::new();
+    for word in title
+        .split('-')
+        .filter(|w| !w.is_empty() && **w != lower[1..])
+    {
+        let extra = word.len() + usize::from(!base.is_empty());
+        if base.len() + extra > SKU_TITLE_CHARS {
+            if base.is_empty() {
+                base = word.chars().take(SKU_TITLE_CHARS).collect();
+            }
+            break;
+        }
+        if !base.is_empty() {
+            base.push('-');
+        }
+        base.push_str(word);
+    }
+    if base.is_empty() {
+        suffix
+    } else {
+        format!("{}-{suffix}", base.to_ascii_uppercase())
+    }
+}
+
 /// The product form's fields.
 #[derive(Debug, Default, Clone, Deserialize)]
 pub(super) struct ProductForm {
@@ -450,7 +485,7 @@ impl ProductForm {
         let mut variant = VariantInput::new(
             first
                 .map(|v| v.sku.to_string())
-                .unwrap_or_else(|| format!("{}-{suffix}", seller.as_str().to_uppercase())),
+                .unwrap_or_else(|| new_sku(&slug, suffix)),
             price,
             match first {
                 Some(v) => v.tax_category.clone(),
@@ -1035,4 +1070,36 @@ pub(super) fn routes() -> Router<App> {
             post(delete_photo),
         )
         .route("/media/{file}", get(crate::media::serve))
+}
+
+#[cfg(test)]
+mod sku_tests {
+    use super::*;
+
+    #[test]
+    fn a_new_sku_reads_as_the_product_and_keeps_its_suffix() {
+        assert_eq!(
+            new_sku("panier-en-palmier-tresse-5d5c9f", "5d5C9f"),
+            "PANIER-EN-PALMIER-TRESSE-5D5C9F"
+        );
+        // Cut on a word at 24 characters.
+        assert_eq!(
+            new_sku("panier-rond-en-palmier-tresse-5d5c9f", "5d5c9f"),
+            "PANIER-ROND-EN-PALMIER-5D5C9F"
+        );
+        assert_eq!(new_sku("zrby-swfy-k3x9aa", "k3x9aa"), "ZRBY-SWFY-K3X9AA");
+        // A title with nothing to transliterate: the suffix alone.
+        assert_eq!(new_sku("k3x9aa", "k3x9aa"), "K3X9AA");
+        // One long word is cut.
+        assert_eq!(
+            new_sku(&format!("{}-ab12cd", "x".repeat(40)), "ab12cd"),
+            format!("{}-AB12CD", "X".repeat(SKU_TITLE_CHARS))
+        );
+        for s in [
+            new_sku("panier-en-palmier-tresse-5d5c9f", "5d5c9f"),
+            new_sku(&format!("{}-ab12cd", "x".repeat(60)), "ab12cd"),
+        ] {
+            assert!(tijara_core::catalog::Sku::new(s.clone()).is_ok(), "{s}");
+        }
+    }
 }

@@ -355,7 +355,7 @@ pub(super) async fn order_page(
                 @if let Some(s) = doc.shipments.iter().find(|s| s.seller_order_id == so.id) {
                     @let shown = so.shipping.as_ref().filter(|sh| sh.choice.carrier == s.carrier).map_or_else(|| carrier_name(&s.carrier), |sh| sh.choice.carrier_label(carrier_name));
                     p { (t(lang, "o_tracking_no")) " (" (shown) "): " bdi dir="ltr" { (s.tracking_number.clone().unwrap_or_default()) } " — " (status_word(lang, s.status().as_str())) }
-                    ol.timeline { @for e in s.events() { li { bdi dir="ltr" { (e.at.format("%Y-%m-%d %H:%M")) } " — " (status_word(lang, e.status.as_str())) @if !e.carrier_text.is_empty() { " (" (e.carrier_text) ")" } } } }
+                    ol.timeline { @for e in s.events() { li { bdi dir="ltr" { (super::local_time(&app, e.at)) } " — " (status_word(lang, e.status.as_str())) @if !e.carrier_text.is_empty() { " (" (e.carrier_text) ")" } } } }
                 }
                 @if confirmed && shopper {
                     p { a href={ "/orders/" (o.id) "/invoice/" (so.id) (keep_t) } { (t(lang, "o_invoice")) } }
