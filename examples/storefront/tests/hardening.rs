@@ -464,7 +464,8 @@ async fn products_not_on_sale_are_not_served_by_slug() {
 }
 
 /// A shopper's first add to cart, refused, leaves no empty cart behind; accepted, it makes one
-/// cart holding the item (one commit: `Carts::create_cart_with`).
+/// cart holding the item (one commit: `Carts::create_cart_with`). More than is left puts what
+/// is left in the cart, which says so; the product page offers no more than is left.
 #[tokio::test]
 async fn a_refused_first_add_leaves_no_cart_behind() {
     use tijara::ports::storage::{DocKind, ListQuery};
@@ -494,11 +495,6 @@ async fn a_refused_first_add_leaves_no_cart_behind() {
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
         (
-            "more than the stock",
-            vec![("variant", variant.as_str()), ("quantity", over.as_str())],
-            StatusCode::UNPROCESSABLE_ENTITY,
-        ),
-        (
             "no such variant",
             vec![("variant", "var_no_such_thing")],
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -523,4 +519,58 @@ async fn a_refused_first_add_leaves_no_cart_behind() {
         titles.iter().any(|t| page.body.contains(t.as_str())),
         "the cushion is in the cart: {titles:?}"
     );
+    // The product page offers no more than is left.
+    let product = c.get(&format!("/products/{SLUG}?lang=fr")).await.body;
+    assert!(
+        product.contains(&format!(r#"max="{available}""#)),
+        "{product}"
+    );
+    // More than is left, to a cart holding one already: the cart holds what is left, and says so.
+    let r = c
+        .post(
+            "/cart/add",
+            &[("variant", variant.as_str()), ("quantity", over.as_str())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("/cart?left={available}").as_str())
+    );
+    let cart = c.get(&format!("/cart?left={available}&lang=fr")).await.body;
+    assert!(
+        cart.contains("Il n&#39;en restait que") || cart.contains("Il n'en restait que"),
+        "{cart}"
+    );
+    assert!(
+        cart.contains(&format!(">{available}</output>")),
+        "{available} in the cart: {cart}"
+    );
+    // Again: nothing more is left to add; the cart is unchanged and says so.
+    let r = c
+        .post(
+            "/cart/add",
+            &[("variant", variant.as_str()), ("quantity", "1")],
+        )
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("/cart?left={available}").as_str())
+    );
+    // A first add of more than is left: a new cart holding what is left.
+    let mut other = support::Client::new(&app);
+    other.get(&format!("/products/{SLUG}")).await;
+    let r = other
+        .post(
+            "/cart/add",
+            &[("variant", variant.as_str()), ("quantity", over.as_str())],
+        )
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("/cart?left={available}").as_str()),
+        "{}",
+        r.body
+    );
+    assert_eq!(carts().await, before + 2);
 }

@@ -22,26 +22,60 @@ async fn cart_add(
     };
     let quantity = f.quantity.unwrap_or(1);
     let carts = app.engine.carts();
-    let id = match cart_of(&app, &headers).await {
-        Ok(Some(id)) => match carts
-            .change_cart(&id, CartChange::Add { variant, quantity }, None)
-            .await
-        {
-            Ok(_) => id,
-            Err(e) => return refusal(&ctx, &e),
-        },
-        // A shopper's first add makes the cart holding it, in one commit: refused, it leaves
-        // no empty cart behind.
-        Ok(None) => match carts
-            .create_cart_with(customer, &variant, quantity, None)
-            .await
-        {
-            Ok(c) => c.cart.id,
-            Err(e) => return refusal(&ctx, &e),
-        },
+    let existing = match cart_of(&app, &headers).await {
+        Ok(id) => id,
         Err(e) => return refusal(&ctx, &e),
     };
-    set_cart(&app, Redirect::to("/cart").into_response(), &id)
+    let add = |quantity: u32| {
+        let (carts, variant, existing, customer) = (&carts, &variant, &existing, &customer);
+        async move {
+            match existing {
+                Some(id) => carts
+                    .change_cart(
+                        id,
+                        CartChange::Add {
+                            variant: variant.clone(),
+                            quantity,
+                        },
+                        None,
+                    )
+                    .await
+                    .map(|_| id.clone()),
+                // A shopper's first add makes the cart holding it, in one commit: refused, it
+                // leaves no empty cart behind.
+                None => carts
+                    .create_cart_with(customer.clone(), variant, quantity, None)
+                    .await
+                    .map(|c| c.cart.id),
+            }
+        }
+    };
+    let (id, to) = match add(quantity).await {
+        Ok(id) => (id, "/cart".to_owned()),
+        // More than is left: what is left goes in the cart, and the cart says how many (as a
+        // shop assistant would), rather than an error page and nothing added.
+        Err(TijaraError::OutOfStock {
+            requested,
+            available,
+            ..
+        }) if available > 0 && requested > available => {
+            let already = requested.saturating_sub(quantity);
+            let extra = available.saturating_sub(already);
+            if extra == 0 {
+                match existing {
+                    Some(id) => (id, format!("/cart?left={available}")),
+                    None => return Redirect::to("/cart").into_response(),
+                }
+            } else {
+                match add(extra).await {
+                    Ok(id) => (id, format!("/cart?left={available}")),
+                    Err(e) => return refusal(&ctx, &e),
+                }
+            }
+        }
+        Err(e) => return refusal(&ctx, &e),
+    };
+    set_cart(&app, Redirect::to(&to).into_response(), &id)
 }
 
 async fn cart_remove(
@@ -102,8 +136,19 @@ fn empty_bag() -> Markup {
     maud::PreEscaped(r##"<svg viewBox="0 0 80 80" aria-hidden="true"><circle cx="40" cy="40" r="40" fill="#efe4d0"/><path d="M20 30h40l-3 32H23z" fill="#a8442a"/><path d="M31 30v-5a9 9 0 0 1 18 0v5" fill="none" stroke="#1b4168" stroke-width="4" stroke-linecap="round"/></svg>"##.into())
 }
 
-async fn cart_page(State(app): State<App>, ctx: Ctx, headers: HeaderMap) -> Response {
+/// `GET /cart` (`?left=N` after an add that asked for more than the N left: the cart holds
+/// them, and says so).
+async fn cart_page(
+    State(app): State<App>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let lang = ctx.lang;
+    let left: Option<u32> = q
+        .get("left")
+        .and_then(|n| n.parse().ok())
+        .filter(|n| *n > 0);
     let priced = match cart_of(&app, &headers).await {
         Ok(Some(id)) => match found(app.engine.carts().price(&id).await) {
             Ok(p) => p,
@@ -129,6 +174,9 @@ async fn cart_page(State(app): State<App>, ctx: Ctx, headers: HeaderMap) -> Resp
         .collect();
     let body = html! {
         h1 { (t(lang, "cart")) }
+        @if let Some(n) = left {
+            p.notice role="status" { (t(lang, "only_left_1")) " " bdi { (n) } " " (t(lang, "only_left_2")) }
+        }
         @match &priced {
             Some(p) if !p.lines.is_empty() => {
                 @for group in &p.sellers {

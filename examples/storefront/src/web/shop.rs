@@ -282,7 +282,7 @@ async fn product_page(State(app): State<App>, ctx: Ctx, Path(slug): Path<String>
                         (availability_line(lang, &var.availability))
                         @if var.availability.can_order(1) {
                             div.qty-row {
-                                label { (t(lang, "quantity")) input type="number" name="quantity" value="1" min="1" max="999" inputmode="numeric"; }
+                                label { (t(lang, "quantity")) input type="number" name="quantity" value="1" min="1" max=(max_quantity(&var.availability)) inputmode="numeric"; }
                                 button.primary type="submit" { (t(lang, "add")) }
                             }
                         } @else {
@@ -322,4 +322,12 @@ pub(super) fn routes() -> Router<App> {
         .route("/products/{slug}", get(product_page))
         .route("/images/{file}", get(image))
         .fallback(not_found)
+}
+
+/// The most a product page's quantity box offers: what is left of a counted piece, else 999.
+fn max_quantity(a: &tijara_core::inventory::Availability) -> u32 {
+    match a {
+        tijara_core::inventory::Availability::InStock { available } => (*available).clamp(1, 999),
+        _ => 999,
+    }
 }

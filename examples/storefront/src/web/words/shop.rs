@@ -5,6 +5,12 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
     Some(match key {
         "search" => ("Rechercher", "بحث", "Search"),
         "cart" => ("Panier", "السلة", "Cart"),
+        "only_left_1" => ("Il n'en restait que", "لم يبق منه إلا", "Only"),
+        "only_left_2" => (
+            "à vendre : votre panier les contient tous.",
+            "للبيع: سلتك تضمها كلها.",
+            "were left for sale: your cart holds them all.",
+        ),
         "add" => ("Ajouter au panier", "أضف إلى السلة", "Add to cart"),
         "remove" => ("Retirer", "احذف", "Remove"),
         "checkout" => ("Commander", "إتمام الطلب", "Check out"),
