@@ -506,9 +506,9 @@ fn sw(lang: tijara_core::Lang, key: &str) -> &'static str {
             "Phone (for SMS)",
         ),
         "phone_hint" => (
-            "ex. 06 12 34 56 78",
-            "مثلا 06 12 34 56 78",
-            "e.g. 06 12 34 56 78",
+            "ex. 06 12 34 56 78. Il sert aussi de téléphone de l'expéditeur sur les étiquettes de vos colis, que le transporteur appelle pour l'enlèvement (modifiable dans votre profil).",
+            "مثلا 06 12 34 56 78. يستعمل أيضا كهاتف المرسل على ملصقات طرودكم، يتصل به الناقل للاستلام (يمكن تغييره في ملفكم).",
+            "e.g. 06 12 34 56 78. It is also the sender's phone on your parcels' labels, which the carrier calls for pick-up (you can change it in your profile).",
         ),
         "legal" => (
             "Statut et identifiants (facultatif)",

@@ -190,14 +190,21 @@ async fn sellers(
         .into_iter()
         .filter(|s| !pending_only || !s.active)
         .collect();
-    // Each seller's login (its person's name, e-mail and phone): the admin reaches an active
-    // seller as well as one waiting (one read per seller, 100 at most a page).
+    // Each seller's own login (its person's name, e-mail and phone; not a cooperative member's):
+    // the admin reaches an active seller as well as one waiting. One read for the page.
+    let ids: Vec<SellerId> = list.iter().map(|s| s.id.clone()).collect();
     let mut contacts: HashMap<SellerId, (String, String, Option<String>)> = HashMap::new();
-    for s in &list {
-        if let Ok(accounts) = app.engine.accounts().seller_accounts(&s.id).await
-            && let Some(a) = accounts.into_iter().next()
-        {
-            contacts.insert(s.id.clone(), (a.name, a.email, a.phone));
+    if let Ok(all) = app.engine.accounts().sellers_accounts(&ids).await {
+        for (id, accounts) in ids.iter().zip(all) {
+            let owner = accounts.into_iter().find(|a| {
+                matches!(
+                    a.role,
+                    tijara::usecases::accounts::Role::Seller { member: None, .. }
+                )
+            });
+            if let Some(a) = owner {
+                contacts.insert(id.clone(), (a.name, a.email, a.phone));
+            }
         }
     }
     let body = html! {
@@ -552,7 +559,7 @@ async fn order(State(app): State<App>, ctx: Ctx, Path(id): Path<String>) -> Resp
                     }
                 }
                 @for r in doc.returns.iter().filter(|r| r.seller_order_id == so.id) {
-                    (crate::web::return_summary(lang, r))
+                    (crate::web::return_summary(&app, lang, r))
                 }
                 @if let Some(s) = doc.shipments.iter().find(|s| s.seller_order_id == so.id) {
                     p { (tijara_core::pricing::carrier_name(&s.carrier)) " " bdi { (s.tracking_number.clone().unwrap_or_default()) } " — " (status_word(lang, s.status().as_str())) }
@@ -581,12 +588,17 @@ async fn order(State(app): State<App>, ctx: Ctx, Path(id): Path<String>) -> Resp
             label { (w(lang, "amount")) input name="amount" inputmode="decimal" required; }
             button type="submit" { (w(lang, "refund_btn")) }
         }
-        h2 { (w(lang, "transfer")) }
-        form method="post" action={ "/admin/orders/" (o.id) "/transfer" } {
-            (ctx.csrf_field())
-            label { (w(lang, "amount")) input name="amount" inputmode="decimal" value=(o.grand_total.amount()) required; }
-            label { (w(lang, "bank_ref")) input name="reference" required; }
-            button type="submit" { (w(lang, "confirm")) }
+        // Only an order paid by bank transfer and still awaiting it has a transfer to confirm.
+        @if o.payment.method() == tijara_core::payment::PaymentMethod::BankTransfer
+            && o.status() == tijara_core::order::OrderStatus::AwaitingPayment
+        {
+            h2 { (w(lang, "transfer")) }
+            form method="post" action={ "/admin/orders/" (o.id) "/transfer" } {
+                (ctx.csrf_field())
+                label { (w(lang, "amount")) input name="amount" inputmode="decimal" value=(o.grand_total.amount()) required; }
+                label { (w(lang, "bank_ref")) input name="reference" required; }
+                button type="submit" { (w(lang, "confirm")) }
+            }
         }
         details {
             summary { (w(lang, "log")) }
@@ -789,7 +801,7 @@ async fn events(
         @if list.is_empty() { p { (w(lang, "none")) } }
         div.table-wrap tabindex="0" { table {
             @for e in &list {
-                tr { td { (e.seq) } td { bdi { (e.created_at.format("%Y-%m-%d %H:%M:%S")) } } td { code { (e.kind) } } td { bdi { (e.aggregate) } } td { code { (e.payload) } } }
+                tr { td { (e.seq) } td { bdi { (crate::web::local_format(&app, e.created_at, "%Y-%m-%d %H:%M:%S")) } } td { code { (e.kind) } } td { bdi { (e.aggregate) } } td { code { (e.payload) } } }
             }
         } }
     };

@@ -98,6 +98,27 @@ pub fn routes() -> Router<App> {
         .merge(artisans::routes())
 }
 
+/// An instant on the region's clock, written with chrono's `format`.
+pub fn local_format(
+    app: &crate::App,
+    at: tijara_core::chrono::DateTime<tijara_core::chrono::Utc>,
+    format: &str,
+) -> String {
+    app.engine
+        .region()
+        .local_datetime(at)
+        .format(format)
+        .to_string()
+}
+
+/// [`local_time`]'s day only (`2026-12-07`).
+pub fn local_day(
+    app: &crate::App,
+    at: tijara_core::chrono::DateTime<tijara_core::chrono::Utc>,
+) -> String {
+    local_format(app, at, "%Y-%m-%d")
+}
+
 /// An instant as the region's people read it on their clocks (`2026-12-07 11:23`): the admin's,
 /// the artisan's and the shopper's pages show the same time for the same event.
 pub fn local_time(

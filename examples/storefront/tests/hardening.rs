@@ -557,6 +557,11 @@ async fn a_refused_first_add_leaves_no_cart_behind() {
         r.location.as_deref(),
         Some(format!("/cart?left={available}").as_str())
     );
+    let cart = c.get("/cart?lang=fr").await.body;
+    assert!(
+        cart.contains(&format!(">{available}</output>")),
+        "unchanged: {cart}"
+    );
     // A first add of more than is left: a new cart holding what is left.
     let mut other = support::Client::new(&app);
     other.get(&format!("/products/{SLUG}")).await;
@@ -573,4 +578,9 @@ async fn a_refused_first_add_leaves_no_cart_behind() {
         r.body
     );
     assert_eq!(carts().await, before + 2);
+    let cart = other.get("/cart?lang=fr").await.body;
+    assert!(
+        cart.contains(&format!(">{available}</output>")),
+        "what is left: {cart}"
+    );
 }

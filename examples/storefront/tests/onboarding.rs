@@ -193,6 +193,12 @@ async fn an_auto_entrepreneur_applies_and_is_told_when_approved() {
     for shown in ["Fatima Zahra", "fatima@example.ma", "+212661223344"] {
         assert!(row.contains(shown), "{shown}: {row}");
     }
+    // A cooperative's contact is its own login, not its member artisan's.
+    let coop = "Coopérative Nisae Oued Eddahab";
+    let row = &all[all.find(coop).unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("seller1@tijara.example"), "{row}");
+    assert!(!row.contains("member1@tijara.example"), "{row}");
     // The message goes through the outbox (the storefront's dispatcher delivers it).
     app.engine.operations().dispatch_events(100).await.unwrap();
     let mailbox = app.messages.mailbox().expect("demo mailbox").clone();

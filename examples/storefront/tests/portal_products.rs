@@ -521,7 +521,11 @@ async fn a_shop_waiting_for_approval_saves_its_product_and_is_told_to_add_photos
         .unwrap();
     let seller = account.seller_id().unwrap().clone();
     assert!(!app.engine.catalog().seller(&seller).await.unwrap().active);
-    s.get("/seller/products/new?lang=fr").await;
+    let form = s.get("/seller/products/new?lang=fr").await.body;
+    assert!(
+        form.contains("leurs photos ne seront gardées"),
+        "told before choosing photos: {form}"
+    );
     let r = s
         .post_multipart(
             "/seller/products?lang=fr",

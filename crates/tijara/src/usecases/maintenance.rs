@@ -133,13 +133,13 @@ pub struct ReturnPhotosReport {
     /// again to go on (addresses already replaced are not asked again, as long as `rewrite`
     /// answers `None` for its own addresses).
     pub complete: bool,
-    /// Every photo address of the orders read but left as they were (changed meanwhile, a key
-    /// another order holds, new addresses refused), as they still stand: what a caller must
-    /// keep serving where it served it, while it may retire the rest (see `unknown`).
+    /// Every photo address of the orders read but left as they were (a key another order holds,
+    /// new addresses refused; changed meanwhile, as read), as they still stand: what a caller
+    /// must keep serving where it served it, while it may retire the rest (see `unknown`).
     pub left: Vec<String>,
-    /// True when some order's photos were not read: the pass stopped at `max`, or an order was
-    /// unreadable. `left` then does not name everything still linked to, and nothing may be
-    /// retired on its word.
+    /// True when some order's photos are not known as they stand: the pass stopped at `max`, an
+    /// order was unreadable, or one changed while it was rewritten. `left` then does not name
+    /// everything still linked to, and nothing may be retired on its word.
     pub unknown: bool,
 }
 
@@ -244,7 +244,8 @@ impl Operations<'_> {
     /// cannot be saved (a key another order holds), one whose new addresses are refused and an
     /// unreadable one are left as they were (logged on the `storage` target), and the report then
     /// says `complete: false`, names the addresses such orders still hold (`left`), and says
-    /// `unknown` when some order's photos were not read (an unreadable order, or `max` reached).
+    /// `unknown` when some order's photos are not known as they stand (an unreadable order, one
+    /// changed meanwhile, or `max` reached).
     /// Only storage faults fail the call.
     pub async fn rewrite_return_photos(
         self,
@@ -330,8 +331,12 @@ impl Operations<'_> {
                         report.saved += 1;
                         report.replaced.extend(replaced);
                     }
+                    // Changed meanwhile: its photos now are not those read (a new return may
+                    // name a file already copied), so nothing may be retired on this pass.
                     Err(StorageError::Conflict { .. }) => {
+                        tracing::warn!(target: "storage", order = %id, "order changed while its return photos were rewritten: tried again at the next pass");
                         report.complete = false;
+                        report.unknown = true;
                         report.left.extend(stored_photos);
                     }
                     Err(StorageError::KeyTaken { key, .. }) => {

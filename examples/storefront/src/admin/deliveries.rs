@@ -73,6 +73,7 @@ pub(super) async fn deliveries(
         Err(e) => return refusal(&ctx, &e),
     };
     page(
+        &app,
         &ctx,
         &rows,
         q.done.is_some().then(|| dw(lang, "retried")),
@@ -81,6 +82,7 @@ pub(super) async fn deliveries(
 }
 
 fn page(
+    app: &App,
     ctx: &Ctx,
     rows: &[tijara::ports::storage::DeliveryRow],
     notice: Option<&str>,
@@ -88,7 +90,7 @@ fn page(
 ) -> Response {
     let lang = ctx.lang;
     let when = |t: tijara_core::chrono::DateTime<tijara_core::chrono::Utc>| {
-        t.format("%Y-%m-%d %H:%M:%S").to_string()
+        crate::web::local_format(app, t, "%Y-%m-%d %H:%M:%S")
     };
     let body = html! {
         h1 { (dw(lang, "title")) }
@@ -152,6 +154,7 @@ pub(super) async fn retry(State(app): State<App>, ctx: Ctx, Form(f): Form<RetryF
             .await
             .unwrap_or_default();
         page(
+            &app,
             &ctx,
             &rows,
             Some(dw(ctx.lang, "bad")),

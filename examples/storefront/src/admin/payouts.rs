@@ -191,7 +191,7 @@ pub(super) async fn payouts(
         @if made.is_empty() { p.muted { (pw(lang, "none_made")) } }
         ul { @for (name, p) in &made {
             li {
-                (name) " — " bdi { (p.amount.format(lang)) } " — " bdi { (p.reference) } " — " bdi { (p.paid_at.format("%Y-%m-%d")) }
+                (name) " — " bdi { (p.amount.format(lang)) } " — " bdi { (p.reference) } " — " bdi { (crate::web::local_day(&app, p.paid_at)) }
                 @if !p.orders.is_empty() {
                     br; span.small { (pw(lang, "covers")) " (" (p.orders.len()) ") : " }
                     @for o in &p.orders {

@@ -131,6 +131,11 @@ pub(super) fn pw(lang: Lang, key: &str) -> &'static str {
             "تم حفظ المنتج. يظهر في المتجر إذا كان نشطا وكان متجرك مقبولا.",
             "Product saved. It is in the shop when it is active and your shop is approved.",
         ),
+        "photos_after_approval" => (
+            "Votre boutique attend la validation de l'administrateur : vous pouvez déjà enregistrer vos produits, mais leurs photos ne seront gardées qu'une fois la boutique validée (ajoutez-les alors avec « Modifier »).",
+            "متجرك في انتظار موافقة الإدارة: يمكنك حفظ منتجاتك من الآن، لكن صورها لن تحفظ إلا بعد الموافقة على المتجر (أضفها حينها عبر «تعديل»).",
+            "Your shop awaits the administrator's approval: you can already save your products, but their photos are kept only once the shop is approved (add them then with \"Edit\").",
+        ),
         "saved_no_photos" => (
             "Produit enregistré, sans ses photos : votre boutique attend la validation de l'administrateur. Une fois validée, ajoutez-les avec « Modifier ».",
             "تم حفظ المنتج بدون صوره: متجرك في انتظار موافقة الإدارة. بعد الموافقة، أضفها عبر «تعديل».",
@@ -423,18 +428,25 @@ pub(super) async fn product_form_typed(
 }
 
 pub(super) async fn new_product_page(State(app): State<App>, ctx: Ctx) -> Response {
-    if let Err(r) = seller_of(&ctx) {
-        return r;
-    }
+    let seller = match seller_of(&ctx) {
+        Ok((seller, _)) => seller,
+        Err(r) => return r,
+    };
     let lang = ctx.lang;
     let form = match product_form(&app, &ctx, "/seller/products", None, 1, None).await {
         Ok(f) => f,
         Err(r) => return r,
     };
+    // A shop still waiting for approval is told before choosing photos that they wait too.
+    let waiting = matches!(app.engine.catalog().seller(&seller).await, Ok(s) if !s.active);
     layout(
         &ctx,
         w(lang, "new"),
-        html! { h1 { (w(lang, "new")) } (nav(&ctx)) (form) },
+        html! {
+            h1 { (w(lang, "new")) } (nav(&ctx))
+            @if waiting { p.notice role="status" { (pw(lang, "photos_after_approval")) } }
+            (form)
+        },
     )
     .into_response()
 }

@@ -266,13 +266,14 @@ pub(super) async fn returns_page(
         @if member.is_some() { p.muted { (rw(lang, "member_only_sees")) } }
         @if items.is_empty() { p { (rw(lang, "none")) } }
         @for (d, so, r) in &items {
-            (return_box(&ctx, d, so, r, &names, member.is_none()))
+            (return_box(&app, &ctx, d, so, r, &names, member.is_none()))
         }
     };
     layout(&ctx, rw(lang, "returns"), body).into_response()
 }
 
 fn return_box(
+    app: &App,
     ctx: &Ctx,
     d: &OrderDoc,
     so: &SellerOrder,
@@ -287,7 +288,7 @@ fn return_box(
     html! {
         section.box id={ "ret-" (r.id) } {
             h2 { (rw(lang, "order")) " " bdi { (d.order.reference()) } " — " (status_of(lang, r.status())) }
-            p.muted { (rw(lang, "asked_on")) " " bdi { (r.requested_at.format("%Y-%m-%d")) } " · " (d.order.shipping_address.name) " · " (d.order.shipping_address.city) }
+            p.muted { (rw(lang, "asked_on")) " " bdi { (crate::web::local_day(app, r.requested_at)) } " · " (d.order.shipping_address.name) " · " (d.order.shipping_address.city) }
             ul {
                 @for l in &r.lines {
                     @let line = so.lines.iter().find(|o| o.variant_id == l.variant_id);

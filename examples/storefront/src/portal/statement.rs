@@ -330,7 +330,7 @@ pub(super) async fn statement(
                         th scope="col" { (sw(lang, "status")) }
                     } }
                     tbody { @for l in &st.lines { tr {
-                        td { bdi { (l.at.format("%d/%m")) } }
+                        td { bdi { (crate::web::local_format(&app, l.at, "%d/%m")) } }
                         td { bdi { (l.order_number.clone().unwrap_or_else(|| l.order_id.to_string())) } }
                         td { @match &l.sku { Some(s) => bdi { (s.as_str()) }, None => (sw(lang, "shipping")) } }
                         td { (money(&l.gross)) }
@@ -344,7 +344,7 @@ pub(super) async fn statement(
         @if member.is_none() {
             h2 { (w(lang, "paid")) }
             @if transfers.is_empty() { p.muted { (sw(lang, "no_payouts")) } }
-            ul { @for p in &transfers { li { bdi { (p.paid_at.format("%Y-%m-%d")) } " — " (money(&p.amount)) " — " bdi { (p.reference) } } } }
+            ul { @for p in &transfers { li { bdi { (crate::web::local_day(&app, p.paid_at)) } " — " (money(&p.amount)) " — " bdi { (p.reference) } } } }
             h2 { (w(lang, "bank")) }
             form method="post" action="/seller/bank" {
                 (ctx.csrf_field())

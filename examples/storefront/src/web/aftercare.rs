@@ -93,6 +93,7 @@ fn reason_key(r: ReturnReason) -> &'static str {
 /// (write to the seller through the marketplace, quoting the order's number). `token` is the
 /// guest's link, which the photos' addresses carry.
 fn returns_list(
+    app: &App,
     lang: Lang,
     returns: &[&ReturnRequest],
     reference: &str,
@@ -104,7 +105,7 @@ fn returns_list(
                 li {
                     strong { (t(lang, return_status_key(r.status()))) } br;
                     span.small {
-                        (t(lang, "ac_asked_on")) " " bdi { (r.requested_at.format("%Y-%m-%d")) }
+                        (t(lang, "ac_asked_on")) " " bdi { (crate::web::local_day(app, r.requested_at)) }
                         " · " bdi { (r.lines.iter().map(|l| l.quantity).sum::<u32>()) } " " (t(lang, "ac_items"))
                         @if let Some(code) = r.reason_code { " · " (t(lang, reason_key(code))) }
                     }
@@ -143,12 +144,12 @@ pub(crate) fn return_photos(lang: Lang, r: &ReturnRequest, token: Option<&str>) 
 
 /// A return as the admin reads it on the order's page: where it stands, when it was asked,
 /// the shopper's reason and words, the seller's refusal, the photos.
-pub(crate) fn return_summary(lang: Lang, r: &ReturnRequest) -> Markup {
+pub(crate) fn return_summary(app: &App, lang: Lang, r: &ReturnRequest) -> Markup {
     html! {
         div.box.return-summary {
             strong { (t(lang, "ac_returns")) ": " (t(lang, return_status_key(r.status()))) } br;
             span.small {
-                (t(lang, "ac_asked_on")) " " bdi { (r.requested_at.format("%Y-%m-%d")) }
+                (t(lang, "ac_asked_on")) " " bdi { (crate::web::local_day(app, r.requested_at)) }
                 " · " bdi { (r.lines.iter().map(|l| l.quantity).sum::<u32>()) } " " (t(lang, "ac_items"))
                 @if let Some(code) = r.reason_code { " · " (t(lang, reason_key(code))) }
             }
@@ -214,7 +215,7 @@ pub(super) fn order_actions(
         @if !returns.is_empty() {
             section.box {
                 h2 { (t(lang, "ac_returns")) }
-                (returns_list(lang, &returns, &o.reference(), token))
+                (returns_list(app, lang, &returns, &o.reference(), token))
             }
         }
         @for so in &o.seller_orders {
@@ -577,7 +578,7 @@ async fn return_page(
         return refuse(
             status,
             html! { (text) },
-            html! { h2 { (t(lang, "ac_returns")) } (returns_list(lang, &earlier, &v.doc.order.reference(), v.token)) },
+            html! { h2 { (t(lang, "ac_returns")) } (returns_list(app, lang, &earlier, &v.doc.order.reference(), v.token)) },
         );
     }
     let ids: Vec<_> = v.part.lines.iter().map(|l| l.product_id.clone()).collect();

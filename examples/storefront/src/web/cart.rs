@@ -62,10 +62,26 @@ async fn cart_add(
             let already = requested.saturating_sub(quantity);
             let extra = available.saturating_sub(already);
             if extra == 0 {
-                match existing {
-                    Some(id) => (id, format!("/cart?left={available}")),
-                    None => return Redirect::to("/cart").into_response(),
+                let Some(id) = existing else {
+                    return Redirect::to("/cart").into_response();
+                };
+                // The cart already holds all that is left, or more (the stock fell since): it
+                // is brought down to what is left, so what it says is what checkout takes.
+                if already > available
+                    && let Err(e) = carts
+                        .change_cart(
+                            &id,
+                            CartChange::SetQuantity {
+                                variant: variant.clone(),
+                                quantity: available,
+                            },
+                            None,
+                        )
+                        .await
+                {
+                    return refusal(&ctx, &e);
                 }
+                (id, format!("/cart?left={available}"))
             } else {
                 match add(extra).await {
                     Ok(id) => (id, format!("/cart?left={available}")),
@@ -175,7 +191,10 @@ async fn cart_page(
     let body = html! {
         h1 { (t(lang, "cart")) }
         @if let Some(n) = left {
-            p.notice role="status" { (t(lang, "only_left_1")) " " bdi { (n) } " " (t(lang, "only_left_2")) }
+            p.notice role="status" {
+                @if n == 1 { (t(lang, "only_one_left")) }
+                @else { (t(lang, "only_left_1")) " " bdi { (n) } " " (t(lang, "only_left_2")) }
+            }
         }
         @match &priced {
             Some(p) if !p.lines.is_empty() => {

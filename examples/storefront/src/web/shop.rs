@@ -164,7 +164,8 @@ async fn home(
         }
         @if items.is_empty() {
             div.empty {
-                p { (t(lang, "no_results")) }
+                // A shop with nothing on sale yet says so, rather than "nothing matches".
+                p { (t(lang, if front { "no_products_yet" } else { "no_results" })) }
                 div.actions { a.button.primary href="/" { (t(lang, "see_all")) } }
             }
         } @else {

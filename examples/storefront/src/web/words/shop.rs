@@ -5,6 +5,11 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
     Some(match key {
         "search" => ("Rechercher", "بحث", "Search"),
         "cart" => ("Panier", "السلة", "Cart"),
+        "only_one_left" => (
+            "Il n'en restait qu'un à vendre : il est dans votre panier.",
+            "لم تبق منه إلا قطعة واحدة للبيع: إنها في سلتك.",
+            "Only one was left for sale: it is in your cart.",
+        ),
         "only_left_1" => ("Il n'en restait que", "لم يبق منه إلا", "Only"),
         "only_left_2" => (
             "à vendre : votre panier les contient tous.",
@@ -61,6 +66,11 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
         ),
         "products" => ("Produits", "المنتجات", "Products"),
         "results_for" => ("Résultats pour", "نتائج البحث عن", "Results for"),
+        "no_products_yet" => (
+            "La boutique n'a encore aucun produit en vente : revenez bientôt.",
+            "لا يوجد في المتجر أي منتج للبيع بعد: عودوا قريبا.",
+            "The shop has no product on sale yet: come back soon.",
+        ),
         "no_results" => (
             "Aucun produit ne correspond. Essayez un autre mot ou parcourez les catégories.",
             "لا يوجد منتج مطابق. جرب كلمة أخرى أو تصفح الأصناف.",
