@@ -476,20 +476,7 @@ async fn a_new_marketplace_gets_its_first_category_from_its_admin() {
     use tijara::usecases::catalog::SellerInput;
     use tijara_core::catalog::{SellerKind, SellerTaxStatus};
 
-    let settings = tijara_storefront::Settings {
-        bind: "127.0.0.1:0".into(),
-        data_dir: support::data_dir(),
-        database_url: Some("sqlite::memory:".into()),
-        public_url: Some("http://127.0.0.1:9".into()),
-        cmi: None,
-        display_rates: tijara_storefront::indicative_rates(
-            tijara_core::Decimal::new(92, 3),
-            tijara_core::Decimal::new(100, 3),
-        ),
-        region: None,
-        carriers: Vec::new(),
-    };
-    let app = tijara_storefront::build(&settings).await.unwrap();
+    let app = support::empty_app().await;
     assert!(stored(&app).await.is_empty());
     let (owner, password) = ("owner@example.ma", "a long secret passphrase");
     // Built without the demo seed (a production start seeds nothing); its first admin.

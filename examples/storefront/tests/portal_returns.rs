@@ -66,6 +66,48 @@ fn mails_to(app: &App, to: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The logged-in shopper `c` orders one unit of each of `slugs`, cash on delivery to Dakhla,
+/// each seller's parcel by Amana, through the shop's pages; returns the order's id.
+async fn place_cod(app: &App, c: &mut Client, slugs: &[&str]) -> OrderId {
+    let mut sellers = Vec::new();
+    for slug in slugs {
+        let p = app.engine.catalog().product_by_slug(slug).await.unwrap();
+        c.get(&format!("/products/{slug}")).await;
+        let variant = p.variants[0].variant.id.to_string();
+        let r = c
+            .post("/cart/add", &[("variant", &variant), ("quantity", "1")])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        sellers.push(format!("ship_{}", p.product.seller_id));
+    }
+    c.get("/checkout").await;
+    let address = [
+        ("name", "Mariem Ahmed"),
+        ("line1", "Avenue Mohammed V"),
+        ("city", "Dakhla"),
+        ("country", "MA"),
+        ("phone", "+212661000001"),
+        ("email", "shopper@tijara.example"),
+    ];
+    let r = c.post("/checkout", &address).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mut fields = address.to_vec();
+    for key in &sellers {
+        fields.push((key, "amana/standard"));
+    }
+    fields.push(("payment", "cod"));
+    // The order's language (its messages') is the page's.
+    let r = c.post("/checkout/place?lang=fr", &fields).await;
+    let path = r.location.unwrap_or_else(|| panic!("{}", r.body));
+    let id = path
+        .trim_start_matches("/orders/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    OrderId::new(id).unwrap()
+}
+
 /// A logged-in shopper's cash-on-delivery order of `slug`, shipped by `seller_login` and
 /// delivered (the admin records it); returns the order id, its part, the variant bought and
 /// the shopper's client.
@@ -78,38 +120,10 @@ async fn a_delivered_order(
     // In French: the messages are in the order's language.
     c.get("/?lang=fr").await;
     c.login("shopper@tijara.example", "shopper-demo-2026").await;
+    let order = place_cod(app, &mut c, &[slug]).await;
+    let id = order.to_string();
     let p = app.engine.catalog().product_by_slug(slug).await.unwrap();
-    c.get(&format!("/products/{slug}")).await;
     let variant = p.variants[0].variant.id.to_string();
-    let r = c
-        .post("/cart/add", &[("variant", &variant), ("quantity", "1")])
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    c.get("/checkout").await;
-    let address = [
-        ("name", "Mariem Ahmed"),
-        ("line1", "Avenue Mohammed V"),
-        ("city", "Dakhla"),
-        ("country", "MA"),
-        ("phone", "+212661000001"),
-        ("email", "shopper@tijara.example"),
-    ];
-    let r = c.post("/checkout", &address).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let key = format!("ship_{}", p.product.seller_id);
-    let mut fields = address.to_vec();
-    fields.push((&key, "amana/standard"));
-    fields.push(("payment", "cod"));
-    // The order's language (its messages') is the page's.
-    let r = c.post("/checkout/place?lang=fr", &fields).await;
-    let path = r.location.unwrap();
-    let id = path
-        .trim_start_matches("/orders/")
-        .split('?')
-        .next()
-        .unwrap()
-        .to_owned();
-    let order = OrderId::new(id.clone()).unwrap();
     let doc = app.engine.orders().order(&order).await.unwrap();
     let so = doc.order.seller_orders[0].id.to_string();
     let mut seller = Client::new(app);
@@ -1066,41 +1080,8 @@ async fn in_an_order_from_two_artisans_each_opens_only_the_photo_of_her_parcels_
     let mut c = Client::new(&app);
     c.get("/?lang=fr").await;
     c.login("shopper@tijara.example", "shopper-demo-2026").await;
-    for (_, slug) in &picks {
-        let p = app.engine.catalog().product_by_slug(slug).await.unwrap();
-        c.get(&format!("/products/{slug}")).await;
-        let variant = p.variants[0].variant.id.to_string();
-        let r = c
-            .post("/cart/add", &[("variant", &variant), ("quantity", "1")])
-            .await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    }
-    c.get("/checkout").await;
-    let address = [
-        ("name", "Mariem Ahmed"),
-        ("line1", "Avenue Mohammed V"),
-        ("city", "Dakhla"),
-        ("country", "MA"),
-        ("phone", "+212661000001"),
-        ("email", "shopper@tijara.example"),
-    ];
-    let r = c.post("/checkout", &address).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let keys: Vec<String> = picks.iter().map(|(s, _)| format!("ship_{s}")).collect();
-    let mut fields = address.to_vec();
-    for k in &keys {
-        fields.push((k, "amana/standard"));
-    }
-    fields.push(("payment", "cod"));
-    let r = c.post("/checkout/place?lang=fr", &fields).await;
-    let path = r.location.unwrap_or_else(|| panic!("{}", r.body));
-    let id = path
-        .trim_start_matches("/orders/")
-        .split('?')
-        .next()
-        .unwrap()
-        .to_owned();
-    let order = OrderId::new(id.clone()).unwrap();
+    let order = place_cod(&app, &mut c, &[&picks[0].1, &picks[1].1]).await;
+    let id = order.to_string();
     let doc = app.engine.orders().order(&order).await.unwrap();
     assert_eq!(doc.order.seller_orders.len(), 2, "one parcel per artisan");
     let mut admin = Client::new(&app);

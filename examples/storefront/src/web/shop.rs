@@ -166,7 +166,8 @@ async fn home(
             div.empty {
                 // A shop with nothing on sale yet says so, rather than "nothing matches".
                 p { (t(lang, if front { "no_products_yet" } else { "no_results" })) }
-                div.actions { a.button.primary href="/" { (t(lang, "see_all")) } }
+                // On the front page "see all" would lead back to itself.
+                @if !front { div.actions { a.button.primary href="/" { (t(lang, "see_all")) } } }
             }
         } @else {
             div.grid { @for v in &items { (card(&ctx, v)) } }

@@ -40,15 +40,15 @@ pub fn data_dir() -> std::path::PathBuf {
     dir
 }
 
-/// A demo marketplace on in-memory SQLite for a region and its rate-card carriers.
-pub async fn demo_app_with(
+/// A marketplace on in-memory SQLite (CMI simulator, a data folder of its own) for a region
+/// and its rate-card carriers, built but not seeded.
+async fn built_app(
     region: Option<tijara_core::Region>,
     carriers: Vec<tijara_carrier_table::TableCarrier>,
 ) -> App {
-    let data_dir = data_dir();
     let settings = tijara_storefront::Settings {
         bind: "127.0.0.1:0".into(),
-        data_dir,
+        data_dir: data_dir(),
         database_url: Some("sqlite::memory:".into()),
         public_url: Some("http://127.0.0.1:9".into()),
         cmi: None,
@@ -59,7 +59,21 @@ pub async fn demo_app_with(
         region,
         carriers,
     };
-    let app = tijara_storefront::build(&settings).await.unwrap();
+    tijara_storefront::build(&settings).await.unwrap()
+}
+
+/// An empty marketplace (as a production start leaves it: no category, no seller, no account).
+#[allow(dead_code)]
+pub async fn empty_app() -> App {
+    built_app(None, Vec::new()).await
+}
+
+/// A demo marketplace on in-memory SQLite for a region and its rate-card carriers.
+pub async fn demo_app_with(
+    region: Option<tijara_core::Region>,
+    carriers: Vec<tijara_carrier_table::TableCarrier>,
+) -> App {
+    let app = built_app(region, carriers).await;
     assert!(
         tijara_storefront::seed::seed_if_empty(&app.engine)
             .await
