@@ -562,6 +562,21 @@ async fn a_refused_first_add_leaves_no_cart_behind() {
         cart.contains(&format!(">{available}</output>")),
         "unchanged: {cart}"
     );
+    // The cart's + past what is left: the same.
+    let r = c
+        .post(
+            "/cart/set",
+            &[("variant", variant.as_str()), ("quantity", over.as_str())],
+        )
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("/cart?left={available}").as_str()),
+        "{}",
+        r.body
+    );
+    let cart = c.get("/cart?lang=fr").await.body;
+    assert!(cart.contains(&format!(">{available}</output>")), "{cart}");
     // A first add of more than is left: a new cart holding what is left.
     let mut other = support::Client::new(&app);
     other.get(&format!("/products/{SLUG}")).await;

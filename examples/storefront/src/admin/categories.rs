@@ -170,10 +170,12 @@ fn enc(id: &CategoryId) -> String {
     form_urlencoded::byte_serialize(id.as_str().as_bytes()).collect()
 }
 
-/// A new category's code, checked: 1 to [`MAX_CODE`] of `a-z`, `0-9` and `-`, no dash first or
-/// last (it goes into the shop's addresses as typed).
+/// A new category's code, checked: 1 to [`MAX_CODE`] of `a-z` (capitals taken in lower case),
+/// `0-9` and `-`, no dash first or last (it goes into the shop's addresses as written).
 fn code(typed: &str) -> Result<CategoryId, Refused> {
-    let typed = typed.trim();
+    // Capitals are taken as the lower-case letters the code is written in (`Vannerie`).
+    let typed = typed.trim().to_ascii_lowercase();
+    let typed = typed.as_str();
     let ok = !typed.is_empty()
         && typed.len() <= MAX_CODE
         && typed
@@ -574,10 +576,10 @@ mod tests {
             assert_eq!(code(good).unwrap().as_str(), good);
         }
         assert_eq!(code("  bois ").unwrap().as_str(), "bois");
+        assert_eq!(code("Vannerie").unwrap().as_str(), "vannerie");
         for bad in [
             "",
             "  ",
-            "Paniers",
             "tapis laine",
             "-bois",
             "bois-",

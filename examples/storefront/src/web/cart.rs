@@ -116,8 +116,9 @@ struct SetForm {
     quantity: u32,
 }
 
-/// `POST /cart/set`: the stepper's − and + (a quantity of 0 removes the line). Without a
-/// cart there is nothing to change: back to the (empty) cart.
+/// `POST /cart/set`: the stepper's − and + (a quantity of 0 removes the line; above what is
+/// left, the line holds what is left and the cart says so). Without a cart there is nothing to
+/// change: back to the (empty) cart.
 async fn cart_set(
     State(app): State<App>,
     ctx: Ctx,
@@ -133,16 +134,28 @@ async fn cart_set(
         Ok(None) => return Redirect::to("/cart").into_response(),
         Err(e) => return refusal(&ctx, &e),
     };
-    let change = if f.quantity == 0 {
-        CartChange::Remove { variant }
-    } else {
-        CartChange::SetQuantity {
-            variant,
-            quantity: f.quantity,
+    let change = |quantity: u32| {
+        if quantity == 0 {
+            CartChange::Remove {
+                variant: variant.clone(),
+            }
+        } else {
+            CartChange::SetQuantity {
+                variant: variant.clone(),
+                quantity,
+            }
         }
     };
-    match app.engine.carts().change_cart(&id, change, None).await {
+    let carts = app.engine.carts();
+    match carts.change_cart(&id, change(f.quantity), None).await {
         Ok(_) => Redirect::to("/cart").into_response(),
+        // The + past what is left: the line holds what is left, and the cart says how many.
+        Err(TijaraError::OutOfStock { available, .. }) if available > 0 => {
+            match carts.change_cart(&id, change(available), None).await {
+                Ok(_) => Redirect::to(&format!("/cart?left={available}")).into_response(),
+                Err(e) => refusal(&ctx, &e),
+            }
+        }
         Err(e) => refusal(&ctx, &e),
     }
 }
