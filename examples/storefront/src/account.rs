@@ -556,6 +556,11 @@ fn sw(lang: tijara_core::Lang, key: &str) -> &'static str {
             "RC: 40 حرفا على الأكثر (الرقم ومدينة المحكمة)، أو اتركوا الخانة فارغة.",
             "RC: 40 characters at most (number and court city), or leave it empty.",
         ),
+        "email_taken" => (
+            "a déjà un compte sur le marché (d'acheteur ou de vendeur). Une boutique a son propre compte : posez votre candidature avec une autre adresse e-mail (celle de la coopérative, par exemple). Votre boutique existe déjà ? Connectez-vous avec « Mon compte ».",
+            "لديه حساب في السوق من قبل (مشتر أو بائع). للمتجر حسابه الخاص: قدموا طلبكم بعنوان بريد إلكتروني آخر (بريد التعاونية مثلا). متجركم موجود من قبل؟ سجلوا الدخول عبر «حسابي».",
+            "already has an account on the marketplace (a shopper's or a seller's). A shop has an account of its own: apply with another e-mail address (the cooperative's, for example). Your shop exists already? Log in with \"My account\".",
+        ),
         "bad_shop" => (
             "Nom de la boutique : écrivez-le (120 caractères au plus).",
             "اسم المتجر: اكتبوه (120 حرفا على الأكثر).",
@@ -695,7 +700,8 @@ async fn sell(
         Err(e) => return refuse(application_error(lang, &e).to_owned()),
     };
     match app.engine.accounts().account_by_email(&f.email).await {
-        Ok(Some(_)) => return refuse(format!("{} — {}", f.email.trim(), t(lang, "taken"))),
+        // Said with what to do next: another address, or log in.
+        Ok(Some(_)) => return refuse(format!("{} {}", f.email.trim(), sw(lang, "email_taken"))),
         Ok(None) => {}
         // A failed look-up is no "free e-mail": an outage is a 503 page.
         Err(e) => return crate::web::refusal(&ctx, &e),

@@ -88,6 +88,17 @@ async fn wrong_fields_are_named_and_nothing_is_written() {
         // The form keeps what was typed.
         assert!(r.body.contains("Coopérative Tafilalet"));
     }
+    // An e-mail that already has an account (here a shopper's): what to do next is said.
+    let r = c
+        .post("/sell", &form("shopper@tijara.example", "0612345678", &[]))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("a déjà un compte sur le marché")
+            && r.body.contains("une autre adresse e-mail"),
+        "{}",
+        r.body
+    );
     assert_eq!(seller_count(&app).await, before, "no seller written");
     assert!(
         app.engine
