@@ -1,6 +1,6 @@
 //! The marketplace's administration: the dashboard (`/admin`), sellers to approve and their
 //! commissions (`/admin/sellers`), products and their customs data (`/admin/products`), the
-//! categories added, renamed or moved (`/admin/categories`), orders
+//! categories added and renamed (`/admin/categories`), orders
 //! (refunds, bank transfers, tracking entered by hand, the customs declaration of a parcel
 //! abroad), payouts marked paid, the event outbox and the failed deliveries
 //! (`/admin/deliveries`).

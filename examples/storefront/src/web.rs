@@ -125,9 +125,5 @@ pub fn local_time(
     app: &crate::App,
     at: tijara_core::chrono::DateTime<tijara_core::chrono::Utc>,
 ) -> String {
-    app.engine
-        .region()
-        .local_datetime(at)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+    local_format(app, at, "%Y-%m-%d %H:%M")
 }

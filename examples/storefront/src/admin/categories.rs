@@ -96,9 +96,9 @@ fn cw(lang: Lang, key: &str) -> &'static str {
             "Name: write the category's name in at least one language.",
         ),
         "err_name" => (
-            "Nom : 80 caractères au plus, sur une ligne, sans caractère de contrôle.",
-            "الاسم: 80 حرفا على الأكثر، في سطر واحد، بدون رموز تحكم.",
-            "Name: at most 80 characters, on one line, without control characters.",
+            "Nom : 80 caractères au plus, sur une ligne, sans caractère de contrôle ni de direction invisible (collé d'un autre texte, par exemple) : retapez le nom.",
+            "الاسم: 80 حرفا على الأكثر، في سطر واحد، بدون رموز تحكم أو اتجاه غير مرئية (ملصقة من نص آخر مثلا): أعيدوا كتابة الاسم.",
+            "Name: at most 80 characters, on one line, without invisible control or direction characters (pasted from another text, say): type the name again.",
         ),
         _ => ("", "", ""),
     };
@@ -209,7 +209,7 @@ fn refused_by_engine(e: &TijaraError, creating: bool) -> Option<Refused> {
 
 /// The categories in the tree's order (each after its parent, siblings in the stored order:
 /// by code), with their depth. A category whose parent is missing shows as a main one, and
-/// one in a stored loop (the engine never writes one) once, so the admin can still move it.
+/// one in a stored loop (the engine never writes one) once, so the admin still sees it.
 fn tree(cats: &[Category]) -> Vec<(&Category, usize)> {
     let known = |id: &CategoryId| cats.iter().any(|c| &c.id == id);
     let mut seen = vec![false; cats.len()];

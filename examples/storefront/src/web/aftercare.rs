@@ -12,7 +12,7 @@
 use super::*;
 use tijara::docs::OrderDoc;
 use tijara_core::SellerOrderId;
-use tijara_core::chrono::{DateTime, Duration, Utc};
+use tijara_core::chrono::Duration;
 use tijara_core::order::{FulfillmentStatus, SellerOrder};
 use tijara_core::order_record::CannotCancel;
 use tijara_core::payment::PaymentStatus;
@@ -201,7 +201,7 @@ pub(super) fn order_actions(
         so.delivered_at()
             .map(|at| withdrawal_deadline(at, app.engine.region()))
             .filter(|deadline| now >= *deadline)
-            .map(|deadline| local_day(app, deadline - Duration::seconds(1)))
+            .map(|deadline| crate::web::local_day(app, deadline - Duration::seconds(1)))
     };
     if !(is_owner(ctx, doc) || token.is_some()) {
         return html! {};
@@ -293,14 +293,6 @@ async fn open_order(
         Ok(_) => Err(not_yours(ctx)),
         Err(e) => Err(refusal(ctx, &e)),
     }
-}
-
-fn local_day(app: &App, at: DateTime<Utc>) -> String {
-    app.engine
-        .region()
-        .local_date(at)
-        .format("%Y-%m-%d")
-        .to_string()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -554,7 +546,7 @@ async fn return_page(
         );
     };
     let deadline = withdrawal_deadline(delivered_at, app.engine.region());
-    let last_day = local_day(app, deadline - Duration::seconds(1));
+    let last_day = crate::web::local_day(app, deadline - Duration::seconds(1));
     if app.engine.now() >= deadline {
         return refuse(
             StatusCode::CONFLICT,
@@ -886,7 +878,7 @@ async fn request_return(
                     format!(
                         "{} {}. {} {}",
                         t(lang, "ac_already_asked"),
-                        local_day(&app, requested_at),
+                        crate::web::local_day(&app, requested_at),
                         t(lang, "ac_status_is"),
                         t(lang, return_status_key(status))
                     ),
