@@ -525,6 +525,16 @@ async fn a_refused_first_add_leaves_no_cart_behind() {
         product.contains(&format!(r#"max="{available}""#)),
         "{product}"
     );
+    // The redirect that says how many were left, and a cart holding just that many.
+    let says_left = |r: &support::Answer| {
+        assert_eq!(
+            r.location.as_deref(),
+            Some(format!("/cart?left={available}").as_str()),
+            "{}",
+            r.body
+        );
+    };
+    let holds_what_is_left = |cart: &str| cart.contains(&format!(">{available}</output>"));
     // More than is left, to a cart holding one already: the cart holds what is left, and says so.
     let r = c
         .post(
@@ -533,19 +543,13 @@ async fn a_refused_first_add_leaves_no_cart_behind() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert_eq!(
-        r.location.as_deref(),
-        Some(format!("/cart?left={available}").as_str())
-    );
+    says_left(&r);
     let cart = c.get(&format!("/cart?left={available}&lang=fr")).await.body;
     assert!(
         cart.contains("Il n&#39;en restait que") || cart.contains("Il n'en restait que"),
         "{cart}"
     );
-    assert!(
-        cart.contains(&format!(">{available}</output>")),
-        "{available} in the cart: {cart}"
-    );
+    assert!(holds_what_is_left(&cart), "{available} in the cart: {cart}");
     // Again: nothing more is left to add; the cart is unchanged and says so.
     let r = c
         .post(
@@ -553,15 +557,9 @@ async fn a_refused_first_add_leaves_no_cart_behind() {
             &[("variant", variant.as_str()), ("quantity", "1")],
         )
         .await;
-    assert_eq!(
-        r.location.as_deref(),
-        Some(format!("/cart?left={available}").as_str())
-    );
+    says_left(&r);
     let cart = c.get("/cart?lang=fr").await.body;
-    assert!(
-        cart.contains(&format!(">{available}</output>")),
-        "unchanged: {cart}"
-    );
+    assert!(holds_what_is_left(&cart), "unchanged: {cart}");
     // The cart's + past what is left: the same.
     let r = c
         .post(
@@ -569,14 +567,9 @@ async fn a_refused_first_add_leaves_no_cart_behind() {
             &[("variant", variant.as_str()), ("quantity", over.as_str())],
         )
         .await;
-    assert_eq!(
-        r.location.as_deref(),
-        Some(format!("/cart?left={available}").as_str()),
-        "{}",
-        r.body
-    );
+    says_left(&r);
     let cart = c.get("/cart?lang=fr").await.body;
-    assert!(cart.contains(&format!(">{available}</output>")), "{cart}");
+    assert!(holds_what_is_left(&cart), "{cart}");
     // A first add of more than is left: a new cart holding what is left.
     let mut other = support::Client::new(&app);
     other.get(&format!("/products/{SLUG}")).await;
@@ -586,16 +579,8 @@ async fn a_refused_first_add_leaves_no_cart_behind() {
             &[("variant", variant.as_str()), ("quantity", over.as_str())],
         )
         .await;
-    assert_eq!(
-        r.location.as_deref(),
-        Some(format!("/cart?left={available}").as_str()),
-        "{}",
-        r.body
-    );
+    says_left(&r);
     assert_eq!(carts().await, before + 2);
     let cart = other.get("/cart?lang=fr").await.body;
-    assert!(
-        cart.contains(&format!(">{available}</output>")),
-        "what is left: {cart}"
-    );
+    assert!(holds_what_is_left(&cart), "what is left: {cart}");
 }

@@ -397,8 +397,12 @@ fn edit_page(
     response
 }
 
-/// Every category, or the page of the engine's refusal.
+/// For an admin, every category; anyone else gets [`admin_only`]'s answer, and a failed read
+/// the page of the engine's refusal.
 async fn all(app: &App, ctx: &Ctx) -> Result<Vec<Category>, Response> {
+    if let Some(r) = admin_only(ctx) {
+        return Err(r);
+    }
     app.engine
         .catalog()
         .categories()
@@ -412,9 +416,6 @@ pub(super) async fn categories(
     ctx: Ctx,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Some(r) = admin_only(&ctx) {
-        return r;
-    }
     let cats = match all(&app, &ctx).await {
         Ok(c) => c,
         Err(r) => return r,
@@ -441,9 +442,6 @@ pub(super) async fn create(
     ctx: Ctx,
     Form(f): Form<CategoryForm>,
 ) -> Response {
-    if let Some(r) = admin_only(&ctx) {
-        return r;
-    }
     let cats = match all(&app, &ctx).await {
         Ok(c) => c,
         Err(r) => return r,
@@ -490,9 +488,6 @@ fn find<'a>(ctx: &Ctx, cats: &'a [Category], id: &str) -> Result<&'a Category, R
 
 /// `GET /admin/categories/{code}`: the category's form.
 pub(super) async fn edit(State(app): State<App>, ctx: Ctx, Path(id): Path<String>) -> Response {
-    if let Some(r) = admin_only(&ctx) {
-        return r;
-    }
     let cats = match all(&app, &ctx).await {
         Ok(c) => c,
         Err(r) => return r,
@@ -512,9 +507,6 @@ pub(super) async fn save(
     Path(id): Path<String>,
     Form(f): Form<CategoryForm>,
 ) -> Response {
-    if let Some(r) = admin_only(&ctx) {
-        return r;
-    }
     let cats = match all(&app, &ctx).await {
         Ok(c) => c,
         Err(r) => return r,
