@@ -172,13 +172,14 @@ impl Carrier for TableCarrier {
         }
         // No API: the marketplace's own reference, random (never derived from an id, which
         // would let anyone guess another parcel's number) and remembered per seller order (so
-        // a retry gives the same one), until the seller types the carrier's number.
+        // a retry gives the same one), until the seller types the carrier's number. It is
+        // provisional: no carrier page knows it.
         let number = self
             .numbers
             .lock()
             .map_err(|_| CarrierError::Temporary("tracking number table poisoned".into()))?
             .get_or_make(&request.reference, || random_number(&self.card.carrier))?;
-        Ok(CreatedShipment::new(number))
+        Ok(CreatedShipment::provisional(number))
     }
     async fn cancel(&self, _tracking_number: &str) -> Result<(), CarrierError> {
         Ok(())

@@ -111,7 +111,9 @@ pub fn write_orders(
                             .shipments
                             .iter()
                             .find(|s| s.seller_order_id == so.id)
-                            .and_then(|s| s.tracking_number.clone())
+                            // The carrier's number: empty while a rate card's parcel has
+                            // only the marketplace's provisional reference.
+                            .and_then(|s| s.carrier_number().map(str::to_owned))
                             .unwrap_or_default(),
                     })
                     .map_err(CliError::failure)?;

@@ -85,6 +85,11 @@ pub struct ShipmentSnapshot {
     pub status: TrackingStatus,
     /// Its tracking number, once known (`null` before).
     pub tracking_number: Option<String>,
+    /// True while `tracking_number` is the marketplace's provisional reference, not yet the
+    /// carrier's number ([`Shipment::provisional_number`]): no carrier page follows it. The
+    /// field is left out when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub provisional_number: bool,
 }
 
 impl ShipmentSnapshot {
@@ -98,6 +103,7 @@ impl ShipmentSnapshot {
             shipment_id: shipment.id.clone(),
             status: shipment.status(),
             tracking_number: shipment.tracking_number.clone(),
+            provisional_number: shipment.provisional_number,
         }
     }
 }

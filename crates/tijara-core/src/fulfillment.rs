@@ -122,8 +122,15 @@ pub struct Shipment {
     pub carrier: String,
     /// Service code.
     pub service: String,
-    /// The carrier's tracking number.
+    /// The carrier's tracking number; while [`Shipment::provisional_number`] holds, the
+    /// marketplace's own reference instead (see [`Shipment::carrier_number`]).
     pub tracking_number: Option<String>,
+    /// True while `tracking_number` is the marketplace's own reference, made for a carrier
+    /// without an API (a rate card) when the label was printed, and not yet the number the
+    /// carrier gives at its counter: no carrier page knows it, so it must not be shown to the
+    /// shopper as something to follow. Typing the carrier's number clears it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub provisional_number: bool,
     /// Parcels.
     pub parcels: Vec<Parcel>,
     /// Cash to collect on delivery.
@@ -153,12 +160,40 @@ impl Shipment {
             carrier: carrier.into(),
             service: service.into(),
             tracking_number: None,
+            provisional_number: false,
             parcels,
             cod_amount,
             events: Vec::new(),
             status: TrackingStatus::LabelCreated,
             customs: None,
         }
+    }
+
+    /// The number the carrier knows the parcel by: [`Shipment::tracking_number`] unless it is
+    /// still the marketplace's provisional reference ([`Shipment::provisional_number`]).
+    ///
+    /// ```
+    /// use tijara_core::fulfillment::Shipment;
+    /// use tijara_core::{SellerOrderId, ShipmentId};
+    ///
+    /// let mut s = Shipment::new(
+    ///     ShipmentId::new("sh-1").unwrap(),
+    ///     SellerOrderId::new("so-1").unwrap(),
+    ///     "amana",
+    ///     "standard",
+    ///     Vec::new(),
+    ///     None,
+    /// );
+    /// s.tracking_number = Some("AMANA-7KQ2".into());
+    /// s.provisional_number = true;
+    /// assert_eq!(s.carrier_number(), None);
+    /// s.provisional_number = false;
+    /// assert_eq!(s.carrier_number(), Some("AMANA-7KQ2"));
+    /// ```
+    pub fn carrier_number(&self) -> Option<&str> {
+        self.tracking_number
+            .as_deref()
+            .filter(|_| !self.provisional_number)
     }
 
     /// The current status, derived from the events (see the module docs).

@@ -90,23 +90,13 @@ fn digits(typed: &str) -> String {
 }
 
 impl Application {
-    /// Checks and tidies the application; the first wrong field is the error.
+    /// Checks and tidies the application; the first wrong field is the error (every wrong
+    /// field: [`Application::problems`]).
     pub fn check(&self) -> Result<CheckedApplication, ApplicationError> {
         let phone = normalize_phone(&self.phone)?;
-        let ice = digits(&self.ice);
-        if !ice.is_empty() && (ice.len() != 15 || !ice.bytes().all(|b| b.is_ascii_digit())) {
-            return Err(ApplicationError::BadIce);
-        }
-        let if_number = digits(&self.if_number);
-        if !if_number.is_empty()
-            && (if_number.len() > 10 || !if_number.bytes().all(|b| b.is_ascii_digit()))
-        {
-            return Err(ApplicationError::BadIf);
-        }
-        let rc = self.rc.trim().to_owned();
-        if rc.chars().count() > 40 || rc.chars().any(char::is_control) {
-            return Err(ApplicationError::BadRc);
-        }
+        let ice = self.ice()?;
+        let if_number = self.if_number()?;
+        let rc = self.rc()?;
         let some = |s: String| (!s.is_empty()).then_some(s);
         let tax_status = if self.auto_entrepreneur {
             SellerTaxStatus::Exempt {
@@ -129,6 +119,57 @@ impl Application {
             },
             tax_status,
         })
+    }
+
+    /// Every wrong field, in the form's order (phone, ICE, IF, RC): a form can mark them all
+    /// at once. Empty when [`Application::check`] succeeds.
+    ///
+    /// ```
+    /// use tijara_core::onboarding::{Application, ApplicationError};
+    ///
+    /// let a = Application {
+    ///     phone: "12345".into(),
+    ///     ice: "123".into(),
+    ///     ..Application::default()
+    /// };
+    /// assert_eq!(a.problems(), vec![ApplicationError::BadPhone, ApplicationError::BadIce]);
+    /// ```
+    pub fn problems(&self) -> Vec<ApplicationError> {
+        [
+            normalize_phone(&self.phone).err(),
+            self.ice().err(),
+            self.if_number().err(),
+            self.rc().err(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    fn ice(&self) -> Result<String, ApplicationError> {
+        let ice = digits(&self.ice);
+        if !ice.is_empty() && (ice.len() != 15 || !ice.bytes().all(|b| b.is_ascii_digit())) {
+            return Err(ApplicationError::BadIce);
+        }
+        Ok(ice)
+    }
+
+    fn if_number(&self) -> Result<String, ApplicationError> {
+        let if_number = digits(&self.if_number);
+        if !if_number.is_empty()
+            && (if_number.len() > 10 || !if_number.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(ApplicationError::BadIf);
+        }
+        Ok(if_number)
+    }
+
+    fn rc(&self) -> Result<String, ApplicationError> {
+        let rc = self.rc.trim().to_owned();
+        if rc.chars().count() > 40 || rc.chars().any(char::is_control) {
+            return Err(ApplicationError::BadRc);
+        }
+        Ok(rc)
     }
 }
 
@@ -218,6 +259,22 @@ mod tests {
             ..app("0612345678")
         };
         assert_eq!(bad_rc.check(), Err(ApplicationError::BadRc));
+        let all_wrong = Application {
+            phone: "12".into(),
+            ice: "1".into(),
+            if_number: "x".into(),
+            rc: "x".repeat(41),
+            auto_entrepreneur: false,
+        };
+        assert_eq!(
+            all_wrong.problems(),
+            vec![
+                ApplicationError::BadPhone,
+                ApplicationError::BadIce,
+                ApplicationError::BadIf,
+                ApplicationError::BadRc
+            ]
+        );
     }
 
     proptest! {
@@ -230,6 +287,16 @@ mod tests {
         #[test]
         fn checking_never_panics(phone in ".{0,30}", ice in ".{0,20}", ifn in ".{0,12}", rc in ".{0,50}") {
             let _ = Application { phone, ice, if_number: ifn, rc, auto_entrepreneur: false }.check();
+        }
+
+        /// `problems` lists a field exactly when `check` would refuse it alone, and its first
+        /// problem is `check`'s error.
+        #[test]
+        fn problems_agree_with_check(phone in "[0-9 +]{0,14}", ice in "[0-9a ]{0,17}", ifn in "[0-9a]{0,12}", rc in ".{0,45}") {
+            let a = Application { phone, ice, if_number: ifn, rc, auto_entrepreneur: false };
+            let problems = a.problems();
+            prop_assert_eq!(problems.first().cloned(), a.check().err());
+            prop_assert_eq!(problems.is_empty(), a.check().is_ok());
         }
     }
 }

@@ -13,7 +13,7 @@ use std::borrow::Cow;
 
 mod cities;
 pub use cities::{
-    City, CityIndex, city_key, find_city, moroccan_cities, resolve_city, resolve_city_as,
+    City, CityIndex, city_key, find_city, moroccan_cities, near_city, resolve_city, resolve_city_as,
 };
 
 /// A legal identifier that may be printed on invoices.

@@ -609,6 +609,10 @@ impl NotificationSink {
             DomainEvent::ShipmentCreated(shipment) | DomainEvent::ShipmentUpdated(shipment) => {
                 let lang = shipment.lang;
                 let status = shipment.status;
+                // The marketplace's provisional reference (a carrier without an API) is not a
+                // number the shopper can follow: the message names none and links the order's
+                // page until the carrier's number is typed in.
+                let provisional = shipment.provisional_number;
                 let number = shipment.tracking_number.unwrap_or_default();
                 let carrier = shipment.carrier;
                 let (order, shipment) = (shipment.order_id, shipment.shipment_id.to_string());
@@ -629,13 +633,14 @@ impl NotificationSink {
                     .fulfillment()
                     .carriers()
                     .find(|c| c.code() == carrier)
+                    .filter(|_| !provisional)
                     .and_then(|c| c.tracking_url(&number));
                 let n = shipment_message(
                     self.engine.region(),
                     &doc,
                     lang,
                     status,
-                    &number,
+                    if provisional { "" } else { &number },
                     link.as_deref(),
                     tracking.as_deref(),
                 );

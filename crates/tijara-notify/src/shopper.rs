@@ -296,8 +296,8 @@ pub fn payment_failed_message(region: &Region, doc: &OrderDoc, link: Option<&str
 }
 
 /// The message of a parcel's step (ready, on its way, delivered...) in `lang` (the
-/// shipment's), with its tracking number and the link to follow it: the carrier's tracking
-/// page `tracking` when the carrier has one
+/// shipment's), with its tracking number (none when `number` is empty: not known yet) and the
+/// link to follow it: the carrier's tracking page `tracking` when the carrier has one
 /// ([`Carrier::tracking_url`](tijara::ports::carrier::Carrier::tracking_url)), else the
 /// order's page `link`.
 pub fn shipment_message(
@@ -311,11 +311,15 @@ pub fn shipment_message(
 ) -> Notification {
     let link = tracking.or(link);
     let r = Reader::new(region, lang);
+    let number = if number.trim().is_empty() {
+        String::new()
+    } else {
+        format!(" — {} {number}", r.w("tracking"))
+    };
     let mut text = format!(
-        "{} {} — {} {number}\n{} {}",
+        "{} {}{number}\n{} {}",
         r.w("parcel"),
         r.step(status),
-        r.w("tracking"),
         r.s("order"),
         order_label(doc)
     );

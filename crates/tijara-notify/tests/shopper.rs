@@ -10,7 +10,7 @@ use tijara_core::events::PaymentReport;
 use tijara_core::payment::{PaymentLogEvent, PaymentOutcome, PaymentStatus};
 use tijara_core::{DomainEvent, Lang, Region};
 use tijara_notify::{NotificationSink, order_label, password_reset_message, verification_message};
-use tijara_testkit::stubs::StubGateway;
+use tijara_testkit::stubs::{StubCarrier, StubGateway};
 
 fn sink(engine: &tijara::Tijara) -> NotificationSink {
     NotificationSink::new(engine.clone(), vec![]).with_order_link(Arc::new(|doc| {
@@ -238,6 +238,56 @@ async fn a_parcel_step_links_to_the_carriers_tracking_page_when_it_has_one() {
         None,
     );
     assert!(without.text.contains(&order_link), "{}", without.text);
+}
+
+#[tokio::test]
+async fn a_provisional_reference_is_not_sent_as_a_number_to_follow() {
+    let carrier = StubCarrier::new("amana", "30.00", "10.00")
+        .provisional()
+        .with_tracking_page("https://track.example.ma/?n=");
+    let t = tijara_testkit::engine::with_carrier(
+        Arc::new(carrier),
+        "Dakhla",
+        tijara_testkit::engine::rabat(),
+    )
+    .await;
+    let (order, _) = t.order().await;
+    let shipment = t.ship(&order).await;
+    assert!(shipment.provisional_number);
+    let reference = shipment.tracking_number.clone().unwrap();
+    let sink = sink(&t.engine);
+    let created = &events(&t.engine, "shipment.created").await[0];
+    let told = sink.compose(created).await.unwrap();
+    let n = told
+        .iter()
+        .find(|n| n.email.as_deref() == Some("client@example.ma"))
+        .unwrap();
+    assert!(!n.text.contains(&reference), "{}", n.text);
+    assert!(!n.text.contains("track.example.ma"), "{}", n.text);
+    assert!(
+        n.text
+            .contains(&format!("https://shop.example/orders/{}", order.id)),
+        "the order's page instead: {}",
+        n.text
+    );
+    // The carrier's number, typed in: the message gives it and the carrier's page.
+    t.engine
+        .fulfillment()
+        .set_tracking_number(&order.id, &shipment.id, "AM123456789MA", None)
+        .await
+        .unwrap();
+    let updated = events(&t.engine, "shipment.updated").await;
+    let told = sink.compose(updated.last().unwrap()).await.unwrap();
+    let n = told
+        .iter()
+        .find(|n| n.email.as_deref() == Some("client@example.ma"))
+        .unwrap();
+    assert!(
+        n.text.contains("AM123456789MA")
+            && n.text.contains("https://track.example.ma/?n=AM123456789MA"),
+        "{}",
+        n.text
+    );
 }
 
 /// The whole texts of an order's messages, the shopper's and a seller's (with and without cash

@@ -34,10 +34,17 @@ pub fn customs_html_for(doc: &CustomsDocument, back: Option<&str>, reader: Lang)
     } else {
         label.order_reference.as_str()
     };
-    let number = label.tracking_number.clone().unwrap_or_else(|| "—".into());
+    // The marketplace's provisional reference is not the carrier's number: the counter writes
+    // its own on the declaration.
+    let number = label
+        .tracking_number
+        .clone()
+        .filter(|_| !label.provisional_number)
+        .unwrap_or_else(|| "—".into());
     let barcode = label
         .tracking_number
         .as_deref()
+        .filter(|_| !label.provisional_number)
         .and_then(barcode_svg)
         .unwrap_or_default();
     let carrier = if label.carrier_name.trim().is_empty() {

@@ -27,16 +27,34 @@ pub fn label_html(label: &LabelData) -> String {
 ///
 /// The label carries the sender (name, phone, address, city), the recipient, the order's
 /// number in large type (with "1/2" when the order makes several parcels; never an internal
-/// id), the carrier by name (never its code) and the tracking number's barcode, and the cash to collect
+/// id), the carrier by name (never its code) and the tracking number's barcode (a provisional
+/// reference is printed as "Réf. marché", without one), and the cash to collect
 /// in large type in Arabic and French ("المبلغ عند التسليم / À ENCAISSER : 350,00 MAD"), or
 /// "already paid: nothing to collect".
 pub fn label_html_with(label: &LabelData, back: Option<&str>) -> String {
     let number = label.tracking_number.clone().unwrap_or_else(|| "—".into());
+    // The marketplace's provisional reference (a carrier without an API) has no barcode: the
+    // carrier's counter would take it for its own; the carrier's number is on its receipt.
     let barcode = label
         .tracking_number
         .as_deref()
+        .filter(|_| !label.provisional_number)
         .and_then(barcode_svg)
         .unwrap_or_default();
+    let number = if label.provisional_number {
+        format!(
+            r#"Réf. marché · مرجع السوق <bdi>{}</bdi></p><p class="small">Le numéro de suivi est sur le reçu du transporteur · رقم التتبع في وصل الناقل"#,
+            esc(&number)
+        )
+    } else {
+        esc(&number)
+    };
+    let counter_hint = if label.provisional_number {
+        r#"<p><strong>Au dépôt</strong>, le transporteur vous remet un reçu avec son numéro de suivi : notez-le sur la page de la commande, pour que l'acheteur puisse suivre son colis.</p>
+<p lang="ar" dir="rtl"><strong>عند الإيداع</strong> يسلمك الناقل وصلا عليه رقم التتبع: سجله في صفحة الطلب ليتمكن المشتري من تتبع طرده.</p>"#
+    } else {
+        ""
+    };
     let r = &label.recipient;
     let weight: u32 = label.parcels.iter().map(|p| p.weight_grams).sum();
     let reference = if label.order_reference.is_empty() {
@@ -92,14 +110,13 @@ bdi{{white-space:nowrap}}h2{{font-size:10pt;margin:0 0 1mm}}.ref{{font-size:16pt
 svg{{max-width:100%;height:auto}}.hint{{background:#fff8e1;border:1px solid #c9a227;padding:3mm;margin-bottom:3mm;font-size:10.5pt}}@media print{{.hint{{display:none}}}}</style></head>
 <body><div class="hint">{back}<p><strong>Imprimez cette page</strong> (menu du navigateur → Imprimer, format A6) et collez-la sur le colis.</p>
 <p><strong>Pas d'imprimante ?</strong> Écrivez lisiblement au feutre sur le colis : le numéro de commande <bdi>{reference}</bdi>, le nom, la ville et le téléphone du destinataire{cod_hint}.</p>
-<p lang="ar" dir="rtl"><strong>لا توجد طابعة؟</strong> اكتب بخط واضح على الطرد: رقم الطلب <bdi>{reference}</bdi>، واسم المرسل إليه ومدينته وهاتفه{cod_hint_ar}.</p></div>
+<p lang="ar" dir="rtl"><strong>لا توجد طابعة؟</strong> اكتب بخط واضح على الطرد: رقم الطلب <bdi>{reference}</bdi>، واسم المرسل إليه ومدينته وهاتفه{cod_hint_ar}.</p>{counter_hint}</div>
 <p class="ref">Commande · الطلب <bdi>{reference}</bdi>{part}</p>
 {cod}<div class="box"><h2>Expéditeur · المرسل</h2><p><strong>{sender}</strong>{sender_lines}{sender_phone}</p></div>
 <div class="box"><h2>Destinataire · المرسل إليه</h2><p><strong>{name}</strong><br>{line1}<br>{line2}{postal} {city}<br>{country}<br>☎ <bdi>{phone}</bdi></p></div>
 <div class="box"><h2>{carrier} — {service}</h2><div class="barcode">{barcode}</div><p class="number">{number}</p>
 <p>Paquets : {parcels} · {weight} g · Commande <bdi>{reference}</bdi>{part_small}</p></div>
 <div class="box"><h2>Contenu · المحتوى</h2><ul>{contents}</ul></div></body></html>"#,
-        number = esc(&number),
         reference = esc(reference),
         cod_hint = if label.cod_amount.is_some_and(|m| m.is_positive()) {
             ", et le montant à encaisser"

@@ -160,6 +160,7 @@ fn label(tracking_number: Option<&str>) -> LabelData {
         part_count: 1,
         service: "standard".into(),
         tracking_number: tracking_number.map(str::to_owned),
+        provisional_number: false,
         parcels: vec![
             Parcel {
                 weight_grams: 800,
@@ -232,6 +233,27 @@ fn labels_name_the_carrier_and_the_parcel_never_internal_ids() {
 fn a_label_without_a_tracking_number_has_no_barcode() {
     let html = label_html(&label(None));
     assert!(!html.contains("<svg") && html.contains("—"));
+}
+
+#[test]
+fn a_provisional_reference_is_printed_as_a_reference_without_a_barcode() {
+    let mut l = label(Some("CTM-7KQ2MXH4PA9RTW3Z"));
+    l.provisional_number = true;
+    let html = label_html(&l);
+    assert!(
+        !html.contains("<svg"),
+        "no barcode a scanner would take for the carrier's"
+    );
+    assert!(
+        html.contains("Réf. marché · مرجع السوق <bdi>CTM-7KQ2MXH4PA9RTW3Z</bdi>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("reçu") && html.contains("وصل"),
+        "says where the carrier's number comes from"
+    );
+    let html = label_html(&label(Some("LD123456789MA")));
+    assert!(html.contains("<svg") && !html.contains("Réf. marché"));
 }
 
 #[test]
@@ -325,4 +347,13 @@ fn the_customs_declaration_lists_contents_values_codes_and_the_recipient_as_the_
     assert!(!ar.contains("Imprimez cette déclaration"), "{ar}");
     let form = |h: &str| h[h.find("<h1>").expect("h1")..].to_owned();
     assert_eq!(form(&ar), form(&html), "the declaration is the same");
+    // The marketplace's provisional reference is neither printed nor barcoded as the number.
+    let mut doc = doc;
+    doc.label.tracking_number = Some("AMANA-7KQ2MXH4PA9RTW3Z".into());
+    doc.label.provisional_number = true;
+    let html = tijara_render::customs_html(&doc, None);
+    assert!(
+        !html.contains("AMANA-7KQ2") && !html.contains("<svg"),
+        "{html}"
+    );
 }

@@ -3,7 +3,8 @@
 //!
 //! Checked: quotes are positive amounts in the region's currency with a service and an
 //! estimate, and with cash on delivery a fee such that the price is the plain price plus the
-//! fee, exactly; creating a shipment is idempotent by reference; the carrier's codes are
+//! fee, exactly; creating a shipment is idempotent by reference (and a carrier tracking its
+//! parcels gives its own numbers, never a provisional reference); the carrier's codes are
 //! normalized, unknown ones (and other carriers' codes) kept as `Unknown`; events keep the carrier's times, and polling
 //! twice through the engine adds nothing; through the engine, tracking applied in any order and
 //! repeated gives the same status; capabilities are honoured.
@@ -130,7 +131,8 @@ pub async fn quotes_are_positive_mad_with_estimates(h: &dyn CarrierHarness) {
     }
 }
 
-/// Creating a shipment twice with the same reference gives the same parcel.
+/// Creating a shipment twice with the same reference gives the same parcel; a carrier tracking
+/// its parcels itself gives its own number, never a provisional reference.
 pub async fn create_is_idempotent(h: &dyn CarrierHarness) {
     let c = h.carrier();
     let service = c
@@ -161,6 +163,15 @@ pub async fn create_is_idempotent(h: &dyn CarrierHarness) {
     assert_eq!(
         a.tracking_number, b.tracking_number,
         "a retry returns the same parcel"
+    );
+    assert_eq!(
+        a.provisional_number, b.provisional_number,
+        "a retry returns the same kind of number"
+    );
+    assert!(
+        !(a.provisional_number && c.capabilities().tracking),
+        "a carrier that tracks its parcels itself (capability `tracking`) gives its own number, \
+         not a provisional reference: its events would never find the parcel"
     );
     let mut other = request.clone();
     other.reference.push('2');

@@ -336,6 +336,8 @@ pub struct StubCarrier {
     events: Mutex<HashMap<String, Vec<TrackingEvent>>>,
     failing: AtomicBool,
     by_hand: bool,
+    provisional: bool,
+    tracking_page: Option<String>,
 }
 
 impl StubCarrier {
@@ -359,12 +361,27 @@ impl StubCarrier {
             events: Mutex::new(HashMap::new()),
             failing: AtomicBool::new(false),
             by_hand: false,
+            provisional: false,
+            tracking_page: None,
         }
     }
     /// The same carrier declared without tracking of its own (like a rate card: its steps are
     /// typed by hand, capability `tracking` and `webhooks` off).
     pub fn by_hand(mut self) -> Self {
         self.by_hand = true;
+        self
+    }
+    /// The same carrier without an API, like a rate card: declared [`StubCarrier::by_hand`],
+    /// its numbers are the marketplace's provisional references
+    /// ([`CreatedShipment::provisional`]) until the carrier's is typed in.
+    pub fn provisional(mut self) -> Self {
+        self.by_hand = true;
+        self.provisional = true;
+        self
+    }
+    /// The same carrier with a tracking page: `prefix` followed by the number.
+    pub fn with_tracking_page(mut self, prefix: &str) -> Self {
+        self.tracking_page = Some(prefix.to_owned());
         self
     }
     /// Makes every call fail temporarily (or stop failing).
@@ -431,7 +448,12 @@ impl Carrier for StubCarrier {
             return Ok(existing.clone());
         }
         let n = self.created.fetch_add(1, Ordering::Relaxed) + 1;
-        let created = CreatedShipment::new(format!("{}{:09}MA", self.code.to_uppercase(), n));
+        let number = format!("{}{:09}MA", self.code.to_uppercase(), n);
+        let created = if self.provisional {
+            CreatedShipment::provisional(number)
+        } else {
+            CreatedShipment::new(number)
+        };
         s.insert(request.reference.clone(), created.clone());
         Ok(created)
     }
@@ -468,6 +490,11 @@ impl Carrier for StubCarrier {
         let parsed: Vec<(String, Vec<TrackingEvent>)> = serde_json::from_str(&request.body)
             .map_err(|e| CarrierError::Permanent(format!("unreadable webhook: {e}")))?;
         Ok(WebhookUpdate::new(parsed))
+    }
+    fn tracking_url(&self, tracking_number: &str) -> Option<String> {
+        self.tracking_page
+            .as_ref()
+            .map(|prefix| format!("{prefix}{tracking_number}"))
     }
 }
 

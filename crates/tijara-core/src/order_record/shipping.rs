@@ -62,6 +62,9 @@ pub struct NewShipment {
     pub parcels: Vec<Parcel>,
     /// The number the carrier gave.
     pub tracking_number: String,
+    /// True when `tracking_number` is the marketplace's provisional reference (a carrier
+    /// without an API): see [`Shipment::provisional_number`].
+    pub provisional_number: bool,
     /// The customs declaration given to the carrier, for a parcel sent abroad.
     pub customs: Option<crate::customs::Declaration>,
 }
@@ -170,6 +173,7 @@ impl OrderDoc {
     /// the `shipment.updated` event.
     pub fn clear_hand_typed(&mut self, i: usize) -> DomainEvent {
         self.shipments[i].tracking_number = None;
+        self.shipments[i].provisional_number = false;
         self.shipment_event(&self.shipments[i], DomainEvent::ShipmentUpdated)
     }
 
@@ -210,6 +214,7 @@ impl OrderDoc {
             }
             doc.ensure_number_free(None, &new.tracking_number)?;
             shipment.tracking_number = Some(new.tracking_number);
+            shipment.provisional_number = new.provisional_number;
             doc.shipments.push(shipment.clone());
             let event = doc.shipment_event(&shipment, DomainEvent::ShipmentCreated);
             Ok(ShipmentMove {
@@ -247,6 +252,7 @@ impl OrderDoc {
         let i = self.shipment_index(id)?;
         self.ensure_number_free(Some(i), number)?;
         self.shipments[i].tracking_number = Some(number.to_owned());
+        self.shipments[i].provisional_number = false;
         let s = self.shipments[i].clone();
         let e = self.shipment_event(&s, DomainEvent::ShipmentUpdated);
         Ok((s, e))
@@ -272,11 +278,17 @@ impl OrderDoc {
     ) -> Result<ShipmentMove, ShippingError> {
         self.atomically(|doc| {
             let mut changed = false;
+            // The same number again (letter case aside: numbers are unique ignoring it) changes
+            // nothing, and keeps a provisional reference provisional.
             if let Some(n) = number
-                && doc.shipments[i].tracking_number.as_deref() != Some(n)
+                && !doc.shipments[i]
+                    .tracking_number
+                    .as_deref()
+                    .is_some_and(|t| t.eq_ignore_ascii_case(n))
             {
                 doc.ensure_number_free(Some(i), n)?;
                 doc.shipments[i].tracking_number = Some(n.to_owned());
+                doc.shipments[i].provisional_number = false;
                 changed = true;
             }
             if let Some(status) = status {

@@ -197,6 +197,7 @@ fn ship(d: &mut OrderDoc, part: &str, number: &str) -> ShipmentMove {
                 dimensions: None,
             }],
             tracking_number: number.into(),
+            provisional_number: false,
             customs: None,
         },
         |_| false,
@@ -233,6 +234,7 @@ fn delivery_collects_the_cash_and_a_return_to_sender_restocks() {
                 service: "standard".into(),
                 parcels: vec![],
                 tracking_number: "n1".into(),
+                provisional_number: false,
                 customs: None,
             },
             |_| false,
@@ -305,6 +307,7 @@ fn ship_again(d: &mut OrderDoc) -> ShipmentMove {
             service: "standard".into(),
             parcels: vec![],
             tracking_number: "N1".into(),
+            provisional_number: false,
             customs: None,
         },
         |_| false,
@@ -326,6 +329,7 @@ fn a_carrier_label_takes_a_number_typed_by_hand() {
                 service: "standard".into(),
                 parcels: vec![],
                 tracking_number: "lbl-1".into(),
+                provisional_number: false,
                 customs: None,
             },
             |c| c == "sendit",
@@ -350,6 +354,64 @@ fn a_carrier_label_takes_a_number_typed_by_hand() {
         d.order.seller_order(&so("o1-a")).expect("a").status(),
         FulfillmentStatus::Delivered
     );
+}
+
+#[test]
+fn a_provisional_reference_gives_way_to_the_carriers_number() {
+    let mut d = doc(PaymentMethod::CashOnDelivery);
+    d.mark_ready(&so("o1-a")).expect("ready");
+    let m = d
+        .record_shipment(
+            NewShipment {
+                id: ShipmentId::new("o1-a-sh").expect("id"),
+                seller_order: so("o1-a"),
+                carrier: "amana".into(),
+                service: "standard".into(),
+                parcels: vec![],
+                tracking_number: "AMANA-REF".into(),
+                provisional_number: true,
+                customs: None,
+            },
+            |_| false,
+        )
+        .expect("shipped");
+    assert!(m.shipment.provisional_number);
+    assert_eq!(m.shipment.carrier_number(), None, "not the carrier's");
+    match &m.events[..] {
+        [crate::DomainEvent::ShipmentCreated(s)] => assert!(s.provisional_number),
+        other => panic!("events {other:?}"),
+    }
+    // A step alone keeps the reference provisional; so does typing the same reference.
+    d.track_by_hand(0, None, Some(TrackingStatus::PickedUp), t0())
+        .expect("step");
+    d.track_by_hand(0, Some("AMANA-REF"), None, t0())
+        .expect("same");
+    d.track_by_hand(0, Some("amana-ref"), None, t0())
+        .expect("same, in lower case");
+    assert_eq!(d.shipments[0].tracking_number.as_deref(), Some("AMANA-REF"));
+    assert!(d.shipments[0].provisional_number);
+    // The carrier's number, typed, is the number from then on.
+    let m = d
+        .track_by_hand(0, Some("AM123456789MA"), None, t0())
+        .expect("typed");
+    assert_eq!(m.shipment.carrier_number(), Some("AM123456789MA"));
+    assert!(!d.shipments[0].provisional_number);
+    // Stored docs of before the flag read as not provisional; a provisional one round-trips.
+    let json = serde_json::to_value(&d.shipments[0]).expect("json");
+    assert!(
+        json.get("provisional_number").is_none(),
+        "left out when false"
+    );
+    let mut again = d.shipments[0].clone();
+    again.provisional_number = true;
+    let back: crate::fulfillment::Shipment =
+        serde_json::from_value(serde_json::to_value(&again).expect("json")).expect("read");
+    assert!(back.provisional_number);
+    // set_tracking_number clears it too.
+    d.shipments[0].provisional_number = true;
+    let id = d.shipments[0].id.clone();
+    let (s, _) = d.set_tracking_number(&id, "AM987654321MA").expect("set");
+    assert!(!s.provisional_number);
 }
 
 #[test]

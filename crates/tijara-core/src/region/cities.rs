@@ -170,6 +170,42 @@ pub fn find_city<'a>(cities: &'a [City], text: &str) -> Option<&'a City> {
         .find(|c| c.spellings().any(|s| city_key(s) == key))
 }
 
+/// The listed city of `country` that free text probably misspells: the one with a spelling
+/// (canonical name, a name in any language, an alias) a typo or two away from `text`, compared
+/// by [`city_key`] within [`crate::search::max_edits`] of its length; the nearest, the first
+/// listed on a tie. `None` when `text` names a listed city exactly ([`find_city`]), is under
+/// four letters, or nothing listed is near: a town the list lacks is not a typo.
+///
+/// ```
+/// use tijara_core::region::{Region, near_city};
+/// let region = Region::dakhla();
+/// assert_eq!(near_city(&region.cities, "MA", "Casablnca").map(|c| c.name.as_str()), Some("Casablanca"));
+/// assert_eq!(near_city(&region.cities, "MA", "Casablanca"), None, "listed: nothing to suggest");
+/// assert_eq!(near_city(&region.cities, "MA", "Zzyzx"), None);
+/// ```
+pub fn near_city<'a>(cities: &'a [City], country: &str, text: &str) -> Option<&'a City> {
+    if find_city(cities, text).is_some() {
+        return None;
+    }
+    let key = city_key(text);
+    let len = key.chars().count();
+    if len < 4 {
+        return None;
+    }
+    let max = crate::search::max_edits(len);
+    cities
+        .iter()
+        .filter(|c| c.country.eq_ignore_ascii_case(country))
+        .filter_map(|c| {
+            c.spellings()
+                .filter_map(|s| crate::search::within_edits(&key, &city_key(s), max))
+                .min()
+                .map(|d| (d, c))
+        })
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
 /// `address` with its city written as the region knows it: when the city typed is one of
 /// `cities` in the address's country, its canonical name (the one rate cards use), and its
 /// main postal code when the address has none. Any other address is returned unchanged.
@@ -604,7 +640,42 @@ mod tests {
         assert_eq!(resolve_city(&cities, &paris), paris);
     }
 
+    #[test]
+    fn a_typo_of_a_listed_city_is_found_near_it() {
+        let cities = moroccan_cities();
+        let near = |t: &str, country: &str| near_city(&cities, country, t).map(|c| c.name.as_str());
+        assert_eq!(near("Casablnca", "MA"), Some("Casablanca"));
+        assert_eq!(near("Marrakeche", "MA"), Some("Marrakech"));
+        assert_eq!(
+            near("الدخلة", "MA"),
+            Some("Dakhla"),
+            "an Arabic spelling one letter short"
+        );
+        assert_eq!(near("Dakhla", "MA"), None, "listed: nothing to suggest");
+        assert_eq!(
+            near("Tafraout", "MA"),
+            None,
+            "a town the list lacks is no typo"
+        );
+        assert_eq!(near("Fes", "MA"), None, "too short to guess");
+        assert_eq!(
+            near("Casablnca", "FR"),
+            None,
+            "another country's cities only"
+        );
+    }
+
     proptest! {
+        /// A suggestion is never the city the text already names, and is always of the country.
+        #[test]
+        fn a_suggestion_is_another_listed_city_of_the_country(text in "[a-zA-Zéابتثجحخدذرسشصطعغفقكلمنهوي -]{0,16}") {
+            let cities = moroccan_cities();
+            if let Some(c) = near_city(&cities, "MA", &text) {
+                prop_assert!(find_city(&cities, &text).is_none());
+                prop_assert_eq!(c.country.as_str(), "MA");
+            }
+        }
+
         #[test]
         fn the_index_agrees_with_find_city(text in "[a-zA-Zéâïابتثجحخدذرسشصطعغفقكلمنهوي -]{0,16}") {
             let cities = moroccan_cities();

@@ -157,6 +157,7 @@ fn ship_and_deliver(d: &mut OrderDoc, part: &str) {
                 dimensions: None,
             }],
             tracking_number: "N1".into(),
+            provisional_number: false,
             customs: None,
         },
         |_| false,

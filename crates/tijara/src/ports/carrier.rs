@@ -231,8 +231,16 @@ impl ShipmentRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CreatedShipment {
-    /// The carrier's tracking number.
+    /// The carrier's tracking number (or, when [`CreatedShipment::provisional_number`], the
+    /// marketplace's own reference).
     pub tracking_number: String,
+    /// True when the carrier has no API and `tracking_number` is a reference the adapter made
+    /// up for the label (a rate card's carrier: the parcel gets its real number at the
+    /// carrier's counter, typed in later). The engine then keeps it apart from the carrier's
+    /// number ([`Shipment::provisional_number`](tijara_core::fulfillment::Shipment::provisional_number)):
+    /// pages and messages do not send the shopper to the carrier's tracking page with it.
+    #[serde(default)]
+    pub provisional_number: bool,
     /// Where the carrier's label can be fetched, if it makes one (else the marketplace prints
     /// its own label page).
     pub label_url: Option<String>,
@@ -243,7 +251,25 @@ impl CreatedShipment {
     pub fn new(tracking_number: impl Into<String>) -> Self {
         CreatedShipment {
             tracking_number: tracking_number.into(),
+            provisional_number: false,
             label_url: None,
+        }
+    }
+
+    /// A shipment of a carrier without an API: `reference` is the marketplace's own, for the
+    /// label, until the carrier's number is typed in ([`CreatedShipment::provisional_number`]).
+    ///
+    /// ```
+    /// use tijara::ports::carrier::CreatedShipment;
+    ///
+    /// let made = CreatedShipment::provisional("AMANA-7KQ2MX");
+    /// assert!(made.provisional_number);
+    /// assert!(!CreatedShipment::new("AM123456789MA").provisional_number);
+    /// ```
+    pub fn provisional(reference: impl Into<String>) -> Self {
+        CreatedShipment {
+            provisional_number: true,
+            ..Self::new(reference)
         }
     }
 

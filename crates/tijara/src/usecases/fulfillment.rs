@@ -377,8 +377,13 @@ pub struct LabelData {
     pub part_count: u32,
     /// Service code.
     pub service: String,
-    /// The tracking number (printed with a barcode).
+    /// The tracking number (printed with a barcode, unless it is provisional).
     pub tracking_number: Option<String>,
+    /// True when `tracking_number` is the marketplace's provisional reference, not the
+    /// carrier's ([`Shipment::provisional_number`](tijara_core::fulfillment::Shipment::provisional_number)):
+    /// printed as a reference, without a barcode a carrier's scanner would take for its own.
+    #[serde(default)]
+    pub provisional_number: bool,
     /// The carrier's own label, when it makes one.
     pub parcels: Vec<Parcel>,
     /// Cash to collect on delivery.

@@ -63,6 +63,7 @@ impl Fulfillment<'_> {
             part_count: u32::try_from(parts.len()).unwrap_or(u32::MAX),
             service: s.service.clone(),
             tracking_number: s.tracking_number.clone(),
+            provisional_number: s.provisional_number,
             parcels: s.parcels.clone(),
             cod_amount: s.cod_amount,
             contents: so

@@ -187,6 +187,7 @@ impl Tijara {
             service,
             parcels,
             tracking_number: created.tracking_number.clone(),
+            provisional_number: created.provisional_number,
             customs,
         };
         let new = &new;
