@@ -561,6 +561,41 @@ fn sw(lang: tijara_core::Lang, key: &str) -> &'static str {
             "لديه حساب في السوق من قبل (مشتر أو بائع). للمتجر حسابه الخاص: قدموا طلبكم بعنوان بريد إلكتروني آخر (بريد التعاونية مثلا). متجركم موجود من قبل؟ سجلوا الدخول عبر «حسابي».",
             "already has an account on the marketplace (a shopper's or a seller's). A shop has an account of its own: apply with another e-mail address (the cooperative's, for example). Your shop exists already? Log in with \"My account\".",
         ),
+        "bad_city" => (
+            "Ville : écrivez la ville de votre atelier (80 caractères au plus).",
+            "المدينة: اكتبوا مدينة ورشتكم (80 حرفا على الأكثر).",
+            "City: write your workshop's city (80 characters at most).",
+        ),
+        "bad_name" => (
+            "Nom : écrivez votre nom, celui de la personne à contacter (120 caractères au plus).",
+            "الاسم: اكتبوا اسمكم، اسم الشخص الذي نتصل به (120 حرفا على الأكثر).",
+            "Name: write your name, the person to contact (120 characters at most).",
+        ),
+        "bad_email" => (
+            "E-mail : écrivez une adresse complète, par exemple fatima@gmail.com.",
+            "البريد الإلكتروني: اكتبوا عنوانا كاملا، مثلا fatima@gmail.com.",
+            "E-mail: write a whole address, for example fatima@gmail.com.",
+        ),
+        "bad_password" => (
+            "Mot de passe : 8 caractères au moins. Choisissez-en un que vous retiendrez.",
+            "كلمة السر: 8 أحرف على الأقل. اختاروا واحدة تتذكرونها.",
+            "Password: 8 characters at least. Choose one you will remember.",
+        ),
+        "commission" => (
+            "L'inscription est gratuite. Le marché garde une commission de {rate} sur le prix de chaque pièce vendue (la livraison n'en a pas) ; le reste est pour vous. Votre relevé la montre pour chaque commande.",
+            "التسجيل مجاني. يأخذ السوق عمولة {rate} من ثمن كل قطعة مبيعة (بدون عمولة على التوصيل)؛ والباقي لكم. يبينها كشف حسابكم لكل طلب.",
+            "Joining is free. The marketplace keeps a commission of {rate} of each piece's price when it sells (none on delivery); the rest is yours. Your statement shows it for each order.",
+        ),
+        "slow_down" => (
+            "Trop de candidatures depuis cette connexion : réessayez dans quelques minutes. Ce que vous avez écrit est gardé ci-dessous (sauf le mot de passe).",
+            "طلبات كثيرة من هذا الاتصال: أعيدوا المحاولة بعد دقائق. ما كتبتموه محفوظ أدناه (ما عدا كلمة السر).",
+            "Too many applications from this connection: try again in a few minutes. What you wrote is kept below (except the password).",
+        ),
+        "try_again" => (
+            "Votre candidature n'a pas pu être enregistrée : réessayez dans un instant. Ce que vous avez écrit est gardé ci-dessous (sauf le mot de passe).",
+            "تعذر حفظ طلبكم: أعيدوا المحاولة بعد لحظة. ما كتبتموه محفوظ أدناه (ما عدا كلمة السر).",
+            "Your application could not be saved: try again in a moment. What you wrote is kept below (except the password).",
+        ),
         "bad_shop" => (
             "Nom de la boutique : écrivez-le (120 caractères au plus).",
             "اسم المتجر: اكتبوه (120 حرفا على الأكثر).",
@@ -598,69 +633,114 @@ struct SellForm {
     auto_entrepreneur: Option<String>,
 }
 
-fn sell_form(ctx: &Ctx, message: Option<&str>, f: &SellForm) -> Markup {
+fn sell_form(
+    ctx: &Ctx,
+    commission: tijara_core::Rate,
+    errors: &crate::web::FieldErrors,
+    message: Option<&str>,
+    f: &SellForm,
+) -> Markup {
     let lang = ctx.lang;
-    let city = if f.city.is_empty() {
-        "Dakhla"
-    } else {
-        f.city.as_str()
-    };
+    let e = errors;
+    // Each refusal and help follows its field's label (not inside it: a label's text is the
+    // field's name), joined to the input by `aria-describedby`.
     html! {
         h1 { (t(lang, "sell")) }
         p { (sw(lang, "intro")) }
+        p.notice { (sw(lang, "commission").replace("{rate}", &format!("{} %", commission.as_percent().normalize()))) }
         @if let Some(m) = message { p.error role="alert" { (m) } }
-        form method="post" action="/sell" {
+        (e.summary(lang))
+        form method="post" action="/sell" novalidate[!e.is_empty()] {
             (ctx.csrf_field())
-            label { (t(lang, "shop_name")) input name="shop" required maxlength="120" value=(f.shop); }
+            label for="f-shop" { (t(lang, "shop_name")) }
+            input id="f-shop" name="shop" required maxlength="120" value=(f.shop) aria-invalid=[e.invalid("shop")] aria-describedby=[e.described("shop", "")];
+            (e.note("shop"))
             label { (t(lang, "kind")) select name="kind" {
                 option value="artisan" selected[f.kind == "artisan"] { (t(lang, "artisan")) }
                 option value="cooperative" selected[f.kind == "cooperative"] { (t(lang, "cooperative")) }
                 option value="gie" selected[f.kind == "gie"] { "GIE" }
             } }
-            label { (t(lang, "city")) input name="city" value=(city) required autocomplete="address-level2"; }
-            label { (t(lang, "name")) input name="name" required maxlength="120" autocomplete="name" value=(f.name); }
-            label { (t(lang, "email")) input name="email" type="email" required autocomplete="email" value=(f.email); }
-            label { (sw(lang, "phone")) input name="phone" type="tel" required maxlength="32" autocomplete="tel" dir="ltr" placeholder=(sw(lang, "phone_hint")) value=(f.phone); }
-            label { (t(lang, "password")) " (8+)" input name="password" type="password" minlength="8" required autocomplete="new-password"; }
+            label for="f-city" { (t(lang, "city")) }
+            input id="f-city" name="city" value=(f.city) required maxlength="80" autocomplete="address-level2" aria-invalid=[e.invalid("city")] aria-describedby=[e.described("city", "")];
+            (e.note("city"))
+            label for="f-name" { (t(lang, "name")) }
+            input id="f-name" name="name" required maxlength="120" autocomplete="name" value=(f.name) aria-invalid=[e.invalid("name")] aria-describedby=[e.described("name", "")];
+            (e.note("name"))
+            label for="f-email" { (t(lang, "email")) }
+            input id="f-email" name="email" type="email" required autocomplete="email" dir="ltr" value=(f.email) aria-invalid=[e.invalid("email")] aria-describedby=[e.described("email", "")];
+            (e.note("email"))
+            label for="f-phone" { (sw(lang, "phone")) }
+            input id="f-phone" name="phone" type="tel" required maxlength="32" autocomplete="tel" dir="ltr" value=(f.phone) aria-invalid=[e.invalid("phone")] aria-describedby=[e.described("phone", "phone-help")];
+            small.muted id="phone-help" { (sw(lang, "phone_hint")) }
+            (e.note("phone"))
+            label for="f-password" { (t(lang, "password")) " (8+)" }
+            input id="f-password" name="password" type="password" minlength="8" required autocomplete="new-password" aria-invalid=[e.invalid("password")] aria-describedby=[e.described("password", "")];
+            (e.note("password"))
             fieldset {
                 legend { (sw(lang, "legal")) }
                 p.small { (sw(lang, "legal_hint")) }
                 label.check { input type="checkbox" name="auto_entrepreneur" value="1" checked[f.auto_entrepreneur.is_some()]; " " (sw(lang, "ae")) }
-                label { (sw(lang, "ice")) input name="ice" inputmode="numeric" maxlength="20" dir="ltr" value=(f.ice); }
-                label { (sw(lang, "if")) input name="if_number" inputmode="numeric" maxlength="12" dir="ltr" value=(f.if_number); }
-                label { (sw(lang, "rc")) input name="rc" maxlength="40" dir="ltr" value=(f.rc); }
+                label for="f-ice" { (sw(lang, "ice")) }
+                input id="f-ice" name="ice" inputmode="numeric" maxlength="20" dir="ltr" value=(f.ice) aria-invalid=[e.invalid("ice")] aria-describedby=[e.described("ice", "")];
+                (e.note("ice"))
+                label for="f-if_number" { (sw(lang, "if")) }
+                input id="f-if_number" name="if_number" inputmode="numeric" maxlength="12" dir="ltr" value=(f.if_number) aria-invalid=[e.invalid("if_number")] aria-describedby=[e.described("if_number", "")];
+                (e.note("if_number"))
+                label for="f-rc" { (sw(lang, "rc")) }
+                input id="f-rc" name="rc" maxlength="40" dir="ltr" value=(f.rc) aria-invalid=[e.invalid("rc")] aria-describedby=[e.described("rc", "")];
+                (e.note("rc"))
             }
             button.big type="submit" { (t(lang, "sell")) }
         }
     }
 }
 
-async fn sell_page(ctx: Ctx) -> Response {
+async fn sell_page(State(app): State<App>, ctx: Ctx) -> Response {
     let lang = ctx.lang;
+    let commission = app.engine.region().default_commission;
     with_lang_cookie(
         lang,
         layout(
             &ctx,
             t(lang, "sell"),
-            sell_form(&ctx, None, &SellForm::default()),
+            sell_form(
+                &ctx,
+                commission,
+                &crate::web::FieldErrors::new(),
+                None,
+                // The marketplace's own city, a first guess the applicant changes.
+                &SellForm {
+                    city: "Dakhla".into(),
+                    ..SellForm::default()
+                },
+            ),
         ),
     )
 }
 
-/// The applicant's words for a refused field.
-fn application_error(lang: tijara_core::Lang, e: &ApplicationError) -> &'static str {
+/// The applicant's words for a refused field, and the field.
+fn application_error(
+    lang: tijara_core::Lang,
+    e: &ApplicationError,
+) -> (&'static str, &'static str) {
     match e {
-        ApplicationError::BadPhone => sw(lang, "bad_phone"),
-        ApplicationError::BadIce => sw(lang, "bad_ice"),
-        ApplicationError::BadIf => sw(lang, "bad_if"),
-        _ => sw(lang, "bad_rc"),
+        ApplicationError::BadPhone => ("phone", sw(lang, "bad_phone")),
+        ApplicationError::BadIce => ("ice", sw(lang, "bad_ice")),
+        ApplicationError::BadIf => ("if_number", sw(lang, "bad_if")),
+        _ => ("rc", sw(lang, "bad_rc")),
     }
 }
 
-/// A seller applies: the phone, identifiers and status are checked first (nothing is written
-/// when one is wrong); the seller is stored inactive, with the TVA status that follows, until
-/// an admin approves it (the applicant is then told by SMS and e-mail); its account can
-/// already log in to prepare products.
+/// A line of text typed in a form: trimmed, 1 to `max` characters, no control character.
+fn one_line(typed: &str, max: usize) -> Option<&str> {
+    let t = typed.trim();
+    (!t.is_empty() && t.chars().count() <= max && !t.chars().any(char::is_control)).then_some(t)
+}
+
+/// A seller applies: every field is checked first, each wrong one said beside it (422, nothing
+/// written); the seller is stored inactive, with the TVA status that follows, until an admin
+/// approves it (the applicant is then told by SMS and e-mail); its account can already log in
+/// to prepare products.
 async fn sell(
     State(app): State<App>,
     ctx: Ctx,
@@ -669,24 +749,46 @@ async fn sell(
     Form(mut f): Form<SellForm>,
 ) -> Response {
     let lang = ctx.lang;
+    let commission = app.engine.region().default_commission;
     let password = std::mem::take(&mut f.password);
     let f = &f;
-    let refuse_with = |status: StatusCode, message: String| {
+    let refuse_fields = |errors: &crate::web::FieldErrors| {
         (
-            status,
-            layout(&ctx, t(lang, "sell"), sell_form(&ctx, Some(&message), f)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            layout(
+                &ctx,
+                t(lang, "sell"),
+                sell_form(&ctx, commission, errors, None, f),
+            ),
         )
             .into_response()
     };
-    let refuse = |message: String| refuse_with(StatusCode::UNPROCESSABLE_ENTITY, message);
     let kind = match f.kind.as_str() {
         "cooperative" => SellerKind::Cooperative,
         "gie" => SellerKind::Gie,
         _ => SellerKind::Artisan,
     };
-    let shop = f.shop.trim();
-    if shop.is_empty() || shop.chars().count() > 120 {
-        return refuse(sw(lang, "bad_shop").to_owned());
+    let mut errors = crate::web::FieldErrors::new();
+    let shop = one_line(&f.shop, 120);
+    if shop.is_none() {
+        errors.add("shop", sw(lang, "bad_shop"));
+    }
+    let city = one_line(&f.city, 80);
+    if city.is_none() {
+        errors.add("city", sw(lang, "bad_city"));
+    }
+    if one_line(&f.name, 120).is_none() {
+        errors.add("name", sw(lang, "bad_name"));
+    }
+    match tijara::usecases::accounts::normalize_email(&f.email) {
+        Err(_) => errors.add("email", sw(lang, "bad_email")),
+        Ok(email) => match app.engine.accounts().account_by_email(&email).await {
+            // Said with what to do next: another address, or log in.
+            Ok(Some(_)) => errors.add("email", format!("{email} {}", sw(lang, "email_taken"))),
+            Ok(None) => {}
+            // A failed look-up is no "free e-mail": an outage is a 503 page.
+            Err(e) => return crate::web::refusal(&ctx, &e),
+        },
     }
     let application = Application {
         phone: f.phone.clone(),
@@ -695,17 +797,39 @@ async fn sell(
         rc: f.rc.clone(),
         auto_entrepreneur: f.auto_entrepreneur.is_some(),
     };
-    let checked = match application.check() {
-        Ok(c) => c,
-        Err(e) => return refuse(application_error(lang, &e).to_owned()),
-    };
-    match app.engine.accounts().account_by_email(&f.email).await {
-        // Said with what to do next: another address, or log in.
-        Ok(Some(_)) => return refuse(format!("{} {}", f.email.trim(), sw(lang, "email_taken"))),
-        Ok(None) => {}
-        // A failed look-up is no "free e-mail": an outage is a 503 page.
-        Err(e) => return crate::web::refusal(&ctx, &e),
+    for problem in application.problems() {
+        let (field, sentence) = application_error(lang, &problem);
+        errors.add(field, sentence);
     }
+    if password.chars().count() < tijara::usecases::accounts::MIN_PASSWORD_CHARS
+        || password.len() > 1024
+    {
+        errors.add("password", sw(lang, "bad_password"));
+    }
+    let (Some(shop), Some(city), Ok(checked), true) =
+        (shop, city, application.check(), errors.is_empty())
+    else {
+        return refuse_fields(&errors);
+    };
+    // Every field is right: what `hash` can still refuse is too many sign-ups from this
+    // connection (429, with `Retry-After`) or the hashing itself.
+    let refuse_with = |status: StatusCode, _: String| {
+        let message = if status == StatusCode::TOO_MANY_REQUESTS {
+            sw(lang, "slow_down")
+        } else {
+            sw(lang, "try_again")
+        };
+        let none = crate::web::FieldErrors::new();
+        (
+            status,
+            layout(
+                &ctx,
+                t(lang, "sell"),
+                sell_form(&ctx, commission, &none, Some(message), f),
+            ),
+        )
+            .into_response()
+    };
     let password_hash = match hash(&app, &f.email, client, password, refuse_with).await {
         Ok(h) => h,
         Err(res) => return res,
@@ -714,25 +838,21 @@ async fn sell(
         .engine
         .accounts()
         .apply_as_seller(
-            SellerInput::new(
-                shop.to_owned(),
-                kind,
-                f.city.trim().to_owned(),
-                checked.tax_status,
-            )
-            .with_legal(checked.legal)
-            // The phone she gave is the shop's too: her labels' sender and the courier's
-            // pick-up call need one (she can change it in her profile).
-            .with_contact(tijara_core::catalog::SellerContact::new(
-                Some(checked.phone.clone()),
-                None,
-            )),
+            SellerInput::new(shop.to_owned(), kind, city.to_owned(), checked.tax_status)
+                .with_legal(checked.legal)
+                // The phone she gave is the shop's too: her labels' sender and the courier's
+                // pick-up call need one (she can change it in her profile).
+                .with_contact(tijara_core::catalog::SellerContact::new(
+                    Some(checked.phone.clone()),
+                    None,
+                )),
             None,
         )
         .await;
+    // Every field was checked above: what is left is the storage's (a typed error page).
     let seller = match seller {
         Ok(s) => s,
-        Err(e) => return refuse(e.to_string()),
+        Err(e) => return crate::web::refusal(&ctx, &e),
     };
     let account = app
         .engine
@@ -754,7 +874,16 @@ async fn sell(
         .await;
     match account {
         Ok(a) => start_session(&app, &headers, &a, "/seller").await,
-        Err(e) => refuse(e.to_string()),
+        // The same e-mail applied in another tab meanwhile.
+        Err(TijaraError::EmailTaken { .. }) => {
+            let mut errors = crate::web::FieldErrors::new();
+            errors.add(
+                "email",
+                format!("{} {}", f.email.trim(), sw(lang, "email_taken")),
+            );
+            refuse_fields(&errors)
+        }
+        Err(e) => crate::web::refusal(&ctx, &e),
     }
 }
 

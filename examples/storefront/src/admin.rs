@@ -72,6 +72,16 @@ pub(crate) fn w(lang: Lang, key: &str) -> &'static str {
         "artisan" => ("Artisan", "حرفي", "Artisan"),
         "cooperative" => ("Coopérative", "تعاونية", "Cooperative"),
         "gie" => ("GIE", "مجموعة ذات نفع اقتصادي", "GIE"),
+        "exempt_ae" => (
+            "TVA non applicable : auto-entrepreneur (loi 114-13)",
+            "بدون ضريبة على القيمة المضافة: مقاول ذاتي (القانون 114-13)",
+            "No VAT: auto-entrepreneur (law 114-13)",
+        ),
+        "exempt_not_liable" => (
+            "TVA non applicable : non assujetti (ni ICE ni statut donné)",
+            "بدون ضريبة على القيمة المضافة: غير خاضع (لا ICE ولا وضعية)",
+            "No VAT: not liable (neither ICE nor status given)",
+        ),
         "vat_registered" => (
             "assujetti à la TVA",
             "خاضع للضريبة على القيمة المضافة",
@@ -98,6 +108,11 @@ pub(crate) fn w(lang: Lang, key: &str) -> &'static str {
         "qty" => ("Quantité", "الكمية", "Quantity"),
         "product" => ("Produit", "المنتج", "Product"),
         "tracking_no" => ("N° de suivi", "رقم التتبع", "Tracking number"),
+        "provisional" => (
+            "Référence du marché sur l'étiquette, pas encore le numéro du transporteur",
+            "مرجع السوق على الملصق، وليس بعد رقم الناقل",
+            "Marketplace reference on the label, not the carrier's number yet",
+        ),
         "customs_doc" => (
             "Déclaration en douane (CN23)",
             "التصريح الجمركي (CN23)",
@@ -237,7 +252,16 @@ async fn sellers(
                     td {
                         @match &s.tax_status {
                             tijara_core::catalog::SellerTaxStatus::VatRegistered => { (w(lang, "vat_registered")) }
-                            tijara_core::catalog::SellerTaxStatus::Exempt { reason } => { (reason) }
+                            // The two mentions `/sell` stores are said in the admin's language
+                            // (the invoice prints the stored French mention); another is shown as
+                            // typed, in its own direction.
+                            tijara_core::catalog::SellerTaxStatus::Exempt { reason } => {
+                                @match reason.as_str() {
+                                    tijara_core::onboarding::AUTO_ENTREPRENEUR_MENTION => { (w(lang, "exempt_ae")) }
+                                    tijara_core::onboarding::NOT_LIABLE_MENTION => { (w(lang, "exempt_not_liable")) }
+                                    other => { bdi { (other) } }
+                                }
+                            }
                             _ => {}
                         }
                         @if let Some(ice) = &s.legal.ice { br; "ICE " bdi { (ice) } }
@@ -546,7 +570,7 @@ async fn order(State(app): State<App>, ctx: Ctx, Path(id): Path<String>) -> Resp
         p { (crate::web::status_badge(lang, o.status().as_str())) " " (status_word(lang, o.payment.status().as_str())) " · " bdi { (o.grand_total.format(lang)) } }
         @for so in &o.seller_orders {
             section.box {
-                h2 { (seller_names.get(&so.seller_id).cloned().unwrap_or_default()) " — " (crate::web::status_badge(lang, so.status().as_str())) }
+                h2 { (seller_names.get(&so.seller_id).cloned().unwrap_or_default()) " — " (crate::web::status_badge(lang, crate::web::part_status(&doc, so))) }
                 ul.lines {
                     @for l in &so.lines {
                         @let face = faces.get(&l.product_id);
@@ -562,13 +586,16 @@ async fn order(State(app): State<App>, ctx: Ctx, Path(id): Path<String>) -> Resp
                     (crate::web::return_summary(&app, lang, r))
                 }
                 @if let Some(s) = doc.shipments.iter().find(|s| s.seller_order_id == so.id) {
-                    p { (tijara_core::pricing::carrier_name(&s.carrier)) " " bdi { (s.tracking_number.clone().unwrap_or_default()) } " — " (status_word(lang, s.status().as_str())) }
+                    p { (tijara_core::pricing::carrier_name(&s.carrier)) " " bdi { (s.carrier_number().unwrap_or_default()) } " — " (status_word(lang, s.status().as_str())) }
+                    @if let (None, Some(reference)) = (s.carrier_number(), &s.tracking_number) {
+                        p.muted { (w(lang, "provisional")) ": " bdi { (reference) } }
+                    }
                     @if abroad {
                         p { a.button href={ "/admin/orders/" (o.id) "/" (so.id) "/customs" } { (w(lang, "customs_doc")) } }
                     }
                     form method="post" action={ "/admin/orders/" (o.id) "/" (so.id) "/tracking" } {
                         (ctx.csrf_field())
-                        label { (w(lang, "tracking_no")) input name="number" value=(s.tracking_number.clone().unwrap_or_default()); }
+                        label { (w(lang, "tracking_no")) input name="number" value=(s.carrier_number().unwrap_or_default()) autocomplete="off"; }
                         label { (w(lang, "step")) select name="status" {
                             option value="" { "—" }
                             @for st in ["picked_up", "in_transit", "out_for_delivery", "delivered", "delivery_failed", "returned_to_sender"] {

@@ -790,9 +790,19 @@ pub(crate) async fn order(
     Params(q): Params<OrderQuery>,
 ) -> ApiResult {
     let doc = order_by_token(&app, id, q.t.as_deref()).await?;
+    // The shopper's view: a rate card's provisional reference is no number to follow, so
+    // `tracking_number` is the carrier's or null (`provisional_number` says one is on the label).
+    let mut shipments = json!(doc.shipments);
+    if let Some(list) = shipments.as_array_mut() {
+        for (v, s) in list.iter_mut().zip(&doc.shipments) {
+            if s.provisional_number {
+                v["tracking_number"] = serde_json::Value::Null;
+            }
+        }
+    }
     Ok(Json(json!({
         "order": doc.order,
-        "shipments": doc.shipments,
+        "shipments": shipments,
         "returns": doc.returns,
     }))
     .into_response())

@@ -595,11 +595,27 @@ pub async fn build_with_sinks(
     // Messages: the outbox's notification sink reads through a second engine on the same
     // storage (see `messages::sink`).
     let messages = messages::Messages::new(simulator.is_some());
-    let reader = Tijara::builder()
+    // The region's carriers (the samples when none is configured), for both engines: the
+    // sink's links a parcel's message to its carrier's tracking page.
+    let carriers: Vec<Arc<TableCarrier>> = if settings.carriers.is_empty() {
+        vec![
+            Arc::new(TableCarrier::from_toml(AMANA_SAMPLE)?),
+            Arc::new(TableCarrier::from_toml(CTM_SAMPLE)?),
+            Arc::new(TableCarrier::from_toml(
+                tijara_carrier_table::AMANA_INTERNATIONAL_SAMPLE,
+            )?),
+        ]
+    } else {
+        settings.carriers.iter().cloned().map(Arc::new).collect()
+    };
+    let mut reader = Tijara::builder()
         .region(region.clone())
         .storage(storage.clone())
-        .payment(Arc::new(CashOnDelivery))
-        .carrier(Arc::new(TableCarrier::from_toml(AMANA_SAMPLE)?))
+        .payment(Arc::new(CashOnDelivery));
+    for carrier in &carriers {
+        reader = reader.carrier(carrier.clone());
+    }
+    let reader = reader
         .config(tijara::EngineConfig::default().with_log_key(log_key(&settings.data_dir)?))
         .build()?;
     // The orders the shop places are read back by the sink's engine without decoding them
@@ -622,16 +638,8 @@ pub async fn build_with_sinks(
                 .with_display_rates(settings.display_rates.clone())
                 .with_log_key(log_key(&settings.data_dir)?),
         );
-    if settings.carriers.is_empty() {
-        builder = builder
-            .carrier(Arc::new(TableCarrier::from_toml(AMANA_SAMPLE)?))
-            .carrier(Arc::new(TableCarrier::from_toml(CTM_SAMPLE)?))
-            .carrier(Arc::new(TableCarrier::from_toml(
-                tijara_carrier_table::AMANA_INTERNATIONAL_SAMPLE,
-            )?));
-    }
-    for carrier in &settings.carriers {
-        builder = builder.carrier(Arc::new(carrier.clone()));
+    for carrier in carriers {
+        builder = builder.carrier(carrier);
     }
     let engine = builder.build()?;
     // Orders saved by an older version get their current keys (bounded, once per database).

@@ -62,12 +62,18 @@ pub struct PhotoForm {
     pub photos: Vec<Vec<u8>>,
 }
 
+/// The most a text field of a photo form may hold (64 KiB).
+pub const MAX_TEXT_FIELD_BYTES: usize = 64 * 1024;
+
 /// Reads a multipart form with at most `max_photos` photos in fields named `photo`, each at most
-/// [`MAX_UPLOAD_BYTES`]: the product form and the shopper's return request share it.
+/// [`MAX_UPLOAD_BYTES`]: the product form and the shopper's return request share it. A refusal
+/// comes with what was read of the form (its text fields), so a page can show it again: a photo
+/// too large or one too many is left out and the rest of the form still read; a body cut at the
+/// route's limit keeps the fields sent before the photos.
 pub async fn read_photo_form(
     mut multipart: axum::extract::Multipart,
     max_photos: usize,
-) -> Result<PhotoForm, PhotoFormError> {
+) -> Result<PhotoForm, (PhotoFormError, PhotoForm)> {
     let too_large = |status: StatusCode| {
         if status == StatusCode::PAYLOAD_TOO_LARGE {
             PhotoFormError::TooLarge
@@ -76,30 +82,73 @@ pub async fn read_photo_form(
         }
     };
     let mut out = PhotoForm::default();
+    let mut refused = None;
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(f)) => f,
-            Ok(None) => return Ok(out),
-            Err(e) => return Err(too_large(e.status())),
+            Ok(None) => break,
+            Err(e) => return Err((too_large(e.status()), out)),
         };
         let name = field.name().unwrap_or("").to_owned();
         if name == "photo" {
-            let bytes = field.bytes().await.map_err(|e| too_large(e.status()))?;
+            // Read in chunks, keeping at most MAX_UPLOAD_BYTES: a photo too large is drained,
+            // not held in memory, and the fields after it are still read.
+            let mut field = field;
+            let mut bytes = Vec::new();
+            let mut over = false;
+            loop {
+                match field.chunk().await {
+                    Ok(Some(chunk)) if !over => {
+                        if bytes.len() + chunk.len() > MAX_UPLOAD_BYTES {
+                            over = true;
+                            bytes = Vec::new();
+                        } else {
+                            bytes.extend_from_slice(&chunk);
+                        }
+                    }
+                    Ok(Some(_)) => {}
+                    Ok(None) => break,
+                    Err(e) => return Err((too_large(e.status()), out)),
+                }
+            }
+            if over {
+                refused.get_or_insert(PhotoFormError::TooLarge);
+                continue;
+            }
             // A file input left empty sends an empty part.
             if bytes.is_empty() {
                 continue;
             }
-            if bytes.len() > MAX_UPLOAD_BYTES {
-                return Err(PhotoFormError::TooLarge);
-            }
             if out.photos.len() >= max_photos {
-                return Err(PhotoFormError::TooMany);
+                refused.get_or_insert(PhotoFormError::TooMany);
+            } else if refused.is_none() {
+                bytes.shrink_to_fit();
+                out.photos.push(bytes);
             }
-            out.photos.push(bytes.to_vec());
             continue;
         }
-        let text = field.text().await.map_err(|_| PhotoFormError::Unreadable)?;
-        out.fields.push((name, text));
+        // A text field is read up to MAX_TEXT_FIELD_BYTES: a form's longest text is far
+        // shorter, and the route's large limit is for photos.
+        let mut field = field;
+        let mut text = Vec::new();
+        loop {
+            match field.chunk().await {
+                Ok(Some(chunk)) if text.len() + chunk.len() <= MAX_TEXT_FIELD_BYTES => {
+                    text.extend_from_slice(&chunk);
+                }
+                Ok(Some(_)) => return Err((PhotoFormError::Unreadable, out)),
+                Ok(None) => break,
+                Err(e) => return Err((too_large(e.status()), out)),
+            }
+        }
+        match String::from_utf8(text) {
+            Ok(text) => out.fields.push((name, text)),
+            Err(_) => return Err((PhotoFormError::Unreadable, out)),
+        }
+    }
+    match refused {
+        Some(e) => Err((e, out)),
+        None => Ok(out),
     }
 }
 /// The largest width or height accepted.

@@ -104,6 +104,11 @@ fn w(lang: Lang, key: &str) -> &'static str {
             "الوصف بالفرنسية",
             "Description in French",
         ),
+        "desc_en" => (
+            "Description en anglais (pour les acheteurs de l'étranger)",
+            "الوصف بالإنجليزية (للمشترين من الخارج)",
+            "Description in English (for buyers abroad)",
+        ),
         "lead" => (
             "Fait sur commande : jours de travail (0 = en stock)",
             "يصنع حسب الطلب: أيام العمل (0 = متوفر)",

@@ -214,7 +214,9 @@ pub(crate) async fn tracking(
                 "seller_id": so.seller_id,
                 "status": so.status(),
                 "carrier": s.map(|s| s.carrier.clone()),
-                "tracking_number": s.and_then(|s| s.tracking_number.clone()),
+                // The carrier's number only: the marketplace's provisional reference of a
+                // carrier without an API follows nothing.
+                "tracking_number": s.and_then(|s| s.carrier_number()),
                 "shipment_status": s.map(|s| s.status()),
                 "events": s.map(|s| s.events().to_vec()).unwrap_or_default(),
             })

@@ -92,6 +92,28 @@ async fn every_page_of_the_journey_passes_axe_in_arabic_and_french() {
             serious.extend(axe::audit(&shop.c, &axe, &url).await);
         }
     }
+    // A seller's application with every field wrong: each refusal beside its field, the
+    // summary above (the browser's own checks off, as an old browser would send it).
+    for lang in ["ar", "fr"] {
+        shop.go(&format!("/sell?lang={lang}")).await;
+        shop.c
+            .execute(
+                "document.querySelector('form[action=\\'/sell\\']').noValidate = true",
+                vec![],
+            )
+            .await
+            .unwrap();
+        shop.fill("input[name=shop]", " ").await;
+        shop.fill("input[name=city]", " ").await;
+        shop.fill("input[name=email]", "fatima-at-gmail").await;
+        shop.fill("input[name=phone]", "12345").await;
+        shop.fill("input[name=password]", "short").await;
+        shop.fill("input[name=ice]", "123").await;
+        shop.click("form[action='/sell'] button[type=submit]").await;
+        shop.find("#err-phone").await;
+        shop.shot(&format!("sell-refused-{lang}")).await;
+        serious.extend(axe::audit(&shop.c, &axe, &format!("/sell (refused, {lang})")).await);
+    }
     // The account, logged in as the demo shopper.
     shop.go("/account/login?lang=ar").await;
     shop.fill("input[name=email]", "shopper@tijara.example")

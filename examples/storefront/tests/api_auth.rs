@@ -174,6 +174,10 @@ async fn sellers_act_through_the_api_on_their_own_orders_only() {
             .unwrap()
             .starts_with("AMANA-")
     );
+    assert_eq!(
+        shipment["provisional_number"], true,
+        "the rate card's reference, not the carrier's number: {shipment}"
+    );
     let (status, label) = call(
         &router,
         Method::GET,

@@ -152,7 +152,7 @@ async fn seller_ships(
     shop.find("a[href$='/customs']").await;
     // The label, with the recipient.
     shop.go(&format!("{page}/label")).await;
-    shop.find("svg").await;
+    shop.find("p.number").await;
     let label = shop.find("body").await.text().await.unwrap();
     assert!(label.contains(recipient), "{recipient} in {label}");
     // The declaration, beside it.

@@ -351,3 +351,72 @@ async fn the_api_tells_no_carrier_and_reviews_the_cod_fee() {
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
 }
+
+/// A city typed a letter off a listed one: the form asks "did you mean…?" beside the city,
+/// nothing is kept yet; "yes" delivers to the listed city, "keep" (or sending it unchanged)
+/// delivers to the town as typed. A listed city or a town the list lacks is not asked about.
+#[tokio::test]
+async fn a_mistyped_city_is_asked_about_and_either_answer_goes_on() {
+    let app = support::demo_app().await;
+    let mut c = support::Client::new(&app);
+    let seller = with_cart(&app, &mut c, "fr").await;
+    let cart_address = |app: &tijara_storefront::App, c: &support::Client| {
+        let app = app.clone();
+        let id = c.jar.get("cart").cloned();
+        async move {
+            let id = tijara_core::CartId::new(id.unwrap()).unwrap();
+            app.engine.carts().cart(&id).await.unwrap().address
+        }
+    };
+    let r = c
+        .post("/checkout", &address("Casablnca", "MA", "0661000000"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body.contains("Vouliez-vous dire") && r.body.contains("<strong>Casablanca</strong>"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains(r#"name="city_pick" value="Casablanca""#));
+    assert!(r.body.contains(r#"name="city_seen" value="Casablnca""#));
+    assert!(
+        !r.body.contains(&format!("name=\"ship_{seller}\"")),
+        "not delivered yet"
+    );
+    assert_eq!(cart_address(&app, &c).await, None, "nothing kept");
+    // Yes: the listed city.
+    let mut yes = address("Casablnca", "MA", "0661000000");
+    yes.push(("city_pick", "Casablanca"));
+    let r = c.post("/checkout", &yes).await;
+    assert!(
+        r.body.contains(&format!("name=\"ship_{seller}\"")),
+        "{}",
+        r.body
+    );
+    assert_eq!(cart_address(&app, &c).await.unwrap().city, "Casablanca");
+    // Keep: the town as typed, asked once only.
+    let mut keep = address("Casablnca", "MA", "0661000000");
+    keep.push(("city_seen", "Casablnca"));
+    let r = c.post("/checkout", &keep).await;
+    assert!(
+        r.body.contains(&format!("name=\"ship_{seller}\"")),
+        "{}",
+        r.body
+    );
+    assert_eq!(cart_address(&app, &c).await.unwrap().city, "Casablnca");
+    // In Arabic, and a town the list lacks goes straight on.
+    let mut ar = support::Client::new(&app);
+    with_cart(&app, &mut ar, "ar").await;
+    let r = ar
+        .post("/checkout", &address("الدخلة", "MA", "0661000000"))
+        .await;
+    assert!(
+        r.body.contains("هل تقصد") && r.body.contains("الداخلة"),
+        "{}",
+        r.body
+    );
+    let r = ar
+        .post("/checkout", &address("Tafraout", "MA", "0661000000"))
+        .await;
+    assert!(!r.body.contains("هل تقصد"), "{}", r.body);
+}

@@ -529,7 +529,7 @@ async fn a_refused_first_add_leaves_no_cart_behind() {
     let says_left = |r: &support::Answer| {
         assert_eq!(
             r.location.as_deref(),
-            Some(format!("/cart?left={available}").as_str()),
+            Some(format!("/cart?left={available}&v={variant}").as_str()),
             "{}",
             r.body
         );
@@ -544,11 +544,31 @@ async fn a_refused_first_add_leaves_no_cart_behind() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     says_left(&r);
-    let cart = c.get(&format!("/cart?left={available}&lang=fr")).await.body;
+    let cart = c
+        .get(&format!("/cart?left={available}&v={variant}&lang=fr"))
+        .await
+        .body;
     assert!(
         cart.contains("Il n&#39;en restait que") || cart.contains("Il n'en restait que"),
         "{cart}"
     );
+    let fr_title = p
+        .product
+        .title
+        .get(tijara_core::Lang::Fr, tijara_core::Lang::Ar)
+        .unwrap();
+    assert!(
+        cart.contains(&format!("<strong>{fr_title}</strong> — Il n")),
+        "the notice names the piece: {cart}"
+    );
+    // Said only while true: without the piece named, or once the cart holds another quantity.
+    let plain = c.get(&format!("/cart?left={available}&lang=fr")).await.body;
+    assert!(!plain.contains("restait"), "{plain}");
+    let other_n = c
+        .get(&format!("/cart?left={}&v={variant}&lang=fr", available + 3))
+        .await
+        .body;
+    assert!(!other_n.contains("restait"), "{other_n}");
     assert!(holds_what_is_left(&cart), "{available} in the cart: {cart}");
     // Again: nothing more is left to add; the cart is unchanged and says so.
     let r = c

@@ -111,6 +111,78 @@ async fn wrong_fields_are_named_and_nothing_is_written() {
 }
 
 #[tokio::test]
+async fn every_wrong_field_is_said_beside_it_at_once_and_the_fees_before_applying() {
+    let app = demo_app().await;
+    let before = seller_count(&app).await;
+    let mut c = Client::new(&app);
+    let page = c.get("/sell?lang=fr").await;
+    assert!(
+        page.body.contains("L'inscription est gratuite") && page.body.contains("10 %"),
+        "the commission is said before applying: {}",
+        page.body
+    );
+    let all_wrong = [
+        ("shop", " "),
+        ("kind", "artisan"),
+        ("city", ""),
+        ("name", ""),
+        ("email", "fatima-at-gmail"),
+        ("phone", "12345"),
+        ("password", "short"),
+        ("ice", "123"),
+        ("if_number", "12ab"),
+        ("rc", "x"),
+    ];
+    let r = c.post("/sell", &all_wrong).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("8 champs à corriger"), "{}", r.body);
+    for field in [
+        "shop",
+        "city",
+        "name",
+        "email",
+        "phone",
+        "password",
+        "ice",
+        "if_number",
+    ] {
+        assert!(
+            r.body.contains(&format!(r#"id="err-{field}""#)),
+            "{field} said beside it: {}",
+            r.body
+        );
+        assert!(
+            r.body.contains(&format!(r##"href="#f-{field}""##)),
+            "{field} linked from the summary"
+        );
+        let input = &r.body[r.body.find(&format!(r#"id="f-{field}""#)).unwrap()..];
+        let input = &input[..input.find('>').unwrap()];
+        assert!(input.contains(r#"aria-invalid="true""#), "{field}: {input}");
+    }
+    assert!(
+        !r.body.contains(r#"id="err-rc""#),
+        "a right field is not marked"
+    );
+    assert!(r.body.contains("fatima@gmail.com"), "the e-mail's example");
+    assert!(
+        r.body.contains(r#"value="fatima-at-gmail""#),
+        "what was typed is kept"
+    );
+    // In Arabic, right to left, in Arabic words.
+    let mut ar = Client::new(&app);
+    ar.get("/sell?lang=ar").await;
+    let r = ar.post("/sell", &all_wrong).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains(r#"dir="rtl""#));
+    assert!(
+        r.body.contains("خانات للتصحيح") && r.body.contains("كلمة السر: 8 أحرف"),
+        "{}",
+        r.body
+    );
+    assert_eq!(seller_count(&app).await, before, "nothing written");
+}
+
+#[tokio::test]
 async fn an_auto_entrepreneur_applies_and_is_told_when_approved() {
     let app = demo_app().await;
     let mut c = Client::new(&app);
@@ -182,6 +254,11 @@ async fn an_auto_entrepreneur_applies_and_is_told_when_approved() {
     assert!(waiting.body.contains("Coopérative Tafilalet"));
     assert!(waiting.body.contains("+212661223344"));
     assert!(waiting.body.contains("114-13"));
+    // In Arabic, the status is said in Arabic (the invoice keeps the French legal mention).
+    let ar = admin.get("/admin/sellers?state=pending&lang=ar").await.body;
+    assert!(ar.contains("مقاول ذاتي (القانون 114-13)"), "{ar}");
+    assert!(!ar.contains("TVA non applicable"), "{ar}");
+    admin.get("/admin/sellers?state=pending&lang=fr").await;
     let r = admin
         .post(
             &format!("/admin/sellers/{seller_id}/active"),

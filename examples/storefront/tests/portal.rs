@@ -10,7 +10,7 @@ mod support;
 use axum::http::StatusCode;
 use support::{Client, demo_app};
 use tijara::usecases::catalog::ProductFilter;
-use tijara_core::SellerId;
+use tijara_core::{Lang, SellerId};
 use tijara_storefront::App;
 
 const ARTISAN_PW: &str = "artisan-demo-2026";
@@ -336,7 +336,10 @@ async fn sellers_ship_their_own_parts_and_tracking_reaches_the_shopper() {
         .get(&format!("/seller/orders/{id}/{coop_part}/label"))
         .await;
     assert_eq!(label.status, StatusCode::OK);
-    assert!(label.body.contains("<svg"), "a barcode");
+    assert!(
+        !label.body.contains("<svg") && label.body.contains("Réf. marché"),
+        "the rate card's reference, without a barcode the carrier would take for its own"
+    );
     assert!(label.body.contains("Mariem Ahmed"));
     assert!(label.body.contains("À ENCAISSER"), "COD amount");
 
@@ -352,6 +355,13 @@ async fn sellers_ship_their_own_parts_and_tracking_reaches_the_shopper() {
     let page = shopper.get(&format!("{path}&lang=ar")).await;
     assert!(page.body.contains("AM123456789MA"), "{}", page.body);
     assert!(page.body.contains("في الطريق"), "in transit, in Arabic");
+    let label = seller
+        .get(&format!("/seller/orders/{id}/{coop_part}/label"))
+        .await;
+    assert!(
+        label.body.contains("<svg") && label.body.contains("AM123456789MA"),
+        "the carrier's number, with its barcode"
+    );
     let page = shopper.get(&format!("{path}&lang=fr")).await;
     assert!(page.body.contains("en transit"));
     assert!(
@@ -370,7 +380,31 @@ async fn sellers_manage_only_their_own_products() {
     let all = sellers(&app).await;
     let mut s = Client::new(&app);
     s.login("seller3@tijara.example", ARTISAN_PW).await;
-    s.get("/seller/products/new").await;
+    let form = s.get("/seller/products/new?lang=fr").await;
+    // What the marketplace keeps of the price is said beside it, at the seller's own rate.
+    let account = app
+        .engine
+        .accounts()
+        .account_by_email("seller3@tijara.example")
+        .await
+        .unwrap()
+        .unwrap();
+    let me = app
+        .engine
+        .catalog()
+        .seller(account.seller_id().unwrap())
+        .await
+        .unwrap();
+    let rate = format!("{} %", me.commission_rate.as_percent().normalize());
+    assert!(
+        form.body.contains(&format!("le marché en garde {rate}")),
+        "{rate}: {}",
+        form.body
+    );
+    assert!(
+        form.body.contains(r#"name="desc_en""#),
+        "a description for buyers abroad"
+    );
     let r = s
         .post(
             "/seller/products",
@@ -381,6 +415,7 @@ async fn sellers_manage_only_their_own_products() {
                 ("title_en", "Leather wallet"),
                 ("desc_ar", "مصنوع يدويا"),
                 ("desc_fr", "Fait main"),
+                ("desc_en", "Handmade"),
                 ("price", "149,50"),
                 ("stock", "4"),
                 ("lead_days", "0"),
@@ -397,7 +432,7 @@ async fn sellers_manage_only_their_own_products() {
         r.body
     );
     let list = s.get("/seller/products").await;
-    assert!(list.body.contains("محفظة جلدية"));
+    assert!(list.body.contains("Portefeuille en cuir"), "{}", list.body);
     let found = app
         .engine
         .catalog()
@@ -412,6 +447,7 @@ async fn sellers_manage_only_their_own_products() {
     assert_eq!(found.len(), 1);
     let p = &found[0];
     assert_eq!(p.variants[0].variant.price.amount().to_string(), "149.50");
+    assert_eq!(p.product.description.exact(Lang::EN), Some("Handmade"));
     let shop = s
         .get(&format!("/products/{}?lang=fr", p.product.slug))
         .await;

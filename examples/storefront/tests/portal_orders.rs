@@ -610,3 +610,242 @@ async fn every_page_shows_an_orders_time_on_the_regions_clock() {
     let list = admin.get("/admin/orders").await.body;
     assert!(list.contains(&local), "{list}");
 }
+
+/// A rate card's number is the marketplace's reference, not the carrier's: the artisan is asked
+/// for the carrier's number, the label prints the reference without a barcode, and the shopper
+/// (page, tracking API, messages) is given no number to follow until the carrier's is noted,
+/// then that number and the carrier's page. Until a carrier has it, the parcel reads "packed,
+/// waiting for the carrier" rather than "shipped".
+#[tokio::test]
+async fn a_rate_card_parcel_asks_for_the_carriers_number_and_shows_the_shopper_none_before() {
+    let amana = tijara_carrier_table::TableCarrier::from_toml(&format!(
+        "tracking_url = \"https://track.example.ma/?n={{number}}\"\n{}",
+        tijara_carrier_table::AMANA_SAMPLE
+    ))
+    .unwrap();
+    let ctm =
+        tijara_carrier_table::TableCarrier::from_toml(tijara_carrier_table::CTM_SAMPLE).unwrap();
+    let app = support::demo_app_with(None, vec![amana, ctm]).await;
+    let all = sellers(&app).await;
+    let (_, slug) = &all[0];
+    let (order, part, reference) = place_as(&app, slug, "cod", "nadia@example.ma").await;
+    let doc = app.engine.orders().order(&order).await.unwrap();
+    let shopper_page = format!("/orders/{order}?t={}&lang=fr", doc.access_token.as_str());
+    let tracking_api = format!(
+        "/api/v1/orders/{order}/tracking?t={}",
+        doc.access_token.as_str()
+    );
+    let page_path = format!("/seller/orders/{order}/{part}");
+    let mut s = Client::new(&app);
+    s.login("seller1@tijara.example", ARTISAN_PW).await;
+    s.get(&page_path).await;
+    let r = s.post(&format!("{page_path}/ship"), &[]).await;
+    assert!(r.status.is_redirection(), "{}", r.body);
+    let shipment = app.engine.orders().order(&order).await.unwrap().shipments[0].clone();
+    assert!(shipment.provisional_number);
+    let made_up = shipment.tracking_number.clone().unwrap();
+    assert!(made_up.starts_with("AMANA-"), "{made_up}");
+
+    // The artisan: ready, not "shipped"; the reference named as such; asked for the number.
+    let page = s.get(&format!("{page_path}?shipped=1&lang=fr")).await;
+    assert!(
+        page.body.contains("Prête : l'étiquette est faite"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("✔ expédié"), "{}", page.body);
+    assert!(page.body.contains("Référence du marché (sur l'étiquette)"));
+    assert!(page.body.contains(&made_up));
+    assert!(page.body.contains("pas encore noté"), "{}", page.body);
+    assert!(
+        page.body.contains(r#"name="number" value="""#),
+        "the number field waits for the carrier's: {}",
+        page.body
+    );
+    let ar = s.get(&format!("{page_path}?lang=ar")).await;
+    assert!(ar.body.contains("مرجع السوق") && ar.body.contains("لم يسجل بعد"));
+    // Her money for the order: the commission on the items, and what is hers.
+    let doc = app.engine.orders().order(&order).await.unwrap();
+    let share = &doc.settlement.parts()[0];
+    let so = &doc.order.seller_orders[0];
+    let seller = app.engine.catalog().seller(&so.seller_id).await.unwrap();
+    let rate = seller.commission_for(&so.lines[0].category_id);
+    assert!(
+        page.body.contains(&format!(
+            "Commission du marché ({} %)",
+            rate.as_percent().normalize()
+        )),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains(&format!("− {}", share.commission_due.format(Lang::FR)))
+    );
+    let for_you = so.total.checked_sub(share.commission_due).unwrap();
+    assert!(
+        page.body.contains(&for_you.format(Lang::FR))
+            && page.body.contains("Pour vous, une fois la commande payée"),
+        "for her, once paid: {for_you}: {}",
+        page.body
+    );
+    assert!(share.commission_due.is_positive() && share.due == so.total);
+    let label = s.get(&format!("{page_path}/label")).await;
+    assert!(label.body.contains("Réf. marché") && label.body.contains(&made_up));
+    assert!(!label.body.contains("<svg"), "no barcode for the reference");
+    assert!(
+        label.body.contains("reçu"),
+        "where the carrier's number comes from"
+    );
+
+    // The shopper: no number to follow, no carrier link, the parcel packed.
+    let mut shopper = Client::new(&app);
+    let p = shopper.get(&shopper_page).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(!p.body.contains(&made_up), "{}", p.body);
+    assert!(!p.body.contains("track.example.ma"));
+    assert!(p.body.contains("ajoutera le numéro de suivi"), "{}", p.body);
+    assert!(
+        p.body.contains("emballé, en attente du transporteur"),
+        "{}",
+        p.body
+    );
+    assert!(
+        p.body
+            .contains("Emballée : le vendeur la remet au transporteur"),
+        "{}",
+        p.body
+    );
+    let (status, v) = call(
+        &tijara_storefront::router(app.clone()),
+        axum::http::Method::GET,
+        &tracking_api,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert!(v["parcels"][0]["tracking_number"].is_null(), "{v}");
+    let order_api = format!("/api/v1/orders/{order}?t={}", doc.access_token.as_str());
+    let (status, v) = call(
+        &tijara_storefront::router(app.clone()),
+        axum::http::Method::GET,
+        &order_api,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert!(v["shipments"][0]["tracking_number"].is_null(), "{v}");
+    assert_eq!(v["shipments"][0]["provisional_number"], true, "{v}");
+    // The admin reads it packed too, not shipped.
+    let mut admin = Client::new(&app);
+    admin.login("admin@tijara.example", "admin-demo-2026").await;
+    let a = admin.get(&format!("/admin/orders/{order}?lang=fr")).await;
+    assert!(
+        a.body.contains("emballé, en attente du transporteur"),
+        "{}",
+        a.body
+    );
+    assert!(
+        a.body.contains("pas encore le numéro du transporteur"),
+        "{}",
+        a.body
+    );
+    // Nor in her messages (dispatched now).
+    for _ in 0..10 {
+        let r = app.engine.operations().dispatch_events(500).await.unwrap();
+        if r.delivered == 0 && r.failed == 0 {
+            break;
+        }
+    }
+    let to_shopper = || {
+        app.messages
+            .mailbox()
+            .map(|m| m.newest_first())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|m| m.to.contains("nadia@example.ma"))
+            .collect::<Vec<_>>()
+    };
+    let mails = to_shopper();
+    assert!(!mails.is_empty());
+    assert!(
+        mails
+            .iter()
+            .all(|m| !m.text.contains(&made_up) && !m.text.contains("track.example.ma")),
+        "{mails:?}"
+    );
+
+    // The carrier's number, noted with the pickup.
+    let r = s
+        .post(
+            &format!("{page_path}/tracking"),
+            &[("number", "AM123456789MA"), ("status", "picked_up")],
+        )
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.body);
+    let page = s.get(&format!("{page_path}?lang=fr")).await;
+    assert!(
+        page.body.contains(r#"name="number" value="AM123456789MA""#),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("pas encore noté"));
+    let p = shopper.get(&shopper_page).await;
+    assert!(
+        p.body.contains("AM123456789MA") && p.body.contains("pris en charge"),
+        "{}",
+        p.body
+    );
+    assert!(
+        p.body.contains("https://track.example.ma/?n=AM123456789MA"),
+        "the carrier's page: {}",
+        p.body
+    );
+    let (_, v) = call(
+        &tijara_storefront::router(app.clone()),
+        axum::http::Method::GET,
+        &tracking_api,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(v["parcels"][0]["tracking_number"], "AM123456789MA");
+    for _ in 0..10 {
+        let r = app.engine.operations().dispatch_events(500).await.unwrap();
+        if r.delivered == 0 && r.failed == 0 {
+            break;
+        }
+    }
+    assert!(
+        to_shopper()
+            .iter()
+            .any(|m| m.text.contains("https://track.example.ma/?n=AM123456789MA")),
+        "{:?}",
+        to_shopper()
+    );
+    // Returned to the sender unpaid: nothing is hers for it, and the page says so.
+    admin.get(&format!("/admin/orders/{order}?lang=fr")).await;
+    let r = admin
+        .post(
+            &format!("/admin/orders/{order}/{part}/tracking"),
+            &[("number", ""), ("status", "returned_to_sender")],
+        )
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.body);
+    s.login("seller1@tijara.example", ARTISAN_PW).await;
+    let page = s.get(&format!("{page_path}?lang=fr")).await;
+    assert!(
+        page.body.contains("Le colis est revenu sans être payé"),
+        "{}",
+        page.body
+    );
+    let zero = tijara_core::Money::zero(tijara_core::Currency::MAD).format(Lang::FR);
+    let for_you = &page.body[page.body.find("Pour vous").unwrap()..];
+    assert!(
+        for_you[..200.min(for_you.len())].contains(&zero),
+        "{for_you}"
+    );
+    let _ = reference;
+}

@@ -254,6 +254,20 @@ async fn a_refused_new_product_writes_nothing_and_says_what_to_do() {
         .await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
     assert!(r.body.contains("5 ميغا"), "{}", r.body);
+    assert!(
+        r.body.contains("value=\"Coussin\"") && r.body.contains("ما كتبته محفوظ"),
+        "what was typed comes back: {}",
+        r.body
+    );
+    // A body past the route's own limit: cut while reading, the fields sent before the photos
+    // still come back.
+    s.get("/seller/products/new?lang=fr").await;
+    let huge = vec![7u8; 21 * 1024 * 1024];
+    let r = s
+        .post_multipart("/seller/products?lang=fr", &good, &[("photo", &huge)])
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
+    assert!(r.body.contains("value=\"Coussin\""), "{}", r.body);
     assert_eq!(
         products_of(&app, &seller).await.len(),
         before,

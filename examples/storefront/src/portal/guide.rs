@@ -60,7 +60,7 @@ steps! {
     "05-waiting-payment", "/seller?tab=awaiting_payment", "main > p.error[role='note']", "main";
     "06-ready", "{prepare}", "#ready button[type='submit']", "main";
     "07-label", "{shipped}", "#label a[href$='/label']", "main";
-    "08-with-printer", "{label}", ".barcode", "body";
+    "08-with-printer", "{label}", "p.number", "body";
     "09-without-printer", "{label}", "p.ref", "body";
     "10-tracking", "{shipped}", "#tracking input[name='number']", "#tracking";
     "11-statement", "/seller/statement", "main > table", "main";

@@ -104,6 +104,55 @@ fn ow(lang: Lang, key: &str) -> &'static str {
             "Done: the label is made. Print it or copy it onto the parcel.",
         ),
         "tracking_saved" => ("Suivi enregistré.", "تم حفظ التتبع.", "Tracking saved."),
+        "money_title" => (
+            "Votre argent pour cette commande",
+            "مالكم من هذا الطلب",
+            "Your money for this order",
+        ),
+        "money_items" => ("Articles", "المنتجات", "Items"),
+        "money_delivery" => ("Livraison", "التوصيل", "Delivery"),
+        "money_refunded" => (
+            "Remboursé à l'acheteur",
+            "المبلغ المسترجع للمشتري",
+            "Refunded to the buyer",
+        ),
+        "money_commission" => (
+            "Commission du marché",
+            "عمولة السوق",
+            "Marketplace commission",
+        ),
+        "money_for_you" => ("Pour vous", "لكم", "For you"),
+        "money_for_you_later" => (
+            "Pour vous, une fois la commande payée",
+            "لكم، بعد أداء الطلب",
+            "For you, once the order is paid",
+        ),
+        "money_returned" => (
+            "Le colis est revenu sans être payé : rien à recevoir pour cette commande.",
+            "عاد الطرد دون أداء: لا شيء للتحصيل عن هذا الطلب.",
+            "The parcel came back unpaid: nothing to receive for this order.",
+        ),
+        "money_note" => (
+            "La commission porte sur le prix des articles, pas sur la livraison. Le marché vous verse votre part une fois la commande payée.",
+            "تحسب العمولة على ثمن المنتجات فقط، لا على التوصيل. يدفع لكم السوق نصيبكم بعد أداء الطلب.",
+            "The commission is on the items' price, not on delivery. The marketplace pays you your share once the order is paid.",
+        ),
+        "money_statement" => ("Voir mes comptes", "اطلع على حساباتي", "See my statement"),
+        "label_made" => (
+            "Prête : l'étiquette est faite. Remettez le colis au transporteur.",
+            "جاهز: الملصق جاهز. سلّم الطرد للناقل.",
+            "Ready: the label is made. Hand the parcel to the carrier.",
+        ),
+        "reference" => (
+            "Référence du marché (sur l'étiquette)",
+            "مرجع السوق (على الملصق)",
+            "Marketplace reference (on the label)",
+        ),
+        "no_carrier_number" => (
+            "Numéro de suivi du transporteur : pas encore noté. Au dépôt, le transporteur vous remet un reçu avec son numéro : notez-le ci-dessous, l'acheteur pourra alors suivre son colis.",
+            "رقم تتبع الناقل: لم يسجل بعد. عند الإيداع يسلمك الناقل وصلا عليه رقمه: سجله أدناه ليتمكن المشتري من تتبع طرده.",
+            "Carrier's tracking number: not noted yet. At the counter the carrier gives you a receipt with its number: note it below, so the buyer can follow the parcel.",
+        ),
         "page" => ("Pages", "الصفحات", "Pages"),
         "no_photo" => ("", "", ""),
         "return_open" => (
@@ -404,6 +453,89 @@ fn cod_line(lang: Lang, part: &SellerOrder) -> Markup {
     }
 }
 
+/// What the part brings the seller: its items and delivery, refunds, the marketplace's
+/// commission (with its rate when every line is at one rate that gives exactly the order's
+/// commission) and what is hers. Once money was received for it (or the parcel came back),
+/// "for you" is the settlement's share of what was received (zero for a parcel returned
+/// unpaid); before, what she will get once it is paid. Nothing for a cancelled part.
+fn money_box(
+    lang: Lang,
+    doc: &OrderDoc,
+    part: &SellerOrder,
+    seller: Option<&tijara_core::catalog::Seller>,
+) -> Markup {
+    use tijara_core::order::FulfillmentStatus as F;
+    let Some(share) = doc
+        .settlement
+        .parts()
+        .iter()
+        .find(|p| p.seller_id == part.seller_id)
+    else {
+        return html! {};
+    };
+    if part.status() == F::Cancelled {
+        return html! {};
+    }
+    let returned = part.status() == F::Returned;
+    let settled = share.received.is_positive() || returned;
+    // The rate, when the lines share one that still gives the order's commission exactly
+    // (a rate changed since the order would not).
+    let rate = seller.and_then(|s| {
+        let mut rates = part.lines.iter().map(|l| s.commission_for(&l.category_id));
+        let first = rates.next()?;
+        if !rates.all(|r| r == first) {
+            return None;
+        }
+        let again = part.lines.iter().try_fold(
+            Money::zero(share.commission_due.currency()),
+            |acc, l| {
+                acc.checked_add(l.net.mul_rounded(first.fraction()).ok()?)
+                    .ok()
+            },
+        )?;
+        (again == share.commission_due).then(|| format!(" ({} %)", first.as_percent().normalize()))
+    });
+    let delivery = part.total.checked_sub(part.subtotal).ok();
+    let (commission, for_you) = if settled {
+        (share.net_commission().ok(), share.seller_share().ok())
+    } else {
+        let commission = share
+            .commission_due
+            .checked_sub(share.commission_reversed)
+            .ok();
+        let for_you = share
+            .due
+            .checked_sub(share.refunded)
+            .ok()
+            .zip(commission)
+            .and_then(|(a, c)| a.checked_sub(c).ok());
+        (commission, for_you)
+    };
+    html! {
+        section.box id="money" {
+            h2 { (ow(lang, "money_title")) }
+            table.money {
+                tr { th scope="row" { (ow(lang, "money_items")) } td { bdi { (part.subtotal.format(lang)) } } }
+                @if let Some(d) = delivery { tr { th scope="row" { (ow(lang, "money_delivery")) } td { bdi { (d.format(lang)) } } } }
+                @if share.refunded.is_positive() {
+                    tr { th scope="row" { (ow(lang, "money_refunded")) } td { bdi { "− " (share.refunded.format(lang)) } } }
+                }
+                @if let Some(c) = commission {
+                    tr { th scope="row" { (ow(lang, "money_commission")) (rate.unwrap_or_default()) } td { bdi { "− " (c.format(lang)) } } }
+                }
+                @if let Some(m) = for_you {
+                    tr.price {
+                        th scope="row" { (ow(lang, if settled { "money_for_you" } else { "money_for_you_later" })) }
+                        td { bdi { (m.format(lang)) } }
+                    }
+                }
+            }
+            @if returned && !share.received.is_positive() { p { (ow(lang, "money_returned")) } }
+            p.muted { (ow(lang, "money_note")) " " a href="/seller/statement" { (ow(lang, "money_statement")) } }
+        }
+    }
+}
+
 /// The carrier of the part's parcel (else the one the shopper chose), by the name stored with
 /// the shopper's choice, else the core's [`carrier_name`] of its code.
 fn carrier_of(doc: &OrderDoc, part: &SellerOrder) -> Option<String> {
@@ -471,6 +603,8 @@ pub(super) async fn order_page(
     let work = doc.work(part);
     let lines: Vec<_> = part.lines.iter().collect();
     let products = Products::load(&app, &lines).await;
+    // For the commission's rate only: the page reads without it.
+    let seller = app.engine.catalog().seller(&part.seller_id).await.ok();
     let shipment = doc.shipments.iter().find(|s| s.seller_order_id == so);
     let base = format!("/seller/orders/{}/{}", o.id, so);
     let reference = o.reference();
@@ -487,6 +621,7 @@ pub(super) async fn order_page(
             (lines_list(lang, &lines, &products))
             (cod_line(lang, part))
         }
+        (money_box(lang, &doc, part, seller.as_ref()))
         @if work == Work::AwaitingPayment {
             p.error role="note" { "⚠ " (ow(lang, "not_paid")) }
         }
@@ -498,8 +633,10 @@ pub(super) async fn order_page(
                     (ctx.csrf_field())
                     button.big type="submit" { (w(lang, "ready")) }
                 }
+            } @else if shipment.is_some() && crate::web::part_status(&doc, part) == "packed" {
+                p.ok { "✔ " (ow(lang, "label_made")) }
             } @else if shipment.is_some() {
-                p.ok { "✔ " (status_word(lang, part.status().as_str())) }
+                p.ok { "✔ " (status_word(lang, crate::web::part_status(&doc, part))) }
             } @else if work == Work::Done {
                 p { (ow(lang, "done_note")) }
             }
@@ -520,11 +657,19 @@ pub(super) async fn order_page(
         section.box id="tracking" {
             h2 { (ow(lang, "step_tracking")) }
             @if let Some(s) = shipment {
-                p { (t(lang, "tracking")) ": " (carrier_of(&doc, part).unwrap_or_else(|| carrier_name(&s.carrier))) " " bdi dir="ltr" { (s.tracking_number.clone().unwrap_or_default()) } " — " (status_word(lang, s.status().as_str())) }
+                @let carrier = carrier_of(&doc, part).unwrap_or_else(|| carrier_name(&s.carrier));
+                @if let Some(number) = s.carrier_number() {
+                    p { (t(lang, "tracking")) ": " (carrier) " " bdi dir="ltr" { (number) } " — " (status_word(lang, s.status().as_str())) }
+                } @else {
+                    @if let Some(reference) = &s.tracking_number { p { (ow(lang, "reference")) ": " bdi dir="ltr" { (reference) } } }
+                    p.notice role="note" { (ow(lang, "no_carrier_number")) }
+                    @let step = if s.status() == TrackingStatus::LabelCreated { crate::web::part_status(&doc, part) } else { s.status().as_str() };
+                    p { (carrier) " — " (status_word(lang, step)) }
+                }
                 ol.timeline { @for e in s.events() { li { bdi { (crate::web::local_time(&app, e.at)) } " — " (status_word(lang, e.status.as_str())) } } }
                 form method="post" action={ (base) "/tracking" } {
                     (ctx.csrf_field())
-                    label { (w(lang, "number")) input name="number" value=(s.tracking_number.clone().unwrap_or_default()); }
+                    label { (w(lang, "number")) input name="number" value=(s.carrier_number().unwrap_or_default()) autocomplete="off"; }
                     label { (w(lang, "step")) select name="status" {
                         option value="" { "—" }
                         @for st in ["picked_up", "in_transit", "out_for_delivery", "delivered", "delivery_failed"] {

@@ -104,6 +104,8 @@ pub(super) struct ProductForm {
     desc_ar: String,
     #[serde(default)]
     desc_fr: String,
+    #[serde(default)]
+    desc_en: String,
     price: String,
     #[serde(default)]
     stock: Option<u32>,
@@ -145,6 +147,11 @@ pub(super) fn pw(lang: Lang, key: &str) -> &'static str {
             "Pièces prêtes à partir",
             "القطع الجاهزة للإرسال",
             "Pieces ready to ship",
+        ),
+        "commission_help" => (
+            "Le prix que paie l'acheteur, TVA comprise. Quand la pièce se vend, le marché en garde {rate} (sa commission) ; le reste est pour vous.",
+            "الثمن الذي يدفعه المشتري، شاملا الضريبة. عند بيع القطعة يأخذ السوق {rate} منه (عمولته)؛ والباقي لكم.",
+            "The price the buyer pays, tax included. When the piece sells, the marketplace keeps {rate} of it (its commission); the rest is yours.",
         ),
         "stock_help" => (
             "Combien de pièces déjà faites vous avez. À 0 (et sans fabrication sur commande), l'acheteur voit « épuisé » et ne peut pas commander.",
@@ -212,9 +219,9 @@ pub(super) fn pw(lang: Lang, key: &str) -> &'static str {
             "This photo is not a JPEG, PNG or WebP image: take it with the phone's camera and try again. Nothing was saved.",
         ),
         "err_photo_size" => (
-            "Photo trop lourde : 5 Mo au plus. Choisissez une taille plus petite dans l'appareil photo. Rien n'a été enregistré.",
-            "الصورة كبيرة جدا: 5 ميغا على الأكثر. اختر حجما أصغر في الكاميرا. لم يحفظ أي شيء.",
-            "Photo too large: 5 MB at most. Choose a smaller size in the camera. Nothing was saved.",
+            "Photo trop lourde : 5 Mo au plus. Choisissez une taille plus petite dans l'appareil photo. Rien n'a été enregistré : ce que vous avez écrit est gardé ci-dessous, choisissez les photos à nouveau.",
+            "الصورة كبيرة جدا: 5 ميغا على الأكثر. اختر حجما أصغر في الكاميرا. لم يحفظ أي شيء: ما كتبته محفوظ أدناه، اختر الصور من جديد.",
+            "Photo too large: 5 MB at most. Choose a smaller size in the camera. Nothing was saved: what you wrote is kept below; choose the photos again.",
         ),
         "err_photo_pixels" => (
             "Photo trop grande : 6000 pixels de côté au plus. Rien n'a été enregistré.",
@@ -232,14 +239,14 @@ pub(super) fn pw(lang: Lang, key: &str) -> &'static str {
             "The photo could not be stored: try again in a moment. Nothing was saved.",
         ),
         "err_photo_count" => (
-            "4 photos au plus dans ce formulaire ; ajoutez les autres ensuite depuis « Modifier ».",
-            "4 صور على الأكثر في هذه الاستمارة؛ أضف الباقي بعد ذلك من «عدّل».",
-            "4 photos at most in this form; add the others afterwards from \"Edit\".",
+            "4 photos au plus dans ce formulaire : choisissez-en 4 à nouveau (ce que vous avez écrit est gardé ci-dessous), puis ajoutez les autres depuis « Modifier ».",
+            "4 صور على الأكثر في هذه الاستمارة: اختر 4 من جديد (ما كتبته محفوظ أدناه)، ثم أضف الباقي من «عدّل».",
+            "4 photos at most in this form: choose 4 again (what you wrote is kept below), then add the others from \"Edit\".",
         ),
         "err_form" => (
-            "Le formulaire n'a pas pu être lu : rechargez la page et réessayez.",
-            "تعذرت قراءة الاستمارة: أعد تحميل الصفحة وحاول مرة أخرى.",
-            "The form could not be read: reload the page and try again.",
+            "Le formulaire n'a pas pu être lu (un texte trop long ?) : vérifiez ce qui est écrit ci-dessous, choisissez les photos à nouveau et réessayez.",
+            "تعذرت قراءة الاستمارة (نص طويل جدا؟): راجع ما هو مكتوب أدناه، واختر الصور من جديد وحاول مرة أخرى.",
+            "The form could not be read (a text too long?): check what is written below, choose the photos again and try again.",
         ),
         "customs_title" => (
             "Vente à l'étranger : données de douane",
@@ -301,6 +308,35 @@ pub(super) fn photo_refusal(e: &crate::media::PhotoError) -> (StatusCode, &'stat
     }
 }
 
+/// "The marketplace keeps 10 % of this price when the piece sells (Bijoux: 15 %)": the seller's
+/// commission rate and the categories whose rate differs, named in `lang`.
+fn commission_help(
+    lang: Lang,
+    seller: &tijara_core::catalog::Seller,
+    cats: &[tijara_core::catalog::Category],
+) -> String {
+    let percent = |r: tijara_core::Rate| format!("{} %", r.as_percent().normalize());
+    let others: Vec<String> = seller
+        .category_commissions
+        .iter()
+        .filter(|(_, r)| **r != seller.commission_rate)
+        .map(|(id, r)| {
+            let name = cats
+                .iter()
+                .find(|c| &c.id == id)
+                .and_then(|c| c.name.get(lang, Lang::AR))
+                .unwrap_or(id.as_str());
+            let colon = if lang == Lang::FR { " : " } else { ": " };
+            format!("{name}{colon}{}", percent(*r))
+        })
+        .collect();
+    let mut text = pw(lang, "commission_help").replace("{rate}", &percent(seller.commission_rate));
+    if !others.is_empty() {
+        text.push_str(&format!(" ({})", others.join(", ")));
+    }
+    text
+}
+
 /// The drawn illustration a product shows until it has a photo (the shop's own drawings).
 pub(super) fn placeholder_url(p: &Product) -> String {
     format!("/images/{}.svg", p.slug)
@@ -353,6 +389,7 @@ pub(super) async fn product_form_typed(
     let title_en = field(title(Lang::EN), |f| &f.title_en);
     let desc_ar = field(desc(Lang::AR), |f| &f.desc_ar);
     let desc_fr = field(desc(Lang::FR), |f| &f.desc_fr);
+    let desc_en = field(desc(Lang::EN), |f| &f.desc_en);
     let price = field(
         v.map(|v| v.price.amount().to_string()).unwrap_or_default(),
         |f| &f.price,
@@ -382,6 +419,18 @@ pub(super) async fn product_form_typed(
     let net_weight = typed
         .and_then(|f| f.net_weight)
         .or(stored.map(|c| c.net_weight_grams));
+    // What the marketplace keeps of the price (the seller's rate, and its categories' own),
+    // said beside the price; the form reads without it.
+    let commission = match crate::portal::seller_of(ctx) {
+        Ok((seller, _)) => app
+            .engine
+            .catalog()
+            .seller(&seller)
+            .await
+            .ok()
+            .map(|s| commission_help(lang, &s, &cats)),
+        Err(_) => None,
+    };
     // No category yet (a new marketplace): a form that could not be saved would lose what the
     // artisan typed and the photos chosen, so the page says what to wait for instead.
     if cats.is_empty() {
@@ -402,7 +451,9 @@ pub(super) async fn product_form_typed(
             label { (w(lang, "title_en")) input name="title_en" lang="en" value=(title_en); }
             label { (w(lang, "desc_ar")) textarea name="desc_ar" dir="rtl" lang="ar" rows="3" { (desc_ar) } }
             label { (w(lang, "desc_fr")) textarea name="desc_fr" lang="fr" rows="3" { (desc_fr) } }
-            label { (w(lang, "price")) input name="price" inputmode="decimal" required value=(price); }
+            label { (w(lang, "desc_en")) textarea name="desc_en" lang="en" dir="ltr" rows="3" { (desc_en) } }
+            label { (w(lang, "price")) input name="price" inputmode="decimal" required value=(price) aria-describedby=[commission.as_ref().map(|_| "price-help")]; }
+            @if let Some(c) = &commission { p.muted id="price-help" { (c) } }
             label { (pw(lang, "stock_label")) input name="stock" type="number" min="0" max="100000" value=(stock) aria-describedby="stock-help"; }
             p.muted id="stock-help" { (pw(lang, "stock_help")) }
             label { (pw(lang, "lead_label")) input name="lead_days" type="number" min="0" max="365" value=(lead) aria-describedby="lead-help"; }
@@ -480,6 +531,7 @@ impl ProductForm {
         let mut description = existing.map(|p| p.description.clone()).unwrap_or_default();
         description.set(Lang::AR, self.desc_ar.trim());
         description.set(Lang::FR, self.desc_fr.trim());
+        description.set(Lang::EN, self.desc_en.trim());
         let lead = self.lead_days.unwrap_or(0);
         let policy = if lead > 0 {
             StockPolicy::MadeToOrder { lead_days: lead }
@@ -561,23 +613,31 @@ struct NewProductBody {
     bad_number: bool,
 }
 
-/// Reads the new product's multipart form; a photo above the size limit, a body too large or
-/// unreadable is refused with its status and sentence.
+/// A refused new product's multipart form: its status, its sentence, and what was read of the
+/// form (shown again, so nothing typed is lost).
+type NewProductRefusal = (StatusCode, &'static str, Option<Box<ProductForm>>);
+
+/// Reads the new product's multipart form; a photo above the size limit, too many photos, a
+/// body too large or unreadable is refused with its status, sentence and the fields read.
 async fn read_new_product(
     multipart: axum::extract::Multipart,
-) -> Result<NewProductBody, (StatusCode, &'static str)> {
-    let read = crate::media::read_photo_form(multipart, NEW_PHOTOS)
-        .await
-        .map_err(|e| {
-            (
-                e.status(),
-                match e {
-                    crate::media::PhotoFormError::TooLarge => "err_photo_size",
-                    crate::media::PhotoFormError::TooMany => "err_photo_count",
-                    crate::media::PhotoFormError::Unreadable => "err_form",
-                },
-            )
-        })?;
+) -> Result<NewProductBody, NewProductRefusal> {
+    match crate::media::read_photo_form(multipart, NEW_PHOTOS).await {
+        Ok(read) => Ok(new_product_body(read)),
+        Err((e, partial)) => Err((
+            e.status(),
+            match e {
+                crate::media::PhotoFormError::TooLarge => "err_photo_size",
+                crate::media::PhotoFormError::TooMany => "err_photo_count",
+                crate::media::PhotoFormError::Unreadable => "err_form",
+            },
+            Some(Box::new(new_product_body(partial).form)),
+        )),
+    }
+}
+
+/// The new product's fields and photos from a read multipart form.
+fn new_product_body(read: crate::media::PhotoForm) -> NewProductBody {
     let mut out = NewProductBody {
         photos: read.photos,
         ..NewProductBody::default()
@@ -599,6 +659,7 @@ async fn read_new_product(
             "title_en" => f.title_en = text,
             "desc_ar" => f.desc_ar = text,
             "desc_fr" => f.desc_fr = text,
+            "desc_en" => f.desc_en = text,
             "price" => f.price = text,
             "stock" => match number(&text) {
                 Ok(n) => f.stock = n,
@@ -624,7 +685,7 @@ async fn read_new_product(
             _ => {}
         }
     }
-    Ok(out)
+    out
 }
 
 /// The new product's form again, with what was typed and why it was refused.
@@ -685,22 +746,26 @@ pub(super) async fn create_product(
     let read = if multipart {
         match axum::extract::Multipart::from_request(req, &app).await {
             Ok(m) => read_new_product(m).await,
-            Err(_) => Err((StatusCode::BAD_REQUEST, "err_form")),
+            Err(_) => Err((StatusCode::BAD_REQUEST, "err_form", None)),
         }
     } else {
-        // Only its number fields can fail to read.
-        match Form::<ProductForm>::from_request(req, &app).await {
-            Ok(Form(form)) => Ok(NewProductBody {
-                form,
-                ..NewProductBody::default()
-            }),
-            Err(_) => Err((StatusCode::UNPROCESSABLE_ENTITY, "err_number")),
+        // A form without photos is read under the shop's usual limit (the route's large one
+        // is for photos); then only its number fields can fail to read.
+        match axum::body::to_bytes(req.into_body(), crate::MAX_BODY_BYTES).await {
+            Err(_) => Err((StatusCode::PAYLOAD_TOO_LARGE, "err_form", None)),
+            Ok(bytes) => match serde_urlencoded::from_bytes::<ProductForm>(&bytes) {
+                Ok(form) => Ok(NewProductBody {
+                    form,
+                    ..NewProductBody::default()
+                }),
+                Err(_) => Err((StatusCode::UNPROCESSABLE_ENTITY, "err_number", None)),
+            },
         }
     };
     let body = match read {
         Ok(b) => b,
-        Err((status, key)) => {
-            return new_product_refused(&app, &ctx, status, None, pw(lang, key)).await;
+        Err((status, key, typed)) => {
+            return new_product_refused(&app, &ctx, status, typed.as_deref(), pw(lang, key)).await;
         }
     };
     let typed = Some(&body.form);
@@ -1054,6 +1119,12 @@ pub(super) async fn delete_photo(
     }
 }
 
+/// The largest new-product form read (64 MiB): photos a phone takes at full size (8–12 MB
+/// each) still reach the form, which refuses them beside what was typed instead of a bare 413.
+/// Memory stays bounded: a photo is kept only up to [`crate::media::MAX_UPLOAD_BYTES`], the
+/// rest drained. A larger body is refused before it is read.
+const NEW_PRODUCT_MAX_BODY: usize = 64 * 1024 * 1024;
+
 /// The product routes of the portal.
 pub(super) fn routes() -> Router<App> {
     Router::new()
@@ -1061,9 +1132,7 @@ pub(super) fn routes() -> Router<App> {
             "/seller/products",
             get(products)
                 .post(create_product)
-                .layer(axum::extract::DefaultBodyLimit::max(
-                    NEW_PHOTOS * crate::media::MAX_UPLOAD_BYTES + 64 * 1024,
-                )),
+                .layer(axum::extract::DefaultBodyLimit::max(NEW_PRODUCT_MAX_BODY)),
         )
         .route("/seller/products/new", get(new_product_page))
         .route(

@@ -756,7 +756,7 @@ async fn read_return_body(
             form: read.fields.into_iter().collect(),
             photos: read.photos,
         }),
-        Err(e) => Err((
+        Err((e, _)) => Err((
             e.status(),
             match e {
                 crate::media::PhotoFormError::TooLarge => "photo_size",

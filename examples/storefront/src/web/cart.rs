@@ -81,10 +81,10 @@ async fn cart_add(
                 {
                     return refusal(&ctx, &e);
                 }
-                (id, format!("/cart?left={available}"))
+                (id, left_url(available, &variant))
             } else {
                 match add(extra).await {
-                    Ok(id) => (id, format!("/cart?left={available}")),
+                    Ok(id) => (id, left_url(available, &variant)),
                     Err(e) => return refusal(&ctx, &e),
                 }
             }
@@ -152,12 +152,19 @@ async fn cart_set(
         // The + past what is left: the line holds what is left, and the cart says how many.
         Err(TijaraError::OutOfStock { available, .. }) if available > 0 => {
             match carts.change_cart(&id, change(available), None).await {
-                Ok(_) => Redirect::to(&format!("/cart?left={available}")).into_response(),
+                Ok(_) => Redirect::to(&left_url(available, &variant)).into_response(),
                 Err(e) => refusal(&ctx, &e),
             }
         }
         Err(e) => refusal(&ctx, &e),
     }
+}
+
+/// The cart's address after asking for more than the `available` left of `variant`: the cart
+/// says so beside that piece's name.
+fn left_url(available: u32, variant: &VariantId) -> String {
+    let v: String = form_urlencoded::byte_serialize(variant.as_str().as_bytes()).collect();
+    format!("/cart?left={available}&v={v}")
 }
 
 /// A drawn empty bag, for the empty cart.
@@ -201,11 +208,27 @@ async fn cart_page(
         .into_iter()
         .map(|v| (v.product.id.clone(), v))
         .collect();
+    // "Only N were left" is said only while the cart holds exactly those N of the piece named
+    // (`v`), beside its name: an old link or a cart changed since says nothing.
+    let left = left.and_then(|n| {
+        let v = q.get("v")?;
+        let line = priced
+            .iter()
+            .flat_map(|p| &p.lines)
+            .find(|l| l.variant_id.as_str() == v && l.quantity == n)?;
+        let title = products
+            .get(&line.product_id)
+            .and_then(|p| p.product.title.get(lang, Lang::AR))
+            .unwrap_or(line.sku.as_str())
+            .to_owned();
+        Some((n, title))
+    });
     let body = html! {
         h1 { (t(lang, "cart")) }
-        @if let Some(n) = left {
+        @if let Some((n, title)) = &left {
             p.notice role="status" {
-                @if n == 1 { (t(lang, "only_one_left")) }
+                strong { (title) } " — "
+                @if *n == 1 { (t(lang, "only_one_left")) }
                 @else { (t(lang, "only_left_1")) " " bdi { (n) } " " (t(lang, "only_left_2")) }
             }
         }

@@ -97,6 +97,12 @@ pub(super) struct AddressForm {
     phone: String,
     #[serde(default)]
     email: String,
+    /// The city the shopper chose when asked "did you mean…?" (`keep`: the one typed).
+    #[serde(default)]
+    city_pick: String,
+    /// The city typed when the question was asked: sent again unchanged, it is kept.
+    #[serde(default)]
+    city_seen: String,
 }
 
 impl AddressForm {
@@ -148,6 +154,7 @@ impl AddressForm {
             country: a.country.clone(),
             phone: a.phone.clone(),
             email,
+            ..AddressForm::default()
         }
     }
 }
@@ -211,6 +218,19 @@ fn address_form_at(
     error: Option<&str>,
     field: Option<&str>,
 ) -> Markup {
+    address_form_asking(app, ctx, f, error, field, None)
+}
+
+/// [`address_form_at`] asking, beside the city, whether the shopper meant `near` (a listed
+/// city a typo away from what was typed): one button takes it, the other keeps the city typed.
+fn address_form_asking(
+    app: &App,
+    ctx: &Ctx,
+    f: &AddressForm,
+    error: Option<&str>,
+    field: Option<&str>,
+    near: Option<&tijara_core::region::City>,
+) -> Markup {
     let lang = ctx.lang;
     let bad = |name: &str| field == Some(name);
     let note = |name: &str| -> Markup {
@@ -238,8 +258,19 @@ fn address_form_at(
             label { (t(lang, "line1")) input name="line1" value=(f.line1) autocomplete="address-line1" required maxlength="200" aria-invalid=[bad("line1").then_some("true")]; (note("line1")) }
             label { (t(lang, "line2")) input name="line2" value=(f.line2) autocomplete="address-line2" maxlength="200"; }
             label { (t(lang, "city"))
-                input name="city" list="cities" value=(f.city) autocomplete="address-level2" required maxlength="100";
+                input name="city" list="cities" value=(f.city) autocomplete="address-level2" required maxlength="100" aria-describedby=[near.map(|_| "city-question")];
                 small.muted { (t(lang, "city_hint")) }
+            }
+            @if let Some(c) = near {
+                div.notice #city-question role="status" {
+                    p { (t(lang, "city_unknown_1")) " « " bdi { (f.city.trim()) } " ». " (t(lang, "city_did_you_mean")) " " strong { (c.name_in(lang)) } " ?" }
+                    input type="hidden" name="city_seen" value=(f.city.trim());
+                    p.actions {
+                        button type="submit" name="city_pick" value=(c.name) { (t(lang, "city_yes")) " " (c.name_in(lang)) }
+                        " "
+                        button.secondary type="submit" name="city_pick" value="keep" { (t(lang, "city_keep")) " « " bdi { (f.city.trim()) } " »" }
+                    }
+                }
             }
             datalist #cities { @for c in &cities { option value=(c) {} } }
             label { (t(lang, "country"))
@@ -396,9 +427,28 @@ pub(super) async fn checkout_address(
         Ok(None) => return Redirect::to("/cart").into_response(),
         Err(e) => return refusal(&ctx, &e),
     };
+    let mut f = f;
+    // "Did you mean…?": a listed city chosen takes the place of what was typed ("keep", or the
+    // same city sent again unchanged, keeps it); a pick that names no listed city is ignored.
+    let region = app.engine.region();
+    let keep = f.city_pick == "keep" || (!f.city_seen.is_empty() && f.city_seen == f.city.trim());
+    if let Some(c) = tijara_core::region::find_city(&region.cities, &f.city_pick) {
+        f.city = c.name.clone();
+    }
     let address = f.address();
     if !COUNTRIES.contains(&address.country.as_str()) {
         return form_refused(&app, &ctx, &f, t(lang, "bad_country"));
+    }
+    if !keep
+        && let Some(near) =
+            tijara_core::region::near_city(&region.cities, &address.country, &address.city)
+    {
+        return layout(
+            &ctx,
+            t(lang, "checkout"),
+            address_form_asking(&app, &ctx, &f, None, None, Some(near)),
+        )
+        .into_response();
     }
     let checkout = app.engine.checkout();
     let options = match checkout.shipping_quotes(&cart, &address).await {
@@ -811,6 +861,7 @@ pub(super) async fn checkout_place(
             country: get("country"),
             phone: get("phone"),
             email: get("email"),
+            ..AddressForm::default()
         };
         let address = f.address();
         if let Err(e) = choose_from_form(&app, &cart, &address, &form).await {

@@ -345,6 +345,11 @@ pub fn status_word(lang: Lang, code: &str) -> String {
         "returned" => ("retourné", "مرتجع", "returned"),
         "unknown" => ("inconnu", "غير معروف", "unknown"),
         "label_created" => ("étiquette créée", "تم إنشاء الملصق", "label created"),
+        "packed" => (
+            "emballé, en attente du transporteur",
+            "معبأ، في انتظار الناقل",
+            "packed, waiting for the carrier",
+        ),
         "picked_up" => ("pris en charge", "تم الاستلام من البائع", "picked up"),
         "in_transit" => ("en transit", "في الطريق", "in transit"),
         "out_for_delivery" => ("en cours de livraison", "خرج للتسليم", "out for delivery"),
@@ -375,6 +380,27 @@ pub fn status_word(lang: Lang, code: &str) -> String {
         other => return other.replace('_', " "),
     };
     pick(lang, fr, ar, en).to_owned()
+}
+
+/// The status to show of a seller's part: `packed` while its label is made and no carrier
+/// has the parcel yet (the part is `shipped` for the engine from the label on, which would
+/// tell the shopper and the artisan it has left while it is still on her table), else the
+/// part's own.
+pub fn part_status(
+    doc: &tijara::docs::OrderDoc,
+    part: &tijara_core::order::SellerOrder,
+) -> &'static str {
+    let waiting = part.status() == tijara_core::order::FulfillmentStatus::Shipped
+        && doc
+            .shipments
+            .iter()
+            .find(|s| s.seller_order_id == part.id)
+            .is_some_and(|s| s.status() == tijara_core::fulfillment::TrackingStatus::LabelCreated);
+    if waiting {
+        "packed"
+    } else {
+        part.status().as_str()
+    }
 }
 
 /// What a shopper is told about a variant's stock.

@@ -125,7 +125,21 @@ fn status_key(doc: &tijara::docs::OrderDoc) -> &'static str {
         {
             "o_st_delivered"
         }
-        _ if parts().any(|s| s == F::Shipped) => "o_st_on_way",
+        // Shipped for the engine from the label on; on its way once a carrier has it.
+        _ if o
+            .seller_orders
+            .iter()
+            .any(|so| super::part_status(doc, so) == "shipped") =>
+        {
+            "o_st_on_way"
+        }
+        _ if o
+            .seller_orders
+            .iter()
+            .any(|so| super::part_status(doc, so) == "packed") =>
+        {
+            "o_st_packed"
+        }
         _ if p.method() == M::CashOnDelivery => "o_st_cod",
         _ => "o_st_paid",
     }
@@ -347,14 +361,25 @@ pub(super) async fn order_page(
         }
         @for so in &o.seller_orders {
             section.box.parcel {
-                h2 { (t(lang, "seller_order")) " " (sellers.get(&so.seller_id).map(String::as_str).unwrap_or(so.seller_id.as_str())) " — " (status_word(lang, so.status().as_str())) }
+                h2 { (t(lang, "seller_order")) " " (sellers.get(&so.seller_id).map(String::as_str).unwrap_or(so.seller_id.as_str())) " — " (status_word(lang, super::part_status(&doc, so))) }
                 @if let Some(ship) = &so.shipping {
                     p { (t(lang, "o_carrier")) ": " (ship.choice.carrier_label(carrier_name))
                         @if let Some((a, b)) = ship.choice.estimated_days { " · " (t(lang, "o_estimate")) ": " bdi dir="ltr" { (a) "–" (b) } " " (t(lang, "days")) } }
                 }
                 @if let Some(s) = doc.shipments.iter().find(|s| s.seller_order_id == so.id) {
                     @let shown = so.shipping.as_ref().filter(|sh| sh.choice.carrier == s.carrier).map_or_else(|| carrier_name(&s.carrier), |sh| sh.choice.carrier_label(carrier_name));
-                    p { (t(lang, "o_tracking_no")) " (" (shown) "): " bdi dir="ltr" { (s.tracking_number.clone().unwrap_or_default()) } " — " (status_word(lang, s.status().as_str())) }
+                    // The marketplace's provisional reference is not the carrier's number: the
+                    // shopper gets the number, and the carrier's page, once typed in.
+                    @if let Some(number) = s.carrier_number() {
+                        p { (t(lang, "o_tracking_no")) " (" (shown) "): " bdi dir="ltr" { (number) } " — " (status_word(lang, s.status().as_str())) }
+                        @if let Some(href) = app.engine.fulfillment().carriers().find(|c| c.code() == s.carrier).and_then(|c| c.tracking_url(number)) {
+                            p { a href=(href) rel="noopener noreferrer" { (t(lang, "o_track_link")) } }
+                        }
+                    } @else if s.status() == tijara_core::fulfillment::TrackingStatus::LabelCreated {
+                        p.muted { (t(lang, "o_tracking_later")) }
+                    } @else {
+                        p { (t(lang, "o_carrier")) ": " (shown) " — " (status_word(lang, s.status().as_str())) }
+                    }
                     ol.timeline { @for e in s.events() { li { bdi dir="ltr" { (super::local_time(&app, e.at)) } " — " (status_word(lang, e.status.as_str())) @if !e.carrier_text.is_empty() { " (" (e.carrier_text) ")" } } } }
                 }
                 @if confirmed && shopper {

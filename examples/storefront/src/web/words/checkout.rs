@@ -69,6 +69,14 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
             "المنتجات المرسلة إلى الخارج من بائعين خاضعين للضريبة، وتوصيلها، تباع دون الضريبة على القيمة المضافة: إعفاء التصدير (المادة 92-I-1° من المدونة العامة للضرائب)، مذكور في الفاتورة.",
             "Items sent abroad by VAT-registered sellers, and their delivery, are sold without VAT: the export exemption (CGI art. 92-I-1°), stated on the invoice.",
         ),
+        "city_unknown_1" => (
+            "Nous ne trouvons pas la ville",
+            "لم نجد المدينة",
+            "We don't find the city",
+        ),
+        "city_did_you_mean" => ("Vouliez-vous dire", "هل تقصد", "Did you mean"),
+        "city_yes" => ("Oui :", "نعم:", "Yes:"),
+        "city_keep" => ("Non, garder", "لا، احتفظ بـ", "No, keep"),
         "city_hint" => (
             "Choisissez votre ville dans la liste ou tapez son nom.",
             "اختر مدينتك من القائمة أو اكتب اسمها.",

@@ -116,14 +116,14 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
             "With a printer",
         ),
         "guide_08-with-printer_p" => (
-            "Imprimez la page (menu du navigateur → Imprimer) et collez l'étiquette sur le colis, code-barres bien visible.",
-            "اطبع الصفحة (قائمة المتصفح ← طباعة) وألصق الملصق على الطرد، مع ترك الرمز الشريطي ظاهرا.",
-            "Print the page (the browser's menu → Print) and stick the label on the parcel, its barcode in plain sight.",
+            "Imprimez la page (menu du navigateur → Imprimer) et collez l'étiquette sur le colis. La référence du marché (entourée) n'est pas le numéro de suivi : celui-ci est sur le reçu que le transporteur vous remet.",
+            "اطبع الصفحة (قائمة المتصفح ← طباعة) وألصق الملصق على الطرد. مرجع السوق (المحاط) ليس رقم التتبع: رقم التتبع في الوصل الذي يسلمك الناقل.",
+            "Print the page (the browser's menu → Print) and stick the label on the parcel. The marketplace's reference (ringed) is not the tracking number: that is on the receipt the carrier gives you.",
         ),
         "guide_08-with-printer_alt" => (
-            "L'étiquette : transporteur, code-barres entouré et numéro du colis.",
-            "الملصق: الناقل، والرمز الشريطي محاط، ورقم الطرد.",
-            "The label: the carrier, the ringed barcode and the parcel's number.",
+            "L'étiquette : le transporteur et la référence du marché, entourée.",
+            "الملصق: الناقل ومرجع السوق محاطا.",
+            "The label: the carrier and the marketplace's reference, ringed.",
         ),
         "guide_09-without-printer_h" => ("Sans imprimante", "بدون طابعة", "Without a printer"),
         "guide_09-without-printer_p" => (
@@ -138,9 +138,9 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
         ),
         "guide_10-tracking_h" => ("Le numéro de suivi", "رقم التتبع", "The tracking number"),
         "guide_10-tracking_p" => (
-            "Déposez le colis chez Amana ou CTM. Tapez le numéro de suivi qu'ils vous donnent, choisissez l'étape, puis « Enregistrer » : l'acheteur suit son colis.",
-            "سلم الطرد لأمانة أو CTM. اكتب رقم التتبع الذي يعطونك، واختر المرحلة، ثم «احفظ»: يتابع المشتري طرده.",
-            "Hand the parcel to Amana or CTM. Type the tracking number they give you, choose the step, then \"Save\": the buyer follows the parcel.",
+            "Déposez le colis chez Amana ou CTM : leur reçu porte le numéro de suivi. Tapez-le, choisissez l'étape « pris en charge », puis « Enregistrer » : l'acheteur suit son colis.",
+            "سلم الطرد لأمانة أو CTM: رقم التتبع مكتوب في وصلهم. اكتبه، واختر المرحلة «تم الاستلام من البائع»، ثم «احفظ»: يتابع المشتري طرده.",
+            "Hand the parcel to Amana or CTM: their receipt carries the tracking number. Type it, choose the step \"picked up\", then \"Save\": the buyer follows the parcel.",
         ),
         "guide_10-tracking_alt" => (
             "Le suivi du colis sur la page de la commande : le champ du numéro de suivi est entouré.",

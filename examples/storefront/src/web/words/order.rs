@@ -66,6 +66,11 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
             "Paid — being prepared",
         ),
         "o_st_on_way" => ("En route vers vous", "في الطريق إليك", "On its way to you"),
+        "o_st_packed" => (
+            "Emballée : le vendeur la remet au transporteur",
+            "معبأ: يسلمه البائع للناقل",
+            "Packed: the seller is handing it to the carrier",
+        ),
         "o_st_delivered" => ("Livrée", "تم التسليم", "Delivered"),
         "o_st_cancelled" => ("Commande annulée", "تم إلغاء الطلب", "Order cancelled"),
         "o_declined_text" => (
@@ -174,6 +179,16 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
         "o_carrier" => ("Transporteur", "الناقل", "Carrier"),
         "o_estimate" => ("Livraison estimée", "التسليم المتوقع", "Estimated delivery"),
         "o_tracking_no" => ("N° de suivi", "رقم التتبع", "Tracking no."),
+        "o_tracking_later" => (
+            "Le vendeur ajoutera le numéro de suivi dès que le transporteur aura le colis.",
+            "سيضيف البائع رقم التتبع فور تسلم الناقل للطرد.",
+            "The seller will add the tracking number once the carrier has the parcel.",
+        ),
+        "o_track_link" => (
+            "Suivre le colis sur le site du transporteur",
+            "تتبع الطرد على موقع الناقل",
+            "Track the parcel on the carrier's site",
+        ),
         "o_items_total" => ("Articles", "المنتجات", "Items"),
         "o_shipping" => ("Livraison", "التوصيل", "Delivery"),
         "o_discount" => ("Réduction", "تخفيض", "Discount"),
