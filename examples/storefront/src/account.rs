@@ -573,7 +573,7 @@ fn sw(lang: tijara_core::Lang, key: &str) -> &'static str {
         ),
         "bad_email" => (
             "E-mail : écrivez une adresse complète, par exemple fatima@gmail.com.",
-            "البريد الإلكتروني: اكتبوا عنوانا كاملا، مثلا fatima@gmail.com.",
+            "البريد الإلكتروني: اكتبوا عنوانا كاملا، مثلا \u{2068}fatima@gmail.com\u{2069}.",
             "E-mail: write a whole address, for example fatima@gmail.com.",
         ),
         "bad_password" => (
