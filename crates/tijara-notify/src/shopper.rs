@@ -138,12 +138,12 @@ fn return_word(lang: Lang, status: ReturnStatus) -> &'static str {
             "request received; the seller answers soon",
         ),
         ReturnStatus::Approved => (
-            "acceptée par le vendeur",
+            "accepté par le vendeur",
             "قبل البائع طلبك",
             "approved by the seller",
         ),
         ReturnStatus::Rejected => (
-            "refusée par le vendeur",
+            "refusé par le vendeur",
             "رفض البائع طلبك",
             "refused by the seller",
         ),
@@ -152,7 +152,7 @@ fn return_word(lang: Lang, status: ReturnStatus) -> &'static str {
             "استلم البائع المنتجات؛ سيتم الاسترداد قريبا",
             "items received by the seller; the refund follows",
         ),
-        ReturnStatus::Refunded => ("remboursée", "تم استرداد المبلغ", "refunded"),
+        ReturnStatus::Refunded => ("remboursé", "تم استرداد المبلغ", "refunded"),
         _ => ("mise à jour", "تم التحديث", "updated"),
     };
     match lang {

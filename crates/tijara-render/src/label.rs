@@ -113,7 +113,7 @@ svg{{max-width:100%;height:auto}}.hint{{background:#fff8e1;border:1px solid #c9a
 <p lang="ar" dir="rtl"><strong>لا توجد طابعة؟</strong> اكتب بخط واضح على الطرد: رقم الطلب <bdi>{reference}</bdi>، واسم المرسل إليه ومدينته وهاتفه{cod_hint_ar}.</p>{counter_hint}</div>
 <p class="ref">Commande · الطلب <bdi>{reference}</bdi>{part}</p>
 {cod}<div class="box"><h2>Expéditeur · المرسل</h2><p><strong>{sender}</strong>{sender_lines}{sender_phone}</p></div>
-<div class="box"><h2>Destinataire · المرسل إليه</h2><p><strong>{name}</strong><br>{line1}<br>{line2}{postal} {city}<br>{country}<br>☎ <bdi>{phone}</bdi></p></div>
+<div class="box"><h2>Destinataire · المرسل إليه</h2><p><strong>{name}</strong>{lines}<br>☎ <bdi>{phone}</bdi></p></div>
 <div class="box"><h2>{carrier} — {service}</h2><div class="barcode">{barcode}</div><p class="number">{number}</p>
 <p>Paquets : {parcels} · {weight} g · Commande <bdi>{reference}</bdi>{part_small}</p></div>
 <div class="box"><h2>Contenu · المحتوى</h2><ul>{contents}</ul></div></body></html>"#,
@@ -130,15 +130,14 @@ svg{{max-width:100%;height:auto}}.hint{{background:#fff8e1;border:1px solid #c9a
         },
         sender = esc(&label.sender_name),
         name = esc(&r.name),
-        line1 = esc(&r.line1),
-        line2 = r
-            .line2
-            .as_deref()
-            .map(|l| format!("{}<br>", esc(l)))
-            .unwrap_or_default(),
-        postal = esc(r.postal_code.as_deref().unwrap_or("")),
-        city = esc(&r.city),
-        country = esc(&r.country),
+        // The address as the destination's post lays it out (the state and postal code where
+        // its country writes them, the country by name), as on the customs declaration.
+        lines = r
+            .postal_lines(tijara::core::order::country_name_fr(&r.country))
+            .iter()
+            .skip(1)
+            .map(|l| format!("<br>{}", esc(l)))
+            .collect::<String>(),
         phone = esc(&r.phone),
         carrier = esc(&carrier),
         service = esc(&label.service),

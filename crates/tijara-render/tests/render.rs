@@ -230,6 +230,26 @@ fn labels_name_the_carrier_and_the_parcel_never_internal_ids() {
 }
 
 #[test]
+fn a_label_abroad_lays_the_address_out_as_its_post_does() {
+    let mut l = label(Some("LD123456789MA"));
+    l.recipient.country = "US".into();
+    l.recipient.city = "New York".into();
+    l.recipient.state = Some("NY".into());
+    l.recipient.postal_code = Some("10118".into());
+    let html = label_html(&l);
+    assert!(
+        html.contains("NEW YORK NY 10118"),
+        "the state and code: {html}"
+    );
+    assert!(html.contains("ÉTATS-UNIS"), "the country by name: {html}");
+    let home = label_html(&label(Some("LD123456789MA")));
+    assert!(
+        home.contains("73000 DAKHLA") && home.contains("MAROC"),
+        "{home}"
+    );
+}
+
+#[test]
 fn a_label_without_a_tracking_number_has_no_barcode() {
     let html = label_html(&label(None));
     assert!(!html.contains("<svg") && html.contains("—"));

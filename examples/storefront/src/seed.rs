@@ -409,7 +409,7 @@ fn shapes(d: Drawing, main: &str) -> String {
 }
 
 /// The customs data of a demo product, from its category (HS codes of the crafts: leather
-/// articles 4205, silver jewellery 7113.11, wool rugs 5701.10, tents 6306.29, garments
+/// articles 4205, silver jewellery 7113.11, wool rugs 5701.10, wall hangings 5805, tents 6306.29, garments
 /// 6211.49, pottery 6912, carved wood 4420.90).
 fn demo_customs(category: &str, en: &str, net_weight_grams: u32) -> Option<CustomsInfo> {
     let (hs, fr, english) = match category {
@@ -426,6 +426,12 @@ fn demo_customs(category: &str, en: &str, net_weight_grams: u32) -> Option<Custo
         "tents" if en.contains("rug") => {
             ("5701.10", "Tapis en laine fait main", "Handmade wool rug")
         }
+        // A wall hanging is a tapestry (HS 5805), not a tent.
+        "tents" if en.contains("hanging") => (
+            "5805.00",
+            "Tenture murale tissée à la main",
+            "Hand-woven wall hanging",
+        ),
         "tents" => ("6306.29", "Tente en laine faite main", "Handmade wool tent"),
         "textiles" => (
             "6211.49",
@@ -491,6 +497,20 @@ pub fn product_svg(slug: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_demo_products_customs_data_names_what_it_is() {
+        let c = |cat, en| demo_customs(cat, en, 100).map(|c| (c.hs_code, c.description_en));
+        assert_eq!(
+            c("tents", "Wall hanging"),
+            Some(("5805.00".into(), "Hand-woven wall hanging".into()))
+        );
+        assert_eq!(c("tents", "Wool rug").map(|c| c.0), Some("5701.10".into()));
+        assert_eq!(
+            c("tents", "Family khaima").map(|c| c.0),
+            Some("6306.29".into())
+        );
+    }
 
     #[test]
     fn every_demo_product_has_a_drawing_of_its_craft() {

@@ -410,6 +410,28 @@ async fn returns_choose_items_and_a_reason_and_a_second_request_is_explained() {
     ] {
         assert!(page.body.contains(words), "{words}");
     }
+    // Where to send the items: the shop's address and phone when its profile has them.
+    let seller = app
+        .engine
+        .catalog()
+        .seller(&doc.order.seller_orders[0].seller_id)
+        .await
+        .unwrap();
+    if let Some(phone) = seller
+        .contact
+        .phone
+        .as_deref()
+        .or(seller.whatsapp.as_deref())
+    {
+        assert!(page.body.contains(phone), "{phone}: {}", page.body);
+    }
+    if let Some(address) = seller.contact.address.as_deref() {
+        assert!(page.body.contains(address), "{address}: {}", page.body);
+    }
+    assert!(
+        seller.contact.phone.is_some() || seller.whatsapp.is_some(),
+        "the demo shop has a phone to check"
+    );
 
     // Bad input: no item, no reason, a quantity that is not a number, an unknown item, too
     // many units, too long a text: a 422 with words, nothing written.

@@ -346,15 +346,7 @@ async fn a_new_order_reaches_its_seller_in_the_demo_mailbox_in_her_language_once
     let all = sellers(&app).await;
     let (_, slug) = &all[0];
     let (order, _, reference) = place(&app, slug, "cmi").await;
-    let dispatch = || async {
-        for _ in 0..10 {
-            let r = app.engine.operations().dispatch_events(500).await.unwrap();
-            if r.delivered == 0 && r.failed == 0 {
-                return;
-            }
-        }
-    };
-    dispatch().await;
+    dispatch_all(&app).await;
     let mailbox = || {
         app.messages
             .mailbox()
@@ -373,7 +365,7 @@ async fn a_new_order_reaches_its_seller_in_the_demo_mailbox_in_her_language_once
         "not told of an unpaid order"
     );
     pay(&app, &order).await;
-    dispatch().await;
+    dispatch_all(&app).await;
     let mails = to_seller(&mailbox());
     assert_eq!(mails.len(), 1, "{mails:?}");
     assert!(mails[0].subject.contains(&reference), "{:?}", mails[0]);
@@ -611,6 +603,28 @@ async fn every_page_shows_an_orders_time_on_the_regions_clock() {
     assert!(list.contains(&local), "{list}");
 }
 
+/// Delivers every pending event (the demo mailbox then holds the messages).
+async fn dispatch_all(app: &App) {
+    for _ in 0..10 {
+        let r = app.engine.operations().dispatch_events(500).await.unwrap();
+        if r.delivered == 0 && r.failed == 0 {
+            return;
+        }
+    }
+}
+
+/// A GET of the JSON API without a token.
+async fn get_json(app: &App, uri: &str) -> (StatusCode, serde_json::Value) {
+    call(
+        &tijara_storefront::router(app.clone()),
+        axum::http::Method::GET,
+        uri,
+        None,
+        None,
+    )
+    .await
+}
+
 /// A rate card's number is the marketplace's reference, not the carrier's: the artisan is asked
 /// for the carrier's number, the label prints the reference without a barcode, and the shopper
 /// (page, tracking API, messages) is given no number to follow until the carrier's is noted,
@@ -716,25 +730,11 @@ async fn a_rate_card_parcel_asks_for_the_carriers_number_and_shows_the_shopper_n
         "{}",
         p.body
     );
-    let (status, v) = call(
-        &tijara_storefront::router(app.clone()),
-        axum::http::Method::GET,
-        &tracking_api,
-        None,
-        None,
-    )
-    .await;
+    let (status, v) = get_json(&app, &tracking_api).await;
     assert_eq!(status, StatusCode::OK, "{v}");
     assert!(v["parcels"][0]["tracking_number"].is_null(), "{v}");
     let order_api = format!("/api/v1/orders/{order}?t={}", doc.access_token.as_str());
-    let (status, v) = call(
-        &tijara_storefront::router(app.clone()),
-        axum::http::Method::GET,
-        &order_api,
-        None,
-        None,
-    )
-    .await;
+    let (status, v) = get_json(&app, &order_api).await;
     assert_eq!(status, StatusCode::OK, "{v}");
     assert!(v["shipments"][0]["tracking_number"].is_null(), "{v}");
     assert_eq!(v["shipments"][0]["provisional_number"], true, "{v}");
@@ -753,12 +753,7 @@ async fn a_rate_card_parcel_asks_for_the_carriers_number_and_shows_the_shopper_n
         a.body
     );
     // Nor in her messages (dispatched now).
-    for _ in 0..10 {
-        let r = app.engine.operations().dispatch_events(500).await.unwrap();
-        if r.delivered == 0 && r.failed == 0 {
-            break;
-        }
-    }
+    dispatch_all(&app).await;
     let to_shopper = || {
         app.messages
             .mailbox()
@@ -777,11 +772,36 @@ async fn a_rate_card_parcel_asks_for_the_carriers_number_and_shows_the_shopper_n
         "{mails:?}"
     );
 
-    // The carrier's number, noted with the pickup.
+    // The buyer's whole address is on her page (what to write without a printer).
+    assert!(
+        page.body.contains("12 Rue Ibn Batouta") && page.body.contains("20000 CASABLANCA"),
+        "{}",
+        page.body
+    );
+    // A number not valid, or another parcel's: said beside the form, nothing saved.
+    s.get(&format!("{page_path}?lang=fr")).await;
+    let r = s
+        .post(&format!("{page_path}/tracking"), &[("number", "AM#1")])
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("/seller/orders/{order}/{part}?err=number#tracking").as_str())
+    );
+    let refused = s.get(&format!("{page_path}?err=number&lang=fr")).await;
+    assert!(
+        refused.body.contains("recopiez les lettres"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        app.engine.orders().order(&order).await.unwrap().shipments[0].provisional_number,
+        "nothing saved"
+    );
+    // The carrier's number as printed on its receipt (spaces, small letters), with the pickup.
     let r = s
         .post(
             &format!("{page_path}/tracking"),
-            &[("number", "AM123456789MA"), ("status", "picked_up")],
+            &[("number", "am 123 456 789 ma"), ("status", "picked_up")],
         )
         .await;
     assert!(r.status.is_redirection(), "{}", r.body);
@@ -803,21 +823,9 @@ async fn a_rate_card_parcel_asks_for_the_carriers_number_and_shows_the_shopper_n
         "the carrier's page: {}",
         p.body
     );
-    let (_, v) = call(
-        &tijara_storefront::router(app.clone()),
-        axum::http::Method::GET,
-        &tracking_api,
-        None,
-        None,
-    )
-    .await;
+    let (_, v) = get_json(&app, &tracking_api).await;
     assert_eq!(v["parcels"][0]["tracking_number"], "AM123456789MA");
-    for _ in 0..10 {
-        let r = app.engine.operations().dispatch_events(500).await.unwrap();
-        if r.delivered == 0 && r.failed == 0 {
-            break;
-        }
-    }
+    dispatch_all(&app).await;
     assert!(
         to_shopper()
             .iter()
@@ -825,6 +833,26 @@ async fn a_rate_card_parcel_asks_for_the_carriers_number_and_shows_the_shopper_n
         "{:?}",
         to_shopper()
     );
+    // Another parcel with the same number: refused beside the form.
+    let (order2, part2, _) = place_as(&app, slug, "cod", "nadia2@example.ma").await;
+    let page2 = format!("/seller/orders/{order2}/{part2}");
+    s.get(&page2).await;
+    assert!(
+        s.post(&format!("{page2}/ship"), &[])
+            .await
+            .status
+            .is_redirection()
+    );
+    s.get(&page2).await;
+    let r = s
+        .post(&format!("{page2}/tracking"), &[("number", "AM123456789MA")])
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("{page2}?err=taken#tracking").as_str())
+    );
+    let refused = s.get(&format!("{page2}?err=taken&lang=ar")).await;
+    assert!(refused.body.contains("مسجل لطرد آخر"), "{}", refused.body);
     // Returned to the sender unpaid: nothing is hers for it, and the page says so.
     admin.get(&format!("/admin/orders/{order}?lang=fr")).await;
     let r = admin
@@ -848,4 +876,84 @@ async fn a_rate_card_parcel_asks_for_the_carriers_number_and_shows_the_shopper_n
         "{for_you}"
     );
     let _ = reference;
+}
+
+/// Before "Ready: ship", a shop without a phone or a street address is told that its label's
+/// sender would be its city alone, with the link to fill them in; a shop with both is not.
+#[tokio::test]
+async fn a_shop_without_a_phone_or_address_is_told_before_it_ships() {
+    let app = demo_app().await;
+    let all = sellers(&app).await;
+    let mut seen = (false, false);
+    for (i, (id, slug)) in all.iter().enumerate() {
+        let seller = app.engine.catalog().seller(id).await.unwrap();
+        let missing = (seller.contact.phone.is_none() && seller.whatsapp.is_none())
+            || seller
+                .contact
+                .address
+                .as_deref()
+                .is_none_or(|a| a.trim().is_empty());
+        if (missing && seen.0) || (!missing && seen.1) {
+            continue;
+        }
+        let (order, part, _) = place_as(&app, slug, "cod", &format!("sender{i}@example.ma")).await;
+        let mut s = Client::new(&app);
+        s.login(&format!("seller{}@tijara.example", i + 1), ARTISAN_PW)
+            .await;
+        let page = s
+            .get(&format!("/seller/orders/{order}/{part}?lang=fr"))
+            .await;
+        assert_eq!(
+            page.status,
+            StatusCode::OK,
+            "seller{}: {}",
+            i + 1,
+            page.body
+        );
+        assert_eq!(
+            page.body
+                .contains("votre boutique n'a pas de téléphone ou d'adresse")
+                || page
+                    .body
+                    .contains("votre boutique n&#39;a pas de téléphone"),
+            missing,
+            "seller{}: {}",
+            i + 1,
+            page.body
+        );
+        if missing {
+            assert!(page.body.contains(r#"href="/seller/profile""#));
+            seen.0 = true;
+        } else {
+            seen.1 = true;
+        }
+    }
+    assert!(seen.0, "a demo shop lacks its phone or address");
+    // Filled in through "My shop": the notice is gone.
+    let (_, slug) = &all[0];
+    let (order, part, _) = place_as(&app, slug, "cod", "sender-ok@example.ma").await;
+    let mut s = Client::new(&app);
+    s.login("seller1@tijara.example", ARTISAN_PW).await;
+    s.get("/seller/profile?lang=fr").await;
+    let r = s
+        .post(
+            "/seller/profile",
+            &[
+                ("phone", "0612345678"),
+                ("address", "12 rue des Artisans"),
+                ("story_ar", ""),
+                ("story_fr", ""),
+            ],
+        )
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.body);
+    let page = s
+        .get(&format!("/seller/orders/{order}/{part}?lang=fr"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        !page.body.contains("pas de téléphone ou d"),
+        "{}",
+        page.body
+    );
 }

@@ -239,7 +239,8 @@ async fn a_return_is_approved_received_and_refunded_by_the_artisan_and_the_state
     dispatch(&app).await;
     let told = mails_to(&app, "shopper@tijara.example");
     assert!(
-        told.iter().any(|(subject, _)| subject.contains("acceptée")),
+        told.iter()
+            .any(|(subject, _)| subject.contains("accepté par")),
         "{told:?}"
     );
     let page = s.get("/seller/returns?done=approve&lang=fr").await;
@@ -308,7 +309,7 @@ async fn a_return_is_approved_received_and_refunded_by_the_artisan_and_the_state
     // The shopper was told at each step, the refund with its amount.
     dispatch(&app).await;
     let told = mails_to(&app, "shopper@tijara.example");
-    for word in ["demande reçue", "acceptée", "reçus", "remboursée"] {
+    for word in ["demande reçue", "accepté par", "reçus", "— remboursé"] {
         let n = told
             .iter()
             .filter(|(subject, _)| subject.contains(word))
@@ -319,7 +320,7 @@ async fn a_return_is_approved_received_and_refunded_by_the_artisan_and_the_state
     }
     let refund_mail = told
         .iter()
-        .find(|(subject, _)| subject.contains("remboursée"))
+        .find(|(subject, _)| subject.contains("— remboursé"))
         .unwrap();
     assert!(
         refund_mail.1.contains("Montant remboursé"),
@@ -330,7 +331,18 @@ async fn a_return_is_approved_received_and_refunded_by_the_artisan_and_the_state
     let mut admin = Client::new(&app);
     admin.login("admin@tijara.example", "admin-demo-2026").await;
     let mailbox = admin.get("/admin/mailbox?lang=fr").await;
-    assert!(mailbox.body.contains("remboursée"));
+    assert!(mailbox.body.contains("Votre retour — remboursé"));
+    // The shopper's order page says where the return stands, not "paid, being prepared".
+    let mut shopper = Client::new(&app);
+    shopper
+        .login("shopper@tijara.example", "shopper-demo-2026")
+        .await;
+    let page = shopper.get(&format!("/orders/{order}?lang=fr")).await;
+    assert!(
+        page.body.contains("Livrée — retour remboursé"),
+        "{}",
+        page.body
+    );
 }
 
 #[tokio::test]
@@ -416,7 +428,7 @@ async fn a_refusal_needs_a_reason_the_shopper_reads_and_others_cannot_decide() {
     let told = mails_to(&app, "shopper@tijara.example");
     let refused = told
         .iter()
-        .find(|(subject, _)| subject.contains("refusée"))
+        .find(|(subject, _)| subject.contains("refusé par"))
         .expect("the refusal is sent");
     assert!(
         refused.1.contains("Pièce gravée au nom de l'acheteuse"),

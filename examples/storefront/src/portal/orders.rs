@@ -84,9 +84,9 @@ fn ow(lang: Lang, key: &str) -> &'static str {
             "3. Tracking the parcel",
         ),
         "label_hint" => (
-            "Imprimez l'étiquette et collez-la sur le colis. Pas d'imprimante ? Écrivez au feutre sur le colis le numéro de commande, le nom, la ville et le téléphone de l'acheteur.",
-            "اطبع الملصق وألصقه على الطرد. لا توجد طابعة؟ اكتب بخط واضح على الطرد رقم الطلب واسم المشتري ومدينته وهاتفه.",
-            "Print the label and stick it on the parcel. No printer? Write the order number, the buyer's name, city and phone on the parcel with a marker.",
+            "Imprimez l'étiquette et collez-la sur le colis. Pas d'imprimante ? Écrivez au feutre sur le colis le numéro de commande, et le nom, l'adresse et le téléphone de l'acheteur (en haut de cette page).",
+            "اطبع الملصق وألصقه على الطرد. لا توجد طابعة؟ اكتب بخط واضح على الطرد رقم الطلب، واسم المشتري وعنوانه وهاتفه (أعلى هذه الصفحة).",
+            "Print the label and stick it on the parcel. No printer? Write the order number, and the buyer's name, address and phone (at the top of this page), on the parcel with a marker.",
         ),
         "label_after_ready" => (
             "L'étiquette apparaît ici après « Prêt : expédier ».",
@@ -104,6 +104,26 @@ fn ow(lang: Lang, key: &str) -> &'static str {
             "Done: the label is made. Print it or copy it onto the parcel.",
         ),
         "tracking_saved" => ("Suivi enregistré.", "تم حفظ التتبع.", "Tracking saved."),
+        "sender_missing" => (
+            "Avant d'expédier : votre boutique n'a pas de téléphone ou d'adresse, et l'étiquette n'aura comme expéditeur que votre ville. Le transporteur ne pourra ni vous appeler pour l'enlèvement ni vous rapporter un colis refusé.",
+            "قبل الإرسال: ليس لمتجرك هاتف أو عنوان، ولن يظهر في الملصق كمرسل إلا مدينتك. لن يستطيع الناقل الاتصال بك للاستلام ولا إرجاع طرد مرفوض إليك.",
+            "Before shipping: your shop has no phone or address, and the label's sender will be only your city. The carrier can neither call you for pick-up nor bring a refused parcel back.",
+        ),
+        "sender_fix" => (
+            "Ajoutez-les dans « Ma boutique »",
+            "أضفهما في «متجري»",
+            "Add them in \"My shop\"",
+        ),
+        "err_number" => (
+            "Ce numéro de suivi n'est pas valable : recopiez les lettres et les chiffres du reçu du transporteur (les espaces sont enlevés). Rien n'a été enregistré.",
+            "رقم التتبع هذا غير صالح: انقل الحروف والأرقام من وصل الناقل (تحذف الفراغات). لم يحفظ أي شيء.",
+            "This tracking number is not valid: copy the letters and digits from the carrier's receipt (spaces are removed). Nothing was saved.",
+        ),
+        "err_taken" => (
+            "Ce numéro de suivi est déjà celui d'un autre colis : vérifiez-le sur le reçu du transporteur. Rien n'a été enregistré.",
+            "رقم التتبع هذا مسجل لطرد آخر: تحقق منه في وصل الناقل. لم يحفظ أي شيء.",
+            "This tracking number already belongs to another parcel: check it on the carrier's receipt. Nothing was saved.",
+        ),
         "money_title" => (
             "Votre argent pour cette commande",
             "مالكم من هذا الطلب",
@@ -122,6 +142,11 @@ fn ow(lang: Lang, key: &str) -> &'static str {
             "Marketplace commission",
         ),
         "money_for_you" => ("Pour vous", "لكم", "For you"),
+        "money_commission_back" => (
+            "Commission rendue avec le remboursement",
+            "العمولة المسترجعة مع الاسترداد",
+            "Commission given back with the refund",
+        ),
         "money_for_you_later" => (
             "Pour vous, une fois la commande payée",
             "لكم، بعد أداء الطلب",
@@ -496,10 +521,12 @@ fn money_box(
         (again == share.commission_due).then(|| format!(" ({} %)", first.as_percent().normalize()))
     });
     let delivery = part.total.checked_sub(part.subtotal).ok();
+    // The commission row is what is (or will be) taken; what a refund gave back is its own
+    // row, so the rate beside the first still reads true.
     let (commission, for_you) = if settled {
-        (share.net_commission().ok(), share.seller_share().ok())
+        (Some(share.commission_taken), share.seller_share().ok())
     } else {
-        let commission = share
+        let kept = share
             .commission_due
             .checked_sub(share.commission_reversed)
             .ok();
@@ -507,9 +534,9 @@ fn money_box(
             .due
             .checked_sub(share.refunded)
             .ok()
-            .zip(commission)
+            .zip(kept)
             .and_then(|(a, c)| a.checked_sub(c).ok());
-        (commission, for_you)
+        (Some(share.commission_due), for_you)
     };
     html! {
         section.box id="money" {
@@ -522,6 +549,9 @@ fn money_box(
                 }
                 @if let Some(c) = commission {
                     tr { th scope="row" { (ow(lang, "money_commission")) (rate.unwrap_or_default()) } td { bdi { "− " (c.format(lang)) } } }
+                }
+                @if share.commission_reversed.is_positive() {
+                    tr { th scope="row" { (ow(lang, "money_commission_back")) } td { bdi { "+ " (share.commission_reversed.format(lang)) } } }
                 }
                 @if let Some(m) = for_you {
                     tr.price {
@@ -582,6 +612,9 @@ pub(super) struct OrderQuery {
     shipped: Option<String>,
     #[serde(default)]
     saved: Option<String>,
+    /// A tracking number refused: `number` (not a number) or `taken` (another parcel's).
+    #[serde(default)]
+    err: Option<String>,
 }
 
 /// One order part, with the whole shipping flow: ready, label, tracking.
@@ -616,7 +649,13 @@ pub(super) async fn order_page(
         @if q.saved.is_some() { p.ok role="status" { "✔ " (ow(lang, "tracking_saved")) } }
         p.muted { bdi { (crate::web::local_time(&app, o.placed_at)) } " · " (status_word(lang, o.payment.status().as_str())) }
         section.box {
-            p { strong { (o.shipping_address.name) } br; (o.shipping_address.city) " · " bdi dir="ltr" { (o.shipping_address.phone) } }
+            // The whole address, as the destination's post lays it out: what to write on the
+            // parcel without a printer (a parcel abroad needs more than the city).
+            @let a = &o.shipping_address;
+            @let country = match t(lang, &format!("country_{}", a.country)) { "" => a.country.clone(), n => n.to_owned() };
+            p { strong { (a.name) }
+                @for line in a.postal_lines(&country).iter().skip(1) { br; bdi { (line) } }
+                br; bdi dir="ltr" { (a.phone) } }
             @if let Some(c) = carrier_of(&doc, part) { p { (ow(lang, "carrier")) ": " strong { (c) } } }
             (lines_list(lang, &lines, &products))
             (cod_line(lang, part))
@@ -629,6 +668,14 @@ pub(super) async fn order_page(
         section.box id="ready" {
             h2 { (ow(lang, "step_ready")) }
             @if work.may_ship() && shipment.is_none() {
+                // The label's sender is the shop's profile: without a phone or a street address
+                // the carrier cannot call for pick-up nor bring a returned parcel back.
+                @if seller.as_ref().is_some_and(|s| {
+                    s.contact.phone.is_none() && s.whatsapp.is_none()
+                        || s.contact.address.as_deref().is_none_or(|a| a.trim().is_empty())
+                }) {
+                    p.to-do role="note" { (ow(lang, "sender_missing")) " " a href="/seller/profile" { (ow(lang, "sender_fix")) } }
+                }
                 form method="post" action={ (base) "/ship" } {
                     (ctx.csrf_field())
                     button.big type="submit" { (w(lang, "ready")) }
@@ -659,14 +706,19 @@ pub(super) async fn order_page(
             @if let Some(s) = shipment {
                 @let carrier = carrier_of(&doc, part).unwrap_or_else(|| carrier_name(&s.carrier));
                 @if let Some(number) = s.carrier_number() {
-                    p { (t(lang, "tracking")) ": " (carrier) " " bdi dir="ltr" { (number) } " — " (status_word(lang, s.status().as_str())) }
+                    p { (t(lang, "tracking")) ": " (carrier) " " bdi.wrap dir="ltr" { (number) } " — " (status_word(lang, s.status().as_str())) }
                 } @else {
-                    @if let Some(reference) = &s.tracking_number { p { (ow(lang, "reference")) ": " bdi dir="ltr" { (reference) } } }
+                    @if let Some(reference) = &s.tracking_number { p { (ow(lang, "reference")) ": " bdi.wrap dir="ltr" { (reference) } } }
                     p.notice role="note" { (ow(lang, "no_carrier_number")) }
                     @let step = if s.status() == TrackingStatus::LabelCreated { crate::web::part_status(&doc, part) } else { s.status().as_str() };
                     p { (carrier) " — " (status_word(lang, step)) }
                 }
                 ol.timeline { @for e in s.events() { li { bdi { (crate::web::local_time(&app, e.at)) } " — " (status_word(lang, e.status.as_str())) } } }
+                @match q.err.as_deref() {
+                    Some("number") => p.error role="alert" { (ow(lang, "err_number")) },
+                    Some("taken") => p.error role="alert" { (ow(lang, "err_taken")) },
+                    _ => {},
+                }
                 form method="post" action={ (base) "/tracking" } {
                     (ctx.csrf_field())
                     label { (w(lang, "number")) input name="number" value=(s.carrier_number().unwrap_or_default()) autocomplete="off"; }
@@ -865,6 +917,8 @@ pub(crate) async fn apply_tracking(
             })?,
         ),
     };
+    // As printed on a receipt ("RR 987 654 321 MA"): spaces out, capitals.
+    let number: String = number.split_whitespace().collect::<String>().to_uppercase();
     let mut update = HandTracking::new().with_tracking_number(number);
     update.status = status;
     app.engine
@@ -889,6 +943,20 @@ pub(super) async fn tracking(
     match apply_tracking(&app, &by, &doc, &so, &f.number, &f.status).await {
         Ok(()) => Redirect::to(&format!(
             "/seller/orders/{}/{so}?saved=1#tracking",
+            doc.order.id
+        ))
+        .into_response(),
+        // Said on the order's page, beside the form (nothing saved), with what to do.
+        Err(TijaraError::InvalidField {
+            field: "tracking_number",
+            ..
+        }) => Redirect::to(&format!(
+            "/seller/orders/{}/{so}?err=number#tracking",
+            doc.order.id
+        ))
+        .into_response(),
+        Err(TijaraError::TrackingNumberTaken { .. }) => Redirect::to(&format!(
+            "/seller/orders/{}/{so}?err=taken#tracking",
             doc.order.id
         ))
         .into_response(),

@@ -631,7 +631,14 @@ async fn return_page(
                 ol {
                     li { (t(lang, "ac_how_1")) }
                     li { (t(lang, "ac_how_2")) " "
-                        @if let Some(s) = &seller { strong { (s.name) } ", " (s.home_city) } }
+                        // Where to send them: the shop's street address and phone when its
+                        // profile has them (the name and city alone reach no one).
+                        @if let Some(s) = &seller {
+                            strong { bdi.name { (s.name) } }
+                            @if let Some(a) = s.contact.address.as_deref().filter(|a| !a.trim().is_empty()) { ", " bdi.wrap { (a) } }
+                            ", " (s.home_city)
+                            @if let Some(p) = s.contact.phone.as_deref().or(s.whatsapp.as_deref()) { " · ☎ " bdi dir="ltr" { (p) } }
+                        } }
                     li { (t(lang, "ac_how_3")) }
                     li { (t(lang, "ac_how_4")) }
                 }

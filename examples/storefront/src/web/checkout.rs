@@ -254,16 +254,17 @@ fn address_form_asking(
             (ctx.csrf_field())
             h2 { (t(lang, "address")) }
             @if let Some(e) = error { p.error role="alert" { (e) " " (t(lang, "fix_below")) } }
-            label { (t(lang, "name")) input name="name" value=(f.name) autocomplete="name" required maxlength="100" aria-invalid=[bad("name").then_some("true")]; (note("name")) }
-            label { (t(lang, "line1")) input name="line1" value=(f.line1) autocomplete="address-line1" required maxlength="200" aria-invalid=[bad("line1").then_some("true")]; (note("line1")) }
-            label { (t(lang, "line2")) input name="line2" value=(f.line2) autocomplete="address-line2" maxlength="200"; }
+            label { (t(lang, "name")) input name="name" value=(f.name) autocomplete="name" required maxlength="100" dir="auto" aria-invalid=[bad("name").then_some("true")]; (note("name")) }
+            label { (t(lang, "line1")) input name="line1" value=(f.line1) autocomplete="address-line1" required maxlength="200" dir="auto" aria-invalid=[bad("line1").then_some("true")]; (note("line1")) }
+            label { (t(lang, "line2")) input name="line2" value=(f.line2) autocomplete="address-line2" maxlength="200" dir="auto"; }
             label { (t(lang, "city"))
-                input name="city" list="cities" value=(f.city) autocomplete="address-level2" required maxlength="100" aria-describedby=[near.map(|_| "city-question")];
+                input name="city" list="cities" value=(f.city) autocomplete="address-level2" required maxlength="100" dir="auto" aria-describedby=[near.map(|_| "city-question")];
                 small.muted { (t(lang, "city_hint")) }
             }
             @if let Some(c) = near {
                 div.notice #city-question role="status" {
-                    p { (t(lang, "city_unknown_1")) " « " bdi { (f.city.trim()) } " ». " (t(lang, "city_did_you_mean")) " " strong { (c.name_in(lang)) } " ?" }
+                    p { (t(lang, "city_unknown_1")) " « " bdi { (f.city.trim()) } " ». " (t(lang, "city_did_you_mean")) " " strong { (c.name_in(lang)) } (t(lang, "qmark")) }
+                    p.small { (t(lang, "city_why")) }
                     input type="hidden" name="city_seen" value=(f.city.trim());
                     p.actions {
                         button type="submit" name="city_pick" value=(c.name) { (t(lang, "city_yes")) " " (c.name_in(lang)) }

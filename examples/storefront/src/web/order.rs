@@ -110,6 +110,7 @@ fn page_url(doc: &tijara::docs::OrderDoc, access: Access) -> String {
 fn status_key(doc: &tijara::docs::OrderDoc) -> &'static str {
     use tijara_core::order::{FulfillmentStatus as F, OrderStatus as O};
     use tijara_core::payment::{PaymentMethod as M, PaymentStatus as P};
+    use tijara_core::returns::ReturnStatus;
     let o = &doc.order;
     let p = &o.payment;
     let parts = || o.seller_orders.iter().map(|s| s.status());
@@ -120,6 +121,29 @@ fn status_key(doc: &tijara::docs::OrderDoc) -> &'static str {
             (_, P::Failed) => "o_st_declined",
             _ => "o_st_card_pending",
         },
+        // After delivery, a return says where it stands (it read "paid — being prepared" or
+        // "you pay on delivery" once a part came back).
+        _ if doc
+            .returns
+            .iter()
+            .any(|r| r.status() == ReturnStatus::Refunded) =>
+        {
+            "o_st_return_refunded"
+        }
+        _ if doc.returns.iter().any(|r| {
+            matches!(
+                r.status(),
+                ReturnStatus::Requested | ReturnStatus::Approved | ReturnStatus::Received
+            )
+        }) =>
+        {
+            "o_st_return_open"
+        }
+        _ if parts().all(|s| matches!(s, F::Returned | F::Cancelled))
+            && parts().any(|s| s == F::Returned) =>
+        {
+            "o_st_came_back"
+        }
         _ if parts().all(|s| matches!(s, F::Delivered | F::Returned | F::Cancelled))
             && parts().any(|s| s == F::Delivered) =>
         {
@@ -356,8 +380,12 @@ pub(super) async fn order_page(
         }
         section.address {
             h2 { (t(lang, "o_deliver_to")) }
-            p { (o.shipping_address.name) br; (o.shipping_address.line1) br; (o.shipping_address.city) @if let Some(pc) = &o.shipping_address.postal_code { " " bdi { (pc) } } br;
-                (match t(lang, &format!("country_{}", o.shipping_address.country)) { "" => o.shipping_address.country.clone(), name => name.to_owned() }) br; bdi dir="ltr" { (o.shipping_address.phone) } }
+            // Every line, as the destination's post lays it out (the second line and the state
+            // were left out), each in its own direction.
+            @let a = &o.shipping_address;
+            @let country = match t(lang, &format!("country_{}", a.country)) { "" => a.country.clone(), name => name.to_owned() };
+            p { @for (i, line) in a.postal_lines(&country).iter().enumerate() { @if i > 0 { br; } bdi.wrap { (line) } }
+                br; bdi dir="ltr" { (a.phone) } }
         }
         @for so in &o.seller_orders {
             section.box.parcel {

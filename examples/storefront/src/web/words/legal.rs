@@ -21,7 +21,7 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
         "legal_privacy" => ("Données personnelles", "المعطيات الشخصية", "Personal data"),
         "legal_consent_pre" => (
             "En validant, vous acceptez les ",
-            "بالتأكيد، فإنك توافق على ",
+            "بتأكيد الطلب، فإنك توافق على ",
             "By confirming, you accept the ",
         ),
         "legal_consent_mid" => (

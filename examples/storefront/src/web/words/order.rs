@@ -72,6 +72,21 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
             "Packed: the seller is handing it to the carrier",
         ),
         "o_st_delivered" => ("Livrée", "تم التسليم", "Delivered"),
+        "o_st_return_open" => (
+            "Livrée — retour en cours (voir ci-dessous)",
+            "تم التسليم — الإرجاع جار (انظر أدناه)",
+            "Delivered — return in progress (see below)",
+        ),
+        "o_st_return_refunded" => (
+            "Livrée — retour remboursé (voir ci-dessous)",
+            "تم التسليم — تم استرداد مبلغ الإرجاع (انظر أدناه)",
+            "Delivered — return refunded (see below)",
+        ),
+        "o_st_came_back" => (
+            "Colis revenu au vendeur",
+            "عاد الطرد إلى البائع",
+            "The parcel went back to the seller",
+        ),
         "o_st_cancelled" => ("Commande annulée", "تم إلغاء الطلب", "Order cancelled"),
         "o_declined_text" => (
             "Votre banque a refusé le paiement. Aucun montant n'a été prélevé. Vos articles restent réservés : réessayez la carte ou choisissez un autre moyen de paiement.",
