@@ -559,6 +559,66 @@ async fn an_applying_seller_waits_for_approval() {
 }
 
 #[tokio::test]
+async fn a_seller_and_its_login_are_stored_together_or_not_at_all() {
+    let m = market();
+    let sellers = || async {
+        m.engine
+            .catalog()
+            .list_sellers(None, 100)
+            .await
+            .expect("sellers")
+            .items
+            .len()
+    };
+    let before = sellers().await;
+    let (s, a) = m
+        .engine
+        .accounts()
+        .apply_as_seller_with_login(
+            seller_input("Coopérative Tiznit", SellerKind::Cooperative),
+            new_account("coop@example.ma", Role::Customer),
+            None,
+        )
+        .await
+        .expect("application");
+    assert!(!s.active, "waits for approval");
+    assert_eq!(
+        a.seller_id(),
+        Some(&s.id),
+        "the login is the new seller's, whatever asked"
+    );
+    assert_eq!(sellers().await, before + 1);
+    // The same e-mail again (two tabs at once): refused, and no second shop is left behind.
+    let err = m
+        .engine
+        .accounts()
+        .apply_as_seller_with_login(
+            seller_input("Coopérative Tiznit 2", SellerKind::Cooperative),
+            new_account("COOP@example.ma", Role::Customer),
+            None,
+        )
+        .await
+        .expect_err("taken");
+    assert!(matches!(err, TijaraError::EmailTaken { .. }), "{err:?}");
+    assert_eq!(sellers().await, before + 1, "nothing written");
+    // A login refused before anything is written (no name): no shop either.
+    let mut nameless = new_account("other@example.ma", Role::Customer);
+    nameless.name = " ".into();
+    assert!(
+        m.engine
+            .accounts()
+            .apply_as_seller_with_login(
+                seller_input("Atelier", SellerKind::Artisan),
+                nameless,
+                None
+            )
+            .await
+            .is_err()
+    );
+    assert_eq!(sellers().await, before + 1);
+}
+
+#[tokio::test]
 async fn payouts_are_recorded_once_per_reference() {
     let m = market();
     let c = catalog(&m).await;

@@ -834,10 +834,12 @@ async fn sell(
         Ok(h) => h,
         Err(res) => return res,
     };
-    let seller = app
+    // The shop and its login in one commit: a refusal leaves neither (two steps could leave a
+    // shop without a login when the same e-mail applied twice at once).
+    let applied = app
         .engine
         .accounts()
-        .apply_as_seller(
+        .apply_as_seller_with_login(
             SellerInput::new(shop.to_owned(), kind, city.to_owned(), checked.tax_status)
                 .with_legal(checked.legal)
                 // The phone she gave is the shop's too: her labels' sender and the courier's
@@ -846,34 +848,19 @@ async fn sell(
                     Some(checked.phone.clone()),
                     None,
                 )),
-            None,
-        )
-        .await;
-    // Every field was checked above: what is left is the storage's (a typed error page).
-    let seller = match seller {
-        Ok(s) => s,
-        Err(e) => return crate::web::refusal(&ctx, &e),
-    };
-    let account = app
-        .engine
-        .accounts()
-        .create_account(
             NewAccount::new(
                 f.email.clone(),
                 f.name.clone(),
                 password_hash,
-                Role::Seller {
-                    seller_id: seller.id,
-                    member: None,
-                },
+                Role::Customer,
                 lang,
             )
             .with_phone(checked.phone),
             None,
         )
         .await;
-    match account {
-        Ok(a) => start_session(&app, &headers, &a, "/seller").await,
+    match applied {
+        Ok((_, a)) => start_session(&app, &headers, &a, "/seller").await,
         // The same e-mail applied in another tab meanwhile.
         Err(TijaraError::EmailTaken { .. }) => {
             let mut errors = crate::web::FieldErrors::new();
@@ -883,6 +870,7 @@ async fn sell(
             );
             refuse_fields(&errors)
         }
+        // Every field was checked above: what is left is the storage's (a typed error page).
         Err(e) => crate::web::refusal(&ctx, &e),
     }
 }

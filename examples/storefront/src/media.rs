@@ -64,6 +64,8 @@ pub struct PhotoForm {
 
 /// The most a text field of a photo form may hold (64 KiB).
 pub const MAX_TEXT_FIELD_BYTES: usize = 64 * 1024;
+/// The most all the text fields of a photo form may hold together (256 KiB).
+pub const MAX_TEXT_TOTAL_BYTES: usize = 256 * 1024;
 
 /// Reads a multipart form with at most `max_photos` photos in fields named `photo`, each at most
 /// [`MAX_UPLOAD_BYTES`]: the product form and the shopper's return request share it. A refusal
@@ -83,6 +85,7 @@ pub async fn read_photo_form(
     };
     let mut out = PhotoForm::default();
     let mut refused = None;
+    let mut text_total = 0usize;
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(f)) => f,
@@ -140,6 +143,10 @@ pub async fn read_photo_form(
                 Ok(None) => break,
                 Err(e) => return Err((too_large(e.status()), out)),
             }
+        }
+        text_total += text.len();
+        if text_total > MAX_TEXT_TOTAL_BYTES {
+            return Err((PhotoFormError::Unreadable, out));
         }
         match String::from_utf8(text) {
             Ok(text) => out.fields.push((name, text)),

@@ -39,6 +39,7 @@ mod seo;
 mod shop;
 mod words;
 pub(crate) use aftercare::{return_photo_path, return_photos, return_summary};
+pub(crate) use checkout::address_lines;
 pub use errors::*;
 pub use fields::FieldErrors;
 pub use layout::*;

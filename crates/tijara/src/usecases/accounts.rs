@@ -309,6 +309,37 @@ fn email_key(email: &str) -> String {
 /// The one way an account is written: its e-mail as unique key, and a seller's logins listed
 /// under the seller (to notify them). Keys and owners replace the old ones on every write, so
 /// every write must carry both.
+/// A new account's record from `new`: its e-mail checked and normalized
+/// ([`TijaraError::BadEmail`]), its name 1 to 120 characters.
+fn account_record(e: &Tijara, new: &NewAccount) -> Result<Account, TijaraError> {
+    let email = normalize_email(&new.email)?;
+    let name = new.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 120 {
+        return Err(TijaraError::InvalidField {
+            field: "name",
+            rule: "must have 1 to 120 characters".into(),
+        });
+    }
+    Ok(Account {
+        id: e.new_id("acc"),
+        email,
+        name,
+        password_hash: new.password_hash.clone(),
+        role: new.role.clone(),
+        lang: new.lang,
+        lang_chosen_at: None,
+        phone: new.phone.clone(),
+        created_at: e.now(),
+        failed_logins: vec![],
+        locked_until: None,
+        addresses: vec![],
+        email_verified_at: None,
+        reset_link: None,
+        reset_requests: vec![],
+        verify_link: None,
+    })
+}
+
 fn account_change(account: &Account, version: Option<u64>) -> Result<Changeset, TijaraError> {
     let owners = match &account.role {
         Role::Seller { seller_id, .. } => vec![seller_owner(seller_id)],
@@ -398,14 +429,7 @@ impl Accounts<'_> {
         key: Option<&IdempotencyKey>,
     ) -> Result<Account, TijaraError> {
         let e = self.engine;
-        let email = normalize_email(&new.email)?;
-        let name = new.name.trim().to_owned();
-        if name.is_empty() || name.chars().count() > 120 {
-            return Err(TijaraError::InvalidField {
-                field: "name",
-                rule: "must have 1 to 120 characters".into(),
-            });
-        }
+        let account = account_record(e, &new)?;
         if let Role::Seller { seller_id, member } = &new.role {
             let seller = e.catalog().seller(seller_id).await?;
             if let Some(m) = member
@@ -417,24 +441,6 @@ impl Accounts<'_> {
                 });
             }
         }
-        let account = Account {
-            id: e.new_id("acc"),
-            email,
-            name,
-            password_hash: new.password_hash.clone(),
-            role: new.role.clone(),
-            lang: new.lang,
-            lang_chosen_at: None,
-            phone: new.phone.clone(),
-            created_at: e.now(),
-            failed_logins: vec![],
-            locked_until: None,
-            addresses: vec![],
-            email_verified_at: None,
-            reset_link: None,
-            reset_requests: vec![],
-            verify_link: None,
-        };
         let fingerprint = (&account.email, &account.role, &new.password_hash);
         let account_ref = &account;
         let result = e
@@ -537,6 +543,66 @@ impl Accounts<'_> {
             ))
         })
         .await
+    }
+}
+
+impl Accounts<'_> {
+    /// A seller's application and its login, in one commit: the seller stored inactive as
+    /// [`Accounts::apply_as_seller`] does, and the account of `login` (checked as
+    /// [`Accounts::create_account`] does) with the new seller's role, whatever `login.role`
+    /// says. Both are stored or neither: an e-mail that has an account is
+    /// [`TijaraError::EmailTaken`] with no seller left behind (two steps could leave a shop
+    /// without a login when the same e-mail applied twice at once).
+    ///
+    /// ```
+    /// # async fn demo(engine: &tijara::Tijara, input: tijara::usecases::catalog::SellerInput,
+    /// #     login: tijara::usecases::accounts::NewAccount) -> Result<(), tijara::TijaraError> {
+    /// let (seller, account) = engine.accounts().apply_as_seller_with_login(input, login, None).await?;
+    /// assert!(!seller.active);
+    /// assert_eq!(account.seller_id(), Some(&seller.id));
+    /// # Ok(()) }
+    /// ```
+    pub async fn apply_as_seller_with_login(
+        self,
+        input: SellerInput,
+        login: NewAccount,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<(Seller, Account), TijaraError> {
+        let e = self.engine;
+        let id = SellerId::new(e.new_id("slr"))?;
+        let seller = e.seller_from(id, input.clone(), false);
+        seller.validate()?;
+        let mut account = account_record(e, &login)?;
+        account.role = Role::Seller {
+            seller_id: seller.id.clone(),
+            member: None,
+        };
+        let fingerprint = (&input, &account.email, &login.password_hash);
+        let (seller_ref, account_ref) = (&seller, &account);
+        let result = e
+            .mutate(
+                "apply_as_seller_with_login",
+                key,
+                &fingerprint,
+                || async move {
+                    let mut change = account_change(account_ref, None)?;
+                    change.docs.insert(
+                        0,
+                        Write::new(DocKind::Seller, seller_ref.id.as_str(), None)
+                            .body(seller_ref)?,
+                    );
+                    Ok(((seller_ref.clone(), account_ref.clone()), change))
+                },
+            )
+            .await;
+        match result {
+            Err(TijaraError::Storage(crate::ports::storage::StorageError::KeyTaken { .. })) => {
+                Err(TijaraError::EmailTaken {
+                    email: account.email.clone(),
+                })
+            }
+            other => other,
+        }
     }
 }
 

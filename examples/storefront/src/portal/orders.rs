@@ -104,15 +104,25 @@ fn ow(lang: Lang, key: &str) -> &'static str {
             "Done: the label is made. Print it or copy it onto the parcel.",
         ),
         "tracking_saved" => ("Suivi enregistré.", "تم حفظ التتبع.", "Tracking saved."),
-        "sender_missing" => (
-            "Avant d'expédier : votre boutique n'a pas de téléphone ou d'adresse, et l'étiquette n'aura comme expéditeur que votre ville. Le transporteur ne pourra ni vous appeler pour l'enlèvement ni vous rapporter un colis refusé.",
-            "قبل الإرسال: ليس لمتجرك هاتف أو عنوان، ولن يظهر في الملصق كمرسل إلا مدينتك. لن يستطيع الناقل الاتصال بك للاستلام ولا إرجاع طرد مرفوض إليك.",
-            "Before shipping: your shop has no phone or address, and the label's sender will be only your city. The carrier can neither call you for pick-up nor bring a refused parcel back.",
+        "sender_before" => (
+            "Avant d'expédier, complétez l'expéditeur de l'étiquette :",
+            "قبل الإرسال، أكمل بيانات المرسل في الملصق:",
+            "Before shipping, complete the label's sender:",
+        ),
+        "sender_no_phone" => (
+            "Votre boutique n'a pas de téléphone : le transporteur ne pourra pas vous appeler pour l'enlèvement.",
+            "ليس لمتجرك هاتف: لن يستطيع الناقل الاتصال بك للاستلام.",
+            "Your shop has no phone: the carrier cannot call you for pick-up.",
+        ),
+        "sender_no_address" => (
+            "Votre boutique n'a pas d'adresse : l'étiquette ne donnera que votre ville, et un colis refusé ne pourra pas vous revenir.",
+            "ليس لمتجرك عنوان: لن يظهر في الملصق إلا مدينتك، ولن يعود إليك طرد مرفوض.",
+            "Your shop has no address: the label will give only your city, and a refused parcel cannot come back to you.",
         ),
         "sender_fix" => (
-            "Ajoutez-les dans « Ma boutique »",
-            "أضفهما في «متجري»",
-            "Add them in \"My shop\"",
+            "Complétez « Ma boutique »",
+            "أكمل «متجري»",
+            "Complete \"My shop\"",
         ),
         "err_number" => (
             "Ce numéro de suivi n'est pas valable : recopiez les lettres et les chiffres du reçu du transporteur (les espaces sont enlevés). Rien n'a été enregistré.",
@@ -151,6 +161,11 @@ fn ow(lang: Lang, key: &str) -> &'static str {
             "Pour vous, une fois la commande payée",
             "لكم، بعد أداء الطلب",
             "For you, once the order is paid",
+        ),
+        "money_returned_paid" => (
+            "Le colis est revenu : l'acheteur, qui avait payé, doit être remboursé ; ce qui vous revient suit ce remboursement, dans vos comptes.",
+            "عاد الطرد: يجب رد المبلغ للمشتري الذي دفع؛ وما يعود لك يتبع هذا الاسترداد في حساباتك.",
+            "The parcel came back: the buyer, who had paid, is to be refunded; what is yours follows that refund, in your statement.",
         ),
         "money_returned" => (
             "Le colis est revenu sans être payé : rien à recevoir pour cette commande.",
@@ -503,6 +518,17 @@ fn money_box(
     }
     let returned = part.status() == F::Returned;
     let settled = share.received.is_positive() || returned;
+    // A parcel that came back: what is hers follows the refund (paid) or there is nothing
+    // (unpaid); the rows before would not add up to a figure.
+    if returned {
+        return html! {
+            section.box id="money" {
+                h2 { (ow(lang, "money_title")) }
+                p { (ow(lang, if share.received.is_positive() { "money_returned_paid" } else { "money_returned" })) }
+                p.muted { a href="/seller/statement" { (ow(lang, "money_statement")) } }
+            }
+        };
+    }
     // The rate, when the lines share one that still gives the order's commission exactly
     // (a rate changed since the order would not).
     let rate = seller.and_then(|s| {
@@ -560,7 +586,6 @@ fn money_box(
                     }
                 }
             }
-            @if returned && !share.received.is_positive() { p { (ow(lang, "money_returned")) } }
             p.muted { (ow(lang, "money_note")) " " a href="/seller/statement" { (ow(lang, "money_statement")) } }
         }
     }
@@ -652,9 +677,8 @@ pub(super) async fn order_page(
             // The whole address, as the destination's post lays it out: what to write on the
             // parcel without a printer (a parcel abroad needs more than the city).
             @let a = &o.shipping_address;
-            @let country = match t(lang, &format!("country_{}", a.country)) { "" => a.country.clone(), n => n.to_owned() };
             p { strong { (a.name) }
-                @for line in a.postal_lines(&country).iter().skip(1) { br; bdi { (line) } }
+                @for line in crate::web::address_lines(&app, lang, a) { br; bdi.wrap { (line) } }
                 br; bdi dir="ltr" { (a.phone) } }
             @if let Some(c) = carrier_of(&doc, part) { p { (ow(lang, "carrier")) ": " strong { (c) } } }
             (lines_list(lang, &lines, &products))
@@ -670,11 +694,17 @@ pub(super) async fn order_page(
             @if work.may_ship() && shipment.is_none() {
                 // The label's sender is the shop's profile: without a phone or a street address
                 // the carrier cannot call for pick-up nor bring a returned parcel back.
-                @if seller.as_ref().is_some_and(|s| {
-                    s.contact.phone.is_none() && s.whatsapp.is_none()
-                        || s.contact.address.as_deref().is_none_or(|a| a.trim().is_empty())
-                }) {
-                    p.to-do role="note" { (ow(lang, "sender_missing")) " " a href="/seller/profile" { (ow(lang, "sender_fix")) } }
+                @if let Some(s) = &seller {
+                    @let no_phone = s.contact.phone.is_none() && s.whatsapp.is_none();
+                    @let no_address = s.contact.address.as_deref().is_none_or(|a| a.trim().is_empty());
+                    @if no_phone || no_address {
+                        div.to-do role="note" {
+                            p { strong { (ow(lang, "sender_before")) } }
+                            @if no_phone { p { (ow(lang, "sender_no_phone")) } }
+                            @if no_address { p { (ow(lang, "sender_no_address")) } }
+                            p { a href="/seller/profile" { (ow(lang, "sender_fix")) } }
+                        }
+                    }
                 }
                 form method="post" action={ (base) "/ship" } {
                     (ctx.csrf_field())
@@ -917,8 +947,8 @@ pub(crate) async fn apply_tracking(
             })?,
         ),
     };
-    // As printed on a receipt ("RR 987 654 321 MA"): spaces out, capitals.
-    let number: String = number.split_whitespace().collect::<String>().to_uppercase();
+    // As printed on a receipt ("RR 987 654 321 MA"): spaces out (no number has any).
+    let number: String = number.split_whitespace().collect();
     let mut update = HandTracking::new().with_tracking_number(number);
     update.status = status;
     app.engine
@@ -940,7 +970,10 @@ pub(super) async fn tracking(
         Err(r) => return r,
     };
     let by = Operator::Seller(seller);
-    match apply_tracking(&app, &by, &doc, &so, &f.number, &f.status).await {
+    // A seller types numbers only for carriers without an API (rate cards): in capitals, as
+    // receipts print them (`am…` → `AM…`). The admin's form and the API keep the case typed.
+    let number = f.number.to_uppercase();
+    match apply_tracking(&app, &by, &doc, &so, &number, &f.status).await {
         Ok(()) => Redirect::to(&format!(
             "/seller/orders/{}/{so}?saved=1#tracking",
             doc.order.id

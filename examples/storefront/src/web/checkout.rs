@@ -29,6 +29,22 @@ fn country_name(lang: Lang, code: &str) -> String {
     }
 }
 
+/// An address's lines for a page read in `lang`: the street lines, then the locality as its
+/// country writes it with the city named in `lang` when the region lists it (not the label's
+/// capitals), then the country's name in `lang`.
+pub(crate) fn address_lines(app: &App, lang: Lang, a: &Address) -> Vec<String> {
+    let city = match app.engine.region().city(&a.city) {
+        Some(c) if c.country == a.country => c.name_in(lang).to_owned(),
+        _ => a.city.clone(),
+    };
+    let country = country_name(lang, &a.country);
+    let mut lines = vec![a.line1.clone()];
+    lines.extend(a.line2.clone().filter(|l| !l.trim().is_empty()));
+    lines.extend(locality(a, &city));
+    lines.push(country);
+    lines
+}
+
 /// The address's locality lines as its country writes them, with `city` as the shopper reads
 /// it: `75004 Paris`, `New York NY 10118`, `London` then `SW1A 1AA`, `73000 Dakhla`.
 fn locality(a: &Address, city: &str) -> Vec<String> {

@@ -114,6 +114,7 @@ fn status_key(doc: &tijara::docs::OrderDoc) -> &'static str {
     let o = &doc.order;
     let p = &o.payment;
     let parts = || o.seller_orders.iter().map(|s| s.status());
+    let arrived = || parts().all(|s| matches!(s, F::Delivered | F::Returned | F::Cancelled));
     match o.status() {
         O::Cancelled => "o_st_cancelled",
         O::AwaitingPayment => match (p.method(), p.status()) {
@@ -121,23 +122,26 @@ fn status_key(doc: &tijara::docs::OrderDoc) -> &'static str {
             (_, P::Failed) => "o_st_declined",
             _ => "o_st_card_pending",
         },
-        // After delivery, a return says where it stands (it read "paid — being prepared" or
-        // "you pay on delivery" once a part came back).
-        _ if doc
-            .returns
-            .iter()
-            .any(|r| r.status() == ReturnStatus::Refunded) =>
-        {
-            "o_st_return_refunded"
-        }
-        _ if doc.returns.iter().any(|r| {
-            matches!(
-                r.status(),
-                ReturnStatus::Requested | ReturnStatus::Approved | ReturnStatus::Received
-            )
-        }) =>
+        // Once every parcel has arrived (or came back), a return says where it stands (it read
+        // "paid — being prepared" or "you pay on delivery" once a part came back); an open
+        // return before a refunded one. A parcel still on its way keeps the order's line.
+        _ if arrived()
+            && doc.returns.iter().any(|r| {
+                matches!(
+                    r.status(),
+                    ReturnStatus::Requested | ReturnStatus::Approved | ReturnStatus::Received
+                )
+            }) =>
         {
             "o_st_return_open"
+        }
+        _ if arrived()
+            && doc
+                .returns
+                .iter()
+                .any(|r| r.status() == ReturnStatus::Refunded) =>
+        {
+            "o_st_return_refunded"
         }
         _ if parts().all(|s| matches!(s, F::Returned | F::Cancelled))
             && parts().any(|s| s == F::Returned) =>
@@ -383,8 +387,7 @@ pub(super) async fn order_page(
             // Every line, as the destination's post lays it out (the second line and the state
             // were left out), each in its own direction.
             @let a = &o.shipping_address;
-            @let country = match t(lang, &format!("country_{}", a.country)) { "" => a.country.clone(), name => name.to_owned() };
-            p { @for (i, line) in a.postal_lines(&country).iter().enumerate() { @if i > 0 { br; } bdi.wrap { (line) } }
+            p { bdi.wrap { (a.name) } @for line in super::checkout::address_lines(&app, lang, a) { br; bdi.wrap { (line) } }
                 br; bdi dir="ltr" { (a.phone) } }
         }
         @for so in &o.seller_orders {

@@ -75,7 +75,7 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
             "We don't find the city",
         ),
         "city_did_you_mean" => ("Vouliez-vous dire", "هل تقصد", "Did you mean"),
-        "qmark" => (" ?", "؟", "?"),
+        "qmark" => ("\u{a0}?", "؟", "?"),
         "city_why" => (
             "Le prix et le délai de livraison dépendent de la ville : une ville que la liste ne connaît pas est livrée au tarif « autres villes », souvent plus cher et plus long.",
             "يختلف ثمن التوصيل ومدته حسب المدينة: المدينة غير الموجودة في القائمة تُوصل بسعر «مدن أخرى»، وهو غالبا أغلى وأطول.",
