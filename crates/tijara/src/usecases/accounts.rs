@@ -309,6 +309,19 @@ fn email_key(email: &str) -> String {
 /// The one way an account is written: its e-mail as unique key, and a seller's logins listed
 /// under the seller (to notify them). Keys and owners replace the old ones on every write, so
 /// every write must carry both.
+/// `result` with the storage's refusal of the e-mail's key (another account holds it) as
+/// [`TijaraError::EmailTaken`].
+fn email_taken<T>(result: Result<T, TijaraError>, email: &str) -> Result<T, TijaraError> {
+    match result {
+        Err(TijaraError::Storage(crate::ports::storage::StorageError::KeyTaken { .. })) => {
+            Err(TijaraError::EmailTaken {
+                email: email.to_owned(),
+            })
+        }
+        other => other,
+    }
+}
+
 /// A new account's record from `new`: its e-mail checked and normalized
 /// ([`TijaraError::BadEmail`]), its name 1 to 120 characters.
 fn account_record(e: &Tijara, new: &NewAccount) -> Result<Account, TijaraError> {
@@ -448,14 +461,7 @@ impl Accounts<'_> {
                 Ok((account_ref.clone(), account_change(account_ref, None)?))
             })
             .await;
-        match result {
-            Err(TijaraError::Storage(crate::ports::storage::StorageError::KeyTaken { .. })) => {
-                Err(TijaraError::EmailTaken {
-                    email: account.email.clone(),
-                })
-            }
-            other => other,
-        }
+        email_taken(result, &account.email)
     }
 
     /// An account by id.
@@ -595,14 +601,7 @@ impl Accounts<'_> {
                 },
             )
             .await;
-        match result {
-            Err(TijaraError::Storage(crate::ports::storage::StorageError::KeyTaken { .. })) => {
-                Err(TijaraError::EmailTaken {
-                    email: account.email.clone(),
-                })
-            }
-            other => other,
-        }
+        email_taken(result, &account.email)
     }
 }
 

@@ -495,9 +495,9 @@ fn cod_line(lang: Lang, part: &SellerOrder) -> Markup {
 
 /// What the part brings the seller: its items and delivery, refunds, the marketplace's
 /// commission (with its rate when every line is at one rate that gives exactly the order's
-/// commission) and what is hers. Once money was received for it (or the parcel came back),
-/// "for you" is the settlement's share of what was received (zero for a parcel returned
-/// unpaid); before, what she will get once it is paid. Nothing for a cancelled part.
+/// commission) and what is hers. Once money was received for it, "for you" is the
+/// settlement's share of what was received; before, what she will get once it is paid. A
+/// parcel that came back gets a sentence instead of figures; a cancelled part, nothing.
 fn money_box(
     lang: Lang,
     doc: &OrderDoc,
@@ -516,11 +516,9 @@ fn money_box(
     if part.status() == F::Cancelled {
         return html! {};
     }
-    let returned = part.status() == F::Returned;
-    let settled = share.received.is_positive() || returned;
     // A parcel that came back: what is hers follows the refund (paid) or there is nothing
-    // (unpaid); the rows before would not add up to a figure.
-    if returned {
+    // (unpaid); rows would not add up to a figure.
+    if part.status() == F::Returned {
         return html! {
             section.box id="money" {
                 h2 { (ow(lang, "money_title")) }
@@ -529,6 +527,7 @@ fn money_box(
             }
         };
     }
+    let settled = share.received.is_positive();
     // The rate, when the lines share one that still gives the order's commission exactly
     // (a rate changed since the order would not).
     let rate = seller.and_then(|s| {
