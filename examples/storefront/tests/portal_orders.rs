@@ -869,6 +869,8 @@ async fn a_rate_card_parcel_asks_for_the_carriers_number_and_shows_the_shopper_n
         "{}",
         page.body
     );
+    let p = shopper.get(&shopper_page).await;
+    assert!(p.body.contains("Colis revenu au vendeur"), "{}", p.body);
     // No figure that would not add up: no commission, no "for you".
     let money = &page.body[page.body.find(r#"id="money""#).unwrap()..];
     let money = &money[..money.find("</section>").unwrap()];

@@ -259,8 +259,8 @@ async fn a_refused_new_product_writes_nothing_and_says_what_to_do() {
         "what was typed comes back: {}",
         r.body
     );
-    // A body past the route's own limit: cut while reading, the fields sent before the photos
-    // still come back.
+    // A photo far over 5 MiB in a body under the route's limit (a phone's full-size photos):
+    // drained, not held, and what was typed still comes back.
     s.get("/seller/products/new?lang=fr").await;
     let huge = vec![7u8; 21 * 1024 * 1024];
     let r = s

@@ -219,6 +219,17 @@ async fn a_return_is_approved_received_and_refunded_by_the_artisan_and_the_state
     s.get("/seller/returns?lang=fr").await;
     assert!(page.body.contains(&format!("{base}/approve")));
 
+    // The shopper's status line says a return is in progress.
+    let mut shopper = Client::new(&app);
+    shopper
+        .login("shopper@tijara.example", "shopper-demo-2026")
+        .await;
+    let mine = shopper.get(&format!("/orders/{order}?lang=fr")).await;
+    assert!(
+        mine.body.contains("Livrée — retour en cours"),
+        "{}",
+        mine.body
+    );
     // Out of order: receiving or refunding before approving is refused, nothing changes.
     let r = s.post(&format!("{base}/receive?lang=fr"), &[]).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
@@ -333,7 +344,6 @@ async fn a_return_is_approved_received_and_refunded_by_the_artisan_and_the_state
     let mailbox = admin.get("/admin/mailbox?lang=fr").await;
     assert!(mailbox.body.contains("Votre retour — remboursé"));
     // The shopper's order page says where the return stands, not "paid, being prepared".
-    let mut shopper = Client::new(&app);
     shopper
         .login("shopper@tijara.example", "shopper-demo-2026")
         .await;

@@ -306,9 +306,6 @@ fn email_key(email: &str) -> String {
     format!("email:{email}")
 }
 
-/// The one way an account is written: its e-mail as unique key, and a seller's logins listed
-/// under the seller (to notify them). Keys and owners replace the old ones on every write, so
-/// every write must carry both.
 /// `result` with the storage's refusal of the e-mail's key (another account holds it) as
 /// [`TijaraError::EmailTaken`].
 fn email_taken<T>(result: Result<T, TijaraError>, email: &str) -> Result<T, TijaraError> {
@@ -353,6 +350,9 @@ fn account_record(e: &Tijara, new: &NewAccount) -> Result<Account, TijaraError> 
     })
 }
 
+/// The one way an account is written: its e-mail as unique key, and a seller's logins listed
+/// under the seller (to notify them). Keys and owners replace the old ones on every write, so
+/// every write must carry both.
 fn account_change(account: &Account, version: Option<u64>) -> Result<Changeset, TijaraError> {
     let owners = match &account.role {
         Role::Seller { seller_id, .. } => vec![seller_owner(seller_id)],

@@ -566,7 +566,7 @@ fn money_box(
     html! {
         section.box id="money" {
             h2 { (ow(lang, "money_title")) }
-            table.money {
+            table.earnings {
                 tr { th scope="row" { (ow(lang, "money_items")) } td { bdi { (part.subtotal.format(lang)) } } }
                 @if let Some(d) = delivery { tr { th scope="row" { (ow(lang, "money_delivery")) } td { bdi { (d.format(lang)) } } } }
                 @if share.refunded.is_positive() {
