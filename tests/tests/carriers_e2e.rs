@@ -254,7 +254,8 @@ async fn a_two_seller_cod_order_with_two_carriers() {
     for shown in [
         "GIE Sahara",
         "Youssef El Idrissi",
-        "Casablanca",
+        // The recipient as the post lays it out: the city in capitals.
+        "CASABLANCA",
         "<svg",
         label.tracking_number.as_deref().expect("n"),
         cod_text.as_str(),
