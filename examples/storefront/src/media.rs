@@ -96,28 +96,14 @@ pub async fn read_photo_form(
         if name == "photo" {
             // Read in chunks, keeping at most MAX_UPLOAD_BYTES: a photo too large is drained,
             // not held in memory, and the fields after it are still read.
-            let mut field = field;
-            let mut bytes = Vec::new();
-            let mut over = false;
-            loop {
-                match field.chunk().await {
-                    Ok(Some(chunk)) if !over => {
-                        if bytes.len() + chunk.len() > MAX_UPLOAD_BYTES {
-                            over = true;
-                            bytes = Vec::new();
-                        } else {
-                            bytes.extend_from_slice(&chunk);
-                        }
-                    }
-                    Ok(Some(_)) => {}
-                    Ok(None) => break,
-                    Err(e) => return Err((too_large(e.status()), out)),
+            let mut bytes = match read_capped(field, MAX_UPLOAD_BYTES).await {
+                Ok(Some(b)) => b,
+                Ok(None) => {
+                    refused.get_or_insert(PhotoFormError::TooLarge);
+                    continue;
                 }
-            }
-            if over {
-                refused.get_or_insert(PhotoFormError::TooLarge);
-                continue;
-            }
+                Err(e) => return Err((too_large(e.status()), out)),
+            };
             // A file input left empty sends an empty part.
             if bytes.is_empty() {
                 continue;
@@ -132,18 +118,11 @@ pub async fn read_photo_form(
         }
         // A text field is read up to MAX_TEXT_FIELD_BYTES: a form's longest text is far
         // shorter, and the route's large limit is for photos.
-        let mut field = field;
-        let mut text = Vec::new();
-        loop {
-            match field.chunk().await {
-                Ok(Some(chunk)) if text.len() + chunk.len() <= MAX_TEXT_FIELD_BYTES => {
-                    text.extend_from_slice(&chunk);
-                }
-                Ok(Some(_)) => return Err((PhotoFormError::Unreadable, out)),
-                Ok(None) => break,
-                Err(e) => return Err((too_large(e.status()), out)),
-            }
-        }
+        let text = match read_capped(field, MAX_TEXT_FIELD_BYTES).await {
+            Ok(Some(t)) => t,
+            Ok(None) => return Err((PhotoFormError::Unreadable, out)),
+            Err(e) => return Err((too_large(e.status()), out)),
+        };
         text_total += text.len();
         if text_total > MAX_TEXT_TOTAL_BYTES {
             return Err((PhotoFormError::Unreadable, out));
@@ -158,6 +137,28 @@ pub async fn read_photo_form(
         None => Ok(out),
     }
 }
+/// A multipart field's bytes, read in chunks and kept up to `max`: `None` when it is longer
+/// (the rest is drained, never held in memory).
+async fn read_capped(
+    mut field: axum::extract::multipart::Field<'_>,
+    max: usize,
+) -> Result<Option<Vec<u8>>, axum::extract::multipart::MultipartError> {
+    let mut bytes = Vec::new();
+    let mut over = false;
+    while let Some(chunk) = field.chunk().await? {
+        if over {
+            continue;
+        }
+        if bytes.len() + chunk.len() > max {
+            over = true;
+            bytes = Vec::new();
+        } else {
+            bytes.extend_from_slice(&chunk);
+        }
+    }
+    Ok((!over).then_some(bytes))
+}
+
 /// The largest width or height accepted.
 pub const MAX_SIDE: u32 = 6000;
 /// The large image's longest side.

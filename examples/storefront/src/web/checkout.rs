@@ -33,16 +33,22 @@ fn country_name(lang: Lang, code: &str) -> String {
 /// country writes it with the city named in `lang` when the region lists it (not the label's
 /// capitals), then the country's name in `lang`.
 pub(crate) fn address_lines(app: &App, lang: Lang, a: &Address) -> Vec<String> {
-    let city = match app.engine.region().city(&a.city) {
-        Some(c) if c.country == a.country => c.name_in(lang).to_owned(),
-        _ => a.city.clone(),
-    };
+    let city = city_in(app, lang, a);
     let country = country_name(lang, &a.country);
     let mut lines = vec![a.line1.clone()];
     lines.extend(a.line2.clone().filter(|l| !l.trim().is_empty()));
     lines.extend(locality(a, &city));
     lines.push(country);
     lines
+}
+
+/// The address's city named in `lang` when the region lists it in the address's country, else
+/// as typed.
+fn city_in(app: &App, lang: Lang, a: &Address) -> String {
+    match app.engine.region().city(&a.city) {
+        Some(c) if c.country == a.country => c.name_in(lang).to_owned(),
+        _ => a.city.clone(),
+    }
 }
 
 /// The address's locality lines as its country writes them, with `city` as the shopper reads
@@ -156,10 +162,7 @@ impl AddressForm {
 
     /// The form filled with `a` (its city named in `lang` when the region lists it).
     fn from_address(app: &App, lang: Lang, a: &Address, email: String) -> AddressForm {
-        let city = match app.engine.region().city(&a.city) {
-            Some(c) if c.country == a.country => c.name_in(lang).to_owned(),
-            _ => a.city.clone(),
-        };
+        let city = city_in(app, lang, a);
         AddressForm {
             name: a.name.clone(),
             line1: a.line1.clone(),
