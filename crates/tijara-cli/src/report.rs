@@ -71,6 +71,20 @@ fn amount(m: &Money) -> String {
     m.amount().to_string()
 }
 
+/// An order's returns as the export gives them: a refund's bank account with its RIB's last
+/// four digits only (an export file travels; the admin's order page shows the whole RIB).
+fn returns_json(returns: &[tijara_core::returns::ReturnRequest]) -> serde_json::Value {
+    let mut out = serde_json::json!(returns);
+    if let Some(list) = out.as_array_mut() {
+        for (v, r) in list.iter_mut().zip(returns) {
+            if let Some(a) = r.refund_account() {
+                v["refund_to"]["rib"] = serde_json::json!(a.masked());
+            }
+        }
+    }
+    out
+}
+
 /// Writes orders as CSV (one row per seller order) or JSON (the orders with their shipments).
 pub fn write_orders(
     orders: &[OrderDoc],
@@ -81,7 +95,13 @@ pub fn write_orders(
         "json" => {
             let docs: Vec<_> = orders
                 .iter()
-                .map(|d| serde_json::json!({"order": d.order, "shipments": d.shipments, "returns": d.returns}))
+                .map(|d| {
+                    serde_json::json!({
+                        "order": d.order,
+                        "shipments": d.shipments,
+                        "returns": returns_json(&d.returns),
+                    })
+                })
                 .collect();
             serde_json::to_writer_pretty(&mut *out, &docs).map_err(CliError::failure)?;
             writeln!(out).map_err(CliError::failure)
@@ -193,4 +213,29 @@ pub async fn invoices(
         ));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_export_gives_a_refunds_rib_by_its_last_four_digits() {
+        let r: tijara_core::returns::ReturnRequest = serde_json::from_value(serde_json::json!({
+            "id": "ret_1",
+            "seller_order_id": "ord_1-1",
+            "lines": [],
+            "reason": null,
+            "requested_at": "2026-12-01T10:00:00Z",
+            "value": {"amount": "100.00", "currency": "MAD"},
+            "status": "requested",
+            "refunded": null,
+            "refund_to": {"holder": "Salma", "rib": "011780000012345678901296"},
+        }))
+        .expect("a return");
+        let out = returns_json(&[r]);
+        assert_eq!(out[0]["refund_to"]["rib"], "•••• 1296");
+        assert_eq!(out[0]["refund_to"]["holder"], "Salma");
+        assert!(!out.to_string().contains("011780000012345678901296"));
+    }
 }

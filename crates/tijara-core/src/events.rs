@@ -29,6 +29,10 @@ pub struct OrderSnapshot {
     pub sellers: Vec<SellerOrderSnapshot>,
     /// Where the order stands.
     pub status: OrderStatus,
+    /// The return a `return.requested` or `return.updated` event is about (absent from other
+    /// events, and from return events written before it was carried).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_id: Option<crate::ReturnId>,
 }
 
 impl OrderSnapshot {
@@ -49,6 +53,7 @@ impl OrderSnapshot {
                 })
                 .collect(),
             status: order.status(),
+            return_id: None,
         }
     }
 }

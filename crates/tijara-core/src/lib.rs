@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod bank;
 pub mod cart;
 pub mod catalog;
 mod currency;

@@ -37,7 +37,7 @@ mod tests;
 
 pub use payments::{PaymentApplied, PaymentRecorded, PaymentRefusal, ReceivedPayment};
 pub use returns::CannotCancel;
-pub use returns::{CancelError, Cancelled, ReturnMove, ReturnRefusal};
+pub use returns::{CancelError, Cancelled, ReturnAsk, ReturnMove, ReturnRefusal};
 pub use shipping::{NewShipment, ShipmentMove, ShippingError};
 pub use switch::{PaymentSwitched, SwitchRefusal};
 

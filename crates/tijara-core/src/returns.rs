@@ -86,6 +86,27 @@ pub enum ReturnError {
     /// [`crate::catalog::is_local_media_path`]).
     #[error("{0:?} is not a photo stored by the shop")]
     NotAPhoto(String),
+    /// Where to send a refund by transfer was refused (see [`RefundAccount::new`]).
+    #[error(transparent)]
+    Account(#[from] RefundAccountError),
+    /// No refund of this return waits to be sent: it is not refunded yet, or refunded nothing.
+    #[error("this return has no refund waiting to be sent")]
+    RefundNotDue,
+    /// The refund was already sent (when, and its reference).
+    #[error("the refund was already sent on {}, reference {}", .0.at, .0.reference)]
+    RefundAlreadySent(Box<RefundSent>),
+    /// The card gateway was asked to refund this return and gave no clear answer (a timeout,
+    /// an unreadable reply): the money may have left. Check the gateway's back office, then
+    /// record the refund by hand with its reference (refunding it there first if it is not).
+    #[error("the card gateway was asked to refund on {at} and its answer is unknown")]
+    RefundOutcomeUnknown {
+        /// When the gateway was asked.
+        at: DateTime<Utc>,
+    },
+    /// Marking a refund sent by hand needs the bank's reference of the transfer (1 to
+    /// [`MAX_TRANSFER_REFERENCE_CHARS`] characters, no control character).
+    #[error("the transfer's bank reference is missing or not valid")]
+    BadTransferReference,
     /// A state machine refused.
     #[error(transparent)]
     Transition(#[from] TransitionError),
@@ -301,6 +322,183 @@ pub struct ReturnRequest {
     /// and write unchanged.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     photos: Vec<String>,
+    /// Where the shopper asked the refund to be transferred (an order paid in cash or by
+    /// transfer has no card to refund to); absent from the stored JSON when none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    refund_to: Option<RefundAccount>,
+    /// When and how the refunded money left the marketplace; absent from the stored JSON
+    /// until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    refund_sent: Option<RefundSent>,
+    /// True once a refund of more than nothing is recorded and its money is to be sent (see
+    /// [`ReturnRequest::refund_due`]); false in documents written before refunds were sent
+    /// through the engine, whose money went by other means.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    refund_owed: bool,
+    /// When the card gateway was last asked to refund this return without a definite answer
+    /// yet (see [`ReturnRequest::begin_refund_attempt`]); absent from the stored JSON when none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    refund_attempt: Option<DateTime<Utc>>,
+}
+
+/// The longest account holder's name a [`RefundAccount`] takes.
+pub const MAX_HOLDER_CHARS: usize = 100;
+
+/// The longest bank reference [`ReturnRequest::mark_refund_sent`] takes.
+pub const MAX_TRANSFER_REFERENCE_CHARS: usize = 100;
+
+/// Why a [`RefundAccount`] was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RefundAccountError {
+    /// No account holder's name.
+    #[error("the account holder's name is missing")]
+    NoHolder,
+    /// The holder's name is longer than [`MAX_HOLDER_CHARS`].
+    #[error("the account holder's name is longer than {max} characters")]
+    HolderTooLong {
+        /// The limit.
+        max: usize,
+    },
+    /// The holder's name holds a control character.
+    #[error("the account holder's name holds a control character")]
+    HolderControl,
+    /// Not a Moroccan RIB: 24 digits once spaces, dots and dashes are removed.
+    #[error("the bank account is not a 24-digit RIB")]
+    BadRib,
+    /// 24 digits whose last two are not their key: a typing mistake
+    /// ([`crate::bank::check_rib`]).
+    #[error("the RIB's key (its last two digits) is wrong: a digit was mistyped")]
+    RibKey,
+}
+
+/// A Moroccan bank account (RIB) and its holder: where the marketplace transfers a refund when
+/// the order was paid in cash on delivery or by transfer. Once the refund is sent, only the
+/// RIB's last four digits are kept ([`ReturnRequest::mark_refund_sent`]).
+///
+/// ```
+/// use tijara_core::returns::{RefundAccount, RefundAccountError};
+///
+/// let a = RefundAccount::new(" Salma Idrissi ", "011 780 0000123456789012 96").unwrap();
+/// assert_eq!(a.rib(), "011780000012345678901296");
+/// assert_eq!(a.masked(), "•••• 1296");
+/// assert_eq!(RefundAccount::new("Salma", "1234"), Err(RefundAccountError::BadRib));
+/// assert_eq!(
+///     RefundAccount::new("Salma", "011780000012345678901234"),
+///     Err(RefundAccountError::RibKey)
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "RefundAccountData")]
+pub struct RefundAccount {
+    holder: String,
+    rib: String,
+}
+
+/// A [`RefundAccount`] as stored, read back: a holder, and the RIB's 24 digits (or its last
+/// four once the refund was sent).
+#[derive(Deserialize)]
+struct RefundAccountData {
+    holder: String,
+    rib: String,
+}
+
+/// An account holder's name, trimmed: present, at most [`MAX_HOLDER_CHARS`], no control
+/// character.
+fn check_holder(holder: &str) -> Result<String, RefundAccountError> {
+    let holder = holder.trim();
+    if holder.is_empty() {
+        return Err(RefundAccountError::NoHolder);
+    }
+    if holder.chars().count() > MAX_HOLDER_CHARS {
+        return Err(RefundAccountError::HolderTooLong {
+            max: MAX_HOLDER_CHARS,
+        });
+    }
+    if holder.chars().any(char::is_control) {
+        return Err(RefundAccountError::HolderControl);
+    }
+    Ok(holder.to_owned())
+}
+
+impl TryFrom<RefundAccountData> for RefundAccount {
+    type Error = RefundAccountError;
+
+    fn try_from(d: RefundAccountData) -> Result<RefundAccount, RefundAccountError> {
+        // Read as the engine writes it, without the typing rules of `new` (a later rule must
+        // not make a stored order unreadable): a holder, and digits only (24, or the last 4).
+        let holder = d.holder.trim();
+        if holder.is_empty() {
+            return Err(RefundAccountError::NoHolder);
+        }
+        if !matches!(d.rib.len(), 4 | 24) || !d.rib.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(RefundAccountError::BadRib);
+        }
+        Ok(RefundAccount {
+            holder: holder.to_owned(),
+            rib: d.rib,
+        })
+    }
+}
+
+impl RefundAccount {
+    /// The account of `holder` (trimmed) with the RIB `rib` (24 digits whose last two are the
+    /// key; spaces, dots and dashes as printed on a RIB are removed).
+    pub fn new(holder: &str, rib: &str) -> Result<RefundAccount, RefundAccountError> {
+        let holder = check_holder(holder)?;
+        let rib = crate::bank::check_rib(rib).map_err(|e| match e {
+            crate::bank::RibError::Key { .. } => RefundAccountError::RibKey,
+            _ => RefundAccountError::BadRib,
+        })?;
+        Ok(RefundAccount { holder, rib })
+    }
+
+    /// The holder's name.
+    pub fn holder(&self) -> &str {
+        &self.holder
+    }
+
+    /// The 24 digits (the last four only once the refund was sent).
+    pub fn rib(&self) -> &str {
+        &self.rib
+    }
+
+    /// The RIB as a page shows it to whoever holds the order's link: its last four digits
+    /// only (`•••• 1296`).
+    pub fn masked(&self) -> String {
+        let last: String = self
+            .rib
+            .chars()
+            .skip(self.rib.chars().count().saturating_sub(4))
+            .collect();
+        format!("•••• {last}")
+    }
+
+    /// Keeps the last four digits only (the refund was sent: the account is needed no more).
+    fn forget_digits(&mut self) {
+        let last: String = self
+            .rib
+            .chars()
+            .skip(self.rib.chars().count().saturating_sub(4))
+            .collect();
+        self.rib = last;
+    }
+}
+
+/// How a return's refund left the marketplace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundSent {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The gateway's reference of the refund, or the bank's reference of the transfer.
+    pub reference: String,
+    /// True when the card gateway refunded it through its API; false for a transfer (or a
+    /// card refund) made by hand and recorded by an admin.
+    pub through_gateway: bool,
+    /// Who sent it or recorded it (an admin's e-mail; `engine` when the seller's refund step
+    /// had the gateway send it); empty in documents written before it was kept.
+    #[serde(default)]
+    pub by: String,
 }
 
 impl ReturnRequest {
@@ -389,6 +587,10 @@ impl ReturnRequest {
             refunded: None,
             refusal: None,
             photos: Vec::new(),
+            refund_to: None,
+            refund_sent: None,
+            refund_owed: false,
+            refund_attempt: None,
         })
     }
 
@@ -453,6 +655,99 @@ impl ReturnRequest {
         Ok(())
     }
 
+    /// Where the shopper asked the refund to be transferred, if they gave an account.
+    pub fn refund_account(&self) -> Option<&RefundAccount> {
+        self.refund_to.as_ref()
+    }
+
+    /// Sets where the refund is to be transferred (replacing any), until it is sent.
+    pub fn set_refund_account(&mut self, account: RefundAccount) -> Result<(), ReturnError> {
+        if let Some(sent) = &self.refund_sent {
+            return Err(ReturnError::RefundAlreadySent(Box::new(sent.clone())));
+        }
+        self.refund_to = Some(account);
+        Ok(())
+    }
+
+    /// How the refund left the marketplace, once it did.
+    pub fn refund_sent(&self) -> Option<&RefundSent> {
+        self.refund_sent.as_ref()
+    }
+
+    /// The refund waiting to be sent to the shopper: refunded, more than nothing, not yet sent.
+    /// A return refunded before refunds were sent through the engine (a stored document without
+    /// the mark) has none: its money went by other means.
+    pub fn refund_due(&self) -> Option<Money> {
+        self.refunded
+            .filter(|a| a.is_positive() && self.refund_owed && self.refund_sent.is_none())
+    }
+
+    /// When the card gateway was asked to refund this return and gave no definite answer yet.
+    pub fn refund_attempted_at(&self) -> Option<DateTime<Utc>> {
+        self.refund_attempt
+    }
+
+    /// Notes, before the card gateway is called, that it is asked to refund the amount due
+    /// (returned): if the answer never comes (a crash, a timeout), the note stays and a second
+    /// call through the gateway is refused ([`ReturnError::RefundOutcomeUnknown`]), so the card
+    /// is never refunded twice; only a refund recorded by hand, after a look at the gateway's
+    /// back office, settles it.
+    pub fn begin_refund_attempt(&mut self, at: DateTime<Utc>) -> Result<Money, ReturnError> {
+        if let Some(sent) = &self.refund_sent {
+            return Err(ReturnError::RefundAlreadySent(Box::new(sent.clone())));
+        }
+        if let Some(at) = self.refund_attempt {
+            return Err(ReturnError::RefundOutcomeUnknown { at });
+        }
+        let amount = self.refund_due().ok_or(ReturnError::RefundNotDue)?;
+        self.refund_attempt = Some(at);
+        Ok(amount)
+    }
+
+    /// Clears the note of [`ReturnRequest::begin_refund_attempt`]: the gateway refused for sure
+    /// (declined, unsupported, not configured), so no money left and it may be asked again.
+    pub fn end_refund_attempt(&mut self) {
+        self.refund_attempt = None;
+    }
+
+    /// Records that the refund left (`reference`: the gateway's or the bank's; `by`: who),
+    /// once; returns the amount sent. The account's RIB is kept to its last four digits from
+    /// then on. Refused when no refund is due ([`ReturnError::RefundNotDue`]), when it was
+    /// already sent, or, for a reference typed by hand (`through_gateway` false), an empty or
+    /// overlong one or one holding a control character (a gateway's reference is taken as it
+    /// came: the money has left).
+    pub fn mark_refund_sent(
+        &mut self,
+        reference: &str,
+        at: DateTime<Utc>,
+        through_gateway: bool,
+        by: &str,
+    ) -> Result<Money, ReturnError> {
+        if let Some(sent) = &self.refund_sent {
+            return Err(ReturnError::RefundAlreadySent(Box::new(sent.clone())));
+        }
+        let amount = self.refund_due().ok_or(ReturnError::RefundNotDue)?;
+        let reference = reference.trim();
+        if !through_gateway
+            && (reference.is_empty()
+                || reference.chars().count() > MAX_TRANSFER_REFERENCE_CHARS
+                || reference.chars().any(char::is_control))
+        {
+            return Err(ReturnError::BadTransferReference);
+        }
+        self.refund_sent = Some(RefundSent {
+            at,
+            reference: reference.to_owned(),
+            through_gateway,
+            by: by.to_owned(),
+        });
+        self.refund_attempt = None;
+        if let Some(account) = &mut self.refund_to {
+            account.forget_digits();
+        }
+        Ok(amount)
+    }
+
     /// The goods came back.
     pub fn receive(&mut self) -> Result<(), ReturnError> {
         self.step(ReturnStatus::Approved, ReturnStatus::Received, "receive")
@@ -469,6 +764,7 @@ impl ReturnRequest {
         }
         self.step(ReturnStatus::Received, ReturnStatus::Refunded, "refund")?;
         self.refunded = Some(amount);
+        self.refund_owed = amount.is_positive();
         Ok(())
     }
 }

@@ -55,7 +55,7 @@ use batch::Reads;
 mod batch;
 mod seller;
 mod shopper;
-pub use seller::{SellerLine, SellerReader, new_order_message};
+pub use seller::{SellerLine, SellerReader, new_order_message, return_request_message};
 pub use shopper::*;
 
 /// A message for one person.
@@ -547,6 +547,7 @@ impl NotificationSink {
         reads: &Reads,
     ) -> Result<(Vec<Notification>, Option<String>), SinkError> {
         let mut mark = None;
+        let asked = matches!(&typed, DomainEvent::ReturnRequested(_));
         let err = |e: tijara::TijaraError| SinkError(e.to_string());
         let mut out = Vec::new();
         match typed {
@@ -592,17 +593,41 @@ impl NotificationSink {
             }
             DomainEvent::ReturnRequested(snapshot) | DomainEvent::ReturnUpdated(snapshot) => {
                 if let Some(doc) = self.order_doc(reads, &snapshot.order_id).await? {
-                    // The message tells where the return stands when it is sent: two steps
-                    // delivered together (a late dispatch) are told once, not twice alike.
-                    let Some(ret) = doc.returns.iter().max_by_key(|r| r.requested_at) else {
+                    // The message tells where the event's return stands when it is sent: two
+                    // steps delivered together (a late dispatch) are told once, not twice alike.
+                    // An event written before it named its return is about the newest one.
+                    let ret = match &snapshot.return_id {
+                        Some(id) => doc.returns.iter().find(|r| &r.id == id),
+                        None => doc.returns.iter().max_by_key(|r| r.requested_at),
+                    };
+                    let Some(ret) = ret else {
                         return Ok((out, None));
                     };
-                    let key = format!("return:{}|{}", ret.id, ret.status().as_str());
+                    // A refund's sending is a step of its own (the money left).
+                    let sent = if ret.refund_sent().is_some() {
+                        "|sent"
+                    } else {
+                        ""
+                    };
+                    let key = format!("return:{}|{}{sent}", ret.id, ret.status().as_str());
                     if self.told(&key).await? {
                         return Ok((out, None));
                     }
                     let link = self.link(&doc);
-                    out.extend(return_message(self.engine.region(), &doc, link.as_deref()));
+                    out.push(return_step_message(
+                        self.engine.region(),
+                        &doc,
+                        ret,
+                        link.as_deref(),
+                    ));
+                    // A new request still waiting: its seller must answer.
+                    if asked && ret.status() == tijara_core::returns::ReturnStatus::Requested {
+                        out.extend(
+                            self.seller_return_notices(reads, &doc, ret)
+                                .await
+                                .map_err(err)?,
+                        );
+                    }
                     mark = Some(key);
                 }
             }

@@ -1,6 +1,9 @@
 //! The sellers' messages: a new order to prepare, by e-mail to each of the seller's logins and
 //! by SMS to the seller's number, in each login's language.
 //!
+//! A seller hears of a return request on its part at once (it must answer), by the same
+//! channels; a cooperative's members do not decide returns and are not told.
+//!
 //! A seller hears of an order when there is work to do: when it is confirmed (cash on
 //! delivery at once, a card or transfer order once paid), never for an unpaid order it must
 //! not ship. A member artisan of a cooperative hears only of orders holding her products, and
@@ -10,6 +13,7 @@ use crate::{NotificationSink, Reader};
 use tijara::usecases::accounts::Role;
 use tijara_core::order::SellerOrder;
 use tijara_core::order_record::OrderDoc;
+use tijara_core::returns::ReturnRequest;
 use tijara_core::{Lang, Region};
 
 use crate::Notification;
@@ -49,6 +53,24 @@ fn words(lang: Lang, key: &str) -> &'static str {
             "Already paid: nothing to collect, you may ship",
         ),
         "open" => ("Ouvrir la commande", "افتح الطلب", "Open the order"),
+        "ret_subject" => ("Demande de retour", "طلب إرجاع", "Return request"),
+        "ret_items" => (
+            "L'acheteur demande à renvoyer",
+            "يطلب المشتري إرجاع",
+            "The buyer asks to send back",
+        ),
+        "ret_reason" => ("Motif", "السبب", "Reason"),
+        "ret_answer" => (
+            "Acceptez ou refusez (avec votre raison) dans vos retours : l'acheteur attend votre réponse",
+            "اقبل أو ارفض (مع ذكر السبب) في صفحة المرتجعات: المشتري ينتظر ردك",
+            "Accept or refuse (with your reason) in your returns: the buyer waits for your answer",
+        ),
+        "ret_open" => ("Vos retours", "مرتجعاتك", "Your returns"),
+        "changed_mind" => ("a changé d'avis", "غيّر رأيه", "changed their mind"),
+        "damaged" => ("article abîmé", "منتج متضرر", "item damaged"),
+        "not_as_described" => ("pas comme décrit", "ليس كما وُصف", "not as described"),
+        "wrong_item" => ("mauvais article", "منتج خاطئ", "wrong item"),
+        "other" => ("autre raison", "سبب آخر", "another reason"),
         _ => ("", "", ""),
     };
     match lang {
@@ -128,7 +150,121 @@ pub fn new_order_message(
     }
 }
 
+/// The message telling a seller's login (`to`) that a buyer asks to return items of its part:
+/// the order's number, the items asked back (`lines`, in the reader's language, with the
+/// quantities asked), the reason chosen, what to do, and `link` to the returns page. Short
+/// enough for an SMS: the buyer's own words and photos are on the page.
+pub fn return_request_message(
+    region: &Region,
+    doc: &OrderDoc,
+    ret: &ReturnRequest,
+    lines: &[SellerLine],
+    to: SellerReader,
+    link: Option<&str>,
+) -> Notification {
+    let SellerReader { email, phone, lang } = to;
+    let r = Reader::new(region, lang);
+    let w = |k| words(r.words, k);
+    let c = r.colon();
+    let reference = doc.order.reference();
+    let items = lines
+        .iter()
+        .map(|l| format!("{} × {}", l.quantity, l.name))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut text = format!(
+        "{} {reference}\n{}{c} {items}\n",
+        w("ret_subject"),
+        w("ret_items")
+    );
+    if let Some(code) = ret.reason_code {
+        let _ = writeln!(text, "{}{c} {}", w("ret_reason"), w(code.as_str()));
+    }
+    let _ = writeln!(text, "{}.", w("ret_answer"));
+    if let Some(link) = link {
+        let _ = writeln!(text, "{}{c} {link}", w("ret_open"));
+    }
+    Notification {
+        email,
+        phone,
+        lang,
+        subject: format!("{} {reference}", w("ret_subject")),
+        text,
+    }
+}
+
 impl NotificationSink {
+    /// The messages of a new return request: one per login deciding for the part's seller
+    /// (its own logins, not a cooperative's members, who do not decide), the seller's number
+    /// getting the SMS once.
+    pub(crate) async fn seller_return_notices(
+        &self,
+        reads: &crate::batch::Reads,
+        doc: &OrderDoc,
+        ret: &ReturnRequest,
+    ) -> Result<Vec<Notification>, tijara::TijaraError> {
+        let Some(so) = doc
+            .order
+            .seller_orders
+            .iter()
+            .find(|so| so.id == ret.seller_order_id)
+        else {
+            return Ok(Vec::new());
+        };
+        // The part as the return asks it back: its returned lines, their returned quantities.
+        let mut asked = so.clone();
+        asked.lines = so
+            .lines
+            .iter()
+            .filter_map(|l| {
+                let back = ret.lines.iter().find(|x| x.variant_id == l.variant_id)?;
+                let mut l = l.clone();
+                l.quantity = back.quantity;
+                Some(l)
+            })
+            .collect();
+        let mut phone = self.sms_number(reads, &so.seller_id).await?;
+        let link = self
+            .portal_url
+            .as_ref()
+            .map(|base| format!("{base}/returns"));
+        let mut out = Vec::new();
+        for a in self.accounts_read(reads, &so.seller_id).await?.iter() {
+            if !matches!(&a.role, Role::Seller { member: None, .. }) {
+                continue;
+            }
+            let lines = self.seller_lines(reads, &asked, None, a.lang).await;
+            out.push(return_request_message(
+                self.engine.region(),
+                doc,
+                ret,
+                &lines,
+                SellerReader {
+                    email: Some(a.email.clone()),
+                    phone: phone.take(),
+                    lang: a.lang,
+                },
+                link.as_deref(),
+            ));
+        }
+        Ok(out)
+    }
+
+    /// The number a seller's SMS goes to: its phone, else its WhatsApp number, when it is a
+    /// full international number.
+    async fn sms_number(
+        &self,
+        reads: &crate::batch::Reads,
+        seller: &tijara_core::SellerId,
+    ) -> Result<Option<String>, tijara::TijaraError> {
+        Ok(self
+            .seller_read(reads, seller)
+            .await?
+            .as_ref()
+            .and_then(|s| s.contact.phone.clone().or_else(|| s.whatsapp.clone()))
+            .filter(|p| tijara_core::catalog::is_e164(p)))
+    }
+
     /// The lines of `part` a reader in `lang` sees (a member: only hers), named in `lang`.
     async fn seller_lines(
         &self,
@@ -187,11 +323,7 @@ impl NotificationSink {
     ) -> Result<Vec<Notification>, tijara::TijaraError> {
         let mut out = Vec::new();
         for so in &doc.order.seller_orders {
-            let seller = self.seller_read(reads, &so.seller_id).await?;
-            let mut phone = seller
-                .as_ref()
-                .and_then(|s| s.contact.phone.clone().or_else(|| s.whatsapp.clone()))
-                .filter(|p| tijara_core::catalog::is_e164(p));
+            let mut phone = self.sms_number(reads, &so.seller_id).await?;
             let link = self
                 .portal_url
                 .as_ref()

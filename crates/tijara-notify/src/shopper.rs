@@ -333,7 +333,11 @@ pub fn shipment_message(
 /// What a return's step adds for the shopper: the seller's reason for a refusal (and that
 /// they may write to the marketplace if they disagree), the amount of a refund and when it
 /// reaches them, the next thing to do after an approval.
-fn return_details(r: &Reader<'_>, ret: &tijara_core::returns::ReturnRequest) -> String {
+fn return_details(
+    r: &Reader<'_>,
+    doc: &OrderDoc,
+    ret: &tijara_core::returns::ReturnRequest,
+) -> String {
     let c = r.colon();
     let (fr, ar, en) = match ret.status() {
         ReturnStatus::Rejected => ("Motif du vendeur", "سبب الرفض", "The seller's reason"),
@@ -342,11 +346,12 @@ fn return_details(r: &Reader<'_>, ret: &tijara_core::returns::ReturnRequest) -> 
             "أعد المنتجات مع كتابة رقم الطلب على الطرد؛ يتم الاسترداد بعد استلامها",
             "Send the items back with the order number written on the parcel; the refund follows their receipt",
         ),
-        ReturnStatus::Refunded => (
-            "Montant remboursé (sur votre carte sous quelques jours, ou par virement pour un paiement à la livraison)",
-            "المبلغ المسترد (في بطاقتك خلال أيام، أو بتحويل بنكي للدفع عند الاستلام)",
-            "Amount refunded (to your card within a few days, or by transfer for cash on delivery)",
+        ReturnStatus::Refunded if ret.refund_due().is_some() => (
+            "Montant du remboursement",
+            "مبلغ الاسترداد",
+            "Amount of the refund",
         ),
+        ReturnStatus::Refunded => ("Montant remboursé", "المبلغ المسترد", "Amount refunded"),
         _ => return String::new(),
     };
     let label = match r.words {
@@ -360,10 +365,95 @@ fn return_details(r: &Reader<'_>, ret: &tijara_core::returns::ReturnRequest) -> 
             None => String::new(),
         },
         ReturnStatus::Refunded => match ret.refunded() {
-            Some(amount) => format!("\n{label}{c} {}", r.money(&amount)),
+            Some(amount) => {
+                let way = refund_way(r, doc, ret);
+                let sep = if way.is_empty() { "" } else { "\n" };
+                format!("\n{label}{c} {}{sep}{way}", r.money(&amount))
+            }
             None => String::new(),
         },
         _ => format!("\n{label}."),
+    }
+}
+
+/// How a refund reaches the shopper, and where it stands: back on the card (sent through the
+/// gateway: a few days at the bank), transferred by hand (the day, the account's last digits,
+/// the bank's reference), or still to send (to the account given, to the card, or the
+/// marketplace asks for an account); a sentence, without the amount.
+fn refund_way(r: &Reader<'_>, doc: &OrderDoc, ret: &tijara_core::returns::ReturnRequest) -> String {
+    use tijara_core::payment::PaymentMethod;
+    let pick = |fr: &str, ar: &str, en: &str| -> String {
+        match r.words {
+            Lang::AR => ar,
+            Lang::EN => en,
+            _ => fr,
+        }
+        .to_owned()
+    };
+    let day = |at: DateTime<Utc>| r.region.local_date(at).format("%d/%m/%Y").to_string();
+    let account = ret.refund_account().map(|a| a.masked()).unwrap_or_default();
+    let by_transfer = matches!(
+        doc.order.payment.method(),
+        PaymentMethod::CashOnDelivery | PaymentMethod::BankTransfer
+    );
+    match (ret.refund_sent(), ret.refund_account()) {
+        // Refunded before refunds were sent through the engine: no promise to make.
+        (None, _) if ret.refund_due().is_none() => String::new(),
+        (Some(sent), _) if sent.through_gateway => pick(
+            &format!(
+                "Rendu à votre carte le {} : votre banque l'affiche sous quelques jours.",
+                day(sent.at)
+            ),
+            &format!(
+                "أعيد المبلغ إلى بطاقتك في {}: يظهر في حسابك البنكي خلال أيام.",
+                day(sent.at)
+            ),
+            &format!(
+                "Returned to your card on {}: your bank shows it within a few days.",
+                day(sent.at)
+            ),
+        ),
+        (Some(sent), Some(_)) => pick(
+            &format!(
+                "Viré le {} au compte {account} (référence {}).",
+                day(sent.at),
+                sent.reference
+            ),
+            &format!(
+                "تم تحويله في {} إلى الحساب {account} (المرجع {}).",
+                day(sent.at),
+                sent.reference
+            ),
+            &format!(
+                "Transferred on {} to the account {account} (reference {}).",
+                day(sent.at),
+                sent.reference
+            ),
+        ),
+        (Some(sent), None) => pick(
+            &format!("Envoyé le {} (référence {}).", day(sent.at), sent.reference),
+            &format!("أرسل في {} (المرجع {}).", day(sent.at), sent.reference),
+            &format!("Sent on {} (reference {}).", day(sent.at), sent.reference),
+        ),
+        (None, Some(_)) => pick(
+            &format!(
+                "Le marché va le virer au compte {account} ; un message vous dira quand il est envoyé."
+            ),
+            &format!("سيحوله السوق إلى الحساب {account}؛ ستصلك رسالة عند إرساله."),
+            &format!(
+                "The marketplace will transfer it to the account {account}; a message will tell you when it is sent."
+            ),
+        ),
+        (None, None) if by_transfer => pick(
+            "Le marché vous contactera pour le compte sur lequel le virer.",
+            "سيتصل بك السوق لمعرفة الحساب الذي يحوله إليه.",
+            "The marketplace will contact you for the account to transfer it to.",
+        ),
+        (None, None) => pick(
+            "Le marché va le rendre à votre carte ; un message vous dira quand il est envoyé.",
+            "سيعيده السوق إلى بطاقتك؛ ستصلك رسالة عند إرساله.",
+            "The marketplace will return it to your card; a message will tell you when it is sent.",
+        ),
     }
 }
 
@@ -371,25 +461,40 @@ fn return_details(r: &Reader<'_>, ret: &tijara_core::returns::ReturnRequest) -> 
 /// the order has no return.
 pub fn return_message(region: &Region, doc: &OrderDoc, link: Option<&str>) -> Option<Notification> {
     let ret = doc.returns.iter().max_by_key(|r| r.requested_at)?;
+    Some(return_step_message(region, doc, ret, link))
+}
+
+/// The message of one return of the order (`ret`), where it stands: its step, its value, what
+/// the step adds (a refusal's reason, a refund's amount and how the money comes back).
+pub fn return_step_message(
+    region: &Region,
+    doc: &OrderDoc,
+    ret: &tijara_core::returns::ReturnRequest,
+    link: Option<&str>,
+) -> Notification {
     let r = Reader::new(region, doc.lang);
-    let status = ret.status();
     let c = r.colon();
+    // A refund decided whose money has not left yet is on its way, not yet refunded.
+    let word = if ret.refund_due().is_some() {
+        match r.words {
+            Lang::AR => "تم قبول الاسترداد، المبلغ في الطريق",
+            Lang::EN => "refund decided, the money is on its way",
+            _ => "remboursement décidé, l'argent est en route",
+        }
+    } else {
+        return_word(r.words, ret.status())
+    };
     let mut text = format!(
-        "{} {} — {}{c} {}\n{}{c} {}",
+        "{} {} — {}{c} {word}\n{}{c} {}",
         r.s("order"),
         order_label(doc),
         r.s("return"),
-        return_word(r.words, status),
         r.s("return_value"),
         r.money(&ret.value)
     );
-    text.push_str(&return_details(&r, ret));
+    text.push_str(&return_details(&r, doc, ret));
     with_link(&r, &mut text, r.s("open"), link);
-    Some(recipient(
-        doc,
-        format!("{} — {}", r.s("return"), return_word(r.words, status)),
-        text,
-    ))
+    recipient(doc, format!("{} — {word}", r.s("return")), text)
 }
 
 /// The password-reset message for `email` in `lang`, with its link (works once, for

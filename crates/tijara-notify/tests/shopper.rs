@@ -421,3 +421,78 @@ async fn the_transfer_note_is_built_only_for_the_message_that_shows_it() {
     assert!(told.iter().any(|n| n.text.contains("RIB 0117 8000")));
     assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
+
+/// A refund's message says how the money comes back and where it stands: to the account the
+/// shopper gave (its last digits only), then when it was transferred and the bank's reference;
+/// back on the card; or that the marketplace will ask for an account.
+#[tokio::test]
+async fn a_refund_says_how_the_money_comes_back_and_when_it_left() {
+    let t = tijara_testkit::engine::with_gateway(Arc::new(StubGateway::cash_on_delivery())).await;
+    let (order, _) = t.order().await;
+    let mut doc = t.doc(&order.id).await;
+    let region = t.engine.region();
+    let amount = tijara_core::Money::mad("230.00").unwrap();
+    let part = doc.order.seller_orders[0].id.clone();
+    let refunded = |extra: serde_json::Value| {
+        let mut v = serde_json::json!({
+            "id": "ret_1",
+            "seller_order_id": part,
+            "lines": [],
+            "reason": null,
+            "requested_at": "2026-12-01T10:00:00Z",
+            "value": amount,
+            "status": "refunded",
+            "refunded": amount,
+            "refund_owed": true,
+        });
+        for (k, x) in extra.as_object().unwrap() {
+            v[k] = x.clone();
+        }
+        serde_json::from_value::<tijara_core::returns::ReturnRequest>(v).unwrap()
+    };
+    let account = serde_json::json!({"holder": "Youssef Alami", "rib": "011780000012345678901296"});
+    let mut text = |extra: serde_json::Value, lang: Lang| {
+        doc.returns = vec![refunded(extra)];
+        doc.lang = lang;
+        tijara_notify::return_message(region, &doc, None)
+            .unwrap()
+            .text
+    };
+    let due = text(serde_json::json!({"refund_to": account}), Lang::FR);
+    assert!(
+        due.contains("remboursement décidé, l'argent est en route")
+            && due.contains("Montant du remboursement"),
+        "not yet refunded: {due}"
+    );
+    assert!(
+        due.contains(
+            "Le marché va le virer au compte •••• 1296 ; un message vous dira quand il est envoyé."
+        ),
+        "{due}"
+    );
+    assert!(
+        !due.contains("011780000012345678901296"),
+        "never the whole RIB: {due}"
+    );
+    let sent = text(
+        serde_json::json!({"refund_to": account, "refund_sent": {"at": "2026-12-02T10:00:00Z", "reference": "VIR-9", "through_gateway": false}}),
+        Lang::FR,
+    );
+    assert!(
+        sent.contains("Viré le 02/12/2026 au compte •••• 1296 (référence VIR-9)."),
+        "{sent}"
+    );
+    let card = text(
+        serde_json::json!({"refund_sent": {"at": "2026-12-02T10:00:00Z", "reference": "R1", "through_gateway": true}}),
+        Lang::AR,
+    );
+    assert!(
+        card.contains("أعيد المبلغ إلى بطاقتك في 02/12/2026"),
+        "{card}"
+    );
+    let ask = text(serde_json::json!({}), Lang::EN);
+    assert!(
+        ask.contains("The marketplace will contact you for the account to transfer it to."),
+        "{ask}"
+    );
+}

@@ -68,20 +68,15 @@ fn mod97(digits: impl Iterator<Item = u32>) -> u32 {
 }
 
 /// Checks a Moroccan RIB: 24 digits (spaces allowed), the last two its key (the whole number
-/// is a multiple of 97). Returns it without spaces.
+/// is a multiple of 97). Returns it without spaces. The check is
+/// [`tijara_core::bank::check_rib`]'s.
 pub fn check_rib(rib: &str) -> Result<String, BankDetailsError> {
-    let rib = compact(rib);
-    if rib.len() != 24 || !rib.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(BankDetailsError::RibLength { length: rib.len() });
-    }
-    let digits = rib.bytes().map(|b| u32::from(b - b'0'));
-    if mod97(digits) != 0 {
-        let first = rib.bytes().take(22).map(|b| u32::from(b - b'0'));
-        let r = mod97(first.chain([0, 0]));
-        let expected = u8::try_from((97 - r) % 97).unwrap_or(0);
-        return Err(BankDetailsError::RibKey { expected });
-    }
-    Ok(rib)
+    tijara_core::bank::check_rib(&compact(rib)).map_err(|e| match e {
+        tijara_core::bank::RibError::Key { expected } => BankDetailsError::RibKey { expected },
+        _ => BankDetailsError::RibLength {
+            length: compact(rib).len(),
+        },
+    })
 }
 
 /// Checks an IBAN: country code, check digits, 11 to 30 letters or digits, and its ISO 13616

@@ -77,7 +77,7 @@ pub enum StubBehaviour {
     Instructions,
     /// Settled at once.
     Completed,
-    /// A temporary failure.
+    /// A temporary failure (of `start`, and of capture, void and refund).
     Unavailable,
 }
 
@@ -211,6 +211,13 @@ impl StubGateway {
     ) -> Result<OperationResult, GatewayError> {
         if !allowed {
             return Err(GatewayError::Unsupported("this operation"));
+        }
+        if self
+            .behaviour
+            .lock()
+            .is_ok_and(|b| *b == StubBehaviour::Unavailable)
+        {
+            return Err(GatewayError::Temporary("stub told to fail".into()));
         }
         if let Ok(mut o) = self.operations.lock() {
             o.push((name.to_owned(), op.clone()));

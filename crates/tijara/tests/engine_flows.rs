@@ -838,33 +838,7 @@ async fn withdrawal_is_received_refunded_and_restocked() {
         .await
         .expect("transfer confirmed");
     assert_eq!(r.order_status, OrderStatus::Confirmed);
-    let so = order.seller_orders[0].id.clone();
-    e.fulfillment()
-        .mark_ready(&order.id, &so, None)
-        .await
-        .expect("ready");
-    let sh = e
-        .fulfillment()
-        .ship(&order.id, &so, ShipRequest::new(), None)
-        .await
-        .expect("ship");
-    m.clock.advance(Duration::days(2));
-    e.fulfillment()
-        .record_tracking(
-            "amana",
-            sh.tracking_number.as_deref().expect("n"),
-            vec![TrackingEvent {
-                at: m.engine.now(),
-                status: TrackingStatus::Delivered,
-                carrier_code: "LIV".into(),
-                carrier_text: "Livré".into(),
-                location: Some("Casablanca".into()),
-                cod_collected: None,
-            }],
-            None,
-        )
-        .await
-        .expect("delivered");
+    let so = deliver_only_part(&m, &order).await;
     m.clock.advance(Duration::days(3));
     let ret = e
         .orders()
@@ -1826,4 +1800,370 @@ async fn place_stored_cod(
         )
         .await
         .expect("placed")
+}
+
+/// Ships the order's only part and has Amana deliver it two days later; returns the part.
+async fn deliver_only_part(m: &Market, order: &tijara_core::order::Order) -> SellerOrderId {
+    let e = &m.engine;
+    let so = order.seller_orders[0].id.clone();
+    e.fulfillment()
+        .mark_ready(&order.id, &so, None)
+        .await
+        .expect("ready");
+    let sh = e
+        .fulfillment()
+        .ship(&order.id, &so, ShipRequest::new(), None)
+        .await
+        .expect("ship");
+    m.clock.advance(Duration::days(2));
+    e.fulfillment()
+        .record_tracking(
+            "amana",
+            sh.tracking_number.as_deref().expect("n"),
+            vec![TrackingEvent {
+                at: m.engine.now(),
+                status: TrackingStatus::Delivered,
+                carrier_code: "LIV".into(),
+                carrier_text: "Livré".into(),
+                location: Some("Casablanca".into()),
+                cod_collected: None,
+            }],
+            None,
+        )
+        .await
+        .expect("delivered");
+    so
+}
+
+/// A card order of one cushion, paid (captured).
+async fn paid_card_order(m: &Market, c: &Catalog) -> tijara_core::order::Order {
+    let e = &m.engine;
+    let order = e
+        .checkout()
+        .place_order(inline(vec![(c.cushion.clone(), 1)], &[&c.a], "card"), None)
+        .await
+        .expect("placed")
+        .order;
+    e.payments()
+        .record_payment(
+            &order.id,
+            notice(
+                "cap",
+                PaymentEventKind::Captured {
+                    amount: order.grand_total,
+                },
+            ),
+            None,
+        )
+        .await
+        .expect("paid");
+    order
+}
+
+/// Ships and delivers the order's only part, then opens a return of one cushion through
+/// `request_return_asked`, accepted and received: what a refund step then meets.
+async fn received_return(
+    m: &Market,
+    c: &Catalog,
+    order: &tijara_core::order::Order,
+    refund_to: Option<tijara_core::returns::RefundAccount>,
+) -> tijara_core::returns::ReturnRequest {
+    let e = &m.engine;
+    let so = deliver_only_part(m, order).await;
+    let ask = tijara_core::order_record::ReturnAsk::new(
+        vec![ReturnLine {
+            variant_id: c.cushion.clone(),
+            quantity: 1,
+        }],
+        tijara_core::returns::ReturnReason::ChangedMind,
+    )
+    .with_refund_to(refund_to);
+    let ret = e
+        .orders()
+        .request_return_asked(&order.id, &so, ask, None)
+        .await
+        .expect("asked");
+    for step in [ReturnStep::Approve, ReturnStep::Receive] {
+        e.orders()
+            .advance_return(&order.id, &ret.id, step, None)
+            .await
+            .expect("step");
+    }
+    ret
+}
+
+#[tokio::test]
+async fn a_transfer_orders_refund_waits_for_the_admins_transfer_to_the_shoppers_account() {
+    use tijara_core::returns::{RefundAccount, ReturnError};
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let order = e
+        .checkout()
+        .place_order(
+            inline(vec![(c.cushion.clone(), 2)], &[&c.a], "transfer"),
+            None,
+        )
+        .await
+        .expect("placed")
+        .order;
+    e.payments()
+        .record_payment(&order.id, admin_capture("VIR-1", order.grand_total), None)
+        .await
+        .expect("transfer confirmed");
+    let account = RefundAccount::new("Youssef Alami", "011 780 0000123456789012 96").expect("rib");
+    let ret = received_return(&m, &c, &order, Some(account.clone())).await;
+    assert_eq!(ret.refund_account(), Some(&account));
+    // Nothing to send before the seller refunds.
+    assert!(matches!(
+        e.orders()
+            .send_return_refund(&order.id, &ret.id, "admin", Some("VIR-9"), None)
+            .await,
+        Err(TijaraError::Return(ReturnError::RefundNotDue))
+    ));
+    let refunded = e
+        .orders()
+        .advance_return(
+            &order.id,
+            &ret.id,
+            ReturnStep::Refund {
+                amount: mad("230.00"),
+            },
+            None,
+        )
+        .await
+        .expect("refunded");
+    assert_eq!(
+        refunded.refund_due(),
+        Some(mad("230.00")),
+        "no gateway sends a transfer"
+    );
+    assert_eq!(
+        e.dashboard()
+            .summary()
+            .await
+            .expect("summary")
+            .refunds_to_send,
+        1
+    );
+    assert!(matches!(
+        e.orders()
+            .send_return_refund(&order.id, &ret.id, "admin", Some("  "), None)
+            .await,
+        Err(TijaraError::Return(ReturnError::BadTransferReference))
+    ));
+    let log = e
+        .orders()
+        .order(&order.id)
+        .await
+        .expect("doc")
+        .payment_log
+        .len();
+    let sent = e
+        .orders()
+        .send_return_refund(
+            &order.id,
+            &ret.id,
+            "admin@tijara.example",
+            Some("VIR-9"),
+            None,
+        )
+        .await
+        .expect("sent");
+    let how = sent.refund_sent().expect("sent");
+    assert_eq!(
+        (how.reference.as_str(), how.through_gateway),
+        ("VIR-9", false)
+    );
+    let doc = e.orders().order(&order.id).await.expect("doc");
+    assert_eq!(doc.payment_log.len(), log + 1);
+    let entry = doc.payment_log.last().expect("entry");
+    assert_eq!(entry.amount, Some(mad("230.00")));
+    assert_eq!(
+        entry.source,
+        PaymentSource::Admin {
+            user: "admin@tijara.example".into()
+        }
+    );
+    assert_eq!(doc.order.payment.refunded(), mad("230.00"), "counted once");
+    assert_eq!(
+        e.dashboard()
+            .summary()
+            .await
+            .expect("summary")
+            .refunds_to_send,
+        0
+    );
+    assert!(matches!(
+        e.orders()
+            .send_return_refund(&order.id, &ret.id, "admin", Some("VIR-10"), None)
+            .await,
+        Err(TijaraError::Return(ReturnError::RefundAlreadySent(_)))
+    ));
+}
+
+#[tokio::test]
+async fn a_card_orders_refund_goes_back_to_the_card_when_the_seller_refunds() {
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let order = paid_card_order(&m, &c).await;
+    let ret = received_return(&m, &c, &order, None).await;
+    let refunds = || {
+        m.card
+            .operations()
+            .iter()
+            .filter(|(n, _)| n == "refund")
+            .count()
+    };
+    assert_eq!(refunds(), 0);
+    let refunded = e
+        .orders()
+        .advance_return(
+            &order.id,
+            &ret.id,
+            ReturnStep::Refund {
+                amount: mad("250.00"),
+            },
+            Some(&key("refund-1")),
+        )
+        .await
+        .expect("refunded");
+    assert_eq!(refunds(), 1, "the card is refunded at once");
+    assert!(refunded.refund_sent().expect("sent").through_gateway);
+    assert_eq!(refunded.refund_due(), None);
+    // The step retried with its key: the first answer's return, as it is now; no second refund.
+    let again = e
+        .orders()
+        .advance_return(
+            &order.id,
+            &ret.id,
+            ReturnStep::Refund {
+                amount: mad("250.00"),
+            },
+            Some(&key("refund-1")),
+        )
+        .await
+        .expect("replayed");
+    assert_eq!(again, refunded);
+    assert_eq!(refunds(), 1);
+    let doc = e.orders().order(&order.id).await.expect("doc");
+    assert_eq!(doc.order.payment.refunded(), mad("250.00"), "counted once");
+    assert!(matches!(
+        doc.payment_log.last().map(|l| &l.source),
+        Some(PaymentSource::Gateway { .. })
+    ));
+}
+
+#[tokio::test]
+async fn a_card_refund_without_an_answer_is_never_asked_again_and_is_recorded_by_hand() {
+    use tijara_core::returns::ReturnError;
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let order = paid_card_order(&m, &c).await;
+    let ret = received_return(&m, &c, &order, None).await;
+    // The gateway times out at the seller's step: the refund is recorded, its money may or may
+    // not have left.
+    m.card.set_behaviour(StubBehaviour::Unavailable);
+    let refunded = e
+        .orders()
+        .advance_return(
+            &order.id,
+            &ret.id,
+            ReturnStep::Refund {
+                amount: mad("250.00"),
+            },
+            None,
+        )
+        .await
+        .expect("the refund is recorded though the gateway failed");
+    assert_eq!(refunded.refund_due(), Some(mad("250.00")), "it waits");
+    assert!(refunded.refund_attempted_at().is_some());
+    // Back up, the gateway is still not asked again: the first call may have refunded.
+    m.card.set_behaviour(StubBehaviour::Redirect);
+    assert!(matches!(
+        e.orders()
+            .send_return_refund(&order.id, &ret.id, "admin", None, None)
+            .await,
+        Err(TijaraError::Return(
+            ReturnError::RefundOutcomeUnknown { .. }
+        ))
+    ));
+    let refunds = || {
+        m.card
+            .operations()
+            .iter()
+            .filter(|(n, _)| n == "refund")
+            .count()
+    };
+    assert_eq!(refunds(), 0);
+    // The admin looked in the back office, refunded there, and notes its reference.
+    let sent = e
+        .orders()
+        .send_return_refund(
+            &order.id,
+            &ret.id,
+            "admin@tijara.example",
+            Some("CMI-BO-9"),
+            None,
+        )
+        .await
+        .expect("recorded by hand");
+    let how = sent.refund_sent().expect("sent");
+    assert_eq!(
+        (how.reference.as_str(), how.through_gateway, how.by.as_str()),
+        ("CMI-BO-9", false, "admin@tijara.example")
+    );
+    assert_eq!(sent.refund_attempted_at(), None);
+    // A second click: refused, nothing reaches the gateway.
+    assert!(matches!(
+        e.orders()
+            .send_return_refund(&order.id, &ret.id, "admin", None, None)
+            .await,
+        Err(TijaraError::Return(ReturnError::RefundAlreadySent(_)))
+    ));
+    assert_eq!(refunds(), 0);
+    let doc = e.orders().order(&order.id).await.expect("doc");
+    assert_eq!(doc.order.payment.refunded(), mad("250.00"), "counted once");
+}
+
+#[tokio::test]
+async fn a_card_refund_made_in_the_back_office_is_recorded_with_its_reference() {
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let order = paid_card_order(&m, &c).await;
+    let ret = received_return(&m, &c, &order, None).await;
+    m.card.set_behaviour(StubBehaviour::Unavailable);
+    e.orders()
+        .advance_return(
+            &order.id,
+            &ret.id,
+            ReturnStep::Refund {
+                amount: mad("100.00"),
+            },
+            None,
+        )
+        .await
+        .expect("recorded");
+    // The admin refunded it in the gateway's back office: its reference, no call.
+    let sent = e
+        .orders()
+        .send_return_refund(&order.id, &ret.id, "admin", Some("CMI-BO-77"), None)
+        .await
+        .expect("recorded by hand");
+    let how = sent.refund_sent().expect("sent");
+    assert_eq!(
+        (how.reference.as_str(), how.through_gateway),
+        ("CMI-BO-77", false)
+    );
+    assert_eq!(
+        m.card
+            .operations()
+            .iter()
+            .filter(|(n, _)| n == "refund")
+            .count(),
+        0
+    );
 }

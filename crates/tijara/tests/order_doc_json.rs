@@ -14,6 +14,9 @@ use tijara_core::returns::ReturnLine;
 use tijara_core::*;
 
 const TRANSFER: &str = include_str!("fixtures/order_doc_transfer.json");
+/// The same order as stored before a return's refund was sent through the engine (no
+/// `refund_owed`, no `refund_sent`): existing databases hold such documents.
+const TRANSFER_2026_11: &str = include_str!("fixtures/order_doc_transfer_2026_11.json");
 const COD: &str = include_str!("fixtures/order_doc_cod.json");
 
 fn pretty(doc: &OrderDoc) -> String {
@@ -155,6 +158,11 @@ async fn a_paid_delivered_and_returned_transfer_order_is_stored_as_pinned() {
             .await
             .expect("step");
     }
+    // The refund transferred by hand and recorded with the bank's reference.
+    e.orders()
+        .send_return_refund(&order.id, &ret.id, "admin", Some("VIR-79"), None)
+        .await
+        .expect("sent");
     let doc = e.orders().order(&order.id).await.expect("order");
     check("order_doc_transfer.json", TRANSFER, &doc);
 }
@@ -243,5 +251,11 @@ async fn a_cash_on_delivery_order_collected_and_remitted_is_stored_as_pinned() {
 #[test]
 fn the_pinned_documents_read_and_write_the_same_bytes() {
     round_trip(TRANSFER);
+    round_trip(TRANSFER_2026_11);
     round_trip(COD);
+    // A return refunded before refunds were sent through the engine: its money went by
+    // other means, nothing waits to be sent.
+    let old: OrderDoc = serde_json::from_str(TRANSFER_2026_11).expect("reads");
+    assert!(old.returns[0].refund_account().is_none());
+    assert_eq!(old.returns[0].refund_due(), None);
 }

@@ -26,6 +26,7 @@ use axum::routing::{get, post};
 use maud::{Markup, html};
 use serde::Deserialize;
 use std::collections::HashMap;
+use tijara::TijaraError;
 use tijara::usecases::catalog::SellerInput;
 use tijara_core::{Lang, Money, OrderId, Rate, SellerId, SellerOrderId};
 
@@ -124,7 +125,110 @@ pub(crate) fn w(lang: Lang, key: &str) -> &'static str {
             "Parcel abroad: its customs declaration (CN23) will be here once the seller has shipped it.",
         ),
         "step" => ("Étape", "المرحلة", "Step"),
+        "refunds" => (
+            "Remboursements à envoyer",
+            "مبالغ مستردة للإرسال",
+            "Refunds to send",
+        ),
+        "ret_refund_due" => (
+            "Remboursement décidé par le vendeur, à envoyer à l'acheteur :",
+            "استرداد قرره البائع، يجب إرساله إلى المشتري:",
+            "Refund decided by the seller, to send to the buyer:",
+        ),
+        "ret_refund_sent" => (
+            "Remboursement envoyé :",
+            "تم إرسال الاسترداد:",
+            "Refund sent:",
+        ),
+        "ret_by_card" => (
+            "rendu à la carte par la passerelle",
+            "أعيد إلى البطاقة عبر بوابة الدفع",
+            "returned to the card by the gateway",
+        ),
+        "ret_by_hand" => (
+            "fait à la main et noté",
+            "تم يدويا وسُجّل",
+            "made by hand and noted",
+        ),
+        "ret_reference" => ("référence", "المرجع", "reference"),
+        "ret_unknown" => (
+            "La passerelle de paiement a été sollicitée pour ce remboursement sans réponse claire : l'argent est peut-être parti. Regardez son espace marchand : s'il y est, notez sa référence ; sinon, remboursez-le là puis notez la référence. Le bouton de la carte n'est plus proposé, pour ne jamais rembourser deux fois",
+            "طُلب من بوابة الدفع هذا الاسترداد دون جواب واضح: ربما خرج المال. راجع فضاء التاجر: إن وجدته فسجل مرجعه؛ وإلا فأرجع المبلغ من هناك ثم سجل المرجع. لم يعد زر البطاقة معروضا، حتى لا يتم الاسترداد مرتين",
+            "The payment gateway was asked for this refund and gave no clear answer: the money may have left. Look in its merchant back office: if it is there, note its reference; if not, refund it there, then note the reference. The card button is no longer offered, so it is never refunded twice",
+        ),
+        "ret_ref_label" => (
+            "Référence de la banque ou de la passerelle",
+            "مرجع البنك أو بوابة الدفع",
+            "Reference from the bank or the gateway",
+        ),
+        "ret_back_office" => (
+            "Déjà remboursé dans l'espace marchand de la passerelle ?",
+            "هل تم الاسترداد من قبل في فضاء التاجر لبوابة الدفع؟",
+            "Already refunded in the gateway's merchant back office?",
+        ),
+        "ret_done_card" => ("Remboursement fait", "تم الاسترداد", "Refund made"),
+        "ret_account" => (
+            "Compte donné par l'acheteur :",
+            "الحساب الذي قدمه المشتري:",
+            "Account the buyer gave:",
+        ),
+        "ret_no_account" => (
+            "L'acheteur n'a pas donné de compte : demandez-lui son RIB (e-mail ou téléphone de la commande) avant de virer.",
+            "لم يقدم المشتري حسابا: اطلب منه رقم RIB (البريد أو الهاتف في الطلب) قبل التحويل.",
+            "The buyer gave no account: ask them for their RIB (the order's e-mail or phone) before transferring.",
+        ),
+        "ret_card_by_hand" => (
+            "Remboursez la carte dans l'espace marchand de la passerelle, puis notez la référence du remboursement.",
+            "أرجع المبلغ إلى البطاقة من فضاء التاجر في بوابة الدفع، ثم سجل مرجع الاسترداد.",
+            "Refund the card in the gateway's merchant back office, then note the refund's reference.",
+        ),
+        "ret_send_card" => (
+            "Rendre à la carte",
+            "أعد المبلغ إلى البطاقة",
+            "Return it to the card",
+        ),
+        "ret_sent_btn" => ("Virement fait", "تم التحويل", "Transfer made"),
+        "ret_ref_help" => (
+            "La référence que la banque donne au virement (ou la passerelle au remboursement) : l'acheteur la reçoit.",
+            "المرجع الذي يعطيه البنك للتحويل (أو البوابة للاسترداد): يتوصل به المشتري.",
+            "The reference the bank gives the transfer (or the gateway the refund): the buyer receives it.",
+        ),
+        "ret_err_ref" => (
+            "Écrivez la référence que la banque a donnée au virement (ou la passerelle au remboursement), 100 caractères au plus, puis appuyez à nouveau.",
+            "اكتب المرجع الذي أعطاه البنك للتحويل (أو البوابة للاسترداد)، 100 حرف على الأكثر، ثم اضغط مرة أخرى.",
+            "Write the reference the bank gave the transfer (or the gateway the refund), 100 characters at most, then press again.",
+        ),
+        "ret_err_sent" => (
+            "Ce remboursement est déjà envoyé (ou pas encore décidé par le vendeur) : rechargez la commande pour voir où il en est.",
+            "تم إرسال هذا الاسترداد من قبل (أو لم يقرره البائع بعد): أعد تحميل الطلب لترى حالته.",
+            "This refund is already sent (or not decided by the seller yet): reload the order to see where it stands.",
+        ),
+        "ret_err_gateway" => (
+            "La passerelle de paiement n'a pas pris le remboursement : réessayez plus tard, ou remboursez dans son espace marchand et notez sa référence sous « Déjà remboursé dans l'espace marchand ».",
+            "لم تقبل بوابة الدفع الاسترداد: حاول لاحقا، أو أرجع المبلغ من فضاء التاجر وسجل مرجعه تحت «هل تم الاسترداد من قبل في فضاء التاجر».",
+            "The payment gateway did not take the refund: try again later, or refund in its merchant back office and note its reference under \"Already refunded in the gateway's merchant back office\".",
+        ),
+        "ret_err_busy" => (
+            "Ce remboursement est en cours d'envoi à la passerelle : rechargez la commande dans un instant pour voir s'il est parti.",
+            "هذا الاسترداد قيد الإرسال إلى بوابة الدفع: أعد تحميل الطلب بعد لحظة لترى هل أُرسل.",
+            "This refund is being sent to the gateway: reload the order in a moment to see whether it left.",
+        ),
+        "refund_other" => (
+            "Autre remboursement (hors retour)",
+            "استرداد آخر (خارج الإرجاع)",
+            "Other refund (not a return)",
+        ),
+        "refund_other_help" => (
+            "Un retour se rembourse dans sa boîte ci-dessus : ce formulaire est pour un article manquant ou un geste commercial.",
+            "يتم استرداد مبلغ الإرجاع في خانته أعلاه: هذه الاستمارة لمنتج ناقص أو لتعويض تجاري.",
+            "A return is refunded in its box above: this form is for a missing item or a goodwill gesture.",
+        ),
         "refund" => ("Remboursement", "استرجاع المبلغ", "Refund"),
+        "back_order" => (
+            "Revenir à la commande",
+            "العودة إلى الطلب",
+            "Back to the order",
+        ),
         "refund_btn" => ("Rembourser", "استرجع", "Refund"),
         "amount" => ("Montant (MAD)", "المبلغ (درهم)", "Amount (MAD)"),
         "transfer" => ("Virement reçu", "تحويل مستلم", "Transfer received"),
@@ -377,12 +481,13 @@ async fn set_commission(
 }
 
 /// The filters of the orders list (`?state=`, `?transfer=pending`, `?returns=requested`,
-/// `?day=YYYY-MM-DD`), each as the dashboard links to it.
+/// `?refunds=due`, `?day=YYYY-MM-DD`), each as the dashboard links to it.
 #[derive(Debug, Default, PartialEq, Eq)]
 struct OrderFilter {
     state: Option<String>,
     transfers: bool,
     returns: bool,
+    refunds: bool,
     day: Option<tijara_core::chrono::NaiveDate>,
 }
 
@@ -400,6 +505,7 @@ impl OrderFilter {
                 .cloned(),
             transfers: q.get("transfer").is_some_and(|v| v == "pending"),
             returns: q.get("returns").is_some_and(|v| v == "requested"),
+            refunds: q.get("refunds").is_some_and(|v| v == "due"),
             day: q
                 .get("day")
                 .and_then(|d| tijara_core::chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
@@ -420,6 +526,7 @@ impl OrderFilter {
                 || d.returns
                     .iter()
                     .any(|r| r.status() == tijara_core::returns::ReturnStatus::Requested))
+            && (!self.refunds || d.returns.iter().any(|r| r.refund_due().is_some()))
             && self
                 .day
                 .is_none_or(|day| app.engine.region().local_date(o.placed_at) == day)
@@ -435,6 +542,9 @@ impl OrderFilter {
         }
         if self.returns {
             q.push_str("&returns=requested");
+        }
+        if self.refunds {
+            q.push_str("&refunds=due");
         }
         if let Some(d) = self.day {
             q.push_str(&format!("&day={d}"));
@@ -484,6 +594,7 @@ async fn orders(
             }
             (chip("/admin/orders?transfer=pending".into(), w(lang, "transfers").into(), filter.transfers))
             (chip("/admin/orders?returns=requested".into(), w(lang, "returns").into(), filter.returns))
+            (chip("/admin/orders?refunds=due".into(), w(lang, "refunds").into(), filter.refunds))
         }
         @if shown.is_empty() { p { (w(lang, "none")) } }
         @else {
@@ -563,6 +674,7 @@ async fn order(State(app): State<App>, ctx: Ctx, Path(id): Path<String>) -> Resp
     }
     let title = format!("{} {}", w(lang, "order"), o.reference());
     let abroad = app.engine.region().is_abroad(&o.shipping_address.country);
+    let by_api = app.engine.payments().refunds_by_api(&doc.gateway);
     let body = html! {
         h1 { (w(lang, "order")) " " bdi { (o.reference()) } }
         (nav(lang))
@@ -584,6 +696,7 @@ async fn order(State(app): State<App>, ctx: Ctx, Path(id): Path<String>) -> Resp
                 }
                 @for r in doc.returns.iter().filter(|r| r.seller_order_id == so.id) {
                     (crate::web::return_summary(&app, lang, r))
+                    (refund_box(&app, &ctx, &doc, r, by_api))
                 }
                 @if let Some(s) = doc.shipments.iter().find(|s| s.seller_order_id == so.id) {
                     p { (tijara_core::pricing::carrier_name(&s.carrier)) " " bdi { (s.carrier_number().unwrap_or_default()) } " — " (status_word(lang, s.status().as_str())) }
@@ -609,7 +722,8 @@ async fn order(State(app): State<App>, ctx: Ctx, Path(id): Path<String>) -> Resp
                 }
             }
         }
-        h2 { (w(lang, "refund")) }
+        h2 { (w(lang, if doc.returns.is_empty() { "refund" } else { "refund_other" })) }
+        @if !doc.returns.is_empty() { p.small.muted { (w(lang, "refund_other_help")) } }
         form method="post" action={ "/admin/orders/" (o.id) "/refund" } {
             (ctx.csrf_field())
             label { (w(lang, "amount")) input name="amount" inputmode="decimal" required; }
@@ -633,6 +747,150 @@ async fn order(State(app): State<App>, ctx: Ctx, Path(id): Path<String>) -> Resp
         }
     };
     layout(&ctx, &title, body).into_response()
+}
+
+/// A return's refund as the admin handles it: decided by the seller, it waits here until the
+/// money leaves: a button that returns it to the card (a gateway that refunds by API, when it
+/// failed at the seller's step), or the transfer's bank reference once it is made by hand (to
+/// the account the buyer gave, shown in full). Sent: when, how, the reference.
+fn refund_box(
+    app: &App,
+    ctx: &Ctx,
+    doc: &tijara::docs::OrderDoc,
+    r: &tijara_core::returns::ReturnRequest,
+    by_api: bool,
+) -> Markup {
+    let lang = ctx.lang;
+    let Some(amount) = r.refunded().filter(|a| a.is_positive()) else {
+        return html! {};
+    };
+    let action = format!(
+        "/admin/orders/{}/returns/{}/refund-sent",
+        doc.order.id, r.id
+    );
+    html! {
+        div.box.refund-box id={ "ret-" (r.id) } {
+            @if let Some(sent) = r.refund_sent() {
+                p { strong { (w(lang, "ret_refund_sent")) } " " bdi { (amount.format(lang)) } " · "
+                    bdi { (crate::web::local_day(app, sent.at)) } " · "
+                    (w(lang, if sent.through_gateway { "ret_by_card" } else { "ret_by_hand" }))
+                    @if !sent.by.is_empty() && sent.by != "engine" { " (" bdi dir="ltr" { (sent.by) } ")" }
+                    " · " (w(lang, "ret_reference")) " " bdi dir="ltr" { (sent.reference) } }
+            } @else if r.refund_due().is_none() {
+                // Refunded before refunds were sent through the shop: its money went otherwise.
+                p { strong { (w(lang, "refund")) ":" } " " bdi { (amount.format(lang)) } }
+            } @else {
+                @let transfer = crate::web::refund_by_transfer(doc);
+                @let unknown = r.refund_attempted_at();
+                p { strong { (w(lang, "ret_refund_due")) } " " bdi { (amount.format(lang)) } }
+                @if let Some(at) = unknown {
+                    p.error { (w(lang, "ret_unknown")) " (" bdi { (crate::web::local_time(app, at)) } ")." }
+                }
+                @match r.refund_account() {
+                    Some(a) => p { (w(lang, "ret_account")) " " bdi.name { (a.holder()) } " · " bdi dir="ltr" { "RIB " code { (a.rib()) } } },
+                    None if transfer => p.error { (w(lang, "ret_no_account")) },
+                    None => {},
+                }
+                @if by_api && unknown.is_none() {
+                    form method="post" action=(action) {
+                        (ctx.csrf_field())
+                        input type="hidden" name="via" value="gateway";
+                        button.big type="submit" { (w(lang, "ret_send_card")) }
+                    }
+                    details {
+                        summary { (w(lang, "ret_back_office")) }
+                        form method="post" action=(action) {
+                            (ctx.csrf_field())
+                            label { (w(lang, "ret_ref_label")) input name="reference" required maxlength="100" autocomplete="off" dir="ltr"; }
+                            button type="submit" { (w(lang, "ret_done_card")) }
+                        }
+                    }
+                } @else {
+                    @if !transfer && unknown.is_none() { p.small.muted { (w(lang, "ret_card_by_hand")) } }
+                    form method="post" action=(action) {
+                        (ctx.csrf_field())
+                        label { (w(lang, "ret_ref_label")) input name="reference" required maxlength="100" autocomplete="off" dir="ltr" aria-describedby={ "refhelp-" (r.id) }; }
+                        p.small.muted id={ "refhelp-" (r.id) } { (w(lang, "ret_ref_help")) }
+                        button.big type="submit" { (w(lang, if transfer { "ret_sent_btn" } else { "ret_done_card" })) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct RefundSentForm {
+    #[serde(default)]
+    reference: String,
+    /// `gateway` from the button that has the card gateway refund it.
+    #[serde(default)]
+    via: String,
+}
+
+/// `POST /admin/orders/{id}/returns/{ret}/refund-sent`: a return's refund leaves, to the card
+/// through the gateway that refunds by API, or recorded as transferred by hand with the
+/// bank's reference (the admin's e-mail kept in the payment log).
+async fn refund_sent(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path((id, ret)): Path<(String, String)>,
+    Form(f): Form<RefundSentForm>,
+) -> Response {
+    use tijara_core::returns::ReturnError;
+    if let Some(r) = admin_only(&ctx) {
+        return r;
+    }
+    let id = match order_id(&ctx, id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let Ok(ret) = tijara_core::ReturnId::new(ret) else {
+        return problem(&ctx, StatusCode::NOT_FOUND, "404");
+    };
+    let admin = ctx
+        .account
+        .as_ref()
+        .map(|a| a.email.clone())
+        .unwrap_or_default();
+    // On its own task: a closed tab does not drop the bank call half-way.
+    let (engine, order, r) = (app.engine.clone(), id.clone(), ret.clone());
+    // The card gateway's button says so; any other form carries a reference typed by hand.
+    let reference = (f.via != "gateway").then_some(f.reference);
+    let result = crate::detached(async move {
+        engine
+            .orders()
+            .send_return_refund(&order, &r, &admin, reference.as_deref(), None)
+            .await
+            .map(|_| ())
+    })
+    .await;
+    let back = format!("/admin/orders/{id}#ret-{ret}");
+    let say = |status: StatusCode, key: &str| {
+        crate::web::problem_with_link(
+            &ctx,
+            status,
+            w(ctx.lang, key),
+            &back,
+            w(ctx.lang, "back_order"),
+        )
+    };
+    match result {
+        Ok(()) => Redirect::to(&back).into_response(),
+        Err(TijaraError::Return(ReturnError::BadTransferReference)) => {
+            say(StatusCode::UNPROCESSABLE_ENTITY, "ret_err_ref")
+        }
+        Err(TijaraError::Return(ReturnError::RefundNotDue | ReturnError::RefundAlreadySent(_))) => {
+            say(StatusCode::CONFLICT, "ret_err_sent")
+        }
+        Err(TijaraError::PartNotFound { .. }) => problem(&ctx, StatusCode::NOT_FOUND, "404"),
+        Err(TijaraError::Gateway(_)) => say(StatusCode::BAD_GATEWAY, "ret_err_gateway"),
+        Err(TijaraError::Return(ReturnError::RefundOutcomeUnknown { .. })) => {
+            say(StatusCode::CONFLICT, "ret_unknown")
+        }
+        Err(TijaraError::IdempotencyInProgress { .. }) => say(StatusCode::CONFLICT, "ret_err_busy"),
+        Err(e) => refusal(&ctx, &e),
+    }
 }
 
 #[derive(Deserialize)]
@@ -846,6 +1104,10 @@ pub fn routes() -> Router<App> {
         .route("/admin/orders/{id}", get(order))
         .route("/admin/orders/{id}/refund", post(refund))
         .route("/admin/orders/{id}/transfer", post(transfer))
+        .route(
+            "/admin/orders/{id}/returns/{ret}/refund-sent",
+            post(refund_sent),
+        )
         .route("/admin/orders/{id}/{so}/tracking", post(tracking))
         .route("/admin/orders/{id}/{so}/customs", get(customs))
         .route("/admin/products", get(products::products))

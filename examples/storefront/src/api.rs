@@ -783,7 +783,7 @@ fn no_order(id: &OrderId) -> ApiError {
 }
 
 #[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", params(("id" = String, Path, description = "Order id"), ("t" = String, Query, description = "The order's `access_token`, given when it was placed")),
-    responses((status = 200, description = "`order`, `shipments`, `returns`"), (status = 404, description = "No such order for this token", body = ErrorBody)))]
+    responses((status = 200, description = "`order`, `shipments`, `returns` (a refund's bank account, `refund_to`, shows its RIB's last four digits only)"), (status = 404, description = "No such order for this token", body = ErrorBody)))]
 pub(crate) async fn order(
     State(app): State<App>,
     Path(id): Path<String>,
@@ -800,10 +800,28 @@ pub(crate) async fn order(
             }
         }
     }
+    // A refund's bank account: whoever holds the order's link reads its last digits only.
+    let mut returns = json!(doc.returns);
+    if let Some(list) = returns.as_array_mut() {
+        for (v, r) in list.iter_mut().zip(&doc.returns) {
+            if let Some(a) = r.refund_account() {
+                v["refund_to"]["rib"] = json!(a.masked());
+            }
+            // The shop's own bookkeeping (who recorded it, the gateway's pending note): not
+            // the shopper's.
+            if let Some(o) = v.as_object_mut() {
+                o.remove("refund_owed");
+                o.remove("refund_attempt");
+            }
+            if let Some(sent) = v.get_mut("refund_sent").and_then(|x| x.as_object_mut()) {
+                sent.remove("by");
+            }
+        }
+    }
     Ok(Json(json!({
         "order": doc.order,
         "shipments": shipments,
-        "returns": doc.returns,
+        "returns": returns,
     }))
     .into_response())
 }

@@ -38,7 +38,7 @@ mod search;
 mod seo;
 mod shop;
 mod words;
-pub(crate) use aftercare::{return_photo_path, return_photos, return_summary};
+pub(crate) use aftercare::{refund_by_transfer, return_photo_path, return_photos, return_summary};
 pub(crate) use checkout::address_lines;
 pub use errors::*;
 pub use fields::FieldErrors;

@@ -453,7 +453,12 @@ async fn returns_choose_items_and_a_reason_and_a_second_request_is_explained() {
             "Choose at least one item",
         ),
         (
-            vec![(q.as_str(), "3"), ("reason", "damaged")],
+            vec![
+                (q.as_str(), "3"),
+                ("reason", "damaged"),
+                ("refund_holder", "Youssef"),
+                ("refund_rib", "011780000012345678901296"),
+            ],
             "Still possible: 2",
         ),
         (
@@ -461,8 +466,42 @@ async fn returns_choose_items_and_a_reason_and_a_second_request_is_explained() {
                 (q.as_str(), "1"),
                 ("reason", "other"),
                 ("details", long.as_str()),
+                ("refund_holder", "Youssef"),
+                ("refund_rib", "011780000012345678901296"),
             ],
             "500 characters",
+        ),
+        // Paid in cash: the account the refund is transferred to, checked before anything.
+        (
+            vec![(q.as_str(), "1"), ("reason", "damaged")],
+            "The RIB has 24 digits",
+        ),
+        (
+            vec![
+                (q.as_str(), "1"),
+                ("reason", "damaged"),
+                ("refund_holder", "Youssef"),
+                ("refund_rib", "0117 8000 0012"),
+            ],
+            "The RIB has 24 digits",
+        ),
+        (
+            vec![
+                (q.as_str(), "1"),
+                ("reason", "damaged"),
+                ("refund_holder", "Youssef"),
+                ("refund_rib", "0117 8000 0012 3456 7890 1396"),
+            ],
+            "a digit is mistyped",
+        ),
+        (
+            vec![
+                (q.as_str(), "1"),
+                ("reason", "damaged"),
+                ("refund_holder", "  "),
+                ("refund_rib", "011780000012345678901296"),
+            ],
+            "account holder's name",
         ),
     ] {
         let mut fields = fields;
@@ -481,6 +520,8 @@ async fn returns_choose_items_and_a_reason_and_a_second_request_is_explained() {
                 (q.as_str(), "1"),
                 ("reason", "damaged"),
                 ("details", "The leather is torn."),
+                ("refund_holder", "Youssef Alami"),
+                ("refund_rib", "0117 8000 0012 3456 7890 1296"),
                 ("t", &token),
             ],
         )
@@ -510,7 +551,15 @@ async fn returns_choose_items_and_a_reason_and_a_second_request_is_explained() {
     let mut owner = logged_in(&app, SHOPPER).await;
     owner.get(&path).await;
     let r = owner
-        .post(&path, &[(q.as_str(), "1"), ("reason", "changed_mind")])
+        .post(
+            &path,
+            &[
+                (q.as_str(), "1"),
+                ("reason", "changed_mind"),
+                ("refund_holder", "Youssef Alami"),
+                ("refund_rib", "011780000012345678901296"),
+            ],
+        )
         .await;
     assert_eq!(
         r.location.as_deref(),
@@ -534,7 +583,15 @@ async fn returns_choose_items_and_a_reason_and_a_second_request_is_explained() {
     assert_eq!(page.status, StatusCode::CONFLICT);
     assert!(page.body.contains("already in a return request"));
     let r = owner
-        .post(&path, &[(q.as_str(), "1"), ("reason", "changed_mind")])
+        .post(
+            &path,
+            &[
+                (q.as_str(), "1"),
+                ("reason", "changed_mind"),
+                ("refund_holder", "Youssef Alami"),
+                ("refund_rib", "011780000012345678901296"),
+            ],
+        )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert!(

@@ -14,6 +14,7 @@ mod browser;
 use std::time::Duration;
 use tijara::usecases::checkout::{CheckoutCart, PlaceOrderRequest, ShippingSelection};
 use tijara::usecases::fulfillment::{HandTracking, Operator, ShipRequest};
+use tijara::usecases::returns::ReturnStep;
 use tijara_core::fulfillment::TrackingStatus;
 use tijara_core::order::Address;
 use tijara_core::{Lang, OrderId, SellerId, VariantId};
@@ -273,6 +274,24 @@ async fn a_guest_returns_one_item_with_a_reason_and_sees_its_status() {
             "Le cuir est déchiré sur le côté.",
         )
         .await;
+        // Paid in cash: the refund comes by transfer, to the RIB typed as printed.
+        shop.fill("input[name='refund_rib']", "0117 8000 0012 3456 7890 1296")
+            .await;
+        let _ = shop
+            .c
+            .execute(
+                "document.getElementById('refund_holder').scrollIntoView({block: 'center'})",
+                vec![],
+            )
+            .await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let png = shop.c.screenshot().await.unwrap();
+        std::fs::write(
+            shop.shots
+                .join(format!("2c-return-refund-account-{lang}.png")),
+            png,
+        )
+        .unwrap();
         shop.click("form[action*='/return/'] button[type='submit']")
             .await;
         shop.wait_path(&format!("/orders/{id}?t=")).await;
@@ -288,6 +307,59 @@ async fn a_guest_returns_one_item_with_a_reason_and_sees_its_status() {
         let doc = e.orders().order(&id).await.unwrap();
         assert_eq!(doc.returns.len(), 1);
         assert_eq!(doc.returns[0].lines[0].quantity, 1);
+
+        // The seller refunds: the page says where the money goes (the RIB's last digits),
+        // then, once the admin transferred it, when and with which reference.
+        let ret = doc.returns[0].id.clone();
+        for step in [
+            ReturnStep::Approve,
+            ReturnStep::Receive,
+            ReturnStep::Refund {
+                amount: doc.returns[0].value,
+            },
+        ] {
+            e.orders()
+                .advance_return(&id, &ret, step, None)
+                .await
+                .unwrap();
+        }
+        let (due, sent) = match lang {
+            "ar" => ("سيحوله السوق إلى الحساب", "أرسل في"),
+            _ => ("le marché va le virer au compte", "envoyé le"),
+        };
+        let see_refund = |name: String| {
+            let shop = &shop;
+            async move {
+                let _ = shop
+                    .c
+                    .execute(
+                        "document.querySelector('.refund-line').scrollIntoView({block: 'center'})",
+                        vec![],
+                    )
+                    .await;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                let png = shop.c.screenshot().await.unwrap();
+                std::fs::write(shop.shots.join(format!("{name}.png")), png).unwrap();
+            }
+        };
+        shop.go(&format!("{link}&lang={lang}")).await;
+        let text = wait_text(&shop, due).await;
+        assert!(text.contains("•••• 1296"), "{text}");
+        see_refund(format!("4-refund-due-{lang}")).await;
+        e.orders()
+            .send_return_refund(
+                &id,
+                &ret,
+                "admin@tijara.example",
+                Some("VIR-2026-0042"),
+                None,
+            )
+            .await
+            .unwrap();
+        shop.go(&format!("{link}&lang={lang}")).await;
+        let text = wait_text(&shop, sent).await;
+        assert!(text.contains("VIR-2026-0042"), "{text}");
+        see_refund(format!("5-refund-sent-{lang}")).await;
     }
 }
 

@@ -45,6 +45,12 @@ async fn a_declined_card_then_try_again_then_paid_in_arabic() {
         return;
     };
     order(&shop, "ar", "cmi").await;
+    // The step before CMI's page: the order is saved, what CMI's page is, how to pay later.
+    shop.find("form#pay").await;
+    let text = shop.main_text().await;
+    assert!(text.contains("تم تسجيل طلبك"), "{text}");
+    assert!(text.contains("3-D Secure"), "{text}");
+    shop.shot("00-pay-step-ar").await;
     // The simulator declines any card but its test cards.
     pay_with(&shop, "4111111111111111").await;
     let text = shop.main_text().await;

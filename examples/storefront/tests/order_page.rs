@@ -533,3 +533,39 @@ fn the_binary_with_cmi_credentials_refuses_to_start_without_a_bank_account() {
     assert!(err.contains("key"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The step before CMI's page says the order is saved, with its number, what CMI's page is,
+/// and how to pay later; the step's address opened again (a reload after going back) leads to
+/// where the order is found, not to a bare "method not allowed".
+#[tokio::test]
+async fn the_card_step_says_the_order_is_saved_and_its_address_opened_again_leads_to_it() {
+    let app = support::demo_app().await;
+    let mut c = support::Client::new(&app);
+    c.get("/?lang=en").await;
+    let r = place(&app, &mut c, "cmi").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let (order, token) = order_of(&c);
+    let doc = app.engine.orders().order(&order).await.unwrap();
+    let number = doc.order.number.clone().unwrap();
+    assert!(r.body.contains(&number.to_string()), "{}", r.body);
+    assert!(r.body.contains("Your order is saved"), "{}", r.body);
+    assert!(r.body.contains("3-D Secure"), "{}", r.body);
+    assert!(
+        r.body
+            .contains(&format!("href=\"/orders/{order}?t={token}\"")),
+        "pay later: {}",
+        r.body
+    );
+    assert!(!card_fields(&r.body).is_empty());
+    // The address opened again: the guest is led to "track my order", a logged-in shopper to
+    // their account's orders.
+    let again = c.get("/checkout/place").await;
+    assert!(again.status.is_redirection(), "{}", again.status);
+    assert_eq!(again.location.as_deref(), Some("/track?lang=en"));
+    let mut shopper = support::Client::new(&app);
+    shopper
+        .login("shopper@tijara.example", "shopper-demo-2026")
+        .await;
+    let again = shopper.get("/checkout/place?lang=fr").await;
+    assert_eq!(again.location.as_deref(), Some("/account?lang=fr"));
+}

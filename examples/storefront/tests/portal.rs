@@ -1042,6 +1042,8 @@ async fn a_customer_withdraws_from_a_delivered_parcel_and_no_one_else_can() {
                 (format!("q_{variant}").as_str(), "1"),
                 ("reason", "changed_mind"),
                 ("details", "Taille"),
+                ("refund_holder", "Youssef Alami"),
+                ("refund_rib", "011780000012345678901296"),
             ],
         )
         .await;

@@ -171,6 +171,8 @@ async fn a_requested_return(
                 (format!("q_{variant}").as_str(), "1"),
                 ("reason", "damaged"),
                 ("details", "Le fermoir est cassé"),
+                ("refund_holder", "Youssef Alami"),
+                ("refund_rib", "0117 8000 0012 3456 7890 1296"),
             ],
             &[("photo", &photo)],
         )
@@ -320,7 +322,12 @@ async fn a_return_is_approved_received_and_refunded_by_the_artisan_and_the_state
     // The shopper was told at each step, the refund with its amount.
     dispatch(&app).await;
     let told = mails_to(&app, "shopper@tijara.example");
-    for word in ["demande reçue", "accepté par", "reçus", "— remboursé"] {
+    for word in [
+        "demande reçue",
+        "accepté par",
+        "reçus",
+        "— remboursement décidé",
+    ] {
         let n = told
             .iter()
             .filter(|(subject, _)| subject.contains(word))
@@ -331,10 +338,10 @@ async fn a_return_is_approved_received_and_refunded_by_the_artisan_and_the_state
     }
     let refund_mail = told
         .iter()
-        .find(|(subject, _)| subject.contains("— remboursé"))
+        .find(|(subject, _)| subject.contains("— remboursement décidé"))
         .unwrap();
     assert!(
-        refund_mail.1.contains("Montant remboursé"),
+        refund_mail.1.contains("Montant du remboursement"),
         "{}",
         refund_mail.1
     );
@@ -342,17 +349,258 @@ async fn a_return_is_approved_received_and_refunded_by_the_artisan_and_the_state
     let mut admin = Client::new(&app);
     admin.login("admin@tijara.example", "admin-demo-2026").await;
     let mailbox = admin.get("/admin/mailbox?lang=fr").await;
-    assert!(mailbox.body.contains("Votre retour — remboursé"));
+    assert!(mailbox.body.contains("Votre retour — remboursement décidé"));
     // The shopper's order page says where the return stands, not "paid, being prepared".
     shopper
         .login("shopper@tijara.example", "shopper-demo-2026")
         .await;
     let page = shopper.get(&format!("/orders/{order}?lang=fr")).await;
     assert!(
-        page.body.contains("Livrée — retour remboursé"),
+        page.body
+            .contains("Livrée — remboursement du retour en route"),
         "{}",
         page.body
     );
+}
+
+/// A cash order's refund: the artisan refunds, the shopper's page and message say it will be
+/// transferred to the account she gave (its last digits only, the API too), the admin finds it
+/// waiting (dashboard, list, order page with the whole RIB), records the transfer with the
+/// bank's reference (nobody else may; a missing reference is refused, nothing written), and
+/// the shopper is told when and with which reference.
+#[tokio::test]
+async fn a_cash_orders_refund_is_transferred_by_the_admin_to_the_account_the_shopper_gave() {
+    let app = demo_app().await;
+    let all = sellers(&app).await;
+    let (_, slug) = all[2].clone();
+    let (order, ret, _, _) = a_requested_return(&app, &slug, "seller3@tijara.example").await;
+    let base = format!("/seller/returns/{order}/{ret}");
+    // The artisan hears of the request at once (she must answer), with the items and reason,
+    // in her login's language (Arabic).
+    dispatch(&app).await;
+    let heard = mails_to(&app, "seller3@tijara.example");
+    let reference = app
+        .engine
+        .orders()
+        .order(&order)
+        .await
+        .unwrap()
+        .order
+        .reference();
+    let (subject, text) = heard
+        .iter()
+        .find(|(subject, _)| subject.starts_with("طلب إرجاع"))
+        .unwrap_or_else(|| panic!("{heard:?}"));
+    assert!(subject.contains(&reference), "{subject}");
+    assert!(
+        text.contains("السبب: منتج متضرر") && text.contains("/seller/returns"),
+        "{text}"
+    );
+    let mut s = Client::new(&app);
+    s.login("seller3@tijara.example", ARTISAN_PW).await;
+    for step in ["approve", "receive"] {
+        s.get("/seller/returns?lang=fr").await;
+        let r = s.post(&format!("{base}/{step}?lang=fr"), &[]).await;
+        assert!(r.status.is_redirection(), "{step}: {}", r.body);
+        dispatch(&app).await;
+    }
+    s.get("/seller/returns?lang=fr").await;
+    let r = s
+        .post(&format!("{base}/refund?lang=fr"), &[("amount", "100")])
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.body);
+    let page = s.get("/seller/returns?done=refund&lang=fr").await;
+    assert!(
+        page.body.contains("le marché rend l'argent à l'acheteur"),
+        "{}",
+        page.body
+    );
+    dispatch(&app).await;
+    let rib = "011780000012345678901296";
+    let doc = app.engine.orders().order(&order).await.unwrap();
+    assert_eq!(doc.returns[0].refund_account().unwrap().rib(), rib);
+    assert_eq!(
+        doc.returns[0].refund_due(),
+        Some(Money::mad("100").unwrap())
+    );
+
+    // The shopper: where the money goes, the RIB's last digits only (the page, the message,
+    // the API).
+    let mut shopper = Client::new(&app);
+    shopper
+        .login("shopper@tijara.example", "shopper-demo-2026")
+        .await;
+    let mine = shopper.get(&format!("/orders/{order}?lang=fr")).await;
+    assert!(
+        mine.body.contains("le marché va le virer au compte")
+            && mine.body.contains("•••• 1296")
+            && mine.body.contains("Youssef Alami"),
+        "{}",
+        mine.body
+    );
+    assert!(!mine.body.contains(rib), "never the whole RIB");
+    let told = mails_to(&app, "shopper@tijara.example");
+    let (_, refunded) = told
+        .iter()
+        .find(|(subject, _)| subject.contains("— remboursement décidé"))
+        .unwrap();
+    assert!(
+        refunded.contains("Le marché va le virer au compte •••• 1296"),
+        "{refunded}"
+    );
+    let router = tijara_storefront::router(app.clone());
+    let (status, json) = support::call(
+        &router,
+        axum::http::Method::GET,
+        &format!("/api/v1/orders/{order}?t={}", doc.access_token.as_str()),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(json["returns"][0]["refund_to"]["rib"], "•••• 1296");
+    assert!(!json.to_string().contains(rib));
+
+    // The admin finds it waiting.
+    let mut admin = Client::new(&app);
+    admin.login("admin@tijara.example", "admin-demo-2026").await;
+    let dash = admin.get("/admin?lang=en").await;
+    assert!(dash.body.contains("Refunds to send"), "{}", dash.body);
+    let waiting = || async {
+        app.engine
+            .dashboard()
+            .summary()
+            .await
+            .unwrap()
+            .refunds_to_send
+    };
+    assert_eq!(waiting().await, 1);
+    let list = admin.get("/admin/orders?refunds=due&lang=en").await;
+    assert!(list.body.contains(&doc.order.reference()), "{}", list.body);
+    let page = admin.get(&format!("/admin/orders/{order}?lang=en")).await;
+    assert!(
+        page.body.contains(rib) && page.body.contains("Youssef Alami"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Transfer made"), "{}", page.body);
+    let sent_path = format!("/admin/orders/{order}/returns/{ret}/refund-sent");
+    let unsent = || async {
+        app.engine.orders().order(&order).await.unwrap().returns[0]
+            .refund_sent()
+            .is_none()
+    };
+
+    // Nobody else may record it: a visitor, the shopper, the artisan; nor without the form's
+    // token.
+    let mut visitor = Client::new(&app);
+    visitor.get("/").await;
+    let r = visitor.post(&sent_path, &[("reference", "VIR-1")]).await;
+    assert_eq!(r.location.as_deref(), Some("/account/login"));
+    shopper.get("/").await;
+    let r = shopper.post(&sent_path, &[("reference", "VIR-1")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    s.get("/seller").await;
+    let r = s.post(&sent_path, &[("reference", "VIR-1")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = admin.post_raw(&sent_path, &[("reference", "VIR-1")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "no CSRF token");
+    assert!(unsent().await);
+    // A missing reference, an unknown return: refused, nothing written.
+    admin.get(&format!("/admin/orders/{order}?lang=en")).await;
+    let r = admin
+        .post(&format!("{sent_path}?lang=en"), &[("reference", "  ")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body
+            .contains("Write the reference the bank gave the transfer"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("Back to the order"));
+    let r = admin
+        .post(
+            &format!("/admin/orders/{order}/returns/ret_nope/refund-sent"),
+            &[("reference", "VIR-1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    assert!(unsent().await);
+
+    // The transfer made: recorded once, the shopper told with the reference.
+    let r = admin
+        .post(&sent_path, &[("reference", " VIR-2026-0042 ")])
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("/admin/orders/{order}#ret-{ret}").as_str()),
+        "{}",
+        r.body
+    );
+    let doc = app.engine.orders().order(&order).await.unwrap();
+    let sent = doc.returns[0].refund_sent().unwrap();
+    assert_eq!(
+        (sent.reference.as_str(), sent.through_gateway),
+        ("VIR-2026-0042", false)
+    );
+    assert_eq!(
+        doc.order.payment.refunded(),
+        Money::mad("100").unwrap(),
+        "counted once"
+    );
+    admin.get(&format!("/admin/orders/{order}")).await;
+    let r = admin
+        .post(&format!("{sent_path}?lang=en"), &[("reference", "VIR-2")])
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let list = admin.get("/admin/orders?refunds=due&lang=en").await;
+    assert!(!list.body.contains(&doc.order.reference()), "{}", list.body);
+    assert_eq!(waiting().await, 0);
+    dispatch(&app).await;
+    let told = mails_to(&app, "shopper@tijara.example");
+    assert!(
+        told[0].0.ends_with("— remboursé")
+            && told[0]
+                .1
+                .contains("au compte •••• 1296 (référence VIR-2026-0042)"),
+        "{told:?}"
+    );
+    shopper
+        .login("shopper@tijara.example", "shopper-demo-2026")
+        .await;
+    let mine = shopper.get(&format!("/orders/{order}?lang=fr")).await;
+    assert!(
+        mine.body.contains("référence") && mine.body.contains("VIR-2026-0042"),
+        "{}",
+        mine.body
+    );
+    assert!(
+        mine.body.contains("Livrée — retour remboursé"),
+        "{}",
+        mine.body
+    );
+    // The API tells the shopper when and with which reference, not who recorded it.
+    let (_, json) = support::call(
+        &router,
+        axum::http::Method::GET,
+        &format!("/api/v1/orders/{order}?t={}", doc.access_token.as_str()),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        json["returns"][0]["refund_sent"]["reference"],
+        "VIR-2026-0042"
+    );
+    assert!(
+        json["returns"][0]["refund_sent"].get("by").is_none(),
+        "{json}"
+    );
+    assert!(!json.to_string().contains("admin@tijara.example"));
+    // Sent: the RIB is kept to its last four digits, even for the admin.
+    let page = admin.get(&format!("/admin/orders/{order}?lang=en")).await;
+    assert!(!page.body.contains(rib), "{}", page.body);
 }
 
 #[tokio::test]
@@ -643,6 +891,49 @@ async fn journey(lang: &str) {
         plain(&text).contains(&plain(&shown)),
         "{shown} on the statement page: {text}"
     );
+
+    // The admin sends the money: the refund waits on the order's page with the buyer's RIB;
+    // the transfer's reference recorded, the page says it was sent.
+    shop.c.delete_all_cookies().await.unwrap();
+    shop.go(&format!("/account/login?lang={lang}")).await;
+    shop.fill(
+        "form[action='/account/login'] input[name=email]",
+        "admin@tijara.example",
+    )
+    .await;
+    shop.fill(
+        "form[action='/account/login'] input[name=password]",
+        "admin-demo-2026",
+    )
+    .await;
+    shop.click("form[action='/account/login'] button").await;
+    shop.wait_path("/admin").await;
+    shop.go(&format!("/admin/orders/{order}?lang={lang}")).await;
+    let box_of = format!("#ret-{ret}");
+    let text = shop.find(&box_of).await.text().await.unwrap();
+    assert!(text.contains("011780000012345678901296"), "{text}");
+    let show_box = || async {
+        let _ = shop
+            .c
+            .execute(
+                &format!("document.querySelector('{box_of}').scrollIntoView({{block: 'center'}})"),
+                vec![],
+            )
+            .await;
+    };
+    show_box().await;
+    shop.shot("8-admin-refund-due").await;
+    shop.fill(&format!("{box_of} input[name=reference]"), "VIR-2026-0042")
+        .await;
+    shop.click(&format!("{box_of} button[type=submit]")).await;
+    shop.wait_main_contains("VIR-2026-0042").await;
+    show_box().await;
+    shop.shot("9-admin-refund-sent").await;
+    let doc = app.engine.orders().order(&order).await.unwrap();
+    assert_eq!(
+        doc.returns[0].refund_sent().map(|s| s.reference.as_str()),
+        Some("VIR-2026-0042")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -691,6 +982,8 @@ async fn a_return_carries_up_to_three_photos_the_artisan_and_the_admin_see() {
         (q.as_str(), "1"),
         ("reason", "damaged"),
         ("details", "Cassé"),
+        ("refund_holder", "Youssef Alami"),
+        ("refund_rib", "011780000012345678901296"),
     ];
     let returns = |app: &App| {
         let app = app.clone();
@@ -1144,6 +1437,8 @@ async fn in_an_order_from_two_artisans_each_opens_only_the_photo_of_her_parcels_
                 &[
                     (format!("q_{variant}").as_str(), "1"),
                     ("reason", "damaged"),
+                    ("refund_holder", "Youssef Alami"),
+                    ("refund_rib", "011780000012345678901296"),
                 ],
                 &[("photo", &photo)],
             )

@@ -2,15 +2,18 @@
 //! received (stock back) and refunded (payment, settlement and ledger); an order cancelled
 //! before anything shipped, or expired unpaid.
 
-use super::{OrderDoc, StockMove};
+use super::{OrderDoc, PaymentLogEntry, PaymentSource, StockMove};
 use crate::catalog::Seller;
+use crate::events::PaymentReport;
 use crate::order::{FulfillmentStatus, OrderError, OrderStatus};
 use crate::payment::{PaymentError, PaymentStatus};
+use crate::payment::{PaymentLogEvent, PaymentOutcome};
 use crate::payout::PayoutError;
 use crate::region::Region;
-use crate::returns::{ReturnError, ReturnLine, ReturnReason, ReturnRequest};
+use crate::returns::{RefundAccount, ReturnError, ReturnLine, ReturnReason, ReturnRequest};
 use crate::{DomainEvent, Money, ReturnId, SellerOrderId};
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 /// Why a return rule refused (the document is left as it was).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -62,6 +65,54 @@ pub enum CannotCancel {
     Closed,
 }
 
+/// What a shopper asks back and why: the input of [`OrderDoc::open_return_asked`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ReturnAsk {
+    /// The units asked back.
+    pub lines: Vec<ReturnLine>,
+    /// The reason chosen from the list.
+    pub reason: ReturnReason,
+    /// The shopper's own words (optional, at most [`crate::returns::MAX_REASON_CHARS`]).
+    pub details: Option<String>,
+    /// Photos of the items (the shop's media paths, at most
+    /// [`crate::returns::MAX_RETURN_PHOTOS`]).
+    pub photos: Vec<String>,
+    /// Where to transfer the refund (an order paid in cash or by transfer).
+    pub refund_to: Option<RefundAccount>,
+}
+
+impl ReturnAsk {
+    /// Units asked back for a reason; no words, photos or account yet.
+    pub fn new(lines: Vec<ReturnLine>, reason: ReturnReason) -> ReturnAsk {
+        ReturnAsk {
+            lines,
+            reason,
+            details: None,
+            photos: Vec::new(),
+            refund_to: None,
+        }
+    }
+
+    /// With the shopper's own words.
+    pub fn with_details(mut self, details: Option<String>) -> ReturnAsk {
+        self.details = details;
+        self
+    }
+
+    /// With photos of the items.
+    pub fn with_photos(mut self, photos: Vec<String>) -> ReturnAsk {
+        self.photos = photos;
+        self
+    }
+
+    /// With where to transfer the refund.
+    pub fn with_refund_to(mut self, account: Option<RefundAccount>) -> ReturnAsk {
+        self.refund_to = account;
+        self
+    }
+}
+
 /// What a return rule did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -107,7 +158,7 @@ impl OrderDoc {
         self.returns.push(r.clone());
         Ok(ReturnMove {
             request: r,
-            events: vec![self.order_event(DomainEvent::ReturnRequested)],
+            events: vec![self.return_event(self.returns.len() - 1, DomainEvent::ReturnRequested)],
             stock: Vec::new(),
         })
     }
@@ -158,6 +209,106 @@ impl OrderDoc {
         Ok(m)
     }
 
+    /// Opens a withdrawal request as [`OrderDoc::open_return_with_photos`] does, with where the
+    /// refund is to be transferred when the shopper gave an account (`ask.refund_to`).
+    pub fn open_return_asked(
+        &mut self,
+        id: ReturnId,
+        seller_order: &SellerOrderId,
+        ask: ReturnAsk,
+        now: DateTime<Utc>,
+        region: &Region,
+    ) -> Result<ReturnMove, ReturnRefusal> {
+        let mut m = self.open_return_with_photos(
+            id,
+            seller_order,
+            ask.lines,
+            ask.reason,
+            ask.details,
+            ask.photos,
+            now,
+            region,
+        )?;
+        if let Some(account) = ask.refund_to {
+            if let Some(last) = self.returns.last_mut() {
+                last.set_refund_account(account.clone())?;
+            }
+            m.request.set_refund_account(account)?;
+        }
+        Ok(m)
+    }
+
+    /// Notes that the card gateway is being asked to refund return `id` (see
+    /// [`ReturnRequest::begin_refund_attempt`]); no event. Returns the amount to ask.
+    pub fn begin_return_refund(
+        &mut self,
+        id: &ReturnId,
+        now: DateTime<Utc>,
+    ) -> Result<(ReturnMove, Money), ReturnRefusal> {
+        let i = self.return_index(id)?;
+        let amount = self.returns[i].begin_refund_attempt(now)?;
+        let mut m = self.return_moved(i, Vec::new());
+        m.events.clear();
+        Ok((m, amount))
+    }
+
+    /// Clears that note: the gateway refused for sure; no event.
+    pub fn end_return_refund_attempt(
+        &mut self,
+        id: &ReturnId,
+    ) -> Result<ReturnMove, ReturnRefusal> {
+        let i = self.return_index(id)?;
+        self.returns[i].end_refund_attempt();
+        let mut m = self.return_moved(i, Vec::new());
+        m.events.clear();
+        Ok(m)
+    }
+
+    /// Records that a return's refund left the marketplace (see
+    /// [`ReturnRequest::mark_refund_sent`]): by the card gateway's API (`source` the gateway,
+    /// `reference` its refund's, `attempt` the payment attempt refunded) or by a transfer an
+    /// admin made (`source` the admin, `reference` the bank's); `by` is who. The refund itself was recorded on the payment when the seller
+    /// decided it ([`OrderDoc::refund_return`]); this joins the payment's audit trail and says
+    /// the money went (`return.updated`, `payment.updated`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn send_return_refund(
+        &mut self,
+        id: &ReturnId,
+        source: PaymentSource,
+        reference: &str,
+        by: &str,
+        raw: serde_json::Value,
+        attempt: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<ReturnMove, ReturnRefusal> {
+        let i = self.return_index(id)?;
+        let through_gateway = matches!(source, PaymentSource::Gateway { .. });
+        let amount = self.returns[i].mark_refund_sent(reference, now, through_gateway, by)?;
+        // The trail's reference names the return: a gateway's reference may repeat across
+        // refunds of one order, and a later refund must not be taken for this one.
+        let reference = format!("return:{id}:{}", reference.trim());
+        self.payment_log.push(PaymentLogEntry {
+            at: now,
+            source,
+            reference: reference.clone(),
+            event: PaymentLogEvent::Refunded,
+            amount: Some(amount),
+            outcome: PaymentOutcome::Applied,
+            raw,
+            attempt,
+        });
+        let mut m = self.return_moved(i, Vec::new());
+        m.events
+            .push(DomainEvent::PaymentUpdated(PaymentReport::new(
+                self.order.id.clone(),
+                PaymentLogEvent::Refunded,
+                reference,
+                PaymentOutcome::Applied,
+                self.order.payment.status(),
+            )));
+        Ok(m)
+    }
+
     /// The returns asked on one part, oldest first.
     pub fn returns_of(&self, seller_order: &SellerOrderId) -> Vec<&ReturnRequest> {
         self.returns
@@ -198,9 +349,20 @@ impl OrderDoc {
     fn return_moved(&self, i: usize, stock: Vec<StockMove>) -> ReturnMove {
         ReturnMove {
             request: self.returns[i].clone(),
-            events: vec![self.order_event(DomainEvent::ReturnUpdated)],
+            events: vec![self.return_event(i, DomainEvent::ReturnUpdated)],
             stock,
         }
+    }
+
+    /// The event `event` about the order's return `i` (its snapshot names the return).
+    fn return_event(
+        &self,
+        i: usize,
+        event: fn(crate::events::OrderSnapshot) -> DomainEvent,
+    ) -> DomainEvent {
+        let mut snapshot = crate::events::OrderSnapshot::of(&self.order);
+        snapshot.return_id = Some(self.returns[i].id.clone());
+        event(snapshot)
     }
 
     /// The seller or the marketplace accepts a return (`return.updated`).

@@ -2,7 +2,7 @@ use super::*;
 use crate::fulfillment::{Parcel, TrackingEvent, TrackingStatus};
 use crate::order::{FulfillmentStatus, OrderStatus};
 use crate::payment::{PaymentEventKind, PaymentMethod, PaymentStatus};
-use crate::returns::ReturnLine;
+use crate::returns::{ReturnError, ReturnLine};
 use crate::testing::{catalog, mad, place, so, t0};
 use crate::{Currency, DomainEvent, Lang, Money, ReturnId, ShipmentId};
 use proptest::prelude::*;
@@ -472,6 +472,46 @@ fn a_return_is_opened_received_and_refunded_against_the_sellers_share() {
         before.checked_sub(line.unit_price).expect("sub")
     );
     assert_eq!(d.order.payment.refunded(), line.unit_price);
+    // The money leaves once: the payment's trail says how, the return says it went.
+    let log = d.payment_log.len();
+    let sent = d
+        .send_return_refund(
+            &id,
+            PaymentSource::Admin {
+                user: "admin".into(),
+            },
+            "VIR-77",
+            "admin",
+            serde_json::Value::Null,
+            None,
+            now,
+        )
+        .expect("sent");
+    assert_eq!(kinds(&sent.events), ["return.updated", "payment.updated"]);
+    assert_eq!(d.payment_log.len(), log + 1);
+    let entry = d.payment_log.last().expect("entry");
+    assert_eq!(
+        (entry.reference.as_str(), entry.amount),
+        ("return:ret1:VIR-77", Some(line.unit_price))
+    );
+    assert_eq!(d.order.payment.refunded(), line.unit_price);
+    assert!(!d.returns[0].refund_sent().expect("sent").through_gateway);
+    let again = d.clone();
+    assert!(matches!(
+        d.send_return_refund(
+            &id,
+            PaymentSource::Admin {
+                user: "admin".into()
+            },
+            "VIR-78",
+            "admin",
+            serde_json::Value::Null,
+            None,
+            now
+        ),
+        Err(ReturnRefusal::Return(ReturnError::RefundAlreadySent(_)))
+    ));
+    assert_eq!(d, again);
 }
 
 #[test]

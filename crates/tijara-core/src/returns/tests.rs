@@ -167,6 +167,216 @@ fn lifecycle() {
 }
 
 #[test]
+fn a_refund_account_is_a_named_rib_with_its_key() {
+    let a = RefundAccount::new("  Fatima Zahra ", "011.780-0000123456789012 96").expect("ok");
+    assert_eq!(
+        (a.holder(), a.rib()),
+        ("Fatima Zahra", "011780000012345678901296")
+    );
+    assert_eq!(a.masked(), "•••• 1296");
+    let rib = "011780000012345678901296";
+    assert_eq!(
+        RefundAccount::new(" ", rib),
+        Err(RefundAccountError::NoHolder)
+    );
+    assert_eq!(
+        RefundAccount::new(&"x".repeat(MAX_HOLDER_CHARS + 1), rib),
+        Err(RefundAccountError::HolderTooLong {
+            max: MAX_HOLDER_CHARS
+        })
+    );
+    assert_eq!(
+        RefundAccount::new("a\u{7}b", rib),
+        Err(RefundAccountError::HolderControl)
+    );
+    for bad in [
+        "",
+        "01178000001234567890129",
+        "0117800000123456789012960",
+        "01178000001234567890129x",
+    ] {
+        assert_eq!(
+            RefundAccount::new("Fatima", bad),
+            Err(RefundAccountError::BadRib),
+            "{bad}"
+        );
+    }
+    // Typed on an Arabic keyboard: the same digits.
+    assert_eq!(
+        RefundAccount::new("فاطمة", "٠١١٧٨٠٠٠٠٠١٢٣٤٥٦٧٨٩٠١٢٩٦").map(|a| a.rib().to_owned()),
+        Ok("011780000012345678901296".to_owned())
+    );
+    // One digit mistyped: the key says so.
+    assert_eq!(
+        RefundAccount::new("Fatima", "011780000012345678901396"),
+        Err(RefundAccountError::RibKey)
+    );
+    // Read back from JSON only if it holds: a stored account is checked as a typed one.
+    // Read back as stored: digits only (24, or the last 4), and a holder.
+    let json = serde_json::json!({"holder": "Fatima", "rib": "01178000001234567890129x"});
+    assert!(serde_json::from_value::<RefundAccount>(json).is_err());
+    let json = serde_json::json!({"holder": "", "rib": "1296"});
+    assert!(serde_json::from_value::<RefundAccount>(json).is_err());
+    let json = serde_json::json!({"holder": "Fatima", "rib": "1296"});
+    assert_eq!(
+        serde_json::from_value::<RefundAccount>(json)
+            .expect("the forgotten form")
+            .masked(),
+        "•••• 1296"
+    );
+}
+
+/// A return of one unit of `a1`, asked at `t0`.
+fn opened() -> ReturnRequest {
+    let o = delivered_order(t0());
+    let part = o.seller_order(&so("o1-a")).expect("a");
+    ReturnRequest::open(
+        rid("r"),
+        part,
+        vec![line("a1", 1)],
+        None,
+        t0(),
+        &Region::dakhla(),
+        &[],
+    )
+    .expect("open")
+}
+
+/// [`opened`], accepted, received and refunded `amount`.
+fn refunded(amount: &str) -> ReturnRequest {
+    let mut r = opened();
+    r.approve().expect("approve");
+    r.receive().expect("receive");
+    r.refund(mad(amount)).expect("refund");
+    r
+}
+
+#[test]
+fn a_refund_is_due_until_it_is_marked_sent_once() {
+    let mut r = opened();
+    let account = RefundAccount::new("Fatima", "011780000012345678901296").expect("ok");
+    r.set_refund_account(account.clone()).expect("account");
+    assert_eq!(r.refund_account(), Some(&account));
+    assert_eq!(r.refund_due(), None);
+    assert_eq!(
+        r.mark_refund_sent("VIR-1", t0(), false, "admin"),
+        Err(ReturnError::RefundNotDue)
+    );
+    r.approve().expect("approve");
+    r.receive().expect("receive");
+    r.refund(mad("200.00")).expect("refund");
+    assert_eq!(r.refund_due(), Some(mad("200.00")));
+    // Stored before the money left, read back the same.
+    let json = serde_json::to_value(&r).expect("json");
+    assert_eq!(json["refund_to"]["rib"], "011780000012345678901296");
+    assert_eq!(
+        serde_json::from_value::<ReturnRequest>(json).expect("back"),
+        r
+    );
+    assert_eq!(
+        r.mark_refund_sent("  ", t0(), false, "admin"),
+        Err(ReturnError::BadTransferReference)
+    );
+    assert_eq!(
+        r.mark_refund_sent(
+            &"9".repeat(MAX_TRANSFER_REFERENCE_CHARS + 1),
+            t0(),
+            false,
+            "admin"
+        ),
+        Err(ReturnError::BadTransferReference)
+    );
+    assert_eq!(
+        r.mark_refund_sent(" VIR-1 ", t0(), false, "admin@example.ma"),
+        Ok(mad("200.00"))
+    );
+    let sent = r.refund_sent().expect("sent").clone();
+    assert_eq!(
+        (
+            sent.reference.as_str(),
+            sent.through_gateway,
+            sent.by.as_str()
+        ),
+        ("VIR-1", false, "admin@example.ma")
+    );
+    assert_eq!(r.refund_due(), None);
+    // Sent: only the RIB's last four digits are kept, and they read back.
+    let kept = r.refund_account().expect("account");
+    assert_eq!(
+        (kept.rib(), kept.masked().as_str(), kept.holder()),
+        ("1296", "•••• 1296", "Fatima")
+    );
+    let json = serde_json::to_value(&r).expect("json");
+    assert_eq!(
+        serde_json::from_value::<ReturnRequest>(json).expect("back"),
+        r
+    );
+    assert_eq!(
+        r.mark_refund_sent("VIR-2", t0(), false, "admin"),
+        Err(ReturnError::RefundAlreadySent(Box::new(sent.clone())))
+    );
+    assert!(matches!(
+        r.set_refund_account(account),
+        Err(ReturnError::RefundAlreadySent(_))
+    ));
+}
+
+#[test]
+fn a_gateways_reference_is_taken_as_it_came() {
+    let mut r = refunded("100.00");
+    let long = "R".repeat(MAX_TRANSFER_REFERENCE_CHARS + 50);
+    assert_eq!(
+        r.mark_refund_sent(&long, t0(), true, "engine"),
+        Ok(mad("100.00"))
+    );
+    assert!(r.refund_sent().expect("sent").through_gateway);
+}
+
+#[test]
+fn a_refund_recorded_before_refunds_were_sent_is_not_due() {
+    let r = refunded("200.00");
+    let mut old = serde_json::to_value(&r).expect("json");
+    let o = old.as_object_mut().expect("object");
+    assert_eq!(o.remove("refund_owed"), Some(serde_json::json!(true)));
+    let old: ReturnRequest = serde_json::from_value(old).expect("old");
+    assert_eq!((old.refund_account(), old.refund_sent()), (None, None));
+    assert_eq!(old.refunded(), Some(mad("200.00")));
+    assert_eq!(old.refund_due(), None, "its money went by other means");
+}
+
+#[test]
+fn a_card_refund_asked_without_an_answer_is_never_asked_again() {
+    let mut r = refunded("100.00");
+    assert_eq!(r.begin_refund_attempt(t0()), Ok(mad("100.00")));
+    assert_eq!(r.refund_attempted_at(), Some(t0()));
+    assert_eq!(
+        r.begin_refund_attempt(t0()),
+        Err(ReturnError::RefundOutcomeUnknown { at: t0() })
+    );
+    // A definite refusal: asked again.
+    r.end_refund_attempt();
+    assert_eq!(r.begin_refund_attempt(t0()), Ok(mad("100.00")));
+    // Recorded by hand after a look at the back office: settled.
+    r.mark_refund_sent("CMI-BO-1", t0(), false, "admin")
+        .expect("sent");
+    assert_eq!(r.refund_attempted_at(), None);
+    assert!(matches!(
+        r.begin_refund_attempt(t0()),
+        Err(ReturnError::RefundAlreadySent(_))
+    ));
+}
+
+#[test]
+fn a_zero_refund_has_nothing_to_send() {
+    let mut r = refunded("0");
+    assert_eq!(r.refund_due(), None);
+    assert_eq!(
+        r.mark_refund_sent("X", t0(), false, "admin"),
+        Err(ReturnError::RefundNotDue)
+    );
+}
+
+#[test]
 fn a_refusal_needs_a_reason_and_keeps_it() {
     let region = Region::dakhla();
     let o = delivered_order(t0());

@@ -102,6 +102,12 @@ pub struct AdminSummary {
     pub transfers_awaiting: u64,
     /// Return requests nobody has approved or refused yet.
     pub returns_awaiting: u64,
+    /// Orders with a return refunded whose money has not left yet (a transfer to make by hand,
+    /// or a card refund the gateway did not take), as the orders list's `refunds=due` filter
+    /// counts them: see
+    /// [`Orders::send_return_refund`](crate::Orders::send_return_refund).
+    #[serde(default)]
+    pub refunds_to_send: u64,
     /// Sellers owed money for the previous local month beyond what was paid to them.
     pub payouts_due: u64,
     /// The previous local month (`2026-11`), the one [`AdminSummary::payouts_due`] is about.
@@ -192,6 +198,7 @@ impl Dashboard<'_> {
         let mut month = Tally::zero(currency);
         let mut states: BTreeMap<&'static str, u64> = BTreeMap::new();
         let (mut transfers_awaiting, mut returns_awaiting) = (0u64, 0u64);
+        let mut refunds_to_send = 0u64;
         let mut ledgers: BTreeMap<SellerId, Vec<LedgerEntry>> = BTreeMap::new();
         for doc in &docs {
             let o = &doc.order;
@@ -214,6 +221,7 @@ impl Dashboard<'_> {
                 .iter()
                 .filter(|r| r.status() == ReturnStatus::Requested)
                 .count() as u64;
+            refunds_to_send += u64::from(doc.returns.iter().any(|r| r.refund_due().is_some()));
             for entry in &doc.ledger {
                 for so in &o.seller_orders {
                     ledgers
@@ -304,6 +312,7 @@ impl Dashboard<'_> {
             pending_sellers,
             transfers_awaiting,
             returns_awaiting,
+            refunds_to_send,
             payouts_due,
             payouts_month,
             failed_deliveries,

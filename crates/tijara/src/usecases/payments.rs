@@ -452,7 +452,7 @@ impl Tijara {
         );
     }
 
-    async fn operation_for(
+    pub(crate) async fn operation_for(
         &self,
         order: &OrderId,
     ) -> Result<(OrderDoc, crate::ports::payment::PaymentOperation), TijaraError> {

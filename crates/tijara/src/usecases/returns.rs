@@ -6,8 +6,8 @@ use crate::error::TijaraError;
 use crate::ports::storage::DocKind;
 use crate::usecases::order_update::Applied;
 use serde::{Deserialize, Serialize};
-use tijara_core::order_record::{ReturnMove, ReturnRefusal};
-use tijara_core::returns::{ReturnLine, ReturnReason, ReturnRequest};
+use tijara_core::order_record::{PaymentSource, ReturnAsk, ReturnMove, ReturnRefusal};
+use tijara_core::returns::{ReturnError, ReturnLine, ReturnReason, ReturnRequest};
 use tijara_core::{Money, OrderId, ReturnId, SellerOrderId};
 
 /// A step of a return's life.
@@ -183,8 +183,57 @@ impl Orders<'_> {
         .await
     }
 
-    /// Moves a return. Receiving puts the units back in stock; refunding returns the money
-    /// (recorded on the payment and reversed from the seller's share and the commission).
+    /// Opens a withdrawal request from what the shopper asked ([`ReturnAsk`]: the units, the
+    /// reason, their words, photos, and where to transfer the refund when the order was paid in
+    /// cash or by transfer). The checks are those of [`Orders::request_return_with_photos`];
+    /// nothing is written when one refuses.
+    ///
+    /// ```
+    /// # async fn demo(
+    /// #     engine: &tijara::Tijara,
+    /// #     order: &tijara_core::OrderId,
+    /// #     part: &tijara_core::SellerOrderId,
+    /// #     lines: Vec<tijara_core::returns::ReturnLine>,
+    /// # ) -> Result<(), Box<dyn std::error::Error>> {
+    /// use tijara_core::order_record::ReturnAsk;
+    /// use tijara_core::returns::{RefundAccount, ReturnReason};
+    ///
+    /// let account = RefundAccount::new("Salma Idrissi", "011780000012345678901296")?;
+    /// let ask = ReturnAsk::new(lines, ReturnReason::ChangedMind).with_refund_to(Some(account));
+    /// let request = engine.orders().request_return_asked(order, part, ask, None).await?;
+    /// println!("{}", request.id);
+    /// # Ok(()) }
+    /// ```
+    pub async fn request_return_asked(
+        self,
+        order: &OrderId,
+        seller_order: &SellerOrderId,
+        ask: ReturnAsk,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<ReturnRequest, TijaraError> {
+        let e = self.engine;
+        let id = ReturnId::new(e.new_id("ret"))?;
+        let (id, ask) = (&id, &ask);
+        let region = &e.inner.region;
+        e.update_order(
+            "request_return_asked",
+            key,
+            &(order, seller_order, ask),
+            order,
+            |doc| {
+                let m =
+                    doc.open_return_asked(id.clone(), seller_order, ask.clone(), e.now(), region)?;
+                Ok(returned(m))
+            },
+        )
+        .await
+    }
+
+    /// Moves a return. Receiving puts the units back in stock; refunding records the refund on
+    /// the payment and reverses it from the seller's share and the commission, then, when the
+    /// order's gateway refunds by API (a card gateway configured for it), sends it to the card
+    /// at once ([`Orders::send_return_refund`]). A gateway that fails leaves the refund
+    /// recorded and waiting to be sent ([`ReturnRequest::refund_due`]): the answer says which.
     pub async fn advance_return(
         self,
         order: &OrderId,
@@ -217,26 +266,267 @@ impl Orders<'_> {
             _ => None,
         };
         let seller = &seller;
+        let moved = e
+            .update_order(
+                "advance_return",
+                key,
+                &(order, return_id, &step),
+                order,
+                |doc| {
+                    let m = match step {
+                        ReturnStep::Approve => doc.approve_return(return_id)?,
+                        ReturnStep::Reject => doc.reject_return(return_id)?,
+                        ReturnStep::RejectWithReason { reason } => {
+                            doc.reject_return_because(return_id, reason)?
+                        }
+                        ReturnStep::Receive => doc.receive_return(return_id)?,
+                        ReturnStep::Refund { amount } => match seller {
+                            Some(seller) => {
+                                doc.refund_return(return_id, *amount, seller, e.now())?
+                            }
+                            None => {
+                                return Err(ReturnRefusal::NoReturn(return_id.clone()).into());
+                            }
+                        },
+                    };
+                    Ok(returned(m))
+                },
+            )
+            .await?;
+        let ReturnStep::Refund { .. } = step else {
+            return Ok(moved);
+        };
+        // The step is committed: what follows never turns it into an error.
+        let by_api = match self.refunds_by_api(order).await {
+            Ok(yes) => yes,
+            Err(err) => {
+                tracing::warn!(order = %order, error = %err, "a return's refund waits to be sent");
+                false
+            }
+        };
+        if moved.refund_due().is_none() || !by_api {
+            return Ok(moved);
+        }
+        match self
+            .send_return_refund(order, return_id, "engine", None, None)
+            .await
+        {
+            Ok(sent) => Ok(sent),
+            Err(err) => {
+                tracing::warn!(
+                    order = %order,
+                    return_id = %return_id,
+                    error = %err,
+                    "the return's refund did not go to the card now: it waits on the admin's order page"
+                );
+                // Already sent (a retried step replaying its first answer): the return as it is.
+                let now = self
+                    .order(order)
+                    .await
+                    .ok()
+                    .and_then(|doc| doc.returns.into_iter().find(|r| &r.id == return_id));
+                Ok(now.unwrap_or(moved))
+            }
+        }
+    }
+
+    /// Whether the order's gateway refunds by API (the money goes back without anyone).
+    async fn refunds_by_api(self, order: &OrderId) -> Result<bool, TijaraError> {
+        let doc = self.order(order).await?;
+        Ok(self.engine.payments().refunds_by_api(&doc.gateway))
+    }
+
+    /// Sends a return's refund, recorded by [`ReturnStep::Refund`], to the shopper, once.
+    ///
+    /// - With `transfer_reference`: recorded as made by hand by `admin`, with the bank's
+    ///   reference of the transfer (to the return's [`ReturnRequest::refund_account`]) or of the
+    ///   refund made in the card gateway's back office; nothing is called (an empty one is
+    ///   [`ReturnError::BadTransferReference`]).
+    /// - Without: through the order's gateway when it refunds by API (the card is refunded); a
+    ///   gateway without the API answers [`ReturnError::BadTransferReference`] (a reference is
+    ///   needed).
+    ///
+    /// Both run under one claim per return, so a double click, the admin's button while the
+    /// seller's step is at the gateway, or a retried step never send it twice (a second caller
+    /// waits for the first's answer or gets [`TijaraError::IdempotencyInProgress`]). Before the
+    /// gateway is called, the return notes it ([`ReturnRequest::begin_refund_attempt`]): if no
+    /// definite answer comes (a timeout, a crash, an unreadable reply), the gateway is never
+    /// asked again for it ([`ReturnError::RefundOutcomeUnknown`]) and an admin records it by
+    /// hand after a look at the gateway's back office; a definite refusal (declined,
+    /// unsupported) clears the note. Refused too: [`ReturnError::RefundNotDue`] (not refunded
+    /// yet, or nothing), [`ReturnError::RefundAlreadySent`]. The shopper is told
+    /// (`return.updated`). A refund the gateway made whose recording then fails is logged at
+    /// error level with the gateway's reference, and stays noted as asked.
+    pub async fn send_return_refund(
+        self,
+        order: &OrderId,
+        return_id: &ReturnId,
+        admin: &str,
+        transfer_reference: Option<&str>,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<ReturnRequest, TijaraError> {
+        let e = self.engine;
+        let due = |doc: &OrderDoc| -> Result<(), TijaraError> {
+            let r = doc
+                .returns
+                .iter()
+                .find(|r| &r.id == return_id)
+                .ok_or_else(|| TijaraError::from(ReturnRefusal::NoReturn(return_id.clone())))?;
+            if let Some(sent) = r.refund_sent() {
+                return Err(ReturnError::RefundAlreadySent(Box::new(sent.clone())).into());
+            }
+            r.refund_due().ok_or(ReturnError::RefundNotDue)?;
+            Ok(())
+        };
+        let reference = transfer_reference.map(str::trim);
+        if reference == Some("") {
+            return Err(ReturnError::BadTransferReference.into());
+        }
+        let doc = self.order(order).await?;
+        due(&doc)?;
+        if reference.is_none() && !e.payments().refunds_by_api(&doc.gateway) {
+            return Err(ReturnError::BadTransferReference.into());
+        }
+        // One claim per return, whoever asks and however: the money leaves once.
+        let claim = IdempotencyKey::new(format!("return-refund:{return_id}"))?;
+        let claim = &claim;
+        let pair = (order, return_id);
+        let outer = (order, return_id, admin, reference);
+        e.once("send_return_refund", key, &outer, || async {
+            e.once("return_refund_claim", Some(claim), &pair, || async {
+                match reference {
+                    Some(reference) => {
+                        due(&self.order(order).await?)?;
+                        self.record_refund_sent(
+                            claim,
+                            order,
+                            return_id,
+                            PaymentSource::Admin {
+                                user: admin.to_owned(),
+                            },
+                            reference,
+                            admin,
+                            (serde_json::Value::Null, None),
+                        )
+                        .await
+                    }
+                    None => self.refund_to_card(claim, order, return_id, admin).await,
+                }
+            })
+            .await
+        })
+        .await
+    }
+
+    /// The gateway path of [`Orders::send_return_refund`], inside the return's claim: note the
+    /// attempt, call, record (or clear the note on a definite refusal).
+    async fn refund_to_card(
+        self,
+        claim: &IdempotencyKey,
+        order: &OrderId,
+        return_id: &ReturnId,
+        admin: &str,
+    ) -> Result<ReturnRequest, TijaraError> {
+        let e = self.engine;
+        let (_, mut op) = e.operation_for(order).await?;
+        let amount = e
+            .update_order(
+                "begin_return_refund",
+                None,
+                &(order, return_id),
+                order,
+                |doc| {
+                    let (m, amount) = doc.begin_return_refund(return_id, e.now())?;
+                    Ok(Applied::new(amount, m.events).stock(m.stock))
+                },
+            )
+            .await?;
+        let doc = self.order(order).await?;
+        let g = e.gateway(&doc.gateway)?.clone();
+        op.amount = Some(amount);
+        let done = match g.refund(&op).await {
+            Ok(done) => done,
+            Err(err) => {
+                use crate::ports::payment::GatewayError;
+                if matches!(
+                    err,
+                    GatewayError::Declined(_)
+                        | GatewayError::Unsupported(_)
+                        | GatewayError::Config(_)
+                ) {
+                    // No money left: the gateway may be asked again.
+                    if let Err(clear) = e
+                        .update_order(
+                            "end_return_refund",
+                            None,
+                            &(order, return_id),
+                            order,
+                            |doc| Ok(returned(doc.end_return_refund_attempt(return_id)?)),
+                        )
+                        .await
+                    {
+                        tracing::warn!(order = %order, return_id = %return_id, error = %clear, "a refused card refund stays noted as asked");
+                    }
+                } else {
+                    tracing::warn!(order = %order, return_id = %return_id, error = %err, "the card gateway gave no definite answer to a return's refund: check its back office");
+                }
+                return Err(err.into());
+            }
+        };
+        let recorded = self
+            .record_refund_sent(
+                claim,
+                order,
+                return_id,
+                PaymentSource::Gateway {
+                    code: doc.gateway.clone(),
+                },
+                &done.reference,
+                admin,
+                (done.raw.clone(), Some(op.attempt_id.clone())),
+            )
+            .await;
+        if let Err(err) = &recorded {
+            tracing::error!(
+                order = %order,
+                return_id = %return_id,
+                gateway_reference = %done.reference,
+                error = %err,
+                "the card was refunded but the refund could not be recorded: record it by hand with this reference"
+            );
+        }
+        recorded
+    }
+
+    /// Commits [`OrderDoc::send_return_refund`] under the return's claim (its answer kept).
+    #[allow(clippy::too_many_arguments)]
+    async fn record_refund_sent(
+        self,
+        claim: &IdempotencyKey,
+        order: &OrderId,
+        return_id: &ReturnId,
+        source: PaymentSource,
+        reference: &str,
+        by: &str,
+        (raw, attempt): (serde_json::Value, Option<String>),
+    ) -> Result<ReturnRequest, TijaraError> {
+        let e = self.engine;
+        let (source, raw, attempt) = (&source, &raw, &attempt);
         e.update_order(
-            "advance_return",
-            key,
-            &(order, return_id, &step),
+            "return_refund_claim",
+            Some(claim),
+            &(order, return_id),
             order,
             |doc| {
-                let m = match step {
-                    ReturnStep::Approve => doc.approve_return(return_id)?,
-                    ReturnStep::Reject => doc.reject_return(return_id)?,
-                    ReturnStep::RejectWithReason { reason } => {
-                        doc.reject_return_because(return_id, reason)?
-                    }
-                    ReturnStep::Receive => doc.receive_return(return_id)?,
-                    ReturnStep::Refund { amount } => match seller {
-                        Some(seller) => doc.refund_return(return_id, *amount, seller, e.now())?,
-                        None => {
-                            return Err(ReturnRefusal::NoReturn(return_id.clone()).into());
-                        }
-                    },
-                };
+                let m = doc.send_return_refund(
+                    return_id,
+                    source.clone(),
+                    reference,
+                    by,
+                    raw.clone(),
+                    attempt.clone(),
+                    e.now(),
+                )?;
                 Ok(returned(m))
             },
         )

@@ -79,6 +79,11 @@ fn d(lang: Lang, key: &str) -> &'static str {
             "مرتجعات تنتظر القرار",
             "Returns to decide",
         ),
+        "refunds" => (
+            "Remboursements à envoyer",
+            "مبالغ مستردة للإرسال",
+            "Refunds to send",
+        ),
         "payouts_due" => (
             "Vendeurs à payer",
             "بائعون ينتظرون التحويل",
@@ -247,6 +252,7 @@ fn body(ctx: &Ctx, s: &AdminSummary, to_do: &[ToDo]) -> Markup {
                 (figure(d(lang, "pending_sellers"), html! { (s.pending_sellers) }, "/admin/sellers?state=pending"))
                 (figure(d(lang, "transfers"), html! { (s.transfers_awaiting) }, "/admin/orders?transfer=pending"))
                 (figure(d(lang, "returns"), html! { (s.returns_awaiting) }, "/admin/orders?returns=requested"))
+                (figure(d(lang, "refunds"), html! { (s.refunds_to_send) }, "/admin/orders?refunds=due"))
                 (figure(d(lang, "payouts_due"), html! { (s.payouts_due) }, &format!("/admin/payouts?month={}", s.payouts_month)))
                 (figure(d(lang, "failed"), html! { (s.failed_deliveries) }, "/admin/events?failed=1"))
             }

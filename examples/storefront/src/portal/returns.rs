@@ -53,9 +53,9 @@ pub(super) fn rw(lang: Lang, key: &str) -> &'static str {
         "refund" => ("Rembourser", "أرجع المبلغ", "Refund"),
         "refund_amount" => ("Montant (MAD)", "المبلغ (درهم)", "Amount (MAD)"),
         "refund_help" => (
-            "Au plus la valeur des articles. Vous pouvez retenir les frais du renvoi si l'acheteur a changé d'avis (loi 31-08). Ce montant est retiré de ce que le marché vous doit.",
-            "على الأكثر قيمة المنتجات. يمكنك خصم مصاريف الإرجاع إذا غير المشتري رأيه (القانون 31-08). يخصم هذا المبلغ مما يدين لك به السوق.",
-            "At most the items' value. You may keep the cost of sending back if the buyer changed their mind (law 31-08). This amount is taken from what the marketplace owes you.",
+            "Au plus la valeur des articles. Vous pouvez retenir les frais du renvoi si l'acheteur a changé d'avis (loi 31-08). Ce montant est retiré de ce que le marché vous doit ; le marché l'envoie à l'acheteur.",
+            "على الأكثر قيمة المنتجات. يمكنك خصم مصاريف الإرجاع إذا غير المشتري رأيه (القانون 31-08). يخصم هذا المبلغ مما يدين لك به السوق، والسوق هو من يرسله إلى المشتري.",
+            "At most the items' value. You may keep the cost of sending back if the buyer changed their mind (law 31-08). This amount is taken from what the marketplace owes you; the marketplace sends it to the buyer.",
         ),
         "member_only_sees" => (
             "La coopérative décide des retours : le remboursement est pris sur sa part.",
@@ -80,9 +80,9 @@ pub(super) fn rw(lang: Lang, key: &str) -> &'static str {
             "Items received and back on sale. Next: refund.",
         ),
         "done_refund" => (
-            "Remboursement enregistré : l'acheteur est prévenu.",
-            "تم تسجيل إرجاع المبلغ: تم إخبار المشتري.",
-            "Refund recorded: the buyer is told.",
+            "Remboursement enregistré : le marché rend l'argent à l'acheteur (à sa carte, ou par virement) et le prévient.",
+            "تم تسجيل الاسترداد: يعيد السوق المبلغ إلى المشتري (إلى بطاقته أو بتحويل) ويخبره.",
+            "Refund recorded: the marketplace sends the money back to the buyer (to their card, or by transfer) and tells them.",
         ),
         "err_moved" => (
             "Ce retour a déjà changé d'étape (quelqu'un d'autre a répondu ?). Rechargez la page des retours pour voir où il en est.",
@@ -442,12 +442,20 @@ pub(super) async fn return_step(
         ReturnStep::Refund { .. } => "refund",
         _ => "reject",
     };
-    match app
-        .engine
-        .orders()
-        .advance_return(&order, &ret, step, None)
+    // On its own task: a refund may reach the card gateway, and a closed tab must not drop
+    // the call between the bank and the record.
+    let moved = {
+        let (engine, order, ret) = (app.engine.clone(), order.clone(), ret.clone());
+        crate::detached(async move {
+            engine
+                .orders()
+                .advance_return(&order, &ret, step, None)
+                .await
+                .map(|_| ())
+        })
         .await
-    {
+    };
+    match moved {
         // Back on the list in the page's language, at this return.
         Ok(_) => Redirect::to(&format!(
             "/seller/returns?done={name}&lang={}#ret-{ret}",

@@ -7,18 +7,19 @@
 //!   order's private link (throttled per client address: 429 with the time to retry);
 //! - `GET /orders/{id}/cancel` (a confirmation page) then `POST /orders/{id}/cancel`;
 //! - `GET/POST /orders/{id}/return/{so}`: a return request for one seller's parcel (items and
-//!   quantities, a reason, how it works).
+//!   quantities, a reason, how it works; for an order paid in cash or by transfer, the bank
+//!   account the refund is transferred to).
 
 use super::*;
 use tijara::docs::OrderDoc;
 use tijara_core::SellerOrderId;
 use tijara_core::chrono::Duration;
 use tijara_core::order::{FulfillmentStatus, SellerOrder};
-use tijara_core::order_record::CannotCancel;
+use tijara_core::order_record::{CannotCancel, ReturnAsk};
 use tijara_core::payment::PaymentStatus;
 use tijara_core::returns::{
-    MAX_RETURN_PHOTOS, ReturnError, ReturnLine, ReturnReason, ReturnRequest, ReturnStatus,
-    returnable_units, withdrawal_deadline,
+    MAX_RETURN_PHOTOS, RefundAccount, RefundAccountError, ReturnError, ReturnLine, ReturnReason,
+    ReturnRequest, ReturnStatus, returnable_units, withdrawal_deadline,
 };
 
 /// A button that opens `path` (with the guest's token as a hidden field): a real button with
@@ -95,6 +96,7 @@ fn reason_key(r: ReturnReason) -> &'static str {
 fn returns_list(
     app: &App,
     lang: Lang,
+    doc: &OrderDoc,
     returns: &[&ReturnRequest],
     reference: &str,
     token: Option<&str>,
@@ -103,13 +105,17 @@ fn returns_list(
         ul {
             @for r in returns {
                 li {
-                    strong { (t(lang, return_status_key(r.status()))) } br;
+                    strong {
+                        @if r.refund_due().is_some() { (aw(lang, "refund_coming")) }
+                        @else { (t(lang, return_status_key(r.status()))) }
+                    } br;
                     span.small {
                         (t(lang, "ac_asked_on")) " " bdi { (crate::web::local_day(app, r.requested_at)) }
                         " · " bdi { (r.lines.iter().map(|l| l.quantity).sum::<u32>()) } " " (t(lang, "ac_items"))
                         @if let Some(code) = r.reason_code { " · " (t(lang, reason_key(code))) }
                     }
                     (return_photos(lang, r, token))
+                    (refund_line(app, lang, doc, r))
                     @if r.status() == ReturnStatus::Rejected {
                         (refusal_note(lang, r, reference))
                     }
@@ -147,7 +153,9 @@ pub(crate) fn return_photos(lang: Lang, r: &ReturnRequest, token: Option<&str>) 
 pub(crate) fn return_summary(app: &App, lang: Lang, r: &ReturnRequest) -> Markup {
     html! {
         div.box.return-summary {
-            strong { (t(lang, "ac_returns")) ": " (t(lang, return_status_key(r.status()))) } br;
+            strong { (aw(lang, "return_label")) ": "
+                @if r.refund_due().is_some() { (aw(lang, "refund_coming")) }
+                @else { (t(lang, return_status_key(r.status()))) } } br;
             span.small {
                 (t(lang, "ac_asked_on")) " " bdi { (crate::web::local_day(app, r.requested_at)) }
                 " · " bdi { (r.lines.iter().map(|l| l.quantity).sum::<u32>()) } " " (t(lang, "ac_items"))
@@ -215,7 +223,7 @@ pub(super) fn order_actions(
         @if !returns.is_empty() {
             section.box {
                 h2 { (t(lang, "ac_returns")) }
-                (returns_list(app, lang, &returns, &o.reference(), token))
+                (returns_list(app, lang, doc, &returns, &o.reference(), token))
             }
         }
         @for so in &o.seller_orders {
@@ -570,7 +578,7 @@ async fn return_page(
         return refuse(
             status,
             html! { (text) },
-            html! { h2 { (t(lang, "ac_returns")) } (returns_list(app, lang, &earlier, &v.doc.order.reference(), v.token)) },
+            html! { h2 { (t(lang, "ac_returns")) } (returns_list(app, lang, v.doc, &earlier, &v.doc.order.reference(), v.token)) },
         );
     }
     let ids: Vec<_> = v.part.lines.iter().map(|l| l.product_id.clone()).collect();
@@ -625,6 +633,28 @@ async fn return_page(
                 label { (aw(lang, "photos_label"))
                     input type="file" name="photo" accept="image/jpeg,image/png,image/webp" multiple aria-describedby="photo-rules"; }
                 p.small.muted id="photo-rules" { (aw(lang, "photos_rules")) }
+            }
+            @if refund_by_transfer(v.doc) {
+                @let bad_fields = chosen.get("_bad").map(String::as_str).unwrap_or("");
+                @let holder_bad = bad_fields.split(' ').any(|f| f == "refund_holder");
+                @let rib_bad = bad_fields.split(' ').any(|f| f == "refund_rib");
+                @let holder = chosen.get("refund_holder").map_or(v.doc.order.shipping_address.name.as_str(), String::as_str);
+                fieldset.box {
+                    legend { (aw(lang, "refund_where")) }
+                    p.small.muted id="refund-help" { (aw(lang, "refund_where_help")) }
+                    label for="refund_holder" { (aw(lang, "refund_holder")) }
+                    @if holder_bad { p.error id="err-refund_holder" { (aw(lang, "err_holder")) } }
+                    input id="refund_holder" name="refund_holder" required maxlength="100" autocomplete="name" dir="auto"
+                        value=(holder) aria-invalid=[holder_bad.then_some("true")]
+                        aria-describedby=(if holder_bad { "err-refund_holder refund-help" } else { "refund-help" });
+                    label for="refund_rib" { (aw(lang, "refund_rib")) }
+                    @if rib_bad { p.error id="err-refund_rib" { (aw(lang, if chosen.get("_rib_key").is_some_and(|k| k == "err_rib_key") { "err_rib_key" } else { "err_rib" })) } }
+                    input id="refund_rib" name="refund_rib" required maxlength="40" inputmode="numeric" autocomplete="off" dir="ltr"
+                        placeholder="011 780 0000123456789012 96"
+                        value=(chosen.get("refund_rib").map(String::as_str).unwrap_or(""))
+                        aria-invalid=[rib_bad.then_some("true")]
+                        aria-describedby=(if rib_bad { "err-refund_rib refund-help" } else { "refund-help" });
+                }
             }
             section.box {
                 h2 { (t(lang, "ac_how_return")) }
@@ -836,6 +866,51 @@ async fn request_return(
         .await;
     };
     let details = form.get("details").cloned();
+    // Cash or transfer: where the marketplace transfers the refund, checked before any photo
+    // is stored.
+    let refund_to = if refund_by_transfer(v.doc) {
+        let field = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
+        match RefundAccount::new(field("refund_holder"), field("refund_rib")) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                // Both fields said at once: the holder's refusal hides the RIB's otherwise.
+                let rib_error = match e {
+                    RefundAccountError::BadRib | RefundAccountError::RibKey => Some(e.clone()),
+                    _ => RefundAccount::new("-", field("refund_rib")).err(),
+                };
+                let rib_key = match rib_error {
+                    Some(RefundAccountError::RibKey) => "err_rib_key",
+                    _ => "err_rib",
+                };
+                let holder_bad = rib_error.as_ref() != Some(&e);
+                let mut bad = Vec::new();
+                let mut said = Vec::new();
+                if holder_bad {
+                    bad.push("refund_holder");
+                    said.push(aw(lang, "err_holder"));
+                }
+                if rib_error.is_some() {
+                    bad.push("refund_rib");
+                    said.push(aw(lang, rib_key));
+                }
+                let message = said.join(" ");
+                let mut again_form = form.clone();
+                again_form.insert("_bad".into(), bad.join(" "));
+                again_form.insert("_rib_key".into(), rib_key.into());
+                return return_page(
+                    &app,
+                    &ctx,
+                    &v,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Some(message),
+                    &again_form,
+                )
+                .await;
+            }
+        }
+    } else {
+        None
+    };
     // Every photo decoded before any is stored, so a bad second photo leaves no trace.
     for bytes in &body.photos {
         let checked = tokio::task::spawn_blocking({
@@ -866,7 +941,15 @@ async fn request_return(
     match app
         .engine
         .orders()
-        .request_return_with_photos(&doc.order.id, &so, lines, reason, details, photos, None)
+        .request_return_asked(
+            &doc.order.id,
+            &so,
+            ReturnAsk::new(lines, reason)
+                .with_details(details)
+                .with_photos(photos)
+                .with_refund_to(refund_to),
+            None,
+        )
         .await
     {
         Ok(_) => {
@@ -1082,7 +1165,125 @@ fn aw(lang: Lang, key: &str) -> &'static str {
             "لا توافق، أو السلعة معيبة؟ راسل السوق، وسينقل رسالتك إلى البائع ويرد عليك:",
             "Do you disagree, or is the item faulty? Write to the marketplace, which will pass it on to the seller and answer you:",
         ),
+        "refund_where" => (
+            "Où vous rembourser ?",
+            "أين نرد لك المبلغ؟",
+            "Where should we refund you?",
+        ),
+        "refund_where_help" => (
+            "Vous avez payé à la livraison ou par virement : le marché vous rembourse par virement. Donnez le RIB (24 chiffres, sur votre carnet de chèques ou votre application bancaire) et le nom du titulaire du compte. Seul le marché le voit, pour ce remboursement.",
+            "دفعت عند الاستلام أو بتحويل: يرد لك السوق المبلغ بتحويل بنكي. أدخل رقم الحساب البنكي RIB (24 رقما، في دفتر الشيكات أو تطبيق البنك) واسم صاحب الحساب. لا يراه إلا السوق، لهذا الاسترداد فقط.",
+            "You paid on delivery or by transfer: the marketplace refunds you by bank transfer. Give the RIB (24 digits, on your chequebook or in your bank's app) and the account holder's name. Only the marketplace sees it, for this refund.",
+        ),
+        "refund_holder" => ("Titulaire du compte", "صاحب الحساب", "Account holder"),
+        "refund_rib" => (
+            "RIB (24 chiffres)",
+            "رقم الحساب RIB (24 رقما)",
+            "RIB (24 digits)",
+        ),
+        "err_holder" => (
+            "Écrivez le nom du titulaire du compte, comme sur le RIB (100 caractères au plus).",
+            "اكتب اسم صاحب الحساب كما في RIB (100 حرف على الأكثر).",
+            "Write the account holder's name as on the RIB (100 characters at most).",
+        ),
+        "err_rib" => (
+            "Le RIB doit avoir 24 chiffres (les espaces sont acceptés) : recopiez-le depuis votre relevé d'identité bancaire.",
+            "يجب أن يتكون RIB من 24 رقما (المسافات مقبولة): انسخه من كشف هويتك البنكية.",
+            "The RIB has 24 digits (spaces are fine): copy it from your bank details (relevé d'identité bancaire).",
+        ),
+        "err_rib_key" => (
+            "Ce RIB ne tient pas : un chiffre est mal recopié (ses deux derniers chiffres ne vont pas avec les autres). Recopiez-le depuis votre relevé d'identité bancaire.",
+            "رقم RIB هذا غير صحيح: أحد الأرقام منسوخ خطأ (الرقمان الأخيران لا يتوافقان مع الباقي). انسخه مرة أخرى من كشف هويتك البنكية.",
+            "This RIB does not add up: a digit is mistyped (its last two digits do not match the others). Copy it again from your bank details.",
+        ),
+        "return_label" => ("Retour", "إرجاع", "Return"),
+        "refund_done" => ("remboursé.", "تم رده.", "refunded."),
+        "refund_coming" => (
+            "Remboursement décidé : en route",
+            "تم قبول الاسترداد: في الطريق",
+            "Refund decided: on its way",
+        ),
+        "refund_of" => ("Remboursement de", "استرداد مبلغ", "Refund of"),
+        "refund_card_sent" => (
+            "rendu à votre carte le",
+            "أعيد إلى بطاقتك في",
+            "returned to your card on",
+        ),
+        "refund_card_days" => (
+            "Votre banque l'affiche sous quelques jours.",
+            "يظهر في حسابك البنكي خلال أيام.",
+            "Your bank shows it within a few days.",
+        ),
+        "refund_sent_on" => ("envoyé le", "أرسل في", "sent on"),
+        "refund_to_account" => ("au compte", "إلى الحساب", "to the account"),
+        "refund_reference" => ("référence", "المرجع", "reference"),
+        "refund_due_account" => (
+            "le marché va le virer au compte",
+            "سيحوله السوق إلى الحساب",
+            "the marketplace will transfer it to the account",
+        ),
+        "refund_due_card" => (
+            "le marché va le rendre à votre carte",
+            "سيعيده السوق إلى بطاقتك",
+            "the marketplace will return it to your card",
+        ),
+        "refund_due_ask" => (
+            "le marché vous contactera pour savoir sur quel compte le virer",
+            "سيتصل بك السوق لمعرفة الحساب الذي يحوله إليه",
+            "the marketplace will contact you for the account to transfer it to",
+        ),
+        "refund_told" => (
+            "Vous serez prévenu quand il sera envoyé.",
+            "سنخبرك عند إرساله.",
+            "You will be told when it is sent.",
+        ),
         _ => ("", "", ""),
     };
     pick(lang, fr, ar, en)
+}
+
+/// Whether a return's refund goes back by bank transfer: an order paid in cash on delivery or
+/// by transfer has no card to return it to, so the shopper gives an account.
+pub(crate) fn refund_by_transfer(doc: &OrderDoc) -> bool {
+    matches!(
+        doc.order.payment.method(),
+        tijara_core::payment::PaymentMethod::CashOnDelivery
+            | tijara_core::payment::PaymentMethod::BankTransfer
+    )
+}
+
+/// Where a return's refund stands, for the shopper: the amount, and whether it went back to
+/// the card or was transferred (when, to which account, the bank's reference), or what comes
+/// next. Empty before the seller refunds.
+pub(crate) fn refund_line(app: &App, lang: Lang, doc: &OrderDoc, r: &ReturnRequest) -> Markup {
+    let Some(amount) = r.refunded().filter(|a| a.is_positive()) else {
+        return html! {};
+    };
+    let c = if lang == Lang::FR { "\u{a0}:" } else { ":" };
+    html! {
+        p.refund-line {
+            (aw(lang, "refund_of")) " " strong { bdi { (amount.format(lang)) } } (c) " "
+            @match (r.refund_sent(), r.refund_account()) {
+                (Some(sent), _) if sent.through_gateway => {
+                    (aw(lang, "refund_card_sent")) " " bdi { (crate::web::local_day(app, sent.at)) } ". "
+                    (aw(lang, "refund_card_days"))
+                }
+                (Some(sent), account) => {
+                    (aw(lang, "refund_sent_on")) " " bdi { (crate::web::local_day(app, sent.at)) }
+                    @if let Some(a) = account { " " (aw(lang, "refund_to_account")) " " bdi dir="ltr" { (a.masked()) } }
+                    " (" (aw(lang, "refund_reference")) " " bdi dir="ltr" { (sent.reference) } ")."
+                }
+                // Refunded before refunds were sent through the shop: nothing more to say.
+                (None, _) if r.refund_due().is_none() => { (aw(lang, "refund_done")) }
+                (None, Some(a)) => {
+                    (aw(lang, "refund_due_account")) " " bdi dir="ltr" { (a.masked()) } " (" bdi.name { (a.holder()) } "). "
+                    (aw(lang, "refund_told"))
+                }
+                (None, None) if refund_by_transfer(doc) => {
+                    (aw(lang, "refund_due_ask")) ". " (aw(lang, "refund_told"))
+                }
+                (None, None) => { (aw(lang, "refund_due_card")) ". " (aw(lang, "refund_told")) }
+            }
+        }
+    }
 }

@@ -3,7 +3,6 @@
 //! placing the order. The address, e-mail and choices are kept in the cart, so a change of
 //! language (or a return to a step) keeps them.
 
-use super::order::set_payment_cookie;
 use super::*;
 use std::collections::HashSet;
 use tijara::docs::CartDoc;
@@ -912,21 +911,32 @@ pub(super) async fn checkout_place(
     match placed {
         Err(e) => refusal(&ctx, &e),
         Ok(p) => match p.payment {
-            PaymentStart::Redirect { url, fields } => {
-                // The browser posts the signed form to CMI's hosted page; the payment cookie
-                // binds CMI's return to this browser.
-                let page = layout(&ctx, t(lang, "pay"), html! {
-                    form #pay method="post" action=(url) {
-                        @for (k, v) in &fields { input type="hidden" name=(k) value=(v); }
-                        button type="submit" { (t(lang, "pay")) " — " bdi { (p.order.grand_total.format(lang)) } }
-                    }
-                })
-                .into_response();
-                set_payment_cookie(&app, page, &p.order.id, p.access_token.as_str())
-            }
+            // The browser posts the signed form to CMI's hosted page; the payment cookie
+            // binds CMI's return to this browser.
+            PaymentStart::Redirect { url, fields } => super::order::card_form(
+                &app,
+                &ctx,
+                &p.order,
+                p.access_token.as_str(),
+                &url,
+                &fields,
+            ),
             _ => Redirect::to(&order_url(&p.order.id, p.access_token.as_str())).into_response(),
         },
     }
+}
+
+/// `GET /checkout/place`: the address of the step that places the order, opened again (a
+/// reload after going back, a bookmark). Placing is a form's post; here the shopper goes to
+/// their account's orders (logged in) or to "track my order", where a placed order is found
+/// again.
+async fn place_again(ctx: Ctx) -> Response {
+    let to = if ctx.account.is_some() {
+        "/account"
+    } else {
+        "/track"
+    };
+    Redirect::to(&format!("{to}?lang={}", ctx.lang)).into_response()
 }
 
 /// This part's routes.
@@ -935,5 +945,5 @@ pub(super) fn routes() -> Router<App> {
         .route("/checkout", get(checkout_page).post(checkout_address))
         .route("/checkout/delivery", get(delivery_page))
         .route("/checkout/review", get(review_page).post(delivery_chosen))
-        .route("/checkout/place", post(checkout_place))
+        .route("/checkout/place", get(place_again).post(checkout_place))
 }

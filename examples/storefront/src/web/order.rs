@@ -135,6 +135,10 @@ fn status_key(doc: &tijara::docs::OrderDoc) -> &'static str {
         {
             "o_st_return_open"
         }
+        // A refund decided whose money has not left yet is still on its way.
+        _ if arrived() && doc.returns.iter().any(|r| r.refund_due().is_some()) => {
+            "o_st_return_refund_coming"
+        }
         _ if arrived()
             && doc
                 .returns
@@ -468,28 +472,30 @@ fn action_refused(ctx: &Ctx, status: StatusCode, key: &str, back: &str) -> Respo
 }
 
 /// The card payment form (to CMI's hosted page), binding CMI's return to this browser.
-fn card_form(
+/// The step before CMI's secure page: the order's number (it is saved), the amount, what
+/// happens next, the button that posts the signed form to CMI, and the order's page for paying
+/// later (its private link: the order is kept, its items set aside a while).
+pub(super) fn card_form(
     app: &App,
     ctx: &Ctx,
-    doc: &tijara::docs::OrderDoc,
+    order: &tijara_core::order::Order,
+    token: &str,
     url: &str,
     fields: &[(String, String)],
 ) -> Response {
     let lang = ctx.lang;
     let page = layout(ctx, t(lang, "pay"), html! {
-        h1 { (t(lang, "o_number")) br; bdi dir="ltr" { (doc.order.reference()) } }
+        h1 { (t(lang, "o_number")) br; bdi dir="ltr" { (order.reference()) } }
+        p.status-line role="status" { (t(lang, "o_saved_pay")) }
         form #pay method="post" action=(url) {
             @for (k, v) in fields { input type="hidden" name=(k) value=(v); }
-            button.big type="submit" { (t(lang, "o_go_pay")) " — " bdi { (doc.order.grand_total.format(lang)) } }
+            button.big type="submit" { (t(lang, "o_go_pay")) " — " bdi { (order.grand_total.format(lang)) } }
         }
+        p.small.muted { (t(lang, "o_cmi_note")) }
+        p { a href=(order_url(&order.id, token)) { (t(lang, "o_pay_later")) } }
     })
     .into_response();
-    private(set_payment_cookie(
-        app,
-        page,
-        &doc.order.id,
-        doc.access_token.as_str(),
-    ))
+    private(set_payment_cookie(app, page, &order.id, token))
 }
 
 /// `POST /orders/{id}/pay` (`t`: the link's token, or logged in as the order's customer): a
@@ -525,7 +531,14 @@ pub(super) async fn order_pay(
         .start_payment(&doc.order.id, None)
         .await
     {
-        Ok(PaymentStart::Redirect { url, fields }) => card_form(&app, &ctx, &doc, &url, &fields),
+        Ok(PaymentStart::Redirect { url, fields }) => card_form(
+            &app,
+            &ctx,
+            &doc.order,
+            doc.access_token.as_str(),
+            &url,
+            &fields,
+        ),
         Ok(_) => Redirect::to(&back).into_response(),
         Err(TijaraError::NotAwaitingPayment { .. }) => {
             action_refused(&ctx, StatusCode::CONFLICT, "o_already_paid", &back)
@@ -662,7 +675,14 @@ async fn switch_accepting(
     match done {
         Ok(PaymentStart::Redirect { url, fields }) => {
             match app.engine.orders().order(&doc.order.id).await {
-                Ok(doc) => card_form(app, ctx, &doc, &url, &fields),
+                Ok(doc) => card_form(
+                    app,
+                    ctx,
+                    &doc.order,
+                    doc.access_token.as_str(),
+                    &url,
+                    &fields,
+                ),
                 Err(e) => refusal(ctx, &e),
             }
         }

@@ -117,6 +117,15 @@ impl Tijara {
 }
 
 impl Payments<'_> {
+    /// Whether the gateway `code` refunds by API (a card gateway configured for it): a refund
+    /// then goes back without anyone; else someone makes it by hand and records it. An unknown
+    /// code answers false.
+    pub fn refunds_by_api(self, code: &str) -> bool {
+        self.engine
+            .gateway(code)
+            .is_ok_and(|g| g.capabilities().refund_by_api)
+    }
+
     /// Refunds money to the shopper: through the gateway's API when it has `refund_by_api`,
     /// else recorded as made by hand by `admin`. Never more than received and not yet refunded
     /// (checked before the gateway is called).

@@ -207,9 +207,9 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
             "Refund the buyer",
         ),
         "guide_15-return-refund_p" => (
-            "Vérifiez le montant (au plus la valeur des articles), puis touchez « Rembourser ». Il est retiré de ce que le marché vous doit.",
-            "تحقق من المبلغ (على الأكثر قيمة المنتجات)، ثم اضغط «أرجع المبلغ». يخصم مما يدين لك به السوق.",
-            "Check the amount (at most the items' value), then press \"Refund\". It is taken from what the marketplace owes you.",
+            "Vérifiez le montant (au plus la valeur des articles), puis touchez « Rembourser ». Il est retiré de ce que le marché vous doit ; le marché envoie l'argent à l'acheteur (sur sa carte, ou par virement).",
+            "تحقق من المبلغ (على الأكثر قيمة المنتجات)، ثم اضغط «أرجع المبلغ». يخصم مما يدين لك به السوق؛ والسوق هو من يرسل المال إلى المشتري (إلى بطاقته أو بتحويل).",
+            "Check the amount (at most the items' value), then press \"Refund\". It is taken from what the marketplace owes you; the marketplace sends the money to the buyer (to their card, or by transfer).",
         ),
         "guide_15-return-refund_alt" => (
             "Un retour reçu : le montant à rembourser et le bouton « Rembourser » entouré.",

@@ -151,9 +151,9 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
             "Only the cost of sending the parcel back is yours to pay.",
         ),
         "legal_refund" => (
-            "Nous vous remboursons sans délai, et au plus tard dans les 15 jours qui suivent votre rétractation, par le moyen de paiement utilisé.",
-            "نرد لك المبلغ دون تأخير، وفي أجل أقصاه 15 يوما بعد تراجعك، بنفس وسيلة الأداء.",
-            "We refund you without delay, and within 15 days of your withdrawal at the latest, by the means of payment you used.",
+            "Nous vous remboursons sans délai, et au plus tard dans les 15 jours qui suivent votre rétractation, par le moyen de paiement utilisé : sur votre carte, ou par virement au compte que vous nous donnez si vous avez payé à la livraison ou par virement.",
+            "نرد لك المبلغ دون تأخير، وفي أجل أقصاه 15 يوما بعد تراجعك، بنفس وسيلة الأداء: في بطاقتك، أو بتحويل إلى الحساب الذي تعطينا إذا دفعت عند الاستلام أو بتحويل.",
+            "We refund you without delay, and within 15 days of your withdrawal at the latest, by the means of payment you used: to your card, or by transfer to the account you give us if you paid on delivery or by transfer.",
         ),
         "legal_exception" => (
             "Exception : une pièce faite selon vos indications ou personnalisée ne peut pas être rendue par rétractation (sauf défaut).",

@@ -77,6 +77,11 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
             "تم التسليم — الإرجاع جار (انظر أدناه)",
             "Delivered — return in progress (see below)",
         ),
+        "o_st_return_refund_coming" => (
+            "Livrée — remboursement du retour en route (voir ci-dessous)",
+            "تم التسليم — استرداد مبلغ الإرجاع في الطريق (انظر أدناه)",
+            "Delivered — the return's refund is on its way (see below)",
+        ),
         "o_st_return_refunded" => (
             "Livrée — retour remboursé (voir ci-dessous)",
             "تم التسليم — تم استرداد مبلغ الإرجاع (انظر أدناه)",
@@ -237,6 +242,21 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
             "cancelled, nothing charged",
         ),
         "o_go_pay" => ("Aller au paiement", "المتابعة إلى الأداء", "Go to payment"),
+        "o_saved_pay" => (
+            "Votre commande est enregistrée. Il reste à la payer par carte.",
+            "تم تسجيل طلبك. يبقى أداؤه بالبطاقة.",
+            "Your order is saved. It remains to pay it by card.",
+        ),
+        "o_cmi_note" => (
+            "Vous saisissez votre carte sur la page sécurisée du CMI (Centre Monétique Interbancaire), avec le code 3-D Secure de votre banque ; la boutique ne voit pas votre carte. Rien n'est prélevé avant.",
+            "تدخل بطاقتك في الصفحة الآمنة للمركز المغربي للنقديات (\u{2066}CMI\u{2069})، مع رمز \u{2066}3-D Secure\u{2069} من بنكك؛ لا يرى المتجر بطاقتك. لا يُقتطع أي مبلغ قبل ذلك.",
+            "You enter your card on the secure page of the CMI (Morocco's interbank card centre), with your bank's 3-D Secure code; the shop never sees your card. Nothing is charged before.",
+        ),
+        "o_pay_later" => (
+            "Payer plus tard : voir ma commande",
+            "الأداء لاحقا: عرض طلبي",
+            "Pay later: see my order",
+        ),
         _ => return None,
     })
 }
