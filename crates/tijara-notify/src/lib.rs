@@ -614,10 +614,18 @@ impl NotificationSink {
                         return Ok((out, None));
                     }
                     let link = self.link(&doc);
+                    // Accepted: where the items go back (the shop's street and phone).
+                    let send_to = match ret.status() {
+                        tijara_core::returns::ReturnStatus::Approved => {
+                            self.return_address(reads, &doc, ret).await.map_err(err)?
+                        }
+                        _ => None,
+                    };
                     out.push(return_step_message(
                         self.engine.region(),
                         &doc,
                         ret,
+                        send_to.as_deref(),
                         link.as_deref(),
                     ));
                     // A new request still waiting: its seller must answer.

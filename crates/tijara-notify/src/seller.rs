@@ -250,6 +250,44 @@ impl NotificationSink {
         Ok(out)
     }
 
+    /// Where a shopper sends back the items of `ret`: its seller's name, street (when the
+    /// profile has one), city and phone (or WhatsApp number); `None` for a seller gone.
+    pub(crate) async fn return_address(
+        &self,
+        reads: &crate::batch::Reads,
+        doc: &OrderDoc,
+        ret: &ReturnRequest,
+    ) -> Result<Option<String>, tijara::TijaraError> {
+        let Some(so) = doc
+            .order
+            .seller_orders
+            .iter()
+            .find(|so| so.id == ret.seller_order_id)
+        else {
+            return Ok(None);
+        };
+        Ok(self.seller_read(reads, &so.seller_id).await?.map(|s| {
+            let mut to = s.name.clone();
+            if let Some(street) = s
+                .contact
+                .address
+                .as_deref()
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+            {
+                to.push_str(", ");
+                to.push_str(street);
+            }
+            to.push_str(", ");
+            to.push_str(&s.home_city);
+            if let Some(phone) = s.contact.phone.as_deref().or(s.whatsapp.as_deref()) {
+                to.push_str(" · ☎ ");
+                to.push_str(phone);
+            }
+            to
+        }))
+    }
+
     /// The number a seller's SMS goes to: its phone, else its WhatsApp number, when it is a
     /// full international number.
     async fn sms_number(

@@ -461,15 +461,17 @@ fn refund_way(r: &Reader<'_>, doc: &OrderDoc, ret: &tijara_core::returns::Return
 /// the order has no return.
 pub fn return_message(region: &Region, doc: &OrderDoc, link: Option<&str>) -> Option<Notification> {
     let ret = doc.returns.iter().max_by_key(|r| r.requested_at)?;
-    Some(return_step_message(region, doc, ret, link))
+    Some(return_step_message(region, doc, ret, None, link))
 }
 
 /// The message of one return of the order (`ret`), where it stands: its step, its value, what
-/// the step adds (a refusal's reason, a refund's amount and how the money comes back).
+/// the step adds (a refusal's reason, a refund's amount and how the money comes back; once
+/// accepted, where to send the items: `send_to`, the shop's name, street, city and phone).
 pub fn return_step_message(
     region: &Region,
     doc: &OrderDoc,
     ret: &tijara_core::returns::ReturnRequest,
+    send_to: Option<&str>,
     link: Option<&str>,
 ) -> Notification {
     let r = Reader::new(region, doc.lang);
@@ -493,6 +495,14 @@ pub fn return_step_message(
         r.money(&ret.value)
     );
     text.push_str(&return_details(&r, doc, ret));
+    if let (ReturnStatus::Approved, Some(to)) = (ret.status(), send_to) {
+        let label = match r.words {
+            Lang::AR => "العنوان الذي ترسل إليه المنتجات",
+            Lang::EN => "Where to send the items",
+            _ => "Où renvoyer les articles",
+        };
+        let _ = write!(text, "\n{label}{c} {to}");
+    }
     with_link(&r, &mut text, r.s("open"), link);
     recipient(doc, format!("{} — {word}", r.s("return")), text)
 }

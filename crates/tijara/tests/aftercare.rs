@@ -10,7 +10,6 @@ use tijara::usecases::accounts::{MAX_SAVED_ADDRESSES, NewAccount, Role};
 use tijara::usecases::fulfillment::ShipRequest;
 use tijara::usecases::returns::ReturnStep;
 use tijara::usecases::tracking::FREE_TRACKING_LOOKUPS;
-use tijara_core::fulfillment::{TrackingEvent, TrackingStatus};
 use tijara_core::order::OrderStatus;
 use tijara_core::order_record::CannotCancel;
 use tijara_core::returns::{ReturnError, ReturnLine, ReturnReason, ReturnStatus};
@@ -23,39 +22,6 @@ async fn cod_order(m: &Market, c: &Catalog, lines: Vec<(VariantId, u32)>) -> ord
         .await
         .expect("placed")
         .order
-}
-
-/// Ships the order's first part and has the carrier deliver it.
-async fn deliver(m: &Market, order: &order::Order) -> SellerOrderId {
-    let e = &m.engine;
-    let so = order.seller_orders[0].id.clone();
-    e.fulfillment()
-        .mark_ready(&order.id, &so, None)
-        .await
-        .expect("ready");
-    let sh = e
-        .fulfillment()
-        .ship(&order.id, &so, ShipRequest::new(), None)
-        .await
-        .expect("ship");
-    m.clock.advance(Duration::days(1));
-    e.fulfillment()
-        .record_tracking(
-            "amana",
-            sh.tracking_number.as_deref().expect("number"),
-            vec![TrackingEvent {
-                at: e.now(),
-                status: TrackingStatus::Delivered,
-                carrier_code: "LIV".into(),
-                carrier_text: "Livré".into(),
-                location: None,
-                cod_collected: None,
-            }],
-            None,
-        )
-        .await
-        .expect("delivered");
-    so
 }
 
 #[tokio::test]
@@ -211,7 +177,7 @@ async fn returns_take_quantities_and_a_reason_and_explain_a_second_request() {
     let c = catalog(&m).await;
     let e = &m.engine;
     let order = cod_order(&m, &c, vec![(c.cushion.clone(), 3)]).await;
-    let so = deliver(&m, &order).await;
+    let so = deliver_first_part(&m, &order, 1).await;
     let line = |q| ReturnLine {
         variant_id: c.cushion.clone(),
         quantity: q,

@@ -352,3 +352,43 @@ pub async fn new_cart(e: &Tijara) -> CartId {
         .cart
         .id
 }
+
+/// Ships the order's first part and has Amana deliver it `days` later (in Casablanca);
+/// returns the part.
+pub async fn deliver_first_part(
+    m: &Market,
+    order: &tijara_core::order::Order,
+    days: i64,
+) -> SellerOrderId {
+    use tijara::usecases::fulfillment::ShipRequest;
+    use tijara_core::fulfillment::{TrackingEvent, TrackingStatus};
+    let e = &m.engine;
+    let so = order.seller_orders[0].id.clone();
+    e.fulfillment()
+        .mark_ready(&order.id, &so, None)
+        .await
+        .expect("ready");
+    let sh = e
+        .fulfillment()
+        .ship(&order.id, &so, ShipRequest::new(), None)
+        .await
+        .expect("ship");
+    m.clock.advance(chrono::Duration::days(days));
+    e.fulfillment()
+        .record_tracking(
+            "amana",
+            sh.tracking_number.as_deref().expect("number"),
+            vec![TrackingEvent {
+                at: e.now(),
+                status: TrackingStatus::Delivered,
+                carrier_code: "LIV".into(),
+                carrier_text: "Livré".into(),
+                location: Some("Casablanca".into()),
+                cod_collected: None,
+            }],
+            None,
+        )
+        .await
+        .expect("delivered");
+    so
+}

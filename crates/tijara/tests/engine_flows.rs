@@ -838,7 +838,7 @@ async fn withdrawal_is_received_refunded_and_restocked() {
         .await
         .expect("transfer confirmed");
     assert_eq!(r.order_status, OrderStatus::Confirmed);
-    let so = deliver_only_part(&m, &order).await;
+    let so = deliver_first_part(&m, &order, 2).await;
     m.clock.advance(Duration::days(3));
     let ret = e
         .orders()
@@ -1802,39 +1802,6 @@ async fn place_stored_cod(
         .expect("placed")
 }
 
-/// Ships the order's only part and has Amana deliver it two days later; returns the part.
-async fn deliver_only_part(m: &Market, order: &tijara_core::order::Order) -> SellerOrderId {
-    let e = &m.engine;
-    let so = order.seller_orders[0].id.clone();
-    e.fulfillment()
-        .mark_ready(&order.id, &so, None)
-        .await
-        .expect("ready");
-    let sh = e
-        .fulfillment()
-        .ship(&order.id, &so, ShipRequest::new(), None)
-        .await
-        .expect("ship");
-    m.clock.advance(Duration::days(2));
-    e.fulfillment()
-        .record_tracking(
-            "amana",
-            sh.tracking_number.as_deref().expect("n"),
-            vec![TrackingEvent {
-                at: m.engine.now(),
-                status: TrackingStatus::Delivered,
-                carrier_code: "LIV".into(),
-                carrier_text: "Livré".into(),
-                location: Some("Casablanca".into()),
-                cod_collected: None,
-            }],
-            None,
-        )
-        .await
-        .expect("delivered");
-    so
-}
-
 /// A card order of one cushion, paid (captured).
 async fn paid_card_order(m: &Market, c: &Catalog) -> tijara_core::order::Order {
     let e = &m.engine;
@@ -1869,7 +1836,7 @@ async fn received_return(
     refund_to: Option<tijara_core::returns::RefundAccount>,
 ) -> tijara_core::returns::ReturnRequest {
     let e = &m.engine;
-    let so = deliver_only_part(m, order).await;
+    let so = deliver_first_part(m, order, 2).await;
     let ask = tijara_core::order_record::ReturnAsk::new(
         vec![ReturnLine {
             variant_id: c.cushion.clone(),

@@ -104,33 +104,7 @@ async fn a_paid_delivered_and_returned_transfer_order_is_stored_as_pinned() {
         )
         .await
         .expect("recorded");
-    let so = order.seller_orders[0].id.clone();
-    e.fulfillment()
-        .mark_ready(&order.id, &so, None)
-        .await
-        .expect("ready");
-    let sh = e
-        .fulfillment()
-        .ship(&order.id, &so, ShipRequest::new(), None)
-        .await
-        .expect("ship");
-    m.clock.advance(Duration::days(2));
-    e.fulfillment()
-        .record_tracking(
-            "amana",
-            sh.tracking_number.as_deref().expect("n"),
-            vec![TrackingEvent {
-                at: m.engine.now(),
-                status: TrackingStatus::Delivered,
-                carrier_code: "LIV".into(),
-                carrier_text: "Livré".into(),
-                location: Some("Casablanca".into()),
-                cod_collected: None,
-            }],
-            None,
-        )
-        .await
-        .expect("delivered");
+    let so = deliver_first_part(&m, &order, 2).await;
     m.clock.advance(Duration::days(3));
     let ret = e
         .orders()

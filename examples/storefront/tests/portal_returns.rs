@@ -209,6 +209,15 @@ async fn a_return_is_approved_received_and_refunded_by_the_artisan_and_the_state
     // The artisan sees the request: item, quantity, reason and the shopper's words.
     let mut s = Client::new(&app);
     s.login("seller3@tijara.example", ARTISAN_PW).await;
+    // Her profile says where parcels come back to (the demo shop has no street).
+    s.get("/seller/profile?lang=fr").await;
+    let r = s
+        .post(
+            "/seller/profile?lang=fr",
+            &[("phone", "0612345678"), ("address", "Hay Al Matar, rue 12")],
+        )
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.body);
     let page = s.get("/seller/returns?lang=fr").await;
     assert_eq!(page.status, StatusCode::OK);
     let doc = app.engine.orders().order(&order).await.unwrap();
@@ -251,11 +260,17 @@ async fn a_return_is_approved_received_and_refunded_by_the_artisan_and_the_state
     assert_eq!(status_of(&app, &order).await, ReturnStatus::Approved);
     dispatch(&app).await;
     let told = mails_to(&app, "shopper@tijara.example");
-    assert!(
-        told.iter()
-            .any(|(subject, _)| subject.contains("accepté par")),
-        "{told:?}"
+    let (_, accepted) = told
+        .iter()
+        .find(|(subject, _)| subject.contains("accepté par"))
+        .unwrap_or_else(|| panic!("{told:?}"));
+    // Where to send the items: the shop's name, street and phone, as the return page gives.
+    let shop = app.engine.catalog().seller(&artisan).await.unwrap();
+    let to = format!(
+        "Où renvoyer les articles : {}, Hay Al Matar, rue 12, {} · ☎ +212612345678",
+        shop.name, shop.home_city
     );
+    assert!(accepted.contains(&to), "{to} in {accepted}");
     let page = s.get("/seller/returns?done=approve&lang=fr").await;
     assert!(page.body.contains("Retour accepté"), "{}", page.body);
     let r = s.post(&format!("{base}/receive?lang=fr"), &[]).await;
