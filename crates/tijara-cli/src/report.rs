@@ -71,18 +71,13 @@ fn amount(m: &Money) -> String {
     m.amount().to_string()
 }
 
-/// An order's returns as the export gives them: a refund's bank account with its RIB's last
-/// four digits only (an export file travels; the admin's order page shows the whole RIB).
+/// An order's returns as the export gives them ([`ReturnRequest::public_json`]: a refund's bank
+/// account by its RIB's last four digits, no bookkeeping marks; an export file travels, the
+/// admin's order page shows the whole RIB).
+///
+/// [`ReturnRequest::public_json`]: tijara_core::returns::ReturnRequest::public_json
 fn returns_json(returns: &[tijara_core::returns::ReturnRequest]) -> serde_json::Value {
-    let mut out = serde_json::json!(returns);
-    if let Some(list) = out.as_array_mut() {
-        for (v, r) in list.iter_mut().zip(returns) {
-            if let Some(a) = r.refund_account() {
-                v["refund_to"]["rib"] = serde_json::json!(a.masked());
-            }
-        }
-    }
-    out
+    serde_json::Value::Array(returns.iter().map(|r| r.public_json()).collect())
 }
 
 /// Writes orders as CSV (one row per seller order) or JSON (the orders with their shipments).

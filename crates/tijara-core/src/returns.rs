@@ -373,8 +373,10 @@ pub enum RefundAccountError {
 }
 
 /// A Moroccan bank account (RIB) and its holder: where the marketplace transfers a refund when
-/// the order was paid in cash on delivery or by transfer. Once the refund is sent, only the
-/// RIB's last four digits are kept ([`ReturnRequest::mark_refund_sent`]).
+/// the order was paid in cash on delivery or by transfer. Once the refund is sent (or the return
+/// refused, or refunded nothing), only the RIB's last four digits are kept
+/// ([`ReturnRequest::mark_refund_sent`]); until then, serialized, it holds all 24 (see
+/// [`ReturnRequest::public_json`]).
 ///
 /// ```
 /// use tijara_core::returns::{RefundAccount, RefundAccountError};
@@ -487,6 +489,7 @@ impl RefundAccount {
 
 /// How a return's refund left the marketplace.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RefundSent {
     /// When.
     pub at: DateTime<Utc>,
@@ -624,7 +627,37 @@ impl ReturnRequest {
 
     /// Refuses the return.
     pub fn reject(&mut self) -> Result<(), ReturnError> {
-        self.step(ReturnStatus::Requested, ReturnStatus::Rejected, "reject")
+        self.step(ReturnStatus::Requested, ReturnStatus::Rejected, "reject")?;
+        // Nothing will be transferred: the account is needed no more.
+        self.forget_account_digits();
+        Ok(())
+    }
+
+    /// Keeps the refund account's last four digits only (its refund sent, refused or nil).
+    fn forget_account_digits(&mut self) {
+        if let Some(account) = &mut self.refund_to {
+            account.forget_digits();
+        }
+    }
+
+    /// The return as shown outside the marketplace's own pages (a shopper's API, an export):
+    /// the refund account's RIB by its last four digits, and without the shop's bookkeeping
+    /// (who recorded the refund, the gateway attempt, the owed mark). Serializing a
+    /// [`ReturnRequest`] directly gives the whole RIB while the refund is due: show it to the
+    /// marketplace's staff only.
+    pub fn public_json(&self) -> serde_json::Value {
+        let mut v = serde_json::json!(self);
+        if let Some(a) = &self.refund_to {
+            v["refund_to"]["rib"] = serde_json::json!(a.masked());
+        }
+        if let Some(o) = v.as_object_mut() {
+            o.remove("refund_owed");
+            o.remove("refund_attempt");
+        }
+        if let Some(sent) = v.get_mut("refund_sent").and_then(|x| x.as_object_mut()) {
+            sent.remove("by");
+        }
+        v
     }
 
     /// Refuses the return, telling the shopper why (`reason`, tidied as the shopper's own
@@ -742,9 +775,7 @@ impl ReturnRequest {
             by: by.to_owned(),
         });
         self.refund_attempt = None;
-        if let Some(account) = &mut self.refund_to {
-            account.forget_digits();
-        }
+        self.forget_account_digits();
         Ok(amount)
     }
 
@@ -765,6 +796,9 @@ impl ReturnRequest {
         self.step(ReturnStatus::Received, ReturnStatus::Refunded, "refund")?;
         self.refunded = Some(amount);
         self.refund_owed = amount.is_positive();
+        if !self.refund_owed {
+            self.forget_account_digits();
+        }
         Ok(())
     }
 }

@@ -67,14 +67,14 @@ fn mod97(digits: impl Iterator<Item = u32>) -> u32 {
     digits.fold(0u32, |r, d| (r * 10 + d) % 97)
 }
 
-/// Checks a Moroccan RIB: 24 digits (spaces allowed), the last two its key (the whole number
-/// is a multiple of 97). Returns it without spaces. The check is
-/// [`tijara_core::bank::check_rib`]'s.
+/// Checks a Moroccan RIB: 24 digits (spaces, dashes and dots allowed; Arabic-Indic digits read
+/// as digits), the last two its key (the whole number is a multiple of 97). Returns its 24
+/// digits. The check is [`tijara_core::bank::check_rib`]'s.
 pub fn check_rib(rib: &str) -> Result<String, BankDetailsError> {
     tijara_core::bank::check_rib(&compact(rib)).map_err(|e| match e {
         tijara_core::bank::RibError::Key { expected } => BankDetailsError::RibKey { expected },
         _ => BankDetailsError::RibLength {
-            length: compact(rib).len(),
+            length: compact(rib).chars().count(),
         },
     })
 }

@@ -204,9 +204,9 @@ pub(crate) fn w(lang: Lang, key: &str) -> &'static str {
             "This refund is already sent (or not decided by the seller yet): reload the order to see where it stands.",
         ),
         "ret_err_gateway" => (
-            "La passerelle de paiement n'a pas pris le remboursement : réessayez plus tard, ou remboursez dans son espace marchand et notez sa référence sous « Déjà remboursé dans l'espace marchand ».",
-            "لم تقبل بوابة الدفع الاسترداد: حاول لاحقا، أو أرجع المبلغ من فضاء التاجر وسجل مرجعه تحت «هل تم الاسترداد من قبل في فضاء التاجر».",
-            "The payment gateway did not take the refund: try again later, or refund in its merchant back office and note its reference under \"Already refunded in the gateway's merchant back office\".",
+            "La passerelle de paiement a refusé ce remboursement (rien n'est parti) : réessayez plus tard, ou remboursez dans son espace marchand et notez sa référence sous « Déjà remboursé dans l'espace marchand ».",
+            "رفضت بوابة الدفع هذا الاسترداد (لم يخرج أي مبلغ): حاول لاحقا، أو أرجع المبلغ من فضاء التاجر وسجل مرجعه تحت «هل تم الاسترداد من قبل في فضاء التاجر».",
+            "The payment gateway refused this refund (nothing left): try again later, or refund in its merchant back office and note its reference under \"Already refunded in the gateway's merchant back office\".",
         ),
         "ret_err_busy" => (
             "Ce remboursement est en cours d'envoi à la passerelle : rechargez la commande dans un instant pour voir s'il est parti.",
@@ -884,6 +884,17 @@ async fn refund_sent(
             say(StatusCode::CONFLICT, "ret_err_sent")
         }
         Err(TijaraError::PartNotFound { .. }) => problem(&ctx, StatusCode::NOT_FOUND, "404"),
+        // A timeout may have refunded: the attempt stays noted, the card button is gone.
+        Err(TijaraError::Gateway(g))
+            if !matches!(
+                g,
+                tijara::ports::payment::GatewayError::Declined(_)
+                    | tijara::ports::payment::GatewayError::Unsupported(_)
+                    | tijara::ports::payment::GatewayError::Config(_)
+            ) =>
+        {
+            say(StatusCode::BAD_GATEWAY, "ret_unknown")
+        }
         Err(TijaraError::Gateway(_)) => say(StatusCode::BAD_GATEWAY, "ret_err_gateway"),
         Err(TijaraError::Return(ReturnError::RefundOutcomeUnknown { .. })) => {
             say(StatusCode::CONFLICT, "ret_unknown")

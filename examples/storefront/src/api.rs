@@ -801,23 +801,7 @@ pub(crate) async fn order(
         }
     }
     // A refund's bank account: whoever holds the order's link reads its last digits only.
-    let mut returns = json!(doc.returns);
-    if let Some(list) = returns.as_array_mut() {
-        for (v, r) in list.iter_mut().zip(&doc.returns) {
-            if let Some(a) = r.refund_account() {
-                v["refund_to"]["rib"] = json!(a.masked());
-            }
-            // The shop's own bookkeeping (who recorded it, the gateway's pending note): not
-            // the shopper's.
-            if let Some(o) = v.as_object_mut() {
-                o.remove("refund_owed");
-                o.remove("refund_attempt");
-            }
-            if let Some(sent) = v.get_mut("refund_sent").and_then(|x| x.as_object_mut()) {
-                sent.remove("by");
-            }
-        }
-    }
+    let returns: Vec<_> = doc.returns.iter().map(|r| r.public_json()).collect();
     Ok(Json(json!({
         "order": doc.order,
         "shipments": shipments,

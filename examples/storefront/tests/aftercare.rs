@@ -473,10 +473,6 @@ async fn returns_choose_items_and_a_reason_and_a_second_request_is_explained() {
         ),
         // Paid in cash: the account the refund is transferred to, checked before anything.
         (
-            vec![(q.as_str(), "1"), ("reason", "damaged")],
-            "The RIB has 24 digits",
-        ),
-        (
             vec![
                 (q.as_str(), "1"),
                 ("reason", "damaged"),

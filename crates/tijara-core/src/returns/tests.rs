@@ -211,7 +211,6 @@ fn a_refund_account_is_a_named_rib_with_its_key() {
         RefundAccount::new("Fatima", "011780000012345678901396"),
         Err(RefundAccountError::RibKey)
     );
-    // Read back from JSON only if it holds: a stored account is checked as a typed one.
     // Read back as stored: digits only (24, or the last 4), and a holder.
     let json = serde_json::json!({"holder": "Fatima", "rib": "01178000001234567890129x"});
     assert!(serde_json::from_value::<RefundAccount>(json).is_err());
@@ -364,6 +363,26 @@ fn a_card_refund_asked_without_an_answer_is_never_asked_again() {
         r.begin_refund_attempt(t0()),
         Err(ReturnError::RefundAlreadySent(_))
     ));
+}
+
+#[test]
+fn a_refused_return_keeps_no_whole_rib_and_the_public_view_never_does() {
+    let account = RefundAccount::new("Fatima", "011780000012345678901296").expect("ok");
+    let mut r = opened();
+    r.set_refund_account(account.clone()).expect("account");
+    let public = r.public_json();
+    assert_eq!(public["refund_to"]["rib"], "•••• 1296");
+    assert!(!public.to_string().contains("011780000012345678901296"));
+    r.reject().expect("refused");
+    assert_eq!(r.refund_account().map(RefundAccount::rib), Some("1296"));
+    // Sent: no bookkeeping in the public view.
+    let mut r = refunded("50.00");
+    r.mark_refund_sent("VIR-1", t0(), false, "admin@example.ma")
+        .expect("sent");
+    let public = r.public_json();
+    assert_eq!(public["refund_sent"]["reference"], "VIR-1");
+    assert!(public["refund_sent"].get("by").is_none());
+    assert!(public.get("refund_owed").is_none());
 }
 
 #[test]

@@ -649,7 +649,7 @@ async fn return_page(
                         aria-describedby=(if holder_bad { "err-refund_holder refund-help" } else { "refund-help" });
                     label for="refund_rib" { (aw(lang, "refund_rib")) }
                     @if rib_bad { p.error id="err-refund_rib" { (aw(lang, if chosen.get("_rib_key").is_some_and(|k| k == "err_rib_key") { "err_rib_key" } else { "err_rib" })) } }
-                    input id="refund_rib" name="refund_rib" required maxlength="40" inputmode="numeric" autocomplete="off" dir="ltr"
+                    input id="refund_rib" name="refund_rib" maxlength="40" inputmode="numeric" autocomplete="off" dir="ltr"
                         placeholder="011 780 0000123456789012 96"
                         value=(chosen.get("refund_rib").map(String::as_str).unwrap_or(""))
                         aria-invalid=[rib_bad.then_some("true")]
@@ -868,8 +868,9 @@ async fn request_return(
     let details = form.get("details").cloned();
     // Cash or transfer: where the marketplace transfers the refund, checked before any photo
     // is stored.
-    let refund_to = if refund_by_transfer(v.doc) {
-        let field = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
+    let field = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
+    // No RIB typed (a buyer without a bank account): the marketplace will ask how to refund.
+    let refund_to = if refund_by_transfer(v.doc) && !field("refund_rib").trim().is_empty() {
         match RefundAccount::new(field("refund_holder"), field("refund_rib")) {
             Ok(a) => Some(a),
             Err(e) => {
@@ -1171,9 +1172,9 @@ fn aw(lang: Lang, key: &str) -> &'static str {
             "Where should we refund you?",
         ),
         "refund_where_help" => (
-            "Vous avez payé à la livraison ou par virement : le marché vous rembourse par virement. Donnez le RIB (24 chiffres, sur votre carnet de chèques ou votre application bancaire) et le nom du titulaire du compte. Seul le marché le voit, pour ce remboursement.",
-            "دفعت عند الاستلام أو بتحويل: يرد لك السوق المبلغ بتحويل بنكي. أدخل رقم الحساب البنكي RIB (24 رقما، في دفتر الشيكات أو تطبيق البنك) واسم صاحب الحساب. لا يراه إلا السوق، لهذا الاسترداد فقط.",
-            "You paid on delivery or by transfer: the marketplace refunds you by bank transfer. Give the RIB (24 digits, on your chequebook or in your bank's app) and the account holder's name. Only the marketplace sees it, for this refund.",
+            "Vous avez payé à la livraison ou par virement : le marché vous rembourse par virement. Donnez le RIB (24 chiffres, sur votre carnet de chèques ou votre application bancaire) et le nom du titulaire du compte. Seul le marché le voit, pour ce remboursement. Pas de compte bancaire ? Laissez le RIB vide : le marché vous contactera pour convenir du remboursement.",
+            "دفعت عند الاستلام أو بتحويل: يرد لك السوق المبلغ بتحويل بنكي. أدخل رقم الحساب البنكي RIB (24 رقما، في دفتر الشيكات أو تطبيق البنك) واسم صاحب الحساب. لا يراه إلا السوق، لهذا الاسترداد فقط. ليس لديك حساب بنكي؟ اترك خانة RIB فارغة: سيتصل بك السوق للاتفاق على طريقة الاسترداد.",
+            "You paid on delivery or by transfer: the marketplace refunds you by bank transfer. Give the RIB (24 digits, on your chequebook or in your bank's app) and the account holder's name. Only the marketplace sees it, for this refund. No bank account? Leave the RIB empty: the marketplace will contact you to agree how to refund you.",
         ),
         "refund_holder" => ("Titulaire du compte", "صاحب الحساب", "Account holder"),
         "refund_rib" => (
