@@ -45,6 +45,22 @@ impl PaymentMethod {
     pub fn offered(self, abroad: bool) -> bool {
         !(abroad && self == PaymentMethod::CashOnDelivery)
     }
+
+    /// True when money paid this way goes back by bank transfer (cash on delivery, a transfer:
+    /// no card to return it to), so a refund needs the shopper's account.
+    ///
+    /// ```
+    /// use tijara_core::payment::PaymentMethod;
+    ///
+    /// assert!(PaymentMethod::CashOnDelivery.refunds_by_transfer());
+    /// assert!(!PaymentMethod::Card.refunds_by_transfer());
+    /// ```
+    pub fn refunds_by_transfer(self) -> bool {
+        matches!(
+            self,
+            PaymentMethod::CashOnDelivery | PaymentMethod::BankTransfer
+        )
+    }
 }
 
 /// Where a payment stands.

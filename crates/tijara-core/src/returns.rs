@@ -715,6 +715,15 @@ impl ReturnRequest {
             .filter(|a| a.is_positive() && self.refund_owed && self.refund_sent.is_none())
     }
 
+    /// The refund to send now: its amount, or why there is none
+    /// ([`ReturnError::RefundAlreadySent`], [`ReturnError::RefundNotDue`]).
+    pub fn refund_to_send(&self) -> Result<Money, ReturnError> {
+        if let Some(sent) = &self.refund_sent {
+            return Err(ReturnError::RefundAlreadySent(Box::new(sent.clone())));
+        }
+        self.refund_due().ok_or(ReturnError::RefundNotDue)
+    }
+
     /// When the card gateway was asked to refund this return and gave no definite answer yet.
     pub fn refund_attempted_at(&self) -> Option<DateTime<Utc>> {
         self.refund_attempt
@@ -726,13 +735,10 @@ impl ReturnRequest {
     /// is never refunded twice; only a refund recorded by hand, after a look at the gateway's
     /// back office, settles it.
     pub fn begin_refund_attempt(&mut self, at: DateTime<Utc>) -> Result<Money, ReturnError> {
-        if let Some(sent) = &self.refund_sent {
-            return Err(ReturnError::RefundAlreadySent(Box::new(sent.clone())));
-        }
+        let amount = self.refund_to_send()?;
         if let Some(at) = self.refund_attempt {
             return Err(ReturnError::RefundOutcomeUnknown { at });
         }
-        let amount = self.refund_due().ok_or(ReturnError::RefundNotDue)?;
         self.refund_attempt = Some(at);
         Ok(amount)
     }
@@ -756,10 +762,7 @@ impl ReturnRequest {
         through_gateway: bool,
         by: &str,
     ) -> Result<Money, ReturnError> {
-        if let Some(sent) = &self.refund_sent {
-            return Err(ReturnError::RefundAlreadySent(Box::new(sent.clone())));
-        }
-        let amount = self.refund_due().ok_or(ReturnError::RefundNotDue)?;
+        let amount = self.refund_to_send()?;
         let reference = reference.trim();
         if !through_gateway
             && (reference.is_empty()

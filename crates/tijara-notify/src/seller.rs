@@ -203,12 +203,7 @@ impl NotificationSink {
         doc: &OrderDoc,
         ret: &ReturnRequest,
     ) -> Result<Vec<Notification>, tijara::TijaraError> {
-        let Some(so) = doc
-            .order
-            .seller_orders
-            .iter()
-            .find(|so| so.id == ret.seller_order_id)
-        else {
+        let Ok(so) = doc.order.seller_order(&ret.seller_order_id) else {
             return Ok(Vec::new());
         };
         // The part as the return asks it back: its returned lines, their returned quantities.
@@ -258,12 +253,7 @@ impl NotificationSink {
         doc: &OrderDoc,
         ret: &ReturnRequest,
     ) -> Result<Option<String>, tijara::TijaraError> {
-        let Some(so) = doc
-            .order
-            .seller_orders
-            .iter()
-            .find(|so| so.id == ret.seller_order_id)
-        else {
+        let Ok(so) = doc.order.seller_order(&ret.seller_order_id) else {
             return Ok(None);
         };
         Ok(self.seller_read(reads, &so.seller_id).await?.map(|s| {

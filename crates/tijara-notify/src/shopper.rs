@@ -381,7 +381,6 @@ fn return_details(
 /// the bank's reference), or still to send (to the account given, to the card, or the
 /// marketplace asks for an account); a sentence, without the amount.
 fn refund_way(r: &Reader<'_>, doc: &OrderDoc, ret: &tijara_core::returns::ReturnRequest) -> String {
-    use tijara_core::payment::PaymentMethod;
     let pick = |fr: &str, ar: &str, en: &str| -> String {
         match r.words {
             Lang::AR => ar,
@@ -392,10 +391,7 @@ fn refund_way(r: &Reader<'_>, doc: &OrderDoc, ret: &tijara_core::returns::Return
     };
     let day = |at: DateTime<Utc>| r.region.local_date(at).format("%d/%m/%Y").to_string();
     let account = ret.refund_account().map(|a| a.masked()).unwrap_or_default();
-    let by_transfer = matches!(
-        doc.order.payment.method(),
-        PaymentMethod::CashOnDelivery | PaymentMethod::BankTransfer
-    );
+    let by_transfer = doc.order.payment.method().refunds_by_transfer();
     match (ret.refund_sent(), ret.refund_account()) {
         // Refunded before refunds were sent through the engine: no promise to make.
         (None, _) if ret.refund_due().is_none() => String::new(),

@@ -246,7 +246,8 @@ impl Orders<'_> {
         // A refund gives back the returned lines' own commission, at the seller's rate for each
         // line's category: the seller is read first (a return that does not exist is refused
         // below, by the order's own rule).
-        let seller = match step {
+        // The same read says whether the order's gateway refunds by API (sent at once, below).
+        let (seller, by_api) = match step {
             ReturnStep::Refund { .. } => {
                 let doc = e
                     .load::<OrderDoc>(DocKind::Order, order.as_str())
@@ -258,12 +259,13 @@ impl Orders<'_> {
                     .find(|r| &r.id == return_id)
                     .and_then(|r| doc.order.seller_order(&r.seller_order_id).ok())
                     .map(|so| so.seller_id.clone());
+                let by_api = e.payments().refunds_by_api(&doc.gateway);
                 match seller_id {
-                    Some(id) => Some(e.catalog().seller(&id).await?),
-                    None => None,
+                    Some(id) => (Some(e.catalog().seller(&id).await?), by_api),
+                    None => (None, by_api),
                 }
             }
-            _ => None,
+            _ => (None, false),
         };
         let seller = &seller;
         let moved = e
@@ -297,13 +299,6 @@ impl Orders<'_> {
             return Ok(moved);
         };
         // The step is committed: what follows never turns it into an error.
-        let by_api = match self.refunds_by_api(order).await {
-            Ok(yes) => yes,
-            Err(err) => {
-                tracing::warn!(order = %order, error = %err, "a return's refund waits to be sent");
-                false
-            }
-        };
         if moved.refund_due().is_none() || !by_api {
             return Ok(moved);
         }
@@ -328,12 +323,6 @@ impl Orders<'_> {
                 Ok(now.unwrap_or(moved))
             }
         }
-    }
-
-    /// Whether the order's gateway refunds by API (the money goes back without anyone).
-    async fn refunds_by_api(self, order: &OrderId) -> Result<bool, TijaraError> {
-        let doc = self.order(order).await?;
-        Ok(self.engine.payments().refunds_by_api(&doc.gateway))
     }
 
     /// Sends a return's refund, recorded by [`ReturnStep::Refund`], to the shopper, once.
@@ -367,15 +356,11 @@ impl Orders<'_> {
     ) -> Result<ReturnRequest, TijaraError> {
         let e = self.engine;
         let due = |doc: &OrderDoc| -> Result<(), TijaraError> {
-            let r = doc
-                .returns
+            doc.returns
                 .iter()
                 .find(|r| &r.id == return_id)
-                .ok_or_else(|| TijaraError::from(ReturnRefusal::NoReturn(return_id.clone())))?;
-            if let Some(sent) = r.refund_sent() {
-                return Err(ReturnError::RefundAlreadySent(Box::new(sent.clone())).into());
-            }
-            r.refund_due().ok_or(ReturnError::RefundNotDue)?;
+                .ok_or_else(|| TijaraError::from(ReturnRefusal::NoReturn(return_id.clone())))?
+                .refund_to_send()?;
             Ok(())
         };
         let reference = transfer_reference.map(str::trim);
@@ -428,7 +413,7 @@ impl Orders<'_> {
         admin: &str,
     ) -> Result<ReturnRequest, TijaraError> {
         let e = self.engine;
-        let (_, mut op) = e.operation_for(order).await?;
+        let (doc, mut op) = e.operation_for(order).await?;
         let amount = e
             .update_order(
                 "begin_return_refund",
@@ -441,7 +426,6 @@ impl Orders<'_> {
                 },
             )
             .await?;
-        let doc = self.order(order).await?;
         let g = e.gateway(&doc.gateway)?.clone();
         op.amount = Some(amount);
         let done = match g.refund(&op).await {

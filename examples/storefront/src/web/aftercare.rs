@@ -1246,11 +1246,7 @@ fn aw(lang: Lang, key: &str) -> &'static str {
 /// Whether a return's refund goes back by bank transfer: an order paid in cash on delivery or
 /// by transfer has no card to return it to, so the shopper gives an account.
 pub(crate) fn refund_by_transfer(doc: &OrderDoc) -> bool {
-    matches!(
-        doc.order.payment.method(),
-        tijara_core::payment::PaymentMethod::CashOnDelivery
-            | tijara_core::payment::PaymentMethod::BankTransfer
-    )
+    doc.order.payment.method().refunds_by_transfer()
 }
 
 /// Where a return's refund stands, for the shopper: the amount, and whether it went back to
