@@ -41,11 +41,7 @@ pub fn check_rib(rib: &str) -> Result<String, RibError> {
     let rib: String = rib
         .chars()
         .filter(|c| !(c.is_whitespace() || matches!(c, '.' | '-')))
-        .map(|c| match c {
-            '\u{660}'..='\u{669}' => char::from(b'0' + (c as u32 - 0x660) as u8),
-            '\u{6F0}'..='\u{6F9}' => char::from(b'0' + (c as u32 - 0x6F0) as u8),
-            c => c,
-        })
+        .map(crate::i18n::ascii_digit)
         .collect();
     if rib.len() != 24 || !rib.bytes().all(|b| b.is_ascii_digit()) {
         return Err(RibError::Length {

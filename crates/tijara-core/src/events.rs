@@ -239,6 +239,31 @@ impl SellerApproval {
     }
 }
 
+/// A seller's application received: its shop is stored, waiting for the marketplace's
+/// approval. The payload names the seller only (webhooks forward it): the acknowledgement to
+/// the applicant reads the contacts from the seller's accounts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct SellerApplicationSnapshot {
+    /// When the application was received.
+    pub applied_at: DateTime<Utc>,
+    /// The shop's name.
+    pub name: String,
+    /// The seller (inactive until approved).
+    pub seller_id: SellerId,
+}
+
+impl SellerApplicationSnapshot {
+    /// An application received.
+    pub fn new(seller_id: SellerId, name: String, applied_at: DateTime<Utc>) -> Self {
+        SellerApplicationSnapshot {
+            applied_at,
+            name,
+            seller_id,
+        }
+    }
+}
+
 macro_rules! domain_events {
     ($( $(#[$doc:meta])* $variant:ident($payload:ty) = $kind:literal, )*) => {
         /// Something that happened in the marketplace, as appended to the outbox.
@@ -325,11 +350,14 @@ domain_events! {
     /// A seller was approved (made active for the first time, or again after a suspension):
     /// the applicant is told.
     SellerApproved(SellerApproval) = "seller.approved",
+    /// A seller applied (its shop stored inactive, to be approved): the applicant is thanked
+    /// and told what comes next.
+    SellerApplied(SellerApplicationSnapshot) = "seller.applied",
 }
 
 impl DomainEvent {
     /// The aggregate the event concerns, the outbox's unit of ordering: the order's id, or
-    /// `seller:{id}` for a payout or a seller's approval.
+    /// `seller:{id}` for a payout or a seller's approval or application.
     pub fn aggregate(&self) -> String {
         match self {
             DomainEvent::OrderPlaced(o)
@@ -352,10 +380,11 @@ impl DomainEvent {
             | DomainEvent::ShipmentCancelled(s) => s.order_id.to_string(),
             DomainEvent::PayoutPaid(p) => format!("seller:{}", p.seller_id),
             DomainEvent::SellerApproved(a) => format!("seller:{}", a.seller_id),
+            DomainEvent::SellerApplied(a) => format!("seller:{}", a.seller_id),
         }
     }
 
-    /// The order it concerns, if any (all but payouts).
+    /// The order it concerns, if any (all but payouts and a seller's approval or application).
     pub fn order_id(&self) -> Option<&OrderId> {
         match self {
             DomainEvent::OrderPlaced(o)
@@ -374,7 +403,9 @@ impl DomainEvent {
             DomainEvent::ShipmentCreated(s)
             | DomainEvent::ShipmentUpdated(s)
             | DomainEvent::ShipmentCancelled(s) => Some(&s.order_id),
-            DomainEvent::PayoutPaid(_) | DomainEvent::SellerApproved(_) => None,
+            DomainEvent::PayoutPaid(_)
+            | DomainEvent::SellerApproved(_)
+            | DomainEvent::SellerApplied(_) => None,
         }
     }
 }

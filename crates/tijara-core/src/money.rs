@@ -223,6 +223,50 @@ impl Money {
         Money::new(amount, currency)
     }
 
+    /// Parses an amount **as a person types it** in a form, in `currency`: spaces (also
+    /// no-break ones) and the Arabic thousands separator `٬` are ignored, a comma or the
+    /// Arabic decimal separator `٫` is the decimal mark (`120,50`), Arabic-Indic digits are
+    /// digits ([`crate::i18n::ascii_digit`]), and a trailing `MAD`, `DH`, `DHS` or `درهم`
+    /// (any case) is dropped. Anything else is [`MoneyError::Parse`] with the text as typed;
+    /// more decimals than the currency has is [`MoneyError::Precision`], as for
+    /// [`Money::parse`].
+    ///
+    /// ```
+    /// use tijara_core::{Currency, Money};
+    /// let m = |t| Money::parse_typed(t, Currency::MAD).map(|m| m.amount().to_string());
+    /// assert_eq!(m("1 250,50 DH").unwrap(), "1250.50");
+    /// assert_eq!(m("١٢٠٫٥").unwrap(), "120.50");
+    /// assert!(m("12,5,0").is_err());
+    /// ```
+    pub fn parse_typed(text: &str, currency: Currency) -> Result<Money, MoneyError> {
+        let bad = || MoneyError::Parse(text.to_owned());
+        let mut t = text.trim();
+        for unit in ["dhs", "dh", "mad", "درهم"] {
+            let n = unit.chars().count();
+            if let Some((i, _)) = t.char_indices().rev().nth(n - 1)
+                && i > 0
+                && t[i..].to_lowercase() == unit
+            {
+                t = &t[..i];
+                break;
+            }
+        }
+        let mut plain = String::with_capacity(t.len());
+        for c in t.chars() {
+            match crate::i18n::ascii_digit(c) {
+                c if c.is_whitespace() || c == '\u{066C}' => {}
+                ',' | '\u{066B}' | '.' => plain.push('.'),
+                c @ ('0'..='9' | '-' | '+') => plain.push(c),
+                _ => return Err(bad()),
+            }
+        }
+        if plain.matches('.').count() > 1 || !plain.bytes().any(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        let amount: Decimal = plain.parse().map_err(|_| bad())?;
+        Money::new(amount, currency)
+    }
+
     /// Zero in `currency`.
     pub fn zero(currency: Currency) -> Money {
         let mut amount = Decimal::ZERO;
@@ -479,6 +523,40 @@ mod tests {
     }
 
     #[test]
+    fn amounts_are_read_as_people_type_them() {
+        let typed = |t: &str| Money::parse_typed(t, Currency::MAD).map(|m| m.amount().to_string());
+        for (text, want) in [
+            ("120", "120.00"),
+            (" 120,5 ", "120.50"),
+            ("120.50", "120.50"),
+            ("1 250,50", "1250.50"),
+            ("1\u{a0}250,50\u{a0}MAD", "1250.50"),
+            ("1\u{202f}250", "1250.00"),
+            ("120 DH", "120.00"),
+            ("120dhs", "120.00"),
+            ("120 Dh", "120.00"),
+            ("١٢٠", "120.00"),
+            ("١٢٠٫٥٠", "120.50"),
+            ("١٬٢٥٠", "1250.00"),
+            ("۱۲۰,۵", "120.50"),
+            ("١٢٠ درهم", "120.00"),
+            ("-5", "-5.00"),
+        ] {
+            assert_eq!(typed(text).as_deref(), Ok(want), "{text}");
+        }
+        for text in [
+            "", "  ", "douze", "12,5,0", "1.2.3", "DH", "120 €", "12a", "1-2", "درهم",
+        ] {
+            assert_eq!(
+                typed(text),
+                Err(MoneyError::Parse(text.to_owned())),
+                "{text}"
+            );
+        }
+        assert!(matches!(typed("0,001"), Err(MoneyError::Precision { .. })));
+    }
+
+    #[test]
     fn keeps_two_decimals() {
         assert_eq!(mad("12").amount().to_string(), "12.00");
         assert_eq!(mad("12.5").amount().to_string(), "12.50");
@@ -673,6 +751,32 @@ mod tests {
             .prop_filter("some weight positive", |ws: &Vec<Decimal>| {
                 ws.iter().any(|w| !w.is_zero())
             })
+    }
+
+    proptest! {
+        /// Any amount in centimes, written with a comma or the Arabic decimal mark, in ASCII
+        /// or Arabic-Indic digits, with or without the unit, reads back exactly.
+        #[test]
+        fn typed_amounts_read_back(centimes in 0i64..10_000_000_000, arabic: bool, comma: bool, unit: bool) {
+            let m = Money::new(Decimal::new(centimes, 2), Currency::MAD).expect("money");
+            let mut text = m.amount().to_string();
+            if comma {
+                text = text.replace('.', if arabic { "\u{066B}" } else { "," });
+            }
+            if arabic {
+                text = text
+                    .chars()
+                    .map(|c| match c.to_digit(10) {
+                        Some(d) => char::from_u32(0x0660 + d).expect("digit"),
+                        None => c,
+                    })
+                    .collect();
+            }
+            if unit {
+                text.push_str(" DH");
+            }
+            prop_assert_eq!(Money::parse_typed(&text, Currency::MAD), Ok(m));
+        }
     }
 
     proptest! {

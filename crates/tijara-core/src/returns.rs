@@ -339,6 +339,11 @@ pub struct ReturnRequest {
     /// yet (see [`ReturnRequest::begin_refund_attempt`]); absent from the stored JSON when none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     refund_attempt: Option<DateTime<Utc>>,
+    /// True when the items came back unfit to sell again (damaged, worn) and were not put back
+    /// on sale (see [`ReturnRequest::receive_kept_off_sale`]); absent from the stored JSON when
+    /// false, so older documents read and write unchanged.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    kept_off_sale: bool,
 }
 
 /// The longest account holder's name a [`RefundAccount`] takes.
@@ -594,6 +599,7 @@ impl ReturnRequest {
             refund_sent: None,
             refund_owed: false,
             refund_attempt: None,
+            kept_off_sale: false,
         })
     }
 
@@ -785,6 +791,21 @@ impl ReturnRequest {
     /// The goods came back.
     pub fn receive(&mut self) -> Result<(), ReturnError> {
         self.step(ReturnStatus::Approved, ReturnStatus::Received, "receive")
+    }
+
+    /// The items came back unfit to sell again (damaged, worn, used): received as by
+    /// [`ReturnRequest::receive`], and marked so that nothing puts them back on sale
+    /// ([`ReturnRequest::kept_off_sale`]).
+    pub fn receive_kept_off_sale(&mut self) -> Result<(), ReturnError> {
+        self.receive()?;
+        self.kept_off_sale = true;
+        Ok(())
+    }
+
+    /// Whether the items were received unfit to sell again and kept off sale (their stock was
+    /// not put back).
+    pub fn kept_off_sale(&self) -> bool {
+        self.kept_off_sale
     }
 
     /// The shopper was refunded `amount` (at most the value of the lines; the shipping back may

@@ -90,9 +90,7 @@ fn fold_after(c: char) -> char {
         'ى' => 'ي',
         'ة' => 'ه',
         // Arabic-Indic and Eastern Arabic-Indic (Persian) digits.
-        '\u{660}'..='\u{669}' => char::from(b'0' + (c as u32 - 0x660) as u8),
-        '\u{6F0}'..='\u{6F9}' => char::from(b'0' + (c as u32 - 0x6F0) as u8),
-        c => c,
+        c => crate::i18n::ascii_digit(c),
     }
 }
 

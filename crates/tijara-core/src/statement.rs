@@ -20,7 +20,7 @@
 
 use crate::catalog::{Seller, Sku};
 use crate::currency::Currency;
-use crate::ids::{CategoryId, MemberId, OrderId, SellerId, SellerOrderId};
+use crate::ids::{CategoryId, MemberId, OrderId, ProductId, SellerId, SellerOrderId};
 use crate::money::{Money, MoneyError};
 use crate::order::SellerOrder;
 use crate::order_record::OrderDoc;
@@ -95,6 +95,9 @@ pub struct StatementLine {
     pub seller_order_id: SellerOrderId,
     /// The SKU sold; `None` for the shipping charge.
     pub sku: Option<Sku>,
+    /// The product sold (to name it in the reader's language); `None` for the shipping charge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_id: Option<ProductId>,
     /// The product's category; `None` for shipping.
     pub category_id: Option<CategoryId>,
     /// The member artisan who made it, if named.
@@ -474,6 +477,7 @@ pub fn lines_of(
                     order_number: doc.order.number.as_ref().map(ToString::to_string),
                     seller_order_id: so.id.clone(),
                     sku: line.map(|l| l.sku.clone()),
+                    product_id: line.map(|l| l.product_id.clone()),
                     category_id: line.map(|l| l.category_id.clone()),
                     made_by: line.and_then(|l| l.made_by.clone()),
                     quantity: line.map_or(0, |l| l.quantity),

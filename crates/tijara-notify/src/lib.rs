@@ -329,6 +329,16 @@ fn words(lang: Lang, key: &str) -> &'static str {
             "خبر سار: تمت الموافقة على متجرك. يمكن الآن شراء منتجاتك. ادخل إلى حسابك لنشرها:",
             "Good news: your shop is approved. Your products can now be bought. Log in to put them online:",
         ),
+        "applied" => (
+            "Demande reçue : merci",
+            "تم استلام طلبك: شكرا",
+            "Application received: thank you",
+        ),
+        "applied_text" => (
+            "Merci : votre demande pour vendre sur le marché est bien reçue. L'équipe du marché la vérifie et vous prévient par e-mail et SMS dès que votre boutique est approuvée. En attendant, vous pouvez déjà ajouter vos produits (ils seront en vente une fois la boutique approuvée) et lire le guide des artisans :",
+            "شكرا: وصلنا طلبك للبيع في السوق. سيتحقق منه فريق السوق ويخبرك عبر البريد الإلكتروني والرسائل القصيرة فور الموافقة على متجرك. في الانتظار، يمكنك إضافة منتجاتك من الآن (ستعرض للبيع بعد الموافقة على المتجر) وقراءة دليل الحرفيين:",
+            "Thank you: your application to sell on the marketplace is received. The marketplace's team checks it and tells you by e-mail and SMS as soon as your shop is approved. Meanwhile you can already add your products (they go on sale once the shop is approved) and read the artisans' guide:",
+        ),
         "expired" => ("Commande annulée", "تم إلغاء الطلب", "Order cancelled"),
         "expired_text" => (
             "Le paiement n'est pas arrivé à temps : la commande est annulée et les articles sont de nouveau en vente. Vous pouvez commander à nouveau sur la boutique. Commande",
@@ -748,6 +758,22 @@ impl NotificationSink {
                     ));
                 }
             }
+            DomainEvent::SellerApplied(application) => {
+                // The applicant's login (the only one a new shop has), by e-mail.
+                for a in self
+                    .accounts_read(reads, &application.seller_id)
+                    .await
+                    .map_err(err)?
+                    .iter()
+                {
+                    out.push(application_message(
+                        self.engine.region(),
+                        &application,
+                        a,
+                        self.portal_url.as_deref(),
+                    ));
+                }
+            }
             _ => {}
         }
         Ok((out, mark))
@@ -772,6 +798,29 @@ pub fn approval_message(
         phone: account.phone.clone(),
         lang: account.lang,
         subject: format!("{} — {}", r.w("approved"), approval.name),
+        text,
+    }
+}
+
+/// The message thanking a seller's login for its application (`seller.applied`): in the
+/// account's language, by e-mail only (the approval comes by SMS too), with what happens next
+/// and the portal's address when known (`{portal}/guide`, the artisans' guide).
+pub fn application_message(
+    region: &Region,
+    application: &tijara_core::events::SellerApplicationSnapshot,
+    account: &tijara::usecases::accounts::Account,
+    portal: Option<&str>,
+) -> Notification {
+    let r = Reader::new(region, account.lang);
+    let text = match portal {
+        Some(link) => format!("{} {link}/guide", r.w("applied_text")),
+        None => r.w("applied_text").trim_end_matches([':', ' ']).to_owned(),
+    };
+    Notification {
+        email: Some(account.email.clone()),
+        phone: None,
+        lang: account.lang,
+        subject: format!("{} — {}", r.w("applied"), application.name),
         text,
     }
 }

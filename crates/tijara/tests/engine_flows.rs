@@ -818,6 +818,103 @@ async fn cod_order_ships_is_tracked_collected_and_remitted() {
     assert_eq!(st.owed.checked_add(st.commission).expect("add"), cod_a);
 }
 
+/// A damaged piece that comes back is received without going back on sale: the stock stays
+/// where the sale left it, the part is returned and the refund follows as usual.
+#[tokio::test]
+async fn a_damaged_return_is_received_kept_off_sale() {
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let order = e
+        .checkout()
+        .place_order(
+            inline(vec![(c.cushion.clone(), 2)], &[&c.a], "transfer"),
+            None,
+        )
+        .await
+        .expect("placed")
+        .order;
+    e.payments()
+        .record_payment(&order.id, admin_capture("VIR-78", order.grand_total), None)
+        .await
+        .expect("transfer confirmed");
+    let so = deliver_first_part(&m, &order, 2).await;
+    let on_sale = || async {
+        e.catalog()
+            .stock_row(&c.cushion)
+            .await
+            .expect("stock")
+            .on_hand
+    };
+    let before = on_sale().await;
+    let ret = e
+        .orders()
+        .request_return_with_photos(
+            &order.id,
+            &so,
+            vec![ReturnLine {
+                variant_id: c.cushion.clone(),
+                quantity: 2,
+            }],
+            tijara_core::returns::ReturnReason::Damaged,
+            None,
+            Vec::new(),
+            None,
+        )
+        .await
+        .expect("withdrawal");
+    e.orders()
+        .advance_return(&order.id, &ret.id, ReturnStep::Approve, None)
+        .await
+        .expect("approve");
+    let got = e
+        .orders()
+        .advance_return(&order.id, &ret.id, ReturnStep::ReceiveKeptOffSale, None)
+        .await
+        .expect("received");
+    assert!(got.kept_off_sale());
+    assert_eq!(got.status(), tijara_core::returns::ReturnStatus::Received);
+    assert_eq!(
+        on_sale().await,
+        before,
+        "a damaged piece is not offered again"
+    );
+    // Received once: neither way of receiving is taken a second time.
+    for step in [ReturnStep::Receive, ReturnStep::ReceiveKeptOffSale] {
+        let again = e
+            .orders()
+            .advance_return(&order.id, &ret.id, step, None)
+            .await;
+        assert!(
+            matches!(
+                again,
+                Err(TijaraError::Return(
+                    tijara_core::returns::ReturnError::Transition(_)
+                ))
+            ),
+            "{again:?}"
+        );
+    }
+    assert_eq!(on_sale().await, before);
+    let doc = e.orders().order(&order.id).await.expect("order");
+    assert_eq!(
+        doc.order.seller_order(&so).expect("part").status(),
+        FulfillmentStatus::Returned
+    );
+    let refunded = e
+        .orders()
+        .advance_return(
+            &order.id,
+            &ret.id,
+            ReturnStep::Refund { amount: ret.value },
+            None,
+        )
+        .await
+        .expect("refund");
+    assert!(refunded.kept_off_sale());
+    assert_eq!(on_sale().await, before);
+}
+
 #[tokio::test]
 async fn withdrawal_is_received_refunded_and_restocked() {
     let m = market();

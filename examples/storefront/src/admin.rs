@@ -941,7 +941,7 @@ async fn money_action(
         .as_ref()
         .map(|a| a.email.clone())
         .unwrap_or_default();
-    let amount = match Money::mad(f.amount.trim().replace(',', ".").as_str()) {
+    let amount = match Money::parse_typed(&f.amount, tijara_core::Currency::MAD) {
         Ok(m) => m,
         Err(_) => {
             return problem(

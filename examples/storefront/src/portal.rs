@@ -39,6 +39,22 @@ pub(crate) use orders::apply_tracking;
 pub(crate) use returns::member_sees;
 pub(crate) use statement::month_bounds;
 
+/// What a shop waiting for approval is told on its portal: thanks, what happens next, and
+/// what it can do meanwhile.
+fn pending_box(lang: Lang) -> Markup {
+    html! {
+        section.box.pending role="status" {
+            h2 { (w(lang, "pending")) }
+            p { (w(lang, "pending_text")) }
+            ul {
+                li { a href="/seller/products/new" { (w(lang, "pending_products")) } }
+                li { a href="/seller/profile" { (w(lang, "pending_profile")) } }
+                li { a href="/seller/guide" { (w(lang, "pending_guide")) } }
+            }
+        }
+    }
+}
+
 /// Words of the portal.
 fn w(lang: Lang, key: &str) -> &'static str {
     let (fr, ar, en) = match key {
@@ -47,9 +63,29 @@ fn w(lang: Lang, key: &str) -> &'static str {
         "statement" => ("Mes comptes", "حساباتي", "My statement"),
         "guide" => ("Guide", "الدليل", "Guide"),
         "pending" => (
-            "Votre boutique attend la validation de l'administrateur.",
-            "متجرك في انتظار موافقة الإدارة.",
-            "Your shop awaits the administrator's approval.",
+            "Merci : votre demande est reçue",
+            "شكرا: وصلنا طلبك",
+            "Thank you: your application is received",
+        ),
+        "pending_text" => (
+            "L'équipe du marché vérifie votre boutique et vous prévient par e-mail et SMS dès qu'elle est approuvée. D'ici là, vos produits ne peuvent pas encore être achetés. Vous pouvez déjà :",
+            "يتحقق فريق السوق من متجرك ويخبرك عبر البريد الإلكتروني والرسائل القصيرة فور الموافقة عليه. إلى ذلك الحين، لا يمكن شراء منتجاتك بعد. يمكنك من الآن:",
+            "The marketplace's team checks your shop and tells you by e-mail and SMS as soon as it is approved. Until then, your products cannot be bought yet. You can already:",
+        ),
+        "pending_products" => (
+            "ajouter vos produits (ils seront en vente dès l'approbation)",
+            "إضافة منتجاتك (ستعرض للبيع فور الموافقة)",
+            "add your products (they go on sale once approved)",
+        ),
+        "pending_profile" => (
+            "compléter votre boutique : adresse et téléphone, pour les étiquettes de vos colis",
+            "إكمال معلومات متجرك: العنوان والهاتف، لملصقات طرودك",
+            "complete your shop: street address and phone, for your parcels' labels",
+        ),
+        "pending_guide" => (
+            "lire le guide : vendre, expédier, être payé",
+            "قراءة الدليل: البيع، الإرسال، تلقي المال",
+            "read the guide: selling, shipping, getting paid",
         ),
         "ready" => ("Prêt : expédier", "جاهز: أرسل", "Ready: ship"),
         "label" => ("Imprimer l'étiquette", "اطبع الملصق", "Print the label"),

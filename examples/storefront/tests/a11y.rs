@@ -114,6 +114,25 @@ async fn every_page_of_the_journey_passes_axe_in_arabic_and_french() {
         shop.shot(&format!("sell-refused-{lang}")).await;
         serious.extend(axe::audit(&shop.c, &axe, &format!("/sell (refused, {lang})")).await);
     }
+    // A seller's application accepted: the new shop's portal thanks her and says what comes
+    // next (a shop waiting for the marketplace's approval).
+    for lang in ["ar", "fr"] {
+        shop.c.delete_all_cookies().await.unwrap();
+        shop.go(&format!("/sell?lang={lang}")).await;
+        shop.fill("input[name=shop]", "تعاونية الرمال").await;
+        shop.fill("input[name=city]", "Dakhla").await;
+        shop.fill("input[name=name]", "Fatima Zahra").await;
+        shop.fill("input[name=email]", &format!("fatima-{lang}@example.ma"))
+            .await;
+        shop.fill("input[name=phone]", "0661223344").await;
+        shop.fill("input[name=password]", "a-long-password-1").await;
+        shop.click("form[action='/sell'] button[type=submit]").await;
+        shop.wait_path("/seller").await;
+        shop.find("section.pending").await;
+        shop.shot(&format!("sell-thanks-{lang}")).await;
+        serious.extend(axe::audit(&shop.c, &axe, &format!("/seller (waiting, {lang})")).await);
+    }
+    shop.c.delete_all_cookies().await.unwrap();
     // The account, logged in as the demo shopper.
     shop.go("/account/login?lang=ar").await;
     shop.fill("input[name=email]", "shopper@tijara.example")

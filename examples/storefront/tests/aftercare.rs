@@ -506,6 +506,36 @@ async fn returns_choose_items_and_a_reason_and_a_second_request_is_explained() {
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{fields:?}");
         assert!(r.body.contains(words), "{words}: {}", r.body);
     }
+    // Both account fields wrong: each said beside its field, counted at the top, linked.
+    let r = guest
+        .post(
+            &path,
+            &[
+                (q.as_str(), "1"),
+                ("reason", "damaged"),
+                ("refund_holder", " "),
+                ("refund_rib", "0117 8000 0012"),
+                ("t", &token),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for field in ["refund_holder", "refund_rib"] {
+        assert!(
+            r.body.contains(&format!(r#"id="err-{field}""#)),
+            "{field}: {}",
+            r.body
+        );
+        assert!(
+            r.body.contains(&format!(r##"href="#f-{field}""##)),
+            "{field}"
+        );
+    }
+    assert!(r.body.contains("2 fields to correct"), "{}", r.body);
+    assert!(
+        r.body.contains(r#"value="0117 8000 0012""#),
+        "what was typed is kept"
+    );
     assert_eq!(returns().await, 0);
 
     // One of the two units, damaged.

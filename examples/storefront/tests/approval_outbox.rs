@@ -159,3 +159,92 @@ async fn only_an_admin_approves_and_an_unknown_seller_is_a_404_with_nothing_queu
     approve(&app, &seller, true).await;
     assert_eq!(queued().await, 1);
 }
+
+/// An applicant is thanked by e-mail, in the language she applied in, with what comes next and
+/// the artisans' guide; her portal says the same instead of a bare "awaiting approval". A
+/// refused application (a field wrong) queues nothing.
+#[tokio::test]
+async fn an_application_is_acknowledged_by_e_mail_and_on_the_portal() {
+    let sink = SmtpSink::start().await;
+    let mut app = support::demo_app().await;
+    app.messages
+        .use_smtp(&sink.url(), "Artisanat de Dakhla <noreply@tijara.example>")
+        .unwrap();
+    app.engine.operations().dispatch_events(500).await.unwrap();
+    let applied = || async {
+        app.engine
+            .storage()
+            .pending_events(500)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.kind == "seller.applied")
+            .count()
+    };
+    // A wrong field: refused, nothing queued.
+    let mut c = Client::new(&app);
+    c.get("/sell?lang=fr").await;
+    let r = c
+        .post(
+            "/sell",
+            &[
+                ("shop", "Coopérative Tafilalet"),
+                ("kind", "cooperative"),
+                ("city", "Dakhla"),
+                ("name", "Amina"),
+                ("email", "amina@example.ma"),
+                ("phone", "06 61 22 33 44"),
+                ("password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(applied().await, 0);
+
+    let seller = apply(&app, "fr", "amina@example.ma").await;
+    assert_eq!(applied().await, 1);
+    app.engine.operations().dispatch_events(500).await.unwrap();
+    let mails: Vec<_> = sink
+        .mails()
+        .into_iter()
+        .filter(|m| m.to.iter().any(|t| t == "amina@example.ma"))
+        .collect();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    let mail = &mails[0];
+    assert_eq!(
+        mail.subject,
+        "Demande reçue : merci — Coopérative Tafilalet"
+    );
+    assert!(
+        mail.body.contains("vous prévient par e-mail et SMS"),
+        "{}",
+        mail.body
+    );
+    assert_eq!(
+        mail.link("http://").as_deref(),
+        Some("http://127.0.0.1:9/seller/guide"),
+        "{}",
+        mail.body
+    );
+    // Sent once: a later round sends nothing more.
+    app.engine.operations().dispatch_events(500).await.unwrap();
+    assert_eq!(approvals(&sink, "amina@example.ma", "Demande reçue"), 1);
+
+    // Her portal: thanks and what she can do meanwhile, with the links.
+    let mut her = Client::new(&app);
+    her.login("amina@example.ma", "a-long-password-1").await;
+    let page = her.get("/seller?lang=fr").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Merci : votre demande est reçue"),
+        "{}",
+        page.body
+    );
+    for link in ["/seller/products/new", "/seller/profile", "/seller/guide"] {
+        assert!(page.body.contains(&format!(r#"href="{link}""#)), "{link}");
+    }
+    // Once approved, the box is gone.
+    approve(&app, &seller, true).await;
+    let page = her.get("/seller?lang=fr").await;
+    assert!(!page.body.contains("Merci : votre demande est reçue"));
+}

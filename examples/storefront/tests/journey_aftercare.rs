@@ -280,7 +280,7 @@ async fn a_guest_returns_one_item_with_a_reason_and_sees_its_status() {
         let _ = shop
             .c
             .execute(
-                "document.getElementById('refund_holder').scrollIntoView({block: 'center'})",
+                "document.getElementById('f-refund_holder').scrollIntoView({block: 'center'})",
                 vec![],
             )
             .await;

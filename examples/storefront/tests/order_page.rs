@@ -557,6 +557,9 @@ async fn the_card_step_says_the_order_is_saved_and_its_address_opened_again_lead
         r.body
     );
     assert!(!card_fields(&r.body).is_empty());
+    // The cart became the order: the card step's header shows it empty (it was read before
+    // the order was placed, and showed the piece still in the cart).
+    assert!(!r.body.contains(r#"<span class="count">"#), "{}", r.body);
     // The address opened again: the guest is led to "track my order", a logged-in shopper to
     // their account's orders.
     let again = c.get("/checkout/place").await;
@@ -568,4 +571,55 @@ async fn the_card_step_says_the_order_is_saved_and_its_address_opened_again_lead
         .await;
     let again = shopper.get("/checkout/place?lang=fr").await;
     assert_eq!(again.location.as_deref(), Some("/account?lang=fr"));
+}
+
+/// A buyer in Morocco paying in dirhams is shown no euro nor dollar total on the order page,
+/// unless she chose that currency to see prices in (then that one only); a parcel going
+/// abroad shows each indicative total.
+#[tokio::test]
+async fn the_order_page_shows_foreign_totals_only_abroad_or_in_the_currency_chosen() {
+    let app = support::demo_app().await;
+    let mut c = support::Client::new(&app);
+    let r = place(&app, &mut c, "cod").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let link = r.location.unwrap();
+    let page = c.get(&format!("{link}&lang=fr")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("≈"), "{}", page.body);
+    // Prices in euros chosen: the euro total, not the dollar one.
+    let page = c.get(&format!("{link}&lang=fr&cur=EUR")).await;
+    assert_eq!(page.body.matches("≈").count(), 1, "{}", page.body);
+    assert!(page.body.contains("€"), "{}", page.body);
+
+    // A parcel to New York: every indicative total.
+    let mut abroad = support::Client::new(&app);
+    let p = app.engine.catalog().product_by_slug(SLUG).await.unwrap();
+    let variant = p.variants[0].variant.id.to_string();
+    let ship = format!("ship_{}", p.product.seller_id);
+    abroad.get(&format!("/products/{SLUG}?lang=en")).await;
+    abroad.post("/cart/add", &[("variant", &variant)]).await;
+    abroad.get("/checkout").await;
+    let r = abroad
+        .post(
+            "/checkout/place",
+            &[
+                ("name", "Jane Doe"),
+                ("line1", "350 Fifth Avenue"),
+                ("city", "New York"),
+                ("postal_code", "10118"),
+                ("state", "NY"),
+                ("country", "US"),
+                ("phone", "+1 212 555 0123"),
+                ("email", "jane@example.com"),
+                (ship.as_str(), "amana-international/international"),
+                ("payment", "transfer"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = abroad
+        .get(&format!("{}&lang=en", r.location.unwrap()))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.matches("≈").count() >= 2, "{}", page.body);
 }

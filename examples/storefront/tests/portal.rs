@@ -598,8 +598,9 @@ async fn admins_approve_sellers_refund_track_and_pay_out() {
     assert_eq!(r.location.as_deref(), Some("/seller"), "{}", r.body);
     let page = applicant.get("/seller").await;
     assert!(
-        page.body.contains("في انتظار موافقة الإدارة"),
-        "awaiting approval"
+        page.body.contains("شكرا: وصلنا طلبك"),
+        "thanked, awaiting approval: {}",
+        page.body
     );
 
     // Non-admins are refused.
@@ -1042,8 +1043,9 @@ async fn a_customer_withdraws_from_a_delivered_parcel_and_no_one_else_can() {
                 (format!("q_{variant}").as_str(), "1"),
                 ("reason", "changed_mind"),
                 ("details", "Taille"),
-                // No bank account: the RIB left empty, the marketplace will ask.
-                ("refund_holder", "Youssef Alami"),
+                // No bank account: the RIB left empty (and the prefilled name cleared), the
+                // marketplace will ask.
+                ("refund_holder", ""),
                 ("refund_rib", " "),
             ],
         )

@@ -242,7 +242,9 @@ async fn a_return_is_approved_received_and_refunded_by_the_artisan_and_the_state
         mine.body
     );
     // Out of order: receiving or refunding before approving is refused, nothing changes.
-    let r = s.post(&format!("{base}/receive?lang=fr"), &[]).await;
+    let r = s
+        .post(&format!("{base}/receive?lang=fr"), &[("sale", "yes")])
+        .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert!(r.body.contains("a déjà changé d'étape"), "{}", r.body);
     assert_eq!(status_of(&app, &order).await, ReturnStatus::Requested);
@@ -273,9 +275,67 @@ async fn a_return_is_approved_received_and_refunded_by_the_artisan_and_the_state
     assert!(accepted.contains(&to), "{to} in {accepted}");
     let page = s.get("/seller/returns?done=approve&lang=fr").await;
     assert!(page.body.contains("Retour accepté"), "{}", page.body);
-    let r = s.post(&format!("{base}/receive?lang=fr"), &[]).await;
-    assert!(r.status.is_redirection(), "{}", r.body);
+    // The item came back: the artisan says whether it can be sold again. The buyer said it
+    // arrived damaged, so "No" is the one chosen first.
+    assert!(
+        page.body
+            .contains(r#"name="sale" value="no" required checked"#),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("Les articles reçus peuvent-ils être vendus à nouveau")
+    );
+    let variant = app.engine.orders().order(&order).await.unwrap().returns[0].lines[0]
+        .variant_id
+        .clone();
+    let on_sale = || async {
+        app.engine
+            .catalog()
+            .stock_row(&variant)
+            .await
+            .unwrap()
+            .on_hand
+    };
+    let stock_before = on_sale().await;
+    // Nothing chosen, or a made-up answer: asked again, nothing written.
+    for form in [vec![], vec![("sale", "maybe")]] {
+        let r = s.post(&format!("{base}/receive?lang=fr"), &form).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{form:?}");
+        assert!(
+            r.body.contains("choisissez « Oui » ou « Non »"),
+            "{}",
+            r.body
+        );
+        assert_eq!(status_of(&app, &order).await, ReturnStatus::Approved);
+        s.get("/seller/returns?lang=fr").await;
+    }
+    let r = s
+        .post(&format!("{base}/receive?lang=fr"), &[("sale", "no")])
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("/seller/returns?done=kept&lang=fr#ret-{ret}").as_str()),
+        "{}",
+        r.body
+    );
     assert_eq!(status_of(&app, &order).await, ReturnStatus::Received);
+    assert_eq!(
+        on_sale().await,
+        stock_before,
+        "a damaged piece is not put back on sale"
+    );
+    let page = s.get("/seller/returns?done=kept&lang=fr").await;
+    assert!(
+        page.body.contains("Articles reçus, non remis en vente"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("Reçus, non remis en vente (abîmés ou usés).")
+    );
     // (The messages are written from the order as it is when the outbox is delivered: the
     // shop's dispatcher runs every 5 s, so each step is sent before the next.)
     dispatch(&app).await;
@@ -300,11 +360,22 @@ async fn a_return_is_approved_received_and_refunded_by_the_artisan_and_the_state
     let r = s
         .post(
             &format!("{base}/refund?lang=fr"),
-            &[("amount", &value.amount().to_string().replace('.', ","))],
+            // Typed on an Arabic keyboard: Arabic-Indic digits, the Arabic decimal mark, the unit.
+            &[(
+                "amount",
+                &format!(
+                    "{} درهم",
+                    arabic_digits(&value.amount().to_string().replace('.', "٫"))
+                ),
+            )],
         )
         .await;
     assert!(r.status.is_redirection(), "{}", r.body);
     assert_eq!(status_of(&app, &order).await, ReturnStatus::Refunded);
+    assert_eq!(
+        app.engine.orders().order(&order).await.unwrap().returns[0].refunded(),
+        Some(value)
+    );
     // Refunded once: a second refund is a step out of order.
     s.get("/seller/returns?lang=fr").await;
     let r = s
@@ -415,7 +486,10 @@ async fn a_cash_orders_refund_is_transferred_by_the_admin_to_the_account_the_sho
     s.login("seller3@tijara.example", ARTISAN_PW).await;
     for step in ["approve", "receive"] {
         s.get("/seller/returns?lang=fr").await;
-        let r = s.post(&format!("{base}/{step}?lang=fr"), &[]).await;
+        // (The received items go back on sale.)
+        let r = s
+            .post(&format!("{base}/{step}?lang=fr"), &[("sale", "yes")])
+            .await;
         assert!(r.status.is_redirection(), "{step}: {}", r.body);
         dispatch(&app).await;
     }
@@ -777,6 +851,16 @@ async fn a_refusal_needs_a_reason_the_shopper_reads_and_others_cannot_decide() {
     assert_eq!(r.status, StatusCode::CONFLICT);
 }
 
+/// `text` with its ASCII digits written as Arabic-Indic ones (٠–٩).
+fn arabic_digits(text: &str) -> String {
+    text.chars()
+        .map(|c| match c.to_digit(10) {
+            Some(d) => char::from_u32(0x0660 + d).unwrap(),
+            None => c,
+        })
+        .collect()
+}
+
 fn png(w: u32, h: u32) -> Vec<u8> {
     let mut img = image::RgbImage::new(w, h);
     for (x, y, p) in img.enumerate_pixels_mut() {
@@ -877,7 +961,8 @@ async fn journey(lang: &str) {
     shop.shot("4-approved").await;
     shop.click(&format!("form[action^='{base}/receive'] button"))
         .await;
-    shop.wait_path("/seller/returns?done=receive").await;
+    // The buyer said the piece arrived damaged: "keep off sale" is the answer ready.
+    shop.wait_path("/seller/returns?done=kept").await;
     shop.shot("5-received").await;
     shop.click(&format!("form[action^='{base}/refund'] button"))
         .await;

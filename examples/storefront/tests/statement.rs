@@ -161,6 +161,16 @@ async fn a_member_sees_her_share_never_the_cooperatives_and_others_see_nothing()
         .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains(&my_sku) && page.body.contains(&their_sku));
+    // Each line names its product in the page's language, its SKU beneath.
+    for p in [&mine, &theirs] {
+        let name = p.title.get(Lang::FR, Lang::AR).unwrap();
+        assert!(
+            page.body
+                .contains(&format!(r#"<bdi class="name">{name}</bdi>"#)),
+            "{name} in {}",
+            page.body
+        );
+    }
     assert!(page.body.contains(&all.totals.share.format(Lang::FR)));
     assert!(page.body.contains("<svg") && page.body.contains("<title"));
     assert!(page.body.contains("pas encore remis par le transporteur"));

@@ -86,6 +86,10 @@ const PINNED: &[(&str, &str)] = &[
         "seller.approved",
         r#"{"approved_at":"2026-11-28T10:00:00Z","name":"Coopérative Tissage Dakhla","seller_id":"slr_00000001"}"#,
     ),
+    (
+        "seller.applied",
+        r#"{"applied_at":"2026-11-27T09:30:00Z","name":"Coopérative Tissage Dakhla","seller_id":"slr_00000001"}"#,
+    ),
 ];
 
 fn read(kind: &str, payload: &str) -> DomainEvent {
@@ -133,6 +137,7 @@ fn the_kind_names_are_stable() {
             "payout.paid",
             "payment.method_changed",
             "seller.approved",
+            "seller.applied",
         ]
     );
 }

@@ -1,6 +1,7 @@
 //! Postal addresses of orders, and the phone numbers they carry.
 
 use super::OrderError;
+use crate::i18n::ascii_digit;
 use serde::{Deserialize, Serialize};
 
 /// A postal address.
@@ -119,16 +120,6 @@ pub const CALLING_CODES: [(&str, &str, Option<char>); 25] = [
     ("TR", "90", Some('0')),
     ("US", "1", Some('1')),
 ];
-
-/// Maps Arabic-Indic (U+0660–U+0669) and Extended Arabic-Indic (U+06F0–U+06F9) digits, which
-/// Arabic and Persian keyboards type, to ASCII digits; other characters are kept.
-fn ascii_digit(c: char) -> char {
-    match c {
-        '\u{0660}'..='\u{0669}' => char::from_digit(u32::from(c) - 0x0660, 10).unwrap_or(c),
-        '\u{06F0}'..='\u{06F9}' => char::from_digit(u32::from(c) - 0x06F0, 10).unwrap_or(c),
-        c => c,
-    }
-}
 
 /// Checks a phone number of an address in `country` (ISO 3166-1 alpha-2, upper case) and
 /// writes it in E.164 (`+212612345678`), by the numbering plans of libphonenumber (the

@@ -393,17 +393,41 @@ impl OrderDoc {
 
     /// The goods came back: their units go back on sale, and a delivered part is returned.
     pub fn receive_return(&mut self, id: &ReturnId) -> Result<ReturnMove, ReturnRefusal> {
+        self.receive_return_as(id, true)
+    }
+
+    /// The goods came back unfit to sell again (damaged, worn): received as by
+    /// [`OrderDoc::receive_return`] (a delivered part is returned), but no unit goes back on
+    /// sale ([`ReturnRequest::receive_kept_off_sale`]): a broken piece is not offered to the
+    /// next buyer.
+    pub fn receive_return_kept_off_sale(
+        &mut self,
+        id: &ReturnId,
+    ) -> Result<ReturnMove, ReturnRefusal> {
+        self.receive_return_as(id, false)
+    }
+
+    fn receive_return_as(
+        &mut self,
+        id: &ReturnId,
+        back_on_sale: bool,
+    ) -> Result<ReturnMove, ReturnRefusal> {
         let i = self.return_index(id)?;
         self.atomically(|doc| {
-            doc.returns[i].receive()?;
-            let stock = doc.returns[i]
-                .lines
-                .iter()
-                .map(|l| StockMove::Restock {
-                    variant: l.variant_id.clone(),
-                    quantity: l.quantity,
-                })
-                .collect();
+            let stock = if back_on_sale {
+                doc.returns[i].receive()?;
+                doc.returns[i]
+                    .lines
+                    .iter()
+                    .map(|l| StockMove::Restock {
+                        variant: l.variant_id.clone(),
+                        quantity: l.quantity,
+                    })
+                    .collect()
+            } else {
+                doc.returns[i].receive_kept_off_sale()?;
+                Vec::new()
+            };
             let so = doc.returns[i].seller_order_id.clone();
             if doc.order.seller_order(&so)?.status() == FulfillmentStatus::Delivered {
                 doc.order.mark_returned(&so)?;

@@ -452,6 +452,21 @@ fn a_return_is_opened_received_and_refunded_against_the_sellers_share() {
         Err(ReturnRefusal::NoReturn(ReturnId::new("nope").expect("id")))
     );
     d.approve_return(&id).expect("approved");
+    // A damaged piece received kept off sale: no stock move, the part returned all the same
+    // (tried on a copy; the sale-again path goes on below).
+    let mut damaged = d.clone();
+    let kept = damaged
+        .receive_return_kept_off_sale(&id)
+        .expect("received kept off sale");
+    assert!(kept.stock.is_empty(), "{:?}", kept.stock);
+    assert_eq!(
+        kinds(&kept.events),
+        kinds(&d.clone().receive_return(&id).expect("r").events)
+    );
+    assert_eq!(
+        damaged.order.seller_order(&so("o1-a")).expect("a").status(),
+        crate::order::FulfillmentStatus::Returned
+    );
     let received = d.receive_return(&id).expect("received");
     assert_eq!(
         received.stock,

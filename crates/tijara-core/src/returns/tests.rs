@@ -134,6 +134,42 @@ fn line_checks_and_earlier_returns() {
 }
 
 #[test]
+fn items_unfit_to_sell_are_received_kept_off_sale() {
+    let region = Region::dakhla();
+    let o = delivered_order(t0());
+    let part = o.seller_order(&so("o1-a")).expect("a");
+    let mut r = ReturnRequest::open(
+        rid("r"),
+        part,
+        vec![line("a1", 1)],
+        None,
+        t0(),
+        &region,
+        &[],
+    )
+    .expect("open");
+    // Not before the return is accepted, and the mark is not left behind by a refusal.
+    assert!(matches!(
+        r.receive_kept_off_sale(),
+        Err(ReturnError::Transition(_))
+    ));
+    assert!(!r.kept_off_sale());
+    let plain = serde_json::to_value(&r).expect("json");
+    assert!(plain.get("kept_off_sale").is_none(), "left out when false");
+    r.approve().expect("approve");
+    r.receive_kept_off_sale().expect("received");
+    assert_eq!(r.status(), ReturnStatus::Received);
+    assert!(r.kept_off_sale());
+    assert!(matches!(r.receive(), Err(ReturnError::Transition(_))));
+    let json = serde_json::to_value(&r).expect("json");
+    assert_eq!(json["kept_off_sale"], serde_json::json!(true));
+    let back: ReturnRequest = serde_json::from_value(json).expect("read");
+    assert_eq!(back, r);
+    r.refund(r.value).expect("refunded as usual");
+    assert!(r.kept_off_sale());
+}
+
+#[test]
 fn lifecycle() {
     let region = Region::dakhla();
     let o = delivered_order(t0());

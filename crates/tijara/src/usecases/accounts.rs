@@ -528,6 +528,8 @@ impl Accounts<'_> {
 
     /// Registers a seller who applied on the storefront: stored inactive (its products cannot
     /// be bought) until an admin approves it with [`Catalog::set_seller_active`](crate::Catalog::set_seller_active).
+    /// Appends `seller.applied` to the outbox with it (the applicant is thanked by
+    /// `tijara-notify`).
     pub async fn apply_as_seller(
         self,
         input: SellerInput,
@@ -544,6 +546,7 @@ impl Accounts<'_> {
                 seller.clone(),
                 Changeset {
                     docs: vec![write],
+                    events: vec![applied(e, seller)?],
                     ..Changeset::default()
                 },
             ))
@@ -558,7 +561,8 @@ impl Accounts<'_> {
     /// [`Accounts::create_account`] does) with the new seller's role, whatever `login.role`
     /// says. Both are stored or neither: an e-mail that has an account is
     /// [`TijaraError::EmailTaken`] with no seller left behind (two steps could leave a shop
-    /// without a login when the same e-mail applied twice at once).
+    /// without a login when the same e-mail applied twice at once). The outbox's
+    /// `seller.applied` is committed with them (`tijara-notify` thanks the applicant).
     ///
     /// ```
     /// # async fn demo(engine: &tijara::Tijara, input: tijara::usecases::catalog::SellerInput,
@@ -597,12 +601,25 @@ impl Accounts<'_> {
                         Write::new(DocKind::Seller, seller_ref.id.as_str(), None)
                             .body(seller_ref)?,
                     );
+                    change.events.push(applied(e, seller_ref)?);
                     Ok(((seller_ref.clone(), account_ref.clone()), change))
                 },
             )
             .await;
         email_taken(result, &account.email)
     }
+}
+
+/// The outbox's `seller.applied` of a new application, committed with it: the applicant's
+/// acknowledgement is retried, never lost.
+fn applied(e: &Tijara, seller: &Seller) -> Result<crate::ports::storage::NewEvent, TijaraError> {
+    crate::engine::outbox(&tijara_core::DomainEvent::SellerApplied(
+        tijara_core::events::SellerApplicationSnapshot::new(
+            seller.id.clone(),
+            seller.name.clone(),
+            e.now(),
+        ),
+    ))
 }
 
 /// The owner under which a seller's logins are listed.

@@ -27,6 +27,10 @@ pub enum ReturnStep {
     },
     /// The goods came back: the stock is put back on sale.
     Receive,
+    /// The goods came back unfit to sell again (damaged, worn): recorded as received, and the
+    /// stock is **not** put back on sale ([`ReturnRequest::kept_off_sale`]). The refund follows
+    /// as after [`ReturnStep::Receive`].
+    ReceiveKeptOffSale,
     /// The shopper is refunded this amount (at most the lines' value).
     Refund {
         /// Amount refunded.
@@ -282,6 +286,9 @@ impl Orders<'_> {
                             doc.reject_return_because(return_id, reason)?
                         }
                         ReturnStep::Receive => doc.receive_return(return_id)?,
+                        ReturnStep::ReceiveKeptOffSale => {
+                            doc.receive_return_kept_off_sale(return_id)?
+                        }
                         ReturnStep::Refund { amount } => match seller {
                             Some(seller) => {
                                 doc.refund_return(return_id, *amount, seller, e.now())?

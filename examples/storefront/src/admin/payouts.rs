@@ -253,7 +253,7 @@ pub(super) async fn mark_paid(
         Err(r) => return r,
     };
     let (month, from, until) = month_bounds(&app, q.get("month").map(String::as_str));
-    let Ok(amount) = Money::mad(f.amount.trim().replace(',', ".").as_str()) else {
+    let Ok(amount) = Money::parse_typed(&f.amount, tijara_core::Currency::MAD) else {
         return problem(
             &ctx,
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -518,7 +518,7 @@ impl ProductForm {
         if title_ar.is_empty() && title_fr.is_empty() && title_en.is_empty() {
             return Err("err_title");
         }
-        let price = Money::mad(self.price.trim().replace(',', ".").as_str())
+        let price = Money::parse_typed(&self.price, tijara_core::Currency::MAD)
             .ok()
             .filter(|m| m.is_positive())
             .ok_or("err_price")?;

@@ -46,9 +46,39 @@ pub(super) fn rw(lang: Lang, key: &str) -> &'static str {
             "I received the items",
         ),
         "received_help" => (
-            "Quand le colis revient, vérifiez les articles puis appuyez : ils sont remis en vente.",
-            "عندما يعود الطرد، تحقق من المنتجات ثم اضغط: تعود للبيع.",
-            "When the parcel comes back, check the items then press: they go back on sale.",
+            "Quand le colis revient, vérifiez les articles, dites s'ils peuvent être vendus à nouveau, puis appuyez.",
+            "عندما يعود الطرد، تحقق من المنتجات، وحدد هل يمكن بيعها من جديد، ثم اضغط.",
+            "When the parcel comes back, check the items, say whether they can be sold again, then press.",
+        ),
+        "sale_q" => (
+            "Les articles reçus peuvent-ils être vendus à nouveau ?",
+            "هل يمكن بيع المنتجات المستلمة من جديد؟",
+            "Can the items you received be sold again?",
+        ),
+        "sale_yes" => (
+            "Oui, comme neufs : les remettre en vente",
+            "نعم، كأنها جديدة: أعدها للبيع",
+            "Yes, as new: put them back on sale",
+        ),
+        "sale_no" => (
+            "Non, abîmés ou usés : ne pas les remettre en vente",
+            "لا، تالفة أو مستعملة: لا تعدها للبيع",
+            "No, damaged or worn: keep them off sale",
+        ),
+        "sale_no_help" => (
+            "Le remboursement suit de la même façon. Si l'article est arrivé abîmé chez l'acheteur, remboursez-le en entier.",
+            "يتم الاسترداد بنفس الطريقة. إذا وصل المنتج تالفا إلى المشتري، أرجع له المبلغ كاملا.",
+            "The refund follows all the same. If the item reached the buyer damaged, refund it in full.",
+        ),
+        "err_sale" => (
+            "Dites si les articles peuvent être vendus à nouveau : choisissez « Oui » ou « Non » au-dessus du bouton.",
+            "حدد هل يمكن بيع المنتجات من جديد: اختر «نعم» أو «لا» فوق الزر.",
+            "Say whether the items can be sold again: choose \"Yes\" or \"No\" above the button.",
+        ),
+        "kept_off_sale" => (
+            "Reçus, non remis en vente (abîmés ou usés).",
+            "مستلمة، لم تعد للبيع (تالفة أو مستعملة).",
+            "Received, kept off sale (damaged or worn).",
         ),
         "refund" => ("Rembourser", "أرجع المبلغ", "Refund"),
         "refund_amount" => ("Montant (MAD)", "المبلغ (درهم)", "Amount (MAD)"),
@@ -78,6 +108,11 @@ pub(super) fn rw(lang: Lang, key: &str) -> &'static str {
             "Articles reçus et remis en vente. Étape suivante : rembourser.",
             "تم استلام المنتجات وإعادتها للبيع. الخطوة التالية: إرجاع المبلغ.",
             "Items received and back on sale. Next: refund.",
+        ),
+        "done_kept" => (
+            "Articles reçus, non remis en vente. Étape suivante : rembourser.",
+            "تم استلام المنتجات ولم تعد للبيع. الخطوة التالية: إرجاع المبلغ.",
+            "Items received and kept off sale. Next: refund.",
         ),
         "done_refund" => (
             "Remboursement enregistré : le marché rend l'argent à l'acheteur (à sa carte, ou par virement) et le prévient.",
@@ -255,6 +290,7 @@ pub(super) async fn returns_page(
         "approve" => Some("done_approve"),
         "reject" => Some("done_reject"),
         "receive" => Some("done_receive"),
+        "kept" => Some("done_kept"),
         "refund" => Some("done_refund"),
         _ => None,
     });
@@ -303,6 +339,7 @@ fn return_box(
             @if let Some(words) = &r.reason { p { (rw(lang, "words")) ": " q { (words) } } }
             @if let Some(why) = r.refusal() { p { (rw(lang, "refused_because")) " " (why) } }
             (crate::web::return_photos(lang, r, None))
+            @if r.kept_off_sale() { p.muted { (rw(lang, "kept_off_sale")) } }
             @if let Some(amount) = r.refunded() { p { (rw(lang, "refunded")) " " bdi { (amount.format(lang)) } } }
             @if can_act {
                 @match r.status() {
@@ -319,8 +356,17 @@ fn return_box(
                     }
                     ReturnStatus::Approved => {
                         p.muted { (rw(lang, "received_help")) }
+                        // A piece the buyer says arrived damaged is offered "keep off sale"
+                        // first; the artisan decides either way.
+                        @let damaged = r.reason_code == Some(tijara_core::returns::ReturnReason::Damaged);
                         form method="post" action=(to("receive")) {
                             (ctx.csrf_field())
+                            fieldset {
+                                legend { (rw(lang, "sale_q")) }
+                                label { input type="radio" name="sale" value="yes" required checked[!damaged]; " " (rw(lang, "sale_yes")) }
+                                label { input type="radio" name="sale" value="no" required checked[damaged]; " " (rw(lang, "sale_no")) }
+                                p.muted { (rw(lang, "sale_no_help")) }
+                            }
                             button.big type="submit" { (rw(lang, "received")) }
                         }
                     }
@@ -346,6 +392,9 @@ pub(super) struct StepForm {
     reason: String,
     #[serde(default)]
     amount: String,
+    /// `receive`: whether the items go back on sale (`yes`) or are kept off sale (`no`).
+    #[serde(default)]
+    sale: String,
 }
 
 /// A refusal page for a step: the sentence, and the way back to the list.
@@ -426,19 +475,23 @@ pub(super) async fn return_step(
     let step = match step.as_str() {
         "approve" => ReturnStep::Approve,
         "reject" => ReturnStep::RejectWithReason { reason: f.reason },
-        "receive" => ReturnStep::Receive,
-        "refund" => {
-            let text = f.amount.trim().replace(',', ".");
-            match Money::mad(text.as_str()) {
-                Ok(amount) if !amount.is_negative() => ReturnStep::Refund { amount },
-                _ => return step_problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "err_amount"),
-            }
-        }
+        "receive" => match f.sale.as_str() {
+            "yes" => ReturnStep::Receive,
+            "no" => ReturnStep::ReceiveKeptOffSale,
+            // Nothing chosen (or a made-up value): asked, never guessed, since a guess either
+            // way puts a damaged piece on sale or takes a good one off.
+            _ => return step_problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "err_sale"),
+        },
+        "refund" => match Money::parse_typed(&f.amount, tijara_core::Currency::MAD) {
+            Ok(amount) if !amount.is_negative() => ReturnStep::Refund { amount },
+            _ => return step_problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "err_amount"),
+        },
         _ => return step_problem(&ctx, StatusCode::NOT_FOUND, "err_step"),
     };
     let name = match &step {
         ReturnStep::Approve => "approve",
         ReturnStep::Receive => "receive",
+        ReturnStep::ReceiveKeptOffSale => "kept",
         ReturnStep::Refund { .. } => "refund",
         _ => "reject",
     };

@@ -226,6 +226,18 @@ pub(super) async fn statement(
         Ok(s) => s,
         Err(e) => return refusal(&ctx, &e),
     };
+    // Each line names its product in the page's language (one read for all; a product
+    // deleted since, or unreadable, is named by its SKU).
+    let views = app
+        .engine
+        .catalog()
+        .products_to_show(st.lines.iter().filter_map(|l| l.product_id.as_ref()))
+        .await;
+    let name_of = |l: &tijara_core::statement::StatementLine| -> Option<String> {
+        let id = l.product_id.as_ref()?;
+        let v = views.iter().find(|v| &v.product.id == id)?;
+        v.product.title.get(lang, Lang::AR).map(str::to_owned)
+    };
     let months = match payouts.monthly(&seller_id, scope, Some(&month), 12).await {
         Ok(m) => m,
         Err(e) => return refusal(&ctx, &e),
@@ -332,7 +344,13 @@ pub(super) async fn statement(
                     tbody { @for l in &st.lines { tr {
                         td { bdi { (crate::web::local_format(&app, l.at, "%d/%m")) } }
                         td { bdi { (l.order_number.clone().unwrap_or_else(|| l.order_id.to_string())) } }
-                        td { @match &l.sku { Some(s) => bdi { (s.as_str()) }, None => (sw(lang, "shipping")) } }
+                        td { @match (name_of(l), &l.sku) {
+                            // The SKU under the name tells a product's variants apart.
+                            (Some(name), Some(s)) => { bdi.name { (name) } br; bdi.small.muted { (s.as_str()) } },
+                            (Some(name), None) => bdi.name { (name) },
+                            (None, Some(s)) => bdi { (s.as_str()) },
+                            (None, None) => (sw(lang, "shipping")),
+                        } }
                         td { (money(&l.gross)) }
                         td { (money(&l.commission)) }
                         td { (money(&l.share)) }

@@ -520,6 +520,7 @@ async fn return_page(
     v: &ReturnView<'_>,
     status: StatusCode,
     message: Option<String>,
+    errors: &crate::web::FieldErrors,
     chosen: &HashMap<String, String>,
 ) -> Response {
     let lang = ctx.lang;
@@ -601,6 +602,7 @@ async fn return_page(
             @if let Some(s) = &seller { " · " (s.name) } }
         p { (t(lang, "ac_return_intro")) " " strong { bdi { (last_day) } } }
         @if let Some(m) = &message { p.error role="alert" { (m) } }
+        (errors.summary(lang))
         // Multipart (the photos): the CSRF token travels in the query, as the photo uploads' do.
         form method="post" action={ (v.action()) "?csrf=" (ctx.csrf) } enctype="multipart/form-data" {
             (ctx.csrf_field())
@@ -635,25 +637,24 @@ async fn return_page(
                 p.small.muted id="photo-rules" { (aw(lang, "photos_rules")) }
             }
             @if refund_by_transfer(v.doc) {
-                @let bad_fields = chosen.get("_bad").map(String::as_str).unwrap_or("");
-                @let holder_bad = bad_fields.split(' ').any(|f| f == "refund_holder");
-                @let rib_bad = bad_fields.split(' ').any(|f| f == "refund_rib");
                 @let holder = chosen.get("refund_holder").map_or(v.doc.order.shipping_address.name.as_str(), String::as_str);
+                // Neither field is `required`: a buyer without a bank account leaves the RIB
+                // empty (and may clear the name); the holder is checked when a RIB is given.
                 fieldset.box {
                     legend { (aw(lang, "refund_where")) }
                     p.small.muted id="refund-help" { (aw(lang, "refund_where_help")) }
-                    label for="refund_holder" { (aw(lang, "refund_holder")) }
-                    @if holder_bad { p.error id="err-refund_holder" { (aw(lang, "err_holder")) } }
-                    input id="refund_holder" name="refund_holder" required maxlength="100" autocomplete="name" dir="auto"
-                        value=(holder) aria-invalid=[holder_bad.then_some("true")]
-                        aria-describedby=(if holder_bad { "err-refund_holder refund-help" } else { "refund-help" });
-                    label for="refund_rib" { (aw(lang, "refund_rib")) }
-                    @if rib_bad { p.error id="err-refund_rib" { (aw(lang, if chosen.get("_rib_key").is_some_and(|k| k == "err_rib_key") { "err_rib_key" } else { "err_rib" })) } }
-                    input id="refund_rib" name="refund_rib" maxlength="40" inputmode="numeric" autocomplete="off" dir="ltr"
+                    label for="f-refund_holder" { (aw(lang, "refund_holder")) }
+                    (errors.note("refund_holder"))
+                    input id="f-refund_holder" name="refund_holder" maxlength="100" autocomplete="name" dir="auto"
+                        value=(holder) aria-invalid=[errors.invalid("refund_holder")]
+                        aria-describedby=[errors.described("refund_holder", "refund-help")];
+                    label for="f-refund_rib" { (aw(lang, "refund_rib")) }
+                    (errors.note("refund_rib"))
+                    input id="f-refund_rib" name="refund_rib" maxlength="40" inputmode="numeric" autocomplete="off" dir="ltr"
                         placeholder="011 780 0000123456789012 96"
                         value=(chosen.get("refund_rib").map(String::as_str).unwrap_or(""))
-                        aria-invalid=[rib_bad.then_some("true")]
-                        aria-describedby=(if rib_bad { "err-refund_rib refund-help" } else { "refund-help" });
+                        aria-invalid=[errors.invalid("refund_rib")]
+                        aria-describedby=[errors.described("refund_rib", "refund-help")];
                 }
             }
             section.box {
@@ -730,7 +731,8 @@ async fn return_form(
     let Some(v) = view(&doc, &so, token.as_deref()) else {
         return not_yours(&ctx);
     };
-    return_page(&app, &ctx, &v, StatusCode::OK, None, &HashMap::new()).await
+    let none = crate::web::FieldErrors::new();
+    return_page(&app, &ctx, &v, StatusCode::OK, None, &none, &HashMap::new()).await
 }
 
 /// The form's items: `q_<variant>` quantities, zeros left out; `None` for a quantity that is
@@ -846,7 +848,10 @@ async fn request_return(
     };
     let again = |status: StatusCode, message: String| {
         let (app, ctx, v, form) = (&app, &ctx, &v, &form);
-        async move { return_page(app, ctx, v, status, Some(message), form).await }
+        async move {
+            let none = crate::web::FieldErrors::new();
+            return_page(app, ctx, v, status, Some(message), &none, form).await
+        }
     };
     let lines = match chosen_lines(v.part, &form) {
         Some(l) if !l.is_empty() => l,
@@ -879,32 +884,25 @@ async fn request_return(
                     RefundAccountError::BadRib | RefundAccountError::RibKey => Some(e.clone()),
                     _ => RefundAccount::new("-", field("refund_rib")).err(),
                 };
-                let rib_key = match rib_error {
-                    Some(RefundAccountError::RibKey) => "err_rib_key",
-                    _ => "err_rib",
-                };
-                let holder_bad = rib_error.as_ref() != Some(&e);
-                let mut bad = Vec::new();
-                let mut said = Vec::new();
-                if holder_bad {
-                    bad.push("refund_holder");
-                    said.push(aw(lang, "err_holder"));
+                let mut errors = crate::web::FieldErrors::new();
+                if rib_error.as_ref() != Some(&e) {
+                    errors.add("refund_holder", aw(lang, "err_holder"));
                 }
-                if rib_error.is_some() {
-                    bad.push("refund_rib");
-                    said.push(aw(lang, rib_key));
+                match rib_error {
+                    Some(RefundAccountError::RibKey) => {
+                        errors.add("refund_rib", aw(lang, "err_rib_key"));
+                    }
+                    Some(_) => errors.add("refund_rib", aw(lang, "err_rib")),
+                    None => {}
                 }
-                let message = said.join(" ");
-                let mut again_form = form.clone();
-                again_form.insert("_bad".into(), bad.join(" "));
-                again_form.insert("_rib_key".into(), rib_key.into());
                 return return_page(
                     &app,
                     &ctx,
                     &v,
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    Some(message),
-                    &again_form,
+                    None,
+                    &errors,
+                    &form,
                 )
                 .await;
             }
@@ -1002,7 +1000,8 @@ async fn request_return(
                 _ => (StatusCode::CONFLICT, String::new()),
             };
             if message.is_empty() {
-                return return_page(&app, &ctx, &v, status, None, &form).await;
+                let none = crate::web::FieldErrors::new();
+                return return_page(&app, &ctx, &v, status, None, &none, &form).await;
             }
             again(status, message).await
         }

@@ -910,19 +910,23 @@ pub(super) async fn checkout_place(
         .await;
     match placed {
         Err(e) => refusal(&ctx, &e),
-        Ok(p) => match p.payment {
-            // The browser posts the signed form to CMI's hosted page; the payment cookie
-            // binds CMI's return to this browser.
-            PaymentStart::Redirect { url, fields } => super::order::card_form(
-                &app,
-                &ctx,
-                &p.order,
-                p.access_token.as_str(),
-                &url,
-                &fields,
-            ),
-            _ => Redirect::to(&order_url(&p.order.id, p.access_token.as_str())).into_response(),
-        },
+        Ok(p) => {
+            // The cart is now the order's: the card step's header shows it empty.
+            super::layout::cart_closed();
+            match p.payment {
+                // The browser posts the signed form to CMI's hosted page; the payment cookie
+                // binds CMI's return to this browser.
+                PaymentStart::Redirect { url, fields } => super::order::card_form(
+                    &app,
+                    &ctx,
+                    &p.order,
+                    p.access_token.as_str(),
+                    &url,
+                    &fields,
+                ),
+                _ => Redirect::to(&order_url(&p.order.id, p.access_token.as_str())).into_response(),
+            }
+        }
     }
 }
 

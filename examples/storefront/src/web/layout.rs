@@ -61,7 +61,13 @@ pub(crate) struct Frame {
 }
 
 tokio::task_local! {
-    static FRAME: Frame;
+    static FRAME: std::cell::RefCell<Frame>;
+}
+
+/// The request just closed the visitor's cart (an order placed from it): the page it answers
+/// with shows an empty cart in its header (the count was read before the order was placed).
+pub(crate) fn cart_closed() {
+    let _ = FRAME.try_with(|f| f.borrow_mut().cart_count = 0);
 }
 
 /// The middleware that reads the `Frame` of a request (the cart's count, the search) so that
@@ -132,11 +138,13 @@ pub async fn frame(
         here,
         csrf,
     };
-    FRAME.scope(frame, next.run(req)).await
+    FRAME
+        .scope(std::cell::RefCell::new(frame), next.run(req))
+        .await
 }
 
 fn current_frame() -> Frame {
-    FRAME.try_with(Frame::clone).unwrap_or_default()
+    FRAME.try_with(|f| f.borrow().clone()).unwrap_or_default()
 }
 
 /// The shop's logo: a tent on a dune by the sea.

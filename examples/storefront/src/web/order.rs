@@ -339,6 +339,13 @@ pub(super) async fn order_page(
         }
     }
     let offers = |g: &str| can_switch.get(g).copied().unwrap_or(false);
+    // The total in another currency, indicative: for a parcel going abroad (each currency the
+    // order was priced in), else only the one the visitor chose to see prices in (a buyer in
+    // Morocco paying in dirhams is shown no euro nor dollar).
+    let abroad = app.engine.region().is_abroad(&o.shipping_address.country);
+    let show_display = |d: &tijara_core::region::DisplayAmount| {
+        abroad || ctx.display.as_ref().is_some_and(|r| r.to == d.rate.to)
+    };
     let body = html! {
         h1 { (t(lang, "o_number")) br; bdi dir="ltr" { (o.reference()) } }
         p.status-line.big.(if st == "o_st_declined" || st == "o_st_cancelled" { "error" } else if committed(&doc) { "ok" } else { "" }) role="status" { (t(lang, st)) }
@@ -430,7 +437,7 @@ pub(super) async fn order_page(
                     tr.small { th { (t(lang, "o_tva_incl")) " " bdi { (b.rate.as_percent().normalize()) " %" } } td { bdi { (b.tva.format(lang)) } } }
                 }
                 tr.price { th { (t(lang, "total")) } td { bdi { (o.grand_total.format(lang)) }
-                    @for d in &o.display_totals { " ≈ " bdi { (d.amount.format(lang)) } " (" (t(lang, "abroad")) ")" } } }
+                    @for d in o.display_totals.iter().filter(|d| show_display(d)) { " ≈ " bdi { (d.amount.format(lang)) } " (" (t(lang, "abroad")) ")" } } }
             }
             @if !confirmed { p.small { (t(lang, "o_invoice_later")) } }
         }

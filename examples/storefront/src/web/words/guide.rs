@@ -192,9 +192,9 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
         ),
         "guide_14-return-received_h" => ("Le colis revient", "عودة الطرد", "The parcel comes back"),
         "guide_14-return-received_p" => (
-            "Quand vous recevez le colis, vérifiez les articles, puis touchez « J'ai reçu les articles » : ils sont remis en vente.",
-            "عندما يصلك الطرد، تحقق من المنتجات ثم اضغط «استلمت المنتجات»: تعود للبيع.",
-            "When the parcel reaches you, check the items, then press \"I received the items\": they go back on sale.",
+            "Quand vous recevez le colis, vérifiez les articles : « Oui » s'ils peuvent être vendus à nouveau (ils sont remis en vente), « Non » s'ils sont abîmés ou usés (ils restent hors vente). Puis touchez « J'ai reçu les articles ».",
+            "عندما يصلك الطرد، تحقق من المنتجات: «نعم» إذا كان يمكن بيعها من جديد (تعود للبيع)، «لا» إذا كانت تالفة أو مستعملة (تبقى خارج البيع). ثم اضغط «استلمت المنتجات».",
+            "When the parcel reaches you, check the items: \"Yes\" if they can be sold again (they go back on sale), \"No\" if they are damaged or worn (they stay off sale). Then press \"I received the items\".",
         ),
         "guide_14-return-received_alt" => (
             "Un retour accepté : le bouton « J'ai reçu les articles » est entouré.",
