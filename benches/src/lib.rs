@@ -66,6 +66,7 @@ pub fn pricing_fixture() -> PricingFixture {
             active: true,
             whatsapp: None,
             contact: Default::default(),
+            approved_at: None,
         });
         for p in 0..4 {
             let n = s * 4 + p;

@@ -47,6 +47,7 @@ fn seller(sid: &'static str, kind: SellerKind, rate: u32) -> Seller {
         active: true,
         whatsapp: None,
         contact: Default::default(),
+        approved_at: None,
     }
 }
 

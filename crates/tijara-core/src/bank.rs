@@ -41,7 +41,7 @@ pub fn check_rib(rib: &str) -> Result<String, RibError> {
     let rib: String = rib
         .chars()
         .filter(|c| !(c.is_whitespace() || matches!(c, '.' | '-')))
-        .map(crate::i18n::ascii_digit)
+        .map(crate::digits::ascii_digit)
         .collect();
     if rib.len() != 24 || !rib.bytes().all(|b| b.is_ascii_digit()) {
         return Err(RibError::Length {

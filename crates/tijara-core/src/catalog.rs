@@ -111,6 +111,12 @@ pub struct Seller {
     /// leave from (the shipping label's sender). Empty in documents written before it existed.
     #[serde(default)]
     pub contact: SellerContact,
+    /// When the marketplace last approved the shop (made it active from inactive). An inactive
+    /// seller without it applied and waits for approval ([`Seller::awaiting_approval`]); with
+    /// it, the shop was suspended after. `None` for sellers created active, and in documents
+    /// written before it existed (absent from the stored JSON when `None`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The longest sender address, in characters.
@@ -144,6 +150,12 @@ pub fn is_e164(number: &str) -> bool {
 }
 
 impl Seller {
+    /// True for a shop that applied and was never approved yet (inactive, no
+    /// [`Seller::approved_at`]); false for an active one and for one suspended after an approval.
+    pub fn awaiting_approval(&self) -> bool {
+        !self.active && self.approved_at.is_none()
+    }
+
     /// The seller's WhatsApp chat link (`https://wa.me/<digits>`), if they opted in with a
     /// valid number.
     pub fn whatsapp_link(&self) -> Option<String> {

@@ -349,23 +349,6 @@ impl Money {
     }
 }
 
-/// The ASCII digit of an Arabic-Indic (U+0660–U+0669) or Extended Arabic-Indic
-/// (U+06F0–U+06F9) digit, which Arabic and Persian keyboards type; any other character is
-/// returned as it is. One rule for every number a person types (phones, RIBs, amounts, search).
-///
-/// ```
-/// use tijara_core::i18n::ascii_digit;
-/// let typed: String = "٠٦١٢ ۳۴".chars().map(ascii_digit).collect();
-/// assert_eq!(typed, "0612 34");
-/// ```
-pub fn ascii_digit(c: char) -> char {
-    match c {
-        '\u{0660}'..='\u{0669}' => char::from(b'0' + (u32::from(c) - 0x0660) as u8),
-        '\u{06F0}'..='\u{06F9}' => char::from(b'0' + (u32::from(c) - 0x06F0) as u8),
-        c => c,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

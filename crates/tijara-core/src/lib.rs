@@ -7,6 +7,7 @@ pub mod cart;
 pub mod catalog;
 mod currency;
 pub use catalog::customs;
+pub mod digits;
 mod display;
 pub mod events;
 pub mod fulfillment;

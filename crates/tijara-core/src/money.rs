@@ -223,47 +223,136 @@ impl Money {
         Money::new(amount, currency)
     }
 
-    /// Parses an amount **as a person types it** in a form, in `currency`: spaces (also
-    /// no-break ones) and the Arabic thousands separator `٬` are ignored, a comma or the
-    /// Arabic decimal separator `٫` is the decimal mark (`120,50`), Arabic-Indic digits are
-    /// digits ([`crate::i18n::ascii_digit`]), and a trailing `MAD`, `DH`, `DHS` or `درهم`
-    /// (any case) is dropped. Anything else is [`MoneyError::Parse`] with the text as typed;
-    /// more decimals than the currency has is [`MoneyError::Precision`], as for
-    /// [`Money::parse`].
+    /// Parses an amount **as a person types it** in a form, or as the shop shows it, in
+    /// `currency`:
+    /// - Arabic-Indic digits are digits ([`crate::digits::ascii_digit`]); marks that only steer
+    ///   the text's direction (pasted from an Arabic page) are ignored;
+    /// - the unit may come before or after: `MAD`, `DH`, `DHS`, `درهم`, `د.م.` (any case);
+    /// - the decimal mark is `٫`, or the last of `.` and `,` when both appear, or a lone `.` or
+    ///   `,` followed by at most the currency's decimals (`120,5`, `120.50`);
+    /// - thousands are grouped by three with spaces, `٬`, or the other of `.` and `,`
+    ///   (`1 250,50`, `1.250,50`, `1,250.50`, `1.000.000`).
+    ///
+    /// A lone `.` or `,` followed by three digits (`2.000`, `1,250`) is refused as ambiguous
+    /// (two thousand, or two dirhams?), as is any group not of three digits: a wrong amount is
+    /// worse than a question. Refused: [`MoneyError::Parse`] with the text as typed; more
+    /// decimals than the currency has, [`MoneyError::Precision`] (even zeros).
     ///
     /// ```
-    /// use tijara_core::{Currency, Money};
+    /// use tijara_core::{Currency, Lang, Money};
     /// let m = |t| Money::parse_typed(t, Currency::MAD).map(|m| m.amount().to_string());
     /// assert_eq!(m("1 250,50 DH").unwrap(), "1250.50");
     /// assert_eq!(m("١٢٠٫٥").unwrap(), "120.50");
-    /// assert!(m("12,5,0").is_err());
+    /// assert!(m("2.000").is_err(), "two thousand, or two?");
+    /// let shown = Money::mad("1234.5").unwrap();
+    /// for lang in [Lang::AR, Lang::FR, Lang::EN] {
+    ///     assert_eq!(Money::parse_typed(&shown.format(lang), Currency::MAD), Ok(shown));
+    /// }
     /// ```
     pub fn parse_typed(text: &str, currency: Currency) -> Result<Money, MoneyError> {
         let bad = || MoneyError::Parse(text.to_owned());
-        let mut t = text.trim();
-        for unit in ["dhs", "dh", "mad", "درهم"] {
-            let n = unit.chars().count();
-            if let Some((i, _)) = t.char_indices().rev().nth(n - 1)
-                && i > 0
-                && t[i..].to_lowercase() == unit
+        let cleaned: String = text
+            .chars()
+            .filter(|c| {
+                !matches!(
+                    c,
+                    '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+                )
+            })
+            .map(crate::digits::ascii_digit)
+            .collect();
+        let mut t = cleaned.trim();
+        for unit in ["د.م.", "د.م", "درهم", "dhs", "dh", "mad"] {
+            let n = unit.len();
+            if t.len() > n
+                && t.is_char_boundary(t.len() - n)
+                && t[t.len() - n..].eq_ignore_ascii_case(unit)
             {
-                t = &t[..i];
+                t = t[..t.len() - n].trim_end();
+                break;
+            }
+            if t.len() > n && t.is_char_boundary(n) && t[..n].eq_ignore_ascii_case(unit) {
+                t = t[n..].trim_start();
                 break;
             }
         }
-        let mut plain = String::with_capacity(t.len());
+        let (negative, t) = match t.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, t.strip_prefix('+').unwrap_or(t)),
+        };
+        // Runs of digits between separators, each separator as typed.
+        let mut runs: Vec<String> = vec![String::new()];
+        let mut seps: Vec<char> = Vec::new();
         for c in t.chars() {
-            match crate::i18n::ascii_digit(c) {
-                c if c.is_whitespace() || c == '\u{066C}' => {}
-                ',' | '\u{066B}' | '.' => plain.push('.'),
-                c @ ('0'..='9' | '-' | '+') => plain.push(c),
+            match c {
+                '0'..='9' => runs.last_mut().ok_or_else(bad)?.push(c),
+                '.' | ',' | '\u{066B}' | '\u{066C}' => {
+                    seps.push(c);
+                    runs.push(String::new());
+                }
+                c if c.is_whitespace() => {
+                    seps.push(' ');
+                    runs.push(String::new());
+                }
                 _ => return Err(bad()),
             }
         }
-        if plain.matches('.').count() > 1 || !plain.bytes().any(|b| b.is_ascii_digit()) {
+        // Which separator, if any, is the decimal mark.
+        let has = |c: char| seps.contains(&c);
+        let decimal = if has('\u{066B}') {
+            seps.iter().rposition(|&c| c == '\u{066B}')
+        } else if has('.') && has(',') {
+            seps.iter().rposition(|&c| c == '.' || c == ',')
+        } else {
+            match seps.iter().filter(|&&c| c == '.' || c == ',').count() {
+                1 => {
+                    let i = seps
+                        .iter()
+                        .position(|&c| c == '.' || c == ',')
+                        .ok_or_else(bad)?;
+                    match runs.get(i + 1).map_or(0, String::len) {
+                        3 => return Err(bad()),
+                        _ => Some(i),
+                    }
+                }
+                _ => None,
+            }
+        };
+        // The decimal mark is the last separator, and the only one of its kind.
+        if let Some(i) = decimal
+            && (i + 1 != seps.len() || seps.iter().filter(|&&c| c == seps[i]).count() != 1)
+        {
             return Err(bad());
         }
-        let amount: Decimal = plain.parse().map_err(|_| bad())?;
+        let (whole, fraction) = match decimal {
+            Some(i) => (&runs[..=i], runs.get(i + 1).map_or("", String::as_str)),
+            None => (&runs[..], ""),
+        };
+        // Groups of three after the first (one to three digits) when grouped at all.
+        if whole.len() > 1
+            && (!(1..=3).contains(&whole[0].len()) || whole[1..].iter().any(|g| g.len() != 3))
+        {
+            return Err(bad());
+        }
+        let integer: String = whole.concat();
+        if integer.is_empty() && fraction.is_empty() {
+            return Err(bad());
+        }
+        let number = format!(
+            "{}{}.{}",
+            if negative { "-" } else { "" },
+            if integer.is_empty() { "0" } else { &integer },
+            if fraction.is_empty() { "0" } else { fraction }
+        );
+        let amount: Decimal = number.parse().map_err(|_| bad())?;
+        let digits = currency.minor_units();
+        if fraction.len() > digits as usize {
+            return Err(MoneyError::Precision {
+                amount,
+                currency,
+                digits,
+            });
+        }
         Money::new(amount, currency)
     }
 
@@ -541,11 +630,43 @@ mod tests {
             ("۱۲۰,۵", "120.50"),
             ("١٢٠ درهم", "120.00"),
             ("-5", "-5.00"),
+            // As the shop shows amounts, pasted back.
+            ("1.234,50\u{a0}د.م.", "1234.50"),
+            ("\u{200F}1.234,50\u{a0}د.م.\u{200F}", "1234.50"),
+            ("MAD\u{a0}1,234.50", "1234.50"),
+            ("1,234.50", "1234.50"),
+            ("1.000.000", "1000000.00"),
+            ("1 000 000,5", "1000000.50"),
+            (".5", "0.50"),
+            ("5.", "5.00"),
+            ("+7", "7.00"),
         ] {
             assert_eq!(typed(text).as_deref(), Ok(want), "{text}");
         }
         for text in [
-            "", "  ", "douze", "12,5,0", "1.2.3", "DH", "120 €", "12a", "1-2", "درهم",
+            "",
+            "  ",
+            "douze",
+            "12,5,0",
+            "1.2.3",
+            "DH",
+            "120 €",
+            "12a",
+            "1-2",
+            "درهم",
+            "+",
+            "-",
+            // Two thousand, or two? One thousand two hundred and fifty, or 1.25? Asked, not
+            // guessed.
+            "2.000",
+            "1,250",
+            "0,001",
+            // Groups not of three, a decimal mark before a group mark.
+            "12 50",
+            "1,234,56",
+            "1.234.5",
+            "1,5.000",
+            "12.34,5.6",
         ] {
             assert_eq!(
                 typed(text),
@@ -553,7 +674,14 @@ mod tests {
                 "{text}"
             );
         }
-        assert!(matches!(typed("0,001"), Err(MoneyError::Precision { .. })));
+        assert!(matches!(
+            typed("1.234,567"),
+            Err(MoneyError::Precision { .. })
+        ));
+        assert!(matches!(
+            typed("1,000.000"),
+            Err(MoneyError::Precision { .. })
+        ));
     }
 
     #[test]
@@ -776,6 +904,16 @@ mod tests {
                 text.push_str(" DH");
             }
             prop_assert_eq!(Money::parse_typed(&text, Currency::MAD), Ok(m));
+        }
+
+        /// Every amount as the shop writes it, in each built-in language, reads back exactly
+        /// (pasted from a page into a form).
+        #[test]
+        fn shown_amounts_read_back(centimes in 0i64..100_000_000_000) {
+            let m = Money::new(Decimal::new(centimes, 2), Currency::MAD).expect("money");
+            for lang in [crate::Lang::AR, crate::Lang::FR, crate::Lang::EN] {
+                prop_assert_eq!(Money::parse_typed(&m.format(lang), Currency::MAD), Ok(m), "{}", m.format(lang));
+            }
         }
     }
 

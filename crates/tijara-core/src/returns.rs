@@ -648,7 +648,8 @@ impl ReturnRequest {
 
     /// The return as shown outside the marketplace's own pages (a shopper's API, an export):
     /// the refund account's RIB by its last four digits, and without the shop's bookkeeping
-    /// (who recorded the refund, the gateway attempt, the owed mark). Serializing a
+    /// (who recorded the refund, the gateway attempt, the owed mark, whether the items were
+    /// kept off sale). Serializing a
     /// [`ReturnRequest`] directly gives the whole RIB while the refund is due: show it to the
     /// marketplace's staff only.
     pub fn public_json(&self) -> serde_json::Value {
@@ -659,6 +660,7 @@ impl ReturnRequest {
         if let Some(o) = v.as_object_mut() {
             o.remove("refund_owed");
             o.remove("refund_attempt");
+            o.remove("kept_off_sale");
         }
         if let Some(sent) = v.get_mut("refund_sent").and_then(|x| x.as_object_mut()) {
             sent.remove("by");

@@ -90,7 +90,7 @@ fn fold_after(c: char) -> char {
         'ى' => 'ي',
         'ة' => 'ه',
         // Arabic-Indic and Eastern Arabic-Indic (Persian) digits.
-        c => crate::i18n::ascii_digit(c),
+        c => crate::digits::ascii_digit(c),
     }
 }
 

@@ -11,6 +11,7 @@
 //! | `shipment.created`, `shipment.updated` | the shopper (order e-mail and language) | the parcel's step and tracking number |
 //! | `payout.paid` | the seller's logins | the transfer, its amount and reference |
 //! | `seller.approved` | the seller's logins: e-mail and SMS, each in its language | the shop is approved, the link to the portal |
+//! | `seller.applied` | the applicant's login (`apply_as_seller_with_login`; a shop without a login yet is told nothing), by e-mail, in its language | thanks, what happens next, the guide's link |
 //! | `order.placed` (bank transfer) | the shopper | the order received: items, total, the amount to transfer and the deadline, the order's link |
 //! | `order.confirmed` | the shopper | the order confirmed (cash on delivery, or paid): items, total, the order's link |
 //! | `payment.updated` (declined) | the shopper | the card payment did not go through: the link to try again |
@@ -330,13 +331,13 @@ fn words(lang: Lang, key: &str) -> &'static str {
             "Good news: your shop is approved. Your products can now be bought. Log in to put them online:",
         ),
         "applied" => (
-            "Demande reçue : merci",
-            "تم استلام طلبك: شكرا",
-            "Application received: thank you",
+            "Merci pour votre demande",
+            "شكرًا على طلبك",
+            "Thank you for your application",
         ),
         "applied_text" => (
-            "Merci : votre demande pour vendre sur le marché est bien reçue. L'équipe du marché la vérifie et vous prévient par e-mail et SMS dès que votre boutique est approuvée. En attendant, vous pouvez déjà ajouter vos produits (ils seront en vente une fois la boutique approuvée) et lire le guide des artisans :",
-            "شكرا: وصلنا طلبك للبيع في السوق. سيتحقق منه فريق السوق ويخبرك عبر البريد الإلكتروني والرسائل القصيرة فور الموافقة على متجرك. في الانتظار، يمكنك إضافة منتجاتك من الآن (ستعرض للبيع بعد الموافقة على المتجر) وقراءة دليل الحرفيين:",
+            "Merci : nous avons bien reçu votre demande pour vendre sur la place de marché. L'équipe du marché la vérifie et vous prévient par e-mail et SMS dès que votre boutique est approuvée. En attendant, vous pouvez déjà ajouter vos produits (ils seront en vente une fois la boutique approuvée) et lire le guide des artisans :",
+            "شكرًا، توصلنا بطلبك للبيع في السوق. سيتحقق منه فريق السوق ويخبرك عبر البريد الإلكتروني والرسائل القصيرة فور الموافقة على متجرك. وفي انتظار ذلك، يمكنك إضافة منتجاتك من الآن (ستعرض للبيع بعد الموافقة على المتجر) وقراءة دليل الحرفيين:",
             "Thank you: your application to sell on the marketplace is received. The marketplace's team checks it and tells you by e-mail and SMS as soon as your shop is approved. Meanwhile you can already add your products (they go on sale once the shop is approved) and read the artisans' guide:",
         ),
         "expired" => ("Commande annulée", "تم إلغاء الطلب", "Order cancelled"),

@@ -40,6 +40,7 @@ use tijara_core::{
 /// - an order in the wrong state for the step: [`NotAwaitingPayment`](Self::NotAwaitingPayment),
 ///   [`NotBankTransfer`](Self::NotBankTransfer),
 ///   [`PartialCaptureUnsupported`](Self::PartialCaptureUnsupported),
+///   [`PartialRefundUnsupported`](Self::PartialRefundUnsupported),
 ///   [`CaptureUnsupported`](Self::CaptureUnsupported),
 ///   [`NotReadyToShip`](Self::NotReadyToShip), [`NotPaidYet`](Self::NotPaidYet),
 ///   [`NoCarrierChosen`](Self::NoCarrierChosen),
@@ -220,6 +221,18 @@ pub enum TijaraError {
     /// The gateway cannot capture part of an authorization: capture all of it.
     #[error("gateway {gateway} cannot capture part of an authorization; capture all of it")]
     PartialCaptureUnsupported {
+        /// The gateway's code.
+        gateway: String,
+    },
+    /// The gateway refunds by API but cannot refund part of a payment
+    /// ([`PaymentCapabilities::partial_refund`](crate::ports::payment::PaymentCapabilities::partial_refund)):
+    /// nothing was called. Refund it in the gateway's back office and record it by hand (a
+    /// return's refund: [`Orders::send_return_refund`](crate::Orders::send_return_refund) with
+    /// the back office's reference).
+    #[error(
+        "gateway {gateway} cannot refund part of a payment; refund it in its back office and record it by hand"
+    )]
+    PartialRefundUnsupported {
         /// The gateway's code.
         gateway: String,
     },

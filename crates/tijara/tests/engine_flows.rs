@@ -2119,6 +2119,93 @@ async fn a_card_orders_refund_goes_back_to_the_card_when_the_seller_refunds() {
     ));
 }
 
+/// A card gateway that refunds by API but only whole payments (no `partial_refund`) is never
+/// asked for part of one, as its port promises: a return's refund waits for the admin, who
+/// refunds in the back office and records its reference; the admin's other refund of part is
+/// refused the same way; nothing reaches the gateway.
+#[tokio::test]
+async fn a_gateway_without_partial_refunds_is_never_asked_for_part_of_a_payment() {
+    use tijara::ports::payment::PaymentCapabilities;
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    m.card.set_capabilities(
+        PaymentCapabilities::default()
+            .with_redirect(true)
+            .with_partial_capture(true)
+            .with_void(true)
+            .with_refund_by_api(true),
+    );
+    let order = paid_card_order(&m, &c).await;
+    let captured = order.grand_total;
+    assert!(
+        !e.payments()
+            .refunds_by_api_for("card", mad("250.00"), captured)
+    );
+    assert!(e.payments().refunds_by_api_for("card", captured, captured));
+    let ret = received_return(&m, &c, &order, None).await;
+    let refunds = || {
+        m.card
+            .operations()
+            .iter()
+            .filter(|(n, _)| n == "refund")
+            .count()
+    };
+    let refunded = e
+        .orders()
+        .advance_return(
+            &order.id,
+            &ret.id,
+            ReturnStep::Refund {
+                amount: mad("250.00"),
+            },
+            None,
+        )
+        .await
+        .expect("refund decided");
+    assert_eq!(refunded.refund_due(), Some(mad("250.00")), "it waits");
+    assert_eq!(refunds(), 0, "the gateway is not asked for part");
+    let by_card = e
+        .orders()
+        .send_return_refund(&order.id, &ret.id, "admin@tijara.example", None, None)
+        .await;
+    assert!(
+        matches!(by_card, Err(TijaraError::PartialRefundUnsupported { .. })),
+        "{by_card:?}"
+    );
+    let other = e
+        .payments()
+        .refund_payment(&order.id, mad("10.00"), "admin@tijara.example", None)
+        .await;
+    assert!(
+        matches!(other, Err(TijaraError::PartialRefundUnsupported { .. })),
+        "{other:?}"
+    );
+    assert_eq!(refunds(), 0);
+    let doc = e.orders().order(&order.id).await.expect("doc");
+    assert_eq!(
+        doc.order.payment.refunded(),
+        mad("250.00"),
+        "nothing more counted"
+    );
+    // Refunded in the back office: recorded with its reference.
+    let sent = e
+        .orders()
+        .send_return_refund(
+            &order.id,
+            &ret.id,
+            "admin@tijara.example",
+            Some("BO-2026-77"),
+            None,
+        )
+        .await
+        .expect("recorded");
+    let sent = sent.refund_sent().expect("sent");
+    assert!(!sent.through_gateway);
+    assert_eq!(sent.reference, "BO-2026-77");
+    assert_eq!(refunds(), 0);
+}
+
 #[tokio::test]
 async fn a_card_refund_without_an_answer_is_never_asked_again_and_is_recorded_by_hand() {
     use tijara_core::returns::ReturnError;

@@ -31,6 +31,7 @@ fn seller(id: &str, name: &str, kind: SellerKind, tax: SellerTaxStatus) -> Falli
         active: true,
         whatsapp: None,
         contact: Default::default(),
+        approved_at: None,
     })
 }
 

@@ -455,7 +455,12 @@ async fn set_commission(
     let rate = f
         .percent
         .trim()
-        .replace(',', ".")
+        .chars()
+        .map(|c| match tijara_core::digits::ascii_digit(c) {
+            ',' | '\u{066B}' => '.',
+            c => c,
+        })
+        .collect::<String>()
         .parse::<tijara_core::Decimal>()
         .map_err(|e| e.to_string())
         .and_then(|p| Rate::from_percent(p).map_err(|e| e.to_string()));
@@ -674,7 +679,14 @@ async fn order(State(app): State<App>, ctx: Ctx, Path(id): Path<String>) -> Resp
     }
     let title = format!("{} {}", w(lang, "order"), o.reference());
     let abroad = app.engine.region().is_abroad(&o.shipping_address.country);
-    let by_api = app.engine.payments().refunds_by_api(&doc.gateway);
+    // Per return: a gateway without partial refunds is not offered part of a payment.
+    let by_api = |r: &tijara_core::returns::ReturnRequest| {
+        r.refund_due().is_some_and(|amount| {
+            app.engine
+                .payments()
+                .refunds_by_api_for(&doc.gateway, amount, o.payment.captured())
+        })
+    };
     let body = html! {
         h1 { (w(lang, "order")) " " bdi { (o.reference()) } }
         (nav(lang))
@@ -696,7 +708,7 @@ async fn order(State(app): State<App>, ctx: Ctx, Path(id): Path<String>) -> Resp
                 }
                 @for r in doc.returns.iter().filter(|r| r.seller_order_id == so.id) {
                     (crate::web::return_summary(&app, lang, r))
-                    (refund_box(&app, &ctx, &doc, r, by_api))
+                    (refund_box(&app, &ctx, &doc, r, by_api(r)))
                 }
                 @if let Some(s) = doc.shipments.iter().find(|s| s.seller_order_id == so.id) {
                     p { (tijara_core::pricing::carrier_name(&s.carrier)) " " bdi { (s.carrier_number().unwrap_or_default()) } " — " (status_word(lang, s.status().as_str())) }
@@ -884,6 +896,10 @@ async fn refund_sent(
             say(StatusCode::CONFLICT, "ret_err_sent")
         }
         Err(TijaraError::PartNotFound { .. }) => problem(&ctx, StatusCode::NOT_FOUND, "404"),
+        // Part of a payment, on a gateway that refunds only whole ones: nothing was called.
+        Err(TijaraError::PartialRefundUnsupported { .. }) => {
+            say(StatusCode::UNPROCESSABLE_ENTITY, "ret_card_by_hand")
+        }
         // A timeout may have refunded: the attempt stays noted, the card button is gone.
         Err(TijaraError::Gateway(g))
             if !matches!(

@@ -125,6 +125,10 @@ impl From<TijaraError> for ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "partial_capture_unsupported",
             ),
+            TijaraError::PartialRefundUnsupported { .. } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "partial_refund_unsupported",
+            ),
             TijaraError::CaptureUnsupported { .. } => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "capture_unsupported")
             }

@@ -63,13 +63,18 @@ fn w(lang: Lang, key: &str) -> &'static str {
         "statement" => ("Mes comptes", "حساباتي", "My statement"),
         "guide" => ("Guide", "الدليل", "Guide"),
         "pending" => (
-            "Merci : votre demande est reçue",
-            "شكرا: وصلنا طلبك",
-            "Thank you: your application is received",
+            "Merci : nous avons bien reçu votre demande",
+            "شكرًا، توصلنا بطلبك",
+            "Thank you: we received your application",
+        ),
+        "suspended" => (
+            "Votre boutique est fermée pour le moment : ses produits ne peuvent pas être achetés. Écrivez au marché pour savoir pourquoi et la rouvrir.",
+            "متجرك مغلق حاليا: لا يمكن شراء منتجاته. راسل السوق لمعرفة السبب وإعادة فتحه.",
+            "Your shop is closed for now: its products cannot be bought. Write to the marketplace to learn why and reopen it.",
         ),
         "pending_text" => (
             "L'équipe du marché vérifie votre boutique et vous prévient par e-mail et SMS dès qu'elle est approuvée. D'ici là, vos produits ne peuvent pas encore être achetés. Vous pouvez déjà :",
-            "يتحقق فريق السوق من متجرك ويخبرك عبر البريد الإلكتروني والرسائل القصيرة فور الموافقة عليه. إلى ذلك الحين، لا يمكن شراء منتجاتك بعد. يمكنك من الآن:",
+            "يتحقق فريق السوق من متجرك ويخبرك عبر البريد الإلكتروني والرسائل القصيرة فور الموافقة عليه. وإلى حين ذلك، لا يمكن شراء منتجاتك بعد. يمكنك من الآن:",
             "The marketplace's team checks your shop and tells you by e-mail and SMS as soon as it is approved. Until then, your products cannot be bought yet. You can already:",
         ),
         "pending_products" => (
@@ -78,13 +83,13 @@ fn w(lang: Lang, key: &str) -> &'static str {
             "add your products (they go on sale once approved)",
         ),
         "pending_profile" => (
-            "compléter votre boutique : adresse et téléphone, pour les étiquettes de vos colis",
-            "إكمال معلومات متجرك: العنوان والهاتف، لملصقات طرودك",
-            "complete your shop: street address and phone, for your parcels' labels",
+            "compléter votre boutique : l'adresse d'où partent vos colis, pour leurs étiquettes",
+            "إكمال معلومات متجرك: العنوان الذي تنطلق منه طرودك، لملصقاتها",
+            "complete your shop: the street address your parcels leave from, for their labels",
         ),
         "pending_guide" => (
             "lire le guide : vendre, expédier, être payé",
-            "قراءة الدليل: البيع، الإرسال، تلقي المال",
+            "قراءة الدليل: البيع، الإرسال، تلقي المستحقات",
             "read the guide: selling, shipping, getting paid",
         ),
         "ready" => ("Prêt : expédier", "جاهز: أرسل", "Ready: ship"),

@@ -213,7 +213,7 @@ async fn an_application_is_acknowledged_by_e_mail_and_on_the_portal() {
     let mail = &mails[0];
     assert_eq!(
         mail.subject,
-        "Demande reçue : merci — Coopérative Tafilalet"
+        "Merci pour votre demande — Coopérative Tafilalet"
     );
     assert!(
         mail.body.contains("vous prévient par e-mail et SMS"),
@@ -228,7 +228,10 @@ async fn an_application_is_acknowledged_by_e_mail_and_on_the_portal() {
     );
     // Sent once: a later round sends nothing more.
     app.engine.operations().dispatch_events(500).await.unwrap();
-    assert_eq!(approvals(&sink, "amina@example.ma", "Demande reçue"), 1);
+    assert_eq!(
+        approvals(&sink, "amina@example.ma", "Merci pour votre demande"),
+        1
+    );
 
     // Her portal: thanks and what she can do meanwhile, with the links.
     let mut her = Client::new(&app);
@@ -236,15 +239,34 @@ async fn an_application_is_acknowledged_by_e_mail_and_on_the_portal() {
     let page = her.get("/seller?lang=fr").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(
-        page.body.contains("Merci : votre demande est reçue"),
+        page.body
+            .contains("Merci : nous avons bien reçu votre demande"),
         "{}",
         page.body
     );
     for link in ["/seller/products/new", "/seller/profile", "/seller/guide"] {
         assert!(page.body.contains(&format!(r#"href="{link}""#)), "{link}");
     }
-    // Once approved, the box is gone.
+    // Once approved, the box is gone; suspended later, the shop is said closed, not thanked.
     approve(&app, &seller, true).await;
     let page = her.get("/seller?lang=fr").await;
-    assert!(!page.body.contains("Merci : votre demande est reçue"));
+    assert!(
+        !page
+            .body
+            .contains("Merci : nous avons bien reçu votre demande")
+    );
+    assert!(!page.body.contains("Votre boutique est fermée"));
+    approve(&app, &seller, false).await;
+    let page = her.get("/seller?lang=fr").await;
+    assert!(
+        page.body
+            .contains("Votre boutique est fermée pour le moment"),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page
+            .body
+            .contains("Merci : nous avons bien reçu votre demande")
+    );
 }

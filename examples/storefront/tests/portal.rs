@@ -598,7 +598,7 @@ async fn admins_approve_sellers_refund_track_and_pay_out() {
     assert_eq!(r.location.as_deref(), Some("/seller"), "{}", r.body);
     let page = applicant.get("/seller").await;
     assert!(
-        page.body.contains("شكرا: وصلنا طلبك"),
+        page.body.contains("شكرًا، توصلنا بطلبك"),
         "thanked, awaiting approval: {}",
         page.body
     );

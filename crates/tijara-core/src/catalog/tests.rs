@@ -34,6 +34,7 @@ pub(crate) fn seller(id: &str, kind: SellerKind) -> Seller {
         active: true,
         whatsapp: None,
         contact: Default::default(),
+        approved_at: None,
     }
 }
 

@@ -1,7 +1,7 @@
 //! Postal addresses of orders, and the phone numbers they carry.
 
 use super::OrderError;
-use crate::i18n::ascii_digit;
+use crate::digits::ascii_digit;
 use serde::{Deserialize, Serialize};
 
 /// A postal address.

@@ -163,6 +163,10 @@ fn items_unfit_to_sell_are_received_kept_off_sale() {
     assert!(matches!(r.receive(), Err(ReturnError::Transition(_))));
     let json = serde_json::to_value(&r).expect("json");
     assert_eq!(json["kept_off_sale"], serde_json::json!(true));
+    assert!(
+        r.public_json().get("kept_off_sale").is_none(),
+        "the shop's mark, not the shopper's"
+    );
     let back: ReturnRequest = serde_json::from_value(json).expect("read");
     assert_eq!(back, r);
     r.refund(r.value).expect("refunded as usual");

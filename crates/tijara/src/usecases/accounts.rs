@@ -528,8 +528,9 @@ impl Accounts<'_> {
 
     /// Registers a seller who applied on the storefront: stored inactive (its products cannot
     /// be bought) until an admin approves it with [`Catalog::set_seller_active`](crate::Catalog::set_seller_active).
-    /// Appends `seller.applied` to the outbox with it (the applicant is thanked by
-    /// `tijara-notify`).
+    /// Appends `seller.applied` to the outbox with it; `tijara-notify` thanks the seller's
+    /// logins it finds when the event is delivered, so a login created after this call may be
+    /// missed: [`Accounts::apply_as_seller_with_login`] stores both at once.
     pub async fn apply_as_seller(
         self,
         input: SellerInput,

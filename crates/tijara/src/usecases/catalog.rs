@@ -165,12 +165,13 @@ impl Tijara {
             active,
             whatsapp: input.whatsapp,
             contact: input.contact,
+            approved_at: None,
         }
     }
 }
 
 impl Catalog<'_> {
-    /// Replaces a seller's details (its active flag is kept).
+    /// Replaces a seller's details (its active flag and [`Seller::approved_at`] are kept).
     pub async fn update_seller(
         self,
         id: &SellerId,
@@ -181,7 +182,9 @@ impl Catalog<'_> {
         let (input,) = (&input,);
         e.mutate("update_seller", key, &(id, &input), || async move {
             let current: Loaded<Seller> = e.load(DocKind::Seller, id.as_str()).await?;
-            let seller = e.seller_from(id.clone(), input.clone(), current.value.active);
+            let mut seller = e.seller_from(id.clone(), input.clone(), current.value.active);
+            // Kept, as the active flag is: whether the shop was ever approved.
+            seller.approved_at = current.value.approved_at;
             seller.validate()?;
             let mut changes = e.reindex_seller_products(&seller).await?;
             changes.docs.insert(
@@ -207,6 +210,9 @@ impl Catalog<'_> {
             let mut current: Loaded<Seller> = e.load(DocKind::Seller, id.as_str()).await?;
             let approved = active && !current.value.active;
             current.value.active = active;
+            if approved {
+                current.value.approved_at = Some(e.now());
+            }
             let mut changes = e.reindex_seller_products(&current.value).await?;
             changes.docs.insert(
                 0,

@@ -233,10 +233,12 @@ impl Orders<'_> {
         .await
     }
 
-    /// Moves a return. Receiving puts the units back in stock; refunding records the refund on
-    /// the payment and reverses it from the seller's share and the commission, then, when the
-    /// order's gateway refunds by API (a card gateway configured for it), sends it to the card
-    /// at once ([`Orders::send_return_refund`]). A gateway that fails leaves the refund
+    /// Moves a return. Receiving puts the units back in stock (unless received kept off sale,
+    /// [`ReturnStep::ReceiveKeptOffSale`]); refunding records the refund on the payment and
+    /// reverses it from the seller's share and the commission, then, when the order's gateway
+    /// refunds that amount by API (a card gateway configured for it, and for part of the
+    /// payment only with `partial_refund`: [`Payments::refunds_by_api_for`](crate::Payments::refunds_by_api_for)),
+    /// sends it to the card at once ([`Orders::send_return_refund`]). A gateway that fails leaves the refund
     /// recorded and waiting to be sent ([`ReturnRequest::refund_due`]): the answer says which.
     pub async fn advance_return(
         self,
@@ -252,7 +254,7 @@ impl Orders<'_> {
         // below, by the order's own rule).
         // The same read says whether the order's gateway refunds by API (sent at once, below).
         let (seller, by_api) = match step {
-            ReturnStep::Refund { .. } => {
+            ReturnStep::Refund { amount } => {
                 let doc = e
                     .load::<OrderDoc>(DocKind::Order, order.as_str())
                     .await?
@@ -263,7 +265,11 @@ impl Orders<'_> {
                     .find(|r| &r.id == return_id)
                     .and_then(|r| doc.order.seller_order(&r.seller_order_id).ok())
                     .map(|so| so.seller_id.clone());
-                let by_api = e.payments().refunds_by_api(&doc.gateway);
+                let by_api = e.payments().refunds_by_api_for(
+                    &doc.gateway,
+                    *amount,
+                    doc.order.payment.captured(),
+                );
                 match seller_id {
                     Some(id) => (Some(e.catalog().seller(&id).await?), by_api),
                     None => (None, by_api),
@@ -340,7 +346,9 @@ impl Orders<'_> {
     ///   [`ReturnError::BadTransferReference`]).
     /// - Without: through the order's gateway when it refunds by API (the card is refunded); a
     ///   gateway without the API answers [`ReturnError::BadTransferReference`] (a reference is
-    ///   needed).
+    ///   needed), and one that cannot refund part of a payment, asked for less than the whole
+    ///   capture, [`TijaraError::PartialRefundUnsupported`] (nothing is called: refund in its
+    ///   back office and record that reference).
     ///
     /// Both run under one claim per return, so a double click, the admin's button while the
     /// seller's step is at the gateway, or a retried step never send it twice (a second caller
@@ -362,22 +370,30 @@ impl Orders<'_> {
         key: Option<&IdempotencyKey>,
     ) -> Result<ReturnRequest, TijaraError> {
         let e = self.engine;
-        let due = |doc: &OrderDoc| -> Result<(), TijaraError> {
-            doc.returns
+        let due = |doc: &OrderDoc| -> Result<Money, TijaraError> {
+            Ok(doc
+                .returns
                 .iter()
                 .find(|r| &r.id == return_id)
                 .ok_or_else(|| TijaraError::from(ReturnRefusal::NoReturn(return_id.clone())))?
-                .refund_to_send()?;
-            Ok(())
+                .refund_to_send()?)
         };
         let reference = transfer_reference.map(str::trim);
         if reference == Some("") {
             return Err(ReturnError::BadTransferReference.into());
         }
         let doc = self.order(order).await?;
-        due(&doc)?;
-        if reference.is_none() && !e.payments().refunds_by_api(&doc.gateway) {
-            return Err(ReturnError::BadTransferReference.into());
+        let amount = due(&doc)?;
+        if reference.is_none() {
+            let payments = e.payments();
+            if !payments.refunds_by_api(&doc.gateway) {
+                return Err(ReturnError::BadTransferReference.into());
+            }
+            if !payments.refunds_by_api_for(&doc.gateway, amount, doc.order.payment.captured()) {
+                return Err(TijaraError::PartialRefundUnsupported {
+                    gateway: doc.gateway.clone(),
+                });
+            }
         }
         // One claim per return, whoever asks and however: the money leaves once.
         let claim = IdempotencyKey::new(format!("return-refund:{return_id}"))?;

@@ -414,7 +414,11 @@ pub(super) async fn dashboard(
     let body = html! {
         h1 { (seller.name) }
         @if let Some(n) = &member_name { p { (n) " · " (w(lang, "member_of")) " " (seller.name) } }
-        @if !seller.active { (super::pending_box(lang)) }
+        @if seller.awaiting_approval() {
+            (super::pending_box(lang))
+        } @else if !seller.active {
+            p.error role="status" { (w(lang, "suspended")) }
+        }
         (nav(&ctx))
         h2 { (w(lang, "orders")) }
         nav.chips aria-label=(w(lang, "orders")) {

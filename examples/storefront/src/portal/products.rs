@@ -644,8 +644,13 @@ fn new_product_body(read: crate::media::PhotoForm) -> NewProductBody {
     };
     for (name, text) in read.fields {
         let f = &mut out.form;
+        // Typed on an Arabic keyboard too (٣ is 3).
         let number = |t: &str| -> Result<Option<u32>, ()> {
-            let t = t.trim();
+            let t: String = t
+                .trim()
+                .chars()
+                .map(tijara_core::digits::ascii_digit)
+                .collect();
             if t.is_empty() {
                 Ok(None)
             } else {

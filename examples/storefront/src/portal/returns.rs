@@ -66,9 +66,9 @@ pub(super) fn rw(lang: Lang, key: &str) -> &'static str {
             "No, damaged or worn: keep them off sale",
         ),
         "sale_no_help" => (
-            "Le remboursement suit de la même façon. Si l'article est arrivé abîmé chez l'acheteur, remboursez-le en entier.",
+            "Le remboursement se fait de la même façon. Si l'article est arrivé abîmé chez l'acheteur, remboursez-le en entier.",
             "يتم الاسترداد بنفس الطريقة. إذا وصل المنتج تالفا إلى المشتري، أرجع له المبلغ كاملا.",
-            "The refund follows all the same. If the item reached the buyer damaged, refund it in full.",
+            "The refund is made the same way. If the item reached the buyer damaged, refund it in full.",
         ),
         "err_sale" => (
             "Dites si les articles peuvent être vendus à nouveau : choisissez « Oui » ou « Non » au-dessus du bouton.",
@@ -356,14 +356,14 @@ fn return_box(
                     }
                     ReturnStatus::Approved => {
                         p.muted { (rw(lang, "received_help")) }
-                        // A piece the buyer says arrived damaged is offered "keep off sale"
-                        // first; the artisan decides either way.
+                        // Nothing ticked (the browser asks for a choice), except "keep off sale"
+                        // for a piece the buyer says arrived damaged; the artisan decides.
                         @let damaged = r.reason_code == Some(tijara_core::returns::ReturnReason::Damaged);
                         form method="post" action=(to("receive")) {
                             (ctx.csrf_field())
                             fieldset {
                                 legend { (rw(lang, "sale_q")) }
-                                label { input type="radio" name="sale" value="yes" required checked[!damaged]; " " (rw(lang, "sale_yes")) }
+                                label { input type="radio" name="sale" value="yes" required; " " (rw(lang, "sale_yes")) }
                                 label { input type="radio" name="sale" value="no" required checked[damaged]; " " (rw(lang, "sale_no")) }
                                 p.muted { (rw(lang, "sale_no_help")) }
                             }

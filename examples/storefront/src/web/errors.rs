@@ -239,6 +239,12 @@ pub fn explain(lang: Lang, e: &TijaraError) -> &'static str {
             "العنوان غير صالح: املأ كل خانة، دون تجاوز 100 حرف للاسم والمدينة و200 للشارع، مع رمز البلد بحرفين (MA).",
             "The address is not valid: fill in each field, at most 100 characters for the name and city and 200 for the street, with a two-letter country (MA).",
         ),
+        TijaraError::PartialRefundUnsupported { .. } => pick(
+            lang,
+            "La passerelle de paiement ne rembourse pas une partie d'un paiement : remboursez ce montant dans son espace marchand (rien n'est parti d'ici).",
+            "لا تسترد بوابة الدفع جزءا من الأداء: أرجع هذا المبلغ من فضاء التاجر الخاص بها (لم يخرج أي مبلغ من هنا).",
+            "The payment gateway cannot refund part of a payment: refund this amount in its merchant back office (nothing left from here).",
+        ),
         TijaraError::Storage(StorageError::KeyTaken { .. }) => pick(
             lang,
             "Cela existe déjà (même adresse, même SKU ou même numéro) : choisissez-en un autre.",

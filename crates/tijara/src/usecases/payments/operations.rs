@@ -126,6 +126,17 @@ impl Payments<'_> {
             .is_ok_and(|g| g.capabilities().refund_by_api)
     }
 
+    /// Whether the gateway `code` refunds `amount` of a payment of which `captured` was taken
+    /// by its API: it refunds by API ([`Payments::refunds_by_api`]), and less than the whole
+    /// capture only with [`PaymentCapabilities::partial_refund`](crate::ports::payment::PaymentCapabilities::partial_refund)
+    /// (the port's contract: a gateway without it is never asked for part).
+    pub fn refunds_by_api_for(self, code: &str, amount: Money, captured: Money) -> bool {
+        self.engine.gateway(code).is_ok_and(|g| {
+            let caps = g.capabilities();
+            caps.refund_by_api && (caps.partial_refund || amount == captured)
+        })
+    }
+
     /// Refunds money to the shopper: through the gateway's API when it has `refund_by_api`,
     /// else recorded as made by hand by `admin`. Never more than received and not yet refunded
     /// (checked before the gateway is called).
@@ -158,7 +169,13 @@ impl Tijara {
         let mut check = doc.order.payment.clone();
         check.refund(amount)?;
         let g = self.gateway(&doc.gateway)?.clone();
-        let (source, reference, raw, gateway_reference) = if g.capabilities().refund_by_api {
+        let caps = g.capabilities();
+        if caps.refund_by_api && !caps.partial_refund && amount != doc.order.payment.captured() {
+            return Err(TijaraError::PartialRefundUnsupported {
+                gateway: doc.gateway.clone(),
+            });
+        }
+        let (source, reference, raw, gateway_reference) = if caps.refund_by_api {
             op.amount = Some(amount);
             let done = g.refund(&op).await?;
             (
