@@ -111,10 +111,11 @@ pub struct Seller {
     /// leave from (the shipping label's sender). Empty in documents written before it existed.
     #[serde(default)]
     pub contact: SellerContact,
-    /// When the marketplace last approved the shop (made it active from inactive). An inactive
-    /// seller without it applied and waits for approval ([`Seller::awaiting_approval`]); with
-    /// it, the shop was suspended after. `None` for sellers created active, and in documents
-    /// written before it existed (absent from the stored JSON when `None`).
+    /// When the marketplace last approved the shop (made it active from inactive; a shop
+    /// created active gets it when first suspended). An inactive seller without it applied and
+    /// waits for approval ([`Seller::awaiting_approval`]); with it, the shop was suspended
+    /// after. `None` for sellers created active, and in documents written before it existed
+    /// (absent from the stored JSON when `None`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approved_at: Option<chrono::DateTime<chrono::Utc>>,
 }

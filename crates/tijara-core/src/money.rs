@@ -173,6 +173,9 @@ impl Serialize for AmountText {
     }
 }
 
+/// The longest whole part [`Money::parse_typed`] takes, in digits (a thousand billion).
+const MAX_TYPED_DIGITS: usize = 15;
+
 impl Money {
     /// An exact amount; refuses amounts finer than the currency's minor unit.
     pub fn new(amount: Decimal, currency: Currency) -> Result<Money, MoneyError> {
@@ -233,10 +236,11 @@ impl Money {
     /// - thousands are grouped by three with spaces, `٬`, or the other of `.` and `,`
     ///   (`1 250,50`, `1.250,50`, `1,250.50`, `1.000.000`).
     ///
-    /// A lone `.` or `,` followed by three digits (`2.000`, `1,250`) is refused as ambiguous
-    /// (two thousand, or two dirhams?), as is any group not of three digits: a wrong amount is
-    /// worse than a question. Refused: [`MoneyError::Parse`] with the text as typed; more
-    /// decimals than the currency has, [`MoneyError::Precision`] (even zeros).
+    /// A lone `.` or `,` between one to three digits and three (`2.000`, `1,250`) is refused
+    /// as ambiguous (two thousand, or two dirhams?), as is any group not of three digits, or a
+    /// whole part of more than 15 digits: a wrong amount is worse than a question. The units
+    /// are stripped for MAD only. Refused: [`MoneyError::Parse`] with the text as typed; more
+    /// decimals than the currency has, [`MoneyError::Precision`] (even zeros: `0,001`).
     ///
     /// ```
     /// use tijara_core::{Currency, Lang, Money};
@@ -262,7 +266,13 @@ impl Money {
             .map(crate::digits::ascii_digit)
             .collect();
         let mut t = cleaned.trim();
-        for unit in ["د.م.", "د.م", "درهم", "dhs", "dh", "mad"] {
+        // The dirham's names only: "5 DH" is no amount in euros.
+        let units: &[&str] = if currency == Currency::MAD {
+            &["د.م.", "د.م", "درهم", "dhs", "dh", "mad"]
+        } else {
+            &[]
+        };
+        for unit in units {
             let n = unit.len();
             if t.len() > n
                 && t.is_char_boundary(t.len() - n)
@@ -277,8 +287,8 @@ impl Money {
             }
         }
         let (negative, t) = match t.strip_prefix('-') {
-            Some(rest) => (true, rest),
-            None => (false, t.strip_prefix('+').unwrap_or(t)),
+            Some(rest) => (true, rest.trim_start()),
+            None => (false, t.strip_prefix('+').unwrap_or(t).trim_start()),
         };
         // Runs of digits between separators, each separator as typed.
         let mut runs: Vec<String> = vec![String::new()];
@@ -310,10 +320,17 @@ impl Money {
                         .iter()
                         .position(|&c| c == '.' || c == ',')
                         .ok_or_else(bad)?;
-                    match runs.get(i + 1).map_or(0, String::len) {
-                        3 => return Err(bad()),
-                        _ => Some(i),
+                    // Three digits after it, one to three before (not 0), and no other
+                    // grouping: a thousands mark as much as a decimal one.
+                    let before = runs.get(i).map_or("", String::as_str);
+                    let ambiguous = runs.get(i + 1).map_or(0, String::len) == 3
+                        && (1..=3).contains(&before.len())
+                        && before.bytes().any(|b| b != b'0')
+                        && seps.len() == 1;
+                    if ambiguous {
+                        return Err(bad());
                     }
+                    Some(i)
                 }
                 _ => None,
             }
@@ -335,7 +352,10 @@ impl Money {
             return Err(bad());
         }
         let integer: String = whole.concat();
-        if integer.is_empty() && fraction.is_empty() {
+        // No digit, or more than any marketplace's amount (a pasted number, a typo).
+        if (integer.is_empty() && fraction.is_empty())
+            || integer.trim_start_matches('0').len() > MAX_TYPED_DIGITS
+        {
             return Err(bad());
         }
         let number = format!(
@@ -660,7 +680,7 @@ mod tests {
             // guessed.
             "2.000",
             "1,250",
-            "0,001",
+            "999.999",
             // Groups not of three, a decimal mark before a group mark.
             "12 50",
             "1,234,56",
@@ -674,10 +694,22 @@ mod tests {
                 "{text}"
             );
         }
-        assert!(matches!(
-            typed("1.234,567"),
-            Err(MoneyError::Precision { .. })
-        ));
+        for text in ["1.234,567", "0,001", "1234.567", "1٫234"] {
+            assert!(
+                matches!(typed(text), Err(MoneyError::Precision { .. })),
+                "{text}"
+            );
+        }
+        // Spaces after the sign; units for MAD only; no absurd amounts.
+        assert_eq!(typed(" - 5 DH").as_deref(), Ok("-5.00"));
+        assert!(Money::parse_typed("5 DH", Currency::EUR).is_err());
+        assert_eq!(
+            Money::parse_typed("5,50", Currency::EUR).map(|m| m.amount().to_string()),
+            Ok("5.50".to_owned())
+        );
+        assert!(typed(&"9".repeat(16)).is_err());
+        assert_eq!(typed(&"9".repeat(15)).map(|m| m.len()), Ok(18));
+        assert!(typed(&"1".repeat(10_000)).is_err());
         assert!(matches!(
             typed("1,000.000"),
             Err(MoneyError::Precision { .. })

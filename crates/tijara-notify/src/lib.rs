@@ -742,37 +742,22 @@ impl NotificationSink {
                     });
                 }
             }
-            DomainEvent::SellerApproved(approval) => {
-                // Each of the seller's logins, by e-mail and SMS, in its own language, with
-                // the portal's address.
-                for a in self
-                    .accounts_read(reads, &approval.seller_id)
-                    .await
-                    .map_err(err)?
-                    .iter()
-                {
-                    out.push(approval_message(
-                        self.engine.region(),
-                        &approval,
-                        a,
-                        self.portal_url.as_deref(),
-                    ));
-                }
-            }
-            DomainEvent::SellerApplied(application) => {
-                // The applicant's login (the only one a new shop has), by e-mail.
-                for a in self
-                    .accounts_read(reads, &application.seller_id)
-                    .await
-                    .map_err(err)?
-                    .iter()
-                {
-                    out.push(application_message(
-                        self.engine.region(),
-                        &application,
-                        a,
-                        self.portal_url.as_deref(),
-                    ));
+            DomainEvent::SellerApproved(_) | DomainEvent::SellerApplied(_) => {
+                // Each of the seller's logins, in its own language, with the portal's address:
+                // the approval by e-mail and SMS, the thanks for applying by e-mail (a new
+                // shop has its applicant's login only).
+                let seller = match &typed {
+                    DomainEvent::SellerApproved(a) => &a.seller_id,
+                    DomainEvent::SellerApplied(a) => &a.seller_id,
+                    _ => return Ok((out, mark)),
+                };
+                let (region, portal) = (self.engine.region(), self.portal_url.as_deref());
+                for a in self.accounts_read(reads, seller).await.map_err(err)?.iter() {
+                    out.push(match &typed {
+                        DomainEvent::SellerApplied(x) => application_message(region, x, a, portal),
+                        DomainEvent::SellerApproved(x) => approval_message(region, x, a, portal),
+                        _ => continue,
+                    });
                 }
             }
             _ => {}

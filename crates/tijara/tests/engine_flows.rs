@@ -2318,3 +2318,51 @@ async fn a_card_refund_made_in_the_back_office_is_recorded_with_its_reference() 
         0
     );
 }
+
+/// A shop created active and later suspended is not taken for an applicant waiting for
+/// approval (its portal would thank it for applying); an application waits until approved,
+/// and its approval is dated.
+#[tokio::test]
+async fn a_suspended_shop_is_not_taken_for_an_applicant() {
+    use tijara::usecases::catalog::SellerInput;
+    use tijara_core::catalog::{SellerKind, SellerTaxStatus};
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let created = e.catalog().seller(&c.a).await.expect("seller");
+    assert!(created.active && !created.awaiting_approval());
+    let off = e
+        .catalog()
+        .set_seller_active(&c.a, false, None)
+        .await
+        .expect("suspended");
+    assert!(!off.active && off.approved_at.is_some());
+    assert!(!off.awaiting_approval());
+    let applied = e
+        .accounts()
+        .apply_as_seller(
+            SellerInput::new(
+                "Atelier Nour",
+                SellerKind::Artisan,
+                "Dakhla",
+                SellerTaxStatus::VatRegistered,
+            ),
+            None,
+        )
+        .await
+        .expect("applied");
+    assert!(applied.awaiting_approval());
+    let approved = e
+        .catalog()
+        .set_seller_active(&applied.id, true, None)
+        .await
+        .expect("approved");
+    assert_eq!(approved.approved_at, Some(e.now()));
+    // Details changed later keep the date.
+    let kept = e
+        .catalog()
+        .update_seller(&applied.id, SellerInput::from(approved.clone()), None)
+        .await
+        .expect("updated");
+    assert_eq!(kept.approved_at, approved.approved_at);
+}

@@ -386,6 +386,18 @@ async fn a_return_is_approved_received_and_refunded_by_the_artisan_and_the_state
     // The statement: refunds up by the refunded amount, the commission on it given back, and
     // what the artisan is owed down by exactly the rest (her share of the refund).
     let after = statement().await;
+    // Her statement's detail says which line is the refund, beside the product's name.
+    let page = s.get("/seller/statement?lang=fr").await;
+    assert!(
+        page.body.contains("<strong>↩ Remboursement</strong> · "),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains(r#"data-label="Montant""#),
+        "{}",
+        page.body
+    );
     let refunds_up = after.refunds.checked_sub(before.refunds).unwrap();
     let commission_back = before.commission.checked_sub(after.commission).unwrap();
     let owed_down = before.owed.checked_sub(after.owed).unwrap();

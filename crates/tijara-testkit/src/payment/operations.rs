@@ -61,7 +61,22 @@ pub async fn refunds_are_bounded_and_capabilities_honoured(h: &dyn PaymentHarnes
             .is_err(),
         "no refund beyond what was received"
     );
-    let part = money("10.00", order.grand_total);
+    let caps = g.capabilities();
+    let part = if caps.refund_by_api && !caps.partial_refund {
+        // A gateway that refunds only whole payments is never asked for part of one.
+        let refused = w
+            .engine
+            .payments()
+            .refund_payment(&order.id, money("10.00", order.grand_total), "admin", None)
+            .await;
+        assert!(
+            matches!(refused, Err(TijaraError::PartialRefundUnsupported { .. })),
+            "part of a payment without partial_refund: {refused:?}"
+        );
+        w.doc(&order).await.order.payment.captured()
+    } else {
+        money("10.00", order.grand_total)
+    };
     let r = w
         .engine
         .payments()
@@ -224,7 +239,12 @@ pub async fn operations_carry_the_transaction_reference(h: &dyn PaymentHarness) 
         }
     }
     if caps.refund_by_api {
-        let part = money("10.00", order.grand_total);
+        // Part of the payment when the gateway refunds part, else all of it.
+        let part = if caps.partial_refund {
+            money("10.00", order.grand_total)
+        } else {
+            w.doc(&order.id).await.order.payment.captured()
+        };
         w.engine
             .payments()
             .refund_payment(&order.id, part, "admin", None)

@@ -22,6 +22,23 @@ impl StubHarness {
         }
     }
 
+    /// A card stub that refunds by API whole payments only (no
+    /// [`PaymentCapabilities::partial_refund`]): the engine must never ask it for part of one.
+    pub fn whole_refunds_only() -> Self {
+        let gateway = crate::stubs::StubGateway::card();
+        gateway.set_capabilities(
+            PaymentCapabilities::default()
+                .with_redirect(true)
+                .with_partial_capture(true)
+                .with_void(true)
+                .with_refund_by_api(true),
+        );
+        StubHarness {
+            gateway: Arc::new(gateway),
+            declines: Default::default(),
+        }
+    }
+
     /// A sale-only card stub ([`crate::stubs::StubGateway::sale`]): approvals are sales.
     pub fn sale() -> Self {
         StubHarness {

@@ -209,10 +209,14 @@ impl Catalog<'_> {
         e.mutate("set_seller_active", key, &(id, active), || async move {
             let mut current: Loaded<Seller> = e.load(DocKind::Seller, id.as_str()).await?;
             let approved = active && !current.value.active;
-            current.value.active = active;
-            if approved {
+            // An approval dates the shop's approval; so does suspending an active shop that
+            // has no date (created active, or approved before the date was kept): it was
+            // approved, and must not read as an applicant.
+            if approved || (!active && current.value.active && current.value.approved_at.is_none())
+            {
                 current.value.approved_at = Some(e.now());
             }
+            current.value.active = active;
             let mut changes = e.reindex_seller_products(&current.value).await?;
             changes.docs.insert(
                 0,

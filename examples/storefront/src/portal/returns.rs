@@ -31,7 +31,11 @@ pub(super) fn rw(lang: Lang, key: &str) -> &'static str {
         "order" => ("Commande", "الطلب", "Order"),
         "asked_on" => ("demandé le", "طُلب في", "asked on"),
         "reason" => ("Motif", "السبب", "Reason"),
-        "words" => ("Ses mots", "كلماته", "Their words"),
+        "words" => (
+            "Les mots de l'acheteur",
+            "كلمات المشتري",
+            "The buyer's words",
+        ),
         "value" => ("Valeur des articles", "قيمة المنتجات", "Value of the items"),
         "approve" => ("Accepter le retour", "اقبل الإرجاع", "Accept the return"),
         "refuse" => ("Refuser", "ارفض", "Refuse"),
@@ -93,7 +97,7 @@ pub(super) fn rw(lang: Lang, key: &str) -> &'static str {
             "The cooperative decides on returns: the refund comes out of its share.",
         ),
         "refused_because" => ("Refusé :", "مرفوض:", "Refused:"),
-        "refunded" => ("Remboursé :", "تم إرجاع:", "Refunded:"),
+        "refunded" => ("Remboursé :", "المبلغ المسترد:", "Refunded:"),
         "done_approve" => (
             "Retour accepté : l'acheteur est prévenu qu'il peut renvoyer les articles.",
             "تم قبول الإرجاع: تم إخبار المشتري بأنه يمكنه إعادة المنتجات.",
@@ -187,7 +191,7 @@ fn status_of(lang: Lang, s: ReturnStatus) -> &'static str {
             "مستلم: أرجع المبلغ",
             "Received: to refund",
         ),
-        ReturnStatus::Refunded => ("Remboursé", "تم الإرجاع", "Refunded"),
+        ReturnStatus::Refunded => ("Remboursé", "تم رد المبلغ", "Refunded"),
         _ => ("", "", ""),
     };
     crate::web::pick(lang, fr, ar, en)
@@ -324,7 +328,8 @@ fn return_box(
     html! {
         section.box id={ "ret-" (r.id) } {
             h2 { (rw(lang, "order")) " " bdi { (d.order.reference()) } " — " (status_of(lang, r.status())) }
-            p.muted { (rw(lang, "asked_on")) " " bdi { (crate::web::local_day(app, r.requested_at)) } " · " (d.order.shipping_address.name) " · " (d.order.shipping_address.city) }
+            // Each part isolated: a Latin name or a date must not reorder the Arabic line.
+            p.muted { (rw(lang, "asked_on")) " " bdi { (crate::web::local_day(app, r.requested_at)) } " · " bdi.name { (d.order.shipping_address.name) } " · " bdi { (d.order.shipping_address.city) } }
             ul {
                 @for l in &r.lines {
                     @let line = so.lines.iter().find(|o| o.variant_id == l.variant_id);
@@ -336,7 +341,7 @@ fn return_box(
             }
             p { (rw(lang, "value")) ": " bdi { (r.value.format(lang)) } }
             @if let Some(why) = reason_word(lang, r) { p { (rw(lang, "reason")) ": " (why) } }
-            @if let Some(words) = &r.reason { p { (rw(lang, "words")) ": " q { (words) } } }
+            @if let Some(words) = &r.reason { p { (rw(lang, "words")) ": " q { bdi { (words) } } } }
             @if let Some(why) = r.refusal() { p { (rw(lang, "refused_because")) " " (why) } }
             (crate::web::return_photos(lang, r, None))
             @if r.kept_off_sale() { p.muted { (rw(lang, "kept_off_sale")) } }

@@ -85,6 +85,7 @@ fn sw(lang: Lang, key: &str) -> &'static str {
         "date" => ("Date", "التاريخ", "Date"),
         "order" => ("Commande", "الطلب", "Order"),
         "item" => ("Article", "المنتج", "Item"),
+        "refund_line" => ("Remboursement", "استرداد", "Refund"),
         "shipping" => ("Livraison", "التوصيل", "Shipping"),
         "amount" => ("Montant", "المبلغ", "Amount"),
         "status" => ("État", "الحالة", "Status"),
@@ -330,8 +331,9 @@ pub(super) async fn statement(
         @if st.lines.is_empty() {
             p.muted { (sw(lang, "none")) }
         } @else {
+            // On a phone, one block per line, each figure with its label (`table.labelled`).
             div.table-wrap tabindex="0" {
-                table {
+                table.labelled {
                     thead { tr {
                         th scope="col" { (sw(lang, "date")) }
                         th scope="col" { (sw(lang, "order")) }
@@ -342,19 +344,20 @@ pub(super) async fn statement(
                         th scope="col" { (sw(lang, "status")) }
                     } }
                     tbody { @for l in &st.lines { tr {
-                        td { bdi { (crate::web::local_format(&app, l.at, "%d/%m")) } }
-                        td { bdi { (l.order_number.clone().unwrap_or_else(|| l.order_id.to_string())) } }
-                        td { @match (name_of(l), &l.sku) {
+                        td data-label=(sw(lang, "date")) { bdi { (crate::web::local_format(&app, l.at, "%d/%m")) } }
+                        td data-label=(sw(lang, "order")) { bdi { (l.order_number.clone().unwrap_or_else(|| l.order_id.to_string())) } }
+                        // A refund says so before the product (its amount is negative).
+                        td data-label=(sw(lang, "item")) { span { @if l.gross.is_negative() { strong { "↩ " (sw(lang, "refund_line")) } " · " } @match (name_of(l), &l.sku) {
                             // The SKU under the name tells a product's variants apart.
                             (Some(name), Some(s)) => { bdi.name { (name) } br; bdi.small.muted { (s.as_str()) } },
                             (Some(name), None) => bdi.name { (name) },
                             (None, Some(s)) => bdi { (s.as_str()) },
                             (None, None) => (sw(lang, "shipping")),
-                        } }
-                        td { (money(&l.gross)) }
-                        td { (money(&l.commission)) }
-                        td { (money(&l.share)) }
-                        td { (status(l.availability)) }
+                        } } }
+                        td data-label=(sw(lang, "amount")) { (money(&l.gross)) }
+                        td data-label=(w(lang, "commission")) { (money(&l.commission)) }
+                        td data-label=(sw(lang, "your_share")) { (money(&l.share)) }
+                        td data-label=(sw(lang, "status")) { (status(l.availability)) }
                     } } }
                 }
             }
