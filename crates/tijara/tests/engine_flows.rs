@@ -825,19 +825,7 @@ async fn a_damaged_return_is_received_kept_off_sale() {
     let m = market();
     let c = catalog(&m).await;
     let e = &m.engine;
-    let order = e
-        .checkout()
-        .place_order(
-            inline(vec![(c.cushion.clone(), 2)], &[&c.a], "transfer"),
-            None,
-        )
-        .await
-        .expect("placed")
-        .order;
-    e.payments()
-        .record_payment(&order.id, admin_capture("VIR-78", order.grand_total), None)
-        .await
-        .expect("transfer confirmed");
+    let order = paid_transfer_order(&m, &c, "VIR-78").await;
     let so = deliver_first_part(&m, &order, 2).await;
     let on_sale = || async {
         e.catalog()
@@ -1900,6 +1888,30 @@ async fn place_stored_cod(
 }
 
 /// A card order of one cushion, paid (captured).
+/// Two cushions of seller A ordered by bank transfer, the transfer confirmed by an admin with
+/// `reference`.
+async fn paid_transfer_order(
+    m: &Market,
+    c: &Catalog,
+    reference: &str,
+) -> tijara_core::order::Order {
+    let e = &m.engine;
+    let order = e
+        .checkout()
+        .place_order(
+            inline(vec![(c.cushion.clone(), 2)], &[&c.a], "transfer"),
+            None,
+        )
+        .await
+        .expect("placed")
+        .order;
+    e.payments()
+        .record_payment(&order.id, admin_capture(reference, order.grand_total), None)
+        .await
+        .expect("transfer confirmed");
+    order
+}
+
 async fn paid_card_order(m: &Market, c: &Catalog) -> tijara_core::order::Order {
     let e = &m.engine;
     let order = e
@@ -1962,19 +1974,7 @@ async fn a_transfer_orders_refund_waits_for_the_admins_transfer_to_the_shoppers_
     let m = market();
     let c = catalog(&m).await;
     let e = &m.engine;
-    let order = e
-        .checkout()
-        .place_order(
-            inline(vec![(c.cushion.clone(), 2)], &[&c.a], "transfer"),
-            None,
-        )
-        .await
-        .expect("placed")
-        .order;
-    e.payments()
-        .record_payment(&order.id, admin_capture("VIR-1", order.grand_total), None)
-        .await
-        .expect("transfer confirmed");
+    let order = paid_transfer_order(&m, &c, "VIR-1").await;
     let account = RefundAccount::new("Youssef Alami", "011 780 0000123456789012 96").expect("rib");
     let ret = received_return(&m, &c, &order, Some(account.clone())).await;
     assert_eq!(ret.refund_account(), Some(&account));
