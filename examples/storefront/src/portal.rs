@@ -201,14 +201,31 @@ fn forbidden(ctx: &Ctx) -> Response {
 
 fn nav(ctx: &Ctx) -> Markup {
     let lang = ctx.lang;
+    // The part of the portal this page belongs to is marked (`aria-current`): the six buttons
+    // looked the same wherever she was.
+    let here = crate::web::current_here();
+    let path = here.split(['?', '#']).next().unwrap_or("");
+    let part = [
+        "/seller/products",
+        "/seller/statement",
+        "/seller/returns",
+        "/seller/profile",
+        "/seller/guide",
+    ]
+    .into_iter()
+    .find(|p| {
+        path == *p || path.starts_with(&format!("{p}/")) || path.starts_with(&format!("{p}."))
+    })
+    .unwrap_or("/seller");
+    let at = |href: &str| (href == part).then_some("page");
     html! {
         nav.portal {
-            a.button.big href="/seller" { (w(lang, "orders")) } " "
-            a.button.big href="/seller/products" { (w(lang, "products")) } " "
-            a.button.big href="/seller/statement" { (w(lang, "statement")) } " "
-            a.button.big href="/seller/returns" { (returns::rw(lang, "returns")) } " "
-            a.button.big href="/seller/profile" { (profile::fw(lang, "profile")) } " "
-            a.button.big href="/seller/guide" { (w(lang, "guide")) }
+            a.button.big href="/seller" aria-current=[at("/seller")] { (w(lang, "orders")) } " "
+            a.button.big href="/seller/products" aria-current=[at("/seller/products")] { (w(lang, "products")) } " "
+            a.button.big href="/seller/statement" aria-current=[at("/seller/statement")] { (w(lang, "statement")) } " "
+            a.button.big href="/seller/returns" aria-current=[at("/seller/returns")] { (returns::rw(lang, "returns")) } " "
+            a.button.big href="/seller/profile" aria-current=[at("/seller/profile")] { (profile::fw(lang, "profile")) } " "
+            a.button.big href="/seller/guide" aria-current=[at("/seller/guide")] { (w(lang, "guide")) }
         }
     }
 }

@@ -244,6 +244,11 @@ async fn an_application_is_acknowledged_by_e_mail_and_on_the_portal() {
         "{}",
         page.body
     );
+    assert!(
+        page.body.contains(r#"href="/seller" aria-current="page""#),
+        "the orders part is marked: {}",
+        page.body
+    );
     for link in ["/seller/products/new", "/seller/profile", "/seller/guide"] {
         assert!(page.body.contains(&format!(r#"href="{link}""#)), "{link}");
     }

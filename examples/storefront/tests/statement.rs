@@ -161,6 +161,15 @@ async fn a_member_sees_her_share_never_the_cooperatives_and_others_see_nothing()
         .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains(&my_sku) && page.body.contains(&their_sku));
+    // The menu marks where she is; the month is shown by a worded button.
+    assert!(
+        page.body
+            .contains(r#"href="/seller/statement" aria-current="page""#),
+        "{}",
+        page.body
+    );
+    assert_eq!(page.body.matches(r#"aria-current="page""#).count(), 1);
+    assert!(page.body.contains("Afficher ce mois"));
     // Each line names its product in the page's language, its SKU beneath.
     for p in [&mine, &theirs] {
         let name = p.title.get(Lang::FR, Lang::AR).unwrap();

@@ -86,6 +86,7 @@ fn sw(lang: Lang, key: &str) -> &'static str {
         "order" => ("Commande", "الطلب", "Order"),
         "item" => ("Article", "المنتج", "Item"),
         "refund_line" => ("Remboursement", "استرداد", "Refund"),
+        "show" => ("Afficher ce mois", "اعرض هذا الشهر", "Show this month"),
         "shipping" => ("Livraison", "التوصيل", "Shipping"),
         "amount" => ("Montant", "المبلغ", "Amount"),
         "status" => ("État", "الحالة", "Status"),
@@ -282,7 +283,7 @@ pub(super) async fn statement(
         @if member.is_some() { p.box { (sw(lang, "yours_only")) } }
         form method="get" action="/seller/statement" {
             label { (w(lang, "month")) " " input type="month" name="month" value=(month); }
-            " " button type="submit" { "↻" }
+            " " button type="submit" { (sw(lang, "show")) }
         }
         p { a.button.ghost href={ "/seller/statement.csv?month=" (month) } download { (sw(lang, "csv")) } }
         table {

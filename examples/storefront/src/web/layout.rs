@@ -143,6 +143,11 @@ pub async fn frame(
         .await
 }
 
+/// The page's path and query but `lang` (empty outside a request's frame).
+pub(crate) fn current_here() -> String {
+    current_frame().here
+}
+
 fn current_frame() -> Frame {
     FRAME.try_with(|f| f.borrow().clone()).unwrap_or_default()
 }
