@@ -1887,7 +1887,6 @@ async fn place_stored_cod(
         .expect("placed")
 }
 
-/// A card order of one cushion, paid (captured).
 /// Two cushions of seller A ordered by bank transfer, the transfer confirmed by an admin with
 /// `reference`.
 async fn paid_transfer_order(
@@ -1912,6 +1911,7 @@ async fn paid_transfer_order(
     order
 }
 
+/// A card order of one cushion, paid (captured).
 async fn paid_card_order(m: &Market, c: &Catalog) -> tijara_core::order::Order {
     let e = &m.engine;
     let order = e

@@ -269,6 +269,15 @@ async fn an_application_is_acknowledged_by_e_mail_and_on_the_portal() {
         "{}",
         page.body
     );
+    // Her product form says the shop is not open, not that it awaits approval.
+    let form = her.get("/seller/products/new?lang=fr").await;
+    assert!(
+        form.body
+            .contains("Votre boutique n'est pas ouverte pour le moment"),
+        "{}",
+        form.body
+    );
+    assert!(!form.body.contains("attend la validation"));
     assert!(
         !page
             .body

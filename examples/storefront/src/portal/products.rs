@@ -134,14 +134,14 @@ pub(super) fn pw(lang: Lang, key: &str) -> &'static str {
             "Product saved. It is in the shop when it is active and your shop is approved.",
         ),
         "photos_after_approval" => (
-            "Votre boutique attend la validation de l'administrateur : vous pouvez déjà enregistrer vos produits, mais leurs photos ne seront gardées qu'une fois la boutique validée (ajoutez-les alors avec « Modifier »).",
-            "متجرك في انتظار موافقة الإدارة: يمكنك حفظ منتجاتك من الآن، لكن صورها لن تحفظ إلا بعد الموافقة على المتجر (أضفها حينها عبر «تعديل»).",
-            "Your shop awaits the administrator's approval: you can already save your products, but their photos are kept only once the shop is approved (add them then with \"Edit\").",
+            "Votre boutique n'est pas ouverte pour le moment (validation du marché en attente, ou boutique fermée) : vous pouvez déjà enregistrer vos produits, mais leurs photos ne seront gardées qu'une fois la boutique ouverte (ajoutez-les alors avec « Modifier »).",
+            "متجرك غير مفتوح حاليا (في انتظار موافقة السوق، أو مغلق مؤقتا): يمكنك حفظ منتجاتك من الآن، لكن صورها لن تحفظ إلا بعد فتح المتجر (أضفها حينها عبر «تعديل»).",
+            "Your shop is not open for now (waiting for the marketplace's approval, or closed): you can already save your products, but their photos are kept only once the shop is open (add them then with \"Edit\").",
         ),
         "saved_no_photos" => (
-            "Produit enregistré, sans ses photos : votre boutique attend la validation de l'administrateur. Une fois validée, ajoutez-les avec « Modifier ».",
-            "تم حفظ المنتج بدون صوره: متجرك في انتظار موافقة الإدارة. بعد الموافقة، أضفها عبر «تعديل».",
-            "Product saved, without its photos: your shop awaits the administrator's approval. Once approved, add them with \"Edit\".",
+            "Produit enregistré, sans ses photos : votre boutique n'est pas encore ouverte. Une fois ouverte, ajoutez-les avec « Modifier ».",
+            "تم حفظ المنتج بدون صوره: متجرك غير مفتوح بعد. بعد فتحه، أضفها عبر «تعديل».",
+            "Product saved, without its photos: your shop is not open yet. Once it is, add them with \"Edit\".",
         ),
         "stock_label" => (
             "Pièces prêtes à partir",

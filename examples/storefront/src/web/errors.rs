@@ -176,9 +176,9 @@ pub fn explain(lang: Lang, e: &TijaraError) -> &'static str {
         }
         TijaraError::SellerNotApproved(_) => pick(
             lang,
-            "Votre boutique attend l'accord du marché : vous pourrez ajouter des photos ensuite.",
-            "متجرك في انتظار موافقة السوق: يمكنك إضافة الصور بعد ذلك.",
-            "Your shop awaits the marketplace's approval: you can add photos then.",
+            "Votre boutique n'est pas ouverte pour le moment (validation en attente, ou boutique fermée) : vous pourrez ajouter des photos une fois ouverte.",
+            "متجرك غير مفتوح حاليا (في انتظار الموافقة، أو مغلق مؤقتا): يمكنك إضافة الصور بعد فتحه.",
+            "Your shop is not open for now (waiting for approval, or closed): you can add photos once it is open.",
         ),
         TijaraError::TooManyUnpaidOrders { .. } => pick(
             lang,
