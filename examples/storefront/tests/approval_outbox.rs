@@ -14,23 +14,44 @@ use axum::http::StatusCode;
 use smtp_sink::SmtpSink;
 use support::Client;
 
-async fn apply(app: &tijara_storefront::App, lang: &str, email: &str) -> tijara_core::SellerId {
+/// A cooperative's application at `/sell` with this e-mail and password, answered.
+async fn post_sell(
+    app: &tijara_storefront::App,
+    lang: &str,
+    email: &str,
+    password: &str,
+) -> support::Answer {
     let mut c = Client::new(app);
     c.get(&format!("/sell?lang={lang}")).await;
-    let r = c
-        .post(
-            "/sell",
-            &[
-                ("shop", "Coopérative Tafilalet"),
-                ("kind", "cooperative"),
-                ("city", "Dakhla"),
-                ("name", "Fatima Zahra"),
-                ("email", email),
-                ("phone", "06 61 22 33 44"),
-                ("password", "a-long-password-1"),
-            ],
-        )
-        .await;
+    c.post(
+        "/sell",
+        &[
+            ("shop", "Coopérative Tafilalet"),
+            ("kind", "cooperative"),
+            ("city", "Dakhla"),
+            ("name", "Fatima Zahra"),
+            ("email", email),
+            ("phone", "06 61 22 33 44"),
+            ("password", password),
+        ],
+    )
+    .await
+}
+
+/// Events of `kind` waiting in the outbox.
+async fn queued(app: &tijara_storefront::App, kind: &str) -> usize {
+    app.engine
+        .storage()
+        .pending_events(500)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == kind)
+        .count()
+}
+
+async fn apply(app: &tijara_storefront::App, lang: &str, email: &str) -> tijara_core::SellerId {
+    let r = post_sell(app, lang, email, "a-long-password-1").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     app.engine
         .accounts()
@@ -124,16 +145,7 @@ async fn only_an_admin_approves_and_an_unknown_seller_is_a_404_with_nothing_queu
     let app = support::demo_app().await;
     let seller = apply(&app, "fr", "omar@example.ma").await;
     let path = format!("/admin/sellers/{seller}/active");
-    let queued = || async {
-        app.engine
-            .storage()
-            .pending_events(500)
-            .await
-            .unwrap()
-            .into_iter()
-            .filter(|e| e.kind == "seller.approved")
-            .count()
-    };
+    let queued = || queued(&app, "seller.approved");
     // Anonymous, a shopper's login and another seller's login are refused.
     let mut anonymous = Client::new(&app);
     anonymous.get("/").await;
@@ -171,33 +183,9 @@ async fn an_application_is_acknowledged_by_e_mail_and_on_the_portal() {
         .use_smtp(&sink.url(), "Artisanat de Dakhla <noreply@tijara.example>")
         .unwrap();
     app.engine.operations().dispatch_events(500).await.unwrap();
-    let applied = || async {
-        app.engine
-            .storage()
-            .pending_events(500)
-            .await
-            .unwrap()
-            .into_iter()
-            .filter(|e| e.kind == "seller.applied")
-            .count()
-    };
+    let applied = || queued(&app, "seller.applied");
     // A wrong field: refused, nothing queued.
-    let mut c = Client::new(&app);
-    c.get("/sell?lang=fr").await;
-    let r = c
-        .post(
-            "/sell",
-            &[
-                ("shop", "Coopérative Tafilalet"),
-                ("kind", "cooperative"),
-                ("city", "Dakhla"),
-                ("name", "Amina"),
-                ("email", "amina@example.ma"),
-                ("phone", "06 61 22 33 44"),
-                ("password", "short"),
-            ],
-        )
-        .await;
+    let r = post_sell(&app, "fr", "amina@example.ma", "short").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(applied().await, 0);
 
