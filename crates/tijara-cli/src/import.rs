@@ -15,8 +15,10 @@
 //!   gie, in `seller_city`).
 //! - One row is one product with one variant. The SKU identifies it: importing the same file
 //!   again updates the same products (no duplicates) and sets their stock to `stock`.
-//! - `price` is the price with tax in dirhams (`349.00` or `349,00`); `lead_days` > 0 makes the
-//!   product made to order.
+//! - `price` is the price with tax in dirhams, read as a person writes it (`349.00`, `349,00`,
+//!   `1 250,50`, `1,250.50`, `1.250,50 DH`, Arabic-Indic digits: `Money::parse_typed`); a lone
+//!   separator before three digits (`2.000`, `1,250`) is refused as ambiguous (thousands or
+//!   decimals?) rather than guessed. `lead_days` > 0 makes the product made to order.
 //!
 //! Every row is checked first and every error is reported with its line; nothing is imported
 //! when one row is wrong, unless the operator asks to skip the wrong rows.
@@ -166,8 +168,18 @@ fn check_row(line: u64, r: RawRow) -> Result<Row, Vec<String>> {
     if r.title_ar.trim().is_empty() && r.title_fr.trim().is_empty() {
         problems.push("title_ar and title_fr are both empty".to_owned());
     }
-    let price = Money::mad(&r.price.trim().replace(',', "."))
-        .map_err(|e| problems.push(format!("price {:?}: {e}", r.price)))
+    let price = Money::parse_typed(&r.price, tijara_core::Currency::MAD)
+        .map_err(|e| {
+            problems.push(match e {
+                tijara_core::MoneyError::Parse(_) => format!(
+                    "price {:?} is not an amount in dirhams: write it as 349.00, 349,00 or \
+                     1 250,50 (a lone '.' or ',' before three digits, as in 2.000, could be \
+                     thousands or decimals: write 2000 or 2,00)",
+                    r.price
+                ),
+                e => format!("price {:?}: {e}", r.price),
+            })
+        })
         .ok();
     if price.is_some_and(|p| !p.is_positive()) {
         problems.push(format!("price {:?} is not positive", r.price));
@@ -527,6 +539,31 @@ Atelier Lahcen,artisan,Dakhla,leather,LAH-1,Bad Slug,حقيبة,Sac,,,10,standar
             );
         }
         assert!(text.iter().all(|t| t.starts_with("line ")));
+    }
+
+    /// Prices as a spreadsheet in French or Arabic writes them are read; a lone separator
+    /// before three digits is refused with what to write, not read as 2 dirhams.
+    #[test]
+    fn prices_are_read_as_people_write_them() {
+        let row = |price: &str| {
+            format!(
+                "{HEADER}Atelier Lahcen,artisan,Dakhla,leather,LAH-1,sac,حقيبة,Sac,,,\"{price}\",standard,800,5,0\n"
+            )
+        };
+        for (typed, read) in [
+            ("1 250,50", "1250.50"),
+            ("1.250,50 DH", "1250.50"),
+            ("١٢٠", "120.00"),
+            ("349.00", "349.00"),
+        ] {
+            let checked = read_catalog(row(typed).as_bytes());
+            assert!(checked.errors.is_empty(), "{typed}: {:?}", checked.errors);
+            assert_eq!(checked.rows[0].price.amount().to_string(), read, "{typed}");
+        }
+        let checked = read_catalog(row("2.000").as_bytes());
+        assert!(checked.rows.is_empty());
+        let text = checked.errors[0].to_string();
+        assert!(text.contains("could be thousands or decimals"), "{text}");
     }
 
     #[test]

@@ -164,6 +164,11 @@ pub enum ReturnReason {
     WrongItem,
     /// Something else (the free text says what).
     Other,
+    /// Not a shopper's request: the parcel came back to the seller undelivered (refused,
+    /// nobody at the address, not collected) after the shopper had paid; opened by the
+    /// carrier's "returned to sender" ([`ReturnRequest::came_back`]) so the money goes back.
+    /// Not in [`ReturnReason::ALL`]: a shopper never chooses it.
+    CameBack,
 }
 
 impl ReturnReason {
@@ -184,10 +189,12 @@ impl ReturnReason {
             ReturnReason::NotAsDescribed => "not_as_described",
             ReturnReason::WrongItem => "wrong_item",
             ReturnReason::Other => "other",
+            ReturnReason::CameBack => "came_back",
         }
     }
 
-    /// Parses a stored name.
+    /// Parses the name of a reason a shopper may choose (one of [`ReturnReason::ALL`]: not
+    /// `came_back`).
     pub fn parse(s: &str) -> Option<ReturnReason> {
         ReturnReason::ALL.into_iter().find(|r| r.as_str() == s)
     }
@@ -601,6 +608,53 @@ impl ReturnRequest {
             refund_attempt: None,
             kept_off_sale: false,
         })
+    }
+
+    /// The refund owed when a paid parcel came back to its seller undelivered: every unit of
+    /// the part, already **received** (the carrier's "returned to sender" put the units back
+    /// on the shelf), the reason [`ReturnReason::CameBack`], the value the part's lines (the
+    /// delivery is not part of it, as for any return). The seller's refund step (or the
+    /// marketplace's) then refunds it as any received return.
+    pub fn came_back(
+        id: ReturnId,
+        seller_order: &SellerOrder,
+        now: DateTime<Utc>,
+    ) -> Result<ReturnRequest, ReturnError> {
+        let mut value = Money::zero(seller_order.total.currency());
+        for l in &seller_order.lines {
+            value = value.checked_add(l.net)?;
+        }
+        Ok(ReturnRequest {
+            id,
+            seller_order_id: seller_order.id.clone(),
+            lines: seller_order
+                .lines
+                .iter()
+                .map(|l| ReturnLine {
+                    variant_id: l.variant_id.clone(),
+                    quantity: l.quantity,
+                })
+                .collect(),
+            reason: None,
+            reason_code: Some(ReturnReason::CameBack),
+            requested_at: now,
+            value,
+            status: ReturnStatus::Received,
+            refunded: None,
+            refusal: None,
+            photos: Vec::new(),
+            refund_to: None,
+            refund_sent: None,
+            refund_owed: false,
+            refund_attempt: None,
+            kept_off_sale: false,
+        })
+    }
+
+    /// True for the refund of a paid parcel that came back undelivered
+    /// ([`ReturnRequest::came_back`]), not a shopper's request.
+    pub fn is_came_back(&self) -> bool {
+        self.reason_code == Some(ReturnReason::CameBack)
     }
 
     /// The state.

@@ -639,8 +639,14 @@ impl NotificationSink {
                         send_to.as_deref(),
                         link.as_deref(),
                     ));
-                    // A new request still waiting: its seller must answer.
-                    if asked && ret.status() == tijara_core::returns::ReturnStatus::Requested {
+                    // A new request still waiting: its seller must answer; a paid parcel that
+                    // came back: its seller must refund.
+                    let to_answer = match ret.status() {
+                        tijara_core::returns::ReturnStatus::Requested => true,
+                        tijara_core::returns::ReturnStatus::Received => ret.is_came_back(),
+                        _ => false,
+                    };
+                    if asked && to_answer {
                         out.extend(
                             self.seller_return_notices(reads, &doc, ret)
                                 .await

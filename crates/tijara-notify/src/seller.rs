@@ -66,6 +66,21 @@ fn words(lang: Lang, key: &str) -> &'static str {
             "Accept or refuse (with your reason) in your returns: the buyer waits for your answer",
         ),
         "ret_open" => ("Vos retours", "مرتجعاتك", "Your returns"),
+        "back_subject" => (
+            "Colis revenu : remboursez l'acheteur",
+            "عاد الطرد: أرجع المبلغ إلى المشتري",
+            "Parcel came back: refund the buyer",
+        ),
+        "back_items" => (
+            "Revenu sans être livré, déjà payé par l'acheteur",
+            "عاد دون أن يُسلَّم، وكان المشتري قد دفع ثمنه",
+            "Came back undelivered, already paid by the buyer",
+        ),
+        "back_answer" => (
+            "Remboursez-lui le prix des articles dans vos retours (ils sont de nouveau en vente)",
+            "أرجع إليه ثمن المنتجات في صفحة المرتجعات (هي معروضة للبيع من جديد)",
+            "Refund the items' price in your returns (they are on sale again)",
+        ),
         "changed_mind" => ("a changé d'avis", "غيّر رأيه", "changed their mind"),
         "damaged" => ("article abîmé", "منتج متضرر", "item damaged"),
         "not_as_described" => ("pas comme décrit", "ليس كما وُصف", "not as described"),
@@ -150,7 +165,8 @@ pub fn new_order_message(
     }
 }
 
-/// The message telling a seller's login (`to`) that a buyer asks to return items of its part:
+/// The message telling a seller's login (`to`) that a buyer asks to return items of its part
+/// (or, for [`ReturnRequest::came_back`], that a paid parcel came back and is to refund):
 /// the order's number, the items asked back (`lines`, in the reader's language, with the
 /// quantities asked), the reason chosen, what to do, and `link` to the returns page. Short
 /// enough for an SMS: the buyer's own words and photos are on the page.
@@ -172,15 +188,18 @@ pub fn return_request_message(
         .map(|l| format!("{} × {}", l.quantity, l.name))
         .collect::<Vec<_>>()
         .join(", ");
-    let mut text = format!(
-        "{} {reference}\n{}{c} {items}\n",
-        w("ret_subject"),
-        w("ret_items")
-    );
-    if let Some(code) = ret.reason_code {
+    // A paid parcel that came back undelivered is not a request: it is to refund.
+    let back = ret.is_came_back();
+    let (subject, asks, answer) = if back {
+        ("back_subject", "back_items", "back_answer")
+    } else {
+        ("ret_subject", "ret_items", "ret_answer")
+    };
+    let mut text = format!("{} {reference}\n{}{c} {items}\n", w(subject), w(asks));
+    if let Some(code) = ret.reason_code.filter(|_| !back) {
         let _ = writeln!(text, "{}{c} {}", w("ret_reason"), w(code.as_str()));
     }
-    let _ = writeln!(text, "{}.", w("ret_answer"));
+    let _ = writeln!(text, "{}.", w(answer));
     if let Some(link) = link {
         let _ = writeln!(text, "{}{c} {link}", w("ret_open"));
     }
@@ -188,7 +207,7 @@ pub fn return_request_message(
         email,
         phone,
         lang,
-        subject: format!("{} {reference}", w("ret_subject")),
+        subject: format!("{} {reference}", w(subject)),
         text,
     }
 }

@@ -479,6 +479,13 @@ pub fn return_step_message(
             Lang::EN => "refund decided, the money is on its way",
             _ => "remboursement décidé, l'argent est en route",
         }
+    } else if ret.is_came_back() && ret.status() == ReturnStatus::Received {
+        // Not a return the shopper asked: the parcel came back, the payment is owed back.
+        match r.words {
+            Lang::AR => "عاد الطرد إلى البائع دون أن يُسلَّم؛ سيُرَدّ إليك المبلغ",
+            Lang::EN => "the parcel came back to the seller undelivered; you will be refunded",
+            _ => "le colis est revenu au vendeur sans être livré ; vous serez remboursé",
+        }
     } else {
         return_word(r.words, ret.status())
     };

@@ -360,6 +360,23 @@ pub async fn deliver_first_part(
     order: &tijara_core::order::Order,
     days: i64,
 ) -> SellerOrderId {
+    track_first_part(
+        m,
+        order,
+        days,
+        tijara_core::fulfillment::TrackingStatus::Delivered,
+    )
+    .await
+}
+
+/// Ships the order's first part and has Amana report `status` for it `days` later (in
+/// Casablanca); returns the part.
+pub async fn track_first_part(
+    m: &Market,
+    order: &tijara_core::order::Order,
+    days: i64,
+    status: tijara_core::fulfillment::TrackingStatus,
+) -> SellerOrderId {
     use tijara::usecases::fulfillment::ShipRequest;
     use tijara_core::fulfillment::{TrackingEvent, TrackingStatus};
     let e = &m.engine;
@@ -380,15 +397,49 @@ pub async fn deliver_first_part(
             sh.tracking_number.as_deref().expect("number"),
             vec![TrackingEvent {
                 at: e.now(),
-                status: TrackingStatus::Delivered,
-                carrier_code: "LIV".into(),
-                carrier_text: "Livré".into(),
+                status,
+                // Amana's words for a delivery (pinned in the stored-JSON fixtures).
+                carrier_code: match status {
+                    TrackingStatus::Delivered => "LIV".into(),
+                    _ => status.as_str().into(),
+                },
+                carrier_text: match status {
+                    TrackingStatus::Delivered => "Livré".into(),
+                    _ => status.as_str().into(),
+                },
                 location: Some("Casablanca".into()),
                 cod_collected: None,
             }],
             None,
         )
         .await
-        .expect("delivered");
+        .expect("tracked");
     so
+}
+
+/// Amana reports `status` again, an hour later, for the first shipment of `doc`.
+pub async fn retrack_first_part(
+    m: &Market,
+    doc: &tijara::docs::OrderDoc,
+    status: tijara_core::fulfillment::TrackingStatus,
+) {
+    use tijara_core::fulfillment::TrackingEvent;
+    let e = &m.engine;
+    m.clock.advance(chrono::Duration::hours(1));
+    e.fulfillment()
+        .record_tracking(
+            "amana",
+            doc.shipments[0].tracking_number.as_deref().expect("number"),
+            vec![TrackingEvent {
+                at: e.now(),
+                status,
+                carrier_code: status.as_str().into(),
+                carrier_text: status.as_str().into(),
+                location: Some("Casablanca".into()),
+                cod_collected: None,
+            }],
+            None,
+        )
+        .await
+        .expect("tracked again");
 }

@@ -2366,3 +2366,77 @@ async fn a_suspended_shop_is_not_taken_for_an_applicant() {
         .expect("updated");
     assert_eq!(kept.approved_at, approved.approved_at);
 }
+
+/// A parcel the shopper paid for that comes back undelivered opens its refund: a received
+/// return of every unit, reason `came_back`, the units back on the shelf once; tracking
+/// repeated opens no second one; the seller's refund step then refunds it through the card
+/// gateway as any return. A cash-on-delivery parcel that comes back opens none (nothing was
+/// paid).
+#[tokio::test]
+async fn a_paid_parcel_that_comes_back_opens_its_refund() {
+    use tijara_core::returns::{ReturnReason, ReturnStatus};
+    let m = market();
+    let c = catalog(&m).await;
+    let e = &m.engine;
+    let order = paid_card_order(&m, &c).await;
+    let shelf = || async {
+        e.catalog()
+            .stock_row(&c.cushion)
+            .await
+            .expect("stock")
+            .on_hand
+    };
+    let sold = shelf().await;
+    let so = track_first_part(&m, &order, 3, TrackingStatus::ReturnedToSender).await;
+    let doc = e.orders().order(&order.id).await.expect("doc");
+    assert_eq!(doc.returns.len(), 1, "{:?}", doc.returns);
+    let back = &doc.returns[0];
+    assert!(back.is_came_back());
+    assert_eq!(back.reason_code, Some(ReturnReason::CameBack));
+    assert_eq!(back.status(), ReturnStatus::Received);
+    assert_eq!(back.seller_order_id, so);
+    let part = &doc.order.seller_orders[0];
+    assert_eq!(back.value, part.lines[0].net, "the items, not the delivery");
+    assert_eq!(back.lines[0].quantity, part.lines[0].quantity);
+    assert_eq!(shelf().await, sold + 1, "back on the shelf");
+    // The carrier says it again: nothing more.
+    retrack_first_part(&m, &doc, TrackingStatus::ReturnedToSender).await;
+    let again = e.orders().order(&order.id).await.expect("doc");
+    assert_eq!(again.returns.len(), 1);
+    assert_eq!(shelf().await, sold + 1, "restocked once");
+
+    // The seller refunds it: the card gateway gives the items' price back.
+    let refunds = || {
+        m.card
+            .operations()
+            .iter()
+            .filter(|(n, _)| n == "refund")
+            .count()
+    };
+    let refunded = e
+        .orders()
+        .advance_return(
+            &order.id,
+            &back.id,
+            ReturnStep::Refund { amount: back.value },
+            None,
+        )
+        .await
+        .expect("refunded");
+    assert_eq!(refunded.status(), ReturnStatus::Refunded);
+    assert_eq!(refunds(), 1);
+    assert!(refunded.refund_sent().is_some_and(|s| s.through_gateway));
+    let doc = e.orders().order(&order.id).await.expect("doc");
+    assert_eq!(doc.order.payment.refunded(), back.value);
+
+    // Cash on delivery: nothing was paid, nothing is owed.
+    let cod = e
+        .checkout()
+        .place_order(inline(vec![(c.cushion.clone(), 1)], &[&c.a], "cod"), None)
+        .await
+        .expect("placed")
+        .order;
+    track_first_part(&m, &cod, 3, TrackingStatus::ReturnedToSender).await;
+    let doc = e.orders().order(&cod.id).await.expect("doc");
+    assert!(doc.returns.is_empty(), "{:?}", doc.returns);
+}

@@ -452,8 +452,11 @@ async fn set_commission(
         Ok(id) => id,
         Err(r) => return r,
     };
+    // As typed: "12,5 %", "١٢٫٥٪" (Arabic-Indic digits, the Arabic decimal and percent signs).
     let rate = f
         .percent
+        .trim()
+        .trim_end_matches(['%', '\u{066A}'])
         .trim()
         .chars()
         .map(|c| match tijara_core::digits::ascii_digit(c) {

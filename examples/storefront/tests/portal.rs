@@ -657,18 +657,33 @@ async fn admins_approve_sellers_refund_track_and_pay_out() {
         )
         .await;
     assert!(r.status.is_redirection(), "{}", r.body);
-    assert_eq!(
-        app.engine
-            .catalog()
-            .seller(&all[2].0)
-            .await
-            .unwrap()
-            .commission_rate
-            .as_percent()
-            .normalize()
-            .to_string(),
-        "12.5"
-    );
+    let rate = |app: &tijara_storefront::App| {
+        let app = app.clone();
+        let id = all[2].0.clone();
+        async move {
+            app.engine
+                .catalog()
+                .seller(&id)
+                .await
+                .unwrap()
+                .commission_rate
+                .as_percent()
+                .normalize()
+                .to_string()
+        }
+    };
+    assert_eq!(rate(&app).await, "12.5");
+    // Typed with the percent sign, on an Arabic keyboard too.
+    for (typed, read) in [("11 %", "11"), ("١٢٫٥٪", "12.5")] {
+        let r = admin
+            .post(
+                &format!("/admin/sellers/{}/commission", all[2].0),
+                &[("percent", typed)],
+            )
+            .await;
+        assert!(r.status.is_redirection(), "{typed}: {}", r.body);
+        assert_eq!(rate(&app).await, read, "{typed}");
+    }
     let r = admin
         .post(
             &format!("/admin/sellers/{}/commission", all[2].0),

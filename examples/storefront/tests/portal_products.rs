@@ -499,6 +499,99 @@ async fn saving_a_product_keeps_the_pages_language() {
     assert_eq!(products_of(&app, &seller).await, before, "nothing written");
 }
 
+/// The edit form posted as a browser posts it: every field, the empty ones too (the customs
+/// fields left empty send `net_weight=`), numbers typed on an Arabic keyboard. It saves;
+/// a number that is not one is refused with the sentence that says which, what was typed is
+/// shown again, and nothing is written (the form's decoding refused it all before, with a
+/// plain-text error).
+#[tokio::test]
+async fn the_edit_form_reads_empty_and_arabic_numbers_and_refuses_bad_ones_in_words() {
+    let app = demo_app().await;
+    let seller = third_seller(&app).await;
+    let p = products_of(&app, &seller)
+        .await
+        .into_iter()
+        .find(|p| {
+            matches!(
+                p.variants[0].stock_policy,
+                tijara_core::catalog::StockPolicy::Tracked
+            )
+        })
+        .unwrap();
+    let edit = format!("/seller/products/{}/edit?lang=fr", p.id);
+    let mut s = Client::new(&app);
+    s.login("seller3@tijara.example", ARTISAN_PW).await;
+    s.get(&edit).await;
+    let browser = |stock: &'static str, weight: &'static str, net: &'static str| {
+        vec![
+            ("category", p.category_id.to_string()),
+            ("title_ar", "زربية".to_owned()),
+            ("title_fr", "Tapis".to_owned()),
+            ("title_en", String::new()),
+            ("desc_ar", String::new()),
+            ("desc_fr", String::new()),
+            ("desc_en", String::new()),
+            ("price", "300".to_owned()),
+            ("stock", stock.to_owned()),
+            ("lead_days", "٠".to_owned()),
+            ("weight", weight.to_owned()),
+            ("hs_code", String::new()),
+            ("customs_fr", String::new()),
+            ("customs_en", String::new()),
+            ("origin", "MA".to_owned()),
+            ("net_weight", net.to_owned()),
+        ]
+    };
+    let fields = browser("٧", "٩٠٠", "");
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = s.post(&edit, &pairs).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let v = app.engine.catalog().product(&p.id).await.unwrap();
+    assert_eq!(v.variants[0].variant.weight_grams, 900, "٩٠٠ is 900");
+    let row = app
+        .engine
+        .catalog()
+        .stock_row(&v.variants[0].variant.id)
+        .await
+        .unwrap();
+    assert_eq!(row.on_hand, 7, "٧ is 7");
+
+    // A weight that is not a number: the weight's sentence, what was typed kept, nothing written.
+    let before = products_of(&app, &seller).await;
+    for (stock, weight, net, says) in [
+        ("5", "lourd", "", "Écrivez le poids en grammes"),
+        (
+            "cinq",
+            "900",
+            "",
+            "Le stock et les jours de travail sont des nombres entiers",
+        ),
+        ("5", "900", "4.5", "Le poids net s'écrit en grammes"),
+    ] {
+        let fields = browser(stock, weight, net);
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = s.post(&edit, &pairs).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains(says), "{says}: {}", r.body);
+        assert!(r.body.contains("role=\"alert\""), "{}", r.body);
+        assert!(
+            r.body.contains("value=\"Tapis\""),
+            "what was typed is shown again: {}",
+            r.body
+        );
+        let bad = [weight, stock, net]
+            .into_iter()
+            .find(|t| t.parse::<u32>().is_err() && !t.is_empty())
+            .unwrap();
+        assert!(
+            r.body.contains(&format!("value=\"{bad}\"")),
+            "the bad number is shown as typed: {}",
+            r.body
+        );
+        assert_eq!(products_of(&app, &seller).await, before, "nothing written");
+    }
+}
+
 /// A shop waiting for the marketplace's approval prepares its products (as `/sell` promises):
 /// a new product's form with a photo is saved without the photo, nothing of the photo is
 /// stored, and the list says to add it once the shop is approved.

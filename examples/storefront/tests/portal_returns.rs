@@ -1602,3 +1602,173 @@ async fn in_an_order_from_two_artisans_each_opens_only_the_photo_of_her_parcels_
         assert_eq!(admin.get(p).await.status, StatusCode::OK, "{p}");
     }
 }
+
+/// A card-paid parcel that comes back undelivered (the carrier's "returned to sender", typed
+/// here by the admin): the shopper's page says it came back and that she will be refunded, in
+/// French and in Arabic, and so does her e-mail (not "the seller received your items"); the
+/// artisan's returns page lists it with why and what to do, the refund prefilled with the items'
+/// price; her refund moves it on. Another seller cannot refund it.
+#[tokio::test]
+async fn a_paid_parcel_that_comes_back_is_refunded_from_the_returns_page() {
+    use tijara::usecases::checkout::{CheckoutCart, PlaceOrderRequest, ShippingSelection};
+    use tijara::usecases::payments::{PaymentEventKind, PaymentNotice};
+    let app = demo_app().await;
+    let all = sellers(&app).await;
+    let slug = all[2].1.clone();
+    let p = app.engine.catalog().product_by_slug(&slug).await.unwrap();
+    let req = PlaceOrderRequest::new(
+        CheckoutCart::Inline {
+            lines: vec![(p.variants[0].variant.id.clone(), 1)],
+            coupons: vec![],
+            customer: None,
+            shipping: [(
+                p.product.seller_id.clone(),
+                ShippingSelection::new("amana", "standard"),
+            )]
+            .into_iter()
+            .collect(),
+        },
+        "back@example.ma",
+        tijara_core::order::Address {
+            name: "Salma Bennani".into(),
+            line1: "12 Rue Ibn Batouta".into(),
+            line2: None,
+            city: "Casablanca".into(),
+            postal_code: Some("20000".into()),
+            state: None,
+            country: "MA".into(),
+            phone: "+212661000042".into(),
+        },
+        "cmi",
+        tijara_core::Lang::FR,
+    );
+    let order = app
+        .engine
+        .checkout()
+        .place_order(req, None)
+        .await
+        .unwrap()
+        .order;
+    app.engine
+        .payments()
+        .record_payment(
+            &order.id,
+            PaymentNotice::new(
+                tijara::docs::PaymentSource::Admin {
+                    user: "test".into(),
+                },
+                "PAY-BACK",
+                PaymentEventKind::Captured {
+                    amount: order.grand_total,
+                },
+                serde_json::Value::Null,
+            ),
+            None,
+        )
+        .await
+        .unwrap();
+    let (id, so) = (order.id.to_string(), order.seller_orders[0].id.to_string());
+    let mut s = Client::new(&app);
+    s.login("seller3@tijara.example", ARTISAN_PW).await;
+    s.get("/seller?lang=fr").await;
+    let r = s.post(&format!("/seller/orders/{id}/{so}/ship"), &[]).await;
+    assert!(r.status.is_redirection(), "{}", r.body);
+    let mut admin = Client::new(&app);
+    admin.login("admin@tijara.example", "admin-demo-2026").await;
+    admin.get(&format!("/admin/orders/{id}")).await;
+    let r = admin
+        .post(
+            &format!("/admin/orders/{id}/{so}/tracking"),
+            &[
+                ("number", "AM777000111MA"),
+                ("status", "returned_to_sender"),
+            ],
+        )
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.body);
+    let doc = app.engine.orders().order(&order.id).await.unwrap();
+    assert_eq!(doc.returns.len(), 1, "the refund owed is opened");
+    let back = doc.returns[0].clone();
+    assert!(back.is_came_back());
+
+    // The shopper is told, on her page and by e-mail.
+    let link = tijara_storefront::web::order_url(&order.id, doc.access_token.as_str());
+    let mut shopper = Client::new(&app);
+    let page = shopper.get(&format!("{link}&lang=fr")).await;
+    assert!(
+        page.body.contains("sans être livré — vous serez remboursé"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("Colis revenu au vendeur : remboursement à venir")
+    );
+    let page = shopper.get(&format!("{link}&lang=ar")).await;
+    assert!(
+        page.body.contains("دون أن يُسلَّم — سيُرَدّ إليك المبلغ"),
+        "{}",
+        page.body
+    );
+    dispatch(&app).await;
+    let mails = mails_to(&app, "back@example.ma");
+    assert!(
+        mails
+            .iter()
+            .any(|(_, text)| text
+                .contains("revenu au vendeur sans être livré ; vous serez remboursé")),
+        "{mails:?}"
+    );
+    assert!(
+        !mails
+            .iter()
+            .any(|(_, text)| text.contains("articles reçus par le vendeur")),
+        "{mails:?}"
+    );
+    // The artisan is told to refund it, in her language (Arabic), once.
+    let to_her = mails_to(&app, "seller3@tijara.example");
+    let told: Vec<_> = to_her
+        .iter()
+        .filter(|(subject, _)| subject.contains("عاد الطرد: أرجع المبلغ إلى المشتري"))
+        .collect();
+    assert_eq!(told.len(), 1, "{to_her:?}");
+    assert!(told[0].1.contains("معروضة للبيع من جديد"), "{told:?}");
+
+    // The artisan: why, what to do, the items' price prefilled.
+    let list = s.get("/seller/returns?lang=fr").await;
+    assert!(
+        list.body.contains("Colis revenu sans être livré"),
+        "{}",
+        list.body
+    );
+    assert!(
+        list.body.contains("l'acheteur l'avait déjà payé"),
+        "{}",
+        list.body
+    );
+    assert!(
+        list.body
+            .contains(&format!("value=\"{}\"", back.value.amount())),
+        "{}",
+        list.body
+    );
+    // Another seller cannot refund it; nothing changes.
+    let refund = format!("/seller/returns/{id}/{}/refund", back.id);
+    let amount = back.value.amount().to_string();
+    let mut other = Client::new(&app);
+    other.login("seller1@tijara.example", ARTISAN_PW).await;
+    other.get("/seller/returns").await;
+    let r = other.post(&refund, &[("amount", amount.as_str())]).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    assert_eq!(status_of(&app, &order.id).await, ReturnStatus::Received);
+    // Her refund moves it on.
+    let r = s.post(&refund, &[("amount", amount.as_str())]).await;
+    assert!(r.status.is_redirection(), "{}", r.body);
+    assert_eq!(status_of(&app, &order.id).await, ReturnStatus::Refunded);
+    let page = shopper.get(&format!("{link}&lang=fr")).await;
+    assert!(
+        page.body.contains("Colis revenu au vendeur — "),
+        "{}",
+        page.body
+    );
+}

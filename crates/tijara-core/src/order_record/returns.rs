@@ -355,7 +355,7 @@ impl OrderDoc {
     }
 
     /// The event `event` about the order's return `i` (its snapshot names the return).
-    fn return_event(
+    pub(super) fn return_event(
         &self,
         i: usize,
         event: fn(crate::events::OrderSnapshot) -> DomainEvent,

@@ -45,6 +45,12 @@ pub enum ShippingError {
     /// The seller's part has no shipment yet.
     #[error("seller order {0} is not shipped")]
     NotShipped(SellerOrderId),
+    /// The refund owed for a paid parcel that came back could not be opened.
+    #[error(transparent)]
+    Return(#[from] crate::returns::ReturnError),
+    /// An identifier derived for it was refused (cannot happen with a valid shipment id).
+    #[error(transparent)]
+    Id(#[from] crate::ids::IdError),
 }
 
 /// A shipment the carrier created, to record on the order.
@@ -364,7 +370,10 @@ impl OrderDoc {
     /// What a shipment's status does to its seller's part: delivered, the part is delivered
     /// and, for cash on delivery, the cash is collected (settlement, ledger, audit trail);
     /// returned to sender, the part is returned, a collection is cancelled and the units go
-    /// back to the shelf. An order now completed emits `order.completed`.
+    /// back to the shelf; a part the shopper had paid (card or transfer) gets its refund owed
+    /// opened as a received return ([`crate::returns::ReturnRequest::came_back`], id the
+    /// shipment's, `return.requested`), refunded by the seller's refund step as any other. An
+    /// order now completed emits `order.completed`.
     pub fn follow_shipment(
         &mut self,
         shipment: &Shipment,
@@ -373,6 +382,7 @@ impl OrderDoc {
         let so_id = shipment.seller_order_id.clone();
         let so = self.order.seller_order(&so_id)?.clone();
         let mut stock = Vec::new();
+        let mut opened = None;
         match shipment.status() {
             TrackingStatus::Delivered if so.status() == FulfillmentStatus::Shipped => {
                 let at = shipment
@@ -401,14 +411,45 @@ impl OrderDoc {
                     variant: l.variant_id.clone(),
                     quantity: l.quantity,
                 }));
+                // Paid before it left: the shopper's money is owed back.
+                if self.order.payment.method() != PaymentMethod::CashOnDelivery
+                    && self.paid_for(&so.seller_id)?
+                {
+                    let id = crate::ReturnId::new(shipment.id.as_str())?;
+                    if !self.returns.iter().any(|r| r.id == id) {
+                        let back = crate::returns::ReturnRequest::came_back(id, &so, now)?;
+                        self.returns.push(back);
+                        opened = Some(self.returns.len() - 1);
+                    }
+                }
             }
             _ => {}
         }
         let mut events = Vec::new();
+        if let Some(i) = opened {
+            events.push(self.return_event(i, DomainEvent::ReturnRequested));
+        }
         if self.order.status() == OrderStatus::Completed {
             events.push(self.order_event(DomainEvent::OrderCompleted));
         }
         Ok((events, stock))
+    }
+
+    /// Whether the money received for `seller`'s part exceeds what was refunded of it.
+    fn paid_for(&self, seller: &crate::SellerId) -> Result<bool, ShippingError> {
+        let Some(part) = self
+            .settlement
+            .parts()
+            .iter()
+            .find(|p| &p.seller_id == seller)
+        else {
+            return Ok(false);
+        };
+        Ok(part
+            .received
+            .compare(&part.refunded)
+            .map_err(PayoutError::from)?
+            .is_gt())
     }
 
     /// The carrier collected `amount` for the part of `seller` it delivered.

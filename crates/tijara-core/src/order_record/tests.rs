@@ -298,6 +298,86 @@ fn delivery_collects_the_cash_and_a_return_to_sender_restocks() {
     assert_eq!(d.record_remittance(cod_a, "REM-1", t0()), Ok(None), "once");
 }
 
+/// A card-paid part that comes back undelivered opens its refund as a received return of every
+/// unit (id the shipment's, reason `came_back`, `return.requested` after `shipment.updated`);
+/// the units go back on the shelf once, a repeat opens nothing more, and the refund takes
+/// exactly the part's lines back from the seller's share. A cash-on-delivery part opens none
+/// (the test above).
+#[test]
+fn a_paid_part_returned_to_sender_opens_its_refund() {
+    let mut d = doc(PaymentMethod::Card);
+    let total = d.order.grand_total;
+    d.record_payment(
+        notice("tx1", PaymentEventKind::Captured { amount: total }),
+        t0(),
+    );
+    ship(&mut d, "o1-b", "N2");
+    let m = d
+        .apply_tracking(
+            "amana",
+            "N2",
+            vec![event(50, TrackingStatus::ReturnedToSender)],
+            t0(),
+        )
+        .expect("returned");
+    assert_eq!(kinds(&m.events), ["shipment.updated", "return.requested"]);
+    let part = d.order.seller_order(&so("o1-b")).expect("b").clone();
+    let units: u32 = part.lines.iter().map(|l| l.quantity).sum();
+    let restocked: u32 = m
+        .stock
+        .iter()
+        .map(|s| match s {
+            StockMove::Restock { quantity, .. } => *quantity,
+            _ => 0,
+        })
+        .sum();
+    assert_eq!(restocked, units);
+    assert_eq!(d.returns.len(), 1);
+    let back = d.returns[0].clone();
+    assert!(back.is_came_back());
+    assert_eq!(back.id.as_str(), "o1-b-sh");
+    assert_eq!(back.status(), crate::returns::ReturnStatus::Received);
+    let value = Money::sum(Currency::MAD, part.lines.iter().map(|l| l.net)).expect("sum");
+    assert_eq!(back.value, value);
+    assert!(
+        back.value.compare(&part.total).expect("cmp").is_lt(),
+        "no delivery"
+    );
+    let repeat = d
+        .apply_tracking(
+            "amana",
+            "N2",
+            vec![event(50, TrackingStatus::ReturnedToSender)],
+            t0(),
+        )
+        .expect("repeat");
+    assert!(!repeat.changed);
+    assert_eq!(d.returns.len(), 1);
+    // Refunded in full, the seller's part gives back exactly those lines.
+    let seller = catalog().seller(&part.seller_id).expect("seller").clone();
+    let before = d
+        .settlement
+        .parts()
+        .iter()
+        .find(|p| p.seller_id == part.seller_id)
+        .expect("part")
+        .clone();
+    d.refund_return(&back.id, value, &seller, t0())
+        .expect("refunded");
+    let after = d
+        .settlement
+        .parts()
+        .iter()
+        .find(|p| p.seller_id == part.seller_id)
+        .expect("part")
+        .clone();
+    assert_eq!(
+        after.refunded.checked_sub(before.refunded).expect("sub"),
+        value
+    );
+    assert_eq!(d.order.payment.refunded(), value);
+}
+
 fn ship_again(d: &mut OrderDoc) -> ShipmentMove {
     d.record_shipment(
         NewShipment {

@@ -572,6 +572,9 @@ fn reasons_are_bounded_and_listed() {
         assert_eq!(ReturnReason::parse(r.as_str()), Some(r));
     }
     assert_eq!(ReturnReason::parse("nope"), None);
+    // A shopper never chooses "came back" (the carrier's return to sender opens it).
+    assert_eq!(ReturnReason::parse("came_back"), None);
+    assert!(!ReturnReason::ALL.contains(&ReturnReason::CameBack));
 }
 
 mod invariants {

@@ -138,6 +138,8 @@ impl From<ShippingError> for TijaraError {
                 id: number,
             },
             ShippingError::NotShipped(part) => TijaraError::NotShipped { part },
+            ShippingError::Return(e) => TijaraError::Return(e),
+            ShippingError::Id(e) => TijaraError::Id(e),
             // A refusal a newer core adds: its text is kept.
             e => TijaraError::NotAllowed {
                 reason: e.to_string(),

@@ -91,8 +91,10 @@ fn new_sku(slug: &str, suffix: &str) -> String {
     }
 }
 
-/// The product form's fields.
+/// The product form's fields, as typed (numbers too: an emptied field or one typed on an Arabic
+/// keyboard is read by [`ProductForm::numbers`], never refused by the form's decoding).
 #[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
 pub(super) struct ProductForm {
     category: String,
     title_ar: String,
@@ -107,12 +109,9 @@ pub(super) struct ProductForm {
     #[serde(default)]
     desc_en: String,
     price: String,
-    #[serde(default)]
-    stock: Option<u32>,
-    #[serde(default)]
-    lead_days: Option<u16>,
-    #[serde(default)]
-    weight: Option<u32>,
+    stock: String,
+    lead_days: String,
+    weight: String,
     #[serde(default)]
     hs_code: String,
     #[serde(default)]
@@ -121,8 +120,31 @@ pub(super) struct ProductForm {
     customs_en: String,
     #[serde(default)]
     origin: String,
-    #[serde(default)]
+    net_weight: String,
+}
+
+/// The product form's number fields, read.
+#[derive(Debug, Clone, Copy, Default)]
+struct FormNumbers {
+    stock: Option<u32>,
+    lead_days: Option<u16>,
+    weight: Option<u32>,
     net_weight: Option<u32>,
+}
+
+/// A whole number as typed: spaces around, Arabic-Indic or Eastern Arabic digits (`٣` is 3);
+/// `Ok(None)` when empty, `Err(())` when not a whole number.
+fn whole_number(text: &str) -> Result<Option<u32>, ()> {
+    let t: String = text
+        .trim()
+        .chars()
+        .map(tijara_core::digits::ascii_digit)
+        .collect();
+    if t.is_empty() {
+        Ok(None)
+    } else {
+        t.parse().map(Some).map_err(|_| ())
+    }
 }
 
 /// Words of the product pages (new ones; the portal's table has the older ones).
@@ -288,6 +310,11 @@ pub(super) fn pw(lang: Lang, key: &str) -> &'static str {
             "البيانات الجمركية ناقصة: رمز النظام المنسق من 6 إلى 10 أرقام (مثلا 4202.21)، والوصفان مملوءان (سطر واحد، 120 حرفا على الأكثر)، وبلد المنشأ بحرفين (MA). اترك كل شيء فارغا لعدم البيع إلى الخارج.",
             "Customs data incomplete: the HS code has 6 to 10 digits (e.g. 4202.21), both descriptions are filled (one line, at most 120 characters), the country of origin has two letters (MA). Leave everything empty not to sell abroad.",
         ),
+        "err_net_weight" => (
+            "Le poids net s'écrit en grammes, en chiffres (ex. 450) ; laissez-le vide pour reprendre le poids d'envoi.",
+            "يكتب الوزن الصافي بالغرام وبالأرقام (مثلا 450)؛ اتركه فارغا ليؤخذ وزن الإرسال.",
+            "Write the net weight in grams, in digits (e.g. 450); leave it empty to use the shipping weight.",
+        ),
         _ => ("", "", ""),
     };
     crate::web::pick(lang, fr, ar, en)
@@ -374,10 +401,24 @@ pub(super) async fn product_form_typed(
     let v = p.and_then(|p| p.variants.first());
     let text =
         |t: Option<&LocalizedText>, l: Lang| t.and_then(|t| t.exact(l)).unwrap_or("").to_owned();
-    let lead = match v.map(|v| &v.stock_policy) {
-        Some(StockPolicy::MadeToOrder { lead_days }) => *lead_days,
-        _ => typed.and_then(|f| f.lead_days).unwrap_or(0),
+    // A typed number is shown again in digits a number input shows (`٣` as 3); one that could
+    // not be read, as typed.
+    let number = |stored: String, pick: fn(&ProductForm) -> &String| match typed {
+        Some(f) => match whole_number(pick(f)) {
+            Ok(Some(n)) => n.to_string(),
+            Ok(None) => String::new(),
+            Err(()) => pick(f).clone(),
+        },
+        None => stored,
     };
+    let lead = number(
+        match v.map(|v| &v.stock_policy) {
+            Some(StockPolicy::MadeToOrder { lead_days }) => lead_days.to_string(),
+            _ => "0".to_owned(),
+        },
+        |f| &f.lead_days,
+    );
+    let stock = number(stock.to_string(), |f| &f.stock);
     let field = |stored: String, pick: fn(&ProductForm) -> &String| match typed {
         Some(f) => pick(f).clone(),
         None => stored,
@@ -394,11 +435,11 @@ pub(super) async fn product_form_typed(
         v.map(|v| v.price.amount().to_string()).unwrap_or_default(),
         |f| &f.price,
     );
-    let weight = typed
-        .and_then(|f| f.weight)
-        .or(v.map(|v| v.weight_grams))
-        .unwrap_or(500);
-    let category = typed.map(|f| f.category.as_str());
+    let weight = number(v.map_or(500, |v| v.weight_grams).to_string(), |f| &f.weight);
+    // The category typed, else the stored one (one option selected).
+    let category = typed
+        .map(|f| f.category.as_str())
+        .or(p.map(|p| p.category_id.as_str()));
     let stored = p.and_then(|p| p.customs.as_ref());
     let hs_code = field(
         stored.map(|c| c.hs_code_display()).unwrap_or_default(),
@@ -416,9 +457,12 @@ pub(super) async fn product_form_typed(
         stored.map_or_else(|| "MA".to_owned(), |c| c.origin_country.clone()),
         |f| &f.origin,
     );
-    let net_weight = typed
-        .and_then(|f| f.net_weight)
-        .or(stored.map(|c| c.net_weight_grams));
+    let net_weight = number(
+        stored
+            .map(|c| c.net_weight_grams.to_string())
+            .unwrap_or_default(),
+        |f| &f.net_weight,
+    );
     // What the marketplace keeps of the price (the seller's rate, and its categories' own),
     // said beside the price; the form reads without it.
     let commission = match crate::portal::seller_of(ctx) {
@@ -444,7 +488,7 @@ pub(super) async fn product_form_typed(
             (ctx.csrf_field())
             p.muted { (pw(lang, "title_help")) }
             label { (w(lang, "category")) select name="category" {
-                @for c in &cats { option value=(c.id) selected[p.is_some_and(|p| p.category_id == c.id) || category == Some(c.id.as_str())] { (c.name.get(lang, Lang::AR).unwrap_or("")) } }
+                @for c in &cats { option value=(c.id) selected[category == Some(c.id.as_str())] { (c.name.get(lang, Lang::AR).unwrap_or("")) } }
             } }
             label { (w(lang, "title_ar")) input name="title_ar" dir="rtl" lang="ar" value=(title_ar); }
             label { (w(lang, "title_fr")) input name="title_fr" lang="fr" value=(title_fr); }
@@ -467,7 +511,7 @@ pub(super) async fn product_form_typed(
                 label { (pw(lang, "customs_fr")) input name="customs_fr" lang="fr" maxlength="120" value=(customs_fr); }
                 label { (pw(lang, "customs_en")) input name="customs_en" lang="en" maxlength="120" value=(customs_en); }
                 label { (pw(lang, "origin")) input name="origin" dir="ltr" maxlength="2" value=(origin); }
-                label { (pw(lang, "net_weight")) input name="net_weight" type="number" min="1" value=[net_weight]; }
+                label { (pw(lang, "net_weight")) input name="net_weight" type="number" min="1" value=(net_weight); }
             }
             @if p.is_none() {
                 label { (pw(lang, "photo_new")) input type="file" name="photo" accept="image/jpeg,image/png,image/webp" multiple; }
@@ -503,6 +547,22 @@ pub(super) async fn new_product_page(State(app): State<App>, ctx: Ctx) -> Respon
 }
 
 impl ProductForm {
+    /// The number fields read, or the sentence's key saying which is not a whole number.
+    fn numbers(&self) -> Result<FormNumbers, &'static str> {
+        let stock = whole_number(&self.stock).map_err(|()| "err_number")?;
+        let lead_days = whole_number(&self.lead_days)
+            .and_then(|n| n.map(u16::try_from).transpose().map_err(|_| ()))
+            .map_err(|()| "err_number")?;
+        let weight = whole_number(&self.weight).map_err(|()| "err_weight")?;
+        let net_weight = whole_number(&self.net_weight).map_err(|()| "err_net_weight")?;
+        Ok(FormNumbers {
+            stock,
+            lead_days,
+            weight,
+            net_weight,
+        })
+    }
+
     fn input(
         &self,
         seller: &SellerId,
@@ -522,7 +582,8 @@ impl ProductForm {
             .ok()
             .filter(|m| m.is_positive())
             .ok_or("err_price")?;
-        let weight = self.weight.filter(|w| *w > 0).ok_or("err_weight")?;
+        let numbers = self.numbers()?;
+        let weight = numbers.weight.filter(|w| *w > 0).ok_or("err_weight")?;
         let category = CategoryId::new(self.category.clone()).map_err(|_| "err_category")?;
         let mut title = LocalizedText::default();
         title.set(Lang::AR, title_ar);
@@ -532,7 +593,7 @@ impl ProductForm {
         description.set(Lang::AR, self.desc_ar.trim());
         description.set(Lang::FR, self.desc_fr.trim());
         description.set(Lang::EN, self.desc_en.trim());
-        let lead = self.lead_days.unwrap_or(0);
+        let lead = numbers.lead_days.unwrap_or(0);
         let policy = if lead > 0 {
             StockPolicy::MadeToOrder { lead_days: lead }
         } else {
@@ -559,7 +620,7 @@ impl ProductForm {
         )
         .with_options(first.map(|v| v.options.clone()).unwrap_or_default())
         .with_stock_policy(policy)
-        .with_initial_stock(self.stock.unwrap_or(0));
+        .with_initial_stock(numbers.stock.unwrap_or(0));
         variant.dimensions = first.and_then(|v| v.dimensions);
         let mut variants = vec![variant];
         // Other variants are kept as they are.
@@ -571,7 +632,7 @@ impl ProductForm {
             .with_materials(existing.map(|p| p.materials.clone()).unwrap_or_default())
             .with_photos(existing.map(|p| p.photos.clone()).unwrap_or_default());
         input.made_by = existing.map(|p| p.made_by.clone()).unwrap_or(member);
-        input.customs = self.customs(weight)?;
+        input.customs = self.customs(weight, numbers.net_weight)?;
         Ok(input)
     }
 
@@ -580,6 +641,7 @@ impl ProductForm {
     fn customs(
         &self,
         weight: u32,
+        net_weight: Option<u32>,
     ) -> Result<Option<tijara_core::customs::CustomsInfo>, &'static str> {
         if [&self.hs_code, &self.customs_fr, &self.customs_en]
             .iter()
@@ -596,7 +658,7 @@ impl ProductForm {
             description_fr: self.customs_fr.clone(),
             description_en: self.customs_en.clone(),
             origin_country: origin.to_owned(),
-            net_weight_grams: self.net_weight.filter(|n| *n > 0).unwrap_or(weight),
+            net_weight_grams: net_weight.filter(|n| *n > 0).unwrap_or(weight),
         }
         .normalized()
         .map(Some)
@@ -609,8 +671,6 @@ impl ProductForm {
 struct NewProductBody {
     form: ProductForm,
     photos: Vec<Vec<u8>>,
-    /// A number field that is not a whole number.
-    bad_number: bool,
 }
 
 /// A refused new product's multipart form: its status, its sentence, and what was read of the
@@ -644,19 +704,6 @@ fn new_product_body(read: crate::media::PhotoForm) -> NewProductBody {
     };
     for (name, text) in read.fields {
         let f = &mut out.form;
-        // Typed on an Arabic keyboard too (٣ is 3).
-        let number = |t: &str| -> Result<Option<u32>, ()> {
-            let t: String = t
-                .trim()
-                .chars()
-                .map(tijara_core::digits::ascii_digit)
-                .collect();
-            if t.is_empty() {
-                Ok(None)
-            } else {
-                t.parse().map(Some).map_err(|_| ())
-            }
-        };
         match name.as_str() {
             "category" => f.category = text,
             "title_ar" => f.title_ar = text,
@@ -666,27 +713,14 @@ fn new_product_body(read: crate::media::PhotoForm) -> NewProductBody {
             "desc_fr" => f.desc_fr = text,
             "desc_en" => f.desc_en = text,
             "price" => f.price = text,
-            "stock" => match number(&text) {
-                Ok(n) => f.stock = n,
-                Err(()) => out.bad_number = true,
-            },
-            "lead_days" => match number(&text).map(|n| n.map(u16::try_from)) {
-                Ok(None) => f.lead_days = None,
-                Ok(Some(Ok(n))) => f.lead_days = Some(n),
-                _ => out.bad_number = true,
-            },
-            "weight" => match number(&text) {
-                Ok(n) => f.weight = n,
-                Err(()) => f.weight = None,
-            },
+            "stock" => f.stock = text,
+            "lead_days" => f.lead_days = text,
+            "weight" => f.weight = text,
             "hs_code" => f.hs_code = text,
             "customs_fr" => f.customs_fr = text,
             "customs_en" => f.customs_en = text,
             "origin" => f.origin = text,
-            "net_weight" => match number(&text) {
-                Ok(n) => f.net_weight = n,
-                Err(()) => out.bad_number = true,
-            },
+            "net_weight" => f.net_weight = text,
             _ => {}
         }
     }
@@ -702,18 +736,7 @@ async fn new_product_refused(
     message: &str,
 ) -> Response {
     let lang = ctx.lang;
-    let stock = typed.and_then(|f| f.stock).unwrap_or(0);
-    match product_form_typed(
-        app,
-        ctx,
-        "/seller/products",
-        None,
-        stock,
-        Some(message),
-        typed,
-    )
-    .await
-    {
+    match product_form_typed(app, ctx, "/seller/products", None, 0, Some(message), typed).await {
         Ok(form) => (
             status,
             layout(
@@ -755,7 +778,7 @@ pub(super) async fn create_product(
         }
     } else {
         // A form without photos is read under the shop's usual limit (the route's large one
-        // is for photos); then only its number fields can fail to read.
+        // is for photos); its fields are all text, read as typed (numbers are read later).
         match axum::body::to_bytes(req.into_body(), crate::MAX_BODY_BYTES).await {
             Err(_) => Err((StatusCode::PAYLOAD_TOO_LARGE, "err_form", None)),
             Ok(bytes) => match serde_urlencoded::from_bytes::<ProductForm>(&bytes) {
@@ -763,7 +786,7 @@ pub(super) async fn create_product(
                     form,
                     ..NewProductBody::default()
                 }),
-                Err(_) => Err((StatusCode::UNPROCESSABLE_ENTITY, "err_number", None)),
+                Err(_) => Err((StatusCode::UNPROCESSABLE_ENTITY, "err_form", None)),
             },
         }
     };
@@ -774,10 +797,6 @@ pub(super) async fn create_product(
         }
     };
     let typed = Some(&body.form);
-    if body.bad_number {
-        let msg = pw(lang, "err_number");
-        return new_product_refused(&app, &ctx, StatusCode::UNPROCESSABLE_ENTITY, typed, msg).await;
-    }
     let suffix = crate::auth::random_token()
         .chars()
         .filter(char::is_ascii_alphanumeric)
@@ -949,12 +968,14 @@ pub(super) async fn update_product(
             .map_err(|e| format!("{} ({e})", crate::web::explain(lang, &e))),
         Err(key) => Err(pw(lang, key).to_owned()),
     };
-    // The stock field sets the units on the shelf (tracked variants).
-    let result = match (result, f.stock, p.variants.first()) {
+    // The stock field sets the units on the shelf (tracked variants); `input` has read the
+    // numbers when it succeeded.
+    let numbers = f.numbers().unwrap_or_default();
+    let result = match (result, numbers.stock, p.variants.first()) {
         (Ok(_), Some(units), Some(v))
             if units != stock
                 && matches!(v.stock_policy, StockPolicy::Tracked)
-                && f.lead_days.unwrap_or(0) == 0 =>
+                && numbers.lead_days.unwrap_or(0) == 0 =>
         {
             app.engine
                 .catalog()
@@ -969,10 +990,15 @@ pub(super) async fn update_product(
         Ok(()) => Redirect::to(&products_url(&ctx)).into_response(),
         Err(e) => {
             let action = format!("/seller/products/{}/edit", p.id);
-            let form = match product_form(&app, &ctx, &action, Some(&p), stock, Some(&e)).await {
-                Ok(f) => f,
-                Err(r) => return r,
-            };
+            // What was typed is shown again, not the stored product.
+            let typed = Some(&f);
+            let form =
+                match product_form_typed(&app, &ctx, &action, Some(&p), stock, Some(&e), typed)
+                    .await
+                {
+                    Ok(f) => f,
+                    Err(r) => return r,
+                };
             (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 layout(&ctx, w(lang, "edit"), form),

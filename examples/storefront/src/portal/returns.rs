@@ -49,6 +49,11 @@ pub(super) fn rw(lang: Lang, key: &str) -> &'static str {
             "استلمت المنتجات",
             "I received the items",
         ),
+        "came_back_help" => (
+            "Le colis vous est revenu sans être livré et l'acheteur l'avait déjà payé : ses articles sont de nouveau en vente, remboursez-lui leur prix ci-dessous.",
+            "عاد إليك الطرد دون أن يُسلَّم وكان المشتري قد دفع ثمنه: منتجاته معروضة للبيع من جديد، فأرجع إليه ثمنها أدناه.",
+            "The parcel came back to you undelivered and the buyer had already paid: the items are on sale again; refund their price below.",
+        ),
         "received_help" => (
             "Quand le colis revient, vérifiez les articles, dites s'ils peuvent être vendus à nouveau, puis appuyez.",
             "عندما يعود الطرد، تحقق من المنتجات، وحدد هل يمكن بيعها من جديد، ثم اضغط.",
@@ -171,6 +176,7 @@ fn reason_word(lang: Lang, r: &ReturnRequest) -> Option<&'static str> {
         ReturnReason::Damaged => "ac_reason_damaged",
         ReturnReason::NotAsDescribed => "ac_reason_not_as_described",
         ReturnReason::WrongItem => "ac_reason_wrong_item",
+        ReturnReason::CameBack => "ac_reason_came_back",
         _ => "ac_reason_other",
     };
     Some(t(lang, key))
@@ -341,6 +347,7 @@ fn return_box(
             }
             p { (rw(lang, "value")) ": " bdi { (r.value.format(lang)) } }
             @if let Some(why) = reason_word(lang, r) { p { (rw(lang, "reason")) ": " (why) } }
+            @if r.is_came_back() && r.status() == ReturnStatus::Received { p.notice { (rw(lang, "came_back_help")) } }
             @if let Some(words) = &r.reason { p { (rw(lang, "words")) ": " q { bdi { (words) } } } }
             @if let Some(why) = r.refusal() { p { (rw(lang, "refused_because")) " " (why) } }
             (crate::web::return_photos(lang, r, None))

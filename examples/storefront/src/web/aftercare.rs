@@ -68,6 +68,16 @@ fn cancel_block(doc: &OrderDoc) -> Option<&'static str> {
     }
 }
 
+/// Where `r` stands, in the shopper's words: a paid parcel that came back undelivered is
+/// not a return the shopper asked, its refund is on its way.
+fn return_word_key(r: &ReturnRequest) -> &'static str {
+    if r.is_came_back() && r.status() == ReturnStatus::Received {
+        "ac_ret_came_back"
+    } else {
+        return_status_key(r.status())
+    }
+}
+
 /// Where a return stands, in the shopper's words.
 fn return_status_key(s: ReturnStatus) -> &'static str {
     match s {
@@ -85,6 +95,7 @@ fn reason_key(r: ReturnReason) -> &'static str {
         ReturnReason::Damaged => "ac_reason_damaged",
         ReturnReason::NotAsDescribed => "ac_reason_not_as_described",
         ReturnReason::WrongItem => "ac_reason_wrong_item",
+        ReturnReason::CameBack => "ac_reason_came_back",
         _ => "ac_reason_other",
     }
 }
@@ -107,7 +118,7 @@ fn returns_list(
                 li {
                     strong {
                         @if r.refund_due().is_some() { (aw(lang, "refund_coming")) }
-                        @else { (t(lang, return_status_key(r.status()))) }
+                        @else { (t(lang, return_word_key(r))) }
                     } br;
                     span.small {
                         (t(lang, "ac_asked_on")) " " bdi { (crate::web::local_day(app, r.requested_at)) }
@@ -155,7 +166,7 @@ pub(crate) fn return_summary(app: &App, lang: Lang, r: &ReturnRequest) -> Markup
         div.box.return-summary {
             strong { (aw(lang, "return_label")) ": "
                 @if r.refund_due().is_some() { (aw(lang, "refund_coming")) }
-                @else { (t(lang, return_status_key(r.status()))) } } br;
+                @else { (t(lang, return_word_key(r))) } } br;
             span.small {
                 (t(lang, "ac_asked_on")) " " bdi { (crate::web::local_day(app, r.requested_at)) }
                 " · " bdi { (r.lines.iter().map(|l| l.quantity).sum::<u32>()) } " " (t(lang, "ac_items"))

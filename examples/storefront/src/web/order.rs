@@ -122,6 +122,20 @@ fn status_key(doc: &tijara::docs::OrderDoc) -> &'static str {
             (_, P::Failed) => "o_st_declined",
             _ => "o_st_card_pending",
         },
+        // Paid parcels that all came back undelivered: their refund says where it stands (not
+        // "delivered — return ...": nothing was delivered).
+        _ if parts().all(|s| matches!(s, F::Returned | F::Cancelled))
+            && doc.returns.iter().any(|r| r.is_came_back()) =>
+        {
+            let back = || doc.returns.iter().filter(|r| r.is_came_back());
+            if back().any(|r| r.status() == ReturnStatus::Received) {
+                "o_st_came_back_refund"
+            } else if back().any(|r| r.refund_due().is_some()) {
+                "o_st_came_back_refund_coming"
+            } else {
+                "o_st_came_back_refunded"
+            }
+        }
         // Once every parcel has arrived (or came back), a return says where it stands (it read
         // "paid — being prepared" or "you pay on delivery" once a part came back); an open
         // return before a refunded one. A parcel still on its way keeps the order's line.

@@ -165,6 +165,11 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
             "I received the wrong item",
         ),
         "ac_reason_other" => ("Autre raison", "سبب آخر", "Another reason"),
+        "ac_reason_came_back" => (
+            "Colis revenu sans être livré",
+            "عاد الطرد دون أن يُسلَّم",
+            "Parcel came back undelivered",
+        ),
         "ac_details" => (
             "Dites-nous en plus (facultatif)",
             "أخبرنا أكثر (اختياري)",
@@ -264,6 +269,11 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
             "refusé par le vendeur",
             "مرفوض من البائع",
             "refused by the seller",
+        ),
+        "ac_ret_came_back" => (
+            "Colis revenu au vendeur : remboursement à venir",
+            "عاد الطرد إلى البائع: سيُرَدّ إليك المبلغ",
+            "Parcel back with the seller: you will be refunded",
         ),
         "ac_ret_received" => (
             "Articles reçus : remboursement en cours",

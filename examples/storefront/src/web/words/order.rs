@@ -87,6 +87,21 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
             "تم التسليم — تم استرداد مبلغ الإرجاع (انظر أدناه)",
             "Delivered — return refunded (see below)",
         ),
+        "o_st_came_back_refund" => (
+            "Colis revenu au vendeur sans être livré — vous serez remboursé (voir ci-dessous)",
+            "عاد الطرد إلى البائع دون أن يُسلَّم — سيُرَدّ إليك المبلغ (انظر أدناه)",
+            "The parcel went back to the seller undelivered — you will be refunded (see below)",
+        ),
+        "o_st_came_back_refund_coming" => (
+            "Colis revenu au vendeur — remboursement en route (voir ci-dessous)",
+            "عاد الطرد إلى البائع — المبلغ المسترد في الطريق (انظر أدناه)",
+            "The parcel went back to the seller — your refund is on its way (see below)",
+        ),
+        "o_st_came_back_refunded" => (
+            "Colis revenu au vendeur — remboursé (voir ci-dessous)",
+            "عاد الطرد إلى البائع — تم رد المبلغ (انظر أدناه)",
+            "The parcel went back to the seller — refunded (see below)",
+        ),
         "o_st_came_back" => (
             "Colis revenu au vendeur",
             "عاد الطرد إلى البائع",
