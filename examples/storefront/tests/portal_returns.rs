@@ -1603,19 +1603,12 @@ async fn in_an_order_from_two_artisans_each_opens_only_the_photo_of_her_parcels_
     }
 }
 
-/// A card-paid parcel that comes back undelivered (the carrier's "returned to sender", typed
-/// here by the admin): the shopper's page says it came back and that she will be refunded, in
-/// French and in Arabic, and so does her e-mail (not "the seller received your items"); the
-/// artisan's returns page lists it with why and what to do, the refund prefilled with the items'
-/// price; her refund moves it on. Another seller cannot refund it.
-#[tokio::test]
-async fn a_paid_parcel_that_comes_back_is_refunded_from_the_returns_page() {
+/// A guest's order of one unit of `slug` (Amana, to Casablanca) paid by card (`cmi`, the
+/// capture recorded as its callback would); the order.
+async fn a_paid_card_order(app: &App, slug: &str, email: &str) -> tijara_core::order::Order {
     use tijara::usecases::checkout::{CheckoutCart, PlaceOrderRequest, ShippingSelection};
     use tijara::usecases::payments::{PaymentEventKind, PaymentNotice};
-    let app = demo_app().await;
-    let all = sellers(&app).await;
-    let slug = all[2].1.clone();
-    let p = app.engine.catalog().product_by_slug(&slug).await.unwrap();
+    let p = app.engine.catalog().product_by_slug(slug).await.unwrap();
     let req = PlaceOrderRequest::new(
         CheckoutCart::Inline {
             lines: vec![(p.variants[0].variant.id.clone(), 1)],
@@ -1628,7 +1621,7 @@ async fn a_paid_parcel_that_comes_back_is_refunded_from_the_returns_page() {
             .into_iter()
             .collect(),
         },
-        "back@example.ma",
+        email,
         tijara_core::order::Address {
             name: "Salma Bennani".into(),
             line1: "12 Rue Ibn Batouta".into(),
@@ -1667,6 +1660,19 @@ async fn a_paid_parcel_that_comes_back_is_refunded_from_the_returns_page() {
         )
         .await
         .unwrap();
+    order
+}
+
+/// A card-paid parcel that comes back undelivered (the carrier's "returned to sender", typed
+/// here by the admin): the shopper's page says it came back and that she will be refunded, in
+/// French and in Arabic, and so does her e-mail (not "the seller received your items"); the
+/// artisan's returns page lists it with why and what to do, the refund prefilled with the items'
+/// price; her refund moves it on. Another seller cannot refund it.
+#[tokio::test]
+async fn a_paid_parcel_that_comes_back_is_refunded_from_the_returns_page() {
+    let app = demo_app().await;
+    let all = sellers(&app).await;
+    let order = a_paid_card_order(&app, &all[2].1, "back@example.ma").await;
     let (id, so) = (order.id.to_string(), order.seller_orders[0].id.to_string());
     let mut s = Client::new(&app);
     s.login("seller3@tijara.example", ARTISAN_PW).await;
@@ -1704,6 +1710,9 @@ async fn a_paid_parcel_that_comes_back_is_refunded_from_the_returns_page() {
         page.body
             .contains("Colis revenu au vendeur : remboursement à venir")
     );
+    // Nobody asked for it: the page says when it came back, not when it was "asked".
+    assert!(page.body.contains("revenu le"), "{}", page.body);
+    assert!(!page.body.contains("demandé le"), "{}", page.body);
     let page = shopper.get(&format!("{link}&lang=ar")).await;
     assert!(
         page.body.contains("دون أن يُسلَّم — سيُرَدّ إليك المبلغ"),
@@ -1746,6 +1755,7 @@ async fn a_paid_parcel_that_comes_back_is_refunded_from_the_returns_page() {
         "{}",
         list.body
     );
+    assert!(list.body.contains("revenu le"), "{}", list.body);
     assert!(
         list.body
             .contains(&format!("value=\"{}\"", back.value.amount())),
@@ -1771,4 +1781,91 @@ async fn a_paid_parcel_that_comes_back_is_refunded_from_the_returns_page() {
         "{}",
         page.body
     );
+    // The items, not the delivery: the payment is refunded in part, and says so.
+    assert!(page.body.contains("remboursé en partie"), "{}", page.body);
+}
+
+/// In a phone-width browser, a card-paid parcel that came back undelivered: the buyer's order
+/// page (through her link), the artisan's returns page with what to do, her refund, and the
+/// buyer's page again. Screenshots in target/screenshots/portal-came-back-{lang}.
+async fn came_back_journey(lang: &str) {
+    use tijara::usecases::fulfillment::{HandTracking, Operator, ShipRequest};
+    use tijara_core::fulfillment::TrackingStatus;
+    let Some(shop) = browser::Shop::start(&format!("portal-came-back-{lang}"), lang).await else {
+        return;
+    };
+    let app = shop.app.clone();
+    let all = sellers(&app).await;
+    let order = a_paid_card_order(&app, &all[2].1, &format!("back-{lang}@example.ma")).await;
+    let so = order.seller_orders[0].id.clone();
+    let f = app.engine.fulfillment();
+    f.mark_ready(&order.id, &so, None).await.unwrap();
+    f.ship(&order.id, &so, ShipRequest::new(), None)
+        .await
+        .unwrap();
+    f.track_by_hand(
+        &Operator::Marketplace,
+        &order.id,
+        &so,
+        HandTracking::new().with_status(TrackingStatus::ReturnedToSender),
+        None,
+    )
+    .await
+    .unwrap();
+    let doc = app.engine.orders().order(&order.id).await.unwrap();
+    let back = doc.returns[0].clone();
+    assert!(back.is_came_back());
+    let link = tijara_storefront::web::order_url(&order.id, doc.access_token.as_str());
+    shop.go(&format!("{link}&lang={lang}")).await;
+    shop.shot("1-buyer-came-back").await;
+    let text = shop.main_text().await;
+    let says = if lang == "ar" {
+        "سيُرَدّ إليك المبلغ"
+    } else {
+        "vous serez remboursé"
+    };
+    assert!(text.contains(says), "{text}");
+
+    shop.go(&format!("/account/login?lang={lang}")).await;
+    shop.fill(
+        "form[action='/account/login'] input[name=email]",
+        "seller3@tijara.example",
+    )
+    .await;
+    shop.fill(
+        "form[action='/account/login'] input[name=password]",
+        ARTISAN_PW,
+    )
+    .await;
+    shop.click("form[action='/account/login'] button").await;
+    shop.wait_path("/seller").await;
+    shop.go(&format!("/seller/returns?lang={lang}")).await;
+    let box_of = format!("#ret-{}", back.id);
+    let _ = shop
+        .c
+        .execute(
+            &format!("document.querySelector('{box_of}').scrollIntoView({{block: 'start'}})"),
+            vec![],
+        )
+        .await;
+    shop.shot("2-artisan-to-refund").await;
+    shop.click(&format!("{box_of} form[action*='/refund'] button"))
+        .await;
+    shop.wait_path("/seller/returns?done=refund").await;
+    shop.shot("3-artisan-refunded").await;
+    shop.c.delete_all_cookies().await.unwrap();
+    shop.go(&format!("{link}&lang={lang}")).await;
+    shop.shot("4-buyer-refund").await;
+    let doc = app.engine.orders().order(&order.id).await.unwrap();
+    assert_eq!(doc.returns[0].refunded(), Some(back.value));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_phone_width_in_french_a_paid_parcel_that_came_back_is_refunded() {
+    came_back_journey("fr").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_phone_width_in_arabic_a_paid_parcel_that_came_back_is_refunded() {
+    came_back_journey("ar").await;
 }

@@ -30,6 +30,7 @@ pub(super) fn rw(lang: Lang, key: &str) -> &'static str {
         ),
         "order" => ("Commande", "الطلب", "Order"),
         "asked_on" => ("demandé le", "طُلب في", "asked on"),
+        "came_back_on" => ("revenu le", "عاد في", "came back on"),
         "reason" => ("Motif", "السبب", "Reason"),
         "words" => (
             "Les mots de l'acheteur",
@@ -335,7 +336,7 @@ fn return_box(
         section.box id={ "ret-" (r.id) } {
             h2 { (rw(lang, "order")) " " bdi { (d.order.reference()) } " — " (status_of(lang, r.status())) }
             // Each part isolated: a Latin name or a date must not reorder the Arabic line.
-            p.muted { (rw(lang, "asked_on")) " " bdi { (crate::web::local_day(app, r.requested_at)) } " · " bdi.name { (d.order.shipping_address.name) } " · " bdi { (d.order.shipping_address.city) } }
+            p.muted { (rw(lang, if r.is_came_back() { "came_back_on" } else { "asked_on" })) " " bdi { (crate::web::local_day(app, r.requested_at)) } " · " bdi.name { (d.order.shipping_address.name) } " · " bdi { (d.order.shipping_address.city) } }
             ul {
                 @for l in &r.lines {
                     @let line = so.lines.iter().find(|o| o.variant_id == l.variant_id);

@@ -121,7 +121,7 @@ fn returns_list(
                         @else { (t(lang, return_word_key(r))) }
                     } br;
                     span.small {
-                        (t(lang, "ac_asked_on")) " " bdi { (crate::web::local_day(app, r.requested_at)) }
+                        (t(lang, if r.is_came_back() { "ac_came_back_on" } else { "ac_asked_on" })) " " bdi { (crate::web::local_day(app, r.requested_at)) }
                         " · " bdi { (r.lines.iter().map(|l| l.quantity).sum::<u32>()) } " " (t(lang, "ac_items"))
                         @if let Some(code) = r.reason_code { " · " (t(lang, reason_key(code))) }
                     }
@@ -168,7 +168,7 @@ pub(crate) fn return_summary(app: &App, lang: Lang, r: &ReturnRequest) -> Markup
                 @if r.refund_due().is_some() { (aw(lang, "refund_coming")) }
                 @else { (t(lang, return_word_key(r))) } } br;
             span.small {
-                (t(lang, "ac_asked_on")) " " bdi { (crate::web::local_day(app, r.requested_at)) }
+                (t(lang, if r.is_came_back() { "ac_came_back_on" } else { "ac_asked_on" })) " " bdi { (crate::web::local_day(app, r.requested_at)) }
                 " · " bdi { (r.lines.iter().map(|l| l.quantity).sum::<u32>()) } " " (t(lang, "ac_items"))
                 @if let Some(code) = r.reason_code { " · " (t(lang, reason_key(code))) }
             }

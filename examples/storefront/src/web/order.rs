@@ -196,7 +196,9 @@ fn payment_key(doc: &tijara::docs::OrderDoc) -> &'static str {
     use tijara_core::payment::{PaymentMethod as M, PaymentStatus as P};
     let p = &doc.order.payment;
     match (p.method(), p.status()) {
-        (_, P::Refunded | P::PartiallyRefunded) => "o_pay_refunded",
+        (_, P::Refunded) => "o_pay_refunded",
+        // Part of it (a return's items, not the delivery): "refunded" alone reads as all.
+        (_, P::PartiallyRefunded) => "o_pay_part_refunded",
         (_, P::Voided) => "o_pay_voided",
         (M::CashOnDelivery, P::AwaitingDelivery) => "o_pay_cod",
         (M::CashOnDelivery, _) => "o_pay_cod_done",

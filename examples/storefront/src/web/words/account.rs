@@ -254,6 +254,7 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
         ),
         "ac_returns" => ("Vos retours", "طلبات الإرجاع", "Your returns"),
         "ac_asked_on" => ("demandé le", "طُلب بتاريخ", "asked on"),
+        "ac_came_back_on" => ("revenu le", "عاد بتاريخ", "came back on"),
         "ac_items" => ("article(s)", "سلعة", "item(s)"),
         "ac_ret_requested" => (
             "En attente de la réponse du vendeur",
