@@ -1771,10 +1771,31 @@ async fn a_paid_parcel_that_comes_back_is_refunded_from_the_returns_page() {
     let r = other.post(&refund, &[("amount", amount.as_str())]).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
     assert_eq!(status_of(&app, &order.id).await, ReturnStatus::Received);
-    // Her refund moves it on.
+    // Her refund moves it on; what the marketplace owes her drops by exactly what the page
+    // said it would.
+    let owed = || async {
+        app.engine
+            .payouts()
+            .seller_statement(
+                &all[2].0,
+                Utc::now() - Duration::days(1),
+                Utc::now() + Duration::days(1),
+            )
+            .await
+            .unwrap()
+            .owed
+    };
+    let before = owed().await;
     let r = s.post(&refund, &[("amount", amount.as_str())]).await;
     assert!(r.status.is_redirection(), "{}", r.body);
     assert_eq!(status_of(&app, &order.id).await, ReturnStatus::Refunded);
+    let drop = before.checked_sub(owed().await).unwrap();
+    assert!(drop.is_positive());
+    let said = format!(
+        "ce que le marché vous doit baisse de <strong><bdi>{}</bdi></strong>",
+        drop.format(tijara_core::Lang::FR)
+    );
+    assert!(list.body.contains(&said), "{said}: {}", list.body);
     let page = shopper.get(&format!("{link}&lang=fr")).await;
     assert!(
         page.body.contains("Colis revenu au vendeur — "),

@@ -92,6 +92,19 @@ pub(super) fn rw(lang: Lang, key: &str) -> &'static str {
         ),
         "refund" => ("Rembourser", "أرجع المبلغ", "Refund"),
         "refund_amount" => ("Montant (MAD)", "المبلغ (درهم)", "Amount (MAD)"),
+        "effect_if" => ("Si vous remboursez", "إذا أرجعت", "If you refund"),
+        "effect_colon" => (" :", ":", ":"),
+        "effect_commission" => ("la commission de", "فإن عمولة", "the commission of"),
+        "effect_back" => (
+            "vous est rendue, et ce que le marché vous doit baisse de",
+            "تُعاد إليك، وينقص ما يدين لك به السوق بمبلغ",
+            "is given back to you, and what the marketplace owes you drops by",
+        ),
+        "effect_less" => (
+            "Un remboursement moindre les réduit en proportion.",
+            "المبلغ الأقل يخفضهما بالتناسب.",
+            "A smaller refund lowers both in proportion.",
+        ),
         "refund_help" => (
             "Au plus la valeur des articles. Vous pouvez retenir les frais du renvoi si l'acheteur a changé d'avis (loi 31-08). Ce montant est retiré de ce que le marché vous doit ; le marché l'envoie à l'acheteur.",
             "على الأكثر قيمة المنتجات. يمكنك خصم مصاريف الإرجاع إذا غير المشتري رأيه (القانون 31-08). يخصم هذا المبلغ مما يدين لك به السوق، والسوق هو من يرسله إلى المشتري.",
@@ -297,6 +310,16 @@ pub(super) async fn returns_page(
     });
     let with_returns: Vec<&OrderDoc> = items.iter().map(|(d, _, _)| *d).collect();
     let names = product_names(&app, &with_returns, lang).await;
+    // The shop's rates, read once, for what a refund to decide would take from her share (the
+    // page reads without them).
+    let shop = if items
+        .iter()
+        .any(|(_, _, r)| r.status() == ReturnStatus::Received)
+    {
+        app.engine.catalog().seller(&seller).await.ok()
+    } else {
+        None
+    };
     let done = q.done.as_deref().and_then(|d| match d {
         "approve" => Some("done_approve"),
         "reject" => Some("done_reject"),
@@ -313,22 +336,41 @@ pub(super) async fn returns_page(
         @if member.is_some() { p.muted { (rw(lang, "member_only_sees")) } }
         @if items.is_empty() { p { (rw(lang, "none")) } }
         @for (d, so, r) in &items {
-            (return_box(&app, &ctx, d, so, r, &names, member.is_none()))
+            (return_box(&app, &ctx, (d, so, r), &names, shop.as_ref(), member.is_none()))
         }
     };
     layout(&ctx, rw(lang, "returns"), body).into_response()
 }
 
+/// What refunding the whole of `r` would move on the seller's share, exactly as the refund step
+/// will (the order's rule applied to a copy): (the commission given back, the drop of what the
+/// marketplace owes her). `None` when the rule would refuse.
+fn refund_effect(
+    d: &OrderDoc,
+    r: &ReturnRequest,
+    shop: &tijara_core::catalog::Seller,
+) -> Option<(Money, Money)> {
+    let mut copy = d.clone();
+    let before = copy.ledger.len();
+    // The time only dates the copy's ledger line.
+    copy.refund_return(&r.id, r.value, shop, d.order.placed_at)
+        .ok()?;
+    let m = &copy.ledger.get(before)?.movement;
+    Some((m.commission.negated(), m.seller_share.negated()))
+}
+
 fn return_box(
     app: &App,
     ctx: &Ctx,
-    d: &OrderDoc,
-    so: &SellerOrder,
-    r: &ReturnRequest,
+    (d, so, r): (&OrderDoc, &SellerOrder, &ReturnRequest),
     names: &HashMap<ProductId, String>,
+    shop: Option<&tijara_core::catalog::Seller>,
     can_act: bool,
 ) -> Markup {
     let lang = ctx.lang;
+    let effect = shop
+        .filter(|_| r.status() == ReturnStatus::Received && r.value.is_positive())
+        .and_then(|s| refund_effect(d, r, s));
     let base = format!("/seller/returns/{}/{}", d.order.id, r.id);
     // Each step's address carries the page's language, so the answer stays in it.
     let to = |step: &str| format!("{base}/{step}?lang={lang}");
@@ -388,6 +430,14 @@ fn return_box(
                             (ctx.csrf_field())
                             label { (rw(lang, "refund_amount")) input name="amount" inputmode="decimal" required value=(r.value.amount().to_string()); }
                             p.muted { (rw(lang, "refund_help")) }
+                            @if let Some((commission, drop)) = effect {
+                                p.small {
+                                    (rw(lang, "effect_if")) " " bdi { (r.value.format(lang)) } (rw(lang, "effect_colon")) " "
+                                    (rw(lang, "effect_commission")) " " bdi { (commission.format(lang)) } " " (rw(lang, "effect_back")) " "
+                                    strong { bdi { (drop.format(lang)) } } ". "
+                                    (rw(lang, "effect_less"))
+                                }
+                            }
                             button.big type="submit" { (rw(lang, "refund")) }
                         }
                     }
