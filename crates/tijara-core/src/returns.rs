@@ -52,6 +52,20 @@ pub enum ReturnError {
         /// Value of the lines.
         value: Money,
     },
+    /// A paid parcel that came back undelivered is refunded in whole
+    /// ([`ReturnRequest::came_back`]): nothing is kept for sending it back, which the shopper
+    /// did not ask.
+    #[error("a parcel that came back undelivered is refunded in whole ({value}), not {amount}")]
+    CameBackRefundedInWhole {
+        /// Asked.
+        amount: Money,
+        /// What is owed.
+        value: Money,
+    },
+    /// "Came back undelivered" is not a reason a shopper gives: the carrier's return to sender
+    /// opens such a refund ([`ReturnRequest::came_back`]).
+    #[error("\"came back\" is not a reason for a shopper's return")]
+    NotAShoppersReason,
     /// Every unit of this variant is already in an earlier return that was not rejected: the
     /// shopper asked before (when, and where that request stands, say what to tell them).
     #[error("variant {variant} was already asked back on {requested_at} ({status:?})")]
@@ -613,17 +627,20 @@ impl ReturnRequest {
     /// The refund owed when a paid parcel came back to its seller undelivered: every unit of
     /// the part, already **received** (the carrier's "returned to sender" put the units back
     /// on the shelf), the reason [`ReturnReason::CameBack`], the value the part's lines (the
-    /// delivery is not part of it, as for any return). The seller's refund step (or the
-    /// marketplace's) then refunds it as any received return.
+    /// delivery is not part of it, as for any return), at most `left` (what the part still
+    /// holds of the shopper's money: an earlier refund of the order may have taken some). The
+    /// refund step ([`ReturnRequest::refund`]) then refunds exactly that value.
     pub fn came_back(
         id: ReturnId,
         seller_order: &SellerOrder,
+        left: Money,
         now: DateTime<Utc>,
     ) -> Result<ReturnRequest, ReturnError> {
         let mut value = Money::zero(seller_order.total.currency());
         for l in &seller_order.lines {
             value = value.checked_add(l.net)?;
         }
+        let value = value.min(left)?;
         Ok(ReturnRequest {
             id,
             seller_order_id: seller_order.id.clone(),
@@ -649,6 +666,16 @@ impl ReturnRequest {
             refund_attempt: None,
             kept_off_sale: false,
         })
+    }
+
+    /// Whether the return waits for someone's decision: a shopper's request not yet answered,
+    /// or a paid parcel that came back undelivered not yet refunded.
+    pub fn awaits_decision(&self) -> bool {
+        match self.status {
+            ReturnStatus::Requested => true,
+            ReturnStatus::Received => self.is_came_back(),
+            _ => false,
+        }
     }
 
     /// True for the refund of a paid parcel that came back undelivered
@@ -865,8 +892,15 @@ impl ReturnRequest {
     }
 
     /// The shopper was refunded `amount` (at most the value of the lines; the shipping back may
-    /// be deducted, as law 31-08 allows).
+    /// be deducted, as law 31-08 allows; a parcel that came back undelivered, exactly its
+    /// value: [`ReturnError::CameBackRefundedInWhole`]).
     pub fn refund(&mut self, amount: Money) -> Result<(), ReturnError> {
+        if self.is_came_back() && amount != self.value {
+            return Err(ReturnError::CameBackRefundedInWhole {
+                amount,
+                value: self.value,
+            });
+        }
         if amount.compare(&self.value)?.is_gt() || amount.is_negative() {
             return Err(ReturnError::RefundTooLarge {
                 amount,

@@ -15,7 +15,8 @@
 //! | `order.placed` (bank transfer) | the shopper | the order received: items, total, the amount to transfer and the deadline, the order's link |
 //! | `order.confirmed` | the shopper | the order confirmed (cash on delivery, or paid): items, total, the order's link |
 //! | `payment.updated` (declined) | the shopper | the card payment did not go through: the link to try again |
-//! | `return.requested`, `return.updated` | the shopper | the latest return's step |
+//! | `return.requested`, `return.updated` | the shopper | the return's step (a paid parcel that came back undelivered: that it did, and that the money goes back) |
+//! | `return.requested` | the seller's own logins (not a cooperative's members): e-mail, its number by SMS, each in its language | a return to answer (items, reason, link to the returns page); a paid parcel that came back undelivered: to refund |
 //! | `order.payment_expired` | the shopper | the order cancelled, its items back on sale |
 //!
 //! Shoppers' messages are in the order's language, with the order's private link when the

@@ -484,7 +484,7 @@ pub fn return_step_message(
         match r.words {
             Lang::AR => "عاد الطرد إلى البائع دون أن يُسلَّم؛ سيُرَدّ إليك المبلغ",
             Lang::EN => "the parcel came back to the seller undelivered; you will be refunded",
-            _ => "le colis est revenu au vendeur sans être livré ; vous serez remboursé",
+            _ => "le colis est revenu au vendeur sans être livré ; votre argent vous sera rendu",
         }
     } else {
         return_word(r.words, ret.status())

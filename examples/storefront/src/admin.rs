@@ -198,6 +198,26 @@ pub(crate) fn w(lang: Lang, key: &str) -> &'static str {
             "اكتب المرجع الذي أعطاه البنك للتحويل (أو البوابة للاسترداد)، 100 حرف على الأكثر، ثم اضغط مرة أخرى.",
             "Write the reference the bank gave the transfer (or the gateway the refund), 100 characters at most, then press again.",
         ),
+        "ret_came_back_note" => (
+            "Colis revenu sans être livré, déjà payé : l'acheteur est à rembourser de tout le prix des articles. L'artisan le fait depuis ses retours ; si elle tarde, faites-le ici.",
+            "عاد الطرد دون أن يُسلَّم وكان مدفوعا: يجب رد ثمن المنتجات كاملا إلى المشتري. تقوم به الحرفية من صفحة مرتجعاتها؛ وإن تأخرت فقم به هنا.",
+            "Parcel came back undelivered, already paid: the buyer is owed the items' whole price. The artisan does it from her returns; if she is slow, do it here.",
+        ),
+        "ret_came_back_btn" => (
+            "Rembourser l'acheteur",
+            "رد المبلغ إلى المشتري",
+            "Refund the buyer",
+        ),
+        "ret_err_not_came_back" => (
+            "Seul le vendeur accepte, refuse ou rembourse la demande de retour d'un acheteur ; ce bouton sert aux colis revenus sans être livrés.",
+            "البائع وحده يقبل طلب إرجاع المشتري أو يرفضه أو يرد مبلغه؛ هذا الزر للطرود التي عادت دون تسليم.",
+            "Only the seller accepts, refuses or refunds a buyer's return request; this button is for parcels that came back undelivered.",
+        ),
+        "ret_err_moved" => (
+            "Ce remboursement est déjà décidé : rechargez la commande pour voir où il en est.",
+            "تم البت في هذا الاسترداد من قبل: أعد تحميل الطلب لترى حالته.",
+            "This refund is already decided: reload the order to see where it stands.",
+        ),
         "ret_err_sent" => (
             "Ce remboursement est déjà envoyé (ou pas encore décidé par le vendeur) : rechargez la commande pour voir où il en est.",
             "تم إرسال هذا الاسترداد من قبل (أو لم يقرره البائع بعد): أعد تحميل الطلب لترى حالته.",
@@ -455,8 +475,13 @@ async fn set_commission(
     // As typed: "12,5 %", "١٢٫٥٪" (Arabic-Indic digits, the Arabic decimal and percent signs).
     let rate = f
         .percent
+        .chars()
+        // Direction marks an Arabic keyboard or a pasted figure carries.
+        .filter(|c| !matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}'))
+        .collect::<String>();
+    let rate = rate
         .trim()
-        .trim_end_matches(['%', '\u{066A}'])
+        .trim_matches(['%', '\u{066A}'])
         .trim()
         .chars()
         .map(|c| match tijara_core::digits::ascii_digit(c) {
@@ -530,10 +555,7 @@ impl OrderFilter {
                 || (o.payment.method() == PaymentMethod::BankTransfer
                     && o.payment.status() == PaymentStatus::Pending
                     && o.status() == tijara_core::order::OrderStatus::AwaitingPayment))
-            && (!self.returns
-                || d.returns
-                    .iter()
-                    .any(|r| r.status() == tijara_core::returns::ReturnStatus::Requested))
+            && (!self.returns || d.returns.iter().any(|r| r.awaits_decision()))
             && (!self.refunds || d.returns.iter().any(|r| r.refund_due().is_some()))
             && self
                 .day
@@ -711,6 +733,17 @@ async fn order(State(app): State<App>, ctx: Ctx, Path(id): Path<String>) -> Resp
                 }
                 @for r in doc.returns.iter().filter(|r| r.seller_order_id == so.id) {
                     (crate::web::return_summary(&app, lang, r))
+                    // A paid parcel back undelivered: the buyer is owed it whatever the artisan
+                    // does; the marketplace may decide the refund itself.
+                    @if r.is_came_back() && r.awaits_decision() {
+                        div.box id={ "ret-" (r.id) } {
+                            p { (w(lang, "ret_came_back_note")) }
+                            form method="post" action={ "/admin/orders/" (o.id) "/returns/" (r.id) "/refund-came-back" } {
+                                (ctx.csrf_field())
+                                button.big type="submit" { (w(lang, "ret_came_back_btn")) " · " bdi { (r.value.format(lang)) } }
+                            }
+                        }
+                    }
                     (refund_box(&app, &ctx, &doc, r, by_api(r)))
                 }
                 @if let Some(s) = doc.shipments.iter().find(|s| s.seller_order_id == so.id) {
@@ -917,6 +950,69 @@ async fn refund_sent(
         Err(TijaraError::Gateway(_)) => say(StatusCode::BAD_GATEWAY, "ret_err_gateway"),
         Err(TijaraError::Return(ReturnError::RefundOutcomeUnknown { .. })) => {
             say(StatusCode::CONFLICT, "ret_unknown")
+        }
+        Err(TijaraError::IdempotencyInProgress { .. }) => say(StatusCode::CONFLICT, "ret_err_busy"),
+        Err(e) => refusal(&ctx, &e),
+    }
+}
+
+/// `POST /admin/orders/{id}/returns/{ret}/refund-came-back`: the marketplace decides the
+/// whole refund of a paid parcel that came back undelivered (the artisan's refund step, taken
+/// for her: her share drops by the same, the card refunded through the gateway when it can,
+/// else the refund waits in its box below). A shopper's return stays the seller's to decide
+/// (403); one already decided is a 409.
+async fn refund_came_back(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path((id, ret)): Path<(String, String)>,
+) -> Response {
+    use tijara::usecases::returns::ReturnStep;
+    use tijara_core::returns::ReturnError;
+    if let Some(r) = admin_only(&ctx) {
+        return r;
+    }
+    let id = match order_id(&ctx, id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let Ok(ret) = tijara_core::ReturnId::new(ret) else {
+        return problem(&ctx, StatusCode::NOT_FOUND, "404");
+    };
+    let doc = match app.engine.orders().order(&id).await {
+        Ok(d) => d,
+        Err(e) => return refusal(&ctx, &e),
+    };
+    let Some(r) = doc.returns.iter().find(|r| r.id == ret) else {
+        return problem(&ctx, StatusCode::NOT_FOUND, "404");
+    };
+    let back = format!("/admin/orders/{id}#ret-{ret}");
+    let say = |status: StatusCode, key: &str| {
+        crate::web::problem_with_link(
+            &ctx,
+            status,
+            w(ctx.lang, key),
+            &back,
+            w(ctx.lang, "back_order"),
+        )
+    };
+    if !r.is_came_back() {
+        return say(StatusCode::FORBIDDEN, "ret_err_not_came_back");
+    }
+    let amount = r.value;
+    // On its own task: a closed tab does not drop the bank call half-way.
+    let (engine, order, rid) = (app.engine.clone(), id.clone(), ret.clone());
+    let result = crate::detached(async move {
+        engine
+            .orders()
+            .advance_return(&order, &rid, ReturnStep::Refund { amount }, None)
+            .await
+            .map(|_| ())
+    })
+    .await;
+    match result {
+        Ok(()) => Redirect::to(&back).into_response(),
+        Err(TijaraError::Return(ReturnError::Transition(_))) => {
+            say(StatusCode::CONFLICT, "ret_err_moved")
         }
         Err(TijaraError::IdempotencyInProgress { .. }) => say(StatusCode::CONFLICT, "ret_err_busy"),
         Err(e) => refusal(&ctx, &e),
@@ -1137,6 +1233,10 @@ pub fn routes() -> Router<App> {
         .route(
             "/admin/orders/{id}/returns/{ret}/refund-sent",
             post(refund_sent),
+        )
+        .route(
+            "/admin/orders/{id}/returns/{ret}/refund-came-back",
+            post(refund_came_back),
         )
         .route("/admin/orders/{id}/{so}/tracking", post(tracking))
         .route("/admin/orders/{id}/{so}/customs", get(customs))

@@ -674,7 +674,12 @@ async fn admins_approve_sellers_refund_track_and_pay_out() {
     };
     assert_eq!(rate(&app).await, "12.5");
     // Typed with the percent sign, on an Arabic keyboard too.
-    for (typed, read) in [("11 %", "11"), ("١٢٫٥٪", "12.5")] {
+    for (typed, read) in [
+        ("11 %", "11"),
+        ("١٢٫٥٪", "12.5"),
+        ("\u{200F}١٠٪", "10"),
+        ("% 9,5", "9.5"),
+    ] {
         let r = admin
             .post(
                 &format!("/admin/sellers/{}/commission", all[2].0),

@@ -555,6 +555,32 @@ async fn the_edit_form_reads_empty_and_arabic_numbers_and_refuses_bad_ones_in_wo
         .await
         .unwrap();
     assert_eq!(row.on_hand, 7, "٧ is 7");
+    // Made to order, then in stock again: the shelf takes the stock typed.
+    let mut fields = browser("٧", "٩٠٠", "");
+    fields[9].1 = "5".to_owned();
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(s.post(&edit, &pairs).await.status, StatusCode::SEE_OTHER);
+    let v = app.engine.catalog().product(&p.id).await.unwrap();
+    assert!(matches!(
+        v.variants[0].variant.stock_policy,
+        tijara_core::catalog::StockPolicy::MadeToOrder { lead_days: 5 }
+    ));
+    s.get(&edit).await;
+    let fields = browser("4", "900", "");
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(s.post(&edit, &pairs).await.status, StatusCode::SEE_OTHER);
+    let v = app.engine.catalog().product(&p.id).await.unwrap();
+    assert!(matches!(
+        v.variants[0].variant.stock_policy,
+        tijara_core::catalog::StockPolicy::Tracked
+    ));
+    let row = app
+        .engine
+        .catalog()
+        .stock_row(&v.variants[0].variant.id)
+        .await
+        .unwrap();
+    assert_eq!(row.on_hand, 4, "the stock typed when back in stock");
 
     // A weight that is not a number: the weight's sentence, what was typed kept, nothing written.
     let before = products_of(&app, &seller).await;

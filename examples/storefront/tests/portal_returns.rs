@@ -1702,7 +1702,8 @@ async fn a_paid_parcel_that_comes_back_is_refunded_from_the_returns_page() {
     let mut shopper = Client::new(&app);
     let page = shopper.get(&format!("{link}&lang=fr")).await;
     assert!(
-        page.body.contains("sans être livré — vous serez remboursé"),
+        page.body
+            .contains("sans être livré — votre argent vous sera rendu"),
         "{}",
         page.body
     );
@@ -1722,10 +1723,8 @@ async fn a_paid_parcel_that_comes_back_is_refunded_from_the_returns_page() {
     dispatch(&app).await;
     let mails = mails_to(&app, "back@example.ma");
     assert!(
-        mails
-            .iter()
-            .any(|(_, text)| text
-                .contains("revenu au vendeur sans être livré ; vous serez remboursé")),
+        mails.iter().any(|(_, text)| text
+            .contains("revenu au vendeur sans être livré ; votre argent vous sera rendu")),
         "{mails:?}"
     );
     assert!(
@@ -1786,6 +1785,17 @@ async fn a_paid_parcel_that_comes_back_is_refunded_from_the_returns_page() {
             .owed
     };
     let before = owed().await;
+    // Less than the whole (a page kept from before, a script): refused in words, nothing moved.
+    let r = s
+        .post(&format!("{refund}?lang=fr"), &[("amount", "1")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains("remboursez tout le prix des articles"),
+        "{}",
+        r.body
+    );
+    assert_eq!(status_of(&app, &order.id).await, ReturnStatus::Received);
     let r = s.post(&refund, &[("amount", amount.as_str())]).await;
     assert!(r.status.is_redirection(), "{}", r.body);
     assert_eq!(status_of(&app, &order.id).await, ReturnStatus::Refunded);
@@ -1843,7 +1853,7 @@ async fn came_back_journey(lang: &str) {
     let says = if lang == "ar" {
         "سيُرَدّ إليك المبلغ"
     } else {
-        "vous serez remboursé"
+        "votre argent vous sera rendu"
     };
     assert!(text.contains(says), "{text}");
 
@@ -1889,4 +1899,124 @@ async fn at_phone_width_in_french_a_paid_parcel_that_came_back_is_refunded() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_phone_width_in_arabic_a_paid_parcel_that_came_back_is_refunded() {
     came_back_journey("ar").await;
+}
+
+/// The marketplace may refund a paid parcel that came back undelivered itself (the artisan
+/// slow to do it): the admin's order page offers it, in whole; a visitor, the shopper, the
+/// artisan and a form without its token are refused; a shopper's own return stays the
+/// seller's (403); once decided, a second press is a 409; the dashboard counts it until then.
+#[tokio::test]
+async fn the_admin_refunds_a_paid_parcel_that_came_back_and_nobody_else_does() {
+    use tijara::usecases::fulfillment::{HandTracking, Operator, ShipRequest};
+    use tijara_core::fulfillment::TrackingStatus;
+    let app = demo_app().await;
+    let all = sellers(&app).await;
+    let order = a_paid_card_order(&app, &all[2].1, "back-admin@example.ma").await;
+    let so = order.seller_orders[0].id.clone();
+    let f = app.engine.fulfillment();
+    f.mark_ready(&order.id, &so, None).await.unwrap();
+    f.ship(&order.id, &so, ShipRequest::new(), None)
+        .await
+        .unwrap();
+    f.track_by_hand(
+        &Operator::Marketplace,
+        &order.id,
+        &so,
+        HandTracking::new().with_status(TrackingStatus::ReturnedToSender),
+        None,
+    )
+    .await
+    .unwrap();
+    let back = app.engine.orders().order(&order.id).await.unwrap().returns[0].clone();
+    let path = format!(
+        "/admin/orders/{}/returns/{}/refund-came-back",
+        order.id, back.id
+    );
+    // A shopper's return too, first (its set-up logs the admin and the artisan in, which would
+    // end this test's own sessions).
+    let (other, ret, _, _) = a_requested_return(&app, &all[2].1, "seller3@tijara.example").await;
+    let awaiting = || async {
+        app.engine
+            .dashboard()
+            .summary()
+            .await
+            .unwrap()
+            .returns_awaiting
+    };
+    let counted = awaiting().await;
+    assert!(counted >= 1);
+
+    let mut admin = Client::new(&app);
+    admin.login("admin@tijara.example", "admin-demo-2026").await;
+    let page = admin
+        .get(&format!("/admin/orders/{}?lang=fr", order.id))
+        .await;
+    assert!(
+        page.body.contains(&format!(r#"action="{path}""#)),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Rembourser l'acheteur"), "{}", page.body);
+
+    // Nobody else, nor without the form's token.
+    let mut visitor = Client::new(&app);
+    visitor.get("/").await;
+    let r = visitor.post(&path, &[]).await;
+    assert_eq!(r.location.as_deref(), Some("/account/login"));
+    let mut shopper = Client::new(&app);
+    shopper
+        .login("shopper@tijara.example", "shopper-demo-2026")
+        .await;
+    shopper.get("/").await;
+    assert_eq!(shopper.post(&path, &[]).await.status, StatusCode::FORBIDDEN);
+    let mut s = Client::new(&app);
+    s.login("seller3@tijara.example", ARTISAN_PW).await;
+    s.get("/seller").await;
+    assert_eq!(s.post(&path, &[]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        admin.post_raw(&path, &[]).await.status,
+        StatusCode::FORBIDDEN,
+        "no CSRF token"
+    );
+    assert_eq!(status_of(&app, &order.id).await, ReturnStatus::Received);
+
+    // A shopper's own return is the seller's to decide.
+    admin.get(&format!("/admin/orders/{other}")).await;
+    let r = admin
+        .post(
+            &format!("/admin/orders/{other}/returns/{ret}/refund-came-back?lang=fr"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(r.body.contains("Seul le vendeur"), "{}", r.body);
+    assert_eq!(status_of(&app, &other).await, ReturnStatus::Requested);
+
+    // The admin refunds it, in whole; once.
+    admin.get(&format!("/admin/orders/{}", order.id)).await;
+    let r = admin.post(&path, &[]).await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("/admin/orders/{}#ret-{}", order.id, back.id).as_str()),
+        "{}",
+        r.body
+    );
+    let doc = app.engine.orders().order(&order.id).await.unwrap();
+    assert_eq!(doc.returns[0].status(), ReturnStatus::Refunded);
+    assert_eq!(doc.returns[0].refunded(), Some(back.value));
+    assert_eq!(awaiting().await, counted - 1);
+    let r = admin.post(&format!("{path}?lang=fr"), &[]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(
+        app.engine
+            .orders()
+            .order(&order.id)
+            .await
+            .unwrap()
+            .order
+            .payment
+            .refunded(),
+        back.value,
+        "refunded once"
+    );
 }

@@ -177,6 +177,9 @@ impl OrderDoc {
         now: DateTime<Utc>,
         region: &Region,
     ) -> Result<ReturnMove, ReturnRefusal> {
+        if reason == ReturnReason::CameBack {
+            return Err(ReturnError::NotAShoppersReason.into());
+        }
         let mut m = self.open_return(id, seller_order, lines, details, now, region)?;
         m.request.reason_code = Some(reason);
         if let Some(last) = self.returns.last_mut() {

@@ -413,11 +413,11 @@ impl OrderDoc {
                 }));
                 // Paid before it left: the shopper's money is owed back.
                 if self.order.payment.method() != PaymentMethod::CashOnDelivery
-                    && self.paid_for(&so.seller_id)?
+                    && let Some(left) = self.paid_for(&so.seller_id)?
                 {
                     let id = crate::ReturnId::new(shipment.id.as_str())?;
                     if !self.returns.iter().any(|r| r.id == id) {
-                        let back = crate::returns::ReturnRequest::came_back(id, &so, now)?;
+                        let back = crate::returns::ReturnRequest::came_back(id, &so, left, now)?;
                         self.returns.push(back);
                         opened = Some(self.returns.len() - 1);
                     }
@@ -435,21 +435,22 @@ impl OrderDoc {
         Ok((events, stock))
     }
 
-    /// Whether the money received for `seller`'s part exceeds what was refunded of it.
-    fn paid_for(&self, seller: &crate::SellerId) -> Result<bool, ShippingError> {
+    /// What `seller`'s part still holds of the shopper's money (received, less refunded), when
+    /// more than nothing.
+    fn paid_for(&self, seller: &crate::SellerId) -> Result<Option<Money>, ShippingError> {
         let Some(part) = self
             .settlement
             .parts()
             .iter()
             .find(|p| &p.seller_id == seller)
         else {
-            return Ok(false);
+            return Ok(None);
         };
-        Ok(part
+        let left = part
             .received
-            .compare(&part.refunded)
-            .map_err(PayoutError::from)?
-            .is_gt())
+            .checked_sub(part.refunded)
+            .map_err(PayoutError::from)?;
+        Ok(left.is_positive().then_some(left))
     }
 
     /// The carrier collected `amount` for the part of `seller` it delivered.

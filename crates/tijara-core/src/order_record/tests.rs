@@ -362,6 +362,34 @@ fn a_paid_part_returned_to_sender_opens_its_refund() {
         .find(|p| p.seller_id == part.seller_id)
         .expect("part")
         .clone();
+    // Nothing kept for sending back what the shopper never received: the whole value only.
+    let less = value.checked_sub(mad("1.00")).expect("sub");
+    assert!(matches!(
+        d.refund_return(&back.id, less, &seller, t0()),
+        Err(ReturnRefusal::Return(
+            ReturnError::CameBackRefundedInWhole { .. }
+        ))
+    ));
+    assert!(matches!(
+        d.refund_return(&back.id, Money::zero(Currency::MAD), &seller, t0()),
+        Err(ReturnRefusal::Return(
+            ReturnError::CameBackRefundedInWhole { .. }
+        ))
+    ));
+    // A shopper cannot give "came back" as her reason.
+    let region = crate::Region::dakhla();
+    assert!(matches!(
+        d.open_return_for_reason(
+            ReturnId::new("r-x").expect("id"),
+            &so("o1-a"),
+            vec![],
+            crate::returns::ReturnReason::CameBack,
+            None,
+            t0(),
+            &region,
+        ),
+        Err(ReturnRefusal::Return(ReturnError::NotAShoppersReason))
+    ));
     d.refund_return(&back.id, value, &seller, t0())
         .expect("refunded");
     let after = d

@@ -17,7 +17,6 @@ use std::collections::BTreeMap;
 use tijara_core::order::OrderStatus;
 use tijara_core::payment::{PaymentMethod, PaymentStatus};
 use tijara_core::payout::{LedgerEntry, Statement};
-use tijara_core::returns::ReturnStatus;
 use tijara_core::{Money, SellerId};
 
 /// The most orders one summary reads.
@@ -100,7 +99,9 @@ pub struct AdminSummary {
     pub pending_sellers: u64,
     /// Orders paid by bank transfer whose transfer is not confirmed yet.
     pub transfers_awaiting: u64,
-    /// Return requests nobody has approved or refused yet.
+    /// Returns waiting for a decision ([`ReturnRequest::awaits_decision`](tijara_core::returns::ReturnRequest::awaits_decision)):
+    /// requests nobody has approved or refused yet, and paid parcels that came back
+    /// undelivered not yet refunded.
     pub returns_awaiting: u64,
     /// Orders with a return refunded whose money has not left yet (a transfer to make by hand,
     /// or a card refund the gateway did not take), as the orders list's `refunds=due` filter
@@ -216,11 +217,7 @@ impl Dashboard<'_> {
             {
                 transfers_awaiting += 1;
             }
-            returns_awaiting += doc
-                .returns
-                .iter()
-                .filter(|r| r.status() == ReturnStatus::Requested)
-                .count() as u64;
+            returns_awaiting += doc.returns.iter().filter(|r| r.awaits_decision()).count() as u64;
             refunds_to_send += u64::from(doc.returns.iter().any(|r| r.refund_due().is_some()));
             for entry in &doc.ledger {
                 for so in &o.seller_orders {

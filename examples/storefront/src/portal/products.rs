@@ -968,15 +968,12 @@ pub(super) async fn update_product(
             .map_err(|e| format!("{} ({e})", crate::web::explain(lang, &e))),
         Err(key) => Err(pw(lang, key).to_owned()),
     };
-    // The stock field sets the units on the shelf (tracked variants); `input` has read the
+    // The stock field sets the units on the shelf of a tracked variant (one that was made to
+    // order and is now in stock too: its shelf starts at what was typed); `input` has read the
     // numbers when it succeeded.
     let numbers = f.numbers().unwrap_or_default();
     let result = match (result, numbers.stock, p.variants.first()) {
-        (Ok(_), Some(units), Some(v))
-            if units != stock
-                && matches!(v.stock_policy, StockPolicy::Tracked)
-                && numbers.lead_days.unwrap_or(0) == 0 =>
-        {
+        (Ok(_), Some(units), Some(v)) if units != stock && numbers.lead_days.unwrap_or(0) == 0 => {
             app.engine
                 .catalog()
                 .adjust_stock(&v.id, StockAdjustment::Set { units }, None)

@@ -92,6 +92,16 @@ pub(super) fn rw(lang: Lang, key: &str) -> &'static str {
         ),
         "refund" => ("Rembourser", "أرجع المبلغ", "Refund"),
         "refund_amount" => ("Montant (MAD)", "المبلغ (درهم)", "Amount (MAD)"),
+        "came_back_whole" => (
+            "L'acheteur n'a rien reçu : tout le prix des articles lui est rendu (la livraison n'en fait pas partie). Ce montant est retiré de ce que le marché vous doit ; le marché l'envoie à l'acheteur.",
+            "لم يستلم المشتري شيئا: يُرَدّ إليه ثمن المنتجات كاملا (دون التوصيل). يخصم هذا المبلغ مما يدين لك به السوق، والسوق هو من يرسله إلى المشتري.",
+            "The buyer received nothing: the items' whole price goes back to them (the delivery is not part of it). This amount is taken from what the marketplace owes you; the marketplace sends it to the buyer.",
+        ),
+        "err_came_back_whole" => (
+            "Ce colis n'a pas été livré : remboursez tout le prix des articles, sans rien retenir. Revenez aux retours et confirmez le montant affiché.",
+            "لم يُسلَّم هذا الطرد: أرجع ثمن المنتجات كاملا دون خصم. عد إلى المرتجعات وأكد المبلغ المعروض.",
+            "This parcel was not delivered: refund the items' whole price, keeping nothing. Go back to the returns and confirm the amount shown.",
+        ),
         "effect_if" => ("Si vous remboursez", "إذا أرجعت", "If you refund"),
         "effect_colon" => (" :", ":", ":"),
         "effect_commission" => ("la commission de", "فإن عمولة", "the commission of"),
@@ -428,14 +438,21 @@ fn return_box(
                     ReturnStatus::Received => {
                         form method="post" action=(to("refund")) {
                             (ctx.csrf_field())
-                            label { (rw(lang, "refund_amount")) input name="amount" inputmode="decimal" required value=(r.value.amount().to_string()); }
-                            p.muted { (rw(lang, "refund_help")) }
+                            @if r.is_came_back() {
+                                // Refunded in whole: nothing to choose (the core refuses less).
+                                input type="hidden" name="amount" value=(r.value.amount().to_string());
+                                p { (rw(lang, "refund_amount")) ": " strong { bdi { (r.value.format(lang)) } } }
+                                p.muted { (rw(lang, "came_back_whole")) }
+                            } @else {
+                                label { (rw(lang, "refund_amount")) input name="amount" inputmode="decimal" required value=(r.value.amount().to_string()); }
+                                p.muted { (rw(lang, "refund_help")) }
+                            }
                             @if let Some((commission, drop)) = effect {
                                 p.small {
                                     (rw(lang, "effect_if")) " " bdi { (r.value.format(lang)) } (rw(lang, "effect_colon")) " "
                                     (rw(lang, "effect_commission")) " " bdi { (commission.format(lang)) } " " (rw(lang, "effect_back")) " "
                                     strong { bdi { (drop.format(lang)) } } ". "
-                                    (rw(lang, "effect_less"))
+                                    @if !r.is_came_back() { (rw(lang, "effect_less")) }
                                 }
                             }
                             button.big type="submit" { (rw(lang, "refund")) }
@@ -495,6 +512,9 @@ fn step_refusal(ctx: &Ctx, e: &TijaraError) -> Response {
         }
         TijaraError::Return(ReturnError::RefundTooLarge { .. }) => {
             step_problem(ctx, StatusCode::UNPROCESSABLE_ENTITY, "err_amount")
+        }
+        TijaraError::Return(ReturnError::CameBackRefundedInWhole { .. }) => {
+            step_problem(ctx, StatusCode::UNPROCESSABLE_ENTITY, "err_came_back_whole")
         }
         e => refusal(ctx, e),
     }

@@ -122,10 +122,11 @@ fn status_key(doc: &tijara::docs::OrderDoc) -> &'static str {
             (_, P::Failed) => "o_st_declined",
             _ => "o_st_card_pending",
         },
-        // Paid parcels that all came back undelivered: their refund says where it stands (not
-        // "delivered — return ...": nothing was delivered).
-        _ if parts().all(|s| matches!(s, F::Returned | F::Cancelled))
-            && doc.returns.iter().any(|r| r.is_came_back()) =>
+        // A paid parcel came back undelivered (and the shopper asked no return): its refund
+        // says where it stands, not "delivered — return ..." (she asked for none).
+        _ if arrived()
+            && doc.returns.iter().any(|r| r.is_came_back())
+            && doc.returns.iter().all(|r| r.is_came_back()) =>
         {
             let back = || doc.returns.iter().filter(|r| r.is_came_back());
             if back().any(|r| r.status() == ReturnStatus::Received) {

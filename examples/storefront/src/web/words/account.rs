@@ -273,8 +273,8 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
         ),
         "ac_ret_came_back" => (
             "Colis revenu au vendeur : remboursement à venir",
-            "عاد الطرد إلى البائع: سيُرَدّ إليك المبلغ",
-            "Parcel back with the seller: you will be refunded",
+            "عاد الطرد إلى البائع: رد المبلغ قادم",
+            "Parcel back with the seller: refund to come",
         ),
         "ac_ret_received" => (
             "Articles reçus : remboursement en cours",

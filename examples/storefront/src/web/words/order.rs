@@ -88,7 +88,7 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
             "Delivered — return refunded (see below)",
         ),
         "o_st_came_back_refund" => (
-            "Colis revenu au vendeur sans être livré — vous serez remboursé (voir ci-dessous)",
+            "Colis revenu au vendeur sans être livré — votre argent vous sera rendu (voir ci-dessous)",
             "عاد الطرد إلى البائع دون أن يُسلَّم — سيُرَدّ إليك المبلغ (انظر أدناه)",
             "The parcel went back to the seller undelivered — you will be refunded (see below)",
         ),
