@@ -782,10 +782,22 @@ impl ReturnRequest {
         self.refund_to.as_ref()
     }
 
-    /// Sets where the refund is to be transferred (replacing any), until it is sent.
+    /// Sets where the refund is to be transferred (replacing any), until it is sent; refused
+    /// for a return refused ([`ReturnError::Transition`]) or refunded with nothing to send
+    /// ([`ReturnError::RefundNotDue`]).
     pub fn set_refund_account(&mut self, account: RefundAccount) -> Result<(), ReturnError> {
         if let Some(sent) = &self.refund_sent {
             return Err(ReturnError::RefundAlreadySent(Box::new(sent.clone())));
+        }
+        if self.status == ReturnStatus::Rejected {
+            return Ok(refuse(
+                "return",
+                self.status.as_str(),
+                "set refund account",
+            )?);
+        }
+        if self.status == ReturnStatus::Refunded && self.refund_due().is_none() {
+            return Err(ReturnError::RefundNotDue);
         }
         self.refund_to = Some(account);
         Ok(())
@@ -895,6 +907,10 @@ impl ReturnRequest {
     /// be deducted, as law 31-08 allows; a parcel that came back undelivered, exactly its
     /// value: [`ReturnError::CameBackRefundedInWhole`]).
     pub fn refund(&mut self, amount: Money) -> Result<(), ReturnError> {
+        // A return already moved on says so first (whatever the amount).
+        if self.status != ReturnStatus::Received {
+            return Ok(refuse("return", self.status.as_str(), "refund")?);
+        }
         if self.is_came_back() && amount != self.value {
             return Err(ReturnError::CameBackRefundedInWhole {
                 amount,

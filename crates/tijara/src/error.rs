@@ -12,8 +12,8 @@ use tijara_core::payout::PayoutError;
 use tijara_core::pricing::PricingError;
 use tijara_core::returns::ReturnError;
 use tijara_core::{
-    CartId, Currency, IdError, MemberId, MoneyError, OrderId, SellerId, SellerOrderId, ShipmentId,
-    VariantId,
+    CartId, Currency, IdError, MemberId, MoneyError, OrderId, ReturnId, SellerId, SellerOrderId,
+    ShipmentId, VariantId,
 };
 
 /// Why a use case failed. Every variant says whether retrying can help ([`TijaraError::is_temporary`]).
@@ -41,6 +41,7 @@ use tijara_core::{
 ///   [`NotBankTransfer`](Self::NotBankTransfer),
 ///   [`PartialCaptureUnsupported`](Self::PartialCaptureUnsupported),
 ///   [`PartialRefundUnsupported`](Self::PartialRefundUnsupported),
+///   [`CameBackRefundOpen`](Self::CameBackRefundOpen),
 ///   [`CaptureUnsupported`](Self::CaptureUnsupported),
 ///   [`NotReadyToShip`](Self::NotReadyToShip), [`NotPaidYet`](Self::NotPaidYet),
 ///   [`NoCarrierChosen`](Self::NoCarrierChosen),
@@ -235,6 +236,18 @@ pub enum TijaraError {
     PartialRefundUnsupported {
         /// The gateway's code.
         gateway: String,
+    },
+    /// A paid parcel of the order came back undelivered and its refund is open: an order-wide
+    /// refund now would be spread over every seller and the return then refunded again; refund
+    /// that return instead ([`ReturnRequest::came_back`](tijara_core::returns::ReturnRequest::came_back)).
+    #[error(
+        "order {order} has the refund of a parcel that came back open ({return_id}): refund that return"
+    )]
+    CameBackRefundOpen {
+        /// The order.
+        order: OrderId,
+        /// The return to refund.
+        return_id: ReturnId,
     },
     /// This seller's part of the order is not ready to ship (not paid or confirmed yet, or
     /// shipped already).

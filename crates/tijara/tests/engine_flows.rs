@@ -2405,6 +2405,14 @@ async fn a_paid_parcel_that_comes_back_opens_its_refund() {
     assert_eq!(again.returns.len(), 1);
     assert_eq!(shelf().await, sold + 1, "restocked once");
 
+    // An order-wide refund now would pay it twice (spread over the sellers, then the return):
+    // refused, nothing called.
+    assert!(matches!(
+        e.payments()
+            .refund_payment(&order.id, mad("10.00"), "admin@tijara.example", None)
+            .await,
+        Err(TijaraError::CameBackRefundOpen { .. })
+    ));
     // The seller refunds it: the card gateway gives the items' price back.
     let refunds = || {
         m.card

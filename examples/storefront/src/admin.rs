@@ -199,9 +199,9 @@ pub(crate) fn w(lang: Lang, key: &str) -> &'static str {
             "Write the reference the bank gave the transfer (or the gateway the refund), 100 characters at most, then press again.",
         ),
         "ret_came_back_note" => (
-            "Colis revenu sans être livré, déjà payé : l'acheteur est à rembourser de tout le prix des articles. L'artisan le fait depuis ses retours ; si elle tarde, faites-le ici.",
-            "عاد الطرد دون أن يُسلَّم وكان مدفوعا: يجب رد ثمن المنتجات كاملا إلى المشتري. تقوم به الحرفية من صفحة مرتجعاتها؛ وإن تأخرت فقم به هنا.",
-            "Parcel came back undelivered, already paid: the buyer is owed the items' whole price. The artisan does it from her returns; if she is slow, do it here.",
+            "Colis revenu sans être livré, déjà payé : l'acheteur est à rembourser de tout le prix des articles. Le vendeur le fait depuis ses retours ; s'il ne l'a pas fait, faites-le ici (sa part baisse d'autant).",
+            "عاد الطرد دون أن يُسلَّم وكان مدفوعا: يجب رد ثمن المنتجات كاملا إلى المشتري. يقوم به البائع من صفحة مرتجعاته؛ وإن لم يفعل فقم به هنا (تنقص حصته بالقدر نفسه).",
+            "Parcel came back undelivered, already paid: the buyer is owed the items' whole price. The seller does it from their returns; if it is not done, do it here (their share drops by as much).",
         ),
         "ret_came_back_btn" => (
             "Rembourser l'acheteur",
@@ -477,11 +477,15 @@ async fn set_commission(
         .percent
         .chars()
         // Direction marks an Arabic keyboard or a pasted figure carries.
-        .filter(|c| !matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}'))
+        .filter(|c| {
+            !matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        })
         .collect::<String>();
+    let rate = rate.trim();
     let rate = rate
-        .trim()
-        .trim_matches(['%', '\u{066A}'])
+        .strip_suffix(['%', '\u{066A}'])
+        .or_else(|| rate.strip_prefix(['%', '\u{066A}']))
+        .unwrap_or(rate)
         .trim()
         .chars()
         .map(|c| match tijara_core::digits::ascii_digit(c) {
@@ -740,7 +744,7 @@ async fn order(State(app): State<App>, ctx: Ctx, Path(id): Path<String>) -> Resp
                             p { (w(lang, "ret_came_back_note")) }
                             form method="post" action={ "/admin/orders/" (o.id) "/returns/" (r.id) "/refund-came-back" } {
                                 (ctx.csrf_field())
-                                button.big type="submit" { (w(lang, "ret_came_back_btn")) " · " bdi { (r.value.format(lang)) } }
+                                button.big type="submit" { (w(lang, "ret_came_back_btn")) " · " bdi { (doc.came_back_owed(&r.id).unwrap_or(r.value).format(lang)) } }
                             }
                         }
                     }
@@ -998,7 +1002,16 @@ async fn refund_came_back(
     if !r.is_came_back() {
         return say(StatusCode::FORBIDDEN, "ret_err_not_came_back");
     }
-    let amount = r.value;
+    let amount = doc.came_back_owed(&ret).unwrap_or(r.value);
+    // The step records no actor: who took it for the seller is logged.
+    tracing::info!(
+        target: "admin",
+        order = %id,
+        return_id = %ret,
+        amount = %amount,
+        admin = ctx.account.as_ref().map(|a| a.email.as_str()).unwrap_or_default(),
+        "the marketplace refunds a paid parcel that came back, for its seller"
+    );
     // On its own task: a closed tab does not drop the bank call half-way.
     let (engine, order, rid) = (app.engine.clone(), id.clone(), ret.clone());
     let result = crate::detached(async move {
@@ -1014,7 +1027,6 @@ async fn refund_came_back(
         Err(TijaraError::Return(ReturnError::Transition(_))) => {
             say(StatusCode::CONFLICT, "ret_err_moved")
         }
-        Err(TijaraError::IdempotencyInProgress { .. }) => say(StatusCode::CONFLICT, "ret_err_busy"),
         Err(e) => refusal(&ctx, &e),
     }
 }

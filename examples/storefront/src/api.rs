@@ -129,6 +129,9 @@ impl From<TijaraError> for ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "partial_refund_unsupported",
             ),
+            TijaraError::CameBackRefundOpen { .. } => {
+                (StatusCode::CONFLICT, "came_back_refund_open")
+            }
             TijaraError::CaptureUnsupported { .. } => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "capture_unsupported")
             }

@@ -555,6 +555,35 @@ async fn the_edit_form_reads_empty_and_arabic_numbers_and_refuses_bad_ones_in_wo
         .await
         .unwrap();
     assert_eq!(row.on_hand, 7, "٧ is 7");
+    // A piece sold while she edits: saving the field unchanged from what the form showed does
+    // not put it back on the shelf.
+    let page = s.get(&edit).await;
+    assert!(
+        page.body.contains(r#"name="stock_shown" value="7""#),
+        "{}",
+        page.body
+    );
+    app.engine
+        .catalog()
+        .adjust_stock(
+            &v.variants[0].variant.id,
+            tijara::usecases::catalog::StockAdjustment::Set { units: 6 },
+            None,
+        )
+        .await
+        .unwrap();
+    let mut fields = browser("7", "900", "");
+    fields.push(("stock_shown", "7".to_owned()));
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(s.post(&edit, &pairs).await.status, StatusCode::SEE_OTHER);
+    let row = app
+        .engine
+        .catalog()
+        .stock_row(&v.variants[0].variant.id)
+        .await
+        .unwrap();
+    assert_eq!(row.on_hand, 6, "the sale made meanwhile stands");
+
     // Made to order, then in stock again: the shelf takes the stock typed.
     let mut fields = browser("٧", "٩٠٠", "");
     fields[9].1 = "5".to_owned();

@@ -2020,3 +2020,159 @@ async fn the_admin_refunds_a_paid_parcel_that_came_back_and_nobody_else_does() {
         "refunded once"
     );
 }
+
+/// A buyer who paid in cash and asked a return without a RIB is asked for it on the order
+/// page, and gives it there: checked as on the return form (24 digits, the key), a refusal
+/// says which with the way back, nothing written; a visitor, the artisan, a wrong link and a
+/// form without its token are refused; the guest's link works; once given, the form is gone
+/// and a second post is a 409; the admin's refund box then shows the account.
+#[tokio::test]
+async fn a_buyer_gives_the_refund_account_on_the_order_page_after_asking() {
+    let app = demo_app().await;
+    let all = sellers(&app).await;
+    let (order, so, variant, mut c) =
+        a_delivered_order(&app, &all[2].1, "seller3@tijara.example").await;
+    let id = order.to_string();
+    c.get(&format!("/orders/{id}/return/{so}")).await;
+    let r = c
+        .post_multipart(
+            &format!("/orders/{id}/return/{so}"),
+            &[
+                (format!("q_{variant}").as_str(), "1"),
+                ("reason", "changed_mind"),
+                ("refund_holder", "Mariem Ahmed"),
+                ("refund_rib", ""),
+            ],
+            &[],
+        )
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.body);
+    let doc = app.engine.orders().order(&order).await.unwrap();
+    let ret = doc.returns[0].id.clone();
+    assert!(doc.returns[0].refund_account().is_none());
+    let path = format!("/orders/{id}/returns/{ret}/account");
+    let page = c.get(&format!("/orders/{id}?lang=fr")).await;
+    assert!(
+        page.body.contains(&format!(r#"action="{path}?lang=fr""#)),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("Où vous virer le remboursement"),
+        "{}",
+        page.body
+    );
+    let none = || async {
+        app.engine.orders().order(&order).await.unwrap().returns[0]
+            .refund_account()
+            .is_none()
+    };
+    let good = "0117 8000 0012 3456 7890 1296";
+
+    // Others: a visitor, the artisan, a wrong link; a form without its token.
+    let mut visitor = Client::new(&app);
+    visitor.get("/").await;
+    let fields = [("refund_holder", "X"), ("refund_rib", good)];
+    assert_eq!(
+        visitor.post(&path, &fields).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let wrong = [("refund_holder", "X"), ("refund_rib", good), ("t", "00ff")];
+    assert_eq!(
+        visitor.post(&path, &wrong).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let mut s = Client::new(&app);
+    s.login("seller3@tijara.example", ARTISAN_PW).await;
+    s.get("/seller").await;
+    assert_eq!(s.post(&path, &fields).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        c.post_raw(&path, &fields).await.status,
+        StatusCode::FORBIDDEN,
+        "no CSRF token"
+    );
+    assert!(none().await);
+
+    // Bad input: said, nothing written.
+    c.get(&format!("/orders/{id}?lang=fr")).await;
+    for (rib, says) in [
+        ("123", "Le RIB doit avoir 24 chiffres"),
+        (
+            "0117 8000 0012 3456 7890 1297",
+            "un chiffre est mal recopié",
+        ),
+    ] {
+        let r = c
+            .post(
+                &format!("{path}?lang=fr"),
+                &[("refund_holder", "Mariem Ahmed"), ("refund_rib", rib)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains(says), "{says}: {}", r.body);
+        assert!(r.body.contains("Retour à la commande"), "{}", r.body);
+    }
+    let r = c
+        .post(
+            &format!("{path}?lang=fr"),
+            &[("refund_holder", "  "), ("refund_rib", good)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("titulaire du compte"), "{}", r.body);
+    assert!(none().await);
+
+    // The guest's link works (here, the same buyer's link from another browser).
+    let token = app
+        .engine
+        .orders()
+        .order(&order)
+        .await
+        .unwrap()
+        .access_token
+        .as_str()
+        .to_owned();
+    let mut guest = Client::new(&app);
+    guest
+        .get(&tijara_storefront::web::order_url(&order, &token))
+        .await;
+    let r = guest
+        .post(
+            &format!("{path}?lang=fr"),
+            &[
+                ("refund_holder", "Mariem Ahmed"),
+                ("refund_rib", good),
+                ("t", token.as_str()),
+            ],
+        )
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.body);
+    assert!(
+        r.location.as_deref().is_some_and(
+            |l| l.contains(&format!("t={token}")) && l.ends_with(&format!("#acct-{ret}"))
+        ),
+        "{:?}",
+        r.location
+    );
+    let doc = app.engine.orders().order(&order).await.unwrap();
+    assert_eq!(
+        doc.returns[0].refund_account().map(|a| a.holder()),
+        Some("Mariem Ahmed")
+    );
+    // Given: no more form; a second post is a 409, the account unchanged.
+    let page = c.get(&format!("/orders/{id}?lang=fr")).await;
+    assert!(!page.body.contains(&path), "{}", page.body);
+    let r = c
+        .post(
+            &format!("{path}?lang=fr"),
+            &[("refund_holder", "Quelqu'un"), ("refund_rib", good)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(
+        app.engine.orders().order(&order).await.unwrap().returns[0]
+            .refund_account()
+            .map(|a| a.holder()),
+        Some("Mariem Ahmed")
+    );
+}

@@ -394,6 +394,53 @@ impl OrderDoc {
         Ok(self.return_moved(i, Vec::new()))
     }
 
+    /// What refunding the paid parcel that came back undelivered `id` gives now
+    /// ([`crate::returns::ReturnRequest::came_back`]): its value, at most what its part still
+    /// holds of the payment and what the payment can still give back (a refund of the order
+    /// made otherwise lowers it, to nothing when it was all refunded). `None` for another
+    /// return, or one not found.
+    pub fn came_back_owed(&self, id: &ReturnId) -> Option<Money> {
+        let r = self
+            .returns
+            .iter()
+            .find(|r| &r.id == id && r.is_came_back())?;
+        let so = self.order.seller_order(&r.seller_order_id).ok()?;
+        let part = self
+            .settlement
+            .parts()
+            .iter()
+            .find(|p| p.seller_id == so.seller_id)?;
+        let p = &self.order.payment;
+        let paid_left = p
+            .captured()
+            .checked_add(p.collected())
+            .and_then(|m| m.checked_sub(p.refunded()))
+            .ok()?;
+        let owed = r
+            .value
+            .min(part.net_gross().ok()?)
+            .and_then(|m| m.min(paid_left))
+            .ok()?;
+        Some(if owed.is_negative() {
+            Money::zero(owed.currency())
+        } else {
+            owed
+        })
+    }
+
+    /// The shopper says where to transfer a return's refund, or corrects it, any time before the
+    /// refund is sent ([`ReturnRequest::set_refund_account`]: a buyer who gave none when asking,
+    /// or a paid parcel that came back undelivered, opened without one); `return.updated`.
+    pub fn set_return_refund_account(
+        &mut self,
+        id: &ReturnId,
+        account: RefundAccount,
+    ) -> Result<ReturnMove, ReturnRefusal> {
+        let i = self.return_index(id)?;
+        self.returns[i].set_refund_account(account)?;
+        Ok(self.return_moved(i, Vec::new()))
+    }
+
     /// The goods came back: their units go back on sale, and a delivered part is returned.
     pub fn receive_return(&mut self, id: &ReturnId) -> Result<ReturnMove, ReturnRefusal> {
         self.receive_return_as(id, true)
@@ -452,7 +499,23 @@ impl OrderDoc {
         now: DateTime<Utc>,
     ) -> Result<ReturnMove, ReturnRefusal> {
         let i = self.return_index(id)?;
+        // A parcel that came back: refunded in whole, what is owed now (a refund of the order
+        // made otherwise meanwhile lowers it; to nothing, the step closes the return).
+        let owed = self.came_back_owed(id);
         self.atomically(|doc| {
+            // (Once refunded, the step's own rule refuses it again: a 409, not this.)
+            if let Some(owed) =
+                owed.filter(|_| doc.returns[i].status() == crate::returns::ReturnStatus::Received)
+            {
+                if amount != owed {
+                    return Err(ReturnError::CameBackRefundedInWhole {
+                        amount,
+                        value: owed,
+                    }
+                    .into());
+                }
+                doc.returns[i].value = owed;
+            }
             doc.returns[i].refund(amount)?;
             if amount.is_positive() {
                 doc.order.payment.refund(amount)?;

@@ -406,6 +406,49 @@ fn a_paid_part_returned_to_sender_opens_its_refund() {
     assert_eq!(d.order.payment.refunded(), value);
 }
 
+/// A refund of the whole order made otherwise (a gateway's back office) after a parcel came
+/// back leaves nothing owed for it: its refund is then of nothing, and closes it (it was stuck,
+/// refusing anything but its first value).
+#[test]
+fn a_came_back_refund_follows_what_the_order_still_holds() {
+    let mut d = doc(PaymentMethod::Card);
+    let total = d.order.grand_total;
+    d.record_payment(
+        notice("tx1", PaymentEventKind::Captured { amount: total }),
+        t0(),
+    );
+    ship(&mut d, "o1-b", "N2");
+    d.apply_tracking(
+        "amana",
+        "N2",
+        vec![event(50, TrackingStatus::ReturnedToSender)],
+        t0(),
+    )
+    .expect("returned");
+    let back = d.returns[0].clone();
+    assert_eq!(d.came_back_owed(&back.id), Some(back.value));
+    d.record_payment(
+        notice("tx2", PaymentEventKind::Refunded { amount: total }),
+        t0(),
+    );
+    let nothing = Money::zero(Currency::MAD);
+    assert_eq!(d.came_back_owed(&back.id), Some(nothing));
+    let part = d.order.seller_order(&so("o1-b")).expect("b").clone();
+    let seller = catalog().seller(&part.seller_id).expect("seller").clone();
+    assert!(
+        d.refund_return(&back.id, back.value, &seller, t0())
+            .is_err()
+    );
+    d.refund_return(&back.id, nothing, &seller, t0())
+        .expect("closed");
+    assert_eq!(
+        d.returns[0].status(),
+        crate::returns::ReturnStatus::Refunded
+    );
+    assert_eq!(d.returns[0].refund_due(), None);
+    assert!(!d.returns[0].awaits_decision());
+}
+
 fn ship_again(d: &mut OrderDoc) -> ShipmentMove {
     d.record_shipment(
         NewShipment {

@@ -290,6 +290,32 @@ fn refunded(amount: &str) -> ReturnRequest {
     r
 }
 
+/// The account may be given later, until the money leaves: not for a refused return, nor a
+/// refund of nothing, nor once sent.
+#[test]
+fn a_refund_account_is_taken_until_the_money_leaves() {
+    let account = RefundAccount::new("Fatima", "011780000012345678901296").expect("ok");
+    let mut r = refunded("100.00");
+    r.set_refund_account(account.clone()).expect("due: taken");
+    let mut nothing = refunded("0.00");
+    assert_eq!(
+        nothing.set_refund_account(account.clone()),
+        Err(ReturnError::RefundNotDue)
+    );
+    let mut refused = opened();
+    refused.reject().expect("reject");
+    assert!(matches!(
+        refused.set_refund_account(account.clone()),
+        Err(ReturnError::Transition(_))
+    ));
+    r.mark_refund_sent("VIR-1", t0(), false, "admin")
+        .expect("sent");
+    assert!(matches!(
+        r.set_refund_account(account),
+        Err(ReturnError::RefundAlreadySent(_))
+    ));
+}
+
 #[test]
 fn a_refund_is_due_until_it_is_marked_sent_once() {
     let mut r = opened();

@@ -7,7 +7,7 @@ use crate::ports::storage::DocKind;
 use crate::usecases::order_update::Applied;
 use serde::{Deserialize, Serialize};
 use tijara_core::order_record::{PaymentSource, ReturnAsk, ReturnMove, ReturnRefusal};
-use tijara_core::returns::{ReturnError, ReturnLine, ReturnReason, ReturnRequest};
+use tijara_core::returns::{RefundAccount, ReturnError, ReturnLine, ReturnReason, ReturnRequest};
 use tijara_core::{Money, OrderId, ReturnId, SellerOrderId};
 
 /// A step of a return's life.
@@ -227,6 +227,34 @@ impl Orders<'_> {
             |doc| {
                 let m =
                     doc.open_return_asked(id.clone(), seller_order, ask.clone(), e.now(), region)?;
+                Ok(returned(m))
+            },
+        )
+        .await
+    }
+
+    /// The shopper says where a return's refund is to be transferred (an order paid in cash or
+    /// by transfer), or corrects it, any time before it is sent: a buyer who gave no account
+    /// when asking, or a paid parcel that came back undelivered (opened without one).
+    /// The shopper's own act (the caller checks it is the order's shopper: its customer, or the
+    /// guest holding its link), not a seller's step. Refused: [`ReturnError::RefundAlreadySent`],
+    /// [`ReturnError::RefundNotDue`] (refunded with nothing to send), a refused return
+    /// ([`ReturnError::Transition`]). `return.updated`; the admin's refund box shows the account.
+    pub async fn set_return_refund_account(
+        self,
+        order: &OrderId,
+        return_id: &ReturnId,
+        account: RefundAccount,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<ReturnRequest, TijaraError> {
+        let e = self.engine;
+        e.update_order(
+            "set_return_refund_account",
+            key,
+            &(order, return_id, &account),
+            order,
+            |doc| {
+                let m = doc.set_return_refund_account(return_id, account.clone())?;
                 Ok(returned(m))
             },
         )

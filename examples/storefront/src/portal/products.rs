@@ -121,6 +121,9 @@ pub(super) struct ProductForm {
     #[serde(default)]
     origin: String,
     net_weight: String,
+    /// The units on the shelf when the edit form was shown: the stock is set only when the
+    /// artisan changed the field, so a sale made while she edited is not undone.
+    stock_shown: String,
 }
 
 /// The product form's number fields, read.
@@ -418,6 +421,8 @@ pub(super) async fn product_form_typed(
         },
         |f| &f.lead_days,
     );
+    // The shelf as read for this form (kept as it was shown when the form comes back).
+    let shelf = typed.map_or_else(|| stock.to_string(), |f| f.stock_shown.clone());
     let stock = number(stock.to_string(), |f| &f.stock);
     let field = |stored: String, pick: fn(&ProductForm) -> &String| match typed {
         Some(f) => pick(f).clone(),
@@ -499,6 +504,7 @@ pub(super) async fn product_form_typed(
             label { (w(lang, "price")) input name="price" inputmode="decimal" required value=(price) aria-describedby=[commission.as_ref().map(|_| "price-help")]; }
             @if let Some(c) = &commission { p.muted id="price-help" { (c) } }
             label { (pw(lang, "stock_label")) input name="stock" type="number" min="0" max="100000" value=(stock) aria-describedby="stock-help"; }
+            @if p.is_some() { input type="hidden" name="stock_shown" value=(shelf); }
             p.muted id="stock-help" { (pw(lang, "stock_help")) }
             label { (pw(lang, "lead_label")) input name="lead_days" type="number" min="0" max="365" value=(lead) aria-describedby="lead-help"; }
             p.muted id="lead-help" { (pw(lang, "lead_help")) }
@@ -969,11 +975,13 @@ pub(super) async fn update_product(
         Err(key) => Err(pw(lang, key).to_owned()),
     };
     // The stock field sets the units on the shelf of a tracked variant (one that was made to
-    // order and is now in stock too: its shelf starts at what was typed); `input` has read the
-    // numbers when it succeeded.
+    // order and is now in stock too: its shelf starts at what was typed), when the artisan
+    // changed it from what the form showed (a sale made meanwhile is not undone by saving an
+    // unchanged field); `input` has read the numbers when it succeeded.
     let numbers = f.numbers().unwrap_or_default();
+    let shown = whole_number(&f.stock_shown).ok().flatten().unwrap_or(stock);
     let result = match (result, numbers.stock, p.variants.first()) {
-        (Ok(_), Some(units), Some(v)) if units != stock && numbers.lead_days.unwrap_or(0) == 0 => {
+        (Ok(_), Some(units), Some(v)) if units != shown && numbers.lead_days.unwrap_or(0) == 0 => {
             app.engine
                 .catalog()
                 .adjust_stock(&v.id, StockAdjustment::Set { units }, None)

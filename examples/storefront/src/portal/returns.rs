@@ -93,9 +93,9 @@ pub(super) fn rw(lang: Lang, key: &str) -> &'static str {
         "refund" => ("Rembourser", "أرجع المبلغ", "Refund"),
         "refund_amount" => ("Montant (MAD)", "المبلغ (درهم)", "Amount (MAD)"),
         "came_back_whole" => (
-            "L'acheteur n'a rien reçu : tout le prix des articles lui est rendu (la livraison n'en fait pas partie). Ce montant est retiré de ce que le marché vous doit ; le marché l'envoie à l'acheteur.",
-            "لم يستلم المشتري شيئا: يُرَدّ إليه ثمن المنتجات كاملا (دون التوصيل). يخصم هذا المبلغ مما يدين لك به السوق، والسوق هو من يرسله إلى المشتري.",
-            "The buyer received nothing: the items' whole price goes back to them (the delivery is not part of it). This amount is taken from what the marketplace owes you; the marketplace sends it to the buyer.",
+            "L'acheteur n'a rien reçu : tout le prix des articles lui est rendu (la livraison n'en fait pas partie). Le marché le lui envoie.",
+            "لم يستلم المشتري شيئا: يُرَدّ إليه ثمن المنتجات كاملا (دون التوصيل). والسوق هو من يرسله إليه.",
+            "The buyer received nothing: the items' whole price goes back to them (the delivery is not part of it). The marketplace sends it to them.",
         ),
         "err_came_back_whole" => (
             "Ce colis n'a pas été livré : remboursez tout le prix des articles, sans rien retenir. Revenez aux retours et confirmez le montant affiché.",
@@ -104,11 +104,21 @@ pub(super) fn rw(lang: Lang, key: &str) -> &'static str {
         ),
         "effect_if" => ("Si vous remboursez", "إذا أرجعت", "If you refund"),
         "effect_colon" => (" :", ":", ":"),
-        "effect_commission" => ("la commission de", "فإن عمولة", "the commission of"),
-        "effect_back" => (
-            "vous est rendue, et ce que le marché vous doit baisse de",
-            "تُعاد إليك، وينقص ما يدين لك به السوق بمبلغ",
-            "is given back to you, and what the marketplace owes you drops by",
+        "effect_owed" => (
+            "ce que le marché vous doit baisse de",
+            "ينقص ما يدين لك به السوق بمبلغ",
+            "what the marketplace owes you drops by",
+        ),
+        "effect_open" => ("(le remboursement", "(المبلغ المسترد", "(the refund"),
+        "effect_less_comm" => (
+            "moins la commission de",
+            "ناقص عمولة",
+            "less the commission of",
+        ),
+        "effect_close" => (
+            "que le marché ne garde plus).",
+            "التي لم يعد السوق يحتفظ بها).",
+            "the marketplace no longer keeps).",
         ),
         "effect_less" => (
             "Un remboursement moindre les réduit en proportion.",
@@ -116,9 +126,9 @@ pub(super) fn rw(lang: Lang, key: &str) -> &'static str {
             "A smaller refund lowers both in proportion.",
         ),
         "refund_help" => (
-            "Au plus la valeur des articles. Vous pouvez retenir les frais du renvoi si l'acheteur a changé d'avis (loi 31-08). Ce montant est retiré de ce que le marché vous doit ; le marché l'envoie à l'acheteur.",
-            "على الأكثر قيمة المنتجات. يمكنك خصم مصاريف الإرجاع إذا غير المشتري رأيه (القانون 31-08). يخصم هذا المبلغ مما يدين لك به السوق، والسوق هو من يرسله إلى المشتري.",
-            "At most the items' value. You may keep the cost of sending back if the buyer changed their mind (law 31-08). This amount is taken from what the marketplace owes you; the marketplace sends it to the buyer.",
+            "Au plus la valeur des articles. Vous pouvez retenir les frais du renvoi si l'acheteur a changé d'avis (loi 31-08). Le marché envoie le remboursement à l'acheteur.",
+            "على الأكثر قيمة المنتجات. يمكنك خصم مصاريف الإرجاع إذا غير المشتري رأيه (القانون 31-08). والسوق هو من يرسل المبلغ إلى المشتري.",
+            "At most the items' value. You may keep the cost of sending back if the buyer changed their mind (law 31-08). The marketplace sends the refund to the buyer.",
         ),
         "member_only_sees" => (
             "La coopérative décide des retours : le remboursement est pris sur sa part.",
@@ -358,12 +368,13 @@ pub(super) async fn returns_page(
 fn refund_effect(
     d: &OrderDoc,
     r: &ReturnRequest,
+    amount: Money,
     shop: &tijara_core::catalog::Seller,
 ) -> Option<(Money, Money)> {
     let mut copy = d.clone();
     let before = copy.ledger.len();
     // The time only dates the copy's ledger line.
-    copy.refund_return(&r.id, r.value, shop, d.order.placed_at)
+    copy.refund_return(&r.id, amount, shop, d.order.placed_at)
         .ok()?;
     let m = &copy.ledger.get(before)?.movement;
     Some((m.commission.negated(), m.seller_share.negated()))
@@ -378,9 +389,11 @@ fn return_box(
     can_act: bool,
 ) -> Markup {
     let lang = ctx.lang;
+    // What the refund gives: the value, or for a parcel that came back, all it is owed now.
+    let whole = d.came_back_owed(&r.id).unwrap_or(r.value);
     let effect = shop
-        .filter(|_| r.status() == ReturnStatus::Received && r.value.is_positive())
-        .and_then(|s| refund_effect(d, r, s));
+        .filter(|_| r.status() == ReturnStatus::Received && whole.is_positive())
+        .and_then(|s| refund_effect(d, r, whole, s));
     let base = format!("/seller/returns/{}/{}", d.order.id, r.id);
     // Each step's address carries the page's language, so the answer stays in it.
     let to = |step: &str| format!("{base}/{step}?lang={lang}");
@@ -440,8 +453,8 @@ fn return_box(
                             (ctx.csrf_field())
                             @if r.is_came_back() {
                                 // Refunded in whole: nothing to choose (the core refuses less).
-                                input type="hidden" name="amount" value=(r.value.amount().to_string());
-                                p { (rw(lang, "refund_amount")) ": " strong { bdi { (r.value.format(lang)) } } }
+                                input type="hidden" name="amount" value=(whole.amount().to_string());
+                                p { (rw(lang, "refund_amount")) (rw(lang, "effect_colon")) " " strong { bdi { (whole.format(lang)) } } }
                                 p.muted { (rw(lang, "came_back_whole")) }
                             } @else {
                                 label { (rw(lang, "refund_amount")) input name="amount" inputmode="decimal" required value=(r.value.amount().to_string()); }
@@ -449,9 +462,10 @@ fn return_box(
                             }
                             @if let Some((commission, drop)) = effect {
                                 p.small {
-                                    (rw(lang, "effect_if")) " " bdi { (r.value.format(lang)) } (rw(lang, "effect_colon")) " "
-                                    (rw(lang, "effect_commission")) " " bdi { (commission.format(lang)) } " " (rw(lang, "effect_back")) " "
-                                    strong { bdi { (drop.format(lang)) } } ". "
+                                    (rw(lang, "effect_if")) " " bdi { (whole.format(lang)) } (rw(lang, "effect_colon")) " "
+                                    (rw(lang, "effect_owed")) " " strong { bdi { (drop.format(lang)) } } " "
+                                    (rw(lang, "effect_open")) " " bdi { (whole.format(lang)) } " " (rw(lang, "effect_less_comm")) " "
+                                    bdi { (commission.format(lang)) } " " (rw(lang, "effect_close")) " "
                                     @if !r.is_came_back() { (rw(lang, "effect_less")) }
                                 }
                             }

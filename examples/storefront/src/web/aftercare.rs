@@ -12,7 +12,6 @@
 
 use super::*;
 use tijara::docs::OrderDoc;
-use tijara_core::SellerOrderId;
 use tijara_core::chrono::Duration;
 use tijara_core::order::{FulfillmentStatus, SellerOrder};
 use tijara_core::order_record::{CannotCancel, ReturnAsk};
@@ -21,6 +20,7 @@ use tijara_core::returns::{
     MAX_RETURN_PHOTOS, RefundAccount, RefundAccountError, ReturnError, ReturnLine, ReturnReason,
     ReturnRequest, ReturnStatus, returnable_units, withdrawal_deadline,
 };
+use tijara_core::{ReturnId, SellerOrderId};
 
 /// A button that opens `path` (with the guest's token as a hidden field): a real button with
 /// no script, where a link styled as one would keep its underline.
@@ -106,12 +106,13 @@ fn reason_key(r: ReturnReason) -> &'static str {
 /// guest's link, which the photos' addresses carry.
 fn returns_list(
     app: &App,
-    lang: Lang,
+    ctx: &Ctx,
     doc: &OrderDoc,
     returns: &[&ReturnRequest],
     reference: &str,
     token: Option<&str>,
 ) -> Markup {
+    let lang = ctx.lang;
     html! {
         ul {
             @for r in returns {
@@ -127,12 +128,118 @@ fn returns_list(
                     }
                     (return_photos(lang, r, token))
                     (refund_line(app, lang, doc, r))
+                    @if asks_account(doc, r) { (account_form(ctx, doc, r, token)) }
                     @if r.status() == ReturnStatus::Rejected {
                         (refusal_note(lang, r, reference))
                     }
                 }
             }
         }
+    }
+}
+
+/// Whether the order page asks the shopper where to transfer `r`'s refund: an order refunded by
+/// transfer (cash or transfer), a return without an account whose money has not left and that
+/// will be refunded (not refused, not refunded with nothing).
+fn asks_account(doc: &OrderDoc, r: &ReturnRequest) -> bool {
+    refund_by_transfer(doc)
+        && r.refund_account().is_none()
+        && r.refund_sent().is_none()
+        && match r.status() {
+            ReturnStatus::Rejected => false,
+            ReturnStatus::Refunded => r.refund_due().is_some(),
+            _ => true,
+        }
+}
+
+/// The form that gives the account to transfer `r`'s refund to (the holder filled with the
+/// order's name), posted to [`set_refund_account`].
+fn account_form(ctx: &Ctx, doc: &OrderDoc, r: &ReturnRequest, token: Option<&str>) -> Markup {
+    let lang = ctx.lang;
+    let id = format!("acct-{}", r.id);
+    html! {
+        form.refund-account method="post" action={ "/orders/" (doc.order.id) "/returns/" (r.id) "/account?lang=" (lang) } id=(id) {
+            (ctx.csrf_field())
+            @if let Some(tk) = token { input type="hidden" name="t" value=(tk); }
+            p { strong { (aw(lang, "account_ask")) } }
+            p.small.muted { (aw(lang, "account_why")) }
+            label { (aw(lang, "refund_holder"))
+                input name="refund_holder" maxlength="100" autocomplete="name" dir="auto" value=(doc.order.shipping_address.name); }
+            label { (aw(lang, "refund_rib"))
+                input name="refund_rib" maxlength="40" inputmode="numeric" autocomplete="off" dir="ltr" required; }
+            button type="submit" { (aw(lang, "account_save")) }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct AccountForm {
+    #[serde(default)]
+    t: String,
+    #[serde(default)]
+    refund_holder: String,
+    #[serde(default)]
+    refund_rib: String,
+}
+
+/// `POST /orders/{id}/returns/{ret}/account`: the shopper (the customer logged in, or the guest
+/// with the order's link, `t`) says where to transfer a return's refund. Checked as the return
+/// form checks it (holder, 24 digits, the key): a refusal says which, with the way back;
+/// another's order or an unknown return is "not yours"; back to the order page once saved.
+async fn set_refund_account(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path((id, ret)): Path<(String, String)>,
+    Form(f): Form<AccountForm>,
+) -> Response {
+    let lang = ctx.lang;
+    let (doc, token) = match open_order(&app, &ctx, &id, Some(f.t.as_str())).await {
+        Ok(x) => x,
+        Err(r) => return private(r),
+    };
+    let Some(r) = ReturnId::new(ret)
+        .ok()
+        .and_then(|ret| doc.returns.iter().find(|r| r.id == ret))
+    else {
+        return private(not_yours(&ctx));
+    };
+    let back = match &token {
+        Some(tk) => format!(
+            "{}&lang={lang}#acct-{}",
+            super::order_url(&doc.order.id, tk),
+            r.id
+        ),
+        None => format!("/orders/{}?lang={lang}#acct-{}", doc.order.id, r.id),
+    };
+    let say = |status: StatusCode, key: &str| {
+        private(crate::web::problem_with_link(
+            &ctx,
+            status,
+            aw(lang, key),
+            &back,
+            aw(lang, "account_back"),
+        ))
+    };
+    if !asks_account(&doc, r) {
+        return say(StatusCode::CONFLICT, "account_not_asked");
+    }
+    let account = match RefundAccount::new(&f.refund_holder, &f.refund_rib) {
+        Ok(a) => a,
+        Err(RefundAccountError::RibKey) => {
+            return say(StatusCode::UNPROCESSABLE_ENTITY, "err_rib_key");
+        }
+        Err(RefundAccountError::BadRib) => return say(StatusCode::UNPROCESSABLE_ENTITY, "err_rib"),
+        Err(_) => return say(StatusCode::UNPROCESSABLE_ENTITY, "err_holder"),
+    };
+    match app
+        .engine
+        .orders()
+        .set_return_refund_account(&doc.order.id, &r.id, account, None)
+        .await
+    {
+        Ok(_) => private(Redirect::to(&back).into_response()),
+        Err(TijaraError::Return(_)) => say(StatusCode::CONFLICT, "account_not_asked"),
+        Err(e) => private(refusal(&ctx, &e)),
     }
 }
 
@@ -234,7 +341,7 @@ pub(super) fn order_actions(
         @if !returns.is_empty() {
             section.box {
                 h2 { (t(lang, "ac_returns")) }
-                (returns_list(app, lang, doc, &returns, &o.reference(), token))
+                (returns_list(app, ctx, doc, &returns, &o.reference(), token))
             }
         }
         @for so in &o.seller_orders {
@@ -590,7 +697,7 @@ async fn return_page(
         return refuse(
             status,
             html! { (text) },
-            html! { h2 { (t(lang, "ac_returns")) } (returns_list(app, lang, v.doc, &earlier, &v.doc.order.reference(), v.token)) },
+            html! { h2 { (t(lang, "ac_returns")) } (returns_list(app, ctx, v.doc, &earlier, &v.doc.order.reference(), v.token)) },
         );
     }
     let ids: Vec<_> = v.part.lines.iter().map(|l| l.product_id.clone()).collect();
@@ -1092,6 +1199,10 @@ pub(super) fn routes() -> Router<App> {
         .route("/orders/{id}/photos/{file}", get(return_photo))
         .route("/orders/{id}/cancel", get(cancel_page).post(cancel))
         .route(
+            "/orders/{id}/returns/{ret}/account",
+            axum::routing::post(set_refund_account),
+        )
+        .route(
             "/orders/{id}/return/{so}",
             get(return_form)
                 .post(request_return)
@@ -1187,6 +1298,31 @@ fn aw(lang: Lang, key: &str) -> &'static str {
             "You paid on delivery or by transfer: the marketplace refunds you by bank transfer. Give the RIB (24 digits, on your chequebook or in your bank's app) and the account holder's name. Only the marketplace sees it, for this refund. No bank account? Leave the RIB empty: the marketplace will contact you to agree how to refund you.",
         ),
         "refund_holder" => ("Titulaire du compte", "صاحب الحساب", "Account holder"),
+        "account_ask" => (
+            "Où vous virer le remboursement ?",
+            "إلى أي حساب نحول لك المبلغ المسترد؟",
+            "Where should we transfer your refund?",
+        ),
+        "account_why" => (
+            "Vous avez payé en espèces ou par virement : le marché vous rend l'argent par virement. Donnez le titulaire et le RIB du compte ; sans RIB, le marché vous contactera.",
+            "دفعت نقدا أو بتحويل: يرد إليك السوق المبلغ بتحويل بنكي. أعط اسم صاحب الحساب ورقم RIB؛ وبدونه سيتصل بك السوق.",
+            "You paid in cash or by transfer: the marketplace returns the money by bank transfer. Give the account holder and the RIB; without one, the marketplace will contact you.",
+        ),
+        "account_save" => (
+            "Enregistrer ce compte",
+            "حفظ هذا الحساب",
+            "Save this account",
+        ),
+        "account_back" => (
+            "Retour à la commande",
+            "العودة إلى الطلب",
+            "Back to the order",
+        ),
+        "account_not_asked" => (
+            "Ce remboursement n'attend plus de compte (déjà envoyé, ou le retour a été refusé) : rechargez la commande pour voir où il en est.",
+            "هذا الاسترداد لم يعد ينتظر حسابا (أُرسل من قبل أو رُفض الإرجاع): أعد تحميل الطلب لترى حالته.",
+            "This refund no longer waits for an account (already sent, or the return was refused): reload the order to see where it stands.",
+        ),
         "refund_rib" => (
             "RIB (24 chiffres)",
             "رقم الحساب RIB (24 رقما)",

@@ -239,6 +239,12 @@ pub fn explain(lang: Lang, e: &TijaraError) -> &'static str {
             "العنوان غير صالح: املأ كل خانة، دون تجاوز 100 حرف للاسم والمدينة و200 للشارع، مع رمز البلد بحرفين (MA).",
             "The address is not valid: fill in each field, at most 100 characters for the name and city and 200 for the street, with a two-letter country (MA).",
         ),
+        TijaraError::CameBackRefundOpen { .. } => pick(
+            lang,
+            "Un colis payé de cette commande est revenu sans être livré : remboursez-le avec son bouton « Rembourser l'acheteur » plus haut (un remboursement ici le paierait deux fois).",
+            "عاد طرد مدفوع من هذا الطلب دون تسليم: أرجع مبلغه بزر «رد المبلغ إلى المشتري» أعلاه (استرداد من هنا سيدفعه مرتين).",
+            "A paid parcel of this order came back undelivered: refund it with its \"Refund the buyer\" button above (a refund here would pay it twice).",
+        ),
         TijaraError::PartialRefundUnsupported { .. } => pick(
             lang,
             "La passerelle de paiement ne rembourse pas une partie d'un paiement : remboursez ce montant dans son espace marchand (rien n'est parti d'ici).",

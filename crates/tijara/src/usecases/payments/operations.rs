@@ -139,7 +139,9 @@ impl Payments<'_> {
 
     /// Refunds money to the shopper: through the gateway's API when it has `refund_by_api`,
     /// else recorded as made by hand by `admin`. Never more than received and not yet refunded
-    /// (checked before the gateway is called).
+    /// (checked before the gateway is called); refused while a paid parcel of the order that
+    /// came back undelivered waits for its refund ([`TijaraError::CameBackRefundOpen`]: refund
+    /// that return, or the money would go back twice).
     pub async fn refund_payment(
         self,
         order: &OrderId,
@@ -166,6 +168,16 @@ impl Tijara {
     ) -> Result<OperationOutcome, TijaraError> {
         let input = (order, amount, admin);
         let (doc, mut op) = self.operation_for(order).await?;
+        if let Some(r) = doc
+            .returns
+            .iter()
+            .find(|r| r.is_came_back() && r.awaits_decision())
+        {
+            return Err(TijaraError::CameBackRefundOpen {
+                order: order.clone(),
+                return_id: r.id.clone(),
+            });
+        }
         let mut check = doc.order.payment.clone();
         check.refund(amount)?;
         let g = self.gateway(&doc.gateway)?.clone();

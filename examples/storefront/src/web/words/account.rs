@@ -273,7 +273,7 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
         ),
         "ac_ret_came_back" => (
             "Colis revenu au vendeur : remboursement à venir",
-            "عاد الطرد إلى البائع: رد المبلغ قادم",
+            "عاد الطرد إلى البائع: سيُرَدّ إليك المبلغ",
             "Parcel back with the seller: refund to come",
         ),
         "ac_ret_received" => (
