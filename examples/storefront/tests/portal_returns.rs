@@ -2176,3 +2176,67 @@ async fn a_buyer_gives_the_refund_account_on_the_order_page_after_asking() {
         Some("Mariem Ahmed")
     );
 }
+
+/// In a phone-width browser, a buyer who paid cash and asked a return without a RIB opens her
+/// order through its link: the page asks where to transfer the refund; she gives it and the
+/// page says where the money will go. Screenshots in target/screenshots/return-account-{lang}.
+async fn account_journey(lang: &str) {
+    let Some(shop) = browser::Shop::start(&format!("return-account-{lang}"), lang).await else {
+        return;
+    };
+    let app = shop.app.clone();
+    let all = sellers(&app).await;
+    let (order, so, variant, mut c) =
+        a_delivered_order(&app, &all[2].1, "seller3@tijara.example").await;
+    let id = order.to_string();
+    c.get(&format!("/orders/{id}/return/{so}")).await;
+    let r = c
+        .post_multipart(
+            &format!("/orders/{id}/return/{so}"),
+            &[
+                (format!("q_{variant}").as_str(), "1"),
+                ("reason", "changed_mind"),
+                ("refund_holder", "Mariem Ahmed"),
+                ("refund_rib", ""),
+            ],
+            &[],
+        )
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.body);
+    let doc = app.engine.orders().order(&order).await.unwrap();
+    let ret = doc.returns[0].id.clone();
+    let link = tijara_storefront::web::order_url(&order, doc.access_token.as_str());
+    shop.go(&format!("{link}&lang={lang}")).await;
+    let form = format!("#acct-{ret}");
+    let _ = shop
+        .c
+        .execute(
+            &format!("document.querySelector('{form}').scrollIntoView({{block: 'start'}})"),
+            vec![],
+        )
+        .await;
+    shop.shot("1-asked").await;
+    shop.fill(
+        &format!("{form} input[name=refund_rib]"),
+        "0117 8000 0012 3456 7890 1296",
+    )
+    .await;
+    shop.click(&format!("{form} button[type=submit]")).await;
+    shop.wait_main_contains("1296").await;
+    shop.shot("2-given").await;
+    let doc = app.engine.orders().order(&order).await.unwrap();
+    assert_eq!(
+        doc.returns[0].refund_account().map(|a| a.holder()),
+        Some("Mariem Ahmed")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_phone_width_in_french_a_buyer_gives_the_refund_account_later() {
+    account_journey("fr").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_phone_width_in_arabic_a_buyer_gives_the_refund_account_later() {
+    account_journey("ar").await;
+}

@@ -129,6 +129,10 @@ fn returns_list(
                     (return_photos(lang, r, token))
                     (refund_line(app, lang, doc, r))
                     @if asks_account(doc, r) { (account_form(ctx, doc, r, token)) }
+                    // Given, before the refund is decided: where the money will go.
+                    @if let (Some(a), None, true) = (r.refund_account(), r.refunded(), refund_by_transfer(doc)) {
+                        p.small id={ "acct-" (r.id) } { (aw(lang, "account_given")) " " bdi dir="ltr" { (a.masked()) } }
+                    }
                     @if r.status() == ReturnStatus::Rejected {
                         (refusal_note(lang, r, reference))
                     }
@@ -1307,6 +1311,11 @@ fn aw(lang: Lang, key: &str) -> &'static str {
             "Vous avez payé en espèces ou par virement : le marché vous rend l'argent par virement. Donnez le titulaire et le RIB du compte ; sans RIB, le marché vous contactera.",
             "دفعت نقدا أو بتحويل: يرد إليك السوق المبلغ بتحويل بنكي. أعط اسم صاحب الحساب ورقم RIB؛ وبدونه سيتصل بك السوق.",
             "You paid in cash or by transfer: the marketplace returns the money by bank transfer. Give the account holder and the RIB; without one, the marketplace will contact you.",
+        ),
+        "account_given" => (
+            "Le remboursement sera viré sur le compte",
+            "سيحول المبلغ المسترد إلى الحساب",
+            "The refund will be transferred to the account",
         ),
         "account_save" => (
             "Enregistrer ce compte",
