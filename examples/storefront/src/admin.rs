@@ -28,7 +28,7 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use tijara::TijaraError;
 use tijara::usecases::catalog::SellerInput;
-use tijara_core::{Lang, Money, OrderId, Rate, SellerId, SellerOrderId};
+use tijara_core::{Lang, Money, OrderId, Rate, ReturnId, SellerId, SellerOrderId};
 
 fn admin_only(ctx: &Ctx) -> Option<Response> {
     match &ctx.account {
@@ -871,6 +871,28 @@ fn refund_box(
     }
 }
 
+/// The order and return an admin's return route names: anyone else refused (a visitor to the
+/// login), a malformed id 404.
+fn admin_return(ctx: &Ctx, id: String, ret: String) -> Result<(OrderId, ReturnId), Response> {
+    if let Some(r) = admin_only(ctx) {
+        return Err(r);
+    }
+    let id = order_id(ctx, id)?;
+    let ret = ReturnId::new(ret).map_err(|_| problem(ctx, StatusCode::NOT_FOUND, "404"))?;
+    Ok((id, ret))
+}
+
+/// A return route's refusal: the sentence of `key`, and the way back to the return (`back`).
+fn return_problem(ctx: &Ctx, status: StatusCode, key: &str, back: &str) -> Response {
+    crate::web::problem_with_link(
+        ctx,
+        status,
+        w(ctx.lang, key),
+        back,
+        w(ctx.lang, "back_order"),
+    )
+}
+
 #[derive(Deserialize)]
 struct RefundSentForm {
     #[serde(default)]
@@ -890,15 +912,9 @@ async fn refund_sent(
     Form(f): Form<RefundSentForm>,
 ) -> Response {
     use tijara_core::returns::ReturnError;
-    if let Some(r) = admin_only(&ctx) {
-        return r;
-    }
-    let id = match order_id(&ctx, id) {
-        Ok(id) => id,
+    let (id, ret) = match admin_return(&ctx, id, ret) {
+        Ok(x) => x,
         Err(r) => return r,
-    };
-    let Ok(ret) = tijara_core::ReturnId::new(ret) else {
-        return problem(&ctx, StatusCode::NOT_FOUND, "404");
     };
     let admin = ctx
         .account
@@ -918,15 +934,7 @@ async fn refund_sent(
     })
     .await;
     let back = format!("/admin/orders/{id}#ret-{ret}");
-    let say = |status: StatusCode, key: &str| {
-        crate::web::problem_with_link(
-            &ctx,
-            status,
-            w(ctx.lang, key),
-            &back,
-            w(ctx.lang, "back_order"),
-        )
-    };
+    let say = |status: StatusCode, key: &str| return_problem(&ctx, status, key, &back);
     match result {
         Ok(()) => Redirect::to(&back).into_response(),
         Err(TijaraError::Return(ReturnError::BadTransferReference)) => {
@@ -972,15 +980,9 @@ async fn refund_came_back(
 ) -> Response {
     use tijara::usecases::returns::ReturnStep;
     use tijara_core::returns::ReturnError;
-    if let Some(r) = admin_only(&ctx) {
-        return r;
-    }
-    let id = match order_id(&ctx, id) {
-        Ok(id) => id,
+    let (id, ret) = match admin_return(&ctx, id, ret) {
+        Ok(x) => x,
         Err(r) => return r,
-    };
-    let Ok(ret) = tijara_core::ReturnId::new(ret) else {
-        return problem(&ctx, StatusCode::NOT_FOUND, "404");
     };
     let doc = match app.engine.orders().order(&id).await {
         Ok(d) => d,
@@ -990,15 +992,7 @@ async fn refund_came_back(
         return problem(&ctx, StatusCode::NOT_FOUND, "404");
     };
     let back = format!("/admin/orders/{id}#ret-{ret}");
-    let say = |status: StatusCode, key: &str| {
-        crate::web::problem_with_link(
-            &ctx,
-            status,
-            w(ctx.lang, key),
-            &back,
-            w(ctx.lang, "back_order"),
-        )
-    };
+    let say = |status: StatusCode, key: &str| return_problem(&ctx, status, key, &back);
     if !r.is_came_back() {
         return say(StatusCode::FORBIDDEN, "ret_err_not_came_back");
     }

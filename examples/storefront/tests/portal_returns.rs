@@ -1663,6 +1663,27 @@ async fn a_paid_card_order(app: &App, slug: &str, email: &str) -> tijara_core::o
     order
 }
 
+/// The order's only parcel shipped, then typed "returned to sender" by the marketplace.
+async fn came_back(app: &App, order: &tijara_core::order::Order) {
+    use tijara::usecases::fulfillment::{HandTracking, Operator, ShipRequest};
+    use tijara_core::fulfillment::TrackingStatus;
+    let so = order.seller_orders[0].id.clone();
+    let f = app.engine.fulfillment();
+    f.mark_ready(&order.id, &so, None).await.unwrap();
+    f.ship(&order.id, &so, ShipRequest::new(), None)
+        .await
+        .unwrap();
+    f.track_by_hand(
+        &Operator::Marketplace,
+        &order.id,
+        &so,
+        HandTracking::new().with_status(TrackingStatus::ReturnedToSender),
+        None,
+    )
+    .await
+    .unwrap();
+}
+
 /// A card-paid parcel that comes back undelivered (the carrier's "returned to sender", typed
 /// here by the admin): the shopper's page says it came back and that she will be refunded, in
 /// French and in Arabic, and so does her e-mail (not "the seller received your items"); the
@@ -1820,29 +1841,13 @@ async fn a_paid_parcel_that_comes_back_is_refunded_from_the_returns_page() {
 /// page (through her link), the artisan's returns page with what to do, her refund, and the
 /// buyer's page again. Screenshots in target/screenshots/portal-came-back-{lang}.
 async fn came_back_journey(lang: &str) {
-    use tijara::usecases::fulfillment::{HandTracking, Operator, ShipRequest};
-    use tijara_core::fulfillment::TrackingStatus;
     let Some(shop) = browser::Shop::start(&format!("portal-came-back-{lang}"), lang).await else {
         return;
     };
     let app = shop.app.clone();
     let all = sellers(&app).await;
     let order = a_paid_card_order(&app, &all[2].1, &format!("back-{lang}@example.ma")).await;
-    let so = order.seller_orders[0].id.clone();
-    let f = app.engine.fulfillment();
-    f.mark_ready(&order.id, &so, None).await.unwrap();
-    f.ship(&order.id, &so, ShipRequest::new(), None)
-        .await
-        .unwrap();
-    f.track_by_hand(
-        &Operator::Marketplace,
-        &order.id,
-        &so,
-        HandTracking::new().with_status(TrackingStatus::ReturnedToSender),
-        None,
-    )
-    .await
-    .unwrap();
+    came_back(&app, &order).await;
     let doc = app.engine.orders().order(&order.id).await.unwrap();
     let back = doc.returns[0].clone();
     assert!(back.is_came_back());
@@ -1907,26 +1912,10 @@ async fn at_phone_width_in_arabic_a_paid_parcel_that_came_back_is_refunded() {
 /// seller's (403); once decided, a second press is a 409; the dashboard counts it until then.
 #[tokio::test]
 async fn the_admin_refunds_a_paid_parcel_that_came_back_and_nobody_else_does() {
-    use tijara::usecases::fulfillment::{HandTracking, Operator, ShipRequest};
-    use tijara_core::fulfillment::TrackingStatus;
     let app = demo_app().await;
     let all = sellers(&app).await;
     let order = a_paid_card_order(&app, &all[2].1, "back-admin@example.ma").await;
-    let so = order.seller_orders[0].id.clone();
-    let f = app.engine.fulfillment();
-    f.mark_ready(&order.id, &so, None).await.unwrap();
-    f.ship(&order.id, &so, ShipRequest::new(), None)
-        .await
-        .unwrap();
-    f.track_by_hand(
-        &Operator::Marketplace,
-        &order.id,
-        &so,
-        HandTracking::new().with_status(TrackingStatus::ReturnedToSender),
-        None,
-    )
-    .await
-    .unwrap();
+    came_back(&app, &order).await;
     let back = app.engine.orders().order(&order.id).await.unwrap().returns[0].clone();
     let path = format!(
         "/admin/orders/{}/returns/{}/refund-came-back",
@@ -2021,17 +2010,13 @@ async fn the_admin_refunds_a_paid_parcel_that_came_back_and_nobody_else_does() {
     );
 }
 
-/// A buyer who paid in cash and asked a return without a RIB is asked for it on the order
-/// page, and gives it there: checked as on the return form (24 digits, the key), a refusal
-/// says which with the way back, nothing written; a visitor, the artisan, a wrong link and a
-/// form without its token are refused; the guest's link works; once given, the form is gone
-/// and a second post is a 409; the admin's refund box then shows the account.
-#[tokio::test]
-async fn a_buyer_gives_the_refund_account_on_the_order_page_after_asking() {
-    let app = demo_app().await;
-    let all = sellers(&app).await;
+/// A logged-in buyer's cash-on-delivery order of the third seller's product, delivered, and
+/// a return she asked without a RIB (she has no bank account at hand); the order, the return
+/// and her client.
+async fn a_return_without_rib(app: &App) -> (OrderId, tijara_core::ReturnId, Client) {
+    let all = sellers(app).await;
     let (order, so, variant, mut c) =
-        a_delivered_order(&app, &all[2].1, "seller3@tijara.example").await;
+        a_delivered_order(app, &all[2].1, "seller3@tijara.example").await;
     let id = order.to_string();
     c.get(&format!("/orders/{id}/return/{so}")).await;
     let r = c
@@ -2048,8 +2033,20 @@ async fn a_buyer_gives_the_refund_account_on_the_order_page_after_asking() {
         .await;
     assert!(r.status.is_redirection(), "{}", r.body);
     let doc = app.engine.orders().order(&order).await.unwrap();
-    let ret = doc.returns[0].id.clone();
     assert!(doc.returns[0].refund_account().is_none());
+    (order, doc.returns[0].id.clone(), c)
+}
+
+/// A buyer who paid in cash and asked a return without a RIB is asked for it on the order
+/// page, and gives it there: checked as on the return form (24 digits, the key), a refusal
+/// says which with the way back, nothing written; a visitor, the artisan, a wrong link and a
+/// form without its token are refused; the guest's link works; once given, the form is gone
+/// and a second post is a 409.
+#[tokio::test]
+async fn a_buyer_gives_the_refund_account_on_the_order_page_after_asking() {
+    let app = demo_app().await;
+    let (order, ret, mut c) = a_return_without_rib(&app).await;
+    let id = order.to_string();
     let path = format!("/orders/{id}/returns/{ret}/account");
     let page = c.get(&format!("/orders/{id}?lang=fr")).await;
     assert!(
@@ -2185,26 +2182,8 @@ async fn account_journey(lang: &str) {
         return;
     };
     let app = shop.app.clone();
-    let all = sellers(&app).await;
-    let (order, so, variant, mut c) =
-        a_delivered_order(&app, &all[2].1, "seller3@tijara.example").await;
-    let id = order.to_string();
-    c.get(&format!("/orders/{id}/return/{so}")).await;
-    let r = c
-        .post_multipart(
-            &format!("/orders/{id}/return/{so}"),
-            &[
-                (format!("q_{variant}").as_str(), "1"),
-                ("reason", "changed_mind"),
-                ("refund_holder", "Mariem Ahmed"),
-                ("refund_rib", ""),
-            ],
-            &[],
-        )
-        .await;
-    assert!(r.status.is_redirection(), "{}", r.body);
+    let (order, ret, _) = a_return_without_rib(&app).await;
     let doc = app.engine.orders().order(&order).await.unwrap();
-    let ret = doc.returns[0].id.clone();
     let link = tijara_storefront::web::order_url(&order, doc.access_token.as_str());
     shop.go(&format!("{link}&lang={lang}")).await;
     let form = format!("#acct-{ret}");

@@ -298,13 +298,9 @@ fn delivery_collects_the_cash_and_a_return_to_sender_restocks() {
     assert_eq!(d.record_remittance(cod_a, "REM-1", t0()), Ok(None), "once");
 }
 
-/// A card-paid part that comes back undelivered opens its refund as a received return of every
-/// unit (id the shipment's, reason `came_back`, `return.requested` after `shipment.updated`);
-/// the units go back on the shelf once, a repeat opens nothing more, and the refund takes
-/// exactly the part's lines back from the seller's share. A cash-on-delivery part opens none
-/// (the test above).
-#[test]
-fn a_paid_part_returned_to_sender_opens_its_refund() {
+/// A card order paid in full whose part `o1-b` was shipped and came back undelivered, and that
+/// tracking move.
+fn paid_part_came_back() -> (OrderDoc, ShipmentMove) {
     let mut d = doc(PaymentMethod::Card);
     let total = d.order.grand_total;
     d.record_payment(
@@ -320,6 +316,17 @@ fn a_paid_part_returned_to_sender_opens_its_refund() {
             t0(),
         )
         .expect("returned");
+    (d, m)
+}
+
+/// A card-paid part that comes back undelivered opens its refund as a received return of every
+/// unit (id the shipment's, reason `came_back`, `return.requested` after `shipment.updated`);
+/// the units go back on the shelf once, a repeat opens nothing more, and the refund takes
+/// exactly the part's lines back from the seller's share. A cash-on-delivery part opens none
+/// (the test above).
+#[test]
+fn a_paid_part_returned_to_sender_opens_its_refund() {
+    let (mut d, m) = paid_part_came_back();
     assert_eq!(kinds(&m.events), ["shipment.updated", "return.requested"]);
     let part = d.order.seller_order(&so("o1-b")).expect("b").clone();
     let units: u32 = part.lines.iter().map(|l| l.quantity).sum();
@@ -411,20 +418,8 @@ fn a_paid_part_returned_to_sender_opens_its_refund() {
 /// refusing anything but its first value).
 #[test]
 fn a_came_back_refund_follows_what_the_order_still_holds() {
-    let mut d = doc(PaymentMethod::Card);
+    let (mut d, _) = paid_part_came_back();
     let total = d.order.grand_total;
-    d.record_payment(
-        notice("tx1", PaymentEventKind::Captured { amount: total }),
-        t0(),
-    );
-    ship(&mut d, "o1-b", "N2");
-    d.apply_tracking(
-        "amana",
-        "N2",
-        vec![event(50, TrackingStatus::ReturnedToSender)],
-        t0(),
-    )
-    .expect("returned");
     let back = d.returns[0].clone();
     assert_eq!(d.came_back_owed(&back.id), Some(back.value));
     d.record_payment(
