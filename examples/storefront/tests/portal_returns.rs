@@ -1606,6 +1606,16 @@ async fn in_an_order_from_two_artisans_each_opens_only_the_photo_of_her_parcels_
 /// A guest's order of one unit of `slug` (Amana, to Casablanca) paid by card (`cmi`, the
 /// capture recorded as its callback would); the order.
 async fn a_paid_card_order(app: &App, slug: &str, email: &str) -> tijara_core::order::Order {
+    a_paid_order(app, slug, email, "cmi").await
+}
+
+/// [`a_paid_card_order`] paid through `gateway` (`transfer`: the admin's confirmation).
+async fn a_paid_order(
+    app: &App,
+    slug: &str,
+    email: &str,
+    gateway: &str,
+) -> tijara_core::order::Order {
     use tijara::usecases::checkout::{CheckoutCart, PlaceOrderRequest, ShippingSelection};
     use tijara::usecases::payments::{PaymentEventKind, PaymentNotice};
     let p = app.engine.catalog().product_by_slug(slug).await.unwrap();
@@ -1632,7 +1642,7 @@ async fn a_paid_card_order(app: &App, slug: &str, email: &str) -> tijara_core::o
             country: "MA".into(),
             phone: "+212661000042".into(),
         },
-        "cmi",
+        gateway,
         tijara_core::Lang::FR,
     );
     let order = app
@@ -1981,6 +1991,28 @@ async fn the_admin_refunds_a_paid_parcel_that_came_back_and_nobody_else_does() {
     assert!(r.body.contains("Seul le vendeur"), "{}", r.body);
     assert_eq!(status_of(&app, &other).await, ReturnStatus::Requested);
 
+    // The order's other refund form would pay it twice (spread over every seller, then the
+    // return): refused, nothing refunded.
+    let r = admin
+        .post(
+            &format!("/admin/orders/{}/refund?lang=fr", order.id),
+            &[("amount", "10")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("Rembourser l'acheteur"), "{}", r.body);
+    assert!(
+        app.engine
+            .orders()
+            .order(&order.id)
+            .await
+            .unwrap()
+            .order
+            .payment
+            .refunded()
+            .is_zero()
+    );
+
     // The admin refunds it, in whole; once.
     admin.get(&format!("/admin/orders/{}", order.id)).await;
     let r = admin.post(&path, &[]).await;
@@ -2218,4 +2250,36 @@ async fn at_phone_width_in_french_a_buyer_gives_the_refund_account_later() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_phone_width_in_arabic_a_buyer_gives_the_refund_account_later() {
     account_journey("ar").await;
+}
+
+/// A parcel paid by bank transfer that came back undelivered: its refund goes by transfer, and
+/// nobody had asked the buyer for an account: her order page asks it, and takes it.
+#[tokio::test]
+async fn a_transfer_paid_parcel_that_came_back_asks_the_buyer_for_her_account() {
+    let app = demo_app().await;
+    let all = sellers(&app).await;
+    let order = a_paid_order(&app, &all[2].1, "back-transfer@example.ma", "transfer").await;
+    came_back(&app, &order).await;
+    let doc = app.engine.orders().order(&order.id).await.unwrap();
+    let back = doc.returns[0].clone();
+    assert!(back.is_came_back() && back.refund_account().is_none());
+    let link = tijara_storefront::web::order_url(&order.id, doc.access_token.as_str());
+    let mut buyer = Client::new(&app);
+    let page = buyer.get(&format!("{link}&lang=fr")).await;
+    let path = format!("/orders/{}/returns/{}/account", order.id, back.id);
+    assert!(page.body.contains(&path), "{}", page.body);
+    let token = doc.access_token.as_str().to_owned();
+    let r = buyer
+        .post(
+            &format!("{path}?lang=fr"),
+            &[
+                ("refund_holder", "Salma Bennani"),
+                ("refund_rib", "0117 8000 0012 3456 7890 1296"),
+                ("t", token.as_str()),
+            ],
+        )
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.body);
+    let page = buyer.get(&format!("{link}&lang=fr")).await;
+    assert!(page.body.contains("•••• 1296"), "{}", page.body);
 }

@@ -291,7 +291,9 @@ pub fn refusal(ctx: &Ctx, e: &TijaraError) -> Response {
         | TijaraError::CodUnavailable { .. }
         | TijaraError::CodTotalChanged { .. } => StatusCode::CONFLICT,
         TijaraError::CartNotYours { .. } => StatusCode::FORBIDDEN,
-        TijaraError::TrackingNumberTaken { .. } => StatusCode::CONFLICT,
+        TijaraError::TrackingNumberTaken { .. } | TijaraError::CameBackRefundOpen { .. } => {
+            StatusCode::CONFLICT
+        }
         TijaraError::NotAllowed { .. } => StatusCode::FORBIDDEN,
         TijaraError::LoginThrottled { .. } | TijaraError::Busy { .. } => {
             StatusCode::TOO_MANY_REQUESTS
