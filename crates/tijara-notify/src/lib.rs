@@ -8,7 +8,7 @@
 //! | Event | Recipient | Message |
 //! |---|---|---|
 //! | `order.confirmed` (cash on delivery at once, card or transfer once paid) | each seller of the order: its logins by e-mail, its number by SMS, each in its language | a new order to prepare: its number, the products by name, the buyer's city, the carrier, the cash to collect, the link to the order in the portal |
-//! | `shipment.created`, `shipment.updated` | the shopper (order e-mail and language) | the parcel's step and tracking number |
+//! | `shipment.created`, `shipment.updated` | the shopper (order e-mail and language) | the parcel's step and tracking number (not "going back to the sender" for a paid parcel whose refund opened: that return's message says it) |
 //! | `payout.paid` | the seller's logins | the transfer, its amount and reference |
 //! | `seller.approved` | the seller's logins: e-mail and SMS, each in its language | the shop is approved, the link to the portal |
 //! | `seller.applied` | the applicant's login (`apply_as_seller_with_login`; a shop without a login yet is told nothing), by e-mail, in its language | thanks, what happens next, the guide's link |
@@ -695,7 +695,17 @@ impl NotificationSink {
                     link.as_deref(),
                     tracking.as_deref(),
                 );
-                out.push(n);
+                // A paid parcel back: its refund's own message says it came back and that the
+                // money goes back; one message, not two at once.
+                let refund_tells = status
+                    == tijara_core::fulfillment::TrackingStatus::ReturnedToSender
+                    && doc
+                        .returns
+                        .iter()
+                        .any(|r| r.is_came_back() && r.id.as_str() == shipment);
+                if !refund_tells {
+                    out.push(n);
+                }
                 mark = Some(key);
             }
             DomainEvent::OrderPaymentExpired(expiry) => {

@@ -1764,6 +1764,13 @@ async fn a_paid_parcel_that_comes_back_is_refunded_from_the_returns_page() {
             .any(|(_, text)| text.contains("articles reçus par le vendeur")),
         "{mails:?}"
     );
+    // One message, not "going back to the sender" beside it.
+    assert!(
+        !mails
+            .iter()
+            .any(|(_, text)| text.contains("retourne à l'expéditeur")),
+        "{mails:?}"
+    );
     // The artisan is told to refund it, in her language (Arabic), once.
     let to_her = mails_to(&app, "seller3@tijara.example");
     let told: Vec<_> = to_her
@@ -1845,6 +1852,12 @@ async fn a_paid_parcel_that_comes_back_is_refunded_from_the_returns_page() {
     );
     // The items, not the delivery: the payment is refunded in part, and says so.
     assert!(page.body.contains("remboursé en partie"), "{}", page.body);
+    let of = format!(
+        "<bdi>{}</bdi> sur <bdi>{}</bdi>",
+        back.value.format(tijara_core::Lang::FR),
+        order.grand_total.format(tijara_core::Lang::FR)
+    );
+    assert!(page.body.contains(&of), "{of}: {}", page.body);
 }
 
 /// In a phone-width browser, a card-paid parcel that came back undelivered: the buyer's order

@@ -393,7 +393,12 @@ pub(super) async fn order_page(
         @if awaiting && o.payment.method() == tijara_core::payment::PaymentMethod::BankTransfer {
             (transfer_box(&app, &ctx, &doc))
         }
-        p { (t(lang, "o_payment")) ": " (t(lang, payment_key(&doc))) }
+        p { (t(lang, "o_payment")) ": " (t(lang, payment_key(&doc)))
+            // How much of it: "partly refunded" alone leaves the buyer guessing.
+            @if doc.order.payment.status() == tijara_core::payment::PaymentStatus::PartiallyRefunded {
+                " — " bdi { (doc.order.payment.refunded().format(lang)) } " " (t(lang, "o_pay_of")) " " bdi { (doc.order.grand_total.format(lang)) }
+            }
+        }
         section.items {
             h2 { (t(lang, "o_items")) }
             ul {

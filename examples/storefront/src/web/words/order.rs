@@ -251,6 +251,7 @@ pub(super) fn get(key: &str) -> Option<(&'static str, &'static str, &'static str
         ),
         "o_pay_cod_done" => ("payé à la livraison", "دُفع عند الاستلام", "paid on delivery"),
         "o_pay_refunded" => ("remboursé", "مسترجع", "refunded"),
+        "o_pay_of" => ("sur", "من أصل", "of"),
         "o_pay_part_refunded" => ("remboursé en partie", "مسترجع جزئيا", "partly refunded"),
         "o_pay_voided" => (
             "annulé, rien prélevé",
