@@ -636,11 +636,11 @@ impl ReturnRequest {
         left: Money,
         now: DateTime<Utc>,
     ) -> Result<ReturnRequest, ReturnError> {
-        let mut value = Money::zero(seller_order.total.currency());
-        for l in &seller_order.lines {
-            value = value.checked_add(l.net)?;
-        }
-        let value = value.min(left)?;
+        let value = Money::sum(
+            seller_order.total.currency(),
+            seller_order.lines.iter().map(|l| l.net),
+        )?
+        .min(left)?;
         Ok(ReturnRequest {
             id,
             seller_order_id: seller_order.id.clone(),

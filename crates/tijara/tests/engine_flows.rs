@@ -1911,6 +1911,15 @@ async fn paid_transfer_order(
     order
 }
 
+/// How many refunds the card gateway was asked for.
+fn card_refunds(m: &Market) -> usize {
+    m.card
+        .operations()
+        .iter()
+        .filter(|(n, _)| n == "refund")
+        .count()
+}
+
 /// A card order of one cushion, paid (captured).
 async fn paid_card_order(m: &Market, c: &Catalog) -> tijara_core::order::Order {
     let e = &m.engine;
@@ -2073,13 +2082,7 @@ async fn a_card_orders_refund_goes_back_to_the_card_when_the_seller_refunds() {
     let e = &m.engine;
     let order = paid_card_order(&m, &c).await;
     let ret = received_return(&m, &c, &order, None).await;
-    let refunds = || {
-        m.card
-            .operations()
-            .iter()
-            .filter(|(n, _)| n == "refund")
-            .count()
-    };
+    let refunds = || card_refunds(&m);
     assert_eq!(refunds(), 0);
     let refunded = e
         .orders()
@@ -2144,13 +2147,7 @@ async fn a_gateway_without_partial_refunds_is_never_asked_for_part_of_a_payment(
     );
     assert!(e.payments().refunds_by_api_for("card", captured, captured));
     let ret = received_return(&m, &c, &order, None).await;
-    let refunds = || {
-        m.card
-            .operations()
-            .iter()
-            .filter(|(n, _)| n == "refund")
-            .count()
-    };
+    let refunds = || card_refunds(&m);
     let refunded = e
         .orders()
         .advance_return(
@@ -2241,13 +2238,7 @@ async fn a_card_refund_without_an_answer_is_never_asked_again_and_is_recorded_by
             ReturnError::RefundOutcomeUnknown { .. }
         ))
     ));
-    let refunds = || {
-        m.card
-            .operations()
-            .iter()
-            .filter(|(n, _)| n == "refund")
-            .count()
-    };
+    let refunds = || card_refunds(&m);
     assert_eq!(refunds(), 0);
     // The admin looked in the back office, refunded there, and notes its reference.
     let sent = e
@@ -2414,13 +2405,7 @@ async fn a_paid_parcel_that_comes_back_opens_its_refund() {
         Err(TijaraError::CameBackRefundOpen { .. })
     ));
     // The seller refunds it: the card gateway gives the items' price back.
-    let refunds = || {
-        m.card
-            .operations()
-            .iter()
-            .filter(|(n, _)| n == "refund")
-            .count()
-    };
+    let refunds = || card_refunds(&m);
     let refunded = e
         .orders()
         .advance_return(

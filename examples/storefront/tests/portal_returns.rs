@@ -898,19 +898,8 @@ async fn journey(lang: &str) {
     // A shopper asks to return a delivered parcel (in process, on the same shop; done first,
     // as the in-process seller's login would end the browser's session).
     let (order, ret, _, _) = a_requested_return(&app, &slug, "seller3@tijara.example").await;
-    shop.go(&format!("/account/login?lang={lang}")).await;
-    shop.fill(
-        "form[action='/account/login'] input[name=email]",
-        "seller3@tijara.example",
-    )
-    .await;
-    shop.fill(
-        "form[action='/account/login'] input[name=password]",
-        ARTISAN_PW,
-    )
-    .await;
-    shop.click("form[action='/account/login'] button").await;
-    shop.wait_path("/seller").await;
+    shop.log_in(lang, "seller3@tijara.example", ARTISAN_PW, "/seller")
+        .await;
 
     // A product with its photo, in one form.
     shop.go(&format!("/seller/products/new?lang={lang}")).await;
@@ -1007,19 +996,8 @@ async fn journey(lang: &str) {
     // The admin sends the money: the refund waits on the order's page with the buyer's RIB;
     // the transfer's reference recorded, the page says it was sent.
     shop.c.delete_all_cookies().await.unwrap();
-    shop.go(&format!("/account/login?lang={lang}")).await;
-    shop.fill(
-        "form[action='/account/login'] input[name=email]",
-        "admin@tijara.example",
-    )
-    .await;
-    shop.fill(
-        "form[action='/account/login'] input[name=password]",
-        "admin-demo-2026",
-    )
-    .await;
-    shop.click("form[action='/account/login'] button").await;
-    shop.wait_path("/admin").await;
+    shop.log_in(lang, "admin@tijara.example", "admin-demo-2026", "/admin")
+        .await;
     shop.go(&format!("/admin/orders/{order}?lang={lang}")).await;
     let box_of = format!("#ret-{ret}");
     let text = shop.find(&box_of).await.text().await.unwrap();
@@ -1885,19 +1863,8 @@ async fn came_back_journey(lang: &str) {
     };
     assert!(text.contains(says), "{text}");
 
-    shop.go(&format!("/account/login?lang={lang}")).await;
-    shop.fill(
-        "form[action='/account/login'] input[name=email]",
-        "seller3@tijara.example",
-    )
-    .await;
-    shop.fill(
-        "form[action='/account/login'] input[name=password]",
-        ARTISAN_PW,
-    )
-    .await;
-    shop.click("form[action='/account/login'] button").await;
-    shop.wait_path("/seller").await;
+    shop.log_in(lang, "seller3@tijara.example", ARTISAN_PW, "/seller")
+        .await;
     shop.go(&format!("/seller/returns?lang={lang}")).await;
     let box_of = format!("#ret-{}", back.id);
     let _ = shop

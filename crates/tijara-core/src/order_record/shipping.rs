@@ -446,10 +446,7 @@ impl OrderDoc {
         else {
             return Ok(None);
         };
-        let left = part
-            .received
-            .checked_sub(part.refunded)
-            .map_err(PayoutError::from)?;
+        let left = part.net_gross().map_err(PayoutError::from)?;
         Ok(left.is_positive().then_some(left))
     }
 

@@ -176,6 +176,16 @@ fn account_form(ctx: &Ctx, doc: &OrderDoc, r: &ReturnRequest, token: Option<&str
     }
 }
 
+/// The sentence's key for a refund account refused: a mistyped digit (the key), not 24 digits,
+/// else the holder's name.
+fn account_refusal(e: &RefundAccountError) -> &'static str {
+    match e {
+        RefundAccountError::RibKey => "err_rib_key",
+        RefundAccountError::BadRib => "err_rib",
+        _ => "err_holder",
+    }
+}
+
 #[derive(Deserialize)]
 struct AccountForm {
     #[serde(default)]
@@ -229,11 +239,7 @@ async fn set_refund_account(
     }
     let account = match RefundAccount::new(&f.refund_holder, &f.refund_rib) {
         Ok(a) => a,
-        Err(RefundAccountError::RibKey) => {
-            return say(StatusCode::UNPROCESSABLE_ENTITY, "err_rib_key");
-        }
-        Err(RefundAccountError::BadRib) => return say(StatusCode::UNPROCESSABLE_ENTITY, "err_rib"),
-        Err(_) => return say(StatusCode::UNPROCESSABLE_ENTITY, "err_holder"),
+        Err(e) => return say(StatusCode::UNPROCESSABLE_ENTITY, account_refusal(&e)),
     };
     match app
         .engine
@@ -1010,12 +1016,8 @@ async fn request_return(
                 if rib_error.as_ref() != Some(&e) {
                     errors.add("refund_holder", aw(lang, "err_holder"));
                 }
-                match rib_error {
-                    Some(RefundAccountError::RibKey) => {
-                        errors.add("refund_rib", aw(lang, "err_rib_key"));
-                    }
-                    Some(_) => errors.add("refund_rib", aw(lang, "err_rib")),
-                    None => {}
+                if let Some(e) = &rib_error {
+                    errors.add("refund_rib", aw(lang, account_refusal(e)));
                 }
                 return return_page(
                     &app,

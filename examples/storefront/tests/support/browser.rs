@@ -212,6 +212,21 @@ impl Shop {
         e.send_keys(text).await.unwrap();
     }
 
+    /// Logs in through the login page (in `lang`) as `email`, then waits for the page the
+    /// login leads to (`landing`: `/seller`, `/admin`...).
+    pub async fn log_in(&self, lang: &str, email: &str, password: &str, landing: &str) {
+        self.go(&format!("/account/login?lang={lang}")).await;
+        self.fill("form[action='/account/login'] input[name=email]", email)
+            .await;
+        self.fill(
+            "form[action='/account/login'] input[name=password]",
+            password,
+        )
+        .await;
+        self.click("form[action='/account/login'] button").await;
+        self.wait_path(landing).await;
+    }
+
     /// Clicks the element matching `css`.
     pub async fn click(&self, css: &str) {
         self.find(css).await.click().await.unwrap();
