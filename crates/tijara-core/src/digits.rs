@@ -18,3 +18,19 @@ pub fn ascii_digit(c: char) -> char {
         c => c,
     }
 }
+
+/// Whether `c` is a bidirectional mark (LRM, RLM, ALM, the embeddings and overrides, the
+/// isolates): invisible characters an Arabic keyboard, or a figure copied from a right-to-left
+/// page, puts around numbers; a number read from a person skips them.
+///
+/// ```
+/// use tijara_core::digits::is_direction_mark;
+/// let typed: String = "\u{200F}12\u{2069}".chars().filter(|c| !is_direction_mark(*c)).collect();
+/// assert_eq!(typed, "12");
+/// ```
+pub fn is_direction_mark(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+    )
+}

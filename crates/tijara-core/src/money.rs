@@ -257,12 +257,7 @@ impl Money {
         let bad = || MoneyError::Parse(text.to_owned());
         let cleaned: String = text
             .chars()
-            .filter(|c| {
-                !matches!(
-                    c,
-                    '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
-                )
-            })
+            .filter(|c| !crate::digits::is_direction_mark(*c))
             .map(crate::digits::ascii_digit)
             .collect();
         let mut t = cleaned.trim();

@@ -477,9 +477,7 @@ async fn set_commission(
         .percent
         .chars()
         // Direction marks an Arabic keyboard or a pasted figure carries.
-        .filter(|c| {
-            !matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-        })
+        .filter(|c| !tijara_core::digits::is_direction_mark(*c))
         .collect::<String>();
     let rate = rate.trim();
     let rate = rate
